@@ -1,0 +1,61 @@
+import type { Outcome } from './api.js';
+
+/**
+ * Stable error codes. Clients and docs/errors.md match on these, never on messages.
+ * Each code has one HTTP status and the outcome its ledger row records.
+ */
+export const ERROR_CODES = {
+  invalid_json: { status: 400, outcome: 'rejected' },
+  invalid_request: { status: 400, outcome: 'rejected' },
+  missing_api_key: { status: 401, outcome: 'rejected' },
+  invalid_api_key: { status: 401, outcome: 'rejected' },
+  revoked_api_key: { status: 401, outcome: 'rejected' },
+  passthrough_forbidden: { status: 401, outcome: 'rejected' },
+  unknown_route: { status: 404, outcome: 'rejected' },
+  unknown_provider: { status: 404, outcome: 'rejected' },
+  no_provider: { status: 400, outcome: 'rejected' },
+  method_not_allowed: { status: 405, outcome: 'rejected' },
+  body_too_large: { status: 413, outcome: 'rejected' },
+  upstream_unreachable: { status: 502, outcome: 'upstream_error' },
+  upstream_timeout: { status: 504, outcome: 'upstream_error' },
+  internal: { status: 500, outcome: 'gateway_error' },
+} as const satisfies Record<string, { status: number; outcome: Outcome }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * The one error type the gateway raises. `expose` says whether `message` may be shown
+ * to the client as is; internal errors are replaced by a generic message.
+ */
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly expose: boolean;
+  /** Extra headers the response must carry (for example `retry-after`). */
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(code: ErrorCode, message: string, opts: { cause?: unknown; expose?: boolean; headers?: Record<string, string> } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.expose = opts.expose ?? code !== 'internal';
+    this.headers = opts.headers ?? {};
+  }
+
+  get outcome(): Outcome {
+    return ERROR_CODES[this.code].outcome;
+  }
+
+  /** The message a client may see. */
+  get publicMessage(): string {
+    return this.expose ? this.message : 'Tollgate hit an internal error; the request id identifies it in the gateway log.';
+  }
+}
+
+/** Wraps anything thrown into a GatewayError without losing the original. */
+export function toGatewayError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new GatewayError('internal', message, { cause: err, expose: false });
+}

@@ -1,0 +1,50 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { formatUsd, perMillionToPicosPerToken, roundHalfUp, scaleByFraction, scaled, usd } from './money.js';
+
+describe('money', () => {
+  it('parses decimal prices exactly, however they were written', () => {
+    expect(perMillionToPicosPerToken(1.25)).toBe(1_250_000n);
+    expect(perMillionToPicosPerToken('0.075')).toBe(75_000n);
+    expect(perMillionToPicosPerToken(0.01875)).toBe(18_750n);
+    expect(perMillionToPicosPerToken('1e-3')).toBe(1_000n);
+    expect(perMillionToPicosPerToken(600)).toBe(600_000_000n);
+    expect(usd('12.345678901234')).toBe(12_345_678_901_234n);
+    expect(scaled('-0.5', 2)).toBe(-50n);
+  });
+
+  it('refuses to silently round a price finer than a picodollar per token', () => {
+    expect(() => perMillionToPicosPerToken('0.0000001')).toThrow(/decimal places/);
+    expect(() => usd('abc')).toThrow(/not a decimal/);
+    expect(() => usd(Number.NaN)).toThrow(/finite/);
+  });
+
+  it('formats exactly and trims trailing zeros', () => {
+    expect(formatUsd(0n)).toBe('0');
+    expect(formatUsd(2_025_000_000n)).toBe('0.002025');
+    expect(formatUsd(18_750n)).toBe('0.00000001875');
+    expect(formatUsd(5n * 4_000_000_000_000_000_000n)).toBe('20000000');
+    expect(formatUsd(1_234_567n, 2)).toBe('0');
+    expect(formatUsd(5_000_000_000n, 2)).toBe('0.01');
+    expect(formatUsd(-1_500_000_000_000n)).toBe('-1.5');
+  });
+
+  it('rounds half away from zero', () => {
+    expect(roundHalfUp(5n, 10n)).toBe(1n);
+    expect(roundHalfUp(4n, 10n)).toBe(0n);
+    expect(roundHalfUp(-5n, 10n)).toBe(-1n);
+  });
+
+  it('applies a fractional discount with one rounding', () => {
+    expect(scaleByFraction(1_000_000n, '0.95')).toBe(950_000n);
+    expect(scaleByFraction(3n, 0.5)).toBe(2n);
+  });
+
+  it('round-trips any amount through its decimal text', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }), (p) => {
+        expect(usd(formatUsd(p))).toBe(p);
+      }),
+    );
+  });
+});

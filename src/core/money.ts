@@ -1,0 +1,93 @@
+/**
+ * Money is an integer count of picodollars (1e-12 USD), held in a bigint.
+ *
+ * Why picodollars: catalog prices are quoted per million tokens with up to six
+ * decimals (for example $0.01875/M), so a per-token rate is only an integer at
+ * 1e-12 USD. Why bigint: a month of an organisation's spend overflows 2^53 picos
+ * ($9,007), so sums must not use doubles.
+ */
+export type Picos = bigint;
+
+export const PICOS_PER_USD = 1_000_000_000_000n;
+
+const DECIMAL = /^([+-])?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+
+/**
+ * Parses a decimal (string or number) into an exact scaled integer:
+ * `scaled('1.25', 6)` is 1_250_000n. Throws if the value has more precision than
+ * `scale` decimals allow, because silently rounding a price is a billing bug.
+ */
+export function scaled(value: string | number, scale: number): bigint {
+  const text = typeof value === 'number' ? numberToDecimalText(value) : value.trim();
+  const m = DECIMAL.exec(text);
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw new RangeError(`not a decimal number: ${String(value)}`);
+  const sign = m[1] === '-' ? -1n : 1n;
+  const intPart = m[2] ?? '';
+  const fracPart = m[3] ?? '';
+  // The scaled value is digits * 10^exp.
+  const exp = intPart.length + Number(m[4] ?? '0') - (intPart + fracPart).length + scale;
+  const digits = (intPart + fracPart).replace(/^0+(?=\d)/, '');
+  if (exp >= 0) return sign * BigInt(digits || '0') * 10n ** BigInt(exp);
+  const cut = digits.length + exp;
+  const kept = cut > 0 ? digits.slice(0, cut) : '0';
+  const dropped = cut > 0 ? digits.slice(cut) : digits;
+  if (/[1-9]/.test(dropped)) {
+    throw new RangeError(`${String(value)} has more than ${scale} decimal places`);
+  }
+  return sign * BigInt(kept);
+}
+
+function numberToDecimalText(n: number): string {
+  if (!Number.isFinite(n)) throw new RangeError(`not a finite number: ${n}`);
+  // String(n) gives the shortest text that round-trips, which is what a human wrote
+  // in the catalog (0.075, not 0.07499999999999999722).
+  return String(n);
+}
+
+/** USD (decimal text or number) to picos, exactly. */
+export function usd(value: string | number): Picos {
+  return scaled(value, 12);
+}
+
+/** A price quoted in USD per million tokens, as picos per token (exact). */
+export function perMillionToPicosPerToken(usdPerMillion: string | number): Picos {
+  return scaled(usdPerMillion, 6);
+}
+
+/**
+ * Formats picos as a plain decimal USD string with up to `maxDecimals` places and no
+ * trailing zeros ("0.000123", "12", "-0.5"). With the default of 12 it is exact.
+ */
+export function formatUsd(p: Picos, maxDecimals = 12): string {
+  const neg = p < 0n;
+  let abs = neg ? -p : p;
+  if (maxDecimals < 12) {
+    const unit = 10n ** BigInt(12 - maxDecimals);
+    abs = roundHalfUp(abs, unit) * unit;
+  }
+  const whole = abs / PICOS_PER_USD;
+  const frac = (abs % PICOS_PER_USD).toString().padStart(12, '0').slice(0, maxDecimals).replace(/0+$/, '');
+  return `${neg && abs !== 0n ? '-' : ''}${whole.toString()}${frac ? '.' + frac : ''}`;
+}
+
+/** Divides and rounds half away from zero. Both operands are non-negative here. */
+export function roundHalfUp(numerator: bigint, denominator: bigint): bigint {
+  if (denominator <= 0n) throw new RangeError('denominator must be positive');
+  const neg = numerator < 0n;
+  const n = neg ? -numerator : numerator;
+  const q = (n + denominator / 2n) / denominator;
+  return neg ? -q : q;
+}
+
+/** Multiplies money by a decimal fraction (for example a 0.05 discount), rounding to a pico. */
+export function scaleByFraction(p: Picos, fraction: string | number): Picos {
+  const ppt = scaled(fraction, 12); // parts per 10^12
+  return roundHalfUp(p * ppt, PICOS_PER_USD);
+}
+
+/** Sums money safely (bigint never overflows). */
+export function sum(values: Iterable<Picos>): Picos {
+  let total = 0n;
+  for (const v of values) total += v;
+  return total;
+}

@@ -1,0 +1,44 @@
+/**
+ * One normalised usage record for every provider (protocols.md §7).
+ *
+ * `inputTokens` counts every prompt token, cache reads and writes included, so that
+ * `inputTokens - cacheReadTokens - cacheWriteTokens` is the uncached input.
+ * `cacheWrite1hTokens` is the part of `cacheWriteTokens` written with a TTL of one hour
+ * or longer (Anthropic 1h, OpenAI 12h). `outputTokens` includes reasoning.
+ */
+export interface Usage {
+  inputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  cacheWrite1hTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+  toolCalls: number;
+}
+
+/** How the usage was obtained: the provider's final count, a partial stream, an estimate, or nothing. */
+export type UsageSource = 'final' | 'partial' | 'estimated' | 'none';
+
+export const USAGE_SOURCES: readonly UsageSource[] = ['final', 'partial', 'estimated', 'none'];
+
+export function zeroUsage(): Usage {
+  return {
+    inputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
+    outputTokens: 0,
+    reasoningTokens: 0,
+    toolCalls: 0,
+  };
+}
+
+/** Coerces an unknown JSON value to a non-negative integer token count (0 when absent). */
+export function tokens(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
+}
+
+/** Uncached input: what is billed at the plain input price. Never negative. */
+export function uncachedInput(u: Usage): number {
+  return Math.max(0, u.inputTokens - u.cacheReadTokens - u.cacheWriteTokens);
+}
