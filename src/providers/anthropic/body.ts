@@ -1,0 +1,24 @@
+import { zeroUsage } from '../../core/usage.js';
+import type { Api } from '../../core/api.js';
+import { asObject, asText, parseJson } from '../shared/json.js';
+import { nothingMetered, sourceOf, withTier, withToolCalls } from '../shared/metered.js';
+import { errorFromValue } from '../shared/upstream-error.js';
+import type { Metered } from '../types.js';
+import { countToolUseBlocks } from './content.js';
+import { anthropicUsage } from './usage.js';
+
+/** Reads a whole 2xx body: a Message, or a count_tokens result (free, so nothing is metered). */
+export function readAnthropicBody(api: Api, text: string | undefined, complete: boolean): Metered {
+  const body = text === undefined ? undefined : asObject(parseJson(text));
+  const error = body === undefined ? undefined : errorFromValue(body);
+  if (body === undefined || api === 'anthropic.count_tokens' || error !== undefined) return nothingMetered(complete, error);
+  const usage = asObject(body.usage);
+  const m: Metered = {
+    usage: withToolCalls(usage === undefined ? zeroUsage() : anthropicUsage(usage), countToolUseBlocks(body.content)),
+    usageSource: sourceOf(usage !== undefined, true),
+    servedModel: asText(body.model),
+    error: undefined,
+    sawEnd: complete,
+  };
+  return withTier(m, asText(usage?.service_tier));
+}

@@ -1,0 +1,12 @@
+import { optionalCount, requireModel, requireObject } from '../shared/request.js';
+import type { RequestInfo, RouteMatch } from '../types.js';
+
+export function inspectAnthropicRequest(route: RouteMatch, body: unknown): RequestInfo {
+  const obj = requireObject(body, route.api);
+  const model = requireModel(obj, route.api);
+  if (route.api === 'anthropic.count_tokens') return { model, stream: false };
+  const info: RequestInfo = { model, stream: obj.stream === true };
+  const cap = optionalCount(obj.max_tokens);
+  if (cap !== undefined) info.maxOutputTokens = cap;
+  return info;
+}

@@ -1,0 +1,73 @@
+import { zeroUsage } from '../../core/usage.js';
+import type { SseEvent } from '../../sse/parser.js';
+import { type JsonObject, asObject, asText, dig, parseJson, peekType } from '../shared/json.js';
+import { sourceOf, withTier, withToolCalls } from '../shared/metered.js';
+import type { StreamReader } from '../shared/taps.js';
+import { errorFromValue } from '../shared/upstream-error.js';
+import type { Metered, UpstreamErrorInfo } from '../types.js';
+import { isToolUseBlock } from './content.js';
+import { anthropicUsage, overlayUsage } from './usage.js';
+
+/**
+ * Reads a Messages stream (protocols.md §3.4). Only four event types can change what
+ * is recorded, and the event name tells which without parsing: text and JSON deltas,
+ * pings and block stops (nearly every event) are never parsed.
+ */
+export class AnthropicStreamReader implements StreamReader {
+  private usage: JsonObject | undefined;
+  private servedModel: string | undefined;
+  private toolCalls = 0;
+  private error: UpstreamErrorInfo | undefined;
+  private stopped = false;
+
+  onEvent(event: SseEvent): void {
+    // Anthropic names every event; compatible servers that do not still send `type` first.
+    const type = event.event ?? peekType(event.data);
+    if (type === undefined) return;
+    switch (type) {
+      case 'message_start':
+        this.start(asObject(dig(parseJson(event.data), 'message')));
+        break;
+      case 'message_delta':
+        this.delta(asObject(dig(parseJson(event.data), 'usage')));
+        break;
+      case 'content_block_start':
+        // Every tool-use block type ends in `tool_use`; text and thinking blocks are skipped unparsed.
+        if (event.data.includes('tool_use"') && isToolUseBlock(dig(parseJson(event.data), 'content_block'))) this.toolCalls++;
+        break;
+      case 'message_stop':
+        this.stopped = true;
+        break;
+      case 'error':
+        this.error = errorFromValue(parseJson(event.data)) ?? { type: 'error', message: event.data };
+        break;
+      default:
+        break;
+    }
+  }
+
+  result(): Metered {
+    const has = this.usage !== undefined;
+    const usage = withToolCalls(this.usage === undefined ? zeroUsage() : anthropicUsage(this.usage), this.toolCalls);
+    const m: Metered = {
+      usage,
+      // Cut before message_stop: input and cache counts are exact, output is a lower bound.
+      usageSource: sourceOf(has, this.stopped),
+      servedModel: this.servedModel,
+      error: this.error,
+      sawEnd: this.stopped,
+    };
+    return withTier(m, asText(this.usage?.service_tier));
+  }
+
+  private start(message: JsonObject | undefined): void {
+    if (message === undefined) return;
+    this.servedModel = asText(message.model) ?? this.servedModel;
+    const usage = asObject(message.usage);
+    if (usage !== undefined) this.usage = this.usage === undefined ? usage : overlayUsage(this.usage, usage);
+  }
+
+  private delta(usage: JsonObject | undefined): void {
+    if (usage !== undefined) this.usage = overlayUsage(this.usage ?? {}, usage);
+  }
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { zeroUsage } from '../../core/usage.js';
+import { everyNBytes, fixtures, runTap } from '../testing/tap-runner.js';
+import type { Api } from '../../core/api.js';
+import type { TapContext } from '../types.js';
+import { anthropicAdapter } from './adapter.js';
+
+const fixture = fixtures(import.meta.url);
+const sse: TapContext = { status: 200, contentType: 'text/event-stream; charset=utf-8', stream: true, injectedStreamUsage: false, requestedModel: 'claude-opus-5-5' };
+const json = (status = 200): TapContext => ({ ...sse, status, contentType: 'application/json', stream: false });
+const tap = (bytes: Buffer, ctx = sse, api: Api = 'anthropic.messages', complete = true) =>
+  runTap(anthropicAdapter.createTap({ api, dialect: 'anthropic', method: 'POST' }, ctx), everyNBytes(bytes, 80), complete);
+
+describe('Anthropic stream tap', () => {
+  it('forwards bytes unchanged and reads message_start overlaid by message_delta', () => {
+    const input = fixture('message-stream.sse');
+    const run = tap(input);
+    expect(run.emits).toEqual(everyNBytes(input, 80));
+    expect(run.metered).toEqual({
+      usage: { inputTokens: 23120, cacheReadTokens: 20000, cacheWriteTokens: 3000, cacheWrite1hTokens: 2000, outputTokens: 850, reasoningTokens: 500, toolCalls: 1 },
+      usageSource: 'final',
+      servedModel: 'claude-opus-5-5-20261015',
+      error: undefined,
+      sawEnd: true,
+      serviceTier: 'priority',
+    });
+  });
+
+  it('overwrites with message_delta totals instead of adding them, and keeps fields it sends as null', () => {
+    expect(tap(fixture('message-stream-server-tools.sse')).metered).toEqual({
+      usage: { inputTokens: 6350, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 410, reasoningTokens: 0, toolCalls: 2 },
+      usageSource: 'final',
+      servedModel: 'claude-haiku-5-5',
+      error: undefined,
+      sawEnd: true,
+      serviceTier: 'standard',
+    });
+  });
+
+  it('reports exact input and a lower-bound output when the stream is cut before message_delta', () => {
+    const input = fixture('message-stream.sse');
+    const run = tap(input.subarray(0, input.indexOf('event: message_delta') + 25), sse, 'anthropic.messages', false);
+    expect(run.metered).toMatchObject({
+      usage: { inputTokens: 23120, cacheReadTokens: 20000, cacheWriteTokens: 3000, cacheWrite1hTokens: 2000, outputTokens: 1, toolCalls: 1 },
+      usageSource: 'partial',
+      sawEnd: false,
+    });
+  });
+
+  it('records an error event inside a 200 stream, with the partial usage', () => {
+    expect(tap(fixture('message-stream-overloaded.sse')).metered).toEqual({
+      usage: { ...zeroUsage(), inputTokens: 4144, cacheReadTokens: 4096, outputTokens: 2 },
+      usageSource: 'partial',
+      servedModel: 'claude-sonnet-5-5-20261001',
+      error: { type: 'overloaded_error', message: 'Overloaded' },
+      sawEnd: false,
+      serviceTier: 'standard',
+    });
+  });
+
+  it('reads servers that omit event: lines (type first in the JSON)', () => {
+    const input = fixture('message-stream.sse').toString().replace(/^event: .*\n/gm, '');
+    expect(tap(Buffer.from(input)).metered).toEqual(tap(fixture('message-stream.sse')).metered);
+  });
+
+  it('knows nothing about a stream cut before message_start', () => {
+    expect(tap(Buffer.from('event: message_start\ndata: {"type":"mess'), sse, 'anthropic.messages', false).metered).toEqual({
+      usage: zeroUsage(),
+      usageSource: 'none',
+      servedModel: undefined,
+      error: undefined,
+      sawEnd: false,
+    });
+  });
+});
+
+describe('Anthropic non-stream bodies', () => {
+  it('reads a Message: TTL split, cache reads, thinking and tool_use blocks', () => {
+    expect(tap(fixture('message.json'), json()).metered).toEqual({
+      usage: { inputTokens: 23120, cacheReadTokens: 20000, cacheWriteTokens: 3000, cacheWrite1hTokens: 2000, outputTokens: 850, reasoningTokens: 500, toolCalls: 2 },
+      usageSource: 'final',
+      servedModel: 'claude-sonnet-5-5-20261001',
+      error: undefined,
+      sawEnd: true,
+      serviceTier: 'standard',
+    });
+  });
+
+  it('meters nothing for count_tokens', () => {
+    expect(tap(fixture('count-tokens.json'), json(), 'anthropic.count_tokens').metered).toEqual({
+      usage: zeroUsage(),
+      usageSource: 'none',
+      servedModel: undefined,
+      error: undefined,
+      sawEnd: true,
+    });
+  });
+
+  it('reads error bodies', () => {
+    expect(tap(fixture('error-rate-limit.json'), json(429)).metered).toEqual({
+      usage: zeroUsage(),
+      usageSource: 'none',
+      servedModel: undefined,
+      error: { type: 'rate_limit_error', message: "This request would exceed your organization's rate limit of 400,000 input tokens per minute." },
+      sawEnd: true,
+    });
+    const overloaded = Buffer.from('{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"},"request_id":null}');
+    expect(tap(overloaded, json(529), 'anthropic.count_tokens').metered.error).toEqual({ type: 'overloaded_error', message: 'Overloaded' });
+  });
+});

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { zeroUsage } from '../../core/usage.js';
+import { anthropicUsage, overlayUsage } from './usage.js';
+
+describe('Anthropic usage mapping', () => {
+  it('adds cache reads and writes to the uncached input', () => {
+    expect(anthropicUsage({ input_tokens: 10, cache_creation_input_tokens: 200, cache_read_input_tokens: 3000, output_tokens: 5 })).toEqual({
+      ...zeroUsage(),
+      inputTokens: 3210,
+      cacheReadTokens: 3000,
+      cacheWriteTokens: 200,
+      outputTokens: 5,
+    });
+  });
+
+  it('uses the TTL split when the write total is null, and never reports more 1h writes than writes', () => {
+    expect(anthropicUsage({ input_tokens: 1, cache_creation_input_tokens: null, cache_creation: { ephemeral_5m_input_tokens: 30, ephemeral_1h_input_tokens: 70 } })).toMatchObject({
+      inputTokens: 101,
+      cacheWriteTokens: 100,
+      cacheWrite1hTokens: 70,
+    });
+    expect(anthropicUsage({ cache_creation_input_tokens: 50, cache_creation: { ephemeral_1h_input_tokens: 80 } }).cacheWrite1hTokens).toBe(50);
+  });
+
+  it('keeps thinking tokens informational and within output', () => {
+    expect(anthropicUsage({ output_tokens: 40, output_tokens_details: { thinking_tokens: 90 } })).toMatchObject({ outputTokens: 40, reasoningTokens: 40 });
+  });
+
+  it('maps the input/output-only usage of Ollama and llama.cpp', () => {
+    expect(anthropicUsage({ input_tokens: 12, output_tokens: 4 })).toEqual({ ...zeroUsage(), inputTokens: 12, outputTokens: 4 });
+  });
+
+  it('overlays message_delta totals: non-null fields replace, null ones and the TTL split do not', () => {
+    const start = { input_tokens: 100, cache_read_input_tokens: 50, cache_creation: { ephemeral_1h_input_tokens: 8 }, output_tokens: 1 };
+    const delta = { input_tokens: 140, cache_read_input_tokens: null, output_tokens: 60, cache_creation: { ephemeral_1h_input_tokens: 999 } };
+    expect(overlayUsage(start, delta)).toEqual({ input_tokens: 140, cache_read_input_tokens: 50, cache_creation: { ephemeral_1h_input_tokens: 8 }, output_tokens: 60 });
+  });
+});

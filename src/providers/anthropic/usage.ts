@@ -1,0 +1,33 @@
+import { type Usage, tokens, zeroUsage } from '../../core/usage.js';
+import { type JsonObject, dig } from '../shared/json.js';
+
+/**
+ * Maps a Messages `usage` (protocols.md §3.3, §7). Anthropic's `input_tokens` is only
+ * the uncached part, so the total prompt adds the cache reads and writes.
+ */
+export function anthropicUsage(usage: JsonObject): Usage {
+  const u = zeroUsage();
+  const writes = usage.cache_creation_input_tokens;
+  const split5m = tokens(dig(usage, 'cache_creation', 'ephemeral_5m_input_tokens'));
+  const split1h = tokens(dig(usage, 'cache_creation', 'ephemeral_1h_input_tokens'));
+  u.cacheReadTokens = tokens(usage.cache_read_input_tokens);
+  u.cacheWriteTokens = typeof writes === 'number' ? tokens(writes) : split5m + split1h;
+  u.cacheWrite1hTokens = Math.min(u.cacheWriteTokens, split1h);
+  u.inputTokens = tokens(usage.input_tokens) + u.cacheWriteTokens + u.cacheReadTokens;
+  u.outputTokens = tokens(usage.output_tokens);
+  // Informational: thinking is already inside output_tokens.
+  u.reasoningTokens = Math.min(u.outputTokens, tokens(dig(usage, 'output_tokens_details', 'thinking_tokens')));
+  return u;
+}
+
+/**
+ * Folds a `message_delta.usage` into the usage so far: its fields are cumulative totals,
+ * so each non-null one replaces the old value. The TTL split only comes in message_start.
+ */
+export function overlayUsage(base: JsonObject, delta: JsonObject): JsonObject {
+  const out: JsonObject = { ...base };
+  for (const [key, value] of Object.entries(delta)) {
+    if (value !== null && value !== undefined && key !== 'cache_creation') out[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { GatewayError } from '../../core/errors.js';
+import type { HeaderBag, RouteMatch } from '../types.js';
+import { geminiAdapter } from './adapter.js';
+
+const generate = geminiAdapter.matchRoute('POST', '/v1beta/models/gemini-3.6-flash:generateContent')!;
+const stream = geminiAdapter.matchRoute('POST', '/v1beta/models/gemini-3.7-pro:streamGenerateContent')!;
+
+describe('Gemini request inspection', () => {
+  it('takes the model and streaming from the path, the cap from generationConfig', () => {
+    const body = { model: 'ignored', contents: [], generationConfig: { maxOutputTokens: 2048, thinkingConfig: { thinkingBudget: 512 } } };
+    expect(geminiAdapter.inspectRequest(generate, body)).toEqual({ model: 'gemini-3.6-flash', stream: false, maxOutputTokens: 2048 });
+    expect(geminiAdapter.inspectRequest(stream, { contents: [] })).toEqual({ model: 'gemini-3.7-pro', stream: true });
+  });
+
+  it('rejects a body that is not an object', () => {
+    expect(() => geminiAdapter.inspectRequest(generate, [{ contents: [] }])).toThrow(GatewayError);
+  });
+
+  it('falls back to a body model only when the route has none', () => {
+    const bare: RouteMatch = { api: 'gemini.generate', dialect: 'gemini', method: 'POST' };
+    expect(geminiAdapter.inspectRequest(bare, { model: 'gemini-3.6-flash' }).model).toBe('gemini-3.6-flash');
+    expect(() => geminiAdapter.inspectRequest(bare, {})).toThrow(/"model"/);
+  });
+
+  it('never rewrites the body', () => {
+    expect(geminiAdapter.rewriteRequest(stream, { model: 'gemini-3.7-pro', stream: true }, Buffer.from('{}'))).toBeUndefined();
+  });
+});
+
+describe('Gemini credentials', () => {
+  it('reads x-goog-api-key, then ?key=, then Bearer', () => {
+    expect(geminiAdapter.readCredential({ 'x-goog-api-key': 'AIza-h' }, new URLSearchParams('key=AIza-q'))).toEqual({ key: 'AIza-h', where: 'x-goog-api-key' });
+    expect(geminiAdapter.readCredential({ authorization: 'Bearer tg-b' }, new URLSearchParams('alt=sse&key=AIza-q'))).toEqual({ key: 'AIza-q', where: 'query-key' });
+    expect(geminiAdapter.readCredential({ authorization: 'Bearer tg-b' }, new URLSearchParams('alt=sse'))).toEqual({ key: 'tg-b', where: 'authorization' });
+    expect(geminiAdapter.readCredential({}, new URLSearchParams('key='))).toBeUndefined();
+  });
+
+  it('writes the key where the client put it, removing the client key everywhere', () => {
+    const headers: HeaderBag = { 'x-goog-api-key': 'tg-client', 'x-goog-api-client': 'google-genai-sdk/3.1.0' };
+    const query = new URLSearchParams('alt=sse&key=tg-also');
+    geminiAdapter.writeCredential(headers, query, 'AIza-upstream', 'x-goog-api-key');
+    expect(headers).toEqual({ 'x-goog-api-key': 'AIza-upstream', 'x-goog-api-client': 'google-genai-sdk/3.1.0' });
+    expect(query.toString()).toBe('alt=sse');
+
+    const viaQuery: HeaderBag = {};
+    const q2 = new URLSearchParams('key=tg-client&alt=sse');
+    geminiAdapter.writeCredential(viaQuery, q2, 'AIza-upstream', 'query-key');
+    expect(viaQuery).toEqual({});
+    expect(q2.toString()).toBe('alt=sse&key=AIza-upstream');
+
+    const viaBearer: HeaderBag = { authorization: 'Bearer tg-client' };
+    geminiAdapter.writeCredential(viaBearer, new URLSearchParams(), 'ya29.token', 'authorization');
+    expect(viaBearer).toEqual({ authorization: 'Bearer ya29.token' });
+  });
+
+  it('defaults to x-goog-api-key', () => {
+    const headers: HeaderBag = {};
+    geminiAdapter.writeCredential(headers, new URLSearchParams(), 'AIza-upstream', undefined);
+    expect(headers).toEqual({ 'x-goog-api-key': 'AIza-upstream' });
+  });
+});
+
+describe('renderGeminiError', () => {
+  it('renders the Google error shape', () => {
+    expect(geminiAdapter.renderError(new GatewayError('invalid_api_key', 'API key not valid.'), 'r1')).toEqual({
+      status: 401,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ error: { code: 401, message: 'API key not valid.', status: 'UNAUTHENTICATED' } }),
+    });
+  });
+
+  it('maps each status to its canonical name', () => {
+    const cases = [
+      ['invalid_request', 400, 'INVALID_ARGUMENT'],
+      ['unknown_route', 404, 'NOT_FOUND'],
+      ['internal', 500, 'INTERNAL'],
+      ['upstream_unreachable', 502, 'UNAVAILABLE'],
+      ['upstream_timeout', 504, 'DEADLINE_EXCEEDED'],
+    ] as const;
+    for (const [code, status, name] of cases) {
+      const out = geminiAdapter.renderError(new GatewayError(code, 'x', { headers: { 'retry-after': '5' } }), 'r');
+      expect(out.status).toBe(status);
+      expect(out.headers['retry-after']).toBe('5');
+      expect(JSON.parse(out.body)).toEqual({ error: { code: status, message: code === 'internal' ? expect.any(String) as unknown : 'x', status: name } });
+    }
+  });
+});

@@ -1,0 +1,12 @@
+import { asObject } from '../shared/json.js';
+import { optionalCount, requireModel, requireObject } from '../shared/request.js';
+import type { RequestInfo, RouteMatch } from '../types.js';
+
+/** Gemini names the model and the streaming in the path; the body only has the output cap. */
+export function inspectGeminiRequest(route: RouteMatch, body: unknown): RequestInfo {
+  const obj = requireObject(body, route.api);
+  const info: RequestInfo = { model: route.model ?? requireModel(obj, route.api), stream: route.streamByPath === true };
+  const cap = optionalCount(asObject(obj.generationConfig)?.maxOutputTokens);
+  if (cap !== undefined) info.maxOutputTokens = cap;
+  return info;
+}

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { zeroUsage } from '../../core/usage.js';
+import { everyNBytes, fixtures, runTap } from '../testing/tap-runner.js';
+import type { RouteMatch, TapContext } from '../types.js';
+import { geminiAdapter } from './adapter.js';
+
+const fixture = fixtures(import.meta.url);
+const generate = geminiAdapter.matchRoute('POST', '/v1beta/models/gemini-3.6-flash:generateContent')!;
+const stream = geminiAdapter.matchRoute('POST', '/v1beta/models/gemini-3.7-pro:streamGenerateContent')!;
+const sse: TapContext = { status: 200, contentType: 'text/event-stream', stream: true, injectedStreamUsage: false, requestedModel: 'gemini-3.7-pro' };
+const jsonStream: TapContext = { ...sse, contentType: 'application/json; charset=UTF-8' };
+const json = (status = 200): TapContext => ({ ...sse, status, contentType: 'application/json; charset=UTF-8', stream: false });
+const tap = (bytes: Buffer, route: RouteMatch, ctx: TapContext, complete = true) => runTap(geminiAdapter.createTap(route, ctx), everyNBytes(bytes, 90), complete);
+
+const streamed = {
+  usage: { inputTokens: 4310, cacheReadTokens: 4096, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 409, reasoningTokens: 378, toolCalls: 1 },
+  usageSource: 'final',
+  servedModel: 'gemini-3.7-pro',
+  error: undefined,
+  sawEnd: true,
+};
+
+describe('Gemini SSE stream tap', () => {
+  it('forwards bytes unchanged and takes the last running total, not the sum', () => {
+    const input = fixture('stream.sse');
+    const run = tap(input, stream, sse);
+    expect(run.emits).toEqual(everyNBytes(input, 90));
+    expect(run.metered).toEqual(streamed);
+  });
+
+  it('reports the last total seen as partial when the stream stops before finishReason', () => {
+    const input = fixture('stream.sse');
+    const run = tap(input.subarray(0, input.indexOf('"finishReason"')), stream, sse, false);
+    expect(run.metered).toMatchObject({
+      usage: { inputTokens: 4310, outputTokens: 408, reasoningTokens: 378, toolCalls: 1 },
+      usageSource: 'partial',
+      sawEnd: false,
+    });
+  });
+
+  it('records an error sent inside the stream', () => {
+    expect(tap(fixture('stream-error.sse'), stream, sse, true).metered).toEqual({
+      usage: { ...zeroUsage(), inputTokens: 4310, cacheReadTokens: 4096, outputTokens: 378, reasoningTokens: 378 },
+      usageSource: 'partial',
+      servedModel: 'gemini-3.7-pro',
+      error: { type: 'UNAVAILABLE', message: 'The model is overloaded. Please try again later.' },
+      sawEnd: false,
+    });
+  });
+});
+
+describe('Gemini JSON-array stream tap (no alt=sse)', () => {
+  it('reads the same as the SSE stream, without holding bytes back', () => {
+    const input = fixture('stream-array.json');
+    const run = tap(input, stream, jsonStream);
+    expect(run.emits).toEqual(everyNBytes(input, 90));
+    expect(run.metered).toEqual(streamed);
+  });
+
+  it('reads a cut array as partial', () => {
+    const input = fixture('stream-array.json');
+    const run = tap(input.subarray(0, input.indexOf('"finishReason"')), stream, jsonStream, false);
+    expect(run.metered).toMatchObject({ usage: { outputTokens: 408 }, usageSource: 'partial', sawEnd: false });
+  });
+
+  it('records an error wrapped in the array', () => {
+    expect(tap(fixture('stream-array-error.json'), stream, jsonStream).metered).toEqual({
+      usage: zeroUsage(),
+      usageSource: 'none',
+      servedModel: undefined,
+      error: { type: 'RESOURCE_EXHAUSTED', message: 'You exceeded your current quota, please check your plan and billing details.' },
+      sawEnd: false,
+    });
+  });
+});
+
+describe('Gemini non-stream bodies', () => {
+  it('reads generateContent: cached, tool-use prompt, thoughts and function calls', () => {
+    expect(tap(fixture('generate.json'), generate, json()).metered).toEqual({
+      usage: { inputTokens: 8320, cacheReadTokens: 6000, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 480, reasoningTokens: 420, toolCalls: 2 },
+      usageSource: 'final',
+      servedModel: 'gemini-3.6-flash',
+      error: undefined,
+      sawEnd: true,
+      serviceTier: 'ON_DEMAND',
+    });
+  });
+
+  it('reads error bodies, plain or wrapped in an array', () => {
+    const quota = { type: 'RESOURCE_EXHAUSTED', message: 'Resource has been exhausted (e.g. check quota).' };
+    expect(tap(fixture('error-quota.json'), generate, json(429)).metered).toEqual({
+      usage: zeroUsage(),
+      usageSource: 'none',
+      servedModel: undefined,
+      error: quota,
+      sawEnd: true,
+    });
+    expect(tap(fixture('stream-array-error.json'), stream, json(429)).metered.error?.type).toBe('RESOURCE_EXHAUSTED');
+  });
+});
+
+describe('Gemini blocked prompt', () => {
+  it('takes a blockReason chunk as the end of the stream', () => {
+    const input = Buffer.from(
+      'data: {"promptFeedback": {"blockReason": "PROHIBITED_CONTENT"},"usageMetadata": {"promptTokenCount": 12,"totalTokenCount": 12},"modelVersion": "gemini-3.7-pro"}\r\n\r\n',
+    );
+    expect(tap(input, stream, sse).metered).toMatchObject({ usage: { inputTokens: 12 }, usageSource: 'final', sawEnd: true });
+  });
+});

@@ -1,0 +1,22 @@
+import type { DialectAdapter } from '../types.js';
+import { openaiCredential } from './credential.js';
+import { renderOpenaiError } from './render-error.js';
+import { inspectOpenaiRequest } from './request.js';
+import { rewriteOpenaiRequest } from './rewrite.js';
+import { lookupOpenaiRoute } from './routes.js';
+import { createOpenaiTap } from './tap.js';
+
+/** OpenAI Chat Completions, Responses, Embeddings and Models, and the local servers that copy them. */
+export const openaiAdapter: DialectAdapter = {
+  dialect: 'openai',
+  matchRoute(method, pathname) {
+    const found = lookupOpenaiRoute(method, pathname);
+    return found.kind === 'match' ? found.route : undefined;
+  },
+  readCredential: openaiCredential.read,
+  writeCredential: openaiCredential.write,
+  inspectRequest: inspectOpenaiRequest,
+  rewriteRequest: rewriteOpenaiRequest,
+  createTap: createOpenaiTap,
+  renderError: renderOpenaiError,
+};

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { zeroUsage } from '../../core/usage.js';
+import { MAX_BODY_COPY } from '../shared/taps.js';
+import { everyNBytes, fixtures, runTap } from '../testing/tap-runner.js';
+import type { Api } from '../../core/api.js';
+import type { TapContext } from '../types.js';
+import { openaiAdapter } from './adapter.js';
+
+const fixture = fixtures(import.meta.url);
+const json = (status = 200): TapContext => ({ status, contentType: 'application/json', stream: false, injectedStreamUsage: false, requestedModel: 'm' });
+const tap = (api: Api, body: Buffer, status = 200, complete = true) =>
+  runTap(openaiAdapter.createTap({ api, dialect: 'openai', method: 'POST' }, json(status)), everyNBytes(body, 100), complete);
+
+describe('OpenAI non-stream bodies', () => {
+  it('forwards the body unchanged, chunk by chunk', () => {
+    const body = fixture('chat.json');
+    const run = tap('openai.chat', body);
+    expect(run.emits).toEqual(everyNBytes(body, 100));
+  });
+
+  it('reads a chat completion: cache reads and writes, reasoning, tool calls, tier', () => {
+    expect(tap('openai.chat', fixture('chat.json')).metered).toEqual({
+      usage: { inputTokens: 5120, cacheReadTokens: 4096, cacheWriteTokens: 896, cacheWrite1hTokens: 0, outputTokens: 410, reasoningTokens: 320, toolCalls: 2 },
+      usageSource: 'final',
+      servedModel: 'gpt-5.6-sol-2026-09-30',
+      error: undefined,
+      sawEnd: true,
+      serviceTier: 'priority',
+    });
+  });
+
+  it('takes llama.cpp timings.cache_n when prompt_tokens_details is absent', () => {
+    expect(tap('openai.chat', fixture('chat-llamacpp.json')).metered).toMatchObject({
+      usage: { inputTokens: 1200, cacheReadTokens: 1100, outputTokens: 42, toolCalls: 0 },
+      usageSource: 'final',
+      servedModel: 'qwen3-8b-q4_k_m.gguf',
+    });
+  });
+
+  it('reads a Response: 30m and 12h cache writes, reasoning, function and custom tool calls', () => {
+    expect(tap('openai.responses', fixture('responses.json')).metered).toEqual({
+      usage: { inputTokens: 12000, cacheReadTokens: 8000, cacheWriteTokens: 3000, cacheWrite1hTokens: 2000, outputTokens: 900, reasoningTokens: 600, toolCalls: 2 },
+      usageSource: 'final',
+      servedModel: 'gpt-5.6-sol-2026-09-30',
+      error: undefined,
+      sawEnd: true,
+      serviceTier: 'priority',
+    });
+  });
+
+  it('reads a failed Response as an error with its usage', () => {
+    const body = Buffer.from(
+      '{"id":"resp_1","object":"response","status":"failed","model":"gpt-5.6-sol","error":{"code":"server_error","message":"boom"},"output":[],"usage":{"input_tokens":10,"output_tokens":0}}',
+    );
+    expect(tap('openai.responses', body).metered).toMatchObject({ error: { type: 'server_error', message: 'boom' }, usage: { inputTokens: 10 } });
+  });
+
+  it('reads embeddings input tokens', () => {
+    expect(tap('openai.embeddings', fixture('embeddings.json')).metered).toEqual({
+      usage: { ...zeroUsage(), inputTokens: 17 },
+      usageSource: 'final',
+      servedModel: 'text-embedding-3-small',
+      error: undefined,
+      sawEnd: true,
+    });
+  });
+
+  it('meters nothing for the model list', () => {
+    expect(tap('openai.models', fixture('models.json')).metered).toEqual({
+      usage: zeroUsage(),
+      usageSource: 'none',
+      servedModel: undefined,
+      error: undefined,
+      sawEnd: true,
+    });
+  });
+
+  it('reads error bodies: OpenAI, vLLM (integer code) and non-JSON', () => {
+    expect(tap('openai.chat', fixture('error-rate-limit.json'), 429).metered).toEqual({
+      usage: zeroUsage(),
+      usageSource: 'none',
+      servedModel: undefined,
+      error: { type: 'tokens', message: expect.stringMatching(/^Rate limit reached/) as unknown },
+      sawEnd: true,
+    });
+    expect(tap('openai.chat', fixture('error-vllm.json'), 404).metered.error).toEqual({
+      type: 'NotFoundError',
+      message: 'The model `llama-4-scout` does not exist.',
+    });
+    expect(tap('openai.chat', Buffer.from('<html><body>502 Bad Gateway</body></html>'), 502).metered.error).toEqual({
+      type: 'http_502',
+      message: '<html><body>502 Bad Gateway</body></html>',
+    });
+    expect(tap('openai.chat', Buffer.from(''), 503).metered.error).toEqual({ type: 'http_503', message: 'HTTP 503' });
+  });
+
+  it('reads an error body even when the request was a stream', () => {
+    const ctx: TapContext = { ...json(429), stream: true, injectedStreamUsage: true };
+    const run = runTap(openaiAdapter.createTap({ api: 'openai.chat', dialect: 'openai', method: 'POST' }, ctx), [fixture('error-rate-limit.json')]);
+    expect(run.bytes.equals(fixture('error-rate-limit.json'))).toBe(true);
+    expect(run.metered.error?.type).toBe('tokens');
+  });
+
+  it('reports a truncated body as not ended, with nothing read', () => {
+    const body = fixture('chat.json');
+    const run = tap('openai.chat', body.subarray(0, 300), 200, false);
+    expect(run.metered).toMatchObject({ usageSource: 'none', sawEnd: false });
+  });
+
+  it('stops copying a body past the size cap but still forwards it', () => {
+    const big = Buffer.alloc(MAX_BODY_COPY + 10, 0x20);
+    const run = runTap(openaiAdapter.createTap({ api: 'openai.embeddings', dialect: 'openai', method: 'POST' }, json()), everyNBytes(big, 4 * 1024 * 1024));
+    expect(run.bytes.length).toBe(big.length);
+    expect(run.metered.usageSource).toBe('none');
+  });
+});

@@ -1,0 +1,52 @@
+import { zeroUsage } from '../../core/usage.js';
+import type { Api } from '../../core/api.js';
+import { type JsonObject, asArray, asObject, asText, dig, parseJson } from '../shared/json.js';
+import { nothingMetered, sourceOf, withTier, withToolCalls } from '../shared/metered.js';
+import { errorFromValue } from '../shared/upstream-error.js';
+import type { Metered } from '../types.js';
+import { readResponseBody } from './responses-body.js';
+import { chatUsage, embeddingsUsage, timingsCacheN } from './usage.js';
+
+/** Reads a whole 2xx JSON body of one of the OpenAI APIs. */
+export function readOpenaiBody(api: Api, text: string | undefined, complete: boolean): Metered {
+  const body = text === undefined ? undefined : asObject(parseJson(text));
+  if (body === undefined || api === 'openai.models') return nothingMetered(complete, body === undefined ? undefined : errorFromValue(body));
+  if (api === 'openai.responses') return readResponseBody(body, complete);
+  if (api === 'openai.embeddings') return readEmbeddings(body, complete);
+  return readChatCompletion(body, complete);
+}
+
+/** A `chat.completion` object (protocols.md §1.3), from OpenAI or a local server. */
+function readChatCompletion(body: JsonObject, complete: boolean): Metered {
+  const usage = asObject(body.usage);
+  const mapped = usage === undefined ? zeroUsage() : chatUsage(usage, timingsCacheN(body));
+  const m: Metered = {
+    usage: withToolCalls(mapped, countMessageToolCalls(body)),
+    usageSource: sourceOf(usage !== undefined, true),
+    servedModel: asText(body.model),
+    error: errorFromValue(body),
+    sawEnd: complete,
+  };
+  return withTier(m, asText(body.service_tier));
+}
+
+function countMessageToolCalls(body: JsonObject): number {
+  let n = 0;
+  for (const choice of asArray(body.choices) ?? []) {
+    const message = dig(choice, 'message');
+    n += asArray(dig(message, 'tool_calls'))?.length ?? 0;
+    if (asObject(dig(message, 'function_call')) !== undefined) n += 1;
+  }
+  return n;
+}
+
+function readEmbeddings(body: JsonObject, complete: boolean): Metered {
+  const usage = asObject(body.usage);
+  return {
+    usage: usage === undefined ? zeroUsage() : embeddingsUsage(usage),
+    usageSource: sourceOf(usage !== undefined, true),
+    servedModel: asText(body.model),
+    error: errorFromValue(body),
+    sawEnd: complete,
+  };
+}

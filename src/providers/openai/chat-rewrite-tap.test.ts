@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { parseSse } from '../../sse/parser.js';
+import { everyNBytes, fixtures, runTap } from '../testing/tap-runner.js';
+import type { RouteMatch, TapContext } from '../types.js';
+import { openaiAdapter } from './adapter.js';
+
+const fixture = fixtures(import.meta.url);
+const chat: RouteMatch = { api: 'openai.chat', dialect: 'openai', method: 'POST' };
+const injected: TapContext = { status: 200, contentType: 'text/event-stream', stream: true, injectedStreamUsage: true, requestedModel: 'gpt-5.6-sol' };
+const rewrite = (chunks: Buffer[], complete = true) => runTap(openaiAdapter.createTap(chat, injected), chunks, complete);
+
+describe('OpenAI chat rewrite tap (usage injected by the gateway)', () => {
+  it('turns the upstream stream WITH include_usage into exactly the bytes WITHOUT it', () => {
+    const upstream = fixture('chat-stream-usage.sse');
+    for (const size of [1, 7, 64, upstream.length]) {
+      const run = rewrite(everyNBytes(upstream, size));
+      expect(run.bytes.toString()).toBe(fixture('chat-stream.sse').toString());
+      expect(run.bytes.equals(fixture('chat-stream.sse'))).toBe(true);
+      expect(run.metered).toEqual({
+        usage: { inputTokens: 2048, cacheReadTokens: 1024, cacheWriteTokens: 512, cacheWrite1hTokens: 0, outputTokens: 187, reasoningTokens: 64, toolCalls: 2 },
+        usageSource: 'final',
+        servedModel: 'gpt-5.6-sol-2026-09-30',
+        error: undefined,
+        sawEnd: true,
+        serviceTier: 'default',
+      });
+    }
+  });
+
+  it('emits whole events only, each as soon as it is complete', () => {
+    const run = rewrite(everyNBytes(fixture('chat-stream-usage.sse'), 33));
+    const expected = parseSse(fixture('chat-stream.sse')).map((e) => e.raw.toString());
+    expect(run.emits.map((e) => e.toString())).toEqual(expected);
+  });
+
+  it('emits a cut-off trailing event unchanged when the body ends', () => {
+    const upstream = fixture('chat-stream-usage.sse');
+    const cutAt = upstream.indexOf('"Zr"}') + 2;
+    const run = rewrite([upstream.subarray(0, cutAt)], false);
+    const events = parseSse(fixture('chat-stream.sse')).map((e) => e.raw);
+    const partial = upstream.subarray(upstream.lastIndexOf('data: ', cutAt), cutAt);
+    expect(run.bytes.equals(Buffer.concat([events[0]!, events[1]!, partial]))).toBe(true);
+    expect(run.metered).toMatchObject({ usageSource: 'none', sawEnd: false });
+  });
+
+  it('passes an error event and comments through untouched', () => {
+    const upstream = Buffer.from(': keep-alive\n\n' + fixture('chat-stream-error.sse').toString());
+    const run = rewrite([upstream]);
+    expect(run.bytes.toString()).toBe(upstream.toString().replaceAll(',"usage":null', ''));
+    expect(run.metered.error?.type).toBe('server_error');
+  });
+
+  it('handles spaced JSON and CRLF framing from other servers', () => {
+    const upstream = Buffer.from(
+      'data: {"usage": null, "id": "c1", "choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": null}], "model": "llama-4"}\r\n\r\n' +
+        'data: {"id": "c1", "choices": [], "model": "llama-4", "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6}}\r\n\r\n' +
+        'data: [DONE]\r\n\r\n',
+    );
+    const run = rewrite(everyNBytes(upstream, 5));
+    expect(run.bytes.toString()).toBe(
+      'data: {"id": "c1", "choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": null}], "model": "llama-4"}\r\n\r\n' + 'data: [DONE]\r\n\r\n',
+    );
+    expect(run.metered.usage).toMatchObject({ inputTokens: 5, outputTokens: 1 });
+  });
+
+  it('keeps chunks that carry real usage next to choices (servers that repeat usage)', () => {
+    const upstream = fixture('chat-stream-gemini-compat.sse');
+    expect(rewrite([upstream]).bytes.equals(upstream)).toBe(true);
+  });
+});

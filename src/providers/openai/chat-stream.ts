@@ -1,0 +1,104 @@
+import { zeroUsage } from '../../core/usage.js';
+import type { SseEvent } from '../../sse/parser.js';
+import { type JsonObject, asArray, asObject, asText, dig, parseJson } from '../shared/json.js';
+import { sourceOf, withTier, withToolCalls } from '../shared/metered.js';
+import type { StreamReader } from '../shared/taps.js';
+import { errorFromValue } from '../shared/upstream-error.js';
+import type { Metered, UpstreamErrorInfo } from '../types.js';
+import { chatUsage, timingsCacheN } from './usage.js';
+
+/** Chunks parsed while looking for the served model (Azure's first chunk has none). */
+const MODEL_TRIES = 3;
+
+/**
+ * Reads a Chat Completions stream (protocols.md §1.4). Usage comes once, in the last
+ * chunk; servers that repeat a cumulative usage on every chunk (Gemini's OpenAI
+ * endpoint, vLLM continuous stats) are read the same way: the last one wins.
+ */
+export class ChatStreamReader implements StreamReader {
+  private modelTries = 0;
+  private servedModel: string | undefined;
+  private serviceTier: string | undefined;
+  private usage: JsonObject | undefined;
+  private usageFinal = false;
+  private cacheN: number | undefined;
+  private readonly toolCalls = new Set<string>();
+  private error: UpstreamErrorInfo | undefined;
+  private done = false;
+
+  onEvent(event: SseEvent): void {
+    this.read(event);
+  }
+
+  /** Reads one event; returns the chunk when it had to parse it, so a rewriting tap need not parse again. */
+  read(event: SseEvent): JsonObject | undefined {
+    const data = event.data;
+    if (event.event === 'error') {
+      this.error = errorFromValue(parseJson(data)) ?? { type: 'error', message: data };
+      return undefined;
+    }
+    if (data === '[DONE]') {
+      this.done = true;
+      return undefined;
+    }
+    if (!this.worthParsing(data)) return undefined;
+    const chunk = asObject(parseJson(data));
+    if (chunk !== undefined) this.readChunk(chunk);
+    return chunk;
+  }
+
+  result(): Metered {
+    const has = this.usage !== undefined;
+    const usage = withToolCalls(has ? chatUsage(this.usage, this.cacheN) : zeroUsage(), this.toolCalls.size);
+    const m: Metered = {
+      usage,
+      usageSource: sourceOf(has, this.usageFinal || this.done),
+      servedModel: this.servedModel,
+      error: this.error,
+      sawEnd: this.done,
+    };
+    return withTier(m, this.serviceTier);
+  }
+
+  /** Most chunks carry a few tokens of text and change nothing we record: skip their JSON.parse. */
+  private worthParsing(data: string): boolean {
+    if (this.servedModel === undefined && this.modelTries < MODEL_TRIES) return true;
+    // One pass over the chunk (measured 9x faster than a chain of includes).
+    return WORTH_PARSING.test(data);
+  }
+
+  private readChunk(chunk: JsonObject): void {
+    if (chunk.error !== undefined && chunk.error !== null) this.error = errorFromValue(chunk);
+    if (this.servedModel === undefined) {
+      this.modelTries++;
+      this.servedModel = asText(chunk.model);
+    }
+    this.serviceTier = asText(chunk.service_tier) ?? this.serviceTier;
+    const choices = asArray(chunk.choices) ?? [];
+    let finishing = false;
+    choices.forEach((c, i) => {
+      const choice = asObject(c);
+      const index = typeof choice?.index === 'number' ? choice.index : i;
+      if (typeof choice?.finish_reason === 'string') finishing = true;
+      // A call's id and name come in its first delta, the arguments in later ones: count indices.
+      asArray(dig(choice, 'delta', 'tool_calls'))?.forEach((call, j) => {
+        const at = dig(call, 'index');
+        this.toolCalls.add(`${index}:${typeof at === 'number' ? at : j}`);
+      });
+      if (asObject(dig(choice, 'delta', 'function_call')) !== undefined) this.toolCalls.add(`${index}:legacy`);
+    });
+    const usage = asObject(chunk.usage);
+    if (usage !== undefined) {
+      this.usage = usage;
+      // OpenAI's usage chunk has no choices; repeating servers put the final value on the finish chunk.
+      if (choices.length === 0 || finishing) this.usageFinal = true;
+    }
+    this.cacheN = timingsCacheN(chunk) ?? this.cacheN;
+  }
+}
+
+/**
+ * A chunk worth a JSON.parse: tool calls, an error, llama.cpp timings, or a non-null usage
+ * object (once usage is on, every other chunk carries `"usage":null`).
+ */
+const WORTH_PARSING = /"(?:tool_calls|function_call|error|timings)"|"usage"\s*:\s*\{/;

@@ -1,0 +1,23 @@
+import type { GatewayError } from '../../core/errors.js';
+import { jsonError } from '../shared/render-error.js';
+import type { RenderedError } from '../types.js';
+
+/** `{"error":{"message","type","param","code"}}` (protocols.md §1.5); `code` is the gateway's stable code. */
+export function renderOpenaiError(err: GatewayError): RenderedError {
+  return jsonError(err, { error: { message: err.publicMessage, type: openaiErrorType(err.status), param: null, code: err.code } });
+}
+
+export function openaiErrorType(status: number): string {
+  switch (status) {
+    case 401:
+      return 'authentication_error';
+    case 403:
+      return 'permission_error';
+    case 429:
+      return 'rate_limit_error';
+    case 503:
+      return 'service_unavailable_error';
+    default:
+      return status >= 500 ? 'server_error' : 'invalid_request_error';
+  }
+}

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { GatewayError } from '../../core/errors.js';
+import type { RouteMatch } from '../types.js';
+import { inspectOpenaiRequest } from './request.js';
+import { rewriteOpenaiRequest } from './rewrite.js';
+
+const chat: RouteMatch = { api: 'openai.chat', dialect: 'openai', method: 'POST' };
+const responses: RouteMatch = { api: 'openai.responses', dialect: 'openai', method: 'POST' };
+const embeddings: RouteMatch = { api: 'openai.embeddings', dialect: 'openai', method: 'POST' };
+const models: RouteMatch = { api: 'openai.models', dialect: 'openai', method: 'GET', noBody: true };
+
+describe('inspectOpenaiRequest', () => {
+  it('reads model, stream and the chat output cap (max_completion_tokens wins over max_tokens)', () => {
+    expect(inspectOpenaiRequest(chat, { model: 'gpt-5.6-sol', stream: true, max_completion_tokens: 900, max_tokens: 100 })).toEqual({
+      model: 'gpt-5.6-sol',
+      stream: true,
+      maxOutputTokens: 900,
+    });
+    expect(inspectOpenaiRequest(chat, { model: 'gpt-4o', max_tokens: 100, max_completion_tokens: null })).toEqual({
+      model: 'gpt-4o',
+      stream: false,
+      maxOutputTokens: 100,
+    });
+  });
+
+  it('reads max_output_tokens for Responses and no cap for embeddings', () => {
+    expect(inspectOpenaiRequest(responses, { model: 'gpt-5.6-luna', input: 'hi', max_output_tokens: 64, stream: true })).toEqual({
+      model: 'gpt-5.6-luna',
+      stream: true,
+      maxOutputTokens: 64,
+    });
+    expect(inspectOpenaiRequest(embeddings, { model: 'text-embedding-3-small', input: ['a'], max_tokens: 5 })).toEqual({
+      model: 'text-embedding-3-small',
+      stream: false,
+    });
+  });
+
+  it('ignores a cap that is not a number and a stream flag that is not true', () => {
+    expect(inspectOpenaiRequest(chat, { model: 'm', stream: 'yes', max_tokens: '12' })).toEqual({ model: 'm', stream: false });
+  });
+
+  it('needs no body for GET /v1/models', () => {
+    expect(inspectOpenaiRequest(models, undefined)).toEqual({ model: '', stream: false });
+  });
+
+  it('rejects a body that is not an object, and a missing model', () => {
+    for (const body of [null, [], 'text', 3]) {
+      expect(() => inspectOpenaiRequest(chat, body)).toThrow(GatewayError);
+    }
+    expect(() => inspectOpenaiRequest(chat, [])).toThrow(/JSON object, got an array/);
+    const err = catchError(() => inspectOpenaiRequest(responses, { input: 'hi' }));
+    expect(err).toBeInstanceOf(GatewayError);
+    expect(err).toMatchObject({ code: 'invalid_request', status: 400 });
+    expect((err as Error).message).toMatch(/"model"/);
+    expect(() => inspectOpenaiRequest(embeddings, { model: '  ' })).toThrow(/model/);
+  });
+});
+
+describe('rewriteOpenaiRequest', () => {
+  const rewrite = (raw: string, route = chat) => {
+    const body: unknown = JSON.parse(raw);
+    return rewriteOpenaiRequest(route, inspectOpenaiRequest(route, body), Buffer.from(raw));
+  };
+
+  it('inserts stream_options right after the opening brace, every other byte unchanged', () => {
+    const raw = '  {\n  "model": "gpt-5.6-sol",\n  "stream": true,\n  "messages": [{"role": "user", "content": "caf\u00e9 \\u00e9"}]\n}\n';
+    const out = rewrite(raw);
+    expect(out?.injectedStreamUsage).toBe(true);
+    const at = raw.indexOf('{') + 1;
+    const insertion = '"stream_options":{"include_usage":true},';
+    const expected = Buffer.concat([Buffer.from(raw.slice(0, at)), Buffer.from(insertion), Buffer.from(raw.slice(at))]);
+    expect(out?.body.equals(expected)).toBe(true);
+    expect(JSON.parse(out!.body.toString())).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+  });
+
+  it('inserts when stream_options only appears inside a string, or not at all', () => {
+    for (const raw of ['{"model":"m","stream":true,"messages":[{"role":"user","content":"what is \\"stream_options\\"?"}]}', '{"model":"m","stream":true}']) {
+      expect(rewrite(raw)?.body.toString()).toBe('{"stream_options":{"include_usage":true},' + raw.slice(1));
+    }
+  });
+
+  it('re-serialises when stream_options exists without include_usage true, keeping its other options', () => {
+    const out = rewrite('{"model":"m","stream_options":{"include_obfuscation":false,"include_usage":false},"stream":true}');
+    expect(out?.injectedStreamUsage).toBe(true);
+    expect(out?.body.toString()).toBe('{"model":"m","stream_options":{"include_obfuscation":false,"include_usage":true},"stream":true}');
+    expect(rewrite('{"model":"m","stream":true,"stream_options":null}')?.body.toString()).toBe(
+      '{"model":"m","stream":true,"stream_options":{"include_usage":true}}',
+    );
+  });
+
+  it('finds a stream_options key spelled with a unicode escape', () => {
+    const out = rewrite('{"model":"m","stream":true,"stream\\u005foptions":{}}');
+    expect(JSON.parse(out!.body.toString())).toEqual({ model: 'm', stream: true, stream_options: { include_usage: true } });
+  });
+
+  it('leaves everything else alone', () => {
+    expect(rewrite('{"model":"m","stream":true,"stream_options":{"include_usage":true}}')).toBeUndefined();
+    expect(rewrite('{"model":"m","stream":false}')).toBeUndefined();
+    expect(rewrite('{"model":"m"}')).toBeUndefined();
+    expect(rewrite('{"model":"m","input":"x","stream":true}', responses)).toBeUndefined();
+    expect(rewrite('{"model":"m","input":"x"}', embeddings)).toBeUndefined();
+  });
+});
+
+function catchError(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}

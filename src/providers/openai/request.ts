@@ -1,0 +1,16 @@
+import { optionalCount, requireModel, requireObject } from '../shared/request.js';
+import type { RequestInfo, RouteMatch } from '../types.js';
+
+export function inspectOpenaiRequest(route: RouteMatch, body: unknown): RequestInfo {
+  if (route.noBody) return { model: '', stream: false };
+  const obj = requireObject(body, route.api);
+  const info: RequestInfo = { model: requireModel(obj, route.api), stream: obj.stream === true };
+  const cap =
+    route.api === 'openai.chat'
+      ? (optionalCount(obj.max_completion_tokens) ?? optionalCount(obj.max_tokens))
+      : route.api === 'openai.responses'
+        ? optionalCount(obj.max_output_tokens)
+        : undefined;
+  if (cap !== undefined) info.maxOutputTokens = cap;
+  return info;
+}

@@ -1,0 +1,34 @@
+import { zeroUsage } from '../../core/usage.js';
+import { type JsonObject, asArray, asObject, asText } from '../shared/json.js';
+import { sourceOf, withTier, withToolCalls } from '../shared/metered.js';
+import { errorFromValue } from '../shared/upstream-error.js';
+import type { Metered } from '../types.js';
+import { responsesUsage } from './usage.js';
+
+export const FAILED = { type: 'response_failed', message: 'The response failed.' };
+
+const TOOL_CALL_ITEMS = new Set(['function_call', 'custom_tool_call']);
+
+export function isToolCallItem(item: unknown): boolean {
+  const type = asObject(item)?.type;
+  return typeof type === 'string' && TOOL_CALL_ITEMS.has(type);
+}
+
+/** Function and custom tool calls among a Response's output items. */
+export function countResponseToolCalls(response: JsonObject): number {
+  return asArray(response.output)?.filter(isToolCallItem).length ?? 0;
+}
+
+/** A non-stream Response object (protocols.md §1.7); `status: "failed"` carries its error. */
+export function readResponseBody(body: JsonObject, complete: boolean): Metered {
+  const usage = asObject(body.usage);
+  const error = errorFromValue(body) ?? (body.status === 'failed' ? FAILED : undefined);
+  const m: Metered = {
+    usage: withToolCalls(usage === undefined ? zeroUsage() : responsesUsage(usage), countResponseToolCalls(body)),
+    usageSource: sourceOf(usage !== undefined, true),
+    servedModel: asText(body.model),
+    error,
+    sawEnd: complete,
+  };
+  return withTier(m, asText(body.service_tier));
+}

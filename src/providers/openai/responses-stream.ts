@@ -1,0 +1,64 @@
+import { zeroUsage } from '../../core/usage.js';
+import type { SseEvent } from '../../sse/parser.js';
+import { type JsonObject, asObject, asText, parseJson, peekType } from '../shared/json.js';
+import { sourceOf, withTier, withToolCalls } from '../shared/metered.js';
+import type { StreamReader } from '../shared/taps.js';
+import { errorFromValue } from '../shared/upstream-error.js';
+import type { Metered, UpstreamErrorInfo } from '../types.js';
+import { FAILED, countResponseToolCalls, isToolCallItem } from './responses-body.js';
+import { responsesUsage } from './usage.js';
+
+const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+
+/**
+ * Reads a Responses API stream (protocols.md §1.7). Usage is only in the terminal
+ * event's `response.usage`. Text deltas are most of the events and are never parsed.
+ */
+export class ResponsesStreamReader implements StreamReader {
+  private servedModel: string | undefined;
+  private serviceTier: string | undefined;
+  private usage: unknown;
+  private addedToolCalls = 0;
+  private finalToolCalls = 0;
+  private error: UpstreamErrorInfo | undefined;
+  private ended = false;
+
+  onEvent(event: SseEvent): void {
+    // OpenAI names every event; some compatible servers only put the type in the JSON.
+    const type = event.event ?? peekType(event.data);
+    if (type === undefined) return;
+    if (TERMINAL.has(type)) this.readResponse(asObject(parseJson(event.data)), type);
+    else if (type === 'response.created') {
+      // Parsed once so that a stream cut before its end still names the model.
+      this.servedModel ??= asText(asObject(asObject(parseJson(event.data))?.response)?.model);
+    } else if (type === 'response.output_item.added') {
+      if (event.data.includes('_call"') && isToolCallItem(asObject(parseJson(event.data))?.item)) this.addedToolCalls++;
+    } else if (type === 'error') {
+      this.error = errorFromValue(parseJson(event.data)) ?? { type: 'error', message: event.data };
+    }
+  }
+
+  result(): Metered {
+    const has = this.usage !== undefined;
+    const usage = withToolCalls(has ? responsesUsage(this.usage) : zeroUsage(), Math.max(this.addedToolCalls, this.finalToolCalls));
+    const m: Metered = {
+      usage,
+      usageSource: sourceOf(has, this.ended),
+      servedModel: this.servedModel,
+      error: this.error,
+      sawEnd: this.ended,
+    };
+    return withTier(m, this.serviceTier);
+  }
+
+  private readResponse(event: JsonObject | undefined, type: string): void {
+    this.ended = true;
+    const response = asObject(event?.response);
+    if (response === undefined) return;
+    this.servedModel = asText(response.model) ?? this.servedModel;
+    this.serviceTier = asText(response.service_tier) ?? this.serviceTier;
+    if (asObject(response.usage) !== undefined) this.usage = response.usage;
+    this.finalToolCalls = countResponseToolCalls(response);
+    if (type === 'response.failed') this.error = errorFromValue(response) ?? FAILED;
+  }
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { zeroUsage } from '../../core/usage.js';
+import { chatUsage, embeddingsUsage, responsesUsage } from './usage.js';
+
+describe('OpenAI usage mapping', () => {
+  it('maps chat usage from local servers with missing or null details', () => {
+    // Ollama: the three counts only.
+    expect(chatUsage({ prompt_tokens: 30, completion_tokens: 7, total_tokens: 37 })).toEqual({ ...zeroUsage(), inputTokens: 30, outputTokens: 7 });
+    // vLLM without --enable-prompt-tokens-details.
+    expect(chatUsage({ prompt_tokens: 30, completion_tokens: 7, prompt_tokens_details: null })).toMatchObject({ cacheReadTokens: 0 });
+    // vLLM with it.
+    expect(chatUsage({ prompt_tokens: 30, completion_tokens: 7, prompt_tokens_details: { cached_tokens: 16 } })).toMatchObject({ cacheReadTokens: 16 });
+  });
+
+  it('prefers prompt_tokens_details over llama.cpp timings when both are there', () => {
+    expect(chatUsage({ prompt_tokens: 100, prompt_tokens_details: { cached_tokens: 40 } }, 90).cacheReadTokens).toBe(40);
+    expect(chatUsage({ prompt_tokens: 100 }, 90).cacheReadTokens).toBe(90);
+  });
+
+  it('reads a 12h cache-write split on chat if one ever appears, never above the writes', () => {
+    const u = chatUsage({ prompt_tokens: 100, prompt_tokens_details: { cache_write_tokens: 50, cache_write_tokens_details: { ttl_12h_tokens: 80 } } });
+    expect(u).toMatchObject({ cacheWriteTokens: 50, cacheWrite1hTokens: 50 });
+  });
+
+  it('falls back to the TTL split when Responses has no cache_write_tokens total', () => {
+    const u = responsesUsage({
+      input_tokens: 5000,
+      input_tokens_details: { cached_tokens: 1000, cache_write_tokens_details: { ttl_30m_tokens: 300, ttl_12h_tokens: 700 } },
+      output_tokens: 10,
+    });
+    expect(u).toEqual({ ...zeroUsage(), inputTokens: 5000, cacheReadTokens: 1000, cacheWriteTokens: 1000, cacheWrite1hTokens: 700, outputTokens: 10 });
+  });
+
+  it('maps the minimal Responses usage of llama.cpp', () => {
+    expect(responsesUsage({ input_tokens: 12, output_tokens: 3, total_tokens: 15 })).toEqual({ ...zeroUsage(), inputTokens: 12, outputTokens: 3 });
+  });
+
+  it('ignores junk values', () => {
+    expect(chatUsage({ prompt_tokens: -5, completion_tokens: '7', prompt_tokens_details: { cached_tokens: 2.9 } })).toEqual({ ...zeroUsage(), cacheReadTokens: 2 });
+    expect(embeddingsUsage({ total_tokens: 9 })).toEqual({ ...zeroUsage(), inputTokens: 9 });
+  });
+});

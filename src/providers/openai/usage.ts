@@ -1,0 +1,48 @@
+import { type Usage, tokens, zeroUsage } from '../../core/usage.js';
+import { asObject, dig } from '../shared/json.js';
+
+/**
+ * Chat Completions `usage` (protocols.md §1.3, §7), also used for vLLM, llama.cpp and
+ * Ollama. llama.cpp reports its KV-cache reuse as `timings.cache_n` instead of
+ * `prompt_tokens_details` (§5.2); `timingsCacheN` carries it from wherever it came.
+ */
+export function chatUsage(usage: unknown, timingsCacheN?: number): Usage {
+  const details = dig(usage, 'prompt_tokens_details');
+  const cached = dig(details, 'cached_tokens');
+  const u = zeroUsage();
+  u.inputTokens = tokens(dig(usage, 'prompt_tokens'));
+  u.cacheReadTokens = typeof cached === 'number' ? tokens(cached) : tokens(timingsCacheN);
+  u.cacheWriteTokens = tokens(dig(details, 'cache_write_tokens'));
+  u.cacheWrite1hTokens = Math.min(u.cacheWriteTokens, tokens(dig(details, 'cache_write_tokens_details', 'ttl_12h_tokens')));
+  u.outputTokens = tokens(dig(usage, 'completion_tokens'));
+  u.reasoningTokens = tokens(dig(usage, 'completion_tokens_details', 'reasoning_tokens'));
+  return u;
+}
+
+/** Responses API `usage` (§1.7): the 12-hour cache writes are the long-TTL part. */
+export function responsesUsage(usage: unknown): Usage {
+  const details = dig(usage, 'input_tokens_details');
+  const ttl = asObject(dig(details, 'cache_write_tokens_details'));
+  const u = zeroUsage();
+  u.inputTokens = tokens(dig(usage, 'input_tokens'));
+  u.cacheReadTokens = tokens(dig(details, 'cached_tokens'));
+  const writes = dig(details, 'cache_write_tokens');
+  u.cacheWriteTokens = typeof writes === 'number' ? tokens(writes) : tokens(ttl?.ttl_30m_tokens) + tokens(ttl?.ttl_12h_tokens);
+  u.cacheWrite1hTokens = Math.min(u.cacheWriteTokens, tokens(ttl?.ttl_12h_tokens));
+  u.outputTokens = tokens(dig(usage, 'output_tokens'));
+  u.reasoningTokens = tokens(dig(usage, 'output_tokens_details', 'reasoning_tokens'));
+  return u;
+}
+
+/** Embeddings `usage` (§1.8): input only. */
+export function embeddingsUsage(usage: unknown): Usage {
+  const u = zeroUsage();
+  u.inputTokens = tokens(dig(usage, 'prompt_tokens') ?? dig(usage, 'total_tokens'));
+  return u;
+}
+
+/** llama.cpp's `timings.cache_n`, if the object has one. */
+export function timingsCacheN(obj: unknown): number | undefined {
+  const n = dig(obj, 'timings', 'cache_n');
+  return typeof n === 'number' ? n : undefined;
+}

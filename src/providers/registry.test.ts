@@ -1,0 +1,81 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { APIS, DIALECTS } from '../core/api.js';
+import { ADAPTERS, adapterFor, lookupRoute } from './registry.js';
+import { GEMINI_ROUTES } from './gemini/routes.js';
+import { OPENAI_ROUTES } from './openai/routes.js';
+import { ANTHROPIC_ROUTES } from './anthropic/routes.js';
+import type { DialectAdapter, RouteMatch } from './types.js';
+
+describe('registry', () => {
+  it('has one adapter per dialect, keyed by its own dialect', () => {
+    for (const d of DIALECTS) expect(adapterFor(d).dialect).toBe(d);
+    expectTypeOf(ADAPTERS.openai).toEqualTypeOf<DialectAdapter>();
+  });
+
+  it('routes every API surface somewhere', () => {
+    const routed = new Set([...OPENAI_ROUTES, ...ANTHROPIC_ROUTES, ...GEMINI_ROUTES].map((r) => r.api));
+    expect([...routed].sort()).toEqual([...APIS].sort());
+  });
+
+  it.each([
+    ['POST', '/v1/chat/completions', { api: 'openai.chat', dialect: 'openai', method: 'POST' }],
+    ['POST', '/v1/responses', { api: 'openai.responses', dialect: 'openai', method: 'POST' }],
+    ['POST', '/v1/embeddings', { api: 'openai.embeddings', dialect: 'openai', method: 'POST' }],
+    ['GET', '/v1/models', { api: 'openai.models', dialect: 'openai', method: 'GET', noBody: true }],
+    ['POST', '/v1/messages', { api: 'anthropic.messages', dialect: 'anthropic', method: 'POST' }],
+    ['POST', '/v1/messages/count_tokens', { api: 'anthropic.count_tokens', dialect: 'anthropic', method: 'POST' }],
+    [
+      'POST',
+      '/v1beta/models/gemini-3.6-flash:generateContent',
+      { api: 'gemini.generate', dialect: 'gemini', method: 'POST', model: 'gemini-3.6-flash', streamByPath: false },
+    ],
+    [
+      'POST',
+      '/v1beta/models/gemini-3.6-flash:streamGenerateContent',
+      { api: 'gemini.generate', dialect: 'gemini', method: 'POST', model: 'gemini-3.6-flash', streamByPath: true },
+    ],
+  ] as const)('matches %s %s', (method, path, expected) => {
+    expect(lookupRoute(method, path)).toEqual({ kind: 'match', route: expected });
+    const route = adapterFor(expected.dialect).matchRoute(method, path);
+    expect(route).toEqual(expected satisfies RouteMatch);
+  });
+
+  it('URL-decodes the Gemini model and keeps colons inside it', () => {
+    const route = adapterFor('gemini').matchRoute('POST', '/v1beta/models/tuned%2Fmy%20model%3Av2:streamGenerateContent');
+    expect(route).toMatchObject({ model: 'tuned/my model:v2', streamByPath: true });
+  });
+
+  it('rejects malformed Gemini paths as unknown', () => {
+    for (const path of [
+      '/v1beta/models/:generateContent',
+      '/v1beta/models/bad%E0%A4:generateContent',
+      '/v1beta/models/gemini-3.6-flash:countTokens',
+      '/v1beta/models/a/b:generateContent',
+      '/v1beta/models/gemini-3.6-flash',
+    ]) {
+      expect(lookupRoute('POST', path)).toEqual({ kind: 'unknown' });
+    }
+  });
+
+  it('tells a wrong method on a known path apart from an unknown path', () => {
+    expect(lookupRoute('GET', '/v1/chat/completions')).toEqual({ kind: 'wrong_method', allow: ['POST'] });
+    expect(lookupRoute('POST', '/v1/models')).toEqual({ kind: 'wrong_method', allow: ['GET'] });
+    expect(lookupRoute('DELETE', '/v1/messages')).toEqual({ kind: 'wrong_method', allow: ['POST'] });
+    expect(lookupRoute('GET', '/v1beta/models/gemini-3.6-flash:generateContent')).toEqual({ kind: 'wrong_method', allow: ['POST'] });
+    expect(lookupRoute('POST', '/v1/completions')).toEqual({ kind: 'unknown' });
+    expect(lookupRoute('POST', '/v1/chat/completions/')).toEqual({ kind: 'unknown' });
+    // The contract's matchRoute says only "no": the lookup is where the difference lives.
+    expect(adapterFor('openai').matchRoute('GET', '/v1/chat/completions')).toBeUndefined();
+  });
+
+  it('can be limited to the dialects a provider speaks', () => {
+    expect(lookupRoute('POST', '/v1/messages', ['openai'])).toEqual({ kind: 'unknown' });
+    expect(lookupRoute('POST', '/v1/messages', ['openai', 'anthropic'])).toMatchObject({ kind: 'match' });
+  });
+
+  it('matches the pathname only: the caller strips ?beta=true from count_tokens', () => {
+    const url = new URL('http://gw/v1/messages/count_tokens?beta=true');
+    expect(lookupRoute('POST', url.pathname)).toMatchObject({ kind: 'match', route: { api: 'anthropic.count_tokens' } });
+    expect(lookupRoute('POST', '/v1/messages/count_tokens?beta=true')).toEqual({ kind: 'unknown' });
+  });
+});

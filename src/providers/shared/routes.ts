@@ -1,0 +1,54 @@
+import type { Api, Dialect } from '../../core/api.js';
+import type { RouteMatch } from '../types.js';
+
+export type HttpMethod = RouteMatch['method'];
+
+/** What a path carries besides its API: Gemini puts the model and the stream flag there. */
+export interface PathMatch {
+  model?: string;
+  streamByPath?: boolean;
+}
+
+export interface RouteSpec {
+  api: Api;
+  method: HttpMethod;
+  noBody?: boolean;
+  /** The exact pathname, or a parser for a templated one (undefined when it does not match). */
+  path: string | ((pathname: string) => PathMatch | undefined);
+}
+
+/**
+ * The result of looking a request up in the route tables. A known path asked with the
+ * wrong method is told apart from an unknown path, so the gateway can answer 405 with
+ * an `Allow` header instead of 404.
+ */
+export type RouteLookup =
+  | { kind: 'match'; route: RouteMatch }
+  | { kind: 'wrong_method'; allow: readonly HttpMethod[] }
+  | { kind: 'unknown' };
+
+export function lookupIn(dialect: Dialect, specs: readonly RouteSpec[], method: string, pathname: string): RouteLookup {
+  const allow: HttpMethod[] = [];
+  for (const spec of specs) {
+    const found = typeof spec.path === 'string' ? (spec.path === pathname ? {} : undefined) : spec.path(pathname);
+    if (found === undefined) continue;
+    if (spec.method !== method) {
+      if (!allow.includes(spec.method)) allow.push(spec.method);
+      continue;
+    }
+    const route: RouteMatch = { api: spec.api, dialect, method: spec.method, ...found };
+    if (spec.noBody) route.noBody = true;
+    return { kind: 'match', route };
+  }
+  return allow.length > 0 ? { kind: 'wrong_method', allow } : { kind: 'unknown' };
+}
+
+/** Combines lookups from several tables: a match wins, then a wrong method, then unknown. */
+export function mergeLookups(lookups: readonly RouteLookup[]): RouteLookup {
+  const allow: HttpMethod[] = [];
+  for (const l of lookups) {
+    if (l.kind === 'match') return l;
+    if (l.kind === 'wrong_method') for (const m of l.allow) if (!allow.includes(m)) allow.push(m);
+  }
+  return allow.length > 0 ? { kind: 'wrong_method', allow } : { kind: 'unknown' };
+}

@@ -1,0 +1,77 @@
+import { type OnEvent, type SseEvent, SseParser } from '../../sse/parser.js';
+import type { Metered, ResponseTap, TapContext } from '../types.js';
+import { errorFromBody } from './upstream-error.js';
+import { nothingMetered } from './metered.js';
+
+/** Reads what a stream's events say. Implementations never throw on bad upstream bytes. */
+export interface StreamReader {
+  onEvent(event: SseEvent): void;
+  result(complete: boolean): Metered;
+}
+
+/**
+ * Observe-only SSE tap: each chunk goes to the client unchanged and at once; the
+ * parser reads a copy on the side.
+ */
+export function observeSse(reader: StreamReader): ResponseTap {
+  const parser = new SseParser();
+  const onEvent: OnEvent = (_raw, event) => {
+    if (event !== null) reader.onEvent(event);
+  };
+  return {
+    push(chunk, emit) {
+      emit(chunk);
+      parser.push(chunk, onEvent);
+    },
+    finish(complete) {
+      parser.end(onEvent);
+      return reader.result(complete);
+    },
+  };
+}
+
+/** Largest non-stream body copied for metering; a bigger body is forwarded but not read. */
+export const MAX_BODY_COPY = 32 * 1024 * 1024;
+
+/**
+ * Tap for a whole (non-stream) JSON body: forwards each chunk at once, keeps a copy,
+ * and reads it when the body ends. `read` gets undefined when the body was too large.
+ */
+export function bufferBody(read: (text: string | undefined, complete: boolean) => Metered, maxBytes = MAX_BODY_COPY): ResponseTap {
+  let parts: Buffer[] = [];
+  let size = 0;
+  let overflowed = false;
+  return {
+    push(chunk, emit) {
+      emit(chunk);
+      if (overflowed) return;
+      size += chunk.length;
+      if (size > maxBytes) {
+        overflowed = true;
+        parts = [];
+        return;
+      }
+      parts.push(chunk);
+    },
+    finish(complete) {
+      const text = overflowed ? undefined : Buffer.concat(parts, size).toString('utf8');
+      parts = [];
+      return read(text, complete);
+    },
+  };
+}
+
+/** The tap for a non-2xx response: the body is an error, and nothing was used. */
+export function errorBodyTap(status: number): ResponseTap {
+  return bufferBody((text, complete) => nothingMetered(complete, errorFromBody(text, status)), 64 * 1024);
+}
+
+export function isSuccess(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
+/** SSE when the upstream says so; a streamed request with no content type is taken as SSE too. */
+export function isEventStream(ctx: TapContext): boolean {
+  if (ctx.contentType === undefined) return ctx.stream;
+  return ctx.contentType.toLowerCase().includes('text/event-stream');
+}

@@ -1,0 +1,42 @@
+import type { UpstreamErrorInfo } from '../types.js';
+import { asArray, asObject, asText, parseJson } from './json.js';
+
+/** Longest message kept from an error body that is not JSON (an HTML page from a proxy, say). */
+const MAX_TEXT_MESSAGE = 500;
+
+/**
+ * Reads an upstream error from any of the shapes seen in the wild:
+ * `{"error":{"type"|"status"|"code","message"}}` (OpenAI, Anthropic, Gemini, vLLM),
+ * `[{"error":…}]` (Gemini's non-SSE stream), `{"error":"text"}` (Ollama) and
+ * `{"detail":"text"}` (FastAPI servers). Undefined when the value holds no error.
+ */
+export function errorFromValue(value: unknown): UpstreamErrorInfo | undefined {
+  const root = asObject(value) ?? asObject(asArray(value)?.[0]);
+  if (root === undefined) return undefined;
+  const err = root.error;
+  if (typeof err === 'string') return { type: 'error', message: err };
+  const obj = asObject(err);
+  if (obj !== undefined) return describe(obj, root);
+  if (root.type === 'error') return describe(root, root);
+  const detail = asText(root.detail);
+  return detail === undefined ? undefined : { type: 'error', message: detail };
+}
+
+/** The error for a non-2xx response body, falling back to the HTTP status. */
+export function errorFromBody(text: string | undefined, status: number): UpstreamErrorInfo {
+  const fromJson = text === undefined ? undefined : errorFromValue(parseJson(text));
+  if (fromJson !== undefined) return fromJson.type === 'error' ? { ...fromJson, type: `http_${status}` } : fromJson;
+  const snippet = text?.trim().slice(0, MAX_TEXT_MESSAGE);
+  return { type: `http_${status}`, message: snippet === undefined || snippet === '' ? `HTTP ${status}` : snippet };
+}
+
+function describe(err: Record<string, unknown>, root: Record<string, unknown>): UpstreamErrorInfo {
+  // `type: "error"` only says it is an error (Anthropic's envelope, Responses' error event).
+  const type = [err.type, err.status, err.code, root.code].map(typeText).find((t) => t !== undefined && t !== 'error') ?? 'error';
+  const message = asText(err.message) ?? asText(root.message) ?? type;
+  return { type, message };
+}
+
+function typeText(value: unknown): string | undefined {
+  return typeof value === 'number' ? String(value) : asText(value);
+}

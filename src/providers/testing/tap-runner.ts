@@ -1,0 +1,47 @@
+/** Test support: reads fixtures and drives taps. Not used by the gateway itself. */
+import { readFileSync } from 'node:fs';
+import type { Metered, ResponseTap } from '../types.js';
+
+/** Returns a reader for the `fixtures/` folder next to the calling test (`import.meta.url`). */
+export function fixtures(testUrl: string): (name: string) => Buffer {
+  return (name) => readFileSync(new URL(`./fixtures/${name}`, testUrl));
+}
+
+export interface TapRun {
+  /** Everything the tap emitted, concatenated. */
+  bytes: Buffer;
+  /** The separate emit calls, in order. */
+  emits: Buffer[];
+  metered: Metered;
+}
+
+/** Pushes `chunks` through the tap and finishes it. */
+export function runTap(tap: ResponseTap, chunks: readonly Buffer[], complete = true): TapRun {
+  const emits: Buffer[] = [];
+  const emit = (bytes: Buffer): void => {
+    emits.push(Buffer.from(bytes));
+  };
+  for (const chunk of chunks) tap.push(chunk, emit);
+  const metered = tap.finish(complete, emit);
+  return { bytes: Buffer.concat(emits), emits, metered };
+}
+
+/** Splits `buf` at the given offsets (taken modulo its length, deduplicated). */
+export function splitAt(buf: Buffer, cuts: readonly number[]): Buffer[] {
+  const points = [...new Set(cuts.map((c) => c % (buf.length + 1)))].sort((a, b) => a - b);
+  const out: Buffer[] = [];
+  let prev = 0;
+  for (const p of points) {
+    out.push(buf.subarray(prev, p));
+    prev = p;
+  }
+  out.push(buf.subarray(prev));
+  return out;
+}
+
+/** Splits `buf` into pieces of `size` bytes. */
+export function everyNBytes(buf: Buffer, size: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < buf.length; i += size) out.push(buf.subarray(i, i + size));
+  return out;
+}

@@ -1,0 +1,129 @@
+import type { Api, Dialect } from '../core/api.js';
+import type { GatewayError } from '../core/errors.js';
+import type { Usage, UsageSource } from '../core/usage.js';
+
+/**
+ * The contract every wire dialect implements. The gateway core is dialect-agnostic:
+ * it asks the adapter where the route, model, credential and usage are, and never
+ * checks a provider's name itself.
+ */
+export interface DialectAdapter {
+  readonly dialect: Dialect;
+
+  /** Recognises one of this dialect's API routes (path without the `/p/{provider}` prefix). */
+  matchRoute(method: string, pathname: string): RouteMatch | undefined;
+
+  /** Finds the client's credential wherever this dialect's SDKs put it. */
+  readCredential(headers: HeaderBag, query: URLSearchParams): Credential | undefined;
+
+  /**
+   * Writes the credential the gateway forwards upstream, in the same place the client
+   * used (or the dialect's default place when `where` is undefined). Mutates its inputs.
+   */
+  writeCredential(headers: HeaderBag, query: URLSearchParams, key: string, where: CredentialLocation | undefined): void;
+
+  /**
+   * Reads what the gateway needs from a parsed JSON request body. `route.model` (from the
+   * path) wins over the body for dialects that put the model in the URL.
+   * Throws GatewayError('invalid_request') when the body is not an object.
+   */
+  inspectRequest(route: RouteMatch, body: unknown): RequestInfo;
+
+  /**
+   * Edits the request body only when metering needs it (OpenAI chat streams without
+   * `stream_options.include_usage`). Returns undefined to forward the raw bytes unchanged.
+   */
+  rewriteRequest(route: RouteMatch, info: RequestInfo, raw: Buffer): RequestRewrite | undefined;
+
+  /**
+   * Creates the tap that watches (and, only for a rewrite, edits) the upstream response
+   * body. `status` and `contentType` are the upstream's.
+   */
+  createTap(route: RouteMatch, ctx: TapContext): ResponseTap;
+
+  /** Renders a gateway-made error in this dialect's own error shape. */
+  renderError(err: GatewayError, requestId: string): RenderedError;
+}
+
+export interface RouteMatch {
+  api: Api;
+  dialect: Dialect;
+  method: 'GET' | 'POST';
+  /** Model taken from the path (Gemini), if any. */
+  model?: string;
+  /** Whether the path alone says the response streams (Gemini `:streamGenerateContent`). */
+  streamByPath?: boolean;
+  /** True when the route carries no JSON body (GET /v1/models). */
+  noBody?: boolean;
+}
+
+/** Header names lower-case; values as received (repeated headers joined with ", "). */
+export type HeaderBag = Record<string, string>;
+
+export type CredentialLocation = 'authorization' | 'x-api-key' | 'x-goog-api-key' | 'query-key';
+
+export interface Credential {
+  key: string;
+  where: CredentialLocation;
+}
+
+export interface RequestInfo {
+  /** The model the client asked for ("" when the route has none, e.g. GET /v1/models). */
+  model: string;
+  stream: boolean;
+  /** The output cap the client set (max_tokens, max_completion_tokens, max_output_tokens, maxOutputTokens). */
+  maxOutputTokens?: number;
+}
+
+export interface RequestRewrite {
+  body: Buffer;
+  /** The gateway asked upstream for stream usage; the tap must remove what it added. */
+  injectedStreamUsage: boolean;
+}
+
+export interface TapContext {
+  status: number;
+  contentType: string | undefined;
+  stream: boolean;
+  injectedStreamUsage: boolean;
+  /** The model the client asked for, used when the response does not name one. */
+  requestedModel: string;
+}
+
+/**
+ * Watches the response body as it streams through. `push` is called with each chunk
+ * and must call `emit` with the bytes to send to the client: the chunk itself, unmodified,
+ * unless the tap is rewriting (then whole events, each either forwarded byte-for-byte,
+ * edited, or dropped). It never holds back a complete event.
+ */
+export interface ResponseTap {
+  push(chunk: Buffer, emit: (bytes: Buffer) => void): void;
+  /** The body ended (cleanly, or not when `complete` is false). Emits any held bytes. */
+  finish(complete: boolean, emit: (bytes: Buffer) => void): Metered;
+}
+
+/** What the tap learned. */
+export interface Metered {
+  usage: Usage;
+  usageSource: UsageSource;
+  /** The model the provider reports serving; undefined if it never said. */
+  servedModel: string | undefined;
+  /** An error the provider reported: an error body, or an error event inside a 200 stream. */
+  error: UpstreamErrorInfo | undefined;
+  /** The stream reached its terminal event (message_stop, response.completed, [DONE], finishReason…). */
+  sawEnd: boolean;
+  /** Pricing modifiers the response reported (service tier, batch…), when present. */
+  serviceTier?: string;
+}
+
+export interface UpstreamErrorInfo {
+  /** The provider's error type or status string (rate_limit_error, RESOURCE_EXHAUSTED…). */
+  type: string;
+  message: string;
+}
+
+export interface RenderedError {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
