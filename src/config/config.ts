@@ -1,0 +1,64 @@
+import type { Dialect } from '../core/api.js';
+
+/** The normalised configuration every part reads. Built by `loadConfig`. */
+export interface Config {
+  server: {
+    host: string;
+    port: number;
+    maxBodyBytes: number;
+    connectTimeoutMs: number;
+    firstByteTimeoutMs: number;
+    idleTimeoutMs: number;
+  };
+  storage: ({ kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string }) & {
+    spoolDir: string;
+    /** Commit ledger batches on the event loop, or in a worker thread with its own connection. */
+    writer: 'inline' | 'thread';
+  };
+  redis: string | undefined;
+  auth: { passthrough: 'allow' | 'deny'; anonymous: 'allow' | 'deny' };
+  providers: ProviderConfig[];
+  pricing: { discounts: Record<string, string>; overrides: PriceOverride[] };
+  log: { level: 'debug' | 'info' | 'warn' | 'error' };
+  /** The file it came from, if any. */
+  source: string | undefined;
+}
+
+export interface ProviderConfig {
+  name: string;
+  dialect: Dialect;
+  /** Origin plus optional path prefix, without a trailing slash. */
+  baseUrl: string;
+  apiKey: string | undefined;
+  models: string[] | undefined;
+  headers: Record<string, string>;
+  catalog: string | undefined;
+}
+
+/** USD per million tokens, as exact decimal text. */
+export interface PriceOverride {
+  model: string;
+  provider: string | undefined;
+  input: string;
+  cacheRead: string | undefined;
+  cacheWrite: string | undefined;
+  cacheWrite1h: string | undefined;
+  output: string;
+}
+
+export const DEFAULT_PROVIDERS: readonly ProviderConfig[] = [
+  { name: 'openai', dialect: 'openai', baseUrl: 'https://api.openai.com', apiKey: undefined, models: undefined, headers: {}, catalog: undefined },
+  { name: 'anthropic', dialect: 'anthropic', baseUrl: 'https://api.anthropic.com', apiKey: undefined, models: undefined, headers: {}, catalog: undefined },
+  { name: 'gemini', dialect: 'gemini', baseUrl: 'https://generativelanguage.googleapis.com', apiKey: undefined, models: undefined, headers: {}, catalog: undefined },
+];
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8790,
+  sqlite: './.tollgate/tollgate.db',
+  maxBodyMb: 32,
+  connectTimeoutMs: 10_000,
+  // LLM first bytes can take minutes on long prompts and reasoning models.
+  firstByteTimeoutMs: 600_000,
+  idleTimeoutMs: 600_000,
+} as const;

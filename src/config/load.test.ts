@@ -1,0 +1,124 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, configJsonSchema, loadConfig } from './index.js';
+
+function file(text: string): string {
+  const p = join(mkdtempSync(join(tmpdir(), 'tg-config-')), 'tollgate.yaml');
+  writeFileSync(p, text);
+  return p;
+}
+
+function issues(text: string, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    loadConfig({ file: file(text), env });
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues.map((i) => `${i.path}@${i.line ?? '-'}: ${i.message}`);
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const EXAMPLE = `server: { host: 127.0.0.1, port: 8790 }
+storage: { sqlite: ./.tollgate/tollgate.db }
+providers:
+  - name: openai                  # any name; several providers may share a dialect
+    dialect: openai               # openai | anthropic | gemini
+    base_url: https://api.openai.com   # origin; the dialect's /v1/... paths are appended
+    api_key: \${OPENAI_API_KEY}    # \${VAR} expands from the environment
+    models: ["gpt-*", "o*"]       # optional globs: which models this provider serves
+  - name: local-qwen
+    dialect: openai
+    base_url: http://127.0.0.1:8000
+    models: ["qwen*"]
+  - name: anthropic
+    dialect: anthropic
+    base_url: https://api.anthropic.com
+pricing:
+  discounts: { anthropic: 0.05 }  # optional negotiated discount per provider, a fraction
+  overrides:                      # USD per million tokens; overrides win over the catalog
+    - model: "acme-*"
+      input: 3.00
+      cache_read: 0.30
+      cache_write: 3.75
+      cache_write_1h: 6.00
+      output: 15.00
+`;
+
+describe('loadConfig', () => {
+  it('loads the documented example and normalises it', () => {
+    const c = loadConfig({ file: file(EXAMPLE), env: { OPENAI_API_KEY: 'sk-test' } });
+    expect(c.server).toMatchObject({ host: '127.0.0.1', port: 8790, maxBodyBytes: 32 * 1024 * 1024 });
+    expect(c.storage).toEqual({ kind: 'sqlite', path: resolve('.tollgate/tollgate.db'), spoolDir: resolve('.tollgate/spool'), writer: 'inline' });
+    expect(c.providers.map((p) => [p.name, p.dialect, p.baseUrl, p.apiKey, p.models])).toEqual([
+      ['openai', 'openai', 'https://api.openai.com', 'sk-test', ['gpt-*', 'o*']],
+      ['local-qwen', 'openai', 'http://127.0.0.1:8000', undefined, ['qwen*']],
+      ['anthropic', 'anthropic', 'https://api.anthropic.com', undefined, undefined],
+    ]);
+    expect(c.pricing.discounts).toEqual({ anthropic: '0.05' });
+    expect(c.pricing.overrides[0]).toEqual({ model: 'acme-*', provider: undefined, input: '3', cacheRead: '0.3', cacheWrite: '3.75', cacheWrite1h: '6', output: '15' });
+  });
+
+  it('works with no file: public endpoints, SQLite, 127.0.0.1:8790', () => {
+    const c = loadConfig({ env: {} });
+    expect(c.providers.map((p) => p.baseUrl)).toEqual(['https://api.openai.com', 'https://api.anthropic.com', 'https://generativelanguage.googleapis.com']);
+    expect(c.server).toMatchObject({ host: '127.0.0.1', port: 8790 });
+    expect(c.storage.kind).toBe('sqlite');
+    expect(c.auth).toEqual({ passthrough: 'allow', anonymous: 'deny' });
+  });
+
+  it('lets flags win over the file', () => {
+    const c = loadConfig({ file: file('server: { port: 9000, host: 0.0.0.0 }\n'), overrides: { port: 7000, db: '/tmp/x.db' } });
+    expect(c.server).toMatchObject({ port: 7000, host: '0.0.0.0' });
+    expect(c.storage).toMatchObject({ kind: 'sqlite', path: '/tmp/x.db', spoolDir: '/tmp/spool' });
+  });
+
+  it('expands ${VAR} and ${VAR:-default}, and names an unset variable with its line', () => {
+    const text = 'providers:\n  - name: a\n    dialect: openai\n    base_url: ${BASE:-http://127.0.0.1:1234}\n    api_key: ${MISSING_KEY}\n';
+    expect(issues(text)).toEqual(['providers[0].api_key@5: environment variable MISSING_KEY is not set (use ${MISSING_KEY:-default} for a fallback)']);
+    const c = loadConfig({ file: file(text), env: { MISSING_KEY: 'k' } });
+    expect(c.providers[0]).toMatchObject({ baseUrl: 'http://127.0.0.1:1234', apiKey: 'k' });
+  });
+
+  it('names the bad setting, its line and what is allowed', () => {
+    const text = 'providers:\n  - name: a\n    dialect: openai\n    base_url: http://x\n  - name: b\n    dialect: cohere\n    base_url: https://api.openai.com/v1\nserver:\n  port: 99999\n';
+    expect(issues(text)).toEqual([
+      'providers[1].dialect@6: must be one of openai, anthropic, gemini',
+      'providers[1].base_url@7: must not end in /v1 or /v1beta: Tollgate appends the API path (/v1/...) itself',
+      'server.port@9: must be a port number (0-65535)',
+    ]);
+  });
+
+  it('rejects unknown keys with a suggestion, and missing required ones', () => {
+    expect(issues('servr: {}\nproviders:\n  - name: a\n    dialect: openai\n')).toEqual(['servr@1: unknown setting; did you mean "server"?', 'providers[0].base_url@3: is required']);
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    expect(issues('server:\n  port: [1, 2\n')[0]).toMatch(/^@3: YAML syntax/);
+  });
+
+  it('checks names across settings', () => {
+    const text = 'providers:\n  - { name: a, dialect: openai, base_url: "http://x" }\n  - { name: a, dialect: gemini, base_url: "http://y" }\npricing:\n  discounts: { nope: 0.1 }\n  overrides:\n    - { model: "m*", provider: ghost, input: 1, output: 2 }\n';
+    expect(issues(text)).toEqual([
+      'providers[1].name@3: "a" is already used by providers[0]',
+      'pricing.discounts.nope@5: no provider is named "nope" (providers: a, a)',
+      'pricing.overrides[0].provider@7: no provider is named "ghost"',
+    ]);
+  });
+
+  it('rejects a discount of 100% or more and negative prices', () => {
+    expect(issues('pricing:\n  discounts: { openai: 1.5 }\n  overrides:\n    - { model: x, input: -1, output: 1 }\n')).toEqual([
+      'pricing.discounts.openai@2: must be a fraction below 1 (0.05 is 5%)',
+      'pricing.overrides[0].input@4: must be a number ≥ 0',
+    ]);
+  });
+
+  it('says when the file cannot be read', () => {
+    expect(() => loadConfig({ file: '/nonexistent/tollgate.yaml' })).toThrow(/cannot read the file \(ENOENT\)/);
+  });
+
+  it('exports a JSON Schema for editors', () => {
+    expect(configJsonSchema()).toMatchObject({ type: 'object', additionalProperties: false });
+  });
+});

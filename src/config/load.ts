@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { type Config, DEFAULTS, DEFAULT_PROVIDERS, type ProviderConfig } from './config.js';
+import { ConfigError, type ConfigIssue, closest, formatPath } from './errors.js';
+import { type ConfigFile, fileSchema } from './schema.js';
+
+export interface LoadOptions {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Command-line flags, which win over the file. `db` sets storage.sqlite. */
+  overrides?: { host?: string; port?: number; db?: string };
+}
+
+/** Reads, expands, validates and normalises the configuration. Throws ConfigError listing every problem. */
+export function loadConfig(o: LoadOptions = {}): Config {
+  const file = o.file ? parseFile(o.file, o.env ?? process.env) : undefined;
+  return normalise(file?.value ?? {}, o, file ? resolve(o.file!) : undefined);
+}
+
+function parseFile(path: string, env: NodeJS.ProcessEnv): { value: ConfigFile } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(path, [{ path: '', line: undefined, message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})` }]);
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const lineOf = (offset: number | undefined) => (offset === undefined ? undefined : lines.linePos(offset).line);
+  if (doc.errors.length > 0) {
+    throw new ConfigError(path, doc.errors.map((e) => ({ path: '', line: lines.linePos(e.pos[0]).line, message: `YAML syntax: ${e.message.split('\n')[0]}` })));
+  }
+  const issues: ConfigIssue[] = [];
+  expandEnv(doc, env, lineOf, issues);
+  const raw = (doc.toJS() as unknown) ?? {};
+  const parsed = fileSchema.safeParse(raw);
+  if (!parsed.success) issues.push(...parsed.error.issues.flatMap((i) => describeIssue(i, doc, lineOf)));
+  if (parsed.success) issues.push(...crossChecks(parsed.data, doc, lineOf));
+  if (issues.length > 0) throw new ConfigError(path, issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
+  return { value: parsed.data! };
+}
+
+/** Replaces ${VAR} and ${VAR:-default} in every string scalar, recording unset variables with their line. */
+function expandEnv(doc: Document, env: NodeJS.ProcessEnv, lineOf: (o: number | undefined) => number | undefined, issues: ConfigIssue[]): void {
+  const walk = (node: unknown, path: (string | number)[]) => {
+    if (isMap(node)) for (const pair of node.items) walk(pair.value, [...path, isScalar(pair.key) ? String(pair.key.value) : '?']);
+    else if (isSeq(node)) node.items.forEach((item, i) => walk(item, [...path, i]));
+    else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('${')) {
+      node.value = node.value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (whole, name: string, fallback: string | undefined) => {
+        const v = env[name];
+        if (v !== undefined && v !== '') return v;
+        if (fallback !== undefined) return fallback;
+        issues.push({ path: formatPath(path), line: lineOf(node.range?.[0]), message: `environment variable ${name} is not set (use \${${name}:-default} for a fallback)` });
+        // Keep the placeholder so the setting is not reported a second time as empty.
+        return whole;
+      });
+    }
+  };
+  walk(doc.contents, []);
+}
+
+function describeIssue(issue: z.core.$ZodIssue, doc: Document, lineOf: (o: number | undefined) => number | undefined): ConfigIssue[] {
+  const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+  const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
+  const parentLine = () => {
+    for (let n = path.length - 1; n >= 0; n--) {
+      const parent = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+      if (parent?.range) return lineOf(parent.range[0]);
+    }
+    return undefined;
+  };
+  if (issue.code === 'unrecognized_keys') {
+    const parent = doc.getIn(path, true);
+    return issue.keys.map((key) => {
+      const pair = isMap(parent) ? parent.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key) : undefined;
+      const keyNode = pair && isScalar(pair.key) ? pair.key : undefined;
+      const valid = knownKeys(path);
+      const hint = closest(key, valid);
+      return { path: formatPath([...path, key]), line: lineOf(keyNode?.range?.[0]) ?? parentLine(), message: `unknown setting${hint ? `; did you mean "${hint}"?` : valid.length ? ` (valid: ${valid.join(', ')})` : ''}` };
+    });
+  }
+  const missing = issue.code === 'invalid_type' && node === undefined;
+  return [{ path: formatPath(path), line: node?.range ? lineOf(node.range[0]) : parentLine(), message: missing ? 'is required' : issue.message }];
+}
+
+/** The keys allowed at a path, for "did you mean" hints. */
+function knownKeys(path: (string | number)[]): string[] {
+  let schema: z.ZodType = fileSchema;
+  for (const p of path) {
+    const def = (schema as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
+    const inner = (def.innerType ?? def.in ?? schema) as z.ZodType;
+    const innerDef = (inner as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
+    if (typeof p === 'number') schema = innerDef.element as z.ZodType;
+    else schema = (innerDef.shape as Record<string, z.ZodType>)[p]!;
+    if (!schema) return [];
+  }
+  const def = (schema as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
+  const inner = (def.innerType ?? def.in ?? schema) as { _zod: { def: { shape?: Record<string, unknown> } } };
+  return Object.keys(inner._zod.def.shape ?? {});
+}
+
+function crossChecks(c: ConfigFile, doc: Document, lineOf: (o: number | undefined) => number | undefined): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const line = (path: (string | number)[]) => lineOf((doc.getIn(path, true) as { range?: number[] } | undefined)?.range?.[0]);
+  const names = (c.providers ?? DEFAULT_PROVIDERS).map((p) => p.name);
+  names.forEach((n, i) => {
+    if (names.indexOf(n) !== i) issues.push({ path: `providers[${i}].name`, line: line(['providers', i, 'name']), message: `"${n}" is already used by providers[${names.indexOf(n)}]` });
+  });
+  for (const name of Object.keys(c.pricing?.discounts ?? {})) {
+    if (!names.includes(name)) issues.push({ path: `pricing.discounts.${name}`, line: line(['pricing', 'discounts', name]), message: `no provider is named "${name}" (providers: ${names.join(', ')})` });
+  }
+  c.pricing?.overrides?.forEach((o, i) => {
+    if (o.provider !== undefined && !names.includes(o.provider)) issues.push({ path: `pricing.overrides[${i}].provider`, line: line(['pricing', 'overrides', i, 'provider']), message: `no provider is named "${o.provider}"` });
+  });
+  return issues;
+}
+
+function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): Config {
+  const sqlite = o.overrides?.db ?? (f.storage?.postgres ? undefined : (f.storage?.sqlite ?? DEFAULTS.sqlite));
+  const writer = f.storage?.writer === 'thread' && sqlite !== ':memory:' ? 'thread' : 'inline';
+  const storage: Config['storage'] =
+    sqlite !== undefined
+      ? { kind: 'sqlite', path: sqlite === ':memory:' ? sqlite : resolve(sqlite), spoolDir: resolve(f.storage?.spool_dir ?? (sqlite === ':memory:' ? '.tollgate/spool' : join(dirname(resolve(sqlite)), 'spool'))), writer }
+      : { kind: 'postgres', url: f.storage!.postgres!, spoolDir: resolve(f.storage?.spool_dir ?? '.tollgate/spool'), writer };
+  const providers: ProviderConfig[] = f.providers
+    ? f.providers.map((p) => ({ name: p.name, dialect: p.dialect, baseUrl: p.base_url.replace(/\/+$/, ''), apiKey: p.api_key, models: p.models, headers: lowerKeys(p.headers ?? {}), catalog: p.catalog }))
+    : DEFAULT_PROVIDERS.map((p) => ({ ...p }));
+  const dec = (n: number | undefined) => (n === undefined ? undefined : String(n));
+  return {
+    server: {
+      host: o.overrides?.host ?? f.server?.host ?? DEFAULTS.host,
+      port: o.overrides?.port ?? f.server?.port ?? DEFAULTS.port,
+      maxBodyBytes: Math.round((f.server?.max_body_mb ?? DEFAULTS.maxBodyMb) * 1024 * 1024),
+      connectTimeoutMs: f.server?.connect_timeout_ms ?? DEFAULTS.connectTimeoutMs,
+      firstByteTimeoutMs: f.server?.first_byte_timeout_ms ?? DEFAULTS.firstByteTimeoutMs,
+      idleTimeoutMs: f.server?.idle_timeout_ms ?? DEFAULTS.idleTimeoutMs,
+    },
+    storage,
+    redis: f.redis,
+    auth: { passthrough: f.auth?.passthrough ?? 'allow', anonymous: f.auth?.anonymous ?? 'deny' },
+    providers,
+    pricing: {
+      discounts: Object.fromEntries(Object.entries(f.pricing?.discounts ?? {}).map(([k, v]) => [k, String(v)])),
+      overrides: (f.pricing?.overrides ?? []).map((x) => ({ model: x.model, provider: x.provider, input: String(x.input), cacheRead: dec(x.cache_read), cacheWrite: dec(x.cache_write), cacheWrite1h: dec(x.cache_write_1h), output: String(x.output) })),
+    },
+    log: { level: f.log?.level ?? 'info' },
+    source,
+  };
+}
+
+function lowerKeys(h: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+const glob = z.string().min(1, 'must not be empty');
+const decimal = z.union([z.number(), z.string()]).pipe(z.coerce.number()).refine((n) => Number.isFinite(n) && n >= 0, 'must be a number ≥ 0');
+const url = (protocols: string[]) =>
+  z.string().refine((s) => {
+    try {
+      return protocols.includes(new URL(s).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL`);
+
+const provider = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be lower-case letters, digits, _ and - (start with a letter or digit)'),
+  dialect: z.enum(['openai', 'anthropic', 'gemini'], { error: 'must be one of openai, anthropic, gemini' }),
+  base_url: url(['http:', 'https:']).refine((s) => !/\/v1(beta)?\/?$/.test(s), 'must not end in /v1 or /v1beta: Tollgate appends the API path (/v1/...) itself'),
+  api_key: z.string().min(1, 'must not be empty (leave it out to pass client keys through)').optional(),
+  models: z.array(glob).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  catalog: z.string().min(1).optional(),
+});
+
+const override = z.strictObject({
+  model: glob,
+  provider: z.string().optional(),
+  input: decimal,
+  cache_read: decimal.optional(),
+  cache_write: decimal.optional(),
+  cache_write_1h: decimal.optional(),
+  output: decimal,
+});
+
+/** The config file as written (snake_case). Every object is strict: an unknown key is an error. */
+export const fileSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().min(1).optional(),
+      port: z.number().int().min(0).max(65535, 'must be a port number (0-65535)').optional(),
+      max_body_mb: z.number().positive().max(1024).optional(),
+      connect_timeout_ms: z.number().int().positive().optional(),
+      first_byte_timeout_ms: z.number().int().positive().optional(),
+      idle_timeout_ms: z.number().int().positive().optional(),
+    })
+    .optional(),
+  storage: z
+    .strictObject({
+      sqlite: z.string().min(1).optional(),
+      postgres: url(['postgres:', 'postgresql:']).optional(),
+      spool_dir: z.string().min(1).optional(),
+      writer: z.enum(['inline', 'thread'], { error: 'must be inline or thread' }).optional(),
+    })
+    .refine((s) => !(s.sqlite && s.postgres), 'set either sqlite or postgres, not both')
+    .optional(),
+  redis: url(['redis:', 'rediss:']).optional(),
+  auth: z
+    .strictObject({
+      passthrough: z.enum(['allow', 'deny'], { error: 'must be allow or deny' }).optional(),
+      anonymous: z.enum(['allow', 'deny'], { error: 'must be allow or deny' }).optional(),
+    })
+    .optional(),
+  providers: z.array(provider).min(1, 'needs at least one provider').optional(),
+  pricing: z
+    .strictObject({
+      discounts: z.record(z.string(), z.number().min(0).lt(1, 'must be a fraction below 1 (0.05 is 5%)')).optional(),
+      overrides: z.array(override).optional(),
+    })
+    .optional(),
+  log: z.strictObject({ level: z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be one of debug, info, warn, error' }).optional() }).optional(),
+});
+
+export type ConfigFile = z.infer<typeof fileSchema>;

@@ -1,0 +1,4 @@
+export { catalogProviderFor } from './catalog.js';
+export { costOf } from './cost.js';
+export { type PriceAnswer, type PriceOverrideInput, type PriceQuery, type PricerOptions, createPricer } from './pricer.js';
+export { type Rates, flatRates, ratesFromCatalog } from './rates.js';

@@ -1,0 +1,136 @@
+import { calcPrice, findProvider } from '@pydantic/genai-prices';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type Usage, zeroUsage } from '../core/usage.js';
+import { isAnchoredMatch } from './anchored-match.js';
+import { catalogProviderFor } from './catalog.js';
+import { createPricer } from './pricer.js';
+
+const at = new Date('2026-11-20T12:00:00Z');
+const u = (x: Partial<Usage>): Usage => ({ ...zeroUsage(), ...x });
+const price = createPricer();
+const cost = (catalogProvider: string, model: string, usage: Partial<Usage>, when = at) => price({ provider: catalogProvider, catalogProvider, model, usage: u(usage), at: when }).costPicos;
+
+// Rates in picos per token are (USD per million) × 1e6: $1.25/M = 1,250,000 picos per token.
+describe('golden costs (protocols.md §1.3, §3.10, §6, §7)', () => {
+  it('OpenAI: cached tokens are a subset of prompt tokens', () => {
+    // gpt-5: 10,000 prompt of which 8,000 cached; 500 completion.
+    // 2,000 × 1.25e6 + 8,000 × 0.125e6 + 500 × 10e6 = 2.5e9 + 1e9 + 5e9 = 8.5e9 picos = $0.0085
+    expect(cost('openai', 'gpt-5', { inputTokens: 10_000, cacheReadTokens: 8_000, outputTokens: 500, reasoningTokens: 200 })).toBe(8_500_000_000n);
+  });
+
+  it('OpenAI GPT-5.6+: cache writes billed at their own rate', () => {
+    // gpt-5.6-sol (catalog 4 / 0.4 cached / 5 write / 20 out): 10,000 in = 5,000 uncached + 2,000 read + 3,000 written; 1,000 out.
+    // 5,000 × 4e6 + 2,000 × 0.4e6 + 3,000 × 5e6 + 1,000 × 20e6 = 2e10 + 8e8 + 1.5e10 + 2e10 = 5.58e10
+    expect(cost('openai', 'gpt-5.6-sol', { inputTokens: 10_000, cacheReadTokens: 2_000, cacheWriteTokens: 3_000, outputTokens: 1_000 })).toBe(55_800_000_000n);
+  });
+
+  it('OpenAI before 5.6: a reported cache write costs plain input', () => {
+    // gpt-4.1 has no write price: 1,000 written at 2e6 + 0 else.
+    expect(cost('openai', 'gpt-4.1', { inputTokens: 1_000, cacheWriteTokens: 1_000 })).toBe(2_000_000_000n);
+  });
+
+  it('Anthropic: 5-minute and 1-hour writes at their own rates', () => {
+    // claude-sonnet-4-5: 10 uncached × 3e6 + 1,000 5m × 3.75e6 + 2,000 1h × 6e6 + 3,000 read × 0.3e6 + 50 out × 15e6
+    // = 3e7 + 3.75e9 + 1.2e10 + 9e8 + 7.5e8 = 1.743e10 picos = $0.01743
+    expect(cost('anthropic', 'claude-sonnet-4-5-20250929', { inputTokens: 6_010, cacheReadTokens: 3_000, cacheWriteTokens: 3_000, cacheWrite1hTokens: 2_000, outputTokens: 50 })).toBe(17_430_000_000n);
+  });
+
+  it('long context: the whole request is repriced above the threshold', () => {
+    // claude-sonnet-4-5 over 200K: 200,000 × 6e6 + 50,000 read × 0.6e6 + 1,000 out × 22.5e6 = 1.2e12 + 3e10 + 2.25e10 = $1.2525
+    expect(cost('anthropic', 'claude-sonnet-4-5', { inputTokens: 250_000, cacheReadTokens: 50_000, outputTokens: 1_000 })).toBe(1_252_500_000_000n);
+    // gemini-2.5-pro over 200K: 300,000 × 2.5e6 + 2,000 × 15e6 = 7.5e11 + 3e10 = $0.78
+    expect(cost('google', 'gemini-2.5-pro', { inputTokens: 300_000, outputTokens: 2_000 })).toBe(780_000_000_000n);
+    // gpt-5.4 over 272K: 300,000 × 5e6 + 1,000 × 22.5e6 = 1.5e12 + 2.25e10
+    expect(cost('openai', 'gpt-5.4', { inputTokens: 300_000, outputTokens: 1_000 })).toBe(1_522_500_000_000n);
+  });
+
+  it('Haiku 5.5 (supplement): the prompt counts cache reads toward its 100K tier', () => {
+    // 100,000 uncached + 20,000 read = 120,000 > 100K: 100,000 × 0.5e6 + 20,000 × 0.05e6 + 1,000 × 2.5e6 = 5e10 + 1e9 + 2.5e9
+    expect(cost('anthropic', 'claude-haiku-5-5', { inputTokens: 120_000, cacheReadTokens: 20_000, outputTokens: 1_000 })).toBe(53_500_000_000n);
+    // 50,000 × 0.1e6 + 1,000 × 0.5e6 = 5e9 + 5e8
+    expect(cost('anthropic', 'claude-haiku-5-5', { inputTokens: 50_000, outputTokens: 1_000 })).toBe(5_500_000_000n);
+  });
+
+  it('dated prices: Sonnet 5.5 cache reads halved on 2026-10-07', () => {
+    const reads = { inputTokens: 10_000, cacheReadTokens: 10_000 };
+    expect(cost('anthropic', 'claude-sonnet-5-5', reads, new Date('2026-10-06T23:59:59Z'))).toBe(2_000_000_000n);
+    expect(cost('anthropic', 'claude-sonnet-5-5', reads, new Date('2026-10-07T00:00:00Z'))).toBe(1_000_000_000n);
+  });
+
+  it('never prices a look-alike or unknown model', () => {
+    for (const [p, m] of [['anthropic', 'claude-sonnet-5-9'], ['openai', 'gpt-4o-mini-foo'], ['openai', 'qwen3-coder'], ['google', 'gemini-4-argon']] as const) {
+      expect(price({ provider: p, catalogProvider: p, model: m, usage: u({ inputTokens: 10 }), at })).toEqual({ costPicos: null, unpriced: true, source: null });
+    }
+    expect(price({ provider: 'local', catalogProvider: undefined, model: 'gpt-5', usage: u({ inputTokens: 10 }), at }).unpriced).toBe(true);
+  });
+
+  it('overrides win over the catalog, and discounts apply to every source', () => {
+    const p = createPricer({
+      overrides: [{ model: 'acme-*', input: '3.00', cacheRead: '0.30', cacheWrite: '3.75', cacheWrite1h: '6.00', output: '15.00' }, { model: 'gpt-5', provider: 'azure', input: '1', output: '1' }],
+      discounts: { anthropic: '0.05' },
+    });
+    const usage = u({ inputTokens: 6_010, cacheReadTokens: 3_000, cacheWriteTokens: 3_000, cacheWrite1hTokens: 2_000, outputTokens: 50 });
+    expect(p({ provider: 'acme', catalogProvider: undefined, model: 'acme-large', usage, at })).toEqual({ costPicos: 17_430_000_000n, unpriced: false, source: 'override' });
+    // 5% off: 17,430,000,000 × 0.95 = 16,558,500,000
+    expect(p({ provider: 'anthropic', catalogProvider: 'anthropic', model: 'acme-large', usage, at }).costPicos).toBe(16_558_500_000n);
+    expect(p({ provider: 'anthropic', catalogProvider: 'anthropic', model: 'claude-sonnet-4-5', usage, at }).costPicos).toBe(16_558_500_000n);
+    // Provider-scoped override: only for azure.
+    expect(p({ provider: 'azure', catalogProvider: 'openai', model: 'gpt-5', usage: u({ inputTokens: 1_000_000 }), at }).costPicos).toBe(1_000_000_000_000n);
+    expect(p({ provider: 'openai', catalogProvider: 'openai', model: 'gpt-5', usage: u({ inputTokens: 1_000_000 }), at }).costPicos).toBe(1_250_000_000_000n);
+  });
+
+  it('applies the reported service tier', () => {
+    const flex = price({ provider: 'openai', catalogProvider: 'openai', model: 'gpt-5', usage: u({ inputTokens: 1_000, outputTokens: 100 }), at, serviceTier: 'flex' });
+    expect(flex.costPicos).toBe((1_000n * 1_250_000n + 100n * 10_000_000n) / 2n);
+  });
+
+  it('recognises the catalog provider from the upstream URL, and not for local servers', () => {
+    expect(catalogProviderFor('https://api.openai.com', undefined)).toBe('openai');
+    expect(catalogProviderFor('https://api.anthropic.com', undefined)).toBe('anthropic');
+    expect(catalogProviderFor('https://generativelanguage.googleapis.com', undefined)).toBe('google');
+    expect(catalogProviderFor('http://127.0.0.1:8000', undefined)).toBeUndefined();
+    expect(catalogProviderFor('http://127.0.0.1:8000', 'openai')).toBe('openai');
+  });
+
+  it('accepts version suffixes on a catalog prefix, and nothing else', () => {
+    const rule = { starts_with: 'claude-sonnet-4-5' };
+    expect(isAnchoredMatch(rule, 'claude-sonnet-4-5-20250929')).toBe(true);
+    expect(isAnchoredMatch(rule, 'claude-sonnet-4-5@20250929')).toBe(true);
+    expect(isAnchoredMatch(rule, 'claude-sonnet-4-5-5')).toBe(false);
+    expect(isAnchoredMatch({ contains: 'gpt' }, 'gpt-5')).toBe(false);
+  });
+});
+
+describe('agreement with the catalog', () => {
+  const models = ['openai', 'anthropic', 'google'].flatMap((p) => (findProvider({ providerId: p })?.models ?? []).map((m) => [p, m.id] as const));
+
+  it('equals the catalog’s own (float) price for every model it prices, within 1e-9', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...models),
+        fc.record({ uncached: fc.nat(400_000), read: fc.nat(100_000), write5m: fc.nat(50_000), write1h: fc.nat(50_000), output: fc.nat(50_000) }),
+        fc.date({ min: new Date('2024-01-01'), max: new Date('2027-01-01'), noInvalidDate: true }),
+        ([provider, model], x, when) => {
+          const usage = u({ inputTokens: x.uncached + x.read + x.write5m + x.write1h, cacheReadTokens: x.read, cacheWriteTokens: x.write5m + x.write1h, cacheWrite1hTokens: x.write1h, outputTokens: x.output });
+          const theirs = calcPrice({ input_tokens: usage.inputTokens, cache_read_tokens: x.read, cache_write_tokens: usage.cacheWriteTokens, cache_write_1h_tokens: x.write1h, output_tokens: x.output }, model, { providerId: provider, timestamp: when });
+          const mine = price({ provider, catalogProvider: provider, model, usage, at: when });
+          if (!theirs || mine.source !== 'catalog') return;
+          const usd = Number(mine.costPicos!) / 1e12;
+          expect(Math.abs(usd - theirs.total_price)).toBeLessThanOrEqual(1e-9 * Math.max(1, theirs.total_price));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('is additive when no tier boundary is crossed', () => {
+    fc.assert(
+      fc.property(fc.nat(50_000), fc.nat(50_000), fc.nat(5_000), fc.nat(5_000), (i1, i2, o1, o2) => {
+        const a = cost('openai', 'gpt-5', { inputTokens: i1, outputTokens: o1 })!;
+        const b = cost('openai', 'gpt-5', { inputTokens: i2, outputTokens: o2 })!;
+        expect(cost('openai', 'gpt-5', { inputTokens: i1 + i2, outputTokens: o1 + o2 })).toBe(a + b);
+      }),
+    );
+  });
+});

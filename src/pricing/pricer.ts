@@ -1,0 +1,83 @@
+import type { ModelPrice } from '@pydantic/genai-prices';
+import { compileGlobs } from '../core/glob.js';
+import { PICOS_PER_USD, type Picos, roundHalfUp, scaleByFraction, scaled } from '../core/money.js';
+import type { Usage } from '../core/usage.js';
+import { catalogModel, priceAt } from './catalog.js';
+import { costOf } from './cost.js';
+import { tierMultiplier } from './modifiers.js';
+import { type Rates, flatRates, ratesFromCatalog } from './rates.js';
+import { supplementPrice } from './supplement.js';
+
+export interface PriceOverrideInput {
+  /** Model glob. */
+  model: string;
+  /** Only for this provider (config name), if set. */
+  provider?: string | undefined;
+  /** USD per million tokens, decimal text. */
+  input: string;
+  output: string;
+  cacheRead?: string | undefined;
+  cacheWrite?: string | undefined;
+  cacheWrite1h?: string | undefined;
+}
+
+export interface PricerOptions {
+  overrides?: readonly PriceOverrideInput[];
+  /** Provider name → discount fraction as decimal text ("0.05" is 5%). */
+  discounts?: Readonly<Record<string, string>>;
+}
+
+export interface PriceQuery {
+  /** The configured provider's name (discounts and overrides key on it). */
+  provider: string;
+  /** The pricing catalog's provider id (openai, anthropic, google…), if known. */
+  catalogProvider: string | undefined;
+  model: string;
+  usage: Usage;
+  at: Date;
+  serviceTier?: string | undefined;
+}
+
+export interface PriceAnswer {
+  costPicos: Picos | null;
+  unpriced: boolean;
+  source: 'override' | 'catalog' | 'supplement' | null;
+}
+
+/**
+ * Prices usage exactly. Order: a config override (glob), the catalog (exact match only),
+ * the supplement of newer models; else the row is unpriced, never priced by a
+ * look-alike. Then the reported service tier and the provider's negotiated discount.
+ */
+export function createPricer(o: PricerOptions = {}): (q: PriceQuery) => PriceAnswer {
+  const overrides = (o.overrides ?? []).map((x) => ({ matches: compileGlobs([x.model]), provider: x.provider, rates: flatRates(x) }));
+  const keep = new Map(Object.entries(o.discounts ?? {}).map(([name, d]) => [name, PICOS_PER_USD - scaled(d, 12)]));
+  const catalogRates = new WeakMap<ModelPrice, Rates | null>();
+  const fromCatalog = (p: ModelPrice) => {
+    let r = catalogRates.get(p);
+    if (r === undefined) catalogRates.set(p, (r = ratesFromCatalog(p) ?? null));
+    return r ?? undefined;
+  };
+
+  return (q) => {
+    let rates: Rates | undefined;
+    let source: PriceAnswer['source'] = null;
+    const ov = overrides.find((x) => (x.provider === undefined || x.provider === q.provider) && x.matches(q.model));
+    if (ov) [rates, source] = [ov.rates, 'override'];
+    else if (q.catalogProvider) {
+      const info = catalogModel(q.catalogProvider, q.model);
+      if (info) [rates, source] = [fromCatalog(priceAt(info, q.at)), 'catalog'];
+      else {
+        const s = supplementPrice(q.catalogProvider, q.model, q.at);
+        if (s) [rates, source] = [fromCatalog(s.price), 'supplement'];
+      }
+    }
+    if (!rates) return { costPicos: null, unpriced: true, source: null };
+    let cost = costOf(q.usage, rates);
+    const multiplier = tierMultiplier(q.catalogProvider, q.serviceTier);
+    if (multiplier) cost = scaleByFraction(cost, multiplier);
+    const k = keep.get(q.provider);
+    if (k !== undefined) cost = roundHalfUp(cost * k, PICOS_PER_USD);
+    return { costPicos: cost, unpriced: false, source };
+  };
+}

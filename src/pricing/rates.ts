@@ -1,0 +1,58 @@
+import type { ModelPrice } from '@pydantic/genai-prices';
+import { type Picos, perMillionToPicosPerToken } from '../core/money.js';
+
+/** A per-token price in picos, with whole-request tiers keyed on total input tokens. */
+export interface TieredRate {
+  base: Picos;
+  /** Ascending; a tier applies when total input tokens exceed `above`. */
+  tiers: { above: number; rate: Picos }[];
+}
+
+/** Exact per-token rates. A missing cache rate falls back to its parent (see cost.ts). */
+export interface Rates {
+  input: TieredRate;
+  output: TieredRate;
+  cacheRead?: TieredRate;
+  cacheWrite?: TieredRate;
+  cacheWrite1h?: TieredRate;
+  /** A fee per request, in picos. */
+  perRequest?: Picos;
+}
+
+type Quoted = number | string | { base: number | string; tiers: { start: number; price: number | string }[] };
+
+function tiered(v: Quoted): TieredRate {
+  if (typeof v === 'number' || typeof v === 'string') return { base: perMillionToPicosPerToken(v), tiers: [] };
+  return {
+    base: perMillionToPicosPerToken(v.base),
+    tiers: [...v.tiers].sort((a, b) => a.start - b.start).map((t) => ({ above: t.start, rate: perMillionToPicosPerToken(t.price) })),
+  };
+}
+
+/** Converts a catalog price (USD per million tokens, maybe tiered) into exact rates. Undefined when it has no token prices. */
+export function ratesFromCatalog(p: ModelPrice): Rates | undefined {
+  const get = (k: string) => p[k] as Quoted | undefined;
+  const input = get('input_mtok');
+  const output = get('output_mtok');
+  if (input === undefined && output === undefined) return undefined;
+  const opt = (k: string) => {
+    const v = get(k);
+    return v === undefined ? undefined : tiered(v);
+  };
+  const perK = get('requests_kcount');
+  return {
+    input: tiered(input ?? 0),
+    output: tiered(output ?? 0),
+    cacheRead: opt('cache_read_mtok'),
+    cacheWrite: opt('cache_write_mtok') ?? opt('cache_write_5m_mtok'),
+    cacheWrite1h: opt('cache_write_1h_mtok'),
+    // USD per thousand requests → picos per request.
+    perRequest: typeof perK === 'number' || typeof perK === 'string' ? perMillionToPicosPerToken(perK) * 1000n : undefined,
+  };
+}
+
+/** Flat rates from decimal text (config overrides). */
+export function flatRates(q: { input: string; output: string; cacheRead?: string; cacheWrite?: string; cacheWrite1h?: string }): Rates {
+  const opt = (v: string | undefined) => (v === undefined ? undefined : tiered(v));
+  return { input: tiered(q.input), output: tiered(q.output), cacheRead: opt(q.cacheRead), cacheWrite: opt(q.cacheWrite), cacheWrite1h: opt(q.cacheWrite1h) };
+}

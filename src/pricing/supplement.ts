@@ -1,0 +1,95 @@
+import type { ModelPrice } from '@pydantic/genai-prices';
+
+/**
+ * Current models that `@pydantic/genai-prices` 0.1.8 does not price (or prices only by a
+ * look-alike name). Consulted only when the catalog has no exact match. Every entry cites
+ * its source in ../shared/reference/protocols.md §6 (compiled 2026-11-22); remove an entry
+ * once the catalog carries the model.
+ */
+export interface SupplementEntry {
+  provider: 'openai' | 'anthropic' | 'google';
+  id: string;
+  /** Effective-dated prices, oldest first; `from` is an ISO date (UTC). */
+  prices: { from?: string; price: ModelPrice }[];
+  source: string;
+}
+
+const OPENAI_LONG = 272_000 - 1; // whole request repriced above 272K input (same boundary as the catalog's GPT-5.x entries)
+const long = (base: number, times: number) => ({ base, tiers: [{ start: OPENAI_LONG, price: base * times }] });
+
+export const SUPPLEMENT: readonly SupplementEntry[] = [
+  {
+    provider: 'openai',
+    id: 'gpt-6.2-sol',
+    prices: [{ price: { input_mtok: long(2, 2), cache_read_mtok: long(0.1, 2), cache_write_mtok: long(2.5, 2), cache_write_1h_mtok: long(5, 2), output_mtok: long(10, 1.5) } }],
+    source: '§6.1 gpt-6.2-sol [DOC] model page: 2.00 / 0.10 cached / 2.50 30m write / 5.00 12h write / 10.00; >272K input x2, output x1.5',
+  },
+  {
+    provider: 'openai',
+    id: 'gpt-6.1-sol',
+    prices: [{ price: { input_mtok: long(2, 2), cache_read_mtok: long(0.1, 2), cache_write_mtok: long(2.5, 2), output_mtok: long(10, 1.5) } }],
+    source: '§6.1 gpt-6.1-sol [3p] 2026-09-30: 2.00 / 0.10 / 2.50 / 10.00; long ctx 4.00 / 0.20 / 15.00',
+  },
+  {
+    provider: 'openai',
+    id: 'gpt-6.1-terra',
+    prices: [{ price: { input_mtok: 1, cache_read_mtok: 0.05, output_mtok: 5 } }],
+    source: '§6.1 gpt-6.1-terra [3p] 2026-10-27: 1.00 / 0.05 / 5.00',
+  },
+  {
+    provider: 'anthropic',
+    id: 'claude-sonnet-5-5',
+    prices: [
+      { price: { input_mtok: 2, cache_write_mtok: 2.5, cache_write_1h_mtok: 4, cache_read_mtok: 0.2, output_mtok: 10 } },
+      { from: '2026-10-07', price: { input_mtok: 2, cache_write_mtok: 2.5, cache_write_1h_mtok: 4, cache_read_mtok: 0.1, output_mtok: 10 } },
+    ],
+    source: '§6.2 Sonnet 5.5 [DOC] overview 2 / 10; cache 2.50 / 4 / 0.10 (0.20 before 2026-10-07) [3p]',
+  },
+  {
+    provider: 'anthropic',
+    id: 'claude-haiku-5-5',
+    prices: [
+      {
+        price: {
+          input_mtok: { base: 0.1, tiers: [{ start: 100_000, price: 0.5 }] },
+          cache_write_mtok: { base: 0.125, tiers: [{ start: 100_000, price: 0.625 }] },
+          cache_write_1h_mtok: { base: 0.2, tiers: [{ start: 100_000, price: 1 }] },
+          cache_read_mtok: { base: 0.01, tiers: [{ start: 100_000, price: 0.05 }] },
+          output_mtok: { base: 0.5, tiers: [{ start: 100_000, price: 2.5 }] },
+        },
+      },
+    ],
+    source: '§6.2 Haiku 5.5 [DOC] overview + tiers [3p]: prompt (input + cache reads + writes) over 100K reprices the whole request',
+  },
+  {
+    provider: 'anthropic',
+    id: 'claude-fable-5-2',
+    prices: [{ price: { input_mtok: 8, cache_write_mtok: 10, cache_write_1h_mtok: 16, cache_read_mtok: 0.2, output_mtok: 40 } }],
+    source: '§6.2 Fable 5.2: 8 / 40 [DOC] models overview; cache 10 / 16 / 0.20 [3p]',
+  },
+  {
+    provider: 'anthropic',
+    id: 'claude-mythos-5-1',
+    prices: [{ price: { input_mtok: 10, cache_write_mtok: 12.5, cache_write_1h_mtok: 20, cache_read_mtok: 0.25, output_mtok: 50 } }],
+    source: '§6.2 "Fable 5.1 / Mythos 5.1" [DOC] pricing page: 10 / 12.50 / 20 / 0.25 / 50',
+  },
+  {
+    provider: 'anthropic',
+    id: 'claude-mythos-5',
+    prices: [{ price: { input_mtok: 10, cache_write_mtok: 12.5, cache_write_1h_mtok: 20, cache_read_mtok: 1, output_mtok: 50 } }],
+    source: '§6.2 "Fable 5 / Mythos 5" [DOC] pricing page: 10 / 12.50 / 20 / 1.00 / 50',
+  },
+];
+
+const DATE_SUFFIX = /^(?:-\d{8}|@\d{8}|-\d{4}-\d{2}-\d{2}|-latest)?$/;
+
+/** The supplement's price for a model at a time, or undefined. */
+export function supplementPrice(provider: string, model: string, at: Date): { id: string; price: ModelPrice } | undefined {
+  const id = model.toLowerCase();
+  const entry = SUPPLEMENT.find((e) => e.provider === provider && id.startsWith(e.id) && DATE_SUFFIX.test(id.slice(e.id.length)));
+  if (!entry) return undefined;
+  const when = at.toISOString().slice(0, 10);
+  const applicable = entry.prices.filter((p) => p.from === undefined || p.from <= when);
+  const chosen = applicable[applicable.length - 1] ?? entry.prices[0]!;
+  return { id: entry.id, price: chosen.price };
+}
