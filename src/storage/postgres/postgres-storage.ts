@@ -1,0 +1,179 @@
+import pg from 'pg';
+import type { LedgerRow } from '../../core/ledger-row.js';
+import { type SqlDialect, aggregate } from '../aggregate.js';
+import { migrations, rollupUpsertSql } from '../ddl.js';
+import type { KeyRecord, KeyStore, LedgerStore, NewKey, Storage, TimeFilter } from '../ports.js';
+import { type RollupDelta, measureValues, rollupDeltas } from '../rollup.js';
+import { REQUEST_COLUMNS, ROLLUP_DIMENSIONS, ROLLUP_EXTRA_KEYS, ROLLUP_MEASURES, type RollupTable, rowFromRecord, rowValues } from '../schema.js';
+
+type Row = Record<string, unknown>;
+
+const TYPES = { text: 'TEXT', int: 'INTEGER', bigint: 'BIGINT', bool: 'BOOLEAN', json: 'JSONB', keyedTableSuffix: '' };
+
+const DIALECT: SqlDialect = {
+  param: (i) => `$${i}`,
+  tagExpr: (key) => `COALESCE(tags ->> '${key}', '')`,
+  isTrue: (c) => c,
+};
+
+// Postgres caps a statement at 65,535 parameters.
+const MAX_ROWS_PER_INSERT = Math.floor(60_000 / REQUEST_COLUMNS.length);
+
+export interface PostgresOptions {
+  url: string;
+  /** A schema to use instead of `public` (created if missing); tests use one each. */
+  schema?: string;
+  maxConnections?: number;
+}
+
+/**
+ * Postgres for many replicas: every `tollgate serve` writes the same ledger. Batches
+ * insert with ON CONFLICT DO NOTHING and only the rows actually inserted update the
+ * rollups, in the same transaction, so a replayed spool never counts twice.
+ */
+export async function openPostgres(o: PostgresOptions): Promise<Storage> {
+  if (o.schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(o.schema)) throw new RangeError(`invalid schema name ${o.schema}`);
+  const pool = new pg.Pool({
+    connectionString: o.url,
+    max: o.maxConnections ?? 10,
+    ...(o.schema ? { options: `-c search_path=${o.schema}` } : {}),
+  });
+  pool.on('error', () => undefined); // An idle client's error surfaces on its next query instead.
+  if (o.schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${o.schema}`);
+  await migrate(pool);
+  return {
+    kind: 'postgres',
+    ledger: pgLedger(pool),
+    keys: pgKeys(pool),
+    close: () => pool.end(),
+  };
+}
+
+async function migrate(pool: pg.Pool): Promise<void> {
+  const c = await pool.connect();
+  try {
+    // Replicas starting together must not race through the same migration.
+    await c.query(`SELECT pg_advisory_lock(hashtext('tollgate.migrate'))`);
+    await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
+    const { rows } = await c.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
+    const current = Number(rows[0]?.v ?? 0);
+    for (const m of migrations(TYPES)) {
+      if (m.version <= current) continue;
+      await c.query('BEGIN');
+      try {
+        for (const s of m.statements) await c.query(s);
+        await c.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [m.version, Date.now()]);
+        await c.query('COMMIT');
+      } catch (err) {
+        await c.query('ROLLBACK');
+        throw err;
+      }
+    }
+  } finally {
+    await c.query(`SELECT pg_advisory_unlock(hashtext('tollgate.migrate'))`).catch(() => undefined);
+    c.release();
+  }
+}
+
+function pgLedger(pool: pg.Pool): LedgerStore {
+  const run = async (sql: string, params: unknown[]) => (await pool.query<Row>(sql, params)).rows;
+  const toParam = (v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
+  return {
+    async insert(rows) {
+      if (rows.length === 0) return 0;
+      const c = await pool.connect();
+      try {
+        await c.query('BEGIN');
+        const fresh = new Set<string>();
+        for (let i = 0; i < rows.length; i += MAX_ROWS_PER_INSERT) {
+          const chunk = rows.slice(i, i + MAX_ROWS_PER_INSERT);
+          const params = chunk.flatMap((r) => rowValues(r, (b) => b).map(toParam));
+          const n = REQUEST_COLUMNS.length;
+          const tuples = chunk.map((_, j) => `(${REQUEST_COLUMNS.map((__, k) => `$${j * n + k + 1}`).join(', ')})`);
+          const res = await c.query<{ id: string }>(`INSERT INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING RETURNING id`, params);
+          for (const r of res.rows) fresh.add(r.id);
+        }
+        const deltas = rollupDeltas(rows.filter((r) => fresh.has(r.id)));
+        for (const table of ['rollup_hourly', 'rollup_session_hourly', 'rollup_tag_hourly'] as const) {
+          await upsertRollups(c, table, deltas.filter((d) => d.table === table), toParam);
+        }
+        await c.query('COMMIT');
+        return fresh.size;
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        c.release();
+      }
+    },
+    async get(id) {
+      const r = await run('SELECT * FROM requests WHERE id = $1', [id]);
+      return r[0] ? rowFromRecord(r[0]) : undefined;
+    },
+    scan: (filter) => scanRows(pool, filter),
+    aggregate: (q) => aggregate(run, DIALECT, q),
+  };
+}
+
+/** One multi-row UPSERT per table; deltas are already merged per key, and sorted to keep lock order stable across replicas. */
+async function upsertRollups(c: pg.PoolClient, table: RollupTable, deltas: RollupDelta[], toParam: (v: unknown) => unknown): Promise<void> {
+  const width = 1 + ROLLUP_EXTRA_KEYS[table].length + ROLLUP_DIMENSIONS.length + ROLLUP_MEASURES.length;
+  const perStatement = Math.floor(60_000 / width);
+  for (let i = 0; i < deltas.length; i += perStatement) {
+    const chunk = deltas.slice(i, i + perStatement);
+    const single = rollupUpsertSql(table, (k) => `$${k}`);
+    const [head, tail] = [single.slice(0, single.indexOf(' VALUES ')), single.slice(single.indexOf(' ON CONFLICT '))];
+    const tuples = chunk.map((_, j) => `(${Array.from({ length: width }, (__, k) => `$${j * width + k + 1}`).join(', ')})`);
+    const params = chunk.flatMap((d) => [...d.key, ...measureValues(d.totals)].map(toParam));
+    await c.query(`${head} VALUES ${tuples.join(', ')}${tail}`, params);
+  }
+}
+
+async function* scanRows(pool: pg.Pool, filter: TimeFilter): AsyncIterable<LedgerRow> {
+  // Keyset pagination: constant memory however many rows match.
+  let after: { ts: number; id: string } | undefined;
+  for (;;) {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.since !== undefined) where.push(`ts >= $${params.push(filter.since)}`);
+    if (filter.until !== undefined) where.push(`ts < $${params.push(filter.until)}`);
+    if (after) where.push(`(ts, id) > ($${params.push(after.ts)}, $${params.push(after.id)})`);
+    const sql = `SELECT * FROM requests${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY ts, id LIMIT 2000`;
+    const { rows } = await pool.query<Row>(sql, params);
+    for (const r of rows) yield rowFromRecord(r);
+    if (rows.length < 2000) return;
+    const last = rowFromRecord(rows[rows.length - 1]!);
+    after = { ts: last.ts, id: last.id };
+  }
+}
+
+function pgKeys(pool: pg.Pool): KeyStore {
+  const toRecord = (r: Row): KeyRecord => ({
+    id: String(r.id),
+    prefix: String(r.prefix),
+    user: (r.user_name as string | null) ?? null,
+    team: (r.team as string | null) ?? null,
+    project: (r.project as string | null) ?? null,
+    name: (r.name as string | null) ?? null,
+    createdAt: Number(r.created_at),
+    revokedAt: r.revoked_at === null || r.revoked_at === undefined ? null : Number(r.revoked_at),
+  });
+  const one = async (sql: string, params: unknown[]) => {
+    const { rows } = await pool.query<Row>(sql, params);
+    return rows[0] ? toRecord(rows[0]) : undefined;
+  };
+  return {
+    async create(k: NewKey) {
+      const rec = await one('INSERT INTO api_keys (id, hash, prefix, user_name, team, project, name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *', [
+        k.id, k.hash, k.prefix, k.user, k.team, k.project, k.name, k.createdAt,
+      ]);
+      return rec!;
+    },
+    async list(opts) {
+      const { rows } = await pool.query<Row>(`SELECT * FROM api_keys${opts?.includeRevoked ? '' : ' WHERE revoked_at IS NULL'} ORDER BY created_at, id`);
+      return rows.map(toRecord);
+    },
+    revoke: (id, at) => one('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 RETURNING *', [at, id]),
+    findByHash: (hash) => one('SELECT * FROM api_keys WHERE hash = $1', [hash]),
+  };
+}

@@ -1,0 +1,161 @@
+import type { LedgerRow } from '../core/ledger-row.js';
+
+/**
+ * The ledger's columns, in one place, shared by the SQLite and Postgres adapters.
+ * `user` is a reserved word in Postgres, so the column is `user_name`.
+ */
+export const REQUEST_COLUMNS = [
+  'id',
+  'ts',
+  'api',
+  'provider',
+  'model',
+  'model_requested',
+  'key_id',
+  'user_name',
+  'team',
+  'project',
+  'session_id',
+  'client',
+  'tags',
+  'stream',
+  'status',
+  'outcome',
+  'error_type',
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'cache_write_1h_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'tool_calls',
+  'latency_ms',
+  'ttft_ms',
+  'cost_picos',
+  'usage_source',
+  'unpriced',
+  'attempts',
+  'upstream_request_id',
+  'source',
+] as const;
+
+/** Rollup grain: one row per hour and combination of these (''-filled) columns. */
+export const ROLLUP_DIMENSIONS = ['api', 'provider', 'model', 'key_id', 'user_name', 'team', 'project', 'client'] as const;
+
+export const ROLLUP_MEASURES = [
+  'requests',
+  'errors',
+  'unpriced_requests',
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'cache_write_1h_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'tool_calls',
+  'cost_picos',
+] as const;
+
+export type RollupTable = 'rollup_hourly' | 'rollup_session_hourly' | 'rollup_tag_hourly';
+
+/** Extra key columns each rollup table has before the shared dimensions. */
+export const ROLLUP_EXTRA_KEYS: Record<RollupTable, readonly string[]> = {
+  rollup_hourly: [],
+  rollup_session_hourly: ['session_id'],
+  rollup_tag_hourly: ['tag_key', 'tag_value'],
+};
+
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+
+/** An outcome that counts as an error in reports. A client abort is not the system failing. */
+export function isErrorOutcome(outcome: LedgerRow['outcome']): boolean {
+  return outcome !== 'ok' && outcome !== 'client_aborted';
+}
+
+/** The row as column values, in REQUEST_COLUMNS order. Booleans become 0/1 (SQLite) or stay booleans (Postgres). */
+export function rowValues(r: LedgerRow, bool: (b: boolean) => unknown): unknown[] {
+  return [
+    r.id,
+    r.ts,
+    r.api,
+    r.provider,
+    r.model,
+    r.modelRequested,
+    r.keyId,
+    r.user,
+    r.team,
+    r.project,
+    r.sessionId,
+    r.client,
+    JSON.stringify(r.tags),
+    bool(r.stream),
+    r.status,
+    r.outcome,
+    r.errorType,
+    r.inputTokens,
+    r.cacheReadTokens,
+    r.cacheWriteTokens,
+    r.cacheWrite1hTokens,
+    r.outputTokens,
+    r.reasoningTokens,
+    r.toolCalls,
+    r.latencyMs,
+    r.ttftMs,
+    r.costPicos,
+    r.usageSource,
+    bool(r.unpriced),
+    r.attempts,
+    r.upstreamRequestId,
+    r.source,
+  ];
+}
+
+/** Rebuilds a row from a database record keyed by column name. */
+export function rowFromRecord(rec: Record<string, unknown>): LedgerRow {
+  const num = (k: string): number => Number(rec[k] ?? 0);
+  const str = (k: string): string | null => (rec[k] === null || rec[k] === undefined ? null : scalarText(rec[k]));
+  const tags = rec.tags;
+  const cost = rec.cost_picos;
+  return {
+    id: String(rec.id),
+    ts: num('ts'),
+    api: String(rec.api) as LedgerRow['api'],
+    provider: String(rec.provider),
+    model: String(rec.model),
+    modelRequested: String(rec.model_requested),
+    keyId: str('key_id'),
+    user: str('user_name'),
+    team: str('team'),
+    project: str('project'),
+    sessionId: str('session_id'),
+    client: str('client'),
+    tags: (typeof tags === 'string' ? JSON.parse(tags) : (tags ?? {})) as Record<string, string>,
+    stream: rec.stream === true || Number(rec.stream) === 1,
+    status: num('status'),
+    outcome: String(rec.outcome) as LedgerRow['outcome'],
+    errorType: str('error_type'),
+    inputTokens: num('input_tokens'),
+    cacheReadTokens: num('cache_read_tokens'),
+    cacheWriteTokens: num('cache_write_tokens'),
+    cacheWrite1hTokens: num('cache_write_1h_tokens'),
+    outputTokens: num('output_tokens'),
+    reasoningTokens: num('reasoning_tokens'),
+    toolCalls: num('tool_calls'),
+    latencyMs: num('latency_ms'),
+    ttftMs: rec.ttft_ms === null || rec.ttft_ms === undefined ? null : num('ttft_ms'),
+    costPicos: cost === null || cost === undefined ? null : BigInt(cost as bigint | number | string),
+    usageSource: String(rec.usage_source) as LedgerRow['usageSource'],
+    unpriced: rec.unpriced === true || Number(rec.unpriced) === 1,
+    attempts: num('attempts'),
+    upstreamRequestId: str('upstream_request_id'),
+    source: str('source') ?? 'gateway',
+  };
+}
+
+/** Text of a scalar database value (drivers return strings, numbers or bigints). */
+export function scalarText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  return v === null || v === undefined ? '' : JSON.stringify(v);
+}

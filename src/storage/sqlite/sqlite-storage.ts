@@ -1,0 +1,140 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'libsql';
+import type { LedgerRow } from '../../core/ledger-row.js';
+import { type SqlDialect, aggregate } from '../aggregate.js';
+import { migrations, rollupUpsertSql } from '../ddl.js';
+import type { AggregateQuery, KeyRecord, KeyStore, LedgerStore, NewKey, Storage, TimeFilter } from '../ports.js';
+import { measureValues, rollupDeltas } from '../rollup.js';
+import { REQUEST_COLUMNS, type RollupTable, rowFromRecord, rowValues } from '../schema.js';
+
+type Db = InstanceType<typeof Database>;
+type Row = Record<string, unknown>;
+
+const TYPES = { text: 'TEXT', int: 'INTEGER', bigint: 'INTEGER', bool: 'INTEGER', json: 'TEXT', keyedTableSuffix: ' WITHOUT ROWID' };
+
+const DIALECT: SqlDialect = {
+  param: () => '?',
+  // Tag names are restricted to [A-Za-z0-9_.-] by the report's argument check, so quoting is safe.
+  tagExpr: (key) => `COALESCE(json_extract(tags, '$."${key}"'), '')`,
+  isTrue: (c) => `${c} = 1`,
+};
+
+/**
+ * The embedded default: one SQLite file in WAL mode. WAL lets `tollgate report` read
+ * while `tollgate serve` writes; synchronous=NORMAL is durable against a crash of the
+ * process (the kill -9 case), and the metering spool covers the gap until a batch commits.
+ */
+export function openSqlite(path: string): Storage {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = NORMAL');
+  db.exec('PRAGMA busy_timeout = 5000');
+  migrate(db);
+  return {
+    kind: 'sqlite',
+    ledger: sqliteLedger(db),
+    keys: sqliteKeys(db),
+    close: () => {
+      db.close();
+      return Promise.resolve();
+    },
+  };
+}
+
+function migrate(db: Db): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  const current = Number((db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as Row).v ?? 0);
+  for (const m of migrations(TYPES)) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      for (const s of m.statements) db.exec(s);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now());
+    }).immediate();
+  }
+}
+
+function sqliteLedger(db: Db): LedgerStore {
+  const insertRow = db.prepare(`INSERT OR IGNORE INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES (${REQUEST_COLUMNS.map(() => '?').join(', ')})`);
+  const upserts = new Map<RollupTable, ReturnType<Db['prepare']>>();
+  const upsert = (table: RollupTable) => {
+    let s = upserts.get(table);
+    if (!s) upserts.set(table, (s = db.prepare(rollupUpsertSql(table, () => '?'))));
+    return s;
+  };
+  const toInt = (b: boolean) => (b ? 1 : 0);
+  const insertBatch = db.transaction((rows: readonly LedgerRow[]) => {
+    const fresh: LedgerRow[] = [];
+    for (const r of rows) if (insertRow.run(rowValues(r, toInt)).changes === 1) fresh.push(r);
+    for (const d of rollupDeltas(fresh)) upsert(d.table).run([...d.key, ...measureValues(d.totals)]);
+    return fresh.length;
+  });
+  const getRow = db.prepare('SELECT * FROM requests WHERE id = ?').safeIntegers();
+  const run = (sql: string, params: unknown[]) => Promise.resolve(db.prepare(sql).safeIntegers().all(params) as Row[]);
+
+  return {
+    insert: (rows) => Promise.resolve(rows.length === 0 ? 0 : insertBatch.immediate(rows)),
+    get: (id) => {
+      const rec = getRow.get(id) as Row | undefined;
+      return Promise.resolve(rec ? rowFromRecord(rec) : undefined);
+    },
+    scan: (filter) => scanRows(db, filter),
+    aggregate: (q: AggregateQuery) => aggregate(run, DIALECT, q),
+  };
+}
+
+async function* scanRows(db: Db, filter: TimeFilter): AsyncIterable<LedgerRow> {
+  const where: string[] = [];
+  const params: number[] = [];
+  if (filter.since !== undefined) {
+    where.push('ts >= ?');
+    params.push(filter.since);
+  }
+  if (filter.until !== undefined) {
+    where.push('ts < ?');
+    params.push(filter.until);
+  }
+  const stmt = db.prepare(`SELECT * FROM requests${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY ts, id`).safeIntegers();
+  let n = 0;
+  for (const rec of stmt.iterate(params)) {
+    yield rowFromRecord(rec as Row);
+    // Let the event loop breathe during a long export.
+    if (++n % 1000 === 0) await new Promise((r) => setImmediate(r));
+  }
+}
+
+function sqliteKeys(db: Db): KeyStore {
+  const toRecord = (r: Row): KeyRecord => ({
+    id: String(r.id),
+    prefix: String(r.prefix),
+    user: (r.user_name as string | null) ?? null,
+    team: (r.team as string | null) ?? null,
+    project: (r.project as string | null) ?? null,
+    name: (r.name as string | null) ?? null,
+    createdAt: Number(r.created_at),
+    revokedAt: r.revoked_at === null || r.revoked_at === undefined ? null : Number(r.revoked_at),
+  });
+  const byId = db.prepare('SELECT * FROM api_keys WHERE id = ?');
+  return {
+    create: (k: NewKey) => {
+      db.prepare('INSERT INTO api_keys (id, hash, prefix, user_name, team, project, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+        k.id, k.hash, k.prefix, k.user, k.team, k.project, k.name, k.createdAt,
+      );
+      return Promise.resolve(toRecord(byId.get(k.id) as Row));
+    },
+    list: (opts) => {
+      const sql = `SELECT * FROM api_keys${opts?.includeRevoked ? '' : ' WHERE revoked_at IS NULL'} ORDER BY created_at, id`;
+      return Promise.resolve((db.prepare(sql).all() as Row[]).map(toRecord));
+    },
+    revoke: (id, at) => {
+      db.prepare('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?').run(at, id);
+      const r = byId.get(id) as Row | undefined;
+      return Promise.resolve(r ? toRecord(r) : undefined);
+    },
+    findByHash: (hash) => {
+      const r = db.prepare('SELECT * FROM api_keys WHERE hash = ?').get(hash) as Row | undefined;
+      return Promise.resolve(r ? toRecord(r) : undefined);
+    },
+  };
+}

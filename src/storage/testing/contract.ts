@@ -1,0 +1,180 @@
+import { expect, it } from 'vitest';
+import type { Dimension, LedgerRow } from '../../core/ledger-row.js';
+import { type AggregateRow, type Storage, type Totals, addTotals, emptyTotals } from '../ports.js';
+import { rowTotals } from '../rollup.js';
+import { DAY_MS, HOUR_MS } from '../schema.js';
+
+/** A deterministic pseudo-random generator, so that failures reproduce. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function sampleRow(overrides: Partial<LedgerRow> = {}): LedgerRow {
+  return {
+    id: overrides.id ?? crypto.randomUUID(),
+    ts: Date.UTC(2026, 10, 20, 12, 0, 0),
+    api: 'openai.chat',
+    provider: 'openai',
+    model: 'gpt-5',
+    modelRequested: 'gpt-5',
+    keyId: 'key_1',
+    user: 'alice',
+    team: 'platform',
+    project: 'tollgate',
+    sessionId: 's1',
+    client: 'openai-sdk',
+    tags: {},
+    stream: false,
+    status: 200,
+    outcome: 'ok',
+    errorType: null,
+    inputTokens: 1000,
+    cacheReadTokens: 200,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
+    outputTokens: 100,
+    reasoningTokens: 10,
+    toolCalls: 0,
+    latencyMs: 120,
+    ttftMs: null,
+    costPicos: 2_025_000_000n,
+    usageSource: 'final',
+    unpriced: false,
+    attempts: 1,
+    upstreamRequestId: 'req_x',
+    source: 'gateway',
+    ...overrides,
+  };
+}
+
+function randomRows(n: number, seed: number): LedgerRow[] {
+  const r = rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const start = Date.UTC(2026, 10, 18, 0, 0, 0);
+  return Array.from({ length: n }, (_, i) =>
+    sampleRow({
+      id: `row-${seed}-${i}`,
+      ts: start + Math.floor(r() * 3 * DAY_MS),
+      user: pick(['alice', 'bob', 'carol', null]),
+      team: pick(['platform', 'data']),
+      model: pick(['gpt-5', 'claude-sonnet-4-5', 'gemini-2.5-pro']),
+      provider: pick(['openai', 'anthropic']),
+      sessionId: pick(['s1', 's2', 's3', null]),
+      tags: pick<Record<string, string>>([{}, { workflow: 'review' }, { workflow: 'nightly', prompt_version: 'v7' }, { prompt_version: 'v8' }]),
+      outcome: pick(['ok', 'ok', 'ok', 'upstream_error', 'client_aborted']),
+      inputTokens: Math.floor(r() * 100000),
+      cacheReadTokens: Math.floor(r() * 1000),
+      outputTokens: Math.floor(r() * 5000),
+      costPicos: r() < 0.1 ? null : BigInt(Math.floor(r() * 1e12)),
+      unpriced: false,
+    }),
+  ).map((row) => ({ ...row, unpriced: row.costPicos === null }));
+}
+
+/** The reference answer: group raw rows in memory. */
+function bruteForce(rows: LedgerRow[], by: readonly Dimension[], since?: number, until?: number): Map<string, Totals> {
+  const key = (row: LedgerRow) =>
+    by
+      .map((d) => {
+        if (d === 'day') return new Date(Math.floor(row.ts / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
+        if (d === 'hour') return new Date(Math.floor(row.ts / HOUR_MS) * HOUR_MS).toISOString().slice(0, 13) + ':00Z';
+        if (d.startsWith('tag:')) return row.tags[d.slice(4)] ?? '';
+        const plain: Record<string, string | null> = { user: row.user, team: row.team, project: row.project, model: row.model, provider: row.provider, client: row.client, session: row.sessionId, api: row.api, key: row.keyId };
+        return plain[d] ?? '';
+      })
+      .join('|');
+  const out = new Map<string, Totals>();
+  for (const row of rows) {
+    if (since !== undefined && row.ts < since) continue;
+    if (until !== undefined && row.ts >= until) continue;
+    const k = key(row);
+    const t = out.get(k) ?? emptyTotals();
+    addTotals(t, rowTotals(row));
+    out.set(k, t);
+  }
+  return out;
+}
+
+function asMap(rows: AggregateRow[]): Map<string, Totals> {
+  return new Map(rows.map(({ keys, ...t }) => [keys.join('|'), t]));
+}
+
+/** The behaviour every storage adapter must have. Call inside a describe(). */
+export function storageContract(open: () => Promise<Storage>): void {
+  it('inserts idempotently and reads rows back unchanged', async () => {
+    const s = await open();
+    const row = sampleRow({ tags: { workflow: 'review' }, costPicos: 123_456_789_012_345n, ttftMs: 42, stream: true });
+    expect(await s.ledger.insert([row])).toBe(1);
+    expect(await s.ledger.insert([row])).toBe(0);
+    expect(await s.ledger.get(row.id)).toEqual(row);
+    const agg = await s.ledger.aggregate({ by: [] });
+    expect(agg).toHaveLength(1);
+    expect(agg[0]!.requests).toBe(1);
+    await s.close();
+  });
+
+  it('answers aggregates exactly like a scan of raw rows, for any window and grouping', async () => {
+    const s = await open();
+    const rows = randomRows(600, 7);
+    await s.ledger.insert(rows.slice(0, 300));
+    await s.ledger.insert(rows.slice(200)); // overlap: the 100 repeats must not count twice
+    const r = rng(99);
+    const groupings: Dimension[][] = [[], ['user'], ['model', 'provider'], ['day'], ['hour', 'team'], ['session'], ['tag:workflow'], ['tag:prompt_version', 'user'], ['session', 'tag:workflow']];
+    const base = Date.UTC(2026, 10, 18);
+    for (const by of groupings) {
+      for (let i = 0; i < 4; i++) {
+        const since = i === 0 ? undefined : base + Math.floor(r() * 2 * DAY_MS);
+        const until = i === 3 ? undefined : (since ?? base) + Math.floor(r() * 2 * DAY_MS) + 1;
+        const got = asMap(await s.ledger.aggregate({ by, since, until }));
+        expect(got, `by=${by.join(',')} since=${since} until=${until}`).toEqual(bruteForce(rows, by, since, until));
+      }
+    }
+    await s.close();
+  });
+
+  it('sums costs beyond the 64-bit range exactly', async () => {
+    const s = await open();
+    const big = 4_000_000_000_000_000_000n; // $4M in picos; five of them overflow int64
+    const rows = [1, 2, 3, 4, 5].map((i) => sampleRow({ id: `big-${i}`, ts: Date.UTC(2026, 10, 20, i), costPicos: big }));
+    await s.ledger.insert(rows);
+    const [total] = await s.ledger.aggregate({ by: [] });
+    expect(total!.costPicos).toBe(5n * big);
+    const edges = await s.ledger.aggregate({ by: [], since: Date.UTC(2026, 10, 20, 0, 30), until: Date.UTC(2026, 10, 20, 5, 30) });
+    expect(edges[0]!.costPicos).toBe(5n * big);
+    await s.close();
+  });
+
+  it('scans rows in time order within a window', async () => {
+    const s = await open();
+    const rows = randomRows(50, 3);
+    await s.ledger.insert(rows);
+    const since = Date.UTC(2026, 10, 19);
+    const got: LedgerRow[] = [];
+    for await (const row of s.ledger.scan({ since })) got.push(row);
+    const want = rows.filter((x) => x.ts >= since).sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1));
+    expect(got.map((x) => x.id)).toEqual(want.map((x) => x.id));
+    await s.close();
+  });
+
+  it('creates, finds, lists and revokes keys', async () => {
+    const s = await open();
+    const k = await s.keys.create({ id: 'key_a', hash: 'h1', prefix: 'tg_abcd', user: 'alice', team: 'platform', project: null, name: null, createdAt: 1000 });
+    expect(k).toMatchObject({ id: 'key_a', user: 'alice', team: 'platform', revokedAt: null });
+    expect(await s.keys.findByHash('h1')).toEqual(k);
+    expect(await s.keys.findByHash('nope')).toBeUndefined();
+    expect((await s.keys.list()).map((x) => x.id)).toEqual(['key_a']);
+    expect((await s.keys.revoke('key_a', 2000))?.revokedAt).toBe(2000);
+    expect((await s.keys.revoke('key_a', 3000))?.revokedAt).toBe(2000);
+    expect(await s.keys.revoke('missing', 3000)).toBeUndefined();
+    expect(await s.keys.list()).toEqual([]);
+    expect(await s.keys.list({ includeRevoked: true })).toHaveLength(1);
+    await s.close();
+  });
+}
