@@ -1,0 +1,113 @@
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import type { Logger } from './core/logger.js';
+import { type Gateway, createGateway } from './gateway/proxy.js';
+import type { ProviderTable } from './gateway/select-provider.js';
+import { type UpstreamTimeouts, createAgent } from './gateway/upstream.js';
+import type { AuthPolicy } from './identity/identify.js';
+import { KeyResolver } from './identity/key-resolver.js';
+import type { PriceFn } from './metering/build-row.js';
+import { type LedgerSink, LedgerWriter } from './metering/ledger-writer.js';
+import { Spool, recoverSpools } from './metering/spool.js';
+import { WorkerLedgerSink } from './metering/worker-sink.js';
+import type { StorageSpec } from './storage/open.js';
+import { createHttpServer } from './server/http-server.js';
+import type { Storage } from './storage/ports.js';
+
+export interface AppOptions {
+  host: string;
+  port: number;
+  storage: Storage;
+  /**
+   * When set, ledger batches are committed by a worker thread with its own connection to
+   * this storage, so SQL never runs on the event loop. Without it (an in-memory SQLite),
+   * batches commit on the main thread.
+   */
+  ledgerWorker?: StorageSpec;
+  /** Where the metering spool lives (next to the SQLite file by default). */
+  spoolDir: string;
+  providers: ProviderTable;
+  auth: AuthPolicy;
+  price: PriceFn;
+  maxBodyBytes: number;
+  timeouts: UpstreamTimeouts;
+  adminToken: string | undefined;
+  log: Logger;
+  /** How long `close` waits for in-flight requests before cutting them. */
+  drainMs?: number;
+  flushIntervalMs?: number;
+}
+
+export interface Tollgate {
+  url: string;
+  port: number;
+  storage: Storage;
+  gateway: Gateway;
+  /** Makes every row recorded so far visible in storage. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The composition root: wires storage, metering, the gateway and the HTTP server, then listens. */
+export async function startTollgate(o: AppOptions): Promise<Tollgate> {
+  const recovered = await recoverSpools(o.spoolDir, (rows) => o.storage.ledger.insert(rows));
+  if (recovered > 0) o.log.info('replayed rows left in the spool by an earlier process', { rows: recovered });
+  const worker = o.ledgerWorker ? await WorkerLedgerSink.start(o.ledgerWorker) : undefined;
+  const sink: LedgerSink = worker ?? o.storage.ledger;
+  const writer = new LedgerWriter(sink, new Spool(o.spoolDir), {
+    flushIntervalMs: o.flushIntervalMs,
+    onError: (err) => o.log.error('ledger write failed; rows are safe in the spool and will be retried', { err: String(err) }),
+  });
+  const keys = new KeyResolver(o.storage.keys);
+  const agent = createAgent(o.timeouts);
+  const gateway = createGateway({
+    providers: o.providers,
+    keys,
+    auth: o.auth,
+    price: o.price,
+    ledger: writer,
+    agent,
+    maxBodyBytes: o.maxBodyBytes,
+    log: o.log,
+  });
+  let closing = false;
+  const server = createHttpServer({
+    gateway,
+    admin: { storage: o.storage, keys, token: o.adminToken, flush: () => writer.flush() },
+    ready: () => Promise.resolve(!closing),
+    log: o.log,
+  });
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(o.port, o.host, () => ok());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
+
+  return {
+    url,
+    port,
+    storage: o.storage,
+    gateway,
+    flush: () => writer.flush(),
+    async close() {
+      if (closing) return;
+      closing = true;
+      const drained = new Promise<void>((ok) => server.close(() => ok()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), o.drainMs ?? 10_000);
+      await drained;
+      clearTimeout(timer);
+      await writer.close();
+      await worker?.close();
+      await agent.close();
+      await o.storage.close();
+    },
+  };
+}
+
+/** The spool sits beside the SQLite file, or under ./.tollgate for Postgres. */
+export function defaultSpoolDir(sqlitePath: string | undefined): string {
+  if (sqlitePath && sqlitePath !== ':memory:') return join(dirname(resolve(sqlitePath)), 'spool');
+  return resolve('.tollgate', 'spool');
+}

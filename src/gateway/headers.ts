@@ -1,0 +1,54 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { HeaderBag } from '../providers/types.js';
+
+// RFC 9110 §7.6.1 connection-specific headers, plus ones the gateway sets itself.
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+  'expect',
+  'http2-settings',
+]);
+
+/** The client's headers as a flat bag (repeated lines joined with ", ", as RFC 9110 §5.3 allows). */
+export function headerBag(h: IncomingHttpHeaders): HeaderBag {
+  const out: HeaderBag = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+/**
+ * Headers to send upstream: the client's, minus hop-by-hop and every x-tollgate-*
+ * header. `accept-encoding` is dropped so the upstream answers uncompressed: the
+ * gateway must read usage from the body, and decompressing every response would put
+ * CPU on the hot path.
+ */
+export function upstreamHeaders(client: HeaderBag): HeaderBag {
+  const out: HeaderBag = {};
+  for (const [k, v] of Object.entries(client)) {
+    if (HOP_BY_HOP.has(k) || k.startsWith('x-tollgate-') || k === 'accept-encoding') continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/** Response headers to pass to the client: everything the provider sent except hop-by-hop (and content-length when the body changes). */
+export function clientResponseHeaders(upstream: Record<string, string | string[] | undefined>, keepContentLength: boolean): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [k, v] of Object.entries(upstream)) {
+    if (v === undefined) continue;
+    if (k === 'content-length' ? !keepContentLength : HOP_BY_HOP.has(k)) continue;
+    out[k] = v;
+  }
+  return out;
+}

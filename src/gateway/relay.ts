@@ -1,0 +1,140 @@
+import type { ServerResponse } from 'node:http';
+import type { Agent } from 'undici';
+import { estimateInputTokens } from '../metering/estimate.js';
+import type { RequestFacts } from '../metering/build-row.js';
+import type { DialectAdapter, Metered, RequestInfo, RequestRewrite, ResponseTap, RouteMatch } from '../providers/types.js';
+import { clientResponseHeaders } from './headers.js';
+import { type UpstreamRequest, callUpstream, isIdleTimeout, upstreamFailure } from './upstream.js';
+
+export interface RelayArgs {
+  agent: Agent;
+  upstream: UpstreamRequest;
+  res: ServerResponse;
+  adapter: DialectAdapter;
+  route: RouteMatch;
+  info: RequestInfo;
+  rewrite: RequestRewrite | undefined;
+  facts: RequestFacts;
+  json: unknown;
+  started: number;
+  /** Records the row; called exactly once, before the response completes. */
+  finish: () => void;
+}
+
+type Headers = Record<string, string | string[] | undefined>;
+
+/**
+ * Sends the request upstream and streams the answer to the client chunk by chunk as it
+ * arrives, while the tap reads usage beside it. Only the bytes that complete the response
+ * are held back: the last piece of a sized body, or the end of a chunked one. They go
+ * out after the ledger row is journaled, so a client that saw a complete response always
+ * has its row. Rejects (with a GatewayError) only when nothing of the response arrived.
+ */
+export function relay(a: RelayArgs): Promise<void> {
+  const { res, facts } = a;
+  const rewrites = a.rewrite?.injectedStreamUsage ?? false;
+  let tap: ResponseTap | undefined;
+  let declared = NaN;
+  let sent = 0;
+  let held: Buffer | undefined;
+  let clientGone = false;
+  let done = false;
+  let draining = false;
+  const pending: Buffer[] = [];
+  const collect = (b: Buffer) => void pending.push(b);
+
+  return new Promise<void>((resolve, reject) => {
+    const emit = (b: Buffer) => {
+      if (b.length === 0) return;
+      if (sent + b.length === declared) {
+        held = b;
+        sent += b.length;
+        return;
+      }
+      sent += b.length;
+      if (!res.write(b) && !draining) {
+        draining = true;
+        call.pause();
+        res.once('drain', () => {
+          draining = false;
+          call.resume();
+        });
+      }
+    };
+    const end = (complete: boolean, err?: unknown) => {
+      if (done) return;
+      done = true;
+      const metered = tap!.finish(complete, complete || !clientGone ? emit : () => undefined);
+      settle(a, metered, complete, clientGone, err);
+      a.finish();
+      if (complete) res.end(held);
+      else if (!res.destroyed) res.destroy();
+      resolve();
+    };
+    const call = callUpstream(a.agent, a.upstream, {
+      onHeaders(status, headers: Headers) {
+        facts.status = status;
+        const reqId = headers['x-request-id'] ?? headers['request-id'];
+        facts.upstreamRequestId = typeof reqId === 'string' ? reqId : null;
+        tap = a.adapter.createTap(a.route, { status, contentType: first(headers['content-type']), stream: a.info.stream, injectedStreamUsage: rewrites, requestedModel: a.info.model });
+        res.writeHead(status, clientResponseHeaders(headers, !rewrites));
+        if (!rewrites) declared = Number(first(headers['content-length']) ?? NaN);
+      },
+      onData(chunk) {
+        if (facts.ttftMs === null && a.info.stream) facts.ttftMs = Math.round(performance.now() - a.started);
+        // A rewriting tap emits event by event; what one upstream chunk yields goes out in one write.
+        tap!.push(chunk, collect);
+        if (pending.length === 1) emit(pending[0]!);
+        else if (pending.length > 1) emit(Buffer.concat(pending));
+        pending.length = 0;
+      },
+      onEnd: () => end(true),
+      onError(err, afterHeaders) {
+        if (afterHeaders) return end(false, err);
+        if (!clientGone) return reject(upstreamFailure(err, a.upstream.url));
+        // The client left before the upstream answered: nothing was delivered or billed.
+        done = true;
+        facts.outcome = 'client_aborted';
+        facts.errorType = 'client_disconnected';
+        a.finish();
+        resolve();
+      },
+    });
+    res.on('close', () => {
+      if (res.writableFinished || done) return;
+      clientGone = true;
+      call.abort(new Error('client disconnected'));
+    });
+  });
+}
+
+/** Turns what the tap saw and how the body ended into the row's outcome and usage. */
+function settle(a: RelayArgs, m: Metered, complete: boolean, clientGone: boolean, err: unknown): void {
+  const f = a.facts;
+  f.usage = m.usage;
+  f.usageSource = m.usageSource;
+  f.servedModel = m.servedModel;
+  f.serviceTier = m.serviceTier;
+  if (clientGone) {
+    f.outcome = 'client_aborted';
+    f.errorType = 'client_disconnected';
+  } else if (!complete) {
+    f.outcome = 'truncated';
+    f.errorType = isIdleTimeout(err) ? 'upstream_idle_timeout' : 'upstream_disconnected';
+  } else if (f.status >= 400 || m.error) {
+    f.outcome = 'upstream_error';
+    f.errorType = m.error?.type ?? `http_${f.status}`;
+  } else if (a.info.stream && !m.sawEnd) {
+    f.outcome = 'truncated';
+    f.errorType = 'stream_incomplete';
+  }
+  if (f.usageSource === 'none' && f.outcome !== 'ok' && f.status < 400 && a.json !== undefined) {
+    // The stream died before the provider reported usage; the input was still billed.
+    f.usage = { ...f.usage, inputTokens: estimateInputTokens(a.json) };
+    f.usageSource = 'estimated';
+  }
+}
+
+function first(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}

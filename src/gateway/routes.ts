@@ -1,0 +1,25 @@
+import type { Dialect } from '../core/api.js';
+
+/** The dialect an unknown path most likely belongs to, so its 404 is readable by the client's SDK. */
+export function guessDialect(pathname: string): Dialect {
+  if (pathname.startsWith('/v1beta')) return 'gemini';
+  if (pathname.startsWith('/v1/messages') || pathname.startsWith('/v1/complete')) return 'anthropic';
+  return 'openai';
+}
+
+/** Splits `/p/{provider}/rest` into the provider name and the API path. */
+export function splitProviderPrefix(pathname: string): { provider: string | undefined; path: string } {
+  if (!pathname.startsWith('/p/')) return { provider: undefined, path: pathname };
+  const rest = pathname.slice(3);
+  const slash = rest.indexOf('/');
+  if (slash <= 0) return { provider: safeDecode(rest), path: '/' };
+  return { provider: safeDecode(rest.slice(0, slash)), path: rest.slice(slash) };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

@@ -1,0 +1,105 @@
+import { Agent, type Dispatcher, errors } from 'undici';
+import { GatewayError } from '../core/errors.js';
+
+export interface UpstreamTimeouts {
+  connectMs: number;
+  /** Until the response headers arrive. */
+  firstByteMs: number;
+  /** Between two body chunks. */
+  idleMs: number;
+}
+
+/** One keep-alive connection pool per upstream origin, shared by all requests. */
+export function createAgent(t: UpstreamTimeouts): Agent {
+  return new Agent({
+    connect: { timeout: t.connectMs },
+    headersTimeout: t.firstByteMs,
+    bodyTimeout: t.idleMs,
+    keepAliveTimeout: 30_000,
+    // No cap per origin: agents hold one long stream each, and a cap would queue them.
+    pipelining: 1,
+  });
+}
+
+export interface UpstreamRequest {
+  url: string;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body: Buffer | undefined;
+}
+
+/** What the relay is told as the upstream answers. Exactly one of onEnd / onError ends it. */
+export interface UpstreamListener {
+  onHeaders(status: number, headers: Record<string, string | string[] | undefined>): void;
+  onData(chunk: Buffer): void;
+  onEnd(): void;
+  /** `afterHeaders` says whether any of the response had arrived. */
+  onError(err: unknown, afterHeaders: boolean): void;
+}
+
+export interface UpstreamCall {
+  abort(reason: Error): void;
+  pause(): void;
+  resume(): void;
+}
+
+/**
+ * Sends a request with undici's dispatch API: the body arrives in callbacks, with no
+ * stream object per response, which is the cheapest way through undici.
+ */
+export function callUpstream(agent: Agent, r: UpstreamRequest, l: UpstreamListener): UpstreamCall {
+  let controller: Dispatcher.DispatchController | undefined;
+  let pendingAbort: Error | undefined;
+  let started = false;
+  const url = new URL(r.url);
+  const handler: Dispatcher.DispatchHandler = {
+    onRequestStart(c) {
+      controller = c;
+      if (pendingAbort) c.abort(pendingAbort);
+    },
+    onResponseStart(_c, status, headers) {
+      started = true;
+      l.onHeaders(status, headers);
+    },
+    onResponseData(_c, chunk) {
+      l.onData(chunk);
+    },
+    onResponseEnd() {
+      l.onEnd();
+    },
+    onResponseError(_c, err) {
+      l.onError(err, started);
+    },
+  };
+  agent.dispatch({ origin: url.origin, path: url.pathname + url.search, method: r.method, headers: r.headers, body: r.body }, handler);
+  return {
+    abort(reason) {
+      if (controller) controller.abort(reason);
+      else pendingAbort = reason;
+    },
+    pause: () => controller?.pause(),
+    resume: () => controller?.resume(),
+  };
+}
+
+/** Maps a failure before the response headers arrived to a client-facing error. */
+export function upstreamFailure(err: unknown, url: string): GatewayError {
+  const origin = safeOrigin(url);
+  if (err instanceof errors.HeadersTimeoutError || err instanceof errors.ConnectTimeoutError) {
+    return new GatewayError('upstream_timeout', `The upstream ${origin} did not answer in time.`, { cause: err });
+  }
+  const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;
+  return new GatewayError('upstream_unreachable', `Could not reach the upstream ${origin}${code ? ` (${code})` : ''}.`, { cause: err });
+}
+
+export function isIdleTimeout(err: unknown): boolean {
+  return err instanceof errors.BodyTimeoutError;
+}
+
+function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'provider';
+  }
+}

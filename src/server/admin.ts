@@ -1,0 +1,101 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isDimension } from '../core/ledger-row.js';
+import type { KeyResolver } from '../identity/key-resolver.js';
+import { checkKeyInput, createKey, publicKey } from '../identity/key-service.js';
+import { csvHeader, toCsvLine, toJsonLine } from '../reports/export.js';
+import { runReport } from '../reports/report.js';
+import { renderCsv, renderJson } from '../reports/render.js';
+import { parseTime } from '../reports/time.js';
+import type { Storage } from '../storage/ports.js';
+import { readJson, sendAdminError, sendJson } from './json-response.js';
+
+export interface AdminDeps {
+  storage: Storage;
+  keys: KeyResolver;
+  /** TOLLGATE_ADMIN_TOKEN; the admin API is off when it is unset. */
+  token: string | undefined;
+  /** Makes rows written so far visible to reads. */
+  flush: () => Promise<void>;
+}
+
+/** `/admin/v1/...`: keys, reports and exports over HTTP, behind a bearer token. */
+export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
+  if (!deps.token) return sendAdminError(res, 503, 'admin_disabled', 'The admin API is off: start the gateway with TOLLGATE_ADMIN_TOKEN set.');
+  if (!authorized(req.headers.authorization, deps.token)) return sendAdminError(res, 401, 'unauthorized', 'Send Authorization: Bearer <TOLLGATE_ADMIN_TOKEN>.');
+  const method = req.method ?? 'GET';
+  const sub = path.slice('/admin/v1'.length);
+  try {
+    if (sub === '/keys' && method === 'POST') return await postKey(deps, req, res);
+    if (sub === '/keys' && method === 'GET') {
+      const list = await deps.storage.keys.list({ includeRevoked: query.get('include_revoked') === 'true' });
+      return sendJson(res, 200, { data: list.map(publicKey) });
+    }
+    const revoke = /^\/keys\/([^/]+)(\/revoke)?$/.exec(sub);
+    if (revoke && ((method === 'DELETE' && !revoke[2]) || (method === 'POST' && revoke[2]))) {
+      const rec = await deps.storage.keys.revoke(decodeURIComponent(revoke[1]!), Date.now());
+      deps.keys.invalidate();
+      return rec ? sendJson(res, 200, publicKey(rec)) : sendAdminError(res, 404, 'not_found', `No key ${revoke[1]}.`);
+    }
+    if (sub === '/report' && method === 'GET') return await getReport(deps, res, query);
+    if (sub === '/export' && method === 'GET') return await getExport(deps, res, query);
+    return sendAdminError(res, 404, 'not_found', `No admin route ${method} ${path}.`);
+  } catch (err) {
+    if (err instanceof RangeError) return sendAdminError(res, 400, 'invalid_request', err.message);
+    throw err;
+  }
+}
+
+function authorized(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+async function postKey(deps: AdminDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = (await readJson(req)) as Record<string, unknown> | undefined;
+  const field = (k: string): string | null => {
+    const v = body?.[k];
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'string') throw new RangeError(`${k} must be a string`);
+    return v;
+  };
+  const input = { user: field('user'), team: field('team'), project: field('project'), name: field('name') };
+  const problem = checkKeyInput(input);
+  if (problem) return sendAdminError(res, 400, 'invalid_request', problem);
+  sendJson(res, 201, await createKey(deps.storage.keys, input));
+}
+
+function window(query: URLSearchParams): { since?: number; until?: number } {
+  const since = query.get('since');
+  const until = query.get('until');
+  return { since: since ? parseTime(since) : undefined, until: until ? parseTime(until) : undefined };
+}
+
+async function getReport(deps: AdminDeps, res: ServerResponse, query: URLSearchParams): Promise<void> {
+  const by = (query.get('by') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = by.find((d) => !isDimension(d));
+  if (bad) throw new RangeError(`cannot group by "${bad}"`);
+  await deps.flush();
+  const report = await runReport(deps.storage.ledger, { ...window(query), by: by.filter(isDimension) });
+  if (query.get('format') === 'csv') {
+    const text = renderCsv(report);
+    res.writeHead(200, { 'content-type': 'text/csv', 'content-length': Buffer.byteLength(text) });
+    return void res.end(text);
+  }
+  const text = renderJson(report);
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function getExport(deps: AdminDeps, res: ServerResponse, query: URLSearchParams): Promise<void> {
+  const format = query.get('format') ?? 'jsonl';
+  if (format !== 'jsonl' && format !== 'csv') throw new RangeError('format must be jsonl or csv');
+  await deps.flush();
+  res.writeHead(200, { 'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson' });
+  if (format === 'csv') res.write(csvHeader());
+  for await (const row of deps.storage.ledger.scan(window(query))) {
+    if (!res.write(format === 'csv' ? toCsvLine(row) : toJsonLine(row))) await new Promise((r) => res.once('drain', r));
+  }
+  res.end();
+}

@@ -1,0 +1,51 @@
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { newRequestId } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import type { Gateway } from '../gateway/proxy.js';
+import { type AdminDeps, handleAdmin } from './admin.js';
+import { sendAdminError, sendJson } from './json-response.js';
+
+export interface ServerDeps {
+  gateway: Gateway;
+  admin: AdminDeps;
+  ready: () => Promise<boolean>;
+  log: Logger;
+}
+
+/** The HTTP shell: health, admin and API routes. All the work happens in the parts it calls. */
+export function createHttpServer(deps: ServerDeps): Server {
+  const server = createServer((req, res) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const handled = dispatch(deps, req, res, path, q < 0 ? '' : url.slice(q + 1));
+    handled.catch((err: unknown) => {
+      deps.log.error('unhandled error in request', { path, err: String(err) });
+      if (!res.headersSent) sendAdminError(res, 500, 'internal', 'Tollgate hit an internal error.');
+      else res.destroy();
+    });
+  });
+  // Agents hold one connection for a whole session; long idle gaps are normal.
+  server.keepAliveTimeout = 75_000;
+  server.headersTimeout = 80_000;
+  server.requestTimeout = 0;
+  return server;
+}
+
+async function dispatch(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, path: string, search: string): Promise<void> {
+  const probe = path === '/' && (req.method === 'HEAD' || req.method === 'GET');
+  if (!(probe || path === '/healthz' || path === '/readyz' || path.startsWith('/admin/'))) return deps.gateway(req, res);
+  // Every response carries a request id; only API requests also get a ledger row (the gateway sets its own).
+  res.setHeader('x-tollgate-request-id', newRequestId());
+  if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+  if (path === '/readyz') {
+    const ok = await deps.ready();
+    return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready' });
+  }
+  if (probe) {
+    // Claude Code probes the base URL with HEAD / before its first request.
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    return void res.end(req.method === 'GET' ? 'Tollgate gateway\n' : undefined);
+  }
+  return handleAdmin(deps.admin, req, res, path, new URLSearchParams(search));
+}
