@@ -1,0 +1,37 @@
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import type { Command } from 'commander';
+import { csvHeader, toCsvLine, toJsonLine } from '../../reports/export.js';
+import { type StorageFlags, addStorageFlags, parseWindow, withStorage } from '../context.js';
+import { type Io, UsageError } from '../output.js';
+
+interface ExportFlags extends StorageFlags {
+  format: string;
+  since?: string;
+  until?: string;
+  output?: string;
+}
+
+export function exportCommand(program: Command, io: Io): void {
+  addStorageFlags(
+    program
+      .command('export')
+      .description('Stream ledger rows as JSON lines or CSV')
+      .option('--format <format>', 'jsonl or csv', 'jsonl')
+      .option('--since <time>', 'start: 30m, 24h, 7d, a date or an ISO timestamp')
+      .option('--until <time>', 'end (exclusive)')
+      .option('-o, --output <file>', 'write to a file instead of stdout'),
+  ).action((flags: ExportFlags) =>
+    withStorage(flags, async (storage) => {
+      if (flags.format !== 'jsonl' && flags.format !== 'csv') throw new UsageError('export: --format must be jsonl or csv');
+      const sink: Writable | undefined = flags.output ? createWriteStream(flags.output) : undefined;
+      const write = async (text: string) => {
+        if (!sink) return io.out(text);
+        if (!sink.write(text)) await new Promise((r) => sink.once('drain', r));
+      };
+      if (flags.format === 'csv') await write(csvHeader());
+      for await (const row of storage.ledger.scan(parseWindow(flags))) await write(flags.format === 'csv' ? toCsvLine(row) : toJsonLine(row));
+      if (sink) await new Promise<void>((ok, fail) => sink.end((err?: Error | null) => (err ? fail(err) : ok())));
+    }),
+  );
+}

@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { createKey, publicKey } from '../../identity/key-service.js';
+import { type StorageFlags, addStorageFlags, withStorage } from '../context.js';
+import { type Io, UsageError } from '../output.js';
+
+interface CreateFlags extends StorageFlags {
+  user?: string;
+  team?: string;
+  project?: string;
+  name?: string;
+  json?: boolean;
+}
+
+export function keysCommand(program: Command, io: Io): void {
+  const keys = program.command('keys').description('Create, list and revoke virtual keys (tg_…)');
+
+  addStorageFlags(
+    keys
+      .command('create')
+      .description('Create a virtual key; the key is shown once')
+      .option('--user <user>', 'the developer the key belongs to')
+      .option('--team <team>', 'the team it belongs to')
+      .option('--project <project>', 'the project it belongs to')
+      .option('--name <name>', 'a label for people')
+      .option('--json', 'print {"id","key","user","team","project"}'),
+  ).action((flags: CreateFlags) =>
+    withStorage(flags, async (storage) => {
+      let created;
+      try {
+        created = await createKey(storage.keys, { user: flags.user ?? null, team: flags.team ?? null, project: flags.project ?? null, name: flags.name ?? null });
+      } catch (err) {
+        if (err instanceof RangeError) throw new UsageError(`keys create: ${err.message}`);
+        throw err;
+      }
+      if (flags.json) return io.out(JSON.stringify(created) + '\n');
+      io.out(`Created ${created.id} for user=${created.user ?? '-'} team=${created.team ?? '-'} project=${created.project ?? '-'}\n\n  ${created.key}\n\nThis is the only time the key is shown. Store it now.\n`);
+    }),
+  );
+
+  addStorageFlags(keys.command('list').description('List keys (never the key itself)').option('--all', 'include revoked keys').option('--json', 'print JSON')).action(
+    (flags: StorageFlags & { all?: boolean; json?: boolean }) =>
+      withStorage(flags, async (storage) => {
+        const list = (await storage.keys.list({ includeRevoked: flags.all })).map(publicKey);
+        if (flags.json) return io.out(JSON.stringify(list) + '\n');
+        if (list.length === 0) return io.out('No keys yet. Create one with `tollgate keys create --user U --team T`.\n');
+        for (const k of list) io.out(`${k.id}  ${k.prefix}…  user=${k.user ?? '-'} team=${k.team ?? '-'} project=${k.project ?? '-'}  created ${k.created_at}${k.revoked_at ? `  REVOKED ${k.revoked_at}` : ''}\n`);
+      }),
+  );
+
+  addStorageFlags(keys.command('revoke').description('Revoke a key by id').argument('<id>', 'the key id (key_…)')).action((id: string, flags: StorageFlags) =>
+    withStorage(flags, async (storage) => {
+      const rec = await storage.keys.revoke(id, Date.now());
+      if (!rec) throw new UsageError(`keys revoke: no key ${id}`);
+      io.out(`Revoked ${rec.id}. Running gateways refuse it within 2 seconds.\n`);
+    }),
+  );
+}

@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { startTollgate } from '../../app.js';
+import { providerTable } from '../../gateway/select-provider.js';
+import { catalogProviderFor, createPricer } from '../../pricing/index.js';
+import { type StorageFlags, addStorageFlags, loadCliConfig, openStorage, storageSpec } from '../context.js';
+import { jsonLogger } from '../logger.js';
+import type { Io } from '../output.js';
+
+interface ServeFlags extends StorageFlags {
+  host?: string;
+  port?: string;
+}
+
+export function serveCommand(program: Command, io: Io): void {
+  addStorageFlags(
+    program
+      .command('serve')
+      .description('Run the gateway (SQLite and the public provider endpoints unless a config says otherwise)')
+      .option('--port <port>', 'port to listen on (default 8790)')
+      .option('--host <host>', 'address to listen on (default 127.0.0.1)'),
+  ).action(async (flags: ServeFlags) => {
+    const config = loadCliConfig(flags);
+    const log = jsonLogger(config.log.level);
+    const storage = await openStorage(config);
+    const app = await startTollgate({
+      host: config.server.host,
+      port: config.server.port,
+      storage,
+      ledgerWorker: config.storage.writer === 'thread' ? storageSpec(config) : undefined,
+      spoolDir: config.storage.spoolDir,
+      providers: providerTable(config.providers.map((p) => ({ ...p, catalog: catalogProviderFor(p.baseUrl, p.catalog) }))),
+      auth: config.auth,
+      price: createPricer({ overrides: config.pricing.overrides, discounts: config.pricing.discounts }),
+      maxBodyBytes: config.server.maxBodyBytes,
+      timeouts: { connectMs: config.server.connectTimeoutMs, firstByteMs: config.server.firstByteTimeoutMs, idleMs: config.server.idleTimeoutMs },
+      adminToken: process.env.TOLLGATE_ADMIN_TOKEN || undefined,
+      log,
+    }).catch(async (err: unknown) => {
+      await storage.close();
+      throw err;
+    });
+    // A bug in one request must not take the gateway (and everyone's traffic) down.
+    process.on('uncaughtException', (err) => log.error('uncaught exception', { err: err.stack ?? String(err) }));
+    process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err: err instanceof Error ? (err.stack ?? err.message) : String(err) }));
+    const where = config.storage.kind === 'sqlite' ? config.storage.path : 'postgres';
+    io.out(`Tollgate listening on ${app.url} (storage: ${where}${config.source ? `, config: ${config.source}` : ''})\n`);
+    if (!process.env.TOLLGATE_ADMIN_TOKEN) io.out('Admin API off: set TOLLGATE_ADMIN_TOKEN to enable /admin/v1.\n');
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        log.info('shutting down', { signal });
+        app.close().then(resolve, (err: unknown) => {
+          log.error('shutdown failed', { err: String(err) });
+          resolve();
+        });
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+  });
+}

@@ -1,0 +1,42 @@
+import { Command, CommanderError } from 'commander';
+import { exportCommand } from './commands/export.js';
+import { keysCommand } from './commands/keys.js';
+import { reportCommand } from './commands/report.js';
+import { serveCommand } from './commands/serve.js';
+import { describeStartupError } from './context.js';
+import { type Io, UsageError, stdio } from './output.js';
+
+/** Builds the `tollgate` program. Commands are thin: they parse flags and call the parts. */
+export function buildProgram(io: Io = stdio): Command {
+  const program = new Command('tollgate')
+    .description('Tollgate: a self-hosted control plane for AI token spend')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t) })
+    .showHelpAfterError();
+  serveCommand(program, io);
+  keysCommand(program, io);
+  reportCommand(program, io);
+  exportCommand(program, io);
+  return program;
+}
+
+export async function run(argv: string[], io: Io = stdio): Promise<number> {
+  try {
+    await buildProgram(io).parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof UsageError) {
+      io.err(`tollgate: ${err.message}\n`);
+      return 2;
+    }
+    const startup = describeStartupError(err);
+    if (startup) {
+      io.err(startup);
+      return 2;
+    }
+    io.err(`tollgate: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  }
+}

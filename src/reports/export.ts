@@ -1,0 +1,50 @@
+import type { LedgerRow } from '../core/ledger-row.js';
+import { formatUsd } from '../core/money.js';
+import { csvLine } from './csv.js';
+
+/** Export columns, named exactly as documented. */
+export const EXPORT_COLUMNS = [
+  'id', 'ts', 'api', 'provider', 'model', 'model_requested', 'key_id', 'user', 'team', 'project', 'session_id', 'client', 'tags', 'stream', 'status', 'outcome', 'error_type',
+  'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'tool_calls', 'latency_ms', 'ttft_ms', 'cost_usd', 'usage_source', 'unpriced', 'attempts',
+] as const;
+
+function values(r: LedgerRow): Record<(typeof EXPORT_COLUMNS)[number], unknown> {
+  return {
+    id: r.id, ts: new Date(r.ts).toISOString(), api: r.api, provider: r.provider, model: r.model, model_requested: r.modelRequested, key_id: r.keyId,
+    user: r.user, team: r.team, project: r.project, session_id: r.sessionId, client: r.client, tags: r.tags, stream: r.stream, status: r.status,
+    outcome: r.outcome, error_type: r.errorType, input_tokens: r.inputTokens, cache_read_tokens: r.cacheReadTokens, cache_write_tokens: r.cacheWriteTokens,
+    cache_write_1h_tokens: r.cacheWrite1hTokens, output_tokens: r.outputTokens, reasoning_tokens: r.reasoningTokens, tool_calls: r.toolCalls,
+    latency_ms: r.latencyMs, ttft_ms: r.ttftMs, cost_usd: r.costPicos, usage_source: r.usageSource, unpriced: r.unpriced, attempts: r.attempts,
+  };
+}
+
+const COST_MARK = '"__tollgate_cost_usd__"';
+
+/**
+ * One JSON line per row. `cost_usd` is written as an exact decimal number (to 1e-12),
+ * spliced in as text, because a JSON number built from a double would round it.
+ */
+export function toJsonLine(r: LedgerRow): string {
+  const text = JSON.stringify({ ...values(r), cost_usd: r.costPicos === null ? null : COST_MARK.slice(1, -1) });
+  if (r.costPicos === null) return text + '\n';
+  // cost_usd is serialised after tags, so its marker is the last one even if a tag repeats it.
+  const at = text.lastIndexOf(COST_MARK);
+  return text.slice(0, at) + formatUsd(r.costPicos) + text.slice(at + COST_MARK.length) + '\n';
+}
+
+export function csvHeader(): string {
+  return csvLine([...EXPORT_COLUMNS]);
+}
+
+/** One CSV line per row; tags as `k=v;k=v`. */
+export function toCsvLine(r: LedgerRow): string {
+  const v = values(r);
+  return csvLine(
+    EXPORT_COLUMNS.map((c) => {
+      const x = v[c];
+      if (c === 'tags') return Object.entries(r.tags).map(([k, val]) => `${k}=${val}`).join(';');
+      if (c === 'cost_usd') return r.costPicos === null ? null : formatUsd(r.costPicos);
+      return x as string | number | boolean | null;
+    }),
+  );
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { emptyTotals } from '../storage/ports.js';
+import { ratio, sortByCost, topShare } from './report.js';
+import { parseTime } from './time.js';
+
+const group = (key: string, cost: bigint) => ({ keys: [key], ...emptyTotals(), requests: 1, costPicos: cost });
+
+describe('reports', () => {
+  it('parses spans, dates and timestamps, and rejects the rest', () => {
+    const now = Date.UTC(2026, 10, 22, 12);
+    expect(parseTime('7d', now)).toBe(now - 7 * 86_400_000);
+    expect(parseTime('30m', now)).toBe(now - 1_800_000);
+    expect(parseTime('2026-11-01', now)).toBe(Date.UTC(2026, 10, 1));
+    expect(parseTime('2026-11-01T10:00:00Z', now)).toBe(Date.UTC(2026, 10, 1, 10));
+    expect(() => parseTime('yesterday', now)).toThrow(/span like 30m/);
+  });
+
+  it('computes the top-10% share of spend, ignoring rows without the attribute', () => {
+    const groups = [group('', 10_000n), ...Array.from({ length: 19 }, (_, i) => group(`s${i}`, 100n)), group('big', 8100n)];
+    expect(topShare(groups)).toEqual({ top: 2, of: 20, share: 0.82 });
+    expect(topShare([])).toEqual({ top: 0, of: 0, share: null });
+    expect(topShare([group('a', 0n)]).share).toBeNull();
+  });
+
+  it('sorts by cost, then requests', () => {
+    const rows = sortByCost([group('a', 1n), group('b', 5n), group('c', 5n)]);
+    expect(rows.map((r) => r.keys[0])).toEqual(['b', 'c', 'a']);
+  });
+
+  it('computes ratios of amounts too large for doubles', () => {
+    expect(ratio(10n ** 30n, 4n * 10n ** 30n)).toBe(0.25);
+  });
+});

@@ -1,0 +1,68 @@
+import type { Dimension } from '../core/ledger-row.js';
+import type { Picos } from '../core/money.js';
+import { type AggregateRow, type LedgerStore, type Totals, addTotals, emptyTotals } from '../storage/ports.js';
+
+export interface ReportQuery {
+  since?: number;
+  until?: number;
+  by: Dimension[];
+}
+
+export interface Concentration {
+  /** How many groups make the top 10%, out of how many. */
+  top: number;
+  of: number;
+  /** Their share of the spend of all groups, 0..1 (null when there was no spend). */
+  share: number | null;
+}
+
+export interface Report {
+  query: ReportQuery;
+  rows: AggregateRow[];
+  total: Totals;
+  concentration: { sessions: Concentration; workflows: Concentration };
+}
+
+/** Groups spend by the asked dimensions, most expensive first, with the top-10% concentration line. */
+export async function runReport(store: LedgerStore, q: ReportQuery): Promise<Report> {
+  const rows = sortByCost(await store.aggregate(q));
+  const total = emptyTotals();
+  for (const r of rows) addTotals(total, r);
+  const [sessions, workflows] = await Promise.all([
+    store.aggregate({ since: q.since, until: q.until, by: ['session'] }),
+    store.aggregate({ since: q.since, until: q.until, by: ['tag:workflow'] }),
+  ]);
+  return { query: q, rows, total, concentration: { sessions: topShare(sessions), workflows: topShare(workflows) } };
+}
+
+export function sortByCost(rows: AggregateRow[]): AggregateRow[] {
+  return rows.sort((a, b) => (b.costPicos > a.costPicos ? 1 : b.costPicos < a.costPicos ? -1 : b.requests - a.requests || cmp(a.keys, b.keys)));
+}
+
+function cmp(a: string[], b: string[]): number {
+  const x = a.join('\u0000');
+  const y = b.join('\u0000');
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** The share of spend taken by the most expensive 10% of groups (ignoring rows without the attribute). */
+export function topShare(groups: AggregateRow[]): Concentration {
+  const costs = groups.filter((g) => g.keys[0] !== '').map((g) => g.costPicos).sort((a, b) => (b > a ? 1 : b < a ? -1 : 0));
+  if (costs.length === 0) return { top: 0, of: 0, share: null };
+  const top = Math.max(1, Math.ceil(costs.length / 10));
+  const all = costs.reduce((s, c) => s + c, 0n);
+  const head = costs.slice(0, top).reduce((s, c) => s + c, 0n);
+  return { top, of: costs.length, share: all === 0n ? null : ratio(head, all) };
+}
+
+/** A bigint ratio as a number with 6 significant decimals, without overflowing a double. */
+export function ratio(num: Picos | number, den: Picos | number): number {
+  const n = BigInt(num);
+  const d = BigInt(den);
+  if (d === 0n) return 0;
+  return Number((n * 1_000_000n) / d) / 1_000_000;
+}
+
+export function cacheReadShare(t: Totals): number | null {
+  return t.inputTokens === 0 ? null : ratio(t.cacheReadTokens, t.inputTokens);
+}
