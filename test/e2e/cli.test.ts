@@ -1,0 +1,104 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/index.js';
+import { type Served, serve, tollgate } from './cli.js';
+
+let fake: FakeUpstream;
+let dir: string;
+let config: string;
+let gw: Served;
+
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+  dir = mkdtempSync(join(tmpdir(), 'tollgate-e2e-'));
+  config = join(dir, 'tollgate.yaml');
+  writeFileSync(
+    config,
+    [
+      'storage: { sqlite: ./data/tollgate.db, writer: thread }',
+      'providers:',
+      '  - name: openai',
+      '    dialect: openai',
+      `    base_url: ${fake.url}`,
+      '    api_key: ${UPSTREAM_KEY}',
+      '    catalog: openai',
+      'pricing:',
+      '  discounts: { openai: 0.1 }',
+      '',
+    ].join('\n'),
+  );
+  gw = await serve(['--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'sk-fake', TOLLGATE_ADMIN_TOKEN: 'adm' } });
+});
+afterAll(async () => {
+  await gw?.stop();
+  await fake.close();
+});
+
+describe('the built CLI', () => {
+  it('creates a key, meters real SDK traffic, prices it with the catalog, and reports it', async () => {
+    const created = await tollgate(['keys', 'create', '--user', 'alice', '--team', 'platform', '--project', 'web', '--json', '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } });
+    expect(created.code).toBe(0);
+    const key = JSON.parse(created.stdout) as { id: string; key: string; user: string; team: string; project: string };
+    expect(Object.keys(key)).toEqual(['id', 'key', 'user', 'team', 'project']);
+    expect(key.key).toMatch(/^tg_/);
+
+    // Revocation reaches the running gateway within its 2 s key cache; this key is fresh, so no wait.
+    fake.setDefault({ usage: { input: 2000, cacheRead: 8000, output: 500 } });
+    const client = new OpenAI({ apiKey: key.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    for (const workflow of ['review', 'review', 'nightly']) {
+      await client.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-tollgate-tags': `workflow=${workflow}`, 'x-tollgate-session': `s-${workflow}` } });
+    }
+
+    // gpt-5: 2,000 × $1.25/M + 8,000 × $0.125/M + 500 × $10/M = $0.0085 per request; 10% discount → $0.00765.
+    const report = await tollgate(['report', '--by', 'user', 'tag:workflow', '--format', 'json', '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } });
+    expect(report.code).toBe(0);
+    const json = JSON.parse(report.stdout) as { rows: Record<string, unknown>[]; total: Record<string, unknown>; concentration: { sessions: { top: number; of: number } } };
+    expect(json.rows).toEqual([
+      expect.objectContaining({ user: 'alice', workflow: 'review', requests: 2, input_tokens: 20000, cache_read_tokens: 16000, output_tokens: 1000, cost_usd: '0.0153', cache_read_share: 0.8 }),
+      expect.objectContaining({ user: 'alice', workflow: 'nightly', requests: 1, cost_usd: '0.00765' }),
+    ]);
+    expect(json.total).toMatchObject({ requests: 3, cost_usd: '0.02295' });
+    expect(json.concentration.sessions).toMatchObject({ top: 1, of: 2 });
+
+    const table = await tollgate(['report', '--by', 'model', '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } });
+    expect(table.stdout).toMatch(/gpt-5 +3 +30,000 +24,000/);
+    expect(table.stdout).toContain('Concentration: the top 10% of workflows (1 of 2)');
+
+    const csv = await tollgate(['export', '--format', 'csv', '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } });
+    const lines = csv.stdout.trim().split('\n');
+    expect(lines[0]).toBe('id,ts,api,provider,model,model_requested,key_id,user,team,project,session_id,client,tags,stream,status,outcome,error_type,input_tokens,cache_read_tokens,cache_write_tokens,cache_write_1h_tokens,output_tokens,reasoning_tokens,tool_calls,latency_ms,ttft_ms,cost_usd,usage_source,unpriced,attempts');
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toContain(`,${key.id},alice,platform,web,s-review,openai-sdk,workflow=review,false,200,ok,,10000,8000,`);
+    expect(lines[1]).toContain(',0.00765,final,false,1');
+
+    const file = join(dir, 'out.jsonl');
+    expect((await tollgate(['export', '--format', 'jsonl', '-o', file, '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } })).code).toBe(0);
+    expect(readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).cost_usd)).toEqual([0.00765, 0.00765, 0.00765]);
+  });
+
+  it('lists and revokes keys, and the admin API sees the same ledger', async () => {
+    const list = await tollgate(['keys', 'list', '--json', '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } });
+    const [k] = JSON.parse(list.stdout) as { id: string; prefix: string }[];
+    expect(k!.prefix).toMatch(/^tg_/);
+    expect(list.stdout).not.toMatch(/tg_[A-Za-z0-9_-]{40}/);
+    expect((await tollgate(['keys', 'revoke', k!.id, '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } })).stdout).toContain(`Revoked ${k!.id}`);
+    expect((await tollgate(['keys', 'revoke', 'key_missing', '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } })).code).toBe(2);
+    const res = await fetch(`${gw.url}/admin/v1/report?by=model&since=1d`, { headers: { authorization: 'Bearer adm' } });
+    expect(((await res.json()) as { total: { requests: number } }).total.requests).toBe(3);
+    expect((await fetch(`${gw.url}/admin/v1/keys`)).status).toBe(401);
+  });
+
+  it('fails fast on a bad config, naming the setting and its line', async () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'providers:\n  - name: x\n    dialect: mistral\n    base_url: http://127.0.0.1:1\n');
+    const r = await tollgate(['serve', '--config', bad], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('providers[0].dialect (line 3): must be one of openai, anthropic, gemini');
+    const port = await tollgate(['serve', '--port', 'abc'], { cwd: dir });
+    expect(port.code).toBe(2);
+    expect(port.stderr).toContain('--port must be a number');
+  });
+});

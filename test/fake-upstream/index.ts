@@ -1,0 +1,13 @@
+export { startFakeUpstream } from './server.js';
+export type {
+  ErrorSpec,
+  FakeUpstream,
+  RecordedRequest,
+  RequestMatcher,
+  RequestOutcome,
+  Scenario,
+  StartOptions,
+  ToolCallSpec,
+  UsageSpec,
+  WaitOptions,
+} from './types.js';

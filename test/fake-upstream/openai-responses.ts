@@ -1,0 +1,127 @@
+import { type Content, type Usage, cacheWrites, planContent, promptTotal, resolveUsage } from './content.js';
+import { streamError } from './errors.js';
+import { jsonHeaders, sseHeaders } from './headers.js';
+import { FIXED_CREATED, openaiToolNames } from './openai-chat.js';
+import { type BuildInput, type Reply, isRecord, jsonReply, namedEvent, pretty, str } from './reply.js';
+
+type Json = Record<string, unknown>;
+
+export function responsesUsage(u: Usage): Json {
+  const details: Json = { cached_tokens: u.cacheRead };
+  if (cacheWrites(u) > 0) {
+    details.cache_write_tokens = cacheWrites(u);
+    details.cache_write_tokens_details = { ttl_30m_tokens: u.cacheWrite5m, ttl_12h_tokens: u.cacheWrite1h };
+  }
+  const input = promptTotal(u);
+  return {
+    input_tokens: input,
+    input_tokens_details: details,
+    output_tokens: u.output,
+    output_tokens_details: { reasoning_tokens: u.reasoning },
+    total_tokens: input + u.output,
+  };
+}
+
+interface Items {
+  reasoning: Json | undefined;
+  message: Json | undefined;
+  calls: Json[];
+}
+
+function items(c: Content, u: Usage): Items {
+  const summary = c.thinking === undefined ? [] : [{ type: 'summary_text', text: c.thinking }];
+  const reasoning = u.reasoning > 0 || c.thinking !== undefined ? { id: 'rs_fakeUpstream0001', type: 'reasoning', summary } : undefined;
+  const hasText = c.text !== '' || c.toolCalls.length === 0;
+  const message = hasText
+    ? { id: 'msg_fakeUpstream0001', type: 'message', status: 'completed', content: [textPart(c.text)], role: 'assistant' }
+    : undefined;
+  const calls = c.toolCalls.map((t) => ({
+    id: `fc_fakeUpstream${String(t.index).padStart(4, '0')}`,
+    type: 'function_call',
+    status: 'completed',
+    arguments: t.argsJson,
+    call_id: `call_fakeUpstream${String(t.index).padStart(6, '0')}`,
+    name: t.name,
+  }));
+  return { reasoning, message, calls };
+}
+
+function textPart(text: string): Json {
+  return { type: 'output_text', annotations: [], logprobs: [], text };
+}
+
+function outputOf(i: Items): Json[] {
+  return [i.reasoning, i.message, ...i.calls].filter((x): x is Json => x !== undefined);
+}
+
+export function buildResponses(input: BuildInput): Reply {
+  const { body, scenario: s } = input;
+  const content = planContent(s, openaiToolNames(body));
+  const usage = resolveUsage(s.usage, input.req.body.length, content);
+  const its = items(content, usage);
+  const shell = (status: string, output: Json[], u: Json | null): Json => ({
+    id: s.id ?? 'resp_fakeUpstream0001',
+    object: 'response',
+    created_at: s.created ?? FIXED_CREATED,
+    status,
+    background: false,
+    error: null,
+    incomplete_details: null,
+    instructions: body.instructions ?? null,
+    max_output_tokens: body.max_output_tokens ?? null,
+    model: s.model ?? str(body.model) ?? 'gpt-fake',
+    output,
+    parallel_tool_calls: true,
+    previous_response_id: body.previous_response_id ?? null,
+    reasoning: { effort: null, summary: null },
+    service_tier: 'default',
+    store: body.store ?? true,
+    temperature: 1,
+    text: { format: { type: 'text' } },
+    tool_choice: 'auto',
+    tools: body.tools ?? [],
+    top_p: 1,
+    truncation: 'disabled',
+    usage: u,
+    user: null,
+    metadata: body.metadata ?? {},
+  });
+  if (body.stream !== true) return jsonReply(jsonHeaders('openai'), pretty(shell('completed', outputOf(its), responsesUsage(usage))));
+  const opts = isRecord(body.stream_options) ? body.stream_options : {};
+  const pieces = responseEvents(its, content, shell, responsesUsage(usage), opts.include_obfuscation !== false);
+  return { status: 200, headers: sseHeaders('openai'), pieces, stream: true, errorEvent: streamError('openai.responses', s.error) };
+}
+
+/** The event sequence of a Responses stream: lifecycle, one item at a time, then completed. */
+function responseEvents(its: Items, c: Content, shell: (status: string, output: Json[], u: Json | null) => Json, usage: Json, obfuscate: boolean): Buffer[] {
+  const out: Buffer[] = [];
+  const ev = (type: string, rest: Json) => out.push(namedEvent(type, JSON.stringify({ type, sequence_number: out.length, ...rest })));
+  const obf = (): Json => (obfuscate ? { obfuscation: 'Ab3xQ9'.slice(0, 1 + (out.length % 6)) } : {});
+  ev('response.created', { response: shell('in_progress', [], null) });
+  ev('response.in_progress', { response: shell('in_progress', [], null) });
+  let index = 0;
+  if (its.reasoning !== undefined) {
+    ev('response.output_item.added', { output_index: index, item: { ...its.reasoning, summary: [] } });
+    ev('response.output_item.done', { output_index: index++, item: its.reasoning });
+  }
+  if (its.message !== undefined) {
+    const item_id = its.message.id;
+    const at = { item_id, output_index: index, content_index: 0 };
+    ev('response.output_item.added', { output_index: index, item: { ...its.message, status: 'in_progress', content: [] } });
+    ev('response.content_part.added', { ...at, part: textPart('') });
+    for (const delta of c.textPieces) ev('response.output_text.delta', { ...at, delta, logprobs: [], ...obf() });
+    ev('response.output_text.done', { ...at, text: c.text, logprobs: [] });
+    ev('response.content_part.done', { ...at, part: textPart(c.text) });
+    ev('response.output_item.done', { output_index: index++, item: its.message });
+  }
+  c.toolCalls.forEach((t, i) => {
+    const call = its.calls[i]!;
+    const at = { item_id: call.id, output_index: index };
+    ev('response.output_item.added', { output_index: index, item: { ...call, status: 'in_progress', arguments: '' } });
+    for (const delta of t.argPieces) ev('response.function_call_arguments.delta', { ...at, delta, ...obf() });
+    ev('response.function_call_arguments.done', { ...at, arguments: t.argsJson });
+    ev('response.output_item.done', { output_index: index++, item: call });
+  });
+  ev('response.completed', { response: shell('completed', outputOf(its), usage) });
+  return out;
+}

@@ -1,0 +1,62 @@
+import { buildCountTokens, buildMessages } from './anthropic.js';
+import { buildGemini, geminiPath } from './gemini.js';
+import { buildChat } from './openai-chat.js';
+import { buildEmbeddings, buildModels } from './openai-misc.js';
+import { buildResponses } from './openai-responses.js';
+import type { Builder, Dialect } from './reply.js';
+
+export interface Route {
+  name: string;
+  dialect: Dialect;
+  build: Builder;
+  /** POST routes need a JSON body, as the real APIs do. */
+  json: boolean;
+  /** The error shape of Gemini's non-SSE stream, which wraps everything in an array. */
+  arrayWrapped?: boolean;
+}
+
+const OPENAI_POST: Record<string, Route> = {
+  '/chat/completions': { name: 'openai.chat', dialect: 'openai', build: buildChat, json: true },
+  '/responses': { name: 'openai.responses', dialect: 'openai', build: buildResponses, json: true },
+  '/embeddings': { name: 'openai.embeddings', dialect: 'openai', build: buildEmbeddings, json: true },
+};
+
+const ANTHROPIC_POST: Record<string, Route> = {
+  '/v1/messages': { name: 'anthropic.messages', dialect: 'anthropic', build: buildMessages, json: true },
+  '/v1/messages/count_tokens': { name: 'anthropic.count_tokens', dialect: 'anthropic', build: buildCountTokens, json: true },
+};
+
+const GEMINI_METHODS: Record<string, string> = {
+  generateContent: 'gemini.generate',
+  streamGenerateContent: 'gemini.stream',
+  countTokens: 'gemini.count_tokens',
+};
+
+/**
+ * OpenAI paths are accepted with or without `/v1`, so that an SDK can use the bare
+ * origin as its base URL; the recorded path shows which one was asked.
+ */
+export function findRoute(method: string, path: string, headers: Readonly<Record<string, string>>, query: Readonly<Record<string, string>>): Route | undefined {
+  const openaiPath = path.startsWith('/v1/') ? path.slice(3) : path;
+  if (method === 'POST') {
+    const r = ANTHROPIC_POST[path] ?? OPENAI_POST[openaiPath];
+    if (r !== undefined) return r;
+    const g = geminiPath(path);
+    const name = g === undefined ? undefined : GEMINI_METHODS[g.method];
+    if (name === undefined) return undefined;
+    const arrayWrapped = name === 'gemini.stream' && query.alt !== 'sse';
+    return { name, dialect: 'gemini', build: buildGemini, json: true, arrayWrapped };
+  }
+  if (method === 'GET' && /^\/models(\/[^/]+)?$/.test(openaiPath)) {
+    const anthropic = headers['anthropic-version'] !== undefined;
+    return { name: anthropic ? 'anthropic.models' : 'openai.models', dialect: anthropic ? 'anthropic' : 'openai', build: buildModels, json: false };
+  }
+  return undefined;
+}
+
+/** The dialect to answer an unknown path in, guessed from what the client sent. */
+export function guessDialect(path: string, headers: Readonly<Record<string, string>>): Dialect {
+  if (headers['anthropic-version'] !== undefined) return 'anthropic';
+  if (headers['x-goog-api-key'] !== undefined || path.startsWith('/v1beta/')) return 'gemini';
+  return 'openai';
+}

@@ -1,0 +1,165 @@
+/**
+ * Token counts a scenario asks for. Each field is the provider-neutral meaning; the
+ * fake maps it onto every dialect:
+ *
+ * | field          | OpenAI chat / responses                      | Anthropic                              | Gemini                      |
+ * |----------------|----------------------------------------------|----------------------------------------|-----------------------------|
+ * | `input`        | part of `prompt_tokens` / `input_tokens`     | `input_tokens`                         | part of `promptTokenCount`  |
+ * | `cacheRead`    | `cached_tokens` (also inside the prompt)     | `cache_read_input_tokens`              | `cachedContentTokenCount`   |
+ * | `cacheWrite5m` | `cache_write_tokens` (`ttl_30m_tokens`)      | `cache_creation.ephemeral_5m_…`        | part of `promptTokenCount`  |
+ * | `cacheWrite1h` | `cache_write_tokens` (`ttl_12h_tokens`)      | `cache_creation.ephemeral_1h_…`        | part of `promptTokenCount`  |
+ * | `output`       | `completion_tokens` / `output_tokens`        | `output_tokens`                        | `candidates + thoughts`     |
+ * | `reasoning`    | `reasoning_tokens` (inside `output`)         | `output_tokens_details.thinking_tokens`| `thoughtsTokenCount`        |
+ *
+ * So `input` is the uncached part only, and OpenAI's `prompt_tokens` is
+ * `input + cacheRead + cacheWrite5m + cacheWrite1h`.
+ */
+export interface UsageSpec {
+  input?: number;
+  cacheRead?: number;
+  cacheWrite5m?: number;
+  cacheWrite1h?: number;
+  output?: number;
+  reasoning?: number;
+}
+
+export interface ToolCallSpec {
+  name?: string;
+  arguments?: Record<string, unknown>;
+}
+
+/**
+ * An error in the provider's own shape. Unset fields take the dialect's default for the
+ * status. `type` is OpenAI's `error.type`, Anthropic's `error.type`, or Gemini's
+ * `error.status` (for example `RESOURCE_EXHAUSTED`).
+ */
+export interface ErrorSpec {
+  message?: string;
+  type?: string;
+  /** OpenAI `error.code`. */
+  code?: string | null;
+  /** OpenAI `error.param`. */
+  param?: string | null;
+  /** Anthropic `error.details` object, or Gemini `error.details` array. */
+  details?: unknown;
+}
+
+/** Decides whether a queued scenario applies to a request. A string is an exact pathname. */
+export type RequestMatcher = string | RegExp | ((req: RecordedRequest) => boolean);
+
+/**
+ * What the fake does for one request. Everything is optional: an empty scenario gives
+ * the default, deterministic answer built from the request.
+ */
+export interface Scenario {
+  match?: RequestMatcher;
+  /** How many requests this queued scenario answers (default 1). Ignored by `setDefault`. */
+  times?: number;
+
+  /** The model reported back, e.g. a dated snapshot. Defaults to the requested model. */
+  model?: string;
+  /** Response id (`chatcmpl-…`, `resp_…`, `msg_…`, Gemini `responseId`). */
+  id?: string;
+  /** Unix seconds for `created` / `created_at`. */
+  created?: number;
+  /** Visible text. Default: a fixed sentence, or none when tool calls are scripted. */
+  text?: string;
+  /** Number of text pieces in a stream (default 4 for scripted text, 9 words otherwise). */
+  chunks?: number;
+  toolCalls?: number | readonly ToolCallSpec[];
+  /** Anthropic thinking block / Gemini thought part text. */
+  thinking?: string;
+  /** Passed through as `finish_reason` / `stop_reason` / `finishReason`. */
+  stopReason?: string;
+  usage?: UsageSpec;
+
+  /** HTTP status. 400 and above answers with the dialect's error body (see `error`). */
+  status?: number;
+  error?: ErrorSpec;
+  /** Added to, or replacing, the default response headers; `null` removes one. */
+  headers?: Readonly<Record<string, string | null>>;
+  /** Raw body sent instead of the built one (an object is JSON-encoded). */
+  body?: string | Buffer | Record<string, unknown> | readonly unknown[];
+  /** Raw stream pieces sent instead of the built ones, one write each. */
+  events?: readonly (string | Buffer)[];
+
+  /** Wait before the status line and headers. */
+  firstByteDelayMs?: number;
+  /** Wait between two body pieces. */
+  chunkDelayMs?: number;
+  /** Destroy the socket after this many body pieces (0: right after the headers). */
+  cutAfterEvents?: number;
+  /** Send the dialect's in-stream error event after this many pieces, then end. */
+  errorEventAfter?: number;
+  /** Send this many pieces, then keep the connection open and silent. */
+  stallAfterEvents?: number;
+  /** Read the request, then never answer. */
+  hang?: boolean;
+}
+
+/**
+ * - `pending`: still being answered, hung, or stalled.
+ * - `complete`: the whole response was written.
+ * - `cut`: the fake destroyed the socket on purpose (`cutAfterEvents`).
+ * - `client-aborted`: the client went away before the response was complete.
+ */
+export type RequestOutcome = 'pending' | 'complete' | 'cut' | 'client-aborted';
+
+export interface RecordedRequest {
+  /** 1-based arrival order since start or the last `reset()`. */
+  readonly seq: number;
+  readonly method: string;
+  /** The pathname, without the query string. */
+  readonly path: string;
+  readonly query: Readonly<Record<string, string>>;
+  /** Lower-case names; repeated headers joined with ", ". */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+  /** The parsed body, or undefined when it is empty or not JSON. */
+  readonly json: unknown;
+  /** Which fake endpoint answered, e.g. `openai.chat`; undefined for an unknown path. */
+  readonly route: string | undefined;
+
+  status: number | undefined;
+  responseHeaders: Readonly<Record<string, string>>;
+  /** The exact body bytes the fake wrote for this request. */
+  sent: Buffer;
+  outcome: RequestOutcome;
+  clientAborted: boolean;
+}
+
+export interface StartOptions {
+  /** Default 0 (any free port). */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /**
+   * Keep `requests` and `sent` bytes (default true). Benchmarks turn it off so that a long
+   * run neither grows memory nor copies bytes.
+   */
+  record?: boolean;
+}
+
+export interface WaitOptions {
+  /** Default 5000. */
+  timeoutMs?: number;
+}
+
+export interface FakeUpstream {
+  /** Origin, e.g. `http://127.0.0.1:41234` (no trailing slash). */
+  readonly url: string;
+  readonly port: number;
+  /** Every request so far, in arrival order. */
+  readonly requests: readonly RecordedRequest[];
+  /** Queues scenarios for the next matching requests, first in first out. */
+  script(...scenarios: Scenario[]): void;
+  /** The scenario used when no queued one matches. */
+  setDefault(scenario: Scenario): void;
+  /** How many queued scenarios have not been used yet. */
+  pendingScenarios(): number;
+  /** Drops recorded requests, queued scenarios and the default scenario. */
+  reset(): void;
+  /** Resolves once at least `count` requests have finished (completed, cut or aborted). */
+  waitForRequests(count: number, opts?: WaitOptions): Promise<RecordedRequest[]>;
+  close(): Promise<void>;
+}

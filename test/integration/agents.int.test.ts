@@ -1,0 +1,101 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Harness, startHarness } from '../support/harness.js';
+
+/** Runs an agent with stdin closed: `codex exec` reads stdin when it is not a terminal. */
+function run(cmd: string, args: string[], o: { env: NodeJS.ProcessEnv; cwd?: string; timeout: number }): Promise<{ stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env: o.env, cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: o.timeout });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve({ stdout }) : reject(new Error(`${cmd} exited ${code}: ${stderr.slice(-2000)}`))));
+  });
+}
+const BIN = join(process.cwd(), 'node_modules', '.bin');
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.close());
+beforeEach(async () => {
+  h.fake.reset();
+  await h.mark();
+});
+
+// The real agents, installed from npm, pointed at the gateway. No network: the fake upstream answers.
+describe('coding agents through Tollgate', () => {
+  it('Claude Code: streams through unchanged and is attributed to its session', async () => {
+    h.fake.setDefault({ text: 'Hello from the fake upstream.', usage: { input: 20, cacheRead: 5000, cacheWrite5m: 800, output: 12 } });
+    const home = join(h.dir, 'claude-home');
+    mkdirSync(home, { recursive: true });
+    const { stdout } = await run(join(BIN, 'claude'), ['-p', 'say hi', '--output-format', 'json'], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: home,
+        ANTHROPIC_BASE_URL: h.url,
+        ANTHROPIC_API_KEY: h.key.key,
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+        DISABLE_TELEMETRY: '1',
+        DISABLE_AUTOUPDATER: '1',
+      },
+      timeout: 60_000,
+    });
+    const result = JSON.parse(stdout) as { is_error: boolean; result: string; session_id: string };
+    expect(result.is_error).toBe(false);
+    expect(result.result).toContain('Hello from the fake upstream.');
+
+    const messages = h.fake.requests.filter((r) => r.path === '/v1/messages');
+    expect(messages.length).toBeGreaterThan(0);
+    for (const m of messages) {
+      // Claude Code's gateway rules: version, beta and key forwarded as it expects.
+      expect(m.headers['anthropic-version']).toBe('2023-06-01');
+      expect(m.headers['x-api-key']).toBe('sk-ant-upstream');
+      expect(m.query.beta).toBe('true');
+    }
+    const rows = (await h.rows()).filter((r) => r.api === 'anthropic.messages');
+    expect(rows.length).toBe(messages.length);
+    for (const row of rows) {
+      expect(row).toMatchObject({ client: 'claude-code', sessionId: result.session_id, keyId: h.key.id, outcome: 'ok', usageSource: 'final' });
+    }
+    expect(rows.some((r) => r.cacheReadTokens === 5000 && r.cacheWriteTokens === 800)).toBe(true);
+  });
+
+  it('Codex CLI: Responses API stream through the gateway, attributed to its session', async () => {
+    h.fake.setDefault({ text: 'Done.', usage: { input: 300, cacheRead: 1024, output: 40, reasoning: 16 } });
+    const codexHome = join(h.dir, 'codex-home');
+    mkdirSync(codexHome, { recursive: true });
+    writeFileSync(
+      join(codexHome, 'config.toml'),
+      [
+        'model = "gpt-5"',
+        'model_provider = "tollgate"',
+        '[model_providers.tollgate]',
+        'name = "Tollgate"',
+        `base_url = "${h.url}/v1"`,
+        'env_key = "TOLLGATE_KEY"',
+        'wire_api = "responses"',
+        'request_max_retries = 0',
+        'stream_max_retries = 0',
+      ].join('\n'),
+    );
+    const { stdout } = await run(join(BIN, 'codex'), ['exec', '--skip-git-repo-check', 'say hi'], {
+      env: { PATH: process.env.PATH, HOME: h.dir, CODEX_HOME: codexHome, TOLLGATE_KEY: h.key.key },
+      cwd: h.dir,
+      timeout: 60_000,
+    });
+    expect(stdout).toContain('Done.');
+    const calls = h.fake.requests.filter((r) => r.path === '/v1/responses');
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls[0]!.headers.authorization).toBe('Bearer sk-upstream-openai');
+    const rows = (await h.rows()).filter((r) => r.api === 'openai.responses');
+    expect(rows.length).toBe(calls.length);
+    expect(rows[0]).toMatchObject({ client: 'codex', stream: true, inputTokens: 1324, cacheReadTokens: 1024, outputTokens: 40, reasoningTokens: 16, outcome: 'ok' });
+    expect(rows[0]!.sessionId).toBe(calls[0]!.headers['session-id']);
+  });
+});

@@ -1,0 +1,163 @@
+import { request } from 'undici';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fingerprint } from '../../src/identity/virtual-keys.js';
+import { type Harness, defaultProviders, eventually, startHarness } from '../support/harness.js';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness({
+    firstByteTimeoutMs: 300,
+    maxBodyBytes: 64 * 1024,
+    providers: (url) => [
+      ...defaultProviders(url).map((p) => (p.name === 'openai' ? { ...p, models: ['gpt-*'] } : p)),
+      { name: 'local', dialect: 'openai', baseUrl: url, apiKey: undefined, models: ['qwen*'], headers: { 'x-local': '1' }, catalog: undefined },
+      { name: 'dead', dialect: 'openai', baseUrl: 'http://127.0.0.1:9', apiKey: 'sk-x', models: ['dead-*'], headers: {}, catalog: undefined },
+    ],
+  });
+});
+afterAll(() => h.close());
+beforeEach(async () => {
+  h.fake.reset();
+  await h.mark();
+});
+
+/** Any of the three dialects' error bodies, loosely. */
+type ErrorBody = { type?: string; error: { code?: string | number; type?: string; message?: string; status?: string } };
+
+const chat = (model = 'gpt-5', extra: Record<string, unknown> = {}) => JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], ...extra });
+
+async function post(path: string, body: string | Buffer, headers: Record<string, string> = {}) {
+  const res = await request(h.url + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key.key}`, ...headers }, body });
+  const text = await res.body.text();
+  const isJson = String(res.headers['content-type']).includes('json');
+  return { status: res.statusCode, headers: res.headers, text, json: isJson && text ? (JSON.parse(text) as ErrorBody) : undefined, id: String(res.headers['x-tollgate-request-id']) };
+}
+
+describe('errors reach the client in its own dialect, and the ledger records them', () => {
+  it('forwards an upstream 429 unchanged, retry-after included', async () => {
+    h.fake.script({ status: 429, headers: { 'retry-after': '7' }, error: { type: 'requests', code: 'rate_limit_exceeded', message: 'Rate limit reached' } });
+    const r = await post('/v1/chat/completions', chat());
+    expect(r.status).toBe(429);
+    expect(r.headers['retry-after']).toBe('7');
+    expect(Buffer.from(r.text).equals(h.fake.requests[0]!.sent)).toBe(true);
+    expect(await h.row(r.id)).toMatchObject({ status: 429, outcome: 'upstream_error', errorType: 'requests', costPicos: 0n });
+  });
+
+  it('passes an error event inside a 200 stream through and records it', async () => {
+    h.fake.script({ errorEventAfter: 2 });
+    const r = await post('/v1/chat/completions', chat('gpt-5', { stream: true }));
+    expect(r.status).toBe(200);
+    expect(r.text).toContain('"error"');
+    expect(await h.row(r.id)).toMatchObject({ status: 200, outcome: 'upstream_error', stream: true });
+  });
+
+  it('answers 502 when the upstream is unreachable', async () => {
+    const r = await post('/v1/chat/completions', chat('dead-model'));
+    expect(r.status).toBe(502);
+    expect(r.json!.error.code).toBe('upstream_unreachable');
+    expect(await h.row(r.id)).toMatchObject({ provider: 'dead', status: 502, outcome: 'upstream_error', errorType: 'upstream_unreachable' });
+  });
+
+  it('answers 504 when the first byte does not come in time', async () => {
+    h.fake.script({ hang: true });
+    const r = await post('/v1/messages', JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [] }), { 'x-api-key': h.key.key, authorization: '' });
+    expect(r.status).toBe(504);
+    expect(r.json).toMatchObject({ type: 'error', error: { type: 'timeout_error' } });
+    expect(await h.row(r.id)).toMatchObject({ api: 'anthropic.messages', status: 504, errorType: 'upstream_timeout' });
+  });
+
+  it('marks a stream cut by the upstream as truncated, with the usage known so far', async () => {
+    h.fake.script({ cutAfterEvents: 3, usage: { input: 100, cacheRead: 50, output: 900 } });
+    await expect(post('/v1/messages', JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1000, stream: true, messages: [] }), { 'x-api-key': h.key.key, authorization: '' })).rejects.toThrow();
+    const [row] = await eventually(async () => {
+      const rows = await h.rows();
+      expect(rows).toHaveLength(1);
+      return rows;
+    });
+    expect(row).toMatchObject({ outcome: 'truncated', usageSource: 'partial', inputTokens: 150, cacheReadTokens: 50 });
+  });
+
+  it('rejects malformed JSON with 400 in the dialect, and records it', async () => {
+    const r = await post('/v1/messages', '{"model": ', { 'x-api-key': h.key.key, authorization: '' });
+    expect(r.status).toBe(400);
+    expect(r.json).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+    expect(r.json!.error.message).toMatch(/not valid JSON/);
+    expect(await h.row(r.id)).toMatchObject({ outcome: 'rejected', errorType: 'invalid_json', status: 400 });
+  });
+
+  it('rejects an oversized body with 413', async () => {
+    const r = await post('/v1/chat/completions', chat('gpt-5', { pad: 'x'.repeat(70 * 1024) }));
+    expect(r.status).toBe(413);
+    expect(await h.row(r.id)).toMatchObject({ outcome: 'rejected', errorType: 'body_too_large' });
+  });
+
+  it('rejects missing, unknown and revoked keys with 401', async () => {
+    const missing = await post('/v1/chat/completions', chat(), { authorization: '' });
+    expect(missing.status).toBe(401);
+    expect(missing.json!.error.code).toBe('missing_api_key');
+    const unknown = await post('/v1/chat/completions', chat(), { authorization: 'Bearer tg_nope' });
+    expect(unknown.json!.error.code).toBe('invalid_api_key');
+    const created = await request(`${h.url}/admin/v1/keys`, { method: 'POST', headers: { authorization: 'Bearer admin-secret' }, body: JSON.stringify({ user: 'bob', team: 't' }) });
+    const key = (await created.body.json()) as { id: string; key: string };
+    await request(`${h.url}/admin/v1/keys/${key.id}`, { method: 'DELETE', headers: { authorization: 'Bearer admin-secret' } });
+    const revoked = await post('/v1/chat/completions', chat(), { authorization: `Bearer ${key.key}` });
+    expect(revoked.status).toBe(401);
+    expect(revoked.json!.error.code).toBe('revoked_api_key');
+    const rows = await h.rows();
+    expect(rows.map((r) => r.errorType).sort()).toEqual(['invalid_api_key', 'missing_api_key', 'revoked_api_key']);
+    expect(h.fake.requests).toHaveLength(0);
+  });
+
+  it('answers unknown routes with 404 and wrong methods with 405, without ledger rows', async () => {
+    const r404 = await post('/v1/nothing', '{}');
+    expect(r404.status).toBe(404);
+    expect(r404.json!.error.code).toBe('unknown_route');
+    const r405 = await request(`${h.url}/v1/chat/completions`, { method: 'GET' });
+    expect(r405.statusCode).toBe(405);
+    expect(r405.headers.allow).toBe('POST');
+    await r405.body.dump();
+    const gem = await post('/v1beta/models/gemini-2.5-pro:nothing', '{}');
+    expect(gem.json).toMatchObject({ error: { code: 404, status: 'NOT_FOUND' } });
+    expect(await h.rows()).toEqual([]);
+  });
+});
+
+describe('routing and keys', () => {
+  it('routes by model glob, and /p/{provider} addresses one explicitly', async () => {
+    const local = await post('/v1/chat/completions', chat('qwen3-coder'));
+    expect(local.status).toBe(200);
+    expect(h.fake.requests[0]!.headers['x-local']).toBe('1');
+    expect(h.fake.requests[0]!.headers.authorization).toBeUndefined();
+    const explicit = await post('/p/local/v1/chat/completions', chat('gpt-5'));
+    expect(explicit.status).toBe(200);
+    const unknown = await post('/p/nope/v1/chat/completions', chat());
+    expect(unknown.status).toBe(404);
+    expect(unknown.json!.error.code).toBe('unknown_provider');
+    const rows = await h.rows();
+    expect(rows.map((r) => [r.provider, r.outcome])).toEqual([
+      ['local', 'ok'],
+      ['local', 'ok'],
+      ['', 'rejected'],
+    ]);
+  });
+
+  it('passes a real provider key through, attributed to its fingerprint', async () => {
+    const r = await post('/v1/chat/completions', chat(), { authorization: 'Bearer sk-proj-abc', 'x-tollgate-user': 'carol' });
+    expect(r.status).toBe(200);
+    expect(h.fake.requests[0]!.headers.authorization).toBe('Bearer sk-proj-abc');
+    expect(await h.row(r.id)).toMatchObject({ keyId: fingerprint('sk-proj-abc'), user: 'carol' });
+  });
+
+  it('serves health checks and the base-URL probe Claude Code sends, each with a request id', async () => {
+    for (const [path, method] of [['/healthz', 'GET'], ['/readyz', 'GET'], ['/', 'HEAD'], ['/admin/v1/keys', 'GET']] as const) {
+      const res = await request(h.url + path, { method });
+      await res.body.dump();
+      expect(res.statusCode, path).toBe(path.startsWith('/admin') ? 401 : 200);
+      expect(res.headers['x-tollgate-request-id'], path).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    const root = await post('/', '{}');
+    expect(root.status).toBe(404);
+    expect(await h.rows()).toEqual([]);
+  });
+});

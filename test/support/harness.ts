@@ -1,0 +1,113 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Tollgate, startTollgate } from '../../src/app.js';
+import type { LedgerRow } from '../../src/core/ledger-row.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { type UpstreamProvider, providerTable } from '../../src/gateway/select-provider.js';
+import type { AuthPolicy } from '../../src/identity/identify.js';
+import { type CreatedKey, createKey } from '../../src/identity/key-service.js';
+import type { PriceFn } from '../../src/metering/build-row.js';
+import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
+import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/index.js';
+
+export interface Harness {
+  tollgate: Tollgate;
+  fake: FakeUpstream;
+  url: string;
+  dir: string;
+  key: CreatedKey;
+  /** Ledger rows written since the harness started, or since `mark()`, after flushing the writer. */
+  rows(): Promise<LedgerRow[]>;
+  /** Starts a new window for `rows()` (await it in beforeEach). */
+  mark(): Promise<void>;
+  row(id: string): Promise<LedgerRow>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  auth?: Partial<AuthPolicy>;
+  price?: PriceFn;
+  providers?: (fakeUrl: string) => UpstreamProvider[];
+  firstByteTimeoutMs?: number;
+  maxBodyBytes?: number;
+}
+
+/** A deterministic stand-in price: 1 pico per input token, 10 per output token; unknown models unpriced. */
+export const testPrice: PriceFn = (r) =>
+  r.model.startsWith('unknown') ? { costPicos: null, unpriced: true } : { costPicos: BigInt(r.usage.inputTokens + 10 * r.usage.outputTokens), unpriced: false };
+
+export function defaultProviders(url: string): UpstreamProvider[] {
+  return [
+    { name: 'openai', dialect: 'openai', baseUrl: url, apiKey: 'sk-upstream-openai', models: undefined, headers: {}, catalog: 'openai' },
+    { name: 'anthropic', dialect: 'anthropic', baseUrl: url, apiKey: 'sk-ant-upstream', models: undefined, headers: {}, catalog: 'anthropic' },
+    { name: 'gemini', dialect: 'gemini', baseUrl: url, apiKey: 'gm-upstream', models: undefined, headers: {}, catalog: 'google' },
+  ];
+}
+
+/** Tollgate in this process, on a temp SQLite file, in front of a fake upstream. */
+export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
+  const fake = await startFakeUpstream();
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-it-'));
+  const storage = openSqlite(join(dir, 'tollgate.db'));
+  const tollgate = await startTollgate({
+    host: '127.0.0.1',
+    port: 0,
+    storage,
+    ledgerWorker: { kind: 'sqlite', path: join(dir, 'tollgate.db') },
+    spoolDir: join(dir, 'spool'),
+    providers: providerTable((o.providers ?? defaultProviders)(fake.url)),
+    auth: { passthrough: 'allow', anonymous: 'deny', ...o.auth },
+    price: o.price ?? testPrice,
+    maxBodyBytes: o.maxBodyBytes ?? 32 * 1024 * 1024,
+    timeouts: { connectMs: 2000, firstByteMs: o.firstByteTimeoutMs ?? 10_000, idleMs: 10_000 },
+    adminToken: 'admin-secret',
+    log: silentLogger,
+    flushIntervalMs: 5,
+    drainMs: 1000,
+  });
+  const key = await createKey(storage.keys, { user: 'alice', team: 'platform', project: 'tollgate' });
+  let seen = new Set<string>();
+  const all = async () => {
+    await tollgate.flush();
+    const out: LedgerRow[] = [];
+    for await (const r of storage.ledger.scan({})) out.push(r);
+    return out;
+  };
+  const rows = async () => (await all()).filter((r) => !seen.has(r.id));
+  const mark = async () => {
+    seen = new Set((await all()).map((x) => x.id));
+  };
+  return {
+    tollgate,
+    fake,
+    url: tollgate.url,
+    dir,
+    key,
+    rows,
+    mark,
+    async row(id) {
+      await tollgate.flush();
+      const r = await storage.ledger.get(id);
+      if (!r) throw new Error(`no ledger row ${id}`);
+      return r;
+    },
+    async close() {
+      await tollgate.close();
+      await fake.close();
+    },
+  };
+}
+
+/** Polls until `check` passes (ledger writes and upstream aborts settle asynchronously). */
+export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 3000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
