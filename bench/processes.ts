@@ -1,0 +1,70 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+
+export interface Proc {
+  name: string;
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Spawns a server and waits for its "listening <port>" (or Tollgate's "listening on <url>") line. */
+function start(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Proc> {
+  const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-4000)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${out} ${err}`)), 30_000);
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /listening (?:on )?(?:(http:\/\/\S+)|(\d+))/.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      const url = m[1] ?? `http://127.0.0.1:${m[2]}`;
+      resolve({
+        name,
+        url,
+        pid: child.pid!,
+        child,
+        stop: () =>
+          new Promise((done) => {
+            if (child.exitCode !== null) return done();
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+      });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${code}): ${err}`));
+    });
+  });
+}
+
+export const startUpstream = () => start('upstream', TSX, [join(ROOT, 'bench', 'upstream.ts')]);
+export const startBare = (upstream: string) => start('bare', TSX, [join(ROOT, 'bench', 'bare-proxy.ts'), '0', upstream]);
+
+/** Tollgate as users run it: the built CLI, a config file pointing at the upstream, and a virtual key. */
+export async function startTollgate(upstream: string): Promise<{ proc: Proc; key: string; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
+  const config = join(dir, 'tollgate.yaml');
+  writeFileSync(config, `log: { level: warn }\nstorage: { sqlite: "${join(dir, 'tollgate.db')}" }\nproviders:\n  - { name: openai, dialect: openai, base_url: "${upstream}", api_key: sk-bench }\n`);
+  const bin = join(ROOT, 'bin', 'tollgate.js');
+  const created = execFileSync(process.execPath, [bin, 'keys', 'create', '--user', 'bench', '--team', 'perf', '--json', '--config', config], { cwd: dir, encoding: 'utf8' });
+  const key = (JSON.parse(created) as { key: string }).key;
+  const proc = await start('tollgate', process.execPath, [bin, 'serve', '--port', '0', '--config', config], { TOLLGATE_BENCH: '1' });
+  return { proc, key, dir };
+}
+
+/** Resident set size of a process, in MB. */
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}

@@ -1,0 +1,124 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { type Target, fixedRate, maxThroughput, openStreams, streamTtfb } from './load.js';
+import { type Proc, rssMb, startBare, startTollgate, startUpstream } from './processes.js';
+import { markdown } from './report.js';
+import { median, percentile } from './stats.js';
+
+// `npm run bench [-- --quick]`: direct, a bare pass-through and Tollgate, measured in
+// alternation in one run; every figure is a median over rounds.
+const quick = process.argv.includes('--quick');
+const ROUNDS = quick ? 1 : 5;
+const PHASE_MS = quick ? 2000 : 3000;
+const RATE = 500;
+const CONCURRENCY = 64;
+const TTFB_N = quick ? 100 : 300;
+const STREAMS = 1000;
+
+export interface RoundResult {
+  p50: number;
+  p99: number;
+  streamP50: number;
+  streamP99: number;
+  rps: number;
+  streamRps: number;
+  ttfb: number;
+}
+
+async function measure(t: Target): Promise<RoundResult> {
+  const fixed = await fixedRate(t, false, RATE, PHASE_MS);
+  const fixedStream = await fixedRate(t, true, RATE, PHASE_MS);
+  const rps = await maxThroughput(t, false, CONCURRENCY, PHASE_MS);
+  const streamRps = await maxThroughput(t, true, CONCURRENCY, PHASE_MS);
+  const ttfb = await streamTtfb(t, TTFB_N);
+  return {
+    p50: percentile(fixed, 50),
+    p99: percentile(fixed, 99),
+    streamP50: percentile(fixedStream, 50),
+    streamP99: percentile(fixedStream, 99),
+    rps,
+    streamRps,
+    ttfb: percentile(ttfb, 50),
+  };
+}
+
+async function main(): Promise<void> {
+  execFileSync('npm', ['run', 'build'], { stdio: 'ignore' });
+  const procs: Proc[] = [];
+  try {
+    const upstream = await startUpstream();
+    procs.push(upstream);
+    const bare = await startBare(upstream.url);
+    procs.push(bare);
+    const tg = await startTollgate(upstream.url);
+    procs.push(tg.proc);
+    const targets: Target[] = [
+      { name: 'direct', url: upstream.url, headers: { authorization: 'Bearer sk-bench' } },
+      { name: 'bare', url: bare.url, headers: { authorization: 'Bearer sk-bench' } },
+      { name: 'tollgate', url: tg.proc.url, headers: { authorization: `Bearer ${tg.key}` } },
+    ];
+    for (const t of targets) await maxThroughput(t, false, CONCURRENCY, 1500); // JIT warm-up
+    const rounds: Record<string, RoundResult[]> = { direct: [], bare: [], tollgate: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const t of targets) {
+        const res = await measure(t);
+        rounds[t.name]!.push(res);
+        process.stdout.write(`round ${r + 1} ${t.name.padEnd(8)} p50 ${res.p50.toFixed(3)} ms  p99 ${res.p99.toFixed(3)} ms  ${res.rps.toFixed(0)} req/s  stream ${res.streamRps.toFixed(0)} req/s  ttfb ${res.ttfb.toFixed(3)} ms\n`);
+      }
+    }
+    const bareIdle = rssMb(bare.pid);
+    const tollgateIdle = rssMb(tg.proc.pid);
+    const bareOpen = await openStreams(targets[1]!, STREAMS, () => rssMb(bare.pid));
+    const tgOpen = await openStreams(targets[2]!, STREAMS, () => rssMb(tg.proc.pid));
+    if (bareOpen.open < STREAMS || tgOpen.open < STREAMS) throw new Error(`only ${bareOpen.open} / ${tgOpen.open} of ${STREAMS} streams opened`);
+    const rss = { bareIdle, tollgateIdle, bare: bareOpen.value, tollgate: tgOpen.value };
+    const summary = summarise(rounds, rss);
+    mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
+    writeFileSync(join(import.meta.dirname, 'results', 'latest.json'), JSON.stringify({ rounds, rss, summary }, null, 2));
+    const doc = markdown({ summary, rounds: ROUNDS, phaseMs: PHASE_MS, rate: RATE, concurrency: CONCURRENCY, ttfbN: TTFB_N, streams: STREAMS, cores: cpus().length, node: process.version, quick });
+    writeFileSync(join(import.meta.dirname, '..', 'docs', 'benchmarks.md'), doc);
+    process.stdout.write('\n' + doc);
+  } finally {
+    for (const p of procs.reverse()) await p.stop();
+  }
+}
+
+export type Summary = ReturnType<typeof summarise>;
+
+function summarise(rounds: Record<string, RoundResult[]>, rss: { bareIdle: number; tollgateIdle: number; bare: number; tollgate: number }) {
+  const med = (name: string, f: (r: RoundResult) => number) => median(rounds[name]!.map(f));
+  // Added latency per round against direct in the same round, then the median.
+  const added = (name: string, f: (r: RoundResult) => number) => median(rounds[name]!.map((r, i) => f(r) - f(rounds.direct![i]!)));
+  const row = (name: string) => ({
+    p50: med(name, (r) => r.p50),
+    p99: med(name, (r) => r.p99),
+    addedP50: added(name, (r) => r.p50),
+    addedP99: added(name, (r) => r.p99),
+    streamP50: med(name, (r) => r.streamP50),
+    streamAddedP50: added(name, (r) => r.streamP50),
+    rps: med(name, (r) => r.rps),
+    streamRps: med(name, (r) => r.streamRps),
+    ttfb: med(name, (r) => r.ttfb),
+    ttfbAdded: added(name, (r) => r.ttfb),
+  });
+  const direct = row('direct');
+  const bare = row('bare');
+  const tollgate = row('tollgate');
+  return {
+    direct,
+    bare,
+    tollgate,
+    rss,
+    goals: {
+      rpsRatio: tollgate.rps / bare.rps,
+      streamRpsRatio: tollgate.streamRps / bare.streamRps,
+      addedP50OverBare: tollgate.addedP50 - bare.addedP50,
+      ttfbOverBare: tollgate.ttfbAdded - bare.ttfbAdded,
+      rssAt1000: rss.tollgate,
+    },
+  };
+}
+
+await main();

@@ -1,0 +1,45 @@
+import { createServer } from 'node:http';
+import { CHAT_COMPLETION, STREAM_PLAIN, STREAM_WITH_USAGE } from './payloads.js';
+
+// A fast fake OpenAI upstream: fixed bodies, so it spends as little of the shared CPU
+// as possible. `node --import tsx bench/upstream.ts <port> [gap ms]`.
+const port = Number(process.argv[2] ?? 0);
+const gapMs = Number(process.argv[3] ?? 1);
+const JSON_LENGTH = String(Buffer.byteLength(CHAT_COMPLETION));
+
+interface ChatRequest {
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+}
+
+const server = createServer((req, res) => {
+  if (req.method === 'GET') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return void res.end('{"status":"ok"}');
+  }
+  const parts: Buffer[] = [];
+  req.on('data', (c: Buffer) => parts.push(c));
+  req.on('end', () => {
+    let body: ChatRequest;
+    try {
+      body = JSON.parse(Buffer.concat(parts).toString('utf8')) as ChatRequest;
+    } catch {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      return void res.end('{"error":{"message":"bad json","type":"invalid_request_error"}}');
+    }
+    if (body.stream !== true) {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': JSON_LENGTH, 'x-request-id': 'req_bench' });
+      return void res.end(CHAT_COMPLETION);
+    }
+    const usage = body.stream_options?.include_usage === true;
+    const s = usage ? STREAM_WITH_USAGE : STREAM_PLAIN;
+    // x-bench-usage lets the correctness check see that a proxy injected include_usage.
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'x-request-id': 'req_bench', 'x-bench-usage': usage ? '1' : '0' });
+    res.write(s.first);
+    // Held streams (the memory scenario) stay open until the client leaves.
+    if (req.headers['x-bench-hold'] !== undefined) return;
+    setTimeout(() => res.end(s.rest), gapMs);
+  });
+});
+server.keepAliveTimeout = 120_000;
+server.listen(port, '127.0.0.1');
