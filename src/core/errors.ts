@@ -16,6 +16,10 @@ export const ERROR_CODES = {
   no_provider: { status: 400, outcome: 'rejected' },
   method_not_allowed: { status: 405, outcome: 'rejected' },
   body_too_large: { status: 413, outcome: 'rejected' },
+  budget_exceeded: { status: 402, outcome: 'rejected' },
+  model_not_allowed: { status: 403, outcome: 'rejected' },
+  rate_limited: { status: 429, outcome: 'rejected' },
+  budget_unavailable: { status: 503, outcome: 'rejected' },
   upstream_unreachable: { status: 502, outcome: 'upstream_error' },
   upstream_timeout: { status: 504, outcome: 'upstream_error' },
   internal: { status: 500, outcome: 'gateway_error' },
@@ -33,14 +37,17 @@ export class GatewayError extends Error {
   readonly expose: boolean;
   /** Extra headers the response must carry (for example `retry-after`). */
   readonly headers: Readonly<Record<string, string>>;
+  /** Structured facts for the client (scope, window, reset, remedy), added to the error body as `tollgate`. */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(code: ErrorCode, message: string, opts: { cause?: unknown; expose?: boolean; headers?: Record<string, string> } = {}) {
+  constructor(code: ErrorCode, message: string, opts: { cause?: unknown; expose?: boolean; headers?: Record<string, string>; details?: Record<string, unknown> } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'GatewayError';
     this.code = code;
     this.status = ERROR_CODES[code].status;
     this.expose = opts.expose ?? code !== 'internal';
     this.headers = opts.headers ?? {};
+    this.details = opts.details;
   }
 
   get outcome(): Outcome {

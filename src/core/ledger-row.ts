@@ -36,6 +36,8 @@ export interface LedgerRow extends Usage {
   costPicos: Picos | null;
   usageSource: UsageSource;
   unpriced: boolean;
+  /** The spend pool that paid for this request (its own budget was spent), if any. */
+  pool: string | null;
   /** Upstream tries made for this request. */
   attempts: number;
   upstreamRequestId: string | null;
@@ -43,10 +45,10 @@ export interface LedgerRow extends Usage {
   source: string;
 }
 
-/** Dimensions a report can group by. */
-export type Dimension = 'user' | 'team' | 'project' | 'model' | 'provider' | 'client' | 'session' | 'day' | 'hour' | 'api' | 'key' | `tag:${string}`;
+/** Dimensions a report can group by. `pool` is the spend pool that paid ('' for requests no pool paid for). */
+export type Dimension = 'user' | 'team' | 'project' | 'model' | 'provider' | 'client' | 'session' | 'day' | 'hour' | 'api' | 'key' | 'pool' | `tag:${string}`;
 
-export const PLAIN_DIMENSIONS = ['user', 'team', 'project', 'model', 'provider', 'client', 'session', 'day', 'hour', 'api', 'key'] as const;
+export const PLAIN_DIMENSIONS = ['user', 'team', 'project', 'model', 'provider', 'client', 'session', 'day', 'hour', 'api', 'key', 'pool'] as const;
 
 export function isDimension(value: string): value is Dimension {
   return (PLAIN_DIMENSIONS as readonly string[]).includes(value) || /^tag:[A-Za-z0-9_.-]+$/.test(value);

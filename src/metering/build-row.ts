@@ -46,6 +46,8 @@ export interface RequestFacts {
   serviceTier: string | undefined;
   upstreamRequestId: string | null;
   attempts: number;
+  /** Set when a spend pool paid for the request. */
+  pool: string | null;
 }
 
 export function newFacts(id: string, ts: number, api: Api): RequestFacts {
@@ -75,6 +77,7 @@ export function newFacts(id: string, ts: number, api: Api): RequestFacts {
     serviceTier: undefined,
     upstreamRequestId: null,
     attempts: 0,
+    pool: null,
   };
 }
 
@@ -116,6 +119,7 @@ export function buildRow(f: RequestFacts, price: PriceFn): LedgerRow {
     costPicos,
     usageSource: f.usageSource,
     unpriced,
+    pool: f.pool,
     attempts: f.attempts,
     upstreamRequestId: f.upstreamRequestId,
     source: 'gateway',

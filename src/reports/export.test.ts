@@ -13,6 +13,23 @@ describe('export', () => {
     expect(obj.stream).toBe(false);
   });
 
+  it('writes the pool that paid as the last column, null when none did', () => {
+    expect(EXPORT_COLUMNS.at(-1)).toBe('pool');
+    expect(JSON.parse(toJsonLine(sampleRow({ pool: 'platform-pool' }))).pool).toBe('platform-pool');
+    expect(JSON.parse(toJsonLine(sampleRow())).pool).toBeNull();
+    expect(toCsvLine(sampleRow({ pool: 'platform-pool' })).trimEnd().endsWith(',1,platform-pool')).toBe(true);
+    expect(toCsvLine(sampleRow()).trimEnd().endsWith(',1,')).toBe(true);
+  });
+
+  it('splices the exact cost into its own member, whatever tags and pool hold', () => {
+    const mark = '__tollgate_cost_usd__';
+    const row = sampleRow({ costPicos: 1n, tags: { cost_usd: mark }, pool: `"cost_usd":"${mark}"` });
+    const obj = JSON.parse(toJsonLine(row));
+    expect(obj.cost_usd).toBe(0.000000000001);
+    expect(obj.tags).toEqual({ cost_usd: mark });
+    expect(obj.pool).toBe(row.pool);
+  });
+
   it('writes null cost for unpriced rows', () => {
     const obj = JSON.parse(toJsonLine(sampleRow({ costPicos: null, unpriced: true })));
     expect(obj.cost_usd).toBeNull();

@@ -2,10 +2,10 @@ import type { LedgerRow } from '../core/ledger-row.js';
 import { formatUsd } from '../core/money.js';
 import { csvLine } from './csv.js';
 
-/** Export columns, named exactly as documented. */
+/** Export columns, named exactly as documented. New columns go at the end, so that existing consumers keep working. */
 export const EXPORT_COLUMNS = [
   'id', 'ts', 'api', 'provider', 'model', 'model_requested', 'key_id', 'user', 'team', 'project', 'session_id', 'client', 'tags', 'stream', 'status', 'outcome', 'error_type',
-  'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'tool_calls', 'latency_ms', 'ttft_ms', 'cost_usd', 'usage_source', 'unpriced', 'attempts',
+  'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'tool_calls', 'latency_ms', 'ttft_ms', 'cost_usd', 'usage_source', 'unpriced', 'attempts', 'pool',
 ] as const;
 
 function values(r: LedgerRow): Record<(typeof EXPORT_COLUMNS)[number], unknown> {
@@ -15,6 +15,7 @@ function values(r: LedgerRow): Record<(typeof EXPORT_COLUMNS)[number], unknown> 
     outcome: r.outcome, error_type: r.errorType, input_tokens: r.inputTokens, cache_read_tokens: r.cacheReadTokens, cache_write_tokens: r.cacheWriteTokens,
     cache_write_1h_tokens: r.cacheWrite1hTokens, output_tokens: r.outputTokens, reasoning_tokens: r.reasoningTokens, tool_calls: r.toolCalls,
     latency_ms: r.latencyMs, ttft_ms: r.ttftMs, cost_usd: r.costPicos, usage_source: r.usageSource, unpriced: r.unpriced, attempts: r.attempts,
+    pool: r.pool,
   };
 }
 
@@ -27,8 +28,10 @@ const COST_MARK = '"__tollgate_cost_usd__"';
 export function toJsonLine(r: LedgerRow): string {
   const text = JSON.stringify({ ...values(r), cost_usd: r.costPicos === null ? null : COST_MARK.slice(1, -1) });
   if (r.costPicos === null) return text + '\n';
-  // cost_usd is serialised after tags, so its marker is the last one even if a tag repeats it.
-  const at = text.lastIndexOf(COST_MARK);
+  // Found as the member `"cost_usd":<mark>`: only tags, serialised before it, can repeat that text
+  // (inside a string value, such as pool's, the quotes are escaped), so the last one is ours.
+  const name = '"cost_usd":';
+  const at = text.lastIndexOf(name + COST_MARK) + name.length;
   return text.slice(0, at) + formatUsd(r.costPicos) + text.slice(at + COST_MARK.length) + '\n';
 }
 

@@ -16,24 +16,31 @@ export type SqlRunner = (sql: string, params: unknown[]) => Promise<Record<strin
 
 type Source = { kind: 'raw' } | { kind: 'rollup'; table: RollupTable };
 interface Part {
-  source: Source;
+  raw: boolean;
   since: number | undefined;
   until: number | undefined;
+}
+
+/**
+ * The rollup that serves a grouping. A tag or pool rollup holds only the rows that have
+ * one, so `partial` marks the dimension whose missing value ('') is made up from rollup_hourly.
+ */
+interface RollupChoice {
+  table: RollupTable;
+  partial?: number;
 }
 
 const SPLIT = 1_000_000n;
 
 /**
  * Answers an aggregate query exactly: whole hours come from a rollup table, and only the
- * partial hours at the window's edges are read from raw rows. Costs are summed as
- * (quotient, remainder) pairs so that SQLite's 64-bit SUM cannot overflow on large totals.
+ * partial hours at the window's edges are read from raw rows (all of the window when the
+ * grouping combines two of session, a tag and pool). Costs are summed as (quotient,
+ * remainder) pairs so that SQLite's 64-bit SUM cannot overflow on large totals.
  */
 export async function aggregate(run: SqlRunner, dialect: SqlDialect, q: AggregateQuery): Promise<AggregateRow[]> {
-  const tags = q.by.filter((d) => d.startsWith('tag:'));
-  if (tags.length > 1) throw new RangeError('report: group by at most one tag at a time');
-  const withSession = q.by.includes('session');
-  const rollupUsable = !(withSession && tags.length === 1);
-  const table: RollupTable = tags.length === 1 ? 'rollup_tag_hourly' : withSession ? 'rollup_session_hourly' : 'rollup_hourly';
+  if (q.by.filter((d) => d.startsWith('tag:')).length > 1) throw new RangeError('report: group by at most one tag at a time');
+  const choice = chooseRollup(q.by);
 
   const out = new Map<string, AggregateRow>();
   const merge = (keys: string[], t: Totals, sign: 1 | -1 = 1) => {
@@ -43,36 +50,44 @@ export async function aggregate(run: SqlRunner, dialect: SqlDialect, q: Aggregat
     addTotals(row, sign === 1 ? t : negate(t));
   };
 
-  for (const part of plan(q.since, q.until, rollupUsable)) {
-    if (part.source.kind === 'raw') {
+  for (const part of plan(q.since, q.until, choice !== undefined)) {
+    if (part.raw || !choice) {
       for (const r of await runPart(run, dialect, q.by, part, { kind: 'raw' })) merge(r.keys, r);
       continue;
     }
-    const rows = await runPart(run, dialect, q.by, part, { kind: 'rollup', table });
+    const rows = await runPart(run, dialect, q.by, part, { kind: 'rollup', table: choice.table });
     for (const r of rows) merge(r.keys, r);
-    if (tags.length === 1) {
-      // Requests without the tag are not in the tag rollup: they are the plain totals minus the tagged ones.
-      const tagIndex = q.by.findIndex((d) => d.startsWith('tag:'));
-      const plainBy = q.by.filter((_, i) => i !== tagIndex);
-      const plainTable: RollupTable = withSession ? 'rollup_session_hourly' : 'rollup_hourly';
-      for (const r of await runPart(run, dialect, plainBy, part, { kind: 'rollup', table: plainTable })) {
-        merge(insertAt(r.keys, tagIndex, ''), r);
-      }
-      for (const r of rows) merge(insertAt(r.keys.filter((_, i) => i !== tagIndex), tagIndex, ''), r, -1);
+    const at = choice.partial;
+    if (at !== undefined) {
+      // Requests without the tag or pool are not in its rollup: they are the plain totals minus the others.
+      const plainBy = q.by.filter((_, i) => i !== at);
+      for (const r of await runPart(run, dialect, plainBy, part, { kind: 'rollup', table: 'rollup_hourly' })) merge(insertAt(r.keys, at, ''), r);
+      for (const r of rows) merge(insertAt(r.keys.filter((_, i) => i !== at), at, ''), r, -1);
     }
   }
   return [...out.values()].filter((r) => r.requests !== 0).map((r) => ({ ...r, keys: r.keys.map((k, i) => formatKey(q.by[i]!, k)) }));
 }
 
+/** Undefined when no rollup holds the grouping. */
+function chooseRollup(by: readonly Dimension[]): RollupChoice | undefined {
+  const own = by.flatMap((d, i) => (d === 'session' || d === 'pool' || d.startsWith('tag:') ? [i] : []));
+  if (own.length === 0) return { table: 'rollup_hourly' };
+  if (own.length > 1) return undefined;
+  const at = own[0]!;
+  const d = by[at]!;
+  if (d === 'session') return { table: 'rollup_session_hourly' };
+  return { table: d === 'pool' ? 'rollup_pool_hourly' : 'rollup_tag_hourly', partial: at };
+}
+
 function plan(since: number | undefined, until: number | undefined, rollupUsable: boolean): Part[] {
-  if (!rollupUsable) return [{ source: { kind: 'raw' }, since, until }];
+  if (!rollupUsable) return [{ raw: true, since, until }];
   const firstHour = since === undefined ? undefined : Math.ceil(since / HOUR_MS) * HOUR_MS;
   const endHour = until === undefined ? undefined : Math.floor(until / HOUR_MS) * HOUR_MS;
-  if (firstHour !== undefined && endHour !== undefined && firstHour >= endHour) return [{ source: { kind: 'raw' }, since, until }];
+  if (firstHour !== undefined && endHour !== undefined && firstHour >= endHour) return [{ raw: true, since, until }];
   const parts: Part[] = [];
-  if (since !== undefined && firstHour !== since) parts.push({ source: { kind: 'raw' }, since, until: firstHour });
-  parts.push({ source: { kind: 'rollup', table: 'rollup_hourly' }, since: firstHour, until: endHour });
-  if (until !== undefined && endHour !== until) parts.push({ source: { kind: 'raw' }, since: endHour, until });
+  if (since !== undefined && firstHour !== since) parts.push({ raw: true, since, until: firstHour });
+  parts.push({ raw: false, since: firstHour, until: endHour });
+  if (until !== undefined && endHour !== until) parts.push({ raw: true, since: endHour, until });
   return parts;
 }
 
@@ -114,6 +129,7 @@ function dimensionExpr(dim: Dimension, raw: boolean, d: SqlDialect): string {
       return col('session_id');
     case 'key':
       return col('key_id');
+    case 'pool':
     case 'team':
     case 'project':
     case 'model':

@@ -1,4 +1,4 @@
-import { REQUEST_COLUMNS, ROLLUP_DIMENSIONS, ROLLUP_EXTRA_KEYS, ROLLUP_MEASURES, type RollupTable } from './schema.js';
+import { REQUEST_COLUMNS, REQUEST_COLUMNS_V1, ROLLUP_DIMENSIONS, ROLLUP_EXTRA_KEYS, ROLLUP_MEASURES, type RollupTable } from './schema.js';
 
 type ColumnType = 'text' | 'int' | 'bigint' | 'bool' | 'json';
 
@@ -9,6 +9,8 @@ export interface TypeMap {
   bigint: string;
   bool: string;
   json: string;
+  /** An insertion counter: Postgres fills it from a sequence; SQLite has none, so its inserts supply it. */
+  serial: string;
   /** Suffix for tables whose primary key is their access path (SQLite: WITHOUT ROWID). */
   keyedTableSuffix: string;
 }
@@ -46,6 +48,7 @@ const REQUEST_TYPES: Record<(typeof REQUEST_COLUMNS)[number], [ColumnType, 'null
   attempts: ['int', 'not null'],
   upstream_request_id: ['text', 'null'],
   source: ['text', 'not null'],
+  pool: ['text', 'null'],
 };
 
 function column(name: string, type: ColumnType, nullability: 'null' | 'not null', t: TypeMap): string {
@@ -62,9 +65,9 @@ function rollupTable(table: RollupTable, t: TypeMap): string {
   return `CREATE TABLE ${table} (${cols.join(', ')}, PRIMARY KEY (${keys.join(', ')}))${t.keyedTableSuffix}`;
 }
 
-/** Version 1 of the schema: the ledger, its rollups and the virtual keys. */
+/** Version 1 of the schema: the ledger, its rollups and the virtual keys. Frozen, like every released version. */
 export function schemaV1(t: TypeMap): string[] {
-  const requestCols = REQUEST_COLUMNS.map((c) => {
+  const requestCols = REQUEST_COLUMNS_V1.map((c) => {
     const [type, nullability] = REQUEST_TYPES[c];
     return column(c, type, nullability, t) + (c === 'id' ? ' PRIMARY KEY' : '');
   });
@@ -79,9 +82,35 @@ export function schemaV1(t: TypeMap): string[] {
   ];
 }
 
+/**
+ * Version 2: the pool that paid for each request and its rollup, and the policy tables.
+ * Rules are stored whole as JSON documents (see policy-codec.ts); increases keep their
+ * decision in columns so that deciding one is a single compare-and-set UPDATE.
+ */
+export function schemaV2(t: TypeMap): string[] {
+  const [type, nullability] = REQUEST_TYPES.pool;
+  const rule = (table: string, extra: string[] = []) =>
+    `CREATE TABLE ${table} (${[`id ${t.text} PRIMARY KEY`, ...extra, `doc ${t.json} NOT NULL`, `created_at ${t.bigint} NOT NULL`].join(', ')})`;
+  return [
+    `ALTER TABLE requests ADD COLUMN ${column('pool', type, nullability, t)}`,
+    rollupTable('rollup_pool_hourly', t),
+    rule('budgets', [`kind ${t.text} NOT NULL`]),
+    rule('rate_limits'),
+    rule('model_policies'),
+    `CREATE TABLE increases (id ${t.text} PRIMARY KEY, status ${t.text} NOT NULL, created_at ${t.bigint} NOT NULL, decided_at ${t.bigint}, decided_by ${t.text}, note ${t.text}, expires_at ${t.bigint}, doc ${t.json} NOT NULL)`,
+    'CREATE INDEX increases_status ON increases (status, created_at)',
+    `CREATE TABLE audit_log (id ${t.text} PRIMARY KEY, seq ${t.serial} NOT NULL, ts ${t.bigint} NOT NULL, actor ${t.text} NOT NULL, action ${t.text} NOT NULL, subject ${t.text} NOT NULL, details ${t.json} NOT NULL)`,
+    'CREATE INDEX audit_log_ts ON audit_log (ts, seq)',
+    `CREATE TABLE alert_claims (key ${t.text} PRIMARY KEY, at ${t.bigint} NOT NULL)${t.keyedTableSuffix}`,
+  ];
+}
+
 /** Ordered migrations; each entry's statements run in one transaction. */
 export function migrations(t: TypeMap): { version: number; statements: string[] }[] {
-  return [{ version: 1, statements: schemaV1(t) }];
+  return [
+    { version: 1, statements: schemaV1(t) },
+    { version: 2, statements: schemaV2(t) },
+  ];
 }
 
 /** The UPSERT that adds a delta to a rollup row (same syntax in SQLite ≥ 3.24 and Postgres). */

@@ -1,5 +1,6 @@
 import type { Dimension, LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
+import type { AuditEntry, Budget, Increase, IncreaseStatus, ModelPolicy, RateLimit } from '../policy/rules.js';
 
 /**
  * What the rest of Tollgate needs from storage. SQLite (the embedded default) and
@@ -9,6 +10,7 @@ export interface Storage {
   readonly kind: 'sqlite' | 'postgres';
   readonly ledger: LedgerStore;
   readonly keys: KeyStore;
+  readonly policy: PolicyStore;
   close(): Promise<void>;
 }
 
@@ -114,4 +116,45 @@ export function addTotals(into: Totals, t: Totals): void {
   into.reasoningTokens += t.reasoningTokens;
   into.toolCalls += t.toolCalls;
   into.costPicos += t.costPicos;
+}
+
+/**
+ * Budgets, pools, rate limits, model policies, increase requests and the audit log
+ * (rules made with the CLI and admin API; rules from the config file never reach storage).
+ */
+export interface PolicyStore {
+  listBudgets(): Promise<Budget[]>;
+  /** Inserts or replaces by id. */
+  putBudget(b: Budget): Promise<void>;
+  /** Returns false when no such budget exists. */
+  deleteBudget(id: string): Promise<boolean>;
+
+  listRateLimits(): Promise<RateLimit[]>;
+  putRateLimit(r: RateLimit): Promise<void>;
+  deleteRateLimit(id: string): Promise<boolean>;
+
+  listModelPolicies(): Promise<ModelPolicy[]>;
+  putModelPolicy(p: ModelPolicy): Promise<void>;
+  deleteModelPolicy(id: string): Promise<boolean>;
+
+  createIncrease(i: Increase): Promise<void>;
+  getIncrease(id: string): Promise<Increase | undefined>;
+  /** Newest first; `status` filters. */
+  listIncreases(opts?: { status?: IncreaseStatus }): Promise<Increase[]>;
+  /**
+   * Moves an increase from `from` to its new state only if it is still in `from`
+   * (compare-and-set), so two approvers or two replicas cannot both decide it.
+   * Returns the updated increase, or undefined when it was not in `from`.
+   */
+  transitionIncrease(id: string, from: IncreaseStatus, to: Partial<Pick<Increase, 'status' | 'decidedAt' | 'decidedBy' | 'note' | 'expiresAt'>>): Promise<Increase | undefined>;
+
+  appendAudit(e: AuditEntry): Promise<void>;
+  /** Newest first. */
+  listAudit(opts?: { since?: number; limit?: number }): Promise<AuditEntry[]>;
+
+  /**
+   * Records that an alert was sent; returns false when it already was (across replicas),
+   * so each threshold alerts once per window.
+   */
+  claimAlert(key: string, at: number): Promise<boolean>;
 }

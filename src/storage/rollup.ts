@@ -63,6 +63,7 @@ export function rollupDeltas(rows: readonly LedgerRow[]): RollupDelta[] {
     add('rollup_hourly', [hour, ...dims], t);
     add('rollup_session_hourly', [hour, r.sessionId ?? '', ...dims], t);
     for (const [k, v] of Object.entries(r.tags)) add('rollup_tag_hourly', [hour, k, v, ...dims], t);
+    if (r.pool) add('rollup_pool_hourly', [hour, r.pool, ...dims], t);
   }
   return [...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
 }

@@ -1,10 +1,11 @@
 import type { LedgerRow } from '../core/ledger-row.js';
 
 /**
- * The ledger's columns, in one place, shared by the SQLite and Postgres adapters.
+ * The ledger's columns as schema version 1 created them. Frozen: existing databases were
+ * made from this list, and later columns are added by their own migration.
  * `user` is a reserved word in Postgres, so the column is `user_name`.
  */
-export const REQUEST_COLUMNS = [
+export const REQUEST_COLUMNS_V1 = [
   'id',
   'ts',
   'api',
@@ -39,6 +40,9 @@ export const REQUEST_COLUMNS = [
   'source',
 ] as const;
 
+/** The ledger's columns now, in one place, shared by the SQLite and Postgres adapters. */
+export const REQUEST_COLUMNS = [...REQUEST_COLUMNS_V1, 'pool'] as const;
+
 /** Rollup grain: one row per hour and combination of these (''-filled) columns. */
 export const ROLLUP_DIMENSIONS = ['api', 'provider', 'model', 'key_id', 'user_name', 'team', 'project', 'client'] as const;
 
@@ -56,13 +60,18 @@ export const ROLLUP_MEASURES = [
   'cost_picos',
 ] as const;
 
-export type RollupTable = 'rollup_hourly' | 'rollup_session_hourly' | 'rollup_tag_hourly';
+export const ROLLUP_TABLES = ['rollup_hourly', 'rollup_session_hourly', 'rollup_tag_hourly', 'rollup_pool_hourly'] as const;
+export type RollupTable = (typeof ROLLUP_TABLES)[number];
 
-/** Extra key columns each rollup table has before the shared dimensions. */
+/**
+ * Extra key columns each rollup table has before the shared dimensions. The tag and pool
+ * rollups hold only the rows that have a tag or a pool.
+ */
 export const ROLLUP_EXTRA_KEYS: Record<RollupTable, readonly string[]> = {
   rollup_hourly: [],
   rollup_session_hourly: ['session_id'],
   rollup_tag_hourly: ['tag_key', 'tag_value'],
+  rollup_pool_hourly: ['pool'],
 };
 
 export const HOUR_MS = 3_600_000;
@@ -108,6 +117,7 @@ export function rowValues(r: LedgerRow, bool: (b: boolean) => unknown): unknown[
     r.attempts,
     r.upstreamRequestId,
     r.source,
+    r.pool,
   ];
 }
 
@@ -150,6 +160,7 @@ export function rowFromRecord(rec: Record<string, unknown>): LedgerRow {
     attempts: num('attempts'),
     upstreamRequestId: str('upstream_request_id'),
     source: str('source') ?? 'gateway',
+    pool: str('pool'),
   };
 }
 

@@ -19,7 +19,7 @@ export function reportCommand(program: Command, io: Io): void {
       .description('Spend, tokens, cache-read share and errors, grouped')
       .option('--since <time>', 'start: 30m, 24h, 7d, a date or an ISO timestamp', '7d')
       .option('--until <time>', 'end (exclusive); default now')
-      .option('--by <dimension...>', 'group by user, team, project, model, provider, client, session, day, hour, api, key or tag:NAME', [])
+      .option('--by <dimension...>', 'group by user, team, project, model, provider, client, session, day, hour, api, key, pool or tag:NAME', [])
       .option('--format <format>', 'table, json or csv', 'table'),
   ).action((flags: ReportFlags) =>
     withStorage(flags, async (storage) => {

@@ -6,7 +6,7 @@ import type { RenderedError } from '../types.js';
 export function renderAnthropicError(err: GatewayError, requestId: string): RenderedError {
   return jsonError(err, {
     type: 'error',
-    error: { type: anthropicErrorType(err.status), message: err.publicMessage },
+    error: { type: err.code === 'budget_exceeded' ? 'budget_exceeded' : anthropicErrorType(err.status), message: err.publicMessage, ...(err.details ? { tollgate: err.details } : {}) },
     request_id: requestId,
   });
 }

@@ -2,13 +2,14 @@ import pg from 'pg';
 import type { LedgerRow } from '../../core/ledger-row.js';
 import { type SqlDialect, aggregate } from '../aggregate.js';
 import { migrations, rollupUpsertSql } from '../ddl.js';
-import type { KeyRecord, KeyStore, LedgerStore, NewKey, Storage, TimeFilter } from '../ports.js';
+import { sqlPolicyStore } from '../policy-store.js';
+import type { KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { type RollupDelta, measureValues, rollupDeltas } from '../rollup.js';
-import { REQUEST_COLUMNS, ROLLUP_DIMENSIONS, ROLLUP_EXTRA_KEYS, ROLLUP_MEASURES, type RollupTable, rowFromRecord, rowValues } from '../schema.js';
+import { REQUEST_COLUMNS, ROLLUP_DIMENSIONS, ROLLUP_EXTRA_KEYS, ROLLUP_MEASURES, ROLLUP_TABLES, type RollupTable, rowFromRecord, rowValues } from '../schema.js';
 
 type Row = Record<string, unknown>;
 
-const TYPES = { text: 'TEXT', int: 'INTEGER', bigint: 'BIGINT', bool: 'BOOLEAN', json: 'JSONB', keyedTableSuffix: '' };
+export const POSTGRES_TYPES = { text: 'TEXT', int: 'INTEGER', bigint: 'BIGINT', bool: 'BOOLEAN', json: 'JSONB', serial: 'BIGSERIAL', keyedTableSuffix: '' };
 
 const DIALECT: SqlDialect = {
   param: (i) => `$${i}`,
@@ -45,6 +46,7 @@ export async function openPostgres(o: PostgresOptions): Promise<Storage> {
     kind: 'postgres',
     ledger: pgLedger(pool),
     keys: pgKeys(pool),
+    policy: pgPolicy(pool),
     close: () => pool.end(),
   };
 }
@@ -57,7 +59,7 @@ async function migrate(pool: pg.Pool): Promise<void> {
     await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
     const { rows } = await c.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
     const current = Number(rows[0]?.v ?? 0);
-    for (const m of migrations(TYPES)) {
+    for (const m of migrations(POSTGRES_TYPES)) {
       if (m.version <= current) continue;
       await c.query('BEGIN');
       try {
@@ -94,7 +96,7 @@ function pgLedger(pool: pg.Pool): LedgerStore {
           for (const r of res.rows) fresh.add(r.id);
         }
         const deltas = rollupDeltas(rows.filter((r) => fresh.has(r.id)));
-        for (const table of ['rollup_hourly', 'rollup_session_hourly', 'rollup_tag_hourly'] as const) {
+        for (const table of ROLLUP_TABLES) {
           await upsertRollups(c, table, deltas.filter((d) => d.table === table), toParam);
         }
         await c.query('COMMIT');
@@ -145,6 +147,16 @@ async function* scanRows(pool: pg.Pool, filter: TimeFilter): AsyncIterable<Ledge
     const last = rowFromRecord(rows[rows.length - 1]!);
     after = { ts: last.ts, id: last.id };
   }
+}
+
+function pgPolicy(pool: pg.Pool): PolicyStore {
+  return sqlPolicyStore({
+    param: (i) => `$${i}`,
+    run: async (sql, params) => {
+      const res = await pool.query<Row>(sql, params);
+      return { rows: res.rows, count: res.rowCount ?? 0 };
+    },
+  });
 }
 
 function pgKeys(pool: pg.Pool): KeyStore {

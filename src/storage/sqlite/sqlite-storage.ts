@@ -4,14 +4,15 @@ import Database from 'libsql';
 import type { LedgerRow } from '../../core/ledger-row.js';
 import { type SqlDialect, aggregate } from '../aggregate.js';
 import { migrations, rollupUpsertSql } from '../ddl.js';
-import type { AggregateQuery, KeyRecord, KeyStore, LedgerStore, NewKey, Storage, TimeFilter } from '../ports.js';
+import { sqlPolicyStore } from '../policy-store.js';
+import type { AggregateQuery, KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { measureValues, rollupDeltas } from '../rollup.js';
 import { REQUEST_COLUMNS, type RollupTable, rowFromRecord, rowValues } from '../schema.js';
 
 type Db = InstanceType<typeof Database>;
 type Row = Record<string, unknown>;
 
-const TYPES = { text: 'TEXT', int: 'INTEGER', bigint: 'INTEGER', bool: 'INTEGER', json: 'TEXT', keyedTableSuffix: ' WITHOUT ROWID' };
+export const SQLITE_TYPES = { text: 'TEXT', int: 'INTEGER', bigint: 'INTEGER', bool: 'INTEGER', json: 'TEXT', serial: 'INTEGER', keyedTableSuffix: ' WITHOUT ROWID' };
 
 const DIALECT: SqlDialect = {
   param: () => '?',
@@ -36,6 +37,7 @@ export function openSqlite(path: string): Storage {
     kind: 'sqlite',
     ledger: sqliteLedger(db),
     keys: sqliteKeys(db),
+    policy: sqlitePolicy(db),
     close: () => {
       db.close();
       return Promise.resolve();
@@ -46,7 +48,7 @@ export function openSqlite(path: string): Storage {
 function migrate(db: Db): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
   const current = Number((db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as Row).v ?? 0);
-  for (const m of migrations(TYPES)) {
+  for (const m of migrations(SQLITE_TYPES)) {
     if (m.version <= current) continue;
     db.transaction(() => {
       for (const s of m.statements) db.exec(s);
@@ -102,6 +104,20 @@ async function* scanRows(db: Db, filter: TimeFilter): AsyncIterable<LedgerRow> {
     // Let the event loop breathe during a long export.
     if (++n % 1000 === 0) await new Promise((r) => setImmediate(r));
   }
+}
+
+function sqlitePolicy(db: Db): PolicyStore {
+  return sqlPolicyStore({
+    param: () => '?',
+    run: (sql, params) => {
+      const stmt = db.prepare(sql);
+      if (!stmt.reader) return Promise.resolve({ rows: [], count: stmt.run(params).changes });
+      const rows = stmt.all(params) as Row[];
+      return Promise.resolve({ rows, count: rows.length });
+    },
+    // SQLite has no sequences; the last rowid is read from the end of the table's b-tree, so this costs no scan.
+    nextAuditSeq: '(SELECT COALESCE(MAX(rowid), 0) + 1 FROM audit_log)',
+  });
 }
 
 function sqliteKeys(db: Db): KeyStore {

@@ -3,6 +3,7 @@ import type { Dimension, LedgerRow } from '../../core/ledger-row.js';
 import { type AggregateRow, type Storage, type Totals, addTotals, emptyTotals } from '../ports.js';
 import { rowTotals } from '../rollup.js';
 import { DAY_MS, HOUR_MS } from '../schema.js';
+import { policyContract } from './policy-contract.js';
 
 /** A deterministic pseudo-random generator, so that failures reproduce. */
 export function rng(seed: number): () => number {
@@ -50,6 +51,7 @@ export function sampleRow(overrides: Partial<LedgerRow> = {}): LedgerRow {
     attempts: 1,
     upstreamRequestId: 'req_x',
     source: 'gateway',
+    pool: null,
     ...overrides,
   };
 }
@@ -67,6 +69,7 @@ function randomRows(n: number, seed: number): LedgerRow[] {
       model: pick(['gpt-5', 'claude-sonnet-4-5', 'gemini-2.5-pro']),
       provider: pick(['openai', 'anthropic']),
       sessionId: pick(['s1', 's2', 's3', null]),
+      pool: pick(['platform-pool', 'org-pool', null, null]),
       tags: pick<Record<string, string>>([{}, { workflow: 'review' }, { workflow: 'nightly', prompt_version: 'v7' }, { prompt_version: 'v8' }]),
       outcome: pick(['ok', 'ok', 'ok', 'upstream_error', 'client_aborted']),
       inputTokens: Math.floor(r() * 100000),
@@ -86,7 +89,7 @@ function bruteForce(rows: LedgerRow[], by: readonly Dimension[], since?: number,
         if (d === 'day') return new Date(Math.floor(row.ts / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
         if (d === 'hour') return new Date(Math.floor(row.ts / HOUR_MS) * HOUR_MS).toISOString().slice(0, 13) + ':00Z';
         if (d.startsWith('tag:')) return row.tags[d.slice(4)] ?? '';
-        const plain: Record<string, string | null> = { user: row.user, team: row.team, project: row.project, model: row.model, provider: row.provider, client: row.client, session: row.sessionId, api: row.api, key: row.keyId };
+        const plain: Record<string, string | null> = { user: row.user, team: row.team, project: row.project, model: row.model, provider: row.provider, client: row.client, session: row.sessionId, api: row.api, key: row.keyId, pool: row.pool };
         return plain[d] ?? '';
       })
       .join('|');
@@ -110,7 +113,7 @@ function asMap(rows: AggregateRow[]): Map<string, Totals> {
 export function storageContract(open: () => Promise<Storage>): void {
   it('inserts idempotently and reads rows back unchanged', async () => {
     const s = await open();
-    const row = sampleRow({ tags: { workflow: 'review' }, costPicos: 123_456_789_012_345n, ttftMs: 42, stream: true });
+    const row = sampleRow({ tags: { workflow: 'review' }, costPicos: 123_456_789_012_345n, ttftMs: 42, stream: true, pool: 'platform-pool' });
     expect(await s.ledger.insert([row])).toBe(1);
     expect(await s.ledger.insert([row])).toBe(0);
     expect(await s.ledger.get(row.id)).toEqual(row);
@@ -126,7 +129,10 @@ export function storageContract(open: () => Promise<Storage>): void {
     await s.ledger.insert(rows.slice(0, 300));
     await s.ledger.insert(rows.slice(200)); // overlap: the 100 repeats must not count twice
     const r = rng(99);
-    const groupings: Dimension[][] = [[], ['user'], ['model', 'provider'], ['day'], ['hour', 'team'], ['session'], ['tag:workflow'], ['tag:prompt_version', 'user'], ['session', 'tag:workflow']];
+    const groupings: Dimension[][] = [
+      [], ['user'], ['model', 'provider'], ['day'], ['hour', 'team'], ['session'], ['tag:workflow'], ['tag:prompt_version', 'user'], ['session', 'tag:workflow'],
+      ['pool'], ['pool', 'user'], ['user', 'pool', 'hour'], ['pool', 'tag:workflow'], ['session', 'pool'],
+    ];
     const base = Date.UTC(2026, 10, 18);
     for (const by of groupings) {
       for (let i = 0; i < 4; i++) {
@@ -142,12 +148,54 @@ export function storageContract(open: () => Promise<Storage>): void {
   it('sums costs beyond the 64-bit range exactly', async () => {
     const s = await open();
     const big = 4_000_000_000_000_000_000n; // $4M in picos; five of them overflow int64
-    const rows = [1, 2, 3, 4, 5].map((i) => sampleRow({ id: `big-${i}`, ts: Date.UTC(2026, 10, 20, i), costPicos: big }));
+    const rows = [1, 2, 3, 4, 5].map((i) => sampleRow({ id: `big-${i}`, ts: Date.UTC(2026, 10, 20, i), costPicos: big, pool: 'big-pool' }));
     await s.ledger.insert(rows);
     const [total] = await s.ledger.aggregate({ by: [] });
     expect(total!.costPicos).toBe(5n * big);
+    expect(await s.ledger.aggregate({ by: ['pool'] })).toMatchObject([{ keys: ['big-pool'], costPicos: 5n * big }]);
     const edges = await s.ledger.aggregate({ by: [], since: Date.UTC(2026, 10, 20, 0, 30), until: Date.UTC(2026, 10, 20, 5, 30) });
     expect(edges[0]!.costPicos).toBe(5n * big);
+    await s.close();
+  });
+
+  it('records the pool that paid, and reports who drew how much from each pool', async () => {
+    const s = await open();
+    const at = (h: number, m = 0) => Date.UTC(2026, 10, 20, h, m);
+    const rows = [
+      sampleRow({ id: 'p1', ts: at(9, 10), user: 'alice', pool: 'platform-pool', costPicos: 7_000_000_001n }),
+      sampleRow({ id: 'p2', ts: at(10, 20), user: 'alice', pool: 'platform-pool', costPicos: 7_000_000_002n }),
+      sampleRow({ id: 'p3', ts: at(11, 30), user: 'bob', pool: 'platform-pool', costPicos: 9_000_000_003n }),
+      sampleRow({ id: 'p4', ts: at(11, 40), user: 'bob', pool: 'data-pool', costPicos: 5n }),
+      sampleRow({ id: 'n1', ts: at(10, 50), user: 'alice', pool: null, costPicos: 3n }),
+      sampleRow({ id: 'n2', ts: at(12, 5), user: 'carol', pool: null, costPicos: null, unpriced: true }),
+    ];
+    await s.ledger.insert(rows);
+    expect((await s.ledger.get('p3'))?.pool).toBe('platform-pool');
+    expect((await s.ledger.get('n1'))?.pool).toBeNull();
+    const scanned: (string | null)[] = [];
+    for await (const r of s.ledger.scan({})) scanned.push(r.pool);
+    expect(scanned).toEqual(['platform-pool', 'platform-pool', null, 'platform-pool', 'data-pool', null]);
+
+    const totals = (got: AggregateRow[]) => Object.fromEntries(got.map((r) => [r.keys.join('|'), [r.requests, r.costPicos]]));
+    expect(totals(await s.ledger.aggregate({ by: ['pool'] }))).toEqual({
+      'platform-pool': [3, 23_000_000_006n],
+      'data-pool': [1, 5n],
+      '': [2, 3n],
+    });
+    expect(totals(await s.ledger.aggregate({ by: ['pool', 'user'] }))).toEqual({
+      'platform-pool|alice': [2, 14_000_000_003n],
+      'platform-pool|bob': [1, 9_000_000_003n],
+      'data-pool|bob': [1, 5n],
+      '|alice': [1, 3n],
+      '|carol': [1, 0n],
+    });
+    // Partial hours at both edges come from raw rows, the hour between from the pool rollup.
+    expect(totals(await s.ledger.aggregate({ by: ['pool', 'user'], since: at(10, 30), until: at(12, 10) }))).toEqual({
+      'platform-pool|bob': [1, 9_000_000_003n],
+      'data-pool|bob': [1, 5n],
+      '|alice': [1, 3n],
+      '|carol': [1, 0n],
+    });
     await s.close();
   });
 
@@ -177,4 +225,6 @@ export function storageContract(open: () => Promise<Storage>): void {
     expect(await s.keys.list({ includeRevoked: true })).toHaveLength(1);
     await s.close();
   });
+
+  policyContract(open);
 }

@@ -1,0 +1,204 @@
+import fc from 'fast-check';
+import { expect, it } from 'vitest';
+import { usd } from '../../core/money.js';
+import type { ConcurrencyLine, Counters, RateLine, ReservePlan, SpendGroup, SpendLine } from './port.js';
+
+const T0 = Date.UTC(2026, 11, 2, 9, 0, 0);
+const DAY = 86_400_000;
+const LEASE = 60_000;
+
+/**
+ * What every counter store must do, run against the in-process store and Redis alike.
+ * `make` returns a store and the key prefix it was built with; each test uses keys of its own.
+ */
+export function countersContract(make: () => Promise<{ counters: Counters; prefix: string }>): void {
+  let seq = 0;
+  const setup = async () => {
+    const { counters, prefix } = await make();
+    const p = `${prefix}${++seq}:${Math.random().toString(36).slice(2, 8)}:`;
+    const line = (ref: string, limit: string, buckets = 1): SpendLine => ({
+      ref,
+      marker: `${p}bm:${ref}`,
+      buckets: Array.from({ length: buckets }, (_, i) => `${p}b:${ref}:${i}`),
+      limit: usd(limit),
+      ttlMs: 2 * DAY,
+    });
+    const init = (...lines: SpendLine[]) => counters.initialize(lines.map((l) => ({ marker: l.marker, ttlMs: l.ttlMs, bucketTtlMs: l.ttlMs, amounts: [] })));
+    // Request ids are unique in real use; tests share one store, so ids get the test's prefix.
+    const plan = (id: string, amount: string, groups: SpendGroup[], rates: (RateLine | ConcurrencyLine)[] = [], now = T0): ReservePlan => ({ id: p + id, now, leaseMs: LEASE, amount: usd(amount), groups, rates });
+    const settle = (id: string, actual: bigint, tokens: number, now: number) => counters.settle(p + id, actual, tokens, now);
+    const rate = (ref: string, kind: 'rpm' | 'tpm', limit: number, amount: number, now = T0): RateLine => {
+      const minute = Math.floor(now / 60_000) * 60_000;
+      return { ref, kind, key: `${p}rl:${ref}:${minute}`, prevKey: `${p}rl:${ref}:${minute - 60_000}`, prevWeight: 1 - (now - minute) / 60_000, limit, amount, ttlMs: 180_000 };
+    };
+    return { counters, line, init, plan, settle, rate, conc: (ref: string, limit: number): ConcurrencyLine => ({ ref, kind: 'concurrency', key: `${p}rl:${ref}:conc`, limit }) };
+  };
+
+  it('asks for uninitialised counters, then initialises each marker only once', async () => {
+    const { counters, line, plan } = await setup();
+    const a = line('a', '10');
+    const b = line('b', '10');
+    expect(await counters.reserve(plan('r1', '1', [{ lines: [a, b], pool: null }]))).toEqual({ ok: false, reason: 'uninitialized', markers: [a.marker, b.marker] });
+    const seed = (amount: string) => ({ marker: a.marker, ttlMs: DAY, bucketTtlMs: DAY, amounts: [{ bucket: a.buckets[0]!, amount: usd(amount) }] });
+    await counters.initialize([seed('4'), { marker: b.marker, ttlMs: DAY, bucketTtlMs: DAY, amounts: [] }]);
+    await counters.initialize([seed('5')]);
+    expect(await counters.read([a, b])).toEqual([
+      { spent: usd('4'), held: 0n, initialized: true },
+      { spent: 0n, held: 0n, initialized: true },
+    ]);
+    await counters.close();
+  });
+
+  it('reserves on every line or none, and settles to the actual cost exactly once', async () => {
+    const { counters, settle, line, init, plan } = await setup();
+    const day = line('day', '5');
+    const month = line('month', '2.5');
+    await init(day, month);
+    const ok = await counters.reserve(plan('r1', '2', [{ lines: [day, month], pool: null }]));
+    expect(ok).toEqual({ ok: true, pooled: [false], levels: [usd('2'), usd('2')] });
+    expect(await counters.reserve(plan('r2', '1', [{ lines: [day, month], pool: null }]))).toEqual({ ok: false, reason: 'spend', ref: 'month', level: usd('2'), limit: usd('2.5') });
+    expect(await counters.read([day])).toEqual([{ spent: 0n, held: usd('2'), initialized: true }]);
+
+    const settled = await settle('r1', usd('0.000000123456'), 10, T0 + 1000);
+    expect(settled).toEqual({ levels: [{ ref: 'day', level: usd('0.000000123456') }, { ref: 'month', level: usd('0.000000123456') }] });
+    expect(await settle('r1', usd('1'), 10, T0 + 2000)).toBeUndefined();
+    expect(await counters.read([day, month])).toEqual([
+      { spent: usd('0.000000123456'), held: 0n, initialized: true },
+      { spent: usd('0.000000123456'), held: 0n, initialized: true },
+    ]);
+    await counters.close();
+  });
+
+  it('refuses an estimate larger than the whole limit, and ignores a repeated reserve of the same id', async () => {
+    const { counters, line, init, plan } = await setup();
+    const l = line('l', '1');
+    await init(l);
+    expect(await counters.reserve(plan('big', '1.000000000001', [{ lines: [l], pool: null }]))).toMatchObject({ ok: false, reason: 'spend', level: 0n });
+    expect(await counters.reserve(plan('r', '0.4', [{ lines: [l], pool: null }]))).toMatchObject({ ok: true });
+    expect(await counters.reserve(plan('r', '0.4', [{ lines: [l], pool: null }]))).toMatchObject({ ok: true, levels: [usd('0.4')] });
+    expect((await counters.read([l]))[0]!.held).toBe(usd('0.4'));
+    await counters.close();
+  });
+
+  it('charges the pool once when a member line is full, and refuses when the pool is full too', async () => {
+    const { counters, settle, line, init, plan } = await setup();
+    const own = line('alice', '1');
+    const pool = line('pool', '1.5');
+    await init(own, pool);
+    const g = [{ lines: [own], pool }];
+    expect(await counters.reserve(plan('a', '1', g))).toEqual({ ok: true, pooled: [false], levels: [usd('1'), 0n] });
+    expect(await counters.reserve(plan('b', '1', g))).toEqual({ ok: true, pooled: [true], levels: [usd('1'), usd('1')] });
+    expect(await counters.reserve(plan('c', '1', g))).toMatchObject({ ok: false, reason: 'spend', ref: 'alice', level: usd('1') });
+    await settle('b', usd('0.75'), 0, T0);
+    expect(await counters.read([own, pool])).toEqual([
+      { spent: 0n, held: usd('1'), initialized: true },
+      { spent: usd('0.75'), held: 0n, initialized: true },
+    ]);
+    await counters.close();
+  });
+
+  it('sums every bucket of a rolling window and charges the newest', async () => {
+    const { counters, line, plan } = await setup();
+    const l = line('roll', '3', 3);
+    await counters.initialize([{ marker: l.marker, ttlMs: DAY, bucketTtlMs: DAY, amounts: [{ bucket: l.buckets[0]!, amount: usd('1') }, { bucket: l.buckets[1]!, amount: usd('1') }] }]);
+    expect(await counters.reserve(plan('r1', '1.5', [{ lines: [l], pool: null }]))).toMatchObject({ ok: false, level: usd('2') });
+    expect(await counters.reserve(plan('r2', '1', [{ lines: [l], pool: null }]))).toMatchObject({ ok: true, levels: [usd('3')] });
+    await counters.adjust(l, -usd('0.5'));
+    expect(await counters.read([l])).toEqual([{ spent: usd('1.5'), held: usd('1'), initialized: true }]);
+    await counters.close();
+  });
+
+  it('counts requests per minute with the previous minute weighted, and refuses with the counts', async () => {
+    const { counters, plan, rate } = await setup();
+    for (const id of ['a', 'b']) expect(await counters.reserve(plan(id, '0', [], [rate('rpm', 'rpm', 2, 1)]))).toMatchObject({ ok: true });
+    expect(await counters.reserve(plan('c', '0', [], [rate('rpm', 'rpm', 2, 1)]))).toEqual({ ok: false, reason: 'rate', ref: 'rpm', kind: 'rpm', current: 2, previous: 0 });
+    // 30 s into the next minute half of the previous minute's 2 still counts.
+    const later = T0 + 90_000;
+    expect(await counters.reserve(plan('d', '0', [], [rate('rpm', 'rpm', 2, 1, later)], later))).toMatchObject({ ok: true });
+    expect(await counters.reserve(plan('e', '0', [], [rate('rpm', 'rpm', 2, 1, later)], later))).toEqual({ ok: false, reason: 'rate', ref: 'rpm', kind: 'rpm', current: 1, previous: 2 });
+    await counters.close();
+  });
+
+  it('corrects tokens per minute to the actual count at settlement', async () => {
+    const { counters, settle, plan, rate } = await setup();
+    expect(await counters.reserve(plan('a', '0', [], [rate('tpm', 'tpm', 1000, 900)]))).toMatchObject({ ok: true });
+    expect(await counters.reserve(plan('b', '0', [], [rate('tpm', 'tpm', 1000, 200)]))).toMatchObject({ ok: false, kind: 'tpm', current: 900 });
+    await settle('a', 0n, 100, T0);
+    expect(await counters.reserve(plan('c', '0', [], [rate('tpm', 'tpm', 1000, 200)]))).toMatchObject({ ok: true });
+    await counters.close();
+  });
+
+  it('holds a concurrency slot until settlement, or until the lease lapses', async () => {
+    const { counters, settle, line, init, plan, conc } = await setup();
+    const l = line('spend', '1');
+    await init(l);
+    const c = conc('c', 1);
+    expect(await counters.reserve(plan('a', '0.5', [{ lines: [l], pool: null }], [c]))).toMatchObject({ ok: true });
+    expect(await counters.reserve(plan('b', '0.1', [], [c]))).toEqual({ ok: false, reason: 'rate', ref: 'c', kind: 'concurrency', current: 1, previous: 0 });
+    await settle('a', usd('0.2'), 0, T0);
+    expect(await counters.reserve(plan('b', '0', [], [c]))).toMatchObject({ ok: true });
+    // b's owner died: once its lease lapses the next reserve takes the slot back, and a's
+    // replacement holds again.
+    expect(await counters.reserve(plan('x', '0.5', [{ lines: [l], pool: null }], [], T0 + 1))).toMatchObject({ ok: true });
+    const after = T0 + LEASE + 1;
+    expect(await counters.reserve(plan('y', '0', [], [c], after))).toMatchObject({ ok: true });
+    expect(await counters.read([l])).toEqual([{ spent: usd('0.2'), held: 0n, initialized: true }]);
+    expect(await settle('x', usd('0.5'), 0, after)).toBeUndefined();
+    await counters.close();
+  });
+
+  it('keeps amounts exact to the picodollar', async () => {
+    const { counters, settle, line, init, plan } = await setup();
+    const l = line('exact', '5000');
+    await init(l);
+    const amounts = ['1234.567890123456', '0.000000000001', '999.999999999999'];
+    for (const [i, a] of amounts.entries()) {
+      await counters.reserve(plan(`r${i}`, a, [{ lines: [l], pool: null }]));
+      await settle(`r${i}`, usd(a), 0, T0);
+    }
+    expect((await counters.read([l]))[0]!.spent).toBe(usd('2234.567890123456'));
+    await counters.close();
+  });
+
+  it('never lets concurrent reservations past the limit', async () => {
+    const { counters, line, init, plan } = await setup();
+    const l = line('race', '1');
+    await init(l);
+    const outcomes = await Promise.all(Array.from({ length: 200 }, (_, i) => counters.reserve(plan(`r${i}`, '0.007', [{ lines: [l], pool: null }]))));
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(142);
+    expect((await counters.read([l]))[0]!.held).toBe(usd('0.994'));
+    await counters.close();
+  });
+
+  it('settled spend never exceeds the limit when estimates are upper bounds, in any order', async () => {
+    const { counters, settle, line, init, plan } = await setup();
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.record({ estimate: fc.integer({ min: 1, max: 400 }), actualShare: fc.integer({ min: 0, max: 100 }), settleAfter: fc.nat(5) }), { minLength: 1, maxLength: 30 }), async (reqs) => {
+        const l = line(`p${++run}`, '10');
+        await init(l);
+        const open: { id: string; actual: bigint; at: number }[] = [];
+        let expected = 0n;
+        for (const [i, r] of reqs.entries()) {
+          const amount = usd('0.01') * BigInt(r.estimate);
+          const out = await counters.reserve({ ...plan(`${run}:${i}`, '0', [{ lines: [l], pool: null }]), amount });
+          if (out.ok) open.push({ id: `${run}:${i}`, actual: (amount * BigInt(r.actualShare)) / 100n, at: i + r.settleAfter });
+          for (const o of open.filter((x) => x.at <= i)) {
+            await settle(o.id, o.actual, 0, T0);
+            expected += o.actual;
+            open.splice(open.indexOf(o), 1);
+          }
+        }
+        for (const o of open) {
+          await settle(o.id, o.actual, 0, T0);
+          expected += o.actual;
+        }
+        const [read] = await counters.read([l]);
+        expect(read).toEqual({ spent: expected, held: 0n, initialized: true });
+        expect(read!.spent).toBeLessThanOrEqual(l.limit);
+      }),
+      { numRuns: 30, seed: 7 },
+    );
+    await counters.close();
+  });
+}

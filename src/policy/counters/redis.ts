@@ -1,0 +1,167 @@
+import { Redis, ReplyError } from 'ioredis';
+import type { Picos } from '../../core/money.js';
+import { type CounterInit, type Counters, CountersUnavailable, type ReserveOutcome, type ReservePlan, type SettleOutcome, type SpendLine } from './port.js';
+import { INITIALIZE, RESERVE, SETTLE } from './redis-scripts.js';
+
+export interface RedisCountersOptions {
+  /** Prefix of the lease set and reservation records; the same as the plan's keys. */
+  prefix?: string;
+  /** A command that takes longer fails, and budgets follow their fail mode. */
+  commandTimeoutMs?: number;
+  /** How long the first commands wait for the first connection. */
+  connectWaitMs?: number;
+}
+
+type ScriptFn = (leases: string, records: string, ...args: string[]) => Promise<string | null>;
+type Scripted = Redis & { tgReserve: ScriptFn; tgSettle: ScriptFn; tgInitialize: ScriptFn };
+
+/** Redis replies that mean "not now" rather than a bug in a script. */
+const TRANSIENT_REPLY = /^(LOADING|BUSY|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOSCRIPT)/;
+
+/**
+ * Counters shared by every replica. While Redis is down, calls fail at once with
+ * CountersUnavailable (no offline queue, no retries), so a request never waits on a
+ * dead store; the client reconnects in the background.
+ */
+export class RedisCounters implements Counters {
+  private readonly redis: Scripted;
+  private readonly leases: string;
+  private readonly records: string;
+  private readonly firstConnect: Promise<void>;
+
+  constructor(url: string, o: RedisCountersOptions = {}) {
+    const prefix = o.prefix ?? '{tg}:';
+    this.leases = `${prefix}leases`;
+    this.records = `${prefix}r:`;
+    const redis = new Redis(url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: o.commandTimeoutMs ?? 500,
+      connectTimeout: 2000,
+      retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
+      lazyConnect: false,
+    });
+    // Errors reach callers as CountersUnavailable; an unhandled 'error' event would kill the process.
+    redis.on('error', () => undefined);
+    redis.defineCommand('tgReserve', { numberOfKeys: 2, lua: RESERVE });
+    redis.defineCommand('tgSettle', { numberOfKeys: 2, lua: SETTLE });
+    redis.defineCommand('tgInitialize', { numberOfKeys: 2, lua: INITIALIZE });
+    this.redis = redis as Scripted;
+    const wait = o.connectWaitMs ?? 2000;
+    this.firstConnect = new Promise<void>((ok) => {
+      const done = () => {
+        clearTimeout(timer);
+        ok();
+      };
+      const timer = setTimeout(done, wait);
+      timer.unref();
+      redis.once('ready', done);
+      redis.once('end', done);
+    });
+  }
+
+  async reserve(plan: ReservePlan): Promise<ReserveOutcome> {
+    const payload = {
+      id: plan.id,
+      now: plan.now,
+      lease: plan.leaseMs,
+      amount: plan.amount.toString(),
+      neg: (-plan.amount).toString(),
+      groups: plan.groups.map((g) => ({ lines: g.lines.map(wireLine), ...(g.pool ? { pool: wireLine(g.pool) } : {}) })),
+      rates: plan.rates.map((r) => (r.kind === 'concurrency' ? r : { ...r, ttl: r.ttlMs })),
+    };
+    const raw = await this.call(() => this.redis.tgReserve(this.leases, this.records, JSON.stringify(payload)));
+    const out = JSON.parse(raw!) as WireOutcome;
+    if (out.ok) return { ok: true, pooled: list(out.pooled), levels: list(out.levels).map(BigInt) };
+    if (out.reason === 'uninitialized') return { ok: false, reason: 'uninitialized', markers: list(out.markers) };
+    if (out.reason === 'rate') return { ok: false, reason: 'rate', ref: out.ref, kind: out.kind, current: out.current, previous: out.previous };
+    const line = plan.groups.flatMap((g) => g.lines).find((l) => l.ref === out.ref)!;
+    return { ok: false, reason: 'spend', ref: out.ref, level: BigInt(out.level), limit: line.limit };
+  }
+
+  async settle(id: string, actual: Picos, tokens: number): Promise<SettleOutcome | undefined> {
+    const raw = await this.call(() => this.redis.tgSettle(this.leases, this.records, id, actual.toString(), String(Math.round(tokens))));
+    if (raw === null) return undefined;
+    return { levels: list(JSON.parse(raw) as [string, string][]).map(([ref, level]) => ({ ref, level: BigInt(level) })) };
+  }
+
+  async initialize(inits: CounterInit[]): Promise<void> {
+    if (inits.length === 0) return;
+    const wire = inits.map((i) => ({ marker: i.marker, ttl: i.ttlMs, bucketTtl: i.bucketTtlMs, amounts: i.amounts.map((a) => [a.bucket, a.amount.toString()]) }));
+    await this.call(() => this.redis.tgInitialize(this.leases, this.records, JSON.stringify(wire)));
+  }
+
+  async read(lines: SpendLine[]): Promise<{ spent: Picos; held: Picos; initialized: boolean }[]> {
+    const results = await this.call(() => {
+      const pipe = this.redis.pipeline();
+      for (const l of lines) {
+        pipe.exists(l.marker);
+        for (const b of l.buckets) pipe.hmget(b, 'spent', 'held');
+      }
+      return pipe.exec();
+    });
+    let i = 0;
+    const next = (): unknown => {
+      const [err, value] = results![i++]!;
+      if (err) throw unavailable(err);
+      return value;
+    };
+    return lines.map((l) => {
+      const initialized = next() === 1;
+      let spent = 0n;
+      let held = 0n;
+      for (let k = 0; k < l.buckets.length; k++) {
+        const [s, h] = next() as (string | null)[];
+        spent += BigInt(s ?? 0);
+        held += BigInt(h ?? 0);
+      }
+      return { spent, held, initialized };
+    });
+  }
+
+  async adjust(line: SpendLine, delta: Picos): Promise<void> {
+    const bucket = line.buckets.at(-1)!;
+    await this.call(() => this.redis.multi().hincrby(bucket, 'spent', delta.toString()).pexpire(bucket, line.ttlMs).exec());
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    await this.firstConnect;
+    try {
+      return await fn();
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+}
+
+function unavailable(err: unknown): Error {
+  if (err instanceof ReplyError && !TRANSIENT_REPLY.test((err as Error).message)) return err as Error;
+  return new CountersUnavailable(`Redis: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+}
+
+export function openRedisCounters(url: string, o?: RedisCountersOptions): RedisCounters {
+  return new RedisCounters(url, o);
+}
+
+function wireLine(l: SpendLine) {
+  return { ref: l.ref, marker: l.marker, buckets: l.buckets, limit: Number(l.limit), ttl: l.ttlMs };
+}
+
+/** cjson encodes an empty array as `{}`. */
+function list<T>(v: T[] | Record<string, never> | undefined): T[] {
+  return Array.isArray(v) ? v : [];
+}
+
+type WireOutcome =
+  | { ok: true; pooled: boolean[] | Record<string, never>; levels: string[] | Record<string, never> }
+  | { ok: false; reason: 'uninitialized'; markers: string[] }
+  | { ok: false; reason: 'rate'; ref: string; kind: 'rpm' | 'tpm' | 'concurrency'; current: number; previous: number }
+  | { ok: false; reason: 'spend'; ref: string; level: string };

@@ -1,0 +1,312 @@
+import { GatewayError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { type Picos, formatUsd } from '../core/money.js';
+import type { PriceFn } from '../metering/build-row.js';
+import { type CounterInit, type Counters, CountersUnavailable, type ReserveOutcome } from './counters/port.js';
+import { type Estimate, type PriceContext, affordableOutputTokens, estimateCost, estimateTokens } from './estimate.js';
+import { decideModel } from './model-rules.js';
+import { type BudgetCounter, type Planned, applicableBudgets, applicableRateLimits, planReservation, retryAfterMs } from './plan.js';
+import { budgetExceeded, countersDown, modelNotAllowed, rateLimited } from './refusal.js';
+import { type Budget, type RateLimit, type RuleSet, effectiveLimit } from './rules.js';
+import type { PolicySettings } from './settings.js';
+import { type Subject, formatScope } from './scope.js';
+import { type PolicyEvents, ThresholdWatch } from './threshold-watch.js';
+import { formatWindow } from './window.js';
+
+export interface Caller {
+  keyId: string | null;
+  user: string | null;
+  team: string | null;
+  project: string | null;
+  tags: Readonly<Record<string, string>>;
+}
+
+/** Where a model is served: the gateway's provider choice, reduced to what pricing needs. */
+export interface Served {
+  provider: string;
+  catalogProvider: string | undefined;
+}
+
+export interface AdmitRequest<P extends Served> {
+  id: string;
+  caller: Caller;
+  model: string;
+  /** The client sent `x-tollgate-model-override: keep`. */
+  keep: boolean;
+  bodyBytes: number;
+  json: unknown;
+  maxOutputTokens: number | undefined;
+  /** Picks the provider for a model (throws the gateway's own error when none serves it). */
+  resolve(model: string): P;
+}
+
+export interface Admission<P extends Served> {
+  model: string;
+  rewrittenFrom: string | null;
+  served: P;
+  /** Response headers for the client (x-tollgate-model-rewritten, x-tollgate-budget-remaining). */
+  headers: Record<string, string>;
+  /** The pool that pays for this request, if any. */
+  pool: string | null;
+  /** Set when the request must be capped upstream (`enforce_max_tokens`). */
+  capOutputTokens: number | undefined;
+  /** Replaces the reservation by the actual cost; runs in the background, never throws, once only. */
+  settle(costPicos: Picos | null, tokens: number): void;
+}
+
+export interface EnforcerDeps {
+  rules: () => RuleSet;
+  counters: Counters;
+  price: PriceFn;
+  /** Spend already in the ledger for a counter that has none yet. */
+  fromLedger: (c: BudgetCounter, now: number) => Promise<CounterInit>;
+  events: PolicyEvents;
+  settings: PolicySettings;
+  log: Logger;
+  now?: () => number;
+}
+
+type Reserved = { kind: 'reserved'; planned: Planned; outcome: Extract<ReserveOutcome, { ok: true }>; estimate: Estimate; cost: Picos; cap: number | undefined };
+type Attempt = Reserved | { kind: 'free' } | { kind: 'refused'; error: GatewayError; downgradeTo: string | null; room: Picos | null; estimate: Estimate };
+
+/**
+ * Budgets, rate limits and model policy for one request: decide the model, reserve the
+ * estimated cost on every budget that applies (all or nothing), and settle to the actual
+ * cost afterwards. The only I/O on the request's path is one `reserve` call.
+ */
+export class Enforcer {
+  private readonly d: EnforcerDeps;
+  private readonly now: () => number;
+  private readonly watch: ThresholdWatch;
+  /** Last level seen per budget, for downgrade-under-pressure without an extra round trip. */
+  private readonly levels = new Map<string, { level: Picos; limit: Picos; marker: string }>();
+  private readonly initializing = new Map<string, Promise<void>>();
+  private readonly unpricedWarned = new Set<string>();
+  readonly stats = { admitted: 0, refused: 0, failOpen: 0, failClosed: 0, settleErrors: 0 };
+
+  constructor(d: EnforcerDeps) {
+    this.d = d;
+    this.now = d.now ?? Date.now;
+    this.watch = new ThresholdWatch(d.events);
+  }
+
+  async admit<P extends Served>(req: AdmitRequest<P>): Promise<Admission<P>> {
+    const rules = this.d.rules();
+    const now = this.now();
+    const decision = decideModel(rules.modelPolicies, req.caller, req.model, req.keep);
+    if (!decision.allowed) throw modelNotAllowed(decision.policy, decision.model, decision.reason);
+    let model = decision.model;
+    let rewrittenFrom = decision.rewrittenFrom;
+
+    const pressured = this.underPressure(rules, req, model);
+    if (pressured) {
+      rewrittenFrom ??= req.model;
+      model = pressured;
+    }
+    let served = req.resolve(model);
+    let attempt = await this.reserve(req, rules, model, served, now);
+    if (attempt.kind === 'refused' && attempt.downgradeTo && attempt.downgradeTo.toLowerCase() !== model.toLowerCase()) {
+      const to = attempt.downgradeTo;
+      const s2 = req.resolve(to);
+      const second = await this.reserve(req, rules, to, s2, now);
+      if (second.kind !== 'refused') {
+        rewrittenFrom ??= req.model;
+        model = to;
+        served = s2;
+        attempt = second;
+      }
+    }
+    if (attempt.kind === 'refused') {
+      this.stats.refused++;
+      throw attempt.error;
+    }
+    this.stats.admitted++;
+    const headers: Record<string, string> = {};
+    if (rewrittenFrom && rewrittenFrom !== model) headers['x-tollgate-model-rewritten'] = `${rewrittenFrom}->${model}`;
+    if (attempt.kind === 'free') return { model, rewrittenFrom, served, headers, pool: null, capOutputTokens: undefined, settle: () => undefined };
+
+    const remaining = this.remainingHeader(attempt);
+    if (remaining) headers['x-tollgate-budget-remaining'] = remaining;
+    const poolIndex = attempt.outcome.pooled.indexOf(true);
+    const pool = poolIndex >= 0 ? (attempt.planned.pools[poolIndex]?.id ?? null) : null;
+    let settled = false;
+    return {
+      model,
+      rewrittenFrom,
+      served,
+      headers,
+      pool,
+      capOutputTokens: attempt.cap,
+      settle: (costPicos, tokens) => {
+        if (settled) return;
+        settled = true;
+        void this.settle(req.id, attempt, costPicos ?? 0n, tokens);
+      },
+    };
+  }
+
+  /** A budget with a downgrade rule past its threshold, by the last level this process saw. */
+  private underPressure<P extends Served>(rules: RuleSet, req: AdmitRequest<P>, model: string): string | null {
+    let served: P;
+    try {
+      served = req.resolve(model);
+    } catch {
+      return null;
+    }
+    const subject: Subject = { ...req.caller, model, provider: served.provider };
+    for (const b of applicableBudgets(rules, subject)) {
+      if (!b.downgrade || b.downgrade.to.toLowerCase() === model.toLowerCase()) continue;
+      const seen = this.levels.get(b.id);
+      if (seen && seen.limit > 0n && seen.level * 100n >= seen.limit * BigInt(b.downgrade.atPercent)) return b.downgrade.to;
+    }
+    return null;
+  }
+
+  private async reserve<P extends Served>(req: AdmitRequest<P>, rules: RuleSet, model: string, served: P, now: number): Promise<Attempt> {
+    const subject: Subject = { ...req.caller, model, provider: served.provider };
+    const budgets = applicableBudgets(rules, subject);
+    const limits = applicableRateLimits(rules, subject);
+    if (budgets.length === 0 && limits.length === 0) return { kind: 'free' };
+    const s = this.d.settings;
+    const estimate = estimateTokens({ bodyBytes: req.bodyBytes, json: req.json, maxOutputTokens: req.maxOutputTokens, defaultMaxOutputTokens: s.defaultMaxOutputTokens, counting: s.inputCounting });
+    const pc: PriceContext = { price: this.d.price, provider: served.provider, catalogProvider: served.catalogProvider, model, at: new Date(now) };
+    const enforce = budgets.some((b) => b.enforceMaxTokens);
+    let cap = enforce ? estimate.outputTokens : undefined;
+    let cost = this.costOf(estimate, pc);
+    const ctx = { rules, subject, now, timeZone: s.timeZone, prefix: s.keyPrefix };
+
+    for (let round = 0; round < 4; round++) {
+      const planned = planReservation(ctx, req.id, cost, estimate.inputTokens + (cap ?? estimate.outputTokens), s.leaseMs, budgets, limits);
+      let outcome: ReserveOutcome;
+      try {
+        outcome = await this.d.counters.reserve(planned.plan);
+      } catch (err) {
+        if (!(err instanceof CountersUnavailable)) throw err;
+        return this.failMode(budgets, limits, err);
+      }
+      if (outcome.ok) {
+        this.remember(planned, outcome.levels);
+        return { kind: 'reserved', planned, outcome, estimate, cost, cap };
+      }
+      if (outcome.reason === 'uninitialized') {
+        await this.initialize(planned, outcome.markers, now);
+        continue;
+      }
+      if (outcome.reason === 'rate') {
+        const r = limits.find((l) => l.id === outcome.ref)!;
+        const amount = outcome.kind === 'tpm' ? estimate.inputTokens + estimate.outputTokens : 1;
+        const limit = outcome.kind === 'rpm' ? r.rpm! : outcome.kind === 'tpm' ? r.tpm! : r.concurrency!;
+        return { kind: 'refused', error: rateLimited(r, outcome.kind, retryAfterMs(outcome.kind, limit, amount, outcome.current, outcome.previous, now)), downgradeTo: null, room: null, estimate };
+      }
+      const budget = rules.budgets.find((b) => b.id === outcome.ref)!;
+      const room = outcome.limit - outcome.level;
+      // enforce_max_tokens turns a refusal into a shorter answer when some output still fits.
+      if (cap !== undefined && round < 3) {
+        const fits = affordableOutputTokens(estimate.inputTokens, cap, room, pc);
+        if (fits > 0 && fits < cap) {
+          cap = fits;
+          cost = this.costOf({ inputTokens: estimate.inputTokens, outputTokens: cap }, pc);
+          continue;
+        }
+      }
+      const counter = planned.counters.find((c) => c.budget.id === budget.id);
+      this.d.events.refused(budget, req.id, req.caller, outcome.level, outcome.limit, counter?.window.start ?? now, counter?.window.end ?? now);
+      const error = budgetExceeded(budget, outcome.level, outcome.limit, cost, counter?.window.end ?? now, { showAmounts: s.showAmounts, timeZone: s.timeZone });
+      return { kind: 'refused', error, downgradeTo: budget.downgrade?.to ?? null, room, estimate };
+    }
+    throw new GatewayError('internal', 'budget counters did not settle after initialising them from the ledger');
+  }
+
+  private costOf(e: Pick<Estimate, 'inputTokens' | 'outputTokens'>, pc: PriceContext): Picos {
+    const cost = estimateCost(e, pc);
+    if (cost !== null) return cost;
+    const key = `${pc.provider}/${pc.model}`;
+    if (!this.unpricedWarned.has(key)) {
+      this.unpricedWarned.add(key);
+      this.d.log.warn('model has no price: budgets cannot bound its spend (add a pricing override)', { provider: pc.provider, model: pc.model });
+    }
+    return 0n;
+  }
+
+  private failMode(budgets: Budget[], limits: RateLimit[], err: CountersUnavailable): Attempt {
+    const closed = [...budgets, ...limits].find((r) => r.fail === 'closed');
+    if (closed) {
+      this.stats.failClosed++;
+      this.d.events.countersDown('closed', err.message);
+      return { kind: 'refused', error: countersDown(closed.id, formatScope(closed.scope)), downgradeTo: null, room: null, estimate: { inputTokens: 0, outputTokens: 0, bounded: false } };
+    }
+    this.stats.failOpen++;
+    this.d.events.countersDown('open', err.message);
+    return { kind: 'free' };
+  }
+
+  /** Initialises missing counters from the ledger, once per marker however many requests wait. */
+  private async initialize(planned: Planned, markers: string[], now: number): Promise<void> {
+    await Promise.all(
+      markers.map((marker) => {
+        let p = this.initializing.get(marker);
+        if (!p) {
+          const counter = planned.counters.find((c) => c.line.marker === marker);
+          if (!counter) return Promise.resolve();
+          p = this.d
+            .fromLedger(counter, now)
+            .then((init) => this.d.counters.initialize([init]))
+            .finally(() => this.initializing.delete(marker));
+          this.initializing.set(marker, p);
+        }
+        return p;
+      }),
+    );
+  }
+
+  private remember(planned: Planned, levels: Picos[]): void {
+    planned.counters.forEach((c, i) => {
+      const level = levels[i];
+      if (level !== undefined) this.levels.set(c.budget.id, { level, limit: c.line.limit, marker: c.line.marker });
+    });
+    if (this.levels.size > 50_000) this.levels.clear();
+  }
+
+  /** The tightest budget's room before this request, as USD (or a percentage when amounts are hidden). */
+  private remainingHeader(r: Reserved): string | undefined {
+    let best: { room: Picos; c: BudgetCounter } | undefined;
+    r.planned.counters.forEach((c, i) => {
+      const level = r.outcome.levels[i];
+      if (level === undefined || (c.budget.kind === 'pool' && !r.outcome.pooled.some(Boolean))) return;
+      const room = c.line.limit - (level - r.cost);
+      if (!best || room < best.room) best = { room, c };
+    });
+    if (!best) return undefined;
+    const { room, c } = best;
+    const shown = this.d.settings.showAmounts ? formatUsd(room < 0n ? 0n : room, 6) : `${c.line.limit > 0n ? Number(((room < 0n ? 0n : room) * 100n) / c.line.limit) : 0}%`;
+    return `${shown}; scope=${formatScope(c.budget.scope)}; window=${formatWindow(c.budget.window)}; resets=${new Date(c.window.end).toISOString()}`;
+  }
+
+  private async settle(id: string, r: Reserved, cost: Picos, tokens: number): Promise<void> {
+    for (let attempt = 0; attempt < 4; attempt++) {
+      try {
+        const out = await this.d.counters.settle(id, cost, tokens, this.now());
+        if (!out) return;
+        for (const { ref, level } of out.levels) {
+          const c = r.planned.counters.find((x) => x.budget.id === ref);
+          if (!c) continue;
+          this.levels.set(ref, { level, limit: c.line.limit, marker: c.line.marker });
+          this.watch.check(c, level);
+        }
+        return;
+      } catch (err) {
+        this.stats.settleErrors++;
+        if (attempt === 3) {
+          this.d.log.error('could not settle a reservation; reconciliation will report the drift', { id, err: String(err) });
+          return;
+        }
+        await new Promise((ok) => setTimeout(ok, 250 * 4 ** attempt).unref());
+      }
+    }
+  }
+
+  /** Limits as they stand now (for `/me` and status). */
+  effectiveLimit(b: Budget, rules: RuleSet): Picos {
+    return effectiveLimit(b, rules.increases, this.now());
+  }
+}

@@ -1,0 +1,78 @@
+import { DateTime } from 'luxon';
+import { GatewayError } from '../core/errors.js';
+import { type Picos, formatUsd } from '../core/money.js';
+import type { Budget, ModelPolicy, RateLimit } from './rules.js';
+import { formatScope } from './scope.js';
+import { describeWindow, formatWindow } from './window.js';
+
+/** What refusal messages may reveal: dollar amounts, or only percentages. */
+export interface Disclosure {
+  showAmounts: boolean;
+  timeZone: string;
+}
+
+export function money(p: Picos): string {
+  return `$${formatUsd(p < 0n ? 0n : p, 2)}`;
+}
+
+function percent(level: Picos, limit: Picos): number {
+  return limit <= 0n ? 100 : Number((level * 100n) / limit);
+}
+
+export function localTime(ms: number, tz: string): string {
+  return DateTime.fromMillis(ms, { zone: tz }).toISO({ suppressMilliseconds: true }) ?? new Date(ms).toISOString();
+}
+
+function remedyFor(b: Budget): string {
+  const scope = formatScope(b.scope);
+  return `ask for an increase with \`tollgate budgets request --scope ${scope} --amount <USD> --hours <N> --reason "..."\` (or POST /admin/v1/me/increases with your key)`;
+}
+
+/** 402 budget_exceeded: names the budget, its window, when it resets and what to do. */
+export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Picos, resetsAt: number, d: Disclosure): GatewayError {
+  const scope = formatScope(b.scope);
+  const what = `the ${describeWindow(b.window)} ${b.kind === 'pool' ? 'pool' : 'budget'}${b.name ? ` "${b.name}"` : ''} for ${scope}`;
+  const alone = need > limit;
+  const usage = d.showAmounts
+    ? `${money(level)} of ${money(limit)} is used and this request could cost up to ${money(need)}`
+    : `${percent(level, limit)}% of it is used`;
+  const lead = alone ? `This request could cost more than ${what} allows in total` : `Budget exceeded: ${what} has no room for this request`;
+  const message = `${lead} (${usage}). It resets at ${localTime(resetsAt, d.timeZone)}. To go on, lower max_tokens, wait for the reset, or ${remedyFor(b)}.`;
+  const details: Record<string, unknown> = {
+    budget_id: b.id,
+    scope,
+    window: formatWindow(b.window),
+    resets_at: new Date(resetsAt).toISOString(),
+    remedy: `tollgate budgets request --scope ${scope} --amount <USD> --hours <N> --reason "..."`,
+  };
+  if (d.showAmounts) Object.assign(details, { limit_usd: formatUsd(limit), spent_usd: formatUsd(level < 0n ? 0n : level), request_estimate_usd: formatUsd(need) });
+  // The SDKs would not retry a 402 anyway; x-should-retry says so explicitly.
+  return new GatewayError('budget_exceeded', message, { details, headers: { 'x-should-retry': 'false' } });
+}
+
+/** 429 rate_limited with retry-after (seconds) and retry-after-ms. */
+export function rateLimited(r: RateLimit, kind: 'rpm' | 'tpm' | 'concurrency', waitMs: number): GatewayError {
+  const scope = formatScope(r.scope);
+  const what = kind === 'rpm' ? `${r.rpm} requests per minute` : kind === 'tpm' ? `${r.tpm} tokens per minute` : `${r.concurrency} requests at once`;
+  const details: Record<string, unknown> = { rate_limit_id: r.id, scope, limit: kind };
+  if (!Number.isFinite(waitMs)) {
+    const message = `Rate limit: ${scope} allows ${what}, and this request alone needs more. Lower max_tokens or split the request.`;
+    return new GatewayError('rate_limited', message, { details, headers: { 'x-should-retry': 'false' } });
+  }
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  const message = `Rate limit: ${scope} allows ${what}; retry after ${seconds} s.`;
+  return new GatewayError('rate_limited', message, { details: { ...details, retry_after_ms: Math.ceil(waitMs) }, headers: { 'retry-after': String(seconds), 'retry-after-ms': String(Math.ceil(waitMs)) } });
+}
+
+/** 403 model_not_allowed. */
+export function modelNotAllowed(p: ModelPolicy, model: string, reason: string): GatewayError {
+  const scope = formatScope(p.scope);
+  const message = `Model ${model} is not allowed for ${scope}: ${reason}. Use an allowed model, or ask an admin to change the model policy ${p.name ? `"${p.name}"` : p.id}.`;
+  return new GatewayError('model_not_allowed', message, { details: { policy_id: p.id, scope, model }, headers: { 'x-should-retry': 'false' } });
+}
+
+/** 503 when the shared counters are down and a rule says fail closed. */
+export function countersDown(ruleId: string, scope: string): GatewayError {
+  const message = `Spend controls are unavailable (the shared counter store cannot be reached) and the rule for ${scope} is set to fail closed, so the request was not sent. Retry shortly.`;
+  return new GatewayError('budget_unavailable', message, { details: { rule_id: ruleId, scope }, headers: { 'retry-after': '5' } });
+}

@@ -1,0 +1,21 @@
+import type { PolicyStore } from '../storage/ports.js';
+import type { CounterInit, Counters } from './counters/port.js';
+import type { Enforcer } from './enforcer.js';
+import type { IncreaseService } from './increases.js';
+import type { BudgetCounter } from './plan.js';
+import type { RuleBook } from './rule-book.js';
+import type { PolicySettings } from './settings.js';
+
+/** Everything the admin API and `/me` need from spend controls, built once by the app. */
+export interface PolicyRuntime {
+  rules: RuleBook;
+  store: PolicyStore;
+  increases: IncreaseService;
+  counters: Counters;
+  settings: PolicySettings;
+  enforcer: Enforcer;
+  fromLedger(c: BudgetCounter, now: number): Promise<CounterInit>;
+  /** Set when signed approve/deny links go out with increase requests. */
+  approvalLinks: { secret: string; publicUrl: string } | undefined;
+  now(): number;
+}

@@ -1,0 +1,25 @@
+import type { InputCounting } from './estimate.js';
+
+/** Organisation-wide settings for budgets and rate limits (the `policy:` config section). */
+export interface PolicySettings {
+  /** Calendar windows (day, week, month, quarter) start at midnight in this zone. */
+  timeZone: string;
+  /** Whether refusals, headers and `/me` show dollar amounts, or only percentages. */
+  showAmounts: boolean;
+  inputCounting: InputCounting;
+  /** The output cap assumed for requests that set none. */
+  defaultMaxOutputTokens: number;
+  /** A reservation not settled within this time (a crashed replica) is released. */
+  leaseMs: number;
+  /** Prefix of every counter key. */
+  keyPrefix: string;
+}
+
+export const DEFAULT_POLICY_SETTINGS: PolicySettings = {
+  timeZone: 'UTC',
+  showAmounts: true,
+  inputCounting: 'conservative',
+  defaultMaxOutputTokens: 8192,
+  leaseMs: 30 * 60_000,
+  keyPrefix: '{tg}:',
+};

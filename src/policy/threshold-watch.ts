@@ -1,0 +1,37 @@
+import type { Picos } from '../core/money.js';
+import type { Caller } from './enforcer.js';
+import type { BudgetCounter } from './plan.js';
+import type { Budget } from './rules.js';
+
+/** What the enforcer reports; the app turns these into audited, de-duplicated alerts. */
+export interface PolicyEvents {
+  /** A budget's spend crossed `percent` of its limit in the window starting at `windowStart`. */
+  threshold(b: Budget, percent: number, level: Picos, limit: Picos, windowStart: number, windowEnd: number): void;
+  refused(b: Budget, requestId: string, caller: Caller, level: Picos, limit: Picos, windowStart: number, windowEnd: number): void;
+  countersDown(mode: 'open' | 'closed', message: string): void;
+}
+
+export const noEvents: PolicyEvents = { threshold: () => undefined, refused: () => undefined, countersDown: () => undefined };
+
+/** Raises each threshold once per window in this process (the event sink de-duplicates across replicas). */
+export class ThresholdWatch {
+  private readonly raised = new Set<string>();
+  private readonly events: PolicyEvents;
+
+  constructor(events: PolicyEvents) {
+    this.events = events;
+  }
+
+  check(c: BudgetCounter, level: Picos): void {
+    const limit = c.line.limit;
+    if (limit <= 0n) return;
+    for (const t of c.budget.thresholds) {
+      if (level * 100n < limit * BigInt(t)) continue;
+      const key = `${c.budget.id}:${c.window.start}:${t}`;
+      if (this.raised.has(key)) continue;
+      if (this.raised.size > 100_000) this.raised.clear();
+      this.raised.add(key);
+      this.events.threshold(c.budget, t, level, limit, c.window.start, c.window.end);
+    }
+  }
+}

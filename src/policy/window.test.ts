@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { counterTtlMs, describeWindow, formatWindow, parseWindow, windowAt } from './window.js';
+
+const at = (iso: string) => Date.parse(iso);
+
+describe('windows', () => {
+  it('parses calendar units and rolling spans, and rejects the rest', () => {
+    expect(parseWindow('day')).toEqual({ kind: 'calendar', unit: 'day' });
+    expect(parseWindow('Quarter')).toEqual({ kind: 'calendar', unit: 'quarter' });
+    expect(parseWindow('5h')).toEqual({ kind: 'rolling', ms: 5 * 3_600_000 });
+    expect(formatWindow(parseWindow('90m'))).toBe('90m');
+    expect(formatWindow(parseWindow('7d'))).toBe('7d');
+    expect(describeWindow(parseWindow('month'))).toBe('monthly');
+    expect(() => parseWindow('fortnight')).toThrow(/use day, week, month, quarter/);
+    expect(() => parseWindow('1m')).toThrow(/between 10m and 90d/);
+  });
+
+  it('starts a day at local midnight in the configured zone', () => {
+    const w = windowAt(parseWindow('day'), 'Europe/Berlin', at('2026-11-22T22:30:00Z'));
+    // 23:30 in Berlin on the 22nd: the window is the 22nd, Berlin time.
+    expect(new Date(w.start).toISOString()).toBe('2026-11-21T23:00:00.000Z');
+    expect(new Date(w.end).toISOString()).toBe('2026-11-22T23:00:00.000Z');
+    const next = windowAt(parseWindow('day'), 'Europe/Berlin', at('2026-11-22T23:00:00Z'));
+    expect(next.start).toBe(w.end);
+  });
+
+  it('handles ISO weeks, months, quarters and a DST change', () => {
+    const week = windowAt(parseWindow('week'), 'UTC', at('2026-11-22T12:00:00Z')); // a Sunday
+    expect(new Date(week.start).toISOString()).toBe('2026-11-16T00:00:00.000Z');
+    const quarter = windowAt(parseWindow('quarter'), 'UTC', at('2026-11-22T12:00:00Z'));
+    expect(new Date(quarter.start).toISOString()).toBe('2026-10-01T00:00:00.000Z');
+    expect(new Date(quarter.end).toISOString()).toBe('2027-01-01T00:00:00.000Z');
+    // New York's 2026-11-01 has 25 hours.
+    const dst = windowAt(parseWindow('day'), 'America/New_York', at('2026-11-01T12:00:00Z'));
+    expect(dst.end - dst.start).toBe(25 * 3_600_000);
+    const month = windowAt(parseWindow('month'), 'America/New_York', at('2026-11-22T12:00:00Z'));
+    expect(new Date(month.start).toISOString()).toBe('2026-11-01T04:00:00.000Z');
+    expect(counterTtlMs(parseWindow('month'))).toBeGreaterThan(31 * 86_400_000);
+  });
+
+  it('covers a rolling window with buckets, counting the oldest partial bucket in full', () => {
+    const w = windowAt(parseWindow('5h'), 'UTC', at('2026-11-22T12:02:00Z'));
+    const size = 5 * 60_000;
+    expect(w.buckets.at(-1)).toBe(w.start);
+    expect(w.start).toBe(at('2026-11-22T12:00:00Z'));
+    expect(w.buckets[0]).toBe(at('2026-11-22T07:00:00Z'));
+    expect(w.buckets).toHaveLength(61);
+    expect(w.buckets.every((b, i) => i === 0 || b - w.buckets[i - 1]! === size)).toBe(true);
+    // The oldest bucket stops counting once it lies wholly before now - 5h.
+    expect(w.end).toBe(at('2026-11-22T12:05:00Z'));
+  });
+});

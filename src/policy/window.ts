@@ -1,0 +1,74 @@
+import { DateTime } from 'luxon';
+
+/**
+ * A budget's window: a calendar period in a time zone (`day`, `week` (ISO, from Monday),
+ * `month`, `quarter`), or a rolling span such as `5h`, `90m` or `7d`.
+ */
+export type WindowSpec = { kind: 'calendar'; unit: 'day' | 'week' | 'month' | 'quarter' } | { kind: 'rolling'; ms: number };
+
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** Rolling windows are summed from this many buckets, so they expire spend in small steps. */
+export const ROLLING_BUCKETS = 60;
+const MIN_ROLLING_MS = 10 * UNIT_MS.m;
+const MAX_ROLLING_MS = 90 * UNIT_MS.d;
+
+export function parseWindow(text: string): WindowSpec {
+  const t = text.trim().toLowerCase();
+  if (t === 'day' || t === 'week' || t === 'month' || t === 'quarter') return { kind: 'calendar', unit: t };
+  const m = /^(\d+)\s*([mhd])$/.exec(t);
+  if (!m) throw new RangeError(`window "${text}": use day, week, month, quarter, or a rolling span such as 5h, 90m or 7d`);
+  const ms = Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+  if (ms < MIN_ROLLING_MS || ms > MAX_ROLLING_MS) throw new RangeError(`window "${text}": a rolling window must be between 10m and 90d`);
+  return { kind: 'rolling', ms };
+}
+
+export function formatWindow(w: WindowSpec): string {
+  if (w.kind === 'calendar') return w.unit;
+  for (const [unit, size] of [['d', UNIT_MS.d], ['h', UNIT_MS.h]] as const) if (w.ms % size === 0) return `${w.ms / size}${unit}`;
+  return `${w.ms / UNIT_MS.m}m`;
+}
+
+/** Words for messages: "daily", "monthly", "rolling 5h". */
+export function describeWindow(w: WindowSpec): string {
+  if (w.kind === 'rolling') return `rolling ${formatWindow(w)}`;
+  return { day: 'daily', week: 'weekly', month: 'monthly', quarter: 'quarterly' }[w.unit];
+}
+
+export function isValidTimeZone(tz: string): boolean {
+  return DateTime.local().setZone(tz).isValid;
+}
+
+/**
+ * Where `now` falls. `start` identifies the counter: spend is kept per window start, so a
+ * new window starts a new counter and never overwrites the old one. For a rolling window,
+ * `start` is the current bucket and `buckets` lists every bucket start still in the window,
+ * oldest first; `end` is when the oldest of them leaves it.
+ */
+export interface WindowPosition {
+  start: number;
+  end: number;
+  buckets: number[];
+}
+
+export function windowAt(w: WindowSpec, tz: string, now: number): WindowPosition {
+  if (w.kind === 'rolling') {
+    const size = Math.max(60_000, Math.floor(w.ms / ROLLING_BUCKETS));
+    const current = Math.floor(now / size) * size;
+    // Every bucket that still overlaps [now - span, now]: counting the oldest one in full errs on the safe side.
+    const oldest = Math.floor((now - w.ms) / size) * size;
+    const buckets: number[] = [];
+    for (let b = oldest; b <= current; b += size) buckets.push(b);
+    return { start: current, end: oldest + size + w.ms, buckets };
+  }
+  const local = DateTime.fromMillis(now, { zone: tz });
+  const start = local.startOf(w.unit);
+  const end = start.plus({ [`${w.unit}s`]: 1 });
+  return { start: start.toMillis(), end: end.toMillis(), buckets: [start.toMillis()] };
+}
+
+/** How long a counter for this window must live in a shared store. */
+export function counterTtlMs(w: WindowSpec): number {
+  const span = w.kind === 'rolling' ? w.ms : { day: 1, week: 7, month: 31, quarter: 92 }[w.unit] * UNIT_MS.d;
+  // A day of slack covers DST shifts and settlements that arrive after the window ended.
+  return span + UNIT_MS.d;
+}

@@ -1,0 +1,53 @@
+import type { RouteMatch } from '../types.js';
+
+/** What a policy changes in a request: the model (a rewrite) and the output cap (`enforce_max_tokens`). */
+export interface RequestOverrides {
+  model?: string;
+  maxOutputTokens?: number;
+}
+
+/**
+ * Applies policy changes in each API's own terms. This re-serialises the body, which the
+ * gateway otherwise never does: it happens only when a policy changes the request, and
+ * the client is told so in `x-tollgate-model-rewritten`.
+ */
+export function applyOverrides(route: RouteMatch, json: unknown, path: string, o: RequestOverrides): { body: Buffer; path: string } {
+  const body = { ...(json as Record<string, unknown>) };
+  let outPath = path;
+  if (o.model !== undefined) {
+    if (route.api === 'gemini.generate') outPath = path.replace(/^(\/v1beta\/models\/)[^/:]+/, `$1${encodeURIComponent(o.model)}`);
+    else body.model = o.model;
+  }
+  if (o.maxOutputTokens !== undefined) capOutput(route, body, o.maxOutputTokens);
+  return { body: Buffer.from(JSON.stringify(body)), path: outPath };
+}
+
+function capOutput(route: RouteMatch, body: Record<string, unknown>, cap: number): void {
+  const lower = (field: string) => {
+    const current = body[field];
+    if (typeof current !== 'number' || current > cap) body[field] = cap;
+  };
+  switch (route.api) {
+    case 'openai.chat':
+      // Newer models reject max_tokens; keep the field the client used, else the current one.
+      lower('max_tokens' in body && !('max_completion_tokens' in body) ? 'max_tokens' : 'max_completion_tokens');
+      return;
+    case 'openai.responses':
+      lower('max_output_tokens');
+      return;
+    case 'anthropic.messages':
+      lower('max_tokens');
+      return;
+    case 'gemini.generate': {
+      const config = { ...((body.generationConfig as Record<string, unknown> | undefined) ?? {}) };
+      const current = config.maxOutputTokens;
+      if (typeof current !== 'number' || current > cap) config.maxOutputTokens = cap;
+      body.generationConfig = config;
+      return;
+    }
+    case 'openai.embeddings':
+    case 'openai.models':
+    case 'anthropic.count_tokens':
+      return;
+  }
+}
