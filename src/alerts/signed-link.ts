@@ -1,0 +1,29 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export type DecisionAction = 'approve' | 'deny';
+export type LinkCheck = 'ok' | 'expired' | 'bad_signature';
+
+/**
+ * A link that lets whoever holds it approve or deny one increase request until `expiresAt`,
+ * without logging in: the alert channel is the approvers' channel. The signature covers
+ * the id, the action and the expiry, so none of them can be changed.
+ */
+export function signDecisionLink(baseUrl: string, secret: string, increaseId: string, action: DecisionAction, expiresAt: number): string {
+  const exp = Math.floor(expiresAt);
+  const base = baseUrl.replace(/\/+$/, '');
+  return `${base}/approvals/${encodeURIComponent(increaseId)}/${action}?exp=${exp}&sig=${signature(secret, increaseId, action, exp)}`;
+}
+
+/** Checks the signature before the expiry, so only an authentic link is ever called expired. */
+export function verifyDecisionLink(secret: string, increaseId: string, action: DecisionAction, exp: number, sig: string, now: number): LinkCheck {
+  if (!Number.isSafeInteger(exp)) return 'bad_signature';
+  const expected = Buffer.from(signature(secret, increaseId, action, exp), 'base64url');
+  const given = Buffer.from(sig, 'base64url');
+  // Buffer.from drops characters that are not base64url, so a re-encoded comparison rules out look-alikes.
+  if (given.toString('base64url') !== sig || given.length !== expected.length || !timingSafeEqual(given, expected)) return 'bad_signature';
+  return now >= exp ? 'expired' : 'ok';
+}
+
+function signature(secret: string, increaseId: string, action: DecisionAction, exp: number): string {
+  return createHmac('sha256', secret).update(`tollgate-decision-v1\n${increaseId}\n${action}\n${exp}`).digest('base64url');
+}
