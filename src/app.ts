@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
+import { type PolicyOptions, startPolicy } from './app-policy.js';
 import type { Logger } from './core/logger.js';
+import type { PolicyRuntime } from './policy/runtime.js';
 import { type Gateway, createGateway } from './gateway/proxy.js';
 import type { ProviderTable } from './gateway/select-provider.js';
 import { type UpstreamTimeouts, createAgent } from './gateway/upstream.js';
@@ -36,6 +38,8 @@ export interface AppOptions {
   /** How long `close` waits for in-flight requests before cutting them. */
   drainMs?: number;
   flushIntervalMs?: number;
+  /** Budgets, rate limits and model policy (off when absent). */
+  policy?: PolicyOptions;
 }
 
 export interface Tollgate {
@@ -43,6 +47,7 @@ export interface Tollgate {
   port: number;
   storage: Storage;
   gateway: Gateway;
+  policy: PolicyRuntime | undefined;
   /** Makes every row recorded so far visible in storage. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -59,6 +64,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     onError: (err) => o.log.error('ledger write failed; rows are safe in the spool and will be retried', { err: String(err) }),
   });
   const keys = new KeyResolver(o.storage.keys);
+  const policy = o.policy ? await startPolicy(o.policy, o.storage, o.price, () => writer.flush(), o.log) : undefined;
   const agent = createAgent(o.timeouts);
   const gateway = createGateway({
     providers: o.providers,
@@ -69,11 +75,12 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     agent,
     maxBodyBytes: o.maxBodyBytes,
     log: o.log,
+    policy: policy?.enforcer,
   });
   let closing = false;
   const server = createHttpServer({
     gateway,
-    admin: { storage: o.storage, keys, token: o.adminToken, flush: () => writer.flush() },
+    admin: { storage: o.storage, keys, token: o.adminToken, flush: () => writer.flush(), policy },
     ready: () => Promise.resolve(!closing),
     log: o.log,
   });
@@ -89,6 +96,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     port,
     storage: o.storage,
     gateway,
+    policy,
     flush: () => writer.flush(),
     async close() {
       if (closing) return;
@@ -99,6 +107,8 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
       await drained;
       clearTimeout(timer);
       await writer.close();
+      await policy?.close();
+      await o.policy?.alerts.close(5000);
       await worker?.close();
       await agent.close();
       await o.storage.close();

@@ -13,3 +13,8 @@ export const stdio: Io = {
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+/** A command that could not do what was asked (a conflict, a missing record, a refusal by the gateway): one line, exit code 1. */
+export class CommandError extends Error {
+  override readonly name = 'CommandError';
+}

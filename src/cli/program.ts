@@ -1,10 +1,14 @@
 import { Command, CommanderError } from 'commander';
+import { budgetsCommand } from './commands/budgets.js';
 import { exportCommand } from './commands/export.js';
 import { keysCommand } from './commands/keys.js';
+import { limitsCommand } from './commands/limits.js';
+import { modelsCommand } from './commands/models.js';
 import { reportCommand } from './commands/report.js';
 import { serveCommand } from './commands/serve.js';
+import { statusCommand } from './commands/status.js';
 import { describeStartupError } from './context.js';
-import { type Io, UsageError, stdio } from './output.js';
+import { CommandError, type Io, UsageError, stdio } from './output.js';
 
 /** Builds the `tollgate` program. Commands are thin: they parse flags and call the parts. */
 export function buildProgram(io: Io = stdio): Command {
@@ -18,6 +22,10 @@ export function buildProgram(io: Io = stdio): Command {
   keysCommand(program, io);
   reportCommand(program, io);
   exportCommand(program, io);
+  budgetsCommand(program, io);
+  limitsCommand(program, io);
+  modelsCommand(program, io);
+  statusCommand(program, io);
   return program;
 }
 
@@ -30,6 +38,10 @@ export async function run(argv: string[], io: Io = stdio): Promise<number> {
     if (err instanceof UsageError) {
       io.err(`tollgate: ${err.message}\n`);
       return 2;
+    }
+    if (err instanceof CommandError) {
+      io.err(`tollgate: ${err.message}\n`);
+      return 1;
     }
     const startup = describeStartupError(err);
     if (startup) {

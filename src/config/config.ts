@@ -1,4 +1,6 @@
 import type { Dialect } from '../core/api.js';
+import type { ConfigRules } from '../policy/rule-book.js';
+import type { PolicySettings } from '../policy/settings.js';
 
 /** The normalised configuration every part reads. Built by `loadConfig`. */
 export interface Config {
@@ -20,6 +22,10 @@ export interface Config {
   providers: ProviderConfig[];
   pricing: { discounts: Record<string, string>; overrides: PriceOverride[] };
   log: { level: 'debug' | 'info' | 'warn' | 'error' };
+  policy: PolicySettings;
+  /** Budgets, pools, rate limits and model policies declared in the file (read-only at runtime). */
+  rules: ConfigRules;
+  alerts: AlertsConfig;
   /** The file it came from, if any. */
   source: string | undefined;
 }
@@ -33,6 +39,21 @@ export interface ProviderConfig {
   models: string[] | undefined;
   headers: Record<string, string>;
   catalog: string | undefined;
+}
+
+export interface AlertsConfig {
+  webhooks: WebhookConfig[];
+  /** Base URL of the signed approve/deny links in increase alerts. */
+  publicUrl: string | undefined;
+  /** Signs approve/deny links; links go out only when it and `publicUrl` are set. */
+  signingSecret: string | undefined;
+}
+
+export interface WebhookConfig {
+  url: string;
+  /** Event types or globs; every event when absent. */
+  events: string[] | undefined;
+  headers: Record<string, string>;
 }
 
 /** USD per million tokens, as exact decimal text. */

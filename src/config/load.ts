@@ -4,6 +4,7 @@ import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseDocument } 
 import type { z } from 'zod';
 import { type Config, DEFAULTS, DEFAULT_PROVIDERS, type ProviderConfig } from './config.js';
 import { ConfigError, type ConfigIssue, closest, formatPath } from './errors.js';
+import { alertsConfig, configRules, policyChecks, policySettings } from './policy.js';
 import { type ConfigFile, fileSchema } from './schema.js';
 
 export interface LoadOptions {
@@ -114,6 +115,7 @@ function crossChecks(c: ConfigFile, doc: Document, lineOf: (o: number | undefine
   c.pricing?.overrides?.forEach((o, i) => {
     if (o.provider !== undefined && !names.includes(o.provider)) issues.push({ path: `pricing.overrides[${i}].provider`, line: line(['pricing', 'overrides', i, 'provider']), message: `no provider is named "${o.provider}"` });
   });
+  issues.push(...policyChecks(c, line));
   return issues;
 }
 
@@ -146,6 +148,9 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
       overrides: (f.pricing?.overrides ?? []).map((x) => ({ model: x.model, provider: x.provider, input: String(x.input), cacheRead: dec(x.cache_read), cacheWrite: dec(x.cache_write), cacheWrite1h: dec(x.cache_write_1h), output: String(x.output) })),
     },
     log: { level: f.log?.level ?? 'info' },
+    policy: policySettings(f),
+    rules: configRules(f),
+    alerts: alertsConfig(f),
     source,
   };
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { budgetInput, modelPolicyInput, poolInput, rateLimitInput } from '../policy/rule-input.js';
+import { isValidTimeZone } from '../policy/window.js';
 
 const glob = z.string().min(1, 'must not be empty');
 const decimal = z.union([z.number(), z.string()]).pipe(z.coerce.number()).refine((n) => Number.isFinite(n) && n >= 0, 'must be a number ≥ 0');
@@ -29,6 +31,13 @@ const override = z.strictObject({
   cache_write: decimal.optional(),
   cache_write_1h: decimal.optional(),
   output: decimal,
+});
+
+const webhook = z.strictObject({
+  url: url(['http:', 'https:']),
+  /** Event types or globs (`budget.*`); all events when absent. */
+  events: z.array(glob).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
 });
 
 /** The config file as written (snake_case). Every object is strict: an unknown key is an error. */
@@ -67,6 +76,26 @@ export const fileSchema = z.strictObject({
     })
     .optional(),
   log: z.strictObject({ level: z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be one of debug, info, warn, error' }).optional() }).optional(),
+  policy: z
+    .strictObject({
+      time_zone: z.string().refine(isValidTimeZone, 'must be an IANA time zone such as UTC or Europe/Berlin').optional(),
+      show_amounts: z.boolean().optional(),
+      input_counting: z.enum(['conservative', 'typical'], { error: 'must be conservative or typical' }).optional(),
+      default_max_output_tokens: z.number().int().positive().optional(),
+      lease_minutes: z.number().positive().max(24 * 60, 'must be at most 1440 (a day)').optional(),
+    })
+    .optional(),
+  budgets: z.array(budgetInput).optional(),
+  pools: z.array(poolInput).optional(),
+  rate_limits: z.array(rateLimitInput).optional(),
+  model_policies: z.array(modelPolicyInput).optional(),
+  alerts: z
+    .strictObject({
+      webhooks: z.array(webhook).optional(),
+      public_url: url(['http:', 'https:']).optional(),
+      signing_secret: z.string().min(16, 'must be at least 16 characters (a long random string)').optional(),
+    })
+    .optional(),
 });
 
 export type ConfigFile = z.infer<typeof fileSchema>;

@@ -7,12 +7,14 @@ import type { Logger } from '../core/logger.js';
 import { type AuthPolicy, identify } from '../identity/identify.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
 import { type PriceFn, type RequestFacts, buildRow, newFacts } from '../metering/build-row.js';
+import type { Admission, Enforcer } from '../policy/enforcer.js';
+import { applyOverrides } from '../providers/shared/overrides.js';
 import { adapterFor, lookupRoute } from '../providers/index.js';
 import type { DialectAdapter, HeaderBag, RequestInfo, RouteMatch } from '../providers/types.js';
 import { headerBag, upstreamHeaders } from './headers.js';
 import { readBody } from './read-body.js';
 import { guessDialect, splitProviderPrefix } from './routes.js';
-import type { ProviderTable } from './select-provider.js';
+import type { ProviderTable, UpstreamProvider } from './select-provider.js';
 import { relay } from './relay.js';
 
 export interface GatewayDeps {
@@ -24,6 +26,17 @@ export interface GatewayDeps {
   agent: Agent;
   maxBodyBytes: number;
   log: Logger;
+  /** Budgets, rate limits and model policy; absent, every request is admitted as is. */
+  policy?: Enforcer;
+}
+
+/** APIs that cost nothing: no budget or rate limit applies to them. */
+const FREE_APIS = new Set(['openai.models', 'anthropic.count_tokens']);
+
+interface Served {
+  provider: string;
+  catalogProvider: string | undefined;
+  upstream: UpstreamProvider;
 }
 
 export type Gateway = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -57,12 +70,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const { route } = found;
     const adapter = adapterFor(route.dialect);
     const facts = newFacts(id, ts, route.api);
+    const held: { admission?: Admission<Served> } = {};
     const finish = () => {
       facts.latencyMs = Math.round(performance.now() - started);
-      record(deps, facts);
+      const row = record(deps, facts);
+      // Settlement runs in the background: it never delays the response.
+      held.admission?.settle(row.costPicos, row.inputTokens + row.outputTokens);
     };
     try {
-      await forward(deps, req, res, { route, adapter, facts, explicit, path, search, started, finish });
+      await forward(deps, req, res, { route, adapter, facts, explicit, path, search, started, finish, held });
     } catch (err) {
       const e = toGatewayError(err);
       if (e.code === 'internal') deps.log.error('request failed', { id, err: describe(e.cause ?? e) });
@@ -89,15 +105,16 @@ interface Exchange {
   search: string;
   started: number;
   finish: () => void;
+  held: { admission?: Admission<Served> };
 }
 
 async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, x: Exchange): Promise<void> {
   const { route, adapter, facts } = x;
   const headers = headerBag(req.headers);
   const query = new URLSearchParams(x.search);
-  const raw = route.noBody ? undefined : await readBody(req, deps.maxBodyBytes);
+  let raw = route.noBody ? undefined : await readBody(req, deps.maxBodyBytes);
   const json = raw === undefined ? undefined : parseJson(raw);
-  const info: RequestInfo = raw === undefined ? { model: route.model ?? '', stream: false } : adapter.inspectRequest(route, json);
+  let info: RequestInfo = raw === undefined ? { model: route.model ?? '', stream: false } : adapter.inspectRequest(route, json);
   facts.modelRequested = info.model;
   facts.stream = info.stream;
 
@@ -105,7 +122,37 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   const who = await identify(cred, headers, deps.keys, deps.auth);
   Object.assign(facts, { keyId: who.keyId, user: who.user, team: who.team, project: who.project, sessionId: who.sessionId, client: who.client, tags: who.tags });
 
-  const provider = deps.providers.select(route.dialect, info.model, x.explicit);
+  const resolve = (model: string): Served => {
+    const p = deps.providers.select(route.dialect, model, x.explicit);
+    return { provider: p.name, catalogProvider: p.catalog, upstream: p };
+  };
+  let provider = resolve(info.model).upstream;
+  // Set now so that a refused request's row names the provider it would have gone to.
+  facts.provider = provider.name;
+  let path = x.path;
+  if (deps.policy && raw !== undefined && !FREE_APIS.has(route.api)) {
+    const admission = await deps.policy.admit({
+      id: facts.id,
+      caller: who,
+      model: info.model,
+      keep: headers['x-tollgate-model-override']?.trim().toLowerCase() === 'keep',
+      bodyBytes: raw.length,
+      json,
+      maxOutputTokens: info.maxOutputTokens,
+      resolve,
+    });
+    x.held.admission = admission;
+    provider = admission.served.upstream;
+    facts.pool = admission.pool;
+    for (const [k, v] of Object.entries(admission.headers)) res.setHeader(k, v);
+    const model = admission.model !== info.model ? admission.model : undefined;
+    if (model !== undefined || admission.capOutputTokens !== undefined) {
+      const changed = applyOverrides(route, json, path, { model, maxOutputTokens: admission.capOutputTokens });
+      raw = changed.body;
+      path = changed.path;
+      info = { ...info, model: admission.model, maxOutputTokens: admission.capOutputTokens ?? info.maxOutputTokens };
+    }
+  }
   facts.provider = provider.name;
   facts.catalogProvider = provider.catalog;
 
@@ -116,7 +163,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   else if (provider.apiKey !== undefined) adapter.writeCredential(out, query, provider.apiKey, undefined);
   else removeCredential(out, query, cred?.where);
   const qs = query.toString();
-  const url = provider.baseUrl + x.path + (qs ? `?${qs}` : '');
+  const url = provider.baseUrl + path + (qs ? `?${qs}` : '');
 
   facts.attempts = 1;
   const upstream = { url, method: route.method, headers: out, body: rewrite?.body ?? raw };
@@ -142,14 +189,17 @@ function sendError(res: ServerResponse, adapter: DialectAdapter, err: GatewayErr
   res.end(r.body);
 }
 
-function record(deps: GatewayDeps, facts: RequestFacts): void {
+function record(deps: GatewayDeps, facts: RequestFacts): LedgerRow {
+  let row: LedgerRow;
   try {
-    deps.ledger.record(buildRow(facts, deps.price));
+    row = buildRow(facts, deps.price);
   } catch (err) {
     // Pricing must never cost us the row: record it unpriced instead.
     deps.log.error('pricing failed; recording the row unpriced', { id: facts.id, err: String(err) });
-    deps.ledger.record(buildRow(facts, () => ({ costPicos: null, unpriced: true })));
+    row = buildRow(facts, () => ({ costPicos: null, unpriced: true }));
   }
+  deps.ledger.record(row);
+  return row;
 }
 
 function describe(err: unknown): string {

@@ -3,11 +3,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isDimension } from '../core/ledger-row.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
 import { checkKeyInput, createKey, publicKey } from '../identity/key-service.js';
+import type { PolicyRuntime } from '../policy/runtime.js';
 import { csvHeader, toCsvLine, toJsonLine } from '../reports/export.js';
 import { runReport } from '../reports/report.js';
 import { renderCsv, renderJson } from '../reports/render.js';
 import { parseTime } from '../reports/time.js';
 import type { Storage } from '../storage/ports.js';
+import { handleMe } from './admin-me.js';
+import { handlePolicyAdmin, isPolicyRoute } from './admin-policy.js';
 import { readJson, sendAdminError, sendJson } from './json-response.js';
 
 export interface AdminDeps {
@@ -17,15 +20,22 @@ export interface AdminDeps {
   token: string | undefined;
   /** Makes rows written so far visible to reads. */
   flush: () => Promise<void>;
+  /** Spend controls; their routes answer 503 when absent. */
+  policy?: PolicyRuntime;
 }
 
-/** `/admin/v1/...`: keys, reports and exports over HTTP, behind a bearer token. */
+/**
+ * `/admin/v1/...`: keys, reports, exports and spend controls over HTTP, behind a bearer
+ * token; `/admin/v1/me` takes the developer's own virtual key instead.
+ */
 export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
-  if (!deps.token) return sendAdminError(res, 503, 'admin_disabled', 'The admin API is off: start the gateway with TOLLGATE_ADMIN_TOKEN set.');
-  if (!authorized(req.headers.authorization, deps.token)) return sendAdminError(res, 401, 'unauthorized', 'Send Authorization: Bearer <TOLLGATE_ADMIN_TOKEN>.');
   const method = req.method ?? 'GET';
   const sub = path.slice('/admin/v1'.length);
   try {
+    if (sub === '/me' || sub.startsWith('/me/')) return await handleMe(deps, req, res, sub);
+    if (!deps.token) return sendAdminError(res, 503, 'admin_disabled', 'The admin API is off: start the gateway with TOLLGATE_ADMIN_TOKEN set.');
+    if (!authorized(req.headers.authorization, deps.token)) return sendAdminError(res, 401, 'unauthorized', 'Send Authorization: Bearer <TOLLGATE_ADMIN_TOKEN>.');
+    if (isPolicyRoute(sub)) return await handlePolicyAdmin(deps.policy, req, res, sub, query);
     if (sub === '/keys' && method === 'POST') return await postKey(deps, req, res);
     if (sub === '/keys' && method === 'GET') {
       const list = await deps.storage.keys.list({ includeRevoked: query.get('include_revoked') === 'true' });

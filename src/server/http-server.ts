@@ -3,11 +3,16 @@ import { newRequestId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Gateway } from '../gateway/proxy.js';
 import { type AdminDeps, handleAdmin } from './admin.js';
+import { handleApprovalLink } from './approval-link.js';
 import { sendAdminError, sendJson } from './json-response.js';
+
+type ApprovalDeps = Parameters<typeof handleApprovalLink>[0];
 
 export interface ServerDeps {
   gateway: Gateway;
   admin: AdminDeps;
+  /** Signed approve/deny links; built from `admin.policy` when absent. */
+  approval?: ApprovalDeps;
   ready: () => Promise<boolean>;
   log: Logger;
 }
@@ -34,7 +39,8 @@ export function createHttpServer(deps: ServerDeps): Server {
 
 async function dispatch(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, path: string, search: string): Promise<void> {
   const probe = path === '/' && (req.method === 'HEAD' || req.method === 'GET');
-  if (!(probe || path === '/healthz' || path === '/readyz' || path.startsWith('/admin/'))) return deps.gateway(req, res);
+  const approval = path.startsWith('/approvals/');
+  if (!(probe || approval || path === '/healthz' || path === '/readyz' || path.startsWith('/admin/'))) return deps.gateway(req, res);
   // Every response carries a request id; only API requests also get a ledger row (the gateway sets its own).
   res.setHeader('x-tollgate-request-id', newRequestId());
   if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
@@ -47,5 +53,26 @@ async function dispatch(deps: ServerDeps, req: IncomingMessage, res: ServerRespo
     res.writeHead(200, { 'content-type': 'text/plain' });
     return void res.end(req.method === 'GET' ? 'Tollgate gateway\n' : undefined);
   }
+  if (approval) {
+    const links = approvalDeps(deps);
+    if (!links) return sendAdminError(res, 404, 'not_found', 'Signed approval links are off: set alerts.signing_secret and alerts.public_url.');
+    return handleApprovalLink(links, req, res, path, new URLSearchParams(search));
+  }
   return handleAdmin(deps.admin, req, res, path, new URLSearchParams(search));
+}
+
+function approvalDeps(deps: ServerDeps): ApprovalDeps | undefined {
+  if (deps.approval) return deps.approval;
+  const runtime = deps.admin.policy;
+  const secret = runtime?.approvalLinks?.secret;
+  if (!runtime || !secret) return undefined;
+  return {
+    getIncrease: (id: string) => runtime.store.getIncrease(id),
+    decide: async (id: string, approve: boolean, actor: string, note: string | null) => {
+      const done = await runtime.increases.decide(id, approve, actor, note);
+      await runtime.rules.refresh();
+      return done;
+    },
+    secret,
+  };
 }

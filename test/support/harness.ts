@@ -1,7 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { PolicyOptions } from '../../src/app-policy.js';
+import { MemorySink } from '../../src/alerts/webhook.js';
 import { type Tollgate, startTollgate } from '../../src/app.js';
+import { DEFAULT_POLICY_SETTINGS } from '../../src/policy/settings.js';
 import type { LedgerRow } from '../../src/core/ledger-row.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { type UpstreamProvider, providerTable } from '../../src/gateway/select-provider.js';
@@ -31,6 +34,21 @@ export interface HarnessOptions {
   providers?: (fakeUrl: string) => UpstreamProvider[];
   firstByteTimeoutMs?: number;
   maxBodyBytes?: number;
+  /** Turns spend controls on; unset fields take test defaults (memory counters, no rules, a recording alert sink). */
+  policy?: Partial<PolicyOptions>;
+}
+
+/** Spend controls for tests: memory counters, rules re-read every 50 ms, alerts recorded in memory. */
+export function testPolicy(p: Partial<PolicyOptions> = {}): PolicyOptions {
+  return {
+    settings: { ...DEFAULT_POLICY_SETTINGS, ...p.settings },
+    rules: { budgets: [], rateLimits: [], modelPolicies: [], ...p.rules },
+    redisUrl: p.redisUrl,
+    alerts: p.alerts ?? new MemorySink(),
+    approvalLinks: p.approvalLinks,
+    refreshMs: p.refreshMs ?? 50,
+    now: p.now,
+  };
 }
 
 /** A deterministic stand-in price: 1 pico per input token, 10 per output token; unknown models unpriced. */
@@ -65,6 +83,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     log: silentLogger,
     flushIntervalMs: 5,
     drainMs: 1000,
+    policy: o.policy ? testPolicy(o.policy) : undefined,
   });
   const key = await createKey(storage.keys, { user: 'alice', team: 'platform', project: 'tollgate' });
   let seen = new Set<string>();

@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
+import type { PolicyOptions } from '../../app-policy.js';
 import { startTollgate } from '../../app.js';
+import type { Config } from '../../config/index.js';
+import type { Logger } from '../../core/logger.js';
 import { providerTable } from '../../gateway/select-provider.js';
 import { catalogProviderFor, createPricer } from '../../pricing/index.js';
+import { webhookSink } from '../alerts.js';
 import { type StorageFlags, addStorageFlags, loadCliConfig, openStorage, storageSpec } from '../context.js';
 import { jsonLogger } from '../logger.js';
 import type { Io } from '../output.js';
@@ -22,6 +26,7 @@ export function serveCommand(program: Command, io: Io): void {
     const config = loadCliConfig(flags);
     const log = jsonLogger(config.log.level);
     const storage = await openStorage(config);
+    const policy = policyOptions(config, log);
     const app = await startTollgate({
       host: config.server.host,
       port: config.server.port,
@@ -35,7 +40,9 @@ export function serveCommand(program: Command, io: Io): void {
       timeouts: { connectMs: config.server.connectTimeoutMs, firstByteMs: config.server.firstByteTimeoutMs, idleMs: config.server.idleTimeoutMs },
       adminToken: process.env.TOLLGATE_ADMIN_TOKEN || undefined,
       log,
+      policy,
     }).catch(async (err: unknown) => {
+      await policy.alerts.close(0);
       await storage.close();
       throw err;
     });
@@ -57,4 +64,16 @@ export function serveCommand(program: Command, io: Io): void {
       process.once('SIGTERM', () => stop('SIGTERM'));
     });
   });
+}
+
+/** Spend controls are always on: without rules they admit everything, and the admin API can add rules. */
+function policyOptions(config: Config, log: Logger): PolicyOptions {
+  const { publicUrl, signingSecret } = config.alerts;
+  return {
+    settings: config.policy,
+    rules: config.rules,
+    redisUrl: config.redis,
+    alerts: webhookSink(config, log),
+    approvalLinks: publicUrl && signingSecret ? { secret: signingSecret, publicUrl } : undefined,
+  };
 }

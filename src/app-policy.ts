@@ -1,0 +1,146 @@
+import { type AlertEvent, type AlertSink, budgetFields } from './alerts/events.js';
+import { signDecisionLink } from './alerts/signed-link.js';
+import type { Logger } from './core/logger.js';
+import { newRequestId } from './core/ids.js';
+import type { PriceFn } from './metering/build-row.js';
+import { MemoryCounters } from './policy/counters/memory.js';
+import type { Counters } from './policy/counters/port.js';
+import { openRedisCounters } from './policy/counters/redis.js';
+import { Enforcer } from './policy/enforcer.js';
+import { type IncreaseEvents, IncreaseService } from './policy/increases.js';
+import { counterFromLedger } from './policy/ledger-spend.js';
+import type { BudgetCounter } from './policy/plan.js';
+import { type ConfigRules, RuleBook } from './policy/rule-book.js';
+import type { Increase } from './policy/rules.js';
+import type { PolicyRuntime } from './policy/runtime.js';
+import type { PolicySettings } from './policy/settings.js';
+import type { PolicyEvents } from './policy/threshold-watch.js';
+import type { Storage } from './storage/ports.js';
+
+export interface PolicyOptions {
+  settings: PolicySettings;
+  rules: ConfigRules;
+  /** Shared counters for many replicas; without it, counters live in this process. */
+  redisUrl: string | undefined;
+  alerts: AlertSink;
+  approvalLinks: { secret: string; publicUrl: string } | undefined;
+  /** How often stored rules are re-read. */
+  refreshMs?: number;
+  now?: () => number;
+}
+
+/** Builds budgets, rate limits and model policy for the gateway and the admin API. */
+export async function startPolicy(o: PolicyOptions, storage: Storage, price: PriceFn, flushLedger: () => Promise<void>, log: Logger): Promise<PolicyRuntime & { close(): Promise<void> }> {
+  const now = o.now ?? Date.now;
+  const counters: Counters = o.redisUrl ? openRedisCounters(o.redisUrl) : new MemoryCounters();
+  const bridge = new AlertBridge(storage, o.alerts, o.approvalLinks, log, now);
+  const increases = new IncreaseService(storage.policy, bridge, now);
+  const rules = new RuleBook(storage.policy, o.rules, log, {
+    refreshMs: o.refreshMs,
+    afterRefresh: async () => void (await increases.expireDue()),
+  });
+  const fromLedger = async (c: BudgetCounter, at: number) => {
+    // Rows still in this process's write buffer count too.
+    await flushLedger();
+    return counterFromLedger(storage.ledger, c, at);
+  };
+  const enforcer = new Enforcer({ rules: () => rules.current(), counters, price, fromLedger, events: bridge, settings: o.settings, log, now });
+  await rules.start();
+  return {
+    rules,
+    store: storage.policy,
+    increases,
+    counters,
+    settings: o.settings,
+    enforcer,
+    fromLedger,
+    approvalLinks: o.approvalLinks,
+    now,
+    async close() {
+      rules.stop();
+      await counters.close();
+    },
+  };
+}
+
+const DOWN_ALERT_EVERY_MS = 60_000;
+
+/**
+ * Turns policy and increase events into alerts and audit entries. Threshold and refusal
+ * alerts are claimed in storage first, so each goes out once per window across replicas.
+ * Nothing here may slow or fail a request: every write is in the background.
+ */
+class AlertBridge implements PolicyEvents, IncreaseEvents {
+  /** Per fail mode: when it was last reported, and how often it happened since. */
+  private readonly down = { open: { last: 0, count: 0 }, closed: { last: 0, count: 0 } };
+  private readonly storage: Storage;
+  private readonly sink: AlertSink;
+  private readonly links: { secret: string; publicUrl: string } | undefined;
+  private readonly log: Logger;
+  private readonly now: () => number;
+
+  constructor(storage: Storage, sink: AlertSink, links: { secret: string; publicUrl: string } | undefined, log: Logger, now: () => number) {
+    this.storage = storage;
+    this.sink = sink;
+    this.links = links;
+    this.log = log;
+    this.now = now;
+  }
+
+  threshold: PolicyEvents['threshold'] = (b, percent, level, limit, windowStart, windowEnd) => {
+    this.once(`threshold:${b.id}:${windowStart}:${percent}`, { type: 'budget.threshold', ...budgetFields(b), percent, spentPicos: level, limitPicos: limit, windowStart, resetsAt: windowEnd });
+  };
+
+  refused: PolicyEvents['refused'] = (b, requestId, caller, level, limit, windowStart, windowEnd) => {
+    this.once(`refused:${b.id}:${windowStart}`, { type: 'budget.refused', ...budgetFields(b), requestId, user: caller.user, keyId: caller.keyId, spentPicos: level, limitPicos: limit, windowStart, resetsAt: windowEnd });
+  };
+
+  countersDown: PolicyEvents['countersDown'] = (mode, message) => {
+    const t = this.now();
+    const d = this.down[mode];
+    d.count++;
+    if (t - d.last < DOWN_ALERT_EVERY_MS) return;
+    d.last = t;
+    const count = d.count;
+    d.count = 0;
+    this.log.warn(`budget counters unreachable: requests ${mode === 'open' ? 'admitted (fail open)' : 'refused (fail closed)'}`, { message, count });
+    this.audit('tollgate', `policy.fail_${mode}`, 'counters', { message, count });
+    this.send({ type: mode === 'open' ? 'counters.fail_open' : 'counters.fail_closed', message, count });
+  };
+
+  requested(i: Increase): void {
+    const exp = i.createdAt + 7 * 86_400_000;
+    const links = this.links ? { approveUrl: signDecisionLink(this.links.publicUrl, this.links.secret, i.id, 'approve', exp), denyUrl: signDecisionLink(this.links.publicUrl, this.links.secret, i.id, 'deny', exp) } : {};
+    this.send({ type: 'increase.requested', increase: i, ...links });
+  }
+
+  decided(i: Increase): void {
+    this.send({ type: i.status === 'approved' ? 'increase.approved' : 'increase.denied', increase: i });
+  }
+
+  expired(i: Increase): void {
+    this.send({ type: 'increase.expired', increase: i });
+  }
+
+  private once(claim: string, event: AlertEvent): void {
+    this.storage.policy
+      .claimAlert(claim, this.now())
+      .then((first) => {
+        if (!first) return;
+        this.audit('tollgate', event.type, claim, {});
+        this.send(event);
+      })
+      .catch((err: unknown) => this.log.warn('could not record an alert', { claim, err: String(err) }));
+  }
+
+  private send(e: AlertEvent): void {
+    this.sink.send(e);
+  }
+
+  private audit(actor: string, action: string, subject: string, details: Record<string, unknown>): void {
+    const at = this.now();
+    this.storage.policy
+      .appendAudit({ id: `aud_${newRequestId(at).replace(/-/g, '')}`, ts: at, actor, action, subject, details })
+      .catch((err: unknown) => this.log.warn('could not write the audit log', { action, err: String(err) }));
+  }
+}

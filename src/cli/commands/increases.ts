@@ -1,0 +1,143 @@
+import type { Command } from 'commander';
+import type { Config } from '../../config/index.js';
+import { formatUsd, usd } from '../../core/money.js';
+import { IncreaseService } from '../../policy/increases.js';
+import type { Increase, IncreaseStatus } from '../../policy/rules.js';
+import { formatScope, parseScope } from '../../policy/scope.js';
+import { fileIncrease } from '../../server/file-increase.js';
+import { type IncreaseJson, increaseView } from '../../server/policy-views.js';
+import { budgets, pools } from '../../server/rule-changes.js';
+import type { Storage } from '../../storage/ports.js';
+import { callAdmin, defaultUrl } from '../admin-client.js';
+import { openCliAlerts } from '../alerts.js';
+import { type StorageFlags, addStorageFlags, loadCliConfig, withStorage } from '../context.js';
+import { CommandError, type Io, UsageError } from '../output.js';
+import { actorName, change, rulesWithConfig } from '../rules.js';
+import { renderTable } from '../table.js';
+
+interface RequestFlags extends StorageFlags {
+  scope?: string;
+  amount: string;
+  hours: string;
+  reason: string;
+  budget?: string;
+  as?: string;
+  key?: string;
+  url?: string;
+  json?: boolean;
+}
+
+interface DecideFlags extends StorageFlags {
+  note?: string;
+  as?: string;
+  json?: boolean;
+}
+
+const STATUSES: readonly IncreaseStatus[] = ['pending', 'approved', 'denied', 'expired'];
+
+/** `budgets request|increases|approve|deny`: consent to exceed a budget for a while. */
+export function increaseCommands(group: Command, io: Io): void {
+  addStorageFlags(
+    group
+      .command('request')
+      .description('Ask for a temporary increase; an approver approves or denies it')
+      .option('--scope <scope>', 'whose budgets to raise (default with --key: your user)')
+      .requiredOption('--amount <usd>', 'how much more, in USD')
+      .requiredOption('--hours <n>', 'for how long once approved')
+      .requiredOption('--reason <text>', 'why (approvers see it)')
+      .option('--budget <id>', 'raise only this budget')
+      .option('--as <name>', 'who is asking (default: your OS user); ignored with --key')
+      .option('--key <tg_key>', 'ask through the running gateway as the owner of this key (default $TOLLGATE_KEY)')
+      .option('--url <url>', 'the gateway, with --key (default from the config: http://127.0.0.1:8790)')
+      .option('--json', 'print JSON'),
+  ).action(async (flags: RequestFlags) => {
+    const key = flags.key ?? process.env.TOLLGATE_KEY;
+    const amount = checkedAmount(flags.amount);
+    const inc = key ? await requestThroughGateway(flags, key, amount) : await withStorage(flags, (storage, config) => requestDirect(storage, config, flags, amount));
+    if (flags.json) return io.out(JSON.stringify(inc, null, 2) + '\n');
+    const what = `+$${inc.amount_usd} on ${inc.scope}${inc.budget_id ? ` (budget ${inc.budget_id})` : ''} for ${inc.hours} h`;
+    io.out(`Requested ${inc.id}: ${what}. It is pending until an approver runs \`tollgate budgets approve ${inc.id}\`.\n`);
+  });
+
+  addStorageFlags(group.command('increases').description('List increase requests, newest first').option('--status <status>', 'pending, approved, denied or expired').option('--json', 'print JSON')).action(
+    (flags: StorageFlags & { status?: string; json?: boolean }) =>
+      withStorage(flags, async (storage) => {
+        if (flags.status !== undefined && !STATUSES.includes(flags.status as IncreaseStatus)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`);
+        const list = await storage.policy.listIncreases(flags.status ? { status: flags.status as IncreaseStatus } : {});
+        if (flags.json) return io.out(JSON.stringify(list.map(increaseView), null, 2) + '\n');
+        if (list.length === 0) return io.out(`No ${flags.status ?? ''}${flags.status ? ' ' : ''}increase requests.\n`);
+        io.out(renderIncreases(list));
+      }),
+  );
+
+  for (const approve of [true, false]) {
+    const verb = approve ? 'approve' : 'deny';
+    addStorageFlags(
+      group
+        .command(verb)
+        .description(approve ? 'Approve a pending increase: the limit rises at once, for its hours' : 'Deny a pending increase')
+        .argument('<id>', 'the increase id (inc_…)')
+        .option('--note <text>', 'a note for the requester')
+        .option('--as <name>', 'who decides (default: your OS user)')
+        .option('--json', 'print JSON'),
+    ).action((id: string, flags: DecideFlags) =>
+      withStorage(flags, (storage, config) =>
+        withIncreases(storage, config, async (svc) => {
+          const done = await svc.decide(id, approve, actorName(flags.as), flags.note ?? null).catch((err: unknown) => {
+            throw err instanceof RangeError ? new CommandError(err.message) : err;
+          });
+          if (flags.json) return io.out(JSON.stringify(increaseView(done), null, 2) + '\n');
+          const until = done.expiresAt === null ? '' : ` until ${new Date(done.expiresAt).toISOString()}`;
+          io.out(`${approve ? 'Approved' : 'Denied'} ${done.id}: +$${formatUsd(done.amountPicos)} on ${formatScope(done.scope)}${until}.${approve ? ' Running gateways apply it within 2 seconds.' : ''}\n`);
+        }),
+      ),
+    );
+  }
+}
+
+function checkedAmount(text: string): string {
+  try {
+    if (usd(text) <= 0n) throw new RangeError('must be more than 0');
+  } catch (err) {
+    throw new UsageError(`--amount: must be a USD amount such as 25 or 12.50 (${(err as Error).message})`);
+  }
+  return text.trim();
+}
+
+/** Through POST /admin/v1/me/increases: the gateway checks the scope is the key owner's own. */
+async function requestThroughGateway(flags: RequestFlags, key: string, amount: string): Promise<IncreaseJson> {
+  const url = flags.url ?? defaultUrl(loadCliConfig(flags));
+  const body = { scope: flags.scope, budget_id: flags.budget, amount_usd: amount, hours: Number(flags.hours), reason: flags.reason };
+  return (await callAdmin({ url, method: 'POST', path: '/admin/v1/me/increases', bearer: key, body })) as IncreaseJson;
+}
+
+/** Straight into storage, as whoever runs the command (`--as`): for admins and scripts on the gateway host. */
+function requestDirect(storage: Storage, config: Config, flags: RequestFlags, amount: string): Promise<IncreaseJson> {
+  let scope;
+  try {
+    scope = flags.scope === undefined ? undefined : parseScope(flags.scope);
+  } catch (err) {
+    throw new UsageError(`--scope: ${(err as Error).message}`);
+  }
+  return withIncreases(storage, config, async (svc) => {
+    const all = [...(await rulesWithConfig(storage, config.rules.budgets.filter((b) => b.kind === 'budget'), budgets)), ...(await rulesWithConfig(storage, config.rules.budgets.filter((b) => b.kind === 'pool'), pools))];
+    const filing = { scope, budget_id: flags.budget, amount_usd: usd(amount), hours: Number(flags.hours), reason: flags.reason, requestedBy: actorName(flags.as) };
+    return increaseView(await change(() => fileIncrease(svc, all, filing)));
+  });
+}
+
+/** An increase service whose requests and decisions also go to the config's webhooks. */
+async function withIncreases<T>(storage: Storage, config: Config, fn: (svc: IncreaseService) => Promise<T>): Promise<T> {
+  const alerts = openCliAlerts(config);
+  try {
+    return await fn(new IncreaseService(storage.policy, alerts.events));
+  } finally {
+    await alerts.close();
+  }
+}
+
+export function renderIncreases(list: Increase[]): string {
+  const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().slice(0, 16).replace('T', ' '));
+  const rows = list.map((i) => [i.id, i.status, formatScope(i.scope), i.budgetId ?? '-', formatUsd(i.amountPicos), String(i.hours), i.requestedBy, iso(i.createdAt), i.decidedBy ?? '-', iso(i.expiresAt), i.reason]);
+  return renderTable(['ID', 'STATUS', 'SCOPE', 'BUDGET', 'AMOUNT (USD)', 'HOURS', 'REQUESTED BY', 'CREATED (UTC)', 'DECIDED BY', 'EXPIRES (UTC)', 'REASON'], rows, [4, 5]);
+}

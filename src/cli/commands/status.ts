@@ -1,0 +1,90 @@
+import type { Command } from 'commander';
+import { DateTime } from 'luxon';
+import { formatUsd, usd } from '../../core/money.js';
+import type { IncreaseJson } from '../../server/policy-views.js';
+import { callAdmin, defaultUrl } from '../admin-client.js';
+import { loadCliConfig } from '../context.js';
+import { type Io, UsageError } from '../output.js';
+import { renderTable } from '../table.js';
+
+/** GET /admin/v1/me as the CLI reads it. Amounts are absent when the gateway shows percentages only. */
+export interface MeJson {
+  key: { id: string; name: string | null; user: string | null; team: string | null; project: string | null };
+  spend_controls: boolean;
+  show_amounts?: boolean;
+  time_zone?: string;
+  budgets: {
+    budget_id: string;
+    kind: string;
+    scope: string;
+    window: string;
+    applies: 'always' | 'conditional';
+    used_percent: number;
+    limit_usd?: string;
+    spent_usd?: string;
+    remaining_usd?: string;
+    resets_at: string;
+  }[];
+  increases: (Omit<IncreaseJson, 'amount_usd'> & { amount_usd?: string })[];
+  rate_limits: { id: string; scope: string; rpm: number | null; tpm: number | null; concurrency: number | null; applies: string }[];
+}
+
+/** `tollgate status --key tg_…`: a developer's budgets, what is left, when they reset, and their increase requests. */
+export function statusCommand(program: Command, io: Io): void {
+  program
+    .command('status')
+    .description("Your budgets, spend and resets, as the gateway sees your key (GET /admin/v1/me)")
+    .option('--key <tg_key>', 'your Tollgate key (default $TOLLGATE_KEY)')
+    .option('--url <url>', 'the gateway (default from the config: http://127.0.0.1:8790)')
+    .option('--config <file>', 'YAML config file, for the default --url')
+    .option('--json', 'print the JSON the gateway returned')
+    .action(async (flags: { key?: string; url?: string; config?: string; json?: boolean }) => {
+      const key = flags.key ?? process.env.TOLLGATE_KEY;
+      if (!key) throw new UsageError('status: give your key with --key tg_… (or set TOLLGATE_KEY)');
+      const url = flags.url ?? defaultUrl(loadCliConfig(flags));
+      const me = (await callAdmin({ url, path: '/admin/v1/me', bearer: key })) as MeJson;
+      io.out(flags.json ? JSON.stringify(me, null, 2) + '\n' : renderStatus(me));
+    });
+}
+
+export function renderStatus(me: MeJson): string {
+  const k = me.key;
+  const who = [k.user && `user ${k.user}`, k.team && `team ${k.team}`, k.project && `project ${k.project}`].filter(Boolean).join(', ');
+  let out = `Key ${k.id}${who ? ` (${who})` : ''}\n\n`;
+  if (!me.spend_controls) return out + 'Spend controls are off in this gateway.\n';
+  const tz = me.time_zone ?? 'UTC';
+  const when = (iso: string) => `${DateTime.fromISO(iso).setZone(tz).toFormat('yyyy-LL-dd HH:mm')} ${tz}`;
+  if (me.budgets.length === 0) out += 'No budgets apply to you.\n';
+  else {
+    const mark = (b: MeJson['budgets'][number]) => `${b.scope}${b.applies === 'conditional' ? ' *' : ''}`;
+    const rows = me.budgets.map((b) =>
+      me.show_amounts === false
+        ? [mark(b), b.window, `${b.used_percent}%`, when(b.resets_at)]
+        : [mark(b), b.window, dollars(b.spent_usd), dollars(b.limit_usd), dollars(b.remaining_usd), `${b.used_percent}%`, when(b.resets_at)],
+    );
+    const head = me.show_amounts === false ? ['SCOPE', 'WINDOW', 'USED', 'RESETS'] : ['SCOPE', 'WINDOW', 'SPENT', 'LIMIT', 'REMAINING', 'USED', 'RESETS'];
+    out += renderTable(head, rows, me.show_amounts === false ? [2] : [2, 3, 4, 5]);
+    if (me.budgets.some((b) => b.applies === 'conditional')) out += '* applies only to some requests (a model or provider budget)\n';
+  }
+  const pending = me.increases.filter((i) => i.status === 'pending');
+  const approved = me.increases.filter((i) => i.status === 'approved');
+  if (approved.length) out += `\nApproved increases:\n${approved.map((i) => `  ${i.id}  ${i.scope}${i.budget_id ? ` (${i.budget_id})` : ''}  ${i.amount_usd ? `+${dollars(i.amount_usd)}` : ''}  until ${i.expires_at ? when(i.expires_at) : '-'}\n`).join('')}`;
+  if (pending.length) out += `\nPending increases:\n${pending.map((i) => `  ${i.id}  ${i.scope}${i.budget_id ? ` (${i.budget_id})` : ''}  ${i.amount_usd ? `+${dollars(i.amount_usd)}` : ''}  for ${i.hours} h  "${i.reason}"\n`).join('')}`;
+  if (me.rate_limits.length) {
+    out += `\nRate limits:\n`;
+    for (const r of me.rate_limits) {
+      const parts = [r.rpm !== null && `${r.rpm} requests/min`, r.tpm !== null && `${r.tpm.toLocaleString('en-US')} tokens/min`, r.concurrency !== null && `${r.concurrency} at once`].filter(Boolean);
+      out += `  ${r.scope}: ${parts.join(', ')}\n`;
+    }
+  }
+  if (!pending.length) out += '\nNeed more? `tollgate budgets request --key tg_… --amount USD --hours N --reason "..."`\n';
+  return out;
+}
+
+/** Dollars to the cent for people ("$12.40", "-$0.35"); the JSON keeps the exact amounts. */
+function dollars(text: string | undefined): string {
+  if (text === undefined) return '-';
+  const p = usd(text);
+  const [whole, frac = ''] = formatUsd(p < 0n ? -p : p, 2).split('.');
+  return `${p < 0n ? '-' : ''}$${whole}.${frac.padEnd(2, '0')}`;
+}

@@ -1,0 +1,148 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { usd } from '../core/money.js';
+import { DEFAULT_POLICY_SETTINGS } from '../policy/settings.js';
+import { ConfigError, configJsonSchema, loadConfig } from './index.js';
+
+function file(text: string): string {
+  const p = join(mkdtempSync(join(tmpdir(), 'tg-config-')), 'tollgate.yaml');
+  writeFileSync(p, text);
+  return p;
+}
+
+function issues(text: string, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    loadConfig({ file: file(text), env });
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues.map((i) => `${i.path}@${i.line ?? '-'}: ${i.message}`);
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const EXAMPLE = `policy:
+  time_zone: Europe/Berlin          # calendar windows; default UTC
+  show_amounts: true
+  input_counting: conservative
+  default_max_output_tokens: 8192
+  lease_minutes: 30
+budgets:
+  - { scope: user:alice, window: day, limit_usd: 40, pool: platform-pool, thresholds: [50, 80, 100], fail: open, downgrade: { at_percent: 90, to: claude-haiku-4-5 }, enforce_max_tokens: false }
+  - { scope: team:platform, window: month, limit_usd: "400.25" }
+pools:
+  - { id: platform-pool, scope: team:platform, window: month, limit_usd: 5000 }
+rate_limits:
+  - { scope: user:alice, rpm: 60, tpm: 200000, concurrency: 4 }
+model_policies:
+  - { scope: team:web, deny: ["*opus*"], rewrite: [{ from: "claude-opus-*", to: claude-sonnet-4-5 }], allow_keep: false }
+alerts:
+  webhooks: [{ url: "https://hooks.slack.com/services/T0/B0/x", events: ["budget.*", "increase.*"], headers: { X-Token: abc } }]
+  public_url: https://tollgate.internal:8790/
+  signing_secret: \${TOLLGATE_SIGNING_SECRET}
+`;
+
+describe('policy, rules and alerts in the config', () => {
+  it('loads the documented example into settings, config rules and alerts', () => {
+    const c = loadConfig({ file: file(EXAMPLE), env: { TOLLGATE_SIGNING_SECRET: 's3cret-s3cret-s3cret' } });
+    expect(c.policy).toEqual({ ...DEFAULT_POLICY_SETTINGS, timeZone: 'Europe/Berlin', leaseMs: 30 * 60_000 });
+    expect(c.rules.budgets.map((b) => [b.id, b.kind, b.limitPicos, b.pool, b.source])).toEqual([
+      ['budget:user:alice:day', 'budget', usd(40), 'platform-pool', 'config'],
+      ['budget:team:platform:month', 'budget', usd('400.25'), null, 'config'],
+      ['platform-pool', 'pool', usd(5000), null, 'config'],
+    ]);
+    expect(c.rules.budgets[0]).toMatchObject({ thresholds: [50, 80, 100], fail: 'open', downgrade: { atPercent: 90, to: 'claude-haiku-4-5' }, enforceMaxTokens: false, window: { kind: 'calendar', unit: 'day' } });
+    expect(c.rules.rateLimits).toEqual([expect.objectContaining({ id: 'limit:user:alice', rpm: 60, tpm: 200000, concurrency: 4, fail: 'open', source: 'config' })]);
+    expect(c.rules.modelPolicies).toEqual([
+      expect.objectContaining({ id: 'models:team:web', scope: { kind: 'team', value: 'web' }, allow: null, deny: ['*opus*'], rewrites: [{ from: 'claude-opus-*', to: 'claude-sonnet-4-5' }], allowKeep: false }),
+    ]);
+    expect(c.alerts).toEqual({
+      webhooks: [{ url: 'https://hooks.slack.com/services/T0/B0/x', events: ['budget.*', 'increase.*'], headers: { 'x-token': 'abc' } }],
+      publicUrl: 'https://tollgate.internal:8790',
+      signingSecret: 's3cret-s3cret-s3cret',
+    });
+  });
+
+  it('defaults to no rules, UTC, amounts shown, and no alerts', () => {
+    const c = loadConfig({ env: {} });
+    expect(c.policy).toEqual(DEFAULT_POLICY_SETTINGS);
+    expect(c.rules).toEqual({ budgets: [], rateLimits: [], modelPolicies: [] });
+    expect(c.alerts).toEqual({ webhooks: [], publicUrl: undefined, signingSecret: undefined });
+  });
+
+  it('names each bad value by its path and line', () => {
+    const text = [
+      'policy:',
+      '  time_zone: Mars/Olympus',
+      '  input_counting: exact',
+      'budgets:',
+      '  - { scope: user:alice, window: day, limit_usd: 40 }',
+      '  - scope: usr:bob',
+      '    window: fortnight',
+      '    limit_usd: -3',
+      '    fial: open',
+      '  - { scope: team:x, window: 5m, limit_usd: "1.5.2", fail: maybe }',
+      'pools:',
+      '  - { scope: org, limit_usd: 10 }',
+      'rate_limits:',
+      '  - { scope: user:alice }',
+      '  - { scope: user:bob, rpm: 1.5 }',
+      'model_policies:',
+      '  - { scope: "model:gpt-*", deny: ["x"] }',
+      'alerts:',
+      '  webhooks: [{ url: "ftp://x" }]',
+      '  signing_secret: short',
+    ].join('\n');
+    expect(issues(text)).toEqual([
+      'policy.time_zone@2: must be an IANA time zone such as UTC or Europe/Berlin',
+      'policy.input_counting@3: must be conservative or typical',
+      'budgets[1].scope@6: scope "usr:bob": the kind must be one of org, key, user, team, project, tag, model, provider (write kind:value, e.g. user:alice)',
+      'budgets[1].window@7: window "fortnight": use day, week, month, quarter, or a rolling span such as 5h, 90m or 7d',
+      'budgets[1].limit_usd@8: must be a USD amount such as 40 or 12.50 (must not be negative)',
+      'budgets[1].fial@9: unknown setting; did you mean "fail"?',
+      'budgets[2].window@10: window "5m": a rolling window must be between 10m and 90d',
+      'budgets[2].limit_usd@10: must be a USD amount such as 40 or 12.50 (not a decimal number: 1.5.2)',
+      'budgets[2].fail@10: must be open or closed',
+      'pools[0].window@12: is required',
+      'rate_limits[0]@14: set at least one of rpm, tpm, concurrency',
+      expect.stringMatching(/^rate_limits\[1\]\.rpm@15: /),
+      'model_policies[0].scope@17: a model policy applies to org, key, user, team or project',
+      'alerts.webhooks[0].url@19: must be a http or https URL',
+      'alerts.signing_secret@20: must be at least 16 characters (a long random string)',
+    ]);
+  });
+
+  it('rejects duplicate ids, given or derived, and a budget named as a pool', () => {
+    const text = [
+      'budgets:',
+      '  - { scope: user:alice, window: day, limit_usd: 40 }',
+      '  - { scope: user:alice, window: day, limit_usd: 50 }',
+      '  - { id: shared, scope: user:bob, window: day, limit_usd: 1, pool: budget:user:alice:day }',
+      'pools:',
+      '  - { id: shared, scope: team:x, window: month, limit_usd: 10 }',
+      'rate_limits:',
+      '  - { scope: user:alice, rpm: 1 }',
+      '  - { scope: user:alice, tpm: 1 }',
+      'alerts:',
+      '  signing_secret: 0123456789abcdef0123',
+    ].join('\n');
+    expect(issues(text)).toEqual([
+      'budgets[1]@3: has the same id "budget:user:alice:day" as budgets[0] (derived from the scope and window); merge them or give one an id',
+      'budgets[2].pool@4: "budget:user:alice:day" is a budget, not a pool (declare it under pools:)',
+      'pools[0].id@6: "shared" is already used by budgets[2]',
+      'rate_limits[1]@9: has the same id "limit:user:alice" as rate_limits[0] (derived from the scope); merge them or give one an id',
+      'alerts.signing_secret@11: set alerts.public_url too: it is the base of the signed approve/deny links',
+    ]);
+  });
+
+  it('accepts a pool that only the API will create', () => {
+    const c = loadConfig({ file: file('budgets:\n  - { scope: user:alice, window: day, limit_usd: 1, pool: made-later }\n'), env: {} });
+    expect(c.rules.budgets[0]?.pool).toBe('made-later');
+  });
+
+  it('includes the new sections in the JSON Schema for editors', () => {
+    const schema = configJsonSchema() as { properties: Record<string, unknown> };
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['policy', 'budgets', 'pools', 'rate_limits', 'model_policies', 'alerts']));
+  });
+});

@@ -1,0 +1,278 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../core/logger.js';
+import { usd } from '../core/money.js';
+import { KeyResolver } from '../identity/key-resolver.js';
+import { type CreatedKey, createKey } from '../identity/key-service.js';
+import { budgetCounter } from '../policy/plan.js';
+import { budgetInput, parseRule, toBudget } from '../policy/rule-input.js';
+import type { ConfigRules } from '../policy/rule-book.js';
+import type { PolicySettings } from '../policy/settings.js';
+import type { Storage } from '../storage/ports.js';
+import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
+import { createHttpServer } from './http-server.js';
+import { testRuntime } from './testing/policy-runtime.js';
+
+const TOKEN = 'adm-token';
+const configBudget = toBudget(parseRule(budgetInput, { id: 'cfg-alice', scope: 'user:alice', window: 'day', limit_usd: 40 }), 'budget', 'config', 0);
+
+interface Setup {
+  url: string;
+  storage: Storage;
+  runtime: Awaited<ReturnType<typeof testRuntime>>;
+  alice: CreatedKey;
+}
+
+let server: Server | undefined;
+let storage: Storage | undefined;
+
+afterEach(async () => {
+  await new Promise((r) => (server ? server.close(r) : r(undefined)));
+  await storage?.close();
+  server = undefined;
+  storage = undefined;
+});
+
+async function start(o: { token?: string | null; rules?: Partial<ConfigRules>; settings?: Partial<PolicySettings>; policy?: boolean } = {}): Promise<Setup> {
+  storage = openSqlite(':memory:');
+  const runtime = await testRuntime(storage, { rules: o.rules ?? { budgets: [configBudget] }, settings: o.settings });
+  const http = createHttpServer({
+    gateway: (_req, res) => Promise.resolve(void res.writeHead(404).end()),
+    admin: { storage, keys: new KeyResolver(storage.keys), token: o.token === null ? undefined : (o.token ?? TOKEN), flush: () => Promise.resolve(), policy: o.policy === false ? undefined : runtime },
+    ready: () => Promise.resolve(true),
+    log: silentLogger,
+  });
+  server = http;
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const alice = await createKey(storage.keys, { user: 'alice', team: 'platform', project: 'web' });
+  return { url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, storage, runtime, alice };
+}
+
+type Item = Record<string, unknown>;
+/** A response body, loosely typed: the tests compare it with expectations. */
+type Body = Item & { data: Item[]; error: { code: string; message: string } };
+
+async function call(s: Setup, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Body }> {
+  const res = await fetch(`${s.url}/admin/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as Body };
+}
+
+describe('admin API: budgets, pools, rate limits, model policies', () => {
+  it('creates, lists, updates and deletes budgets; money is decimal text; every change is audited', async () => {
+    const s = await start();
+    const created = await call(s, 'POST', '/budgets', { scope: 'team:platform', window: 'month', limit_usd: '400.10', pool: 'later-pool', thresholds: [80, 50] });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ id: 'budget:team:platform:month', kind: 'budget', scope: 'team:platform', window: 'month', limit_usd: '400.1', thresholds: [50, 80], pool: 'later-pool', source: 'api' });
+
+    const updated = await call(s, 'POST', '/budgets', { scope: 'team:platform', window: 'month', limit_usd: 500 });
+    expect(updated.status).toBe(200);
+    expect(updated.json).toMatchObject({ limit_usd: '500', created_at: created.json.created_at });
+    await call(s, 'POST', '/budgets', { scope: 'user:bob', window: 'day', limit_usd: 5, pool: 'later-pool' });
+
+    const list = await call(s, 'GET', '/budgets');
+    expect(list.json.data.map((b) => [b.id, b.source, b.limit_usd])).toEqual([
+      ['cfg-alice', 'config', '40'],
+      ['budget:team:platform:month', 'api', '500'],
+      ['budget:user:bob:day', 'api', '5'],
+    ]);
+    expect(list.json.data[2]!.warnings).toEqual(['pool "later-pool" does not exist: the budget cannot draw on it until it is created']);
+    expect(s.runtime.rules.current().budgets.map((b) => b.id)).toContain('budget:user:bob:day');
+
+    expect((await call(s, 'POST', '/pools', { id: 'later-pool', scope: 'team:platform', window: 'month', limit_usd: 1000 })).status).toBe(201);
+    expect((await call(s, 'GET', '/budgets')).json.data[2]!.warnings).toBeUndefined();
+    expect((await call(s, 'GET', '/pools')).json.data).toEqual([expect.objectContaining({ id: 'later-pool', kind: 'pool', limit_usd: '1000' })]);
+    expect((await call(s, 'POST', '/budgets', { id: 'later-pool', scope: 'user:x', window: 'day', limit_usd: 1 })).json.error.message).toMatch(/later-pool is already a pool/);
+
+    const deleted = await call(s, 'DELETE', '/budgets/budget%3Auser%3Abob%3Aday');
+    expect(deleted).toMatchObject({ status: 200, json: { deleted: true, rule: { id: 'budget:user:bob:day' } } });
+    expect((await call(s, 'DELETE', '/budgets/budget:user:bob:day')).status).toBe(404);
+    expect((await call(s, 'DELETE', '/budgets/later-pool')).json.error.message).toBe('no budget later-pool (later-pool is a pool)');
+    expect((await call(s, 'DELETE', '/pools/later-pool')).status).toBe(200);
+    expect(s.runtime.rules.current().budgets.map((b) => b.id)).toEqual(['cfg-alice', 'budget:team:platform:month']);
+
+    const audit = await call(s, 'GET', '/audit?since=1h');
+    expect(audit.json.data.map((e) => [e.actor, e.action, e.subject]).reverse()).toEqual([
+      ['admin-api', 'budget.set', 'budget:budget:team:platform:month'],
+      ['admin-api', 'budget.set', 'budget:budget:team:platform:month'],
+      ['admin-api', 'budget.set', 'budget:budget:user:bob:day'],
+      ['admin-api', 'pool.set', 'pool:later-pool'],
+      ['admin-api', 'budget.delete', 'budget:budget:user:bob:day'],
+      ['admin-api', 'pool.delete', 'pool:later-pool'],
+    ]);
+    expect(audit.json.data.at(-1)).toMatchObject({ details: { rule: { limit_usd: '400.1' } } });
+    expect((await call(s, 'GET', '/audit?limit=2')).json.data).toHaveLength(2);
+  });
+
+  it('refuses to change or delete a rule from the config file (409)', async () => {
+    const s = await start();
+    const put = await call(s, 'POST', '/budgets', { id: 'cfg-alice', scope: 'user:alice', window: 'day', limit_usd: 1000 });
+    expect(put.status).toBe(409);
+    expect(put.json.error.message).toMatch(/budget cfg-alice is declared in the config file: change or remove it there/);
+    expect((await call(s, 'DELETE', '/budgets/cfg-alice')).status).toBe(409);
+    expect((await call(s, 'GET', '/audit')).json.data).toEqual([]);
+  });
+
+  it('names the bad field in a 400, and answers 405 and 404 for wrong routes', async () => {
+    const s = await start();
+    const bad = await call(s, 'POST', '/budgets', { scope: 'user:alice', window: 'fortnight', limit_usd: 1 });
+    expect(bad).toMatchObject({ status: 400, json: { error: { code: 'invalid_request', message: expect.stringMatching(/^window: window "fortnight"/) } } });
+    expect((await call(s, 'POST', '/budgets', { scope: 'user:alice', window: 'day', limit_usd: 1, extra: 1 })).json.error.message).toMatch(/extra/);
+    expect((await call(s, 'POST', '/budgets', undefined)).status).toBe(400);
+    expect((await call(s, 'PUT', '/budgets')).status).toBe(405);
+    expect((await call(s, 'GET', '/nothing')).status).toBe(404);
+  });
+
+  it('manages rate limits and model policies the same way', async () => {
+    const s = await start();
+    const limit = await call(s, 'POST', '/rate-limits', { scope: 'user:alice', rpm: 60, concurrency: 4 });
+    expect(limit).toMatchObject({ status: 201, json: { id: 'limit:user:alice', rpm: 60, tpm: null, concurrency: 4, source: 'api' } });
+    expect((await call(s, 'POST', '/rate-limits', { scope: 'user:alice' })).json.error.message).toMatch(/set at least one of rpm, tpm, concurrency/);
+    const policy = await call(s, 'POST', '/model-policies', { scope: 'team:web', deny: ['*opus*'], rewrite: [{ from: 'gpt-5', to: 'gpt-5-mini' }], allow_keep: false });
+    expect(policy).toMatchObject({ status: 201, json: { id: 'models:team:web', deny: ['*opus*'], rewrite: [{ from: 'gpt-5', to: 'gpt-5-mini' }], allow_keep: false } });
+    expect((await call(s, 'GET', '/rate-limits')).json.data).toHaveLength(1);
+    expect((await call(s, 'GET', '/model-policies')).json.data).toHaveLength(1);
+    expect(s.runtime.rules.current().modelPolicies).toHaveLength(1);
+    expect((await call(s, 'DELETE', '/rate-limits/limit:user:alice')).status).toBe(200);
+    expect((await call(s, 'DELETE', '/model-policies/models:team:web')).status).toBe(200);
+    expect(s.runtime.rules.current()).toMatchObject({ rateLimits: [], modelPolicies: [] });
+    expect((await call(s, 'GET', '/audit')).json.data.map((e) => e.action).reverse()).toEqual(['ratelimit.set', 'modelpolicy.set', 'ratelimit.delete', 'modelpolicy.delete']);
+  });
+
+  it('answers 503 without the admin token or without spend controls', async () => {
+    const off = await start({ token: null });
+    expect((await call(off, 'GET', '/budgets')).json.error.code).toBe('admin_disabled');
+    await new Promise((r) => server!.close(r));
+    await storage!.close();
+    const none = await start({ policy: false });
+    expect((await call(none, 'GET', '/budgets')).json.error.code).toBe('policy_disabled');
+    expect((await call(none, 'GET', '/budgets', undefined, { authorization: 'Bearer wrong' })).status).toBe(401);
+  });
+});
+
+describe('admin API: increases', () => {
+  it('files, approves once (409 the second time), and raises the limit in force', async () => {
+    const s = await start();
+    const filed = await call(s, 'POST', '/increases', { scope: 'user:alice', amount_usd: '25.50', hours: 24, reason: 'release week', requested_by: 'alice' });
+    expect(filed).toMatchObject({ status: 201, json: { scope: 'user:alice', amount_usd: '25.5', hours: 24, status: 'pending', requested_by: 'alice' } });
+    const id = filed.json.id as string;
+    expect((await call(s, 'GET', '/increases?status=pending')).json.data.map((i) => i.id)).toEqual([id]);
+
+    const approved = await call(s, 'POST', `/increases/${id}/approve`, { note: 'ok' }, { 'x-tollgate-actor': 'bob' });
+    expect(approved).toMatchObject({ status: 200, json: { status: 'approved', decided_by: 'bob', note: 'ok' } });
+    expect(Date.parse(approved.json.expires_at as string) - Date.parse(approved.json.decided_at as string)).toBe(24 * 3_600_000);
+    const again = await call(s, 'POST', `/increases/${id}/approve`);
+    expect(again).toMatchObject({ status: 409, json: { error: { message: `increase ${id} is already approved` } } });
+    expect((await call(s, 'POST', `/increases/${id}/deny`)).status).toBe(409);
+    expect((await call(s, 'POST', '/increases/inc_nope/approve')).status).toBe(404);
+
+    const rules = s.runtime.rules.current();
+    expect(budgetCounter('', configBudget, rules, Date.now(), 'UTC').line.limit).toBe(usd('65.5'));
+    const audit = (await call(s, 'GET', '/audit')).json.data.map((e) => [e.actor, e.action]);
+    expect(audit.reverse()).toEqual([
+      ['alice', 'increase.request'],
+      ['bob', 'increase.approve'],
+    ]);
+  });
+
+  it('validates filings: a scope or budget, a positive amount, hours and a reason', async () => {
+    const s = await start();
+    const file = (body: Record<string, unknown>) => call(s, 'POST', '/increases', { amount_usd: 5, hours: 2, reason: 'x', requested_by: 'a', ...body });
+    expect((await file({})).json.error.message).toBe('scope: is required (or name a budget_id)');
+    expect((await file({ scope: 'user:a', amount_usd: 0 })).json.error.message).toBe('amount must be more than 0');
+    expect((await file({ scope: 'user:a', hours: 0.5 })).json.error.message).toMatch(/hours must be a whole number/);
+    expect((await file({ budget_id: 'nope' })).json.error.message).toBe('budget_id: there is no budget or pool nope');
+    expect(await file({ budget_id: 'cfg-alice' })).toMatchObject({ status: 201, json: { scope: 'user:alice', budget_id: 'cfg-alice' } });
+    expect((await call(s, 'GET', '/increases?status=open')).status).toBe(400);
+  });
+});
+
+describe('admin API: status, reconcile, health', () => {
+  it('reports spend per budget, finds drift from the ledger and fixes it', async () => {
+    const s = await start();
+    const rules = s.runtime.rules.current();
+    const c = budgetCounter(s.runtime.settings.keyPrefix, configBudget, rules, Date.now(), 'UTC');
+    await s.runtime.counters.initialize([{ marker: c.line.marker, ttlMs: c.line.ttlMs, bucketTtlMs: c.line.ttlMs, amounts: [{ bucket: c.line.buckets[0]!, amount: usd('12.5') }] }]);
+
+    const status = await call(s, 'GET', '/budgets/status');
+    expect(status.json.data).toEqual([expect.objectContaining({ id: 'cfg-alice', limit_usd: '40', spent_usd: '12.5', remaining_usd: '27.5', used_percent: 31, source: 'config' })]);
+
+    const drift = await call(s, 'GET', '/budgets/reconcile');
+    expect(drift.json).toEqual({ fix: false, data: [expect.objectContaining({ budget_id: 'cfg-alice', counted_usd: '12.5', ledger_usd: '0', drift_usd: '12.5', initialized: true, fixed: false })] });
+    const fixed = await call(s, 'GET', '/budgets/reconcile?fix=true');
+    expect(fixed.json.data[0]!).toMatchObject({ drift_usd: '12.5', fixed: true });
+    expect((await call(s, 'GET', '/budgets/reconcile')).json.data[0]).toMatchObject({ counted_usd: '0', drift_usd: '0' });
+    expect((await call(s, 'GET', '/audit')).json.data[0]).toMatchObject({ action: 'budget.reconcile', details: { fixed: [{ budget_id: 'cfg-alice', drift_usd: '12.5' }] } });
+  });
+
+  it('reports the counters and the enforcer', async () => {
+    const s = await start();
+    const health = await call(s, 'GET', '/policy/health');
+    expect(health).toMatchObject({ status: 200, json: { status: 'ok', counters: { ok: true }, enforcer: { admitted: 0, fail_open: 0, fail_closed: 0 }, rules: { budgets: 1, pools: 0 } } });
+  });
+});
+
+describe('signed approval links', () => {
+  it('are off (404) unless the runtime has a signing secret', async () => {
+    const s = await start();
+    const res = await fetch(`${s.url}/approvals/inc_x/approve?sig=x`);
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as Body).error.message).toMatch(/^Signed approval links are off/);
+  });
+});
+
+describe('/admin/v1/me: a developer with a virtual key', () => {
+  it('shows the key, the budgets that apply with USD strings, increases and rate limits, without the admin token', async () => {
+    const s = await start({ token: null });
+    await s.storage.policy.putRateLimit({ id: 'l1', name: null, scope: { kind: 'team', value: 'platform' }, rpm: 10, tpm: null, concurrency: null, fail: 'open', source: 'api', createdAt: 1 });
+    await s.storage.policy.putRateLimit({ id: 'l2', name: null, scope: { kind: 'team', value: 'other' }, rpm: 10, tpm: null, concurrency: null, fail: 'open', source: 'api', createdAt: 1 });
+    await s.runtime.rules.refresh();
+    const me = await call(s, 'GET', '/me', undefined, { authorization: `Bearer ${s.alice.key}` });
+    expect(me.status).toBe(200);
+    expect(me.json.key).toEqual({ id: s.alice.id, name: null, user: 'alice', team: 'platform', project: 'web' });
+    expect(me.json.budgets).toEqual([expect.objectContaining({ budget_id: 'cfg-alice', scope: 'user:alice', window: 'day', applies: 'always', limit_usd: '40', spent_usd: '0', remaining_usd: '40', used_percent: 0 })]);
+    expect(me.json.budgets).toMatchObject([{ resets_at: expect.stringMatching(/T00:00:00\.000Z$/) }]);
+    expect(me.json.rate_limits).toEqual([expect.objectContaining({ id: 'l1', rpm: 10, applies: 'always' })]);
+
+    const asked = await call(s, 'POST', '/me/increases', { amount_usd: 10, hours: 8, reason: 'demo' }, { 'x-api-key': s.alice.key, authorization: '' });
+    expect(asked).toMatchObject({ status: 201, json: { scope: 'user:alice', requested_by: 'alice', status: 'pending', amount_usd: '10' } });
+    expect(s.runtime.events.seen.map((e) => e.type)).toEqual(['requested']);
+    const after = await call(s, 'GET', '/me', undefined, { authorization: `Bearer ${s.alice.key}` });
+    expect(after.json.increases).toEqual([expect.objectContaining({ id: asked.json.id, status: 'pending' })]);
+  });
+
+  it('shows percentages only when amounts are hidden', async () => {
+    const s = await start({ settings: { showAmounts: false } });
+    const me = await call(s, 'GET', '/me', undefined, { authorization: `Bearer ${s.alice.key}` });
+    expect(me.json.show_amounts).toBe(false);
+    const [budget] = me.json.budgets as Item[];
+    expect(Object.keys(budget!).filter((k) => k.endsWith('_usd'))).toEqual([]);
+    expect(budget!.used_percent).toBe(0);
+  });
+
+  it('lets a developer ask only for their own scopes (403 otherwise)', async () => {
+    const s = await start();
+    const ask = (body: Record<string, unknown>) => call(s, 'POST', '/me/increases', { amount_usd: 1, hours: 1, reason: 'r', ...body }, { authorization: `Bearer ${s.alice.key}` });
+    expect((await ask({ scope: 'team:platform' })).status).toBe(201);
+    expect((await ask({ scope: `key:${s.alice.id}` })).status).toBe(201);
+    const other = await ask({ scope: 'team:web' });
+    expect(other).toMatchObject({ status: 403, json: { error: { code: 'forbidden', message: expect.stringMatching(/team:platform, project:web, not team:web/) } } });
+    await call(s, 'POST', '/budgets', { id: 'bobs', scope: 'user:bob', window: 'day', limit_usd: 1 });
+    expect((await ask({ budget_id: 'bobs' })).status).toBe(403);
+    expect((await ask({ budget_id: 'cfg-alice' })).json).toMatchObject({ scope: 'user:alice', budget_id: 'cfg-alice' });
+    expect((await ask({ hours: 0 })).status).toBe(400);
+  });
+
+  it('answers 401 for no key, an unknown key and a revoked key', async () => {
+    const s = await start();
+    expect((await call(s, 'GET', '/me')).json.error.code).toBe('missing_api_key');
+    expect((await call(s, 'GET', '/me', undefined, { authorization: 'Bearer tg_unknown' })).json.error.code).toBe('invalid_api_key');
+    await s.storage.keys.revoke(s.alice.id, Date.now());
+    const revoked = await call(s, 'GET', '/me', undefined, { authorization: `Bearer ${s.alice.key}` });
+    expect(revoked).toMatchObject({ status: 401, json: { error: { code: 'revoked_api_key' } } });
+  });
+});

@@ -1,0 +1,137 @@
+import { formatUsd } from '../core/money.js';
+import { CountersUnavailable } from '../policy/counters/port.js';
+import { type BudgetCounter, budgetCounter } from '../policy/plan.js';
+import { reconcile } from '../policy/reconcile.js';
+import type { PolicyRuntime } from '../policy/runtime.js';
+import { formatScope } from '../policy/scope.js';
+import { formatWindow } from '../policy/window.js';
+import type { PolicyRequest } from './admin-policy.js';
+import { sendAdminError, sendJson } from './json-response.js';
+import { audit } from './rule-changes.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Whole percent of the limit used (100 for a zero limit with any use). */
+export function usedPercent(level: bigint, limit: bigint): number {
+  if (limit <= 0n) return level > 0n ? 100 : 0;
+  return Number(((level < 0n ? 0n : level) * 100n) / limit);
+}
+
+/**
+ * Counters start from the ledger the first time a request needs them; a status read
+ * before that would show zero, so missing ones are initialised here the same way.
+ * Returns whether any was.
+ */
+export async function initializeMissing(runtime: PolicyRuntime, counters: BudgetCounter[], now: number): Promise<boolean> {
+  const read = await runtime.counters.read(counters.map((c) => c.line));
+  const missing = counters.filter((_, i) => !read[i]!.initialized);
+  if (missing.length > 0) await runtime.counters.initialize(await Promise.all(missing.map((c) => runtime.fromLedger(c, now))));
+  return missing.length > 0;
+}
+
+/** Answers 503 when the shared counter store cannot be reached. */
+async function withCounters(r: PolicyRequest, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof CountersUnavailable) return sendAdminError(r.res, 503, 'counters_unavailable', `The budget counter store cannot be reached: ${err.message}`);
+    throw err;
+  }
+}
+
+/** GET /budgets/status: every budget and pool with its spend in the current window. */
+export function getStatus(r: PolicyRequest): Promise<void> {
+  return withCounters(r, async () => {
+    const { runtime } = r;
+    const rules = runtime.rules.current();
+    const now = runtime.now();
+    const s = runtime.settings;
+    const list = rules.budgets.map((b) => budgetCounter(s.keyPrefix, b, rules, now, s.timeZone));
+    await initializeMissing(runtime, list, now);
+    const read = await runtime.counters.read(list.map((c) => c.line));
+    const data = list.map((c, i) => {
+      const { spent, held } = read[i]!;
+      const b = c.budget;
+      return {
+        id: b.id,
+        kind: b.kind,
+        name: b.name,
+        scope: formatScope(b.scope),
+        window: formatWindow(b.window),
+        source: b.source,
+        pool: b.pool,
+        limit_usd: formatUsd(c.line.limit),
+        base_limit_usd: formatUsd(b.limitPicos),
+        spent_usd: formatUsd(spent),
+        held_usd: formatUsd(held),
+        remaining_usd: formatUsd(c.line.limit - spent - held),
+        used_percent: usedPercent(spent + held, c.line.limit),
+        window_start: iso(c.window.start),
+        resets_at: iso(c.window.end),
+      };
+    });
+    sendJson(r.res, 200, { data });
+  });
+}
+
+/** GET /budgets/reconcile[?fix=true]: counters against the ledger, per budget. */
+export function getReconcile(r: PolicyRequest): Promise<void> {
+  return withCounters(r, async () => {
+    const { runtime } = r;
+    const fix = r.query.get('fix') === 'true' || r.query.get('fix') === '1';
+    const drifts = await reconcile(runtime.rules.current(), runtime.counters, (c, at) => runtime.fromLedger(c, at), runtime.settings, runtime.now(), fix);
+    const data = drifts.map((d) => ({
+      budget_id: d.counter.budget.id,
+      kind: d.counter.budget.kind,
+      scope: formatScope(d.counter.budget.scope),
+      window: formatWindow(d.counter.budget.window),
+      window_start: iso(d.counter.window.start),
+      counted_usd: formatUsd(d.counted),
+      ledger_usd: formatUsd(d.ledger),
+      drift_usd: formatUsd(d.drift),
+      initialized: d.initialized,
+      fixed: fix && d.initialized && d.drift !== 0n,
+    }));
+    const fixed = data.filter((d) => d.fixed);
+    if (fixed.length > 0) {
+      const ctx = { store: runtime.store, isConfigRule: () => false, configFile: undefined, actor: 'admin-api', now: () => runtime.now() };
+      await audit(ctx, 'budget.reconcile', 'counters', { fixed: fixed.map((d) => ({ budget_id: d.budget_id, drift_usd: d.drift_usd })) });
+    }
+    sendJson(r.res, 200, { fix, data });
+  });
+}
+
+const PROBE_TIMEOUT_MS = 2000;
+
+/** GET /policy/health: whether the counter store answers, and what the enforcer has done. */
+export async function getHealth(r: PolicyRequest): Promise<void> {
+  const { runtime } = r;
+  const s = runtime.settings;
+  const probe = { ref: 'health', marker: `${s.keyPrefix}health`, buckets: [`${s.keyPrefix}health:b`], limit: 0n, ttlMs: 60_000 };
+  let error: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, fail) => (timer = setTimeout(() => fail(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS)));
+    await Promise.race([runtime.counters.read([probe]), timeout]);
+  } catch (err) {
+    error = err instanceof Error ? err.message : String(err);
+  } finally {
+    clearTimeout(timer);
+  }
+  const rules = runtime.rules.current();
+  const st = runtime.enforcer.stats;
+  sendJson(r.res, error ? 503 : 200, {
+    status: error ? 'degraded' : 'ok',
+    counters: error ? { ok: false, error } : { ok: true },
+    enforcer: { admitted: st.admitted, refused: st.refused, fail_open: st.failOpen, fail_closed: st.failClosed, settle_errors: st.settleErrors },
+    rules: {
+      budgets: rules.budgets.filter((b) => b.kind === 'budget').length,
+      pools: rules.budgets.filter((b) => b.kind === 'pool').length,
+      rate_limits: rules.rateLimits.length,
+      model_policies: rules.modelPolicies.length,
+      increases_pending: rules.increases.filter((i) => i.status === 'pending').length,
+      increases_approved: rules.increases.filter((i) => i.status === 'approved').length,
+    },
+    settings: { time_zone: s.timeZone, show_amounts: s.showAmounts, input_counting: s.inputCounting, default_max_output_tokens: s.defaultMaxOutputTokens, lease_minutes: s.leaseMs / 60_000 },
+  });
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { usd } from '../core/money.js';
+import { parseScope } from '../policy/scope.js';
+
+/** Increase requests as JSON bodies: the admin files one for someone, a developer for themself. */
+const scope = z.string().transform((s, ctx) => {
+  try {
+    return parseScope(s);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+const amount = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  try {
+    return usd(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `must be a USD amount such as 25 or 12.50 (${(err as Error).message})` });
+    return z.NEVER;
+  }
+});
+
+const fields = {
+  scope: scope.optional(),
+  budget_id: z.string().min(1).max(128).optional(),
+  amount_usd: amount,
+  hours: z.number({ error: 'must be a whole number of hours' }),
+  reason: z.string({ error: 'is required: approvers see it' }),
+};
+
+export const selfIncreaseInput = z.strictObject(fields);
+
+export const adminIncreaseInput = z.strictObject({ ...fields, requested_by: z.string().trim().min(1, 'is required').max(200) });
+
+export const decisionInput = z.strictObject({ note: z.string().max(2000).optional() }).optional();

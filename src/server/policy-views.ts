@@ -1,0 +1,79 @@
+import { formatUsd } from '../core/money.js';
+import type { AuditEntry, Budget, Increase, ModelPolicy, RateLimit } from '../policy/rules.js';
+import { formatScope } from '../policy/scope.js';
+import { formatWindow } from '../policy/window.js';
+
+/**
+ * Rules, increases and audit entries as the admin API and `--json` print them: snake_case,
+ * money as exact decimal USD strings, times as ISO text.
+ */
+function iso(ms: number): string;
+function iso(ms: number | null): string | null;
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+export function budgetView(b: Budget, pools?: ReadonlySet<string>): Record<string, unknown> {
+  const view: Record<string, unknown> = {
+    id: b.id,
+    kind: b.kind,
+    name: b.name,
+    scope: formatScope(b.scope),
+    window: formatWindow(b.window),
+    limit_usd: formatUsd(b.limitPicos),
+    thresholds: b.thresholds,
+    fail: b.fail,
+  };
+  if (b.kind === 'budget') {
+    view.pool = b.pool;
+    view.downgrade = b.downgrade ? { at_percent: b.downgrade.atPercent, to: b.downgrade.to } : null;
+    view.enforce_max_tokens = b.enforceMaxTokens;
+  }
+  view.source = b.source;
+  view.created_at = b.source === 'config' ? null : iso(b.createdAt);
+  // A pool may be created after the budgets that name it, so a missing one is a warning only.
+  if (pools && b.pool !== null && !pools.has(b.pool)) view.warnings = [`pool "${b.pool}" does not exist: the budget cannot draw on it until it is created`];
+  return view;
+}
+
+export function rateLimitView(r: RateLimit): Record<string, unknown> {
+  return { id: r.id, name: r.name, scope: formatScope(r.scope), rpm: r.rpm, tpm: r.tpm, concurrency: r.concurrency, fail: r.fail, source: r.source, created_at: r.source === 'config' ? null : iso(r.createdAt) };
+}
+
+export function modelPolicyView(p: ModelPolicy): Record<string, unknown> {
+  return {
+    id: p.id,
+    name: p.name,
+    scope: formatScope(p.scope),
+    allow: p.allow,
+    deny: p.deny,
+    rewrite: p.rewrites.map((r) => ({ from: r.from, to: r.to })),
+    allow_keep: p.allowKeep,
+    source: p.source,
+    created_at: p.source === 'config' ? null : iso(p.createdAt),
+  };
+}
+
+export type IncreaseJson = ReturnType<typeof increaseView>;
+
+export function increaseView(i: Increase) {
+  return {
+    id: i.id,
+    scope: formatScope(i.scope),
+    budget_id: i.budgetId,
+    amount_usd: formatUsd(i.amountPicos),
+    hours: i.hours,
+    reason: i.reason,
+    requested_by: i.requestedBy,
+    status: i.status,
+    created_at: iso(i.createdAt),
+    decided_at: iso(i.decidedAt),
+    decided_by: i.decidedBy,
+    note: i.note,
+    expires_at: iso(i.expiresAt),
+  };
+}
+
+export function auditView(e: AuditEntry) {
+  return { id: e.id, ts: iso(e.ts), actor: e.actor, action: e.action, subject: e.subject, details: e.details };
+}
