@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createConnection } from 'node:net';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createKey } from '../../src/identity/key-service.js';
+import type { PriceFn } from '../../src/metering/build-row.js';
+import { budgetCounter } from '../../src/policy/plan.js';
+import { budgetInput, parseRule, toBudget } from '../../src/policy/rule-input.js';
+import { type Harness, eventually, startHarness } from '../support/harness.js';
+
+// A Redis of our own, so that killing it disturbs no other test.
+const PORT = 6300 + (process.pid % 90);
+let redis: ChildProcess | undefined;
+
+function startRedis(): Promise<void> {
+  redis = spawn('redis-server', ['--port', String(PORT), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  return eventually(
+    () =>
+      new Promise<void>((ok, fail) => {
+        const s = createConnection(PORT, '127.0.0.1', () => {
+          s.end();
+          ok();
+        });
+        s.on('error', fail);
+      }),
+    5000,
+  );
+}
+
+function killRedis(): Promise<void> {
+  return new Promise((ok) => {
+    if (!redis || redis.exitCode !== null || redis.signalCode !== null) return ok();
+    redis.once('exit', () => ok());
+    redis.kill('SIGKILL');
+  });
+}
+
+const price: PriceFn = (r) => ({ costPicos: BigInt(r.usage.inputTokens) * 20_000_000n + BigInt(r.usage.outputTokens) * 60_000_000n, unpriced: false });
+const open = toBudget(parseRule(budgetInput, { scope: 'user:alice', window: 'day', limit_usd: 5, fail: 'open' }), 'budget', 'config', 0);
+const closed = toBudget(parseRule(budgetInput, { scope: 'user:bob', window: 'day', limit_usd: 5, fail: 'closed' }), 'budget', 'config', 0);
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+afterAll(killRedis);
+
+async function send(key: string): Promise<Response> {
+  const res = await fetch(`${h!.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-5', max_tokens: 50, messages: [{ role: 'user', content: 'hello' }] }),
+  });
+  await res.clone().text();
+  return res;
+}
+
+describe('Redis killed mid-run', () => {
+  it('fail open admits and reports, fail closed refuses with 503, and counters are rebuilt from the ledger when Redis returns empty', async () => {
+    await startRedis();
+    h = await startHarness({ price, policy: { redisUrl: `redis://127.0.0.1:${PORT}`, rules: { budgets: [open, closed], rateLimits: [], modelPolicies: [] } } });
+    h.fake.setDefault({ usage: { input: 100, output: 20 } });
+    const bob = await createKey(h.tollgate.storage.keys, { user: 'bob', team: null, project: null });
+    const p = h.tollgate.policy!;
+    const line = () => budgetCounter(p.settings.keyPrefix, open, p.rules.current(), Date.now(), p.settings.timeZone).line;
+
+    expect((await send(h.key.key)).status).toBe(200);
+    expect((await send(bob.key)).status).toBe(200);
+
+    await killRedis();
+    const t0 = Date.now();
+    expect((await send(h.key.key)).status).toBe(200);
+    const refused = await send(bob.key);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect(await refused.json()).toMatchObject({ error: { code: 'budget_unavailable', message: expect.stringMatching(/fail closed/) } });
+    expect(p.enforcer.stats.failOpen).toBeGreaterThanOrEqual(1);
+    expect(p.enforcer.stats.failClosed).toBeGreaterThanOrEqual(1);
+    await eventually(async () => expect((await p.store.listAudit({})).map((a) => a.action)).toEqual(expect.arrayContaining(['policy.fail_open', 'policy.fail_closed'])));
+
+    // Redis comes back with nothing in it: the next reservation rebuilds alice's counter from the ledger.
+    await startRedis();
+    await eventually(async () => {
+      expect((await send(h!.key.key)).status).toBe(200);
+      expect((await p.counters.read([line()]))[0]!.initialized).toBe(true);
+    }, 10_000);
+    const aliceRows = (await h.rows()).filter((r) => r.user === 'alice');
+    const ledger = aliceRows.reduce((s, r) => s + (r.costPicos ?? 0n), 0n);
+    await eventually(async () => expect((await p.counters.read([line()]))[0]).toMatchObject({ spent: ledger, held: 0n }));
+  }, 30_000);
+});
