@@ -1,15 +1,18 @@
 import { type AlertEvent, type AlertSink, budgetFields } from './alerts/events.js';
 import { signDecisionLink } from './alerts/signed-link.js';
 import type { Logger } from './core/logger.js';
+import { formatUsd } from './core/money.js';
 import { newRequestId } from './core/ids.js';
 import type { PriceFn } from './metering/build-row.js';
 import { MemoryCounters } from './policy/counters/memory.js';
 import type { Counters } from './policy/counters/port.js';
 import { openRedisCounters } from './policy/counters/redis.js';
+import { type DriftReport, DriftWatch } from './policy/drift-watch.js';
 import { Enforcer } from './policy/enforcer.js';
 import { type IncreaseEvents, IncreaseService } from './policy/increases.js';
 import { counterFromLedger } from './policy/ledger-spend.js';
 import type { BudgetCounter } from './policy/plan.js';
+import { reconcile } from './policy/reconcile.js';
 import { type ConfigRules, RuleBook } from './policy/rule-book.js';
 import type { Increase } from './policy/rules.js';
 import type { PolicyRuntime } from './policy/runtime.js';
@@ -45,7 +48,14 @@ export async function startPolicy(o: PolicyOptions, storage: Storage, price: Pri
     return counterFromLedger(storage.ledger, c, at);
   };
   const enforcer = new Enforcer({ rules: () => rules.current(), counters, price, fromLedger, events: bridge, settings: o.settings, log, now });
+  const drift = new DriftWatch({
+    run: () => reconcile(rules.current(), counters, fromLedger, o.settings, now()),
+    report: (r) => bridge.drift(r),
+    onError: (err) => log.warn('reconciliation could not run', { err: String(err) }),
+    now,
+  });
   await rules.start();
+  drift.start(o.settings.reconcileMs);
   return {
     rules,
     store: storage.policy,
@@ -55,9 +65,11 @@ export async function startPolicy(o: PolicyOptions, storage: Storage, price: Pri
     enforcer,
     fromLedger,
     approvalLinks: o.approvalLinks,
+    drift,
     now,
     async close() {
       rules.stop();
+      drift.stop();
       await counters.close();
     },
   };
@@ -107,6 +119,12 @@ class AlertBridge implements PolicyEvents, IncreaseEvents {
     this.audit('tollgate', `policy.fail_${mode}`, 'counters', { message, count });
     this.send({ type: mode === 'open' ? 'counters.fail_open' : 'counters.fail_closed', message, count });
   };
+
+  drift(r: DriftReport): void {
+    const budgets = r.drifting.map((d) => ({ budget_id: d.budgetId, window_start: new Date(d.window).toISOString(), drift_usd: formatUsd(d.driftPicos) }));
+    this.log.warn('budget counters disagree with the ledger; run `tollgate budgets reconcile --fix` to correct them', { budgets });
+    this.audit('tollgate', 'policy.drift', 'counters', { budgets });
+  }
 
   requested(i: Increase): void {
     const exp = i.createdAt + 7 * 86_400_000;

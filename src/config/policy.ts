@@ -17,6 +17,7 @@ export function policySettings(f: ConfigFile): PolicySettings {
     inputCounting: p.input_counting ?? DEFAULT_POLICY_SETTINGS.inputCounting,
     defaultMaxOutputTokens: p.default_max_output_tokens ?? DEFAULT_POLICY_SETTINGS.defaultMaxOutputTokens,
     leaseMs: p.lease_minutes === undefined ? DEFAULT_POLICY_SETTINGS.leaseMs : Math.round(p.lease_minutes * 60_000),
+    reconcileMs: p.reconcile_minutes === undefined ? DEFAULT_POLICY_SETTINGS.reconcileMs : Math.round(p.reconcile_minutes * 60_000),
   };
 }
 

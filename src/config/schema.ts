@@ -83,6 +83,7 @@ export const fileSchema = z.strictObject({
       input_counting: z.enum(['conservative', 'typical'], { error: 'must be conservative or typical' }).optional(),
       default_max_output_tokens: z.number().int().positive().optional(),
       lease_minutes: z.number().positive().max(24 * 60, 'must be at most 1440 (a day)').optional(),
+      reconcile_minutes: z.number().min(0.1, 'must be at least 0.1 (6 seconds)').max(24 * 60, 'must be at most 1440 (a day)').optional(),
     })
     .optional(),
   budgets: z.array(budgetInput).optional(),

@@ -1,5 +1,6 @@
 import type { PolicyStore } from '../storage/ports.js';
 import type { CounterInit, Counters } from './counters/port.js';
+import type { DriftWatch } from './drift-watch.js';
 import type { Enforcer } from './enforcer.js';
 import type { IncreaseService } from './increases.js';
 import type { BudgetCounter } from './plan.js';
@@ -17,5 +18,7 @@ export interface PolicyRuntime {
   fromLedger(c: BudgetCounter, now: number): Promise<CounterInit>;
   /** Set when signed approve/deny links go out with increase requests. */
   approvalLinks: { secret: string; publicUrl: string } | undefined;
+  /** The reconciliation job; its last run shows in /policy/health. */
+  drift: DriftWatch;
   now(): number;
 }

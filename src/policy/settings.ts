@@ -13,6 +13,8 @@ export interface PolicySettings {
   leaseMs: number;
   /** Prefix of every counter key. */
   keyPrefix: string;
+  /** How often counters are compared with the ledger (the reconciliation job). */
+  reconcileMs: number;
 }
 
 export const DEFAULT_POLICY_SETTINGS: PolicySettings = {
@@ -22,4 +24,5 @@ export const DEFAULT_POLICY_SETTINGS: PolicySettings = {
   defaultMaxOutputTokens: 8192,
   leaseMs: 30 * 60_000,
   keyPrefix: '{tg}:',
+  reconcileMs: 5 * 60_000,
 };

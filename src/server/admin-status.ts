@@ -120,9 +120,16 @@ export async function getHealth(r: PolicyRequest): Promise<void> {
   }
   const rules = runtime.rules.current();
   const st = runtime.enforcer.stats;
+  const d = runtime.drift.last;
+  const reconciliation = d && {
+    last_run: new Date(d.at).toISOString(),
+    budgets_checked: d.checked,
+    drifting: d.drifting.map((x) => ({ budget_id: x.budgetId, window_start: new Date(x.window).toISOString(), drift_usd: formatUsd(x.driftPicos) })),
+  };
   sendJson(r.res, error ? 503 : 200, {
     status: error ? 'degraded' : 'ok',
     counters: error ? { ok: false, error } : { ok: true },
+    reconciliation: reconciliation ?? null,
     enforcer: { admitted: st.admitted, refused: st.refused, fail_open: st.failOpen, fail_closed: st.failClosed, settle_errors: st.settleErrors },
     rules: {
       budgets: rules.budgets.filter((b) => b.kind === 'budget').length,

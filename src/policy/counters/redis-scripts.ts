@@ -54,9 +54,20 @@ for _, g in ipairs(p.groups) do
   for _, l in ipairs(g.lines) do table.insert(all, l) end
   if g.pool then table.insert(all, g.pool) end
 end
+-- Each line's spent + held before this request, read once (a rolling window has 60 buckets).
+local before = {}
+local function levelOf(l)
+  local v = before[l.ref]
+  if v == nil then
+    v = level(l.buckets)
+    before[l.ref] = v
+  end
+  return v
+end
+local chargedRef = {}
 local function levels()
   local out = {}
-  for i, l in ipairs(all) do out[i] = fmt(level(l.buckets)) end
+  for i, l in ipairs(all) do out[i] = fmt(levelOf(l) + (chargedRef[l.ref] and amt or 0)) end
   return out
 end
 
@@ -74,10 +85,10 @@ for _, l in ipairs(all) do
 end
 if #missing > 0 then return cjson.encode({ ok = false, reason = 'uninitialized', markers = missing }) end
 
-local charged, chargedRef, pooled = {}, {}, {}
+local charged, pooled = {}, {}
 local function fits(l)
   if chargedRef[l.ref] then return true, 0 end
-  local lv = level(l.buckets)
+  local lv = levelOf(l)
   return lv + amt <= l.limit, lv
 end
 local function charge(l)
