@@ -167,11 +167,13 @@ function noteText(i: Increase): string {
   return i.note ? ` Note: "${chatText(i.note)}"` : '';
 }
 
-function increaseData(i: Increase, show: boolean): JsonObject {
-  const data: JsonObject = {
+/** An increase as JSON, as the admin API shows it (amounts included). */
+export function increaseJson(i: Increase) {
+  return {
     id: i.id,
     scope: formatScope(i.scope),
     budget_id: i.budgetId,
+    amount_usd: formatUsd(i.amountPicos),
     hours: i.hours,
     reason: i.reason,
     requested_by: i.requestedBy,
@@ -182,6 +184,10 @@ function increaseData(i: Increase, show: boolean): JsonObject {
     note: i.note,
     expires_at: iso(i.expiresAt),
   };
-  if (show) data.amount_usd = formatUsd(i.amountPicos);
-  return data;
+}
+
+/** An increase in an alert payload: amounts only when shown. */
+function increaseData(i: Increase, show: boolean): JsonObject {
+  const { amount_usd, ...rest } = increaseJson(i);
+  return show ? { ...rest, amount_usd } : rest;
 }

@@ -9,7 +9,7 @@ import { formatWindow, parseWindow } from './window.js';
  * One schema for all three, so a rule means the same wherever it was written.
  */
 const id = z.string().regex(/^[a-z0-9][a-z0-9_.:=-]{0,127}$/i, 'must be letters, digits, _ . : = - (up to 128)');
-const scope = z.string().transform((s, ctx) => {
+export const scope = z.string().transform((s, ctx) => {
   try {
     return parseScope(s);
   } catch (err) {
@@ -25,7 +25,8 @@ const window = z.string().transform((s, ctx) => {
     return z.NEVER;
   }
 });
-const amount = z
+/** A USD amount (number or decimal string) as exact picodollars, never negative. */
+export const amount = z
   .union([z.number(), z.string()])
   .transform((v, ctx) => {
     try {

@@ -1,26 +1,7 @@
 import { z } from 'zod';
-import { usd } from '../core/money.js';
-import { parseScope } from '../policy/scope.js';
+import { amount, scope } from '../policy/rule-input.js';
 
 /** Increase requests as JSON bodies: the admin files one for someone, a developer for themself. */
-const scope = z.string().transform((s, ctx) => {
-  try {
-    return parseScope(s);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    return z.NEVER;
-  }
-});
-
-const amount = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  try {
-    return usd(v);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `must be a USD amount such as 25 or 12.50 (${(err as Error).message})` });
-    return z.NEVER;
-  }
-});
-
 const fields = {
   scope: scope.optional(),
   budget_id: z.string().min(1).max(128).optional(),

@@ -1,5 +1,7 @@
+import { increaseJson } from '../alerts/events.js';
+import { iso } from '../alerts/format.js';
 import { formatUsd } from '../core/money.js';
-import type { AuditEntry, Budget, Increase, ModelPolicy, RateLimit } from '../policy/rules.js';
+import type { AuditEntry, Budget, ModelPolicy, RateLimit } from '../policy/rules.js';
 import { formatScope } from '../policy/scope.js';
 import { formatWindow } from '../policy/window.js';
 
@@ -7,11 +9,6 @@ import { formatWindow } from '../policy/window.js';
  * Rules, increases and audit entries as the admin API and `--json` print them: snake_case,
  * money as exact decimal USD strings, times as ISO text.
  */
-function iso(ms: number): string;
-function iso(ms: number | null): string | null;
-function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
-}
 
 export function budgetView(b: Budget, pools?: ReadonlySet<string>): Record<string, unknown> {
   const view: Record<string, unknown> = {
@@ -56,23 +53,7 @@ export function modelPolicyView(p: ModelPolicy): Record<string, unknown> {
 
 export type IncreaseJson = ReturnType<typeof increaseView>;
 
-export function increaseView(i: Increase) {
-  return {
-    id: i.id,
-    scope: formatScope(i.scope),
-    budget_id: i.budgetId,
-    amount_usd: formatUsd(i.amountPicos),
-    hours: i.hours,
-    reason: i.reason,
-    requested_by: i.requestedBy,
-    status: i.status,
-    created_at: iso(i.createdAt),
-    decided_at: iso(i.decidedAt),
-    decided_by: i.decidedBy,
-    note: i.note,
-    expires_at: iso(i.expiresAt),
-  };
-}
+export const increaseView = increaseJson;
 
 export function auditView(e: AuditEntry) {
   return { id: e.id, ts: iso(e.ts), actor: e.actor, action: e.action, subject: e.subject, details: e.details };
