@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { type IncomingHttpHeaders, createServer } from 'node:http';
 import { Agent, type Dispatcher } from 'undici';
 
@@ -58,4 +59,7 @@ const server = createServer((req, res) => {
   agent.dispatch({ origin: upstream.origin, path: req.url ?? '/', method, headers: forwardable(req.rawHeaders), body }, handler);
 });
 server.keepAliveTimeout = 120_000;
-server.listen(port, '127.0.0.1');
+server.listen(port, '127.0.0.1', () => {
+  // The harness waits for this line (bench/processes.ts).
+  console.log(`listening ${(server.address() as AddressInfo).port}`);
+});

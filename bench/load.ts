@@ -63,9 +63,22 @@ export async function maxThroughput(t: Target, stream: boolean, concurrency: num
 
 /** Time to the first body byte of streams, one at a time so that queueing does not blur it. */
 export async function streamTtfb(t: Target, n: number): Promise<number[]> {
+  return (await oneAtATime(t, true, n)).map((r) => r.firstByteMs);
+}
+
+/** Whole-request latency of requests sent one at a time (no queueing in any process). */
+export async function sequentialLatency(t: Target, n: number): Promise<number[]> {
+  return (await oneAtATime(t, false, n)).map((r) => r.totalMs);
+}
+
+async function oneAtATime(t: Target, stream: boolean, n: number): Promise<{ firstByteMs: number; totalMs: number }[]> {
   const agent = new Agent({ connections: 4, keepAliveTimeout: 60_000 });
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push((await once(agent, t, true)).firstByteMs);
+  const out: { firstByteMs: number; totalMs: number }[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await once(agent, t, stream);
+    if (r.status !== 200) throw new Error(`${t.name}: HTTP ${r.status}`);
+    out.push(r);
+  }
   await agent.close();
   return out;
 }

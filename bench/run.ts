@@ -1,15 +1,19 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { type Target, fixedRate, maxThroughput, openStreams, streamTtfb } from './load.js';
 import { type Proc, rssMb, startBare, startTollgate, startUpstream } from './processes.js';
+import { policyBench, policyMarkdown } from './policy.js';
+import { reportsSection } from './reports.js';
 import { markdown } from './report.js';
 import { median, percentile } from './stats.js';
 
 // `npm run bench [-- --quick]`: direct, a bare pass-through and Tollgate, measured in
 // alternation in one run; every figure is a median over rounds.
 const quick = process.argv.includes('--quick');
+/** Only the policy overhead section, printed and not written to docs (for working on it). */
+const policyOnly = process.argv.includes('--policy-only');
 const ROUNDS = quick ? 1 : 5;
 const PHASE_MS = quick ? 2000 : 3000;
 const RATE = 500;
@@ -50,6 +54,8 @@ async function main(): Promise<void> {
   try {
     const upstream = await startUpstream();
     procs.push(upstream);
+    const log = (line: string) => void process.stdout.write(`${line}\n`);
+    if (policyOnly) return log(policyMarkdown(await policyBench(upstream.url, ROUNDS, PHASE_MS, log)));
     const bare = await startBare(upstream.url);
     procs.push(bare);
     const tg = await startTollgate(upstream.url);
@@ -75,10 +81,15 @@ async function main(): Promise<void> {
     if (bareOpen.open < STREAMS || tgOpen.open < STREAMS) throw new Error(`only ${bareOpen.open} / ${tgOpen.open} of ${STREAMS} streams opened`);
     const rss = { bareIdle, tollgateIdle, bare: bareOpen.value, tollgate: tgOpen.value };
     const summary = summarise(rounds, rss);
+    const policy = await policyBench(upstream.url, ROUNDS, PHASE_MS, log);
     mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-    writeFileSync(join(import.meta.dirname, 'results', 'latest.json'), JSON.stringify({ rounds, rss, summary }, null, 2));
-    const doc = markdown({ summary, rounds: ROUNDS, phaseMs: PHASE_MS, rate: RATE, concurrency: CONCURRENCY, ttfbN: TTFB_N, streams: STREAMS, cores: cpus().length, node: process.version, quick });
-    writeFileSync(join(import.meta.dirname, '..', 'docs', 'benchmarks.md'), doc);
+    writeFileSync(join(import.meta.dirname, 'results', 'latest.json'), JSON.stringify({ rounds, rss, summary, policy }, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
+    const doc =
+      markdown({ summary, rounds: ROUNDS, phaseMs: PHASE_MS, rate: RATE, concurrency: CONCURRENCY, ttfbN: TTFB_N, streams: STREAMS, cores: cpus().length, node: process.version, quick }) + policyMarkdown(policy);
+    const docPath = join(import.meta.dirname, '..', 'docs', 'benchmarks.md');
+    // The 10M-row reports section comes from `npm run bench:reports`; keep it.
+    const kept = existsSync(docPath) ? reportsSection(readFileSync(docPath, 'utf8')) : '';
+    writeFileSync(docPath, doc + kept);
     process.stdout.write('\n' + doc);
   } finally {
     for (const p of procs.reverse()) await p.stop();

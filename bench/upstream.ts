@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import { CHAT_COMPLETION, STREAM_PLAIN, STREAM_WITH_USAGE } from './payloads.js';
 
@@ -42,4 +43,7 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 120_000;
-server.listen(port, '127.0.0.1');
+server.listen(port, '127.0.0.1', () => {
+  // The harness waits for this line (bench/processes.ts).
+  console.log(`listening ${(server.address() as AddressInfo).port}`);
+});

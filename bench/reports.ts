@@ -1,0 +1,143 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'libsql';
+import type { Dimension, LedgerRow } from '../src/core/ledger-row.js';
+import { runReport } from '../src/reports/report.js';
+import { openSqlite } from '../src/storage/sqlite/sqlite-storage.js';
+import { rng, sampleRow } from '../src/storage/testing/contract.js';
+import { median } from './stats.js';
+
+// `npm run bench:reports [-- --rows N]`: fills a SQLite ledger with N rows (10 million by
+// default) through the same insert path the gateway uses (rows and rollups in one
+// transaction), then times reports over it against the same grouping read from raw rows.
+const argRows = process.argv.indexOf('--rows');
+const ROWS = argRows > 0 ? Number(process.argv[argRows + 1]) : 10_000_000;
+const BATCH = 5000;
+const DAYS = 30;
+const RUNS = 5;
+const START = Date.UTC(2026, 9, 1);
+
+/** A stable pseudo-random fraction for an integer, so that a session keeps its user, model and workflow. */
+function hash01(n: number, salt: number): number {
+  let h = Math.imul(n ^ salt, 2654435761) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 2246822507) >>> 0;
+  return (h ^ (h >>> 13)) / 4294967296;
+}
+
+const MODELS = ['claude-sonnet-4-5', 'gpt-5', 'claude-opus-4-1', 'gemini-2.5-pro', 'gpt-5-mini'];
+
+/** Agent traffic: sessions of 50 requests, each session one user, mostly one model and one workflow. */
+function row(i: number, r: () => number): LedgerRow {
+  const session = Math.floor(i / 50);
+  const user = Math.floor(hash01(session, 1) ** 2 * 400);
+  const model = r() < 0.9 ? MODELS[Math.floor(hash01(session, 2) * MODELS.length)]! : MODELS[Math.floor(r() * MODELS.length)]!;
+  const workflow = hash01(session, 3) < 0.7 ? `wf${Math.floor(hash01(session, 4) ** 3 * 40)}` : undefined;
+  const input = 500 + Math.floor(r() * 40_000);
+  const output = 50 + Math.floor(r() * 2000);
+  return sampleRow({
+    id: `r${i}`,
+    ts: START + Math.floor((i / ROWS) * DAYS * 86_400_000),
+    model,
+    modelRequested: model,
+    keyId: `key_${user}`,
+    user: `user${user}`,
+    team: `team${user % 25}`,
+    project: `project${user % 60}`,
+    sessionId: `s${session}`,
+    tags: workflow ? { workflow } : {},
+    inputTokens: input,
+    cacheReadTokens: Math.floor(input * r() * 0.8),
+    outputTokens: output,
+    costPicos: BigInt(input) * 3_000_000n + BigInt(output) * 15_000_000n,
+  });
+}
+
+async function time(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-reports-'));
+  const path = join(dir, 'ledger.db');
+  const storage = openSqlite(path);
+  try {
+    const r = rng(42);
+    const t0 = performance.now();
+    for (let i = 0; i < ROWS; i += BATCH) {
+      const batch: LedgerRow[] = [];
+      for (let j = i; j < Math.min(ROWS, i + BATCH); j++) batch.push(row(j, r));
+      await storage.ledger.insert(batch);
+      if (i % 500_000 === 0) process.stdout.write(`${i.toLocaleString('en-US')} rows\n`);
+    }
+    const writeS = (performance.now() - t0) / 1000;
+    const sizeMb = statSync(path).size / 1e6;
+    const since = START;
+    const until = START + DAYS * 86_400_000;
+    // An ISO --since cuts mid-hour, so the edges are read from raw rows as a real report's would be.
+    const midHour = since + 17 * 60_000;
+    // `raw`: the grouping as one SQL scan of the requests table, what a report costs without rollups.
+    const cases: { name: string; by: Dimension[]; since: number; raw: string }[] = [
+      { name: '30 days by team and model', by: ['team', 'model'], since, raw: 'team, model' },
+      { name: '30 days by user, from mid-hour', by: ['user'], since: midHour, raw: 'user_name' },
+      { name: '30 days by day', by: ['day'], since, raw: 'ts / 86400000' },
+      { name: '30 days by tag:workflow', by: ['tag:workflow'], since, raw: "json_extract(tags, '$.workflow')" },
+      { name: '30 days by session', by: ['session'], since, raw: 'session_id' },
+    ];
+    const db = new Database(path, { readonly: true });
+    const results: { name: string; reportMs: number; rawMs: number }[] = [];
+    for (const c of cases) {
+      const reportMs: number[] = [];
+      for (let k = 0; k < RUNS; k++) reportMs.push(await time(() => runReport(storage.ledger, { since: c.since, until, by: c.by })));
+      const sql = `SELECT ${c.raw} AS k, count(*), sum(input_tokens), sum(cache_read_tokens), sum(output_tokens), sum(cost_picos) FROM requests WHERE ts >= ? AND ts < ? GROUP BY k`;
+      const rawMs = await time(() => Promise.resolve(db.prepare(sql).all(c.since, until)));
+      results.push({ name: c.name, reportMs: median(reportMs), rawMs });
+      process.stdout.write(`${c.name}: report ${median(reportMs).toFixed(0)} ms, raw ${rawMs.toFixed(0)} ms\n`);
+    }
+    db.close();
+    writeSection({ rows: ROWS, writeS, sizeMb, results });
+  } finally {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const BEGIN = '<!-- reports benchmark: npm run bench:reports -->';
+const END = '<!-- /reports benchmark -->';
+
+/** Replaces the reports section of docs/benchmarks.md (npm run bench keeps it). */
+function writeSection(m: { rows: number; writeS: number; sizeMb: number; results: { name: string; reportMs: number; rawMs: number }[] }): void {
+  const file = join(import.meta.dirname, '..', 'docs', 'benchmarks.md');
+  const section = `${BEGIN}
+## Reports over ${m.rows.toLocaleString('en-US')} rows
+
+Generated by \`npm run bench:reports\` on ${new Date().toISOString().slice(0, 10)}. A SQLite ledger filled through the
+gateway's own insert path (rows and hourly rollups in one transaction, batches of ${BATCH}): ${m.rows.toLocaleString('en-US')} rows
+over ${DAYS} days, 400 users in 25 teams, sessions of 50 requests (each one user, 90% of its requests on its
+main model of 5, 70% of sessions in one of 40 workflows). Written in ${m.writeS.toFixed(0)} s (${Math.round(m.rows / m.writeS).toLocaleString('en-US')} rows/s); the file is ${(m.sizeMb / 1000).toFixed(1)} GB.
+
+*report* is \`tollgate report\`'s own query (the grouping plus the session and workflow concentration
+line), median of ${RUNS}; *raw scan* is the grouping alone as one SQL \`GROUP BY\` over the raw rows of the
+same window, what a report would cost without rollups.
+
+| report | report ms | raw scan ms | raw / report |
+|---|---|---|---|
+${m.results.map((r) => `| ${r.name} | ${r.reportMs.toFixed(0)} | ${r.rawMs.toFixed(0)} | ${(r.rawMs / r.reportMs).toFixed(0)}× |`).join('\n')}
+${END}`;
+  let doc = readFileSync(file, 'utf8');
+  const a = doc.indexOf(BEGIN);
+  const b = doc.indexOf(END);
+  doc = a >= 0 && b > a ? doc.slice(0, a) + section + doc.slice(b + END.length) : `${doc.trimEnd()}\n\n${section}\n`;
+  writeFileSync(file, doc);
+}
+
+/** The reports section of an existing docs/benchmarks.md, for `npm run bench` to carry over. */
+export function reportsSection(doc: string): string {
+  const a = doc.indexOf(BEGIN);
+  const b = doc.indexOf(END);
+  return a >= 0 && b > a ? `\n${doc.slice(a, b + END.length)}\n` : '';
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
