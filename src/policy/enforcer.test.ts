@@ -4,6 +4,7 @@ import { silentLogger } from '../core/logger.js';
 import { usd } from '../core/money.js';
 import type { PriceFn } from '../metering/build-row.js';
 import { MemoryCounters } from './counters/memory.js';
+import { CountersUnavailable } from './counters/port.js';
 import { type AdmitRequest, Enforcer } from './enforcer.js';
 import { budgetCounter } from './plan.js';
 import { budgetInput, parseRule, toBudget } from './rule-input.js';
@@ -96,6 +97,29 @@ describe('enforcer', () => {
     // $0.15 covers 100 input + 50 output tokens.
     expect(a.capOutputTokens).toBe(50);
     expect((await read(b)).held).toBe(usd('0.15'));
+  });
+
+  it('fails open when a reserve times out, and settles the reservation if it did reach the store', async () => {
+    const clock = { now: Date.parse('2026-11-22T10:00:00Z') };
+    const b = budget({ scope: 'user:alice', window: 'day', limit_usd: 1 });
+    const rules: RuleSet = { budgets: [b], rateLimits: [], modelPolicies: [], increases: [] };
+    const inner = new MemoryCounters();
+    // The store ran the reservation, but the reply came too late.
+    const counters = Object.assign(Object.create(inner) as MemoryCounters, {
+      reserve: async (p: Parameters<MemoryCounters['reserve']>[0]) => {
+        const out = await inner.reserve(p);
+        if (out.ok) throw new CountersUnavailable('Redis: Command timed out');
+        return out;
+      },
+    });
+    const enforcer = new Enforcer({ rules: () => rules, counters, price, fromLedger: (c) => Promise.resolve({ marker: c.line.marker, ttlMs: 1e9, bucketTtlMs: 1e9, amounts: [] }), events: noEvents, settings, log: silentLogger, now: () => clock.now });
+    const line = budgetCounter(settings.keyPrefix, b, rules, clock.now, settings.timeZone).line;
+    const a = await enforcer.admit(request());
+    expect(enforcer.stats.failOpen).toBe(1);
+    expect((await inner.read([line]))[0]).toMatchObject({ held: usd('0.2') });
+    a.settle(usd('0.05'), 50);
+    await new Promise((r) => setTimeout(r, 0));
+    expect((await inner.read([line]))[0]).toMatchObject({ spent: usd('0.05'), held: 0n });
   });
 
   it('raises each threshold once per window', async () => {

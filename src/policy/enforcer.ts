@@ -67,7 +67,8 @@ export interface EnforcerDeps {
 }
 
 type Reserved = { kind: 'reserved'; planned: Planned; outcome: Extract<ReserveOutcome, { ok: true }>; estimate: Estimate; cost: Picos; cap: number | undefined };
-type Attempt = Reserved | { kind: 'free' } | { kind: 'refused'; error: GatewayError; downgradeTo: string | null; room: Picos | null; estimate: Estimate };
+/** `open`: admitted by `fail: open` while the counters could not be reached. */
+type Attempt = Reserved | { kind: 'free' } | { kind: 'open' } | { kind: 'refused'; error: GatewayError; downgradeTo: string | null; room: Picos | null; estimate: Estimate };
 
 /**
  * Budgets, rate limits and model policy for one request: decide the model, reserve the
@@ -124,25 +125,18 @@ export class Enforcer {
     const headers: Record<string, string> = {};
     if (rewrittenFrom && rewrittenFrom !== model) headers['x-tollgate-model-rewritten'] = `${rewrittenFrom}->${model}`;
     if (attempt.kind === 'free') return { model, rewrittenFrom, served, headers, pool: null, capOutputTokens: undefined, settle: () => undefined };
+    if (attempt.kind === 'open') {
+      // A reserve that timed out may still have run in Redis: settling releases its hold
+      // and counts the actual cost; when it never ran, this is a no-op.
+      const settle = once((cost: Picos | null, tokens: number) => void this.d.counters.settle(req.id, cost ?? 0n, tokens, this.now()).catch(() => undefined));
+      return { model, rewrittenFrom, served, headers, pool: null, capOutputTokens: undefined, settle };
+    }
 
     const remaining = this.remainingHeader(attempt);
     if (remaining) headers['x-tollgate-budget-remaining'] = remaining;
     const poolIndex = attempt.outcome.pooled.indexOf(true);
     const pool = poolIndex >= 0 ? (attempt.planned.pools[poolIndex]?.id ?? null) : null;
-    let settled = false;
-    return {
-      model,
-      rewrittenFrom,
-      served,
-      headers,
-      pool,
-      capOutputTokens: attempt.cap,
-      settle: (costPicos, tokens) => {
-        if (settled) return;
-        settled = true;
-        void this.settle(req.id, attempt, costPicos ?? 0n, tokens);
-      },
-    };
+    return { model, rewrittenFrom, served, headers, pool, capOutputTokens: attempt.cap, settle: once((costPicos, tokens) => void this.settle(req.id, attempt, costPicos ?? 0n, tokens)) };
   }
 
   /** A budget with a downgrade rule past its threshold, by the last level this process saw. */
@@ -237,7 +231,7 @@ export class Enforcer {
     }
     this.stats.failOpen++;
     this.d.events.countersDown('open', err.message);
-    return { kind: 'free' };
+    return { kind: 'open' };
   }
 
   /** Initialises missing counters from the ledger, once per marker however many requests wait. */
@@ -309,4 +303,13 @@ export class Enforcer {
   effectiveLimit(b: Budget, rules: RuleSet): Picos {
     return effectiveLimit(b, rules.increases, this.now());
   }
+}
+
+function once<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
+  let done = false;
+  return (...args) => {
+    if (done) return;
+    done = true;
+    fn(...args);
+  };
 }

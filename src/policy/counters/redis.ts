@@ -15,6 +15,12 @@ export interface RedisCountersOptions {
 type ScriptFn = (leases: string, records: string, ...args: string[]) => Promise<string | null>;
 type Scripted = Redis & { tgReserve: ScriptFn; tgSettle: ScriptFn; tgInitialize: ScriptFn };
 
+/**
+ * Long enough that a busy gateway whose event loop stalls does not mistake a slow reply
+ * for a dead Redis (and fail open); a Redis that refuses connections fails at once anyway.
+ */
+const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
+
 /** Redis replies that mean "not now" rather than a bug in a script. */
 const TRANSIENT_REPLY = /^(LOADING|BUSY|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOSCRIPT)/;
 
@@ -36,7 +42,7 @@ export class RedisCounters implements Counters {
     const redis = new Redis(url, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      commandTimeout: o.commandTimeoutMs ?? 500,
+      commandTimeout: o.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
       connectTimeout: 2000,
       retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
       lazyConnect: false,
