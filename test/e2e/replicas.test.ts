@@ -68,7 +68,7 @@ describe('three replicas on one Postgres and Redis', () => {
     const created = await tollgate(['keys', 'create', '--user', user, '--json', '--config', config], { cwd: dir });
     expect(created.code, created.stderr).toBe(0);
     const key = (JSON.parse(created.stdout) as { key: string }).key;
-    const replicas: Served[] = await Promise.all([0, 1, 2].map(() => serve(['--config', config], { cwd: dir })));
+    const replicas: Served[] = await Promise.all([0, 1, 2].map(() => serve(['--config', config], { cwd: dir, env: { TOLLGATE_ADMIN_TOKEN: 'admin-token' } })));
     const agent = new Agent({ connections: 256 });
     try {
       const body = JSON.stringify({ model: 'gpt-5', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'y'.repeat(220) }] });
@@ -83,6 +83,10 @@ describe('three replicas on one Postgres and Redis', () => {
       expect(statuses.filter((s) => s !== 200 && s !== 402)).toEqual([]);
       // Each request is estimated at ~$0.009 and costs $0.007: at least 100 fit, and never more than $1 of them.
       expect(ok).toBeGreaterThanOrEqual(100);
+
+      // The bound holds while Redis answers; a request admitted by fail: open would void it, so say so.
+      const health = await Promise.all(replicas.map(async (r) => (await (await fetch(`${r.url}/admin/v1/policy/health`, { headers: { authorization: 'Bearer admin-token' } })).json()) as { enforcer: { fail_open: number } }));
+      expect(health.map((h) => h.enforcer.fail_open), 'requests admitted without counters (fail open)').toEqual([0, 0, 0]);
 
       const b = toBudget(parseRule(budgetInput, { scope: `user:${user}`, window: 'day', limit_usd: 1 }), 'budget', 'config', 0);
       const line = budgetCounter(DEFAULT_POLICY_SETTINGS.keyPrefix, b, emptyRuleSet(), Date.now(), 'UTC').line;
