@@ -59,7 +59,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   if (recovered > 0) o.log.info('replayed rows left in the spool by an earlier process', { rows: recovered });
   const worker = o.ledgerWorker ? await WorkerLedgerSink.start(o.ledgerWorker) : undefined;
   const sink: LedgerSink = worker ?? o.storage.ledger;
-  const writer = new LedgerWriter(sink, new Spool(o.spoolDir), {
+  const writer = new LedgerWriter(sink, new Spool(o.spoolDir, (err) => o.log.error('spool write failed', { err: String(err) })), {
     flushIntervalMs: o.flushIntervalMs,
     onError: (err) => o.log.error('ledger write failed; rows are safe in the spool and will be retried', { err: String(err) }),
   });

@@ -22,7 +22,8 @@ export interface GatewayDeps {
   keys: KeyResolver;
   auth: AuthPolicy;
   price: PriceFn;
-  ledger: { record(row: LedgerRow): void };
+  /** `afterJournal`, when present, runs its callback once every row recorded so far is journaled. */
+  ledger: { record(row: LedgerRow): void; afterJournal?(done: () => void): void };
   agent: Agent;
   maxBodyBytes: number;
   log: Logger;
@@ -71,11 +72,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const adapter = adapterFor(route.dialect);
     const facts = newFacts(id, ts, route.api);
     const held: { admission?: Admission<Served> } = {};
-    const finish = () => {
+    const finish = (journaled?: () => void) => {
       facts.latencyMs = Math.round(performance.now() - started);
       const row = record(deps, facts);
       // Settlement runs in the background: it never delays the response.
       held.admission?.settle(row.costPicos, row.inputTokens + row.outputTokens);
+      if (!journaled) return;
+      if (deps.ledger.afterJournal) deps.ledger.afterJournal(journaled);
+      else journaled();
     };
     try {
       await forward(deps, req, res, { route, adapter, facts, explicit, path, search, started, finish, held });
@@ -104,7 +108,7 @@ interface Exchange {
   path: string;
   search: string;
   started: number;
-  finish: () => void;
+  finish: (journaled?: () => void) => void;
   held: { admission?: Admission<Served> };
 }
 
@@ -157,7 +161,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   facts.catalogProvider = provider.catalog;
 
   const rewrite = raw === undefined ? undefined : adapter.rewriteRequest(route, info, raw);
-  const out: HeaderBag = { ...upstreamHeaders(headers), ...provider.headers };
+  const out: HeaderBag = Object.assign(upstreamHeaders(headers), provider.headers);
   // A client's own key goes back where the client put it; a configured key goes where the dialect expects an API key.
   if (who.upstreamKey.kind === 'passthrough') adapter.writeCredential(out, query, who.upstreamKey.key, cred?.where);
   else if (provider.apiKey !== undefined) adapter.writeCredential(out, query, provider.apiKey, undefined);

@@ -17,8 +17,8 @@ export interface RelayArgs {
   facts: RequestFacts;
   json: unknown;
   started: number;
-  /** Records the row; called exactly once, before the response completes. */
-  finish: () => void;
+  /** Records the row; called exactly once, before the response completes. `journaled` runs once the row is in the spool. */
+  finish: (journaled?: () => void) => void;
 }
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -66,9 +66,15 @@ export function relay(a: RelayArgs): Promise<void> {
       done = true;
       const metered = tap!.finish(complete, complete || !clientGone ? emit : () => undefined);
       settle(a, metered, complete, clientGone, err);
-      a.finish();
-      if (complete) res.end(held);
-      else if (!res.destroyed) res.destroy();
+      if (complete) {
+        // The end waits for the journal (a turn of the event loop at most). Corked, what this
+        // turn already wrote leaves with it in one write (end() uncorks fully), as it did unwaited.
+        res.cork();
+        a.finish(() => res.end(held));
+      } else {
+        a.finish();
+        if (!res.destroyed) res.destroy();
+      }
       resolve();
     };
     const call = callUpstream(a.agent, a.upstream, {

@@ -51,7 +51,7 @@ export function callUpstream(agent: Agent, r: UpstreamRequest, l: UpstreamListen
   let controller: Dispatcher.DispatchController | undefined;
   let pendingAbort: Error | undefined;
   let started = false;
-  const url = new URL(r.url);
+  const url = parsed(r.url);
   const handler: Dispatcher.DispatchHandler = {
     onRequestStart(c) {
       controller = c;
@@ -71,7 +71,7 @@ export function callUpstream(agent: Agent, r: UpstreamRequest, l: UpstreamListen
       l.onError(err, started);
     },
   };
-  agent.dispatch({ origin: url.origin, path: url.pathname + url.search, method: r.method, headers: r.headers, body: r.body }, handler);
+  agent.dispatch({ origin: url.origin, path: url.path, method: r.method, headers: r.headers, body: r.body }, handler);
   return {
     abort(reason) {
       if (controller) controller.abort(reason);
@@ -80,6 +80,22 @@ export function callUpstream(agent: Agent, r: UpstreamRequest, l: UpstreamListen
     pause: () => controller?.pause(),
     resume: () => controller?.resume(),
   };
+}
+
+// Nearly every request goes to one of a few URLs, so parses are cached. URLs with a query
+// are not: a query may carry a credential (Gemini's ?key=), which must not outlive its request.
+const urls = new Map<string, { origin: string; path: string }>();
+
+function parsed(raw: string): { origin: string; path: string } {
+  let hit = urls.get(raw);
+  if (hit === undefined) {
+    const u = new URL(raw);
+    hit = { origin: u.origin, path: u.pathname + u.search };
+    if (u.search !== '') return hit;
+    if (urls.size >= 1000) urls.clear();
+    urls.set(raw, hit);
+  }
+  return hit;
 }
 
 /** Maps a failure before the response headers arrived to a client-facing error. */

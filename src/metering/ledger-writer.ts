@@ -13,8 +13,9 @@ export interface LedgerWriterOptions {
 
 /**
  * Takes ledger rows from the request path and commits them to storage in batches.
- * `record` is synchronous and cheap: it journals the row to the spool and queues it.
- * A failed batch stays queued and is retried; the spool keeps it safe meanwhile.
+ * `record` is synchronous and cheap: it hands the row to the spool and queues it;
+ * `afterJournal` says when the spool has written it. A failed batch stays queued and
+ * is retried; the spool keeps it safe meanwhile.
  */
 export class LedgerWriter {
   private queue: LedgerRow[] = [];
@@ -43,6 +44,12 @@ export class LedgerWriter {
     }
     this.queue.push(row);
     this.schedule(this.flushIntervalMs);
+  }
+
+  /** Runs `done` once every row recorded so far is in the spool's file. */
+  afterJournal(done: () => void): void {
+    if (this.spool) this.spool.afterWrite(done);
+    else done();
   }
 
   get pending(): number {
@@ -89,6 +96,8 @@ export class LedgerWriter {
   private async commitBatch(): Promise<void> {
     const batch = this.queue.slice(0, this.maxBatch);
     if (batch.length === 0) return;
+    // A row must be in the spool's file before storage has it, or markCommitted would count it unwritten.
+    this.spool?.flush();
     try {
       await this.store.insert(batch);
       this.queue.splice(0, batch.length);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -55,6 +55,23 @@ describe('metering', () => {
     expect(await recoverSpools(dir, (r) => ledger.insert(r))).toBe(0);
     spool.close();
     expect(readdirSync(dir)).toHaveLength(1);
+  });
+
+  it('writes the rows of one event-loop turn together, and releases waiters only once they are written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-spool-'));
+    const spool = new Spool(dir);
+    const file = () => readFileSync(join(dir, readdirSync(dir)[0]!), 'utf8');
+    spool.append(sampleRow({ id: 'a' }));
+    spool.append(sampleRow({ id: 'b' }));
+    const seen: string[] = [];
+    spool.afterWrite(() => seen.push(file()));
+    expect(file()).toBe('');
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual([encodeRow(sampleRow({ id: 'a' })) + encodeRow(sampleRow({ id: 'b' }))]);
+    let now = false;
+    spool.afterWrite(() => (now = true));
+    expect(now).toBe(true);
+    spool.close();
   });
 
   it('commits in batches, retries a failing store, and deletes the spool once all is committed', async () => {

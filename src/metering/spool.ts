@@ -6,8 +6,10 @@ import { decodeRow, encodeRow } from './row-codec.js';
 const ROTATE_BYTES = 64 * 1024 * 1024;
 
 /**
- * An append-only journal of ledger rows, written synchronously before a response's
- * last bytes go to the client. A write() lands in the OS page cache, so the row
+ * An append-only journal of ledger rows. Rows appended during one turn of the event
+ * loop are written together by one write() when the turn ends (or sooner, by `flush`),
+ * and `afterWrite` callbacks run only once their rows are written: the gateway sends a
+ * response's last bytes from there. A write() lands in the OS page cache, so the row
  * survives a kill -9 of the gateway; storage then catches up in batches, off the
  * request's path. Each process owns one file; a file left by a dead process is
  * replayed into storage at the next start (inserts are idempotent on id).
@@ -17,17 +19,53 @@ export class Spool {
   private path: string;
   private appended = 0;
   private committed = 0;
+  /** Encoded rows not yet written, and who waits for them. */
+  private pending: string[] = [];
+  private waiting: (() => void)[] = [];
+  private scheduled = false;
   private readonly dir: string;
+  private readonly onError: (err: unknown) => void;
 
-  constructor(dir: string) {
+  constructor(dir: string, onError: (err: unknown) => void = () => undefined) {
     this.dir = dir;
+    this.onError = onError;
     mkdirSync(dir, { recursive: true });
     ({ fd: this.fd, path: this.path } = this.openNew());
   }
 
   append(row: LedgerRow): void {
-    writeSync(this.fd, encodeRow(row));
-    this.appended += 1;
+    this.pending.push(encodeRow(row));
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // One write per event-loop turn instead of one per row: a syscall costs more than encoding a row.
+    setImmediate(() => this.flush());
+  }
+
+  /** Runs `done` once every row appended so far is written (at once when none is pending). */
+  afterWrite(done: () => void): void {
+    if (this.pending.length === 0) done();
+    else this.waiting.push(done);
+  }
+
+  /** Writes the pending rows now, then releases whoever waits for them. */
+  flush(): void {
+    this.scheduled = false;
+    const lines = this.pending;
+    const waiting = this.waiting;
+    if (lines.length > 0) {
+      this.pending = [];
+      try {
+        writeSync(this.fd, lines.length === 1 ? lines[0]! : lines.join(''));
+        this.appended += lines.length;
+      } catch (err) {
+        // As before batching: a failed journal write costs the spool copy, not the response.
+        this.onError(err);
+      }
+    }
+    if (waiting.length > 0) {
+      this.waiting = [];
+      for (const done of waiting) done();
+    }
   }
 
   /** `n` more rows, in append order, are safely in storage. */
@@ -38,6 +76,7 @@ export class Spool {
 
   /** Closes the file, deleting it when everything in it is in storage. */
   close(): void {
+    this.flush();
     closeSync(this.fd);
     if (this.committed === this.appended && existsSync(this.path)) unlinkSync(this.path);
   }

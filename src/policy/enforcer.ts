@@ -93,6 +93,11 @@ export class Enforcer {
 
   async admit<P extends Served>(req: AdmitRequest<P>): Promise<Admission<P>> {
     const rules = this.d.rules();
+    if (rules.budgets.length === 0 && rules.rateLimits.length === 0 && rules.modelPolicies.length === 0) {
+      // Measure-first deployments have no rules: keep their hot path free of policy work.
+      this.stats.admitted++;
+      return { model: req.model, rewrittenFrom: null, served: req.resolve(req.model), headers: {}, pool: null, capOutputTokens: undefined, settle: () => undefined };
+    }
     const now = this.now();
     const decision = decideModel(rules.modelPolicies, req.caller, req.model, req.keep);
     if (!decision.allowed) throw modelNotAllowed(decision.policy, decision.model, decision.reason);

@@ -133,7 +133,8 @@ export class SseParser {
   }
 
   private reset(): void {
-    this.parts = [];
+    // Runs once per event: keep the empty array rather than allocate another.
+    if (this.parts.length !== 0) this.parts = [];
     this.size = 0;
     this.oversized = false;
   }

@@ -54,7 +54,8 @@ export function bufferBody(read: (text: string | undefined, complete: boolean) =
       parts.push(chunk);
     },
     finish(complete) {
-      const text = overflowed ? undefined : Buffer.concat(parts, size).toString('utf8');
+      // Most bodies arrive in one chunk: decode it in place rather than copy it first.
+      const text = overflowed ? undefined : (parts.length === 1 ? parts[0]! : Buffer.concat(parts, size)).toString('utf8');
       parts = [];
       return read(text, complete);
     },
