@@ -6,7 +6,6 @@ import { newRequestId } from './core/ids.js';
 import type { PriceFn } from './metering/build-row.js';
 import { MemoryCounters } from './policy/counters/memory.js';
 import type { Counters } from './policy/counters/port.js';
-import { openRedisCounters } from './policy/counters/redis.js';
 import { type DriftReport, DriftWatch } from './policy/drift-watch.js';
 import { Enforcer } from './policy/enforcer.js';
 import { type IncreaseEvents, IncreaseService } from './policy/increases.js';
@@ -35,7 +34,8 @@ export interface PolicyOptions {
 /** Builds budgets, rate limits and model policy for the gateway and the admin API. */
 export async function startPolicy(o: PolicyOptions, storage: Storage, price: PriceFn, flushLedger: () => Promise<void>, log: Logger): Promise<PolicyRuntime & { close(): Promise<void> }> {
   const now = o.now ?? Date.now;
-  const counters: Counters = o.redisUrl ? openRedisCounters(o.redisUrl) : new MemoryCounters();
+  // ioredis is loaded only for replicas that share counters.
+  const counters: Counters = o.redisUrl ? (await import('./policy/counters/redis.js')).openRedisCounters(o.redisUrl, { prefix: o.settings.keyPrefix }) : new MemoryCounters();
   const bridge = new AlertBridge(storage, o.alerts, o.approvalLinks, log, now);
   const increases = new IncreaseService(storage.policy, bridge, now);
   const rules = new RuleBook(storage.policy, o.rules, log, {
