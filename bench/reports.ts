@@ -8,11 +8,13 @@ import { openSqlite } from '../src/storage/sqlite/sqlite-storage.js';
 import { rng, sampleRow } from '../src/storage/testing/contract.js';
 import { median } from './stats.js';
 
-// `npm run bench:reports [-- --rows N]`: fills a SQLite ledger with N rows (10 million by
+// `npm run bench:reports [-- --rows N] [--keep]`: fills a SQLite ledger with N rows (10 million by
 // default) through the same insert path the gateway uses (rows and rollups in one
 // transaction), then times reports over it against the same grouping read from raw rows.
 const argRows = process.argv.indexOf('--rows');
 const ROWS = argRows > 0 ? Number(process.argv[argRows + 1]) : 10_000_000;
+/** Keep the database afterwards (its path is printed), for looking into a slow query. */
+const KEEP = process.argv.includes('--keep');
 const BATCH = 5000;
 const DAYS = 30;
 const RUNS = 5;
@@ -22,7 +24,7 @@ const START = Date.UTC(2026, 9, 1);
 function hash01(n: number, salt: number): number {
   let h = Math.imul(n ^ salt, 2654435761) >>> 0;
   h = Math.imul(h ^ (h >>> 16), 2246822507) >>> 0;
-  return (h ^ (h >>> 13)) / 4294967296;
+  return ((h ^ (h >>> 13)) >>> 0) / 4294967296;
 }
 
 const MODELS = ['claude-sonnet-4-5', 'gpt-5', 'claude-opus-4-1', 'gemini-2.5-pro', 'gpt-5-mini'];
@@ -100,7 +102,8 @@ async function main(): Promise<void> {
     writeSection({ rows: ROWS, writeS, sizeMb, results });
   } finally {
     await storage.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (KEEP) process.stdout.write(`kept ${path}\n`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 

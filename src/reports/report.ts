@@ -29,8 +29,8 @@ export async function runReport(store: LedgerStore, q: ReportQuery): Promise<Rep
   const total = emptyTotals();
   for (const r of rows) addTotals(total, r);
   const [sessions, workflows] = await Promise.all([
-    store.aggregate({ since: q.since, until: q.until, by: ['session'] }),
-    store.aggregate({ since: q.since, until: q.until, by: ['tag:workflow'] }),
+    store.aggregate({ since: q.since, until: q.until, by: ['session'], costOnly: true }),
+    store.aggregate({ since: q.since, until: q.until, by: ['tag:workflow'], costOnly: true }),
   ]);
   return { query: q, rows, total, concentration: { sessions: topShare(sessions), workflows: topShare(workflows) } };
 }

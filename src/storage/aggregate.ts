@@ -52,16 +52,16 @@ export async function aggregate(run: SqlRunner, dialect: SqlDialect, q: Aggregat
 
   for (const part of plan(q.since, q.until, choice !== undefined)) {
     if (part.raw || !choice) {
-      for (const r of await runPart(run, dialect, q.by, part, { kind: 'raw' })) merge(r.keys, r);
+      for (const r of await runPart(run, dialect, q, q.by, part, { kind: 'raw' })) merge(r.keys, r);
       continue;
     }
-    const rows = await runPart(run, dialect, q.by, part, { kind: 'rollup', table: choice.table });
+    const rows = await runPart(run, dialect, q, q.by, part, { kind: 'rollup', table: choice.table });
     for (const r of rows) merge(r.keys, r);
     const at = choice.partial;
     if (at !== undefined) {
       // Requests without the tag or pool are not in its rollup: they are the plain totals minus the others.
       const plainBy = q.by.filter((_, i) => i !== at);
-      for (const r of await runPart(run, dialect, plainBy, part, { kind: 'rollup', table: 'rollup_hourly' })) merge(insertAt(r.keys, at, ''), r);
+      for (const r of await runPart(run, dialect, q, plainBy, part, { kind: 'rollup', table: 'rollup_hourly' })) merge(insertAt(r.keys, at, ''), r);
       for (const r of rows) merge(insertAt(r.keys.filter((_, i) => i !== at), at, ''), r, -1);
     }
   }
@@ -91,7 +91,7 @@ function plan(since: number | undefined, until: number | undefined, rollupUsable
   return parts;
 }
 
-async function runPart(run: SqlRunner, d: SqlDialect, by: readonly Dimension[], part: Part, source: Source): Promise<AggregateRow[]> {
+async function runPart(run: SqlRunner, d: SqlDialect, q: AggregateQuery, by: readonly Dimension[], part: Part, source: Source): Promise<AggregateRow[]> {
   const raw = source.kind === 'raw';
   const params: unknown[] = [];
   const p = (v: unknown) => {
@@ -105,7 +105,7 @@ async function runPart(run: SqlRunner, d: SqlDialect, by: readonly Dimension[], 
   const tag = by.find((x) => x.startsWith('tag:'));
   if (!raw && tag && source.table === 'rollup_tag_hourly') where.push(`tag_key = ${p(tag.slice(4))}`);
   const dims = by.map((dim) => dimensionExpr(dim, raw, d));
-  const measures = raw ? rawMeasures(d) : rollupMeasures();
+  const measures = raw ? rawMeasures(d, q.costOnly) : rollupMeasures(q.costOnly);
   const from = raw ? 'requests' : source.table;
   const sql =
     `SELECT ${[...dims.map((e, i) => `${e} AS k${i}`), measures].join(', ')} FROM ${from}` +
@@ -142,22 +142,25 @@ function dimensionExpr(dim: Dimension, raw: boolean, d: SqlDialect): string {
   }
 }
 
-function rawMeasures(d: SqlDialect): string {
+const RAW_COST = [`SUM(COALESCE(cost_picos, 0) / ${SPLIT}) AS cost_q`, `SUM(COALESCE(cost_picos, 0) % ${SPLIT}) AS cost_r`];
+const ROLLUP_COST = [`SUM(cost_picos / ${SPLIT}) AS cost_q`, `SUM(cost_picos % ${SPLIT}) AS cost_r`];
+
+function rawMeasures(d: SqlDialect, costOnly = false): string {
+  if (costOnly) return ['COUNT(*) AS requests', ...RAW_COST].join(', ');
   return [
     'COUNT(*) AS requests',
     `SUM(CASE WHEN outcome NOT IN ('ok', 'client_aborted') THEN 1 ELSE 0 END) AS errors`,
     `SUM(CASE WHEN ${d.isTrue('unpriced')} THEN 1 ELSE 0 END) AS unpriced_requests`,
     ...['input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'tool_calls'].map((c) => `SUM(${c}) AS ${c}`),
-    `SUM(COALESCE(cost_picos, 0) / ${SPLIT}) AS cost_q`,
-    `SUM(COALESCE(cost_picos, 0) % ${SPLIT}) AS cost_r`,
+    ...RAW_COST,
   ].join(', ');
 }
 
-function rollupMeasures(): string {
+function rollupMeasures(costOnly = false): string {
+  if (costOnly) return ['SUM(requests) AS requests', ...ROLLUP_COST].join(', ');
   return [
     ...['requests', 'errors', 'unpriced_requests', 'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'tool_calls'].map((c) => `SUM(${c}) AS ${c}`),
-    `SUM(cost_picos / ${SPLIT}) AS cost_q`,
-    `SUM(cost_picos % ${SPLIT}) AS cost_r`,
+    ...ROLLUP_COST,
   ].join(', ');
 }
 

@@ -36,6 +36,12 @@ export interface TimeFilter {
 
 export interface AggregateQuery extends TimeFilter {
   by: readonly Dimension[];
+  /**
+   * Sum only requests and cost (every other total reads zero): for rankings over many
+   * groups, such as the concentration line over every session, where the other sums
+   * would cost most of the time.
+   */
+  costOnly?: boolean;
 }
 
 export interface Totals {

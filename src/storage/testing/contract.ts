@@ -139,7 +139,11 @@ export function storageContract(open: () => Promise<Storage>): void {
         const since = i === 0 ? undefined : base + Math.floor(r() * 2 * DAY_MS);
         const until = i === 3 ? undefined : (since ?? base) + Math.floor(r() * 2 * DAY_MS) + 1;
         const got = asMap(await s.ledger.aggregate({ by, since, until }));
-        expect(got, `by=${by.join(',')} since=${since} until=${until}`).toEqual(bruteForce(rows, by, since, until));
+        const want = bruteForce(rows, by, since, until);
+        expect(got, `by=${by.join(',')} since=${since} until=${until}`).toEqual(want);
+        const costs = asMap(await s.ledger.aggregate({ by, since, until, costOnly: true }));
+        const brief = (m: Map<string, Totals>) => [...m].map(([k, t]) => [k, t.requests, t.costPicos]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+        expect(brief(costs), 'costOnly').toEqual(brief(want));
       }
     }
     await s.close();
