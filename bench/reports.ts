@@ -127,7 +127,7 @@ same window, what a report would cost without rollups.
 
 | report | report ms | raw scan ms | raw / report |
 |---|---|---|---|
-${m.results.map((r) => `| ${r.name} | ${r.reportMs.toFixed(0)} | ${r.rawMs.toFixed(0)} | ${(r.rawMs / r.reportMs).toFixed(0)}× |`).join('\n')}
+${m.results.map((r) => `| ${r.name} | ${r.reportMs.toFixed(0)} | ${r.rawMs.toFixed(0)} | ${(r.rawMs / r.reportMs).toFixed(1)}× |`).join('\n')}
 ${END}`;
   let doc = readFileSync(file, 'utf8');
   const a = doc.indexOf(BEGIN);
