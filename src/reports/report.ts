@@ -28,10 +28,9 @@ export async function runReport(store: LedgerStore, q: ReportQuery): Promise<Rep
   const rows = sortByCost(await store.aggregate(q));
   const total = emptyTotals();
   for (const r of rows) addTotals(total, r);
-  const [sessions, workflows] = await Promise.all([
-    store.aggregate({ since: q.since, until: q.until, by: ['session'], costOnly: true }),
-    store.aggregate({ since: q.since, until: q.until, by: ['tag:workflow'], costOnly: true }),
-  ]);
+  // A report already grouped by session (or workflow) has the concentration's groups: do not read them twice.
+  const groupsBy = (dim: Dimension) => (q.by.length === 1 && q.by[0] === dim ? Promise.resolve(rows) : store.aggregate({ since: q.since, until: q.until, by: [dim], costOnly: true }));
+  const [sessions, workflows] = await Promise.all([groupsBy('session'), groupsBy('tag:workflow')]);
   return { query: q, rows, total, concentration: { sessions: topShare(sessions), workflows: topShare(workflows) } };
 }
 
