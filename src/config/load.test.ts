@@ -1,24 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configJsonSchema, loadConfig } from './index.js';
-
-function file(text: string): string {
-  const p = join(mkdtempSync(join(tmpdir(), 'tg-config-')), 'tollgate.yaml');
-  writeFileSync(p, text);
-  return p;
-}
-
-function issues(text: string, env: NodeJS.ProcessEnv = {}): string[] {
-  try {
-    loadConfig({ file: file(text), env });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.issues.map((i) => `${i.path}@${i.line ?? '-'}: ${i.message}`);
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configJsonSchema, loadConfig } from './index.js';
+import { configFile as file, configIssues as issues } from './testing.js';
 
 const EXAMPLE = `server: { host: 127.0.0.1, port: 8790 }
 storage: { sqlite: ./.tollgate/tollgate.db }

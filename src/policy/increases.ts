@@ -1,8 +1,7 @@
 import { newRequestId } from '../core/ids.js';
-import type { Picos } from '../core/money.js';
 import type { PolicyStore } from '../storage/ports.js';
 import type { Increase } from './rules.js';
-import { type Scope, formatScope } from './scope.js';
+import { formatScope } from './scope.js';
 
 export interface IncreaseEvents {
   requested(i: Increase): void;
@@ -10,14 +9,7 @@ export interface IncreaseEvents {
   expired(i: Increase): void;
 }
 
-export interface IncreaseRequest {
-  scope: Scope;
-  budgetId: string | null;
-  amountPicos: Picos;
-  hours: number;
-  reason: string;
-  requestedBy: string;
-}
+export type IncreaseRequest = Pick<Increase, 'scope' | 'budgetId' | 'amountPicos' | 'hours' | 'reason' | 'requestedBy'>;
 
 const MAX_HOURS = 24 * 90;
 
