@@ -1,5 +1,5 @@
 import { type AlertEvent, type AlertSink, budgetFields } from './alerts/events.js';
-import { signDecisionLink } from './alerts/signed-link.js';
+import { type DecisionLinks, increaseAlerts } from './alerts/increase-alerts.js';
 import type { Logger } from './core/logger.js';
 import { formatUsd } from './core/money.js';
 import { newRequestId } from './core/ids.js';
@@ -87,14 +87,14 @@ class AlertBridge implements PolicyEvents, IncreaseEvents {
   private readonly down = { open: { last: 0, count: 0 }, closed: { last: 0, count: 0 } };
   private readonly storage: Storage;
   private readonly sink: AlertSink;
-  private readonly links: { secret: string; publicUrl: string } | undefined;
+  private readonly increases: IncreaseEvents;
   private readonly log: Logger;
   private readonly now: () => number;
 
-  constructor(storage: Storage, sink: AlertSink, links: { secret: string; publicUrl: string } | undefined, log: Logger, now: () => number) {
+  constructor(storage: Storage, sink: AlertSink, links: DecisionLinks | undefined, log: Logger, now: () => number) {
     this.storage = storage;
     this.sink = sink;
-    this.links = links;
+    this.increases = increaseAlerts(sink, links);
     this.log = log;
     this.now = now;
   }
@@ -127,17 +127,15 @@ class AlertBridge implements PolicyEvents, IncreaseEvents {
   }
 
   requested(i: Increase): void {
-    const exp = i.createdAt + 7 * 86_400_000;
-    const links = this.links ? { approveUrl: signDecisionLink(this.links.publicUrl, this.links.secret, i.id, 'approve', exp), denyUrl: signDecisionLink(this.links.publicUrl, this.links.secret, i.id, 'deny', exp) } : {};
-    this.send({ type: 'increase.requested', increase: i, ...links });
+    this.increases.requested(i);
   }
 
   decided(i: Increase): void {
-    this.send({ type: i.status === 'approved' ? 'increase.approved' : 'increase.denied', increase: i });
+    this.increases.decided(i);
   }
 
   expired(i: Increase): void {
-    this.send({ type: 'increase.expired', increase: i });
+    this.increases.expired(i);
   }
 
   private once(claim: string, event: AlertEvent): void {
