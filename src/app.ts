@@ -14,6 +14,8 @@ import { Spool, recoverSpools } from './metering/spool.js';
 import { WorkerLedgerSink } from './metering/worker-sink.js';
 import type { StorageSpec } from './storage/open.js';
 import { createHttpServer } from './server/http-server.js';
+import { Router } from './routing/router.js';
+import type { HealthPolicy, Route } from './routing/types.js';
 import type { Storage } from './storage/ports.js';
 
 export interface AppOptions {
@@ -40,6 +42,17 @@ export interface AppOptions {
   flushIntervalMs?: number;
   /** Budgets, rate limits and model policy (off when absent). */
   policy?: PolicyOptions;
+  /** Configured routes: deployments, retries, fallbacks, health (the plain path when absent or empty). */
+  routing?: RoutingOptions;
+}
+
+export interface RoutingOptions {
+  routes: Route[];
+  health: HealthPolicy;
+  /** Shares deployment health between replicas. */
+  redisUrl?: string;
+  /** Key prefix for shared health (tests give each gateway group its own). */
+  redisPrefix?: string;
 }
 
 export interface Tollgate {
@@ -48,6 +61,7 @@ export interface Tollgate {
   storage: Storage;
   gateway: Gateway;
   policy: PolicyRuntime | undefined;
+  router: Router | undefined;
   /** Makes every row recorded so far visible in storage. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -66,6 +80,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   const keys = new KeyResolver(o.storage.keys);
   const policy = o.policy ? await startPolicy(o.policy, o.storage, o.price, () => writer.flush(), o.log) : undefined;
   const agent = createAgent(o.timeouts);
+  const router = await startRouter(o.routing, o.log);
   const gateway = createGateway({
     providers: o.providers,
     keys,
@@ -76,6 +91,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     maxBodyBytes: o.maxBodyBytes,
     log: o.log,
     policy: policy?.enforcer,
+    router,
   });
   let closing = false;
   const server = createHttpServer({
@@ -97,6 +113,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     storage: o.storage,
     gateway,
     policy,
+    router,
     flush: () => writer.flush(),
     async close() {
       if (closing) return;
@@ -108,12 +125,23 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
       clearTimeout(timer);
       await writer.close();
       await policy?.close();
+      await router?.close();
       await o.policy?.alerts.close(5000);
       await worker?.close();
       await agent.close();
       await o.storage.close();
     },
   };
+}
+
+/** The router for configured routes; shared health is read from Redis in the background when configured. */
+async function startRouter(o: RoutingOptions | undefined, log: Logger): Promise<Router | undefined> {
+  if (!o || o.routes.length === 0) return undefined;
+  // ioredis is loaded only for replicas that share health.
+  const store = o.redisUrl ? new (await import('./routing/health-store/redis.js')).RedisHealthStore(o.redisUrl, o.redisPrefix) : undefined;
+  const router = new Router(o.routes, o.health, { store, onError: (err) => log.debug('shared deployment health unavailable', { err: String(err) }) });
+  router.start();
+  return router;
 }
 
 /** The spool sits beside the SQLite file, or under ./.tollgate for Postgres. */

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { type Config, DEFAULTS, DEFAULT_PROVIDERS, type ProviderConfig } from './config.js';
 import { ConfigError, type ConfigIssue, closest, formatPath } from './errors.js';
 import { alertsConfig, configRules, policyChecks, policySettings } from './policy.js';
+import { routingChecks, routingConfig } from './routing.js';
 import { type ConfigFile, fileSchema } from './schema.js';
 
 export interface LoadOptions {
@@ -116,6 +117,7 @@ function crossChecks(c: ConfigFile, doc: Document, lineOf: (o: number | undefine
     if (o.provider !== undefined && !names.includes(o.provider)) issues.push({ path: `pricing.overrides[${i}].provider`, line: line(['pricing', 'overrides', i, 'provider']), message: `no provider is named "${o.provider}"` });
   });
   issues.push(...policyChecks(c, line));
+  issues.push(...routingChecks(c, c.providers ?? DEFAULT_PROVIDERS, line));
   return issues;
 }
 
@@ -151,6 +153,7 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
     policy: policySettings(f),
     rules: configRules(f),
     alerts: alertsConfig(f),
+    routing: routingConfig(f, providers, f.server?.first_byte_timeout_ms ?? DEFAULTS.firstByteTimeoutMs),
     source,
   };
 }

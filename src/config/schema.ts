@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { budgetInput, modelPolicyInput, poolInput, rateLimitInput } from '../policy/rule-input.js';
 import { isValidTimeZone } from '../policy/window.js';
+import { routeSchema, routingSchema } from './routing-schema.js';
 
 const glob = z.string().min(1, 'must not be empty');
 const decimal = z.union([z.number(), z.string()]).pipe(z.coerce.number()).refine((n) => Number.isFinite(n) && n >= 0, 'must be a number ≥ 0');
@@ -86,6 +87,8 @@ export const fileSchema = z.strictObject({
       reconcile_minutes: z.number().min(0.1, 'must be at least 0.1 (6 seconds)').max(24 * 60, 'must be at most 1440 (a day)').optional(),
     })
     .optional(),
+  routes: z.array(routeSchema).optional(),
+  routing: routingSchema.optional(),
   budgets: z.array(budgetInput).optional(),
   pools: z.array(poolInput).optional(),
   rate_limits: z.array(rateLimitInput).optional(),

@@ -43,6 +43,38 @@ export interface LedgerRow extends Usage {
   upstreamRequestId: string | null;
   /** Where the row came from: the gateway itself, or an importer. */
   source: string;
+  /**
+   * Each upstream try, when the gateway made any: stored in the `attempts` table in the same
+   * transaction as the row, and journaled with it. Not an export column.
+   */
+  attemptLog?: AttemptRow[];
+}
+
+/** One upstream try of a request (the `attempts` table). The request row's cost is the sum of its attempts'. */
+export interface AttemptRow extends Usage {
+  requestId: string;
+  /** 1-based, in the order tried. */
+  n: number;
+  /** The deployment's name (the provider's name on the plain path). */
+  deployment: string;
+  provider: string;
+  /** The model asked of this deployment. */
+  model: string;
+  /** The upstream's HTTP status; 0 when it never answered. */
+  status: number;
+  /**
+   * `ok`; `upstream_error` (an error answer); `truncated` (cut after some bytes);
+   * `unreachable` (no answer: refused, reset, DNS); `timeout` (no answer in time);
+   * `client_aborted`.
+   */
+  outcome: string;
+  errorType: string | null;
+  /** Whether the client received this attempt's response (at most one attempt per request). */
+  delivered: boolean;
+  usageSource: UsageSource;
+  costPicos: Picos | null;
+  startedAt: number;
+  latencyMs: number;
 }
 
 /** Dimensions a report can group by. `pool` is the spend pool that paid ('' for requests no pool paid for). */

@@ -11,11 +11,14 @@ import type { Admission, Enforcer } from '../policy/enforcer.js';
 import { applyOverrides } from '../providers/shared/overrides.js';
 import { adapterFor, lookupRoute } from '../providers/index.js';
 import type { DialectAdapter, HeaderBag, RequestInfo, RouteMatch } from '../providers/types.js';
+import type { RoutePlan, Router } from '../routing/router.js';
+import { prefixKey } from '../routing/affinity.js';
 import { headerBag, upstreamHeaders } from './headers.js';
 import { readBody } from './read-body.js';
 import { guessDialect, splitProviderPrefix } from './routes.js';
 import type { ProviderTable, UpstreamProvider } from './select-provider.js';
 import { relay } from './relay.js';
+import { serveRouted } from './routed.js';
 
 export interface GatewayDeps {
   providers: ProviderTable;
@@ -29,6 +32,8 @@ export interface GatewayDeps {
   log: Logger;
   /** Budgets, rate limits and model policy; absent, every request is admitted as is. */
   policy?: Enforcer;
+  /** Configured routes (deployments, retries, fallbacks, health); absent or unmatched, the plain single-provider path. */
+  router?: Router;
 }
 
 /** APIs that cost nothing: no budget or rate limit applies to them. */
@@ -85,6 +90,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
       await forward(deps, req, res, { route, adapter, facts, explicit, path, search, started, finish, held });
     } catch (err) {
       const e = toGatewayError(err);
+      const c = facts.current;
+      if (c !== undefined && !res.headersSent) {
+        // The attempt never answered: it stays on record with no response.
+        facts.priorAttempts.push({ ...c, status: 0, outcome: e.code === 'upstream_timeout' ? 'timeout' : 'unreachable', errorType: e.code, usage: facts.usage, usageSource: 'none', latencyMs: Math.round(performance.now() - c.startedPerf) });
+        facts.current = undefined;
+      }
       if (e.code === 'internal') deps.log.error('request failed', { id, err: describe(e.cause ?? e) });
       if (!res.headersSent) {
         req.resume();
@@ -127,7 +138,9 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   Object.assign(facts, { keyId: who.keyId, user: who.user, team: who.team, project: who.project, sessionId: who.sessionId, client: who.client, tags: who.tags });
 
   const resolve = (model: string): Served => {
-    const p = deps.providers.select(route.dialect, model, x.explicit);
+    // A routed model is priced (for budget reservations) at its first deployment.
+    const d = x.explicit === undefined ? deps.router?.routeFor(route.dialect, model)?.deployments[0] : undefined;
+    const p = d ? (deps.providers.byName(d.provider) ?? deps.providers.select(route.dialect, model, x.explicit)) : deps.providers.select(route.dialect, model, x.explicit);
     return { provider: p.name, catalogProvider: p.catalog, upstream: p };
   };
   let provider = resolve(info.model).upstream;
@@ -160,6 +173,35 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   facts.provider = provider.name;
   facts.catalogProvider = provider.catalog;
 
+  const plan = raw === undefined ? undefined : selectDeployments(deps, x, info.model, who.sessionId, json);
+  if (plan !== undefined) {
+    const clientHeaders = upstreamHeaders(headers);
+    await serveRouted({
+      agent: deps.agent,
+      router: deps.router!,
+      plan,
+      res,
+      adapter,
+      route,
+      info,
+      json,
+      raw: raw!,
+      path,
+      query,
+      headers: clientHeaders,
+      credential: (h, q, apiKey) => {
+        if (who.upstreamKey.kind === 'passthrough') adapter.writeCredential(h, q, who.upstreamKey.key, cred?.where);
+        else if (apiKey !== undefined) adapter.writeCredential(h, q, apiKey, undefined);
+        else removeCredential(h, q, cred?.where);
+      },
+      capOutputTokens: x.held.admission?.capOutputTokens,
+      facts,
+      started: x.started,
+      finish: x.finish,
+    });
+    return;
+  }
+
   const rewrite = raw === undefined ? undefined : adapter.rewriteRequest(route, info, raw);
   const out: HeaderBag = Object.assign(upstreamHeaders(headers), provider.headers);
   // A client's own key goes back where the client put it; a configured key goes where the dialect expects an API key.
@@ -170,8 +212,22 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   const url = provider.baseUrl + path + (qs ? `?${qs}` : '');
 
   facts.attempts = 1;
+  facts.current = { n: 1, deployment: provider.name, provider: provider.name, catalogProvider: provider.catalog, model: info.model, startedAt: Date.now(), startedPerf: performance.now() };
   const upstream = { url, method: route.method, headers: out, body: rewrite?.body ?? raw };
   await relay({ agent: deps.agent, upstream, res, adapter, route, info, rewrite, facts, json, started: x.started, finish: x.finish });
+}
+
+/**
+ * The routing step: the configured route serving this model, with its deployments and
+ * fallbacks as candidates, or undefined for the plain single-provider path (no route
+ * matches, or `/p/{name}` names a provider).
+ */
+function selectDeployments(deps: GatewayDeps, x: Exchange, model: string, sessionId: string | null, json: unknown): RoutePlan | undefined {
+  if (deps.router === undefined || x.explicit !== undefined) return undefined;
+  const r = deps.router.routeFor(x.route.dialect, model);
+  if (r === undefined) return undefined;
+  const affinity = !r.affinity.enabled || r.deployments.length + r.fallbacks.length < 2 ? undefined : sessionId !== null ? `s:${sessionId}` : prefixKey(x.route.api, json, r.affinity.minPrefixChars);
+  return deps.router.plan(r, model, affinity);
 }
 
 function parseJson(raw: Buffer): unknown {

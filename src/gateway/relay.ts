@@ -2,9 +2,10 @@ import type { ServerResponse } from 'node:http';
 import type { Agent } from 'undici';
 import { estimateInputTokens } from '../metering/estimate.js';
 import type { RequestFacts } from '../metering/build-row.js';
-import type { DialectAdapter, Metered, RequestInfo, RequestRewrite, ResponseTap, RouteMatch } from '../providers/types.js';
+import { errorBodyTap } from '../providers/shared/taps.js';
+import type { DialectAdapter, Metered, RequestInfo, RequestRewrite, ResponseTap, RouteMatch, UpstreamErrorInfo } from '../providers/types.js';
 import { clientResponseHeaders } from './headers.js';
-import { type UpstreamRequest, callUpstream, isIdleTimeout, upstreamFailure } from './upstream.js';
+import { AttemptTimeout, type UpstreamRequest, callUpstream, isIdleTimeout, upstreamFailure } from './upstream.js';
 
 export interface RelayArgs {
   agent: Agent;
@@ -19,9 +20,30 @@ export interface RelayArgs {
   started: number;
   /** Records the row; called exactly once, before the response completes. `journaled` runs once the row is in the spool. */
   finish: (journaled?: () => void) => void;
+  /** Set by the router: per-attempt timeouts, and which answers are held back for another attempt. */
+  attempt?: AttemptControl;
+}
+
+export interface AttemptControl {
+  /** Until the response headers (the agent's own timeout applies as well). */
+  firstByteMs?: number;
+  /** The whole attempt, body included. */
+  requestMs?: number;
+  /** True when this answer must not reach the client because another attempt will be made. */
+  retry?(status: number, headers: Headers): boolean;
 }
 
 type Headers = Record<string, string | string[] | undefined>;
+
+/**
+ * How a relay ended: the response went to the client (`delivered`, even if cut), or the
+ * upstream's error answer was held back for a retry (`held`, with its body), or the
+ * client left while it was held (`gone`; the row is recorded).
+ */
+export type RelayResult =
+  | { kind: 'delivered'; status: number; headers: Headers }
+  | { kind: 'held'; status: number; headers: Headers; body: Buffer; error: UpstreamErrorInfo | undefined }
+  | { kind: 'gone' };
 
 /**
  * Sends the request upstream and streams the answer to the client chunk by chunk as it
@@ -30,7 +52,7 @@ type Headers = Record<string, string | string[] | undefined>;
  * out after the ledger row is journaled, so a client that saw a complete response always
  * has its row. Rejects (with a GatewayError) only when nothing of the response arrived.
  */
-export function relay(a: RelayArgs): Promise<void> {
+export function relay(a: RelayArgs): Promise<RelayResult> {
   const { res, facts } = a;
   const rewrites = a.rewrite?.injectedStreamUsage ?? false;
   let tap: ResponseTap | undefined;
@@ -42,8 +64,19 @@ export function relay(a: RelayArgs): Promise<void> {
   let draining = false;
   const pending: Buffer[] = [];
   const collect = (b: Buffer) => void pending.push(b);
+  let status = 0;
+  let upstreamHeaders: Headers = {};
+  // An error answer held back for another attempt: its body is kept, never sent.
+  let holding = false;
+  const kept: Buffer[] = [];
+  const ignore = () => undefined;
+  let timers: NodeJS.Timeout[] | undefined;
 
-  return new Promise<void>((resolve, reject) => {
+  return new Promise<RelayResult>((resolve, reject) => {
+    const cleanup = () => {
+      if (timers) for (const t of timers) clearTimeout(t);
+      res.off('close', onClose);
+    };
     const emit = (b: Buffer) => {
       if (b.length === 0) return;
       if (sent + b.length === declared) {
@@ -64,6 +97,18 @@ export function relay(a: RelayArgs): Promise<void> {
     const end = (complete: boolean, err?: unknown) => {
       if (done) return;
       done = true;
+      cleanup();
+      if (holding) {
+        const m = tap!.finish(complete, ignore);
+        if (clientGone) {
+          facts.status = status;
+          facts.outcome = 'client_aborted';
+          facts.errorType = 'client_disconnected';
+          a.finish();
+          return resolve({ kind: 'gone' });
+        }
+        return resolve({ kind: 'held', status, headers: upstreamHeaders, body: kept.length === 1 ? kept[0]! : Buffer.concat(kept), error: m.error });
+      }
       const metered = tap!.finish(complete, complete || !clientGone ? emit : () => undefined);
       settle(a, metered, complete, clientGone, err);
       if (complete) {
@@ -75,10 +120,18 @@ export function relay(a: RelayArgs): Promise<void> {
         a.finish();
         if (!res.destroyed) res.destroy();
       }
-      resolve();
+      resolve({ kind: 'delivered', status, headers: upstreamHeaders });
     };
     const call = callUpstream(a.agent, a.upstream, {
-      onHeaders(status, headers: Headers) {
+      onHeaders(st, headers: Headers) {
+        status = st;
+        upstreamHeaders = headers;
+        if (timers) clearTimeout(timers[0]);
+        if (a.attempt?.retry?.(st, headers)) {
+          holding = true;
+          tap = errorBodyTap(st);
+          return;
+        }
         facts.status = status;
         const reqId = headers['x-request-id'] ?? headers['request-id'];
         facts.upstreamRequestId = typeof reqId === 'string' ? reqId : null;
@@ -87,6 +140,11 @@ export function relay(a: RelayArgs): Promise<void> {
         if (!rewrites) declared = Number(first(headers['content-length']) ?? NaN);
       },
       onData(chunk) {
+        if (holding) {
+          // Kept whole (the tap only reads the error), so that it can be sent as it came.
+          kept.push(chunk);
+          return tap!.push(chunk, ignore);
+        }
         if (facts.ttftMs === null && a.info.stream) facts.ttftMs = Math.round(performance.now() - a.started);
         // A rewriting tap emits event by event; what one upstream chunk yields goes out in one write.
         tap!.push(chunk, collect);
@@ -97,20 +155,30 @@ export function relay(a: RelayArgs): Promise<void> {
       onEnd: () => end(true),
       onError(err, afterHeaders) {
         if (afterHeaders) return end(false, err);
+        cleanup();
         if (!clientGone) return reject(upstreamFailure(err, a.upstream.url));
         // The client left before the upstream answered: nothing was delivered or billed.
         done = true;
         facts.outcome = 'client_aborted';
         facts.errorType = 'client_disconnected';
         a.finish();
-        resolve();
+        resolve({ kind: 'gone' });
       },
     });
-    res.on('close', () => {
+    function onClose() {
       if (res.writableFinished || done) return;
       clientGone = true;
       call.abort(new Error('client disconnected'));
-    });
+    }
+    res.on('close', onClose);
+    const t = a.attempt;
+    if (t && (t.firstByteMs !== undefined || t.requestMs !== undefined)) {
+      // Index 0 is the first-byte timer (cleared by the headers), 1 the whole-attempt timer.
+      timers = [
+        setTimeout(() => call.abort(new AttemptTimeout('first_byte', t.firstByteMs!)), t.firstByteMs ?? 2 ** 31 - 1),
+        setTimeout(() => call.abort(new AttemptTimeout('request', t.requestMs!)), t.requestMs ?? 2 ** 31 - 1),
+      ];
+    }
   });
 }
 
@@ -126,7 +194,7 @@ function settle(a: RelayArgs, m: Metered, complete: boolean, clientGone: boolean
     f.errorType = 'client_disconnected';
   } else if (!complete) {
     f.outcome = 'truncated';
-    f.errorType = isIdleTimeout(err) ? 'upstream_idle_timeout' : 'upstream_disconnected';
+    f.errorType = isIdleTimeout(err) ? 'upstream_idle_timeout' : err instanceof AttemptTimeout ? 'upstream_request_timeout' : 'upstream_disconnected';
   } else if (f.status >= 400 || m.error) {
     f.outcome = 'upstream_error';
     f.errorType = m.error?.type ?? `http_${f.status}`;

@@ -98,10 +98,20 @@ function parsed(raw: string): { origin: string; path: string } {
   return hit;
 }
 
+/** A routed attempt ran past its own timeout: until the first byte, or for the whole request. */
+export class AttemptTimeout extends Error {
+  readonly kind: 'first_byte' | 'request';
+  constructor(kind: 'first_byte' | 'request', ms: number) {
+    super(`no ${kind === 'first_byte' ? 'response headers' : 'complete response'} within ${ms} ms`);
+    this.name = 'AttemptTimeout';
+    this.kind = kind;
+  }
+}
+
 /** Maps a failure before the response headers arrived to a client-facing error. */
 export function upstreamFailure(err: unknown, url: string): GatewayError {
   const origin = safeOrigin(url);
-  if (err instanceof errors.HeadersTimeoutError || err instanceof errors.ConnectTimeoutError) {
+  if (err instanceof errors.HeadersTimeoutError || err instanceof errors.ConnectTimeoutError || err instanceof AttemptTimeout) {
     return new GatewayError('upstream_timeout', `The upstream ${origin} did not answer in time.`, { cause: err });
   }
   const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;

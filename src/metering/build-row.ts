@@ -1,5 +1,5 @@
 import type { Api, Outcome } from '../core/api.js';
-import type { LedgerRow } from '../core/ledger-row.js';
+import type { AttemptRow, LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
 import { type Usage, type UsageSource, zeroUsage } from '../core/usage.js';
 
@@ -48,6 +48,33 @@ export interface RequestFacts {
   attempts: number;
   /** Set when a spend pool paid for the request. */
   pool: string | null;
+  /** Upstream tries whose response did not reach the client (held back for a retry, or never came). */
+  priorAttempts: AttemptFacts[];
+  /** The try whose response the client is receiving; its status and usage are the request's own. */
+  current: AttemptStart | undefined;
+}
+
+export interface AttemptStart {
+  n: number;
+  deployment: string;
+  provider: string;
+  catalogProvider: string | undefined;
+  model: string;
+  /** ms since the epoch. */
+  startedAt: number;
+  /** performance.now() at the start, for the latency. */
+  startedPerf: number;
+}
+
+export interface AttemptFacts extends AttemptStart {
+  status: number;
+  outcome: string;
+  errorType: string | null;
+  usage: Usage;
+  usageSource: UsageSource;
+  latencyMs: number;
+  /** Set when this answer was the one finally sent to the client (an error no other attempt could replace). */
+  delivered?: boolean;
 }
 
 export function newFacts(id: string, ts: number, api: Api): RequestFacts {
@@ -78,6 +105,8 @@ export function newFacts(id: string, ts: number, api: Api): RequestFacts {
     upstreamRequestId: null,
     attempts: 0,
     pool: null,
+    priorAttempts: [],
+    current: undefined,
   };
 }
 
@@ -95,7 +124,7 @@ export function buildRow(f: RequestFacts, price: PriceFn): LedgerRow {
     costPicos = p.costPicos;
     unpriced = p.unpriced;
   }
-  return {
+  const row: LedgerRow = {
     id: f.id,
     ts: f.ts,
     api: f.api,
@@ -124,4 +153,44 @@ export function buildRow(f: RequestFacts, price: PriceFn): LedgerRow {
     upstreamRequestId: f.upstreamRequestId,
     source: 'gateway',
   };
+  if (f.priorAttempts.length > 0 || f.current !== undefined) addAttempts(row, f, price);
+  return row;
+}
+
+/**
+ * Lists the request's attempts and makes the row their total: each earlier attempt is
+ * priced on its own deployment and model, and its usage and cost are added to the row's.
+ */
+function addAttempts(row: LedgerRow, f: RequestFacts, price: PriceFn): void {
+  const log: AttemptRow[] = [];
+  const ownCost = row.costPicos;
+  for (const a of f.priorAttempts) {
+    const cost = attemptCost(f, a.provider, a.catalogProvider, a.model, a.usage, price);
+    log.push(attemptRow(f.id, a, a.status, a.outcome, a.errorType, a.usage, a.usageSource, cost.costPicos, a.latencyMs, a.delivered === true));
+    for (const k of USAGE_KEYS) row[k] += a.usage[k];
+    if (cost.unpriced) row.unpriced = true;
+    if (row.costPicos !== null) row.costPicos = cost.costPicos === null ? (cost.unpriced ? null : row.costPicos) : row.costPicos + cost.costPicos;
+  }
+  const c = f.current;
+  if (c !== undefined) {
+    const outcome = f.outcome === 'gateway_error' || f.outcome === 'rejected' ? 'upstream_error' : f.outcome;
+    log.push(attemptRow(f.id, c, f.status, outcome, f.errorType, f.usage, f.usageSource, ownCost, Math.round(performance.now() - c.startedPerf), true));
+  }
+  log.sort((a, b) => a.n - b.n);
+  row.attemptLog = log;
+}
+
+const USAGE_KEYS = ['inputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'cacheWrite1hTokens', 'outputTokens', 'reasoningTokens', 'toolCalls'] as const;
+
+function attemptCost(f: RequestFacts, provider: string, catalogProvider: string | undefined, model: string, usage: Usage, price: PriceFn): PriceResult {
+  if (FREE_APIS.has(f.api) || usage.inputTokens + usage.outputTokens === 0) return { costPicos: 0n, unpriced: false };
+  try {
+    return price({ provider, catalogProvider, model, usage, at: new Date(f.ts), serviceTier: f.serviceTier });
+  } catch {
+    return { costPicos: null, unpriced: true };
+  }
+}
+
+function attemptRow(requestId: string, a: AttemptStart, status: number, outcome: string, errorType: string | null, usage: Usage, usageSource: UsageSource, costPicos: Picos | null, latencyMs: number, delivered: boolean): AttemptRow {
+  return { requestId, n: a.n, deployment: a.deployment, provider: a.provider, model: a.model, status, outcome, errorType, delivered, ...usage, usageSource, costPicos, startedAt: a.startedAt, latencyMs: Math.max(0, latencyMs) };
 }

@@ -24,6 +24,7 @@ function memoryLedger(failTimes = 0): LedgerStore & { rows: Map<string, LedgerRo
       return Promise.resolve(n);
     },
     get: () => Promise.resolve(undefined),
+    attempts: () => Promise.resolve([]),
     scan: async function* () {},
     aggregate: () => Promise.resolve([]),
   };

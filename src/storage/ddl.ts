@@ -105,11 +105,28 @@ export function schemaV2(t: TypeMap): string[] {
   ];
 }
 
+/**
+ * Version 3: every upstream try of a request (retries and fallbacks), with its own status,
+ * usage and cost. Written in the same transaction as its request row.
+ */
+export function schemaV3(t: TypeMap): string[] {
+  const b = t.bigint;
+  return [
+    `CREATE TABLE attempts (request_id ${t.text} NOT NULL, n ${t.int} NOT NULL, deployment ${t.text} NOT NULL, provider ${t.text} NOT NULL, model ${t.text} NOT NULL, ` +
+      `status ${t.int} NOT NULL, outcome ${t.text} NOT NULL, error_type ${t.text}, delivered ${t.bool} NOT NULL, input_tokens ${b} NOT NULL, cache_read_tokens ${b} NOT NULL, ` +
+      `cache_write_tokens ${b} NOT NULL, cache_write_1h_tokens ${b} NOT NULL, output_tokens ${b} NOT NULL, reasoning_tokens ${b} NOT NULL, tool_calls ${t.int} NOT NULL, ` +
+      `usage_source ${t.text} NOT NULL, cost_picos ${b}, started_at ${b} NOT NULL, latency_ms ${t.int} NOT NULL, PRIMARY KEY (request_id, n))${t.keyedTableSuffix}`,
+    'CREATE INDEX attempts_started ON attempts (started_at)',
+    'CREATE INDEX attempts_deployment ON attempts (deployment, started_at)',
+  ];
+}
+
 /** Ordered migrations; each entry's statements run in one transaction. */
 export function migrations(t: TypeMap): { version: number; statements: string[] }[] {
   return [
     { version: 1, statements: schemaV1(t) },
     { version: 2, statements: schemaV2(t) },
+    { version: 3, statements: schemaV3(t) },
   ];
 }
 

@@ -1,4 +1,4 @@
-import type { Dimension, LedgerRow } from '../core/ledger-row.js';
+import type { AttemptRow, Dimension, LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
 import type { AuditEntry, Budget, Increase, IncreaseStatus, ModelPolicy, RateLimit } from '../policy/rules.js';
 
@@ -21,6 +21,8 @@ export interface LedgerStore {
    */
   insert(rows: readonly LedgerRow[]): Promise<number>;
   get(id: string): Promise<LedgerRow | undefined>;
+  /** A request's upstream tries, in order (empty when it never went upstream). */
+  attempts(requestId: string): Promise<AttemptRow[]>;
   /** Streams raw rows in time order (for export). */
   scan(filter: TimeFilter): AsyncIterable<LedgerRow>;
   /** Totals grouped by dimensions, served from rollups (raw rows only for partial hours at the edges). */

@@ -1,4 +1,4 @@
-import type { LedgerRow } from '../core/ledger-row.js';
+import type { AttemptRow, LedgerRow } from '../core/ledger-row.js';
 
 /**
  * The ledger's columns as schema version 1 created them. Frozen: existing databases were
@@ -169,4 +169,80 @@ export function scalarText(v: unknown): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
   return v === null || v === undefined ? '' : JSON.stringify(v);
+}
+
+/** The `attempts` table's columns (schema version 3): one row per upstream try, keyed by request id and try number. */
+export const ATTEMPT_COLUMNS = [
+  'request_id',
+  'n',
+  'deployment',
+  'provider',
+  'model',
+  'status',
+  'outcome',
+  'error_type',
+  'delivered',
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'cache_write_1h_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'tool_calls',
+  'usage_source',
+  'cost_picos',
+  'started_at',
+  'latency_ms',
+] as const;
+
+export function attemptValues(a: AttemptRow, bool: (b: boolean) => unknown): unknown[] {
+  return [
+    a.requestId,
+    a.n,
+    a.deployment,
+    a.provider,
+    a.model,
+    a.status,
+    a.outcome,
+    a.errorType,
+    bool(a.delivered),
+    a.inputTokens,
+    a.cacheReadTokens,
+    a.cacheWriteTokens,
+    a.cacheWrite1hTokens,
+    a.outputTokens,
+    a.reasoningTokens,
+    a.toolCalls,
+    a.usageSource,
+    a.costPicos,
+    a.startedAt,
+    a.latencyMs,
+  ];
+}
+
+export function attemptFromRecord(rec: Record<string, unknown>): AttemptRow {
+  const num = (k: string): number => Number(rec[k] ?? 0);
+  const cost = rec.cost_picos;
+  return {
+    requestId: String(rec.request_id),
+    n: num('n'),
+    deployment: String(rec.deployment),
+    provider: String(rec.provider),
+    model: String(rec.model),
+    status: num('status'),
+    outcome: String(rec.outcome),
+    errorType: rec.error_type === null || rec.error_type === undefined ? null : scalarText(rec.error_type),
+    delivered: rec.delivered === true || Number(rec.delivered) === 1,
+    inputTokens: num('input_tokens'),
+    cacheReadTokens: num('cache_read_tokens'),
+    cacheWriteTokens: num('cache_write_tokens'),
+    cacheWrite1hTokens: num('cache_write_1h_tokens'),
+    outputTokens: num('output_tokens'),
+    reasoningTokens: num('reasoning_tokens'),
+    toolCalls: num('tool_calls'),
+    usageSource: String(rec.usage_source) as AttemptRow['usageSource'],
+    costPicos: cost === null || cost === undefined ? null : BigInt(cost as bigint | number | string),
+    startedAt: num('started_at'),
+    latencyMs: num('latency_ms'),
+  };
 }

@@ -41,6 +41,7 @@ export function serveCommand(program: Command, io: Io): void {
       adminToken: process.env.TOLLGATE_ADMIN_TOKEN || undefined,
       log,
       policy,
+      routing: { routes: config.routing.routes.map((r) => ({ ...r, deployments: r.deployments.map((d) => ({ ...d, catalog: catalogProviderFor(d.baseUrl, d.catalog) })) })), health: config.routing.health, redisUrl: config.redis },
     }).catch(async (err: unknown) => {
       await policy.alerts.close(0);
       await storage.close();

@@ -5,7 +5,7 @@ import { migrations, rollupUpsertSql } from '../ddl.js';
 import { sqlPolicyStore } from '../policy-store.js';
 import type { KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { type RollupDelta, measureValues, rollupDeltas } from '../rollup.js';
-import { REQUEST_COLUMNS, ROLLUP_DIMENSIONS, ROLLUP_EXTRA_KEYS, ROLLUP_MEASURES, ROLLUP_TABLES, type RollupTable, rowFromRecord, rowValues } from '../schema.js';
+import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, ROLLUP_DIMENSIONS, ROLLUP_EXTRA_KEYS, ROLLUP_MEASURES, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, rowFromRecord, rowValues } from '../schema.js';
 
 type Row = Record<string, unknown>;
 
@@ -19,6 +19,7 @@ const DIALECT: SqlDialect = {
 
 // Postgres caps a statement at 65,535 parameters.
 const MAX_ROWS_PER_INSERT = Math.floor(60_000 / REQUEST_COLUMNS.length);
+const MAX_ATTEMPTS_PER_INSERT = Math.floor(60_000 / ATTEMPT_COLUMNS.length);
 
 export interface PostgresOptions {
   url: string;
@@ -95,6 +96,13 @@ function pgLedger(pool: pg.Pool): LedgerStore {
           const res = await c.query<{ id: string }>(`INSERT INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING RETURNING id`, params);
           for (const r of res.rows) fresh.add(r.id);
         }
+        const attempts = rows.filter((r) => fresh.has(r.id) && r.attemptLog).flatMap((r) => r.attemptLog!);
+        for (let i = 0; i < attempts.length; i += MAX_ATTEMPTS_PER_INSERT) {
+          const chunk = attempts.slice(i, i + MAX_ATTEMPTS_PER_INSERT);
+          const n = ATTEMPT_COLUMNS.length;
+          const tuples = chunk.map((_, j) => `(${ATTEMPT_COLUMNS.map((__, k) => `$${j * n + k + 1}`).join(', ')})`);
+          await c.query(`INSERT INTO attempts (${ATTEMPT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT DO NOTHING`, chunk.flatMap((a) => attemptValues(a, (b) => b).map(toParam)));
+        }
         const deltas = rollupDeltas(rows.filter((r) => fresh.has(r.id)));
         for (const table of ROLLUP_TABLES) {
           await upsertRollups(c, table, deltas.filter((d) => d.table === table), toParam);
@@ -111,6 +119,9 @@ function pgLedger(pool: pg.Pool): LedgerStore {
     async get(id) {
       const r = await run('SELECT * FROM requests WHERE id = $1', [id]);
       return r[0] ? rowFromRecord(r[0]) : undefined;
+    },
+    async attempts(id) {
+      return (await run('SELECT * FROM attempts WHERE request_id = $1 ORDER BY n', [id])).map(attemptFromRecord);
     },
     scan: (filter) => scanRows(pool, filter),
     aggregate: (q) => aggregate(run, DIALECT, q),

@@ -7,7 +7,7 @@ import { migrations, rollupUpsertSql } from '../ddl.js';
 import { sqlPolicyStore } from '../policy-store.js';
 import type { AggregateQuery, KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { measureValues, rollupDeltas } from '../rollup.js';
-import { REQUEST_COLUMNS, type RollupTable, rowFromRecord, rowValues } from '../schema.js';
+import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, attemptValues, rowFromRecord, rowValues } from '../schema.js';
 
 type Db = InstanceType<typeof Database>;
 type Row = Record<string, unknown>;
@@ -59,6 +59,8 @@ function migrate(db: Db): void {
 
 function sqliteLedger(db: Db): LedgerStore {
   const insertRow = db.prepare(`INSERT OR IGNORE INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES (${REQUEST_COLUMNS.map(() => '?').join(', ')})`);
+  const insertAttempt = db.prepare(`INSERT OR IGNORE INTO attempts (${ATTEMPT_COLUMNS.join(', ')}) VALUES (${ATTEMPT_COLUMNS.map(() => '?').join(', ')})`);
+  const attemptsOf = db.prepare('SELECT * FROM attempts WHERE request_id = ? ORDER BY n').safeIntegers();
   const upserts = new Map<RollupTable, ReturnType<Db['prepare']>>();
   const upsert = (table: RollupTable) => {
     let s = upserts.get(table);
@@ -68,7 +70,11 @@ function sqliteLedger(db: Db): LedgerStore {
   const toInt = (b: boolean) => (b ? 1 : 0);
   const insertBatch = db.transaction((rows: readonly LedgerRow[]) => {
     const fresh: LedgerRow[] = [];
-    for (const r of rows) if (insertRow.run(rowValues(r, toInt)).changes === 1) fresh.push(r);
+    for (const r of rows) {
+      if (insertRow.run(rowValues(r, toInt)).changes !== 1) continue;
+      fresh.push(r);
+      if (r.attemptLog) for (const a of r.attemptLog) insertAttempt.run(attemptValues(a, toInt));
+    }
     for (const d of rollupDeltas(fresh)) upsert(d.table).run([...d.key, ...measureValues(d.totals)]);
     return fresh.length;
   });
@@ -81,6 +87,7 @@ function sqliteLedger(db: Db): LedgerStore {
       const rec = getRow.get(id) as Row | undefined;
       return Promise.resolve(rec ? rowFromRecord(rec) : undefined);
     },
+    attempts: (id) => Promise.resolve((attemptsOf.all(id) as Row[]).map(attemptFromRecord)),
     scan: (filter) => scanRows(db, filter),
     aggregate: (q: AggregateQuery) => aggregate(run, DIALECT, q),
   };

@@ -1,0 +1,223 @@
+import type { ServerResponse } from 'node:http';
+import { errors } from 'undici';
+import { GatewayError, toGatewayError } from '../core/errors.js';
+import { zeroUsage } from '../core/usage.js';
+import type { RequestFacts } from '../metering/build-row.js';
+import { applyOverrides } from '../providers/shared/overrides.js';
+import type { DialectAdapter, HeaderBag, RequestInfo, RouteMatch } from '../providers/types.js';
+import type { RoutePlan, Router } from '../routing/router.js';
+import { mayRetry, triggerForStatus } from '../routing/retry.js';
+import type { Candidate } from '../routing/select.js';
+import type { RetryTrigger } from '../routing/types.js';
+import type { Agent } from 'undici';
+import { clientResponseHeaders } from './headers.js';
+import { type RelayResult, relay } from './relay.js';
+import { AttemptTimeout, type UpstreamRequest } from './upstream.js';
+
+export interface RoutedExchange {
+  agent: Agent;
+  router: Router;
+  plan: RoutePlan;
+  res: ServerResponse;
+  adapter: DialectAdapter;
+  route: RouteMatch;
+  info: RequestInfo;
+  json: unknown;
+  /** The body as admitted (policy rewrites applied). */
+  raw: Buffer;
+  path: string;
+  query: URLSearchParams;
+  /** Upstream headers without a credential. */
+  headers: HeaderBag;
+  /** Writes the credential for a deployment into headers and query. */
+  credential(h: HeaderBag, q: URLSearchParams, apiKey: string | undefined): void;
+  /** The output cap policy imposed, to keep when a fallback re-serialises the body. */
+  capOutputTokens: number | undefined;
+  facts: RequestFacts;
+  started: number;
+  finish: (journaled?: () => void) => void;
+}
+
+type Held = Extract<RelayResult, { kind: 'held' }> & { c: Candidate };
+
+/**
+ * Serves a request through its route: picks a deployment, relays, and while nothing has
+ * reached the client, retries or falls back on a 429, 5xx, 529, connection failure or
+ * timeout, waiting out `retry-after` and rate-limit resets within the configured bounds.
+ * Once a byte is sent the answer is final. Every try is recorded in the facts.
+ */
+export async function serveRouted(x: RoutedExchange): Promise<void> {
+  const { router, plan, res, facts } = x;
+  const policy = plan.route.retry;
+  // Rate-limit accounting needs a token estimate without walking the body: a token per four bytes, plus the output cap.
+  const tokens = Math.ceil(x.raw.length / 4) + (x.info.maxOutputTokens ?? 0);
+  const queueDeadline = Date.now() + plan.route.queue.maxWaitMs;
+  const bodies = new Map<string, { body: Buffer; path: string }>();
+  let last: Held | { kind: 'error'; err: GatewayError } | undefined;
+  let queued = false;
+  let gone = false;
+  const onClose = () => {
+    if (!res.writableFinished) gone = true;
+  };
+  res.on('close', onClose);
+  try {
+    for (;;) {
+      if (gone) return clientLeft(x);
+      const p = router.next(plan, tokens);
+      if (p.kind === 'none') break;
+      if (p.kind === 'wait') {
+        const now = Date.now();
+        const wait = p.until - now;
+        const bound = p.capacity ? queueDeadline - now : policy.maxWaitMs;
+        if (wait > bound || (!queued && !router.enqueue(plan.route))) break;
+        queued = true;
+        await pause(wait, res);
+        continue;
+      }
+      const c = p.c;
+      router.started(plan, c, tokens);
+      const n = plan.tries;
+      facts.attempts = n;
+      facts.provider = c.d.provider;
+      facts.catalogProvider = c.d.catalog;
+      facts.current = { n, deployment: c.d.id, provider: c.d.provider, catalogProvider: c.d.catalog, model: c.model, startedAt: Date.now(), startedPerf: performance.now() };
+      res.setHeader('x-tollgate-attempts', String(n));
+      res.setHeader('x-tollgate-deployment', c.d.id);
+      const info = c.model === x.info.model ? x.info : { ...x.info, model: c.model };
+      const { body, path } = bodyFor(x, c.model, bodies);
+      const rewrite = x.adapter.rewriteRequest(x.route, info, body);
+      const h: HeaderBag = Object.assign({}, x.headers, c.d.headers);
+      const q = new URLSearchParams(x.query);
+      x.credential(h, q, c.d.apiKey);
+      const qs = q.toString();
+      const upstream: UpstreamRequest = { url: c.d.baseUrl + path + (qs ? `?${qs}` : ''), method: x.route.method, headers: h, body: rewrite?.body ?? body };
+      let r: RelayResult;
+      try {
+        r = await relay({
+          agent: x.agent,
+          upstream,
+          res,
+          adapter: x.adapter,
+          route: x.route,
+          info,
+          rewrite,
+          facts,
+          json: x.json,
+          started: x.started,
+          finish: x.finish,
+          attempt: {
+            firstByteMs: c.d.timeouts.firstByteMs,
+            requestMs: c.d.timeouts.requestMs,
+            retry: (status, headers) => {
+              const t = triggerForStatus(status);
+              return t !== undefined && mayRetry(policy, t, headers) && canTryAgain(plan);
+            },
+          },
+        });
+      } catch (err) {
+        const e = toGatewayError(err);
+        router.finished(plan, c, tokens, { kind: 'unreachable' });
+        const timeout = e.code === 'upstream_timeout';
+        failed(facts, 0, timeout ? 'timeout' : 'unreachable', e.code);
+        last = { kind: 'error', err: e };
+        if (e.code === 'internal' || !mayRetry(policy, triggerForError(e.cause), undefined)) break;
+        continue;
+      }
+      if (r.kind === 'gone') return;
+      if (r.kind === 'held') {
+        router.finished(plan, c, tokens, { kind: 'failed', status: r.status, headers: r.headers });
+        failed(facts, r.status, 'upstream_error', r.error?.type ?? `http_${r.status}`);
+        last = { ...r, c };
+        continue;
+      }
+      const used = facts.usage.inputTokens + facts.usage.outputTokens;
+      router.finished(plan, c, tokens, r.status >= 500 || facts.outcome === 'truncated' ? { kind: 'failed', status: r.status || 502, headers: r.headers } : { kind: 'ok', headers: r.headers, tokens: used > 0 ? used : undefined });
+      return;
+    }
+  } finally {
+    res.off('close', onClose);
+    if (queued) router.dequeue(plan.route);
+  }
+  if (last === undefined) throw capacityExhausted(plan);
+  if (last.kind === 'error') throw last.err;
+  sendHeld(x, last);
+}
+
+/** Whether another try could follow: attempts left, and a deployment not yet tried its maximum. */
+function canTryAgain(plan: RoutePlan): boolean {
+  if (plan.tries >= plan.route.retry.attempts) return false;
+  for (const c of plan.candidates) if (c.tries < plan.route.retry.perDeployment) return true;
+  return false;
+}
+
+/** The current attempt ended without reaching the client: it joins the earlier ones. */
+function failed(facts: RequestFacts, status: number, outcome: string, errorType: string): void {
+  const c = facts.current!;
+  facts.priorAttempts.push({ ...c, status, outcome, errorType, usage: zeroUsage(), usageSource: 'none', latencyMs: Math.round(performance.now() - c.startedPerf) });
+  facts.current = undefined;
+}
+
+/** Out of tries: the last upstream error goes to the client exactly as it came. */
+function sendHeld(x: RoutedExchange, h: Held): void {
+  const { facts, res } = x;
+  const a = facts.priorAttempts[facts.priorAttempts.length - 1]!;
+  a.delivered = true;
+  facts.provider = h.c.d.provider;
+  facts.catalogProvider = h.c.d.catalog;
+  facts.status = h.status;
+  facts.outcome = 'upstream_error';
+  facts.errorType = a.errorType;
+  const up = h.headers['x-request-id'] ?? h.headers['request-id'];
+  facts.upstreamRequestId = typeof up === 'string' ? up : null;
+  res.setHeader('x-tollgate-deployment', h.c.d.id);
+  res.writeHead(h.status, clientResponseHeaders(h.headers, false));
+  res.cork();
+  x.finish(() => res.end(h.body));
+}
+
+function clientLeft(x: RoutedExchange): void {
+  x.facts.outcome = 'client_aborted';
+  x.facts.errorType = 'client_disconnected';
+  x.finish();
+}
+
+function capacityExhausted(plan: RoutePlan): GatewayError {
+  const now = Date.now();
+  let at = Infinity;
+  for (const c of plan.candidates) at = Math.min(at, Math.max(c.cap.freeAt(0, now), c.health.availableAt(now)));
+  const waitMs = Number.isFinite(at) ? Math.max(1000, at - now) : 1000;
+  return new GatewayError('capacity_exhausted', `Every deployment serving ${plan.route.model} is at its rate limit or unavailable, and the request could not wait (queue of ${plan.route.queue.maxDepth}, ${plan.route.queue.maxWaitMs} ms at most). Retry later.`, {
+    headers: { 'retry-after': String(Math.ceil(waitMs / 1000)), 'retry-after-ms': String(Math.ceil(waitMs)) },
+    details: { route: plan.route.model, retry_after_ms: Math.ceil(waitMs) },
+  });
+}
+
+function triggerForError(cause: unknown): RetryTrigger {
+  if (cause instanceof AttemptTimeout) return cause.kind === 'first_byte' ? 'first_byte_timeout' : 'request_timeout';
+  if (cause instanceof errors.HeadersTimeoutError) return 'first_byte_timeout';
+  return 'connect';
+}
+
+/** The body for a deployment's model: the admitted bytes as they are, or re-serialised for another model. */
+function bodyFor(x: RoutedExchange, model: string, cache: Map<string, { body: Buffer; path: string }>): { body: Buffer; path: string } {
+  if (model === x.info.model) return { body: x.raw, path: x.path };
+  let b = cache.get(model);
+  if (b === undefined) {
+    b = applyOverrides(x.route, x.json, x.path, { model, maxOutputTokens: x.capOutputTokens });
+    cache.set(model, b);
+  }
+  return b;
+}
+
+/** Waits `ms`, or less if the client leaves. */
+function pause(ms: number, res: ServerResponse): Promise<void> {
+  return new Promise((ok) => {
+    const done = () => {
+      clearTimeout(t);
+      res.off('close', done);
+      ok();
+    };
+    const t = setTimeout(done, Math.max(0, ms));
+    res.on('close', done);
+  });
+}

@@ -1,0 +1,133 @@
+import type { RateSnapshot } from './rate-limits.js';
+
+const MINUTE = 60_000;
+
+/**
+ * One deployment's rate-limit view: what its last response's headers said (remaining
+ * requests and tokens, and when they reset), minus what this process sent since, plus the
+ * configured rpm/tpm counted over a sliding minute. All times are ms since the epoch,
+ * passed in, so tests drive the clock.
+ */
+export class Capacity {
+  inflight = 0;
+  /** A 429 asked for a pause until then. */
+  blockedUntil = 0;
+  private reqLimit: number | undefined;
+  private reqRemaining = NaN;
+  private reqResetAt = 0;
+  private reqWindow = 1000;
+  private reqSent = 0;
+  private tokLimit: number | undefined;
+  private tokRemaining = NaN;
+  private tokResetAt = 0;
+  private tokWindow = 1000;
+  private tokSent = 0;
+  // Configured limits: this minute's and the previous minute's counts.
+  private minute = 0;
+  private curReq = 0;
+  private prevReq = 0;
+  private curTok = 0;
+  private prevTok = 0;
+  private readonly rpm: number | undefined;
+  private readonly tpm: number | undefined;
+
+  constructor(rpm: number | undefined, tpm: number | undefined) {
+    this.rpm = rpm;
+    this.tpm = tpm;
+  }
+
+  /** 0 when a request of `tokens` fits now, else the earliest time it may. */
+  freeAt(tokens: number, now: number): number {
+    this.roll(now);
+    let at = this.blockedUntil > now ? this.blockedUntil : 0;
+    if (this.reqRemaining === this.reqRemaining && this.reqRemaining - this.reqSent < 1) at = Math.max(at, this.reqResetAt);
+    if (this.tokRemaining === this.tokRemaining && this.tokRemaining - this.tokSent < tokens && (this.tokLimit === undefined || tokens <= this.tokLimit)) at = Math.max(at, this.tokResetAt);
+    if (this.rpm !== undefined && this.used('req', now) + 1 > this.rpm) at = Math.max(at, now + Math.max(20, MINUTE / this.rpm));
+    if (this.tpm !== undefined && tokens <= this.tpm && this.used('tok', now) + tokens > this.tpm) at = Math.max(at, now + Math.max(20, (MINUTE * tokens) / this.tpm));
+    return at;
+  }
+
+  /** The smallest share of capacity left (1 when nothing is known): how loaded the deployment is. */
+  headroom(now: number): number {
+    this.roll(now);
+    let h = 1;
+    if (this.reqLimit && this.reqRemaining === this.reqRemaining) h = Math.min(h, (this.reqRemaining - this.reqSent) / this.reqLimit);
+    if (this.tokLimit && this.tokRemaining === this.tokRemaining) h = Math.min(h, (this.tokRemaining - this.tokSent) / this.tokLimit);
+    if (this.rpm !== undefined) h = Math.min(h, 1 - this.used('req', now) / this.rpm);
+    if (this.tpm !== undefined) h = Math.min(h, 1 - this.used('tok', now) / this.tpm);
+    return h < 0 ? 0 : h;
+  }
+
+  sent(tokens: number, now: number): void {
+    this.inflight++;
+    this.reqSent++;
+    this.tokSent += tokens;
+    this.tick(now);
+    this.curReq++;
+    this.curTok += tokens;
+  }
+
+  /** The attempt ended (answered or failed); `tokensUsed` corrects the estimate counted at send. */
+  done(estimated: number, tokensUsed: number | undefined, now: number): void {
+    this.inflight--;
+    if (tokensUsed !== undefined && this.tpm !== undefined) {
+      this.tick(now);
+      this.curTok += tokensUsed - estimated;
+    }
+  }
+
+  /** A response's headers: the upstream's own count replaces ours (requests still in flight stay counted). */
+  observe(s: RateSnapshot, now: number): void {
+    const others = Math.max(0, this.inflight - 1);
+    if (s.requests) {
+      this.reqLimit = s.requests.limit ?? this.reqLimit;
+      this.reqRemaining = s.requests.remaining;
+      this.reqWindow = Math.max(50, s.requests.resetAt - now);
+      this.reqResetAt = s.requests.resetAt;
+      this.reqSent = others;
+    }
+    if (s.tokens) {
+      this.tokLimit = s.tokens.limit ?? this.tokLimit;
+      this.tokRemaining = s.tokens.remaining;
+      this.tokWindow = Math.max(50, s.tokens.resetAt - now);
+      this.tokResetAt = s.tokens.resetAt;
+      this.tokSent = 0;
+    }
+  }
+
+  /** A 429: nothing more until `until`. */
+  block(until: number): void {
+    if (until > this.blockedUntil) this.blockedUntil = until;
+  }
+
+  /** Past a reset the window is full again; requests in flight are counted in the new one, to be safe. */
+  private roll(now: number): void {
+    if (this.reqRemaining === this.reqRemaining && now >= this.reqResetAt) {
+      this.reqRemaining = this.reqLimit ?? NaN;
+      this.reqSent = this.inflight;
+      this.reqResetAt = now + this.reqWindow;
+    }
+    if (this.tokRemaining === this.tokRemaining && now >= this.tokResetAt) {
+      this.tokRemaining = this.tokLimit ?? NaN;
+      this.tokSent = 0;
+      this.tokResetAt = now + this.tokWindow;
+    }
+  }
+
+  private tick(now: number): void {
+    const m = Math.floor(now / MINUTE);
+    if (m === this.minute) return;
+    this.prevReq = m === this.minute + 1 ? this.curReq : 0;
+    this.prevTok = m === this.minute + 1 ? this.curTok : 0;
+    this.curReq = 0;
+    this.curTok = 0;
+    this.minute = m;
+  }
+
+  /** The sliding-minute count: the previous minute weighted by how much of it is still inside. */
+  private used(kind: 'req' | 'tok', now: number): number {
+    this.tick(now);
+    const into = (now % MINUTE) / MINUTE;
+    return kind === 'req' ? this.prevReq * (1 - into) + this.curReq : this.prevTok * (1 - into) + this.curTok;
+  }
+}

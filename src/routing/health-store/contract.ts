@@ -1,0 +1,52 @@
+import { expect, it } from 'vitest';
+import type { HealthStore } from './port.js';
+
+/** What every health store must do, run against memory and Redis alike. Each test uses deployments of its own. */
+export function healthStoreContract(make: () => HealthStore): void {
+  let seq = 0;
+  const ids = () => {
+    const p = `d${process.pid}-${++seq}-${Math.random().toString(36).slice(2, 8)}`;
+    return [`${p}-a`, `${p}-b`, `${p}-c`] as const;
+  };
+
+  it('returns marks in force, only for the deployments asked about', async () => {
+    const store = make();
+    const [a, b, c] = ids();
+    const now = Date.now();
+    await store.mark({ deployment: a, kind: 'open', until: now + 60_000 });
+    await store.mark({ deployment: b, kind: 'cooldown', until: now + 30_000 });
+    expect(await store.read([a, c], now)).toEqual([{ deployment: a, kind: 'open', until: now + 60_000 }]);
+    expect((await store.read([a, b, c], now)).map((m) => m.deployment)).toEqual([a, b]);
+    await store.close();
+  });
+
+  it('keeps the later of two marks', async () => {
+    const store = make();
+    const [a] = ids();
+    const now = Date.now();
+    await store.mark({ deployment: a, kind: 'open', until: now + 60_000 });
+    await store.mark({ deployment: a, kind: 'cooldown', until: now + 10_000 });
+    expect(await store.read([a], now)).toEqual([{ deployment: a, kind: 'open', until: now + 60_000 }]);
+    await store.mark({ deployment: a, kind: 'ejected', until: now + 90_000 });
+    expect(await store.read([a], now)).toEqual([{ deployment: a, kind: 'ejected', until: now + 90_000 }]);
+    await store.close();
+  });
+
+  it('forgets a mark once it has passed, or once cleared', async () => {
+    const store = make();
+    const [a, b] = ids();
+    const now = Date.now();
+    await store.mark({ deployment: a, kind: 'cooldown', until: now + 40 });
+    await store.mark({ deployment: b, kind: 'open', until: now + 60_000 });
+    expect(await store.read([a], now + 41)).toEqual([]);
+    await store.clear(b);
+    expect(await store.read([a, b], now)).toEqual(await store.read([a], now));
+    await store.close();
+  });
+
+  it('answers an empty question with nothing', async () => {
+    const store = make();
+    expect(await store.read([], Date.now())).toEqual([]);
+    await store.close();
+  });
+}

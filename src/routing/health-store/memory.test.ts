@@ -1,0 +1,7 @@
+import { describe } from 'vitest';
+import { healthStoreContract } from './contract.js';
+import { MemoryHealthStore } from './memory.js';
+
+describe('memory health store', () => {
+  healthStoreContract(() => new MemoryHealthStore());
+});

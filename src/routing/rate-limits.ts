@@ -1,0 +1,67 @@
+import type { ResponseHeaders } from './retry.js';
+
+/** What a response's rate-limit headers said, with resets as absolute times (ms since the epoch). */
+export interface RateSnapshot {
+  requests?: { limit: number | undefined; remaining: number; resetAt: number };
+  tokens?: { limit: number | undefined; remaining: number; resetAt: number };
+}
+
+/**
+ * Reads OpenAI-style (`x-ratelimit-*`, resets as Go durations such as `6m0s` or `12ms`) and
+ * Anthropic-style (`anthropic-ratelimit-*`, resets as RFC 3339 times) headers. Anthropic's
+ * `tokens` is the most restrictive token limit in effect, so it is the one kept.
+ */
+export function readRateHeaders(h: ResponseHeaders, now: number): RateSnapshot | undefined {
+  let snap: RateSnapshot | undefined;
+  const openaiReq = num(h['x-ratelimit-remaining-requests']);
+  if (openaiReq !== undefined) {
+    (snap ??= {}).requests = { limit: num(h['x-ratelimit-limit-requests']), remaining: openaiReq, resetAt: now + (duration(h['x-ratelimit-reset-requests']) ?? 1000) };
+  }
+  const openaiTok = num(h['x-ratelimit-remaining-tokens']);
+  if (openaiTok !== undefined) {
+    (snap ??= {}).tokens = { limit: num(h['x-ratelimit-limit-tokens']), remaining: openaiTok, resetAt: now + (duration(h['x-ratelimit-reset-tokens']) ?? 1000) };
+  }
+  const antReq = num(h['anthropic-ratelimit-requests-remaining']);
+  if (antReq !== undefined) {
+    (snap ??= {}).requests = { limit: num(h['anthropic-ratelimit-requests-limit']), remaining: antReq, resetAt: time(h['anthropic-ratelimit-requests-reset'], now) };
+  }
+  const antTok = num(h['anthropic-ratelimit-tokens-remaining']);
+  if (antTok !== undefined) {
+    (snap ??= {}).tokens = { limit: num(h['anthropic-ratelimit-tokens-limit']), remaining: antTok, resetAt: time(h['anthropic-ratelimit-tokens-reset'], now) };
+  }
+  return snap;
+}
+
+/** A Go-style duration (`1h2m3.5s`, `6m0s`, `12ms`, `0s`) in ms; undefined when unreadable. */
+export function parseGoDuration(s: string): number | undefined {
+  if (s === '') return undefined;
+  const re = /(\d+(?:\.\d+)?)(ms|h|m|s|us|µs|ns)/g;
+  let total = 0;
+  let consumed = 0;
+  for (let m = re.exec(s); m !== null; m = re.exec(s)) {
+    if (m.index !== consumed) return undefined;
+    consumed += m[0].length;
+    const v = Number(m[1]);
+    const unit = m[2];
+    total += unit === 'h' ? v * 3_600_000 : unit === 'm' ? v * 60_000 : unit === 's' ? v * 1000 : unit === 'ms' ? v : v / 1000 / (unit === 'ns' ? 1000 : 1);
+  }
+  return consumed === s.length ? total : undefined;
+}
+
+function duration(v: string | string[] | undefined): number | undefined {
+  const s = Array.isArray(v) ? v[0] : v;
+  return s === undefined ? undefined : parseGoDuration(s.trim());
+}
+
+function time(v: string | string[] | undefined, now: number): number {
+  const s = Array.isArray(v) ? v[0] : v;
+  const t = s === undefined ? NaN : Date.parse(s);
+  return Number.isFinite(t) ? t : now + 1000;
+}
+
+function num(v: string | string[] | undefined): number | undefined {
+  const s = Array.isArray(v) ? v[0] : v;
+  if (s === undefined || s === '') return undefined;
+  const n = Number(s);
+  return Number.isFinite(n) ? n : undefined;
+}

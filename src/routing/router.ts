@@ -1,0 +1,216 @@
+import type { Dialect } from '../core/api.js';
+import { globToRegExp } from '../core/glob.js';
+import { AffinityMap } from './affinity.js';
+import { Capacity } from './capacity.js';
+import { DeploymentHealth, type HealthChange, findOutlier } from './health.js';
+import type { HealthStore } from './health-store/port.js';
+import { readRateHeaders } from './rate-limits.js';
+import { type ResponseHeaders, backoffMs, requestedWaitMs } from './retry.js';
+import { type Candidate, type Pick, pick } from './select.js';
+import type { Deployment, HealthPolicy, Route } from './types.js';
+
+interface State {
+  d: Deployment;
+  health: DeploymentHealth;
+  cap: Capacity;
+  /** The route whose deployments are its peers for outlier ejection. */
+  peers: State[];
+}
+
+/** One client request's way through a route: its candidates and what was tried. */
+export interface RoutePlan {
+  route: Route;
+  candidates: Candidate[];
+  affinityKey: string | undefined;
+  sticky: string | undefined;
+  /** Upstream tries so far. */
+  tries: number;
+}
+
+/** How an attempt ended, for health and rate-limit tracking. */
+export type AttemptReport =
+  | { kind: 'ok'; headers: ResponseHeaders; tokens: number | undefined }
+  /** The upstream answered (a 429, 5xx…): its headers may carry rate limits and a wait. */
+  | { kind: 'failed'; status: number; headers: ResponseHeaders }
+  /** No answer: connection refused or reset, or a timeout. */
+  | { kind: 'unreachable' };
+
+export interface RouterOptions {
+  store?: HealthStore;
+  now?: () => number;
+  random?: () => number;
+  onError?: (err: unknown) => void;
+}
+
+/**
+ * The routing layer's state for one gateway process: which configured route serves a
+ * model, each deployment's health and rate-limit view, and cache affinity. Every method
+ * on a request's path is synchronous and in memory; shared health moves to and from
+ * Redis in the background.
+ */
+export class Router {
+  readonly routes: readonly Route[];
+  private readonly matchers: { re: RegExp; route: Route }[];
+  private readonly byModel = new Map<string, Route | null>();
+  private readonly states = new Map<string, State>();
+  private readonly affinity = new AffinityMap();
+  private readonly health: HealthPolicy;
+  private readonly store: HealthStore | undefined;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly onError: (err: unknown) => void;
+  private readonly waiting = new Map<Route, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(routes: readonly Route[], health: HealthPolicy, o: RouterOptions = {}) {
+    this.routes = routes;
+    this.health = health;
+    this.store = o.store;
+    this.now = o.now ?? Date.now;
+    this.random = o.random ?? Math.random;
+    this.onError = o.onError ?? (() => undefined);
+    this.matchers = routes.map((route) => ({ re: globToRegExp(route.model), route }));
+    for (const route of routes) {
+      const peers: State[] = [];
+      for (const d of route.deployments) {
+        const s: State = { d, health: new DeploymentHealth(health), cap: new Capacity(d.rpm, d.tpm), peers };
+        peers.push(s);
+        this.states.set(d.id, s);
+      }
+    }
+  }
+
+  /** The configured route for a model of this dialect, or undefined (the plain single-provider path). */
+  routeFor(dialect: Dialect, model: string): Route | undefined {
+    const key = dialect + '\u0000' + model;
+    let r = this.byModel.get(key);
+    if (r === undefined) {
+      r = this.matchers.find((m) => m.route.deployments[0]?.dialect === dialect && m.re.test(model))?.route ?? null;
+      if (this.byModel.size > 10_000) this.byModel.clear();
+      this.byModel.set(key, r);
+    }
+    return r ?? undefined;
+  }
+
+  /** The candidates for a request: the route's deployments, then each fallback model's. */
+  plan(route: Route, model: string, affinityKey: string | undefined): RoutePlan {
+    const candidates: Candidate[] = [];
+    const add = (r: Route, m: string, tier: number) => {
+      for (const d of r.deployments) {
+        const s = this.states.get(d.id)!;
+        candidates.push({ d, tier, model: d.model ?? m, health: s.health, cap: s.cap, tries: 0, retryAt: 0 });
+      }
+    };
+    add(route, model, 0);
+    route.fallbacks.forEach((m, i) => {
+      const r = this.routeFor(route.deployments[0]!.dialect, m);
+      if (r && r !== route) add(r, m, i + 1);
+    });
+    candidates.sort((a, b) => a.tier - b.tier || a.d.order - b.d.order);
+    const sticky = route.affinity.enabled && affinityKey !== undefined ? this.affinity.get(affinityKey, this.now(), route.affinity.ttlMs) : undefined;
+    return { route, candidates, affinityKey, sticky, tries: 0 };
+  }
+
+  /** The next deployment to try, or when to ask again, or none left. */
+  next(p: RoutePlan, tokens: number): Pick {
+    if (p.tries >= p.route.retry.attempts) return { kind: 'none' };
+    return pick({ candidates: p.candidates, perDeployment: p.route.retry.perDeployment, tokens, now: this.now(), sticky: p.sticky, missCostFactor: p.route.affinity.missCostFactor, random: this.random });
+  }
+
+  /** Takes a place in the route's bounded queue; false when it is full. */
+  enqueue(route: Route): boolean {
+    const n = this.waiting.get(route) ?? 0;
+    if (n >= route.queue.maxDepth) return false;
+    this.waiting.set(route, n + 1);
+    return true;
+  }
+
+  dequeue(route: Route): void {
+    this.waiting.set(route, (this.waiting.get(route) ?? 1) - 1);
+  }
+
+  started(p: RoutePlan, c: Candidate, tokens: number): void {
+    p.tries++;
+    c.tries++;
+    c.health.started();
+    c.cap.sent(tokens, this.now());
+  }
+
+  /** Records how an attempt ended; for a failure, sets when the same deployment may be retried. */
+  finished(p: RoutePlan, c: Candidate, estimated: number, r: AttemptReport): void {
+    const now = this.now();
+    const s = this.states.get(c.d.id)!;
+    c.cap.done(estimated, r.kind === 'ok' ? r.tokens : undefined, now);
+    if (r.kind !== 'unreachable') {
+      const snap = readRateHeaders(r.headers, now);
+      if (snap) c.cap.observe(snap, now);
+    }
+    if (r.kind === 'ok') {
+      this.publish(c.d.id, c.health.succeeded());
+      if (p.affinityKey !== undefined && p.route.affinity.enabled) this.affinity.set(p.affinityKey, c.d.id, now);
+      return;
+    }
+    const asked = r.kind === 'failed' ? requestedWaitMs(r.headers, now) : undefined;
+    if (r.kind === 'failed' && r.status === 429) {
+      // A rate limit is not a fault: the deployment rests until its reset, for every request.
+      c.cap.block(now + (asked ?? backoffMs(p.route.retry, c.tries, this.random)));
+    } else if (r.kind === 'unreachable' || r.status >= 500) {
+      this.publish(c.d.id, c.health.failed(now));
+      const out = findOutlier(
+        s.peers.map((x) => x.health),
+        now,
+        this.health,
+      );
+      if (out >= 0) this.publish(s.peers[out]!.d.id, s.peers[out]!.health.eject(now));
+    }
+    c.retryAt = now + (asked ?? backoffMs(p.route.retry, c.tries, this.random));
+  }
+
+  /** Starts reading shared health from the store on a timer. */
+  start(): void {
+    if (!this.store || this.timer) return;
+    const ids = [...this.states.keys()];
+    const refresh = () => {
+      const now = this.now();
+      this.store!.read(ids, now).then((marks) => {
+        for (const s of this.states.values()) s.health.remoteUntil = 0;
+        for (const m of marks) {
+          const s = this.states.get(m.deployment);
+          if (s) s.health.remoteUntil = m.until;
+        }
+      }, this.onError);
+    };
+    refresh();
+    this.timer = setInterval(refresh, this.health.refreshMs);
+    this.timer.unref();
+  }
+
+  /** Reads shared health now (tests, and start-up). */
+  async refresh(): Promise<void> {
+    if (!this.store) return;
+    const marks = await this.store.read([...this.states.keys()], this.now());
+    for (const s of this.states.values()) s.health.remoteUntil = 0;
+    for (const m of marks) {
+      const s = this.states.get(m.deployment);
+      if (s) s.health.remoteUntil = m.until;
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.store?.close();
+  }
+
+  /** Health of every deployment, for status views and tests. */
+  snapshot(): { id: string; breaker: string; available: boolean; headroom: number }[] {
+    const now = this.now();
+    return [...this.states.values()].map((s) => ({ id: s.d.id, breaker: s.health.breaker, available: s.health.available(now), headroom: s.cap.headroom(now) }));
+  }
+
+  private publish(id: string, change: HealthChange | undefined): void {
+    if (!change || !this.store) return;
+    const done = change.until === 0 ? this.store.clear(id) : this.store.mark({ deployment: id, kind: change.kind, until: change.until });
+    done.catch(this.onError);
+  }
+}
