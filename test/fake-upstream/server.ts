@@ -4,7 +4,8 @@ import { errorReply } from './errors.js';
 import { requestIdFor, requestIdHeader } from './headers.js';
 import { type Dialect, type Reply, isRecord } from './reply.js';
 import { type Route, findRoute, guessDialect } from './routes.js';
-import type { FakeUpstream, RecordedRequest, Scenario, StartOptions, WaitOptions } from './types.js';
+import { RateWindow } from './rate-limit.js';
+import type { FakeUpstream, RateLimitSpec, RecordedRequest, Scenario, StartOptions, WaitOptions } from './types.js';
 import { writeReply } from './writer.js';
 
 interface Entry {
@@ -64,6 +65,15 @@ class FakeServer implements FakeUpstream {
   private readonly closing = new AbortController();
   private readonly server: Server;
   private readonly record: boolean;
+  private rate: RateWindow | undefined;
+
+  get limited(): number {
+    return this.rate?.limited ?? 0;
+  }
+
+  setRateLimit(spec: RateLimitSpec | undefined): void {
+    this.rate = spec ? new RateWindow(spec) : undefined;
+  }
 
   constructor(server: Server, record: boolean, host: string) {
     this.server = server;
@@ -150,15 +160,22 @@ class FakeServer implements FakeUpstream {
       clientAborted: false,
     };
     if (this.record) this.requests.push(rec);
-    const e = this.take(rec);
-    const s = e.scenario;
     const dialect = route?.dialect ?? guessDialect(path, headers);
+    const limit = this.rate?.admit(rec, dialect, Date.now());
+    const e = limit?.ok === false ? entry({ status: 429, headers: limit.headers }, 1) : this.take(rec);
+    const s = e.scenario;
     const requestId = requestIdFor(dialect, rec.seq);
     const sent: Buffer[] = [];
     const generation = this.generation;
     res.on('close', () => this.settle(rec, res, sent, generation));
     if (s.hang === true) return;
-    const reply = this.finalReply(this.replyFor(route, rec, e, dialect, requestId, target), s, dialect, requestId);
+    if (s.reset === true) {
+      rec.outcome = 'cut';
+      res.socket?.resetAndDestroy();
+      return;
+    }
+    const replied = this.replyFor(route, rec, e, dialect, requestId, target);
+    const reply = this.finalReply(limit?.ok === true ? { ...replied, headers: { ...replied.headers, ...limit.headers } } : replied, s, dialect, requestId);
     rec.status = reply.status;
     rec.responseHeaders = reply.headers;
     const hooks = {

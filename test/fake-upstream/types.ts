@@ -95,6 +95,20 @@ export interface Scenario {
   stallAfterEvents?: number;
   /** Read the request, then never answer. */
   hang?: boolean;
+  /** Read the request, then reset the connection without answering (ECONNRESET at the client). */
+  reset?: boolean;
+}
+
+/**
+ * A rate limit the fake enforces over fixed windows, as providers do: requests and
+ * tokens (the request body's bytes / 4, plus `max_tokens` when set) per `windowMs`. Every
+ * answer carries the real remaining counts and reset times in the dialect's headers;
+ * a request over the limit gets a 429 with `retry-after-ms` and `retry-after`.
+ */
+export interface RateLimitSpec {
+  requests?: number;
+  tokens?: number;
+  windowMs: number;
 }
 
 /**
@@ -159,6 +173,9 @@ export interface FakeUpstream {
   pendingScenarios(): number;
   /** Drops recorded requests, queued scenarios and the default scenario. */
   reset(): void;
+  /** Enforces a rate limit from now on (undefined turns it off). `limited` counts the 429s it sent. */
+  setRateLimit(spec: RateLimitSpec | undefined): void;
+  readonly limited: number;
   /** Resolves once at least `count` requests have finished (completed, cut or aborted). */
   waitForRequests(count: number, opts?: WaitOptions): Promise<RecordedRequest[]>;
   close(): Promise<void>;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PolicyOptions } from '../../src/app-policy.js';
 import { MemorySink } from '../../src/alerts/webhook.js';
-import { type Tollgate, startTollgate } from '../../src/app.js';
+import { type RoutingOptions, type Tollgate, startTollgate } from '../../src/app.js';
 import { DEFAULT_POLICY_SETTINGS } from '../../src/policy/settings.js';
 import type { LedgerRow } from '../../src/core/ledger-row.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -36,6 +36,8 @@ export interface HarnessOptions {
   maxBodyBytes?: number;
   /** Turns spend controls on; unset fields take test defaults (memory counters, no rules, a recording alert sink). */
   policy?: Partial<PolicyOptions>;
+  /** Configured routes (deployments, retries, fallbacks), built against the fake's URL. */
+  routing?: (fakeUrl: string) => RoutingOptions;
 }
 
 /** Spend controls for tests: memory counters, rules re-read every 50 ms, alerts recorded in memory. */
@@ -84,6 +86,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     flushIntervalMs: 5,
     drainMs: 1000,
     policy: o.policy ? testPolicy(o.policy) : undefined,
+    routing: o.routing?.(fake.url),
   });
   const key = await createKey(storage.keys, { user: 'alice', team: 'platform', project: 'tollgate' });
   let seen = new Set<string>();

@@ -1,0 +1,200 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { request } from 'undici';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { RecordedRequest } from '../fake-upstream/index.js';
+import { type Harness, defaultProviders, eventually, startHarness } from '../support/harness.js';
+import { routingFrom } from '../support/routing.js';
+
+let h: Harness;
+
+/** Deployments of one provider, told apart at the fake by the `x-dep` header each one sends. */
+const dep = (provider: string, name: string, extra: Record<string, unknown> = {}) => ({ provider, name, headers: { 'x-dep': name }, ...extra });
+const at = (name: string) => (r: RecordedRequest) => r.headers['x-dep'] === name;
+
+beforeAll(async () => {
+  h = await startHarness({
+    routing: (url) =>
+      routingFrom(
+        {
+          routing: { retry: { backoff_ms: 10, max_backoff_ms: 50 }, affinity: { enabled: false } },
+          routes: [
+            { model: 'solo-*', deployments: [dep('openai', 'solo')], retry: { attempts: 2 } },
+            { model: 'gpt-5', deployments: [dep('openai', 'gpt-a'), dep('openai', 'gpt-b')], fallbacks: ['gpt-5-mini'], retry: { attempts: 4, per_deployment: 1 } },
+            { model: 'gpt-5-mini', deployments: [dep('openai', 'mini')] },
+            { model: 'claude-sonnet-4-5', deployments: [dep('anthropic', 'sonnet')], fallbacks: ['claude-haiku-4-5'], retry: { per_deployment: 1 } },
+            { model: 'claude-haiku-4-5', deployments: [dep('anthropic', 'haiku')] },
+            { model: 'timed', deployments: [dep('openai', 'slow', { timeouts: { first_byte_ms: 200 } }), dep('openai', 'fast', { order: 1 })], retry: { per_deployment: 1 } },
+            { model: 'flaky', deployments: [dep('openai', 'fl-a'), dep('openai', 'fl-b', { order: 1 }), dep('openai', 'fl-c', { order: 2 })], retry: { per_deployment: 1 } },
+            { model: 'claude-limited', deployments: [dep('anthropic', 'cl', { rpm: 1 })], queue: { max_wait_ms: 100 } },
+            { model: 'limited', deployments: [dep('openai', 'lim-a', { rpm: 1 }), dep('openai', 'lim-b', { rpm: 1 })], queue: { max_depth: 1, max_wait_ms: 300 } },
+          ],
+        },
+        defaultProviders(url),
+      ),
+  });
+});
+afterAll(() => h.close());
+beforeEach(async () => {
+  h.fake.reset();
+  await h.mark();
+});
+
+const openai = () => new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+const anthropic = () => new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });
+const hi = [{ role: 'user' as const, content: 'hi' }];
+
+async function ledger(id: string) {
+  const row = await h.row(id);
+  const attempts = await h.tollgate.storage.ledger.attempts(id);
+  return { row, attempts };
+}
+
+describe('retries and fallbacks before the first byte', () => {
+  it('retries after a 429 with retry-after, on the same deployment when it is the only one', async () => {
+    h.fake.script({ match: at('solo'), status: 429, headers: { 'retry-after': '1' } }, { match: at('solo'), usage: { input: 10, output: 5 } });
+    const { data, response } = await openai().chat.completions.create({ model: 'solo-1', messages: hi }).withResponse();
+    expect(data.choices[0]!.message.content).toBeTruthy();
+    expect(response.headers.get('x-tollgate-attempts')).toBe('2');
+    expect(response.headers.get('x-tollgate-deployment')).toBe('solo');
+    expect(h.fake.requests).toHaveLength(2);
+    const { row, attempts } = await ledger(response.headers.get('x-tollgate-request-id')!);
+    expect(row).toMatchObject({ status: 200, outcome: 'ok', attempts: 2, inputTokens: 10, outputTokens: 5, costPicos: 60n });
+    expect(attempts.map((a) => [a.n, a.deployment, a.status, a.outcome, a.delivered, a.costPicos])).toEqual([
+      [1, 'solo', 429, 'upstream_error', false, 0n],
+      [2, 'solo', 200, 'ok', true, 60n],
+    ]);
+  });
+
+  it('falls back to the next model when every deployment of the first answers 429', async () => {
+    h.fake.script({ match: at('gpt-a'), status: 429 }, { match: at('gpt-b'), status: 429 }, { match: at('mini'), usage: { input: 20, output: 2 } });
+    const { data, response } = await openai().chat.completions.create({ model: 'gpt-5', messages: hi }).withResponse();
+    expect(data.model).toBe('gpt-5-mini');
+    expect(response.headers.get('x-tollgate-deployment')).toBe('mini');
+    expect(h.fake.requests.map((r) => (r.json as { model: string }).model)).toEqual(['gpt-5', 'gpt-5', 'gpt-5-mini']);
+    const { row, attempts } = await ledger(response.headers.get('x-tollgate-request-id')!);
+    expect(row).toMatchObject({ modelRequested: 'gpt-5', model: 'gpt-5-mini', attempts: 3, outcome: 'ok', costPicos: 40n });
+    expect(attempts.map((a) => [a.deployment, a.model, a.status, a.errorType])).toEqual([
+      [expect.stringMatching(/^gpt-[ab]$/), 'gpt-5', 429, 'requests'],
+      [expect.stringMatching(/^gpt-[ab]$/), 'gpt-5', 429, 'requests'],
+      ['mini', 'gpt-5-mini', 200, null],
+    ]);
+  });
+
+  it('falls back on Anthropic 529 overloaded, through the Anthropic SDK', async () => {
+    h.fake.script({ match: at('sonnet'), status: 529 }, { match: at('haiku'), usage: { input: 30, output: 3 } });
+    const { data, response } = await anthropic().messages.create({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: hi }).withResponse();
+    expect(data.model).toBe('claude-haiku-4-5');
+    const { row, attempts } = await ledger(response.headers.get('x-tollgate-request-id')!);
+    expect(row).toMatchObject({ api: 'anthropic.messages', model: 'claude-haiku-4-5', attempts: 2, outcome: 'ok' });
+    expect(attempts.map((a) => [a.deployment, a.status, a.errorType, a.delivered])).toEqual([
+      ['sonnet', 529, 'overloaded_error', false],
+      ['haiku', 200, null, true],
+    ]);
+  });
+
+  it('falls back on a 500, streamed, and the client sees only the fallback stream', async () => {
+    h.fake.script({ match: at('sonnet'), status: 500 }, { match: at('haiku'), usage: { input: 30, output: 7 } });
+    const stream = anthropic().messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: hi });
+    const final = await stream.finalMessage();
+    expect(final.usage.output_tokens).toBe(7);
+    const [row] = await h.rows();
+    expect(row).toMatchObject({ stream: true, attempts: 2, outcome: 'ok', outputTokens: 7 });
+    expect((await h.tollgate.storage.ledger.attempts(row!.id)).map((a) => a.status)).toEqual([500, 200]);
+  });
+
+  it('moves on after a connection reset', async () => {
+    h.fake.script({ match: at('fl-a'), reset: true }, { match: at('fl-b'), reset: true }, { match: at('fl-c') });
+    const { response } = await openai().chat.completions.create({ model: 'flaky', messages: hi }).withResponse();
+    expect(response.headers.get('x-tollgate-deployment')).toBe('fl-c');
+    const { row, attempts } = await ledger(response.headers.get('x-tollgate-request-id')!);
+    expect(row).toMatchObject({ attempts: 3, outcome: 'ok', status: 200 });
+    expect(attempts.map((a) => [a.status, a.outcome, a.errorType])).toEqual([
+      [0, 'unreachable', 'upstream_unreachable'],
+      [0, 'unreachable', 'upstream_unreachable'],
+      [200, 'ok', null],
+    ]);
+  });
+
+  it('gives up on a deployment that hangs past its first-byte timeout, and uses the next', async () => {
+    h.fake.script({ match: at('slow'), hang: true }, { match: at('fast'), usage: { input: 5, output: 5 } });
+    const { response } = await openai().chat.completions.create({ model: 'timed', messages: hi }).withResponse();
+    expect(response.headers.get('x-tollgate-deployment')).toBe('fast');
+    const { row, attempts } = await ledger(response.headers.get('x-tollgate-request-id')!);
+    expect(row).toMatchObject({ attempts: 2, outcome: 'ok' });
+    expect(attempts.map((a) => [a.deployment, a.outcome, a.errorType])).toEqual([
+      ['slow', 'timeout', 'upstream_timeout'],
+      ['fast', 'ok', null],
+    ]);
+  });
+
+  it('never retries once bytes reached the client: a cut stream is passed on, partial usage billed', async () => {
+    h.fake.script({ match: at('sonnet'), cutAfterEvents: 3, usage: { input: 100, output: 900 } });
+    const stream = anthropic().messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 1000, messages: hi });
+    await expect(stream.finalMessage()).rejects.toThrow();
+    const [row] = await eventually(async () => {
+      const rows = await h.rows();
+      expect(rows).toHaveLength(1);
+      return rows;
+    });
+    expect(h.fake.requests).toHaveLength(1);
+    expect(row).toMatchObject({ outcome: 'truncated', usageSource: 'partial', inputTokens: 100, attempts: 1 });
+    expect(row!.costPicos).toBeGreaterThan(0n);
+    const attempts = await h.tollgate.storage.ledger.attempts(row!.id);
+    expect(attempts).toEqual([expect.objectContaining({ deployment: 'sonnet', status: 200, outcome: 'truncated', delivered: true, inputTokens: 100, costPicos: row!.costPicos })]);
+  });
+
+  it('returns the last upstream error unchanged when no attempt is left', async () => {
+    h.fake.script({ match: at('solo'), status: 503, times: 2 });
+    const r = await request(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${h.key.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'solo-2', messages: hi }) });
+    const text = await r.body.text();
+    expect(r.statusCode).toBe(503);
+    expect(Buffer.from(text).equals(h.fake.requests[1]!.sent)).toBe(true);
+    expect(r.headers['x-tollgate-attempts']).toBe('2');
+    const { row, attempts } = await ledger(String(r.headers['x-tollgate-request-id']));
+    expect(row).toMatchObject({ status: 503, outcome: 'upstream_error', attempts: 2 });
+    expect(attempts.map((a) => [a.status, a.delivered])).toEqual([
+      [503, false],
+      [503, true],
+    ]);
+  });
+});
+
+describe('every deployment at its limit', () => {
+  it('waits in a bounded queue, then answers a clear 429 in the client dialect', async () => {
+    // Each deployment allows one request a minute: two go through, the rest find no room.
+    const ok = await Promise.all([0, 1].map(() => openai().chat.completions.create({ model: 'limited', messages: hi }).withResponse()));
+    expect(new Set(ok.map((r) => r.response.headers.get('x-tollgate-deployment')))).toEqual(new Set(['lim-a', 'lim-b']));
+    const refused = await Promise.all([0, 1].map(() => openai().chat.completions.create({ model: 'limited', messages: hi }).catch((e: unknown) => e)));
+    for (const e of refused) {
+      expect(e).toBeInstanceOf(OpenAI.RateLimitError);
+      const err = e as InstanceType<typeof OpenAI.RateLimitError>;
+      expect(err.code).toBe('capacity_exhausted');
+      expect(Number(err.headers?.get('retry-after'))).toBeGreaterThan(0);
+    }
+    const rows = await h.rows();
+    const failed = rows.filter((r) => r.status === 429);
+    expect(failed).toHaveLength(2);
+    for (const r of failed) {
+      expect(r).toMatchObject({ errorType: 'capacity_exhausted', attempts: 0, costPicos: 0n });
+      expect(await h.tollgate.storage.ledger.attempts(r.id)).toEqual([]);
+    }
+    expect(h.fake.requests).toHaveLength(2);
+  });
+
+  it('renders the refusal in the Anthropic dialect too', async () => {
+    await anthropic().messages.create({ model: 'claude-limited', max_tokens: 10, messages: hi });
+    const err = await anthropic()
+      .messages.create({ model: 'claude-limited', max_tokens: 10, messages: hi })
+      .then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.RateLimitError);
+    const e = err as InstanceType<typeof Anthropic.RateLimitError>;
+    expect(e.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', message: expect.stringContaining('claude-limited') } });
+    expect(h.fake.requests).toHaveLength(1);
+    const rows = await h.rows();
+    expect(rows.map((r) => [r.status, r.errorType])).toEqual([
+      [200, null],
+      [429, 'capacity_exhausted'],
+    ]);
+  });
+});
