@@ -1,0 +1,99 @@
+import OpenAI from 'openai';
+import { afterAll, describe, expect, it } from 'vitest';
+import { usd } from '../../src/core/money.js';
+import type { PriceFn } from '../../src/metering/build-row.js';
+import { budgetCounter } from '../../src/policy/plan.js';
+import { budgetInput, parseRule, toBudget } from '../../src/policy/rule-input.js';
+import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/index.js';
+import { type Harness, defaultProviders, eventually, startHarness } from '../support/harness.js';
+import { routingFrom } from '../support/routing.js';
+
+const open: { close(): Promise<void> }[] = [];
+afterAll(async () => {
+  for (const x of open.reverse()) await x.close();
+});
+
+async function fakes(n: number): Promise<FakeUpstream[]> {
+  const out = await Promise.all(Array.from({ length: n }, () => startFakeUpstream()));
+  open.push(...out);
+  return out;
+}
+
+describe('rate-limit-aware balancing', () => {
+  it('a workload at 80% of two rate-limited deployments finishes with no 429 reaching a client', async () => {
+    // Two deployments of 10 requests per second each, weighted 3:1, so that a weighted draw
+    // alone would send 12/s to the first and overrun it; the router must balance by headroom.
+    const [a, b] = await fakes(2);
+    for (const f of [a!, b!]) f.setRateLimit({ requests: 10, windowMs: 1000 });
+    const h = await startHarness({
+      routing: (url) =>
+        routingFrom(
+          {
+            routes: [
+              {
+                model: 'gpt-5',
+                deployments: [
+                  { provider: 'openai', name: 'ld-a', base_url: a!.url, weight: 3 },
+                  { provider: 'openai', name: 'ld-b', base_url: b!.url, weight: 1 },
+                ],
+                retry: { attempts: 3, backoff_ms: 20 },
+                queue: { max_depth: 50, max_wait_ms: 3000 },
+              },
+            ],
+          },
+          defaultProviders(url),
+        ),
+    });
+    open.push(h);
+    const client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const total = 48;
+    const results: Promise<number>[] = [];
+    // 16 requests per second for three seconds: 80% of the combined 20/s.
+    for (let i = 0; i < total; i++) {
+      results.push(
+        client.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: `q${i}` }] }).then(
+          () => 200,
+          (e: unknown) => (e instanceof OpenAI.APIError ? (e.status ?? 0) : -1),
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 62));
+    }
+    const statuses = await Promise.all(results);
+    expect(statuses.filter((s) => s === 429)).toEqual([]);
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect(a!.requests.length - a!.limited + (b!.requests.length - b!.limited)).toBe(total);
+    const rows = await h.rows();
+    expect(rows).toHaveLength(total);
+    expect(rows.every((r) => r.outcome === 'ok')).toBe(true);
+    // Both deployments carried load: the lighter-weighted one took what the heavier could not.
+    expect(b!.requests.length - b!.limited).toBeGreaterThan(total / 4);
+  });
+});
+
+describe('budgets across attempts', () => {
+  it('admits a request once and settles it once with the total of its attempts', async () => {
+    const price: PriceFn = (r) => ({ costPicos: BigInt(r.usage.inputTokens) * 20_000_000n + BigInt(r.usage.outputTokens) * 60_000_000n, unpriced: false });
+    const budget = toBudget(parseRule(budgetInput, { scope: 'user:alice', window: 'day', limit_usd: 1 }), 'budget', 'config', 0);
+    const h: Harness = await startHarness({
+      price,
+      policy: { rules: { budgets: [budget], rateLimits: [], modelPolicies: [] } },
+      routing: (url) =>
+        routingFrom(
+          { routes: [{ model: 'gpt-5', deployments: [{ provider: 'openai', name: 'bud-a', headers: { 'x-dep': 'a' } }, { provider: 'openai', name: 'bud-b', headers: { 'x-dep': 'b' }, order: 1 }] }] },
+          defaultProviders(url),
+        ),
+    });
+    open.push(h);
+    h.fake.script({ match: (r) => r.headers['x-dep'] === 'a', status: 500 }, { match: (r) => r.headers['x-dep'] === 'b', usage: { input: 100, output: 10 } });
+    const client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const { response } = await client.chat.completions.create({ model: 'gpt-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    expect(response.headers.get('x-tollgate-attempts')).toBe('2');
+    const row = await h.row(response.headers.get('x-tollgate-request-id')!);
+    expect(row.costPicos).toBe(100n * 20_000_000n + 10n * 60_000_000n);
+    const p = h.tollgate.policy!;
+    expect(p.enforcer.stats.admitted).toBe(1);
+    const line = budgetCounter(p.settings.keyPrefix, budget, p.rules.current(), Date.now(), p.settings.timeZone).line;
+    await eventually(async () => expect((await p.counters.read([line]))[0]).toMatchObject({ spent: row.costPicos, held: 0n }));
+    expect(row.costPicos!).toBeLessThan(usd('1'));
+  });
+});
