@@ -39,8 +39,9 @@ export function routingConfig(f: ConfigFile, providers: readonly ProviderConfig[
     const routeTimeouts = { ...g.timeouts, ...r.timeouts };
     const deployments = r.deployments.map((d): Deployment => {
       const p = byName.get(d.provider)!;
-      const n = (used.get(d.provider) ?? 0) + 1;
-      used.set(d.provider, n);
+      // Unnamed deployments of one provider are told apart by a counter: openai, openai-2, …
+      const n = d.name === undefined ? (used.get(d.provider) ?? 0) + 1 : 0;
+      if (d.name === undefined) used.set(d.provider, n);
       const t = { ...routeTimeouts, ...d.timeouts };
       return {
         id: d.name ?? (n === 1 ? d.provider : `${d.provider}-${n}`),
@@ -102,8 +103,8 @@ export function routingChecks(f: ConfigFile, providers: readonly { name: string;
         issues.push({ path: `routes[${i}].deployments[${j}].provider`, line: line([...path, 'provider']), message: `speaks ${p.dialect}, but this route's first deployment speaks ${dialect}; a route serves one dialect` });
       }
       dialect ??= p.dialect;
-      const n = (used.get(d.provider) ?? 0) + 1;
-      used.set(d.provider, n);
+      const n = d.name === undefined ? (used.get(d.provider) ?? 0) + 1 : 0;
+      if (d.name === undefined) used.set(d.provider, n);
       const id = d.name ?? (n === 1 ? d.provider : `${d.provider}-${n}`);
       const where = `routes[${i}].deployments[${j}]`;
       if (ids.has(id)) issues.push({ path: d.name ? `${where}.name` : where, line: line(d.name ? [...path, 'name'] : path), message: `deployment name "${id}" is already used by ${ids.get(id)}; give it a name` });

@@ -76,9 +76,12 @@ export class Capacity {
     }
   }
 
-  /** A response's headers: the upstream's own count replaces ours (requests still in flight stay counted). */
+  /**
+   * A response's headers (after `done` for its request): the upstream's own count replaces
+   * ours, and requests still in flight, which it has not counted yet, stay counted.
+   */
   observe(s: RateSnapshot, now: number): void {
-    const others = Math.max(0, this.inflight - 1);
+    const others = this.inflight;
     if (s.requests) {
       this.reqLimit = s.requests.limit ?? this.reqLimit;
       this.reqRemaining = s.requests.remaining;

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { prefixKey } from './affinity.js';
+import { Router } from './router.js';
+import { DEFAULT_AFFINITY, DEFAULT_HEALTH, DEFAULT_QUEUE, DEFAULT_RETRY, type Deployment, type Route } from './types.js';
+
+const T0 = 1_000_000;
+
+function deployment(id: string, o: Partial<Deployment> = {}): Deployment {
+  return { id, provider: 'openai', dialect: 'openai', baseUrl: 'http://x', apiKey: undefined, headers: {}, catalog: undefined, model: undefined, weight: 1, order: 0, rpm: undefined, tpm: undefined, timeouts: { firstByteMs: 1000, requestMs: undefined }, ...o };
+}
+
+function route(model: string, deployments: Deployment[], o: Partial<Route> = {}): Route {
+  return { model, deployments, fallbacks: [], retry: DEFAULT_RETRY, queue: DEFAULT_QUEUE, affinity: DEFAULT_AFFINITY, ...o };
+}
+
+function setup(routes: Route[], random = () => 0.5) {
+  const clock = { now: T0 };
+  const router = new Router(routes, { ...DEFAULT_HEALTH, cooldownFailures: 2, cooldownMs: 1000 }, { now: () => clock.now, random });
+  return { router, clock };
+}
+
+describe('router', () => {
+  it('matches routes by glob and dialect, and leaves other models to the plain path', () => {
+    const { router } = setup([route('gpt-5*', [deployment('a')])]);
+    expect(router.routeFor('openai', 'gpt-5-mini')?.model).toBe('gpt-5*');
+    expect(router.routeFor('anthropic', 'gpt-5')).toBeUndefined();
+    expect(router.routeFor('openai', 'o3')).toBeUndefined();
+  });
+
+  it('uses lower orders first, then the fallback model, asking each deployment for its own model name', () => {
+    const r = route('m', [deployment('b', { order: 1 }), deployment('a')], { fallbacks: ['other'] });
+    const { router } = setup([r, route('other', [deployment('f', { model: 'other-v2' })])]);
+    const plan = router.plan(r, 'm', undefined);
+    expect(plan.candidates.map((c) => [c.d.id, c.tier, c.model])).toEqual([
+      ['a', 0, 'm'],
+      ['b', 0, 'm'],
+      ['f', 1, 'other-v2'],
+    ]);
+    const first = router.next(plan, 10);
+    expect(first).toMatchObject({ kind: 'go', c: { d: { id: 'a' } } });
+  });
+
+  it('after a failure, moves to the next deployment; once all are tried, waits out the backoff; then gives up', () => {
+    const r = route('m', [deployment('a'), deployment('b', { order: 1 })], { retry: { ...DEFAULT_RETRY, attempts: 3, perDeployment: 2, backoffMs: 100 } });
+    const { router, clock } = setup([r], () => 1);
+    const plan = router.plan(r, 'm', undefined);
+    const go = (id: string) => {
+      const p = router.next(plan, 1);
+      expect(p).toMatchObject({ kind: 'go', c: { d: { id } } });
+      const c = (p as { c: (typeof plan.candidates)[number] }).c;
+      router.started(plan, c, 1);
+      router.finished(plan, c, 1, { kind: 'failed', status: 500, headers: {} });
+    };
+    go('a');
+    go('b');
+    expect(router.next(plan, 1)).toEqual({ kind: 'wait', until: T0 + 100, capacity: false });
+    clock.now = T0 + 100;
+    go('a');
+    expect(router.next(plan, 1)).toEqual({ kind: 'none' });
+  });
+
+  it('rests a deployment that answered 429 for every request until its retry-after, and picks another', () => {
+    const r = route('m', [deployment('a'), deployment('b', { order: 1 })]);
+    const { router, clock } = setup([r]);
+    const p1 = router.plan(r, 'm', undefined);
+    const a = (router.next(p1, 1) as { c: (typeof p1.candidates)[number] }).c;
+    router.started(p1, a, 1);
+    router.finished(p1, a, 1, { kind: 'failed', status: 429, headers: { 'retry-after-ms': '500' } });
+    const p2 = router.plan(r, 'm', undefined);
+    expect(router.next(p2, 1)).toMatchObject({ kind: 'go', c: { d: { id: 'b' } } });
+    clock.now = T0 + 500;
+    expect(router.next(router.plan(r, 'm', undefined), 1)).toMatchObject({ kind: 'go', c: { d: { id: 'a' } } });
+  });
+
+  it('waits for capacity when every deployment is at its limit', () => {
+    const r = route('m', [deployment('a'), deployment('b')]);
+    const { router } = setup([r]);
+    for (const id of ['a', 'b']) {
+      const p = router.plan(r, 'm', undefined);
+      const c = p.candidates.find((x) => x.d.id === id)!;
+      router.started(p, c, 1);
+      router.finished(p, c, 1, { kind: 'ok', headers: { 'x-ratelimit-limit-requests': '5', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': id === 'a' ? '300ms' : '200ms' }, tokens: 1 });
+    }
+    expect(router.next(router.plan(r, 'm', undefined), 1)).toEqual({ kind: 'wait', until: T0 + 200, capacity: true });
+    expect(router.enqueue(r)).toBe(true);
+  });
+
+  it('keeps a session on its deployment unless another has ten times the headroom', () => {
+    const r = route('m', [deployment('a'), deployment('b')]);
+    // random 0.99 always draws the last eligible deployment, so stickiness is what keeps "a".
+    const { router } = setup([r], () => 0.99);
+    const serve = (id: string | undefined, remaining: string) => {
+      const p = router.plan(r, 'm', 's:1');
+      const pick = router.next(p, 1) as { kind: string; c: (typeof p.candidates)[number] };
+      const c = id ? p.candidates.find((x) => x.d.id === id)! : pick.c;
+      router.started(p, c, 1);
+      router.finished(p, c, 1, { kind: 'ok', headers: { 'x-ratelimit-limit-requests': '100', 'x-ratelimit-remaining-requests': remaining, 'x-ratelimit-reset-requests': '10s' }, tokens: 1 });
+      return pick.c.d.id;
+    };
+    serve('a', '50');
+    expect(serve(undefined, '50')).toBe('a');
+    // Headroom 0.05 against 1.0: a miss is now cheaper than the load.
+    serve('a', '5');
+    expect(serve(undefined, '5')).toBe('b');
+  });
+
+  it('opens a cooldown after repeated failures, visible to later requests', () => {
+    const r = route('m', [deployment('a'), deployment('b', { order: 1 })]);
+    const { router, clock } = setup([r]);
+    for (let i = 0; i < 2; i++) {
+      const p = router.plan(r, 'm', undefined);
+      const c = p.candidates[0]!;
+      router.started(p, c, 1);
+      router.finished(p, c, 1, { kind: 'unreachable' });
+    }
+    expect(router.snapshot().find((s) => s.id === 'a')!.available).toBe(false);
+    expect(router.next(router.plan(r, 'm', undefined), 1)).toMatchObject({ kind: 'go', c: { d: { id: 'b' } } });
+    clock.now = T0 + 1000;
+    expect(router.next(router.plan(r, 'm', undefined), 1)).toMatchObject({ kind: 'go', c: { d: { id: 'a' } } });
+  });
+});
+
+describe('prompt-prefix key', () => {
+  it('hashes the system prompt and tools, ignores the rest, and skips short prefixes', () => {
+    const system = 'You are a coding agent. '.repeat(300);
+    const tools = [{ name: 'bash', input_schema: { type: 'object' } }];
+    const a = prefixKey('anthropic.messages', { system, tools, messages: [{ role: 'user', content: 'one' }] }, 4096);
+    const b = prefixKey('anthropic.messages', { system, tools, messages: [{ role: 'user', content: 'two' }] }, 4096);
+    expect(a).toMatch(/^p:/);
+    expect(a).toBe(b);
+    expect(prefixKey('anthropic.messages', { system: system + '!', tools }, 4096)).not.toBe(a);
+    expect(prefixKey('openai.chat', { messages: [{ role: 'system', content: system }] }, 4096)).toMatch(/^p:/);
+    expect(prefixKey('openai.chat', { messages: [{ role: 'user', content: system }] }, 4096)).toBeUndefined();
+    expect(prefixKey('anthropic.messages', { system: 'short' }, 4096)).toBeUndefined();
+  });
+});
