@@ -48,7 +48,7 @@ function start(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv
   });
 }
 
-export const startUpstream = () => start('upstream', TSX, [join(ROOT, 'bench', 'upstream.ts')]);
+export const startUpstream = (env: NodeJS.ProcessEnv = {}) => start('upstream', TSX, [join(ROOT, 'bench', 'upstream.ts')], env);
 export const startBare = (upstream: string) => start('bare', TSX, [join(ROOT, 'bench', 'bare-proxy.ts'), '0', upstream]);
 
 /**

@@ -7,6 +7,11 @@ import { CHAT_COMPLETION, STREAM_PLAIN, STREAM_WITH_USAGE } from './payloads.js'
 const port = Number(process.argv[2] ?? 0);
 const gapMs = Number(process.argv[3] ?? 1);
 const JSON_LENGTH = String(Buffer.byteLength(CHAT_COMPLETION));
+// BENCH_RATE_HEADERS=1 adds OpenAI's rate-limit headers, so a router reading them does its real work.
+const RATE: Record<string, string> =
+  process.env.BENCH_RATE_HEADERS === '1'
+    ? { 'x-ratelimit-limit-requests': '100000', 'x-ratelimit-remaining-requests': '99999', 'x-ratelimit-reset-requests': '6ms', 'x-ratelimit-limit-tokens': '30000000', 'x-ratelimit-remaining-tokens': '29999000', 'x-ratelimit-reset-tokens': '0s' }
+    : {};
 
 interface ChatRequest {
   stream?: boolean;
@@ -29,13 +34,13 @@ const server = createServer((req, res) => {
       return void res.end('{"error":{"message":"bad json","type":"invalid_request_error"}}');
     }
     if (body.stream !== true) {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': JSON_LENGTH, 'x-request-id': 'req_bench' });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': JSON_LENGTH, 'x-request-id': 'req_bench', ...RATE });
       return void res.end(CHAT_COMPLETION);
     }
     const usage = body.stream_options?.include_usage === true;
     const s = usage ? STREAM_WITH_USAGE : STREAM_PLAIN;
     // x-bench-usage lets the correctness check see that a proxy injected include_usage.
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'x-request-id': 'req_bench', 'x-bench-usage': usage ? '1' : '0' });
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'x-request-id': 'req_bench', 'x-bench-usage': usage ? '1' : '0', ...RATE });
     res.write(s.first);
     // Held streams (the memory scenario) stay open until the client leaves.
     if (req.headers['x-bench-hold'] !== undefined) return;
