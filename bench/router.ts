@@ -5,7 +5,7 @@ import { Router } from '../src/routing/router.js';
 import { DEFAULT_AFFINITY, DEFAULT_HEALTH, DEFAULT_QUEUE, DEFAULT_RETRY, type Deployment, type Route } from '../src/routing/types.js';
 import { type Target, bodyFor, sequentialLatency } from './load.js';
 import { type Proc, startTollgate, startUpstream } from './processes.js';
-import { median, percentile } from './stats.js';
+import { median } from './stats.js';
 
 // Router overhead: the plain single-provider path against a configured route with three
 // deployments (weights, rpm/tpm capacities, health tracking, rate-limit headers read from

@@ -131,7 +131,9 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
         continue;
       }
       const used = facts.usage.inputTokens + facts.usage.outputTokens;
-      router.finished(plan, c, tokens, r.status >= 500 || facts.outcome === 'truncated' ? { kind: 'failed', status: r.status || 502, headers: r.headers } : { kind: 'ok', headers: r.headers, tokens: used > 0 ? used : undefined });
+      // A cut stream counts against the deployment's health like a 502; a 429 rests it.
+      const bad = r.status >= 500 || r.status === 429 || facts.outcome === 'truncated';
+      router.finished(plan, c, tokens, bad ? { kind: 'failed', status: r.status >= 500 || r.status === 429 ? r.status : 502, headers: r.headers } : { kind: 'ok', headers: r.headers, tokens: used > 0 ? used : undefined });
       return;
     }
   } finally {

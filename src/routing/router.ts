@@ -61,6 +61,7 @@ export class Router {
   private readonly onError: (err: unknown) => void;
   private readonly waiting = new Map<Route, number>();
   private timer: NodeJS.Timeout | undefined;
+  private readonly ids: string[];
 
   constructor(routes: readonly Route[], health: HealthPolicy, o: RouterOptions = {}) {
     this.routes = routes;
@@ -70,6 +71,7 @@ export class Router {
     this.random = o.random ?? Math.random;
     this.onError = o.onError ?? (() => undefined);
     this.matchers = routes.map((route) => ({ re: globToRegExp(route.model), route }));
+    this.ids = routes.flatMap((r) => r.deployments.map((d) => d.id));
     for (const route of routes) {
       const peers: State[] = [];
       for (const d of route.deployments) {
@@ -169,26 +171,16 @@ export class Router {
   /** Starts reading shared health from the store on a timer. */
   start(): void {
     if (!this.store || this.timer) return;
-    const ids = [...this.states.keys()];
-    const refresh = () => {
-      const now = this.now();
-      this.store!.read(ids, now).then((marks) => {
-        for (const s of this.states.values()) s.health.remoteUntil = 0;
-        for (const m of marks) {
-          const s = this.states.get(m.deployment);
-          if (s) s.health.remoteUntil = m.until;
-        }
-      }, this.onError);
-    };
-    refresh();
-    this.timer = setInterval(refresh, this.health.refreshMs);
+    const tick = () => void this.refresh().catch(this.onError);
+    tick();
+    this.timer = setInterval(tick, this.health.refreshMs);
     this.timer.unref();
   }
 
-  /** Reads shared health now (tests, and start-up). */
+  /** Reads shared health into the local copy the request path uses. */
   async refresh(): Promise<void> {
     if (!this.store) return;
-    const marks = await this.store.read([...this.states.keys()], this.now());
+    const marks = await this.store.read(this.ids, this.now());
     for (const s of this.states.values()) s.health.remoteUntil = 0;
     for (const m of marks) {
       const s = this.states.get(m.deployment);

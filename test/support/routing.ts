@@ -10,5 +10,5 @@ import type { UpstreamProvider } from '../../src/gateway/select-provider.js';
  */
 export function routingFrom(file: Pick<ConfigFile, 'routes' | 'routing'>, providers: readonly UpstreamProvider[], extra: Partial<RoutingOptions> = {}): RoutingOptions {
   const configs: ProviderConfig[] = providers.map((p) => ({ name: p.name, dialect: p.dialect, baseUrl: p.baseUrl, apiKey: p.apiKey, models: p.models ? [...p.models] : undefined, headers: { ...p.headers }, catalog: p.catalog }));
-  return { ...routingConfig(file as ConfigFile, configs, 10_000), ...extra };
+  return { ...routingConfig(file, configs, 10_000), ...extra };
 }
