@@ -16,6 +16,7 @@ import { readBody } from './read-body.js';
 import { guessDialect, splitProviderPrefix } from './routes.js';
 import type { ProviderTable, UpstreamProvider } from './select-provider.js';
 import { relay } from './relay.js';
+import { relayTranslated } from './translated.js';
 
 export interface GatewayDeps {
   providers: ProviderTable;
@@ -117,6 +118,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   const headers = headerBag(req.headers);
   const query = new URLSearchParams(x.search);
   let raw = route.noBody ? undefined : await readBody(req, deps.maxBodyBytes);
+  const received = raw;
   const json = raw === undefined ? undefined : parseJson(raw);
   let info: RequestInfo = raw === undefined ? { model: route.model ?? '', stream: false } : adapter.inspectRequest(route, json);
   facts.modelRequested = info.model;
@@ -160,6 +162,12 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   facts.provider = provider.name;
   facts.catalogProvider = provider.catalog;
 
+  if (provider.dialect !== route.dialect) {
+    // A provider of another dialect (`translate_from`): the one translated step.
+    const body = raw === received ? json : parseJson(raw!);
+    await relayTranslated({ agent: deps.agent, res, route, info, facts, body, headers, who, provider, started: x.started, finish: x.finish });
+    return;
+  }
   const rewrite = raw === undefined ? undefined : adapter.rewriteRequest(route, info, raw);
   const out: HeaderBag = Object.assign(upstreamHeaders(headers), provider.headers);
   // A client's own key goes back where the client put it; a configured key goes where the dialect expects an API key.

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Agent } from 'undici';
 import { estimateInputTokens } from '../metering/estimate.js';
 import type { RequestFacts } from '../metering/build-row.js';
@@ -19,9 +19,19 @@ export interface RelayArgs {
   started: number;
   /** Records the row; called exactly once, before the response completes. `journaled` runs once the row is in the spool. */
   finish: (journaled?: () => void) => void;
+  /** A translated exchange: its own tap, and the client's status and headers (see gateway/translated.ts). */
+  respond?: (status: number, headers: Headers) => Responder;
 }
 
-type Headers = Record<string, string | string[] | undefined>;
+/** What a translated exchange sends the client instead of the upstream's head and bytes. */
+export interface Responder {
+  tap: ResponseTap;
+  /** Write the head when the upstream's arrives; otherwise just before the first byte (the status may still change). */
+  eager: boolean;
+  head(): { status: number; headers: OutgoingHttpHeaders };
+}
+
+export type Headers = Record<string, string | string[] | undefined>;
 
 /**
  * Sends the request upstream and streams the answer to the client chunk by chunk as it
@@ -38,14 +48,21 @@ export function relay(a: RelayArgs): Promise<void> {
   let sent = 0;
   let held: Buffer | undefined;
   let clientGone = false;
+  let responder: Responder | undefined;
   let done = false;
   let draining = false;
   const pending: Buffer[] = [];
   const collect = (b: Buffer) => void pending.push(b);
 
   return new Promise<void>((resolve, reject) => {
+    const writeHead = () => {
+      const h = responder!.head();
+      facts.status = h.status;
+      res.writeHead(h.status, h.headers);
+    };
     const emit = (b: Buffer) => {
       if (b.length === 0) return;
+      if (!res.headersSent && responder) writeHead();
       if (sent + b.length === declared) {
         held = b;
         sent += b.length;
@@ -67,6 +84,7 @@ export function relay(a: RelayArgs): Promise<void> {
       const metered = tap!.finish(complete, complete || !clientGone ? emit : () => undefined);
       settle(a, metered, complete, clientGone, err);
       if (complete) {
+        if (!res.headersSent && responder) writeHead();
         // The end waits for the journal (a turn of the event loop at most). Corked, what this
         // turn already wrote leaves with it in one write (end() uncorks fully), as it did unwaited.
         res.cork();
@@ -82,6 +100,12 @@ export function relay(a: RelayArgs): Promise<void> {
         facts.status = status;
         const reqId = headers['x-request-id'] ?? headers['request-id'];
         facts.upstreamRequestId = typeof reqId === 'string' ? reqId : null;
+        if (a.respond) {
+          responder = a.respond(status, headers);
+          tap = responder.tap;
+          if (responder.eager) writeHead();
+          return;
+        }
         tap = a.adapter.createTap(a.route, { status, contentType: first(headers['content-type']), stream: a.info.stream, injectedStreamUsage: rewrites, requestedModel: a.info.model });
         res.writeHead(status, clientResponseHeaders(headers, !rewrites));
         if (!rewrites) declared = Number(first(headers['content-length']) ?? NaN);
