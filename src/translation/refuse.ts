@@ -29,5 +29,5 @@ export function refuseUnknown(body: Record<string, unknown>, known: ReadonlySet<
 export function str(v: unknown): string {
   if (typeof v === 'string') return v;
   if (v === undefined || v === null) return '';
-  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return JSON.stringify(v) ?? '';
 }
