@@ -126,9 +126,9 @@ function translateChecks(p: NonNullable<ConfigFile['providers']>[number], i: num
   const at = (j: number) => ({ path: `providers[${i}].translate_from[${j}]`, line: line(['providers', i, 'translate_from', j]) ?? line(['providers', i, 'translate_from']) });
   const other = p.dialect === 'openai' ? 'anthropic' : p.dialect === 'anthropic' ? 'openai' : undefined;
   return from.flatMap((d, j) => {
-    if (other === undefined) return [{ ...at(j), message: `a ${p.dialect} provider cannot serve other dialects; translation pairs openai and anthropic providers only` }];
+    if (other === undefined) return [{ ...at(j), message: `a gemini provider cannot serve other dialects; translation pairs openai and anthropic only` }];
     if (d === p.dialect) return [{ ...at(j), message: `"${d}" is this provider's own dialect; list only the client dialect to translate from ("${other}")` }];
-    if (d !== other) return [{ ...at(j), message: `"${d}" clients cannot be translated; a ${p.dialect} provider can serve "${other}" clients only` }];
+    if (d !== other) return [{ ...at(j), message: `"${d}" clients cannot be translated; an ${p.dialect} provider can serve "${other}" clients only` }];
     if (from.indexOf(d) !== j) return [{ ...at(j), message: `"${d}" is listed twice` }];
     return [];
   });
