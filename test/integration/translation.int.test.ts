@@ -104,12 +104,14 @@ describe('an Anthropic client (Claude Code’s request shape) served by an OpenA
   });
 
   it('streamed, with tool use: events rebuilt as they arrive; the SDK’s final message has the tool input, stop reason and usage', async () => {
-    h.fake.script({ match: '/v1/chat/completions', usage, text: 'Let me read it.', toolCalls: [{ name: 'Read', arguments: { file_path: 'a.txt' } }, { name: 'Bash', arguments: { command: 'ls' } }] });
+    h.fake.script({ match: '/v1/chat/completions', usage, thinking: 'The user wants a.txt.', text: 'Let me read it.', toolCalls: [{ name: 'Read', arguments: { file_path: 'a.txt' } }, { name: 'Bash', arguments: { command: 'ls' } }] });
     const stream = anthropic().messages.stream(claudeCodeRequest() as unknown as Anthropic.MessageStreamParams, { headers: CLAUDE_CODE_HEADERS });
     const seen: string[] = [];
     stream.on('streamEvent', (e) => seen.push(e.type));
     const final = await stream.finalMessage();
     expect(final.content).toEqual([
+      // A local reasoning model's reasoning_content, as a thinking block with no signature.
+      { type: 'thinking', thinking: 'The user wants a.txt.', signature: '' },
       { type: 'text', text: 'Let me read it.' },
       { type: 'tool_use', id: 'call_fakeUpstream000000', name: 'Read', input: { file_path: 'a.txt' } },
       { type: 'tool_use', id: 'call_fakeUpstream000001', name: 'Bash', input: { command: 'ls' } },
@@ -118,7 +120,7 @@ describe('an Anthropic client (Claude Code’s request shape) served by an OpenA
     expect(final.usage).toMatchObject({ input_tokens: 900, cache_read_input_tokens: 4096, output_tokens: 37 });
     expect(seen[0]).toBe('message_start');
     expect(seen.at(-1)).toBe('message_stop');
-    expect(seen.filter((t) => t === 'content_block_start')).toHaveLength(3);
+    expect(seen.filter((t) => t === 'content_block_start')).toHaveLength(4);
 
     const body = h.fake.requests[0]!.json as { stream: boolean; stream_options: unknown };
     expect(body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
