@@ -105,7 +105,7 @@ describe('an Anthropic client (Claude Code’s request shape) served by an OpenA
 
   it('streamed, with tool use: events rebuilt as they arrive; the SDK’s final message has the tool input, stop reason and usage', async () => {
     h.fake.script({ match: '/v1/chat/completions', usage, thinking: 'The user wants a.txt.', text: 'Let me read it.', toolCalls: [{ name: 'Read', arguments: { file_path: 'a.txt' } }, { name: 'Bash', arguments: { command: 'ls' } }] });
-    const stream = anthropic().messages.stream(claudeCodeRequest() as unknown as Anthropic.MessageStreamParams, { headers: CLAUDE_CODE_HEADERS });
+    const stream = anthropic().messages.stream(claudeCodeRequest(), { headers: CLAUDE_CODE_HEADERS });
     const seen: string[] = [];
     stream.on('streamEvent', (e) => seen.push(e.type));
     const final = await stream.finalMessage();
@@ -178,9 +178,9 @@ describe('an Anthropic client (Claude Code’s request shape) served by an OpenA
     const [row] = await h.rows();
     expect(row).toMatchObject({ outcome: 'rejected', errorType: 'not_translatable', status: 400, provider: 'local-qwen' });
 
-    const web = await anthropic()
+    const web = (await anthropic()
       .messages.create(claudeCodeRequest({ tools: [{ type: 'web_search_20250305', name: 'web_search' }] }))
-      .catch((x: unknown) => x as Error);
+      .catch((x: unknown) => x)) as Error;
     expect(web.message).toContain('web_search_20250305');
   });
 
@@ -196,7 +196,7 @@ describe('an Anthropic client (Claude Code’s request shape) served by an OpenA
 
   it('an error inside the upstream stream becomes an Anthropic error event', async () => {
     h.fake.script({ match: '/v1/chat/completions', errorEventAfter: 3 });
-    const stream = anthropic().messages.stream(claudeCodeRequest() as unknown as Anthropic.MessageStreamParams);
+    const stream = anthropic().messages.stream(claudeCodeRequest());
     const err = (await stream.finalMessage().catch((e: unknown) => e)) as Error;
     expect(err).toBeInstanceOf(Anthropic.APIError);
     const [row] = await h.rows();
@@ -216,7 +216,7 @@ describe('an Anthropic client (Claude Code’s request shape) served by an OpenA
 
 describe('an OpenAI client served by an Anthropic upstream', () => {
   const usage = { input: 50, cacheRead: 2000, cacheWrite5m: 300, output: 80, reasoning: 20 };
-  const tools: OpenAI.ChatCompletionTool[] = [{ type: 'function', function: { name: 'get_weather', description: 'Weather for a city.', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+  const tools: OpenAI.ChatCompletionFunctionTool[] = [{ type: 'function', function: { name: 'get_weather', description: 'Weather for a city.', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
 
   it('not streamed, with tool calls', async () => {
     h.fake.script({ match: '/v1/messages', usage, thinking: 'Two cities.', toolCalls: 2, model: 'claude-sonnet-4-5-20250929' });
@@ -286,7 +286,7 @@ describe('an OpenAI client served by an Anthropic upstream', () => {
     h.fake.script({ match: '/v1/messages', text: 'Sunny.' });
     const next = await openai().chat.completions.create({
       model: 'claude-sonnet-4-5',
-      messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: null, tool_calls: [call as OpenAI.ChatCompletionMessageToolCall] }, { role: 'tool', tool_call_id: call.id, content: '4°C' }],
+      messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: null, tool_calls: [call] }, { role: 'tool', tool_call_id: call.id, content: '4°C' }],
       tools,
     });
     expect(next.choices[0]!.message.content).toBe('Sunny.');
