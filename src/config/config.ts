@@ -42,6 +42,8 @@ export interface ProviderConfig {
   models: string[] | undefined;
   headers: Record<string, string>;
   catalog: string | undefined;
+  /** Client dialects this provider also serves through translation (`translate_from`). */
+  translateFrom?: Dialect[];
 }
 
 export interface AlertsConfig {

@@ -116,9 +116,24 @@ function crossChecks(c: ConfigFile, doc: Document, lineOf: (o: number | undefine
   c.pricing?.overrides?.forEach((o, i) => {
     if (o.provider !== undefined && !names.includes(o.provider)) issues.push({ path: `pricing.overrides[${i}].provider`, line: line(['pricing', 'overrides', i, 'provider']), message: `no provider is named "${o.provider}"` });
   });
+  c.providers?.forEach((p, i) => issues.push(...translateChecks(p, i, line)));
   issues.push(...policyChecks(c, line));
   issues.push(...routingChecks(c, c.providers ?? DEFAULT_PROVIDERS, line));
   return issues;
+}
+
+/** `translate_from` pairs Anthropic Messages with OpenAI Chat Completions, nothing else (docs/translation.md). */
+function translateChecks(p: NonNullable<ConfigFile['providers']>[number], i: number, line: (path: (string | number)[]) => number | undefined): ConfigIssue[] {
+  const from = p.translate_from ?? [];
+  const at = (j: number) => ({ path: `providers[${i}].translate_from[${j}]`, line: line(['providers', i, 'translate_from', j]) ?? line(['providers', i, 'translate_from']) });
+  const other = p.dialect === 'openai' ? 'anthropic' : p.dialect === 'anthropic' ? 'openai' : undefined;
+  return from.flatMap((d, j) => {
+    if (other === undefined) return [{ ...at(j), message: `a gemini provider cannot serve other dialects; translation pairs openai and anthropic only` }];
+    if (d === p.dialect) return [{ ...at(j), message: `"${d}" is this provider's own dialect; list only the client dialect to translate from ("${other}")` }];
+    if (d !== other) return [{ ...at(j), message: `"${d}" clients cannot be translated; an ${p.dialect} provider can serve "${other}" clients only` }];
+    if (from.indexOf(d) !== j) return [{ ...at(j), message: `"${d}" is listed twice` }];
+    return [];
+  });
 }
 
 function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): Config {
@@ -129,7 +144,7 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
       ? { kind: 'sqlite', path: sqlite === ':memory:' ? sqlite : resolve(sqlite), spoolDir: resolve(f.storage?.spool_dir ?? (sqlite === ':memory:' ? '.tollgate/spool' : join(dirname(resolve(sqlite)), 'spool'))), writer }
       : { kind: 'postgres', url: f.storage!.postgres!, spoolDir: resolve(f.storage?.spool_dir ?? '.tollgate/spool'), writer };
   const providers: ProviderConfig[] = f.providers
-    ? f.providers.map((p) => ({ name: p.name, dialect: p.dialect, baseUrl: p.base_url.replace(/\/+$/, ''), apiKey: p.api_key, models: p.models, headers: lowerKeys(p.headers ?? {}), catalog: p.catalog }))
+    ? f.providers.map((p) => ({ name: p.name, dialect: p.dialect, baseUrl: p.base_url.replace(/\/+$/, ''), apiKey: p.api_key, models: p.models, headers: lowerKeys(p.headers ?? {}), catalog: p.catalog, ...(p.translate_from ? { translateFrom: p.translate_from } : {}) }))
     : DEFAULT_PROVIDERS.map((p) => ({ ...p }));
   const dec = (n: number | undefined) => (n === undefined ? undefined : String(n));
   return {

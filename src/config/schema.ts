@@ -22,6 +22,8 @@ const provider = z.strictObject({
   models: z.array(glob).optional(),
   headers: z.record(z.string(), z.string()).optional(),
   catalog: z.string().min(1).optional(),
+  /** Client dialects this provider also serves, translated (docs/translation.md). */
+  translate_from: z.array(z.enum(['openai', 'anthropic', 'gemini'], { error: 'must be one of openai, anthropic' })).optional(),
 });
 
 const override = z.strictObject({

@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   unknown_route: { status: 404, outcome: 'rejected' },
   unknown_provider: { status: 404, outcome: 'rejected' },
   no_provider: { status: 400, outcome: 'rejected' },
+  not_translatable: { status: 400, outcome: 'rejected' },
   method_not_allowed: { status: 405, outcome: 'rejected' },
   body_too_large: { status: 413, outcome: 'rejected' },
   budget_exceeded: { status: 402, outcome: 'rejected' },

@@ -19,6 +19,7 @@ import { guessDialect, splitProviderPrefix } from './routes.js';
 import type { ProviderTable, UpstreamProvider } from './select-provider.js';
 import { relay } from './relay.js';
 import { serveRouted } from './routed.js';
+import { relayTranslated } from './translated.js';
 
 export interface GatewayDeps {
   providers: ProviderTable;
@@ -128,6 +129,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   const headers = headerBag(req.headers);
   const query = new URLSearchParams(x.search);
   let raw = route.noBody ? undefined : await readBody(req, deps.maxBodyBytes);
+  const received = raw;
   const json = raw === undefined ? undefined : parseJson(raw);
   let info: RequestInfo = raw === undefined ? { model: route.model ?? '', stream: false } : adapter.inspectRequest(route, json);
   facts.modelRequested = info.model;
@@ -173,6 +175,12 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   facts.provider = provider.name;
   facts.catalogProvider = provider.catalog;
 
+  if (provider.dialect !== route.dialect) {
+    // A provider of another dialect (`translate_from`): the one translated step.
+    const body = raw === received ? json : parseJson(raw!);
+    await relayTranslated({ agent: deps.agent, res, route, info, facts, body, headers, who, provider, started: x.started, finish: x.finish });
+    return;
+  }
   const plan = raw === undefined ? undefined : selectDeployments(deps, x, info.model, who.sessionId, json);
   if (plan !== undefined) {
     const clientHeaders = upstreamHeaders(headers);

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Agent } from 'undici';
 import { estimateInputTokens } from '../metering/estimate.js';
 import type { RequestFacts } from '../metering/build-row.js';
@@ -22,6 +22,8 @@ export interface RelayArgs {
   finish: (journaled?: () => void) => void;
   /** Set by the router: per-attempt timeouts, and which answers are held back for another attempt. */
   attempt?: AttemptControl;
+  /** A translated exchange: its own tap, and the client's status and headers (see gateway/translated.ts). */
+  respond?: (status: number, headers: Headers) => Responder;
 }
 
 export interface AttemptControl {
@@ -33,7 +35,15 @@ export interface AttemptControl {
   retry?(status: number, headers: Headers): boolean;
 }
 
-type Headers = Record<string, string | string[] | undefined>;
+/** What a translated exchange sends the client instead of the upstream's head and bytes. */
+export interface Responder {
+  tap: ResponseTap;
+  /** Write the head when the upstream's arrives; otherwise just before the first byte (the status may still change). */
+  eager: boolean;
+  head(): { status: number; headers: OutgoingHttpHeaders };
+}
+
+export type Headers = Record<string, string | string[] | undefined>;
 
 /**
  * How a relay ended: the response went to the client (`delivered`, even if cut), or the
@@ -60,6 +70,7 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
   let sent = 0;
   let held: Buffer | undefined;
   let clientGone = false;
+  let responder: Responder | undefined;
   let done = false;
   let draining = false;
   const pending: Buffer[] = [];
@@ -77,8 +88,14 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
       if (timers) for (const t of timers) clearTimeout(t);
       res.off('close', onClose);
     };
+    const writeHead = () => {
+      const h = responder!.head();
+      facts.status = h.status;
+      res.writeHead(h.status, h.headers);
+    };
     const emit = (b: Buffer) => {
       if (b.length === 0) return;
+      if (!res.headersSent && responder) writeHead();
       if (sent + b.length === declared) {
         held = b;
         sent += b.length;
@@ -112,6 +129,7 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
       const metered = tap!.finish(complete, complete || !clientGone ? emit : () => undefined);
       settle(a, metered, complete, clientGone, err);
       if (complete) {
+        if (!res.headersSent && responder) writeHead();
         // The end waits for the journal (a turn of the event loop at most). Corked, what this
         // turn already wrote leaves with it in one write (end() uncorks fully), as it did unwaited.
         res.cork();
@@ -135,6 +153,12 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
         facts.status = status;
         const reqId = headers['x-request-id'] ?? headers['request-id'];
         facts.upstreamRequestId = typeof reqId === 'string' ? reqId : null;
+        if (a.respond) {
+          responder = a.respond(status, headers);
+          tap = responder.tap;
+          if (responder.eager) writeHead();
+          return;
+        }
         tap = a.adapter.createTap(a.route, { status, contentType: first(headers['content-type']), stream: a.info.stream, injectedStreamUsage: rewrites, requestedModel: a.info.model });
         res.writeHead(status, clientResponseHeaders(headers, !rewrites));
         if (!rewrites) declared = Number(first(headers['content-length']) ?? NaN);

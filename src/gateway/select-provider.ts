@@ -12,6 +12,8 @@ export interface UpstreamProvider {
   headers: Readonly<Record<string, string>>;
   /** The pricing catalog's provider id, when known. */
   catalog: string | undefined;
+  /** Client dialects this provider also serves, translated into its own (src/translation). */
+  translateFrom?: readonly Dialect[];
 }
 
 export interface ProviderTable {
@@ -22,8 +24,9 @@ export interface ProviderTable {
 
 /**
  * The provider that serves a request: `/p/{name}` names one explicitly; otherwise the
- * first provider of the route's dialect whose model globs match, else the first
- * provider of that dialect.
+ * first provider of the route's dialect (or translating from it, `translate_from`) whose
+ * model globs match, else the first provider of that dialect, else the first that
+ * translates from it. A provider of another dialect means the exchange is translated.
  */
 export function providerTable(providers: readonly UpstreamProvider[]): ProviderTable {
   const matchers = new Map(providers.map((p) => [p, p.models ? compileGlobs(p.models) : undefined]));
@@ -34,16 +37,20 @@ export function providerTable(providers: readonly UpstreamProvider[]): ProviderT
       if (explicitName !== undefined) {
         const p = providers.find((x) => x.name === explicitName);
         if (!p) throw new GatewayError('unknown_provider', `No provider named "${explicitName}" is configured.`);
-        if (p.dialect !== dialect) {
+        if (p.dialect !== dialect && !serves(p, dialect)) {
           throw new GatewayError('invalid_request', `Provider "${p.name}" speaks the ${p.dialect} API, not ${dialect}.`);
         }
         return p;
       }
-      const candidates = providers.filter((p) => p.dialect === dialect);
+      const candidates = providers.filter((p) => p.dialect === dialect || serves(p, dialect));
       const byGlob = model ? candidates.find((p) => matchers.get(p)?.(model)) : undefined;
-      const chosen = byGlob ?? candidates[0];
+      const chosen = byGlob ?? candidates.find((p) => p.dialect === dialect) ?? candidates[0];
       if (!chosen) throw new GatewayError('no_provider', `No ${dialect} provider is configured.`);
       return chosen;
     },
   };
+}
+
+function serves(p: UpstreamProvider, dialect: Dialect): boolean {
+  return p.translateFrom?.includes(dialect) ?? false;
 }

@@ -62,6 +62,8 @@ function toolCallId(i: number): string {
 
 function chatCompletion(m: ChatMeta, c: Content, u: Usage): Record<string, unknown> {
   const message: Record<string, unknown> = { role: 'assistant', content: c.text === '' && c.toolCalls.length > 0 ? null : c.text, refusal: null };
+  // vLLM, llama.cpp, Ollama and DeepSeek return a reasoning model's thoughts beside the content.
+  if (c.thinking !== undefined) message.reasoning_content = c.thinking;
   if (c.toolCalls.length > 0) {
     message.tool_calls = c.toolCalls.map((t) => ({ id: toolCallId(t.index), type: 'function', function: { name: t.name, arguments: t.argsJson } }));
   }
@@ -92,6 +94,7 @@ function chatChunks(m: ChatMeta, c: Content, u: Usage, includeUsage: boolean, ob
     out.push(dataEvent(`${head}{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${J(finish)}}${tail}${pad()}}`));
   };
   push('{"role":"assistant","content":"","refusal":null}');
+  for (const p of c.thinkingPieces) push(`{"reasoning_content":${J(p)}}`);
   for (const p of c.textPieces) push(`{"content":${J(p)}}`);
   for (const t of c.toolCalls) {
     const start = { index: t.index, id: toolCallId(t.index), type: 'function', function: { name: t.name, arguments: '' } };

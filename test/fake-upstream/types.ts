@@ -67,7 +67,7 @@ export interface Scenario {
   /** Number of text pieces in a stream (default 4 for scripted text, 9 words otherwise). */
   chunks?: number;
   toolCalls?: number | readonly ToolCallSpec[];
-  /** Anthropic thinking block / Gemini thought part text. */
+  /** Anthropic thinking block / Gemini thought part / OpenAI chat `reasoning_content` text. */
   thinking?: string;
   /** Passed through as `finish_reason` / `stop_reason` / `finishReason`. */
   stopReason?: string;

@@ -1,0 +1,105 @@
+import type { ServerResponse } from 'node:http';
+import type { Agent } from 'undici';
+import type { Identity } from '../identity/identify.js';
+import type { RequestFacts } from '../metering/build-row.js';
+import { adapterFor, lookupRoute } from '../providers/index.js';
+import { asObject } from '../providers/shared/json.js';
+import type { HeaderBag, RequestInfo, RouteMatch } from '../providers/types.js';
+import { GatewayError } from '../core/errors.js';
+import { estimateMessageTokens, planTranslation, translateResponse } from '../translation/index.js';
+import { clientResponseHeaders, upstreamHeaders } from './headers.js';
+import { relay } from './relay.js';
+import type { UpstreamProvider } from './select-provider.js';
+
+export interface TranslatedExchange {
+  agent: Agent;
+  res: ServerResponse;
+  route: RouteMatch;
+  info: RequestInfo;
+  facts: RequestFacts;
+  /** The client's parsed body, after any policy override. */
+  body: unknown;
+  headers: HeaderBag;
+  who: Identity;
+  provider: UpstreamProvider;
+  started: number;
+  finish: (journaled?: () => void) => void;
+}
+
+/** Client headers that belong to the client's dialect or carry its credential; never sent to the other dialect. */
+const CLIENT_ONLY = /^(authorization|x-api-key|x-goog-api-key|api-key|content-type|anthropic-.*|openai-.*)$/;
+
+/**
+ * Serves a request from a provider of another dialect (`translate_from`): the body is
+ * translated, sent to the provider's own API, and the answer is rebuilt in the client's
+ * dialect as it streams back, while the provider's own tap meters the untranslated bytes.
+ * The row keeps the client's `api` and records the provider, its served model and its
+ * usage, tagged `translated=<provider dialect>`.
+ */
+export async function relayTranslated(x: TranslatedExchange): Promise<void> {
+  const { provider: p, facts } = x;
+  if (p.dialect === 'gemini') throw new GatewayError('not_translatable', `Provider "${p.name}" speaks the gemini API, which Tollgate does not translate.`);
+  facts.tags = { ...facts.tags, translated: p.dialect };
+  const target = { provider: p.name, dialect: p.dialect };
+  const body = asObject(x.body) ?? {};
+  if (x.route.api === 'anthropic.count_tokens' && p.dialect === 'openai') return countLocally(x, body);
+
+  const plan = planTranslation({ clientApi: x.route.api, body, target, openaiNative: p.catalog === 'openai', requestId: facts.id, now: Math.floor(facts.ts / 1000) });
+  const found = lookupRoute('POST', plan.upstreamPath, [p.dialect]);
+  if (found.kind !== 'match') throw new Error(`no ${p.dialect} route for ${plan.upstreamPath}`);
+  const upstreamRoute = found.route;
+  const upstream = adapterFor(p.dialect);
+
+  const out: HeaderBag = {};
+  const forwarded = upstreamHeaders(x.headers);
+  for (const k in forwarded) if (!CLIENT_ONLY.test(k)) out[k] = forwarded[k]!;
+  out['content-type'] = 'application/json';
+  if (p.dialect === 'anthropic') out['anthropic-version'] = '2023-06-01';
+  Object.assign(out, p.headers);
+  const query = new URLSearchParams();
+  // A client's own key goes in the upstream dialect's usual place; else the configured key.
+  const key = x.who.upstreamKey.kind === 'passthrough' ? x.who.upstreamKey.key : p.apiKey;
+  if (key !== undefined) upstream.writeCredential(out, query, key, undefined);
+
+  facts.attempts = 1;
+  await relay({
+    agent: x.agent,
+    upstream: { url: p.baseUrl + plan.upstreamPath, method: 'POST', headers: out, body: Buffer.from(JSON.stringify(plan.body)) },
+    res: x.res,
+    adapter: upstream,
+    route: upstreamRoute,
+    info: x.info,
+    rewrite: undefined,
+    facts,
+    json: x.body,
+    started: x.started,
+    finish: x.finish,
+    respond(status, headers) {
+      const contentType = first(headers['content-type']);
+      const meter = upstream.createTap(upstreamRoute, { status, contentType, stream: x.info.stream, injectedStreamUsage: false, requestedModel: x.info.model });
+      const r = translateResponse(meter, plan.response, { status, contentType, stream: x.info.stream });
+      return {
+        tap: r.tap,
+        eager: r.eager,
+        head() {
+          const h = r.head();
+          const out = clientResponseHeaders(headers, false);
+          delete out['content-type'];
+          return { status: h.status, headers: { ...out, 'content-type': h.contentType, 'x-tollgate-translated': p.dialect } };
+        },
+      };
+    },
+  });
+}
+
+/** `count_tokens` has no OpenAI equivalent: answered here with an estimate (docs/translation.md). */
+function countLocally(x: TranslatedExchange, body: Record<string, unknown>): void {
+  const text = JSON.stringify({ input_tokens: estimateMessageTokens(body) });
+  x.facts.status = 200;
+  x.res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-tollgate-translated': x.provider.dialect });
+  x.finish(() => x.res.end(text));
+}
+
+function first(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}

@@ -1,0 +1,93 @@
+import { MAX_BODY_COPY, isEventStream, isSuccess } from '../providers/shared/taps.js';
+import type { Metered, ResponseTap, UpstreamErrorInfo } from '../providers/types.js';
+import { SseTranslation } from './event-translator.js';
+
+/** How the client's response is rebuilt from the upstream's. */
+export interface ResponseTranslator {
+  /** An event translator for a 2xx stream. */
+  stream(): ConstructorParameters<typeof SseTranslation>[0];
+  /** A 2xx JSON body in the client's dialect; throws when it cannot be rebuilt. */
+  body(json: unknown): string;
+  /** A non-2xx upstream error in the client's dialect, with the status the client gets. */
+  error(status: number, text: string | undefined): { status: number; body: string };
+  /** A 502 in the client's dialect, for an upstream body that could not be rebuilt. */
+  failure(message: string): string;
+}
+
+/** The client's side of a translated response. */
+export interface TranslatedResponse {
+  /** Meters the upstream's bytes with the upstream's own tap and emits the client's bytes. */
+  tap: ResponseTap;
+  /** The client's status and content type; for bodies, final only once the body has been rebuilt. */
+  head(): { status: number; contentType: string };
+  /** Streams send their head at once; bodies only once rebuilt, as their status may still change. */
+  eager: boolean;
+}
+
+const discard = (): void => undefined;
+
+/**
+ * Builds the translating tap for one upstream response. The upstream's own tap reads
+ * usage from the untranslated bytes (so the ledger holds what the upstream reported);
+ * beside it, streams are translated event by event as chunks arrive, and bodies (JSON
+ * and errors) are rebuilt once complete.
+ */
+export function translateResponse(meter: ResponseTap, t: ResponseTranslator, ctx: { status: number; contentType: string | undefined; stream: boolean }): TranslatedResponse {
+  if (isSuccess(ctx.status) && isEventStream({ ...ctx, injectedStreamUsage: false, requestedModel: '' })) {
+    const sse = new SseTranslation(t.stream());
+    return {
+      eager: true,
+      head: () => ({ status: ctx.status, contentType: 'text/event-stream; charset=utf-8' }),
+      tap: {
+        push(chunk, emit) {
+          meter.push(chunk, discard);
+          const out = sse.push(chunk);
+          if (out !== '') emit(Buffer.from(out));
+        },
+        finish(complete, emit) {
+          const m = meter.finish(complete, discard);
+          const out = sse.end(complete);
+          if (out !== '') emit(Buffer.from(out));
+          return m;
+        },
+      },
+    };
+  }
+  let status = ctx.status;
+  let failure: UpstreamErrorInfo | undefined;
+  const parts: Buffer[] = [];
+  let size = 0;
+  return {
+    eager: false,
+    head: () => ({ status, contentType: 'application/json' }),
+    tap: {
+      push(chunk, _emit) {
+        meter.push(chunk, discard);
+        size += chunk.length;
+        if (size <= MAX_BODY_COPY) parts.push(chunk);
+      },
+      finish(complete, emit) {
+        const m: Metered = meter.finish(complete, discard);
+        if (!complete) return m;
+        const text = size <= MAX_BODY_COPY ? Buffer.concat(parts, size).toString('utf8') : undefined;
+        let body: string;
+        if (!isSuccess(ctx.status)) {
+          const e = t.error(ctx.status, text);
+          status = e.status;
+          body = e.body;
+        } else {
+          try {
+            if (text === undefined) throw new Error('the upstream body is too large to translate');
+            body = t.body(JSON.parse(text));
+          } catch (err) {
+            status = 502;
+            failure = { type: 'untranslatable_response', message: (err as Error).message };
+            body = t.failure(`Tollgate could not translate the upstream's answer: ${failure.message}`);
+          }
+        }
+        emit(Buffer.from(body));
+        return failure ? { ...m, error: failure } : m;
+      },
+    },
+  };
+}

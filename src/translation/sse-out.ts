@@ -1,0 +1,16 @@
+/** SSE framing of the events the translators write: one encoder per client dialect. */
+
+/** Anthropic: a named event whose data repeats the name as `type`. */
+export function anthropicEvent(type: string, body: Record<string, unknown>): string {
+  return `event: ${type}\ndata: ${JSON.stringify({ type, ...body })}\n\n`;
+}
+
+/** OpenAI Chat: data only. */
+export function openaiData(body: unknown): string {
+  return `data: ${JSON.stringify(body)}\n\n`;
+}
+
+export const OPENAI_DONE = 'data: [DONE]\n\n';
+
+/** A keep-alive both SDKs ignore: an SSE comment. */
+export const SSE_COMMENT_PING = ': ping\n\n';
