@@ -48,6 +48,9 @@ export interface RequestFacts {
   attempts: number;
   /** Set when a spend pool paid for the request. */
   pool: string | null;
+  /** The routing rule recorded for the request; its saving is priced once usage is known. */
+  routeRule: string | null;
+  routeMode: 'enforce' | 'shadow' | null;
 }
 
 export function newFacts(id: string, ts: number, api: Api): RequestFacts {
@@ -78,6 +81,8 @@ export function newFacts(id: string, ts: number, api: Api): RequestFacts {
     upstreamRequestId: null,
     attempts: 0,
     pool: null,
+    routeRule: null,
+    routeMode: null,
   };
 }
 
@@ -123,5 +128,8 @@ export function buildRow(f: RequestFacts, price: PriceFn): LedgerRow {
     attempts: f.attempts,
     upstreamRequestId: f.upstreamRequestId,
     source: 'gateway',
+    routeRule: f.routeRule,
+    routeMode: f.routeMode,
+    routeSavingPicos: null,
   };
 }

@@ -4,11 +4,26 @@ import type { LedgerRow } from '../core/ledger-row.js';
 export function encodeRow(row: LedgerRow): string {
   // JSON cannot hold a bigint. Measured: swapping the one field in a spread copy beats a
   // replacer (which runs per key) by about 2x.
-  return JSON.stringify({ ...row, costPicos: row.costPicos === null ? null : row.costPicos.toString() }) + '\n';
+  return JSON.stringify({ ...row, costPicos: row.costPicos === null ? null : row.costPicos.toString(), routeSavingPicos: row.routeSavingPicos === null ? null : row.routeSavingPicos.toString() }) + '\n';
 }
 
-/** Reads a spool line; lines written before rows had a `pool` (a spool replayed after an upgrade) get null. */
+type Encoded = Omit<LedgerRow, 'pool' | 'costPicos' | 'routeRule' | 'routeMode' | 'routeSavingPicos'> & {
+  costPicos: string | null;
+  pool?: string | null;
+  routeRule?: string | null;
+  routeMode?: LedgerRow['routeMode'];
+  routeSavingPicos?: string | null;
+};
+
+/** Reads a spool line; fields added after a line was written (a spool replayed after an upgrade) read as null. */
 export function decodeRow(line: string): LedgerRow {
-  const raw = JSON.parse(line) as Omit<LedgerRow, 'pool'> & { costPicos: string | null; pool?: string | null };
-  return { ...raw, costPicos: raw.costPicos === null ? null : BigInt(raw.costPicos), pool: raw.pool ?? null };
+  const raw = JSON.parse(line) as Encoded;
+  return {
+    ...raw,
+    costPicos: raw.costPicos === null ? null : BigInt(raw.costPicos),
+    pool: raw.pool ?? null,
+    routeRule: raw.routeRule ?? null,
+    routeMode: raw.routeMode ?? null,
+    routeSavingPicos: raw.routeSavingPicos === null || raw.routeSavingPicos === undefined ? null : BigInt(raw.routeSavingPicos),
+  };
 }

@@ -52,6 +52,9 @@ export function sampleRow(overrides: Partial<LedgerRow> = {}): LedgerRow {
     upstreamRequestId: 'req_x',
     source: 'gateway',
     pool: null,
+    routeRule: null,
+    routeMode: null,
+    routeSavingPicos: null,
     ...overrides,
   };
 }
