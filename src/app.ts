@@ -14,6 +14,8 @@ import { Spool, recoverSpools } from './metering/spool.js';
 import { WorkerLedgerSink } from './metering/worker-sink.js';
 import type { StorageSpec } from './storage/open.js';
 import { createHttpServer } from './server/http-server.js';
+import type { RoutingRule } from './routing/rules/rule.js';
+import { Router } from './routing/rules/router.js';
 import type { Storage } from './storage/ports.js';
 
 export interface AppOptions {
@@ -40,6 +42,8 @@ export interface AppOptions {
   flushIntervalMs?: number;
   /** Budgets, rate limits and model policy (off when absent). */
   policy?: PolicyOptions;
+  /** Routing rules in evaluation order (docs/routing-rules.md). */
+  routingRules?: readonly RoutingRule[];
 }
 
 export interface Tollgate {
@@ -76,6 +80,8 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     maxBodyBytes: o.maxBodyBytes,
     log: o.log,
     policy: policy?.enforcer,
+    // Compiled once here; with no rules the gateway skips routing altogether.
+    routing: o.routingRules?.length ? new Router(o.routingRules) : undefined,
   });
   let closing = false;
   const server = createHttpServer({

@@ -1,6 +1,7 @@
 import type { Dialect } from '../core/api.js';
 import type { ConfigRules } from '../policy/rule-book.js';
 import type { PolicySettings } from '../policy/settings.js';
+import type { RoutingRule } from '../routing/rules/rule.js';
 
 /** The normalised configuration every part reads. Built by `loadConfig`. */
 export interface Config {
@@ -25,6 +26,8 @@ export interface Config {
   policy: PolicySettings;
   /** Budgets, pools, rate limits and model policies declared in the file (read-only at runtime). */
   rules: ConfigRules;
+  /** Routing rules, in evaluation order (docs/routing-rules.md). */
+  routingRules: RoutingRule[];
   alerts: AlertsConfig;
   /** The file it came from, if any. */
   source: string | undefined;

@@ -6,6 +6,7 @@ import { type Config, DEFAULTS, DEFAULT_PROVIDERS, type ProviderConfig } from '.
 import { ConfigError, type ConfigIssue, closest, formatPath } from './errors.js';
 import { alertsConfig, configRules, policyChecks, policySettings } from './policy.js';
 import { type ConfigFile, fileSchema } from './schema.js';
+import { toRoutingRule } from '../routing/rules/rule-input.js';
 
 export interface LoadOptions {
   file?: string;
@@ -116,6 +117,13 @@ function crossChecks(c: ConfigFile, doc: Document, lineOf: (o: number | undefine
     if (o.provider !== undefined && !names.includes(o.provider)) issues.push({ path: `pricing.overrides[${i}].provider`, line: line(['pricing', 'overrides', i, 'provider']), message: `no provider is named "${o.provider}"` });
   });
   issues.push(...policyChecks(c, line));
+  const ids = (c.routing_rules ?? []).map((r) => r.id);
+  c.routing_rules?.forEach((r, i) => {
+    if (ids.indexOf(r.id) !== i) issues.push({ path: `routing_rules[${i}].id`, line: line(['routing_rules', i, 'id']), message: `"${r.id}" is already used by routing_rules[${ids.indexOf(r.id)}]` });
+    if (r.action.provider !== undefined && !names.includes(r.action.provider)) {
+      issues.push({ path: `routing_rules[${i}].action.provider`, line: line(['routing_rules', i, 'action', 'provider']), message: `no provider is named "${r.action.provider}" (providers: ${names.join(', ')})` });
+    }
+  });
   return issues;
 }
 
@@ -150,6 +158,7 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
     log: { level: f.log?.level ?? 'info' },
     policy: policySettings(f),
     rules: configRules(f),
+    routingRules: (f.routing_rules ?? []).map(toRoutingRule),
     alerts: alertsConfig(f),
     source,
   };

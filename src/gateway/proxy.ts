@@ -10,6 +10,9 @@ import { type PriceFn, type RequestFacts, buildRow, newFacts } from '../metering
 import type { Admission, Enforcer } from '../policy/enforcer.js';
 import { applyOverrides } from '../providers/shared/overrides.js';
 import { adapterFor, lookupRoute } from '../providers/index.js';
+import { type RoutePlan, planRoute } from '../routing/rules/plan.js';
+import type { Router } from '../routing/rules/router.js';
+import { routeSaving } from '../routing/rules/saving.js';
 import type { DialectAdapter, HeaderBag, RequestInfo, RouteMatch } from '../providers/types.js';
 import { headerBag, upstreamHeaders } from './headers.js';
 import { readBody } from './read-body.js';
@@ -29,6 +32,8 @@ export interface GatewayDeps {
   log: Logger;
   /** Budgets, rate limits and model policy; absent, every request is admitted as is. */
   policy?: Enforcer;
+  /** Routing rules (docs/routing-rules.md); absent when none are configured, which costs nothing. */
+  routing?: Router;
 }
 
 /** APIs that cost nothing: no budget or rate limit applies to them. */
@@ -71,10 +76,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const { route } = found;
     const adapter = adapterFor(route.dialect);
     const facts = newFacts(id, ts, route.api);
-    const held: { admission?: Admission<Served> } = {};
+    const held: Held = {};
     const finish = (journaled?: () => void) => {
       facts.latencyMs = Math.round(performance.now() - started);
-      const row = record(deps, facts);
+      const row = record(deps, facts, held.route);
       // Settlement runs in the background: it never delays the response.
       held.admission?.settle(row.costPicos, row.inputTokens + row.outputTokens);
       if (!journaled) return;
@@ -109,7 +114,12 @@ interface Exchange {
   search: string;
   started: number;
   finish: (journaled?: () => void) => void;
-  held: { admission?: Admission<Served> };
+  held: Held;
+}
+
+interface Held {
+  admission?: Admission<Served>;
+  route?: RoutePlan;
 }
 
 async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, x: Exchange): Promise<void> {
@@ -126,14 +136,35 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   const who = await identify(cred, headers, deps.keys, deps.auth);
   Object.assign(facts, { keyId: who.keyId, user: who.user, team: who.team, project: who.project, sessionId: who.sessionId, client: who.client, tags: who.tags });
 
+  const bodyModel = info.model;
+  let explicit = x.explicit;
+  if (deps.routing && raw !== undefined && !FREE_APIS.has(route.api)) {
+    // Before the provider is chosen: an enforced rule changes the model (and maybe the provider) as if the client had asked.
+    const plan = planRoute(deps.routing, { ...who, api: route.api, model: info.model, headers, json, maxOutputTokens: info.maxOutputTokens }, {
+      allowed: (model) => deps.policy?.modelAllowed(who, model) ?? true,
+      select: (model, name) => deps.providers.select(route.dialect, model, name ?? x.explicit),
+    });
+    if (plan) {
+      x.held.route = plan;
+      facts.routeRule = plan.rule;
+      facts.routeMode = plan.mode;
+      if (plan.mode === 'enforce') {
+        info = { ...info, model: plan.model };
+        explicit = plan.provider ?? explicit;
+        res.setHeader('x-tollgate-route-rule', plan.rule);
+      }
+    }
+  }
+
   const resolve = (model: string): Served => {
-    const p = deps.providers.select(route.dialect, model, x.explicit);
+    const p = deps.providers.select(route.dialect, model, explicit);
     return { provider: p.name, catalogProvider: p.catalog, upstream: p };
   };
   let provider = resolve(info.model).upstream;
   // Set now so that a refused request's row names the provider it would have gone to.
   facts.provider = provider.name;
   let path = x.path;
+  let capOutputTokens: number | undefined;
   if (deps.policy && raw !== undefined && !FREE_APIS.has(route.api)) {
     const admission = await deps.policy.admit({
       id: facts.id,
@@ -149,13 +180,14 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
     provider = admission.served.upstream;
     facts.pool = admission.pool;
     for (const [k, v] of Object.entries(admission.headers)) res.setHeader(k, v);
-    const model = admission.model !== info.model ? admission.model : undefined;
-    if (model !== undefined || admission.capOutputTokens !== undefined) {
-      const changed = applyOverrides(route, json, path, { model, maxOutputTokens: admission.capOutputTokens });
-      raw = changed.body;
-      path = changed.path;
-      info = { ...info, model: admission.model, maxOutputTokens: admission.capOutputTokens ?? info.maxOutputTokens };
-    }
+    capOutputTokens = admission.capOutputTokens;
+    info = { ...info, model: admission.model, maxOutputTokens: capOutputTokens ?? info.maxOutputTokens };
+  }
+  if (raw !== undefined && (info.model !== bodyModel || capOutputTokens !== undefined)) {
+    const changed = applyOverrides(route, json, path, { model: info.model !== bodyModel ? info.model : undefined, maxOutputTokens: capOutputTokens });
+    raw = changed.body;
+    path = changed.path;
+    if (x.held.route?.mode === 'enforce') res.setHeader('x-tollgate-model-rewritten', `${bodyModel}->${info.model}`);
   }
   facts.provider = provider.name;
   facts.catalogProvider = provider.catalog;
@@ -193,10 +225,11 @@ function sendError(res: ServerResponse, adapter: DialectAdapter, err: GatewayErr
   res.end(r.body);
 }
 
-function record(deps: GatewayDeps, facts: RequestFacts): LedgerRow {
+function record(deps: GatewayDeps, facts: RequestFacts, route: RoutePlan | undefined): LedgerRow {
   let row: LedgerRow;
   try {
     row = buildRow(facts, deps.price);
+    if (route?.counterpart) row.routeSavingPicos = routeSaving(route.mode, row, route.counterpart, deps.price);
   } catch (err) {
     // Pricing must never cost us the row: record it unpriced instead.
     deps.log.error('pricing failed; recording the row unpriced', { id: facts.id, err: String(err) });

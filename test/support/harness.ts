@@ -11,6 +11,7 @@ import { type UpstreamProvider, providerTable } from '../../src/gateway/select-p
 import type { AuthPolicy } from '../../src/identity/identify.js';
 import { type CreatedKey, createKey } from '../../src/identity/key-service.js';
 import type { PriceFn } from '../../src/metering/build-row.js';
+import type { RoutingRule } from '../../src/routing/rules/rule.js';
 import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/index.js';
 
@@ -36,6 +37,7 @@ export interface HarnessOptions {
   maxBodyBytes?: number;
   /** Turns spend controls on; unset fields take test defaults (memory counters, no rules, a recording alert sink). */
   policy?: Partial<PolicyOptions>;
+  routingRules?: RoutingRule[];
 }
 
 /** Spend controls for tests: memory counters, rules re-read every 50 ms, alerts recorded in memory. */
@@ -84,6 +86,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     flushIntervalMs: 5,
     drainMs: 1000,
     policy: o.policy ? testPolicy(o.policy) : undefined,
+    routingRules: o.routingRules,
   });
   const key = await createKey(storage.keys, { user: 'alice', team: 'platform', project: 'tollgate' });
   let seen = new Set<string>();
