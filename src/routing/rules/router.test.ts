@@ -74,10 +74,11 @@ describe('routing rules', () => {
 
   it('computes body features only when a rule that gets that far needs them', () => {
     let walked = 0;
-    const json = new Proxy({ messages: [] } as Record<string, unknown>, {
+    const body: Record<string | symbol, unknown> = { messages: [] };
+    const json = new Proxy(body, {
       get(t, k) {
         walked++;
-        return t[k as string];
+        return t[k];
       },
     });
     expect(decide([rule('r', { user: ['bob'], inputTokens: { lt: 10 }, tools: false })], request({ json }))).toBeUndefined();

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { APIS, type Api } from '../../core/api.js';
 import { SYSTEM_HASH_LENGTH } from './features.js';
-import type { Range, RoutingRule } from './rule.js';
+import type { RoutingRule } from './rule.js';
 
 /** Routing rules as written in the config file (snake_case); see docs/routing-rules.md. */
 const glob = z.string().min(1, 'must not be empty');
@@ -54,8 +54,8 @@ export function toRoutingRule(r: z.output<typeof routingRuleInput>): RoutingRule
     project: m.project,
     tags: m.tags,
     headers: lower(m.headers),
-    inputTokens: m.input_tokens as Range | undefined,
-    maxTokens: m.max_tokens as Range | undefined,
+    inputTokens: m.input_tokens,
+    maxTokens: m.max_tokens,
     tools: m.tools,
     images: m.images,
     reasoning: m.reasoning?.map((x) => x.toLowerCase()),
