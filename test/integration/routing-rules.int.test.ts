@@ -102,7 +102,7 @@ describe('routing rules through the gateway', () => {
       { id: 'shadow-haiku', mode: 'shadow', match: {}, action: { model: 'claude-haiku-4-5' } },
       { id: 'small-to-opus', mode: 'shadow', match: { model: ['claude-sonnet-*'] }, action: { model: 'claude-opus-4-1' } },
     ];
-    h = await startHarness({ price, routingRules: rules, policy: { rules: { modelPolicies: [deny] } } });
+    h = await startHarness({ price, routingRules: rules, policy: { rules: { budgets: [], rateLimits: [], modelPolicies: [deny] } } });
     h.fake.setDefault({ usage });
     const client = new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });
     await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 512, messages: [{ role: 'user', content: 'small' }] });

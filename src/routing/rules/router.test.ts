@@ -87,3 +87,24 @@ describe('routing rules', () => {
     expect(walked).toBeGreaterThan(0);
   });
 });
+
+describe('the input token condition', () => {
+  const body = (chars: number) => ({ messages: [{ role: 'user', content: 'x'.repeat(chars) }] });
+  it('agrees with the full estimate at and around every kind of bound, however far it counts', () => {
+    // 'user' + 'x' * chars: ceil((4 + chars) / 4) tokens.
+    for (const chars of [0, 3996, 3997, 4000, 4001, 8000, 100_000]) {
+      const tokens = Math.ceil((4 + chars) / 4);
+      for (const range of [{ lt: 1000 }, { lte: 1000 }, { gt: 1000 }, { gte: 1000 }, { gt: 10, lt: 1001 }, { gte: 1001, lte: 2000 }]) {
+        const want = (range.lt === undefined || tokens < range.lt) && (range.lte === undefined || tokens <= range.lte) && (range.gt === undefined || tokens > range.gt) && (range.gte === undefined || tokens >= range.gte);
+        expect(decide([rule('r', { inputTokens: range })], request({ json: body(chars) })) === 'r', `${chars} chars, ${JSON.stringify(range)}`).toBe(want);
+      }
+    }
+  });
+
+  it('counts further when a later rule has a higher bound', () => {
+    const rules = [rule('low', { inputTokens: { gte: 100 }, user: ['bob'] }), rule('a', { inputTokens: { lt: 10 } }), rule('b', { inputTokens: { lt: 30_000 } })];
+    // The first rule fails on user before counting; 'a' counts to 10 and stops; 'b' must count on.
+    expect(decide(rules, request({ json: body(100_000) }))).toBe('b');
+    expect(decide(rules, request({ json: body(200_000) }))).toBeUndefined();
+  });
+});

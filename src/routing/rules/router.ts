@@ -25,6 +25,7 @@ export interface RouteRequest {
 export class Features {
   private readonly r: RouteRequest;
   private tokens?: number;
+  private tokensCap = 0;
   private tools?: boolean;
   private images?: boolean;
   private effort?: string | null;
@@ -34,8 +35,16 @@ export class Features {
     this.r = r;
   }
 
-  get inputTokens(): number {
-    return (this.tokens ??= estimateInputTokens(this.r.json));
+  /**
+   * The estimate, exact up to `cap`; past it, some count above `cap` (the walk stops
+   * there, so a large body costs no more than the rule's bound).
+   */
+  inputTokens(cap: number): number {
+    if (this.tokens === undefined || (this.tokens > this.tokensCap && cap > this.tokensCap)) {
+      this.tokens = estimateInputTokens(this.r.json, cap);
+      this.tokensCap = cap;
+    }
+    return this.tokens;
   }
   get hasTools(): boolean {
     return (this.tools ??= hasTools(this.r.api, this.r.json));
@@ -117,7 +126,9 @@ export function compileRule(rule: RoutingRule): CompiledRule {
   // The token estimate walks the whole body: the dearest test goes last.
   if (m.inputTokens) {
     const range = m.inputTokens;
-    tests.push((_, f) => inRange(f.inputTokens, range));
+    // Past every bound, all comparisons come out the same: count no further than that.
+    const cap = Math.max(range.lt ?? 0, (range.lte ?? -1) + 1, (range.gt ?? -1) + 1, range.gte ?? 0);
+    tests.push((_, f) => inRange(f.inputTokens(cap), range));
   }
   return { id: rule.id, mode: rule.mode, action: rule.action, test: (r, f) => tests.every((t) => t(r, f)) };
 }
