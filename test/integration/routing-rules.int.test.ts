@@ -83,6 +83,15 @@ describe('routing rules through the gateway', () => {
     // Without the tag no rule matches.
     await client.chat.completions.create(body);
     expect((await h.rows()).filter((r) => r.routeRule === null)).toHaveLength(1);
+
+    // The admin API serves the same report as the CLI.
+    const admin = await fetch(`${h.url}/admin/v1/report?by=rule&since=1d`, { headers: { authorization: 'Bearer admin-secret' } });
+    expect(admin.status).toBe(200);
+    const report = (await admin.json()) as { rows: Record<string, unknown>[] };
+    expect(report.rows).toEqual([expect.objectContaining({ rule: 'review-to-mini', mode: 'shadow', requests: 2, saving_basis: 'estimated' })]);
+    const mixed = await fetch(`${h.url}/admin/v1/report?by=rule,user`, { headers: { authorization: 'Bearer admin-secret' } });
+    expect(mixed.status).toBe(400);
+    expect(await mixed.json()).toMatchObject({ error: { message: expect.stringContaining('by=rule cannot be combined') } });
   });
 
   it('an enforced rule rewrites the model in a Gemini path', async () => {
