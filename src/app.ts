@@ -16,6 +16,8 @@ import type { StorageSpec } from './storage/open.js';
 import { createHttpServer } from './server/http-server.js';
 import { Router } from './routing/router.js';
 import type { HealthPolicy, Route } from './routing/types.js';
+import type { RoutingRule } from './routing/rules/rule.js';
+import { RuleRouter } from './routing/rules/router.js';
 import type { Storage } from './storage/ports.js';
 
 export interface AppOptions {
@@ -44,6 +46,8 @@ export interface AppOptions {
   policy?: PolicyOptions;
   /** Configured routes: deployments, retries, fallbacks, health (the plain path when absent or empty). */
   routing?: RoutingOptions;
+  /** Routing rules in evaluation order (docs/routing-rules.md). */
+  routingRules?: readonly RoutingRule[];
 }
 
 export interface RoutingOptions {
@@ -92,6 +96,8 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     log: o.log,
     policy: policy?.enforcer,
     router,
+    // Compiled once here; with no rules the gateway skips rule evaluation altogether.
+    rules: o.routingRules?.length ? new RuleRouter(o.routingRules) : undefined,
   });
   let closing = false;
   const server = createHttpServer({

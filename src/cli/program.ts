@@ -5,6 +5,7 @@ import { keysCommand } from './commands/keys.js';
 import { limitsCommand } from './commands/limits.js';
 import { modelsCommand } from './commands/models.js';
 import { reportCommand } from './commands/report.js';
+import { routingCommand } from './commands/routing.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
 import { describeStartupError } from './context.js';
@@ -26,6 +27,7 @@ export function buildProgram(io: Io = stdio): Command {
   limitsCommand(program, io);
   modelsCommand(program, io);
   statusCommand(program, io);
+  routingCommand(program, io);
   return program;
 }
 

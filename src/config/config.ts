@@ -2,6 +2,7 @@ import type { Dialect } from '../core/api.js';
 import type { ConfigRules } from '../policy/rule-book.js';
 import type { PolicySettings } from '../policy/settings.js';
 import type { RoutingConfig } from './routing.js';
+import type { RoutingRule } from '../routing/rules/rule.js';
 
 /** The normalised configuration every part reads. Built by `loadConfig`. */
 export interface Config {
@@ -26,6 +27,8 @@ export interface Config {
   policy: PolicySettings;
   /** Budgets, pools, rate limits and model policies declared in the file (read-only at runtime). */
   rules: ConfigRules;
+  /** Routing rules, in evaluation order (docs/routing-rules.md). */
+  routingRules: RoutingRule[];
   alerts: AlertsConfig;
   /** Deployments, retries, fallbacks, health and queueing per model route (`routes:`, `routing:`). */
   routing: RoutingConfig;

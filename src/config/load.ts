@@ -7,6 +7,7 @@ import { ConfigError, type ConfigIssue, closest, formatPath } from './errors.js'
 import { alertsConfig, configRules, policyChecks, policySettings } from './policy.js';
 import { routingChecks, routingConfig } from './routing.js';
 import { type ConfigFile, fileSchema } from './schema.js';
+import { toRoutingRule } from '../routing/rules/rule-input.js';
 
 export interface LoadOptions {
   file?: string;
@@ -119,6 +120,13 @@ function crossChecks(c: ConfigFile, doc: Document, lineOf: (o: number | undefine
   c.providers?.forEach((p, i) => issues.push(...translateChecks(p, i, line)));
   issues.push(...policyChecks(c, line));
   issues.push(...routingChecks(c, c.providers ?? DEFAULT_PROVIDERS, line));
+  const ids = (c.routing_rules ?? []).map((r) => r.id);
+  c.routing_rules?.forEach((r, i) => {
+    if (ids.indexOf(r.id) !== i) issues.push({ path: `routing_rules[${i}].id`, line: line(['routing_rules', i, 'id']), message: `"${r.id}" is already used by routing_rules[${ids.indexOf(r.id)}]` });
+    if (r.action.provider !== undefined && !names.includes(r.action.provider)) {
+      issues.push({ path: `routing_rules[${i}].action.provider`, line: line(['routing_rules', i, 'action', 'provider']), message: `no provider is named "${r.action.provider}" (providers: ${names.join(', ')})` });
+    }
+  });
   return issues;
 }
 
@@ -167,6 +175,7 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
     log: { level: f.log?.level ?? 'info' },
     policy: policySettings(f),
     rules: configRules(f),
+    routingRules: (f.routing_rules ?? []).map(toRoutingRule),
     alerts: alertsConfig(f),
     routing: routingConfig(f, providers, f.server?.first_byte_timeout_ms ?? DEFAULTS.firstByteTimeoutMs),
     source,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { budgetInput, modelPolicyInput, poolInput, rateLimitInput } from '../policy/rule-input.js';
 import { isValidTimeZone } from '../policy/window.js';
 import { routeSchema, routingSchema } from './routing-schema.js';
+import { routingRuleInput } from '../routing/rules/rule-input.js';
 
 const glob = z.string().min(1, 'must not be empty');
 const decimal = z.union([z.number(), z.string()]).pipe(z.coerce.number()).refine((n) => Number.isFinite(n) && n >= 0, 'must be a number ≥ 0');
@@ -95,6 +96,7 @@ export const fileSchema = z.strictObject({
   pools: z.array(poolInput).optional(),
   rate_limits: z.array(rateLimitInput).optional(),
   model_policies: z.array(modelPolicyInput).optional(),
+  routing_rules: z.array(routingRuleInput).optional(),
   alerts: z
     .strictObject({
       webhooks: z.array(webhook).optional(),

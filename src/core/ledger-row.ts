@@ -43,6 +43,12 @@ export interface LedgerRow extends Usage {
   upstreamRequestId: string | null;
   /** Where the row came from: the gateway itself, or an importer. */
   source: string;
+  /** The routing rule recorded for this request (docs/routing-rules.md), if any. */
+  routeRule: string | null;
+  /** That rule's mode: `enforce` changed the model, `shadow` only recorded what it would have done. */
+  routeMode: 'enforce' | 'shadow' | null;
+  /** Enforced: actual saving against the requested model; shadow: estimated saving at the rule's model. Null when unpriced. */
+  routeSavingPicos: Picos | null;
   /**
    * Each upstream try, when the gateway made any: stored in the `attempts` table in the same
    * transaction as the row, and journaled with it. Not an export column.

@@ -10,6 +10,9 @@ import { type PriceFn, type RequestFacts, buildRow, newFacts } from '../metering
 import type { Admission, Enforcer } from '../policy/enforcer.js';
 import { applyOverrides } from '../providers/shared/overrides.js';
 import { adapterFor, lookupRoute } from '../providers/index.js';
+import { type RulePlan, planRoute } from '../routing/rules/plan.js';
+import type { RuleRouter } from '../routing/rules/router.js';
+import { routeSaving } from '../routing/rules/saving.js';
 import type { DialectAdapter, HeaderBag, RequestInfo, RouteMatch } from '../providers/types.js';
 import type { RoutePlan, Router } from '../routing/router.js';
 import { prefixKey } from '../routing/affinity.js';
@@ -35,6 +38,8 @@ export interface GatewayDeps {
   policy?: Enforcer;
   /** Configured routes (deployments, retries, fallbacks, health); absent or unmatched, the plain single-provider path. */
   router?: Router;
+  /** Routing rules (docs/routing-rules.md); absent when none are configured, which costs nothing. */
+  rules?: RuleRouter;
 }
 
 /** APIs that cost nothing: no budget or rate limit applies to them. */
@@ -77,10 +82,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const { route } = found;
     const adapter = adapterFor(route.dialect);
     const facts = newFacts(id, ts, route.api);
-    const held: { admission?: Admission<Served> } = {};
+    const held: Held = {};
     const finish = (journaled?: () => void) => {
       facts.latencyMs = Math.round(performance.now() - started);
-      const row = record(deps, facts);
+      const row = record(deps, facts, held.route);
       // Settlement runs in the background: it never delays the response.
       held.admission?.settle(row.costPicos, row.inputTokens + row.outputTokens);
       if (!journaled) return;
@@ -121,7 +126,12 @@ interface Exchange {
   search: string;
   started: number;
   finish: (journaled?: () => void) => void;
-  held: { admission?: Admission<Served> };
+  held: Held;
+}
+
+interface Held {
+  admission?: Admission<Served>;
+  route?: RulePlan;
 }
 
 async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, x: Exchange): Promise<void> {
@@ -139,16 +149,37 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   const who = await identify(cred, headers, deps.keys, deps.auth);
   Object.assign(facts, { keyId: who.keyId, user: who.user, team: who.team, project: who.project, sessionId: who.sessionId, client: who.client, tags: who.tags });
 
+  const bodyModel = info.model;
+  let explicit = x.explicit;
+  if (deps.rules && raw !== undefined && !FREE_APIS.has(route.api)) {
+    // Before the provider is chosen: an enforced rule changes the model (and maybe the provider) as if the client had asked.
+    const plan = planRoute(deps.rules, { ...who, api: route.api, model: info.model, headers, json, maxOutputTokens: info.maxOutputTokens }, {
+      allowed: (model) => deps.policy?.modelAllowed(who, model) ?? true,
+      select: (model, name) => deps.providers.select(route.dialect, model, name ?? x.explicit),
+    });
+    if (plan) {
+      x.held.route = plan;
+      facts.routeRule = plan.rule;
+      facts.routeMode = plan.mode;
+      if (plan.mode === 'enforce') {
+        info = { ...info, model: plan.model };
+        explicit = plan.provider ?? explicit;
+        res.setHeader('x-tollgate-route-rule', plan.rule);
+      }
+    }
+  }
+
   const resolve = (model: string): Served => {
     // A routed model is priced (for budget reservations) at its first deployment.
-    const d = x.explicit === undefined ? deps.router?.routeFor(route.dialect, model)?.deployments[0] : undefined;
-    const p = d ? (deps.providers.byName(d.provider) ?? deps.providers.select(route.dialect, model, x.explicit)) : deps.providers.select(route.dialect, model, x.explicit);
+    const d = explicit === undefined ? deps.router?.routeFor(route.dialect, model)?.deployments[0] : undefined;
+    const p = d ? (deps.providers.byName(d.provider) ?? deps.providers.select(route.dialect, model, explicit)) : deps.providers.select(route.dialect, model, explicit);
     return { provider: p.name, catalogProvider: p.catalog, upstream: p };
   };
   let provider = resolve(info.model).upstream;
   // Set now so that a refused request's row names the provider it would have gone to.
   facts.provider = provider.name;
   let path = x.path;
+  let capOutputTokens: number | undefined;
   if (deps.policy && raw !== undefined && !FREE_APIS.has(route.api)) {
     const admission = await deps.policy.admit({
       id: facts.id,
@@ -164,13 +195,14 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
     provider = admission.served.upstream;
     facts.pool = admission.pool;
     for (const [k, v] of Object.entries(admission.headers)) res.setHeader(k, v);
-    const model = admission.model !== info.model ? admission.model : undefined;
-    if (model !== undefined || admission.capOutputTokens !== undefined) {
-      const changed = applyOverrides(route, json, path, { model, maxOutputTokens: admission.capOutputTokens });
-      raw = changed.body;
-      path = changed.path;
-      info = { ...info, model: admission.model, maxOutputTokens: admission.capOutputTokens ?? info.maxOutputTokens };
-    }
+    capOutputTokens = admission.capOutputTokens;
+    info = { ...info, model: admission.model, maxOutputTokens: capOutputTokens ?? info.maxOutputTokens };
+  }
+  if (raw !== undefined && (info.model !== bodyModel || capOutputTokens !== undefined)) {
+    const changed = applyOverrides(route, json, path, { model: info.model !== bodyModel ? info.model : undefined, maxOutputTokens: capOutputTokens });
+    raw = changed.body;
+    path = changed.path;
+    if (x.held.route?.mode === 'enforce') res.setHeader('x-tollgate-model-rewritten', `${bodyModel}->${info.model}`);
   }
   facts.provider = provider.name;
   facts.catalogProvider = provider.catalog;
@@ -181,7 +213,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
     await relayTranslated({ agent: deps.agent, res, route, info, facts, body, headers, who, provider, started: x.started, finish: x.finish });
     return;
   }
-  const plan = raw === undefined ? undefined : selectDeployments(deps, x, info.model, who.sessionId, json);
+  const plan = raw === undefined ? undefined : selectDeployments(deps, x, explicit, info.model, who.sessionId, json);
   if (plan !== undefined) {
     const clientHeaders = upstreamHeaders(headers);
     await serveRouted({
@@ -230,8 +262,8 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
  * fallbacks as candidates, or undefined for the plain single-provider path (no route
  * matches, or `/p/{name}` names a provider).
  */
-function selectDeployments(deps: GatewayDeps, x: Exchange, model: string, sessionId: string | null, json: unknown): RoutePlan | undefined {
-  if (deps.router === undefined || x.explicit !== undefined) return undefined;
+function selectDeployments(deps: GatewayDeps, x: Exchange, explicit: string | undefined, model: string, sessionId: string | null, json: unknown): RoutePlan | undefined {
+  if (deps.router === undefined || explicit !== undefined) return undefined;
   const r = deps.router.routeFor(x.route.dialect, model);
   if (r === undefined) return undefined;
   const affinity = !r.affinity.enabled || r.deployments.length + r.fallbacks.length < 2 ? undefined : sessionId !== null ? `s:${sessionId}` : prefixKey(x.route.api, json, r.affinity.minPrefixChars);
@@ -257,10 +289,11 @@ function sendError(res: ServerResponse, adapter: DialectAdapter, err: GatewayErr
   res.end(r.body);
 }
 
-function record(deps: GatewayDeps, facts: RequestFacts): LedgerRow {
+function record(deps: GatewayDeps, facts: RequestFacts, route: RulePlan | undefined): LedgerRow {
   let row: LedgerRow;
   try {
     row = buildRow(facts, deps.price);
+    if (route?.counterpart) row.routeSavingPicos = routeSaving(route.mode, row, route.counterpart, deps.price);
   } catch (err) {
     // Pricing must never cost us the row: record it unpriced instead.
     deps.log.error('pricing failed; recording the row unpriced', { id: facts.id, err: String(err) });

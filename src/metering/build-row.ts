@@ -52,6 +52,9 @@ export interface RequestFacts {
   priorAttempts: AttemptFacts[];
   /** The try whose response the client is receiving; its status and usage are the request's own. */
   current: AttemptStart | undefined;
+  /** The routing rule recorded for the request; its saving is priced once usage is known. */
+  routeRule: string | null;
+  routeMode: 'enforce' | 'shadow' | null;
 }
 
 export interface AttemptStart {
@@ -107,6 +110,8 @@ export function newFacts(id: string, ts: number, api: Api): RequestFacts {
     pool: null,
     priorAttempts: [],
     current: undefined,
+    routeRule: null,
+    routeMode: null,
   };
 }
 
@@ -152,6 +157,9 @@ export function buildRow(f: RequestFacts, price: PriceFn): LedgerRow {
     attempts: f.attempts,
     upstreamRequestId: f.upstreamRequestId,
     source: 'gateway',
+    routeRule: f.routeRule,
+    routeMode: f.routeMode,
+    routeSavingPicos: null,
   };
   if (f.priorAttempts.length > 0 || f.current !== undefined) addAttempts(row, f, price);
   return row;

@@ -4,12 +4,17 @@
  * code; counting every string in the body (roles, tool schemas, base64 images) errs on
  * the high side, which is the safe side for spend. Rows built from it say `estimated`.
  */
-export function estimateInputTokens(body: unknown): number {
+export function estimateInputTokens(body: unknown, stopAbove = Infinity): number {
+  // `stopAbove`: callers that only compare with a bound (routing rules) stop counting past it.
+  const stopChars = stopAbove * 4;
   let chars = 0;
   const stack: unknown[] = [body];
   while (stack.length > 0) {
     const v = stack.pop();
-    if (typeof v === 'string') chars += v.length;
+    if (typeof v === 'string') {
+      chars += v.length;
+      if (chars > stopChars) break;
+    }
     else if (Array.isArray(v)) stack.push(...(v as unknown[]));
     else if (v !== null && typeof v === 'object') stack.push(...Object.values(v as Record<string, unknown>));
   }

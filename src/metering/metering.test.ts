@@ -27,6 +27,7 @@ function memoryLedger(failTimes = 0): LedgerStore & { rows: Map<string, LedgerRo
     attempts: () => Promise.resolve([]),
     scan: async function* () {},
     aggregate: () => Promise.resolve([]),
+    ruleTotals: () => Promise.resolve([]),
   };
   return store;
 }

@@ -8,8 +8,15 @@ describe('row codec', () => {
     expect(decodeRow(encodeRow(row))).toEqual(row);
   });
 
-  it('reads spool lines written before rows had a pool', () => {
-    const { pool: _pool, ...old } = sampleRow({ costPicos: 5n });
+  it('carries the routing rule, its mode and a saving beyond a double, negative too', () => {
+    for (const saving of [2n ** 70n + 3n, -7n, null]) {
+      const row = sampleRow({ routeRule: 'small-to-haiku', routeMode: 'shadow', routeSavingPicos: saving });
+      expect(decodeRow(encodeRow(row))).toEqual(row);
+    }
+  });
+
+  it('reads spool lines written before rows had a pool or a routing rule', () => {
+    const { pool: _pool, routeRule: _r, routeMode: _m, routeSavingPicos: _s, ...old } = sampleRow({ costPicos: 5n });
     const line = JSON.stringify({ ...old, costPicos: '5' });
     expect(decodeRow(line)).toEqual(sampleRow({ id: old.id, costPicos: 5n, pool: null }));
   });

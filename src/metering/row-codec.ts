@@ -5,17 +5,34 @@ export function encodeRow(row: LedgerRow): string {
   // JSON cannot hold a bigint. Measured: swapping the one field in a spread copy beats a
   // replacer (which runs per key) by about 2x.
   const cost = row.costPicos === null ? null : row.costPicos.toString();
-  if (row.attemptLog === undefined) return JSON.stringify({ ...row, costPicos: cost }) + '\n';
-  return JSON.stringify({ ...row, costPicos: cost, attemptLog: row.attemptLog.map((a) => ({ ...a, costPicos: a.costPicos === null ? null : a.costPicos.toString() })) }) + '\n';
+  const saving = row.routeSavingPicos === null ? null : row.routeSavingPicos.toString();
+  if (row.attemptLog === undefined) return JSON.stringify({ ...row, costPicos: cost, routeSavingPicos: saving }) + '\n';
+  return JSON.stringify({ ...row, costPicos: cost, routeSavingPicos: saving, attemptLog: row.attemptLog.map((a) => ({ ...a, costPicos: a.costPicos === null ? null : a.costPicos.toString() })) }) + '\n';
 }
 
-type Encoded<T> = Omit<T, 'costPicos'> & { costPicos: string | null };
+type WithCost<T> = Omit<T, 'costPicos'> & { costPicos: string | null };
 
-/** Reads a spool line; lines written before rows had a `pool` (a spool replayed after an upgrade) get null. */
+type Encoded = Omit<LedgerRow, 'pool' | 'costPicos' | 'routeRule' | 'routeMode' | 'routeSavingPicos' | 'attemptLog'> & {
+  costPicos: string | null;
+  pool?: string | null;
+  routeRule?: string | null;
+  routeMode?: LedgerRow['routeMode'];
+  routeSavingPicos?: string | null;
+  attemptLog?: WithCost<AttemptRow>[];
+};
+
+/** Reads a spool line; fields added after a line was written (a spool replayed after an upgrade) read as null. */
 export function decodeRow(line: string): LedgerRow {
-  const raw = JSON.parse(line) as Omit<Encoded<LedgerRow>, 'pool' | 'attemptLog'> & { pool?: string | null; attemptLog?: Encoded<AttemptRow>[] };
-  const row: LedgerRow = { ...raw, costPicos: raw.costPicos === null ? null : BigInt(raw.costPicos), pool: raw.pool ?? null, attemptLog: undefined };
-  if (raw.attemptLog !== undefined) row.attemptLog = raw.attemptLog.map((a) => ({ ...a, costPicos: a.costPicos === null ? null : BigInt(a.costPicos) }));
-  else delete row.attemptLog;
+  const raw = JSON.parse(line) as Encoded;
+  const { attemptLog, ...rest } = raw;
+  const row: LedgerRow = {
+    ...rest,
+    costPicos: raw.costPicos === null ? null : BigInt(raw.costPicos),
+    pool: raw.pool ?? null,
+    routeRule: raw.routeRule ?? null,
+    routeMode: raw.routeMode ?? null,
+    routeSavingPicos: raw.routeSavingPicos === null || raw.routeSavingPicos === undefined ? null : BigInt(raw.routeSavingPicos),
+  };
+  if (attemptLog !== undefined) row.attemptLog = attemptLog.map((a) => ({ ...a, costPicos: a.costPicos === null ? null : BigInt(a.costPicos) }));
   return row;
 }

@@ -144,6 +144,12 @@ export class Enforcer {
     return { model, rewrittenFrom, served, headers, pool, capOutputTokens: attempt.cap, settle: once((costPicos, tokens) => void this.settle(req.id, attempt, costPicos ?? 0n, tokens)) };
   }
 
+  /** Whether model policy lets the caller use `model` as asked (routing rules must never route around a deny list). */
+  modelAllowed(caller: Caller, model: string): boolean {
+    const policies = this.d.rules().modelPolicies;
+    return policies.length === 0 || decideModel(policies, caller, model, false).allowed;
+  }
+
   /** A budget with a downgrade rule past its threshold, by the last level this process saw. */
   private underPressure<P extends Served>(rules: RuleSet, req: AdmitRequest<P>, model: string): string | null {
     let served: P;

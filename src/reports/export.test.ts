@@ -13,12 +13,23 @@ describe('export', () => {
     expect(obj.stream).toBe(false);
   });
 
-  it('writes the pool that paid as the last column, null when none did', () => {
-    expect(EXPORT_COLUMNS.at(-1)).toBe('pool');
+  it('writes the pool that paid after attempts, null when none did', () => {
+    expect(EXPORT_COLUMNS.indexOf('pool')).toBe(EXPORT_COLUMNS.indexOf('attempts') + 1);
     expect(JSON.parse(toJsonLine(sampleRow({ pool: 'platform-pool' }))).pool).toBe('platform-pool');
     expect(JSON.parse(toJsonLine(sampleRow())).pool).toBeNull();
-    expect(toCsvLine(sampleRow({ pool: 'platform-pool' })).trimEnd().endsWith(',1,platform-pool')).toBe(true);
-    expect(toCsvLine(sampleRow()).trimEnd().endsWith(',1,')).toBe(true);
+    expect(toCsvLine(sampleRow({ pool: 'platform-pool' })).trimEnd().endsWith(',1,platform-pool,,,')).toBe(true);
+    expect(toCsvLine(sampleRow()).trimEnd().endsWith(',1,,,,')).toBe(true);
+  });
+
+  it('writes the routing rule, its mode and the exact saving (negative too), null when no rule matched', () => {
+    expect(EXPORT_COLUMNS.slice(-3)).toEqual(['route_rule', 'route_mode', 'route_saving_usd']);
+    const line = toJsonLine(sampleRow({ costPicos: 5n, routeRule: 'small-to-haiku', routeMode: 'shadow', routeSavingPicos: 1_234_567_890_123n }));
+    expect(line).toContain('"route_saving_usd":1.234567890123');
+    expect(line).toContain('"cost_usd":0.000000000005');
+    expect(JSON.parse(line)).toMatchObject({ route_rule: 'small-to-haiku', route_mode: 'shadow' });
+    expect(JSON.parse(toJsonLine(sampleRow({ routeRule: 'r', routeMode: 'enforce', routeSavingPicos: -2n }))).route_saving_usd).toBe(-0.000000000002);
+    expect(JSON.parse(toJsonLine(sampleRow()))).toMatchObject({ route_rule: null, route_mode: null, route_saving_usd: null });
+    expect(toCsvLine(sampleRow({ routeRule: 'r', routeMode: 'enforce', routeSavingPicos: 18_750n })).trimEnd().endsWith(',r,enforce,0.00000001875')).toBe(true);
   });
 
   it('splices the exact cost into its own member, whatever tags and pool hold', () => {

@@ -6,6 +6,7 @@ import { csvLine } from './csv.js';
 export const EXPORT_COLUMNS = [
   'id', 'ts', 'api', 'provider', 'model', 'model_requested', 'key_id', 'user', 'team', 'project', 'session_id', 'client', 'tags', 'stream', 'status', 'outcome', 'error_type',
   'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'tool_calls', 'latency_ms', 'ttft_ms', 'cost_usd', 'usage_source', 'unpriced', 'attempts', 'pool',
+  'route_rule', 'route_mode', 'route_saving_usd',
 ] as const;
 
 function values(r: LedgerRow): Record<(typeof EXPORT_COLUMNS)[number], unknown> {
@@ -15,24 +16,32 @@ function values(r: LedgerRow): Record<(typeof EXPORT_COLUMNS)[number], unknown> 
     outcome: r.outcome, error_type: r.errorType, input_tokens: r.inputTokens, cache_read_tokens: r.cacheReadTokens, cache_write_tokens: r.cacheWriteTokens,
     cache_write_1h_tokens: r.cacheWrite1hTokens, output_tokens: r.outputTokens, reasoning_tokens: r.reasoningTokens, tool_calls: r.toolCalls,
     latency_ms: r.latencyMs, ttft_ms: r.ttftMs, cost_usd: r.costPicos, usage_source: r.usageSource, unpriced: r.unpriced, attempts: r.attempts,
-    pool: r.pool,
+    pool: r.pool, route_rule: r.routeRule, route_mode: r.routeMode, route_saving_usd: r.routeSavingPicos,
   };
 }
 
 const COST_MARK = '"__tollgate_cost_usd__"';
+const SAVING_MARK = '"__tollgate_route_saving_usd__"';
 
 /**
- * One JSON line per row. `cost_usd` is written as an exact decimal number (to 1e-12),
- * spliced in as text, because a JSON number built from a double would round it.
+ * One JSON line per row. `cost_usd` and `route_saving_usd` are written as exact decimal
+ * numbers (to 1e-12), spliced in as text, because a JSON number built from a double would round them.
  */
 export function toJsonLine(r: LedgerRow): string {
-  const text = JSON.stringify({ ...values(r), cost_usd: r.costPicos === null ? null : COST_MARK.slice(1, -1) });
-  if (r.costPicos === null) return text + '\n';
-  // Found as the member `"cost_usd":<mark>`: only tags, serialised before it, can repeat that text
+  let text = JSON.stringify({
+    ...values(r),
+    cost_usd: r.costPicos === null ? null : COST_MARK.slice(1, -1),
+    route_saving_usd: r.routeSavingPicos === null ? null : SAVING_MARK.slice(1, -1),
+  });
+  // Found as the member `"name":<mark>`: only tags, serialised before them, can repeat that text
   // (inside a string value, such as pool's, the quotes are escaped), so the last one is ours.
-  const name = '"cost_usd":';
-  const at = text.lastIndexOf(name + COST_MARK) + name.length;
-  return text.slice(0, at) + formatUsd(r.costPicos) + text.slice(at + COST_MARK.length) + '\n';
+  const splice = (name: string, mark: string, p: bigint) => {
+    const at = text.lastIndexOf(`"${name}":${mark}`) + name.length + 3;
+    text = text.slice(0, at) + formatUsd(p) + text.slice(at + mark.length);
+  };
+  if (r.routeSavingPicos !== null) splice('route_saving_usd', SAVING_MARK, r.routeSavingPicos);
+  if (r.costPicos !== null) splice('cost_usd', COST_MARK, r.costPicos);
+  return text + '\n';
 }
 
 export function csvHeader(): string {
@@ -47,6 +56,7 @@ export function toCsvLine(r: LedgerRow): string {
       const x = v[c];
       if (c === 'tags') return Object.entries(r.tags).map(([k, val]) => `${k}=${val}`).join(';');
       if (c === 'cost_usd') return r.costPicos === null ? null : formatUsd(r.costPicos);
+      if (c === 'route_saving_usd') return r.routeSavingPicos === null ? null : formatUsd(r.routeSavingPicos);
       return x as string | number | boolean | null;
     }),
   );

@@ -7,6 +7,7 @@ import type { PolicyRuntime } from '../policy/runtime.js';
 import { csvHeader, toCsvLine, toJsonLine } from '../reports/export.js';
 import { runReport } from '../reports/report.js';
 import { renderCsv, renderJson } from '../reports/render.js';
+import { renderRuleCsv, renderRuleJson, runRuleReport } from '../reports/rule-report.js';
 import { parseTime } from '../reports/time.js';
 import type { Storage } from '../storage/ports.js';
 import { handleMe } from './admin-me.js';
@@ -84,6 +85,7 @@ function window(query: URLSearchParams): { since?: number; until?: number } {
 
 async function getReport(deps: AdminDeps, res: ServerResponse, query: URLSearchParams): Promise<void> {
   const by = (query.get('by') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (by.includes('rule')) return getRuleReport(deps, res, query, by);
   const bad = by.find((d) => !isDimension(d));
   if (bad) throw new RangeError(`cannot group by "${bad}"`);
   await deps.flush();
@@ -95,6 +97,17 @@ async function getReport(deps: AdminDeps, res: ServerResponse, query: URLSearchP
   }
   const text = renderJson(report);
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** `by=rule`: routing rules' hits and savings (docs/routing-rules.md); not combined with other dimensions. */
+async function getRuleReport(deps: AdminDeps, res: ServerResponse, query: URLSearchParams, by: string[]): Promise<void> {
+  if (by.length > 1) throw new RangeError('by=rule cannot be combined with other dimensions');
+  await deps.flush();
+  const report = await runRuleReport(deps.storage.ledger, window(query));
+  const csv = query.get('format') === 'csv';
+  const text = csv ? renderRuleCsv(report) : renderRuleJson(report);
+  res.writeHead(200, { 'content-type': csv ? 'text/csv' : 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 

@@ -49,6 +49,9 @@ const REQUEST_TYPES: Record<(typeof REQUEST_COLUMNS)[number], [ColumnType, 'null
   upstream_request_id: ['text', 'null'],
   source: ['text', 'not null'],
   pool: ['text', 'null'],
+  route_rule: ['text', 'null'],
+  route_mode: ['text', 'null'],
+  route_saving_picos: ['bigint', 'null'],
 };
 
 function column(name: string, type: ColumnType, nullability: 'null' | 'not null', t: TypeMap): string {
@@ -121,12 +124,23 @@ export function schemaV3(t: TypeMap): string[] {
   ];
 }
 
+/**
+ * Version 4: the routing rule recorded for each request, its mode and its saving
+ * (docs/routing-rules.md). `report --by rule` reads raw rows that have a rule, through
+ * a partial index that holds only those.
+ */
+export function schemaV4(t: TypeMap): string[] {
+  const add = (c: 'route_rule' | 'route_mode' | 'route_saving_picos') => `ALTER TABLE requests ADD COLUMN ${column(c, REQUEST_TYPES[c][0], REQUEST_TYPES[c][1], t)}`;
+  return [add('route_rule'), add('route_mode'), add('route_saving_picos'), 'CREATE INDEX requests_route_rule ON requests (ts) WHERE route_rule IS NOT NULL'];
+}
+
 /** Ordered migrations; each entry's statements run in one transaction. */
 export function migrations(t: TypeMap): { version: number; statements: string[] }[] {
   return [
     { version: 1, statements: schemaV1(t) },
     { version: 2, statements: schemaV2(t) },
     { version: 3, statements: schemaV3(t) },
+    { version: 4, statements: schemaV4(t) },
   ];
 }
 

@@ -27,6 +27,24 @@ export interface LedgerStore {
   scan(filter: TimeFilter): AsyncIterable<LedgerRow>;
   /** Totals grouped by dimensions, served from rollups (raw rows only for partial hours at the edges). */
   aggregate(query: AggregateQuery): Promise<AggregateRow[]>;
+  /** Totals per routing rule and mode over the window, from the raw rows that have a rule. */
+  ruleTotals(filter: TimeFilter): Promise<RuleTotals[]>;
+}
+
+/** One routing rule's requests in one mode (docs/routing-rules.md). */
+export interface RuleTotals {
+  rule: string;
+  mode: 'enforce' | 'shadow';
+  requests: number;
+  errors: number;
+  /** Requests whose saving is unknown (the served or the compared model has no price). */
+  unpricedRequests: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** What these requests cost. */
+  costPicos: Picos;
+  /** Enforced: actual saving against the requested models; shadow: estimated saving at the rule's model. */
+  savingPicos: Picos;
 }
 
 export interface TimeFilter {

@@ -41,7 +41,7 @@ export const REQUEST_COLUMNS_V1 = [
 ] as const;
 
 /** The ledger's columns now, in one place, shared by the SQLite and Postgres adapters. */
-export const REQUEST_COLUMNS = [...REQUEST_COLUMNS_V1, 'pool'] as const;
+export const REQUEST_COLUMNS = [...REQUEST_COLUMNS_V1, 'pool', 'route_rule', 'route_mode', 'route_saving_picos'] as const;
 
 /** Rollup grain: one row per hour and combination of these (''-filled) columns. */
 export const ROLLUP_DIMENSIONS = ['api', 'provider', 'model', 'key_id', 'user_name', 'team', 'project', 'client'] as const;
@@ -118,6 +118,9 @@ export function rowValues(r: LedgerRow, bool: (b: boolean) => unknown): unknown[
     r.upstreamRequestId,
     r.source,
     r.pool,
+    r.routeRule,
+    r.routeMode,
+    r.routeSavingPicos,
   ];
 }
 
@@ -161,6 +164,9 @@ export function rowFromRecord(rec: Record<string, unknown>): LedgerRow {
     upstreamRequestId: str('upstream_request_id'),
     source: str('source') ?? 'gateway',
     pool: str('pool'),
+    routeRule: str('route_rule'),
+    routeMode: str('route_mode') as LedgerRow['routeMode'],
+    routeSavingPicos: rec.route_saving_picos === null || rec.route_saving_picos === undefined ? null : BigInt(rec.route_saving_picos as bigint | number | string),
   };
 }
 

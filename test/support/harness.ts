@@ -11,6 +11,7 @@ import { type UpstreamProvider, providerTable } from '../../src/gateway/select-p
 import type { AuthPolicy } from '../../src/identity/identify.js';
 import { type CreatedKey, createKey } from '../../src/identity/key-service.js';
 import type { PriceFn } from '../../src/metering/build-row.js';
+import type { RoutingRule } from '../../src/routing/rules/rule.js';
 import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/index.js';
 
@@ -38,6 +39,7 @@ export interface HarnessOptions {
   policy?: Partial<PolicyOptions>;
   /** Configured routes (deployments, retries, fallbacks), built against the fake's URL. */
   routing?: (fakeUrl: string) => RoutingOptions;
+  routingRules?: RoutingRule[];
 }
 
 /** Spend controls for tests: memory counters, rules re-read every 50 ms, alerts recorded in memory. */
@@ -87,6 +89,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     drainMs: 1000,
     policy: o.policy ? testPolicy(o.policy) : undefined,
     routing: o.routing?.(fake.url),
+    routingRules: o.routingRules,
   });
   const key = await createKey(storage.keys, { user: 'alice', team: 'platform', project: 'tollgate' });
   let seen = new Set<string>();

@@ -42,6 +42,7 @@ export function serveCommand(program: Command, io: Io): void {
       log,
       policy,
       routing: { routes: config.routing.routes.map((r) => ({ ...r, deployments: r.deployments.map((d) => ({ ...d, catalog: catalogProviderFor(d.baseUrl, d.catalog) })) })), health: config.routing.health, redisUrl: config.redis },
+      routingRules: config.routingRules,
     }).catch(async (err: unknown) => {
       await policy.alerts.close(0);
       await storage.close();

@@ -3,6 +3,7 @@ import type { LedgerRow } from '../../core/ledger-row.js';
 import { type SqlDialect, aggregate } from '../aggregate.js';
 import { migrations, rollupUpsertSql } from '../ddl.js';
 import { sqlPolicyStore } from '../policy-store.js';
+import { ruleTotals } from '../rule-totals.js';
 import type { KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { type RollupDelta, measureValues, rollupDeltas } from '../rollup.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, ROLLUP_DIMENSIONS, ROLLUP_EXTRA_KEYS, ROLLUP_MEASURES, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, rowFromRecord, rowValues } from '../schema.js';
@@ -125,6 +126,7 @@ function pgLedger(pool: pg.Pool): LedgerStore {
     },
     scan: (filter) => scanRows(pool, filter),
     aggregate: (q) => aggregate(run, DIALECT, q),
+    ruleTotals: (f) => ruleTotals(run, DIALECT, f),
   };
 }
 

@@ -5,6 +5,7 @@ import type { LedgerRow } from '../../core/ledger-row.js';
 import { type SqlDialect, aggregate } from '../aggregate.js';
 import { migrations, rollupUpsertSql } from '../ddl.js';
 import { sqlPolicyStore } from '../policy-store.js';
+import { ruleTotals } from '../rule-totals.js';
 import type { AggregateQuery, KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { measureValues, rollupDeltas } from '../rollup.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, attemptValues, rowFromRecord, rowValues } from '../schema.js';
@@ -90,6 +91,7 @@ function sqliteLedger(db: Db): LedgerStore {
     attempts: (id) => Promise.resolve((attemptsOf.all(id) as Row[]).map(attemptFromRecord)),
     scan: (filter) => scanRows(db, filter),
     aggregate: (q: AggregateQuery) => aggregate(run, DIALECT, q),
+    ruleTotals: (f) => ruleTotals(run, DIALECT, f),
   };
 }
 

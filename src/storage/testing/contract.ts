@@ -52,6 +52,9 @@ export function sampleRow(overrides: Partial<LedgerRow> = {}): LedgerRow {
     upstreamRequestId: 'req_x',
     source: 'gateway',
     pool: null,
+    routeRule: null,
+    routeMode: null,
+    routeSavingPicos: null,
     ...overrides,
   };
 }
@@ -212,6 +215,31 @@ export function storageContract(open: () => Promise<Storage>): void {
     for await (const row of s.ledger.scan({ since })) got.push(row);
     const want = rows.filter((x) => x.ts >= since).sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1));
     expect(got.map((x) => x.id)).toEqual(want.map((x) => x.id));
+    await s.close();
+  });
+
+  it('totals routing rules per rule and mode over a window, savings exact beyond 64 bits and negative ones included', async () => {
+    const s = await open();
+    const at = (h: number) => Date.UTC(2026, 10, 20, h, 30);
+    const big = 4_000_000_000_000_000_000n;
+    const rows = [
+      ...[1, 2, 3, 4, 5].map((i) => sampleRow({ id: `e${i}`, ts: at(i), routeRule: 'small-to-haiku', routeMode: 'enforce', routeSavingPicos: big, costPicos: 10n })),
+      sampleRow({ id: 's1', ts: at(2), routeRule: 'small-to-haiku', routeMode: 'shadow', routeSavingPicos: -7n, costPicos: 3n, outcome: 'upstream_error' }),
+      sampleRow({ id: 's2', ts: at(3), routeRule: 'review-to-mini', routeMode: 'shadow', routeSavingPicos: 1_000_001n, costPicos: 4n, inputTokens: 11, outputTokens: 5 }),
+      sampleRow({ id: 's3', ts: at(3), routeRule: 'review-to-mini', routeMode: 'shadow', routeSavingPicos: null, costPicos: null, unpriced: true, inputTokens: 1, outputTokens: 2 }),
+      sampleRow({ id: 'plain', ts: at(3), costPicos: 99n }),
+      sampleRow({ id: 'late', ts: at(9), routeRule: 'review-to-mini', routeMode: 'shadow', routeSavingPicos: 5n }),
+    ];
+    await s.ledger.insert(rows);
+    expect(await s.ledger.get('s1')).toEqual(rows[5]);
+    const got = await s.ledger.ruleTotals({ since: at(0), until: at(8) });
+    const byKey = new Map(got.map((t) => [`${t.rule}/${t.mode}`, t]));
+    expect(got).toHaveLength(3);
+    expect(byKey.get('small-to-haiku/enforce')).toEqual({ rule: 'small-to-haiku', mode: 'enforce', requests: 5, errors: 0, unpricedRequests: 0, inputTokens: 5000, outputTokens: 500, costPicos: 50n, savingPicos: 5n * big });
+    expect(byKey.get('small-to-haiku/shadow')).toMatchObject({ requests: 1, errors: 1, costPicos: 3n, savingPicos: -7n });
+    expect(byKey.get('review-to-mini/shadow')).toEqual({ rule: 'review-to-mini', mode: 'shadow', requests: 2, errors: 0, unpricedRequests: 1, inputTokens: 12, outputTokens: 7, costPicos: 4n, savingPicos: 1_000_001n });
+    expect((await s.ledger.ruleTotals({})).find((t) => t.rule === 'review-to-mini')?.requests).toBe(3);
+    expect(await s.ledger.ruleTotals({ since: at(10) })).toEqual([]);
     await s.close();
   });
 

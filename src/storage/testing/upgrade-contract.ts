@@ -20,7 +20,7 @@ export interface BlankDatabase {
 
 /** Databases made by earlier versions open with the current code. Call inside a describe(). */
 export function upgradeContract(blank: () => Promise<BlankDatabase>): void {
-  it('upgrades a version 1 database: old rows read back with no pool, and reports by pool count them', async () => {
+  it('upgrades a version 1 database: old rows read back with no pool or routing rule, and reports by pool count them', async () => {
     const db = await blank();
     const params = (n: number) => Array.from({ length: n }, (_, i) => db.param(i + 1)).join(', ');
     // What version 1 of Tollgate created and wrote: its schema, a row and that row's rollups.
@@ -35,7 +35,7 @@ export function upgradeContract(blank: () => Promise<BlankDatabase>): void {
 
     const s = await db.open();
     expect(await s.ledger.get('v1-row')).toEqual({ ...old, pool: null });
-    const fresh = sampleRow({ id: 'v2-row', pool: 'platform-pool', costPicos: 7n });
+    const fresh = sampleRow({ id: 'v2-row', pool: 'platform-pool', costPicos: 7n, routeRule: 'small-to-haiku', routeMode: 'enforce', routeSavingPicos: 3n });
     expect(await s.ledger.insert([fresh])).toBe(1);
     const byPool = await s.ledger.aggregate({ by: ['pool', 'user'] });
     expect(byPool.map((r) => [r.keys, r.requests, r.costPicos])).toEqual(
@@ -45,6 +45,7 @@ export function upgradeContract(blank: () => Promise<BlankDatabase>): void {
       ]),
     );
     expect(byPool).toHaveLength(2);
+    expect(await s.ledger.ruleTotals({})).toEqual([expect.objectContaining({ rule: 'small-to-haiku', mode: 'enforce', requests: 1, savingPicos: 3n })]);
     expect(await s.policy.claimAlert('after-upgrade', 1)).toBe(true);
     await s.close();
 

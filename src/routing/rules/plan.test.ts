@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { GatewayError } from '../../core/errors.js';
+import { type RouteEnv, planRoute } from './plan.js';
+import type { RoutingRule } from './rule.js';
+import { type RouteRequest, RuleRouter } from './router.js';
+
+const req: RouteRequest = { api: 'anthropic.messages', model: 'claude-sonnet-4-5', keyId: null, user: 'alice', team: null, project: null, tags: {}, headers: {}, json: { messages: [] }, maxOutputTokens: 100 };
+const providers: Record<string, string> = { anthropic: 'anthropic', 'anthropic-eu': 'anthropic' };
+const env = (denied: string[] = []): RouteEnv => ({
+  allowed: (m) => !denied.includes(m),
+  select: (model, name) => {
+    if (name !== undefined && !providers[name]) throw new GatewayError('unknown_provider', name);
+    if (model.startsWith('gpt-')) throw new GatewayError('no_provider', 'no openai provider');
+    return { name: name ?? 'anthropic', catalog: 'anthropic' };
+  },
+});
+const rules = (...r: RoutingRule[]) => new RuleRouter(r);
+
+describe('planRoute', () => {
+  it('an enforced rule serves its model, and is priced against the requested one where it would have gone', () => {
+    const plan = planRoute(rules({ id: 'r', mode: 'enforce', match: {}, action: { model: 'claude-haiku-4-5', provider: 'anthropic-eu' } }), req, env());
+    expect(plan).toEqual({ rule: 'r', mode: 'enforce', model: 'claude-haiku-4-5', provider: 'anthropic-eu', counterpart: { model: 'claude-sonnet-4-5', provider: 'anthropic', catalogProvider: 'anthropic' } });
+  });
+
+  it('a shadow rule keeps the requested model, and is priced against its own model and provider', () => {
+    const plan = planRoute(rules({ id: 's', mode: 'shadow', match: {}, action: { model: 'claude-haiku-4-5', provider: 'anthropic-eu' } }), req, env());
+    expect(plan).toEqual({ rule: 's', mode: 'shadow', model: 'claude-sonnet-4-5', provider: undefined, counterpart: { model: 'claude-haiku-4-5', provider: 'anthropic-eu', catalogProvider: 'anthropic' } });
+  });
+
+  it('passes over rules whose model the caller may not use or no provider of the dialect serves', () => {
+    const r = rules(
+      { id: 'denied', mode: 'enforce', match: {}, action: { model: 'claude-opus-4-1' } },
+      { id: 'other-dialect', mode: 'enforce', match: {}, action: { model: 'gpt-5-mini' } },
+      { id: 'shadow-denied', mode: 'shadow', match: {}, action: { model: 'claude-opus-4-1' } },
+    );
+    expect(planRoute(r, req, env(['claude-opus-4-1']))).toBeUndefined();
+    expect(planRoute(r, req, env())?.rule).toBe('denied');
+  });
+});

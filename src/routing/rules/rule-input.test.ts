@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/index.js';
+import { configFile, configIssues } from '../../config/testing.js';
+
+describe('routing_rules in the config file', () => {
+  it('reads rules in order, in their normal form', () => {
+    const c = loadConfig({
+      env: {},
+      file: configFile(
+        [
+          'routing_rules:',
+          '  - id: small-to-haiku',
+          '    mode: enforce',
+          '    match: { model: "claude-sonnet-*", input_tokens: { lt: 2000 }, tools: false, headers: { X-Task: "summar*" }, reasoning: [unset, LOW], system_hash: 2D711642B726B044 }',
+          '    action: { model: claude-haiku-4-5, provider: anthropic }',
+          '  - { id: trial, mode: shadow, action: { model: gpt-5-mini } }',
+        ].join('\n'),
+      ),
+    });
+    expect(c.routingRules).toEqual([
+      {
+        id: 'small-to-haiku',
+        mode: 'enforce',
+        match: { model: ['claude-sonnet-*'], inputTokens: { lt: 2000 }, tools: false, headers: { 'x-task': 'summar*' }, reasoning: ['unset', 'low'], systemHash: ['2d711642b726b044'] },
+        action: { model: 'claude-haiku-4-5', provider: 'anthropic' },
+      },
+      { id: 'trial', mode: 'shadow', match: {}, action: { model: 'gpt-5-mini' } },
+    ]);
+    expect(loadConfig({ env: {} }).routingRules).toEqual([]);
+  });
+
+  it('names every bad setting with its line', () => {
+    const issues = configIssues(
+      [
+        'routing_rules:',
+        '  - { id: a, mode: live, action: { model: x } }',
+        '  - { id: a, mode: shadow, match: { input_tokens: {} }, action: { model: x, provider: nowhere } }',
+        '  - { id: c, mode: shadow, match: { system_hash: abc, tokens: 3 }, action: { model: x } }',
+        '  - { id: d, mode: enforce, match: { max_tokens: { lt: 1.5 } }, action: {} }',
+      ].join('\n'),
+    );
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        'routing_rules[0].mode@2: must be enforce or shadow',
+        'routing_rules[2].match.system_hash@4: must be 16 hex characters (tollgate routing hash-system FILE) or none',
+        expect.stringMatching(/^routing_rules\[2\]\.match\.tokens@4: unknown setting/),
+        'routing_rules[3].match.max_tokens.lt@5: must be a whole number',
+        'routing_rules[3].action.model@5: is required',
+        'routing_rules[1].match.input_tokens@3: set at least one of lt, lte, gt, gte',
+      ]),
+    );
+    // Cross-checks run once the shapes are right.
+    expect(configIssues('routing_rules:\n  - { id: a, mode: shadow, action: { model: x } }\n  - { id: a, mode: shadow, action: { model: y, provider: nowhere } }\n')).toEqual([
+      'routing_rules[1].id@3: "a" is already used by routing_rules[0]',
+      'routing_rules[1].action.provider@3: no provider is named "nowhere" (providers: openai, anthropic, gemini)',
+    ]);
+  });
+});

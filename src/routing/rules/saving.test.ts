@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import type { PriceFn } from '../../metering/build-row.js';
+import { sampleRow } from '../../storage/testing/contract.js';
+import { routeSaving } from './saving.js';
+
+// Per token: sonnet 3 in / 15 out, haiku 1 in / 5 out; anything else unpriced.
+const RATES: Record<string, [bigint, bigint]> = { 'claude-sonnet-4-5': [3n, 15n], 'claude-haiku-4-5': [1n, 5n] };
+const price: PriceFn = (r) => {
+  const rate = RATES[r.model];
+  return rate ? { costPicos: BigInt(r.usage.inputTokens) * rate[0] + BigInt(r.usage.outputTokens) * rate[1], unpriced: false } : { costPicos: null, unpriced: true };
+};
+const usage = { inputTokens: 1000, outputTokens: 100, cacheReadTokens: 0, cacheWriteTokens: 0 };
+
+describe('route savings', () => {
+  it('prices an enforced request at the requested model: the saving is what it would have cost minus what it did', () => {
+    const row = sampleRow({ ...usage, model: 'claude-haiku-4-5', costPicos: 1500n });
+    expect(routeSaving('enforce', row, { model: 'claude-sonnet-4-5', provider: 'anthropic', catalogProvider: 'anthropic' }, price)).toBe(4500n - 1500n);
+  });
+
+  it('prices a shadow request at the rule model: the saving is what it cost minus what it would have', () => {
+    const row = sampleRow({ ...usage, model: 'claude-sonnet-4-5', costPicos: 4500n });
+    expect(routeSaving('shadow', row, { model: 'claude-haiku-4-5', provider: 'anthropic', catalogProvider: 'anthropic' }, price)).toBe(3000n);
+    // A rule towards a dearer model shows a negative saving.
+    expect(routeSaving('shadow', sampleRow({ ...usage, costPicos: 1500n }), { model: 'claude-sonnet-4-5', provider: 'anthropic', catalogProvider: undefined }, price)).toBe(-3000n);
+  });
+
+  it('is unknown when either side has no price, and zero when nothing was used', () => {
+    const other = { model: 'claude-haiku-4-5', provider: 'anthropic', catalogProvider: 'anthropic' };
+    expect(routeSaving('shadow', sampleRow({ ...usage, costPicos: null, unpriced: true }), other, price)).toBeNull();
+    expect(routeSaving('shadow', sampleRow({ ...usage, costPicos: 4500n }), { ...other, model: 'mystery' }, price)).toBeNull();
+    expect(routeSaving('enforce', sampleRow({ inputTokens: 0, outputTokens: 0, costPicos: 0n }), other, price)).toBe(0n);
+  });
+});

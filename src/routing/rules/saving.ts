@@ -1,0 +1,36 @@
+import type { LedgerRow } from '../../core/ledger-row.js';
+import type { Picos } from '../../core/money.js';
+import type { Usage } from '../../core/usage.js';
+import type { PriceFn } from '../../metering/build-row.js';
+import type { RouteMode } from './rule.js';
+
+/** The model a routed request is compared with, and where it would have been served. */
+export interface Counterpart {
+  model: string;
+  provider: string;
+  catalogProvider: string | undefined;
+}
+
+/**
+ * The saving of a routed request, in picodollars, from its metered usage priced twice.
+ * Enforced: what the usage would have cost at the model the client asked for, minus
+ * what it cost. Shadow: what it cost minus what it would have cost at the rule's model.
+ * Both are estimates in one respect: another model would have tokenised and answered
+ * differently. Null when either side has no price. Negative when routing costs more.
+ */
+export function routeSaving(mode: RouteMode, row: LedgerRow, other: Counterpart, price: PriceFn): Picos | null {
+  if (row.costPicos === null) return null;
+  const usage: Usage = {
+    inputTokens: row.inputTokens,
+    cacheReadTokens: row.cacheReadTokens,
+    cacheWriteTokens: row.cacheWriteTokens,
+    cacheWrite1hTokens: row.cacheWrite1hTokens,
+    outputTokens: row.outputTokens,
+    reasoningTokens: row.reasoningTokens,
+    toolCalls: row.toolCalls,
+  };
+  if (usage.inputTokens + usage.outputTokens === 0) return 0n;
+  const alt = price({ provider: other.provider, catalogProvider: other.catalogProvider, model: other.model, usage, at: new Date(row.ts) });
+  if (alt.costPicos === null) return null;
+  return mode === 'enforce' ? alt.costPicos - row.costPicos : row.costPicos - alt.costPicos;
+}

@@ -1,0 +1,123 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
+import OpenAI from 'openai';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { PriceFn } from '../../src/metering/build-row.js';
+import { modelPolicyInput, parseRule, toModelPolicy } from '../../src/policy/rule-input.js';
+import type { RoutingRule } from '../../src/routing/rules/rule.js';
+import { type Harness, startHarness } from '../support/harness.js';
+
+// Picodollars per token (input, output); the served model reported back is the requested one.
+const RATES: Record<string, [bigint, bigint]> = {
+  'claude-sonnet-4-5': [3n, 15n],
+  'claude-haiku-4-5': [1n, 5n],
+  'gpt-5': [10n, 80n],
+  'gpt-5-mini': [2n, 16n],
+  'gemini-2.5-pro': [4n, 40n],
+  'gemini-2.5-flash': [1n, 8n],
+};
+const price: PriceFn = (r) => {
+  const rate = RATES[r.model];
+  return rate ? { costPicos: BigInt(r.usage.inputTokens) * rate[0] + BigInt(r.usage.outputTokens) * rate[1], unpriced: false } : { costPicos: null, unpriced: true };
+};
+const cost = (model: string, input: number, output: number) => BigInt(input) * RATES[model]![0] + BigInt(output) * RATES[model]![1];
+
+const RULES: RoutingRule[] = [
+  { id: 'small-to-haiku', mode: 'enforce', match: { model: ['claude-sonnet-*'], inputTokens: { lt: 2000 }, tools: false }, action: { model: 'claude-haiku-4-5' } },
+  { id: 'review-to-mini', mode: 'shadow', match: { api: ['openai.chat'], tags: { workflow: 'review' } }, action: { model: 'gpt-5-mini' } },
+  { id: 'short-flash', mode: 'enforce', match: { api: ['gemini.generate'], maxTokens: { lte: 256 } }, action: { model: 'gemini-2.5-flash' } },
+];
+const usage = { input: 1200, output: 300 };
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+afterAll(async () => h?.close());
+
+describe('routing rules through the gateway', () => {
+  it('an enforced rule moves a small request without tools to the cheaper model, and records the actual saving', async () => {
+    h = await startHarness({ price, routingRules: RULES });
+    h.fake.setDefault({ usage });
+    const client = new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });
+    const { data, response } = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 512, messages: [{ role: 'user', content: 'Summarise: the build is green.' }] }).withResponse();
+    expect(data.model).toBe('claude-haiku-4-5');
+    expect((h.fake.requests[0]!.json as { model: string }).model).toBe('claude-haiku-4-5');
+    expect(response.headers.get('x-tollgate-route-rule')).toBe('small-to-haiku');
+    expect(response.headers.get('x-tollgate-model-rewritten')).toBe('claude-sonnet-4-5->claude-haiku-4-5');
+    const row = await h.row(response.headers.get('x-tollgate-request-id')!);
+    expect(row).toMatchObject({ model: 'claude-haiku-4-5', modelRequested: 'claude-sonnet-4-5', routeRule: 'small-to-haiku', routeMode: 'enforce', costPicos: cost('claude-haiku-4-5', 1200, 300) });
+    expect(row.routeSavingPicos).toBe(cost('claude-sonnet-4-5', 1200, 300) - cost('claude-haiku-4-5', 1200, 300));
+
+    // With tools, or with a long prompt, the same request is left alone.
+    await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 512, messages: [{ role: 'user', content: 'Use the tool.' }], tools: [{ name: 'Bash', input_schema: { type: 'object' } }] });
+    await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 512, messages: [{ role: 'user', content: 'word '.repeat(2000) }] });
+    expect(h.fake.requests.slice(1).map((r) => (r.json as { model: string }).model)).toEqual(['claude-sonnet-4-5', 'claude-sonnet-4-5']);
+    const rows = await h.rows();
+    expect(rows.filter((r) => r.routeRule === null).map((r) => r.model)).toEqual(['claude-sonnet-4-5', 'claude-sonnet-4-5']);
+  });
+
+  it('a shadow rule changes nothing upstream or for the client, and records its would-be saving once usage is known', async () => {
+    h = await startHarness({ price, routingRules: RULES });
+    h.fake.setDefault({ usage });
+    const client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const body = { model: 'gpt-5', messages: [{ role: 'user' as const, content: 'Review this diff.' }] };
+    const { data, response } = await client.chat.completions.create(body, { headers: { 'x-tollgate-tags': 'workflow=review' } }).withResponse();
+    expect(data.model).toBe('gpt-5');
+    expect(response.headers.get('x-tollgate-route-rule')).toBeNull();
+    expect(response.headers.get('x-tollgate-model-rewritten')).toBeNull();
+    // Upstream got the client's exact bytes.
+    expect(h.fake.requests[0]!.body.toString()).toBe(JSON.stringify(body));
+    const row = await h.row(response.headers.get('x-tollgate-request-id')!);
+    expect(row).toMatchObject({ model: 'gpt-5', routeRule: 'review-to-mini', routeMode: 'shadow' });
+    expect(row.inputTokens).toBe(1200);
+    expect(row.routeSavingPicos).toBe(cost('gpt-5', 1200, 300) - cost('gpt-5-mini', 1200, 300));
+
+    // A streamed request's saving is priced from its streamed usage.
+    const stream = await client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, { headers: { 'x-tollgate-tags': 'workflow=review' } });
+    for await (const _ of stream) void _;
+    const [streamed] = (await h.rows()).filter((r) => r.stream);
+    expect(streamed).toMatchObject({ routeRule: 'review-to-mini', routeMode: 'shadow', routeSavingPicos: cost('gpt-5', 1200, 300) - cost('gpt-5-mini', 1200, 300) });
+
+    // Without the tag no rule matches.
+    await client.chat.completions.create(body);
+    expect((await h.rows()).filter((r) => r.routeRule === null)).toHaveLength(1);
+
+    // The admin API serves the same report as the CLI.
+    const admin = await fetch(`${h.url}/admin/v1/report?by=rule&since=1d`, { headers: { authorization: 'Bearer admin-secret' } });
+    expect(admin.status).toBe(200);
+    const report = (await admin.json()) as { rows: Record<string, unknown>[] };
+    expect(report.rows).toEqual([expect.objectContaining({ rule: 'review-to-mini', mode: 'shadow', requests: 2, saving_basis: 'estimated' })]);
+    const mixed = await fetch(`${h.url}/admin/v1/report?by=rule,user`, { headers: { authorization: 'Bearer admin-secret' } });
+    expect(mixed.status).toBe(400);
+    expect(await mixed.json()).toMatchObject({ error: { message: expect.stringContaining('by=rule cannot be combined') } });
+  });
+
+  it('an enforced rule rewrites the model in a Gemini path', async () => {
+    h = await startHarness({ price, routingRules: RULES });
+    h.fake.setDefault({ usage });
+    const ai = new GoogleGenAI({ apiKey: h.key.key, httpOptions: { baseUrl: h.url } });
+    await ai.models.generateContent({ model: 'gemini-2.5-pro', contents: 'Say hi.', config: { maxOutputTokens: 200 } });
+    expect(h.fake.requests[0]!.path).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
+    const [row] = await h.rows();
+    expect(row).toMatchObject({ modelRequested: 'gemini-2.5-pro', routeRule: 'short-flash', routeMode: 'enforce', routeSavingPicos: cost('gemini-2.5-pro', 1200, 300) - cost('gemini-2.5-flash', 1200, 300) });
+  });
+
+  it('never routes to a model that model policy denies the caller: the next rule, or none, applies', async () => {
+    const deny = toModelPolicy(parseRule(modelPolicyInput, { scope: 'user:alice', deny: ['claude-haiku-*'] }), 'config', 0);
+    const rules: RoutingRule[] = [
+      RULES[0]!,
+      { id: 'shadow-haiku', mode: 'shadow', match: {}, action: { model: 'claude-haiku-4-5' } },
+      { id: 'small-to-opus', mode: 'shadow', match: { model: ['claude-sonnet-*'] }, action: { model: 'claude-opus-4-1' } },
+    ];
+    h = await startHarness({ price, routingRules: rules, policy: { rules: { budgets: [], rateLimits: [], modelPolicies: [deny] } } });
+    h.fake.setDefault({ usage });
+    const client = new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });
+    await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 512, messages: [{ role: 'user', content: 'small' }] });
+    expect((h.fake.requests[0]!.json as { model: string }).model).toBe('claude-sonnet-4-5');
+    const [row] = await h.rows();
+    // opus has no price here, so its would-be saving is unknown.
+    expect(row).toMatchObject({ model: 'claude-sonnet-4-5', routeRule: 'small-to-opus', routeMode: 'shadow', routeSavingPicos: null });
+  });
+});
