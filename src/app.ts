@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { type PolicyOptions, startPolicy } from './app-policy.js';
 import type { Logger } from './core/logger.js';
 import type { PolicyRuntime } from './policy/runtime.js';
+import type { CacheSettings } from './cache-analysis/gateway.js';
 import { type Gateway, createGateway } from './gateway/proxy.js';
 import type { ProviderTable } from './gateway/select-provider.js';
 import { type UpstreamTimeouts, createAgent } from './gateway/upstream.js';
@@ -40,6 +41,8 @@ export interface AppOptions {
   flushIntervalMs?: number;
   /** Budgets, rate limits and model policy (off when absent). */
   policy?: PolicyOptions;
+  /** Prompt-prefix hashing and `cache: auto` (hashing on, nothing added, when absent). */
+  cache?: CacheSettings;
 }
 
 export interface Tollgate {
@@ -76,6 +79,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     maxBodyBytes: o.maxBodyBytes,
     log: o.log,
     policy: policy?.enforcer,
+    cache: o.cache,
   });
   let closing = false;
   const server = createHttpServer({

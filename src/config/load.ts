@@ -115,6 +115,9 @@ function crossChecks(c: ConfigFile, doc: Document, lineOf: (o: number | undefine
   c.pricing?.overrides?.forEach((o, i) => {
     if (o.provider !== undefined && !names.includes(o.provider)) issues.push({ path: `pricing.overrides[${i}].provider`, line: line(['pricing', 'overrides', i, 'provider']), message: `no provider is named "${o.provider}"` });
   });
+  c.cache?.forEach((r, i) => {
+    if (r.provider !== undefined && !names.includes(r.provider)) issues.push({ path: `cache[${i}].provider`, line: line(['cache', i, 'provider']), message: `no provider is named "${r.provider}"` });
+  });
   issues.push(...policyChecks(c, line));
   return issues;
 }
@@ -151,6 +154,11 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
     policy: policySettings(f),
     rules: configRules(f),
     alerts: alertsConfig(f),
+    cache: {
+      hashPrompts: f.cache_analysis?.hash_prompts ?? true,
+      storePrompts: f.cache_analysis?.store_prompts ?? false,
+      rules: (f.cache ?? []).map((r) => ({ model: r.model, provider: r.provider, mode: r.mode, ttl: r.ttl })),
+    },
     source,
   };
 }

@@ -43,6 +43,8 @@ export interface LedgerRow extends Usage {
   upstreamRequestId: string | null;
   /** Where the row came from: the gateway itself, or an importer. */
   source: string;
+  /** The prompt prefix as block hashes (JSON, see src/cache-analysis/prefix.ts); absent when not hashed. */
+  prefix?: string | null;
 }
 
 /** Dimensions a report can group by. `pool` is the spend pool that paid ('' for requests no pool paid for). */

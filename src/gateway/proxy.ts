@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Agent } from 'undici';
+import { type CacheSettings, DEFAULT_CACHE_SETTINGS, cacheRuleMatcher, cacheStep } from '../cache-analysis/gateway.js';
 import { GatewayError, toGatewayError } from '../core/errors.js';
 import { newRequestId } from '../core/ids.js';
 import type { LedgerRow } from '../core/ledger-row.js';
@@ -29,6 +30,8 @@ export interface GatewayDeps {
   log: Logger;
   /** Budgets, rate limits and model policy; absent, every request is admitted as is. */
   policy?: Enforcer;
+  /** Prompt-prefix hashing and `cache: auto`; absent, prefixes are hashed and nothing is added. */
+  cache?: CacheSettings;
 }
 
 /** APIs that cost nothing: no budget or rate limit applies to them. */
@@ -48,6 +51,8 @@ export type Gateway = (req: IncomingMessage, res: ServerResponse) => Promise<voi
  * the writer before the response completes. Never throws.
  */
 export function createGateway(deps: GatewayDeps): Gateway {
+  const cache = deps.cache ?? DEFAULT_CACHE_SETTINGS;
+  const cacheMatch = cacheRuleMatcher(cache.rules);
   return async (req, res) => {
     const started = performance.now();
     const ts = Date.now();
@@ -82,7 +87,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       else journaled();
     };
     try {
-      await forward(deps, req, res, { route, adapter, facts, explicit, path, search, started, finish, held });
+      await forward(deps, req, res, { route, adapter, facts, explicit, path, search, started, finish, held, cache, cacheMatch });
     } catch (err) {
       const e = toGatewayError(err);
       if (e.code === 'internal') deps.log.error('request failed', { id, err: describe(e.cause ?? e) });
@@ -110,6 +115,8 @@ interface Exchange {
   started: number;
   finish: (journaled?: () => void) => void;
   held: { admission?: Admission<Served> };
+  cache: CacheSettings;
+  cacheMatch: ReturnType<typeof cacheRuleMatcher>;
 }
 
 async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, x: Exchange): Promise<void> {
@@ -159,6 +166,12 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   }
   facts.provider = provider.name;
   facts.catalogProvider = provider.catalog;
+  if (raw !== undefined) {
+    const step = cacheStep(x.cache, x.cacheMatch, { api: route.api, provider: provider.name, model: info.model, json, raw });
+    raw = step.raw;
+    facts.prefix = step.prefix;
+    if (step.auto) facts.tags = { ...facts.tags, cache: 'auto' };
+  }
 
   const rewrite = raw === undefined ? undefined : adapter.rewriteRequest(route, info, raw);
   const out: HeaderBag = Object.assign(upstreamHeaders(headers), provider.headers);

@@ -48,6 +48,8 @@ export interface RequestFacts {
   attempts: number;
   /** Set when a spend pool paid for the request. */
   pool: string | null;
+  /** Computes the prompt prefix's hashes when the row is built (off the request's critical path). */
+  prefix?: () => string | undefined;
 }
 
 export function newFacts(id: string, ts: number, api: Api): RequestFacts {
@@ -123,5 +125,11 @@ export function buildRow(f: RequestFacts, price: PriceFn): LedgerRow {
     attempts: f.attempts,
     upstreamRequestId: f.upstreamRequestId,
     source: 'gateway',
+    ...prefixOf(f),
   };
+}
+
+function prefixOf(f: RequestFacts): { prefix?: string } {
+  const prefix = f.prefix?.();
+  return prefix === undefined ? {} : { prefix };
 }

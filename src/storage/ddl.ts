@@ -49,6 +49,7 @@ const REQUEST_TYPES: Record<(typeof REQUEST_COLUMNS)[number], [ColumnType, 'null
   upstream_request_id: ['text', 'null'],
   source: ['text', 'not null'],
   pool: ['text', 'null'],
+  prefix: ['text', 'null'],
 };
 
 function column(name: string, type: ColumnType, nullability: 'null' | 'not null', t: TypeMap): string {
@@ -105,11 +106,18 @@ export function schemaV2(t: TypeMap): string[] {
   ];
 }
 
+/** Version 8: each request's prompt prefix as block hashes, for the cache analyser (JSON text, never the prompt). */
+export function schemaV8(t: TypeMap): string[] {
+  const [type, nullability] = REQUEST_TYPES.prefix;
+  return [`ALTER TABLE requests ADD COLUMN ${column('prefix', type, nullability, t)}`];
+}
+
 /** Ordered migrations; each entry's statements run in one transaction. */
 export function migrations(t: TypeMap): { version: number; statements: string[] }[] {
   return [
     { version: 1, statements: schemaV1(t) },
     { version: 2, statements: schemaV2(t) },
+    { version: 8, statements: schemaV8(t) },
   ];
 }
 

@@ -41,7 +41,7 @@ export const REQUEST_COLUMNS_V1 = [
 ] as const;
 
 /** The ledger's columns now, in one place, shared by the SQLite and Postgres adapters. */
-export const REQUEST_COLUMNS = [...REQUEST_COLUMNS_V1, 'pool'] as const;
+export const REQUEST_COLUMNS = [...REQUEST_COLUMNS_V1, 'pool', 'prefix'] as const;
 
 /** Rollup grain: one row per hour and combination of these (''-filled) columns. */
 export const ROLLUP_DIMENSIONS = ['api', 'provider', 'model', 'key_id', 'user_name', 'team', 'project', 'client'] as const;
@@ -118,6 +118,7 @@ export function rowValues(r: LedgerRow, bool: (b: boolean) => unknown): unknown[
     r.upstreamRequestId,
     r.source,
     r.pool,
+    r.prefix ?? null,
   ];
 }
 
@@ -127,7 +128,7 @@ export function rowFromRecord(rec: Record<string, unknown>): LedgerRow {
   const str = (k: string): string | null => (rec[k] === null || rec[k] === undefined ? null : scalarText(rec[k]));
   const tags = rec.tags;
   const cost = rec.cost_picos;
-  return {
+  const row: LedgerRow = {
     id: String(rec.id),
     ts: num('ts'),
     api: String(rec.api) as LedgerRow['api'],
@@ -162,6 +163,10 @@ export function rowFromRecord(rec: Record<string, unknown>): LedgerRow {
     source: str('source') ?? 'gateway',
     pool: str('pool'),
   };
+  // Left off when absent, so rows that were never hashed read back as they were written.
+  const prefix = str('prefix');
+  if (prefix !== null) row.prefix = prefix;
+  return row;
 }
 
 /** Text of a scalar database value (drivers return strings, numbers or bigints). */
