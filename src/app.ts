@@ -4,6 +4,7 @@ import { type PolicyOptions, startPolicy } from './app-policy.js';
 import type { Logger } from './core/logger.js';
 import type { PolicyRuntime } from './policy/runtime.js';
 import type { CacheSettings } from './cache-analysis/gateway.js';
+import { rowPricer } from './cache-analysis/report.js';
 import { type Gateway, createGateway } from './gateway/proxy.js';
 import type { ProviderTable } from './gateway/select-provider.js';
 import { type UpstreamTimeouts, createAgent } from './gateway/upstream.js';
@@ -84,7 +85,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   let closing = false;
   const server = createHttpServer({
     gateway,
-    admin: { storage: o.storage, keys, token: o.adminToken, flush: () => writer.flush(), policy },
+    admin: { storage: o.storage, keys, token: o.adminToken, flush: () => writer.flush(), policy, cachePrice: rowPricer(o.price, (name) => o.providers.byName(name)?.catalog) },
     ready: () => Promise.resolve(!closing),
     log: o.log,
   });

@@ -16,6 +16,8 @@ export interface PrefixRecord {
   b: PrefixBlock[];
   /** Explicit cache breakpoints: [block position, ttl]. */
   bp: [number, string][];
+  /** Approximate tokens of every block, stored or not. */
+  e: number;
 }
 
 /** `t` a tool definition, `s` a system/instructions block, `m` a message block. */
@@ -40,24 +42,16 @@ export function hashesPrompts(api: Api): boolean {
 export function hashPrefix(api: Api, body: unknown, storeText = false): PrefixRecord | undefined {
   if (!isObj(body) || !hashesPrompts(api)) return undefined;
   const out = new Builder(storeText);
-  switch (api) {
-    case 'anthropic.messages':
-      anthropic(body, out);
-      break;
-    case 'openai.chat':
-      openaiChat(body, out);
-      break;
-    case 'openai.responses':
-      openaiResponses(body, out);
-      break;
-    default:
-      gemini(body, out);
-  }
+  if (api === 'anthropic.messages') anthropic(body, out);
+  else if (api === 'openai.chat') openaiChat(body, out);
+  else if (api === 'openai.responses') openaiResponses(body, out);
+  else gemini(body, out);
   return out.record();
 }
 
 class Builder {
   private n = 0;
+  private e = 0;
   private readonly b: PrefixBlock[] = [];
   private readonly bp: [number, string][] = [];
 
@@ -76,10 +70,11 @@ class Builder {
       hashed = rest;
       if (mark !== null && mark !== undefined) this.bp.push([pos, ttlOf(mark)]);
     }
+    const tokens = estimateInputTokens(hashed);
+    this.e += tokens;
     if (pos >= MAX_BLOCKS) return;
     const text = (extra === undefined ? '' : extra + '\n') + JSON.stringify(hashed);
     const h = createHash('sha256').update(text).digest('hex').slice(0, 16);
-    const tokens = estimateInputTokens(hashed);
     this.b.push(this.storeText ? [kind, h, tokens, text.slice(0, MAX_TEXT)] : [kind, h, tokens]);
   }
 
@@ -89,7 +84,7 @@ class Builder {
   }
 
   record(): PrefixRecord {
-    return { v: 1, n: this.n, b: this.b, bp: this.bp.sort((x, y) => x[0] - y[0]) };
+    return { v: 1, n: this.n, b: this.b, bp: this.bp.sort((x, y) => x[0] - y[0]), e: this.e };
   }
 }
 
@@ -170,7 +165,7 @@ export function decodePrefix(text: string | null | undefined): PrefixRecord | un
   if (!text) return undefined;
   try {
     const p = JSON.parse(text) as Partial<PrefixRecord>;
-    return p.v === 1 && Array.isArray(p.b) && Array.isArray(p.bp) && typeof p.n === 'number' ? (p as PrefixRecord) : undefined;
+    return p.v === 1 && Array.isArray(p.b) && Array.isArray(p.bp) && typeof p.n === 'number' && typeof p.e === 'number' ? (p as PrefixRecord) : undefined;
   } catch {
     return undefined;
   }
