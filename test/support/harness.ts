@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PolicyOptions } from '../../src/app-policy.js';
 import { MemorySink } from '../../src/alerts/webhook.js';
+import type { CacheSettings } from '../../src/cache-analysis/gateway.js';
 import { type Tollgate, startTollgate } from '../../src/app.js';
 import { DEFAULT_POLICY_SETTINGS } from '../../src/policy/settings.js';
 import type { LedgerRow } from '../../src/core/ledger-row.js';
@@ -36,6 +37,8 @@ export interface HarnessOptions {
   maxBodyBytes?: number;
   /** Turns spend controls on; unset fields take test defaults (memory counters, no rules, a recording alert sink). */
   policy?: Partial<PolicyOptions>;
+  /** Prompt-prefix hashing and `cache: auto` rules (hashing on, no rules, by default). */
+  cache?: CacheSettings;
 }
 
 /** Spend controls for tests: memory counters, rules re-read every 50 ms, alerts recorded in memory. */
@@ -84,6 +87,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     flushIntervalMs: 5,
     drainMs: 1000,
     policy: o.policy ? testPolicy(o.policy) : undefined,
+    cache: o.cache,
   });
   const key = await createKey(storage.keys, { user: 'alice', team: 'platform', project: 'tollgate' });
   let seen = new Set<string>();
