@@ -7,13 +7,12 @@ import { createPricer } from '../../src/pricing/index.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
 /**
- * Anthropic's published prices for Claude Sonnet 4.5 below 200K prompt tokens, in picodollars
- * per token ($3 per million input; writes 1.25×, reads 0.1×), written out here so the
+ * Anthropic's published prices for Claude Opus 4.1, in picodollars per token ($15 per million
+ * input; 5-minute writes 1.25× = $18.75, reads 0.1× = $1.50), written out here so the
  * expected saving does not come from the code under test.
  */
-const INPUT = 3_000_000n;
-const WRITE_5M = 3_750_000n;
-const READ = 300_000n;
+const WRITE_5M = 18_750_000n;
+const READ = 1_500_000n;
 const HOUR = 3_600_000;
 
 const POLICY = 'You review pull requests for the platform team. '.repeat(160);
@@ -26,7 +25,7 @@ interface CacheReportJson {
 
 async function cacheReport(h: Harness, since: number): Promise<CacheReportJson> {
   const q = new URLSearchParams({ since: new Date(since).toISOString(), until: new Date(since + HOUR).toISOString(), by: 'workflow' });
-  const res = await fetch(`${h.url}/admin/v1/cache-report?${q}`, { headers: { authorization: 'Bearer admin-secret' } });
+  const res = await fetch(`${h.url}/admin/v1/cache-report?${q.toString()}`, { headers: { authorization: 'Bearer admin-secret' } });
   expect(res.status).toBe(200);
   return (await res.json()) as CacheReportJson;
 }
@@ -78,8 +77,7 @@ describe('prompt-cache analysis through the gateway', () => {
     expect(drift).toMatchObject({ cause: 'volatile_block', workflow: 'nightly-review', evidence: { first_differing_block: 0, block: 'system block 0 (block 0)', count: 5 } });
     expect(drift!.evidence.request_ids.every((id) => drifting.some((r) => r.id === id))).toBe(true);
     // Fixed, every call after the first would have read what it wrote: (write − read) per token.
-    // Opus 4.1 is $15/M input; the test's constants are per $3, so scale by 5.
-    const window = drifting.slice(1).reduce((n, r) => n + BigInt(r.cacheWriteTokens) * (WRITE_5M - READ) * 5n, 0n);
+    const window = drifting.slice(1).reduce((n, r) => n + BigInt(r.cacheWriteTokens) * (WRITE_5M - READ), 0n);
     expect(drift!.saving_usd_in_window).toBe(formatUsd(window));
     expect(drift!.saving_usd_per_week).toBe(formatUsd(window * 168n));
     expect(report.findings.some((f) => f.kind === 'prefix_drift' && f.workflow === 'triage')).toBe(false);
