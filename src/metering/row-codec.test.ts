@@ -8,6 +8,12 @@ describe('row codec', () => {
     expect(decodeRow(encodeRow(row))).toEqual(row);
   });
 
+  it('carries the prompt prefix hashes, and rows without them stay without', () => {
+    const row = sampleRow({ prefix: '{"v":1,"n":0,"b":[],"bp":[],"e":0}' });
+    expect(decodeRow(encodeRow(row))).toEqual(row);
+    expect('prefix' in decodeRow(encodeRow(sampleRow()))).toBe(false);
+  });
+
   it('reads spool lines written before rows had a pool', () => {
     const { pool: _pool, ...old } = sampleRow({ costPicos: 5n });
     const line = JSON.stringify({ ...old, costPicos: '5' });
