@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Api } from '../core/api.js';
 import { estimateInputTokens } from '../metering/estimate.js';
 
@@ -74,7 +74,7 @@ class Builder {
     this.e += tokens;
     if (pos >= MAX_BLOCKS) return;
     const text = (extra === undefined ? '' : extra + '\n') + JSON.stringify(hashed);
-    const h = createHash('sha256').update(text).digest('hex').slice(0, 16);
+    const h = hash('sha256', text, 'hex').slice(0, 16);
     this.b.push(this.storeText ? [kind, h, tokens, text.slice(0, MAX_TEXT)] : [kind, h, tokens]);
   }
 
