@@ -160,7 +160,7 @@ ${m.results.map((r) => `| \`cache-report --by ${r.by}\` | ${r.ms.toFixed(0)} | $
 
 On the gateway, hashing the prefix of a Claude Code-sized request (${(m.hashing.bytes / 1000).toFixed(0)} KB: 30 tools, two system blocks,
 120 message blocks) takes ${m.hashing.hashUs.toFixed(0)} µs, against ${m.hashing.parseUs.toFixed(0)} µs for the \`JSON.parse\` the gateway already does
-(${(m.hashing.hashUs / m.hashing.parseUs).toFixed(1)}×; median of 7 × 200 calls). It runs when the row is built, after the response.
+(${(m.hashing.hashUs / m.hashing.parseUs).toFixed(1)}×; median of 7 × 200 calls). It runs once the request is on its way upstream, while the provider works.
 ${END}`;
   let doc = readFileSync(file, 'utf8');
   const a = doc.indexOf(BEGIN);

@@ -35,7 +35,10 @@ export interface CacheStep {
   raw: Buffer;
   /** True when the gateway added breakpoints (the row is tagged `cache=auto`). */
   auto: boolean;
-  /** Builds the stored prefix; called when the row is built, after the response. */
+  /**
+   * The stored prefix, computed once on first call: the gateway calls it while the upstream is
+   * thinking (setImmediate after forwarding), and the row builder reads the result.
+   */
   prefix: (() => string | undefined) | undefined;
 }
 
@@ -50,13 +53,28 @@ export function cacheStep(settings: CacheSettings, match: (provider: string, mod
       if (r) [raw, added] = [r.body, r.positions];
     }
   }
-  const prefix = settings.hashPrompts
-    ? () => {
-        const p = hashPrefix(x.api, x.json, settings.storePrompts);
-        return p === undefined ? undefined : encodePrefix(withBreakpoints(p, added));
-      }
-    : undefined;
+  const prefix = settings.hashPrompts ? once(() => {
+    const p = hashPrefix(x.api, x.json, settings.storePrompts);
+    return p === undefined ? undefined : encodePrefix(withBreakpoints(p, added));
+  }) : undefined;
   return { raw, auto: added.length > 0, prefix };
+}
+
+/** Runs `fn` at most once; a failure means no prefix, never a lost row. */
+function once(fn: () => string | undefined): () => string | undefined {
+  let done = false;
+  let value: string | undefined;
+  return () => {
+    if (!done) {
+      done = true;
+      try {
+        value = fn();
+      } catch {
+        value = undefined;
+      }
+    }
+    return value;
+  };
 }
 
 function withBreakpoints(p: PrefixRecord, added: number[]): PrefixRecord {

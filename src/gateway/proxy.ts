@@ -183,6 +183,8 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   const url = provider.baseUrl + path + (qs ? `?${qs}` : '');
 
   facts.attempts = 1;
+  // Hash the prompt while the upstream works on it, rather than at the end of the response.
+  if (facts.prefix) setImmediate(facts.prefix);
   const upstream = { url, method: route.method, headers: out, body: rewrite?.body ?? raw };
   await relay({ agent: deps.agent, upstream, res, adapter, route, info, rewrite, facts, json, started: x.started, finish: x.finish });
 }
