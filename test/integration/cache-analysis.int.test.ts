@@ -125,4 +125,15 @@ describe('prompt-cache analysis through the gateway', () => {
     expect(cmp.with_auto.requests).toBe(4);
     expect(cmp.with_auto.cache_read_share).toBeGreaterThan(0.5);
   });
+
+  it('the admin route names a bad grouping or format', async () => {
+    const get = (q: string) => fetch(`${h.url}/admin/v1/cache-report?${q}`, { headers: { authorization: 'Bearer admin-secret' } });
+    const bad = await get('by=team');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: { code: 'invalid_request', message: 'by must be one of workflow, key, model, session, not "team"' } });
+    expect((await get('format=csv')).status).toBe(400);
+    const table = await get('format=table&since=1h');
+    expect(table.headers.get('content-type')).toContain('text/plain');
+    expect(await table.text()).toMatch(/^(Findings|No prompt-cache findings)/);
+  });
 });
