@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'libsql';
 import type { Dimension, LedgerRow } from '../src/core/ledger-row.js';
 import { runReport } from '../src/reports/report.js';
+import type { Storage } from '../src/storage/ports.js';
 import { openSqlite } from '../src/storage/sqlite/sqlite-storage.js';
 import { rng, sampleRow } from '../src/storage/testing/contract.js';
 import { median } from './stats.js';
@@ -16,9 +17,9 @@ const ROWS = argRows > 0 ? Number(process.argv[argRows + 1]) : 10_000_000;
 /** Keep the database afterwards (its path is printed), for looking into a slow query. */
 const KEEP = process.argv.includes('--keep');
 const BATCH = 5000;
-const DAYS = 30;
+export const DAYS = 30;
 const RUNS = 5;
-const START = Date.UTC(2026, 9, 1);
+export const START = Date.UTC(2026, 9, 1);
 
 /** A stable pseudo-random fraction for an integer, so that a session keeps its user, model and workflow. */
 function hash01(n: number, salt: number): number {
@@ -30,7 +31,7 @@ function hash01(n: number, salt: number): number {
 const MODELS = ['claude-sonnet-4-5', 'gpt-5', 'claude-opus-4-1', 'gemini-2.5-pro', 'gpt-5-mini'];
 
 /** Agent traffic: sessions of 50 requests, each session one user, mostly one model and one workflow. */
-function row(i: number, r: () => number): LedgerRow {
+export function benchRow(i: number, rows: number, r: () => number): LedgerRow {
   const session = Math.floor(i / 50);
   const user = Math.floor(hash01(session, 1) ** 2 * 400);
   const model = r() < 0.9 ? MODELS[Math.floor(hash01(session, 2) * MODELS.length)]! : MODELS[Math.floor(r() * MODELS.length)]!;
@@ -39,7 +40,7 @@ function row(i: number, r: () => number): LedgerRow {
   const output = 50 + Math.floor(r() * 2000);
   return sampleRow({
     id: `r${i}`,
-    ts: START + Math.floor((i / ROWS) * DAYS * 86_400_000),
+    ts: START + Math.floor((i / rows) * DAYS * 86_400_000),
     model,
     modelRequested: model,
     keyId: `key_${user}`,
@@ -55,6 +56,22 @@ function row(i: number, r: () => number): LedgerRow {
   });
 }
 
+/**
+ * Fills a ledger with `rows` generated rows through the gateway's insert path, `decorate`
+ * adding to each; returns the seconds it took.
+ */
+export async function fillLedger(storage: Storage, rows: number, decorate: (row: LedgerRow, i: number) => LedgerRow = (x) => x): Promise<number> {
+  const r = rng(42);
+  const t0 = performance.now();
+  for (let i = 0; i < rows; i += BATCH) {
+    const batch: LedgerRow[] = [];
+    for (let j = i; j < Math.min(rows, i + BATCH); j++) batch.push(decorate(benchRow(j, rows, r), j));
+    await storage.ledger.insert(batch);
+    if (i % 500_000 === 0) process.stdout.write(`${i.toLocaleString('en-US')} rows\n`);
+  }
+  return (performance.now() - t0) / 1000;
+}
+
 async function time(fn: () => Promise<unknown>): Promise<number> {
   const t = performance.now();
   await fn();
@@ -66,15 +83,7 @@ async function main(): Promise<void> {
   const path = join(dir, 'ledger.db');
   const storage = openSqlite(path);
   try {
-    const r = rng(42);
-    const t0 = performance.now();
-    for (let i = 0; i < ROWS; i += BATCH) {
-      const batch: LedgerRow[] = [];
-      for (let j = i; j < Math.min(ROWS, i + BATCH); j++) batch.push(row(j, r));
-      await storage.ledger.insert(batch);
-      if (i % 500_000 === 0) process.stdout.write(`${i.toLocaleString('en-US')} rows\n`);
-    }
-    const writeS = (performance.now() - t0) / 1000;
+    const writeS = await fillLedger(storage, ROWS);
     const sizeMb = statSync(path).size / 1e6;
     const since = START;
     const until = START + DAYS * 86_400_000;
@@ -136,11 +145,16 @@ ${END}`;
   writeFileSync(file, doc);
 }
 
-/** The reports section of an existing docs/benchmarks.md, for `npm run bench` to carry over. */
+/**
+ * The sections of an existing docs/benchmarks.md that other scripts own (this one's, and every
+ * `<!-- NAME benchmark start -->` … `<!-- NAME benchmark end -->`), for `npm run bench` to carry over.
+ */
 export function reportsSection(doc: string): string {
   const a = doc.indexOf(BEGIN);
   const b = doc.indexOf(END);
-  return a >= 0 && b > a ? `\n${doc.slice(a, b + END.length)}\n` : '';
+  let kept = a >= 0 && b > a ? `\n${doc.slice(a, b + END.length)}\n` : '';
+  for (const m of doc.matchAll(/<!-- ([a-z0-9-]+) benchmark start -->[\s\S]*?<!-- \1 benchmark end -->/g)) kept += `\n${m[0]}\n`;
+  return kept;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -3,6 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import { type PolicyOptions, startPolicy } from './app-policy.js';
 import type { Logger } from './core/logger.js';
 import type { PolicyRuntime } from './policy/runtime.js';
+import type { CacheSettings } from './cache-analysis/gateway.js';
+import { rowPricer } from './cache-analysis/report.js';
 import { type Gateway, createGateway } from './gateway/proxy.js';
 import type { ProviderTable } from './gateway/select-provider.js';
 import { type UpstreamTimeouts, createAgent } from './gateway/upstream.js';
@@ -48,6 +50,8 @@ export interface AppOptions {
   routing?: RoutingOptions;
   /** Routing rules in evaluation order (docs/routing-rules.md). */
   routingRules?: readonly RoutingRule[];
+  /** Prompt-prefix hashing and `cache: auto` (hashing on, nothing added, when absent). */
+  cache?: CacheSettings;
 }
 
 export interface RoutingOptions {
@@ -98,11 +102,12 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     router,
     // Compiled once here; with no rules the gateway skips rule evaluation altogether.
     rules: o.routingRules?.length ? new RuleRouter(o.routingRules) : undefined,
+    cache: o.cache,
   });
   let closing = false;
   const server = createHttpServer({
     gateway,
-    admin: { storage: o.storage, keys, token: o.adminToken, flush: () => writer.flush(), policy },
+    admin: { storage: o.storage, keys, token: o.adminToken, flush: () => writer.flush(), policy, cachePrice: rowPricer(o.price, (name) => o.providers.byName(name)?.catalog) },
     ready: () => Promise.resolve(!closing),
     log: o.log,
   });

@@ -6,6 +6,7 @@ import { limitsCommand } from './commands/limits.js';
 import { modelsCommand } from './commands/models.js';
 import { reportCommand } from './commands/report.js';
 import { routingCommand } from './commands/routing.js';
+import { cacheReportCommand } from './commands/cache-report.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
 import { describeStartupError } from './context.js';
@@ -22,6 +23,7 @@ export function buildProgram(io: Io = stdio): Command {
   serveCommand(program, io);
   keysCommand(program, io);
   reportCommand(program, io);
+  cacheReportCommand(program, io);
   exportCommand(program, io);
   budgetsCommand(program, io);
   limitsCommand(program, io);

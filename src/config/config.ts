@@ -1,3 +1,4 @@
+import type { CacheSettings } from '../cache-analysis/gateway.js';
 import type { Dialect } from '../core/api.js';
 import type { ConfigRules } from '../policy/rule-book.js';
 import type { PolicySettings } from '../policy/settings.js';
@@ -32,6 +33,8 @@ export interface Config {
   alerts: AlertsConfig;
   /** Deployments, retries, fallbacks, health and queueing per model route (`routes:`, `routing:`). */
   routing: RoutingConfig;
+  /** Prompt-prefix hashing and `cache: auto` rules. */
+  cache: CacheSettings;
   /** The file it came from, if any. */
   source: string | undefined;
 }

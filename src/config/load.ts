@@ -118,6 +118,9 @@ function crossChecks(c: ConfigFile, doc: Document, lineOf: (o: number | undefine
     if (o.provider !== undefined && !names.includes(o.provider)) issues.push({ path: `pricing.overrides[${i}].provider`, line: line(['pricing', 'overrides', i, 'provider']), message: `no provider is named "${o.provider}"` });
   });
   c.providers?.forEach((p, i) => issues.push(...translateChecks(p, i, line)));
+  c.cache?.forEach((r, i) => {
+    if (r.provider !== undefined && !names.includes(r.provider)) issues.push({ path: `cache[${i}].provider`, line: line(['cache', i, 'provider']), message: `no provider is named "${r.provider}"` });
+  });
   issues.push(...policyChecks(c, line));
   issues.push(...routingChecks(c, c.providers ?? DEFAULT_PROVIDERS, line));
   const ids = (c.routing_rules ?? []).map((r) => r.id);
@@ -178,6 +181,11 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
     routingRules: (f.routing_rules ?? []).map(toRoutingRule),
     alerts: alertsConfig(f),
     routing: routingConfig(f, providers, f.server?.first_byte_timeout_ms ?? DEFAULTS.firstByteTimeoutMs),
+    cache: {
+      hashPrompts: f.cache_analysis?.hash_prompts ?? true,
+      storePrompts: f.cache_analysis?.store_prompts ?? false,
+      rules: (f.cache ?? []).map((r) => ({ model: r.model, provider: r.provider, mode: r.mode, ttl: r.ttl })),
+    },
     source,
   };
 }

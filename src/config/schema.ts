@@ -44,6 +44,13 @@ const webhook = z.strictObject({
   headers: z.record(z.string(), z.string()).optional(),
 });
 
+const cacheRule = z.strictObject({
+  model: glob,
+  provider: z.string().min(1).optional(),
+  mode: z.enum(['auto', 'off'], { error: 'must be auto or off' }),
+  ttl: z.enum(['5m', '1h'], { error: 'must be 5m or 1h' }).optional(),
+});
+
 /** The config file as written (snake_case). Every object is strict: an unknown key is an error. */
 export const fileSchema = z.strictObject({
   server: z
@@ -97,6 +104,13 @@ export const fileSchema = z.strictObject({
   rate_limits: z.array(rateLimitInput).optional(),
   model_policies: z.array(modelPolicyInput).optional(),
   routing_rules: z.array(routingRuleInput).optional(),
+  cache_analysis: z
+    .strictObject({
+      hash_prompts: z.boolean().optional(),
+      store_prompts: z.boolean().optional(),
+    })
+    .optional(),
+  cache: z.array(cacheRule).optional(),
   alerts: z
     .strictObject({
       webhooks: z.array(webhook).optional(),

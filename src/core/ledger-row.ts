@@ -49,6 +49,8 @@ export interface LedgerRow extends Usage {
   routeMode: 'enforce' | 'shadow' | null;
   /** Enforced: actual saving against the requested model; shadow: estimated saving at the rule's model. Null when unpriced. */
   routeSavingPicos: Picos | null;
+  /** The prompt prefix as block hashes (JSON, see src/cache-analysis/prefix.ts); absent when not hashed. */
+  prefix?: string | null;
   /**
    * Each upstream try, when the gateway made any: stored in the `attempts` table in the same
    * transaction as the row, and journaled with it. Not an export column.

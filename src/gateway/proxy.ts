@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Agent } from 'undici';
+import { type CacheSettings, DEFAULT_CACHE_SETTINGS, cacheRuleMatcher, cacheStep } from '../cache-analysis/gateway.js';
 import { GatewayError, toGatewayError } from '../core/errors.js';
 import { newRequestId } from '../core/ids.js';
 import type { LedgerRow } from '../core/ledger-row.js';
@@ -40,6 +41,8 @@ export interface GatewayDeps {
   router?: Router;
   /** Routing rules (docs/routing-rules.md); absent when none are configured, which costs nothing. */
   rules?: RuleRouter;
+  /** Prompt-prefix hashing and `cache: auto`; absent, prefixes are hashed and nothing is added. */
+  cache?: CacheSettings;
 }
 
 /** APIs that cost nothing: no budget or rate limit applies to them. */
@@ -59,6 +62,8 @@ export type Gateway = (req: IncomingMessage, res: ServerResponse) => Promise<voi
  * the writer before the response completes. Never throws.
  */
 export function createGateway(deps: GatewayDeps): Gateway {
+  const cache = deps.cache ?? DEFAULT_CACHE_SETTINGS;
+  const cacheMatch = cacheRuleMatcher(cache.rules);
   return async (req, res) => {
     const started = performance.now();
     const ts = Date.now();
@@ -93,7 +98,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       else journaled();
     };
     try {
-      await forward(deps, req, res, { route, adapter, facts, explicit, path, search, started, finish, held });
+      await forward(deps, req, res, { route, adapter, facts, explicit, path, search, started, finish, held, cache, cacheMatch });
     } catch (err) {
       const e = toGatewayError(err);
       const c = facts.current;
@@ -127,6 +132,8 @@ interface Exchange {
   started: number;
   finish: (journaled?: () => void) => void;
   held: Held;
+  cache: CacheSettings;
+  cacheMatch: ReturnType<typeof cacheRuleMatcher>;
 }
 
 interface Held {
@@ -206,6 +213,12 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   }
   facts.provider = provider.name;
   facts.catalogProvider = provider.catalog;
+  if (raw !== undefined) {
+    const step = cacheStep(x.cache, x.cacheMatch, { api: route.api, provider: provider.name, model: info.model, json, raw });
+    raw = step.raw;
+    facts.prefix = step.prefix;
+    if (step.auto) facts.tags = { ...facts.tags, cache: 'auto' };
+  }
 
   if (provider.dialect !== route.dialect) {
     // A provider of another dialect (`translate_from`): the one translated step.
@@ -253,6 +266,8 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
 
   facts.attempts = 1;
   facts.current = { n: 1, deployment: provider.name, provider: provider.name, catalogProvider: provider.catalog, model: info.model, startedAt: Date.now(), startedPerf: performance.now() };
+  // Hash the prompt while the upstream works on it, rather than at the end of the response.
+  if (facts.prefix) setImmediate(facts.prefix);
   const upstream = { url, method: route.method, headers: out, body: rewrite?.body ?? raw };
   await relay({ agent: deps.agent, upstream, res, adapter, route, info, rewrite, facts, json, started: x.started, finish: x.finish });
 }

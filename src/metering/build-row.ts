@@ -55,6 +55,8 @@ export interface RequestFacts {
   /** The routing rule recorded for the request; its saving is priced once usage is known. */
   routeRule: string | null;
   routeMode: 'enforce' | 'shadow' | null;
+  /** Computes the prompt prefix's hashes when the row is built (off the request's critical path). */
+  prefix?: () => string | undefined;
 }
 
 export interface AttemptStart {
@@ -160,6 +162,7 @@ export function buildRow(f: RequestFacts, price: PriceFn): LedgerRow {
     routeRule: f.routeRule,
     routeMode: f.routeMode,
     routeSavingPicos: null,
+    ...prefixOf(f),
   };
   if (f.priorAttempts.length > 0 || f.current !== undefined) addAttempts(row, f, price);
   return row;
@@ -201,4 +204,9 @@ function attemptCost(f: RequestFacts, provider: string, catalogProvider: string 
 
 function attemptRow(requestId: string, a: AttemptStart, status: number, outcome: string, errorType: string | null, usage: Usage, usageSource: UsageSource, costPicos: Picos | null, latencyMs: number, delivered: boolean): AttemptRow {
   return { requestId, n: a.n, deployment: a.deployment, provider: a.provider, model: a.model, status, outcome, errorType, delivered, ...usage, usageSource, costPicos, startedAt: a.startedAt, latencyMs: Math.max(0, latencyMs) };
+}
+
+function prefixOf(f: RequestFacts): { prefix?: string } {
+  const prefix = f.prefix?.();
+  return prefix === undefined ? {} : { prefix };
 }

@@ -8,6 +8,12 @@ describe('row codec', () => {
     expect(decodeRow(encodeRow(row))).toEqual(row);
   });
 
+  it('carries the prompt prefix hashes, and rows without them stay without', () => {
+    const row = sampleRow({ prefix: '{"v":1,"n":0,"b":[],"bp":[],"e":0}' });
+    expect(decodeRow(encodeRow(row))).toEqual(row);
+    expect('prefix' in decodeRow(encodeRow(sampleRow()))).toBe(false);
+  });
+
   it('carries the routing rule, its mode and a saving beyond a double, negative too', () => {
     for (const saving of [2n ** 70n + 3n, -7n, null]) {
       const row = sampleRow({ routeRule: 'small-to-haiku', routeMode: 'shadow', routeSavingPicos: saving });

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isDimension } from '../core/ledger-row.js';
+import type { RowPricer } from '../cache-analysis/price-moves.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
 import { checkKeyInput, createKey, publicKey } from '../identity/key-service.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
@@ -11,6 +12,7 @@ import { renderRuleCsv, renderRuleJson, runRuleReport } from '../reports/rule-re
 import { parseTime } from '../reports/time.js';
 import type { Storage } from '../storage/ports.js';
 import { handleMe } from './admin-me.js';
+import { getCacheReport } from './admin-cache.js';
 import { handlePolicyAdmin, isPolicyRoute } from './admin-policy.js';
 import { readJson, sendAdminError, sendJson } from './json-response.js';
 
@@ -23,6 +25,8 @@ export interface AdminDeps {
   flush: () => Promise<void>;
   /** Spend controls; their routes answer 503 when absent. */
   policy?: PolicyRuntime;
+  /** Prices rows for the cache report; the report answers 503 when absent. */
+  cachePrice?: RowPricer;
 }
 
 /**
@@ -50,6 +54,7 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     }
     if (sub === '/report' && method === 'GET') return await getReport(deps, res, query);
     if (sub === '/export' && method === 'GET') return await getExport(deps, res, query);
+    if (sub === '/cache-report' && method === 'GET') return await getCacheReport(deps, res, query);
     return sendAdminError(res, 404, 'not_found', `No admin route ${method} ${path}.`);
   } catch (err) {
     if (err instanceof RangeError) return sendAdminError(res, 400, 'invalid_request', err.message);
@@ -77,7 +82,7 @@ async function postKey(deps: AdminDeps, req: IncomingMessage, res: ServerRespons
   sendJson(res, 201, await createKey(deps.storage.keys, input));
 }
 
-function window(query: URLSearchParams): { since?: number; until?: number } {
+export function window(query: URLSearchParams): { since?: number; until?: number } {
   const since = query.get('since');
   const until = query.get('until');
   return { since: since ? parseTime(since) : undefined, until: until ? parseTime(until) : undefined };

@@ -52,6 +52,7 @@ const REQUEST_TYPES: Record<(typeof REQUEST_COLUMNS)[number], [ColumnType, 'null
   route_rule: ['text', 'null'],
   route_mode: ['text', 'null'],
   route_saving_picos: ['bigint', 'null'],
+  prefix: ['text', 'null'],
 };
 
 function column(name: string, type: ColumnType, nullability: 'null' | 'not null', t: TypeMap): string {
@@ -134,6 +135,12 @@ export function schemaV4(t: TypeMap): string[] {
   return [add('route_rule'), add('route_mode'), add('route_saving_picos'), 'CREATE INDEX requests_route_rule ON requests (ts) WHERE route_rule IS NOT NULL'];
 }
 
+/** Version 8: each request's prompt prefix as block hashes, for the cache analyser (JSON text, never the prompt). */
+export function schemaV8(t: TypeMap): string[] {
+  const [type, nullability] = REQUEST_TYPES.prefix;
+  return [`ALTER TABLE requests ADD COLUMN ${column('prefix', type, nullability, t)}`];
+}
+
 /** Ordered migrations; each entry's statements run in one transaction. */
 export function migrations(t: TypeMap): { version: number; statements: string[] }[] {
   return [
@@ -141,6 +148,7 @@ export function migrations(t: TypeMap): { version: number; statements: string[] 
     { version: 2, statements: schemaV2(t) },
     { version: 3, statements: schemaV3(t) },
     { version: 4, statements: schemaV4(t) },
+    { version: 8, statements: schemaV8(t) },
   ];
 }
 

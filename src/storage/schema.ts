@@ -41,7 +41,7 @@ export const REQUEST_COLUMNS_V1 = [
 ] as const;
 
 /** The ledger's columns now, in one place, shared by the SQLite and Postgres adapters. */
-export const REQUEST_COLUMNS = [...REQUEST_COLUMNS_V1, 'pool', 'route_rule', 'route_mode', 'route_saving_picos'] as const;
+export const REQUEST_COLUMNS = [...REQUEST_COLUMNS_V1, 'pool', 'route_rule', 'route_mode', 'route_saving_picos', 'prefix'] as const;
 
 /** Rollup grain: one row per hour and combination of these (''-filled) columns. */
 export const ROLLUP_DIMENSIONS = ['api', 'provider', 'model', 'key_id', 'user_name', 'team', 'project', 'client'] as const;
@@ -121,6 +121,7 @@ export function rowValues(r: LedgerRow, bool: (b: boolean) => unknown): unknown[
     r.routeRule,
     r.routeMode,
     r.routeSavingPicos,
+    r.prefix ?? null,
   ];
 }
 
@@ -130,7 +131,7 @@ export function rowFromRecord(rec: Record<string, unknown>): LedgerRow {
   const str = (k: string): string | null => (rec[k] === null || rec[k] === undefined ? null : scalarText(rec[k]));
   const tags = rec.tags;
   const cost = rec.cost_picos;
-  return {
+  const row: LedgerRow = {
     id: String(rec.id),
     ts: num('ts'),
     api: String(rec.api) as LedgerRow['api'],
@@ -168,6 +169,10 @@ export function rowFromRecord(rec: Record<string, unknown>): LedgerRow {
     routeMode: str('route_mode') as LedgerRow['routeMode'],
     routeSavingPicos: rec.route_saving_picos === null || rec.route_saving_picos === undefined ? null : BigInt(rec.route_saving_picos as bigint | number | string),
   };
+  // Left off when absent, so rows that were never hashed read back as they were written.
+  const prefix = str('prefix');
+  if (prefix !== null) row.prefix = prefix;
+  return row;
 }
 
 /** Text of a scalar database value (drivers return strings, numbers or bigints). */

@@ -63,6 +63,16 @@ describe('the built CLI', () => {
     expect(json.total).toMatchObject({ requests: 3, cost_usd: '0.02295' });
     expect(json.concentration.sessions).toMatchObject({ top: 1, of: 2 });
 
+    const cache = await tollgate(['cache-report', '--by', 'workflow', '--format', 'json', '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } });
+    expect(cache.code).toBe(0);
+    const groups = (JSON.parse(cache.stdout) as { groups: Record<string, unknown>[] }).groups;
+    expect(groups).toContainEqual(expect.objectContaining({ workflow: 'review', requests: 2, hashed_requests: 2, cache_read_share: 0.8 }));
+    const cacheTable = await tollgate(['cache-report', '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } });
+    expect(cacheTable.stdout).toMatch(/review +2 +2 +20,000 +16,000/);
+    const badBy = await tollgate(['cache-report', '--by', 'team', '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } });
+    expect(badBy.code).not.toBe(0);
+    expect(badBy.stderr).toContain('--by must be workflow, key, model or session, not "team"');
+
     const table = await tollgate(['report', '--by', 'model', '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } });
     expect(table.stdout).toMatch(/gpt-5 +3 +30,000 +24,000/);
     expect(table.stdout).toContain('Concentration: the top 10% of workflows (1 of 2)');

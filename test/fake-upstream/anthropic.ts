@@ -56,7 +56,8 @@ function blocks(c: Content): Json[] {
 export function buildMessages(input: BuildInput): Reply {
   const { body, scenario: s } = input;
   const content = planContent(s, toolNames(body));
-  const usage = resolveUsage(s.usage, input.req.body.length, content);
+  const base = resolveUsage(s.usage, input.req.body.length, content);
+  const usage = s.promptCache && input.promptCache ? { ...base, ...input.promptCache.usage(body, s.promptCache.minTokens ?? 1024) } : base;
   const head = {
     id: s.id ?? 'msg_01FakeUpstream0000000001',
     type: 'message',

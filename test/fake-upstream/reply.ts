@@ -1,3 +1,4 @@
+import type { PromptCacheSim } from './prompt-cache.js';
 import type { RecordedRequest, Scenario } from './types.js';
 
 export type Dialect = 'openai' | 'anthropic' | 'gemini';
@@ -22,6 +23,8 @@ export interface BuildInput {
   /** The parsed JSON body as an object (empty when the body is not an object). */
   body: Readonly<Record<string, unknown>>;
   scenario: Scenario;
+  /** The server's simulated prompt cache (used when the scenario asks for it). */
+  promptCache?: PromptCacheSim;
 }
 
 export type Builder = (input: BuildInput) => Reply;

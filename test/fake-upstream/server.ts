@@ -2,6 +2,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import { errorReply } from './errors.js';
 import { requestIdFor, requestIdHeader } from './headers.js';
+import { PromptCacheSim } from './prompt-cache.js';
 import { type Dialect, type Reply, isRecord } from './reply.js';
 import { type Route, findRoute, guessDialect } from './routes.js';
 import { RateWindow } from './rate-limit.js';
@@ -55,6 +56,7 @@ class FakeServer implements FakeUpstream {
   readonly url: string;
   readonly port: number;
   readonly requests: RecordedRequest[] = [];
+  private readonly promptCache = new PromptCacheSim();
   private queue: Entry[] = [];
   private fallback = entry({}, Infinity);
   private seq = 0;
@@ -101,6 +103,7 @@ class FakeServer implements FakeUpstream {
     this.fallback = entry({}, Infinity);
     this.seq = 0;
     this.settledCount = 0;
+    this.promptCache.clear();
     this.generation++;
   }
 
@@ -202,10 +205,10 @@ class FakeServer implements FakeUpstream {
     if (s.status !== undefined && s.status >= 400) return errorReply(dialect, s.status, s.error, requestId, route.arrayWrapped);
     if (route.json && !isRecord(rec.json)) return errorReply(dialect, 400, { message: 'We could not parse the JSON body of your request.' }, requestId, route.arrayWrapped);
     // Identical requests get identical bytes, so a repeated scenario renders each request once.
-    const key = e.cache !== undefined && rec.body.length <= CACHE_MAX_BODY ? `${route.name} ${target}\n${rec.body.toString('latin1')}` : undefined;
+    const key = e.cache !== undefined && s.promptCache === undefined && rec.body.length <= CACHE_MAX_BODY ? `${route.name} ${target}\n${rec.body.toString('latin1')}` : undefined;
     const cached = key === undefined ? undefined : e.cache!.get(key);
     if (cached !== undefined) return cached;
-    const reply = route.build({ req: rec, requestId, body: isRecord(rec.json) ? rec.json : {}, scenario: s });
+    const reply = route.build({ req: rec, requestId, body: isRecord(rec.json) ? rec.json : {}, scenario: s, promptCache: this.promptCache });
     if (key !== undefined && reply.status < 400) {
       if (e.cache!.size >= CACHE_MAX_ENTRIES) e.cache!.clear();
       e.cache!.set(key, reply);

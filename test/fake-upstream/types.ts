@@ -72,6 +72,12 @@ export interface Scenario {
   /** Passed through as `finish_reason` / `stop_reason` / `finishReason`. */
   stopReason?: string;
   usage?: UsageSpec;
+  /**
+   * Anthropic only: report cache reads and writes as a real prompt cache would, from the
+   * request's `cache_control` breakpoints and what earlier requests cached (see prompt-cache.ts).
+   * Overrides the input and cache counts of `usage`.
+   */
+  promptCache?: { minTokens?: number };
 
   /** HTTP status. 400 and above answers with the dialect's error body (see `error`). */
   status?: number;

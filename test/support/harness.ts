@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PolicyOptions } from '../../src/app-policy.js';
 import { MemorySink } from '../../src/alerts/webhook.js';
+import type { CacheSettings } from '../../src/cache-analysis/gateway.js';
 import { type RoutingOptions, type Tollgate, startTollgate } from '../../src/app.js';
 import { DEFAULT_POLICY_SETTINGS } from '../../src/policy/settings.js';
 import type { LedgerRow } from '../../src/core/ledger-row.js';
@@ -40,6 +41,8 @@ export interface HarnessOptions {
   /** Configured routes (deployments, retries, fallbacks), built against the fake's URL. */
   routing?: (fakeUrl: string) => RoutingOptions;
   routingRules?: RoutingRule[];
+  /** Prompt-prefix hashing and `cache: auto` rules (hashing on, no rules, by default). */
+  cache?: CacheSettings;
 }
 
 /** Spend controls for tests: memory counters, rules re-read every 50 ms, alerts recorded in memory. */
@@ -90,6 +93,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     policy: o.policy ? testPolicy(o.policy) : undefined,
     routing: o.routing?.(fake.url),
     routingRules: o.routingRules,
+    cache: o.cache,
   });
   const key = await createKey(storage.keys, { user: 'alice', team: 'platform', project: 'tollgate' });
   let seen = new Set<string>();

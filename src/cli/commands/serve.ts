@@ -43,6 +43,7 @@ export function serveCommand(program: Command, io: Io): void {
       policy,
       routing: { routes: config.routing.routes.map((r) => ({ ...r, deployments: r.deployments.map((d) => ({ ...d, catalog: catalogProviderFor(d.baseUrl, d.catalog) })) })), health: config.routing.health, redisUrl: config.redis },
       routingRules: config.routingRules,
+      cache: config.cache,
     }).catch(async (err: unknown) => {
       await policy.alerts.close(0);
       await storage.close();

@@ -102,3 +102,20 @@ function skipComposite(buf: Buffer, at: number): number {
   }
   return -1;
 }
+
+/** Byte ranges of the elements of the JSON array that opens at `at`; undefined if it is not a well-formed array. */
+export function arrayElements(buf: Buffer, at: number): { start: number; end: number }[] | undefined {
+  if (buf[at] !== LBRACKET) return undefined;
+  const out: { start: number; end: number }[] = [];
+  let i = skipSpace(buf, at + 1);
+  if (buf[i] === RBRACKET) return out;
+  for (;;) {
+    const end = skipValue(buf, i);
+    if (end < 0) return undefined;
+    out.push({ start: i, end });
+    const after = skipSpace(buf, end);
+    if (buf[after] === RBRACKET) return out;
+    if (buf[after] !== COMMA) return undefined;
+    i = skipSpace(buf, after + 1);
+  }
+}

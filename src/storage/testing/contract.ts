@@ -116,7 +116,8 @@ function asMap(rows: AggregateRow[]): Map<string, Totals> {
 export function storageContract(open: () => Promise<Storage>): void {
   it('inserts idempotently and reads rows back unchanged', async () => {
     const s = await open();
-    const row = sampleRow({ tags: { workflow: 'review' }, costPicos: 123_456_789_012_345n, ttftMs: 42, stream: true, pool: 'platform-pool' });
+    const prefix = '{"v":1,"n":2,"b":[["s","0123456789abcdef",1200],["m","fedcba9876543210",3]],"bp":[[0,"default"]],"e":1203}';
+    const row = sampleRow({ tags: { workflow: 'review' }, costPicos: 123_456_789_012_345n, ttftMs: 42, stream: true, pool: 'platform-pool', prefix });
     expect(await s.ledger.insert([row])).toBe(1);
     expect(await s.ledger.insert([row])).toBe(0);
     expect(await s.ledger.get(row.id)).toEqual(row);

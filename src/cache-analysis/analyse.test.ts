@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest';
+import type { Api } from '../core/api.js';
+import type { LedgerRow } from '../core/ledger-row.js';
+import { createPricer } from '../pricing/index.js';
+import { CacheAnalyser, type CacheReport } from './analyse.js';
+import { encodePrefix, hashPrefix } from './prefix.js';
+import { rowPricer } from './report.js';
+
+// Flat test prices per token, in picos: $3/M input, writes 1.25× and 2×, reads 0.1×.
+const IN = 3_000_000n;
+const W5 = 3_750_000n;
+const W1H = 6_000_000n;
+const READ = 300_000n;
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const price = rowPricer(createPricer({ overrides: [{ model: 'test-model', input: '3', output: '15', cacheRead: '0.3', cacheWrite: '3.75', cacheWrite1h: '6' }] }), () => undefined);
+const LONG = 'Stable policy text. '.repeat(400);
+const cached = { type: 'text', text: LONG, cache_control: { type: 'ephemeral' } };
+
+let seq = 0;
+function row(body: Record<string, unknown>, o: Partial<LedgerRow> & { api?: Api } = {}): LedgerRow {
+  const api = o.api ?? 'anthropic.messages';
+  const prefix = hashPrefix(api, body);
+  return {
+    id: `r${String(++seq).padStart(4, '0')}`,
+    ts: 0,
+    api,
+    provider: 'anthropic',
+    model: 'test-model',
+    modelRequested: 'test-model',
+    keyId: 'k1',
+    user: null,
+    team: null,
+    project: null,
+    sessionId: null,
+    client: null,
+    tags: { workflow: 'w' },
+    stream: false,
+    status: 200,
+    outcome: 'ok',
+    errorType: null,
+    inputTokens: 2000,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
+    outputTokens: 10,
+    reasoningTokens: 0,
+    toolCalls: 0,
+    latencyMs: 1,
+    ttftMs: null,
+    costPicos: 0n,
+    usageSource: 'final',
+    unpriced: false,
+    pool: null,
+    attempts: 1,
+    upstreamRequestId: null,
+    source: 'gateway',
+    routeRule: null,
+    routeMode: null,
+    routeSavingPicos: null,
+    ...(prefix ? { prefix: encodePrefix(prefix) } : {}),
+    ...o,
+  };
+}
+
+function analyse(rows: LedgerRow[], by: 'workflow' | 'session' = 'workflow'): CacheReport {
+  const a = new CacheAnalyser({ by, since: 0, until: HOUR * 4, price });
+  for (const r of [...rows].sort((x, y) => x.ts - y.ts)) a.add(r);
+  return a.finish();
+}
+/** The window is four hours: a week is 42 of them. */
+const weekly = (p: bigint) => p * 42n;
+const msg = (text: string) => [{ role: 'user', content: text }];
+
+describe('CacheAnalyser', () => {
+  it('prefix drift from a timestamp at the top: every call differs at system block 0', () => {
+    const rows = Array.from({ length: 5 }, (_, i) =>
+      row({ system: [{ type: 'text', text: `Now: 10:0${i}` }, cached], messages: msg(`task ${i}`) }, { ts: i * MIN, cacheWriteTokens: 1900 }),
+    );
+    const r = analyse(rows);
+    const f = r.findings.find((x) => x.kind === 'prefix_drift')!;
+    expect(f).toMatchObject({ cause: 'volatile_block', group: 'w', evidence: { firstDifferingBlock: 0, blockLabel: 'system block 0 (block 0)', count: 4, outOf: 4 } });
+    expect(f.evidence.requestIds).toEqual(rows.slice(1, 4).map((x) => x.id));
+    expect(f.windowPicos).toBe(4n * 1900n * (W5 - READ));
+    expect(f.weeklyPicos).toBe(weekly(4n * 1900n * (W5 - READ)));
+    // None of the writes was read back either.
+    const waste = r.findings.find((x) => x.kind === 'wasted_writes')!;
+    expect(waste.windowPicos).toBe(5n * 1900n * (W5 - IN));
+    expect(r.findings[0]).toBe(f);
+  });
+
+  it('reordered tool definitions: same blocks, another order', () => {
+    const a = { name: 'a', input_schema: { type: 'object' } };
+    const b = { name: 'b', input_schema: { type: 'object' } };
+    const rows = Array.from({ length: 4 }, (_, i) =>
+      row({ tools: i % 2 ? [b, a] : [a, b], system: [cached], messages: msg('x') }, { ts: i * MIN, cacheWriteTokens: 1800 }),
+    );
+    const f = analyse(rows).findings.find((x) => x.kind === 'prefix_drift')!;
+    expect(f).toMatchObject({ cause: 'reordered', evidence: { firstDifferingBlock: 0, blockLabel: 'tool 0 (block 0)', count: 3 } });
+    expect(f.windowPicos).toBe(3n * 1800n * (W5 - READ));
+  });
+
+  it('a per-session line (Claude Code billing header): differs between sessions, stable within one', () => {
+    const rows: LedgerRow[] = [];
+    for (let s = 0; s < 3; s++) {
+      for (let i = 0; i < 3; i++) {
+        const body = { system: [{ type: 'text', text: `x-anthropic-billing-header: cc_version=2.1.330.${s}; cch=${s};` }, cached], messages: msg(`turn ${i}`) };
+        rows.push(row(body, { ts: (s * 3 + i) * MIN, sessionId: `sess-${s}`, cacheWriteTokens: i === 0 ? 1900 : 0, cacheReadTokens: i === 0 ? 0 : 1900 }));
+      }
+    }
+    const r = analyse(rows);
+    const f = r.findings.find((x) => x.kind === 'prefix_drift')!;
+    expect(f).toMatchObject({ cause: 'per_session', evidence: { firstDifferingBlock: 0, count: 2, outOf: 8 } });
+    expect(f.windowPicos).toBe(2n * 1900n * (W5 - READ));
+    expect(f.fix).toContain('CLAUDE_CODE_ATTRIBUTION_HEADER');
+    // Each session's write was read by its next turn.
+    expect(r.findings.some((x) => x.kind === 'wasted_writes')).toBe(false);
+    expect(r.groups[0]!.cacheReadShare).toBeCloseTo((6 * 1900) / (9 * 2000), 6);
+  });
+
+  it('a 1-hour TTL pays when a prefix comes back after 5 minutes but within the hour', () => {
+    const body = { system: [cached], messages: msg('same') };
+    const rows = [row(body, { ts: 0, cacheWriteTokens: 1900 }), row(body, { ts: 20 * MIN, cacheWriteTokens: 1900 })];
+    const r = analyse(rows);
+    const ttl = r.findings.find((x) => x.kind === 'ttl_1h')!;
+    // The second write becomes a read; the first pays the 1h premium.
+    expect(ttl.windowPicos).toBe(1900n * (W5 - READ) - 1900n * (W1H - W5));
+    expect(ttl.evidence.requestIds).toEqual([rows[0]!.id, rows[1]!.id]);
+    expect(r.findings.find((x) => x.kind === 'wasted_writes')!.evidence).toMatchObject({ count: 2, outOf: 2 });
+    // Twenty minutes apart, the stable prefix is not drift.
+    expect(r.findings.some((x) => x.kind === 'prefix_drift')).toBe(false);
+  });
+
+  it('writes read back within their TTL are not wasted; a read after the TTL does not save them', () => {
+    const body = { system: [cached], messages: msg('same') };
+    const rows = [
+      row(body, { ts: 0, cacheWriteTokens: 1900 }),
+      row(body, { ts: 4 * MIN, cacheReadTokens: 1900 }),
+      row({ ...body, messages: msg('other') }, { ts: 3 * HOUR, cacheWriteTokens: 1900, tags: { workflow: 'late' } }),
+    ];
+    const r = analyse(rows);
+    expect(r.groups.find((g) => g.key === 'w')!.wastedWrites).toBe(0);
+    expect(r.groups.find((g) => g.key === 'late')!.wastedWrites).toBe(1);
+  });
+
+  it('without hashes, writes are matched to later reads in the same session', () => {
+    const rows = [
+      row({}, { ts: 0, cacheWriteTokens: 1500, sessionId: 's', prefix: null }),
+      row({}, { ts: MIN, cacheReadTokens: 1500, sessionId: 's', prefix: null }),
+      row({}, { ts: 2 * MIN, cacheWriteTokens: 1500, sessionId: 't', prefix: null }),
+    ];
+    const r = analyse(rows, 'session');
+    expect(r.groups.find((g) => g.key === 's')!.wastedWrites).toBe(0);
+    expect(r.groups.find((g) => g.key === 't')!.wastedWrites).toBe(1);
+    expect(r.groups.every((g) => g.hashed === 0)).toBe(true);
+  });
+
+  it('a repeated cacheable prefix with no breakpoint: add one (or cache: auto)', () => {
+    const body = { system: LONG, messages: msg('q') };
+    const rows = Array.from({ length: 4 }, (_, i) => row(body, { ts: i * MIN }));
+    const prefix = hashPrefix('anthropic.messages', body)!;
+    const t = BigInt(Math.round(prefix.b[0]![2] * (2000 / prefix.e)));
+    const f = analyse(rows).findings.find((x) => x.kind === 'missing_breakpoint')!;
+    expect(f.windowPicos).toBe(3n * t * (IN - READ) - t * (W5 - IN));
+    expect(f.fix).toContain('mode: auto');
+    expect(f.evidence.count).toBe(3);
+  });
+
+  it('a clean baseline raises nothing', () => {
+    const body = { system: [cached], messages: msg('same') };
+    const rows = Array.from({ length: 10 }, (_, i) => row(body, { ts: i * MIN, cacheWriteTokens: i === 0 ? 1900 : 0, cacheReadTokens: i === 0 ? 0 : 1900 }));
+    const r = analyse(rows);
+    expect(r.findings).toEqual([]);
+    expect(r.groups[0]!.repeatedPrefixShare).toBeCloseTo(0.9, 6);
+  });
+
+  it('automatic prefix caching (OpenAI): drift costs the reads it prevented', () => {
+    const rows = Array.from({ length: 3 }, (_, i) =>
+      row({ messages: [{ role: 'system', content: `Request ${i} at ${i}` }, { role: 'system', content: LONG }, { role: 'user', content: 'q' }] }, { ts: i * MIN, api: 'openai.chat', provider: 'openai' }),
+    );
+    const f = analyse(rows).findings.find((x) => x.kind === 'prefix_drift')!;
+    expect(f.cause).toBe('volatile_block');
+    expect(f.windowPicos).toBeGreaterThan(0n);
+  });
+
+  it('compares requests the gateway cached automatically with the rest', () => {
+    const body = { system: LONG, messages: msg('q') };
+    const rows = [
+      row(body, { ts: 0, costPicos: 600n }),
+      row(body, { ts: MIN, costPicos: 600n, tags: { workflow: 'w', cache: 'auto' }, cacheWriteTokens: 1900 }),
+      row(body, { ts: 2 * MIN, costPicos: 200n, tags: { workflow: 'w', cache: 'auto' }, cacheReadTokens: 1900 }),
+    ];
+    expect(analyse(rows).autoCache).toEqual([
+      { group: 'w', without: { requests: 1, cacheReadShare: 0, costPerRequestPicos: 600n }, withAuto: { requests: 2, cacheReadShare: 1900 / 4000, costPerRequestPicos: 400n } },
+    ]);
+  });
+
+  it('ignores failed requests', () => {
+    const r = analyse([row({ system: [cached], messages: msg('x') }, { status: 500, outcome: 'upstream_error', cacheWriteTokens: 100 })]);
+    expect(r.groups).toEqual([]);
+  });
+});

@@ -1,0 +1,65 @@
+import type { BlockKind } from './prefix.js';
+import type { Seen, Sequence } from './seen.js';
+import type { DriftCause, Evidence, Finding } from './types.js';
+
+/** The finding for one sequence, or undefined when its drift cost nothing. */
+export function driftFinding(q: Sequence): Omit<Finding, 'weeklyPicos'> | undefined {
+  if (q.drift === 0 || q.saving <= 0n) return undefined;
+  const d = [...q.positions.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]![0];
+  const cause = classify(q);
+  if (cause === 'changed' && q.drift < 3) return undefined;
+  const label = blockLabel(q.sample!, d);
+  const text = q.sample!.prefix!.b[d]?.[3];
+  const common = { kind: 'prefix_drift' as const, cause, group: q.group, model: q.model, windowPicos: q.saving };
+  const evidence: Evidence = { requestIds: q.examples, count: q.drift, outOf: q.pairs, firstDifferingBlock: d, blockLabel: label, ...(text === undefined ? {} : { sample: text }) };
+  switch (cause) {
+    case 'volatile_block':
+      return { ...common, evidence, title: `the prompt prefix changes at ${label} on ${q.drift} of ${q.pairs} consecutive calls`, fix: `move what changes every call (a timestamp, an id, user data) out of ${label} to after the last cache breakpoint` };
+    case 'reordered':
+      return { ...common, evidence, title: `tool definitions or system blocks arrive in a different order (${q.reorder} of ${q.pairs} calls)`, fix: 'send tools and system blocks in a fixed order (sort them, and serialise their JSON keys deterministically)' };
+    case 'per_session':
+      return {
+        ...common,
+        evidence,
+        title: `${label} differs per session but is stable within one (${q.crossSessionDrift} session starts)`,
+        fix: 'a per-session line near the top (such as Claude Code\'s x-anthropic-billing-header) stops sessions sharing the cache; move it after the cached prefix, or for Claude Code set CLAUDE_CODE_ATTRIBUTION_HEADER=false',
+      };
+    case 'changed':
+      return { ...common, evidence, title: `the static prompt prefix changed ${q.drift} times (first at ${label})`, fix: `keep ${label} and what precedes it stable between calls` };
+  }
+}
+
+function classify(q: Sequence): DriftCause {
+  if (q.reorder * 2 >= q.drift) return 'reordered';
+  if (q.crossSessionPairs > 0 && q.sameSessionPairs > 0 && q.sameSessionDrift * 10 <= q.sameSessionPairs && q.crossSessionDrift * 10 >= q.crossSessionPairs * 9) return 'per_session';
+  if (q.drift * 2 >= q.pairs) return 'volatile_block';
+  return 'changed';
+}
+
+/** The first static block where two calls differ; undefined when their static parts match. */
+export function firstDifference(a: Seen, b: Seen): number | undefined {
+  const n = Math.min(a.staticLen, b.staticLen);
+  for (let i = 0; i < n; i++) if (a.prefix!.b[i]![1] !== b.prefix!.b[i]![1]) return i;
+  return a.staticLen === b.staticLen ? undefined : n;
+}
+
+export function isReorder(a: Seen, b: Seen): boolean {
+  if (a.staticLen !== b.staticLen) return false;
+  const hashes = (s: Seen) => s.prefix!.b.slice(0, s.staticLen).map((x) => x[1]).sort().join();
+  return hashes(a) === hashes(b);
+}
+
+export function tokensBetween(s: Seen, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to && i < s.prefix!.b.length; i++) n += s.prefix!.b[i]![2];
+  return n;
+}
+
+function blockLabel(s: Seen, pos: number): string {
+  const blocks = s.prefix!.b;
+  const kind: BlockKind | undefined = blocks[pos]?.[0];
+  if (kind === undefined) return `block ${pos}`;
+  let nth = 0;
+  for (let i = 0; i < pos; i++) if (blocks[i]![0] === kind) nth++;
+  return `${kind === 't' ? 'tool' : kind === 's' ? 'system block' : 'message block'} ${nth} (block ${pos})`;
+}

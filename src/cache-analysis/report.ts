@@ -1,0 +1,118 @@
+import type { LedgerRow } from '../core/ledger-row.js';
+import { formatUsd } from '../core/money.js';
+import type { Picos } from '../core/money.js';
+import type { PriceRequest } from '../metering/build-row.js';
+import type { LedgerStore, TimeFilter } from '../storage/ports.js';
+import { CacheAnalyser, type CacheGroupBy, type CacheReport, type Finding } from './analyse.js';
+import type { RowPricer } from './price-moves.js';
+
+/** Runs the analyser over the ledger's rows in a time window (one scan, in time order). */
+export async function runCacheReport(ledger: Pick<LedgerStore, 'scan'>, q: TimeFilter & { by: CacheGroupBy; price: RowPricer }): Promise<CacheReport> {
+  const a = new CacheAnalyser(q);
+  for await (const row of ledger.scan({ since: q.since, until: q.until })) a.add(row);
+  return a.finish();
+}
+
+/** Prices rows with the gateway's own pricer; `catalogOf` maps a configured provider name to its catalog id. */
+export function rowPricer(price: (q: PriceRequest) => { costPicos: Picos | null }, catalogOf: (provider: string) => string | undefined): RowPricer {
+  return (row: LedgerRow, usage) => price({ provider: row.provider, catalogProvider: catalogOf(row.provider), model: row.model, usage, at: new Date(row.ts) }).costPicos;
+}
+
+const usd = (p: bigint) => '$' + formatUsd(p, 2);
+const pct = (x: number) => (x * 100).toFixed(1) + '%';
+
+/** JSON with money as exact USD strings (picos inside, formatted at the edge). */
+export function cacheReportJson(r: CacheReport): unknown {
+  return {
+    by: r.by,
+    since: r.since === undefined ? null : new Date(r.since).toISOString(),
+    until: r.until === undefined ? null : new Date(r.until).toISOString(),
+    window_hours: Number((r.windowMs / 3_600_000).toFixed(3)),
+    findings: r.findings.map((f) => ({
+      kind: f.kind,
+      cause: f.cause ?? null,
+      [r.by]: f.group,
+      model: f.model,
+      saving_usd_per_week: formatUsd(f.weeklyPicos),
+      saving_usd_in_window: formatUsd(f.windowPicos),
+      title: f.title,
+      fix: f.fix,
+      evidence: {
+        request_ids: f.evidence.requestIds,
+        count: f.evidence.count,
+        out_of: f.evidence.outOf,
+        first_differing_block: f.evidence.firstDifferingBlock ?? null,
+        block: f.evidence.blockLabel ?? null,
+        ...(f.evidence.tokens === undefined ? {} : { tokens: f.evidence.tokens }),
+        ...(f.evidence.sample === undefined ? {} : { sample: f.evidence.sample }),
+      },
+    })),
+    groups: r.groups.map((g) => ({
+      [r.by]: g.key,
+      requests: g.requests,
+      hashed_requests: g.hashed,
+      input_tokens: g.inputTokens,
+      cache_read_tokens: g.cacheReadTokens,
+      cache_write_tokens: g.cacheWriteTokens,
+      cost_usd: formatUsd(g.costPicos),
+      cache_read_share: round4(g.cacheReadShare),
+      repeated_prefix_share: round4(g.repeatedPrefixShare),
+      wasted_writes: g.wastedWrites,
+      wasted_write_usd: formatUsd(g.wastedWritePicos),
+    })),
+    cache_auto: r.autoCache.map((c) => ({
+      [r.by]: c.group,
+      without: { requests: c.without.requests, cache_read_share: round4(c.without.cacheReadShare), cost_per_request_usd: formatUsd(c.without.costPerRequestPicos) },
+      with_auto: { requests: c.withAuto.requests, cache_read_share: round4(c.withAuto.cacheReadShare), cost_per_request_usd: formatUsd(c.withAuto.costPerRequestPicos) },
+    })),
+  };
+}
+
+export function renderCacheJson(r: CacheReport): string {
+  return JSON.stringify(cacheReportJson(r), null, 2) + '\n';
+}
+
+/** Findings ranked by dollars, each with its fix and evidence; then the per-group table. */
+export function renderCacheTable(r: CacheReport): string {
+  let out = '';
+  if (r.findings.length === 0) out += 'No prompt-cache findings in this window.\n';
+  else {
+    out += `Findings (by ${r.by}), largest saving first:\n\n`;
+    r.findings.forEach((f, i) => (out += finding(i + 1, f, r.by)));
+  }
+  const head = [r.by, 'requests', 'hashed', 'input', 'cache read', 'cache write', 'cost', 'cache-read %', 'repeated prefix %', 'wasted writes'];
+  const rows = r.groups.map((g) => [g.key, int(g.requests), int(g.hashed), int(g.inputTokens), int(g.cacheReadTokens), int(g.cacheWriteTokens), usd(g.costPicos), pct(g.cacheReadShare), g.hashed ? pct(g.repeatedPrefixShare) : '-', g.wastedWrites ? `${g.wastedWrites} (${usd(g.wastedWritePicos)})` : '0']);
+  out += '\n' + table(head, rows);
+  if (r.autoCache.length > 0) {
+    out += '\ncache: auto, before and after:\n';
+    const ah = [r.by, 'requests', 'cache-read %', 'cost/request', 'auto requests', 'auto cache-read %', 'auto cost/request'];
+    const micro = (p: bigint) => '$' + formatUsd(p, 6);
+    out += table(ah, r.autoCache.map((c) => [c.group, int(c.without.requests), pct(c.without.cacheReadShare), micro(c.without.costPerRequestPicos), int(c.withAuto.requests), pct(c.withAuto.cacheReadShare), micro(c.withAuto.costPerRequestPicos)]));
+  }
+  return out;
+}
+
+function finding(n: number, f: Finding, by: string): string {
+  const e = f.evidence;
+  const where = e.firstDifferingBlock === undefined ? '' : `; first differing block: ${e.blockLabel}`;
+  const sample = e.sample === undefined ? '' : `\n     block text: ${JSON.stringify(e.sample.slice(0, 120))}`;
+  return (
+    `${n}. [${f.kind}${f.cause ? `: ${f.cause}` : ''}] ${by} ${f.group} (${f.model}): ${f.title}.\n` +
+    `   Fix: ${f.fix}; save about ${usd(f.weeklyPicos)} a week.\n` +
+    `   Evidence: ${e.count} of ${e.outOf}${where}; e.g. ${e.requestIds.join(', ')}${sample}\n\n`
+  );
+}
+
+function table(head: string[], rows: string[][]): string {
+  const all = [head, ...rows];
+  const widths = head.map((_, c) => Math.max(...all.map((row) => (row[c] ?? '').length)));
+  return all.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n') + '\n';
+}
+
+function int(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function round4(x: number): number {
+  return Number(x.toFixed(4));
+}

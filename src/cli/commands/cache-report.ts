@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { CACHE_GROUP_BY, type CacheGroupBy } from '../../cache-analysis/analyse.js';
+import { renderCacheJson, renderCacheTable, rowPricer, runCacheReport } from '../../cache-analysis/report.js';
+import { catalogProviderFor, createPricer } from '../../pricing/index.js';
+import { type StorageFlags, addStorageFlags, parseWindow, withStorage } from '../context.js';
+import { type Io, UsageError } from '../output.js';
+
+interface CacheReportFlags extends StorageFlags {
+  since?: string;
+  until?: string;
+  by: string;
+  format: string;
+}
+
+export function cacheReportCommand(program: Command, io: Io): void {
+  addStorageFlags(
+    program
+      .command('cache-report')
+      .description('Prompt-cache findings ranked by dollars: drift, wasted writes, TTL and breakpoints')
+      .option('--since <time>', 'start: 30m, 24h, 7d, a date or an ISO timestamp', '7d')
+      .option('--until <time>', 'end (exclusive); default now')
+      .option('--by <dimension>', 'group by workflow (the workflow tag), key, model or session', 'workflow')
+      .option('--format <format>', 'table or json', 'table'),
+  ).action((flags: CacheReportFlags) => {
+    if (!(CACHE_GROUP_BY as readonly string[]).includes(flags.by)) throw new UsageError(`cache-report: --by must be workflow, key, model or session, not "${flags.by}"`);
+    if (flags.format !== 'table' && flags.format !== 'json') throw new UsageError(`cache-report: --format must be table or json, not "${flags.format}"`);
+    const window = parseWindow(flags);
+    return withStorage(flags, async (storage, config) => {
+      const catalogs = new Map(config.providers.map((p) => [p.name, catalogProviderFor(p.baseUrl, p.catalog)]));
+      const pricer = createPricer({ overrides: config.pricing.overrides, discounts: config.pricing.discounts });
+      const until = window.until ?? Date.now();
+      const report = await runCacheReport(storage.ledger, { since: window.since, until, by: flags.by as CacheGroupBy, price: rowPricer(pricer, (name) => catalogs.get(name)) });
+      io.out(flags.format === 'json' ? renderCacheJson(report) : renderCacheTable(report));
+    });
+  });
+}
