@@ -43,6 +43,11 @@ export interface LedgerRow extends Usage {
   upstreamRequestId: string | null;
   /** Where the row came from: the gateway itself, or an importer. */
   source: string;
+  /**
+   * A short hash of the request's last turn (last message, tool call or tool result), so that
+   * the same request repeated in a session can be seen without keeping prompt text. Null when unknown.
+   */
+  lastTurnHash: string | null;
 }
 
 /** Dimensions a report can group by. `pool` is the spend pool that paid ('' for requests no pool paid for). */

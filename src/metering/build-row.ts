@@ -48,6 +48,8 @@ export interface RequestFacts {
   attempts: number;
   /** Set when a spend pool paid for the request. */
   pool: string | null;
+  /** See LedgerRow.lastTurnHash. */
+  lastTurnHash: string | null;
 }
 
 export function newFacts(id: string, ts: number, api: Api): RequestFacts {
@@ -78,6 +80,7 @@ export function newFacts(id: string, ts: number, api: Api): RequestFacts {
     upstreamRequestId: null,
     attempts: 0,
     pool: null,
+    lastTurnHash: null,
   };
 }
 
@@ -123,5 +126,6 @@ export function buildRow(f: RequestFacts, price: PriceFn): LedgerRow {
     attempts: f.attempts,
     upstreamRequestId: f.upstreamRequestId,
     source: 'gateway',
+    lastTurnHash: f.lastTurnHash,
   };
 }

@@ -26,6 +26,7 @@ function memoryLedger(failTimes = 0): LedgerStore & { rows: Map<string, LedgerRo
     get: () => Promise.resolve(undefined),
     scan: async function* () {},
     aggregate: () => Promise.resolve([]),
+    requestPoints: () => Promise.resolve([]),
   };
   return store;
 }

@@ -7,8 +7,8 @@ export function encodeRow(row: LedgerRow): string {
   return JSON.stringify({ ...row, costPicos: row.costPicos === null ? null : row.costPicos.toString() }) + '\n';
 }
 
-/** Reads a spool line; lines written before rows had a `pool` (a spool replayed after an upgrade) get null. */
+/** Reads a spool line; lines written before rows had a `pool` or a `lastTurnHash` (a spool replayed after an upgrade) get null. */
 export function decodeRow(line: string): LedgerRow {
-  const raw = JSON.parse(line) as Omit<LedgerRow, 'pool'> & { costPicos: string | null; pool?: string | null };
-  return { ...raw, costPicos: raw.costPicos === null ? null : BigInt(raw.costPicos), pool: raw.pool ?? null };
+  const raw = JSON.parse(line) as Omit<LedgerRow, 'pool' | 'lastTurnHash'> & { costPicos: string | null; pool?: string | null; lastTurnHash?: string | null };
+  return { ...raw, costPicos: raw.costPicos === null ? null : BigInt(raw.costPicos), pool: raw.pool ?? null, lastTurnHash: raw.lastTurnHash ?? null };
 }

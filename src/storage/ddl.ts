@@ -49,6 +49,7 @@ const REQUEST_TYPES: Record<(typeof REQUEST_COLUMNS)[number], [ColumnType, 'null
   upstream_request_id: ['text', 'null'],
   source: ['text', 'not null'],
   pool: ['text', 'null'],
+  last_turn_hash: ['text', 'null'],
 };
 
 function column(name: string, type: ColumnType, nullability: 'null' | 'not null', t: TypeMap): string {
@@ -105,11 +106,18 @@ export function schemaV2(t: TypeMap): string[] {
   ];
 }
 
+/** Version 9: a hash of each request's last turn, for the agent-loop detector (src/anomalies). */
+export function schemaV9(t: TypeMap): string[] {
+  const [type, nullability] = REQUEST_TYPES.last_turn_hash;
+  return [`ALTER TABLE requests ADD COLUMN ${column('last_turn_hash', type, nullability, t)}`];
+}
+
 /** Ordered migrations; each entry's statements run in one transaction. */
 export function migrations(t: TypeMap): { version: number; statements: string[] }[] {
   return [
     { version: 1, statements: schemaV1(t) },
     { version: 2, statements: schemaV2(t) },
+    { version: 9, statements: schemaV9(t) },
   ];
 }
 

@@ -25,6 +25,30 @@ export interface LedgerStore {
   scan(filter: TimeFilter): AsyncIterable<LedgerRow>;
   /** Totals grouped by dimensions, served from rollups (raw rows only for partial hours at the edges). */
   aggregate(query: AggregateQuery): Promise<AggregateRow[]>;
+  /**
+   * The few columns of each request in a short window that per-request detectors read
+   * (agent loops, retry storms), in time order. Meant for minutes of data, not months.
+   */
+  requestPoints(filter: TimeFilter): Promise<RequestPoint[]>;
+}
+
+/** One request as the anomaly detectors see it. */
+export interface RequestPoint {
+  id: string;
+  ts: number;
+  sessionId: string | null;
+  keyId: string | null;
+  user: string | null;
+  client: string | null;
+  model: string;
+  status: number;
+  outcome: LedgerRow['outcome'];
+  attempts: number;
+  inputTokens: number;
+  outputTokens: number;
+  toolCalls: number;
+  costPicos: Picos;
+  lastTurnHash: string | null;
 }
 
 export interface TimeFilter {

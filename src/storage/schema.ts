@@ -41,7 +41,7 @@ export const REQUEST_COLUMNS_V1 = [
 ] as const;
 
 /** The ledger's columns now, in one place, shared by the SQLite and Postgres adapters. */
-export const REQUEST_COLUMNS = [...REQUEST_COLUMNS_V1, 'pool'] as const;
+export const REQUEST_COLUMNS = [...REQUEST_COLUMNS_V1, 'pool', 'last_turn_hash'] as const;
 
 /** Rollup grain: one row per hour and combination of these (''-filled) columns. */
 export const ROLLUP_DIMENSIONS = ['api', 'provider', 'model', 'key_id', 'user_name', 'team', 'project', 'client'] as const;
@@ -118,6 +118,7 @@ export function rowValues(r: LedgerRow, bool: (b: boolean) => unknown): unknown[
     r.upstreamRequestId,
     r.source,
     r.pool,
+    r.lastTurnHash,
   ];
 }
 
@@ -161,6 +162,7 @@ export function rowFromRecord(rec: Record<string, unknown>): LedgerRow {
     upstreamRequestId: str('upstream_request_id'),
     source: str('source') ?? 'gateway',
     pool: str('pool'),
+    lastTurnHash: str('last_turn_hash'),
   };
 }
 

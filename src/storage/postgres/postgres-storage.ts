@@ -4,6 +4,7 @@ import { type SqlDialect, aggregate } from '../aggregate.js';
 import { migrations, rollupUpsertSql } from '../ddl.js';
 import { sqlPolicyStore } from '../policy-store.js';
 import type { KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
+import { requestPoints } from '../points.js';
 import { type RollupDelta, measureValues, rollupDeltas } from '../rollup.js';
 import { REQUEST_COLUMNS, ROLLUP_DIMENSIONS, ROLLUP_EXTRA_KEYS, ROLLUP_MEASURES, ROLLUP_TABLES, type RollupTable, rowFromRecord, rowValues } from '../schema.js';
 
@@ -114,6 +115,7 @@ function pgLedger(pool: pg.Pool): LedgerStore {
     },
     scan: (filter) => scanRows(pool, filter),
     aggregate: (q) => aggregate(run, DIALECT, q),
+    requestPoints: (filter) => requestPoints(run, DIALECT.param, filter),
   };
 }
 

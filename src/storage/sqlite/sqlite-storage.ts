@@ -6,6 +6,7 @@ import { type SqlDialect, aggregate } from '../aggregate.js';
 import { migrations, rollupUpsertSql } from '../ddl.js';
 import { sqlPolicyStore } from '../policy-store.js';
 import type { AggregateQuery, KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
+import { requestPoints } from '../points.js';
 import { measureValues, rollupDeltas } from '../rollup.js';
 import { REQUEST_COLUMNS, type RollupTable, rowFromRecord, rowValues } from '../schema.js';
 
@@ -83,6 +84,7 @@ function sqliteLedger(db: Db): LedgerStore {
     },
     scan: (filter) => scanRows(db, filter),
     aggregate: (q: AggregateQuery) => aggregate(run, DIALECT, q),
+    requestPoints: (filter) => requestPoints(run, DIALECT.param, filter),
   };
 }
 

@@ -52,6 +52,7 @@ export function sampleRow(overrides: Partial<LedgerRow> = {}): LedgerRow {
     upstreamRequestId: 'req_x',
     source: 'gateway',
     pool: null,
+    lastTurnHash: null,
     ...overrides,
   };
 }
@@ -212,6 +213,26 @@ export function storageContract(open: () => Promise<Storage>): void {
     for await (const row of s.ledger.scan({ since })) got.push(row);
     const want = rows.filter((x) => x.ts >= since).sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1));
     expect(got.map((x) => x.id)).toEqual(want.map((x) => x.id));
+    await s.close();
+  });
+
+  it('reads request points of a window in time order, with the last turn hash', async () => {
+    const s = await open();
+    const rows = randomRows(80, 5).map((x, i) => ({ ...x, lastTurnHash: i % 3 === 0 ? null : `h${i % 4}`, attempts: 1 + (i % 3), status: i % 5 === 0 ? 429 : 200 }));
+    await s.ledger.insert(rows);
+    const since = Date.UTC(2026, 10, 18, 12);
+    const until = Date.UTC(2026, 10, 20);
+    const got = await s.ledger.requestPoints({ since, until });
+    const want = rows
+      .filter((x) => x.ts >= since && x.ts < until)
+      .sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1))
+      .map((x) => ({
+        id: x.id, ts: x.ts, sessionId: x.sessionId, keyId: x.keyId, user: x.user, client: x.client, model: x.model, status: x.status, outcome: x.outcome,
+        attempts: x.attempts, inputTokens: x.inputTokens, outputTokens: x.outputTokens, toolCalls: x.toolCalls, costPicos: x.costPicos ?? 0n, lastTurnHash: x.lastTurnHash,
+      }));
+    expect(want.length).toBeGreaterThan(10);
+    expect(got).toEqual(want);
+    expect((await s.ledger.get(rows[1]!.id))?.lastTurnHash).toBe('h1');
     await s.close();
   });
 
