@@ -33,7 +33,7 @@ export class SeriesReader {
       firstHour = firstHour === undefined ? hour : Math.min(firstHour, hour);
       const subject = r.keys[1]!;
       let m = hourly.get(subject);
-      if (!m) hourly.set(subject, (m = new Map()));
+      if (!m) hourly.set(subject, (m = new Map<number, Picos>()));
       m.set(hour, r.costPicos);
     }
     return { dimension, current, hourly, firstHour };

@@ -115,7 +115,7 @@ function pgLedger(pool: pg.Pool): LedgerStore {
     },
     scan: (filter) => scanRows(pool, filter),
     aggregate: (q) => aggregate(run, DIALECT, q),
-    requestPoints: (filter) => requestPoints(run, DIALECT.param, filter),
+    requestPoints: (filter) => requestPoints(run, (i) => DIALECT.param(i), filter),
   };
 }
 

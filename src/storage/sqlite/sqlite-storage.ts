@@ -84,7 +84,7 @@ function sqliteLedger(db: Db): LedgerStore {
     },
     scan: (filter) => scanRows(db, filter),
     aggregate: (q: AggregateQuery) => aggregate(run, DIALECT, q),
-    requestPoints: (filter) => requestPoints(run, DIALECT.param, filter),
+    requestPoints: (filter) => requestPoints(run, (i) => DIALECT.param(i), filter),
   };
 }
 
