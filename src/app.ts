@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
+import { type AnomalyOptions, startAnomalies } from './app-anomalies.js';
 import { type PolicyOptions, startPolicy } from './app-policy.js';
+import type { AnomalyWatch } from './anomalies/watch.js';
 import type { Logger } from './core/logger.js';
 import type { PolicyRuntime } from './policy/runtime.js';
 import { type Gateway, createGateway } from './gateway/proxy.js';
@@ -40,6 +42,8 @@ export interface AppOptions {
   flushIntervalMs?: number;
   /** Budgets, rate limits and model policy (off when absent). */
   policy?: PolicyOptions;
+  /** The anomaly scheduler (off when absent or disabled). */
+  anomalies?: AnomalyOptions;
 }
 
 export interface Tollgate {
@@ -48,6 +52,7 @@ export interface Tollgate {
   storage: Storage;
   gateway: Gateway;
   policy: PolicyRuntime | undefined;
+  anomalies: AnomalyWatch | undefined;
   /** Makes every row recorded so far visible in storage. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -65,6 +70,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   });
   const keys = new KeyResolver(o.storage.keys);
   const policy = o.policy ? await startPolicy(o.policy, o.storage, o.price, () => writer.flush(), o.log) : undefined;
+  const anomalies = o.anomalies ? startAnomalies(o.anomalies, o.storage, () => writer.flush(), o.log) : undefined;
   const agent = createAgent(o.timeouts);
   const gateway = createGateway({
     providers: o.providers,
@@ -97,6 +103,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     storage: o.storage,
     gateway,
     policy,
+    anomalies,
     flush: () => writer.flush(),
     async close() {
       if (closing) return;
@@ -106,6 +113,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
       const timer = setTimeout(() => server.closeAllConnections(), o.drainMs ?? 10_000);
       await drained;
       clearTimeout(timer);
+      anomalies?.stop();
       await writer.close();
       await policy?.close();
       await o.policy?.alerts.close(5000);

@@ -1,3 +1,4 @@
+import type { AnomalySettings } from '../anomalies/types.js';
 import type { Dialect } from '../core/api.js';
 import type { ConfigRules } from '../policy/rule-book.js';
 import type { PolicySettings } from '../policy/settings.js';
@@ -26,6 +27,8 @@ export interface Config {
   /** Budgets, pools, rate limits and model policies declared in the file (read-only at runtime). */
   rules: ConfigRules;
   alerts: AlertsConfig;
+  /** Anomaly detection: the scheduler in `serve` and `tollgate detect` (docs/anomalies.md). */
+  anomalies: AnomalySettings;
   /** The file it came from, if any. */
   source: string | undefined;
 }

@@ -4,6 +4,7 @@ import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseDocument } 
 import type { z } from 'zod';
 import { type Config, DEFAULTS, DEFAULT_PROVIDERS, type ProviderConfig } from './config.js';
 import { ConfigError, type ConfigIssue, closest, formatPath } from './errors.js';
+import { anomalySettings } from './anomalies.js';
 import { alertsConfig, configRules, policyChecks, policySettings } from './policy.js';
 import { type ConfigFile, fileSchema } from './schema.js';
 
@@ -151,6 +152,7 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
     policy: policySettings(f),
     rules: configRules(f),
     alerts: alertsConfig(f),
+    anomalies: anomalySettings(f.anomalies),
     source,
   };
 }
