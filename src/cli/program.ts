@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { budgetsCommand } from './commands/budgets.js';
+import { detectCommand } from './commands/detect.js';
 import { exportCommand } from './commands/export.js';
 import { keysCommand } from './commands/keys.js';
 import { limitsCommand } from './commands/limits.js';
@@ -26,6 +27,7 @@ export function buildProgram(io: Io = stdio): Command {
   limitsCommand(program, io);
   modelsCommand(program, io);
   statusCommand(program, io);
+  detectCommand(program, io);
   return program;
 }
 
