@@ -86,7 +86,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   let closing = false;
   const server = createHttpServer({
     gateway,
-    admin: { storage: o.storage, keys, token: o.adminToken, flush: () => writer.flush(), policy },
+    admin: { storage: o.storage, keys, token: o.adminToken, flush: () => writer.flush(), policy, rates: o.anomalies?.rates },
     ready: () => Promise.resolve(!closing),
     log: o.log,
   });

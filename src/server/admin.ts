@@ -4,11 +4,13 @@ import { isDimension } from '../core/ledger-row.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
 import { checkKeyInput, createKey, publicKey } from '../identity/key-service.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
+import type { RateBook } from '../pricing/unit-rates.js';
 import { csvHeader, toCsvLine, toJsonLine } from '../reports/export.js';
 import { runReport } from '../reports/report.js';
 import { renderCsv, renderJson } from '../reports/render.js';
 import { parseTime } from '../reports/time.js';
 import type { Storage } from '../storage/ports.js';
+import { getExplain } from './admin-explain.js';
 import { handleMe } from './admin-me.js';
 import { handlePolicyAdmin, isPolicyRoute } from './admin-policy.js';
 import { readJson, sendAdminError, sendJson } from './json-response.js';
@@ -22,6 +24,8 @@ export interface AdminDeps {
   flush: () => Promise<void>;
   /** Spend controls; their routes answer 503 when absent. */
   policy?: PolicyRuntime;
+  /** Prices for `explain`'s cache and price drivers. */
+  rates?: RateBook;
 }
 
 /**
@@ -49,6 +53,7 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     }
     if (sub === '/report' && method === 'GET') return await getReport(deps, res, query);
     if (sub === '/export' && method === 'GET') return await getExport(deps, res, query);
+    if (sub === '/explain' && method === 'GET') return await getExplain(deps, res, query);
     return sendAdminError(res, 404, 'not_found', `No admin route ${method} ${path}.`);
   } catch (err) {
     if (err instanceof RangeError) return sendAdminError(res, 400, 'invalid_request', err.message);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { baselineRows, spikeRows } from '../../src/anomalies/testing/ledger-seed.js';
+import { usd } from '../../src/core/money.js';
 import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
 import { tollgate } from './cli.js';
 
@@ -50,5 +51,41 @@ describe('tollgate detect (built CLI)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--detector must be one of spend_spike, runaway_session, agent_loop, retry_storm, cache_regression, not "nope"');
     expect((await tollgate(['detect', '--db', db])).stderr).toContain('--since is required');
+  });
+});
+
+describe('tollgate explain (built CLI)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tg-explain-'));
+  const db = join(dir, 'ledger.db');
+  const day = Date.UTC(2026, 10, 18);
+  const iso = (ms: number) => new Date(ms).toISOString();
+
+  beforeAll(async () => {
+    const storage = openSqlite(db);
+    await storage.ledger.insert(baselineRows(day - 86_400_000, day + 86_400_000));
+    // The second day, alice's agent runs for two hours on top.
+    await storage.ledger.insert(spikeRows('alice', day + 10 * 3_600_000, day + 12 * 3_600_000));
+    await storage.close();
+  });
+
+  it('prints a paragraph, then drivers that add up exactly to the change', async () => {
+    const from = `${iso(day - 86_400_000)}..${iso(day)}`;
+    const to = `${iso(day)}..${iso(day + 86_400_000)}`;
+    const table = await tollgate(['explain', '--db', db, '--from', from, '--to', to]);
+    expect(table.stderr).toBe('');
+    expect(table.stdout).toMatch(/^Spend rose from \$[\d,.]+ in .* to \$[\d,.]+ in .*, \+\$[\d,.]+ \(\+\d+\.\d%\)\. The biggest driver was /);
+    expect(table.stdout).toMatch(/\ndriver +change +what moved\n/);
+    expect(table.stdout).toMatch(/total change +\+\$/);
+
+    const json = JSON.parse((await tollgate(['explain', '--db', db, '--from', from, '--to', to, '--format', 'json'])).stdout) as { change_usd: string; drivers: { driver: string; change_usd: string }[] };
+    const picos = (s: string) => usd(s);
+    expect(json.drivers.reduce((s, d) => s + picos(d.change_usd), 0n)).toBe(picos(json.change_usd));
+    expect(json.drivers[0]!.driver).toMatch(/requests|price/);
+  });
+
+  it('names a bad window', async () => {
+    const r = await tollgate(['explain', '--db', db, '--from', 'fortnight']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('explain: --from: "fortnight" is not a window');
   });
 });
