@@ -16,9 +16,9 @@ const ROWS = argRows > 0 ? Number(process.argv[argRows + 1]) : 10_000_000;
 /** Keep the database afterwards (its path is printed), for looking into a slow query. */
 const KEEP = process.argv.includes('--keep');
 const BATCH = 5000;
-const DAYS = 30;
+export const DAYS = 30;
 const RUNS = 5;
-const START = Date.UTC(2026, 9, 1);
+export const START = Date.UTC(2026, 9, 1);
 
 /** A stable pseudo-random fraction for an integer, so that a session keeps its user, model and workflow. */
 function hash01(n: number, salt: number): number {
@@ -29,8 +29,15 @@ function hash01(n: number, salt: number): number {
 
 const MODELS = ['claude-sonnet-4-5', 'gpt-5', 'claude-opus-4-1', 'gemini-2.5-pro', 'gpt-5-mini'];
 
-/** Agent traffic: sessions of 50 requests, each session one user, mostly one model and one workflow. */
 function row(i: number, r: () => number): LedgerRow {
+  return benchRow(i, ROWS, r);
+}
+
+/**
+ * Row `i` of `total` spread over DAYS days from START (shared with bench/analysis.ts).
+ * Agent traffic: sessions of 50 requests, each session one user, mostly one model and one workflow.
+ */
+export function benchRow(i: number, total: number, r: () => number): LedgerRow {
   const session = Math.floor(i / 50);
   const user = Math.floor(hash01(session, 1) ** 2 * 400);
   const model = r() < 0.9 ? MODELS[Math.floor(hash01(session, 2) * MODELS.length)]! : MODELS[Math.floor(r() * MODELS.length)]!;
@@ -39,7 +46,7 @@ function row(i: number, r: () => number): LedgerRow {
   const output = 50 + Math.floor(r() * 2000);
   return sampleRow({
     id: `r${i}`,
-    ts: START + Math.floor((i / ROWS) * DAYS * 86_400_000),
+    ts: START + Math.floor((i / total) * DAYS * 86_400_000),
     model,
     modelRequested: model,
     keyId: `key_${user}`,

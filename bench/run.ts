@@ -6,6 +6,7 @@ import { type Target, fixedRate, maxThroughput, openStreams, streamTtfb } from '
 import { type Proc, rssMb, startBare, startTollgate, startUpstream } from './processes.js';
 import { policyBench, policyMarkdown } from './policy.js';
 import { reportsSection } from './reports.js';
+import { markedSections } from './sections.js';
 import { markdown } from './report.js';
 import { median, percentile } from './stats.js';
 
@@ -88,7 +89,9 @@ async function main(): Promise<void> {
       markdown({ summary, rounds: ROUNDS, phaseMs: PHASE_MS, rate: RATE, concurrency: CONCURRENCY, ttfbN: TTFB_N, streams: STREAMS, cores: cpus().length, node: process.version, quick }) + policyMarkdown(policy);
     const docPath = join(import.meta.dirname, '..', 'docs', 'benchmarks.md');
     // The 10M-row reports section comes from `npm run bench:reports`; keep it.
-    const kept = existsSync(docPath) ? reportsSection(readFileSync(docPath, 'utf8')) : '';
+    const old = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';
+    // So are the sections other benchmark scripts write between their own markers.
+    const kept = reportsSection(old) + markedSections(old);
     writeFileSync(docPath, doc + kept);
     process.stdout.write('\n' + doc);
   } finally {
