@@ -9,12 +9,13 @@ import type { SpikeDimension } from './types.js';
 
 /**
  * Reads the series the detectors judge, through the storage port. Whole past hours come
- * from rollups and change only when the hour turns, so they are cached per hour: an
- * evaluation every minute reads only the recent window's raw rows.
+ * from rollups, grouped by hour, and are cached: when the hour turns only the new hour is
+ * read and the oldest dropped, so an evaluation every minute reads the recent window's raw
+ * rows and, once an hour, one hour of rollups.
  */
 export class SeriesReader {
   private readonly ledger: LedgerStore;
-  private readonly cache = new Map<string, { hour: number; rows: AggregateRow[] }>();
+  private readonly cache = new Map<string, { since: number; until: number; rows: AggregateRow[] }>();
 
   constructor(ledger: LedgerStore) {
     this.ledger = ledger;
@@ -25,7 +26,7 @@ export class SeriesReader {
     const current = new Map<string, Picos>();
     for (const r of await this.ledger.aggregate({ since: now - windowMs, until: now, by: [dim], costOnly: true })) current.set(r.keys[0]!, r.costPicos);
     const end = hourFloor(now - windowMs);
-    const past = await this.hourly(`spend:${dim}`, end, { since: end - baselineDays * DAY_MS, until: end, by: ['hour', dim], costOnly: true });
+    const past = await this.hourly(`spend:${dim}`, { since: end - baselineDays * DAY_MS, until: end, by: ['hour', dim], costOnly: true });
     const hourly = new Map<string, Map<number, Picos>>();
     let firstHour: number | undefined;
     for (const r of past) {
@@ -42,7 +43,7 @@ export class SeriesReader {
   async sessions(now: number, windowMs: number, historyDays: number): Promise<{ recent: SessionSpend[]; history: SessionSpend[] }> {
     const recent = (await this.ledger.aggregate({ since: now - windowMs, until: now, by: ['session', 'user', 'key'] })).map(sessionSpend);
     const end = hourFloor(now - windowMs);
-    const history = (await this.hourly('sessions', end, { since: end - historyDays * DAY_MS, until: end, by: ['session', 'user', 'key', 'hour'] })).map(sessionSpend);
+    const history = (await this.hourly('sessions', { since: end - historyDays * DAY_MS, until: end, by: ['hour', 'session', 'user', 'key'] })).map((r) => sessionSpend({ ...r, keys: r.keys.slice(1) }));
     return { recent: recent.filter((s) => s.sessionId !== ''), history: history.filter((s) => s.sessionId !== '') };
   }
 
@@ -50,7 +51,7 @@ export class SeriesReader {
     const by: Dimension[] = ['tag:workflow', 'model', 'provider'];
     const current = (await this.ledger.aggregate({ since: now - windowMs, until: now, by })).map(cacheUse);
     const end = hourFloor(now - windowMs);
-    const baseline = (await this.hourly('cache', end, { since: end - baselineDays * DAY_MS, until: end, by })).map(cacheUse);
+    const baseline = (await this.hourly('cache', { since: end - baselineDays * DAY_MS, until: end, by: ['hour', ...by] })).map((r) => cacheUse({ ...r, keys: r.keys.slice(1) }));
     return { current, baseline };
   }
 
@@ -58,11 +59,17 @@ export class SeriesReader {
     return this.ledger.requestPoints({ since: now - windowMs, until: now });
   }
 
-  private async hourly(name: string, hour: number, q: AggregateQuery): Promise<AggregateRow[]> {
+  /** `q` groups by hour first, over whole hours. */
+  private async hourly(name: string, q: AggregateQuery & { since: number; until: number }): Promise<AggregateRow[]> {
     const hit = this.cache.get(name);
-    if (hit && hit.hour === hour) return hit.rows;
-    const rows = await this.ledger.aggregate(q);
-    this.cache.set(name, { hour, rows });
+    let rows: AggregateRow[];
+    if (hit && hit.since <= q.since && hit.until <= q.until && q.since < hit.until) {
+      const fresh = hit.until < q.until ? await this.ledger.aggregate({ ...q, since: hit.until }) : [];
+      rows = hit.since === q.since && fresh.length === 0 ? hit.rows : [...hit.rows.filter((r) => Date.parse(r.keys[0]!) >= q.since), ...fresh];
+    } else {
+      rows = await this.ledger.aggregate(q);
+    }
+    this.cache.set(name, { since: q.since, until: q.until, rows });
     return rows;
   }
 }

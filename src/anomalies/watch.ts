@@ -54,9 +54,11 @@ export class AnomalyWatch {
       const raised: Detection[] = [];
       for (const det of await evaluate(this.reader, at, this.d.settings, this.d.rates)) {
         if (this.known.has(det.key)) continue;
+        const first = await this.d.claim(`anomaly:${det.key}`, at);
+        // Remembered only once the claim is decided: a claim that failed is tried again next time.
         if (this.known.size > 100_000) this.known.clear();
         this.known.add(det.key);
-        if (!(await this.d.claim(`anomaly:${det.key}`, at))) continue;
+        if (!first) continue;
         raised.push(det);
         this.d.raise(det, at);
       }

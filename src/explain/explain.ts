@@ -56,7 +56,7 @@ function summarise(d: Decomposition, from: Window, to: Window): string {
 }
 
 function signed(p: bigint): string {
-  return `${p >= 0n ? '+' : '−'}${displayUsd(p < 0n ? -p : p)}`;
+  return `${p >= 0n ? '+' : '-'}${displayUsd(p < 0n ? -p : p)}`;
 }
 
 function days(w: Window): string {
