@@ -15,7 +15,7 @@ import type { SpikeDimension } from './types.js';
  */
 export class SeriesReader {
   private readonly ledger: LedgerStore;
-  private readonly cache = new Map<string, { since: number; until: number; rows: AggregateRow[] }>();
+  private readonly cache = new Map<string, { since: number; until: number; rows: AggregateRow[]; derived?: unknown }>();
 
   constructor(ledger: LedgerStore) {
     this.ledger = ledger;
@@ -26,32 +26,36 @@ export class SeriesReader {
     const current = new Map<string, Picos>();
     for (const r of await this.ledger.aggregate({ since: now - windowMs, until: now, by: [dim], costOnly: true })) current.set(r.keys[0]!, r.costPicos);
     const end = hourFloor(now - windowMs);
-    const past = await this.hourly(`spend:${dim}`, { since: end - baselineDays * DAY_MS, until: end, by: ['hour', dim], costOnly: true });
-    const hourly = new Map<string, Map<number, Picos>>();
-    let firstHour: number | undefined;
-    for (const r of past) {
-      const hour = Date.parse(r.keys[0]!);
-      firstHour = firstHour === undefined ? hour : Math.min(firstHour, hour);
-      const subject = r.keys[1]!;
-      let m = hourly.get(subject);
-      if (!m) hourly.set(subject, (m = new Map<number, Picos>()));
-      m.set(hour, r.costPicos);
-    }
+    const { hourly, firstHour } = await this.hourly(`spend:${dim}`, { since: end - baselineDays * DAY_MS, until: end, by: ['hour', dim], costOnly: true }, (past) => {
+      const byHour = new Map<string, Map<number, Picos>>();
+      let first: number | undefined;
+      for (const r of past) {
+        const hour = Date.parse(r.keys[0]!);
+        first = first === undefined ? hour : Math.min(first, hour);
+        const subject = r.keys[1]!;
+        let m = byHour.get(subject);
+        if (!m) byHour.set(subject, (m = new Map<number, Picos>()));
+        m.set(hour, r.costPicos);
+      }
+      return { hourly: byHour, firstHour: first };
+    });
     return { dimension, current, hourly, firstHour };
   }
 
   async sessions(now: number, windowMs: number, historyDays: number): Promise<{ recent: SessionSpend[]; history: SessionSpend[] }> {
     const recent = (await this.ledger.aggregate({ since: now - windowMs, until: now, by: ['session', 'user', 'key'] })).map(sessionSpend);
     const end = hourFloor(now - windowMs);
-    const history = (await this.hourly('sessions', { since: end - historyDays * DAY_MS, until: end, by: ['hour', 'session', 'user', 'key'] })).map((r) => sessionSpend({ ...r, keys: r.keys.slice(1) }));
-    return { recent: recent.filter((s) => s.sessionId !== ''), history: history.filter((s) => s.sessionId !== '') };
+    const history = await this.hourly('sessions', { since: end - historyDays * DAY_MS, until: end, by: ['hour', 'session', 'user', 'key'] }, (rows) =>
+      rows.map((r) => sessionSpend({ ...r, keys: r.keys.slice(1) })).filter((x) => x.sessionId !== ''),
+    );
+    return { recent: recent.filter((x) => x.sessionId !== ''), history };
   }
 
   async cacheUse(now: number, windowMs: number, baselineDays: number): Promise<{ current: CacheUse[]; baseline: CacheUse[] }> {
     const by: Dimension[] = ['tag:workflow', 'model', 'provider'];
     const current = (await this.ledger.aggregate({ since: now - windowMs, until: now, by })).map(cacheUse);
     const end = hourFloor(now - windowMs);
-    const baseline = (await this.hourly('cache', { since: end - baselineDays * DAY_MS, until: end, by: ['hour', ...by] })).map((r) => cacheUse({ ...r, keys: r.keys.slice(1) }));
+    const baseline = await this.hourly('cache', { since: end - baselineDays * DAY_MS, until: end, by: ['hour', ...by] }, (rows) => rows.map((r) => cacheUse({ ...r, keys: r.keys.slice(1) })));
     return { current, baseline };
   }
 
@@ -59,18 +63,20 @@ export class SeriesReader {
     return this.ledger.requestPoints({ since: now - windowMs, until: now });
   }
 
-  /** `q` groups by hour first, over whole hours. */
-  private async hourly(name: string, q: AggregateQuery & { since: number; until: number }): Promise<AggregateRow[]> {
+  /** `q` groups by hour first, over whole hours; `derive` shapes the rows, and is re-run only when they change. */
+  private async hourly<T>(name: string, q: AggregateQuery & { since: number; until: number }, derive: (rows: AggregateRow[]) => T): Promise<T> {
     const hit = this.cache.get(name);
+    if (hit && hit.since === q.since && hit.until === q.until && hit.derived !== undefined) return hit.derived as T;
     let rows: AggregateRow[];
     if (hit && hit.since <= q.since && hit.until <= q.until && q.since < hit.until) {
       const fresh = hit.until < q.until ? await this.ledger.aggregate({ ...q, since: hit.until }) : [];
-      rows = hit.since === q.since && fresh.length === 0 ? hit.rows : [...hit.rows.filter((r) => Date.parse(r.keys[0]!) >= q.since), ...fresh];
+      rows = [...hit.rows.filter((r) => Date.parse(r.keys[0]!) >= q.since), ...fresh];
     } else {
       rows = await this.ledger.aggregate(q);
     }
-    this.cache.set(name, { since: q.since, until: q.until, rows });
-    return rows;
+    const derived = derive(rows);
+    this.cache.set(name, { since: q.since, until: q.until, rows, derived });
+    return derived;
   }
 }
 
