@@ -94,7 +94,7 @@ describe('explain: exact decomposition into drivers', () => {
     expect(['requests', 'tokens_per_request']).toContain(d.drivers[0]!.id);
   });
 
-  it('always adds up exactly to the change, whatever the groups (property)', () => {
+  it('always adds up exactly to the change, whatever the groups (property)', { timeout: 60_000 }, () => {
     const spec = fc.record({
       model: fc.constantFrom('small', 'large', 'mystery'),
       user: fc.constantFrom('alice', 'bob', 'carol', ''),
