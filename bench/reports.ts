@@ -30,8 +30,11 @@ function hash01(n: number, salt: number): number {
 
 const MODELS = ['claude-sonnet-4-5', 'gpt-5', 'claude-opus-4-1', 'gemini-2.5-pro', 'gpt-5-mini'];
 
-/** Agent traffic: sessions of 50 requests, each session one user, mostly one model and one workflow. */
-export function benchRow(i: number, rows: number, r: () => number): LedgerRow {
+/**
+ * Row `i` of `total` spread over DAYS days from START (shared with bench/analysis.ts).
+ * Agent traffic: sessions of 50 requests, each session one user, mostly one model and one workflow.
+ */
+export function benchRow(i: number, total: number, r: () => number): LedgerRow {
   const session = Math.floor(i / 50);
   const user = Math.floor(hash01(session, 1) ** 2 * 400);
   const model = r() < 0.9 ? MODELS[Math.floor(hash01(session, 2) * MODELS.length)]! : MODELS[Math.floor(r() * MODELS.length)]!;
@@ -40,7 +43,7 @@ export function benchRow(i: number, rows: number, r: () => number): LedgerRow {
   const output = 50 + Math.floor(r() * 2000);
   return sampleRow({
     id: `r${i}`,
-    ts: START + Math.floor((i / rows) * DAYS * 86_400_000),
+    ts: START + Math.floor((i / total) * DAYS * 86_400_000),
     model,
     modelRequested: model,
     keyId: `key_${user}`,

@@ -6,7 +6,7 @@ import { type Target, fixedRate, maxThroughput, openStreams, streamTtfb } from '
 import { type Proc, rssMb, startBare, startTollgate, startUpstream } from './processes.js';
 import { policyBench, policyMarkdown } from './policy.js';
 import { reportsSection } from './reports.js';
-import { routerSection } from './router.js';
+import { markedSections } from './sections.js';
 import { markdown } from './report.js';
 import { median, percentile } from './stats.js';
 
@@ -90,8 +90,8 @@ async function main(): Promise<void> {
     const docPath = join(import.meta.dirname, '..', 'docs', 'benchmarks.md');
     // The 10M-row reports section comes from `npm run bench:reports`; keep it.
     const old = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';
-    // So does the router section (`npm run bench:router`).
-    const kept = reportsSection(old) + routerSection(old);
+    // So are the sections other benchmark scripts write between their own markers.
+    const kept = reportsSection(old) + markedSections(old);
     writeFileSync(docPath, doc + kept);
     process.stdout.write('\n' + doc);
   } finally {

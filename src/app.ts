@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
+import { type AnomalyOptions, startAnomalies } from './app-anomalies.js';
 import { type PolicyOptions, startPolicy } from './app-policy.js';
+import type { AnomalyWatch } from './anomalies/watch.js';
 import type { Logger } from './core/logger.js';
 import type { PolicyRuntime } from './policy/runtime.js';
 import type { CacheSettings } from './cache-analysis/gateway.js';
@@ -52,6 +54,8 @@ export interface AppOptions {
   routingRules?: readonly RoutingRule[];
   /** Prompt-prefix hashing and `cache: auto` (hashing on, nothing added, when absent). */
   cache?: CacheSettings;
+  /** The anomaly scheduler (off when absent or disabled). */
+  anomalies?: AnomalyOptions;
 }
 
 export interface RoutingOptions {
@@ -70,6 +74,7 @@ export interface Tollgate {
   gateway: Gateway;
   policy: PolicyRuntime | undefined;
   router: Router | undefined;
+  anomalies: AnomalyWatch | undefined;
   /** Makes every row recorded so far visible in storage. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -87,6 +92,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   });
   const keys = new KeyResolver(o.storage.keys);
   const policy = o.policy ? await startPolicy(o.policy, o.storage, o.price, () => writer.flush(), o.log) : undefined;
+  const anomalies = o.anomalies ? startAnomalies(o.anomalies, o.storage, () => writer.flush(), o.log) : undefined;
   const agent = createAgent(o.timeouts);
   const router = await startRouter(o.routing, o.log);
   const gateway = createGateway({
@@ -107,7 +113,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   let closing = false;
   const server = createHttpServer({
     gateway,
-    admin: { storage: o.storage, keys, token: o.adminToken, flush: () => writer.flush(), policy, cachePrice: rowPricer(o.price, (name) => o.providers.byName(name)?.catalog) },
+    admin: { storage: o.storage, keys, token: o.adminToken, flush: () => writer.flush(), policy, cachePrice: rowPricer(o.price, (name) => o.providers.byName(name)?.catalog), rates: o.anomalies?.rates },
     ready: () => Promise.resolve(!closing),
     log: o.log,
   });
@@ -125,6 +131,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     gateway,
     policy,
     router,
+    anomalies,
     flush: () => writer.flush(),
     async close() {
       if (closing) return;
@@ -134,6 +141,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
       const timer = setTimeout(() => server.closeAllConnections(), o.drainMs ?? 10_000);
       await drained;
       clearTimeout(timer);
+      anomalies?.stop();
       await writer.close();
       await policy?.close();
       await router?.close();

@@ -115,7 +115,7 @@ describe('renderAlert', () => {
   });
 
   it('lists every alert type', () => {
-    expect(ALERT_TYPES).toHaveLength(8);
+    expect(ALERT_TYPES).toHaveLength(13); // 8 budget, increase and counter types, 5 anomaly.*
     expect(ALERT_TYPES).toContain('counters.fail_closed');
   });
 });

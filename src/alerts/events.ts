@@ -2,6 +2,7 @@ import { type Picos, formatUsd } from '../core/money.js';
 import type { Budget, Increase } from '../policy/rules.js';
 import { formatScope } from '../policy/scope.js';
 import { describeWindow } from '../policy/window.js';
+import { ANOMALY_ALERT_TYPES, type AnomalyAlert, describeAnomaly } from './anomaly-alerts.js';
 import { chatText, displayTime, displayUsd, iso, percentOf } from './format.js';
 
 /** Which budget an alert is about, and where its window stands. */
@@ -24,7 +25,8 @@ export type AlertEvent =
   | { type: 'increase.requested'; increase: Increase; approveUrl?: string; denyUrl?: string }
   | { type: 'increase.approved' | 'increase.denied' | 'increase.expired'; increase: Increase }
   /** `count`: how many times it happened since the last alert of this kind. */
-  | { type: 'counters.fail_open' | 'counters.fail_closed'; message: string; count: number };
+  | { type: 'counters.fail_open' | 'counters.fail_closed'; message: string; count: number }
+  | AnomalyAlert;
 
 export type AlertType = AlertEvent['type'];
 
@@ -37,6 +39,7 @@ const TYPES: Record<AlertType, true> = {
   'increase.expired': true,
   'counters.fail_open': true,
   'counters.fail_closed': true,
+  ...(Object.fromEntries(ANOMALY_ALERT_TYPES.map((t) => [t, true])) as Record<AnomalyAlert['type'], true>),
 };
 /** Every alert type, for validating webhook filters. */
 export const ALERT_TYPES = Object.keys(TYPES) as readonly AlertType[];
@@ -126,6 +129,12 @@ function describe(e: AlertEvent, show: boolean, tz: string): { text: string; dat
         data: { message: e.message, count: e.count },
       };
     }
+    case 'anomaly.spend_spike':
+    case 'anomaly.runaway_session':
+    case 'anomaly.agent_loop':
+    case 'anomaly.retry_storm':
+    case 'anomaly.cache_regression':
+      return describeAnomaly(e, show);
   }
 }
 

@@ -58,6 +58,7 @@ function row(body: Record<string, unknown>, o: Partial<LedgerRow> & { api?: Api 
     routeRule: null,
     routeMode: null,
     routeSavingPicos: null,
+    lastTurnHash: null,
     ...(prefix ? { prefix: encodePrefix(prefix) } : {}),
     ...o,
   };

@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { budgetsCommand } from './commands/budgets.js';
+import { detectCommand } from './commands/detect.js';
+import { explainCommand } from './commands/explain.js';
 import { exportCommand } from './commands/export.js';
 import { keysCommand } from './commands/keys.js';
 import { limitsCommand } from './commands/limits.js';
@@ -30,6 +32,8 @@ export function buildProgram(io: Io = stdio): Command {
   modelsCommand(program, io);
   statusCommand(program, io);
   routingCommand(program, io);
+  detectCommand(program, io);
+  explainCommand(program, io);
   return program;
 }
 

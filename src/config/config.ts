@@ -1,4 +1,5 @@
 import type { CacheSettings } from '../cache-analysis/gateway.js';
+import type { AnomalySettings } from '../anomalies/types.js';
 import type { Dialect } from '../core/api.js';
 import type { ConfigRules } from '../policy/rule-book.js';
 import type { PolicySettings } from '../policy/settings.js';
@@ -35,6 +36,8 @@ export interface Config {
   routing: RoutingConfig;
   /** Prompt-prefix hashing and `cache: auto` rules. */
   cache: CacheSettings;
+  /** Anomaly detection: the scheduler in `serve` and `tollgate detect` (docs/anomalies.md). */
+  anomalies: AnomalySettings;
   /** The file it came from, if any. */
   source: string | undefined;
 }

@@ -4,6 +4,7 @@ import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseDocument } 
 import type { z } from 'zod';
 import { type Config, DEFAULTS, DEFAULT_PROVIDERS, type ProviderConfig } from './config.js';
 import { ConfigError, type ConfigIssue, closest, formatPath } from './errors.js';
+import { anomalySettings } from './anomalies.js';
 import { alertsConfig, configRules, policyChecks, policySettings } from './policy.js';
 import { routingChecks, routingConfig } from './routing.js';
 import { type ConfigFile, fileSchema } from './schema.js';
@@ -186,6 +187,7 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
       storePrompts: f.cache_analysis?.store_prompts ?? false,
       rules: (f.cache ?? []).map((r) => ({ model: r.model, provider: r.provider, mode: r.mode, ttl: r.ttl })),
     },
+    anomalies: anomalySettings(f.anomalies),
     source,
   };
 }

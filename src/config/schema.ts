@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { anomaliesSchema } from './anomalies.js';
 import { budgetInput, modelPolicyInput, poolInput, rateLimitInput } from '../policy/rule-input.js';
 import { isValidTimeZone } from '../policy/window.js';
 import { routeSchema, routingSchema } from './routing-schema.js';
@@ -118,6 +119,7 @@ export const fileSchema = z.strictObject({
       signing_secret: z.string().min(16, 'must be at least 16 characters (a long random string)').optional(),
     })
     .optional(),
+  anomalies: anomaliesSchema.optional(),
 });
 
 export type ConfigFile = z.infer<typeof fileSchema>;

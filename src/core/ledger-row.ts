@@ -52,6 +52,11 @@ export interface LedgerRow extends Usage {
   /** The prompt prefix as block hashes (JSON, see src/cache-analysis/prefix.ts); absent when not hashed. */
   prefix?: string | null;
   /**
+   * A short hash of the request's last turn (last message, tool call or tool result), so that
+   * the same request repeated in a session can be seen without keeping prompt text. Null when unknown.
+   */
+  lastTurnHash: string | null;
+  /**
    * Each upstream try, when the gateway made any: stored in the `attempts` table in the same
    * transaction as the row, and journaled with it. Not an export column.
    */

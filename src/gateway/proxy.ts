@@ -8,6 +8,7 @@ import type { Logger } from '../core/logger.js';
 import { type AuthPolicy, identify } from '../identity/identify.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
 import { type PriceFn, type RequestFacts, buildRow, newFacts } from '../metering/build-row.js';
+import { lastTurnHash } from '../metering/last-turn.js';
 import type { Admission, Enforcer } from '../policy/enforcer.js';
 import { applyOverrides } from '../providers/shared/overrides.js';
 import { adapterFor, lookupRoute } from '../providers/index.js';
@@ -269,7 +270,12 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   // Hash the prompt while the upstream works on it, rather than at the end of the response.
   if (facts.prefix) setImmediate(facts.prefix);
   const upstream = { url, method: route.method, headers: out, body: rewrite?.body ?? raw };
-  await relay({ agent: deps.agent, upstream, res, adapter, route, info, rewrite, facts, json, started: x.started, finish: x.finish });
+  // Hashed as the row is built, after the response: off the path to the first byte.
+  const finish = (journaled?: () => void) => {
+    facts.lastTurnHash = lastTurnHash(json);
+    x.finish(journaled);
+  };
+  await relay({ agent: deps.agent, upstream, res, adapter, route, info, rewrite, facts, json, started: x.started, finish });
 }
 
 /**

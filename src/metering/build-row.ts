@@ -57,6 +57,8 @@ export interface RequestFacts {
   routeMode: 'enforce' | 'shadow' | null;
   /** Computes the prompt prefix's hashes when the row is built (off the request's critical path). */
   prefix?: () => string | undefined;
+  /** See LedgerRow.lastTurnHash. */
+  lastTurnHash: string | null;
 }
 
 export interface AttemptStart {
@@ -114,6 +116,7 @@ export function newFacts(id: string, ts: number, api: Api): RequestFacts {
     current: undefined,
     routeRule: null,
     routeMode: null,
+    lastTurnHash: null,
   };
 }
 
@@ -163,6 +166,7 @@ export function buildRow(f: RequestFacts, price: PriceFn): LedgerRow {
     routeMode: f.routeMode,
     routeSavingPicos: null,
     ...prefixOf(f),
+    lastTurnHash: f.lastTurnHash,
   };
   if (f.priorAttempts.length > 0 || f.current !== undefined) addAttempts(row, f, price);
   return row;

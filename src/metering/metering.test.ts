@@ -28,6 +28,7 @@ function memoryLedger(failTimes = 0): LedgerStore & { rows: Map<string, LedgerRo
     scan: async function* () {},
     aggregate: () => Promise.resolve([]),
     ruleTotals: () => Promise.resolve([]),
+    requestPoints: () => Promise.resolve([]),
   };
   return store;
 }

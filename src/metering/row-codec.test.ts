@@ -8,6 +8,11 @@ describe('row codec', () => {
     expect(decodeRow(encodeRow(row))).toEqual(row);
   });
 
+  it('carries the last turn hash', () => {
+    const row = sampleRow({ lastTurnHash: 'a1b2c3d4e5f60718' });
+    expect(decodeRow(encodeRow(row))).toEqual(row);
+  });
+
   it('carries the prompt prefix hashes, and rows without them stay without', () => {
     const row = sampleRow({ prefix: '{"v":1,"n":0,"b":[],"bp":[],"e":0}' });
     expect(decodeRow(encodeRow(row))).toEqual(row);
@@ -22,7 +27,7 @@ describe('row codec', () => {
   });
 
   it('reads spool lines written before rows had a pool or a routing rule', () => {
-    const { pool: _pool, routeRule: _r, routeMode: _m, routeSavingPicos: _s, ...old } = sampleRow({ costPicos: 5n });
+    const { pool: _pool, routeRule: _r, routeMode: _m, routeSavingPicos: _s, lastTurnHash: _h, ...old } = sampleRow({ costPicos: 5n });
     const line = JSON.stringify({ ...old, costPicos: '5' });
     expect(decodeRow(line)).toEqual(sampleRow({ id: old.id, costPicos: 5n, pool: null }));
   });

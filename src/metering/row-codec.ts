@@ -12,9 +12,10 @@ export function encodeRow(row: LedgerRow): string {
 
 type WithCost<T> = Omit<T, 'costPicos'> & { costPicos: string | null };
 
-type Encoded = Omit<LedgerRow, 'pool' | 'costPicos' | 'routeRule' | 'routeMode' | 'routeSavingPicos' | 'attemptLog'> & {
+type Encoded = Omit<LedgerRow, 'pool' | 'costPicos' | 'routeRule' | 'routeMode' | 'routeSavingPicos' | 'lastTurnHash' | 'attemptLog'> & {
   costPicos: string | null;
   pool?: string | null;
+  lastTurnHash?: string | null;
   routeRule?: string | null;
   routeMode?: LedgerRow['routeMode'];
   routeSavingPicos?: string | null;
@@ -32,6 +33,7 @@ export function decodeRow(line: string): LedgerRow {
     routeRule: raw.routeRule ?? null,
     routeMode: raw.routeMode ?? null,
     routeSavingPicos: raw.routeSavingPicos === null || raw.routeSavingPicos === undefined ? null : BigInt(raw.routeSavingPicos),
+    lastTurnHash: raw.lastTurnHash ?? null,
   };
   if (attemptLog !== undefined) row.attemptLog = attemptLog.map((a) => ({ ...a, costPicos: a.costPicos === null ? null : BigInt(a.costPicos) }));
   return row;

@@ -5,12 +5,14 @@ import type { RowPricer } from '../cache-analysis/price-moves.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
 import { checkKeyInput, createKey, publicKey } from '../identity/key-service.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
+import type { RateBook } from '../pricing/unit-rates.js';
 import { csvHeader, toCsvLine, toJsonLine } from '../reports/export.js';
 import { runReport } from '../reports/report.js';
 import { renderCsv, renderJson } from '../reports/render.js';
 import { renderRuleCsv, renderRuleJson, runRuleReport } from '../reports/rule-report.js';
 import { parseTime } from '../reports/time.js';
 import type { Storage } from '../storage/ports.js';
+import { getExplain } from './admin-explain.js';
 import { handleMe } from './admin-me.js';
 import { getCacheReport } from './admin-cache.js';
 import { handlePolicyAdmin, isPolicyRoute } from './admin-policy.js';
@@ -27,6 +29,8 @@ export interface AdminDeps {
   policy?: PolicyRuntime;
   /** Prices rows for the cache report; the report answers 503 when absent. */
   cachePrice?: RowPricer;
+  /** Prices for `explain`'s cache and price drivers. */
+  rates?: RateBook;
 }
 
 /**
@@ -55,6 +59,7 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     if (sub === '/report' && method === 'GET') return await getReport(deps, res, query);
     if (sub === '/export' && method === 'GET') return await getExport(deps, res, query);
     if (sub === '/cache-report' && method === 'GET') return await getCacheReport(deps, res, query);
+    if (sub === '/explain' && method === 'GET') return await getExplain(deps, res, query);
     return sendAdminError(res, 404, 'not_found', `No admin route ${method} ${path}.`);
   } catch (err) {
     if (err instanceof RangeError) return sendAdminError(res, 400, 'invalid_request', err.message);

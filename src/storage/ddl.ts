@@ -53,6 +53,7 @@ const REQUEST_TYPES: Record<(typeof REQUEST_COLUMNS)[number], [ColumnType, 'null
   route_mode: ['text', 'null'],
   route_saving_picos: ['bigint', 'null'],
   prefix: ['text', 'null'],
+  last_turn_hash: ['text', 'null'],
 };
 
 function column(name: string, type: ColumnType, nullability: 'null' | 'not null', t: TypeMap): string {
@@ -141,6 +142,12 @@ export function schemaV8(t: TypeMap): string[] {
   return [`ALTER TABLE requests ADD COLUMN ${column('prefix', type, nullability, t)}`];
 }
 
+/** Version 9: a hash of each request's last turn, for the agent-loop detector (src/anomalies). */
+export function schemaV9(t: TypeMap): string[] {
+  const [type, nullability] = REQUEST_TYPES.last_turn_hash;
+  return [`ALTER TABLE requests ADD COLUMN ${column('last_turn_hash', type, nullability, t)}`];
+}
+
 /** Ordered migrations; each entry's statements run in one transaction. */
 export function migrations(t: TypeMap): { version: number; statements: string[] }[] {
   return [
@@ -149,6 +156,7 @@ export function migrations(t: TypeMap): { version: number; statements: string[] 
     { version: 3, statements: schemaV3(t) },
     { version: 4, statements: schemaV4(t) },
     { version: 8, statements: schemaV8(t) },
+    { version: 9, statements: schemaV9(t) },
   ];
 }
 

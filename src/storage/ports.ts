@@ -29,6 +29,11 @@ export interface LedgerStore {
   aggregate(query: AggregateQuery): Promise<AggregateRow[]>;
   /** Totals per routing rule and mode over the window, from the raw rows that have a rule. */
   ruleTotals(filter: TimeFilter): Promise<RuleTotals[]>;
+  /**
+   * The few columns of each request in a short window that per-request detectors read
+   * (agent loops, retry storms), in time order. Meant for minutes of data, not months.
+   */
+  requestPoints(filter: TimeFilter): Promise<RequestPoint[]>;
 }
 
 /** One routing rule's requests in one mode (docs/routing-rules.md). */
@@ -45,6 +50,25 @@ export interface RuleTotals {
   costPicos: Picos;
   /** Enforced: actual saving against the requested models; shadow: estimated saving at the rule's model. */
   savingPicos: Picos;
+}
+
+/** One request as the anomaly detectors see it. */
+export interface RequestPoint {
+  id: string;
+  ts: number;
+  sessionId: string | null;
+  keyId: string | null;
+  user: string | null;
+  client: string | null;
+  model: string;
+  status: number;
+  outcome: LedgerRow['outcome'];
+  attempts: number;
+  inputTokens: number;
+  outputTokens: number;
+  toolCalls: number;
+  costPicos: Picos;
+  lastTurnHash: string | null;
 }
 
 export interface TimeFilter {

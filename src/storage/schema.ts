@@ -41,7 +41,7 @@ export const REQUEST_COLUMNS_V1 = [
 ] as const;
 
 /** The ledger's columns now, in one place, shared by the SQLite and Postgres adapters. */
-export const REQUEST_COLUMNS = [...REQUEST_COLUMNS_V1, 'pool', 'route_rule', 'route_mode', 'route_saving_picos', 'prefix'] as const;
+export const REQUEST_COLUMNS = [...REQUEST_COLUMNS_V1, 'pool', 'route_rule', 'route_mode', 'route_saving_picos', 'prefix', 'last_turn_hash'] as const;
 
 /** Rollup grain: one row per hour and combination of these (''-filled) columns. */
 export const ROLLUP_DIMENSIONS = ['api', 'provider', 'model', 'key_id', 'user_name', 'team', 'project', 'client'] as const;
@@ -122,6 +122,7 @@ export function rowValues(r: LedgerRow, bool: (b: boolean) => unknown): unknown[
     r.routeMode,
     r.routeSavingPicos,
     r.prefix ?? null,
+    r.lastTurnHash,
   ];
 }
 
@@ -168,6 +169,7 @@ export function rowFromRecord(rec: Record<string, unknown>): LedgerRow {
     routeRule: str('route_rule'),
     routeMode: str('route_mode') as LedgerRow['routeMode'],
     routeSavingPicos: rec.route_saving_picos === null || rec.route_saving_picos === undefined ? null : BigInt(rec.route_saving_picos as bigint | number | string),
+    lastTurnHash: str('last_turn_hash'),
   };
   // Left off when absent, so rows that were never hashed read back as they were written.
   const prefix = str('prefix');

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { lastTurnHash } from '../../src/metering/last-turn.js';
 import { type Harness, eventually, startHarness } from '../support/harness.js';
 
 let h: Harness;
@@ -41,7 +42,10 @@ describe('OpenAI SDK through Tollgate', () => {
       api: 'openai.chat', provider: 'openai', model: 'gpt-5-2025-08-07', modelRequested: 'gpt-5', keyId: h.key.id, user: 'alice', team: 'platform',
       project: 'tollgate', sessionId: 'sess-1', client: 'openai-sdk', tags: { workflow: 'review', prompt_version: 'v7' }, stream: false, status: 200,
       outcome: 'ok', inputTokens: 3048, cacheReadTokens: 2048, outputTokens: 120, reasoningTokens: 64, usageSource: 'final', attempts: 1,
+      // The hash of the last turn (the one message), for the agent-loop detector; the text is not kept.
+      lastTurnHash: lastTurnHash({ messages: [{ role: 'user', content: 'hi' }] }),
     });
+    expect(row.lastTurnHash).toMatch(/^[0-9a-f]{16}$/);
   });
 
   it('returns the exact bytes the provider sent', async () => {

@@ -4,7 +4,7 @@ import { startTollgate } from '../../app.js';
 import type { Config } from '../../config/index.js';
 import type { Logger } from '../../core/logger.js';
 import { providerTable } from '../../gateway/select-provider.js';
-import { catalogProviderFor, createPricer } from '../../pricing/index.js';
+import { catalogProviderFor, createPricer, rateBook } from '../../pricing/index.js';
 import { webhookSink } from '../alerts.js';
 import { type StorageFlags, addStorageFlags, loadCliConfig, openStorage, storageSpec } from '../context.js';
 import { jsonLogger } from '../logger.js';
@@ -27,15 +27,17 @@ export function serveCommand(program: Command, io: Io): void {
     const log = jsonLogger(config.log.level);
     const storage = await openStorage(config);
     const policy = policyOptions(config, log);
+    const pricer = createPricer({ overrides: config.pricing.overrides, discounts: config.pricing.discounts });
+    const providers = config.providers.map((p) => ({ ...p, catalog: catalogProviderFor(p.baseUrl, p.catalog) }));
     const app = await startTollgate({
       host: config.server.host,
       port: config.server.port,
       storage,
       ledgerWorker: config.storage.writer === 'thread' ? storageSpec(config) : undefined,
       spoolDir: config.storage.spoolDir,
-      providers: providerTable(config.providers.map((p) => ({ ...p, catalog: catalogProviderFor(p.baseUrl, p.catalog) }))),
+      providers: providerTable(providers),
       auth: config.auth,
-      price: createPricer({ overrides: config.pricing.overrides, discounts: config.pricing.discounts }),
+      price: pricer,
       maxBodyBytes: config.server.maxBodyBytes,
       timeouts: { connectMs: config.server.connectTimeoutMs, firstByteMs: config.server.firstByteTimeoutMs, idleMs: config.server.idleTimeoutMs },
       adminToken: process.env.TOLLGATE_ADMIN_TOKEN || undefined,
@@ -44,6 +46,12 @@ export function serveCommand(program: Command, io: Io): void {
       routing: { routes: config.routing.routes.map((r) => ({ ...r, deployments: r.deployments.map((d) => ({ ...d, catalog: catalogProviderFor(d.baseUrl, d.catalog) })) })), health: config.routing.health, redisUrl: config.redis },
       routingRules: config.routingRules,
       cache: config.cache,
+      anomalies: {
+        settings: config.anomalies,
+        rates: rateBook(pricer, Object.fromEntries(providers.map((p) => [p.name, p.catalog]))),
+        alerts: policy.alerts,
+        publicUrl: config.alerts.publicUrl,
+      },
     }).catch(async (err: unknown) => {
       await policy.alerts.close(0);
       await storage.close();

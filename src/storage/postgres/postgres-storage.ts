@@ -5,6 +5,7 @@ import { migrations, rollupUpsertSql } from '../ddl.js';
 import { sqlPolicyStore } from '../policy-store.js';
 import { ruleTotals } from '../rule-totals.js';
 import type { KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
+import { requestPoints } from '../points.js';
 import { type RollupDelta, measureValues, rollupDeltas } from '../rollup.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, ROLLUP_DIMENSIONS, ROLLUP_EXTRA_KEYS, ROLLUP_MEASURES, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, rowFromRecord, rowValues } from '../schema.js';
 
@@ -127,6 +128,7 @@ function pgLedger(pool: pg.Pool): LedgerStore {
     scan: (filter) => scanRows(pool, filter),
     aggregate: (q) => aggregate(run, DIALECT, q),
     ruleTotals: (f) => ruleTotals(run, DIALECT, f),
+    requestPoints: (filter) => requestPoints(run, (i) => DIALECT.param(i), filter),
   };
 }
 

@@ -7,6 +7,7 @@ import { migrations, rollupUpsertSql } from '../ddl.js';
 import { sqlPolicyStore } from '../policy-store.js';
 import { ruleTotals } from '../rule-totals.js';
 import type { AggregateQuery, KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
+import { requestPoints } from '../points.js';
 import { measureValues, rollupDeltas } from '../rollup.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, attemptValues, rowFromRecord, rowValues } from '../schema.js';
 
@@ -92,6 +93,7 @@ function sqliteLedger(db: Db): LedgerStore {
     scan: (filter) => scanRows(db, filter),
     aggregate: (q: AggregateQuery) => aggregate(run, DIALECT, q),
     ruleTotals: (f) => ruleTotals(run, DIALECT, f),
+    requestPoints: (filter) => requestPoints(run, (i) => DIALECT.param(i), filter),
   };
 }
 

@@ -55,6 +55,7 @@ export function sampleRow(overrides: Partial<LedgerRow> = {}): LedgerRow {
     routeRule: null,
     routeMode: null,
     routeSavingPicos: null,
+    lastTurnHash: null,
     ...overrides,
   };
 }
@@ -241,6 +242,25 @@ export function storageContract(open: () => Promise<Storage>): void {
     expect(byKey.get('review-to-mini/shadow')).toEqual({ rule: 'review-to-mini', mode: 'shadow', requests: 2, errors: 0, unpricedRequests: 1, inputTokens: 12, outputTokens: 7, costPicos: 4n, savingPicos: 1_000_001n });
     expect((await s.ledger.ruleTotals({})).find((t) => t.rule === 'review-to-mini')?.requests).toBe(3);
     expect(await s.ledger.ruleTotals({ since: at(10) })).toEqual([]);
+  });
+
+  it('reads request points of a window in time order, with the last turn hash', async () => {
+    const s = await open();
+    const rows = randomRows(80, 5).map((x, i) => ({ ...x, lastTurnHash: i % 3 === 0 ? null : `h${i % 4}`, attempts: 1 + (i % 3), status: i % 5 === 0 ? 429 : 200 }));
+    await s.ledger.insert(rows);
+    const since = Date.UTC(2026, 10, 18, 12);
+    const until = Date.UTC(2026, 10, 20);
+    const got = await s.ledger.requestPoints({ since, until });
+    const want = rows
+      .filter((x) => x.ts >= since && x.ts < until)
+      .sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1))
+      .map((x) => ({
+        id: x.id, ts: x.ts, sessionId: x.sessionId, keyId: x.keyId, user: x.user, client: x.client, model: x.model, status: x.status, outcome: x.outcome,
+        attempts: x.attempts, inputTokens: x.inputTokens, outputTokens: x.outputTokens, toolCalls: x.toolCalls, costPicos: x.costPicos ?? 0n, lastTurnHash: x.lastTurnHash,
+      }));
+    expect(want.length).toBeGreaterThan(10);
+    expect(got).toEqual(want);
+    expect((await s.ledger.get(rows[1]!.id))?.lastTurnHash).toBe('h1');
     await s.close();
   });
 

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import type { Detection } from '../anomalies/types.js';
+import { anomalyAlert } from './anomaly-alerts.js';
+import { ALERT_TYPES, renderAlert } from './events.js';
+
+const detection: Detection = {
+  detector: 'cache_regression',
+  subject: 'workflow:review',
+  windowStart: Date.UTC(2026, 10, 18, 14, 0),
+  windowEnd: Date.UTC(2026, 10, 18, 14, 15),
+  severity: 'critical',
+  excessPicos: 12_340_000_000_000n,
+  message: "Workflow review's cache-read share of input fell from 72% to 3% in the last 15 min: $12.34 extra so far, about $8,291.52 a week at this rate.",
+  evidence: { report: '/admin/v1/report?since=a&until=b&by=tag%3Aworkflow', requestIds: ['r1', 'r<2>'], sessionIds: [] },
+  key: 'cache_regression:review:20410',
+};
+
+describe('anomaly alerts', () => {
+  it('are alert types webhooks can filter on', () => {
+    expect(ALERT_TYPES).toEqual(expect.arrayContaining(['anomaly.spend_spike', 'anomaly.runaway_session', 'anomaly.agent_loop', 'anomaly.retry_storm', 'anomaly.cache_regression']));
+  });
+
+  it('carry the message, the dollar figure and an absolute evidence link', () => {
+    const r = renderAlert(anomalyAlert(detection, 'https://gw.example.com/'), { showAmounts: true, now: 0 });
+    expect(r.type).toBe('anomaly.cache_regression');
+    expect(r.text).toBe(
+      "*Critical: cache regression* on workflow:review ($12.34 over): Workflow review's cache-read share of input fell from 72% to 3% in the last 15 min: $12.34 extra so far, about $8,291.52 a week at this rate. Evidence: https://gw.example.com/admin/v1/report?since=a&until=b&by=tag%3Aworkflow Requests: r1, r&lt;2&gt;.",
+    );
+    expect(r.data).toMatchObject({ detector: 'cache_regression', subject: 'workflow:review', severity: 'critical', excess_usd: '12.34', evidence_url: 'https://gw.example.com/admin/v1/report?since=a&until=b&by=tag%3Aworkflow', request_ids: ['r1', 'r<2>'], window_start: '2026-11-18T14:00:00.000Z' });
+  });
+
+  it('leave every amount out when amounts are hidden', () => {
+    const r = renderAlert(anomalyAlert(detection, undefined), { showAmounts: false, now: 0 });
+    expect(r.text).not.toMatch(/\$\d/);
+    expect(JSON.stringify(r.data)).not.toMatch(/\$\d|excess_usd/);
+    expect(r.data.evidence_url).toBe('/admin/v1/report?since=a&until=b&by=tag%3Aworkflow');
+  });
+});

@@ -1,0 +1,44 @@
+import type { Detection } from '../anomalies/types.js';
+import { formatUsd } from '../core/money.js';
+import type { JsonObject } from './events.js';
+import { chatText, displayUsd, iso } from './format.js';
+
+export const ANOMALY_ALERT_TYPES = ['anomaly.spend_spike', 'anomaly.runaway_session', 'anomaly.agent_loop', 'anomaly.retry_storm', 'anomaly.cache_regression'] as const;
+export type AnomalyAlertType = (typeof ANOMALY_ALERT_TYPES)[number];
+
+/** An anomaly alert: the detection and where its evidence is (absolute when `alerts.public_url` is set). */
+export interface AnomalyAlert {
+  type: AnomalyAlertType;
+  anomaly: Detection;
+  evidenceUrl: string;
+}
+
+export function anomalyAlert(d: Detection, publicUrl: string | undefined): AnomalyAlert {
+  const base = publicUrl?.replace(/\/+$/, '') ?? '';
+  return { type: `anomaly.${d.detector}`, anomaly: d, evidenceUrl: base + d.evidence.report };
+}
+
+/**
+ * Text and data of an anomaly alert. Without `show`, amounts are left out of both (the
+ * message's dollar figures included), as budget alerts do.
+ */
+export function describeAnomaly(e: AnomalyAlert, show: boolean): { text: string; data: JsonObject } {
+  const d = e.anomaly;
+  const head = `*${d.severity === 'critical' ? 'Critical' : 'Warning'}: ${d.detector.replace(/_/g, ' ')}* on ${chatText(d.subject)}`;
+  const body = show ? chatText(d.message) : chatText(d.message.replace(/-?\$[\d,]+(\.\d+)?(\/h)?/g, '…'));
+  const ids = d.evidence.requestIds.length ? ` Requests: ${d.evidence.requestIds.map((x) => chatText(x)).join(', ')}.` : '';
+  const data: JsonObject = {
+    detector: d.detector,
+    subject: d.subject,
+    severity: d.severity,
+    window_start: iso(d.windowStart),
+    window_end: iso(d.windowEnd),
+    message: show ? d.message : body,
+    evidence_url: e.evidenceUrl,
+    request_ids: d.evidence.requestIds,
+    session_ids: d.evidence.sessionIds,
+    key: d.key,
+  };
+  if (show) data.excess_usd = formatUsd(d.excessPicos);
+  return { text: `${head}${show ? ` (${displayUsd(d.excessPicos)} over)` : ''}: ${body} Evidence: ${e.evidenceUrl}${ids}`, data };
+}

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import type { RateBook } from '../pricing/unit-rates.js';
+import { agentLoops } from './agent-loop.js';
+import { cacheRegressions } from './cache-regression.js';
+import { retryStorms } from './retry-storm.js';
+import { runawaySessions } from './runaway-session.js';
+import { spendSpikes } from './spend-spike.js';
+import { DAY, Workload, agentPoints, cacheSeries, callerPoints, sessionSeries, spendSeries, spendUsers, windowSpend } from './testing/synthetic.js';
+import { defaultAnomalySettings } from './types.js';
+
+/**
+ * Each detector on seeded synthetic workloads: a planted anomaly is found, and the clean
+ * baseline stays quiet. The false-positive rate is measured over many seeds (false raises
+ * per subject judged per evaluation) and bounded; docs/anomalies.md quotes the figures.
+ */
+const SEEDS = 200;
+/** Many seeds on a machine shared with other jobs: no timing is asserted, so allow time. */
+const SLOW = { timeout: 120_000 };
+const d = defaultAnomalySettings().detectors;
+const rates: RateBook = () => ({ input: 3_000_000_000_000n, cacheRead: 300_000_000_000n, cacheWrite: 3_750_000_000_000n, output: 15_000_000_000_000n });
+// A Wednesday, mid-afternoon UTC: working hours, when spend is high and noisy.
+const NOW = Date.UTC(2026, 10, 18, 15, 2);
+
+function falsePositiveRate(judge: (seed: number) => { raised: number; judged: number }, seeds = SEEDS): number {
+  let raised = 0;
+  let judged = 0;
+  for (let seed = 1; seed <= seeds; seed++) {
+    const r = judge(seed);
+    raised += r.raised;
+    judged += r.judged;
+  }
+  if (process.env.TOLLGATE_PRINT_FP) console.log(`false positives: ${raised} of ${judged}`);
+  return raised / judged;
+}
+
+describe('spend spike', () => {
+  it('finds a heavy user spending 4× their usual and a light user spending 100×, with the excess in dollars', SLOW, () => {
+    for (const [pick, boost] of [[0, 4], [7, 100]] as const) {
+      const w = new Workload(11);
+      const users = spendUsers(w);
+      const name = users[pick]!.name;
+      const found = spendSpikes(spendSeries(w, users, NOW, d.spend_spike.windowMs, { user: name, boost }), NOW, d.spend_spike);
+      expect(found.map((x) => x.subject)).toEqual([`user:${name}`]);
+      expect(found[0]!.excessPicos).toBeGreaterThanOrEqual(d.spend_spike.minExcessPicos);
+      expect(found[0]!.message).toMatch(new RegExp(`^user:${name} spent \\$`));
+      expect(found[0]!.evidence.report).toMatch(/^\/admin\/v1\/report\?since=.*by=hour%2Cuser$/);
+    }
+  });
+
+  it('stays quiet on clean traffic: false positives under 0.5% of user-evaluations over 100 seeds', SLOW, () => {
+    const rate = falsePositiveRate((seed) => {
+      const w = new Workload(seed);
+      const users = spendUsers(w);
+      const series = spendSeries(w, users, NOW, d.spend_spike.windowMs);
+      let raised = 0;
+      // One history judged at 24 moments of the following hour, each with a fresh window of traffic.
+      for (let i = 0; i < 24; i++) raised += spendSpikes({ ...series, current: windowSpend(w, users, NOW + i * 120_000, d.spend_spike.windowMs) }, NOW + i * 120_000, d.spend_spike).length;
+      return { raised, judged: users.length * 24 };
+    }, 100);
+    expect(rate).toBeLessThan(0.005);
+  });
+
+  it('raises nothing before the baseline has minHistoryDays of history', () => {
+    const w = new Workload(3);
+    const series = spendSeries(w, spendUsers(w), NOW, d.spend_spike.windowMs, { user: 'u0', boost: 10 });
+    expect(spendSpikes({ ...series, firstHour: NOW - 2 * DAY }, NOW, d.spend_spike)).toEqual([]);
+  });
+});
+
+describe('runaway session', () => {
+  it('finds a session burning 15× its identity’s usual rate', SLOW, () => {
+    let found = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const w = new Workload(seed);
+      const s = sessionSeries(w, { boost: 15 });
+      if (!s.planted) continue;
+      const raised = runawaySessions(s, NOW, d.runaway_session).filter((x) => x.subject === `session:${s.planted}`);
+      expect(raised, `seed ${seed}`).toHaveLength(1);
+      expect(raised[0]!.evidence.sessionIds).toEqual([s.planted]);
+      found++;
+    }
+    expect(found).toBeGreaterThan(10);
+  });
+
+  it('stays quiet on clean sessions: false positives under 1% of live sessions over 200 seeds', SLOW, () => {
+    const rate = falsePositiveRate((seed) => {
+      const s = sessionSeries(new Workload(seed));
+      return { raised: runawaySessions(s, NOW, d.runaway_session).length, judged: Math.max(1, s.recent.length) };
+    });
+    expect(rate).toBeLessThan(0.01);
+  });
+});
+
+describe('agent loop', () => {
+  for (const hashes of [true, false]) {
+    const how = hashes ? 'by last-turn hash' : 'without hashes (same tool call and output length)';
+    it(`finds the same step repeated 6 times with growing context, ${how}`, () => {
+      const w = new Workload(5);
+      const found = agentLoops(toObservations(agentPoints(w, NOW, { hashes, loop: { repeats: 6 } })), NOW, d.agent_loop);
+      expect(found.map((x) => x.subject)).toEqual(['session:sess0']);
+      expect(found[0]!.evidence.requestIds).toHaveLength(5);
+      expect(found[0]!.excessPicos).toBeGreaterThan(0n);
+    });
+
+    it(`stays quiet on clean agent sessions ${how}: false positives under 0.5% of sessions over 200 seeds`, SLOW, () => {
+      const rate = falsePositiveRate((seed) => ({ raised: agentLoops(toObservations(agentPoints(new Workload(seed), NOW, { hashes })), NOW, d.agent_loop).length, judged: 15 }));
+      expect(rate).toBeLessThan(0.005);
+    });
+  }
+
+  it('does not call a repeat with shrinking context a loop', () => {
+    const obs = [0, 1, 2, 3, 4, 5].map((k) => ({ sessionId: 's', ts: NOW - 60_000 * (6 - k), inputTokens: 10_000 - 1000 * k, outputTokens: 10, toolCalls: 1, requestHash: 'same' }));
+    expect(agentLoops(obs, NOW, d.agent_loop)).toEqual([]);
+  });
+});
+
+describe('retry storm', () => {
+  it('finds the key whose requests mostly fail and retry', () => {
+    const found = retryStorms(callerPoints(new Workload(9), NOW, { key: 'key_4' }), NOW, d.retry_storm);
+    expect(found.map((x) => x.subject)).toEqual(['key:key_4']);
+    expect(found[0]!.evidence.requestIds.length).toBeGreaterThan(0);
+  });
+
+  it('stays quiet on a normal 2% error rate: false positives under 0.5% of callers over 200 seeds', SLOW, () => {
+    const rate = falsePositiveRate((seed) => ({ raised: retryStorms(callerPoints(new Workload(seed), NOW), NOW, d.retry_storm).length, judged: 12 }));
+    expect(rate).toBeLessThan(0.005);
+  });
+});
+
+describe('cache-hit regression', () => {
+  it('finds the workflow whose cache share collapsed, with the extra spend at the rate difference', () => {
+    const s = cacheSeries(new Workload(4), { workflow: 'wf2' });
+    const found = cacheRegressions(s, NOW, d.cache_regression, rates);
+    expect(found.map((x) => x.subject)).toEqual(['workflow:wf2']);
+    const past = s.baseline.find((u) => u.workflow === 'wf2')!;
+    const now = s.current.find((u) => u.workflow === 'wf2')!;
+    const lost = Math.floor((past.cacheReadTokens / past.inputTokens) * now.inputTokens) - now.cacheReadTokens;
+    expect(found[0]!.excessPicos).toBe((BigInt(lost) * (3_000_000_000_000n - 300_000_000_000n)) / 1_000_000n);
+    expect(found[0]!.message).toMatch(/a week at this rate/);
+  });
+
+  it('stays quiet when shares wobble: false positives under 0.5% of workflow-evaluations over 200 seeds', SLOW, () => {
+    const rate = falsePositiveRate((seed) => ({ raised: cacheRegressions(cacheSeries(new Workload(seed)), NOW, d.cache_regression, rates).length, judged: 8 }));
+    expect(rate).toBeLessThan(0.005);
+  });
+});
+
+function toObservations(points: ReturnType<typeof agentPoints>) {
+  return points.map((p) => ({ sessionId: p.sessionId!, ts: p.ts, inputTokens: p.inputTokens, outputTokens: p.outputTokens, toolCalls: p.toolCalls, requestHash: p.lastTurnHash ?? undefined, id: p.id, costPicos: p.costPicos }));
+}

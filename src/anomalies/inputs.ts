@@ -1,0 +1,99 @@
+import type { Dimension } from '../core/ledger-row.js';
+import type { Picos } from '../core/money.js';
+import type { AggregateQuery, AggregateRow, LedgerStore, RequestPoint } from '../storage/ports.js';
+import { DAY_MS, HOUR_MS } from '../storage/schema.js';
+import type { CacheUse } from './cache-regression.js';
+import type { SessionSpend } from './runaway-session.js';
+import { SPIKE_REPORT_DIMENSION, type SpendSeries } from './spend-spike.js';
+import type { SpikeDimension } from './types.js';
+
+/**
+ * Reads the series the detectors judge, through the storage port. Whole past hours come
+ * from rollups, grouped by hour, and are cached: when the hour turns only the new hour is
+ * read and the oldest dropped, so an evaluation every minute reads the recent window's raw
+ * rows and, once an hour, one hour of rollups.
+ */
+export class SeriesReader {
+  private readonly ledger: LedgerStore;
+  private readonly cache = new Map<string, { since: number; until: number; rows: AggregateRow[]; derived?: unknown }>();
+
+  constructor(ledger: LedgerStore) {
+    this.ledger = ledger;
+  }
+
+  async spend(dimension: SpikeDimension, now: number, windowMs: number, baselineDays: number): Promise<SpendSeries> {
+    const dim = SPIKE_REPORT_DIMENSION[dimension] as Dimension;
+    const current = new Map<string, Picos>();
+    for (const r of await this.ledger.aggregate({ since: now - windowMs, until: now, by: [dim], costOnly: true })) current.set(r.keys[0]!, r.costPicos);
+    const end = hourFloor(now - windowMs);
+    const { hourly, firstHour } = await this.hourly(`spend:${dim}`, { since: end - baselineDays * DAY_MS, until: end, by: ['hour', dim], costOnly: true }, (past) => {
+      const byHour = new Map<string, Map<number, Picos>>();
+      let first: number | undefined;
+      for (const r of past) {
+        const hour = Date.parse(r.keys[0]!);
+        first = first === undefined ? hour : Math.min(first, hour);
+        const subject = r.keys[1]!;
+        let m = byHour.get(subject);
+        if (!m) byHour.set(subject, (m = new Map<number, Picos>()));
+        m.set(hour, r.costPicos);
+      }
+      return { hourly: byHour, firstHour: first };
+    });
+    return { dimension, current, hourly, firstHour };
+  }
+
+  async sessions(now: number, windowMs: number, historyDays: number): Promise<{ recent: SessionSpend[]; history: SessionSpend[] }> {
+    const recent = (await this.ledger.aggregate({ since: now - windowMs, until: now, by: ['session', 'user', 'key'] })).map(sessionSpend);
+    const end = hourFloor(now - windowMs);
+    const history = await this.hourly('sessions', { since: end - historyDays * DAY_MS, until: end, by: ['hour', 'session', 'user', 'key'] }, (rows) =>
+      rows.map((r) => sessionSpend({ ...r, keys: r.keys.slice(1) })).filter((x) => x.sessionId !== ''),
+    );
+    return { recent: recent.filter((x) => x.sessionId !== ''), history };
+  }
+
+  async cacheUse(now: number, windowMs: number, baselineDays: number): Promise<{ current: CacheUse[]; baseline: CacheUse[] }> {
+    const by: Dimension[] = ['tag:workflow', 'model', 'provider'];
+    const current = (await this.ledger.aggregate({ since: now - windowMs, until: now, by })).map(cacheUse);
+    const end = hourFloor(now - windowMs);
+    const baseline = await this.hourly('cache', { since: end - baselineDays * DAY_MS, until: end, by: ['hour', ...by] }, (rows) => rows.map((r) => cacheUse({ ...r, keys: r.keys.slice(1) })));
+    return { current, baseline };
+  }
+
+  points(now: number, windowMs: number): Promise<RequestPoint[]> {
+    return this.ledger.requestPoints({ since: now - windowMs, until: now });
+  }
+
+  /** `q` groups by hour first, over whole hours; `derive` shapes the rows, and is re-run only when they change. */
+  private async hourly<T>(name: string, q: AggregateQuery & { since: number; until: number }, derive: (rows: AggregateRow[]) => T): Promise<T> {
+    const hit = this.cache.get(name);
+    if (hit && hit.since === q.since && hit.until === q.until && hit.derived !== undefined) return hit.derived as T;
+    let rows: AggregateRow[];
+    if (hit && hit.since <= q.since && hit.until <= q.until && q.since < hit.until) {
+      const fresh = hit.until < q.until ? await this.ledger.aggregate({ ...q, since: hit.until }) : [];
+      rows = [...hit.rows.filter((r) => Date.parse(r.keys[0]!) >= q.since), ...fresh];
+    } else {
+      rows = await this.ledger.aggregate(q);
+    }
+    const derived = derive(rows);
+    this.cache.set(name, { since: q.since, until: q.until, rows, derived });
+    return derived;
+  }
+}
+
+function hourFloor(ms: number): number {
+  return Math.floor(ms / HOUR_MS) * HOUR_MS;
+}
+
+function sessionSpend(r: AggregateRow): SessionSpend {
+  const [session = '', user = '', key = ''] = r.keys;
+  return {
+    sessionId: session,
+    identity: user ? `user:${user}` : key ? `key:${key}` : 'anonymous',
+    costPicos: r.costPicos,
+    tokens: r.inputTokens + r.outputTokens,
+  };
+}
+
+function cacheUse(r: AggregateRow): CacheUse {
+  return { workflow: r.keys[0]!, model: r.keys[1]!, provider: r.keys[2]!, inputTokens: r.inputTokens, cacheReadTokens: r.cacheReadTokens };
+}

@@ -1,0 +1,72 @@
+import type { Picos } from '../core/money.js';
+import { DAY_MS } from '../storage/schema.js';
+import { minutesText, reportPath, usdText } from './evidence.js';
+import { dollars, quantile } from './stats.js';
+import type { Detection, RunawaySettings } from './types.js';
+
+/** One session's spend and tokens over a stretch of time, with its identity. */
+export interface SessionSpend {
+  sessionId: string;
+  /** The identity judged against: the user, else the key. */
+  identity: string;
+  costPicos: Picos;
+  tokens: number;
+}
+
+export interface SessionSeries {
+  /** Sessions active in [now − window, now). */
+  recent: readonly SessionSpend[];
+  /** Past session-hours (one entry per session and clock hour) over the history. */
+  history: readonly SessionSpend[];
+}
+
+const HOUR = 3_600_000;
+
+/**
+ * A runaway session: its cost or token velocity (per hour, measured over the recent window)
+ * far above both its identity's usual session-hour (p95 × `identityFactor`) and the
+ * organisation's p99 session-hour, and above a dollar floor, so that a small team's
+ * slightly busy hour is not a runaway.
+ */
+export function runawaySessions(series: SessionSeries, now: number, s: RunawaySettings): Detection[] {
+  if (series.history.length === 0) return [];
+  const perHour = HOUR / s.windowMs;
+  const orgCost = quantile(series.history.map((h) => dollars(h.costPicos)), s.orgQuantile);
+  const orgTokens = quantile(series.history.map((h) => h.tokens), s.orgQuantile);
+  const byIdentity = new Map<string, SessionSpend[]>();
+  for (const h of series.history) {
+    const list = byIdentity.get(h.identity);
+    if (list) list.push(h);
+    else byIdentity.set(h.identity, [h]);
+  }
+  const start = now - s.windowMs;
+  const out: Detection[] = [];
+  for (const r of series.recent) {
+    if (r.sessionId === '') continue;
+    const own = byIdentity.get(r.identity) ?? [];
+    const usual = own.length >= s.minSessions;
+    const idCost = usual ? s.identityFactor * quantile(own.map((h) => dollars(h.costPicos)), 0.95) : 0;
+    const idTokens = usual ? s.identityFactor * quantile(own.map((h) => h.tokens), 0.95) : 0;
+    const costRate = dollars(r.costPicos) * perHour;
+    const tokenRate = r.tokens * perHour;
+    const costBar = Math.max(idCost, orgCost, dollars(s.minPicosPerHour));
+    // Tokens alone must still cost the dollar floor: many cheap tokens are not a runaway.
+    const fast = costRate > costBar || (tokenRate > Math.max(idTokens, orgTokens) && costRate >= dollars(s.minPicosPerHour));
+    if (!fast) continue;
+    const expected = BigInt(Math.round((Math.max(idCost, orgCost) / perHour) * 1e6)) * 1_000_000n;
+    const excess = r.costPicos > expected ? r.costPicos - expected : 0n;
+    const rateText = `${usdText(BigInt(Math.round(costRate * 100)) * 10_000_000_000n)}/h`;
+    out.push({
+      detector: 'runaway_session',
+      subject: `session:${r.sessionId}`,
+      windowStart: start,
+      windowEnd: now,
+      severity: costRate > 3 * costBar ? 'critical' : 'warning',
+      excessPicos: excess,
+      message: `Session ${r.sessionId} (${r.identity}) is burning ${rateText} (${usdText(r.costPicos)} in ${minutesText(s.windowMs)}, ${Math.round(tokenRate).toLocaleString('en-US')} tokens/h); its usual p95 is ${usual ? `$${(idCost / s.identityFactor).toFixed(2)}/h` : 'unknown'}, the organisation's p${Math.round(s.orgQuantile * 100)} $${orgCost.toFixed(2)}/h.`,
+      evidence: { report: reportPath(start - DAY_MS, now, ['session', 'hour']), requestIds: [], sessionIds: [r.sessionId] },
+      key: `runaway_session:${r.sessionId}:${Math.floor(now / DAY_MS)}`,
+    });
+  }
+  return out;
+}

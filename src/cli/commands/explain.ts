@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { displayUsd } from '../../alerts/format.js';
+import { explain, explanationJson } from '../../explain/explain.js';
+import { type Window, parseWindowSpec } from '../../explain/windows.js';
+import { type StorageFlags, addStorageFlags, withStorage } from '../context.js';
+import { type Io, UsageError } from '../output.js';
+import { configRateBook } from '../rates.js';
+import { renderTable } from '../table.js';
+
+interface ExplainFlags extends StorageFlags {
+  from: string;
+  to: string;
+  format: string;
+}
+
+export function explainCommand(program: Command, io: Io): void {
+  addStorageFlags(
+    program
+      .command('explain')
+      .description('Why spend changed between two windows: drivers ranked by dollars, adding up exactly to the change')
+      .option('--from <window>', 'the earlier window: START..END, or today, yesterday, this-week, last-week, this-month, last-month, last-7d, prev-7d', 'last-week')
+      .option('--to <window>', 'the later window, written the same way', 'this-week')
+      .option('--format <format>', 'table or json', 'table'),
+  ).action((flags: ExplainFlags) =>
+    withStorage(flags, async (storage, config) => {
+      if (flags.format !== 'table' && flags.format !== 'json') throw new UsageError(`explain: --format must be table or json, not "${flags.format}"`);
+      const from = window('--from', flags.from);
+      const to = window('--to', flags.to);
+      const e = await explain(storage.ledger, from, to, configRateBook(config));
+      if (flags.format === 'json') return io.out(JSON.stringify(explanationJson(e), null, 2) + '\n');
+      const rows = e.drivers.map((d) => [d.label, signed(d.deltaPicos), d.detail]);
+      rows.push(['total change', signed(e.toPicos - e.fromPicos), `${displayUsd(e.fromPicos)} → ${displayUsd(e.toPicos)}`]);
+      io.out(`${e.summary}\n\n${renderTable(['driver', 'change', 'what moved'], rows, [1])}`);
+    }),
+  );
+}
+
+function window(flag: string, text: string): Window {
+  try {
+    return parseWindowSpec(text);
+  } catch (err) {
+    throw new UsageError(`explain: ${flag}: ${(err as Error).message}`);
+  }
+}
+
+function signed(p: bigint): string {
+  return `${p >= 0n ? '+' : '-'}${displayUsd(p < 0n ? -p : p)}`;
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './index.js';
+import { configFile, configIssues } from './testing.js';
+
+describe('anomalies config', () => {
+  it('defaults every detector on, evaluating every minute', () => {
+    const c = loadConfig({ env: {} });
+    expect(c.anomalies.enabled).toBe(true);
+    expect(c.anomalies.intervalMs).toBe(60_000);
+    expect(c.anomalies.detectors.spend_spike).toMatchObject({ enabled: true, windowMs: 300_000, minExcessPicos: 5_000_000_000_000n });
+  });
+
+  it('reads thresholds in minutes, days and dollars', () => {
+    const text = 'anomalies:\n  interval_seconds: 30\n  detectors:\n    spend_spike: { window_minutes: 10, min_excess_usd: "2.50", dimensions: [team] }\n    agent_loop: { enabled: false }\n';
+    const c = loadConfig({ file: configFile(text), env: {} });
+    expect(c.anomalies.intervalMs).toBe(30_000);
+    expect(c.anomalies.detectors.spend_spike).toMatchObject({ windowMs: 600_000, minExcessPicos: 2_500_000_000_000n, dimensions: ['team'] });
+    expect(c.anomalies.detectors.agent_loop.enabled).toBe(false);
+  });
+
+  it('names a bad setting and its line', () => {
+    expect(configIssues('anomalies:\n  interval_seconds: 1\n  detectors:\n    spend_spike: { dimensions: [project] }\n    retry_storm: { min_error_share: 2 }\n')).toEqual([
+      'anomalies.interval_seconds@2: must be at least 5 seconds',
+      'anomalies.detectors.spend_spike.dimensions[0]@4: must be one of user, team, workflow, model',
+      'anomalies.detectors.retry_storm.min_error_share@5: must be a fraction between 0 and 1',
+    ]);
+  });
+});

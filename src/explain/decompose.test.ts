@@ -1,0 +1,119 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { RateBook, TokenRates } from '../pricing/unit-rates.js';
+import { type DriverId, type SpendGroup, decompose } from './decompose.js';
+
+const USD = 1_000_000_000_000n;
+const RATES: Record<string, TokenRates> = {
+  small: { input: 1n * USD, cacheRead: USD / 10n, cacheWrite: (125n * USD) / 100n, output: 5n * USD },
+  large: { input: 5n * USD, cacheRead: USD / 2n, cacheWrite: (625n * USD) / 100n, output: 25n * USD },
+};
+const rates: RateBook = (_p, model) => RATES[model];
+
+interface Spec {
+  model?: string;
+  user?: string;
+  workflow?: string;
+  client?: string;
+  requests?: number;
+  input?: number;
+  cacheShare?: number;
+  output?: number;
+  /** What was paid over list price (1.3: 30% more). */
+  price?: number;
+}
+
+/** A group of requests costed exactly at RATES (times `price`). */
+function group(s: Spec): SpendGroup {
+  const model = s.model ?? 'small';
+  const requests = s.requests ?? 1000;
+  const inputTokens = requests * (s.input ?? 20_000);
+  const cacheReadTokens = Math.round(inputTokens * (s.cacheShare ?? 0.6));
+  const outputTokens = requests * (s.output ?? 500);
+  const r = RATES[model] ?? RATES.small!; // "mystery" is costed, but the rate book does not know it
+  const list = (BigInt(inputTokens - cacheReadTokens) * r.input + BigInt(cacheReadTokens) * r.cacheRead + BigInt(outputTokens) * r.output) / 1_000_000n;
+  const costPicos = (list * BigInt(Math.round((s.price ?? 1) * 1000))) / 1000n;
+  return { model, provider: 'p', user: s.user ?? 'alice', client: s.client ?? 'claude-code', workflow: s.workflow ?? 'review', requests, inputTokens, cacheReadTokens, cacheWriteTokens: 0, outputTokens, costPicos };
+}
+
+const base: Spec[] = [
+  { user: 'alice', model: 'small', requests: 2000 },
+  { user: 'alice', model: 'large', requests: 300 },
+  { user: 'bob', model: 'small', requests: 1500, workflow: 'nightly' },
+  { user: 'bob', model: 'large', requests: 200, workflow: 'nightly' },
+];
+const A = base.map(group);
+
+function check(to: SpendGroup[], planted: DriverId): void {
+  const d = decompose(A, to, rates, 0);
+  const sum = d.drivers.reduce((s, x) => s + x.deltaPicos, 0n);
+  expect(sum).toBe(d.toPicos - d.fromPicos);
+  expect(d.drivers[0]!.id).toBe(planted);
+  // The planted driver explains most of the change.
+  const top = Number(d.drivers[0]!.deltaPicos);
+  expect(Math.abs(top) / Math.abs(Number(d.toPicos - d.fromPicos))).toBeGreaterThan(0.8);
+}
+
+describe('explain: exact decomposition into drivers', () => {
+  it('finds more requests', () => check(base.map((s) => group({ ...s, requests: s.requests! * 2 })), 'requests'));
+
+  it('finds more tokens per request (context growth)', () => check(base.map((s) => group({ ...s, input: 36_000 })), 'tokens_per_request'));
+
+  it('finds a shift to a pricier model', () => {
+    const shifted: Spec[] = [
+      { user: 'alice', model: 'small', requests: 300 },
+      { user: 'alice', model: 'large', requests: 2000 },
+      { user: 'bob', model: 'small', requests: 200, workflow: 'nightly' },
+      { user: 'bob', model: 'large', requests: 1500, workflow: 'nightly' },
+    ];
+    check(shifted.map(group), 'model_mix');
+  });
+
+  it('finds a fall in the cache-hit rate', () => check(base.map((s) => group({ ...s, cacheShare: 0.05 })), 'cache'));
+
+  it('finds a new user, workflow or client', () => {
+    const d = decompose(A, [...A, group({ user: 'carol', workflow: 'migration', client: 'codex', model: 'large', requests: 3000 })], rates, 0);
+    expect(d.drivers[0]).toMatchObject({ id: 'new_subjects', detail: 'user carol, workflow migration, client codex' });
+    expect(d.drivers[0]!.deltaPicos).toBe(d.toPicos - d.fromPicos);
+    const others = d.drivers.slice(1).map((x) => x.deltaPicos);
+    expect(others.every((x) => x === 0n)).toBe(true);
+  });
+
+  it('finds a price change', () => check(base.map((s) => group({ ...s, price: 1.4 })), 'price'));
+
+  it('counts spend that stopped against the change', () => {
+    const d = decompose(A, A.filter((g) => g.user !== 'bob'), rates, 0);
+    expect(d.drivers[0]).toMatchObject({ id: 'gone_subjects', detail: 'user bob, workflow nightly' });
+    expect(d.drivers[0]!.deltaPicos).toBe(d.toPicos - d.fromPicos);
+  });
+
+  it('splits a model it has no price for by cost per request, still exactly', () => {
+    const unknown = (s: Spec) => ({ ...group(s), model: 'mystery' });
+    const d = decompose([unknown({ requests: 100 })], [unknown({ requests: 300, input: 30_000 })], rates, 0);
+    expect(d.drivers.reduce((s, x) => s + x.deltaPicos, 0n)).toBe(d.toPicos - d.fromPicos);
+    expect(['requests', 'tokens_per_request']).toContain(d.drivers[0]!.id);
+  });
+
+  it('always adds up exactly to the change, whatever the groups (property)', { timeout: 60_000 }, () => {
+    const spec = fc.record({
+      model: fc.constantFrom('small', 'large', 'mystery'),
+      user: fc.constantFrom('alice', 'bob', 'carol', ''),
+      workflow: fc.constantFrom('review', 'nightly', ''),
+      client: fc.constantFrom('claude-code', 'codex'),
+      requests: fc.integer({ min: 1, max: 100_000 }),
+      input: fc.integer({ min: 0, max: 200_000 }),
+      cacheShare: fc.double({ min: 0, max: 1, noNaN: true }),
+      output: fc.integer({ min: 0, max: 20_000 }),
+      price: fc.double({ min: 0, max: 3, noNaN: true }),
+    });
+    fc.assert(
+      fc.property(fc.array(spec, { maxLength: 12 }), fc.array(spec, { maxLength: 12 }), (a, b) => {
+        const d = decompose(a.map(group), b.map(group), rates, 0);
+        expect(d.drivers.reduce((s, x) => s + x.deltaPicos, 0n)).toBe(d.toPicos - d.fromPicos);
+        // Float rounding stays tiny next to the amounts involved.
+        expect(Number(d.roundingPicos < 0n ? -d.roundingPicos : d.roundingPicos)).toBeLessThan(1e6);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

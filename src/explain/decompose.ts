@@ -1,0 +1,223 @@
+import type { Picos } from '../core/money.js';
+import type { RateBook, TokenRates } from '../pricing/unit-rates.js';
+import { shapleyProduct } from './shapley.js';
+
+/** Spend of one combination of model, provider, user, client and workflow in a window. */
+export interface SpendGroup {
+  model: string;
+  provider: string;
+  user: string;
+  client: string;
+  workflow: string;
+  requests: number;
+  inputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  outputTokens: number;
+  costPicos: Picos;
+}
+
+export const DRIVERS = ['requests', 'tokens_per_request', 'model_mix', 'cache', 'price', 'new_subjects', 'gone_subjects'] as const;
+export type DriverId = (typeof DRIVERS)[number];
+
+export const DRIVER_LABELS: Record<DriverId, string> = {
+  requests: 'more requests',
+  tokens_per_request: 'more tokens per request (context growth)',
+  model_mix: 'model mix',
+  cache: 'cache-hit rate',
+  price: 'price changes',
+  new_subjects: 'new users, workflows or clients',
+  gone_subjects: 'users, workflows or clients that stopped',
+};
+
+export interface Driver {
+  id: DriverId;
+  label: string;
+  /** This driver's part of the change (signed picodollars). */
+  deltaPicos: Picos;
+  /** What moved, for people ("requests 1,200 → 2,400"). */
+  detail: string;
+}
+
+export interface Decomposition {
+  fromPicos: Picos;
+  toPicos: Picos;
+  /** Ranked by absolute dollars; their deltas sum exactly to toPicos − fromPicos. */
+  drivers: Driver[];
+  /** Picodollars of float rounding assigned to the largest continuing driver (shown for honesty). */
+  roundingPicos: Picos;
+  roundedInto: DriverId | undefined;
+}
+
+const MILLION = 1_000_000n;
+const FACTORS: DriverId[] = ['requests', 'model_mix', 'tokens_per_request', 'cache', 'price'];
+
+/**
+ * Splits the change in spend between two windows into drivers whose parts sum exactly
+ * to the change (docs/anomalies.md#explain). Groups whose user, workflow or client is
+ * absent from the other window are new (or gone) and count whole to that driver. The
+ * rest is, per model, the product
+ *
+ *   cost = requests × share of requests × reference cost per request × cache factor × price factor
+ *
+ * where the reference cost prices every token as plain input or output at one fixed set
+ * of rates, the cache factor is the reference cost with cache reads and writes at their
+ * own rates over that, and the price factor is what was actually paid over the reference
+ * cost. Each model's change is split among the five factors by Shapley values, summed
+ * over models, rounded to picodollars; the rounding remainder goes to the largest part.
+ */
+export function decompose(from: readonly SpendGroup[], to: readonly SpendGroup[], rates: RateBook, at: number): Decomposition {
+  const seen = (gs: readonly SpendGroup[]) => ({ users: presence(gs, (g) => g.user), workflows: presence(gs, (g) => g.workflow), clients: presence(gs, (g) => g.client) });
+  const inFrom = seen(from);
+  const inTo = seen(to);
+  const isNew = (g: SpendGroup, other: ReturnType<typeof seen>) =>
+    (g.user !== '' && !other.users.has(g.user)) || (g.workflow !== '' && !other.workflows.has(g.workflow)) || (g.client !== '' && !other.clients.has(g.client));
+  const newGroups = to.filter((g) => isNew(g, inFrom));
+  const goneGroups = from.filter((g) => isNew(g, inTo));
+  const a = byModel(from.filter((g) => !isNew(g, inTo)), rates, at);
+  const b = byModel(to.filter((g) => !isNew(g, inFrom)), rates, at);
+
+  const parts = new Map<DriverId, number>(FACTORS.map((f) => [f, 0]));
+  const totalA = sumRequests(a);
+  const totalB = sumRequests(b);
+  for (const model of new Set([...a.keys(), ...b.keys()])) {
+    const x = a.get(model);
+    const y = b.get(model);
+    const fa = factors(totalA, x, y);
+    const fb = factors(totalB, y, x);
+    shapleyProduct(fa, fb).forEach((v, i) => parts.set(FACTORS[i]!, parts.get(FACTORS[i]!)! + v));
+  }
+  const continuingChange = sumCost(b) - sumCost(a);
+  const rounded = new Map<DriverId, Picos>(FACTORS.map((f) => [f, BigInt(Math.round(parts.get(f)!))]));
+  const remainder = continuingChange - [...rounded.values()].reduce((s, v) => s + v, 0n);
+  let roundedInto: DriverId | undefined;
+  if (remainder !== 0n || continuingChange !== 0n) {
+    roundedInto = FACTORS.reduce((best, f) => (abs(rounded.get(f)!) > abs(rounded.get(best)!) ? f : best), FACTORS[0]!);
+    rounded.set(roundedInto, rounded.get(roundedInto)! + remainder);
+  }
+
+  const newSpend = newGroups.reduce((s, g) => s + g.costPicos, 0n);
+  const goneSpend = goneGroups.reduce((s, g) => s + g.costPicos, 0n);
+  const details = describe(a, b, newGroups, goneGroups, inFrom, inTo);
+  const drivers: Driver[] = [
+    ...FACTORS.map((id) => ({ id, label: DRIVER_LABELS[id], deltaPicos: rounded.get(id)!, detail: details[id] })),
+    { id: 'new_subjects', label: DRIVER_LABELS.new_subjects, deltaPicos: newSpend, detail: details.new_subjects },
+    { id: 'gone_subjects', label: DRIVER_LABELS.gone_subjects, deltaPicos: -goneSpend, detail: details.gone_subjects },
+  ];
+  drivers.sort((p, q) => (abs(q.deltaPicos) > abs(p.deltaPicos) ? 1 : abs(q.deltaPicos) < abs(p.deltaPicos) ? -1 : 0));
+  return { fromPicos: sumAll(from), toPicos: sumAll(to), drivers, roundingPicos: remainder, roundedInto };
+}
+
+interface ModelTotals {
+  requests: number;
+  inputTokens: number;
+  cacheReadTokens: number;
+  outputTokens: number;
+  cost: Picos;
+  /** Reference cost with every input token at the plain input rate. */
+  uncached: number;
+  /** Reference cost with cache reads and writes at their rates. */
+  reference: number;
+}
+
+function byModel(groups: readonly SpendGroup[], rates: RateBook, at: number): Map<string, ModelTotals> {
+  const out = new Map<string, ModelTotals>();
+  for (const g of groups) {
+    const id = `${g.provider}/${g.model}`;
+    let m = out.get(id);
+    if (!m) out.set(id, (m = { requests: 0, inputTokens: 0, cacheReadTokens: 0, outputTokens: 0, cost: 0n, uncached: 0, reference: 0 }));
+    const r = rates(g.provider, g.model, at);
+    const [u, ref] = r ? referenceCosts(g, r) : [Number(g.costPicos), Number(g.costPicos)];
+    m.requests += g.requests;
+    m.inputTokens += g.inputTokens;
+    m.cacheReadTokens += g.cacheReadTokens;
+    m.outputTokens += g.outputTokens;
+    m.cost += g.costPicos;
+    m.uncached += u;
+    m.reference += ref;
+  }
+  return out;
+}
+
+function referenceCosts(g: SpendGroup, r: TokenRates): [number, number] {
+  const plain = BigInt(Math.max(0, g.inputTokens - g.cacheReadTokens - g.cacheWriteTokens));
+  const out = BigInt(g.outputTokens) * r.output;
+  const uncached = (BigInt(g.inputTokens) * r.input + out) / MILLION;
+  const reference = (plain * r.input + BigInt(g.cacheReadTokens) * r.cacheRead + BigInt(g.cacheWriteTokens) * r.cacheWrite + out) / MILLION;
+  return [Number(uncached), Number(reference)];
+}
+
+/** The five factors of a model in one window; a factor it lacks there is borrowed from the other window, so only its share moves. */
+function factors(total: number, m: ModelTotals | undefined, other: ModelTotals | undefined): number[] {
+  const src = m && m.requests > 0 ? m : other!;
+  const cost = Number(src.cost);
+  // Without tokens or a reference price, cost per request carries everything.
+  const usable = src.uncached > 0 && src.reference > 0;
+  const u = usable ? src.uncached : cost;
+  const ref = usable ? src.reference : cost;
+  const perRequest = src.requests > 0 ? u / src.requests : 0;
+  const cache = u > 0 ? ref / u : 1;
+  const price = ref > 0 ? cost / ref : 1;
+  const share = m && total > 0 ? m.requests / total : 0;
+  return [total, share, perRequest, cache, price];
+}
+
+function describe(a: Map<string, ModelTotals>, b: Map<string, ModelTotals>, added: readonly SpendGroup[], gone: readonly SpendGroup[], inFrom: Presence, inTo: Presence): Record<DriverId, string> {
+  const sum = (m: Map<string, ModelTotals>, f: (x: ModelTotals) => number) => [...m.values()].reduce((s, x) => s + f(x), 0);
+  const [ra, rb] = [sum(a, (x) => x.requests), sum(b, (x) => x.requests)];
+  const perReq = (m: Map<string, ModelTotals>, r: number) => (r > 0 ? Math.round(sum(m, (x) => x.inputTokens) / r) : 0);
+  const share = (m: Map<string, ModelTotals>) => {
+    const input = sum(m, (x) => x.inputTokens);
+    return input > 0 ? `${Math.round((100 * sum(m, (x) => x.cacheReadTokens)) / input)}%` : 'n/a';
+  };
+  const top = (m: Map<string, ModelTotals>, r: number) => {
+    const best = [...m.entries()].sort((p, q) => q[1].requests - p[1].requests)[0];
+    return best && r > 0 ? `${best[0].split('/').slice(1).join('/')} ${Math.round((100 * best[1].requests) / r)}%` : 'none';
+  };
+  const names = (gs: readonly SpendGroup[], other: Presence) => {
+    const out = new Set<string>();
+    for (const g of gs) {
+      if (g.user && !other.users.has(g.user)) out.add(`user ${g.user}`);
+      if (g.workflow && !other.workflows.has(g.workflow)) out.add(`workflow ${g.workflow}`);
+      if (g.client && !other.clients.has(g.client)) out.add(`client ${g.client}`);
+    }
+    const list = [...out];
+    return list.length === 0 ? 'none' : list.slice(0, 4).join(', ') + (list.length > 4 ? ` and ${list.length - 4} more` : '');
+  };
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  return {
+    requests: `requests ${fmt(ra)} → ${fmt(rb)}`,
+    tokens_per_request: `input tokens per request ${fmt(perReq(a, ra))} → ${fmt(perReq(b, rb))}`,
+    model_mix: `most used model ${top(a, ra)} → ${top(b, rb)}`,
+    cache: `cache-read share of input ${share(a)} → ${share(b)}`,
+    price: 'paid per token against list prices',
+    new_subjects: names(added, inFrom),
+    gone_subjects: names(gone, inTo),
+  };
+}
+
+type Presence = { users: Set<string>; workflows: Set<string>; clients: Set<string> };
+
+function presence(gs: readonly SpendGroup[], key: (g: SpendGroup) => string): Set<string> {
+  return new Set(gs.filter((g) => g.requests > 0).map(key).filter((k) => k !== ''));
+}
+
+function sumRequests(m: Map<string, ModelTotals>): number {
+  let n = 0;
+  for (const x of m.values()) n += x.requests;
+  return n;
+}
+
+function sumCost(m: Map<string, ModelTotals>): Picos {
+  let c = 0n;
+  for (const x of m.values()) c += x.cost;
+  return c;
+}
+
+function sumAll(gs: readonly SpendGroup[]): Picos {
+  return gs.reduce((s, g) => s + g.costPicos, 0n);
+}
+
+function abs(p: Picos): Picos {
+  return p < 0n ? -p : p;
+}

@@ -1,0 +1,77 @@
+import { displayUsd } from '../alerts/format.js';
+import { formatUsd } from '../core/money.js';
+import type { RateBook } from '../pricing/unit-rates.js';
+import type { LedgerStore } from '../storage/ports.js';
+import { type Decomposition, type SpendGroup, decompose } from './decompose.js';
+import type { Window } from './windows.js';
+
+export interface Explanation extends Decomposition {
+  from: Window;
+  to: Window;
+  /** One readable paragraph: the change and its biggest drivers. */
+  summary: string;
+}
+
+/**
+ * Why spend changed between two windows: reads both windows grouped by model, provider,
+ * user, client and workflow (from rollups), and decomposes the change exactly. Reference
+ * prices are today's, from the config's prices (so a catalog or discount change shows as
+ * "price changes").
+ */
+export async function explain(ledger: LedgerStore, from: Window, to: Window, rates: RateBook, now: number = Date.now()): Promise<Explanation> {
+  const [a, b] = await Promise.all([groups(ledger, from), groups(ledger, to)]);
+  const d = decompose(a, b, rates, now);
+  return { ...d, from, to, summary: summarise(d, from, to) };
+}
+
+async function groups(ledger: LedgerStore, w: Window): Promise<SpendGroup[]> {
+  const rows = await ledger.aggregate({ since: w.since, until: w.until, by: ['model', 'provider', 'user', 'client', 'tag:workflow'] });
+  return rows.map((r) => ({
+    model: r.keys[0]!,
+    provider: r.keys[1]!,
+    user: r.keys[2]!,
+    client: r.keys[3]!,
+    workflow: r.keys[4]!,
+    requests: r.requests,
+    inputTokens: r.inputTokens,
+    cacheReadTokens: r.cacheReadTokens,
+    cacheWriteTokens: r.cacheWriteTokens,
+    outputTokens: r.outputTokens,
+    costPicos: r.costPicos,
+  }));
+}
+
+function summarise(d: Decomposition, from: Window, to: Window): string {
+  const change = d.toPicos - d.fromPicos;
+  const pct = d.fromPicos > 0n ? ` (${change >= 0n ? '+' : ''}${((Number(change) / Number(d.fromPicos)) * 100).toFixed(1)}%)` : '';
+  const verb = change > 0n ? 'rose' : change < 0n ? 'fell' : 'held';
+  const head = `Spend ${verb} from ${displayUsd(d.fromPicos)} in ${from.label} to ${displayUsd(d.toPicos)} in ${to.label}${change === 0n ? '' : `, ${signed(change)}${pct}`}.`;
+  const moving = d.drivers.filter((x) => x.deltaPicos !== 0n);
+  if (moving.length === 0) return `${head} Nothing moved.`;
+  const [first, ...rest] = moving;
+  const lead = ` The biggest driver was ${first!.label} (${signed(first!.deltaPicos)}: ${first!.detail})`;
+  const next = rest.slice(0, 2).map((x) => `${x.label} (${signed(x.deltaPicos)})`);
+  const lengths = Math.abs(to.until - to.since - (from.until - from.since)) > 3_600_000 ? ` Note: the windows differ in length (${days(from)} against ${days(to)} days).` : '';
+  return `${head}${lead}${next.length ? `, then ${next.join(' and ')}` : ''}. The parts in the table add up exactly to the change.${lengths}`;
+}
+
+function signed(p: bigint): string {
+  return `${p >= 0n ? '+' : '-'}${displayUsd(p < 0n ? -p : p)}`;
+}
+
+function days(w: Window): string {
+  return ((w.until - w.since) / 86_400_000).toFixed(1);
+}
+
+/** The explanation as JSON (CLI --format json and the admin API). */
+export function explanationJson(e: Explanation) {
+  const win = (w: Window) => ({ label: w.label, since: new Date(w.since).toISOString(), until: new Date(w.until).toISOString() });
+  return {
+    from: { ...win(e.from), cost_usd: formatUsd(e.fromPicos) },
+    to: { ...win(e.to), cost_usd: formatUsd(e.toPicos) },
+    change_usd: formatUsd(e.toPicos - e.fromPicos),
+    summary: e.summary,
+    drivers: e.drivers.map((d) => ({ driver: d.id, label: d.label, change_usd: formatUsd(d.deltaPicos), detail: d.detail })),
+    rounding: { picos: e.roundingPicos.toString(), assigned_to: e.roundedInto ?? null },
+  };
+}

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { parseWindowSpec } from './windows.js';
+
+const NOW = Date.UTC(2026, 11, 2, 10, 30); // Wednesday 2 December 2026
+
+describe('explain windows', () => {
+  it('reads START..END with dates, timestamps and spans', () => {
+    expect(parseWindowSpec('2026-11-01..2026-11-08', NOW)).toEqual({ since: Date.UTC(2026, 10, 1), until: Date.UTC(2026, 10, 8), label: '2026-11-01..2026-11-08' });
+    expect(parseWindowSpec('14d..7d', NOW)).toMatchObject({ since: NOW - 14 * 86_400_000, until: NOW - 7 * 86_400_000 });
+  });
+
+  it('reads named windows: weeks start on Monday (UTC)', () => {
+    expect(parseWindowSpec('this-week', NOW)).toMatchObject({ since: Date.UTC(2026, 10, 30), until: NOW });
+    expect(parseWindowSpec('last-week', NOW)).toMatchObject({ since: Date.UTC(2026, 10, 23), until: Date.UTC(2026, 10, 30) });
+    expect(parseWindowSpec('yesterday', NOW)).toMatchObject({ since: Date.UTC(2026, 11, 1), until: Date.UTC(2026, 11, 2) });
+    expect(parseWindowSpec('last-month', NOW)).toMatchObject({ since: Date.UTC(2026, 10, 1), until: Date.UTC(2026, 11, 1) });
+    expect(parseWindowSpec('prev-7d', NOW)).toMatchObject({ since: NOW - 14 * 86_400_000, until: NOW - 7 * 86_400_000 });
+    expect(parseWindowSpec('last-24h', NOW)).toMatchObject({ since: NOW - 86_400_000, until: NOW });
+  });
+
+  it('names what is accepted', () => {
+    expect(() => parseWindowSpec('fortnight', NOW)).toThrow(/not a window: use START\.\.END/);
+    expect(() => parseWindowSpec('2026-11-08..2026-11-01', NOW)).toThrow(/the end must be after the start/);
+  });
+});

@@ -1,0 +1,29 @@
+import { createHash } from 'node:crypto';
+
+/** The request members that hold the conversation, across the dialects (chat and messages, Responses, Gemini). */
+const TURN_LISTS = ['messages', 'input', 'contents'] as const;
+
+/**
+ * A short hash (16 hex digits) of a request's last turn: the last message, tool call or
+ * tool result the client sent. Two requests in one session with the same last turn are
+ * the same step repeated, which is what an agent stuck in a loop sends. Only the hash is
+ * kept, never the text. Null when the body has no conversation.
+ *
+ * @example lastTurnHash({ messages: [{ role: 'user', content: 'hi' }] }) // '…16 hex digits…'
+ */
+export function lastTurnHash(body: unknown): string | null {
+  if (typeof body !== 'object' || body === null) return null;
+  const obj = body as Record<string, unknown>;
+  for (const name of TURN_LISTS) {
+    const list = obj[name];
+    if (Array.isArray(list)) return list.length === 0 ? null : digest(JSON.stringify(list[list.length - 1]));
+    // The Responses API also takes a bare string as the whole input.
+    if (typeof list === 'string') return digest(list);
+  }
+  return null;
+}
+
+function digest(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}

@@ -1,0 +1,39 @@
+import type { Picos } from '../core/money.js';
+import { type Usage, zeroUsage } from '../core/usage.js';
+import type { PriceAnswer, PriceQuery } from './pricer.js';
+
+/** What one million tokens of each class cost a model (base tier, discounts applied), in picos. */
+export interface TokenRates {
+  input: Picos;
+  cacheRead: Picos;
+  cacheWrite: Picos;
+  output: Picos;
+}
+
+/** A model's rates as the gateway would price it: by configured provider name and model. */
+export type RateBook = (provider: string, model: string, at: number) => TokenRates | undefined;
+
+const MILLION = 1_000_000;
+
+/**
+ * Reads rates off the pricer by pricing a million tokens of each class, so overrides,
+ * discounts and the catalog all apply exactly as they do to requests.
+ *
+ * @example rateBook(createPricer(), { openai: 'openai' })('openai', 'gpt-5', Date.now())?.input // 1_250_000_000_000n ($1.25/M)
+ */
+export function rateBook(price: (q: PriceQuery) => Pick<PriceAnswer, 'costPicos'>, catalogOf: Readonly<Record<string, string | undefined>>): RateBook {
+  const memo = new Map<string, TokenRates | null>();
+  return (provider, model, at) => {
+    const day = Math.floor(at / 86_400_000);
+    const id = `${provider}\u0000${model}\u0000${day}`;
+    let r = memo.get(id);
+    if (r === undefined) {
+      const cost = (u: Partial<Usage>) => price({ provider, catalogProvider: catalogOf[provider] ?? provider, model, usage: { ...zeroUsage(), ...u }, at: new Date(at) }).costPicos;
+      const base = cost({});
+      const c = [cost({ inputTokens: MILLION }), cost({ inputTokens: MILLION, cacheReadTokens: MILLION }), cost({ inputTokens: MILLION, cacheWriteTokens: MILLION }), cost({ outputTokens: MILLION })];
+      r = base === null || c.some((x) => x === null) ? null : { input: c[0]! - base, cacheRead: c[1]! - base, cacheWrite: c[2]! - base, output: c[3]! - base };
+      memo.set(id, r);
+    }
+    return r ?? undefined;
+  };
+}
