@@ -15,6 +15,7 @@ import { WorkerLedgerSink } from './metering/worker-sink.js';
 import type { StorageSpec } from './storage/open.js';
 import { createHttpServer } from './server/http-server.js';
 import type { Storage } from './storage/ports.js';
+import { handleOtlp } from './telemetry/receiver.js';
 
 export interface AppOptions {
   host: string;
@@ -40,6 +41,8 @@ export interface AppOptions {
   flushIntervalMs?: number;
   /** Budgets, rate limits and model policy (off when absent). */
   policy?: PolicyOptions;
+  /** The OTLP/HTTP receiver (docs/telemetry.md); on unless `enabled` is false. */
+  telemetry?: { enabled: boolean };
 }
 
 export interface Tollgate {
@@ -78,7 +81,18 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     policy: policy?.enforcer,
   });
   let closing = false;
+  const otlp = {
+    keys,
+    adminToken: o.adminToken,
+    anonymous: o.auth.anonymous,
+    price: o.price,
+    ledger: writer,
+    points: o.storage.telemetry,
+    maxBodyBytes: o.maxBodyBytes,
+    log: o.log,
+  };
   const server = createHttpServer({
+    otlp: o.telemetry?.enabled === false ? undefined : (req, res, signal) => handleOtlp(otlp, req, res, signal),
     gateway,
     admin: { storage: o.storage, keys, token: o.adminToken, flush: () => writer.flush(), policy },
     ready: () => Promise.resolve(!closing),

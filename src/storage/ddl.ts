@@ -105,11 +105,23 @@ export function schemaV2(t: TypeMap): string[] {
   ];
 }
 
+/**
+ * Version 6: Claude Code's usage counters, kept as a cross-check series beside the ledger
+ * (see src/telemetry). Points are few (one per session, model and type a minute).
+ */
+export function schemaV6(t: TypeMap): string[] {
+  return [
+    `CREATE TABLE telemetry_points (id ${t.text} PRIMARY KEY, ts ${t.bigint} NOT NULL, metric ${t.text} NOT NULL, session_id ${t.text}, user_name ${t.text}, model ${t.text}, token_type ${t.text}, tokens ${t.bigint} NOT NULL, cost_picos ${t.bigint} NOT NULL)`,
+    'CREATE INDEX telemetry_points_ts ON telemetry_points (ts)',
+  ];
+}
+
 /** Ordered migrations; each entry's statements run in one transaction. */
 export function migrations(t: TypeMap): { version: number; statements: string[] }[] {
   return [
     { version: 1, statements: schemaV1(t) },
     { version: 2, statements: schemaV2(t) },
+    { version: 6, statements: schemaV6(t) },
   ];
 }
 
