@@ -185,6 +185,16 @@ describe.each<Protocol>(['http/json', 'http/protobuf'])('OTLP receiver fed by th
       cacheCreationTokens: 300,
       costPicos: usd('0.002775'),
     });
+
+    // The cross-check shows what the ledger lacks: here every token, until the event arrives.
+    const check = async () => {
+      const res = await fetch(`${h.url}/admin/v1/telemetry/cross-check`, { headers: { authorization: 'Bearer admin-secret' } });
+      const body = (await res.json()) as { data: { session: string; missingTokens: number; ledger: { requests: number; costUsd: string }; counters: { costUsd: string } }[] };
+      return body.data.find((r) => r.session === attrs['session.id'])!;
+    };
+    expect(await check()).toMatchObject({ missingTokens: 2450, counters: { costUsd: '0.002775' }, ledger: { requests: 0, costUsd: '0' } });
+    await claude.log('claude_code.api_request', apiRequest({ 'session.id': attrs['session.id'], request_id: `req_${protocol}_xc` }));
+    expect(await check()).toMatchObject({ missingTokens: 0, ledger: { requests: 1, costUsd: '0.002775' } });
   });
 });
 
