@@ -26,6 +26,8 @@ export interface Config {
   /** Budgets, pools, rate limits and model policies declared in the file (read-only at runtime). */
   rules: ConfigRules;
   alerts: AlertsConfig;
+  /** The OTLP/HTTP receiver on the gateway's port (docs/telemetry.md). */
+  telemetry: { enabled: boolean };
   /** The file it came from, if any. */
   source: string | undefined;
 }

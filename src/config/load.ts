@@ -151,6 +151,7 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
     policy: policySettings(f),
     rules: configRules(f),
     alerts: alertsConfig(f),
+    telemetry: { enabled: f.telemetry?.enabled ?? true },
     source,
   };
 }

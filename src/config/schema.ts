@@ -90,6 +90,7 @@ export const fileSchema = z.strictObject({
   pools: z.array(poolInput).optional(),
   rate_limits: z.array(rateLimitInput).optional(),
   model_policies: z.array(modelPolicyInput).optional(),
+  telemetry: z.strictObject({ enabled: z.boolean({ error: 'must be true or false' }).optional() }).optional(),
   alerts: z
     .strictObject({
       webhooks: z.array(webhook).optional(),

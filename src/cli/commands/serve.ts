@@ -41,6 +41,7 @@ export function serveCommand(program: Command, io: Io): void {
       adminToken: process.env.TOLLGATE_ADMIN_TOKEN || undefined,
       log,
       policy,
+      telemetry: config.telemetry,
     }).catch(async (err: unknown) => {
       await policy.alerts.close(0);
       await storage.close();
