@@ -82,6 +82,7 @@ describe('OTLP schema against the OpenTelemetry SDK encoders', () => {
     const proto = decodeRequest('metrics', 'protobuf', Buffer.from(ProtobufMetricsSerializer.serializeRequest(metrics[0]!)!));
     const json = decodeRequest('metrics', 'json', Buffer.from(JsonMetricsSerializer.serializeRequest(metrics[0]!)!));
     expect(proto).toEqual(json);
+    if (proto.signal !== 'metrics') throw new Error('not metrics');
     const pick = proto.items.map((p) => ({ metric: p.metric, unit: p.unit, kind: p.kind, temporality: p.temporality, value: p.value, attrs: p.attrs }));
     expect(pick).toEqual([
       { metric: 'claude_code.token.usage', unit: 'tokens', kind: 'sum', temporality: 1, value: 1234, attrs: { type: 'input', model: 'm' } },
