@@ -189,12 +189,18 @@ describe.each<Protocol>(['http/json', 'http/protobuf'])('OTLP receiver fed by th
     // The cross-check shows what the ledger lacks: here every token, until the event arrives.
     const check = async () => {
       const res = await fetch(`${h.url}/admin/v1/telemetry/cross-check`, { headers: { authorization: 'Bearer admin-secret' } });
-      const body = (await res.json()) as { data: { session: string; missingTokens: number; ledger: { requests: number; costUsd: string }; counters: { costUsd: string } }[] };
+      const body = (await res.json()) as { data: { session: string; missing_tokens: number }[] };
       return body.data.find((r) => r.session === attrs['session.id'])!;
     };
-    expect(await check()).toMatchObject({ missingTokens: 2450, counters: { costUsd: '0.002775' }, ledger: { requests: 0, costUsd: '0' } });
+    expect(await check()).toEqual({
+      session: attrs['session.id'],
+      model: 'claude-sonnet-4-5',
+      counters: { input_tokens: 100, cache_read_tokens: 2000, cache_write_tokens: 300, output_tokens: 50, cost_usd: '0.002775' },
+      ledger: { requests: 0, input_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, output_tokens: 0, cost_usd: '0' },
+      missing_tokens: 2450,
+    });
     await claude.log('claude_code.api_request', apiRequest({ 'session.id': attrs['session.id'], request_id: `req_${protocol}_xc` }));
-    expect(await check()).toMatchObject({ missingTokens: 0, ledger: { requests: 1, costUsd: '0.002775' } });
+    expect(await check()).toMatchObject({ missing_tokens: 0, ledger: { requests: 1, input_tokens: 100, cache_read_tokens: 2000, cache_write_tokens: 300, output_tokens: 50, cost_usd: '0.002775' } });
   });
 });
 
