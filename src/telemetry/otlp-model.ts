@@ -79,7 +79,8 @@ function int(v: unknown): number {
 
 function nanos(v: unknown): bigint {
   if (typeof v === 'string' && /^\d+$/.test(v)) return BigInt(v);
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  // A JSON number of nanoseconds has lost precision in JSON.parse, but deterministically.
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return BigInt(Math.trunc(v));
   return 0n;
 }
 
