@@ -72,7 +72,8 @@ function text(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
 
-function int(v: unknown): number {
+/** A number from a JSON number or decimal text (int64 fields are text in OTLP/JSON); 0 otherwise. */
+function num(v: unknown): number {
   const n = typeof v === 'string' ? Number(v) : v;
   return typeof n === 'number' && Number.isFinite(n) ? n : 0;
 }
@@ -95,8 +96,8 @@ export function anyValue(v: unknown, enc: Encoding): AttrValue {
   const o = v as Tree;
   if ('stringValue' in o) return text(o.stringValue);
   if ('boolValue' in o) return o.boolValue === true;
-  if ('intValue' in o) return int(o.intValue);
-  if ('doubleValue' in o) return int(o.doubleValue);
+  if ('intValue' in o) return num(o.intValue);
+  if ('doubleValue' in o) return num(o.doubleValue);
   if ('arrayValue' in o) return list(child(o, 'arrayValue') ?? {}, 'values', 'arrayValue').map((x) => anyValue(x, enc));
   if ('kvlistValue' in o) return attributes(list(child(o, 'kvlistValue') ?? {}, 'values', 'kvlistValue'), enc);
   // base64 in both encodings (protobuf bytes are turned into base64 text when decoded).
@@ -154,10 +155,10 @@ export function flattenSpans(tree: Tree, enc: Encoding): SpanItem[] {
       traceId: id(s.traceId, enc),
       spanId: id(s.spanId, enc),
       name: text(s.name),
-      kind: int(s.kind),
+      kind: num(s.kind),
       startNanos: nanos(s.startTimeUnixNano),
       endNanos: nanos(s.endTimeUnixNano),
-      statusCode: int(status?.code),
+      statusCode: num(status?.code),
       statusMessage: text(status?.message),
     };
   });
@@ -180,10 +181,10 @@ export function flattenPoints(tree: Tree, enc: Encoding): PointItem[] {
         metric: text(m.name),
         unit: text(m.unit),
         kind: sum ? 'sum' : 'gauge',
-        temporality: sum ? int(sum.aggregationTemporality) : 0,
+        temporality: sum ? num(sum.aggregationTemporality) : 0,
         startNanos: nanos(p.startTimeUnixNano),
         timeNanos: nanos(p.timeUnixNano),
-        value: 'asDouble' in p ? int(p.asDouble) : int(p.asInt),
+        value: 'asDouble' in p ? num(p.asDouble) : num(p.asInt),
       });
     }
   }

@@ -1,4 +1,5 @@
-import protobuf from 'protobufjs';
+import { createRequire } from 'node:module';
+import type * as Protobuf from 'protobufjs';
 
 /**
  * The part of the OTLP protobuf schema (opentelemetry-proto v1) that Tollgate reads,
@@ -92,9 +93,17 @@ message ExportMetricsServiceResponse { ExportMetricsPartialSuccess partial_succe
 message RpcStatus { int32 code = 1; string message = 2; }
 `;
 
-const root = protobuf.parse(SCHEMA, { keepCase: false }).root;
+let root: Protobuf.Root | undefined;
 
-/** The message types by name (camelCase fields once decoded, as in OTLP/JSON). */
-export function otlpType(name: string): protobuf.Type {
+/**
+ * The message types by name (camelCase fields once decoded, as in OTLP/JSON). protobufjs is
+ * loaded and the schema parsed on first use: every CLI command imports the server, and
+ * loading them costs a few hundred milliseconds that only an OTLP request needs.
+ */
+export function otlpType(name: string): Protobuf.Type {
+  if (!root) {
+    const protobuf = createRequire(import.meta.url)('protobufjs') as typeof Protobuf;
+    root = protobuf.parse(SCHEMA, { keepCase: false }).root;
+  }
   return root.lookupType(`otlp.${name}`);
 }

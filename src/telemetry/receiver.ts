@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GatewayError } from '../core/errors.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { Logger } from '../core/logger.js';
 import { readBody } from '../gateway/read-body.js';
@@ -63,8 +64,9 @@ async function receive(deps: ReceiverDeps, req: IncomingMessage, signal: Signal,
   let raw: Buffer;
   try {
     raw = await readBody(req, deps.maxBodyBytes);
-  } catch {
-    return errorReply(413, enc, `The request body is larger than ${deps.maxBodyBytes} bytes (server.max_body_mb).`);
+  } catch (err) {
+    if (err instanceof GatewayError && err.code === 'body_too_large') return errorReply(413, enc, `The request body is larger than ${deps.maxBodyBytes} bytes (server.max_body_mb).`);
+    throw err;
   }
   const body = inflate(raw, req.headers['content-encoding'], deps.maxBodyBytes);
   const mapped = mapItems(decodeRequest(signal, enc, body));

@@ -265,6 +265,13 @@ describe('OTLP receiver errors', () => {
     expect(gz.status).toBe(400);
   });
 
+  it('413 when a gzip body inflates past server.max_body_mb', async () => {
+    const bomb = gzipSync(Buffer.alloc(33 * 1024 * 1024, 0x20));
+    const res = await post('/v1/logs', bomb, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { message: string }).message).toBe(`The request body inflates to more than ${32 * 1024 * 1024} bytes.`);
+  });
+
   it('415 on an unknown content type or encoding', async () => {
     const res = await post('/v1/traces', 'x', { 'content-type': 'text/plain' });
     expect(res.status).toBe(415);
