@@ -23,6 +23,7 @@ import type { HealthPolicy, Route } from './routing/types.js';
 import type { RoutingRule } from './routing/rules/rule.js';
 import { RuleRouter } from './routing/rules/router.js';
 import type { Storage } from './storage/ports.js';
+import { handleOtlp } from './telemetry/receiver.js';
 
 export interface AppOptions {
   host: string;
@@ -56,6 +57,8 @@ export interface AppOptions {
   cache?: CacheSettings;
   /** The anomaly scheduler (off when absent or disabled). */
   anomalies?: AnomalyOptions;
+  /** The OTLP/HTTP receiver (docs/telemetry.md); on unless `enabled` is false. */
+  telemetry?: { enabled: boolean };
 }
 
 export interface RoutingOptions {
@@ -111,7 +114,18 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     cache: o.cache,
   });
   let closing = false;
+  const otlp = {
+    keys,
+    adminToken: o.adminToken,
+    anonymous: o.auth.anonymous,
+    price: o.price,
+    ledger: writer,
+    points: o.storage.telemetry,
+    maxBodyBytes: o.maxBodyBytes,
+    log: o.log,
+  };
   const server = createHttpServer({
+    otlp: o.telemetry?.enabled === false ? undefined : (req, res, signal) => handleOtlp(otlp, req, res, signal),
     gateway,
     admin: { storage: o.storage, keys, token: o.adminToken, flush: () => writer.flush(), policy, cachePrice: rowPricer(o.price, (name) => o.providers.byName(name)?.catalog), rates: o.anomalies?.rates },
     ready: () => Promise.resolve(!closing),

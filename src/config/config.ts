@@ -38,6 +38,8 @@ export interface Config {
   cache: CacheSettings;
   /** Anomaly detection: the scheduler in `serve` and `tollgate detect` (docs/anomalies.md). */
   anomalies: AnomalySettings;
+  /** The OTLP/HTTP receiver on the gateway's port (docs/telemetry.md). */
+  telemetry: { enabled: boolean };
   /** The file it came from, if any. */
   source: string | undefined;
 }

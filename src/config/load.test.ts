@@ -51,6 +51,12 @@ describe('loadConfig', () => {
     expect(c.auth).toEqual({ passthrough: 'allow', anonymous: 'deny' });
   });
 
+  it('turns the OTLP receiver on by default, off with telemetry.enabled: false', () => {
+    expect(loadConfig({ env: {} }).telemetry).toEqual({ enabled: true });
+    expect(loadConfig({ file: file('telemetry: { enabled: false }\n') }).telemetry).toEqual({ enabled: false });
+    expect(issues('telemetry:\n  enabled: yes please\n')).toEqual(['telemetry.enabled@2: must be true or false']);
+  });
+
   it('lets flags win over the file', () => {
     const c = loadConfig({ file: file('server: { port: 9000, host: 0.0.0.0 }\n'), overrides: { port: 7000, db: '/tmp/x.db' } });
     expect(c.server).toMatchObject({ port: 7000, host: '0.0.0.0' });

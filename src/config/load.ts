@@ -188,6 +188,7 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
       rules: (f.cache ?? []).map((r) => ({ model: r.model, provider: r.provider, mode: r.mode, ttl: r.ttl })),
     },
     anomalies: anomalySettings(f.anomalies),
+    telemetry: { enabled: f.telemetry?.enabled ?? true },
     source,
   };
 }

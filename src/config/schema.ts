@@ -112,6 +112,7 @@ export const fileSchema = z.strictObject({
     })
     .optional(),
   cache: z.array(cacheRule).optional(),
+  telemetry: z.strictObject({ enabled: z.boolean({ error: 'must be true or false' }).optional() }).optional(),
   alerts: z
     .strictObject({
       webhooks: z.array(webhook).optional(),

@@ -13,6 +13,7 @@ import { renderRuleCsv, renderRuleJson, runRuleReport } from '../reports/rule-re
 import { parseTime } from '../reports/time.js';
 import type { Storage } from '../storage/ports.js';
 import { getExplain } from './admin-explain.js';
+import { crossCheck } from '../telemetry/cross-check.js';
 import { handleMe } from './admin-me.js';
 import { getCacheReport } from './admin-cache.js';
 import { handlePolicyAdmin, isPolicyRoute } from './admin-policy.js';
@@ -60,6 +61,7 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     if (sub === '/export' && method === 'GET') return await getExport(deps, res, query);
     if (sub === '/cache-report' && method === 'GET') return await getCacheReport(deps, res, query);
     if (sub === '/explain' && method === 'GET') return await getExplain(deps, res, query);
+    if (sub === '/telemetry/cross-check' && method === 'GET') return await getCrossCheck(deps, res, query);
     return sendAdminError(res, 404, 'not_found', `No admin route ${method} ${path}.`);
   } catch (err) {
     if (err instanceof RangeError) return sendAdminError(res, 400, 'invalid_request', err.message);
@@ -131,4 +133,12 @@ async function getExport(deps: AdminDeps, res: ServerResponse, query: URLSearchP
     if (!res.write(format === 'csv' ? toCsvLine(row) : toJsonLine(row))) await new Promise((r) => res.once('drain', r));
   }
   res.end();
+}
+
+/** Claude Code's usage counters against the ledger, per session and model (docs/telemetry.md). */
+async function getCrossCheck(deps: AdminDeps, res: ServerResponse, query: URLSearchParams): Promise<void> {
+  const w = window(query);
+  await deps.flush();
+  const [counters, ledger] = await Promise.all([deps.storage.telemetry.sumPoints(w), deps.storage.ledger.aggregate({ ...w, by: ['session', 'model'] })]);
+  sendJson(res, 200, { data: crossCheck(counters, ledger) });
 }

@@ -2,6 +2,8 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import { newRequestId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Gateway } from '../gateway/proxy.js';
+import type { Signal } from '../telemetry/otlp-model.js';
+import { otlpSignal } from '../telemetry/receiver.js';
 import { type AdminDeps, handleAdmin } from './admin.js';
 import { handleApprovalLink } from './approval-link.js';
 import { sendAdminError, sendJson } from './json-response.js';
@@ -15,6 +17,8 @@ export interface ServerDeps {
   approval?: ApprovalDeps;
   ready: () => Promise<boolean>;
   log: Logger;
+  /** The OTLP/HTTP receiver (`/v1/logs|metrics|traces`, also under `/otlp`); off when absent. */
+  otlp?: (req: IncomingMessage, res: ServerResponse, signal: Signal) => Promise<void>;
 }
 
 /** The HTTP shell: health, admin and API routes. All the work happens in the parts it calls. */
@@ -40,6 +44,11 @@ export function createHttpServer(deps: ServerDeps): Server {
 async function dispatch(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, path: string, search: string): Promise<void> {
   const probe = path === '/' && (req.method === 'HEAD' || req.method === 'GET');
   const approval = path.startsWith('/approvals/');
+  const signal = deps.otlp ? otlpSignal(path) : undefined;
+  if (signal && deps.otlp) {
+    res.setHeader('x-tollgate-request-id', newRequestId());
+    return deps.otlp(req, res, signal);
+  }
   if (!(probe || approval || path === '/healthz' || path === '/readyz' || path.startsWith('/admin/'))) return deps.gateway(req, res);
   // Every response carries a request id; only API requests also get a ledger row (the gateway sets its own).
   res.setHeader('x-tollgate-request-id', newRequestId());

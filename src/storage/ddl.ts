@@ -136,6 +136,17 @@ export function schemaV4(t: TypeMap): string[] {
   return [add('route_rule'), add('route_mode'), add('route_saving_picos'), 'CREATE INDEX requests_route_rule ON requests (ts) WHERE route_rule IS NOT NULL'];
 }
 
+/**
+ * Version 6: Claude Code's usage counters, kept as a cross-check series beside the ledger
+ * (see src/telemetry). Points are few (one per session, model and type a minute).
+ */
+export function schemaV6(t: TypeMap): string[] {
+  return [
+    `CREATE TABLE telemetry_points (id ${t.text} PRIMARY KEY, ts ${t.bigint} NOT NULL, metric ${t.text} NOT NULL, session_id ${t.text}, user_name ${t.text}, model ${t.text}, token_type ${t.text}, tokens ${t.bigint} NOT NULL, cost_picos ${t.bigint} NOT NULL)`,
+    'CREATE INDEX telemetry_points_ts ON telemetry_points (ts)',
+  ];
+}
+
 /** Version 8: each request's prompt prefix as block hashes, for the cache analyser (JSON text, never the prompt). */
 export function schemaV8(t: TypeMap): string[] {
   const [type, nullability] = REQUEST_TYPES.prefix;
@@ -155,6 +166,7 @@ export function migrations(t: TypeMap): { version: number; statements: string[] 
     { version: 2, statements: schemaV2(t) },
     { version: 3, statements: schemaV3(t) },
     { version: 4, statements: schemaV4(t) },
+    { version: 6, statements: schemaV6(t) },
     { version: 8, statements: schemaV8(t) },
     { version: 9, statements: schemaV9(t) },
   ];

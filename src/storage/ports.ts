@@ -11,6 +11,7 @@ export interface Storage {
   readonly ledger: LedgerStore;
   readonly keys: KeyStore;
   readonly policy: PolicyStore;
+  readonly telemetry: TelemetryStore;
   close(): Promise<void>;
 }
 
@@ -207,4 +208,42 @@ export interface PolicyStore {
    * so each threshold alerts once per window.
    */
   claimAlert(key: string, at: number): Promise<boolean>;
+}
+
+/**
+ * One data point of Claude Code's usage counters (`claude_code.token.usage`, `claude_code.cost.usage`),
+ * kept beside the ledger as a cross-check series (they sum the calls its `api_request` events report).
+ */
+export interface TelemetryPoint {
+  /** Deterministic from the point's identity: a re-sent batch is skipped. */
+  id: string;
+  /** The end of the point's interval, ms since the epoch. */
+  ts: number;
+  metric: string;
+  sessionId: string | null;
+  user: string | null;
+  model: string | null;
+  /** input, output, cacheRead or cacheCreation for token points; null for cost points. */
+  tokenType: string | null;
+  tokens: number;
+  costPicos: Picos;
+}
+
+/** Sums of the points of one session and model. */
+export interface TelemetryTotals {
+  sessionId: string;
+  model: string;
+  points: number;
+  /** Uncached input, as Claude Code counts it. */
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheCreationTokens: number;
+  costPicos: Picos;
+}
+
+export interface TelemetryStore {
+  /** Idempotent on `id`; returns how many were new. */
+  insertPoints(points: readonly TelemetryPoint[]): Promise<number>;
+  sumPoints(filter: TimeFilter): Promise<TelemetryTotals[]>;
 }

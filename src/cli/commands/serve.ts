@@ -52,6 +52,7 @@ export function serveCommand(program: Command, io: Io): void {
         alerts: policy.alerts,
         publicUrl: config.alerts.publicUrl,
       },
+      telemetry: config.telemetry,
     }).catch(async (err: unknown) => {
       await policy.alerts.close(0);
       await storage.close();

@@ -2,7 +2,8 @@ import pg from 'pg';
 import type { LedgerRow } from '../../core/ledger-row.js';
 import { type SqlDialect, aggregate } from '../aggregate.js';
 import { migrations, rollupUpsertSql } from '../ddl.js';
-import { sqlPolicyStore } from '../policy-store.js';
+import { type PolicySql, sqlPolicyStore } from '../policy-store.js';
+import { sqlTelemetryStore } from '../telemetry-store.js';
 import { ruleTotals } from '../rule-totals.js';
 import type { KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { requestPoints } from '../points.js';
@@ -50,6 +51,7 @@ export async function openPostgres(o: PostgresOptions): Promise<Storage> {
     ledger: pgLedger(pool),
     keys: pgKeys(pool),
     policy: pgPolicy(pool),
+    telemetry: sqlTelemetryStore(pgSql(pool)),
     close: () => pool.end(),
   };
 }
@@ -164,14 +166,18 @@ async function* scanRows(pool: pg.Pool, filter: TimeFilter): AsyncIterable<Ledge
   }
 }
 
-function pgPolicy(pool: pg.Pool): PolicyStore {
-  return sqlPolicyStore({
+function pgSql(pool: pg.Pool): PolicySql {
+  return {
     param: (i) => `$${i}`,
     run: async (sql, params) => {
       const res = await pool.query<Row>(sql, params);
       return { rows: res.rows, count: res.rowCount ?? 0 };
     },
-  });
+  };
+}
+
+function pgPolicy(pool: pg.Pool): PolicyStore {
+  return sqlPolicyStore(pgSql(pool));
 }
 
 function pgKeys(pool: pg.Pool): KeyStore {

@@ -4,7 +4,8 @@ import Database from 'libsql';
 import type { LedgerRow } from '../../core/ledger-row.js';
 import { type SqlDialect, aggregate } from '../aggregate.js';
 import { migrations, rollupUpsertSql } from '../ddl.js';
-import { sqlPolicyStore } from '../policy-store.js';
+import { type PolicySql, sqlPolicyStore } from '../policy-store.js';
+import { sqlTelemetryStore } from '../telemetry-store.js';
 import { ruleTotals } from '../rule-totals.js';
 import type { AggregateQuery, KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { requestPoints } from '../points.js';
@@ -40,6 +41,7 @@ export function openSqlite(path: string): Storage {
     ledger: sqliteLedger(db),
     keys: sqliteKeys(db),
     policy: sqlitePolicy(db),
+    telemetry: sqlTelemetryStore(sqliteSql(db)),
     close: () => {
       db.close();
       return Promise.resolve();
@@ -117,8 +119,8 @@ async function* scanRows(db: Db, filter: TimeFilter): AsyncIterable<LedgerRow> {
   }
 }
 
-function sqlitePolicy(db: Db): PolicyStore {
-  return sqlPolicyStore({
+function sqliteSql(db: Db): PolicySql {
+  return {
     param: () => '?',
     run: (sql, params) => {
       const stmt = db.prepare(sql);
@@ -126,6 +128,12 @@ function sqlitePolicy(db: Db): PolicyStore {
       const rows = stmt.all(params) as Row[];
       return Promise.resolve({ rows, count: rows.length });
     },
+  };
+}
+
+function sqlitePolicy(db: Db): PolicyStore {
+  return sqlPolicyStore({
+    ...sqliteSql(db),
     // SQLite has no sequences; the last rowid is read from the end of the table's b-tree, so this costs no scan.
     nextAuditSeq: '(SELECT COALESCE(MAX(rowid), 0) + 1 FROM audit_log)',
   });

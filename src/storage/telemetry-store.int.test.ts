@@ -1,0 +1,54 @@
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { usd } from '../core/money.js';
+import type { Storage, TelemetryPoint } from './ports.js';
+import { openPostgres } from './postgres/postgres-storage.js';
+import { openSqlite } from './sqlite/sqlite-storage.js';
+
+const PG_URL = process.env.TOLLGATE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+const SCHEMA = `tg_telemetry_${process.pid}_${Date.now() % 100000}`;
+
+function point(id: string, over: Partial<TelemetryPoint>): TelemetryPoint {
+  return { id, ts: 1_000, metric: 'claude_code.token.usage', sessionId: 's1', user: 'u', model: 'claude-sonnet-4-5', tokenType: 'input', tokens: 0, costPicos: 0n, ...over };
+}
+
+const engines: [string, () => Promise<Storage>][] = [
+  ['SQLite', () => Promise.resolve(openSqlite(':memory:'))],
+  ['Postgres', () => openPostgres({ url: PG_URL, schema: SCHEMA, maxConnections: 2 })],
+];
+
+describe.each(engines)('telemetry cross-check points on %s', (_name, open) => {
+  it('stores points idempotently and sums them per session and model, exactly', async () => {
+    const s = await open();
+    try {
+      // Beyond 2^53 picodollars in one sum: must stay exact.
+      const big = usd('9000');
+      const points = [
+        point('a', { tokenType: 'input', tokens: 100 }),
+        point('b', { tokenType: 'output', tokens: 50 }),
+        point('c', { tokenType: 'cacheRead', tokens: 2000 }),
+        point('d', { tokenType: 'cacheCreation', tokens: 300 }),
+        point('e', { metric: 'claude_code.cost.usage', tokenType: null, costPicos: big }),
+        point('f', { metric: 'claude_code.cost.usage', tokenType: null, costPicos: big + 1n }),
+        point('g', { sessionId: null, model: null, tokenType: 'input', tokens: 7, ts: 5_000 }),
+      ];
+      expect(await s.telemetry.insertPoints(points)).toBe(7);
+      expect(await s.telemetry.insertPoints(points.slice(0, 3))).toBe(0);
+      expect(await s.telemetry.sumPoints({})).toEqual([
+        { sessionId: '', model: '', points: 1, inputTokens: 7, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, costPicos: 0n },
+        { sessionId: 's1', model: 'claude-sonnet-4-5', points: 6, inputTokens: 100, outputTokens: 50, cacheReadTokens: 2000, cacheCreationTokens: 300, costPicos: 2n * big + 1n },
+      ]);
+      expect((await s.telemetry.sumPoints({ since: 2_000 })).map((t) => t.inputTokens)).toEqual([7]);
+      expect(await s.telemetry.sumPoints({ until: 1_000 })).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+afterAll(async () => {
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  await c.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+  await c.end();
+});

@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import type { AttrValue, Attrs } from './otlp-model.js';
+
+/** The first non-empty text value among `keys`, looked up in each attribute set in order. */
+export function firstText(sets: readonly Attrs[], keys: readonly string[]): string | null {
+  for (const attrs of sets) {
+    for (const k of keys) {
+      // HTTP header attributes are string arrays by the conventions.
+      const raw = attrs[k];
+      const v = Array.isArray(raw) ? raw[0] : raw;
+      if (typeof v === 'string' && v.trim() !== '') return v.trim().slice(0, 200);
+      if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+    }
+  }
+  return null;
+}
+
+/** A number sent as a number or as decimal text (some exporters stringify every attribute). */
+export function numeric(v: AttrValue | undefined): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'string' && v.trim() !== '') {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+/** The first of `keys` that holds a number, as a non-negative integer token count. */
+export function count(attrs: Attrs, keys: readonly string[]): number | undefined {
+  for (const k of keys) {
+    const n = numeric(attrs[k]);
+    if (n !== undefined) return n > 0 ? Math.floor(n) : 0;
+  }
+  return undefined;
+}
+
+const TAG_KEY = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Tags from attributes: `tagName → attribute keys`, the first present value wins; at most 256 characters each. */
+export function tagsFrom(sets: readonly Attrs[], map: Readonly<Record<string, readonly string[]>>): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const [tag, keys] of Object.entries(map)) {
+    if (!TAG_KEY.test(tag)) continue;
+    const v = firstText(sets, keys);
+    if (v !== null) tags[tag] = v.slice(0, 256);
+  }
+  return tags;
+}
+
+/**
+ * A deterministic row id shaped like the gateway's UUIDv7: the event's time in the first
+ * 48 bits (so ids stay roughly time-ordered in the primary key), then bits of a SHA-256 of
+ * the event's identity, with version 8 (custom) instead of 7. The same event always gets
+ * the same id, so a re-sent batch is skipped by the ledger's idempotent insert.
+ */
+export function stableRowId(ts: number, identity: string): string {
+  const h = createHash('sha256').update(identity).digest('hex');
+  const t = Math.max(0, Math.floor(ts)).toString(16).padStart(12, '0').slice(-12);
+  const variant = ((parseInt(h[3]!, 16) & 0x3) | 0x8).toString(16);
+  return `${t.slice(0, 8)}-${t.slice(8)}-8${h.slice(0, 3)}-${variant}${h.slice(4, 7)}-${h.slice(7, 19)}`;
+}
+
+/** Milliseconds since the epoch from OTLP nanoseconds, or undefined for an unset (zero) time. */
+export function nanosToMs(n: bigint): number | undefined {
+  return n > 0n ? Number(n / 1_000_000n) : undefined;
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { claudeCodeCall, isApiRequest } from './claude-code-events.js';
+import type { Attrs, LogItem } from './otlp-model.js';
+
+const END = 1_764_496_805_000;
+
+function record(attrs: Attrs, over: Partial<LogItem> = {}): LogItem {
+  return { resource: { 'service.name': 'claude-code' }, scope: 'com.anthropic.claude_code.events', attrs, eventName: '', timeNanos: BigInt(END) * 1_000_000n, observedNanos: 0n, body: 'claude_code.api_request', traceId: '', spanId: '', ...over };
+}
+
+const base = { model: 'claude-opus-4-1', input_tokens: 10, output_tokens: 20, cache_read_tokens: 300, cache_creation_tokens: 40, duration_ms: 2000, 'session.id': 's1', request_id: 'req_1' };
+
+describe('claude_code.api_request events', () => {
+  it('is recognised by body, event name or event.name attribute', () => {
+    expect(isApiRequest(record({}))).toBe(true);
+    expect(isApiRequest(record({}, { body: null, eventName: 'claude_code.api_request' }))).toBe(true);
+    expect(isApiRequest(record({ 'event.name': 'api_request' }, { body: null }))).toBe(true);
+    expect(isApiRequest(record({ 'event.name': 'api_request' }, { body: null, scope: 'x', resource: {} }))).toBe(false);
+    expect(isApiRequest(record({ 'event.name': 'user_prompt' }, { body: 'claude_code.user_prompt' }))).toBe(false);
+  });
+
+  it("adds cache reads and writes to Anthropic's uncached input; the row starts when the call did", () => {
+    const c = claudeCodeCall(record(base));
+    expect(c).toMatchObject({
+      ts: END - 2000,
+      latencyMs: 2000,
+      usage: { inputTokens: 350, cacheReadTokens: 300, cacheWriteTokens: 40, cacheWrite1hTokens: 0, outputTokens: 20, reasoningTokens: 0, toolCalls: 0 },
+      upstreamRequestId: 'req_1',
+      sessionId: 's1',
+      model: 'claude-opus-4-1',
+      source: 'claude-code-otel',
+    });
+  });
+
+  it('reads numbers sent as text (older Claude Code versions stringify attributes)', () => {
+    const c = claudeCodeCall(record({ ...base, input_tokens: '10', output_tokens: '20', duration_ms: '2000' }));
+    expect(c).toMatchObject({ usage: { inputTokens: 350, outputTokens: 20 }, latencyMs: 2000 });
+  });
+
+  it('attributes: record attributes win over resource attributes; email before account uuid', () => {
+    const c = claudeCodeCall(
+      record({ ...base, 'user.account_uuid': 'acct', 'user.email': 'a@x.io', 'workflow.name': 'nightly', 'prompt.id': 'p1', 'organization.id': 'org' }, { resource: { 'service.name': 'claude-code', 'team.id': 'res-team', 'tollgate.project': 'proj', department: 'eng' } }),
+    );
+    expect(c).toMatchObject({ user: 'a@x.io', team: 'res-team', project: 'proj', tags: { workflow: 'nightly', prompt_id: 'p1', organization: 'org', department: 'eng' } });
+    expect(claudeCodeCall(record({ ...base, 'user.account_uuid': 'acct' }))).toMatchObject({ user: 'acct' });
+  });
+
+  it('ids are deterministic: the request id names the call, else its place in the session', () => {
+    const a = claudeCodeCall(record(base));
+    const b = claudeCodeCall(record(base));
+    const other = claudeCodeCall(record({ ...base, request_id: 'req_2' }));
+    expect('id' in a && 'id' in b && a.id === b.id).toBe(true);
+    expect('id' in a && 'id' in other && a.id !== other.id).toBe(true);
+    const { request_id: _drop, ...noId } = base;
+    const seq1 = claudeCodeCall(record({ ...noId, 'event.sequence': 1 }));
+    const seq2 = claudeCodeCall(record({ ...noId, 'event.sequence': 2 }));
+    expect('id' in seq1 && 'id' in seq2 && seq1.id !== seq2.id && seq1.upstreamRequestId === null).toBe(true);
+    expect('id' in seq1 && /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(seq1.id)).toBe(true);
+  });
+
+  it('falls back to the observed time, then event.timestamp, for the end of the call', () => {
+    const observed = claudeCodeCall(record(base, { timeNanos: 0n, observedNanos: BigInt(END + 5) * 1_000_000n }));
+    expect(observed).toMatchObject({ ts: END + 5 - 2000 });
+    const iso = claudeCodeCall(record({ ...base, 'event.timestamp': new Date(END + 9).toISOString() }, { timeNanos: 0n }));
+    expect(iso).toMatchObject({ ts: END + 9 - 2000 });
+  });
+
+  it('rejects an event without a model', () => {
+    expect(claudeCodeCall(record({ input_tokens: 5 }))).toEqual({ reject: 'a claude_code.api_request event has no model attribute' });
+  });
+});

@@ -1,0 +1,88 @@
+import { zeroUsage } from '../core/usage.js';
+import { count, firstText, nanosToMs, numeric, stableRowId, tagsFrom } from './attributes.js';
+import type { Attrs, LogItem } from './otlp-model.js';
+import type { TelemetryCall } from './telemetry-row.js';
+
+const EVENT = 'claude_code.api_request';
+
+/** Whether a log record is Claude Code's `api_request` event (body, event name or `event.name` attribute). */
+export function isApiRequest(item: LogItem): boolean {
+  if (item.eventName === EVENT || item.body === EVENT) return true;
+  const name = item.attrs['event.name'];
+  return name === EVENT || (name === 'api_request' && (item.scope.startsWith('com.anthropic.claude_code') || item.resource['service.name'] === 'claude-code'));
+}
+
+/** Attribute → tag; the first attribute present wins. Documented in docs/telemetry.md. */
+const TAGS = {
+  workflow: ['workflow.name'],
+  workflow_run: ['workflow.run_id'],
+  prompt_id: ['prompt.id'],
+  query_source: ['query_source'],
+  organization: ['organization.id'],
+  agent: ['agent.name'],
+  speed: ['speed'],
+  effort: ['effort'],
+  department: ['department'],
+  cost_center: ['cost_center'],
+} as const;
+
+export const USER_KEYS = ['tollgate.user', 'user.email', 'user.account_uuid'] as const;
+export const TEAM_KEYS = ['tollgate.team', 'team.id', 'team'] as const;
+export const PROJECT_KEYS = ['tollgate.project', 'project.id', 'project'] as const;
+
+/**
+ * One ledger call from one `claude_code.api_request` event, or a reason to reject it.
+ * Claude Code reports Anthropic's token fields: `input_tokens` is the uncached part only,
+ * so the ledger's input (every prompt token) adds the cache reads and writes to it.
+ */
+export function claudeCodeCall(item: LogItem): TelemetryCall | { reject: string } {
+  const a = item.attrs;
+  const sets: Attrs[] = [a, item.resource];
+  const model = firstText([a], ['model']);
+  if (model === null) return { reject: 'a claude_code.api_request event has no model attribute' };
+  const usage = zeroUsage();
+  usage.cacheReadTokens = count(a, ['cache_read_tokens']) ?? 0;
+  usage.cacheWriteTokens = count(a, ['cache_creation_tokens']) ?? 0;
+  usage.inputTokens = (count(a, ['input_tokens']) ?? 0) + usage.cacheReadTokens + usage.cacheWriteTokens;
+  usage.outputTokens = count(a, ['output_tokens']) ?? 0;
+  const duration = Math.max(0, Math.round(numeric(a.duration_ms) ?? 0));
+  const ended = nanosToMs(item.timeNanos) ?? nanosToMs(item.observedNanos) ?? parseIso(a['event.timestamp']) ?? Date.now();
+  const requestId = firstText([a], ['request_id']);
+  const sessionId = firstText(sets, ['session.id']);
+  // The provider's request id names the call; failing that, the event's place in its session.
+  const identity = requestId ?? `${sessionId ?? ''}|${firstText([a], ['event.sequence']) ?? ''}|${item.timeNanos}|${model}`;
+  const ts = ended - duration;
+  const ttft = numeric(a.ttft_ms);
+  return {
+    id: stableRowId(ts, `claude-code-otel|${identity}`),
+    ts,
+    api: 'anthropic.messages',
+    provider: 'anthropic',
+    catalogProvider: 'anthropic',
+    model,
+    modelRequested: model,
+    usage,
+    user: firstText(sets, USER_KEYS),
+    team: firstText(sets, TEAM_KEYS),
+    project: firstText(sets, PROJECT_KEYS),
+    sessionId,
+    client: 'claude-code',
+    tags: tagsFrom(sets, TAGS),
+    // Claude Code streams its Messages API calls.
+    stream: true,
+    status: 200,
+    outcome: 'ok',
+    errorType: null,
+    latencyMs: duration,
+    ttftMs: ttft === undefined ? null : Math.round(ttft),
+    upstreamRequestId: requestId,
+    attempts: Math.max(1, Math.floor(numeric(a.attempt) ?? 1)),
+    source: 'claude-code-otel',
+  };
+}
+
+function parseIso(v: unknown): number | undefined {
+  if (typeof v !== 'string') return undefined;
+  const t = Date.parse(v);
+  return Number.isFinite(t) ? t : undefined;
+}

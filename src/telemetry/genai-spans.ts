@@ -1,0 +1,123 @@
+import type { Api } from '../core/api.js';
+import { zeroUsage } from '../core/usage.js';
+import { count, firstText, nanosToMs, numeric, stableRowId, tagsFrom } from './attributes.js';
+import { PROJECT_KEYS, TEAM_KEYS } from './claude-code-events.js';
+import type { Attrs, SpanItem } from './otlp-model.js';
+import type { TelemetryCall } from './telemetry-row.js';
+
+/** Current names first, then the deprecated and OpenLLMetry (`llm.usage.*`) ones. */
+const INPUT = ['gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens', 'llm.usage.prompt_tokens'];
+const OUTPUT = ['gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens', 'llm.usage.completion_tokens'];
+const CACHE_READ = ['gen_ai.usage.cache_read.input_tokens', 'gen_ai.usage.cache_read_input_tokens', 'llm.usage.cache_read_input_tokens'];
+const CACHE_WRITE = ['gen_ai.usage.cache_creation.input_tokens', 'gen_ai.usage.cache_creation_input_tokens', 'llm.usage.cache_creation_input_tokens'];
+const REASONING = ['gen_ai.usage.reasoning.output_tokens', 'gen_ai.usage.reasoning_tokens', 'llm.usage.reasoning_tokens'];
+
+/**
+ * Operations that are one model call. Agent, workflow and tool spans may carry the summed
+ * usage of the calls under them, which would count those calls twice, so they are skipped.
+ */
+const CALL_OPERATIONS = new Set(['chat', 'text_completion', 'generate_content', 'embeddings', 'completion']);
+
+/** Whether a span is one model call with token usage (and not Claude Code's, whose usage arrives as events). */
+export function isGenAiCall(s: SpanItem): boolean {
+  const op = firstText([s.attrs], ['gen_ai.operation.name', 'llm.request.type']);
+  if (op !== null && !CALL_OPERATIONS.has(op)) return false;
+  if (s.scope.startsWith('com.anthropic.claude_code') || s.resource['service.name'] === 'claude-code') return false;
+  return count(s.attrs, INPUT) !== undefined || count(s.attrs, OUTPUT) !== undefined;
+}
+
+interface ProviderInfo {
+  catalog: string | undefined;
+  dialect: 'openai' | 'anthropic' | 'gemini';
+}
+
+/** `gen_ai.provider.name` (or the deprecated `gen_ai.system`) → the pricing catalog's provider and the closest API dialect. */
+const PROVIDERS: Record<string, ProviderInfo> = {
+  anthropic: { catalog: 'anthropic', dialect: 'anthropic' },
+  openai: { catalog: 'openai', dialect: 'openai' },
+  'azure.ai.openai': { catalog: 'azure', dialect: 'openai' },
+  'az.ai.openai': { catalog: 'azure', dialect: 'openai' },
+  'azure.ai.inference': { catalog: 'azure', dialect: 'openai' },
+  'gcp.gemini': { catalog: 'google', dialect: 'gemini' },
+  'gcp.vertex_ai': { catalog: 'google', dialect: 'gemini' },
+  'gcp.gen_ai': { catalog: 'google', dialect: 'gemini' },
+  gemini: { catalog: 'google', dialect: 'gemini' },
+  vertex_ai: { catalog: 'google', dialect: 'gemini' },
+  'aws.bedrock': { catalog: 'aws', dialect: 'anthropic' },
+  mistral_ai: { catalog: 'mistral', dialect: 'openai' },
+  deepseek: { catalog: 'deepseek', dialect: 'openai' },
+  groq: { catalog: 'groq', dialect: 'openai' },
+  x_ai: { catalog: 'x-ai', dialect: 'openai' },
+  cohere: { catalog: 'cohere', dialect: 'openai' },
+};
+
+function apiOf(dialect: ProviderInfo['dialect'], op: string | null): Api {
+  if (op === 'embeddings') return 'openai.embeddings';
+  if (dialect === 'anthropic') return 'anthropic.messages';
+  if (dialect === 'gemini') return 'gemini.generate';
+  return 'openai.chat';
+}
+
+const TAGS = {
+  workflow: ['tollgate.workflow', 'workflow.name', 'gen_ai.workflow.name', 'traceloop.workflow.name'],
+  agent: ['gen_ai.agent.name'],
+  operation: ['gen_ai.operation.name', 'llm.request.type'],
+} as const;
+
+/**
+ * One ledger call from one GenAI span. `gen_ai.usage.input_tokens` includes cached tokens
+ * by the conventions; an instrumentation that reports less input than its own cache counts
+ * evidently left them out (Anthropic's own field), and they are added back.
+ */
+export function genAiCall(s: SpanItem): TelemetryCall | { reject: string } {
+  const a = s.attrs;
+  const sets: Attrs[] = [a, s.resource];
+  const requested = firstText([a], ['gen_ai.request.model', 'llm.request.model']);
+  const served = firstText([a], ['gen_ai.response.model', 'llm.response.model']);
+  const model = served ?? requested;
+  if (model === null) return { reject: `span ${s.spanId || s.name} has token usage but no gen_ai.request.model or gen_ai.response.model` };
+  const providerName = (firstText(sets, ['gen_ai.provider.name', 'gen_ai.system']) ?? '').toLowerCase();
+  const provider = PROVIDERS[providerName] ?? { catalog: providerName || undefined, dialect: 'openai' };
+  const op = firstText([a], ['gen_ai.operation.name', 'llm.request.type']);
+  const usage = zeroUsage();
+  usage.cacheReadTokens = count(a, CACHE_READ) ?? 0;
+  usage.cacheWriteTokens = count(a, CACHE_WRITE) ?? 0;
+  const input = count(a, INPUT) ?? 0;
+  const cached = usage.cacheReadTokens + usage.cacheWriteTokens;
+  usage.inputTokens = input < cached ? input + cached : input;
+  usage.outputTokens = count(a, OUTPUT) ?? 0;
+  usage.reasoningTokens = Math.min(usage.outputTokens, count(a, REASONING) ?? 0);
+  const start = nanosToMs(s.startNanos) ?? nanosToMs(s.endNanos) ?? Date.now();
+  const end = nanosToMs(s.endNanos) ?? start;
+  const failed = s.statusCode === 2 || firstText([a], ['error.type']) !== null;
+  const ttft = numeric(a['gen_ai.response.time_to_first_chunk']);
+  const service = firstText([s.resource], ['service.name']);
+  return {
+    id: stableRowId(start, `otel-genai|${s.traceId}|${s.spanId}`),
+    ts: start,
+    api: apiOf(provider.dialect, op),
+    provider: providerName,
+    catalogProvider: provider.catalog,
+    model,
+    modelRequested: requested ?? model,
+    usage,
+    user: firstText(sets, ['tollgate.user', 'user.email', 'enduser.id', 'user.id']),
+    team: firstText(sets, TEAM_KEYS),
+    project: firstText(sets, PROJECT_KEYS),
+    sessionId: firstText(sets, ['gen_ai.conversation.id', 'session.id']),
+    // The instrumented application: the SDK's placeholder name says nothing.
+    client: service !== null && !service.startsWith('unknown_service') ? service : null,
+    tags: tagsFrom(sets, TAGS),
+    stream: a['gen_ai.request.stream'] === true || a['llm.is_streaming'] === true,
+    status: Math.floor(numeric(a['http.response.status_code']) ?? (failed ? 0 : 200)),
+    outcome: failed ? 'upstream_error' : 'ok',
+    errorType: failed ? (firstText([a], ['error.type']) ?? (s.statusMessage || 'error')) : null,
+    latencyMs: Math.max(0, end - start),
+    ttftMs: ttft === undefined ? null : Math.round(ttft * 1000),
+    // The response id (gen_ai.response.id) is the body's id, not the provider's request id.
+    upstreamRequestId: firstText([a], ['request_id', 'http.response.header.request-id', 'http.response.header.x-request-id']),
+    attempts: 1,
+    serviceTier: firstText([a], ['openai.response.service_tier']) ?? undefined,
+    source: 'otel-genai',
+  };
+}

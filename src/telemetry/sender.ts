@@ -1,0 +1,51 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { KeyResolver } from '../identity/key-resolver.js';
+import { parseTags } from '../identity/tags.js';
+import { isVirtualKey } from '../identity/virtual-keys.js';
+import type { Sender } from './telemetry-row.js';
+
+export interface SenderAuth {
+  keys: KeyResolver;
+  /** TOLLGATE_ADMIN_TOKEN: a central collector may forward everyone's telemetry with it. */
+  adminToken: string | undefined;
+  anonymous: 'allow' | 'deny';
+}
+
+/** The token an OTLP exporter sends: `Authorization: Bearer …` or `x-tollgate-key: …` (both settable in OTEL_EXPORTER_OTLP_HEADERS). */
+export function senderToken(h: IncomingHttpHeaders): string | undefined {
+  const direct = h['x-tollgate-key'];
+  if (typeof direct === 'string' && direct.trim()) return direct.trim();
+  const auth = h.authorization;
+  if (typeof auth === 'string' && /^bearer\s+/i.test(auth)) return auth.replace(/^bearer\s+/i, '').trim() || undefined;
+  return undefined;
+}
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function header(h: IncomingHttpHeaders, name: string): string | null {
+  const v = h[name];
+  return typeof v === 'string' && v.trim() ? v.trim().slice(0, 200) : null;
+}
+
+/** Who is sending, or the reason (for a 401 or 400) they may not. */
+export async function identifySender(auth: SenderAuth, h: IncomingHttpHeaders): Promise<Sender | { status: 400 | 401; message: string }> {
+  const tags = parseTags(typeof h['x-tollgate-tags'] === 'string' ? h['x-tollgate-tags'] : undefined);
+  if ('error' in tags) return { status: 400, message: tags.error };
+  const sender: Sender = { keyId: null, user: header(h, 'x-tollgate-user'), team: header(h, 'x-tollgate-team'), project: header(h, 'x-tollgate-project'), tags: tags.tags };
+  const token = senderToken(h);
+  if (token === undefined) {
+    if (auth.anonymous === 'allow') return sender;
+    return { status: 401, message: 'No key: send a Tollgate virtual key or the admin token, e.g. OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer tg_…".' };
+  }
+  if (auth.adminToken && same(token, auth.adminToken)) return sender;
+  if (!isVirtualKey(token)) return { status: 401, message: 'This is not a Tollgate key: send a virtual key (tg_…) or the admin token.' };
+  const rec = await auth.keys.resolve(token);
+  if (!rec) return { status: 401, message: 'This Tollgate key is not valid.' };
+  if (rec.revokedAt !== null) return { status: 401, message: `Tollgate key ${rec.id} was revoked.` };
+  return { ...sender, keyId: rec.id, user: rec.user ?? sender.user, team: rec.team ?? sender.team, project: rec.project ?? sender.project };
+}
