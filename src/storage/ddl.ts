@@ -105,11 +105,21 @@ export function schemaV2(t: TypeMap): string[] {
   ];
 }
 
+/** Version 7: outcomes (merged PRs, closed tickets…) that reports divide spend by. */
+export function schemaV7(t: TypeMap): string[] {
+  return [
+    `CREATE TABLE outcomes (id ${t.text} PRIMARY KEY, kind ${t.text} NOT NULL, ts ${t.bigint} NOT NULL, session_id ${t.text}, user_name ${t.text}, tag_key ${t.text}, tag_value ${t.text}, value_micros ${t.bigint} NOT NULL, created_at ${t.bigint} NOT NULL)`,
+    'CREATE INDEX outcomes_ts ON outcomes (ts)',
+    'CREATE INDEX outcomes_kind_ts ON outcomes (kind, ts)',
+  ];
+}
+
 /** Ordered migrations; each entry's statements run in one transaction. */
 export function migrations(t: TypeMap): { version: number; statements: string[] }[] {
   return [
     { version: 1, statements: schemaV1(t) },
     { version: 2, statements: schemaV2(t) },
+    { version: 7, statements: schemaV7(t) },
   ];
 }
 

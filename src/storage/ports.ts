@@ -1,5 +1,6 @@
 import type { Dimension, LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
+import type { OutcomeEvent } from '../outcomes/outcome.js';
 import type { AuditEntry, Budget, Increase, IncreaseStatus, ModelPolicy, RateLimit } from '../policy/rules.js';
 
 /**
@@ -11,6 +12,7 @@ export interface Storage {
   readonly ledger: LedgerStore;
   readonly keys: KeyStore;
   readonly policy: PolicyStore;
+  readonly outcomes: OutcomeStore;
   close(): Promise<void>;
 }
 
@@ -163,4 +165,18 @@ export interface PolicyStore {
    * so each threshold alerts once per window.
    */
   claimAlert(key: string, at: number): Promise<boolean>;
+}
+
+export interface OutcomeQuery extends TimeFilter {
+  kind?: string;
+  limit?: number;
+}
+
+/** Delivered work (merged PRs, closed tickets…) that reports divide spend by. */
+export interface OutcomeStore {
+  /** Idempotent on `id`: returns false, and changes nothing, when the id is already recorded. */
+  add(o: OutcomeEvent): Promise<boolean>;
+  get(id: string): Promise<OutcomeEvent | undefined>;
+  /** Oldest first. */
+  list(q: OutcomeQuery): Promise<OutcomeEvent[]>;
 }

@@ -2,7 +2,8 @@ import pg from 'pg';
 import type { LedgerRow } from '../../core/ledger-row.js';
 import { type SqlDialect, aggregate } from '../aggregate.js';
 import { migrations, rollupUpsertSql } from '../ddl.js';
-import { sqlPolicyStore } from '../policy-store.js';
+import { sqlOutcomeStore } from '../outcome-store.js';
+import { type PolicySql, sqlPolicyStore } from '../policy-store.js';
 import type { KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { type RollupDelta, measureValues, rollupDeltas } from '../rollup.js';
 import { REQUEST_COLUMNS, ROLLUP_DIMENSIONS, ROLLUP_EXTRA_KEYS, ROLLUP_MEASURES, ROLLUP_TABLES, type RollupTable, rowFromRecord, rowValues } from '../schema.js';
@@ -47,6 +48,7 @@ export async function openPostgres(o: PostgresOptions): Promise<Storage> {
     ledger: pgLedger(pool),
     keys: pgKeys(pool),
     policy: pgPolicy(pool),
+    outcomes: sqlOutcomeStore(pgSql(pool)),
     close: () => pool.end(),
   };
 }
@@ -149,14 +151,18 @@ async function* scanRows(pool: pg.Pool, filter: TimeFilter): AsyncIterable<Ledge
   }
 }
 
-function pgPolicy(pool: pg.Pool): PolicyStore {
-  return sqlPolicyStore({
+function pgSql(pool: pg.Pool): PolicySql {
+  return {
     param: (i) => `$${i}`,
     run: async (sql, params) => {
       const res = await pool.query<Row>(sql, params);
       return { rows: res.rows, count: res.rowCount ?? 0 };
     },
-  });
+  };
+}
+
+function pgPolicy(pool: pg.Pool): PolicyStore {
+  return sqlPolicyStore(pgSql(pool));
 }
 
 function pgKeys(pool: pg.Pool): KeyStore {

@@ -4,7 +4,8 @@ import Database from 'libsql';
 import type { LedgerRow } from '../../core/ledger-row.js';
 import { type SqlDialect, aggregate } from '../aggregate.js';
 import { migrations, rollupUpsertSql } from '../ddl.js';
-import { sqlPolicyStore } from '../policy-store.js';
+import { sqlOutcomeStore } from '../outcome-store.js';
+import { type PolicySql, sqlPolicyStore } from '../policy-store.js';
 import type { AggregateQuery, KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { measureValues, rollupDeltas } from '../rollup.js';
 import { REQUEST_COLUMNS, type RollupTable, rowFromRecord, rowValues } from '../schema.js';
@@ -38,6 +39,7 @@ export function openSqlite(path: string): Storage {
     ledger: sqliteLedger(db),
     keys: sqliteKeys(db),
     policy: sqlitePolicy(db),
+    outcomes: sqlOutcomeStore(sqliteSql(db)),
     close: () => {
       db.close();
       return Promise.resolve();
@@ -106,8 +108,8 @@ async function* scanRows(db: Db, filter: TimeFilter): AsyncIterable<LedgerRow> {
   }
 }
 
-function sqlitePolicy(db: Db): PolicyStore {
-  return sqlPolicyStore({
+function sqliteSql(db: Db): PolicySql {
+  return {
     param: () => '?',
     run: (sql, params) => {
       const stmt = db.prepare(sql);
@@ -115,6 +117,12 @@ function sqlitePolicy(db: Db): PolicyStore {
       const rows = stmt.all(params) as Row[];
       return Promise.resolve({ rows, count: rows.length });
     },
+  };
+}
+
+function sqlitePolicy(db: Db): PolicyStore {
+  return sqlPolicyStore({
+    ...sqliteSql(db),
     // SQLite has no sequences; the last rowid is read from the end of the table's b-tree, so this costs no scan.
     nextAuditSeq: '(SELECT COALESCE(MAX(rowid), 0) + 1 FROM audit_log)',
   });
