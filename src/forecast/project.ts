@@ -68,9 +68,10 @@ interface Day {
  */
 export function projectBudget(f: ForecastInput): Forecast {
   const position = windowAt(f.window, f.timeZone, f.now);
-  const rolling = f.window.kind === 'rolling';
-  const windowStart = rolling ? f.now - f.window.ms : position.start;
-  const windowEnd = rolling ? f.now + f.window.ms : position.end;
+  const span = f.window.kind === 'rolling' ? f.window.ms : undefined;
+  const rolling = span !== undefined;
+  const windowStart = rolling ? f.now - span : position.start;
+  const windowEnd = rolling ? f.now + span : position.end;
   const days = history(f);
   const base = { historyDays: days.length, windowStart, windowEnd, spentPicos: f.spentPicos, limitPicos: f.limitPicos };
   if (days.length === 0) {
