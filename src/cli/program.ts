@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { budgetsCommand } from './commands/budgets.js';
 import { exportCommand } from './commands/export.js';
+import { forecastCommand } from './commands/forecast.js';
 import { keysCommand } from './commands/keys.js';
 import { limitsCommand } from './commands/limits.js';
 import { modelsCommand } from './commands/models.js';
+import { outcomesCommand } from './commands/outcomes.js';
 import { reportCommand } from './commands/report.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
@@ -26,6 +28,8 @@ export function buildProgram(io: Io = stdio): Command {
   limitsCommand(program, io);
   modelsCommand(program, io);
   statusCommand(program, io);
+  forecastCommand(program, io);
+  outcomesCommand(program, io);
   return program;
 }
 

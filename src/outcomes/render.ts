@@ -1,5 +1,6 @@
 import { formatUsd } from '../core/money.js';
 import { csvLine } from '../reports/csv.js';
+import { cents } from '../reports/dollars.js';
 import { formatValue } from './outcome.js';
 import type { OutcomeReport, OutcomeReportRow } from './report.js';
 
@@ -56,8 +57,3 @@ export function renderOutcomeTable(r: OutcomeReport): string {
   return [fmt(head), rule, ...body, rule, fmt(rows.at(-1)!), '', 'cost/outcome: all the group\'s spend ÷ its outcomes. session cost/outcome: the spend of the sessions its outcomes name ÷ those outcomes.', ''].join('\n');
 }
 
-/** Dollars to the cent ("$3.30"). */
-export function cents(p: bigint): string {
-  const [whole, frac = ''] = formatUsd(p < 0n ? -p : p, 2).split('.');
-  return `${p < 0n ? '-' : ''}$${whole}.${frac.padEnd(2, '0')}`;
-}

@@ -9,6 +9,7 @@ import { runReport } from '../reports/report.js';
 import { renderCsv, renderJson } from '../reports/render.js';
 import { parseTime } from '../reports/time.js';
 import type { Storage } from '../storage/ports.js';
+import { handleFinopsAdmin, isFinopsRoute } from './admin-finops.js';
 import { handleMe } from './admin-me.js';
 import { handlePolicyAdmin, isPolicyRoute } from './admin-policy.js';
 import { readJson, sendAdminError, sendJson } from './json-response.js';
@@ -36,6 +37,7 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     if (!deps.token) return sendAdminError(res, 503, 'admin_disabled', 'The admin API is off: start the gateway with TOLLGATE_ADMIN_TOKEN set.');
     if (!authorized(req.headers.authorization, deps.token)) return sendAdminError(res, 401, 'unauthorized', 'Send Authorization: Bearer <TOLLGATE_ADMIN_TOKEN>.');
     if (isPolicyRoute(sub)) return await handlePolicyAdmin(deps.policy, req, res, sub, query);
+    if (isFinopsRoute(sub)) return await handleFinopsAdmin(deps, req, res, sub, query);
     if (sub === '/keys' && method === 'POST') return await postKey(deps, req, res);
     if (sub === '/keys' && method === 'GET') {
       const list = await deps.storage.keys.list({ includeRevoked: query.get('include_revoked') === 'true' });

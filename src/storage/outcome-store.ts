@@ -1,5 +1,6 @@
 import type { OutcomeEvent } from '../outcomes/outcome.js';
 import type { PolicySql } from './policy-store.js';
+import { scalarText } from './schema.js';
 import type { OutcomeQuery, OutcomeStore } from './ports.js';
 
 type Row = Record<string, unknown>;
@@ -7,7 +8,7 @@ type Row = Record<string, unknown>;
 const COLUMNS = ['id', 'kind', 'ts', 'session_id', 'user_name', 'tag_key', 'tag_value', 'value_micros', 'created_at'] as const;
 
 function fromRecord(r: Row): OutcomeEvent {
-  const str = (k: string) => (r[k] === null || r[k] === undefined ? null : String(r[k]));
+  const str = (k: string) => (r[k] === null || r[k] === undefined ? null : scalarText(r[k]));
   const tagKey = str('tag_key');
   return {
     id: String(r.id),
@@ -40,9 +41,13 @@ export function sqlOutcomeStore(db: PolicySql): OutcomeStore {
     async list(q: OutcomeQuery) {
       const where: string[] = [];
       const params: unknown[] = [];
-      if (q.since !== undefined) where.push('ts >= ?') && params.push(q.since);
-      if (q.until !== undefined) where.push('ts < ?') && params.push(q.until);
-      if (q.kind !== undefined) where.push('kind = ?') && params.push(q.kind);
+      const add = (clause: string, value: unknown) => {
+        where.push(clause);
+        params.push(value);
+      };
+      if (q.since !== undefined) add('ts >= ?', q.since);
+      if (q.until !== undefined) add('ts < ?', q.until);
+      if (q.kind !== undefined) add('kind = ?', q.kind);
       const limit = q.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(q.limit))}`;
       const { rows } = await run(`SELECT * FROM outcomes${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY ts, id${limit}`, params);
       return rows.map(fromRecord);
