@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Dimension, isDimension } from '../core/ledger-row.js';
+import { isDimension } from '../core/ledger-row.js';
 import { DEFAULT_LOOKBACK_DAYS, forecastBudgets, forecastView } from '../forecast/budgets.js';
 import { outcomeView, parseOutcome } from '../outcomes/outcome.js';
 import { outcomeReport } from '../outcomes/report.js';

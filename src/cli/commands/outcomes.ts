@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type Dimension, isDimension } from '../../core/ledger-row.js';
+import { isDimension } from '../../core/ledger-row.js';
 import { outcomeView, parseOutcome } from '../../outcomes/outcome.js';
 import { outcomeReport } from '../../outcomes/report.js';
 import { renderOutcomeCsv, renderOutcomeJson, renderOutcomeTable } from '../../outcomes/render.js';
@@ -62,7 +62,7 @@ export function outcomesCommand(program: Command, io: Io): void {
       const list = (await storage.outcomes.list({ ...parseWindow(flags), kind: flags.kind })).map(outcomeView);
       if (flags.json) return io.out(JSON.stringify({ data: list }, null, 2) + '\n');
       if (list.length === 0) return io.out('No outcomes in this window. Record one with `tollgate outcomes add` or POST /admin/v1/outcomes.\n');
-      const cell = (v: unknown) => (v === null || v === undefined ? '-' : String(v));
+      const cell = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '-');
       io.out(renderTable(['ID', 'KIND', 'TS', 'SESSION', 'USER', 'TAG', 'VALUE'], list.map((o) => [o.id, o.kind, o.ts, o.session, o.user, o.tag, o.value].map(cell)), [6]));
     }),
   );
