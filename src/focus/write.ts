@@ -18,7 +18,7 @@ function cell(c: FocusColumn, v: FocusRecord[string]): string | null {
     case 'json':
       return JSON.stringify(v);
     case 'quantity':
-      return String(v);
+      return (v as number).toString();
     case 'string':
       return v as string;
   }
