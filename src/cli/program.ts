@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { budgetsCommand } from './commands/budgets.js';
+import { chargebackCommand } from './commands/chargeback.js';
 import { exportCommand } from './commands/export.js';
 import { forecastCommand } from './commands/forecast.js';
 import { keysCommand } from './commands/keys.js';
@@ -30,6 +31,7 @@ export function buildProgram(io: Io = stdio): Command {
   statusCommand(program, io);
   forecastCommand(program, io);
   outcomesCommand(program, io);
+  chargebackCommand(program, io);
   return program;
 }
 
