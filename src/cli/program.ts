@@ -2,10 +2,13 @@ import { Command, CommanderError } from 'commander';
 import { budgetsCommand } from './commands/budgets.js';
 import { detectCommand } from './commands/detect.js';
 import { explainCommand } from './commands/explain.js';
+import { chargebackCommand } from './commands/chargeback.js';
 import { exportCommand } from './commands/export.js';
+import { forecastCommand } from './commands/forecast.js';
 import { keysCommand } from './commands/keys.js';
 import { limitsCommand } from './commands/limits.js';
 import { modelsCommand } from './commands/models.js';
+import { outcomesCommand } from './commands/outcomes.js';
 import { reportCommand } from './commands/report.js';
 import { routingCommand } from './commands/routing.js';
 import { cacheReportCommand } from './commands/cache-report.js';
@@ -34,6 +37,9 @@ export function buildProgram(io: Io = stdio): Command {
   routingCommand(program, io);
   detectCommand(program, io);
   explainCommand(program, io);
+  forecastCommand(program, io);
+  outcomesCommand(program, io);
+  chargebackCommand(program, io);
   return program;
 }
 

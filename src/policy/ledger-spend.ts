@@ -9,7 +9,7 @@ import { type Scope, scopeMatches } from './scope.js';
 const HOUR = 3_600_000;
 
 /** Which report dimension holds a scope's value, and how a group's value is tested. */
-function dimensionOf(s: Scope): { dim: Dimension | null; test: (value: string) => boolean } {
+export function dimensionOf(s: Scope): { dim: Dimension | null; test: (value: string) => boolean } {
   const subject = (patch: Partial<Record<string, string>>) => ({ keyId: null, user: null, team: null, project: null, tags: {}, model: '', provider: '', ...patch });
   switch (s.kind) {
     case 'org':

@@ -14,6 +14,7 @@ import { parseTime } from '../reports/time.js';
 import type { Storage } from '../storage/ports.js';
 import { getExplain } from './admin-explain.js';
 import { crossCheck } from '../telemetry/cross-check.js';
+import { handleFinopsAdmin, isFinopsRoute } from './admin-finops.js';
 import { handleMe } from './admin-me.js';
 import { getCacheReport } from './admin-cache.js';
 import { handlePolicyAdmin, isPolicyRoute } from './admin-policy.js';
@@ -46,6 +47,7 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     if (!deps.token) return sendAdminError(res, 503, 'admin_disabled', 'The admin API is off: start the gateway with TOLLGATE_ADMIN_TOKEN set.');
     if (!authorized(req.headers.authorization, deps.token)) return sendAdminError(res, 401, 'unauthorized', 'Send Authorization: Bearer <TOLLGATE_ADMIN_TOKEN>.');
     if (isPolicyRoute(sub)) return await handlePolicyAdmin(deps.policy, req, res, sub, query);
+    if (isFinopsRoute(sub)) return await handleFinopsAdmin(deps, req, res, sub, query);
     if (sub === '/keys' && method === 'POST') return await postKey(deps, req, res);
     if (sub === '/keys' && method === 'GET') {
       const list = await deps.storage.keys.list({ includeRevoked: query.get('include_revoked') === 'true' });

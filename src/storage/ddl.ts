@@ -147,6 +147,16 @@ export function schemaV6(t: TypeMap): string[] {
   ];
 }
 
+/** Version 7: outcomes (merged PRs, closed tickets…) that reports divide spend by. */
+export function schemaV7(t: TypeMap): string[] {
+  return [
+    `CREATE TABLE outcomes (id ${t.text} PRIMARY KEY, kind ${t.text} NOT NULL, ts ${t.bigint} NOT NULL, session_id ${t.text}, user_name ${t.text}, tag_key ${t.text}, tag_value ${t.text}, value_micros ${t.bigint} NOT NULL, created_at ${t.bigint} NOT NULL)`,
+    'CREATE INDEX outcomes_ts ON outcomes (ts)',
+    'CREATE INDEX outcomes_kind_ts ON outcomes (kind, ts)',
+  ];
+}
+
+
 /** Version 8: each request's prompt prefix as block hashes, for the cache analyser (JSON text, never the prompt). */
 export function schemaV8(t: TypeMap): string[] {
   const [type, nullability] = REQUEST_TYPES.prefix;
@@ -167,6 +177,7 @@ export function migrations(t: TypeMap): { version: number; statements: string[] 
     { version: 3, statements: schemaV3(t) },
     { version: 4, statements: schemaV4(t) },
     { version: 6, statements: schemaV6(t) },
+    { version: 7, statements: schemaV7(t) },
     { version: 8, statements: schemaV8(t) },
     { version: 9, statements: schemaV9(t) },
   ];

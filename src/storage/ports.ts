@@ -1,5 +1,6 @@
 import type { AttemptRow, Dimension, LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
+import type { OutcomeEvent } from '../outcomes/outcome.js';
 import type { AuditEntry, Budget, Increase, IncreaseStatus, ModelPolicy, RateLimit } from '../policy/rules.js';
 
 /**
@@ -12,6 +13,7 @@ export interface Storage {
   readonly keys: KeyStore;
   readonly policy: PolicyStore;
   readonly telemetry: TelemetryStore;
+  readonly outcomes: OutcomeStore;
   close(): Promise<void>;
 }
 
@@ -246,4 +248,18 @@ export interface TelemetryStore {
   /** Idempotent on `id`; returns how many were new. */
   insertPoints(points: readonly TelemetryPoint[]): Promise<number>;
   sumPoints(filter: TimeFilter): Promise<TelemetryTotals[]>;
+}
+
+export interface OutcomeQuery extends TimeFilter {
+  kind?: string;
+  limit?: number;
+}
+
+/** Delivered work (merged PRs, closed tickets…) that reports divide spend by. */
+export interface OutcomeStore {
+  /** Idempotent on `id`: returns false, and changes nothing, when the id is already recorded. */
+  add(o: OutcomeEvent): Promise<boolean>;
+  get(id: string): Promise<OutcomeEvent | undefined>;
+  /** Oldest first. */
+  list(q: OutcomeQuery): Promise<OutcomeEvent[]>;
 }

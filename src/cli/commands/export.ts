@@ -1,6 +1,9 @@
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
+import { focusRecords } from '../../focus/charges.js';
+import { focusContext } from '../../focus/context.js';
+import { writeFocusCsv, writeFocusParquet } from '../../focus/write.js';
 import { csvHeader, toCsvLine, toJsonLine } from '../../reports/export.js';
 import { type StorageFlags, addStorageFlags, parseWindow, withStorage } from '../context.js';
 import { type Io, UsageError } from '../output.js';
@@ -16,21 +19,26 @@ export function exportCommand(program: Command, io: Io): void {
   addStorageFlags(
     program
       .command('export')
-      .description('Stream ledger rows as JSON lines or CSV')
-      .option('--format <format>', 'jsonl or csv', 'jsonl')
+      .description('Stream ledger rows as JSON lines or CSV, or a FOCUS 1.2 dataset (CSV, or Parquet with -o FILE.parquet)')
+      .option('--format <format>', 'jsonl, csv or focus', 'jsonl')
       .option('--since <time>', 'start: 30m, 24h, 7d, a date or an ISO timestamp')
       .option('--until <time>', 'end (exclusive)')
       .option('-o, --output <file>', 'write to a file instead of stdout'),
   ).action((flags: ExportFlags) =>
-    withStorage(flags, async (storage) => {
-      if (flags.format !== 'jsonl' && flags.format !== 'csv') throw new UsageError('export: --format must be jsonl or csv');
+    withStorage(flags, async (storage, config) => {
+      if (flags.format !== 'jsonl' && flags.format !== 'csv' && flags.format !== 'focus') throw new UsageError('export: --format must be jsonl, csv or focus');
+      if (flags.format !== 'focus' && flags.output?.endsWith('.parquet')) throw new UsageError('export: Parquet is written only with --format focus');
+      const records = () => focusRecords(storage.ledger.scan(parseWindow(flags)), focusContext(config));
+      if (flags.format === 'focus' && flags.output?.endsWith('.parquet')) return void (await writeFocusParquet(records(), flags.output));
       const sink: Writable | undefined = flags.output ? createWriteStream(flags.output) : undefined;
       const write = async (text: string) => {
         if (!sink) return io.out(text);
         if (!sink.write(text)) await new Promise((r) => sink.once('drain', r));
       };
-      if (flags.format === 'csv') await write(csvHeader());
-      for await (const row of storage.ledger.scan(parseWindow(flags))) await write(flags.format === 'csv' ? toCsvLine(row) : toJsonLine(row));
+      if (flags.format === 'focus') await writeFocusCsv(records(), write);
+      else if (flags.format === 'csv') await write(csvHeader());
+      if (flags.format !== 'focus')
+        for await (const row of storage.ledger.scan(parseWindow(flags))) await write(flags.format === 'csv' ? toCsvLine(row) : toJsonLine(row));
       if (sink) await new Promise<void>((ok, fail) => sink.end((err?: Error | null) => (err ? fail(err) : ok())));
     }),
   );

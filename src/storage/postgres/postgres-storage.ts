@@ -5,6 +5,7 @@ import { migrations, rollupUpsertSql } from '../ddl.js';
 import { type PolicySql, sqlPolicyStore } from '../policy-store.js';
 import { sqlTelemetryStore } from '../telemetry-store.js';
 import { ruleTotals } from '../rule-totals.js';
+import { sqlOutcomeStore } from '../outcome-store.js';
 import type { KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { requestPoints } from '../points.js';
 import { type RollupDelta, measureValues, rollupDeltas } from '../rollup.js';
@@ -52,6 +53,7 @@ export async function openPostgres(o: PostgresOptions): Promise<Storage> {
     keys: pgKeys(pool),
     policy: pgPolicy(pool),
     telemetry: sqlTelemetryStore(pgSql(pool)),
+    outcomes: sqlOutcomeStore(pgSql(pool)),
     close: () => pool.end(),
   };
 }

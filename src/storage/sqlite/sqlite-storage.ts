@@ -7,6 +7,7 @@ import { migrations, rollupUpsertSql } from '../ddl.js';
 import { type PolicySql, sqlPolicyStore } from '../policy-store.js';
 import { sqlTelemetryStore } from '../telemetry-store.js';
 import { ruleTotals } from '../rule-totals.js';
+import { sqlOutcomeStore } from '../outcome-store.js';
 import type { AggregateQuery, KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { requestPoints } from '../points.js';
 import { measureValues, rollupDeltas } from '../rollup.js';
@@ -42,6 +43,7 @@ export function openSqlite(path: string): Storage {
     keys: sqliteKeys(db),
     policy: sqlitePolicy(db),
     telemetry: sqlTelemetryStore(sqliteSql(db)),
+    outcomes: sqlOutcomeStore(sqliteSql(db)),
     close: () => {
       db.close();
       return Promise.resolve();

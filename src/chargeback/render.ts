@@ -1,0 +1,87 @@
+import { formatUsd } from '../core/money.js';
+import { csvLine } from '../reports/csv.js';
+import { cents } from '../reports/dollars.js';
+import type { Statement, StatementLine } from './statement.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const percent = (ppm: number) => `${(ppm / 10_000).toFixed(1)}%`;
+
+function groupName(s: Statement): string {
+  return s.query.by.startsWith('tag:') ? s.query.by.slice(4) : s.query.by;
+}
+
+function lineJson(l: StatementLine): Record<string, unknown> {
+  return {
+    spend_usd: formatUsd(l.costPicos),
+    share: l.sharePpm / 1_000_000,
+    requests: l.requests,
+    input_tokens: l.inputTokens,
+    cache_read_tokens: l.cacheReadTokens,
+    cache_write_tokens: l.cacheWriteTokens,
+    output_tokens: l.outputTokens,
+    reasoning_tokens: l.reasoningTokens,
+    unpriced_requests: l.unpricedRequests,
+    top_models: l.topModels.map((m) => ({ model: m.model, spend_usd: formatUsd(m.costPicos) })),
+    pools: l.pools.map((p) => ({ pool: p.pool, spend_usd: formatUsd(p.costPicos) })),
+  };
+}
+
+export function renderStatementJson(s: Statement): string {
+  const name = groupName(s);
+  const t = s.total;
+  return (
+    JSON.stringify(
+      {
+        month: s.query.month,
+        time_zone: s.query.timeZone,
+        since: iso(s.since),
+        until: iso(s.until),
+        by: s.query.by,
+        lines: s.lines.map((l) => ({ [name]: l.key, ...lineJson(l) })),
+        unattributed: s.unattributed && lineJson(s.unattributed),
+        total: { spend_usd: formatUsd(t.costPicos), requests: t.requests, input_tokens: t.inputTokens, cache_read_tokens: t.cacheReadTokens, cache_write_tokens: t.cacheWriteTokens, output_tokens: t.outputTokens, reasoning_tokens: t.reasoningTokens, unpriced_requests: t.unpricedRequests },
+      },
+      null,
+      2,
+    ) + '\n'
+  );
+}
+
+/** One line per group, the unattributed line last (its group is empty); lists as `name=usd;…`. */
+export function renderStatementCsv(s: Statement): string {
+  const head = [groupName(s), 'spend_usd', 'share', 'requests', 'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'output_tokens', 'unpriced_requests', 'top_models', 'pools'];
+  const line = (l: StatementLine, label: string) =>
+    csvLine([label, formatUsd(l.costPicos), l.sharePpm / 1_000_000, l.requests, l.inputTokens, l.cacheReadTokens, l.cacheWriteTokens, l.outputTokens, l.unpricedRequests, l.topModels.map((m) => `${m.model}=${formatUsd(m.costPicos)}`).join(';'), l.pools.map((p) => `${p.pool}=${formatUsd(p.costPicos)}`).join(';')]);
+  return csvLine(head) + s.lines.map((l) => line(l, l.key)).join('') + (s.unattributed ? line(s.unattributed, '') : '');
+}
+
+export function renderStatementTable(s: Statement): string {
+  const name = groupName(s);
+  const tokens = (n: number) => n.toLocaleString('en-US');
+  const head = [name.toUpperCase(), 'SPEND', 'SHARE', 'REQUESTS', 'INPUT', 'CACHE READ', 'OUTPUT', 'TOP MODELS', 'POOLS THAT PAID'];
+  const row = (l: StatementLine, label: string) => [
+    label,
+    cents(l.costPicos) + (l.unpricedRequests ? '*' : ''),
+    percent(l.sharePpm),
+    tokens(l.requests),
+    tokens(l.inputTokens),
+    tokens(l.cacheReadTokens),
+    tokens(l.outputTokens),
+    l.topModels.map((m) => `${m.model} ${cents(m.costPicos)}`).join(', ') || '-',
+    l.pools.map((p) => `${p.pool} ${cents(p.costPicos)}`).join(', ') || '-',
+  ];
+  const body = s.lines.map((l) => row(l, l.key));
+  if (s.unattributed) body.push(row(s.unattributed, `(unattributed)`));
+  const t = s.total;
+  const total = ['TOTAL', cents(t.costPicos), t.requests ? '100.0%' : '-', tokens(t.requests), tokens(t.inputTokens), tokens(t.cacheReadTokens), tokens(t.outputTokens), '', ''];
+  const all = [head, ...body, total];
+  const widths = head.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
+  const numeric = new Set([1, 2, 3, 4, 5, 6]);
+  const fmt = (r: string[]) => r.map((cell, c) => (numeric.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  const out = [`Chargeback statement for ${s.query.month} (${s.query.timeZone}: ${iso(s.since)} to ${iso(s.until)}), by ${name}`, '', fmt(head), rule, ...body.map(fmt), rule, fmt(total), ''];
+  if (s.unattributed) out.push(`(unattributed): spend by requests with no ${name}; give keys a ${name} or send x-tollgate-${name === 'user' || name === 'team' || name === 'project' ? name : 'tags'} to attribute it.`);
+  if (t.unpricedRequests) out.push(`* ${t.unpricedRequests} request(s) used a model with no known price; their cost is not included.`);
+  if (t.requests === 0) out.push('No spend in this month.');
+  return out.join('\n') + '\n';
+}

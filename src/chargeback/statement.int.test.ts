@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { usd } from '../core/money.js';
+import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
+import { sampleRow } from '../storage/testing/contract.js';
+import { renderStatementCsv, renderStatementJson, renderStatementTable } from './render.js';
+import { chargeback, monthBounds } from './statement.js';
+
+describe('chargeback statement', () => {
+  it('bounds the month in the policy time zone and refuses other shapes', () => {
+    expect(monthBounds('2026-10', 'UTC')).toEqual({ since: Date.UTC(2026, 9, 1), until: Date.UTC(2026, 10, 1) });
+    // Berlin: October starts at 22:00 UTC on 30 September (summer time) and ends at 23:00 UTC on 31 October.
+    expect(monthBounds('2026-10', 'Europe/Berlin')).toEqual({ since: Date.UTC(2026, 8, 30, 22), until: Date.UTC(2026, 9, 31, 23) });
+    for (const bad of ['2026-13', '2026', 'October', '2026-1']) expect(() => monthBounds(bad, 'UTC')).toThrow(/use YYYY-MM/);
+  });
+
+  it('per team: spend, share, tokens, top models, pools that paid, and unattributed spend on its own line', async () => {
+    const s = openSqlite(':memory:');
+    const at = (d: number, h = 12) => Date.UTC(2026, 9, d, h);
+    await s.ledger.insert([
+      sampleRow({ id: 'p1', ts: at(3), team: 'platform', model: 'claude-opus-4-5', costPicos: usd(30), outputTokens: 1000 }),
+      sampleRow({ id: 'p2', ts: at(4), team: 'platform', model: 'gpt-5', costPicos: usd(10), pool: 'org-pool' }),
+      sampleRow({ id: 'p3', ts: at(5), team: 'platform', model: 'claude-haiku-4-5', costPicos: usd(2) }),
+      sampleRow({ id: 'p4', ts: at(6), team: 'platform', model: 'gemini-2.5-pro', costPicos: usd(1) }),
+      sampleRow({ id: 'd1', ts: at(7), team: 'data', model: 'gpt-5', costPicos: usd(7) }),
+      sampleRow({ id: 'x1', ts: at(8), team: null, model: 'gpt-5', costPicos: usd(50) }),
+      // 31 October 23:30 UTC is 1 November in Berlin; 30 September 22:30 UTC is 1 October there.
+      sampleRow({ id: 'late', ts: Date.UTC(2026, 9, 31, 23, 30), team: 'data', costPicos: usd(100) }),
+      sampleRow({ id: 'early', ts: Date.UTC(2026, 8, 30, 22, 30), team: 'data', costPicos: usd(1000) }),
+    ]);
+    const utc = await chargeback(s.ledger, { month: '2026-10', timeZone: 'UTC', by: 'team' });
+    expect(utc.total.costPicos).toBe(usd(200));
+    const berlin = await chargeback(s.ledger, { month: '2026-10', timeZone: 'Europe/Berlin', by: 'team' });
+    expect(berlin.total.costPicos).toBe(usd(1100));
+    expect(berlin.lines.map((l) => [l.key, l.costPicos, l.sharePpm])).toEqual([
+      ['data', usd(1007), 915_454],
+      ['platform', usd(43), 39_090],
+    ]);
+    const platform = berlin.lines[1]!;
+    expect(platform.topModels).toEqual([
+      { model: 'claude-opus-4-5', costPicos: usd(30) },
+      { model: 'gpt-5', costPicos: usd(10) },
+      { model: 'claude-haiku-4-5', costPicos: usd(2) },
+    ]);
+    expect(platform.pools).toEqual([{ pool: 'org-pool', costPicos: usd(10) }]);
+    expect(platform).toMatchObject({ requests: 4, outputTokens: 1300 });
+    expect(berlin.unattributed).toMatchObject({ key: '', costPicos: usd(50), sharePpm: 45_454 });
+
+    const json = JSON.parse(renderStatementJson(berlin)) as { lines: Record<string, unknown>[]; unattributed: Record<string, unknown>; total: Record<string, unknown> };
+    expect(json.lines[1]).toMatchObject({ team: 'platform', spend_usd: '43', share: 0.03909, pools: [{ pool: 'org-pool', spend_usd: '10' }] });
+    expect(json.unattributed).toMatchObject({ spend_usd: '50', requests: 1 });
+    expect(json.total).toMatchObject({ spend_usd: '1100', requests: 7 });
+    const csv = renderStatementCsv(berlin).trim().split('\n');
+    expect(csv[0]).toBe('team,spend_usd,share,requests,input_tokens,cache_read_tokens,cache_write_tokens,output_tokens,unpriced_requests,top_models,pools');
+    expect(csv[2]).toBe('platform,43,0.03909,4,4000,800,0,1300,0,claude-opus-4-5=30;gpt-5=10;claude-haiku-4-5=2,org-pool=10');
+    expect(csv[3]).toMatch(/^,50,/);
+    const table = renderStatementTable(berlin);
+    expect(table).toMatch(/\(unattributed\) +\$50\.00 +4\.5%/);
+    expect(table).toMatch(/TOTAL +\$1,?100\.00/);
+    await s.close();
+  });
+});

@@ -1,0 +1,42 @@
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { renderStatementCsv, renderStatementJson, renderStatementTable } from '../../chargeback/render.js';
+import { chargeback, monthBounds } from '../../chargeback/statement.js';
+import { isDimension } from '../../core/ledger-row.js';
+import { type StorageFlags, addStorageFlags, withStorage } from '../context.js';
+import { type Io, UsageError } from '../output.js';
+
+interface ChargebackFlags extends StorageFlags {
+  month: string;
+  by: string;
+  format: string;
+  output?: string;
+}
+
+/** `tollgate chargeback --month 2026-10`: a per-team statement for the month in the policy time zone. */
+export function chargebackCommand(program: Command, io: Io): void {
+  addStorageFlags(
+    program
+      .command('chargeback')
+      .description("A month's statement per team (or user, project, key, tag:NAME): spend, share, requests, tokens, top models, pools that paid")
+      .requiredOption('--month <YYYY-MM>', 'the month, in the policy time zone (policy.time_zone)')
+      .option('--by <dimension>', 'team, user, project, key, client or tag:NAME', 'team')
+      .option('--format <format>', 'table, csv or json', 'table')
+      .option('-o, --output <file>', 'write to a file instead of stdout'),
+  ).action((flags: ChargebackFlags) =>
+    withStorage(flags, async (storage, config) => {
+      if (!isDimension(flags.by) || ['day', 'hour', 'session', 'model', 'pool', 'api', 'provider'].includes(flags.by)) throw new UsageError(`--by: a statement is per team, user, project, key, client or tag:NAME, not "${flags.by}"`);
+      if (!['table', 'csv', 'json'].includes(flags.format)) throw new UsageError('--format must be table, csv or json');
+      try {
+        monthBounds(flags.month, config.policy.timeZone);
+      } catch (err) {
+        throw new UsageError(`--month: ${(err as Error).message}`);
+      }
+      const s = await chargeback(storage.ledger, { month: flags.month.trim(), timeZone: config.policy.timeZone, by: flags.by });
+      const text = flags.format === 'json' ? renderStatementJson(s) : flags.format === 'csv' ? renderStatementCsv(s) : renderStatementTable(s);
+      if (!flags.output) return io.out(text);
+      writeFileSync(flags.output, text);
+      io.out(`Wrote the ${flags.month} statement to ${flags.output}.\n`);
+    }),
+  );
+}

@@ -1,0 +1,196 @@
+import type { LedgerRow } from '../core/ledger-row.js';
+import { PICOS_PER_USD, type Picos, roundHalfUp } from '../core/money.js';
+import { uncachedInput } from '../core/usage.js';
+import type { FocusRecord } from './columns.js';
+
+/** Each token class has its own price, so each is its own SKU price and its own FOCUS row. */
+export const TOKEN_CLASSES = ['input', 'cache_read', 'cache_write_5m', 'cache_write_1h', 'output', 'request'] as const;
+export type TokenClass = (typeof TOKEN_CLASSES)[number];
+
+const METER: Record<TokenClass, string> = {
+  input: 'Input Tokens',
+  cache_read: 'Cache Read Tokens',
+  cache_write_5m: 'Cache Write Tokens',
+  cache_write_1h: 'Cache Write 1h Tokens',
+  output: 'Output Tokens',
+  request: 'Requests',
+};
+
+export interface FocusContext {
+  /** Who sells a configured provider: display name, service name and the catalog id used in SKUs. */
+  vendorOf(provider: string): { name: string; service: string; sku: string };
+  /** List price of one million units of each class for this row's model and date (picos), before any discount; undefined when unpriced. */
+  ratesOf(row: LedgerRow): Record<TokenClass, Picos> | undefined;
+  /** Picos kept per 10^12 after the provider's negotiated discount; undefined without one. */
+  keepOf(provider: string): Picos | undefined;
+}
+
+export function quantities(r: LedgerRow): Record<TokenClass, number> {
+  const write1h = Math.min(r.cacheWrite1hTokens, r.cacheWriteTokens);
+  return { input: uncachedInput(r), cache_read: r.cacheReadTokens, cache_write_5m: r.cacheWriteTokens - write1h, cache_write_1h: write1h, output: r.outputTokens, request: 0 };
+}
+
+/**
+ * Splits an exact amount across token classes in proportion to their list-price weights;
+ * the rounding remainder goes to the heaviest class, so the parts sum to the amount exactly.
+ */
+export function allocate(total: Picos, weights: Map<TokenClass, Picos>): Map<TokenClass, Picos> {
+  const out = new Map<TokenClass, Picos>();
+  let sum = 0n;
+  let heaviest: TokenClass | undefined;
+  for (const [c, w] of weights) {
+    sum += w;
+    if (heaviest === undefined || w > weights.get(heaviest)!) heaviest = c;
+  }
+  if (heaviest === undefined) return out;
+  let given = 0n;
+  for (const [c, w] of weights) {
+    const part = sum === 0n ? 0n : (total * w) / sum;
+    out.set(c, part);
+    given += part;
+  }
+  out.set(heaviest, out.get(heaviest)! + total - given);
+  return out;
+}
+
+interface Piece {
+  cls: TokenClass;
+  quantity: number;
+  billed: Picos;
+  list: Picos;
+}
+
+/** One ledger row as its charges per token class (classes with neither tokens nor cost are left out). */
+export function pieces(r: LedgerRow, ctx: FocusContext): Piece[] {
+  const q = quantities(r);
+  const billed = r.costPicos ?? 0n;
+  const keep = ctx.keepOf(r.provider);
+  const list = keep === undefined ? billed : roundHalfUp(billed * PICOS_PER_USD, keep);
+  const rates = ctx.ratesOf(r);
+  const weights = new Map<TokenClass, Picos>();
+  for (const c of TOKEN_CLASSES) {
+    const w = c === 'request' ? (rates?.request ?? 0n) : rates ? BigInt(q[c]) * rates[c] : BigInt(q[c]);
+    if (q[c] > 0 || w > 0n) weights.set(c, w);
+  }
+  // Cost with no priced class to carry it (a per-request fee, a price since removed): one request charge.
+  if (billed > 0n && [...weights.values()].every((w) => w === 0n)) {
+    weights.clear();
+    weights.set('request', 1n);
+  }
+  const b = allocate(billed, weights);
+  const l = allocate(list, weights);
+  return [...weights.keys()].map((cls) => ({ cls, quantity: cls === 'request' ? 1 : q[cls], billed: b.get(cls)!, list: l.get(cls)! }));
+}
+
+interface Group {
+  row: LedgerRow;
+  cls: TokenClass;
+  hour: number;
+  quantity: number;
+  billed: Picos;
+  list: Picos;
+  reasoning: number;
+  requests: number;
+  unpriced: number;
+}
+
+const HOUR = 3_600_000;
+
+function tagsOf(r: LedgerRow): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const k of Object.keys(r.tags).sort()) tags[k] = r.tags[k]!;
+  // Attribution wins over a request tag of the same name.
+  const attribution = { user: r.user, team: r.team, project: r.project, session: r.sessionId, client: r.client, pool: r.pool };
+  for (const [k, v] of Object.entries(attribution)) if (v) tags[k] = v;
+  return tags;
+}
+
+function groupKey(r: LedgerRow, cls: TokenClass, hour: number): string {
+  return [hour, r.provider, r.model, r.keyId ?? '', r.user ?? '', r.team ?? '', r.project ?? '', r.sessionId ?? '', r.client ?? '', r.pool ?? '', JSON.stringify(tagsOf(r)), cls].join('\u0000');
+}
+
+/**
+ * Ledger rows (in time order) to FOCUS rows: one per hour, attribution (provider, model, key,
+ * user, team, project, session, client, pool, tags) and token class. Streams: only the
+ * current hour's groups are held in memory.
+ */
+export async function* focusRecords(rows: AsyncIterable<LedgerRow>, ctx: FocusContext): AsyncGenerator<FocusRecord> {
+  let hour: number | undefined;
+  let groups = new Map<string, Group>();
+  const flush = function* (): Generator<FocusRecord> {
+    for (const k of [...groups.keys()].sort()) yield record(groups.get(k)!, ctx);
+    groups = new Map();
+  };
+  for await (const r of rows) {
+    const h = Math.floor(r.ts / HOUR) * HOUR;
+    if (hour !== undefined && h !== hour) yield* flush();
+    hour = h;
+    for (const p of pieces(r, ctx)) {
+      const key = groupKey(r, p.cls, h);
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { row: r, cls: p.cls, hour: h, quantity: 0, billed: 0n, list: 0n, reasoning: 0, requests: 0, unpriced: 0 }));
+      g.quantity += p.quantity;
+      g.billed += p.billed;
+      g.list += p.list;
+      g.requests += 1;
+      if (r.unpriced) g.unpriced += 1;
+      if (p.cls === 'output') g.reasoning += Math.min(r.reasoningTokens, r.outputTokens);
+    }
+  }
+  yield* flush();
+}
+
+function record(g: Group, ctx: FocusContext): FocusRecord {
+  const r = g.row;
+  const v = ctx.vendorOf(r.provider);
+  const start = new Date(g.hour);
+  const unit = g.cls === 'request' ? 'Requests' : 'Tokens';
+  return {
+    BilledCost: g.billed,
+    BillingAccountId: r.provider || 'unknown',
+    BillingAccountName: r.provider || null,
+    BillingCurrency: 'USD',
+    BillingPeriodStart: Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), 1),
+    BillingPeriodEnd: Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1),
+    ChargeCategory: 'Usage',
+    ChargeClass: null,
+    ChargeDescription: `${r.model} ${METER[g.cls].toLowerCase()} via ${r.provider || 'no provider'}`,
+    ChargePeriodStart: g.hour,
+    ChargePeriodEnd: g.hour + HOUR,
+    ContractedCost: g.billed,
+    EffectiveCost: g.billed,
+    InvoiceIssuerName: v.name,
+    ListCost: g.list,
+    PricingQuantity: g.quantity,
+    PricingUnit: unit,
+    ProviderName: v.name,
+    PublisherName: v.name,
+    ServiceCategory: 'AI and Machine Learning',
+    ServiceName: v.service,
+    ChargeFrequency: 'Usage-Based',
+    ConsumedQuantity: g.quantity,
+    ConsumedUnit: unit,
+    PricingCategory: 'Standard',
+    ResourceId: r.keyId,
+    ResourceType: r.keyId === null ? null : 'API Key',
+    ServiceSubcategory: 'Generative AI',
+    SkuId: `${v.sku}:${r.model}`,
+    SkuMeter: METER[g.cls],
+    SkuPriceId: `${v.sku}:${r.model}:${g.cls}`,
+    SubAccountId: r.team,
+    SubAccountName: r.team,
+    SubAccountType: r.team === null ? null : 'Team',
+    Tags: tagsOf(r),
+    x_TokenClass: g.cls,
+    x_Model: r.model,
+    x_CacheReadTokens: g.cls === 'cache_read' ? g.quantity : 0,
+    x_CacheWriteTokens: g.cls === 'cache_write_5m' || g.cls === 'cache_write_1h' ? g.quantity : 0,
+    x_CacheWrite1hTokens: g.cls === 'cache_write_1h' ? g.quantity : 0,
+    x_ReasoningTokens: g.reasoning,
+    x_RequestCount: g.requests,
+    x_UnpricedRequests: g.unpriced,
+    x_SessionId: r.sessionId,
+    x_ClientTool: r.client,
+    x_Pool: r.pool,
+  };
+}

@@ -1,0 +1,66 @@
+import type { Config } from '../config/index.js';
+import type { LedgerRow } from '../core/ledger-row.js';
+import { PICOS_PER_USD, type Picos, scaled } from '../core/money.js';
+import { type Usage, zeroUsage } from '../core/usage.js';
+import { catalogProviderFor, createPricer } from '../pricing/index.js';
+import type { FocusContext, TokenClass } from './charges.js';
+
+/** How a catalog provider is named in FOCUS (ProviderName, InvoiceIssuerName) and its ServiceName. */
+const VENDORS: Record<string, { name: string; service: string }> = {
+  openai: { name: 'OpenAI', service: 'OpenAI API' },
+  anthropic: { name: 'Anthropic', service: 'Claude API' },
+  google: { name: 'Google', service: 'Gemini API' },
+  aws: { name: 'AWS', service: 'Amazon Bedrock' },
+  azure: { name: 'Microsoft', service: 'Azure OpenAI' },
+  mistral: { name: 'Mistral AI', service: 'Mistral API' },
+  deepseek: { name: 'DeepSeek', service: 'DeepSeek API' },
+  'x-ai': { name: 'xAI', service: 'xAI API' },
+  groq: { name: 'Groq', service: 'GroqCloud' },
+  openrouter: { name: 'OpenRouter', service: 'OpenRouter API' },
+};
+
+const ONE: Record<Exclude<TokenClass, 'request'>, Partial<Usage>> = {
+  input: { inputTokens: 1 },
+  cache_read: { inputTokens: 1, cacheReadTokens: 1 },
+  cache_write_5m: { inputTokens: 1, cacheWriteTokens: 1 },
+  cache_write_1h: { inputTokens: 1, cacheWriteTokens: 1, cacheWrite1hTokens: 1 },
+  output: { outputTokens: 1 },
+};
+
+/**
+ * What the FOCUS export needs from the config: vendors recognised from each provider's
+ * base URL (or its `catalog`), list prices per token class from the same pricer the gateway
+ * uses (overrides, catalog, supplement) without the discount, and the discount itself.
+ */
+export function focusContext(config: Pick<Config, 'providers' | 'pricing'>): FocusContext {
+  const catalog = new Map(config.providers.map((p) => [p.name, catalogProviderFor(p.baseUrl, p.catalog)]));
+  // A provider no longer configured may still be in the ledger: treat its name as a catalog id.
+  const catalogOf = (provider: string) => (catalog.has(provider) ? catalog.get(provider) : provider || undefined);
+  const price = createPricer({ overrides: config.pricing.overrides });
+  const keep = new Map(Object.entries(config.pricing.discounts).map(([name, d]) => [name, PICOS_PER_USD - scaled(d, 12)]));
+  const rates = new Map<string, Record<TokenClass, Picos> | undefined>();
+  return {
+    vendorOf(provider) {
+      const id = catalogOf(provider);
+      const known = id === undefined ? undefined : VENDORS[id];
+      const name = known?.name ?? (provider || 'Unknown');
+      return { name, service: known?.service ?? `${name} API`, sku: id ?? (provider || 'unknown') };
+    },
+    ratesOf(row: LedgerRow) {
+      // Prices change by date; one lookup per provider, model and UTC day.
+      const key = `${row.provider}\u0000${row.model}\u0000${Math.floor(row.ts / 86_400_000)}`;
+      if (rates.has(key)) return rates.get(key);
+      const at = new Date(row.ts);
+      const q = (usage: Partial<Usage>) => price({ provider: row.provider, catalogProvider: catalogOf(row.provider), model: row.model, usage: { ...zeroUsage(), ...usage }, at }).costPicos;
+      const fee = q({});
+      let found: Record<TokenClass, Picos> | undefined;
+      if (fee !== null) {
+        found = { request: fee } as Record<TokenClass, Picos>;
+        for (const [c, usage] of Object.entries(ONE)) found[c as TokenClass] = (q(usage) ?? fee) - fee;
+      }
+      rates.set(key, found);
+      return found;
+    },
+    keepOf: (provider) => keep.get(provider),
+  };
+}

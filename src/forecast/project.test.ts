@@ -1,0 +1,106 @@
+import { DateTime } from 'luxon';
+import { describe, expect, it } from 'vitest';
+import { type Picos, usd } from '../core/money.js';
+import { parseWindow } from '../policy/window.js';
+import { type ForecastInput, projectBudget } from './project.js';
+
+const DAY = 86_400_000;
+// Thursday 2026-10-15, noon UTC.
+const NOW = Date.UTC(2026, 9, 15, 12);
+
+/** Spend per day, `days` complete days before today (oldest first), booked at each day's 09:00. */
+function series(days: number, spendOn: (day: DateTime, i: number) => string, tz = 'UTC', now = NOW): Map<number, Picos> {
+  const today = DateTime.fromMillis(now, { zone: tz }).startOf('day');
+  const out = new Map<number, Picos>();
+  for (let i = 0; i < days; i++) {
+    const day = today.minus({ days: days - i });
+    out.set(day.plus({ hours: 9 }).toMillis(), usd(spendOn(day, i)));
+  }
+  return out;
+}
+
+function input(o: Partial<ForecastInput>): ForecastInput {
+  return { window: parseWindow('month'), timeZone: 'UTC', now: NOW, limitPicos: usd(1000), spentPicos: 0n, hourly: new Map(), lookbackDays: 28, ...o };
+}
+
+describe('projectBudget', () => {
+  it('steady spend: the run rate is the daily spend, projected over the rest of the month, with the day it crosses the limit', () => {
+    // $10 a day; 14 days of October plus half of today spent so far.
+    const f = projectBudget(input({ hourly: series(28, () => '10'), spentPicos: usd(145), limitPicos: usd(200) }));
+    expect(f.method).toBe('weekday');
+    expect(f.dailyRatePicos).toBe(usd(10));
+    // 145 + half of today (5) + 16 more days × 10.
+    expect(f.projectedPicos).toBe(usd(310));
+    // 150 at midnight; +10 a day reaches 200 at the end of 20 October.
+    expect(new Date(f.runOutAt!).toISOString()).toBe('2026-10-21T00:00:00.000Z');
+    expect(f.status).toBe('will_run_out');
+    expect(f.windowEnd).toBe(Date.UTC(2026, 10, 1));
+
+    const ok = projectBudget(input({ hourly: series(28, () => '10'), spentPicos: usd(145), limitPicos: usd(400) }));
+    expect(ok).toMatchObject({ status: 'on_track', runOutAt: null, projectedPicos: usd(310) });
+  });
+
+  it('interpolates the run-out moment inside a day, exactly', () => {
+    const f = projectBudget(input({ hourly: series(10, () => '24'), spentPicos: usd(100), limitPicos: usd('118') }));
+    expect(f.method).toBe('flat');
+    // $1 an hour from noon: 18 more dollars are reached at 06:00 the next day.
+    expect(new Date(f.runOutAt!).toISOString()).toBe('2026-10-16T06:00:00.000Z');
+  });
+
+  it('weekend dip: weekdays are expected at weekday spend and weekends at weekend spend', () => {
+    const pattern = (d: DateTime) => (d.weekday >= 6 ? '2' : '10');
+    const f = projectBudget(input({ hourly: series(28, pattern), spentPicos: 0n, limitPicos: usd(10_000) }));
+    expect(f.method).toBe('weekday');
+    // The run rate is the weekly mean: (5 × 10 + 2 × 2) / 7.
+    expect(f.dailyRatePicos).toBe(7_714_285_714_286n);
+    // What remains: half of Thursday 15th (5), then 16 days: 11 weekdays × 10 + 5 weekend days × 2.
+    const expected = usd(5 + 11 * 10 + 5 * 2);
+    expect(Number(f.projectedPicos - expected)).toBeLessThanOrEqual(20);
+    expect(Number(expected - f.projectedPicos)).toBeLessThanOrEqual(20);
+    // A flat rate would have said 16.5 × 7.71 ≈ 127.29.
+    expect(f.projectedPicos < usd('125.001')).toBe(true);
+  });
+
+  it('ramping spend: the rate follows the last week, and a steady ramp shows no weekday effect', () => {
+    // Day i of 28 costs $i: the last 7 days (22..28) average 25.
+    const f = projectBudget(input({ hourly: series(28, (_, i) => String(i + 1)), limitPicos: usd(10_000) }));
+    expect(f.dailyRatePicos).toBe(usd(25));
+    // 16.5 days at 25 a day (within rounding), not at the 28-day mean of 14.5.
+    const flat = usd('412.5');
+    expect(f.projectedPicos > flat - 1000n && f.projectedPicos < flat + 1000n).toBe(true);
+  });
+
+  it('one spike does not set the rate: a day counts at most three times the median of the last week', () => {
+    const f = projectBudget(input({ hourly: series(7, (_, i) => (i === 5 ? '1000' : '10')) }));
+    expect(f.dailyRatePicos).toBe(roundDiv(usd(6 * 10 + 30), 7n));
+  });
+
+  it('a budget already spent is exhausted now; no history is said so', () => {
+    expect(projectBudget(input({ hourly: series(3, () => '10'), spentPicos: usd(1000) }))).toMatchObject({ status: 'exhausted', runOutAt: NOW });
+    expect(projectBudget(input({}))).toMatchObject({ status: 'no_history', method: 'none', projectedPicos: 0n, runOutAt: null });
+    // Days before the first spend are not history: a new team is not diluted by empty days.
+    expect(projectBudget(input({ hourly: series(2, () => '10') }))).toMatchObject({ historyDays: 2, dailyRatePicos: usd(10) });
+  });
+
+  it('calendar days follow the policy time zone, including a 23-hour DST day', () => {
+    // Berlin leaves summer time on Sunday 2026-10-25; $24 a day means $24 over that 25-hour day too.
+    const tz = 'Europe/Berlin';
+    const f = projectBudget(input({ timeZone: tz, hourly: series(10, () => '24', tz), limitPicos: usd(100_000) }));
+    const startOfToday = DateTime.fromMillis(NOW, { zone: tz }).startOf('day').toMillis();
+    const elapsed = (NOW - startOfToday) / DAY;
+    const remainingDays = 16 + (1 - elapsed);
+    expect(Number(f.projectedPicos) / 1e12).toBeCloseTo(24 * remainingDays, 6);
+    expect(f.windowEnd).toBe(DateTime.fromISO('2026-11-01T00:00', { zone: tz }).toMillis());
+  });
+
+  it('a rolling window projects its steady state: one span at the run rate', () => {
+    const f = projectBudget(input({ window: parseWindow('7d'), hourly: series(10, () => '10'), spentPicos: usd(70), limitPicos: usd(60) }));
+    expect(f).toMatchObject({ status: 'exhausted', projectedPicos: usd(70) });
+    const g = projectBudget(input({ window: parseWindow('7d'), hourly: series(10, () => '10'), spentPicos: usd(50), limitPicos: usd(65) }));
+    expect(g).toMatchObject({ status: 'will_run_out', projectedPicos: usd(70), runOutAt: null });
+  });
+});
+
+function roundDiv(a: bigint, b: bigint): bigint {
+  return (a + b / 2n) / b;
+}

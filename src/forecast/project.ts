@@ -1,0 +1,184 @@
+import { DateTime } from 'luxon';
+import { type Picos, roundHalfUp } from '../core/money.js';
+import { type WindowSpec, windowAt } from '../policy/window.js';
+
+/** Complete days of history the weekday profile needs: two of each weekday. */
+export const MIN_DAYS_FOR_WEEKDAYS = 14;
+/** The run rate is the mean of this many most recent complete days. */
+export const LEVEL_DAYS = 7;
+/** A day above this multiple of the level days' median counts only up to it (one spike does not set the rate). */
+const SPIKE_CAP = 3n;
+
+export interface ForecastInput {
+  window: WindowSpec;
+  timeZone: string;
+  now: number;
+  limitPicos: Picos;
+  /** Spend already counted in the current window (as the budget counts it). */
+  spentPicos: Picos;
+  /** Spend per UTC hour start (ms) over the history, up to now. Hours without spend may be absent. */
+  hourly: ReadonlyMap<number, Picos>;
+  /** How far back the history goes, in days (hours before it are ignored). */
+  lookbackDays: number;
+}
+
+export type ForecastStatus = 'exhausted' | 'will_run_out' | 'on_track' | 'no_history';
+
+export interface Forecast {
+  /** `weekday`: run rate shaped by the weekday profile; `flat`: the run rate every day; `none`: no history. */
+  method: 'weekday' | 'flat' | 'none';
+  /** Complete days of history used (from the first day with spend). */
+  historyDays: number;
+  /** The burn rate: expected spend per day (the robust mean of the last complete days). */
+  dailyRatePicos: Picos;
+  windowStart: number;
+  /** The end of the current window (for a rolling window: now plus its span, the steady state). */
+  windowEnd: number;
+  spentPicos: Picos;
+  limitPicos: Picos;
+  /** Spent plus what the run rate adds until the window ends. */
+  projectedPicos: Picos;
+  /** When projected spend reaches the limit within this window; null when it does not. */
+  runOutAt: number | null;
+  status: ForecastStatus;
+}
+
+interface Day {
+  start: number;
+  weekday: number;
+  spend: Picos;
+}
+
+/**
+ * Projects a budget's spend to the end of its window, and the moment it crosses the limit.
+ *
+ * Method (exact integer picodollars throughout):
+ * 1. History: spend per local day (in the policy time zone) over the lookback, from the first
+ *    day with any spend; today is partial and is not part of the history.
+ * 2. Run rate: the mean of the last 7 complete days, each capped at 3× their median so that one
+ *    spike does not set the rate. Seven days hold each weekday once, so it is a weekly mean.
+ * 3. Weekday profile, with 14 or more complete days: each day's spend over the centred 7-day mean
+ *    around it (a steady ramp has no weekday effect), averaged per weekday and scaled to mean 1;
+ *    a day with weekday w is expected to cost rate × factor(w). With less history, every day costs the rate.
+ * 4. Projection: what is spent so far in the window, plus each remaining part of a day at its
+ *    expected cost pro rata (the rest of today included); the run-out moment is interpolated
+ *    within the day where the running total reaches the limit.
+ * A rolling window has no end: its projection is its steady state, the expected spend of one
+ * span from now, and it runs out when that steady state exceeds the limit (no date is given).
+ */
+export function projectBudget(f: ForecastInput): Forecast {
+  const position = windowAt(f.window, f.timeZone, f.now);
+  const span = f.window.kind === 'rolling' ? f.window.ms : undefined;
+  const rolling = span !== undefined;
+  const windowStart = rolling ? f.now - span : position.start;
+  const windowEnd = rolling ? f.now + span : position.end;
+  const days = history(f);
+  const base = { historyDays: days.length, windowStart, windowEnd, spentPicos: f.spentPicos, limitPicos: f.limitPicos };
+  if (days.length === 0) {
+    const status: ForecastStatus = f.spentPicos >= f.limitPicos && f.limitPicos >= 0n && f.spentPicos > 0n ? 'exhausted' : 'no_history';
+    return { ...base, method: 'none', dailyRatePicos: 0n, projectedPicos: f.spentPicos, runOutAt: status === 'exhausted' ? f.now : null, status };
+  }
+  const rate = runRate(days);
+  const weekdays = days.length >= MIN_DAYS_FOR_WEEKDAYS;
+  const expected = expectedDay(days, rate, weekdays);
+
+  if (rolling) {
+    const steady = spendBetween(f.now, windowEnd, f.timeZone, expected);
+    const status: ForecastStatus = f.spentPicos >= f.limitPicos ? 'exhausted' : steady > f.limitPicos ? 'will_run_out' : 'on_track';
+    return { ...base, method: weekdays ? 'weekday' : 'flat', dailyRatePicos: rate, projectedPicos: steady, runOutAt: status === 'exhausted' ? f.now : null, status };
+  }
+
+  let total = f.spentPicos;
+  let runOutAt: number | null = total >= f.limitPicos ? f.now : null;
+  for (const seg of segments(f.now, windowEnd, f.timeZone)) {
+    const cost = roundHalfUp(expected(seg.weekday) * BigInt(seg.end - seg.start), BigInt(seg.dayLength));
+    if (runOutAt === null && cost > 0n && total + cost >= f.limitPicos) {
+      runOutAt = seg.start + Number(((f.limitPicos - total) * BigInt(seg.end - seg.start)) / cost);
+    }
+    total += cost;
+  }
+  const status: ForecastStatus = f.spentPicos >= f.limitPicos ? 'exhausted' : runOutAt !== null ? 'will_run_out' : 'on_track';
+  return { ...base, method: weekdays ? 'weekday' : 'flat', dailyRatePicos: rate, projectedPicos: total, runOutAt, status };
+}
+
+/** Complete local days before today, from the first one with spend, with their spend. */
+function history(f: ForecastInput): Day[] {
+  const today = DateTime.fromMillis(f.now, { zone: f.timeZone }).startOf('day');
+  const first = today.minus({ days: f.lookbackDays });
+  const byDay = new Map<number, Picos>();
+  for (const [hour, p] of f.hourly) {
+    const day = DateTime.fromMillis(hour, { zone: f.timeZone }).startOf('day');
+    if (day < first || day >= today) continue;
+    byDay.set(day.toMillis(), (byDay.get(day.toMillis()) ?? 0n) + p);
+  }
+  const withSpend = [...byDay].filter(([, p]) => p !== 0n).map(([d]) => d);
+  if (withSpend.length === 0) return [];
+  const out: Day[] = [];
+  for (let d = DateTime.fromMillis(Math.min(...withSpend), { zone: f.timeZone }); d < today; d = d.plus({ days: 1 })) {
+    out.push({ start: d.toMillis(), weekday: d.weekday, spend: byDay.get(d.toMillis()) ?? 0n });
+  }
+  return out;
+}
+
+function runRate(days: Day[]): Picos {
+  const recent = days.slice(-LEVEL_DAYS).map((d) => d.spend);
+  const sorted = [...recent].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2n;
+  const cap = median * SPIKE_CAP;
+  const sum = recent.reduce((s, p) => s + (median > 0n && p > cap ? cap : p), 0n);
+  return roundHalfUp(sum, BigInt(recent.length));
+}
+
+const PPT = 1_000_000_000_000n;
+
+/**
+ * Expected spend of a whole day with a given ISO weekday (1 = Monday). The profile is the
+ * classical multiplicative one: each day's spend over the centred 7-day mean around it
+ * (so a steady ramp shows no weekday effect), averaged per weekday and scaled to mean 1.
+ * Ratios are fixed-point parts per 10^12.
+ */
+function expectedDay(days: Day[], rate: Picos, weekdays: boolean): (weekday: number) => Picos {
+  if (!weekdays) return () => rate;
+  const sums = new Map<number, { total: bigint; n: bigint }>();
+  for (let i = 3; i + 3 < days.length; i++) {
+    const week = days.slice(i - 3, i + 4).reduce((s, d) => s + d.spend, 0n);
+    if (week === 0n) continue;
+    const d = days[i]!;
+    const acc = sums.get(d.weekday) ?? { total: 0n, n: 0n };
+    acc.total += (d.spend * 7n * PPT) / week;
+    acc.n += 1n;
+    sums.set(d.weekday, acc);
+  }
+  if (sums.size < 7) return () => rate;
+  const raw = new Map([...sums].map(([w, a]) => [w, a.total / a.n]));
+  const all = [...raw.values()].reduce((s, r) => s + r, 0n);
+  if (all === 0n) return () => rate;
+  const expected = new Map([...raw].map(([w, r]) => [w, roundHalfUp(rate * r * 7n, all)]));
+  return (w) => expected.get(w) ?? rate;
+}
+
+interface Segment {
+  start: number;
+  end: number;
+  weekday: number;
+  dayLength: number;
+}
+
+/** [from, to) cut at local midnights, each piece with its day's weekday and length (DST days are 23 or 25 hours). */
+function* segments(from: number, to: number, tz: string): Generator<Segment> {
+  let day = DateTime.fromMillis(from, { zone: tz }).startOf('day');
+  while (day.toMillis() < to) {
+    const next = day.plus({ days: 1 });
+    const start = Math.max(from, day.toMillis());
+    const end = Math.min(to, next.toMillis());
+    if (end > start) yield { start, end, weekday: day.weekday, dayLength: next.toMillis() - day.toMillis() };
+    day = next;
+  }
+}
+
+function spendBetween(from: number, to: number, tz: string, expected: (w: number) => Picos): Picos {
+  let total = 0n;
+  for (const seg of segments(from, to, tz)) total += roundHalfUp(expected(seg.weekday) * BigInt(seg.end - seg.start), BigInt(seg.dayLength));
+  return total;
+}

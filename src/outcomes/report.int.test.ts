@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { usd } from '../core/money.js';
+import { sampleRow } from '../storage/testing/contract.js';
+import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
+import { parseOutcome } from './outcome.js';
+import { outcomeReport } from './report.js';
+import { renderOutcomeCsv, renderOutcomeJson, renderOutcomeTable } from './render.js';
+
+const T = Date.UTC(2026, 9, 5, 10);
+
+async function seeded() {
+  const s = openSqlite(':memory:');
+  const row = (id: string, user: string | null, team: string, session: string | null, dollars: string, tags: Record<string, string> = {}) =>
+    sampleRow({ id, ts: T, user, team, sessionId: session, costPicos: usd(dollars), tags });
+  await s.ledger.insert([
+    row('a1', 'alice', 'platform', 'sa1', '3'),
+    row('a2', 'alice', 'platform', 'sa1', '1'),
+    row('a3', 'alice', 'platform', 'sa2', '6', { workflow: 'review' }),
+    row('b1', 'bob', 'data', 'sb1', '2'),
+    row('b2', 'bob', 'data', 'sb2', '8'),
+    row('c1', 'carol', 'data', null, '5'),
+  ]);
+  const add = (o: Record<string, unknown>) => s.outcomes.add(parseOutcome({ ts: T + 60_000, ...o }, T));
+  await add({ id: 'pr1', kind: 'pr_merged', session: 'sa1' });
+  await add({ id: 'pr2', kind: 'pr_merged', user: 'alice', session: 'sa2', value: 2 });
+  await add({ id: 'pr3', kind: 'pr_merged', session: 'sb1' });
+  await add({ id: 't1', kind: 'ticket_closed', user: 'bob' });
+  await add({ id: 'pr-x', kind: 'pr_merged', session: 'unknown-session' });
+  // Outside the window: not counted.
+  await add({ id: 'pr-old', kind: 'pr_merged', session: 'sa1', ts: T - 10 * 86_400_000 });
+  return s;
+}
+
+describe('outcome report', () => {
+  it('credits outcomes by session, user or tag, and divides spend by them', async () => {
+    const s = await seeded();
+    const window = { since: T - 3_600_000, until: T + 3_600_000 };
+    const byUser = await outcomeReport(s.ledger, s.outcomes, { ...window, by: 'user', kind: 'pr_merged' });
+    const get = (k: string) => byUser.rows.find((r) => r.key === k)!;
+    // alice spent 10 and produced 3 merged PRs (1 + a PR worth 2); her outcome sessions sa1 + sa2 spent 10.
+    expect(get('alice')).toMatchObject({ spendPicos: usd(10), outcomeMicros: 3_000_000n, costPerOutcomePicos: 3_333_333_333_333n, sessionSpendPicos: usd(10), sessionCostPerOutcomePicos: 3_333_333_333_333n });
+    // bob's PR names only session sb1: credited to bob, who spent in it; its session cost 2 of bob's 10.
+    expect(get('bob')).toMatchObject({ spendPicos: usd(10), outcomeMicros: 1_000_000n, costPerOutcomePicos: usd(10), sessionSpendPicos: usd(2) });
+    expect(get('carol')).toMatchObject({ spendPicos: usd(5), outcomeMicros: 0n, costPerOutcomePicos: null });
+    // The PR from a session the ledger never saw is credited to no one.
+    expect(get('')).toMatchObject({ spendPicos: 0n, outcomeMicros: 1_000_000n, costPerOutcomePicos: null });
+    expect(byUser.total).toMatchObject({ spendPicos: usd(25), outcomeMicros: 5_000_000n, costPerOutcomePicos: usd(5), sessionSpendPicos: usd(12) });
+
+    // By team: alice's outcomes go to platform, bob's to data (the team that spent in the session).
+    const byTeam = await outcomeReport(s.ledger, s.outcomes, { ...window, by: 'team' });
+    expect(byTeam.rows.map((r) => [r.key, r.outcomeMicros])).toEqual([
+      ['data', 2_000_000n],
+      ['platform', 3_000_000n],
+      ['', 1_000_000n],
+    ]);
+
+    const bySession = await outcomeReport(s.ledger, s.outcomes, { ...window, by: 'session', kind: 'pr_merged' });
+    expect(bySession.rows.find((r) => r.key === 'sa2')).toMatchObject({ spendPicos: usd(6), outcomeMicros: 2_000_000n, costPerOutcomePicos: usd(3) });
+
+    const byTag = await outcomeReport(s.ledger, s.outcomes, { ...window, by: 'tag:workflow', kind: 'pr_merged' });
+    // pr2's session sa2 ran under workflow=review.
+    expect(byTag.rows.find((r) => r.key === 'review')).toMatchObject({ spendPicos: usd(6), outcomeMicros: 2_000_000n });
+
+    const json = JSON.parse(renderOutcomeJson(byUser)) as { rows: Record<string, unknown>[] };
+    expect(json.rows[0]).toEqual({ user: 'alice', requests: 3, spend_usd: '10', outcomes: 3, cost_per_outcome_usd: '3.333333333333', session_spend_usd: '10', session_outcomes: 3, session_cost_per_outcome_usd: '3.333333333333' });
+    expect(renderOutcomeCsv(byUser).split('\n')[0]).toBe('user,requests,spend_usd,outcomes,cost_per_outcome_usd,session_spend_usd,session_outcomes,session_cost_per_outcome_usd');
+    expect(renderOutcomeTable(byUser)).toMatch(/alice +3 +\$10\.00 +3 +\$3\.33/);
+    await s.close();
+  });
+});

@@ -1,0 +1,101 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../core/logger.js';
+import { usd } from '../core/money.js';
+import { KeyResolver } from '../identity/key-resolver.js';
+import { budgetInput, parseRule, toBudget } from '../policy/rule-input.js';
+import type { Storage } from '../storage/ports.js';
+import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
+import { sampleRow } from '../storage/testing/contract.js';
+import { createHttpServer } from './http-server.js';
+import { testRuntime } from './testing/policy-runtime.js';
+
+const TOKEN = 'adm-token';
+let server: Server | undefined;
+let storage: Storage | undefined;
+
+afterEach(async () => {
+  await new Promise((r) => (server ? server.close(r) : r(undefined)));
+  await storage?.close();
+});
+
+// Thursday 2026-10-15 12:00 UTC.
+const NOW = Date.UTC(2026, 9, 15, 12);
+
+async function start(policy = true): Promise<string> {
+  storage = openSqlite(':memory:');
+  const budget = toBudget(parseRule(budgetInput, { id: 'platform-month', scope: 'team:platform', window: 'month', limit_usd: 300 }), 'budget', 'config', 0);
+  const runtime = await testRuntime(storage, { rules: { budgets: [budget] }, now: () => NOW });
+  const http = createHttpServer({
+    gateway: (_req, res) => Promise.resolve(void res.writeHead(404).end()),
+    admin: { storage, keys: new KeyResolver(storage.keys), token: TOKEN, flush: () => Promise.resolve(), policy: policy ? runtime : undefined },
+    ready: () => Promise.resolve(true),
+    log: silentLogger,
+  });
+  server = http;
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(http.address() as AddressInfo).port}/admin/v1`;
+}
+
+type Body = Record<string, unknown> & { data: Record<string, unknown>[]; error: { code: string; message: string } };
+
+async function call(url: string, method: string, body?: unknown): Promise<{ status: number; json: Body }> {
+  const res = await fetch(url, { method, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: res.status, json: (await res.json()) as Body };
+}
+
+describe('admin API: outcomes and forecasts', () => {
+  it('records outcomes once per id, refuses bad ones by field, lists and reports them', async () => {
+    const base = await start();
+    await storage!.ledger.insert([sampleRow({ id: 'r1', ts: NOW - 3_600_000, user: 'alice', sessionId: 's1', costPicos: usd(6) })]);
+    const first = await call(`${base}/outcomes`, 'POST', { kind: 'pr_merged', session: 's1', user: 'alice', id: 'https://git/pr/1', ts: new Date(NOW - 60_000).toISOString(), value: 2 });
+    expect(first.status).toBe(201);
+    expect(first.json).toMatchObject({ id: 'https://git/pr/1', kind: 'pr_merged', session: 's1', user: 'alice', tag: null, value: 2, created: true });
+    const again = await call(`${base}/outcomes`, 'POST', { kind: 'ticket_closed', user: 'bob', id: 'https://git/pr/1' });
+    expect(again.status).toBe(200);
+    expect(again.json).toMatchObject({ kind: 'pr_merged', created: false });
+
+    for (const [body, message] of [
+      [{ user: 'a' }, /^kind: /],
+      [{ kind: 'pr_merged' }, /needs a session, a user or a tag/],
+      [{ kind: 'pr_merged', user: 'a', tag: 'nope' }, /^tag: must be name=value/],
+      [{ kind: 'pr_merged', user: 'a', value: -1 }, /^value: /],
+      [{ kind: 'pr_merged', user: 'a', ts: 'yesterday' }, /^ts: /],
+      [{ kind: 'pr_merged', user: 'a', colour: 'red' }, /^colour: unknown field/],
+    ] as const) {
+      const bad = await call(`${base}/outcomes`, 'POST', body);
+      expect(bad.status).toBe(400);
+      expect(bad.json.error.code).toBe('invalid_request');
+      expect(bad.json.error.message).toMatch(message);
+    }
+    const notJson = await fetch(`${base}/outcomes`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: '{nope' });
+    expect(notJson.status).toBe(400);
+
+    const list = await call(`${base}/outcomes?since=2026-10-01&kind=pr_merged`, 'GET');
+    expect(list.json.data.map((o) => o.id)).toEqual(['https://git/pr/1']);
+    const report = await call(`${base}/outcomes/report?since=2026-10-15&by=user`, 'GET');
+    expect(report.json.rows).toEqual([expect.objectContaining({ user: 'alice', spend_usd: '6', outcomes: 2, cost_per_outcome_usd: '3', session_spend_usd: '6' })]);
+    expect((await call(`${base}/outcomes/report?by=colour`, 'GET')).status).toBe(400);
+    expect((await call(`${base}/outcomes`, 'DELETE')).status).toBe(405);
+  });
+
+  it('forecasts each budget from the ledger, and says when spend controls are off', async () => {
+    const base = await start();
+    // $10 a day for platform from 1 September, plus $5 this morning.
+    const rows = [];
+    for (let d = Date.UTC(2026, 8, 1, 9); d < NOW; d += 86_400_000) rows.push(sampleRow({ id: `r${d}`, ts: d, team: 'platform', costPicos: usd(d > Date.UTC(2026, 9, 15) ? 5 : 10) }));
+    await storage!.ledger.insert(rows);
+    const res = await call(`${base}/forecast`, 'GET');
+    expect(res.status).toBe(200);
+    expect(res.json.data).toEqual([
+      expect.objectContaining({ budget_id: 'platform-month', scope: 'team:platform', window: 'month', spent_usd: '145', daily_rate_usd: '10', projected_usd: '310', limit_usd: '300', runs_out_at: '2026-10-31T00:00:00.000Z', status: 'will_run_out', method: 'weekday' }),
+    ]);
+    expect((await call(`${base}/forecast?budget=nope`, 'GET')).status).toBe(404);
+    expect((await call(`${base}/forecast?lookback=3`, 'GET')).status).toBe(400);
+    await new Promise((r) => server!.close(r));
+    await storage!.close();
+    const off = await start(false);
+    expect((await call(`${off}/forecast`, 'GET')).json.error.code).toBe('policy_disabled');
+  });
+});
