@@ -105,11 +105,20 @@ export function schemaV2(t: TypeMap): string[] {
   ];
 }
 
+/**
+ * Version 5: rows are looked up by the provider's request id, so that a request seen by two
+ * sources (the gateway and a log import) counts once. Not UNIQUE: older ledgers may hold duplicates.
+ */
+export function schemaV5(): string[] {
+  return ['CREATE INDEX requests_upstream_request_id ON requests (upstream_request_id)'];
+}
+
 /** Ordered migrations; each entry's statements run in one transaction. */
 export function migrations(t: TypeMap): { version: number; statements: string[] }[] {
   return [
     { version: 1, statements: schemaV1(t) },
     { version: 2, statements: schemaV2(t) },
+    { version: 5, statements: schemaV5() },
   ];
 }
 

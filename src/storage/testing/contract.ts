@@ -3,6 +3,7 @@ import type { Dimension, LedgerRow } from '../../core/ledger-row.js';
 import { type AggregateRow, type Storage, type Totals, addTotals, emptyTotals } from '../ports.js';
 import { rowTotals } from '../rollup.js';
 import { DAY_MS, HOUR_MS } from '../schema.js';
+import { importContract } from './import-contract.js';
 import { policyContract } from './policy-contract.js';
 
 /** A deterministic pseudo-random generator, so that failures reproduce. */
@@ -231,4 +232,5 @@ export function storageContract(open: () => Promise<Storage>): void {
   });
 
   policyContract(open);
+  importContract(open);
 }
