@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { budgetsCommand } from './commands/budgets.js';
 import { exportCommand } from './commands/export.js';
+import { importCommand } from './commands/import.js';
 import { keysCommand } from './commands/keys.js';
 import { limitsCommand } from './commands/limits.js';
 import { modelsCommand } from './commands/models.js';
@@ -22,6 +23,7 @@ export function buildProgram(io: Io = stdio): Command {
   keysCommand(program, io);
   reportCommand(program, io);
   exportCommand(program, io);
+  importCommand(program, io);
   budgetsCommand(program, io);
   limitsCommand(program, io);
   modelsCommand(program, io);

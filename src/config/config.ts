@@ -26,6 +26,8 @@ export interface Config {
   /** Budgets, pools, rate limits and model policies declared in the file (read-only at runtime). */
   rules: ConfigRules;
   alerts: AlertsConfig;
+  /** Attribution for `tollgate import` (its flags win). */
+  import: { user: string | undefined; team: string | undefined };
   /** The file it came from, if any. */
   source: string | undefined;
 }

@@ -151,6 +151,7 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
     policy: policySettings(f),
     rules: configRules(f),
     alerts: alertsConfig(f),
+    import: { user: f.import?.user, team: f.import?.team },
     source,
   };
 }

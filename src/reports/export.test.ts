@@ -13,12 +13,17 @@ describe('export', () => {
     expect(obj.stream).toBe(false);
   });
 
-  it('writes the pool that paid as the last column, null when none did', () => {
-    expect(EXPORT_COLUMNS.at(-1)).toBe('pool');
+  it('writes the pool that paid after attempts, null when none did', () => {
+    expect(EXPORT_COLUMNS.indexOf('pool')).toBe(EXPORT_COLUMNS.indexOf('attempts') + 1);
     expect(JSON.parse(toJsonLine(sampleRow({ pool: 'platform-pool' }))).pool).toBe('platform-pool');
     expect(JSON.parse(toJsonLine(sampleRow())).pool).toBeNull();
-    expect(toCsvLine(sampleRow({ pool: 'platform-pool' })).trimEnd().endsWith(',1,platform-pool')).toBe(true);
-    expect(toCsvLine(sampleRow()).trimEnd().endsWith(',1,')).toBe(true);
+    expect(toCsvLine(sampleRow({ pool: 'platform-pool' })).trimEnd().endsWith(',1,platform-pool,req_x,gateway')).toBe(true);
+    expect(toCsvLine(sampleRow()).trimEnd().endsWith(',1,,req_x,gateway')).toBe(true);
+  });
+
+  it('writes the provider request id and the source last, so that imports keep them', () => {
+    expect(EXPORT_COLUMNS.slice(-2)).toEqual(['upstream_request_id', 'source']);
+    expect(JSON.parse(toJsonLine(sampleRow({ upstreamRequestId: 'req_9', source: 'claude-code-log' })))).toMatchObject({ upstream_request_id: 'req_9', source: 'claude-code-log' });
   });
 
   it('splices the exact cost into its own member, whatever tags and pool hold', () => {

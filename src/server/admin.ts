@@ -10,6 +10,7 @@ import { renderCsv, renderJson } from '../reports/render.js';
 import { parseTime } from '../reports/time.js';
 import type { Storage } from '../storage/ports.js';
 import { handleMe } from './admin-me.js';
+import { postLedgerImport } from './admin-ledger-import.js';
 import { handlePolicyAdmin, isPolicyRoute } from './admin-policy.js';
 import { readJson, sendAdminError, sendJson } from './json-response.js';
 
@@ -49,6 +50,7 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     }
     if (sub === '/report' && method === 'GET') return await getReport(deps, res, query);
     if (sub === '/export' && method === 'GET') return await getExport(deps, res, query);
+    if (sub === '/ledger/import' && method === 'POST') return await postLedgerImport(deps.storage, req, res);
     return sendAdminError(res, 404, 'not_found', `No admin route ${method} ${path}.`);
   } catch (err) {
     if (err instanceof RangeError) return sendAdminError(res, 400, 'invalid_request', err.message);
