@@ -51,7 +51,7 @@ export function readNew(o: ReadOptions): ReadResult {
   const total = todo.reduce((a, x) => a + x.f.size - x.at!.from, 0);
   let done = 0;
   const ctx: RunContext = { attribution: o.attribution, price: o.price, projectOf: o.projectOf, changes };
-  for (const { source, files } of o.found) {
+  for (const { source } of o.found) {
     const adapter = ADAPTERS[source];
     const mine = todo.filter((x) => x.source === source);
     if (mine.length === 0) continue;

@@ -53,7 +53,7 @@ export function loadState(path: string): ImportState | undefined {
 
 export function loadMemory(statePath: string): AdapterMemory {
   const m = readJson(memoryPath(statePath));
-  return typeof m === 'object' && m !== null ? (m as AdapterMemory) : {};
+  return typeof m === 'object' && m !== null ? m : {};
 }
 
 /**
