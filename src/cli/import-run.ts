@@ -61,12 +61,12 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
     progress: bar ? (d, t) => bar.update(d, t) : undefined,
   });
   bar?.end();
-  const rows = [...read.changes.rows.values()];
+  const rows = read.changes.rows();
   const remove = [...read.changes.removed];
   Object.assign(summary, { filesRead: read.filesRead, bytesRead: read.bytesRead, removed: remove.length, sources: describeTotals(totalsBySource(rows)) });
 
   if (!flags.dryRun) {
-    summary.written = flags.push ? await push(flags.push, token!, rows, remove) : await writeToStorage(config, rows, remove);
+    summary.written = flags.push ? await push(flags.push, token!, rows, remove) : await writeToStorage(config, read.changes.split(rows, flags.full === true), remove);
     finish(statePath, read.state, target, flags, read.memory);
   }
   report(io, flags, summary);
@@ -160,12 +160,16 @@ function finish(statePath: string, state: ImportState, target: Target, flags: Im
   saveState(statePath, next, memory);
 }
 
-async function writeToStorage(config: Config, rows: LedgerRow[], remove: string[]): Promise<number> {
+/**
+ * New rows go through the ledger's plain insert (idempotent on id); rows that may replace
+ * an earlier version (and with --full, all rows) through its upsert, removals with them.
+ */
+async function writeToStorage(config: Config, rows: { insert: LedgerRow[]; upsert: LedgerRow[] }, remove: string[]): Promise<number> {
   const storage: Storage = await openStorage(config);
   try {
-    let written = 0;
-    if (rows.length === 0) return await storage.ledger.upsert([], remove);
-    for (let i = 0; i < rows.length; i += BATCH) written += await storage.ledger.upsert(rows.slice(i, i + BATCH), i === 0 ? remove : []);
+    let written = await storage.ledger.upsert(rows.upsert.slice(0, BATCH), remove);
+    for (let i = BATCH; i < rows.upsert.length; i += BATCH) written += await storage.ledger.upsert(rows.upsert.slice(i, i + BATCH));
+    for (let i = 0; i < rows.insert.length; i += BATCH) written += await storage.ledger.insert(rows.insert.slice(i, i + BATCH));
     return written;
   } finally {
     await storage.close();

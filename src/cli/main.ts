@@ -9,6 +9,11 @@ if (argv[0] === 'import') {
   const { quickImport } = await import('../importers/quick-check.js');
   code = quickImport(argv.slice(1), process.env, (t) => void process.stdout.write(t));
 }
+if (code === undefined && argv[0] === 'import' && !argv.includes('--help') && !argv.includes('-h')) {
+  const { runImportOnly } = await import('./run-program.js');
+  const { stdio } = await import('./output.js');
+  code = await runImportOnly(argv, stdio);
+}
 if (code === undefined) {
   const { run } = await import('./program.js');
   code = await run(argv);

@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { budgetsCommand } from './commands/budgets.js';
 import { exportCommand } from './commands/export.js';
 import { importCommand } from './commands/import.js';
@@ -8,8 +8,8 @@ import { modelsCommand } from './commands/models.js';
 import { reportCommand } from './commands/report.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
-import { describeStartupError } from './context.js';
-import { CommandError, type Io, UsageError, stdio } from './output.js';
+import { type Io, stdio } from './output.js';
+import { runProgram } from './run-program.js';
 
 /** Builds the `tollgate` program. Commands are thin: they parse flags and call the parts. */
 export function buildProgram(io: Io = stdio): Command {
@@ -31,26 +31,6 @@ export function buildProgram(io: Io = stdio): Command {
   return program;
 }
 
-export async function run(argv: string[], io: Io = stdio): Promise<number> {
-  try {
-    await buildProgram(io).parseAsync(argv, { from: 'user' });
-    return 0;
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    if (err instanceof UsageError) {
-      io.err(`tollgate: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof CommandError) {
-      io.err(`tollgate: ${err.message}\n`);
-      return 1;
-    }
-    const startup = describeStartupError(err);
-    if (startup) {
-      io.err(startup);
-      return 2;
-    }
-    io.err(`tollgate: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    return 1;
-  }
+export function run(argv: string[], io: Io = stdio): Promise<number> {
+  return runProgram(buildProgram(io), argv, io);
 }

@@ -4,6 +4,10 @@ const NEWLINE = 10;
 const BACKSLASH = 92;
 const CHUNK = 4 * 1024 * 1024;
 
+// One read buffer for every file (most logs are far smaller than it): a new one per file
+// would be gigabytes of garbage over a thousand files.
+let shared = Buffer.allocUnsafe(CHUNK);
+
 /** Where one read stopped: the offset just after the last complete line (the next run starts there). */
 export interface ScanResult {
   /** Offset after the last newline read. */
@@ -28,7 +32,7 @@ export function scanLines(
 ): ScanResult {
   const fd = openSync(path, 'r');
   try {
-    let buf = Buffer.allocUnsafe(CHUNK);
+    let buf = shared;
     let held = 0; // bytes of an unfinished line carried over to the next read
     let fileAt = from;
     let end = from;
@@ -36,7 +40,7 @@ export function scanLines(
       if (held === buf.length) {
         const bigger = Buffer.allocUnsafe(buf.length * 2);
         buf.copy(bigger, 0, 0, held);
-        buf = bigger;
+        buf = shared = bigger;
       }
       const n = readSync(fd, buf, held, buf.length - held, fileAt);
       if (n === 0) {

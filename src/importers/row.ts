@@ -35,8 +35,16 @@ export interface ImportedRecord {
 /** A ledger row for a record read from an agent's log: a successful streamed call with final usage. */
 export function importedRow(r: ImportedRecord, price: ImportPricer): LedgerRow {
   const p = price({ provider: r.provider, catalogProvider: r.provider, model: r.model, usage: r.usage, at: new Date(r.ts), serviceTier: r.serviceTier });
+  const u = r.usage;
+  // Fields listed one by one: on Node 20, `{ ...usage, <30 more> }` measured ~100x slower per row.
   return {
-    ...r.usage,
+    inputTokens: u.inputTokens,
+    cacheReadTokens: u.cacheReadTokens,
+    cacheWriteTokens: u.cacheWriteTokens,
+    cacheWrite1hTokens: u.cacheWrite1hTokens,
+    outputTokens: u.outputTokens,
+    reasoningTokens: u.reasoningTokens,
+    toolCalls: u.toolCalls,
     id: r.id,
     ts: r.ts,
     api: r.api,

@@ -21,6 +21,8 @@ export const claudeCodeAdapter: SourceAdapter = {
 };
 
 function claudeRun(ctx: RunContext, memory: Memory): SourceRun {
+  // Messages counted by an earlier run: their row is in the ledger and may need replacing.
+  const known = new Set(memory.keys());
   let file: FoundFile | undefined;
   let latestDay = 0;
   return {
@@ -39,13 +41,17 @@ function claudeRun(ctx: RunContext, memory: Memory): SourceRun {
       if (!e) return;
       latestDay = Math.max(latestDay, Math.floor(e.ts / 86_400_000));
       if (e.messageId === null) {
-        ctx.changes.put(row(ctx, e, stableId('cc_', 'line', e.uuid ?? `${file!.path}\u0000${e.ts}\u0000${text.length}`), file!));
+        const id = stableId('cc_', 'line', e.uuid ?? `${file!.path}\u0000${e.ts}\u0000${text.length}`);
+        const f = file!;
+        ctx.changes.put(id, () => row(ctx, e, id, f));
         return;
       }
       const verdict = offer(memory, { messageId: e.messageId, requestId: e.requestId, sidechain: e.sidechain, total: e.total, fast: e.fast, ts: e.ts });
       if (!verdict.keep) return;
       if (verdict.replaces !== undefined) ctx.changes.remove(claudeRowId(e.messageId, verdict.replaces));
-      ctx.changes.put(row(ctx, e, claudeRowId(e.messageId, e.requestId ?? ''), file!));
+      const id = claudeRowId(e.messageId, e.requestId ?? '');
+      const f = file!;
+      ctx.changes.put(id, () => row(ctx, e, id, f), known.has(e.messageId));
     },
     endFile: () => undefined,
     memory: () => {

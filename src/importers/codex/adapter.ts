@@ -39,7 +39,10 @@ function codexRun(ctx: RunContext): SourceRun {
       }
       if (typeof parsed !== 'object' || parsed === null) return;
       const e = codexLine(parsed as Record<string, unknown>, state);
-      if (e) ctx.changes.put(row(ctx, e, state, file!));
+      if (!e) return;
+      const f = file!;
+      const s = { ...state };
+      ctx.changes.put(codexRowId(e), () => row(ctx, e, s, f));
     },
     endFile: () => state,
     memory: () => undefined,

@@ -28,7 +28,7 @@ export function importer(source: SourceName, dir: string) {
       const r = readNew({ found: discover([source], {}, [dir]), state, memory, attribution: { user: 'dev', team: null, project: null }, price, projectOf: (cwd) => cwd.split('/').pop()! });
       state = r.state;
       memory = r.memory;
-      return { rows: [...r.changes.rows.values()], removed: [...r.changes.removed], filesRead: r.filesRead, bytesRead: r.bytesRead };
+      return { rows: r.changes.rows(), removed: [...r.changes.removed], filesRead: r.filesRead, bytesRead: r.bytesRead };
     },
   };
 }
