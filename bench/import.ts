@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type CorpusResult, generateCorpus } from '../src/importers/testing/corpus.js';
 import { median } from './stats.js';
@@ -32,12 +32,14 @@ else {
   writeFileSync(metaFile, JSON.stringify(corpus));
 }
 
-function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): { ms: number; stdout: string } {
+/** Wall time, and CPU time (user + system, from /usr/bin/time), which other jobs on the machine disturb less. */
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): { ms: number; cpuMs: number; stdout: string } {
   const t = performance.now();
-  const r = spawnSync(cmd, args, { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync('/usr/bin/time', ['-f', 'CPU %U %S', cmd, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const ms = performance.now() - t;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  return { ms, stdout: r.stdout };
+  const cpu = /CPU ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
+  return { ms, cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : NaN, stdout: r.stdout };
 }
 
 interface Sample {
@@ -45,6 +47,10 @@ interface Sample {
   first: number;
   noChange: number;
   ccusage: number;
+  bareCpu: number;
+  firstCpu: number;
+  noChangeCpu: number;
+  ccusageCpu: number;
 }
 
 const samples: Sample[] = [];
@@ -54,11 +60,12 @@ for (let i = 0; i < RUNS; i++) {
   const db = join(work, `run-${i}.db`);
   const state = join(work, `state-${i}.json`);
   const args = [BIN, 'import', '--source', 'claude-code', '--dir', corpus.claudeDir, '--db', db, '--state', state, '--json'];
-  const bare = timed(process.execPath, ['-e', '']).ms;
+  const bareRun = timed(process.execPath, ['-e', '']);
+  const bare = bareRun.ms;
   const first = timed(process.execPath, args);
   const noChange = timed(process.execPath, args);
   const cc = timed(CCUSAGE, ['claude', 'daily', '--json', '-O'], { CLAUDE_CONFIG_DIR: corpus.claudeDir, LOG_LEVEL: '0' });
-  samples.push({ bare, first: first.ms, noChange: noChange.ms, ccusage: cc.ms });
+  samples.push({ bare, first: first.ms, noChange: noChange.ms, ccusage: cc.ms, bareCpu: bareRun.cpuMs, firstCpu: first.cpuMs, noChangeCpu: noChange.cpuMs, ccusageCpu: cc.cpuMs });
   const summary = JSON.parse(first.stdout) as { written: number; sources: Record<string, Record<string, number | string>> };
   const t = summary.sources['claude-code-log']!;
   tollgateTotals = {
@@ -80,6 +87,7 @@ const bare = m('bare');
 const first = m('first');
 const noChange = m('noChange');
 const cc = m('ccusage');
+const load = loadavg()[0]!.toFixed(1);
 const e = corpus.expected.claude;
 const fmt = (n: number) => n.toLocaleString('en-US');
 const tokensEqual = ['input', 'output', 'cacheCreate', 'cacheRead'].every((k) => tollgateTotals[k] === ccTotals[k] && tollgateTotals[k] === (e as unknown as Record<string, number>)[k]);
@@ -92,15 +100,17 @@ ${(corpus.bytes / 1048576).toFixed(1)} MiB in ${corpus.files} files (${fmt(corpu
 ${fmt(e.responses)} real responses): one line per content block with placeholder output on early blocks,
 large tool results, sub-agent files replaying a parent message as a sidechain, resumed sessions copying
 earlier lines. Each tool runs ${RUNS} times, side by side in one loop; medians of wall time including
-process start-up, warm page cache. The machine (2 vCPUs) is shared with other jobs, so absolute times
-move from run to run: read the ratios.
+process start-up, warm page cache, and of CPU time (user + system). The machine (2 vCPUs) was shared
+with other jobs: load average ${load} when the run ended, which slowed bare Node start-up to
+${bare.toFixed(0)} ms (about 40 ms on an idle machine). Absolute times move from run to run: read the ratios,
+and the CPU times, which contention disturbs less.
 
-| | median | vs ccusage | vs bare \`node -e ''\` |
-|---|---:|---:|---:|
-| bare \`node -e ''\` | ${bare.toFixed(0)} ms | | |
-| ccusage 20.0.24 (native build), \`claude daily --json -O\` | ${cc.toFixed(0)} ms | 1.00× | |
-| \`tollgate import\`, first run into an empty SQLite ledger | ${first.toFixed(0)} ms | ${(first / cc).toFixed(2)}× | |
-| \`tollgate import\`, no-change re-run | ${noChange.toFixed(0)} ms | | +${(noChange - bare).toFixed(0)} ms |
+| | wall, median | CPU, median | wall vs ccusage | CPU vs ccusage | wall beyond bare \`node -e ''\` |
+|---|---:|---:|---:|---:|---:|
+| bare \`node -e ''\` | ${bare.toFixed(0)} ms | ${m('bareCpu').toFixed(0)} ms | | | |
+| ccusage 20.0.24 (native build), \`claude daily --json -O\` | ${cc.toFixed(0)} ms | ${m('ccusageCpu').toFixed(0)} ms | 1.00× | 1.00× | |
+| \`tollgate import\`, first run into an empty SQLite ledger | ${first.toFixed(0)} ms | ${m('firstCpu').toFixed(0)} ms | ${(first / cc).toFixed(2)}× | ${(m('firstCpu') / m('ccusageCpu')).toFixed(2)}× | |
+| \`tollgate import\`, no-change re-run | ${noChange.toFixed(0)} ms | ${m('noChangeCpu').toFixed(0)} ms | | | +${(noChange - bare).toFixed(0)} ms (CPU +${(m('noChangeCpu') - m('bareCpu')).toFixed(0)} ms) |
 
 Goals: first import ≤ 2× ccusage (${first <= 2 * cc ? 'met' : 'not met'}); no-change re-run < 50 ms beyond bare
 Node start-up (${noChange - bare < 50 ? 'met' : 'not met'}).
