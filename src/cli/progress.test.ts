@@ -13,7 +13,7 @@ describe('progressBar', () => {
     bar.update(50 * 1048576, 100 * 1048576);
     bar.update(100 * 1048576, 100 * 1048576);
     bar.end();
-    expect(writes[0]).toMatch(/^\rimport \[#+-+\]  50% 50\.0\/100\.0 MB$/);
+    expect(writes[0]).toMatch(/^\rimport \[#+-+\] {2}50% 50\.0\/100\.0 MB$/);
     expect(writes[1]).toMatch(/100% 100\.0\/100\.0 MB$/);
     expect(writes.at(-1)).toBe('\r\x1b[K');
   });
