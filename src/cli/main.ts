@@ -1,5 +1,21 @@
-import { run } from './program.js';
-
 // The CLI entry point (bin/tollgate.js imports it). A non-zero code means failure;
 // `serve` keeps the process alive until it is told to stop.
-process.exitCode = await run(process.argv.slice(2));
+const argv = process.argv.slice(2);
+
+// An hourly `tollgate import` that finds nothing new answers from a stat of each log
+// file, before the rest of the CLI (config, storage, pricing) is loaded.
+let code: number | undefined;
+if (argv[0] === 'import') {
+  const { quickImport } = await import('../importers/quick-check.js');
+  code = quickImport(argv.slice(1), process.env, (t) => void process.stdout.write(t));
+}
+if (code === undefined && argv[0] === 'import' && !argv.includes('--help') && !argv.includes('-h')) {
+  const { runImportOnly } = await import('./run-program.js');
+  const { stdio } = await import('./output.js');
+  code = await runImportOnly(argv, stdio);
+}
+if (code === undefined) {
+  const { run } = await import('./program.js');
+  code = await run(argv);
+}
+process.exitCode = code;

@@ -1,10 +1,11 @@
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { budgetsCommand } from './commands/budgets.js';
 import { detectCommand } from './commands/detect.js';
 import { explainCommand } from './commands/explain.js';
 import { chargebackCommand } from './commands/chargeback.js';
 import { exportCommand } from './commands/export.js';
 import { forecastCommand } from './commands/forecast.js';
+import { importCommand } from './commands/import.js';
 import { keysCommand } from './commands/keys.js';
 import { limitsCommand } from './commands/limits.js';
 import { modelsCommand } from './commands/models.js';
@@ -14,8 +15,8 @@ import { routingCommand } from './commands/routing.js';
 import { cacheReportCommand } from './commands/cache-report.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
-import { describeStartupError } from './context.js';
-import { CommandError, type Io, UsageError, stdio } from './output.js';
+import { type Io, stdio } from './output.js';
+import { runProgram } from './run-program.js';
 
 /** Builds the `tollgate` program. Commands are thin: they parse flags and call the parts. */
 export function buildProgram(io: Io = stdio): Command {
@@ -30,6 +31,7 @@ export function buildProgram(io: Io = stdio): Command {
   reportCommand(program, io);
   cacheReportCommand(program, io);
   exportCommand(program, io);
+  importCommand(program, io);
   budgetsCommand(program, io);
   limitsCommand(program, io);
   modelsCommand(program, io);
@@ -43,26 +45,6 @@ export function buildProgram(io: Io = stdio): Command {
   return program;
 }
 
-export async function run(argv: string[], io: Io = stdio): Promise<number> {
-  try {
-    await buildProgram(io).parseAsync(argv, { from: 'user' });
-    return 0;
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    if (err instanceof UsageError) {
-      io.err(`tollgate: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof CommandError) {
-      io.err(`tollgate: ${err.message}\n`);
-      return 1;
-    }
-    const startup = describeStartupError(err);
-    if (startup) {
-      io.err(startup);
-      return 2;
-    }
-    io.err(`tollgate: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    return 1;
-  }
+export function run(argv: string[], io: Io = stdio): Promise<number> {
+  return runProgram(buildProgram(io), argv, io);
 }

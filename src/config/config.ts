@@ -40,6 +40,8 @@ export interface Config {
   anomalies: AnomalySettings;
   /** The OTLP/HTTP receiver on the gateway's port (docs/telemetry.md). */
   telemetry: { enabled: boolean };
+  /** Attribution for `tollgate import` (its flags win). */
+  import: { user: string | undefined; team: string | undefined };
   /** The file it came from, if any. */
   source: string | undefined;
 }

@@ -189,6 +189,7 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
     },
     anomalies: anomalySettings(f.anomalies),
     telemetry: { enabled: f.telemetry?.enabled ?? true },
+    import: { user: f.import?.user, team: f.import?.team },
     source,
   };
 }

@@ -87,6 +87,12 @@ export const fileSchema = z.strictObject({
       overrides: z.array(override).optional(),
     })
     .optional(),
+  import: z
+    .strictObject({
+      user: z.string().min(1, 'must not be empty').optional(),
+      team: z.string().min(1, 'must not be empty').optional(),
+    })
+    .optional(),
   log: z.strictObject({ level: z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be one of debug, info, warn, error' }).optional() }).optional(),
   policy: z
     .strictObject({

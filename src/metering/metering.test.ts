@@ -12,7 +12,7 @@ import { LedgerWriter } from './ledger-writer.js';
 import { decodeRow, encodeRow } from './row-codec.js';
 import { Spool, recoverSpools } from './spool.js';
 
-function memoryLedger(failTimes = 0): LedgerStore & { rows: Map<string, LedgerRow>; calls: number } {
+function memoryLedger(failTimes = 0): Omit<LedgerStore, 'upsert'> & { rows: Map<string, LedgerRow>; calls: number } {
   const store = {
     rows: new Map<string, LedgerRow>(),
     calls: 0,

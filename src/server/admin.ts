@@ -17,6 +17,7 @@ import { crossCheck } from '../telemetry/cross-check.js';
 import { handleFinopsAdmin, isFinopsRoute } from './admin-finops.js';
 import { handleMe } from './admin-me.js';
 import { getCacheReport } from './admin-cache.js';
+import { postLedgerImport } from './admin-ledger-import.js';
 import { handlePolicyAdmin, isPolicyRoute } from './admin-policy.js';
 import { readJson, sendAdminError, sendJson } from './json-response.js';
 
@@ -64,6 +65,7 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     if (sub === '/cache-report' && method === 'GET') return await getCacheReport(deps, res, query);
     if (sub === '/explain' && method === 'GET') return await getExplain(deps, res, query);
     if (sub === '/telemetry/cross-check' && method === 'GET') return await getCrossCheck(deps, res, query);
+    if (sub === '/ledger/import' && method === 'POST') return await postLedgerImport(deps.storage, req, res);
     return sendAdminError(res, 404, 'not_found', `No admin route ${method} ${path}.`);
   } catch (err) {
     if (err instanceof RangeError) return sendAdminError(res, 400, 'invalid_request', err.message);

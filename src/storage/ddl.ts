@@ -137,6 +137,14 @@ export function schemaV4(t: TypeMap): string[] {
 }
 
 /**
+ * Version 5: rows are looked up by the provider's request id, so that a request seen by two
+ * sources (the gateway and a log import) counts once. Not UNIQUE: older ledgers may hold duplicates.
+ */
+export function schemaV5(): string[] {
+  return ['CREATE INDEX requests_upstream_request_id ON requests (upstream_request_id)'];
+}
+
+/**
  * Version 6: Claude Code's usage counters, kept as a cross-check series beside the ledger
  * (see src/telemetry). Points are few (one per session, model and type a minute).
  */
@@ -155,7 +163,6 @@ export function schemaV7(t: TypeMap): string[] {
     'CREATE INDEX outcomes_kind_ts ON outcomes (kind, ts)',
   ];
 }
-
 
 /** Version 8: each request's prompt prefix as block hashes, for the cache analyser (JSON text, never the prompt). */
 export function schemaV8(t: TypeMap): string[] {
@@ -176,6 +183,7 @@ export function migrations(t: TypeMap): { version: number; statements: string[] 
     { version: 2, statements: schemaV2(t) },
     { version: 3, statements: schemaV3(t) },
     { version: 4, statements: schemaV4(t) },
+    { version: 5, statements: schemaV5() },
     { version: 6, statements: schemaV6(t) },
     { version: 7, statements: schemaV7(t) },
     { version: 8, statements: schemaV8(t) },

@@ -21,8 +21,17 @@ export interface LedgerStore {
   /**
    * Inserts rows and updates the rollups in one transaction. Idempotent on `id`:
    * a row already present is skipped and does not count twice. Returns how many were new.
+   * A request seen by two sources counts once: a row is also skipped when a row from another
+   * `source` (in the ledger or earlier in the batch) has the same non-null `upstreamRequestId`.
    */
   insert(rows: readonly LedgerRow[]): Promise<number>;
+  /**
+   * For importers, whose records can grow (a log's final usage arriving after a partial one):
+   * like `insert`, but a stored row with the same id and different contents is replaced, and the
+   * rows with ids in `remove` are deleted, the rollups adjusted in the same transaction.
+   * Returns how many rows were inserted or replaced.
+   */
+  upsert(rows: readonly LedgerRow[], remove?: readonly string[]): Promise<number>;
   get(id: string): Promise<LedgerRow | undefined>;
   /** A request's upstream tries, in order (empty when it never went upstream). */
   attempts(requestId: string): Promise<AttemptRow[]>;

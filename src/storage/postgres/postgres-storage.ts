@@ -8,7 +8,7 @@ import { ruleTotals } from '../rule-totals.js';
 import { sqlOutcomeStore } from '../outcome-store.js';
 import type { KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { requestPoints } from '../points.js';
-import { type RollupDelta, measureValues, rollupDeltas } from '../rollup.js';
+import { type RollupDelta, crossSourceCheck, measureValues, rollupDeltas, sameRow } from '../rollup.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, ROLLUP_DIMENSIONS, ROLLUP_EXTRA_KEYS, ROLLUP_MEASURES, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, rowFromRecord, rowValues } from '../schema.js';
 
 type Row = Record<string, unknown>;
@@ -87,40 +87,92 @@ async function migrate(pool: pg.Pool): Promise<void> {
 function pgLedger(pool: pg.Pool): LedgerStore {
   const run = async (sql: string, params: unknown[]) => (await pool.query<Row>(sql, params)).rows;
   const toParam = (v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
+
+  /** Runs `fn` in a transaction on one client. */
+  const inTransaction = async <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const c = await pool.connect();
+    try {
+      await c.query('BEGIN');
+      const out = await fn(c);
+      await c.query('COMMIT');
+      return out;
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      c.release();
+    }
+  };
+
+  /** Drops the rows that repeat a request another source already recorded. */
+  const withoutCrossSourceRepeats = async (c: pg.PoolClient, rows: readonly LedgerRow[]) => {
+    const ids = [...new Set(rows.map((r) => r.upstreamRequestId).filter((x): x is string => x !== null))];
+    const stored = new Map<string, Set<string>>();
+    if (ids.length > 0) {
+      const res = await c.query<{ u: string; source: string }>('SELECT DISTINCT upstream_request_id AS u, source FROM requests WHERE upstream_request_id = ANY($1::text[])', [ids]);
+      for (const r of res.rows) (stored.get(r.u) ?? stored.set(r.u, new Set()).get(r.u)!).add(r.source);
+    }
+    const seen = crossSourceCheck((u, source) => [...(stored.get(u) ?? [])].some((s) => s !== source));
+    return rows.filter((r) => !seen(r));
+  };
+
+  const insertRows = async (c: pg.PoolClient, rows: readonly LedgerRow[]) => {
+    const fresh = new Set<string>();
+    for (let i = 0; i < rows.length; i += MAX_ROWS_PER_INSERT) {
+      const chunk = rows.slice(i, i + MAX_ROWS_PER_INSERT);
+      const params = chunk.flatMap((r) => rowValues(r, (b) => b).map(toParam));
+      const n = REQUEST_COLUMNS.length;
+      const tuples = chunk.map((_, j) => `(${REQUEST_COLUMNS.map((__, k) => `$${j * n + k + 1}`).join(', ')})`);
+      const res = await c.query<{ id: string }>(`INSERT INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING RETURNING id`, params);
+      for (const r of res.rows) fresh.add(r.id);
+    }
+    return rows.filter((r) => fresh.has(r.id));
+  };
+
+  const insertAttempts = async (c: pg.PoolClient, rows: readonly LedgerRow[]) => {
+    const attempts = rows.flatMap((r) => r.attemptLog ?? []);
+    const n = ATTEMPT_COLUMNS.length;
+    for (let i = 0; i < attempts.length; i += MAX_ATTEMPTS_PER_INSERT) {
+      const chunk = attempts.slice(i, i + MAX_ATTEMPTS_PER_INSERT);
+      const tuples = chunk.map((_, j) => `(${ATTEMPT_COLUMNS.map((__, k) => `$${j * n + k + 1}`).join(', ')})`);
+      await c.query(`INSERT INTO attempts (${ATTEMPT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT DO NOTHING`, chunk.flatMap((a) => attemptValues(a, (b) => b).map(toParam)));
+    }
+  };
+
+  const writeRollups = async (c: pg.PoolClient, added: readonly LedgerRow[], removed: readonly LedgerRow[] = []) => {
+    const deltas = rollupDeltas(added, removed);
+    for (const table of ROLLUP_TABLES) {
+      await upsertRollups(c, table, deltas.filter((d) => d.table === table), toParam);
+    }
+  };
+
   return {
     async insert(rows) {
       if (rows.length === 0) return 0;
-      const c = await pool.connect();
-      try {
-        await c.query('BEGIN');
-        const fresh = new Set<string>();
-        for (let i = 0; i < rows.length; i += MAX_ROWS_PER_INSERT) {
-          const chunk = rows.slice(i, i + MAX_ROWS_PER_INSERT);
-          const params = chunk.flatMap((r) => rowValues(r, (b) => b).map(toParam));
-          const n = REQUEST_COLUMNS.length;
-          const tuples = chunk.map((_, j) => `(${REQUEST_COLUMNS.map((__, k) => `$${j * n + k + 1}`).join(', ')})`);
-          const res = await c.query<{ id: string }>(`INSERT INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO NOTHING RETURNING id`, params);
-          for (const r of res.rows) fresh.add(r.id);
+      return inTransaction(async (c) => {
+        const fresh = await insertRows(c, await withoutCrossSourceRepeats(c, rows));
+        await insertAttempts(c, fresh);
+        await writeRollups(c, fresh);
+        return fresh.length;
+      });
+    },
+    async upsert(rows, remove = []) {
+      if (rows.length + remove.length === 0) return 0;
+      return inTransaction(async (c) => {
+        const kept = await withoutCrossSourceRepeats(c, rows);
+        const ids = [...new Set([...remove, ...kept.map((r) => r.id)])];
+        const stored = new Map<string, LedgerRow>();
+        for (let i = 0; i < ids.length; i += 10_000) {
+          const res = await c.query<Row>('SELECT * FROM requests WHERE id = ANY($1::text[]) FOR UPDATE', [ids.slice(i, i + 10_000)]);
+          for (const rec of res.rows) stored.set(String(rec.id), rowFromRecord(rec));
         }
-        const attempts = rows.filter((r) => fresh.has(r.id) && r.attemptLog).flatMap((r) => r.attemptLog!);
-        for (let i = 0; i < attempts.length; i += MAX_ATTEMPTS_PER_INSERT) {
-          const chunk = attempts.slice(i, i + MAX_ATTEMPTS_PER_INSERT);
-          const n = ATTEMPT_COLUMNS.length;
-          const tuples = chunk.map((_, j) => `(${ATTEMPT_COLUMNS.map((__, k) => `$${j * n + k + 1}`).join(', ')})`);
-          await c.query(`INSERT INTO attempts (${ATTEMPT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT DO NOTHING`, chunk.flatMap((a) => attemptValues(a, (b) => b).map(toParam)));
-        }
-        const deltas = rollupDeltas(rows.filter((r) => fresh.has(r.id)));
-        for (const table of ROLLUP_TABLES) {
-          await upsertRollups(c, table, deltas.filter((d) => d.table === table), toParam);
-        }
-        await c.query('COMMIT');
-        return fresh.size;
-      } catch (err) {
-        await c.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        c.release();
-      }
+        const changed = kept.filter((r) => !(stored.has(r.id) && sameRow(stored.get(r.id)!, r)));
+        const gone = [...new Set([...remove, ...changed.map((r) => r.id)])].filter((id) => stored.has(id));
+        for (let i = 0; i < gone.length; i += 10_000) await c.query('DELETE FROM requests WHERE id = ANY($1::text[])', [gone.slice(i, i + 10_000)]);
+        const added = await insertRows(c, changed);
+        await writeRollups(c, added, gone.map((id) => stored.get(id)!));
+        return added.length;
+      });
     },
     async get(id) {
       const r = await run('SELECT * FROM requests WHERE id = $1', [id]);

@@ -10,7 +10,7 @@ import { ruleTotals } from '../rule-totals.js';
 import { sqlOutcomeStore } from '../outcome-store.js';
 import type { AggregateQuery, KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { requestPoints } from '../points.js';
-import { measureValues, rollupDeltas } from '../rollup.js';
+import { crossSourceCheck, measureValues, rollupDeltas, sameRow } from '../rollup.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, attemptValues, rowFromRecord, rowValues } from '../schema.js';
 
 type Db = InstanceType<typeof Database>;
@@ -74,21 +74,54 @@ function sqliteLedger(db: Db): LedgerStore {
     return s;
   };
   const toInt = (b: boolean) => (b ? 1 : 0);
+  const otherSource = db.prepare('SELECT 1 FROM requests WHERE upstream_request_id = ? AND source <> ? LIMIT 1');
+  const existing = db.prepare('SELECT * FROM requests WHERE id = ?').safeIntegers();
+  const deleteRow = db.prepare('DELETE FROM requests WHERE id = ?');
+  const writeRollups = (added: readonly LedgerRow[], removed: readonly LedgerRow[] = []) => {
+    for (const d of rollupDeltas(added, removed)) upsert(d.table).run([...d.key, ...measureValues(d.totals)]);
+  };
   const insertBatch = db.transaction((rows: readonly LedgerRow[]) => {
     const fresh: LedgerRow[] = [];
+    const seen = crossSourceCheck((id, source) => otherSource.get(id, source) !== undefined);
     for (const r of rows) {
-      if (insertRow.run(rowValues(r, toInt)).changes !== 1) continue;
+      if (seen(r) || insertRow.run(rowValues(r, toInt)).changes !== 1) continue;
       fresh.push(r);
       if (r.attemptLog) for (const a of r.attemptLog) insertAttempt.run(attemptValues(a, toInt));
     }
-    for (const d of rollupDeltas(fresh)) upsert(d.table).run([...d.key, ...measureValues(d.totals)]);
+    writeRollups(fresh);
     return fresh.length;
+  });
+  const upsertBatch = db.transaction((rows: readonly LedgerRow[], remove: readonly string[]) => {
+    const added: LedgerRow[] = [];
+    const removed: LedgerRow[] = [];
+    const take = (id: string) => {
+      const rec = existing.get(id) as Row | undefined;
+      if (!rec) return undefined;
+      deleteRow.run(id);
+      return rowFromRecord(rec);
+    };
+    for (const id of remove) {
+      const old = take(id);
+      if (old) removed.push(old);
+    }
+    const seen = crossSourceCheck((id, source) => otherSource.get(id, source) !== undefined);
+    for (const r of rows) {
+      if (seen(r)) continue;
+      const rec = existing.get(r.id) as Row | undefined;
+      if (rec && sameRow(rowFromRecord(rec), r)) continue;
+      if (rec) removed.push(take(r.id)!);
+      insertRow.run(rowValues(r, toInt));
+      added.push(r);
+    }
+    writeRollups(added, removed);
+    return added.length;
   });
   const getRow = db.prepare('SELECT * FROM requests WHERE id = ?').safeIntegers();
   const run = (sql: string, params: unknown[]) => Promise.resolve(db.prepare(sql).safeIntegers().all(params) as Row[]);
 
   return {
     insert: (rows) => Promise.resolve(rows.length === 0 ? 0 : insertBatch.immediate(rows)),
+    upsert: (rows, remove = []) => Promise.resolve(rows.length + remove.length === 0 ? 0 : upsertBatch.immediate(rows, remove)),
     get: (id) => {
       const rec = getRow.get(id) as Row | undefined;
       return Promise.resolve(rec ? rowFromRecord(rec) : undefined);

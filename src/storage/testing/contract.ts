@@ -4,6 +4,7 @@ import { type AggregateRow, type Storage, type Totals, addTotals, emptyTotals } 
 import { rowTotals } from '../rollup.js';
 import { DAY_MS, HOUR_MS } from '../schema.js';
 import { outcomeContract } from './outcome-contract.js';
+import { importContract } from './import-contract.js';
 import { policyContract } from './policy-contract.js';
 
 /** A deterministic pseudo-random generator, so that failures reproduce. */
@@ -282,4 +283,5 @@ export function storageContract(open: () => Promise<Storage>): void {
 
   policyContract(open);
   outcomeContract(open);
+  importContract(open);
 }

@@ -1,0 +1,215 @@
+import { createReadStream, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { createInterface } from 'node:readline';
+import type { Config } from '../config/index.js';
+import type { LedgerRow } from '../core/ledger-row.js';
+import { formatUsd } from '../core/money.js';
+import { projectResolver } from '../importers/attribution.js';
+import { SOURCE_NAMES, type SourceName, SourceDirError, discover } from '../importers/discover.js';
+import { parseLedgerLine } from '../importers/ledger-format.js';
+import { PushError, pushRows } from '../importers/push.js';
+import { configStamp } from '../importers/quick-check.js';
+import { changedFiles, readNew, totalsBySource } from '../importers/run.js';
+import { type AdapterMemory, type ImportState, emptyState, loadMemory, loadState, saveState, vanished } from '../importers/state.js';
+import { statePathFor } from '../importers/state-path.js';
+import { createPricer } from '../pricing/index.js';
+import type { Storage } from '../storage/ports.js';
+import type { ImportFlags } from './commands/import.js';
+import { loadCliConfig, openStorage } from './context.js';
+import { CommandError, type Io, UsageError } from './output.js';
+import { progressBar } from './progress.js';
+
+/** Rows per transaction (or per pushed request): big enough to be fast, small enough to keep memory flat. */
+const BATCH = 5000;
+
+export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
+  const sources = sourcesOf(flags);
+  const config = loadCliConfig(flags);
+  const token = process.env.TOLLGATE_ADMIN_TOKEN;
+  if (flags.push) checkPush(flags.push, token);
+  let found: ReturnType<typeof discover>;
+  try {
+    found = discover(sources, process.env, flags.dir);
+  } catch (err) {
+    if (err instanceof SourceDirError) throw new UsageError(`import: ${err.message}`);
+    throw err;
+  }
+
+  const statePath = statePathFor(flags, process.env, process.cwd());
+  const target = targetOf(flags, config);
+  let state = flags.full ? undefined : loadState(statePath);
+  if (state && (state.target !== target.name || (target.file !== undefined && state.targetIno !== inode(target.file)))) state = undefined;
+  const fresh = state === undefined;
+  state ??= emptyState(target.name);
+
+  const summary = { filesSeen: found.reduce((a, f) => a + f.files.length, 0), filesRead: 0, bytesRead: 0, written: 0, removed: 0, sources: {} as Record<string, unknown> };
+  if (!fresh && changedFiles(found, state) === 0) {
+    const gone = new Set(vanished(state, found));
+    const files = Object.fromEntries(Object.entries(state.files).filter(([p]) => !gone.has(p)));
+    if (!flags.dryRun) finish(statePath, { ...state, files }, target, flags, undefined);
+    return report(io, flags, summary);
+  }
+
+  const bar = flags.progress === false || flags.json || flags.quiet ? undefined : progressBar('import');
+  const read = readNew({
+    found,
+    state,
+    memory: fresh ? {} : loadMemory(statePath),
+    attribution: { user: flags.user ?? config.import.user ?? osUser(), team: flags.team ?? config.import.team ?? null, project: flags.project ?? null },
+    price: createPricer({ overrides: config.pricing.overrides, discounts: config.pricing.discounts }),
+    projectOf: projectResolver(),
+    progress: bar ? (d, t) => bar.update(d, t) : undefined,
+  });
+  bar?.end();
+  const rows = read.changes.rows();
+  const remove = [...read.changes.removed];
+  Object.assign(summary, { filesRead: read.filesRead, bytesRead: read.bytesRead, removed: remove.length, sources: describeTotals(totalsBySource(rows)) });
+
+  if (!flags.dryRun) {
+    summary.written = flags.push ? await push(flags.push, token!, rows, remove) : await writeToStorage(config, read.changes.split(rows, flags.full === true), remove);
+    finish(statePath, read.state, target, flags, read.memory);
+  }
+  report(io, flags, summary);
+}
+
+/** `tollgate import --format ledger FILE`: rows of a Tollgate export, ids and timestamps kept; rows already present are skipped. */
+export async function importLedgerFile(file: string, flags: ImportFlags, io: Io): Promise<void> {
+  const config = loadCliConfig(flags);
+  if (file !== '-') {
+    try {
+      statSync(file);
+    } catch {
+      throw new UsageError(`import: cannot read "${file}"`);
+    }
+  }
+  const input = file === '-' ? process.stdin : createReadStream(file);
+  const storage = flags.dryRun ? undefined : await openStorage(config);
+  let lineNo = 0;
+  let read = 0;
+  let written = 0;
+  let batch: LedgerRow[] = [];
+  const flush = async () => {
+    if (storage && batch.length > 0) written += await storage.ledger.insert(batch);
+    batch = [];
+  };
+  try {
+    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+      lineNo++;
+      if (!line.trim()) continue;
+      try {
+        batch.push(parseLedgerLine(line));
+      } catch (err) {
+        throw new CommandError(`import: ${file === '-' ? 'stdin' : file} line ${lineNo}: ${(err as Error).message} (${written} rows written before it)`);
+      }
+      read++;
+      if (batch.length >= BATCH) await flush();
+    }
+    await flush();
+  } finally {
+    await storage?.close();
+  }
+  if (flags.json) io.out(JSON.stringify({ read, written, skipped: read - written }) + '\n');
+  else if (!flags.quiet) io.out(`Read ${read} rows, wrote ${written} (${read - written} already present${flags.dryRun ? ', dry run' : ''}).\n`);
+}
+
+function sourcesOf(flags: ImportFlags): readonly SourceName[] {
+  if (flags.source !== 'all' && !(SOURCE_NAMES as readonly string[]).includes(flags.source)) {
+    throw new UsageError(`import: --source must be claude-code, codex or all, not "${flags.source}"`);
+  }
+  if (flags.dir && flags.source === 'all') throw new UsageError('import: --dir needs --source claude-code or --source codex');
+  return flags.source === 'all' ? SOURCE_NAMES : [flags.source as SourceName];
+}
+
+function checkPush(url: string, token: string | undefined): void {
+  let ok = false;
+  try {
+    ok = ['http:', 'https:'].includes(new URL(url).protocol);
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new UsageError(`import: --push must be an http or https URL, not "${url}"`);
+  if (!token) throw new UsageError("import: --push needs TOLLGATE_ADMIN_TOKEN set to the central Tollgate's admin token");
+}
+
+interface Target {
+  name: string;
+  file?: string;
+}
+
+function targetOf(flags: ImportFlags, config: Config): Target {
+  if (flags.push) return { name: `push:${flags.push}` };
+  if (config.storage.kind === 'postgres') {
+    const u = new URL(config.storage.url);
+    u.password = '';
+    return { name: `postgres:${u.toString()}` };
+  }
+  return { name: `sqlite:${config.storage.path}`, file: config.storage.path };
+}
+
+function inode(path: string): number | undefined {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+function finish(statePath: string, state: ImportState, target: Target, flags: ImportFlags, memory: AdapterMemory | undefined): void {
+  const next: ImportState = { ...state, target: target.name, configStamp: configStamp(flags.config) };
+  if (target.file !== undefined) Object.assign(next, { targetFile: target.file, targetIno: inode(target.file) });
+  saveState(statePath, next, memory);
+}
+
+/**
+ * New rows go through the ledger's plain insert (idempotent on id); rows that may replace
+ * an earlier version (and with --full, all rows) through its upsert, removals with them.
+ */
+async function writeToStorage(config: Config, rows: { insert: LedgerRow[]; upsert: LedgerRow[] }, remove: string[]): Promise<number> {
+  const storage: Storage = await openStorage(config);
+  try {
+    let written = await storage.ledger.upsert(rows.upsert.slice(0, BATCH), remove);
+    for (let i = BATCH; i < rows.upsert.length; i += BATCH) written += await storage.ledger.upsert(rows.upsert.slice(i, i + BATCH));
+    for (let i = 0; i < rows.insert.length; i += BATCH) written += await storage.ledger.insert(rows.insert.slice(i, i + BATCH));
+    return written;
+  } finally {
+    await storage.close();
+  }
+}
+
+async function push(url: string, token: string, rows: LedgerRow[], remove: string[]): Promise<number> {
+  try {
+    return await pushRows(rows, remove, { url, token });
+  } catch (err) {
+    if (err instanceof PushError) throw new CommandError(`import --push: ${err.message}. Nothing was marked as imported: the next run sends it again.`);
+    throw err;
+  }
+}
+
+function osUser(): string | null {
+  try {
+    return userInfo().username || null;
+  } catch {
+    return process.env.USER ?? null;
+  }
+}
+
+function describeTotals(t: ReturnType<typeof totalsBySource>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(t).map(([source, x]) => [
+      source,
+      { rows: x.rows, inputTokens: x.inputTokens, cacheReadTokens: x.cacheReadTokens, cacheWriteTokens: x.cacheWriteTokens, outputTokens: x.outputTokens, costUsd: formatUsd(x.costPicos), unpricedRows: x.unpriced },
+    ]),
+  );
+}
+
+function report(io: Io, flags: ImportFlags, s: { filesSeen: number; filesRead: number; bytesRead: number; written: number; removed: number; sources: Record<string, unknown> }): void {
+  if (flags.json) return io.out(JSON.stringify(s) + '\n');
+  if (flags.quiet) return;
+  if (s.filesRead === 0) return io.out(`Nothing new in ${s.filesSeen} log file${s.filesSeen === 1 ? '' : 's'}.\n`);
+  const lines = [`Read ${(s.bytesRead / 1048576).toFixed(1)} MB from ${s.filesRead} of ${s.filesSeen} log files${flags.dryRun ? ' (dry run: nothing written)' : ''}.`];
+  for (const [source, t] of Object.entries(s.sources) as [string, { rows: number; outputTokens: number; costUsd: string; unpricedRows: number }][]) {
+    lines.push(`  ${source}: ${t.rows} responses, ${t.outputTokens} output tokens, $${t.costUsd}${t.unpricedRows ? ` (${t.unpricedRows} unpriced)` : ''}`);
+  }
+  if (!flags.dryRun) lines.push(`Wrote ${s.written} rows${flags.push ? ` to ${flags.push}` : ''}${s.removed ? `, removed ${s.removed} replaced ones` : ''}.`);
+  io.out(lines.join('\n') + '\n');
+}

@@ -1,0 +1,40 @@
+import { type Command, CommanderError } from 'commander';
+import { describeStartupError } from './context.js';
+import { CommandError, type Io, UsageError } from './output.js';
+
+/** Runs a commander program and turns every failure into one clear line and an exit code. */
+export async function runProgram(program: Command, argv: string[], io: Io): Promise<number> {
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof UsageError) {
+      io.err(`tollgate: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof CommandError) {
+      io.err(`tollgate: ${err.message}\n`);
+      return 1;
+    }
+    const startup = describeStartupError(err);
+    if (startup) {
+      io.err(startup);
+      return 2;
+    }
+    io.err(`tollgate: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  }
+}
+
+/**
+ * `tollgate import` alone: the same command and error handling as the full program,
+ * without loading the gateway and the other commands (an hourly cron pays for what it uses).
+ */
+export async function runImportOnly(argv: string[], io: Io): Promise<number> {
+  const { Command } = await import('commander');
+  const { importCommand } = await import('./commands/import.js');
+  const program = new Command('tollgate').exitOverride().configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t) }).showHelpAfterError();
+  importCommand(program, io);
+  return runProgram(program, argv, io);
+}

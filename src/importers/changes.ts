@@ -1,0 +1,45 @@
+import type { LedgerRow } from '../core/ledger-row.js';
+
+/**
+ * What an import run changes in the ledger: rows to add or replace (by id), and rows to
+ * delete. Rows are built (and priced) lazily, once per id, when the run is over: a
+ * response read as three lines would otherwise be built three times.
+ */
+export class Changes {
+  private readonly pending = new Map<string, () => LedgerRow>();
+  /** Ids that may already be in the ledger with other contents (so must be upserted, not just inserted). */
+  private readonly maybeStored = new Set<string>();
+  readonly removed = new Set<string>();
+
+  /**
+   * `known`: the record may already be in the ledger with other contents (a response whose
+   * usage grew since an earlier run). Other rows are written with a plain idempotent insert.
+   */
+  put(id: string, build: () => LedgerRow, known = false): void {
+    this.removed.delete(id);
+    this.pending.set(id, build);
+    if (known) this.maybeStored.add(id);
+  }
+
+  remove(id: string): void {
+    this.pending.delete(id);
+    this.removed.add(id);
+  }
+
+  /** The rows to write, built now. */
+  rows(): LedgerRow[] {
+    return [...this.pending.values()].map((build) => build());
+  }
+
+  /** Splits rows into those to insert and those to upsert (see `put`). */
+  split(rows: readonly LedgerRow[], all: boolean): { insert: LedgerRow[]; upsert: LedgerRow[] } {
+    const insert: LedgerRow[] = [];
+    const upsert: LedgerRow[] = [];
+    for (const r of rows) (all || this.maybeStored.has(r.id) ? upsert : insert).push(r);
+    return { insert, upsert };
+  }
+
+  get size(): number {
+    return this.pending.size + this.removed.size;
+  }
+}

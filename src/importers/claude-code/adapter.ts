@@ -1,0 +1,91 @@
+import { anthropicUsage } from '../../providers/anthropic/usage.js';
+import type { RunContext, SourceAdapter, SourceRun } from '../adapter.js';
+import type { FoundFile } from '../discover.js';
+import { importedRow, stableId } from '../row.js';
+import { type Kept, type Memory, forget, offer } from './dedup.js';
+import { type ClaudeEntry, claudeEntry } from './entry.js';
+
+/** Messages not seen for this many days are forgotten (Claude Code keeps transcripts 30 days by default). */
+const MEMORY_DAYS = 90;
+
+/** The row id of a response: its message id and request id, so every copy of it maps to one row. */
+export function claudeRowId(messageId: string, requestId: string): string {
+  return stableId('cc_', messageId, requestId);
+}
+
+/** Claude Code transcripts: `projects/<slug>/<session>.jsonl` and sub-agent files below. */
+export const claudeCodeAdapter: SourceAdapter = {
+  source: 'claude-code',
+  marker: Buffer.from('"usage"'),
+  start: (ctx, saved) => claudeRun(ctx, toMemory(saved)),
+};
+
+function claudeRun(ctx: RunContext, memory: Memory): SourceRun {
+  // Messages counted by an earlier run: their row is in the ledger and may need replacing.
+  const known = new Set(memory.keys());
+  let file: FoundFile | undefined;
+  let latestDay = 0;
+  return {
+    beginFile: (f) => {
+      file = f;
+    },
+    line: (text) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        return; // a torn or foreign line
+      }
+      if (typeof parsed !== 'object' || parsed === null) return;
+      const e = claudeEntry(parsed as Record<string, unknown>);
+      if (!e) return;
+      latestDay = Math.max(latestDay, Math.floor(e.ts / 86_400_000));
+      if (e.messageId === null) {
+        const id = stableId('cc_', 'line', e.uuid ?? `${file!.path}\u0000${e.ts}\u0000${text.length}`);
+        const f = file!;
+        ctx.changes.put(id, () => row(ctx, e, id, f));
+        return;
+      }
+      const verdict = offer(memory, { messageId: e.messageId, requestId: e.requestId, sidechain: e.sidechain, total: e.total, fast: e.fast, ts: e.ts });
+      if (!verdict.keep) return;
+      if (verdict.replaces !== undefined) ctx.changes.remove(claudeRowId(e.messageId, verdict.replaces));
+      const id = claudeRowId(e.messageId, e.requestId ?? '');
+      const f = file!;
+      ctx.changes.put(id, () => row(ctx, e, id, f), known.has(e.messageId));
+    },
+    endFile: () => undefined,
+    memory: () => {
+      if (latestDay > 0) forget(memory, latestDay - MEMORY_DAYS);
+      return Object.fromEntries(memory);
+    },
+  };
+}
+
+function row(ctx: RunContext, e: ClaudeEntry, id: string, file: FoundFile) {
+  const slug = file.relative.includes('/') ? file.relative.slice(0, file.relative.indexOf('/')) : null;
+  const session = e.sessionId ?? file.relative.replace(/^.*\//, '').replace(/\.jsonl$/, '');
+  return importedRow(
+    {
+      id,
+      ts: e.ts,
+      api: 'anthropic.messages',
+      provider: 'anthropic',
+      model: e.model,
+      user: ctx.attribution.user,
+      team: ctx.attribution.team,
+      project: ctx.attribution.project ?? (e.cwd ? ctx.projectOf(e.cwd) : slug),
+      sessionId: session,
+      client: 'claude-code',
+      usage: anthropicUsage(e.usage),
+      upstreamRequestId: e.requestId,
+      source: 'claude-code-log',
+      serviceTier: e.serviceTier,
+    },
+    ctx.price,
+  );
+}
+
+function toMemory(saved: unknown): Memory {
+  if (typeof saved !== 'object' || saved === null) return new Map();
+  return new Map(Object.entries(saved as Record<string, Kept[]>).filter(([, v]) => Array.isArray(v)));
+}

@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { importer, logDir, sums } from '../testing/fixtures.js';
+import { claudeRowId } from './adapter.js';
+
+const SESSION = '11111111-1111-4111-8111-111111111111';
+const CWD = '/home/dev/app';
+const SONNET = 'claude-sonnet-4-5-20250929';
+
+/** One transcript line of an assistant response (usage-formats.md §1.6). */
+function line(o: { msg?: string | null; req?: string | null; out?: number; input?: number; write?: number; read?: number; h1?: number; sidechain?: boolean; ts?: string; model?: string; session?: string; extra?: object; usage?: object }) {
+  const message: Record<string, unknown> = {
+    model: o.model ?? SONNET,
+    type: 'message',
+    role: 'assistant',
+    content: [{ type: 'text', text: 'ok' }],
+    usage: {
+      input_tokens: o.input ?? 3,
+      cache_creation_input_tokens: o.write ?? 0,
+      cache_read_input_tokens: o.read ?? 0,
+      ...(o.h1 !== undefined ? { cache_creation: { ephemeral_5m_input_tokens: (o.write ?? 0) - o.h1, ephemeral_1h_input_tokens: o.h1 } } : {}),
+      output_tokens: o.out ?? 1,
+      ...o.usage,
+    },
+  };
+  if (o.msg !== null) message.id = o.msg ?? 'msg_A';
+  return {
+    parentUuid: 'p',
+    isSidechain: o.sidechain ?? false,
+    userType: 'external',
+    cwd: CWD,
+    sessionId: o.session ?? SESSION,
+    version: '2.1.114',
+    message,
+    ...(o.req !== null ? { requestId: o.req ?? 'req_A' } : {}),
+    type: 'assistant',
+    uuid: `u-${Math.random()}`,
+    timestamp: o.ts ?? '2026-11-20T09:00:03.000Z',
+    ...o.extra,
+  };
+}
+
+const user = { type: 'user', sessionId: SESSION, cwd: CWD, message: { role: 'user', content: 'hi' }, timestamp: '2026-11-20T09:00:00.000Z' };
+const file = `projects/-home-dev-app/${SESSION}.jsonl`;
+
+describe('Claude Code transcripts', () => {
+  it('counts a response written as several lines once, with the usage of its last line', () => {
+    const logs = logDir({ [file]: [user, line({ out: 1, read: 20000, write: 10000 }), line({ out: 2, read: 20000, write: 10000 }), line({ out: 500, read: 20000, write: 10000 })] });
+    const { rows } = importer('claude-code', logs.dir).run();
+    expect(sums(rows)).toEqual({ rows: 1, input: 3, output: 500, cacheWrite: 10000, cacheRead: 20000 });
+    expect(rows[0]).toMatchObject({
+      id: claudeRowId('msg_A', 'req_A'),
+      upstreamRequestId: 'req_A',
+      source: 'claude-code-log',
+      client: 'claude-code',
+      sessionId: SESSION,
+      project: 'app',
+      user: 'dev',
+      model: SONNET,
+      api: 'anthropic.messages',
+      provider: 'anthropic',
+      ts: Date.parse('2026-11-20T09:00:03.000Z'),
+      unpriced: false,
+    });
+  });
+
+  it('keeps the largest copy whatever order the copies come in', () => {
+    const logs = logDir({ [file]: [line({ out: 700 }), line({ out: 1 }), line({ out: 5 })] });
+    expect(sums(importer('claude-code', logs.dir).run().rows).output).toBe(700);
+  });
+
+  it('counts lines copied into a resumed session file once', () => {
+    const first = [line({ msg: 'msg_1', req: 'req_1', out: 40 }), line({ msg: 'msg_2', req: 'req_2', out: 60 })];
+    const resumed = '22222222-2222-4222-8222-222222222222';
+    const logs = logDir({ [file]: first, [`projects/-home-dev-app/${resumed}.jsonl`]: [...first, line({ msg: 'msg_3', req: 'req_3', out: 7, session: resumed })] });
+    expect(sums(importer('claude-code', logs.dir).run().rows)).toMatchObject({ rows: 3, output: 107 });
+  });
+
+  it('counts a sidechain replay (same message, new request id) once, as the parent', () => {
+    const parent = line({ msg: 'msg_P', req: 'req_parent', out: 300 });
+    const replay = line({ msg: 'msg_P', req: 'req_side', out: 300, sidechain: true });
+    const own = line({ msg: 'msg_S', req: 'req_own', out: 11, sidechain: true });
+    const logs = logDir({ [file]: [parent], [`projects/-home-dev-app/${SESSION}/subagents/agent-1.jsonl`]: [replay, own] });
+    const { rows } = importer('claude-code', logs.dir).run();
+    expect(sums(rows)).toMatchObject({ rows: 2, output: 311 });
+    expect(rows.find((r) => r.outputTokens === 300)?.upstreamRequestId).toBe('req_parent');
+  });
+
+  it('prefers the parent when the sidechain copy was read first, removing the row made for it', () => {
+    const logs = logDir({ [file]: [line({ msg: 'msg_P', req: 'req_side', out: 300, sidechain: true }), line({ msg: 'msg_P', req: 'req_parent', out: 300 })] });
+    const { rows, removed } = importer('claude-code', logs.dir).run();
+    expect(rows.map((r) => r.upstreamRequestId)).toEqual(['req_parent']);
+    // Within one run the displaced row never reached the ledger; the removal is harmless.
+    expect(removed).toEqual([claudeRowId('msg_P', 'req_side')]);
+  });
+
+  it('treats two sidechain copies under different request ids as one response', () => {
+    const logs = logDir({ [file]: [line({ msg: 'msg_P', req: 'req_s1', out: 5, sidechain: true }), line({ msg: 'msg_P', req: 'req_s2', out: 9, sidechain: true })] });
+    expect(sums(importer('claude-code', logs.dir).run().rows)).toMatchObject({ rows: 1, output: 9 });
+  });
+
+  it('counts the same message id under two request ids twice when neither is a sidechain', () => {
+    const logs = logDir({ [file]: [line({ msg: 'msg_X', req: 'req_1', out: 5 }), line({ msg: 'msg_X', req: 'req_2', out: 9 })] });
+    expect(sums(importer('claude-code', logs.dir).run().rows)).toMatchObject({ rows: 2, output: 14 });
+  });
+
+  it('de-duplicates copies without a request id on the message id alone', () => {
+    const logs = logDir({ [file]: [line({ req: null, out: 5 }), line({ req: null, out: 50 })] });
+    const { rows } = importer('claude-code', logs.dir).run();
+    expect(sums(rows)).toMatchObject({ rows: 1, output: 50 });
+    expect(rows[0]!.upstreamRequestId).toBeNull();
+  });
+
+  it('never merges lines without a message id', () => {
+    const logs = logDir({ [file]: [line({ msg: null, out: 5 }), line({ msg: null, out: 5 })] });
+    expect(sums(importer('claude-code', logs.dir).run().rows)).toMatchObject({ rows: 2, output: 10 });
+  });
+
+  it('breaks a tie in token totals in favour of the copy with a speed field', () => {
+    const logs = logDir({ [file]: [line({ out: 5 }), line({ out: 5, usage: { speed: 'standard' } })] });
+    const logsFast = logDir({ [file]: [line({ out: 5, usage: { speed: 'standard' } }), line({ out: 5 })] });
+    expect(importer('claude-code', logs.dir).run().rows).toHaveLength(1);
+    expect(importer('claude-code', logsFast.dir).run().rows).toHaveLength(1);
+  });
+
+  it('skips lines that carry no billable usage, and accepts the wrapped and padded forms', () => {
+    const logs = logDir({
+      [file]: [
+        line({ msg: 'msg_syn', model: '<synthetic>', out: 0, input: 0 }),
+        line({ msg: 'msg_empty', session: '' }),
+        line({ msg: '', req: 'req_e' }),
+        line({ msg: 'msg_zero', out: 0, input: 0 }),
+        { type: 'summary', summary: 'usage', leafUuid: 'x' },
+        { ...line({ msg: 'msg_bad_ts' }), timestamp: 'yesterday' },
+        // Agent progress lines wrap the message (usage-formats.md §1.5).
+        { type: 'progress', sessionId: SESSION, cwd: CWD, data: { message: { timestamp: '2026-11-20T10:00:00.000Z', requestId: 'req_W', isSidechain: false, message: { id: 'msg_W', model: SONNET, usage: { input_tokens: 1, output_tokens: 2 } } } } },
+      ],
+    });
+    // Pretty-printed JSON and a version that is not semver are still usage (ccusage drops both).
+    logs.append(file, JSON.stringify(line({ msg: 'msg_pretty', req: 'req_pretty', out: 4 }), null, 0).replace('"usage":{', '"usage": {') + '\n');
+    logs.append(file, JSON.stringify({ ...line({ msg: 'msg_dev', req: 'req_dev', out: 8 }), version: 'dev' }) + '\n');
+    // A null cache count is read as none.
+    logs.append(file, JSON.stringify(line({ msg: 'msg_null', req: 'req_null', out: 16, usage: { cache_creation_input_tokens: null } })) + '\n');
+    const { rows } = importer('claude-code', logs.dir).run();
+    expect(rows.map((r) => r.upstreamRequestId).sort()).toEqual(['req_W', 'req_dev', 'req_null', 'req_pretty']);
+    expect(sums(rows).output).toBe(2 + 4 + 8 + 16);
+  });
+
+  it('prices cache writes by TTL: the 1-hour part at 2x input, the rest at 1.25x', () => {
+    const logs = logDir({ [file]: [line({ input: 100_000, write: 50_000, h1: 20_000, out: 0 })] });
+    const [row] = importer('claude-code', logs.dir).run().rows;
+    expect(row).toMatchObject({ inputTokens: 150_000, cacheWriteTokens: 50_000, cacheWrite1hTokens: 20_000 });
+    // Sonnet 4.5 (under its 200k long-context threshold): $3/M input; 30k 5-minute writes at $3.75/M, 20k 1-hour writes at $6/M.
+    expect(row!.costPicos).toBe(300_000_000_000n + 112_500_000_000n + 120_000_000_000n);
+  });
+
+  it('reads only what was appended, and replaces a partial row when its final usage arrives later', () => {
+    const logs = logDir({ [file]: [user, line({ msg: 'msg_1', req: 'req_1', out: 1 })] });
+    const imp = importer('claude-code', logs.dir);
+    const first = imp.run();
+    expect(sums(first.rows)).toMatchObject({ rows: 1, output: 1 });
+
+    expect(imp.run()).toMatchObject({ rows: [], filesRead: 0, bytesRead: 0 });
+
+    const more = [line({ msg: 'msg_1', req: 'req_1', out: 250 }), line({ msg: 'msg_2', req: 'req_2', out: 9 })].map((l) => JSON.stringify(l) + '\n').join('');
+    logs.append(file, more);
+    const second = imp.run();
+    expect(second.bytesRead).toBe(Buffer.byteLength(more));
+    // The same id as before with the final usage: an upsert replaces the partial row.
+    expect(second.rows.map((r) => [r.id, r.outputTokens])).toEqual([
+      [claudeRowId('msg_1', 'req_1'), 250],
+      [claudeRowId('msg_2', 'req_2'), 9],
+    ]);
+    // A replayed placeholder copy later on changes nothing.
+    logs.append(file, JSON.stringify(line({ msg: 'msg_1', req: 'req_1', out: 1 })) + '\n');
+    expect(imp.run().rows).toEqual([]);
+  });
+
+  it('reads a last line still being written only once it is complete', () => {
+    const logs = logDir({ [file]: [line({ msg: 'msg_1', req: 'req_1', out: 3 })] });
+    const whole = JSON.stringify(line({ msg: 'msg_2', req: 'req_2', out: 6 }));
+    logs.append(file, whole.slice(0, 40));
+    const imp = importer('claude-code', logs.dir);
+    expect(sums(imp.run().rows)).toMatchObject({ rows: 1, output: 3 });
+    logs.append(file, whole.slice(40) + '\n');
+    expect(sums(imp.run().rows)).toMatchObject({ rows: 1, output: 6 });
+  });
+});

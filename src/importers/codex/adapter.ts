@@ -1,0 +1,82 @@
+import { zeroUsage } from '../../core/usage.js';
+import type { RunContext, SourceAdapter, SourceRun } from '../adapter.js';
+import type { FoundFile } from '../discover.js';
+import { importedRow, stableId } from '../row.js';
+import { type CodexFileState, type CodexUsageEvent, codexLine, newCodexFileState } from './events.js';
+
+/**
+ * The row id of a token count: its timestamp, model and counts, so that the same event
+ * found in two files (a resumed or archived session) is one row.
+ */
+export function codexRowId(e: CodexUsageEvent): string {
+  const t = e.tokens;
+  return stableId('cx_', e.stamp, e.model ?? '', String(t.input), String(t.cached), String(t.output), String(t.reasoning), String(t.total));
+}
+
+/** Codex CLI rollouts: `sessions/YYYY/MM/DD/rollout-*.jsonl`. */
+export const codexAdapter: SourceAdapter = {
+  source: 'codex',
+  marker: undefined,
+  start: (ctx) => codexRun(ctx),
+};
+
+function codexRun(ctx: RunContext): SourceRun {
+  let file: FoundFile | undefined;
+  let state: CodexFileState = newCodexFileState();
+  return {
+    beginFile: (f, saved) => {
+      file = f;
+      state = isState(saved) ? saved : newCodexFileState();
+    },
+    line: (text) => {
+      // Most lines are messages and tool output: only three kinds matter.
+      if (!text.includes('"token_count"') && !text.includes('"turn_context"') && !text.includes('"session_meta"')) return;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        return;
+      }
+      if (typeof parsed !== 'object' || parsed === null) return;
+      const e = codexLine(parsed as Record<string, unknown>, state);
+      if (!e) return;
+      const f = file!;
+      const s = { ...state };
+      ctx.changes.put(codexRowId(e), () => row(ctx, e, s, f));
+    },
+    endFile: () => state,
+    memory: () => undefined,
+  };
+}
+
+function row(ctx: RunContext, e: CodexUsageEvent, s: CodexFileState, file: FoundFile) {
+  const usage = zeroUsage();
+  usage.inputTokens = e.tokens.input;
+  usage.cacheReadTokens = Math.min(e.tokens.cached, e.tokens.input);
+  usage.outputTokens = e.tokens.output;
+  usage.reasoningTokens = Math.min(e.tokens.reasoning, e.tokens.output);
+  const session = s.session ?? file.relative.replace(/^.*\//, '').replace(/\.jsonl$/, '');
+  return importedRow(
+    {
+      id: codexRowId(e),
+      ts: e.ts,
+      api: 'openai.responses',
+      provider: 'openai',
+      // Early Codex builds wrote no turn_context: the model is then unknown (and the row unpriced).
+      model: e.model ?? 'unknown',
+      user: ctx.attribution.user,
+      team: ctx.attribution.team,
+      project: ctx.attribution.project ?? (s.cwd ? ctx.projectOf(s.cwd) : null),
+      sessionId: session,
+      client: 'codex',
+      usage,
+      upstreamRequestId: null,
+      source: 'codex-log',
+    },
+    ctx.price,
+  );
+}
+
+function isState(v: unknown): v is CodexFileState {
+  return typeof v === 'object' && v !== null && 'cumulative' in v && 'model' in v;
+}

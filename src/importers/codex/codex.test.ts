@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { importer, logDir } from '../testing/fixtures.js';
+
+const T = (s: number) => new Date(Date.UTC(2026, 10, 20, 9, 0, s)).toISOString();
+const meta = (extra: object = {}) => ({ timestamp: T(0), type: 'session_meta', payload: { id: 'sess-1', timestamp: T(0), cwd: '/home/dev/app', originator: 'codex_cli_rs', cli_version: '0.60.0', ...extra } });
+const context = (model: string, s = 0) => ({ timestamp: T(s), type: 'turn_context', payload: { cwd: '/home/dev/app', model, effort: 'medium' } });
+const usage = (input: number, cached: number, output: number, reasoning = 0) => ({ input_tokens: input, cached_input_tokens: cached, output_tokens: output, reasoning_output_tokens: reasoning, total_tokens: input + output });
+const count = (s: number, info: object | null) => ({ timestamp: T(s), type: 'event_msg', payload: { type: 'token_count', info } });
+const file = 'sessions/2026/11/20/rollout-2026-11-20T09-00-00-sess-1.jsonl';
+
+const totals = (rows: { inputTokens: number; cacheReadTokens: number; outputTokens: number; reasoningTokens: number }[]) =>
+  rows.reduce((a, r) => ({ rows: a.rows + 1, input: a.input + r.inputTokens, cached: a.cached + r.cacheReadTokens, output: a.output + r.outputTokens, reasoning: a.reasoning + r.reasoningTokens }), { rows: 0, input: 0, cached: 0, output: 0, reasoning: 0 });
+
+describe('Codex CLI rollouts', () => {
+  it('takes last_token_usage per response, the model from turn_context, cached input inside input', () => {
+    const logs = logDir({
+      [file]: [
+        meta(),
+        context('gpt-5-codex'),
+        count(1, { total_token_usage: usage(1000, 200, 100, 40), last_token_usage: usage(1000, 200, 100, 40) }),
+        count(2, { total_token_usage: usage(3000, 1200, 150, 60), last_token_usage: usage(2000, 1000, 50, 20) }),
+      ],
+    });
+    const { rows } = importer('codex', logs.dir).run();
+    expect(totals(rows)).toEqual({ rows: 2, input: 3000, cached: 1200, output: 150, reasoning: 60 });
+    expect(rows[0]).toMatchObject({ model: 'gpt-5-codex', client: 'codex', source: 'codex-log', sessionId: 'sess-1', project: 'app', api: 'openai.responses', provider: 'openai', upstreamRequestId: null, unpriced: false });
+  });
+
+  it('falls back to the difference of cumulative totals, and skips a repeated unchanged total', () => {
+    const logs = logDir({
+      [file]: [
+        meta(),
+        context('gpt-5'),
+        count(1, { total_token_usage: usage(1000, 0, 100) }),
+        count(2, { total_token_usage: usage(1000, 0, 100) }),
+        count(3, { total_token_usage: usage(2500, 500, 130) }),
+        count(4, null),
+        count(5, { total_token_usage: usage(2500, 500, 130), last_token_usage: usage(1500, 500, 30) }),
+      ],
+    });
+    expect(totals(importer('codex', logs.dir).run().rows)).toEqual({ rows: 2, input: 2500, cached: 500, output: 130, reasoning: 0 });
+  });
+
+  it('drops zero usage, and counts the same event found in two files once', () => {
+    const lines = [meta(), context('gpt-5'), count(1, { last_token_usage: usage(0, 0, 0) }), count(2, { last_token_usage: usage(500, 0, 50) })];
+    const logs = logDir({ [file]: lines, 'sessions/2026/11/21/rollout-2026-11-21T09-00-00-sess-2.jsonl': lines });
+    expect(totals(importer('codex', logs.dir).run().rows)).toMatchObject({ rows: 1, input: 500 });
+  });
+
+  it('counts an identical last_token_usage at another time again (no totals to tell a repeat)', () => {
+    const logs = logDir({ [file]: [meta(), context('gpt-5'), count(1, { last_token_usage: usage(500, 0, 50) }), count(9, { last_token_usage: usage(500, 0, 50) })] });
+    expect(totals(importer('codex', logs.dir).run().rows)).toMatchObject({ rows: 2, input: 1000 });
+  });
+
+  it('prefers the active copy of a session over its archived copy', () => {
+    const rel = '2026/11/20/rollout-x.jsonl';
+    const logs = logDir({
+      [`sessions/${rel}`]: [meta(), context('gpt-5'), count(1, { last_token_usage: usage(500, 0, 50) })],
+      [`archived_sessions/${rel}`]: [meta(), context('gpt-5'), count(7, { last_token_usage: usage(999, 0, 50) })],
+    });
+    expect(totals(importer('codex', logs.dir).run().rows)).toMatchObject({ rows: 1, input: 500 });
+  });
+
+  it("skips the burst of the parent's counts a spawned sub-agent thread replays at its start", () => {
+    const logs = logDir({
+      [file]: [
+        meta({ source: { subagent: { thread_spawn: { parent_thread_id: 'p', depth: 1 } } } }),
+        context('gpt-5'),
+        count(0, { total_token_usage: usage(9000, 0, 900), last_token_usage: usage(4000, 0, 400) }),
+        count(0, { total_token_usage: usage(9500, 0, 950), last_token_usage: usage(500, 0, 50) }),
+        count(30, { total_token_usage: usage(10_000, 0, 1000), last_token_usage: usage(500, 0, 50) }),
+      ],
+    });
+    expect(totals(importer('codex', logs.dir).run().rows)).toMatchObject({ rows: 1, input: 500, output: 50 });
+  });
+
+  it('leaves the model unknown (and the row unpriced) when no turn_context named it', () => {
+    const logs = logDir({ [file]: [meta(), count(1, { last_token_usage: usage(500, 0, 50) })] });
+    expect(importer('codex', logs.dir).run().rows[0]).toMatchObject({ model: 'unknown', unpriced: true, costPicos: null });
+  });
+
+  it('resumes a file where it stopped, with the cumulative total and model it had reached', () => {
+    const logs = logDir({ [file]: [meta(), context('gpt-5'), count(1, { total_token_usage: usage(1000, 0, 100) })] });
+    const imp = importer('codex', logs.dir);
+    expect(totals(imp.run().rows)).toMatchObject({ rows: 1, input: 1000 });
+    logs.append(file, JSON.stringify(count(2, { total_token_usage: usage(1000, 0, 100) })) + '\n' + JSON.stringify(count(3, { total_token_usage: usage(1600, 100, 120) })) + '\n');
+    const next = imp.run().rows;
+    expect(totals(next)).toEqual({ rows: 1, input: 600, cached: 100, output: 20, reasoning: 0 });
+    expect(next[0]!.model).toBe('gpt-5');
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * Codex CLI rollout lines (usage-formats.md §1.6): `session_meta`, `turn_context` (the
+ * model) and `event_msg` / `token_count` (usage). Pure.
+ *
+ * Codex follows the OpenAI convention: cached input is part of input, reasoning part of
+ * output. `total_token_usage` is cumulative per session, `last_token_usage` the last
+ * response's own. The rules:
+ * - use `last_token_usage` when present, else the difference of cumulative totals;
+ * - a token_count whose cumulative total did not change repeats the previous one: skipped;
+ * - zero usage is skipped, and so is `info: null`.
+ */
+export interface CodexTokens {
+  input: number;
+  cached: number;
+  output: number;
+  reasoning: number;
+  total: number;
+}
+
+/** What a file's reader carries from line to line, and from one run to the next. */
+export interface CodexFileState {
+  session: string | null;
+  cwd: string | null;
+  model: string | null;
+  /** The last cumulative total seen. */
+  cumulative: CodexTokens | null;
+  /** A spawned sub-agent thread's file: the second of its start, when it replays its parent's counts. */
+  replaySecond: string | null;
+}
+
+export function newCodexFileState(): CodexFileState {
+  return { session: null, cwd: null, model: null, cumulative: null, replaySecond: null };
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
+
+function tokensOf(v: unknown): CodexTokens | null {
+  if (!isObject(v)) return null;
+  const t = { input: n(v.input_tokens), cached: n(v.cached_input_tokens), output: n(v.output_tokens), reasoning: n(v.reasoning_output_tokens), total: n(v.total_tokens) };
+  if (t.total === 0) t.total = t.input + t.output;
+  return t;
+}
+
+const same = (a: CodexTokens, b: CodexTokens) => a.input === b.input && a.cached === b.cached && a.output === b.output && a.reasoning === b.reasoning && a.total === b.total;
+
+export interface CodexUsageEvent {
+  ts: number;
+  /** The timestamp as written: part of the record's identity. */
+  stamp: string;
+  model: string | null;
+  tokens: CodexTokens;
+}
+
+/** Folds one parsed line into the file state; returns a usage event when the line is a new token count. */
+export function codexLine(line: Json, s: CodexFileState): CodexUsageEvent | undefined {
+  const payload = line.payload;
+  if (!isObject(payload)) return undefined;
+  const stamp = typeof line.timestamp === 'string' ? line.timestamp : undefined;
+  if (line.type === 'session_meta') {
+    if (typeof payload.id === 'string') s.session = payload.id;
+    if (typeof payload.cwd === 'string') s.cwd = payload.cwd;
+    // A sub-agent thread starts by replaying its parent's token counts, all stamped with its start second.
+    if (JSON.stringify(payload.source ?? null).includes('thread_spawn')) s.replaySecond = stamp?.slice(0, 19) ?? null;
+    return undefined;
+  }
+  if (line.type === 'turn_context') {
+    if (typeof payload.model === 'string' && payload.model) s.model = payload.model;
+    if (typeof payload.cwd === 'string') s.cwd = payload.cwd;
+    return undefined;
+  }
+  if (line.type !== 'event_msg' || payload.type !== 'token_count' || !isObject(payload.info) || stamp === undefined) return undefined;
+  const ts = Date.parse(stamp);
+  if (!Number.isFinite(ts)) return undefined;
+  const total = tokensOf(payload.info.total_token_usage);
+  const last = tokensOf(payload.info.last_token_usage);
+  let delta: CodexTokens | null = last;
+  if (total) {
+    const prev = s.cumulative;
+    if (prev && same(prev, total)) return undefined;
+    if (!delta) delta = prev ? diff(total, prev) : total;
+    s.cumulative = total;
+  }
+  if (!delta || delta.input + delta.output === 0) return undefined;
+  if (s.replaySecond !== null && stamp.slice(0, 19) === s.replaySecond) return undefined;
+  return { ts, stamp, model: s.model, tokens: delta };
+}
+
+function diff(a: CodexTokens, b: CodexTokens): CodexTokens {
+  const d = (x: number, y: number) => Math.max(0, x - y);
+  return { input: d(a.input, b.input), cached: d(a.cached, b.cached), output: d(a.output, b.output), reasoning: d(a.reasoning, b.reasoning), total: d(a.total, b.total) };
+}

@@ -1,0 +1,126 @@
+import { type Dirent, readdirSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+
+/**
+ * Where each agent keeps its logs (usage-formats.md §1.3), and the files found there.
+ * Only node:fs and node:path: the no-change re-import runs this before loading anything else.
+ */
+export type SourceName = 'claude-code' | 'codex';
+export const SOURCE_NAMES: readonly SourceName[] = ['claude-code', 'codex'];
+
+export class SourceDirError extends Error {}
+
+const isDir = (p: string) => {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+/** A list from an environment variable: comma-separated, blanks dropped. */
+function list(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/**
+ * Claude Code: each entry of CLAUDE_CONFIG_DIR (comma-separated; it replaces the defaults)
+ * or of `--dir` is a config dir holding `projects/`, or the `projects/` dir itself; a
+ * `--dir` may also be any folder of transcripts. Default: both `$XDG_CONFIG_HOME/claude`
+ * (`~/.config/claude`) and `~/.claude`, when present.
+ */
+export function claudeRoots(env: NodeJS.ProcessEnv, dirs?: readonly string[]): string[] {
+  const explicit = dirs && dirs.length > 0 ? [...dirs] : list(env.CLAUDE_CONFIG_DIR);
+  if (explicit.length > 0) {
+    const found = explicit.map((d) => resolve(d)).map((d) => (isDir(join(d, 'projects')) ? join(d, 'projects') : isDir(d) && (dirs?.length || basename(d) === 'projects') ? d : undefined));
+    const bad = explicit.filter((_, i) => found[i] === undefined);
+    if (bad.length > 0) {
+      const what = dirs && dirs.length > 0 ? '--dir' : 'CLAUDE_CONFIG_DIR';
+      throw new SourceDirError(`${what}: ${bad.map((b) => `"${b}"`).join(', ')} ${bad.length > 1 ? 'are' : 'is'} not a Claude Code config directory (no projects/ folder inside)`);
+    }
+    return unique(found as string[]);
+  }
+  const home = homedir();
+  const xdg = env.XDG_CONFIG_HOME || join(home, '.config');
+  return unique([join(xdg, 'claude', 'projects'), join(home, '.claude', 'projects')].filter(isDir));
+}
+
+/**
+ * Codex CLI: `$CODEX_HOME` (default `~/.codex`), its `sessions/` and `archived_sessions/`.
+ * A `--dir` is a Codex home, or any folder of rollout files.
+ */
+export function codexRoots(env: NodeJS.ProcessEnv, dirs?: readonly string[]): string[] {
+  const homes = dirs && dirs.length > 0 ? dirs.map((d) => resolve(d)) : list(env.CODEX_HOME).map((d) => resolve(d));
+  if (dirs && dirs.length > 0) {
+    const bad = homes.filter((d) => !isDir(d));
+    if (bad.length > 0) throw new SourceDirError(`--dir: ${bad.map((b) => `"${b}"`).join(', ')} is not a directory`);
+    return unique(homes.flatMap((h) => (isDir(join(h, 'sessions')) ? [join(h, 'sessions'), join(h, 'archived_sessions')].filter(isDir) : [h])));
+  }
+  const all = homes.length > 0 ? homes : [join(homedir(), '.codex')];
+  return unique(all.flatMap((h) => [join(h, 'sessions'), join(h, 'archived_sessions')]).filter(isDir));
+}
+
+function unique(xs: string[]): string[] {
+  return [...new Set(xs)];
+}
+
+export interface FoundFile {
+  path: string;
+  /** Path relative to its root (Codex: an archived copy of an active file has the same one). */
+  relative: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+/** Every `*.jsonl` file under the roots, stat'ed (never read), sorted by path. */
+export function findFiles(roots: readonly string[]): FoundFile[] {
+  const out: FoundFile[] = [];
+  for (const root of roots) walk(root, '', out);
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+function walk(root: string, rel: string, out: FoundFile[]): void {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(rel ? join(root, rel) : root, { withFileTypes: true });
+  } catch {
+    return; // vanished or unreadable: nothing to import from it
+  }
+  for (const e of entries) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) walk(root, r, out);
+    else if ((e.isFile() || e.isSymbolicLink()) && e.name.endsWith('.jsonl')) {
+      const path = join(root, r);
+      try {
+        const st = statSync(path);
+        if (st.isFile()) out.push({ path, relative: r, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+      } catch {
+        // removed between readdir and stat
+      }
+    }
+  }
+}
+
+/** The roots and files of the chosen sources. */
+export interface Found {
+  source: SourceName;
+  roots: string[];
+  files: FoundFile[];
+}
+
+export function discover(sources: readonly SourceName[], env: NodeJS.ProcessEnv, dirs?: readonly string[]): Found[] {
+  return sources.map((source) => {
+    const roots = source === 'claude-code' ? claudeRoots(env, dirs) : codexRoots(env, dirs);
+    let files = findFiles(roots);
+    if (source === 'codex') files = withoutArchivedCopies(files);
+    return { source, roots, files };
+  });
+}
+
+/** An archived Codex session with the same relative path as an active one is the same session: the active copy wins. */
+function withoutArchivedCopies(files: FoundFile[]): FoundFile[] {
+  const active = new Set(files.filter((f) => !f.path.includes('/archived_sessions/')).map((f) => f.relative));
+  return files.filter((f) => !f.path.includes('/archived_sessions/') || !active.has(f.relative));
+}

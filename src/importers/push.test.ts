@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { sampleRow } from '../storage/testing/contract.js';
+import { parseLedgerLine } from './ledger-format.js';
+import { PushError, pushRows } from './push.js';
+
+function server(answers: (number | 'drop')[]) {
+  const bodies: string[] = [];
+  const fetch = ((_url: string, init: { body: string; headers: Record<string, string> }) => {
+    bodies.push(init.body);
+    const a = answers.shift() ?? 200;
+    if (a === 'drop') return Promise.reject(new Error('socket hang up'));
+    const lines = init.body.trim().split('\n').length;
+    return Promise.resolve(new Response(a === 200 ? JSON.stringify({ written: lines }) : JSON.stringify({ error: { code: 'x', message: `status ${a}` } }), { status: a }));
+  }) as unknown as typeof globalThis.fetch;
+  return { fetch, bodies };
+}
+
+const opts = { url: 'http://central:8787', token: 't', sleep: () => Promise.resolve() };
+
+describe('pushRows', () => {
+  it('sends batches of export lines plus removals, exact costs included', async () => {
+    const s = server([]);
+    const rows = [1, 2, 3].map((i) => sampleRow({ id: `r${i}`, costPicos: 123_456_789_012_345n + BigInt(i) }));
+    expect(await pushRows(rows, ['old'], { ...opts, fetch: s.fetch, batch: 2 })).toBe(4);
+    expect(s.bodies).toHaveLength(2);
+    const lines = s.bodies.join('').trim().split('\n');
+    expect(lines[0]).toBe('{"remove":"old"}');
+    expect(lines.slice(1).map(parseLedgerLine)).toEqual(rows);
+  });
+
+  it('retries dropped connections, 429 and 5xx, then gives up naming the last problem', async () => {
+    const s = server(['drop', 503, 429, 200]);
+    expect(await pushRows([sampleRow()], [], { ...opts, fetch: s.fetch })).toBe(1);
+    expect(s.bodies).toHaveLength(4);
+    const down = server([502, 502, 502]);
+    await expect(pushRows([sampleRow()], [], { ...opts, fetch: down.fetch, tries: 3 })).rejects.toThrow(new PushError('http://central:8787/admin/v1/ledger/import answered 502: status 502'));
+  });
+
+  it('does not retry a refusal', async () => {
+    const s = server([401]);
+    await expect(pushRows([sampleRow()], [], { ...opts, fetch: s.fetch })).rejects.toThrow(/answered 401/);
+    expect(s.bodies).toHaveLength(1);
+  });
+});

@@ -1,0 +1,60 @@
+import type { LedgerRow } from '../core/ledger-row.js';
+import { toJsonLine } from '../reports/export.js';
+
+export interface PushOptions {
+  /** The central Tollgate's base URL (`https://tollgate.example.com`). */
+  url: string;
+  /** Its admin token (TOLLGATE_ADMIN_TOKEN there). */
+  token: string;
+  batch?: number;
+  /** Tries per batch (network errors, 429 and 5xx are retried with backoff). */
+  tries?: number;
+  fetch?: typeof globalThis.fetch;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export class PushError extends Error {}
+
+/**
+ * Sends rows (and removals) to `POST /admin/v1/ledger/import` in batches of NDJSON lines
+ * in the export format. Every batch is idempotent on the server, so a retry after a lost
+ * answer cannot double count. Returns how many rows the server wrote.
+ */
+export async function pushRows(rows: readonly LedgerRow[], remove: readonly string[], o: PushOptions): Promise<number> {
+  const size = o.batch ?? 2000;
+  const endpoint = new URL('/admin/v1/ledger/import', o.url).toString();
+  const lines = [...remove.map((id) => JSON.stringify({ remove: id }) + '\n'), ...rows.map(toJsonLine)];
+  let written = 0;
+  for (let i = 0; i < lines.length; i += size) {
+    written += await sendBatch(endpoint, lines.slice(i, i + size).join(''), o);
+  }
+  return written;
+}
+
+async function sendBatch(endpoint: string, body: string, o: PushOptions): Promise<number> {
+  const fetch = o.fetch ?? globalThis.fetch;
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const tries = o.tries ?? 5;
+  let problem = '';
+  for (let attempt = 1; attempt <= tries; attempt++) {
+    if (attempt > 1) await sleep(500 * 2 ** (attempt - 2));
+    let res: Response;
+    try {
+      res = await fetch(endpoint, { method: 'POST', headers: { authorization: `Bearer ${o.token}`, 'content-type': 'application/x-ndjson' }, body });
+    } catch (err) {
+      problem = `cannot reach ${endpoint} (${(err as Error).message})`;
+      continue;
+    }
+    const text = await res.text();
+    if (res.ok) return Number((JSON.parse(text) as { written?: number }).written ?? 0);
+    let message = text.trim();
+    try {
+      message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message;
+    } catch {
+      // not JSON: keep the text
+    }
+    problem = `${endpoint} answered ${res.status}: ${message}`;
+    if (res.status !== 429 && res.status < 500) break;
+  }
+  throw new PushError(problem);
+}

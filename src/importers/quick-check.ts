@@ -1,0 +1,85 @@
+import { statSync } from 'node:fs';
+import { SOURCE_NAMES, type SourceName, discover } from './discover.js';
+import { loadState, resumePoint, vanished } from './state.js';
+import { statePathFor } from './state-path.js';
+
+/**
+ * The no-change re-import (an hourly cron's usual case), answered with node built-ins
+ * only: parse the few flags that matter, stat every log file, compare with the saved
+ * state. Returns the exit code when nothing changed, or undefined to run the full command
+ * (anything new, a first run, a flag this parser does not know, or any doubt).
+ */
+export function quickImport(argv: readonly string[], env: NodeJS.ProcessEnv, out: (s: string) => void): number | undefined {
+  const flags = parse(argv);
+  if (!flags) return undefined;
+  try {
+    const path = statePathFor(flags, env, process.cwd());
+    const state = loadState(path);
+    if (!state || configStamp(flags.config) !== state.configStamp) return undefined;
+    if (state.targetFile !== undefined && statSync(state.targetFile).ino !== state.targetIno) return undefined;
+    const sources: readonly SourceName[] = flags.source === 'all' ? SOURCE_NAMES : [flags.source as SourceName];
+    const found = discover(sources, env, flags.dir);
+    let files = 0;
+    for (const { files: list } of found) {
+      for (const f of list) {
+        if (resumePoint(f, state.files[f.path])) return undefined;
+        files++;
+      }
+    }
+    if (vanished(state, found).length > 0) return undefined; // let the full run tidy the state
+    if (flags.json) out(JSON.stringify({ filesSeen: files, filesRead: 0, bytesRead: 0, written: 0, removed: 0, sources: {} }) + '\n');
+    else if (!flags.quiet) out(`Nothing new in ${files} log file${files === 1 ? '' : 's'}.\n`);
+    return 0;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The config file's size and mtime: if it changed, the target may have too. */
+export function configStamp(path: string | undefined): string | null {
+  if (!path) return null;
+  const st = statSync(path);
+  return `${st.size}:${st.mtimeMs}`;
+}
+
+interface QuickFlags {
+  source: string;
+  dir: string[] | undefined;
+  config?: string;
+  db?: string;
+  push?: string;
+  state?: string;
+  json: boolean;
+  quiet: boolean;
+}
+
+const VALUED = new Set(['--source', '--dir', '--config', '--db', '--push', '--state', '--user', '--team', '--project']);
+const BOOLEAN = new Set(['--json', '--quiet', '--no-progress']);
+
+function parse(argv: readonly string[]): QuickFlags | undefined {
+  const f: QuickFlags = { source: 'all', dir: undefined, json: false, quiet: false };
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i]!;
+    let value: string | undefined;
+    const eq = arg.indexOf('=');
+    if (arg.startsWith('--') && eq > 0) [arg, value] = [arg.slice(0, eq), arg.slice(eq + 1)];
+    if (BOOLEAN.has(arg) && value === undefined) {
+      if (arg === '--json') f.json = true;
+      if (arg === '--quiet') f.quiet = true;
+      continue;
+    }
+    if (!VALUED.has(arg)) return undefined;
+    value ??= argv[++i];
+    if (value === undefined || value.startsWith('--')) return undefined;
+    if (arg === '--source') {
+      if (value !== 'all' && !(SOURCE_NAMES as readonly string[]).includes(value)) return undefined;
+      f.source = value;
+    } else if (arg === '--dir') (f.dir ??= []).push(value);
+    else if (arg === '--config') f.config = value;
+    else if (arg === '--db') f.db = value;
+    else if (arg === '--push') f.push = value;
+    else if (arg === '--state') f.state = value;
+  }
+  if (f.dir && f.source === 'all') return undefined;
+  return f;
+}

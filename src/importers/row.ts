@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import type { Api } from '../core/api.js';
+import type { LedgerRow } from '../core/ledger-row.js';
+import type { Picos } from '../core/money.js';
+import type { Usage } from '../core/usage.js';
+
+/** Prices one imported record (the gateway's pricer, see src/pricing). */
+export type ImportPricer = (q: { provider: string; catalogProvider: string; model: string; usage: Usage; at: Date; serviceTier?: string | undefined }) => {
+  costPicos: Picos | null;
+  unpriced: boolean;
+};
+
+/** A short stable id from the parts that identify a record in its source: a re-import yields the same id. */
+export function stableId(prefix: string, ...parts: string[]): string {
+  return prefix + createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 27);
+}
+
+export interface ImportedRecord {
+  id: string;
+  ts: number;
+  api: Api;
+  provider: string;
+  model: string;
+  user: string | null;
+  team: string | null;
+  project: string | null;
+  sessionId: string | null;
+  client: string;
+  usage: Usage;
+  upstreamRequestId: string | null;
+  source: string;
+  serviceTier?: string | undefined;
+}
+
+/** A ledger row for a record read from an agent's log: a successful streamed call with final usage. */
+export function importedRow(r: ImportedRecord, price: ImportPricer): LedgerRow {
+  const p = price({ provider: r.provider, catalogProvider: r.provider, model: r.model, usage: r.usage, at: new Date(r.ts), serviceTier: r.serviceTier });
+  const u = r.usage;
+  // Fields listed one by one: on Node 20, `{ ...usage, <30 more> }` measured ~100x slower per row.
+  return {
+    inputTokens: u.inputTokens,
+    cacheReadTokens: u.cacheReadTokens,
+    cacheWriteTokens: u.cacheWriteTokens,
+    cacheWrite1hTokens: u.cacheWrite1hTokens,
+    outputTokens: u.outputTokens,
+    reasoningTokens: u.reasoningTokens,
+    toolCalls: u.toolCalls,
+    id: r.id,
+    ts: r.ts,
+    api: r.api,
+    provider: r.provider,
+    model: r.model,
+    modelRequested: r.model,
+    keyId: null,
+    user: r.user,
+    team: r.team,
+    project: r.project,
+    sessionId: r.sessionId,
+    client: r.client,
+    tags: {},
+    stream: true,
+    status: 200,
+    outcome: 'ok',
+    errorType: null,
+    latencyMs: 0,
+    ttftMs: null,
+    costPicos: p.costPicos,
+    usageSource: 'final',
+    unpriced: p.unpriced,
+    pool: null,
+    attempts: 1,
+    upstreamRequestId: r.upstreamRequestId,
+    source: r.source,
+    routeRule: null,
+    routeMode: null,
+    routeSavingPicos: null,
+    lastTurnHash: null,
+  };
+}

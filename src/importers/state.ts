@@ -1,0 +1,91 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Found, FoundFile, SourceName } from './discover.js';
+
+/**
+ * What an import remembers between runs, in two files beside each other: the small index
+ * of files read (size, mtime, inode, and the offset after the last complete line), which a
+ * no-change run compares with a stat of each file; and the adapters' memory (Claude Code's
+ * responses already counted, with their token totals), read only when there is something new.
+ */
+export interface FileRecord {
+  source: SourceName;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  offset: number;
+  /** The adapter's per-file state after `offset` (Codex: model and cumulative totals). */
+  state?: unknown;
+}
+
+export interface ImportState {
+  version: 1;
+  /** What the rows were written to (a SQLite file, a Postgres URL without password, a push URL). */
+  target: string;
+  /** For a SQLite target, its file and inode: a database replaced or deleted since means starting over. */
+  targetFile?: string;
+  targetIno?: number;
+  /** The config file's size and mtime when the state was saved (see quick-check.ts). */
+  configStamp?: string | null;
+  files: Record<string, FileRecord>;
+}
+
+export type AdapterMemory = Partial<Record<SourceName, unknown>>;
+
+export function emptyState(target: string): ImportState {
+  return { version: 1, target, files: {} };
+}
+
+const memoryPath = (statePath: string) => statePath.replace(/\.json$/, '') + '.memory.json';
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  } catch {
+    return undefined; // missing or torn: start over (re-imports are idempotent)
+  }
+}
+
+export function loadState(path: string): ImportState | undefined {
+  const s = readJson(path) as ImportState | undefined;
+  return s && s.version === 1 && typeof s.files === 'object' && s.files !== null ? s : undefined;
+}
+
+export function loadMemory(statePath: string): AdapterMemory {
+  const m = readJson(memoryPath(statePath));
+  return typeof m === 'object' && m !== null ? m : {};
+}
+
+/**
+ * Writes both files atomically (temp file, then rename), memory first: a crash between
+ * them only re-reads appended lines. Without `memory`, the memory file is left as it is.
+ */
+export function saveState(path: string, state: ImportState, memory?: AdapterMemory): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const write = (p: string, value: unknown) => {
+    const tmp = `${p}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(value));
+    renameSync(tmp, p);
+  };
+  if (memory) write(memoryPath(path), memory);
+  write(path, state);
+}
+
+/** Where to start reading a file: undefined when it has not changed since the last run. */
+export function resumePoint(f: FoundFile, rec: FileRecord | undefined): { from: number; state: unknown } | undefined {
+  if (!rec || rec.ino !== f.ino || f.size < rec.offset) return { from: 0, state: undefined };
+  if (rec.size === f.size && rec.mtimeMs === f.mtimeMs) return undefined;
+  return { from: rec.offset, state: rec.state };
+}
+
+/** Files the state remembers under the roots just scanned, for the same source, that are gone now. */
+export function vanished(state: ImportState, found: readonly Found[]): string[] {
+  const present = new Set(found.flatMap((f) => f.files.map((x) => x.path)));
+  const out: string[] = [];
+  for (const [path, rec] of Object.entries(state.files)) {
+    if (present.has(path)) continue;
+    const scanned = found.find((f) => f.source === rec.source);
+    if (scanned?.roots.some((root) => path.startsWith(root + '/'))) out.push(path);
+  }
+  return out;
+}

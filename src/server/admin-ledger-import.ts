@@ -1,0 +1,50 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LedgerRow } from '../core/ledger-row.js';
+import { parseLedgerLine } from '../importers/ledger-format.js';
+import type { Storage } from '../storage/ports.js';
+import { sendAdminError, sendJson } from './json-response.js';
+
+/** A batch is at most this big: `tollgate import --push` sends 2,000 rows per request. */
+const MAX_BODY = 64 * 1024 * 1024;
+
+/**
+ * `POST /admin/v1/ledger/import`: rows pushed by `tollgate import --push`, one per line in
+ * the export's JSONL format, plus `{"remove":"<id>"}` lines for records an import
+ * replaced under a new id. Idempotent: rows are upserted by id (a resent batch changes
+ * nothing), and a request another source already recorded counts once.
+ */
+export async function postLedgerImport(storage: Storage, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const text = await readText(req);
+  if (text === undefined) return sendAdminError(res, 413, 'invalid_request', `request body larger than ${MAX_BODY} bytes`);
+  const rows: LedgerRow[] = [];
+  const remove: string[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (!line) continue;
+    try {
+      const removal = /^\{"remove":("(?:[^"\\]|\\.)*")\}$/.exec(line);
+      if (removal) remove.push(JSON.parse(removal[1]!) as string);
+      else rows.push(parseLedgerLine(line));
+    } catch (err) {
+      return sendAdminError(res, 400, 'invalid_request', `line ${i + 1}: ${(err as Error).message}`);
+    }
+  }
+  const written = await storage.ledger.upsert(rows, remove);
+  sendJson(res, 200, { received: rows.length, removed: remove.length, written });
+}
+
+function readText(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) over = true;
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

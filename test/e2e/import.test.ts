@@ -1,0 +1,28 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generateCorpus } from '../../src/importers/testing/corpus.js';
+import { tollgate } from './cli.js';
+
+describe('tollgate import (built CLI)', () => {
+  it('imports, then answers a re-run with nothing new, and prints help', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-e2e-import-'));
+    const corpus = generateCorpus({ out: join(dir, 'logs'), mb: 0.5, seed: 3 });
+    const env = { TOLLGATE_STATE_DIR: join(dir, 'state') };
+    const args = ['import', '--source', 'claude-code', '--dir', corpus.claudeDir, '--db', join(dir, 'l.db')];
+    const first = await tollgate(args, { cwd: dir, env });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toContain(`claude-code-log: ${corpus.expected.claude.responses} responses, ${corpus.expected.claude.output} output tokens`);
+    // Not a terminal: no progress bar on stderr.
+    expect(first.stderr).toBe('');
+    const again = await tollgate(args, { cwd: dir, env });
+    expect(again).toMatchObject({ code: 0, stdout: `Nothing new in ${corpus.files} log files.\n` });
+    const report = await tollgate(['report', '--db', join(dir, 'l.db'), '--since', '2000-01-01', '--by', 'client', '--format', 'json'], { cwd: dir });
+    expect(JSON.parse(report.stdout).rows[0]).toMatchObject({ client: 'claude-code', requests: corpus.expected.claude.responses });
+    const help = await tollgate(['import', '--help'], { cwd: dir });
+    expect(help.stdout).toContain('--push <url>');
+    const bad = await tollgate(['import', '--format', 'yaml'], { cwd: dir, env });
+    expect(bad).toMatchObject({ code: 2, stderr: 'tollgate: import: --format must be logs or ledger, not "yaml"\n' });
+  });
+});

@@ -1,0 +1,214 @@
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/program.js';
+import { quickImport } from '../../src/importers/quick-check.js';
+import { generateCorpus } from '../../src/importers/testing/corpus.js';
+import { runReport } from '../../src/reports/report.js';
+import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
+import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
+import { startHarness } from '../support/harness.js';
+
+const PG_URL = process.env.TOLLGATE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+const work = mkdtempSync(join(tmpdir(), 'tollgate-import-'));
+const corpus = generateCorpus({ out: join(work, 'corpus'), mb: 3, codexMb: 0.5, seed: 7 });
+process.env.TOLLGATE_STATE_DIR = join(work, 'state');
+
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    const code = await run(args, { out: (t) => void (out += t), err: (t) => void (err += t) });
+    return { code, out, err };
+  } finally {
+    process.env = saved;
+  }
+}
+
+async function ledgerTotals(db: string) {
+  const s = openSqlite(db);
+  try {
+    const r = await runReport(s.ledger, { since: 0, by: ['client'] });
+    return Object.fromEntries(r.rows.map((x) => [x.keys[0], { requests: x.requests, input: x.inputTokens - x.cacheReadTokens - x.cacheWriteTokens, output: x.outputTokens, cacheWrite: x.cacheWriteTokens, cacheRead: x.cacheReadTokens, cost: x.costPicos }]));
+  } finally {
+    await s.close();
+  }
+}
+
+/** The real ccusage (the Rust build shipped through npm), offline, on the same files. */
+function ccusage(args: string[], env: Record<string, string>) {
+  const r = spawnSync(join(process.cwd(), 'node_modules', '.bin', 'ccusage'), [...args, '--json', '-O'], { env: { ...process.env, ...env, LOG_LEVEL: '0' }, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ccusage failed: ${r.stderr}`);
+  return (JSON.parse(r.stdout) as { totals: Record<string, number> }).totals;
+}
+
+describe('tollgate import (SQLite)', () => {
+  const db = join(work, 'ledger.db');
+  const base = ['import', '--db', db, '--source', 'claude-code', '--dir', corpus.claudeDir, '--json'];
+
+  it('imports a corpus with exactly the ground truth totals, and the same totals and cost as ccusage', async () => {
+    const first = await cli(base);
+    expect(first.code, first.err).toBe(0);
+    expect(JSON.parse(first.out)).toMatchObject({ filesRead: corpus.files - countCodexFiles(), written: corpus.expected.claude.responses });
+    const codex = await cli(['import', '--db', db, '--source', 'codex', '--dir', corpus.codexDir, '--json']);
+    expect(codex.code, codex.err).toBe(0);
+
+    const got = await ledgerTotals(db);
+    const want = corpus.expected.claude;
+    expect(got['claude-code']).toMatchObject({ requests: want.responses, input: want.input, output: want.output, cacheWrite: want.cacheCreate, cacheRead: want.cacheRead });
+    const wantCodex = corpus.expected.codex;
+    expect(got.codex).toMatchObject({ requests: wantCodex.responses, input: wantCodex.input - wantCodex.cacheRead, output: wantCodex.output, cacheRead: wantCodex.cacheRead });
+
+    const cc = ccusage(['claude', 'daily'], { CLAUDE_CONFIG_DIR: corpus.claudeDir });
+    expect({ input: cc.inputTokens, output: cc.outputTokens, cacheWrite: cc.cacheCreationTokens, cacheRead: cc.cacheReadTokens }).toEqual({ input: want.input, output: want.output, cacheWrite: want.cacheCreate, cacheRead: want.cacheRead });
+    // Same prices for these models in both catalogs: the costs agree to a micro-dollar (ccusage sums doubles).
+    expect(Math.abs(cc.totalCost! * 1e6 - Number(got['claude-code']!.cost) / 1e6)).toBeLessThan(1);
+    const ccx = ccusage(['codex', 'daily'], { CODEX_HOME: corpus.codexDir });
+    expect({ input: ccx.inputTokens, output: ccx.outputTokens, cacheRead: ccx.cacheReadTokens }).toEqual({ input: wantCodex.input - wantCodex.cacheRead, output: wantCodex.output, cacheRead: wantCodex.cacheRead });
+  });
+
+  it('answers a no-change re-run from file stats alone, and the full command agrees', async () => {
+    let out = '';
+    expect(quickImport(base.slice(1), process.env, (t) => (out += t))).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ filesRead: 0, written: 0 });
+    const again = await cli(base);
+    expect(JSON.parse(again.out)).toMatchObject({ filesRead: 0, bytesRead: 0, written: 0 });
+    // Anything the quick parser does not know goes the full way.
+    expect(quickImport([...base.slice(1), '--dry-run'], process.env, () => undefined)).toBeUndefined();
+  });
+
+  it('reads only the appended lines, and a response whose final usage comes later replaces its partial row', async () => {
+    const before = await ledgerTotals(db);
+    const file = join(corpus.claudeDir, 'projects', readdirSync(join(corpus.claudeDir, 'projects'))[0]!, 'appended.jsonl');
+    const line = (out: number) =>
+      JSON.stringify({ cwd: '/home/dev/work/project-1', sessionId: 's-app', version: '2.1.114', requestId: 'req_late', type: 'assistant', timestamp: '2026-11-01T10:00:00.000Z', message: { id: 'msg_late', model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 10, output_tokens: out, cache_read_input_tokens: 1000, cache_creation_input_tokens: 0 } } }) + '\n';
+    writeFileSync(file, line(1));
+    expect(quickImport(base.slice(1), process.env, () => undefined)).toBeUndefined();
+    const partial = JSON.parse((await cli(base)).out) as { filesRead: number; bytesRead: number };
+    expect(partial).toMatchObject({ filesRead: 1, bytesRead: line(1).length });
+    appendFileSync(file, line(400));
+    expect(JSON.parse((await cli(base)).out)).toMatchObject({ filesRead: 1, bytesRead: line(400).length, written: 1 });
+    const after = await ledgerTotals(db);
+    expect(after['claude-code']!.requests).toBe(before['claude-code']!.requests + 1);
+    expect(after['claude-code']!.output).toBe(before['claude-code']!.output + 400);
+  });
+
+  it('starts over when the database was replaced, without double counting', async () => {
+    const fresh = join(work, 'fresh.db');
+    const args = ['import', '--db', fresh, '--source', 'claude-code', '--dir', corpus.claudeDir, '--json'];
+    expect((await cli(args)).code).toBe(0);
+    rmSync(fresh);
+    for (const ext of ['-wal', '-shm']) rmSync(fresh + ext, { force: true });
+    expect(quickImport(args.slice(1), process.env, () => undefined)).toBeUndefined();
+    expect(JSON.parse((await cli(args)).out)).toMatchObject({ written: corpus.expected.claude.responses + 1 });
+    expect(JSON.parse((await cli([...args, '--full'])).out)).toMatchObject({ written: 0 });
+    expect((await ledgerTotals(fresh))['claude-code']!.requests).toBe(corpus.expected.claude.responses + 1);
+  });
+
+  it('names a bad flag', async () => {
+    expect(await cli(['import', '--source', 'cursor'])).toMatchObject({ code: 2, err: expect.stringContaining('--source must be claude-code, codex or all, not "cursor"') });
+    expect(await cli(['import', '--dir', work])).toMatchObject({ code: 2, err: expect.stringContaining('--dir needs --source') });
+    expect(await cli(['import', '--source', 'claude-code', '--dir', join(work, 'nope')])).toMatchObject({ code: 2, err: expect.stringContaining('is not a Claude Code config directory') });
+    expect(await cli(['import', '--format', 'ledger'])).toMatchObject({ code: 2, err: expect.stringContaining('name the JSONL file') });
+    expect(await cli(['import', '--push', 'ftp://x'])).toMatchObject({ code: 2, err: expect.stringContaining('--push must be an http or https URL') });
+    expect(await cli(['import', '--push', 'http://127.0.0.1:1'], { TOLLGATE_ADMIN_TOKEN: '' })).toMatchObject({ code: 2, err: expect.stringContaining('TOLLGATE_ADMIN_TOKEN') });
+  });
+});
+
+function countCodexFiles(): number {
+  return readdirSync(corpus.codexDir, { recursive: true }).filter((f) => String(f).endsWith('.jsonl')).length;
+}
+
+describe('tollgate import --push', () => {
+  it('sends rows to a central Tollgate, idempotently, and a request the gateway saw counts once', async () => {
+    const h = await startHarness();
+    try {
+      // One real request through the gateway: the ledger has its upstream request id.
+      const client = new Anthropic({ baseURL: h.url, apiKey: h.key.key });
+      await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] });
+      const [gatewayRow] = await h.rows();
+      expect(gatewayRow!.upstreamRequestId).toMatch(/^req_/);
+
+      // The same request in Claude Code's log (as if Claude Code ran through the gateway), and one that did not.
+      const logs = join(work, 'push-logs', 'projects', '-p');
+      const entry = (msg: string, req: string) => JSON.stringify({ cwd: '/p', sessionId: 's', requestId: req, timestamp: '2026-11-20T10:00:00.000Z', message: { id: msg, model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 5, output_tokens: 7 } } });
+      rmSync(logs, { recursive: true, force: true });
+      mkdirSync(logs, { recursive: true });
+      appendFileSync(join(logs, 's.jsonl'), `${entry('msg_gw', gatewayRow!.upstreamRequestId!)}\n${entry('msg_own', 'req_own')}\n`);
+      const args = ['import', '--push', h.url, '--source', 'claude-code', '--dir', join(work, 'push-logs'), '--json', '--state', join(work, 'push-state.json')];
+      const pushed = await cli(args, { TOLLGATE_ADMIN_TOKEN: 'admin-secret' });
+      expect(pushed.code, pushed.err).toBe(0);
+      expect(JSON.parse(pushed.out)).toMatchObject({ written: 1 });
+      const rows = await h.rows();
+      expect(rows.map((r) => [r.source, r.upstreamRequestId]).sort()).toEqual([
+        ['claude-code-log', 'req_own'],
+        ['gateway', gatewayRow!.upstreamRequestId],
+      ]);
+      // Sent again from scratch: nothing changes.
+      expect(JSON.parse((await cli([...args, '--full'], { TOLLGATE_ADMIN_TOKEN: 'admin-secret' })).out)).toMatchObject({ written: 0 });
+      expect(await h.rows()).toHaveLength(2);
+      // A wrong token is refused with the server's message, and nothing is marked as sent.
+      const denied = await cli([...args, '--full'], { TOLLGATE_ADMIN_TOKEN: 'wrong' });
+      expect(denied).toMatchObject({ code: 1, err: expect.stringContaining('answered 401') });
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('tollgate import --format ledger', () => {
+  const schema = `tg_import_${process.pid}_${Date.now() % 100000}`;
+  beforeAll(async () => {
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    await c.query(`CREATE SCHEMA ${schema}`);
+    await c.end();
+  });
+  afterAll(async () => {
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await c.end();
+  });
+
+  it('moves a ledger from SQLite to Postgres through the export, ids, times and costs kept, and reports equal', async () => {
+    const db = join(work, 'ledger.db');
+    const file = join(work, 'export.jsonl');
+    expect((await cli(['export', '--db', db, '--since', '2000-01-01', '-o', file])).code).toBe(0);
+    const exported = readFileSync(file, 'utf8').trim().split('\n').length;
+    const config = join(work, 'pg.yaml');
+    writeFileSync(config, `storage:\n  postgres: "${PG_URL}?options=-c%20search_path%3D${schema}"\n`);
+    const loaded = await cli(['import', '--format', 'ledger', file, '--config', config, '--json']);
+    expect(loaded.code, loaded.err).toBe(0);
+    expect(JSON.parse(loaded.out)).toEqual({ read: exported, written: exported, skipped: 0 });
+    expect(JSON.parse((await cli(['import', '--format', 'ledger', file, '--config', config, '--json'])).out)).toEqual({ read: exported, written: 0, skipped: exported });
+
+    const from = openSqlite(db);
+    const to = await openPostgres({ url: PG_URL, schema });
+    try {
+      for (const by of [['client'], ['day', 'model'], ['session'], ['project', 'user']] as const) {
+        const a = await runReport(from.ledger, { since: 0, by: [...by] });
+        const b = await runReport(to.ledger, { since: 0, by: [...by] });
+        expect(b.rows, by.join(',')).toEqual(a.rows);
+      }
+      const one = from.ledger.scan({})[Symbol.asyncIterator]();
+      const row = (await one.next()).value!;
+      expect(await to.ledger.get(row.id)).toEqual(row);
+    } finally {
+      await from.close();
+      await to.close();
+    }
+  });
+
+  it('names the bad line', async () => {
+    const file = join(work, 'bad.jsonl');
+    writeFileSync(file, '{"id":"x"}\n');
+    expect(await cli(['import', '--format', 'ledger', file, '--db', join(work, 'bad.db')])).toMatchObject({ code: 1, err: expect.stringContaining('line 1: ts must be a string') });
+  });
+});
