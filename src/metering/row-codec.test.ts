@@ -31,4 +31,10 @@ describe('row codec', () => {
     const line = JSON.stringify({ ...old, costPicos: '5' });
     expect(decodeRow(line)).toEqual(sampleRow({ id: old.id, costPicos: 5n, pool: null }));
   });
+
+  it('carries the attempts, their exact costs included, so the spool never loses one', () => {
+    const a = { requestId: 'r', n: 1, deployment: 'd', provider: 'openai', model: 'gpt-5', status: 500, outcome: 'upstream_error', errorType: 'server_error', delivered: false, inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0, reasoningTokens: 0, toolCalls: 0, usageSource: 'none' as const, costPicos: 2n ** 70n, startedAt: 5, latencyMs: 3 };
+    const row = sampleRow({ attempts: 2, attemptLog: [a, { ...a, n: 2, costPicos: null }] });
+    expect(decodeRow(encodeRow(row))).toEqual(row);
+  });
 });

@@ -35,19 +35,23 @@ export interface PickInput {
 /**
  * Picks the deployment for the next attempt, from the first group (same tier and order)
  * that has one usable now: healthy, with rate-limit room, and not waiting out a retry.
- * Within it, untried deployments come first; the sticky one (cache affinity) is kept
+ * Deployments not yet tried by this request come first, in every group, before a second
+ * try of any; the sticky one (cache affinity) is kept
  * unless another has `missCostFactor` times its headroom; otherwise a weighted draw
  * favouring headroom. With none usable, says when the first one will be.
  */
 export function pick(x: PickInput): Pick {
   const cs = x.candidates;
-  let i = 0;
-  while (i < cs.length) {
-    let j = i;
-    while (j < cs.length && cs[j]!.tier === cs[i]!.tier && cs[j]!.d.order === cs[i]!.d.order) j++;
-    const chosen = pickInGroup(x, i, j, true) ?? pickInGroup(x, i, j, false);
-    if (chosen) return { kind: 'go', c: chosen };
-    i = j;
+  // Every untried deployment, in order, comes before a second try of any.
+  for (const untried of [true, false]) {
+    let i = 0;
+    while (i < cs.length) {
+      let j = i;
+      while (j < cs.length && cs[j]!.tier === cs[i]!.tier && cs[j]!.d.order === cs[i]!.d.order) j++;
+      const chosen = pickInGroup(x, i, j, untried);
+      if (chosen) return { kind: 'go', c: chosen };
+      i = j;
+    }
   }
   let until = Infinity;
   let capacity = true;

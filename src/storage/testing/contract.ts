@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { Dimension, LedgerRow } from '../../core/ledger-row.js';
+import type { AttemptRow, Dimension, LedgerRow } from '../../core/ledger-row.js';
 import { type AggregateRow, type Storage, type Totals, addTotals, emptyTotals } from '../ports.js';
 import { rowTotals } from '../rollup.js';
 import { DAY_MS, HOUR_MS } from '../schema.js';
@@ -127,6 +127,21 @@ export function storageContract(open: () => Promise<Storage>): void {
     const agg = await s.ledger.aggregate({ by: [] });
     expect(agg).toHaveLength(1);
     expect(agg[0]!.requests).toBe(1);
+    await s.close();
+  });
+
+  it('stores a request\'s attempts with its row, once, and reads them back in order', async () => {
+    const s = await open();
+    const attempt = (n: number, o: Partial<AttemptRow>): AttemptRow => ({
+      requestId: 'with-attempts', n, deployment: 'dep-a', provider: 'openai', model: 'gpt-5', status: 429, outcome: 'upstream_error', errorType: 'rate_limit_error', delivered: false,
+      inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0, reasoningTokens: 0, toolCalls: 0, usageSource: 'none', costPicos: 0n, startedAt: 1_700_000_000_000 + n, latencyMs: 12, ...o,
+    });
+    const log = [attempt(2, { deployment: 'dep-b', status: 200, outcome: 'ok', errorType: null, delivered: true, inputTokens: 10, outputTokens: 3, usageSource: 'final', costPicos: 2n ** 62n }), attempt(1, {})];
+    const row = sampleRow({ id: 'with-attempts', attempts: 2, attemptLog: log });
+    expect(await s.ledger.insert([row])).toBe(1);
+    expect(await s.ledger.insert([{ ...row, attemptLog: [attempt(3, {})] }])).toBe(0);
+    expect(await s.ledger.attempts('with-attempts')).toEqual([log[1], log[0]]);
+    expect(await s.ledger.attempts('nothing')).toEqual([]);
     await s.close();
   });
 
