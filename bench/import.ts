@@ -1,3 +1,4 @@
+import { writeMarkedSection } from './sections.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -92,7 +93,7 @@ const e = corpus.expected.claude;
 const fmt = (n: number) => n.toLocaleString('en-US');
 const tokensEqual = ['input', 'output', 'cacheCreate', 'cacheRead'].every((k) => tollgateTotals[k] === ccTotals[k] && tollgateTotals[k] === (e as unknown as Record<string, number>)[k]);
 
-const section = `<!-- import benchmark start -->
+const section = `
 ## Import: Claude Code logs, against ccusage
 
 \`npm run bench:import\` (measured ${new Date().toISOString().slice(0, 10)}). A seeded synthetic corpus of
@@ -125,12 +126,8 @@ Totals (input is Anthropic's uncached input):
 
 Token totals ${tokensEqual ? 'are equal in all three rows' : 'DIFFER (see above)'}. Costs come from two price lists
 (genai-prices for Tollgate, LiteLLM's for ccusage); ccusage sums doubles, Tollgate integer picodollars.
-<!-- import benchmark end -->`;
+`;
 
-const docs = join(process.cwd(), 'docs', 'benchmarks.md');
-const text = readFileSync(docs, 'utf8');
-const start = text.indexOf('<!-- import benchmark start -->');
-const end = text.indexOf('<!-- import benchmark end -->');
-writeFileSync(docs, start >= 0 && end > start ? text.slice(0, start) + section + text.slice(end + '<!-- import benchmark end -->'.length) : `${text.trimEnd()}\n\n${section}\n`);
+writeMarkedSection('import', section);
 process.stdout.write(section + '\n');
 if (!process.argv.includes('--keep')) rmSync(work, { recursive: true, force: true });

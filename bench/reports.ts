@@ -148,16 +148,13 @@ ${END}`;
   writeFileSync(file, doc);
 }
 
-/**
- * The sections of an existing docs/benchmarks.md that other scripts own (this one's, and every
- * `<!-- NAME benchmark start -->` … `<!-- NAME benchmark end -->`), for `npm run bench` to carry over.
- */
+/** This script's section of an existing docs/benchmarks.md, for `npm run bench` to carry over. */
 export function reportsSection(doc: string): string {
   const a = doc.indexOf(BEGIN);
   const b = doc.indexOf(END);
-  let kept = a >= 0 && b > a ? `\n${doc.slice(a, b + END.length)}\n` : '';
-  for (const m of doc.matchAll(/<!-- ([a-z0-9-]+) benchmark start -->[\s\S]*?<!-- \1 benchmark end -->/g)) kept += `\n${m[0]}\n`;
-  return kept;
+  return a >= 0 && b > a ? `
+${doc.slice(a, b + END.length)}
+` : '';
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();
