@@ -44,7 +44,7 @@ describe('anomaly scheduler', () => {
     const hook = await receiver();
     const sink = new WebhookSink({ webhooks: [{ url: hook.url, events: ['anomaly.*'] }], showAmounts: true, log: silentLogger });
     let clock = spikeStart - 120_000;
-    const settings = defaultAnomalySettings();
+    const settings = { ...defaultAnomalySettings(), enabled: true };
     const options = { settings, rates: () => undefined, alerts: sink, publicUrl: 'https://tollgate.example.com', now: () => clock };
     const replicas = [startAnomalies(options, storage, () => Promise.resolve(), silentLogger)!, startAnomalies(options, storage, () => Promise.resolve(), silentLogger)!];
     for (const r of replicas) r.stop(); // driven by hand with the injected clock
