@@ -2,15 +2,14 @@ import type { LedgerRow } from '../core/ledger-row.js';
 import type { SqlRunner } from './aggregate.js';
 import type { RequestPoint, TimeFilter } from './ports.js';
 import { scalarText } from './schema.js';
+import { timeTerms } from './time-window.js';
 
 const COLUMNS = 'id, ts, session_id, key_id, user_name, client, model, status, outcome, attempts, input_tokens, output_tokens, tool_calls, cost_picos, last_turn_hash';
 
 /** The request points of a window, for both SQL engines (`param` spells the i-th placeholder). */
 export async function requestPoints(run: SqlRunner, param: (i: number) => string, filter: TimeFilter): Promise<RequestPoint[]> {
-  const where: string[] = [];
-  const params: number[] = [];
-  if (filter.since !== undefined) where.push(`ts >= ${param(params.push(filter.since))}`);
-  if (filter.until !== undefined) where.push(`ts < ${param(params.push(filter.until))}`);
+  const params: unknown[] = [];
+  const where = timeTerms(filter, params, param);
   const rows = await run(`SELECT ${COLUMNS} FROM requests${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ts, id`, params);
   return rows.map(toPoint);
 }

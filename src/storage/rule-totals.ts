@@ -1,6 +1,7 @@
 import type { SqlDialect, SqlRunner } from './aggregate.js';
 import type { RuleTotals, TimeFilter } from './ports.js';
 import { scalarText } from './schema.js';
+import { timeTerms } from './time-window.js';
 
 const SPLIT = 1_000_000n;
 
@@ -11,15 +12,7 @@ const SPLIT = 1_000_000n;
  */
 export async function ruleTotals(run: SqlRunner, d: SqlDialect, f: TimeFilter): Promise<RuleTotals[]> {
   const params: unknown[] = [];
-  const where = ['route_rule IS NOT NULL'];
-  if (f.since !== undefined) {
-    params.push(f.since);
-    where.push(`ts >= ${d.param(params.length)}`);
-  }
-  if (f.until !== undefined) {
-    params.push(f.until);
-    where.push(`ts < ${d.param(params.length)}`);
-  }
+  const where = ['route_rule IS NOT NULL', ...timeTerms(f, params, (i) => d.param(i))];
   const money = (expr: string, name: string) => [`SUM(${expr} / ${SPLIT}) AS ${name}_q`, `SUM(${expr} % ${SPLIT}) AS ${name}_r`];
   const sql =
     `SELECT route_rule AS rule, COALESCE(route_mode, '') AS mode, COUNT(*) AS requests, ` +

@@ -1,5 +1,6 @@
 import type { PolicySql } from './policy-store.js';
 import type { TelemetryStore, TelemetryTotals } from './ports.js';
+import { timeTerms } from './time-window.js';
 
 type Row = Record<string, unknown>;
 
@@ -22,16 +23,8 @@ export function sqlTelemetryStore(db: PolicySql): TelemetryStore {
       return fresh;
     },
     async sumPoints(filter) {
-      const where: string[] = [];
-      const params: number[] = [];
-      if (filter.since !== undefined) {
-        where.push('ts >= ?');
-        params.push(filter.since);
-      }
-      if (filter.until !== undefined) {
-        where.push('ts < ?');
-        params.push(filter.until);
-      }
+      const params: unknown[] = [];
+      const where = timeTerms(filter, params);
       const sql =
         `SELECT COALESCE(session_id, '') AS session_id, COALESCE(model, '') AS model, COUNT(*) AS points, ` +
         `${typed('input')} AS input, ${typed('output')} AS output, ${typed('cacheRead')} AS cache_read, ${typed('cacheCreation')} AS cache_creation, ` +

@@ -10,6 +10,7 @@ import type { KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, Ti
 import { requestPoints } from '../points.js';
 import { type RollupDelta, crossSourceCheck, measureValues, rollupDeltas, sameRow } from '../rollup.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, ROLLUP_DIMENSIONS, ROLLUP_EXTRA_KEYS, ROLLUP_MEASURES, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, rowFromRecord, rowValues } from '../schema.js';
+import { timeTerms } from '../time-window.js';
 
 type Row = Record<string, unknown>;
 
@@ -206,10 +207,8 @@ async function* scanRows(pool: pg.Pool, filter: TimeFilter): AsyncIterable<Ledge
   // Keyset pagination: constant memory however many rows match.
   let after: { ts: number; id: string } | undefined;
   for (;;) {
-    const where: string[] = [];
     const params: unknown[] = [];
-    if (filter.since !== undefined) where.push(`ts >= $${params.push(filter.since)}`);
-    if (filter.until !== undefined) where.push(`ts < $${params.push(filter.until)}`);
+    const where = timeTerms(filter, params, (i) => `$${i}`);
     if (after) where.push(`(ts, id) > ($${params.push(after.ts)}, $${params.push(after.id)})`);
     const sql = `SELECT * FROM requests${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY ts, id LIMIT 2000`;
     const { rows } = await pool.query<Row>(sql, params);

@@ -12,6 +12,7 @@ import type { AggregateQuery, KeyRecord, KeyStore, LedgerStore, NewKey, PolicySt
 import { requestPoints } from '../points.js';
 import { crossSourceCheck, measureValues, rollupDeltas, sameRow } from '../rollup.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, attemptValues, rowFromRecord, rowValues } from '../schema.js';
+import { timeTerms } from '../time-window.js';
 
 type Db = InstanceType<typeof Database>;
 type Row = Record<string, unknown>;
@@ -135,16 +136,8 @@ function sqliteLedger(db: Db): LedgerStore {
 }
 
 async function* scanRows(db: Db, filter: TimeFilter): AsyncIterable<LedgerRow> {
-  const where: string[] = [];
-  const params: number[] = [];
-  if (filter.since !== undefined) {
-    where.push('ts >= ?');
-    params.push(filter.since);
-  }
-  if (filter.until !== undefined) {
-    where.push('ts < ?');
-    params.push(filter.until);
-  }
+  const params: unknown[] = [];
+  const where = timeTerms(filter, params);
   const stmt = db.prepare(`SELECT * FROM requests${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY ts, id`).safeIntegers();
   let n = 0;
   for (const rec of stmt.iterate(params)) {
