@@ -266,7 +266,6 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   const url = provider.baseUrl + path + (qs ? `?${qs}` : '');
 
   facts.attempts = 1;
-  facts.current = { n: 1, deployment: provider.name, provider: provider.name, catalogProvider: provider.catalog, model: info.model, startedAt: Date.now(), startedPerf: performance.now() };
   // Hash the prompt while the upstream works on it, rather than at the end of the response.
   if (facts.prefix) setImmediate(facts.prefix);
   const upstream = { url, method: route.method, headers: out, body: rewrite?.body ?? raw };
