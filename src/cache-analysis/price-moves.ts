@@ -1,6 +1,6 @@
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
-import type { Usage } from '../core/usage.js';
+import { type Usage, usageOf } from '../core/usage.js';
 
 /** Prices a row's usage as if it had been `usage` (real prices from src/pricing); null when the model has no price. */
 export type RowPricer = (row: LedgerRow, usage: Usage) => Picos | null;
@@ -51,18 +51,6 @@ export class PriceMoves {
     const other = this.price(row, { ...usageOf(row), ...change });
     return actual === null || other === null ? 0n : actual - other;
   }
-}
-
-function usageOf(r: LedgerRow): Usage {
-  return {
-    inputTokens: r.inputTokens,
-    cacheReadTokens: r.cacheReadTokens,
-    cacheWriteTokens: r.cacheWriteTokens,
-    cacheWrite1hTokens: r.cacheWrite1hTokens,
-    outputTokens: r.outputTokens,
-    reasoningTokens: r.reasoningTokens,
-    toolCalls: r.toolCalls,
-  };
 }
 
 /** Removes `t` written tokens, the 5-minute ones first. */

@@ -42,3 +42,16 @@ export function tokens(value: unknown): number {
 export function uncachedInput(u: Usage): number {
   return Math.max(0, u.inputTokens - u.cacheReadTokens - u.cacheWriteTokens);
 }
+
+/** The usage fields of anything that carries them (a ledger row, an attempt), as a fresh Usage. */
+export function usageOf(u: Usage): Usage {
+  return {
+    inputTokens: u.inputTokens,
+    cacheReadTokens: u.cacheReadTokens,
+    cacheWriteTokens: u.cacheWriteTokens,
+    cacheWrite1hTokens: u.cacheWrite1hTokens,
+    outputTokens: u.outputTokens,
+    reasoningTokens: u.reasoningTokens,
+    toolCalls: u.toolCalls,
+  };
+}

@@ -1,6 +1,6 @@
 import type { LedgerRow } from '../../core/ledger-row.js';
 import type { Picos } from '../../core/money.js';
-import type { Usage } from '../../core/usage.js';
+import { usageOf } from '../../core/usage.js';
 import type { PriceFn } from '../../metering/build-row.js';
 import type { RouteMode } from './rule.js';
 
@@ -20,15 +20,7 @@ export interface Counterpart {
  */
 export function routeSaving(mode: RouteMode, row: LedgerRow, other: Counterpart, price: PriceFn): Picos | null {
   if (row.costPicos === null) return null;
-  const usage: Usage = {
-    inputTokens: row.inputTokens,
-    cacheReadTokens: row.cacheReadTokens,
-    cacheWriteTokens: row.cacheWriteTokens,
-    cacheWrite1hTokens: row.cacheWrite1hTokens,
-    outputTokens: row.outputTokens,
-    reasoningTokens: row.reasoningTokens,
-    toolCalls: row.toolCalls,
-  };
+  const usage = usageOf(row);
   if (usage.inputTokens + usage.outputTokens === 0) return 0n;
   const alt = price({ provider: other.provider, catalogProvider: other.catalogProvider, model: other.model, usage, at: new Date(row.ts) });
   if (alt.costPicos === null) return null;

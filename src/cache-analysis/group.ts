@@ -1,0 +1,136 @@
+import type { LedgerRow } from '../core/ledger-row.js';
+import { type Picos, roundHalfUp } from '../core/money.js';
+import type { CacheGroupBy, Finding, GroupStats, Side } from './types.js';
+
+/** What the analyser adds up per group (workflow, key, model or session) as rows pass. */
+export interface GroupAcc {
+  requests: number;
+  hashed: number;
+  input: number;
+  read: number;
+  write: number;
+  cost: Picos;
+  est: number;
+  repeated: number;
+  wasted: number;
+  wastedPicos: Picos;
+  wastedExamples: string[];
+  wastedTokens: number;
+  writes: number;
+  ttlSaving: Picos;
+  ttlCount: number;
+  ttlExamples: string[];
+  missingSaving: Picos;
+  missingCount: number;
+  missingExamples: string[];
+  missingModel: string;
+  modelCounts: Map<string, number>;
+  auto: [SideAcc, SideAcc];
+}
+
+export interface SideAcc {
+  requests: number;
+  input: number;
+  read: number;
+  cost: Picos;
+}
+
+export function newGroup(): GroupAcc {
+  const side = (): SideAcc => ({ requests: 0, input: 0, read: 0, cost: 0n });
+  return {
+    requests: 0, hashed: 0, input: 0, read: 0, write: 0, cost: 0n, est: 0, repeated: 0,
+    wasted: 0, wastedPicos: 0n, wastedExamples: [], wastedTokens: 0, writes: 0,
+    ttlSaving: 0n, ttlCount: 0, ttlExamples: [],
+    missingSaving: 0n, missingCount: 0, missingExamples: [], missingModel: '',
+    modelCounts: new Map(), auto: [side(), side()],
+  };
+}
+
+export function groupOf(row: LedgerRow, by: CacheGroupBy): string {
+  switch (by) {
+    case 'workflow':
+      return row.tags.workflow ?? '(none)';
+    case 'key':
+      return row.keyId ?? '(none)';
+    case 'model':
+      return row.model;
+    case 'session':
+      return row.sessionId ?? '(none)';
+  }
+}
+
+/** A group's line of the report table. */
+export function groupStats(key: string, g: GroupAcc): GroupStats {
+  return {
+    key,
+    requests: g.requests,
+    hashed: g.hashed,
+    inputTokens: g.input,
+    cacheReadTokens: g.read,
+    cacheWriteTokens: g.write,
+    costPicos: g.cost,
+    cacheReadShare: share(g.read, g.input),
+    repeatedPrefixShare: share(g.repeated, g.est),
+    wastedWrites: g.wasted,
+    wastedWritePicos: g.wastedPicos,
+  };
+}
+
+/** The group's own findings (wasted writes, a 1-hour TTL, a missing breakpoint), priced for the window and a week. */
+export function groupFindings(key: string, g: GroupAcc, weekly: (p: Picos) => Picos): Finding[] {
+  const findings: Finding[] = [];
+  const model = topModel(g);
+  if (g.wastedPicos > 0n) {
+    findings.push({
+      kind: 'wasted_writes',
+      group: key,
+      model,
+      windowPicos: g.wastedPicos,
+      weeklyPicos: weekly(g.wastedPicos),
+      title: `${g.wasted} of ${g.writes} cache writes were never read back within their TTL`,
+      fix: 'drop the cache breakpoint for these one-off prompts (each write costs more than plain input), or send the follow-up calls within the TTL',
+      evidence: { requestIds: g.wastedExamples, count: g.wasted, outOf: g.writes, tokens: g.wastedTokens },
+    });
+  }
+  if (g.ttlSaving > 0n) {
+    findings.push({
+      kind: 'ttl_1h',
+      group: key,
+      model,
+      windowPicos: g.ttlSaving,
+      weeklyPicos: weekly(g.ttlSaving),
+      title: `${g.ttlCount} prefixes were written again 5 to 60 minutes after a 5-minute write lapsed`,
+      fix: 'use a 1-hour TTL (cache_control: {type: "ephemeral", ttl: "1h"}) on the stable prefix',
+      evidence: { requestIds: g.ttlExamples, count: g.ttlCount, outOf: g.writes },
+    });
+  }
+  if (g.missingSaving > 0n) {
+    findings.push({
+      kind: 'missing_breakpoint',
+      group: key,
+      model: g.missingModel,
+      windowPicos: g.missingSaving,
+      weeklyPicos: weekly(g.missingSaving),
+      title: `${g.missingCount} requests repeated a cacheable prefix without any cache breakpoint`,
+      fix: `add cache_control on the last system block, or let the gateway do it: cache: [{model: "${g.missingModel}", mode: auto}]`,
+      evidence: { requestIds: g.missingExamples, count: g.missingCount, outOf: g.hashed },
+    });
+  }
+  return findings;
+}
+
+function topModel(g: GroupAcc): string {
+  let best = '';
+  let n = -1;
+  for (const [m, c] of g.modelCounts) if (c > n) [best, n] = [m, c];
+  return best;
+}
+
+export function sideOf(s: SideAcc): Side {
+  return { requests: s.requests, cacheReadShare: share(s.read, s.input), costPerRequestPicos: s.requests === 0 ? 0n : roundHalfUp(s.cost, BigInt(s.requests)) };
+}
+
+function share(part: number, whole: number): number {
+  return whole > 0 ? part / whole : 0;
+}
+
