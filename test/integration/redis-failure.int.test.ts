@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createConnection } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createKey } from '../../src/identity/key-service.js';
 import type { PriceFn } from '../../src/metering/build-row.js';
@@ -7,13 +7,27 @@ import { budgetCounter } from '../../src/policy/plan.js';
 import { budgetInput, parseRule, toBudget } from '../../src/policy/rule-input.js';
 import { type Harness, eventually, startHarness } from '../support/harness.js';
 
-// A Redis of our own, so that killing it disturbs no other test.
-const PORT = 6300 + (process.pid % 90);
+// A Redis of our own, so that killing it disturbs no other test. The port is one the OS
+// just handed out: a fixed range once collided with the machine's own Redis on 6379.
+let PORT = 0;
 let redis: ChildProcess | undefined;
 
-function startRedis(): Promise<void> {
-  redis = spawn('redis-server', ['--port', String(PORT), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  return eventually(
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+async function startRedis(): Promise<void> {
+  PORT ||= await freePort();
+  const child = spawn('redis-server', ['--port', String(PORT), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  redis = child;
+  await eventually(
     () =>
       new Promise<void>((ok, fail) => {
         const s = createConnection(PORT, '127.0.0.1', () => {
@@ -24,6 +38,8 @@ function startRedis(): Promise<void> {
       }),
     5000,
   );
+  // Something else answering on the port would make "killed" a lie.
+  if (child.exitCode !== null || child.signalCode !== null) throw new Error(`redis-server on ${PORT} exited at start`);
 }
 
 function killRedis(): Promise<void> {
