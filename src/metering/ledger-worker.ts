@@ -1,12 +1,21 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { openStorage, type StorageSpec } from '../storage/open.js';
+import { decodeRow } from './row-codec.js';
 
 // Runs in a worker thread: owns its own database connection and commits the batches the
 // gateway's event loop hands over, so that SQL never blocks a request.
 const storage = await openStorage(workerData as StorageSpec);
-parentPort!.on('message', (m: { id: number; rows?: LedgerRow[]; close?: true }) => {
-  const work = m.close ? storage.close().then(() => 0) : storage.ledger.insert(m.rows ?? []);
+/** Decoding here rather than cloning on the gateway's thread. */
+const rowsOf = (lines: string): LedgerRow[] => lines.split('\n').filter((l) => l !== '').map(decodeRow);
+
+parentPort!.on('message', (m: { id: number; rows?: LedgerRow[]; lines?: string; close?: true }) => {
+  let work: Promise<number>;
+  try {
+    work = m.close ? storage.close().then(() => 0) : storage.ledger.insert(m.lines !== undefined ? rowsOf(m.lines) : (m.rows ?? []));
+  } catch (err) {
+    work = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
   work.then(
     (n) => parentPort!.postMessage({ id: m.id, n }),
     (err: unknown) => parentPort!.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err) }),

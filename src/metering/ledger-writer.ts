@@ -1,9 +1,16 @@
 import type { LedgerRow } from '../core/ledger-row.js';
-import type { LedgerStore } from '../storage/ports.js';
 
-/** Where batches go: the storage itself, or a worker thread that owns a connection to it. */
-export type LedgerSink = Pick<LedgerStore, 'insert'>;
+import { encodeRow } from './row-codec.js';
 import type { Spool } from './spool.js';
+
+/**
+ * Where batches go: the storage itself, or a worker thread that owns a connection to it.
+ * `lines` are the rows as the spool encoded them, when every row of the batch has one: a
+ * worker takes those instead of a structured clone of the rows.
+ */
+export interface LedgerSink {
+  insert(rows: readonly LedgerRow[], lines?: readonly string[]): Promise<number>;
+}
 
 export interface LedgerWriterOptions {
   flushIntervalMs?: number;
@@ -19,6 +26,8 @@ export interface LedgerWriterOptions {
  */
 export class LedgerWriter {
   private queue: LedgerRow[] = [];
+  /** The spool's encoding of each queued row ('' where encoding failed). */
+  private lines: string[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private failures = 0;
@@ -37,12 +46,17 @@ export class LedgerWriter {
   }
 
   record(row: LedgerRow): void {
-    try {
-      this.spool?.append(row);
-    } catch (err) {
-      this.onError(err);
+    let line = '';
+    if (this.spool) {
+      try {
+        line = encodeRow(row);
+        this.spool.appendLine(line);
+      } catch (err) {
+        this.onError(err);
+      }
     }
     this.queue.push(row);
+    this.lines.push(line);
     this.schedule(this.flushIntervalMs);
   }
 
@@ -96,11 +110,13 @@ export class LedgerWriter {
   private async commitBatch(): Promise<void> {
     const batch = this.queue.slice(0, this.maxBatch);
     if (batch.length === 0) return;
+    const lines = this.lines.slice(0, batch.length);
     // A row must be in the spool's file before storage has it, or markCommitted would count it unwritten.
     this.spool?.flush();
     try {
-      await this.store.insert(batch);
+      await this.store.insert(batch, lines.includes('') ? undefined : lines);
       this.queue.splice(0, batch.length);
+      this.lines.splice(0, batch.length);
       this.failures = 0;
       this.spool?.markCommitted(batch.length);
     } catch (err) {

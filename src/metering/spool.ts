@@ -34,7 +34,12 @@ export class Spool {
   }
 
   append(row: LedgerRow): void {
-    this.pending.push(encodeRow(row));
+    this.appendLine(encodeRow(row));
+  }
+
+  /** Appends a row already encoded by `encodeRow`. */
+  appendLine(line: string): void {
+    this.pending.push(line);
     if (this.scheduled) return;
     this.scheduled = true;
     // One write per event-loop turn instead of one per row: a syscall costs more than encoding a row.

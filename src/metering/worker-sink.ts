@@ -3,8 +3,9 @@ import type { LedgerRow } from '../core/ledger-row.js';
 import type { StorageSpec } from '../storage/open.js';
 
 /**
- * A ledger sink backed by a worker thread: `insert` posts a batch (a structured clone,
- * a few microseconds a row) and resolves when the worker has committed it.
+ * A ledger sink backed by a worker thread: `insert` posts a batch (the spool's encoded
+ * lines when it has them, else a structured clone of the rows) and resolves when the
+ * worker has committed it.
  */
 export class WorkerLedgerSink {
   private readonly worker: Worker;
@@ -44,8 +45,9 @@ export class WorkerLedgerSink {
     return new WorkerLedgerSink(worker);
   }
 
-  insert(rows: readonly LedgerRow[]): Promise<number> {
-    return this.send({ rows });
+  insert(rows: readonly LedgerRow[], lines?: readonly string[]): Promise<number> {
+    // One string is one copy; rows as objects are cloned field by field on the event loop.
+    return lines ? this.send({ lines: lines.join('') }) : this.send({ rows });
   }
 
   async close(): Promise<void> {
@@ -53,7 +55,7 @@ export class WorkerLedgerSink {
     await this.worker.terminate();
   }
 
-  private send(body: { rows?: readonly LedgerRow[]; close?: true }): Promise<number> {
+  private send(body: { rows?: readonly LedgerRow[]; lines?: string; close?: true }): Promise<number> {
     const id = ++this.seq;
     return new Promise((ok, fail) => {
       this.waiting.set(id, { ok, fail });

@@ -176,6 +176,16 @@ export function schemaV9(t: TypeMap): string[] {
   return [`ALTER TABLE requests ADD COLUMN ${column('last_turn_hash', type, nullability, t)}`];
 }
 
+/**
+ * Version 13: the cross-source lookup asks whether another source recorded an upstream id.
+ * On an index of the id alone, an id that repeats (an upstream that sends a fixed or no
+ * unique request id) made every insert scan all its earlier rows, so inserts slowed as the
+ * ledger grew. With the source in the index, the question is two range seeks.
+ */
+export function schemaV13(): string[] {
+  return ['DROP INDEX requests_upstream_request_id', 'CREATE INDEX requests_upstream_source ON requests (upstream_request_id, source)'];
+}
+
 /** Ordered migrations; each entry's statements run in one transaction. */
 export function migrations(t: TypeMap): { version: number; statements: string[] }[] {
   return [
@@ -188,6 +198,7 @@ export function migrations(t: TypeMap): { version: number; statements: string[] 
     { version: 7, statements: schemaV7(t) },
     { version: 8, statements: schemaV8(t) },
     { version: 9, statements: schemaV9(t) },
+    { version: 13, statements: schemaV13() },
   ];
 }
 

@@ -107,13 +107,18 @@ function pgLedger(pool: pg.Pool): LedgerStore {
 
   /** Drops the rows that repeat a request another source already recorded. */
   const withoutCrossSourceRepeats = async (c: pg.PoolClient, rows: readonly LedgerRow[]) => {
-    const ids = [...new Set(rows.map((r) => r.upstreamRequestId).filter((x): x is string => x !== null))];
-    const stored = new Map<string, Set<string>>();
-    if (ids.length > 0) {
-      const res = await c.query<{ u: string; source: string }>('SELECT DISTINCT upstream_request_id AS u, source FROM requests WHERE upstream_request_id = ANY($1::text[])', [ids]);
-      for (const r of res.rows) (stored.get(r.u) ?? stored.set(r.u, new Set()).get(r.u)!).add(r.source);
+    const pairs = new Map<string, [string, string]>();
+    for (const r of rows) if (r.upstreamRequestId !== null) pairs.set(`${r.upstreamRequestId}\0${r.source}`, [r.upstreamRequestId, r.source]);
+    const repeated = new Set<string>();
+    if (pairs.size > 0) {
+      // `source <> s` as two ranges, so that each is a seek in requests_upstream_source, never a scan of an id that repeats.
+      const res = await c.query<{ u: string; s: string }>(
+        'SELECT x.u, x.s FROM unnest($1::text[], $2::text[]) AS x(u, s) WHERE EXISTS (SELECT 1 FROM requests r WHERE r.upstream_request_id = x.u AND r.source < x.s) OR EXISTS (SELECT 1 FROM requests r WHERE r.upstream_request_id = x.u AND r.source > x.s)',
+        [[...pairs.values()].map((p) => p[0]), [...pairs.values()].map((p) => p[1])],
+      );
+      for (const r of res.rows) repeated.add(`${r.u}\0${r.s}`);
     }
-    const seen = crossSourceCheck((u, source) => [...(stored.get(u) ?? [])].some((s) => s !== source));
+    const seen = crossSourceCheck((u, source) => repeated.has(`${u}\0${source}`));
     return rows.filter((r) => !seen(r));
   };
 

@@ -75,7 +75,9 @@ function sqliteLedger(db: Db): LedgerStore {
     return s;
   };
   const toInt = (b: boolean) => (b ? 1 : 0);
-  const otherSource = db.prepare('SELECT 1 FROM requests WHERE upstream_request_id = ? AND source <> ? LIMIT 1');
+  // `source <> ?` as two ranges, so that each is a seek in requests_upstream_source, never a scan.
+  const otherSource = db
+    .prepare('SELECT EXISTS (SELECT 1 FROM requests WHERE upstream_request_id = ?1 AND source < ?2) OR EXISTS (SELECT 1 FROM requests WHERE upstream_request_id = ?1 AND source > ?2) AS hit');
   const existing = db.prepare('SELECT * FROM requests WHERE id = ?').safeIntegers();
   const deleteRow = db.prepare('DELETE FROM requests WHERE id = ?');
   const writeRollups = (added: readonly LedgerRow[], removed: readonly LedgerRow[] = []) => {
@@ -83,7 +85,7 @@ function sqliteLedger(db: Db): LedgerStore {
   };
   const insertBatch = db.transaction((rows: readonly LedgerRow[]) => {
     const fresh: LedgerRow[] = [];
-    const seen = crossSourceCheck((id, source) => otherSource.get(id, source) !== undefined);
+    const seen = crossSourceCheck((id, source) => (otherSource.get(id, source) as { hit: number }).hit === 1);
     for (const r of rows) {
       if (seen(r) || insertRow.run(rowValues(r, toInt)).changes !== 1) continue;
       fresh.push(r);
@@ -105,7 +107,7 @@ function sqliteLedger(db: Db): LedgerStore {
       const old = take(id);
       if (old) removed.push(old);
     }
-    const seen = crossSourceCheck((id, source) => otherSource.get(id, source) !== undefined);
+    const seen = crossSourceCheck((id, source) => (otherSource.get(id, source) as { hit: number }).hit === 1);
     for (const r of rows) {
       if (seen(r)) continue;
       const rec = existing.get(r.id) as Row | undefined;
