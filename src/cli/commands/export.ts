@@ -3,7 +3,6 @@ import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { focusRecords } from '../../focus/charges.js';
 import { focusContext } from '../../focus/context.js';
-import { writeFocusCsv, writeFocusParquet } from '../../focus/write.js';
 import { csvHeader, toCsvLine, toJsonLine } from '../../reports/export.js';
 import { type StorageFlags, addStorageFlags, parseWindow, withStorage } from '../context.js';
 import { type Io, UsageError } from '../output.js';
@@ -29,6 +28,8 @@ export function exportCommand(program: Command, io: Io): void {
       if (flags.format !== 'jsonl' && flags.format !== 'csv' && flags.format !== 'focus') throw new UsageError('export: --format must be jsonl, csv or focus');
       if (flags.format !== 'focus' && flags.output?.endsWith('.parquet')) throw new UsageError('export: Parquet is written only with --format focus');
       const records = () => focusRecords(storage.ledger.scan(parseWindow(flags)), focusContext(config));
+      // Loaded here: the Parquet writer costs the gateway's process memory it never uses.
+      const { writeFocusCsv, writeFocusParquet } = await import('../../focus/write.js');
       if (flags.format === 'focus' && flags.output?.endsWith('.parquet')) return void (await writeFocusParquet(records(), flags.output));
       const sink: Writable | undefined = flags.output ? createWriteStream(flags.output) : undefined;
       const write = async (text: string) => {

@@ -7,6 +7,7 @@ import { providerTable } from '../../gateway/select-provider.js';
 import { catalogProviderFor, createPricer, rateBook } from '../../pricing/index.js';
 import { webhookSink } from '../alerts.js';
 import { type StorageFlags, addStorageFlags, loadCliConfig, openStorage, storageSpec } from '../context.js';
+import { capYoungGeneration } from '../../server/young-generation.js';
 import { jsonLogger } from '../logger.js';
 import type { Io } from '../output.js';
 
@@ -25,6 +26,8 @@ export function serveCommand(program: Command, io: Io): void {
   ).action(async (flags: ServeFlags) => {
     const config = loadCliConfig(flags);
     const log = jsonLogger(config.log.level);
+    // A gateway's memory is mostly its young generation under load (see young-generation.ts).
+    capYoungGeneration(8);
     const storage = await openStorage(config);
     const policy = policyOptions(config, log);
     const pricer = createPricer({ overrides: config.pricing.overrides, discounts: config.pricing.discounts });
