@@ -8,6 +8,7 @@ import { anomalySettings } from './anomalies.js';
 import { alertsConfig, configRules, policyChecks, policySettings } from './policy.js';
 import { routingChecks, routingConfig } from './routing.js';
 import { type ConfigFile, fileSchema } from './schema.js';
+import { parseGatewayAddress } from '../telemetry/via-gateway.js';
 import { toRoutingRule } from '../routing/rules/rule-input.js';
 
 export interface LoadOptions {
@@ -188,7 +189,7 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
       rules: (f.cache ?? []).map((r) => ({ model: r.model, provider: r.provider, mode: r.mode, ttl: r.ttl })),
     },
     anomalies: anomalySettings(f.anomalies),
-    telemetry: { enabled: f.telemetry?.enabled ?? true },
+    telemetry: { enabled: f.telemetry?.enabled ?? true, gatewayAddresses: (f.telemetry?.gateway_addresses ?? []).map(parseGatewayAddress) },
     import: { user: f.import?.user, team: f.import?.team },
     source,
   };
