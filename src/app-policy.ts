@@ -2,6 +2,7 @@ import { type AlertEvent, type AlertSink, budgetFields } from './alerts/events.j
 import { type DecisionLinks, increaseAlerts } from './alerts/increase-alerts.js';
 import type { Logger } from './core/logger.js';
 import { formatUsd } from './core/money.js';
+import { forecastBudgets } from './forecast/budgets.js';
 import { newRequestId } from './core/ids.js';
 import type { PriceFn } from './metering/build-row.js';
 import { MemoryCounters } from './policy/counters/memory.js';
@@ -64,6 +65,10 @@ export async function startPolicy(o: PolicyOptions, storage: Storage, price: Pri
     settings: o.settings,
     enforcer,
     fromLedger,
+    async forecast(set, at, ids) {
+      await flushLedger();
+      return forecastBudgets(storage.ledger, set, { timeZone: o.settings.timeZone, keyPrefix: o.settings.keyPrefix, now: at, ids });
+    },
     approvalLinks: o.approvalLinks,
     drift,
     now,

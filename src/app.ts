@@ -24,6 +24,7 @@ import type { RoutingRule } from './routing/rules/rule.js';
 import { RuleRouter } from './routing/rules/router.js';
 import type { Storage } from './storage/ports.js';
 import { handleOtlp } from './telemetry/receiver.js';
+import { type GatewayAddress, ownAddresses } from './telemetry/via-gateway.js';
 
 export interface AppOptions {
   host: string;
@@ -58,7 +59,7 @@ export interface AppOptions {
   /** The anomaly scheduler (off when absent or disabled). */
   anomalies?: AnomalyOptions;
   /** The OTLP/HTTP receiver (docs/telemetry.md); on unless `enabled` is false. */
-  telemetry?: { enabled: boolean };
+  telemetry?: { enabled: boolean; gatewayAddresses?: readonly GatewayAddress[] };
 }
 
 export interface RoutingOptions {
@@ -114,7 +115,10 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     cache: o.cache,
   });
   let closing = false;
+  // This server's own addresses join the configured ones once it listens (port 0 is chosen then).
+  let gateways: readonly GatewayAddress[] = o.telemetry?.gatewayAddresses ?? [];
   const otlp = {
+    gateways: () => gateways,
     keys,
     adminToken: o.adminToken,
     anonymous: o.auth.anonymous,
@@ -136,6 +140,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     server.listen(o.port, o.host, () => ok());
   });
   const port = (server.address() as AddressInfo).port;
+  gateways = [...gateways, ...ownAddresses(o.host, port)];
   const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
 
   return {

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import type { Picos } from '../core/money.js';
 import { DAY_MS, HOUR_MS } from '../storage/schema.js';
 import { minutesText, reportPath, usdText } from './evidence.js';
@@ -20,18 +21,20 @@ export const SPIKE_REPORT_DIMENSION: Record<SpikeDimension, string> = { user: 'u
 
 /**
  * A spend spike: a subject's spend in the recent window against a seasonal baseline, the
- * same hour of the day on the same kind of day (weekday or weekend) over the last
- * `baselineDays`, each sample scaled to the window's length. Robust to the odd past spike:
+ * same local hour of the day on the same kind of local day (weekday or weekend, in the
+ * settings' time zone) over the last `baselineDays`, each sample scaled to the window's length. Robust to the odd past spike:
  * the centre is the median and the spread the MAD. Raised when spend is at least
  * `minRatio` × the median, `madK` robust sigmas above it, and `minExcess` above it.
  */
 export function spendSpikes(series: SpendSeries, now: number, s: SpikeSettings): Detection[] {
   if (series.firstHour === undefined || now - series.firstHour < s.minHistoryDays * DAY_MS) return [];
   const start = now - s.windowMs;
+  const hours = seasonalHours(start + s.windowMs / 2, s.baselineDays, s.timeZone);
   const out: Detection[] = [];
   for (const [subject, current] of series.current) {
     if (subject === '') continue;
-    const samples = seasonalSamples(series.hourly.get(subject), start + s.windowMs / 2, s);
+    const hourly = series.hourly.get(subject);
+    const samples = hours.map((h) => ((hourly?.get(h) ?? 0n) * BigInt(s.windowMs)) / BigInt(HOUR_MS));
     const sorted = [...samples].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const centre = medianPicos(sorted);
     const excess = current - centre;
@@ -57,21 +60,23 @@ export function spendSpikes(series: SpendSeries, now: number, s: SpikeSettings):
   return out;
 }
 
-function seasonalSamples(hourly: ReadonlyMap<number, Picos> | undefined, at: number, s: SpikeSettings): Picos[] {
-  const hour = Math.floor(at / HOUR_MS) * HOUR_MS;
-  const weekend = isWeekend(at);
-  const samples: Picos[] = [];
-  for (let d = 1; d <= s.baselineDays; d++) {
-    const h = hour - d * DAY_MS;
-    if (isWeekend(h) !== weekend) continue;
-    samples.push(((hourly?.get(h) ?? 0n) * BigInt(s.windowMs)) / BigInt(HOUR_MS));
+/**
+ * The hours the baseline samples for a moment: the same wall-clock hour on each of the last
+ * `days` local days of the same kind (weekday or weekend), as the start of the UTC hour that
+ * holds it (the ledger's hourly rollups are UTC hours; in a half-hour zone that is the hour
+ * the local one starts in). Across a DST change the same local hour is a different UTC hour,
+ * which is the point: a team's 9 o'clock stays its 9 o'clock.
+ */
+export function seasonalHours(at: number, days: number, timeZone: string): number[] {
+  const local = DateTime.fromMillis(at, { zone: timeZone }).startOf('hour');
+  const weekend = local.weekday >= 6;
+  const hours: number[] = [];
+  for (let d = 1; d <= days; d++) {
+    const past = local.minus({ days: d });
+    if (past.weekday >= 6 !== weekend) continue;
+    hours.push(Math.floor(past.toMillis() / HOUR_MS) * HOUR_MS);
   }
-  return samples;
-}
-
-function isWeekend(ms: number): boolean {
-  const day = new Date(ms).getUTCDay();
-  return day === 0 || day === 6;
+  return hours;
 }
 
 function medianPicos(sorted: readonly Picos[]): Picos {

@@ -61,6 +61,8 @@ export interface SpikeSettings extends Toggle {
   minExcessPicos: Picos;
   /** The scopes watched: user, team, workflow (tag `workflow`), model. */
   dimensions: SpikeDimension[];
+  /** The IANA zone whose hours and weekdays the baseline follows (`policy.time_zone`). */
+  timeZone: string;
 }
 
 export const SPIKE_DIMENSIONS = ['user', 'team', 'workflow', 'model'] as const;
@@ -120,7 +122,7 @@ export function defaultAnomalySettings(): AnomalySettings {
     enabled: false,
     intervalMs: 60_000,
     detectors: {
-      spend_spike: { enabled: true, windowMs: 5 * MINUTE, baselineDays: 28, minHistoryDays: 7, minRatio: 3, madK: 6, minExcessPicos: 5n * USD, dimensions: [...SPIKE_DIMENSIONS] },
+      spend_spike: { enabled: true, windowMs: 5 * MINUTE, baselineDays: 28, minHistoryDays: 7, minRatio: 3, madK: 6, minExcessPicos: 5n * USD, dimensions: [...SPIKE_DIMENSIONS], timeZone: 'UTC' },
       runaway_session: { enabled: true, windowMs: 5 * MINUTE, historyDays: 14, identityFactor: 3, orgQuantile: 0.99, minPicosPerHour: 20n * USD, minSessions: 5 },
       agent_loop: { enabled: true, windowMs: 30 * MINUTE, minRepeats: 5 },
       retry_storm: { enabled: true, windowMs: 5 * MINUTE, minEvents: 30, minErrorShare: 0.5 },

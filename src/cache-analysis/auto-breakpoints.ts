@@ -2,10 +2,12 @@ import { arrayElements, findTopLevelMember } from '../providers/openai/json-memb
 import { estimateInputTokens } from '../metering/estimate.js';
 
 /**
- * `cache: auto` for Anthropic Messages: when a request carries no cache breakpoint at all,
- * put one on the last tool and one on the last system block, so the stable prefix (tools,
- * then tools + system) is cached. The body is edited by splicing bytes; everything the
- * client sent stays as it was. Returns undefined when nothing should change.
+ * `cache: auto` for Anthropic Messages: breakpoints at the ends of the stable parts of the
+ * prompt, where the client has none: the last system block (caching tools and system), the
+ * last tool (when the tools alone are cacheable), and the last message of the prior history
+ * (everything but the newest message, which agents and chat clients resend on the next turn).
+ * The body is edited by splicing bytes; everything the client sent stays as it was. Returns
+ * undefined when nothing should change.
  */
 export interface AutoBreakpoints {
   body: Buffer;
@@ -14,54 +16,80 @@ export interface AutoBreakpoints {
 }
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+type Ttl = '5m' | '1h';
+interface Edit {
+  at: number;
+  to: number;
+  text: string;
+}
+interface Candidate {
+  pos: number;
+  edit: () => Edit | undefined;
+}
 
-/** Anthropic allows at most four breakpoints; auto uses at most two of them. */
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** Anthropic allows at most four breakpoints per request, the client's own included. */
 export const MAX_BREAKPOINTS = 4;
+
+/** Message blocks that may carry `cache_control` (thinking blocks may not). */
+const MARKABLE = new Set(['text', 'image', 'document', 'tool_use', 'tool_result', 'search_result', 'server_tool_use', 'web_search_tool_result']);
 
 /**
  * The smallest prefix each model family caches (protocols.md §3.8); a shorter one silently
- * does not cache, so a breakpoint there would only cost bytes.
+ * does not cache, so a breakpoint there would only cost bytes. Models the table does not
+ * list take the common 1,024.
  */
 export function minCacheableTokens(model: string): number {
   const m = model.toLowerCase();
   if (/opus-4-[56]|haiku-4-5/.test(m)) return 4096;
-  if (/opus-4-7|haiku-3/.test(m)) return 2048;
+  if (/opus-4-7|haiku-3|mythos-preview/.test(m)) return 2048;
+  // Opus 5, Fable 5 and Mythos 5 themselves, not their 5.x successors.
+  if (/(opus|fable|mythos)-5(?:$|-\d{8}|@)/.test(m)) return 512;
   return 1024;
 }
 
-export function insertBreakpoints(raw: Buffer, json: unknown, model: string, ttl: '5m' | '1h' | undefined): AutoBreakpoints | undefined {
-  if (!isObj(json) || hasBreakpoint(json)) return undefined;
-  const tools = Array.isArray(json.tools) ? (json.tools as unknown[]) : [];
+export function insertBreakpoints(raw: Buffer, json: unknown, model: string, ttl: Ttl | undefined): AutoBreakpoints | undefined {
+  // Top-level automatic caching: Anthropic places and moves that breakpoint itself.
+  if (!isObj(json) || json.cache_control !== undefined) return undefined;
+  const open = firstNonSpace(raw);
+  if (raw[open] !== 0x7b /* { */) return undefined;
+  const tools = arr(json.tools);
   const system = json.system;
-  const sysBlocks = typeof system === 'string' ? 1 : Array.isArray(system) ? system.length : 0;
+  const sysList = typeof system === 'string' ? [system] : arr(system);
+  const messages = arr(json.messages);
+  const client = clientBreakpoints(tools, sysList, messages);
+  const room = MAX_BREAKPOINTS - client.length;
+  if (room <= 0) return undefined;
+  const want: Ttl = ttl === '1h' ? '1h' : '5m';
+  const marker = JSON.stringify(want === '1h' ? { type: 'ephemeral', ttl: '1h' } : { type: 'ephemeral' });
   const min = minCacheableTokens(model);
   const toolTokens = estimateInputTokens(tools);
   const sysTokens = system === undefined ? 0 : estimateInputTokens(system);
-  const open = firstNonSpace(raw);
-  if (raw[open] !== 0x7b /* { */) return undefined;
-  const marker = JSON.stringify(ttl === '1h' ? { type: 'ephemeral', ttl: '1h' } : { type: 'ephemeral' });
-  const edits: { at: number; to: number; text: string }[] = [];
-  const positions: number[] = [];
-  // A breakpoint on the tools alone pays only when the system part changes more often; with
-  // a system prompt, the one on the last system block covers the tools too.
-  if (tools.length > 0 && toolTokens >= min && isObj(tools.at(-1))) {
-    const edit = appendToLast(raw, open, 'tools', marker);
-    if (edit) {
-      edits.push(edit);
-      positions.push(tools.length - 1);
-    }
+  const sysEnd = tools.length + sysList.length;
+  const marked = (from: number, to: number) => client.some((c) => c.pos >= from && c.pos < to);
+
+  // In order of worth when slots are short: tools + system serve every conversation, the
+  // history this one's next turn, the tools alone only a system prompt that changes.
+  const candidates: Candidate[] = [];
+  if (sysList.length > 0 && toolTokens + sysTokens >= min && !marked(tools.length, sysEnd)) {
+    candidates.push({ pos: sysEnd - 1, edit: () => (typeof system === 'string' ? wrapString(raw, findTopLevelMember(raw, open, 'system'), marker) : appendToLast(raw, open, 'system', marker)) });
   }
-  if (sysBlocks > 0 && toolTokens + sysTokens >= min) {
-    let edit: { at: number; to: number; text: string } | undefined;
-    if (typeof system === 'string') {
-      const m = findTopLevelMember(raw, open, 'system');
-      if (m) edit = { at: m.valueStart, to: m.valueEnd, text: `[{"type":"text","text":${raw.subarray(m.valueStart, m.valueEnd).toString('utf8')},"cache_control":${marker}}]` };
-    } else if (isObj((system as unknown[]).at(-1))) edit = appendToLast(raw, open, 'system', marker);
-    if (edit) {
-      edits.push(edit);
-      positions.push(tools.length + sysBlocks - 1);
-    }
+  const history = historyCandidate(raw, open, messages, sysEnd, min - toolTokens - sysTokens, marker, client);
+  if (history) candidates.push(history);
+  if (tools.length > 0 && toolTokens >= min && isObj(tools.at(-1)) && !marked(0, tools.length)) {
+    candidates.push({ pos: tools.length - 1, edit: () => appendToLast(raw, open, 'tools', marker) });
+  }
+
+  const edits: Edit[] = [];
+  const positions: number[] = [];
+  for (const c of candidates) {
+    if (edits.length >= room || !ttlOrderHolds(c.pos, want, client)) continue;
+    const e = c.edit();
+    if (!e) continue;
+    edits.push(e);
+    positions.push(c.pos);
   }
   if (edits.length === 0) return undefined;
   edits.sort((a, b) => b.at - a.at);
@@ -70,25 +98,98 @@ export function insertBreakpoints(raw: Buffer, json: unknown, model: string, ttl
   return { body, positions: positions.sort((a, b) => a - b) };
 }
 
+/**
+ * The breakpoint on the last message of the prior history (all but the newest message), on
+ * its last block that may carry one, when that prefix is long enough to cache and the client
+ * has no breakpoint there or later (one later covers the history already).
+ */
+function historyCandidate(raw: Buffer, open: number, messages: unknown[], first: number, need: number, marker: string, client: ClientBreakpoint[]): Candidate | undefined {
+  const k = messages.length - 2;
+  if (k < 0) return undefined;
+  let pos = first;
+  for (let i = 0; i < k; i++) pos += blockCount(messages[i]);
+  const m = messages[k];
+  if (!isObj(m) || client.some((c) => c.pos >= pos)) return undefined;
+  if (need > 0 && estimateInputTokens(messages.slice(0, k + 1), need) < need) return undefined;
+  const locate = () => {
+    const list = findTopLevelMember(raw, open, 'messages');
+    const el = list && arrayElements(raw, list.valueStart)?.[k];
+    return el && raw[el.start] === 0x7b ? findTopLevelMember(raw, el.start, 'content') : undefined;
+  };
+  if (typeof m.content === 'string') return m.content === '' ? undefined : { pos, edit: () => wrapString(raw, locate(), marker) };
+  const blocks = arr(m.content);
+  let j = blocks.length - 1;
+  while (j >= 0 && !markable(blocks[j])) j--;
+  if (j < 0) return undefined;
+  return {
+    pos: pos + j,
+    edit: () => {
+      const content = locate();
+      const el = content && arrayElements(raw, content.valueStart)?.[j];
+      return el && raw[el.start] === 0x7b ? appendInside(raw, el, marker) : undefined;
+    },
+  };
+}
+
+function markable(b: unknown): boolean {
+  if (!isObj(b) || typeof b.type !== 'string' || !MARKABLE.has(b.type)) return false;
+  // An empty text block cannot carry a breakpoint.
+  return b.type !== 'text' || (typeof b.text === 'string' && b.text !== '');
+}
+
+/** Blocks a message adds to the prompt, as the prefix hash counts them (a string is one). */
+function blockCount(m: unknown): number {
+  if (!isObj(m)) return 0;
+  return typeof m.content === 'string' ? 1 : arr(m.content).length;
+}
+
+interface ClientBreakpoint {
+  pos: number;
+  ttl: Ttl;
+}
+
+/** The client's own breakpoints, by block position. */
+function clientBreakpoints(tools: unknown[], system: unknown[], messages: unknown[]): ClientBreakpoint[] {
+  const out: ClientBreakpoint[] = [];
+  let pos = 0;
+  const see = (b: unknown) => {
+    if (isObj(b) && b.cache_control !== undefined && b.cache_control !== null) out.push({ pos, ttl: isObj(b.cache_control) && b.cache_control.ttl === '1h' ? '1h' : '5m' });
+    pos++;
+  };
+  for (const t of tools) see(t);
+  for (const s of system) see(s);
+  for (const m of messages) {
+    if (isObj(m) && Array.isArray(m.content)) for (const c of m.content) see(c);
+    else if (isObj(m) && typeof m.content === 'string') pos++;
+  }
+  return out;
+}
+
+/** 1-hour entries must come before 5-minute ones: an added breakpoint may not break that order. */
+function ttlOrderHolds(pos: number, ttl: Ttl, client: ClientBreakpoint[]): boolean {
+  return client.every((c) => (c.pos < pos ? ttl === '5m' || c.ttl === '1h' : c.pos > pos ? ttl === '1h' || c.ttl === '5m' : false));
+}
+
+/** A string value (system prompt, message content) as one text block carrying the breakpoint. */
+function wrapString(raw: Buffer, m: { valueStart: number; valueEnd: number } | undefined, marker: string): Edit | undefined {
+  if (!m || raw[m.valueStart] !== 0x22 /* " */) return undefined;
+  return { at: m.valueStart, to: m.valueEnd, text: `[{"type":"text","text":${raw.subarray(m.valueStart, m.valueEnd).toString('utf8')},"cache_control":${marker}}]` };
+}
+
 /** Inserts `,"cache_control":…` before the closing brace of the last element of a top-level array member. */
-function appendToLast(raw: Buffer, open: number, key: string, marker: string): { at: number; to: number; text: string } | undefined {
+function appendToLast(raw: Buffer, open: number, key: string, marker: string): Edit | undefined {
   const m = findTopLevelMember(raw, open, key);
   if (!m) return undefined;
   const last = arrayElements(raw, m.valueStart)?.at(-1);
   if (!last || raw[last.start] !== 0x7b) return undefined;
-  const close = last.end - 1;
-  const empty = raw[firstNonSpace(raw, last.start + 1)] === 0x7d;
-  return { at: close, to: close, text: `${empty ? '' : ','}"cache_control":${marker}` };
+  return appendInside(raw, last, marker);
 }
 
-/** Any client-set breakpoint, or top-level automatic caching, means the client manages its cache. */
-function hasBreakpoint(body: Obj): boolean {
-  if (body.cache_control !== undefined) return true;
-  const marked = (v: unknown) => isObj(v) && v.cache_control !== undefined;
-  if (Array.isArray(body.tools) && body.tools.some(marked)) return true;
-  if (Array.isArray(body.system) && body.system.some(marked)) return true;
-  if (!Array.isArray(body.messages)) return false;
-  return body.messages.some((m) => isObj(m) && Array.isArray(m.content) && m.content.some(marked));
+/** Inserts `,"cache_control":…` before the closing brace of the object at [start, end). */
+function appendInside(raw: Buffer, obj: { start: number; end: number }, marker: string): Edit {
+  const close = obj.end - 1;
+  const empty = raw[firstNonSpace(raw, obj.start + 1)] === 0x7d;
+  return { at: close, to: close, text: `${empty ? '' : ','}"cache_control":${marker}` };
 }
 
 function firstNonSpace(buf: Buffer, from = 0): number {

@@ -18,6 +18,12 @@ describe('anomalies config', () => {
     expect(c.anomalies.detectors.agent_loop.enabled).toBe(false);
   });
 
+  it('aligns the spike baseline to policy.time_zone (UTC by default)', () => {
+    expect(loadConfig({ env: {} }).anomalies.detectors.spend_spike.timeZone).toBe('UTC');
+    const c = loadConfig({ file: configFile('policy:\n  time_zone: America/Los_Angeles\n'), env: {} });
+    expect(c.anomalies.detectors.spend_spike.timeZone).toBe('America/Los_Angeles');
+  });
+
   it('names a bad setting and its line', () => {
     expect(configIssues('anomalies:\n  interval_seconds: 1\n  detectors:\n    spend_spike: { dimensions: [project] }\n    retry_storm: { min_error_share: 2 }\n')).toEqual([
       'anomalies.interval_seconds@2: must be at least 5 seconds',

@@ -57,8 +57,8 @@ type AnomaliesFile = z.infer<typeof anomaliesSchema>;
 
 const MIN = 60_000;
 
-/** The file's `anomalies` section over the defaults. */
-export function anomalySettings(f: AnomaliesFile | undefined): AnomalySettings {
+/** The file's `anomalies` section over the defaults; the spike baseline follows the policy's time zone. */
+export function anomalySettings(f: AnomaliesFile | undefined, timeZone = 'UTC'): AnomalySettings {
   const s = defaultAnomalySettings();
   const d = f?.detectors;
   const ms = (m: number | undefined, fallback: number) => (m === undefined ? fallback : Math.round(m * MIN));
@@ -77,6 +77,7 @@ export function anomalySettings(f: AnomaliesFile | undefined): AnomalySettings {
         madK: d?.spend_spike?.mad_k ?? x.spend_spike.madK,
         minExcessPicos: money(d?.spend_spike?.min_excess_usd, x.spend_spike.minExcessPicos),
         dimensions: d?.spend_spike?.dimensions ?? x.spend_spike.dimensions,
+        timeZone,
       },
       runaway_session: {
         enabled: d?.runaway_session?.enabled ?? true,

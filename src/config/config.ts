@@ -5,6 +5,7 @@ import type { ConfigRules } from '../policy/rule-book.js';
 import type { PolicySettings } from '../policy/settings.js';
 import type { RoutingConfig } from './routing.js';
 import type { RoutingRule } from '../routing/rules/rule.js';
+import type { GatewayAddress } from '../telemetry/via-gateway.js';
 
 /** The normalised configuration every part reads. Built by `loadConfig`. */
 export interface Config {
@@ -39,7 +40,11 @@ export interface Config {
   /** Anomaly detection: the scheduler in `serve` and `tollgate detect` (docs/anomalies.md). */
   anomalies: AnomalySettings;
   /** The OTLP/HTTP receiver on the gateway's port (docs/telemetry.md). */
-  telemetry: { enabled: boolean };
+  telemetry: {
+    enabled: boolean;
+    /** Other Tollgate gateways' addresses (this server's own are always known): their calls' GenAI spans make no rows. */
+    gatewayAddresses: GatewayAddress[];
+  };
   /** Attribution for `tollgate import` (its flags win). */
   import: { user: string | undefined; team: string | undefined };
   /** The file it came from, if any. */

@@ -52,9 +52,15 @@ describe('loadConfig', () => {
   });
 
   it('turns the OTLP receiver on by default, off with telemetry.enabled: false', () => {
-    expect(loadConfig({ env: {} }).telemetry).toEqual({ enabled: true });
-    expect(loadConfig({ file: file('telemetry: { enabled: false }\n') }).telemetry).toEqual({ enabled: false });
+    expect(loadConfig({ env: {} }).telemetry).toEqual({ enabled: true, gatewayAddresses: [] });
+    expect(loadConfig({ file: file('telemetry: { enabled: false }\n') }).telemetry).toEqual({ enabled: false, gatewayAddresses: [] });
     expect(issues('telemetry:\n  enabled: yes please\n')).toEqual(['telemetry.enabled@2: must be true or false']);
+  });
+
+  it('reads the other gateways\' addresses, and names a bad one', () => {
+    const t = loadConfig({ file: file('telemetry:\n  gateway_addresses: [tollgate.internal:8790, "https://llm.example.com", lb.internal]\n') }).telemetry;
+    expect(t.gatewayAddresses).toEqual([{ host: 'tollgate.internal', port: 8790 }, { host: 'llm.example.com', port: 443 }, { host: 'lb.internal', port: null }]);
+    expect(issues('telemetry:\n  gateway_addresses: ["gw:70000"]\n')).toEqual(['telemetry.gateway_addresses[0]@2: "gw:70000": the port must be 1 to 65535']);
   });
 
   it('lets flags win over the file', () => {

@@ -8,6 +8,7 @@ import { anomalySettings } from './anomalies.js';
 import { alertsConfig, configRules, policyChecks, policySettings } from './policy.js';
 import { routingChecks, routingConfig } from './routing.js';
 import { type ConfigFile, fileSchema } from './schema.js';
+import { parseGatewayAddress } from '../telemetry/via-gateway.js';
 import { toRoutingRule } from '../routing/rules/rule-input.js';
 
 export interface LoadOptions {
@@ -159,6 +160,7 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
     ? f.providers.map((p) => ({ name: p.name, dialect: p.dialect, baseUrl: p.base_url.replace(/\/+$/, ''), apiKey: p.api_key, models: p.models, headers: lowerKeys(p.headers ?? {}), catalog: p.catalog, ...(p.translate_from ? { translateFrom: p.translate_from } : {}) }))
     : DEFAULT_PROVIDERS.map((p) => ({ ...p }));
   const dec = (n: number | undefined) => (n === undefined ? undefined : String(n));
+  const policy = policySettings(f);
   return {
     server: {
       host: o.overrides?.host ?? f.server?.host ?? DEFAULTS.host,
@@ -177,7 +179,7 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
       overrides: (f.pricing?.overrides ?? []).map((x) => ({ model: x.model, provider: x.provider, input: String(x.input), cacheRead: dec(x.cache_read), cacheWrite: dec(x.cache_write), cacheWrite1h: dec(x.cache_write_1h), output: String(x.output) })),
     },
     log: { level: f.log?.level ?? 'info' },
-    policy: policySettings(f),
+    policy,
     rules: configRules(f),
     routingRules: (f.routing_rules ?? []).map(toRoutingRule),
     alerts: alertsConfig(f),
@@ -187,8 +189,8 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
       storePrompts: f.cache_analysis?.store_prompts ?? false,
       rules: (f.cache ?? []).map((r) => ({ model: r.model, provider: r.provider, mode: r.mode, ttl: r.ttl })),
     },
-    anomalies: anomalySettings(f.anomalies),
-    telemetry: { enabled: f.telemetry?.enabled ?? true },
+    anomalies: anomalySettings(f.anomalies, policy.timeZone),
+    telemetry: { enabled: f.telemetry?.enabled ?? true, gatewayAddresses: (f.telemetry?.gateway_addresses ?? []).map(parseGatewayAddress) },
     import: { user: f.import?.user, team: f.import?.team },
     source,
   };

@@ -4,6 +4,7 @@ import { budgetInput, modelPolicyInput, poolInput, rateLimitInput } from '../pol
 import { isValidTimeZone } from '../policy/window.js';
 import { routeSchema, routingSchema } from './routing-schema.js';
 import { routingRuleInput } from '../routing/rules/rule-input.js';
+import { parseGatewayAddress } from '../telemetry/via-gateway.js';
 
 const glob = z.string().min(1, 'must not be empty');
 const decimal = z.union([z.number(), z.string()]).pipe(z.coerce.number()).refine((n) => Number.isFinite(n) && n >= 0, 'must be a number ≥ 0');
@@ -15,6 +16,15 @@ const url = (protocols: string[]) =>
       return false;
     }
   }, `must be a ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL`);
+
+/** A Tollgate gateway's address, as GenAI spans name it (src/telemetry/via-gateway.ts). */
+const gatewayAddress = z.string().superRefine((s, ctx) => {
+  try {
+    parseGatewayAddress(s);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+  }
+});
 
 const provider = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be lower-case letters, digits, _ and - (start with a letter or digit)'),
@@ -118,7 +128,12 @@ export const fileSchema = z.strictObject({
     })
     .optional(),
   cache: z.array(cacheRule).optional(),
-  telemetry: z.strictObject({ enabled: z.boolean({ error: 'must be true or false' }).optional() }).optional(),
+  telemetry: z
+    .strictObject({
+      enabled: z.boolean({ error: 'must be true or false' }).optional(),
+      gateway_addresses: z.array(gatewayAddress).optional(),
+    })
+    .optional(),
   alerts: z
     .strictObject({
       webhooks: z.array(webhook).optional(),

@@ -76,10 +76,24 @@ export function forecastView({ budget: b, forecast: f }: BudgetForecast): Record
     spent_usd: formatUsd(f.spentPicos),
     daily_rate_usd: formatUsd(f.dailyRatePicos),
     projected_usd: formatUsd(f.projectedPicos),
-    projected_percent: f.limitPicos > 0n ? Number((f.projectedPicos * 1000n) / f.limitPicos) / 10 : null,
+    projected_percent: projectedPercent(f),
     runs_out_at: iso(f.runOutAt),
     status: f.status,
     method: f.method,
     history_days: f.historyDays,
   };
+}
+
+/**
+ * The forecast as budget status views carry it (`/budgets/status`, `/me`). Without amounts
+ * (`policy.show_amounts: false`) only the share of the limit and the run-out moment are shown.
+ */
+export function forecastSummary(f: Forecast, showAmounts = true): Record<string, unknown> {
+  const view: Record<string, unknown> = { status: f.status, method: f.method };
+  if (showAmounts) Object.assign(view, { daily_rate_usd: formatUsd(f.dailyRatePicos), projected_usd: formatUsd(f.projectedPicos) });
+  return Object.assign(view, { projected_percent: projectedPercent(f), runs_out_at: iso(f.runOutAt) });
+}
+
+function projectedPercent(f: Forecast): number | null {
+  return f.limitPicos > 0n ? Number((f.projectedPicos * 1000n) / f.limitPicos) / 10 : null;
 }

@@ -1,3 +1,4 @@
+import type { BudgetForecast } from '../forecast/budgets.js';
 import type { PolicyStore } from '../storage/ports.js';
 import type { CounterInit, Counters } from './counters/port.js';
 import type { DriftWatch } from './drift-watch.js';
@@ -5,6 +6,7 @@ import type { Enforcer } from './enforcer.js';
 import type { IncreaseService } from './increases.js';
 import type { BudgetCounter } from './plan.js';
 import type { RuleBook } from './rule-book.js';
+import type { RuleSet } from './rules.js';
 import type { PolicySettings } from './settings.js';
 
 /** Everything the admin API and `/me` need from spend controls, built once by the app. */
@@ -16,6 +18,8 @@ export interface PolicyRuntime {
   settings: PolicySettings;
   enforcer: Enforcer;
   fromLedger(c: BudgetCounter, now: number): Promise<CounterInit>;
+  /** Projected window-end spend and run-out moment of these budgets (all when ids is absent), from the ledger. */
+  forecast(rules: RuleSet, now: number, ids?: readonly string[]): Promise<BudgetForecast[]>;
   /** Set when signed approve/deny links go out with increase requests. */
   approvalLinks: { secret: string; publicUrl: string } | undefined;
   /** The reconciliation job; its last run shows in /policy/health. */

@@ -4,7 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/logger.js';
 import { usd } from '../core/money.js';
 import { KeyResolver } from '../identity/key-resolver.js';
+import { createKey } from '../identity/key-service.js';
 import { budgetInput, parseRule, toBudget } from '../policy/rule-input.js';
+import type { PolicySettings } from '../policy/settings.js';
 import type { Storage } from '../storage/ports.js';
 import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
 import { sampleRow } from '../storage/testing/contract.js';
@@ -14,6 +16,7 @@ import { testRuntime } from './testing/policy-runtime.js';
 const TOKEN = 'adm-token';
 let server: Server | undefined;
 let storage: Storage | undefined;
+let runtime: Awaited<ReturnType<typeof testRuntime>> | undefined;
 
 afterEach(async () => {
   await new Promise((r) => (server ? server.close(r) : r(undefined)));
@@ -23,10 +26,10 @@ afterEach(async () => {
 // Thursday 2026-10-15 12:00 UTC.
 const NOW = Date.UTC(2026, 9, 15, 12);
 
-async function start(policy = true): Promise<string> {
+async function start(policy = true, settings: Partial<PolicySettings> = {}): Promise<string> {
   storage = openSqlite(':memory:');
   const budget = toBudget(parseRule(budgetInput, { id: 'platform-month', scope: 'team:platform', window: 'month', limit_usd: 300 }), 'budget', 'config', 0);
-  const runtime = await testRuntime(storage, { rules: { budgets: [budget] }, now: () => NOW });
+  runtime = await testRuntime(storage, { rules: { budgets: [budget] }, settings, now: () => NOW });
   const http = createHttpServer({
     gateway: (_req, res) => Promise.resolve(void res.writeHead(404).end()),
     admin: { storage, keys: new KeyResolver(storage.keys), token: TOKEN, flush: () => Promise.resolve(), policy: policy ? runtime : undefined },
@@ -97,5 +100,32 @@ describe('admin API: outcomes and forecasts', () => {
     await storage!.close();
     const off = await start(false);
     expect((await call(`${off}/forecast`, 'GET')).json.error.code).toBe('policy_disabled');
+  });
+
+  it('shows each budget forecast in /budgets/status and in a developer /me', async () => {
+    const base = await start();
+    const rows = [];
+    for (let d = Date.UTC(2026, 8, 1, 9); d < NOW; d += 86_400_000) rows.push(sampleRow({ id: `r${d}`, ts: d, team: 'platform', costPicos: usd(d > Date.UTC(2026, 9, 15) ? 5 : 10) }));
+    await storage!.ledger.insert(rows);
+    const expected = { status: 'will_run_out', method: 'weekday', daily_rate_usd: '10', projected_usd: '310', projected_percent: 103.3, runs_out_at: '2026-10-31T00:00:00.000Z' };
+    const status = await call(`${base}/budgets/status`, 'GET');
+    expect(status.json.data).toEqual([expect.objectContaining({ id: 'platform-month', forecast: expected })]);
+
+    const bob = await createKey(storage!.keys, { user: 'bob', team: 'platform', project: null });
+    const me = await fetch(`${base}/me`, { headers: { authorization: `Bearer ${bob.key}` } });
+    const body = (await me.json()) as { budgets: Record<string, unknown>[] };
+    expect(body.budgets).toEqual([expect.objectContaining({ budget_id: 'platform-month', forecast: expected })]);
+  });
+
+  it('shows a forecast without history, and hides amounts when the gateway shows percentages only', async () => {
+    const base = await start(true, { showAmounts: false });
+    const bob = await createKey(storage!.keys, { user: 'bob', team: 'platform', project: null });
+    await storage!.ledger.insert([sampleRow({ id: 'today', ts: NOW - 3_600_000, team: 'platform', costPicos: usd(30) })]);
+    const me = (await (await fetch(`${base}/me`, { headers: { authorization: `Bearer ${bob.key}` } })).json()) as { budgets: Record<string, unknown>[] };
+    expect(me.budgets[0]!.forecast).toEqual({ status: 'no_history', method: 'none', projected_percent: 10, runs_out_at: null });
+    // The counters still answer when the ledger cannot be read: status is shown, without a forecast.
+    runtime!.forecast = () => Promise.reject(new Error('ledger down'));
+    const down = (await (await fetch(`${base}/me`, { headers: { authorization: `Bearer ${bob.key}` } })).json()) as { budgets: Record<string, unknown>[] };
+    expect(down.budgets).toEqual([expect.objectContaining({ budget_id: 'platform-month', used_percent: 10, forecast: null })]);
   });
 });

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatUsd } from '../core/money.js';
+import { forecastSummary } from '../forecast/budgets.js';
+import type { Forecast } from '../forecast/project.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
 import { isVirtualKey } from '../identity/virtual-keys.js';
 import { CountersUnavailable } from '../policy/counters/port.js';
@@ -11,7 +13,7 @@ import { type Scope, type Subject, formatScope, sameScope, scopeMatches } from '
 import { type BudgetStatus, type Identity, budgetStatus } from '../policy/status.js';
 import type { KeyRecord } from '../storage/ports.js';
 import { knownBudgets } from './admin-policy.js';
-import { initializeMissing, usedPercent } from './admin-status.js';
+import { forecastsById, initializeMissing, usedPercent } from './admin-status.js';
 import { fileIncrease } from './file-increase.js';
 import { selfIncreaseInput } from './increase-input.js';
 import { readJson, sendAdminError, sendJson } from './json-response.js';
@@ -89,6 +91,7 @@ async function getMe(runtime: PolicyRuntime | undefined, k: KeyRecord, _req: Inc
     statuses = await budgetStatus(rules, who, runtime.counters, s, now);
   }
   const budgetIds = new Set(statuses.map((st) => st.budget.id));
+  const forecasts = await forecastsById(runtime, rules, now, [...budgetIds]);
   const open = [...(await runtime.store.listIncreases({ status: 'pending' })), ...(await runtime.store.listIncreases({ status: 'approved' }))];
   const increases = open.filter((i) => (i.expiresAt === null || i.expiresAt > now) && (i.budgetId !== null ? budgetIds.has(i.budgetId) : isOwn(i, probe)));
   const limits = rules.rateLimits.filter((r) => r.scope.kind !== 'tag' && (scopeMatches(r.scope, probe) || r.scope.kind === 'model' || r.scope.kind === 'provider'));
@@ -97,7 +100,7 @@ async function getMe(runtime: PolicyRuntime | undefined, k: KeyRecord, _req: Inc
     spend_controls: true,
     show_amounts: s.showAmounts,
     time_zone: s.timeZone,
-    budgets: statuses.map((st) => statusView(st, s.showAmounts)),
+    budgets: statuses.map((st) => statusView(st, forecasts.get(st.budget.id), s.showAmounts)),
     increases: increases.map((i) => hideAmount(increaseView(i), s.showAmounts)),
     rate_limits: limits.map((r) => ({ id: r.id, name: r.name, scope: formatScope(r.scope), rpm: r.rpm, tpm: r.tpm, concurrency: r.concurrency, applies: r.scope.kind === 'model' || r.scope.kind === 'provider' ? 'conditional' : 'always' })),
     model_policies: rules.modelPolicies.filter((p) => scopeMatches(p.scope, probe)).map((p) => {
@@ -111,11 +114,11 @@ function isOwn(i: Increase, who: Subject): boolean {
   return i.scope.kind !== 'tag' && i.scope.kind !== 'model' && i.scope.kind !== 'provider' && scopeMatches(i.scope, who);
 }
 
-function statusView(st: BudgetStatus, showAmounts: boolean): Record<string, unknown> {
+function statusView(st: BudgetStatus, f: Forecast | undefined, showAmounts: boolean): Record<string, unknown> {
   const b = st.budget;
   const view: Record<string, unknown> = { budget_id: b.id, kind: b.kind, name: b.name, scope: st.scope, window: st.window, applies: st.applies, used_percent: usedPercent(st.spentPicos + st.heldPicos, st.limitPicos) };
   if (showAmounts) Object.assign(view, { limit_usd: formatUsd(st.limitPicos), spent_usd: formatUsd(st.spentPicos), held_usd: formatUsd(st.heldPicos), remaining_usd: formatUsd(st.remainingPicos) });
-  return Object.assign(view, { window_start: new Date(st.windowStart).toISOString(), resets_at: new Date(st.resetsAt).toISOString() });
+  return Object.assign(view, { window_start: new Date(st.windowStart).toISOString(), resets_at: new Date(st.resetsAt).toISOString(), forecast: f ? forecastSummary(f, showAmounts) : null });
 }
 
 function hideAmount(view: Record<string, unknown>, showAmounts: boolean): Record<string, unknown> {

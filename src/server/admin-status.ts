@@ -1,7 +1,10 @@
 import { formatUsd } from '../core/money.js';
+import { forecastSummary } from '../forecast/budgets.js';
+import type { Forecast } from '../forecast/project.js';
 import { CountersUnavailable } from '../policy/counters/port.js';
 import { type BudgetCounter, budgetCounter } from '../policy/plan.js';
 import { reconcile } from '../policy/reconcile.js';
+import type { RuleSet } from '../policy/rules.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import { formatScope } from '../policy/scope.js';
 import { formatWindow } from '../policy/window.js';
@@ -29,6 +32,18 @@ export async function initializeMissing(runtime: PolicyRuntime, counters: Budget
   return missing.length > 0;
 }
 
+/**
+ * Forecasts by budget id. Status comes from the counters and must not fail because the ledger
+ * cannot be read: then there are no forecasts (each shows as null).
+ */
+export async function forecastsById(runtime: PolicyRuntime, rules: RuleSet, now: number, ids?: readonly string[]): Promise<Map<string, Forecast>> {
+  try {
+    return new Map((await runtime.forecast(rules, now, ids)).map((f) => [f.budget.id, f.forecast]));
+  } catch {
+    return new Map();
+  }
+}
+
 /** Answers 503 when the shared counter store cannot be reached. */
 async function withCounters(r: PolicyRequest, fn: () => Promise<void>): Promise<void> {
   try {
@@ -39,7 +54,7 @@ async function withCounters(r: PolicyRequest, fn: () => Promise<void>): Promise<
   }
 }
 
-/** GET /budgets/status: every budget and pool with its spend in the current window. */
+/** GET /budgets/status: every budget and pool with its spend in the current window, and where it is heading. */
 export function getStatus(r: PolicyRequest): Promise<void> {
   return withCounters(r, async () => {
     const { runtime } = r;
@@ -49,7 +64,9 @@ export function getStatus(r: PolicyRequest): Promise<void> {
     const list = rules.budgets.map((b) => budgetCounter(s.keyPrefix, b, rules, now, s.timeZone));
     await initializeMissing(runtime, list, now);
     const read = await runtime.counters.read(list.map((c) => c.line));
+    const forecasts = await forecastsById(runtime, rules, now);
     const data = list.map((c, i) => {
+      const f = forecasts.get(c.budget.id);
       const { spent, held } = read[i]!;
       const b = c.budget;
       return {
@@ -68,6 +85,7 @@ export function getStatus(r: PolicyRequest): Promise<void> {
         used_percent: usedPercent(spent + held, c.line.limit),
         window_start: iso(c.window.start),
         resets_at: iso(c.window.end),
+        forecast: f ? forecastSummary(f) : null,
       };
     });
     sendJson(r.res, 200, { data });

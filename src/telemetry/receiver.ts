@@ -11,6 +11,7 @@ import type { Encoding, Signal } from './otlp-model.js';
 import { type OtlpReply, errorReply, exportReply } from './responses.js';
 import { type SenderAuth, identifySender } from './sender.js';
 import { toLedgerRow } from './telemetry-row.js';
+import { type GatewayAddress, viaGateway } from './via-gateway.js';
 
 export interface ReceiverDeps extends SenderAuth {
   price: PriceFn;
@@ -19,6 +20,11 @@ export interface ReceiverDeps extends SenderAuth {
   points: TelemetryStore;
   maxBodyBytes: number;
   log: Logger;
+  /**
+   * The Tollgate gateways' addresses: GenAI spans of calls sent to one are not made into rows,
+   * since the gateway records those calls. Read per request: the listen port is known late.
+   */
+  gateways?: () => readonly GatewayAddress[];
 }
 
 const SIGNALS: Record<string, Signal> = {
@@ -69,7 +75,9 @@ async function receive(deps: ReceiverDeps, req: IncomingMessage, signal: Signal,
     throw err;
   }
   const body = inflate(raw, req.headers['content-encoding'], deps.maxBodyBytes);
-  const mapped = mapItems(decodeRequest(signal, enc, body));
+  const gateways = deps.gateways?.() ?? [];
+  const mapped = mapItems(decodeRequest(signal, enc, body), { viaGateway: (s) => viaGateway(s, gateways) });
+  if (mapped.viaGateway > 0) deps.log.debug('GenAI spans of calls through a Tollgate gateway left out (the gateway recorded them)', { spans: mapped.viaGateway });
   if (mapped.points.length > 0) await deps.points.insertPoints(mapped.points);
   for (const call of mapped.calls) deps.ledger.record(toLedgerRow(call, sender, deps.price));
   if (mapped.calls.length > 0 && deps.ledger.afterJournal) await new Promise<void>((done) => deps.ledger.afterJournal!(done));

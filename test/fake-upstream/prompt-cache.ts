@@ -31,19 +31,22 @@ export class PromptCacheSim {
 
   usage(body: Readonly<Json>, minTokens: number, now = Date.now()): CacheUsage {
     const blocks: { json: string; mark: unknown }[] = [];
-    const add = (b: unknown) => {
-      if (isObj(b) && Object.hasOwn(b, 'cache_control')) {
-        const { cache_control: mark, ...rest } = b;
-        blocks.push({ json: JSON.stringify(rest), mark });
-      } else blocks.push({ json: JSON.stringify(b), mark: undefined });
+    // A string (system prompt, message content) is one text block, as Anthropic renders it.
+    const add = (b: unknown, role = '') => {
+      const block = typeof b === 'string' ? { type: 'text', text: b } : b;
+      if (isObj(block) && Object.hasOwn(block, 'cache_control')) {
+        const { cache_control: mark, ...rest } = block;
+        blocks.push({ json: role + JSON.stringify(rest), mark });
+      } else blocks.push({ json: role + JSON.stringify(block), mark: undefined });
     };
     for (const t of Array.isArray(body.tools) ? body.tools : []) add(t);
     if (typeof body.system === 'string') add(body.system);
     else for (const s of Array.isArray(body.system) ? body.system : []) add(s);
     for (const m of Array.isArray(body.messages) ? body.messages : []) {
       if (!isObj(m)) continue;
-      if (typeof m.content === 'string') add({ role: m.role, text: m.content });
-      else for (const c of Array.isArray(m.content) ? m.content : []) add(c);
+      const role = typeof m.role === 'string' ? m.role : '';
+      if (typeof m.content === 'string') add(m.content, role);
+      else for (const c of Array.isArray(m.content) ? m.content : []) add(c, role);
     }
     if (isObj(body.cache_control) && blocks.length > 0 && blocks.at(-1)!.mark === undefined) blocks.at(-1)!.mark = body.cache_control;
 

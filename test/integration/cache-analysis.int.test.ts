@@ -126,6 +126,37 @@ describe('prompt-cache analysis through the gateway', () => {
     expect(cmp.with_auto.cache_read_share).toBeGreaterThan(0.5);
   });
 
+  it('cache: auto marks the prior history of a growing conversation, so each turn reads the last one', async () => {
+    const turns: { id: string; sent: string }[] = [];
+    const messages: { role: string; content: string }[] = [{ role: 'user', content: `Summarise this log.\n${'line of log output\n'.repeat(400)}` }];
+    for (let turn = 1; turn <= 4; turn++) {
+      const body = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 64, system: 'You read logs.', messages });
+      const res = await fetch(`${h.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': h.key.key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json', 'x-tollgate-tags': 'workflow=agent' },
+        body,
+      });
+      expect(res.status).toBe(200);
+      turns.push({ id: res.headers.get('x-tollgate-request-id')!, sent: body });
+      messages.push({ role: 'assistant', content: `Answer ${turn}: ${'detail '.repeat(60)}` }, { role: 'user', content: `Follow-up ${turn}` });
+    }
+    const up = h.fake.requests.map((r) => JSON.parse(r.body.toString()) as { messages: { content: unknown }[] });
+    // The first turn has no prior history; later ones are marked on the message before the newest.
+    expect(up[0]!.messages.some((m) => Array.isArray(m.content))).toBe(false);
+    expect(up).toHaveLength(4);
+    for (const u of up.slice(1)) {
+      const k = u.messages.length - 2;
+      expect(u.messages[k]!.content).toEqual([{ type: 'text', text: expect.stringMatching(/^Answer /), cache_control: { type: 'ephemeral' } }]);
+      expect(u.messages.filter((m) => Array.isArray(m.content))).toHaveLength(1);
+    }
+    const rows = await Promise.all(turns.map((t) => h.row(t.id)));
+    expect(rows.map((r) => r.tags.cache ?? null)).toEqual([null, 'auto', 'auto', 'auto']);
+    expect(rows[1]!.cacheWriteTokens).toBeGreaterThan(1024);
+    // Each turn reads the prefix the turn before wrote, and writes only what was added since.
+    for (let t = 2; t < 4; t++) expect(rows[t]!.cacheReadTokens).toBe(rows[t - 1]!.cacheReadTokens + rows[t - 1]!.cacheWriteTokens);
+    expect(rows[3]!.cacheWriteTokens).toBeLessThan(rows[1]!.cacheWriteTokens);
+  });
+
   it('the admin route names a bad grouping or format', async () => {
     const get = (q: string) => fetch(`${h.url}/admin/v1/cache-report?${q}`, { headers: { authorization: 'Bearer admin-secret' } });
     const bad = await get('by=team');

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { usd } from '../../src/core/money.js';
 import { createPricer } from '../../src/pricing/index.js';
 import { otlpType } from '../../src/telemetry/otlp-proto.js';
+import { parseGatewayAddress } from '../../src/telemetry/via-gateway.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { type OtelApp, type Protocol, otelApp } from '../support/otel-sdk.js';
 
@@ -10,7 +11,7 @@ const pricer = createPricer();
 let h: Harness;
 
 beforeAll(async () => {
-  h = await startHarness({ price: (q) => pricer(q) });
+  h = await startHarness({ price: (q) => pricer(q), telemetry: { enabled: true, gatewayAddresses: [parseGatewayAddress('llm-gw.internal:443')] } });
 });
 afterAll(() => h.close());
 beforeEach(() => h.mark());
@@ -201,6 +202,72 @@ describe.each<Protocol>(['http/json', 'http/protobuf'])('OTLP receiver fed by th
     });
     await claude.log('claude_code.api_request', apiRequest({ 'session.id': attrs['session.id'], request_id: `req_${protocol}_xc` }));
     expect(await check()).toMatchObject({ missing_tokens: 0, ledger: { requests: 1, input_tokens: 100, cache_read_tokens: 2000, cache_write_tokens: 300, output_tokens: 50, cost_usd: '0.002775' } });
+  });
+});
+
+describe('an app that calls through the gateway and also exports GenAI spans', () => {
+  let app: OtelApp;
+  beforeAll(() => {
+    app = otelApp(`${h.url}/otlp`, 'http/protobuf', { authorization: `Bearer ${h.key.key}` }, { 'service.name': 'support-bot' }, '@opentelemetry/instrumentation-openai');
+  });
+  afterAll(() => app.close());
+
+  /** One chat call through the gateway, as the app's OpenAI client makes it. */
+  async function callGateway(): Promise<{ id: string; tollgateId: string; upstreamId: string; usage: { prompt_tokens: number; completion_tokens: number }; model: string }> {
+    const res = await fetch(`${h.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.key.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hello' }] }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { id: string; model: string; usage: { prompt_tokens: number; completion_tokens: number } };
+    return { ...body, tollgateId: res.headers.get('x-tollgate-request-id')!, upstreamId: res.headers.get('x-request-id')! };
+  }
+
+  /** The span an OpenAI instrumentation records for that call (GenAI and HTTP client conventions). */
+  function spanOf(call: Awaited<ReturnType<typeof callGateway>>, where: Record<string, string | number | string[]>) {
+    const start = Date.now() - 500;
+    return app.span('chat gpt-4o', {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'gpt-4o',
+      'gen_ai.response.model': call.model,
+      'gen_ai.response.id': call.id,
+      'gen_ai.usage.input_tokens': call.usage.prompt_tokens,
+      'gen_ai.usage.output_tokens': call.usage.completion_tokens,
+      ...where,
+    }, start, start + 400);
+  }
+
+  it('counts a call once: its span names this gateway, so only the gateway row is kept', async () => {
+    const call = await callGateway();
+    const port = new URL(h.url).port;
+    await spanOf(call, { 'server.address': '127.0.0.1', 'server.port': Number(port) });
+    await spanOf(call, { 'server.address': 'localhost', 'server.port': Number(port), 'url.full': `http://localhost:${port}/v1/chat/completions` });
+    const rows = await h.rows();
+    expect(rows.map((r) => [r.id, r.source])).toEqual([[call.tollgateId, 'gateway']]);
+    expect(rows[0]).toMatchObject({ inputTokens: call.usage.prompt_tokens, outputTokens: call.usage.completion_tokens });
+  });
+
+  it('counts once through a gateway it knows from telemetry.gateway_addresses, or by the Tollgate request-id header', async () => {
+    const call = await callGateway();
+    await spanOf(call, { 'server.address': 'llm-gw.internal', 'server.port': 443 });
+    // Behind a load balancer nobody listed: the response header the instrumentation captured says it.
+    await spanOf(call, { 'server.address': 'lb-7.internal', 'server.port': 443, 'http.response.header.x-tollgate-request-id': [call.tollgateId] });
+    // Only the provider's request id, which the gateway passed on: the ledger's cross-source rule.
+    await spanOf(call, { 'server.address': 'lb-8.internal', 'server.port': 443, 'http.response.header.x-request-id': [call.upstreamId] });
+    expect((await h.rows()).map((r) => [r.source, r.upstreamRequestId])).toEqual([['gateway', call.upstreamId]]);
+  });
+
+  it('still records the span of a call that went straight to the provider', async () => {
+    const call = await callGateway();
+    await spanOf({ ...call, id: 'chatcmpl-direct' }, { 'server.address': 'api.openai.com', 'server.port': 443 });
+    // Same host as the gateway, another port: a local model server, not the gateway.
+    await spanOf({ ...call, id: 'chatcmpl-local' }, { 'server.address': '127.0.0.1', 'server.port': 11434 });
+    const rows = await h.rows();
+    expect(rows.map((r) => r.source).sort()).toEqual(['gateway', 'otel-genai', 'otel-genai']);
+    const total = rows.reduce((s, r) => s + r.inputTokens + r.outputTokens, 0);
+    expect(total).toBe(3 * (call.usage.prompt_tokens + call.usage.completion_tokens));
   });
 });
 

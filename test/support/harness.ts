@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { PolicyOptions } from '../../src/app-policy.js';
 import { MemorySink } from '../../src/alerts/webhook.js';
 import type { CacheSettings } from '../../src/cache-analysis/gateway.js';
-import { type RoutingOptions, type Tollgate, startTollgate } from '../../src/app.js';
+import { type AppOptions, type RoutingOptions, type Tollgate, startTollgate } from '../../src/app.js';
 import { DEFAULT_POLICY_SETTINGS } from '../../src/policy/settings.js';
 import type { LedgerRow } from '../../src/core/ledger-row.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -43,6 +43,8 @@ export interface HarnessOptions {
   routingRules?: RoutingRule[];
   /** Prompt-prefix hashing and `cache: auto` rules (hashing on, no rules, by default). */
   cache?: CacheSettings;
+  /** The OTLP receiver (on, knowing only this server's own address, by default). */
+  telemetry?: AppOptions['telemetry'];
 }
 
 /** Spend controls for tests: memory counters, rules re-read every 50 ms, alerts recorded in memory. */
@@ -94,6 +96,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     routing: o.routing?.(fake.url),
     routingRules: o.routingRules,
     cache: o.cache,
+    telemetry: o.telemetry,
   });
   const key = await createKey(storage.keys, { user: 'alice', team: 'platform', project: 'tollgate' });
   let seen = new Set<string>();

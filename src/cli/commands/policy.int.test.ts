@@ -214,8 +214,8 @@ describe('commands that go through the running gateway', () => {
     const status = await remote('status', '--key', key, '--url', url);
     expect(status.code).toBe(0);
     expect(status.out).toMatch(/^Key key_\S+ \(user alice, team platform\)\n/);
-    expect(status.out).toMatch(/SCOPE +WINDOW +SPENT +LIMIT +REMAINING +USED +RESETS/);
-    expect(status.out).toMatch(/user:alice +day +\$0\.00 +\$40\.00 +\$40\.00 +0% +20\d\d-\d\d-\d\d 00:00 UTC/);
+    expect(status.out).toMatch(/SCOPE +WINDOW +SPENT +LIMIT +REMAINING +USED +PROJECTED +RUNS OUT +RESETS/);
+    expect(status.out).toMatch(/user:alice +day +\$0\.00 +\$40\.00 +\$40\.00 +0% +- +- +20\d\d-\d\d-\d\d 00:00 UTC/);
     expect(status.out).toMatch(/model:claude-opus-\* \* +month/);
     expect(status.out).toMatch(/Pending increases:\n {2}inc_\w+ {2}user:alice {2}\+\$10\.00 {2}for 8 h {2}"demo day"/);
     expect(status.out).toContain('Rate limits:\n  team:platform: 30 requests/min\n');

@@ -24,9 +24,21 @@ export interface MeJson {
     spent_usd?: string;
     remaining_usd?: string;
     resets_at: string;
+    /** Absent from gateways older than the forecast; null when it could not be made. */
+    forecast?: ForecastJson | null;
   }[];
   increases: (Omit<IncreaseJson, 'amount_usd'> & { amount_usd?: string })[];
   rate_limits: { id: string; scope: string; rpm: number | null; tpm: number | null; concurrency: number | null; applies: string }[];
+}
+
+/** A budget's forecast in `/me` and `/budgets/status` (amounts absent when hidden). */
+export interface ForecastJson {
+  status: 'exhausted' | 'will_run_out' | 'on_track' | 'no_history';
+  method: string;
+  daily_rate_usd?: string;
+  projected_usd?: string;
+  projected_percent: number | null;
+  runs_out_at: string | null;
 }
 
 /** `tollgate status --key tg_…`: a developer's budgets, what is left, when they reset, and their increase requests. */
@@ -57,14 +69,17 @@ export function renderStatus(me: MeJson): string {
   if (me.budgets.length === 0) out += 'No budgets apply to you.\n';
   else {
     const mark = (b: MeJson['budgets'][number]) => `${b.scope}${b.applies === 'conditional' ? ' *' : ''}`;
+    const hidden = me.show_amounts === false;
+    const runsOut = (f: ForecastJson | null | undefined) => (!f ? '-' : f.runs_out_at ? when(f.runs_out_at) : f.status === 'will_run_out' ? 'at this rate' : '-');
     const rows = me.budgets.map((b) =>
-      me.show_amounts === false
-        ? [mark(b), b.window, `${b.used_percent}%`, when(b.resets_at)]
-        : [mark(b), b.window, dollars(b.spent_usd), dollars(b.limit_usd), dollars(b.remaining_usd), `${b.used_percent}%`, when(b.resets_at)],
+      hidden
+        ? [mark(b), b.window, `${b.used_percent}%`, projected(b.forecast, false), runsOut(b.forecast), when(b.resets_at)]
+        : [mark(b), b.window, dollars(b.spent_usd), dollars(b.limit_usd), dollars(b.remaining_usd), `${b.used_percent}%`, projected(b.forecast, true), runsOut(b.forecast), when(b.resets_at)],
     );
-    const head = me.show_amounts === false ? ['SCOPE', 'WINDOW', 'USED', 'RESETS'] : ['SCOPE', 'WINDOW', 'SPENT', 'LIMIT', 'REMAINING', 'USED', 'RESETS'];
-    out += renderTable(head, rows, me.show_amounts === false ? [2] : [2, 3, 4, 5]);
+    const head = hidden ? ['SCOPE', 'WINDOW', 'USED', 'PROJECTED', 'RUNS OUT', 'RESETS'] : ['SCOPE', 'WINDOW', 'SPENT', 'LIMIT', 'REMAINING', 'USED', 'PROJECTED', 'RUNS OUT', 'RESETS'];
+    out += renderTable(head, rows, hidden ? [2, 3] : [2, 3, 4, 5, 6]);
     if (me.budgets.some((b) => b.applies === 'conditional')) out += '* applies only to some requests (a model or provider budget)\n';
+    if (me.budgets.some((b) => b.forecast)) out += 'PROJECTED: spend when the window ends at the recent daily rate (rolling windows: one span ahead); RUNS OUT: when it reaches the limit.\n';
   }
   const pending = me.increases.filter((i) => i.status === 'pending');
   const approved = me.increases.filter((i) => i.status === 'approved');
@@ -79,6 +94,14 @@ export function renderStatus(me: MeJson): string {
   }
   if (!pending.length) out += '\nNeed more? `tollgate budgets request --key tg_… --amount USD --hours N --reason "..."`\n';
   return out;
+}
+
+/** Projected spend at the end of the window, with its share of the limit. */
+function projected(f: ForecastJson | null | undefined, amounts: boolean): string {
+  if (!f || f.status === 'no_history') return '-';
+  const percent = f.projected_percent === null ? '' : `${Math.round(f.projected_percent)}%`;
+  if (!amounts || f.projected_usd === undefined) return percent || '-';
+  return percent ? `${dollars(f.projected_usd)} (${percent})` : dollars(f.projected_usd);
 }
 
 /** Dollars to the cent for people ("$12.40", "-$0.35"); the JSON keeps the exact amounts. */

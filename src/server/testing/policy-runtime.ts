@@ -1,4 +1,5 @@
 import { silentLogger } from '../../core/logger.js';
+import { forecastBudgets } from '../../forecast/budgets.js';
 import { MemoryCounters } from '../../policy/counters/memory.js';
 import type { Counters } from '../../policy/counters/port.js';
 import { DriftWatch } from '../../policy/drift-watch.js';
@@ -44,5 +45,6 @@ export async function testRuntime(storage: Storage, o: TestRuntimeOptions = {}):
   const enforcer = new Enforcer({ rules: () => rules.current(), counters, price: () => ({ costPicos: 0n, unpriced: false }), fromLedger, events: noEvents, settings, log: silentLogger, now });
   await rules.refresh();
   const drift = new DriftWatch({ run: () => Promise.resolve([]), report: () => undefined, onError: () => undefined, now });
-  return { rules, store: storage.policy, increases: new IncreaseService(storage.policy, events, now), counters, settings, enforcer, fromLedger, approvalLinks: undefined, drift, now, events };
+  const forecast: PolicyRuntime['forecast'] = (set, at, ids) => forecastBudgets(storage.ledger, set, { timeZone: settings.timeZone, keyPrefix: settings.keyPrefix, now: at, ids });
+  return { rules, store: storage.policy, increases: new IncreaseService(storage.policy, events, now), counters, settings, enforcer, fromLedger, forecast, approvalLinks: undefined, drift, now, events };
 }

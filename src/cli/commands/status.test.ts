@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { type MeJson, renderStatus } from './status.js';
+
+const base: MeJson = {
+  key: { id: 'key_1', name: null, user: 'alice', team: null, project: null },
+  spend_controls: true,
+  show_amounts: true,
+  time_zone: 'America/Los_Angeles',
+  budgets: [],
+  increases: [],
+  rate_limits: [],
+};
+
+const budget = (o: Partial<MeJson['budgets'][number]>): MeJson['budgets'][number] => ({
+  budget_id: 'b',
+  kind: 'budget',
+  scope: 'user:alice',
+  window: 'month',
+  applies: 'always',
+  used_percent: 50,
+  limit_usd: '300',
+  spent_usd: '150',
+  remaining_usd: '150',
+  resets_at: '2026-11-01T07:00:00.000Z',
+  ...o,
+});
+
+describe('tollgate status', () => {
+  it('shows the projected spend and the run-out moment in the policy time zone', () => {
+    const out = renderStatus({
+      ...base,
+      budgets: [
+        budget({ forecast: { status: 'will_run_out', method: 'weekday', daily_rate_usd: '10', projected_usd: '310', projected_percent: 103.3, runs_out_at: '2026-10-31T07:00:00.000Z' } }),
+        budget({ scope: 'user:alice', window: '7d', forecast: { status: 'will_run_out', method: 'flat', daily_rate_usd: '50', projected_usd: '350', projected_percent: 116.6, runs_out_at: null } }),
+        budget({ window: 'day', forecast: { status: 'on_track', method: 'flat', daily_rate_usd: '1', projected_usd: '20.5', projected_percent: 6.8, runs_out_at: null } }),
+        budget({ window: 'week', forecast: { status: 'no_history', method: 'none', projected_usd: '150', projected_percent: 50, runs_out_at: null } }),
+      ],
+    });
+    expect(out).toMatch(/SCOPE +WINDOW +SPENT +LIMIT +REMAINING +USED +PROJECTED +RUNS OUT +RESETS\n/);
+    expect(out).toMatch(/user:alice +month +\$150\.00 +\$300\.00 +\$150\.00 +50% +\$310\.00 \(103%\) +2026-10-31 00:00 America\/Los_Angeles +2026-11-01 00:00/);
+    expect(out).toMatch(/user:alice +7d .* +\$350\.00 \(117%\) +at this rate +/);
+    expect(out).toMatch(/user:alice +day .* +\$20\.50 \(7%\) +- +/);
+    expect(out).toMatch(/user:alice +week .* 50% +- +- +/);
+    expect(out).toContain('PROJECTED: spend when the window ends');
+  });
+
+  it('shows only shares of the limit when amounts are hidden, and copes with a gateway without forecasts', () => {
+    const hidden = renderStatus({
+      ...base,
+      show_amounts: false,
+      budgets: [budget({ limit_usd: undefined, spent_usd: undefined, remaining_usd: undefined, forecast: { status: 'will_run_out', method: 'weekday', projected_percent: 120, runs_out_at: '2026-10-20T19:30:00.000Z' } })],
+    });
+    expect(hidden).toMatch(/SCOPE +WINDOW +USED +PROJECTED +RUNS OUT +RESETS\n/);
+    expect(hidden).toMatch(/user:alice +month +50% +120% +2026-10-20 12:30 America\/Los_Angeles/);
+    expect(hidden).not.toContain('$');
+    const old = renderStatus({ ...base, budgets: [budget({})] });
+    expect(old).toMatch(/user:alice +month +\$150\.00 +\$300\.00 +\$150\.00 +50% +- +- +2026-11-01 00:00/);
+    expect(old).not.toContain('PROJECTED: spend');
+  });
+});
