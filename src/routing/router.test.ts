@@ -40,6 +40,24 @@ describe('router', () => {
     expect(first).toMatchObject({ kind: 'go', c: { d: { id: 'a' } } });
   });
 
+  it('a pinned plan tries only the named deployment, with its route\'s policy, and shares its health', () => {
+    const r = route('m', [deployment('a'), deployment('b')], { fallbacks: ['other'], retry: { ...DEFAULT_RETRY, perDeployment: 1 } });
+    const { router } = setup([r, route('other', [deployment('f', { model: 'other-v2' })])]);
+    expect(router.pin('nope', 'm')).toBeUndefined();
+    const plan = router.pin('f', 'asked')!;
+    expect(plan.route.model).toBe('other');
+    expect(plan.candidates.map((c) => [c.d.id, c.model])).toEqual([['f', 'other-v2']]);
+    const pinned = router.pin('b', 'm')!;
+    const p = router.next(pinned, 1);
+    expect(p).toMatchObject({ kind: 'go', c: { d: { id: 'b' } } });
+    const c = (p as { c: (typeof pinned.candidates)[number] }).c;
+    router.started(pinned, c, 1);
+    router.finished(pinned, c, 1, { kind: 'failed', status: 500, headers: {} });
+    // Its one try is spent: no peer, no fallback.
+    expect(router.next(pinned, 1)).toEqual({ kind: 'none' });
+    expect(router.deployment('b')?.id).toBe('b');
+  });
+
   it('after a failure, moves to the next deployment; once all are tried, waits out the backoff; then gives up', () => {
     const r = route('m', [deployment('a'), deployment('b', { order: 1 })], { retry: { ...DEFAULT_RETRY, attempts: 3, perDeployment: 2, backoffMs: 100 } });
     const { router, clock } = setup([r], () => 1);

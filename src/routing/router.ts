@@ -15,6 +15,7 @@ interface State {
   cap: Capacity;
   /** The route whose deployments are its peers for outlier ejection. */
   peers: State[];
+  route: Route;
 }
 
 /** One client request's way through a route: its candidates and what was tried. */
@@ -75,7 +76,7 @@ export class Router {
     for (const route of routes) {
       const peers: State[] = [];
       for (const d of route.deployments) {
-        const s: State = { d, health: new DeploymentHealth(health), cap: new Capacity(d.rpm, d.tpm), peers };
+        const s: State = { d, health: new DeploymentHealth(health), cap: new Capacity(d.rpm, d.tpm), peers, route };
         peers.push(s);
         this.states.set(d.id, s);
       }
@@ -111,6 +112,21 @@ export class Router {
     candidates.sort((a, b) => a.tier - b.tier || a.d.order - b.d.order);
     const sticky = route.affinity.enabled && affinityKey !== undefined ? this.affinity.get(affinityKey, this.now(), route.affinity.ttlMs) : undefined;
     return { route, candidates, affinityKey, sticky, tries: 0 };
+  }
+
+  /** A configured deployment by name. */
+  deployment(id: string): Deployment | undefined {
+    return this.states.get(id)?.d;
+  }
+
+  /**
+   * The plan for a request a routing rule sent to one deployment: it alone is tried (with
+   * its route's retries, timeouts and queue), never its peers or fallbacks.
+   */
+  pin(id: string, model: string): RoutePlan | undefined {
+    const s = this.states.get(id);
+    if (!s) return undefined;
+    return { route: s.route, candidates: [{ d: s.d, tier: 0, model: s.d.model ?? model, health: s.health, cap: s.cap, tries: 0, retryAt: 0 }], affinityKey: undefined, sticky: undefined, tries: 0 };
   }
 
   /** The next deployment to try, or when to ask again, or none left. */
