@@ -100,4 +100,64 @@ describe('budgets across attempts', () => {
     await eventually(async () => expect((await p.counters.read([line]))[0]).toMatchObject({ spent: row.costPicos, held: 0n }));
     expect(row.costPicos!).toBeLessThan(usd('1'));
   });
+
+  it('a fallback across models is settled once, at the served model, and the ledger total is the sum of its attempts', async () => {
+    // Per model, picos per input and output token: the fallback is a fifth of the price, or five times it.
+    const rates: Record<string, [bigint, bigint]> = { 'gpt-5': [50_000_000n, 400_000_000n], 'gpt-5-mini': [10_000_000n, 80_000_000n] };
+    const price: PriceFn = (r) => ({ costPicos: BigInt(r.usage.inputTokens) * rates[r.model]![0] + BigInt(r.usage.outputTokens) * rates[r.model]![1], unpriced: false });
+    const budget = toBudget(parseRule(budgetInput, { scope: 'user:alice', window: 'day', limit_usd: 10 }), 'budget', 'config', 0);
+    const dep = (name: string) => ({ provider: 'openai', name, headers: { 'x-dep': name } });
+    const h: Harness = await startHarness({
+      price,
+      policy: { rules: { budgets: [budget], rateLimits: [], modelPolicies: [] } },
+      routing: (url) =>
+        routingFrom(
+          {
+            routing: { retry: { backoff_ms: 5, per_deployment: 1 }, affinity: { enabled: false } },
+            routes: [
+              { model: 'gpt-5', deployments: [dep('fb-a'), dep('fb-b')], fallbacks: ['gpt-5-mini'] },
+              { model: 'gpt-5-mini', deployments: [dep('fb-mini')], fallbacks: ['gpt-5'] },
+            ],
+          },
+          defaultProviders(url),
+        ),
+    });
+    open.push(h);
+    const p = h.tollgate.policy!;
+    const line = budgetCounter(p.settings.keyPrefix, budget, p.rules.current(), Date.now(), p.settings.timeZone).line;
+    const client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const ask = async (model: string) => {
+      const { response } = await client.chat.completions.create({ model, max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+      const id = response.headers.get('x-tollgate-request-id')!;
+      return { row: await h.row(id), attempts: await h.tollgate.storage.ledger.attempts(id), response };
+    };
+
+    // Dear model first: both of its deployments fail, the cheap fallback serves.
+    h.fake.script({ match: (r) => r.headers['x-dep'] !== 'fb-mini', status: 503 }, { match: (r) => r.headers['x-dep'] !== 'fb-mini', status: 429 }, { match: (r) => r.headers['x-dep'] === 'fb-mini', usage: { input: 100, output: 10 } });
+    const down = await ask('gpt-5');
+    expect(down.response.headers.get('x-tollgate-deployment')).toBe('fb-mini');
+    expect(down.attempts.map((a) => [a.model, a.status, a.delivered])).toEqual([
+      ['gpt-5', expect.any(Number), false],
+      ['gpt-5', expect.any(Number), false],
+      ['gpt-5-mini', 200, true],
+    ]);
+    const cheap = 100n * 10_000_000n + 10n * 80_000_000n;
+    expect(down.row).toMatchObject({ model: 'gpt-5-mini', attempts: 3, costPicos: cheap });
+    expect(down.attempts.reduce((t, a) => t + (a.costPicos ?? 0n), 0n)).toBe(down.row.costPicos);
+    // The reservation, priced at gpt-5, was replaced by what the served model cost: charged once, nothing left held.
+    await eventually(async () => expect((await p.counters.read([line]))[0]).toMatchObject({ spent: cheap, held: 0n }));
+
+    // Cheap model first, falling back to the dear one: settled above the reservation, still once.
+    h.fake.reset();
+    h.fake.script({ match: (r) => r.headers['x-dep'] === 'fb-mini', status: 500 }, { match: (r) => r.headers['x-dep'] !== 'fb-mini', usage: { input: 100, output: 10 } });
+    const up = await ask('gpt-5-mini');
+    const dear = 100n * 50_000_000n + 10n * 400_000_000n;
+    expect(up.row).toMatchObject({ model: 'gpt-5', attempts: 2, costPicos: dear });
+    expect(up.attempts.reduce((t, a) => t + (a.costPicos ?? 0n), 0n)).toBe(dear);
+    await eventually(async () => expect((await p.counters.read([line]))[0]).toMatchObject({ spent: cheap + dear, held: 0n }));
+    expect(p.enforcer.stats).toMatchObject({ admitted: 2, settleErrors: 0 });
+    // The ledger and the counter agree to the pico.
+    const rows = await h.rows();
+    expect(rows.reduce((t, r) => t + (r.costPicos ?? 0n), 0n)).toBe(cheap + dear);
+  });
 });
