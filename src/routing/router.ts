@@ -7,6 +7,7 @@ import type { HealthStore } from './health-store/port.js';
 import { readRateHeaders } from './rate-limits.js';
 import { type ResponseHeaders, backoffMs, requestedWaitMs } from './retry.js';
 import { type Candidate, type Pick, pick } from './select.js';
+import { type RouteStatus, deploymentStatus, routeStatus } from './status.js';
 import type { Deployment, HealthPolicy, Route } from './types.js';
 
 interface State {
@@ -214,6 +215,21 @@ export class Router {
   snapshot(): { id: string; breaker: string; available: boolean; headroom: number }[] {
     const now = this.now();
     return [...this.states.values()].map((s) => ({ id: s.d.id, breaker: s.health.breaker, available: s.health.available(now), headroom: s.cap.headroom(now) }));
+  }
+
+  /** Every route and deployment as this process sees it (shared marks included): `tollgate routing status`. */
+  status(): RouteStatus[] {
+    const now = this.now();
+    return this.routes.map((r) =>
+      routeStatus(
+        r,
+        this.waiting.get(r) ?? 0,
+        r.deployments.map((d) => {
+          const s = this.states.get(d.id)!;
+          return deploymentStatus(d, s.health, s.cap, now);
+        }),
+      ),
+    );
   }
 
   private publish(id: string, change: HealthChange | undefined): void {

@@ -2,6 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createKey } from '../../src/identity/key-service.js';
 import type { PriceFn } from '../../src/metering/build-row.js';
 import { modelPolicyInput, parseRule, toModelPolicy } from '../../src/policy/rule-input.js';
 import type { RoutingRule } from '../../src/routing/rules/rule.js';
@@ -144,8 +145,7 @@ describe('routing rules through the gateway', () => {
         ),
     });
     h.fake.setDefault({ usage });
-    const { createKey } = await import('../../src/identity/key-service.js');
-    const eu = await createKey(h.tollgate.storage.keys, { user: 'bob', team: 'eu-payments' });
+    const eu = await createKey(h.tollgate.storage.keys, { user: 'bob', team: 'eu-payments', project: null });
     const ask = (key: string) => new Anthropic({ apiKey: key, baseURL: h!.url, maxRetries: 0 }).messages.create({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
 
     // Enforce: the EU team's request skips the lower-order US deployment and goes to the EU one.
