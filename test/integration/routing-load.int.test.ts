@@ -23,6 +23,9 @@ describe('rate-limit-aware balancing', () => {
   it('a workload at 80% of two rate-limited deployments finishes with no 429 reaching a client', async () => {
     // Two deployments of 10 requests per second each, weighted 9:1, so that a weighted draw
     // alone would send 14/s to the first and overrun it; the router must balance by headroom.
+    // A 429 is not retried here: an upstream 429 reaches the client, so only sending each request
+    // where the rate-limit headers say it fits passes. (Retrying 429s would hide a blind draw:
+    // each overrun costs one 429 a window, which a retry on the other deployment absorbs.)
     const [a, b] = await fakes(2);
     for (const f of [a!, b!]) f.setRateLimit({ requests: 10, windowMs: 1000 });
     const h = await startHarness({
@@ -36,7 +39,7 @@ describe('rate-limit-aware balancing', () => {
                   { provider: 'openai', name: 'ld-a', base_url: a!.url, weight: 9 },
                   { provider: 'openai', name: 'ld-b', base_url: b!.url, weight: 1 },
                 ],
-                retry: { attempts: 3, backoff_ms: 20 },
+                retry: { attempts: 3, backoff_ms: 20, on: ['server_error', 'overloaded', 'connect', 'first_byte_timeout'] },
                 queue: { max_depth: 50, max_wait_ms: 3000 },
               },
             ],
@@ -62,15 +65,16 @@ describe('rate-limit-aware balancing', () => {
       );
     }
     const statuses = await Promise.all(results);
+    // Checked with header tracking switched off (Router.finished not calling Capacity.observe):
+    // the first deployment overruns once a window and this fails with 2–3 client 429s.
     expect(statuses.filter((s) => s === 429)).toEqual([]);
     expect(statuses.every((s) => s === 200)).toBe(true);
     expect(a!.requests.length - a!.limited + (b!.requests.length - b!.limited)).toBe(total);
     const rows = await h.rows();
     expect(rows).toHaveLength(total);
     expect(rows.every((r) => r.outcome === 'ok')).toBe(true);
-    // Requests went where they fit: a blind 9:1 draw would overrun the first deployment by about
-    // 4 requests a second, each an upstream 429; the router's own retries are not what saved them.
-    expect(a!.limited + b!.limited).toBeLessThan(total / 10);
+    // Requests went where they fit: no upstream 429 at all.
+    expect(a!.limited + b!.limited).toBe(0);
   });
 });
 
