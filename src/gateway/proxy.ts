@@ -284,8 +284,8 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
 
 /**
  * The routing step: the deployment a routing rule pinned, or the configured route serving
- * this model, with its deployments and fallbacks as candidates, or undefined for the plain single-provider path (no route
- * matches, or `/p/{name}` names a provider).
+ * this model with its deployments and fallbacks as candidates, or undefined for the plain
+ * single-provider path (no route matches, or `/p/{name}` names a provider).
  */
 function selectDeployments(deps: GatewayDeps, x: Exchange, explicit: string | undefined, model: string, sessionId: string | null, json: unknown): RoutePlan | undefined {
   const pinned = x.held.route?.deployment;
