@@ -6,7 +6,7 @@ import { type Config, DEFAULTS, DEFAULT_PROVIDERS, type ProviderConfig } from '.
 import { ConfigError, type ConfigIssue, closest, formatPath } from './errors.js';
 import { anomalySettings } from './anomalies.js';
 import { alertsConfig, configRules, policyChecks, policySettings } from './policy.js';
-import { routingChecks, routingConfig } from './routing.js';
+import { routingChecks, routingConfig, ruleTargetChecks } from './routing.js';
 import { type ConfigFile, fileSchema } from './schema.js';
 import { parseGatewayAddress } from '../telemetry/via-gateway.js';
 import { toRoutingRule } from '../routing/rules/rule-input.js';
@@ -125,6 +125,7 @@ function crossChecks(c: ConfigFile, doc: Document, lineOf: (o: number | undefine
   });
   issues.push(...policyChecks(c, line));
   issues.push(...routingChecks(c, c.providers ?? DEFAULT_PROVIDERS, line));
+  issues.push(...ruleTargetChecks(c, line));
   const ids = (c.routing_rules ?? []).map((r) => r.id);
   c.routing_rules?.forEach((r, i) => {
     if (ids.indexOf(r.id) !== i) issues.push({ path: `routing_rules[${i}].id`, line: line(['routing_rules', i, 'id']), message: `"${r.id}" is already used by routing_rules[${ids.indexOf(r.id)}]` });

@@ -31,7 +31,7 @@ export function routingConfig(f: ConfigFile, providers: readonly ProviderConfig[
     refreshMs: h.refresh_ms ?? DEFAULT_HEALTH.refreshMs,
   };
   const byName = new Map(providers.map((p) => [p.name, p]));
-  const used = new Map<string, number>();
+  const idOf = deploymentNamer();
   const routes = (f.routes ?? []).map((r): Route => {
     const retry = { ...g.retry, ...r.retry };
     const queue = { ...g.queue, ...r.queue };
@@ -39,12 +39,9 @@ export function routingConfig(f: ConfigFile, providers: readonly ProviderConfig[
     const routeTimeouts = { ...g.timeouts, ...r.timeouts };
     const deployments = r.deployments.map((d): Deployment => {
       const p = byName.get(d.provider)!;
-      // Unnamed deployments of one provider are told apart by a counter: openai, openai-2, …
-      const n = d.name === undefined ? (used.get(d.provider) ?? 0) + 1 : 0;
-      if (d.name === undefined) used.set(d.provider, n);
       const t = { ...routeTimeouts, ...d.timeouts };
       return {
-        id: d.name ?? (n === 1 ? d.provider : `${d.provider}-${n}`),
+        id: idOf(d),
         provider: p.name,
         dialect: p.dialect,
         baseUrl: (d.base_url ?? p.baseUrl).replace(/\/+$/, ''),
@@ -88,7 +85,7 @@ export function routingChecks(f: ConfigFile, providers: readonly { name: string;
   const issues: ConfigIssue[] = [];
   const byName = new Map(providers.map((p) => [p.name, p]));
   const ids = new Map<string, string>();
-  const used = new Map<string, number>();
+  const idOf = deploymentNamer();
   const dialects: (Dialect | undefined)[] = [];
   (f.routes ?? []).forEach((r, i) => {
     let dialect: Dialect | undefined;
@@ -103,9 +100,7 @@ export function routingChecks(f: ConfigFile, providers: readonly { name: string;
         issues.push({ path: `routes[${i}].deployments[${j}].provider`, line: line([...path, 'provider']), message: `speaks ${p.dialect}, but this route's first deployment speaks ${dialect}; a route serves one dialect` });
       }
       dialect ??= p.dialect;
-      const n = d.name === undefined ? (used.get(d.provider) ?? 0) + 1 : 0;
-      if (d.name === undefined) used.set(d.provider, n);
-      const id = d.name ?? (n === 1 ? d.provider : `${d.provider}-${n}`);
+      const id = idOf(d);
       const where = `routes[${i}].deployments[${j}]`;
       if (ids.has(id)) issues.push({ path: d.name ? `${where}.name` : where, line: line(d.name ? [...path, 'name'] : path), message: `deployment name "${id}" is already used by ${ids.get(id)}; give it a name` });
       else ids.set(id, where);
@@ -120,4 +115,29 @@ export function routingChecks(f: ConfigFile, providers: readonly { name: string;
     });
   });
   return issues;
+}
+
+/** A rule's `deployment` names a deployment of `routes:`. */
+export function ruleTargetChecks(f: ConfigFile, line: LineOf): ConfigIssue[] {
+  const idOf = deploymentNamer();
+  const ids = (f.routes ?? []).flatMap((r) => r.deployments.map(idOf));
+  const issues: ConfigIssue[] = [];
+  (f.routing_rules ?? []).forEach((r, i) => {
+    const want = r.action.deployment;
+    if (want === undefined || ids.includes(want)) return;
+    const known = ids.length ? `deployments: ${ids.join(', ')}` : 'no routes: are configured';
+    issues.push({ path: `routing_rules[${i}].action.deployment`, line: line(['routing_rules', i, 'action', 'deployment']), message: `rule "${r.id}" targets deployment "${want}", which no route declares (${known})` });
+  });
+  return issues;
+}
+
+/** Names deployments in config order: their own name, else the provider's, then provider-2, provider-3 … */
+function deploymentNamer(): (d: { provider: string; name?: string | undefined }) => string {
+  const used = new Map<string, number>();
+  return (d) => {
+    if (d.name !== undefined) return d.name;
+    const n = (used.get(d.provider) ?? 0) + 1;
+    used.set(d.provider, n);
+    return n === 1 ? d.provider : `${d.provider}-${n}`;
+  };
 }

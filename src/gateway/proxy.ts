@@ -164,6 +164,10 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
     const plan = planRoute(deps.rules, { ...who, api: route.api, model: info.model, headers, json, maxOutputTokens: info.maxOutputTokens }, {
       allowed: (model) => deps.policy?.modelAllowed(who, model) ?? true,
       select: (model, name) => deps.providers.select(route.dialect, model, name ?? x.explicit),
+      deployment: (name, model) => {
+        const d = deps.router?.deployment(name);
+        return d && d.dialect === route.dialect ? { name: d.provider, catalog: d.catalog, upstreamModel: d.model ?? model } : undefined;
+      },
     });
     if (plan) {
       x.held.route = plan;
@@ -178,8 +182,9 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   }
 
   const resolve = (model: string): Served => {
-    // A routed model is priced (for budget reservations) at its first deployment.
-    const d = explicit === undefined ? deps.router?.routeFor(route.dialect, model)?.deployments[0] : undefined;
+    // A routed model is priced (for budget reservations) at the deployment a rule pinned, else at its route's first.
+    const pinned = x.held.route?.deployment;
+    const d = pinned !== undefined ? deps.router?.deployment(pinned) : explicit === undefined ? deps.router?.routeFor(route.dialect, model)?.deployments[0] : undefined;
     const p = d ? (deps.providers.byName(d.provider) ?? deps.providers.select(route.dialect, model, explicit)) : deps.providers.select(route.dialect, model, explicit);
     return { provider: p.name, catalogProvider: p.catalog, upstream: p };
   };
@@ -278,11 +283,13 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
 }
 
 /**
- * The routing step: the configured route serving this model, with its deployments and
- * fallbacks as candidates, or undefined for the plain single-provider path (no route
- * matches, or `/p/{name}` names a provider).
+ * The routing step: the deployment a routing rule pinned, or the configured route serving
+ * this model with its deployments and fallbacks as candidates, or undefined for the plain
+ * single-provider path (no route matches, or `/p/{name}` names a provider).
  */
 function selectDeployments(deps: GatewayDeps, x: Exchange, explicit: string | undefined, model: string, sessionId: string | null, json: unknown): RoutePlan | undefined {
+  const pinned = x.held.route?.deployment;
+  if (pinned !== undefined) return deps.router?.pin(pinned, model);
   if (deps.router === undefined || explicit !== undefined) return undefined;
   const r = deps.router.routeFor(x.route.dialect, model);
   if (r === undefined) return undefined;

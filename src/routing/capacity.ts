@@ -2,6 +2,12 @@ import type { RateSnapshot } from './rate-limits.js';
 
 const MINUTE = 60_000;
 
+export interface LimitView {
+  limit: number | undefined;
+  remaining: number;
+  resetAt: number;
+}
+
 /**
  * One deployment's rate-limit view: what its last response's headers said (remaining
  * requests and tokens, and when they reset), minus what this process sent since, plus the
@@ -96,6 +102,17 @@ export class Capacity {
       this.tokResetAt = s.tokens.resetAt;
       this.tokSent = 0;
     }
+  }
+
+  /**
+   * What the last rate-limit headers said, less what was sent since (undefined for a limit
+   * no header has reported), as the router sees it at `now`: for status views.
+   */
+  view(now: number): { requests: LimitView | undefined; tokens: LimitView | undefined } {
+    this.roll(now);
+    const at = (limit: number | undefined, remaining: number, sent: number, resetAt: number): LimitView | undefined =>
+      remaining === remaining ? { limit, remaining: Math.max(0, remaining - sent), resetAt } : undefined;
+    return { requests: at(this.reqLimit, this.reqRemaining, this.reqSent, this.reqResetAt), tokens: at(this.tokLimit, this.tokRemaining, this.tokSent, this.tokResetAt) };
   }
 
   /** A 429: nothing more until `until`. */

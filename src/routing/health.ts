@@ -59,6 +59,16 @@ export class DeploymentHealth {
     return Math.max(this.cooldownUntil, this.ejectedUntil, this.remoteUntil, this.breaker === 'open' ? this.openUntil : now + 100);
   }
 
+  /** Outcomes in the breaker's window, and how many of them failed. */
+  get recent(): { outcomes: number; failures: number } {
+    return { outcomes: this.ringCount, failures: this.ringFailures };
+  }
+
+  /** The breaker as a new request would find it: an open one past its time is half-open. Changes nothing. */
+  breakerAt(now: number): BreakerState {
+    return this.breaker === 'open' && now >= this.openUntil ? 'half_open' : this.breaker;
+  }
+
   started(): void {
     if (this.breaker === 'half_open') this.probes++;
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { prefixKey } from './affinity.js';
+import { MemoryHealthStore } from './health-store/memory.js';
 import { Router } from './router.js';
 import { DEFAULT_AFFINITY, DEFAULT_HEALTH, DEFAULT_QUEUE, DEFAULT_RETRY, type Deployment, type Route } from './types.js';
 
@@ -38,6 +39,24 @@ describe('router', () => {
     ]);
     const first = router.next(plan, 10);
     expect(first).toMatchObject({ kind: 'go', c: { d: { id: 'a' } } });
+  });
+
+  it('a pinned plan tries only the named deployment, with its route\'s policy, and shares its health', () => {
+    const r = route('m', [deployment('a'), deployment('b')], { fallbacks: ['other'], retry: { ...DEFAULT_RETRY, perDeployment: 1 } });
+    const { router } = setup([r, route('other', [deployment('f', { model: 'other-v2' })])]);
+    expect(router.pin('nope', 'm')).toBeUndefined();
+    const plan = router.pin('f', 'asked')!;
+    expect(plan.route.model).toBe('other');
+    expect(plan.candidates.map((c) => [c.d.id, c.model])).toEqual([['f', 'other-v2']]);
+    const pinned = router.pin('b', 'm')!;
+    const p = router.next(pinned, 1);
+    expect(p).toMatchObject({ kind: 'go', c: { d: { id: 'b' } } });
+    const c = (p as { c: (typeof pinned.candidates)[number] }).c;
+    router.started(pinned, c, 1);
+    router.finished(pinned, c, 1, { kind: 'failed', status: 500, headers: {} });
+    // Its one try is spent: no peer, no fallback.
+    expect(router.next(pinned, 1)).toEqual({ kind: 'none' });
+    expect(router.deployment('b')?.id).toBe('b');
   });
 
   it('after a failure, moves to the next deployment; once all are tried, waits out the backoff; then gives up', () => {
@@ -132,5 +151,48 @@ describe('prompt-prefix key', () => {
     expect(prefixKey('openai.chat', { messages: [{ role: 'system', content: system }] }, 4096)).toMatch(/^p:/);
     expect(prefixKey('openai.chat', { messages: [{ role: 'user', content: system }] }, 4096)).toBeUndefined();
     expect(prefixKey('anthropic.messages', { system: 'short' }, 4096)).toBeUndefined();
+  });
+});
+
+describe('rate limits shared between replicas', () => {
+  it('a replica learns another one\'s rate-limit view and 429 pause on refresh, and keeps its own newer view', async () => {
+    const store = new MemoryHealthStore();
+    const clock = { now: T0 };
+    const r = route('m', [deployment('a'), deployment('b', { order: 1 })], { retry: { ...DEFAULT_RETRY, perDeployment: 1 } });
+    const make = () => new Router([r], DEFAULT_HEALTH, { store, now: () => clock.now, random: () => 0 });
+    const [one, two] = [make(), make()];
+    const serve = (router: Router, id: string, report: Parameters<Router['finished']>[3]) => {
+      const p = router.plan(r, 'm', undefined);
+      const c = p.candidates.find((x) => x.d.id === id)!;
+      router.started(p, c, 1);
+      router.finished(p, c, 1, report);
+    };
+    const first = (router: Router) => (router.next(router.plan(r, 'm', undefined), 1) as { c?: { d: { id: string } } }).c?.d.id;
+    const full = { 'x-ratelimit-limit-requests': '10', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '10s' };
+    serve(one, 'a', { kind: 'ok', headers: full, tokens: 1 });
+    expect(first(one)).toBe('b');
+    expect(first(two)).toBe('a');
+    await one.refresh();
+    await two.refresh();
+    expect(first(two)).toBe('b');
+    expect(two.status()[0]!.deployments[0]!.rate_limit.requests).toMatchObject({ limit: 10, remaining: 0 });
+
+    // A view older than this replica's own is ignored.
+    clock.now += 1000;
+    serve(two, 'b', { kind: 'ok', headers: { 'x-ratelimit-limit-requests': '10', 'x-ratelimit-remaining-requests': '7', 'x-ratelimit-reset-requests': '10s' }, tokens: 1 });
+    await store.shareRates([{ deployment: 'b', at: clock.now - 500, snapshot: { requests: { limit: 10, remaining: 0, resetAt: clock.now + 9000 } }, blockedUntil: 0 }]);
+    await two.refresh();
+    expect(two.status()[0]!.deployments[1]!.rate_limit.requests!.remaining).toBe(7);
+
+    // A 429's pause travels too.
+    clock.now += 100;
+    serve(one, 'b', { kind: 'failed', status: 429, headers: { 'retry-after-ms': '4000' } });
+    await one.refresh();
+    await two.refresh();
+    expect(two.status()[0]!.deployments[1]!.rate_limit.blocked_until).toBe(new Date(clock.now + 4000).toISOString());
+    // Past the reset, the shared counts lapse and both deployments are usable again.
+    clock.now += 10_000;
+    await two.refresh();
+    expect(first(two)).toBe('a');
   });
 });

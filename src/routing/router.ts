@@ -3,10 +3,11 @@ import { globToRegExp } from '../core/glob.js';
 import { AffinityMap } from './affinity.js';
 import { Capacity } from './capacity.js';
 import { DeploymentHealth, type HealthChange, findOutlier } from './health.js';
-import type { HealthStore } from './health-store/port.js';
-import { readRateHeaders } from './rate-limits.js';
+import type { HealthStore, RateMark } from './health-store/port.js';
+import { type RateSnapshot, readRateHeaders } from './rate-limits.js';
 import { type ResponseHeaders, backoffMs, requestedWaitMs } from './retry.js';
 import { type Candidate, type Pick, pick } from './select.js';
+import { type RouteStatus, deploymentStatus, routeStatus } from './status.js';
 import type { Deployment, HealthPolicy, Route } from './types.js';
 
 interface State {
@@ -15,6 +16,11 @@ interface State {
   cap: Capacity;
   /** The route whose deployments are its peers for outlier ejection. */
   peers: State[];
+  route: Route;
+  /** When the rate-limit view was last read from headers, here or by another replica. */
+  seenAt: number;
+  /** This process's latest view, not yet shared with other replicas. */
+  unshared: RateMark | undefined;
 }
 
 /** One client request's way through a route: its candidates and what was tried. */
@@ -75,7 +81,7 @@ export class Router {
     for (const route of routes) {
       const peers: State[] = [];
       for (const d of route.deployments) {
-        const s: State = { d, health: new DeploymentHealth(health), cap: new Capacity(d.rpm, d.tpm), peers };
+        const s: State = { d, health: new DeploymentHealth(health), cap: new Capacity(d.rpm, d.tpm), peers, route, seenAt: 0, unshared: undefined };
         peers.push(s);
         this.states.set(d.id, s);
       }
@@ -113,6 +119,21 @@ export class Router {
     return { route, candidates, affinityKey, sticky, tries: 0 };
   }
 
+  /** A configured deployment by name. */
+  deployment(id: string): Deployment | undefined {
+    return this.states.get(id)?.d;
+  }
+
+  /**
+   * The plan for a request a routing rule sent to one deployment: it alone is tried (with
+   * its route's retries, timeouts and queue), never its peers or fallbacks.
+   */
+  pin(id: string, model: string): RoutePlan | undefined {
+    const s = this.states.get(id);
+    if (!s) return undefined;
+    return { route: s.route, candidates: [{ d: s.d, tier: 0, model: s.d.model ?? model, health: s.health, cap: s.cap, tries: 0, retryAt: 0 }], affinityKey: undefined, sticky: undefined, tries: 0 };
+  }
+
   /** The next deployment to try, or when to ask again, or none left. */
   next(p: RoutePlan, tokens: number): Pick {
     if (p.tries >= p.route.retry.attempts) return { kind: 'none' };
@@ -143,9 +164,10 @@ export class Router {
     const now = this.now();
     const s = this.states.get(c.d.id)!;
     c.cap.done(estimated, r.kind === 'ok' ? r.tokens : undefined, now);
-    if (r.kind !== 'unreachable') {
-      const snap = readRateHeaders(r.headers, now);
-      if (snap) c.cap.observe(snap, now);
+    const snap = r.kind === 'unreachable' ? undefined : readRateHeaders(r.headers, now);
+    if (snap) {
+      c.cap.observe(snap, now);
+      this.keep(s, snap, now);
     }
     if (r.kind === 'ok') {
       this.publish(c.d.id, c.health.succeeded());
@@ -156,6 +178,7 @@ export class Router {
     if (r.kind === 'failed' && r.status === 429) {
       // A rate limit is not a fault: the deployment rests until its reset, for every request.
       c.cap.block(now + (asked ?? backoffMs(p.route.retry, c.tries, this.random)));
+      this.keep(s, snap, now);
     } else if (r.kind === 'unreachable' || r.status >= 500) {
       this.publish(c.d.id, c.health.failed(now));
       const out = findOutlier(
@@ -168,6 +191,13 @@ export class Router {
     c.retryAt = now + (asked ?? backoffMs(p.route.retry, c.tries, this.random));
   }
 
+  /** Notes a new rate-limit view (headers, or a 429's pause) to share on the next refresh. */
+  private keep(s: State, snap: RateSnapshot | undefined, now: number): void {
+    if (!this.store) return;
+    s.seenAt = now;
+    s.unshared = { deployment: s.d.id, at: now, snapshot: snap ?? s.unshared?.snapshot ?? {}, blockedUntil: s.cap.blockedUntil };
+  }
+
   /** Starts reading shared health from the store on a timer. */
   start(): void {
     if (!this.store || this.timer) return;
@@ -177,14 +207,34 @@ export class Router {
     this.timer.unref();
   }
 
-  /** Reads shared health into the local copy the request path uses. */
+  /**
+   * Shares this process's latest rate-limit views, then reads shared health and other
+   * replicas' newer rate-limit views into the local copy the request path uses.
+   */
   async refresh(): Promise<void> {
     if (!this.store) return;
-    const marks = await this.store.read(this.ids, this.now());
+    const out: RateMark[] = [];
+    for (const s of this.states.values()) {
+      if (s.unshared) out.push(s.unshared);
+      s.unshared = undefined;
+    }
+    if (out.length > 0) await this.store.shareRates(out, this.now());
+    const [marks, rates] = await Promise.all([this.store.read(this.ids, this.now()), this.store.readRates(this.ids, this.now())]);
     for (const s of this.states.values()) s.health.remoteUntil = 0;
     for (const m of marks) {
       const s = this.states.get(m.deployment);
       if (s) s.health.remoteUntil = m.until;
+    }
+    const now = this.now();
+    for (const m of rates) {
+      const s = this.states.get(m.deployment);
+      // Only a view read after this process's own latest one says anything new.
+      if (!s || m.at <= s.seenAt) continue;
+      s.seenAt = m.at;
+      const { requests, tokens } = m.snapshot;
+      // A count whose window has reset since says nothing (and would shrink the window's length).
+      s.cap.observe({ requests: requests && requests.resetAt > now ? requests : undefined, tokens: tokens && tokens.resetAt > now ? tokens : undefined }, now);
+      s.cap.block(m.blockedUntil);
     }
   }
 
@@ -198,6 +248,21 @@ export class Router {
   snapshot(): { id: string; breaker: string; available: boolean; headroom: number }[] {
     const now = this.now();
     return [...this.states.values()].map((s) => ({ id: s.d.id, breaker: s.health.breaker, available: s.health.available(now), headroom: s.cap.headroom(now) }));
+  }
+
+  /** Every route and deployment as this process sees it (shared marks included): `tollgate routing status`. */
+  status(): RouteStatus[] {
+    const now = this.now();
+    return this.routes.map((r) =>
+      routeStatus(
+        r,
+        this.waiting.get(r) ?? 0,
+        r.deployments.map((d) => {
+          const s = this.states.get(d.id)!;
+          return deploymentStatus(d, s.health, s.cap, now);
+        }),
+      ),
+    );
   }
 
   private publish(id: string, change: HealthChange | undefined): void {

@@ -6,6 +6,7 @@ import type { KeyResolver } from '../identity/key-resolver.js';
 import { checkKeyInput, createKey, publicKey } from '../identity/key-service.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import type { RateBook } from '../pricing/unit-rates.js';
+import type { RouteStatus } from '../routing/status.js';
 import { csvHeader, toCsvLine, toJsonLine } from '../reports/export.js';
 import { runReport } from '../reports/report.js';
 import { renderCsv, renderJson } from '../reports/render.js';
@@ -34,6 +35,8 @@ export interface AdminDeps {
   cachePrice?: RowPricer;
   /** Prices for `explain`'s cache and price drivers. */
   rates?: RateBook;
+  /** Configured routes' health and rate-limit view; absent when no routes are configured. */
+  routing?: { status(): RouteStatus[] };
 }
 
 /**
@@ -65,6 +68,7 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     if (sub === '/cache-report' && method === 'GET') return await getCacheReport(deps, res, query);
     if (sub === '/explain' && method === 'GET') return await getExplain(deps, res, query);
     if (sub === '/telemetry/cross-check' && method === 'GET') return await getCrossCheck(deps, res, query);
+    if (sub === '/routing/status' && method === 'GET') return sendJson(res, 200, { at: new Date().toISOString(), routes: deps.routing?.status() ?? [] });
     if (sub === '/ledger/import' && method === 'POST') return await postLedgerImport(deps.storage, req, res);
     return sendAdminError(res, 404, 'not_found', `No admin route ${method} ${path}.`);
   } catch (err) {

@@ -46,4 +46,49 @@ describe('deployment health shared through Redis', () => {
     expect(second.response.headers.get('x-tollgate-deployment')).toBe('rep-b');
     expect(up.requests.map((r) => r.headers['x-dep'])).toEqual(['b']);
   });
+
+  it('a deployment one gateway used up, by its rate-limit headers, is avoided by another gateway', async () => {
+    const [limited, spare] = [await startFakeUpstream(), await startFakeUpstream()];
+    open.push(limited, spare);
+    limited.setRateLimit({ requests: 3, windowMs: 30_000 });
+    const prefix = `{tgtest-rates-${process.pid}-${Math.random().toString(36).slice(2, 8)}}:health:`;
+    const gateway = async (): Promise<Harness> => {
+      const h = await startHarness({
+        routing: () =>
+          routingFrom(
+            {
+              routing: { health: { refresh_ms: 50 }, affinity: { enabled: false } },
+              routes: [
+                {
+                  model: 'gpt-5',
+                  deployments: [
+                    { provider: 'openai', name: 'rl-a', base_url: limited.url },
+                    { provider: 'openai', name: 'rl-b', base_url: spare.url, order: 1 },
+                  ],
+                  // A 429 goes back to the client: only knowing rl-a is used up avoids it.
+                  retry: { on: ['server_error'] },
+                },
+              ],
+            },
+            defaultProviders(limited.url),
+            { redisUrl: REDIS, redisPrefix: prefix },
+          ),
+      });
+      open.push(h);
+      return h;
+    };
+    const [one, two] = [await gateway(), await gateway()];
+    const ask = (h: Harness) => new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 }).chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+
+    for (let i = 0; i < 3; i++) expect((await ask(one)).response.headers.get('x-tollgate-deployment')).toBe('rl-a');
+    expect(limited.requests).toHaveLength(3);
+    // The second gateway never talked to rl-a, yet learns that it has no requests left this window.
+    const a = () => two.tollgate.router!.status()[0]!.deployments.find((d) => d.deployment === 'rl-a')!;
+    await eventually(() => expect(a().rate_limit.requests).toMatchObject({ limit: 3, remaining: 0 }));
+    const second = await ask(two);
+    expect(second.response.headers.get('x-tollgate-deployment')).toBe('rl-b');
+    expect(limited.limited).toBe(0);
+    expect(limited.requests).toHaveLength(3);
+    expect(spare.requests).toHaveLength(1);
+  });
 });

@@ -2,10 +2,12 @@ import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createKey } from '../../src/identity/key-service.js';
 import type { PriceFn } from '../../src/metering/build-row.js';
 import { modelPolicyInput, parseRule, toModelPolicy } from '../../src/policy/rule-input.js';
 import type { RoutingRule } from '../../src/routing/rules/rule.js';
-import { type Harness, startHarness } from '../support/harness.js';
+import { type Harness, defaultProviders, startHarness } from '../support/harness.js';
+import { routingFrom } from '../support/routing.js';
 
 // Picodollars per token (input, output); the served model reported back is the requested one.
 const RATES: Record<string, [bigint, bigint]> = {
@@ -119,5 +121,56 @@ describe('routing rules through the gateway', () => {
     const [row] = await h.rows();
     // opus has no price here, so its would-be saving is unknown.
     expect(row).toMatchObject({ model: 'claude-sonnet-4-5', routeRule: 'small-to-opus', routeMode: 'shadow', routeSavingPicos: null });
+  });
+
+  it('a rule sends a request to a named deployment, alone, in enforce mode, and only records it in shadow mode', async () => {
+    const rules: RoutingRule[] = [
+      { id: 'eu-team-to-eu', mode: 'enforce', match: { team: ['eu-*'] }, action: { deployment: 'sonnet-eu' } },
+      { id: 'trial-local', mode: 'shadow', match: {}, action: { model: 'claude-haiku-4-5', deployment: 'haiku-local' } },
+    ];
+    const dep = (name: string, extra: Record<string, unknown> = {}) => ({ provider: 'anthropic', name, headers: { 'x-dep': name }, ...extra });
+    h = await startHarness({
+      price,
+      routingRules: rules,
+      routing: (url) =>
+        routingFrom(
+          {
+            routing: { affinity: { enabled: false }, retry: { backoff_ms: 5 } },
+            routes: [
+              { model: 'claude-sonnet-4-5', deployments: [dep('sonnet-us'), dep('sonnet-eu', { order: 1 })], retry: { per_deployment: 2 } },
+              { model: 'claude-haiku-*', deployments: [dep('haiku-local', { model: 'claude-haiku-4-5' })] },
+            ],
+          },
+          defaultProviders(url),
+        ),
+    });
+    h.fake.setDefault({ usage });
+    const eu = await createKey(h.tollgate.storage.keys, { user: 'bob', team: 'eu-payments', project: null });
+    const ask = (key: string) => new Anthropic({ apiKey: key, baseURL: h!.url, maxRetries: 0 }).messages.create({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+
+    // Enforce: the EU team's request skips the lower-order US deployment and goes to the EU one.
+    const pinned = await ask(eu.key);
+    expect(pinned.response.headers.get('x-tollgate-deployment')).toBe('sonnet-eu');
+    expect(pinned.response.headers.get('x-tollgate-route-rule')).toBe('eu-team-to-eu');
+    expect(h.fake.requests.map((r) => [r.headers['x-dep'], (r.json as { model: string }).model])).toEqual([['sonnet-eu', 'claude-sonnet-4-5']]);
+    const row = await h.row(pinned.response.headers.get('x-tollgate-request-id')!);
+    expect(row).toMatchObject({ model: 'claude-sonnet-4-5', routeRule: 'eu-team-to-eu', routeMode: 'enforce', routeSavingPicos: 0n, attempts: 1 });
+
+    // Pinned means alone: a failure there is retried there, never moved to the US deployment.
+    h.fake.reset();
+    h.fake.script({ status: 500 }, { usage });
+    const retried = await ask(eu.key);
+    expect(retried.response.headers.get('x-tollgate-attempts')).toBe('2');
+    expect(h.fake.requests.map((r) => r.headers['x-dep'])).toEqual(['sonnet-eu', 'sonnet-eu']);
+
+    // Shadow: the default caller is served as routed (US first) and the row records the rule and its would-be saving.
+    h.fake.reset();
+    h.fake.setDefault({ usage });
+    const shadow = await ask(h.key.key);
+    expect(shadow.response.headers.get('x-tollgate-deployment')).toBe('sonnet-us');
+    expect(shadow.response.headers.get('x-tollgate-route-rule')).toBeNull();
+    expect(h.fake.requests.map((r) => r.headers['x-dep'])).toEqual(['sonnet-us']);
+    const srow = await h.row(shadow.response.headers.get('x-tollgate-request-id')!);
+    expect(srow).toMatchObject({ model: 'claude-sonnet-4-5', routeRule: 'trial-local', routeMode: 'shadow', routeSavingPicos: cost('claude-sonnet-4-5', 1200, 300) - cost('claude-haiku-4-5', 1200, 300) });
   });
 });

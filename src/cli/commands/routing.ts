@@ -4,11 +4,27 @@ import { APIS, type Api, dialectOf } from '../../core/api.js';
 import { estimateInputTokens } from '../../metering/estimate.js';
 import { adapterFor } from '../../providers/index.js';
 import { hasImages, hasTools, reasoningEffort, systemHash, systemText } from '../../routing/rules/features.js';
+import { adminToken, callAdmin, defaultUrl } from '../admin-client.js';
+import { loadCliConfig } from '../context.js';
 import { type Io, UsageError } from '../output.js';
+import { type RoutingStatusJson, renderRoutingStatus } from './routing-status.js';
 
-/** Helpers for writing routing rules: the system prompt hash, and the features a rule sees in a request. */
+/** The running gateway's routing status, and helpers for writing routing rules: the system prompt hash, and the features a rule sees in a request. */
 export function routingCommand(program: Command, io: Io): void {
-  const routing = program.command('routing').description('Helpers for routing rules (docs/routing-rules.md)');
+  const routing = program.command('routing').description('Routing status, and helpers for routing rules (docs/routing.md, docs/routing-rules.md)');
+  routing
+    .command('status')
+    .description("Each route's deployments in the running gateway: breaker, cooldown, ejection, recent failures, rate-limit room (needs TOLLGATE_ADMIN_TOKEN)")
+    .option('--url <url>', 'the gateway (default from the config: http://127.0.0.1:8790)')
+    .option('--config <file>', 'YAML config file, for the default --url')
+    .option('--json', 'print the JSON the gateway returned')
+    .action(async (flags: { url?: string; config?: string; json?: boolean }) => {
+      // Health and rate-limit state live in the serve process, so this asks it.
+      const token = adminToken();
+      const url = flags.url ?? defaultUrl(loadCliConfig(flags));
+      const s = (await callAdmin({ url, path: '/admin/v1/routing/status', bearer: token })) as RoutingStatusJson;
+      io.out(flags.json ? JSON.stringify(s, null, 2) + '\n' : renderRoutingStatus(s));
+    });
   routing
     .command('hash-system')
     .description("Print the system_hash of a system prompt: the first 16 hex characters of the SHA-256 of the file's exact bytes")

@@ -50,3 +50,42 @@ export function healthStoreContract(make: () => HealthStore): void {
     await store.close();
   });
 }
+
+/** What every store must do with shared rate-limit views. */
+export function rateShareContract(make: () => HealthStore): void {
+  const id = () => `r${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  const snap = (remaining: number, resetAt: number) => ({ requests: { limit: 100, remaining, resetAt }, tokens: { limit: undefined, remaining: remaining * 10, resetAt } });
+
+  it('shares the latest rate-limit view of a deployment, only for those asked about', async () => {
+    const store = make();
+    const [a, b, c] = [id(), id(), id()];
+    const now = Date.now();
+    await store.shareRates([{ deployment: a, at: now, snapshot: snap(40, now + 30_000), blockedUntil: 0 }, { deployment: b, at: now, snapshot: {}, blockedUntil: now + 5000 }], now);
+    const got = await store.readRates([a, c], now);
+    expect(got).toEqual([{ deployment: a, at: now, snapshot: { requests: { limit: 100, remaining: 40, resetAt: now + 30_000 }, tokens: { remaining: 400, resetAt: now + 30_000 } }, blockedUntil: 0 }]);
+    expect((await store.readRates([a, b, c], now)).map((m) => m.deployment)).toEqual([a, b]);
+    await store.close();
+  });
+
+  it('keeps the view read last, whichever arrives last', async () => {
+    const store = make();
+    const a = id();
+    const now = Date.now();
+    await store.shareRates([{ deployment: a, at: now + 10, snapshot: snap(5, now + 30_000), blockedUntil: 0 }], now);
+    await store.shareRates([{ deployment: a, at: now, snapshot: snap(50, now + 30_000), blockedUntil: 0 }], now);
+    expect((await store.readRates([a], now))[0]!.snapshot.requests!.remaining).toBe(5);
+    await store.shareRates([{ deployment: a, at: now + 20, snapshot: snap(4, now + 30_000), blockedUntil: 0 }], now);
+    expect((await store.readRates([a], now))[0]!.snapshot.requests!.remaining).toBe(4);
+    await store.close();
+  });
+
+  it('forgets a view after its last reset', async () => {
+    const store = make();
+    const a = id();
+    const now = Date.now();
+    await store.shareRates([{ deployment: a, at: now, snapshot: snap(1, now + 40), blockedUntil: now + 20 }], now);
+    expect(await store.readRates([a], now + 41)).toEqual([]);
+    expect(await store.readRates([], now)).toEqual([]);
+    await store.close();
+  });
+}

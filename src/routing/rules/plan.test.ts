@@ -13,6 +13,7 @@ const env = (denied: string[] = []): RouteEnv => ({
     if (model.startsWith('gpt-')) throw new GatewayError('no_provider', 'no openai provider');
     return { name: name ?? 'anthropic', catalog: 'anthropic' };
   },
+  deployment: (id, model) => (id === 'ant-eu' ? { name: 'anthropic-eu', catalog: 'anthropic', upstreamModel: model } : id === 'local-qwen' ? { name: 'vllm', catalog: undefined, upstreamModel: 'qwen3-coder' } : undefined),
 });
 const rules = (...r: RoutingRule[]) => new RuleRouter(r);
 
@@ -35,5 +36,27 @@ describe('planRoute', () => {
     );
     expect(planRoute(r, req, env(['claude-opus-4-1']))).toBeUndefined();
     expect(planRoute(r, req, env())?.rule).toBe('denied');
+  });
+
+  it('an enforced rule may send the request to a named deployment, keeping the asked model unless it names one', () => {
+    const plan = planRoute(rules({ id: 'eu', mode: 'enforce', match: {}, action: { deployment: 'ant-eu' } }), req, env());
+    expect(plan).toEqual({ rule: 'eu', mode: 'enforce', model: 'claude-sonnet-4-5', provider: undefined, deployment: 'ant-eu', counterpart: { model: 'claude-sonnet-4-5', provider: 'anthropic', catalogProvider: 'anthropic' } });
+    const local = planRoute(rules({ id: 'local', mode: 'enforce', match: {}, action: { model: 'qwen', deployment: 'local-qwen' } }), req, env());
+    expect(local).toMatchObject({ model: 'qwen', deployment: 'local-qwen' });
+  });
+
+  it('a shadow rule naming a deployment changes nothing and is priced at that deployment and its upstream model', () => {
+    const plan = planRoute(rules({ id: 's', mode: 'shadow', match: {}, action: { deployment: 'local-qwen' } }), req, env());
+    expect(plan).toEqual({ rule: 's', mode: 'shadow', model: 'claude-sonnet-4-5', provider: undefined, counterpart: { model: 'qwen3-coder', provider: 'vllm', catalogProvider: undefined } });
+    expect(plan).not.toHaveProperty('deployment');
+  });
+
+  it('passes over a rule whose deployment does not serve this dialect (or does not exist)', () => {
+    const r = rules({ id: 'gone', mode: 'enforce', match: {}, action: { deployment: 'openai-only' } }, { id: 'next', mode: 'enforce', match: {}, action: { model: 'claude-haiku-4-5' } });
+    expect(planRoute(r, req, env())).toMatchObject({ rule: 'next', model: 'claude-haiku-4-5' });
+    expect(planRoute(r, req, env())).not.toHaveProperty('deployment');
+    const e = env();
+    const noRouter: RouteEnv = { allowed: () => true, select: (m, p) => e.select(m, p) };
+    expect(planRoute(rules({ id: 'gone', mode: 'shadow', match: {}, action: { deployment: 'ant-eu' } }), req, noRouter)).toBeUndefined();
   });
 });

@@ -45,7 +45,7 @@ describe('routing_rules in the config file', () => {
         'routing_rules[2].match.system_hash@4: must be 16 hex characters (tollgate routing hash-system FILE) or none',
         expect.stringMatching(/^routing_rules\[2\]\.match\.tokens@4: unknown setting/),
         'routing_rules[3].match.max_tokens.lt@5: must be a whole number',
-        'routing_rules[3].action.model@5: is required',
+        'routing_rules[3].action@5: set model, deployment, or both',
         'routing_rules[1].match.input_tokens@3: set at least one of lt, lte, gt, gte',
       ]),
     );
@@ -53,6 +53,21 @@ describe('routing_rules in the config file', () => {
     expect(configIssues('routing_rules:\n  - { id: a, mode: shadow, action: { model: x } }\n  - { id: a, mode: shadow, action: { model: y, provider: nowhere } }\n')).toEqual([
       'routing_rules[1].id@3: "a" is already used by routing_rules[0]',
       'routing_rules[1].action.provider@3: no provider is named "nowhere" (providers: openai, anthropic, gemini)',
+    ]);
+  });
+
+  it('reads a deployment target, and names the rule and the deployment when no route declares it', () => {
+    const routes = ['routes:', '  - model: "claude-*"', '    deployments: [{ provider: anthropic, name: ant-eu }, { provider: anthropic }]'];
+    const c = loadConfig({ env: {}, file: configFile([...routes, 'routing_rules:', '  - { id: to-eu, mode: enforce, match: { team: eu-* }, action: { deployment: ant-eu } }', '  - { id: trial, mode: shadow, action: { model: claude-haiku-4-5, deployment: anthropic } }'].join('\n')) });
+    expect(c.routingRules.map((r) => r.action)).toEqual([{ deployment: 'ant-eu' }, { model: 'claude-haiku-4-5', deployment: 'anthropic' }]);
+    expect(configIssues([...routes, 'routing_rules:', '  - { id: to-eu, mode: enforce, action: { deployment: ant-us } }'].join('\n'))).toEqual([
+      'routing_rules[0].action.deployment@5: rule "to-eu" targets deployment "ant-us", which no route declares (deployments: ant-eu, anthropic)',
+    ]);
+    expect(configIssues('routing_rules:\n  - { id: to-eu, mode: enforce, action: { deployment: ant-eu } }\n')).toEqual([
+      'routing_rules[0].action.deployment@2: rule "to-eu" targets deployment "ant-eu", which no route declares (no routes: are configured)',
+    ]);
+    expect(configIssues('routing_rules:\n  - { id: both, mode: enforce, action: { deployment: x, provider: anthropic } }\n')).toEqual([
+      'routing_rules[0].action@2: set provider or deployment, not both: a deployment already names its provider',
     ]);
   });
 });

@@ -37,7 +37,10 @@ export const routingRuleInput = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9_.:-]{0,127}$/i, 'must be letters, digits, _ . : - (up to 128)'),
   mode: z.enum(['enforce', 'shadow'], { error: 'must be enforce or shadow' }),
   match: routingMatchInput.optional(),
-  action: z.strictObject({ model: z.string().min(1, 'must name a model'), provider: z.string().min(1).optional() }),
+  action: z
+    .strictObject({ model: z.string().min(1, 'must name a model').optional(), provider: z.string().min(1).optional(), deployment: z.string().min(1, 'must name a deployment').optional() })
+    .refine((a) => a.model !== undefined || a.deployment !== undefined, 'set model, deployment, or both')
+    .refine((a) => a.provider === undefined || a.deployment === undefined, 'set provider or deployment, not both: a deployment already names its provider'),
 });
 
 export type RoutingRuleInput = z.input<typeof routingRuleInput>;
@@ -62,5 +65,10 @@ export function toRoutingRule(r: z.output<typeof routingRuleInput>): RoutingRule
     systemHash: m.system_hash,
   };
   for (const k of Object.keys(match) as (keyof typeof match)[]) if (match[k] === undefined) delete match[k];
-  return { id: r.id, mode: r.mode, match, action: { model: r.action.model, ...(r.action.provider !== undefined ? { provider: r.action.provider } : {}) } };
+  return { id: r.id, mode: r.mode, match, action: {
+      ...(r.action.model !== undefined ? { model: r.action.model } : {}),
+      ...(r.action.provider !== undefined ? { provider: r.action.provider } : {}),
+      ...(r.action.deployment !== undefined ? { deployment: r.action.deployment } : {}),
+    },
+  };
 }

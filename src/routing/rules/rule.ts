@@ -36,10 +36,14 @@ export interface RuleMatch {
   systemHash?: string[];
 }
 
+/** Where a rule sends a request: a model (and maybe a provider), or a named deployment of `routes:`. */
 export interface RuleAction {
-  model: string;
+  /** The model to serve; with `deployment` and no model, the model the client asked for. */
+  model?: string;
   /** A configured provider's name; by default the provider the model would be selected to. */
   provider?: string;
+  /** A deployment's name (`routes[].deployments[].name`): the request goes to it alone. */
+  deployment?: string;
 }
 
 /** A routing rule as configured. */
