@@ -31,7 +31,8 @@ paths were measured in alternation, and goals are ratios to the bare pass-throug
 
 - **Upstream** (\`bench/upstream.ts\`): a fixed OpenAI chat completion (~600 bytes), or a stream of 21
   chunks plus \`[DONE]\`: the first chunk at once, the rest 1 ms later. Streams carry usage only when the
-  request asks for \`stream_options.include_usage\`, as OpenAI's do.
+  request asks for \`stream_options.include_usage\`, as OpenAI's do. Each answer carries its own
+  \`x-request-id\`, as real providers' do, so the ledger's index of upstream ids does its real work.
 - **Paths**: *direct* to the upstream; *bare*, a pass-through written for the benchmark (\`bench/bare-proxy.ts\`:
   node:http in, undici out, bytes piped without parsing), the practical limit of a Node gateway here; and
   *tollgate*, the built CLI (\`tollgate serve\`) with a virtual key, SQLite ledger and pricing, so every request

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import { CHAT_COMPLETION, STREAM_PLAIN, STREAM_WITH_USAGE } from './payloads.js';
@@ -12,6 +13,12 @@ const RATE: Record<string, string> =
   process.env.BENCH_RATE_HEADERS === '1'
     ? { 'x-ratelimit-limit-requests': '100000', 'x-ratelimit-remaining-requests': '99999', 'x-ratelimit-reset-requests': '6ms', 'x-ratelimit-limit-tokens': '30000000', 'x-ratelimit-remaining-tokens': '29999000', 'x-ratelimit-reset-tokens': '0s' }
     : {};
+
+// Every answer has its own request id, as real providers' do: a ledger indexes them, and a
+// fixed id would make that index unrealistically cheap (or, before v13, quadratically dear).
+const ID_PREFIX = `req_${randomBytes(6).toString('hex')}`;
+let served = 0;
+const requestId = () => `${ID_PREFIX}${(++served * 2654435761 % 4294967296).toString(16).padStart(8, '0')}`;
 
 interface ChatRequest {
   stream?: boolean;
@@ -34,13 +41,13 @@ const server = createServer((req, res) => {
       return void res.end('{"error":{"message":"bad json","type":"invalid_request_error"}}');
     }
     if (body.stream !== true) {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': JSON_LENGTH, 'x-request-id': 'req_bench', ...RATE });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': JSON_LENGTH, 'x-request-id': requestId(), ...RATE });
       return void res.end(CHAT_COMPLETION);
     }
     const usage = body.stream_options?.include_usage === true;
     const s = usage ? STREAM_WITH_USAGE : STREAM_PLAIN;
     // x-bench-usage lets the correctness check see that a proxy injected include_usage.
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'x-request-id': 'req_bench', 'x-bench-usage': usage ? '1' : '0', ...RATE });
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'x-request-id': requestId(), 'x-bench-usage': usage ? '1' : '0', ...RATE });
     res.write(s.first);
     // Held streams (the memory scenario) stay open until the client leaves.
     if (req.headers['x-bench-hold'] !== undefined) return;
