@@ -53,6 +53,11 @@ ${row('direct', direct)}
 ${row('bare', bare)}
 ${row('tollgate', tollgate)}
 
+Server CPU per request at maximum throughput (user + system time of the path's server process, which a
+noisy machine disturbs far less than requests per second): direct's upstream ${direct.cpuUs.toFixed(0)} µs; bare
+${bare.cpuUs.toFixed(0)} µs, streaming ${bare.streamCpuUs.toFixed(0)} µs; Tollgate ${tollgate.cpuUs.toFixed(0)} µs, streaming
+${tollgate.streamCpuUs.toFixed(0)} µs (${(tollgate.cpuUs / bare.cpuUs).toFixed(2)}× and ${(tollgate.streamCpuUs / bare.streamCpuUs).toFixed(2)}× bare's).
+
 RSS: bare ${rss.bareIdle.toFixed(0)} MB idle, ${rss.bare.toFixed(0)} MB with ${m.streams} open streams; Tollgate ${rss.tollgateIdle.toFixed(0)} MB idle, ${rss.tollgate.toFixed(0)} MB with ${m.streams} open streams.
 
 ## Goals

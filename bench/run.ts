@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { type Target, fixedRate, maxThroughput, openStreams, streamTtfb } from './load.js';
-import { type Proc, rssMb, startBare, startTollgate, startUpstream } from './processes.js';
+import { type Proc, cpuMicros, rssMb, startBare, startTollgate, startUpstream } from './processes.js';
 import { policyBench, policyMarkdown } from './policy.js';
 import { reportsSection } from './reports.js';
 import { markedSections } from './sections.js';
@@ -30,13 +30,23 @@ export interface RoundResult {
   rps: number;
   streamRps: number;
   ttfb: number;
+  /** CPU of the path's server process per request at maximum throughput, µs (robust to a noisy machine). */
+  cpuUs: number;
+  streamCpuUs: number;
 }
 
-async function measure(t: Target): Promise<RoundResult> {
+/** Requests per second at maximum throughput, and the server's CPU per request meanwhile. */
+async function throughput(t: Target, pid: number, stream: boolean): Promise<{ rps: number; cpuUs: number }> {
+  const before = cpuMicros(pid);
+  const rps = await maxThroughput(t, stream, CONCURRENCY, PHASE_MS);
+  return { rps, cpuUs: (cpuMicros(pid) - before) / ((rps * PHASE_MS) / 1000) };
+}
+
+async function measure(t: Target, pid: number): Promise<RoundResult> {
   const fixed = await fixedRate(t, false, RATE, PHASE_MS);
   const fixedStream = await fixedRate(t, true, RATE, PHASE_MS);
-  const rps = await maxThroughput(t, false, CONCURRENCY, PHASE_MS);
-  const streamRps = await maxThroughput(t, true, CONCURRENCY, PHASE_MS);
+  const { rps, cpuUs } = await throughput(t, pid, false);
+  const { rps: streamRps, cpuUs: streamCpuUs } = await throughput(t, pid, true);
   const ttfb = await streamTtfb(t, TTFB_N);
   return {
     p50: percentile(fixed, 50),
@@ -46,6 +56,8 @@ async function measure(t: Target): Promise<RoundResult> {
     rps,
     streamRps,
     ttfb: percentile(ttfb, 50),
+    cpuUs,
+    streamCpuUs,
   };
 }
 
@@ -61,6 +73,8 @@ async function main(): Promise<void> {
     procs.push(bare);
     const tg = await startTollgate(upstream.url);
     procs.push(tg.proc);
+    // The server process whose CPU each path costs (direct's is the upstream itself).
+    const pids: Record<string, number> = { direct: upstream.pid, bare: bare.pid, tollgate: tg.proc.pid };
     const targets: Target[] = [
       { name: 'direct', url: upstream.url, headers: { authorization: 'Bearer sk-bench' } },
       { name: 'bare', url: bare.url, headers: { authorization: 'Bearer sk-bench' } },
@@ -70,7 +84,7 @@ async function main(): Promise<void> {
     const rounds: Record<string, RoundResult[]> = { direct: [], bare: [], tollgate: [] };
     for (let r = 0; r < ROUNDS; r++) {
       for (const t of targets) {
-        const res = await measure(t);
+        const res = await measure(t, pids[t.name]!);
         rounds[t.name]!.push(res);
         process.stdout.write(`round ${r + 1} ${t.name.padEnd(8)} p50 ${res.p50.toFixed(3)} ms  p99 ${res.p99.toFixed(3)} ms  ${res.rps.toFixed(0)} req/s  stream ${res.streamRps.toFixed(0)} req/s  ttfb ${res.ttfb.toFixed(3)} ms\n`);
       }
@@ -116,6 +130,8 @@ function summarise(rounds: Record<string, RoundResult[]>, rss: { bareIdle: numbe
     streamRps: med(name, (r) => r.streamRps),
     ttfb: med(name, (r) => r.ttfb),
     ttfbAdded: added(name, (r) => r.ttfb),
+    cpuUs: med(name, (r) => r.cpuUs),
+    streamCpuUs: med(name, (r) => r.streamCpuUs),
   });
   const direct = row('direct');
   const bare = row('bare');
