@@ -104,14 +104,17 @@ interface Extra {
  */
 interface Holding {
   req: ReserveRequest;
+  /** The output cap admission set, which a fallback's body keeps. */
+  cap: number | undefined;
   admitted: { model: string; provider: string };
   holds: { id: string; r: Reserved | Opened }[];
+  // The rest is made only once an attempt leaves the admitted model and provider.
   /** Budgets some hold charges, or tried to while the counters were down. */
-  covered: Set<string>;
+  covered: Set<string> | null;
   /** Per model and provider seen: null when attempts may go there, else the budget's refusal. */
-  checked: Map<string, GatewayError | null>;
-  /** Per attempt number, the model and provider its budgets are chosen by. */
-  attempts: Map<number, { model: string; provider: string }>;
+  checked: Map<string, GatewayError | null> | null;
+  /** Per attempt number that went elsewhere, the model and provider its budgets are chosen by. */
+  moved: Map<number, { model: string; provider: string }> | null;
   settled: boolean;
 }
 
@@ -177,14 +180,14 @@ export class Enforcer {
     this.stats.admitted++;
     const headers: Record<string, string> = {};
     if (rewrittenFrom && rewrittenFrom !== model) headers['x-tollgate-model-rewritten'] = `${rewrittenFrom}->${model}`;
-    const cap = attempt.kind === 'reserved' ? attempt.cap : undefined;
     const h: Holding = {
-      req: { ...req, maxOutputTokens: cap ?? req.maxOutputTokens },
+      req,
+      cap: attempt.kind === 'reserved' ? attempt.cap : undefined,
       admitted: { model, provider: served.provider },
       holds: attempt.kind === 'free' ? [] : [{ id: req.id, r: attempt }],
-      covered: new Set(attempt.kind === 'free' ? [] : attempt.planned.counters.map((c) => c.budget.id)),
-      checked: new Map([[`${model}\n${served.provider}`, null]]),
-      attempts: new Map(),
+      covered: null,
+      checked: null,
+      moved: null,
       settled: false,
     };
     const check = (n: number, m: string, s: Served, pricedAs: string) => this.attemptCheck(h, n, m, s, pricedAs);
@@ -200,17 +203,20 @@ export class Enforcer {
 
   /** See Admission.attempt. */
   private attemptCheck(h: Holding, n: number, model: string, served: Served, pricedAs: string): GatewayError | null | Promise<GatewayError | null> {
+    if (model === h.admitted.model && served.provider === h.admitted.provider) return null;
     const key = `${model}\n${served.provider}`;
-    const seen = h.checked.get(key);
+    const checked = (h.checked ??= new Map<string, GatewayError | null>());
+    const seen = checked.get(key);
     if (seen !== undefined) {
-      if (seen === null) h.attempts.set(n, { model, provider: served.provider });
+      if (seen === null) moved(h, n, model, served.provider);
       return seen;
     }
+    const covered = (h.covered ??= new Set(h.holds.flatMap((x) => x.r.planned.counters.map((c) => c.budget.id))));
     const rules = this.d.rules();
-    const budgets = applicableBudgets(rules, { ...h.req.caller, model, provider: served.provider }).filter((b) => !h.covered.has(b.id));
+    const budgets = applicableBudgets(rules, { ...h.req.caller, model, provider: served.provider }).filter((b) => !covered.has(b.id));
     if (budgets.length === 0) {
-      h.checked.set(key, null);
-      h.attempts.set(n, { model, provider: served.provider });
+      checked.set(key, null);
+      moved(h, n, model, served.provider);
       return null;
     }
     return this.extend(h, n, key, rules, model, served, { budgets, pricedAs });
@@ -219,10 +225,11 @@ export class Enforcer {
   /** Reserves for a fallback model or provider on its own budgets, as one more hold of the request. */
   private async extend(h: Holding, n: number, key: string, rules: RuleSet, model: string, served: Served, extra: Extra): Promise<GatewayError | null> {
     const id = `${h.req.id}~${h.holds.length}`;
-    const got = await this.reserve({ ...h.req, id }, rules, model, served, this.now(), extra);
+    const { caller, bodyBytes, json, maxOutputTokens } = h.req;
+    const got = await this.reserve({ id, caller, bodyBytes, json, maxOutputTokens: h.cap ?? maxOutputTokens }, rules, model, served, this.now(), extra);
     if (got.kind === 'refused') {
       this.stats.fallbackRefused++;
-      h.checked.set(key, got.error);
+      h.checked!.set(key, got.error);
       return got.error;
     }
     if (got.kind !== 'free') {
@@ -231,9 +238,9 @@ export class Enforcer {
       // The request ended while this reserve ran (the client left): let the hold go at once.
       if (h.settled) void this.settleOne(id, got, 0n, 0);
     }
-    for (const b of extra.budgets) h.covered.add(b.id);
-    h.checked.set(key, null);
-    h.attempts.set(n, { model, provider: served.provider });
+    for (const b of extra.budgets) h.covered!.add(b.id);
+    h.checked!.set(key, null);
+    moved(h, n, model, served.provider);
     return null;
   }
 
@@ -243,15 +250,12 @@ export class Enforcer {
    */
   private settleHolding(h: Holding, cost: Picos, tokens: number, attempts: readonly AttemptCost[] | undefined): void {
     h.settled = true;
-    const { model, provider } = h.admitted;
-    let plain = h.holds.length <= 1;
-    if (plain) for (const a of h.attempts.values()) if (a.model !== model || a.provider !== provider) plain = false;
-    if (plain) {
+    if (h.moved === null && h.holds.length <= 1) {
       const only = h.holds[0];
       if (only) void this.settleOne(only.id, only.r, cost, tokens);
       return;
     }
-    const charges = attempts && attempts.length > 0 ? attempts.map((a) => ({ ...(h.attempts.get(a.n) ?? h.admitted), costPicos: a.costPicos })) : [{ ...h.admitted, costPicos: cost }];
+    const charges = attempts && attempts.length > 0 ? attempts.map((a) => ({ ...(h.moved?.get(a.n) ?? h.admitted), costPicos: a.costPicos })) : [{ ...h.admitted, costPicos: cost }];
     const splits = splitCost(h.req.caller, h.holds.map((x) => heldLines(x.r)), charges);
     h.holds.forEach((x, i) => void this.settleOne(x.id, x.r, cost, i === 0 ? tokens : 0, splits[i]));
   }
@@ -442,6 +446,10 @@ function once<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => vo
     done = true;
     fn(...args);
   };
+}
+
+function moved(h: Holding, n: number, model: string, provider: string): void {
+  (h.moved ??= new Map()).set(n, { model, provider });
 }
 
 /** The lines a hold charged, each with the scope whose attempts it pays for (an open hold's pooling is unknown: both). */
