@@ -93,7 +93,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       facts.latencyMs = Math.round(performance.now() - started);
       const row = record(deps, facts, held.route);
       // Settlement runs in the background: it never delays the response.
-      held.admission?.settle(row.costPicos, row.inputTokens + row.outputTokens);
+      held.admission?.settle(row.costPicos, row.inputTokens + row.outputTokens, row.attemptLog);
       if (!journaled) return;
       if (deps.ledger.afterJournal) deps.ledger.afterJournal(journaled);
       else journaled();
@@ -254,6 +254,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
         else removeCredential(h, q, cred?.where);
       },
       capOutputTokens: x.held.admission?.capOutputTokens,
+      checkAttempt: x.held.admission?.attempt,
       facts,
       started: x.started,
       finish: x.finish,

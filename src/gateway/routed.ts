@@ -5,6 +5,7 @@ import { zeroUsage } from '../core/usage.js';
 import type { RequestFacts } from '../metering/build-row.js';
 import { applyOverrides } from '../providers/shared/overrides.js';
 import type { DialectAdapter, HeaderBag, RequestInfo, RouteMatch } from '../providers/types.js';
+import type { Admission, Served } from '../policy/enforcer.js';
 import type { RoutePlan, Router } from '../routing/router.js';
 import { mayRetry, triggerForStatus } from '../routing/retry.js';
 import type { Candidate } from '../routing/select.js';
@@ -33,6 +34,8 @@ export interface RoutedExchange {
   credential(h: HeaderBag, q: URLSearchParams, apiKey: string | undefined): void;
   /** The output cap policy imposed, to keep when a fallback re-serialises the body. */
   capOutputTokens: number | undefined;
+  /** Budgets of the model and provider each attempt goes to (absent without a policy). */
+  checkAttempt: Admission<Served>['attempt'] | undefined;
   facts: RequestFacts;
   started: number;
   finish: (journaled?: () => void) => void;
@@ -75,6 +78,16 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
         continue;
       }
       const c = p.c;
+      if (x.checkAttempt) {
+        let refusal = x.checkAttempt(plan.tries + 1, c.routeModel, { provider: c.d.provider, catalogProvider: c.d.catalog }, c.model);
+        if (refusal instanceof Promise) refusal = await refusal;
+        if (refusal) {
+          // A budget of this model or provider has no room: try the next candidate, else the client gets the refusal.
+          skip(plan, c);
+          last = { kind: 'error', err: refusal };
+          continue;
+        }
+      }
       router.started(plan, c, tokens);
       const n = plan.tries;
       facts.attempts = n;
@@ -150,6 +163,11 @@ function canTryAgain(plan: RoutePlan): boolean {
   if (plan.tries >= plan.route.retry.attempts) return false;
   for (const c of plan.candidates) if (c.tries < plan.route.retry.perDeployment) return true;
   return false;
+}
+
+/** Takes every deployment of the candidate's model and provider out of this request's plan. */
+function skip(plan: RoutePlan, c: Candidate): void {
+  for (const o of plan.candidates) if (o.routeModel === c.routeModel && o.d.provider === c.d.provider) o.tries = Math.max(o.tries, plan.route.retry.perDeployment);
 }
 
 /** The current attempt ended without reaching the client: it joins the earlier ones. */

@@ -7,7 +7,7 @@ import { MemoryCounters } from './counters/memory.js';
 import { CountersUnavailable } from './counters/port.js';
 import { type AdmitRequest, Enforcer } from './enforcer.js';
 import { budgetCounter } from './plan.js';
-import { budgetInput, parseRule, toBudget } from './rule-input.js';
+import { budgetInput, parseRule, poolInput, toBudget } from './rule-input.js';
 import type { Budget, RuleSet } from './rules.js';
 import { DEFAULT_POLICY_SETTINGS } from './settings.js';
 import { type PolicyEvents, noEvents } from './threshold-watch.js';
@@ -132,5 +132,72 @@ describe('enforcer', () => {
       await new Promise((r) => setTimeout(r, 0));
     }
     expect(raised).toEqual([50, 80, 100]);
+  });
+});
+
+describe('enforcer across fallback attempts', () => {
+  const clock = { now: Date.parse('2026-11-22T12:00:00Z') };
+  const openai = { provider: 'openai', catalogProvider: undefined };
+  const tick = () => new Promise((r) => setTimeout(r, 0));
+
+  it('lets attempts on the admitted model and provider through synchronously, settled to the total as before', async () => {
+    const team = budget({ scope: 'team:t', window: 'day', limit_usd: 10 });
+    const big = budget({ scope: 'model:gpt-5', window: 'day', limit_usd: 10 });
+    const { enforcer, read } = setup([team, big], clock);
+    const a = await enforcer.admit(request());
+    expect(a.attempt(1, 'gpt-5', openai, 'gpt-5')).toBeNull();
+    expect(a.attempt(2, 'gpt-5', openai, 'gpt-5')).toBeNull();
+    a.settle(usd('0.3'), 300, [
+      { n: 1, costPicos: usd('0.1') },
+      { n: 2, costPicos: usd('0.2') },
+    ]);
+    await tick();
+    expect(await read(team)).toMatchObject({ spent: usd('0.3'), held: 0n });
+    expect(await read(big)).toMatchObject({ spent: usd('0.3'), held: 0n });
+    expect(enforcer.stats.fallbackHolds).toBe(0);
+  });
+
+  it('charges a pool that paid for both models once, for both attempts', async () => {
+    const pool = toBudget(parseRule(poolInput, { id: 'shared', scope: 'team:t', window: 'day', limit_usd: 10 }), 'pool', 'api', 0);
+    // Each model's own budget is smaller than the $0.20 estimate, so the pool pays for both reservations.
+    const big = budget({ scope: 'model:gpt-5', window: 'day', limit_usd: 0.1, pool: 'shared' });
+    const mini = budget({ scope: 'model:gpt-5-mini', window: 'day', limit_usd: 0.1, pool: 'shared' });
+    const { enforcer, read } = setup([pool, big, mini], clock);
+    const a = await enforcer.admit(request());
+    expect(a.pool).toBe('shared');
+    expect(await a.attempt(2, 'gpt-5-mini', openai, 'gpt-5-mini')).toBeNull();
+    expect(await read(pool)).toMatchObject({ held: usd('0.4') });
+    a.settle(usd('0.15'), 150, [
+      { n: 1, costPicos: usd('0.05') },
+      { n: 2, costPicos: usd('0.1') },
+    ]);
+    await tick();
+    expect(await read(pool)).toMatchObject({ spent: usd('0.15'), held: 0n });
+    expect(await read(big)).toMatchObject({ spent: 0n, held: 0n });
+    expect(await read(mini)).toMatchObject({ spent: 0n, held: 0n });
+  });
+
+  it('releases a fallback reservation that completes after the request ended', async () => {
+    const mini = budget({ scope: 'model:gpt-5-mini', window: 'day', limit_usd: 10 });
+    const { enforcer, read } = setup([budget({ scope: 'model:gpt-5', window: 'day', limit_usd: 10 }), mini], clock);
+    const a = await enforcer.admit(request());
+    const pending = a.attempt(2, 'gpt-5-mini', openai, 'gpt-5-mini');
+    expect(pending).toBeInstanceOf(Promise);
+    a.settle(0n, 0, [{ n: 1, costPicos: 0n }]);
+    expect(await pending).toBeNull();
+    await tick();
+    expect(await read(mini)).toMatchObject({ spent: 0n, held: 0n });
+  });
+
+  it('follows a fallback budget fail mode when the counters are down', async () => {
+    const closed = budget({ scope: 'model:gpt-5-mini', window: 'day', limit_usd: 10, fail: 'closed' });
+    const openB = budget({ scope: 'provider:azure', window: 'day', limit_usd: 10 });
+    const { enforcer } = setup([budget({ scope: 'model:gpt-5', window: 'day', limit_usd: 10 }), closed, openB], clock);
+    const a = await enforcer.admit(request());
+    const counters = (enforcer as unknown as { d: { counters: MemoryCounters } }).d.counters;
+    counters.reserve = () => Promise.reject(new CountersUnavailable('Redis: down'));
+    expect(await a.attempt(2, 'gpt-5-mini', openai, 'gpt-5-mini')).toMatchObject({ code: 'budget_unavailable' });
+    expect(await a.attempt(2, 'gpt-5', { provider: 'azure', catalogProvider: undefined }, 'gpt-5')).toBeNull();
+    expect(enforcer.stats).toMatchObject({ failClosed: 1, failOpen: 1, fallbackRefused: 1, fallbackHolds: 1 });
   });
 });

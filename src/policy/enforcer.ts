@@ -10,6 +10,7 @@ import { budgetExceeded, countersDown, modelNotAllowed, rateLimited } from './re
 import { type Budget, type RateLimit, type RuleSet, effectiveLimit } from './rules.js';
 import type { PolicySettings } from './settings.js';
 import { type Subject, formatScope } from './scope.js';
+import { type HeldLine, splitCost } from './split.js';
 import { type PolicyEvents, ThresholdWatch } from './threshold-watch.js';
 import { formatWindow } from './window.js';
 
@@ -50,8 +51,26 @@ export interface Admission<P extends Served> {
   pool: string | null;
   /** Set when the request must be capped upstream (`enforce_max_tokens`). */
   capOutputTokens: number | undefined;
-  /** Replaces the reservation by the actual cost; runs in the background, never throws, once only. */
-  settle(costPicos: Picos | null, tokens: number): void;
+  /**
+   * Before each routed attempt, with the model it serves as budgets name it (the route's or
+   * fallback's, not a deployment's upstream alias), where it goes, and the model it is priced
+   * at: reserves on the budgets that apply to it and are not held yet (no rate limit is
+   * counted again). Returns the budget's refusal when one has no room, and the attempt must
+   * not be made; null (often synchronously) when it may.
+   */
+  attempt: (n: number, model: string, served: Served, pricedAs: string) => GatewayError | null | Promise<GatewayError | null>;
+  /**
+   * Replaces the reservations by the actual cost; runs in the background, never throws, once
+   * only. `attempts` (the row's attempt log) splits the cost when attempts went to other
+   * models or providers than admitted: each budget is charged its own attempts.
+   */
+  settle(costPicos: Picos | null, tokens: number, attempts?: readonly AttemptCost[]): void;
+}
+
+/** An attempt of the ledger row's log, by its number. */
+export interface AttemptCost {
+  n: number;
+  costPicos: Picos | null;
 }
 
 export interface EnforcerDeps {
@@ -67,8 +86,39 @@ export interface EnforcerDeps {
 }
 
 type Reserved = { kind: 'reserved'; planned: Planned; outcome: Extract<ReserveOutcome, { ok: true }>; estimate: Estimate; cost: Picos; cap: number | undefined };
-/** `open`: admitted by `fail: open` while the counters could not be reached. */
-type Attempt = Reserved | { kind: 'free' } | { kind: 'open' } | { kind: 'refused'; error: GatewayError; downgradeTo: string | null; room: Picos | null; estimate: Estimate };
+/** Admitted by `fail: open` while the counters could not be reached (the reserve may still have run). */
+type Opened = { kind: 'open'; planned: Planned };
+type Attempt = Reserved | { kind: 'free' } | Opened | { kind: 'refused'; error: GatewayError; downgradeTo: string | null; room: Picos | null; estimate: Estimate };
+
+type ReserveRequest = Pick<AdmitRequest<Served>, 'id' | 'caller' | 'bodyBytes' | 'json' | 'maxOutputTokens'>;
+
+/** A fallback's reservation: only these budgets, no rate limits, priced at this model, and no output cap to shrink. */
+interface Extra {
+  budgets: Budget[];
+  pricedAs: string;
+}
+
+/**
+ * One request's reservations: the one made at admission, then one per model or provider an
+ * attempt went to whose budgets were not held yet.
+ */
+interface Holding {
+  req: ReserveRequest;
+  /** The output cap admission set, which a fallback's body keeps. */
+  cap: number | undefined;
+  admitted: { model: string; provider: string };
+  holds: { id: string; r: Reserved | Opened }[];
+  // The rest is made only once an attempt leaves the admitted model and provider.
+  /** Budgets some hold charges, or tried to while the counters were down. */
+  covered: Set<string> | null;
+  /** Per model and provider seen: null when attempts may go there, else the budget's refusal. */
+  checked: Map<string, GatewayError | null> | null;
+  /** Per attempt number that went elsewhere, the model and provider its budgets are chosen by. */
+  moved: Map<number, { model: string; provider: string }> | null;
+  settled: boolean;
+}
+
+const noAttemptCheck = () => null;
 
 /**
  * Budgets, rate limits and model policy for one request: decide the model, reserve the
@@ -83,7 +133,8 @@ export class Enforcer {
   private readonly levels = new Map<string, { level: Picos; limit: Picos; marker: string }>();
   private readonly initializing = new Map<string, Promise<void>>();
   private readonly unpricedWarned = new Set<string>();
-  readonly stats = { admitted: 0, refused: 0, failOpen: 0, failClosed: 0, settleErrors: 0 };
+  /** `fallbackHolds`: extra reservations for fallback attempts; `fallbackRefused`: fallback attempts a budget refused. */
+  readonly stats = { admitted: 0, refused: 0, failOpen: 0, failClosed: 0, settleErrors: 0, fallbackHolds: 0, fallbackRefused: 0 };
 
   constructor(d: EnforcerDeps) {
     this.d = d;
@@ -96,7 +147,7 @@ export class Enforcer {
     if (rules.budgets.length === 0 && rules.rateLimits.length === 0 && rules.modelPolicies.length === 0) {
       // Measure-first deployments have no rules: keep their hot path free of policy work.
       this.stats.admitted++;
-      return { model: req.model, rewrittenFrom: null, served: req.resolve(req.model), headers: {}, pool: null, capOutputTokens: undefined, settle: () => undefined };
+      return { model: req.model, rewrittenFrom: null, served: req.resolve(req.model), headers: {}, pool: null, capOutputTokens: undefined, attempt: noAttemptCheck, settle: () => undefined };
     }
     const now = this.now();
     const decision = decideModel(rules.modelPolicies, req.caller, req.model, req.keep);
@@ -129,19 +180,84 @@ export class Enforcer {
     this.stats.admitted++;
     const headers: Record<string, string> = {};
     if (rewrittenFrom && rewrittenFrom !== model) headers['x-tollgate-model-rewritten'] = `${rewrittenFrom}->${model}`;
-    if (attempt.kind === 'free') return { model, rewrittenFrom, served, headers, pool: null, capOutputTokens: undefined, settle: () => undefined };
-    if (attempt.kind === 'open') {
-      // A reserve that timed out may still have run in Redis: settling releases its hold
-      // and counts the actual cost; when it never ran, this is a no-op.
-      const settle = once((cost: Picos | null, tokens: number) => void this.d.counters.settle(req.id, cost ?? 0n, tokens, this.now()).catch(() => undefined));
-      return { model, rewrittenFrom, served, headers, pool: null, capOutputTokens: undefined, settle };
-    }
+    const h: Holding = {
+      req,
+      cap: attempt.kind === 'reserved' ? attempt.cap : undefined,
+      admitted: { model, provider: served.provider },
+      holds: attempt.kind === 'free' ? [] : [{ id: req.id, r: attempt }],
+      covered: null,
+      checked: null,
+      moved: null,
+      settled: false,
+    };
+    const check = (n: number, m: string, s: Served, pricedAs: string) => this.attemptCheck(h, n, m, s, pricedAs);
+    const settle = once((cost: Picos | null, tokens: number, attempts?: readonly AttemptCost[]) => this.settleHolding(h, cost ?? 0n, tokens, attempts));
+    if (attempt.kind !== 'reserved') return { model, rewrittenFrom, served, headers, pool: null, capOutputTokens: undefined, attempt: check, settle };
 
     const remaining = this.remainingHeader(attempt);
     if (remaining) headers['x-tollgate-budget-remaining'] = remaining;
     const poolIndex = attempt.outcome.pooled.indexOf(true);
     const pool = poolIndex >= 0 ? (attempt.planned.pools[poolIndex]?.id ?? null) : null;
-    return { model, rewrittenFrom, served, headers, pool, capOutputTokens: attempt.cap, settle: once((costPicos, tokens) => void this.settle(req.id, attempt, costPicos ?? 0n, tokens)) };
+    return { model, rewrittenFrom, served, headers, pool, capOutputTokens: attempt.cap, attempt: check, settle };
+  }
+
+  /** See Admission.attempt. */
+  private attemptCheck(h: Holding, n: number, model: string, served: Served, pricedAs: string): GatewayError | null | Promise<GatewayError | null> {
+    if (model === h.admitted.model && served.provider === h.admitted.provider) return null;
+    const key = `${model}\n${served.provider}`;
+    const checked = (h.checked ??= new Map<string, GatewayError | null>());
+    const seen = checked.get(key);
+    if (seen !== undefined) {
+      if (seen === null) moved(h, n, model, served.provider);
+      return seen;
+    }
+    const covered = (h.covered ??= new Set(h.holds.flatMap((x) => x.r.planned.counters.map((c) => c.budget.id))));
+    const rules = this.d.rules();
+    const budgets = applicableBudgets(rules, { ...h.req.caller, model, provider: served.provider }).filter((b) => !covered.has(b.id));
+    if (budgets.length === 0) {
+      checked.set(key, null);
+      moved(h, n, model, served.provider);
+      return null;
+    }
+    return this.extend(h, n, key, rules, model, served, { budgets, pricedAs });
+  }
+
+  /** Reserves for a fallback model or provider on its own budgets, as one more hold of the request. */
+  private async extend(h: Holding, n: number, key: string, rules: RuleSet, model: string, served: Served, extra: Extra): Promise<GatewayError | null> {
+    const id = `${h.req.id}~${h.holds.length}`;
+    const { caller, bodyBytes, json, maxOutputTokens } = h.req;
+    const got = await this.reserve({ id, caller, bodyBytes, json, maxOutputTokens: h.cap ?? maxOutputTokens }, rules, model, served, this.now(), extra);
+    if (got.kind === 'refused') {
+      this.stats.fallbackRefused++;
+      h.checked!.set(key, got.error);
+      return got.error;
+    }
+    if (got.kind !== 'free') {
+      this.stats.fallbackHolds++;
+      h.holds.push({ id, r: got });
+      // The request ended while this reserve ran (the client left): let the hold go at once.
+      if (h.settled) void this.settleOne(id, got, 0n, 0);
+    }
+    for (const b of extra.budgets) h.covered!.add(b.id);
+    h.checked!.set(key, null);
+    moved(h, n, model, served.provider);
+    return null;
+  }
+
+  /**
+   * Settles every hold. With attempts only where admitted (the common case) that is the one
+   * reservation settled to the total, as before; otherwise the total is split by attempt.
+   */
+  private settleHolding(h: Holding, cost: Picos, tokens: number, attempts: readonly AttemptCost[] | undefined): void {
+    h.settled = true;
+    if (h.moved === null && h.holds.length <= 1) {
+      const only = h.holds[0];
+      if (only) void this.settleOne(only.id, only.r, cost, tokens);
+      return;
+    }
+    const charges = attempts && attempts.length > 0 ? attempts.map((a) => ({ ...(h.moved?.get(a.n) ?? h.admitted), costPicos: a.costPicos })) : [{ ...h.admitted, costPicos: cost }];
+    const splits = splitCost(h.req.caller, h.holds.map((x) => heldLines(x.r)), charges);
+    h.holds.forEach((x, i) => void this.settleOne(x.id, x.r, cost, i === 0 ? tokens : 0, splits[i]));
   }
 
   /** Whether model policy lets the caller use `model` as asked (routing rules must never route around a deny list). */
@@ -167,15 +283,16 @@ export class Enforcer {
     return null;
   }
 
-  private async reserve<P extends Served>(req: AdmitRequest<P>, rules: RuleSet, model: string, served: P, now: number): Promise<Attempt> {
+  private async reserve(req: ReserveRequest, rules: RuleSet, model: string, served: Served, now: number, extra?: Extra): Promise<Attempt> {
     const subject: Subject = { ...req.caller, model, provider: served.provider };
-    const budgets = applicableBudgets(rules, subject);
-    const limits = applicableRateLimits(rules, subject);
+    const budgets = extra?.budgets ?? applicableBudgets(rules, subject);
+    const limits = extra ? [] : applicableRateLimits(rules, subject);
     if (budgets.length === 0 && limits.length === 0) return { kind: 'free' };
     const s = this.d.settings;
     const estimate = estimateTokens({ bodyBytes: req.bodyBytes, json: req.json, maxOutputTokens: req.maxOutputTokens, defaultMaxOutputTokens: s.defaultMaxOutputTokens, counting: s.inputCounting });
-    const pc: PriceContext = { price: this.d.price, provider: served.provider, catalogProvider: served.catalogProvider, model, at: new Date(now) };
-    const enforce = budgets.some((b) => b.enforceMaxTokens);
+    const pc: PriceContext = { price: this.d.price, provider: served.provider, catalogProvider: served.catalogProvider, model: extra?.pricedAs ?? model, at: new Date(now) };
+    // A fallback's body is already written (with admission's cap, if any): its reservation cannot shrink it.
+    const enforce = !extra && budgets.some((b) => b.enforceMaxTokens);
     let cap = enforce ? estimate.outputTokens : undefined;
     let cost = this.costOf(estimate, pc);
     const ctx = { rules, subject, now, timeZone: s.timeZone, prefix: s.keyPrefix };
@@ -187,7 +304,7 @@ export class Enforcer {
         outcome = await this.d.counters.reserve(planned.plan);
       } catch (err) {
         if (!(err instanceof CountersUnavailable)) throw err;
-        return this.failMode(budgets, limits, err);
+        return this.failMode(budgets, limits, err, planned);
       }
       if (outcome.ok) {
         this.remember(planned, outcome.levels);
@@ -233,7 +350,7 @@ export class Enforcer {
     return 0n;
   }
 
-  private failMode(budgets: Budget[], limits: RateLimit[], err: CountersUnavailable): Attempt {
+  private failMode(budgets: Budget[], limits: RateLimit[], err: CountersUnavailable, planned: Planned): Attempt {
     const closed = [...budgets, ...limits].find((r) => r.fail === 'closed');
     if (closed) {
       this.stats.failClosed++;
@@ -242,7 +359,7 @@ export class Enforcer {
     }
     this.stats.failOpen++;
     this.d.events.countersDown('open', err.message);
-    return { kind: 'open' };
+    return { kind: 'open', planned };
   }
 
   /** Initialises missing counters from the ledger, once per marker however many requests wait. */
@@ -287,10 +404,16 @@ export class Enforcer {
     return `${shown}; scope=${formatScope(c.budget.scope)}; window=${formatWindow(c.budget.window)}; resets=${new Date(c.window.end).toISOString()}`;
   }
 
-  private async settle(id: string, r: Reserved, cost: Picos, tokens: number): Promise<void> {
+  private async settleOne(id: string, r: Reserved | Opened, cost: Picos, tokens: number, split?: ReadonlyMap<string, Picos>): Promise<void> {
+    if (r.kind === 'open') {
+      // A reserve that timed out may still have run in Redis: settling releases its hold
+      // and counts the actual cost; when it never ran, this is a no-op.
+      await this.d.counters.settle(id, cost, tokens, this.now(), split).catch(() => undefined);
+      return;
+    }
     for (let attempt = 0; attempt < 4; attempt++) {
       try {
-        const out = await this.d.counters.settle(id, cost, tokens, this.now());
+        const out = await this.d.counters.settle(id, cost, tokens, this.now(), split);
         if (!out) return;
         for (const { ref, level } of out.levels) {
           const c = r.planned.counters.find((x) => x.budget.id === ref);
@@ -323,4 +446,23 @@ function once<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => vo
     done = true;
     fn(...args);
   };
+}
+
+function moved(h: Holding, n: number, model: string, provider: string): void {
+  (h.moved ??= new Map()).set(n, { model, provider });
+}
+
+/** The lines a hold charged, each with the scope whose attempts it pays for (an open hold's pooling is unknown: both). */
+function heldLines(r: Reserved | Opened): HeldLine[] {
+  const { plan, counters, pools } = r.planned;
+  const scopeOf = (ref: string) => counters.find((c) => c.budget.id === ref)!.budget.scope;
+  const out: HeldLine[] = [];
+  plan.groups.forEach((g, i) => {
+    const members = g.lines.map((l) => scopeOf(l.ref));
+    const pool = pools[i];
+    const pooled = r.kind === 'reserved' ? r.outcome.pooled[i] : undefined;
+    if (pool && pooled !== false) out.push({ ref: pool.id, scope: pool.scope, members });
+    if (pooled !== true) g.lines.forEach((l, k) => out.push({ ref: l.ref, scope: members[k]! }));
+  });
+  return out;
 }

@@ -106,7 +106,7 @@ export class Router {
     const add = (r: Route, m: string, tier: number) => {
       for (const d of r.deployments) {
         const s = this.states.get(d.id)!;
-        candidates.push({ d, tier, model: d.model ?? m, health: s.health, cap: s.cap, tries: 0, retryAt: 0 });
+        candidates.push({ d, tier, model: d.model ?? m, routeModel: m, health: s.health, cap: s.cap, tries: 0, retryAt: 0 });
       }
     };
     add(route, model, 0);
@@ -131,7 +131,7 @@ export class Router {
   pin(id: string, model: string): RoutePlan | undefined {
     const s = this.states.get(id);
     if (!s) return undefined;
-    return { route: s.route, candidates: [{ d: s.d, tier: 0, model: s.d.model ?? model, health: s.health, cap: s.cap, tries: 0, retryAt: 0 }], affinityKey: undefined, sticky: undefined, tries: 0 };
+    return { route: s.route, candidates: [{ d: s.d, tier: 0, model: s.d.model ?? model, routeModel: model, health: s.health, cap: s.cap, tries: 0, retryAt: 0 }], affinityKey: undefined, sticky: undefined, tries: 0 };
   }
 
   /** The next deployment to try, or when to ask again, or none left. */

@@ -8,6 +8,8 @@ export interface Candidate {
   tier: number;
   /** The model to ask this deployment for. */
   model: string;
+  /** The model it serves as policy and budgets name it: the route's or fallback's, not the deployment's upstream alias. */
+  routeModel: string;
   health: DeploymentHealth;
   cap: Capacity;
   /** Tries on it for this request, and when it may be tried again. */

@@ -148,7 +148,7 @@ export async function getHealth(r: PolicyRequest): Promise<void> {
     status: error ? 'degraded' : 'ok',
     counters: error ? { ok: false, error } : { ok: true },
     reconciliation: reconciliation ?? null,
-    enforcer: { admitted: st.admitted, refused: st.refused, fail_open: st.failOpen, fail_closed: st.failClosed, settle_errors: st.settleErrors },
+    enforcer: { admitted: st.admitted, refused: st.refused, fail_open: st.failOpen, fail_closed: st.failClosed, settle_errors: st.settleErrors, fallback_holds: st.fallbackHolds, fallback_refused: st.fallbackRefused },
     rules: {
       budgets: rules.budgets.filter((b) => b.kind === 'budget').length,
       pools: rules.budgets.filter((b) => b.kind === 'pool').length,

@@ -26,7 +26,7 @@ export function countersContract(make: () => Promise<{ counters: Counters; prefi
     const init = (...lines: SpendLine[]) => counters.initialize(lines.map((l) => ({ marker: l.marker, ttlMs: l.ttlMs, bucketTtlMs: l.ttlMs, amounts: [] })));
     // Request ids are unique in real use; tests share one store, so ids get the test's prefix.
     const plan = (id: string, amount: string, groups: SpendGroup[], rates: (RateLine | ConcurrencyLine)[] = [], now = T0): ReservePlan => ({ id: p + id, now, leaseMs: LEASE, amount: usd(amount), groups, rates });
-    const settle = (id: string, actual: bigint, tokens: number, now: number) => counters.settle(p + id, actual, tokens, now);
+    const settle = (id: string, actual: bigint, tokens: number, now: number, split?: ReadonlyMap<string, bigint>) => counters.settle(p + id, actual, tokens, now, split);
     const rate = (ref: string, kind: 'rpm' | 'tpm', limit: number, amount: number, now = T0): RateLine => {
       const minute = Math.floor(now / 60_000) * 60_000;
       return { ref, kind, key: `${p}rl:${ref}:${minute}`, prevKey: `${p}rl:${ref}:${minute - 60_000}`, prevWeight: 1 - (now - minute) / 60_000, limit, amount, ttlMs: 180_000 };
@@ -65,6 +65,28 @@ export function countersContract(make: () => Promise<{ counters: Counters; prefi
     expect(await counters.read([day, month])).toEqual([
       { spent: usd('0.000000123456'), held: 0n, initialized: true },
       { spent: usd('0.000000123456'), held: 0n, initialized: true },
+    ]);
+    await counters.close();
+  });
+
+  it('settles each line to its own share when given a split, releasing every hold once', async () => {
+    const { counters, settle, line, init, plan } = await setup();
+    const team = line('team', '10');
+    const dear = line('dear', '10');
+    const other = line('other', '10');
+    await init(team, dear, other);
+    expect(await counters.reserve(plan('s1', '2', [{ lines: [team, dear, other], pool: null }]))).toMatchObject({ ok: true });
+    const split = new Map([
+      ['dear', usd('0.25')],
+      ['other', 0n],
+    ]);
+    const out = await settle('s1', usd('1.5'), 0, T0 + 1000, split);
+    expect(out).toEqual({ levels: [{ ref: 'team', level: usd('1.5') }, { ref: 'dear', level: usd('0.25') }, { ref: 'other', level: 0n }] });
+    expect(await settle('s1', usd('1.5'), 0, T0 + 2000, split)).toBeUndefined();
+    expect(await counters.read([team, dear, other])).toEqual([
+      { spent: usd('1.5'), held: 0n, initialized: true },
+      { spent: usd('0.25'), held: 0n, initialized: true },
+      { spent: 0n, held: 0n, initialized: true },
     ]);
     await counters.close();
   });

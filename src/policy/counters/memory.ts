@@ -45,7 +45,7 @@ export class MemoryCounters implements Counters {
     return Promise.resolve(this.reserveNow(plan));
   }
 
-  settle(id: string, actual: Picos, tokens: number, now: number): Promise<SettleOutcome | undefined> {
+  settle(id: string, actual: Picos, tokens: number, now: number, split?: ReadonlyMap<string, Picos>): Promise<SettleOutcome | undefined> {
     // Like the Redis script, settling releases no other lease: only reserve sweeps.
     if (now > this.clock) this.clock = now;
     const r = this.reservations.get(id);
@@ -53,7 +53,7 @@ export class MemoryCounters implements Counters {
     for (const c of r.charged) {
       const b = this.bucket(c.bucket, c.ttlMs);
       b.held -= r.amount;
-      b.spent += actual;
+      b.spent += split?.get(c.ref) ?? actual;
     }
     for (const t of r.tpm) {
       const cell = this.liveRate(t.key);

@@ -108,8 +108,10 @@ export interface Counters {
   /**
    * Replaces the reservation's estimate by the actual cost and tokens, and ends its lease.
    * Idempotent: a second call for the same id returns undefined and changes nothing.
+   * `split`, when given, charges the lines it names their own actual instead (by ref): a
+   * request that fell back to another model owes a model's budget only that model's attempts.
    */
-  settle(id: string, actual: Picos, tokens: number, now: number): Promise<SettleOutcome | undefined>;
+  settle(id: string, actual: Picos, tokens: number, now: number, split?: ReadonlyMap<string, Picos>): Promise<SettleOutcome | undefined>;
   /** Sets each marker's buckets, only if the marker is absent (so replicas racing to initialise agree). */
   initialize(inits: CounterInit[]): Promise<void>;
   /** Spent and held per line (for status, reconciliation and tests). Missing counters read as zero. */

@@ -151,16 +151,22 @@ redis.call('ZADD', LEASES, now + p.lease, p.id)
 return cjson.encode({ ok = true, pooled = pooled, levels = levels() })
 `;
 
-/** ARGV: id, actual cost (picos, decimal), actual tokens. Returns [ref, level]... as JSON, or nil when already settled. */
+/**
+ * ARGV: id, actual cost (picos, decimal), actual tokens, and optionally a JSON object of
+ * ref -> actual for lines charged another amount. Returns [ref, level]... as JSON, or nil
+ * when already settled.
+ */
 export const SETTLE = `${COMMON}
 local id, actual, tokens = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local split = ARGV[4] and cjson.decode(ARGV[4]) or {}
 local raw = redis.call('GET', RECORDS .. id)
 if not raw then return false end
 local r = cjson.decode(raw)
 local out = {}
 for _, c in ipairs(r.charged) do
+  local a = split[c.ref] or actual
   if r.amount ~= '0' then redis.call('HINCRBY', c.bucket, 'held', r.neg) end
-  if actual ~= '0' then redis.call('HINCRBY', c.bucket, 'spent', actual) end
+  if a ~= '0' then redis.call('HINCRBY', c.bucket, 'spent', a) end
   redis.call('PEXPIRE', c.bucket, c.ttl)
   table.insert(out, { c.ref, fmt(level(c.buckets)) })
 end

@@ -85,8 +85,10 @@ export class RedisCounters implements Counters {
     return { ok: false, reason: 'spend', ref: out.ref, level: BigInt(out.level), limit: line.limit };
   }
 
-  async settle(id: string, actual: Picos, tokens: number): Promise<SettleOutcome | undefined> {
-    const raw = await this.call(() => this.redis.tgSettle(this.leases, this.records, id, actual.toString(), String(Math.round(tokens))));
+  async settle(id: string, actual: Picos, tokens: number, _now?: number, split?: ReadonlyMap<string, Picos>): Promise<SettleOutcome | undefined> {
+    const args = [id, actual.toString(), String(Math.round(tokens))];
+    if (split !== undefined && split.size > 0) args.push(JSON.stringify(Object.fromEntries([...split].map(([ref, v]) => [ref, v.toString()]))));
+    const raw = await this.call(() => this.redis.tgSettle(this.leases, this.records, ...args));
     if (raw === null) return undefined;
     return { levels: list(JSON.parse(raw) as [string, string][]).map(([ref, level]) => ({ ref, level: BigInt(level) })) };
   }

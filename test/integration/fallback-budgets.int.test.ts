@@ -1,0 +1,160 @@
+import OpenAI from 'openai';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AttemptRow } from '../../src/core/ledger-row.js';
+import type { PriceFn } from '../../src/metering/build-row.js';
+import type { UpstreamProvider } from '../../src/gateway/select-provider.js';
+import { budgetCounter } from '../../src/policy/plan.js';
+import { budgetInput, parseRule, rateLimitInput, toBudget, toRateLimit } from '../../src/policy/rule-input.js';
+import type { Budget } from '../../src/policy/rules.js';
+import { DEFAULT_POLICY_SETTINGS } from '../../src/policy/settings.js';
+import { type Harness, defaultProviders, eventually, startHarness } from '../support/harness.js';
+import { routingFrom } from '../support/routing.js';
+
+const REDIS = process.env.TOLLGATE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
+
+// Picos per input and output token: the fallback costs a fifth of the first choice.
+const RATES: Record<string, [bigint, bigint]> = { 'gpt-5': [50_000_000n, 400_000_000n], 'gpt-5-mini': [10_000_000n, 80_000_000n] };
+const price: PriceFn = (r) => ({ costPicos: BigInt(r.usage.inputTokens) * RATES[r.model]![0] + BigInt(r.usage.outputTokens) * RATES[r.model]![1], unpriced: false });
+const cost = (model: string, input: number, output: number) => BigInt(input) * RATES[model]![0] + BigInt(output) * RATES[model]![1];
+
+const budget = (scope: string, limit: number) => toBudget(parseRule(budgetInput, { scope, window: 'day', limit_usd: limit }), 'budget', 'config', 0);
+
+/** A second OpenAI-dialect provider, so that a provider-scoped budget sees only the fallback's attempts. */
+const providers = (url: string): UpstreamProvider[] => [...defaultProviders(url), { name: 'azure', dialect: 'openai', baseUrl: url, apiKey: 'sk-azure', models: undefined, headers: {}, catalog: 'openai' }];
+
+const open: { close(): Promise<void> }[] = [];
+afterAll(async () => {
+  for (const x of open.reverse()) await x.close();
+});
+
+/** gpt-5 on OpenAI, falling back to gpt-5-mini on "azure"; each request's caller is team `platform`. */
+async function gateway(counters: 'memory' | 'redis', budgets: Budget[], rpm?: number): Promise<Harness> {
+  const rateLimits = rpm === undefined ? [] : [toRateLimit(parseRule(rateLimitInput, { scope: 'team:platform', rpm }), 'config', 0)];
+  const h = await startHarness({
+    price,
+    providers,
+    policy: {
+      rules: { budgets, rateLimits, modelPolicies: [] },
+      // Keys of their own in Redis, so earlier runs' spend does not count.
+      ...(counters === 'redis' ? { redisUrl: REDIS, settings: { ...DEFAULT_POLICY_SETTINGS, keyPrefix: `{tgfb${process.pid}${Math.random().toString(36).slice(2, 8)}}:` } } : {}),
+    },
+    routing: (url) =>
+      routingFrom(
+        {
+          routing: { retry: { backoff_ms: 5, per_deployment: 1 }, affinity: { enabled: false } },
+          routes: [
+            { model: 'gpt-5', deployments: [{ provider: 'openai', name: 'fbb-big', headers: { 'x-dep': 'big' } }], fallbacks: ['gpt-5-mini'] },
+            { model: 'gpt-5-mini', deployments: [{ provider: 'azure', name: 'fbb-mini', headers: { 'x-dep': 'mini' } }] },
+          ],
+        },
+        providers(url),
+      ),
+  });
+  open.push(h);
+  return h;
+}
+
+async function ask(h: Harness, model = 'gpt-5'): Promise<{ status: number; id: string; attempts: AttemptRow[]; body: unknown }> {
+  const res = await fetch(`${h.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${h.key.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model, max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  const id = res.headers.get('x-tollgate-request-id')!;
+  const body: unknown = await res.json();
+  await h.row(id);
+  return { status: res.status, id, attempts: await h.tollgate.storage.ledger.attempts(id), body };
+}
+
+/** Spent and held per budget, as the counters have them. */
+async function levels(h: Harness, budgets: Budget[]) {
+  const p = h.tollgate.policy!;
+  const lines = budgets.map((b) => budgetCounter(p.settings.keyPrefix, b, p.rules.current(), Date.now(), p.settings.timeZone).line);
+  return (await p.counters.read(lines)).map(({ spent, held }) => ({ spent, held }));
+}
+
+/** What each budget should have been charged by the ledger: the cost of the attempts its scope covers. */
+function owed(attempts: AttemptRow[], pick: (a: AttemptRow) => boolean): bigint {
+  return attempts.filter(pick).reduce((t, a) => t + (a.costPicos ?? 0n), 0n);
+}
+
+describe.each(['memory', 'redis'] as const)('budgets across a fallback to another model (%s counters)', (counters) => {
+  it('charges each budget the attempts in its scope, the team the total, once, and holds nothing after', async () => {
+    const team = budget('team:platform', 10);
+    const big = budget('model:gpt-5', 10);
+    const mini = budget('model:gpt-5-mini', 10);
+    const azure = budget('provider:azure', 10);
+    const all = [team, big, mini, azure];
+    const h = await gateway(counters, all, 2);
+    const client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+
+    // 1. gpt-5 fails (503); the fallback serves.
+    h.fake.script({ match: (r) => r.headers['x-dep'] === 'big', status: 503 }, { match: (r) => r.headers['x-dep'] === 'mini', usage: { input: 100, output: 10 } });
+    const { response } = await client.chat.completions.create({ model: 'gpt-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    expect(response.headers.get('x-tollgate-deployment')).toBe('fbb-mini');
+    const firstId = response.headers.get('x-tollgate-request-id')!;
+    await h.row(firstId);
+    const first = await h.tollgate.storage.ledger.attempts(firstId);
+    expect(first.map((a) => [a.model, a.provider, a.delivered])).toEqual([
+      ['gpt-5', 'openai', false],
+      ['gpt-5-mini', 'azure', true],
+    ]);
+    const cheap = cost('gpt-5-mini', 100, 10);
+    // Before the split, the gpt-5 budget paid for gpt-5-mini's answer and the mini and azure budgets saw nothing.
+    await eventually(async () => expect(await levels(h, all)).toEqual([{ spent: cheap, held: 0n }, { spent: 0n, held: 0n }, { spent: cheap, held: 0n }, { spent: cheap, held: 0n }]));
+
+    // 2. No fallback: gpt-5 serves. Its own budget and the team's are charged; the fallback's are not touched.
+    h.fake.reset();
+    h.fake.script({ match: (r) => r.headers['x-dep'] === 'big', usage: { input: 200, output: 20 } });
+    const second = await ask(h);
+    expect(second.status).toBe(200);
+    expect(second.attempts.map((a) => a.model)).toEqual(['gpt-5']);
+    const dear = cost('gpt-5', 200, 20);
+    await eventually(async () => expect(await levels(h, all)).toEqual([{ spent: cheap + dear, held: 0n }, { spent: dear, held: 0n }, { spent: cheap, held: 0n }, { spent: cheap, held: 0n }]));
+
+    // Every counter equals the ledger's cost of the attempts in its scope.
+    const attempts = [...first, ...second.attempts];
+    const rows = await h.rows();
+    expect(rows.reduce((t, r) => t + (r.costPicos ?? 0n), 0n)).toBe(cheap + dear);
+    expect(await levels(h, all)).toEqual([
+      { spent: owed(attempts, () => true), held: 0n },
+      { spent: owed(attempts, (a) => a.model === 'gpt-5'), held: 0n },
+      { spent: owed(attempts, (a) => a.model === 'gpt-5-mini'), held: 0n },
+      { spent: owed(attempts, (a) => a.provider === 'azure'), held: 0n },
+    ]);
+    // One extra reservation, for the fallback's own budgets; the team's rpm of 2 counted each request once.
+    expect(h.tollgate.policy!.enforcer.stats).toMatchObject({ admitted: 2, refused: 0, fallbackHolds: 1, fallbackRefused: 0, settleErrors: 0 });
+    h.fake.reset();
+    h.fake.script({ match: () => true, usage: { input: 1, output: 1 } });
+    expect((await ask(h)).status).toBe(429);
+  });
+
+  it("skips a fallback whose own budget is exhausted, and the client gets that budget's refusal", async () => {
+    const team = budget('team:platform', 10);
+    const big = budget('model:gpt-5', 10);
+    // Smaller than the fallback's estimate (about $0.004 for 50 output tokens): every fallback is refused.
+    const mini = budget('model:gpt-5-mini', 0.001);
+    const all = [team, big, mini];
+    const h = await gateway(counters, all, 2);
+
+    h.fake.script({ match: (r) => r.headers['x-dep'] === 'big', status: 503 }, { match: (r) => r.headers['x-dep'] === 'mini', usage: { input: 100, output: 10 } });
+    const refused = await ask(h);
+    expect(refused.status).toBe(402);
+    expect(JSON.stringify(refused.body)).toContain('model:gpt-5-mini');
+    // gpt-5 was tried once; gpt-5-mini never was.
+    expect(h.fake.requests.map((r) => r.headers['x-dep'])).toEqual(['big']);
+    expect(refused.attempts.map((a) => [a.model, a.status])).toEqual([['gpt-5', 503]]);
+    const row = await h.row(refused.id);
+    expect(row).toMatchObject({ status: 402, errorType: 'budget_exceeded', attempts: 1, costPicos: 0n });
+    await eventually(async () => expect(await levels(h, all)).toEqual([{ spent: 0n, held: 0n }, { spent: 0n, held: 0n }, { spent: 0n, held: 0n }]));
+    expect(h.tollgate.policy!.enforcer.stats).toMatchObject({ admitted: 1, refused: 0, fallbackHolds: 0, fallbackRefused: 1 });
+
+    // The refused fallback counted no request against the team's rpm of 2: one more request is admitted and served by gpt-5.
+    h.fake.reset();
+    h.fake.script({ match: (r) => r.headers['x-dep'] === 'big', usage: { input: 200, output: 20 } });
+    const served = await ask(h);
+    expect(served.status).toBe(200);
+    const dear = cost('gpt-5', 200, 20);
+    await eventually(async () => expect(await levels(h, all)).toEqual([{ spent: dear, held: 0n }, { spent: dear, held: 0n }, { spent: 0n, held: 0n }]));
+  });
+});
