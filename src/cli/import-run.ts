@@ -10,7 +10,7 @@ import { parseLedgerLine } from '../importers/ledger-format.js';
 import { PushError, pushRows } from '../importers/push.js';
 import { configStamp } from '../importers/quick-check.js';
 import { changedFiles, readNew, totalsBySource } from '../importers/run.js';
-import { type AdapterMemory, type ImportState, emptyState, loadMemory, loadState, saveState, vanished } from '../importers/state.js';
+import { type AdapterMemory, type ImportState, afterWalk, emptyState, loadMemory, loadState, saveState } from '../importers/state.js';
 import { statePathFor } from '../importers/state-path.js';
 import { createPricer } from '../pricing/index.js';
 import type { Storage } from '../storage/ports.js';
@@ -44,9 +44,7 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
 
   const summary = { filesSeen: found.reduce((a, f) => a + f.files.length, 0), filesRead: 0, bytesRead: 0, written: 0, removed: 0, sources: {} as Record<string, unknown> };
   if (!fresh && changedFiles(found, state) === 0) {
-    const gone = new Set(vanished(state, found));
-    const files = Object.fromEntries(Object.entries(state.files).filter(([p]) => !gone.has(p)));
-    if (!flags.dryRun) finish(statePath, { ...state, files }, target, flags, undefined);
+    if (!flags.dryRun) finish(statePath, afterWalk(state, found), target, flags, undefined);
     return report(io, flags, summary);
   }
 

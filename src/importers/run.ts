@@ -7,7 +7,7 @@ import { codexAdapter } from './codex/adapter.js';
 import type { Found, SourceName } from './discover.js';
 import { scanLines } from './lines.js';
 import type { ImportPricer } from './row.js';
-import { type AdapterMemory, type ImportState, resumePoint, vanished } from './state.js';
+import { type AdapterMemory, type ImportState, afterWalk, resumePoint } from './state.js';
 
 export const ADAPTERS: Record<SourceName, SourceAdapter> = { 'claude-code': claudeCodeAdapter, codex: codexAdapter };
 
@@ -79,8 +79,7 @@ export function readNew(o: ReadOptions): ReadResult {
     }
     memory[source] = run.memory();
   }
-  for (const p of vanished(state, o.found)) delete state.files[p];
-  return { changes, state, memory, filesSeen: o.found.reduce((a, f) => a + f.files.length, 0), filesRead: todo.length, bytesRead: done };
+  return { changes, state: afterWalk(state, o.found), memory, filesSeen: o.found.reduce((a, f) => a + f.files.length, 0), filesRead: todo.length, bytesRead: done };
 }
 
 /** A last line without its newline is used only if it is complete JSON (the writer may be mid-line). */
