@@ -1,7 +1,6 @@
 import { createReadStream, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
-import type { Config } from '../config/index.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { formatUsd } from '../core/money.js';
 import { projectResolver } from '../importers/attribution.js';
@@ -13,9 +12,9 @@ import { changedFiles, readNew, totalsBySource } from '../importers/run.js';
 import { type AdapterMemory, type ImportState, afterWalk, emptyState, loadMemory, loadState, saveState } from '../importers/state.js';
 import { statePathFor } from '../importers/state-path.js';
 import { createPricer } from '../pricing/index.js';
-import type { Storage } from '../storage/ports.js';
+import type { LedgerStore } from '../storage/ports.js';
 import type { ImportFlags } from './commands/import.js';
-import { loadCliConfig, openStorage } from './context.js';
+import { type ImportConfig, importConfig } from './import-config.js';
 import { CommandError, type Io, UsageError } from './output.js';
 import { progressBar } from './progress.js';
 
@@ -24,7 +23,7 @@ const BATCH = 5000;
 
 export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
   const sources = sourcesOf(flags);
-  const config = loadCliConfig(flags);
+  const config = await importConfig(flags);
   const token = process.env.TOLLGATE_ADMIN_TOKEN;
   if (flags.push) checkPush(flags.push, token);
   let found: ReturnType<typeof discover>;
@@ -72,7 +71,7 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
 
 /** `tollgate import --format ledger FILE`: rows of a Tollgate export, ids and timestamps kept; rows already present are skipped. */
 export async function importLedgerFile(file: string, flags: ImportFlags, io: Io): Promise<void> {
-  const config = loadCliConfig(flags);
+  const config = await importConfig(flags);
   if (file !== '-') {
     try {
       statSync(file);
@@ -81,7 +80,7 @@ export async function importLedgerFile(file: string, flags: ImportFlags, io: Io)
     }
   }
   const input = file === '-' ? process.stdin : createReadStream(file);
-  const storage = flags.dryRun ? undefined : await openStorage(config);
+  const storage = flags.dryRun ? undefined : await openLedger(config);
   let lineNo = 0;
   let read = 0;
   let written = 0;
@@ -134,7 +133,7 @@ interface Target {
   file?: string;
 }
 
-function targetOf(flags: ImportFlags, config: Config): Target {
+function targetOf(flags: ImportFlags, config: ImportConfig): Target {
   if (flags.push) return { name: `push:${flags.push}` };
   if (config.storage.kind === 'postgres') {
     const u = new URL(config.storage.url);
@@ -162,8 +161,8 @@ function finish(statePath: string, state: ImportState, target: Target, flags: Im
  * New rows go through the ledger's plain insert (idempotent on id); rows that may replace
  * an earlier version (and with --full, all rows) through its upsert, removals with them.
  */
-async function writeToStorage(config: Config, rows: { insert: LedgerRow[]; upsert: LedgerRow[] }, remove: string[]): Promise<number> {
-  const storage: Storage = await openStorage(config);
+async function writeToStorage(config: ImportConfig, rows: { insert: LedgerRow[]; upsert: LedgerRow[] }, remove: string[]): Promise<number> {
+  const storage = await openLedger(config);
   try {
     let written = await storage.ledger.upsert(rows.upsert.slice(0, BATCH), remove);
     for (let i = BATCH; i < rows.upsert.length; i += BATCH) written += await storage.ledger.upsert(rows.upsert.slice(i, i + BATCH));
@@ -172,6 +171,12 @@ async function writeToStorage(config: Config, rows: { insert: LedgerRow[]; upser
   } finally {
     await storage.close();
   }
+}
+
+/** The ledger alone for SQLite (see openSqliteLedger), the whole storage for Postgres. */
+async function openLedger(config: ImportConfig): Promise<{ ledger: LedgerStore; close(): Promise<void> }> {
+  if (config.storage.kind === 'sqlite') return (await import('../storage/sqlite/ledger.js')).openSqliteLedger(config.storage.path);
+  return (await import('../storage/open.js')).openStorage(config.storage);
 }
 
 async function push(url: string, token: string, rows: LedgerRow[], remove: string[]): Promise<number> {
