@@ -44,7 +44,15 @@ export function sqliteLedger(db: Db): LedgerStore {
     return s;
   };
   const toInt = (b: boolean) => (b ? 1 : 0);
-  const otherSource = db.prepare('SELECT 1 FROM requests WHERE upstream_request_id = ? AND source <> ? LIMIT 1');
+  // One query per batch (a query per row was a sixth of an import's write), as on Postgres.
+  const sourcesOf = db.prepare('SELECT DISTINCT upstream_request_id AS u, source FROM requests WHERE upstream_request_id IN (SELECT value FROM json_each(?))');
+  /** Rows that repeat a request another source already recorded (see crossSourceCheck). */
+  const crossSourceRepeats = (rows: readonly LedgerRow[]) => {
+    const ids = [...new Set(rows.map((r) => r.upstreamRequestId).filter((x): x is string => x !== null))];
+    const stored = new Map<string, Set<string>>();
+    if (ids.length > 0) for (const r of sourcesOf.all(JSON.stringify(ids)) as { u: string; source: string }[]) (stored.get(r.u) ?? stored.set(r.u, new Set()).get(r.u)!).add(r.source);
+    return crossSourceCheck((u, source) => [...(stored.get(u) ?? [])].some((x) => x !== source));
+  };
   const existing = db.prepare('SELECT * FROM requests WHERE id = ?').safeIntegers();
   const deleteRow = db.prepare('DELETE FROM requests WHERE id = ?');
   const writeRollups = (added: readonly LedgerRow[], removed: readonly LedgerRow[] = []) => {
@@ -52,7 +60,7 @@ export function sqliteLedger(db: Db): LedgerStore {
   };
   const insertBatch = db.transaction((rows: readonly LedgerRow[]) => {
     const fresh: LedgerRow[] = [];
-    const seen = crossSourceCheck((id, source) => otherSource.get(id, source) !== undefined);
+    const seen = crossSourceRepeats(rows);
     for (const r of rows) {
       if (seen(r) || insertRow.run(rowValues(r, toInt)).changes !== 1) continue;
       fresh.push(r);
@@ -74,7 +82,7 @@ export function sqliteLedger(db: Db): LedgerStore {
       const old = take(id);
       if (old) removed.push(old);
     }
-    const seen = crossSourceCheck((id, source) => otherSource.get(id, source) !== undefined);
+    const seen = crossSourceRepeats(rows);
     for (const r of rows) {
       if (seen(r)) continue;
       const rec = existing.get(r.id) as Row | undefined;
