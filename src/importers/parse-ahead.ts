@@ -15,8 +15,11 @@ export interface AheadFile extends ScanResult {
   items: unknown[];
 }
 
+/** A file as the worker posts it: the items as JSON. */
+export type AheadPosted = { path: string; items: string } & Omit<AheadFile, 'items'>;
+
 /** What the worker posts per file: the file, or why it could not (then the main thread reads it itself). */
-export type AheadMessage = ({ path: string } & AheadFile) | { path: string; error: string };
+export type AheadMessage = AheadPosted | { path: string; error: string };
 
 export interface ParseAhead {
   /** The file parsed by the worker, waiting for it if need be; undefined when it was not given the file, or failed on it. */
@@ -45,7 +48,7 @@ export function parseAhead(jobs: readonly AheadJob[]): ParseAhead {
     : new Worker(url, { workerData, transferList: [port2] });
   worker.on('error', () => undefined); // its files are then read by the main thread
   worker.unref();
-  const ready = new Map<string, AheadFile>();
+  const ready = new Map<string, AheadPosted>();
   const waiting = new Set(jobs.map((j) => j.path));
   let dead = false;
   const drain = (port: MessagePort) => {
@@ -66,7 +69,7 @@ export function parseAhead(jobs: readonly AheadJob[]): ParseAhead {
         if (got) {
           ready.delete(path);
           waiting.delete(path);
-          return got;
+          return { from: got.from, end: got.end, bytes: got.bytes, items: JSON.parse(got.items) as unknown[] };
         }
         if (!waiting.has(path)) return undefined;
         if (Atomics.wait(signal, 0, seen, 1000) !== 'timed-out') since = Date.now();

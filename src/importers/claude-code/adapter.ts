@@ -25,6 +25,8 @@ export const claudeCodeAdapter: SourceAdapter = {
 export interface ParsedClaudeLine {
   e: ClaudeEntry;
   length: number;
+  /** The row id, when a parse-ahead worker hashed it (off the main thread). */
+  id?: string;
 }
 
 /** Parses one line; undefined for a torn or foreign line, or one without billable usage. Pure. */
@@ -40,6 +42,13 @@ export function parseClaudeLine(text: string): ParsedClaudeLine | undefined {
   return e ? { e, length: text.length } : undefined;
 }
 
+/** parseClaudeLine, with the row id hashed too: what the parse-ahead worker runs. */
+export function parseClaudeLineAhead(text: string): ParsedClaudeLine | undefined {
+  const p = parseClaudeLine(text);
+  if (p?.e.messageId != null) p.id = claudeRowId(p.e.messageId, p.e.requestId ?? '');
+  return p;
+}
+
 function claudeRun(ctx: RunContext, memory: Memory): SourceRun {
   // Messages counted by an earlier run: their row is in the ledger and may need replacing.
   const known = new Set(memory.keys());
@@ -53,7 +62,7 @@ function claudeRun(ctx: RunContext, memory: Memory): SourceRun {
     if (id === undefined) ids.set(key, (id = claudeRowId(messageId, requestId)));
     return id;
   };
-  const take = ({ e, length }: ParsedClaudeLine) => {
+  const take = ({ e, length, id: hashed }: ParsedClaudeLine) => {
     latestDay = Math.max(latestDay, Math.floor(e.ts / 86_400_000));
     if (e.messageId === null) {
       const id = stableId('cc_', 'line', e.uuid ?? `${file!.path}\u0000${e.ts}\u0000${length}`);
@@ -64,7 +73,7 @@ function claudeRun(ctx: RunContext, memory: Memory): SourceRun {
     const verdict = offer(memory, { messageId: e.messageId, requestId: e.requestId, sidechain: e.sidechain, total: e.total, fast: e.fast, ts: e.ts });
     if (!verdict.keep) return;
     if (verdict.replaces !== undefined) ctx.changes.remove(rowId(e.messageId, verdict.replaces));
-    const id = rowId(e.messageId, e.requestId ?? '');
+    const id = hashed ?? rowId(e.messageId, e.requestId ?? '');
     const f = file!;
     ctx.changes.put(id, () => row(ctx, e, id, f), known.has(e.messageId));
   };
