@@ -20,6 +20,11 @@ import { progressBar } from './progress.js';
 
 /** Rows per transaction (or per pushed request): big enough to be fast, small enough to keep memory flat. */
 const BATCH = 5000;
+/**
+ * Rows per transaction when writing log imports, which hold every row in memory anyway:
+ * larger, so that a first import is one transaction (SQLite then builds the indexes once).
+ */
+const WRITE_BATCH = 100_000;
 
 export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
   const sources = sourcesOf(flags);
@@ -174,9 +179,9 @@ function finish(statePath: string, state: ImportState, target: Target, flags: Im
 async function writeToStorage(config: ImportConfig, rows: { insert: LedgerRow[]; upsert: LedgerRow[] }, remove: string[]): Promise<number> {
   const storage = await openLedger(config);
   try {
-    let written = await storage.ledger.upsert(rows.upsert.slice(0, BATCH), remove);
-    for (let i = BATCH; i < rows.upsert.length; i += BATCH) written += await storage.ledger.upsert(rows.upsert.slice(i, i + BATCH));
-    for (let i = 0; i < rows.insert.length; i += BATCH) written += await storage.ledger.insert(rows.insert.slice(i, i + BATCH));
+    let written = await storage.ledger.upsert(rows.upsert.slice(0, WRITE_BATCH), remove);
+    for (let i = WRITE_BATCH; i < rows.upsert.length; i += WRITE_BATCH) written += await storage.ledger.upsert(rows.upsert.slice(i, i + WRITE_BATCH));
+    for (let i = 0; i < rows.insert.length; i += WRITE_BATCH) written += await storage.ledger.insert(rows.insert.slice(i, i + WRITE_BATCH));
     return written;
   } finally {
     await storage.close();

@@ -11,6 +11,9 @@ import { type Db, openDb } from './db.js';
 
 type Row = Record<string, unknown>;
 
+/** Below this many rows a batch keeps the indexes up to date as it goes (see deferIndexes). */
+const DEFER_INDEXES_MIN_ROWS = 10_000;
+
 const DIALECT: SqlDialect = {
   param: () => '?',
   // Tag names are restricted to [A-Za-z0-9_.-] by the report's argument check, so quoting is safe.
@@ -58,14 +61,30 @@ export function sqliteLedger(db: Db): LedgerStore {
   const writeRollups = (added: readonly LedgerRow[], removed: readonly LedgerRow[] = []) => {
     for (const d of rollupDeltas(added, removed)) upsert(d.table).run([...d.key, ...measureValues(d.totals)]);
   };
+  const lastRowid = db.prepare('SELECT COALESCE(MAX(rowid), 0) AS n FROM requests');
+  const secondaryIndexes = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'requests' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'");
+  /**
+   * For a batch larger than the table (a first import), drops the secondary indexes of
+   * `requests`, to be built again after the inserts: sorting once is cheaper than as many
+   * random index inserts (a fifth of the insert time at 20,000 rows). Inside the
+   * transaction, so no other connection ever sees the table without them.
+   */
+  const deferIndexes = (rows: number): string[] => {
+    if (rows < DEFER_INDEXES_MIN_ROWS || Number((lastRowid.get() as Row).n) >= rows) return [];
+    const indexes = secondaryIndexes.all() as { name: string; sql: string }[];
+    for (const i of indexes) db.exec(`DROP INDEX "${i.name}"`);
+    return indexes.map((i) => i.sql);
+  };
   const insertBatch = db.transaction((rows: readonly LedgerRow[]) => {
     const fresh: LedgerRow[] = [];
     const seen = crossSourceRepeats(rows);
+    const rebuild = deferIndexes(rows.length);
     for (const r of rows) {
       if (seen(r) || insertRow.run(rowValues(r, toInt)).changes !== 1) continue;
       fresh.push(r);
       if (r.attemptLog) for (const a of r.attemptLog) insertAttempt.run(attemptValues(a, toInt));
     }
+    for (const sql of rebuild) db.exec(sql);
     writeRollups(fresh);
     return fresh.length;
   });
