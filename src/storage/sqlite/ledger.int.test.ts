@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'libsql';
 import { describe, expect, it } from 'vitest';
-import type { LedgerRow } from '../../core/ledger-row.js';
 import { sampleRow } from '../testing/contract.js';
 import { openSqliteLedger } from './ledger.js';
 
@@ -39,7 +38,7 @@ describe('SQLite ledger, large batches', () => {
     const s = openSqliteLedger(path);
     const before = schemaOf(path);
     const bad = rows(11_000);
-    bad[10_500] = { ...bad[10_500]!, ts: {} as unknown as number } as LedgerRow;
+    bad[10_500] = { ...bad[10_500]!, ts: {} as unknown as number };
     await expect(Promise.resolve().then(() => s.ledger.insert(bad))).rejects.toThrow(/can only bind/);
     await s.close();
     expect(schemaOf(path)).toEqual({ indexes: before.indexes, rows: 0 });
