@@ -112,10 +112,10 @@ export function aheadJobs(found: ReadOptions['found'], state: ImportState, { sha
   for (let i = mine.length - 1; i >= 0 && taken < total * share; i--) {
     const { source, f, at } = mine[i]!;
     if (!ADAPTERS[source].parse) continue;
-    jobs.unshift({ source, path: f.path, from: at.from });
+    jobs.push({ source, path: f.path, from: at.from });
     taken += f.size - at.from;
   }
-  return jobs;
+  return jobs.reverse();
 }
 
 /** A last line without its newline is used only if it is complete JSON (the writer may be mid-line). */
