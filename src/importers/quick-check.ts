@@ -39,7 +39,8 @@ function unchangedFiles(state: ImportState, source: SourceName, roots: readonly 
   const dirs = state.dirs!;
   if (!roots.every((r) => r in dirs)) return undefined; // a root never walked
   const inRoots = (p: string) => roots.some((r) => isUnder(p, r));
-  for (const [dir, stamp] of Object.entries(dirs)) {
+  for (const dir in dirs) {
+    const stamp = dirs[dir];
     if (!inRoots(dir)) continue;
     const st = statSync(dir, { throwIfNoEntry: false });
     if (!st?.isDirectory()) return undefined;
@@ -51,7 +52,8 @@ function unchangedFiles(state: ImportState, source: SourceName, roots: readonly 
     }
   }
   let n = 0;
-  for (const [path, rec] of Object.entries(state.files)) {
+  for (const path in state.files) {
+    const rec = state.files[path]!;
     if (rec.source !== source || !inRoots(path)) continue;
     const st = statSync(path, { throwIfNoEntry: false });
     if (!st?.isFile() || resumePoint({ path, relative: '', size: st.size, mtimeMs: st.mtimeMs, ino: st.ino }, rec)) return undefined;
