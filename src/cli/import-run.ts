@@ -8,7 +8,7 @@ import { SOURCE_NAMES, type SourceName, SourceDirError, discover } from '../impo
 import { parseLedgerLine } from '../importers/ledger-format.js';
 import { PushError, pushRows } from '../importers/push.js';
 import { configStamp } from '../importers/quick-check.js';
-import { parseAhead } from '../importers/parse-ahead.js';
+import { parseAhead, spareCore } from '../importers/parse-ahead.js';
 import { aheadJobs, changedFiles, readNew, totalsBySource } from '../importers/run.js';
 import { type AdapterMemory, type ImportState, afterWalk, emptyState, loadMemory, loadState, saveState } from '../importers/state.js';
 import { statePathFor } from '../importers/state-path.js';
@@ -53,7 +53,7 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
   }
 
   // The worker starts first, so that it parses while this thread loads the price catalog.
-  const jobs = aheadJobs(found, state);
+  const jobs = spareCore() ? aheadJobs(found, state) : [];
   const ahead = jobs.length > 0 ? parseAhead(jobs) : undefined;
   const { createPricer } = await import('../pricing/index.js');
   const bar = flags.progress === false || flags.json || flags.quiet ? undefined : progressBar('import');
