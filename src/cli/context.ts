@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type Config, ConfigError, loadConfig } from '../config/index.js';
+import { type Config, loadConfig } from '../config/index.js';
 import { parseTime } from '../reports/time.js';
 import { type StorageSpec, openStorage as open } from '../storage/open.js';
 import type { Storage } from '../storage/ports.js';
@@ -51,12 +51,4 @@ export function parseWindow(flags: { since?: string; until?: string }): { since?
   }
 }
 
-/** A readable message for errors that mean "fix your setup", or undefined for real bugs. */
-export function describeStartupError(err: unknown): string | undefined {
-  if (err instanceof ConfigError) return `tollgate: ${err.message}\n`;
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'EADDRINUSE') return `tollgate: the port is already in use (${(err as Error).message}). Pick another with --port.\n`;
-  if (code === 'EACCES') return `tollgate: permission denied (${(err as Error).message}).\n`;
-  if (code === 'ECONNREFUSED') return `tollgate: cannot connect to the database (${(err as Error).message}).\n`;
-  return undefined;
-}
+export { describeStartupError } from './startup-error.js';

@@ -1,7 +1,6 @@
 import { createReadStream, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
-import type { Config } from '../config/index.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { formatUsd } from '../core/money.js';
 import { projectResolver } from '../importers/attribution.js';
@@ -9,22 +8,27 @@ import { SOURCE_NAMES, type SourceName, SourceDirError, discover } from '../impo
 import { parseLedgerLine } from '../importers/ledger-format.js';
 import { PushError, pushRows } from '../importers/push.js';
 import { configStamp } from '../importers/quick-check.js';
-import { changedFiles, readNew, totalsBySource } from '../importers/run.js';
-import { type AdapterMemory, type ImportState, emptyState, loadMemory, loadState, saveState, vanished } from '../importers/state.js';
+import { parseAhead, spareCore } from '../importers/parse-ahead.js';
+import { aheadJobs, changedFiles, readNew, totalsBySource } from '../importers/run.js';
+import { type AdapterMemory, type ImportState, afterWalk, emptyState, loadMemory, loadState, saveState } from '../importers/state.js';
 import { statePathFor } from '../importers/state-path.js';
-import { createPricer } from '../pricing/index.js';
-import type { Storage } from '../storage/ports.js';
+import type { LedgerStore } from '../storage/ports.js';
 import type { ImportFlags } from './commands/import.js';
-import { loadCliConfig, openStorage } from './context.js';
+import { type ImportConfig, importConfig } from './import-config.js';
 import { CommandError, type Io, UsageError } from './output.js';
 import { progressBar } from './progress.js';
 
 /** Rows per transaction (or per pushed request): big enough to be fast, small enough to keep memory flat. */
 const BATCH = 5000;
+/**
+ * Rows per transaction when writing log imports, which hold every row in memory anyway:
+ * larger, so that a first import is one transaction (SQLite then builds the indexes once).
+ */
+const WRITE_BATCH = 100_000;
 
 export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
   const sources = sourcesOf(flags);
-  const config = loadCliConfig(flags);
+  const config = await importConfig(flags);
   const token = process.env.TOLLGATE_ADMIN_TOKEN;
   if (flags.push) checkPush(flags.push, token);
   let found: ReturnType<typeof discover>;
@@ -44,22 +48,30 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
 
   const summary = { filesSeen: found.reduce((a, f) => a + f.files.length, 0), filesRead: 0, bytesRead: 0, written: 0, removed: 0, sources: {} as Record<string, unknown> };
   if (!fresh && changedFiles(found, state) === 0) {
-    const gone = new Set(vanished(state, found));
-    const files = Object.fromEntries(Object.entries(state.files).filter(([p]) => !gone.has(p)));
-    if (!flags.dryRun) finish(statePath, { ...state, files }, target, flags, undefined);
+    if (!flags.dryRun) finish(statePath, afterWalk(state, found), target, flags, undefined);
     return report(io, flags, summary);
   }
 
+  // The worker starts first, so that it parses while this thread loads the price catalog.
+  const jobs = spareCore() ? aheadJobs(found, state) : [];
+  const ahead = jobs.length > 0 ? parseAhead(jobs) : undefined;
+  const { createPricer } = await import('../pricing/index.js');
   const bar = flags.progress === false || flags.json || flags.quiet ? undefined : progressBar('import');
-  const read = readNew({
-    found,
-    state,
-    memory: fresh ? {} : loadMemory(statePath),
-    attribution: { user: flags.user ?? config.import.user ?? osUser(), team: flags.team ?? config.import.team ?? null, project: flags.project ?? null },
-    price: createPricer({ overrides: config.pricing.overrides, discounts: config.pricing.discounts }),
-    projectOf: projectResolver(),
-    progress: bar ? (d, t) => bar.update(d, t) : undefined,
-  });
+  let read: ReturnType<typeof readNew>;
+  try {
+    read = readNew({
+      found,
+      state,
+      memory: fresh ? {} : loadMemory(statePath),
+      attribution: { user: flags.user ?? config.import.user ?? osUser(), team: flags.team ?? config.import.team ?? null, project: flags.project ?? null },
+      price: createPricer({ overrides: config.pricing.overrides, discounts: config.pricing.discounts }),
+      projectOf: projectResolver(),
+      progress: bar ? (d, t) => bar.update(d, t) : undefined,
+      ahead,
+    });
+  } finally {
+    ahead?.close();
+  }
   bar?.end();
   const rows = read.changes.rows();
   const remove = [...read.changes.removed];
@@ -74,7 +86,7 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
 
 /** `tollgate import --format ledger FILE`: rows of a Tollgate export, ids and timestamps kept; rows already present are skipped. */
 export async function importLedgerFile(file: string, flags: ImportFlags, io: Io): Promise<void> {
-  const config = loadCliConfig(flags);
+  const config = await importConfig(flags);
   if (file !== '-') {
     try {
       statSync(file);
@@ -83,7 +95,7 @@ export async function importLedgerFile(file: string, flags: ImportFlags, io: Io)
     }
   }
   const input = file === '-' ? process.stdin : createReadStream(file);
-  const storage = flags.dryRun ? undefined : await openStorage(config);
+  const storage = flags.dryRun ? undefined : await openLedger(config);
   let lineNo = 0;
   let read = 0;
   let written = 0;
@@ -136,7 +148,7 @@ interface Target {
   file?: string;
 }
 
-function targetOf(flags: ImportFlags, config: Config): Target {
+function targetOf(flags: ImportFlags, config: ImportConfig): Target {
   if (flags.push) return { name: `push:${flags.push}` };
   if (config.storage.kind === 'postgres') {
     const u = new URL(config.storage.url);
@@ -164,16 +176,22 @@ function finish(statePath: string, state: ImportState, target: Target, flags: Im
  * New rows go through the ledger's plain insert (idempotent on id); rows that may replace
  * an earlier version (and with --full, all rows) through its upsert, removals with them.
  */
-async function writeToStorage(config: Config, rows: { insert: LedgerRow[]; upsert: LedgerRow[] }, remove: string[]): Promise<number> {
-  const storage: Storage = await openStorage(config);
+async function writeToStorage(config: ImportConfig, rows: { insert: LedgerRow[]; upsert: LedgerRow[] }, remove: string[]): Promise<number> {
+  const storage = await openLedger(config);
   try {
-    let written = await storage.ledger.upsert(rows.upsert.slice(0, BATCH), remove);
-    for (let i = BATCH; i < rows.upsert.length; i += BATCH) written += await storage.ledger.upsert(rows.upsert.slice(i, i + BATCH));
-    for (let i = 0; i < rows.insert.length; i += BATCH) written += await storage.ledger.insert(rows.insert.slice(i, i + BATCH));
+    let written = await storage.ledger.upsert(rows.upsert.slice(0, WRITE_BATCH), remove);
+    for (let i = WRITE_BATCH; i < rows.upsert.length; i += WRITE_BATCH) written += await storage.ledger.upsert(rows.upsert.slice(i, i + WRITE_BATCH));
+    for (let i = 0; i < rows.insert.length; i += WRITE_BATCH) written += await storage.ledger.insert(rows.insert.slice(i, i + WRITE_BATCH));
     return written;
   } finally {
     await storage.close();
   }
+}
+
+/** The ledger alone for SQLite (see openSqliteLedger), the whole storage for Postgres. */
+async function openLedger(config: ImportConfig): Promise<{ ledger: LedgerStore; close(): Promise<void> }> {
+  if (config.storage.kind === 'sqlite') return (await import('../storage/sqlite/ledger.js')).openSqliteLedger(config.storage.path);
+  return (await import('../storage/open.js')).openStorage(config.storage);
 }
 
 async function push(url: string, token: string, rows: LedgerRow[], remove: string[]): Promise<number> {

@@ -1,5 +1,5 @@
 import { type Command, CommanderError } from 'commander';
-import { describeStartupError } from './context.js';
+import { describeStartupError } from './startup-error.js';
 import { CommandError, type Io, UsageError } from './output.js';
 
 /** Runs a commander program and turns every failure into one clear line and an exit code. */

@@ -1,3 +1,4 @@
+import { dirname, join, resolve } from 'node:path';
 import type { CacheSettings } from '../cache-analysis/gateway.js';
 import type { AnomalySettings } from '../anomalies/types.js';
 import type { Dialect } from '../core/api.js';
@@ -106,3 +107,24 @@ export const DEFAULTS = {
   firstByteTimeoutMs: 600_000,
   idleTimeoutMs: 600_000,
 } as const;
+
+/** The `storage` section as the file gives it (validated by the schema). */
+export interface StorageSection {
+  sqlite?: string | undefined;
+  postgres?: string | undefined;
+  spool_dir?: string | undefined;
+  writer?: 'inline' | 'thread' | undefined;
+}
+
+/**
+ * Where the ledger lives: `db` (the --db flag) wins over the file, then the file's section,
+ * then the default SQLite file. Here rather than in load.ts so that a command that needs
+ * only this (an import without --config) does not load the YAML parser and the schema.
+ */
+export function storageConfig(f: StorageSection | undefined, db: string | undefined): Config['storage'] {
+  const sqlite = db ?? (f?.postgres ? undefined : (f?.sqlite ?? DEFAULTS.sqlite));
+  const writer = f?.writer === 'thread' && sqlite !== ':memory:' ? 'thread' : 'inline';
+  return sqlite !== undefined
+    ? { kind: 'sqlite', path: sqlite === ':memory:' ? sqlite : resolve(sqlite), spoolDir: resolve(f?.spool_dir ?? (sqlite === ':memory:' ? '.tollgate/spool' : join(dirname(resolve(sqlite)), 'spool'))), writer }
+    : { kind: 'postgres', url: f!.postgres!, spoolDir: resolve(f?.spool_dir ?? '.tollgate/spool'), writer };
+}

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { type Config, DEFAULTS, DEFAULT_PROVIDERS, type ProviderConfig } from './config.js';
+import { type Config, DEFAULTS, DEFAULT_PROVIDERS, type ProviderConfig, storageConfig } from './config.js';
 import { ConfigError, type ConfigIssue, closest, formatPath } from './errors.js';
 import { anomalySettings } from './anomalies.js';
 import { alertsConfig, configRules, policyChecks, policySettings } from './policy.js';
@@ -151,12 +151,7 @@ function translateChecks(p: NonNullable<ConfigFile['providers']>[number], i: num
 }
 
 function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): Config {
-  const sqlite = o.overrides?.db ?? (f.storage?.postgres ? undefined : (f.storage?.sqlite ?? DEFAULTS.sqlite));
-  const writer = f.storage?.writer === 'thread' && sqlite !== ':memory:' ? 'thread' : 'inline';
-  const storage: Config['storage'] =
-    sqlite !== undefined
-      ? { kind: 'sqlite', path: sqlite === ':memory:' ? sqlite : resolve(sqlite), spoolDir: resolve(f.storage?.spool_dir ?? (sqlite === ':memory:' ? '.tollgate/spool' : join(dirname(resolve(sqlite)), 'spool'))), writer }
-      : { kind: 'postgres', url: f.storage!.postgres!, spoolDir: resolve(f.storage?.spool_dir ?? '.tollgate/spool'), writer };
+  const storage = storageConfig(f.storage, o.overrides?.db);
   const providers: ProviderConfig[] = f.providers
     ? f.providers.map((p) => ({ name: p.name, dialect: p.dialect, baseUrl: p.base_url.replace(/\/+$/, ''), apiKey: p.api_key, models: p.models, headers: lowerKeys(p.headers ?? {}), catalog: p.catalog, ...(p.translate_from ? { translateFrom: p.translate_from } : {}) }))
     : DEFAULT_PROVIDERS.map((p) => ({ ...p }));

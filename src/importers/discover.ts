@@ -74,25 +74,43 @@ export interface FoundFile {
   ino: number;
 }
 
-/** Every `*.jsonl` file under the roots, stat'ed (never read), sorted by path. */
-export function findFiles(roots: readonly string[]): FoundFile[] {
+/**
+ * A directory's mtime when it was listed, or null when that mtime was too recent to trust:
+ * file times are coarse (a clock tick, two seconds on FAT), so an entry created within the
+ * same tick as the listing may leave the mtime unchanged. A settled stamp lets the next
+ * no-change run skip listing the directory (see quick-check.ts).
+ */
+export type DirStamps = Record<string, number | null>;
+
+/** How old a directory's mtime must be, at the listing, for its stamp to be trusted. */
+export const SETTLED_MS = 3000;
+
+/** Every `*.jsonl` file under the roots, stat'ed (never read), sorted by path, and the directories listed. */
+export function findFiles(roots: readonly string[]): { files: FoundFile[]; dirs: DirStamps } {
   const out: FoundFile[] = [];
-  for (const root of roots) walk(root, '', out);
-  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const dirs: DirStamps = {};
+  const settled = Date.now() - SETTLED_MS;
+  for (const root of roots) walk(root.endsWith('/') ? root.slice(0, -1) : root, '', out, dirs, settled);
+  return { files: out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), dirs };
 }
 
-function walk(root: string, rel: string, out: FoundFile[]): void {
+// Paths are joined by hand: path.join normalises every time, which was a third of a no-change run.
+function walk(root: string, rel: string, out: FoundFile[], dirs: DirStamps, settled: number): void {
+  const dir = rel ? `${root}/${rel}` : root || '/';
   let entries: Dirent[];
   try {
-    entries = readdirSync(rel ? join(root, rel) : root, { withFileTypes: true });
+    // Stat before listing: an entry created in between makes the next run list the directory again.
+    const mtime = statSync(dir).mtimeMs;
+    entries = readdirSync(dir, { withFileTypes: true });
+    dirs[dir] = mtime < settled ? mtime : null;
   } catch {
     return; // vanished or unreadable: nothing to import from it
   }
   for (const e of entries) {
     const r = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) walk(root, r, out);
+    if (e.isDirectory()) walk(root, r, out, dirs, settled);
     else if ((e.isFile() || e.isSymbolicLink()) && e.name.endsWith('.jsonl')) {
-      const path = join(root, r);
+      const path = `${root}/${r}`;
       try {
         const st = statSync(path);
         if (st.isFile()) out.push({ path, relative: r, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
@@ -108,14 +126,14 @@ export interface Found {
   source: SourceName;
   roots: string[];
   files: FoundFile[];
+  dirs: DirStamps;
 }
 
 export function discover(sources: readonly SourceName[], env: NodeJS.ProcessEnv, dirs?: readonly string[]): Found[] {
   return sources.map((source) => {
     const roots = source === 'claude-code' ? claudeRoots(env, dirs) : codexRoots(env, dirs);
-    let files = findFiles(roots);
-    if (source === 'codex') files = withoutArchivedCopies(files);
-    return { source, roots, files };
+    const walked = findFiles(roots);
+    return { source, roots, files: source === 'codex' ? withoutArchivedCopies(walked.files) : walked.files, dirs: walked.dirs };
   });
 }
 

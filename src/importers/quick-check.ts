@@ -1,13 +1,15 @@
-import { statSync } from 'node:fs';
-import { SOURCE_NAMES, type SourceName, discover } from './discover.js';
-import { loadState, resumePoint, vanished } from './state.js';
+import { readdirSync, statSync } from 'node:fs';
+import { SOURCE_NAMES, type SourceName, claudeRoots, codexRoots } from './discover.js';
+import { type ImportState, isUnder, loadState, resumePoint } from './state.js';
 import { statePathFor } from './state-path.js';
 
 /**
  * The no-change re-import (an hourly cron's usual case), answered with node built-ins
- * only: parse the few flags that matter, stat every log file, compare with the saved
- * state. Returns the exit code when nothing changed, or undefined to run the full command
- * (anything new, a first run, a flag this parser does not know, or any doubt).
+ * only: parse the few flags that matter, then compare the saved state with a stat of each
+ * log file and of each directory (a directory whose mtime is unchanged and was settled
+ * when listed has the same entries, so it is not listed again). Returns the exit code when
+ * nothing changed, or undefined to run the full command (anything new, a first run, a flag
+ * this parser does not know, or any doubt).
  */
 export function quickImport(argv: readonly string[], env: NodeJS.ProcessEnv, out: (s: string) => void): number | undefined {
   const flags = parse(argv);
@@ -15,24 +17,49 @@ export function quickImport(argv: readonly string[], env: NodeJS.ProcessEnv, out
   try {
     const path = statePathFor(flags, env, process.cwd());
     const state = loadState(path);
-    if (!state || configStamp(flags.config) !== state.configStamp) return undefined;
+    if (!state?.dirs || configStamp(flags.config) !== state.configStamp) return undefined;
     if (state.targetFile !== undefined && statSync(state.targetFile).ino !== state.targetIno) return undefined;
     const sources: readonly SourceName[] = flags.source === 'all' ? SOURCE_NAMES : [flags.source as SourceName];
-    const found = discover(sources, env, flags.dir);
     let files = 0;
-    for (const { files: list } of found) {
-      for (const f of list) {
-        if (resumePoint(f, state.files[f.path])) return undefined;
-        files++;
-      }
+    for (const source of sources) {
+      const n = unchangedFiles(state, source, source === 'claude-code' ? claudeRoots(env, flags.dir) : codexRoots(env, flags.dir));
+      if (n === undefined) return undefined;
+      files += n;
     }
-    if (vanished(state, found).length > 0) return undefined; // let the full run tidy the state
     if (flags.json) out(JSON.stringify({ filesSeen: files, filesRead: 0, bytesRead: 0, written: 0, removed: 0, sources: {} }) + '\n');
     else if (!flags.quiet) out(`Nothing new in ${files} log file${files === 1 ? '' : 's'}.\n`);
     return 0;
   } catch {
     return undefined;
   }
+}
+
+/** How many of the source's files the state holds under `roots`, or undefined if anything there changed. */
+function unchangedFiles(state: ImportState, source: SourceName, roots: readonly string[]): number | undefined {
+  const dirs = state.dirs!;
+  if (!roots.every((r) => r in dirs)) return undefined; // a root never walked
+  const inRoots = (p: string) => roots.some((r) => isUnder(p, r));
+  for (const dir in dirs) {
+    const stamp = dirs[dir];
+    if (!inRoots(dir)) continue;
+    const st = statSync(dir, { throwIfNoEntry: false });
+    if (!st?.isDirectory()) return undefined;
+    if (stamp !== null && st.mtimeMs === stamp) continue;
+    // Touched since, or listed too soon after a change to tell: compare its entries.
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const child = `${dir === '/' ? '' : dir}/${e.name}`;
+      if (e.isDirectory() ? !(child in dirs) : (e.isFile() || e.isSymbolicLink()) && e.name.endsWith('.jsonl') && !(child in state.files)) return undefined;
+    }
+  }
+  let n = 0;
+  for (const path in state.files) {
+    const rec = state.files[path]!;
+    if (rec.source !== source || !inRoots(path)) continue;
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (!st?.isFile() || resumePoint({ path, relative: '', size: st.size, mtimeMs: st.mtimeMs, ino: st.ino }, rec)) return undefined;
+    n++;
+  }
+  return n;
 }
 
 /** The config file's size and mtime: if it changed, the target may have too. */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -26,5 +25,7 @@ export function statePathFor(f: TargetFlags, env: NodeJS.ProcessEnv, cwd: string
     cwd: f.config || f.db || f.push ? null : cwd,
   });
   const dir = env.TOLLGATE_STATE_DIR || join(env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'tollgate');
+  // node:crypto loaded only here: loading it is a sizeable part of a no-change run given --state.
+  const { createHash } = process.getBuiltinModule('node:crypto');
   return join(dir, `import-${createHash('sha256').update(key).digest('hex').slice(0, 16)}.json`);
 }

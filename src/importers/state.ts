@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Found, FoundFile, SourceName } from './discover.js';
+import type { DirStamps, Found, FoundFile, SourceName } from './discover.js';
 
 /**
  * What an import remembers between runs, in two files beside each other: the small index
@@ -28,6 +28,8 @@ export interface ImportState {
   /** The config file's size and mtime when the state was saved (see quick-check.ts). */
   configStamp?: string | null;
   files: Record<string, FileRecord>;
+  /** The directories listed under the roots, with their mtimes (see DirStamps). */
+  dirs?: DirStamps;
 }
 
 export type AdapterMemory = Partial<Record<SourceName, unknown>>;
@@ -78,6 +80,11 @@ export function resumePoint(f: FoundFile, rec: FileRecord | undefined): { from: 
   return { from: rec.offset, state: rec.state };
 }
 
+/** Whether `path` is `root` or inside it. */
+export function isUnder(path: string, root: string): boolean {
+  return path === root || path.startsWith(root.endsWith('/') ? root : root + '/');
+}
+
 /** Files the state remembers under the roots just scanned, for the same source, that are gone now. */
 export function vanished(state: ImportState, found: readonly Found[]): string[] {
   const present = new Set(found.flatMap((f) => f.files.map((x) => x.path)));
@@ -85,7 +92,21 @@ export function vanished(state: ImportState, found: readonly Found[]): string[] 
   for (const [path, rec] of Object.entries(state.files)) {
     if (present.has(path)) continue;
     const scanned = found.find((f) => f.source === rec.source);
-    if (scanned?.roots.some((root) => path.startsWith(root + '/'))) out.push(path);
+    if (scanned?.roots.some((root) => isUnder(path, root))) out.push(path);
   }
   return out;
+}
+
+/**
+ * The state after a walk of `found`'s roots: the files gone from them forgotten, and their
+ * directory stamps replaced by the walk's (other roots' entries are kept).
+ */
+export function afterWalk(state: ImportState, found: readonly Found[]): ImportState {
+  const gone = new Set(vanished(state, found));
+  const files = gone.size === 0 ? state.files : Object.fromEntries(Object.entries(state.files).filter(([p]) => !gone.has(p)));
+  const roots = found.flatMap((f) => f.roots);
+  const dirs: DirStamps = {};
+  for (const [d, m] of Object.entries(state.dirs ?? {})) if (!roots.some((r) => isUnder(d, r))) dirs[d] = m;
+  for (const f of found) Object.assign(dirs, f.dirs);
+  return { ...state, files, dirs };
 }

@@ -1,5 +1,5 @@
 import type { LedgerRow } from '../core/ledger-row.js';
-import { type Totals, addTotals } from './ports.js';
+import type { Totals } from './ports.js';
 import { HOUR_MS, ROLLUP_DIMENSIONS, type RollupTable, isErrorOutcome, rowValues } from './schema.js';
 
 /** One rollup row to add: its key values (hour first, then extra keys, then dimensions) and its totals. */
@@ -49,23 +49,46 @@ export function hourOf(ts: number): number {
  * (Postgres replicas) lock rollup rows in the same order and cannot deadlock.
  */
 export function rollupDeltas(rows: readonly LedgerRow[], removed: readonly LedgerRow[] = []): RollupDelta[] {
+  // Keyed by table and key values joined; a row's measures are added in place (no Totals
+  // object per row and table: this ran once per gateway batch and per imported row).
   const merged = new Map<string, RollupDelta>();
-  const add = (table: RollupTable, key: (string | number)[], t: Totals) => {
-    const id = `${table}\u0000${key.join('\u0000')}`;
+  const add = (id: string, table: RollupTable, key: () => (string | number)[], r: LedgerRow, sign: 1 | -1) => {
     const existing = merged.get(id);
-    if (existing) addTotals(existing.totals, t);
-    else merged.set(id, { table, key, totals: { ...t } });
+    if (existing) addRow(existing.totals, r, sign);
+    else merged.set(id, { table, key: key(), totals: sign === 1 ? rowTotals(r) : negated(rowTotals(r)) });
   };
-  const all = [...rows.map((r) => [r, rowTotals(r)] as const), ...removed.map((r) => [r, negated(rowTotals(r))] as const)];
-  for (const [r, t] of all) {
+  const fold = (r: LedgerRow, sign: 1 | -1) => {
     const hour = hourOf(r.ts);
     const dims = dimensionValues(r);
-    add('rollup_hourly', [hour, ...dims], t);
-    add('rollup_session_hourly', [hour, r.sessionId ?? '', ...dims], t);
-    for (const [k, v] of Object.entries(r.tags)) add('rollup_tag_hourly', [hour, k, v, ...dims], t);
-    if (r.pool) add('rollup_pool_hourly', [hour, r.pool, ...dims], t);
-  }
+    const tail = `${hour}\u0000${dims.join('\u0000')}`;
+    add(`rollup_hourly\u0000${tail}`, 'rollup_hourly', () => [hour, ...dims], r, sign);
+    const session = r.sessionId ?? '';
+    add(`rollup_session_hourly\u0000${hour}\u0000${session}\u0000${dims.join('\u0000')}`, 'rollup_session_hourly', () => [hour, session, ...dims], r, sign);
+    for (const k in r.tags) {
+      const v = r.tags[k]!;
+      add(`rollup_tag_hourly\u0000${hour}\u0000${k}\u0000${v}\u0000${dims.join('\u0000')}`, 'rollup_tag_hourly', () => [hour, k, v, ...dims], r, sign);
+    }
+    const pool = r.pool;
+    if (pool) add(`rollup_pool_hourly\u0000${hour}\u0000${pool}\u0000${dims.join('\u0000')}`, 'rollup_pool_hourly', () => [hour, pool, ...dims], r, sign);
+  };
+  for (const r of rows) fold(r, 1);
+  for (const r of removed) fold(r, -1);
   return [...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
+}
+
+/** Adds (sign 1) or subtracts (sign -1) one row's measures. */
+function addRow(t: Totals, r: LedgerRow, sign: 1 | -1): void {
+  t.requests += sign;
+  if (isErrorOutcome(r.outcome)) t.errors += sign;
+  if (r.unpriced) t.unpricedRequests += sign;
+  t.inputTokens += sign * r.inputTokens;
+  t.cacheReadTokens += sign * r.cacheReadTokens;
+  t.cacheWriteTokens += sign * r.cacheWriteTokens;
+  t.cacheWrite1hTokens += sign * r.cacheWrite1hTokens;
+  t.outputTokens += sign * r.outputTokens;
+  t.reasoningTokens += sign * r.reasoningTokens;
+  t.toolCalls += sign * r.toolCalls;
+  if (r.costPicos !== null) t.costPicos += sign === 1 ? r.costPicos : 0n - r.costPicos;
 }
 
 // 0 - x, not -x: a negated 0 would be -0, which a driver may bind as a REAL.

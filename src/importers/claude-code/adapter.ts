@@ -17,42 +17,75 @@ export function claudeRowId(messageId: string, requestId: string): string {
 export const claudeCodeAdapter: SourceAdapter = {
   source: 'claude-code',
   marker: Buffer.from('"usage"'),
+  parse: parseClaudeLine,
   start: (ctx, saved) => claudeRun(ctx, toMemory(saved)),
 };
+
+/** A usage line, checked, and the line's length (part of the id of a line with neither message id nor uuid). */
+export interface ParsedClaudeLine {
+  e: ClaudeEntry;
+  length: number;
+  /** The row id, when a parse-ahead worker hashed it (off the main thread). */
+  id?: string;
+}
+
+/** Parses one line; undefined for a torn or foreign line, or one without billable usage. Pure. */
+export function parseClaudeLine(text: string): ParsedClaudeLine | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const e = claudeEntry(parsed as Record<string, unknown>);
+  return e ? { e, length: text.length } : undefined;
+}
+
+/** parseClaudeLine, with the row id hashed too: what the parse-ahead worker runs. */
+export function parseClaudeLineAhead(text: string): ParsedClaudeLine | undefined {
+  const p = parseClaudeLine(text);
+  if (p?.e.messageId != null) p.id = claudeRowId(p.e.messageId, p.e.requestId ?? '');
+  return p;
+}
 
 function claudeRun(ctx: RunContext, memory: Memory): SourceRun {
   // Messages counted by an earlier run: their row is in the ledger and may need replacing.
   const known = new Set(memory.keys());
   let file: FoundFile | undefined;
   let latestDay = 0;
+  // Row ids are hashes, and a response's id is asked for once per line it was written as.
+  const ids = new Map<string, string>();
+  const rowId = (messageId: string, requestId: string) => {
+    const key = `${messageId}\u0000${requestId}`;
+    let id = ids.get(key);
+    if (id === undefined) ids.set(key, (id = claudeRowId(messageId, requestId)));
+    return id;
+  };
+  const take = ({ e, length, id: hashed }: ParsedClaudeLine) => {
+    latestDay = Math.max(latestDay, Math.floor(e.ts / 86_400_000));
+    if (e.messageId === null) {
+      const id = stableId('cc_', 'line', e.uuid ?? `${file!.path}\u0000${e.ts}\u0000${length}`);
+      const f = file!;
+      ctx.changes.put(id, () => row(ctx, e, id, f));
+      return;
+    }
+    const verdict = offer(memory, { messageId: e.messageId, requestId: e.requestId, sidechain: e.sidechain, total: e.total, fast: e.fast, ts: e.ts });
+    if (!verdict.keep) return;
+    if (verdict.replaces !== undefined) ctx.changes.remove(rowId(e.messageId, verdict.replaces));
+    const id = hashed ?? rowId(e.messageId, e.requestId ?? '');
+    const f = file!;
+    ctx.changes.put(id, () => row(ctx, e, id, f), known.has(e.messageId));
+  };
   return {
     beginFile: (f) => {
       file = f;
     },
     line: (text) => {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        return; // a torn or foreign line
-      }
-      if (typeof parsed !== 'object' || parsed === null) return;
-      const e = claudeEntry(parsed as Record<string, unknown>);
-      if (!e) return;
-      latestDay = Math.max(latestDay, Math.floor(e.ts / 86_400_000));
-      if (e.messageId === null) {
-        const id = stableId('cc_', 'line', e.uuid ?? `${file!.path}\u0000${e.ts}\u0000${text.length}`);
-        const f = file!;
-        ctx.changes.put(id, () => row(ctx, e, id, f));
-        return;
-      }
-      const verdict = offer(memory, { messageId: e.messageId, requestId: e.requestId, sidechain: e.sidechain, total: e.total, fast: e.fast, ts: e.ts });
-      if (!verdict.keep) return;
-      if (verdict.replaces !== undefined) ctx.changes.remove(claudeRowId(e.messageId, verdict.replaces));
-      const id = claudeRowId(e.messageId, e.requestId ?? '');
-      const f = file!;
-      ctx.changes.put(id, () => row(ctx, e, id, f), known.has(e.messageId));
+      const p = parseClaudeLine(text);
+      if (p) take(p);
     },
+    take: (p) => take(p as ParsedClaudeLine),
     endFile: () => undefined,
     memory: () => {
       if (latestDay > 0) forget(memory, latestDay - MEMORY_DAYS);

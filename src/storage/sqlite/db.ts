@@ -1,0 +1,37 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'libsql';
+import { migrations } from '../ddl.js';
+
+export type Db = InstanceType<typeof Database>;
+type Row = Record<string, unknown>;
+
+export const SQLITE_TYPES = { text: 'TEXT', int: 'INTEGER', bigint: 'INTEGER', bool: 'INTEGER', json: 'TEXT', serial: 'INTEGER', keyedTableSuffix: ' WITHOUT ROWID' };
+
+/**
+ * The embedded default: one SQLite file in WAL mode. WAL lets `tollgate report` read
+ * while `tollgate serve` writes; synchronous=NORMAL is durable against a crash of the
+ * process (the kill -9 case), and the metering spool covers the gap until a batch commits.
+ */
+export function openDb(path: string): Db {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = NORMAL');
+  db.exec('PRAGMA busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  const current = Number((db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as Row).v ?? 0);
+  for (const m of migrations(SQLITE_TYPES)) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      for (const s of m.statements) db.exec(s);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now());
+    }).immediate();
+  }
+}
+

@@ -1,0 +1,46 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'libsql';
+import { describe, expect, it } from 'vitest';
+import { sampleRow } from '../testing/contract.js';
+import { openSqliteLedger } from './ledger.js';
+
+const newPath = () => join(mkdtempSync(join(tmpdir(), 'tollgate-sqlite-ledger-')), 'test.db');
+const rows = (n: number, from = 0) => Array.from({ length: n }, (_, i) => sampleRow({ id: `r${from + i}`, ts: Date.UTC(2026, 10, 1) + (from + i) * 1000, upstreamRequestId: `up${from + i}` }));
+
+function schemaOf(path: string) {
+  const db = new Database(path);
+  try {
+    return { indexes: db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'requests' ORDER BY name").all(), rows: (db.prepare('SELECT COUNT(*) AS n FROM requests').get() as { n: number }).n };
+  } finally {
+    db.close();
+  }
+}
+
+describe('SQLite ledger, large batches', () => {
+  it('builds the indexes after a batch larger than the table, the same indexes as before, rollups exact', async () => {
+    const path = newPath();
+    const s = openSqliteLedger(path);
+    const before = schemaOf(path);
+    expect(before.indexes.length).toBeGreaterThanOrEqual(4);
+    expect(await s.ledger.insert(rows(12_000))).toBe(12_000);
+    // Repeats are still ignored (the primary key stays), and a later large batch into a larger table goes the usual way.
+    expect(await s.ledger.insert([...rows(100), ...rows(11_000, 12_000)])).toBe(11_000);
+    const totals = await s.ledger.aggregate({ since: 0, by: [] });
+    await s.close();
+    expect(schemaOf(path)).toEqual({ indexes: before.indexes, rows: 23_000 });
+    expect(totals[0]).toMatchObject({ requests: 23_000, inputTokens: 23_000 * 1000 });
+  });
+
+  it('keeps the indexes when the batch fails half-way (all of it rolls back)', async () => {
+    const path = newPath();
+    const s = openSqliteLedger(path);
+    const before = schemaOf(path);
+    const bad = rows(11_000);
+    bad[10_500] = { ...bad[10_500]!, ts: {} as unknown as number };
+    await expect(Promise.resolve().then(() => s.ledger.insert(bad))).rejects.toThrow(/can only bind/);
+    await s.close();
+    expect(schemaOf(path)).toEqual({ indexes: before.indexes, rows: 0 });
+  });
+});
