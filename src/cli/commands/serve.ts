@@ -27,8 +27,10 @@ export function serveCommand(program: Command, io: Io): void {
     const log = jsonLogger(config.log.level);
     const storage = await openStorage(config);
     const policy = policyOptions(config, log);
-    const pricer = createPricer({ overrides: config.pricing.overrides, discounts: config.pricing.discounts });
+    const pricing = { overrides: config.pricing.overrides, discounts: config.pricing.discounts };
+    const pricer = createPricer(pricing);
     const providers = config.providers.map((p) => ({ ...p, catalog: catalogProviderFor(p.baseUrl, p.catalog) }));
+    const catalogs = Object.fromEntries(providers.map((p) => [p.name, p.catalog]));
     const app = await startTollgate({
       host: config.server.host,
       port: config.server.port,
@@ -48,9 +50,11 @@ export function serveCommand(program: Command, io: Io): void {
       cache: config.cache,
       anomalies: {
         settings: config.anomalies,
-        rates: rateBook(pricer, Object.fromEntries(providers.map((p) => [p.name, p.catalog]))),
+        rates: rateBook(pricer, catalogs),
         alerts: policy.alerts,
         publicUrl: config.alerts.publicUrl,
+        // An in-memory SQLite cannot be reopened by another thread.
+        thread: config.storage.kind === 'sqlite' && config.storage.path === ':memory:' ? undefined : { storage: storageSpec(config), pricing, catalogs },
       },
       telemetry: config.telemetry,
     }).catch(async (err: unknown) => {
