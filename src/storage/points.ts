@@ -15,6 +15,8 @@ const CALLER = `CASE WHEN COALESCE(key_id, '') <> '' THEN 'key:' || key_id WHEN 
 /** The step a request repeats: its last turn's hash, else its tool-call count and output length (NULL: no step). */
 const STEP = `CASE WHEN COALESCE(last_turn_hash, '') <> '' THEN 'h:' || last_turn_hash WHEN tool_calls > 0 THEN 't:' || tool_calls || ':' || output_tokens END`;
 const SPLIT = 1_000_000n;
+/** Sessions per read of repeated steps (well under both engines' limits on parameters). */
+const SESSIONS_PER_READ = 500;
 
 type Param = (i: number) => string;
 
@@ -32,13 +34,25 @@ export async function requestPoints(run: SqlRunner, param: Param, filter: TimeFi
 
 /**
  * Only the points whose session and step occur `minRepeats` times or more in the window:
- * the few rows an agent loop could be made of, counted in SQL so that the rest never leave it.
+ * the few rows an agent loop could be made of. The database counts the steps (GROUP BY over
+ * the `ts` index), then only the sessions with a repeated step are read, through their index.
  */
 export async function repeatedSteps(run: SqlRunner, param: Param, filter: TimeFilter, minRepeats: number): Promise<RequestPoint[]> {
   const params: unknown[] = [];
-  const inner = `SELECT ${COLUMNS}, COUNT(*) OVER (PARTITION BY session_id, ${STEP}) AS repeats FROM requests${where(filter, params, param, ["session_id <> ''", `${STEP} IS NOT NULL`])}`;
-  const rows = await run(`SELECT ${COLUMNS} FROM (${inner}) steps WHERE repeats >= ${param(params.push(minRepeats))} ORDER BY ts, id`, params);
-  return rows.map(toPoint);
+  const scope = where(filter, params, param, ["session_id <> ''", `${STEP} IS NOT NULL`]);
+  const groups = await run(`SELECT session_id, ${STEP} AS step FROM requests${scope} GROUP BY 1, 2 HAVING COUNT(*) >= ${param(params.push(minRepeats))}`, params);
+  const wanted = new Set(groups.map((g) => `${scalarText(g.session_id)}\u0000${scalarText(g.step)}`));
+  const sessions = [...new Set(groups.map((g) => scalarText(g.session_id)))];
+  const out: RequestPoint[] = [];
+  for (let i = 0; i < sessions.length; i += SESSIONS_PER_READ) {
+    const p: unknown[] = [];
+    const terms = [...timeTerms(filter, p, param), `session_id IN (${sessions.slice(i, i + SESSIONS_PER_READ).map((x) => param(p.push(x))).join(', ')})`];
+    for (const r of await run(`SELECT ${COLUMNS}, ${STEP} AS step FROM requests WHERE ${terms.join(' AND ')} ORDER BY ts, id`, p)) {
+      if (r.step !== null && r.step !== undefined && wanted.has(`${scalarText(r.session_id)}\u0000${scalarText(r.step)}`)) out.push(toPoint(r));
+    }
+  }
+  // Each read is in (ts, id) order and holds whole sessions: a stable sort on ts merges them and keeps each session's order.
+  return sessions.length > SESSIONS_PER_READ ? out.sort((a, b) => a.ts - b.ts) : out;
 }
 
 /** Each caller's requests, failures, upstream retries and failure cost over a window, summed in SQL. */

@@ -334,6 +334,12 @@ export function storageContract(open: () => Promise<Storage>): void {
     expect(some.length).toBeGreaterThan(0);
     expect(some.length).toBeLessThan(inWindow.length);
     expect(some).toEqual((await s.ledger.requestPoints({ since, until })).filter((p) => some.some((q) => q.id === p.id)));
+    // More sessions with repeats than one read takes: the reads are merged back into time order.
+    const later = Date.UTC(2026, 10, 25);
+    const many = Array.from({ length: 1300 }, (_, i) => sampleRow({ id: `many-${i}`, ts: later + (i % 7) * 60_000 + i, sessionId: `m${i % 650}`, lastTurnHash: 'same' }));
+    await s.ledger.insert(many);
+    const manyIds = (await s.ledger.repeatedSteps({ since: later, until: later + DAY_MS }, 2)).map((p) => p.id);
+    expect(manyIds).toEqual([...many].sort((a, b) => a.ts - b.ts).map((x) => x.id));
     await s.close();
   });
 
