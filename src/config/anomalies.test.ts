@@ -3,9 +3,10 @@ import { loadConfig } from './index.js';
 import { configFile, configIssues } from './testing.js';
 
 describe('anomalies config', () => {
-  it('defaults the scheduler off, every detector on, evaluating every minute', () => {
+  it('defaults the scheduler on, every detector on, evaluating every minute; `enabled: false` turns it off', () => {
     const c = loadConfig({ env: {} });
-    expect(c.anomalies.enabled).toBe(false);
+    expect(c.anomalies.enabled).toBe(true);
+    expect(loadConfig({ file: configFile('anomalies: { enabled: false }\n'), env: {} }).anomalies.enabled).toBe(false);
     expect(c.anomalies.intervalMs).toBe(60_000);
     expect(c.anomalies.detectors.spend_spike).toMatchObject({ enabled: true, windowMs: 300_000, minExcessPicos: 5_000_000_000_000n });
   });
