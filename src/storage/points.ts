@@ -15,7 +15,7 @@ const CALLER = `CASE WHEN COALESCE(key_id, '') <> '' THEN 'key:' || key_id WHEN 
 /** The step a request repeats: its last turn's hash, else its tool-call count and output length (NULL: no step). */
 const STEP = `CASE WHEN COALESCE(last_turn_hash, '') <> '' THEN 'h:' || last_turn_hash WHEN tool_calls > 0 THEN 't:' || tool_calls || ':' || output_tokens END`;
 const SPLIT = 1_000_000n;
-/** Sessions per read of repeated steps (well under both engines' limits on parameters). */
+/** Sessions (and at most as many steps) per read of repeated steps: well under both engines' limits on parameters. */
 const SESSIONS_PER_READ = 500;
 
 type Param = (i: number) => string;
@@ -41,14 +41,22 @@ export async function repeatedSteps(run: SqlRunner, param: Param, filter: TimeFi
   const params: unknown[] = [];
   const scope = where(filter, params, param, ["session_id <> ''", `${STEP} IS NOT NULL`]);
   const groups = await run(`SELECT session_id, ${STEP} AS step FROM requests${scope} GROUP BY 1, 2 HAVING COUNT(*) >= ${param(params.push(minRepeats))}`, params);
-  const wanted = new Set(groups.map((g) => `${scalarText(g.session_id)}\u0000${scalarText(g.step)}`));
-  const sessions = [...new Set(groups.map((g) => scalarText(g.session_id)))];
+  const wanted = new Map<string, Set<string>>();
+  for (const g of groups) {
+    const session = scalarText(g.session_id);
+    (wanted.get(session) ?? wanted.set(session, new Set()).get(session)!).add(scalarText(g.step));
+  }
+  const sessions = [...wanted.keys()];
   const out: RequestPoint[] = [];
   for (let i = 0; i < sessions.length; i += SESSIONS_PER_READ) {
+    const chunk = sessions.slice(i, i + SESSIONS_PER_READ);
+    const steps = new Set(chunk.flatMap((x) => [...wanted.get(x)!]));
     const p: unknown[] = [];
-    const terms = [...timeTerms(filter, p, param), `session_id IN (${sessions.slice(i, i + SESSIONS_PER_READ).map((x) => param(p.push(x))).join(', ')})`];
+    const list = (xs: Iterable<string>) => [...xs].map((x) => param(p.push(x))).join(', ');
+    // The step filter only spares reading other rows of these sessions; the check below is what decides.
+    const terms = [...timeTerms(filter, p, param), `session_id IN (${list(chunk)})`, ...(steps.size <= SESSIONS_PER_READ ? [`${STEP} IN (${list(steps)})`] : [])];
     for (const r of await run(`SELECT ${COLUMNS}, ${STEP} AS step FROM requests WHERE ${terms.join(' AND ')} ORDER BY ts, id`, p)) {
-      if (r.step !== null && r.step !== undefined && wanted.has(`${scalarText(r.session_id)}\u0000${scalarText(r.step)}`)) out.push(toPoint(r));
+      if (wanted.get(scalarText(r.session_id))!.has(scalarText(r.step))) out.push(toPoint(r));
     }
   }
   // Each read is in (ts, id) order and holds whole sessions: a stable sort on ts merges them and keeps each session's order.
