@@ -16,7 +16,7 @@ export async function evaluate(reader: SeriesReader, now: number, settings: Anom
   const on = (id: DetectorId) => d[id].enabled && (only === undefined || only === id);
   const out: Detection[] = [];
   if (on('spend_spike')) {
-    for (const dim of d.spend_spike.dimensions) out.push(...spendSpikes(await reader.spend(dim, now, d.spend_spike.windowMs, d.spend_spike.baselineDays), now, d.spend_spike));
+    for (const series of await reader.spend(d.spend_spike.dimensions, now, d.spend_spike.windowMs, d.spend_spike.baselineDays)) out.push(...spendSpikes(series, now, d.spend_spike));
   }
   if (on('runaway_session')) out.push(...runawaySessions(await reader.sessions(now, d.runaway_session.windowMs, d.runaway_session.historyDays), now, d.runaway_session));
   if (on('agent_loop')) out.push(...agentLoops(loopObservations(await reader.repeatedSteps(now, d.agent_loop.windowMs, d.agent_loop.minRepeats)), now, d.agent_loop));

@@ -22,12 +22,21 @@ export class SeriesReader {
     this.ledger = ledger;
   }
 
-  async spend(dimension: SpikeDimension, now: number, windowMs: number, baselineDays: number): Promise<SpendSeries> {
-    const dim = SPIKE_REPORT_DIMENSION[dimension] as Dimension;
-    const current = new Map<string, Picos>();
-    for (const r of await this.ledger.aggregate({ since: now - windowMs, until: now, by: [dim], costOnly: true })) current.set(r.keys[0]!, r.costPicos);
+  /** Spend per subject of each dimension: the recent window in one read grouped by all of them, and the cached hourly history of each. */
+  async spend(dimensions: readonly SpikeDimension[], now: number, windowMs: number, baselineDays: number): Promise<SpendSeries[]> {
+    const dims = dimensions.map((d) => SPIKE_REPORT_DIMENSION[d] as Dimension);
+    const current = dims.map(() => new Map<string, Picos>());
+    for (const r of dims.length ? await this.ledger.aggregate({ since: now - windowMs, until: now, by: dims, costOnly: true }) : []) {
+      r.keys.forEach((k, i) => current[i]!.set(k, (current[i]!.get(k) ?? 0n) + r.costPicos));
+    }
+    const out: SpendSeries[] = [];
+    for (const [i, dimension] of dimensions.entries()) out.push({ dimension, current: current[i]!, ...(await this.spendHistory(dims[i]!, now, windowMs, baselineDays)) });
+    return out;
+  }
+
+  private spendHistory(dim: Dimension, now: number, windowMs: number, baselineDays: number): Promise<Pick<SpendSeries, 'hourly' | 'firstHour'>> {
     const end = hourFloor(now - windowMs);
-    const { hourly, firstHour } = await this.hourly(`spend:${dim}`, { since: end - baselineDays * DAY_MS, until: end, by: ['hour', dim], costOnly: true }, (past) => {
+    return this.hourly(`spend:${dim}`, { since: end - baselineDays * DAY_MS, until: end, by: ['hour', dim], costOnly: true }, (past) => {
       const byHour = new Map<string, Map<number, Picos>>();
       let first: number | undefined;
       for (const r of past) {
@@ -40,7 +49,6 @@ export class SeriesReader {
       }
       return { hourly: byHour, firstHour: first };
     });
-    return { dimension, current, hourly, firstHour };
   }
 
   async sessions(now: number, windowMs: number, historyDays: number): Promise<{ recent: SessionSpend[]; history: SessionSpend[] }> {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AlertSink } from '../alerts/events.js';
 import { startAnomalies } from '../app-anomalies.js';
+import type { Dimension } from '../core/ledger-row.js';
 import { silentLogger } from '../core/logger.js';
 import { createPricer, rateBook } from '../pricing/index.js';
 import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
@@ -13,7 +14,8 @@ import { SeriesReader } from './inputs.js';
 import { type Raised, replay } from './replay.js';
 import { callerActivity, retryStorms } from './retry-storm.js';
 import { baselineRows, plantedRows } from './testing/ledger-seed.js';
-import { type Detection, defaultAnomalySettings } from './types.js';
+import { SPIKE_REPORT_DIMENSION } from './spend-spike.js';
+import { type Detection, SPIKE_DIMENSIONS, defaultAnomalySettings } from './types.js';
 
 const MIN = 60_000;
 const byKey = (a: Detection, b: Detection) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
@@ -60,7 +62,7 @@ describe('live evaluation and replay', () => {
     await storage.close();
   });
 
-  it('finds from SQL aggregates exactly what the raw rows give the loop and storm detectors, at every evaluation', async () => {
+  it('finds from SQL aggregates exactly what the raw rows give the loop and storm detectors, and per-dimension spend, at every evaluation', async () => {
     const storage = openSqlite(':memory:');
     const t0 = Date.UTC(2026, 10, 18, 14, 7, 30);
     await storage.ledger.insert([...baselineRows(t0 - 86_400_000, t0 + 3_600_000), ...plantedRows(t0)]);
@@ -76,6 +78,14 @@ describe('live evaluation and replay', () => {
       const points = await storage.ledger.requestPoints({ since: now - d.retry_storm.windowMs, until: now });
       expect(storms.sort(byKey)).toEqual(retryStorms(callerActivity(points, now - d.retry_storm.windowMs, now), now, d.retry_storm).sort(byKey));
       found += loops.length + storms.length;
+      // Spend per subject: one read grouped by every dimension gives what a read per dimension does, over short and multi-hour windows.
+      for (const windowMs of [5 * MIN, 150 * MIN]) {
+        const series = await reader.spend(SPIKE_DIMENSIONS, now, windowMs, 7);
+        for (const [i, dim] of SPIKE_DIMENSIONS.entries()) {
+          const one = await storage.ledger.aggregate({ since: now - windowMs, until: now, by: [SPIKE_REPORT_DIMENSION[dim] as Dimension], costOnly: true });
+          expect(series[i]!.current).toEqual(new Map(one.map((r) => [r.keys[0]!, r.costPicos])));
+        }
+      }
     }
     expect(found).toBeGreaterThan(10);
     await storage.close();
