@@ -41,6 +41,8 @@ export class ThreadEvaluator implements Evaluator {
   private readonly worker: Worker;
   private readonly waiting = new Map<number, { ok: (d: Detection[]) => void; fail: (e: Error) => void }>();
   private seq = 0;
+  /** Set once the thread has failed or exited: later evaluations fail at once instead of waiting forever. */
+  private dead: Error | undefined;
 
   private constructor(worker: Worker) {
     this.worker = worker;
@@ -52,6 +54,7 @@ export class ThreadEvaluator implements Evaluator {
       else w.ok(m.detections ?? []);
     });
     const failAll = (err: Error) => {
+      this.dead ??= err;
       for (const w of this.waiting.values()) w.fail(err);
       this.waiting.clear();
     };
@@ -67,12 +70,14 @@ export class ThreadEvaluator implements Evaluator {
     return this.send({ at });
   }
 
+  /** Ends the thread; an evaluation under way is cut short (it only reads) and fails. */
   async close(): Promise<void> {
-    await this.send({ close: true }).catch(() => undefined);
+    if (this.waiting.size === 0) await this.send({ close: true }).catch(() => undefined);
     await this.worker.terminate();
   }
 
   private send(body: { at?: number; close?: true }): Promise<Detection[]> {
+    if (this.dead) return Promise.reject(this.dead);
     const id = ++this.seq;
     return new Promise((ok, fail) => {
       this.waiting.set(id, { ok, fail });

@@ -22,6 +22,7 @@ export interface WatchDeps {
 export class AnomalyWatch {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<Detection[]> | undefined;
+  private stopped = false;
   private readonly d: WatchDeps;
   /** Keys this process already claimed or saw claimed, so a long anomaly costs one claim. */
   private readonly known = new Set<string>();
@@ -35,11 +36,12 @@ export class AnomalyWatch {
     this.timer.unref();
   }
 
-  /** Stops the timer and the evaluation thread. */
+  /** Stops the timer and the evaluation thread, cutting short an evaluation under way (a cold one can take seconds). */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
-    await this.running;
     await this.d.evaluator.close();
+    await this.running;
   }
 
   /** One evaluation; returns the anomalies this call raised (a run under way makes it a no-op). */
@@ -70,7 +72,7 @@ export class AnomalyWatch {
       }
       return raised;
     } catch (err) {
-      this.d.onError(err);
+      if (!this.stopped) this.d.onError(err);
       return [];
     }
   }
