@@ -1,27 +1,47 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { agentLoops, loopObservations } from '../src/anomalies/agent-loop.js';
 import { evaluate } from '../src/anomalies/evaluate.js';
+import { ThreadEvaluator } from '../src/anomalies/evaluator.js';
 import { SeriesReader } from '../src/anomalies/inputs.js';
 import { replay } from '../src/anomalies/replay.js';
-import { DETECTORS, defaultAnomalySettings } from '../src/anomalies/types.js';
+import { callerActivity, retryStorms } from '../src/anomalies/retry-storm.js';
+import { type AnomalySettings, DETECTORS, type Detection, defaultAnomalySettings } from '../src/anomalies/types.js';
 import type { LedgerRow } from '../src/core/ledger-row.js';
 import { explain } from '../src/explain/explain.js';
 import { catalogProviderFor, createPricer, rateBook } from '../src/pricing/index.js';
+import type { RateBook } from '../src/pricing/unit-rates.js';
 import { runReport } from '../src/reports/report.js';
+import type { Storage } from '../src/storage/ports.js';
 import { openSqlite } from '../src/storage/sqlite/sqlite-storage.js';
 import { rng } from '../src/storage/testing/contract.js';
 import { DAYS, START, benchRow } from './reports.js';
 import { writeMarkedSection } from './sections.js';
 import { median } from './stats.js';
 
-// `npm run bench:analysis [-- --rows N]`: fills a SQLite ledger with N rows (10 million by default)
-// with bench/reports.ts's generator, then times the anomaly detectors and `explain` over it.
-const argRows = process.argv.indexOf('--rows');
-const ROWS = argRows > 0 ? Number(process.argv[argRows + 1]) : 10_000_000;
+// `npm run bench:analysis [-- --rows N] [--hot-rps R] [--db PATH]`: fills a SQLite ledger with N rows
+// (10 million by default) with bench/reports.ts's generator, plus the last 30 minutes before the
+// evaluation clock at R requests a second (500 by default: a busy gateway's live window), then times
+// the anomaly detectors and `explain` over it, and measures how long an evaluation blocks the event
+// loop: on the main thread as it was, and in its worker thread as `serve` runs it now.
+// --db reuses (or keeps) a seeded ledger.
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const ROWS = Number(arg('--rows') ?? 10_000_000);
+const HOT_RPS = Number(arg('--hot-rps') ?? 500);
+const HOT_MS = 30 * 60_000;
+const HOT_ROWS = Math.round((HOT_RPS * HOT_MS) / 1000);
+const DB = arg('--db');
 const BATCH = 5000;
 const RUNS = 5;
 const DAY = 86_400_000;
+const END = START + DAYS * DAY;
+// Mid-hour, as a live evaluation's clock would be.
+const NOW = END - 23 * 60_000;
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
   const t = performance.now();
@@ -35,66 +55,180 @@ async function timed(runs: number, fn: () => Promise<unknown>): Promise<number> 
   return median(ms);
 }
 
-async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'tollgate-analysis-'));
-  const storage = openSqlite(join(dir, 'ledger.db'));
-  try {
-    const r = rng(42);
-    const t0 = performance.now();
-    for (let i = 0; i < ROWS; i += BATCH) {
+/** A busy live window: agent sessions of 50 requests, each last turn hashed (one in 20 a repeated "continue"), 2% failing. */
+function hotRow(i: number, r: () => number): LedgerRow {
+  const base = benchRow(i, HOT_ROWS, r);
+  const failed = r() < 0.02;
+  return {
+    ...base,
+    id: `hot${i}`,
+    ts: NOW - HOT_MS + Math.floor((i / HOT_ROWS) * HOT_MS),
+    sessionId: `hot-s${Math.floor(i / 50)}`,
+    provider: 'anthropic',
+    lastTurnHash: r() < 0.05 ? 'c0c0c0c0c0c0c0c0' : (i * 2654435761).toString(16).padStart(16, '0').slice(-16),
+    toolCalls: r() < 0.5 ? 1 : 0,
+    status: failed ? 429 : 200,
+    outcome: failed ? 'upstream_error' : 'ok',
+    attempts: failed ? 2 : 1,
+  };
+}
+
+async function seed(storage: Storage): Promise<{ seconds: number; rows: number }> {
+  const r = rng(42);
+  const t0 = performance.now();
+  const put = async (n: number, row: (i: number) => LedgerRow) => {
+    for (let i = 0; i < n; i += BATCH) {
       const batch: LedgerRow[] = [];
-      for (let j = i; j < Math.min(ROWS, i + BATCH); j++) batch.push({ ...benchRow(j, ROWS, r), provider: 'anthropic' });
+      for (let j = i; j < Math.min(n, i + BATCH); j++) batch.push(row(j));
       await storage.ledger.insert(batch);
       if (i % 500_000 === 0) process.stdout.write(`${i.toLocaleString('en-US')} rows\n`);
     }
-    const writeS = (performance.now() - t0) / 1000;
-    const end = START + DAYS * DAY;
-    // Mid-hour, as a live evaluation's clock would be.
-    const now = end - 23 * 60_000;
+  };
+  await put(ROWS, (j) => ({ ...benchRow(j, ROWS, r), provider: 'anthropic' }));
+  await put(HOT_ROWS, (j) => hotRow(j, r));
+  return { seconds: (performance.now() - t0) / 1000, rows: ROWS + HOT_ROWS };
+}
+
+/**
+ * The evaluation as it was before the detectors read aggregates: loops and retry storms judged
+ * from every raw row of the last 30 minutes, read on this thread.
+ */
+async function rawEvaluate(reader: SeriesReader, storage: Storage, now: number, settings: AnomalySettings, rates: RateBook): Promise<Detection[]> {
+  const d = settings.detectors;
+  const others = { ...settings, detectors: { ...d, agent_loop: { ...d.agent_loop, enabled: false }, retry_storm: { ...d.retry_storm, enabled: false } } };
+  const out = await evaluate(reader, now, others, rates);
+  const points = await storage.ledger.requestPoints({ since: now - Math.max(d.agent_loop.windowMs, d.retry_storm.windowMs), until: now });
+  out.push(...agentLoops(loopObservations(points), now, d.agent_loop));
+  out.push(...retryStorms(callerActivity(points, now - d.retry_storm.windowMs, now), now, d.retry_storm));
+  return out;
+}
+
+interface Stall {
+  name: string;
+  ms: number;
+  maxStallMs: number;
+  p99StallMs: number;
+}
+
+/** Runs `fn` while sampling the event loop's delay at 1 ms resolution: the longest stall is what a request waiting behind it saw. */
+async function stalls(name: string, fn: () => Promise<unknown>): Promise<Stall> {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  // The histogram records each delay against its previous sample (none after a reset): let it take a few first.
+  await new Promise((r) => setTimeout(r, 20));
+  const ms = await time(fn);
+  // One more turn, so that a stall right at the end is sampled.
+  await new Promise((r) => setTimeout(r, 5));
+  h.disable();
+  const stall = { name, ms, maxStallMs: h.max / 1e6, p99StallMs: h.percentile(99) / 1e6 };
+  process.stdout.write(`${name}: ${ms.toFixed(0)} ms, longest stall ${stall.maxStallMs.toFixed(1)} ms, p99 ${stall.p99StallMs.toFixed(1)} ms\n`);
+  return stall;
+}
+
+async function main(): Promise<void> {
+  const dir = DB ? undefined : mkdtempSync(join(tmpdir(), 'tollgate-analysis-'));
+  const path = DB ?? join(dir!, 'ledger.db');
+  const fresh = !existsSync(path);
+  const storage = openSqlite(path);
+  try {
+    // A reused ledger keeps the seeding figures of the run that wrote it.
+    const seedNote = `${path}.seeded.json`;
+    const seeded = fresh ? await seed(storage) : existsSync(seedNote) ? (JSON.parse(readFileSync(seedNote, 'utf8')) as { seconds: number; rows: number }) : undefined;
+    if (fresh && DB) writeFileSync(seedNote, JSON.stringify(seeded));
+    if (seeded) process.stdout.write(`seeded ${seeded.rows.toLocaleString('en-US')} rows in ${seeded.seconds.toFixed(0)} s\n`);
     const settings = defaultAnomalySettings();
-    const rates = rateBook(createPricer(), { anthropic: catalogProviderFor('https://api.anthropic.com', undefined) });
+    const pricing = {};
+    const catalogs = { anthropic: catalogProviderFor('https://api.anthropic.com', undefined) };
+    const rates = rateBook(createPricer(pricing), catalogs);
     const rows: { name: string; ms: number }[] = [];
     const note = (name: string, ms: number) => {
       rows.push({ name, ms });
       process.stdout.write(`${name}: ${ms.toFixed(0)} ms\n`);
     };
 
-    for (const id of DETECTORS) note(`${id}, cold (history read from rollups)`, await timed(RUNS, () => evaluate(new SeriesReader(storage.ledger), now, settings, rates, id)));
-    note('all detectors, cold', await timed(RUNS, () => evaluate(new SeriesReader(storage.ledger), now, settings, rates)));
+    // Event-loop stalls, side by side: the old evaluation, the new one on this thread, and the new one in its thread.
+    const loop: Stall[] = [];
+    const before = new SeriesReader(storage.ledger);
+    loop.push(await stalls('before: raw rows, main thread, cold', () => rawEvaluate(before, storage, NOW, settings, rates)));
+    const after = new SeriesReader(storage.ledger);
+    loop.push(await stalls('aggregates, main thread, cold', () => evaluate(after, NOW, settings, rates)));
+    const thread = await ThreadEvaluator.start({ storage: { kind: 'sqlite', path }, settings }, rates);
+    loop.push(await stalls('after: aggregates, worker thread, cold', () => thread.evaluate(NOW)));
+    for (let k = 1; k <= RUNS; k++) {
+      loop.push(await stalls(`before, warm #${k}`, () => rawEvaluate(before, storage, NOW + k * 1000, settings, rates)));
+      loop.push(await stalls(`aggregates main, warm #${k}`, () => evaluate(after, NOW + k * 1000, settings, rates)));
+      loop.push(await stalls(`after, warm #${k}`, () => thread.evaluate(NOW + k * 1000)));
+    }
+    await thread.close();
+
+    for (const id of DETECTORS) note(`${id}, cold (history read from rollups)`, await timed(RUNS, () => evaluate(new SeriesReader(storage.ledger), NOW, settings, rates, id)));
+    note('all detectors, cold', await timed(RUNS, () => evaluate(new SeriesReader(storage.ledger), NOW, settings, rates)));
     const warm = new SeriesReader(storage.ledger);
-    await evaluate(warm, now, settings, rates);
+    await evaluate(warm, NOW, settings, rates);
     let tick = 0;
-    note('all detectors, warm (history cached within the hour: every evaluation but the first each hour)', await timed(RUNS, () => evaluate(warm, now + ++tick * 1000, settings, rates)));
+    note('all detectors, warm (history cached within the hour: every evaluation but the first each hour)', await timed(RUNS, () => evaluate(warm, NOW + ++tick * 1000, settings, rates)));
     const turns: number[] = [];
     for (let k = 0; k < RUNS; k++) {
       const reader = new SeriesReader(storage.ledger);
-      await evaluate(reader, now - 3_600_000, settings, rates);
-      turns.push(await time(() => evaluate(reader, now, settings, rates)));
+      await evaluate(reader, NOW - 3_600_000, settings, rates);
+      turns.push(await time(() => evaluate(reader, NOW, settings, rates)));
     }
     note('all detectors, the first evaluation after the hour turns (one new hour of rollups read)', median(turns));
-    note('detect replay of 1 hour at 60 s steps (60 evaluations)', await timed(1, () => replay(storage.ledger, settings, rates, { since: now - 3_600_000, until: now })));
-    const lastWeek = { since: end - 14 * DAY, until: end - 7 * DAY, label: 'previous 7 days' };
-    const thisWeek = { since: end - 7 * DAY, until: end, label: 'last 7 days' };
-    note('explain: 7 days against the 7 before', await timed(RUNS, () => explain(storage.ledger, lastWeek, thisWeek, rates, end)));
-    note('report by model over the same 14 days (for scale)', await timed(RUNS, () => runReport(storage.ledger, { since: lastWeek.since, until: end, by: ['model'] })));
-    writeSection(writeS, rows);
+    note('detect replay of 1 hour at 60 s steps (60 evaluations)', await timed(1, () => replay(storage.ledger, settings, rates, { since: NOW - 3_600_000, until: NOW })));
+    const lastWeek = { since: END - 14 * DAY, until: END - 7 * DAY, label: 'previous 7 days' };
+    const thisWeek = { since: END - 7 * DAY, until: END, label: 'last 7 days' };
+    note('explain: 7 days against the 7 before', await timed(RUNS, () => explain(storage.ledger, lastWeek, thisWeek, rates, END)));
+    note('report by model over the same 14 days (for scale)', await timed(RUNS, () => runReport(storage.ledger, { since: lastWeek.since, until: END, by: ['model'] })));
+    writeSection(seeded, rows, loop);
   } finally {
     await storage.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function writeSection(writeS: number, rows: { name: string; ms: number }[]): void {
+function writeSection(seeded: { seconds: number; rows: number } | undefined, rows: { name: string; ms: number }[], loop: Stall[]): void {
   const ms = (name: string) => rows.find((r) => r.name.startsWith(name))!.ms;
   const ratio = (a: number, b: number) => `${(a / b).toFixed(1)}×`;
+  const warmOf = (prefix: string, f: (s: Stall) => number) => median(loop.filter((s) => s.name.startsWith(prefix)).map(f));
+  const cold = (prefix: string) => loop.find((s) => s.name.startsWith(prefix))!;
+  const stallRow = (label: string, coldPrefix: string, warmPrefix: string) =>
+    `| ${label} | ${cold(coldPrefix).ms.toFixed(0)} | ${cold(coldPrefix).maxStallMs.toFixed(1)} | ${warmOf(warmPrefix, (s) => s.ms).toFixed(0)} | ${warmOf(warmPrefix, (s) => s.maxStallMs).toFixed(1)} | ${warmOf(warmPrefix, (s) => s.p99StallMs).toFixed(1)} |`;
+  const size = `${ROWS.toLocaleString('en-US')} rows, plus ${HOT_ROWS.toLocaleString('en-US')} in the live window`;
+  const seeding = seeded
+    ? `written through the gateway's insert path in ${seeded.seconds.toFixed(0)} s (${Math.round(seeded.rows / seeded.seconds).toLocaleString('en-US')} rows/s)`
+    : 'reused from an earlier run (`--db`), seeding time not recorded';
+  // The 1-million-row run and the 10-million-row one each keep their own section.
   writeMarkedSection(
-    'analysis',
-    `## Anomaly detectors and explain over ${ROWS.toLocaleString('en-US')} rows
+    ROWS >= 10_000_000 ? 'analysis-10m' : 'analysis',
+    `## Anomaly detectors and explain over ${size}
 
-Generated by \`npm run bench:analysis${ROWS === 10_000_000 ? '' : ` -- --rows ${ROWS}`}\` on ${new Date().toISOString().slice(0, 10)}, on a machine shared with other
-jobs (load well above its 2 cores while it ran), so read the ratios rather than the absolute times. The ledger is
-bench/reports.ts's generator (${DAYS} days, 400 users, sessions of 50 requests, 40 workflows), written through the gateway's insert
-path in ${writeS.toFixed(0)} s. Medians of ${RUNS} runs; the evaluation clock sits 23 minutes before the end of the data.${ROWS < 10_000_000 ? `\n\n**Measured at ${ROWS.toLocaleString('en-US')} rows, not 10 million**: generating 10 million rows (about an hour at the insert rate this loaded machine gave) did not fit in the time the run had. Not measured, but bounded: rollup rows are at most one per hour and combination of dimensions (about 2,000 an hour in this generator), so at 10 million rows the hourly and tag rollups the cold reads scan are at most about 1.5× these; the session rollup (runaway sessions) grows with the number of sessions, 10× here, and so do the raw minutes a warm evaluation reads.` : ''}
+Generated by \`npm run bench:analysis${ROWS === 10_000_000 ? '' : ` -- --rows ${ROWS}`}${HOT_RPS === 500 ? '' : ` --hot-rps ${HOT_RPS}`}\` on ${new Date().toISOString().slice(0, 10)}, on a machine shared with other
+jobs (2 cores; load average ${loadText()} when it finished), so read the ratios rather than the absolute times. The ledger is
+bench/reports.ts's generator (${DAYS} days, 400 users, sessions of 50 requests, 40 workflows) and, in the 30 minutes before
+the evaluation clock, a busy gateway's live window: ${HOT_RPS} requests a second of agent traffic (last turns hashed, one in 20 a
+repeated "continue", 2% failing with a retry); ${seeding}. The clock sits 23 minutes before the end of the generator's data.${
+      ROWS < 10_000_000
+        ? `\n\n**Measured at ${ROWS.toLocaleString('en-US')} rows, not 10 million**: at the insert rate above, seeding 10 million rows would take ${Math.round(10_000_000 / (seeded ? seeded.rows / seeded.seconds : 3500) / 60)} minutes of this shared machine, which the run did not have. The live window, where an evaluation's cost grows with traffic, is measured at full size; the history read cold from rollups grows with the number of hours and combinations of dimensions (at most one rollup row per hour and combination), not with rows.`
+        : ''
+    }
+
+### Event loop: what an evaluation costs the gateway
+
+Side by side in one process, with \`perf_hooks.monitorEventLoopDelay\` (1 ms resolution) sampling the main thread during each
+evaluation: *before*, the evaluation as it was (loops and retry storms judged from every raw row of the last 30 minutes,
+read on the main thread: the SQLite driver is synchronous); the same evaluation reading aggregates, still on the main thread;
+and *after*, as \`serve\` runs it now, in its worker thread with its own connection. A stall is the longest time the loop
+could not run (a request arriving then waits that long); warm figures are medians of ${RUNS} evaluations a second apart.
+
+| evaluation | cold ms | cold: longest stall ms | warm ms | warm: longest stall ms | warm: p99 loop delay ms |
+|---|---|---|---|---|---|
+${stallRow('before: raw rows, main thread', 'before: ', 'before, warm')}
+${stallRow('aggregates, main thread', 'aggregates, main', 'aggregates main, warm')}
+${stallRow('after: aggregates, worker thread', 'after: ', 'after, warm')}
+
+### Time per step (on the main thread, to time the queries alone)
+
+Medians of ${RUNS} runs.
 
 | what | median ms |
 |---|---|
@@ -102,9 +236,15 @@ ${rows.map((r) => `| ${r.name} | ${r.ms.toFixed(0)} |`).join('\n')}
 
 A cold evaluation (a fresh process: baselines read whole) costs ${ratio(ms('all detectors, cold'), ms('all detectors, warm'))} a warm one and
 ${ratio(ms('all detectors, cold'), ms('all detectors, the first'))} the first evaluation after the hour turns; at the default 60 s interval a warm
-evaluation uses ${((ms('all detectors, warm') / 60_000) * 100).toFixed(2)}% of one core, far inside the interval that bounds detection time. \`explain\` over two weeks costs ${ratio(ms('explain'), ms('report by model'))}
+evaluation uses ${((ms('all detectors, warm') / 60_000) * 100).toFixed(1)}% of one core (of the worker thread's, not the gateway's). \`explain\` over two weeks costs ${ratio(ms('explain'), ms('report by model'))}
 a plain report by model over the same 14 days.`,
   );
+}
+
+function loadText(): string {
+  return loadavg()
+    .map((x) => x.toFixed(1))
+    .join(', ');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

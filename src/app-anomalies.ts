@@ -1,5 +1,6 @@
 import { anomalyAlert } from './alerts/anomaly-alerts.js';
 import type { AlertSink } from './alerts/events.js';
+import { type Evaluator, type EvaluatorSpec, ThreadPerEvaluation, inProcessEvaluator } from './anomalies/evaluator.js';
 import type { AnomalySettings } from './anomalies/types.js';
 import { AnomalyWatch } from './anomalies/watch.js';
 import { newRequestId } from './core/ids.js';
@@ -13,17 +14,24 @@ export interface AnomalyOptions {
   alerts: AlertSink;
   /** `alerts.public_url`: makes evidence links absolute. */
   publicUrl: string | undefined;
+  /**
+   * Evaluate in a worker thread with its own connection to this storage; it asks this
+   * thread for the rates above. Without it (an in-memory
+   * SQLite), evaluations run on the main thread.
+   */
+  thread?: Omit<EvaluatorSpec, 'settings'>;
   now?: () => number;
+  /** False: no timer; the caller drives `check()` (tests with an injected clock). */
+  timer?: boolean;
 }
 
 /** Starts the anomaly scheduler of `serve` (when enabled): detections become audited, de-duplicated alerts. */
-export function startAnomalies(o: AnomalyOptions, storage: Storage, flushLedger: () => Promise<void>, log: Logger): AnomalyWatch | undefined {
+export async function startAnomalies(o: AnomalyOptions, storage: Storage, flushLedger: () => Promise<void>, log: Logger): Promise<AnomalyWatch | undefined> {
   if (!o.settings.enabled) return undefined;
   const now = o.now ?? Date.now;
   const watch = new AnomalyWatch({
-    ledger: storage.ledger,
-    settings: o.settings,
-    rates: o.rates,
+    evaluator: await evaluator(o, storage, log),
+    intervalMs: o.settings.intervalMs,
     flush: flushLedger,
     claim: (key, at) => storage.policy.claimAlert(key, at),
     raise: (d, at) => {
@@ -36,6 +44,18 @@ export function startAnomalies(o: AnomalyOptions, storage: Storage, flushLedger:
     onError: (err) => log.warn('anomaly detection could not run', { err: String(err) }),
     now,
   });
-  watch.start();
+  if (o.timer !== false) watch.start();
   return watch;
+}
+
+async function evaluator(o: AnomalyOptions, storage: Storage, log: Logger): Promise<Evaluator> {
+  if (o.thread) {
+    try {
+      return await ThreadPerEvaluation.start({ ...o.thread, settings: o.settings }, o.rates);
+    } catch (err) {
+      // Detection still runs, at the cost the thread exists to avoid; the log says why.
+      log.warn('anomaly detection runs on the main thread: its worker thread did not start', { err: String(err) });
+    }
+  }
+  return inProcessEvaluator(storage.ledger, o.settings, o.rates);
 }

@@ -96,7 +96,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   });
   const keys = new KeyResolver(o.storage.keys);
   const policy = o.policy ? await startPolicy(o.policy, o.storage, o.price, () => writer.flush(), o.log) : undefined;
-  const anomalies = o.anomalies ? startAnomalies(o.anomalies, o.storage, () => writer.flush(), o.log) : undefined;
+  const anomalies = o.anomalies ? await startAnomalies(o.anomalies, o.storage, () => writer.flush(), o.log) : undefined;
   const agent = createAgent(o.timeouts);
   const router = await startRouter(o.routing, o.log);
   const gateway = createGateway({
@@ -160,7 +160,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
       const timer = setTimeout(() => server.closeAllConnections(), o.drainMs ?? 10_000);
       await drained;
       clearTimeout(timer);
-      anomalies?.stop();
+      await anomalies?.stop();
       await writer.close();
       await policy?.close();
       await router?.close();

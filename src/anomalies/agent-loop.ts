@@ -1,4 +1,5 @@
 import type { Picos } from '../core/money.js';
+import type { RequestPoint } from '../storage/ports.js';
 import { minutesText, reportPath, usdText } from './evidence.js';
 import type { Detection, LoopSettings } from './types.js';
 
@@ -63,6 +64,14 @@ export function agentLoops(observations: readonly LoopObservation[], now: number
   return out;
 }
 
+/** The ledger's request points as loop observations (requests outside a session cannot loop). */
+export function loopObservations(points: readonly RequestPoint[]): LoopObservation[] {
+  return points.flatMap((p) =>
+    p.sessionId ? [{ sessionId: p.sessionId, ts: p.ts, inputTokens: p.inputTokens, outputTokens: p.outputTokens, toolCalls: p.toolCalls, requestHash: p.lastTurnHash ?? undefined, id: p.id, costPicos: p.costPicos }] : [],
+  );
+}
+
+// Storage `repeatedSteps` spells the same signature in SQL: change both together.
 function signature(o: LoopObservation): string | undefined {
   if (o.requestHash) return `h:${o.requestHash}`;
   return o.toolCalls > 0 ? `t:${o.toolCalls}:${o.outputTokens}` : undefined;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RateBook } from '../pricing/unit-rates.js';
 import { agentLoops } from './agent-loop.js';
 import { cacheRegressions } from './cache-regression.js';
-import { retryStorms } from './retry-storm.js';
+import { callerActivity, retryStorms } from './retry-storm.js';
 import { runawaySessions } from './runaway-session.js';
 import { spendSpikes } from './spend-spike.js';
 import { DAY, Workload, agentPoints, cacheSeries, callerPoints, sessionSeries, spendSeries, spendUsers, windowSpend } from './testing/synthetic.js';
@@ -116,13 +116,13 @@ describe('agent loop', () => {
 
 describe('retry storm', () => {
   it('finds the key whose requests mostly fail and retry', () => {
-    const found = retryStorms(callerPoints(new Workload(9), NOW, { key: 'key_4' }), NOW, d.retry_storm);
+    const found = retryStorms(callerActivity(callerPoints(new Workload(9), NOW, { key: 'key_4' }), NOW - d.retry_storm.windowMs, NOW), NOW, d.retry_storm);
     expect(found.map((x) => x.subject)).toEqual(['key:key_4']);
     expect(found[0]!.evidence.requestIds.length).toBeGreaterThan(0);
   });
 
   it('stays quiet on a normal 2% error rate: false positives under 0.5% of callers over 200 seeds', SLOW, () => {
-    const rate = falsePositiveRate((seed) => ({ raised: retryStorms(callerPoints(new Workload(seed), NOW), NOW, d.retry_storm).length, judged: 12 }));
+    const rate = falsePositiveRate((seed) => ({ raised: retryStorms(callerActivity(callerPoints(new Workload(seed), NOW), NOW - d.retry_storm.windowMs, NOW), NOW, d.retry_storm).length, judged: 12 }));
     expect(rate).toBeLessThan(0.005);
   });
 });

@@ -1,36 +1,47 @@
 import type { RateBook } from '../pricing/unit-rates.js';
-import type { RequestPoint } from '../storage/ports.js';
-import { agentLoops } from './agent-loop.js';
+import { agentLoops, loopObservations } from './agent-loop.js';
 import { cacheRegressions } from './cache-regression.js';
 import type { SeriesReader } from './inputs.js';
-import { retryStorms } from './retry-storm.js';
+import { STORM_EXAMPLES, retryStorms } from './retry-storm.js';
 import { runawaySessions } from './runaway-session.js';
 import { spendSpikes } from './spend-spike.js';
 import type { AnomalySettings, Detection, DetectorId } from './types.js';
 
 /**
+ * Token rates for the dollar figures. `prepare`, when present, is told which models the
+ * evaluation is about to price, before it does: a worker thread keeps no price catalog of
+ * its own (it would cost the gateway's process its memory) and asks the gateway's thread.
+ */
+export type DetectorRates = RateBook & { prepare?(models: readonly ModelRef[], at: number): Promise<void> };
+export interface ModelRef {
+  provider: string;
+  model: string;
+}
+
+/**
  * One evaluation at `now`: reads the series and runs every enabled detector (or only
  * `only`). The live scheduler and `tollgate detect` replay both call this.
  */
-export async function evaluate(reader: SeriesReader, now: number, settings: AnomalySettings, rates: RateBook, only?: DetectorId): Promise<Detection[]> {
+export async function evaluate(reader: SeriesReader, now: number, settings: AnomalySettings, rates: DetectorRates, only?: DetectorId): Promise<Detection[]> {
   const d = settings.detectors;
   const on = (id: DetectorId) => d[id].enabled && (only === undefined || only === id);
   const out: Detection[] = [];
   if (on('spend_spike')) {
-    for (const dim of d.spend_spike.dimensions) out.push(...spendSpikes(await reader.spend(dim, now, d.spend_spike.windowMs, d.spend_spike.baselineDays), now, d.spend_spike));
+    for (const series of await reader.spend(d.spend_spike.dimensions, now, d.spend_spike.windowMs, d.spend_spike.baselineDays)) out.push(...spendSpikes(series, now, d.spend_spike));
   }
   if (on('runaway_session')) out.push(...runawaySessions(await reader.sessions(now, d.runaway_session.windowMs, d.runaway_session.historyDays), now, d.runaway_session));
-  if (on('agent_loop') || on('retry_storm')) {
-    const span = Math.max(on('agent_loop') ? d.agent_loop.windowMs : 0, on('retry_storm') ? d.retry_storm.windowMs : 0);
-    const points = await reader.points(now, span);
-    if (on('agent_loop')) out.push(...agentLoops(points.flatMap(observation), now, d.agent_loop));
-    if (on('retry_storm')) out.push(...retryStorms(points, now, d.retry_storm));
+  if (on('agent_loop')) out.push(...agentLoops(loopObservations(await reader.repeatedSteps(now, d.agent_loop.windowMs, d.agent_loop.minRepeats)), now, d.agent_loop));
+  if (on('retry_storm')) {
+    const w = d.retry_storm.windowMs;
+    for (const storm of retryStorms(await reader.callers(now, w), now, d.retry_storm)) {
+      out.push({ ...storm, evidence: { ...storm.evidence, requestIds: await reader.failedIds(now, w, storm.subject, STORM_EXAMPLES) } });
+    }
   }
-  if (on('cache_regression')) out.push(...cacheRegressions(await reader.cacheUse(now, d.cache_regression.windowMs, d.cache_regression.baselineDays), now, d.cache_regression, rates));
+  if (on('cache_regression')) {
+    const use = await reader.cacheUse(now, d.cache_regression.windowMs, d.cache_regression.baselineDays);
+    await rates.prepare?.(use.current, now);
+    out.push(...cacheRegressions(use, now, d.cache_regression, rates));
+  }
   return out;
 }
 
-function observation(p: RequestPoint) {
-  if (!p.sessionId) return [];
-  return [{ sessionId: p.sessionId, ts: p.ts, inputTokens: p.inputTokens, outputTokens: p.outputTokens, toolCalls: p.toolCalls, requestHash: p.lastTurnHash ?? undefined, id: p.id, costPicos: p.costPicos }];
-}

@@ -11,12 +11,12 @@ describe('series reader', () => {
     const kept = new SeriesReader(storage.ledger);
     for (let now = t0; now < t0 + 5 * 3_600_000; now += 47 * 60_000) {
       const fresh = new SeriesReader(storage.ledger);
-      expect(await kept.spend('user', now, 300_000, 3)).toEqual(await fresh.spend('user', now, 300_000, 3));
+      expect(await kept.spend(['user', 'workflow'], now, 300_000, 3)).toEqual(await fresh.spend(['user', 'workflow'], now, 300_000, 3));
       expect(await kept.sessions(now, 300_000, 3)).toEqual(await fresh.sessions(now, 300_000, 3));
       expect(await kept.cacheUse(now, 900_000, 3)).toEqual(await fresh.cacheUse(now, 900_000, 3));
     }
-    const spend = await kept.spend('user', t0, 300_000, 3);
-    expect(spend.hourly.get('alice')?.size).toBeGreaterThan(60);
+    const [spend] = await kept.spend(['user'], t0, 300_000, 3);
+    expect(spend!.hourly.get('alice')?.size).toBeGreaterThan(60);
     await storage.close();
   });
 });

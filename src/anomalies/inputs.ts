@@ -1,6 +1,6 @@
 import type { Dimension } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
-import type { AggregateQuery, AggregateRow, LedgerStore, RequestPoint } from '../storage/ports.js';
+import type { AggregateQuery, AggregateRow, CallerTotals, LedgerStore, RequestPoint } from '../storage/ports.js';
 import { DAY_MS, HOUR_MS } from '../storage/schema.js';
 import type { CacheUse } from './cache-regression.js';
 import type { SessionSpend } from './runaway-session.js';
@@ -10,8 +10,9 @@ import type { SpikeDimension } from './types.js';
 /**
  * Reads the series the detectors judge, through the storage port. Whole past hours come
  * from rollups, grouped by hour, and are cached: when the hour turns only the new hour is
- * read and the oldest dropped, so an evaluation every minute reads the recent window's raw
- * rows and, once an hour, one hour of rollups.
+ * read and the oldest dropped. The recent window is summed by the database (GROUP BY over an
+ * index range on `ts`); raw rows leave it only for steps repeated often enough to be a loop,
+ * and as evidence for what fired.
  */
 export class SeriesReader {
   private readonly ledger: LedgerStore;
@@ -21,12 +22,21 @@ export class SeriesReader {
     this.ledger = ledger;
   }
 
-  async spend(dimension: SpikeDimension, now: number, windowMs: number, baselineDays: number): Promise<SpendSeries> {
-    const dim = SPIKE_REPORT_DIMENSION[dimension] as Dimension;
-    const current = new Map<string, Picos>();
-    for (const r of await this.ledger.aggregate({ since: now - windowMs, until: now, by: [dim], costOnly: true })) current.set(r.keys[0]!, r.costPicos);
+  /** Spend per subject of each dimension: the recent window in one read grouped by all of them, and the cached hourly history of each. */
+  async spend(dimensions: readonly SpikeDimension[], now: number, windowMs: number, baselineDays: number): Promise<SpendSeries[]> {
+    const dims = dimensions.map((d) => SPIKE_REPORT_DIMENSION[d] as Dimension);
+    const current = dims.map(() => new Map<string, Picos>());
+    for (const r of dims.length ? await this.ledger.aggregate({ since: now - windowMs, until: now, by: dims, costOnly: true }) : []) {
+      r.keys.forEach((k, i) => current[i]!.set(k, (current[i]!.get(k) ?? 0n) + r.costPicos));
+    }
+    const out: SpendSeries[] = [];
+    for (const [i, dimension] of dimensions.entries()) out.push({ dimension, current: current[i]!, ...(await this.spendHistory(dims[i]!, now, windowMs, baselineDays)) });
+    return out;
+  }
+
+  private spendHistory(dim: Dimension, now: number, windowMs: number, baselineDays: number): Promise<Pick<SpendSeries, 'hourly' | 'firstHour'>> {
     const end = hourFloor(now - windowMs);
-    const { hourly, firstHour } = await this.hourly(`spend:${dim}`, { since: end - baselineDays * DAY_MS, until: end, by: ['hour', dim], costOnly: true }, (past) => {
+    return this.hourly(`spend:${dim}`, { since: end - baselineDays * DAY_MS, until: end, by: ['hour', dim], costOnly: true }, (past) => {
       const byHour = new Map<string, Map<number, Picos>>();
       let first: number | undefined;
       for (const r of past) {
@@ -39,7 +49,6 @@ export class SeriesReader {
       }
       return { hourly: byHour, firstHour: first };
     });
-    return { dimension, current, hourly, firstHour };
   }
 
   async sessions(now: number, windowMs: number, historyDays: number): Promise<{ recent: SessionSpend[]; history: SessionSpend[] }> {
@@ -59,8 +68,19 @@ export class SeriesReader {
     return { current, baseline };
   }
 
-  points(now: number, windowMs: number): Promise<RequestPoint[]> {
-    return this.ledger.requestPoints({ since: now - windowMs, until: now });
+  /** The window's requests whose session repeats a step `minRepeats` times or more; the database counts, ordinary traffic stays in it. */
+  repeatedSteps(now: number, windowMs: number, minRepeats: number): Promise<RequestPoint[]> {
+    return this.ledger.repeatedSteps({ since: now - windowMs, until: now }, minRepeats);
+  }
+
+  /** Each caller's requests, failures and retries in the window, summed by the database. */
+  callers(now: number, windowMs: number): Promise<CallerTotals[]> {
+    return this.ledger.callerTotals({ since: now - windowMs, until: now });
+  }
+
+  /** Evidence, read only for a caller found storming. */
+  failedIds(now: number, windowMs: number, caller: string, limit: number): Promise<string[]> {
+    return this.ledger.failedRequestIds({ since: now - windowMs, until: now }, caller, limit);
   }
 
   /** `q` groups by hour first, over whole hours; `derive` shapes the rows, and is re-run only when they change. */

@@ -1,49 +1,63 @@
 import { isErrorOutcome } from '../storage/schema.js';
-import type { RequestPoint } from '../storage/ports.js';
+import type { CallerTotals, RequestPoint } from '../storage/ports.js';
 import { minutesText, percentText, reportPath, usdText } from './evidence.js';
 import type { Detection, StormSettings } from './types.js';
+
+/** A caller's totals over the window, with example failed request ids when they are at hand. */
+export interface CallerActivity extends CallerTotals {
+  failedIds?: string[];
+}
 
 /**
  * A retry storm: one caller (its key, else its user, else its client) with many failed
  * requests and upstream retries in a short window, most of its requests failing. The
  * dollar figure is what the failed requests cost (often little: the harm is the load and
- * the rate limits it burns for everyone else).
+ * the rate limits it burns for everyone else). The totals are summed by the database
+ * (storage `callerTotals`, which spells the same rules in SQL) or by `callerActivity`.
  */
-export function retryStorms(points: readonly RequestPoint[], now: number, s: StormSettings): Detection[] {
+export function retryStorms(callers: readonly CallerActivity[], now: number, s: StormSettings): Detection[] {
   const start = now - s.windowMs;
-  const callers = new Map<string, { requests: number; errors: number; retries: number; cost: bigint; ids: string[] }>();
-  for (const p of points) {
-    if (p.ts < start || p.ts >= now) continue;
-    const who = caller(p);
-    let c = callers.get(who);
-    if (!c) callers.set(who, (c = { requests: 0, errors: 0, retries: 0, cost: 0n, ids: [] }));
-    c.requests++;
-    c.retries += Math.max(0, p.attempts - 1);
-    if (isErrorOutcome(p.outcome) || p.status === 429 || p.status >= 500) {
-      c.errors++;
-      c.cost += p.costPicos;
-      if (c.ids.length < 5) c.ids.push(p.id);
-    }
-  }
   const out: Detection[] = [];
-  for (const [who, c] of callers) {
-    const events = c.errors + c.retries;
-    const share = c.errors / c.requests;
+  for (const c of callers) {
+    const events = c.failed + c.retries;
+    const share = c.failed / c.requests;
     if (events < s.minEvents || share < s.minErrorShare) continue;
     out.push({
       detector: 'retry_storm',
-      subject: who,
+      subject: c.caller,
       windowStart: start,
       windowEnd: now,
       severity: events >= 5 * s.minEvents ? 'critical' : 'warning',
-      excessPicos: c.cost,
-      message: `${who} sent ${c.requests} requests in ${minutesText(s.windowMs)}: ${c.errors} failed (${percentText(share)}) and ${c.retries} were retried upstream (${usdText(c.cost)} spent on failures).`,
-      evidence: { report: reportPath(start, now, ['key', 'client', 'api']), requestIds: c.ids, sessionIds: [] },
+      excessPicos: c.failedCostPicos,
+      message: `${c.caller} sent ${c.requests} requests in ${minutesText(s.windowMs)}: ${c.failed} failed (${percentText(share)}) and ${c.retries} were retried upstream (${usdText(c.failedCostPicos)} spent on failures).`,
+      evidence: { report: reportPath(start, now, ['key', 'client', 'api']), requestIds: c.failedIds ?? [], sessionIds: [] },
       // One alert per caller per clock hour while it lasts.
-      key: `retry_storm:${who}:${Math.floor(now / 3_600_000)}`,
+      key: `retry_storm:${c.caller}:${Math.floor(now / 3_600_000)}`,
     });
   }
   return out;
+}
+
+/** How many example ids a retry storm's evidence carries. */
+export const STORM_EXAMPLES = 5;
+
+/** Sums request points of [since, until) per caller, as storage `callerTotals` does in SQL (for tests and callers holding points). */
+export function callerActivity(points: readonly RequestPoint[], since: number, until: number): CallerActivity[] {
+  const callers = new Map<string, CallerActivity & { failedIds: string[] }>();
+  for (const p of points) {
+    if (p.ts < since || p.ts >= until) continue;
+    const who = caller(p);
+    let c = callers.get(who);
+    if (!c) callers.set(who, (c = { caller: who, requests: 0, failed: 0, retries: 0, failedCostPicos: 0n, failedIds: [] }));
+    c.requests++;
+    c.retries += Math.max(0, p.attempts - 1);
+    if (isErrorOutcome(p.outcome) || p.status === 429 || p.status >= 500) {
+      c.failed++;
+      c.failedCostPicos += p.costPicos;
+      if (c.failedIds.length < STORM_EXAMPLES) c.failedIds.push(p.id);
+    }
+  }
+  return [...callers.values()];
 }
 
 function caller(p: RequestPoint): string {

@@ -118,8 +118,8 @@ const USD = 1_000_000_000_000n;
 /** The defaults, chosen so that a planted anomaly is raised within 5 minutes and clean traffic stays quiet (docs/anomalies.md). */
 export function defaultAnomalySettings(): AnomalySettings {
   return {
-    // Opt-in: on SQLite an evaluation reads the recent raw rows on the gateway's own thread (docs/anomalies.md).
-    enabled: false,
+    // On: evaluations read aggregates in a worker thread of their own, off the gateway's event loop (docs/anomalies.md).
+    enabled: true,
     intervalMs: 60_000,
     detectors: {
       spend_spike: { enabled: true, windowMs: 5 * MINUTE, baselineDays: 28, minHistoryDays: 7, minRatio: 3, madK: 6, minExcessPicos: 5n * USD, dimensions: [...SPIKE_DIMENSIONS], timeZone: 'UTC' },

@@ -45,9 +45,9 @@ describe('anomaly scheduler', () => {
     const sink = new WebhookSink({ webhooks: [{ url: hook.url, events: ['anomaly.*'] }], showAmounts: true, log: silentLogger });
     let clock = spikeStart - 120_000;
     const settings = { ...defaultAnomalySettings(), enabled: true };
-    const options = { settings, rates: () => undefined, alerts: sink, publicUrl: 'https://tollgate.example.com', now: () => clock };
-    const replicas = [startAnomalies(options, storage, () => Promise.resolve(), silentLogger)!, startAnomalies(options, storage, () => Promise.resolve(), silentLogger)!];
-    for (const r of replicas) r.stop(); // driven by hand with the injected clock
+    // Driven by hand with the injected clock.
+    const options = { settings, rates: () => undefined, alerts: sink, publicUrl: 'https://tollgate.example.com', now: () => clock, timer: false };
+    const replicas = [(await startAnomalies(options, storage, () => Promise.resolve(), silentLogger))!, (await startAnomalies(options, storage, () => Promise.resolve(), silentLogger))!];
 
     let raisedAt: number | undefined;
     const raised: string[] = [];
@@ -76,6 +76,7 @@ describe('anomaly scheduler', () => {
     expect(Number(data.excess_usd)).toBeGreaterThan(5);
     expect(alert!.text).toMatch(/spend spike\* on user:alice/);
     expect((await storage.policy.listAudit()).some((a) => a.action === 'anomaly.spend_spike' && a.subject === 'user:alice')).toBe(true);
+    for (const r of replicas) await r.stop();
     await storage.close();
   });
 });

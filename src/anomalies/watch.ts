@@ -1,13 +1,10 @@
-import type { RateBook } from '../pricing/unit-rates.js';
-import type { LedgerStore } from '../storage/ports.js';
-import { evaluate } from './evaluate.js';
-import { SeriesReader } from './inputs.js';
-import type { AnomalySettings, Detection } from './types.js';
+import type { Evaluator } from './evaluator.js';
+import type { Detection } from './types.js';
 
 export interface WatchDeps {
-  ledger: LedgerStore;
-  settings: AnomalySettings;
-  rates: RateBook;
+  /** The evaluation (`evaluate()` over a series cache), usually in its own thread. */
+  evaluator: Evaluator;
+  intervalMs: number;
   /** Makes rows still in this process's write buffer visible first. */
   flush: () => Promise<void>;
   /** Claims an anomaly's key across replicas (storage `claimAlert`); true for the first claimant only. */
@@ -24,35 +21,46 @@ export interface WatchDeps {
  */
 export class AnomalyWatch {
   private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private readonly reader: SeriesReader;
+  private running: Promise<Detection[]> | undefined;
+  private stopped = false;
   private readonly d: WatchDeps;
   /** Keys this process already claimed or saw claimed, so a long anomaly costs one claim. */
   private readonly known = new Set<string>();
 
   constructor(d: WatchDeps) {
     this.d = d;
-    this.reader = new SeriesReader(d.ledger);
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.check(), this.d.settings.intervalMs);
+    this.timer = setInterval(() => void this.check(), this.d.intervalMs);
     this.timer.unref();
   }
 
-  stop(): void {
+  /** Stops the timer and the evaluation thread, cutting short an evaluation under way (a cold one can take seconds). */
+  async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
+    await this.d.evaluator.close();
+    await this.running;
   }
 
   /** One evaluation; returns the anomalies this call raised (a run under way makes it a no-op). */
   async check(): Promise<Detection[]> {
     if (this.running) return [];
-    this.running = true;
+    this.running = this.run();
+    try {
+      return await this.running;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private async run(): Promise<Detection[]> {
     try {
       await this.d.flush();
       const at = this.d.now();
       const raised: Detection[] = [];
-      for (const det of await evaluate(this.reader, at, this.d.settings, this.d.rates)) {
+      for (const det of await this.d.evaluator.evaluate(at)) {
         if (this.known.has(det.key)) continue;
         const first = await this.d.claim(`anomaly:${det.key}`, at);
         // Remembered only once the claim is decided: a claim that failed is tried again next time.
@@ -64,10 +72,8 @@ export class AnomalyWatch {
       }
       return raised;
     } catch (err) {
-      this.d.onError(err);
+      if (!this.stopped) this.d.onError(err);
       return [];
-    } finally {
-      this.running = false;
     }
   }
 }

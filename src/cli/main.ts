@@ -2,6 +2,12 @@
 // `serve` keeps the process alive until it is told to stop.
 const argv = process.argv.slice(2);
 
+// Before anything else loads: the gateway's young generation is capped (young-generation.ts).
+if (argv[0] === 'serve') {
+  const { capYoungGeneration } = await import('../server/young-generation.js');
+  capYoungGeneration(8);
+}
+
 // An hourly `tollgate import` that finds nothing new answers from a stat of each log
 // file, before the rest of the CLI (config, storage, pricing) is loaded.
 let code: number | undefined;

@@ -3,9 +3,13 @@ import { loadConfig } from './index.js';
 import { configFile, configIssues } from './testing.js';
 
 describe('anomalies config', () => {
-  it('defaults the scheduler off, every detector on, evaluating every minute', () => {
-    const c = loadConfig({ env: {} });
-    expect(c.anomalies.enabled).toBe(false);
+  it('defaults the scheduler on when an alert webhook is configured, every detector on, evaluating every minute; `enabled` decides when set', () => {
+    const hook = 'alerts: { webhooks: [{ url: "https://hooks.example/x" }] }\n';
+    const c = loadConfig({ file: configFile(hook), env: {} });
+    expect(c.anomalies.enabled).toBe(true);
+    expect(loadConfig({ env: {} }).anomalies.enabled).toBe(false);
+    expect(loadConfig({ file: configFile('anomalies: { enabled: true }\n'), env: {} }).anomalies.enabled).toBe(true);
+    expect(loadConfig({ file: configFile(`${hook}anomalies: { enabled: false }\n`), env: {} }).anomalies.enabled).toBe(false);
     expect(c.anomalies.intervalMs).toBe(60_000);
     expect(c.anomalies.detectors.spend_spike).toMatchObject({ enabled: true, windowMs: 300_000, minExcessPicos: 5_000_000_000_000n });
   });

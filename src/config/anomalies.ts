@@ -57,15 +57,19 @@ type AnomaliesFile = z.infer<typeof anomaliesSchema>;
 
 const MIN = 60_000;
 
-/** The file's `anomalies` section over the defaults; the spike baseline follows the policy's time zone. */
-export function anomalySettings(f: AnomaliesFile | undefined, timeZone = 'UTC'): AnomalySettings {
+/**
+ * The file's `anomalies` section over the defaults; the spike baseline follows the policy's
+ * time zone. Unset, `enabled` follows `alerting`: with no alert webhook there is no one to tell,
+ * and each evaluation's thread costs the gateway memory (docs/anomalies.md).
+ */
+export function anomalySettings(f: AnomaliesFile | undefined, timeZone = 'UTC', alerting = true): AnomalySettings {
   const s = defaultAnomalySettings();
   const d = f?.detectors;
   const ms = (m: number | undefined, fallback: number) => (m === undefined ? fallback : Math.round(m * MIN));
   const money = (v: number | undefined, fallback: bigint) => (v === undefined ? fallback : usd(v));
   const x = s.detectors;
   return {
-    enabled: f?.enabled ?? s.enabled,
+    enabled: f?.enabled ?? (s.enabled && alerting),
     intervalMs: f?.interval_seconds === undefined ? s.intervalMs : Math.round(f.interval_seconds * 1000),
     detectors: {
       spend_spike: {

@@ -157,6 +157,7 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
     : DEFAULT_PROVIDERS.map((p) => ({ ...p }));
   const dec = (n: number | undefined) => (n === undefined ? undefined : String(n));
   const policy = policySettings(f);
+  const alerts = alertsConfig(f);
   return {
     server: {
       host: o.overrides?.host ?? f.server?.host ?? DEFAULTS.host,
@@ -178,14 +179,14 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
     policy,
     rules: configRules(f),
     routingRules: (f.routing_rules ?? []).map(toRoutingRule),
-    alerts: alertsConfig(f),
+    alerts,
     routing: routingConfig(f, providers, f.server?.first_byte_timeout_ms ?? DEFAULTS.firstByteTimeoutMs),
     cache: {
       hashPrompts: f.cache_analysis?.hash_prompts ?? true,
       storePrompts: f.cache_analysis?.store_prompts ?? false,
       rules: (f.cache ?? []).map((r) => ({ model: r.model, provider: r.provider, mode: r.mode, ttl: r.ttl })),
     },
-    anomalies: anomalySettings(f.anomalies, policy.timeZone),
+    anomalies: anomalySettings(f.anomalies, policy.timeZone, alerts.webhooks.length > 0),
     telemetry: { enabled: f.telemetry?.enabled ?? true, gatewayAddresses: (f.telemetry?.gateway_addresses ?? []).map(parseGatewayAddress) },
     import: { user: f.import?.user, team: f.import?.team },
     source,

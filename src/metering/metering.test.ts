@@ -29,6 +29,9 @@ function memoryLedger(failTimes = 0): Omit<LedgerStore, 'upsert'> & { rows: Map<
     aggregate: () => Promise.resolve([]),
     ruleTotals: () => Promise.resolve([]),
     requestPoints: () => Promise.resolve([]),
+    repeatedSteps: () => Promise.resolve([]),
+    callerTotals: () => Promise.resolve([]),
+    failedRequestIds: () => Promise.resolve([]),
   };
   return store;
 }

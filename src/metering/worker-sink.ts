@@ -1,6 +1,7 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { StorageSpec } from '../storage/open.js';
+import { startWorker } from '../worker-thread.js';
 
 /**
  * A ledger sink backed by a worker thread: `insert` posts a batch (the spool's encoded
@@ -28,21 +29,7 @@ export class WorkerLedgerSink {
   }
 
   static async start(spec: StorageSpec): Promise<WorkerLedgerSink> {
-    // From source (tests, tsx) the worker is TypeScript: register tsx's loader in the worker first.
-    // From dist it is plain JavaScript.
-    const fromSource = import.meta.url.endsWith('.ts');
-    const url = new URL(fromSource ? './ledger-worker.ts' : './ledger-worker.js', import.meta.url);
-    const worker = fromSource
-      ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`, { eval: true, workerData: spec })
-      : new Worker(url, { workerData: spec });
-    await new Promise<void>((ok, fail) => {
-      worker.once('message', () => ok());
-      worker.once('error', fail);
-      worker.once('exit', (code) => fail(new Error(`ledger worker exited with code ${code}`)));
-    });
-    worker.removeAllListeners('error');
-    worker.removeAllListeners('exit');
-    return new WorkerLedgerSink(worker);
+    return new WorkerLedgerSink(await startWorker(import.meta.url, 'ledger-worker', spec));
   }
 
   insert(rows: readonly LedgerRow[], lines?: readonly string[]): Promise<number> {

@@ -1,17 +1,92 @@
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { SqlRunner } from './aggregate.js';
-import type { RequestPoint, TimeFilter } from './ports.js';
+import type { CallerTotals, RequestPoint, TimeFilter } from './ports.js';
 import { scalarText } from './schema.js';
 import { timeTerms } from './time-window.js';
 
 const COLUMNS = 'id, ts, session_id, key_id, user_name, client, model, status, outcome, attempts, input_tokens, output_tokens, tool_calls, cost_picos, last_turn_hash';
 
+// The SQL spellings of the per-request detectors' notions (src/anomalies/retry-storm.ts and
+// agent-loop.ts hold the same rules in TypeScript; the storage contract checks they agree).
+/** A failed request: an error outcome, a 429 or a 5xx. */
+const FAILED = `(outcome NOT IN ('ok', 'client_aborted') OR status = 429 OR status >= 500)`;
+/** Who sent it: its key, else its user, else its client. */
+const CALLER = `CASE WHEN COALESCE(key_id, '') <> '' THEN 'key:' || key_id WHEN COALESCE(user_name, '') <> '' THEN 'user:' || user_name ELSE 'client:' || COALESCE(client, 'unknown') END`;
+/** The step a request repeats: its last turn's hash, else its tool-call count and output length (NULL: no step). */
+const STEP = `CASE WHEN COALESCE(last_turn_hash, '') <> '' THEN 'h:' || last_turn_hash WHEN tool_calls > 0 THEN 't:' || tool_calls || ':' || output_tokens END`;
+const SPLIT = 1_000_000n;
+/** Sessions (and at most as many steps) per read of repeated steps: well under both engines' limits on parameters. */
+const SESSIONS_PER_READ = 500;
+
+type Param = (i: number) => string;
+
+function where(filter: TimeFilter, params: unknown[], param: Param, extra: string[] = []): string {
+  const terms = [...timeTerms(filter, params, param), ...extra];
+  return terms.length ? ` WHERE ${terms.join(' AND ')}` : '';
+}
+
 /** The request points of a window, for both SQL engines (`param` spells the i-th placeholder). */
-export async function requestPoints(run: SqlRunner, param: (i: number) => string, filter: TimeFilter): Promise<RequestPoint[]> {
+export async function requestPoints(run: SqlRunner, param: Param, filter: TimeFilter): Promise<RequestPoint[]> {
   const params: unknown[] = [];
-  const where = timeTerms(filter, params, param);
-  const rows = await run(`SELECT ${COLUMNS} FROM requests${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ts, id`, params);
+  const rows = await run(`SELECT ${COLUMNS} FROM requests${where(filter, params, param)} ORDER BY ts, id`, params);
   return rows.map(toPoint);
+}
+
+/**
+ * Only the points whose session and step occur `minRepeats` times or more in the window:
+ * the few rows an agent loop could be made of. The database counts the steps (GROUP BY over
+ * the `ts` index), then only the sessions with a repeated step are read, through their index.
+ */
+export async function repeatedSteps(run: SqlRunner, param: Param, filter: TimeFilter, minRepeats: number): Promise<RequestPoint[]> {
+  const params: unknown[] = [];
+  const scope = where(filter, params, param, ["session_id <> ''", `${STEP} IS NOT NULL`]);
+  const groups = await run(`SELECT session_id, ${STEP} AS step FROM requests${scope} GROUP BY 1, 2 HAVING COUNT(*) >= ${param(params.push(minRepeats))}`, params);
+  const wanted = new Map<string, Set<string>>();
+  for (const g of groups) {
+    const session = scalarText(g.session_id);
+    (wanted.get(session) ?? wanted.set(session, new Set()).get(session)!).add(scalarText(g.step));
+  }
+  const sessions = [...wanted.keys()];
+  const out: RequestPoint[] = [];
+  for (let i = 0; i < sessions.length; i += SESSIONS_PER_READ) {
+    const chunk = sessions.slice(i, i + SESSIONS_PER_READ);
+    const steps = new Set(chunk.flatMap((x) => [...wanted.get(x)!]));
+    const p: unknown[] = [];
+    const list = (xs: Iterable<string>) => [...xs].map((x) => param(p.push(x))).join(', ');
+    // The step filter only spares reading other rows of these sessions; the check below is what decides.
+    const terms = [...timeTerms(filter, p, param), `session_id IN (${list(chunk)})`, ...(steps.size <= SESSIONS_PER_READ ? [`${STEP} IN (${list(steps)})`] : [])];
+    for (const r of await run(`SELECT ${COLUMNS}, ${STEP} AS step FROM requests WHERE ${terms.join(' AND ')} ORDER BY ts, id`, p)) {
+      if (wanted.get(scalarText(r.session_id))!.has(scalarText(r.step))) out.push(toPoint(r));
+    }
+  }
+  // Each read is in (ts, id) order and holds whole sessions: a stable sort on ts merges them and keeps each session's order.
+  return sessions.length > SESSIONS_PER_READ ? out.sort((a, b) => a.ts - b.ts) : out;
+}
+
+/** Each caller's requests, failures, upstream retries and failure cost over a window, summed in SQL. */
+export async function callerTotals(run: SqlRunner, param: Param, filter: TimeFilter): Promise<CallerTotals[]> {
+  const params: unknown[] = [];
+  const failedCost = (op: '/' | '%') => `SUM(CASE WHEN ${FAILED} THEN COALESCE(cost_picos, 0) ${op} ${SPLIT} ELSE 0 END)`;
+  const sql =
+    `SELECT ${CALLER} AS caller, COUNT(*) AS requests, SUM(CASE WHEN ${FAILED} THEN 1 ELSE 0 END) AS failed, ` +
+    `SUM(CASE WHEN attempts > 1 THEN attempts - 1 ELSE 0 END) AS retries, ${failedCost('/')} AS cost_q, ${failedCost('%')} AS cost_r ` +
+    `FROM requests${where(filter, params, param)} GROUP BY 1 ORDER BY 1`;
+  const big = (v: unknown) => BigInt((v as bigint | number | string | null) ?? 0);
+  return (await run(sql, params)).map((r) => ({
+    caller: scalarText(r.caller),
+    requests: Number(r.requests),
+    failed: Number(r.failed),
+    retries: Number(r.retries),
+    failedCostPicos: big(r.cost_q) * SPLIT + big(r.cost_r),
+  }));
+}
+
+/** The ids of a caller's first `limit` failed requests in a window (evidence for an alert). */
+export async function failedRequestIds(run: SqlRunner, param: Param, filter: TimeFilter, caller: string, limit: number): Promise<string[]> {
+  const params: unknown[] = [];
+  const terms = [...timeTerms(filter, params, param), `${CALLER} = ${param(params.push(caller))}`, FAILED];
+  const rows = await run(`SELECT id FROM requests WHERE ${terms.join(' AND ')} ORDER BY ts, id LIMIT ${param(params.push(limit))}`, params);
+  return rows.map((r) => scalarText(r.id));
 }
 
 function toPoint(r: Record<string, unknown>): RequestPoint {

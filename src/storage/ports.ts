@@ -46,6 +46,29 @@ export interface LedgerStore {
    * (agent loops, retry storms), in time order. Meant for minutes of data, not months.
    */
   requestPoints(filter: TimeFilter): Promise<RequestPoint[]>;
+  /**
+   * The request points of the window whose session and step (last turn hash, else tool-call
+   * count and output length) occur at least `minRepeats` times: what an agent loop can be
+   * made of, counted by the database so that ordinary traffic is not read (agent loops).
+   */
+  repeatedSteps(filter: TimeFilter, minRepeats: number): Promise<RequestPoint[]>;
+  /** Per caller (key, else user, else client): requests, failures and retries over the window, summed by the database (retry storms). */
+  callerTotals(filter: TimeFilter): Promise<CallerTotals[]>;
+  /** The ids of a caller's first `limit` failed requests in the window, in time order (a retry storm's evidence). */
+  failedRequestIds(filter: TimeFilter, caller: string, limit: number): Promise<string[]>;
+}
+
+/** One caller's traffic over a window, as the retry-storm detector judges it. */
+export interface CallerTotals {
+  /** "key:…", else "user:…", else "client:…" ("client:unknown" without one). */
+  caller: string;
+  requests: number;
+  /** Requests with an error outcome, a 429 or a 5xx. */
+  failed: number;
+  /** Upstream retries: attempts − 1 summed over the requests. */
+  retries: number;
+  /** What the failed requests cost. */
+  failedCostPicos: Picos;
 }
 
 /** One routing rule's requests in one mode (docs/routing-rules.md). */

@@ -7,7 +7,6 @@ import { providerTable } from '../../gateway/select-provider.js';
 import { catalogProviderFor, createPricer, rateBook } from '../../pricing/index.js';
 import { webhookSink } from '../alerts.js';
 import { type StorageFlags, addStorageFlags, loadCliConfig, openStorage, storageSpec } from '../context.js';
-import { capYoungGeneration } from '../../server/young-generation.js';
 import { jsonLogger } from '../logger.js';
 import type { Io } from '../output.js';
 
@@ -26,12 +25,12 @@ export function serveCommand(program: Command, io: Io): void {
   ).action(async (flags: ServeFlags) => {
     const config = loadCliConfig(flags);
     const log = jsonLogger(config.log.level);
-    // A gateway's memory is mostly its young generation under load (see young-generation.ts).
-    capYoungGeneration(8);
     const storage = await openStorage(config);
     const policy = policyOptions(config, log);
-    const pricer = createPricer({ overrides: config.pricing.overrides, discounts: config.pricing.discounts });
+    const pricing = { overrides: config.pricing.overrides, discounts: config.pricing.discounts };
+    const pricer = createPricer(pricing);
     const providers = config.providers.map((p) => ({ ...p, catalog: catalogProviderFor(p.baseUrl, p.catalog) }));
+    const catalogs = Object.fromEntries(providers.map((p) => [p.name, p.catalog]));
     const app = await startTollgate({
       host: config.server.host,
       port: config.server.port,
@@ -51,9 +50,11 @@ export function serveCommand(program: Command, io: Io): void {
       cache: config.cache,
       anomalies: {
         settings: config.anomalies,
-        rates: rateBook(pricer, Object.fromEntries(providers.map((p) => [p.name, p.catalog]))),
+        rates: rateBook(pricer, catalogs),
         alerts: policy.alerts,
         publicUrl: config.alerts.publicUrl,
+        // An in-memory SQLite cannot be reopened by another thread.
+        thread: config.storage.kind === 'sqlite' && config.storage.path === ':memory:' ? undefined : { storage: storageSpec(config) },
       },
       telemetry: config.telemetry,
     }).catch(async (err: unknown) => {

@@ -7,7 +7,7 @@ import { sqlTelemetryStore } from '../telemetry-store.js';
 import { ruleTotals } from '../rule-totals.js';
 import { sqlOutcomeStore } from '../outcome-store.js';
 import type { KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
-import { requestPoints } from '../points.js';
+import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
 import { type RollupDelta, crossSourceCheck, measureValues, rollupDeltas, sameRow } from '../rollup.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, ROLLUP_DIMENSIONS, ROLLUP_EXTRA_KEYS, ROLLUP_MEASURES, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
@@ -191,6 +191,9 @@ function pgLedger(pool: pg.Pool): LedgerStore {
     aggregate: (q) => aggregate(run, DIALECT, q),
     ruleTotals: (f) => ruleTotals(run, DIALECT, f),
     requestPoints: (filter) => requestPoints(run, (i) => DIALECT.param(i), filter),
+    repeatedSteps: (filter, minRepeats) => repeatedSteps(run, (i) => DIALECT.param(i), filter, minRepeats),
+    callerTotals: (filter) => callerTotals(run, (i) => DIALECT.param(i), filter),
+    failedRequestIds: (filter, caller, limit) => failedRequestIds(run, (i) => DIALECT.param(i), filter, caller, limit),
   };
 }
 

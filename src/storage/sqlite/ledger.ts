@@ -2,7 +2,7 @@ import type { LedgerRow } from '../../core/ledger-row.js';
 import { type SqlDialect, aggregate } from '../aggregate.js';
 import { rollupUpsertSql } from '../ddl.js';
 import type { AggregateQuery, LedgerStore, TimeFilter } from '../ports.js';
-import { requestPoints } from '../points.js';
+import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
 import { crossSourceCheck, measureValues, rollupDeltas, sameRow } from '../rollup.js';
 import { ruleTotals } from '../rule-totals.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, attemptValues, rowFromRecord, rowValues } from '../schema.js';
@@ -135,6 +135,9 @@ export function sqliteLedger(db: Db): LedgerStore {
     aggregate: (q: AggregateQuery) => aggregate(run, DIALECT, q),
     ruleTotals: (f) => ruleTotals(run, DIALECT, f),
     requestPoints: (filter) => requestPoints(run, (i) => DIALECT.param(i), filter),
+    repeatedSteps: (filter, minRepeats) => repeatedSteps(run, (i) => DIALECT.param(i), filter, minRepeats),
+    callerTotals: (filter) => callerTotals(run, (i) => DIALECT.param(i), filter),
+    failedRequestIds: (filter, caller, limit) => failedRequestIds(run, (i) => DIALECT.param(i), filter, caller, limit),
   };
 }
 

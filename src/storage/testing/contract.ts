@@ -281,6 +281,68 @@ export function storageContract(open: () => Promise<Storage>): void {
     await s.close();
   });
 
+  it('sums each caller\'s failures and retries, and keeps only repeated steps, exactly as the raw points give them', async () => {
+    const s = await open();
+    const r = rng(11);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+    const big = 10n ** 18n; // beyond 64 bits summed
+    const rows = randomRows(400, 6).map((x) => ({
+      ...x,
+      keyId: pick(['key_a', 'key_b', '', null]),
+      user: pick(['alice', '', null]),
+      client: pick(['sdk', '', null]),
+      sessionId: pick(['s1', 's2', '', null]),
+      lastTurnHash: pick(['h1', 'h2', '', null]),
+      toolCalls: pick([0, 1, 2]),
+      outputTokens: pick([10, 20]),
+      status: pick([200, 200, 429, 500, 502, 400]),
+      attempts: pick([1, 1, 2, 4]),
+      costPicos: pick([null, 7n, big]),
+    }));
+    await s.ledger.insert(rows);
+    const since = Date.UTC(2026, 10, 18, 12);
+    const until = Date.UTC(2026, 10, 20);
+    const inWindow = rows.filter((x) => x.ts >= since && x.ts < until).sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1));
+    const failed = (x: LedgerRow) => (x.outcome !== 'ok' && x.outcome !== 'client_aborted') || x.status === 429 || x.status >= 500;
+    const caller = (x: LedgerRow) => (x.keyId ? `key:${x.keyId}` : x.user ? `user:${x.user}` : `client:${x.client ?? 'unknown'}`);
+    const want = new Map<string, { caller: string; requests: number; failed: number; retries: number; failedCostPicos: bigint }>();
+    for (const x of inWindow) {
+      const c = want.get(caller(x)) ?? { caller: caller(x), requests: 0, failed: 0, retries: 0, failedCostPicos: 0n };
+      want.set(c.caller, c);
+      c.requests++;
+      c.retries += x.attempts - 1;
+      if (failed(x)) {
+        c.failed++;
+        c.failedCostPicos += x.costPicos ?? 0n;
+      }
+    }
+    const got = await s.ledger.callerTotals({ since, until });
+    expect(new Set(got.map((c) => c.caller))).toEqual(new Set(['key:key_a', 'key:key_b', 'user:alice', 'client:sdk', 'client:', 'client:unknown']));
+    expect(new Map(got.map((c) => [c.caller, c]))).toEqual(want);
+    expect(got.some((c) => c.failedCostPicos > big)).toBe(true);
+    expect(await s.ledger.failedRequestIds({ since, until }, 'client:unknown', 3)).toEqual(inWindow.filter((x) => failed(x) && caller(x) === 'client:unknown').slice(0, 3).map((x) => x.id));
+
+    const step = (x: LedgerRow) => (x.lastTurnHash ? `h:${x.lastTurnHash}` : x.toolCalls > 0 ? `t:${x.toolCalls}:${x.outputTokens}` : undefined);
+    const count = new Map<string, number>();
+    const stepKey = (x: LedgerRow) => (x.sessionId && step(x) ? `${x.sessionId}|${step(x)}` : undefined);
+    for (const x of inWindow) if (stepKey(x)) count.set(stepKey(x)!, (count.get(stepKey(x)!) ?? 0) + 1);
+    for (const n of [2, 12, 30]) {
+      const repeated = inWindow.filter((x) => stepKey(x) && count.get(stepKey(x)!)! >= n).map((x) => x.id);
+      expect((await s.ledger.repeatedSteps({ since, until }, n)).map((p) => p.id)).toEqual(repeated);
+    }
+    const some = await s.ledger.repeatedSteps({ since, until }, 12);
+    expect(some.length).toBeGreaterThan(0);
+    expect(some.length).toBeLessThan(inWindow.length);
+    expect(some).toEqual((await s.ledger.requestPoints({ since, until })).filter((p) => some.some((q) => q.id === p.id)));
+    // More sessions with repeats than one read takes: the reads are merged back into time order.
+    const later = Date.UTC(2026, 10, 25);
+    const many = Array.from({ length: 1300 }, (_, i) => sampleRow({ id: `many-${i}`, ts: later + (i % 7) * 60_000 + i, sessionId: `m${i % 650}`, lastTurnHash: 'same' }));
+    await s.ledger.insert(many);
+    const manyIds = (await s.ledger.repeatedSteps({ since: later, until: later + DAY_MS }, 2)).map((p) => p.id);
+    expect(manyIds).toEqual([...many].sort((a, b) => a.ts - b.ts).map((x) => x.id));
+    await s.close();
+  });
+
   it('creates, finds, lists and revokes keys', async () => {
     const s = await open();
     const k = await s.keys.create({ id: 'key_a', hash: 'h1', prefix: 'tg_abcd', user: 'alice', team: 'platform', project: null, name: null, createdAt: 1000 });
