@@ -208,7 +208,7 @@ bench/reports.ts's generator (${DAYS} days, 400 users, sessions of 50 requests, 
 the evaluation clock, a busy gateway's live window: ${HOT_RPS} requests a second of agent traffic (last turns hashed, one in 20 a
 repeated "continue", 2% failing with a retry); ${seeding}. The clock sits 23 minutes before the end of the generator's data.${
       ROWS < 10_000_000
-        ? `\n\n**Measured at ${ROWS.toLocaleString('en-US')} rows, not 10 million**: at the insert rate above, seeding 10 million rows would take ${Math.round(10_000_000 / (seeded ? seeded.rows / seeded.seconds : 3500) / 60)} minutes of this shared machine, which the run did not have. The live window, where an evaluation's cost grows with traffic, is measured at full size; the history read cold from rollups grows with the number of hours and combinations of dimensions (at most one rollup row per hour and combination), not with rows.`
+        ? `\n\n**Measured at ${ROWS.toLocaleString('en-US')} rows, not 10 million**: seeding 10 million rows would take at least ${Math.round(10_000_000 / (seeded ? seeded.rows / seeded.seconds : 3500) / 60)} minutes of this shared machine at the insert rate above, and longer in fact, since the rate falls as the ledger grows (one attempt on a loaded machine wrote 8 million rows in 35 minutes, down to about 2,600 rows/s), which the run did not have. The live window, where an evaluation's cost grows with traffic, is measured at full size; the history read cold from rollups grows with the number of hours and combinations of dimensions (at most one rollup row per hour and combination), not with rows.`
         : ''
     }
 
