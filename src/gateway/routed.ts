@@ -5,7 +5,7 @@ import { zeroUsage } from '../core/usage.js';
 import type { RequestFacts } from '../metering/build-row.js';
 import { applyOverrides } from '../providers/shared/overrides.js';
 import type { DialectAdapter, HeaderBag, RequestInfo, RouteMatch } from '../providers/types.js';
-import type { Admission, Served } from '../policy/enforcer.js';
+import type { Admission, Served } from '../policy/admission.js';
 import type { RoutePlan, Router } from '../routing/router.js';
 import { mayRetry, triggerForStatus } from '../routing/retry.js';
 import type { Candidate } from '../routing/select.js';

@@ -1,4 +1,6 @@
 import { GatewayError } from '../core/errors.js';
+import type { AdmitRequest, Admission, AttemptCost, Caller, Served } from './admission.js';
+import { type Attempt, type Extra, type Holding, type Opened, type ReserveRequest, type Reserved, heldLines, moved } from './holding.js';
 import type { Logger } from '../core/logger.js';
 import { type Picos, formatUsd } from '../core/money.js';
 import type { PriceFn } from '../metering/build-row.js';
@@ -10,68 +12,9 @@ import { budgetExceeded, countersDown, modelNotAllowed, rateLimited } from './re
 import { type Budget, type RateLimit, type RuleSet, effectiveLimit } from './rules.js';
 import type { PolicySettings } from './settings.js';
 import { type Subject, formatScope } from './scope.js';
-import { type HeldLine, splitCost } from './split.js';
+import { splitCost } from './split.js';
 import { type PolicyEvents, ThresholdWatch } from './threshold-watch.js';
 import { formatWindow } from './window.js';
-
-export interface Caller {
-  keyId: string | null;
-  user: string | null;
-  team: string | null;
-  project: string | null;
-  tags: Readonly<Record<string, string>>;
-}
-
-/** Where a model is served: the gateway's provider choice, reduced to what pricing needs. */
-export interface Served {
-  provider: string;
-  catalogProvider: string | undefined;
-}
-
-export interface AdmitRequest<P extends Served> {
-  id: string;
-  caller: Caller;
-  model: string;
-  /** The client sent `x-tollgate-model-override: keep`. */
-  keep: boolean;
-  bodyBytes: number;
-  json: unknown;
-  maxOutputTokens: number | undefined;
-  /** Picks the provider for a model (throws the gateway's own error when none serves it). */
-  resolve(model: string): P;
-}
-
-export interface Admission<P extends Served> {
-  model: string;
-  rewrittenFrom: string | null;
-  served: P;
-  /** Response headers for the client (x-tollgate-model-rewritten, x-tollgate-budget-remaining). */
-  headers: Record<string, string>;
-  /** The pool that pays for this request, if any. */
-  pool: string | null;
-  /** Set when the request must be capped upstream (`enforce_max_tokens`). */
-  capOutputTokens: number | undefined;
-  /**
-   * Before each routed attempt, with the model it serves as budgets name it (the route's or
-   * fallback's, not a deployment's upstream alias), where it goes, and the model it is priced
-   * at: reserves on the budgets that apply to it and are not held yet (no rate limit is
-   * counted again). Returns the budget's refusal when one has no room, and the attempt must
-   * not be made; null (often synchronously) when it may.
-   */
-  attempt: (n: number, model: string, served: Served, pricedAs: string) => GatewayError | null | Promise<GatewayError | null>;
-  /**
-   * Replaces the reservations by the actual cost; runs in the background, never throws, once
-   * only. `attempts` (the row's attempt log) splits the cost when attempts went to other
-   * models or providers than admitted: each budget is charged its own attempts.
-   */
-  settle(costPicos: Picos | null, tokens: number, attempts?: readonly AttemptCost[]): void;
-}
-
-/** An attempt of the ledger row's log, by its number. */
-export interface AttemptCost {
-  n: number;
-  costPicos: Picos | null;
-}
 
 export interface EnforcerDeps {
   rules: () => RuleSet;
@@ -83,39 +26,6 @@ export interface EnforcerDeps {
   settings: PolicySettings;
   log: Logger;
   now?: () => number;
-}
-
-type Reserved = { kind: 'reserved'; planned: Planned; outcome: Extract<ReserveOutcome, { ok: true }>; estimate: Estimate; cost: Picos; cap: number | undefined };
-/** Admitted by `fail: open` while the counters could not be reached (the reserve may still have run). */
-type Opened = { kind: 'open'; planned: Planned };
-type Attempt = Reserved | { kind: 'free' } | Opened | { kind: 'refused'; error: GatewayError; downgradeTo: string | null; room: Picos | null; estimate: Estimate };
-
-type ReserveRequest = Pick<AdmitRequest<Served>, 'id' | 'caller' | 'bodyBytes' | 'json' | 'maxOutputTokens'>;
-
-/** A fallback's reservation: only these budgets, no rate limits, priced at this model, and no output cap to shrink. */
-interface Extra {
-  budgets: Budget[];
-  pricedAs: string;
-}
-
-/**
- * One request's reservations: the one made at admission, then one per model or provider an
- * attempt went to whose budgets were not held yet.
- */
-interface Holding {
-  req: ReserveRequest;
-  /** The output cap admission set, which a fallback's body keeps. */
-  cap: number | undefined;
-  admitted: { model: string; provider: string };
-  holds: { id: string; r: Reserved | Opened }[];
-  // The rest is made only once an attempt leaves the admitted model and provider.
-  /** Budgets some hold charges, or tried to while the counters were down. */
-  covered: Set<string> | null;
-  /** Per model and provider seen: null when attempts may go there, else the budget's refusal. */
-  checked: Map<string, GatewayError | null> | null;
-  /** Per attempt number that went elsewhere, the model and provider its budgets are chosen by. */
-  moved: Map<number, { model: string; provider: string }> | null;
-  settled: boolean;
 }
 
 const noAttemptCheck = () => null;
@@ -446,23 +356,4 @@ function once<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => vo
     done = true;
     fn(...args);
   };
-}
-
-function moved(h: Holding, n: number, model: string, provider: string): void {
-  (h.moved ??= new Map()).set(n, { model, provider });
-}
-
-/** The lines a hold charged, each with the scope whose attempts it pays for (an open hold's pooling is unknown: both). */
-function heldLines(r: Reserved | Opened): HeldLine[] {
-  const { plan, counters, pools } = r.planned;
-  const scopeOf = (ref: string) => counters.find((c) => c.budget.id === ref)!.budget.scope;
-  const out: HeldLine[] = [];
-  plan.groups.forEach((g, i) => {
-    const members = g.lines.map((l) => scopeOf(l.ref));
-    const pool = pools[i];
-    const pooled = r.kind === 'reserved' ? r.outcome.pooled[i] : undefined;
-    if (pool && pooled !== false) out.push({ ref: pool.id, scope: pool.scope, members });
-    if (pooled !== true) g.lines.forEach((l, k) => out.push({ ref: l.ref, scope: members[k]! }));
-  });
-  return out;
 }

@@ -1,5 +1,5 @@
 import type { Picos } from '../core/money.js';
-import type { Caller } from './enforcer.js';
+import type { Caller } from './admission.js';
 import type { BudgetCounter } from './plan.js';
 import type { Budget } from './rules.js';
 

@@ -1,0 +1,63 @@
+import type { GatewayError } from '../core/errors.js';
+import type { Picos } from '../core/money.js';
+
+// What the gateway and the enforcer say to each other about one request.
+
+export interface Caller {
+  keyId: string | null;
+  user: string | null;
+  team: string | null;
+  project: string | null;
+  tags: Readonly<Record<string, string>>;
+}
+
+/** Where a model is served: the gateway's provider choice, reduced to what pricing needs. */
+export interface Served {
+  provider: string;
+  catalogProvider: string | undefined;
+}
+
+export interface AdmitRequest<P extends Served> {
+  id: string;
+  caller: Caller;
+  model: string;
+  /** The client sent `x-tollgate-model-override: keep`. */
+  keep: boolean;
+  bodyBytes: number;
+  json: unknown;
+  maxOutputTokens: number | undefined;
+  /** Picks the provider for a model (throws the gateway's own error when none serves it). */
+  resolve(model: string): P;
+}
+
+export interface Admission<P extends Served> {
+  model: string;
+  rewrittenFrom: string | null;
+  served: P;
+  /** Response headers for the client (x-tollgate-model-rewritten, x-tollgate-budget-remaining). */
+  headers: Record<string, string>;
+  /** The pool that pays for this request, if any. */
+  pool: string | null;
+  /** Set when the request must be capped upstream (`enforce_max_tokens`). */
+  capOutputTokens: number | undefined;
+  /**
+   * Before each routed attempt, with the model it serves as budgets name it (the route's or
+   * fallback's, not a deployment's upstream alias), where it goes, and the model it is priced
+   * at: reserves on the budgets that apply to it and are not held yet (no rate limit is
+   * counted again). Returns the budget's refusal when one has no room, and the attempt must
+   * not be made; null (often synchronously) when it may.
+   */
+  attempt: (n: number, model: string, served: Served, pricedAs: string) => GatewayError | null | Promise<GatewayError | null>;
+  /**
+   * Replaces the reservations by the actual cost; runs in the background, never throws, once
+   * only. `attempts` (the row's attempt log) splits the cost when attempts went to other
+   * models or providers than admitted: each budget is charged its own attempts.
+   */
+  settle(costPicos: Picos | null, tokens: number, attempts?: readonly AttemptCost[]): void;
+}
+
+/** An attempt of the ledger row's log, by its number. */
+export interface AttemptCost {
+  n: number;
+  costPicos: Picos | null;
+}

@@ -1,0 +1,62 @@
+import type { GatewayError } from '../core/errors.js';
+import type { Picos } from '../core/money.js';
+import type { AdmitRequest, Served } from './admission.js';
+import type { ReserveOutcome } from './counters/port.js';
+import type { Estimate } from './estimate.js';
+import type { Planned } from './plan.js';
+import type { Budget } from './rules.js';
+import type { HeldLine } from './split.js';
+
+// One request's reservations as the enforcer keeps them between admission and settlement.
+
+export type Reserved = { kind: 'reserved'; planned: Planned; outcome: Extract<ReserveOutcome, { ok: true }>; estimate: Estimate; cost: Picos; cap: number | undefined };
+/** Admitted by `fail: open` while the counters could not be reached (the reserve may still have run). */
+export type Opened = { kind: 'open'; planned: Planned };
+export type Attempt = Reserved | { kind: 'free' } | Opened | { kind: 'refused'; error: GatewayError; downgradeTo: string | null; room: Picos | null; estimate: Estimate };
+
+export type ReserveRequest = Pick<AdmitRequest<Served>, 'id' | 'caller' | 'bodyBytes' | 'json' | 'maxOutputTokens'>;
+
+/** A fallback's reservation: only these budgets, no rate limits, priced at this model, and no output cap to shrink. */
+export interface Extra {
+  budgets: Budget[];
+  pricedAs: string;
+}
+
+/**
+ * One request's reservations: the one made at admission, then one per model or provider an
+ * attempt went to whose budgets were not held yet.
+ */
+export interface Holding {
+  req: ReserveRequest;
+  /** The output cap admission set, which a fallback's body keeps. */
+  cap: number | undefined;
+  admitted: { model: string; provider: string };
+  holds: { id: string; r: Reserved | Opened }[];
+  // The rest is made only once an attempt leaves the admitted model and provider.
+  /** Budgets some hold charges, or tried to while the counters were down. */
+  covered: Set<string> | null;
+  /** Per model and provider seen: null when attempts may go there, else the budget's refusal. */
+  checked: Map<string, GatewayError | null> | null;
+  /** Per attempt number that went elsewhere, the model and provider its budgets are chosen by. */
+  moved: Map<number, { model: string; provider: string }> | null;
+  settled: boolean;
+}
+
+export function moved(h: Holding, n: number, model: string, provider: string): void {
+  (h.moved ??= new Map()).set(n, { model, provider });
+}
+
+/** The lines a hold charged, each with the scope whose attempts it pays for (an open hold's pooling is unknown: both). */
+export function heldLines(r: Reserved | Opened): HeldLine[] {
+  const { plan, counters, pools } = r.planned;
+  const scopeOf = (ref: string) => counters.find((c) => c.budget.id === ref)!.budget.scope;
+  const out: HeldLine[] = [];
+  plan.groups.forEach((g, i) => {
+    const members = g.lines.map((l) => scopeOf(l.ref));
+    const pool = pools[i];
+    const pooled = r.kind === 'reserved' ? r.outcome.pooled[i] : undefined;
+    if (pool && pooled !== false) out.push({ ref: pool.id, scope: pool.scope, members });
+    if (pooled !== true) g.lines.forEach((l, k) => out.push({ ref: l.ref, scope: members[k]! }));
+  });
+  return out;
+}
