@@ -1,46 +1,22 @@
-import type { Api, Outcome } from '../core/api.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { Usage } from '../core/usage.js';
 import { type PriceFn, buildRow, newFacts } from '../metering/build-row.js';
 
 /** One model call read from telemetry, before the sender's identity and the price are added. */
-export interface TelemetryCall {
-  id: string;
-  ts: number;
-  api: Api;
-  provider: string;
+export type TelemetryCall = Pick<
+  LedgerRow,
+  'id' | 'ts' | 'api' | 'provider' | 'model' | 'modelRequested' | 'user' | 'team' | 'project' | 'sessionId' | 'client' | 'tags' | 'stream' | 'status' | 'outcome' | 'errorType' | 'latencyMs' | 'ttftMs' | 'upstreamRequestId' | 'attempts'
+> & {
   /** The pricing catalog's provider id, when the provider name is not already one. */
   catalogProvider: string | undefined;
-  model: string;
-  modelRequested: string;
   usage: Usage;
-  user: string | null;
-  team: string | null;
-  project: string | null;
-  sessionId: string | null;
-  client: string | null;
-  tags: Record<string, string>;
-  stream: boolean;
-  status: number;
-  outcome: Outcome;
-  errorType: string | null;
-  latencyMs: number;
-  ttftMs: number | null;
-  upstreamRequestId: string | null;
-  attempts: number;
   /** The service tier the provider reported (OpenAI flex/priority are priced differently). */
   serviceTier?: string | undefined;
   source: 'claude-code-otel' | 'otel-genai';
-}
+};
 
 /** Who sent the telemetry: the virtual key's attribution, then `x-tollgate-*` headers. */
-export interface Sender {
-  keyId: string | null;
-  user: string | null;
-  team: string | null;
-  project: string | null;
-  tags: Record<string, string>;
-}
+export type Sender = Pick<LedgerRow, 'keyId' | 'user' | 'team' | 'project' | 'tags'>;
 
 /**
  * Prices a call with Tollgate's own pricer and shapes it as a ledger row. The sender's
