@@ -291,7 +291,8 @@ describe('enforcer on fallback attempts: rate limits, alerts, output caps, settl
   it('settles every reservation of a request that fell back in one call to the counters', async () => {
     const big = budget({ scope: 'model:gpt-5', window: 'day', limit_usd: 10 });
     const mini = budget({ scope: 'model:gpt-5-mini', window: 'day', limit_usd: 10 });
-    const { enforcer, read, counters } = setup([big, mini], clock, noEvents, [limit({ scope: 'model:gpt-5-mini', tpm: 1000 })]);
+    // 200 tokens estimated per request (100 in, 100 out).
+    const { enforcer, read, counters } = setup([big, mini], clock, noEvents, [limit({ scope: 'model:gpt-5-mini', tpm: 250 })]);
     const calls: number[] = [];
     const settle = counters.settle.bind(counters);
     counters.settle = (items, now) => {
@@ -308,5 +309,8 @@ describe('enforcer on fallback attempts: rate limits, alerts, output caps, settl
     expect(calls).toEqual([2]);
     expect(await read(big)).toMatchObject({ spent: 0n, held: 0n });
     expect(await read(mini)).toMatchObject({ spent: usd('0.1'), held: 0n });
+    // The fallback's tpm now counts the request's 100 tokens: another 200 do not fit.
+    const b = await enforcer.admit(request());
+    expect(await b.attempt(2, 'gpt-5-mini', openai, 'gpt-5-mini')).toMatchObject({ ok: false, error: { code: 'rate_limited', details: { limit: 'tpm' } } });
   });
 });
