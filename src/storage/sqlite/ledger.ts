@@ -7,6 +7,7 @@ import { crossSourceCheck, measureValues, rollupDeltas, sameRow } from '../rollu
 import { ruleTotals } from '../rule-totals.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, attemptValues, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
+import { insertWithConstants } from './constant-columns.js';
 import { type Db, openDb } from './db.js';
 
 type Row = Record<string, unknown>;
@@ -55,12 +56,14 @@ export function sqliteLedger(db: Db): LedgerStore {
       "WHERE EXISTS (SELECT 1 FROM requests r WHERE r.upstream_request_id = json_extract(x.value, '$[0]') AND r.source < json_extract(x.value, '$[1]')) " +
       "OR EXISTS (SELECT 1 FROM requests r WHERE r.upstream_request_id = json_extract(x.value, '$[0]') AND r.source > json_extract(x.value, '$[1]'))",
   );
+  const isEmpty = db.prepare('SELECT NOT EXISTS (SELECT 1 FROM requests) AS e');
   /** Rows that repeat a request another source already recorded (see crossSourceCheck). */
   const crossSourceRepeats = (rows: readonly LedgerRow[]) => {
     const pairs = new Map<string, [string, string]>();
     for (const r of rows) if (r.upstreamRequestId !== null) pairs.set(`${r.upstreamRequestId}\0${r.source}`, [r.upstreamRequestId, r.source]);
     const repeated = new Set<string>();
-    if (pairs.size > 0) for (const r of repeatedPairs.all(JSON.stringify([...pairs.values()])) as { u: string; s: string }[]) repeated.add(`${r.u}\0${r.s}`);
+    // Into an empty ledger (a first import) no other source can have recorded anything.
+    if (pairs.size > 0 && !(isEmpty.get() as { e: number }).e) for (const r of repeatedPairs.all(JSON.stringify([...pairs.values()])) as { u: string; s: string }[]) repeated.add(`${r.u}\0${r.s}`);
     return crossSourceCheck((u, source) => repeated.has(`${u}\0${source}`));
   };
   const existing = db.prepare('SELECT * FROM requests WHERE id = ?').safeIntegers();
@@ -86,8 +89,11 @@ export function sqliteLedger(db: Db): LedgerStore {
     const fresh: LedgerRow[] = [];
     const seen = crossSourceRepeats(rows);
     const rebuild = deferIndexes(rows.length);
-    for (const r of rows) {
-      if (seen(r) || insertRow.run(rowValues(r, toInt)).changes !== 1) continue;
+    const kept = rows.filter((r) => !seen(r));
+    const inserted = insertWithConstants(db, 'requests', REQUEST_COLUMNS, kept.map((r) => rowValues(r, toInt)), insertRow);
+    for (let i = 0; i < kept.length; i++) {
+      if (!inserted[i]) continue;
+      const r = kept[i]!;
       fresh.push(r);
       if (r.attemptLog) for (const a of r.attemptLog) insertAttempt.run(attemptValues(a, toInt));
     }
