@@ -59,11 +59,12 @@ export function sqliteLedger(db: Db): LedgerStore {
   const isEmpty = db.prepare('SELECT NOT EXISTS (SELECT 1 FROM requests) AS e');
   /** Rows that repeat a request another source already recorded (see crossSourceCheck). */
   const crossSourceRepeats = (rows: readonly LedgerRow[]) => {
+    // Into an empty ledger (a first import) no other source can have recorded anything.
+    if ((isEmpty.get() as { e: number }).e) return crossSourceCheck(() => false);
     const pairs = new Map<string, [string, string]>();
     for (const r of rows) if (r.upstreamRequestId !== null) pairs.set(`${r.upstreamRequestId}\0${r.source}`, [r.upstreamRequestId, r.source]);
     const repeated = new Set<string>();
-    // Into an empty ledger (a first import) no other source can have recorded anything.
-    if (pairs.size > 0 && !(isEmpty.get() as { e: number }).e) for (const r of repeatedPairs.all(JSON.stringify([...pairs.values()])) as { u: string; s: string }[]) repeated.add(`${r.u}\0${r.s}`);
+    if (pairs.size > 0) for (const r of repeatedPairs.all(JSON.stringify([...pairs.values()])) as { u: string; s: string }[]) repeated.add(`${r.u}\0${r.s}`);
     return crossSourceCheck((u, source) => repeated.has(`${u}\0${source}`));
   };
   const existing = db.prepare('SELECT * FROM requests WHERE id = ?').safeIntegers();
