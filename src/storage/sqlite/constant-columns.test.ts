@@ -19,7 +19,7 @@ describe('insertWithConstants', () => {
     const rows = Array.from({ length: 100 }, (_, i) => [`r${i % 90}`, 7, 9_007_199_254_740_991n, "it's \u00e9", null, i % 2 ? 1.5 : 'x', i === 50 ? -0 : 0]);
     const bound = plain('bound');
     const expected = rows.map((v) => bound.run(v).changes === 1);
-    const inserted = insertWithConstants(db, 'literal', COLUMNS, rows, plain('literal'));
+    const inserted = insertWithConstants(db, 'literal', COLUMNS, rows.length, (i) => rows[i]!, plain('literal'));
     expect(inserted).toEqual(expected);
     expect(inserted.filter(Boolean)).toHaveLength(90);
     expect(dump('literal')).toEqual(dump('bound'));

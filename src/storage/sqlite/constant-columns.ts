@@ -20,26 +20,41 @@ export function sqlLiteral(v: unknown): string | undefined {
 }
 
 /**
- * Inserts a batch of rows (values in `columns` order) with one statement in which the
- * columns that hold the same value in every row are SQL literals, bound never. libsql
- * converts each bound parameter (about 0.2 µs), and the rows of a log import share most of
- * their columns (source, client, user, nulls…): a first import binds a third as many.
- * Returns, per row, whether it was inserted (`INSERT OR IGNORE`: false for an id already present).
+ * Inserts a batch of rows with one statement in which the columns that hold the same value
+ * in every row are SQL literals, bound never. libsql converts each bound parameter (about
+ * 0.2 µs), and the rows of a log import share most of their columns (source, client, user,
+ * nulls…): a first import binds a third as many. `valuesOf(i)` is row i's values in
+ * `columns` order, asked for twice per row rather than all held at once (they would
+ * outlive the young generation). Returns, per row, whether it was inserted
+ * (`INSERT OR IGNORE`: false for an id already present).
  */
-export function insertWithConstants(db: Db, table: string, columns: readonly string[], rows: readonly unknown[][], plain: { run(values: unknown[]): { changes: number } }): boolean[] {
-  if (rows.length < MIN_ROWS) return rows.map((v) => plain.run(v).changes === 1);
-  const first = rows[0]!;
-  const literals = columns.map((_, i) => {
-    const v = first[i];
-    const literal = sqlLiteral(v);
-    return literal !== undefined && rows.every((r) => Object.is(r[i], v)) ? literal : undefined;
-  });
-  const bound = literals.flatMap((l, i) => (l === undefined ? [i] : []));
-  if (bound.length === columns.length) return rows.map((v) => plain.run(v).changes === 1);
-  const stmt = db.prepare(`INSERT OR IGNORE INTO ${table} (${columns.join(', ')}) VALUES (${literals.map((l) => l ?? '?').join(', ')})`);
-  const params: unknown[] = new Array<unknown>(bound.length);
-  return rows.map((v) => {
+export function insertWithConstants(
+  db: Db,
+  table: string,
+  columns: readonly string[],
+  count: number,
+  valuesOf: (i: number) => unknown[],
+  plain: { run(values: unknown[]): { changes: number } },
+): boolean[] {
+  const inserted = new Array<boolean>(count);
+  if (count < MIN_ROWS) {
+    for (let i = 0; i < count; i++) inserted[i] = plain.run(valuesOf(i)).changes === 1;
+    return inserted;
+  }
+  const first = valuesOf(0);
+  let constant = columns.map((_, c) => c).filter((c) => sqlLiteral(first[c]) !== undefined);
+  for (let i = 1; i < count && constant.length > 0; i++) {
+    const v = valuesOf(i);
+    constant = constant.filter((c) => Object.is(v[c], first[c]));
+  }
+  const literals = columns.map((_, c) => (constant.includes(c) ? sqlLiteral(first[c]) : undefined));
+  const bound = literals.flatMap((l, c) => (l === undefined ? [c] : []));
+  const stmt = constant.length === 0 ? plain : db.prepare(`INSERT OR IGNORE INTO ${table} (${columns.join(', ')}) VALUES (${literals.map((l) => l ?? '?').join(', ')})`);
+  const params = new Array<unknown>(bound.length);
+  for (let i = 0; i < count; i++) {
+    const v = valuesOf(i);
     for (let j = 0; j < bound.length; j++) params[j] = v[bound[j]!];
-    return stmt.run(params).changes === 1;
-  });
+    inserted[i] = stmt.run(params).changes === 1;
+  }
+  return inserted;
 }

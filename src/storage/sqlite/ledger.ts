@@ -91,7 +91,7 @@ export function sqliteLedger(db: Db): LedgerStore {
     const seen = crossSourceRepeats(rows);
     const rebuild = deferIndexes(rows.length);
     const kept = rows.filter((r) => !seen(r));
-    const inserted = insertWithConstants(db, 'requests', REQUEST_COLUMNS, kept.map((r) => rowValues(r, toInt)), insertRow);
+    const inserted = insertWithConstants(db, 'requests', REQUEST_COLUMNS, kept.length, (i) => rowValues(kept[i]!, toInt), insertRow);
     for (let i = 0; i < kept.length; i++) {
       if (!inserted[i]) continue;
       const r = kept[i]!;
