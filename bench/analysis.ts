@@ -37,7 +37,12 @@ const HOT_RPS = Number(arg('--hot-rps') ?? 500);
 const HOT_MS = 30 * 60_000;
 const HOT_ROWS = Math.round((HOT_RPS * HOT_MS) / 1000);
 const DB = arg('--db');
-const RUNS = 5;
+/**
+ * --quick: three runs of each, and only what the issue asks for at 10 million rows (all detectors cold
+ * and warm, the first evaluation after the hour, explain); no event-loop section, per-detector rows or replay.
+ */
+const QUICK = process.argv.includes('--quick');
+const RUNS = QUICK ? 3 : 5;
 const DAY = 86_400_000;
 const END = START + DAYS * DAY;
 // Mid-hour, as a live evaluation's clock would be.
@@ -138,35 +143,37 @@ async function main(): Promise<void> {
       process.stdout.write(`${name}: ${ms.toFixed(0)} ms\n`);
     };
 
-    // Event-loop stalls, side by side: the old evaluation, the new one on this thread, and the new one in its thread.
     const loop: Stall[] = [];
-    const before = new SeriesReader(storage.ledger);
-    loop.push(await stalls('before: raw rows, main thread, cold', () => rawEvaluate(before, storage, NOW, settings, rates)));
-    const after = new SeriesReader(storage.ledger);
-    loop.push(await stalls('aggregates, main thread, cold', () => evaluate(after, NOW, settings, rates)));
-    const thread = await ThreadEvaluator.start({ storage: { kind: 'sqlite', path }, settings }, rates);
-    loop.push(await stalls('after: aggregates, worker thread, cold', () => thread.evaluate(NOW)));
-    for (let k = 1; k <= RUNS; k++) {
-      loop.push(await stalls(`before, warm #${k}`, () => rawEvaluate(before, storage, NOW + k * 1000, settings, rates)));
-      loop.push(await stalls(`aggregates main, warm #${k}`, () => evaluate(after, NOW + k * 1000, settings, rates)));
-      loop.push(await stalls(`after, warm #${k}`, () => thread.evaluate(NOW + k * 1000)));
+    if (!QUICK) {
+      // Event-loop stalls, side by side: the old evaluation, the new one on this thread, and the new one in its thread.
+      const before = new SeriesReader(storage.ledger);
+      loop.push(await stalls('before: raw rows, main thread, cold', () => rawEvaluate(before, storage, NOW, settings, rates)));
+      const after = new SeriesReader(storage.ledger);
+      loop.push(await stalls('aggregates, main thread, cold', () => evaluate(after, NOW, settings, rates)));
+      const thread = await ThreadEvaluator.start({ storage: { kind: 'sqlite', path }, settings }, rates);
+      loop.push(await stalls('after: aggregates, worker thread, cold', () => thread.evaluate(NOW)));
+      for (let k = 1; k <= RUNS; k++) {
+        loop.push(await stalls(`before, warm #${k}`, () => rawEvaluate(before, storage, NOW + k * 1000, settings, rates)));
+        loop.push(await stalls(`aggregates main, warm #${k}`, () => evaluate(after, NOW + k * 1000, settings, rates)));
+        loop.push(await stalls(`after, warm #${k}`, () => thread.evaluate(NOW + k * 1000)));
+      }
+      await thread.close();
     }
-    await thread.close();
 
-    for (const id of DETECTORS) note(`${id}, cold (history read from rollups)`, await timed(RUNS, () => evaluate(new SeriesReader(storage.ledger), NOW, settings, rates, id)));
+    if (!QUICK) for (const id of DETECTORS) note(`${id}, cold (history read from rollups)`, await timed(RUNS, () => evaluate(new SeriesReader(storage.ledger), NOW, settings, rates, id)));
     note('all detectors, cold', await timed(RUNS, () => evaluate(new SeriesReader(storage.ledger), NOW, settings, rates)));
     const warm = new SeriesReader(storage.ledger);
     await evaluate(warm, NOW, settings, rates);
     let tick = 0;
     note('all detectors, warm (history cached within the hour: every evaluation but the first each hour)', await timed(RUNS, () => evaluate(warm, NOW + ++tick * 1000, settings, rates)));
     const turns: number[] = [];
-    for (let k = 0; k < RUNS; k++) {
+    for (let k = 0; k < (QUICK ? 1 : RUNS); k++) {
       const reader = new SeriesReader(storage.ledger);
       await evaluate(reader, NOW - 3_600_000, settings, rates);
       turns.push(await time(() => evaluate(reader, NOW, settings, rates)));
     }
     note('all detectors, the first evaluation after the hour turns (one new hour of rollups read)', median(turns));
-    note('detect replay of 1 hour at 60 s steps (60 evaluations)', await timed(1, () => replay(storage.ledger, settings, rates, { since: NOW - 3_600_000, until: NOW })));
+    if (!QUICK) note('detect replay of 1 hour at 60 s steps (60 evaluations)', await timed(1, () => replay(storage.ledger, settings, rates, { since: NOW - 3_600_000, until: NOW })));
     const lastWeek = { since: END - 14 * DAY, until: END - 7 * DAY, label: 'previous 7 days' };
     const thisWeek = { since: END - 7 * DAY, until: END, label: 'last 7 days' };
     note('explain: 7 days against the 7 before', await timed(RUNS, () => explain(storage.ledger, lastWeek, thisWeek, rates, END)));
@@ -189,22 +196,7 @@ function writeSection(seeded: { seconds: number; rows: number } | undefined, row
   const seeding = seeded
     ? `written by the benchmarks' fast seeder (bench/seed.ts: raw rows in large transactions, then indexes and rollups built once from them) in ${seeded.seconds.toFixed(0)} s (${Math.round(seeded.rows / seeded.seconds).toLocaleString('en-US')} rows/s)`
     : 'reused from an earlier run (`--db`), seeding time not recorded';
-  // The 1-million-row run and the 10-million-row one each keep their own section.
-  writeMarkedSection(
-    ROWS >= 10_000_000 ? 'analysis-10m' : 'analysis',
-    `## Anomaly detectors and explain over ${size}
-
-Generated by \`npm run bench:analysis${ROWS === 10_000_000 ? '' : ` -- --rows ${ROWS}`}${HOT_RPS === 500 ? '' : ` --hot-rps ${HOT_RPS}`}\` on ${new Date().toISOString().slice(0, 10)}, on a machine shared with other
-jobs (2 cores; load average ${loadText()} when it finished), so read the ratios rather than the absolute times. The ledger is
-bench/reports.ts's generator (${DAYS} days, 400 users, sessions of 50 requests, 40 workflows) and, in the 30 minutes before
-the evaluation clock, a busy gateway's live window: ${HOT_RPS} requests a second of agent traffic (last turns hashed, one in 20 a
-repeated "continue", 2% failing with a retry); ${seeding}. The clock sits 23 minutes before the end of the generator's data.${
-      ROWS < 10_000_000
-        ? `\n\n**Measured at ${ROWS.toLocaleString('en-US')} rows, not 10 million**: seeding 10 million rows would take at least ${Math.round(10_000_000 / (seeded ? seeded.rows / seeded.seconds : 3500) / 60)} minutes of this shared machine at the insert rate above, and longer in fact, since the rate falls as the ledger grows (one attempt on a loaded machine wrote 8 million rows in 35 minutes, down to about 2,600 rows/s), which the run did not have. The live window, where an evaluation's cost grows with traffic, is measured at full size; the history read cold from rollups grows with the number of hours and combinations of dimensions (at most one rollup row per hour and combination), not with rows.`
-        : ''
-    }
-
-### Event loop: what an evaluation costs the gateway
+  const eventLoop = loop.length === 0 ? '' : `### Event loop: what an evaluation costs the gateway
 
 Side by side in one process, with \`perf_hooks.monitorEventLoopDelay\` (1 ms resolution) sampling the main thread during each
 evaluation: *before*, the evaluation as it was (loops and retry storms judged from every raw row of the last 30 minutes,
@@ -218,9 +210,25 @@ ${stallRow('before: raw rows, main thread', 'before: ', 'before, warm')}
 ${stallRow('aggregates, main thread', 'aggregates, main', 'aggregates main, warm')}
 ${stallRow('after: aggregates, worker thread', 'after: ', 'after, warm')}
 
-### Time per step (on the main thread, to time the queries alone)
+`;
+  // The 1-million-row run and the 10-million-row one each keep their own section.
+  writeMarkedSection(
+    ROWS >= 10_000_000 ? 'analysis-10m' : 'analysis',
+    `## Anomaly detectors and explain over ${size}
 
-Medians of ${RUNS} runs.
+Generated by \`npm run bench:analysis${ROWS === 10_000_000 ? '' : ` -- --rows ${ROWS}`}${HOT_RPS === 500 ? '' : ` --hot-rps ${HOT_RPS}`}\` on ${new Date().toISOString().slice(0, 10)}, on a machine shared with other
+jobs (2 cores; load average ${loadText()} when it finished), so read the ratios rather than the absolute times. The ledger is
+bench/reports.ts's generator (${DAYS} days, 400 users, sessions of 50 requests, 40 workflows) and, in the 30 minutes before
+the evaluation clock, a busy gateway's live window: ${HOT_RPS} requests a second of agent traffic (last turns hashed, one in 20 a
+repeated "continue", 2% failing with a retry); ${seeding}. The clock sits 23 minutes before the end of the generator's data.${
+      ROWS < 10_000_000
+        ? `\n\n**Measured at ${ROWS.toLocaleString('en-US')} rows, not 10 million** (\`npm run bench:analysis\` without \`--rows\` runs 10 million). The live window, where an evaluation's cost grows with traffic, is measured at full size; the history read cold from rollups grows with the number of hours and combinations of dimensions (at most one rollup row per hour and combination), not with rows.`
+        : ''
+    }
+
+${loop.length === 0 ? '' : eventLoop}### Time per step (on the main thread, to time the queries alone)
+
+Medians of ${RUNS} runs${QUICK ? ' (`--quick`: the first evaluation after the hour turns is one run; no event-loop section, per-detector rows or replay, which at this size and load would not have finished in the time the run had)' : ''}.
 
 | what | median ms |
 |---|---|
