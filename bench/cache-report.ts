@@ -172,8 +172,8 @@ work (load average ${loadavg().map((x) => x.toFixed(1)).join(', ')} when it fini
 two system blocks and the conversation so far (up to ${MAX_TURNS} message blocks), breakpoints on the system prompt
 and the last turn; three workflows carry a timestamp in system block 0. Written by the benchmarks' fast seeder (bench/seed.ts) in
 ${o.writeS.toFixed(0)} s (${Math.round(o.rows / o.writeS).toLocaleString('en-US')} rows/s); the file is ${(o.sizeMb / 1000).toFixed(1)} GB.
-
-Each figure is the median of ${RUNS} run${RUNS === 1 ? '' : 's'} over the whole window, side by side in one process. *whole rows* is \`scan\`, every column of
+${o.rows < 10_000_000 ? `Measured at ${rows} rows, not 10 million (\`npm run bench:cache-report\` without \`--rows\` runs 10 million).\n` : ''}
+Each figure is ${RUNS === 1 ? 'one run' : `the median of ${RUNS} runs`} over the whole window, side by side in one process. *whole rows* is \`scan\`, every column of
 every row in time order (as \`export\` reads them, and as the cache report read them before); *cache rows* is \`cacheRows\`, the
 ${CACHE_ROW_COLUMNS.length} columns the analyser reads, of the rows it keeps (status below 400, outcome ok), each read as an array rather than an
 object of 38 columns. The cache report found ${o.findings} findings.
