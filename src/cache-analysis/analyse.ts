@@ -1,4 +1,4 @@
-import type { LedgerRow } from '../core/ledger-row.js';
+import type { CacheRow } from '../core/ledger-row.js';
 import { type Picos, roundHalfUp } from '../core/money.js';
 import { minCacheableTokens } from './auto-breakpoints.js';
 import { driftFinding, firstDifference, isReorder, tokensBetween } from './drift.js';
@@ -16,9 +16,12 @@ const TTL_1H = 60 * MINUTE;
 const WEEK_MS = 7n * 86_400_000n;
 const EXAMPLES = 3;
 
+/** Within a cache scope: a running prefix hash, or `session:<id>` for a write without a prefix. */
+type EntryKey = number | string;
+
 interface PendingWrite {
   seen: Seen;
-  key: string;
+  key: EntryKey;
   ttl: number;
   tokens: number;
   done: boolean;
@@ -40,10 +43,10 @@ export class CacheAnalyser {
     [TTL_5M, []],
     [TTL_1H, []],
   ]);
-  private readonly pendingByKey = new Map<string, PendingWrite[]>();
+  private readonly pendingByKey = new ScopedMap<PendingWrite[]>();
   /** 5-minute writes that lapsed unread, kept for an hour to see whether a 1-hour TTL would have paid. */
   private lapsed: PendingWrite[] = [];
-  private readonly lapsedByKey = new Map<string, PendingWrite>();
+  private readonly lapsedByKey = new ScopedMap<PendingWrite>();
   private first: number | undefined;
   private last: number | undefined;
   private lastPrune = 0;
@@ -53,7 +56,7 @@ export class CacheAnalyser {
     this.moves = new PriceMoves(o.price);
   }
 
-  add(row: LedgerRow): void {
+  add(row: CacheRow): void {
     if (row.status >= 400 || row.outcome !== 'ok') return;
     this.first ??= row.ts;
     this.last = row.ts;
@@ -112,7 +115,7 @@ export class CacheAnalyser {
     return from === undefined || to === undefined ? 0 : Math.max(to - from, TTL_1H);
   }
 
-  private see(row: LedgerRow): Seen {
+  private see(row: CacheRow): Seen {
     const prefix = decodePrefix(row.prefix);
     const cum: number[] = [];
     let staticLen = 0;
@@ -164,12 +167,12 @@ export class CacheAnalyser {
   }
 
   /** The cache entry a write creates: the prefix up to its last breakpoint (or the whole session, unhashed). */
-  private writeKey(s: Seen): string | undefined {
+  private writeKey(s: Seen): EntryKey | undefined {
     if (s.prefix && s.cum.length > 0) {
       const last = s.prefix.bp.at(-1)?.[0] ?? s.cum.length - 1;
-      return `${s.scope}\u0000${s.cum[Math.min(last, s.cum.length - 1)]}`;
+      return s.cum[Math.min(last, s.cum.length - 1)];
     }
-    return s.row.sessionId === null ? undefined : `${s.scope}\u0000session:${s.row.sessionId}`;
+    return s.row.sessionId === null ? undefined : `session:${s.row.sessionId}`;
   }
 
   private recordWrite(s: Seen, g: GroupAcc): void {
@@ -177,7 +180,7 @@ export class CacheAnalyser {
     g.writes++;
     const key = this.writeKey(s);
     if (key === undefined) return;
-    const lapsed = this.lapsedByKey.get(key);
+    const lapsed = this.lapsedByKey.get(s.scope, key);
     if (lapsed && !lapsed.done && s.row.ts - lapsed.seen.row.ts <= TTL_1H) {
       // Written again after the 5-minute entry lapsed: a 1-hour TTL would have made this a read.
       lapsed.done = true;
@@ -193,22 +196,24 @@ export class CacheAnalyser {
     const ttl = s.row.cacheWrite1hTokens > 0 ? TTL_1H : TTL_5M;
     const p: PendingWrite = { seen: s, key, ttl, tokens: s.row.cacheWriteTokens, done: false };
     this.pending.get(ttl)!.push(p);
-    let list = this.pendingByKey.get(key);
-    if (!list) this.pendingByKey.set(key, (list = []));
+    let list = this.pendingByKey.get(s.scope, key);
+    if (!list) this.pendingByKey.set(s.scope, key, (list = []));
     list.push(p);
   }
 
   /** A request that read from the cache reads back every pending write of a prefix it carries. */
   private readBack(s: Seen): void {
     if (s.row.cacheReadTokens <= 0) return;
-    const keys = s.prefix ? s.cum.map((c) => `${s.scope}\u0000${c}`) : [];
-    if (s.row.sessionId !== null) keys.push(`${s.scope}\u0000session:${s.row.sessionId}`);
-    for (const key of keys) {
-      const list = this.pendingByKey.get(key);
-      if (!list) continue;
+    const byKey = this.pendingByKey.in(s.scope);
+    if (!byKey) return;
+    const take = (key: EntryKey) => {
+      const list = byKey.get(key);
+      if (!list) return;
       for (const p of list) if (s.row.ts - p.seen.row.ts <= p.ttl) p.done = true;
-      this.pendingByKey.delete(key);
-    }
+      byKey.delete(key);
+    };
+    if (s.prefix) for (const c of s.cum) take(c);
+    if (s.row.sessionId !== null) take(`session:${s.row.sessionId}`);
   }
 
   /** Writes whose TTL ran out unread are wasted. */
@@ -221,18 +226,18 @@ export class CacheAnalyser {
     let j = 0;
     while (j < this.lapsed.length && (this.lapsed[j]!.done || now - this.lapsed[j]!.seen.row.ts > TTL_1H)) {
       const p = this.lapsed[j++]!;
-      if (this.lapsedByKey.get(p.key) === p) this.lapsedByKey.delete(p.key);
+      if (this.lapsedByKey.get(p.seen.scope, p.key) === p) this.lapsedByKey.delete(p.seen.scope, p.key);
     }
     if (j > 0) this.lapsed = this.lapsed.slice(j);
   }
 
   /** Takes a write off the pending queues; unread, it is wasted, and a 5-minute one is kept to test a 1-hour TTL. */
   private settle(p: PendingWrite): void {
-    const list = this.pendingByKey.get(p.key);
+    const list = this.pendingByKey.get(p.seen.scope, p.key);
     if (list) {
       const at = list.indexOf(p);
       if (at >= 0) list.splice(at, 1);
-      if (list.length === 0) this.pendingByKey.delete(p.key);
+      if (list.length === 0) this.pendingByKey.delete(p.seen.scope, p.key);
     }
     if (p.done) return;
     const g = this.group(p.seen.group);
@@ -242,7 +247,7 @@ export class CacheAnalyser {
     if (g.wastedExamples.length < EXAMPLES) g.wastedExamples.push(p.seen.row.id);
     if (p.ttl === TTL_5M) {
       this.lapsed.push(p);
-      this.lapsedByKey.set(p.key, p);
+      this.lapsedByKey.set(p.seen.scope, p.key, p);
     }
   }
 
@@ -309,6 +314,32 @@ export class CacheAnalyser {
       // The first call of a prefix would have paid a write.
       g.missingSaving += this.moves.inputToWrite(s.row, tokens);
     }
+  }
+}
+
+/**
+ * Cache entries by scope (provider and model), then by key: a lookup builds no string, which
+ * mattered when every request that read the cache looked up each of its prefix hashes.
+ */
+class ScopedMap<V> {
+  private readonly m = new Map<string, Map<EntryKey, V>>();
+
+  in(scope: string): Map<EntryKey, V> | undefined {
+    return this.m.get(scope);
+  }
+
+  get(scope: string, key: EntryKey): V | undefined {
+    return this.m.get(scope)?.get(key);
+  }
+
+  set(scope: string, key: EntryKey, v: V): void {
+    let inner = this.m.get(scope);
+    if (!inner) this.m.set(scope, (inner = new Map<EntryKey, V>()));
+    inner.set(key, v);
+  }
+
+  delete(scope: string, key: EntryKey): void {
+    this.m.get(scope)?.delete(key);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { LedgerRow } from '../core/ledger-row.js';
+import type { CacheRow } from '../core/ledger-row.js';
 import { type Picos, roundHalfUp } from '../core/money.js';
 import type { CacheGroupBy, Finding, GroupStats, Side } from './types.js';
 
@@ -46,7 +46,7 @@ export function newGroup(): GroupAcc {
   };
 }
 
-export function groupOf(row: LedgerRow, by: CacheGroupBy): string {
+export function groupOf(row: CacheRow, by: CacheGroupBy): string {
   switch (by) {
     case 'workflow':
       return row.tags.workflow ?? '(none)';

@@ -1,4 +1,4 @@
-import type { LedgerRow } from '../core/ledger-row.js';
+import type { CacheRow } from '../core/ledger-row.js';
 import { formatUsd } from '../core/money.js';
 import type { Picos } from '../core/money.js';
 import type { PriceRequest } from '../metering/build-row.js';
@@ -6,16 +6,16 @@ import type { LedgerStore, TimeFilter } from '../storage/ports.js';
 import { CacheAnalyser, type CacheGroupBy, type CacheReport, type Finding } from './analyse.js';
 import type { RowPricer } from './price-moves.js';
 
-/** Runs the analyser over the ledger's rows in a time window (one scan, in time order). */
-export async function runCacheReport(ledger: Pick<LedgerStore, 'scan'>, q: TimeFilter & { by: CacheGroupBy; price: RowPricer }): Promise<CacheReport> {
+/** Runs the analyser over the ledger's rows in a time window (one pass, in time order, over the columns it reads). */
+export async function runCacheReport(ledger: Pick<LedgerStore, 'cacheRows'>, q: TimeFilter & { by: CacheGroupBy; price: RowPricer }): Promise<CacheReport> {
   const a = new CacheAnalyser(q);
-  for await (const row of ledger.scan({ since: q.since, until: q.until })) a.add(row);
+  for await (const row of ledger.cacheRows({ since: q.since, until: q.until })) a.add(row);
   return a.finish();
 }
 
 /** Prices rows with the gateway's own pricer; `catalogOf` maps a configured provider name to its catalog id. */
 export function rowPricer(price: (q: PriceRequest) => { costPicos: Picos | null }, catalogOf: (provider: string) => string | undefined): RowPricer {
-  return (row: LedgerRow, usage) => price({ provider: row.provider, catalogProvider: catalogOf(row.provider), model: row.model, usage, at: new Date(row.ts) }).costPicos;
+  return (row: CacheRow, usage) => price({ provider: row.provider, catalogProvider: catalogOf(row.provider), model: row.model, usage, at: new Date(row.ts) }).costPicos;
 }
 
 const usd = (p: bigint) => '$' + formatUsd(p, 2);

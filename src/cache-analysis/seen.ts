@@ -1,10 +1,10 @@
-import type { LedgerRow } from '../core/ledger-row.js';
+import type { CacheRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
 import type { PrefixRecord } from './prefix.js';
 
 /** One row as the analyser needs it, with the prefix decoded and its running hashes. */
 export interface Seen {
-  row: LedgerRow;
+  row: CacheRow;
   group: string;
   scope: string;
   prefix: PrefixRecord | undefined;

@@ -63,6 +63,17 @@ export interface LedgerRow extends Usage {
   attemptLog?: AttemptRow[];
 }
 
+/**
+ * What the prompt-cache analyser reads of a row (src/cache-analysis): `LedgerStore.cacheRows`
+ * reads only these columns, since a full row with its prefix is about 1.5 KB.
+ */
+export type CacheRow = Pick<
+  LedgerRow,
+  | 'id' | 'ts' | 'api' | 'provider' | 'model' | 'keyId' | 'sessionId' | 'tags' | 'status' | 'outcome'
+  | 'inputTokens' | 'cacheReadTokens' | 'cacheWriteTokens' | 'cacheWrite1hTokens' | 'outputTokens' | 'reasoningTokens' | 'toolCalls'
+  | 'costPicos' | 'prefix'
+>;
+
 /** One upstream try of a request (the `attempts` table). The request row's cost is the sum of its attempts'. */
 export interface AttemptRow extends Usage {
   requestId: string;

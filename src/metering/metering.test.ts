@@ -26,6 +26,7 @@ function memoryLedger(failTimes = 0): Omit<LedgerStore, 'upsert'> & { rows: Map<
     get: () => Promise.resolve(undefined),
     attempts: () => Promise.resolve([]),
     scan: async function* () {},
+    cacheRows: async function* () {},
     aggregate: () => Promise.resolve([]),
     ruleTotals: () => Promise.resolve([]),
     requestPoints: () => Promise.resolve([]),

@@ -1,4 +1,4 @@
-import type { AttemptRow, Dimension, LedgerRow } from '../core/ledger-row.js';
+import type { AttemptRow, CacheRow, Dimension, LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
 import type { OutcomeEvent } from '../outcomes/outcome.js';
 import type { AuditEntry, Budget, Increase, IncreaseStatus, ModelPolicy, RateLimit } from '../policy/rules.js';
@@ -37,6 +37,11 @@ export interface LedgerStore {
   attempts(requestId: string): Promise<AttemptRow[]>;
   /** Streams raw rows in time order (for export). */
   scan(filter: TimeFilter): AsyncIterable<LedgerRow>;
+  /**
+   * The rows that succeeded (status below 400, outcome ok), in time order, with only the
+   * columns the cache analyser reads: the cache report's one pass over the window.
+   */
+  cacheRows(filter: TimeFilter): AsyncIterable<CacheRow>;
   /** Totals grouped by dimensions, served from rollups (raw rows only for partial hours at the edges). */
   aggregate(query: AggregateQuery): Promise<AggregateRow[]>;
   /** Totals per routing rule and mode over the window, from the raw rows that have a rule. */

@@ -1,4 +1,4 @@
-import type { AttemptRow, LedgerRow } from '../core/ledger-row.js';
+import type { AttemptRow, CacheRow, LedgerRow } from '../core/ledger-row.js';
 
 /**
  * The ledger's columns as schema version 1 created them. Frozen: existing databases were
@@ -173,6 +173,46 @@ export function rowFromRecord(rec: Record<string, unknown>): LedgerRow {
   };
   // Left off when absent, so rows that were never hashed read back as they were written.
   const prefix = str('prefix');
+  if (prefix !== null) row.prefix = prefix;
+  return row;
+}
+
+/** The columns `cacheRows` selects, in the order cacheRowFromValues reads them. */
+export const CACHE_ROW_COLUMNS = [
+  'id', 'ts', 'api', 'provider', 'model', 'key_id', 'session_id', 'tags', 'status', 'outcome',
+  'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'tool_calls',
+  'cost_picos', 'prefix',
+] as const;
+
+/**
+ * A cache row from its CACHE_ROW_COLUMNS values in order (a driver's array row mode: no
+ * object per record). Integers may come as numbers, bigints or strings; cost exactly.
+ */
+export function cacheRowFromValues(v: readonly unknown[]): CacheRow {
+  const str = (x: unknown): string | null => (x === null || x === undefined ? null : scalarText(x));
+  const tags = v[7];
+  const cost = v[17];
+  const row: CacheRow = {
+    id: String(v[0]),
+    ts: Number(v[1]),
+    api: String(v[2]) as LedgerRow['api'],
+    provider: String(v[3]),
+    model: String(v[4]),
+    keyId: str(v[5]),
+    sessionId: str(v[6]),
+    tags: (typeof tags === 'string' ? JSON.parse(tags) : (tags ?? {})) as Record<string, string>,
+    status: Number(v[8]),
+    outcome: String(v[9]) as LedgerRow['outcome'],
+    inputTokens: Number(v[10] ?? 0),
+    cacheReadTokens: Number(v[11] ?? 0),
+    cacheWriteTokens: Number(v[12] ?? 0),
+    cacheWrite1hTokens: Number(v[13] ?? 0),
+    outputTokens: Number(v[14] ?? 0),
+    reasoningTokens: Number(v[15] ?? 0),
+    toolCalls: Number(v[16] ?? 0),
+    costPicos: cost === null || cost === undefined ? null : BigInt(cost as bigint | number | string),
+  };
+  const prefix = str(v[18]);
   if (prefix !== null) row.prefix = prefix;
   return row;
 }

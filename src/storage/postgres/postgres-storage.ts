@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { LedgerRow } from '../../core/ledger-row.js';
+import type { CacheRow, LedgerRow } from '../../core/ledger-row.js';
 import { type SqlDialect, aggregate } from '../aggregate.js';
 import { migrations, rollupUpsertSql } from '../ddl.js';
 import { type PolicySql, sqlPolicyStore } from '../policy-store.js';
@@ -9,7 +9,7 @@ import { sqlOutcomeStore } from '../outcome-store.js';
 import type { KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
 import { type RollupDelta, crossSourceCheck, measureValues, rollupDeltas, sameRow } from '../rollup.js';
-import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, ROLLUP_DIMENSIONS, ROLLUP_EXTRA_KEYS, ROLLUP_MEASURES, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, rowFromRecord, rowValues } from '../schema.js';
+import { ATTEMPT_COLUMNS, CACHE_ROW_COLUMNS, REQUEST_COLUMNS, ROLLUP_DIMENSIONS, ROLLUP_EXTRA_KEYS, ROLLUP_MEASURES, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
 
 type Row = Record<string, unknown>;
@@ -188,6 +188,7 @@ function pgLedger(pool: pg.Pool): LedgerStore {
       return (await run('SELECT * FROM attempts WHERE request_id = $1 ORDER BY n', [id])).map(attemptFromRecord);
     },
     scan: (filter) => scanRows(pool, filter),
+    cacheRows: (filter) => cacheRows(pool, filter),
     aggregate: (q) => aggregate(run, DIALECT, q),
     ruleTotals: (f) => ruleTotals(run, DIALECT, f),
     requestPoints: (filter) => requestPoints(run, (i) => DIALECT.param(i), filter),
@@ -223,6 +224,21 @@ async function* scanRows(pool: pg.Pool, filter: TimeFilter): AsyncIterable<Ledge
     for (const r of rows) yield rowFromRecord(r);
     if (rows.length < 2000) return;
     const last = rowFromRecord(rows[rows.length - 1]!);
+    after = { ts: last.ts, id: last.id };
+  }
+}
+
+async function* cacheRows(pool: pg.Pool, filter: TimeFilter): AsyncIterable<CacheRow> {
+  let after: { ts: number; id: string } | undefined;
+  for (;;) {
+    const params: unknown[] = [];
+    const where = [...timeTerms(filter, params, (i) => `$${i}`), 'status < 400', "outcome = 'ok'"];
+    if (after) where.push(`(ts, id) > ($${params.push(after.ts)}, $${params.push(after.id)})`);
+    const sql = `SELECT ${CACHE_ROW_COLUMNS.join(', ')} FROM requests WHERE ${where.join(' AND ')} ORDER BY ts, id LIMIT 2000`;
+    const { rows } = await pool.query<unknown[]>({ text: sql, values: params, rowMode: 'array' });
+    let last: CacheRow | undefined;
+    for (const r of rows) yield (last = cacheRowFromValues(r));
+    if (rows.length < 2000 || !last) return;
     after = { ts: last.ts, id: last.id };
   }
 }

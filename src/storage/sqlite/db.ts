@@ -23,7 +23,8 @@ export function openDb(path: string): Db {
   return db;
 }
 
-function migrate(db: Db): void {
+/** Brings a database to the current schema (exported for the benchmarks' seeder, which opens its own connection). */
+export function migrate(db: Db): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
   const current = Number((db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as Row).v ?? 0);
   for (const m of migrations(SQLITE_TYPES)) {

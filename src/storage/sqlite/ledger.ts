@@ -1,11 +1,11 @@
-import type { LedgerRow } from '../../core/ledger-row.js';
+import type { CacheRow, LedgerRow } from '../../core/ledger-row.js';
 import { type SqlDialect, aggregate } from '../aggregate.js';
 import { rollupUpsertSql } from '../ddl.js';
 import type { AggregateQuery, LedgerStore, TimeFilter } from '../ports.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
 import { crossSourceCheck, measureValues, rollupDeltas, sameRow } from '../rollup.js';
 import { ruleTotals } from '../rule-totals.js';
-import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, attemptValues, rowFromRecord, rowValues } from '../schema.js';
+import { ATTEMPT_COLUMNS, CACHE_ROW_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
 import { insertWithConstants } from './constant-columns.js';
 import { type Db, openDb } from './db.js';
@@ -139,6 +139,7 @@ export function sqliteLedger(db: Db): LedgerStore {
     },
     attempts: (id) => Promise.resolve((attemptsOf.all(id) as Row[]).map(attemptFromRecord)),
     scan: (filter) => scanRows(db, filter),
+    cacheRows: (filter) => cacheRows(db, filter),
     aggregate: (q: AggregateQuery) => aggregate(run, DIALECT, q),
     ruleTotals: (f) => ruleTotals(run, DIALECT, f),
     requestPoints: (filter) => requestPoints(run, (i) => DIALECT.param(i), filter),
@@ -160,3 +161,15 @@ async function* scanRows(db: Db, filter: TimeFilter): AsyncIterable<LedgerRow> {
   }
 }
 
+async function* cacheRows(db: Db, filter: TimeFilter): AsyncIterable<CacheRow> {
+  const params: unknown[] = [];
+  const where = [...timeTerms(filter, params), 'status < 400', "outcome = 'ok'"];
+  // Cost as text, so that it reads exactly without the cost of safe integers on every column.
+  const cols = CACHE_ROW_COLUMNS.map((c) => (c === 'cost_picos' ? 'CAST(cost_picos AS TEXT)' : c));
+  const stmt = db.prepare(`SELECT ${cols.join(', ')} FROM requests WHERE ${where.join(' AND ')} ORDER BY ts, id`).raw(true);
+  let n = 0;
+  for (const values of stmt.iterate(params)) {
+    yield cacheRowFromValues(values as unknown[]);
+    if (++n % 1000 === 0) await new Promise((r) => setImmediate(r));
+  }
+}

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { AttemptRow, Dimension, LedgerRow } from '../../core/ledger-row.js';
+import type { AttemptRow, CacheRow, Dimension, LedgerRow } from '../../core/ledger-row.js';
 import { type AggregateRow, type Storage, type Totals, addTotals, emptyTotals } from '../ports.js';
 import { rowTotals } from '../rollup.js';
 import { DAY_MS, HOUR_MS } from '../schema.js';
@@ -234,6 +234,28 @@ export function storageContract(open: () => Promise<Storage>): void {
     for await (const row of s.ledger.scan({ since })) got.push(row);
     const want = rows.filter((x) => x.ts >= since).sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1));
     expect(got.map((x) => x.id)).toEqual(want.map((x) => x.id));
+    await s.close();
+  });
+
+  it('reads the cache analyser\'s rows: the succeeded ones of a window, in time order, their fields as stored', async () => {
+    const s = await open();
+    const prefix = '{"v":1,"n":1,"b":[["s","0123456789abcdef",1200]],"bp":[],"e":1200}';
+    const rows = randomRows(60, 4).map((r, i) => ({ ...r, status: i % 7 === 0 ? 429 : 200, prefix: i % 2 ? prefix : null, costPicos: i % 3 === 1 ? 9_007_199_254_740_993n + BigInt(i) : r.costPicos }));
+    await s.ledger.insert(rows);
+    const since = Date.UTC(2026, 10, 19);
+    const got: CacheRow[] = [];
+    for await (const row of s.ledger.cacheRows({ since })) got.push(row);
+    const want = rows
+      .filter((x) => x.ts >= since && x.status < 400 && x.outcome === 'ok')
+      .sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1))
+      .map((r) => {
+        const { id, ts, api, provider, model, keyId, sessionId, tags, status, outcome, inputTokens, cacheReadTokens, cacheWriteTokens, cacheWrite1hTokens, outputTokens, reasoningTokens, toolCalls, costPicos } = r;
+        const c: CacheRow = { id, ts, api, provider, model, keyId, sessionId, tags, status, outcome, inputTokens, cacheReadTokens, cacheWriteTokens, cacheWrite1hTokens, outputTokens, reasoningTokens, toolCalls, costPicos };
+        if (r.prefix) c.prefix = r.prefix;
+        return c;
+      });
+    expect(want.length).toBeGreaterThan(5);
+    expect(got).toEqual(want);
     await s.close();
   });
 
