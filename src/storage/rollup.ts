@@ -1,8 +1,8 @@
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { Totals } from './ports.js';
-import { HOUR_MS, ROLLUP_DIMENSIONS, type RollupTable, isErrorOutcome, rowValues } from './schema.js';
+import { DAY_MS, HOUR_MS, MICRO_PICOS, ROLLUP_DIMENSIONS, type RollupTable, isDaily, isErrorOutcome, rowValues } from './schema.js';
 
-/** One rollup row to add: its key values (hour first, then extra keys, then dimensions) and its totals. */
+/** One rollup row to add: its key values (hour or day first, then extra keys, then dimensions) and its totals. */
 export interface RollupDelta {
   table: RollupTable;
   key: (string | number)[];
@@ -45,31 +45,40 @@ export function hourOf(ts: number): number {
 
 /**
  * Folds newly inserted rows (and, subtracted, rows removed or replaced) into rollup
- * deltas, merged per key so that each rollup row is written once per batch. Keys are returned sorted, so that concurrent writers
- * (Postgres replicas) lock rollup rows in the same order and cannot deadlock.
+ * deltas, hourly and daily, merged per key so that each rollup row is written once per
+ * batch: a batch of the gateway's falls within a day, so the daily tier adds one upsert
+ * per key and no more. Keys are returned sorted, so that concurrent writers (Postgres
+ * replicas) lock rollup rows in the same order and cannot deadlock.
  */
 export function rollupDeltas(rows: readonly LedgerRow[], removed: readonly LedgerRow[] = []): RollupDelta[] {
   // Keyed by table and key values joined; a row's measures are added in place (no Totals
   // object per row and table: this ran once per gateway batch and per imported row).
   const merged = new Map<string, RollupDelta>();
-  const add = (id: string, table: RollupTable, key: () => (string | number)[], r: LedgerRow, sign: 1 | -1) => {
+  const add = (table: RollupTable, id: string, key: () => (string | number)[], r: LedgerRow, sign: 1 | -1) => {
     const existing = merged.get(id);
     if (existing) addRow(existing.totals, r, sign);
     else merged.set(id, { table, key: key(), totals: sign === 1 ? rowTotals(r) : negated(rowTotals(r)) });
   };
   const fold = (r: LedgerRow, sign: 1 | -1) => {
     const hour = hourOf(r.ts);
+    const day = Math.floor(r.ts / DAY_MS) * DAY_MS;
     const dims = dimensionValues(r);
-    const tail = `${hour}\u0000${dims.join('\u0000')}`;
-    add(`rollup_hourly\u0000${tail}`, 'rollup_hourly', () => [hour, ...dims], r, sign);
+    const d = dims.join('\u0000');
     const session = r.sessionId ?? '';
-    add(`rollup_session_hourly\u0000${hour}\u0000${session}\u0000${dims.join('\u0000')}`, 'rollup_session_hourly', () => [hour, session, ...dims], r, sign);
+    add('rollup_hourly', `rollup_hourly\u0000${hour}\u0000${d}`, () => [hour, ...dims], r, sign);
+    add('rollup_daily', `rollup_daily\u0000${day}\u0000${d}`, () => [day, ...dims], r, sign);
+    add('rollup_session_hourly', `rollup_session_hourly\u0000${hour}\u0000${session}\u0000${d}`, () => [hour, session, ...dims], r, sign);
+    add('rollup_session_daily', `rollup_session_daily\u0000${day}\u0000${session}`, () => [day, session], r, sign);
     for (const k in r.tags) {
       const v = r.tags[k]!;
-      add(`rollup_tag_hourly\u0000${hour}\u0000${k}\u0000${v}\u0000${dims.join('\u0000')}`, 'rollup_tag_hourly', () => [hour, k, v, ...dims], r, sign);
+      add('rollup_tag_hourly', `rollup_tag_hourly\u0000${hour}\u0000${k}\u0000${v}\u0000${d}`, () => [hour, k, v, ...dims], r, sign);
+      add('rollup_tag_daily', `rollup_tag_daily\u0000${day}\u0000${k}\u0000${v}\u0000${d}`, () => [day, k, v, ...dims], r, sign);
     }
     const pool = r.pool;
-    if (pool) add(`rollup_pool_hourly\u0000${hour}\u0000${pool}\u0000${dims.join('\u0000')}`, 'rollup_pool_hourly', () => [hour, pool, ...dims], r, sign);
+    if (pool) {
+      add('rollup_pool_hourly', `rollup_pool_hourly\u0000${hour}\u0000${pool}\u0000${d}`, () => [hour, pool, ...dims], r, sign);
+      add('rollup_pool_daily', `rollup_pool_daily\u0000${day}\u0000${pool}\u0000${d}`, () => [day, pool, ...dims], r, sign);
+    }
   };
   for (const r of rows) fold(r, 1);
   for (const r of removed) fold(r, -1);
@@ -109,9 +118,11 @@ function negated(t: Totals): Totals {
   };
 }
 
-/** A delta's measures in ROLLUP_MEASURES order. */
-export function measureValues(t: Totals): (number | bigint)[] {
-  return [t.requests, t.errors, t.unpricedRequests, t.inputTokens, t.cacheReadTokens, t.cacheWriteTokens, t.cacheWrite1hTokens, t.outputTokens, t.reasoningTokens, t.toolCalls, t.costPicos];
+/** A delta's measures in the order of its table's measure columns (see rollupMeasures). */
+export function measureValues(t: Totals, table: RollupTable): (number | bigint)[] {
+  const head = [t.requests, t.errors, t.unpricedRequests, t.inputTokens, t.cacheReadTokens, t.cacheWriteTokens, t.cacheWrite1hTokens, t.outputTokens, t.reasoningTokens, t.toolCalls];
+  // BigInt division truncates, so quotient × 10⁶ + rest is the cost for either sign.
+  return isDaily(table) ? [...head, t.costPicos / MICRO_PICOS, t.costPicos % MICRO_PICOS] : [...head, t.costPicos];
 }
 
 /**
