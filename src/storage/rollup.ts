@@ -1,5 +1,5 @@
 import type { LedgerRow } from '../core/ledger-row.js';
-import type { Totals } from './ports.js';
+import { type Totals, addTotals } from './ports.js';
 import { DAY_MS, HOUR_MS, MICRO_PICOS, ROLLUP_DIMENSIONS, type RollupTable, isDaily, isErrorOutcome, rowValues } from './schema.js';
 
 /** One rollup row to add: its key values (hour or day first, then extra keys, then dimensions) and its totals. */
@@ -43,45 +43,56 @@ export function hourOf(ts: number): number {
   return Math.floor(ts / HOUR_MS) * HOUR_MS;
 }
 
+/** Each hourly rollup's daily counterpart. */
+const DAILY_OF = {
+  rollup_hourly: 'rollup_daily',
+  rollup_session_hourly: 'rollup_session_daily',
+  rollup_tag_hourly: 'rollup_tag_daily',
+  rollup_pool_hourly: 'rollup_pool_daily',
+} as const satisfies Partial<Record<RollupTable, RollupTable>>;
+
 /**
  * Folds newly inserted rows (and, subtracted, rows removed or replaced) into rollup
  * deltas, hourly and daily, merged per key so that each rollup row is written once per
- * batch: a batch of the gateway's falls within a day, so the daily tier adds one upsert
- * per key and no more. Keys are returned sorted, so that concurrent writers (Postgres
- * replicas) lock rollup rows in the same order and cannot deadlock.
+ * batch. Keys are returned sorted, so that concurrent writers (Postgres replicas) lock
+ * rollup rows in the same order and cannot deadlock.
  */
 export function rollupDeltas(rows: readonly LedgerRow[], removed: readonly LedgerRow[] = []): RollupDelta[] {
   // Keyed by table and key values joined; a row's measures are added in place (no Totals
   // object per row and table: this ran once per gateway batch and per imported row).
   const merged = new Map<string, RollupDelta>();
-  const add = (table: RollupTable, id: string, key: () => (string | number)[], r: LedgerRow, sign: 1 | -1) => {
+  const add = (id: string, table: RollupTable, key: () => (string | number)[], r: LedgerRow, sign: 1 | -1) => {
     const existing = merged.get(id);
     if (existing) addRow(existing.totals, r, sign);
     else merged.set(id, { table, key: key(), totals: sign === 1 ? rowTotals(r) : negated(rowTotals(r)) });
   };
   const fold = (r: LedgerRow, sign: 1 | -1) => {
     const hour = hourOf(r.ts);
-    const day = Math.floor(r.ts / DAY_MS) * DAY_MS;
     const dims = dimensionValues(r);
     const d = dims.join('\u0000');
+    add(`rollup_hourly\u0000${hour}\u0000${d}`, 'rollup_hourly', () => [hour, ...dims], r, sign);
     const session = r.sessionId ?? '';
-    add('rollup_hourly', `rollup_hourly\u0000${hour}\u0000${d}`, () => [hour, ...dims], r, sign);
-    add('rollup_daily', `rollup_daily\u0000${day}\u0000${d}`, () => [day, ...dims], r, sign);
-    add('rollup_session_hourly', `rollup_session_hourly\u0000${hour}\u0000${session}\u0000${d}`, () => [hour, session, ...dims], r, sign);
-    add('rollup_session_daily', `rollup_session_daily\u0000${day}\u0000${session}`, () => [day, session], r, sign);
+    add(`rollup_session_hourly\u0000${hour}\u0000${session}\u0000${d}`, 'rollup_session_hourly', () => [hour, session, ...dims], r, sign);
     for (const k in r.tags) {
       const v = r.tags[k]!;
-      add('rollup_tag_hourly', `rollup_tag_hourly\u0000${hour}\u0000${k}\u0000${v}\u0000${d}`, () => [hour, k, v, ...dims], r, sign);
-      add('rollup_tag_daily', `rollup_tag_daily\u0000${day}\u0000${k}\u0000${v}\u0000${d}`, () => [day, k, v, ...dims], r, sign);
+      add(`rollup_tag_hourly\u0000${hour}\u0000${k}\u0000${v}\u0000${d}`, 'rollup_tag_hourly', () => [hour, k, v, ...dims], r, sign);
     }
     const pool = r.pool;
-    if (pool) {
-      add('rollup_pool_hourly', `rollup_pool_hourly\u0000${hour}\u0000${pool}\u0000${d}`, () => [hour, pool, ...dims], r, sign);
-      add('rollup_pool_daily', `rollup_pool_daily\u0000${day}\u0000${pool}\u0000${d}`, () => [day, pool, ...dims], r, sign);
-    }
+    if (pool) add(`rollup_pool_hourly\u0000${hour}\u0000${pool}\u0000${d}`, 'rollup_pool_hourly', () => [hour, pool, ...dims], r, sign);
   };
   for (const r of rows) fold(r, 1);
   for (const r of removed) fold(r, -1);
+  const hourly = [...merged.values()];
+  // The daily deltas are the hourly ones summed per day: a batch has far fewer of those than rows.
+  for (const h of hourly) {
+    const table = DAILY_OF[h.table as keyof typeof DAILY_OF];
+    const day = Math.floor(Number(h.key[0]) / DAY_MS) * DAY_MS;
+    const key = table === 'rollup_session_daily' ? [day, h.key[1]!] : [day, ...h.key.slice(1)];
+    const id = `${table}\u0000${key.join('\u0000')}`;
+    const existing = merged.get(id);
+    if (existing) addTotals(existing.totals, h.totals);
+    else merged.set(id, { table, key, totals: { ...h.totals } });
+  }
   return [...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
 }
 
