@@ -123,13 +123,16 @@ async function runPart(run: SqlRunner, d: SqlDialect, q: AggregateQuery, by: rea
   const tag = by.find((x) => x.startsWith('tag:'));
   if (tag && (table === 'rollup_tag_hourly' || table === 'rollup_tag_daily')) where.push(`tag_key = ${p(tag.slice(4))}`);
   const dims = by.map((dim) => dimensionExpr(dim, time, d));
-  const measures = table === undefined ? rawMeasures(d, q.costOnly) : rollupSums(table, q.costOnly);
+  // The daily session rollup has a row per session and day, all a grouping served from it can
+  // tell apart: its rows are read as they are (merged above), without a sort of 10⁵ sessions.
+  const grouped = dims.length > 0 && table !== 'rollup_session_daily';
+  const measures = table === undefined ? rawMeasures(d, q.costOnly) : rollupSums(table, q.costOnly, grouped || dims.length === 0);
   const sql =
     `SELECT ${[...dims.map((e, i) => `${e} AS k${i}`), measures].join(', ')} FROM ${table ?? 'requests'}` +
     (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
-    (dims.length ? ` GROUP BY ${dims.map((_, i) => `k${i}`).join(', ')}` : '');
+    (grouped ? ` GROUP BY ${dims.map((_, i) => `k${i}`).join(', ')}` : '');
   const rows = await run(sql, params);
-  return rows.map((r) => ({ keys: by.map((_, i) => scalarText(r[`k${i}`])), ...readTotals(r) }));
+  return rows.map((r) => readRow(r, by.length));
 }
 
 /** `time` is the part's time column: ts for raw rows, else the rollup's hour or day. */
@@ -162,11 +165,6 @@ function dimensionExpr(dim: Dimension, time: string, d: SqlDialect): string {
 
 const RAW_COST = [`SUM(COALESCE(cost_picos, 0) / ${SPLIT}) AS cost_q`, `SUM(COALESCE(cost_picos, 0) % ${SPLIT}) AS cost_r`];
 
-/** A rollup's cost as the same pair: a daily rollup holds it split already (SPLIT is its microdollar). */
-function rollupCost(table: RollupTable): string[] {
-  return isDaily(table) ? ['SUM(cost_micros) AS cost_q', 'SUM(cost_rest_picos) AS cost_r'] : [`SUM(cost_picos / ${SPLIT}) AS cost_q`, `SUM(cost_picos % ${SPLIT}) AS cost_r`];
-}
-
 function rawMeasures(d: SqlDialect, costOnly = false): string {
   if (costOnly) return ['COUNT(*) AS requests', ...RAW_COST].join(', ');
   return [
@@ -178,18 +176,21 @@ function rawMeasures(d: SqlDialect, costOnly = false): string {
   ].join(', ');
 }
 
-function rollupSums(table: RollupTable, costOnly = false): string {
-  if (costOnly) return ['SUM(requests) AS requests', ...rollupCost(table)].join(', ');
-  return [
-    ...['requests', 'errors', 'unpriced_requests', 'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'tool_calls'].map((c) => `SUM(${c}) AS ${c}`),
-    ...rollupCost(table),
-  ].join(', ');
+/** A rollup's measures, summed (or as they are, for rows read one per group). A daily rollup holds its cost split already (SPLIT is its microdollar). */
+function rollupSums(table: RollupTable, costOnly = false, sum = true): string {
+  const m = (c: string, as = c) => (sum ? `SUM(${c}) AS ${as}` : `${c} AS ${as}`);
+  const cost = isDaily(table) ? [m('cost_micros', 'cost_q'), m('cost_rest_picos', 'cost_r')] : [m(`cost_picos / ${SPLIT}`, 'cost_q'), m(`cost_picos % ${SPLIT}`, 'cost_r')];
+  const counts = costOnly ? ['requests'] : ['requests', 'errors', 'unpriced_requests', 'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'tool_calls'];
+  return [...counts.map((c) => m(c)), ...cost].join(', ');
 }
 
-function readTotals(r: Record<string, unknown>): Totals {
+function readRow(r: Record<string, unknown>, width: number): AggregateRow {
   const n = (k: string) => Number(r[k] ?? 0);
   const big = (k: string) => BigInt((r[k] as bigint | number | string | null) ?? 0);
+  const keys: string[] = [];
+  for (let i = 0; i < width; i++) keys.push(scalarText(r[`k${i}`]));
   return {
+    keys,
     requests: n('requests'),
     errors: n('errors'),
     unpricedRequests: n('unpriced_requests'),
