@@ -55,14 +55,14 @@ async function round(batches: LedgerRow[][]): Promise<{ insertUs: number; foldUs
   const storage = openSqlite(join(dir, 'ledger.db'));
   try {
     let t = cpuUs();
-    const deltas = batches.map((b) => rollupDeltas(b));
+    for (const b of batches) rollupDeltas(b);
     const foldUs = (cpuUs() - t) / ROWS;
     t = cpuUs();
     for (const b of batches) await storage.ledger.insert(b);
     const insertUs = (cpuUs() - t) / ROWS;
     const blank = openSqlite(join(dir, 'upserts.db'));
     await blank.close();
-    return { insertUs, foldUs, tiers: upsertsByTier(join(dir, 'upserts.db'), deltas) };
+    return { insertUs, foldUs, tiers: upsertsByTier(join(dir, 'upserts.db'), batches.map((b) => rollupDeltas(b))) };
   } finally {
     await storage.close();
     rmSync(dir, { recursive: true, force: true });
