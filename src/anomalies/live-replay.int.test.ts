@@ -60,7 +60,8 @@ describe('live evaluation and replay', () => {
     expect(storm.evidence.requestIds).toEqual(['storm-0', 'storm-1', 'storm-2', 'storm-3', 'storm-4']);
     expect(live.find((r) => r.detection.detector === 'cache_regression')!.detection.excessPicos).toBeGreaterThan(0n);
     await storage.close();
-  });
+    // A worker thread per evaluation, 27 of them: on a loaded 2-core machine this took 55 s.
+  }, 180_000);
 
   it('finds from SQL aggregates exactly what the raw rows give the loop and storm detectors, and per-dimension spend, at every evaluation', async () => {
     const storage = openSqlite(':memory:');

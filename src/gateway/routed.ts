@@ -5,7 +5,7 @@ import { zeroUsage } from '../core/usage.js';
 import type { RequestFacts } from '../metering/build-row.js';
 import { applyOverrides } from '../providers/shared/overrides.js';
 import type { DialectAdapter, HeaderBag, RequestInfo, RouteMatch } from '../providers/types.js';
-import type { Admission, Served } from '../policy/admission.js';
+import type { Admission, AttemptVerdict, Served } from '../policy/admission.js';
 import type { RoutePlan, Router } from '../routing/router.js';
 import { mayRetry, triggerForStatus } from '../routing/retry.js';
 import type { Candidate } from '../routing/select.js';
@@ -32,9 +32,9 @@ export interface RoutedExchange {
   headers: HeaderBag;
   /** Writes the credential for a deployment into headers and query. */
   credential(h: HeaderBag, q: URLSearchParams, apiKey: string | undefined): void;
-  /** The output cap policy imposed, to keep when a fallback re-serialises the body. */
+  /** The output cap policy imposed at admission, to keep when a fallback re-serialises the body. */
   capOutputTokens: number | undefined;
-  /** Budgets of the model and provider each attempt goes to (absent without a policy). */
+  /** Budgets and rate limits of the model and provider each attempt goes to (absent without a policy). */
   checkAttempt: Admission<Served>['attempt'] | undefined;
   facts: RequestFacts;
   started: number;
@@ -42,6 +42,7 @@ export interface RoutedExchange {
 }
 
 type Held = Extract<RelayResult, { kind: 'held' }> & { c: Candidate };
+type Refusal = Extract<AttemptVerdict, { ok: false }>;
 
 /**
  * Serves a request through its route: picks a deployment, relays, and while nothing has
@@ -56,7 +57,7 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
   const tokens = Math.ceil(x.raw.length / 4) + (x.info.maxOutputTokens ?? 0);
   const queueDeadline = Date.now() + plan.route.queue.maxWaitMs;
   const bodies = new Map<string, { body: Buffer; path: string }>();
-  let last: Held | { kind: 'error'; err: GatewayError } | undefined;
+  let last: Held | { kind: 'error'; err: GatewayError } | { kind: 'refused'; refusal: Refusal } | undefined;
   let queued = false;
   let gone = false;
   const onClose = () => {
@@ -78,15 +79,17 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
         continue;
       }
       const c = p.c;
+      let cap: number | undefined;
       if (x.checkAttempt) {
-        let refusal = x.checkAttempt(plan.tries + 1, c.routeModel, { provider: c.d.provider, catalogProvider: c.d.catalog }, c.model);
-        if (refusal instanceof Promise) refusal = await refusal;
-        if (refusal) {
-          // A budget of this model or provider has no room: try the next candidate, else the client gets the refusal.
+        let verdict = x.checkAttempt(plan.tries + 1, c.routeModel, { provider: c.d.provider, catalogProvider: c.d.catalog }, c.model);
+        if (verdict instanceof Promise) verdict = await verdict;
+        if (!verdict.ok) {
+          // A budget or rate limit of this model or provider has no room: try the next candidate, else the client gets the refusal.
           skip(plan, c);
-          last = { kind: 'error', err: refusal };
+          last = { kind: 'refused', refusal: verdict };
           continue;
         }
+        cap = verdict.capOutputTokens;
       }
       router.started(plan, c, tokens);
       const n = plan.tries;
@@ -96,8 +99,8 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
       facts.current = { n, deployment: c.d.id, provider: c.d.provider, catalogProvider: c.d.catalog, model: c.model, startedAt: Date.now(), startedPerf: performance.now() };
       res.setHeader('x-tollgate-attempts', String(n));
       res.setHeader('x-tollgate-deployment', c.d.id);
-      const info = c.model === x.info.model ? x.info : { ...x.info, model: c.model };
-      const { body, path } = bodyFor(x, c.model, bodies);
+      const info = c.model === x.info.model && cap === undefined ? x.info : { ...x.info, model: c.model, maxOutputTokens: cap ?? x.info.maxOutputTokens };
+      const { body, path } = bodyFor(x, c.model, cap, bodies);
       const rewrite = x.adapter.rewriteRequest(x.route, info, body);
       const h: HeaderBag = Object.assign({}, x.headers, c.d.headers);
       const q = new URLSearchParams(x.query);
@@ -155,6 +158,10 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
   }
   if (last === undefined) throw capacityExhausted(plan);
   if (last.kind === 'error') throw last.err;
+  if (last.kind === 'refused') {
+    last.refusal.final();
+    throw last.refusal.error;
+  }
   sendHeld(x, last);
 }
 
@@ -218,13 +225,17 @@ function triggerForError(cause: unknown): RetryTrigger {
   return 'connect';
 }
 
-/** The body for a deployment's model: the admitted bytes as they are, or re-serialised for another model. */
-function bodyFor(x: RoutedExchange, model: string, cache: Map<string, { body: Buffer; path: string }>): { body: Buffer; path: string } {
-  if (model === x.info.model) return { body: x.raw, path: x.path };
-  let b = cache.get(model);
+/**
+ * The body for a deployment's model: the admitted bytes as they are, or re-serialised for
+ * another model or a lower output cap (`enforce_max_tokens` on that model's budgets).
+ */
+function bodyFor(x: RoutedExchange, model: string, cap: number | undefined, cache: Map<string, { body: Buffer; path: string }>): { body: Buffer; path: string } {
+  if (model === x.info.model && cap === undefined) return { body: x.raw, path: x.path };
+  const key = `${model}\n${cap ?? ''}`;
+  let b = cache.get(key);
   if (b === undefined) {
-    b = applyOverrides(x.route, x.json, x.path, { model, maxOutputTokens: x.capOutputTokens });
-    cache.set(model, b);
+    b = applyOverrides(x.route, x.json, x.path, { model, maxOutputTokens: cap ?? x.capOutputTokens });
+    cache.set(key, b);
   }
   return b;
 }

@@ -43,11 +43,10 @@ export interface Admission<P extends Served> {
   /**
    * Before each routed attempt, with the model it serves as budgets name it (the route's or
    * fallback's, not a deployment's upstream alias), where it goes, and the model it is priced
-   * at: reserves on the budgets that apply to it and are not held yet (no rate limit is
-   * counted again). Returns the budget's refusal when one has no room, and the attempt must
-   * not be made; null (often synchronously) when it may.
+   * at: reserves on the budgets and rate limits that apply to it and are not held yet.
+   * Says whether the attempt may be made (often synchronously), and with which output cap.
    */
-  attempt: (n: number, model: string, served: Served, pricedAs: string) => GatewayError | null | Promise<GatewayError | null>;
+  attempt: (n: number, model: string, served: Served, pricedAs: string) => AttemptVerdict | Promise<AttemptVerdict>;
   /**
    * Replaces the reservations by the actual cost; runs in the background, never throws, once
    * only. `attempts` (the row's attempt log) splits the cost when attempts went to other
@@ -55,6 +54,20 @@ export interface Admission<P extends Served> {
    */
   settle(costPicos: Picos | null, tokens: number, attempts?: readonly AttemptCost[]): void;
 }
+
+/** What the enforcer says about one routed attempt. */
+export type AttemptVerdict =
+  /**
+   * The attempt may be made. `capOutputTokens`, when set, is the output cap its body must
+   * carry instead of admission's (`enforce_max_tokens` on the budgets of its model or provider).
+   */
+  | { ok: true; capOutputTokens?: number }
+  /**
+   * A budget or rate limit of this model or provider has no room: the attempt must not be
+   * made. `final()` is called when the client gets `error` (no other candidate served): it
+   * raises the refusal's alert, which a refusal another candidate recovered from must not.
+   */
+  | { ok: false; error: GatewayError; final(): void };
 
 /** An attempt of the ledger row's log, by its number. */
 export interface AttemptCost {

@@ -8,8 +8,8 @@ import { CountersUnavailable } from './counters/port.js';
 import type { AdmitRequest } from './admission.js';
 import { Enforcer } from './enforcer.js';
 import { budgetCounter } from './plan.js';
-import { budgetInput, parseRule, poolInput, toBudget } from './rule-input.js';
-import type { Budget, RuleSet } from './rules.js';
+import { budgetInput, parseRule, poolInput, rateLimitInput, toBudget, toRateLimit } from './rule-input.js';
+import type { Budget, RateLimit, RuleSet } from './rules.js';
 import { DEFAULT_POLICY_SETTINGS } from './settings.js';
 import { type PolicyEvents, noEvents } from './threshold-watch.js';
 
@@ -17,8 +17,8 @@ import { type PolicyEvents, noEvents } from './threshold-watch.js';
 const price: PriceFn = (r) => ({ costPicos: BigInt(r.usage.inputTokens + r.usage.outputTokens) * 1_000_000_000n, unpriced: false });
 const settings = { ...DEFAULT_POLICY_SETTINGS, timeZone: 'Europe/Berlin' };
 
-function setup(budgets: Budget[], clock: { now: number }, events: PolicyEvents = noEvents) {
-  const rules: RuleSet = { budgets, rateLimits: [], modelPolicies: [], increases: [] };
+function setup(budgets: Budget[], clock: { now: number }, events: PolicyEvents = noEvents, rateLimits: RateLimit[] = []) {
+  const rules: RuleSet = { budgets, rateLimits, modelPolicies: [], increases: [] };
   const counters = new MemoryCounters();
   const enforcer = new Enforcer({
     rules: () => rules,
@@ -31,7 +31,7 @@ function setup(budgets: Budget[], clock: { now: number }, events: PolicyEvents =
     now: () => clock.now,
   });
   const read = async (b: Budget) => (await counters.read([budgetCounter(settings.keyPrefix, b, rules, clock.now, settings.timeZone).line]))[0]!;
-  return { enforcer, read };
+  return { enforcer, read, counters };
 }
 
 let seq = 0;
@@ -40,6 +40,7 @@ function request(model = 'gpt-5'): AdmitRequest<{ provider: string; catalogProvi
 }
 
 const budget = (input: Record<string, unknown>) => toBudget(parseRule(budgetInput, input), 'budget', 'api', 0);
+const limit = (input: Record<string, unknown>) => toRateLimit(parseRule(rateLimitInput, input), 'api', 0);
 
 describe('enforcer', () => {
   it('refuses at the limit, then starts afresh at local midnight without touching the old window', async () => {
@@ -80,14 +81,27 @@ describe('enforcer', () => {
     expect(err.details).not.toHaveProperty('limit_usd');
   });
 
-  it('downgrades instead of refusing when the budget says so', async () => {
+  it('downgrades instead of refusing when the budget says so, and raises no refusal alert for it', async () => {
     const clock = { now: Date.parse('2026-11-22T10:00:00Z') };
     const cheap: PriceFn = (r) => (r.model === 'gpt-5-mini' ? { costPicos: 0n, unpriced: false } : price(r));
     const b = budget({ scope: 'user:alice', window: 'day', limit_usd: '0.1', downgrade: { at_percent: 80, to: 'gpt-5-mini' } });
     const rules: RuleSet = { budgets: [b], rateLimits: [], modelPolicies: [], increases: [] };
-    const enforcer = new Enforcer({ rules: () => rules, counters: new MemoryCounters(), price: cheap, fromLedger: (c) => Promise.resolve({ marker: c.line.marker, ttlMs: 1e9, bucketTtlMs: 1e9, amounts: [] }), events: noEvents, settings, log: silentLogger, now: () => clock.now });
+    const refused: string[] = [];
+    const events: PolicyEvents = { ...noEvents, refused: (x, id) => void refused.push(`${x.id} ${id}`) };
+    const enforcer = new Enforcer({ rules: () => rules, counters: new MemoryCounters(), price: cheap, fromLedger: (c) => Promise.resolve({ marker: c.line.marker, ttlMs: 1e9, bucketTtlMs: 1e9, amounts: [] }), events, settings, log: silentLogger, now: () => clock.now });
     const a = await enforcer.admit(request('gpt-5'));
     expect(a).toMatchObject({ model: 'gpt-5-mini', rewrittenFrom: 'gpt-5', headers: { 'x-tollgate-model-rewritten': 'gpt-5->gpt-5-mini' } });
+    expect(refused).toEqual([]);
+  });
+
+  it('raises the refusal alert for a request it refuses', async () => {
+    const clock = { now: Date.parse('2026-11-22T10:00:00Z') };
+    const refused: string[] = [];
+    const events: PolicyEvents = { ...noEvents, refused: (b, id) => void refused.push(`${b.id} ${id}`) };
+    const { enforcer } = setup([budget({ id: 'tiny', scope: 'user:alice', window: 'day', limit_usd: '0.1' })], clock, events);
+    const req = request();
+    await expect(enforcer.admit(req)).rejects.toMatchObject({ code: 'budget_exceeded' });
+    expect(refused).toEqual([`tiny ${req.id}`]);
   });
 
   it('caps output upstream to what the budget still covers when enforce_max_tokens is on', async () => {
@@ -146,8 +160,8 @@ describe('enforcer across fallback attempts', () => {
     const big = budget({ scope: 'model:gpt-5', window: 'day', limit_usd: 10 });
     const { enforcer, read } = setup([team, big], clock);
     const a = await enforcer.admit(request());
-    expect(a.attempt(1, 'gpt-5', openai, 'gpt-5')).toBeNull();
-    expect(a.attempt(2, 'gpt-5', openai, 'gpt-5')).toBeNull();
+    expect(a.attempt(1, 'gpt-5', openai, 'gpt-5')).toEqual({ ok: true });
+    expect(a.attempt(2, 'gpt-5', openai, 'gpt-5')).toEqual({ ok: true });
     a.settle(usd('0.3'), 300, [
       { n: 1, costPicos: usd('0.1') },
       { n: 2, costPicos: usd('0.2') },
@@ -166,7 +180,7 @@ describe('enforcer across fallback attempts', () => {
     const { enforcer, read } = setup([pool, big, mini], clock);
     const a = await enforcer.admit(request());
     expect(a.pool).toBe('shared');
-    expect(await a.attempt(2, 'gpt-5-mini', openai, 'gpt-5-mini')).toBeNull();
+    expect(await a.attempt(2, 'gpt-5-mini', openai, 'gpt-5-mini')).toEqual({ ok: true });
     expect(await read(pool)).toMatchObject({ held: usd('0.4') });
     a.settle(usd('0.15'), 150, [
       { n: 1, costPicos: usd('0.05') },
@@ -185,7 +199,7 @@ describe('enforcer across fallback attempts', () => {
     const pending = a.attempt(2, 'gpt-5-mini', openai, 'gpt-5-mini');
     expect(pending).toBeInstanceOf(Promise);
     a.settle(0n, 0, [{ n: 1, costPicos: 0n }]);
-    expect(await pending).toBeNull();
+    expect(await pending).toEqual({ ok: true });
     await tick();
     expect(await read(mini)).toMatchObject({ spent: 0n, held: 0n });
   });
@@ -197,8 +211,106 @@ describe('enforcer across fallback attempts', () => {
     const a = await enforcer.admit(request());
     const counters = (enforcer as unknown as { d: { counters: MemoryCounters } }).d.counters;
     counters.reserve = () => Promise.reject(new CountersUnavailable('Redis: down'));
-    expect(await a.attempt(2, 'gpt-5-mini', openai, 'gpt-5-mini')).toMatchObject({ code: 'budget_unavailable' });
-    expect(await a.attempt(2, 'gpt-5', { provider: 'azure', catalogProvider: undefined }, 'gpt-5')).toBeNull();
+    expect(await a.attempt(2, 'gpt-5-mini', openai, 'gpt-5-mini')).toMatchObject({ ok: false, error: { code: 'budget_unavailable' } });
+    expect(await a.attempt(2, 'gpt-5', { provider: 'azure', catalogProvider: undefined }, 'gpt-5')).toEqual({ ok: true });
     expect(enforcer.stats).toMatchObject({ failClosed: 1, failOpen: 1, fallbackRefused: 1, fallbackHolds: 1 });
+  });
+});
+
+describe('enforcer on fallback attempts: rate limits, alerts, output caps, settlement', () => {
+  const clock = { now: Date.parse('2026-11-22T12:00:00Z') };
+  const openai = { provider: 'openai', catalogProvider: undefined };
+  const tick = () => new Promise((r) => setTimeout(r, 0));
+
+  it('counts a rate limit scoped to the fallback model against fallback attempts, and refuses them with its 429', async () => {
+    const team = limit({ scope: 'team:t', rpm: 10 });
+    const mini = limit({ id: 'mini-rpm', scope: 'model:gpt-5-mini', rpm: 1 });
+    const { enforcer } = setup([], clock, noEvents, [team, mini]);
+    const first = await enforcer.admit(request());
+    expect(await first.attempt(2, 'gpt-5-mini', openai, 'gpt-5-mini')).toEqual({ ok: true });
+    // A second attempt to the same model in the same request is not counted again.
+    expect(await first.attempt(3, 'gpt-5-mini', openai, 'gpt-5-mini')).toEqual({ ok: true });
+    const second = await enforcer.admit(request());
+    const v = await second.attempt(2, 'gpt-5-mini', openai, 'gpt-5-mini');
+    expect(v).toMatchObject({ ok: false, error: { code: 'rate_limited', status: 429, details: { rate_limit_id: 'mini-rpm', limit: 'rpm' } } });
+    expect(v.ok === false && Number(v.error.headers['retry-after'])).toBeGreaterThan(0);
+    expect(enforcer.stats).toMatchObject({ admitted: 2, fallbackHolds: 1, fallbackRefused: 1 });
+  });
+
+  it('takes and gives back a concurrency slot of a limit scoped to the fallback model', async () => {
+    const conc = limit({ scope: 'model:gpt-5-mini', concurrency: 1 });
+    const { enforcer } = setup([], clock, noEvents, [conc]);
+    const a = await enforcer.admit(request());
+    expect(await a.attempt(2, 'gpt-5-mini', openai, 'gpt-5-mini')).toEqual({ ok: true });
+    const b = await enforcer.admit(request());
+    expect(await b.attempt(2, 'gpt-5-mini', openai, 'gpt-5-mini')).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+    a.settle(0n, 0, [{ n: 2, costPicos: 0n }]);
+    await tick();
+    const c = await enforcer.admit(request());
+    expect(await c.attempt(2, 'gpt-5-mini', openai, 'gpt-5-mini')).toEqual({ ok: true });
+  });
+
+  it("raises a fallback budget's refusal alert only when the client gets the refusal", async () => {
+    const refused: string[] = [];
+    const events: PolicyEvents = { ...noEvents, refused: (b, id) => void refused.push(`${b.id} ${id}`) };
+    const { enforcer } = setup([budget({ id: 'mini', scope: 'model:gpt-5-mini', window: 'day', limit_usd: '0.1' })], clock, events);
+    const req = request();
+    const a = await enforcer.admit(req);
+    const v = await a.attempt(2, 'gpt-5-mini', openai, 'gpt-5-mini');
+    expect(v).toMatchObject({ ok: false, error: { code: 'budget_exceeded' } });
+    expect(refused).toEqual([]);
+    if (!v.ok) {
+      v.final();
+      v.final();
+    }
+    expect(refused).toEqual([`mini ${req.id}`]);
+  });
+
+  it("lowers the output cap for a fallback whose budget enforces max tokens and has room for less", async () => {
+    const mini = budget({ scope: 'model:gpt-5-mini', window: 'day', limit_usd: '0.15', enforce_max_tokens: true });
+    const { enforcer, read } = setup([budget({ scope: 'model:gpt-5', window: 'day', limit_usd: 10 }), mini], clock);
+    const a = await enforcer.admit(request());
+    expect(a.capOutputTokens).toBeUndefined();
+    // $0.15 covers 100 input and 50 output tokens of the request's 100.
+    expect(await a.attempt(2, 'gpt-5-mini', openai, 'gpt-5-mini')).toEqual({ ok: true, capOutputTokens: 50 });
+    expect(await read(mini)).toMatchObject({ held: usd('0.15') });
+    // The cap sticks for the request's later attempts on that model.
+    expect(await a.attempt(3, 'gpt-5-mini', openai, 'gpt-5-mini')).toEqual({ ok: true, capOutputTokens: 50 });
+  });
+
+  it("lowers admission's cap further when a budget held at admission enforces max tokens", async () => {
+    // The team budget enforces and leaves room for 80 output tokens; the fallback's own budget for 50.
+    const team = budget({ scope: 'team:t', window: 'day', limit_usd: '0.18', enforce_max_tokens: true });
+    const mini = budget({ scope: 'model:gpt-5-mini', window: 'day', limit_usd: '0.15' });
+    const { enforcer } = setup([team, mini], clock);
+    const a = await enforcer.admit(request());
+    expect(a.capOutputTokens).toBe(80);
+    expect(await a.attempt(2, 'gpt-5-mini', openai, 'gpt-5-mini')).toEqual({ ok: true, capOutputTokens: 50 });
+  });
+
+  it('settles every reservation of a request that fell back in one call to the counters', async () => {
+    const big = budget({ scope: 'model:gpt-5', window: 'day', limit_usd: 10 });
+    const mini = budget({ scope: 'model:gpt-5-mini', window: 'day', limit_usd: 10 });
+    // 200 tokens estimated per request (100 in, 100 out).
+    const { enforcer, read, counters } = setup([big, mini], clock, noEvents, [limit({ scope: 'model:gpt-5-mini', tpm: 250 })]);
+    const calls: number[] = [];
+    const settle = counters.settle.bind(counters);
+    counters.settle = (items, now) => {
+      calls.push(items.length);
+      return settle(items, now);
+    };
+    const a = await enforcer.admit(request());
+    expect(await a.attempt(2, 'gpt-5-mini', openai, 'gpt-5-mini')).toEqual({ ok: true });
+    a.settle(usd('0.1'), 100, [
+      { n: 1, costPicos: 0n },
+      { n: 2, costPicos: usd('0.1') },
+    ]);
+    await tick();
+    expect(calls).toEqual([2]);
+    expect(await read(big)).toMatchObject({ spent: 0n, held: 0n });
+    expect(await read(mini)).toMatchObject({ spent: usd('0.1'), held: 0n });
+    // The fallback's tpm now counts the request's 100 tokens: another 200 do not fit.
+    const b = await enforcer.admit(request());
+    expect(await b.attempt(2, 'gpt-5-mini', openai, 'gpt-5-mini')).toMatchObject({ ok: false, error: { code: 'rate_limited', details: { limit: 'tpm' } } });
   });
 });

@@ -1,10 +1,10 @@
 import { GatewayError } from '../core/errors.js';
-import type { AdmitRequest, Admission, AttemptCost, Caller, Served } from './admission.js';
+import type { AdmitRequest, Admission, AttemptCost, AttemptVerdict, Caller, Served } from './admission.js';
 import { type Attempt, type Extra, type Holding, type Opened, type ReserveRequest, type Reserved, heldLines, moved } from './holding.js';
 import type { Logger } from '../core/logger.js';
 import { type Picos, formatUsd } from '../core/money.js';
 import type { PriceFn } from '../metering/build-row.js';
-import { type CounterInit, type Counters, CountersUnavailable, type ReserveOutcome } from './counters/port.js';
+import { type CounterInit, type Counters, CountersUnavailable, type ReserveOutcome, type Settlement } from './counters/port.js';
 import { type Estimate, type PriceContext, affordableOutputTokens, estimateCost, estimateTokens } from './estimate.js';
 import { decideModel } from './model-rules.js';
 import { type BudgetCounter, type Planned, applicableBudgets, applicableRateLimits, planReservation, retryAfterMs } from './plan.js';
@@ -28,12 +28,15 @@ export interface EnforcerDeps {
   now?: () => number;
 }
 
-const noAttemptCheck = () => null;
+const GO: AttemptVerdict = Object.freeze({ ok: true });
+const noAttemptCheck = () => GO;
+const noAlert = () => undefined;
 
 /**
  * Budgets, rate limits and model policy for one request: decide the model, reserve the
  * estimated cost on every budget that applies (all or nothing), and settle to the actual
- * cost afterwards. The only I/O on the request's path is one `reserve` call.
+ * cost afterwards. The only I/O on the request's path is one `reserve` call (and one more
+ * before an attempt on a fallback model or provider with rules of its own).
  */
 export class Enforcer {
   private readonly d: EnforcerDeps;
@@ -43,7 +46,7 @@ export class Enforcer {
   private readonly levels = new Map<string, { level: Picos; limit: Picos; marker: string }>();
   private readonly initializing = new Map<string, Promise<void>>();
   private readonly unpricedWarned = new Set<string>();
-  /** `fallbackHolds`: extra reservations for fallback attempts; `fallbackRefused`: fallback attempts a budget refused. */
+  /** `fallbackHolds`: extra reservations for fallback attempts; `fallbackRefused`: fallback attempts a budget or rate limit refused. */
   readonly stats = { admitted: 0, refused: 0, failOpen: 0, failClosed: 0, settleErrors: 0, fallbackHolds: 0, fallbackRefused: 0 };
 
   constructor(d: EnforcerDeps) {
@@ -85,6 +88,7 @@ export class Enforcer {
     }
     if (attempt.kind === 'refused') {
       this.stats.refused++;
+      attempt.alert();
       throw attempt.error;
     }
     this.stats.admitted++;
@@ -96,6 +100,7 @@ export class Enforcer {
       admitted: { model, provider: served.provider },
       holds: attempt.kind === 'free' ? [] : [{ id: req.id, r: attempt }],
       covered: null,
+      counted: null,
       checked: null,
       moved: null,
       settled: false,
@@ -112,46 +117,53 @@ export class Enforcer {
   }
 
   /** See Admission.attempt. */
-  private attemptCheck(h: Holding, n: number, model: string, served: Served, pricedAs: string): GatewayError | null | Promise<GatewayError | null> {
-    if (model === h.admitted.model && served.provider === h.admitted.provider) return null;
+  private attemptCheck(h: Holding, n: number, model: string, served: Served, pricedAs: string): AttemptVerdict | Promise<AttemptVerdict> {
+    if (model === h.admitted.model && served.provider === h.admitted.provider) return GO;
     const key = `${model}\n${served.provider}`;
-    const checked = (h.checked ??= new Map<string, GatewayError | null>());
+    const checked = (h.checked ??= new Map<string, AttemptVerdict>());
     const seen = checked.get(key);
     if (seen !== undefined) {
-      if (seen === null) moved(h, n, model, served.provider);
+      if (seen.ok) moved(h, n, model, served.provider);
       return seen;
     }
     const covered = (h.covered ??= new Set(h.holds.flatMap((x) => x.r.planned.counters.map((c) => c.budget.id))));
+    const counted = (h.counted ??= new Set(h.holds.flatMap((x) => x.r.planned.plan.rates.map((r) => r.ref))));
     const rules = this.d.rules();
-    const budgets = applicableBudgets(rules, { ...h.req.caller, model, provider: served.provider }).filter((b) => !covered.has(b.id));
-    if (budgets.length === 0) {
-      checked.set(key, null);
+    const subject: Subject = { ...h.req.caller, model, provider: served.provider };
+    const all = applicableBudgets(rules, subject);
+    const budgets = all.filter((b) => !covered.has(b.id));
+    const limits = applicableRateLimits(rules, subject).filter((r) => !counted.has(r.id));
+    if (budgets.length === 0 && limits.length === 0) {
+      checked.set(key, GO);
       moved(h, n, model, served.provider);
-      return null;
+      return GO;
     }
-    return this.extend(h, n, key, rules, model, served, { budgets, pricedAs });
+    return this.extend(h, n, key, rules, model, served, { id: `${h.req.id}~${h.holds.length}`, budgets, limits, enforce: all.some((b) => b.enforceMaxTokens), pricedAs });
   }
 
-  /** Reserves for a fallback model or provider on its own budgets, as one more hold of the request. */
-  private async extend(h: Holding, n: number, key: string, rules: RuleSet, model: string, served: Served, extra: Extra): Promise<GatewayError | null> {
-    const id = `${h.req.id}~${h.holds.length}`;
-    const { caller, bodyBytes, json, maxOutputTokens } = h.req;
-    const got = await this.reserve({ id, caller, bodyBytes, json, maxOutputTokens: h.cap ?? maxOutputTokens }, rules, model, served, this.now(), extra);
+  /** Reserves for a fallback model or provider on its own budgets and rate limits, as one more hold of the request. */
+  private async extend(h: Holding, n: number, key: string, rules: RuleSet, model: string, served: Served, extra: Extra): Promise<AttemptVerdict> {
+    const { id } = extra;
+    const got = await this.reserve({ ...h.req, maxOutputTokens: h.cap ?? h.req.maxOutputTokens }, rules, model, served, this.now(), extra);
     if (got.kind === 'refused') {
       this.stats.fallbackRefused++;
-      h.checked!.set(key, got.error);
-      return got.error;
+      const refused: AttemptVerdict = { ok: false, error: got.error, final: once(got.alert) };
+      h.checked!.set(key, refused);
+      return refused;
     }
     if (got.kind !== 'free') {
       this.stats.fallbackHolds++;
       h.holds.push({ id, r: got });
       // The request ended while this reserve ran (the client left): let the hold go at once.
-      if (h.settled) void this.settleOne(id, got, 0n, 0);
+      if (h.settled) void this.settleHolds([{ id, r: got }], [{ id, actual: 0n, tokens: 0 }]);
     }
     for (const b of extra.budgets) h.covered!.add(b.id);
-    h.checked!.set(key, null);
+    for (const r of extra.limits) h.counted!.add(r.id);
+    // enforce_max_tokens shortened this model's answer to what its budgets can still pay for.
+    const verdict: AttemptVerdict = got.kind === 'reserved' && got.cap !== undefined && got.cap !== h.cap ? { ok: true, capOutputTokens: got.cap } : GO;
+    h.checked!.set(key, verdict);
     moved(h, n, model, served.provider);
-    return null;
+    return verdict;
   }
 
   /**
@@ -160,14 +172,15 @@ export class Enforcer {
    */
   private settleHolding(h: Holding, cost: Picos, tokens: number, attempts: readonly AttemptCost[] | undefined): void {
     h.settled = true;
-    if (h.moved === null && h.holds.length <= 1) {
-      const only = h.holds[0];
-      if (only) void this.settleOne(only.id, only.r, cost, tokens);
+    if (h.holds.length === 0) return;
+    if (h.moved === null && h.holds.length === 1) {
+      void this.settleHolds(h.holds, [{ id: h.holds[0]!.id, actual: cost, tokens }]);
       return;
     }
     const charges = attempts && attempts.length > 0 ? attempts.map((a) => ({ ...(h.moved?.get(a.n) ?? h.admitted), costPicos: a.costPicos })) : [{ ...h.admitted, costPicos: cost }];
     const splits = splitCost(h.req.caller, h.holds.map((x) => heldLines(x.r)), charges);
-    h.holds.forEach((x, i) => void this.settleOne(x.id, x.r, cost, i === 0 ? tokens : 0, splits[i]));
+    // Every hold's rate limits count the request's tokens, as admission's do.
+    void this.settleHolds(h.holds, h.holds.map((x, i) => ({ id: x.id, actual: cost, tokens, split: splits[i] })));
   }
 
   /** Whether model policy lets the caller use `model` as asked (routing rules must never route around a deny list). */
@@ -196,19 +209,19 @@ export class Enforcer {
   private async reserve(req: ReserveRequest, rules: RuleSet, model: string, served: Served, now: number, extra?: Extra): Promise<Attempt> {
     const subject: Subject = { ...req.caller, model, provider: served.provider };
     const budgets = extra?.budgets ?? applicableBudgets(rules, subject);
-    const limits = extra ? [] : applicableRateLimits(rules, subject);
+    const limits = extra?.limits ?? applicableRateLimits(rules, subject);
     if (budgets.length === 0 && limits.length === 0) return { kind: 'free' };
     const s = this.d.settings;
     const estimate = estimateTokens({ bodyBytes: req.bodyBytes, json: req.json, maxOutputTokens: req.maxOutputTokens, defaultMaxOutputTokens: s.defaultMaxOutputTokens, counting: s.inputCounting });
     const pc: PriceContext = { price: this.d.price, provider: served.provider, catalogProvider: served.catalogProvider, model: extra?.pricedAs ?? model, at: new Date(now) };
-    // A fallback's body is already written (with admission's cap, if any): its reservation cannot shrink it.
-    const enforce = !extra && budgets.some((b) => b.enforceMaxTokens);
+    // A fallback starts from admission's cap and may lower it: its attempt's body is written with the cap it returns.
+    const enforce = extra ? extra.enforce : budgets.some((b) => b.enforceMaxTokens);
     let cap = enforce ? estimate.outputTokens : undefined;
     let cost = this.costOf(estimate, pc);
     const ctx = { rules, subject, now, timeZone: s.timeZone, prefix: s.keyPrefix };
 
     for (let round = 0; round < 4; round++) {
-      const planned = planReservation(ctx, req.id, cost, estimate.inputTokens + (cap ?? estimate.outputTokens), s.leaseMs, budgets, limits);
+      const planned = planReservation(ctx, extra?.id ?? req.id, cost, estimate.inputTokens + (cap ?? estimate.outputTokens), s.leaseMs, budgets, limits);
       let outcome: ReserveOutcome;
       try {
         outcome = await this.d.counters.reserve(planned.plan);
@@ -228,7 +241,7 @@ export class Enforcer {
         const r = limits.find((l) => l.id === outcome.ref)!;
         const amount = outcome.kind === 'tpm' ? estimate.inputTokens + estimate.outputTokens : 1;
         const limit = outcome.kind === 'rpm' ? r.rpm! : outcome.kind === 'tpm' ? r.tpm! : r.concurrency!;
-        return { kind: 'refused', error: rateLimited(r, outcome.kind, retryAfterMs(outcome.kind, limit, amount, outcome.current, outcome.previous, now)), downgradeTo: null, room: null, estimate };
+        return { kind: 'refused', error: rateLimited(r, outcome.kind, retryAfterMs(outcome.kind, limit, amount, outcome.current, outcome.previous, now)), alert: noAlert, downgradeTo: null, room: null, estimate };
       }
       const budget = rules.budgets.find((b) => b.id === outcome.ref)!;
       const room = outcome.limit - outcome.level;
@@ -242,9 +255,9 @@ export class Enforcer {
         }
       }
       const counter = planned.counters.find((c) => c.budget.id === budget.id);
-      this.d.events.refused(budget, req.id, req.caller, outcome.level, outcome.limit, counter?.window.start ?? now, counter?.window.end ?? now);
+      const alert = () => this.d.events.refused(budget, req.id, req.caller, outcome.level, outcome.limit, counter?.window.start ?? now, counter?.window.end ?? now);
       const error = budgetExceeded(budget, outcome.level, outcome.limit, cost, counter?.window.end ?? now, { showAmounts: s.showAmounts, timeZone: s.timeZone });
-      return { kind: 'refused', error, downgradeTo: budget.downgrade?.to ?? null, room, estimate };
+      return { kind: 'refused', error, alert, downgradeTo: budget.downgrade?.to ?? null, room, estimate };
     }
     throw new GatewayError('internal', 'budget counters did not settle after initialising them from the ledger');
   }
@@ -265,7 +278,7 @@ export class Enforcer {
     if (closed) {
       this.stats.failClosed++;
       this.d.events.countersDown('closed', err.message);
-      return { kind: 'refused', error: countersDown(closed.id, formatScope(closed.scope)), downgradeTo: null, room: null, estimate: { inputTokens: 0, outputTokens: 0, bounded: false } };
+      return { kind: 'refused', error: countersDown(closed.id, formatScope(closed.scope)), alert: noAlert, downgradeTo: null, room: null, estimate: { inputTokens: 0, outputTokens: 0, bounded: false } };
     }
     this.stats.failOpen++;
     this.d.events.countersDown('open', err.message);
@@ -314,32 +327,39 @@ export class Enforcer {
     return `${shown}; scope=${formatScope(c.budget.scope)}; window=${formatWindow(c.budget.window)}; resets=${new Date(c.window.end).toISOString()}`;
   }
 
-  private async settleOne(id: string, r: Reserved | Opened, cost: Picos, tokens: number, split?: ReadonlyMap<string, Picos>): Promise<void> {
-    if (r.kind === 'open') {
-      // A reserve that timed out may still have run in Redis: settling releases its hold
-      // and counts the actual cost; when it never ran, this is a no-op.
-      await this.d.counters.settle(id, cost, tokens, this.now(), split).catch(() => undefined);
-      return;
-    }
-    for (let attempt = 0; attempt < 4; attempt++) {
+  /** Settles holds in one call to the counters (one Redis round trip however many), retrying a failure. */
+  private async settleHolds(holds: readonly { id: string; r: Reserved | Opened }[], items: Settlement[]): Promise<void> {
+    // Holds admitted open may never have reached the store: one try, and its failure is expected.
+    // A reserve that timed out may still have run in Redis: settling releases its hold and
+    // counts the actual cost; when it never ran, settling is a no-op.
+    const tries = holds.some((x) => x.r.kind === 'reserved') ? 4 : 1;
+    for (let attempt = 0; attempt < tries; attempt++) {
       try {
-        const out = await this.d.counters.settle(id, cost, tokens, this.now(), split);
-        if (!out) return;
-        for (const { ref, level } of out.levels) {
-          const c = r.planned.counters.find((x) => x.budget.id === ref);
-          if (!c) continue;
-          this.levels.set(ref, { level, limit: c.line.limit, marker: c.line.marker });
-          this.watch.check(c, level);
-        }
+        const outs = await this.d.counters.settle(items, this.now());
+        outs.forEach((out, i) => {
+          const r = holds[i]!.r;
+          if (out && r.kind === 'reserved') this.observe(r, out.levels);
+        });
         return;
       } catch (err) {
+        if (tries === 1) return;
         this.stats.settleErrors++;
-        if (attempt === 3) {
-          this.d.log.error('could not settle a reservation; reconciliation will report the drift', { id, err: String(err) });
+        if (attempt === tries - 1) {
+          this.d.log.error('could not settle a reservation; reconciliation will report the drift', { ids: items.map((x) => x.id), err: String(err) });
           return;
         }
         await new Promise((ok) => setTimeout(ok, 250 * 4 ** attempt).unref());
       }
+    }
+  }
+
+  /** Levels after a settlement: remembered for downgrades, and checked against thresholds. */
+  private observe(r: Reserved, levels: readonly { ref: string; level: Picos }[]): void {
+    for (const { ref, level } of levels) {
+      const c = r.planned.counters.find((x) => x.budget.id === ref);
+      if (!c) continue;
+      this.levels.set(ref, { level, limit: c.line.limit, marker: c.line.marker });
+      this.watch.check(c, level);
     }
   }
 

@@ -1,10 +1,10 @@
 import type { GatewayError } from '../core/errors.js';
 import type { Picos } from '../core/money.js';
-import type { AdmitRequest, Served } from './admission.js';
+import type { AdmitRequest, AttemptVerdict, Served } from './admission.js';
 import type { ReserveOutcome } from './counters/port.js';
 import type { Estimate } from './estimate.js';
 import type { Planned } from './plan.js';
-import type { Budget } from './rules.js';
+import type { Budget, RateLimit } from './rules.js';
 import type { HeldLine } from './split.js';
 
 // One request's reservations as the enforcer keeps them between admission and settlement.
@@ -12,13 +12,20 @@ import type { HeldLine } from './split.js';
 export type Reserved = { kind: 'reserved'; planned: Planned; outcome: Extract<ReserveOutcome, { ok: true }>; estimate: Estimate; cost: Picos; cap: number | undefined };
 /** Admitted by `fail: open` while the counters could not be reached (the reserve may still have run). */
 export type Opened = { kind: 'open'; planned: Planned };
-export type Attempt = Reserved | { kind: 'free' } | Opened | { kind: 'refused'; error: GatewayError; downgradeTo: string | null; room: Picos | null; estimate: Estimate };
+/** `alert` raises the refusal's alert: only once the request is refused for good (not when a downgrade or another candidate serves it). */
+export type Refused = { kind: 'refused'; error: GatewayError; alert: () => void; downgradeTo: string | null; room: Picos | null; estimate: Estimate };
+export type Attempt = Reserved | { kind: 'free' } | Opened | Refused;
 
 export type ReserveRequest = Pick<AdmitRequest<Served>, 'id' | 'caller' | 'bodyBytes' | 'json' | 'maxOutputTokens'>;
 
-/** A fallback's reservation: only these budgets, no rate limits, priced at this model, and no output cap to shrink. */
+/** A fallback's reservation: only these budgets and rate limits (those not held yet), priced at this model. */
 export interface Extra {
+  /** The hold's own id, `<request id>~<n>` (the request's id names it in refusals and alerts). */
+  id: string;
   budgets: Budget[];
+  limits: RateLimit[];
+  /** Whether some budget of the fallback's model and provider (held or not) sets `enforce_max_tokens`, as at admission. */
+  enforce: boolean;
   pricedAs: string;
 }
 
@@ -35,8 +42,10 @@ export interface Holding {
   // The rest is made only once an attempt leaves the admitted model and provider.
   /** Budgets some hold charges, or tried to while the counters were down. */
   covered: Set<string> | null;
-  /** Per model and provider seen: null when attempts may go there, else the budget's refusal. */
-  checked: Map<string, GatewayError | null> | null;
+  /** The same for rate limits: each counts the request once. */
+  counted: Set<string> | null;
+  /** Per model and provider seen: whether attempts may go there, and with which output cap. */
+  checked: Map<string, AttemptVerdict> | null;
   /** Per attempt number that went elsewhere, the model and provider its budgets are chosen by. */
   moved: Map<number, { model: string; provider: string }> | null;
   settled: boolean;

@@ -25,18 +25,20 @@ export function rowTotals(r: LedgerRow): Totals {
   };
 }
 
+const DIMENSION_OF: Record<(typeof ROLLUP_DIMENSIONS)[number], (r: LedgerRow) => string | null> = {
+  api: (r) => r.api,
+  provider: (r) => r.provider,
+  model: (r) => r.model,
+  key_id: (r) => r.keyId,
+  user_name: (r) => r.user,
+  team: (r) => r.team,
+  project: (r) => r.project,
+  client: (r) => r.client,
+};
+const DIMENSION_GETTERS = ROLLUP_DIMENSIONS.map((c) => DIMENSION_OF[c]);
+
 function dimensionValues(r: LedgerRow): string[] {
-  const byColumn: Record<(typeof ROLLUP_DIMENSIONS)[number], string | null> = {
-    api: r.api,
-    provider: r.provider,
-    model: r.model,
-    key_id: r.keyId,
-    user_name: r.user,
-    team: r.team,
-    project: r.project,
-    client: r.client,
-  };
-  return ROLLUP_DIMENSIONS.map((c) => byColumn[c] ?? '');
+  return DIMENSION_GETTERS.map((get) => get(r) ?? '');
 }
 
 export function hourOf(ts: number): number {
@@ -61,24 +63,25 @@ export function rollupDeltas(rows: readonly LedgerRow[], removed: readonly Ledge
   // Keyed by table and key values joined; a row's measures are added in place (no Totals
   // object per row and table: this ran once per gateway batch and per imported row).
   const merged = new Map<string, RollupDelta>();
-  const add = (id: string, table: RollupTable, key: () => (string | number)[], r: LedgerRow, sign: 1 | -1) => {
+  // The key array is built only for a key not seen yet (most rows fall into an existing one).
+  const add = (id: string, table: RollupTable, hour: number, extra: readonly string[], dims: readonly string[], r: LedgerRow, sign: 1 | -1) => {
     const existing = merged.get(id);
     if (existing) addRow(existing.totals, r, sign);
-    else merged.set(id, { table, key: key(), totals: sign === 1 ? rowTotals(r) : negated(rowTotals(r)) });
+    else merged.set(id, { table, key: [hour, ...extra, ...dims], totals: sign === 1 ? rowTotals(r) : negated(rowTotals(r)) });
   };
   const fold = (r: LedgerRow, sign: 1 | -1) => {
     const hour = hourOf(r.ts);
     const dims = dimensionValues(r);
-    const d = dims.join('\u0000');
-    add(`rollup_hourly\u0000${hour}\u0000${d}`, 'rollup_hourly', () => [hour, ...dims], r, sign);
+    const joined = dims.join('\u0000');
+    add(`rollup_hourly\u0000${hour}\u0000${joined}`, 'rollup_hourly', hour, [], dims, r, sign);
     const session = r.sessionId ?? '';
-    add(`rollup_session_hourly\u0000${hour}\u0000${session}\u0000${d}`, 'rollup_session_hourly', () => [hour, session, ...dims], r, sign);
+    add(`rollup_session_hourly\u0000${hour}\u0000${session}\u0000${joined}`, 'rollup_session_hourly', hour, [session], dims, r, sign);
     for (const k in r.tags) {
       const v = r.tags[k]!;
-      add(`rollup_tag_hourly\u0000${hour}\u0000${k}\u0000${v}\u0000${d}`, 'rollup_tag_hourly', () => [hour, k, v, ...dims], r, sign);
+      add(`rollup_tag_hourly\u0000${hour}\u0000${k}\u0000${v}\u0000${joined}`, 'rollup_tag_hourly', hour, [k, v], dims, r, sign);
     }
     const pool = r.pool;
-    if (pool) add(`rollup_pool_hourly\u0000${hour}\u0000${pool}\u0000${d}`, 'rollup_pool_hourly', () => [hour, pool, ...dims], r, sign);
+    if (pool) add(`rollup_pool_hourly\u0000${hour}\u0000${pool}\u0000${joined}`, 'rollup_pool_hourly', hour, [pool], dims, r, sign);
   };
   for (const r of rows) fold(r, 1);
   for (const r of removed) fold(r, -1);

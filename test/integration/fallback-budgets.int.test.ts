@@ -5,7 +5,8 @@ import type { PriceFn } from '../../src/metering/build-row.js';
 import type { UpstreamProvider } from '../../src/gateway/select-provider.js';
 import { budgetCounter } from '../../src/policy/plan.js';
 import { budgetInput, parseRule, rateLimitInput, toBudget, toRateLimit } from '../../src/policy/rule-input.js';
-import type { Budget } from '../../src/policy/rules.js';
+import type { Budget, RateLimit } from '../../src/policy/rules.js';
+import { MemorySink } from '../../src/alerts/webhook.js';
 import { DEFAULT_POLICY_SETTINGS } from '../../src/policy/settings.js';
 import { type Harness, defaultProviders, eventually, startHarness } from '../support/harness.js';
 import { routingFrom } from '../support/routing.js';
@@ -13,11 +14,13 @@ import { routingFrom } from '../support/routing.js';
 const REDIS = process.env.TOLLGATE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 
 // Picos per input and output token: the fallback costs a fifth of the first choice.
-const RATES: Record<string, [bigint, bigint]> = { 'gpt-5': [50_000_000n, 400_000_000n], 'gpt-5-mini': [10_000_000n, 80_000_000n] };
+const RATES: Record<string, [bigint, bigint]> = { 'gpt-5': [50_000_000n, 400_000_000n], 'gpt-5-mini': [10_000_000n, 80_000_000n], 'gpt-5-nano': [5_000_000n, 40_000_000n] };
 const price: PriceFn = (r) => ({ costPicos: BigInt(r.usage.inputTokens) * RATES[r.model]![0] + BigInt(r.usage.outputTokens) * RATES[r.model]![1], unpriced: false });
 const cost = (model: string, input: number, output: number) => BigInt(input) * RATES[model]![0] + BigInt(output) * RATES[model]![1];
 
-const budget = (scope: string, limit: number) => toBudget(parseRule(budgetInput, { scope, window: 'day', limit_usd: limit }), 'budget', 'config', 0);
+const budget = (scope: string, limit: number, more: Record<string, unknown> = {}) => toBudget(parseRule(budgetInput, { scope, window: 'day', limit_usd: limit, ...more }), 'budget', 'config', 0);
+const limit = (scope: string, more: Record<string, unknown>) => toRateLimit(parseRule(rateLimitInput, { scope, ...more }), 'config', 0);
+const dep = (name: string) => (r: { headers: Record<string, string | string[] | undefined> }) => r.headers['x-dep'] === name;
 
 /** A second OpenAI-dialect provider, so that a provider-scoped budget sees only the fallback's attempts. */
 const providers = (url: string): UpstreamProvider[] => [...defaultProviders(url), { name: 'azure', dialect: 'openai', baseUrl: url, apiKey: 'sk-azure', models: undefined, headers: {}, catalog: 'openai' }];
@@ -27,14 +30,21 @@ afterAll(async () => {
   for (const x of open.reverse()) await x.close();
 });
 
+interface Options {
+  rateLimits?: RateLimit[];
+  /** gpt-5's fallbacks: gpt-5-mini (on "azure") by default; gpt-5-nano is on OpenAI. */
+  fallbacks?: string[];
+  alerts?: MemorySink;
+}
+
 /** gpt-5 on OpenAI, falling back to gpt-5-mini on "azure"; each request's caller is team `platform`. */
-async function gateway(counters: 'memory' | 'redis', budgets: Budget[], rpm?: number): Promise<Harness> {
-  const rateLimits = rpm === undefined ? [] : [toRateLimit(parseRule(rateLimitInput, { scope: 'team:platform', rpm }), 'config', 0)];
+async function gateway(counters: 'memory' | 'redis', budgets: Budget[], o: Options = {}): Promise<Harness> {
   const h = await startHarness({
     price,
     providers,
     policy: {
-      rules: { budgets, rateLimits, modelPolicies: [] },
+      rules: { budgets, rateLimits: o.rateLimits ?? [], modelPolicies: [] },
+      alerts: o.alerts,
       // Keys of their own in Redis, so earlier runs' spend does not count.
       ...(counters === 'redis' ? { redisUrl: REDIS, settings: { ...DEFAULT_POLICY_SETTINGS, keyPrefix: `{tgfb${process.pid}${Math.random().toString(36).slice(2, 8)}}:` } } : {}),
     },
@@ -43,8 +53,9 @@ async function gateway(counters: 'memory' | 'redis', budgets: Budget[], rpm?: nu
         {
           routing: { retry: { backoff_ms: 5, per_deployment: 1 }, affinity: { enabled: false } },
           routes: [
-            { model: 'gpt-5', deployments: [{ provider: 'openai', name: 'fbb-big', headers: { 'x-dep': 'big' } }], fallbacks: ['gpt-5-mini'] },
+            { model: 'gpt-5', deployments: [{ provider: 'openai', name: 'fbb-big', headers: { 'x-dep': 'big' } }], fallbacks: o.fallbacks ?? ['gpt-5-mini'] },
             { model: 'gpt-5-mini', deployments: [{ provider: 'azure', name: 'fbb-mini', headers: { 'x-dep': 'mini' } }] },
+            { model: 'gpt-5-nano', deployments: [{ provider: 'openai', name: 'fbb-nano', headers: { 'x-dep': 'nano' } }] },
           ],
         },
         providers(url),
@@ -54,16 +65,18 @@ async function gateway(counters: 'memory' | 'redis', budgets: Budget[], rpm?: nu
   return h;
 }
 
-async function ask(h: Harness, model = 'gpt-5'): Promise<{ status: number; id: string; attempts: AttemptRow[]; body: unknown }> {
+const request = (model: string) => JSON.stringify({ model, max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
+
+async function ask(h: Harness, model = 'gpt-5'): Promise<{ status: number; id: string; attempts: AttemptRow[]; body: unknown; headers: Headers }> {
   const res = await fetch(`${h.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${h.key.key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model, max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }),
+    body: request(model),
   });
   const id = res.headers.get('x-tollgate-request-id')!;
   const body: unknown = await res.json();
   await h.row(id);
-  return { status: res.status, id, attempts: await h.tollgate.storage.ledger.attempts(id), body };
+  return { status: res.status, id, attempts: await h.tollgate.storage.ledger.attempts(id), body, headers: res.headers };
 }
 
 /** Spent and held per budget, as the counters have them. */
@@ -85,7 +98,7 @@ describe.each(['memory', 'redis'] as const)('budgets across a fallback to anothe
     const mini = budget('model:gpt-5-mini', 10);
     const azure = budget('provider:azure', 10);
     const all = [team, big, mini, azure];
-    const h = await gateway(counters, all, 2);
+    const h = await gateway(counters, all, { rateLimits: [limit('team:platform', { rpm: 2 })] });
     const client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
 
     // 1. gpt-5 fails (503); the fallback serves.
@@ -135,7 +148,8 @@ describe.each(['memory', 'redis'] as const)('budgets across a fallback to anothe
     // Smaller than the fallback's estimate (about $0.004 for 50 output tokens): every fallback is refused.
     const mini = budget('model:gpt-5-mini', 0.001);
     const all = [team, big, mini];
-    const h = await gateway(counters, all, 2);
+    const alerts = new MemorySink();
+    const h = await gateway(counters, all, { rateLimits: [limit('team:platform', { rpm: 2 })], alerts });
 
     h.fake.script({ match: (r) => r.headers['x-dep'] === 'big', status: 503 }, { match: (r) => r.headers['x-dep'] === 'mini', usage: { input: 100, output: 10 } });
     const refused = await ask(h);
@@ -148,6 +162,8 @@ describe.each(['memory', 'redis'] as const)('budgets across a fallback to anothe
     expect(row).toMatchObject({ status: 402, errorType: 'budget_exceeded', attempts: 1, costPicos: 0n });
     await eventually(async () => expect(await levels(h, all)).toEqual([{ spent: 0n, held: 0n }, { spent: 0n, held: 0n }, { spent: 0n, held: 0n }]));
     expect(h.tollgate.policy!.enforcer.stats).toMatchObject({ admitted: 1, refused: 0, fallbackHolds: 0, fallbackRefused: 1 });
+    // The client got the fallback budget's refusal, so it is alerted, once.
+    await eventually(() => expect(alerts.events.filter((e) => e.type === 'budget.refused').map((e) => [e.budgetId, 'requestId' in e && e.requestId])).toEqual([[mini.id, refused.id]]));
 
     // The refused fallback counted no request against the team's rpm of 2: one more request is admitted and served by gpt-5.
     h.fake.reset();
@@ -156,5 +172,87 @@ describe.each(['memory', 'redis'] as const)('budgets across a fallback to anothe
     expect(served.status).toBe(200);
     const dear = cost('gpt-5', 200, 20);
     await eventually(async () => expect(await levels(h, all)).toEqual([{ spent: dear, held: 0n }, { spent: dear, held: 0n }, { spent: 0n, held: 0n }]));
+  });
+
+  it('counts a rate limit scoped to the fallback model against fallback attempts, and skips the fallback it refuses', async () => {
+    const team = budget('team:platform', 10);
+    const mini = limit('model:gpt-5-mini', { id: 'mini-rpm', rpm: 1 });
+    const h = await gateway(counters, [team], { rateLimits: [mini], fallbacks: ['gpt-5-mini', 'gpt-5-nano'] });
+    h.fake.script({ match: dep('big'), status: 503, times: Infinity }, { match: dep('mini'), usage: { input: 100, output: 10 }, times: Infinity }, { match: dep('nano'), usage: { input: 100, output: 10 }, times: Infinity });
+
+    // 1. gpt-5 fails, gpt-5-mini serves: its rpm of 1 is used up.
+    const first = await ask(h);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-tollgate-deployment')).toBe('fbb-mini');
+    // 2. gpt-5 fails, gpt-5-mini is skipped for its own limit, gpt-5-nano serves.
+    const second = await ask(h);
+    expect(second.status).toBe(200);
+    expect(second.headers.get('x-tollgate-deployment')).toBe('fbb-nano');
+    expect(second.attempts.map((a) => a.model)).toEqual(['gpt-5', 'gpt-5-nano']);
+    expect(h.fake.requests.map((r) => r.headers['x-dep'])).toEqual(['big', 'mini', 'big', 'nano']);
+    expect(h.tollgate.policy!.enforcer.stats).toMatchObject({ admitted: 2, refused: 0, fallbackHolds: 1, fallbackRefused: 1 });
+    const cheap = cost('gpt-5-mini', 100, 10) + cost('gpt-5-nano', 100, 10);
+    await eventually(async () => expect(await levels(h, [team])).toEqual([{ spent: cheap, held: 0n }]));
+  });
+
+  it("gives the client the fallback model's rate limit refusal, 429 with retry-after, when no candidate is left", async () => {
+    const mini = limit('model:gpt-5-mini', { id: 'mini-rpm', rpm: 1 });
+    const h = await gateway(counters, [budget('team:platform', 10)], { rateLimits: [mini] });
+    h.fake.script({ match: dep('big'), status: 503, times: Infinity }, { match: dep('mini'), usage: { input: 100, output: 10 }, times: Infinity });
+    expect((await ask(h)).status).toBe(200);
+
+    const refused = await ask(h);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(refused.headers.get('retry-after-ms'))).toBeGreaterThan(0);
+    // In the client's own dialect (OpenAI), naming the limit.
+    expect(refused.body).toMatchObject({ error: { type: 'rate_limit_error', code: 'rate_limited', tollgate: { rate_limit_id: 'mini-rpm', scope: 'model:gpt-5-mini', limit: 'rpm' } } });
+    expect(refused.attempts.map((a) => [a.model, a.status])).toEqual([['gpt-5', 503]]);
+    expect(await h.row(refused.id)).toMatchObject({ status: 429, errorType: 'rate_limited', attempts: 1 });
+    expect(h.fake.requests.map((r) => r.headers['x-dep'])).toEqual(['big', 'mini', 'big']);
+    // A request gpt-5 serves itself is not under gpt-5-mini's limit.
+    h.fake.reset();
+    h.fake.script({ match: dep('big'), usage: { input: 100, output: 10 } });
+    expect((await ask(h)).status).toBe(200);
+  });
+
+  it("alerts a fallback budget's refusal only when the client gets it", async () => {
+    const mini = budget('model:gpt-5-mini', 0.001);
+    const alerts = new MemorySink();
+    const h = await gateway(counters, [budget('team:platform', 10), mini], { fallbacks: ['gpt-5-mini', 'gpt-5-nano'], alerts });
+    h.fake.script({ match: dep('big'), status: 503, times: Infinity }, { match: dep('nano'), usage: { input: 100, output: 10 }, times: Infinity });
+    // gpt-5-mini's budget refuses the fallback, gpt-5-nano serves: nothing to alert.
+    const served = await ask(h);
+    expect(served.status).toBe(200);
+    expect(served.attempts.map((a) => a.model)).toEqual(['gpt-5', 'gpt-5-nano']);
+    // Asked for directly, gpt-5-mini is refused by its budget: that refusal is alerted (once a window, so an
+    // alert for the request above would have taken its place).
+    const refused = await ask(h, 'gpt-5-mini');
+    expect(refused.status).toBe(402);
+    await eventually(() => expect(alerts.events.filter((e) => e.type === 'budget.refused').map((e) => [e.budgetId, 'requestId' in e && e.requestId])).toEqual([[mini.id, refused.id]]));
+    expect(h.tollgate.policy!.enforcer.stats).toMatchObject({ refused: 1, fallbackRefused: 1 });
+  });
+
+  it("caps a fallback's output at what its model's budget can still pay for, under enforce_max_tokens", async () => {
+    const team = budget('team:platform', 10);
+    // $0.003: after the input estimate (a token per body byte), room for fewer than the 50 output tokens asked.
+    const mini = budget('model:gpt-5-mini', 0.003, { enforce_max_tokens: true });
+    const h = await gateway(counters, [team, mini]);
+    h.fake.script({ match: dep('big'), status: 503 }, { match: dep('mini'), usage: { input: 20, output: 5 } });
+    const [inRate, outRate] = RATES['gpt-5-mini']!;
+    const cap = Number((3_000_000_000n - BigInt(Buffer.byteLength(request('gpt-5'))) * inRate) / outRate);
+    expect(cap).toBeGreaterThan(0);
+    expect(cap).toBeLessThan(50);
+
+    const served = await ask(h);
+    expect(served.status).toBe(200);
+    expect(served.attempts.map((a) => a.model)).toEqual(['gpt-5', 'gpt-5-mini']);
+    const sent = h.fake.requests.map((r) => JSON.parse(r.body.toString()) as { model: string; max_tokens: number });
+    expect(sent.map((b) => [b.model, b.max_tokens])).toEqual([
+      ['gpt-5', 50],
+      ['gpt-5-mini', cap],
+    ]);
+    const actual = cost('gpt-5-mini', 20, 5);
+    await eventually(async () => expect(await levels(h, [team, mini])).toEqual([{ spent: actual, held: 0n }, { spent: actual, held: 0n }]));
   });
 });

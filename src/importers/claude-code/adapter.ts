@@ -54,28 +54,38 @@ function claudeRun(ctx: RunContext, memory: Memory): SourceRun {
   const known = new Set(memory.keys());
   let file: FoundFile | undefined;
   let latestDay = 0;
-  // Row ids are hashes, and a response's id is asked for once per line it was written as.
-  const ids = new Map<string, string>();
+  // Row ids are hashes, asked for once per kept line; a response's lines are mostly
+  // consecutive, so the last id is kept (a map of them all held a key string per response).
+  let last = { messageId: '', requestId: '', id: '' };
   const rowId = (messageId: string, requestId: string) => {
-    const key = `${messageId}\u0000${requestId}`;
-    let id = ids.get(key);
-    if (id === undefined) ids.set(key, (id = claudeRowId(messageId, requestId)));
-    return id;
+    if (messageId !== last.messageId || requestId !== last.requestId) last = { messageId, requestId, id: claudeRowId(messageId, requestId) };
+    return last.id;
+  };
+  // A kept entry lives until the rows are built: its repeated strings are shared, not one
+  // copy per line (fewer survivors for the garbage collector to copy).
+  const strings = new Map<string, string>();
+  const intern = <T extends string | null>(s: T): T => {
+    if (s === null) return s;
+    const hit = strings.get(s);
+    if (hit !== undefined) return hit as T;
+    strings.set(s, s);
+    return s;
+  };
+  const put = (id: string, e: ClaudeEntry, known: boolean) => {
+    e.sessionId = intern(e.sessionId);
+    e.cwd = intern(e.cwd);
+    e.model = intern(e.model);
+    e.uuid = null;
+    const f = file!;
+    ctx.changes.put(id, () => row(ctx, e, id, f), known);
   };
   const take = ({ e, length, id: hashed }: ParsedClaudeLine) => {
     latestDay = Math.max(latestDay, Math.floor(e.ts / 86_400_000));
-    if (e.messageId === null) {
-      const id = stableId('cc_', 'line', e.uuid ?? `${file!.path}\u0000${e.ts}\u0000${length}`);
-      const f = file!;
-      ctx.changes.put(id, () => row(ctx, e, id, f));
-      return;
-    }
+    if (e.messageId === null) return put(stableId('cc_', 'line', e.uuid ?? `${file!.path}\u0000${e.ts}\u0000${length}`), e, false);
     const verdict = offer(memory, { messageId: e.messageId, requestId: e.requestId, sidechain: e.sidechain, total: e.total, fast: e.fast, ts: e.ts });
     if (!verdict.keep) return;
     if (verdict.replaces !== undefined) ctx.changes.remove(rowId(e.messageId, verdict.replaces));
-    const id = hashed ?? rowId(e.messageId, e.requestId ?? '');
-    const f = file!;
-    ctx.changes.put(id, () => row(ctx, e, id, f), known.has(e.messageId));
+    put(hashed ?? rowId(e.messageId, e.requestId ?? ''), e, known.has(e.messageId));
   };
   return {
     beginFile: (f) => {

@@ -26,12 +26,13 @@ export function countersContract(make: () => Promise<{ counters: Counters; prefi
     const init = (...lines: SpendLine[]) => counters.initialize(lines.map((l) => ({ marker: l.marker, ttlMs: l.ttlMs, bucketTtlMs: l.ttlMs, amounts: [] })));
     // Request ids are unique in real use; tests share one store, so ids get the test's prefix.
     const plan = (id: string, amount: string, groups: SpendGroup[], rates: (RateLine | ConcurrencyLine)[] = [], now = T0): ReservePlan => ({ id: p + id, now, leaseMs: LEASE, amount: usd(amount), groups, rates });
-    const settle = (id: string, actual: bigint, tokens: number, now: number, split?: ReadonlyMap<string, bigint>) => counters.settle(p + id, actual, tokens, now, split);
+    const settle = async (id: string, actual: bigint, tokens: number, now: number, split?: ReadonlyMap<string, bigint>) => (await counters.settle([{ id: p + id, actual, tokens, split }], now))[0];
+    const settleAll = (items: { id: string; actual: bigint; tokens: number; split?: ReadonlyMap<string, bigint> }[], now: number) => counters.settle(items.map((s) => ({ ...s, id: p + s.id })), now);
     const rate = (ref: string, kind: 'rpm' | 'tpm', limit: number, amount: number, now = T0): RateLine => {
       const minute = Math.floor(now / 60_000) * 60_000;
       return { ref, kind, key: `${p}rl:${ref}:${minute}`, prevKey: `${p}rl:${ref}:${minute - 60_000}`, prevWeight: 1 - (now - minute) / 60_000, limit, amount, ttlMs: 180_000 };
     };
-    return { counters, line, init, plan, settle, rate, conc: (ref: string, limit: number): ConcurrencyLine => ({ ref, kind: 'concurrency', key: `${p}rl:${ref}:conc`, limit }) };
+    return { counters, line, init, plan, settle, settleAll, rate, conc: (ref: string, limit: number): ConcurrencyLine => ({ ref, kind: 'concurrency', key: `${p}rl:${ref}:conc`, limit }) };
   };
 
   it('asks for uninitialised counters, then initialises each marker only once', async () => {
@@ -88,6 +89,40 @@ export function countersContract(make: () => Promise<{ counters: Counters; prefi
       { spent: usd('0.25'), held: 0n, initialized: true },
       { spent: 0n, held: 0n, initialized: true },
     ]);
+    await counters.close();
+  });
+
+  it('settles several reservations in one call, each to its own actual and split, and skips those already settled', async () => {
+    const { counters, settle, settleAll, line, init, plan, rate, conc } = await setup();
+    const team = line('team', '10');
+    const big = line('big', '10');
+    const mini = line('mini', '10');
+    await init(team, big, mini);
+    const c = conc('mini-conc', 1);
+    // A request admitted on team and big, then a fallback reservation on mini with its own rate limits.
+    expect(await counters.reserve(plan('q', '2', [{ lines: [team, big], pool: null }], [rate('tpm', 'tpm', 1000, 300)]))).toMatchObject({ ok: true });
+    expect(await counters.reserve(plan('q~1', '1', [{ lines: [mini], pool: null }], [rate('mini-tpm', 'tpm', 1000, 300), c]))).toMatchObject({ ok: true });
+    expect(await counters.reserve(plan('other', '0.5', [{ lines: [team], pool: null }]))).toMatchObject({ ok: true });
+    expect(await settle('other', usd('0.5'), 0, T0)).toBeDefined();
+
+    const out = await settleAll(
+      [
+        { id: 'q', actual: usd('0.75'), tokens: 100, split: new Map([['big', usd('0.25')]]) },
+        { id: 'q~1', actual: usd('0.75'), tokens: 100, split: new Map([['mini', usd('0.5')]]) },
+        { id: 'other', actual: usd('9'), tokens: 0 },
+      ],
+      T0 + 1000,
+    );
+    expect(out).toEqual([{ levels: [{ ref: 'team', level: usd('1.25') }, { ref: 'big', level: usd('0.25') }] }, { levels: [{ ref: 'mini', level: usd('0.5') }] }, undefined]);
+    expect(await counters.read([team, big, mini])).toEqual([
+      { spent: usd('1.25'), held: 0n, initialized: true },
+      { spent: usd('0.25'), held: 0n, initialized: true },
+      { spent: usd('0.5'), held: 0n, initialized: true },
+    ]);
+    // Both reservations' rate lines were corrected to the actual tokens, and the concurrency slot is free.
+    expect(await counters.reserve(plan('n', '0', [], [rate('tpm', 'tpm', 1000, 900), rate('mini-tpm', 'tpm', 1000, 900), c]))).toMatchObject({ ok: true });
+    expect(await settleAll([{ id: 'q', actual: usd('1'), tokens: 0 }, { id: 'q~1', actual: usd('1'), tokens: 0 }], T0 + 2000)).toEqual([undefined, undefined]);
+    expect(await counters.settle([], T0)).toEqual([]);
     await counters.close();
   });
 

@@ -1,5 +1,5 @@
 import type { Picos } from '../../core/money.js';
-import type { CounterInit, Counters, ReserveOutcome, ReservePlan, SettleOutcome, SpendLine } from './port.js';
+import type { CounterInit, Counters, ReserveOutcome, ReservePlan, SettleOutcome, Settlement, SpendLine } from './port.js';
 
 interface Bucket {
   spent: bigint;
@@ -45,23 +45,10 @@ export class MemoryCounters implements Counters {
     return Promise.resolve(this.reserveNow(plan));
   }
 
-  settle(id: string, actual: Picos, tokens: number, now: number, split?: ReadonlyMap<string, Picos>): Promise<SettleOutcome | undefined> {
+  settle(items: readonly Settlement[], now: number): Promise<(SettleOutcome | undefined)[]> {
     // Like the Redis script, settling releases no other lease: only reserve sweeps.
     if (now > this.clock) this.clock = now;
-    const r = this.reservations.get(id);
-    if (!r) return Promise.resolve(undefined);
-    for (const c of r.charged) {
-      const b = this.bucket(c.bucket, c.ttlMs);
-      b.held -= r.amount;
-      b.spent += split?.get(c.ref) ?? actual;
-    }
-    for (const t of r.tpm) {
-      const cell = this.liveRate(t.key);
-      if (cell) cell.value += tokens - t.estimate;
-    }
-    for (const key of r.concurrency) this.concurrency.get(key)?.delete(id);
-    this.reservations.delete(id);
-    return Promise.resolve({ levels: r.charged.map((c) => ({ ref: c.ref, level: this.level(c.buckets) })) });
+    return Promise.resolve(items.map((s) => this.settleNow(s)));
   }
 
   initialize(inits: CounterInit[]): Promise<void> {
@@ -155,6 +142,23 @@ export class MemoryCounters implements Counters {
     this.reservations.set(id, reservation);
     this.nextLeaseEnd = Math.min(this.nextLeaseEnd, reservation.expires);
     return { ok: true, pooled, levels: allLines.map((l) => this.level(l.buckets)) };
+  }
+
+  private settleNow({ id, actual, tokens, split }: Settlement): SettleOutcome | undefined {
+    const r = this.reservations.get(id);
+    if (!r) return undefined;
+    for (const c of r.charged) {
+      const b = this.bucket(c.bucket, c.ttlMs);
+      b.held -= r.amount;
+      b.spent += split?.get(c.ref) ?? actual;
+    }
+    for (const t of r.tpm) {
+      const cell = this.liveRate(t.key);
+      if (cell) cell.value += tokens - t.estimate;
+    }
+    for (const key of r.concurrency) this.concurrency.get(key)?.delete(id);
+    this.reservations.delete(id);
+    return { levels: r.charged.map((c) => ({ ref: c.ref, level: this.level(c.buckets) })) };
   }
 
   /** Advances the clock, releases lapsed leases, and now and then drops expired keys. */

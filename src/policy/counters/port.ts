@@ -87,6 +87,18 @@ export type ReserveOutcome =
   /** These markers are missing: initialise them from the ledger, then reserve again. */
   | { ok: false; reason: 'uninitialized'; markers: string[] };
 
+/** A reservation to settle: the actual cost and tokens that replace its estimate. */
+export interface Settlement {
+  id: string;
+  actual: Picos;
+  tokens: number;
+  /**
+   * Lines charged another amount than `actual`, by ref: a request that fell back to another
+   * model owes a model's budget only that model's attempts.
+   */
+  split?: ReadonlyMap<string, Picos>;
+}
+
 export interface SettleOutcome {
   /** For each spend line charged, in reservation order: its ref and spent + held after settling. */
   levels: { ref: string; level: Picos }[];
@@ -106,12 +118,11 @@ export interface Counters {
   /** All or nothing: either every line is charged, or none is. */
   reserve(plan: ReservePlan): Promise<ReserveOutcome>;
   /**
-   * Replaces the reservation's estimate by the actual cost and tokens, and ends its lease.
-   * Idempotent: a second call for the same id returns undefined and changes nothing.
-   * `split`, when given, charges the lines it names their own actual instead (by ref): a
-   * request that fell back to another model owes a model's budget only that model's attempts.
+   * Replaces each reservation's estimate by its actual cost and tokens, and ends its lease,
+   * all in one atomic step (one round trip: a request that fell back holds several).
+   * Idempotent: a reservation already settled gets undefined in its place and changes nothing.
    */
-  settle(id: string, actual: Picos, tokens: number, now: number, split?: ReadonlyMap<string, Picos>): Promise<SettleOutcome | undefined>;
+  settle(items: readonly Settlement[], now: number): Promise<(SettleOutcome | undefined)[]>;
   /** Sets each marker's buckets, only if the marker is absent (so replicas racing to initialise agree). */
   initialize(inits: CounterInit[]): Promise<void>;
   /** Spent and held per line (for status, reconciliation and tests). Missing counters read as zero. */

@@ -1,6 +1,7 @@
 /**
  * The Lua behind RedisCounters. Each script runs atomically in Redis, so reserving on
- * every budget of a request and settling it are one round trip each, with no lock.
+ * every budget of a request and settling all of its reservations are one round trip
+ * each, with no lock.
  *
  * Money travels as decimal strings and is added with HINCRBY, which is exact on 64-bit
  * integers. Comparisons use Lua numbers (doubles): exact up to 2^53 picodollars
@@ -152,32 +153,39 @@ return cjson.encode({ ok = true, pooled = pooled, levels = levels() })
 `;
 
 /**
- * ARGV: id, actual cost (picos, decimal), actual tokens, and optionally a JSON object of
- * ref -> actual for lines charged another amount. Returns [ref, level]... as JSON, or nil
- * when already settled.
+ * ARGV: per reservation to settle, four values: its id, actual cost (picos, decimal),
+ * actual tokens, and a JSON object of ref -> actual for lines charged another amount (or
+ * ''). Returns, as JSON, per reservation [[ref, level]...], or false when already settled.
  */
 export const SETTLE = `${COMMON}
-local id, actual, tokens = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local split = ARGV[4] and cjson.decode(ARGV[4]) or {}
-local raw = redis.call('GET', RECORDS .. id)
-if not raw then return false end
-local r = cjson.decode(raw)
-local out = {}
-for _, c in ipairs(r.charged) do
-  local a = split[c.ref] or actual
-  if r.amount ~= '0' then redis.call('HINCRBY', c.bucket, 'held', r.neg) end
-  if a ~= '0' then redis.call('HINCRBY', c.bucket, 'spent', a) end
-  redis.call('PEXPIRE', c.bucket, c.ttl)
-  table.insert(out, { c.ref, fmt(level(c.buckets)) })
+local function settle(id, actual, tokens, split)
+  local raw = redis.call('GET', RECORDS .. id)
+  if not raw then return false end
+  local r = cjson.decode(raw)
+  local out = {}
+  for _, c in ipairs(r.charged) do
+    local a = split[c.ref] or actual
+    if r.amount ~= '0' then redis.call('HINCRBY', c.bucket, 'held', r.neg) end
+    if a ~= '0' then redis.call('HINCRBY', c.bucket, 'spent', a) end
+    redis.call('PEXPIRE', c.bucket, c.ttl)
+    table.insert(out, { c.ref, fmt(level(c.buckets)) })
+  end
+  for _, t in ipairs(r.tpm) do
+    local d = tokens - t.est
+    if d ~= 0 and redis.call('EXISTS', t.key) == 1 then redis.call('INCRBY', t.key, string.format('%d', d)) end
+  end
+  for _, k in ipairs(r.conc) do redis.call('ZREM', k, id) end
+  redis.call('DEL', RECORDS .. id)
+  redis.call('ZREM', LEASES, id)
+  return out
 end
-for _, t in ipairs(r.tpm) do
-  local d = tokens - t.est
-  if d ~= 0 and redis.call('EXISTS', t.key) == 1 then redis.call('INCRBY', t.key, string.format('%d', d)) end
+
+local results = {}
+for i = 1, #ARGV, 4 do
+  local split = ARGV[i + 3] ~= '' and cjson.decode(ARGV[i + 3]) or {}
+  results[#results + 1] = settle(ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), split)
 end
-for _, k in ipairs(r.conc) do redis.call('ZREM', k, id) end
-redis.call('DEL', RECORDS .. id)
-redis.call('ZREM', LEASES, id)
-return cjson.encode(out)
+return cjson.encode(results)
 `;
 
 /** ARGV[1]: [{ marker, ttl, bucketTtl, amounts: [[bucket, picos]] }] as JSON. Set-if-absent per marker. */

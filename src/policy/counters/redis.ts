@@ -1,6 +1,6 @@
 import { Redis, ReplyError } from 'ioredis';
 import type { Picos } from '../../core/money.js';
-import { type CounterInit, type Counters, CountersUnavailable, type ReserveOutcome, type ReservePlan, type SettleOutcome, type SpendLine } from './port.js';
+import { type CounterInit, type Counters, CountersUnavailable, type ReserveOutcome, type ReservePlan, type SettleOutcome, type Settlement, type SpendLine } from './port.js';
 import { INITIALIZE, RESERVE, SETTLE } from './redis-scripts.js';
 
 export interface RedisCountersOptions {
@@ -85,12 +85,12 @@ export class RedisCounters implements Counters {
     return { ok: false, reason: 'spend', ref: out.ref, level: BigInt(out.level), limit: line.limit };
   }
 
-  async settle(id: string, actual: Picos, tokens: number, _now?: number, split?: ReadonlyMap<string, Picos>): Promise<SettleOutcome | undefined> {
-    const args = [id, actual.toString(), String(Math.round(tokens))];
-    if (split !== undefined && split.size > 0) args.push(JSON.stringify(Object.fromEntries([...split].map(([ref, v]) => [ref, v.toString()]))));
+  async settle(items: readonly Settlement[]): Promise<(SettleOutcome | undefined)[]> {
+    if (items.length === 0) return [];
+    const args: string[] = [];
+    for (const s of items) args.push(s.id, s.actual.toString(), String(Math.round(s.tokens)), s.split !== undefined && s.split.size > 0 ? JSON.stringify(Object.fromEntries([...s.split].map(([ref, v]) => [ref, v.toString()]))) : '');
     const raw = await this.call(() => this.redis.tgSettle(this.leases, this.records, ...args));
-    if (raw === null) return undefined;
-    return { levels: list(JSON.parse(raw) as [string, string][]).map(([ref, level]) => ({ ref, level: BigInt(level) })) };
+    return list(JSON.parse(raw!) as (false | [string, string][] | Record<string, never>)[]).map((out) => (out === false ? undefined : { levels: list(out).map(([ref, level]) => ({ ref, level: BigInt(level) })) }));
   }
 
   async initialize(inits: CounterInit[]): Promise<void> {

@@ -33,6 +33,14 @@ describe('SQLite ledger, large batches', () => {
     expect(totals[0]).toMatchObject({ requests: 23_000, inputTokens: 23_000 * 1000 });
   });
 
+  it('counts a request twice in one batch into an empty ledger once, when two sources recorded it', async () => {
+    const s = openSqliteLedger(newPath());
+    const batch = rows(100).map((r, i) => (i === 99 ? { ...r, upstreamRequestId: 'up0', source: 'codex-log' } : r));
+    expect(await s.ledger.insert(batch)).toBe(99);
+    expect(await s.ledger.get('r99')).toBeUndefined();
+    await s.close();
+  });
+
   it('keeps the indexes when the batch fails half-way (all of it rolls back)', async () => {
     const path = newPath();
     const s = openSqliteLedger(path);

@@ -7,6 +7,7 @@ import { crossSourceCheck, measureValues, rollupDeltas, sameRow } from '../rollu
 import { ruleTotals } from '../rule-totals.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, attemptValues, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
+import { insertWithConstants } from './constant-columns.js';
 import { type Db, openDb } from './db.js';
 
 type Row = Record<string, unknown>;
@@ -55,8 +56,11 @@ export function sqliteLedger(db: Db): LedgerStore {
       "WHERE EXISTS (SELECT 1 FROM requests r WHERE r.upstream_request_id = json_extract(x.value, '$[0]') AND r.source < json_extract(x.value, '$[1]')) " +
       "OR EXISTS (SELECT 1 FROM requests r WHERE r.upstream_request_id = json_extract(x.value, '$[0]') AND r.source > json_extract(x.value, '$[1]'))",
   );
+  const isEmpty = db.prepare('SELECT NOT EXISTS (SELECT 1 FROM requests) AS e');
   /** Rows that repeat a request another source already recorded (see crossSourceCheck). */
   const crossSourceRepeats = (rows: readonly LedgerRow[]) => {
+    // Into an empty ledger (a first import) no other source can have recorded anything.
+    if ((isEmpty.get() as { e: number }).e) return crossSourceCheck(() => false);
     const pairs = new Map<string, [string, string]>();
     for (const r of rows) if (r.upstreamRequestId !== null) pairs.set(`${r.upstreamRequestId}\0${r.source}`, [r.upstreamRequestId, r.source]);
     const repeated = new Set<string>();
@@ -86,8 +90,11 @@ export function sqliteLedger(db: Db): LedgerStore {
     const fresh: LedgerRow[] = [];
     const seen = crossSourceRepeats(rows);
     const rebuild = deferIndexes(rows.length);
-    for (const r of rows) {
-      if (seen(r) || insertRow.run(rowValues(r, toInt)).changes !== 1) continue;
+    const kept = rows.filter((r) => !seen(r));
+    const inserted = insertWithConstants(db, 'requests', REQUEST_COLUMNS, kept.length, (i) => rowValues(kept[i]!, toInt), insertRow);
+    for (let i = 0; i < kept.length; i++) {
+      if (!inserted[i]) continue;
+      const r = kept[i]!;
       fresh.push(r);
       if (r.attemptLog) for (const a of r.attemptLog) insertAttempt.run(attemptValues(a, toInt));
     }
