@@ -1,6 +1,7 @@
 import Database from 'libsql';
 import type { LedgerRow } from '../src/core/ledger-row.js';
 import { migrate } from '../src/storage/sqlite/db.js';
+import { dailyFromHourlySql } from '../src/storage/ddl.js';
 import { ATTEMPT_COLUMNS, HOUR_MS, REQUEST_COLUMNS, ROLLUP_DIMENSIONS, ROLLUP_EXTRA_KEYS, ROLLUP_MEASURES, type RollupTable, attemptValues, rowValues } from '../src/storage/schema.js';
 
 /** Rows per transaction: large, since nothing else reads the file while it is seeded. */
@@ -81,5 +82,7 @@ export function rollupSql(): string[] {
     fill('rollup_session_hourly', ["COALESCE(r.session_id, '')"], 'requests r'),
     fill('rollup_tag_hourly', ['t.key', 't.value'], 'requests r, json_each(r.tags) t'),
     fill('rollup_pool_hourly', ['r.pool'], 'requests r', " WHERE r.pool IS NOT NULL AND r.pool <> ''"),
+    // The daily tier from the hourly one, as migration 14 fills it.
+    ...dailyFromHourlySql(),
   ];
 }

@@ -1,6 +1,6 @@
 import type { Dimension } from '../core/ledger-row.js';
 import { type AggregateQuery, type AggregateRow, type Totals, addTotals, emptyTotals } from './ports.js';
-import { DAY_MS, HOUR_MS, type RollupTable, scalarText } from './schema.js';
+import { DAY_MS, HOUR_MS, type RollupTable, isDaily, rollupTimeColumn, scalarText } from './schema.js';
 
 /** The few places where SQLite and Postgres SQL differ. */
 export interface SqlDialect {
@@ -14,109 +14,130 @@ export interface SqlDialect {
 
 export type SqlRunner = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
 
-type Source = { kind: 'raw' } | { kind: 'rollup'; table: RollupTable };
 interface Part {
-  raw: boolean;
+  /** The rollup read (undefined: raw rows). */
+  table: RollupTable | undefined;
   since: number | undefined;
   until: number | undefined;
 }
 
 /**
- * The rollup that serves a grouping. A tag or pool rollup holds only the rows that have
- * one, so `partial` marks the dimension whose missing value ('') is made up from rollup_hourly.
+ * The rollups that serve a grouping, per tier. A tag or pool rollup holds only the rows that
+ * have one, so `partial` marks the dimension whose missing value ('') is made up from the plain rollup.
  */
 interface RollupChoice {
-  table: RollupTable;
+  hourly: RollupTable;
+  /** Undefined when the daily tier cannot answer the grouping (by hour; by session with other dimensions). */
+  daily: RollupTable | undefined;
   partial?: number;
 }
 
 const SPLIT = 1_000_000n;
 
 /**
- * Answers an aggregate query exactly: whole hours come from a rollup table, and only the
- * partial hours at the window's edges are read from raw rows (all of the window when the
- * grouping combines two of session, a tag and pool). Costs are summed as (quotient,
- * remainder) pairs so that SQLite's 64-bit SUM cannot overflow on large totals.
+ * Answers an aggregate query exactly: whole UTC days come from a daily rollup, whole hours
+ * at the edges from an hourly one, and only the partial hours at the window's edges are read
+ * from raw rows (all of the window when the grouping combines two of session, a tag and
+ * pool). Costs are summed as (quotient, remainder) pairs so that SQLite's 64-bit SUM cannot
+ * overflow on large totals.
  */
 export async function aggregate(run: SqlRunner, dialect: SqlDialect, q: AggregateQuery): Promise<AggregateRow[]> {
   if (q.by.filter((d) => d.startsWith('tag:')).length > 1) throw new RangeError('report: group by at most one tag at a time');
   const choice = chooseRollup(q.by);
 
+  // Rows are kept as read and added to in place: a first-seen key costs no copy (a month by session is 10⁵ keys).
   const out = new Map<string, AggregateRow>();
-  const merge = (keys: string[], t: Totals, sign: 1 | -1 = 1) => {
+  const merge = (r: AggregateRow, keys: string[] = r.keys, sign: 1 | -1 = 1) => {
     const id = keys.join('\u0000');
-    let row = out.get(id);
-    if (!row) out.set(id, (row = { keys, ...emptyTotals() }));
-    addTotals(row, sign === 1 ? t : negate(t));
+    const row = out.get(id);
+    if (row) addSigned(row, r, sign);
+    else if (sign === 1 && keys === r.keys) out.set(id, r);
+    else {
+      const fresh = { ...emptyTotals(), keys };
+      addSigned(fresh, r, sign);
+      out.set(id, fresh);
+    }
   };
 
-  for (const part of plan(q.since, q.until, choice !== undefined)) {
-    if (part.raw || !choice) {
-      for (const r of await runPart(run, dialect, q, q.by, part, { kind: 'raw' })) merge(r.keys, r);
-      continue;
-    }
-    const rows = await runPart(run, dialect, q, q.by, part, { kind: 'rollup', table: choice.table });
-    for (const r of rows) merge(r.keys, r);
-    const at = choice.partial;
-    if (at !== undefined) {
+  const tiers = choice ? [...(choice.daily ? [DAY_MS] : []), HOUR_MS] : [];
+  for (const part of plan(q.since, q.until, tiers)) {
+    const table = part.table === undefined || !choice ? undefined : part.table === 'rollup_daily' ? choice.daily : choice.hourly;
+    const rows = await runPart(run, dialect, q, q.by, part, table);
+    const at = choice?.partial;
+    if (table !== undefined && at !== undefined) {
       // Requests without the tag or pool are not in its rollup: they are the plain totals minus the others.
+      // Subtracted before the rows are merged, since merging may add to them in place.
       const plainBy = q.by.filter((_, i) => i !== at);
-      for (const r of await runPart(run, dialect, q, plainBy, part, { kind: 'rollup', table: 'rollup_hourly' })) merge(insertAt(r.keys, at, ''), r);
-      for (const r of rows) merge(insertAt(r.keys.filter((_, i) => i !== at), at, ''), r, -1);
+      for (const r of rows) merge(r, insertAt(r.keys.filter((_, i) => i !== at), at, ''), -1);
+      for (const r of await runPart(run, dialect, q, plainBy, part, part.table)) merge(r, insertAt(r.keys, at, ''));
     }
+    for (const r of rows) merge(r);
   }
-  return [...out.values()].filter((r) => r.requests !== 0).map((r) => ({ ...r, keys: r.keys.map((k, i) => formatKey(q.by[i]!, k)) }));
+  const result = [...out.values()].filter((r) => r.requests !== 0);
+  if (q.by.some((d) => d === 'day' || d === 'hour')) for (const r of result) r.keys = r.keys.map((k, i) => formatKey(q.by[i]!, k));
+  return result;
 }
 
 /** Undefined when no rollup holds the grouping. */
 function chooseRollup(by: readonly Dimension[]): RollupChoice | undefined {
   const own = by.flatMap((d, i) => (d === 'session' || d === 'pool' || d.startsWith('tag:') ? [i] : []));
-  if (own.length === 0) return { table: 'rollup_hourly' };
+  const byHour = by.includes('hour');
+  if (own.length === 0) return { hourly: 'rollup_hourly', daily: byHour ? undefined : 'rollup_daily' };
   if (own.length > 1) return undefined;
   const at = own[0]!;
   const d = by[at]!;
-  if (d === 'session') return { table: 'rollup_session_hourly' };
-  return { table: d === 'pool' ? 'rollup_pool_hourly' : 'rollup_tag_hourly', partial: at };
+  if (d === 'session') return { hourly: 'rollup_session_hourly', daily: by.every((x) => x === 'session' || x === 'day') ? 'rollup_session_daily' : undefined };
+  if (d === 'pool') return { hourly: 'rollup_pool_hourly', daily: byHour ? undefined : 'rollup_pool_daily', partial: at };
+  return { hourly: 'rollup_tag_hourly', daily: byHour ? undefined : 'rollup_tag_daily', partial: at };
 }
 
-function plan(since: number | undefined, until: number | undefined, rollupUsable: boolean): Part[] {
-  if (!rollupUsable) return [{ raw: true, since, until }];
-  const firstHour = since === undefined ? undefined : Math.ceil(since / HOUR_MS) * HOUR_MS;
-  const endHour = until === undefined ? undefined : Math.floor(until / HOUR_MS) * HOUR_MS;
-  if (firstHour !== undefined && endHour !== undefined && firstHour >= endHour) return [{ raw: true, since, until }];
-  const parts: Part[] = [];
-  if (since !== undefined && firstHour !== since) parts.push({ raw: true, since, until: firstHour });
-  parts.push({ raw: false, since: firstHour, until: endHour });
-  if (until !== undefined && endHour !== until) parts.push({ raw: true, since: endHour, until });
-  return parts;
+/**
+ * Cuts the window into parts, each read from the coarsest tier whose whole periods it spans:
+ * `grains` (coarsest first) are the tiers usable; what is left at the edges goes to the next.
+ * A part's `table` is only the tier's plain rollup here (rollup_daily, rollup_hourly); the
+ * caller swaps in the grouping's own.
+ */
+function plan(since: number | undefined, until: number | undefined, grains: readonly number[]): Part[] {
+  const [grain, ...finer] = grains;
+  if (grain === undefined) return [{ table: undefined, since, until }];
+  const first = since === undefined ? undefined : Math.ceil(since / grain) * grain;
+  const end = until === undefined ? undefined : Math.floor(until / grain) * grain;
+  if (first !== undefined && end !== undefined && first >= end) return plan(since, until, finer);
+  return [
+    ...(since !== undefined && first !== since ? plan(since, first, finer) : []),
+    { table: grain === DAY_MS ? 'rollup_daily' : 'rollup_hourly', since: first, until: end },
+    ...(until !== undefined && end !== until ? plan(end, until, finer) : []),
+  ];
 }
 
-async function runPart(run: SqlRunner, d: SqlDialect, q: AggregateQuery, by: readonly Dimension[], part: Part, source: Source): Promise<AggregateRow[]> {
-  const raw = source.kind === 'raw';
+async function runPart(run: SqlRunner, d: SqlDialect, q: AggregateQuery, by: readonly Dimension[], part: Part, table: RollupTable | undefined): Promise<AggregateRow[]> {
   const params: unknown[] = [];
   const p = (v: unknown) => {
     params.push(v);
     return d.param(params.length);
   };
-  const time = raw ? 'ts' : 'hour';
+  const time = table === undefined ? 'ts' : rollupTimeColumn(table);
   const where: string[] = [];
   if (part.since !== undefined) where.push(`${time} >= ${p(part.since)}`);
   if (part.until !== undefined) where.push(`${time} < ${p(part.until)}`);
   const tag = by.find((x) => x.startsWith('tag:'));
-  if (!raw && tag && source.table === 'rollup_tag_hourly') where.push(`tag_key = ${p(tag.slice(4))}`);
-  const dims = by.map((dim) => dimensionExpr(dim, raw, d));
-  const measures = raw ? rawMeasures(d, q.costOnly) : rollupMeasures(q.costOnly);
-  const from = raw ? 'requests' : source.table;
+  if (tag && (table === 'rollup_tag_hourly' || table === 'rollup_tag_daily')) where.push(`tag_key = ${p(tag.slice(4))}`);
+  const dims = by.map((dim) => dimensionExpr(dim, time, d));
+  // The daily session rollup has a row per session and day, all a grouping served from it can
+  // tell apart: its rows are read as they are (merged above), without a sort of 10⁵ sessions.
+  const grouped = dims.length > 0 && table !== 'rollup_session_daily';
+  const measures = table === undefined ? rawMeasures(d, q.costOnly) : rollupSums(table, q.costOnly, grouped || dims.length === 0);
   const sql =
-    `SELECT ${[...dims.map((e, i) => `${e} AS k${i}`), measures].join(', ')} FROM ${from}` +
+    `SELECT ${[...dims.map((e, i) => `${e} AS k${i}`), measures].join(', ')} FROM ${table ?? 'requests'}` +
     (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
-    (dims.length ? ` GROUP BY ${dims.map((_, i) => `k${i}`).join(', ')}` : '');
+    (grouped ? ` GROUP BY ${dims.map((_, i) => `k${i}`).join(', ')}` : '');
   const rows = await run(sql, params);
-  return rows.map((r) => ({ keys: by.map((_, i) => scalarText(r[`k${i}`])), ...readTotals(r) }));
+  return rows.map((r) => readRow(r, by.length));
 }
 
-function dimensionExpr(dim: Dimension, raw: boolean, d: SqlDialect): string {
-  const time = raw ? 'ts' : 'hour';
+/** `time` is the part's time column: ts for raw rows, else the rollup's hour or day. */
+function dimensionExpr(dim: Dimension, time: string, d: SqlDialect): string {
+  const raw = time === 'ts';
   const col = (c: string) => (raw ? `COALESCE(${c}, '')` : c);
   switch (dim) {
     case 'day':
@@ -143,7 +164,6 @@ function dimensionExpr(dim: Dimension, raw: boolean, d: SqlDialect): string {
 }
 
 const RAW_COST = [`SUM(COALESCE(cost_picos, 0) / ${SPLIT}) AS cost_q`, `SUM(COALESCE(cost_picos, 0) % ${SPLIT}) AS cost_r`];
-const ROLLUP_COST = [`SUM(cost_picos / ${SPLIT}) AS cost_q`, `SUM(cost_picos % ${SPLIT}) AS cost_r`];
 
 function rawMeasures(d: SqlDialect, costOnly = false): string {
   if (costOnly) return ['COUNT(*) AS requests', ...RAW_COST].join(', ');
@@ -156,18 +176,21 @@ function rawMeasures(d: SqlDialect, costOnly = false): string {
   ].join(', ');
 }
 
-function rollupMeasures(costOnly = false): string {
-  if (costOnly) return ['SUM(requests) AS requests', ...ROLLUP_COST].join(', ');
-  return [
-    ...['requests', 'errors', 'unpriced_requests', 'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'tool_calls'].map((c) => `SUM(${c}) AS ${c}`),
-    ...ROLLUP_COST,
-  ].join(', ');
+/** A rollup's measures, summed (or as they are, for rows read one per group). A daily rollup holds its cost split already (SPLIT is its microdollar). */
+function rollupSums(table: RollupTable, costOnly = false, sum = true): string {
+  const m = (c: string, as = c) => (sum ? `SUM(${c}) AS ${as}` : `${c} AS ${as}`);
+  const cost = isDaily(table) ? [m('cost_micros', 'cost_q'), m('cost_rest_picos', 'cost_r')] : [m(`cost_picos / ${SPLIT}`, 'cost_q'), m(`cost_picos % ${SPLIT}`, 'cost_r')];
+  const counts = costOnly ? ['requests'] : ['requests', 'errors', 'unpriced_requests', 'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'tool_calls'];
+  return [...counts.map((c) => m(c)), ...cost].join(', ');
 }
 
-function readTotals(r: Record<string, unknown>): Totals {
+function readRow(r: Record<string, unknown>, width: number): AggregateRow {
   const n = (k: string) => Number(r[k] ?? 0);
   const big = (k: string) => BigInt((r[k] as bigint | number | string | null) ?? 0);
+  const keys: string[] = [];
+  for (let i = 0; i < width; i++) keys.push(scalarText(r[`k${i}`]));
   return {
+    keys,
     requests: n('requests'),
     errors: n('errors'),
     unpricedRequests: n('unpriced_requests'),
@@ -182,20 +205,19 @@ function readTotals(r: Record<string, unknown>): Totals {
   };
 }
 
-function negate(t: Totals): Totals {
-  return {
-    requests: -t.requests,
-    errors: -t.errors,
-    unpricedRequests: -t.unpricedRequests,
-    inputTokens: -t.inputTokens,
-    cacheReadTokens: -t.cacheReadTokens,
-    cacheWriteTokens: -t.cacheWriteTokens,
-    cacheWrite1hTokens: -t.cacheWrite1hTokens,
-    outputTokens: -t.outputTokens,
-    reasoningTokens: -t.reasoningTokens,
-    toolCalls: -t.toolCalls,
-    costPicos: -t.costPicos,
-  };
+function addSigned(into: Totals, t: Totals, sign: 1 | -1): void {
+  if (sign === 1) return addTotals(into, t);
+  into.requests -= t.requests;
+  into.errors -= t.errors;
+  into.unpricedRequests -= t.unpricedRequests;
+  into.inputTokens -= t.inputTokens;
+  into.cacheReadTokens -= t.cacheReadTokens;
+  into.cacheWriteTokens -= t.cacheWriteTokens;
+  into.cacheWrite1hTokens -= t.cacheWrite1hTokens;
+  into.outputTokens -= t.outputTokens;
+  into.reasoningTokens -= t.reasoningTokens;
+  into.toolCalls -= t.toolCalls;
+  into.costPicos -= t.costPicos;
 }
 
 function insertAt(keys: string[], index: number, value: string): string[] {

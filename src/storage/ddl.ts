@@ -1,4 +1,4 @@
-import { REQUEST_COLUMNS, REQUEST_COLUMNS_V1, ROLLUP_DIMENSIONS, ROLLUP_EXTRA_KEYS, ROLLUP_MEASURES, type RollupTable } from './schema.js';
+import { DAILY_ROLLUPS, DAY_MS, HOURLY_ROLLUPS, MICRO_PICOS, REQUEST_COLUMNS, REQUEST_COLUMNS_V1, ROLLUP_MEASURES, type RollupTable, rollupKeys, rollupMeasures, rollupTimeColumn } from './schema.js';
 
 type ColumnType = 'text' | 'int' | 'bigint' | 'bool' | 'json';
 
@@ -61,11 +61,11 @@ function column(name: string, type: ColumnType, nullability: 'null' | 'not null'
 }
 
 function rollupTable(table: RollupTable, t: TypeMap): string {
-  const keys = ['hour', ...ROLLUP_EXTRA_KEYS[table], ...ROLLUP_DIMENSIONS];
+  const keys = rollupKeys(table);
   const cols = [
-    column('hour', 'bigint', 'not null', t),
-    ...[...ROLLUP_EXTRA_KEYS[table], ...ROLLUP_DIMENSIONS].map((c) => `${c} ${t.text} NOT NULL DEFAULT ''`),
-    ...ROLLUP_MEASURES.map((m) => `${m} ${t.bigint} NOT NULL DEFAULT 0`),
+    column(rollupTimeColumn(table), 'bigint', 'not null', t),
+    ...keys.slice(1).map((c) => `${c} ${t.text} NOT NULL DEFAULT ''`),
+    ...rollupMeasures(table).map((m) => `${m} ${t.bigint} NOT NULL DEFAULT 0`),
   ];
   return `CREATE TABLE ${table} (${cols.join(', ')}, PRIMARY KEY (${keys.join(', ')}))${t.keyedTableSuffix}`;
 }
@@ -186,6 +186,28 @@ export function schemaV13(): string[] {
   return ['DROP INDEX requests_upstream_request_id', 'CREATE INDEX requests_upstream_source ON requests (upstream_request_id, source)'];
 }
 
+/**
+ * Version 14: the daily rollups, written with the hourly ones from then on, and filled here
+ * from the hourly rollups a database already has (they hold every row written so far).
+ */
+export function schemaV14(t: TypeMap): string[] {
+  const fills = dailyFromHourlySql();
+  return DAILY_ROLLUPS.flatMap((daily, i) => [rollupTable(daily, t), fills[i]!]);
+}
+
+/** Per daily rollup table, in DAILY_ROLLUPS order: the statement that fills it from its hourly table. */
+export function dailyFromHourlySql(): string[] {
+  return DAILY_ROLLUPS.map((daily, i) => {
+    const keys = rollupKeys(daily).slice(1);
+    const sums = ROLLUP_MEASURES.filter((m) => m !== 'cost_picos').map((m) => `SUM(${m})`);
+    const cost = [`SUM(cost_picos / ${MICRO_PICOS})`, `SUM(cost_picos % ${MICRO_PICOS})`];
+    return (
+      `INSERT INTO ${daily} (${rollupKeys(daily).join(', ')}, ${rollupMeasures(daily).join(', ')}) ` +
+      `SELECT (hour / ${DAY_MS}) * ${DAY_MS}, ${[...keys, ...sums, ...cost].join(', ')} FROM ${HOURLY_ROLLUPS[i]!} GROUP BY ${['1', ...keys].join(', ')}`
+    );
+  });
+}
+
 /** Ordered migrations; each entry's statements run in one transaction. */
 export function migrations(t: TypeMap): { version: number; statements: string[] }[] {
   return [
@@ -199,15 +221,17 @@ export function migrations(t: TypeMap): { version: number; statements: string[] 
     { version: 8, statements: schemaV8(t) },
     { version: 9, statements: schemaV9(t) },
     { version: 13, statements: schemaV13() },
+    { version: 14, statements: schemaV14(t) },
   ];
 }
 
 /** The UPSERT that adds a delta to a rollup row (same syntax in SQLite ≥ 3.24 and Postgres). */
 export function rollupUpsertSql(table: RollupTable, param: (i: number) => string): string {
-  const keys = ['hour', ...ROLLUP_EXTRA_KEYS[table], ...ROLLUP_DIMENSIONS];
-  const cols = [...keys, ...ROLLUP_MEASURES];
+  const keys = rollupKeys(table);
+  const measures = rollupMeasures(table);
+  const cols = [...keys, ...measures];
   return (
     `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map((_, i) => param(i + 1)).join(', ')}) ` +
-    `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${ROLLUP_MEASURES.map((m) => `${m} = ${table}.${m} + excluded.${m}`).join(', ')}`
+    `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${measures.map((m) => `${m} = ${table}.${m} + excluded.${m}`).join(', ')}`
   );
 }

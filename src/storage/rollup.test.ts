@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { type Totals, addTotals, emptyTotals } from './ports.js';
 import { rollupDeltas, rowTotals } from './rollup.js';
-import { HOUR_MS } from './schema.js';
+import { DAY_MS, HOUR_MS } from './schema.js';
 import { rng, sampleRow } from './testing/contract.js';
 
 /** The plain definition: per table and key, the sum of the added rows' totals minus the removed rows'. */
@@ -18,10 +18,19 @@ function reference(rows: readonly LedgerRow[], removed: readonly LedgerRow[]) {
   for (const [r, t] of [...rows.map((r) => [r, rowTotals(r)] as const), ...removed.map((r) => [r, minus(rowTotals(r))] as const)]) {
     const hour = Math.floor(r.ts / HOUR_MS) * HOUR_MS;
     const dims = [r.api, r.provider, r.model, r.keyId ?? '', r.user ?? '', r.team ?? '', r.project ?? '', r.client ?? ''];
+    const day = Math.floor(r.ts / DAY_MS) * DAY_MS;
     put('rollup_hourly', [hour, ...dims], t);
+    put('rollup_daily', [day, ...dims], t);
     put('rollup_session_hourly', [hour, r.sessionId ?? '', ...dims], t);
-    for (const [k, v] of Object.entries(r.tags)) put('rollup_tag_hourly', [hour, k, v, ...dims], t);
-    if (r.pool) put('rollup_pool_hourly', [hour, r.pool, ...dims], t);
+    put('rollup_session_daily', [day, r.sessionId ?? ''], t);
+    for (const [k, v] of Object.entries(r.tags)) {
+      put('rollup_tag_hourly', [hour, k, v, ...dims], t);
+      put('rollup_tag_daily', [day, k, v, ...dims], t);
+    }
+    if (r.pool) {
+      put('rollup_pool_hourly', [hour, r.pool, ...dims], t);
+      put('rollup_pool_daily', [day, r.pool, ...dims], t);
+    }
   }
   return [...sums.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => e);
 }
@@ -31,7 +40,7 @@ function randomRows(seed: number, n: number): LedgerRow[] {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
   return Array.from({ length: n }, () =>
     sampleRow({
-      ts: Date.UTC(2026, 10, 20) + Math.floor(r() * 6 * HOUR_MS),
+      ts: Date.UTC(2026, 10, 20, 21) + Math.floor(r() * 6 * HOUR_MS),
       model: pick(['gpt-5', 'gpt-5-mini']),
       user: pick(['alice', 'bob', null]),
       sessionId: pick(['s1', 's2', null]),

@@ -1,8 +1,8 @@
 import type { LedgerRow } from '../core/ledger-row.js';
-import type { Totals } from './ports.js';
-import { HOUR_MS, ROLLUP_DIMENSIONS, type RollupTable, isErrorOutcome, rowValues } from './schema.js';
+import { type Totals, addTotals } from './ports.js';
+import { DAY_MS, HOUR_MS, MICRO_PICOS, ROLLUP_DIMENSIONS, type RollupTable, isDaily, isErrorOutcome, rowValues } from './schema.js';
 
-/** One rollup row to add: its key values (hour first, then extra keys, then dimensions) and its totals. */
+/** One rollup row to add: its key values (hour or day first, then extra keys, then dimensions) and its totals. */
 export interface RollupDelta {
   table: RollupTable;
   key: (string | number)[];
@@ -45,10 +45,19 @@ export function hourOf(ts: number): number {
   return Math.floor(ts / HOUR_MS) * HOUR_MS;
 }
 
+/** Each hourly rollup's daily counterpart. */
+const DAILY_OF = {
+  rollup_hourly: 'rollup_daily',
+  rollup_session_hourly: 'rollup_session_daily',
+  rollup_tag_hourly: 'rollup_tag_daily',
+  rollup_pool_hourly: 'rollup_pool_daily',
+} as const satisfies Partial<Record<RollupTable, RollupTable>>;
+
 /**
  * Folds newly inserted rows (and, subtracted, rows removed or replaced) into rollup
- * deltas, merged per key so that each rollup row is written once per batch. Keys are returned sorted, so that concurrent writers
- * (Postgres replicas) lock rollup rows in the same order and cannot deadlock.
+ * deltas, hourly and daily, merged per key so that each rollup row is written once per
+ * batch. Keys are returned sorted, so that concurrent writers (Postgres replicas) lock
+ * rollup rows in the same order and cannot deadlock.
  */
 export function rollupDeltas(rows: readonly LedgerRow[], removed: readonly LedgerRow[] = []): RollupDelta[] {
   // Keyed by table and key values joined; a row's measures are added in place (no Totals
@@ -76,6 +85,17 @@ export function rollupDeltas(rows: readonly LedgerRow[], removed: readonly Ledge
   };
   for (const r of rows) fold(r, 1);
   for (const r of removed) fold(r, -1);
+  const hourly = [...merged.values()];
+  // The daily deltas are the hourly ones summed per day: a batch has far fewer of those than rows.
+  for (const h of hourly) {
+    const table = DAILY_OF[h.table as keyof typeof DAILY_OF];
+    const day = Math.floor(Number(h.key[0]) / DAY_MS) * DAY_MS;
+    const key = table === 'rollup_session_daily' ? [day, h.key[1]!] : [day, ...h.key.slice(1)];
+    const id = `${table}\u0000${key.join('\u0000')}`;
+    const existing = merged.get(id);
+    if (existing) addTotals(existing.totals, h.totals);
+    else merged.set(id, { table, key, totals: { ...h.totals } });
+  }
   return [...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
 }
 
@@ -112,9 +132,11 @@ function negated(t: Totals): Totals {
   };
 }
 
-/** A delta's measures in ROLLUP_MEASURES order. */
-export function measureValues(t: Totals): (number | bigint)[] {
-  return [t.requests, t.errors, t.unpricedRequests, t.inputTokens, t.cacheReadTokens, t.cacheWriteTokens, t.cacheWrite1hTokens, t.outputTokens, t.reasoningTokens, t.toolCalls, t.costPicos];
+/** A delta's measures in the order of its table's measure columns (see rollupMeasures). */
+export function measureValues(t: Totals, table: RollupTable): (number | bigint)[] {
+  const head = [t.requests, t.errors, t.unpricedRequests, t.inputTokens, t.cacheReadTokens, t.cacheWriteTokens, t.cacheWrite1hTokens, t.outputTokens, t.reasoningTokens, t.toolCalls];
+  // BigInt division truncates, so quotient × 10⁶ + rest is the cost for either sign.
+  return isDaily(table) ? [...head, t.costPicos / MICRO_PICOS, t.costPicos % MICRO_PICOS] : [...head, t.costPicos];
 }
 
 /**

@@ -60,8 +60,12 @@ export const ROLLUP_MEASURES = [
   'cost_picos',
 ] as const;
 
-export const ROLLUP_TABLES = ['rollup_hourly', 'rollup_session_hourly', 'rollup_tag_hourly', 'rollup_pool_hourly'] as const;
+export const HOURLY_ROLLUPS = ['rollup_hourly', 'rollup_session_hourly', 'rollup_tag_hourly', 'rollup_pool_hourly'] as const;
+/** Schema version 14: whole UTC days, so that a month's report reads a day's rows once instead of 24 times. */
+export const DAILY_ROLLUPS = ['rollup_daily', 'rollup_session_daily', 'rollup_tag_daily', 'rollup_pool_daily'] as const;
+export const ROLLUP_TABLES = [...HOURLY_ROLLUPS, ...DAILY_ROLLUPS] as const;
 export type RollupTable = (typeof ROLLUP_TABLES)[number];
+export type DailyRollup = (typeof DAILY_ROLLUPS)[number];
 
 /**
  * Extra key columns each rollup table has before the shared dimensions. The tag and pool
@@ -72,7 +76,48 @@ export const ROLLUP_EXTRA_KEYS: Record<RollupTable, readonly string[]> = {
   rollup_session_hourly: ['session_id'],
   rollup_tag_hourly: ['tag_key', 'tag_value'],
   rollup_pool_hourly: ['pool'],
+  rollup_daily: [],
+  rollup_session_daily: ['session_id'],
+  rollup_tag_daily: ['tag_key', 'tag_value'],
+  rollup_pool_daily: ['pool'],
 };
+
+export function isDaily(table: RollupTable): table is DailyRollup {
+  return (DAILY_ROLLUPS as readonly string[]).includes(table);
+}
+
+/**
+ * The shared dimensions a rollup is keyed by. The daily session rollup has none: a session
+ * rarely spans hours, so with them it would be nearly as large as the hourly one; without,
+ * it holds one row per session and day, what rankings of sessions read.
+ */
+export function rollupDimensions(table: RollupTable): readonly string[] {
+  return table === 'rollup_session_daily' ? [] : ROLLUP_DIMENSIONS;
+}
+
+/** The time column of a rollup: the start of its hour or UTC day, in epoch ms. */
+export function rollupTimeColumn(table: RollupTable): 'hour' | 'day' {
+  return isDaily(table) ? 'day' : 'hour';
+}
+
+/** A rollup's key columns: its time, its extra keys, its dimensions. */
+export function rollupKeys(table: RollupTable): string[] {
+  return [rollupTimeColumn(table), ...ROLLUP_EXTRA_KEYS[table], ...rollupDimensions(table)];
+}
+
+/**
+ * A daily rollup's measures. One key's cost over a day can pass the 64-bit range (five $4M
+ * requests do), which an upsert cannot add (Postgres fails, SQLite turns it into a float),
+ * so the cost is held as whole microdollars and the picodollars left over.
+ */
+export const DAILY_ROLLUP_MEASURES = [...ROLLUP_MEASURES.filter((m) => m !== 'cost_picos'), 'cost_micros', 'cost_rest_picos'] as const;
+
+export function rollupMeasures(table: RollupTable): readonly string[] {
+  return isDaily(table) ? DAILY_ROLLUP_MEASURES : ROLLUP_MEASURES;
+}
+
+/** Picodollars in a microdollar: the split of a daily rollup's cost. */
+export const MICRO_PICOS = 1_000_000n;
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;

@@ -88,7 +88,7 @@ function randomRows(n: number, seed: number): LedgerRow[] {
 }
 
 /** The reference answer: group raw rows in memory. */
-function bruteForce(rows: LedgerRow[], by: readonly Dimension[], since?: number, until?: number): Map<string, Totals> {
+export function bruteForce(rows: LedgerRow[], by: readonly Dimension[], since?: number, until?: number): Map<string, Totals> {
   const key = (row: LedgerRow) =>
     by
       .map((d) => {
@@ -111,7 +111,7 @@ function bruteForce(rows: LedgerRow[], by: readonly Dimension[], since?: number,
   return out;
 }
 
-function asMap(rows: AggregateRow[]): Map<string, Totals> {
+export function asMap(rows: AggregateRow[]): Map<string, Totals> {
   return new Map(rows.map(({ keys, ...t }) => [keys.join('|'), t]));
 }
 
@@ -166,6 +166,33 @@ export function storageContract(open: () => Promise<Storage>): void {
         const costs = asMap(await s.ledger.aggregate({ by, since, until, costOnly: true }));
         const brief = (m: Map<string, Totals>) => [...m].map(([k, t]) => [k, t.requests, t.costPicos]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
         expect(brief(costs), 'costOnly').toEqual(brief(want));
+      }
+    }
+    await s.close();
+  });
+
+  it('answers from the daily, hourly and raw tiers together exactly like raw rows, after replacements and removals', async () => {
+    const s = await open();
+    const r = rng(1414);
+    const start = Date.UTC(2026, 10, 10);
+    // Ten days of rows, so that windows span whole days, whole hours and partial hours.
+    let rows = randomRows(700, 14).map((row) => ({ ...row, ts: start + Math.floor(r() * 10 * DAY_MS) }));
+    for (let i = 0; i < rows.length; i += 150) await s.ledger.insert(rows.slice(i, i + 150));
+    // Replacements (some moved to another day) and removals are subtracted from both tiers.
+    const replaced = rows.slice(0, 60).map((row, i) => ({ ...row, ts: i % 2 ? row.ts + 3 * DAY_MS + 17 * 60_000 : row.ts, costPicos: 7n + BigInt(i), unpriced: false }));
+    const removed = rows.slice(60, 90).map((row) => row.id);
+    await s.ledger.upsert(replaced, removed);
+    rows = [...replaced, ...rows.slice(90)];
+    const groupings: Dimension[][] = [[], ['day'], ['user', 'model'], ['session'], ['session', 'day'], ['session', 'model'], ['tag:workflow'], ['day', 'tag:prompt_version'], ['pool', 'user'], ['hour']];
+    const brief = (m: Map<string, Totals>) => [...m].map(([k, t]) => [k, t.requests, t.costPicos]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    for (const by of groupings) {
+      for (let i = 0; i < 6; i++) {
+        // Mid-day and mid-hour starts, whole-day starts, and open ends.
+        const since = i === 0 ? undefined : i === 1 ? start + 2 * DAY_MS : start + Math.floor(r() * 4 * DAY_MS);
+        const until = i === 5 ? undefined : (since ?? start) + (i === 1 ? 5 * DAY_MS : Math.floor(r() * 6 * DAY_MS) + 1);
+        const want = bruteForce(rows, by, since, until);
+        expect(asMap(await s.ledger.aggregate({ by, since, until })), `by=${by.join(',')} since=${since} until=${until}`).toEqual(want);
+        expect(brief(asMap(await s.ledger.aggregate({ by, since, until, costOnly: true }))), 'costOnly').toEqual(brief(want));
       }
     }
     await s.close();

@@ -1,9 +1,10 @@
 import { expect, it } from 'vitest';
-import { type TypeMap, rollupUpsertSql, schemaV1 } from '../ddl.js';
+import { type TypeMap, migrations, rollupUpsertSql, schemaV1 } from '../ddl.js';
 import type { Storage } from '../ports.js';
 import { measureValues, rollupDeltas } from '../rollup.js';
-import { REQUEST_COLUMNS_V1, rowValues } from '../schema.js';
-import { sampleRow } from './contract.js';
+import type { Dimension } from '../../core/ledger-row.js';
+import { DAY_MS, REQUEST_COLUMNS, REQUEST_COLUMNS_V1, isDaily, rowValues } from '../schema.js';
+import { asMap, bruteForce, sampleRow } from './contract.js';
 
 /** A database with nothing in it yet, reached below the storage port, and the way to open it with the current code. */
 export interface BlankDatabase {
@@ -30,7 +31,8 @@ export function upgradeContract(blank: () => Promise<BlankDatabase>): void {
     const old = sampleRow({ id: 'v1-row', tags: { workflow: 'review' }, costPicos: 2_025_000_000n });
     const values = rowValues(old, db.bool).slice(0, REQUEST_COLUMNS_V1.length);
     await db.exec(`INSERT INTO requests (${REQUEST_COLUMNS_V1.join(', ')}) VALUES (${params(values.length)})`, values);
-    for (const d of rollupDeltas([old])) await db.exec(rollupUpsertSql(d.table, db.param), [...d.key, ...measureValues(d.totals)]);
+    // Version 1 had only the hourly rollups: migration 14 fills the daily ones from them.
+    for (const d of rollupDeltas([old]).filter((x) => !isDaily(x.table))) await db.exec(rollupUpsertSql(d.table, db.param), [...d.key, ...measureValues(d.totals, d.table)]);
     await db.close();
 
     const s = await db.open();
@@ -53,5 +55,42 @@ export function upgradeContract(blank: () => Promise<BlankDatabase>): void {
     const again = await db.open();
     expect(await again.ledger.get('v2-row')).toEqual(fresh);
     await again.close();
+  });
+
+  it('fills the daily rollups from the hourly ones when it upgrades a version 13 database (migration 14)', async () => {
+    const db = await blank();
+    const params = (n: number) => Array.from({ length: n }, (_, i) => db.param(i + 1)).join(', ');
+    await db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
+    for (const m of migrations(db.types).filter((x) => x.version <= 13)) {
+      for (const sql of m.statements) await db.exec(sql);
+      await db.exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (${params(2)})`, [m.version, 1_000]);
+    }
+    const day = Date.UTC(2026, 10, 20);
+    const big = 4_000_000_000_000_000_000n; // three in a day pass the 64-bit range
+    const rows = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) =>
+      sampleRow({
+        id: `v13-${i}`,
+        ts: day + (i % 3) * DAY_MS + i * 3_600_000 + 60_000 * i,
+        user: i % 2 ? 'alice' : 'bob',
+        sessionId: `s${i % 4}`,
+        tags: i % 3 ? { workflow: `w${i % 2}` } : {},
+        pool: i % 4 ? 'pool-a' : null,
+        costPicos: i < 6 ? big + BigInt(i) : BigInt(i),
+      }),
+    );
+    for (const r of rows) {
+      await db.exec(`INSERT INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES (${params(REQUEST_COLUMNS.length)})`, rowValues(r, db.bool));
+      for (const d of rollupDeltas([r]).filter((x) => !isDaily(x.table))) await db.exec(rollupUpsertSql(d.table, db.param), [...d.key, ...measureValues(d.totals, d.table)]);
+    }
+    await db.close();
+
+    const s = await db.open();
+    const groupings: Dimension[][] = [[], ['day'], ['user'], ['session'], ['tag:workflow'], ['pool', 'user']];
+    for (const by of groupings) {
+      for (const [since, until] of [[undefined, undefined], [day, day + 3 * DAY_MS], [day - DAY_MS, day + 2 * DAY_MS]] as const) {
+        expect(asMap(await s.ledger.aggregate({ by, since, until })), `by=${by.join(',')} since=${since}`).toEqual(bruteForce(rows, by, since, until));
+      }
+    }
+    await s.close();
   });
 }
