@@ -8,8 +8,7 @@ import { SOURCE_NAMES, type SourceName, SourceDirError, discover } from '../impo
 import { parseLedgerLine } from '../importers/ledger-format.js';
 import { PushError, pushRows } from '../importers/push.js';
 import { configStamp } from '../importers/quick-check.js';
-import { parseAhead, spareCore } from '../importers/parse-ahead.js';
-import { aheadJobs, changedFiles, readNew, totalsBySource } from '../importers/run.js';
+import { changedFiles, readNew, totalsBySource } from '../importers/run.js';
 import { type AdapterMemory, type ImportState, afterWalk, emptyState, loadMemory, loadState, saveState } from '../importers/state.js';
 import { statePathFor } from '../importers/state-path.js';
 import type { LedgerStore } from '../storage/ports.js';
@@ -52,26 +51,17 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
     return report(io, flags, summary);
   }
 
-  // The worker starts first, so that it parses while this thread loads the price catalog.
-  const jobs = spareCore() ? aheadJobs(found, state) : [];
-  const ahead = jobs.length > 0 ? parseAhead(jobs) : undefined;
   const { createPricer } = await import('../pricing/index.js');
   const bar = flags.progress === false || flags.json || flags.quiet ? undefined : progressBar('import');
-  let read: ReturnType<typeof readNew>;
-  try {
-    read = readNew({
-      found,
-      state,
-      memory: fresh ? {} : loadMemory(statePath),
-      attribution: { user: flags.user ?? config.import.user ?? osUser(), team: flags.team ?? config.import.team ?? null, project: flags.project ?? null },
-      price: createPricer({ overrides: config.pricing.overrides, discounts: config.pricing.discounts }),
-      projectOf: projectResolver(),
-      progress: bar ? (d, t) => bar.update(d, t) : undefined,
-      ahead,
-    });
-  } finally {
-    ahead?.close();
-  }
+  const read = readNew({
+    found,
+    state,
+    memory: fresh ? {} : loadMemory(statePath),
+    attribution: { user: flags.user ?? config.import.user ?? osUser(), team: flags.team ?? config.import.team ?? null, project: flags.project ?? null },
+    price: createPricer({ overrides: config.pricing.overrides, discounts: config.pricing.discounts }),
+    projectOf: projectResolver(),
+    progress: bar ? (d, t) => bar.update(d, t) : undefined,
+  });
   bar?.end();
   const rows = read.changes.rows();
   const remove = [...read.changes.removed];

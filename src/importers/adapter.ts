@@ -20,12 +20,6 @@ export interface SourceAdapter {
   readonly source: SourceName;
   /** Only lines containing these bytes can matter (a pre-filter that skips JSON.parse). */
   readonly marker: Buffer | undefined;
-  /**
-   * When a line can be parsed on its own (no per-file context), this does it, purely, so
-   * that a worker thread can parse files ahead (parse-ahead.ts); `SourceRun.take` consumes the
-   * result, exactly as `line` would the text. Undefined: nothing in this line counts.
-   */
-  readonly parse?: (text: string) => unknown;
   start(ctx: RunContext, memory: unknown): SourceRun;
 }
 
@@ -34,8 +28,6 @@ export interface SourceRun {
   beginFile(file: FoundFile, state: unknown): void;
   /** One complete line of the current file (text, not yet parsed). */
   line(text: string): void;
-  /** A line parsed by the adapter's `parse` (required when it has one). */
-  take?(parsed: unknown): void;
   /** Done with the current file; returns its state to keep. */
   endFile(): unknown;
   /** The memory to keep for the next run. */

@@ -6,7 +6,6 @@ import { claudeCodeAdapter } from './claude-code/adapter.js';
 import { codexAdapter } from './codex/adapter.js';
 import type { Found, SourceName } from './discover.js';
 import { type ScanResult, scanLines } from './lines.js';
-import type { AheadJob, ParseAhead } from './parse-ahead.js';
 import type { ImportPricer } from './row.js';
 import { type AdapterMemory, type ImportState, afterWalk, resumePoint } from './state.js';
 
@@ -21,8 +20,6 @@ export interface ReadOptions {
   projectOf: (cwd: string) => string;
   /** Bytes read so far, and the total to read. */
   progress?: (done: number, total: number) => void;
-  /** Files a worker thread parsed ahead (see aheadJobs); any other file is read here. */
-  ahead?: ParseAhead;
 }
 
 export interface ReadResult {
@@ -61,29 +58,20 @@ export function readNew(o: ReadOptions): ReadResult {
     const run = adapter.start(ctx, memory[source]);
     for (const { f, at } of mine) {
       run.beginFile(f, at!.state);
-      const pre = run.take ? o.ahead?.take(f.path) : undefined;
-      let result: ScanResult;
-      if (pre && pre.from === at!.from) {
-        for (const item of pre.items) run.take!(item);
-        result = pre;
-        done += pre.bytes;
-        o.progress?.(done, total);
-      } else {
-        result = scanLines(
-          f.path,
-          at!.from,
-          (buf, start, end, tail) => {
-            const text = buf.toString('utf8', start, end);
-            if (!tail) run.line(text);
-            else if (isWholeJson(text)) run.line(text);
-          },
-          adapter.marker,
-          (n) => {
-            done += n;
-            o.progress?.(done, total);
-          },
-        );
-      }
+      const result: ScanResult = scanLines(
+        f.path,
+        at!.from,
+        (buf, start, end, tail) => {
+          const text = buf.toString('utf8', start, end);
+          if (!tail) run.line(text);
+          else if (isWholeJson(text)) run.line(text);
+        },
+        adapter.marker,
+        (n) => {
+          done += n;
+          o.progress?.(done, total);
+        },
+      );
       const fileState = run.endFile();
       state.files[f.path] = { source, size: f.size, mtimeMs: f.mtimeMs, ino: f.ino, offset: result.end, ...(fileState === undefined ? {} : { state: fileState }) };
       // The file may have grown while it was read: the recorded size then differs, and the next run reads on.
@@ -92,30 +80,6 @@ export function readNew(o: ReadOptions): ReadResult {
     memory[source] = run.memory();
   }
   return { changes, state: afterWalk(state, o.found), memory, filesSeen: o.found.reduce((a, f) => a + f.files.length, 0), filesRead: todo.length, bytesRead: done };
-}
-
-/**
- * The files for a parse-ahead worker: of the sources that parse lines on their own, the
- * last files in reading order holding about `share` of the bytes to read (the main thread
- * reads the first ones meanwhile, then takes these). The worker gets most of it: the main
- * thread also loads the price catalog and applies every parsed line (profiled: at an even
- * split the worker idled four fifths of the main thread's time). Empty below
- * `minBytes` to read, where starting a worker costs more than it saves.
- */
-export function aheadJobs(found: ReadOptions['found'], state: ImportState, { share = 0.75, minBytes = 16 * 1024 * 1024 } = {}): AheadJob[] {
-  const todo = found.flatMap(({ source, files }) => files.map((f) => ({ source, f, at: resumePoint(f, state.files[f.path]) })));
-  const mine = todo.filter((x): x is typeof x & { at: NonNullable<typeof x.at> } => x.at !== undefined);
-  const total = mine.reduce((a, x) => a + x.f.size - x.at.from, 0);
-  if (total < minBytes) return [];
-  const jobs: AheadJob[] = [];
-  let taken = 0;
-  for (let i = mine.length - 1; i >= 0 && taken < total * share; i--) {
-    const { source, f, at } = mine[i]!;
-    if (!ADAPTERS[source].parse) continue;
-    jobs.push({ source, path: f.path, from: at.from });
-    taken += f.size - at.from;
-  }
-  return jobs.reverse();
 }
 
 /** A last line without its newline is used only if it is complete JSON (the writer may be mid-line). */

@@ -17,7 +17,6 @@ export function claudeRowId(messageId: string, requestId: string): string {
 export const claudeCodeAdapter: SourceAdapter = {
   source: 'claude-code',
   marker: Buffer.from('"usage"'),
-  parse: parseClaudeLine,
   start: (ctx, saved) => claudeRun(ctx, toMemory(saved)),
 };
 
@@ -25,8 +24,6 @@ export const claudeCodeAdapter: SourceAdapter = {
 export interface ParsedClaudeLine {
   e: ClaudeEntry;
   length: number;
-  /** The row id, when a parse-ahead worker hashed it (off the main thread). */
-  id?: string;
 }
 
 /** Parses one line; undefined for a torn or foreign line, or one without billable usage. Pure. */
@@ -40,13 +37,6 @@ export function parseClaudeLine(text: string): ParsedClaudeLine | undefined {
   if (typeof parsed !== 'object' || parsed === null) return undefined;
   const e = claudeEntry(parsed as Record<string, unknown>);
   return e ? { e, length: text.length } : undefined;
-}
-
-/** parseClaudeLine, with the row id hashed too: what the parse-ahead worker runs. */
-export function parseClaudeLineAhead(text: string): ParsedClaudeLine | undefined {
-  const p = parseClaudeLine(text);
-  if (p?.e.messageId != null) p.id = claudeRowId(p.e.messageId, p.e.requestId ?? '');
-  return p;
 }
 
 function claudeRun(ctx: RunContext, memory: Memory): SourceRun {
@@ -79,13 +69,13 @@ function claudeRun(ctx: RunContext, memory: Memory): SourceRun {
     const f = file!;
     ctx.changes.put(id, () => row(ctx, e, id, f), known);
   };
-  const take = ({ e, length, id: hashed }: ParsedClaudeLine) => {
+  const take = ({ e, length }: ParsedClaudeLine) => {
     latestDay = Math.max(latestDay, Math.floor(e.ts / 86_400_000));
     if (e.messageId === null) return put(stableId('cc_', 'line', e.uuid ?? `${file!.path}\u0000${e.ts}\u0000${length}`), e, false);
     const verdict = offer(memory, { messageId: e.messageId, requestId: e.requestId, sidechain: e.sidechain, total: e.total, fast: e.fast, ts: e.ts });
     if (!verdict.keep) return;
     if (verdict.replaces !== undefined) ctx.changes.remove(rowId(e.messageId, verdict.replaces));
-    put(hashed ?? rowId(e.messageId, e.requestId ?? ''), e, known.has(e.messageId));
+    put(rowId(e.messageId, e.requestId ?? ''), e, known.has(e.messageId));
   };
   return {
     beginFile: (f) => {
@@ -95,7 +85,6 @@ function claudeRun(ctx: RunContext, memory: Memory): SourceRun {
       const p = parseClaudeLine(text);
       if (p) take(p);
     },
-    take: (p) => take(p as ParsedClaudeLine),
     endFile: () => undefined,
     memory: () => {
       if (latestDay > 0) forget(memory, latestDay - MEMORY_DAYS);
