@@ -16,7 +16,7 @@ import type { RateBook } from '../src/pricing/unit-rates.js';
 import { runReport } from '../src/reports/report.js';
 import type { Storage } from '../src/storage/ports.js';
 import { openSqlite } from '../src/storage/sqlite/sqlite-storage.js';
-import { rng } from '../src/storage/testing/contract.js';
+import { rng } from '../src/storage/testing/rows.js';
 import { DAYS, START, benchRow } from './reports.js';
 import { seedLedger } from './seed.js';
 import { writeMarkedSection } from './sections.js';

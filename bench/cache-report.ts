@@ -10,7 +10,7 @@ import { createPricer } from '../src/pricing/index.js';
 import { runReport } from '../src/reports/report.js';
 import { CACHE_ROW_COLUMNS } from '../src/storage/schema.js';
 import { openSqlite } from '../src/storage/sqlite/sqlite-storage.js';
-import { rng } from '../src/storage/testing/contract.js';
+import { rng } from '../src/storage/testing/rows.js';
 import { DAYS, START, benchRow } from './reports.js';
 import { seedLedger } from './seed.js';
 import { median } from './stats.js';

@@ -6,7 +6,7 @@ import type { Dimension, LedgerRow } from '../src/core/ledger-row.js';
 import { runReport } from '../src/reports/report.js';
 import type { Storage } from '../src/storage/ports.js';
 import { openSqlite } from '../src/storage/sqlite/sqlite-storage.js';
-import { rng, sampleRow } from '../src/storage/testing/contract.js';
+import { rng, sampleRow } from '../src/storage/testing/rows.js';
 import { median } from './stats.js';
 
 // `npm run bench:reports [-- --rows N] [--keep]`: fills a SQLite ledger with N rows (10 million by

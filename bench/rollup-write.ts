@@ -7,7 +7,7 @@ import { rollupUpsertSql } from '../src/storage/ddl.js';
 import { type RollupDelta, measureValues, rollupDeltas } from '../src/storage/rollup.js';
 import { type RollupTable, isDaily } from '../src/storage/schema.js';
 import { openSqlite } from '../src/storage/sqlite/sqlite-storage.js';
-import { rng } from '../src/storage/testing/contract.js';
+import { rng } from '../src/storage/testing/rows.js';
 import { benchRow } from './reports.js';
 import { median } from './stats.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { usd } from '../core/money.js';
 import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
-import { sampleRow } from '../storage/testing/contract.js';
+import { sampleRow } from '../storage/testing/rows.js';
 import { renderStatementCsv, renderStatementJson, renderStatementTable } from './render.js';
 import { chargeback, monthBounds } from './statement.js';
 

@@ -8,7 +8,7 @@ import type { LedgerRow } from '../core/ledger-row.js';
 import { PICOS_PER_USD, type Picos, roundHalfUp, usd } from '../core/money.js';
 import { createPricer } from '../pricing/index.js';
 import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
-import { sampleRow } from '../storage/testing/contract.js';
+import { sampleRow } from '../storage/testing/rows.js';
 import { focusRecords } from './charges.js';
 import { FOCUS_COLUMNS } from './columns.js';
 import { focusContext } from './context.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { zeroUsage } from '../core/usage.js';
-import { sampleRow } from '../storage/testing/contract.js';
+import { sampleRow } from '../storage/testing/rows.js';
 import type { LedgerStore } from '../storage/ports.js';
 import { buildRow, newFacts } from './build-row.js';
 import { estimateInputTokens } from './estimate.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sampleRow } from '../storage/testing/contract.js';
+import { sampleRow } from '../storage/testing/rows.js';
 import { decodeRow, encodeRow } from './row-codec.js';
 
 describe('row codec', () => {

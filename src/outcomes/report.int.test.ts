@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { usd } from '../core/money.js';
-import { sampleRow } from '../storage/testing/contract.js';
+import { sampleRow } from '../storage/testing/rows.js';
 import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
 import { parseOutcome } from './outcome.js';
 import { outcomeReport } from './report.js';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { KeyResolver } from '../identity/key-resolver.js';
 import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
-import { sampleRow } from '../storage/testing/contract.js';
+import { sampleRow } from '../storage/testing/rows.js';
 import { handleAdmin } from './admin.js';
 
 describe('GET /admin/v1/explain', () => {

@@ -9,7 +9,7 @@ import { budgetInput, parseRule, toBudget } from '../policy/rule-input.js';
 import type { PolicySettings } from '../policy/settings.js';
 import type { Storage } from '../storage/ports.js';
 import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
-import { sampleRow } from '../storage/testing/contract.js';
+import { sampleRow } from '../storage/testing/rows.js';
 import { createHttpServer } from './http-server.js';
 import { testRuntime } from './testing/policy-runtime.js';
 

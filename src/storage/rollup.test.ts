@@ -3,7 +3,7 @@ import type { LedgerRow } from '../core/ledger-row.js';
 import { type Totals, addTotals, emptyTotals } from './ports.js';
 import { rollupDeltas, rowTotals } from './rollup.js';
 import { DAY_MS, HOUR_MS } from './schema.js';
-import { rng, sampleRow } from './testing/contract.js';
+import { rng, sampleRow } from './testing/rows.js';
 
 /** The plain definition: per table and key, the sum of the added rows' totals minus the removed rows'. */
 function reference(rows: readonly LedgerRow[], removed: readonly LedgerRow[]) {

@@ -11,7 +11,7 @@ import type { LedgerRow } from '../../src/core/ledger-row.js';
 import { createPricer } from '../../src/pricing/index.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
-import { rng } from '../../src/storage/testing/contract.js';
+import { rng } from '../../src/storage/testing/rows.js';
 
 const ROWS = 8000;
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-cache-scan-'));

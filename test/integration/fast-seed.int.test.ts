@@ -8,7 +8,7 @@ import { rollupSql, seedLedger } from '../../bench/seed.js';
 import type { LedgerRow } from '../../src/core/ledger-row.js';
 import { ROLLUP_TABLES } from '../../src/storage/schema.js';
 import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
-import { rng } from '../../src/storage/testing/contract.js';
+import { rng } from '../../src/storage/testing/rows.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-fast-seed-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

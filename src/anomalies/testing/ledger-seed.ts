@@ -1,5 +1,5 @@
 import type { LedgerRow } from '../../core/ledger-row.js';
-import { rng, sampleRow } from '../../storage/testing/contract.js';
+import { rng, sampleRow } from '../../storage/testing/rows.js';
 
 const CENT = 10_000_000_000n;
 

@@ -1,6 +1,6 @@
 import type { Picos } from '../../core/money.js';
 import type { RequestPoint } from '../../storage/ports.js';
-import { rng } from '../../storage/testing/contract.js';
+import { rng } from '../../storage/testing/rows.js';
 import type { CacheUse } from '../cache-regression.js';
 import type { SessionSpend } from '../runaway-session.js';
 import type { SpendSeries } from '../spend-spike.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PriceFn } from '../../metering/build-row.js';
-import { sampleRow } from '../../storage/testing/contract.js';
+import { sampleRow } from '../../storage/testing/rows.js';
 import { routeSaving } from './saving.js';
 
 // Per token: sonnet 3 in / 15 out, haiku 1 in / 5 out; anything else unpriced.

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'libsql';
 import { describe, expect, it } from 'vitest';
-import { sampleRow } from '../testing/contract.js';
+import { sampleRow } from '../testing/rows.js';
 import { openSqliteLedger } from './ledger.js';
 
 const newPath = () => join(mkdtempSync(join(tmpdir(), 'tollgate-sqlite-ledger-')), 'test.db');

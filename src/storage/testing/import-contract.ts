@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import type { Storage } from '../ports.js';
-import { sampleRow } from './contract.js';
+import { sampleRow } from './rows.js';
 
 const at = (h: number, m = 0) => Date.UTC(2026, 10, 20, h, m);
 

@@ -4,7 +4,7 @@ import type { Storage } from '../ports.js';
 import { measureValues, rollupDeltas } from '../rollup.js';
 import type { Dimension } from '../../core/ledger-row.js';
 import { DAY_MS, REQUEST_COLUMNS, REQUEST_COLUMNS_V1, isDaily, rowValues } from '../schema.js';
-import { asMap, bruteForce, sampleRow } from './contract.js';
+import { asMap, bruteForce, sampleRow } from './rows.js';
 
 /** A database with nothing in it yet, reached below the storage port, and the way to open it with the current code. */
 export interface BlankDatabase {
