@@ -1,4 +1,5 @@
 import { DAILY_ROLLUPS, DAY_MS, HOURLY_ROLLUPS, MICRO_PICOS, REQUEST_COLUMNS, REQUEST_COLUMNS_V1, ROLLUP_MEASURES, type RollupTable, rollupKeys, rollupMeasures, rollupTimeColumn } from './schema.js';
+import { GATEWAY_SOURCE } from './cross-source.js';
 
 type ColumnType = 'text' | 'int' | 'bigint' | 'bool' | 'json';
 
@@ -187,6 +188,15 @@ export function schemaV13(): string[] {
 }
 
 /**
+ * Version 18: only rows of sources other than the gateway are indexed by upstream id (see
+ * storage/cross-source.ts). Gateway ids are random, so their index cost a page write per
+ * insert on a large ledger; gateway rows are found by session and time instead.
+ */
+export function schemaV18(): string[] {
+  return ['DROP INDEX requests_upstream_source', `CREATE INDEX requests_upstream_other ON requests (upstream_request_id, source) WHERE source <> '${GATEWAY_SOURCE}'`];
+}
+
+/**
  * Version 14: the daily rollups, written with the hourly ones from then on, and filled here
  * from the hourly rollups a database already has (they hold every row written so far).
  */
@@ -222,6 +232,7 @@ export function migrations(t: TypeMap): { version: number; statements: string[] 
     { version: 9, statements: schemaV9(t) },
     { version: 13, statements: schemaV13() },
     { version: 14, statements: schemaV14(t) },
+    { version: 18, statements: schemaV18() },
   ];
 }
 

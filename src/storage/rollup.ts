@@ -139,23 +139,6 @@ export function measureValues(t: Totals, table: RollupTable): (number | bigint)[
   return isDaily(table) ? [...head, t.costPicos / MICRO_PICOS, t.costPicos % MICRO_PICOS] : [...head, t.costPicos];
 }
 
-/**
- * A predicate telling whether a row repeats a request already recorded by another source
- * (same non-null upstream request id, different `source`), in the store (`stored`) or
- * earlier in the same batch. Rows it accepts are remembered for the rest of the batch.
- */
-export function crossSourceCheck(stored: (upstreamId: string, source: string) => boolean): (r: LedgerRow) => boolean {
-  const batch = new Map<string, string>();
-  return (r) => {
-    const up = r.upstreamRequestId;
-    if (up === null) return false;
-    const before = batch.get(up);
-    if (before !== undefined ? before !== r.source : stored(up, r.source)) return true;
-    batch.set(up, r.source);
-    return false;
-  };
-}
-
 /** Whether two rows hold the same values (a replacement that changes nothing is skipped). */
 export function sameRow(a: LedgerRow, b: LedgerRow): boolean {
   const x = rowValues(a, (v) => v);

@@ -129,15 +129,16 @@ describe('tollgate import --push', () => {
   it('sends rows to a central Tollgate, idempotently, and a request the gateway saw counts once', async () => {
     const h = await startHarness();
     try {
-      // One real request through the gateway: the ledger has its upstream request id.
-      const client = new Anthropic({ baseURL: h.url, apiKey: h.key.key });
+      // One real request through the gateway, in a Claude Code session: the ledger has its upstream request id.
+      const client = new Anthropic({ baseURL: h.url, apiKey: h.key.key, defaultHeaders: { 'x-claude-code-session-id': 's' } });
       await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] });
       const [gatewayRow] = await h.rows();
       expect(gatewayRow!.upstreamRequestId).toMatch(/^req_/);
 
-      // The same request in Claude Code's log (as if Claude Code ran through the gateway), and one that did not.
+      // The same request in Claude Code's log (as if Claude Code ran through the gateway), written as the answer ended, and one that did not.
       const logs = join(work, 'push-logs', 'projects', '-p');
-      const entry = (msg: string, req: string) => JSON.stringify({ cwd: '/p', sessionId: 's', requestId: req, timestamp: '2026-11-20T10:00:00.000Z', message: { id: msg, model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 5, output_tokens: 7 } } });
+      const timestamp = new Date(gatewayRow!.ts + 5000).toISOString();
+      const entry = (msg: string, req: string) => JSON.stringify({ cwd: '/p', sessionId: 's', requestId: req, timestamp, message: { id: msg, model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 5, output_tokens: 7 } } });
       rmSync(logs, { recursive: true, force: true });
       mkdirSync(logs, { recursive: true });
       appendFileSync(join(logs, 's.jsonl'), `${entry('msg_gw', gatewayRow!.upstreamRequestId!)}\n${entry('msg_own', 'req_own')}\n`);

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, describe } from 'vitest';
 import { storageContract } from '../testing/contract.js';
+import { crossSourceContract } from '../testing/cross-source-contract.js';
 import { upgradeContract } from '../testing/upgrade-contract.js';
 import { POSTGRES_TYPES, openPostgres } from './postgres-storage.js';
 
@@ -17,6 +18,7 @@ function newSchema(): string {
 
 describe('Postgres storage', () => {
   storageContract(() => openPostgres({ url: PG_URL, schema: newSchema(), maxConnections: 4 }));
+  crossSourceContract(() => openPostgres({ url: PG_URL, schema: newSchema(), maxConnections: 4 }));
 
   upgradeContract(async () => {
     const schema = newSchema();

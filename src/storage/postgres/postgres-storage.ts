@@ -8,7 +8,8 @@ import { ruleTotals } from '../rule-totals.js';
 import { sqlOutcomeStore } from '../outcome-store.js';
 import type { KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
-import { type RollupDelta, crossSourceCheck, measureValues, rollupDeltas, sameRow } from '../rollup.js';
+import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, probesOf, probesToRun, repeatedInRange, sessionlessRanges } from '../cross-source.js';
+import { type RollupDelta, measureValues, rollupDeltas, sameRow } from '../rollup.js';
 import { ATTEMPT_COLUMNS, CACHE_ROW_COLUMNS, REQUEST_COLUMNS, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, rollupKeys, rollupMeasures, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
 
@@ -105,20 +106,33 @@ function pgLedger(pool: pg.Pool): LedgerStore {
     }
   };
 
-  /** Drops the rows that repeat a request another source already recorded. */
+  /** Drops the rows that repeat a request another source already recorded (see cross-source.ts). */
   const withoutCrossSourceRepeats = async (c: pg.PoolClient, rows: readonly LedgerRow[]) => {
-    const pairs = new Map<string, [string, string]>();
-    for (const r of rows) if (r.upstreamRequestId !== null) pairs.set(`${r.upstreamRequestId}\0${r.source}`, [r.upstreamRequestId, r.source]);
-    const repeated = new Set<string>();
-    if (pairs.size > 0) {
-      // `source <> s` as two ranges, so that each is a seek in requests_upstream_source, never a scan of an id that repeats.
-      const res = await c.query<{ u: string; s: string }>(
-        'SELECT x.u, x.s FROM unnest($1::text[], $2::text[]) AS x(u, s) WHERE EXISTS (SELECT 1 FROM requests r WHERE r.upstream_request_id = x.u AND r.source < x.s) OR EXISTS (SELECT 1 FROM requests r WHERE r.upstream_request_id = x.u AND r.source > x.s)',
-        [[...pairs.values()].map((p) => p[0]), [...pairs.values()].map((p) => p[1])],
+    const all = probesOf(rows);
+    const others = all.some((p) => p.source === GATEWAY_SOURCE) ? (await c.query<{ e: boolean }>(OTHERS_STORED_SQL)).rows[0]!.e : true;
+    const probes = probesToRun(all, () => others);
+    const repeated = new Set<number>();
+    if (probes.length > 0) {
+      // Other sources' rows by id (`source <> s` as two ranges, each a seek in requests_upstream_other);
+      // gateway rows, for another source's row with a session, in that session around its time.
+      const res = await c.query<{ i: number }>(
+        'SELECT x.i FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS x(i, u, s, q, t) ' +
+          `WHERE EXISTS (SELECT 1 FROM requests r WHERE r.upstream_request_id = x.u AND r.source <> '${GATEWAY_SOURCE}' AND r.source < x.s) ` +
+          `OR EXISTS (SELECT 1 FROM requests r WHERE r.upstream_request_id = x.u AND r.source <> '${GATEWAY_SOURCE}' AND r.source > x.s) ` +
+          `OR (x.s <> '${GATEWAY_SOURCE}' AND x.q IS NOT NULL AND EXISTS (SELECT 1 FROM requests r WHERE r.session_id = x.q ` +
+          `AND r.ts BETWEEN x.t - ${SESSION_WINDOW_MS} AND x.t + ${SESSION_WINDOW_MS} AND r.upstream_request_id = x.u AND r.source = '${GATEWAY_SOURCE}'))`,
+        [probes.map((p) => p.i), probes.map((p) => p.upstreamId), probes.map((p) => p.source), probes.map((p) => p.sessionId), probes.map((p) => p.ts)],
       );
-      for (const r of res.rows) repeated.add(`${r.u}\0${r.s}`);
+      for (const r of res.rows) repeated.add(r.i);
+      for (const range of sessionlessRanges(probes)) {
+        const found = await c.query<{ u: string; ts: string }>(
+          `SELECT upstream_request_id AS u, ts FROM requests WHERE session_id IS NULL AND ts BETWEEN $1 AND $2 AND source = '${GATEWAY_SOURCE}' AND upstream_request_id = ANY($3::text[])`,
+          [range.from, range.to, range.ids],
+        );
+        for (const p of repeatedInRange(range, found.rows.map((f) => ({ u: f.u, ts: Number(f.ts) })))) repeated.add(p.i);
+      }
     }
-    const seen = crossSourceCheck((u, source) => repeated.has(`${u}\0${source}`));
+    const seen = crossSourceCheck(rows, repeated);
     return rows.filter((r) => !seen(r));
   };
 

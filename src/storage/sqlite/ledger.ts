@@ -3,7 +3,8 @@ import { type SqlDialect, aggregate } from '../aggregate.js';
 import { rollupUpsertSql } from '../ddl.js';
 import type { AggregateQuery, LedgerStore, TimeFilter } from '../ports.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
-import { crossSourceCheck, measureValues, rollupDeltas, sameRow } from '../rollup.js';
+import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, probesOf, probesToRun, repeatedInRange, sessionlessRanges } from '../cross-source.js';
+import { measureValues, rollupDeltas, sameRow } from '../rollup.js';
 import { ruleTotals } from '../rule-totals.js';
 import { ATTEMPT_COLUMNS, CACHE_ROW_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
@@ -49,23 +50,34 @@ export function sqliteLedger(db: Db): LedgerStore {
   };
   const toInt = (b: boolean) => (b ? 1 : 0);
   // One query per batch (a query per row was a sixth of an import's write), as on Postgres.
-  // `source <> s` as two ranges, so that each is a seek in requests_upstream_source: an id
-  // that repeats is never scanned.
-  const repeatedPairs = db.prepare(
-    "SELECT json_extract(x.value, '$[0]') AS u, json_extract(x.value, '$[1]') AS s FROM json_each(?) AS x " +
-      "WHERE EXISTS (SELECT 1 FROM requests r WHERE r.upstream_request_id = json_extract(x.value, '$[0]') AND r.source < json_extract(x.value, '$[1]')) " +
-      "OR EXISTS (SELECT 1 FROM requests r WHERE r.upstream_request_id = json_extract(x.value, '$[0]') AND r.source > json_extract(x.value, '$[1]'))",
+  // Other sources' rows by id: `source <> s` as two ranges, each a seek in requests_upstream_other.
+  // Gateway rows, for another source's row with a session: that session's rows around its time.
+  const repeatedProbes = db.prepare(
+    "SELECT x.value ->> '$[0]' AS i FROM json_each(?) AS x " +
+      `WHERE EXISTS (SELECT 1 FROM requests r WHERE r.upstream_request_id = x.value ->> '$[1]' AND r.source <> '${GATEWAY_SOURCE}' AND r.source < x.value ->> '$[2]') ` +
+      `OR EXISTS (SELECT 1 FROM requests r WHERE r.upstream_request_id = x.value ->> '$[1]' AND r.source <> '${GATEWAY_SOURCE}' AND r.source > x.value ->> '$[2]') ` +
+      `OR (x.value ->> '$[2]' <> '${GATEWAY_SOURCE}' AND x.value ->> '$[3]' IS NOT NULL AND EXISTS (SELECT 1 FROM requests r WHERE r.session_id = x.value ->> '$[3]' ` +
+      `AND r.ts BETWEEN x.value ->> '$[4]' - ${SESSION_WINDOW_MS} AND x.value ->> '$[4]' + ${SESSION_WINDOW_MS} AND r.upstream_request_id = x.value ->> '$[1]' AND r.source = '${GATEWAY_SOURCE}'))`,
+  );
+  const sessionlessGatewayRows = db.prepare(
+    `SELECT upstream_request_id AS u, ts FROM requests WHERE session_id IS NULL AND ts BETWEEN ? AND ? AND source = '${GATEWAY_SOURCE}' AND upstream_request_id IN (SELECT value FROM json_each(?))`,
   );
   const isEmpty = db.prepare('SELECT NOT EXISTS (SELECT 1 FROM requests) AS e');
-  /** Rows that repeat a request another source already recorded (see crossSourceCheck). */
+  const othersStored = db.prepare(OTHERS_STORED_SQL);
+  /** Rows that repeat a request another source already recorded (see cross-source.ts). */
   const crossSourceRepeats = (rows: readonly LedgerRow[]) => {
+    const repeated = new Set<number>();
     // Into an empty ledger (a first import) no other source can have recorded anything.
-    if ((isEmpty.get() as { e: number }).e) return crossSourceCheck(() => false);
-    const pairs = new Map<string, [string, string]>();
-    for (const r of rows) if (r.upstreamRequestId !== null) pairs.set(`${r.upstreamRequestId}\0${r.source}`, [r.upstreamRequestId, r.source]);
-    const repeated = new Set<string>();
-    if (pairs.size > 0) for (const r of repeatedPairs.all(JSON.stringify([...pairs.values()])) as { u: string; s: string }[]) repeated.add(`${r.u}\0${r.s}`);
-    return crossSourceCheck((u, source) => repeated.has(`${u}\0${source}`));
+    const probes = (isEmpty.get() as { e: number }).e ? [] : probesToRun(probesOf(rows), () => Boolean((othersStored.get() as { e: number }).e));
+    if (probes.length > 0) {
+      const tuples = probes.map((p) => [p.i, p.upstreamId, p.source, p.sessionId, p.ts]);
+      for (const r of repeatedProbes.all(JSON.stringify(tuples)) as { i: number }[]) repeated.add(Number(r.i));
+      for (const range of sessionlessRanges(probes)) {
+        const found = sessionlessGatewayRows.all(range.from, range.to, JSON.stringify(range.ids)) as { u: string; ts: number }[];
+        for (const p of repeatedInRange(range, found)) repeated.add(p.i);
+      }
+    }
+    return crossSourceCheck(rows, repeated);
   };
   const existing = db.prepare('SELECT * FROM requests WHERE id = ?').safeIntegers();
   const deleteRow = db.prepare('DELETE FROM requests WHERE id = ?');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'libsql';
 import { describe } from 'vitest';
 import { storageContract } from '../testing/contract.js';
+import { crossSourceContract } from '../testing/cross-source-contract.js';
 import { upgradeContract } from '../testing/upgrade-contract.js';
 import { SQLITE_TYPES, openSqlite } from './sqlite-storage.js';
 
@@ -11,6 +12,7 @@ const newPath = () => join(mkdtempSync(join(tmpdir(), 'tollgate-sqlite-')), 'tes
 
 describe('SQLite storage', () => {
   storageContract(() => Promise.resolve(openSqlite(newPath())));
+  crossSourceContract(() => Promise.resolve(openSqlite(newPath())));
 
   upgradeContract(() => {
     const path = newPath();
