@@ -16,8 +16,8 @@ export function chatRewriteTap(): ResponseTap {
   // One callback for the whole stream; `emit` is the one of the current push.
   let emit: (bytes: Buffer) => void = () => undefined;
   const onEvent: OnEvent = (raw, event) => {
-    const out = event === null ? raw : rewriteEvent(raw, event, reader);
-    if (out !== undefined) emit(out);
+    if (event === null) emit(raw);
+    else rewriteEvent(raw, event, reader, emit);
   };
   return {
     push(chunk, pushEmit) {
@@ -33,24 +33,29 @@ export function chatRewriteTap(): ResponseTap {
   };
 }
 
-/** The bytes to send for one complete event, or undefined to drop it. */
-function rewriteEvent(raw: Buffer, event: SseEvent, reader: ChatStreamReader): Buffer | undefined {
+/**
+ * Emits the bytes to send for one complete event (nothing to drop it). A cut event goes out as
+ * two views of its bytes, not a copy: the relay joins what one upstream chunk yields in one write.
+ */
+function rewriteEvent(raw: Buffer, event: SseEvent, reader: ChatStreamReader, emit: (bytes: Buffer) => void): void {
   const chunk = reader.read(event);
-  if (event.event !== undefined) return raw;
+  if (event.event !== undefined) return emit(raw);
   // Only a chunk the reader parsed can be the usage-only one (the reader parses every usage object).
-  if (chunk !== undefined && isUsageOnly(chunk)) return undefined;
+  if (chunk !== undefined && isUsageOnly(chunk)) return;
   // OpenAI writes "usage" as the chunk's last member: compare the tail in place, no scan.
   const end = endOfData(raw);
   const at = end - USAGE_NULL_TAIL.length;
   if (at > 0 && raw.compare(USAGE_NULL_TAIL, 0, USAGE_NULL_TAIL.length, at, end) === 0 && !event.data.includes('\n')) {
-    return Buffer.concat([raw.subarray(0, at), raw.subarray(end - 1)]);
+    emit(raw.subarray(0, at));
+    return emit(raw.subarray(end - 1));
   }
-  if (!event.data.includes('"usage"') || event.data.includes('\n')) return raw;
+  if (!event.data.includes('"usage"') || event.data.includes('\n')) return emit(raw);
   // Cutting bytes is only safe when the JSON sits on one data line.
   const start = jsonStart(raw);
   const member = start < 0 ? undefined : findTopLevelMember(raw, start, 'usage');
-  if (member === undefined || raw.toString('latin1', member.valueStart, member.valueEnd) !== 'null') return raw;
-  return Buffer.concat([raw.subarray(0, member.from), raw.subarray(member.to)]);
+  if (member === undefined || raw.toString('latin1', member.valueStart, member.valueEnd) !== 'null') return emit(raw);
+  emit(raw.subarray(0, member.from));
+  emit(raw.subarray(member.to));
 }
 
 const USAGE_NULL_TAIL = Buffer.from(',"usage":null}');

@@ -12,18 +12,30 @@ export interface TapRun {
   bytes: Buffer;
   /** The separate emit calls, in order. */
   emits: Buffer[];
+  /** What each push (then the finish) emitted, joined: what the relay writes per upstream chunk. */
+  pushes: Buffer[];
   metered: Metered;
 }
 
 /** Pushes `chunks` through the tap and finishes it. */
 export function runTap(tap: ResponseTap, chunks: readonly Buffer[], complete = true): TapRun {
   const emits: Buffer[] = [];
+  const pushes: Buffer[] = [];
+  let from = 0;
   const emit = (bytes: Buffer): void => {
     emits.push(Buffer.from(bytes));
   };
-  for (const chunk of chunks) tap.push(chunk, emit);
+  const joinSince = () => {
+    pushes.push(Buffer.concat(emits.slice(from)));
+    from = emits.length;
+  };
+  for (const chunk of chunks) {
+    tap.push(chunk, emit);
+    joinSince();
+  }
   const metered = tap.finish(complete, emit);
-  return { bytes: Buffer.concat(emits), emits, metered };
+  joinSince();
+  return { bytes: Buffer.concat(emits), emits, pushes, metered };
 }
 
 /** Splits `buf` at the given offsets (taken modulo its length, deduplicated). */
