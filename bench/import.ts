@@ -118,8 +118,8 @@ ${(corpus.bytes / 1048576).toFixed(1)} MiB in ${corpus.files} files (${fmt(corpu
 ${fmt(e.responses)} real responses): one line per content block with placeholder output on early blocks,
 large tool results, sub-agent files replaying a parent message as a sidechain, resumed sessions copying
 earlier lines. Each tool runs ${RUNS} times, side by side in one loop; medians of wall time including
-process start-up, warm page cache, and of CPU time (user + system, all threads; Tollgate parses on
-a second thread only when a core is idle, see import.md). The machine (2 vCPUs) was shared with other jobs: load
+process start-up, warm page cache, and of CPU time (user + system, all threads: ccusage uses
+several, Tollgate one, plus the garbage collector's helpers). The machine (2 vCPUs) was shared with other jobs: load
 average ${loadAtStart} when the run started and ${load} when it ended, which slowed bare Node start-up to
 ${bare.toFixed(0)} ms (about 40 ms on an idle machine). Absolute times move from run to run: read the ratios,
 and the CPU times, which contention disturbs less.

@@ -51,14 +51,16 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
     return report(io, flags, summary);
   }
 
-  const { createPricer } = await import('../pricing/index.js');
+  // The importer's snapshot of the price catalog, not the whole catalog (see pricing/snapshot.ts).
+  const { pricerWith } = await import('../pricing/pricer.js');
+  const catalog = await (await import('../pricing/snapshot.js')).importCatalog();
   const bar = flags.progress === false || flags.json || flags.quiet ? undefined : progressBar('import');
   const read = readNew({
     found,
     state,
     memory: fresh ? {} : loadMemory(statePath),
     attribution: { user: flags.user ?? config.import.user ?? osUser(), team: flags.team ?? config.import.team ?? null, project: flags.project ?? null },
-    price: createPricer({ overrides: config.pricing.overrides, discounts: config.pricing.discounts }),
+    price: pricerWith(catalog, { overrides: config.pricing.overrides, discounts: config.pricing.discounts }),
     projectOf: projectResolver(),
     progress: bar ? (d, t) => bar.update(d, t) : undefined,
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { usd } from '../core/money.js';
-import { createPricer } from '../pricing/pricer.js';
+import { createPricer } from '../pricing/index.js';
 import type { PriceFn } from '../metering/build-row.js';
 import { affordableOutputTokens, estimateCost, estimateTokens } from './estimate.js';
 

@@ -1,4 +1,4 @@
-import type { MatchLogic } from '@pydantic/genai-prices';
+import type { MatchLogic, ModelInfo, calcPrice } from '@pydantic/genai-prices';
 
 /**
  * What may follow a catalog prefix and still be the same model: a release date, a
@@ -7,8 +7,8 @@ import type { MatchLogic } from '@pydantic/genai-prices';
  */
 const VERSION_SUFFIX = /^(?:-\d{8}|@\d{8}|-\d{4}-\d{2}-\d{2}|-latest|-\d{3}|-preview(?:-[a-z0-9-]+)?|-exp(?:-[a-z0-9-]+)?|-v\d+(?::\d+)?)$/;
 
-/** The catalog's own matching semantics (case-insensitive), used for `and` filters. */
-function catalogMatches(logic: MatchLogic, id: string): boolean {
+/** The catalog's own matching semantics (case-insensitive; `id` lower-cased and trimmed). */
+export function catalogMatches(logic: MatchLogic, id: string): boolean {
   if ('or' in logic) return logic.or.some((l) => catalogMatches(l, id));
   if ('and' in logic) return logic.and.every((l) => catalogMatches(l, id));
   if ('equals' in logic) return id === logic.equals.toLowerCase();
@@ -41,4 +41,10 @@ export function isAnchoredMatch(logic: MatchLogic, modelId: string): boolean {
     return rest === '' || VERSION_SUFFIX.test(rest);
   }
   return false;
+}
+
+/** The model the catalog's `calcPrice` finds for `model`, only if it matched by an exact rule. */
+export function exactModel(calc: typeof calcPrice, provider: string, model: string): ModelInfo | undefined {
+  const found = calc({ input_tokens: 0, output_tokens: 0 }, model, { providerId: provider });
+  return found && isAnchoredMatch(found.model.match, model) ? found.model : undefined;
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { type Usage, zeroUsage } from '../core/usage.js';
 import { isAnchoredMatch } from './anchored-match.js';
 import { catalogProviderFor } from './catalog.js';
-import { createPricer } from './pricer.js';
+import { createPricer } from './index.js';
 
 const at = new Date('2026-11-20T12:00:00Z');
 const u = (x: Partial<Usage>): Usage => ({ ...zeroUsage(), ...x });

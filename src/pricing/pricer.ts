@@ -1,10 +1,10 @@
-import type { ModelPrice } from '@pydantic/genai-prices';
+import type { ModelInfo, ModelPrice } from '@pydantic/genai-prices';
 import { compileGlobs } from '../core/glob.js';
 import { PICOS_PER_USD, type Picos, roundHalfUp, scaleByFraction, scaled } from '../core/money.js';
 import type { Usage } from '../core/usage.js';
-import { catalogModel, priceAt } from './catalog.js';
 import { costOf } from './cost.js';
 import { tierMultiplier } from './modifiers.js';
+import { priceAt } from './price-at.js';
 import { type Rates, flatRates, ratesFromCatalog } from './rates.js';
 import { supplementPrice } from './supplement.js';
 
@@ -45,11 +45,18 @@ export interface PriceAnswer {
 }
 
 /**
+ * A model's catalog entry when the catalog matched it by an exact rule: looked up in the
+ * whole catalog (catalog.ts, what `createPricer` uses) or in the importer's snapshot of it
+ * (snapshot.ts), which this module does not load.
+ */
+export type CatalogLookup = (provider: string, model: string) => ModelInfo | undefined;
+
+/**
  * Prices usage exactly. Order: a config override (glob), the catalog (exact match only),
  * the supplement of newer models; else the row is unpriced, never priced by a
  * look-alike. Then the reported service tier and the provider's negotiated discount.
  */
-export function createPricer(o: PricerOptions = {}): (q: PriceQuery) => PriceAnswer {
+export function pricerWith(catalogModel: CatalogLookup, o: PricerOptions = {}): (q: PriceQuery) => PriceAnswer {
   const overrides = (o.overrides ?? []).map((x) => ({ matches: compileGlobs([x.model]), provider: x.provider, rates: flatRates(x) }));
   const keep = new Map(Object.entries(o.discounts ?? {}).map(([name, d]) => [name, PICOS_PER_USD - scaled(d, 12)]));
   const catalogRates = new WeakMap<ModelPrice, Rates | null>();

@@ -37,10 +37,6 @@ const DIMENSION_OF: Record<(typeof ROLLUP_DIMENSIONS)[number], (r: LedgerRow) =>
 };
 const DIMENSION_GETTERS = ROLLUP_DIMENSIONS.map((c) => DIMENSION_OF[c]);
 
-function dimensionValues(r: LedgerRow): string[] {
-  return DIMENSION_GETTERS.map((get) => get(r) ?? '');
-}
-
 export function hourOf(ts: number): number {
   return Math.floor(ts / HOUR_MS) * HOUR_MS;
 }
@@ -53,6 +49,8 @@ const DAILY_OF = {
   rollup_pool_hourly: 'rollup_pool_daily',
 } as const satisfies Partial<Record<RollupTable, RollupTable>>;
 
+type HourlyTable = keyof typeof DAILY_OF;
+
 /**
  * Folds newly inserted rows (and, subtracted, rows removed or replaced) into rollup
  * deltas, hourly and daily, merged per key so that each rollup row is written once per
@@ -60,35 +58,54 @@ const DAILY_OF = {
  * rollup rows in the same order and cannot deadlock.
  */
 export function rollupDeltas(rows: readonly LedgerRow[], removed: readonly LedgerRow[] = []): RollupDelta[] {
-  // Keyed by table and key values joined; a row's measures are added in place (no Totals
-  // object per row and table: this ran once per gateway batch and per imported row).
-  const merged = new Map<string, RollupDelta>();
-  // The key array is built only for a key not seen yet (most rows fall into an existing one).
-  const add = (id: string, table: RollupTable, hour: number, extra: readonly string[], dims: readonly string[], r: LedgerRow, sign: 1 | -1) => {
-    const existing = merged.get(id);
-    if (existing) addRow(existing.totals, r, sign);
-    else merged.set(id, { table, key: [hour, ...extra, ...dims], totals: sign === 1 ? rowTotals(r) : negated(rowTotals(r)) });
+  // Per hourly table, keyed by the joined dimensions, then the extra key (session, tag or
+  // pool; '' for none), then the hour: no key string is built per row, and the strings
+  // looked up repeat from row to row (consecutive rows mostly share their dimensions), so
+  // V8 hashes each once. A row's measures are added in place.
+  type ByHour = Map<number, RollupDelta>;
+  type ByExtra = Map<string, ByHour>;
+  const tables = new Map<HourlyTable, Map<string, ByExtra>>();
+  const hourly: RollupDelta[] = [];
+  let dims: string[] = [];
+  let joined: string | undefined;
+  const add = (table: HourlyTable, extraKey: string, extra: readonly string[], hour: number, r: LedgerRow, sign: 1 | -1) => {
+    let byDims = tables.get(table);
+    if (!byDims) tables.set(table, (byDims = new Map<string, ByExtra>()));
+    let byExtra = byDims.get(joined!);
+    if (!byExtra) byDims.set(joined!, (byExtra = new Map<string, ByHour>()));
+    let byHour = byExtra.get(extraKey);
+    if (!byHour) byExtra.set(extraKey, (byHour = new Map<number, RollupDelta>()));
+    const existing = byHour.get(hour);
+    if (existing) return addRow(existing.totals, r, sign);
+    const d: RollupDelta = { table, key: [hour, ...extra, ...dims], totals: sign === 1 ? rowTotals(r) : negated(rowTotals(r)) };
+    byHour.set(hour, d);
+    hourly.push(d);
   };
   const fold = (r: LedgerRow, sign: 1 | -1) => {
     const hour = hourOf(r.ts);
-    const dims = dimensionValues(r);
-    const joined = dims.join('\u0000');
-    add(`rollup_hourly\u0000${hour}\u0000${joined}`, 'rollup_hourly', hour, [], dims, r, sign);
+    let same = joined !== undefined;
+    for (let i = 0; same && i < DIMENSION_GETTERS.length; i++) same = (DIMENSION_GETTERS[i]!(r) ?? '') === dims[i];
+    if (!same) {
+      dims = DIMENSION_GETTERS.map((get) => get(r) ?? '');
+      joined = dims.join('\u0000');
+    }
+    add('rollup_hourly', '', [], hour, r, sign);
     const session = r.sessionId ?? '';
-    add(`rollup_session_hourly\u0000${hour}\u0000${session}\u0000${joined}`, 'rollup_session_hourly', hour, [session], dims, r, sign);
+    add('rollup_session_hourly', session, [session], hour, r, sign);
     for (const k in r.tags) {
       const v = r.tags[k]!;
-      add(`rollup_tag_hourly\u0000${hour}\u0000${k}\u0000${v}\u0000${joined}`, 'rollup_tag_hourly', hour, [k, v], dims, r, sign);
+      add('rollup_tag_hourly', `${k}\u0000${v}`, [k, v], hour, r, sign);
     }
     const pool = r.pool;
-    if (pool) add(`rollup_pool_hourly\u0000${hour}\u0000${pool}\u0000${joined}`, 'rollup_pool_hourly', hour, [pool], dims, r, sign);
+    if (pool) add('rollup_pool_hourly', pool, [pool], hour, r, sign);
   };
   for (const r of rows) fold(r, 1);
   for (const r of removed) fold(r, -1);
-  const hourly = [...merged.values()];
+  const merged = new Map<string, RollupDelta>();
+  for (const h of hourly) merged.set(`${h.table}\u0000${h.key.join('\u0000')}`, h);
   // The daily deltas are the hourly ones summed per day: a batch has far fewer of those than rows.
   for (const h of hourly) {
-    const table = DAILY_OF[h.table as keyof typeof DAILY_OF];
+    const table = DAILY_OF[h.table as HourlyTable];
     const day = Math.floor(Number(h.key[0]) / DAY_MS) * DAY_MS;
     const key = table === 'rollup_session_daily' ? [day, h.key[1]!] : [day, ...h.key.slice(1)];
     const id = `${table}\u0000${key.join('\u0000')}`;

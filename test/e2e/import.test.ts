@@ -1,8 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { findProvider } from '@pydantic/genai-prices';
 import { generateCorpus } from '../../src/importers/testing/corpus.js';
+import { SNAPSHOT_FILE, installedCatalogVersion, takeSnapshot } from '../../src/pricing/snapshot.js';
 import { tollgate } from './cli.js';
 
 describe('tollgate import (built CLI)', () => {
@@ -24,5 +26,10 @@ describe('tollgate import (built CLI)', () => {
     expect(help.stdout).toContain('--push <url>');
     const bad = await tollgate(['import', '--format', 'yaml'], { cwd: dir, env });
     expect(bad).toMatchObject({ code: 2, stderr: 'tollgate: import: --format must be logs or ledger, not "yaml"\n' });
+  });
+
+  it('prices from the catalog snapshot the build wrote from the installed catalog', () => {
+    const built = JSON.parse(readFileSync(join(process.cwd(), 'dist', 'pricing', SNAPSHOT_FILE), 'utf8')) as unknown;
+    expect(built).toEqual(takeSnapshot((id) => findProvider({ providerId: id }), installedCatalogVersion()));
   });
 });
