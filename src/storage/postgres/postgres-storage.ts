@@ -5,6 +5,7 @@ import { migrations, rollupUpsertSql } from '../ddl.js';
 import { type PolicySql, sqlPolicyStore } from '../policy-store.js';
 import { sqlTelemetryStore } from '../telemetry-store.js';
 import { ruleTotals } from '../rule-totals.js';
+import { topShare } from '../top-share.js';
 import { sqlOutcomeStore } from '../outcome-store.js';
 import type { KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
@@ -190,6 +191,7 @@ function pgLedger(pool: pg.Pool): LedgerStore {
     scan: (filter) => scanRows(pool, filter),
     cacheRows: (filter) => cacheRows(pool, filter),
     aggregate: (q) => aggregate(run, DIALECT, q),
+    topShare: (q) => topShare(run, DIALECT, q),
     ruleTotals: (f) => ruleTotals(run, DIALECT, f),
     requestPoints: (filter) => requestPoints(run, (i) => DIALECT.param(i), filter),
     repeatedSteps: (filter, minRepeats) => repeatedSteps(run, (i) => DIALECT.param(i), filter, minRepeats),

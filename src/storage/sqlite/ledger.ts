@@ -5,6 +5,7 @@ import type { AggregateQuery, LedgerStore, TimeFilter } from '../ports.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
 import { crossSourceCheck, measureValues, rollupDeltas, sameRow } from '../rollup.js';
 import { ruleTotals } from '../rule-totals.js';
+import { topShare } from '../top-share.js';
 import { ATTEMPT_COLUMNS, CACHE_ROW_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
 import { insertWithConstants } from './constant-columns.js';
@@ -141,6 +142,7 @@ export function sqliteLedger(db: Db): LedgerStore {
     scan: (filter) => scanRows(db, filter),
     cacheRows: (filter) => cacheRows(db, filter),
     aggregate: (q: AggregateQuery) => aggregate(run, DIALECT, q),
+    topShare: (q) => topShare(run, DIALECT, q),
     ruleTotals: (f) => ruleTotals(run, DIALECT, f),
     requestPoints: (filter) => requestPoints(run, (i) => DIALECT.param(i), filter),
     repeatedSteps: (filter, minRepeats) => repeatedSteps(run, (i) => DIALECT.param(i), filter, minRepeats),

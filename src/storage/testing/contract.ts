@@ -5,6 +5,7 @@ import { DAY_MS } from '../schema.js';
 import { outcomeContract } from './outcome-contract.js';
 import { importContract } from './import-contract.js';
 import { policyContract } from './policy-contract.js';
+import { topShareContract } from './top-share-contract.js';
 import { asMap, bruteForce, randomRows, rng, sampleRow } from './rows.js';
 
 /** The behaviour every storage adapter must have. Call inside a describe(). */
@@ -302,4 +303,5 @@ export function storageContract(open: () => Promise<Storage>): void {
   policyContract(open);
   outcomeContract(open);
   importContract(open);
+  topShareContract(open);
 }
