@@ -1,6 +1,6 @@
 import type { Dimension } from '../core/ledger-row.js';
 import { type AggregateQuery, type AggregateRow, type TimeFilter, type Totals, addTotals, emptyTotals } from './ports.js';
-import { DAY_MS, HOUR_MS, type RollupTable, isDaily, rollupTimeColumn, scalarText } from './schema.js';
+import { DAY_MS, HOUR_MS, MICRO_PICOS, type RollupTable, rollupTimeColumn, scalarText } from './schema.js';
 
 /** The few places where SQLite and Postgres SQL differ. */
 export interface SqlDialect {
@@ -32,7 +32,7 @@ export interface RollupChoice {
   partial?: number;
 }
 
-export const SPLIT = 1_000_000n;
+export const SPLIT = MICRO_PICOS;
 
 /**
  * Answers an aggregate query exactly: whole UTC days come from a daily rollup, whole hours
@@ -142,7 +142,7 @@ export function partSql(d: SqlDialect, q: AggregateQuery, by: readonly Dimension
   // The daily session rollup has a row per session and day, all a grouping served from it can
   // tell apart: its rows are read as they are (merged above), without a sort of 10⁵ sessions.
   const grouped = dims.length > 0 && table !== 'rollup_session_daily';
-  const measures = table === undefined ? rawMeasures(d, q.costOnly) : rollupSums(table, q.costOnly, grouped || dims.length === 0);
+  const measures = table === undefined ? rawMeasures(d, q.costOnly) : rollupSums(q.costOnly, grouped || dims.length === 0);
   return (
     `SELECT ${[...dims.map((e, i) => `${e} AS k${i}`), measures].join(', ')} FROM ${table ?? 'requests'}` +
     (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
@@ -191,10 +191,10 @@ function rawMeasures(d: SqlDialect, costOnly = false): string {
   ].join(', ');
 }
 
-/** A rollup's measures, summed (or as they are, for rows read one per group). A daily rollup holds its cost split already (SPLIT is its microdollar). */
-function rollupSums(table: RollupTable, costOnly = false, sum = true): string {
+/** A rollup's measures, summed (or as they are, for rows read one per group). A rollup holds its cost split already (SPLIT is its microdollar). */
+function rollupSums(costOnly = false, sum = true): string {
   const m = (c: string, as = c) => (sum ? `SUM(${c}) AS ${as}` : `${c} AS ${as}`);
-  const cost = isDaily(table) ? [m('cost_micros', 'cost_q'), m('cost_rest_picos', 'cost_r')] : [m(`cost_picos / ${SPLIT}`, 'cost_q'), m(`cost_picos % ${SPLIT}`, 'cost_r')];
+  const cost = [m('cost_micros', 'cost_q'), m('cost_rest_picos', 'cost_r')];
   const counts = costOnly ? ['requests'] : ['requests', 'errors', 'unpriced_requests', 'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'tool_calls'];
   return [...counts.map((c) => m(c)), ...cost].join(', ');
 }

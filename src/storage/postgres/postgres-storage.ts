@@ -10,7 +10,7 @@ import { sqlOutcomeStore } from '../outcome-store.js';
 import type { KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
 import { type RollupDelta, crossSourceCheck, measureValues, rollupDeltas, sameRow } from '../rollup.js';
-import { ATTEMPT_COLUMNS, CACHE_ROW_COLUMNS, REQUEST_COLUMNS, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, rollupKeys, rollupMeasures, rowFromRecord, rowValues } from '../schema.js';
+import { ATTEMPT_COLUMNS, CACHE_ROW_COLUMNS, REQUEST_COLUMNS, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, ROLLUP_MEASURES, rollupKeys, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
 
 type Row = Record<string, unknown>;
@@ -202,14 +202,14 @@ function pgLedger(pool: pg.Pool): LedgerStore {
 
 /** One multi-row UPSERT per table; deltas are already merged per key, and sorted to keep lock order stable across replicas. */
 async function upsertRollups(c: pg.PoolClient, table: RollupTable, deltas: RollupDelta[], toParam: (v: unknown) => unknown): Promise<void> {
-  const width = rollupKeys(table).length + rollupMeasures(table).length;
+  const width = rollupKeys(table).length + ROLLUP_MEASURES.length;
   const perStatement = Math.floor(60_000 / width);
   for (let i = 0; i < deltas.length; i += perStatement) {
     const chunk = deltas.slice(i, i + perStatement);
     const single = rollupUpsertSql(table, (k) => `$${k}`);
     const [head, tail] = [single.slice(0, single.indexOf(' VALUES ')), single.slice(single.indexOf(' ON CONFLICT '))];
     const tuples = chunk.map((_, j) => `(${Array.from({ length: width }, (__, k) => `$${j * width + k + 1}`).join(', ')})`);
-    const params = chunk.flatMap((d) => [...d.key, ...measureValues(d.totals, table)].map(toParam));
+    const params = chunk.flatMap((d) => [...d.key, ...measureValues(d.totals)].map(toParam));
     await c.query(`${head} VALUES ${tuples.join(', ')}${tail}`, params);
   }
 }

@@ -71,7 +71,7 @@ export function sqliteLedger(db: Db): LedgerStore {
   const existing = db.prepare('SELECT * FROM requests WHERE id = ?').safeIntegers();
   const deleteRow = db.prepare('DELETE FROM requests WHERE id = ?');
   const writeRollups = (added: readonly LedgerRow[], removed: readonly LedgerRow[] = []) => {
-    for (const d of rollupDeltas(added, removed)) upsert(d.table).run([...d.key, ...measureValues(d.totals, d.table)]);
+    for (const d of rollupDeltas(added, removed)) upsert(d.table).run([...d.key, ...measureValues(d.totals)]);
   };
   const lastRowid = db.prepare('SELECT COALESCE(MAX(rowid), 0) AS n FROM requests');
   const secondaryIndexes = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'requests' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'");
