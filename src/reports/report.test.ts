@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emptyTotals } from '../storage/ports.js';
-import { concentration, ratio, sortByCost } from './report.js';
+import { concentration, ratio, sortByCost, topShareOf } from './report.js';
 import { parseTime } from './time.js';
 
 const group = (key: string, cost: bigint) => ({ keys: [key], ...emptyTotals(), requests: 1, costPicos: cost });
@@ -13,6 +13,12 @@ describe('reports', () => {
     expect(parseTime('2026-11-01', now)).toBe(Date.UTC(2026, 10, 1));
     expect(parseTime('2026-11-01T10:00:00Z', now)).toBe(Date.UTC(2026, 10, 1, 10));
     expect(() => parseTime('yesterday', now)).toThrow(/span like 30m/);
+  });
+
+  it('ranks a report\'s own groups as the store would, leaving out the groups without a value', () => {
+    const groups = sortByCost([group('', 10_000n), ...Array.from({ length: 19 }, (_, i) => group(`s${i}`, 100n)), group('big', 8100n)]);
+    expect(topShareOf(groups)).toEqual({ groups: 20, top: 2, topCostPicos: 8200n, costPicos: 10_000n });
+    expect(topShareOf([])).toEqual({ groups: 0, top: 0, topCostPicos: 0n, costPicos: 0n });
   });
 
   it('turns the top 10% and all groups\' cost into the concentration line', () => {

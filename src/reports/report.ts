@@ -28,8 +28,8 @@ export async function runReport(store: LedgerStore, q: ReportQuery): Promise<Rep
   const rows = sortByCost(await store.aggregate(q));
   const total = emptyTotals();
   for (const r of rows) addTotals(total, r);
-  // Ranked by the database, even when the report's rows are the sessions: one definition of the line.
-  const topOf = async (by: Dimension) => concentration(await store.topShare({ since: q.since, until: q.until, by }));
+  // Ranked by the database, unless the report's rows are the groups already (sorted just now).
+  const topOf = async (by: Dimension) => concentration(q.by.length === 1 && q.by[0] === by ? topShareOf(rows) : await store.topShare({ since: q.since, until: q.until, by }));
   const [sessions, workflows] = await Promise.all([topOf('session'), topOf('tag:workflow')]);
   return { query: q, rows, total, concentration: { sessions, workflows } };
 }
@@ -44,7 +44,15 @@ function cmp(a: string[], b: string[]): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** The share of spend taken by the most expensive 10% of groups (the store leaves out rows without the attribute). */
+/** What the store's topShare answers, from one dimension's groups sorted by cost (most first). */
+export function topShareOf(sorted: readonly AggregateRow[]): TopShare {
+  const costs = sorted.filter((g) => g.keys[0] !== '').map((g) => g.costPicos);
+  const top = costs.length === 0 ? 0 : Math.max(1, Math.ceil(costs.length / 10));
+  const sum = (xs: bigint[]) => xs.reduce((a, c) => a + c, 0n);
+  return { groups: costs.length, top, topCostPicos: sum(costs.slice(0, top)), costPicos: sum(costs) };
+}
+
+/** The share of spend taken by the most expensive 10% of groups (rows without the attribute left out). */
 export function concentration(t: TopShare): Concentration {
   if (t.groups === 0) return { top: 0, of: 0, share: null };
   return { top: t.top, of: t.groups, share: t.costPicos === 0n ? null : ratio(t.topCostPicos, t.costPicos) };

@@ -7,7 +7,9 @@ import type { TimeFilter, TopShare } from './ports.js';
  * groups without a value and groups whose requests net to zero left out), and their cost
  * against all groups', ranked and summed by the database: a month has 10⁵ sessions, which
  * were slow to merge and sort in JS. The groups are read as `aggregate` reads them (daily,
- * hourly and raw parts of the window), so the answer is the same as ranking its rows.
+ * hourly and raw parts of the window), so the answer is the same as ranking its rows. Groups
+ * without a value are left out, so a tag's or pool's rollup serves it alone (aggregate makes up
+ * their '' group from the plain rollup).
  */
 export async function topShare(run: SqlRunner, d: SqlDialect, q: TimeFilter & { by: Dimension }): Promise<TopShare> {
   const params: unknown[] = [];
