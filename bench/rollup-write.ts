@@ -34,7 +34,7 @@ function upsertsByTier(path: string, deltas: RollupDelta[][]): { hourly: number;
   const run = (d: RollupDelta) => {
     let st = statements.get(d.table);
     if (!st) statements.set(d.table, (st = db.prepare(rollupUpsertSql(d.table, () => '?'))));
-    st.run([...d.key, ...measureValues(d.totals, d.table)]);
+    st.run([...d.key, ...measureValues(d.totals)]);
   };
   const us = { hourly: 0, daily: 0 };
   for (const batch of deltas) {

@@ -2,7 +2,7 @@ import Database from 'libsql';
 import type { LedgerRow } from '../src/core/ledger-row.js';
 import { migrate } from '../src/storage/sqlite/db.js';
 import { dailyFromHourlySql } from '../src/storage/ddl.js';
-import { ATTEMPT_COLUMNS, HOUR_MS, REQUEST_COLUMNS, ROLLUP_DIMENSIONS, ROLLUP_EXTRA_KEYS, ROLLUP_MEASURES, type RollupTable, attemptValues, rowValues } from '../src/storage/schema.js';
+import { ATTEMPT_COLUMNS, HOUR_MS, MICRO_PICOS, REQUEST_COLUMNS, ROLLUP_DIMENSIONS, ROLLUP_EXTRA_KEYS, ROLLUP_MEASURES, type RollupTable, attemptValues, rowValues } from '../src/storage/schema.js';
 
 /** Rows per transaction: large, since nothing else reads the file while it is seeded. */
 const CHUNK = 100_000;
@@ -68,7 +68,8 @@ export function rollupSql(): string[] {
     'SUM(output_tokens)',
     'SUM(reasoning_tokens)',
     'SUM(tool_calls)',
-    'SUM(COALESCE(cost_picos, 0))',
+    `SUM(COALESCE(cost_picos, 0) / ${MICRO_PICOS})`,
+    `SUM(COALESCE(cost_picos, 0) % ${MICRO_PICOS})`,
   ];
   if (measures.length !== ROLLUP_MEASURES.length) throw new Error('rollupSql: measures out of step with ROLLUP_MEASURES');
   const dims = ROLLUP_DIMENSIONS.map((d) => `COALESCE(r.${d}, '')`);
@@ -83,6 +84,6 @@ export function rollupSql(): string[] {
     fill('rollup_tag_hourly', ['t.key', 't.value'], 'requests r, json_each(r.tags) t'),
     fill('rollup_pool_hourly', ['r.pool'], 'requests r', " WHERE r.pool IS NOT NULL AND r.pool <> ''"),
     // The daily tier from the hourly one, as migration 14 fills it.
-    ...dailyFromHourlySql(),
+    ...dailyFromHourlySql('split'),
   ];
 }

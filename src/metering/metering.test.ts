@@ -28,6 +28,7 @@ function memoryLedger(failTimes = 0): Omit<LedgerStore, 'upsert'> & { rows: Map<
     scan: async function* () {},
     cacheRows: async function* () {},
     aggregate: () => Promise.resolve([]),
+    topShare: () => Promise.resolve({ groups: 0, top: 0, topCostPicos: 0n, costPicos: 0n }),
     ruleTotals: () => Promise.resolve([]),
     requestPoints: () => Promise.resolve([]),
     repeatedSteps: () => Promise.resolve([]),

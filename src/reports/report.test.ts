@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emptyTotals } from '../storage/ports.js';
-import { ratio, sortByCost, topShare } from './report.js';
+import { concentration, ratio, sortByCost, topShareOf } from './report.js';
 import { parseTime } from './time.js';
 
 const group = (key: string, cost: bigint) => ({ keys: [key], ...emptyTotals(), requests: 1, costPicos: cost });
@@ -15,11 +15,16 @@ describe('reports', () => {
     expect(() => parseTime('yesterday', now)).toThrow(/span like 30m/);
   });
 
-  it('computes the top-10% share of spend, ignoring rows without the attribute', () => {
-    const groups = [group('', 10_000n), ...Array.from({ length: 19 }, (_, i) => group(`s${i}`, 100n)), group('big', 8100n)];
-    expect(topShare(groups)).toEqual({ top: 2, of: 20, share: 0.82 });
-    expect(topShare([])).toEqual({ top: 0, of: 0, share: null });
-    expect(topShare([group('a', 0n)]).share).toBeNull();
+  it('ranks a report\'s own groups as the store would, leaving out the groups without a value', () => {
+    const groups = sortByCost([group('', 10_000n), ...Array.from({ length: 19 }, (_, i) => group(`s${i}`, 100n)), group('big', 8100n)]);
+    expect(topShareOf(groups)).toEqual({ groups: 20, top: 2, topCostPicos: 8200n, costPicos: 10_000n });
+    expect(topShareOf([])).toEqual({ groups: 0, top: 0, topCostPicos: 0n, costPicos: 0n });
+  });
+
+  it('turns the top 10% and all groups\' cost into the concentration line', () => {
+    expect(concentration({ groups: 20, top: 2, topCostPicos: 8200n, costPicos: 10_000n })).toEqual({ top: 2, of: 20, share: 0.82 });
+    expect(concentration({ groups: 0, top: 0, topCostPicos: 0n, costPicos: 0n })).toEqual({ top: 0, of: 0, share: null });
+    expect(concentration({ groups: 1, top: 1, topCostPicos: 0n, costPicos: 0n })).toEqual({ top: 1, of: 1, share: null });
   });
 
   it('sorts by cost, then requests', () => {

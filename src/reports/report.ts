@@ -1,6 +1,6 @@
 import type { Dimension } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
-import { type AggregateRow, type LedgerStore, type Totals, addTotals, emptyTotals } from '../storage/ports.js';
+import { type AggregateRow, type LedgerStore, type TopShare, type Totals, addTotals, emptyTotals } from '../storage/ports.js';
 
 export interface ReportQuery {
   since?: number;
@@ -28,10 +28,10 @@ export async function runReport(store: LedgerStore, q: ReportQuery): Promise<Rep
   const rows = sortByCost(await store.aggregate(q));
   const total = emptyTotals();
   for (const r of rows) addTotals(total, r);
-  // A report already grouped by session (or workflow) has the concentration's groups: do not read them twice.
-  const groupsBy = (dim: Dimension) => (q.by.length === 1 && q.by[0] === dim ? Promise.resolve(rows) : store.aggregate({ since: q.since, until: q.until, by: [dim], costOnly: true }));
-  const [sessions, workflows] = await Promise.all([groupsBy('session'), groupsBy('tag:workflow')]);
-  return { query: q, rows, total, concentration: { sessions: topShare(sessions), workflows: topShare(workflows) } };
+  // Ranked by the database, unless the report's rows are the groups already (sorted just now).
+  const topOf = async (by: Dimension) => concentration(q.by.length === 1 && q.by[0] === by ? topShareOf(rows) : await store.topShare({ since: q.since, until: q.until, by }));
+  const [sessions, workflows] = await Promise.all([topOf('session'), topOf('tag:workflow')]);
+  return { query: q, rows, total, concentration: { sessions, workflows } };
 }
 
 export function sortByCost(rows: AggregateRow[]): AggregateRow[] {
@@ -44,14 +44,18 @@ function cmp(a: string[], b: string[]): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** The share of spend taken by the most expensive 10% of groups (ignoring rows without the attribute). */
-export function topShare(groups: AggregateRow[]): Concentration {
-  const costs = groups.filter((g) => g.keys[0] !== '').map((g) => g.costPicos).sort((a, b) => (b > a ? 1 : b < a ? -1 : 0));
-  if (costs.length === 0) return { top: 0, of: 0, share: null };
-  const top = Math.max(1, Math.ceil(costs.length / 10));
-  const all = costs.reduce((s, c) => s + c, 0n);
-  const head = costs.slice(0, top).reduce((s, c) => s + c, 0n);
-  return { top, of: costs.length, share: all === 0n ? null : ratio(head, all) };
+/** What the store's topShare answers, from one dimension's groups sorted by cost (most first). */
+export function topShareOf(sorted: readonly AggregateRow[]): TopShare {
+  const costs = sorted.filter((g) => g.keys[0] !== '').map((g) => g.costPicos);
+  const top = costs.length === 0 ? 0 : Math.max(1, Math.ceil(costs.length / 10));
+  const sum = (xs: bigint[]) => xs.reduce((a, c) => a + c, 0n);
+  return { groups: costs.length, top, topCostPicos: sum(costs.slice(0, top)), costPicos: sum(costs) };
+}
+
+/** The share of spend taken by the most expensive 10% of groups (rows without the attribute left out). */
+export function concentration(t: TopShare): Concentration {
+  if (t.groups === 0) return { top: 0, of: 0, share: null };
+  return { top: t.top, of: t.groups, share: t.costPicos === 0n ? null : ratio(t.topCostPicos, t.costPicos) };
 }
 
 /** A bigint ratio as a number with 6 significant decimals, without overflowing a double. */

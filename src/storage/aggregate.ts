@@ -1,6 +1,6 @@
 import type { Dimension } from '../core/ledger-row.js';
-import { type AggregateQuery, type AggregateRow, type Totals, addTotals, emptyTotals } from './ports.js';
-import { DAY_MS, HOUR_MS, type RollupTable, isDaily, rollupTimeColumn, scalarText } from './schema.js';
+import { type AggregateQuery, type AggregateRow, type TimeFilter, type Totals, addTotals, emptyTotals } from './ports.js';
+import { DAY_MS, HOUR_MS, MICRO_PICOS, type RollupTable, rollupTimeColumn, scalarText } from './schema.js';
 
 /** The few places where SQLite and Postgres SQL differ. */
 export interface SqlDialect {
@@ -14,7 +14,7 @@ export interface SqlDialect {
 
 export type SqlRunner = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
 
-interface Part {
+export interface Part {
   /** The rollup read (undefined: raw rows). */
   table: RollupTable | undefined;
   since: number | undefined;
@@ -25,14 +25,14 @@ interface Part {
  * The rollups that serve a grouping, per tier. A tag or pool rollup holds only the rows that
  * have one, so `partial` marks the dimension whose missing value ('') is made up from the plain rollup.
  */
-interface RollupChoice {
+export interface RollupChoice {
   hourly: RollupTable;
   /** Undefined when the daily tier cannot answer the grouping (by hour; by session with other dimensions). */
   daily: RollupTable | undefined;
   partial?: number;
 }
 
-const SPLIT = 1_000_000n;
+export const SPLIT = MICRO_PICOS;
 
 /**
  * Answers an aggregate query exactly: whole UTC days come from a daily rollup, whole hours
@@ -59,9 +59,7 @@ export async function aggregate(run: SqlRunner, dialect: SqlDialect, q: Aggregat
     }
   };
 
-  const tiers = choice ? [...(choice.daily ? [DAY_MS] : []), HOUR_MS] : [];
-  for (const part of plan(q.since, q.until, tiers)) {
-    const table = part.table === undefined || !choice ? undefined : part.table === 'rollup_daily' ? choice.daily : choice.hourly;
+  for (const { part, table } of readPlan(q, choice)) {
     const rows = await runPart(run, dialect, q, q.by, part, table);
     const at = choice?.partial;
     if (table !== undefined && at !== undefined) {
@@ -78,8 +76,17 @@ export async function aggregate(run: SqlRunner, dialect: SqlDialect, q: Aggregat
   return result;
 }
 
+/** The window's parts, each with the table it is read from (undefined: raw rows). */
+export function readPlan(q: TimeFilter, choice: RollupChoice | undefined): { part: Part; table: RollupTable | undefined }[] {
+  const tiers = choice ? [...(choice.daily ? [DAY_MS] : []), HOUR_MS] : [];
+  return plan(q.since, q.until, tiers).map((part) => ({
+    part,
+    table: part.table === undefined || !choice ? undefined : part.table === 'rollup_daily' ? choice.daily : choice.hourly,
+  }));
+}
+
 /** Undefined when no rollup holds the grouping. */
-function chooseRollup(by: readonly Dimension[]): RollupChoice | undefined {
+export function chooseRollup(by: readonly Dimension[]): RollupChoice | undefined {
   const own = by.flatMap((d, i) => (d === 'session' || d === 'pool' || d.startsWith('tag:') ? [i] : []));
   const byHour = by.includes('hour');
   if (own.length === 0) return { hourly: 'rollup_hourly', daily: byHour ? undefined : 'rollup_daily' };
@@ -112,6 +119,15 @@ function plan(since: number | undefined, until: number | undefined, grains: read
 
 async function runPart(run: SqlRunner, d: SqlDialect, q: AggregateQuery, by: readonly Dimension[], part: Part, table: RollupTable | undefined): Promise<AggregateRow[]> {
   const params: unknown[] = [];
+  const rows = await run(partSql(d, q, by, part, table, params), params);
+  return rows.map((r) => readRow(r, by.length));
+}
+
+/**
+ * One part's query: keys k0, k1… and the measures (requests, …, cost_q and cost_r: the cost
+ * as quotient and remainder of SPLIT), its parameters appended to `params`.
+ */
+export function partSql(d: SqlDialect, q: AggregateQuery, by: readonly Dimension[], part: Part, table: RollupTable | undefined, params: unknown[]): string {
   const p = (v: unknown) => {
     params.push(v);
     return d.param(params.length);
@@ -126,13 +142,12 @@ async function runPart(run: SqlRunner, d: SqlDialect, q: AggregateQuery, by: rea
   // The daily session rollup has a row per session and day, all a grouping served from it can
   // tell apart: its rows are read as they are (merged above), without a sort of 10⁵ sessions.
   const grouped = dims.length > 0 && table !== 'rollup_session_daily';
-  const measures = table === undefined ? rawMeasures(d, q.costOnly) : rollupSums(table, q.costOnly, grouped || dims.length === 0);
-  const sql =
+  const measures = table === undefined ? rawMeasures(d, q.costOnly) : rollupSums(q.costOnly, grouped || dims.length === 0);
+  return (
     `SELECT ${[...dims.map((e, i) => `${e} AS k${i}`), measures].join(', ')} FROM ${table ?? 'requests'}` +
     (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
-    (grouped ? ` GROUP BY ${dims.map((_, i) => `k${i}`).join(', ')}` : '');
-  const rows = await run(sql, params);
-  return rows.map((r) => readRow(r, by.length));
+    (grouped ? ` GROUP BY ${dims.map((_, i) => `k${i}`).join(', ')}` : '')
+  );
 }
 
 /** `time` is the part's time column: ts for raw rows, else the rollup's hour or day. */
@@ -176,10 +191,10 @@ function rawMeasures(d: SqlDialect, costOnly = false): string {
   ].join(', ');
 }
 
-/** A rollup's measures, summed (or as they are, for rows read one per group). A daily rollup holds its cost split already (SPLIT is its microdollar). */
-function rollupSums(table: RollupTable, costOnly = false, sum = true): string {
+/** A rollup's measures, summed (or as they are, for rows read one per group). A rollup holds its cost split already (SPLIT is its microdollar). */
+function rollupSums(costOnly = false, sum = true): string {
   const m = (c: string, as = c) => (sum ? `SUM(${c}) AS ${as}` : `${c} AS ${as}`);
-  const cost = isDaily(table) ? [m('cost_micros', 'cost_q'), m('cost_rest_picos', 'cost_r')] : [m(`cost_picos / ${SPLIT}`, 'cost_q'), m(`cost_picos % ${SPLIT}`, 'cost_r')];
+  const cost = [m('cost_micros', 'cost_q'), m('cost_rest_picos', 'cost_r')];
   const counts = costOnly ? ['requests'] : ['requests', 'errors', 'unpriced_requests', 'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'tool_calls'];
   return [...counts.map((c) => m(c)), ...cost].join(', ');
 }

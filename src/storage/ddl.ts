@@ -1,4 +1,4 @@
-import { DAILY_ROLLUPS, DAY_MS, HOURLY_ROLLUPS, MICRO_PICOS, REQUEST_COLUMNS, REQUEST_COLUMNS_V1, ROLLUP_MEASURES, type RollupTable, rollupKeys, rollupMeasures, rollupTimeColumn } from './schema.js';
+import { DAILY_ROLLUPS, DAY_MS, HOURLY_ROLLUPS, MICRO_PICOS, REQUEST_COLUMNS, REQUEST_COLUMNS_V1, ROLLUP_COUNTS, ROLLUP_MEASURES, ROLLUP_MEASURES_V1, type RollupTable, rollupKeys, rollupTimeColumn } from './schema.js';
 import { GATEWAY_SOURCE } from './cross-source.js';
 
 type ColumnType = 'text' | 'int' | 'bigint' | 'bool' | 'json';
@@ -61,12 +61,13 @@ function column(name: string, type: ColumnType, nullability: 'null' | 'not null'
   return `${name} ${t[type]}${nullability === 'not null' ? ' NOT NULL' : ''}`;
 }
 
-function rollupTable(table: RollupTable, t: TypeMap): string {
+/** `measures`: the version's, since a migration creates its tables as they were then. */
+function rollupTable(table: RollupTable, t: TypeMap, measures: readonly string[]): string {
   const keys = rollupKeys(table);
   const cols = [
     column(rollupTimeColumn(table), 'bigint', 'not null', t),
     ...keys.slice(1).map((c) => `${c} ${t.text} NOT NULL DEFAULT ''`),
-    ...rollupMeasures(table).map((m) => `${m} ${t.bigint} NOT NULL DEFAULT 0`),
+    ...measures.map((m) => `${m} ${t.bigint} NOT NULL DEFAULT 0`),
   ];
   return `CREATE TABLE ${table} (${cols.join(', ')}, PRIMARY KEY (${keys.join(', ')}))${t.keyedTableSuffix}`;
 }
@@ -81,9 +82,9 @@ export function schemaV1(t: TypeMap): string[] {
     `CREATE TABLE requests (${requestCols.join(', ')})`,
     'CREATE INDEX requests_ts ON requests (ts)',
     'CREATE INDEX requests_session ON requests (session_id, ts)',
-    rollupTable('rollup_hourly', t),
-    rollupTable('rollup_session_hourly', t),
-    rollupTable('rollup_tag_hourly', t),
+    rollupTable('rollup_hourly', t, ROLLUP_MEASURES_V1),
+    rollupTable('rollup_session_hourly', t, ROLLUP_MEASURES_V1),
+    rollupTable('rollup_tag_hourly', t, ROLLUP_MEASURES_V1),
     `CREATE TABLE api_keys (id ${t.text} PRIMARY KEY, hash ${t.text} NOT NULL UNIQUE, prefix ${t.text} NOT NULL, user_name ${t.text}, team ${t.text}, project ${t.text}, name ${t.text}, created_at ${t.bigint} NOT NULL, revoked_at ${t.bigint})`,
   ];
 }
@@ -99,7 +100,7 @@ export function schemaV2(t: TypeMap): string[] {
     `CREATE TABLE ${table} (${[`id ${t.text} PRIMARY KEY`, ...extra, `doc ${t.json} NOT NULL`, `created_at ${t.bigint} NOT NULL`].join(', ')})`;
   return [
     `ALTER TABLE requests ADD COLUMN ${column('pool', type, nullability, t)}`,
-    rollupTable('rollup_pool_hourly', t),
+    rollupTable('rollup_pool_hourly', t, ROLLUP_MEASURES_V1),
     rule('budgets', [`kind ${t.text} NOT NULL`]),
     rule('rate_limits'),
     rule('model_policies'),
@@ -201,18 +202,35 @@ export function schemaV18(): string[] {
  * from the hourly rollups a database already has (they hold every row written so far).
  */
 export function schemaV14(t: TypeMap): string[] {
-  const fills = dailyFromHourlySql();
-  return DAILY_ROLLUPS.flatMap((daily, i) => [rollupTable(daily, t), fills[i]!]);
+  const fills = dailyFromHourlySql('picos');
+  return DAILY_ROLLUPS.flatMap((daily, i) => [rollupTable(daily, t, ROLLUP_MEASURES), fills[i]!]);
 }
 
-/** Per daily rollup table, in DAILY_ROLLUPS order: the statement that fills it from its hourly table. */
-export function dailyFromHourlySql(): string[] {
+/**
+ * Version 15: the hourly rollups' cost split as the daily ones' is (whole microdollars and the
+ * picodollars left over), since one key's hour can pass the 64-bit range too; filled from the
+ * single cost column, which is then dropped.
+ */
+export function schemaV15(t: TypeMap): string[] {
+  return HOURLY_ROLLUPS.flatMap((table) => [
+    `ALTER TABLE ${table} ADD COLUMN cost_micros ${t.bigint} NOT NULL DEFAULT 0`,
+    `ALTER TABLE ${table} ADD COLUMN cost_rest_picos ${t.bigint} NOT NULL DEFAULT 0`,
+    `UPDATE ${table} SET cost_micros = cost_picos / ${MICRO_PICOS}, cost_rest_picos = cost_picos % ${MICRO_PICOS}`,
+    `ALTER TABLE ${table} DROP COLUMN cost_picos`,
+  ]);
+}
+
+/**
+ * Per daily rollup table, in DAILY_ROLLUPS order: the statement that fills it from its hourly
+ * table, whose cost is one column of picodollars (before migration 15) or already split.
+ */
+export function dailyFromHourlySql(hourlyCost: 'picos' | 'split'): string[] {
   return DAILY_ROLLUPS.map((daily, i) => {
     const keys = rollupKeys(daily).slice(1);
-    const sums = ROLLUP_MEASURES.filter((m) => m !== 'cost_picos').map((m) => `SUM(${m})`);
-    const cost = [`SUM(cost_picos / ${MICRO_PICOS})`, `SUM(cost_picos % ${MICRO_PICOS})`];
+    const sums = ROLLUP_COUNTS.map((m) => `SUM(${m})`);
+    const cost = hourlyCost === 'picos' ? [`SUM(cost_picos / ${MICRO_PICOS})`, `SUM(cost_picos % ${MICRO_PICOS})`] : ['SUM(cost_micros)', 'SUM(cost_rest_picos)'];
     return (
-      `INSERT INTO ${daily} (${rollupKeys(daily).join(', ')}, ${rollupMeasures(daily).join(', ')}) ` +
+      `INSERT INTO ${daily} (${rollupKeys(daily).join(', ')}, ${ROLLUP_MEASURES.join(', ')}) ` +
       `SELECT (hour / ${DAY_MS}) * ${DAY_MS}, ${[...keys, ...sums, ...cost].join(', ')} FROM ${HOURLY_ROLLUPS[i]!} GROUP BY ${['1', ...keys].join(', ')}`
     );
   });
@@ -232,14 +250,14 @@ export function migrations(t: TypeMap): { version: number; statements: string[] 
     { version: 9, statements: schemaV9(t) },
     { version: 13, statements: schemaV13() },
     { version: 14, statements: schemaV14(t) },
+    { version: 15, statements: schemaV15(t) },
     { version: 18, statements: schemaV18() },
   ];
 }
 
 /** The UPSERT that adds a delta to a rollup row (same syntax in SQLite ≥ 3.24 and Postgres). */
-export function rollupUpsertSql(table: RollupTable, param: (i: number) => string): string {
+export function rollupUpsertSql(table: RollupTable, param: (i: number) => string, measures: readonly string[] = ROLLUP_MEASURES): string {
   const keys = rollupKeys(table);
-  const measures = rollupMeasures(table);
   const cols = [...keys, ...measures];
   return (
     `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map((_, i) => param(i + 1)).join(', ')}) ` +

@@ -44,6 +44,8 @@ export interface LedgerStore {
   cacheRows(filter: TimeFilter): AsyncIterable<CacheRow>;
   /** Totals grouped by dimensions, served from rollups (raw rows only for partial hours at the edges). */
   aggregate(query: AggregateQuery): Promise<AggregateRow[]>;
+  /** The most expensive 10% of one dimension's groups over the window, and their cost against all groups' (the report's concentration line). */
+  topShare(query: TimeFilter & { by: Dimension }): Promise<TopShare>;
   /** Totals per routing rule and mode over the window, from the raw rows that have a rule. */
   ruleTotals(filter: TimeFilter): Promise<RuleTotals[]>;
   /**
@@ -126,6 +128,18 @@ export interface AggregateQuery extends TimeFilter {
    * would cost most of the time.
    */
   costOnly?: boolean;
+}
+
+/**
+ * The groups of one dimension that hold a value (a session id, a workflow…) and had requests,
+ * how many of the most expensive make the top 10% (rounded up, at least one), their cost and
+ * the cost of all of them.
+ */
+export interface TopShare {
+  groups: number;
+  top: number;
+  topCostPicos: Picos;
+  costPicos: Picos;
 }
 
 export interface Totals {

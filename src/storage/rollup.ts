@@ -1,6 +1,6 @@
 import type { LedgerRow } from '../core/ledger-row.js';
 import { type Totals, addTotals } from './ports.js';
-import { DAY_MS, HOUR_MS, MICRO_PICOS, ROLLUP_DIMENSIONS, type RollupTable, isDaily, isErrorOutcome, rowValues } from './schema.js';
+import { DAY_MS, HOUR_MS, MICRO_PICOS, ROLLUP_DIMENSIONS, type RollupTable, isErrorOutcome, rowValues } from './schema.js';
 
 /** One rollup row to add: its key values (hour or day first, then extra keys, then dimensions) and its totals. */
 export interface RollupDelta {
@@ -149,11 +149,10 @@ function negated(t: Totals): Totals {
   };
 }
 
-/** A delta's measures in the order of its table's measure columns (see rollupMeasures). */
-export function measureValues(t: Totals, table: RollupTable): (number | bigint)[] {
-  const head = [t.requests, t.errors, t.unpricedRequests, t.inputTokens, t.cacheReadTokens, t.cacheWriteTokens, t.cacheWrite1hTokens, t.outputTokens, t.reasoningTokens, t.toolCalls];
+/** A delta's measures in the order of the rollups' measure columns (ROLLUP_MEASURES). */
+export function measureValues(t: Totals): (number | bigint)[] {
   // BigInt division truncates, so quotient × 10⁶ + rest is the cost for either sign.
-  return isDaily(table) ? [...head, t.costPicos / MICRO_PICOS, t.costPicos % MICRO_PICOS] : [...head, t.costPicos];
+  return [t.requests, t.errors, t.unpricedRequests, t.inputTokens, t.cacheReadTokens, t.cacheWriteTokens, t.cacheWrite1hTokens, t.outputTokens, t.reasoningTokens, t.toolCalls, t.costPicos / MICRO_PICOS, t.costPicos % MICRO_PICOS];
 }
 
 /** Whether two rows hold the same values (a replacement that changes nothing is skipped). */

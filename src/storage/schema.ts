@@ -46,7 +46,8 @@ export const REQUEST_COLUMNS = [...REQUEST_COLUMNS_V1, 'pool', 'route_rule', 'ro
 /** Rollup grain: one row per hour and combination of these (''-filled) columns. */
 export const ROLLUP_DIMENSIONS = ['api', 'provider', 'model', 'key_id', 'user_name', 'team', 'project', 'client'] as const;
 
-export const ROLLUP_MEASURES = [
+/** A rollup's counts, summed as they are. */
+export const ROLLUP_COUNTS = [
   'requests',
   'errors',
   'unpriced_requests',
@@ -57,8 +58,17 @@ export const ROLLUP_MEASURES = [
   'output_tokens',
   'reasoning_tokens',
   'tool_calls',
-  'cost_picos',
 ] as const;
+
+/** The measures of version 1's rollups (the hourly ones, until migration 15): the cost in one column. */
+export const ROLLUP_MEASURES_V1 = [...ROLLUP_COUNTS, 'cost_picos'] as const;
+
+/**
+ * A rollup's measures. One key's cost over an hour or a day can pass the 64-bit range (three
+ * $4M requests do), which an upsert cannot add (Postgres fails, SQLite turns it into a float),
+ * so the cost is held as whole microdollars and the picodollars left over (migrations 14, 15).
+ */
+export const ROLLUP_MEASURES = [...ROLLUP_COUNTS, 'cost_micros', 'cost_rest_picos'] as const;
 
 export const HOURLY_ROLLUPS = ['rollup_hourly', 'rollup_session_hourly', 'rollup_tag_hourly', 'rollup_pool_hourly'] as const;
 /** Schema version 14: whole UTC days, so that a month's report reads a day's rows once instead of 24 times. */
@@ -105,18 +115,7 @@ export function rollupKeys(table: RollupTable): string[] {
   return [rollupTimeColumn(table), ...ROLLUP_EXTRA_KEYS[table], ...rollupDimensions(table)];
 }
 
-/**
- * A daily rollup's measures. One key's cost over a day can pass the 64-bit range (five $4M
- * requests do), which an upsert cannot add (Postgres fails, SQLite turns it into a float),
- * so the cost is held as whole microdollars and the picodollars left over.
- */
-export const DAILY_ROLLUP_MEASURES = [...ROLLUP_MEASURES.filter((m) => m !== 'cost_picos'), 'cost_micros', 'cost_rest_picos'] as const;
-
-export function rollupMeasures(table: RollupTable): readonly string[] {
-  return isDaily(table) ? DAILY_ROLLUP_MEASURES : ROLLUP_MEASURES;
-}
-
-/** Picodollars in a microdollar: the split of a daily rollup's cost. */
+/** Picodollars in a microdollar: the split of a rollup's cost. */
 export const MICRO_PICOS = 1_000_000n;
 
 export const HOUR_MS = 3_600_000;

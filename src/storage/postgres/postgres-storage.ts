@@ -5,12 +5,13 @@ import { migrations, rollupUpsertSql } from '../ddl.js';
 import { type PolicySql, sqlPolicyStore } from '../policy-store.js';
 import { sqlTelemetryStore } from '../telemetry-store.js';
 import { ruleTotals } from '../rule-totals.js';
+import { topShare } from '../top-share.js';
 import { sqlOutcomeStore } from '../outcome-store.js';
 import type { KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
 import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, probesOf, probesToRun, repeatedInRange, sessionlessRanges } from '../cross-source.js';
 import { type RollupDelta, measureValues, rollupDeltas, sameRow } from '../rollup.js';
-import { ATTEMPT_COLUMNS, CACHE_ROW_COLUMNS, REQUEST_COLUMNS, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, rollupKeys, rollupMeasures, rowFromRecord, rowValues } from '../schema.js';
+import { ATTEMPT_COLUMNS, CACHE_ROW_COLUMNS, REQUEST_COLUMNS, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, ROLLUP_MEASURES, rollupKeys, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
 
 type Row = Record<string, unknown>;
@@ -204,6 +205,7 @@ function pgLedger(pool: pg.Pool): LedgerStore {
     scan: (filter) => scanRows(pool, filter),
     cacheRows: (filter) => cacheRows(pool, filter),
     aggregate: (q) => aggregate(run, DIALECT, q),
+    topShare: (q) => topShare(run, DIALECT, q),
     ruleTotals: (f) => ruleTotals(run, DIALECT, f),
     requestPoints: (filter) => requestPoints(run, (i) => DIALECT.param(i), filter),
     repeatedSteps: (filter, minRepeats) => repeatedSteps(run, (i) => DIALECT.param(i), filter, minRepeats),
@@ -214,14 +216,14 @@ function pgLedger(pool: pg.Pool): LedgerStore {
 
 /** One multi-row UPSERT per table; deltas are already merged per key, and sorted to keep lock order stable across replicas. */
 async function upsertRollups(c: pg.PoolClient, table: RollupTable, deltas: RollupDelta[], toParam: (v: unknown) => unknown): Promise<void> {
-  const width = rollupKeys(table).length + rollupMeasures(table).length;
+  const width = rollupKeys(table).length + ROLLUP_MEASURES.length;
   const perStatement = Math.floor(60_000 / width);
   for (let i = 0; i < deltas.length; i += perStatement) {
     const chunk = deltas.slice(i, i + perStatement);
     const single = rollupUpsertSql(table, (k) => `$${k}`);
     const [head, tail] = [single.slice(0, single.indexOf(' VALUES ')), single.slice(single.indexOf(' ON CONFLICT '))];
     const tuples = chunk.map((_, j) => `(${Array.from({ length: width }, (__, k) => `$${j * width + k + 1}`).join(', ')})`);
-    const params = chunk.flatMap((d) => [...d.key, ...measureValues(d.totals, table)].map(toParam));
+    const params = chunk.flatMap((d) => [...d.key, ...measureValues(d.totals)].map(toParam));
     await c.query(`${head} VALUES ${tuples.join(', ')}${tail}`, params);
   }
 }

@@ -5,6 +5,7 @@ import { DAY_MS } from '../schema.js';
 import { outcomeContract } from './outcome-contract.js';
 import { importContract } from './import-contract.js';
 import { policyContract } from './policy-contract.js';
+import { topShareContract } from './top-share-contract.js';
 import { asMap, bruteForce, randomRows, rng, sampleRow } from './rows.js';
 
 /** The behaviour every storage adapter must have. Call inside a describe(). */
@@ -100,6 +101,23 @@ export function storageContract(open: () => Promise<Storage>): void {
     expect(await s.ledger.aggregate({ by: ['pool'] })).toMatchObject([{ keys: ['big-pool'], costPicos: 5n * big }]);
     const edges = await s.ledger.aggregate({ by: [], since: Date.UTC(2026, 10, 20, 0, 30), until: Date.UTC(2026, 10, 20, 5, 30) });
     expect(edges[0]!.costPicos).toBe(5n * big);
+    await s.close();
+  });
+
+  it('adds costs beyond the 64-bit range into one hourly rollup row and reads them back exactly', async () => {
+    const s = await open();
+    // Three $4M requests in one hour, one key and one session: the hour's cost passes int64.
+    const big = 4_000_000_000_000_000_000n;
+    const hour = Date.UTC(2026, 10, 20, 9);
+    const rows = [1, 2, 3].map((i) => sampleRow({ id: `huge-${i}`, ts: hour + i * 60_000, costPicos: big + BigInt(i), tags: { workflow: 'huge' }, pool: 'big-pool' }));
+    for (const r of rows) await s.ledger.insert([r]);
+    const total = 3n * big + 6n;
+    // By hour reads the hourly tier alone; the window of whole hours inside a day does too.
+    expect((await s.ledger.aggregate({ by: ['hour'] })).map((r) => r.costPicos)).toEqual([total]);
+    for (const by of [[], ['session'], ['tag:workflow'], ['pool']] satisfies Dimension[][]) {
+      expect((await s.ledger.aggregate({ by, since: hour, until: hour + 3_600_000 })).map((r) => r.costPicos), by.join()).toEqual([total]);
+    }
+    expect(await s.ledger.topShare({ by: 'session', since: hour, until: hour + 3_600_000 })).toEqual({ groups: 1, top: 1, topCostPicos: total, costPicos: total });
     await s.close();
   });
 
@@ -302,4 +320,5 @@ export function storageContract(open: () => Promise<Storage>): void {
   policyContract(open);
   outcomeContract(open);
   importContract(open);
+  topShareContract(open);
 }

@@ -1,5 +1,5 @@
 import type { Dimension, LedgerRow } from '../../core/ledger-row.js';
-import { type AggregateRow, type Totals, addTotals, emptyTotals } from '../ports.js';
+import { type AggregateRow, type TopShare, type Totals, addTotals, emptyTotals } from '../ports.js';
 import { rowTotals } from '../rollup.js';
 import { DAY_MS, HOUR_MS } from '../schema.js';
 
@@ -111,4 +111,13 @@ export function bruteForce(rows: LedgerRow[], by: readonly Dimension[], since?: 
 
 export function asMap(rows: AggregateRow[]): Map<string, Totals> {
   return new Map(rows.map(({ keys, ...t }) => [keys.join('|'), t]));
+}
+
+/** The reference concentration: the groups of one dimension from raw rows, those without a value left out, sorted by cost in memory. */
+export function bruteTopShare(rows: LedgerRow[], by: Dimension, since?: number, until?: number): TopShare {
+  const costs = [...bruteForce(rows, [by], since, until)].filter(([k]) => k !== '').map(([, t]) => t.costPicos);
+  costs.sort((a, b) => (b > a ? 1 : b < a ? -1 : 0));
+  const top = costs.length === 0 ? 0 : Math.max(1, Math.ceil(costs.length / 10));
+  const sum = (xs: bigint[]) => xs.reduce((a, c) => a + c, 0n);
+  return { groups: costs.length, top, topCostPicos: sum(costs.slice(0, top)), costPicos: sum(costs) };
 }

@@ -3,7 +3,8 @@ import { type TypeMap, migrations, rollupUpsertSql, schemaV1 } from '../ddl.js';
 import type { Storage } from '../ports.js';
 import { measureValues, rollupDeltas } from '../rollup.js';
 import type { Dimension } from '../../core/ledger-row.js';
-import { DAY_MS, REQUEST_COLUMNS, REQUEST_COLUMNS_V1, isDaily, rowValues } from '../schema.js';
+import type { LedgerRow } from '../../core/ledger-row.js';
+import { DAY_MS, HOUR_MS, REQUEST_COLUMNS, REQUEST_COLUMNS_V1, ROLLUP_COUNTS, ROLLUP_MEASURES_V1, isDaily, rowValues } from '../schema.js';
 import { asMap, bruteForce, sampleRow } from './rows.js';
 
 /** A database with nothing in it yet, reached below the storage port, and the way to open it with the current code. */
@@ -19,6 +20,25 @@ export interface BlankDatabase {
   open(): Promise<Storage>;
 }
 
+/** The rollups a version before 15 wrote for `rows`: the hourly ones with the cost in one column, and the daily ones from version 14 (`daily`). */
+async function oldRollups(db: BlankDatabase, rows: LedgerRow[], daily: boolean): Promise<void> {
+  for (const d of rollupDeltas(rows)) {
+    if (isDaily(d.table)) {
+      if (daily) await db.exec(rollupUpsertSql(d.table, db.param), [...d.key, ...measureValues(d.totals)]);
+    } else await db.exec(rollupUpsertSql(d.table, db.param, ROLLUP_MEASURES_V1), [...d.key, ...measureValues(d.totals).slice(0, ROLLUP_COUNTS.length), d.totals.costPicos]);
+  }
+}
+
+/** A blank database brought to `version` by the migrations of then. */
+async function atVersion(db: BlankDatabase, version: number): Promise<void> {
+  const params = (n: number) => Array.from({ length: n }, (_, i) => db.param(i + 1)).join(', ');
+  await db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
+  for (const m of migrations(db.types).filter((x) => x.version <= version)) {
+    for (const sql of m.statements) await db.exec(sql);
+    await db.exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (${params(2)})`, [m.version, 1_000]);
+  }
+}
+
 /** Databases made by earlier versions open with the current code. Call inside a describe(). */
 export function upgradeContract(blank: () => Promise<BlankDatabase>): void {
   it('upgrades a version 1 database: old rows read back with no pool or routing rule, and reports by pool count them', async () => {
@@ -32,7 +52,7 @@ export function upgradeContract(blank: () => Promise<BlankDatabase>): void {
     const values = rowValues(old, db.bool).slice(0, REQUEST_COLUMNS_V1.length);
     await db.exec(`INSERT INTO requests (${REQUEST_COLUMNS_V1.join(', ')}) VALUES (${params(values.length)})`, values);
     // Version 1 had only the hourly rollups: migration 14 fills the daily ones from them.
-    for (const d of rollupDeltas([old]).filter((x) => !isDaily(x.table))) await db.exec(rollupUpsertSql(d.table, db.param), [...d.key, ...measureValues(d.totals, d.table)]);
+    await oldRollups(db, [old], false);
     await db.close();
 
     const s = await db.open();
@@ -60,11 +80,7 @@ export function upgradeContract(blank: () => Promise<BlankDatabase>): void {
   it('fills the daily rollups from the hourly ones when it upgrades a version 13 database (migration 14)', async () => {
     const db = await blank();
     const params = (n: number) => Array.from({ length: n }, (_, i) => db.param(i + 1)).join(', ');
-    await db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
-    for (const m of migrations(db.types).filter((x) => x.version <= 13)) {
-      for (const sql of m.statements) await db.exec(sql);
-      await db.exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (${params(2)})`, [m.version, 1_000]);
-    }
+    await atVersion(db, 13);
     const day = Date.UTC(2026, 10, 20);
     const big = 4_000_000_000_000_000_000n; // three in a day pass the 64-bit range
     const rows = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) =>
@@ -80,7 +96,7 @@ export function upgradeContract(blank: () => Promise<BlankDatabase>): void {
     );
     for (const r of rows) {
       await db.exec(`INSERT INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES (${params(REQUEST_COLUMNS.length)})`, rowValues(r, db.bool));
-      for (const d of rollupDeltas([r]).filter((x) => !isDaily(x.table))) await db.exec(rollupUpsertSql(d.table, db.param), [...d.key, ...measureValues(d.totals, d.table)]);
+      await oldRollups(db, [r], false);
     }
     await db.close();
 
@@ -91,6 +107,38 @@ export function upgradeContract(blank: () => Promise<BlankDatabase>): void {
         expect(asMap(await s.ledger.aggregate({ by, since, until })), `by=${by.join(',')} since=${since}`).toEqual(bruteForce(rows, by, since, until));
       }
     }
+    await s.close();
+  });
+
+  it('splits the hourly rollups\' cost when it upgrades a version 14 database (migration 15), exactly, and adds past 64 bits after', async () => {
+    const db = await blank();
+    const params = (n: number) => Array.from({ length: n }, (_, i) => db.param(i + 1)).join(', ');
+    await atVersion(db, 14);
+    const hour = Date.UTC(2026, 10, 20, 9);
+    // One hour's key holds nearly the 64-bit maximum; the others a remainder of picodollars.
+    const near = 9_000_000_000_123_456_789n;
+    const rows = [0, 1, 2, 3, 4, 5].map((i) =>
+      sampleRow({ id: `v14-${i}`, ts: hour + i * 40 * 60_000, user: i % 2 ? 'alice' : 'bob', sessionId: `s${i % 2}`, tags: { workflow: 'w' }, pool: 'pool-a', costPicos: i === 0 ? near : 1_000_000n * BigInt(i) + 7n }),
+    );
+    for (const r of rows) {
+      await db.exec(`INSERT INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES (${params(REQUEST_COLUMNS.length)})`, rowValues(r, db.bool));
+      await oldRollups(db, [r], true);
+    }
+    await db.close();
+
+    const s = await db.open();
+    const check = async (all: LedgerRow[]) => {
+      for (const by of [['hour'], ['hour', 'session'], ['hour', 'tag:workflow'], ['hour', 'pool']] satisfies Dimension[][]) {
+        expect(asMap(await s.ledger.aggregate({ by })), by.join()).toEqual(bruteForce(all, by));
+        expect(asMap(await s.ledger.aggregate({ by, since: hour, until: hour + 3 * HOUR_MS })), by.join()).toEqual(bruteForce(all, by, hour, hour + 3 * HOUR_MS));
+      }
+    };
+    await check(rows);
+    // The same hour and key again: past the 64-bit range, which the single column could not hold.
+    const more = sampleRow({ ...rows[0]!, id: 'v15-more', ts: hour + 60_000, costPicos: near });
+    expect(await s.ledger.insert([more])).toBe(1);
+    await check([...rows, more]);
+    expect((await s.ledger.aggregate({ by: ['hour', 'user'], since: hour, until: hour + HOUR_MS })).find((r) => r.keys[1] === 'bob')!.costPicos).toBe(2n * near);
     await s.close();
   });
 }
