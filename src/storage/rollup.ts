@@ -1,6 +1,7 @@
 import type { LedgerRow } from '../core/ledger-row.js';
 import { type Totals, addTotals } from './ports.js';
 import { DAY_MS, HOUR_MS, MICRO_PICOS, ROLLUP_DIMENSIONS, type RollupTable, isDaily, isErrorOutcome, rowValues } from './schema.js';
+import { GATEWAY_SOURCE, looksUpResponse } from './response-match.js';
 
 /** One rollup row to add: its key values (hour or day first, then extra keys, then dimensions) and its totals. */
 export interface RollupDelta {
@@ -140,18 +141,31 @@ export function measureValues(t: Totals, table: RollupTable): (number | bigint)[
 }
 
 /**
- * A predicate telling whether a row repeats a request already recorded by another source
- * (same non-null upstream request id, different `source`), in the store (`stored`) or
- * earlier in the same batch. Rows it accepts are remembered for the rest of the batch.
+ * A predicate telling whether a row repeats a request already recorded by another source:
+ * the same non-null upstream request id, in the store (`stored`) or earlier in the same batch;
+ * or, for a row that is not the gateway's, the same response id as a row of another source,
+ * in the store (`storedResponse`, asked only of such rows) or anywhere in the batch (the
+ * gateway's rows first: its row of a call is the one kept). Rows it accepts are remembered
+ * for the rest of the batch. `rows` is the batch.
  */
-export function crossSourceCheck(stored: (upstreamId: string, source: string) => boolean): (r: LedgerRow) => boolean {
+export function crossSourceCheck(
+  stored: (upstreamId: string, source: string) => boolean,
+  rows: readonly LedgerRow[] = [],
+  storedResponse: (responseId: string, source: string) => boolean = () => false,
+): (r: LedgerRow) => boolean {
   const batch = new Map<string, string>();
+  const responses = new Map<string, string>();
+  for (const r of rows) if (r.source === GATEWAY_SOURCE && r.responseId) responses.set(r.responseId, r.source);
   return (r) => {
     const up = r.upstreamRequestId;
-    if (up === null) return false;
-    const before = batch.get(up);
-    if (before !== undefined ? before !== r.source : stored(up, r.source)) return true;
-    batch.set(up, r.source);
+    const before = up === null ? undefined : batch.get(up);
+    if (up !== null && (before !== undefined ? before !== r.source : stored(up, r.source))) return true;
+    if (looksUpResponse(r)) {
+      const first = responses.get(r.responseId);
+      if (first !== undefined ? first !== r.source : storedResponse(r.responseId, r.source)) return true;
+      responses.set(r.responseId, r.source);
+    }
+    if (up !== null) batch.set(up, r.source);
     return false;
   };
 }

@@ -9,6 +9,7 @@ import { sqlOutcomeStore } from '../outcome-store.js';
 import type { KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
 import { type RollupDelta, crossSourceCheck, measureValues, rollupDeltas, sameRow } from '../rollup.js';
+import { responseLookups, sourcesById } from '../response-match.js';
 import { ATTEMPT_COLUMNS, CACHE_ROW_COLUMNS, REQUEST_COLUMNS, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, rollupKeys, rollupMeasures, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
 
@@ -118,7 +119,13 @@ function pgLedger(pool: pg.Pool): LedgerStore {
       );
       for (const r of res.rows) repeated.add(`${r.u}\0${r.s}`);
     }
-    const seen = crossSourceCheck((u, source) => repeated.has(`${u}\0${source}`));
+    const found: { id: string; source: string }[] = [];
+    for (const l of responseLookups(rows)) {
+      // Through requests_ts: the rows of the window, their response ids compared (see response-match.ts).
+      const res = await c.query<{ id: string; source: string }>('SELECT response_id AS id, source FROM requests WHERE ts BETWEEN $1 AND $2 AND response_id = ANY($3::text[])', [l.from, l.to, l.ids]);
+      found.push(...res.rows);
+    }
+    const seen = crossSourceCheck((u, source) => repeated.has(`${u}\0${source}`), rows, sourcesById(found));
     return rows.filter((r) => !seen(r));
   };
 

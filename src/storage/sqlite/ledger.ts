@@ -4,6 +4,7 @@ import { rollupUpsertSql } from '../ddl.js';
 import type { AggregateQuery, LedgerStore, TimeFilter } from '../ports.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
 import { crossSourceCheck, measureValues, rollupDeltas, sameRow } from '../rollup.js';
+import { responseLookups, sourcesById } from '../response-match.js';
 import { ruleTotals } from '../rule-totals.js';
 import { ATTEMPT_COLUMNS, CACHE_ROW_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
@@ -57,15 +58,18 @@ export function sqliteLedger(db: Db): LedgerStore {
       "OR EXISTS (SELECT 1 FROM requests r WHERE r.upstream_request_id = json_extract(x.value, '$[0]') AND r.source > json_extract(x.value, '$[1]'))",
   );
   const isEmpty = db.prepare('SELECT NOT EXISTS (SELECT 1 FROM requests) AS e');
+  // Through requests_ts: the rows of the window, their response ids compared (see response-match.ts).
+  const responsesIn = db.prepare('SELECT response_id AS id, source FROM requests WHERE ts BETWEEN ? AND ? AND response_id IN (SELECT value FROM json_each(?))');
   /** Rows that repeat a request another source already recorded (see crossSourceCheck). */
   const crossSourceRepeats = (rows: readonly LedgerRow[]) => {
     // Into an empty ledger (a first import) no other source can have recorded anything.
-    if ((isEmpty.get() as { e: number }).e) return crossSourceCheck(() => false);
+    if ((isEmpty.get() as { e: number }).e) return crossSourceCheck(() => false, rows);
     const pairs = new Map<string, [string, string]>();
     for (const r of rows) if (r.upstreamRequestId !== null) pairs.set(`${r.upstreamRequestId}\0${r.source}`, [r.upstreamRequestId, r.source]);
     const repeated = new Set<string>();
     if (pairs.size > 0) for (const r of repeatedPairs.all(JSON.stringify([...pairs.values()])) as { u: string; s: string }[]) repeated.add(`${r.u}\0${r.s}`);
-    return crossSourceCheck((u, source) => repeated.has(`${u}\0${source}`));
+    const found = responseLookups(rows).flatMap((l) => responsesIn.all([l.from, l.to, JSON.stringify(l.ids)]) as { id: string; source: string }[]);
+    return crossSourceCheck((u, source) => repeated.has(`${u}\0${source}`), rows, sourcesById(found));
   };
   const existing = db.prepare('SELECT * FROM requests WHERE id = ?').safeIntegers();
   const deleteRow = db.prepare('DELETE FROM requests WHERE id = ?');

@@ -61,6 +61,8 @@ export function upgradeContract(blank: () => Promise<BlankDatabase>): void {
     const db = await blank();
     const params = (n: number) => Array.from({ length: n }, (_, i) => db.param(i + 1)).join(', ');
     await db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
+    // The ledger's columns at version 13: response_id (version 16, the last) came later.
+    const V13_COLUMNS = REQUEST_COLUMNS.slice(0, REQUEST_COLUMNS.indexOf('response_id'));
     for (const m of migrations(db.types).filter((x) => x.version <= 13)) {
       for (const sql of m.statements) await db.exec(sql);
       await db.exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (${params(2)})`, [m.version, 1_000]);
@@ -79,7 +81,7 @@ export function upgradeContract(blank: () => Promise<BlankDatabase>): void {
       }),
     );
     for (const r of rows) {
-      await db.exec(`INSERT INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES (${params(REQUEST_COLUMNS.length)})`, rowValues(r, db.bool));
+      await db.exec(`INSERT INTO requests (${V13_COLUMNS.join(', ')}) VALUES (${params(V13_COLUMNS.length)})`, rowValues(r, db.bool).slice(0, V13_COLUMNS.length));
       for (const d of rollupDeltas([r]).filter((x) => !isDaily(x.table))) await db.exec(rollupUpsertSql(d.table, db.param), [...d.key, ...measureValues(d.totals, d.table)]);
     }
     await db.close();
