@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { agentLoops, loopObservations } from '../src/anomalies/agent-loop.js';
 import { evaluate } from '../src/anomalies/evaluate.js';
-import { ThreadEvaluator } from '../src/anomalies/evaluator.js';
+import { RemoteEvaluator } from '../src/anomalies/evaluator.js';
 import { SeriesReader } from '../src/anomalies/inputs.js';
 import { replay } from '../src/anomalies/replay.js';
 import { callerActivity, retryStorms } from '../src/anomalies/retry-storm.js';
@@ -150,7 +150,7 @@ async function main(): Promise<void> {
       loop.push(await stalls('before: raw rows, main thread, cold', () => rawEvaluate(before, storage, NOW, settings, rates)));
       const after = new SeriesReader(storage.ledger);
       loop.push(await stalls('aggregates, main thread, cold', () => evaluate(after, NOW, settings, rates)));
-      const thread = await ThreadEvaluator.start({ storage: { kind: 'sqlite', path }, settings }, rates);
+      const thread = await RemoteEvaluator.startThread({ storage: { kind: 'sqlite', path }, settings }, rates);
       loop.push(await stalls('after: aggregates, worker thread, cold', () => thread.evaluate(NOW)));
       for (let k = 1; k <= RUNS; k++) {
         loop.push(await stalls(`before, warm #${k}`, () => rawEvaluate(before, storage, NOW + k * 1000, settings, rates)));

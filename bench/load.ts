@@ -84,7 +84,7 @@ async function oneAtATime(t: Target, stream: boolean, n: number): Promise<{ firs
 }
 
 /** Opens `n` streams that the upstream holds open after the first chunk; calls `measure` while all are open. */
-export async function openStreams<T>(t: Target, n: number, measure: () => T): Promise<{ value: T; open: number }> {
+export async function openStreams<T>(t: Target, n: number, measure: () => T | Promise<T>): Promise<{ value: T; open: number }> {
   const agent = new Agent({ connections: n + 10, keepAliveTimeout: 60_000 });
   const controllers: AbortController[] = [];
   let firstChunks = 0;
@@ -104,7 +104,7 @@ export async function openStreams<T>(t: Target, n: number, measure: () => T): Pr
   });
   await Promise.race([allOpen, new Promise((r) => setTimeout(r, 60_000))]);
   await new Promise((r) => setTimeout(r, 500));
-  const value = measure();
+  const value = await measure();
   const open = firstChunks;
   for (const c of controllers) c.abort();
   await Promise.all(streams);

@@ -1,6 +1,6 @@
 import { anomalyAlert } from './alerts/anomaly-alerts.js';
 import type { AlertSink } from './alerts/events.js';
-import { type Evaluator, type EvaluatorSpec, ThreadPerEvaluation, inProcessEvaluator } from './anomalies/evaluator.js';
+import { type Evaluator, type EvaluatorSpec, PerEvaluation, RemoteEvaluator, inProcessEvaluator } from './anomalies/evaluator.js';
 import type { AnomalySettings } from './anomalies/types.js';
 import { AnomalyWatch } from './anomalies/watch.js';
 import { newRequestId } from './core/ids.js';
@@ -15,11 +15,11 @@ export interface AnomalyOptions {
   /** `alerts.public_url`: makes evidence links absolute. */
   publicUrl: string | undefined;
   /**
-   * Evaluate in a worker thread with its own connection to this storage; it asks this
-   * thread for the rates above. Without it (an in-memory
-   * SQLite), evaluations run on the main thread.
+   * Evaluate in a child process per evaluation, with its own connection to this storage; it
+   * asks this process for the rates above. Without it (an in-memory SQLite), evaluations run
+   * on the main thread.
    */
-  thread?: Omit<EvaluatorSpec, 'settings'>;
+  remote?: Omit<EvaluatorSpec, 'settings'>;
   now?: () => number;
   /** False: no timer; the caller drives `check()` (tests with an injected clock). */
   timer?: boolean;
@@ -49,12 +49,13 @@ export async function startAnomalies(o: AnomalyOptions, storage: Storage, flushL
 }
 
 async function evaluator(o: AnomalyOptions, storage: Storage, log: Logger): Promise<Evaluator> {
-  if (o.thread) {
+  if (o.remote) {
     try {
-      return await ThreadPerEvaluation.start({ ...o.thread, settings: o.settings }, o.rates);
+      const spec = { ...o.remote, settings: o.settings };
+      return await PerEvaluation.start(() => RemoteEvaluator.startProcess(spec, o.rates));
     } catch (err) {
-      // Detection still runs, at the cost the thread exists to avoid; the log says why.
-      log.warn('anomaly detection runs on the main thread: its worker thread did not start', { err: String(err) });
+      // Detection still runs, at the cost the process exists to avoid; the log says why.
+      log.warn('anomaly detection runs on the main thread: its evaluation process did not start', { err: String(err) });
     }
   }
   return inProcessEvaluator(storage.ledger, o.settings, o.rates);

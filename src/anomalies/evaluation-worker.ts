@@ -5,10 +5,16 @@ import { type DetectorRates, type ModelRef, evaluate } from './evaluate.js';
 import type { EvaluatorSpec, RatesAnswer, RatesQuestion } from './evaluator.js';
 import { SeriesReader } from './inputs.js';
 
-// Runs in a worker thread (see ThreadEvaluator): its own connection, its own series cache,
-// one evaluation at a time, so the gateway's event loop never waits on these reads. Prices
-// come from the gateway's thread: loading the price catalog here measured about 18 MB.
-const spec = workerData as EvaluatorSpec;
+// Runs in a child process (the gateway's way, see RemoteEvaluator.startProcess) or a worker
+// thread: its own connection, its own series cache, one evaluation at a time, so the gateway's
+// event loop never waits on these reads. Prices come from the gateway: loading the price
+// catalog here measured about 18 MB.
+type Message = { id: number; at?: number; close?: true } | RatesAnswer;
+const port = parentPort
+  ? { post: (m: unknown) => parentPort!.postMessage(m), on: (f: (m: Message) => void) => parentPort!.on('message', f) }
+  : { post: (m: unknown) => process.send!(m), on: (f: (m: Message) => void) => process.on('message', f) };
+// A child process gets its spec as its first message (see startChild).
+const spec = (parentPort ? workerData : await new Promise((ok) => process.once('message', ok))) as EvaluatorSpec;
 const storage = await openStorage(spec.storage);
 const reader = new SeriesReader(storage.ledger);
 
@@ -24,13 +30,13 @@ const rates: DetectorRates = Object.assign((provider: string, model: string, at:
     const answer = await new Promise<RatesAnswer>((ok) => {
       asked.set(id, ok);
       const q: RatesQuestion = { kind: 'rates', id, at, models: missing.map(([, m]) => m) };
-      parentPort!.postMessage(q);
+      port.post(q);
     });
     missing.forEach(([k], i) => known.set(k, answer.rates[i] ?? null));
   },
 });
 
-parentPort!.on('message', (m: { id: number; at?: number; close?: true } | RatesAnswer) => {
+port.on((m) => {
   if ('kind' in m) {
     asked.get(m.id)?.(m);
     asked.delete(m.id);
@@ -38,8 +44,12 @@ parentPort!.on('message', (m: { id: number; at?: number; close?: true } | RatesA
   }
   const work = m.close ? storage.close().then(() => []) : evaluate(reader, m.at!, spec.settings, rates);
   work.then(
-    (detections) => parentPort!.postMessage({ id: m.id, detections }),
-    (err: unknown) => parentPort!.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err) }),
+    (detections) => {
+      port.post({ id: m.id, detections });
+      // A child process ends once its channel closes.
+      if (m.close && !parentPort) process.disconnect();
+    },
+    (err: unknown) => port.post({ id: m.id, error: err instanceof Error ? err.message : String(err) }),
   );
 });
-parentPort!.postMessage({ id: 0, ready: true });
+port.post({ id: 0, ready: true });

@@ -1,25 +1,27 @@
+import type { ChildProcess } from 'node:child_process';
 import type { Worker } from 'node:worker_threads';
 import type { RateBook, TokenRates } from '../pricing/unit-rates.js';
 import type { StorageSpec } from '../storage/open.js';
 import type { LedgerStore } from '../storage/ports.js';
+import { startChild } from '../child-process.js';
 import { startWorker } from '../worker-thread.js';
 import { evaluate } from './evaluate.js';
 import { SeriesReader } from './inputs.js';
 import type { AnomalySettings, Detection } from './types.js';
 
-/** Runs the live evaluation at a given clock: in this thread, or in a worker thread with its own connection. */
+/** Runs the live evaluation at a given clock: in this thread, or in a child process or worker thread with its own connection. */
 export interface Evaluator {
   evaluate(at: number): Promise<Detection[]>;
   close(): Promise<void>;
 }
 
-/** What a worker thread needs to evaluate on its own: where the ledger is, and the thresholds. */
+/** What a child process or worker thread needs to evaluate on its own: where the ledger is, and the thresholds. */
 export interface EvaluatorSpec {
   storage: StorageSpec;
   settings: AnomalySettings;
 }
 
-/** The worker asks the gateway's thread for the rates of the models it is about to price. */
+/** The evaluation asks the gateway for the rates of the models it is about to price. */
 export interface RatesQuestion {
   kind: 'rates';
   id: number;
@@ -40,25 +42,66 @@ export function inProcessEvaluator(ledger: LedgerStore, settings: AnomalySetting
 
 type Reply = { id: number; detections?: Detection[]; error?: string };
 
+/** How the gateway talks to where an evaluation runs: a worker thread or a child process. */
+interface Channel {
+  post(m: unknown): void;
+  onMessage(f: (m: Reply | RatesQuestion) => void): void;
+  /** Called once the other side fails or exits. */
+  onGone(f: (err: Error) => void): void;
+  /** Ends the other side (after it was asked to close). */
+  end(): Promise<void>;
+}
+
+function threadChannel(worker: Worker): Channel {
+  return {
+    post: (m) => worker.postMessage(m),
+    onMessage: (f) => worker.on('message', f),
+    onGone: (f) => {
+      worker.on('error', f);
+      worker.on('exit', (code) => f(new Error(`the anomaly evaluation thread exited with code ${code}`)));
+    },
+    end: async () => void (await worker.terminate()),
+  };
+}
+
+function processChannel(child: ChildProcess): Channel {
+  return {
+    post: (m) => child.send(m as object),
+    onMessage: (f) => child.on('message', f),
+    onGone: (f) => {
+      child.on('error', f);
+      child.on('exit', (code, signal) => f(new Error(`the anomaly evaluation process exited with ${signal ?? `code ${code}`}`)));
+    },
+    end: () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null || child.signalCode !== null) return done();
+        child.once('exit', () => done());
+        // Asked to close, it exits by itself; one cut short (an evaluation under way) is killed: it only reads.
+        if (child.connected) child.disconnect();
+        setTimeout(() => child.kill(), 1000).unref();
+      }),
+  };
+}
+
 /**
- * The evaluation in a worker thread with its own storage connection (SQLite's driver is
- * synchronous: its reads would otherwise stall the gateway's event loop). The worker keeps
- * its own series cache, so it evaluates exactly as `evaluate` does here; only the request
- * and the detections (a structured clone, bigints included) cross threads.
+ * The evaluation in a child process or a worker thread with its own storage connection
+ * (SQLite's driver is synchronous: its reads would otherwise stall the gateway's event loop).
+ * It keeps its own series cache, so it evaluates exactly as `evaluate` does here; only the
+ * request, the rates it asks for and the detections (structured clones, bigints included) cross.
  */
-export class ThreadEvaluator implements Evaluator {
-  private readonly worker: Worker;
+export class RemoteEvaluator implements Evaluator {
+  private readonly channel: Channel;
   private readonly waiting = new Map<number, { ok: (d: Detection[]) => void; fail: (e: Error) => void }>();
   private seq = 0;
-  /** Set once the thread has failed or exited: later evaluations fail at once instead of waiting forever. */
+  /** Set once the other side has failed or exited: later evaluations fail at once instead of waiting forever. */
   private dead: Error | undefined;
 
-  private constructor(worker: Worker, rates: RateBook) {
-    this.worker = worker;
-    worker.on('message', (m: Reply | RatesQuestion) => {
+  private constructor(channel: Channel, rates: RateBook) {
+    this.channel = channel;
+    channel.onMessage((m) => {
       if ('kind' in m) {
         const answer: RatesAnswer = { kind: 'rates', id: m.id, rates: m.models.map((x) => rates(x.provider, x.model, m.at) ?? null) };
-        return worker.postMessage(answer);
+        return channel.post(answer);
       }
       const w = this.waiting.get(m.id);
       if (!w) return;
@@ -66,28 +109,31 @@ export class ThreadEvaluator implements Evaluator {
       if (m.error !== undefined) w.fail(new Error(m.error));
       else w.ok(m.detections ?? []);
     });
-    const failAll = (err: Error) => {
+    channel.onGone((err) => {
       this.dead ??= err;
       for (const w of this.waiting.values()) w.fail(err);
       this.waiting.clear();
-    };
-    worker.on('error', failAll);
-    worker.on('exit', (code) => failAll(new Error(`the anomaly evaluation thread exited with code ${code}`)));
+    });
   }
 
-  /** `rates` prices for the thread, which has no price catalog of its own. */
-  static async start(spec: EvaluatorSpec, rates: RateBook): Promise<ThreadEvaluator> {
-    return new ThreadEvaluator(await startWorker(import.meta.url, 'evaluation-worker', spec), rates);
+  /** In a worker thread; `rates` prices for it, which has no price catalog of its own. */
+  static async startThread(spec: EvaluatorSpec, rates: RateBook): Promise<RemoteEvaluator> {
+    return new RemoteEvaluator(threadChannel(await startWorker(import.meta.url, 'evaluation-worker', spec)), rates);
+  }
+
+  /** In a child process (the same module); `rates` as for a thread. */
+  static async startProcess(spec: EvaluatorSpec, rates: RateBook): Promise<RemoteEvaluator> {
+    return new RemoteEvaluator(processChannel(await startChild(import.meta.url, 'evaluation-worker', spec)), rates);
   }
 
   evaluate(at: number): Promise<Detection[]> {
     return this.send({ at });
   }
 
-  /** Ends the thread; an evaluation under way is cut short (it only reads) and fails. */
+  /** Ends the other side; an evaluation under way is cut short (it only reads) and fails. */
   async close(): Promise<void> {
     if (this.waiting.size === 0) await this.send({ close: true }).catch(() => undefined);
-    await this.worker.terminate();
+    await this.channel.end();
   }
 
   private send(body: { at?: number; close?: true }): Promise<Detection[]> {
@@ -95,43 +141,44 @@ export class ThreadEvaluator implements Evaluator {
     const id = ++this.seq;
     return new Promise((ok, fail) => {
       this.waiting.set(id, { ok, fail });
-      this.worker.postMessage({ id, ...body });
+      this.channel.post({ id, ...body });
     });
   }
 }
 
 /**
- * A thread started for each evaluation and ended after it. A resident thread (its own V8
- * heap, price catalog and SQLite connection) measured about 40 MB of the gateway's resident
- * memory at all times, for work done once a minute; a thread per evaluation costs its start
- * and a cold series cache instead. `start` checks once that
- * a thread can run at all, so that a gateway that cannot start one says so at start-up.
+ * A child process started for each evaluation and ended after it. A resident worker thread
+ * (its own V8 heap, price catalog and SQLite connection) measured about 40 MB of the gateway's
+ * resident memory at all times, for work done once a minute; a thread per evaluation still
+ * left the gateway about 20 MB larger (the allocator keeps what the threads freed). A process's
+ * memory goes back to the system when it exits; it costs a process start and a cold series
+ * cache per evaluation (docs/benchmarks.md). `start` checks once that one can run at all, so
+ * that a gateway that cannot start one says so at start-up.
  */
-export class ThreadPerEvaluation implements Evaluator {
-  private readonly spec: EvaluatorSpec;
-  private readonly rates: RateBook;
-  private current: ThreadEvaluator | undefined;
+export class PerEvaluation implements Evaluator {
+  private readonly startOne: () => Promise<RemoteEvaluator>;
+  private current: RemoteEvaluator | undefined;
   private closed = false;
 
-  private constructor(spec: EvaluatorSpec, rates: RateBook) {
-    this.spec = spec;
-    this.rates = rates;
+  private constructor(startOne: () => Promise<RemoteEvaluator>) {
+    this.startOne = startOne;
   }
 
-  static async start(spec: EvaluatorSpec, rates: RateBook): Promise<ThreadPerEvaluation> {
-    await (await ThreadEvaluator.start(spec, rates)).close();
-    return new ThreadPerEvaluation(spec, rates);
+  /** `startOne` starts where one evaluation runs, e.g. `() => RemoteEvaluator.startProcess(spec, rates)`. */
+  static async start(startOne: () => Promise<RemoteEvaluator>): Promise<PerEvaluation> {
+    await (await startOne()).close();
+    return new PerEvaluation(startOne);
   }
 
   async evaluate(at: number): Promise<Detection[]> {
     if (this.closed) throw new Error('the anomaly evaluator is closed');
-    const thread = await ThreadEvaluator.start(this.spec, this.rates);
-    this.current = thread;
+    const one = await this.startOne();
+    this.current = one;
     try {
-      return await thread.evaluate(at);
+      return await one.evaluate(at);
     } finally {
       this.current = undefined;
-      await thread.close();
+      await one.close();
     }
   }
 

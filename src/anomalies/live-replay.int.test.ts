@@ -21,7 +21,7 @@ const MIN = 60_000;
 const byKey = (a: Detection, b: Detection) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 describe('live evaluation and replay', () => {
-  it('raise the same anomalies at the same evaluations: the scheduler in its worker thread, rows arriving as the clock moves, and `detect` afterwards', async () => {
+  it('raise the same anomalies at the same evaluations: the scheduler in its evaluation processes, rows arriving as the clock moves, and `detect` afterwards', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'tg-live-replay-')), 'ledger.db');
     const storage = openSqlite(path);
     const t0 = Date.UTC(2026, 10, 18, 14, 7, 30);
@@ -39,7 +39,7 @@ describe('live evaluation and replay', () => {
     const log = { ...silentLogger, warn: (msg: string) => void warnings.push(msg) };
     let clock = since;
     const watch = (await startAnomalies(
-      { settings, rates, alerts, publicUrl: undefined, now: () => clock, timer: false, thread: { storage: { kind: 'sqlite', path } } },
+      { settings, rates, alerts, publicUrl: undefined, now: () => clock, timer: false, remote: { storage: { kind: 'sqlite', path } } },
       storage,
       () => Promise.resolve(),
       log,
@@ -50,7 +50,7 @@ describe('live evaluation and replay', () => {
       for (const detection of await watch.check()) live.push({ at: clock, detection });
     }
     await watch.stop();
-    expect(warnings.filter((w) => !w.startsWith('anomaly: '))).toEqual([]); // the worker thread started, and every evaluation ran
+    expect(warnings.filter((w) => !w.startsWith('anomaly: '))).toEqual([]); // the evaluation process started, and every evaluation ran
 
     const replayed = await replay(storage.ledger, settings, rates, { since, until });
     expect(new Set(live.map((r) => r.detection.detector))).toEqual(new Set(['spend_spike', 'runaway_session', 'agent_loop', 'retry_storm', 'cache_regression']));
@@ -60,7 +60,7 @@ describe('live evaluation and replay', () => {
     expect(storm.evidence.requestIds).toEqual(['storm-0', 'storm-1', 'storm-2', 'storm-3', 'storm-4']);
     expect(live.find((r) => r.detection.detector === 'cache_regression')!.detection.excessPicos).toBeGreaterThan(0n);
     await storage.close();
-    // A worker thread per evaluation, 27 of them: on a loaded 2-core machine this took 55 s.
+    // A child process per evaluation, 27 of them (from source, each loads tsx): on a loaded 2-core machine this took 63 s.
   }, 180_000);
 
   it('finds from SQL aggregates exactly what the raw rows give the loop and storm detectors, and per-dimension spend, at every evaluation', async () => {

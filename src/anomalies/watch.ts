@@ -2,7 +2,7 @@ import type { Evaluator } from './evaluator.js';
 import type { Detection } from './types.js';
 
 export interface WatchDeps {
-  /** The evaluation (`evaluate()` over a series cache), usually in its own thread. */
+  /** The evaluation (`evaluate()` over a series cache), usually in a child process of its own. */
   evaluator: Evaluator;
   intervalMs: number;
   /** Makes rows still in this process's write buffer visible first. */
@@ -36,7 +36,7 @@ export class AnomalyWatch {
     this.timer.unref();
   }
 
-  /** Stops the timer and the evaluation thread, cutting short an evaluation under way (a cold one can take seconds). */
+  /** Stops the timer and the evaluation process, cutting short an evaluation under way (a cold one can take seconds). */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);

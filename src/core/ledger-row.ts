@@ -57,6 +57,13 @@ export interface LedgerRow extends Usage {
    */
   lastTurnHash: string | null;
   /**
+   * The id the provider gave the response in its body (`chatcmpl-…`, `resp_…`, `msg_…`, Gemini's
+   * `responseId`), which instrumented clients report as `gen_ai.response.id`: how a GenAI span or
+   * a log line is matched to the gateway's row of the same call. Absent when unknown. Not an
+   * export column.
+   */
+  responseId?: string | null;
+  /**
    * Each upstream try, when the gateway made any: stored in the `attempts` table in the same
    * transaction as the row, and journaled with it. Not an export column.
    */

@@ -213,6 +213,7 @@ function settle(a: RelayArgs, m: Metered, complete: boolean, clientGone: boolean
   f.usageSource = m.usageSource;
   f.servedModel = m.servedModel;
   f.serviceTier = m.serviceTier;
+  f.responseId = m.responseId ?? null;
   if (clientGone) {
     f.outcome = 'client_aborted';
     f.errorType = 'client_disconnected';

@@ -29,6 +29,8 @@ export interface ImportedRecord {
   client: string;
   usage: Usage;
   upstreamRequestId: string | null;
+  /** The provider's response id (Claude Code's message id), matched against the gateway's rows. */
+  responseId?: string | null;
   source: string;
   serviceTier?: string | undefined;
 }
@@ -38,7 +40,7 @@ export function importedRow(r: ImportedRecord, price: ImportPricer): LedgerRow {
   const p = price({ provider: r.provider, catalogProvider: r.provider, model: r.model, usage: r.usage, at: new Date(r.ts), serviceTier: r.serviceTier });
   const u = r.usage;
   // Fields listed one by one: on Node 20, `{ ...usage, <30 more> }` measured ~100x slower per row.
-  return {
+  const row: LedgerRow = {
     inputTokens: u.inputTokens,
     cacheReadTokens: u.cacheReadTokens,
     cacheWriteTokens: u.cacheWriteTokens,
@@ -77,4 +79,6 @@ export function importedRow(r: ImportedRecord, price: ImportPricer): LedgerRow {
     routeSavingPicos: null,
     lastTurnHash: null,
   };
+  if (r.responseId) row.responseId = r.responseId;
+  return row;
 }

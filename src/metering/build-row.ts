@@ -59,6 +59,8 @@ export interface RequestFacts {
   prefix?: () => string | undefined;
   /** See LedgerRow.lastTurnHash. */
   lastTurnHash: string | null;
+  /** See LedgerRow.responseId. */
+  responseId: string | null;
 }
 
 export interface AttemptStart {
@@ -117,6 +119,7 @@ export function newFacts(id: string, ts: number, api: Api): RequestFacts {
     routeRule: null,
     routeMode: null,
     lastTurnHash: null,
+    responseId: null,
   };
 }
 
@@ -175,6 +178,7 @@ export function buildRow(f: RequestFacts, price: PriceFn): LedgerRow {
     ...prefixOf(f),
     lastTurnHash: f.lastTurnHash,
   };
+  if (f.responseId !== null) row.responseId = f.responseId;
   if (f.priorAttempts.length > 0 || f.current !== undefined) addAttempts(row, f, price);
   return row;
 }

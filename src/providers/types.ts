@@ -114,6 +114,11 @@ export interface Metered {
   sawEnd: boolean;
   /** Pricing modifiers the response reported (service tier, batch…), when present. */
   serviceTier?: string;
+  /**
+   * The id the provider gave the response in its body (`chatcmpl-…`, `resp_…`, `msg_…`, Gemini's
+   * `responseId`), when seen: what an instrumented client reports as `gen_ai.response.id`.
+   */
+  responseId?: string;
 }
 
 export interface UpstreamErrorInfo {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SESSIONLESS_WINDOW_MS, type Probe, probesToRun, repeatedInRange, sessionlessRanges } from './cross-source.js';
+import { RESPONSE_WINDOW_MS, SESSIONLESS_WINDOW_MS, type Probe, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById } from './cross-source.js';
+import { sampleRow } from './testing/rows.js';
 
 const probe = (i: number, ts: number, over: Partial<Probe> = {}): Probe => ({ i, upstreamId: `req_${i}`, source: 'otel-genai', sessionId: null, ts, ...over });
 
@@ -8,7 +9,7 @@ describe('cross-source lookups', () => {
     const W = SESSIONLESS_WINDOW_MS;
     const probes = [probe(0, 10 * W), probe(1, 0), probe(2, W), probe(3, 10 * W + 1), probe(4, 0, { sessionId: 's' }), probe(5, 0, { source: 'gateway' })];
     const ranges = sessionlessRanges(probes);
-    expect(ranges.map((r) => [r.from, r.to, r.probes.map((p) => p.i)])).toEqual([
+    expect(ranges.map((r) => [r.from, r.to, r.items.map((p) => p.i)])).toEqual([
       [-W, 2 * W, [1, 2]],
       [9 * W, 11 * W + 1, [0, 3]],
     ]);
@@ -28,5 +29,27 @@ describe('cross-source lookups', () => {
     expect(probesToRun(probes, ask(true)).map((p) => p.i)).toEqual([0, 1]);
     expect(probesToRun([probe(1, 0)], ask(false)).map((p) => p.i)).toEqual([1]);
     expect(asked).toBe(2);
+  });
+
+  it("asks for response ids only of other sources' rows that have one, one lookup per run of overlapping windows", () => {
+    const W = RESPONSE_WINDOW_MS;
+    const rows = [
+      sampleRow({ id: 'g', ts: 0, source: 'gateway', responseId: 'g1' }),
+      sampleRow({ id: 'a', ts: 5 * W, source: 'otel-genai', responseId: 'a1' }),
+      sampleRow({ id: 'n', ts: 5 * W, source: 'otel-genai', responseId: null }),
+      sampleRow({ id: 'b', ts: 0, source: 'otel-genai', responseId: 'b1' }),
+      sampleRow({ id: 'c', ts: 6 * W, source: 'claude-code-log', responseId: 'c1' }),
+    ];
+    expect(responseLookups(rows).map((l) => ({ from: l.from, to: l.to, ids: l.items.map((r) => r.responseId) }))).toEqual([
+      { from: -W, to: W, ids: ['b1'] },
+      { from: 4 * W, to: 7 * W, ids: ['a1', 'c1'] },
+    ]);
+  });
+
+  it('matches a response id recorded by another source only', () => {
+    const has = sourcesById([{ id: 'x', source: 'gateway' }, { id: 'y', source: 'otel-genai' }]);
+    expect(has('x', 'otel-genai')).toBe(true);
+    expect(has('y', 'otel-genai')).toBe(false);
+    expect(has('z', 'otel-genai')).toBe(false);
   });
 });

@@ -29,12 +29,34 @@ export interface Probe {
   ts: number;
 }
 
-/** Sessionless rows of other sources, close in time: one range of gateway rows to read for all of them. */
-export interface SessionlessRange {
+/**
+ * How far apart a gateway row and another source's row carrying the same response id (the
+ * provider's body id: a GenAI span's `gen_ai.response.id`, a Claude Code log's message id) can
+ * start. `response_id` has no index: keeping one cost every gateway insert about a third more
+ * CPU (bench/response-id.ts); the rows of the window are read through the ts index instead.
+ */
+export const RESPONSE_WINDOW_MS = 10 * 60_000;
+
+/** Rows close in time, and the span of their windows: one range of stored rows read for all of them. */
+export interface TimeRange<T> {
   from: number;
   to: number;
-  ids: string[];
-  probes: Probe[];
+  items: T[];
+}
+
+/**
+ * Items grouped into ranges of ±`windowMs` around their times, overlapping windows merged, so a
+ * batch of one hour's spans reads that hour once and an import of old history only the hours it has.
+ */
+export function mergedRanges<T extends { ts: number }>(items: readonly T[], windowMs: number): TimeRange<T>[] {
+  const out: TimeRange<T>[] = [];
+  let cur: TimeRange<T> | undefined;
+  for (const x of [...items].sort((a, b) => a.ts - b.ts)) {
+    if (!cur || x.ts - windowMs > cur.to) out.push((cur = { from: x.ts - windowMs, to: x.ts + windowMs, items: [] }));
+    cur.to = x.ts + windowMs;
+    cur.items.push(x);
+  }
+  return out;
 }
 
 /** Whether any stored row of another source has an id (same SQL for both stores; a seek in the partial index). */
@@ -55,47 +77,70 @@ export function probesOf(rows: readonly LedgerRow[]): Probe[] {
   return out;
 }
 
-/**
- * Sessionless probes of other sources grouped into ranges of gateway rows to read: a new
- * range starts where the next probe's window does not overlap the current one, so a batch
- * that spans months reads only the times it covers.
- */
-export function sessionlessRanges(probes: readonly Probe[]): SessionlessRange[] {
-  const sorted = probes.filter((p) => p.sessionId === null && p.source !== GATEWAY_SOURCE).sort((a, b) => a.ts - b.ts);
-  const out: SessionlessRange[] = [];
-  let cur: SessionlessRange | undefined;
-  for (const p of sorted) {
-    const from = p.ts - SESSIONLESS_WINDOW_MS;
-    if (!cur || from > cur.to) out.push((cur = { from, to: p.ts + SESSIONLESS_WINDOW_MS, ids: [], probes: [] }));
-    cur.to = p.ts + SESSIONLESS_WINDOW_MS;
-    cur.ids.push(p.upstreamId);
-    cur.probes.push(p);
-  }
-  return out;
+/** Sessionless probes of other sources, as ranges of sessionless gateway rows to read. */
+export function sessionlessRanges(probes: readonly Probe[]): TimeRange<Probe>[] {
+  return mergedRanges(
+    probes.filter((p) => p.sessionId === null && p.source !== GATEWAY_SOURCE),
+    SESSIONLESS_WINDOW_MS,
+  );
 }
 
 /** The probes of a range that a gateway row read back from it (`found`: its id and time) repeats. */
-export function repeatedInRange(range: SessionlessRange, found: readonly { u: string; ts: number }[]): Probe[] {
+export function repeatedInRange(range: TimeRange<Probe>, found: readonly { u: string; ts: number }[]): Probe[] {
   const at = new Map<string, number[]>();
   for (const f of found) at.set(f.u, [...(at.get(f.u) ?? []), Number(f.ts)]);
-  return range.probes.filter((p) => (at.get(p.upstreamId) ?? []).some((t) => Math.abs(t - p.ts) <= SESSIONLESS_WINDOW_MS));
+  return range.items.filter((p) => (at.get(p.upstreamId) ?? []).some((t) => Math.abs(t - p.ts) <= SESSIONLESS_WINDOW_MS));
+}
+
+/** Whether a row is matched by its response id: one that is not the gateway's own and has one. */
+export function looksUpResponse(r: LedgerRow): r is LedgerRow & { responseId: string } {
+  return r.source !== GATEWAY_SOURCE && typeof r.responseId === 'string' && r.responseId !== '';
+}
+
+/** The ranges of stored rows to read for a batch's response ids. Gateway rows need none: the hot path never asks. */
+export function responseLookups(rows: readonly LedgerRow[]): TimeRange<LedgerRow & { responseId: string }>[] {
+  return mergedRanges(rows.filter(looksUpResponse), RESPONSE_WINDOW_MS);
+}
+
+/** The sources that recorded each response id, from the lookups' answers. */
+export function sourcesById(found: Iterable<{ id: string; source: string }>): (responseId: string, source: string) => boolean {
+  const by = new Map<string, Set<string>>();
+  for (const f of found) {
+    let s = by.get(f.id);
+    if (!s) by.set(f.id, (s = new Set()));
+    s.add(f.source);
+  }
+  return (id, source) => [...(by.get(id) ?? [])].some((s) => s !== source);
 }
 
 /**
  * A predicate telling whether a row repeats a request already recorded by another source:
- * `stored` holds the batch indexes the store found repeated; within the batch, the same
- * id from another source earlier in it. Rows it accepts are remembered for the rest of the batch.
+ * by upstream id, `stored` holds the batch indexes the store found repeated, and within the
+ * batch the same id from another source earlier in it counts; by response id, for a row that
+ * is not the gateway's, `storedResponse` (asked only of such rows) or anywhere in the batch
+ * (the gateway's rows first: its row of a call is the one kept). Rows it accepts are
+ * remembered for the rest of the batch.
  */
-export function crossSourceCheck(rows: readonly LedgerRow[], stored: ReadonlySet<number>): (r: LedgerRow) => boolean {
+export function crossSourceCheck(
+  rows: readonly LedgerRow[],
+  stored: ReadonlySet<number>,
+  storedResponse: (responseId: string, source: string) => boolean = () => false,
+): (r: LedgerRow) => boolean {
   const index = new Map<LedgerRow, number>();
   rows.forEach((r, i) => index.set(r, i));
   const batch = new Map<string, string>();
+  const responses = new Map<string, string>();
+  for (const r of rows) if (r.source === GATEWAY_SOURCE && r.responseId) responses.set(r.responseId, r.source);
   return (r) => {
     const up = r.upstreamRequestId;
-    if (up === null) return false;
-    const before = batch.get(up);
-    if (before !== undefined ? before !== r.source : stored.has(index.get(r) ?? -1)) return true;
-    batch.set(up, r.source);
+    const before = up === null ? undefined : batch.get(up);
+    if (up !== null && (before !== undefined ? before !== r.source : stored.has(index.get(r) ?? -1))) return true;
+    if (looksUpResponse(r)) {
+      const first = responses.get(r.responseId);
+      if (first !== undefined ? first !== r.source : storedResponse(r.responseId, r.source)) return true;
+      responses.set(r.responseId, r.source);
+    }
+    if (up !== null) batch.set(up, r.source);
     return false;
   };
 }

@@ -55,6 +55,7 @@ const REQUEST_TYPES: Record<(typeof REQUEST_COLUMNS)[number], [ColumnType, 'null
   route_saving_picos: ['bigint', 'null'],
   prefix: ['text', 'null'],
   last_turn_hash: ['text', 'null'],
+  response_id: ['text', 'null'],
 };
 
 function column(name: string, type: ColumnType, nullability: 'null' | 'not null', t: TypeMap): string {
@@ -236,6 +237,18 @@ export function dailyFromHourlySql(hourlyCost: 'picos' | 'split'): string[] {
   });
 }
 
+/**
+ * Version 16: the provider's response id (the body's `id`, Gemini's `responseId`), so that a
+ * GenAI span or a log line that carries only that id is matched to the gateway's row of the
+ * same call. No index: only rows from other sources look it up, in a time window through the
+ * ts index, and an index of its own cost the gateway's every insert a third more CPU
+ * (src/storage/cross-source.ts).
+ */
+export function schemaV16(t: TypeMap): string[] {
+  const [type, nullability] = REQUEST_TYPES.response_id;
+  return [`ALTER TABLE requests ADD COLUMN ${column('response_id', type, nullability, t)}`];
+}
+
 /** Ordered migrations; each entry's statements run in one transaction. */
 export function migrations(t: TypeMap): { version: number; statements: string[] }[] {
   return [
@@ -251,6 +264,7 @@ export function migrations(t: TypeMap): { version: number; statements: string[] 
     { version: 13, statements: schemaV13() },
     { version: 14, statements: schemaV14(t) },
     { version: 15, statements: schemaV15(t) },
+    { version: 16, statements: schemaV16(t) },
     { version: 18, statements: schemaV18() },
   ];
 }

@@ -41,7 +41,7 @@ export const REQUEST_COLUMNS_V1 = [
 ] as const;
 
 /** The ledger's columns now, in one place, shared by the SQLite and Postgres adapters. */
-export const REQUEST_COLUMNS = [...REQUEST_COLUMNS_V1, 'pool', 'route_rule', 'route_mode', 'route_saving_picos', 'prefix', 'last_turn_hash'] as const;
+export const REQUEST_COLUMNS = [...REQUEST_COLUMNS_V1, 'pool', 'route_rule', 'route_mode', 'route_saving_picos', 'prefix', 'last_turn_hash', 'response_id'] as const;
 
 /** Rollup grain: one row per hour and combination of these (''-filled) columns. */
 export const ROLLUP_DIMENSIONS = ['api', 'provider', 'model', 'key_id', 'user_name', 'team', 'project', 'client'] as const;
@@ -167,6 +167,7 @@ export function rowValues(r: LedgerRow, bool: (b: boolean) => unknown): unknown[
     r.routeSavingPicos,
     r.prefix ?? null,
     r.lastTurnHash,
+    r.responseId ?? null,
   ];
 }
 
@@ -218,6 +219,8 @@ export function rowFromRecord(rec: Record<string, unknown>): LedgerRow {
   // Left off when absent, so rows that were never hashed read back as they were written.
   const prefix = str('prefix');
   if (prefix !== null) row.prefix = prefix;
+  const responseId = str('response_id');
+  if (responseId !== null) row.responseId = responseId;
   return row;
 }
 

@@ -26,9 +26,14 @@ describe('GenAI spans', () => {
       'gen_ai.usage.output_tokens': 90, 'gen_ai.usage.reasoning.output_tokens': 40, 'gen_ai.conversation.id': 'conv', 'gen_ai.response.time_to_first_chunk': 0.25,
     }));
     expect(c).toMatchObject({
-      ts: START, latencyMs: 750, ttftMs: 250, api: 'anthropic.messages', provider: 'anthropic', catalogProvider: 'anthropic', sessionId: 'conv', client: 'app',
+      ts: START, latencyMs: 750, ttftMs: 250, api: 'anthropic.messages', provider: 'anthropic', catalogProvider: 'anthropic', sessionId: 'conv', client: 'app', responseId: null,
       usage: { inputTokens: 2400, cacheReadTokens: 2000, cacheWriteTokens: 300, outputTokens: 90, reasoningTokens: 40 },
     });
+  });
+
+  it("keeps gen_ai.response.id, the body's id, apart from the provider's request id", () => {
+    const c = genAiCall(span({ 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 1, 'gen_ai.response.id': 'chatcmpl-9x', 'http.response.header.x-request-id': ['req_9'] }));
+    expect(c).toMatchObject({ responseId: 'chatcmpl-9x', upstreamRequestId: 'req_9' });
   });
 
   it('adds the cache back when an instrumentation reported input without it', () => {

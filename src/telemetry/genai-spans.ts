@@ -114,8 +114,9 @@ export function genAiCall(s: SpanItem): TelemetryCall | { reject: string } {
     errorType: failed ? (firstText([a], ['error.type']) ?? (s.statusMessage || 'error')) : null,
     latencyMs: Math.max(0, end - start),
     ttftMs: ttft === undefined ? null : Math.round(ttft * 1000),
-    // The response id (gen_ai.response.id) is the body's id, not the provider's request id.
     upstreamRequestId: firstText([a], ['request_id', 'http.response.header.request-id', 'http.response.header.x-request-id']),
+    // The body's id, not the provider's request id: it matches the gateway's row of the same call.
+    responseId: firstText([a], ['gen_ai.response.id']),
     attempts: 1,
     serviceTier: firstText([a], ['openai.response.service_tier']) ?? undefined,
     source: 'otel-genai',

@@ -5,7 +5,7 @@ import { type PriceFn, buildRow, newFacts } from '../metering/build-row.js';
 /** One model call read from telemetry, before the sender's identity and the price are added. */
 export type TelemetryCall = Pick<
   LedgerRow,
-  'id' | 'ts' | 'api' | 'provider' | 'model' | 'modelRequested' | 'user' | 'team' | 'project' | 'sessionId' | 'client' | 'tags' | 'stream' | 'status' | 'outcome' | 'errorType' | 'latencyMs' | 'ttftMs' | 'upstreamRequestId' | 'attempts'
+  'id' | 'ts' | 'api' | 'provider' | 'model' | 'modelRequested' | 'user' | 'team' | 'project' | 'sessionId' | 'client' | 'tags' | 'stream' | 'status' | 'outcome' | 'errorType' | 'latencyMs' | 'ttftMs' | 'upstreamRequestId' | 'attempts' | 'responseId'
 > & {
   /** The pricing catalog's provider id, when the provider name is not already one. */
   catalogProvider: string | undefined;
@@ -47,6 +47,7 @@ export function toLedgerRow(call: TelemetryCall, sender: Sender, price: PriceFn)
   f.upstreamRequestId = call.upstreamRequestId;
   f.attempts = call.attempts;
   f.serviceTier = call.serviceTier;
+  f.responseId = call.responseId ?? null;
   let row: LedgerRow;
   try {
     row = buildRow(f, price);

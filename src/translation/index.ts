@@ -3,11 +3,11 @@ import { GatewayError } from '../core/errors.js';
 import { type JsonObject, asArray, asObject } from '../providers/shared/json.js';
 import { toChatRequest } from './anthropic-client/request.js';
 import { anthropicErrorBody } from './anthropic-client/errors.js';
-import { toAnthropicMessage } from './anthropic-client/response.js';
+import { messageId, toAnthropicMessage } from './anthropic-client/response.js';
 import { ChatToAnthropicEvents } from './anthropic-client/stream.js';
 import { openaiErrorBody } from './openai-client/errors.js';
 import { toMessagesRequest } from './openai-client/request.js';
-import { toChatCompletion } from './openai-client/response.js';
+import { completionId, toChatCompletion } from './openai-client/response.js';
 import { AnthropicToChatEvents } from './openai-client/stream.js';
 import { type Target, str } from './refuse.js';
 import type { ResponseTranslator } from './response-tap.js';
@@ -66,6 +66,7 @@ export function planTranslation(i: TranslationInput): Translation {
         body: (json) => JSON.stringify(toAnthropicMessage(asObject(json) ?? {}, reply)),
         error: (status, text) => anthropicErrorBody(status, text, i.requestId),
         failure: (message) => JSON.stringify({ type: 'error', error: { type: 'api_error', message }, request_id: i.requestId }),
+        responseId: messageId,
       },
     };
   }
@@ -81,6 +82,7 @@ export function planTranslation(i: TranslationInput): Translation {
         body: (json) => JSON.stringify(toChatCompletion(asObject(json) ?? {}, reply)),
         error: (status, text) => openaiErrorBody(status, text),
         failure: (message) => JSON.stringify({ error: { message, type: 'server_error', param: null, code: 'untranslatable_response' } }),
+        responseId: completionId,
       },
     };
   }

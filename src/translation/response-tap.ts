@@ -12,6 +12,8 @@ export interface ResponseTranslator {
   error(status: number, text: string | undefined): { status: number; body: string };
   /** A 502 in the client's dialect, for an upstream body that could not be rebuilt. */
   failure(message: string): string;
+  /** The response id the client sees for the upstream's (the ledger records the client's, as its telemetry reports it). */
+  responseId(upstreamId: string): string;
 }
 
 /** The client's side of a translated response. */
@@ -45,7 +47,7 @@ export function translateResponse(meter: ResponseTap, t: ResponseTranslator, ctx
           if (out !== '') emit(Buffer.from(out));
         },
         finish(complete, emit) {
-          const m = meter.finish(complete, discard);
+          const m = clientIds(meter.finish(complete, discard), t);
           const out = sse.end(complete);
           if (out !== '') emit(Buffer.from(out));
           return m;
@@ -67,7 +69,7 @@ export function translateResponse(meter: ResponseTap, t: ResponseTranslator, ctx
         if (size <= MAX_BODY_COPY) parts.push(chunk);
       },
       finish(complete, emit) {
-        const m: Metered = meter.finish(complete, discard);
+        const m: Metered = clientIds(meter.finish(complete, discard), t);
         if (!complete) return m;
         const text = size <= MAX_BODY_COPY ? Buffer.concat(parts, size).toString('utf8') : undefined;
         let body: string;
@@ -90,4 +92,9 @@ export function translateResponse(meter: ResponseTap, t: ResponseTranslator, ctx
       },
     },
   };
+}
+
+function clientIds(m: Metered, t: ResponseTranslator): Metered {
+  if (m.responseId !== undefined) m.responseId = t.responseId(m.responseId);
+  return m;
 }

@@ -23,6 +23,17 @@ describe('non-streamed bodies', () => {
     expect(r.metered).toMatchObject({ usage: { inputTokens: 5120, cacheReadTokens: 4096, outputTokens: 410, toolCalls: 2 } });
   });
 
+  it("records the response id the client received, body or stream, as the client's telemetry reports it", () => {
+    const body = translateChunks(plan('openai.chat', { model: 'claude', messages: [{ role: 'user', content: 'hi' }] }), [providerFixture('anthropic', 'message.json')], json);
+    expect(body.metered.responseId).toBe((JSON.parse(body.text) as { id: string }).id);
+    expect(body.metered.responseId).toBe('chatcmpl-msg_01XFDUDYJgAACzvnptvVoYEL');
+    const sse = { contentType: 'text/event-stream', stream: true };
+    const stream = translateChunks(plan('anthropic.messages', { model: 'gpt', max_tokens: 10, stream: true, messages: [] }), [providerFixture('openai', 'chat-stream-usage.sse')], sse);
+    const start = /"id":"(msg_[^"]+)"/.exec(stream.text)![1];
+    expect(stream.metered.responseId).toBe(start);
+    expect(start).toBe('msg_chatcmpl-DA41f9sQx2');
+  });
+
   it('llama.cpp’s timings.cache_n counts as cache reads, on both sides', () => {
     const r = translateChunks(plan('anthropic.messages', { model: 'qwen', max_tokens: 10, messages: [] }), [providerFixture('openai', 'chat-llamacpp.json')], json);
     const msg = JSON.parse(r.text) as { content: unknown; stop_reason: string; usage: Record<string, number> };

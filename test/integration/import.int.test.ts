@@ -199,7 +199,9 @@ describe('tollgate import --format ledger', () => {
         expect(b.rows, by.join(',')).toEqual(a.rows);
       }
       const one = from.ledger.scan({})[Symbol.asyncIterator]();
-      const row = (await one.next()).value!;
+      // The response id is not an export column (issue 2's list is fixed): it alone does not move.
+      const { responseId, ...row } = (await one.next()).value!;
+      expect(responseId).toMatch(/^msg_/);
       expect(await to.ledger.get(row.id)).toEqual(row);
     } finally {
       await from.close();

@@ -225,7 +225,7 @@ describe('an app that calls through the gateway and also exports GenAI spans', (
   }
 
   /** The span an OpenAI instrumentation records for that call (GenAI and HTTP client conventions). */
-  function spanOf(call: Awaited<ReturnType<typeof callGateway>>, where: Record<string, string | number | string[]>) {
+  function spanOf(call: Awaited<ReturnType<typeof callGateway>>, where: Record<string, string | number | boolean | string[]>) {
     const start = Date.now() - 500;
     return app.span('chat gpt-4o', {
       'gen_ai.operation.name': 'chat',
@@ -257,6 +257,26 @@ describe('an app that calls through the gateway and also exports GenAI spans', (
     // Only the provider's request id, which the gateway passed on: the ledger's cross-source rule.
     await spanOf(call, { 'server.address': 'lb-8.internal', 'server.port': 443, 'http.response.header.x-request-id': [call.upstreamId] });
     expect((await h.rows()).map((r) => [r.source, r.upstreamRequestId])).toEqual([['gateway', call.upstreamId]]);
+  });
+
+  it('counts once a span that names no known address, by the response id the gateway recorded, streamed or not', async () => {
+    const call = await callGateway();
+    const res = await fetch(`${h.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.key.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hello' }] }),
+    });
+    const streamed = /"id":"([^"]+)"/.exec(await res.text())![1]!;
+    const streamedId = res.headers.get('x-tollgate-request-id')!;
+    expect(streamed).toMatch(/^chatcmpl-/);
+    // Behind a load balancer nobody listed, and no response headers captured: only gen_ai.response.id says it.
+    await spanOf(call, { 'server.address': 'lb-9.internal', 'server.port': 443 });
+    await spanOf({ ...call, id: streamed }, { 'server.address': 'lb-9.internal', 'server.port': 443, 'gen_ai.request.stream': true });
+    const rows = await h.rows();
+    expect(rows.map((r) => [r.id, r.source, r.responseId]).sort()).toEqual([
+      [call.tollgateId, 'gateway', call.id],
+      [streamedId, 'gateway', streamed],
+    ].sort());
   });
 
   it('still records the span of a call that went straight to the provider', async () => {

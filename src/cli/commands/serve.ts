@@ -53,8 +53,8 @@ export function serveCommand(program: Command, io: Io): void {
         rates: rateBook(pricer, catalogs),
         alerts: policy.alerts,
         publicUrl: config.alerts.publicUrl,
-        // An in-memory SQLite cannot be reopened by another thread.
-        thread: config.storage.kind === 'sqlite' && config.storage.path === ':memory:' ? undefined : { storage: storageSpec(config) },
+        // An in-memory SQLite cannot be reopened by another process.
+        remote: config.storage.kind === 'sqlite' && config.storage.path === ':memory:' ? undefined : { storage: storageSpec(config) },
       },
       telemetry: config.telemetry,
     }).catch(async (err: unknown) => {

@@ -110,6 +110,8 @@ function row(ctx: RunContext, e: ClaudeEntry, id: string, file: FoundFile) {
       client: 'claude-code',
       usage: anthropicUsage(e.usage),
       upstreamRequestId: e.requestId,
+      // The Messages API's id: what the gateway records as the response id of the same call.
+      responseId: e.messageId,
       source: 'claude-code-log',
       serviceTier: e.serviceTier,
     },

@@ -50,6 +50,8 @@ describe('Claude Code transcripts', () => {
     expect(rows[0]).toMatchObject({
       id: claudeRowId('msg_A', 'req_A'),
       upstreamRequestId: 'req_A',
+      // The message id is the Messages API's response id, which the gateway records too.
+      responseId: 'msg_A',
       source: 'claude-code-log',
       client: 'claude-code',
       sessionId: SESSION,

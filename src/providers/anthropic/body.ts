@@ -1,7 +1,7 @@
 import { zeroUsage } from '../../core/usage.js';
 import type { Api } from '../../core/api.js';
 import { asObject, asText, parseJson } from '../shared/json.js';
-import { nothingMetered, sourceOf, withTier, withToolCalls } from '../shared/metered.js';
+import { nothingMetered, sourceOf, withResponseId, withTier, withToolCalls } from '../shared/metered.js';
 import { errorFromValue } from '../shared/upstream-error.js';
 import type { Metered } from '../types.js';
 import { countToolUseBlocks } from './content.js';
@@ -20,5 +20,5 @@ export function readAnthropicBody(api: Api, text: string | undefined, complete: 
     error: undefined,
     sawEnd: complete,
   };
-  return withTier(m, asText(usage?.service_tier));
+  return withResponseId(withTier(m, asText(usage?.service_tier)), asText(body.id));
 }

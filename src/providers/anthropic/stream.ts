@@ -1,7 +1,7 @@
 import { zeroUsage } from '../../core/usage.js';
 import type { SseEvent } from '../../sse/parser.js';
 import { type JsonObject, asObject, asText, dig, parseJson, peekType } from '../shared/json.js';
-import { sourceOf, withTier, withToolCalls } from '../shared/metered.js';
+import { sourceOf, withResponseId, withTier, withToolCalls } from '../shared/metered.js';
 import type { StreamReader } from '../shared/taps.js';
 import { errorFromValue } from '../shared/upstream-error.js';
 import type { Metered, UpstreamErrorInfo } from '../types.js';
@@ -16,6 +16,7 @@ import { anthropicUsage, overlayUsage } from './usage.js';
 export class AnthropicStreamReader implements StreamReader {
   private usage: JsonObject | undefined;
   private servedModel: string | undefined;
+  private responseId: string | undefined;
   private toolCalls = 0;
   private error: UpstreamErrorInfo | undefined;
   private stopped = false;
@@ -57,12 +58,13 @@ export class AnthropicStreamReader implements StreamReader {
       error: this.error,
       sawEnd: this.stopped,
     };
-    return withTier(m, asText(this.usage?.service_tier));
+    return withResponseId(withTier(m, asText(this.usage?.service_tier)), this.responseId);
   }
 
   private start(message: JsonObject | undefined): void {
     if (message === undefined) return;
     this.servedModel = asText(message.model) ?? this.servedModel;
+    this.responseId = asText(message.id) ?? this.responseId;
     const usage = asObject(message.usage);
     if (usage !== undefined) this.usage = this.usage === undefined ? usage : overlayUsage(this.usage, usage);
   }

@@ -23,6 +23,7 @@ describe('Anthropic stream tap', () => {
       error: undefined,
       sawEnd: true,
       serviceTier: 'priority',
+      responseId: 'msg_01Kp7Nq3xWm2',
     });
   });
 
@@ -34,6 +35,7 @@ describe('Anthropic stream tap', () => {
       error: undefined,
       sawEnd: true,
       serviceTier: 'standard',
+      responseId: 'msg_01Ws8Rj',
     });
   });
 
@@ -55,6 +57,7 @@ describe('Anthropic stream tap', () => {
       error: { type: 'overloaded_error', message: 'Overloaded' },
       sawEnd: false,
       serviceTier: 'standard',
+      responseId: 'msg_01Ov3rL',
     });
   });
 
@@ -83,6 +86,7 @@ describe('Anthropic non-stream bodies', () => {
       error: undefined,
       sawEnd: true,
       serviceTier: 'standard',
+      responseId: 'msg_01XFDUDYJgAACzvnptvVoYEL',
     });
   });
 

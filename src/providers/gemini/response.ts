@@ -1,6 +1,6 @@
 import { zeroUsage } from '../../core/usage.js';
 import { type JsonObject, asArray, asObject, asText, dig } from '../shared/json.js';
-import { sourceOf, withTier, withToolCalls } from '../shared/metered.js';
+import { sourceOf, withResponseId, withTier, withToolCalls } from '../shared/metered.js';
 import type { Metered, UpstreamErrorInfo } from '../types.js';
 import { geminiUsage } from './usage.js';
 
@@ -34,5 +34,6 @@ export function meterResponse(response: JsonObject | undefined, facts: ResponseF
     sawEnd: facts.sawEnd,
   };
   // trafficType tells priority traffic apart, which is priced differently.
-  return withTier(m, asText(meta?.trafficType));
+  // Every streamed chunk repeats responseId, so the one kept for the usage has it too.
+  return withResponseId(withTier(m, asText(meta?.trafficType)), asText(response?.responseId));
 }

@@ -18,6 +18,7 @@ const streamed = {
   servedModel: 'gemini-3.7-pro',
   error: undefined,
   sawEnd: true,
+  responseId: 'Xk1gabK9Ht',
 };
 
 describe('Gemini SSE stream tap', () => {
@@ -45,6 +46,7 @@ describe('Gemini SSE stream tap', () => {
       servedModel: 'gemini-3.7-pro',
       error: { type: 'UNAVAILABLE', message: 'The model is overloaded. Please try again later.' },
       sawEnd: false,
+      responseId: 'Xk1gabK9Ht',
     });
   });
 });
@@ -83,6 +85,7 @@ describe('Gemini non-stream bodies', () => {
       error: undefined,
       sawEnd: true,
       serviceTier: 'ON_DEMAND',
+      responseId: 'mP0gaf2kD-uNz7IPq4Kx8Q8',
     });
   });
 

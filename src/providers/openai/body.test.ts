@@ -26,6 +26,7 @@ describe('OpenAI non-stream bodies', () => {
       error: undefined,
       sawEnd: true,
       serviceTier: 'priority',
+      responseId: 'chatcmpl-DA3zK1mQ8p',
     });
   });
 
@@ -45,6 +46,7 @@ describe('OpenAI non-stream bodies', () => {
       error: undefined,
       sawEnd: true,
       serviceTier: 'priority',
+      responseId: 'resp_68f1c0a9e2b4',
     });
   });
 

@@ -1,7 +1,7 @@
 import { zeroUsage } from '../../core/usage.js';
 import type { Api } from '../../core/api.js';
 import { type JsonObject, asArray, asObject, asText, dig, parseJson } from '../shared/json.js';
-import { nothingMetered, sourceOf, withTier, withToolCalls } from '../shared/metered.js';
+import { nothingMetered, sourceOf, withResponseId, withTier, withToolCalls } from '../shared/metered.js';
 import { errorFromValue } from '../shared/upstream-error.js';
 import type { Metered } from '../types.js';
 import { readResponseBody } from './responses-body.js';
@@ -27,7 +27,7 @@ function readChatCompletion(body: JsonObject, complete: boolean): Metered {
     error: errorFromValue(body),
     sawEnd: complete,
   };
-  return withTier(m, asText(body.service_tier));
+  return withResponseId(withTier(m, asText(body.service_tier)), asText(body.id));
 }
 
 function countMessageToolCalls(body: JsonObject): number {

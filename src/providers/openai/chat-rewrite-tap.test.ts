@@ -23,6 +23,7 @@ describe('OpenAI chat rewrite tap (usage injected by the gateway)', () => {
         error: undefined,
         sawEnd: true,
         serviceTier: 'default',
+        responseId: 'chatcmpl-DA41f9sQx2',
       });
     }
   });

@@ -1,7 +1,7 @@
 import { zeroUsage } from '../../core/usage.js';
 import type { SseEvent } from '../../sse/parser.js';
 import { type JsonObject, asArray, asObject, asText, dig, parseJson } from '../shared/json.js';
-import { sourceOf, withTier, withToolCalls } from '../shared/metered.js';
+import { sourceOf, withResponseId, withTier, withToolCalls } from '../shared/metered.js';
 import type { StreamReader } from '../shared/taps.js';
 import { errorFromValue } from '../shared/upstream-error.js';
 import type { Metered, UpstreamErrorInfo } from '../types.js';
@@ -19,6 +19,7 @@ export class ChatStreamReader implements StreamReader {
   private modelTries = 0;
   private servedModel: string | undefined;
   private serviceTier: string | undefined;
+  private responseId: string | undefined;
   private usage: JsonObject | undefined;
   private usageFinal = false;
   private cacheN: number | undefined;
@@ -57,7 +58,7 @@ export class ChatStreamReader implements StreamReader {
       error: this.error,
       sawEnd: this.done,
     };
-    return withTier(m, this.serviceTier);
+    return withResponseId(withTier(m, this.serviceTier), this.responseId);
   }
 
   /** Most chunks carry a few tokens of text and change nothing we record: skip their JSON.parse. */
@@ -73,6 +74,8 @@ export class ChatStreamReader implements StreamReader {
       this.modelTries++;
       this.servedModel = asText(chunk.model);
     }
+    // Every chunk repeats the id: the first parsed one (parsed for the model anyway) gives it.
+    this.responseId ??= asText(chunk.id);
     this.serviceTier = asText(chunk.service_tier) ?? this.serviceTier;
     const choices = asArray(chunk.choices) ?? [];
     let finishing = false;

@@ -31,6 +31,7 @@ describe('OpenAI chat stream tap (observe)', () => {
       error: undefined,
       sawEnd: true,
       serviceTier: 'default',
+      responseId: 'chatcmpl-DA41f9sQx2',
     });
   });
 
@@ -81,6 +82,7 @@ describe('OpenAI chat stream tap (observe)', () => {
       error: { type: 'server_error', message: 'The server had an error while processing your request. Sorry about that!' },
       sawEnd: false,
       serviceTier: 'default',
+      responseId: 'chatcmpl-DA52hT0e',
     });
   });
 

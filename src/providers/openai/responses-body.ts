@@ -1,6 +1,6 @@
 import { zeroUsage } from '../../core/usage.js';
 import { type JsonObject, asArray, asObject, asText } from '../shared/json.js';
-import { sourceOf, withTier, withToolCalls } from '../shared/metered.js';
+import { sourceOf, withResponseId, withTier, withToolCalls } from '../shared/metered.js';
 import { errorFromValue } from '../shared/upstream-error.js';
 import type { Metered } from '../types.js';
 import { responsesUsage } from './usage.js';
@@ -30,5 +30,5 @@ export function readResponseBody(body: JsonObject, complete: boolean): Metered {
     error,
     sawEnd: complete,
   };
-  return withTier(m, asText(body.service_tier));
+  return withResponseId(withTier(m, asText(body.service_tier)), asText(body.id));
 }

@@ -1,7 +1,7 @@
 import { zeroUsage } from '../../core/usage.js';
 import type { SseEvent } from '../../sse/parser.js';
 import { type JsonObject, asObject, asText, parseJson, peekType } from '../shared/json.js';
-import { sourceOf, withTier, withToolCalls } from '../shared/metered.js';
+import { sourceOf, withResponseId, withTier, withToolCalls } from '../shared/metered.js';
 import type { StreamReader } from '../shared/taps.js';
 import { errorFromValue } from '../shared/upstream-error.js';
 import type { Metered, UpstreamErrorInfo } from '../types.js';
@@ -17,6 +17,7 @@ const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response
 export class ResponsesStreamReader implements StreamReader {
   private servedModel: string | undefined;
   private serviceTier: string | undefined;
+  private responseId: string | undefined;
   private usage: unknown;
   private addedToolCalls = 0;
   private finalToolCalls = 0;
@@ -29,8 +30,10 @@ export class ResponsesStreamReader implements StreamReader {
     if (type === undefined) return;
     if (TERMINAL.has(type)) this.readResponse(asObject(parseJson(event.data)), type);
     else if (type === 'response.created') {
-      // Parsed once so that a stream cut before its end still names the model.
-      this.servedModel ??= asText(asObject(asObject(parseJson(event.data))?.response)?.model);
+      // Parsed once so that a stream cut before its end still names the model and the response.
+      const response = asObject(asObject(parseJson(event.data))?.response);
+      this.servedModel ??= asText(response?.model);
+      this.responseId ??= asText(response?.id);
     } else if (type === 'response.output_item.added') {
       if (event.data.includes('_call"') && isToolCallItem(asObject(parseJson(event.data))?.item)) this.addedToolCalls++;
     } else if (type === 'error') {
@@ -48,7 +51,7 @@ export class ResponsesStreamReader implements StreamReader {
       error: this.error,
       sawEnd: this.ended,
     };
-    return withTier(m, this.serviceTier);
+    return withResponseId(withTier(m, this.serviceTier), this.responseId);
   }
 
   private readResponse(event: JsonObject | undefined, type: string): void {
@@ -57,6 +60,7 @@ export class ResponsesStreamReader implements StreamReader {
     if (response === undefined) return;
     this.servedModel = asText(response.model) ?? this.servedModel;
     this.serviceTier = asText(response.service_tier) ?? this.serviceTier;
+    this.responseId = asText(response.id) ?? this.responseId;
     if (asObject(response.usage) !== undefined) this.usage = response.usage;
     this.finalToolCalls = countResponseToolCalls(response);
     if (type === 'response.failed') this.error = errorFromValue(response) ?? FAILED;

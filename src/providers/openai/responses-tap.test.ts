@@ -20,6 +20,7 @@ describe('OpenAI Responses stream tap', () => {
       error: undefined,
       sawEnd: true,
       serviceTier: 'default',
+      responseId: 'resp_68f1c1',
     });
   });
 

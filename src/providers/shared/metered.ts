@@ -31,3 +31,9 @@ export function withTier(m: Metered, tier: string | undefined): Metered {
   if (tier !== undefined) m.serviceTier = tier;
   return m;
 }
+
+/** Leaves `responseId` off when unknown, as withTier does the tier. */
+export function withResponseId(m: Metered, id: string | undefined): Metered {
+  if (id !== undefined) m.responseId = id;
+  return m;
+}

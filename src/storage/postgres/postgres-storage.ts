@@ -9,7 +9,7 @@ import { topShare } from '../top-share.js';
 import { sqlOutcomeStore } from '../outcome-store.js';
 import type { KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
-import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, probesOf, probesToRun, repeatedInRange, sessionlessRanges } from '../cross-source.js';
+import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById } from '../cross-source.js';
 import { type RollupDelta, measureValues, rollupDeltas, sameRow } from '../rollup.js';
 import { ATTEMPT_COLUMNS, CACHE_ROW_COLUMNS, REQUEST_COLUMNS, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, ROLLUP_MEASURES, rollupKeys, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
@@ -128,12 +128,18 @@ function pgLedger(pool: pg.Pool): LedgerStore {
       for (const range of sessionlessRanges(probes)) {
         const found = await c.query<{ u: string; ts: string }>(
           `SELECT upstream_request_id AS u, ts FROM requests WHERE session_id IS NULL AND ts BETWEEN $1 AND $2 AND source = '${GATEWAY_SOURCE}' AND upstream_request_id = ANY($3::text[])`,
-          [range.from, range.to, range.ids],
+          [range.from, range.to, range.items.map((p) => p.upstreamId)],
         );
         for (const p of repeatedInRange(range, found.rows.map((f) => ({ u: f.u, ts: Number(f.ts) })))) repeated.add(p.i);
       }
     }
-    const seen = crossSourceCheck(rows, repeated);
+    const found: { id: string; source: string }[] = [];
+    for (const l of responseLookups(rows)) {
+      // Through requests_ts: the rows of the window, their response ids compared (see cross-source.ts).
+      const res = await c.query<{ id: string; source: string }>('SELECT response_id AS id, source FROM requests WHERE ts BETWEEN $1 AND $2 AND response_id = ANY($3::text[])', [l.from, l.to, l.items.map((r) => r.responseId)]);
+      found.push(...res.rows);
+    }
+    const seen = crossSourceCheck(rows, repeated, sourcesById(found));
     return rows.filter((r) => !seen(r));
   };
 

@@ -3,7 +3,7 @@ import { type SqlDialect, aggregate } from '../aggregate.js';
 import { rollupUpsertSql } from '../ddl.js';
 import type { AggregateQuery, LedgerStore, TimeFilter } from '../ports.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
-import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, probesOf, probesToRun, repeatedInRange, sessionlessRanges } from '../cross-source.js';
+import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById } from '../cross-source.js';
 import { measureValues, rollupDeltas, sameRow } from '../rollup.js';
 import { ruleTotals } from '../rule-totals.js';
 import { topShare } from '../top-share.js';
@@ -65,20 +65,24 @@ export function sqliteLedger(db: Db): LedgerStore {
   );
   const isEmpty = db.prepare('SELECT NOT EXISTS (SELECT 1 FROM requests) AS e');
   const othersStored = db.prepare(OTHERS_STORED_SQL);
+  // Through requests_ts: the rows of the window, their response ids compared (see cross-source.ts).
+  const responsesIn = db.prepare('SELECT response_id AS id, source FROM requests WHERE ts BETWEEN ? AND ? AND response_id IN (SELECT value FROM json_each(?))');
   /** Rows that repeat a request another source already recorded (see cross-source.ts). */
   const crossSourceRepeats = (rows: readonly LedgerRow[]) => {
     const repeated = new Set<number>();
     // Into an empty ledger (a first import) no other source can have recorded anything.
-    const probes = (isEmpty.get() as { e: number }).e ? [] : probesToRun(probesOf(rows), () => Boolean((othersStored.get() as { e: number }).e));
+    const empty = Boolean((isEmpty.get() as { e: number }).e);
+    const probes = empty ? [] : probesToRun(probesOf(rows), () => Boolean((othersStored.get() as { e: number }).e));
     if (probes.length > 0) {
       const tuples = probes.map((p) => [p.i, p.upstreamId, p.source, p.sessionId, p.ts]);
       for (const r of repeatedProbes.all(JSON.stringify(tuples)) as { i: number }[]) repeated.add(Number(r.i));
       for (const range of sessionlessRanges(probes)) {
-        const found = sessionlessGatewayRows.all(range.from, range.to, JSON.stringify(range.ids)) as { u: string; ts: number }[];
+        const found = sessionlessGatewayRows.all(range.from, range.to, JSON.stringify(range.items.map((p) => p.upstreamId))) as { u: string; ts: number }[];
         for (const p of repeatedInRange(range, found)) repeated.add(p.i);
       }
     }
-    return crossSourceCheck(rows, repeated);
+    const found = empty ? [] : responseLookups(rows).flatMap((l) => responsesIn.all([l.from, l.to, JSON.stringify(l.items.map((r) => r.responseId))]) as { id: string; source: string }[]);
+    return crossSourceCheck(rows, repeated, sourcesById(found));
   };
   const existing = db.prepare('SELECT * FROM requests WHERE id = ?').safeIntegers();
   const deleteRow = db.prepare('DELETE FROM requests WHERE id = ?');

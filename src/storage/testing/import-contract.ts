@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import type { Storage } from '../ports.js';
+import { RESPONSE_WINDOW_MS } from '../cross-source.js';
 import { sampleRow } from './rows.js';
 
 const at = (h: number, m = 0) => Date.UTC(2026, 10, 20, h, m);
@@ -34,6 +35,29 @@ export function importContract(open: () => Promise<Storage>): void {
     expect(total).toMatchObject({ requests: 6, costPicos: 10n + 21n + 4n });
     const bySource = await s.ledger.aggregate({ by: ['session'], since: at(11, 30), until: at(12, 30) });
     expect(bySource[0]).toMatchObject({ requests: 6, costPicos: 35n });
+    await s.close();
+  });
+
+  it("matches a span or log row to the gateway's row of the same call by its response id, within the time window", async () => {
+    const s = await open();
+    const t = at(14);
+    const row = (id: string, source: string, responseId: string | null, ts = t) => sampleRow({ id, ts, source, responseId, upstreamRequestId: null, costPicos: 10n });
+    expect(await s.ledger.insert([row('gw-r1', 'gateway', 'chatcmpl-R1')])).toBe(1);
+    expect((await s.ledger.get('gw-r1'))?.responseId).toBe('chatcmpl-R1');
+    // Its span, started a little before the gateway saw the call; a log line written as a long answer ended.
+    expect(await s.ledger.insert([row('span-r1', 'otel-genai', 'chatcmpl-R1', t - 300)])).toBe(0);
+    expect(await s.ledger.upsert([row('cc-r1', 'claude-code-log', 'chatcmpl-R1', t + 5 * 60_000)])).toBe(0);
+    // Another call, a row without a response id, and one beyond the window are recorded.
+    expect(await s.ledger.insert([row('span-r9', 'otel-genai', 'chatcmpl-R9'), row('span-none', 'otel-genai', null)])).toBe(2);
+    expect(await s.ledger.insert([row('span-late', 'otel-genai', 'chatcmpl-R1', t + RESPONSE_WINDOW_MS + 1)])).toBe(1);
+    // The gateway's own inserts never ask (its hot path): its row is kept even after a span of the same id.
+    expect(await s.ledger.insert([row('gw-r9', 'gateway', 'chatcmpl-R9')])).toBe(1);
+    // Within one batch the gateway's row is the one kept, whatever the order.
+    expect(await s.ledger.insert([row('span-r2', 'otel-genai', 'chatcmpl-R2'), row('gw-r2', 'gateway', 'chatcmpl-R2'), row('cc-r2', 'claude-code-log', 'chatcmpl-R2')])).toBe(1);
+    expect(await s.ledger.get('gw-r2')).toBeDefined();
+    expect(await s.ledger.get('span-r2')).toBeUndefined();
+    const [total] = await s.ledger.aggregate({ by: [] });
+    expect(total).toMatchObject({ requests: 6, costPicos: 60n });
     await s.close();
   });
 

@@ -21,6 +21,9 @@ export interface BlankDatabase {
 }
 
 /** The rollups a version before 15 wrote for `rows`: the hourly ones with the cost in one column, and the daily ones from version 14 (`daily`). */
+/** The ledger's columns at versions 13 to 15: response_id (version 16, the last) came later. */
+const V13_COLUMNS = REQUEST_COLUMNS.slice(0, REQUEST_COLUMNS.indexOf('response_id'));
+
 async function oldRollups(db: BlankDatabase, rows: LedgerRow[], daily: boolean): Promise<void> {
   for (const d of rollupDeltas(rows)) {
     if (isDaily(d.table)) {
@@ -95,7 +98,7 @@ export function upgradeContract(blank: () => Promise<BlankDatabase>): void {
       }),
     );
     for (const r of rows) {
-      await db.exec(`INSERT INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES (${params(REQUEST_COLUMNS.length)})`, rowValues(r, db.bool));
+      await db.exec(`INSERT INTO requests (${V13_COLUMNS.join(', ')}) VALUES (${params(V13_COLUMNS.length)})`, rowValues(r, db.bool).slice(0, V13_COLUMNS.length));
       await oldRollups(db, [r], false);
     }
     await db.close();
@@ -121,7 +124,7 @@ export function upgradeContract(blank: () => Promise<BlankDatabase>): void {
       sampleRow({ id: `v14-${i}`, ts: hour + i * 40 * 60_000, user: i % 2 ? 'alice' : 'bob', sessionId: `s${i % 2}`, tags: { workflow: 'w' }, pool: 'pool-a', costPicos: i === 0 ? near : 1_000_000n * BigInt(i) + 7n }),
     );
     for (const r of rows) {
-      await db.exec(`INSERT INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES (${params(REQUEST_COLUMNS.length)})`, rowValues(r, db.bool));
+      await db.exec(`INSERT INTO requests (${V13_COLUMNS.join(', ')}) VALUES (${params(V13_COLUMNS.length)})`, rowValues(r, db.bool).slice(0, V13_COLUMNS.length));
       await oldRollups(db, [r], true);
     }
     await db.close();
