@@ -150,7 +150,7 @@ export class CacheAnalyser {
 
   private see(row: CacheRow): Seen {
     const p = this.scan;
-    const hashed = p.read(row.prefix);
+    const hashed = p.read(row.prefix, row.sessionId);
     const scale = hashed && p.e > 0 && row.inputTokens > 0 ? row.inputTokens / p.e : 1;
     return { row, group: groupOf(row, this.o.by), scope: this.scopeOf(row), hashed, staticLen: hashed ? p.staticLen : 0, scale };
   }

@@ -20,8 +20,8 @@ function reference(text: string) {
   return { len: p.b.length, staticLen, cum, tokens: p.b.map((b) => b[2]), hashes: p.b.map((b) => b[1]), lastBp: p.bp.at(-1)?.[0] ?? -1, bpCount: p.bp.length, e: p.e };
 }
 
-function read(scan: PrefixScan, text: string) {
-  if (!scan.read(text)) return undefined;
+function read(scan: PrefixScan, text: string, thread?: string) {
+  if (!scan.read(text, thread)) return undefined;
   const n = scan.len;
   return {
     len: n,
@@ -60,6 +60,33 @@ describe('PrefixScan', () => {
       const same = (xs: string[]) => xs.map((x) => xs.map((y) => x === y));
       expect(same(got.ids)).toEqual(same(want.hashes));
     }
+    expect(scan.fallbacks).toBe(0);
+  });
+
+  it('reads a session\'s calls the same whether or not it reuses the blocks a call shares with the one before', () => {
+    const r = rng(5);
+    const threaded = new PrefixScan();
+    const fresh = new PrefixScan();
+    let rec = randomRecord(r, 1);
+    for (let i = 0; i < 400; i++) {
+      const b = [...rec.b];
+      const roll = r();
+      if (roll < 0.5) b.push(['m', '0123456789abcdef', Math.floor(r() * 300)]);
+      else if (roll < 0.6) b[Math.floor(r() * b.length)] = ['s', 'fedcba9876543210', 7];
+      // Only the last block's token count grows a digit: its text starts like the one before, but is another block.
+      else if (roll < 0.7 && b.length > 0) b[b.length - 1] = [b.at(-1)![0], b.at(-1)![1], b.at(-1)![2] * 10 + 1];
+      else if (roll < 0.8) b.pop();
+      else if (roll < 0.85) b.length = 0;
+      rec = { ...rec, n: b.length, b, e: b.reduce((n, x) => n + x[2], 0) };
+      const text = encodePrefix(rec);
+      // Threads share one reader: a call is checked against its own thread's previous call only.
+      const thread = `s${i % 3}`;
+      expect(read(threaded, text, thread)).toEqual(read(fresh, text));
+      const { hashes: _, ...want } = reference(text)!;
+      expect(read(threaded, text, thread)).toMatchObject(want);
+    }
+    // All of them scanned, none left to JSON.parse.
+    expect(threaded.fallbacks + fresh.fallbacks).toBe(0);
   });
 
   it('hashes real requests the same way, with their texts kept (escapes and all)', () => {
@@ -90,6 +117,7 @@ describe('PrefixScan', () => {
       const { hashes: _, ...want } = reference(text)!;
       expect(read(scan, text)).toMatchObject(want);
     }
+    expect(scan.fallbacks).toBe(cases.length);
     // Identities still follow the hash strings: "h1" is not "0123456789abcdef", nor an upper-case spelling of it.
     const ids = read(scan, '{"v":1,"n":3,"b":[["t","h1",1],["t","0123456789ABCDEF",1],["t","0123456789abcdef",1]],"bp":[],"e":3}')!.ids;
     expect(new Set(ids).size).toBe(3);

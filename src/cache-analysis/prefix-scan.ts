@@ -19,6 +19,8 @@ export class PrefixScan {
   len = 0;
   /** Leading tool and system blocks. */
   staticLen = 0;
+  /** Texts the scanner left to decodePrefix. */
+  fallbacks = 0;
   /** The last explicit breakpoint's block position, -1 when there is none. */
   lastBp = -1;
   bpCount = 0;
@@ -32,18 +34,26 @@ export class PrefixScan {
   /** Running hash of blocks 0..i (53 bits). */
   cum = new Float64Array(128);
   private readonly interned = new Map<string, number>();
+  /** Per thread, its latest call's blocks as text and as read; the least recently used dropped first. */
+  private readonly threads = new Map<string, Known>();
 
-  /** Reads `text`; false when it holds no prefix the analyser understands (as decodePrefix's undefined). */
-  read(text: string | null | undefined): boolean {
+  /**
+   * Reads `text`; false when it holds no prefix the analyser understands (as decodePrefix's
+   * undefined). `thread` (a session) names a run of calls that mostly extend one another's
+   * prefix: the blocks a call shares, character for character, with the thread's previous call
+   * are taken from that call's reading rather than scanned again.
+   */
+  read(text: string | null | undefined, thread?: string | null): boolean {
     if (!text) return false;
     this.reset();
-    if (this.scan(text)) return true;
+    if (this.scan(text, thread ?? undefined)) return true;
     this.reset();
+    this.fallbacks++;
     return this.fallback(text);
   }
 
   /** Reads the stored form as encodePrefix writes it, in one pass over its characters; false for anything else. */
-  private scan(t: string): boolean {
+  private scan(t: string, thread: string | undefined): boolean {
     let i = HEAD.length;
     if (!t.startsWith(HEAD)) return false;
     // n: blocks in the prompt, which the analyser does not use.
@@ -51,9 +61,22 @@ export class PrefixScan {
     while (c >= 48 && c <= 57) c = t.charCodeAt(++i);
     if (!t.startsWith(BLOCKS, i)) return false;
     i += BLOCKS.length;
+    const from = i;
     let x = 0x811c9dc5;
     let y = 0x01000193;
-    if (t.charCodeAt(i) !== 93 /* ] */) {
+    let more = t.charCodeAt(i) !== 93; /* ] */
+    const known = thread === undefined ? undefined : this.threads.get(thread);
+    if (known && t.slice(from, from + known.blocks.length) === known.blocks) {
+      const c = t.charCodeAt(from + known.blocks.length);
+      if (c === 44 || c === 93) {
+        this.restore(known);
+        ({ x, y } = known);
+        // Past the comma before the next block, or at the bracket that closes the blocks.
+        i = from + known.blocks.length + (c === 44 ? 1 : 0);
+        more = c === 44;
+      }
+    }
+    if (more) {
       for (;;) {
         // ["k","<16 hex>",<tokens>] or with a fourth element, the block's text.
         if (t.charCodeAt(i) !== 91 || t.charCodeAt(i + 1) !== 34 || t.charCodeAt(i + 3) !== 34 || t.charCodeAt(i + 4) !== 44 || t.charCodeAt(i + 5) !== 34) return false;
@@ -72,14 +95,14 @@ export class PrefixScan {
         i += 16;
         if (t.charCodeAt(i) !== 34 || t.charCodeAt(i + 1) !== 44) return false;
         i += 2;
-        const from = i;
+        const digits = i;
         let tokens = 0;
         c = t.charCodeAt(i);
         while (c >= 48 && c <= 57) {
           tokens = tokens * 10 + (c - 48);
           c = t.charCodeAt(++i);
         }
-        if (!plainInt(t, from, i)) return false;
+        if (!plainInt(t, digits, i)) return false;
         if (c === 44) {
           i = skipString(t, i + 1);
           if (i < 0) return false;
@@ -94,19 +117,20 @@ export class PrefixScan {
         i++;
       }
     }
+    const blocksEnd = i;
     if (!t.startsWith(BREAKPOINTS, i)) return false;
     i += BREAKPOINTS.length;
     if (t.charCodeAt(i) !== 93) {
       for (;;) {
         if (t.charCodeAt(i) !== 91) return false;
-        const from = ++i;
+        const digits = ++i;
         let pos = 0;
         c = t.charCodeAt(i);
         while (c >= 48 && c <= 57) {
           pos = pos * 10 + (c - 48);
           c = t.charCodeAt(++i);
         }
-        if (!plainInt(t, from, i) || c !== 44) return false;
+        if (!plainInt(t, digits, i) || c !== 44) return false;
         i = skipString(t, i + 1);
         if (i < 0 || t.charCodeAt(i) !== 93) return false;
         i++;
@@ -118,16 +142,56 @@ export class PrefixScan {
     }
     if (!t.startsWith(ESTIMATE, i)) return false;
     i += ESTIMATE.length;
-    const from = i;
+    const eFrom = i;
     let e = 0;
     c = t.charCodeAt(i);
     while (c >= 48 && c <= 57) {
       e = e * 10 + (c - 48);
       c = t.charCodeAt(++i);
     }
-    if (!plainInt(t, from, i) || c !== 125 /* } */ || i + 1 !== t.length) return false;
+    if (!plainInt(t, eFrom, i) || c !== 125 /* } */ || i + 1 !== t.length) return false;
     this.e = e;
+    if (thread !== undefined && this.len > 0) this.keep(thread, t.slice(from, blocksEnd), x, y);
     return true;
+  }
+
+  /** Keeps this reading as the thread's latest, the oldest thread forgotten beyond THREADS. */
+  private keep(thread: string, blocks: string, x: number, y: number): void {
+    const n = this.len;
+    let k = this.threads.get(thread);
+    if (k) this.threads.delete(thread);
+    else if (this.threads.size >= THREADS) {
+      const oldest = this.threads.keys().next().value!;
+      k = this.threads.get(oldest);
+      this.threads.delete(oldest);
+    }
+    if (!k || k.cum.length < n) {
+      const size = Math.max(n, 64);
+      k = { blocks, x, y, len: n, staticLen: 0, kinds: new Uint8Array(size), idA: new Float64Array(size), idB: new Float64Array(size), tokens: new Float64Array(size), cum: new Float64Array(size) };
+    }
+    k.blocks = blocks;
+    k.x = x;
+    k.y = y;
+    k.len = n;
+    k.staticLen = this.staticLen;
+    k.kinds.set(this.kinds.subarray(0, n));
+    k.idA.set(this.idA.subarray(0, n));
+    k.idB.set(this.idB.subarray(0, n));
+    k.tokens.set(this.tokens.subarray(0, n));
+    k.cum.set(this.cum.subarray(0, n));
+    this.threads.set(thread, k);
+  }
+
+  private restore(k: Known): void {
+    while (this.kinds.length < k.len) this.grow();
+    const n = k.len;
+    this.len = n;
+    this.staticLen = k.staticLen;
+    this.kinds.set(k.kinds.subarray(0, n));
+    this.idA.set(k.idA.subarray(0, n));
+    this.idB.set(k.idB.subarray(0, n));
+    this.tokens.set(k.tokens.subarray(0, n));
+    this.cum.set(k.cum.subarray(0, n));
   }
 
   /** The analyser's reading before the scanner, kept for stored prefixes the scanner does not take. */
@@ -189,6 +253,22 @@ export class PrefixScan {
   }
 }
 
+/** A thread's latest call: its blocks' text, the running hash state after them, and the arrays read from them. */
+interface Known {
+  blocks: string;
+  x: number;
+  y: number;
+  len: number;
+  staticLen: number;
+  kinds: Uint8Array;
+  idA: Float64Array;
+  idB: Float64Array;
+  tokens: Float64Array;
+  cum: Float64Array;
+}
+
+/** Threads remembered at once: enough for the sessions active together on a busy gateway. */
+const THREADS = 4096;
 const HEX16 = /^[0-9a-f]{16}$/;
 const HEAD = '{"v":1,"n":';
 const BLOCKS = ',"b":[';
