@@ -34,6 +34,8 @@ export class PrefixScan {
   /** Running hash of blocks 0..i (53 bits). */
   cum = new Float64Array(128);
   private readonly interned = new Map<string, number>();
+  /** The integer `int` read last. */
+  private num = 0;
   /** Per thread, its latest call's blocks as text and as read; the least recently used dropped first. */
   private readonly threads = new Map<string, Known>();
 
@@ -95,14 +97,10 @@ export class PrefixScan {
         i += 16;
         if (t.charCodeAt(i) !== 34 || t.charCodeAt(i + 1) !== 44) return false;
         i += 2;
-        const digits = i;
-        let tokens = 0;
+        i = this.int(t, i);
+        if (i < 0) return false;
+        const tokens = this.num;
         c = t.charCodeAt(i);
-        while (c >= 48 && c <= 57) {
-          tokens = tokens * 10 + (c - 48);
-          c = t.charCodeAt(++i);
-        }
-        if (!plainInt(t, digits, i)) return false;
         if (c === 44) {
           i = skipString(t, i + 1);
           if (i < 0) return false;
@@ -123,14 +121,9 @@ export class PrefixScan {
     if (t.charCodeAt(i) !== 93) {
       for (;;) {
         if (t.charCodeAt(i) !== 91) return false;
-        const digits = ++i;
-        let pos = 0;
-        c = t.charCodeAt(i);
-        while (c >= 48 && c <= 57) {
-          pos = pos * 10 + (c - 48);
-          c = t.charCodeAt(++i);
-        }
-        if (!plainInt(t, digits, i) || c !== 44) return false;
+        i = this.int(t, i + 1);
+        if (i < 0 || t.charCodeAt(i) !== 44) return false;
+        const pos = this.num;
         i = skipString(t, i + 1);
         if (i < 0 || t.charCodeAt(i) !== 93) return false;
         i++;
@@ -142,17 +135,26 @@ export class PrefixScan {
     }
     if (!t.startsWith(ESTIMATE, i)) return false;
     i += ESTIMATE.length;
-    const eFrom = i;
-    let e = 0;
-    c = t.charCodeAt(i);
-    while (c >= 48 && c <= 57) {
-      e = e * 10 + (c - 48);
-      c = t.charCodeAt(++i);
-    }
-    if (!plainInt(t, eFrom, i) || c !== 125 /* } */ || i + 1 !== t.length) return false;
-    this.e = e;
+    i = this.int(t, i);
+    if (i < 0 || t.charCodeAt(i) !== 125 /* } */ || i + 1 !== t.length) return false;
+    this.e = this.num;
     if (thread !== undefined && this.len > 0) this.keep(thread, t.slice(from, blocksEnd), x, y);
     return true;
+  }
+
+  /** Reads the integer at `i` into `num`: where it ends, or -1 unless it is one as JSON writes it (no leading zero), exact in a double. */
+  private int(t: string, i: number): number {
+    const from = i;
+    let v = 0;
+    let c = t.charCodeAt(i);
+    while (c >= 48 && c <= 57) {
+      v = v * 10 + (c - 48);
+      c = t.charCodeAt(++i);
+    }
+    const digits = i - from;
+    if (digits === 0 || digits > 15 || (digits > 1 && t.charCodeAt(from) === 48)) return -1;
+    this.num = v;
+    return i;
   }
 
   /** Keeps this reading as the thread's latest, the oldest thread forgotten beyond THREADS. */
@@ -174,11 +176,7 @@ export class PrefixScan {
     k.y = y;
     k.len = n;
     k.staticLen = this.staticLen;
-    k.kinds.set(this.kinds.subarray(0, n));
-    k.idA.set(this.idA.subarray(0, n));
-    k.idB.set(this.idB.subarray(0, n));
-    k.tokens.set(this.tokens.subarray(0, n));
-    k.cum.set(this.cum.subarray(0, n));
+    copyBlocks(this, k, n);
     this.threads.set(thread, k);
   }
 
@@ -187,11 +185,7 @@ export class PrefixScan {
     const n = k.len;
     this.len = n;
     this.staticLen = k.staticLen;
-    this.kinds.set(k.kinds.subarray(0, n));
-    this.idA.set(k.idA.subarray(0, n));
-    this.idB.set(k.idB.subarray(0, n));
-    this.tokens.set(k.tokens.subarray(0, n));
-    this.cum.set(k.cum.subarray(0, n));
+    copyBlocks(k, this, n);
   }
 
   /** The analyser's reading before the scanner, kept for stored prefixes the scanner does not take. */
@@ -267,6 +261,17 @@ interface Known {
   cum: Float64Array;
 }
 
+type Blocks = Pick<Known, 'kinds' | 'idA' | 'idB' | 'tokens' | 'cum'>;
+
+/** The first `n` blocks' arrays from one reading to another. */
+function copyBlocks(from: Blocks, to: Blocks, n: number): void {
+  to.kinds.set(from.kinds.subarray(0, n));
+  to.idA.set(from.idA.subarray(0, n));
+  to.idB.set(from.idB.subarray(0, n));
+  to.tokens.set(from.tokens.subarray(0, n));
+  to.cum.set(from.cum.subarray(0, n));
+}
+
 /** Threads remembered at once: enough for the sessions active together on a busy gateway. */
 const THREADS = 4096;
 const HEX16 = /^[0-9a-f]{16}$/;
@@ -275,11 +280,6 @@ const BLOCKS = ',"b":[';
 const BREAKPOINTS = '],"bp":[';
 const ESTIMATE = '],"e":';
 
-/** Digits from..to form an integer as JSON writes it (no leading zero), exact in a double. */
-function plainInt(t: string, from: number, to: number): boolean {
-  const digits = to - from;
-  return digits > 0 && digits <= 15 && (digits === 1 || t.charCodeAt(from) !== 48);
-}
 
 /** Past the JSON string at `i`; -1 when there is none, or JSON.parse would refuse it (a bad escape, a raw control character). */
 function skipString(t: string, i: number): number {
