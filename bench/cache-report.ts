@@ -8,7 +8,8 @@ import { rowPricer, runCacheReport } from '../src/cache-analysis/report.js';
 import type { LedgerRow } from '../src/core/ledger-row.js';
 import { createPricer } from '../src/pricing/index.js';
 import { runReport } from '../src/reports/report.js';
-import { CACHE_ROW_COLUMNS } from '../src/storage/schema.js';
+
+import { cacheRowSelect } from '../src/storage/schema.js';
 import { openSqlite } from '../src/storage/sqlite/sqlite-storage.js';
 import { rng } from '../src/storage/testing/rows.js';
 import { DAYS, START, benchRow } from './reports.js';
@@ -89,10 +90,18 @@ function hashingCost(): { bytes: number; hashUs: number; parseUs: number } {
   return { bytes: Buffer.byteLength(text), hashUs: per(() => encodePrefix(hashPrefix('anthropic.messages', json)!)), parseUs: per(() => JSON.parse(text)) };
 }
 
-async function time(fn: () => Promise<unknown>): Promise<number> {
+/** Wall and CPU milliseconds of one call (CPU: this process, every thread). */
+async function time(fn: () => Promise<unknown>): Promise<Timing> {
   const t = performance.now();
+  const c = process.cpuUsage();
   await fn();
-  return performance.now() - t;
+  const cpu = process.cpuUsage(c);
+  return { ms: performance.now() - t, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+interface Timing {
+  ms: number;
+  cpuMs: number;
 }
 
 async function main(): Promise<void> {
@@ -117,17 +126,18 @@ async function main(): Promise<void> {
     const since = START;
     const until = START + DAYS * 86_400_000;
     const price = rowPricer(createPricer(), (p) => (p === 'anthropic' ? 'anthropic' : undefined));
-    const measure = async (name: string, fn: () => Promise<unknown>) => {
-      const ms: number[] = [];
-      for (let k = 0; k < RUNS; k++) ms.push(await time(fn));
-      process.stdout.write(`${name}: ${median(ms).toFixed(0)} ms\n`);
-      return median(ms);
+    const measure = async (name: string, fn: () => Promise<unknown>): Promise<Timing> => {
+      const runs: Timing[] = [];
+      for (let k = 0; k < RUNS; k++) runs.push(await time(fn));
+      const t = { ms: median(runs.map((r) => r.ms)), cpuMs: median(runs.map((r) => r.cpuMs)) };
+      process.stdout.write(`${name}: ${t.ms.toFixed(0)} ms, CPU ${t.cpuMs.toFixed(0)} ms (load ${loadavg()[0]!.toFixed(1)})\n`);
+      return t;
     };
     let findings = 0;
     const window = { since, until };
     const count = async (rows: AsyncIterable<unknown>) => {
       let n = 0;
-      for await (const _ of rows) n++;
+      for await (const b of rows) n += Array.isArray(b) ? b.length : 1;
       return n;
     };
     // The read path before: whole ledger rows (38 columns, the prefix among them) fed to the same analyser.
@@ -136,14 +146,15 @@ async function main(): Promise<void> {
       for await (const row of storage.ledger.scan(window)) a.add(row);
       return a.finish();
     };
-    const m: Measured = { scanMs: undefined, wholeMs: undefined, cacheRowsMs: 0, reportMs: 0, cacheReportMs: 0 };
-    if (WHOLE) m.scanMs = await measure('scan (whole rows)', () => count(storage.ledger.scan(window)));
-    m.cacheRowsMs = await measure('cacheRows', () => count(storage.ledger.cacheRows(window)));
-    if (WHOLE) m.wholeMs = await measure('cache-report --by workflow, whole rows', wholeReport);
-    m.cacheReportMs = await measure('cache-report --by workflow', async () => {
+    const none = { ms: 0, cpuMs: 0 };
+    const m: Measured = { scan: undefined, whole: undefined, cacheRows: none, report: none, cacheReport: none };
+    if (WHOLE) m.scan = await measure('scan (whole rows)', () => count(storage.ledger.scan(window)));
+    m.cacheRows = await measure('cacheRows', () => count(storage.ledger.cacheRows(window)));
+    if (WHOLE) m.whole = await measure('cache-report --by workflow, whole rows', wholeReport);
+    m.cacheReport = await measure('cache-report --by workflow', async () => {
       findings = (await runCacheReport(storage.ledger, { ...window, by: 'workflow', price })).findings.length;
     });
-    m.reportMs = await measure('report --by tag:workflow', () => runReport(storage.ledger, { since, until, by: ['tag:workflow'] }));
+    m.report = await measure('report --by tag:workflow', () => runReport(storage.ledger, { since, until, by: ['tag:workflow'] }));
     writeSection({ rows: ROWS, writeS, sizeMb, m, findings, hashing });
   } finally {
     await storage.close();
@@ -151,37 +162,40 @@ async function main(): Promise<void> {
   }
 }
 
+/** The options of this run that change what it measures (not where the ledger is). */
+function command(): string {
+  const opts = [...(ROWS === 10_000_000 ? [] : ['--rows', String(ROWS)]), ...(WHOLE ? [] : ['--no-whole']), ...(RUNS === 3 ? [] : ['--runs', String(RUNS)])];
+  return opts.length ? ` -- ${opts.join(' ')}` : '';
+}
+
 interface Measured {
-  scanMs: number | undefined;
-  wholeMs: number | undefined;
-  cacheRowsMs: number;
-  cacheReportMs: number;
-  reportMs: number;
+  scan: Timing | undefined;
+  whole: Timing | undefined;
+  cacheRows: Timing;
+  cacheReport: Timing;
+  report: Timing;
 }
 
 function writeSection(o: { rows: number; writeS: number; sizeMb: number; m: Measured; findings: number; hashing: { bytes: number; hashUs: number; parseUs: number } }): void {
   const { m } = o;
   const rows = o.rows.toLocaleString('en-US');
-  const line = (what: string, ms: number | undefined) => (ms === undefined ? '' : `| ${what} | ${ms.toFixed(0)} | ${((o.rows / ms) * 1000).toFixed(0)} |\n`);
+  const line = (what: string, t: Timing | undefined) => (t === undefined ? '' : `| ${what} | ${t.ms.toFixed(0)} | ${t.cpuMs.toFixed(0)} | ${((o.rows / t.ms) * 1000).toFixed(0)} |\n`);
   const section = `
 ## Cache report over ${rows} rows
 
-Generated by \`npm run bench:cache-report${o.rows === 10_000_000 ? '' : ` -- --rows ${o.rows}`}\` on ${new Date().toISOString().slice(0, 10)}, on this 2-core machine shared with other
-work (load average ${loadavg().map((x) => x.toFixed(1)).join(', ')} when it finished: read the ratios, not the absolute times). The reports benchmark's generated ledger
+Generated by \`npm run bench:cache-report${command()}\` on ${new Date().toISOString().slice(0, 10)}, on this 2-core machine shared with other
+work (load average ${loadavg().map((x) => x.toFixed(1)).join(', ')} when it finished: read the ratios and the CPU times, not the wall times). The reports benchmark's generated ledger
 (${rows} rows over ${DAYS} days, sessions of 50 requests) with a hashed prompt prefix on every row: four tools,
 two system blocks and the conversation so far (up to ${MAX_TURNS} message blocks), breakpoints on the system prompt
 and the last turn; three workflows carry a timestamp in system block 0. Written by the benchmarks' fast seeder (bench/seed.ts) in
 ${o.writeS.toFixed(0)} s (${Math.round(o.rows / o.writeS).toLocaleString('en-US')} rows/s); the file is ${(o.sizeMb / 1000).toFixed(1)} GB.
-${o.rows < 10_000_000 ? `Measured at ${rows} rows, not 10 million (\`npm run bench:cache-report\` without \`--rows\` runs 10 million).\n` : ''}
-Each figure is ${RUNS === 1 ? 'one run' : `the median of ${RUNS} runs`} over the whole window, side by side in one process. *whole rows* is \`scan\`, every column of
-every row in time order (as \`export\` reads them, and as the cache report read them before); *cache rows* is \`cacheRows\`, the
-${CACHE_ROW_COLUMNS.length} columns the analyser reads, of the rows it keeps (status below 400, outcome ok), each read as an array rather than an
-object of 38 columns. Both report rows run today's analyser (whose cache-entry lookups no longer build a string each), so
-their ratio is the narrowed read's alone. The cache report found ${o.findings} findings.
 
-| query | ms | rows/s |
-|---|---|---|
-${line('whole rows, every one in time order (`scan`)', m.scanMs)}${line('cache rows, in time order (`cacheRows`)', m.cacheRowsMs)}${line('`cache-report --by workflow`, the analyser fed whole rows (the read path before)', m.wholeMs)}${line('`cache-report --by workflow` now', m.cacheReportMs)}${line('`report --by tag:workflow` (rollups)', m.reportMs)}
+Each figure is ${RUNS === 1 ? 'one run' : `the median of ${RUNS} runs`} over the whole window, side by side in one process; CPU is the process's user and system time.
+${WHOLE ? '*whole rows* is `scan`, every column of every row in time order (as `export` reads them); ' : ''}*cache rows* is \`cacheRows\`, the ${cacheRowSelect(String, '').length} values the analyser reads of the rows it keeps (status below 400, outcome ok), in batches of arrays. The cache report found ${o.findings} findings.
+
+| query | wall ms | CPU ms | rows/s (wall) |
+|---|---|---|---|
+${line('whole rows, every one in time order (`scan`)', m.scan)}${line('cache rows, in time order (`cacheRows`)', m.cacheRows)}${line('`cache-report --by workflow`, the analyser fed whole rows', m.whole)}${line('`cache-report --by workflow`', m.cacheReport)}${line('`report --by tag:workflow` (rollups)', m.report)}
 On the gateway, hashing the prefix of a Claude Code-sized request (${(o.hashing.bytes / 1000).toFixed(0)} KB: 30 tools, two system blocks,
 120 message blocks) takes ${o.hashing.hashUs.toFixed(0)} µs, against ${o.hashing.parseUs.toFixed(0)} µs for the \`JSON.parse\` the gateway already does
 (${(o.hashing.hashUs / o.hashing.parseUs).toFixed(1)}×; median of 7 × 200 calls). It runs once the request is on its way upstream, while the provider works.

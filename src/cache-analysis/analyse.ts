@@ -1,9 +1,10 @@
 import type { CacheRow } from '../core/ledger-row.js';
 import { type Picos, roundHalfUp } from '../core/money.js';
 import { minCacheableTokens } from './auto-breakpoints.js';
-import { driftFinding, firstDifference, isReorder, tokensBetween } from './drift.js';
+import { driftFinding, firstDifference, isReorder, keepStatic, tokensBetween } from './drift.js';
 import { PriceMoves } from './price-moves.js';
-import { decodePrefix } from './prefix.js';
+import { PrefixScan } from './prefix-scan.js';
+import { PrefixTable } from './prefix-table.js';
 import type { Seen, Sequence } from './seen.js';
 import { type GroupAcc, groupFindings, groupOf, groupStats, newGroup, sideOf } from './group.js';
 import type { AutoCacheComparison, CacheReport, CacheReportOptions, Finding, GroupStats } from './types.js';
@@ -27,6 +28,29 @@ interface PendingWrite {
   done: boolean;
 }
 
+/** A queue taken from the front without copying what is left on each take. */
+class Queue<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  get first(): T | undefined {
+    return this.items[this.head];
+  }
+
+  push(v: T): void {
+    this.items.push(v);
+  }
+
+  shift(): T {
+    const v = this.items[this.head++]!;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return v;
+  }
+}
+
 /**
  * The prompt-cache analyser: fed ledger rows in time order (as `scan` yields them), it keeps
  * only an hour of state, so it runs over any window in bounded memory. Pure: no I/O.
@@ -36,20 +60,28 @@ export class CacheAnalyser {
   private readonly moves: PriceMoves;
   private readonly groups = new Map<string, GroupAcc>();
   private readonly sequences = new Map<string, Sequence>();
-  /** Per cache scope: running prefix hash → when a request last carried it. */
-  private readonly recent = new Map<string, Map<number, number>>();
+  /** The current row's prefix, and per block its slot in `recent` and when a request carried it before. */
+  private readonly scan = new PrefixScan();
+  private slots = new Int32Array(128);
+  private before = new Float64Array(128);
+  /** Per cache scope and running prefix hash: when a request last carried it, and its writes not yet read back. */
+  private readonly recent = new PrefixTable();
+  /** The pending-write lists `recent.pend` points into; free ones are reused. */
+  private readonly lists: PendingWrite[][] = [];
+  private readonly freeLists: number[] = [];
+  private readonly scopes = new Map<string, number>();
   /** Writes not yet read back, oldest first: one queue per TTL, so each expires in order. */
-  private readonly pending = new Map<number, PendingWrite[]>([
-    [TTL_5M, []],
-    [TTL_1H, []],
+  private readonly pending = new Map<number, Queue<PendingWrite>>([
+    [TTL_5M, new Queue()],
+    [TTL_1H, new Queue()],
   ]);
-  private readonly pendingByKey = new ScopedMap<PendingWrite[]>();
+  /** Pending writes of requests without a prefix, by session. */
+  private readonly sessionPending = new ScopedMap<PendingWrite[]>();
   /** 5-minute writes that lapsed unread, kept for an hour to see whether a 1-hour TTL would have paid. */
-  private lapsed: PendingWrite[] = [];
+  private readonly lapsed = new Queue<PendingWrite>();
   private readonly lapsedByKey = new ScopedMap<PendingWrite>();
   private first: number | undefined;
   private last: number | undefined;
-  private lastPrune = 0;
 
   constructor(o: CacheReportOptions) {
     this.o = o;
@@ -74,16 +106,17 @@ export class CacheAnalyser {
     side.read += row.cacheReadTokens;
     side.cost += row.costPicos ?? 0n;
     this.expire(row.ts);
+    if (s.hashed) this.lookUp(s);
     this.readBack(s);
-    if (s.prefix) {
+    if (s.hashed) {
       g.hashed++;
-      g.est += s.prefix.e;
+      g.est += this.scan.e;
       g.repeated += this.repeatedTokens(s);
       this.drift(s);
       this.missingBreakpoint(s, g);
     }
     this.recordWrite(s, g);
-    if (s.prefix) this.remember(s);
+    if (s.hashed) this.remember(s);
   }
 
   finish(): CacheReport {
@@ -116,21 +149,17 @@ export class CacheAnalyser {
   }
 
   private see(row: CacheRow): Seen {
-    const prefix = decodePrefix(row.prefix);
-    const cum: number[] = [];
-    let staticLen = 0;
-    if (prefix) {
-      let x = 0x811c9dc5;
-      let y = 0x01000193;
-      for (const [kind, h] of prefix.b) {
-        x = mix(x ^ parseInt(h.slice(0, 8), 16), 0x9e3779b1);
-        y = mix(y ^ parseInt(h.slice(8, 16), 16), 0x85ebca77);
-        cum.push((x >>> 0) * 2 ** 21 + (y >>> 11));
-        if (kind !== 'm' && staticLen === cum.length - 1) staticLen++;
-      }
-    }
-    const scale = prefix && prefix.e > 0 && row.inputTokens > 0 ? row.inputTokens / prefix.e : 1;
-    return { row, group: groupOf(row, this.o.by), scope: `${row.provider}\u0000${row.model}`, prefix, cum, staticLen, scale };
+    const p = this.scan;
+    const hashed = p.read(row.prefix, row.sessionId);
+    const scale = hashed && p.e > 0 && row.inputTokens > 0 ? row.inputTokens / p.e : 1;
+    return { row, group: groupOf(row, this.o.by), scope: this.scopeOf(row), hashed, staticLen: hashed ? p.staticLen : 0, scale };
+  }
+
+  private scopeOf(row: CacheRow): number {
+    const key = `${row.provider}\u0000${row.model}`;
+    let id = this.scopes.get(key);
+    if (id === undefined) this.scopes.set(key, (id = this.scopes.size));
+    return id;
   }
 
   private group(key: string): GroupAcc {
@@ -142,37 +171,51 @@ export class CacheAnalyser {
     return g;
   }
 
+  /** Each block's slot in `recent`, and when a request carried that prefix before this one. */
+  private lookUp(s: Seen): void {
+    const p = this.scan;
+    if (this.slots.length < p.len) {
+      this.slots = new Int32Array(p.cum.length);
+      this.before = new Float64Array(p.cum.length);
+    }
+    // Entries an hour old no longer count (each look-up checks the time); those with pending writes stay for settle.
+    const ts = s.row.ts;
+    this.recent.reserve(p.len, (at, pend) => ts - at <= TTL_1H || pend >= 0);
+    for (let i = 0; i < p.len; i++) {
+      const slot = this.recent.slot(s.scope, p.cum[i]!);
+      this.slots[i] = slot;
+      this.before[i] = this.recent.at[slot]!;
+    }
+  }
+
   /** Estimated tokens of the longest prefix this request shares with one seen in the hour before. */
   private repeatedTokens(s: Seen): number {
-    const seen = this.recent.get(s.scope);
-    if (!seen) return 0;
+    const p = this.scan;
     let tokens = 0;
     let run = 0;
-    for (let i = 0; i < s.cum.length; i++) {
-      run += s.prefix!.b[i]![2];
-      const at = seen.get(s.cum[i]!);
-      if (at !== undefined && s.row.ts - at <= TTL_1H) tokens = run;
+    for (let i = 0; i < p.len; i++) {
+      run += p.tokens[i]!;
+      if (s.row.ts - this.before[i]! <= TTL_1H) tokens = run;
     }
     return tokens;
   }
 
   private remember(s: Seen): void {
-    let seen = this.recent.get(s.scope);
-    if (!seen) this.recent.set(s.scope, (seen = new Map<number, number>()));
-    for (const c of s.cum) seen.set(c, s.row.ts);
-    if (s.row.ts - this.lastPrune > 10 * MINUTE) {
-      this.lastPrune = s.row.ts;
-      for (const m of this.recent.values()) for (const [k, at] of m) if (s.row.ts - at > TTL_1H) m.delete(k);
-    }
+    const p = this.scan;
+    for (let i = 0; i < p.len; i++) this.recent.at[this.slots[i]!] = s.row.ts;
   }
 
   /** The cache entry a write creates: the prefix up to its last breakpoint (or the whole session, unhashed). */
   private writeKey(s: Seen): EntryKey | undefined {
-    if (s.prefix && s.cum.length > 0) {
-      const last = s.prefix.bp.at(-1)?.[0] ?? s.cum.length - 1;
-      return s.cum[Math.min(last, s.cum.length - 1)];
-    }
+    const p = this.scan;
+    if (s.hashed && p.len > 0) return p.cum[this.writeBlock()];
     return s.row.sessionId === null ? undefined : `session:${s.row.sessionId}`;
+  }
+
+  /** The block a write of the current (hashed) row ends at. */
+  private writeBlock(): number {
+    const p = this.scan;
+    return Math.min(p.lastBp >= 0 ? p.lastBp : p.len - 1, p.len - 1);
   }
 
   private recordWrite(s: Seen, g: GroupAcc): void {
@@ -196,48 +239,81 @@ export class CacheAnalyser {
     const ttl = s.row.cacheWrite1hTokens > 0 ? TTL_1H : TTL_5M;
     const p: PendingWrite = { seen: s, key, ttl, tokens: s.row.cacheWriteTokens, done: false };
     this.pending.get(ttl)!.push(p);
-    let list = this.pendingByKey.get(s.scope, key);
-    if (!list) this.pendingByKey.set(s.scope, key, (list = []));
+    if (typeof key === 'number') {
+      const slot = this.slots[this.writeBlock()]!;
+      if (this.recent.pend[slot]! < 0) this.recent.pend[slot] = this.newList();
+      this.lists[this.recent.pend[slot]!]!.push(p);
+      return;
+    }
+    let list = this.sessionPending.get(s.scope, key);
+    if (!list) this.sessionPending.set(s.scope, key, (list = []));
     list.push(p);
+  }
+
+  private newList(): number {
+    const free = this.freeLists.pop();
+    if (free !== undefined) return free;
+    this.lists.push([]);
+    return this.lists.length - 1;
+  }
+
+  private dropList(slot: number): void {
+    const i = this.recent.pend[slot]!;
+    this.lists[i] = [];
+    this.freeLists.push(i);
+    this.recent.pend[slot] = -1;
   }
 
   /** A request that read from the cache reads back every pending write of a prefix it carries. */
   private readBack(s: Seen): void {
     if (s.row.cacheReadTokens <= 0) return;
-    const byKey = this.pendingByKey.in(s.scope);
-    if (!byKey) return;
-    const take = (key: EntryKey) => {
-      const list = byKey.get(key);
-      if (!list) return;
+    const take = (list: PendingWrite[]) => {
       for (const p of list) if (s.row.ts - p.seen.row.ts <= p.ttl) p.done = true;
-      byKey.delete(key);
     };
-    if (s.prefix) for (const c of s.cum) take(c);
-    if (s.row.sessionId !== null) take(`session:${s.row.sessionId}`);
+    if (s.hashed) {
+      for (let i = 0; i < this.scan.len; i++) {
+        const slot = this.slots[i]!;
+        if (this.recent.pend[slot]! < 0) continue;
+        take(this.lists[this.recent.pend[slot]!]!);
+        this.dropList(slot);
+      }
+    }
+    if (s.row.sessionId === null) return;
+    const key = `session:${s.row.sessionId}`;
+    const list = this.sessionPending.get(s.scope, key);
+    if (!list) return;
+    take(list);
+    this.sessionPending.delete(s.scope, key);
   }
 
   /** Writes whose TTL ran out unread are wasted. */
   private expire(now: number): void {
     for (const [ttl, queue] of this.pending) {
-      let i = 0;
-      while (i < queue.length && (queue[i]!.done || now - queue[i]!.seen.row.ts > ttl)) this.settle(queue[i++]!);
-      if (i > 0) this.pending.set(ttl, queue.slice(i));
+      for (let p = queue.first; p && (p.done || now - p.seen.row.ts > ttl); p = queue.first) this.settle(queue.shift());
     }
-    let j = 0;
-    while (j < this.lapsed.length && (this.lapsed[j]!.done || now - this.lapsed[j]!.seen.row.ts > TTL_1H)) {
-      const p = this.lapsed[j++]!;
+    for (let p = this.lapsed.first; p && (p.done || now - p.seen.row.ts > TTL_1H); p = this.lapsed.first) {
+      this.lapsed.shift();
       if (this.lapsedByKey.get(p.seen.scope, p.key) === p) this.lapsedByKey.delete(p.seen.scope, p.key);
     }
-    if (j > 0) this.lapsed = this.lapsed.slice(j);
   }
 
   /** Takes a write off the pending queues; unread, it is wasted, and a 5-minute one is kept to test a 1-hour TTL. */
   private settle(p: PendingWrite): void {
-    const list = this.pendingByKey.get(p.seen.scope, p.key);
-    if (list) {
-      const at = list.indexOf(p);
-      if (at >= 0) list.splice(at, 1);
-      if (list.length === 0) this.pendingByKey.delete(p.seen.scope, p.key);
+    if (typeof p.key === 'number') {
+      const slot = this.recent.find(p.seen.scope, p.key);
+      const list = slot >= 0 && this.recent.pend[slot]! >= 0 ? this.lists[this.recent.pend[slot]!]! : undefined;
+      if (list) {
+        const at = list.indexOf(p);
+        if (at >= 0) list.splice(at, 1);
+        if (list.length === 0) this.dropList(slot);
+      }
+    } else {
+      const list = this.sessionPending.get(p.seen.scope, p.key);
+      if (list) {
+        const at = list.indexOf(p);
+        if (at >= 0) list.splice(at, 1);
+        if (list.length === 0) this.sessionPending.delete(p.seen.scope, p.key);
+      }
     }
     if (p.done) return;
     const g = this.group(p.seen.group);
@@ -257,37 +333,41 @@ export class CacheAnalyser {
     let q = this.sequences.get(id);
     if (!q) {
       q = {
-        group: s.group, model: s.row.model, prev: undefined, pairs: 0, drift: 0, reorder: 0,
-        sameSessionPairs: 0, sameSessionDrift: 0, crossSessionPairs: 0, crossSessionDrift: 0,
+        group: s.group, model: s.row.model, prev: undefined, prevStatic: 0, prevA: new Float64Array(0), prevB: new Float64Array(0),
+        pairs: 0, drift: 0, reorder: 0, sameSessionPairs: 0, sameSessionDrift: 0, crossSessionPairs: 0, crossSessionDrift: 0,
         positions: new Map(), saving: 0n, examples: [], sample: undefined,
       };
       this.sequences.set(id, q);
     }
     const prev = q.prev;
-    q.prev = s;
-    if (!prev) return;
+    q.prev = s.row;
+    if (prev) this.comparePrevious(q, prev, s);
+    keepStatic(q, this.scan);
+  }
+
+  private comparePrevious(q: Sequence, prev: CacheRow, s: Seen): void {
     q.pairs++;
-    const same = prev.row.sessionId !== null && prev.row.sessionId === s.row.sessionId;
+    const same = prev.sessionId !== null && prev.sessionId === s.row.sessionId;
     if (same) q.sameSessionPairs++;
     else q.crossSessionPairs++;
-    const d = firstDifference(prev, s);
+    const d = firstDifference(q, this.scan);
     if (d === undefined) return;
     q.drift++;
     if (same) q.sameSessionDrift++;
     else q.crossSessionDrift++;
-    if (isReorder(prev, s)) q.reorder++;
+    if (isReorder(q, this.scan)) q.reorder++;
     q.positions.set(d, (q.positions.get(d) ?? 0) + 1);
     if (q.examples.length < EXAMPLES) q.examples.push(s.row.id);
-    q.sample ??= s;
+    q.sample ??= s.row;
     const ttl = s.row.cacheWrite1hTokens > 0 ? TTL_1H : TTL_5M;
-    if (s.row.ts - prev.row.ts <= ttl) q.saving += this.driftSaving(s, d);
+    if (s.row.ts - prev.ts <= ttl) q.saving += this.driftSaving(s, d);
   }
 
   /** What the request would have saved had its static prefix matched the previous call's. */
   private driftSaving(s: Seen, d: number): Picos {
     const row = s.row;
-    const lastBp = s.prefix!.bp.at(-1)?.[0];
-    const staticTokens = Math.round(tokensBetween(s, d, s.staticLen) * s.scale);
+    const lastBp = this.scan.lastBp >= 0 ? this.scan.lastBp : undefined;
+    const staticTokens = Math.round(tokensBetween(this.scan, d, s.staticLen) * s.scale);
     if (row.cacheWriteTokens > 0 && lastBp !== undefined) {
       // The breakpoint sits inside the static part: everything written is static, by the provider's own count.
       if (lastBp < s.staticLen && d <= lastBp) return this.moves.writeToRead(row, row.cacheWriteTokens);
@@ -300,12 +380,11 @@ export class CacheAnalyser {
   }
 
   private missingBreakpoint(s: Seen, g: GroupAcc): void {
-    const p = s.prefix!;
-    if (s.row.api !== 'anthropic.messages' || p.bp.length > 0 || s.staticLen === 0 || s.row.cacheReadTokens > 0) return;
-    const tokens = Math.round(tokensBetween(s, 0, s.staticLen) * s.scale);
+    if (s.row.api !== 'anthropic.messages' || this.scan.bpCount > 0 || s.staticLen === 0 || s.row.cacheReadTokens > 0) return;
+    const tokens = Math.round(tokensBetween(this.scan, 0, s.staticLen) * s.scale);
     if (tokens < minCacheableTokens(s.row.model)) return;
-    const at = this.recent.get(s.scope)?.get(s.cum[s.staticLen - 1]!);
-    if (at !== undefined && s.row.ts - at <= TTL_5M) {
+    const at = this.before[s.staticLen - 1]!;
+    if (s.row.ts - at <= TTL_5M) {
       g.missingSaving += this.moves.inputToRead(s.row, tokens);
       g.missingCount++;
       g.missingModel ||= s.row.model;
@@ -322,29 +401,19 @@ export class CacheAnalyser {
  * mattered when every request that read the cache looked up each of its prefix hashes.
  */
 class ScopedMap<V> {
-  private readonly m = new Map<string, Map<EntryKey, V>>();
+  private readonly m = new Map<number, Map<EntryKey, V>>();
 
-  in(scope: string): Map<EntryKey, V> | undefined {
-    return this.m.get(scope);
-  }
-
-  get(scope: string, key: EntryKey): V | undefined {
+  get(scope: number, key: EntryKey): V | undefined {
     return this.m.get(scope)?.get(key);
   }
 
-  set(scope: string, key: EntryKey, v: V): void {
+  set(scope: number, key: EntryKey, v: V): void {
     let inner = this.m.get(scope);
     if (!inner) this.m.set(scope, (inner = new Map<EntryKey, V>()));
     inner.set(key, v);
   }
 
-  delete(scope: string, key: EntryKey): void {
+  delete(scope: number, key: EntryKey): void {
     this.m.get(scope)?.delete(key);
   }
-}
-
-function mix(v: number, k: number): number {
-  let h = Math.imul(v, k);
-  h ^= h >>> 15;
-  return Math.imul(h, 0x2c1b3c6d);
 }

@@ -1,5 +1,6 @@
-import type { BlockKind } from './prefix.js';
-import type { Seen, Sequence } from './seen.js';
+import { type BlockKind, type PrefixRecord, decodePrefix } from './prefix.js';
+import type { PrefixScan } from './prefix-scan.js';
+import type { Sequence } from './seen.js';
 import type { DriftCause, Evidence, Finding } from './types.js';
 
 /** The finding for one sequence, or undefined when its drift cost nothing. */
@@ -8,8 +9,9 @@ export function driftFinding(q: Sequence): Omit<Finding, 'weeklyPicos'> | undefi
   const d = [...q.positions.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]![0];
   const cause = classify(q);
   if (cause === 'changed' && q.drift < 3) return undefined;
-  const label = blockLabel(q.sample!, d);
-  const text = q.sample!.prefix!.b[d]?.[3];
+  const sample = decodePrefix(q.sample!.prefix)!;
+  const label = blockLabel(sample, d);
+  const text = sample.b[d]?.[3];
   const common = { kind: 'prefix_drift' as const, cause, group: q.group, model: q.model, windowPicos: q.saving };
   const evidence: Evidence = { requestIds: q.examples, count: q.drift, outOf: q.pairs, firstDifferingBlock: d, blockLabel: label, ...(text === undefined ? {} : { sample: text }) };
   switch (cause) {
@@ -36,27 +38,39 @@ function classify(q: Sequence): DriftCause {
   return 'changed';
 }
 
-/** The first static block where two calls differ; undefined when their static parts match. */
-export function firstDifference(a: Seen, b: Seen): number | undefined {
-  const n = Math.min(a.staticLen, b.staticLen);
-  for (let i = 0; i < n; i++) if (a.prefix!.b[i]![1] !== b.prefix!.b[i]![1]) return i;
-  return a.staticLen === b.staticLen ? undefined : n;
+/** The first static block where the previous call and this one differ; undefined when their static parts match. */
+export function firstDifference(q: Sequence, s: PrefixScan): number | undefined {
+  const n = Math.min(q.prevStatic, s.staticLen);
+  for (let i = 0; i < n; i++) if (q.prevA[i] !== s.idA[i] || q.prevB[i] !== s.idB[i]) return i;
+  return q.prevStatic === s.staticLen ? undefined : n;
 }
 
-export function isReorder(a: Seen, b: Seen): boolean {
-  if (a.staticLen !== b.staticLen) return false;
-  const hashes = (s: Seen) => s.prefix!.b.slice(0, s.staticLen).map((x) => x[1]).sort().join();
-  return hashes(a) === hashes(b);
+/** The same static blocks in another order. */
+export function isReorder(q: Sequence, s: PrefixScan): boolean {
+  if (q.prevStatic !== s.staticLen) return false;
+  const ids = (a: Float64Array, b: Float64Array) => Array.from({ length: s.staticLen }, (_, i) => `${a[i]}:${b[i]}`).sort().join();
+  return ids(q.prevA, q.prevB) === ids(s.idA, s.idB);
 }
 
-export function tokensBetween(s: Seen, from: number, to: number): number {
+/** Keeps this call's static blocks as the sequence's previous call. */
+export function keepStatic(q: Sequence, s: PrefixScan): void {
+  if (q.prevA.length < s.staticLen) {
+    q.prevA = new Float64Array(s.idA.length);
+    q.prevB = new Float64Array(s.idB.length);
+  }
+  q.prevA.set(s.idA.subarray(0, s.staticLen));
+  q.prevB.set(s.idB.subarray(0, s.staticLen));
+  q.prevStatic = s.staticLen;
+}
+
+export function tokensBetween(s: PrefixScan, from: number, to: number): number {
   let n = 0;
-  for (let i = from; i < to && i < s.prefix!.b.length; i++) n += s.prefix!.b[i]![2];
+  for (let i = from; i < to && i < s.len; i++) n += s.tokens[i]!;
   return n;
 }
 
-function blockLabel(s: Seen, pos: number): string {
-  const blocks = s.prefix!.b;
+function blockLabel(p: PrefixRecord, pos: number): string {
+  const blocks = p.b;
   const kind: BlockKind | undefined = blocks[pos]?.[0];
   if (kind === undefined) return `block ${pos}`;
   let nth = 0;

@@ -9,7 +9,7 @@ import type { RowPricer } from './price-moves.js';
 /** Runs the analyser over the ledger's rows in a time window (one pass, in time order, over the columns it reads). */
 export async function runCacheReport(ledger: Pick<LedgerStore, 'cacheRows'>, q: TimeFilter & { by: CacheGroupBy; price: RowPricer }): Promise<CacheReport> {
   const a = new CacheAnalyser(q);
-  for await (const row of ledger.cacheRows({ since: q.since, until: q.until })) a.add(row);
+  for await (const batch of ledger.cacheRows({ since: q.since, until: q.until })) for (const row of batch) a.add(row);
   return a.finish();
 }
 

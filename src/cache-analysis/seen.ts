@@ -1,15 +1,14 @@
 import type { CacheRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
-import type { PrefixRecord } from './prefix.js';
 
-/** One row as the analyser needs it, with the prefix decoded and its running hashes. */
+/** One row as the analyser keeps it; its prefix is read into the analyser's PrefixScan, which the next row reuses. */
 export interface Seen {
   row: CacheRow;
   group: string;
-  scope: string;
-  prefix: PrefixRecord | undefined;
-  /** Running hash of blocks 0..i, for every stored block. */
-  cum: number[];
+  /** The cache scope (provider and model) as a small number. */
+  scope: number;
+  /** Whether the row carries a prefix the analyser understands. */
+  hashed: boolean;
   /** Leading tool and system blocks. */
   staticLen: number;
   /** Real tokens per estimated token, from the provider's count of the whole prompt. */
@@ -20,7 +19,11 @@ export interface Seen {
 export interface Sequence {
   group: string;
   model: string;
-  prev: Seen | undefined;
+  prev: CacheRow | undefined;
+  /** The previous call's static blocks: their count and identities (PrefixScan's idA, idB). */
+  prevStatic: number;
+  prevA: Float64Array;
+  prevB: Float64Array;
   pairs: number;
   drift: number;
   reorder: number;
@@ -31,5 +34,6 @@ export interface Sequence {
   positions: Map<number, number>;
   saving: Picos;
   examples: string[];
-  sample: Seen | undefined;
+  /** The first call that drifted (its prefix is decoded again for the evidence). */
+  sample: CacheRow | undefined;
 }

@@ -72,7 +72,8 @@ export interface LedgerRow extends Usage {
 
 /**
  * What the prompt-cache analyser reads of a row (src/cache-analysis): `LedgerStore.cacheRows`
- * reads only these columns, since a full row with its prefix is about 1.5 KB.
+ * reads only these columns, since a full row with its prefix is about 1.5 KB, and of the tags
+ * only `workflow` and `cache`.
  */
 export type CacheRow = Pick<
   LedgerRow,

@@ -38,10 +38,11 @@ export interface LedgerStore {
   /** Streams raw rows in time order (for export). */
   scan(filter: TimeFilter): AsyncIterable<LedgerRow>;
   /**
-   * The rows that succeeded (status below 400, outcome ok), in time order, with only the
-   * columns the cache analyser reads: the cache report's one pass over the window.
+   * The rows that succeeded (status below 400, outcome ok), in time order and in batches, with
+   * only the columns (and of the tags, the two) the cache analyser reads: the cache report's
+   * one pass over the window.
    */
-  cacheRows(filter: TimeFilter): AsyncIterable<CacheRow>;
+  cacheRows(filter: TimeFilter): AsyncIterable<CacheRow[]>;
   /** Totals grouped by dimensions, served from rollups (raw rows only for partial hours at the edges). */
   aggregate(query: AggregateQuery): Promise<AggregateRow[]>;
   /** The most expensive 10% of one dimension's groups over the window, and their cost against all groups' (the report's concentration line). */

@@ -224,20 +224,32 @@ export function rowFromRecord(rec: Record<string, unknown>): LedgerRow {
   return row;
 }
 
-/** The columns `cacheRows` selects, in the order cacheRowFromValues reads them. */
-export const CACHE_ROW_COLUMNS = [
-  'id', 'ts', 'api', 'provider', 'model', 'key_id', 'session_id', 'tags', 'status', 'outcome',
-  'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'tool_calls',
-  'cost_picos', 'prefix',
-] as const;
+/** The tags the cache analyser reads (CacheRow.tags holds only these). */
+export const CACHE_ROW_TAGS = ['workflow', 'cache'] as const;
 
 /**
- * A cache row from its CACHE_ROW_COLUMNS values in order (a driver's array row mode: no
- * object per record). Integers may come as numbers, bigints or strings; cost exactly.
+ * What `cacheRows` selects, in the order cacheRowFromValues reads them: `tag(name)` is the
+ * dialect's lookup of one tag in the JSON column, `cost` its exact read of cost_picos. Not the
+ * outcome, since only ok rows are read, and of the tags only those the analyser reads, so that
+ * no row's tags are parsed in JavaScript.
+ */
+export function cacheRowSelect(tag: (name: string) => string, cost: string): string[] {
+  return [
+    'id', 'ts', 'api', 'provider', 'model', 'key_id', 'session_id', ...CACHE_ROW_TAGS.map(tag), 'status',
+    'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'tool_calls',
+    cost, 'prefix',
+  ];
+}
+
+/**
+ * A cache row of an ok request from its cacheRowSelect values in order (a driver's array row
+ * mode: no object per record). Integers may come as numbers, bigints or strings; cost exactly.
  */
 export function cacheRowFromValues(v: readonly unknown[]): CacheRow {
   const str = (x: unknown): string | null => (x === null || x === undefined ? null : scalarText(x));
-  const tags = v[7];
+  const tags: Record<string, string> = {};
+  if (v[7] !== null && v[7] !== undefined) tags.workflow = scalarText(v[7]);
+  if (v[8] !== null && v[8] !== undefined) tags.cache = scalarText(v[8]);
   const cost = v[17];
   const row: CacheRow = {
     id: String(v[0]),
@@ -247,9 +259,9 @@ export function cacheRowFromValues(v: readonly unknown[]): CacheRow {
     model: String(v[4]),
     keyId: str(v[5]),
     sessionId: str(v[6]),
-    tags: (typeof tags === 'string' ? JSON.parse(tags) : (tags ?? {})) as Record<string, string>,
-    status: Number(v[8]),
-    outcome: String(v[9]) as LedgerRow['outcome'],
+    tags,
+    status: Number(v[9]),
+    outcome: 'ok',
     inputTokens: Number(v[10] ?? 0),
     cacheReadTokens: Number(v[11] ?? 0),
     cacheWriteTokens: Number(v[12] ?? 0),

@@ -11,7 +11,7 @@ import type { KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, Ti
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
 import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById } from '../cross-source.js';
 import { type RollupDelta, measureValues, rollupDeltas, sameRow } from '../rollup.js';
-import { ATTEMPT_COLUMNS, CACHE_ROW_COLUMNS, REQUEST_COLUMNS, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, ROLLUP_MEASURES, rollupKeys, rowFromRecord, rowValues } from '../schema.js';
+import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, cacheRowSelect, ROLLUP_MEASURES, rollupKeys, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
 
 type Row = Record<string, unknown>;
@@ -250,16 +250,18 @@ async function* scanRows(pool: pg.Pool, filter: TimeFilter): AsyncIterable<Ledge
   }
 }
 
-async function* cacheRows(pool: pg.Pool, filter: TimeFilter): AsyncIterable<CacheRow> {
+async function* cacheRows(pool: pg.Pool, filter: TimeFilter): AsyncIterable<CacheRow[]> {
   let after: { ts: number; id: string } | undefined;
   for (;;) {
     const params: unknown[] = [];
     const where = [...timeTerms(filter, params, (i) => `$${i}`), 'status < 400', "outcome = 'ok'"];
     if (after) where.push(`(ts, id) > ($${params.push(after.ts)}, $${params.push(after.id)})`);
-    const sql = `SELECT ${CACHE_ROW_COLUMNS.join(', ')} FROM requests WHERE ${where.join(' AND ')} ORDER BY ts, id LIMIT 2000`;
+    const cols = cacheRowSelect((name) => `tags ->> '${name}'`, 'cost_picos');
+    const sql = `SELECT ${cols.join(', ')} FROM requests WHERE ${where.join(' AND ')} ORDER BY ts, id LIMIT 2000`;
     const { rows } = await pool.query<unknown[]>({ text: sql, values: params, rowMode: 'array' });
-    let last: CacheRow | undefined;
-    for (const r of rows) yield (last = cacheRowFromValues(r));
+    const batch = rows.map(cacheRowFromValues);
+    if (batch.length > 0) yield batch;
+    const last = batch.at(-1);
     if (rows.length < 2000 || !last) return;
     after = { ts: last.ts, id: last.id };
   }

@@ -7,7 +7,7 @@ import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck,
 import { measureValues, rollupDeltas, sameRow } from '../rollup.js';
 import { ruleTotals } from '../rule-totals.js';
 import { topShare } from '../top-share.js';
-import { ATTEMPT_COLUMNS, CACHE_ROW_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, rowFromRecord, rowValues } from '../schema.js';
+import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, cacheRowSelect, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
 import { insertWithConstants } from './constant-columns.js';
 import { type Db, openDb } from './db.js';
@@ -179,15 +179,24 @@ async function* scanRows(db: Db, filter: TimeFilter): AsyncIterable<LedgerRow> {
   }
 }
 
-async function* cacheRows(db: Db, filter: TimeFilter): AsyncIterable<CacheRow> {
+async function* cacheRows(db: Db, filter: TimeFilter): AsyncIterable<CacheRow[]> {
   const params: unknown[] = [];
   const where = [...timeTerms(filter, params), 'status < 400', "outcome = 'ok'"];
   // Cost as text, so that it reads exactly without the cost of safe integers on every column.
-  const cols = CACHE_ROW_COLUMNS.map((c) => (c === 'cost_picos' ? 'CAST(cost_picos AS TEXT)' : c));
+  const cols = cacheRowSelect((name) => `tags ->> '$.${name}'`, 'CAST(cost_picos AS TEXT)');
   const stmt = db.prepare(`SELECT ${cols.join(', ')} FROM requests WHERE ${where.join(' AND ')} ORDER BY ts, id`).raw(true);
-  let n = 0;
+  let batch: CacheRow[] = [];
   for (const values of stmt.iterate(params)) {
-    yield cacheRowFromValues(values as unknown[]);
-    if (++n % 1000 === 0) await new Promise((r) => setImmediate(r));
+    batch.push(cacheRowFromValues(values as unknown[]));
+    if (batch.length === CACHE_BATCH) {
+      yield batch;
+      batch = [];
+      // Let the event loop breathe during a long pass.
+      await new Promise((r) => setImmediate(r));
+    }
   }
+  if (batch.length > 0) yield batch;
 }
+
+/** Rows per batch of `cacheRows`: one await a batch, not one a row. */
+const CACHE_BATCH = 1000;

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import type { AttemptRow, CacheRow, Dimension, LedgerRow } from '../../core/ledger-row.js';
 import { type AggregateRow, type Storage, type Totals } from '../ports.js';
-import { DAY_MS } from '../schema.js';
+import { CACHE_ROW_TAGS, DAY_MS } from '../schema.js';
 import { outcomeContract } from './outcome-contract.js';
 import { importContract } from './import-contract.js';
 import { policyContract } from './policy-contract.js';
@@ -177,17 +177,25 @@ export function storageContract(open: () => Promise<Storage>): void {
   it('reads the cache analyser\'s rows: the succeeded ones of a window, in time order, their fields as stored', async () => {
     const s = await open();
     const prefix = '{"v":1,"n":1,"b":[["s","0123456789abcdef",1200]],"bp":[],"e":1200}';
-    const rows = randomRows(60, 4).map((r, i) => ({ ...r, status: i % 7 === 0 ? 429 : 200, prefix: i % 2 ? prefix : null, costPicos: i % 3 === 1 ? 9_007_199_254_740_993n + BigInt(i) : r.costPicos }));
+    const rows = randomRows(60, 4).map((r, i) => ({
+      ...r,
+      status: i % 7 === 0 ? 429 : 200,
+      prefix: i % 2 ? prefix : null,
+      costPicos: i % 3 === 1 ? 9_007_199_254_740_993n + BigInt(i) : r.costPicos,
+      tags: { ...r.tags, ...(i % 4 === 0 ? { cache: 'auto', workflow: `wf${i % 3}` } : {}), other: 'not read' },
+    }));
     await s.ledger.insert(rows);
     const since = Date.UTC(2026, 10, 19);
     const got: CacheRow[] = [];
-    for await (const row of s.ledger.cacheRows({ since })) got.push(row);
+    for await (const batch of s.ledger.cacheRows({ since })) got.push(...batch);
     const want = rows
       .filter((x) => x.ts >= since && x.status < 400 && x.outcome === 'ok')
       .sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1))
       .map((r) => {
         const { id, ts, api, provider, model, keyId, sessionId, tags, status, outcome, inputTokens, cacheReadTokens, cacheWriteTokens, cacheWrite1hTokens, outputTokens, reasoningTokens, toolCalls, costPicos } = r;
-        const c: CacheRow = { id, ts, api, provider, model, keyId, sessionId, tags, status, outcome, inputTokens, cacheReadTokens, cacheWriteTokens, cacheWrite1hTokens, outputTokens, reasoningTokens, toolCalls, costPicos };
+        // Of the tags, only those the analyser reads.
+        const read = Object.fromEntries(CACHE_ROW_TAGS.filter((t) => tags[t] !== undefined).map((t) => [t, tags[t]!]));
+        const c: CacheRow = { id, ts, api, provider, model, keyId, sessionId, tags: read, status, outcome, inputTokens, cacheReadTokens, cacheWriteTokens, cacheWrite1hTokens, outputTokens, reasoningTokens, toolCalls, costPicos };
         if (r.prefix) c.prefix = r.prefix;
         return c;
       });
