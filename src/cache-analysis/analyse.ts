@@ -7,6 +7,7 @@ import { PrefixScan } from './prefix-scan.js';
 import { PrefixTable } from './prefix-table.js';
 import type { Seen, Sequence } from './seen.js';
 import { type GroupAcc, groupFindings, groupOf, groupStats, newGroup, sideOf } from './group.js';
+import { type EntryKey, Queue, ScopedMap } from './collections.js';
 import type { AutoCacheComparison, CacheReport, CacheReportOptions, Finding, GroupStats } from './types.js';
 
 export * from './types.js';
@@ -17,38 +18,12 @@ const TTL_1H = 60 * MINUTE;
 const WEEK_MS = 7n * 86_400_000n;
 const EXAMPLES = 3;
 
-/** Within a cache scope: a running prefix hash, or `session:<id>` for a write without a prefix. */
-type EntryKey = number | string;
-
 interface PendingWrite {
   seen: Seen;
   key: EntryKey;
   ttl: number;
   tokens: number;
   done: boolean;
-}
-
-/** A queue taken from the front without copying what is left on each take. */
-class Queue<T> {
-  private items: T[] = [];
-  private head = 0;
-
-  get first(): T | undefined {
-    return this.items[this.head];
-  }
-
-  push(v: T): void {
-    this.items.push(v);
-  }
-
-  shift(): T {
-    const v = this.items[this.head++]!;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return v;
-  }
 }
 
 /**
@@ -393,27 +368,5 @@ export class CacheAnalyser {
       // The first call of a prefix would have paid a write.
       g.missingSaving += this.moves.inputToWrite(s.row, tokens);
     }
-  }
-}
-
-/**
- * Cache entries by scope (provider and model), then by key: a lookup builds no string, which
- * mattered when every request that read the cache looked up each of its prefix hashes.
- */
-class ScopedMap<V> {
-  private readonly m = new Map<number, Map<EntryKey, V>>();
-
-  get(scope: number, key: EntryKey): V | undefined {
-    return this.m.get(scope)?.get(key);
-  }
-
-  set(scope: number, key: EntryKey, v: V): void {
-    let inner = this.m.get(scope);
-    if (!inner) this.m.set(scope, (inner = new Map<EntryKey, V>()));
-    inner.set(key, v);
-  }
-
-  delete(scope: number, key: EntryKey): void {
-    this.m.get(scope)?.delete(key);
   }
 }
