@@ -63,8 +63,8 @@ export function mergedRanges<T extends { ts: number }>(items: readonly T[], wind
 export const OTHERS_STORED_SQL = `SELECT EXISTS (SELECT 1 FROM requests WHERE upstream_request_id IS NOT NULL AND source <> '${GATEWAY_SOURCE}') AS e`;
 
 /** A gateway row can only repeat another source's row, and a ledger of gateway traffic alone has none: its probes go. */
-export function probesToRun(probes: readonly Probe[], othersStored: () => boolean): Probe[] {
-  if (!probes.some((p) => p.source === GATEWAY_SOURCE) || othersStored()) return [...probes];
+export function probesToRun(probes: readonly Probe[], othersStored: () => boolean): readonly Probe[] {
+  if (!probes.some((p) => p.source === GATEWAY_SOURCE) || othersStored()) return probes;
   return probes.filter((p) => p.source !== GATEWAY_SOURCE);
 }
 

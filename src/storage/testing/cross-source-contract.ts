@@ -7,19 +7,25 @@ const T = Date.UTC(2026, 10, 20, 12, 0, 0);
 
 /** A request seen by two sources counts once, in every storage adapter (see storage/cross-source.ts). Call inside a describe(). */
 export function crossSourceContract(open: () => Promise<Storage>): void {
+  /** Runs `fn` on a fresh store, closed afterwards whatever happens. */
+  const withStore = async (fn: (s: Storage) => Promise<void>) => {
+    const s = await open();
+    try {
+      await fn(s);
+    } finally {
+      await s.close();
+    }
+  };
   const ids = async (s: Storage) => (await Promise.all(['gw', 'log', 'otel', 'span'].map((id) => s.ledger.get(id)))).filter((r) => r !== undefined).map((r) => r.id);
 
   it('drops another source\'s record of a gateway call in the same session, stamped within the window, on either side', async () => {
-    const s = await open();
-    try {
+    await withStore(async (s) => {
       expect(await s.ledger.insert([sampleRow({ id: 'gw', ts: T, upstreamRequestId: 'req_1', sessionId: 'sess-a' })])).toBe(1);
       // A log line written as the long answer ended, and a telemetry event stamped at its start.
       expect(await s.ledger.insert([sampleRow({ id: 'log', ts: T + SESSION_WINDOW_MS, upstreamRequestId: 'req_1', sessionId: 'sess-a', source: 'claude-code-log' })])).toBe(0);
       expect(await s.ledger.insert([sampleRow({ id: 'otel', ts: T - 1000, upstreamRequestId: 'req_1', sessionId: 'sess-a', source: 'claude-code-otel' })])).toBe(0);
       expect(await ids(s)).toEqual(['gw']);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it('keeps a record of the same id in another session, or stamped outside the window', async () => {
@@ -27,32 +33,25 @@ export function crossSourceContract(open: () => Promise<Storage>): void {
       sampleRow({ id: 'log', ts: T + SESSION_WINDOW_MS + 1, upstreamRequestId: 'req_1', sessionId: 'sess-a', source: 'claude-code-log' }),
       sampleRow({ id: 'otel', ts: T, upstreamRequestId: 'req_1', sessionId: 'sess-b', source: 'claude-code-otel' }),
     ]) {
-      const s = await open();
-      try {
+      await withStore(async (s) => {
         await s.ledger.insert([sampleRow({ id: 'gw', ts: T, upstreamRequestId: 'req_1', sessionId: 'sess-a' })]);
         expect(await s.ledger.insert([other])).toBe(1);
-      } finally {
-        await s.close();
-      }
+      });
     }
   });
 
   it('drops a gateway row whose call another source recorded first, whatever its session or time', async () => {
-    const s = await open();
-    try {
+    await withStore(async (s) => {
       await s.ledger.insert([sampleRow({ id: 'log', ts: T, upstreamRequestId: 'req_1', sessionId: 'sess-a', source: 'claude-code-log' })]);
       expect(await s.ledger.insert([sampleRow({ id: 'gw', ts: T + 40 * 86_400_000, upstreamRequestId: 'req_1', sessionId: null })])).toBe(0);
       // Between two other sources the id alone decides, too.
       expect(await s.ledger.insert([sampleRow({ id: 'otel', ts: T - 40 * 86_400_000, upstreamRequestId: 'req_1', sessionId: 'sess-z', source: 'claude-code-otel' })])).toBe(0);
       expect(await ids(s)).toEqual(['log']);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it('matches a sessionless span to a sessionless gateway row within its narrower window', async () => {
-    const s = await open();
-    try {
+    await withStore(async (s) => {
       const gateway = Array.from({ length: 50 }, (_, i) => sampleRow({ id: `g${i}`, ts: T + i * 60_000, upstreamRequestId: `req_${i}`, sessionId: null }));
       await s.ledger.insert([sampleRow({ id: 'gw', ts: T, upstreamRequestId: 'req_gw', sessionId: null }), ...gateway]);
       const spans = [
@@ -67,19 +66,14 @@ export function crossSourceContract(open: () => Promise<Storage>): void {
       expect((await s.ledger.get('span-far'))?.id).toBe('span-far');
       expect((await s.ledger.get('span-near'))?.id).toBe('span-near');
       expect(await ids(s)).toEqual(['gw']);
-    } finally {
-      await s.close();
-    }
+    });
   });
 
   it('counts a call twice in one batch once, whoever recorded it', async () => {
-    const s = await open();
-    try {
+    await withStore(async (s) => {
       const batch = [sampleRow({ id: 'gw', upstreamRequestId: 'req_1', sessionId: null }), sampleRow({ id: 'log', ts: T + 90 * 86_400_000, upstreamRequestId: 'req_1', sessionId: 'x', source: 'claude-code-log' })];
       expect(await s.ledger.insert(batch)).toBe(1);
       expect(await s.ledger.upsert([sampleRow({ id: 'otel', upstreamRequestId: 'req_2', source: 'claude-code-otel' }), sampleRow({ id: 'span', upstreamRequestId: 'req_2', source: 'otel-genai' })])).toBe(1);
-    } finally {
-      await s.close();
-    }
+    });
   });
 }
