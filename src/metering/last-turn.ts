@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** The request members that hold the conversation, across the dialects (chat and messages, Responses, Gemini). */
 const TURN_LISTS = ['messages', 'input', 'contents'] as const;
@@ -25,5 +25,6 @@ export function lastTurnHash(body: unknown): string | null {
 
 function digest(text: string | undefined): string | null {
   if (text === undefined) return null;
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+  // One-shot: a third of the cost of a Hash object for a short text.
+  return hash('sha256', text, 'hex').slice(0, 16);
 }

@@ -37,4 +37,30 @@ describe('row codec', () => {
     const row = sampleRow({ attempts: 2, attemptLog: [a, { ...a, n: 2, costPicos: null }] });
     expect(decodeRow(encodeRow(row))).toEqual(row);
   });
+
+  it('writes one positional array per line and reads back rows with every optional field', () => {
+    const row = sampleRow({ costPicos: 2n ** 66n, prefix: '{"v":1}', responseId: 'chatcmpl-1', lastTurnHash: 'ff00', tags: { workflow: 'review' } });
+    const line = encodeRow(row);
+    expect(line.endsWith('\n')).toBe(true);
+    expect(line.slice(0, -1)).not.toContain('\n');
+    expect(JSON.parse(line)).toBeInstanceOf(Array);
+    expect(decodeRow(line)).toEqual(row);
+  });
+
+  it('reads lines of the keyed format that spools held before the positional one', () => {
+    const row = sampleRow({ costPicos: 7n, routeSavingPicos: -3n, prefix: '{"v":1}', responseId: 'msg_1', lastTurnHash: 'ab' });
+    const keyed = JSON.stringify({ ...row, costPicos: '7', routeSavingPicos: '-3' });
+    expect(decodeRow(keyed)).toEqual(row);
+  });
+
+  it('reads a positional line written before a field was appended as null there', () => {
+    const row = sampleRow({ lastTurnHash: 'ab' });
+    const values = JSON.parse(encodeRow(row)) as unknown[];
+    values.pop();
+    expect(decodeRow(JSON.stringify(values))).toEqual({ ...row, lastTurnHash: null });
+  });
+
+  it('refuses a line of a format it does not know', () => {
+    expect(() => decodeRow('[9, 0, "x"]')).toThrow(/unknown format/);
+  });
 });
