@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { randomToken } from '../core/ids.js';
 
 export const VIRTUAL_KEY_PREFIX = 'tg_';
@@ -18,12 +18,12 @@ export function generateKey(): { key: string; hash: string; prefix: string } {
 }
 
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 /** A stable, non-reversible id for a provider key passed through, so spend is attributable without storing the key. */
 export function fingerprint(providerKey: string): string {
-  return 'fp_' + createHash('sha256').update(providerKey).digest('hex').slice(0, 16);
+  return 'fp_' + hash('sha256', providerKey, 'hex').slice(0, 16);
 }
 
 export function newKeyId(): string {

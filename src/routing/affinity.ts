@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Api } from '../core/api.js';
 
 /**
@@ -34,7 +34,7 @@ export function prefixKey(api: Api, json: unknown, minChars: number): string | u
   if (system === undefined && tools === undefined) return undefined;
   const text = (typeof system === 'string' ? system : JSON.stringify(system ?? '')) + '\u0000' + (tools === undefined ? '' : JSON.stringify(tools));
   if (text.length < minChars) return undefined;
-  return 'p:' + createHash('sha1').update(text).digest('base64');
+  return 'p:' + hash('sha1', text, 'base64');
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Api } from '../../core/api.js';
 
 /**
@@ -140,5 +140,5 @@ export const SYSTEM_HASH_LENGTH = 16;
 
 /** The first 16 hex characters of the SHA-256 of the text's UTF-8 bytes (what `tollgate routing hash-system` prints). */
 export function systemHash(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, SYSTEM_HASH_LENGTH);
+  return hash('sha256', text, 'hex').slice(0, SYSTEM_HASH_LENGTH);
 }
