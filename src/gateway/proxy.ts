@@ -149,14 +149,23 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   const query = new URLSearchParams(x.search);
   let raw = route.noBody ? undefined : await readBody(req, deps.maxBodyBytes);
   const received = raw;
-  const json = raw === undefined ? undefined : parseJson(raw);
-  let info: RequestInfo = raw === undefined ? { model: route.model ?? '', stream: false } : adapter.inspectRequest(route, json);
+  let json: unknown;
+  let badBody: GatewayError | undefined;
+  try {
+    json = raw === undefined ? undefined : parseJson(raw);
+  } catch (err) {
+    badBody = toGatewayError(err);
+  }
+  let info: RequestInfo = raw === undefined || badBody ? { model: route.model ?? '', stream: false } : adapter.inspectRequest(route, json);
   facts.modelRequested = info.model;
   facts.stream = info.stream;
 
   const cred = adapter.readCredential(headers, query);
   const who = await identify(cred, headers, deps.keys, deps.auth);
   Object.assign(facts, { keyId: who.keyId, user: who.user, team: who.team, project: who.project, sessionId: who.sessionId, client: who.client, tags: who.tags });
+  // A body that is not JSON is refused once the caller is known: its row names who sent it,
+  // and a bad key is reported first, as the providers do.
+  if (badBody) throw badBody;
 
   const bodyModel = info.model;
   let explicit = x.explicit;

@@ -83,7 +83,14 @@ describe('errors reach the client in its own dialect, and the ledger records the
     expect(r.status).toBe(400);
     expect(r.json).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
     expect(r.json!.error.message).toMatch(/not valid JSON/);
-    expect(await h.row(r.id)).toMatchObject({ outcome: 'rejected', errorType: 'invalid_json', status: 400 });
+    expect(await h.row(r.id)).toMatchObject({ outcome: 'rejected', errorType: 'invalid_json', status: 400, keyId: h.key.id, user: h.key.user });
+  });
+
+  it('checks the key before the body, as providers do: malformed JSON with an unknown key is a 401', async () => {
+    const r = await post('/v1/chat/completions', '{"model": ', { authorization: 'Bearer tg_nope' });
+    expect(r.status).toBe(401);
+    expect(r.json!.error.code).toBe('invalid_api_key');
+    expect(await h.row(r.id)).toMatchObject({ outcome: 'rejected', errorType: 'invalid_api_key', keyId: null });
   });
 
   it('rejects an oversized body with 413', async () => {
