@@ -4,7 +4,7 @@ import type { LedgerRow } from '../core/ledger-row.js';
 import { createPricer } from '../pricing/index.js';
 import { CacheAnalyser, type CacheReport } from './analyse.js';
 import { encodePrefix, hashPrefix } from './prefix.js';
-import { rowPricer } from './report.js';
+import { renderCacheTable, rowPricer } from './report.js';
 
 // Flat test prices per token, in picos: $3/M input, writes 1.25× and 2×, reads 0.1×.
 const IN = 3_000_000n;
@@ -88,6 +88,27 @@ describe('CacheAnalyser', () => {
     const waste = r.findings.find((x) => x.kind === 'wasted_writes')!;
     expect(waste.windowPicos).toBe(5n * 1900n * (W5 - IN));
     expect(r.findings[0]).toBe(f);
+  });
+
+  it('scales to a week from when the ledger began, when that is inside the window', () => {
+    const rows = Array.from({ length: 3 }, (_, i) => row({ system: [cached], messages: msg(`one-off ${i}`) }, { ts: 3 * HOUR + i * MIN, cacheWriteTokens: 1900 }));
+    const run = (measuredSince?: number) => {
+      const a = new CacheAnalyser({ by: 'workflow', since: 0, until: HOUR * 4, measuredSince, price });
+      for (const r of rows) a.add(r);
+      return a.finish();
+    };
+    const whole = run();
+    const lastHour = run(3 * HOUR);
+    const waste = (r: CacheReport) => r.findings.find((x) => x.kind === 'wasted_writes')!;
+    expect(waste(lastHour).windowPicos).toBe(waste(whole).windowPicos);
+    // Measured over one hour of the four: a week is 168 of them, not 42.
+    expect(lastHour.windowMs).toBe(HOUR);
+    expect(waste(lastHour).weeklyPicos).toBe(waste(whole).windowPicos * 168n);
+    expect(waste(whole).weeklyPicos).toBe(weekly(waste(whole).windowPicos));
+    // A ledger older than the window changes nothing.
+    expect(run(-HOUR).windowMs).toBe(4 * HOUR);
+    expect(renderCacheTable(lastHour)).toMatch(/^The ledger's first row is from 1970-01-01 03:00 UTC: weekly figures are scaled from the 1\.0 hours since\./);
+    expect(renderCacheTable(whole)).not.toContain("The ledger's first row");
   });
 
   it('reordered tool definitions: same blocks, another order', () => {

@@ -116,9 +116,10 @@ export class CacheAnalyser {
   }
 
   private windowMs(): number {
-    if (this.o.since !== undefined && this.o.until !== undefined) return this.o.until - this.o.since;
-    const from = this.o.since ?? this.first;
-    const to = this.o.until ?? (this.last === undefined ? undefined : this.last + 1);
+    const { since, until, measuredSince } = this.o;
+    if (since !== undefined && until !== undefined) return Math.max(0, until - Math.max(since, measuredSince ?? since));
+    const from = since === undefined ? this.first : Math.max(since, measuredSince ?? since);
+    const to = until ?? (this.last === undefined ? undefined : this.last + 1);
     // A window guessed from the rows themselves is at least an hour, so a burst is not scaled up absurdly.
     return from === undefined || to === undefined ? 0 : Math.max(to - from, TTL_1H);
   }

@@ -7,8 +7,8 @@ import { CacheAnalyser, type CacheGroupBy, type CacheReport, type Finding } from
 import type { RowPricer } from './price-moves.js';
 
 /** Runs the analyser over the ledger's rows in a time window (one pass, in time order, over the columns it reads). */
-export async function runCacheReport(ledger: Pick<LedgerStore, 'cacheRows'>, q: TimeFilter & { by: CacheGroupBy; price: RowPricer }): Promise<CacheReport> {
-  const a = new CacheAnalyser(q);
+export async function runCacheReport(ledger: Pick<LedgerStore, 'cacheRows' | 'firstTs'>, q: TimeFilter & { by: CacheGroupBy; price: RowPricer }): Promise<CacheReport> {
+  const a = new CacheAnalyser({ ...q, measuredSince: await ledger.firstTs() });
   for await (const batch of ledger.cacheRows({ since: q.since, until: q.until })) for (const row of batch) a.add(row);
   return a.finish();
 }
@@ -19,6 +19,7 @@ export function rowPricer(price: (q: PriceRequest) => { costPicos: Picos | null 
 }
 
 const usd = (p: bigint) => '$' + formatUsd(p, 2);
+const span = (ms: number) => (ms < 2 * 86_400_000 ? `${(ms / 3_600_000).toFixed(1)} hours` : `${(ms / 86_400_000).toFixed(1)} days`);
 const pct = (x: number) => (x * 100).toFixed(1) + '%';
 
 /** JSON with money as exact USD strings (picos inside, formatted at the edge). */
@@ -75,6 +76,9 @@ export function renderCacheJson(r: CacheReport): string {
 /** Findings ranked by dollars, each with its fix and evidence; then the per-group table. */
 export function renderCacheTable(r: CacheReport): string {
   let out = '';
+  if (r.since !== undefined && r.until !== undefined && r.windowMs < r.until - r.since) {
+    out += `The ledger's first row is from ${new Date(r.until - r.windowMs).toISOString().slice(0, 16).replace('T', ' ')} UTC: weekly figures are scaled from the ${span(r.windowMs)} since.\n\n`;
+  }
   if (r.findings.length === 0) out += 'No prompt-cache findings in this window.\n';
   else {
     out += `Findings (by ${r.by}), largest saving first:\n\n`;

@@ -9,6 +9,11 @@ export interface CacheReportOptions {
   /** The window analysed (ms); weekly figures scale the window's savings to seven days. */
   since?: number;
   until?: number;
+  /**
+   * When the ledger began measuring (its earliest row): a window that starts before it is
+   * counted from then, so that three days of data asked about as seven give a 3-day rate.
+   */
+  measuredSince?: number;
   price: RowPricer;
 }
 

@@ -25,6 +25,7 @@ function memoryLedger(failTimes = 0): Omit<LedgerStore, 'upsert'> & { rows: Map<
     },
     get: () => Promise.resolve(undefined),
     attempts: () => Promise.resolve([]),
+    firstTs: () => Promise.resolve(undefined),
     scan: async function* () {},
     cacheRows: async function* () {},
     aggregate: () => Promise.resolve([]),

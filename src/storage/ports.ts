@@ -35,6 +35,8 @@ export interface LedgerStore {
   get(id: string): Promise<LedgerRow | undefined>;
   /** A request's upstream tries, in order (empty when it never went upstream). */
   attempts(requestId: string): Promise<AttemptRow[]>;
+  /** When the ledger's earliest row is stamped (when measuring began); undefined for an empty ledger. */
+  firstTs(): Promise<number | undefined>;
   /** Streams raw rows in time order (for export). */
   scan(filter: TimeFilter): AsyncIterable<LedgerRow>;
   /**

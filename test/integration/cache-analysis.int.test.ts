@@ -46,7 +46,6 @@ describe('prompt-cache analysis through the gateway', () => {
   });
 
   it('catches a timestamp planted in the first system block, with the dollar estimate', async () => {
-    const since = Date.now() - 1000;
     const client = (workflow: string) => new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0, defaultHeaders: { 'x-tollgate-tags': `workflow=${workflow}` } });
     for (let i = 0; i < 6; i++) {
       const cached = { type: 'text' as const, text: POLICY, cache_control: { type: 'ephemeral' as const } };
@@ -72,6 +71,8 @@ describe('prompt-cache analysis through the gateway', () => {
     expect(stable.filter((r) => r.cacheReadTokens > 0)).toHaveLength(5);
     expect(drifting.every((r) => decodePrefix(r.prefix)?.b[0]?.[0] === 's')).toBe(true);
 
+    // The hour from the first call: the ledger measured all of it, so a week is 168 of them.
+    const since = Math.min(...rows.map((r) => r.ts));
     const report = await cacheReport(h, since);
     const drift = report.findings.find((f) => f.kind === 'prefix_drift');
     expect(drift).toMatchObject({ cause: 'volatile_block', workflow: 'nightly-review', evidence: { first_differing_block: 0, block: 'system block 0 (block 0)', count: 5 } });

@@ -208,6 +208,10 @@ function pgLedger(pool: pg.Pool): LedgerStore {
     async attempts(id) {
       return (await run('SELECT * FROM attempts WHERE request_id = $1 ORDER BY n', [id])).map(attemptFromRecord);
     },
+    async firstTs() {
+      const t = (await run('SELECT MIN(ts) AS t FROM requests', []))[0]?.t;
+      return t === null || t === undefined ? undefined : Number(t);
+    },
     scan: (filter) => scanRows(pool, filter),
     cacheRows: (filter) => cacheRows(pool, filter),
     aggregate: (q) => aggregate(run, DIALECT, q),

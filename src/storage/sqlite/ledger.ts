@@ -145,6 +145,8 @@ export function sqliteLedger(db: Db): LedgerStore {
     return added.length;
   });
   const getRow = db.prepare('SELECT * FROM requests WHERE id = ?').safeIntegers();
+  // Through requests_ts: one seek, however large the ledger.
+  const firstTs = db.prepare('SELECT MIN(ts) AS t FROM requests');
   const run = (sql: string, params: unknown[]) => Promise.resolve(db.prepare(sql).safeIntegers().all(params) as Row[]);
 
   return {
@@ -155,6 +157,10 @@ export function sqliteLedger(db: Db): LedgerStore {
       return Promise.resolve(rec ? rowFromRecord(rec) : undefined);
     },
     attempts: (id) => Promise.resolve((attemptsOf.all(id) as Row[]).map(attemptFromRecord)),
+    firstTs: () => {
+      const t = (firstTs.get() as { t: number | null }).t;
+      return Promise.resolve(t === null ? undefined : Number(t));
+    },
     scan: (filter) => scanRows(db, filter),
     cacheRows: (filter) => cacheRows(db, filter),
     aggregate: (q: AggregateQuery) => aggregate(run, DIALECT, q),

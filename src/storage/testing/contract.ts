@@ -162,6 +162,15 @@ export function storageContract(open: () => Promise<Storage>): void {
     await s.close();
   });
 
+  it('says when its earliest row is stamped, and nothing when empty', async () => {
+    const s = await open();
+    expect(await s.ledger.firstTs()).toBeUndefined();
+    const rows = randomRows(40, 8);
+    await s.ledger.insert(rows);
+    expect(await s.ledger.firstTs()).toBe(Math.min(...rows.map((r) => r.ts)));
+    await s.close();
+  });
+
   it('scans rows in time order within a window', async () => {
     const s = await open();
     const rows = randomRows(50, 3);
