@@ -67,6 +67,8 @@ describe('explain: exact decomposition into drivers', () => {
       { user: 'bob', model: 'large', requests: 1500, workflow: 'nightly' },
     ];
     check(shifted.map(group), 'model_mix');
+    // Shares of requests: small 3500/4000 → 500/4000, large 500/4000 → 3500/4000.
+    expect(decompose(A, shifted.map(group), rates, 0).drivers[0]!.detail).toBe('share of requests: large 13% → 88%, small 88% → 13%');
   });
 
   it('finds a fall in the cache-hit rate', () => check(base.map((s) => group({ ...s, cacheShare: 0.05 })), 'cache'));

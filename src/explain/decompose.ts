@@ -168,11 +168,17 @@ function describe(a: Map<string, ModelTotals>, b: Map<string, ModelTotals>, adde
   const perReq = (m: Map<string, ModelTotals>, r: number) => (r > 0 ? Math.round(sum(m, (x) => x.inputTokens) / r) : 0);
   const share = (m: Map<string, ModelTotals>) => {
     const input = sum(m, (x) => x.inputTokens);
-    return input > 0 ? `${Math.round((100 * sum(m, (x) => x.cacheReadTokens)) / input)}%` : 'n/a';
+    return input > 0 ? `${((100 * sum(m, (x) => x.cacheReadTokens)) / input).toFixed(1)}%` : 'n/a';
   };
-  const top = (m: Map<string, ModelTotals>, r: number) => {
-    const best = [...m.entries()].sort((p, q) => q[1].requests - p[1].requests)[0];
-    return best && r > 0 ? `${best[0].split('/').slice(1).join('/')} ${Math.round((100 * best[1].requests) / r)}%` : 'none';
+  // The two models whose share of requests moved most, each with its share before and after.
+  const movers = () => {
+    const pct = (m: Map<string, ModelTotals>, r: number, k: string) => (r > 0 ? (100 * (m.get(k)?.requests ?? 0)) / r : 0);
+    const moved = [...new Set([...a.keys(), ...b.keys()])]
+      .map((k) => ({ k, from: pct(a, ra, k), to: pct(b, rb, k) }))
+      .filter((x) => Math.abs(x.to - x.from) >= 0.5)
+      .sort((x, y) => Math.abs(y.to - y.from) - Math.abs(x.to - x.from) || (x.k < y.k ? -1 : 1))
+      .slice(0, 2);
+    return moved.length === 0 ? 'model shares of requests unchanged' : moved.map((x) => `${x.k.split('/').slice(1).join('/')} ${Math.round(x.from)}% → ${Math.round(x.to)}%`).join(', ');
   };
   const names = (gs: readonly SpendGroup[], other: Presence) => {
     const out = new Set<string>();
@@ -188,7 +194,7 @@ function describe(a: Map<string, ModelTotals>, b: Map<string, ModelTotals>, adde
   return {
     requests: `requests ${fmt(ra)} → ${fmt(rb)}`,
     tokens_per_request: `input tokens per request ${fmt(perReq(a, ra))} → ${fmt(perReq(b, rb))}`,
-    model_mix: `most used model ${top(a, ra)} → ${top(b, rb)}`,
+    model_mix: `share of requests: ${movers()}`,
     cache: `cache-read share of input ${share(a)} → ${share(b)}`,
     price: 'paid per token against list prices',
     new_subjects: names(added, inFrom),
