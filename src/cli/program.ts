@@ -1,50 +1,46 @@
 import { Command } from 'commander';
-import { budgetsCommand } from './commands/budgets.js';
-import { detectCommand } from './commands/detect.js';
-import { explainCommand } from './commands/explain.js';
-import { chargebackCommand } from './commands/chargeback.js';
-import { exportCommand } from './commands/export.js';
-import { forecastCommand } from './commands/forecast.js';
-import { importCommand } from './commands/import.js';
-import { keysCommand } from './commands/keys.js';
-import { limitsCommand } from './commands/limits.js';
-import { modelsCommand } from './commands/models.js';
-import { outcomesCommand } from './commands/outcomes.js';
-import { reportCommand } from './commands/report.js';
-import { routingCommand } from './commands/routing.js';
-import { cacheReportCommand } from './commands/cache-report.js';
-import { serveCommand } from './commands/serve.js';
-import { statusCommand } from './commands/status.js';
 import { type Io, stdio } from './output.js';
 import { runProgram } from './run-program.js';
 
-/** Builds the `tollgate` program. Commands are thin: they parse flags and call the parts. */
-export function buildProgram(io: Io = stdio): Command {
+type AddCommand = (program: Command, io: Io) => void;
+
+/** Each command's module, loaded only when needed: the gateway, pricing and storage modules would cost every command their start-up. */
+const COMMANDS: Record<string, () => Promise<AddCommand>> = {
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
+  keys: async () => (await import('./commands/keys.js')).keysCommand,
+  report: async () => (await import('./commands/report.js')).reportCommand,
+  'cache-report': async () => (await import('./commands/cache-report.js')).cacheReportCommand,
+  export: async () => (await import('./commands/export.js')).exportCommand,
+  import: async () => (await import('./commands/import.js')).importCommand,
+  budgets: async () => (await import('./commands/budgets.js')).budgetsCommand,
+  limits: async () => (await import('./commands/limits.js')).limitsCommand,
+  models: async () => (await import('./commands/models.js')).modelsCommand,
+  status: async () => (await import('./commands/status.js')).statusCommand,
+  routing: async () => (await import('./commands/routing.js')).routingCommand,
+  detect: async () => (await import('./commands/detect.js')).detectCommand,
+  explain: async () => (await import('./commands/explain.js')).explainCommand,
+  forecast: async () => (await import('./commands/forecast.js')).forecastCommand,
+  outcomes: async () => (await import('./commands/outcomes.js')).outcomesCommand,
+  chargeback: async () => (await import('./commands/chargeback.js')).chargebackCommand,
+};
+
+/**
+ * Builds the `tollgate` program. Commands are thin: they parse flags and call the parts.
+ * With `only` naming a command, just that one is registered (a run needs no other); without,
+ * or for a name that is not a command, all of them (help, suggestions for a typo).
+ */
+export async function buildProgram(io: Io = stdio, only?: string): Promise<Command> {
   const program = new Command('tollgate')
     .description('Tollgate: a self-hosted control plane for AI token spend')
     .version('0.1.0')
     .exitOverride()
     .configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t) })
     .showHelpAfterError();
-  serveCommand(program, io);
-  keysCommand(program, io);
-  reportCommand(program, io);
-  cacheReportCommand(program, io);
-  exportCommand(program, io);
-  importCommand(program, io);
-  budgetsCommand(program, io);
-  limitsCommand(program, io);
-  modelsCommand(program, io);
-  statusCommand(program, io);
-  routingCommand(program, io);
-  detectCommand(program, io);
-  explainCommand(program, io);
-  forecastCommand(program, io);
-  outcomesCommand(program, io);
-  chargebackCommand(program, io);
+  const names = only !== undefined && Object.hasOwn(COMMANDS, only) ? [only] : Object.keys(COMMANDS);
+  for (const add of await Promise.all(names.map((n) => COMMANDS[n]!()))) add(program, io);
   return program;
 }
 
-export function run(argv: string[], io: Io = stdio): Promise<number> {
-  return runProgram(buildProgram(io), argv, io);
+export async function run(argv: string[], io: Io = stdio): Promise<number> {
+  return runProgram(await buildProgram(io, argv[0]), argv, io);
 }

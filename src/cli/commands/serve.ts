@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import type { PolicyOptions } from '../../app-policy.js';
-import { startTollgate } from '../../app.js';
 import type { Config } from '../../config/index.js';
 import type { Logger } from '../../core/logger.js';
-import { providerTable } from '../../gateway/select-provider.js';
 import { catalogProviderFor, createPricer, rateBook } from '../../pricing/index.js';
 import { webhookSink } from '../alerts.js';
 import { type StorageFlags, addStorageFlags, loadCliConfig, openStorage, storageSpec } from '../context.js';
@@ -23,6 +21,8 @@ export function serveCommand(program: Command, io: Io): void {
       .option('--port <port>', 'port to listen on (default 8790)')
       .option('--host <host>', 'address to listen on (default 127.0.0.1)'),
   ).action(async (flags: ServeFlags) => {
+    // Loaded here, not with the CLI: the gateway's modules (undici among them) would cost every other command their start-up.
+    const [{ startTollgate }, { providerTable }] = await Promise.all([import('../../app.js'), import('../../gateway/select-provider.js')]);
     const config = loadCliConfig(flags);
     const log = jsonLogger(config.log.level);
     const storage = await openStorage(config);

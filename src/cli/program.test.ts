@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import type { Io } from './output.js';
+import { buildProgram, run } from './program.js';
+
+function capture(): Io & { text: () => string } {
+  let text = '';
+  return { out: (t: string) => void (text += t), err: (t: string) => void (text += t), text: () => text };
+}
+
+describe('the tollgate program', () => {
+  it('registers only the command being run, and every command otherwise', async () => {
+    const names = (await buildProgram(capture())).commands.map((c) => c.name());
+    expect(names).toEqual(expect.arrayContaining(['serve', 'keys', 'report', 'cache-report', 'export', 'import', 'budgets', 'detect', 'explain', 'chargeback']));
+    expect(names).toHaveLength(16);
+    expect((await buildProgram(capture(), 'report')).commands.map((c) => c.name())).toEqual(['report']);
+    expect((await buildProgram(capture(), 'reprt')).commands).toHaveLength(16);
+  });
+
+  it('lists every command in its help, and suggests the command a typo meant', async () => {
+    const help = capture();
+    expect(await run(['--help'], help)).toBe(0);
+    expect(help.text()).toContain('cache-report');
+    expect(help.text()).toContain('chargeback');
+    const typo = capture();
+    expect(await run(['reprt'], typo)).toBe(2);
+    expect(typo.text()).toMatch(/Did you mean report\?/);
+  });
+});
