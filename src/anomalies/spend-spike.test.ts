@@ -21,6 +21,21 @@ describe('spend spike baseline in the policy time zone', () => {
     expect(seasonalHours(at, 14, 'UTC').map(iso).slice(5, 6)).toEqual(['2026-10-30T10:00']);
   });
 
+  it('answers a repeated question as a fresh one would, in zones whose hours start at a half or quarter hour', () => {
+    const zones = ['Asia/Kolkata', 'Asia/Kathmandu', 'America/St_Johns', 'Australia/Lord_Howe', 'Europe/Berlin'];
+    const fresh = (at: number, zone: string) => {
+      seasonalHours(at, 3, 'UTC'); // another question first, so that nothing is reused
+      return seasonalHours(at, 14, zone);
+    };
+    for (const zone of zones) {
+      // Every 5 minutes over two days, each asked right after the previous moment (reused within a quarter hour).
+      for (let at = Date.UTC(2026, 9, 3, 0, 0); at < Date.UTC(2026, 9, 5); at += 5 * 60_000) {
+        seasonalHours(at - 5 * 60_000, 14, zone);
+        expect(seasonalHours(at, 14, zone), `${zone} ${iso(at)}`).toEqual(fresh(at, zone));
+      }
+    }
+  });
+
   it('takes weekdays and weekends as the team lives them', () => {
     // Friday 17:30 in Los Angeles is already Saturday 01:30 UTC.
     const at = Date.UTC(2026, 10, 14, 1, 30);

@@ -67,7 +67,19 @@ export function spendSpikes(series: SpendSeries, now: number, s: SpikeSettings):
  * the local one starts in). Across a DST change the same local hour is a different UTC hour,
  * which is the point: a team's 9 o'clock stays its 9 o'clock.
  */
-export function seasonalHours(at: number, days: number, timeZone: string): number[] {
+export function seasonalHours(at: number, days: number, timeZone: string): readonly number[] {
+  // Every evaluation asks for each of its series, and a replay every minute: the answer only
+  // changes with the local hour, whose boundaries fall on UTC quarter hours (zone offsets are
+  // whole quarter hours), so it is kept per quarter hour.
+  const key = `${Math.floor(at / QUARTER_HOUR_MS)}\u0000${days}\u0000${timeZone}`;
+  if (key !== lastSeasonal.key) lastSeasonal = { key, hours: computeSeasonalHours(at, days, timeZone) };
+  return lastSeasonal.hours;
+}
+
+const QUARTER_HOUR_MS = 15 * 60_000;
+let lastSeasonal: { key: string; hours: readonly number[] } = { key: '', hours: [] };
+
+function computeSeasonalHours(at: number, days: number, timeZone: string): number[] {
   const local = DateTime.fromMillis(at, { zone: timeZone }).startOf('hour');
   const weekend = local.weekday >= 6;
   const hours: number[] = [];

@@ -4,6 +4,7 @@ import Database from 'libsql';
 import { migrations } from '../ddl.js';
 
 export type Db = InstanceType<typeof Database>;
+export type Statement = ReturnType<Db['prepare']>;
 type Row = Record<string, unknown>;
 
 export const SQLITE_TYPES = { text: 'TEXT', int: 'INTEGER', bigint: 'INTEGER', bool: 'INTEGER', json: 'TEXT', serial: 'INTEGER', keyedTableSuffix: ' WITHOUT ROWID' };
@@ -36,3 +37,22 @@ export function migrate(db: Db): void {
   }
 }
 
+
+/**
+ * Prepared statements by SQL text, for queries built at run time and asked again and again
+ * (reports, the anomaly detectors every interval): preparing one costs more than running most
+ * of them. Holds the `max` most recently added; SQLite re-prepares a statement itself after a
+ * schema change.
+ */
+export function statementCache(prepare: (sql: string) => Statement, max = 256): (sql: string) => Statement {
+  const cache = new Map<string, Statement>();
+  return (sql) => {
+    let s = cache.get(sql);
+    if (s === undefined) {
+      if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      s = prepare(sql);
+      cache.set(sql, s);
+    }
+    return s;
+  };
+}

@@ -10,7 +10,7 @@ import { topShare } from '../top-share.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, cacheRowSelect, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
 import { insertWithConstants } from './constant-columns.js';
-import { type Db, openDb } from './db.js';
+import { type Db, openDb, statementCache } from './db.js';
 
 type Row = Record<string, unknown>;
 
@@ -147,7 +147,8 @@ export function sqliteLedger(db: Db): LedgerStore {
   const getRow = db.prepare('SELECT * FROM requests WHERE id = ?').safeIntegers();
   // Through requests_ts: one seek, however large the ledger.
   const firstTs = db.prepare('SELECT MIN(ts) AS t FROM requests');
-  const run = (sql: string, params: unknown[]) => Promise.resolve(db.prepare(sql).safeIntegers().all(params) as Row[]);
+  const statement = statementCache((sql) => db.prepare(sql).safeIntegers());
+  const run = (sql: string, params: unknown[]) => Promise.resolve(statement(sql).all(params) as Row[]);
 
   return {
     insert: (rows) => Promise.resolve(rows.length === 0 ? 0 : insertBatch.immediate(rows)),

@@ -2,7 +2,7 @@ import { type PolicySql, sqlPolicyStore } from '../policy-store.js';
 import { sqlTelemetryStore } from '../telemetry-store.js';
 import { sqlOutcomeStore } from '../outcome-store.js';
 import type { KeyRecord, KeyStore, NewKey, PolicyStore, Storage } from '../ports.js';
-import { type Db, openDb } from './db.js';
+import { type Db, openDb, statementCache } from './db.js';
 import { sqliteLedger } from './ledger.js';
 
 export { SQLITE_TYPES } from './db.js';
@@ -27,10 +27,11 @@ export function openSqlite(path: string): Storage {
 }
 
 function sqliteSql(db: Db): PolicySql {
+  const statement = statementCache((sql) => db.prepare(sql));
   return {
     param: () => '?',
     run: (sql, params) => {
-      const stmt = db.prepare(sql);
+      const stmt = statement(sql);
       if (!stmt.reader) return Promise.resolve({ rows: [], count: stmt.run(params).changes });
       const rows = stmt.all(params) as Row[];
       return Promise.resolve({ rows, count: rows.length });
