@@ -91,6 +91,18 @@ describe('runaway session', () => {
   });
 });
 
+describe('runaway session baseline reuse', () => {
+  it('judges a history seen before under other settings as it judges a fresh copy of it', () => {
+    const s = sessionSeries(new Workload(3), { boost: 15 });
+    const strict = { ...d.runaway_session, orgQuantile: 0.5, identityFactor: 1, minPicosPerHour: 0n };
+    const fresh = (settings: typeof strict) => runawaySessions({ ...s, history: [...s.history] }, NOW, settings);
+    const first = runawaySessions(s, NOW, d.runaway_session);
+    expect(runawaySessions(s, NOW, strict)).toEqual(fresh(strict));
+    expect(runawaySessions(s, NOW, d.runaway_session)).toEqual(first);
+    expect(fresh(strict).length).toBeGreaterThan(first.length);
+  });
+});
+
 describe('agent loop', () => {
   for (const hashes of [true, false]) {
     const how = hashes ? 'by last-turn hash' : 'without hashes (same tool call and output length)';

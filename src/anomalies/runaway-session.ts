@@ -31,22 +31,12 @@ const HOUR = 3_600_000;
 export function runawaySessions(series: SessionSeries, now: number, s: RunawaySettings): Detection[] {
   if (series.history.length === 0) return [];
   const perHour = HOUR / s.windowMs;
-  const orgCost = quantile(series.history.map((h) => dollars(h.costPicos)), s.orgQuantile);
-  const orgTokens = quantile(series.history.map((h) => h.tokens), s.orgQuantile);
-  const byIdentity = new Map<string, SessionSpend[]>();
-  for (const h of series.history) {
-    const list = byIdentity.get(h.identity);
-    if (list) list.push(h);
-    else byIdentity.set(h.identity, [h]);
-  }
+  const { orgCost, orgTokens, usualFor } = baseline(series.history, s);
   const start = now - s.windowMs;
   const out: Detection[] = [];
   for (const r of series.recent) {
     if (r.sessionId === '') continue;
-    const own = byIdentity.get(r.identity) ?? [];
-    const usual = own.length >= s.minSessions;
-    const idCost = usual ? s.identityFactor * quantile(own.map((h) => dollars(h.costPicos)), 0.95) : 0;
-    const idTokens = usual ? s.identityFactor * quantile(own.map((h) => h.tokens), 0.95) : 0;
+    const { usual, idCost, idTokens } = usualFor(r.identity);
     const costRate = dollars(r.costPicos) * perHour;
     const tokenRate = r.tokens * perHour;
     const costBar = Math.max(idCost, orgCost, dollars(s.minPicosPerHour));
@@ -69,4 +59,52 @@ export function runawaySessions(series: SessionSeries, now: number, s: RunawaySe
     });
   }
   return out;
+}
+
+interface Baseline {
+  orgCost: number;
+  orgTokens: number;
+  /** An identity's usual session-hour (p95 × identityFactor), worked out once per identity. */
+  usualFor: (identity: string) => { usual: boolean; idCost: number; idTokens: number };
+}
+
+/**
+ * The history's quantiles, kept with the history: the reader hands the same history to every
+ * evaluation within the hour (inputs.ts), and sorting it each time was most of a replay's work.
+ */
+const baselines = new WeakMap<readonly SessionSpend[], Map<string, Baseline>>();
+
+function baseline(history: readonly SessionSpend[], s: RunawaySettings): Baseline {
+  const key = `${s.orgQuantile}\u0000${s.minSessions}\u0000${s.identityFactor}`;
+  let forHistory = baselines.get(history);
+  if (!forHistory) baselines.set(history, (forHistory = new Map<string, Baseline>()));
+  let b = forHistory.get(key);
+  if (b) return b;
+  const byIdentity = new Map<string, SessionSpend[]>();
+  for (const h of history) {
+    const list = byIdentity.get(h.identity);
+    if (list) list.push(h);
+    else byIdentity.set(h.identity, [h]);
+  }
+  const usual = new Map<string, { usual: boolean; idCost: number; idTokens: number }>();
+  b = {
+    orgCost: quantile(history.map((h) => dollars(h.costPicos)), s.orgQuantile),
+    orgTokens: quantile(history.map((h) => h.tokens), s.orgQuantile),
+    usualFor: (identity) => {
+      let u = usual.get(identity);
+      if (!u) {
+        const own = byIdentity.get(identity) ?? [];
+        const enough = own.length >= s.minSessions;
+        u = {
+          usual: enough,
+          idCost: enough ? s.identityFactor * quantile(own.map((h) => dollars(h.costPicos)), 0.95) : 0,
+          idTokens: enough ? s.identityFactor * quantile(own.map((h) => h.tokens), 0.95) : 0,
+        };
+        usual.set(identity, u);
+      }
+      return u;
+    },
+  };
+  forHistory.set(key, b);
+  return b;
 }
