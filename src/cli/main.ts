@@ -2,6 +2,13 @@
 // `serve` keeps the process alive until it is told to stop.
 const argv = process.argv.slice(2);
 
+// A reader that goes away (`tollgate export | head`) ends a command quietly, as Unix tools do;
+// the gateway keeps serving if whatever reads its output dies.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  if (argv[0] !== 'serve') process.exit(0);
+});
+
 // Before anything else loads: the gateway's young generation is capped (young-generation.ts).
 if (argv[0] === 'serve') {
   const { capYoungGeneration } = await import('../server/young-generation.js');
