@@ -1,4 +1,5 @@
 import { ConfigError } from '../config/errors.js';
+import { SqliteOpenError } from '../storage/sqlite/open-error.js';
 
 /**
  * A readable message for errors that mean "fix your setup", or undefined for real bugs.
@@ -6,7 +7,7 @@ import { ConfigError } from '../config/errors.js';
  * can report errors without loading it.
  */
 export function describeStartupError(err: unknown): string | undefined {
-  if (err instanceof ConfigError) return `tollgate: ${err.message}\n`;
+  if (err instanceof ConfigError || err instanceof SqliteOpenError) return `tollgate: ${err.message}\n`;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'EADDRINUSE') return `tollgate: the port is already in use (${(err as Error).message}). Pick another with --port.\n`;
   if (code === 'EACCES') return `tollgate: permission denied (${(err as Error).message}).\n`;

@@ -110,5 +110,10 @@ describe('the built CLI', () => {
     const port = await tollgate(['serve', '--port', 'abc'], { cwd: dir });
     expect(port.code).toBe(2);
     expect(port.stderr).toContain('--port must be a number');
+    const notes = join(dir, 'notes.txt');
+    writeFileSync(notes, 'not a ledger\n'.repeat(500));
+    const notDb = await tollgate(['report', '--db', notes], { cwd: dir });
+    expect(notDb.code).toBe(2);
+    expect(notDb.stderr).toBe(`tollgate: cannot open the SQLite ledger at "${notes}": the file is not a SQLite database\n`);
   });
 });

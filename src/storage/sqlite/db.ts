@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'libsql';
 import { migrations } from '../ddl.js';
+import { SqliteOpenError } from './open-error.js';
 
 export type Db = InstanceType<typeof Database>;
 export type Statement = ReturnType<Db['prepare']>;
@@ -15,9 +16,15 @@ export const SQLITE_TYPES = { text: 'TEXT', int: 'INTEGER', bigint: 'INTEGER', b
  * process (the kill -9 case), and the metering spool covers the gap until a batch commits.
  */
 export function openDb(path: string): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
-  db.exec('PRAGMA journal_mode = WAL');
+  let db: Db;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path);
+    // The first statement reads the file: a file that is not a database fails here.
+    db.exec('PRAGMA journal_mode = WAL');
+  } catch (err) {
+    throw new SqliteOpenError(path, err);
+  }
   db.exec('PRAGMA synchronous = NORMAL');
   db.exec('PRAGMA busy_timeout = 5000');
   migrate(db);
