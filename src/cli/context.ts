@@ -1,9 +1,10 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type Config, loadConfig } from '../config/index.js';
 import { parseTime } from '../reports/time.js';
 import { type StorageSpec, openStorage as open } from '../storage/open.js';
 import type { Storage } from '../storage/ports.js';
-import { UsageError } from './output.js';
+import { CommandError, UsageError } from './output.js';
 
 /** Every command that touches storage takes these, as `serve` does. */
 export interface StorageFlags {
@@ -32,9 +33,16 @@ export function openStorage(config: Config): Promise<Storage> {
   return open(storageSpec(config));
 }
 
-/** Loads config, opens storage, runs `fn`, and always closes storage. */
-export async function withStorage<T>(flags: StorageFlags, fn: (storage: Storage, config: Config) => Promise<T>): Promise<T> {
+/**
+ * Loads config, opens storage, runs `fn`, and always closes storage. `read`: the command only
+ * reads, so a SQLite file that does not exist is a mistyped path or a ledger not started yet,
+ * said as such, rather than a new empty ledger made and reported on.
+ */
+export async function withStorage<T>(flags: StorageFlags, fn: (storage: Storage, config: Config) => Promise<T>, o: { read?: boolean } = {}): Promise<T> {
   const config = loadCliConfig(flags);
+  if (o.read && config.storage.kind === 'sqlite' && config.storage.path !== ':memory:' && !existsSync(config.storage.path)) {
+    throw new CommandError(`no ledger at "${config.storage.path}" yet: start the gateway (tollgate serve) or import usage (tollgate import) first, or point --db or --config at your ledger`);
+  }
   const storage = await openStorage(config);
   try {
     return await fn(storage, config);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
@@ -115,5 +115,11 @@ describe('the built CLI', () => {
     const notDb = await tollgate(['report', '--db', notes], { cwd: dir });
     expect(notDb.code).toBe(2);
     expect(notDb.stderr).toBe(`tollgate: cannot open the SQLite ledger at "${notes}": the file is not a SQLite database\n`);
+    // Reading a ledger that is not there (a mistyped path) says so, and creates nothing.
+    const missing = join(dir, 'typo', 'ledger.db');
+    const none = await tollgate(['report', '--db', missing], { cwd: dir });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain(`no ledger at "${missing}" yet`);
+    expect(existsSync(join(dir, 'typo'))).toBe(false);
   });
 });

@@ -31,6 +31,6 @@ export function cacheReportCommand(program: Command, io: Io): void {
       const until = window.until ?? Date.now();
       const report = await runCacheReport(storage.ledger, { since: window.since, until, by: flags.by as CacheGroupBy, price: rowPricer(pricer, (name) => catalogs.get(name)) });
       io.out(flags.format === 'json' ? renderCacheJson(report) : renderCacheTable(report));
-    });
+    }, { read: true });
   });
 }

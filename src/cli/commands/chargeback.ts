@@ -37,6 +37,6 @@ export function chargebackCommand(program: Command, io: Io): void {
       if (!flags.output) return io.out(text);
       writeFileSync(flags.output, text);
       io.out(`Wrote the ${flags.month} statement to ${flags.output}.\n`);
-    }),
+    }, { read: true }),
   );
 }

@@ -40,7 +40,7 @@ export function detectCommand(program: Command, io: Io): void {
       if (only) settings.detectors[only as DetectorId].enabled = true;
       const raised = await replay(storage.ledger, settings, configRateBook(config), { since, until, stepMs, only: only as DetectorId | undefined });
       io.out(flags.format === 'json' ? JSON.stringify({ since: new Date(since).toISOString(), until: new Date(until).toISOString(), raised: raised.map(raisedJson) }, null, 2) + '\n' : table(raised, since, until));
-    }),
+    }, { read: true }),
   );
 }
 

@@ -31,7 +31,7 @@ export function explainCommand(program: Command, io: Io): void {
       const rows = e.drivers.map((d) => [d.label, signed(d.deltaPicos), d.detail]);
       rows.push(['total change', signed(e.toPicos - e.fromPicos), `${displayUsd(e.fromPicos)} → ${displayUsd(e.toPicos)}`]);
       io.out(`${e.summary}\n\n${renderTable(['driver', 'change', 'what moved'], rows, [1])}`);
-    }),
+    }, { read: true }),
   );
 }
 

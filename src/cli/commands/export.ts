@@ -41,6 +41,6 @@ export function exportCommand(program: Command, io: Io): void {
       if (flags.format !== 'focus')
         for await (const row of storage.ledger.scan(parseWindow(flags))) await write(flags.format === 'csv' ? toCsvLine(row) : toJsonLine(row));
       if (sink) await new Promise<void>((ok, fail) => sink.end((err?: Error | null) => (err ? fail(err) : ok())));
-    }),
+    }, { read: true }),
   );
 }

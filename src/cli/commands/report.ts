@@ -36,6 +36,6 @@ export function reportCommand(program: Command, io: Io): void {
       if (bad) throw new UsageError(`report: cannot group by "${bad}" (use user, team, project, model, provider, client, session, day, hour, api, key, pool, tag:NAME or rule)`);
       const report = await runReport(storage.ledger, { ...parseWindow(flags), by: by as Dimension[] });
       io.out(flags.format === 'json' ? renderJson(report) : flags.format === 'csv' ? renderCsv(report) : renderTable(report));
-    }),
+    }, { read: true }),
   );
 }
