@@ -14,7 +14,7 @@ import { explain } from '../src/explain/explain.js';
 import { catalogProviderFor, createPricer, rateBook } from '../src/pricing/index.js';
 import type { RateBook } from '../src/pricing/unit-rates.js';
 import { runReport } from '../src/reports/report.js';
-import type { Storage } from '../src/storage/ports.js';
+import type { LedgerStore, Storage } from '../src/storage/ports.js';
 import { openSqlite } from '../src/storage/sqlite/sqlite-storage.js';
 import { rng } from '../src/storage/testing/rows.js';
 import { DAYS, START, benchRow } from './reports.js';
@@ -46,7 +46,19 @@ const RUNS = QUICK ? 3 : 5;
 const DAY = 86_400_000;
 const END = START + DAYS * DAY;
 // Mid-hour, as a live evaluation's clock would be.
-const NOW = END - 23 * 60_000;
+export const NOW = END - 23 * 60_000;
+
+/** The rates the detectors and `explain` price with: the bundled prices, the generator's rows on Anthropic's catalog. */
+export function benchRates(): RateBook {
+  return rateBook(createPricer({}), { anthropic: catalogProviderFor('https://api.anthropic.com', undefined) });
+}
+
+/** `explain` of the last 7 days of the generator's data against the 7 before. */
+export function explainTwoWeeks(ledger: LedgerStore, rates: RateBook): Promise<unknown> {
+  const lastWeek = { since: END - 14 * DAY, until: END - 7 * DAY, label: 'previous 7 days' };
+  const thisWeek = { since: END - 7 * DAY, until: END, label: 'last 7 days' };
+  return explain(ledger, lastWeek, thisWeek, rates, END);
+}
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
   const t = performance.now();
@@ -60,14 +72,14 @@ async function timed(runs: number, fn: () => Promise<unknown>): Promise<number> 
   return median(ms);
 }
 
-/** A busy live window: agent sessions of 50 requests, each last turn hashed (one in 20 a repeated "continue"), 2% failing. */
-function hotRow(i: number, r: () => number): LedgerRow {
-  const base = benchRow(i, HOT_ROWS, r);
+/** A busy live window of `hotRows` rows: agent sessions of 50 requests, each last turn hashed (one in 20 a repeated "continue"), 2% failing. */
+export function hotRow(i: number, hotRows: number, r: () => number): LedgerRow {
+  const base = benchRow(i, hotRows, r);
   const failed = r() < 0.02;
   return {
     ...base,
     id: `hot${i}`,
-    ts: NOW - HOT_MS + Math.floor((i / HOT_ROWS) * HOT_MS),
+    ts: NOW - HOT_MS + Math.floor((i / hotRows) * HOT_MS),
     sessionId: `hot-s${Math.floor(i / 50)}`,
     provider: 'anthropic',
     lastTurnHash: r() < 0.05 ? 'c0c0c0c0c0c0c0c0' : (i * 2654435761).toString(16).padStart(16, '0').slice(-16),
@@ -81,7 +93,7 @@ function hotRow(i: number, r: () => number): LedgerRow {
 /** The history, then the live window, written by the fast seeder (bench/seed.ts). */
 function seed(path: string): { seconds: number; rows: number } {
   const r = rng(42);
-  const row = (i: number): LedgerRow => (i < ROWS ? { ...benchRow(i, ROWS, r), provider: 'anthropic' } : hotRow(i - ROWS, r));
+  const row = (i: number): LedgerRow => (i < ROWS ? { ...benchRow(i, ROWS, r), provider: 'anthropic' } : hotRow(i - ROWS, HOT_ROWS, r));
   const seconds = seedLedger(path, ROWS + HOT_ROWS, row, (line) => process.stdout.write(`${line}\n`));
   return { seconds, rows: ROWS + HOT_ROWS };
 }
@@ -134,9 +146,7 @@ async function main(): Promise<void> {
   try {
     if (seeded) process.stdout.write(`seeded ${seeded.rows.toLocaleString('en-US')} rows in ${seeded.seconds.toFixed(0)} s\n`);
     const settings = defaultAnomalySettings();
-    const pricing = {};
-    const catalogs = { anthropic: catalogProviderFor('https://api.anthropic.com', undefined) };
-    const rates = rateBook(createPricer(pricing), catalogs);
+    const rates = benchRates();
     const rows: { name: string; ms: number }[] = [];
     const note = (name: string, ms: number) => {
       rows.push({ name, ms });
@@ -174,10 +184,8 @@ async function main(): Promise<void> {
     }
     note('all detectors, the first evaluation after the hour turns (one new hour of rollups read)', median(turns));
     if (!QUICK) note('detect replay of 1 hour at 60 s steps (60 evaluations)', await timed(1, () => replay(storage.ledger, settings, rates, { since: NOW - 3_600_000, until: NOW })));
-    const lastWeek = { since: END - 14 * DAY, until: END - 7 * DAY, label: 'previous 7 days' };
-    const thisWeek = { since: END - 7 * DAY, until: END, label: 'last 7 days' };
-    note('explain: 7 days against the 7 before', await timed(RUNS, () => explain(storage.ledger, lastWeek, thisWeek, rates, END)));
-    note('report by model over the same 14 days (for scale)', await timed(RUNS, () => runReport(storage.ledger, { since: lastWeek.since, until: END, by: ['model'] })));
+    note('explain: 7 days against the 7 before', await timed(RUNS, () => explainTwoWeeks(storage.ledger, rates)));
+    note('report by model over the same 14 days (for scale)', await timed(RUNS, () => runReport(storage.ledger, { since: END - 14 * DAY, until: END, by: ['model'] })));
     writeSection(seeded, rows, loop);
   } finally {
     await storage.close();

@@ -3,41 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'libsql';
 import { afterAll, describe, expect, it } from 'vitest';
-import { benchRow } from '../../bench/reports.js';
 import { rollupSql, seedLedger } from '../../bench/seed.js';
-import type { LedgerRow } from '../../src/core/ledger-row.js';
 import { ROLLUP_TABLES } from '../../src/storage/schema.js';
 import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
-import { rng } from '../../src/storage/testing/rows.js';
+import { variedRow } from '../support/seed-rows.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-fast-seed-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const ROWS = 6000;
 
-/** The benchmarks' generator, varied so that every rollup measure and table gets values: errors, unpriced rows, pools, rows without a session. */
-function rowOf(i: number): LedgerRow {
-  const r = rng(i);
-  const base = benchRow(i, ROWS, r);
-  const failed = r() < 0.1;
-  const unpriced = r() < 0.05;
-  return {
-    ...base,
-    outcome: failed ? (r() < 0.5 ? 'upstream_error' : 'client_aborted') : 'ok',
-    status: failed ? 502 : 200,
-    unpriced,
-    costPicos: unpriced ? null : base.costPicos,
-    cacheWriteTokens: Math.floor(r() * 1000),
-    cacheWrite1hTokens: Math.floor(r() * 100),
-    reasoningTokens: Math.floor(r() * 500),
-    toolCalls: Math.floor(r() * 3),
-    pool: r() < 0.3 ? `pool${i % 3}` : r() < 0.1 ? '' : null,
-    sessionId: r() < 0.1 ? null : base.sessionId,
-    client: r() < 0.2 ? null : 'claude-code',
-    tags: r() < 0.3 ? { ...base.tags, prompt_version: `v${i % 4}` } : base.tags,
-    upstreamRequestId: `up${i}`,
-  };
-}
+const rowOf = (i: number) => variedRow(i, ROWS);
 
 function dump(path: string, sql: string): unknown[] {
   const db = new Database(path, { readonly: true });
