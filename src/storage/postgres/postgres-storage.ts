@@ -254,20 +254,32 @@ async function* scanRows(pool: pg.Pool, filter: TimeFilter): AsyncIterable<Ledge
   }
 }
 
+/** Rows per page of `cacheRows`. */
+const CACHE_PAGE = 2000;
+
 async function* cacheRows(pool: pg.Pool, filter: TimeFilter): AsyncIterable<CacheRow[]> {
-  let after: { ts: number; id: string } | undefined;
-  for (;;) {
+  const cols = cacheRowSelect((name) => `tags ->> '${name}'`, 'cost_picos');
+  const page = async (after: { ts: number; id: string } | undefined): Promise<CacheRow[]> => {
     const params: unknown[] = [];
     const where = [...timeTerms(filter, params, (i) => `$${i}`), 'status < 400', "outcome = 'ok'"];
     if (after) where.push(`(ts, id) > ($${params.push(after.ts)}, $${params.push(after.id)})`);
-    const cols = cacheRowSelect((name) => `tags ->> '${name}'`, 'cost_picos');
-    const sql = `SELECT ${cols.join(', ')} FROM requests WHERE ${where.join(' AND ')} ORDER BY ts, id LIMIT 2000`;
+    const sql = `SELECT ${cols.join(', ')} FROM requests WHERE ${where.join(' AND ')} ORDER BY ts, id LIMIT ${CACHE_PAGE}`;
     const { rows } = await pool.query<unknown[]>({ text: sql, values: params, rowMode: 'array' });
-    const batch = rows.map(cacheRowFromValues);
-    if (batch.length > 0) yield batch;
-    const last = batch.at(-1);
-    if (rows.length < 2000 || !last) return;
-    after = { ts: last.ts, id: last.id };
+    return rows.map(cacheRowFromValues);
+  };
+  let next: Promise<CacheRow[]> | undefined = page(undefined);
+  try {
+    while (next) {
+      const batch: CacheRow[] = await next;
+      const last = batch.at(-1);
+      // The next page is asked for before this one is handed over: the database seeks it while
+      // the analyser works (one seek a page was a sixth of a 10M-row report's time, serially).
+      next = batch.length < CACHE_PAGE || !last ? undefined : page({ ts: last.ts, id: last.id });
+      if (batch.length > 0) yield batch;
+    }
+  } finally {
+    // A reader that stops early leaves a page in flight: its failure is nobody's to handle.
+    next?.catch(() => undefined);
   }
 }
 

@@ -183,6 +183,23 @@ export function storageContract(open: () => Promise<Storage>): void {
     await s.close();
   });
 
+  it('reads the cache analyser\'s rows in order across batches and pages, and lets a reader stop early', async () => {
+    const s = await open();
+    const base = Date.UTC(2026, 10, 20);
+    // Several rows share each timestamp, so that pages must also be ordered and cut by id.
+    const rows = randomRows(4500, 9).map((r, i) => ({ ...r, id: `c${String((i * 7919) % 4500).padStart(5, '0')}`, ts: base + Math.floor(i / 3) * 1000, status: i % 11 === 0 ? 500 : 200 }));
+    await s.ledger.insert(rows);
+    const got: string[] = [];
+    for await (const batch of s.ledger.cacheRows({ since: base })) got.push(...batch.map((r) => r.id));
+    const want = rows.filter((r) => r.status < 400 && r.outcome === 'ok').sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1)).map((r) => r.id);
+    expect(got).toEqual(want);
+    for await (const batch of s.ledger.cacheRows({ since: base })) {
+      expect(batch.length).toBeGreaterThan(0);
+      break;
+    }
+    await s.close();
+  });
+
   it('reads the cache analyser\'s rows: the succeeded ones of a window, in time order, their fields as stored', async () => {
     const s = await open();
     const prefix = '{"v":1,"n":1,"b":[["s","0123456789abcdef",1200]],"bp":[],"e":1200}';
