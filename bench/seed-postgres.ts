@@ -1,8 +1,8 @@
 import pg from 'pg';
 import type { LedgerRow } from '../src/core/ledger-row.js';
 import { openPostgres } from '../src/storage/postgres/postgres-storage.js';
-import { dailyFromHourlySql } from '../src/storage/ddl.js';
-import { ATTEMPT_COLUMNS, HOUR_MS, MICRO_PICOS, REQUEST_COLUMNS, ROLLUP_DIMENSIONS, ROLLUP_EXTRA_KEYS, ROLLUP_MEASURES, ROLLUP_TABLES, type RollupTable, attemptValues, rowValues } from '../src/storage/schema.js';
+import { rollupSql } from './seed.js';
+import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, ROLLUP_TABLES, attemptValues, rowValues } from '../src/storage/schema.js';
 
 /** Rows per INSERT: one array parameter per column, so the statement size does not grow with it. */
 const CHUNK = 5000;
@@ -47,7 +47,7 @@ export async function seedPostgres(o: { url: string; schema?: string }, rows: nu
     log(`rows written, ${since()}; building indexes`);
     for (const i of indexes) await db.query(i.indexdef);
     log(`indexes built, ${since()}; building rollups`);
-    for (const sql of postgresRollupSql()) await db.query(sql);
+    for (const sql of rollupSql('postgres')) await db.query(sql);
     // Vacuumed too, as a long-lived ledger is: the visibility map lets index-only scans skip the heap, and autovacuum
     // does not start on the new rows in the middle of a benchmark.
     for (const table of ['requests', 'attempts', ...ROLLUP_TABLES]) await db.query(`VACUUM ANALYZE ${table}`);
@@ -73,37 +73,3 @@ async function unnestInsert(db: pg.Client, table: string, columns: readonly stri
   };
 }
 
-/** Each rollup table filled from the raw rows, as src/storage/rollup.ts folds them on insert (bench/seed.ts's rollupSql, in Postgres's SQL). */
-export function postgresRollupSql(): string[] {
-  // rollupTotals' measures, in ROLLUP_MEASURES order: an error is any outcome but ok and client_aborted (isErrorOutcome).
-  const measures = [
-    'COUNT(*)',
-    "COUNT(*) FILTER (WHERE r.outcome NOT IN ('ok', 'client_aborted'))",
-    'COUNT(*) FILTER (WHERE r.unpriced)',
-    'SUM(r.input_tokens)',
-    'SUM(r.cache_read_tokens)',
-    'SUM(r.cache_write_tokens)',
-    'SUM(r.cache_write_1h_tokens)',
-    'SUM(r.output_tokens)',
-    'SUM(r.reasoning_tokens)',
-    'SUM(r.tool_calls)',
-    // Both truncate toward zero, as BigInt's / and % do in measureValues.
-    `SUM(COALESCE(r.cost_picos, 0) / ${MICRO_PICOS})`,
-    `SUM(COALESCE(r.cost_picos, 0) % ${MICRO_PICOS})`,
-  ];
-  if (measures.length !== ROLLUP_MEASURES.length) throw new Error('postgresRollupSql: measures out of step with ROLLUP_MEASURES');
-  const dims = ROLLUP_DIMENSIONS.map((d) => `COALESCE(r.${d}, '')`);
-  const fill = (table: RollupTable, extra: string[], from: string, where = '') => {
-    const keys = [`(r.ts / ${HOUR_MS}) * ${HOUR_MS}`, ...extra, ...dims];
-    const cols = ['hour', ...ROLLUP_EXTRA_KEYS[table], ...ROLLUP_DIMENSIONS, ...ROLLUP_MEASURES];
-    return `INSERT INTO ${table} (${cols.join(', ')}) SELECT ${[...keys, ...measures].join(', ')} FROM ${from}${where} GROUP BY ${keys.map((_, i) => i + 1).join(', ')}`;
-  };
-  return [
-    fill('rollup_hourly', [], 'requests r'),
-    fill('rollup_session_hourly', ["COALESCE(r.session_id, '')"], 'requests r'),
-    fill('rollup_tag_hourly', ['t.key', 't.value'], 'requests r, jsonb_each_text(r.tags) t'),
-    fill('rollup_pool_hourly', ['r.pool'], 'requests r', " WHERE r.pool IS NOT NULL AND r.pool <> ''"),
-    // The daily tier from the hourly one, as migration 14 fills it.
-    ...dailyFromHourlySql('split'),
-  ];
-}

@@ -54,25 +54,33 @@ export function seedLedger(path: string, rows: number, row: (i: number) => Ledge
   return (performance.now() - t0) / 1000;
 }
 
-/** Each rollup table filled from the raw rows, as src/storage/rollup.ts folds them on insert. */
-export function rollupSql(): string[] {
+/** Where the two engines' SQL differs in rollupSql. */
+const ROLLUP_DIALECTS = {
+  sqlite: { count: (cond: string) => `SUM(${cond})`, tags: 'json_each(r.tags)' },
+  postgres: { count: (cond: string) => `COUNT(*) FILTER (WHERE ${cond})`, tags: 'jsonb_each_text(r.tags)' },
+} as const;
+
+/** Each rollup table filled from the raw rows, as src/storage/rollup.ts folds them on insert (SQLite's SQL or Postgres's). */
+export function rollupSql(engine: keyof typeof ROLLUP_DIALECTS = 'sqlite'): string[] {
+  const d = ROLLUP_DIALECTS[engine];
   // rollupTotals' measures, in ROLLUP_MEASURES order: an error is any outcome but ok and client_aborted (isErrorOutcome).
   const measures = [
     'COUNT(*)',
-    "SUM(outcome NOT IN ('ok', 'client_aborted'))",
-    'SUM(unpriced)',
-    'SUM(input_tokens)',
-    'SUM(cache_read_tokens)',
-    'SUM(cache_write_tokens)',
-    'SUM(cache_write_1h_tokens)',
-    'SUM(output_tokens)',
-    'SUM(reasoning_tokens)',
-    'SUM(tool_calls)',
-    `SUM(COALESCE(cost_picos, 0) / ${MICRO_PICOS})`,
-    `SUM(COALESCE(cost_picos, 0) % ${MICRO_PICOS})`,
+    d.count("r.outcome NOT IN ('ok', 'client_aborted')"),
+    d.count('r.unpriced'),
+    'SUM(r.input_tokens)',
+    'SUM(r.cache_read_tokens)',
+    'SUM(r.cache_write_tokens)',
+    'SUM(r.cache_write_1h_tokens)',
+    'SUM(r.output_tokens)',
+    'SUM(r.reasoning_tokens)',
+    'SUM(r.tool_calls)',
+    // Both engines truncate toward zero, as BigInt's / and % do in measureValues.
+    `SUM(COALESCE(r.cost_picos, 0) / ${MICRO_PICOS})`,
+    `SUM(COALESCE(r.cost_picos, 0) % ${MICRO_PICOS})`,
   ];
   if (measures.length !== ROLLUP_MEASURES.length) throw new Error('rollupSql: measures out of step with ROLLUP_MEASURES');
-  const dims = ROLLUP_DIMENSIONS.map((d) => `COALESCE(r.${d}, '')`);
+  const dims = ROLLUP_DIMENSIONS.map((c) => `COALESCE(r.${c}, '')`);
   const fill = (table: RollupTable, extra: string[], from: string, where = '') => {
     const keys = [`(r.ts / ${HOUR_MS}) * ${HOUR_MS}`, ...extra, ...dims];
     const cols = ['hour', ...ROLLUP_EXTRA_KEYS[table], ...ROLLUP_DIMENSIONS, ...ROLLUP_MEASURES];
@@ -81,7 +89,7 @@ export function rollupSql(): string[] {
   return [
     fill('rollup_hourly', [], 'requests r'),
     fill('rollup_session_hourly', ["COALESCE(r.session_id, '')"], 'requests r'),
-    fill('rollup_tag_hourly', ['t.key', 't.value'], 'requests r, json_each(r.tags) t'),
+    fill('rollup_tag_hourly', ['t.key', 't.value'], `requests r, ${d.tags} t`),
     fill('rollup_pool_hourly', ['r.pool'], 'requests r', " WHERE r.pool IS NOT NULL AND r.pool <> ''"),
     // The daily tier from the hourly one, as migration 14 fills it.
     ...dailyFromHourlySql('split'),

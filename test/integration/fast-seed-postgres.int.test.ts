@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { postgresRollupSql, seedPostgres } from '../../bench/seed-postgres.js';
+import { seedPostgres } from '../../bench/seed-postgres.js';
+import { rollupSql } from '../../bench/seed.js';
 import type { AttemptRow, LedgerRow } from '../../src/core/ledger-row.js';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
 import { MICRO_PICOS, ROLLUP_COUNTS, ROLLUP_TABLES, rollupKeys } from '../../src/storage/schema.js';
@@ -73,6 +74,6 @@ describe('the benchmarks fast Postgres seeder', () => {
   });
 
   it('builds one rollup statement per table', () => {
-    expect(postgresRollupSql()).toHaveLength(ROLLUP_TABLES.length);
+    expect(rollupSql('postgres')).toHaveLength(ROLLUP_TABLES.length);
   });
 });
