@@ -117,8 +117,8 @@ export class CacheAnalyser {
 
   private windowMs(): number {
     const { since, until, measuredSince } = this.o;
-    if (since !== undefined && until !== undefined) return Math.max(0, until - Math.max(since, measuredSince ?? since));
     const from = since === undefined ? this.first : Math.max(since, measuredSince ?? since);
+    if (since !== undefined && until !== undefined) return Math.max(0, until - from!);
     const to = until ?? (this.last === undefined ? undefined : this.last + 1);
     // A window guessed from the rows themselves is at least an hour, so a burst is not scaled up absurdly.
     return from === undefined || to === undefined ? 0 : Math.max(to - from, TTL_1H);

@@ -63,12 +63,13 @@ export function decodeRow(line: string): LedgerRow {
   if (extras !== 0) {
     if (extras.prefix !== undefined) row.prefix = extras.prefix;
     if (extras.responseId !== undefined) row.responseId = extras.responseId;
-    if (extras.attemptLog !== undefined) row.attemptLog = extras.attemptLog.map((a) => ({ ...a, costPicos: toPicos(a.costPicos) }));
+    if (extras.attemptLog !== undefined) row.attemptLog = attemptsOf(extras.attemptLog);
   }
   return row as unknown as LedgerRow;
 }
 
 const toPicos = (s: string | null): bigint | null => (s === null ? null : BigInt(s));
+const attemptsOf = (list: WithCost<AttemptRow>[]): AttemptRow[] => list.map((a) => ({ ...a, costPicos: toPicos(a.costPicos) }));
 
 /** A line of the keyed format, written before 2026-12-03. */
 type Keyed = Omit<LedgerRow, 'pool' | 'costPicos' | 'routeRule' | 'routeMode' | 'routeSavingPicos' | 'lastTurnHash' | 'attemptLog'> & {
@@ -92,6 +93,6 @@ function decodeKeyed(raw: Keyed): LedgerRow {
     routeSavingPicos: toPicos(raw.routeSavingPicos ?? null),
     lastTurnHash: raw.lastTurnHash ?? null,
   };
-  if (attemptLog !== undefined) row.attemptLog = attemptLog.map((a) => ({ ...a, costPicos: toPicos(a.costPicos) }));
+  if (attemptLog !== undefined) row.attemptLog = attemptsOf(attemptLog);
   return row;
 }

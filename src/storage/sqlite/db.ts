@@ -44,7 +44,6 @@ export function migrate(db: Db): void {
   }
 }
 
-
 /**
  * Prepared statements by SQL text, for queries built at run time and asked again and again
  * (reports, the anomaly detectors every interval): preparing one costs more than running most
