@@ -48,6 +48,11 @@ export class SseParser {
     this.maxEventBytes = opts.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
   }
 
+  /** Between two events: nothing held and no line begun, so the next byte starts a new event. */
+  get idle(): boolean {
+    return this.size === 0 && this.lineLen === 0 && !this.pendingCR && !this.blankPendingCR && !this.oversized && !this.first;
+  }
+
   push(chunk: Buffer, onEvent: OnEvent): void {
     let i = 0;
     let start = 0;

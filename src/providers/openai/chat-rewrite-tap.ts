@@ -1,7 +1,7 @@
 import { type OnEvent, type SseEvent, SseParser } from '../../sse/parser.js';
 import { type JsonObject, asArray, asObject } from '../shared/json.js';
 import type { ResponseTap } from '../types.js';
-import { ChatStreamReader } from './chat-stream.js';
+import { ChatStreamReader, worthParsingFrom } from './chat-stream.js';
 import { findTopLevelMember } from './json-member.js';
 
 /**
@@ -21,6 +21,7 @@ export function chatRewriteTap(): ResponseTap {
   };
   return {
     push(chunk, pushEmit) {
+      if (parser.idle && plainChunk(chunk, reader, pushEmit)) return;
       emit = pushEmit;
       parser.push(chunk, onEvent);
     },
@@ -59,6 +60,72 @@ function rewriteEvent(raw: Buffer, event: SseEvent, reader: ChatStreamReader, em
 }
 
 const USAGE_NULL_TAIL = Buffer.from(',"usage":null}');
+const USAGE_NULL = ',"usage":null}';
+
+/**
+ * The usual chunk without the event parser: whole one-line `data:` events, LF-framed.
+ * Events the reader needs to see (the first ones, until the model is known, and any that
+ * may carry tool calls, an error, timings or usage) and those with `"usage"` anywhere but
+ * in the closing `,"usage":null}` go through `rewriteEvent` as the parser would have
+ * handed them over; the rest lose that closing member, or pass as they are. What is kept
+ * goes out as one buffer. Returns false, having done nothing, for any other chunk, which
+ * then takes the event-by-event path; the parser must be between events.
+ */
+function plainChunk(chunk: Buffer, reader: ChatStreamReader, emit: (bytes: Buffer) => void): boolean {
+  const n = chunk.length;
+  if (n < 2 || chunk[n - 1] !== LF || chunk[n - 2] !== LF || chunk.indexOf(CR) >= 0) return false;
+  // latin1: one character per byte, so offsets in the text are offsets in the chunk.
+  const text = chunk.toString('latin1');
+  for (let at = 0; at < n; ) {
+    const nl = text.indexOf('\n', at);
+    if (!text.startsWith('data: ', at) || text.charCodeAt(nl + 1) !== LF) return false;
+    at = nl + 2;
+  }
+  // Kept byte ranges, as [from, to) pairs, merged as they are added.
+  const kept: number[] = [];
+  const keep = (from: number, to: number) => {
+    if (kept.length > 0 && kept[kept.length - 1] === from) kept[kept.length - 1] = to;
+    else if (to > from) kept.push(from, to);
+  };
+  const keepView = (b: Buffer) => keep(b.byteOffset - chunk.byteOffset, b.byteOffset - chunk.byteOffset + b.length);
+  // The next match at or after the current event, found once and searched again only when passed.
+  let worth = worthParsingFrom(text, 0);
+  let usage = -2; // not searched yet; -1: none left
+  const usageWithin = (at: number, nl: number) => {
+    if (usage !== -1 && usage < at) usage = text.indexOf('"usage"', at);
+    return usage >= 0 && usage < nl;
+  };
+  for (let at = 0; at < n; ) {
+    const nl = text.indexOf('\n', at);
+    const end = nl + 2;
+    if (worth >= 0 && worth < at) worth = worthParsingFrom(text, at);
+    const plain = !reader.wantsEveryChunk && (worth < 0 || worth > nl);
+    if (nl - at === 12 && text.startsWith('[DONE]', at + 6)) {
+      reader.sawDone();
+      keep(at, end);
+    } else if (plain && text.startsWith(USAGE_NULL, nl - USAGE_NULL.length)) {
+      keep(at, nl - USAGE_NULL.length);
+      keep(nl - 1, end);
+    } else if (plain && !usageWithin(at, nl)) {
+      keep(at, end);
+    } else {
+      // As the parser would hand it over; rewriteEvent emits the event or views of it, never other bytes.
+      rewriteEvent(chunk.subarray(at, end), { event: undefined, data: chunk.toString('utf8', at + 6, nl), id: undefined, retry: undefined }, reader, keepView);
+    }
+    at = end;
+  }
+  if (kept.length === 2 && kept[0] === 0 && kept[1] === n) emit(chunk);
+  else if (kept.length > 0) {
+    // Joined as text and encoded once: cheaper than a copy call per range (latin1 is byte for byte).
+    let out = '';
+    for (let i = 0; i < kept.length; i += 2) out += text.slice(kept[i], kept[i + 1]);
+    emit(Buffer.from(out, 'latin1'));
+  }
+  return true;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
 
 /** The offset just past the event's data, before its closing line endings. */
 function endOfData(raw: Buffer): number {

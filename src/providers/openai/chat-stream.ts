@@ -48,6 +48,16 @@ export class ChatStreamReader implements StreamReader {
     return chunk;
   }
 
+  /** True while every chunk is parsed, until one names the served model. */
+  get wantsEveryChunk(): boolean {
+    return this.servedModel === undefined && this.modelTries < MODEL_TRIES;
+  }
+
+  /** The `[DONE]` event was seen (by a caller that did not hand it to `read`). */
+  sawDone(): void {
+    this.done = true;
+  }
+
   result(): Metered {
     const has = this.usage !== undefined;
     const usage = withToolCalls(has ? chatUsage(this.usage, this.cacheN) : zeroUsage(), this.toolCalls.size);
@@ -105,3 +115,11 @@ export class ChatStreamReader implements StreamReader {
  * object (once usage is on, every other chunk carries `"usage":null`).
  */
 const WORTH_PARSING = /"(?:tool_calls|function_call|error|timings)"|"usage"\s*:\s*\{/;
+const WORTH_PARSING_AT = new RegExp(WORTH_PARSING.source, 'g');
+
+/** Where the first text worth a JSON.parse (see WORTH_PARSING) starts at or after `from`, or -1. */
+export function worthParsingFrom(text: string, from: number): number {
+  WORTH_PARSING_AT.lastIndex = from;
+  const m = WORTH_PARSING_AT.exec(text);
+  return m === null ? -1 : m.index;
+}

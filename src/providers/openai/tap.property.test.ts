@@ -95,4 +95,21 @@ describe('OpenAI taps: chunking does not matter', () => {
       { numRuns: 300 },
     );
   });
+
+  it('rewrite tap: chunks of whole events (how upstreams write) give the oracle bytes and the same Metered', () => {
+    const files = ['chat-stream-usage.sse', 'chat-stream-error.sse', 'chat-stream-gemini-compat.sse', 'chat-stream.sse'];
+    fc.assert(
+      fc.property(fc.constantFrom(...files), fc.array(fc.nat(), { maxLength: 12 }), (file, picks) => {
+        const input = fixture(file);
+        // Cut only between events (after a blank line), so that chunks hold whole events.
+        const bounds = parseSse(input).reduce<number[]>((acc, e) => [...acc, (acc.at(-1) ?? 0) + e.raw.length], []);
+        const cuts = picks.map((p) => bounds[p % bounds.length]!);
+        const whole = runTap(openaiAdapter.createTap(chat, ctx({ injectedStreamUsage: true })), [input]);
+        const split = runTap(openaiAdapter.createTap(chat, ctx({ injectedStreamUsage: true })), splitAt(input, cuts));
+        expect(split.bytes.toString()).toBe(oracle(input, true));
+        expect(split.metered).toEqual(whole.metered);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
