@@ -95,6 +95,7 @@ function plainChunk(chunk: Buffer, reader: ChatStreamReader, emit: (bytes: Buffe
     if (usage !== -1 && usage < at) usage = text.indexOf('"usage"', at);
     return usage >= 0 && usage < nl;
   };
+  let cut = -1;
   for (let at = 0; at < n; ) {
     const nl = text.indexOf('\n', at);
     const end = nl + 2;
@@ -106,6 +107,9 @@ function plainChunk(chunk: Buffer, reader: ChatStreamReader, emit: (bytes: Buffe
     } else if (plain && text.startsWith(USAGE_NULL, nl - USAGE_NULL.length)) {
       keep(at, nl - USAGE_NULL.length);
       keep(nl - 1, end);
+    } else if (plain && (cut = obfuscatedTail(text, at, nl)) >= 0) {
+      keep(at, cut);
+      keep(cut + USAGE_NULL.length - 1, end);
     } else if (plain && !usageWithin(at, nl)) {
       keep(at, end);
     } else {
@@ -122,6 +126,22 @@ function plainChunk(chunk: Buffer, reader: ChatStreamReader, emit: (bytes: Buffe
     emit(Buffer.from(out, 'latin1'));
   }
   return true;
+}
+
+const OBFUSCATED = ',"usage":null,"obfuscation":"';
+
+/**
+ * Where `,"usage":null` starts in an event whose JSON ends `,"usage":null,"obfuscation":"…"}`
+ * (OpenAI's chunks carry that padding member last), or -1. The value is read back to its
+ * opening quote, so nothing outside the event's tail is looked at.
+ */
+function obfuscatedTail(text: string, at: number, nl: number): number {
+  if (text.charCodeAt(nl - 1) !== 0x7d /* } */ || text.charCodeAt(nl - 2) !== 0x22 /* " */) return -1;
+  const quote = text.lastIndexOf('"', nl - 3);
+  const from = quote + 1 - OBFUSCATED.length;
+  if (quote < 0 || from < at || !text.startsWith(OBFUSCATED, from)) return -1;
+  for (let i = quote + 1; i < nl - 2; i++) if (text.charCodeAt(i) === 0x5c /* \ */) return -1;
+  return from;
 }
 
 const LF = 0x0a;
