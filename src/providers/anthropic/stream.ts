@@ -2,7 +2,7 @@ import { zeroUsage } from '../../core/usage.js';
 import type { SseEvent } from '../../sse/parser.js';
 import { type JsonObject, asObject, asText, dig, parseJson, peekType } from '../shared/json.js';
 import { sourceOf, withResponseId, withTier, withToolCalls } from '../shared/metered.js';
-import type { StreamReader } from '../shared/taps.js';
+import { type StreamReader, everyEventOpensWith } from '../shared/taps.js';
 import { errorFromValue } from '../shared/upstream-error.js';
 import type { Metered, UpstreamErrorInfo } from '../types.js';
 import { isToolUseBlock } from './content.js';
@@ -47,6 +47,11 @@ export class AnthropicStreamReader implements StreamReader {
     }
   }
 
+  /** Text and JSON deltas, block stops and pings: named events this reader never reads. */
+  ignorable(text: string): boolean {
+    return everyEventOpensWith(text, IGNORED_EVENTS);
+  }
+
   result(): Metered {
     const has = this.usage !== undefined;
     const usage = withToolCalls(this.usage === undefined ? zeroUsage() : anthropicUsage(this.usage), this.toolCalls);
@@ -73,3 +78,5 @@ export class AnthropicStreamReader implements StreamReader {
     if (usage !== undefined) this.usage = overlayUsage(this.usage ?? {}, usage);
   }
 }
+
+const IGNORED_EVENTS = ['event: content_block_delta\n', 'event: content_block_stop\n', 'event: ping\n'];

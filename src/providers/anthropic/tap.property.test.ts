@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Api } from '../../core/api.js';
-import { fixtures, runTap, splitAt } from '../testing/tap-runner.js';
+import { fixtures, runTap, splitAt, splitBetweenEvents } from '../testing/tap-runner.js';
 import type { TapContext } from '../types.js';
 import { anthropicAdapter } from './adapter.js';
 
@@ -36,6 +36,21 @@ describe('Anthropic taps: chunking does not matter', () => {
           expect(split.bytes.equals(input)).toBe(true);
         },
       ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('chunks of whole events (how upstreams write) give the same Metered as one chunk', () => {
+    const streams = cases.filter((c) => c.file.endsWith('.sse'));
+    fc.assert(
+      fc.property(fc.constantFrom(...streams), fc.array(fc.nat(), { maxLength: 12 }), (c, picks) => {
+        const input = fixture(c.file);
+        const route = { api: c.api, dialect: 'anthropic', method: 'POST' } as const;
+        const whole = runTap(anthropicAdapter.createTap(route, c.ctx), [input]);
+        const split = runTap(anthropicAdapter.createTap(route, c.ctx), splitBetweenEvents(input, picks));
+        expect(split.metered).toEqual(whole.metered);
+        expect(split.bytes.equals(input)).toBe(true);
+      }),
       { numRuns: 300 },
     );
   });

@@ -1,5 +1,6 @@
 import { type OnEvent, type SseEvent, SseParser } from '../../sse/parser.js';
 import { type JsonObject, asArray, asObject } from '../shared/json.js';
+import { wholeEvents } from '../shared/taps.js';
 import type { ResponseTap } from '../types.js';
 import { ChatStreamReader, worthParsingFrom } from './chat-stream.js';
 import { findTopLevelMember } from './json-member.js';
@@ -72,8 +73,8 @@ const USAGE_NULL = ',"usage":null}';
  * then takes the event-by-event path; the parser must be between events.
  */
 function plainChunk(chunk: Buffer, reader: ChatStreamReader, emit: (bytes: Buffer) => void): boolean {
+  if (!wholeEvents(chunk)) return false;
   const n = chunk.length;
-  if (n < 2 || chunk[n - 1] !== LF || chunk[n - 2] !== LF || chunk.indexOf(CR) >= 0) return false;
   // latin1: one character per byte, so offsets in the text are offsets in the chunk.
   const text = chunk.toString('latin1');
   for (let at = 0; at < n; ) {
@@ -145,7 +146,6 @@ function obfuscatedTail(text: string, at: number, nl: number): number {
 }
 
 const LF = 0x0a;
-const CR = 0x0d;
 
 /** The offset just past the event's data, before its closing line endings. */
 function endOfData(raw: Buffer): number {

@@ -53,6 +53,11 @@ export class ChatStreamReader implements StreamReader {
     return this.servedModel === undefined && this.modelTries < MODEL_TRIES;
   }
 
+  /** Chunks of unnamed events with no `[DONE]` and nothing worth parsing (see `read`), once the model is known. */
+  ignorable(text: string): boolean {
+    return !this.wantsEveryChunk && !text.includes('[DONE]') && !text.includes('event:') && worthParsingFrom(text, 0) < 0;
+  }
+
   /** The `[DONE]` event was seen (by a caller that did not hand it to `read`). */
   sawDone(): void {
     this.done = true;

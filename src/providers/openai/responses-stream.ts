@@ -2,13 +2,15 @@ import { zeroUsage } from '../../core/usage.js';
 import type { SseEvent } from '../../sse/parser.js';
 import { type JsonObject, asObject, asText, parseJson, peekType } from '../shared/json.js';
 import { sourceOf, withResponseId, withTier, withToolCalls } from '../shared/metered.js';
-import type { StreamReader } from '../shared/taps.js';
+import { type StreamReader, everyEventOpensWith } from '../shared/taps.js';
 import { errorFromValue } from '../shared/upstream-error.js';
 import type { Metered, UpstreamErrorInfo } from '../types.js';
 import { FAILED, countResponseToolCalls, isToolCallItem } from './responses-body.js';
 import { responsesUsage } from './usage.js';
 
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+/** Every event that opens so is one `onEvent` passes over (it reads only the types above and below). */
+const IGNORED_EVENTS = ['event: response.output_text.delta\n', 'event: response.reasoning_summary_text.delta\n', 'event: response.reasoning_text.delta\n', 'event: response.function_call_arguments.delta\n', 'event: response.output_text.done\n', 'event: response.content_part.added\n', 'event: response.content_part.done\n', 'event: response.in_progress\n'];
 
 /**
  * Reads a Responses API stream (protocols.md §1.7). Usage is only in the terminal
@@ -39,6 +41,11 @@ export class ResponsesStreamReader implements StreamReader {
     } else if (type === 'error') {
       this.error = errorFromValue(parseJson(event.data)) ?? { type: 'error', message: event.data };
     }
+  }
+
+  /** The deltas (text, reasoning, tool arguments) and part events: named events this reader never reads. */
+  ignorable(text: string): boolean {
+    return everyEventOpensWith(text, IGNORED_EVENTS);
   }
 
   result(): Metered {

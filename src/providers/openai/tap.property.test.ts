@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseSse } from '../../sse/parser.js';
-import { fixtures, runTap, splitAt } from '../testing/tap-runner.js';
+import { fixtures, runTap, splitAt, splitBetweenEvents } from '../testing/tap-runner.js';
 import type { RouteMatch, TapContext } from '../types.js';
 import { openaiAdapter } from './adapter.js';
 
@@ -101,13 +101,24 @@ describe('OpenAI taps: chunking does not matter', () => {
     fc.assert(
       fc.property(fc.constantFrom(...files), fc.array(fc.nat(), { maxLength: 12 }), (file, picks) => {
         const input = fixture(file);
-        // Cut only between events (after a blank line), so that chunks hold whole events.
-        const bounds = parseSse(input).reduce<number[]>((acc, e) => [...acc, (acc.at(-1) ?? 0) + e.raw.length], []);
-        const cuts = picks.map((p) => bounds[p % bounds.length]!);
         const whole = runTap(openaiAdapter.createTap(chat, ctx({ injectedStreamUsage: true })), [input]);
-        const split = runTap(openaiAdapter.createTap(chat, ctx({ injectedStreamUsage: true })), splitAt(input, cuts));
+        const split = runTap(openaiAdapter.createTap(chat, ctx({ injectedStreamUsage: true })), splitBetweenEvents(input, picks));
         expect(split.bytes.toString()).toBe(oracle(input, true));
         expect(split.metered).toEqual(whole.metered);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('observe taps: chunks of whole events give the same Metered as one chunk, and the bytes unchanged', () => {
+    const streams = cases.filter((c) => c.file.endsWith('.sse') && !c.ctx.injectedStreamUsage);
+    fc.assert(
+      fc.property(fc.constantFrom(...streams), fc.array(fc.nat(), { maxLength: 12 }), (c, picks) => {
+        const input = fixture(c.file);
+        const whole = runTap(openaiAdapter.createTap(c.route, c.ctx), [input]);
+        const split = runTap(openaiAdapter.createTap(c.route, c.ctx), splitBetweenEvents(input, picks));
+        expect(split.metered).toEqual(whole.metered);
+        expect(split.bytes.equals(input)).toBe(true);
       }),
       { numRuns: 300 },
     );

@@ -7,6 +7,12 @@ import { nothingMetered } from './metered.js';
 export interface StreamReader {
   onEvent(event: SseEvent): void;
   result(complete: boolean): Metered;
+  /**
+   * Whether a run of whole events, given as text (latin1: one character per byte), can
+   * change nothing the reader records, so that it need not be parsed. Readers without it
+   * see every event.
+   */
+  ignorable?(text: string): boolean;
 }
 
 /**
@@ -21,6 +27,8 @@ export function observeSse(reader: StreamReader): ResponseTap {
   return {
     push(chunk, emit) {
       emit(chunk);
+      // Most chunks are whole events that say nothing metered (text deltas): skip the parser.
+      if (reader.ignorable && parser.idle && wholeEvents(chunk) && reader.ignorable(chunk.toString('latin1'))) return;
       parser.push(chunk, onEvent);
     },
     finish(complete) {
@@ -28,6 +36,28 @@ export function observeSse(reader: StreamReader): ResponseTap {
       return reader.result(complete);
     },
   };
+}
+
+/**
+ * Whether a chunk that starts between two events ends between two as well, LF-framed:
+ * parsed, it would leave the parser as it found it.
+ */
+export function wholeEvents(chunk: Buffer): boolean {
+  const n = chunk.length;
+  return n >= 2 && chunk[n - 1] === 0x0a && chunk[n - 2] === 0x0a && chunk.indexOf(0x0d) < 0;
+}
+
+/** Whether every event of `text` (whole, LF-framed events) starts with one of `openings`. */
+export function everyEventOpensWith(text: string, openings: readonly string[]): boolean {
+  for (let at = 0; at < text.length; ) {
+    let known = false;
+    for (const o of openings) if (text.startsWith(o, at)) known = true;
+    if (!known) return false;
+    const blank = text.indexOf('\n\n', at);
+    if (blank < 0) return false;
+    at = blank + 2;
+  }
+  return true;
 }
 
 /** Largest non-stream body copied for metering; a bigger body is forwarded but not read. */

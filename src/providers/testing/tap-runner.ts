@@ -1,5 +1,6 @@
 /** Test support: reads fixtures and drives taps. Not used by the gateway itself. */
 import { readFileSync } from 'node:fs';
+import { parseSse } from '../../sse/parser.js';
 import type { Metered, ResponseTap } from '../types.js';
 
 /** Returns a reader for the `fixtures/` folder next to the calling test (`import.meta.url`). */
@@ -49,6 +50,16 @@ export function splitAt(buf: Buffer, cuts: readonly number[]): Buffer[] {
   }
   out.push(buf.subarray(prev));
   return out;
+}
+
+/**
+ * Splits an SSE body only between events (after the blank line that ends one), at the
+ * boundaries `picks` choose: chunks of whole events, as upstreams usually write them.
+ */
+export function splitBetweenEvents(buf: Buffer, picks: readonly number[]): Buffer[] {
+  const bounds: number[] = [];
+  for (const { raw } of parseSse(buf)) bounds.push((bounds.at(-1) ?? 0) + raw.length);
+  return splitAt(buf, bounds.length === 0 ? [] : picks.map((p) => bounds[p % bounds.length]!));
 }
 
 /** Splits `buf` into pieces of `size` bytes. */
