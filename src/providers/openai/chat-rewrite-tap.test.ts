@@ -46,6 +46,16 @@ describe('OpenAI chat rewrite tap (usage injected by the gateway)', () => {
     expect(run.metered).toMatchObject({ usageSource: 'none', sawEnd: false });
   });
 
+  it('cuts "usage":null before an obfuscation member, also when another line follows the data line', () => {
+    const head = '{"id":"c1","model":"gpt-5","choices":[{"index":0,"delta":{"content":"é"},"finish_reason":null}]';
+    const upstream = Buffer.from(
+      `data: ${head},"usage":null,"obfuscation":"Ab3"}\n\n` + `data: ${head},"usage":null,"obfuscation":"x9"}\nid: 7\n\n` + 'data: [DONE]\n\n',
+    );
+    const expected = `data: ${head},"obfuscation":"Ab3"}\n\n` + `data: ${head},"obfuscation":"x9"}\nid: 7\n\n` + 'data: [DONE]\n\n';
+    // Whole, in pieces ending mid-event, and one event per chunk (the one-pass path).
+    for (const chunks of [[upstream], everyNBytes(upstream, 9), parseSse(upstream).map((e) => e.raw)]) expect(rewrite(chunks).bytes.toString()).toBe(expected);
+  });
+
   it('passes an error event and comments through untouched', () => {
     const upstream = Buffer.from(': keep-alive\n\n' + fixture('chat-stream-error.sse').toString());
     const run = rewrite([upstream]);

@@ -52,6 +52,14 @@ function rewriteEvent(raw: Buffer, event: SseEvent, reader: ChatStreamReader, em
     return emit(raw.subarray(end - 1));
   }
   if (!event.data.includes('"usage"') || event.data.includes('\n')) return emit(raw);
+  // OpenAI's chunks end `,"usage":null,"obfuscation":"…"}`: an ASCII tail, so its bytes are counted back from the end.
+  const obfuscated = obfuscatedTail(event.data, 0, event.data.length);
+  const from = end - (event.data.length - obfuscated);
+  // The data line must be the event's last, its tail these very bytes.
+  if (obfuscated >= 0 && raw.toString('latin1', from, end) === event.data.slice(obfuscated)) {
+    emit(raw.subarray(0, from));
+    return emit(raw.subarray(from + USAGE_NULL.length - 1));
+  }
   // Cutting bytes is only safe when the JSON sits on one data line.
   const start = jsonStart(raw);
   const member = start < 0 ? undefined : findTopLevelMember(raw, start, 'usage');
@@ -134,14 +142,18 @@ const OBFUSCATED = ',"usage":null,"obfuscation":"';
 /**
  * Where `,"usage":null` starts in an event whose JSON ends `,"usage":null,"obfuscation":"…"}`
  * (OpenAI's chunks carry that padding member last), or -1. The value is read back to its
- * opening quote, so nothing outside the event's tail is looked at.
+ * opening quote, so nothing outside the event's tail is looked at; it must be plain ASCII, so
+ * that the tail has as many bytes as characters.
  */
 function obfuscatedTail(text: string, at: number, nl: number): number {
   if (text.charCodeAt(nl - 1) !== 0x7d /* } */ || text.charCodeAt(nl - 2) !== 0x22 /* " */) return -1;
   const quote = text.lastIndexOf('"', nl - 3);
   const from = quote + 1 - OBFUSCATED.length;
   if (quote < 0 || from < at || !text.startsWith(OBFUSCATED, from)) return -1;
-  for (let i = quote + 1; i < nl - 2; i++) if (text.charCodeAt(i) === 0x5c /* \ */) return -1;
+  for (let i = quote + 1; i < nl - 2; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5c /* \ */ || c > 0x7e) return -1;
+  }
   return from;
 }
 

@@ -47,11 +47,11 @@ export function wholeEvents(chunk: Buffer): boolean {
   return n >= 2 && chunk[n - 1] === 0x0a && chunk[n - 2] === 0x0a && chunk.indexOf(0x0d) < 0;
 }
 
-/** Whether every event of `text` (whole, LF-framed events) starts with one of `openings`. */
+/** Whether every event of `text` (whole, LF-framed events) starts with one of `openings` (the most frequent first). */
 export function everyEventOpensWith(text: string, openings: readonly string[]): boolean {
   for (let at = 0; at < text.length; ) {
     let known = false;
-    for (const o of openings) if (text.startsWith(o, at)) known = true;
+    for (let i = 0; !known && i < openings.length; i++) known = text.startsWith(openings[i]!, at);
     if (!known) return false;
     const blank = text.indexOf('\n\n', at);
     if (blank < 0) return false;
