@@ -68,8 +68,9 @@ function rewriteEvent(raw: Buffer, event: SseEvent, reader: ChatStreamReader, em
   emit(raw.subarray(member.to));
 }
 
-const USAGE_NULL_TAIL = Buffer.from(',"usage":null}');
+/** How OpenAI's chunks end once usage is asked for: the member the client must not see, and the closing brace. */
 const USAGE_NULL = ',"usage":null}';
+const USAGE_NULL_TAIL = Buffer.from(USAGE_NULL);
 
 /**
  * The usual chunk without the event parser: whole one-line `data:` events, LF-framed.
