@@ -156,15 +156,22 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   } catch (err) {
     badBody = toGatewayError(err);
   }
-  let info: RequestInfo = raw === undefined || badBody ? { model: route.model ?? '', stream: false } : adapter.inspectRequest(route, json);
+  let info: RequestInfo = { model: route.model ?? '', stream: false };
+  if (raw !== undefined && !badBody) {
+    try {
+      info = adapter.inspectRequest(route, json);
+    } catch (err) {
+      badBody = toGatewayError(err);
+    }
+  }
   facts.modelRequested = info.model;
   facts.stream = info.stream;
 
   const cred = adapter.readCredential(headers, query);
   const who = await identify(cred, headers, deps.keys, deps.auth);
   Object.assign(facts, { keyId: who.keyId, user: who.user, team: who.team, project: who.project, sessionId: who.sessionId, client: who.client, tags: who.tags });
-  // A body that is not JSON is refused once the caller is known: its row names who sent it,
-  // and a bad key is reported first, as the providers do.
+  // A body that is not JSON, or not a request of this API, is refused once the caller is
+  // known: its row names who sent it, and a bad key is reported first, as the providers do.
   if (badBody) throw badBody;
 
   const bodyModel = info.model;

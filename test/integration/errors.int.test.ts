@@ -93,6 +93,16 @@ describe('errors reach the client in its own dialect, and the ledger records the
     expect(await h.row(r.id)).toMatchObject({ outcome: 'rejected', errorType: 'invalid_api_key', keyId: null });
   });
 
+  it('checks the key before the request itself: a body without a model is a 401 with an unknown key, a 400 naming the caller with a good one', async () => {
+    const unknown = await post('/v1/chat/completions', '{"messages": []}', { authorization: 'Bearer tg_nope' });
+    expect(unknown.status).toBe(401);
+    expect(await h.row(unknown.id)).toMatchObject({ outcome: 'rejected', errorType: 'invalid_api_key', keyId: null });
+    const known = await post('/v1/chat/completions', '{"messages": []}');
+    expect(known.status).toBe(400);
+    expect(known.json!.error.code).toBe('invalid_request');
+    expect(await h.row(known.id)).toMatchObject({ outcome: 'rejected', errorType: 'invalid_request', keyId: h.key.id, user: h.key.user });
+  });
+
   it('rejects an oversized body with 413', async () => {
     const r = await post('/v1/chat/completions', chat('gpt-5', { pad: 'x'.repeat(70 * 1024) }));
     expect(r.status).toBe(413);
