@@ -107,7 +107,7 @@ describe('CacheAnalyser', () => {
     expect(waste(whole).weeklyPicos).toBe(weekly(waste(whole).windowPicos));
     // A ledger older than the window changes nothing.
     expect(run(-HOUR).windowMs).toBe(4 * HOUR);
-    expect(renderCacheTable(lastHour)).toMatch(/^The ledger's first row is from 1970-01-01 03:00 UTC: weekly figures are scaled from the 1\.0 hours since\./);
+    expect(renderCacheTable(lastHour)).toMatch(/^The ledger's first row is from 1970-01-01 03:00 UTC: weekly figures are scaled from the 60 minutes since\./);
     expect(renderCacheTable(whole)).not.toContain("The ledger's first row");
   });
 

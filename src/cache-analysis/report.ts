@@ -19,7 +19,8 @@ export function rowPricer(price: (q: PriceRequest) => { costPicos: Picos | null 
 }
 
 const usd = (p: bigint) => '$' + formatUsd(p, 2);
-const span = (ms: number) => (ms < 2 * 86_400_000 ? `${(ms / 3_600_000).toFixed(1)} hours` : `${(ms / 86_400_000).toFixed(1)} days`);
+const span = (ms: number) =>
+  ms < 2 * 3_600_000 ? `${Math.max(1, Math.round(ms / 60_000))} minutes` : ms < 2 * 86_400_000 ? `${(ms / 3_600_000).toFixed(1)} hours` : `${(ms / 86_400_000).toFixed(1)} days`;
 const pct = (x: number) => (x * 100).toFixed(1) + '%';
 
 /** JSON with money as exact USD strings (picos inside, formatted at the edge). */

@@ -61,7 +61,7 @@ export function renderTable(r: Report): string {
   const out = [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmt)];
   if (names.length) out.push(widths.map((w) => '-'.repeat(w)).join('  '), fmt(total));
   out.push('', concentrationLine('sessions', r.concentration.sessions), concentrationLine('workflows', r.concentration.workflows));
-  if (r.total.unpricedRequests) out.push(`* ${r.total.unpricedRequests} request(s) used a model with no known price; their cost is not included. Add a pricing override.`);
+  if (r.total.unpricedRequests) out.push(`* ${r.total.unpricedRequests} request(s) used a model with no known price; their cost is not included. Add a pricing override (pricing.overrides in the config), or name the price list of a provider at its own address (providers[].catalog); see docs/pricing.md.`);
   return out.join('\n') + '\n';
 }
 
