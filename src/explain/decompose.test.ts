@@ -71,6 +71,11 @@ describe('explain: exact decomposition into drivers', () => {
     expect(decompose(A, shifted.map(group), rates, 0).drivers[0]!.detail).toBe('share of requests: large 13% → 88%, small 88% → 13%');
   });
 
+  it('names requests refused before a model was known "(no model)" in the model mix', () => {
+    const refused: Spec[] = [...base, { user: 'alice', model: '', requests: 3000, input: 0, output: 0 }];
+    expect(decompose(A, refused.map(group), rates, 0).drivers.find((d) => d.id === 'model_mix')!.detail).toMatch(/^share of requests: \(no model\) 0% → \d+%/);
+  });
+
   it('finds a fall in the cache-hit rate', () => check(base.map((s) => group({ ...s, cacheShare: 0.05 })), 'cache'));
 
   it('finds a new user, workflow or client', () => {

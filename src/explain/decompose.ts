@@ -178,7 +178,7 @@ function describe(a: Map<string, ModelTotals>, b: Map<string, ModelTotals>, adde
       .filter((x) => Math.abs(x.to - x.from) >= 0.5)
       .sort((x, y) => Math.abs(y.to - y.from) - Math.abs(x.to - x.from) || (x.k < y.k ? -1 : 1))
       .slice(0, 2);
-    return moved.length === 0 ? 'model shares of requests unchanged' : moved.map((x) => `${x.k.split('/').slice(1).join('/')} ${Math.round(x.from)}% → ${Math.round(x.to)}%`).join(', ');
+    return moved.length === 0 ? 'model shares of requests unchanged' : moved.map((x) => `${modelName(x.k)} ${Math.round(x.from)}% → ${Math.round(x.to)}%`).join(', ');
   };
   const names = (gs: readonly SpendGroup[], other: Presence) => {
     const out = new Set<string>();
@@ -226,4 +226,9 @@ function sumAll(gs: readonly SpendGroup[]): Picos {
 
 function abs(p: Picos): Picos {
   return p < 0n ? -p : p;
+}
+
+/** The model of a `provider/model` key; requests refused before a model was known have none. */
+function modelName(key: string): string {
+  return key.split('/').slice(1).join('/') || '(no model)';
 }
