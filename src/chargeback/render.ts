@@ -62,7 +62,7 @@ export function renderStatementTable(s: Statement): string {
   const row = (l: StatementLine, label: string) => [
     label,
     cents(l.costPicos) + (l.unpricedRequests ? '*' : ''),
-    percent(l.sharePpm),
+    s.total.costPicos > 0n ? percent(l.sharePpm) : '-',
     tokens(l.requests),
     tokens(l.inputTokens),
     tokens(l.cacheReadTokens),
@@ -73,7 +73,7 @@ export function renderStatementTable(s: Statement): string {
   const body = s.lines.map((l) => row(l, l.key));
   if (s.unattributed) body.push(row(s.unattributed, `(unattributed)`));
   const t = s.total;
-  const total = ['TOTAL', cents(t.costPicos), t.requests ? '100.0%' : '-', tokens(t.requests), tokens(t.inputTokens), tokens(t.cacheReadTokens), tokens(t.outputTokens), '', ''];
+  const total = ['TOTAL', cents(t.costPicos), t.costPicos > 0n ? '100.0%' : '-', tokens(t.requests), tokens(t.inputTokens), tokens(t.cacheReadTokens), tokens(t.outputTokens), '', ''];
   const all = [head, ...body, total];
   const widths = head.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
   const numeric = new Set([1, 2, 3, 4, 5, 6]);

@@ -55,7 +55,18 @@ describe('chargeback statement', () => {
     expect(csv[3]).toMatch(/^,50,/);
     const table = renderStatementTable(berlin);
     expect(table).toMatch(/\(unattributed\) +\$50\.00 +4\.5%/);
-    expect(table).toMatch(/TOTAL +\$1,?100\.00/);
+    expect(table).toMatch(/TOTAL +\$1,?100\.00 +100\.0%/);
+    await s.close();
+  });
+
+  it('shows no shares for a month without spend (requests that cost nothing)', async () => {
+    const s = openSqlite(':memory:');
+    await s.ledger.insert([sampleRow({ id: 'z1', ts: Date.UTC(2026, 9, 3), team: 'core', costPicos: 0n }), sampleRow({ id: 'z2', ts: Date.UTC(2026, 9, 4), team: null, costPicos: 0n })]);
+    const table = renderStatementTable(await chargeback(s.ledger, { month: '2026-10', timeZone: 'UTC', by: 'team' }));
+    expect(table).toMatch(/\ncore +\$0\.00 +- +1 /);
+    expect(table).toMatch(/\(unattributed\) +\$0\.00 +- +1 /);
+    expect(table).toMatch(/TOTAL +\$0\.00 +- +2 /);
+    expect(table).not.toMatch(/%/);
     await s.close();
   });
 });
