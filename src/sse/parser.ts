@@ -48,7 +48,10 @@ export class SseParser {
     this.maxEventBytes = opts.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
   }
 
-  /** Between two events: nothing held and no line begun, so the next byte starts a new event. */
+  /**
+   * Between two events: nothing held and no line begun, so the next byte starts a new event.
+   * False until the first event is parsed (a stream may open with a byte-order mark).
+   */
   get idle(): boolean {
     return this.size === 0 && this.lineLen === 0 && !this.pendingCR && !this.blankPendingCR && !this.oversized && !this.first;
   }
