@@ -1,6 +1,7 @@
 import type { Increase } from '../policy/rules.js';
 import { formatScope } from '../policy/scope.js';
-import { displayTime, displayUsd } from './format.js';
+import { displayUsd } from '../core/money.js';
+import { displayTime } from './format.js';
 import type { DecisionAction } from './signed-link.js';
 
 /**

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { usd } from '../core/money.js';
 import type { Budget, Increase } from '../policy/rules.js';
 import { type AlertEvent, ALERT_TYPES, budgetFields, renderAlert } from './events.js';
-import { displayUsd } from './format.js';
 
 const NOW = Date.parse('2026-11-20T09:30:00Z');
 // Midnight of 1 December in Berlin.
@@ -117,14 +116,5 @@ describe('renderAlert', () => {
   it('lists every alert type', () => {
     expect(ALERT_TYPES).toHaveLength(13); // 8 budget, increase and counter types, 5 anomaly.*
     expect(ALERT_TYPES).toContain('counters.fail_closed');
-  });
-});
-
-describe('displayUsd', () => {
-  it('groups thousands and keeps cents, and sub-cent amounts stay visible', () => {
-    expect(displayUsd(usd('1234567.5'))).toBe('$1,234,567.50');
-    expect(displayUsd(0n)).toBe('$0.00');
-    expect(displayUsd(usd('0.0042'))).toBe('$0.0042');
-    expect(displayUsd(usd('-3'))).toBe('-$3.00');
   });
 });

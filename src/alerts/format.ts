@@ -1,16 +1,5 @@
 import { DateTime } from 'luxon';
-import { type Picos, formatUsd } from '../core/money.js';
-
-/** Money for people: "$4,000.00". Sub-cent amounts keep up to six decimals so they do not read as $0.00. */
-export function displayUsd(p: Picos): string {
-  const neg = p < 0n;
-  const abs = neg ? -p : p;
-  const cents = formatUsd(abs, 2);
-  const text = cents === '0' && abs > 0n ? formatUsd(abs, 6) : cents;
-  const [whole = '0', frac = ''] = text.split('.');
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${neg ? '-' : ''}$${grouped}.${frac.padEnd(2, '0')}`;
-}
+import type { Picos } from '../core/money.js';
 
 /** "2026-12-01 00:00 Europe/Berlin": a time as the organisation's calendar sees it. */
 export function displayTime(ms: number, timeZone: string): string {

@@ -1,4 +1,4 @@
-import { displayUsd } from '../alerts/format.js';
+import { displayUsd } from '../core/money.js';
 import type { Picos } from '../core/money.js';
 
 /** The admin report that shows a detection's traffic: `/admin/v1/report?since=…&until=…&by=…`. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatUsd, perMillionToPicosPerToken, roundHalfUp, scaleByFraction, scaled, usd } from './money.js';
+import { displayUsd, formatUsd, perMillionToPicosPerToken, roundHalfUp, scaleByFraction, scaled, usd } from './money.js';
 
 describe('money', () => {
   it('parses decimal prices exactly, however they were written', () => {
@@ -46,5 +46,14 @@ describe('money', () => {
         expect(usd(formatUsd(p))).toBe(p);
       }),
     );
+  });
+});
+
+describe('displayUsd', () => {
+  it('groups thousands and keeps cents, and sub-cent amounts stay visible', () => {
+    expect(displayUsd(usd('1234567.5'))).toBe('$1,234,567.50');
+    expect(displayUsd(0n)).toBe('$0.00');
+    expect(displayUsd(usd('0.0042'))).toBe('$0.0042');
+    expect(displayUsd(usd('-3'))).toBe('-$3.00');
   });
 });

@@ -91,3 +91,17 @@ export function sum(values: Iterable<Picos>): Picos {
   for (const v of values) total += v;
   return total;
 }
+
+/**
+ * Dollars for people: cents with thousands separators ("$1,234.50"), and, for an amount
+ * under half a cent that is not zero, up to six decimals ("$0.0049"), never a bare "$0.00".
+ */
+export function displayUsd(p: Picos): string {
+  const neg = p < 0n;
+  const abs = neg ? -p : p;
+  const cents = formatUsd(abs, 2);
+  const text = cents === '0' && abs > 0n ? formatUsd(abs, 6) : cents;
+  const [whole = '0', frac = ''] = text.split('.');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${neg ? '-' : ''}$${grouped}.${frac.padEnd(2, '0')}`;
+}

@@ -1,4 +1,4 @@
-import { displayUsd } from '../alerts/format.js';
+import { displayUsd } from '../core/money.js';
 import { formatUsd } from '../core/money.js';
 import type { RateBook } from '../pricing/unit-rates.js';
 import type { LedgerStore } from '../storage/ports.js';

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { GatewayError } from '../core/errors.js';
-import { type Picos, formatUsd } from '../core/money.js';
+import { type Picos, displayUsd, formatUsd } from '../core/money.js';
 import type { Budget, ModelPolicy, RateLimit } from './rules.js';
 import { formatScope } from './scope.js';
 import { describeWindow, formatWindow } from './window.js';
@@ -11,8 +11,8 @@ export interface Disclosure {
   timeZone: string;
 }
 
-export function money(p: Picos): string {
-  return `$${formatUsd(p < 0n ? 0n : p, 2)}`;
+function money(p: Picos): string {
+  return displayUsd(p < 0n ? 0n : p);
 }
 
 function percent(level: Picos, limit: Picos): number {

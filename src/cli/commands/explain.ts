@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { displayUsd } from '../../alerts/format.js';
+import { displayUsd } from '../../core/money.js';
 import { explain, explanationJson } from '../../explain/explain.js';
 import { type Window, parseWindowSpec } from '../../explain/windows.js';
 import { type StorageFlags, addStorageFlags, withStorage } from '../context.js';

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { usd } from '../core/money.js';
+import { budgetExceeded } from './refusal.js';
+import { budgetInput, parseRule, toBudget } from './rule-input.js';
+
+const budget = (limit: string) => toBudget(parseRule(budgetInput, { scope: 'user:erin', window: 'day', limit_usd: limit }), 'budget', 'api', 0);
+const shown = { showAmounts: true, timeZone: 'UTC' };
+
+describe('budget refusals', () => {
+  it('write amounts as people read them: cents with separators, and sub-cent amounts not as $0', () => {
+    const big = budgetExceeded(budget('4000'), usd('3999.5'), usd('4000'), usd('0.75'), Date.UTC(2026, 11, 4), shown);
+    expect(big.message).toContain('($3,999.50 of $4,000.00 is used and this request could cost up to $0.75)');
+    const tiny = budgetExceeded(budget('0.0001'), 0n, usd('0.0001'), usd('0.00492525'), Date.UTC(2026, 11, 4), shown);
+    expect(tiny.message).toContain('($0.00 of $0.0001 is used and this request could cost up to $0.004925)');
+  });
+
+  it('shows only a percentage when amounts are not disclosed', () => {
+    const e = budgetExceeded(budget('10'), usd('9'), usd('10'), usd('2'), Date.UTC(2026, 11, 4), { showAmounts: false, timeZone: 'UTC' });
+    expect(e.message).toContain('(90% of it is used)');
+    expect(e.message).not.toContain('$');
+  });
+});
