@@ -1,6 +1,5 @@
-import { formatUsd } from '../core/money.js';
+import { displayUsd, formatUsd } from '../core/money.js';
 import { csvLine } from '../reports/csv.js';
-import { cents } from '../reports/dollars.js';
 import type { Statement, StatementLine } from './statement.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -61,19 +60,19 @@ export function renderStatementTable(s: Statement): string {
   const head = [name.toUpperCase(), 'SPEND', 'SHARE', 'REQUESTS', 'INPUT', 'CACHE READ', 'OUTPUT', 'TOP MODELS', 'POOLS THAT PAID'];
   const row = (l: StatementLine, label: string) => [
     label,
-    cents(l.costPicos) + (l.unpricedRequests ? '*' : ''),
+    displayUsd(l.costPicos) + (l.unpricedRequests ? '*' : ''),
     s.total.costPicos > 0n ? percent(l.sharePpm) : '-',
     tokens(l.requests),
     tokens(l.inputTokens),
     tokens(l.cacheReadTokens),
     tokens(l.outputTokens),
-    l.topModels.map((m) => `${m.model} ${cents(m.costPicos)}`).join(', ') || '-',
-    l.pools.map((p) => `${p.pool} ${cents(p.costPicos)}`).join(', ') || '-',
+    l.topModels.map((m) => `${m.model} ${displayUsd(m.costPicos)}`).join(', ') || '-',
+    l.pools.map((p) => `${p.pool} ${displayUsd(p.costPicos)}`).join(', ') || '-',
   ];
   const body = s.lines.map((l) => row(l, l.key));
   if (s.unattributed) body.push(row(s.unattributed, `(unattributed)`));
   const t = s.total;
-  const total = ['TOTAL', cents(t.costPicos), t.costPicos > 0n ? '100.0%' : '-', tokens(t.requests), tokens(t.inputTokens), tokens(t.cacheReadTokens), tokens(t.outputTokens), '', ''];
+  const total = ['TOTAL', displayUsd(t.costPicos), t.costPicos > 0n ? '100.0%' : '-', tokens(t.requests), tokens(t.inputTokens), tokens(t.cacheReadTokens), tokens(t.outputTokens), '', ''];
   const all = [head, ...body, total];
   const widths = head.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
   const numeric = new Set([1, 2, 3, 4, 5, 6]);

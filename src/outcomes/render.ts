@@ -1,6 +1,5 @@
-import { formatUsd } from '../core/money.js';
+import { displayUsd, formatUsd } from '../core/money.js';
 import { csvLine } from '../reports/csv.js';
-import { cents } from '../reports/dollars.js';
 import { formatValue } from './outcome.js';
 import type { OutcomeReport, OutcomeReportRow } from './report.js';
 
@@ -46,7 +45,7 @@ export function renderOutcomeCsv(r: OutcomeReport): string {
 }
 
 export function renderOutcomeTable(r: OutcomeReport): string {
-  const money = (p: bigint | null) => (p === null ? '-' : cents(p));
+  const money = (p: bigint | null) => (p === null ? '-' : displayUsd(p));
   const line = (key: string, row: OutcomeReportRow) => [key, row.requests.toLocaleString('en-US'), money(row.spendPicos), formatValue(row.outcomeMicros), money(row.costPerOutcomePicos), money(row.sessionSpendPicos), money(row.sessionCostPerOutcomePicos)];
   const head = [name(r), 'requests', 'spend', `outcomes${r.query.kind ? ` (${r.query.kind})` : ''}`, 'cost/outcome', 'session spend', 'session cost/outcome'];
   const rows = [head, ...r.rows.map((row) => line(row.key === '' ? '(none)' : row.key, row)), line('TOTAL', r.total)];

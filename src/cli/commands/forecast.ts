@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/index.js';
 import { type BudgetForecast, DEFAULT_LOOKBACK_DAYS, forecastBudgets, forecastView } from '../../forecast/budgets.js';
-import { cents } from '../../reports/dollars.js';
+import { displayUsd } from '../../core/money.js';
 import type { RuleSet } from '../../policy/rules.js';
 import { formatScope } from '../../policy/scope.js';
 import { formatWindow } from '../../policy/window.js';
@@ -60,10 +60,10 @@ export function renderForecast(list: BudgetForecast[], tz: string): string {
     b.id,
     formatScope(b.scope),
     formatWindow(b.window),
-    cents(f.spentPicos),
-    cents(f.limitPicos),
-    cents(f.dailyRatePicos),
-    cents(f.projectedPicos),
+    displayUsd(f.spentPicos),
+    displayUsd(f.limitPicos),
+    displayUsd(f.dailyRatePicos),
+    displayUsd(f.projectedPicos),
     f.limitPicos > 0n ? `${(Number((f.projectedPicos * 1000n) / f.limitPicos) / 10).toFixed(1)}%` : '-',
     when(f.runOutAt),
     status[f.status],

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
-import { formatUsd, usd } from '../../core/money.js';
+import { displayUsd, usd } from '../../core/money.js';
 import type { IncreaseJson } from '../../server/policy-views.js';
 import { callAdmin, defaultUrl } from '../admin-client.js';
 import { loadCliConfig } from '../context.js';
@@ -104,10 +104,7 @@ function projected(f: ForecastJson | null | undefined, amounts: boolean): string
   return percent ? `${dollars(f.projected_usd)} (${percent})` : dollars(f.projected_usd);
 }
 
-/** Dollars to the cent for people ("$12.40", "-$0.35"); the JSON keeps the exact amounts. */
+/** Dollars for people (see displayUsd); the JSON keeps the exact amounts. */
 function dollars(text: string | undefined): string {
-  if (text === undefined) return '-';
-  const p = usd(text);
-  const [whole, frac = ''] = formatUsd(p < 0n ? -p : p, 2).split('.');
-  return `${p < 0n ? '-' : ''}$${whole}.${frac.padEnd(2, '0')}`;
+  return text === undefined ? '-' : displayUsd(usd(text));
 }
