@@ -1,5 +1,5 @@
 import type { CacheRow } from '../core/ledger-row.js';
-import { formatUsd } from '../core/money.js';
+import { displayUsd, formatUsd } from '../core/money.js';
 import type { Picos } from '../core/money.js';
 import type { PriceRequest } from '../metering/build-row.js';
 import type { LedgerStore, TimeFilter } from '../storage/ports.js';
@@ -18,7 +18,7 @@ export function rowPricer(price: (q: PriceRequest) => { costPicos: Picos | null 
   return (row: CacheRow, usage) => price({ provider: row.provider, catalogProvider: catalogOf(row.provider), model: row.model, usage, at: new Date(row.ts) }).costPicos;
 }
 
-const usd = (p: bigint) => '$' + formatUsd(p, 2);
+const usd = displayUsd;
 const span = (ms: number) =>
   ms < 2 * 3_600_000 ? `${Math.max(1, Math.round(ms / 60_000))} minutes` : ms < 2 * 86_400_000 ? `${(ms / 3_600_000).toFixed(1)} hours` : `${(ms / 86_400_000).toFixed(1)} days`;
 const pct = (x: number) => (x * 100).toFixed(1) + '%';

@@ -1,4 +1,4 @@
-import { formatUsd } from '../core/money.js';
+import { displayUsd, formatUsd } from '../core/money.js';
 import type { Totals } from '../storage/ports.js';
 import { csvLine } from './csv.js';
 import { type Concentration, type Report, cacheReadShare } from './report.js';
@@ -50,7 +50,7 @@ export function renderTable(r: Report): string {
   const head = [...names, 'requests', 'input', 'cache read', 'cache write', 'output', 'reasoning', 'cost (USD)', 'cache-read %', 'errors'];
   const line = (keys: string[], t: Totals, total = false) => {
     const share = cacheReadShare(t);
-    return [...keys.map((k) => (k === '' && !total ? '(none)' : k)), int(t.requests), int(t.inputTokens), int(t.cacheReadTokens), int(t.cacheWriteTokens), int(t.outputTokens), int(t.reasoningTokens), '$' + formatUsd(t.costPicos, 2) + (t.unpricedRequests ? '*' : ''), share === null ? '-' : (share * 100).toFixed(1) + '%', int(t.errors)];
+    return [...keys.map((k) => (k === '' && !total ? '(none)' : k)), int(t.requests), int(t.inputTokens), int(t.cacheReadTokens), int(t.cacheWriteTokens), int(t.outputTokens), int(t.reasoningTokens), displayUsd(t.costPicos) + (t.unpricedRequests ? '*' : ''), share === null ? '-' : (share * 100).toFixed(1) + '%', int(t.errors)];
   };
   const body = r.rows.map((row) => line(row.keys, row));
   const total = line(names.map((_, i) => (i === 0 ? 'TOTAL' : '')), r.total, true);
