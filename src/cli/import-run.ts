@@ -51,9 +51,9 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
     return report(io, flags, summary);
   }
 
-  // The importer's snapshot of the price catalog, not the whole catalog (see pricing/snapshot.ts).
+  // The build's snapshot of the price catalog, not the whole catalog (see pricing/snapshot.ts).
   const { pricerWith } = await import('../pricing/pricer.js');
-  const catalog = await (await import('../pricing/snapshot.js')).importCatalog();
+  const catalog = (await import('../pricing/snapshot.js')).catalogLookup();
   const bar = flags.progress === false || flags.json || flags.quiet ? undefined : progressBar('import');
   const read = readNew({
     found,

@@ -1,13 +1,22 @@
-import { catalogModel } from './catalog.js';
-import { type PriceAnswer, type PriceQuery, type PricerOptions, pricerWith } from './pricer.js';
+import type { PriceAnswer, PriceQuery, PricerOptions } from './pricer.js';
+import { pricerWith } from './pricer.js';
+import { type CatalogSnapshot, catalogLookup, loadSnapshot, providerFor } from './snapshot.js';
 
-export { catalogProviderFor } from './catalog.js';
 export { costOf } from './cost.js';
 export { type CatalogLookup, type PriceAnswer, type PriceOverrideInput, type PriceQuery, type PricerOptions, pricerWith } from './pricer.js';
 export { type Rates, flatRates, ratesFromCatalog } from './rates.js';
 export { type RateBook, type TokenRates, rateBook } from './unit-rates.js';
 
-/** The pricer over the whole catalog (see pricerWith). */
+// Read once per process: the build's snapshot of the catalog (snapshot.ts), if it is current.
+let snapshot: CatalogSnapshot | undefined | null = null;
+const built = () => (snapshot === null ? (snapshot = loadSnapshot()) : snapshot);
+
+/** The pricer over the catalog (see pricerWith): its snapshot's providers without loading it, the rest from it. */
 export function createPricer(o: PricerOptions = {}): (q: PriceQuery) => PriceAnswer {
-  return pricerWith(catalogModel, o);
+  return pricerWith(catalogLookup(built()), o);
+}
+
+/** The catalog's provider id for an upstream: named explicitly, or recognised from its URL. Undefined for local servers. */
+export function catalogProviderFor(baseUrl: string, explicit: string | undefined): string | undefined {
+  return providerFor(built(), baseUrl, explicit);
 }

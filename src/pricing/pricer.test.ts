@@ -3,8 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Usage, zeroUsage } from '../core/usage.js';
 import { isAnchoredMatch } from './anchored-match.js';
-import { catalogProviderFor } from './catalog.js';
-import { createPricer } from './index.js';
+import { catalogProviderFor, createPricer } from './index.js';
 
 const at = new Date('2026-11-20T12:00:00Z');
 const u = (x: Partial<Usage>): Usage => ({ ...zeroUsage(), ...x });
@@ -91,6 +90,9 @@ describe('golden costs (protocols.md §1.3, §3.10, §6, §7)', () => {
     expect(catalogProviderFor('https://generativelanguage.googleapis.com', undefined)).toBe('google');
     expect(catalogProviderFor('http://127.0.0.1:8000', undefined)).toBeUndefined();
     expect(catalogProviderFor('http://127.0.0.1:8000', 'openai')).toBe('openai');
+    expect(catalogProviderFor('http://localhost:11434', undefined)).toBeUndefined();
+    // Not a URL the snapshot records: the whole catalog recognises it.
+    expect(catalogProviderFor('https://myres.openai.azure.com', undefined)).toBe('azure');
   });
 
   it('accepts version suffixes on a catalog prefix, and nothing else', () => {

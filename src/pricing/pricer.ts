@@ -46,8 +46,8 @@ export interface PriceAnswer {
 
 /**
  * A model's catalog entry when the catalog matched it by an exact rule: looked up in the
- * whole catalog (catalog.ts, what `createPricer` uses) or in the importer's snapshot of it
- * (snapshot.ts), which this module does not load.
+ * build's snapshot of the catalog or in the whole catalog (snapshot.ts), which this module
+ * does not load.
  */
 export type CatalogLookup = (provider: string, model: string) => ModelInfo | undefined;
 

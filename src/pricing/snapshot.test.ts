@@ -2,17 +2,20 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type MatchLogic, findProvider } from '@pydantic/genai-prices';
+import { type MatchLogic, calcPrice, findProvider } from '@pydantic/genai-prices';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Usage, zeroUsage } from '../core/usage.js';
-import { catalogModel } from './catalog.js';
+import { exactModel } from './anchored-match.js';
 import { createPricer, pricerWith } from './index.js';
-import { SNAPSHOT_FILE, SNAPSHOT_PROVIDERS, installedCatalogVersion, loadSnapshot, snapshotLookup, takeSnapshot } from './snapshot.js';
+import { SNAPSHOT_FILE, SNAPSHOT_PROVIDERS, SNAPSHOT_URLS, installedCatalogVersion, loadSnapshot, providerFor, snapshotLookup, takeSnapshot } from './snapshot.js';
 import { SUPPLEMENT } from './supplement.js';
 
 const find = (id: string) => findProvider({ providerId: id });
-const snapshot = takeSnapshot(find, installedCatalogVersion());
+const byUrl = (url: string) => findProvider({ providerApiUrl: url });
+const snapshot = takeSnapshot(find, installedCatalogVersion(), SNAPSHOT_PROVIDERS, byUrl);
+/** The catalog itself, the reference: its entry for a model, only when matched by an exact rule. */
+const catalogModel = (provider: string, model: string) => exactModel(calcPrice, provider, model);
 const lookup = snapshotLookup(snapshot);
 
 /** The names a match rule is written for, to build model ids from. */
@@ -96,8 +99,24 @@ describe("the importer's catalog snapshot", () => {
 
   it('asks the whole catalog for a provider it does not hold', () => {
     expect(snapshot.providers.map((p) => p.id).sort()).toEqual([...SNAPSHOT_PROVIDERS].sort());
-    expect(lookup('google', 'gemini-2.5-pro')?.id).toBe('gemini-2.5-pro');
-    expect(lookup('google', 'gemini-2.5-pro')?.prices).toEqual(catalogModel('google', 'gemini-2.5-pro')?.prices);
+    const model = find('mistral')!.models.map((m) => m.id).find((id) => catalogModel('mistral', id) !== undefined)!;
+    expect(lookup('mistral', model)?.id).toBe(model);
+    expect(lookup('mistral', model)?.prices).toEqual(catalogModel('mistral', model)?.prices);
+  });
+
+  it('recognises upstreams as the catalog does: the URLs it recorded, loopback addresses, and the rest from the catalog', () => {
+    for (const url of SNAPSHOT_URLS) expect(snapshot.urls[url], url).toBe(byUrl(url)?.id ?? null);
+    expect(Object.values(snapshot.urls)).toEqual(['openai', 'anthropic', 'google']);
+    // The snapshot's record is what answers (a made-up one shows it)...
+    expect(providerFor({ ...snapshot, urls: { 'https://api.openai.com': 'recorded' } }, 'https://api.openai.com', undefined)).toBe('recorded');
+    // ...loopback addresses have no provider in the catalog, so none is asked...
+    for (const url of ['http://127.0.0.1:8000', 'http://localhost:11434', 'http://[::1]:8080', 'https://127.0.0.2']) {
+      expect(byUrl(url), url).toBeUndefined();
+      expect(providerFor(snapshot, url, undefined)).toBeUndefined();
+    }
+    // ...and any other URL is the catalog's to recognise.
+    for (const url of ['https://myres.openai.azure.com', 'https://api.groq.com/openai', 'https://example.com']) expect(providerFor(snapshot, url, undefined), url).toBe(byUrl(url)?.id);
+    expect(providerFor(snapshot, 'http://127.0.0.1:8000', 'openai')).toBe('openai');
   });
 
   it('is used only when taken from the installed catalog version', () => {

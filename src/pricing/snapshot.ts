@@ -5,13 +5,18 @@ import { catalogMatches, exactModel, isAnchoredMatch } from './anchored-match.js
 import type { CatalogLookup } from './pricer.js';
 
 /**
- * A compact copy of the price catalog's entries for the providers an import prices
- * (Claude Code: anthropic; Codex: openai). Loading `@pydantic/genai-prices` evaluates its
- * whole data set, about half of a first import's start-up beyond bare Node; the build
- * writes this copy from the pinned package (write-snapshot.ts), so the catalog stays the
- * source of truth. A copy written from another version of the package is not used.
+ * A compact copy of the price catalog's entries for the providers most traffic goes to
+ * (Claude Code and Anthropic: anthropic; Codex and OpenAI: openai; Gemini: google).
+ * Loading `@pydantic/genai-prices` evaluates its whole data set: about half of a first
+ * import's start-up beyond bare Node, and some 20 MB of a gateway's resident memory. The
+ * build writes this copy from the pinned package (write-snapshot.ts), so the catalog stays
+ * the source of truth; other providers are asked of the whole catalog, loaded then. A copy
+ * written from another version of the package is not used.
  */
-export const SNAPSHOT_PROVIDERS = ['anthropic', 'openai'] as const;
+export const SNAPSHOT_PROVIDERS = ['anthropic', 'openai', 'google'] as const;
+
+/** The public endpoints whose catalog provider the snapshot records, as the catalog recognises them. */
+export const SNAPSHOT_URLS = ['https://api.openai.com', 'https://api.anthropic.com', 'https://generativelanguage.googleapis.com'] as const;
 
 /** The file the build writes beside the compiled module. */
 export const SNAPSHOT_FILE = 'catalog-snapshot.json';
@@ -20,6 +25,8 @@ export interface CatalogSnapshot {
   /** The version of `@pydantic/genai-prices` it was taken from. */
   catalogVersion: string;
   providers: SnapshotProvider[];
+  /** The catalog's provider for each of SNAPSHOT_URLS (null: none). */
+  urls: Record<string, string | null>;
 }
 
 interface SnapshotProvider {
@@ -29,7 +36,12 @@ interface SnapshotProvider {
 }
 
 /** The snapshot of `providers` (and the providers they fall back to), keeping only what pricing reads. */
-export function takeSnapshot(find: (id: string) => Provider | undefined, catalogVersion: string, providers: readonly string[] = SNAPSHOT_PROVIDERS): CatalogSnapshot {
+export function takeSnapshot(
+  find: (id: string) => Provider | undefined,
+  catalogVersion: string,
+  providers: readonly string[] = SNAPSHOT_PROVIDERS,
+  byUrl: (url: string) => Provider | undefined = () => undefined,
+): CatalogSnapshot {
   const taken = new Map<string, SnapshotProvider>();
   const take = (id: string) => {
     const p = find(id);
@@ -38,7 +50,8 @@ export function takeSnapshot(find: (id: string) => Provider | undefined, catalog
     for (const f of p.fallback_model_providers ?? []) take(f);
   };
   for (const id of providers) take(id);
-  return JSON.parse(JSON.stringify({ catalogVersion, providers: [...taken.values()] })) as CatalogSnapshot;
+  const urls = Object.fromEntries(SNAPSHOT_URLS.map((u) => [u, byUrl(u)?.id ?? null]));
+  return JSON.parse(JSON.stringify({ catalogVersion, providers: [...taken.values()], urls })) as CatalogSnapshot;
 }
 
 /**
@@ -77,15 +90,53 @@ export function snapshotLookup(s: CatalogSnapshot, catalog: () => CatalogLookup 
   };
 }
 
-let library: CatalogLookup | undefined;
+let library: typeof import('@pydantic/genai-prices') | undefined;
 
-/** The whole catalog, loaded only when asked (synchronously: a pricer is synchronous). */
-function libraryLookup(): CatalogLookup {
-  if (!library) {
-    const { calcPrice } = createRequire(import.meta.url)('@pydantic/genai-prices') as typeof import('@pydantic/genai-prices');
-    library = (provider, model) => exactModel(calcPrice, provider, model);
+/** The whole catalog, loaded the first time it is asked (synchronously: a pricer is synchronous). */
+function loadLibrary(): typeof import('@pydantic/genai-prices') {
+  return (library ??= createRequire(import.meta.url)('@pydantic/genai-prices') as typeof import('@pydantic/genai-prices'));
+}
+
+const libraryModels = new Map<string, ModelInfo | null>();
+
+/** The catalog entry for a model, only if the catalog matched it by an exact rule; cached, as its own lookup costs tens of microseconds. */
+export function libraryLookup(): CatalogLookup {
+  return (provider, model) => {
+    const key = `${provider}\u0000${model}`;
+    let hit = libraryModels.get(key);
+    if (hit === undefined) {
+      hit = exactModel(loadLibrary().calcPrice, provider, model) ?? null;
+      if (libraryModels.size > 10_000) libraryModels.clear();
+      libraryModels.set(key, hit);
+    }
+    return hit ?? undefined;
+  };
+}
+
+/**
+ * The catalog's provider for an upstream: named explicitly, or recognised from its URL as
+ * the catalog does (the first provider whose pattern matches). Answered without the catalog
+ * for the URLs the snapshot recorded and for loopback addresses, which no catalog provider
+ * names (a test holds the catalog to that); anything else loads it.
+ */
+export function providerFor(s: CatalogSnapshot | undefined, baseUrl: string, explicit: string | undefined): string | undefined {
+  if (explicit) return explicit;
+  if (s && Object.hasOwn(s.urls, baseUrl)) return s.urls[baseUrl] ?? undefined;
+  if (isLoopback(baseUrl)) return undefined;
+  try {
+    return loadLibrary().findProvider({ providerApiUrl: baseUrl })?.id;
+  } catch {
+    return undefined;
   }
-  return library;
+}
+
+function isLoopback(url: string): boolean {
+  try {
+    const host = new URL(url).hostname;
+    return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
 }
 
 /** The version of `@pydantic/genai-prices` installed. */
@@ -104,8 +155,7 @@ export function loadSnapshot(dir: URL = new URL('.', import.meta.url)): CatalogS
   }
 }
 
-/** What an import prices with: the snapshot when the build wrote a current one, else the whole catalog. */
-export async function importCatalog(): Promise<CatalogLookup> {
-  const s = loadSnapshot();
-  return s ? snapshotLookup(s) : (await import('./catalog.js')).catalogModel;
+/** What every command prices with: the snapshot when the build wrote a current one, else the whole catalog. */
+export function catalogLookup(s: CatalogSnapshot | undefined = loadSnapshot()): CatalogLookup {
+  return s ? snapshotLookup(s) : libraryLookup();
 }

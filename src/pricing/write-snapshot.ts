@@ -4,5 +4,10 @@ import { SNAPSHOT_FILE, installedCatalogVersion, takeSnapshot } from './snapshot
 
 // Run by `npm run build` after tsc: writes the importer's catalog snapshot (snapshot.ts)
 // beside the compiled modules, from the installed `@pydantic/genai-prices`.
-const snapshot = takeSnapshot((id) => findProvider({ providerId: id }), installedCatalogVersion());
+const snapshot = takeSnapshot(
+  (id) => findProvider({ providerId: id }),
+  installedCatalogVersion(),
+  undefined,
+  (url) => findProvider({ providerApiUrl: url }),
+);
 writeFileSync(new URL(SNAPSHOT_FILE, import.meta.url), JSON.stringify(snapshot));
