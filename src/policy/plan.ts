@@ -31,12 +31,29 @@ export function budgetCounter(prefix: string, b: Budget, rules: RuleSet, now: nu
   const line: SpendLine = {
     ref: b.id,
     marker: rolling ? `${prefix}bm:${b.id}:${w}` : `${prefix}bm:${b.id}:${w}:${window.start}`,
-    buckets: window.buckets.map((start) => `${prefix}b:${b.id}:${w}:${start}`),
+    buckets: bucketKeys(prefix, b.id, w, window),
     limit: effectiveLimit(b, rules.increases, now),
     ttlMs: counterTtlMs(b.window),
   };
   return { budget: b, line, window };
 }
+
+/**
+ * A budget's bucket keys for a window position, the same strings for as long as the
+ * position holds: a rolling window has dozens of buckets, built and hashed on every request
+ * otherwise (the same string object keeps its hash for the in-memory counters' lookups).
+ */
+function bucketKeys(prefix: string, id: string, w: string, window: WindowPosition): readonly string[] {
+  const key = `${prefix}\u0000${id}\u0000${w}`;
+  const last = keysCache.get(key);
+  if (last !== undefined && last.window === window.buckets) return last.keys;
+  const keys = Object.freeze(window.buckets.map((start) => `${prefix}b:${id}:${w}:${start}`));
+  if (keysCache.size >= 10_000) keysCache.clear();
+  keysCache.set(key, { window: window.buckets, keys });
+  return keys;
+}
+
+const keysCache = new Map<string, { window: readonly number[]; keys: readonly string[] }>();
 
 /** Marker TTL for initialising a counter (see ROLLING_MARKER_TTL_MS). */
 export function markerTtlMs(b: Budget): number {

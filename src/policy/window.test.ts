@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { counterTtlMs, describeWindow, formatWindow, parseWindow, windowAt } from './window.js';
 
@@ -22,6 +24,26 @@ describe('windows', () => {
     expect(new Date(w.end).toISOString()).toBe('2026-11-22T23:00:00.000Z');
     const next = windowAt(parseWindow('day'), 'Europe/Berlin', at('2026-11-22T23:00:00Z'));
     expect(next.start).toBe(w.end);
+  });
+
+  it('answers any sequence of instants as the zone arithmetic does, though it remembers the last window', () => {
+    const units = ['day', 'week', 'month', 'quarter'] as const;
+    const zones = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Chatham'];
+    // Instants clustered around window edges and DST changes, in any order.
+    const instant = fc.oneof(
+      fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2027, 11, 31) }),
+      fc.constantFrom(Date.UTC(2026, 2, 29, 1), Date.UTC(2026, 9, 25, 1), Date.UTC(2026, 10, 1, 6), Date.UTC(2026, 11, 31, 23, 59, 59, 999)).chain((t) => fc.integer({ min: t - 2 * 3_600_000, max: t + 2 * 3_600_000 })),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(...units), fc.constantFrom(...zones), instant), { minLength: 1, maxLength: 40 }), (calls) => {
+        for (const [unit, tz, now] of calls) {
+          const start = DateTime.fromMillis(now, { zone: tz }).startOf(unit);
+          const expected = { start: start.toMillis(), end: start.plus({ [`${unit}s`]: 1 }).toMillis(), buckets: [start.toMillis()] };
+          expect(windowAt({ kind: 'calendar', unit }, tz, now)).toEqual(expected);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('handles ISO weeks, months, quarters and a DST change', () => {

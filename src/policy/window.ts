@@ -47,7 +47,7 @@ export function isValidTimeZone(tz: string): boolean {
 export interface WindowPosition {
   start: number;
   end: number;
-  buckets: number[];
+  buckets: readonly number[];
 }
 
 export function windowAt(w: WindowSpec, tz: string, now: number): WindowPosition {
@@ -56,15 +56,36 @@ export function windowAt(w: WindowSpec, tz: string, now: number): WindowPosition
     const current = Math.floor(now / size) * size;
     // Every bucket that still overlaps [now - span, now]: counting the oldest one in full errs on the safe side.
     const oldest = Math.floor((now - w.ms) / size) * size;
+    const last = rollingPositions.get(w.ms);
+    if (last !== undefined && last.start === current && last.buckets[0] === oldest) return last;
     const buckets: number[] = [];
     for (let b = oldest; b <= current; b += size) buckets.push(b);
-    return { start: current, end: oldest + size + w.ms, buckets };
+    const position = { start: current, end: oldest + size + w.ms, buckets: Object.freeze(buckets) };
+    if (rollingPositions.size >= 1000) rollingPositions.clear();
+    rollingPositions.set(w.ms, position);
+    return position;
   }
-  const local = DateTime.fromMillis(now, { zone: tz });
-  const start = local.startOf(w.unit);
-  const end = start.plus({ [`${w.unit}s`]: 1 });
-  return { start: start.toMillis(), end: end.toMillis(), buckets: [start.toMillis()] };
+  const key = `${w.unit}\u0000${tz}`;
+  let position = calendarPositions.get(key);
+  if (position === undefined || now < position.start || now >= position.end) {
+    const start = DateTime.fromMillis(now, { zone: tz }).startOf(w.unit);
+    position = { start: start.toMillis(), end: start.plus({ [`${w.unit}s`]: 1 }).toMillis(), buckets: Object.freeze([start.toMillis()]) };
+    if (calendarPositions.size >= 1000) calendarPositions.clear();
+    calendarPositions.set(key, position);
+  }
+  return position;
 }
+
+/**
+ * The calendar window last computed per unit and zone, shared (its buckets frozen). Every
+ * instant in [start, end) falls in that same window, so the zone arithmetic (microseconds,
+ * and most of a budgeted request's garbage) runs once per window rather than once per budget
+ * and request.
+ */
+const calendarPositions = new Map<string, WindowPosition>();
+
+/** The rolling position last computed per span, shared (its buckets frozen) until the buckets move on. */
+const rollingPositions = new Map<number, WindowPosition>();
 
 /** How long a counter for this window must live in a shared store. */
 export function counterTtlMs(w: WindowSpec): number {

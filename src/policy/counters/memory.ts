@@ -10,7 +10,7 @@ interface Bucket {
 interface Charged {
   ref: string;
   bucket: string;
-  buckets: string[];
+  buckets: readonly string[];
   ttlMs: number;
 }
 

@@ -21,7 +21,7 @@ export interface SpendLine {
    */
   marker: string;
   /** Bucket keys whose spend counts: one for a calendar window, the rolling buckets otherwise. The charged bucket is last. */
-  buckets: string[];
+  buckets: readonly string[];
   /** The effective limit (increases included). */
   limit: Picos;
   /** Expiry for the buckets and the marker. */
