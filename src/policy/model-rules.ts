@@ -22,6 +22,7 @@ function matches(globs: readonly string[], model: string): boolean {
  * serves opus requests with sonnet. `keep` is the client's `x-tollgate-model-override: keep`.
  */
 export function decideModel(policies: readonly ModelPolicy[], who: Omit<Subject, 'model' | 'provider'>, requested: string, keep: boolean): ModelDecision {
+  if (policies.length === 0) return { allowed: true, model: requested, rewrittenFrom: null, policyId: null };
   const subject: Subject = { ...who, model: requested, provider: '' };
   const applicable = policies.filter((p) => SPECIFICITY[p.scope.kind] !== undefined && scopeMatches(p.scope, subject));
   if (applicable.length === 0) return { allowed: true, model: requested, rewrittenFrom: null, policyId: null };
