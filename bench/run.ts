@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { type Target, fixedRate, maxThroughput, openStreams, streamTtfb } from './load.js';
 import { type Proc, cpuMicros, rssMb, startBare, startTollgate, startUpstream } from './processes.js';
@@ -13,6 +13,8 @@ import { median, percentile } from './stats.js';
 // `npm run bench [-- --quick]`: direct, a bare pass-through and Tollgate, measured in
 // alternation in one run; every figure is a median over rounds.
 const quick = process.argv.includes('--quick');
+/** Read before any process starts: how busy the shared machine was. */
+const loadAtStart = loadavg()[0]!;
 /** Only the policy overhead section, printed and not written to docs (for working on it). */
 const policyOnly = process.argv.includes('--policy-only');
 const ROUNDS = quick ? 1 : 5;
@@ -100,7 +102,7 @@ async function main(): Promise<void> {
     mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
     writeFileSync(join(import.meta.dirname, 'results', 'latest.json'), JSON.stringify({ rounds, rss, summary, policy }, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
     const doc =
-      markdown({ summary, rounds: ROUNDS, phaseMs: PHASE_MS, rate: RATE, concurrency: CONCURRENCY, ttfbN: TTFB_N, streams: STREAMS, cores: cpus().length, node: process.version, quick }) + policyMarkdown(policy);
+      markdown({ summary, rounds: ROUNDS, phaseMs: PHASE_MS, rate: RATE, concurrency: CONCURRENCY, ttfbN: TTFB_N, streams: STREAMS, cores: cpus().length, node: process.version, load: { start: loadAtStart, end: loadavg()[0]! }, quick }) + policyMarkdown(policy);
     const docPath = join(import.meta.dirname, '..', 'docs', 'benchmarks.md');
     // The 10M-row reports section comes from `npm run bench:reports`; keep it.
     const old = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';
