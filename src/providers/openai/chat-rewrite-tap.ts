@@ -44,23 +44,20 @@ function rewriteEvent(raw: Buffer, event: SseEvent, reader: ChatStreamReader, em
   if (event.event !== undefined) return emit(raw);
   // Only a chunk the reader parsed can be the usage-only one (the reader parses every usage object).
   if (chunk !== undefined && isUsageOnly(chunk)) return;
-  // OpenAI writes "usage" as the chunk's last member: compare the tail in place, no scan.
-  const end = endOfData(raw);
-  const at = end - USAGE_NULL_TAIL.length;
-  if (at > 0 && raw.compare(USAGE_NULL_TAIL, 0, USAGE_NULL_TAIL.length, at, end) === 0 && !event.data.includes('\n')) {
-    emit(raw.subarray(0, at));
-    return emit(raw.subarray(end - 1));
-  }
-  if (!event.data.includes('"usage"') || event.data.includes('\n')) return emit(raw);
-  // OpenAI's chunks end `,"usage":null,"obfuscation":"…"}`: an ASCII tail, so its bytes are counted back from the end.
-  const obfuscated = obfuscatedTail(event.data, 0, event.data.length);
-  const from = end - (event.data.length - obfuscated);
-  // The data line must be the event's last, its tail these very bytes.
-  if (obfuscated >= 0 && raw.toString('latin1', from, end) === event.data.slice(obfuscated)) {
-    emit(raw.subarray(0, from));
-    return emit(raw.subarray(from + USAGE_NULL.length - 1));
-  }
   // Cutting bytes is only safe when the JSON sits on one data line.
+  const data = event.data;
+  if (data.includes('\n')) return emit(raw);
+  // OpenAI writes "usage" last but for its padding member: read the tail, no scan. The tail is
+  // ASCII, so its bytes are counted back from the data's end, and checked: the data line must be
+  // the event's last.
+  const end = endOfData(raw);
+  const cut = usageNullAt(data, 0, data.length);
+  const from = end - (data.length - cut);
+  if (cut >= 0 && raw.toString('latin1', from, end) === data.slice(cut)) {
+    emit(raw.subarray(0, from));
+    return emit(raw.subarray(from + USAGE_NULL_MEMBER));
+  }
+  if (!data.includes('"usage"')) return emit(raw);
   const start = jsonStart(raw);
   const member = start < 0 ? undefined : findTopLevelMember(raw, start, 'usage');
   if (member === undefined || raw.toString('latin1', member.valueStart, member.valueEnd) !== 'null') return emit(raw);
@@ -70,7 +67,8 @@ function rewriteEvent(raw: Buffer, event: SseEvent, reader: ChatStreamReader, em
 
 /** How OpenAI's chunks end once usage is asked for: the member the client must not see, and the closing brace. */
 const USAGE_NULL = ',"usage":null}';
-const USAGE_NULL_TAIL = Buffer.from(USAGE_NULL);
+/** The length of `,"usage":null`, what is cut. */
+const USAGE_NULL_MEMBER = USAGE_NULL.length - 1;
 
 /**
  * The usual chunk without the event parser: whole one-line `data:` events, LF-framed.
@@ -105,21 +103,18 @@ function plainChunk(chunk: Buffer, reader: ChatStreamReader, emit: (bytes: Buffe
     if (usage !== -1 && usage < at) usage = text.indexOf('"usage"', at);
     return usage >= 0 && usage < nl;
   };
-  let cut = -1;
   for (let at = 0; at < n; ) {
     const nl = text.indexOf('\n', at);
     const end = nl + 2;
     if (worth >= 0 && worth < at) worth = worthParsingFrom(text, at);
     const plain = !reader.wantsEveryChunk && (worth < 0 || worth > nl);
+    const cut = plain ? usageNullAt(text, at, nl) : -1;
     if (nl - at === 12 && text.startsWith('[DONE]', at + 6)) {
       reader.sawDone();
       keep(at, end);
-    } else if (plain && text.startsWith(USAGE_NULL, nl - USAGE_NULL.length)) {
-      keep(at, nl - USAGE_NULL.length);
-      keep(nl - 1, end);
-    } else if (plain && (cut = obfuscatedTail(text, at, nl)) >= 0) {
+    } else if (cut >= 0) {
       keep(at, cut);
-      keep(cut + USAGE_NULL.length - 1, end);
+      keep(cut + USAGE_NULL_MEMBER, end);
     } else if (plain && !usageWithin(at, nl)) {
       keep(at, end);
     } else {
@@ -141,12 +136,14 @@ function plainChunk(chunk: Buffer, reader: ChatStreamReader, emit: (bytes: Buffe
 const OBFUSCATED = ',"usage":null,"obfuscation":"';
 
 /**
- * Where `,"usage":null` starts in an event whose JSON ends `,"usage":null,"obfuscation":"…"}`
- * (OpenAI's chunks carry that padding member last), or -1. The value is read back to its
- * opening quote, so nothing outside the event's tail is looked at; it must be plain ASCII, so
- * that the tail has as many bytes as characters.
+ * Where `,"usage":null` starts in a one-line event whose JSON (`text` from `at` to `nl`) ends
+ * `,"usage":null}`, or `,"usage":null,"obfuscation":"…"}` (OpenAI's chunks carry that padding
+ * member last); -1 otherwise. Only the tail is read (the padding back to its opening quote),
+ * and it must be plain ASCII, so that it has as many bytes as characters.
  */
-function obfuscatedTail(text: string, at: number, nl: number): number {
+function usageNullAt(text: string, at: number, nl: number): number {
+  const closing = nl - USAGE_NULL.length;
+  if (closing >= at && text.startsWith(USAGE_NULL, closing)) return closing;
   if (text.charCodeAt(nl - 1) !== 0x7d /* } */ || text.charCodeAt(nl - 2) !== 0x22 /* " */) return -1;
   const quote = text.lastIndexOf('"', nl - 3);
   const from = quote + 1 - OBFUSCATED.length;
