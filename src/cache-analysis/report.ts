@@ -18,7 +18,6 @@ export function rowPricer(price: (q: PriceRequest) => { costPicos: Picos | null 
   return (row: CacheRow, usage) => price({ provider: row.provider, catalogProvider: catalogOf(row.provider), model: row.model, usage, at: new Date(row.ts) }).costPicos;
 }
 
-const usd = displayUsd;
 const span = (ms: number) =>
   ms < 2 * 3_600_000 ? `${Math.max(1, Math.round(ms / 60_000))} minutes` : ms < 2 * 86_400_000 ? `${(ms / 3_600_000).toFixed(1)} hours` : `${(ms / 86_400_000).toFixed(1)} days`;
 const pct = (x: number) => (x * 100).toFixed(1) + '%';
@@ -86,7 +85,7 @@ export function renderCacheTable(r: CacheReport): string {
     r.findings.forEach((f, i) => (out += finding(i + 1, f, r.by)));
   }
   const head = [r.by, 'requests', 'hashed', 'input', 'cache read', 'cache write', 'cost', 'cache-read %', 'repeated prefix %', 'wasted writes'];
-  const rows = r.groups.map((g) => [g.key, int(g.requests), int(g.hashed), int(g.inputTokens), int(g.cacheReadTokens), int(g.cacheWriteTokens), usd(g.costPicos), pct(g.cacheReadShare), g.hashed ? pct(g.repeatedPrefixShare) : '-', g.wastedWrites ? `${g.wastedWrites} (${usd(g.wastedWritePicos)})` : '0']);
+  const rows = r.groups.map((g) => [g.key, int(g.requests), int(g.hashed), int(g.inputTokens), int(g.cacheReadTokens), int(g.cacheWriteTokens), displayUsd(g.costPicos), pct(g.cacheReadShare), g.hashed ? pct(g.repeatedPrefixShare) : '-', g.wastedWrites ? `${g.wastedWrites} (${displayUsd(g.wastedWritePicos)})` : '0']);
   out += '\n' + table(head, rows);
   if (r.autoCache.length > 0) {
     out += '\ncache: auto, before and after:\n';
@@ -103,7 +102,7 @@ function finding(n: number, f: Finding, by: string): string {
   const sample = e.sample === undefined ? '' : `\n     block text: ${JSON.stringify(e.sample.slice(0, 120))}`;
   return (
     `${n}. [${f.kind}${f.cause ? `: ${f.cause}` : ''}] ${by} ${f.group} (${f.model}): ${f.title}.\n` +
-    `   Fix: ${f.fix}; save about ${usd(f.weeklyPicos)} a week.\n` +
+    `   Fix: ${f.fix}; save about ${displayUsd(f.weeklyPicos)} a week.\n` +
     `   Evidence: ${e.count} of ${e.outOf}${where}; e.g. ${e.requestIds.join(', ')}${sample}\n\n`
   );
 }

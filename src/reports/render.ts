@@ -48,12 +48,12 @@ export function renderCsv(r: Report): string {
 export function renderTable(r: Report): string {
   const names = groupNames(r);
   const head = [...names, 'requests', 'input', 'cache read', 'cache write', 'output', 'reasoning', 'cost (USD)', 'cache-read %', 'errors'];
-  const line = (keys: string[], t: Totals, total = false) => {
+  const line = (keys: string[], t: Totals) => {
     const share = cacheReadShare(t);
-    return [...keys.map((k) => (k === '' && !total ? '(none)' : k)), int(t.requests), int(t.inputTokens), int(t.cacheReadTokens), int(t.cacheWriteTokens), int(t.outputTokens), int(t.reasoningTokens), displayUsd(t.costPicos) + (t.unpricedRequests ? '*' : ''), share === null ? '-' : (share * 100).toFixed(1) + '%', int(t.errors)];
+    return [...keys, int(t.requests), int(t.inputTokens), int(t.cacheReadTokens), int(t.cacheWriteTokens), int(t.outputTokens), int(t.reasoningTokens), displayUsd(t.costPicos) + (t.unpricedRequests ? '*' : ''), share === null ? '-' : (share * 100).toFixed(1) + '%', int(t.errors)];
   };
-  const body = r.rows.map((row) => line(row.keys, row));
-  const total = line(names.map((_, i) => (i === 0 ? 'TOTAL' : '')), r.total, true);
+  const body = r.rows.map((row) => line(row.keys.map((k) => (k === '' ? '(none)' : k)), row));
+  const total = line(names.map((_, i) => (i === 0 ? 'TOTAL' : '')), r.total);
   if (names.length === 0) total[0] = total[0] ?? '';
   const rows = [head, ...body, ...(names.length ? [total] : [])];
   const widths = head.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
