@@ -13,7 +13,7 @@ import { SUPPLEMENT } from './supplement.js';
 
 const find = (id: string) => findProvider({ providerId: id });
 const byUrl = (url: string) => findProvider({ providerApiUrl: url });
-const snapshot = takeSnapshot(find, installedCatalogVersion(), SNAPSHOT_PROVIDERS, byUrl);
+const snapshot = takeSnapshot(find, byUrl, installedCatalogVersion());
 /** The catalog itself, the reference: its entry for a model, only when matched by an exact rule. */
 const catalogModel = (provider: string, model: string) => exactModel(calcPrice, provider, model);
 const lookup = snapshotLookup(snapshot);
@@ -84,7 +84,7 @@ describe("the importer's catalog snapshot", () => {
 
   it('follows a provider to the providers it falls back to, as the catalog does', () => {
     // Google falls back to Anthropic in the catalog; the importer's providers do not fall back.
-    const withFallback = snapshotLookup(takeSnapshot(find, installedCatalogVersion(), ['google']), () => {
+    const withFallback = snapshotLookup(takeSnapshot(find, byUrl, installedCatalogVersion(), ['google']), () => {
       throw new Error('asked the whole catalog');
     });
     const own = new Set(find('google')!.models.map((m) => m.id));

@@ -8,7 +8,7 @@ import type { CatalogLookup } from './pricer.js';
  * A compact copy of the price catalog's entries for the providers most traffic goes to
  * (Claude Code and Anthropic: anthropic; Codex and OpenAI: openai; Gemini: google).
  * Loading `@pydantic/genai-prices` evaluates its whole data set: about half of a first
- * import's start-up beyond bare Node, and some 20 MB of a gateway's resident memory. The
+ * import's start-up beyond bare Node, and megabytes of a gateway's resident memory. The
  * build writes this copy from the pinned package (write-snapshot.ts), so the catalog stays
  * the source of truth; other providers are asked of the whole catalog, loaded then. A copy
  * written from another version of the package is not used.
@@ -38,9 +38,9 @@ interface SnapshotProvider {
 /** The snapshot of `providers` (and the providers they fall back to), keeping only what pricing reads. */
 export function takeSnapshot(
   find: (id: string) => Provider | undefined,
+  byUrl: (url: string) => Provider | undefined,
   catalogVersion: string,
   providers: readonly string[] = SNAPSHOT_PROVIDERS,
-  byUrl: (url: string) => Provider | undefined = () => undefined,
 ): CatalogSnapshot {
   const taken = new Map<string, SnapshotProvider>();
   const take = (id: string) => {
@@ -100,18 +100,18 @@ function loadLibrary(): typeof import('@pydantic/genai-prices') {
 const libraryModels = new Map<string, ModelInfo | null>();
 
 /** The catalog entry for a model, only if the catalog matched it by an exact rule; cached, as its own lookup costs tens of microseconds. */
-export function libraryLookup(): CatalogLookup {
-  return (provider, model) => {
-    const key = `${provider}\u0000${model}`;
-    let hit = libraryModels.get(key);
-    if (hit === undefined) {
-      hit = exactModel(loadLibrary().calcPrice, provider, model) ?? null;
-      if (libraryModels.size > 10_000) libraryModels.clear();
-      libraryModels.set(key, hit);
-    }
-    return hit ?? undefined;
-  };
-}
+const libraryModel: CatalogLookup = (provider, model) => {
+  const key = `${provider}\u0000${model}`;
+  let hit = libraryModels.get(key);
+  if (hit === undefined) {
+    hit = exactModel(loadLibrary().calcPrice, provider, model) ?? null;
+    if (libraryModels.size > 10_000) libraryModels.clear();
+    libraryModels.set(key, hit);
+  }
+  return hit ?? undefined;
+};
+
+const libraryLookup = (): CatalogLookup => libraryModel;
 
 /**
  * The catalog's provider for an upstream: named explicitly, or recognised from its URL as

@@ -6,8 +6,7 @@ import { SNAPSHOT_FILE, installedCatalogVersion, takeSnapshot } from './snapshot
 // beside the compiled modules, from the installed `@pydantic/genai-prices`.
 const snapshot = takeSnapshot(
   (id) => findProvider({ providerId: id }),
-  installedCatalogVersion(),
-  undefined,
   (url) => findProvider({ providerApiUrl: url }),
+  installedCatalogVersion(),
 );
 writeFileSync(new URL(SNAPSHOT_FILE, import.meta.url), JSON.stringify(snapshot));

@@ -30,6 +30,6 @@ describe('tollgate import (built CLI)', () => {
 
   it('prices from the catalog snapshot the build wrote from the installed catalog', () => {
     const built = JSON.parse(readFileSync(join(process.cwd(), 'dist', 'pricing', SNAPSHOT_FILE), 'utf8')) as unknown;
-    expect(built).toEqual(takeSnapshot((id) => findProvider({ providerId: id }), installedCatalogVersion(), undefined, (url) => findProvider({ providerApiUrl: url })));
+    expect(built).toEqual(takeSnapshot((id) => findProvider({ providerId: id }), (url) => findProvider({ providerApiUrl: url }), installedCatalogVersion()));
   });
 });
