@@ -18,6 +18,7 @@ import { Spool, recoverSpools } from './metering/spool.js';
 import { WorkerLedgerSink } from './metering/worker-sink.js';
 import type { StorageSpec } from './storage/open.js';
 import { createHttpServer } from './server/http-server.js';
+import { InFlight } from './server/in-flight.js';
 import { Router } from './routing/router.js';
 import type { HealthPolicy, Route } from './routing/types.js';
 import type { RoutingRule } from './routing/rules/rule.js';
@@ -84,6 +85,9 @@ export interface Tollgate {
   close(): Promise<void>;
 }
 
+/** How long shutdown waits, after the connections close, for their requests to record their rows (later ones go to a spool file of their own). */
+const SETTLE_MS = 5000;
+
 /** The composition root: wires storage, metering, the gateway and the HTTP server, then listens. */
 export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   const recovered = await recoverSpools(o.spoolDir, (rows) => o.storage.ledger.insert(rows));
@@ -99,6 +103,8 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   const anomalies = o.anomalies ? await startAnomalies(o.anomalies, o.storage, () => writer.flush(), o.log) : undefined;
   const agent = createAgent(o.timeouts);
   const router = await startRouter(o.routing, o.log);
+  // Set when shutdown cuts the connections still open once the drain time is up.
+  let cut = false;
   const gateway = createGateway({
     providers: o.providers,
     keys,
@@ -113,8 +119,10 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     // Compiled once here; with no rules the gateway skips rule evaluation altogether.
     rules: o.routingRules?.length ? new RuleRouter(o.routingRules) : undefined,
     cache: o.cache,
+    cutByShutdown: () => cut,
   });
   let closing = false;
+  const inFlight = new InFlight();
   // This server's own addresses join the configured ones once it listens (port 0 is chosen then).
   let gateways: readonly GatewayAddress[] = o.telemetry?.gatewayAddresses ?? [];
   const otlp = {
@@ -134,6 +142,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     admin: { storage: o.storage, keys, token: o.adminToken, flush: () => writer.flush(), policy, cachePrice: rowPricer(o.price, (name) => o.providers.byName(name)?.catalog), rates: o.anomalies?.rates, routing: router },
     ready: () => Promise.resolve(!closing),
     log: o.log,
+    inFlight,
   });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
@@ -157,9 +166,14 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
       closing = true;
       const drained = new Promise<void>((ok) => server.close(() => ok()));
       server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), o.drainMs ?? 10_000);
+      const timer = setTimeout(() => {
+        cut = true;
+        server.closeAllConnections();
+      }, o.drainMs ?? 10_000);
       await drained;
       clearTimeout(timer);
+      // A closed connection's request may still be recording its row (an upstream being aborted).
+      if (!(await inFlight.idle(SETTLE_MS))) o.log.warn('requests still unfinished at shutdown; their rows go to the spool', { requests: inFlight.size });
       await anomalies?.stop();
       await writer.close();
       await policy?.close();

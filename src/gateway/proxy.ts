@@ -45,6 +45,8 @@ export interface GatewayDeps {
   rules?: RuleRouter;
   /** Prompt-prefix hashing and `cache: auto`; absent, prefixes are hashed and nothing is added. */
   cache?: CacheSettings;
+  /** True once shutdown has cut the connections still open: a request ended by that was truncated by the gateway, not abandoned by its client. */
+  cutByShutdown?: () => boolean;
 }
 
 /** APIs that cost nothing: no budget or rate limit applies to them. */
@@ -92,6 +94,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const held: Held = {};
     const finish = (journaled?: () => void) => {
       facts.latencyMs = Math.round(performance.now() - started);
+      if (facts.outcome === 'client_aborted' && deps.cutByShutdown?.()) {
+        facts.outcome = 'truncated';
+        facts.errorType = 'gateway_shutdown';
+      }
       const row = record(deps, facts, held.route);
       // Settlement runs in the background: it never delays the response.
       held.admission?.settle(row.costPicos, row.inputTokens + row.outputTokens, row.attemptLog);

@@ -31,6 +31,7 @@ export class LedgerWriter {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private failures = 0;
+  private closed = false;
   private readonly store: LedgerSink;
   private readonly spool: Spool | undefined;
   private readonly flushIntervalMs: number;
@@ -55,6 +56,8 @@ export class LedgerWriter {
         this.onError(err);
       }
     }
+    // Storage may be closed too: the spool's file is this row's only copy, replayed at the next start.
+    if (this.closed && this.spool) return;
     this.queue.push(row);
     this.lines.push(line);
     this.schedule(this.flushIntervalMs);
@@ -85,6 +88,7 @@ export class LedgerWriter {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     try {

@@ -97,6 +97,25 @@ describe('metering', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('keeps a row recorded after close in a spool file of its own, which the next start replays', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-spool-'));
+    const ledger = memoryLedger();
+    const errors: unknown[] = [];
+    const w = new LedgerWriter(ledger, new Spool(dir, (e) => errors.push(e)), { flushIntervalMs: 1 });
+    w.record(sampleRow({ id: 'before' }));
+    await w.close();
+    expect(readdirSync(dir)).toEqual([]);
+    w.record(sampleRow({ id: 'late' }));
+    let journaled = false;
+    w.afterJournal(() => (journaled = true));
+    await new Promise((r) => setImmediate(r));
+    expect(journaled).toBe(true);
+    expect(errors).toEqual([]);
+    expect([...ledger.rows.keys()]).toEqual(['before']);
+    const [late] = readdirSync(dir);
+    expect(readFileSync(join(dir, late!), 'utf8')).toBe(encodeRow(sampleRow({ id: 'late' })));
+  });
+
   it('prices billable rows, leaves free endpoints at zero and flags unknown models', () => {
     const f = newFacts('id1', 1_000, 'openai.chat');
     f.modelRequested = 'gpt-5';

@@ -23,6 +23,7 @@ export class Spool {
   private pending: string[] = [];
   private waiting: (() => void)[] = [];
   private scheduled = false;
+  private closed = false;
   private readonly dir: string;
   private readonly onError: (err: unknown) => void;
 
@@ -60,8 +61,12 @@ export class Spool {
     if (lines.length > 0) {
       this.pending = [];
       try {
-        writeSync(this.fd, lines.length === 1 ? lines[0]! : lines.join(''));
-        this.appended += lines.length;
+        const text = lines.length === 1 ? lines[0]! : lines.join('');
+        if (this.closed) this.writeLate(text);
+        else {
+          writeSync(this.fd, text);
+          this.appended += lines.length;
+        }
       } catch (err) {
         // As before batching: a failed journal write costs the spool copy, not the response.
         this.onError(err);
@@ -79,11 +84,25 @@ export class Spool {
     if (this.committed === this.appended && fstatSync(this.fd).size > ROTATE_BYTES) this.rotate();
   }
 
-  /** Closes the file, deleting it when everything in it is in storage. */
+  /**
+   * Closes the file, deleting it when everything in it is in storage. Rows appended after
+   * this go to files of their own, which the next start replays.
+   */
   close(): void {
+    if (this.closed) return;
     this.flush();
     closeSync(this.fd);
+    this.closed = true;
     if (this.committed === this.appended && existsSync(this.path)) unlinkSync(this.path);
+  }
+
+  private writeLate(text: string): void {
+    const { fd } = this.openNew();
+    try {
+      writeSync(fd, text);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   private rotate(): void {

@@ -6,6 +6,7 @@ import type { Signal } from '../telemetry/otlp-model.js';
 import { otlpSignal } from '../telemetry/receiver.js';
 import { type AdminDeps, handleAdmin } from './admin.js';
 import { handleApprovalLink } from './approval-link.js';
+import type { InFlight } from './in-flight.js';
 import { sendAdminError, sendJson } from './json-response.js';
 
 type ApprovalDeps = Parameters<typeof handleApprovalLink>[0];
@@ -19,6 +20,8 @@ export interface ServerDeps {
   log: Logger;
   /** The OTLP/HTTP receiver (`/v1/logs|metrics|traces`, also under `/otlp`); off when absent. */
   otlp?: (req: IncomingMessage, res: ServerResponse, signal: Signal) => Promise<void>;
+  /** Where each request is tracked until it is handled, row recorded (shutdown waits for them). */
+  inFlight?: InFlight;
 }
 
 /** The HTTP shell: health, admin and API routes. All the work happens in the parts it calls. */
@@ -28,6 +31,7 @@ export function createHttpServer(deps: ServerDeps): Server {
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const handled = dispatch(deps, req, res, path, q < 0 ? '' : url.slice(q + 1));
+    deps.inFlight?.track(handled);
     handled.catch((err: unknown) => {
       deps.log.error('unhandled error in request', { path, err: String(err) });
       if (!res.headersSent) sendAdminError(res, 500, 'internal', 'Tollgate hit an internal error.');

@@ -1,0 +1,79 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LedgerRow } from '../../src/core/ledger-row.js';
+import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
+import { type Harness, startHarness } from '../support/harness.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.fake.close();
+  h = undefined;
+});
+
+async function ledgerAfterClose(dir: string): Promise<LedgerRow[]> {
+  const storage = openSqlite(join(dir, 'tollgate.db'));
+  const rows: LedgerRow[] = [];
+  for await (const r of storage.ledger.scan({})) rows.push(r);
+  await storage.close();
+  return rows;
+}
+
+/** Opens `n` streams, each read to its first chunk. */
+async function openStreams(url: string, key: string, n: number) {
+  const agent = new Agent({ connections: n });
+  const controllers = Array.from({ length: n }, () => new AbortController());
+  const ids = await Promise.all(
+    controllers.map(async (ac) => {
+      const res = await request(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        dispatcher: agent,
+        signal: ac.signal,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-5', stream: true, messages: [{ role: 'user', content: 'hold' }] }),
+      });
+      const body = res.body[Symbol.asyncIterator]();
+      await body.next();
+      // Swallow the abort the test causes.
+      void (async () => {
+        try {
+          while (!(await body.next()).done);
+        } catch {
+          /* aborted */
+        }
+      })();
+      return res.headers['x-tollgate-request-id'] as string;
+    }),
+  );
+  return { ids, abort: () => controllers.forEach((c) => c.abort()), agent };
+}
+
+describe('shutdown', () => {
+  it('records the rows of requests whose clients leave while the gateway closes', async () => {
+    h = await startHarness();
+    h.fake.setDefault({ stallAfterEvents: 1, usage: { input: 50, output: 10 } });
+    const { ids, abort, agent } = await openStreams(h.url, h.key.key, 20);
+    abort();
+    await h.tollgate.close();
+    await agent.destroy();
+    const rows = await ledgerAfterClose(h.dir);
+    expect(rows.map((r) => r.id).sort()).toEqual([...ids].sort());
+    expect(new Set(rows.map((r) => r.outcome))).toEqual(new Set(['client_aborted']));
+    // Every row reached storage, so no spool file is left to replay.
+    expect(readdirSync(join(h.dir, 'spool'))).toEqual([]);
+  });
+
+  it('records the rows of streams it cuts when the drain time runs out', async () => {
+    h = await startHarness();
+    h.fake.setDefault({ stallAfterEvents: 1, usage: { input: 50, output: 10 } });
+    const { ids, agent } = await openStreams(h.url, h.key.key, 5);
+    await h.tollgate.close();
+    await agent.destroy();
+    const rows = await ledgerAfterClose(h.dir);
+    expect(rows.map((r) => r.id).sort()).toEqual([...ids].sort());
+    // The gateway cut them, not their clients.
+    for (const r of rows) expect(r).toMatchObject({ outcome: 'truncated', errorType: 'gateway_shutdown', usageSource: 'estimated' });
+    expect(readdirSync(join(h.dir, 'spool'))).toEqual([]);
+  });
+});
