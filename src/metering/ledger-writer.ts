@@ -1,6 +1,6 @@
 import type { LedgerRow } from '../core/ledger-row.js';
 
-import { encodeRow } from './row-codec.js';
+import { decodeRow, encodeRow } from './row-codec.js';
 import type { Spool } from './spool.js';
 
 /**
@@ -15,6 +15,8 @@ export interface LedgerSink {
 export interface LedgerWriterOptions {
   flushIntervalMs?: number;
   maxBatch?: number;
+  /** Rows held in memory while storage catches up; beyond them rows wait in the spool's file alone. */
+  maxQueued?: number;
   onError?: (err: unknown) => void;
 }
 
@@ -22,7 +24,9 @@ export interface LedgerWriterOptions {
  * Takes ledger rows from the request path and commits them to storage in batches.
  * `record` is synchronous and cheap: it hands the row to the spool and queues it;
  * `afterJournal` says when the spool has written it. A failed batch stays queued and
- * is retried; the spool keeps it safe meanwhile.
+ * is retried; the spool keeps it safe meanwhile. While storage is down the queue stops
+ * at `maxQueued` rows: later rows are in the spool's file only ("spilled"), and are read
+ * back from it, in order, as storage catches up, so an outage costs disk, not memory.
  */
 export class LedgerWriter {
   private queue: LedgerRow[] = [];
@@ -32,6 +36,10 @@ export class LedgerWriter {
   private flushing: Promise<void> | undefined;
   private failures = 0;
   private closed = false;
+  /** Rows in the spool's file but not in the queue: the file's last rows, from byte `spillAt`. */
+  private spilled = 0;
+  private spillAt = 0;
+  private readonly maxQueued: number;
   private readonly store: LedgerSink;
   private readonly spool: Spool | undefined;
   private readonly flushIntervalMs: number;
@@ -43,23 +51,31 @@ export class LedgerWriter {
     this.spool = spool;
     this.flushIntervalMs = opts.flushIntervalMs ?? 50;
     this.maxBatch = opts.maxBatch ?? 500;
+    this.maxQueued = opts.maxQueued ?? 20_000;
     this.onError = opts.onError ?? (() => undefined);
   }
 
   record(row: LedgerRow): void {
     let line = '';
+    let spill = false;
     if (this.spool) {
       try {
         line = encodeRow(row);
+        spill = !this.closed && (this.spilled > 0 || (this.queue.length >= this.maxQueued && this.spool.healthy));
+        if (spill && this.spilled === 0) this.spillAt = this.spool.nextOffset();
         this.spool.appendLine(line);
       } catch (err) {
         this.onError(err);
+        spill = false;
       }
     }
     // Storage may be closed too: the spool's file is this row's only copy, replayed at the next start.
     if (this.closed && this.spool) return;
-    this.queue.push(row);
-    this.lines.push(line);
+    if (spill) this.spilled++;
+    else {
+      this.queue.push(row);
+      this.lines.push(line);
+    }
     this.schedule(this.flushIntervalMs);
   }
 
@@ -69,14 +85,20 @@ export class LedgerWriter {
     else done();
   }
 
+  /** Rows recorded and not yet committed (queued or spilled). */
   get pending(): number {
+    return this.queue.length + this.spilled;
+  }
+
+  /** Rows held in memory. */
+  get queued(): number {
     return this.queue.length;
   }
 
   /** Commits everything queued so far. */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
-    while (this.queue.length > 0) {
+    while (this.pending > 0) {
       this.flushing = this.commitBatch();
       try {
         await this.flushing;
@@ -105,13 +127,14 @@ export class LedgerWriter {
       if (this.flushing) return this.schedule(delay);
       this.flushing = this.commitBatch().finally(() => {
         this.flushing = undefined;
-        if (this.queue.length > 0) this.schedule(this.failures > 0 ? Math.min(5000, 100 * 2 ** this.failures) : 0);
+        if (this.pending > 0) this.schedule(this.failures > 0 ? Math.min(5000, 100 * 2 ** this.failures) : 0);
       });
     }, delay);
     this.timer.unref();
   }
 
   private async commitBatch(): Promise<void> {
+    this.refill();
     const batch = this.queue.slice(0, this.maxBatch);
     if (batch.length === 0) return;
     const lines = this.lines.slice(0, batch.length);
@@ -122,10 +145,28 @@ export class LedgerWriter {
       this.queue.splice(0, batch.length);
       this.lines.splice(0, batch.length);
       this.failures = 0;
-      this.spool?.markCommitted(batch.length);
+      // Only rows the spool holds count towards its file being done with.
+      this.spool?.markCommitted(lines.reduce((n, l) => (l === '' ? n : n + 1), 0));
     } catch (err) {
       this.failures += 1;
       this.onError(err);
+    }
+  }
+
+  /** Reads spilled rows back into the queue once it has room for many. */
+  private refill(): void {
+    if (this.spilled === 0 || this.queue.length > this.maxQueued / 2) return;
+    const { lines, next } = this.spool!.readLines(this.spillAt, Math.min(this.spilled, this.maxQueued - this.queue.length));
+    for (const line of lines) {
+      this.queue.push(decodeRow(line));
+      this.lines.push(line);
+    }
+    this.spillAt = next;
+    this.spilled -= lines.length;
+    if (lines.length === 0) {
+      // Only a failed write leaves a spilled row out of the file; it was reported then.
+      this.onError(new Error(`ledger: ${this.spilled} rows could not be read back from the spool`));
+      this.spilled = 0;
     }
   }
 }

@@ -12,13 +12,14 @@ import { LedgerWriter } from './ledger-writer.js';
 import { decodeRow, encodeRow } from './row-codec.js';
 import { Spool, recoverSpools } from './spool.js';
 
-function memoryLedger(failTimes = 0): Omit<LedgerStore, 'upsert'> & { rows: Map<string, LedgerRow>; calls: number } {
+function memoryLedger(failTimes = 0): Omit<LedgerStore, 'upsert'> & { rows: Map<string, LedgerRow>; calls: number; failTimes: number } {
   const store = {
     rows: new Map<string, LedgerRow>(),
     calls: 0,
+    failTimes,
     insert(rows: readonly LedgerRow[]) {
       store.calls += 1;
-      if (store.calls <= failTimes) return Promise.reject(new Error('database is locked'));
+      if (store.calls <= store.failTimes) return Promise.reject(new Error('database is locked'));
       let n = 0;
       for (const r of rows) if (!store.rows.has(r.id) && store.rows.set(r.id, r)) n++;
       return Promise.resolve(n);
@@ -94,6 +95,27 @@ describe('metering', () => {
     await w.close();
     expect([...ledger.rows.keys()]).toEqual(['1', '2', '3']);
     expect(errors.length).toBeGreaterThanOrEqual(2);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('holds at most maxQueued rows in memory while storage is down, and commits the rest from the spool in order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-spool-'));
+    const ledger = memoryLedger(Infinity);
+    const w = new LedgerWriter(ledger, new Spool(dir), { flushIntervalMs: 1, maxBatch: 4, maxQueued: 10 });
+    // Non-ASCII text, so that byte offsets and string lengths differ.
+    const ids = Array.from({ length: 57 }, (_, i) => `r${i}`);
+    for (const id of ids) {
+      w.record(sampleRow({ id, user: 'zoë ✓', tags: { note: '長い' } }));
+      // Spread over event-loop turns, so that the spool writes in several pieces.
+      if (Number(id.slice(1)) % 7 === 0) await new Promise((r) => setImmediate(r));
+    }
+    expect(w.queued).toBe(10);
+    expect(w.pending).toBe(57);
+    await expect(w.flush()).rejects.toThrow(/storage is failing/);
+    ledger.failTimes = 0;
+    await w.close();
+    expect([...ledger.rows.keys()]).toEqual(ids);
+    expect(ledger.rows.get('r56')).toEqual(sampleRow({ id: 'r56', user: 'zoë ✓', tags: { note: '長い' } }));
     expect(readdirSync(dir)).toEqual([]);
   });
 

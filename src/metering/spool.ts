@@ -1,9 +1,11 @@
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { decodeRow, encodeRow } from './row-codec.js';
 
 const ROTATE_BYTES = 64 * 1024 * 1024;
+const READ_CHUNK = 1024 * 1024;
+const NEWLINE = 10;
 
 /**
  * An append-only journal of ledger rows. Rows appended during one turn of the event
@@ -24,6 +26,8 @@ export class Spool {
   private waiting: (() => void)[] = [];
   private scheduled = false;
   private closed = false;
+  /** False after a failed write, until one succeeds: rows are then not safe in the file alone. */
+  private writing = true;
   private readonly dir: string;
   private readonly onError: (err: unknown) => void;
 
@@ -67,7 +71,9 @@ export class Spool {
           writeSync(this.fd, text);
           this.appended += lines.length;
         }
+        this.writing = true;
       } catch (err) {
+        this.writing = false;
         // As before batching: a failed journal write costs the spool copy, not the response.
         this.onError(err);
       }
@@ -76,6 +82,45 @@ export class Spool {
       this.waiting = [];
       for (const done of waiting) done();
     }
+  }
+
+  /** Whether the last write succeeded (a row appended now can be read back from the file). */
+  get healthy(): boolean {
+    return this.writing && !this.closed;
+  }
+
+  /** The byte offset in the current file at which the next appended row will start. */
+  nextOffset(): number {
+    let n = fstatSync(this.fd).size;
+    for (const line of this.pending) n += Buffer.byteLength(line);
+    return n;
+  }
+
+  /**
+   * Reads back up to `max` rows' lines from byte `offset` of the current file (what is
+   * pending is written first), and the offset just after them.
+   */
+  readLines(offset: number, max: number): { lines: string[]; next: number } {
+    this.flush();
+    const lines: string[] = [];
+    let at = offset;
+    let buf = Buffer.allocUnsafe(READ_CHUNK);
+    while (lines.length < max) {
+      const n = readSync(this.fd, buf, 0, buf.length, at);
+      if (n === 0) break;
+      let start = 0;
+      for (let nl = buf.indexOf(NEWLINE, 0); nl >= 0 && nl < n && lines.length < max; nl = buf.indexOf(NEWLINE, start)) {
+        lines.push(buf.toString('utf8', start, nl + 1));
+        start = nl + 1;
+      }
+      if (start === 0) {
+        if (n < buf.length) break; // a torn last line
+        buf = Buffer.allocUnsafe(buf.length * 2); // a line longer than the buffer
+        continue;
+      }
+      at += start;
+    }
+    return { lines, next: at };
   }
 
   /** `n` more rows, in append order, are safely in storage. */
@@ -114,7 +159,7 @@ export class Spool {
 
   private openNew(): { fd: number; path: string } {
     const path = join(this.dir, `spool-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.jsonl`);
-    return { fd: openSync(path, 'a'), path };
+    return { fd: openSync(path, 'a+'), path };
   }
 }
 
