@@ -1,11 +1,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { LedgerRow } from '../core/ledger-row.js';
-import { openStorage, type StorageSpec } from '../storage/open.js';
+import type { StorageSpec } from '../storage/open.js';
+import { openSqliteLedger } from '../storage/sqlite/ledger.js';
 import { decodeRow } from './row-codec.js';
 
 // Runs in a worker thread: owns its own database connection and commits the batches the
 // gateway's event loop hands over, so that SQL never blocks a request.
-const storage = await openStorage(workerData as StorageSpec);
+const spec = workerData as StorageSpec;
+// SQLite's ledger alone: the other stores (and their modules) would cost the thread memory.
+const storage = spec.kind === 'sqlite' ? openSqliteLedger(spec.path) : await (await import('../storage/open.js')).openStorage(spec);
 /** Decoding here rather than cloning on the gateway's thread. */
 const rowsOf = (lines: string): LedgerRow[] => lines.split('\n').filter((l) => l !== '').map(decodeRow);
 
