@@ -29,8 +29,10 @@ export function storageSpec(config: Config): StorageSpec {
   return config.storage.kind === 'sqlite' ? { kind: 'sqlite', path: config.storage.path } : { kind: 'postgres', url: config.storage.url };
 }
 
-export function openStorage(config: Config): Promise<Storage> {
-  return open(storageSpec(config));
+/** `insertLockWaitMs`: see SqliteLedgerOptions (the gateway's own ledger inserts). */
+export function openStorage(config: Config, o: { insertLockWaitMs?: number } = {}): Promise<Storage> {
+  const spec = storageSpec(config);
+  return open(spec.kind === 'sqlite' ? { ...spec, ...o } : spec);
 }
 
 /**

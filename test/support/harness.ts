@@ -45,6 +45,8 @@ export interface HarnessOptions {
   cache?: CacheSettings;
   /** The OTLP receiver (on, knowing only this server's own address, by default). */
   telemetry?: AppOptions['telemetry'];
+  /** Commit on the event loop, as `tollgate serve` does by default, instead of in a worker thread. */
+  inlineWriter?: { insertLockWaitMs: number };
 }
 
 /** Spend controls for tests: memory counters, rules re-read every 50 ms, alerts recorded in memory. */
@@ -76,12 +78,12 @@ export function defaultProviders(url: string): UpstreamProvider[] {
 export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
   const fake = await startFakeUpstream();
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-it-'));
-  const storage = openSqlite(join(dir, 'tollgate.db'));
+  const storage = openSqlite(join(dir, 'tollgate.db'), { insertLockWaitMs: o.inlineWriter?.insertLockWaitMs });
   const tollgate = await startTollgate({
     host: '127.0.0.1',
     port: 0,
     storage,
-    ledgerWorker: { kind: 'sqlite', path: join(dir, 'tollgate.db') },
+    ledgerWorker: o.inlineWriter ? undefined : { kind: 'sqlite', path: join(dir, 'tollgate.db') },
     spoolDir: join(dir, 'spool'),
     providers: providerTable((o.providers ?? defaultProviders)(fake.url)),
     auth: { passthrough: 'allow', anonymous: 'deny', ...o.auth },

@@ -8,6 +8,9 @@ import { type StorageFlags, addStorageFlags, loadCliConfig, openStorage, storage
 import { jsonLogger } from '../logger.js';
 import type { Io } from '../output.js';
 
+/** Long enough for another process's short commit; a longer hold fails the batch, retried later from the spool. */
+const GATEWAY_LOCK_WAIT_MS = 20;
+
 interface ServeFlags extends StorageFlags {
   host?: string;
   port?: string;
@@ -25,7 +28,8 @@ export function serveCommand(program: Command, io: Io): void {
     const [{ startTollgate }, { providerTable }] = await Promise.all([import('../../app.js'), import('../../gateway/select-provider.js')]);
     const config = loadCliConfig(flags);
     const log = jsonLogger(config.log.level);
-    const storage = await openStorage(config);
+    // Another process holding SQLite's write lock (an import) must not stall the event loop.
+    const storage = await openStorage(config, { insertLockWaitMs: GATEWAY_LOCK_WAIT_MS });
     const policy = policyOptions(config, log);
     const pricing = { overrides: config.pricing.overrides, discounts: config.pricing.discounts };
     const pricer = createPricer(pricing);

@@ -8,6 +8,9 @@ export type Db = InstanceType<typeof Database>;
 export type Statement = ReturnType<Db['prepare']>;
 type Row = Record<string, unknown>;
 
+/** How long a statement waits for another connection's write lock (blocking its thread meanwhile). */
+export const LOCK_WAIT_MS = 5000;
+
 export const SQLITE_TYPES = { text: 'TEXT', int: 'INTEGER', bigint: 'INTEGER', bool: 'INTEGER', json: 'TEXT', serial: 'INTEGER', keyedTableSuffix: ' WITHOUT ROWID' };
 
 /**
@@ -26,7 +29,7 @@ export function openDb(path: string): Db {
     throw new SqliteOpenError(path, err);
   }
   db.exec('PRAGMA synchronous = NORMAL');
-  db.exec('PRAGMA busy_timeout = 5000');
+  db.exec(`PRAGMA busy_timeout = ${LOCK_WAIT_MS}`);
   migrate(db);
   return db;
 }

@@ -10,7 +10,7 @@ import { topShare } from '../top-share.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, cacheRowSelect, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
 import { insertWithConstants } from './constant-columns.js';
-import { type Db, openDb, statementCache } from './db.js';
+import { type Db, LOCK_WAIT_MS, openDb, statementCache } from './db.js';
 
 type Row = Record<string, unknown>;
 
@@ -39,7 +39,16 @@ export function openSqliteLedger(path: string): { ledger: LedgerStore; close(): 
   };
 }
 
-export function sqliteLedger(db: Db): LedgerStore {
+export interface SqliteLedgerOptions {
+  /**
+   * How long an insert waits for another connection's write lock (an import, a second
+   * process) before it fails. SQLite waits by blocking the thread: the gateway's event loop
+   * sets this low and retries the batch later, rows safe in its spool.
+   */
+  insertLockWaitMs?: number;
+}
+
+export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   const insertRow = db.prepare(`INSERT OR IGNORE INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES (${REQUEST_COLUMNS.map(() => '?').join(', ')})`);
   const insertAttempt = db.prepare(`INSERT OR IGNORE INTO attempts (${ATTEMPT_COLUMNS.join(', ')}) VALUES (${ATTEMPT_COLUMNS.map(() => '?').join(', ')})`);
   const attemptsOf = db.prepare('SELECT * FROM attempts WHERE request_id = ? ORDER BY n').safeIntegers();
@@ -150,8 +159,25 @@ export function sqliteLedger(db: Db): LedgerStore {
   const statement = statementCache((sql) => db.prepare(sql).safeIntegers());
   const run = (sql: string, params: unknown[]) => Promise.resolve(statement(sql).all(params) as Row[]);
 
+  const waitShort = o.insertLockWaitMs !== undefined && o.insertLockWaitMs !== LOCK_WAIT_MS;
+  const insert = (rows: readonly LedgerRow[]): number => {
+    if (!waitShort) return insertBatch.immediate(rows);
+    db.exec(`PRAGMA busy_timeout = ${o.insertLockWaitMs}`);
+    try {
+      return insertBatch.immediate(rows);
+    } finally {
+      db.exec(`PRAGMA busy_timeout = ${LOCK_WAIT_MS}`);
+    }
+  };
+
   return {
-    insert: (rows) => Promise.resolve(rows.length === 0 ? 0 : insertBatch.immediate(rows)),
+    insert: (rows) => {
+      try {
+        return Promise.resolve(rows.length === 0 ? 0 : insert(rows));
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    },
     upsert: (rows, remove = []) => Promise.resolve(rows.length + remove.length === 0 ? 0 : upsertBatch.immediate(rows, remove)),
     get: (id) => {
       const rec = getRow.get(id) as Row | undefined;

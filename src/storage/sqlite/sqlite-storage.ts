@@ -3,18 +3,18 @@ import { sqlTelemetryStore } from '../telemetry-store.js';
 import { sqlOutcomeStore } from '../outcome-store.js';
 import type { KeyRecord, KeyStore, NewKey, PolicyStore, Storage } from '../ports.js';
 import { type Db, openDb, statementCache } from './db.js';
-import { sqliteLedger } from './ledger.js';
+import { type SqliteLedgerOptions, sqliteLedger } from './ledger.js';
 
 export { SQLITE_TYPES } from './db.js';
 
 type Row = Record<string, unknown>;
 
 /** The embedded default: one SQLite file in WAL mode (see openDb). */
-export function openSqlite(path: string): Storage {
+export function openSqlite(path: string, o: SqliteLedgerOptions = {}): Storage {
   const db = openDb(path);
   return {
     kind: 'sqlite',
-    ledger: sqliteLedger(db),
+    ledger: sqliteLedger(db, o),
     keys: sqliteKeys(db),
     policy: sqlitePolicy(db),
     telemetry: sqlTelemetryStore(sqliteSql(db)),
