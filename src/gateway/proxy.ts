@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Agent } from 'undici';
 import { type CacheSettings, DEFAULT_CACHE_SETTINGS, cacheRuleMatcher, cacheStep } from '../cache-analysis/gateway.js';
-import { GatewayError, toGatewayError } from '../core/errors.js';
+import { ContentEncodingError, decodeContent } from './content-encoding.js';
+import { type ErrorCode, GatewayError, toGatewayError } from '../core/errors.js';
 import { newRequestId } from '../core/ids.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { Logger } from '../core/logger.js';
@@ -154,11 +155,20 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   const headers = headerBag(req.headers);
   const query = new URLSearchParams(x.search);
   let raw = route.noBody ? undefined : await readBody(req, deps.maxBodyBytes);
+  let badBody: GatewayError | undefined;
+  if (raw !== undefined && headers['content-encoding'] !== undefined) {
+    // Read (and forwarded) decoded: the upstream gets the same JSON, uncompressed.
+    try {
+      raw = decodeContent(raw, headers['content-encoding'], deps.maxBodyBytes);
+      delete headers['content-encoding'];
+    } catch (err) {
+      badBody = encodingError(err);
+    }
+  }
   const received = raw;
   let json: unknown;
-  let badBody: GatewayError | undefined;
   try {
-    json = raw === undefined ? undefined : parseJson(raw);
+    json = raw === undefined || badBody ? undefined : parseJson(raw);
   } catch (err) {
     badBody = toGatewayError(err);
   }
@@ -356,4 +366,10 @@ function record(deps: GatewayDeps, facts: RequestFacts, route: RulePlan | undefi
 
 function describe(err: unknown): string {
   return err instanceof Error ? (err.stack ?? err.message) : JSON.stringify(err);
+}
+
+const ENCODING_ERRORS: Record<ContentEncodingError['status'], ErrorCode> = { 400: 'invalid_request', 413: 'body_too_large', 415: 'unsupported_encoding' };
+
+function encodingError(err: unknown): GatewayError {
+  return err instanceof ContentEncodingError ? new GatewayError(ENCODING_ERRORS[err.status], err.message) : toGatewayError(err);
 }

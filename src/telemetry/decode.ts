@@ -1,4 +1,4 @@
-import { gunzipSync } from 'node:zlib';
+import { ContentEncodingError, decodeContent } from '../gateway/content-encoding.js';
 import { BadRequestError, type Encoding, type LogItem, type PointItem, type Signal, type SpanItem, flattenLogs, flattenPoints, flattenSpans } from './otlp-model.js';
 import { otlpType } from './otlp-proto.js';
 
@@ -25,16 +25,13 @@ const REQUEST_TYPES: Record<Signal, string> = {
   traces: 'ExportTraceServiceRequest',
 };
 
-/** Undoes `Content-Encoding` (identity or gzip), keeping the result within `limit` bytes. */
+/** Undoes `Content-Encoding` (gzip, as OTLP exporters send, or any coding the gateway decodes), within `limit` bytes. */
 export function inflate(body: Buffer, contentEncoding: string | undefined, limit: number): Buffer {
-  const enc = (contentEncoding ?? '').trim().toLowerCase();
-  if (enc === '' || enc === 'identity') return body;
-  if (enc !== 'gzip') throw new DecodeError(415, `Content-Encoding ${enc} is not supported; send gzip or no encoding.`);
   try {
-    return gunzipSync(body, { maxOutputLength: limit });
+    return decodeContent(body, contentEncoding, limit);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new DecodeError(413, `The request body inflates to more than ${limit} bytes.`);
-    throw new DecodeError(400, `The body is not valid gzip: ${(err as Error).message}`);
+    if (err instanceof ContentEncodingError) throw new DecodeError(err.status, err.message);
+    throw err;
   }
 }
 

@@ -1,3 +1,4 @@
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/identity/virtual-keys.js';
@@ -137,6 +138,46 @@ describe('errors reach the client in its own dialect, and the ledger records the
     const gem = await post('/v1beta/models/gemini-2.5-pro:nothing', '{}');
     expect(gem.json).toMatchObject({ error: { code: 404, status: 'NOT_FOUND' } });
     expect(await h.rows()).toEqual([]);
+  });
+});
+
+describe('compressed request bodies', () => {
+  // Made with the zstd CLI (Node 20 cannot compress zstd): chat('gpt-5') below.
+  const CHAT_ZSTD = Buffer.from('KLUv/SQ9vQEA0sMMEaDthR2DitnbWiMAkf2GqYpDk8yrdD1sCxubg7/teP0ufpdD34tK97KDiwAdun7tYXYZANcPPbs=', 'base64');
+
+  it('decodes gzip, br and zstd bodies, meters them, and forwards the JSON uncompressed', async () => {
+    for (const [coding, body] of [
+      ['gzip', gzipSync(chat())],
+      ['br', brotliCompressSync(chat())],
+      ['zstd', CHAT_ZSTD],
+    ] as const) {
+      h.fake.reset();
+      const r = await post('/v1/chat/completions', body, { 'content-encoding': coding });
+      expect(r.status, coding).toBe(200);
+      const sent = h.fake.requests[0]!;
+      expect(sent.body.toString(), coding).toBe(chat());
+      expect(sent.headers['content-encoding'], coding).toBeUndefined();
+      expect(await h.row(r.id)).toMatchObject({ modelRequested: 'gpt-5', outcome: 'ok' });
+    }
+  });
+
+  it('refuses an unknown coding with 415, corrupt data with 400 and a body that inflates past the limit with 413, each recorded', async () => {
+    const unknown = await post('/v1/chat/completions', chat(), { 'content-encoding': 'compress' });
+    expect(unknown.status).toBe(415);
+    expect(unknown.json!.error).toMatchObject({ code: 'unsupported_encoding', message: expect.stringContaining('send gzip, deflate, br, zstd') });
+    const corrupt = await post('/v1/chat/completions', chat(), { 'content-encoding': 'gzip' });
+    expect(corrupt.status).toBe(400);
+    expect(corrupt.json!.error.message).toContain('not valid gzip data');
+    const bomb = await post('/v1/chat/completions', gzipSync(Buffer.alloc(1024 * 1024, ' ')), { 'content-encoding': 'gzip' });
+    expect(bomb.status).toBe(413);
+    expect(bomb.json!.error.code).toBe('body_too_large');
+    expect(h.fake.requests).toHaveLength(0);
+    const rows = await h.rows();
+    expect(rows.map((r) => [r.outcome, r.errorType, r.status, r.keyId])).toEqual([
+      ['rejected', 'unsupported_encoding', 415, h.key.id],
+      ['rejected', 'invalid_request', 400, h.key.id],
+      ['rejected', 'body_too_large', 413, h.key.id],
+    ]);
   });
 });
 

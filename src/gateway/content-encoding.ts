@@ -1,0 +1,80 @@
+import * as zlib from 'node:zlib';
+import { Decompress } from 'fzstd';
+
+/** Why a body could not be decoded: an unknown coding (415), a result over the limit (413), or corrupt data (400). */
+export class ContentEncodingError extends Error {
+  readonly status: 400 | 413 | 415;
+
+  constructor(status: 400 | 413 | 415, message: string) {
+    super(message);
+    this.name = 'ContentEncodingError';
+    this.status = status;
+  }
+}
+
+export const SUPPORTED_CODINGS = ['gzip', 'deflate', 'br', 'zstd'] as const;
+
+type Inflate = (body: Buffer, limit: number) => Buffer;
+
+// Node 22.15+ has zstd in zlib; Node 20 decodes it with fzstd.
+const nodeZstd = (zlib as { zstdDecompressSync?: (b: Buffer, o: { maxOutputLength: number }) => Buffer }).zstdDecompressSync;
+
+const DECODERS: Record<string, Inflate> = {
+  gzip: (b, limit) => zlib.gunzipSync(b, { maxOutputLength: limit }),
+  'x-gzip': (b, limit) => zlib.gunzipSync(b, { maxOutputLength: limit }),
+  deflate: inflateEither,
+  br: (b, limit) => zlib.brotliDecompressSync(b, { maxOutputLength: limit }),
+  zstd: nodeZstd ? (b, limit) => nodeZstd(b, { maxOutputLength: limit }) : zstdWithin,
+};
+
+/**
+ * Undoes a request's `Content-Encoding` (codings listed in the order they were applied,
+ * so undone last first), keeping every intermediate result within `limit` bytes.
+ */
+export function decodeContent(body: Buffer, contentEncoding: string | undefined, limit: number): Buffer {
+  const codings = (contentEncoding ?? '')
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity');
+  let out = body;
+  for (const coding of codings.reverse()) {
+    const decode = DECODERS[coding];
+    if (!decode) throw new ContentEncodingError(415, `Content-Encoding ${coding} is not supported; send ${SUPPORTED_CODINGS.join(', ')} or no encoding.`);
+    try {
+      out = decode(out, limit);
+    } catch (err) {
+      if (err instanceof ContentEncodingError) throw err;
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(limit);
+      throw new ContentEncodingError(400, `The body is not valid ${coding} data: ${(err as Error).message}`);
+    }
+  }
+  return out;
+}
+
+/** RFC 9110's deflate is zlib-wrapped; some clients send it raw. */
+function inflateEither(body: Buffer, limit: number): Buffer {
+  try {
+    return zlib.inflateSync(body, { maxOutputLength: limit });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw err;
+    return zlib.inflateRawSync(body, { maxOutputLength: limit });
+  }
+}
+
+function tooLarge(limit: number): ContentEncodingError {
+  const size = limit >= 1048576 ? `${Math.round(limit / 1048576)} MB` : `${limit} bytes`;
+  return new ContentEncodingError(413, `The request body decompresses to more than ${size}, this gateway's limit (server.max_body_mb).`);
+}
+
+/** fzstd, streamed so that a small body that inflates without bound stops at the limit. */
+function zstdWithin(body: Buffer, limit: number): Buffer {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  const d = new Decompress((chunk) => {
+    size += chunk.length;
+    if (size > limit) throw tooLarge(limit);
+    parts.push(chunk);
+  });
+  d.push(body, true);
+  return Buffer.concat(parts, size);
+}
