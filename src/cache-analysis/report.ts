@@ -18,8 +18,9 @@ export function rowPricer(price: (q: PriceRequest) => { costPicos: Picos | null 
   return (row: CacheRow, usage) => price({ provider: row.provider, catalogProvider: catalogOf(row.provider), model: row.model, usage, at: new Date(row.ts) }).costPicos;
 }
 
+const minutes = (n: number) => (n === 1 ? '1 minute' : `${n} minutes`);
 const span = (ms: number) =>
-  ms < 2 * 3_600_000 ? `${Math.max(1, Math.round(ms / 60_000))} minutes` : ms < 2 * 86_400_000 ? `${(ms / 3_600_000).toFixed(1)} hours` : `${(ms / 86_400_000).toFixed(1)} days`;
+  ms < 2 * 3_600_000 ? minutes(Math.max(1, Math.round(ms / 60_000))) : ms < 2 * 86_400_000 ? `${(ms / 3_600_000).toFixed(1)} hours` : `${(ms / 86_400_000).toFixed(1)} days`;
 const pct = (x: number) => (x * 100).toFixed(1) + '%';
 
 /** JSON with money as exact USD strings (picos inside, formatted at the edge). */

@@ -72,7 +72,7 @@ export function renderStatementTable(s: Statement): string {
   const body = s.lines.map((l) => row(l, l.key));
   if (s.unattributed) body.push(row(s.unattributed, `(unattributed)`));
   const t = s.total;
-  const total = ['TOTAL', displayUsd(t.costPicos), t.costPicos > 0n ? '100.0%' : '-', tokens(t.requests), tokens(t.inputTokens), tokens(t.cacheReadTokens), tokens(t.outputTokens), '', ''];
+  const total = ['TOTAL', displayUsd(t.costPicos) + (t.unpricedRequests ? '*' : ''), t.costPicos > 0n ? '100.0%' : '-', tokens(t.requests), tokens(t.inputTokens), tokens(t.cacheReadTokens), tokens(t.outputTokens), '', ''];
   const all = [head, ...body, total];
   const widths = head.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
   const numeric = new Set([1, 2, 3, 4, 5, 6]);

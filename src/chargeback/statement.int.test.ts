@@ -69,4 +69,14 @@ describe('chargeback statement', () => {
     expect(table).not.toMatch(/%/);
     await s.close();
   });
+
+  it('marks the total, as its lines, when unpriced requests are left out of it', async () => {
+    const s = openSqlite(':memory:');
+    await s.ledger.insert([sampleRow({ id: 'p1', ts: Date.UTC(2026, 9, 3), team: 'core', costPicos: usd(2) }), sampleRow({ id: 'u1', ts: Date.UTC(2026, 9, 4), team: 'core', costPicos: null, unpriced: true })]);
+    const table = renderStatementTable(await chargeback(s.ledger, { month: '2026-10', timeZone: 'UTC', by: 'team' }));
+    expect(table).toMatch(/\ncore +\$2\.00\* +100\.0% +2 /);
+    expect(table).toMatch(/TOTAL +\$2\.00\* +100\.0% +2 /);
+    expect(table).toContain('* 1 request(s) used a model with no known price');
+    await s.close();
+  });
 });
