@@ -15,6 +15,7 @@ import { KeyResolver } from './identity/key-resolver.js';
 import type { PriceFn } from './metering/build-row.js';
 import { type LedgerSink, LedgerWriter } from './metering/ledger-writer.js';
 import { Spool, recoverSpools } from './metering/spool.js';
+import { isLockBusy } from './storage/sqlite/db.js';
 import { WorkerLedgerSink } from './metering/worker-sink.js';
 import type { StorageSpec } from './storage/open.js';
 import { createHttpServer } from './server/http-server.js';
@@ -96,7 +97,11 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   const sink: LedgerSink = worker ?? o.storage.ledger;
   const writer = new LedgerWriter(sink, new Spool(o.spoolDir, (err) => o.log.error('spool write failed', { err: String(err) })), {
     flushIntervalMs: o.flushIntervalMs,
-    onError: (err) => o.log.error('ledger write failed; rows are safe in the spool and will be retried', { err: String(err) }),
+    onError: (err) =>
+      // Routine while another process (an import) writes the SQLite file: not an error.
+      isLockBusy(err)
+        ? o.log.warn('ledger storage busy: another process holds its write lock; rows are safe in the spool and will be retried', {})
+        : o.log.error('ledger write failed; rows are safe in the spool and will be retried', { err: String(err) }),
   });
   const keys = new KeyResolver(o.storage.keys);
   const policy = o.policy ? await startPolicy(o.policy, o.storage, o.price, () => writer.flush(), o.log) : undefined;

@@ -34,6 +34,11 @@ export function openDb(path: string): Db {
   return db;
 }
 
+/** Whether an error is SQLite's "database is locked": another connection held the write lock past the wait allowed. */
+export function isLockBusy(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'SQLITE_BUSY';
+}
+
 /** Brings a database to the current schema (exported for the benchmarks' seeder, which opens its own connection). */
 export function migrate(db: Db): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
