@@ -11,6 +11,8 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts'],
           exclude: ['src/**/*.int.test.ts'],
+          // A few property and catalog tests take seconds; a shared, loaded machine can triple that.
+          testTimeout: 15_000,
         },
       },
       {
