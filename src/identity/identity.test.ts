@@ -93,4 +93,25 @@ describe('identity', () => {
     await r.resolve('tg_a');
     expect(store.lookups).toBe(2);
   });
+
+  it('keeps serving keys it has seen while storage is down or slow, and refuses unseen ones with 503', async () => {
+    let t = 0;
+    const k = generateKey();
+    const store = memoryKeys([{ id: 'key_1', hash: k.hash, prefix: 'tg_', user: 'alice', team: null, project: null, name: null, createdAt: 0, revokedAt: null }]);
+    const r = new KeyResolver(store, 1000, () => t, 50);
+    expect(await r.resolve(k.key)).toMatchObject({ id: 'key_1' });
+    const up = (hash: string) => memoryKeys([{ id: 'key_1', hash: k.hash, prefix: 'tg_', user: 'alice', team: null, project: null, name: null, createdAt: 0, revokedAt: null }]).findByHash(hash);
+    store.findByHash = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+    t = 5000;
+    expect(await r.resolve(k.key)).toMatchObject({ id: 'key_1' });
+    await expect(r.resolve('tg_never_seen')).rejects.toMatchObject({ code: 'storage_unavailable', status: 503, headers: { 'retry-after': '5' } });
+    // A store that hangs counts as down once the lookup has waited long enough.
+    store.findByHash = () => new Promise(() => undefined);
+    t = 10_000;
+    expect(await r.resolve(k.key)).toMatchObject({ id: 'key_1' });
+    // Back up: the next lookup after the ttl reads storage again (a revocation made meanwhile now counts).
+    store.findByHash = (hash) => up(hash).then((rec) => rec && { ...rec, revokedAt: 9000 });
+    t = 20_000;
+    expect(await r.resolve(k.key)).toMatchObject({ id: 'key_1', revokedAt: 9000 });
+  });
 });

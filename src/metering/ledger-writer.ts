@@ -1,6 +1,7 @@
 import type { LedgerRow } from '../core/ledger-row.js';
 
 import { decodeRow, encodeRow } from './row-codec.js';
+import { within } from '../core/within.js';
 import type { Spool } from './spool.js';
 
 /**
@@ -17,6 +18,8 @@ export interface LedgerWriterOptions {
   maxBatch?: number;
   /** Rows held in memory while storage catches up; beyond them rows wait in the spool's file alone. */
   maxQueued?: number;
+  /** A batch storage has not confirmed by then counts as failed and is retried (inserts are idempotent on id). */
+  commitTimeoutMs?: number;
   onError?: (err: unknown) => void;
 }
 
@@ -40,6 +43,7 @@ export class LedgerWriter {
   private spilled = 0;
   private spillAt = 0;
   private readonly maxQueued: number;
+  private readonly commitTimeoutMs: number;
   private readonly store: LedgerSink;
   private readonly spool: Spool | undefined;
   private readonly flushIntervalMs: number;
@@ -52,6 +56,7 @@ export class LedgerWriter {
     this.flushIntervalMs = opts.flushIntervalMs ?? 50;
     this.maxBatch = opts.maxBatch ?? 500;
     this.maxQueued = opts.maxQueued ?? 20_000;
+    this.commitTimeoutMs = opts.commitTimeoutMs ?? 60_000;
     this.onError = opts.onError ?? (() => undefined);
   }
 
@@ -141,7 +146,7 @@ export class LedgerWriter {
     // A row must be in the spool's file before storage has it, or markCommitted would count it unwritten.
     this.spool?.flush();
     try {
-      await this.store.insert(batch, lines.includes('') ? undefined : lines);
+      await within(this.store.insert(batch, lines.includes('') ? undefined : lines), this.commitTimeoutMs, `storage did not confirm the batch within ${this.commitTimeoutMs} ms`);
       this.queue.splice(0, batch.length);
       this.lines.splice(0, batch.length);
       this.failures = 0;

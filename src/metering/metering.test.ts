@@ -119,6 +119,22 @@ describe('metering', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('gives up on a batch storage leaves unanswered, and commits it on a later try', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-spool-'));
+    const ledger = memoryLedger();
+    const insert = ledger.insert.bind(ledger);
+    let calls = 0;
+    ledger.insert = (rows) => (++calls === 1 ? new Promise<number>(() => undefined) : insert(rows));
+    const errors: unknown[] = [];
+    const w = new LedgerWriter(ledger, new Spool(dir), { flushIntervalMs: 1, commitTimeoutMs: 20, onError: (e) => errors.push(e) });
+    w.record(sampleRow({ id: 'a' }));
+    await expect(w.flush()).rejects.toThrow(/storage is failing/);
+    expect(String(errors[0])).toContain('storage did not confirm the batch within 20 ms');
+    await w.close();
+    expect([...ledger.rows.keys()]).toEqual(['a']);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('keeps a row recorded after close in a spool file of its own, which the next start replays', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tg-spool-'));
     const ledger = memoryLedger();

@@ -13,6 +13,7 @@ import type { AuthPolicy } from '../../src/identity/identify.js';
 import { type CreatedKey, createKey } from '../../src/identity/key-service.js';
 import type { PriceFn } from '../../src/metering/build-row.js';
 import type { RoutingRule } from '../../src/routing/rules/rule.js';
+import type { Storage } from '../../src/storage/ports.js';
 import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/index.js';
 
@@ -47,6 +48,8 @@ export interface HarnessOptions {
   telemetry?: AppOptions['telemetry'];
   /** Commit on the event loop, as `tollgate serve` does by default, instead of in a worker thread. */
   inlineWriter?: { insertLockWaitMs: number };
+  /** Another storage than the SQLite file (committed on the event loop). */
+  storage?: () => Promise<Storage>;
 }
 
 /** Spend controls for tests: memory counters, rules re-read every 50 ms, alerts recorded in memory. */
@@ -78,12 +81,12 @@ export function defaultProviders(url: string): UpstreamProvider[] {
 export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
   const fake = await startFakeUpstream();
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-it-'));
-  const storage = openSqlite(join(dir, 'tollgate.db'), { insertLockWaitMs: o.inlineWriter?.insertLockWaitMs });
+  const storage = o.storage ? await o.storage() : openSqlite(join(dir, 'tollgate.db'), { insertLockWaitMs: o.inlineWriter?.insertLockWaitMs });
   const tollgate = await startTollgate({
     host: '127.0.0.1',
     port: 0,
     storage,
-    ledgerWorker: o.inlineWriter ? undefined : { kind: 'sqlite', path: join(dir, 'tollgate.db') },
+    ledgerWorker: o.inlineWriter || o.storage ? undefined : { kind: 'sqlite', path: join(dir, 'tollgate.db') },
     spoolDir: join(dir, 'spool'),
     providers: providerTable((o.providers ?? defaultProviders)(fake.url)),
     auth: { passthrough: 'allow', anonymous: 'deny', ...o.auth },

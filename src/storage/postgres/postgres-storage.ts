@@ -45,6 +45,11 @@ export async function openPostgres(o: PostgresOptions): Promise<Storage> {
   const pool = new pg.Pool({
     connectionString: o.url,
     max: o.maxConnections ?? 10,
+    // An unreachable or hung server fails a query instead of leaving it pending: the gateway then
+    // serves from its key cache and spool, and retries (docs/ledger.md, durability).
+    connectionTimeoutMillis: 10_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     ...(o.schema ? { options: `-c search_path=${o.schema}` } : {}),
   });
   pool.on('error', () => undefined); // An idle client's error surfaces on its next query instead.

@@ -1,0 +1,111 @@
+import { type Server, type Socket, connect, createServer } from 'node:net';
+import pg from 'pg';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKey } from '../../src/identity/key-service.js';
+import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
+import { type Harness, eventually, startHarness } from '../support/harness.js';
+
+// Real Postgres on the machine (CI starts it), reached through a TCP proxy the test can cut.
+const PG = { host: '127.0.0.1', port: 5432 };
+const schema = `tg_outage_${process.pid}_${Date.now() % 100000}`;
+
+/** Forwards connections to Postgres until cut; `restore` listens on the same port again. */
+class Proxy {
+  port = 0;
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+
+  async listen(): Promise<void> {
+    const server = createServer((client) => {
+      const upstream = connect(PG.port, PG.host);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((ok) => server.listen(this.port, '127.0.0.1', ok));
+    this.port = (server.address() as { port: number }).port;
+    this.server = server;
+  }
+
+  get listening(): boolean {
+    return this.server?.listening ?? false;
+  }
+
+  async cut(): Promise<void> {
+    const closed = new Promise<void>((ok) => this.server!.close(() => ok()));
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+}
+
+const proxy = new Proxy();
+let h: Harness;
+
+beforeAll(async () => {
+  await proxy.listen();
+  h = await startHarness({ storage: () => openPostgres({ url: `postgres://postgres@127.0.0.1:${proxy.port}/test`, schema, maxConnections: 4 }) });
+});
+afterAll(async () => {
+  if (!proxy.listening) await proxy.listen();
+  await h.close();
+  await proxy.cut();
+  const client = new pg.Client({ host: PG.host, port: PG.port, user: 'postgres', database: 'test' });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await client.end();
+});
+
+const chat = async (key: string) => {
+  const res = await request(`${h.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  const body = await res.body.text();
+  return { status: res.statusCode, body, id: res.headers['x-tollgate-request-id'] as string };
+};
+
+/** The ledger as Postgres has it, read on a connection of its own. */
+async function committed(): Promise<{ id: string; outcome: string }[]> {
+  const client = new pg.Client({ host: PG.host, port: PG.port, user: 'postgres', database: 'test', options: `-c search_path=${schema}` });
+  await client.connect();
+  try {
+    return (await client.query<{ id: string; outcome: string }>('SELECT id, outcome FROM requests ORDER BY ts, id')).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('Postgres down', () => {
+  it('serves keys it has seen, refuses unseen ones with 503, and commits every row once Postgres is back', async () => {
+    const unseen = await createKey(h.tollgate.storage.keys, { user: 'bob', team: 'data', project: null });
+    const first = await chat(h.key.key);
+    expect(first.status).toBe(200);
+    await eventually(async () => expect(await committed()).toHaveLength(1), 10_000);
+
+    await proxy.cut();
+    // Past the key cache's 2 s: the key is looked up again, and the lookup fails.
+    await new Promise((r) => setTimeout(r, 2100));
+    const during = [];
+    for (let i = 0; i < 5; i++) during.push(await chat(h.key.key));
+    expect(during.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    const refused = await chat(unseen.key);
+    expect(refused.status).toBe(503);
+    expect(JSON.parse(refused.body)).toMatchObject({ error: { code: 'storage_unavailable' } });
+
+    await proxy.listen();
+    const rows = await eventually(async () => {
+      const r = await committed();
+      expect(r).toHaveLength(7);
+      return r;
+    }, 15_000);
+    expect(rows.map((r) => r.id).sort()).toEqual([first, ...during, refused].map((r) => r.id).sort());
+    expect(rows.find((r) => r.id === refused.id)!.outcome).toBe('gateway_error');
+  });
+});
