@@ -7,6 +7,14 @@ const ROTATE_BYTES = 64 * 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
 const NEWLINE = 10;
 
+/** The spool directory cannot be used: a setup problem, told in one line. */
+export class SpoolDirError extends Error {
+  override readonly name = 'SpoolDirError';
+  constructor(dir: string, cause: unknown) {
+    super(`cannot use the spool folder "${dir}" (${cause instanceof Error ? cause.message : String(cause)}): set storage.spool_dir to a folder Tollgate can write`, { cause });
+  }
+}
+
 /**
  * An append-only journal of ledger rows. Rows appended during one turn of the event
  * loop are written together by one write() when the turn ends (or sooner, by `flush`),
@@ -34,8 +42,12 @@ export class Spool {
   constructor(dir: string, onError: (err: unknown) => void = () => undefined) {
     this.dir = dir;
     this.onError = onError;
-    mkdirSync(dir, { recursive: true });
-    ({ fd: this.fd, path: this.path } = this.openNew());
+    try {
+      mkdirSync(dir, { recursive: true });
+      ({ fd: this.fd, path: this.path } = this.openNew());
+    } catch (err) {
+      throw new SpoolDirError(dir, err);
+    }
   }
 
   append(row: LedgerRow): void {
@@ -166,8 +178,14 @@ export class Spool {
 /** Replays spool files left by processes that are no longer running. Returns the rows replayed. */
 export async function recoverSpools(dir: string, insert: (rows: LedgerRow[]) => Promise<unknown>): Promise<number> {
   if (!existsSync(dir)) return 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    throw new SpoolDirError(dir, err);
+  }
   let total = 0;
-  for (const name of readdirSync(dir)) {
+  for (const name of names) {
     const m = /^spool-(\d+)-/.exec(name);
     if (!m || isAlive(Number(m[1]))) continue;
     const path = join(dir, name);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
@@ -121,5 +121,11 @@ describe('the built CLI', () => {
     expect(none.code).toBe(1);
     expect(none.stderr).toContain(`no ledger at "${missing}" yet`);
     expect(existsSync(join(dir, 'typo'))).toBe(false);
+    // A spool folder that is a file: one line naming the folder and the setting, no stack.
+    mkdirSync(join(dir, 'blocked'));
+    writeFileSync(join(dir, 'blocked', 'spool'), '');
+    const spool = await tollgate(['serve', '--port', '0', '--db', join(dir, 'blocked', 'ledger.db')], { cwd: dir });
+    expect(spool.code).toBe(2);
+    expect(spool.stderr).toMatch(/^tollgate: cannot use the spool folder ".*blocked\/spool" \(ENOTDIR: .*\): set storage\.spool_dir to a folder Tollgate can write\n$/);
   });
 });
