@@ -126,6 +126,12 @@ describe('the built CLI', () => {
     writeFileSync(join(dir, 'blocked', 'spool'), '');
     const spool = await tollgate(['serve', '--port', '0', '--db', join(dir, 'blocked', 'ledger.db')], { cwd: dir });
     expect(spool.code).toBe(2);
+    // Postgres refusing the login: one line naming the server (no password) and Postgres's reason.
+    const pgBad = join(dir, 'pg-bad.yaml');
+    writeFileSync(pgBad, 'storage: { postgres: "postgres://nobody:hunter2@127.0.0.1:5432/test" }\n');
+    const pg = await tollgate(['report', '--config', pgBad], { cwd: dir });
+    expect(pg.code).toBe(2);
+    expect(pg.stderr).toBe('tollgate: cannot open the Postgres ledger at postgres://nobody:***@127.0.0.1:5432/test: role "nobody" does not exist\n');
     expect(spool.stderr).toMatch(/^tollgate: cannot use the spool folder ".*blocked\/spool" \(ENOTDIR: .*\): set storage\.spool_dir to a folder Tollgate can write\n$/);
   });
 });

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { PostgresOpenError } from './open-error.js';
 import type { CacheRow, LedgerRow } from '../../core/ledger-row.js';
 import { type SqlDialect, aggregate } from '../aggregate.js';
 import { migrations, rollupUpsertSql } from '../ddl.js';
@@ -53,8 +54,13 @@ export async function openPostgres(o: PostgresOptions): Promise<Storage> {
     ...(o.schema ? { options: `-c search_path=${o.schema}` } : {}),
   });
   pool.on('error', () => undefined); // An idle client's error surfaces on its next query instead.
-  if (o.schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${o.schema}`);
-  await migrate(pool);
+  try {
+    if (o.schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${o.schema}`);
+    await migrate(pool);
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw new PostgresOpenError(o.url, err);
+  }
   return {
     kind: 'postgres',
     ledger: pgLedger(pool),

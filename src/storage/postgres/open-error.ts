@@ -1,0 +1,18 @@
+/** Postgres cannot be opened as a ledger (unreachable, refused login, no such database): told in one line. */
+export class PostgresOpenError extends Error {
+  override readonly name = 'PostgresOpenError';
+  constructor(url: string, cause: unknown) {
+    super(`cannot open the Postgres ledger at ${redacted(url)}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/** The URL without its password, for messages and logs. */
+export function redacted(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'the configured URL';
+  }
+}
