@@ -86,7 +86,8 @@ function describeIssue(issue: z.core.$ZodIssue, doc: Document, lineOf: (o: numbe
       return { path: formatPath([...path, key]), line: lineOf(keyNode?.range?.[0]) ?? parentLine(), message: `unknown setting${hint ? `; did you mean "${hint}"?` : valid.length ? ` (valid: ${valid.join(', ')})` : ''}` };
     });
   }
-  const missing = issue.code === 'invalid_type' && node === undefined;
+  // A union (an amount given as a number or a string) reports a missing value as its own failure.
+  const missing = (issue.code === 'invalid_type' || issue.code === 'invalid_union') && node === undefined;
   return [{ path: formatPath(path), line: node?.range ? lineOf(node.range[0]) : parentLine(), message: missing ? 'is required' : issue.message }];
 }
 

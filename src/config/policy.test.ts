@@ -65,6 +65,7 @@ describe('policy, rules and alerts in the config', () => {
       '    limit_usd: -3',
       '    fial: open',
       '  - { scope: team:x, window: 5m, limit_usd: "1.5.2", fail: maybe }',
+      '  - { scope: team:y, window: day }',
       'pools:',
       '  - { scope: org, limit_usd: 10 }',
       'rate_limits:',
@@ -86,12 +87,13 @@ describe('policy, rules and alerts in the config', () => {
       'budgets[2].window@10: window "5m": a rolling window must be between 10m and 90d',
       'budgets[2].limit_usd@10: must be a USD amount such as 40 or 12.50 (not a decimal number: 1.5.2)',
       'budgets[2].fail@10: must be open or closed',
-      'pools[0].window@12: is required',
-      'rate_limits[0]@14: set at least one of rpm, tpm, concurrency',
-      expect.stringMatching(/^rate_limits\[1\]\.rpm@15: /),
-      'model_policies[0].scope@17: a model policy applies to org, key, user, team or project',
-      'alerts.webhooks[0].url@19: must be a http or https URL',
-      'alerts.signing_secret@20: must be at least 16 characters (a long random string)',
+      'budgets[3].limit_usd@11: is required',
+      'pools[0].window@13: is required',
+      'rate_limits[0]@15: set at least one of rpm, tpm, concurrency',
+      expect.stringMatching(/^rate_limits\[1\]\.rpm@16: /),
+      'model_policies[0].scope@18: a model policy applies to org, key, user, team or project',
+      'alerts.webhooks[0].url@20: must be a http or https URL',
+      'alerts.signing_secret@21: must be at least 16 characters (a long random string)',
     ]);
   });
 
