@@ -66,13 +66,19 @@ export class LedgerWriter {
     if (this.spool) {
       try {
         line = encodeRow(row);
+      } catch (err) {
+        this.onError(err);
+      }
+    }
+    if (this.spool && line !== '') {
+      try {
         spill = !this.closed && (this.spilled > 0 || (this.queue.length >= this.maxQueued && this.spool.healthy));
         if (spill && this.spilled === 0) this.spillAt = this.spool.nextOffset();
-        this.spool.appendLine(line);
       } catch (err) {
         this.onError(err);
         spill = false;
       }
+      this.spool.appendLine(line);
     }
     // Storage may be closed too: the spool's file is this row's only copy, replayed at the next start.
     if (this.closed && this.spool) return;
