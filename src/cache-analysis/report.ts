@@ -7,9 +7,22 @@ import { CacheAnalyser, type CacheGroupBy, type CacheReport, type Finding } from
 import type { RowPricer } from './price-moves.js';
 
 /** Runs the analyser over the ledger's rows in a time window (one pass, in time order, over the columns it reads). */
-export async function runCacheReport(ledger: Pick<LedgerStore, 'cacheRows' | 'firstTs'>, q: TimeFilter & { by: CacheGroupBy; price: RowPricer }): Promise<CacheReport> {
-  const a = new CacheAnalyser({ ...q, measuredSince: await ledger.firstTs() });
-  for await (const batch of ledger.cacheRows({ since: q.since, until: q.until })) for (const row of batch) a.add(row);
+/**
+ * Reads the window's rows in time order through the analyser. `progress` is told, after
+ * each batch, how far into the window (ms from its start) the rows have reached.
+ */
+export async function runCacheReport(
+  ledger: Pick<LedgerStore, 'cacheRows' | 'firstTs'>,
+  q: TimeFilter & { by: CacheGroupBy; price: RowPricer; progress?: (doneMs: number, totalMs: number) => void },
+): Promise<CacheReport> {
+  const measuredSince = await ledger.firstTs();
+  const a = new CacheAnalyser({ ...q, measuredSince });
+  const from = Math.max(q.since ?? measuredSince ?? 0, measuredSince ?? 0);
+  const total = (q.until ?? Date.now()) - from;
+  for await (const batch of ledger.cacheRows({ since: q.since, until: q.until })) {
+    for (const row of batch) a.add(row);
+    if (q.progress && batch.length > 0) q.progress(Math.min(total, batch[batch.length - 1]!.ts - from), total);
+  }
   return a.finish();
 }
 

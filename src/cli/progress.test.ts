@@ -18,6 +18,13 @@ describe('progressBar', () => {
     expect(writes.at(-1)).toBe('\r\x1b[K');
   });
 
+  it('says how far in the work\'s own terms when told how', () => {
+    const { writes, s } = stream(true);
+    const bar = progressBar('cache-report', s, (done, total) => `${done} of ${total} hours`);
+    bar.update(6, 24);
+    expect(writes[0]).toMatch(/^\rcache-report \[#+-+\] {2}25% 6 of 24 hours$/);
+  });
+
   it('writes nothing when not a terminal', () => {
     const { writes, s } = stream(false);
     const bar = progressBar('import', s);

@@ -58,4 +58,17 @@ describe('cache-report over a generated ledger', () => {
       if (by === 'workflow' || by === 'model') await expect(JSON.stringify(cacheReportJson(report), null, 1)).toMatchFileSnapshot(`./fixtures/cache-report-${by}.json`);
     }, 120_000);
   }
+
+  it('tells its progress through the window, in time order, to the last row read', async () => {
+    const seen: [number, number][] = [];
+    await runCacheReport(storage.ledger, { ...window, by: 'workflow', price, progress: (done, total) => seen.push([done, total]) });
+    expect(seen.length).toBeGreaterThan(1);
+    const total = window.until - window.since;
+    expect(seen.every(([, t]) => t === total)).toBe(true);
+    expect(seen.map(([d]) => d)).toEqual([...seen.map(([d]) => d)].sort((a, b) => a - b));
+    // The last ok row is the ledger's last row, packed into the window's first hours.
+    const last = rowAt(rng(7))(ROWS - 1).ts - window.since;
+    expect(seen.at(-1)![0]).toBeLessThanOrEqual(last);
+    expect(seen.at(-1)![0]).toBeGreaterThan(last - 10_000);
+  });
 });

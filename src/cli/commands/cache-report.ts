@@ -4,6 +4,7 @@ import { renderCacheJson, renderCacheTable, rowPricer, runCacheReport } from '..
 import { catalogProviderFor, createPricer } from '../../pricing/index.js';
 import { type StorageFlags, addStorageFlags, parseWindow, withStorage } from '../context.js';
 import { type Io, UsageError } from '../output.js';
+import { progressBar } from '../progress.js';
 
 interface CacheReportFlags extends StorageFlags {
   since?: string;
@@ -29,7 +30,10 @@ export function cacheReportCommand(program: Command, io: Io): void {
       const catalogs = new Map(config.providers.map((p) => [p.name, catalogProviderFor(p.baseUrl, p.catalog)]));
       const pricer = createPricer({ overrides: config.pricing.overrides, discounts: config.pricing.discounts });
       const until = window.until ?? Date.now();
-      const report = await runCacheReport(storage.ledger, { since: window.since, until, by: flags.by as CacheGroupBy, price: rowPricer(pricer, (name) => catalogs.get(name)) });
+      // A month of a busy ledger takes minutes: show how far into the window the rows have reached.
+      const bar = progressBar('cache-report', process.stderr, (done, total) => `of the window read, through ${new Date(until - total + done).toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+      const report = await runCacheReport(storage.ledger, { since: window.since, until, by: flags.by as CacheGroupBy, price: rowPricer(pricer, (name) => catalogs.get(name)), progress: (done, total) => bar.update(done, total) });
+      bar.end();
       io.out(flags.format === 'json' ? renderCacheJson(report) : renderCacheTable(report));
     }, { read: true });
   });
