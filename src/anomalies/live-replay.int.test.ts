@@ -52,7 +52,11 @@ describe('live evaluation and replay', () => {
     await watch.stop();
     expect(warnings.filter((w) => !w.startsWith('anomaly: '))).toEqual([]); // the evaluation process started, and every evaluation ran
 
-    const replayed = await replay(storage.ledger, settings, rates, { since, until });
+    const told: [number, number][] = [];
+    const replayed = await replay(storage.ledger, settings, rates, { since, until, progress: (done, total) => told.push([done, total]) });
+    // One report per evaluation the live clock made, counted up to the window's total.
+    const evaluations = Math.floor((until - since) / settings.intervalMs);
+    expect(told).toEqual(Array.from({ length: evaluations }, (_, i) => [i + 1, evaluations]));
     expect(new Set(live.map((r) => r.detection.detector))).toEqual(new Set(['spend_spike', 'runaway_session', 'agent_loop', 'retry_storm', 'cache_regression']));
     expect(live).toEqual(replayed);
     expect(sent).toHaveLength(live.length);

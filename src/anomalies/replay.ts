@@ -16,6 +16,8 @@ export interface ReplayOptions {
   /** Evaluation step; the live interval by default. */
   stepMs?: number;
   only?: DetectorId;
+  /** Told after each evaluation how many of the window's evaluations have run. */
+  progress?: (done: number, total: number) => void;
 }
 
 /**
@@ -30,12 +32,15 @@ export async function replay(ledger: LedgerStore, settings: AnomalySettings, rat
   const reader = new SeriesReader(ledger);
   const seen = new Set<string>();
   const out: Raised[] = [];
+  const total = Math.floor((o.until - o.since) / step);
+  let done = 0;
   for (let at = o.since + step; at <= o.until; at += step) {
     for (const d of await evaluate(reader, at, settings, rates, o.only)) {
       if (seen.has(d.key)) continue;
       seen.add(d.key);
       out.push({ at, detection: d });
     }
+    o.progress?.(++done, total);
   }
   return out;
 }

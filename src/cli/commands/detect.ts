@@ -5,6 +5,7 @@ import { DETECTORS, type DetectorId } from '../../anomalies/types.js';
 import { displayUsd } from '../../core/money.js';
 import { type StorageFlags, addStorageFlags, parseWindow, withStorage } from '../context.js';
 import { type Io, UsageError } from '../output.js';
+import { progressBar } from '../progress.js';
 import { configRateBook } from '../rates.js';
 import { renderTable } from '../table.js';
 
@@ -38,7 +39,10 @@ export function detectCommand(program: Command, io: Io): void {
       const settings = config.anomalies;
       // Naming a detector runs it even when the config turns it off: that is how thresholds get tuned before alerts are on.
       if (only) settings.detectors[only as DetectorId].enabled = true;
-      const raised = await replay(storage.ledger, settings, configRateBook(config), { since, until, stepMs, only: only as DetectorId | undefined });
+      // An evaluation over a large ledger takes seconds, and a week at 60 s steps is 10,080 of them.
+      const bar = progressBar('detect', process.stderr, (done, total) => `${done} of ${total} evaluations`);
+      const raised = await replay(storage.ledger, settings, configRateBook(config), { since, until, stepMs, only: only as DetectorId | undefined, progress: (done, total) => bar.update(done, total) });
+      bar.end();
       io.out(flags.format === 'json' ? JSON.stringify({ since: new Date(since).toISOString(), until: new Date(until).toISOString(), raised: raised.map(raisedJson) }, null, 2) + '\n' : table(raised, since, until));
     }, { read: true }),
   );
