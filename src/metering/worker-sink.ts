@@ -6,30 +6,25 @@ import { startWorker } from '../worker-thread.js';
 /**
  * A ledger sink backed by a worker thread: `insert` posts a batch (the spool's encoded
  * lines when it has them, else a structured clone of the rows) and resolves when the
- * worker has committed it.
+ * worker has committed it. A worker that dies fails the batches it held (the writer
+ * retries them) and is started again for the next one.
  */
 export class WorkerLedgerSink {
-  private readonly worker: Worker;
+  private worker: Worker | undefined;
+  private starting: Promise<Worker> | undefined;
   private readonly waiting = new Map<number, { ok: (n: number) => void; fail: (e: Error) => void }>();
   private seq = 0;
+  private closed = false;
+  private readonly spec: StorageSpec;
 
-  private constructor(worker: Worker) {
-    this.worker = worker;
-    worker.on('message', (m: { id: number; n?: number; error?: string }) => {
-      const w = this.waiting.get(m.id);
-      if (!w) return;
-      this.waiting.delete(m.id);
-      if (m.error !== undefined) w.fail(new Error(m.error));
-      else w.ok(m.n ?? 0);
-    });
-    worker.on('error', (err) => {
-      for (const w of this.waiting.values()) w.fail(err);
-      this.waiting.clear();
-    });
+  private constructor(spec: StorageSpec) {
+    this.spec = spec;
   }
 
   static async start(spec: StorageSpec): Promise<WorkerLedgerSink> {
-    return new WorkerLedgerSink(await startWorker(import.meta.url, 'ledger-worker', spec));
+    const sink = new WorkerLedgerSink(spec);
+    await sink.running();
+    return sink;
   }
 
   insert(rows: readonly LedgerRow[], lines?: readonly string[]): Promise<number> {
@@ -38,15 +33,48 @@ export class WorkerLedgerSink {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    const worker = this.worker;
+    if (!worker) return;
     await this.send({ close: true }).catch(() => undefined);
-    await this.worker.terminate();
+    await worker.terminate();
   }
 
-  private send(body: { rows?: readonly LedgerRow[]; lines?: string; close?: true }): Promise<number> {
+  /** The running worker, started first if there is none. */
+  private running(): Promise<Worker> {
+    if (this.worker) return Promise.resolve(this.worker);
+    this.starting ??= startWorker(import.meta.url, 'ledger-worker', this.spec)
+      .then((w) => this.watch(w))
+      .finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  private watch(worker: Worker): Worker {
+    worker.on('message', (m: { id: number; n?: number; error?: string }) => {
+      const w = this.waiting.get(m.id);
+      if (!w) return;
+      this.waiting.delete(m.id);
+      if (m.error !== undefined) w.fail(new Error(m.error));
+      else w.ok(m.n ?? 0);
+    });
+    const lost = (err: Error) => {
+      if (this.worker === worker) this.worker = undefined;
+      for (const w of this.waiting.values()) w.fail(err);
+      this.waiting.clear();
+    };
+    worker.on('error', lost);
+    worker.on('exit', (code) => lost(new Error(`the ledger worker thread exited (code ${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  private async send(body: { rows?: readonly LedgerRow[]; lines?: string; close?: true }): Promise<number> {
+    if (this.closed && !body.close) throw new Error('the ledger worker is closed');
+    const worker = await this.running();
     const id = ++this.seq;
     return new Promise((ok, fail) => {
       this.waiting.set(id, { ok, fail });
-      this.worker.postMessage({ id, ...body });
+      worker.postMessage({ id, ...body });
     });
   }
 }
