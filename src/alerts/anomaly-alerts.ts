@@ -1,7 +1,6 @@
 import type { Detection } from '../anomalies/types.js';
-import { formatUsd } from '../core/money.js';
+import { displayUsd, formatUsd } from '../core/money.js';
 import type { JsonObject } from './events.js';
-import { displayUsd } from '../core/money.js';
 import { chatText, iso } from './format.js';
 
 export const ANOMALY_ALERT_TYPES = ['anomaly.spend_spike', 'anomaly.runaway_session', 'anomaly.agent_loop', 'anomaly.retry_storm', 'anomaly.cache_regression'] as const;

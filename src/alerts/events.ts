@@ -1,9 +1,8 @@
-import { type Picos, formatUsd } from '../core/money.js';
+import { type Picos, displayUsd, formatUsd } from '../core/money.js';
 import type { Budget, Increase } from '../policy/rules.js';
 import { formatScope } from '../policy/scope.js';
 import { describeWindow } from '../policy/window.js';
 import { ANOMALY_ALERT_TYPES, type AnomalyAlert, describeAnomaly } from './anomaly-alerts.js';
-import { displayUsd } from '../core/money.js';
 import { chatText, displayTime, iso, percentOf } from './format.js';
 
 /** Which budget an alert is about, and where its window stands. */

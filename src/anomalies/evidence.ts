@@ -1,5 +1,4 @@
-import { displayUsd } from '../core/money.js';
-import type { Picos } from '../core/money.js';
+import { type Picos, displayUsd } from '../core/money.js';
 
 /** The admin report that shows a detection's traffic: `/admin/v1/report?since=…&until=…&by=…`. */
 export function reportPath(since: number, until: number, by: readonly string[]): string {

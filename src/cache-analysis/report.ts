@@ -1,6 +1,5 @@
 import type { CacheRow } from '../core/ledger-row.js';
-import { displayUsd, formatUsd } from '../core/money.js';
-import type { Picos } from '../core/money.js';
+import { type Picos, displayUsd, formatUsd } from '../core/money.js';
 import type { PriceRequest } from '../metering/build-row.js';
 import type { LedgerStore, TimeFilter } from '../storage/ports.js';
 import { CacheAnalyser, type CacheGroupBy, type CacheReport, type Finding } from './analyse.js';

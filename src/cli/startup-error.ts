@@ -1,7 +1,4 @@
-import { ConfigError } from '../config/errors.js';
-import { SpoolDirError } from '../metering/spool.js';
-import { PostgresOpenError } from '../storage/postgres/open-error.js';
-import { SqliteOpenError } from '../storage/sqlite/open-error.js';
+import { SetupError } from '../core/errors.js';
 
 /**
  * A readable message for errors that mean "fix your setup", or undefined for real bugs.
@@ -9,7 +6,7 @@ import { SqliteOpenError } from '../storage/sqlite/open-error.js';
  * can report errors without loading it.
  */
 export function describeStartupError(err: unknown): string | undefined {
-  if (err instanceof ConfigError || err instanceof SqliteOpenError || err instanceof PostgresOpenError || err instanceof SpoolDirError) return `tollgate: ${err.message}\n`;
+  if (err instanceof SetupError) return `tollgate: ${err.message}\n`;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'EADDRINUSE') return `tollgate: the port is already in use (${(err as Error).message}). Pick another with --port.\n`;
   if (code === 'EACCES') return `tollgate: permission denied (${(err as Error).message}).\n`;

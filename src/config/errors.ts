@@ -1,3 +1,4 @@
+import { SetupError } from '../core/errors.js';
 export interface ConfigIssue {
   /** The setting, e.g. `providers[1].dialect` ('' for the file as a whole). */
   path: string;
@@ -6,7 +7,7 @@ export interface ConfigIssue {
 }
 
 /** Every problem in a config file, each naming the setting and its line. */
-export class ConfigError extends Error {
+export class ConfigError extends SetupError {
   override readonly name = 'ConfigError';
   readonly file: string;
   readonly issues: readonly ConfigIssue[];

@@ -70,3 +70,9 @@ export function toGatewayError(err: unknown): GatewayError {
   const message = err instanceof Error ? err.message : String(err);
   return new GatewayError('internal', message, { cause: err, expose: false });
 }
+
+/**
+ * A problem with the set-up, not a bug: a bad config, a ledger or folder that cannot be
+ * opened. Its message is complete in itself, so the CLI prints it as one line, without a stack.
+ */
+export class SetupError extends Error {}

@@ -1,5 +1,4 @@
-import { displayUsd } from '../core/money.js';
-import { formatUsd } from '../core/money.js';
+import { displayUsd, formatUsd } from '../core/money.js';
 import type { RateBook } from '../pricing/unit-rates.js';
 import type { LedgerStore } from '../storage/ports.js';
 import { type Decomposition, type SpendGroup, decompose } from './decompose.js';

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { SetupError } from '../core/errors.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { decodeRow, encodeRow } from './row-codec.js';
 
@@ -8,7 +9,7 @@ const READ_CHUNK = 1024 * 1024;
 const NEWLINE = 10;
 
 /** The spool directory cannot be used: a setup problem, told in one line. */
-export class SpoolDirError extends Error {
+export class SpoolDirError extends SetupError {
   override readonly name = 'SpoolDirError';
   constructor(dir: string, cause: unknown) {
     super(`cannot use the spool folder "${dir}" (${cause instanceof Error ? cause.message : String(cause)}): set storage.spool_dir to a folder Tollgate can write`, { cause });

@@ -88,8 +88,6 @@ export function renderRuleTable(r: RuleReport): string {
   return out.join('\n') + '\n';
 }
 
-
-
 function int(n: number): string {
   return n.toLocaleString('en-US');
 }

@@ -1,5 +1,6 @@
+import { SetupError } from '../../core/errors.js';
 /** Postgres cannot be opened as a ledger (unreachable, refused login, no such database): told in one line. */
-export class PostgresOpenError extends Error {
+export class PostgresOpenError extends SetupError {
   override readonly name = 'PostgresOpenError';
   constructor(url: string, cause: unknown) {
     super(`cannot open the Postgres ledger at ${redacted(url)}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });

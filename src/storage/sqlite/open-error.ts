@@ -1,5 +1,6 @@
+import { SetupError } from '../../core/errors.js';
 /** The SQLite file cannot be opened as a ledger: a setup problem, told in one line (the CLI prints it without a stack). */
-export class SqliteOpenError extends Error {
+export class SqliteOpenError extends SetupError {
   override readonly name = 'SqliteOpenError';
   constructor(path: string, cause: unknown) {
     const text = cause instanceof Error ? cause.message : String(cause);
