@@ -1,3 +1,6 @@
+import { createWriteStream, openSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
 /** Where CLI output goes; injectable so end-to-end tests can capture it. */
 export interface Io {
   out(text: string): void;
@@ -17,4 +20,82 @@ export class UsageError extends Error {
 /** A command that could not do what was asked (a conflict, a missing record, a refusal by the gateway): one line, exit code 1. */
 export class CommandError extends Error {
   override readonly name = 'CommandError';
+}
+
+const FILE_PROBLEMS: Record<string, (path: string) => string> = {
+  ENOENT: (path) => `the folder "${dirname(path)}" does not exist`,
+  EACCES: () => 'permission denied',
+  EPERM: () => 'permission denied',
+  EISDIR: () => 'it is a folder',
+  ENOSPC: () => 'the disk is full',
+  EROFS: () => 'the file system is read-only',
+};
+
+/** Why a command could not write its output file, as one line that names the file. */
+export function outputFileError(path: string, err: unknown): CommandError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const reason = code !== undefined && FILE_PROBLEMS[code] ? FILE_PROBLEMS[code](path) : err instanceof Error ? err.message : String(err);
+  return new CommandError(`cannot write "${path}": ${reason}`);
+}
+
+export interface OutputFile {
+  /** Resolves once the text is taken (waiting while the disk catches up). */
+  write(text: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Creates (or truncates) the file a command writes its output to. It is opened at once, so
+ * that a bad path fails before any work; every failure, then or later (a full disk), is a
+ * one-line CommandError naming the file.
+ */
+export function openOutputFile(path: string): OutputFile {
+  let fd: number;
+  try {
+    fd = openSync(path, 'w');
+  } catch (err) {
+    throw outputFileError(path, err);
+  }
+  const stream = createWriteStream(path, { fd });
+  let failed: CommandError | undefined;
+  stream.on('error', (err) => {
+    failed ??= outputFileError(path, err);
+  });
+  const check = () => {
+    if (failed) throw failed;
+  };
+  return {
+    write: async (text) => {
+      check();
+      if (!stream.write(text)) {
+        await new Promise<void>((ok) => {
+          const go = () => {
+            stream.off('drain', go);
+            stream.off('error', go);
+            ok();
+          };
+          stream.on('drain', go);
+          stream.on('error', go);
+        });
+      }
+      check();
+    },
+    close: () =>
+      new Promise<void>((ok, fail) => {
+        stream.end((err?: Error | null) => {
+          const problem = failed ?? (err ? outputFileError(path, err) : undefined);
+          if (problem) fail(problem);
+          else ok();
+        });
+      }),
+  };
+}
+
+/** Writes a command's whole output to `path` at once; failures as for `openOutputFile`. */
+export function writeOutputFile(path: string, text: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (err) {
+    throw outputFileError(path, err);
+  }
 }

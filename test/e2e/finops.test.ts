@@ -126,6 +126,13 @@ describe('the built CLI: forecasts, outcomes, FOCUS export and chargeback', () =
     expect(bytes.subarray(0, 4).toString()).toBe('PAR1');
     expect(bytes.subarray(-4).toString()).toBe('PAR1');
     expect((await tollgate(['export', '--format', 'csv', '-o', join(dir, 'x.parquet'), '--config', config], { cwd: dir, env })).code).toBe(2);
+    // A path that cannot be written is one line naming it, before any work, whatever the format.
+    for (const [format, name] of [['focus', 'focus.parquet'], ['focus', 'focus.csv'], ['csv', 'rows.csv'], ['jsonl', 'rows.jsonl']]) {
+      const missing = join(dir, 'no-such-folder', name!);
+      const r = await tollgate(['export', '--format', format!, '-o', missing, '--config', config], { cwd: dir, env });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`tollgate: cannot write "${missing}": the folder "${join(dir, 'no-such-folder')}" does not exist\n`);
+    }
   });
 
   it("prints and writes a month's chargeback statement per team, unattributed spend shown", async () => {
@@ -143,6 +150,9 @@ describe('the built CLI: forecasts, outcomes, FOCUS export and chargeback', () =
     const w = await tollgate(['chargeback', '--month', month, '--format', 'csv', '-o', out, '--config', config], { cwd: dir, env });
     expect(w.stdout).toContain(`Wrote the ${month} statement`);
     expect(readFileSync(out, 'utf8').split('\n')[1]).toBe('platform,0.02295,0.75,3,30000,24000,0,1500,0,gpt-5=0.02295,');
+    const unwritable = await tollgate(['chargeback', '--month', month, '-o', dir, '--config', config], { cwd: dir, env });
+    expect(unwritable.code).toBe(1);
+    expect(unwritable.stderr).toBe(`tollgate: cannot write "${dir}": it is a folder\n`);
     const bad = await tollgate(['chargeback', '--month', '2026-13', '--config', config], { cwd: dir, env });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--month: month "2026-13": use YYYY-MM');

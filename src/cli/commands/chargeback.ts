@@ -1,10 +1,9 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { renderStatementCsv, renderStatementJson, renderStatementTable } from '../../chargeback/render.js';
 import { chargeback, monthBounds } from '../../chargeback/statement.js';
 import { isDimension } from '../../core/ledger-row.js';
 import { type StorageFlags, addStorageFlags, withStorage } from '../context.js';
-import { type Io, UsageError } from '../output.js';
+import { type Io, UsageError, writeOutputFile } from '../output.js';
 
 interface ChargebackFlags extends StorageFlags {
   month: string;
@@ -35,7 +34,7 @@ export function chargebackCommand(program: Command, io: Io): void {
       const s = await chargeback(storage.ledger, { month: flags.month.trim(), timeZone: config.policy.timeZone, by: flags.by });
       const text = flags.format === 'json' ? renderStatementJson(s) : flags.format === 'csv' ? renderStatementCsv(s) : renderStatementTable(s);
       if (!flags.output) return io.out(text);
-      writeFileSync(flags.output, text);
+      writeOutputFile(flags.output, text);
       io.out(`Wrote the ${flags.month} statement to ${flags.output}.\n`);
     }, { read: true }),
   );

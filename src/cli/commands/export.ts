@@ -1,11 +1,10 @@
-import { createWriteStream } from 'node:fs';
-import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { focusRecords } from '../../focus/charges.js';
+import type { FocusRecord } from '../../focus/columns.js';
 import { focusContext } from '../../focus/context.js';
 import { csvHeader, toCsvLine, toJsonLine } from '../../reports/export.js';
 import { type StorageFlags, addStorageFlags, parseWindow, withStorage } from '../context.js';
-import { type Io, UsageError } from '../output.js';
+import { type Io, UsageError, openOutputFile, outputFileError, writeOutputFile } from '../output.js';
 
 interface ExportFlags extends StorageFlags {
   format: string;
@@ -29,18 +28,29 @@ export function exportCommand(program: Command, io: Io): void {
       if (flags.format !== 'focus' && flags.output?.endsWith('.parquet')) throw new UsageError('export: Parquet is written only with --format focus');
       const records = () => focusRecords(storage.ledger.scan(parseWindow(flags)), focusContext(config));
       // Loaded here: the Parquet writer costs the gateway's process memory it never uses.
-      const { writeFocusCsv, writeFocusParquet } = await import('../../focus/write.js');
-      if (flags.format === 'focus' && flags.output?.endsWith('.parquet')) return void (await writeFocusParquet(records(), flags.output));
-      const sink: Writable | undefined = flags.output ? createWriteStream(flags.output) : undefined;
+      const { writeFocusCsv } = await import('../../focus/write.js');
+      if (flags.format === 'focus' && flags.output?.endsWith('.parquet')) return writeParquet(records, flags.output);
+      const sink = flags.output ? openOutputFile(flags.output) : undefined;
       const write = async (text: string) => {
         if (!sink) return io.out(text);
-        if (!sink.write(text)) await new Promise((r) => sink.once('drain', r));
+        await sink.write(text);
       };
       if (flags.format === 'focus') await writeFocusCsv(records(), write);
       else if (flags.format === 'csv') await write(csvHeader());
       if (flags.format !== 'focus')
         for await (const row of storage.ledger.scan(parseWindow(flags))) await write(flags.format === 'csv' ? toCsvLine(row) : toJsonLine(row));
-      if (sink) await new Promise<void>((ok, fail) => sink.end((err?: Error | null) => (err ? fail(err) : ok())));
+      await sink?.close();
     }, { read: true }),
   );
+}
+
+/** The Parquet writer opens the file itself: a bad path is caught before the ledger is read, and a failure later is told as one line too. */
+async function writeParquet(records: () => AsyncIterable<FocusRecord>, path: string): Promise<void> {
+  writeOutputFile(path, '');
+  const { writeFocusParquet } = await import('../../focus/write.js');
+  try {
+    await writeFocusParquet(records(), path);
+  } catch (err) {
+    throw (err as NodeJS.ErrnoException).syscall !== undefined ? outputFileError(path, err) : err;
+  }
 }

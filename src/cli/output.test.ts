@@ -1,0 +1,33 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CommandError, openOutputFile, writeOutputFile } from './output.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tollgate-output-'));
+
+describe('output files', () => {
+  it('writes a file in pieces, waiting for the disk', async () => {
+    const path = join(dir, 'out.txt');
+    const f = openOutputFile(path);
+    const piece = 'x'.repeat(64 * 1024);
+    for (let i = 0; i < 40; i++) await f.write(piece);
+    await f.close();
+    expect(readFileSync(path, 'utf8')).toBe(piece.repeat(40));
+  });
+
+  it('fails at once, naming the file, when its folder is missing or it is a folder', () => {
+    expect(() => openOutputFile(join(dir, 'nope', 'a.csv'))).toThrow(new CommandError(`cannot write "${join(dir, 'nope', 'a.csv')}": the folder "${join(dir, 'nope')}" does not exist`));
+    expect(() => writeOutputFile(dir, 'x')).toThrow(new CommandError(`cannot write "${dir}": it is a folder`));
+  });
+
+  it('fails a later write or the close when the disk is full, as one line', async () => {
+    const f = openOutputFile('/dev/full');
+    const err = await (async () => {
+      for (let i = 0; i < 100; i++) await f.write('x'.repeat(64 * 1024));
+      await f.close();
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CommandError);
+    expect((err as Error).message).toBe('cannot write "/dev/full": the disk is full');
+  });
+});
