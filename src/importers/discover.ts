@@ -1,4 +1,4 @@
-import { type Dirent, readdirSync, statSync } from 'node:fs';
+import { type Dirent, existsSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 
@@ -37,7 +37,8 @@ export function claudeRoots(env: NodeJS.ProcessEnv, dirs?: readonly string[]): s
     const bad = explicit.filter((_, i) => found[i] === undefined);
     if (bad.length > 0) {
       const what = dirs && dirs.length > 0 ? '--dir' : 'CLAUDE_CONFIG_DIR';
-      throw new SourceDirError(`${what}: ${bad.map((b) => `"${b}"`).join(', ')} ${bad.length > 1 ? 'are' : 'is'} not a Claude Code config directory (no projects/ folder inside)`);
+      const why = (d: string) => (!existsSync(d) ? 'does not exist' : !isDir(d) ? 'is not a folder' : 'is not a Claude Code config directory (no projects/ folder inside)');
+      throw new SourceDirError(`${what}: ${bad.map((b) => `"${b}" ${why(resolve(b))}`).join('; ')}`);
     }
     return unique(found as string[]);
   }

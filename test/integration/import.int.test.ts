@@ -114,7 +114,12 @@ describe('tollgate import (SQLite)', () => {
   it('names a bad flag', async () => {
     expect(await cli(['import', '--source', 'cursor'])).toMatchObject({ code: 2, err: expect.stringContaining('--source must be claude-code, codex or all, not "cursor"') });
     expect(await cli(['import', '--dir', work])).toMatchObject({ code: 2, err: expect.stringContaining('--dir needs --source') });
-    expect(await cli(['import', '--source', 'claude-code', '--dir', join(work, 'nope')])).toMatchObject({ code: 2, err: expect.stringContaining('is not a Claude Code config directory') });
+    expect(await cli(['import', '--source', 'claude-code', '--dir', join(work, 'nope')])).toMatchObject({ code: 2, err: expect.stringContaining(`--dir: "${join(work, 'nope')}" does not exist`) });
+    const file = join(work, 'a-file');
+    writeFileSync(file, '');
+    expect(await cli(['import', '--source', 'claude-code', '--dir', file])).toMatchObject({ code: 2, err: expect.stringContaining(`"${file}" is not a folder`) });
+    const empty = mkdtempSync(join(work, 'empty-'));
+    expect(await cli(['import', '--source', 'claude-code'], { CLAUDE_CONFIG_DIR: empty })).toMatchObject({ code: 2, err: expect.stringContaining(`CLAUDE_CONFIG_DIR: "${empty}" is not a Claude Code config directory (no projects/ folder inside)`) });
     expect(await cli(['import', '--format', 'ledger'])).toMatchObject({ code: 2, err: expect.stringContaining('name the JSONL file') });
     expect(await cli(['import', '--push', 'ftp://x'])).toMatchObject({ code: 2, err: expect.stringContaining('--push must be an http or https URL') });
     expect(await cli(['import', '--push', 'http://127.0.0.1:1'], { TOLLGATE_ADMIN_TOKEN: '' })).toMatchObject({ code: 2, err: expect.stringContaining('TOLLGATE_ADMIN_TOKEN') });
