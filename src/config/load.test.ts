@@ -93,6 +93,10 @@ describe('loadConfig', () => {
     expect(issues('server:\n  port: [1, 2\n')[0]).toMatch(/^@3: YAML syntax/);
   });
 
+  it('says how to write an environment variable inside a { } map, once for its line', () => {
+    expect(issues('providers:\n  - { name: a, dialect: openai, base_url: "http://x", api_key: ${KEY} }\n')).toEqual(['@2: YAML syntax: inside { … } an environment variable must be quoted, as in api_key: "${OPENAI_API_KEY}"']);
+  });
+
   it('checks names across settings', () => {
     const text = 'providers:\n  - { name: a, dialect: openai, base_url: "http://x" }\n  - { name: a, dialect: gemini, base_url: "http://y" }\npricing:\n  discounts: { nope: 0.1 }\n  overrides:\n    - { model: "m*", provider: ghost, input: 1, output: 2 }\n';
     expect(issues(text)).toEqual([

@@ -34,9 +34,7 @@ function parseFile(path: string, env: NodeJS.ProcessEnv): { value: ConfigFile } 
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const lineOf = (offset: number | undefined) => (offset === undefined ? undefined : lines.linePos(offset).line);
-  if (doc.errors.length > 0) {
-    throw new ConfigError(path, doc.errors.map((e) => ({ path: '', line: lines.linePos(e.pos[0]).line, message: `YAML syntax: ${e.message.split('\n')[0]}` })));
-  }
+  if (doc.errors.length > 0) throw new ConfigError(path, syntaxIssues(text, doc.errors, lines));
   const issues: ConfigIssue[] = [];
   expandEnv(doc, env, lineOf, issues);
   const raw = (doc.toJS() as unknown) ?? {};
@@ -196,4 +194,22 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
 
 function lowerKeys(h: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+/**
+ * YAML's errors, one per line. An unquoted `${VAR}` inside a `{ … }` map is the usual cause
+ * (YAML reads its braces as another map), so that line says how to write it instead.
+ */
+function syntaxIssues(text: string, errors: readonly { pos: [number, number]; message: string }[], lines: LineCounter): ConfigIssue[] {
+  const source = text.split('\n');
+  const seen = new Set<number>();
+  const out: ConfigIssue[] = [];
+  for (const e of errors) {
+    const line = lines.linePos(e.pos[0]).line;
+    if (seen.has(line)) continue;
+    seen.add(line);
+    const unquoted = /[{,]\s*[\w-]+\s*:\s*\$\{/.test(source[line - 1] ?? '');
+    out.push({ path: '', line, message: unquoted ? 'YAML syntax: inside { … } an environment variable must be quoted, as in api_key: "${OPENAI_API_KEY}"' : `YAML syntax: ${e.message.split('\n')[0]}` });
+  }
+  return out;
 }
