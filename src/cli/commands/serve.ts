@@ -72,6 +72,9 @@ export function serveCommand(program: Command, io: Io): void {
     const where = config.storage.kind === 'sqlite' ? config.storage.path : 'postgres';
     io.out(`Tollgate listening on ${app.url} (storage: ${where}${config.source ? `, config: ${config.source}` : ''})\n`);
     if (!process.env.TOLLGATE_ADMIN_TOKEN) io.out('Admin API off: set TOLLGATE_ADMIN_TOKEN to enable /admin/v1.\n');
+    for (const p of unpricedProviders(providers, config.pricing.overrides)) {
+      io.out(`Unpriced: the price catalog does not know provider "${p.name}" (${p.baseUrl}); its requests are recorded without a cost until providers[].catalog names the catalog's provider (openai, anthropic, google, …) or pricing.overrides price its models.\n`);
+    }
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         log.info('shutting down', { signal });
@@ -96,4 +99,13 @@ function policyOptions(config: Config, log: Logger): PolicyOptions {
     alerts: webhookSink(config, log),
     approvalLinks: publicUrl && signingSecret ? { secret: signingSecret, publicUrl } : undefined,
   };
+}
+
+/**
+ * Providers no price can reach: the catalog does not recognise them, none is named, and no
+ * override is given for them (an override without a provider may be meant for them: no notice then).
+ */
+export function unpricedProviders<P extends { name: string; catalog: string | undefined }>(providers: readonly P[], overrides: readonly { provider?: string | undefined }[]): P[] {
+  if (overrides.some((o) => o.provider === undefined)) return [];
+  return providers.filter((p) => p.catalog === undefined && !overrides.some((o) => o.provider === p.name));
 }
