@@ -268,7 +268,7 @@ export class Enforcer {
     const key = `${pc.provider}/${pc.model}`;
     if (!this.unpricedWarned.has(key)) {
       this.unpricedWarned.add(key);
-      this.d.log.warn('model has no price: budgets cannot bound its spend (add a pricing override)', { provider: pc.provider, model: pc.model });
+      this.d.log.warn("model has no price: budgets cannot bound its spend (add a pricing override, or set the provider's catalog)", { provider: pc.provider, model: pc.model });
     }
     return 0n;
   }
