@@ -96,6 +96,10 @@ describe('the built CLI', () => {
     expect(list.stdout).not.toMatch(/tg_[A-Za-z0-9_-]{40}/);
     expect((await tollgate(['keys', 'revoke', k!.id, '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } })).stdout).toContain(`Revoked ${k!.id}`);
     expect((await tollgate(['keys', 'revoke', 'key_missing', '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } })).code).toBe(2);
+    // Revoking again keeps the first revocation's time, and says so.
+    expect((await tollgate(['keys', 'revoke', k!.id, '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } })).stdout).toMatch(new RegExp(`^${k!.id} was already revoked, at \\d{4}-`));
+    const active = await tollgate(['keys', 'list', '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } });
+    expect(active.stdout).toBe('No active keys (1 revoked: list them with --all).\n');
     const res = await fetch(`${gw.url}/admin/v1/report?by=model&since=1d`, { headers: { authorization: 'Bearer adm' } });
     expect(((await res.json()) as { total: { requests: number } }).total.requests).toBe(3);
     expect((await fetch(`${gw.url}/admin/v1/keys`)).status).toBe(401);

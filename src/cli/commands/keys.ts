@@ -42,15 +42,20 @@ export function keysCommand(program: Command, io: Io): void {
       withStorage(flags, async (storage) => {
         const list = (await storage.keys.list({ includeRevoked: flags.all })).map(publicKey);
         if (flags.json) return io.out(JSON.stringify(list) + '\n');
-        if (list.length === 0) return io.out('No keys yet. Create one with `tollgate keys create --user U --team T`.\n');
+        if (list.length === 0) {
+          const revoked = flags.all ? 0 : (await storage.keys.list({ includeRevoked: true })).length;
+          return io.out(revoked > 0 ? `No active keys (${revoked} revoked: list them with --all).\n` : 'No keys yet. Create one with `tollgate keys create --user U --team T`.\n');
+        }
         for (const k of list) io.out(`${k.id}  ${k.prefix}…  user=${k.user ?? '-'} team=${k.team ?? '-'} project=${k.project ?? '-'}  created ${k.created_at}${k.revoked_at ? `  REVOKED ${k.revoked_at}` : ''}\n`);
       }),
   );
 
   addStorageFlags(keys.command('revoke').description('Revoke a key by id').argument('<id>', 'the key id (key_…)')).action((id: string, flags: StorageFlags) =>
     withStorage(flags, async (storage) => {
-      const rec = await storage.keys.revoke(id, Date.now());
+      const now = Date.now();
+      const rec = await storage.keys.revoke(id, now);
       if (!rec) throw new UsageError(`keys revoke: no key ${id}`);
+      if (rec.revokedAt !== null && rec.revokedAt < now) return io.out(`${rec.id} was already revoked, at ${new Date(rec.revokedAt).toISOString()}.\n`);
       io.out(`Revoked ${rec.id}. Running gateways refuse it within 2 seconds.\n`);
     }),
   );
