@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type Config, loadConfig } from '../config/index.js';
-import { parseTime } from '../reports/time.js';
+import { parseTimeWindow } from '../reports/time.js';
 import { type StorageSpec, openStorage as open } from '../storage/open.js';
 import type { Storage } from '../storage/ports.js';
 import { CommandError, UsageError } from './output.js';
@@ -55,7 +55,7 @@ export async function withStorage<T>(flags: StorageFlags, fn: (storage: Storage,
 
 export function parseWindow(flags: { since?: string; until?: string }): { since?: number; until?: number } {
   try {
-    return { since: flags.since ? parseTime(flags.since) : undefined, until: flags.until ? parseTime(flags.until) : undefined };
+    return parseTimeWindow(flags.since, flags.until);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyTotals } from '../storage/ports.js';
 import { concentration, ratio, sortByCost, topShareOf } from './report.js';
-import { parseTime } from './time.js';
+import { parseTime, parseTimeWindow } from './time.js';
 
 const group = (key: string, cost: bigint) => ({ keys: [key], ...emptyTotals(), requests: 1, costPicos: cost });
 
@@ -13,6 +13,15 @@ describe('reports', () => {
     expect(parseTime('2026-11-01', now)).toBe(Date.UTC(2026, 10, 1));
     expect(parseTime('2026-11-01T10:00:00Z', now)).toBe(Date.UTC(2026, 10, 1, 10));
     expect(() => parseTime('yesterday', now)).toThrow(/span like 30m/);
+  });
+
+  it('takes a window with either bound or both, and refuses one that ends before it starts', () => {
+    const now = Date.UTC(2026, 10, 22, 12);
+    expect(parseTimeWindow('7d', undefined, now)).toEqual({ since: now - 7 * 86_400_000, until: undefined });
+    expect(parseTimeWindow(null, '2026-11-01', now)).toEqual({ since: undefined, until: Date.UTC(2026, 10, 1) });
+    expect(parseTimeWindow('2026-11-01', '1d', now)).toEqual({ since: Date.UTC(2026, 10, 1), until: now - 86_400_000 });
+    expect(() => parseTimeWindow('2026-11-10', '2026-11-01', now)).toThrow('until (2026-11-01) must be after since (2026-11-10)');
+    expect(() => parseTimeWindow('1d', '1d', now)).toThrow(/must be after/);
   });
 
   it('ranks a report\'s own groups as the store would, leaving out the groups without a value', () => {

@@ -20,3 +20,13 @@ export function parseTime(text: string, now: number = Date.now()): number {
   }
   throw new RangeError(`"${text}" is not a time: use a span like 30m, 24h, 7d, 2w, a date like 2026-11-01, or an ISO timestamp`);
 }
+
+/**
+ * Both bounds of a window, each optional (see parseTime). Throws a RangeError when `until`
+ * is not after `since`: an empty window is a mistake, not an empty answer.
+ */
+export function parseTimeWindow(since: string | null | undefined, until: string | null | undefined, now: number = Date.now()): { since?: number; until?: number } {
+  const w = { since: since ? parseTime(since, now) : undefined, until: until ? parseTime(until, now) : undefined };
+  if (w.since !== undefined && w.until !== undefined && w.until <= w.since) throw new RangeError(`until (${until}) must be after since (${since})`);
+  return w;
+}

@@ -4,7 +4,7 @@ import { DEFAULT_LOOKBACK_DAYS, forecastBudgets, forecastView } from '../forecas
 import { outcomeView, parseOutcome } from '../outcomes/outcome.js';
 import { outcomeReport } from '../outcomes/report.js';
 import { renderOutcomeCsv, renderOutcomeJson } from '../outcomes/render.js';
-import { parseTime } from '../reports/time.js';
+import { parseTimeWindow } from '../reports/time.js';
 import type { AdminDeps } from './admin.js';
 import { knownBudgets } from './admin-policy.js';
 import { readJson, sendAdminError, sendJson } from './json-response.js';
@@ -21,11 +21,7 @@ export async function handleFinopsAdmin(deps: AdminDeps, req: IncomingMessage, r
   const route = `${req.method ?? 'GET'} ${sub}`;
   if (!ROUTES.includes(route)) return sendAdminError(res, 405, 'method_not_allowed', `${req.method ?? 'GET'} is not allowed on /admin/v1${sub}.`);
   const now = Date.now();
-  const window = () => {
-    const since = query.get('since');
-    const until = query.get('until');
-    return { since: since ? parseTime(since, now) : undefined, until: until ? parseTime(until, now) : undefined };
-  };
+  const window = () => parseTimeWindow(query.get('since'), query.get('until'), now);
   switch (route) {
     case 'GET /forecast':
       return getForecast(deps, res, query);

@@ -11,7 +11,7 @@ import { csvHeader, toCsvLine, toJsonLine } from '../reports/export.js';
 import { runReport } from '../reports/report.js';
 import { renderCsv, renderJson } from '../reports/render.js';
 import { renderRuleCsv, renderRuleJson, runRuleReport } from '../reports/rule-report.js';
-import { parseTime } from '../reports/time.js';
+import { parseTimeWindow } from '../reports/time.js';
 import type { Storage } from '../storage/ports.js';
 import { getExplain } from './admin-explain.js';
 import { crossCheck } from '../telemetry/cross-check.js';
@@ -98,9 +98,7 @@ async function postKey(deps: AdminDeps, req: IncomingMessage, res: ServerRespons
 }
 
 export function window(query: URLSearchParams): { since?: number; until?: number } {
-  const since = query.get('since');
-  const until = query.get('until');
-  return { since: since ? parseTime(since) : undefined, until: until ? parseTime(until) : undefined };
+  return parseTimeWindow(query.get('since'), query.get('until'));
 }
 
 async function getReport(deps: AdminDeps, res: ServerResponse, query: URLSearchParams): Promise<void> {
