@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { sampleRow } from '../storage/testing/rows.js';
 import { parseLedgerLine } from './ledger-format.js';
@@ -40,5 +41,17 @@ describe('pushRows', () => {
     const s = server([401]);
     await expect(pushRows([sampleRow()], [], { ...opts, fetch: s.fetch })).rejects.toThrow(/answered 401/);
     expect(s.bodies).toHaveLength(1);
+  });
+
+  it('names why a central server cannot be reached, and ends its own message once', async () => {
+    // A port nothing listens on: the real fetch is refused.
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((r) => closed.close(r));
+    const url = `http://127.0.0.1:${port}`;
+    await expect(pushRows([sampleRow()], [], { url, token: 't', sleep: () => Promise.resolve(), tries: 1 })).rejects.toThrow(new PushError(`cannot reach ${url}/admin/v1/ledger/import (ECONNREFUSED)`));
+    const fetch = (() => Promise.resolve(new Response(JSON.stringify({ error: { message: 'Send Authorization: Bearer <TOLLGATE_ADMIN_TOKEN>.' } }), { status: 401 }))) as unknown as typeof globalThis.fetch;
+    await expect(pushRows([sampleRow()], [], { ...opts, fetch })).rejects.toThrow(new PushError('http://central:8787/admin/v1/ledger/import answered 401: Send Authorization: Bearer <TOLLGATE_ADMIN_TOKEN>'));
   });
 });

@@ -42,7 +42,9 @@ async function sendBatch(endpoint: string, body: string, o: PushOptions): Promis
     try {
       res = await fetch(endpoint, { method: 'POST', headers: { authorization: `Bearer ${o.token}`, 'content-type': 'application/x-ndjson' }, body });
     } catch (err) {
-      problem = `cannot reach ${endpoint} (${(err as Error).message})`;
+      // fetch's own message is "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND…) is its cause.
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      problem = `cannot reach ${endpoint} (${cause?.code ?? cause?.message ?? (err as Error).message})`;
       continue;
     }
     const text = await res.text();
@@ -53,7 +55,7 @@ async function sendBatch(endpoint: string, body: string, o: PushOptions): Promis
     } catch {
       // not JSON: keep the text
     }
-    problem = `${endpoint} answered ${res.status}: ${message}`;
+    problem = `${endpoint} answered ${res.status}: ${message.replace(/\.+$/, '')}`;
     if (res.status !== 429 && res.status < 500) break;
   }
   throw new PushError(problem);
