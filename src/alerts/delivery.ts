@@ -1,4 +1,5 @@
 import { setTimeout as wait } from 'node:timers/promises';
+import { fetchFailureReason } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { type RetryPolicy, backoffMs, isRetryableStatus, retryAfterMs } from './retry.js';
 
@@ -122,7 +123,7 @@ export class WebhookQueue {
       if (!isRetryableStatus(res.status)) return { ok: false, retry: false, reason };
       return { ok: false, retry: true, reason, retryAfterMs: retryAfterMs(res.headers.get('retry-after'), Date.now(), this.o.retry.maxRetryAfterMs) };
     } catch (err) {
-      return { ok: false, retry: true, reason: errorText(err) };
+      return { ok: false, retry: true, reason: fetchFailureReason(err) };
     }
   }
 }
@@ -133,10 +134,4 @@ function originOf(url: string): string {
   } catch {
     return '(invalid URL)';
   }
-}
-
-/** fetch reports "fetch failed" and hides the useful part (ECONNREFUSED, …) in `cause`. */
-function errorText(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  return err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message;
 }

@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js';
+import { fetchFailureReason } from '../core/errors.js';
 import { CommandError, UsageError } from './output.js';
 
 /** The running gateway's address from the config: a wildcard listen address is reached on loopback. */
@@ -27,7 +28,7 @@ export async function callAdmin(c: AdminCall): Promise<unknown> {
       body: c.body === undefined ? undefined : JSON.stringify(c.body),
     });
   } catch (err) {
-    throw new CommandError(`cannot reach the gateway at ${c.url} (${describeCause(err)}). Is \`tollgate serve\` running? Point at it with --url.`);
+    throw new CommandError(`cannot reach the gateway at ${c.url} (${fetchFailureReason(err)}). Is \`tollgate serve\` running? Point at it with --url.`);
   }
   const text = await res.text();
   let json: unknown;
@@ -41,11 +42,6 @@ export async function callAdmin(c: AdminCall): Promise<unknown> {
   const text2 = typeof message === 'string' ? message : `the gateway answered ${res.status}`;
   // A 400 is the same mistake the CLI reports itself as bad usage.
   throw res.status === 400 ? new UsageError(text2) : new CommandError(text2);
-}
-
-function describeCause(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
 }
 
 /** TOLLGATE_ADMIN_TOKEN, which the admin routes need. */

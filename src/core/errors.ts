@@ -76,3 +76,15 @@ export function toGatewayError(err: unknown): GatewayError {
  * opened. Its message is complete in itself, so the CLI prints it as one line, without a stack.
  */
 export class SetupError extends Error {}
+
+/**
+ * Why a request made with fetch failed: fetch's own message is "fetch failed", and the
+ * useful part (ECONNREFUSED, ENOTFOUND, a TLS problem…) is in its `cause`.
+ */
+export function fetchFailureReason(err: unknown): string {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  if (typeof cause?.code === 'string') return cause.code;
+  if (typeof cause?.message === 'string') return cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
+

@@ -1,3 +1,4 @@
+import { fetchFailureReason } from '../core/errors.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { toJsonLine } from '../reports/export.js';
 
@@ -42,9 +43,7 @@ async function sendBatch(endpoint: string, body: string, o: PushOptions): Promis
     try {
       res = await fetch(endpoint, { method: 'POST', headers: { authorization: `Bearer ${o.token}`, 'content-type': 'application/x-ndjson' }, body });
     } catch (err) {
-      // fetch's own message is "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND…) is its cause.
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      problem = `cannot reach ${endpoint} (${cause?.code ?? cause?.message ?? (err as Error).message})`;
+      problem = `cannot reach ${endpoint} (${fetchFailureReason(err)})`;
       continue;
     }
     const text = await res.text();
