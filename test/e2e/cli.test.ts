@@ -121,9 +121,11 @@ describe('the built CLI', () => {
     expect(notDb.stderr).toBe(`tollgate: cannot open the SQLite ledger at "${notes}": the file is not a SQLite database\n`);
     // Reading a ledger that is not there (a mistyped path) says so, and creates nothing.
     const missing = join(dir, 'typo', 'ledger.db');
-    const none = await tollgate(['report', '--db', missing], { cwd: dir });
-    expect(none.code).toBe(1);
-    expect(none.stderr).toContain(`no ledger at "${missing}" yet`);
+    for (const command of [['report'], ['forecast'], ['outcomes', 'list'], ['outcomes', 'report']]) {
+      const none = await tollgate([...command, '--db', missing], { cwd: dir });
+      expect(none.code).toBe(1);
+      expect(none.stderr).toContain(`no ledger at "${missing}" yet`);
+    }
     expect(existsSync(join(dir, 'typo'))).toBe(false);
     // A spool folder that is a file: one line naming the folder and the setting, no stack.
     mkdirSync(join(dir, 'blocked'));

@@ -37,7 +37,7 @@ export function forecastCommand(program: Command, io: Io): void {
       if (unknown) throw new UsageError(`--budget: no budget or pool "${unknown}" (see \`tollgate budgets list\`)`);
       const list = await forecastBudgets(storage.ledger, rules, { timeZone: config.policy.timeZone, keyPrefix: config.policy.keyPrefix, now: Date.now(), lookbackDays, ids: flags.budget });
       io.out(flags.format === 'json' ? JSON.stringify({ time_zone: config.policy.timeZone, data: list.map(forecastView) }, null, 2) + '\n' : renderForecast(list, config.policy.timeZone));
-    }),
+    }, { read: true }),
   );
 }
 

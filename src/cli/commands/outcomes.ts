@@ -64,7 +64,7 @@ export function outcomesCommand(program: Command, io: Io): void {
       if (list.length === 0) return io.out('No outcomes in this window. Record one with `tollgate outcomes add` or POST /admin/v1/outcomes.\n');
       const cell = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '-');
       io.out(renderTable(['ID', 'KIND', 'TS', 'SESSION', 'USER', 'TAG', 'VALUE'], list.map((o) => [o.id, o.kind, o.ts, o.session, o.user, o.tag, o.value].map(cell)), [6]));
-    }),
+    }, { read: true }),
   );
 
   addStorageFlags(
@@ -82,6 +82,6 @@ export function outcomesCommand(program: Command, io: Io): void {
       if (!['table', 'json', 'csv'].includes(flags.format)) throw new UsageError('--format must be table, json or csv');
       const report = await outcomeReport(storage.ledger, storage.outcomes, { ...parseWindow(flags), by: flags.by, kind: flags.kind });
       io.out(flags.format === 'json' ? renderOutcomeJson(report) : flags.format === 'csv' ? renderOutcomeCsv(report) : renderOutcomeTable(report));
-    }),
+    }, { read: true }),
   );
 }
