@@ -60,15 +60,19 @@ export function cacheStep(settings: CacheSettings, match: (provider: string, mod
   return { raw, auto: added.length > 0, prefix };
 }
 
-/** Runs `fn` at most once; a failure means no prefix, never a lost row. */
+/**
+ * Runs `fn` at most once, then lets it go (it holds the parsed request, which a long stream
+ * must not keep); a failure means no prefix, never a lost row.
+ */
 function once(fn: () => string | undefined): () => string | undefined {
-  let done = false;
+  let pending: (() => string | undefined) | undefined = fn;
   let value: string | undefined;
   return () => {
-    if (!done) {
-      done = true;
+    if (pending) {
+      const f = pending;
+      pending = undefined;
       try {
-        value = fn();
+        value = f();
       } catch {
         value = undefined;
       }

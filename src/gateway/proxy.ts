@@ -9,7 +9,6 @@ import type { Logger } from '../core/logger.js';
 import { type AuthPolicy, identify } from '../identity/identify.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
 import { type PriceFn, type RequestFacts, buildRow, newFacts } from '../metering/build-row.js';
-import { lastTurnHash } from '../metering/last-turn.js';
 import type { Admission } from '../policy/admission.js';
 import type { Enforcer } from '../policy/enforcer.js';
 import { applyOverrides } from '../providers/shared/overrides.js';
@@ -25,6 +24,7 @@ import { readBody } from './read-body.js';
 import { guessDialect, splitProviderPrefix } from './routes.js';
 import type { ProviderTable, UpstreamProvider } from './select-provider.js';
 import { relay } from './relay.js';
+import { requestDigest } from './request-digest.js';
 import { serveRouted } from './routed.js';
 import { relayTranslated } from './translated.js';
 
@@ -305,15 +305,16 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   const url = provider.baseUrl + path + (qs ? `?${qs}` : '');
 
   facts.attempts = 1;
-  // Hash the prompt while the upstream works on it, rather than at the end of the response.
-  if (facts.prefix) setImmediate(facts.prefix);
+  const digest = requestDigest(json, facts);
+  // While the upstream works on the request, rather than at the end of the response; then the parsed body is let go.
+  setImmediate(digest.run);
   const upstream = { url, method: route.method, headers: out, body: rewrite?.body ?? raw };
-  // Hashed as the row is built, after the response: off the path to the first byte.
   const finish = (journaled?: () => void) => {
-    facts.lastTurnHash = lastTurnHash(json);
+    digest.run();
     x.finish(journaled);
   };
-  await relay({ agent: deps.agent, upstream, res, adapter, route, info, rewrite, facts, json, started: x.started, finish });
+  // Returned, not awaited: this function's locals (the request body, raw and parsed) need not live as long as the stream.
+  return relay({ agent: deps.agent, upstream, res, adapter, route, info, injectedStreamUsage: rewrite?.injectedStreamUsage ?? false, facts, inputEstimate: digest.inputEstimate, started: x.started, finish }).then(() => undefined);
 }
 
 /**

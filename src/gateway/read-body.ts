@@ -9,22 +9,43 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > limit) return Promise.reject(tooLarge(limit));
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    // The listeners go once the body is read: they would hold it (and its chunks) as long as
+    // the request lives, which for a stream is minutes. An error after that is of no interest here.
+    const done = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.on('error', ignore);
+      chunks = [];
+    };
+    const onData = (c: Buffer) => {
       size += c.length;
       if (size > limit) {
-        req.removeAllListeners('data');
+        done();
         req.resume();
         reject(tooLarge(limit));
         return;
       }
       chunks.push(c);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    req.on('error', reject);
+    };
+    const onEnd = () => {
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      done();
+      resolve(body);
+    };
+    const onError = (err: Error) => {
+      done();
+      reject(err);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
   });
 }
+
+const ignore = () => undefined;
 
 function tooLarge(limit: number): GatewayError {
   return new GatewayError('body_too_large', `The request body is larger than this gateway's limit of ${Math.round(limit / 1048576)} MB (server.max_body_mb).`);

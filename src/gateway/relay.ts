@@ -1,9 +1,8 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Agent } from 'undici';
-import { estimateInputTokens } from '../metering/estimate.js';
 import type { RequestFacts } from '../metering/build-row.js';
 import { errorBodyTap } from '../providers/shared/taps.js';
-import type { DialectAdapter, Metered, RequestInfo, RequestRewrite, ResponseTap, RouteMatch, UpstreamErrorInfo } from '../providers/types.js';
+import type { DialectAdapter, Metered, RequestInfo, ResponseTap, RouteMatch, UpstreamErrorInfo } from '../providers/types.js';
 import { clientResponseHeaders } from './headers.js';
 import { AttemptTimeout, type UpstreamRequest, callUpstream, isIdleTimeout, upstreamFailure } from './upstream.js';
 
@@ -14,9 +13,11 @@ export interface RelayArgs {
   adapter: DialectAdapter;
   route: RouteMatch;
   info: RequestInfo;
-  rewrite: RequestRewrite | undefined;
+  /** The gateway asked a chat stream for usage the client did not (see RequestRewrite). */
+  injectedStreamUsage: boolean;
   facts: RequestFacts;
-  json: unknown;
+  /** Input tokens of the request, estimated (undefined without a body): the row's figure when the stream dies before usage arrives. */
+  inputEstimate: () => number | undefined;
   started: number;
   /** Records the row; called exactly once, before the response completes. `journaled` runs once the row is in the spool. */
   finish: (journaled?: () => void) => void;
@@ -64,7 +65,7 @@ export type RelayResult =
  */
 export function relay(a: RelayArgs): Promise<RelayResult> {
   const { res, facts } = a;
-  const rewrites = a.rewrite?.injectedStreamUsage ?? false;
+  const rewrites = a.injectedStreamUsage;
   let tap: ResponseTap | undefined;
   let declared = NaN;
   let sent = 0;
@@ -227,9 +228,10 @@ function settle(a: RelayArgs, m: Metered, complete: boolean, clientGone: boolean
     f.outcome = 'truncated';
     f.errorType = 'stream_incomplete';
   }
-  if (f.usageSource === 'none' && f.outcome !== 'ok' && f.status < 400 && a.json !== undefined) {
+  const estimate = f.usageSource === 'none' && f.outcome !== 'ok' && f.status < 400 ? a.inputEstimate() : undefined;
+  if (estimate !== undefined) {
     // The stream died before the provider reported usage; the input was still billed.
-    f.usage = { ...f.usage, inputTokens: estimateInputTokens(a.json) };
+    f.usage = { ...f.usage, inputTokens: estimate };
     f.usageSource = 'estimated';
   }
 }

@@ -14,6 +14,7 @@ import type { Agent } from 'undici';
 import { clientResponseHeaders } from './headers.js';
 import { type RelayResult, relay } from './relay.js';
 import { AttemptTimeout, type UpstreamRequest } from './upstream.js';
+import { estimateInputTokens } from '../metering/estimate.js';
 
 export interface RoutedExchange {
   agent: Agent;
@@ -116,9 +117,9 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
           adapter: x.adapter,
           route: x.route,
           info,
-          rewrite,
+          injectedStreamUsage: rewrite?.injectedStreamUsage ?? false,
           facts,
-          json: x.json,
+          inputEstimate: () => (x.json === undefined ? undefined : estimateInputTokens(x.json)),
           started: x.started,
           finish: x.finish,
           attempt: {

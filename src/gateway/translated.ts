@@ -10,6 +10,7 @@ import { estimateMessageTokens, planTranslation, translateResponse } from '../tr
 import { clientResponseHeaders, upstreamHeaders } from './headers.js';
 import { relay } from './relay.js';
 import type { UpstreamProvider } from './select-provider.js';
+import { estimateInputTokens } from '../metering/estimate.js';
 
 export interface TranslatedExchange {
   agent: Agent;
@@ -69,9 +70,9 @@ export async function relayTranslated(x: TranslatedExchange): Promise<void> {
     adapter: upstream,
     route: upstreamRoute,
     info: x.info,
-    rewrite: undefined,
+    injectedStreamUsage: false,
     facts,
-    json: x.body,
+    inputEstimate: () => (x.body === undefined ? undefined : estimateInputTokens(x.body)),
     started: x.started,
     finish: x.finish,
     respond(status, headers) {

@@ -25,6 +25,7 @@ export interface UpstreamRequest {
   url: string;
   method: 'GET' | 'POST';
   headers: Record<string, string>;
+  /** Taken (set to undefined) by callUpstream. */
   body: Buffer | undefined;
 }
 
@@ -71,7 +72,14 @@ export function callUpstream(agent: Agent, r: UpstreamRequest, l: UpstreamListen
       l.onError(err, started);
     },
   };
-  agent.dispatch({ origin: url.origin, path: url.path, method: r.method, headers: r.headers, body: r.body }, handler);
+  // The body is handed over and dropped from `r`, which the caller may hold for as long as the response streams.
+  const sent = r.body;
+  r.body = undefined;
+  const large = sent !== undefined && sent.length >= LETGO_MIN_BYTES;
+  const headers = large ? { ...r.headers, 'content-length': String(sent.length) } : r.headers;
+  // undici takes async iterables as bodies, though its types do not list them.
+  const body = large ? (letGoOnceSent(sent) as unknown as Dispatcher.DispatchOptions['body']) : sent;
+  agent.dispatch({ origin: url.origin, path: url.path, method: r.method, headers, body }, handler);
   return {
     abort(reason) {
       if (controller) controller.abort(reason);
@@ -79,6 +87,27 @@ export function callUpstream(agent: Agent, r: UpstreamRequest, l: UpstreamListen
     },
     pause: () => controller?.pause(),
     resume: () => controller?.resume(),
+  };
+}
+
+/** Bodies from this size on are handed over so that they can be let go once sent (see letGoOnceSent). */
+const LETGO_MIN_BYTES = 16 * 1024;
+
+/**
+ * A body undici does not keep: it holds a Buffer body until the response ends, which for
+ * a long stream is a whole prompt (an agent's are hundreds of kilobytes) per open stream.
+ * Given as a one-chunk iterable, the buffer is dropped once undici has written it.
+ */
+export function letGoOnceSent(body: Buffer): AsyncIterable<Buffer> {
+  let held: Buffer | undefined = body;
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: () => {
+        const value = held;
+        held = undefined;
+        return Promise.resolve(value === undefined ? { done: true, value: undefined } : { done: false, value });
+      },
+    }),
   };
 }
 

@@ -1,0 +1,31 @@
+import { estimateInputTokens } from '../metering/estimate.js';
+import { lastTurnHash } from '../metering/last-turn.js';
+import type { RequestFacts } from '../metering/build-row.js';
+
+/**
+ * What the ledger row needs from a parsed request body: its prompt prefix's hashes, its last
+ * turn's hash and an estimate of its input tokens (for a stream that dies before usage
+ * arrives; undefined without a body). Worked out once, by `run` (the gateway calls it while the upstream thinks),
+ * after which the body is let go: an agent's prompt is hundreds of kilobytes parsed, and a
+ * stream may stay open for minutes.
+ */
+export function requestDigest(json: unknown, facts: RequestFacts): { run: () => void; inputEstimate: () => number | undefined } {
+  let body: unknown = json;
+  let done = false;
+  let estimate: number | undefined;
+  const run = () => {
+    if (done) return;
+    done = true;
+    facts.prefix?.();
+    facts.lastTurnHash = lastTurnHash(body);
+    estimate = body === undefined ? undefined : estimateInputTokens(body);
+    body = undefined;
+  };
+  return {
+    run,
+    inputEstimate: () => {
+      run();
+      return estimate;
+    },
+  };
+}
