@@ -83,8 +83,8 @@ async function oneAtATime(t: Target, stream: boolean, n: number): Promise<{ firs
   return out;
 }
 
-/** Opens `n` streams that the upstream holds open after the first chunk; calls `measure` while all are open. */
-export async function openStreams<T>(t: Target, n: number, measure: () => T | Promise<T>): Promise<{ value: T; open: number }> {
+/** Opens `n` streams that the upstream holds open after the first chunk; calls `measure` while all are open. `body`: the request's, the benchmark's small one by default. */
+export async function openStreams<T>(t: Target, n: number, measure: () => T | Promise<T>, body = STREAM): Promise<{ value: T; open: number }> {
   const agent = new Agent({ connections: n + 10, keepAliveTimeout: 60_000 });
   const controllers: AbortController[] = [];
   let firstChunks = 0;
@@ -94,7 +94,7 @@ export async function openStreams<T>(t: Target, n: number, measure: () => T | Pr
     const ac = new AbortController();
     controllers.push(ac);
     try {
-      const res = await request(`${t.url}/v1/chat/completions`, { method: 'POST', dispatcher: agent, signal: ac.signal, headers: { 'content-type': 'application/json', 'x-bench-hold': '1', ...t.headers }, body: STREAM });
+      const res = await request(`${t.url}/v1/chat/completions`, { method: 'POST', dispatcher: agent, signal: ac.signal, headers: { 'content-type': 'application/json', 'x-bench-hold': '1', ...t.headers }, body });
       for await (const _ of res.body) {
         if (++firstChunks === n) ready();
       }

@@ -1,5 +1,5 @@
 import { loadavg } from 'node:os';
-import { Agent, request } from 'undici';
+import { openStreams } from './load.js';
 import { type Proc, rssMb, startBare, startTollgate, startUpstream } from './processes.js';
 import { writeMarkedSection } from './sections.js';
 import { median } from './stats.js';
@@ -23,33 +23,13 @@ const COMPARE_LABEL = arg('--label', `tollgate at ${COMPARE}`);
 const messages = Array.from({ length: 40 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: 'x'.repeat(Math.floor((KB * 1024) / 40)) }));
 const body = JSON.stringify({ model: 'gpt-5', stream: true, messages });
 
-/** Opens the streams, reads RSS once all have their first chunk, then closes them. */
+/** RSS just before the streams open, and once all have their first chunk. */
 async function hold(p: Proc, headers: Record<string, string>): Promise<{ before: number; open: number }> {
-  const agent = new Agent({ connections: STREAMS + 10 });
   const before = rssMb(p.pid);
-  const aborts: AbortController[] = [];
-  let firstChunks = 0;
-  let allOpen: () => void = () => undefined;
-  const ready = new Promise<void>((r) => (allOpen = r));
-  const streams = Array.from({ length: STREAMS }, async () => {
-    const ac = new AbortController();
-    aborts.push(ac);
-    try {
-      const res = await request(`${p.url}/v1/chat/completions`, { method: 'POST', dispatcher: agent, signal: ac.signal, headers: { 'content-type': 'application/json', 'x-bench-hold': '1', ...headers }, body });
-      for await (const _ of res.body) if (++firstChunks === STREAMS) allOpen();
-    } catch {
-      // Aborted once measured.
-    }
-  });
-  await Promise.race([ready, new Promise((r) => setTimeout(r, 60_000))]);
-  if (firstChunks < STREAMS) throw new Error(`${p.name}: only ${firstChunks} of ${STREAMS} streams opened`);
-  await new Promise((r) => setTimeout(r, 1000));
-  const open = rssMb(p.pid);
-  for (const a of aborts) a.abort();
-  await Promise.all(streams);
-  await agent.close();
-  await new Promise((r) => setTimeout(r, 500));
-  return { before, open };
+  const r = await openStreams({ name: p.name, url: p.url, headers }, STREAMS, () => rssMb(p.pid), body);
+  if (r.open < STREAMS) throw new Error(`${p.name}: only ${r.open} of ${STREAMS} streams opened`);
+  await new Promise((done) => setTimeout(done, 500));
+  return { before, open: r.value };
 }
 
 const up = await startUpstream();
