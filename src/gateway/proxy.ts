@@ -259,10 +259,16 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
     if (step.auto) facts.tags = { ...facts.tags, cache: 'auto' };
   }
 
+  // What the row needs from the body (prompt-prefix hashes, last-turn hash, input estimate), made once; then the parsed body can go.
+  const digest = requestDigest(json, facts);
+  const finish = (journaled?: () => void) => {
+    digest.run();
+    x.finish(journaled);
+  };
   if (provider.dialect !== route.dialect) {
     // A provider of another dialect (`translate_from`): the one translated step.
     const body = raw === received ? json : parseJson(raw!);
-    await relayTranslated({ agent: deps.agent, res, route, info, facts, body, headers, who, provider, started: x.started, finish: x.finish });
+    await relayTranslated({ agent: deps.agent, res, route, info, facts, body, headers, who, provider, started: x.started, finish, inputEstimate: digest.inputEstimate });
     return;
   }
   const plan = raw === undefined ? undefined : selectDeployments(deps, x, explicit, info.model, who.sessionId, json);
@@ -289,8 +295,9 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
       capOutputTokens: x.held.admission?.capOutputTokens,
       checkAttempt: x.held.admission?.attempt,
       facts,
+      inputEstimate: digest.inputEstimate,
       started: x.started,
-      finish: x.finish,
+      finish,
     });
     return;
   }
@@ -305,14 +312,9 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   const url = provider.baseUrl + path + (qs ? `?${qs}` : '');
 
   facts.attempts = 1;
-  const digest = requestDigest(json, facts);
-  // While the upstream works on the request, rather than at the end of the response; then the parsed body is let go.
+  // While the upstream works on the request, rather than at the end of the response.
   setImmediate(digest.run);
   const upstream = { url, method: route.method, headers: out, body: rewrite?.body ?? raw };
-  const finish = (journaled?: () => void) => {
-    digest.run();
-    x.finish(journaled);
-  };
   // Returned, not awaited: this function's locals (the request body, raw and parsed) need not live as long as the stream.
   return relay({ agent: deps.agent, upstream, res, adapter, route, info, injectedStreamUsage: rewrite?.injectedStreamUsage ?? false, facts, inputEstimate: digest.inputEstimate, started: x.started, finish }).then(() => undefined);
 }

@@ -14,7 +14,6 @@ import type { Agent } from 'undici';
 import { clientResponseHeaders } from './headers.js';
 import { type RelayResult, relay } from './relay.js';
 import { AttemptTimeout, type UpstreamRequest } from './upstream.js';
-import { estimateInputTokens } from '../metering/estimate.js';
 
 export interface RoutedExchange {
   agent: Agent;
@@ -38,6 +37,8 @@ export interface RoutedExchange {
   /** Budgets and rate limits of the model and provider each attempt goes to (absent without a policy). */
   checkAttempt: Admission<Served>['attempt'] | undefined;
   facts: RequestFacts;
+  /** See RelayArgs.inputEstimate. */
+  inputEstimate: () => number | undefined;
   started: number;
   finish: (journaled?: () => void) => void;
 }
@@ -119,7 +120,7 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
           info,
           injectedStreamUsage: rewrite?.injectedStreamUsage ?? false,
           facts,
-          inputEstimate: () => (x.json === undefined ? undefined : estimateInputTokens(x.json)),
+          inputEstimate: x.inputEstimate,
           started: x.started,
           finish: x.finish,
           attempt: {

@@ -10,7 +10,6 @@ import { estimateMessageTokens, planTranslation, translateResponse } from '../tr
 import { clientResponseHeaders, upstreamHeaders } from './headers.js';
 import { relay } from './relay.js';
 import type { UpstreamProvider } from './select-provider.js';
-import { estimateInputTokens } from '../metering/estimate.js';
 
 export interface TranslatedExchange {
   agent: Agent;
@@ -25,6 +24,8 @@ export interface TranslatedExchange {
   provider: UpstreamProvider;
   started: number;
   finish: (journaled?: () => void) => void;
+  /** See RelayArgs.inputEstimate. */
+  inputEstimate: () => number | undefined;
 }
 
 /** Client headers that belong to the client's dialect or carry its credential; never sent to the other dialect. */
@@ -72,7 +73,7 @@ export async function relayTranslated(x: TranslatedExchange): Promise<void> {
     info: x.info,
     injectedStreamUsage: false,
     facts,
-    inputEstimate: () => (x.body === undefined ? undefined : estimateInputTokens(x.body)),
+    inputEstimate: x.inputEstimate,
     started: x.started,
     finish: x.finish,
     respond(status, headers) {

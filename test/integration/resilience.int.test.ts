@@ -3,6 +3,7 @@ import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RecordedRequest } from '../fake-upstream/index.js';
+import { lastTurnHash } from '../../src/metering/last-turn.js';
 import { type Harness, defaultProviders, eventually, startHarness } from '../support/harness.js';
 import { routingFrom } from '../support/routing.js';
 
@@ -60,6 +61,8 @@ describe('retries and fallbacks before the first byte', () => {
     expect(h.fake.requests).toHaveLength(2);
     const { row, attempts } = await ledger(response.headers.get('x-tollgate-request-id')!);
     expect(row).toMatchObject({ status: 200, outcome: 'ok', attempts: 2, inputTokens: 10, outputTokens: 5, costPicos: 60n });
+    // A routed row carries its last turn's hash, as a plain one does (the agent-loop detector reads it).
+    expect(row.lastTurnHash).toBe(lastTurnHash({ messages: hi }));
     expect(attempts.map((a) => [a.n, a.deployment, a.status, a.outcome, a.delivered, a.costPicos])).toEqual([
       [1, 'solo', 429, 'upstream_error', false, 0n],
       [2, 'solo', 200, 'ok', true, 60n],

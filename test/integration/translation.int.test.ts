@@ -127,6 +127,7 @@ describe('an Anthropic client (Claude Code’s request shape) served by an OpenA
     const [row] = await h.rows();
     expect(row).toMatchObject({ api: 'anthropic.messages', provider: 'local-qwen', stream: true, inputTokens: 4996, cacheReadTokens: 4096, outputTokens: 37, toolCalls: 2, usageSource: 'final', outcome: 'ok' });
     expect(row!.ttftMs).not.toBeNull();
+    expect(row!.lastTurnHash).toMatch(/^[0-9a-f]{16}$/);
   });
 
   it('the next turn: tool results (is_error, content arrays, an image) become tool messages, then a user message', async () => {
