@@ -274,7 +274,9 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   const plan = raw === undefined ? undefined : selectDeployments(deps, x, explicit, info.model, who.sessionId, json);
   if (plan !== undefined) {
     const clientHeaders = upstreamHeaders(headers);
-    await serveRouted({
+    setImmediate(digest.run);
+    // Returned, not awaited, as below: the routed exchange lets the body go once an answer is delivered.
+    return serveRouted({
       agent: deps.agent,
       router: deps.router!,
       plan,
@@ -299,7 +301,6 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
       started: x.started,
       finish,
     });
-    return;
   }
 
   const rewrite = raw === undefined ? undefined : adapter.rewriteRequest(route, info, raw);

@@ -34,6 +34,8 @@ export interface AttemptControl {
   requestMs?: number;
   /** True when this answer must not reach the client because another attempt will be made. */
   retry?(status: number, headers: Headers): boolean;
+  /** This answer goes to the client: no attempt follows (the request's body can be let go). */
+  delivering?(): void;
 }
 
 /** What a translated exchange sends the client instead of the upstream's head and bytes. */
@@ -151,6 +153,7 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
           tap = errorBodyTap(st);
           return;
         }
+        a.attempt?.delivering?.();
         facts.status = status;
         const reqId = headers['x-request-id'] ?? headers['request-id'];
         facts.upstreamRequestId = typeof reqId === 'string' ? reqId : null;

@@ -23,9 +23,10 @@ export interface RoutedExchange {
   adapter: DialectAdapter;
   route: RouteMatch;
   info: RequestInfo;
+  /** Let go (with `raw`) once an answer goes to the client: a stream may stay open for minutes. */
   json: unknown;
   /** The body as admitted (policy rewrites applied). */
-  raw: Buffer;
+  raw: Buffer | undefined;
   path: string;
   query: URLSearchParams;
   /** Upstream headers without a credential. */
@@ -56,7 +57,7 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
   const { router, plan, res, facts } = x;
   const policy = plan.route.retry;
   // Rate-limit accounting needs a token estimate without walking the body: a token per four bytes, plus the output cap.
-  const tokens = Math.ceil(x.raw.length / 4) + (x.info.maxOutputTokens ?? 0);
+  const tokens = Math.ceil((x.raw?.length ?? 0) / 4) + (x.info.maxOutputTokens ?? 0);
   const queueDeadline = Date.now() + plan.route.queue.maxWaitMs;
   const bodies = new Map<string, { body: Buffer; path: string }>();
   let last: Held | { kind: 'error'; err: GatewayError } | { kind: 'refused'; refusal: Refusal } | undefined;
@@ -102,13 +103,7 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
       res.setHeader('x-tollgate-attempts', String(n));
       res.setHeader('x-tollgate-deployment', c.d.id);
       const info = c.model === x.info.model && cap === undefined ? x.info : { ...x.info, model: c.model, maxOutputTokens: cap ?? x.info.maxOutputTokens };
-      const { body, path } = bodyFor(x, c.model, cap, bodies);
-      const rewrite = x.adapter.rewriteRequest(x.route, info, body);
-      const h: HeaderBag = Object.assign({}, x.headers, c.d.headers);
-      const q = new URLSearchParams(x.query);
-      x.credential(h, q, c.d.apiKey);
-      const qs = q.toString();
-      const upstream: UpstreamRequest = { url: c.d.baseUrl + path + (qs ? `?${qs}` : ''), method: x.route.method, headers: h, body: rewrite?.body ?? body };
+      const { upstream, injectedStreamUsage } = attemptRequest(x, c, info, cap, bodies);
       let r: RelayResult;
       try {
         r = await relay({
@@ -118,7 +113,7 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
           adapter: x.adapter,
           route: x.route,
           info,
-          injectedStreamUsage: rewrite?.injectedStreamUsage ?? false,
+          injectedStreamUsage,
           facts,
           inputEstimate: x.inputEstimate,
           started: x.started,
@@ -129,6 +124,11 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
             retry: (status, headers) => {
               const t = triggerForStatus(status);
               return t !== undefined && mayRetry(policy, t, headers) && canTryAgain(plan);
+            },
+            delivering: () => {
+              x.json = undefined;
+              x.raw = undefined;
+              bodies.clear();
             },
           },
         });
@@ -231,8 +231,20 @@ function triggerForError(cause: unknown): RetryTrigger {
  * The body for a deployment's model: the admitted bytes as they are, or re-serialised for
  * another model or a lower output cap (`enforce_max_tokens` on that model's budgets).
  */
+/** One attempt's request to its deployment (a function of its own, so that no body outlives the sending in the caller's frame). */
+function attemptRequest(x: RoutedExchange, c: Candidate, info: RequestInfo, cap: number | undefined, bodies: Map<string, { body: Buffer; path: string }>): { upstream: UpstreamRequest; injectedStreamUsage: boolean } {
+  const { body, path } = bodyFor(x, c.model, cap, bodies);
+  const rewrite = x.adapter.rewriteRequest(x.route, info, body);
+  const h: HeaderBag = Object.assign({}, x.headers, c.d.headers);
+  const q = new URLSearchParams(x.query);
+  x.credential(h, q, c.d.apiKey);
+  const qs = q.toString();
+  return { upstream: { url: c.d.baseUrl + path + (qs ? `?${qs}` : ''), method: x.route.method, headers: h, body: rewrite?.body ?? body }, injectedStreamUsage: rewrite?.injectedStreamUsage ?? false };
+}
+
 function bodyFor(x: RoutedExchange, model: string, cap: number | undefined, cache: Map<string, { body: Buffer; path: string }>): { body: Buffer; path: string } {
-  if (model === x.info.model && cap === undefined) return { body: x.raw, path: x.path };
+  // The body is let go only once an answer is delivered, after which no attempt is made.
+  if (model === x.info.model && cap === undefined) return { body: x.raw!, path: x.path };
   const key = `${model}\n${cap ?? ''}`;
   let b = cache.get(key);
   if (b === undefined) {
