@@ -8,6 +8,9 @@ import { newFacts } from '../metering/build-row.js';
 import { estimateInputTokens } from '../metering/estimate.js';
 import { readBody } from './read-body.js';
 import { requestDigest } from './request-digest.js';
+import { lookupRoute } from '../providers/index.js';
+import { openaiAdapter } from '../providers/openai/adapter.js';
+import { relay } from './relay.js';
 import { type UpstreamRequest, callUpstream } from './upstream.js';
 
 // A long stream must not keep its request's body: these are the places that held it.
@@ -18,7 +21,11 @@ const server = createServer((req, res) => {
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     received.push({ headers: req.headers, body: Buffer.concat(chunks) });
-    res.end('ok');
+    if (req.headers['x-answer'] === '429') {
+      res.writeHead(429, { 'content-type': 'application/json' }).end('{"error":{"message":"slow down","type":"rate_limit"}}');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'c1', model: 'gpt-5', choices: [], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } }));
   });
 });
 const agent = new Agent();
@@ -54,6 +61,40 @@ describe('the request body on its way upstream', () => {
       [String(small.length), undefined],
       [String(large.length), undefined],
     ]);
+  });
+
+  it('is let go by a routed exchange when, and only when, an answer goes to the client', async () => {
+    const found = lookupRoute('POST', '/v1/chat/completions');
+    if (found.kind !== 'match') throw new Error('no route');
+    // The client side: a real response for the relay to write, answered by each attempt in turn.
+    const outcomes: string[] = [];
+    const client = createServer((_req, res) => {
+      const attempt = (answer: string) =>
+        relay({
+          agent,
+          upstream: { url: `${origin}/v1/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json', 'x-answer': answer }, body: Buffer.from('{"model":"gpt-5"}') },
+          res,
+          adapter: openaiAdapter,
+          route: found.route,
+          info: { model: 'gpt-5', stream: false },
+          injectedStreamUsage: false,
+          facts: newFacts('r', 0, 'openai.chat'),
+          inputEstimate: () => 3,
+          started: performance.now(),
+          finish: (journaled) => journaled?.(),
+          attempt: { retry: (status) => status === 429, delivering: () => outcomes.push(`delivering ${answer}`) },
+        });
+      void attempt('429').then((r) => {
+        outcomes.push(r.kind);
+        return attempt('200');
+      });
+    });
+    await new Promise<void>((r) => client.listen(0, '127.0.0.1', r));
+    const res = await fetch(`http://127.0.0.1:${(client.address() as AddressInfo).port}/`);
+    expect(res.status).toBe(200);
+    await res.text();
+    client.close();
+    expect(outcomes).toEqual(['held', 'delivering 200']);
   });
 
   it('is read from the client, after which no listener of the reader holds it', async () => {
