@@ -33,9 +33,15 @@ export function zeroUsage(): Usage {
   };
 }
 
-/** Coerces an unknown JSON value to a non-negative integer token count (0 when absent). */
+/**
+ * More tokens than any request has: a count above it is garbage (or hostile), not usage. It also
+ * keeps every row's cost within a 64-bit count of picodollars at any catalog price.
+ */
+export const MAX_TOKENS = 1_000_000_000;
+
+/** Coerces an unknown JSON value to a non-negative integer token count (0 when absent, or not a believable count). */
 export function tokens(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
+  return typeof value === 'number' && value > 0 && value <= MAX_TOKENS ? Math.floor(value) : 0;
 }
 
 /** Uncached input: what is billed at the plain input price. Never negative. */

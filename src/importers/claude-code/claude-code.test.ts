@@ -65,6 +65,13 @@ describe('Claude Code transcripts', () => {
     });
   });
 
+  it('reads a count that is no believable number of tokens (negative, past a billion) as none, so the row still fits the ledger', () => {
+    const logs = logDir({ [file]: [line({ msg: 'msg_B', req: 'req_B', input: -5, out: 1e308, read: 2 ** 60 }), line({ msg: 'msg_C', req: 'req_C', input: 7, out: 2e9, read: 40 })] });
+    const { rows } = importer('claude-code', logs.dir).run();
+    // msg_B has no believable tokens left, so no row; msg_C keeps its real counts.
+    expect(sums(rows)).toEqual({ rows: 1, input: 7, output: 0, cacheWrite: 0, cacheRead: 40 });
+  });
+
   it('keeps the largest copy whatever order the copies come in', () => {
     const logs = logDir({ [file]: [line({ out: 700 }), line({ out: 1 }), line({ out: 5 })] });
     expect(sums(importer('claude-code', logs.dir).run().rows).output).toBe(700);

@@ -1,3 +1,5 @@
+import { tokens } from '../../core/usage.js';
+
 /**
  * One usage-bearing line of a Claude Code transcript (usage-formats.md §1.6), checked.
  * Pure: no I/O.
@@ -22,7 +24,6 @@ export interface ClaudeEntry {
 type Json = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
 
 /** A present id must be a non-empty string; absent (or null) is allowed. */
 function optionalId(v: unknown): string | null | false {
@@ -53,7 +54,7 @@ export function claudeEntry(line: Json): ClaudeEntry | undefined {
   const model = optionalId(message.model);
   if (messageId === false || requestId === false || sessionId === false || model === false) return undefined;
   if (model === '<synthetic>') return undefined;
-  const total = count(usage.input_tokens) + count(usage.output_tokens) + count(usage.cache_creation_input_tokens) + count(usage.cache_read_input_tokens);
+  const total = tokens(usage.input_tokens) + tokens(usage.output_tokens) + tokens(usage.cache_creation_input_tokens) + tokens(usage.cache_read_input_tokens);
   if (total === 0) return undefined;
   const cwd = typeof outer.cwd === 'string' && outer.cwd ? outer.cwd : null;
   return {

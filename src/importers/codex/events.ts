@@ -1,3 +1,5 @@
+import { tokens } from '../../core/usage.js';
+
 /**
  * Codex CLI rollout lines (usage-formats.md §1.6): `session_meta`, `turn_context` (the
  * model) and `event_msg` / `token_count` (usage). Pure.
@@ -34,11 +36,10 @@ export function newCodexFileState(): CodexFileState {
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
 
 function tokensOf(v: unknown): CodexTokens | null {
   if (!isObject(v)) return null;
-  const t = { input: n(v.input_tokens), cached: n(v.cached_input_tokens), output: n(v.output_tokens), reasoning: n(v.reasoning_output_tokens), total: n(v.total_tokens) };
+  const t = { input: tokens(v.input_tokens), cached: tokens(v.cached_input_tokens), output: tokens(v.output_tokens), reasoning: tokens(v.reasoning_output_tokens), total: tokens(v.total_tokens) };
   if (t.total === 0) t.total = t.input + t.output;
   return t;
 }
