@@ -87,4 +87,3 @@ export function fetchFailureReason(err: unknown): string {
   if (typeof cause?.message === 'string') return cause.message;
   return err instanceof Error ? err.message : String(err);
 }
-

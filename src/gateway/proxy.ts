@@ -259,8 +259,10 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
     if (step.auto) facts.tags = { ...facts.tags, cache: 'auto' };
   }
 
-  // What the row needs from the body (prompt-prefix hashes, last-turn hash, input estimate), made once; then the parsed body can go.
+  // What the row needs from the body (prompt-prefix hashes, last-turn hash, input estimate), made once
+  // while the upstream works on the request, rather than at the end of the response; then the parsed body can go.
   const digest = requestDigest(json, facts);
+  setImmediate(digest.run);
   const finish = (journaled?: () => void) => {
     digest.run();
     x.finish(journaled);
@@ -268,14 +270,13 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   if (provider.dialect !== route.dialect) {
     // A provider of another dialect (`translate_from`): the one translated step.
     const body = raw === received ? json : parseJson(raw!);
-    await relayTranslated({ agent: deps.agent, res, route, info, facts, body, headers, who, provider, started: x.started, finish, inputEstimate: digest.inputEstimate });
-    return;
+    return relayTranslated({ agent: deps.agent, res, route, info, facts, body, headers, who, provider, started: x.started, finish, inputEstimate: digest.inputEstimate });
   }
   const plan = raw === undefined ? undefined : selectDeployments(deps, x, explicit, info.model, who.sessionId, json);
   if (plan !== undefined) {
     const clientHeaders = upstreamHeaders(headers);
-    setImmediate(digest.run);
-    // Returned, not awaited, as below: the routed exchange lets the body go once an answer is delivered.
+    // Returned, not awaited, here and on the plain path below: this function's locals, the request body raw and parsed, need not live as
+    // long as the stream; the routed exchange lets its own references go once an answer is delivered.
     return serveRouted({
       agent: deps.agent,
       router: deps.router!,
@@ -313,10 +314,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   const url = provider.baseUrl + path + (qs ? `?${qs}` : '');
 
   facts.attempts = 1;
-  // While the upstream works on the request, rather than at the end of the response.
-  setImmediate(digest.run);
   const upstream = { url, method: route.method, headers: out, body: rewrite?.body ?? raw };
-  // Returned, not awaited: this function's locals (the request body, raw and parsed) need not live as long as the stream.
   return relay({ agent: deps.agent, upstream, res, adapter, route, info, injectedStreamUsage: rewrite?.injectedStreamUsage ?? false, facts, inputEstimate: digest.inputEstimate, started: x.started, finish }).then(() => undefined);
 }
 

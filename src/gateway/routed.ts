@@ -227,10 +227,6 @@ function triggerForError(cause: unknown): RetryTrigger {
   return 'connect';
 }
 
-/**
- * The body for a deployment's model: the admitted bytes as they are, or re-serialised for
- * another model or a lower output cap (`enforce_max_tokens` on that model's budgets).
- */
 /** One attempt's request to its deployment (a function of its own, so that no body outlives the sending in the caller's frame). */
 function attemptRequest(x: RoutedExchange, c: Candidate, info: RequestInfo, cap: number | undefined, bodies: Map<string, { body: Buffer; path: string }>): { upstream: UpstreamRequest; injectedStreamUsage: boolean } {
   const { body, path } = bodyFor(x, c.model, cap, bodies);
@@ -242,6 +238,10 @@ function attemptRequest(x: RoutedExchange, c: Candidate, info: RequestInfo, cap:
   return { upstream: { url: c.d.baseUrl + path + (qs ? `?${qs}` : ''), method: x.route.method, headers: h, body: rewrite?.body ?? body }, injectedStreamUsage: rewrite?.injectedStreamUsage ?? false };
 }
 
+/**
+ * The body for a deployment's model: the admitted bytes as they are, or re-serialised for
+ * another model or a lower output cap (`enforce_max_tokens` on that model's budgets).
+ */
 function bodyFor(x: RoutedExchange, model: string, cap: number | undefined, cache: Map<string, { body: Buffer; path: string }>): { body: Buffer; path: string } {
   // The body is let go only once an answer is delivered, after which no attempt is made.
   if (model === x.info.model && cap === undefined) return { body: x.raw!, path: x.path };

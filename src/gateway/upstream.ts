@@ -98,7 +98,7 @@ const LETGO_MIN_BYTES = 16 * 1024;
  * a long stream is a whole prompt (an agent's are hundreds of kilobytes) per open stream.
  * Given as a one-chunk iterable, the buffer is dropped once undici has written it.
  */
-export function letGoOnceSent(body: Buffer): AsyncIterable<Buffer> {
+function letGoOnceSent(body: Buffer): AsyncIterable<Buffer> {
   let held: Buffer | undefined = body;
   return {
     [Symbol.asyncIterator]: () => ({

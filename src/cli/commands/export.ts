@@ -27,9 +27,9 @@ export function exportCommand(program: Command, io: Io): void {
       if (flags.format !== 'jsonl' && flags.format !== 'csv' && flags.format !== 'focus') throw new UsageError('export: --format must be jsonl, csv or focus');
       if (flags.format !== 'focus' && flags.output?.endsWith('.parquet')) throw new UsageError('export: Parquet is written only with --format focus');
       const records = () => focusRecords(storage.ledger.scan(parseWindow(flags)), focusContext(config));
+      if (flags.format === 'focus' && flags.output?.endsWith('.parquet')) return writeParquet(records, flags.output);
       // Loaded here: the Parquet writer costs the gateway's process memory it never uses.
       const { writeFocusCsv } = await import('../../focus/write.js');
-      if (flags.format === 'focus' && flags.output?.endsWith('.parquet')) return writeParquet(records, flags.output);
       const sink = flags.output ? openOutputFile(flags.output) : undefined;
       const write = async (text: string) => {
         if (!sink) return io.out(text);
