@@ -24,6 +24,7 @@ function memoryLedger(failTimes = 0): Omit<LedgerStore, 'upsert'> & { rows: Map<
       for (const r of rows) if (!store.rows.has(r.id) && store.rows.set(r.id, r)) n++;
       return Promise.resolve(n);
     },
+    ping: () => Promise.resolve(),
     get: () => Promise.resolve(undefined),
     attempts: () => Promise.resolve([]),
     firstTs: () => Promise.resolve(undefined),

@@ -32,6 +32,8 @@ export interface LedgerStore {
    * Returns how many rows were inserted or replaced.
    */
   upsert(rows: readonly LedgerRow[], remove?: readonly string[]): Promise<number>;
+  /** Resolves when storage answers a query: a failed write with storage answering was the rows' fault. */
+  ping(): Promise<void>;
   get(id: string): Promise<LedgerRow | undefined>;
   /** A request's upstream tries, in order (empty when it never went upstream). */
   attempts(requestId: string): Promise<AttemptRow[]>;

@@ -14,6 +14,7 @@ import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck,
 import { type RollupDelta, measureValues, rollupDeltas, sameRow } from '../rollup.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, cacheRowSelect, ROLLUP_MEASURES, rollupKeys, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
+import { storableRows } from '../storable.js';
 
 type Row = Record<string, unknown>;
 
@@ -185,8 +186,9 @@ function pgLedger(pool: pg.Pool): LedgerStore {
   };
 
   return {
-    async insert(rows) {
-      if (rows.length === 0) return 0;
+    async insert(given) {
+      if (given.length === 0) return 0;
+      const rows = storableRows(given);
       return inTransaction(async (c) => {
         const fresh = await insertRows(c, await withoutCrossSourceRepeats(c, rows));
         await insertAttempts(c, fresh);
@@ -194,8 +196,9 @@ function pgLedger(pool: pg.Pool): LedgerStore {
         return fresh.length;
       });
     },
-    async upsert(rows, remove = []) {
-      if (rows.length + remove.length === 0) return 0;
+    async upsert(given, remove = []) {
+      if (given.length + remove.length === 0) return 0;
+      const rows = storableRows(given);
       return inTransaction(async (c) => {
         const kept = await withoutCrossSourceRepeats(c, rows);
         const ids = [...new Set([...remove, ...kept.map((r) => r.id)])];
@@ -211,6 +214,9 @@ function pgLedger(pool: pg.Pool): LedgerStore {
         await writeRollups(c, added, gone.map((id) => stored.get(id)!));
         return added.length;
       });
+    },
+    async ping() {
+      await pool.query('SELECT 1');
     },
     async get(id) {
       const r = await run('SELECT * FROM requests WHERE id = $1', [id]);

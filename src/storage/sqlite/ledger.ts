@@ -10,6 +10,7 @@ import { topShare } from '../top-share.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, cacheRowSelect, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
 import { insertWithConstants } from './constant-columns.js';
+import { storableRows } from '../storable.js';
 import { type Db, LOCK_WAIT_MS, openDb, statementCache } from './db.js';
 
 type Row = Record<string, unknown>;
@@ -153,6 +154,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
     writeRollups(added, removed);
     return added.length;
   });
+  const selectOne = db.prepare('SELECT 1');
   const getRow = db.prepare('SELECT * FROM requests WHERE id = ?').safeIntegers();
   // Through requests_ts: one seek, however large the ledger.
   const firstTs = db.prepare('SELECT MIN(ts) AS t FROM requests');
@@ -173,12 +175,16 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   return {
     insert: (rows) => {
       try {
-        return Promise.resolve(rows.length === 0 ? 0 : insert(rows));
+        return Promise.resolve(rows.length === 0 ? 0 : insert(storableRows(rows)));
       } catch (err) {
         return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
     },
-    upsert: (rows, remove = []) => Promise.resolve(rows.length + remove.length === 0 ? 0 : upsertBatch.immediate(rows, remove)),
+    upsert: (rows, remove = []) => Promise.resolve(rows.length + remove.length === 0 ? 0 : upsertBatch.immediate(storableRows(rows), remove)),
+    ping: () => {
+      selectOne.get();
+      return Promise.resolve();
+    },
     get: (id) => {
       const rec = getRow.get(id) as Row | undefined;
       return Promise.resolve(rec ? rowFromRecord(rec) : undefined);

@@ -23,6 +23,17 @@ export function storageContract(open: () => Promise<Storage>): void {
     await s.close();
   });
 
+  it('keeps a row whose text holds U+0000, with U+FFFD in its place, and answers a ping', async () => {
+    const s = await open();
+    await s.ledger.ping();
+    // A client can send a model name or tag with a NUL: Postgres refuses it, SQLite cuts the text there.
+    const row = sampleRow({ id: 'nul', model: 'gpt\u0000x', modelRequested: 'gpt\u0000x', tags: { 'wf\u0000': 'a\u0000b' } });
+    expect(await s.ledger.insert([row, sampleRow({ id: 'clean' })])).toBe(2);
+    expect(await s.ledger.get('nul')).toEqual({ ...row, model: 'gpt\uFFFDx', modelRequested: 'gpt\uFFFDx', tags: { 'wf\uFFFD': 'a\uFFFDb' } });
+    expect((await s.ledger.aggregate({ by: ['model'] })).map((g) => g.keys[0]).sort()).toEqual(['gpt-5', 'gpt\uFFFDx']);
+    await s.close();
+  });
+
   it('stores a request\'s attempts with its row, once, and reads them back in order', async () => {
     const s = await open();
     const attempt = (n: number, o: Partial<AttemptRow>): AttemptRow => ({

@@ -1,0 +1,43 @@
+import type { AttemptRow, LedgerRow } from '../core/ledger-row.js';
+
+const NUL = '\u0000';
+const REPLACEMENT = '\uFFFD';
+
+/**
+ * The row as storage can keep it: U+0000 in any text becomes U+FFFD. Postgres refuses NUL in
+ * text and JSONB (which failed the whole batch), and SQLite cuts a string short at it; a model
+ * name or tag is client input, so it can hold one. The row itself is returned when clean.
+ */
+export function storableRow(r: LedgerRow): LedgerRow {
+  let out = withoutNul(r);
+  const tags = withoutNulEntries(r.tags);
+  if (tags !== r.tags) out = { ...out, tags };
+  if (r.attemptLog) {
+    const log = r.attemptLog.map(withoutNul);
+    if (log.some((a, i) => a !== r.attemptLog![i])) out = { ...out, attemptLog: log };
+  }
+  return out;
+}
+
+export function storableRows(rows: readonly LedgerRow[]): readonly LedgerRow[] {
+  const out = rows.map(storableRow);
+  return out.some((r, i) => r !== rows[i]) ? out : rows;
+}
+
+function withoutNul<T extends LedgerRow | AttemptRow>(o: T): T {
+  let copy: T | undefined;
+  for (const key in o) {
+    const v = o[key];
+    if (typeof v === 'string' && v.includes(NUL)) (copy ??= { ...o })[key] = v.replaceAll(NUL, REPLACEMENT) as T[typeof key];
+  }
+  return copy ?? o;
+}
+
+function withoutNulEntries(tags: Record<string, string>): Record<string, string> {
+  for (const [k, v] of Object.entries(tags)) {
+    if (k.includes(NUL) || (typeof v === 'string' && v.includes(NUL))) {
+      return Object.fromEntries(Object.entries(tags).map(([a, b]) => [a.replaceAll(NUL, REPLACEMENT), typeof b === 'string' ? b.replaceAll(NUL, REPLACEMENT) : b]));
+    }
+  }
+  return tags;
+}
