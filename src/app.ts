@@ -16,6 +16,9 @@ import type { PriceFn } from './metering/build-row.js';
 import { type LedgerSink, LedgerWriter } from './metering/ledger-writer.js';
 import { Spool, recoverSpools } from './metering/spool.js';
 import { isLockBusy } from './storage/sqlite/db.js';
+import { isStorageTrouble } from './storage/storage-trouble.js';
+import { RefusedRows } from './metering/set-aside.js';
+import type { LedgerRow } from './core/ledger-row.js';
 import { WorkerLedgerSink } from './metering/worker-sink.js';
 import type { StorageSpec } from './storage/open.js';
 import { createHttpServer } from './server/http-server.js';
@@ -91,12 +94,20 @@ const SETTLE_MS = 5000;
 
 /** The composition root: wires storage, metering, the gateway and the HTTP server, then listens. */
 export async function startTollgate(o: AppOptions): Promise<Tollgate> {
-  const recovered = await recoverSpools(o.spoolDir, (rows) => o.storage.ledger.insert(rows));
+  const refused = new RefusedRows(o.spoolDir);
+  const setAside = (row: LedgerRow, err: unknown) => {
+    const kept = refused.add(row);
+    if (kept) o.log.error(`storage refused request ${row.id} on its own; the row is kept in ${refused.path} (load it with tollgate import --format ledger once the cause is fixed)`, { err: String(err) });
+    return kept;
+  };
+  const recovered = await recoverSpools(o.spoolDir, (rows) => o.storage.ledger.insert(rows), { isStorageTrouble, setAside });
   if (recovered > 0) o.log.info('replayed rows left in the spool by an earlier process', { rows: recovered });
   const worker = o.ledgerWorker ? await WorkerLedgerSink.start(o.ledgerWorker) : undefined;
   const sink: LedgerSink = worker ?? o.storage.ledger;
   const writer = new LedgerWriter(sink, new Spool(o.spoolDir, (err) => o.log.error('spool write failed', { err: String(err) })), {
     flushIntervalMs: o.flushIntervalMs,
+    isStorageTrouble,
+    setAside,
     onError: (err) =>
       // Routine while another process (an import) writes the SQLite file: not an error.
       isLockBusy(err)

@@ -12,16 +12,21 @@ const storage = spec.kind === 'sqlite' ? openSqliteLedger(spec.path) : await (aw
 /** Decoding here rather than cloning on the gateway's thread. */
 const rowsOf = (lines: string): LedgerRow[] => lines.split('\n').filter((l) => l !== '').map(decodeRow);
 
-parentPort!.on('message', (m: { id: number; rows?: LedgerRow[]; lines?: string; close?: true }) => {
+parentPort!.on('message', (m: { id: number; rows?: LedgerRow[]; lines?: string; ping?: true; close?: true }) => {
   let work: Promise<number>;
   try {
-    work = m.close ? storage.close().then(() => 0) : storage.ledger.insert(m.lines !== undefined ? rowsOf(m.lines) : (m.rows ?? []));
+    if (m.close) work = storage.close().then(() => 0);
+    else if (m.ping) work = storage.ledger.ping().then(() => 0);
+    else work = storage.ledger.insert(m.lines !== undefined ? rowsOf(m.lines) : (m.rows ?? []));
   } catch (err) {
     work = Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
   work.then(
     (n) => parentPort!.postMessage({ id: m.id, n }),
-    (err: unknown) => parentPort!.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err) }),
+    (err: unknown) => {
+      const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+      parentPort!.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err), ...(typeof code === 'string' ? { code } : {}) });
+    },
   );
 });
 parentPort!.postMessage({ id: 0, ready: true });

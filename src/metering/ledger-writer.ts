@@ -1,7 +1,7 @@
 import type { LedgerRow } from '../core/ledger-row.js';
 
 import { decodeRow, encodeRow } from './row-codec.js';
-import { within } from '../core/within.js';
+import { TimedOut, within } from '../core/within.js';
 import type { Spool } from './spool.js';
 
 /**
@@ -11,6 +11,8 @@ import type { Spool } from './spool.js';
  */
 export interface LedgerSink {
   insert(rows: readonly LedgerRow[], lines?: readonly string[]): Promise<number>;
+  /** Resolves when storage answers: a batch that failed meanwhile failed for its rows. */
+  ping?(): Promise<void>;
 }
 
 export interface LedgerWriterOptions {
@@ -21,7 +23,17 @@ export interface LedgerWriterOptions {
   /** A batch storage has not confirmed by then counts as failed and is retried (inserts are idempotent on id). */
   commitTimeoutMs?: number;
   onError?: (err: unknown) => void;
+  /** Whether an error was storage's (down, locked, full): the rows are then retried as they are. */
+  isStorageTrouble?: (err: unknown) => boolean;
+  /**
+   * Takes a row storage refused on its own while answering (see `commitBatch`), and says
+   * whether it is kept; without it such a row is retried for ever, holding up those after it.
+   */
+  setAside?: (row: LedgerRow, err: unknown) => boolean;
 }
+
+/** Times a row alone must fail, storage answering each time, before it is set aside. */
+const STRIKES = 3;
 
 /**
  * Takes ledger rows from the request path and commits them to storage in batches.
@@ -30,6 +42,8 @@ export interface LedgerWriterOptions {
  * is retried; the spool keeps it safe meanwhile. While storage is down the queue stops
  * at `maxQueued` rows: later rows are in the spool's file only ("spilled"), and are read
  * back from it, in order, as storage catches up, so an outage costs disk, not memory.
+ * A batch that fails while storage answers holds a row storage will not take: the batch is
+ * halved until that row is alone, and the row is then set aside rather than retried for ever.
  */
 export class LedgerWriter {
   private queue: LedgerRow[] = [];
@@ -38,6 +52,12 @@ export class LedgerWriter {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private failures = 0;
+  /** Rows per batch: `maxBatch`, less while halving a batch that storage refused. */
+  private limit: number;
+  /** Failures of the queue's first row on its own, storage answering. */
+  private strikes = 0;
+  /** Rows at the queue's head among which is a row storage refused (0 when none is sought). */
+  private suspects = 0;
   private closed = false;
   /** Rows in the spool's file but not in the queue: the file's last rows, from byte `spillAt`. */
   private spilled = 0;
@@ -49,6 +69,8 @@ export class LedgerWriter {
   private readonly flushIntervalMs: number;
   private readonly maxBatch: number;
   private readonly onError: (err: unknown) => void;
+  private readonly isStorageTrouble: (err: unknown) => boolean;
+  private readonly setAside: ((row: LedgerRow, err: unknown) => boolean) | undefined;
 
   constructor(store: LedgerSink, spool: Spool | undefined, opts: LedgerWriterOptions = {}) {
     this.store = store;
@@ -58,6 +80,9 @@ export class LedgerWriter {
     this.maxQueued = opts.maxQueued ?? 20_000;
     this.commitTimeoutMs = opts.commitTimeoutMs ?? 60_000;
     this.onError = opts.onError ?? (() => undefined);
+    this.isStorageTrouble = opts.isStorageTrouble ?? (() => false);
+    this.setAside = opts.setAside;
+    this.limit = this.maxBatch;
   }
 
   record(row: LedgerRow): void {
@@ -146,21 +171,60 @@ export class LedgerWriter {
 
   private async commitBatch(): Promise<void> {
     this.refill();
-    const batch = this.queue.slice(0, this.maxBatch);
+    const batch = this.queue.slice(0, this.limit);
     if (batch.length === 0) return;
     const lines = this.lines.slice(0, batch.length);
     // A row must be in the spool's file before storage has it, or markCommitted would count it unwritten.
     this.spool?.flush();
     try {
       await within(this.store.insert(batch, lines.includes('') ? undefined : lines), this.commitTimeoutMs, `storage did not confirm the batch within ${this.commitTimeoutMs} ms`);
-      this.queue.splice(0, batch.length);
-      this.lines.splice(0, batch.length);
+      this.committed(batch.length);
       this.failures = 0;
-      // Only rows the spool holds count towards its file being done with.
-      this.spool?.markCommitted(lines.reduce((n, l) => (l === '' ? n : n + 1), 0));
+      this.strikes = 0;
+      if (this.suspects > 0) {
+        this.suspects -= batch.length;
+        if (this.suspects <= 0) this.limit = this.maxBatch;
+      }
     } catch (err) {
-      this.failures += 1;
       this.onError(err);
+      const failures = this.failures + 1;
+      if (!this.setAside || err instanceof TimedOut || this.isStorageTrouble(err) || !(await this.storageAnswers())) {
+        this.failures = failures;
+        return;
+      }
+      // Storage is up and refused this batch: one of its rows is the cause. Halve until it is alone.
+      this.failures = 0;
+      if (batch.length > 1) {
+        this.suspects = batch.length;
+        this.limit = Math.ceil(batch.length / 2);
+      } else if (++this.strikes >= STRIKES) {
+        this.strikes = 0;
+        if (!this.setAside(batch[0]!, err)) {
+          this.failures = failures;
+          return;
+        }
+        this.committed(1);
+        this.suspects = 0;
+        this.limit = this.maxBatch;
+      }
+    }
+  }
+
+  /** The queue's first `n` rows are in storage (or set aside). */
+  private committed(n: number): void {
+    const lines = this.lines.splice(0, n);
+    this.queue.splice(0, n);
+    // Only rows the spool holds count towards its file being done with.
+    this.spool?.markCommitted(lines.reduce((k, l) => (l === '' ? k : k + 1), 0));
+  }
+
+  private async storageAnswers(): Promise<boolean> {
+    if (!this.store.ping) return false;
+    try {
+      await within(this.store.ping(), this.commitTimeoutMs, 'storage did not answer');
+      return true;
+    } catch {
+      return false;
     }
   }
 

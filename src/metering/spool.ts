@@ -176,8 +176,19 @@ export class Spool {
   }
 }
 
-/** Replays spool files left by processes that are no longer running. Returns the rows replayed. */
-export async function recoverSpools(dir: string, insert: (rows: LedgerRow[]) => Promise<unknown>): Promise<number> {
+export interface RecoverOptions {
+  /** Whether an error was storage's own trouble: recovery then stops (and start-up fails), the files kept. */
+  isStorageTrouble?: (err: unknown) => boolean;
+  /** Takes a row storage refused on its own (see LedgerWriterOptions.setAside); false when it could not. */
+  setAside?: (row: LedgerRow, err: unknown) => boolean;
+}
+
+/**
+ * Replays spool files left by processes that are no longer running. Returns the rows replayed (not those set aside).
+ * A batch storage refuses is tried a row at a time, and a row refused on its own is set aside
+ * (when the caller can), so that one bad row cannot stop every later start.
+ */
+export async function recoverSpools(dir: string, insert: (rows: LedgerRow[]) => Promise<unknown>, o: RecoverOptions = {}): Promise<number> {
   if (!existsSync(dir)) return 0;
   let names: string[];
   try {
@@ -185,6 +196,25 @@ export async function recoverSpools(dir: string, insert: (rows: LedgerRow[]) => 
   } catch (err) {
     throw new SpoolDirError(dir, err);
   }
+  /** Commits the rows; returns how many were set aside instead. */
+  const commit = async (rows: LedgerRow[]): Promise<number> => {
+    try {
+      await insert(rows);
+      return 0;
+    } catch (err) {
+      if (!o.setAside || o.isStorageTrouble?.(err)) throw err;
+      let setAside = 0;
+      for (const row of rows) {
+        try {
+          await insert([row]);
+        } catch (rowErr) {
+          if (o.isStorageTrouble?.(rowErr) || !o.setAside(row, rowErr)) throw rowErr;
+          setAside++;
+        }
+      }
+      return setAside;
+    }
+  };
   let total = 0;
   for (const name of names) {
     const m = /^spool-(\d+)-/.exec(name);
@@ -199,8 +229,8 @@ export async function recoverSpools(dir: string, insert: (rows: LedgerRow[]) => 
         // A torn last line from a crash mid-write: the response it belongs to never completed.
       }
     }
-    for (let i = 0; i < rows.length; i += 1000) await insert(rows.slice(i, i + 1000));
     total += rows.length;
+    for (let i = 0; i < rows.length; i += 1000) total -= await commit(rows.slice(i, i + 1000));
     try {
       unlinkSync(path);
     } catch {

@@ -32,6 +32,10 @@ export class WorkerLedgerSink {
     return lines ? this.send({ lines: lines.join('') }) : this.send({ rows });
   }
 
+  async ping(): Promise<void> {
+    await this.send({ ping: true });
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const worker = this.worker;
@@ -50,11 +54,12 @@ export class WorkerLedgerSink {
   }
 
   private watch(worker: Worker): Worker {
-    worker.on('message', (m: { id: number; n?: number; error?: string }) => {
+    worker.on('message', (m: { id: number; n?: number; error?: string; code?: string }) => {
       const w = this.waiting.get(m.id);
       if (!w) return;
       this.waiting.delete(m.id);
-      if (m.error !== undefined) w.fail(new Error(m.error));
+      // The code comes across too: whether storage or the rows were at fault is read from it.
+      if (m.error !== undefined) w.fail(Object.assign(new Error(m.error), m.code === undefined ? {} : { code: m.code }));
       else w.ok(m.n ?? 0);
     });
     const lost = (err: Error) => {
@@ -68,7 +73,7 @@ export class WorkerLedgerSink {
     return worker;
   }
 
-  private async send(body: { rows?: readonly LedgerRow[]; lines?: string; close?: true }): Promise<number> {
+  private async send(body: { rows?: readonly LedgerRow[]; lines?: string; ping?: true; close?: true }): Promise<number> {
     if (this.closed && !body.close) throw new Error('the ledger worker is closed');
     const worker = await this.running();
     const id = ++this.seq;

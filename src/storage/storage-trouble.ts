@@ -1,0 +1,22 @@
+/**
+ * Whether a failed write was storage's trouble (locked, full, unreachable, shutting down)
+ * rather than the rows': then the same rows are retried later, never set aside.
+ * SQLite says so in its result code, Postgres in the SQLSTATE's class, Node in its errno code.
+ */
+export function isStorageTrouble(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  if (typeof code !== 'string') return false;
+  if (code.startsWith('SQLITE_')) return SQLITE_TROUBLE.test(code);
+  if (/^[0-9A-Z]{5}$/.test(code) && !code.startsWith('E')) return POSTGRES_TROUBLE_CLASSES.has(code.slice(0, 2));
+  // ECONNREFUSED, ECONNRESET, ETIMEDOUT, ENOSPC, EACCES, …
+  return /^E[A-Z]+$/.test(code);
+}
+
+const SQLITE_TROUBLE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|NOMEM|READONLY|CANTOPEN|PROTOCOL|CORRUPT|NOTADB|INTERRUPT|ABORT|PERM|AUTH|NOLFS)/;
+
+/**
+ * 08 connection, 25 transaction state, 40 rollback (deadlock, serialization), 53 resources
+ * (disk full, too many connections), 55 lock not available, 57 operator (shutdown, cancel),
+ * 58 system (I/O), XX internal. Not 22 (data) or 23 (constraint): those are the rows'.
+ */
+const POSTGRES_TROUBLE_CLASSES = new Set(['08', '25', '40', '53', '55', '57', '58', 'XX']);
