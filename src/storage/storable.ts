@@ -41,3 +41,17 @@ function withoutNulEntries(tags: Record<string, string>): Record<string, string>
   }
   return tags;
 }
+
+/** `\u0000` as JSON writes a NUL, not preceded by a backslash of its own (`\\u0000` is text). */
+const ESCAPED_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;
+
+/**
+ * A query parameter as storage can keep it, as `storableRow` does for rows: U+0000 in text
+ * becomes U+FFFD, and so does its escape in JSON text (a document or tags serialised).
+ */
+export function storableParam(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  let out = v.includes(NUL) ? v.replaceAll(NUL, REPLACEMENT) : v;
+  if ((out.startsWith('{') || out.startsWith('[')) && out.includes('\\u0000')) out = out.replace(ESCAPED_NUL, '$1\\ufffd');
+  return out;
+}

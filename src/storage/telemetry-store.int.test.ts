@@ -44,6 +44,16 @@ describe.each(engines)('telemetry cross-check points on %s', (_name, open) => {
       await s.close();
     }
   });
+
+  it('keeps a point whose text holds U+0000, with U+FFFD in its place', async () => {
+    const s = await open();
+    try {
+      expect(await s.telemetry.insertPoints([point('nul', { sessionId: 's\u0000x', model: 'm\u0000', tokens: 3, ts: 9_000_000 })])).toBe(1);
+      expect(await s.telemetry.sumPoints({ since: 9_000_000 })).toMatchObject([{ sessionId: 's\uFFFDx', model: 'm\uFFFD', inputTokens: 3 }]);
+    } finally {
+      await s.close();
+    }
+  });
 });
 
 afterAll(async () => {

@@ -14,7 +14,7 @@ import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck,
 import { type RollupDelta, measureValues, rollupDeltas, sameRow } from '../rollup.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, cacheRowSelect, ROLLUP_MEASURES, rollupKeys, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
-import { storableRows } from '../storable.js';
+import { storableParam, storableRows } from '../storable.js';
 
 type Row = Record<string, unknown>;
 
@@ -304,7 +304,7 @@ function pgSql(pool: pg.Pool): PolicySql {
   return {
     param: (i) => `$${i}`,
     run: async (sql, params) => {
-      const res = await pool.query<Row>(sql, params);
+      const res = await pool.query<Row>(sql, params.map(storableParam));
       return { rows: res.rows, count: res.rowCount ?? 0 };
     },
   };

@@ -1,4 +1,5 @@
 import { type PolicySql, sqlPolicyStore } from '../policy-store.js';
+import { storableParam } from '../storable.js';
 import { sqlTelemetryStore } from '../telemetry-store.js';
 import { sqlOutcomeStore } from '../outcome-store.js';
 import type { KeyRecord, KeyStore, NewKey, PolicyStore, Storage } from '../ports.js';
@@ -30,8 +31,9 @@ function sqliteSql(db: Db): PolicySql {
   const statement = statementCache((sql) => db.prepare(sql));
   return {
     param: () => '?',
-    run: (sql, params) => {
+    run: (sql, given) => {
       const stmt = statement(sql);
+      const params = given.map(storableParam);
       if (!stmt.reader) return Promise.resolve({ rows: [], count: stmt.run(params).changes });
       const rows = stmt.all(params) as Row[];
       return Promise.resolve({ rows, count: rows.length });

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { sampleRow } from './testing/rows.js';
+import { storableParam, storableRow, storableRows } from './storable.js';
+
+describe('storableRow', () => {
+  it('returns a clean row itself, and a batch of clean rows itself', () => {
+    const rows = [sampleRow(), sampleRow({ tags: { a: 'b' } })];
+    expect(storableRow(rows[0]!)).toBe(rows[0]);
+    expect(storableRows(rows)).toBe(rows);
+  });
+
+  it('puts U+FFFD for U+0000 in text, tags and attempts, leaving the given row as it was', () => {
+    const row = sampleRow({ model: 'a\u0000b', tags: { k: 'v\u0000' }, attemptLog: [] });
+    const out = storableRow(row);
+    expect(out.model).toBe('a\uFFFDb');
+    expect(out.tags).toEqual({ k: 'v\uFFFD' });
+    expect(row.model).toBe('a\u0000b');
+  });
+});
+
+describe('storableParam', () => {
+  it('puts U+FFFD for U+0000 in text and for its escape in JSON text', () => {
+    expect(storableParam('s\u0000x')).toBe('s\uFFFDx');
+    expect(JSON.parse(storableParam(JSON.stringify({ session: 's\u0000x' })) as string)).toEqual({ session: 's\uFFFDx' });
+    expect(JSON.parse(storableParam(JSON.stringify(['\\\u0000'])) as string)).toEqual(['\\\uFFFD']);
+  });
+
+  it('leaves an escaped backslash followed by the text u0000 alone, and other values', () => {
+    const text = JSON.stringify({ path: 'C:\\u0000' });
+    expect(storableParam(text)).toBe(text);
+    expect(storableParam('plain \\u0000 text')).toBe('plain \\u0000 text');
+    expect(storableParam(5)).toBe(5);
+    expect(storableParam(null)).toBe(null);
+  });
+});
