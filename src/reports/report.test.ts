@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emptyTotals } from '../storage/ports.js';
-import { concentration, ratio, sortByCost, topShareOf } from './report.js';
+import { concentration, orderRows, ratio, sortByCost, topShareOf } from './report.js';
 import { parseTime, parseTimeWindow } from './time.js';
 
 const group = (key: string, cost: bigint) => ({ keys: [key], ...emptyTotals(), requests: 1, costPicos: cost });
@@ -39,6 +39,20 @@ describe('reports', () => {
   it('sorts by cost, then requests', () => {
     const rows = sortByCost([group('a', 1n), group('b', 5n), group('c', 5n)]);
     expect(rows.map((r) => r.keys[0])).toEqual(['b', 'c', 'a']);
+  });
+
+  it('orders a report with a day or hour in time order along it, the other dimensions most expensive first', () => {
+    const row = (keys: string[], cost: bigint) => ({ keys, ...emptyTotals(), requests: 1, costPicos: cost });
+    const days = orderRows([row(['2026-11-03'], 9n), row(['2026-11-01'], 1n), row(['2026-11-02'], 5n)], ['day']);
+    expect(days.map((r) => r.keys[0])).toEqual(['2026-11-01', '2026-11-02', '2026-11-03']);
+    // Team b spent 11 in all, team a 10: b's days first, each team's in time order.
+    const rows = [row(['a', '2026-11-02'], 9n), row(['b', '2026-11-02'], 3n), row(['a', '2026-11-01'], 1n), row(['b', '2026-11-01'], 8n)];
+    expect(orderRows([...rows], ['team', 'day']).map((r) => r.keys.join(' '))).toEqual(['b 2026-11-01', 'b 2026-11-02', 'a 2026-11-01', 'a 2026-11-02']);
+    // Each day's teams, most expensive first.
+    const byDay = rows.map((r) => ({ ...r, keys: [r.keys[1]!, r.keys[0]!] }));
+    expect(orderRows(byDay, ['day', 'team']).map((r) => r.keys.join(' '))).toEqual(['2026-11-01 b', '2026-11-01 a', '2026-11-02 a', '2026-11-02 b']);
+    // Without a time dimension: the most expensive groups first.
+    expect(orderRows([...rows], ['team', 'user']).map((r) => r.keys.join(' '))).toEqual(['a 2026-11-02', 'b 2026-11-01', 'b 2026-11-02', 'a 2026-11-01']);
   });
 
   it('computes ratios of amounts too large for doubles', () => {

@@ -23,9 +23,12 @@ export interface Report {
   concentration: { sessions: Concentration; workflows: Concentration };
 }
 
-/** Groups spend by the asked dimensions, most expensive first, with the top-10% concentration line. */
+/**
+ * Groups spend by the asked dimensions, with the top-10% concentration line. Most expensive
+ * first; with a day or hour among them, in time order along it (see `orderRows`).
+ */
 export async function runReport(store: LedgerStore, q: ReportQuery): Promise<Report> {
-  const rows = sortByCost(await store.aggregate(q));
+  const rows = orderRows(await store.aggregate(q), q.by);
   const total = emptyTotals();
   for (const r of rows) addTotals(total, r);
   // Ranked by the database, unless the report's rows are the groups already (sorted just now).
@@ -36,6 +39,40 @@ export async function runReport(store: LedgerStore, q: ReportQuery): Promise<Rep
 
 export function sortByCost(rows: AggregateRow[]): AggregateRow[] {
   return rows.sort((a, b) => (b.costPicos > a.costPicos ? 1 : b.costPicos < a.costPicos ? -1 : b.requests - a.requests || cmp(a.keys, b.keys)));
+}
+
+const TIME_DIMENSIONS: readonly Dimension[] = ['day', 'hour'];
+
+/**
+ * Without a day or hour among `by`, the most expensive groups first (`sortByCost`). With one,
+ * a time series: dimension by dimension, days and hours in time order, and the others' groups
+ * most expensive first (their total over the rows that share the dimensions before them), so
+ * that `--by day` reads as a calendar and `--by team day` as each team's days.
+ */
+export function orderRows(rows: AggregateRow[], by: readonly Dimension[]): AggregateRow[] {
+  if (!by.some((d) => TIME_DIMENSIONS.includes(d))) return sortByCost(rows);
+  const totals = new Map<string, Picos>();
+  const prefix = (keys: string[], n: number) => keys.slice(0, n + 1).join('\u0000');
+  for (const r of rows) {
+    for (let i = 0; i < by.length; i++) {
+      const k = prefix(r.keys, i);
+      totals.set(k, (totals.get(k) ?? 0n) + r.costPicos);
+    }
+  }
+  return rows.sort((a, b) => {
+    for (let i = 0; i < by.length; i++) {
+      const x = a.keys[i] ?? '';
+      const y = b.keys[i] ?? '';
+      if (x === y) continue;
+      if (!TIME_DIMENSIONS.includes(by[i]!)) {
+        const cx = totals.get(prefix(a.keys, i))!;
+        const cy = totals.get(prefix(b.keys, i))!;
+        if (cx !== cy) return cx > cy ? -1 : 1;
+      }
+      return x < y ? -1 : 1;
+    }
+    return 0;
+  });
 }
 
 function cmp(a: string[], b: string[]): number {
