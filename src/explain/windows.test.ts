@@ -6,6 +6,7 @@ const NOW = Date.UTC(2026, 11, 2, 10, 30); // Wednesday 2 December 2026
 describe('explain windows', () => {
   it('reads START..END with dates, timestamps and spans', () => {
     expect(parseWindowSpec('2026-11-01..2026-11-08', NOW)).toEqual({ since: Date.UTC(2026, 10, 1), until: Date.UTC(2026, 10, 8), label: '2026-11-01..2026-11-08' });
+    expect(parseWindowSpec('2026-11-01/2026-11-08T12:00:00Z', NOW)).toMatchObject({ since: Date.UTC(2026, 10, 1), until: Date.UTC(2026, 10, 8, 12) });
     expect(parseWindowSpec('14d..7d', NOW)).toMatchObject({ since: NOW - 14 * 86_400_000, until: NOW - 7 * 86_400_000 });
   });
 

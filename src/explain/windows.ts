@@ -11,7 +11,7 @@ const DAY = 86_400_000;
 
 /**
  * Reads a window: `A..B` (each a date, an ISO timestamp or a span back from now such as
- * 7d), or a name: today, yesterday, this-week, last-week (weeks start on Monday, UTC),
+ * 7d), or ISO 8601's `A/B`, or a name: today, yesterday, this-week, last-week (weeks start on Monday, UTC),
  * this-month, last-month, or `last-7d` / `prev-7d` (the 7 days before now, and the 7
  * before those; any number of hours, days or weeks). Throws a RangeError naming what is accepted.
  *
@@ -19,7 +19,7 @@ const DAY = 86_400_000;
  */
 export function parseWindowSpec(text: string, now: number = Date.now()): Window {
   const t = text.trim();
-  const range = /^(.+?)\.\.(.+)$/.exec(t);
+  const range = /^(.+?)(?:\.\.|\/)(.+)$/.exec(t);
   if (range) {
     const since = parseTime(range[1]!, now);
     const until = parseTime(range[2]!, now);
@@ -29,7 +29,7 @@ export function parseWindowSpec(text: string, now: number = Date.now()): Window 
   const named = namedWindow(t.toLowerCase(), now);
   if (named) return { ...named, label: t };
   throw new RangeError(
-    `"${text}" is not a window: use START..END (dates, ISO timestamps or spans such as 14d..7d), or today, yesterday, this-week, last-week, this-month, last-month, last-7d, prev-7d`,
+    `"${text}" is not a window: use START..END or START/END (dates, ISO timestamps or spans such as 14d..7d), or today, yesterday, this-week, last-week, this-month, last-month, last-7d, prev-7d`,
   );
 }
 

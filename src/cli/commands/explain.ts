@@ -18,7 +18,7 @@ export function explainCommand(program: Command, io: Io): void {
     program
       .command('explain')
       .description('Why spend changed between two windows: drivers ranked by dollars, adding up exactly to the change')
-      .option('--from <window>', 'the earlier window: START..END, or today, yesterday, this-week, last-week, this-month, last-month, last-7d, prev-7d', 'last-week')
+      .option('--from <window>', 'the earlier window: START..END (or START/END), or today, yesterday, this-week, last-week, this-month, last-month, last-7d, prev-7d', 'last-week')
       .option('--to <window>', 'the later window, written the same way', 'this-week')
       .option('--format <format>', 'table or json', 'table'),
   ).action((flags: ExplainFlags) =>
