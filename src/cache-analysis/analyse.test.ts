@@ -90,6 +90,16 @@ describe('CacheAnalyser', () => {
     expect(r.findings[0]).toBe(f);
   });
 
+  it("names a group's most used model, and how many it used, on the group's own findings", () => {
+    const rows = Array.from({ length: 3 }, (_, i) => row({ system: [cached], messages: msg(`one-off ${i}`) }, { ts: i * MIN, cacheWriteTokens: 1900, ...(i === 2 ? { model: 'other-model' } : {}) }));
+    const waste = analyse(rows).findings.find((x) => x.kind === 'wasted_writes')!;
+    expect(waste).toMatchObject({ model: 'test-model', models: 2 });
+    expect(renderCacheTable(analyse(rows))).toContain('workflow w (mostly test-model, of 2 models): 3 of 3 cache writes');
+    const one = analyse(rows.slice(0, 2)).findings.find((x) => x.kind === 'wasted_writes')!;
+    expect(one.models).toBeUndefined();
+    expect(renderCacheTable(analyse(rows.slice(0, 2)))).toContain('workflow w (test-model): 2 of 2 cache writes');
+  });
+
   it('scales to a week from when the ledger began, when that is inside the window', () => {
     const rows = Array.from({ length: 3 }, (_, i) => row({ system: [cached], messages: msg(`one-off ${i}`) }, { ts: 3 * HOUR + i * MIN, cacheWriteTokens: 1900 }));
     const run = (measuredSince?: number) => {

@@ -80,11 +80,13 @@ export function groupStats(key: string, g: GroupAcc): GroupStats {
 export function groupFindings(key: string, g: GroupAcc, weekly: (p: Picos) => Picos): Finding[] {
   const findings: Finding[] = [];
   const model = topModel(g);
+  const models = g.modelCounts.size > 1 ? { models: g.modelCounts.size } : {};
   if (g.wastedPicos > 0n) {
     findings.push({
       kind: 'wasted_writes',
       group: key,
       model,
+      ...models,
       windowPicos: g.wastedPicos,
       weeklyPicos: weekly(g.wastedPicos),
       title: `${g.wasted} of ${g.writes} cache writes were never read back within their TTL`,
@@ -97,6 +99,7 @@ export function groupFindings(key: string, g: GroupAcc, weekly: (p: Picos) => Pi
       kind: 'ttl_1h',
       group: key,
       model,
+      ...models,
       windowPicos: g.ttlSaving,
       weeklyPicos: weekly(g.ttlSaving),
       title: `${g.ttlCount} prefixes were written again 5 to 60 minutes after a 5-minute write lapsed`,

@@ -47,6 +47,7 @@ export function cacheReportJson(r: CacheReport): unknown {
       cause: f.cause ?? null,
       [r.by]: f.group,
       model: f.model,
+      models: f.models ?? 1,
       saving_usd_per_week: formatUsd(f.weeklyPicos),
       saving_usd_in_window: formatUsd(f.windowPicos),
       title: f.title,
@@ -114,7 +115,7 @@ function finding(n: number, f: Finding, by: string): string {
   const where = e.firstDifferingBlock === undefined ? '' : `; first differing block: ${e.blockLabel}`;
   const sample = e.sample === undefined ? '' : `\n     block text: ${JSON.stringify(e.sample.slice(0, 120))}`;
   return (
-    `${n}. [${f.kind}${f.cause ? `: ${f.cause}` : ''}] ${by} ${f.group} (${f.model}): ${f.title}.\n` +
+    `${n}. [${f.kind}${f.cause ? `: ${f.cause}` : ''}] ${by} ${f.group} (${f.models ? `mostly ${f.model}, of ${f.models} models` : f.model}): ${f.title}.\n` +
     `   Fix: ${f.fix}; save about ${displayUsd(f.weeklyPicos)} a week.\n` +
     `   Evidence: ${e.count} of ${e.outOf}${where}; e.g. ${e.requestIds.join(', ')}${sample}\n\n`
   );

@@ -41,7 +41,10 @@ export interface Finding {
   kind: FindingKind;
   cause?: DriftCause;
   group: string;
+  /** The model the finding is about; for a group's own findings, its most used model. */
   model: string;
+  /** How many models the group's requests used, when more than one (`model` is then the most used). */
+  models?: number;
   /** The saving over the analysed window, and scaled to a week. */
   windowPicos: Picos;
   weeklyPicos: Picos;
