@@ -9,6 +9,14 @@ function groupName(s: Statement): string {
   return s.query.by.startsWith('tag:') ? s.query.by.slice(4) : s.query.by;
 }
 
+/** How to give requests the statement's dimension, through the gateway and for imported logs. */
+function attributeHint(by: string, name: string): string {
+  if (by === 'user' || by === 'team') return `give keys a ${name} or send x-tollgate-${name}, and import logs with --${name} (or import.${name} in the config)`;
+  if (by === 'project') return 'give keys a project or send x-tollgate-project; imported logs take their git repository unless --project says otherwise';
+  if (by === 'key') return 'these came without a virtual key (imported logs, telemetry)';
+  return `send x-tollgate-tags: ${name}=…`;
+}
+
 function lineJson(l: StatementLine): Record<string, unknown> {
   return {
     spend_usd: formatUsd(l.costPicos),
@@ -79,7 +87,7 @@ export function renderStatementTable(s: Statement): string {
   const fmt = (r: string[]) => r.map((cell, c) => (numeric.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   const out = [`Chargeback statement for ${s.query.month} (${s.query.timeZone}: ${iso(s.since)} to ${iso(s.until)}), by ${name}`, '', fmt(head), rule, ...body.map(fmt), rule, fmt(total), ''];
-  if (s.unattributed) out.push(`(unattributed): spend by requests with no ${name}; give keys a ${name} or send x-tollgate-${name === 'user' || name === 'team' || name === 'project' ? name : 'tags'} to attribute it.`);
+  if (s.unattributed) out.push(`(unattributed): spend by requests with no ${name}; ${attributeHint(s.query.by, name)}.`);
   if (t.unpricedRequests) out.push(`* ${t.unpricedRequests} request(s) used a model with no known price; their cost is not included.`);
   if (t.requests === 0) out.push('No spend in this month.');
   return out.join('\n') + '\n';

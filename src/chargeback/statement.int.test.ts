@@ -55,6 +55,7 @@ describe('chargeback statement', () => {
     expect(csv[3]).toMatch(/^,50,/);
     const table = renderStatementTable(berlin);
     expect(table).toMatch(/\(unattributed\) +\$50\.00 +4\.5%/);
+    expect(table).toContain('(unattributed): spend by requests with no team; give keys a team or send x-tollgate-team, and import logs with --team (or import.team in the config).');
     expect(table).toMatch(/TOTAL +\$1,?100\.00 +100\.0%/);
     await s.close();
   });
