@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   invalid_api_key: { status: 401, outcome: 'rejected' },
   revoked_api_key: { status: 401, outcome: 'rejected' },
   passthrough_forbidden: { status: 401, outcome: 'rejected' },
+  provider_key_missing: { status: 401, outcome: 'rejected' },
   unknown_route: { status: 404, outcome: 'rejected' },
   unknown_provider: { status: 404, outcome: 'rejected' },
   no_provider: { status: 400, outcome: 'rejected' },

@@ -22,7 +22,7 @@ import { prefixKey } from '../routing/affinity.js';
 import { headerBag, upstreamHeaders } from './headers.js';
 import { readBody } from './read-body.js';
 import { guessDialect, splitProviderPrefix } from './routes.js';
-import type { ProviderTable, UpstreamProvider } from './select-provider.js';
+import { type ProviderTable, type UpstreamProvider, checkProviderKey } from './select-provider.js';
 import { relay } from './relay.js';
 import { requestDigest } from './request-digest.js';
 import { serveRouted } from './routed.js';
@@ -267,7 +267,9 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
     digest.run();
     x.finish(journaled);
   };
+  const passthrough = who.upstreamKey.kind === 'passthrough';
   if (provider.dialect !== route.dialect) {
+    checkProviderKey(provider, passthrough);
     // A provider of another dialect (`translate_from`): the one translated step.
     const body = raw === received ? json : parseJson(raw!);
     return relayTranslated({ agent: deps.agent, res, route, info, facts, body, headers, who, provider, started: x.started, finish, inputEstimate: digest.inputEstimate });
@@ -304,6 +306,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
     });
   }
 
+  checkProviderKey(provider, passthrough);
   const rewrite = raw === undefined ? undefined : adapter.rewriteRequest(route, info, raw);
   const out: HeaderBag = Object.assign(upstreamHeaders(headers), provider.headers);
   // A client's own key goes back where the client put it; a configured key goes where the dialect expects an API key.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type UpstreamProvider, providerTable } from './select-provider.js';
+import { type UpstreamProvider, checkProviderKey, lacksProviderKey, providerTable } from './select-provider.js';
 
 const p = (name: string, dialect: UpstreamProvider['dialect'], models?: string[], translateFrom?: UpstreamProvider['translateFrom']): UpstreamProvider => ({
   name,
@@ -30,5 +30,24 @@ describe('provider selection with translate_from', () => {
     const only = providerTable([p('local', 'openai', ['qwen*'], ['anthropic'])]);
     expect(only.select('anthropic', 'claude-sonnet-4-5', undefined).name).toBe('local');
     expect(() => only.select('gemini', 'g', undefined)).toThrow('No gemini provider');
+  });
+});
+
+describe('a public provider without a configured key', () => {
+  const at = (baseUrl: string, apiKey?: string) => ({ ...p('x', 'openai'), baseUrl, apiKey });
+
+  it('is one of the public origins with no api_key; a local or compatible server may need none', () => {
+    expect(lacksProviderKey(at('https://api.openai.com'))).toBe(true);
+    expect(lacksProviderKey(at('https://api.anthropic.com/'))).toBe(true);
+    expect(lacksProviderKey(at('https://generativelanguage.googleapis.com/prefix'))).toBe(true);
+    expect(lacksProviderKey(at('https://api.openai.com', 'sk-x'))).toBe(false);
+    expect(lacksProviderKey(at('http://127.0.0.1:8000'))).toBe(false);
+    expect(lacksProviderKey(at('not a url'))).toBe(false);
+  });
+
+  it("refuses a request without the client's own provider key, and lets one with it through", () => {
+    expect(() => checkProviderKey(at('https://api.openai.com'), false)).toThrow(/no API key for provider "x"/);
+    expect(() => checkProviderKey(at('https://api.openai.com'), true)).not.toThrow();
+    expect(() => checkProviderKey(at('http://127.0.0.1:8000'), false)).not.toThrow();
   });
 });

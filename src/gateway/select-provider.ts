@@ -51,6 +51,32 @@ export function providerTable(providers: readonly UpstreamProvider[]): ProviderT
   };
 }
 
+/** The public providers' origins: each refuses a request without an API key (a local or compatible server may need none). */
+const KEYED_ORIGINS = new Set(['https://api.openai.com', 'https://api.anthropic.com', 'https://generativelanguage.googleapis.com']);
+
+/** Whether the provider is a public one with no `api_key` configured: only a client's own provider key can reach it. */
+export function lacksProviderKey(p: Pick<UpstreamProvider, 'apiKey' | 'baseUrl'>): boolean {
+  if (p.apiKey !== undefined) return false;
+  try {
+    return KEYED_ORIGINS.has(new URL(p.baseUrl).origin);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Refuses, before anything goes upstream, a request that would reach a public provider with
+ * no key at all: a Tollgate key (or none) while the provider has no `api_key`. Otherwise the
+ * provider's own 401 would tell the client it sent no key, which it did.
+ */
+export function checkProviderKey(p: UpstreamProvider, passthrough: boolean): void {
+  if (passthrough || !lacksProviderKey(p)) return;
+  throw new GatewayError(
+    'provider_key_missing',
+    `Tollgate has no API key for provider "${p.name}" (${p.baseUrl}), so it cannot forward a request made with a Tollgate key: set providers[].api_key for it in Tollgate's config, or send your own provider key.`,
+  );
+}
+
 function serves(p: UpstreamProvider, dialect: Dialect): boolean {
   return p.translateFrom?.includes(dialect) ?? false;
 }

@@ -14,6 +14,8 @@ beforeAll(async () => {
       ...defaultProviders(url).map((p) => (p.name === 'openai' ? { ...p, models: ['gpt-*'] } : p)),
       { name: 'local', dialect: 'openai', baseUrl: url, apiKey: undefined, models: ['qwen*'], headers: { 'x-local': '1' }, catalog: undefined },
       { name: 'dead', dialect: 'openai', baseUrl: 'http://127.0.0.1:9', apiKey: 'sk-x', models: ['dead-*'], headers: {}, catalog: undefined },
+      // The public endpoint with no key configured: a Tollgate key cannot be forwarded there.
+      { name: 'public', dialect: 'openai', baseUrl: 'https://api.openai.com', apiKey: undefined, models: ['public-*'], headers: {}, catalog: undefined },
     ],
   });
 });
@@ -58,6 +60,14 @@ describe('errors reach the client in its own dialect, and the ledger records the
     expect(r.status).toBe(502);
     expect(r.json!.error.code).toBe('upstream_unreachable');
     expect(await h.row(r.id)).toMatchObject({ provider: 'dead', status: 502, outcome: 'upstream_error', errorType: 'upstream_unreachable' });
+  });
+
+  it('refuses a Tollgate key bound for a public provider with no api_key, saying what to set, before going upstream', async () => {
+    const r = await post('/v1/chat/completions', chat('public-model'));
+    expect(r.status).toBe(401);
+    expect(r.json!.error).toMatchObject({ code: 'provider_key_missing' });
+    expect(r.json!.error.message).toContain('set providers[].api_key for it');
+    expect(await h.row(r.id)).toMatchObject({ provider: 'public', status: 401, outcome: 'rejected', errorType: 'provider_key_missing', attempts: 0 });
   });
 
   it('answers 504 when the first byte does not come in time', async () => {

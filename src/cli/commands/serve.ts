@@ -3,6 +3,7 @@ import type { PolicyOptions } from '../../app-policy.js';
 import type { Config } from '../../config/index.js';
 import type { Logger } from '../../core/logger.js';
 import { catalogProviderFor, createPricer, rateBook } from '../../pricing/index.js';
+import { lacksProviderKey } from '../../gateway/select-provider.js';
 import { webhookSink } from '../alerts.js';
 import { type StorageFlags, addStorageFlags, loadCliConfig, openStorage, storageSpec } from '../context.js';
 import { jsonLogger } from '../logger.js';
@@ -72,6 +73,10 @@ export function serveCommand(program: Command, io: Io): void {
     const where = config.storage.kind === 'sqlite' ? config.storage.path : 'postgres';
     io.out(`Tollgate listening on ${app.url} (storage: ${where}${config.source ? `, config: ${config.source}` : ''})\n`);
     if (!process.env.TOLLGATE_ADMIN_TOKEN) io.out('Admin API off: set TOLLGATE_ADMIN_TOKEN to enable /admin/v1.\n');
+    const keyless = providers.filter(lacksProviderKey);
+    if (keyless.length > 0) {
+      io.out(`Provider keys: none set for ${keyless.map((p) => p.name).join(', ')}; clients there must send their own provider key, and a Tollgate key (tg_…) is refused until providers[].api_key is set.\n`);
+    }
     for (const p of unpricedProviders(providers, config.pricing.overrides)) {
       io.out(`Unpriced: the price catalog does not know provider "${p.name}" (${p.baseUrl}); its requests are recorded without a cost until providers[].catalog names the catalog's provider (openai, anthropic, google, …) or pricing.overrides price its models.\n`);
     }
