@@ -16,9 +16,11 @@ export function requestDigest(json: unknown, facts: RequestFacts): { run: () => 
   const run = () => {
     if (done) return;
     done = true;
-    facts.prefix?.();
-    facts.lastTurnHash = lastTurnHash(body);
-    estimate = body === undefined ? undefined : estimateInputTokens(body);
+    // Each part on its own: a body nested deeper than the stack (valid JSON, which V8 parses)
+    // makes the walkers throw. The part is then unknown; the row is recorded all the same.
+    facts.prefix?.(); // guarded where it is made (cache-analysis/gateway.ts)
+    facts.lastTurnHash = attempt(() => lastTurnHash(body)) ?? null;
+    estimate = body === undefined ? undefined : attempt(() => estimateInputTokens(body));
     body = undefined;
   };
   return {
@@ -28,4 +30,12 @@ export function requestDigest(json: unknown, facts: RequestFacts): { run: () => 
       return estimate;
     },
   };
+}
+
+function attempt<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
 }
