@@ -31,3 +31,9 @@ export function str(v: unknown): string {
   if (v === undefined || v === null) return '';
   return JSON.stringify(v) ?? '';
 }
+
+/** A block's or part's type for a message: in backquotes, or "(untyped)" when it has none. */
+export function kind(type: unknown): string {
+  const t = str(type);
+  return t === '' ? '(untyped)' : `\`${t}\``;
+}

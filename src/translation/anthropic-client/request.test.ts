@@ -90,5 +90,7 @@ describe('Anthropic Messages request → OpenAI chat request', () => {
     expect(refusal({ output_config: { format: { type: 'regex' } } })).toContain('output_config.format');
     expect(refusal({ messages: [{ role: 'user', content: [{ type: 'text', text: 'x', citations: [{ type: 'char_location' }] }] }] })).toContain('citations');
     expect(refusal({ messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'document' }] }] }] })).toContain('inside a tool result');
+    // A block without a type says so, rather than naming an empty one.
+    expect(refusal({ messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [['x']] }] }] })).toContain('A (untyped) block inside a tool result');
   });
 });

@@ -1,5 +1,5 @@
 import { type JsonObject, asArray, asObject, asText } from '../../providers/shared/json.js';
-import { type Target, refuse, refuseUnknown, str } from '../refuse.js';
+import { type Target, kind, refuse, refuseUnknown, str } from '../refuse.js';
 
 /** Fields of a Messages request that are mapped, or safe to leave out (docs/translation.md lists why). */
 const KNOWN = new Set([
@@ -86,7 +86,7 @@ function systemText(system: unknown, t: Target): string {
   const parts: string[] = [];
   for (const b of asArray(system) ?? []) {
     const block = asObject(b) ?? {};
-    if (block.type !== 'text') throw refuse(`A \`${str(block.type)}\` block in \`system\``, 'the system prompt can only be text', t);
+    if (block.type !== 'text') throw refuse(`A ${kind(block.type)} block in \`system\``, 'the system prompt can only be text', t);
     noCitations(block, t);
     const text = str(block.text).replace(BILLING_HEADER, '');
     if (text !== '') parts.push(text);
@@ -120,7 +120,7 @@ function assistantMessage(blocks: JsonObject[], t: Target): JsonObject {
         // Reasoning cannot be sent back to a chat API; chat templates drop it from history anyway.
         break;
       default:
-        throw refuse(`An assistant \`${str(b.type)}\` block`, 'only text and tool calls can be replayed to the chat API', t);
+        throw refuse(`An assistant ${kind(b.type)} block`, 'only text and tool calls can be replayed to the chat API', t);
     }
   }
   const out: JsonObject = { role: 'assistant', content: text.length === 0 ? null : text.join('\n\n') };
@@ -162,14 +162,14 @@ function userPart(b: JsonObject, t: Target): JsonObject {
     case 'search_result':
       throw refuse('A `search_result` block', 'chat APIs have no search results with citations', t);
     default:
-      throw refuse(`A \`${str(b.type)}\` content block`, 'it has no chat equivalent', t);
+      throw refuse(`A ${kind(b.type)} content block`, 'it has no chat equivalent', t);
   }
 }
 
 function imageUrl(source: JsonObject, t: Target): string {
   if (source.type === 'base64') return `data:${str(source.media_type)};base64,${str(source.data)}`;
   if (source.type === 'url') return str(source.url);
-  throw refuse(`An image from a \`${str(source.type)}\` source (Files API)`, 'only base64 and URL images can be sent', t);
+  throw refuse(`An image from a ${kind(source.type)} source (Files API)`, 'only base64 and URL images can be sent', t);
 }
 
 function toolResult(b: JsonObject, t: Target): { text: string; images: JsonObject[] } {
@@ -180,7 +180,7 @@ function toolResult(b: JsonObject, t: Target): { text: string; images: JsonObjec
     const part = asObject(x) ?? {};
     if (part.type === 'text') text.push(str(part.text));
     else if (part.type === 'image') images.push(userPart(part, t));
-    else throw refuse(`A \`${str(part.type)}\` block inside a tool result`, 'tool results can carry text and images only', t);
+    else throw refuse(`A ${kind(part.type)} block inside a tool result`, 'tool results can carry text and images only', t);
   }
   return { text: text.join('\n\n'), images };
 }
@@ -189,7 +189,7 @@ function texts(content: unknown, t: Target): string {
   return (asArray(content) ?? [])
     .map((x) => {
       const b = asObject(x) ?? {};
-      if (b.type !== 'text') throw refuse(`A \`${str(b.type)}\` block in a system message`, 'system messages can only be text', t);
+      if (b.type !== 'text') throw refuse(`A ${kind(b.type)} block in a system message`, 'system messages can only be text', t);
       return str(b.text);
     })
     .join('\n\n');
@@ -201,7 +201,7 @@ function noCitations(b: JsonObject, t: Target): void {
 
 function chatTool(tool: JsonObject, t: Target): JsonObject {
   if (tool.type !== undefined && tool.type !== 'custom') {
-    throw refuse(`The Anthropic-defined tool \`${str(tool.type)}\``, 'server and built-in tools run at Anthropic only', t);
+    throw refuse(`The Anthropic-defined tool ${kind(tool.type)}`, 'server and built-in tools run at Anthropic only', t);
   }
   refuseUnknown(tool, new Set(['type', 'name', 'description', 'input_schema', 'cache_control', 'strict']), t);
   const fn: JsonObject = { name: tool.name, parameters: tool.input_schema ?? { type: 'object', properties: {} } };
@@ -227,13 +227,13 @@ function toolChoice(choice: JsonObject | undefined, t: Target): JsonObject {
       out.tool_choice = { type: 'function', function: { name: choice.name } };
       break;
     default:
-      throw refuse(`\`tool_choice\` of type \`${str(choice.type)}\``, 'it has no chat equivalent', t);
+      throw refuse(`\`tool_choice\` of type ${kind(choice.type)}`, 'it has no chat equivalent', t);
   }
   if (choice.disable_parallel_tool_use === true) out.parallel_tool_calls = false;
   return out;
 }
 
 function responseFormat(format: JsonObject, t: Target): JsonObject {
-  if (format.type !== 'json_schema') throw refuse(`\`output_config.format\` of type \`${str(format.type)}\``, 'only JSON schemas map to response_format', t);
+  if (format.type !== 'json_schema') throw refuse(`\`output_config.format\` of type ${kind(format.type)}`, 'only JSON schemas map to response_format', t);
   return { type: 'json_schema', json_schema: { name: 'output', schema: format.schema, strict: true } };
 }

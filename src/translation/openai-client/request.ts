@@ -1,5 +1,5 @@
 import { type JsonObject, asArray, asObject, asText } from '../../providers/shared/json.js';
-import { type Target, refuse, refuseUnknown, str } from '../refuse.js';
+import { type Target, kind, refuse, refuseUnknown, str } from '../refuse.js';
 
 /** Anthropic requires `max_tokens`; this is sent when an OpenAI client sets no cap. */
 export const DEFAULT_MAX_TOKENS = 8192;
@@ -129,7 +129,7 @@ function textBlocks(content: unknown, t: Target): JsonObject[] {
   if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
   return (asArray(content) ?? []).map((x) => {
     const p = asObject(x) ?? {};
-    if (p.type !== 'text') throw refuse(`A \`${str(p.type)}\` part in a system message`, 'system prompts can only be text', t);
+    if (p.type !== 'text') throw refuse(`A ${kind(p.type)} part in a system message`, 'system prompts can only be text', t);
     return { type: 'text', text: str(p.text) };
   });
 }
@@ -148,7 +148,7 @@ function userBlocks(content: unknown, t: Target): JsonObject[] {
       case 'file':
         throw refuse('A `file` part (PDF or file input)', 'documents are not translated', t);
       default:
-        throw refuse(`A \`${str(p.type)}\` content part`, 'it has no Anthropic equivalent', t);
+        throw refuse(`A ${kind(p.type)} content part`, 'it has no Anthropic equivalent', t);
     }
   });
 }
@@ -171,11 +171,11 @@ function assistantBlocks(m: JsonObject, t: Target): JsonObject[] {
     const p = asObject(x) ?? {};
     if (p.type === 'text') blocks.push({ type: 'text', text: str(p.text) });
     else if (p.type === 'refusal') blocks.push({ type: 'text', text: str(p.refusal) });
-    else throw refuse(`An assistant \`${str(p.type)}\` part`, 'it has no Anthropic equivalent', t);
+    else throw refuse(`An assistant ${kind(p.type)} part`, 'it has no Anthropic equivalent', t);
   }
   for (const x of asArray(m.tool_calls) ?? []) {
     const call = asObject(x) ?? {};
-    if (call.type !== undefined && call.type !== 'function') throw refuse(`A \`${str(call.type)}\` tool call`, 'only function tools are translated', t);
+    if (call.type !== undefined && call.type !== 'function') throw refuse(`A ${kind(call.type)} tool call`, 'only function tools are translated', t);
     const fn = asObject(call.function) ?? {};
     blocks.push({ type: 'tool_use', id: call.id, name: fn.name, input: parseArguments(fn.arguments, t) });
   }
@@ -197,13 +197,13 @@ function toolContent(content: unknown, t: Target): string | JsonObject[] {
   if (typeof content === 'string') return content;
   return (asArray(content) ?? []).map((x) => {
     const p = asObject(x) ?? {};
-    if (p.type !== 'text') throw refuse(`A \`${str(p.type)}\` part in a tool message`, 'tool messages carry text', t);
+    if (p.type !== 'text') throw refuse(`A ${kind(p.type)} part in a tool message`, 'tool messages carry text', t);
     return { type: 'text', text: str(p.text) };
   });
 }
 
 function anthropicTool(tool: JsonObject, t: Target): JsonObject {
-  if (tool.type !== 'function') throw refuse(`A \`${str(tool.type)}\` tool`, 'only function tools are translated', t);
+  if (tool.type !== 'function') throw refuse(`A ${kind(tool.type)} tool`, 'only function tools are translated', t);
   const fn = asObject(tool.function) ?? {};
   const out: JsonObject = { name: fn.name, input_schema: fn.parameters ?? { type: 'object', properties: {} } };
   if (fn.description !== undefined) out.description = fn.description;
@@ -220,7 +220,7 @@ function toolChoice(choice: unknown, noParallel: boolean, t: Target): JsonObject
   else {
     const c = asObject(choice) ?? {};
     const name = asText(asObject(c.function)?.name);
-    if (c.type !== 'function' || name === undefined) throw refuse(`\`tool_choice\` of type \`${str(c.type)}\``, 'only auto, required, none and one named function map', t);
+    if (c.type !== 'function' || name === undefined) throw refuse(`\`tool_choice\` of type ${kind(c.type)}`, 'only auto, required, none and one named function map', t);
     out = { type: 'tool', name };
   }
   if (out !== undefined && noParallel && out.type !== 'none') out.disable_parallel_tool_use = true;
@@ -228,7 +228,7 @@ function toolChoice(choice: unknown, noParallel: boolean, t: Target): JsonObject
 }
 
 function outputFormat(format: JsonObject, t: Target): JsonObject {
-  if (format.type !== 'json_schema') throw refuse(`\`response_format\` of type \`${str(format.type)}\``, 'Anthropic structured output needs a JSON schema', t);
+  if (format.type !== 'json_schema') throw refuse(`\`response_format\` of type ${kind(format.type)}`, 'Anthropic structured output needs a JSON schema', t);
   const schema = asObject(format.json_schema)?.schema;
   if (asObject(schema) === undefined) throw refuse('`response_format` without a schema', 'Anthropic structured output needs a JSON schema', t);
   return { type: 'json_schema', schema };
