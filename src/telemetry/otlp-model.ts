@@ -91,25 +91,32 @@ function id(v: unknown, enc: Encoding): string {
   return enc === 'json' ? v.toLowerCase() : Buffer.from(v, 'base64').toString('hex');
 }
 
-export function anyValue(v: unknown, enc: Encoding): AttrValue {
+/**
+ * Values nested deeper than this read as null. No attribute Tollgate reads is nested at all,
+ * and a deeper value (valid OTLP) would otherwise overflow the stack and fail the whole batch.
+ */
+const MAX_VALUE_DEPTH = 32;
+
+export function anyValue(v: unknown, enc: Encoding, depth = 0): AttrValue {
   if (typeof v !== 'object' || v === null) return null;
   const o = v as Tree;
   if ('stringValue' in o) return text(o.stringValue);
   if ('boolValue' in o) return o.boolValue === true;
   if ('intValue' in o) return num(o.intValue);
   if ('doubleValue' in o) return num(o.doubleValue);
-  if ('arrayValue' in o) return list(child(o, 'arrayValue') ?? {}, 'values', 'arrayValue').map((x) => anyValue(x, enc));
-  if ('kvlistValue' in o) return attributes(list(child(o, 'kvlistValue') ?? {}, 'values', 'kvlistValue'), enc);
+  if (depth >= MAX_VALUE_DEPTH) return null;
+  if ('arrayValue' in o) return list(child(o, 'arrayValue') ?? {}, 'values', 'arrayValue').map((x) => anyValue(x, enc, depth + 1));
+  if ('kvlistValue' in o) return attributes(list(child(o, 'kvlistValue') ?? {}, 'values', 'kvlistValue'), enc, depth + 1);
   // base64 in both encodings (protobuf bytes are turned into base64 text when decoded).
   if ('bytesValue' in o) return text(o.bytesValue);
   return null;
 }
 
-function attributes(kvs: Tree[], enc: Encoding): Attrs {
+function attributes(kvs: Tree[], enc: Encoding, depth = 0): Attrs {
   const out: Attrs = {};
   for (const kv of kvs) {
     const key = text(kv.key);
-    if (key) out[key] = anyValue(kv.value, enc);
+    if (key) out[key] = anyValue(kv.value, enc, depth);
   }
   return out;
 }
