@@ -46,7 +46,16 @@ export async function relayTranslated(x: TranslatedExchange): Promise<void> {
   const body = asObject(x.body) ?? {};
   if (x.route.api === 'anthropic.count_tokens' && p.dialect === 'openai') return countLocally(x, body);
 
-  const plan = planTranslation({ clientApi: x.route.api, body, target, openaiNative: p.catalog === 'openai', requestId: facts.id, now: Math.floor(facts.ts / 1000) });
+  let plan: ReturnType<typeof planTranslation>;
+  let upstreamBody: Buffer;
+  try {
+    plan = planTranslation({ clientApi: x.route.api, body, target, openaiNative: p.catalog === 'openai', requestId: facts.id, now: Math.floor(facts.ts / 1000) });
+    upstreamBody = Buffer.from(JSON.stringify(plan.body));
+  } catch (err) {
+    // Valid JSON nested deeper than the stack: forwarded untouched it would pass, but it cannot be rewritten.
+    if (err instanceof RangeError && err.message.includes('call stack')) throw new GatewayError('not_translatable', `The request is nested too deeply to be translated for the ${p.dialect} provider "${p.name}".`);
+    throw err;
+  }
   const found = lookupRoute('POST', plan.upstreamPath, [p.dialect]);
   if (found.kind !== 'match') throw new Error(`no ${p.dialect} route for ${plan.upstreamPath}`);
   const upstreamRoute = found.route;
@@ -66,7 +75,7 @@ export async function relayTranslated(x: TranslatedExchange): Promise<void> {
   facts.attempts = 1;
   await relay({
     agent: x.agent,
-    upstream: { url: p.baseUrl + plan.upstreamPath, method: 'POST', headers: out, body: Buffer.from(JSON.stringify(plan.body)) },
+    upstream: { url: p.baseUrl + plan.upstreamPath, method: 'POST', headers: out, body: upstreamBody },
     res: x.res,
     adapter: upstream,
     route: upstreamRoute,

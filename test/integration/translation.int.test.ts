@@ -185,6 +185,19 @@ describe('an Anthropic client (Claude Code’s request shape) served by an OpenA
     expect(web.message).toContain('web_search_20250305');
   });
 
+  it('a request nested deeper than the stack is refused with a 400, not an internal error, before anything is sent', async () => {
+    // Written as text: JSON.stringify itself cannot go this deep.
+    let schema = '{"type":"string"}';
+    for (let i = 0; i < 20_000; i++) schema = `{"type":"object","properties":{"a":${schema}}}`;
+    const body = JSON.stringify(claudeCodeRequest({ tools: [{ name: 'deep', input_schema: { $placeholder: true } }] })).replace('{"$placeholder":true}', schema);
+    const res = await fetch(`${h.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': h.key.key, 'anthropic-version': '2023-06-01' }, body });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('nested too deeply to be translated');
+    expect(h.fake.requests).toHaveLength(0);
+    const [row] = await h.rows();
+    expect(row).toMatchObject({ outcome: 'rejected', errorType: 'not_translatable', status: 400 });
+  });
+
   it('an upstream error comes back in Anthropic’s shape with its status', async () => {
     h.fake.script({ match: '/v1/chat/completions', status: 429, error: { message: 'Rate limit reached for qwen3-coder.' } });
     const err = (await anthropic().messages.create(claudeCodeRequest()).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
