@@ -17,7 +17,7 @@ import { type LedgerSink, LedgerWriter } from './metering/ledger-writer.js';
 import { Spool, recoverSpools } from './metering/spool.js';
 import { isLockBusy } from './storage/sqlite/db.js';
 import { isStorageTrouble } from './storage/storage-trouble.js';
-import { RefusedRows } from './metering/set-aside.js';
+import { RefusedRows } from './metering/refused-rows.js';
 import type { LedgerRow } from './core/ledger-row.js';
 import { WorkerLedgerSink } from './metering/worker-sink.js';
 import type { StorageSpec } from './storage/open.js';

@@ -10,7 +10,7 @@ import { isStorageTrouble } from '../storage/storage-trouble.js';
 import type { Storage } from '../storage/ports.js';
 import { sampleRow } from '../storage/testing/rows.js';
 import { LedgerWriter } from './ledger-writer.js';
-import { REFUSED_FILE, RefusedRows } from './set-aside.js';
+import { REFUSED_FILE, RefusedRows } from './refused-rows.js';
 import { Spool } from './spool.js';
 
 const PG_URL = process.env.TOLLGATE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
