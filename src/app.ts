@@ -18,6 +18,7 @@ import { Spool, recoverSpools } from './metering/spool.js';
 import { isLockBusy } from './storage/sqlite/db.js';
 import { isStorageTrouble } from './storage/storage-trouble.js';
 import { RefusedRows } from './metering/refused-rows.js';
+import { toJsonLine } from './reports/export.js';
 import type { LedgerRow } from './core/ledger-row.js';
 import { WorkerLedgerSink } from './metering/worker-sink.js';
 import type { StorageSpec } from './storage/open.js';
@@ -94,7 +95,7 @@ const SETTLE_MS = 5000;
 
 /** The composition root: wires storage, metering, the gateway and the HTTP server, then listens. */
 export async function startTollgate(o: AppOptions): Promise<Tollgate> {
-  const refused = new RefusedRows(o.spoolDir);
+  const refused = new RefusedRows(o.spoolDir, toJsonLine);
   const setAside = (row: LedgerRow, err: unknown) => {
     const kept = refused.add(row);
     if (kept) o.log.error(`storage refused request ${row.id} on its own; the row is kept in ${refused.path} (load it with tollgate import --format ledger once the cause is fixed)`, { err: String(err) });

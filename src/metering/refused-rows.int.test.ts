@@ -11,6 +11,7 @@ import type { Storage } from '../storage/ports.js';
 import { sampleRow } from '../storage/testing/rows.js';
 import { LedgerWriter } from './ledger-writer.js';
 import { REFUSED_FILE, RefusedRows } from './refused-rows.js';
+import { toJsonLine } from '../reports/export.js';
 import { Spool } from './spool.js';
 
 const PG_URL = process.env.TOLLGATE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -25,7 +26,7 @@ describe.each(backends)('a row %s refuses, through the ledger writer', (_name, o
   it('is set aside in export format while the rows around it are committed, and the spool is done with', async () => {
     const storage = await open();
     const dir = mkdtempSync(join(tmpdir(), 'tg-refused-'));
-    const refused = new RefusedRows(dir);
+    const refused = new RefusedRows(dir, toJsonLine);
     const w = new LedgerWriter(storage.ledger, new Spool(dir), { flushIntervalMs: 1, isStorageTrouble, setAside: (r) => refused.add(r) });
     // A cost past what a 64-bit integer column holds, even in the rollups: storage refuses the whole batch.
     const bad = sampleRow({ id: 'refused-1', costPicos: 2n ** 200n });

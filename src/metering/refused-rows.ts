@@ -1,7 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LedgerRow } from '../core/ledger-row.js';
-import { toJsonLine } from '../reports/export.js';
 
 /** The file, in a spool folder, of rows storage refused; see `RefusedRows`. */
 export const REFUSED_FILE = 'refused-rows.jsonl';
@@ -14,16 +13,19 @@ export const REFUSED_FILE = 'refused-rows.jsonl';
  */
 export class RefusedRows {
   readonly path: string;
+  private readonly encode: (row: LedgerRow) => string;
 
-  constructor(dir: string) {
+  /** `encode` writes a row as one line of `tollgate export --format jsonl` (reports/export.ts). */
+  constructor(dir: string, encode: (row: LedgerRow) => string) {
     this.path = join(dir, REFUSED_FILE);
+    this.encode = encode;
   }
 
   /** Appends the row; false when it could not be written (it must then stay where it was). */
   add(row: LedgerRow): boolean {
     try {
       mkdirSync(join(this.path, '..'), { recursive: true });
-      appendFileSync(this.path, toJsonLine(row));
+      appendFileSync(this.path, this.encode(row));
       return true;
     } catch {
       return false;
