@@ -14,6 +14,8 @@ export interface UpstreamProvider {
   catalog: string | undefined;
   /** Client dialects this provider also serves, translated into its own (src/translation). */
   translateFrom?: readonly Dialect[];
+  /** A hosted API (the price catalog knows it by its URL), which refuses a request without a key; a local server may need none. */
+  keyRequired?: boolean;
 }
 
 export interface ProviderTable {
@@ -51,21 +53,13 @@ export function providerTable(providers: readonly UpstreamProvider[]): ProviderT
   };
 }
 
-/** The public providers' origins: each refuses a request without an API key (a local or compatible server may need none). */
-const KEYED_ORIGINS = new Set(['https://api.openai.com', 'https://api.anthropic.com', 'https://generativelanguage.googleapis.com']);
-
-/** Whether the provider is a public one with no `api_key` configured: only a client's own provider key can reach it. */
-export function lacksProviderKey(p: Pick<UpstreamProvider, 'apiKey' | 'baseUrl'>): boolean {
-  if (p.apiKey !== undefined) return false;
-  try {
-    return KEYED_ORIGINS.has(new URL(p.baseUrl).origin);
-  } catch {
-    return false;
-  }
+/** Whether the provider is a hosted API with no `api_key` configured: only a client's own provider key can reach it. */
+export function lacksProviderKey(p: Pick<UpstreamProvider, 'apiKey' | 'keyRequired'>): boolean {
+  return p.apiKey === undefined && p.keyRequired === true;
 }
 
 /**
- * Refuses, before anything goes upstream, a request that would reach a public provider with
+ * Refuses, before anything goes upstream, a request that would reach a hosted API with
  * no key at all: a Tollgate key (or none) while the provider has no `api_key`. Otherwise the
  * provider's own 401 would tell the client it sent no key, which it did.
  */

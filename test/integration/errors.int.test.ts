@@ -15,7 +15,7 @@ beforeAll(async () => {
       { name: 'local', dialect: 'openai', baseUrl: url, apiKey: undefined, models: ['qwen*'], headers: { 'x-local': '1' }, catalog: undefined },
       { name: 'dead', dialect: 'openai', baseUrl: 'http://127.0.0.1:9', apiKey: 'sk-x', models: ['dead-*'], headers: {}, catalog: undefined },
       // The public endpoint with no key configured: a Tollgate key cannot be forwarded there.
-      { name: 'public', dialect: 'openai', baseUrl: 'https://api.openai.com', apiKey: undefined, models: ['public-*'], headers: {}, catalog: undefined },
+      { name: 'public', dialect: 'openai', baseUrl: 'https://api.openai.com', apiKey: undefined, models: ['public-*'], headers: {}, catalog: undefined, keyRequired: true },
     ],
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { unpricedProviders } from './serve.js';
+import { isHostedApi, unpricedProviders } from './serve.js';
 
 describe('unpricedProviders', () => {
   const providers = [
@@ -15,5 +15,12 @@ describe('unpricedProviders', () => {
 
   it('names none when an override without a provider may price them', () => {
     expect(unpricedProviders(providers, [{ provider: undefined }])).toEqual([]);
+  });
+});
+
+describe('isHostedApi', () => {
+  it('is true for the provider APIs the price catalog knows by URL, false for local and unknown servers', () => {
+    for (const url of ['https://api.openai.com', 'https://api.anthropic.com', 'https://generativelanguage.googleapis.com', 'https://api.groq.com/openai', 'https://api.mistral.ai']) expect(isHostedApi(url), url).toBe(true);
+    for (const url of ['http://127.0.0.1:8000', 'http://localhost:11434', 'http://10.0.0.5:8000', 'https://llm-proxy.internal.example']) expect(isHostedApi(url), url).toBe(false);
   });
 });
