@@ -103,6 +103,8 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   };
   const recovered = await recoverSpools(o.spoolDir, (rows) => o.storage.ledger.insert(rows), { isStorageTrouble, setAside });
   if (recovered > 0) o.log.info('replayed rows left in the spool by an earlier process', { rows: recovered });
+  const waiting = refused.count();
+  if (waiting > 0) o.log.warn(`${waiting} row(s) storage refused are set aside in ${refused.path}: load them with tollgate import --format ledger once the cause is fixed, then delete the file`, {});
   const worker = o.ledgerWorker ? await WorkerLedgerSink.start(o.ledgerWorker) : undefined;
   const sink: LedgerSink = worker ?? o.storage.ledger;
   const writer = new LedgerWriter(sink, new Spool(o.spoolDir, (err) => o.log.error('spool write failed', { err: String(err) })), {

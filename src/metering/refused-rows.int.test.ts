@@ -40,6 +40,8 @@ describe.each(backends)('a row %s refuses, through the ledger writer', (_name, o
     const lines = readFileSync(join(dir, REFUSED_FILE), 'utf8').trim().split('\n');
     expect(lines.map(parseLedgerLine)).toEqual([bad]);
     expect(readdirSync(dir)).toEqual([REFUSED_FILE]);
+    expect(refused.count()).toBe(1);
+    expect(new RefusedRows(mkdtempSync(join(tmpdir(), 'tg-none-')), toJsonLine).count()).toBe(0);
     await storage.close();
   });
 });

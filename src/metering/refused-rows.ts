@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LedgerRow } from '../core/ledger-row.js';
 
@@ -19,6 +19,18 @@ export class RefusedRows {
   constructor(dir: string, encode: (row: LedgerRow) => string) {
     this.path = join(dir, REFUSED_FILE);
     this.encode = encode;
+  }
+
+  /** How many rows the file holds (0 when there is none): rows still waiting for someone to load them. */
+  count(): number {
+    try {
+      const text = readFileSync(this.path, 'utf8');
+      let n = 0;
+      for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) n++;
+      return n;
+    } catch {
+      return 0;
+    }
   }
 
   /** Appends the row; false when it could not be written (it must then stay where it was). */
