@@ -132,10 +132,12 @@ async function getRuleReport(deps: AdminDeps, res: ServerResponse, query: URLSea
 async function getExport(deps: AdminDeps, res: ServerResponse, query: URLSearchParams): Promise<void> {
   const format = query.get('format') ?? 'jsonl';
   if (format !== 'jsonl' && format !== 'csv') throw new RangeError('format must be jsonl or csv');
+  // Read before the status goes out: a bad window is a 400, not a dropped connection.
+  const w = window(query);
   await deps.flush();
   res.writeHead(200, { 'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson' });
   if (format === 'csv') res.write(csvHeader());
-  for await (const row of deps.storage.ledger.scan(window(query))) {
+  for await (const row of deps.storage.ledger.scan(w)) {
     if (!res.write(format === 'csv' ? toCsvLine(row) : toJsonLine(row))) await new Promise((r) => res.once('drain', r));
   }
   res.end();
