@@ -25,6 +25,9 @@ const window = z.string().transform((s, ctx) => {
     return z.NEVER;
   }
 });
+/** Above any real budget: an amount past it is a typo (1e400 was taken, as 400 digits of dollars). */
+const MAX_AMOUNT_USD = 1_000_000_000_000n;
+
 /** A USD amount (number or decimal string) as exact picodollars, never negative. */
 export const amount = z
   .union([z.number(), z.string()])
@@ -32,6 +35,7 @@ export const amount = z
     try {
       const p = usd(v);
       if (p < 0n) throw new RangeError('must not be negative');
+      if (p > MAX_AMOUNT_USD * 10n ** 12n) throw new RangeError(`must be at most ${MAX_AMOUNT_USD}`);
       return p;
     } catch (err) {
       ctx.addIssue({ code: 'custom', message: `must be a USD amount such as 40 or 12.50 (${(err as Error).message})` });

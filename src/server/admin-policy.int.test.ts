@@ -123,6 +123,9 @@ describe('admin API: budgets, pools, rate limits, model policies', () => {
     expect(bad).toMatchObject({ status: 400, json: { error: { code: 'invalid_request', message: expect.stringMatching(/^window: window "fortnight"/) } } });
     expect((await call(s, 'POST', '/budgets', { scope: 'user:alice', window: 'day', limit_usd: 1, extra: 1 })).json.error.message).toMatch(/extra/);
     expect((await call(s, 'POST', '/budgets', undefined)).status).toBe(400);
+    const huge = await call(s, 'POST', '/budgets', { scope: 'user:alice', window: 'day', limit_usd: '1e400' });
+    expect(huge).toMatchObject({ status: 400, json: { error: { message: expect.stringMatching(/^limit_usd: .*must be at most 1000000000000/) } } });
+    expect((await call(s, 'POST', '/budgets', { scope: 'user:alice', window: 'day', limit_usd: '1000000000000' })).status).toBe(201);
     expect((await call(s, 'PUT', '/budgets')).status).toBe(405);
     expect((await call(s, 'GET', '/nothing')).status).toBe(404);
   });
