@@ -26,7 +26,7 @@ const window = z.string().transform((s, ctx) => {
   }
 });
 /** Above any real budget: an amount past it is a typo (1e400 was taken, as 400 digits of dollars). */
-const MAX_AMOUNT_USD = 1_000_000_000_000n;
+export const MAX_AMOUNT_USD = 1_000_000_000_000n;
 
 /** A USD amount (number or decimal string) as exact picodollars, never negative. */
 export const amount = z

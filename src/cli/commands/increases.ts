@@ -4,6 +4,7 @@ import { formatUsd, usd } from '../../core/money.js';
 import { IncreaseService } from '../../policy/increases.js';
 import type { Increase, IncreaseStatus } from '../../policy/rules.js';
 import { formatScope, parseScope } from '../../policy/scope.js';
+import { MAX_AMOUNT_USD } from '../../policy/rule-input.js';
 import { fileIncrease } from '../../server/file-increase.js';
 import { type IncreaseJson, increaseView } from '../../server/policy-views.js';
 import { budgets, pools } from '../../server/rule-changes.js';
@@ -97,7 +98,9 @@ export function increaseCommands(group: Command, io: Io): void {
 
 function checkedAmount(text: string): string {
   try {
-    if (usd(text) <= 0n) throw new RangeError('must be more than 0');
+    const p = usd(text);
+    if (p <= 0n) throw new RangeError('must be more than 0');
+    if (p > usd(String(MAX_AMOUNT_USD))) throw new RangeError(`must be at most ${MAX_AMOUNT_USD}`);
   } catch (err) {
     throw new UsageError(`--amount: must be a USD amount such as 25 or 12.50 (${(err as Error).message})`);
   }

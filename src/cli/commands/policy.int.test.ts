@@ -163,6 +163,7 @@ describe('tollgate budgets request, increases, approve, deny', () => {
 
   it('validates a request before filing it', async () => {
     expect((await cli('budgets', 'request', '--amount', '0', '--hours', '1', '--reason', 'x', '--scope', 'user:a')).err).toMatch(/^tollgate: --amount: must be a USD amount/);
+    expect((await cli('budgets', 'request', '--amount', '1e20', '--hours', '1', '--reason', 'x', '--scope', 'user:a')).err).toMatch(/must be at most 1000000000000/);
     expect((await cli('budgets', 'request', '--amount', '1', '--hours', '1', '--reason', 'x')).err).toBe('tollgate: scope: is required (or name a budget_id)\n');
     expect((await cli('budgets', 'request', '--amount', '1', '--hours', '0', '--reason', 'x', '--scope', 'user:a')).err).toMatch(/hours must be a whole number/);
     expect((await cli('budgets', 'increases', '--status', 'open')).code).toBe(2);
