@@ -106,15 +106,15 @@ function policyOptions(config: Config, log: Logger): PolicyOptions {
   };
 }
 
-/**
- * Providers no price can reach: the catalog does not recognise them, none is named, and no
- * override is given for them (an override without a provider may be meant for them: no notice then).
- */
 /** Whether the price catalog knows the URL as a hosted provider API (OpenAI, Anthropic, Gemini, Groq, Mistral, …), all of which want a key. */
 export function isHostedApi(baseUrl: string): boolean {
   return catalogProviderFor(baseUrl, undefined) !== undefined;
 }
 
+/**
+ * Providers no price can reach: the catalog does not recognise them, none is named, and no
+ * override is given for them (an override without a provider may be meant for them: no notice then).
+ */
 export function unpricedProviders<P extends { name: string; catalog: string | undefined }>(providers: readonly P[], overrides: readonly { provider?: string | undefined }[]): P[] {
   if (overrides.some((o) => o.provider === undefined)) return [];
   return providers.filter((p) => p.catalog === undefined && !overrides.some((o) => o.provider === p.name));
