@@ -1,10 +1,7 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { KeyResolver } from '../identity/key-resolver.js';
 import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
 import { sampleRow } from '../storage/testing/rows.js';
-import { handleAdmin } from './admin.js';
+import { serveAdmin } from './testing/admin-server.js';
 
 describe('GET /admin/v1/explain', () => {
   it('explains the change between two windows as JSON, and names a bad window', async () => {
@@ -15,13 +12,8 @@ describe('GET /admin/v1/explain', () => {
       ...[0, 1, 2, 3].map((i) => sampleRow({ id: `b${i}`, ts: day + i * 3_600_000, costPicos: 1_000_000_000_000n })),
       sampleRow({ id: 'new', ts: day + 5 * 3_600_000, user: 'carol', costPicos: 3_000_000_000_000n }),
     ]);
-    const deps = { storage, keys: new KeyResolver(storage.keys), token: 'adm', flush: () => Promise.resolve() };
-    const server = createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      void handleAdmin(deps, req, res, url.pathname, url.searchParams);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/admin/v1/explain`;
+    const admin = await serveAdmin(storage);
+    const base = `${admin.base}/explain`;
     const q = new URLSearchParams({ from: '2026-11-17..2026-11-18', to: '2026-11-18..2026-11-19' });
     const res = await fetch(`${base}?${q.toString()}`, { headers: { authorization: 'Bearer adm' } });
     expect(res.status).toBe(200);
@@ -35,7 +27,7 @@ describe('GET /admin/v1/explain', () => {
     const bad = await fetch(`${base}?from=fortnight`, { headers: { authorization: 'Bearer adm' } });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { message: string } }).error.message).toContain('"fortnight" is not a window');
-    server.close();
+    admin.close();
     await storage.close();
   });
 });
