@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
 import { parseLedgerLine } from '../importers/ledger-format.js';
 import { openPostgres } from '../storage/postgres/postgres-storage.js';
 import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
@@ -13,13 +12,13 @@ import { LedgerWriter } from './ledger-writer.js';
 import { REFUSED_FILE, RefusedRows } from './refused-rows.js';
 import { toJsonLine } from '../reports/export.js';
 import { Spool } from './spool.js';
+import { TEST_PG_URL, dropSchemas } from '../storage/testing/postgres.js';
 
-const PG_URL = process.env.TOLLGATE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `tg_refused_${process.pid}`;
 
 const backends: [string, () => Promise<Storage>][] = [
   ['SQLite', () => Promise.resolve(openSqlite(join(mkdtempSync(join(tmpdir(), 'tg-refused-db-')), 'ledger.db')))],
-  ['Postgres', () => openPostgres({ url: PG_URL, schema, maxConnections: 2 })],
+  ['Postgres', () => openPostgres({ url: TEST_PG_URL, schema, maxConnections: 2 })],
 ];
 
 describe.each(backends)('a row %s refuses, through the ledger writer', (_name, open) => {
@@ -46,9 +45,4 @@ describe.each(backends)('a row %s refuses, through the ledger writer', (_name, o
   });
 });
 
-afterAll(async () => {
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await c.end();
-});
+afterAll(() => dropSchemas([schema]));

@@ -1,11 +1,10 @@
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { usd } from '../core/money.js';
 import type { Storage, TelemetryPoint } from './ports.js';
 import { openPostgres } from './postgres/postgres-storage.js';
 import { openSqlite } from './sqlite/sqlite-storage.js';
+import { TEST_PG_URL, dropSchemas } from './testing/postgres.js';
 
-const PG_URL = process.env.TOLLGATE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SCHEMA = `tg_telemetry_${process.pid}_${Date.now() % 100000}`;
 
 function point(id: string, over: Partial<TelemetryPoint>): TelemetryPoint {
@@ -14,7 +13,7 @@ function point(id: string, over: Partial<TelemetryPoint>): TelemetryPoint {
 
 const engines: [string, () => Promise<Storage>][] = [
   ['SQLite', () => Promise.resolve(openSqlite(':memory:'))],
-  ['Postgres', () => openPostgres({ url: PG_URL, schema: SCHEMA, maxConnections: 2 })],
+  ['Postgres', () => openPostgres({ url: TEST_PG_URL, schema: SCHEMA, maxConnections: 2 })],
 ];
 
 describe.each(engines)('telemetry cross-check points on %s', (_name, open) => {
@@ -56,9 +55,4 @@ describe.each(engines)('telemetry cross-check points on %s', (_name, open) => {
   });
 });
 
-afterAll(async () => {
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  await c.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
-  await c.end();
-});
+afterAll(() => dropSchemas([SCHEMA]));

@@ -6,8 +6,8 @@ import type { AttemptRow, LedgerRow } from '../../src/core/ledger-row.js';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
 import { MICRO_PICOS, ROLLUP_COUNTS, ROLLUP_TABLES, rollupKeys } from '../../src/storage/schema.js';
 import { variedRow } from '../support/seed-rows.js';
+import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
 
-const PG_URL = process.env.TOLLGATE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ROWS = 4000;
 const viaGateway = `tg_fastseed_gw_${process.pid}`;
 const fast = `tg_fastseed_fast_${process.pid}`;
@@ -28,7 +28,7 @@ function rowOf(i: number): LedgerRow {
 }
 
 async function dump(schema: string, sql: string): Promise<unknown[]> {
-  const c = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${schema}` });
+  const c = new pg.Client({ connectionString: TEST_PG_URL, options: `-c search_path=${schema}` });
   await c.connect();
   try {
     return (await c.query(sql)).rows;
@@ -37,19 +37,14 @@ async function dump(schema: string, sql: string): Promise<unknown[]> {
   }
 }
 
-afterAll(async () => {
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  for (const s of [viaGateway, fast]) await c.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-  await c.end();
-});
+afterAll(() => dropSchemas([viaGateway, fast]));
 
 describe('the benchmarks fast Postgres seeder', () => {
   it('writes the rows, attempts, rollups and indexes the gateway insert path writes', async () => {
-    const storage = await openPostgres({ url: PG_URL, schema: viaGateway, maxConnections: 2 });
+    const storage = await openPostgres({ url: TEST_PG_URL, schema: viaGateway, maxConnections: 2 });
     for (let i = 0; i < ROWS; i += 500) await storage.ledger.insert(Array.from({ length: Math.min(500, ROWS - i) }, (_, j) => rowOf(i + j)));
     await storage.close();
-    await seedPostgres({ url: PG_URL, schema: fast }, ROWS, rowOf);
+    await seedPostgres({ url: TEST_PG_URL, schema: fast }, ROWS, rowOf);
 
     const both = async (sql: string) => [await dump(fast, sql), await dump(viaGateway, sql)];
     const [rows, expected] = await both('SELECT * FROM requests ORDER BY id');

@@ -12,8 +12,8 @@ import { runReport } from '../../src/reports/report.js';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
 import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
 import { startHarness } from '../support/harness.js';
+import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
 
-const PG_URL = process.env.TOLLGATE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const work = mkdtempSync(join(tmpdir(), 'tollgate-import-'));
 const corpus = generateCorpus({ out: join(work, 'corpus'), mb: 3, codexMb: 0.5, seed: 7 });
 process.env.TOLLGATE_STATE_DIR = join(work, 'state');
@@ -171,17 +171,12 @@ describe('tollgate import --push', () => {
 describe('tollgate import --format ledger', () => {
   const schema = `tg_import_${process.pid}_${Date.now() % 100000}`;
   beforeAll(async () => {
-    const c = new pg.Client({ connectionString: PG_URL });
+    const c = new pg.Client({ connectionString: TEST_PG_URL });
     await c.connect();
     await c.query(`CREATE SCHEMA ${schema}`);
     await c.end();
   });
-  afterAll(async () => {
-    const c = new pg.Client({ connectionString: PG_URL });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.end();
-  });
+  afterAll(() => dropSchemas([schema]));
 
   it('moves a ledger from SQLite to Postgres through the export, ids, times and costs kept, and reports equal', async () => {
     const db = join(work, 'ledger.db');
@@ -189,14 +184,14 @@ describe('tollgate import --format ledger', () => {
     expect((await cli(['export', '--db', db, '--since', '2000-01-01', '-o', file])).code).toBe(0);
     const exported = readFileSync(file, 'utf8').trim().split('\n').length;
     const config = join(work, 'pg.yaml');
-    writeFileSync(config, `storage:\n  postgres: "${PG_URL}?options=-c%20search_path%3D${schema}"\n`);
+    writeFileSync(config, `storage:\n  postgres: "${TEST_PG_URL}?options=-c%20search_path%3D${schema}"\n`);
     const loaded = await cli(['import', '--format', 'ledger', file, '--config', config, '--json']);
     expect(loaded.code, loaded.err).toBe(0);
     expect(JSON.parse(loaded.out)).toEqual({ read: exported, written: exported, skipped: 0 });
     expect(JSON.parse((await cli(['import', '--format', 'ledger', file, '--config', config, '--json'])).out)).toEqual({ read: exported, written: 0, skipped: exported });
 
     const from = openSqlite(db);
-    const to = await openPostgres({ url: PG_URL, schema });
+    const to = await openPostgres({ url: TEST_PG_URL, schema });
     try {
       for (const by of [['client'], ['day', 'model'], ['session'], ['project', 'user']] as const) {
         const a = await runReport(from.ledger, { since: 0, by: [...by] });
