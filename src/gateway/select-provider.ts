@@ -71,6 +71,15 @@ export function checkProviderKey(p: UpstreamProvider, passthrough: boolean): voi
   );
 }
 
+/** As `checkProviderKey`, for a route: refused when not one of its deployments has a key to send. */
+export function checkRouteKeys(route: string, deployments: readonly { id: string; apiKey: string | undefined; keyRequired?: boolean }[], passthrough: boolean): void {
+  if (passthrough || deployments.length === 0 || !deployments.every(lacksProviderKey)) return;
+  throw new GatewayError(
+    'provider_key_missing',
+    `Tollgate has no API key for any deployment of the route "${route}" (${deployments.map((d) => d.id).join(', ')}), and the request brought no provider key of its own: set api_key on its deployments or their providers in Tollgate's config, or send your own provider key.`,
+  );
+}
+
 function serves(p: UpstreamProvider, dialect: Dialect): boolean {
   return p.translateFrom?.includes(dialect) ?? false;
 }

@@ -13,6 +13,8 @@ export interface Deployment {
   headers: Readonly<Record<string, string>>;
   /** The pricing catalog's provider id, when known. */
   catalog: string | undefined;
+  /** A hosted API (the price catalog knows it by its URL), which refuses a request without a key. */
+  keyRequired?: boolean;
   /** The model name sent upstream, when it differs from the route's model. */
   model: string | undefined;
   weight: number;
