@@ -92,9 +92,17 @@ export async function importLedgerFile(file: string, flags: ImportFlags, io: Io)
   let read = 0;
   let written = 0;
   let batch: LedgerRow[] = [];
+  let batchFrom = 1;
+  const name = file === '-' ? 'stdin' : file;
   const flush = async () => {
-    if (storage && batch.length > 0) written += await storage.ledger.insert(batch);
+    try {
+      if (storage && batch.length > 0) written += await storage.ledger.insert(batch);
+    } catch (err) {
+      // Storage's own refusal (locked, unreachable, a value it cannot hold): one line, not a stack.
+      throw new CommandError(`import: ${name} lines ${batchFrom}-${lineNo}: storage refused the rows (${err instanceof Error ? err.message : String(err)}); ${written} rows written before them`);
+    }
     batch = [];
+    batchFrom = lineNo + 1;
   };
   try {
     for await (const line of createInterface({ input, crlfDelay: Infinity })) {
@@ -103,7 +111,7 @@ export async function importLedgerFile(file: string, flags: ImportFlags, io: Io)
       try {
         batch.push(parseLedgerLine(line));
       } catch (err) {
-        throw new CommandError(`import: ${file === '-' ? 'stdin' : file} line ${lineNo}: ${(err as Error).message} (${written} rows written before it)`);
+        throw new CommandError(`import: ${name} line ${lineNo}: ${(err as Error).message} (${written} rows written before it)`);
       }
       read++;
       if (batch.length >= BATCH) await flush();

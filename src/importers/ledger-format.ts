@@ -1,6 +1,6 @@
 import { APIS, OUTCOMES } from '../core/api.js';
 import type { LedgerRow } from '../core/ledger-row.js';
-import { usd } from '../core/money.js';
+import { formatUsd, usd } from '../core/money.js';
 import { USAGE_SOURCES } from '../core/usage.js';
 
 /**
@@ -103,11 +103,17 @@ export function ledgerRowFrom(o: Record<string, unknown>, cost: string | null, s
   };
 }
 
+/** The most one row can hold: its money columns are 64-bit integers of picodollars (about $9.2M). */
+const MAX_ROW_PICOS = 2n ** 63n - 1n;
+
 /** A saving may be negative (routing cost more); a cost may not. */
 function exactUsd(text: string, name: string, signed: boolean): bigint {
+  let p: bigint;
   try {
-    return signed && text.startsWith('-') ? -usd(text.slice(1)) : usd(text);
+    p = signed && text.startsWith('-') ? -usd(text.slice(1)) : usd(text);
   } catch (err) {
     throw new RangeError(`${name}: ${(err as Error).message}`);
   }
+  if (p > MAX_ROW_PICOS || p < -MAX_ROW_PICOS) throw new RangeError(`${name}: ${text} is more than one ledger row can hold (${formatUsd(MAX_ROW_PICOS)} USD)`);
+  return p;
 }

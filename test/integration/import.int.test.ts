@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/program.js';
 import { quickImport } from '../../src/importers/quick-check.js';
 import { generateCorpus } from '../../src/importers/testing/corpus.js';
+import { toJsonLine } from '../../src/reports/export.js';
 import { runReport } from '../../src/reports/report.js';
+import { sampleRow } from '../../src/storage/testing/rows.js';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
 import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
 import { startHarness } from '../support/harness.js';
@@ -213,5 +215,13 @@ describe('tollgate import --format ledger', () => {
     const file = join(work, 'bad.jsonl');
     writeFileSync(file, '{"id":"x"}\n');
     expect(await cli(['import', '--format', 'ledger', file, '--db', join(work, 'bad.db')])).toMatchObject({ code: 1, err: expect.stringContaining('line 1: ts must be a string') });
+  });
+
+  it('names a line whose cost no ledger row can hold, rather than failing at the insert with a stack trace', async () => {
+    const file = join(work, 'huge.jsonl');
+    writeFileSync(file, toJsonLine(sampleRow({ id: 'ok' })) + toJsonLine(sampleRow({ id: 'huge', costPicos: 2n ** 70n })));
+    const r = await cli(['import', '--format', 'ledger', file, '--db', join(work, 'huge.db')]);
+    expect(r).toMatchObject({ code: 1, err: expect.stringContaining('line 2: cost_usd: 1180591620.717411303424 is more than one ledger row can hold (9223372.036854775807 USD)') });
+    expect(r.err).not.toContain('    at ');
   });
 });
