@@ -97,11 +97,11 @@ describe('admin API: budgets, pools, rate limits, model policies', () => {
 
     const audit = await call(s, 'GET', '/audit?since=1h');
     expect(audit.json.data.map((e) => [e.actor, e.action, e.subject]).reverse()).toEqual([
-      ['admin-api', 'budget.set', 'budget:budget:team:platform:month'],
-      ['admin-api', 'budget.set', 'budget:budget:team:platform:month'],
-      ['admin-api', 'budget.set', 'budget:budget:user:bob:day'],
+      ['admin-api', 'budget.set', 'budget:team:platform:month'],
+      ['admin-api', 'budget.set', 'budget:team:platform:month'],
+      ['admin-api', 'budget.set', 'budget:user:bob:day'],
       ['admin-api', 'pool.set', 'pool:later-pool'],
-      ['admin-api', 'budget.delete', 'budget:budget:user:bob:day'],
+      ['admin-api', 'budget.delete', 'budget:user:bob:day'],
       ['admin-api', 'pool.delete', 'pool:later-pool'],
     ]);
     expect(audit.json.data.at(-1)).toMatchObject({ details: { rule: { limit_usd: '400.1' } } });
