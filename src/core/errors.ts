@@ -88,3 +88,9 @@ export function fetchFailureReason(err: unknown): string {
   if (typeof cause?.message === 'string') return cause.message;
   return err instanceof Error ? err.message : String(err);
 }
+
+/** An error's `code` (an errno, SQLite's result code, a SQLSTATE), when it has a string one. */
+export function errorCode(err: unknown): string | undefined {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}

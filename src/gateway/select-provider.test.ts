@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type UpstreamProvider, checkProviderKey, lacksProviderKey, providerTable } from './select-provider.js';
+import { type UpstreamProvider, providerTable } from './select-provider.js';
 
 const p = (name: string, dialect: UpstreamProvider['dialect'], models?: string[], translateFrom?: UpstreamProvider['translateFrom']): UpstreamProvider => ({
   name,
@@ -30,22 +30,5 @@ describe('provider selection with translate_from', () => {
     const only = providerTable([p('local', 'openai', ['qwen*'], ['anthropic'])]);
     expect(only.select('anthropic', 'claude-sonnet-4-5', undefined).name).toBe('local');
     expect(() => only.select('gemini', 'g', undefined)).toThrow('No gemini provider');
-  });
-});
-
-describe('a hosted API without a configured key', () => {
-  const at = (keyRequired: boolean, apiKey?: string) => ({ ...p('x', 'openai'), baseUrl: 'https://api.example', apiKey, keyRequired });
-
-  it('lacks a key when the API wants one and none is configured; a local or compatible server may need none', () => {
-    expect(lacksProviderKey(at(true))).toBe(true);
-    expect(lacksProviderKey(at(true, 'sk-x'))).toBe(false);
-    expect(lacksProviderKey(at(false))).toBe(false);
-    expect(lacksProviderKey(p('y', 'openai'))).toBe(false);
-  });
-
-  it("refuses a request without the client's own provider key, and lets one with it through", () => {
-    expect(() => checkProviderKey(at(true), false)).toThrow(/no API key for provider "x"/);
-    expect(() => checkProviderKey(at(true), true)).not.toThrow();
-    expect(() => checkProviderKey(at(false), false)).not.toThrow();
   });
 });

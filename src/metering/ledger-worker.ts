@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { errorCode } from '../core/errors.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { StorageSpec } from '../storage/open.js';
 import { openSqliteLedger } from '../storage/sqlite/ledger.js';
@@ -24,8 +25,8 @@ parentPort!.on('message', (m: { id: number; rows?: LedgerRow[]; lines?: string; 
   work.then(
     (n) => parentPort!.postMessage({ id: m.id, n }),
     (err: unknown) => {
-      const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
-      parentPort!.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err), ...(typeof code === 'string' ? { code } : {}) });
+      const code = errorCode(err);
+      parentPort!.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err), ...(code === undefined ? {} : { code }) });
     },
   );
 });

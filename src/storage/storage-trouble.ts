@@ -1,11 +1,13 @@
+import { errorCode } from '../core/errors.js';
+
 /**
  * Whether a failed write was storage's trouble (locked, full, unreachable, shutting down)
  * rather than the rows': then the same rows are retried later, never set aside.
  * SQLite says so in its result code, Postgres in the SQLSTATE's class, Node in its errno code.
  */
 export function isStorageTrouble(err: unknown): boolean {
-  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
-  if (typeof code !== 'string') return false;
+  const code = errorCode(err);
+  if (code === undefined) return false;
   if (code.startsWith('SQLITE_')) return SQLITE_TROUBLE.test(code);
   if (/^[0-9A-Z]{5}$/.test(code) && !code.startsWith('E')) return POSTGRES_TROUBLE_CLASSES.has(code.slice(0, 2));
   // ECONNREFUSED, ECONNRESET, ETIMEDOUT, ENOSPC, EACCES, …

@@ -3,7 +3,7 @@ import type { PolicyOptions } from '../../app-policy.js';
 import type { Config } from '../../config/index.js';
 import type { Logger } from '../../core/logger.js';
 import { catalogProviderFor, createPricer, rateBook } from '../../pricing/index.js';
-import { lacksProviderKey } from '../../gateway/select-provider.js';
+import { lacksProviderKey } from '../../gateway/provider-keys.js';
 import { webhookSink } from '../alerts.js';
 import { type StorageFlags, addStorageFlags, loadCliConfig, openStorage, storageSpec } from '../context.js';
 import { jsonLogger } from '../logger.js';

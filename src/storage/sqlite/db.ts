@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'libsql';
+import { errorCode } from '../../core/errors.js';
 import { migrations } from '../ddl.js';
 import { SqliteOpenError } from './open-error.js';
 
@@ -36,7 +37,7 @@ export function openDb(path: string): Db {
 
 /** Whether an error is SQLite's "database is locked": another connection held the write lock past the wait allowed. */
 export function isLockBusy(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'SQLITE_BUSY';
+  return errorCode(err) === 'SQLITE_BUSY';
 }
 
 /** Brings a database to the current schema (exported for the benchmarks' seeder, which opens its own connection). */
