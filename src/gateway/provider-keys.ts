@@ -19,11 +19,17 @@ export function checkProviderKey(p: UpstreamProvider, passthrough: boolean): voi
   );
 }
 
-/** As `checkProviderKey`, for a route: refused when not one of its deployments has a key to send. */
-export function checkRouteKeys(route: string, deployments: readonly { id: string; apiKey: string | undefined; keyRequired?: boolean }[], passthrough: boolean): void {
-  if (passthrough || deployments.length === 0 || !deployments.every(lacksProviderKey)) return;
+/**
+ * As `checkProviderKey`, for a route's candidates: without the client's own provider key,
+ * a deployment of a hosted API with no key cannot answer, so it is left out (its 401 would
+ * otherwise be the client's answer, or cost a retry). Refused when none is left.
+ */
+export function reachableCandidates<C extends { d: { id: string; apiKey: string | undefined; keyRequired?: boolean } }>(route: string, candidates: C[], passthrough: boolean): C[] {
+  if (passthrough || candidates.length === 0) return candidates;
+  const keyed = candidates.filter((c) => !lacksProviderKey(c.d));
+  if (keyed.length > 0) return keyed;
   throw new GatewayError(
     'provider_key_missing',
-    `Tollgate has no API key for any deployment of the route "${route}" (${deployments.map((d) => d.id).join(', ')}), and the request brought no provider key of its own: set api_key on its deployments or their providers in Tollgate's config, or send your own provider key.`,
+    `Tollgate has no API key for any deployment of the route "${route}" (${candidates.map((c) => c.d.id).join(', ')}), and the request brought no provider key of its own: set api_key on its deployments or their providers in Tollgate's config, or send your own provider key.`,
   );
 }

@@ -22,7 +22,7 @@ import { prefixKey } from '../routing/affinity.js';
 import { headerBag, upstreamHeaders } from './headers.js';
 import { readBody } from './read-body.js';
 import { guessDialect, splitProviderPrefix } from './routes.js';
-import { checkProviderKey, checkRouteKeys } from './provider-keys.js';
+import { checkProviderKey, reachableCandidates } from './provider-keys.js';
 import type { ProviderTable, UpstreamProvider } from './select-provider.js';
 import { relay } from './relay.js';
 import { requestDigest } from './request-digest.js';
@@ -277,7 +277,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   }
   const plan = raw === undefined ? undefined : selectDeployments(deps, x, explicit, info.model, who.sessionId, json);
   if (plan !== undefined) {
-    checkRouteKeys(plan.route.model, plan.candidates.map((c) => c.d), passthrough);
+    plan.candidates = reachableCandidates(plan.route.model, plan.candidates, passthrough);
     const clientHeaders = upstreamHeaders(headers);
     // Returned, not awaited, here and on the plain path below: this function's locals, the request body raw and parsed, need not live as
     // long as the stream; the routed exchange lets its own references go once an answer is delivered.
