@@ -114,8 +114,57 @@ export function sourcesById(found: Iterable<{ id: string; source: string }>): (r
 }
 
 /**
+ * A row of another source that carries no provider id at all (a Codex rollout's token count
+ * has neither a request id nor a response id), with a session: matched to a gateway row of
+ * that session, stamped within the session window, by its token counts. Prompts grow turn by
+ * turn, so two calls of one session with the same input and output counts are the same call.
+ */
+export interface UsageProbe {
+  i: number;
+  sessionId: string;
+  ts: number;
+  input: number;
+  output: number;
+}
+
+export function usageProbesOf(rows: readonly LedgerRow[]): UsageProbe[] {
+  const out: UsageProbe[] = [];
+  rows.forEach((r, i) => {
+    if (r.source === GATEWAY_SOURCE || r.upstreamRequestId !== null || looksUpResponse(r) || r.sessionId === null) return;
+    if (r.inputTokens + r.outputTokens === 0) return;
+    out.push({ i, sessionId: r.sessionId, ts: r.ts, input: r.inputTokens, output: r.outputTokens });
+  });
+  return out;
+}
+
+/** Per session, the ranges of its gateway rows to read (through the (session_id, ts) index). */
+export function usageRanges(probes: readonly UsageProbe[]): (TimeRange<UsageProbe> & { sessionId: string })[] {
+  const bySession = new Map<string, UsageProbe[]>();
+  for (const p of probes) bySession.set(p.sessionId, [...(bySession.get(p.sessionId) ?? []), p]);
+  return [...bySession].flatMap(([sessionId, items]) => mergedRanges(items, SESSION_WINDOW_MS).map((r) => ({ ...r, sessionId })));
+}
+
+/** The probes of a range that a gateway row read back from it repeats; each gateway row stands for one call only. */
+export function matchedByUsage(range: TimeRange<UsageProbe>, found: readonly { ts: number; input: number; output: number }[]): UsageProbe[] {
+  const free = found.map((f) => ({ ts: Number(f.ts), input: Number(f.input), output: Number(f.output), used: false }));
+  const out: UsageProbe[] = [];
+  for (const p of range.items) {
+    const hit = free.find((f) => !f.used && f.input === p.input && f.output === p.output && Math.abs(f.ts - p.ts) <= SESSION_WINDOW_MS);
+    if (!hit) continue;
+    hit.used = true;
+    out.push(p);
+  }
+  return out;
+}
+
+/** Reading a session's gateway rows for `matchedByUsage` (same SQL for both stores, placeholders apart). */
+export const usageRowsSql = (param: (n: number) => string) =>
+  `SELECT ts, input_tokens AS input, output_tokens AS output FROM requests WHERE session_id = ${param(1)} AND ts BETWEEN ${param(2)} AND ${param(3)} AND source = '${GATEWAY_SOURCE}'`;
+
+/**
  * A predicate telling whether a row repeats a request already recorded by another source:
- * by upstream id, `stored` holds the batch indexes the store found repeated, and within the
+ * by upstream id (or, for a row with none, by its session and token counts), `stored` holds
+ * the batch indexes the store found repeated, and within the
  * batch the same id from another source earlier in it counts; by response id, for a row that
  * is not the gateway's, `storedResponse` (asked only of such rows) or anywhere in the batch
  * (the gateway's rows first: its row of a call is the one kept). Rows it accepts are
@@ -133,6 +182,8 @@ export function crossSourceCheck(
   for (const r of rows) if (r.source === GATEWAY_SOURCE && r.responseId) responses.set(r.responseId, r.source);
   return (r) => {
     const up = r.upstreamRequestId;
+    // A row with no provider id, matched by its session and token counts (usageProbesOf).
+    if (up === null && stored.has(index.get(r) ?? -1)) return true;
     const before = up === null ? undefined : batch.get(up);
     if (up !== null && (before !== undefined ? before !== r.source : stored.has(index.get(r) ?? -1))) return true;
     if (looksUpResponse(r)) {

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { run as tollgate } from '../../src/cli/program.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
 /** Runs an agent with stdin closed: `codex exec` reads stdin when it is not a terminal. */
@@ -97,5 +98,12 @@ describe('coding agents through Tollgate', () => {
     expect(rows.length).toBe(calls.length);
     expect(rows[0]).toMatchObject({ client: 'codex', stream: true, inputTokens: 1324, cacheReadTokens: 1024, outputTokens: 40, reasoningTokens: 16, outcome: 'ok' });
     expect(rows[0]!.sessionId).toBe(calls[0]!.headers['session-id']);
+
+    // The rollout Codex wrote for the same calls, imported into the same ledger: each call counts once.
+    let out = '';
+    const code = await tollgate(['import', '--source', 'codex', '--dir', codexHome, '--db', join(h.dir, 'tollgate.db'), '--state', join(h.dir, 'import-state.json'), '--json'], { out: (t) => void (out += t), err: () => undefined });
+    expect(code).toBe(0);
+    expect((JSON.parse(out) as { written: number }).written).toBe(0);
+    expect((await h.rows()).filter((r) => r.api === 'openai.responses')).toHaveLength(calls.length);
   });
 });

@@ -10,7 +10,7 @@ import { topShare } from '../top-share.js';
 import { sqlOutcomeStore } from '../outcome-store.js';
 import type { KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
-import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById } from '../cross-source.js';
+import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges, usageRowsSql } from '../cross-source.js';
 import { type RollupDelta, measureValues, rollupDeltas, sameRow } from '../rollup.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, cacheRowSelect, ROLLUP_MEASURES, rollupKeys, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
@@ -144,6 +144,10 @@ function pgLedger(pool: pg.Pool): LedgerStore {
         );
         for (const p of repeatedInRange(range, found.rows.map((f) => ({ u: f.u, ts: Number(f.ts) })))) repeated.add(p.i);
       }
+    }
+    for (const range of usageRanges(usageProbesOf(rows))) {
+      const res = await c.query<{ ts: string; input: string; output: string }>(usageRowsSql((n) => `$${n}`), [range.sessionId, range.from, range.to]);
+      for (const p of matchedByUsage(range, res.rows.map((r) => ({ ts: Number(r.ts), input: Number(r.input), output: Number(r.output) })))) repeated.add(p.i);
     }
     const found: { id: string; source: string }[] = [];
     for (const l of responseLookups(rows)) {

@@ -3,7 +3,7 @@ import { type SqlDialect, aggregate } from '../aggregate.js';
 import { rollupUpsertSql } from '../ddl.js';
 import type { AggregateQuery, LedgerStore, TimeFilter } from '../ports.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
-import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById } from '../cross-source.js';
+import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges, usageRowsSql } from '../cross-source.js';
 import { measureValues, rollupDeltas, sameRow } from '../rollup.js';
 import { ruleTotals } from '../rule-totals.js';
 import { topShare } from '../top-share.js';
@@ -75,6 +75,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   );
   const isEmpty = db.prepare('SELECT NOT EXISTS (SELECT 1 FROM requests) AS e');
   const othersStored = db.prepare(OTHERS_STORED_SQL);
+  const sessionGatewayRows = db.prepare(usageRowsSql(() => '?'));
   // Through requests_ts: the rows of the window, their response ids compared (see cross-source.ts).
   const responsesIn = db.prepare('SELECT response_id AS id, source FROM requests WHERE ts BETWEEN ? AND ? AND response_id IN (SELECT value FROM json_each(?))');
   /** Rows that repeat a request another source already recorded (see cross-source.ts). */
@@ -89,6 +90,12 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
       for (const range of sessionlessRanges(probes)) {
         const found = sessionlessGatewayRows.all(range.from, range.to, JSON.stringify(range.items.map((p) => p.upstreamId))) as { u: string; ts: number }[];
         for (const p of repeatedInRange(range, found)) repeated.add(p.i);
+      }
+    }
+    if (!empty) {
+      for (const range of usageRanges(usageProbesOf(rows))) {
+        const rowsIn = sessionGatewayRows.all(range.sessionId, range.from, range.to) as { ts: number; input: number; output: number }[];
+        for (const p of matchedByUsage(range, rowsIn)) repeated.add(p.i);
       }
     }
     const found = empty ? [] : responseLookups(rows).flatMap((l) => responsesIn.all([l.from, l.to, JSON.stringify(l.items.map((r) => r.responseId))]) as { id: string; source: string }[]);

@@ -1,3 +1,4 @@
+import type { LedgerRow } from '../../core/ledger-row.js';
 import { expect, it } from 'vitest';
 import { SESSIONLESS_WINDOW_MS, SESSION_WINDOW_MS } from '../cross-source.js';
 import type { Storage } from '../ports.js';
@@ -74,6 +75,29 @@ export function crossSourceContract(open: () => Promise<Storage>): void {
       const batch = [sampleRow({ id: 'gw', upstreamRequestId: 'req_1', sessionId: null }), sampleRow({ id: 'log', ts: T + 90 * 86_400_000, upstreamRequestId: 'req_1', sessionId: 'x', source: 'claude-code-log' })];
       expect(await s.ledger.insert(batch)).toBe(1);
       expect(await s.ledger.upsert([sampleRow({ id: 'otel', upstreamRequestId: 'req_2', source: 'claude-code-otel' }), sampleRow({ id: 'span', upstreamRequestId: 'req_2', source: 'otel-genai' })])).toBe(1);
+    });
+  });
+
+  it('matches a row with no provider id (a Codex rollout) to a gateway row of its session by its token counts', async () => {
+    await withStore(async (s) => {
+      const gw = (id: string, ts: number, input: number, output: number) => sampleRow({ id, ts, upstreamRequestId: `req_${id}`, responseId: `resp_${id}`, sessionId: 'cx-1', inputTokens: input, outputTokens: output, client: 'codex' });
+      await s.ledger.insert([gw('g1', T, 5000, 120), gw('g2', T + 60_000, 5400, 80), gw('g3', T + 120_000, 7000, 10)]);
+      const log = (id: string, o: Partial<LedgerRow>) => sampleRow({ id, upstreamRequestId: null, responseId: null, source: 'codex-log', client: 'codex', ...o });
+      const batch = [
+        // Stamped when the answer ended: the gateway's rows are stamped at arrival.
+        log('c1', { ts: T + 30_000, sessionId: 'cx-1', inputTokens: 5000, outputTokens: 120 }),
+        log('c2', { ts: T + SESSION_WINDOW_MS, sessionId: 'cx-1', inputTokens: 5400, outputTokens: 80 }),
+        // Two events with one call's counts, one gateway row: one of them is another call.
+        log('c3a', { ts: T + 121_000, sessionId: 'cx-1', inputTokens: 7000, outputTokens: 10 }),
+        log('c3b', { ts: T + 122_000, sessionId: 'cx-1', inputTokens: 7000, outputTokens: 10 }),
+        log('other-counts', { ts: T, sessionId: 'cx-1', inputTokens: 5001, outputTokens: 120 }),
+        log('other-session', { ts: T, sessionId: 'cx-2', inputTokens: 5000, outputTokens: 120 }),
+        log('too-late', { ts: T + 60_000 + SESSION_WINDOW_MS + 1, sessionId: 'cx-1', inputTokens: 5400, outputTokens: 80 }),
+        log('no-session', { ts: T, sessionId: null, inputTokens: 5000, outputTokens: 120 }),
+      ];
+      expect(await s.ledger.insert(batch)).toBe(5);
+      const kept = (await Promise.all(batch.map((r) => s.ledger.get(r.id)))).filter((r) => r !== undefined).map((r) => r.id);
+      expect(kept).toEqual(['c3b', 'other-counts', 'other-session', 'too-late', 'no-session']);
     });
   });
 }

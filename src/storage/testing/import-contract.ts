@@ -25,7 +25,8 @@ export function importContract(open: () => Promise<Storage>): void {
       sampleRow({ id: 'x-1', upstreamRequestId: 'req_C', source: 'codex-log', costPicos: 1n }),
       sampleRow({ id: 'x-2', upstreamRequestId: 'req_C', source: 'gateway', costPicos: 1n }),
       sampleRow({ id: 'x-3', upstreamRequestId: 'req_C', source: 'codex-log', costPicos: 1n }),
-      sampleRow({ id: 'x-4', upstreamRequestId: null, source: 'codex-log', costPicos: 1n }),
+      // (Token counts of their own: a row with no id that matches a gateway row of its session by its counts is that call.)
+      sampleRow({ id: 'x-4', upstreamRequestId: null, source: 'codex-log', costPicos: 1n, inputTokens: 4321 }),
       sampleRow({ id: 'x-5', upstreamRequestId: null, source: 'gateway', costPicos: 1n }),
     ];
     expect(await s.ledger.insert(batch)).toBe(4);
@@ -48,7 +49,7 @@ export function importContract(open: () => Promise<Storage>): void {
     expect(await s.ledger.insert([row('span-r1', 'otel-genai', 'chatcmpl-R1', t - 300)])).toBe(0);
     expect(await s.ledger.upsert([row('cc-r1', 'claude-code-log', 'chatcmpl-R1', t + 5 * 60_000)])).toBe(0);
     // Another call, a row without a response id, and one beyond the window are recorded.
-    expect(await s.ledger.insert([row('span-r9', 'otel-genai', 'chatcmpl-R9'), row('span-none', 'otel-genai', null)])).toBe(2);
+    expect(await s.ledger.insert([row('span-r9', 'otel-genai', 'chatcmpl-R9'), { ...row('span-none', 'otel-genai', null), inputTokens: 4321 }])).toBe(2);
     expect(await s.ledger.insert([row('span-late', 'otel-genai', 'chatcmpl-R1', t + RESPONSE_WINDOW_MS + 1)])).toBe(1);
     // The gateway's own inserts never ask (its hot path): its row is kept even after a span of the same id.
     expect(await s.ledger.insert([row('gw-r9', 'gateway', 'chatcmpl-R9')])).toBe(1);
