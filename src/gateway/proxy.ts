@@ -20,7 +20,7 @@ import type { DialectAdapter, HeaderBag, RequestInfo, RouteMatch } from '../prov
 import type { RoutePlan, Router } from '../routing/router.js';
 import { prefixKey } from '../routing/affinity.js';
 import { headerBag, upstreamHeaders } from './headers.js';
-import { readBody } from './read-body.js';
+import { ClientLeft, readBody } from './read-body.js';
 import { guessDialect, splitProviderPrefix } from './routes.js';
 import { checkProviderKey, reachableCandidates } from './provider-keys.js';
 import type { ProviderTable, UpstreamProvider } from './select-provider.js';
@@ -110,6 +110,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
     try {
       await forward(deps, req, res, { route, adapter, facts, explicit, path, search, started, finish, held, cache, cacheMatch });
     } catch (err) {
+      if (err instanceof ClientLeft) {
+        // Nothing went upstream and no one is left to answer: not a gateway failure.
+        facts.outcome = 'client_aborted';
+        facts.errorType = 'client_disconnected';
+        return finish();
+      }
       const e = toGatewayError(err);
       const c = facts.current;
       if (c !== undefined && !res.headersSent) {

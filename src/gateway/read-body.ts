@@ -37,7 +37,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     };
     const onError = (err: Error) => {
       done();
-      reject(err);
+      // The one way a request errors while it is read: the client hung up mid-upload.
+      reject(new ClientLeft(err));
     };
     req.on('data', onData);
     req.on('end', onEnd);
@@ -46,6 +47,14 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 const ignore = () => undefined;
+
+/** The client closed the connection before its request body was complete. */
+export class ClientLeft extends Error {
+  constructor(cause: unknown) {
+    super('the client disconnected while sending its request', { cause });
+    this.name = 'ClientLeft';
+  }
+}
 
 function tooLarge(limit: number): GatewayError {
   return new GatewayError('body_too_large', `The request body is larger than this gateway's limit of ${Math.round(limit / 1048576)} MB (server.max_body_mb).`);

@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -118,6 +120,23 @@ describe('errors reach the client in its own dialect, and the ledger records the
     const r = await post('/v1/chat/completions', chat('gpt-5', { pad: 'x'.repeat(70 * 1024) }));
     expect(r.status).toBe(413);
     expect(await h.row(r.id)).toMatchObject({ outcome: 'rejected', errorType: 'body_too_large' });
+  });
+
+  it('records a client that hangs up while sending its body as client_aborted, not as a gateway error', async () => {
+    const { port, hostname } = new URL(h.url);
+    const socket = connect(Number(port), hostname);
+    await once(socket, 'connect');
+    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${h.key.key}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"model":"gpt-5",`);
+    // Long enough for the gateway to be reading the body when the client goes.
+    await new Promise((r) => setTimeout(r, 100));
+    socket.destroy();
+    const [row] = await eventually(async () => {
+      const rows = await h.rows();
+      expect(rows).toHaveLength(1);
+      return rows;
+    });
+    expect(row).toMatchObject({ api: 'openai.chat', status: 0, outcome: 'client_aborted', errorType: 'client_disconnected' });
+    expect(h.fake.requests).toHaveLength(0);
   });
 
   it('rejects missing, unknown and revoked keys with 401', async () => {
