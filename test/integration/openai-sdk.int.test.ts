@@ -112,6 +112,17 @@ describe('OpenAI SDK through Tollgate', () => {
     expect(rows.find((r) => r.api === 'openai.models')).toMatchObject({ costPicos: 0n, usageSource: 'none' });
   });
 
+  it('a batch of embeddings too large to copy (2,048 large vectors, 34 MB) is still metered from the usage that closes it', async () => {
+    h.fake.script({ usage: { input: 300_000 } });
+    const input = Array.from({ length: 2048 }, (_, i) => `chunk ${i}`);
+    // The SDK asks for base64 unless told otherwise.
+    const { data, response } = await client.embeddings.create({ model: 'text-embedding-3-large', input, dimensions: 3072 }).withResponse();
+    expect(data.data).toHaveLength(2048);
+    expect(h.fake.requests[0]!.sent.length).toBeGreaterThan(32 * 1024 * 1024);
+    const row = await h.row(response.headers.get('x-tollgate-request-id')!);
+    expect(row).toMatchObject({ api: 'openai.embeddings', outcome: 'ok', inputTokens: 300_000, usageSource: 'final', costPicos: 300_000n });
+  });
+
   it('a client abort mid-stream cancels the upstream request and records partial usage', async () => {
     h.fake.setDefault({ chunks: 40, chunkDelayMs: 30, usage: { input: 500, output: 200 } });
     const ac = new AbortController();

@@ -115,4 +115,12 @@ describe('OpenAI non-stream bodies', () => {
     expect(run.bytes.length).toBe(big.length);
     expect(run.metered.usageSource).toBe('none');
   });
+
+  it('reads the usage and model that close a body past the size cap (a batch of large embeddings)', () => {
+    const vectors = Buffer.alloc(MAX_BODY_COPY, 'AAAA');
+    const body = Buffer.concat([Buffer.from('{\n  "object": "list",\n  "data": [{"object": "embedding", "index": 0, "embedding": "'), vectors, Buffer.from('"}],\n  "model": "text-embedding-3-large",\n  "usage": {\n    "prompt_tokens": 300000,\n    "total_tokens": 300000\n  }\n}\n')]);
+    const run = runTap(openaiAdapter.createTap({ api: 'openai.embeddings', dialect: 'openai', method: 'POST' }, json()), everyNBytes(body, 64 * 1024));
+    expect(run.bytes.equals(body)).toBe(true);
+    expect(run.metered).toMatchObject({ usage: { ...zeroUsage(), inputTokens: 300000 }, usageSource: 'final', servedModel: 'text-embedding-3-large', sawEnd: true });
+  });
 });

@@ -11,5 +11,5 @@ export function createOpenaiTap(route: RouteMatch, ctx: TapContext): ResponseTap
     if (route.api === 'openai.responses') return observeSse(new ResponsesStreamReader());
     return ctx.injectedStreamUsage ? chatRewriteTap() : observeSse(new ChatStreamReader());
   }
-  return bufferBody((text, complete) => readOpenaiBody(route.api, text, complete));
+  return bufferBody((text, complete, tail) => readOpenaiBody(route.api, text, complete, tail));
 }

@@ -60,34 +60,39 @@ export function everyEventOpensWith(text: string, openings: readonly string[]): 
   return true;
 }
 
-/** Largest non-stream body copied for metering; a bigger body is forwarded but not read. */
+/** Largest non-stream body copied for metering; a bigger body is forwarded, and only its tail is read. */
 export const MAX_BODY_COPY = 32 * 1024 * 1024;
 
 /**
- * Tap for a whole (non-stream) JSON body: forwards each chunk at once, keeps a copy,
- * and reads it when the body ends. `read` gets undefined when the body was too large.
+ * What is kept of the end of a body too large to copy: its closing members, where OpenAI puts
+ * `usage` (after an embeddings batch's vectors, which can pass the copy limit).
  */
-export function bufferBody(read: (text: string | undefined, complete: boolean) => Metered, maxBytes = MAX_BODY_COPY): ResponseTap {
+export const BODY_TAIL_BYTES = 64 * 1024;
+
+/**
+ * Tap for a whole (non-stream) JSON body: forwards each chunk at once, keeps a copy,
+ * and reads it when the body ends. `read` gets undefined when the body was too large,
+ * with the body's last bytes (latin1, up to BODY_TAIL_BYTES) as `tail`.
+ */
+export function bufferBody(read: (text: string | undefined, complete: boolean, tail?: string) => Metered, maxBytes = MAX_BODY_COPY): ResponseTap {
   let parts: Buffer[] = [];
   let size = 0;
   let overflowed = false;
   return {
     push(chunk, emit) {
       emit(chunk);
-      if (overflowed) return;
       size += chunk.length;
-      if (size > maxBytes) {
-        overflowed = true;
-        parts = [];
-        return;
-      }
       parts.push(chunk);
+      if (size > maxBytes) overflowed = true;
+      // Past the limit only the tail is kept: whole chunks, dropped from the front.
+      if (overflowed) while (parts.length > 1 && size - parts[0]!.length >= BODY_TAIL_BYTES) size -= parts.shift()!.length;
     },
     finish(complete) {
       // Most bodies arrive in one chunk: decode it in place rather than copy it first.
-      const text = overflowed ? undefined : (parts.length === 1 ? parts[0]! : Buffer.concat(parts, size)).toString('utf8');
+      const whole = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
       parts = [];
-      return read(text, complete);
+      if (!overflowed) return read(whole.toString('utf8'), complete);
+      return read(undefined, complete, whole.toString('latin1', Math.max(0, whole.length - BODY_TAIL_BYTES)));
     },
   };
 }
