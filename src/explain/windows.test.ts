@@ -22,5 +22,7 @@ describe('explain windows', () => {
   it('names what is accepted', () => {
     expect(() => parseWindowSpec('fortnight', NOW)).toThrow(/not a window: use START\.\.END/);
     expect(() => parseWindowSpec('2026-11-08..2026-11-01', NOW)).toThrow(/the end must be after the start/);
+    expect(() => parseWindowSpec('2026-02-30..2026-03-05', NOW)).toThrow(/"2026-02-30" is not a time/);
+    expect(() => parseWindowSpec('last-99999999999d', NOW)).toThrow(/goes back further than dates go/);
   });
 });

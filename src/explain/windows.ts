@@ -1,4 +1,4 @@
-import { parseTime } from '../reports/time.js';
+import { MAX_TIME_MS, parseTime } from '../reports/time.js';
 
 /** A half-open window [since, until) and the text it was written as. */
 export interface Window {
@@ -27,6 +27,7 @@ export function parseWindowSpec(text: string, now: number = Date.now()): Window 
     return { since, until, label: t };
   }
   const named = namedWindow(t.toLowerCase(), now);
+  if (named && !(named.since >= -MAX_TIME_MS)) throw new RangeError(`window "${text}" goes back further than dates go (100,000,000 days before 1970)`);
   if (named) return { ...named, label: t };
   throw new RangeError(
     `"${text}" is not a window: use START..END or START/END (dates, ISO timestamps or spans such as 14d..7d), or today, yesterday, this-week, last-week, this-month, last-month, last-7d, prev-7d`,

@@ -1,5 +1,6 @@
 import { newRequestId } from '../core/ids.js';
 import { scaled } from '../core/money.js';
+import { MAX_TIME_MS, parseIsoTime } from '../reports/time.js';
 
 /**
  * A unit of delivered work that spend can be divided by: a merged pull request, a closed
@@ -71,8 +72,8 @@ export function parseOutcome(input: unknown, now: number): OutcomeEvent {
 
 function parseTs(v: unknown, now: number): number {
   if (v === undefined || v === null) return now;
-  const ms = typeof v === 'number' ? v : typeof v === 'string' && /^\d{4}-\d{2}-\d{2}(T.*)?$/.test(v) ? Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v) : Number.NaN;
-  if (!Number.isSafeInteger(ms) || ms < 0) throw new RangeError('ts: must be an ISO 8601 timestamp (2026-11-20T10:00:00Z) or ms since the epoch');
+  const ms = typeof v === 'number' ? v : typeof v === 'string' ? parseIsoTime(v) : Number.NaN;
+  if (!Number.isSafeInteger(ms) || ms < 0 || ms > MAX_TIME_MS) throw new RangeError('ts: must be an ISO 8601 timestamp (2026-11-20T10:00:00Z) or ms since the epoch');
   return ms;
 }
 

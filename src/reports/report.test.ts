@@ -13,6 +13,12 @@ describe('reports', () => {
     expect(parseTime('2026-11-01', now)).toBe(Date.UTC(2026, 10, 1));
     expect(parseTime('2026-11-01T10:00:00Z', now)).toBe(Date.UTC(2026, 10, 1, 10));
     expect(() => parseTime('yesterday', now)).toThrow(/span like 30m/);
+    // Date.parse rolls these into March; a window must not move without a word.
+    expect(() => parseTime('2026-02-31', now)).toThrow(/"2026-02-31" is not a time/);
+    expect(() => parseTime('2026-02-29T10:00:00Z', now)).toThrow(/is not a time/);
+    expect(parseTime('2028-02-29', now)).toBe(Date.UTC(2028, 1, 29));
+    // A span past the dates JavaScript can print made every JSON answer a stack trace.
+    expect(() => parseTime('99999999999d', now)).toThrow(/"99999999999d" goes back further than dates go/);
   });
 
   it('takes a window with either bound or both, and refuses one that ends before it starts', () => {

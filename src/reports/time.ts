@@ -1,5 +1,21 @@
 const RELATIVE = /^(\d+)(m|h|d|w)$/;
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+/** The furthest a JavaScript date reaches either side of 1970: beyond it there is no ISO text to print. */
+export const MAX_TIME_MS = 8_640_000_000_000_000;
+
+/**
+ * Reads an ISO 8601 date (`2026-11-01`, midnight UTC) or timestamp as ms since the epoch, or
+ * NaN. `Date.parse` rolls a day the month lacks into the next month (Feb 31 is Mar 3), so the
+ * date part is checked against the calendar first.
+ */
+export function parseIsoTime(text: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(T.*)?$/.exec(text);
+  if (!m) return Number.NaN;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return Number.NaN;
+  return m[4] === undefined ? date.getTime() : Date.parse(text);
+}
 
 /**
  * Parses a report bound: a relative span back from now (`30m`, `24h`, `7d`, `2w`), a date
@@ -9,15 +25,13 @@ const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as co
 export function parseTime(text: string, now: number = Date.now()): number {
   const t = text.trim();
   const rel = RELATIVE.exec(t);
-  if (rel) return now - Number(rel[1]) * UNIT_MS[rel[2] as keyof typeof UNIT_MS];
-  if (/^\d{4}-\d{2}-\d{2}$/.test(t)) {
-    const ms = Date.parse(`${t}T00:00:00Z`);
-    if (!Number.isNaN(ms)) return ms;
+  if (rel) {
+    const ms = now - Number(rel[1]) * UNIT_MS[rel[2] as keyof typeof UNIT_MS];
+    if (!(Math.abs(ms) <= MAX_TIME_MS)) throw new RangeError(`"${text}" goes back further than dates go (100,000,000 days before 1970)`);
+    return ms;
   }
-  if (/^\d{4}-\d{2}-\d{2}T/.test(t)) {
-    const ms = Date.parse(t);
-    if (!Number.isNaN(ms)) return ms;
-  }
+  const ms = parseIsoTime(t);
+  if (!Number.isNaN(ms)) return ms;
   throw new RangeError(`"${text}" is not a time: use a span like 30m, 24h, 7d, 2w, a date like 2026-11-01, or an ISO timestamp`);
 }
 

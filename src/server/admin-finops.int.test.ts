@@ -65,6 +65,9 @@ describe('admin API: outcomes and forecasts', () => {
       [{ kind: 'pr_merged', user: 'a', tag: 'nope' }, /^tag: must be name=value/],
       [{ kind: 'pr_merged', user: 'a', value: -1 }, /^value: /],
       [{ kind: 'pr_merged', user: 'a', ts: 'yesterday' }, /^ts: /],
+      // Past the last date JavaScript can print: it was stored, then every list of outcomes failed.
+      [{ kind: 'pr_merged', user: 'a', ts: 9_000_000_000_000_000, id: 'far' }, /^ts: /],
+      [{ kind: 'pr_merged', user: 'a', ts: '2026-02-31T10:00:00Z' }, /^ts: /],
       [{ kind: 'pr_merged', user: 'a', colour: 'red' }, /^colour: unknown field/],
     ] as const) {
       const bad = await call(`${base}/outcomes`, 'POST', body);
@@ -76,6 +79,7 @@ describe('admin API: outcomes and forecasts', () => {
     expect(notJson.status).toBe(400);
 
     const list = await call(`${base}/outcomes?since=2026-10-01&kind=pr_merged`, 'GET');
+    expect(list.status).toBe(200);
     expect(list.json.data.map((o) => o.id)).toEqual(['https://git/pr/1']);
     const report = await call(`${base}/outcomes/report?since=2026-10-15&by=user`, 'GET');
     expect(report.json.rows).toEqual([expect.objectContaining({ user: 'alice', spend_usd: '6', outcomes: 2, cost_per_outcome_usd: '3', session_spend_usd: '6' })]);
