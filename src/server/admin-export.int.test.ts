@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
 import { sampleRow } from '../storage/testing/rows.js';
@@ -18,6 +19,40 @@ describe('GET /admin/v1/export', () => {
       expect(bad.status, q).toBe(400);
       expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
     }
+    admin.close();
+    await storage.close();
+  });
+
+  it('stops reading the ledger when the client leaves half way', async () => {
+    const storage = openSqlite(':memory:');
+    const pad = 'x'.repeat(2000);
+    const rows = Array.from({ length: 5000 }, (_, i) => sampleRow({ id: `r${String(i).padStart(5, '0')}`, ts: Date.UTC(2026, 10, 1) + i * 1000, tags: { pad } }));
+    await storage.ledger.insert(rows);
+    // The real scan, watched: it waited for a 'drain' that a closed socket never sends, so
+    // SQLite's read stayed open (and the WAL unable to checkpoint) for the gateway's life.
+    let closed = false;
+    const scan = storage.ledger.scan.bind(storage.ledger);
+    storage.ledger.scan = async function* (filter) {
+      try {
+        yield* scan(filter);
+      } finally {
+        closed = true;
+      }
+    };
+    const admin = await serveAdmin(storage);
+    await new Promise<void>((resolve, reject) => {
+      const req = request(`${admin.base}/export`, admin.auth, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', () => undefined);
+      req.once('error', reject);
+      req.end();
+    });
+    for (let i = 0; i < 100 && !closed; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(closed).toBe(true);
     admin.close();
     await storage.close();
   });

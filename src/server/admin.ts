@@ -138,9 +138,24 @@ async function getExport(deps: AdminDeps, res: ServerResponse, query: URLSearchP
   res.writeHead(200, { 'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson' });
   if (format === 'csv') res.write(csvHeader());
   for await (const row of deps.storage.ledger.scan(w)) {
-    if (!res.write(format === 'csv' ? toCsvLine(row) : toJsonLine(row))) await new Promise((r) => res.once('drain', r));
+    // A client that left never drains: stop reading, or the scan (on SQLite, a read that
+    // holds back every checkpoint, so the WAL grows) would stay open as long as the gateway.
+    if (res.destroyed) break;
+    if (!res.write(format === 'csv' ? toCsvLine(row) : toJsonLine(row))) await drainedOrClosed(res);
   }
-  res.end();
+  if (!res.destroyed) res.end();
+}
+
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /** Claude Code's usage counters against the ledger, per session and model (docs/telemetry.md). */
