@@ -125,6 +125,10 @@ describe('the built CLI: forecasts, outcomes, FOCUS export and chargeback', () =
     const bytes = readFileSync(file);
     expect(bytes.subarray(0, 4).toString()).toBe('PAR1');
     expect(bytes.subarray(-4).toString()).toBe('PAR1');
+    // The extension in any case: this was written as CSV.
+    const upper = join(dir, 'focus.PARQUET');
+    expect((await tollgate(['export', '--format', 'focus', '-o', upper, '--config', config], { cwd: dir, env })).code).toBe(0);
+    expect(readFileSync(upper).subarray(0, 4).toString()).toBe('PAR1');
     expect((await tollgate(['export', '--format', 'csv', '-o', join(dir, 'x.parquet'), '--config', config], { cwd: dir, env })).code).toBe(2);
     // A path that cannot be written is one line naming it, before any work, whatever the format.
     for (const [format, name] of [['focus', 'focus.parquet'], ['focus', 'focus.csv'], ['csv', 'rows.csv'], ['jsonl', 'rows.jsonl']]) {

@@ -25,9 +25,11 @@ export function exportCommand(program: Command, io: Io): void {
   ).action((flags: ExportFlags) =>
     withStorage(flags, async (storage, config) => {
       if (flags.format !== 'jsonl' && flags.format !== 'csv' && flags.format !== 'focus') throw new UsageError('export: --format must be jsonl, csv or focus');
-      if (flags.format !== 'focus' && flags.output?.endsWith('.parquet')) throw new UsageError('export: Parquet is written only with --format focus');
+      // focus.PARQUET is a Parquet file too: CSV under that name fails in the tool it is loaded into.
+      const parquet = flags.output !== undefined && /\.parquet$/i.test(flags.output);
+      if (flags.format !== 'focus' && parquet) throw new UsageError('export: Parquet is written only with --format focus');
       const records = () => focusRecords(storage.ledger.scan(parseWindow(flags)), focusContext(config));
-      if (flags.format === 'focus' && flags.output?.endsWith('.parquet')) return writeParquet(records, flags.output);
+      if (flags.format === 'focus' && parquet) return writeParquet(records, flags.output!);
       // Loaded here: the Parquet writer costs the gateway's process memory it never uses.
       const { writeFocusCsv } = await import('../../focus/write.js');
       const sink = flags.output ? openOutputFile(flags.output) : undefined;
