@@ -213,15 +213,29 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   };
 }
 
+/** Rows per page of `scan`. */
+const SCAN_PAGE = 2000;
+
 async function* scanRows(db: Db, filter: TimeFilter): AsyncIterable<LedgerRow> {
-  const params: unknown[] = [];
-  const where = timeTerms(filter, params);
-  const stmt = db.prepare(`SELECT * FROM requests${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY ts, id`).safeIntegers();
-  let n = 0;
-  for (const rec of stmt.iterate(params)) {
-    yield rowFromRecord(rec as Row);
+  // Keyset pages, each read whole, rather than one cursor: libsql's iterator has no return(),
+  // so a scan left half way (an export whose client left) kept its read open, and with it
+  // every WAL checkpoint held back, until the statement happened to be collected.
+  let after: { ts: number; id: string } | undefined;
+  for (;;) {
+    const params: unknown[] = [];
+    const where = timeTerms(filter, params);
+    if (after) {
+      where.push('(ts, id) > (?, ?)');
+      params.push(after.ts, after.id);
+    }
+    const sql = `SELECT * FROM requests${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY ts, id LIMIT ${SCAN_PAGE}`;
+    const page = (db.prepare(sql).safeIntegers().all(params) as Row[]).map(rowFromRecord);
+    for (const row of page) yield row;
+    if (page.length < SCAN_PAGE) return;
+    const last = page[page.length - 1]!;
+    after = { ts: last.ts, id: last.id };
     // Let the event loop breathe during a long export.
-    if (++n % 1000 === 0) await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
   }
 }
 
