@@ -60,7 +60,21 @@ export function stableRowId(ts: number, identity: string): string {
   return `${t.slice(0, 8)}-${t.slice(8)}-8${h.slice(0, 3)}-${variant}${h.slice(4, 7)}-${h.slice(7, 19)}`;
 }
 
-/** Milliseconds since the epoch from OTLP nanoseconds, or undefined for an unset (zero) time. */
+/** 2000-01-01T00:00Z: no exporter of model calls ran before it. */
+const EARLIEST_MS = Date.UTC(2000, 0, 1);
+/** How far ahead of this server's clock a time may be: more is a broken clock or a hostile sender. */
+const AHEAD_MS = 366 * 86_400_000;
+
+/**
+ * The time when it is believable, else undefined, so the caller falls back as for an unset
+ * time. A time out of range used to be stored as is, and a row dated beyond what a Date can
+ * hold broke every export of the ledger.
+ */
+export function saneTime(ms: number, now = Date.now()): number | undefined {
+  return Number.isFinite(ms) && ms >= EARLIEST_MS && ms <= now + AHEAD_MS ? ms : undefined;
+}
+
+/** Milliseconds since the epoch from OTLP nanoseconds, or undefined for an unset (zero) or unbelievable time. */
 export function nanosToMs(n: bigint): number | undefined {
-  return n > 0n ? Number(n / 1_000_000n) : undefined;
+  return n > 0n ? saneTime(Number(n / 1_000_000n)) : undefined;
 }

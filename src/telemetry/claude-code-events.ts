@@ -1,5 +1,5 @@
 import { zeroUsage } from '../core/usage.js';
-import { count, firstText, nanosToMs, numeric, stableRowId, tagsFrom } from './attributes.js';
+import { count, firstText, nanosToMs, numeric, saneTime, stableRowId, tagsFrom } from './attributes.js';
 import type { Attrs, LogItem } from './otlp-model.js';
 import type { TelemetryCall } from './telemetry-row.js';
 
@@ -83,6 +83,5 @@ export function claudeCodeCall(item: LogItem): TelemetryCall | { reject: string 
 
 function parseIso(v: unknown): number | undefined {
   if (typeof v !== 'string') return undefined;
-  const t = Date.parse(v);
-  return Number.isFinite(t) ? t : undefined;
+  return saneTime(Date.parse(v));
 }

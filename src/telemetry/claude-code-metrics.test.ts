@@ -3,13 +3,15 @@ import { usd } from '../core/money.js';
 import { usagePoint } from './claude-code-metrics.js';
 import type { PointItem } from './otlp-model.js';
 
+const AT = 1_764_496_800_000n * 1_000_000n;
+
 function point(over: Partial<PointItem>): PointItem {
-  return { resource: { 'service.name': 'claude-code' }, scope: 'com.anthropic.claude_code', attrs: { 'session.id': 's', model: 'm', type: 'input', 'user.email': 'a@x.io' }, metric: 'claude_code.token.usage', unit: 'tokens', kind: 'sum', temporality: 1, startNanos: 1n, timeNanos: 60_000_000_000n, value: 1234, ...over };
+  return { resource: { 'service.name': 'claude-code' }, scope: 'com.anthropic.claude_code', attrs: { 'session.id': 's', model: 'm', type: 'input', 'user.email': 'a@x.io' }, metric: 'claude_code.token.usage', unit: 'tokens', kind: 'sum', temporality: 1, startNanos: AT - 60_000_000_000n, timeNanos: AT, value: 1234, ...over };
 }
 
 describe("Claude Code's usage counters", () => {
   it('become cross-check points: tokens by type, cost in exact picodollars', () => {
-    expect(usagePoint(point({}))).toMatchObject({ ts: 60_000, metric: 'claude_code.token.usage', sessionId: 's', user: 'a@x.io', model: 'm', tokenType: 'input', tokens: 1234, costPicos: 0n });
+    expect(usagePoint(point({}))).toMatchObject({ ts: 1_764_496_800_000, metric: 'claude_code.token.usage', sessionId: 's', user: 'a@x.io', model: 'm', tokenType: 'input', tokens: 1234, costPicos: 0n });
     const cost = usagePoint(point({ metric: 'claude_code.cost.usage', attrs: { 'session.id': 's', model: 'm' }, value: 0.1 + 0.2 }));
     expect(cost).toMatchObject({ tokenType: null, tokens: 0, costPicos: usd('0.3') });
   });

@@ -78,8 +78,14 @@ function num(v: unknown): number {
   return typeof n === 'number' && Number.isFinite(n) ? n : 0;
 }
 
+const MAX_UINT64 = 2n ** 64n - 1n;
+
+/** A fixed64 time: digits beyond 64 bits (JSON allows them, protobuf cannot carry them) read as unset. */
 function nanos(v: unknown): bigint {
-  if (typeof v === 'string' && /^\d+$/.test(v)) return BigInt(v);
+  if (typeof v === 'string' && /^\d{1,20}$/.test(v)) {
+    const n = BigInt(v);
+    return n <= MAX_UINT64 ? n : 0n;
+  }
   // A JSON number of nanoseconds has lost precision in JSON.parse, but deterministically.
   if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return BigInt(Math.trunc(v));
   return 0n;
