@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { tokens } from '../core/usage.js';
 import type { AttrValue, Attrs } from './otlp-model.js';
 
 /** The first non-empty text value among `keys`, looked up in each attribute set in order. */
@@ -25,13 +26,29 @@ export function numeric(v: AttrValue | undefined): number | undefined {
   return undefined;
 }
 
-/** The first of `keys` that holds a number, as a non-negative integer token count. */
+/**
+ * The first of `keys` that holds a number, as a token count: 0 when negative or more than any
+ * request has (`tokens`, as the log importers read counts). Such a count used to reach the
+ * ledger, whose writer could not store its cost, and the row was set aside for good.
+ */
 export function count(attrs: Attrs, keys: readonly string[]): number | undefined {
   for (const k of keys) {
     const n = numeric(attrs[k]);
-    if (n !== undefined) return n > 0 ? Math.floor(n) : 0;
+    if (n !== undefined) return tokens(n);
   }
   return undefined;
+}
+
+/** A day: longer than any model call, so a longer duration or time to first token is garbage. */
+export const MAX_CALL_MS = 86_400_000;
+
+/**
+ * A number from 0 to `max`, or undefined (read as absent) for anything else. A huge value
+ * used to be stored as a double in an integer column, which the ledger import refuses.
+ */
+export function upTo(v: AttrValue | undefined, max: number): number | undefined {
+  const n = numeric(v);
+  return n !== undefined && n >= 0 && n <= max ? n : undefined;
 }
 
 const TAG_KEY = /^[A-Za-z0-9_.-]{1,64}$/;

@@ -1,5 +1,5 @@
 import { zeroUsage } from '../core/usage.js';
-import { count, firstText, nanosToMs, numeric, saneTime, stableRowId, tagsFrom } from './attributes.js';
+import { MAX_CALL_MS, count, firstText, nanosToMs, saneTime, stableRowId, tagsFrom, upTo } from './attributes.js';
 import type { Attrs, LogItem } from './otlp-model.js';
 import type { TelemetryCall } from './telemetry-row.js';
 
@@ -26,6 +26,9 @@ const TAGS = {
   cost_center: ['cost_center'],
 } as const;
 
+/** Far more tries than any client makes of one call. */
+const MAX_ATTEMPTS = 1000;
+
 export const USER_KEYS = ['tollgate.user', 'user.email', 'user.account_uuid'] as const;
 export const TEAM_KEYS = ['tollgate.team', 'team.id', 'team'] as const;
 export const PROJECT_KEYS = ['tollgate.project', 'project.id', 'project'] as const;
@@ -45,14 +48,14 @@ export function claudeCodeCall(item: LogItem): TelemetryCall | { reject: string 
   usage.cacheWriteTokens = count(a, ['cache_creation_tokens']) ?? 0;
   usage.inputTokens = (count(a, ['input_tokens']) ?? 0) + usage.cacheReadTokens + usage.cacheWriteTokens;
   usage.outputTokens = count(a, ['output_tokens']) ?? 0;
-  const duration = Math.max(0, Math.round(numeric(a.duration_ms) ?? 0));
+  const duration = Math.round(upTo(a.duration_ms, MAX_CALL_MS) ?? 0);
   const ended = nanosToMs(item.timeNanos) ?? nanosToMs(item.observedNanos) ?? parseIso(a['event.timestamp']) ?? Date.now();
   const requestId = firstText([a], ['request_id']);
   const sessionId = firstText(sets, ['session.id']);
   // The provider's request id names the call; failing that, the event's place in its session.
   const identity = requestId ?? `${sessionId ?? ''}|${firstText([a], ['event.sequence']) ?? ''}|${item.timeNanos}|${model}`;
   const ts = ended - duration;
-  const ttft = numeric(a.ttft_ms);
+  const ttft = upTo(a.ttft_ms, MAX_CALL_MS);
   return {
     id: stableRowId(ts, `claude-code-otel|${identity}`),
     ts,
@@ -76,7 +79,7 @@ export function claudeCodeCall(item: LogItem): TelemetryCall | { reject: string 
     latencyMs: duration,
     ttftMs: ttft === undefined ? null : Math.round(ttft),
     upstreamRequestId: requestId,
-    attempts: Math.max(1, Math.floor(numeric(a.attempt) ?? 1)),
+    attempts: Math.max(1, Math.floor(upTo(a.attempt, MAX_ATTEMPTS) ?? 1)),
     source: 'claude-code-otel',
   };
 }

@@ -1,6 +1,6 @@
 import type { Api } from '../core/api.js';
 import { zeroUsage } from '../core/usage.js';
-import { count, firstText, nanosToMs, numeric, stableRowId, tagsFrom } from './attributes.js';
+import { MAX_CALL_MS, count, firstText, nanosToMs, stableRowId, tagsFrom, upTo } from './attributes.js';
 import { PROJECT_KEYS, TEAM_KEYS } from './claude-code-events.js';
 import type { Attrs, SpanItem } from './otlp-model.js';
 import type { TelemetryCall } from './telemetry-row.js';
@@ -90,7 +90,7 @@ export function genAiCall(s: SpanItem): TelemetryCall | { reject: string } {
   const start = nanosToMs(s.startNanos) ?? nanosToMs(s.endNanos) ?? Date.now();
   const end = nanosToMs(s.endNanos) ?? start;
   const failed = s.statusCode === 2 || firstText([a], ['error.type']) !== null;
-  const ttft = numeric(a['gen_ai.response.time_to_first_chunk']);
+  const ttft = upTo(a['gen_ai.response.time_to_first_chunk'], MAX_CALL_MS / 1000);
   const service = firstText([s.resource], ['service.name']);
   return {
     id: stableRowId(start, `otel-genai|${s.traceId}|${s.spanId}`),
@@ -109,7 +109,7 @@ export function genAiCall(s: SpanItem): TelemetryCall | { reject: string } {
     client: service !== null && !service.startsWith('unknown_service') ? service : null,
     tags: tagsFrom(sets, TAGS),
     stream: a['gen_ai.request.stream'] === true || a['llm.is_streaming'] === true,
-    status: Math.floor(numeric(a['http.response.status_code']) ?? (failed ? 0 : 200)),
+    status: Math.floor(upTo(a['http.response.status_code'], 999) ?? (failed ? 0 : 200)),
     outcome: failed ? 'upstream_error' : 'ok',
     errorType: failed ? (firstText([a], ['error.type']) ?? (s.statusMessage || 'error')) : null,
     latencyMs: Math.max(0, end - start),
