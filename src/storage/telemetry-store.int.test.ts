@@ -44,6 +44,29 @@ describe.each(engines)('telemetry cross-check points on %s', (_name, open) => {
     }
   });
 
+  it('sums costs beyond 2^63 picodollars exactly (SQLite refused the sum as an integer overflow)', async () => {
+    const s = await open();
+    try {
+      const million = usd('1000000');
+      const points = Array.from({ length: 12 }, (_, i) => point(`m${i}`, { metric: 'claude_code.cost.usage', tokenType: null, costPicos: million + BigInt(i), ts: 7_000_000 }));
+      await s.telemetry.insertPoints(points);
+      expect(await s.telemetry.sumPoints({ since: 7_000_000 })).toMatchObject([{ points: 12, costPicos: 12n * million + 66n }]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it.runIf(_name === 'SQLite')('reads a cost stored beyond 64 bits before costs were bounded (SQLite kept it as a double)', async () => {
+    const s = await open();
+    try {
+      await s.telemetry.insertPoints([point('huge', { metric: 'claude_code.cost.usage', tokenType: null, costPicos: 10n ** 19n, ts: 8_000_000 })]);
+      const [t] = await s.telemetry.sumPoints({ since: 8_000_000 });
+      expect(t!.costPicos).toBeGreaterThan(9n * 10n ** 18n);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('keeps a point whose text holds U+0000, with U+FFFD in its place', async () => {
     const s = await open();
     try {

@@ -6,6 +6,18 @@ type Row = Record<string, unknown>;
 
 const COLUMNS = ['id', 'ts', 'metric', 'session_id', 'user_name', 'model', 'token_type', 'tokens', 'cost_picos'];
 
+const MICRO = 1_000_000;
+
+/**
+ * A sum as text. A point stored before costs were bounded could be beyond 64 bits, which SQLite
+ * keeps as a double: its sum reads as `1.0e+19`, which BigInt refuses, so it is read as a number.
+ */
+function whole(v: unknown): bigint {
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
+  const n = Number(v ?? 0);
+  return Number.isFinite(n) ? BigInt(Math.trunc(n)) : 0n;
+}
+
 /** The telemetry cross-check series; the SQL is the same on SQLite and Postgres. */
 export function sqlTelemetryStore(db: PolicySql): TelemetryStore {
   const run = (sql: string, params: unknown[] = []) => {
@@ -28,8 +40,11 @@ export function sqlTelemetryStore(db: PolicySql): TelemetryStore {
       const sql =
         `SELECT COALESCE(session_id, '') AS session_id, COALESCE(model, '') AS model, COUNT(*) AS points, ` +
         `${typed('input')} AS input, ${typed('output')} AS output, ${typed('cacheRead')} AS cache_read, ${typed('cacheCreation')} AS cache_creation, ` +
-        // As text: a sum of picodollars can pass 2^53, where a driver's number would round.
-        `CAST(SUM(cost_picos) AS TEXT) AS cost FROM telemetry_points${where.length ? ' WHERE ' + where.join(' AND ') : ''} ` +
+        // As text: a sum of picodollars can pass 2^53, where a driver's number would round. Summed
+        // as whole microdollars and the picodollars left over, since a plain sum could pass 2^63,
+        // which SQLite refuses as an integer overflow.
+        `CAST(SUM(cost_picos / ${MICRO}) AS TEXT) AS cost_micros, CAST(SUM(cost_picos % ${MICRO}) AS TEXT) AS cost_rest ` +
+        `FROM telemetry_points${where.length ? ' WHERE ' + where.join(' AND ') : ''} ` +
         `GROUP BY COALESCE(session_id, ''), COALESCE(model, '') ORDER BY 1, 2`;
       return (await run(sql, params)).rows.map((r: Row): TelemetryTotals => ({
         sessionId: String(r.session_id),
@@ -39,7 +54,7 @@ export function sqlTelemetryStore(db: PolicySql): TelemetryStore {
         outputTokens: Number(r.output),
         cacheReadTokens: Number(r.cache_read),
         cacheCreationTokens: Number(r.cache_creation),
-        costPicos: BigInt(typeof r.cost === 'string' || typeof r.cost === 'number' ? r.cost : 0),
+        costPicos: whole(r.cost_micros) * BigInt(MICRO) + whole(r.cost_rest),
       }));
     },
   };

@@ -25,6 +25,12 @@ describe("Claude Code's usage counters", () => {
     expect(usagePoint(point({ attrs: { type: 'thinking' } }))).toEqual({ reject: 'a claude_code.token.usage point has type thinking, not one of input, output, cacheRead, cacheCreation' });
   });
 
+  it('rejects a point no session can spend between two exports: over $1M, or over MAX_TOKENS tokens', () => {
+    expect(usagePoint(point({ metric: 'claude_code.cost.usage', value: 1e13 }))).toEqual({ reject: 'a claude_code.cost.usage point of 10000000000000 USD is more than 1000000' });
+    expect(usagePoint(point({ metric: 'claude_code.cost.usage', value: 1_000_000 }))).toMatchObject({ costPicos: usd('1000000') });
+    expect(usagePoint(point({ value: 1e13 }))).toEqual({ reject: 'a claude_code.token.usage point of 10000000000000 tokens is more than 1000000000' });
+  });
+
   it('ids are deterministic over the point and its resource', () => {
     const a = usagePoint(point({}));
     const b = usagePoint(point({}));

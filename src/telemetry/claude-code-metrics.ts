@@ -1,4 +1,5 @@
 import { usd } from '../core/money.js';
+import { MAX_TOKENS } from '../core/usage.js';
 import type { TelemetryPoint } from '../storage/ports.js';
 import { firstText, nanosToMs, stableRowId } from './attributes.js';
 import { USER_KEYS } from './claude-code-events.js';
@@ -6,6 +7,13 @@ import type { Attrs, PointItem } from './otlp-model.js';
 
 export const TOKEN_USAGE = 'claude_code.token.usage';
 export const COST_USAGE = 'claude_code.cost.usage';
+
+/**
+ * More than one session spends between two exports. A larger cost was stored beyond 64 bits
+ * of picodollars and failed every cross-check of its window; a million points at this bound
+ * still sum within 64 bits of microdollars (see telemetry-store.ts).
+ */
+const MAX_POINT_USD = 1_000_000;
 
 const TOKEN_TYPES = new Set(['input', 'output', 'cacheRead', 'cacheCreation']);
 
@@ -34,6 +42,8 @@ export function usagePoint(p: PointItem): TelemetryPoint | { reject: string } {
     return { reject: `a ${TOKEN_USAGE} point has type ${tokenType ?? '(none)'}, not one of input, output, cacheRead, cacheCreation` };
   }
   const value = Math.max(0, p.value);
+  if (p.metric === TOKEN_USAGE && value > MAX_TOKENS) return { reject: `a ${TOKEN_USAGE} point of ${value} tokens is more than ${MAX_TOKENS}` };
+  if (p.metric === COST_USAGE && value > MAX_POINT_USD) return { reject: `a ${COST_USAGE} point of ${value} USD is more than ${MAX_POINT_USD}` };
   const ts = nanosToMs(p.timeNanos) ?? Date.now();
   return {
     id: stableRowId(ts, `claude-code-metric|${p.metric}|${p.startNanos}|${p.timeNanos}|${canonical(p.attrs)}|${canonical(p.resource)}`),
