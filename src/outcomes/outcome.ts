@@ -1,6 +1,6 @@
 import { newRequestId } from '../core/ids.js';
 import { scaled } from '../core/money.js';
-import { MAX_TIME_MS, parseIsoTime } from '../reports/time.js';
+import { MAX_TIME_MS, parseInstant } from '../reports/time.js';
 
 /**
  * A unit of delivered work that spend can be divided by: a merged pull request, a closed
@@ -70,10 +70,13 @@ export function parseOutcome(input: unknown, now: number): OutcomeEvent {
   return { id, kind: o.kind, ts: parseTs(o.ts, now), sessionId, user, tag, valueMicros: parseValue(o.value), createdAt: now };
 }
 
+/** A number, or digits as the CLI passes its flags, is ms since the epoch; text is a date or an ISO timestamp (UTC without an offset). */
 function parseTs(v: unknown, now: number): number {
   if (v === undefined || v === null) return now;
-  const ms = typeof v === 'number' ? v : typeof v === 'string' ? parseIsoTime(v) : Number.NaN;
-  if (!Number.isSafeInteger(ms) || ms < 0 || ms > MAX_TIME_MS) throw new RangeError('ts: must be an ISO 8601 timestamp (2026-11-20T10:00:00Z) or ms since the epoch');
+  const ms = typeof v === 'number' ? v : typeof v !== 'string' ? Number.NaN : /^\d+$/.test(v.trim()) ? Number(v) : (parseInstant(v) ?? Number.NaN);
+  if (!Number.isSafeInteger(ms) || ms < 0 || ms > MAX_TIME_MS) {
+    throw new RangeError('ts: must be a date (2026-11-20), an ISO 8601 timestamp (2026-11-20T10:00:00Z; UTC without an offset) or ms since the epoch, and a day that exists');
+  }
   return ms;
 }
 

@@ -19,6 +19,15 @@ describe('reports', () => {
     expect(parseTime('2028-02-29', now)).toBe(Date.UTC(2028, 1, 29));
     // A span past the dates JavaScript can print made every JSON answer a stack trace.
     expect(() => parseTime('99999999999d', now)).toThrow(/"99999999999d" goes back further than dates go/);
+    expect(() => parseTime('2026-02-30', now)).toThrow(/span like 30m/);
+    const zone = process.env.TZ;
+    try {
+      process.env.TZ = 'America/Los_Angeles';
+      expect(parseTime('2026-11-01T10:00', now)).toBe(Date.UTC(2026, 10, 1, 10));
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
   });
 
   it('takes a window with either bound or both, and refuses one that ends before it starts', () => {

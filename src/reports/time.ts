@@ -3,24 +3,37 @@ const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as co
 /** The furthest a JavaScript date reaches either side of 1970: beyond it there is no ISO text to print. */
 export const MAX_TIME_MS = 8_640_000_000_000_000;
 
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
 /**
- * Reads an ISO 8601 date (`2026-11-01`, midnight UTC) or timestamp as ms since the epoch, or
- * NaN. `Date.parse` rolls a day the month lacks into the next month (Feb 31 is Mar 3), so the
- * date part is checked against the calendar first.
+ * A date (`2026-11-01`, midnight UTC) or an ISO 8601 timestamp, as ms since the epoch; undefined
+ * for anything else. A time without an offset is UTC, so the answer does not depend on the time
+ * zone of whoever parses it (Date.parse reads it as local time). A date that does not exist
+ * (`2026-02-30`) is undefined, where Date.parse rolls it over into the next month.
  */
-export function parseIsoTime(text: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(T.*)?$/.exec(text);
-  if (!m) return Number.NaN;
-  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return Number.NaN;
-  return m[4] === undefined ? date.getTime() : Date.parse(text);
+export function parseInstant(text: string): number | undefined {
+  const m = INSTANT.exec(text.trim());
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, sec] = m.slice(1, 7).map((x) => Number(x ?? 0)) as [number, number, number, number, number, number];
+  const ms = Number((m[7] ?? '0').padEnd(3, '0').slice(0, 3));
+  const utc = Date.UTC(y, mo - 1, d, h, mi, sec, ms);
+  const back = new Date(utc);
+  // Date.UTC rolls an impossible day, hour or minute over: a round trip that differs was one.
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || back.getUTCHours() !== h || back.getUTCMinutes() !== mi || back.getUTCSeconds() !== sec) {
+    return undefined;
+  }
+  const zone = m[8];
+  if (zone === undefined || zone.toUpperCase() === 'Z') return utc;
+  const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone)!;
+  if (Number(z[2]) > 23 || Number(z[3]) > 59) return undefined;
+  const offset = (Number(z[2]) * 60 + Number(z[3])) * 60_000;
+  return z[1] === '+' ? utc - offset : utc + offset;
 }
 
 /**
  * Parses a report bound: a relative span back from now (`30m`, `24h`, `7d`, `2w`), a date
- * (`2026-11-01`, midnight UTC) or an ISO 8601 timestamp. Throws a RangeError that says
- * what is accepted.
+ * (`2026-11-01`, midnight UTC) or an ISO 8601 timestamp (UTC without an offset). Throws a
+ * RangeError that says what is accepted.
  */
 export function parseTime(text: string, now: number = Date.now()): number {
   const t = text.trim();
@@ -30,9 +43,9 @@ export function parseTime(text: string, now: number = Date.now()): number {
     if (!(Math.abs(ms) <= MAX_TIME_MS)) throw new RangeError(`"${text}" goes back further than dates go (100,000,000 days before 1970)`);
     return ms;
   }
-  const ms = parseIsoTime(t);
-  if (!Number.isNaN(ms)) return ms;
-  throw new RangeError(`"${text}" is not a time: use a span like 30m, 24h, 7d, 2w, a date like 2026-11-01, or an ISO timestamp`);
+  const ms = parseInstant(t);
+  if (ms !== undefined) return ms;
+  throw new RangeError(`"${text}" is not a time: use a span like 30m, 24h, 7d, 2w, a date like 2026-11-01, or an ISO timestamp (UTC unless it has an offset)`);
 }
 
 /**

@@ -84,6 +84,9 @@ describe('admin API: outcomes and forecasts', () => {
     const report = await call(`${base}/outcomes/report?since=2026-10-15&by=user`, 'GET');
     expect(report.json.rows).toEqual([expect.objectContaining({ user: 'alice', spend_usd: '6', outcomes: 2, cost_per_outcome_usd: '3', session_spend_usd: '6' })]);
     expect((await call(`${base}/outcomes/report?by=colour`, 'GET')).status).toBe(400);
+    const xml = await call(`${base}/outcomes/report?by=user&format=xml`, 'GET');
+    expect(xml.status).toBe(400);
+    expect(xml.json.error.message).toBe('format must be json or csv, not "xml"');
     expect((await call(`${base}/outcomes`, 'DELETE')).status).toBe(405);
   });
 

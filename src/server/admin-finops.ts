@@ -40,9 +40,11 @@ export async function handleFinopsAdmin(deps: AdminDeps, req: IncomingMessage, r
     default: {
       const by = query.get('by') ?? 'user';
       if (!isDimension(by) || by === 'day' || by === 'hour') throw new RangeError(`cannot group outcomes by "${by}"`);
+      const format = query.get('format') ?? 'json';
+      if (format !== 'json' && format !== 'csv') throw new RangeError(`format must be json or csv, not "${format}"`);
       await deps.flush();
       const report = await outcomeReport(deps.storage.ledger, deps.storage.outcomes, { ...window(), by: by, kind: query.get('kind') ?? undefined });
-      const csv = query.get('format') === 'csv';
+      const csv = format === 'csv';
       const text = csv ? renderOutcomeCsv(report) : renderOutcomeJson(report);
       res.writeHead(200, { 'content-type': csv ? 'text/csv' : 'application/json', 'content-length': Buffer.byteLength(text) });
       return void res.end(text);

@@ -31,7 +31,7 @@ export function outcomesCommand(program: Command, io: Io): void {
       .option('--session <id>', 'the agent session that produced it')
       .option('--user <name>', 'who delivered it')
       .option('--tag <name=value>', 'a tag it belongs to, e.g. workflow=review')
-      .option('--ts <time>', 'when it happened (ISO 8601; default now)')
+      .option('--ts <time>', 'when it happened: a date, an ISO 8601 time (UTC without an offset) or ms since the epoch; default now')
       .option('--id <id>', 'your id for it (a PR URL, a ticket key); the same id is recorded once')
       .option('--value <n>', 'how many outcomes it is worth (default 1)'),
   ).action((flags: AddFlags) =>
