@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { usd } from '../core/money.js';
+import type { Storage } from '../storage/ports.js';
+import { openPostgres } from '../storage/postgres/postgres-storage.js';
 import { sampleRow } from '../storage/testing/rows.js';
+import { TEST_PG_URL, dropSchemas } from '../storage/testing/postgres.js';
 import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
 import { parseOutcome } from './outcome.js';
 import { outcomeReport } from './report.js';
@@ -68,3 +71,37 @@ describe('outcome report', () => {
     await s.close();
   });
 });
+
+const SCHEMA = `tg_outcomes_${process.pid}_${Date.now() % 100000}`;
+const engines: [string, () => Promise<Storage>][] = [
+  ['SQLite', () => Promise.resolve(openSqlite(':memory:'))],
+  ['Postgres', () => openPostgres({ url: TEST_PG_URL, schema: SCHEMA, maxConnections: 2 })],
+];
+
+describe.each(engines)('outcome report by session on %s', (_name, open) => {
+  it('credits an outcome naming only a user or a tag to the session that spent the most for it', async () => {
+    const s = await open();
+    try {
+      await s.ledger.insert([
+        sampleRow({ id: 'o-b1', ts: T, user: 'bob', sessionId: 'sb1', costPicos: usd(2) }),
+        sampleRow({ id: 'o-b2', ts: T, user: 'bob', sessionId: 'sb2', costPicos: usd(8) }),
+        sampleRow({ id: 'o-a1', ts: T, user: 'alice', sessionId: 'sa1', costPicos: usd(4), tags: { workflow: 'review' } }),
+        sampleRow({ id: 'o-a2', ts: T, user: 'alice', sessionId: 'sa2', costPicos: usd(6), tags: { workflow: 'review' } }),
+        sampleRow({ id: 'o-a3', ts: T, user: 'alice', sessionId: null, costPicos: usd(50), tags: { workflow: 'review' } }),
+      ]);
+      const add = (o: Record<string, unknown>) => s.outcomes.add(parseOutcome({ kind: 'pr_merged', ts: T + 60_000, ...o }, T));
+      await add({ id: 'by-user', user: 'bob' });
+      await add({ id: 'by-tag', tag: 'workflow=review', value: 2 });
+      await add({ id: 'by-session', session: 'sb1', user: 'alice' });
+      await add({ id: 'nobody', user: 'nobody' });
+      const report = await outcomeReport(s.ledger, s.outcomes, { since: T - 3_600_000, until: T + 3_600_000, by: 'session' });
+      const outcomes = Object.fromEntries(report.rows.map((r) => [r.key, r.outcomeMicros]));
+      // Spend without a session (alice's $50) is no session to credit.
+      expect(outcomes).toEqual({ '': 1_000_000n, sb2: 1_000_000n, sa2: 2_000_000n, sb1: 1_000_000n, sa1: 0n });
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+afterAll(() => dropSchemas([SCHEMA]));

@@ -104,7 +104,7 @@ export async function outcomeReport(ledger: LedgerStore, outcomes: OutcomeStore,
 }
 
 async function creditedTo(o: OutcomeEvent, by: Dimension, pairs: (anchor: Dimension) => Promise<AggregateRow[]>): Promise<string> {
-  if (by === 'session') return o.sessionId ?? '';
+  if (by === 'session' && o.sessionId !== null) return o.sessionId;
   if (by === 'user' && o.user !== null) return o.user;
   if (o.tag !== null && by === `tag:${o.tag.key}`) return o.tag.value;
   const anchors: [Dimension, string][] = [];
