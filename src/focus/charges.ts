@@ -122,6 +122,8 @@ export async function* focusRecords(rows: AsyncIterable<LedgerRow>, ctx: FocusCo
     groups = new Map();
   };
   for await (const r of rows) {
+    // A FOCUS row needs its charge period; `tollgate export --format jsonl` shows such a row (ts null).
+    if (Number.isNaN(new Date(r.ts).getTime())) throw new RangeError(`ledger row ${r.id} is dated ${r.ts} ms since the epoch, which no date can hold, so it has no FOCUS charge period`);
     const h = Math.floor(r.ts / HOUR) * HOUR;
     if (hour !== undefined && h !== hour) yield* flush();
     hour = h;

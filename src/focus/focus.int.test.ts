@@ -208,4 +208,10 @@ describe('FOCUS 1.2 export', () => {
     expect(rawRows.reduce((s, r) => s + picos(r.ListCost), 0n)).toBe(listTotal);
     expect(rawRows.map((r) => picos(r.BilledCost))).toEqual(lines.map((l) => usd(l[head!.indexOf('BilledCost')]!)));
   });
+  it('refuses, naming it, a row dated beyond what a date can hold (it threw Invalid time value)', async () => {
+    const rows = (async function* (): AsyncIterable<LedgerRow> {
+      yield await Promise.resolve(sampleRow({ id: 'far', ts: 1e20 }));
+    })();
+    await expect(writeFocusCsv(focusRecords(rows, focusContext(config)), () => undefined)).rejects.toThrow('ledger row far is dated 100000000000000000000 ms since the epoch, which no date can hold, so it has no FOCUS charge period');
+  });
 });

@@ -56,4 +56,22 @@ describe('GET /admin/v1/export', () => {
     admin.close();
     await storage.close();
   });
+
+  it('streams a row dated beyond what a date can hold (stored before OTLP times were bounded) with ts null, not a dropped connection', async () => {
+    const storage = openSqlite(':memory:');
+    await storage.ledger.insert([sampleRow({ id: 'sane', ts: Date.UTC(2026, 10, 18) }), sampleRow({ id: 'far', ts: 1e20 })]);
+    const admin = await serveAdmin(storage);
+    for (const format of ['jsonl', 'csv']) {
+      const res = await fetch(`${admin.base}/export?format=${format}`, admin.auth);
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      if (format === 'jsonl') {
+        expect(text.trim().split('\n').map((l) => JSON.parse(l) as { id: string; ts: string | null }).map((r) => [r.id, r.ts])).toEqual([['sane', '2026-11-18T00:00:00.000Z'], ['far', null]]);
+      } else {
+        expect(text.trim().split('\n').map((l) => l.split(',').slice(0, 2))).toEqual([['id', 'ts'], ['sane', '2026-11-18T00:00:00.000Z'], ['far', '']]);
+      }
+    }
+    admin.close();
+    await storage.close();
+  });
 });

@@ -4,7 +4,7 @@ import type { FocusRecord } from '../../focus/columns.js';
 import { focusContext } from '../../focus/context.js';
 import { csvHeader, toCsvLine, toJsonLine } from '../../reports/export.js';
 import { type StorageFlags, addStorageFlags, parseWindow, withStorage } from '../context.js';
-import { type Io, UsageError, openOutputFile, outputFileError, writeOutputFile } from '../output.js';
+import { CommandError, type Io, UsageError, openOutputFile, outputFileError, writeOutputFile } from '../output.js';
 
 interface ExportFlags extends StorageFlags {
   format: string;
@@ -37,7 +37,7 @@ export function exportCommand(program: Command, io: Io): void {
         if (!sink) return io.out(text);
         await sink.write(text);
       };
-      if (flags.format === 'focus') await writeFocusCsv(records(), write);
+      if (flags.format === 'focus') await writeFocusCsv(records(), write).catch(told);
       else if (flags.format === 'csv') await write(csvHeader());
       if (flags.format !== 'focus')
         for await (const row of storage.ledger.scan(parseWindow(flags))) await write(flags.format === 'csv' ? toCsvLine(row) : toJsonLine(row));
@@ -53,6 +53,11 @@ async function writeParquet(records: () => AsyncIterable<FocusRecord>, path: str
   try {
     await writeFocusParquet(records(), path);
   } catch (err) {
-    throw (err as NodeJS.ErrnoException).syscall !== undefined ? outputFileError(path, err) : err;
+    throw (err as NodeJS.ErrnoException).syscall !== undefined ? outputFileError(path, err) : told(err);
   }
+}
+
+/** A row FOCUS cannot express (focusRecords says which) is one line, not a stack trace. */
+function told(err: unknown): never {
+  throw err instanceof RangeError ? new CommandError(`export: ${err.message}`) : err;
 }
