@@ -8,6 +8,10 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code !== 'EPIPE') throw err;
   if (argv[0] !== 'serve') process.exit(0);
 });
+// A log whose reader went away (`tollgate serve 2>&1 | head`) has nowhere to report that. Unheard,
+// each failed write was an uncaught exception, logged to stderr again: a loop that burnt a core
+// and kept `serve` from ever exiting.
+process.stderr.on('error', () => undefined);
 
 // Before anything else loads: the gateway's young generation is capped (young-generation.ts).
 if (argv[0] === 'serve') {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toJsonLine } from '../../src/reports/export.js';
 import { randomRows } from '../../src/storage/testing/rows.js';
-import { BIN, tollgate } from './cli.js';
+import { BIN, serve, tollgate } from './cli.js';
 
 describe('the built CLI in a pipeline', () => {
   it('stops quietly when the reader of its output goes away (`tollgate export | head`)', async () => {
@@ -24,6 +24,20 @@ describe('the built CLI in a pipeline', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(first.startsWith('id,ts,api,')).toBe(true);
     expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('stops on SIGTERM when the reader of its log has gone away (`tollgate serve 2>&1 | head`)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-pipe-'));
+    const served = await serve(['--db', join(dir, 'ledger.db')]);
+    // As `head` does once it has its lines: the log's pipe closes while the gateway runs.
+    served.child.stderr!.destroy();
+    served.child.stdout!.destroy();
+    const exited = new Promise<number | null>((resolve) => served.child.once('exit', resolve));
+    // Shutdown logs a line; before, that write's EPIPE was logged again, in a loop that never let the process end.
+    served.child.kill('SIGTERM');
+    const code = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 15_000))]);
+    if (code === 'still running') served.child.kill('SIGKILL');
     expect(code).toBe(0);
   });
 });

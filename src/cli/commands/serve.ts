@@ -70,17 +70,8 @@ export function serveCommand(program: Command, io: Io): void {
     // A bug in one request must not take the gateway (and everyone's traffic) down.
     process.on('uncaughtException', (err) => log.error('uncaught exception', { err: err.stack ?? String(err) }));
     process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err: err instanceof Error ? (err.stack ?? err.message) : String(err) }));
-    const where = config.storage.kind === 'sqlite' ? config.storage.path : 'postgres';
-    io.out(`Tollgate listening on ${app.url} (storage: ${where}${config.source ? `, config: ${config.source}` : ''})\n`);
-    if (!process.env.TOLLGATE_ADMIN_TOKEN) io.out('Admin API off: set TOLLGATE_ADMIN_TOKEN to enable /admin/v1.\n');
-    const keyless = providers.filter(lacksProviderKey);
-    if (keyless.length > 0) {
-      io.out(`Provider keys: none set for ${keyless.map((p) => p.name).join(', ')}; clients there must send their own provider key, and a Tollgate key (tg_…) is refused until providers[].api_key is set.\n`);
-    }
-    for (const p of unpricedProviders(providers, config.pricing.overrides)) {
-      io.out(`Unpriced: the price catalog does not know provider "${p.name}" (${p.baseUrl}); its requests are recorded without a cost until providers[].catalog names the catalog's provider (openai, anthropic, google, …) or pricing.overrides price its models.\n`);
-    }
-    await new Promise<void>((resolve) => {
+    // Before the "listening" line: a supervisor that signals once it sees that line must get a drain, not the default kill.
+    const stopped = new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         log.info('shutting down', { signal });
         app.close().then(resolve, (err: unknown) => {
@@ -91,6 +82,17 @@ export function serveCommand(program: Command, io: Io): void {
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));
     });
+    const where = config.storage.kind === 'sqlite' ? config.storage.path : 'postgres';
+    io.out(`Tollgate listening on ${app.url} (storage: ${where}${config.source ? `, config: ${config.source}` : ''})\n`);
+    if (!process.env.TOLLGATE_ADMIN_TOKEN) io.out('Admin API off: set TOLLGATE_ADMIN_TOKEN to enable /admin/v1.\n');
+    const keyless = providers.filter(lacksProviderKey);
+    if (keyless.length > 0) {
+      io.out(`Provider keys: none set for ${keyless.map((p) => p.name).join(', ')}; clients there must send their own provider key, and a Tollgate key (tg_…) is refused until providers[].api_key is set.\n`);
+    }
+    for (const p of unpricedProviders(providers, config.pricing.overrides)) {
+      io.out(`Unpriced: the price catalog does not know provider "${p.name}" (${p.baseUrl}); its requests are recorded without a cost until providers[].catalog names the catalog's provider (openai, anthropic, google, …) or pricing.overrides price its models.\n`);
+    }
+    await stopped;
   });
 }
 
