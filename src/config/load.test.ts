@@ -76,6 +76,16 @@ describe('loadConfig', () => {
     expect(c.providers[0]).toMatchObject({ baseUrl: 'http://127.0.0.1:1234', apiKey: 'k' });
   });
 
+  it('reads a variable as a number or a boolean where the setting is one (port: ${PORT})', () => {
+    const text = 'server:\n  port: ${PORT}\n  max_body_mb: "${BODY_MB:-8}"\npolicy:\n  show_amounts: ${SHOW:-false}\nproviders:\n  - { name: a, dialect: openai, base_url: "http://x", api_key: "${KEY}" }\n';
+    const c = loadConfig({ file: file(text), env: { PORT: '9000', KEY: '12345' } });
+    expect(c.server).toMatchObject({ port: 9000, maxBodyBytes: 8 * 1024 * 1024 });
+    expect(c.policy.showAmounts).toBe(false);
+    // A string setting keeps the text, even one that looks like a number.
+    expect(c.providers[0]!.apiKey).toBe('12345');
+    expect(issues(text, { PORT: 'http', KEY: 'k' })).toEqual(['server.port@2: Invalid input: expected number, received string']);
+  });
+
   it('names the bad setting, its line and what is allowed', () => {
     const text = 'providers:\n  - name: a\n    dialect: openai\n    base_url: http://x\n  - name: b\n    dialect: cohere\n    base_url: https://api.openai.com/v1\nserver:\n  port: 99999\n';
     expect(issues(text)).toEqual([

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import { Document, LineCounter, isMap, isPair, isScalar, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { type Config, DEFAULTS, DEFAULT_PROVIDERS, type ProviderConfig, storageConfig } from './config.js';
 import { ConfigError, type ConfigIssue, closest, formatPath } from './errors.js';
+import { expandEnv, retypeExpanded } from './env.js';
 import { anomalySettings } from './anomalies.js';
 import { alertsConfig, configRules, policyChecks, policySettings } from './policy.js';
 import { routingChecks, routingConfig, ruleTargetChecks } from './routing.js';
@@ -36,32 +37,13 @@ function parseFile(path: string, env: NodeJS.ProcessEnv): { value: ConfigFile } 
   const lineOf = (offset: number | undefined) => (offset === undefined ? undefined : lines.linePos(offset).line);
   if (doc.errors.length > 0) throw new ConfigError(path, syntaxIssues(text, doc.errors, lines));
   const issues: ConfigIssue[] = [];
-  expandEnv(doc, env, lineOf, issues);
-  const raw = (doc.toJS() as unknown) ?? {};
-  const parsed = fileSchema.safeParse(raw);
+  const expanded = expandEnv(doc, env, lineOf, issues);
+  let parsed = fileSchema.safeParse((doc.toJS() as unknown) ?? {});
+  if (!parsed.success && retypeExpanded(doc, parsed.error.issues, expanded)) parsed = fileSchema.safeParse((doc.toJS() as unknown) ?? {});
   if (!parsed.success) issues.push(...parsed.error.issues.flatMap((i) => describeIssue(i, doc, lineOf)));
   if (parsed.success) issues.push(...crossChecks(parsed.data, doc, lineOf));
   if (issues.length > 0) throw new ConfigError(path, issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
   return { value: parsed.data! };
-}
-
-/** Replaces ${VAR} and ${VAR:-default} in every string scalar, recording unset variables with their line. */
-function expandEnv(doc: Document, env: NodeJS.ProcessEnv, lineOf: (o: number | undefined) => number | undefined, issues: ConfigIssue[]): void {
-  const walk = (node: unknown, path: (string | number)[]) => {
-    if (isMap(node)) for (const pair of node.items) walk(pair.value, [...path, isScalar(pair.key) ? String(pair.key.value) : '?']);
-    else if (isSeq(node)) node.items.forEach((item, i) => walk(item, [...path, i]));
-    else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('${')) {
-      node.value = node.value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (whole, name: string, fallback: string | undefined) => {
-        const v = env[name];
-        if (v !== undefined && v !== '') return v;
-        if (fallback !== undefined) return fallback;
-        issues.push({ path: formatPath(path), line: lineOf(node.range?.[0]), message: `environment variable ${name} is not set (use \${${name}:-default} for a fallback)` });
-        // Keep the placeholder so the setting is not reported a second time as empty.
-        return whole;
-      });
-    }
-  };
-  walk(doc.contents, []);
 }
 
 function describeIssue(issue: z.core.$ZodIssue, doc: Document, lineOf: (o: number | undefined) => number | undefined): ConfigIssue[] {
