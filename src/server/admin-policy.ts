@@ -179,7 +179,8 @@ const ROUTES: Route[] = [
   ...ruleRoutes('model-policies', MODEL_POLICIES),
 ];
 
-function decodeId(text: string): string {
+/** An id from a URL path; malformed %-escapes are the client's mistake (400), not a crash. */
+export function decodeId(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {

@@ -19,7 +19,7 @@ import { handleFinopsAdmin, isFinopsRoute } from './admin-finops.js';
 import { handleMe } from './admin-me.js';
 import { getCacheReport } from './admin-cache.js';
 import { postLedgerImport } from './admin-ledger-import.js';
-import { handlePolicyAdmin, isPolicyRoute } from './admin-policy.js';
+import { decodeId, handlePolicyAdmin, isPolicyRoute } from './admin-policy.js';
 import { readJson, sendAdminError, sendJson } from './json-response.js';
 
 export interface AdminDeps {
@@ -59,7 +59,7 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     }
     const revoke = /^\/keys\/([^/]+)(\/revoke)?$/.exec(sub);
     if (revoke && ((method === 'DELETE' && !revoke[2]) || (method === 'POST' && revoke[2]))) {
-      const rec = await deps.storage.keys.revoke(decodeURIComponent(revoke[1]!), Date.now());
+      const rec = await deps.storage.keys.revoke(decodeId(revoke[1]!), Date.now());
       deps.keys.invalidate();
       return rec ? sendJson(res, 200, publicKey(rec)) : sendAdminError(res, 404, 'not_found', `No key ${revoke[1]}.`);
     }

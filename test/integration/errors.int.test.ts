@@ -156,6 +156,12 @@ describe('errors reach the client in its own dialect, and the ledger records the
     expect(h.fake.requests).toHaveLength(0);
   });
 
+  it('answers a key id that is not valid URL text with 400, not 500', async () => {
+    const r = await request(`${h.url}/admin/v1/keys/%E0%A4%A`, { method: 'DELETE', headers: { authorization: 'Bearer admin-secret' } });
+    expect(r.statusCode).toBe(400);
+    expect(await r.body.json()).toEqual({ error: { code: 'invalid_request', message: '"%E0%A4%A" is not a valid id in a URL' } });
+  });
+
   it('answers unknown routes with 404 and wrong methods with 405, without ledger rows', async () => {
     const r404 = await post('/v1/nothing', '{}');
     expect(r404.status).toBe(404);
