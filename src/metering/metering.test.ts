@@ -58,6 +58,15 @@ describe('metering', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('replays a spool left by an earlier process that had this process\'s pid (a restarted container is pid 1 again)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-spool-'));
+    writeFileSync(join(dir, `spool-${process.pid}-1-x.jsonl`), encodeRow(sampleRow({ id: 'before-restart' })));
+    const ledger = memoryLedger();
+    expect(await recoverSpools(dir, (r) => ledger.insert(r))).toBe(1);
+    expect([...ledger.rows.keys()]).toEqual(['before-restart']);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('leaves the spool of a live process alone', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tg-spool-'));
     const spool = new Spool(dir);

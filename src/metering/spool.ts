@@ -8,6 +8,13 @@ const ROTATE_BYTES = 64 * 1024 * 1024;
 const READ_CHUNK = 1024 * 1024;
 const NEWLINE = 10;
 
+/**
+ * The spool files this process opened. A file named with this process's pid but not opened by
+ * it was left by an earlier process that had the same pid: a restarted container's gateway is
+ * pid 1 every time.
+ */
+const openedHere = new Set<string>();
+
 /** The spool directory cannot be used: a setup problem, told in one line. */
 export class SpoolDirError extends SetupError {
   override readonly name = 'SpoolDirError';
@@ -171,7 +178,9 @@ export class Spool {
   }
 
   private openNew(): { fd: number; path: string } {
-    const path = join(this.dir, `spool-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.jsonl`);
+    const name = `spool-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.jsonl`;
+    openedHere.add(name);
+    const path = join(this.dir, name);
     return { fd: openSync(path, 'a+'), path };
   }
 }
@@ -218,7 +227,7 @@ export async function recoverSpools(dir: string, insert: (rows: LedgerRow[]) => 
   let total = 0;
   for (const name of names) {
     const m = /^spool-(\d+)-/.exec(name);
-    if (!m || isAlive(Number(m[1]))) continue;
+    if (!m || openedHere.has(name) || isAlive(Number(m[1]))) continue;
     const path = join(dir, name);
     const rows: LedgerRow[] = [];
     for (const line of readFileSync(path, 'utf8').split('\n')) {
@@ -241,7 +250,7 @@ export async function recoverSpools(dir: string, insert: (rows: LedgerRow[]) => 
 }
 
 function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
+  if (pid === process.pid) return false;
   try {
     process.kill(pid, 0);
     return true;
