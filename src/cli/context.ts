@@ -19,9 +19,13 @@ export function addStorageFlags(cmd: Command): Command {
 export function loadCliConfig(flags: StorageFlags & { host?: string; port?: string }): Config {
   let port: number | undefined;
   if (flags.port !== undefined) {
-    port = Number(flags.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not "${flags.port}"`);
+    // Digits only: Number() reads "" as 0 (a random port) and "0x2000" as 8192.
+    port = /^\d{1,5}$/.test(flags.port) ? Number(flags.port) : NaN;
+    if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port must be a number from 0 to 65535, not "${flags.port}"`);
   }
+  // An empty host makes Node listen on every interface: `--host "$HOST"` with HOST unset must not expose the gateway.
+  if (flags.host !== undefined && flags.host.trim() === '') throw new UsageError('--host must not be empty (127.0.0.1 for this machine only, 0.0.0.0 for every interface)');
+  if (flags.db !== undefined && flags.db.trim() === '') throw new UsageError('--db must not be empty');
   return loadConfig({ file: flags.config, env: process.env, overrides: { host: flags.host, port, db: flags.db } });
 }
 

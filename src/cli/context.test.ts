@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { loadCliConfig } from './context.js';
+
+describe('loadCliConfig', () => {
+  it('refuses an empty --host, which would listen on every interface', () => {
+    expect(() => loadCliConfig({ host: '' })).toThrow('--host must not be empty');
+    expect(loadCliConfig({ host: '0.0.0.0' }).server.host).toBe('0.0.0.0');
+  });
+
+  it('takes only digits for --port: an empty one is not port 0', () => {
+    for (const bad of ['', ' ', '0x2000', '1e3', '95.5', '-1', '65536']) expect(() => loadCliConfig({ port: bad }), bad).toThrow(`--port must be a number from 0 to 65535, not "${bad}"`);
+    expect(loadCliConfig({ port: '0' }).server.port).toBe(0);
+    expect(loadCliConfig({ port: '9000' }).server.port).toBe(9000);
+  });
+
+  it('refuses an empty --db rather than opening the working directory', () => {
+    expect(() => loadCliConfig({ db: '' })).toThrow('--db must not be empty');
+  });
+});
