@@ -47,7 +47,8 @@ export async function handleMe(deps: MeDeps, req: IncomingMessage, res: ServerRe
 async function caller(deps: MeDeps, req: IncomingMessage, res: ServerResponse): Promise<KeyRecord | undefined> {
   const auth = req.headers.authorization;
   const header = req.headers['x-api-key'];
-  const given = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : typeof header === 'string' ? header.trim() : '';
+  // The scheme is case-insensitive (RFC 9110), as the gateway's own routes read it.
+  const given = auth && /^bearer /i.test(auth) ? auth.slice(7).trim() : typeof header === 'string' ? header.trim() : '';
   if (!isVirtualKey(given)) {
     sendAdminError(res, 401, 'missing_api_key', 'Send your Tollgate key: Authorization: Bearer tg_… (or x-api-key: tg_…).');
     return undefined;

@@ -270,6 +270,13 @@ describe('/admin/v1/me: a developer with a virtual key', () => {
     expect((await ask({ hours: 0 })).status).toBe(400);
   });
 
+  it('reads the key and the admin token whatever the case of the Bearer scheme, as the gateway does', async () => {
+    const s = await start();
+    expect((await call(s, 'GET', '/me', undefined, { authorization: `bearer ${s.alice.key}` })).status).toBe(200);
+    expect((await call(s, 'GET', '/budgets', undefined, { authorization: `BEARER ${TOKEN}` })).status).toBe(200);
+    expect((await call(s, 'GET', '/budgets', undefined, { authorization: `Basic ${TOKEN}` })).status).toBe(401);
+  });
+
   it('answers 401 for no key, an unknown key and a revoked key', async () => {
     const s = await start();
     expect((await call(s, 'GET', '/me')).json.error.code).toBe('missing_api_key');

@@ -78,7 +78,8 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
 }
 
 function authorized(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
+  // The scheme is case-insensitive (RFC 9110): `authorization: bearer …` is the same header.
+  const given = Buffer.from(header && /^bearer /i.test(header) ? header.slice(7) : '');
   const want = Buffer.from(token);
   return given.length === want.length && timingSafeEqual(given, want);
 }
