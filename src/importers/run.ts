@@ -7,7 +7,7 @@ import { codexAdapter } from './codex/adapter.js';
 import type { Found, SourceName } from './discover.js';
 import { type ScanResult, scanLines } from './lines.js';
 import type { ImportPricer } from './row.js';
-import { type AdapterMemory, type ImportState, afterWalk, resumePoint } from './state.js';
+import { type AdapterMemory, type ImportState, afterWalk, checkedResumePoint, fingerprint, resumePoint } from './state.js';
 
 export const ADAPTERS: Record<SourceName, SourceAdapter> = { 'claude-code': claudeCodeAdapter, codex: codexAdapter };
 
@@ -47,7 +47,7 @@ export function readNew(o: ReadOptions): ReadResult {
   const changes = new Changes();
   const state: ImportState = { ...o.state, files: { ...o.state.files } };
   const memory: AdapterMemory = { ...o.memory };
-  const todo = o.found.flatMap(({ source, files }) => files.map((f) => ({ source, f, at: resumePoint(f, state.files[f.path]) }))).filter((x) => x.at);
+  const todo = o.found.flatMap(({ source, files }) => files.map((f) => ({ source, f, at: checkedResumePoint(f, state.files[f.path]) }))).filter((x) => x.at);
   const total = todo.reduce((a, x) => a + x.f.size - x.at!.from, 0);
   let done = 0;
   const ctx: RunContext = { attribution: o.attribution, price: o.price, projectOf: o.projectOf, changes };
@@ -73,7 +73,8 @@ export function readNew(o: ReadOptions): ReadResult {
         },
       );
       const fileState = run.endFile();
-      state.files[f.path] = { source, size: f.size, mtimeMs: f.mtimeMs, ino: f.ino, offset: result.end, ...(fileState === undefined ? {} : { state: fileState }) };
+      const mark = fingerprint(f.path, result.end);
+      state.files[f.path] = { source, size: f.size, mtimeMs: f.mtimeMs, ino: f.ino, offset: result.end, ...(mark === undefined ? {} : { mark }), ...(fileState === undefined ? {} : { state: fileState }) };
       // The file may have grown while it was read: the recorded size then differs, and the next run reads on.
       if (at!.from + result.bytes !== f.size) state.files[f.path]!.size = -1;
     }

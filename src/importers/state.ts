@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DirStamps, Found, FoundFile, SourceName } from './discover.js';
 
@@ -14,6 +15,11 @@ export interface FileRecord {
   mtimeMs: number;
   ino: number;
   offset: number;
+  /**
+   * A hash of the bytes around the start of the file and just before `offset` (see
+   * fingerprint): a file rewritten in place keeps its inode, and may have grown past the offset.
+   */
+  mark?: string;
   /** The adapter's per-file state after `offset` (Codex: model and cumulative totals). */
   state?: unknown;
 }
@@ -73,11 +79,47 @@ export function saveState(path: string, state: ImportState, memory?: AdapterMemo
   write(path, state);
 }
 
-/** Where to start reading a file: undefined when it has not changed since the last run. */
+/**
+ * Where to start reading a file: undefined when it has not changed since the last run.
+ * From stats alone (the no-change check uses it); see `checkedResumePoint` before reading.
+ */
 export function resumePoint(f: FoundFile, rec: FileRecord | undefined): { from: number; state: unknown } | undefined {
   if (!rec || rec.ino !== f.ino || f.size < rec.offset) return { from: 0, state: undefined };
   if (rec.size === f.size && rec.mtimeMs === f.mtimeMs) return undefined;
   return { from: rec.offset, state: rec.state };
+}
+
+/** `resumePoint`, from the start when the bytes before the saved offset are no longer the ones read (the file was rewritten). */
+export function checkedResumePoint(f: FoundFile, rec: FileRecord | undefined): { from: number; state: unknown } | undefined {
+  const at = resumePoint(f, rec);
+  if (!at || at.from === 0 || rec?.mark === undefined) return at;
+  return fingerprint(f.path, at.from) === rec.mark ? at : { from: 0, state: undefined };
+}
+
+const MARK_BYTES = 256;
+
+/**
+ * A hash of the file's first bytes and of the bytes just before `offset` (at most 256 of each):
+ * lines carry times and ids, so a rewritten file differs in one or the other. Two small reads.
+ */
+export function fingerprint(path: string, offset: number): string | undefined {
+  if (offset === 0) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined; // gone: the read that follows says so
+  }
+  try {
+    const buf = Buffer.alloc(2 * MARK_BYTES);
+    const head = readSync(fd, buf, 0, Math.min(MARK_BYTES, offset), 0);
+    const tailFrom = Math.max(0, offset - MARK_BYTES);
+    const tail = readSync(fd, buf, head, offset - tailFrom, tailFrom);
+    // A short read means the file is shorter than the offset now: no match.
+    return createHash('sha1').update(buf.subarray(0, head + tail)).digest('base64').slice(0, 16) + (head + tail);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Whether `path` is `root` or inside it. */
