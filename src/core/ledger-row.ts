@@ -59,8 +59,8 @@ export interface LedgerRow extends Usage {
   /**
    * The id the provider gave the response in its body (`chatcmpl-…`, `resp_…`, `msg_…`, Gemini's
    * `responseId`), which instrumented clients report as `gen_ai.response.id`: how a GenAI span or
-   * a log line is matched to the gateway's row of the same call. Absent when unknown. Not an
-   * export column.
+   * a log line is matched to the gateway's row of the same call. Absent when unknown. The last
+   * export column, so that a pushed or migrated row is still matched.
    */
   responseId?: string | null;
   /**

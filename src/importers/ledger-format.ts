@@ -100,6 +100,8 @@ export function ledgerRowFrom(o: Record<string, unknown>, cost: string | null, s
     routeSavingPicos: saving === null ? null : exactUsd(saving, 'route_saving_usd', true),
     // Not exported: the loop detector's hash is only known for traffic the gateway saw.
     lastTurnHash: null,
+    // How another source's row is matched to the gateway's (cross-source.ts); absent from older exports.
+    ...(opt('response_id') === null ? {} : { responseId: opt('response_id') }),
   };
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseLedgerLine } from '../importers/ledger-format.js';
 import { sampleRow } from '../storage/testing/rows.js';
 import { EXPORT_COLUMNS, csvHeader, toCsvLine, toJsonLine } from './export.js';
 
@@ -17,24 +18,29 @@ describe('export', () => {
     expect(EXPORT_COLUMNS.indexOf('pool')).toBe(EXPORT_COLUMNS.indexOf('attempts') + 1);
     expect(JSON.parse(toJsonLine(sampleRow({ pool: 'platform-pool' }))).pool).toBe('platform-pool');
     expect(JSON.parse(toJsonLine(sampleRow())).pool).toBeNull();
-    expect(toCsvLine(sampleRow({ pool: 'platform-pool' })).trimEnd().endsWith(',1,platform-pool,,,,req_x,gateway')).toBe(true);
-    expect(toCsvLine(sampleRow()).trimEnd().endsWith(',1,,,,,req_x,gateway')).toBe(true);
+    expect(toCsvLine(sampleRow({ pool: 'platform-pool' })).trimEnd().endsWith(',1,platform-pool,,,,req_x,gateway,')).toBe(true);
+    expect(toCsvLine(sampleRow()).trimEnd().endsWith(',1,,,,,req_x,gateway,')).toBe(true);
   });
 
   it('writes the routing rule, its mode and the exact saving (negative too), null when no rule matched', () => {
-    expect(EXPORT_COLUMNS.slice(-5, -2)).toEqual(['route_rule', 'route_mode', 'route_saving_usd']);
+    expect(EXPORT_COLUMNS.slice(-6, -3)).toEqual(['route_rule', 'route_mode', 'route_saving_usd']);
     const line = toJsonLine(sampleRow({ costPicos: 5n, routeRule: 'small-to-haiku', routeMode: 'shadow', routeSavingPicos: 1_234_567_890_123n }));
     expect(line).toContain('"route_saving_usd":1.234567890123');
     expect(line).toContain('"cost_usd":0.000000000005');
     expect(JSON.parse(line)).toMatchObject({ route_rule: 'small-to-haiku', route_mode: 'shadow' });
     expect(JSON.parse(toJsonLine(sampleRow({ routeRule: 'r', routeMode: 'enforce', routeSavingPicos: -2n }))).route_saving_usd).toBe(-0.000000000002);
     expect(JSON.parse(toJsonLine(sampleRow()))).toMatchObject({ route_rule: null, route_mode: null, route_saving_usd: null });
-    expect(toCsvLine(sampleRow({ routeRule: 'r', routeMode: 'enforce', routeSavingPicos: 18_750n })).trimEnd().endsWith(',r,enforce,0.00000001875,req_x,gateway')).toBe(true);
+    expect(toCsvLine(sampleRow({ routeRule: 'r', routeMode: 'enforce', routeSavingPicos: 18_750n })).trimEnd().endsWith(',r,enforce,0.00000001875,req_x,gateway,')).toBe(true);
   });
 
-  it('writes the provider request id and the source last, so that imports keep them', () => {
-    expect(EXPORT_COLUMNS.slice(-2)).toEqual(['upstream_request_id', 'source']);
-    expect(JSON.parse(toJsonLine(sampleRow({ upstreamRequestId: 'req_9', source: 'claude-code-log' })))).toMatchObject({ upstream_request_id: 'req_9', source: 'claude-code-log' });
+  it('writes the provider request id, the source and the response id last, so that imports keep them', () => {
+    expect(EXPORT_COLUMNS.slice(-3)).toEqual(['upstream_request_id', 'source', 'response_id']);
+    const row = sampleRow({ upstreamRequestId: 'req_9', source: 'claude-code-log', responseId: 'msg_9' });
+    expect(JSON.parse(toJsonLine(row))).toMatchObject({ upstream_request_id: 'req_9', source: 'claude-code-log', response_id: 'msg_9' });
+    expect(parseLedgerLine(toJsonLine(row))).toMatchObject({ upstreamRequestId: 'req_9', source: 'claude-code-log', responseId: 'msg_9' });
+    expect(parseLedgerLine(toJsonLine(sampleRow())).responseId).toBeUndefined();
+    expect(JSON.parse(toJsonLine(sampleRow())).response_id).toBeNull();
+    expect(toCsvLine(row).trimEnd().endsWith(',req_9,claude-code-log,msg_9')).toBe(true);
   });
 
   it('splices the exact cost into its own member, whatever tags and pool hold', () => {
