@@ -9,7 +9,7 @@ import { parseLedgerLine } from '../importers/ledger-format.js';
 import { PushError, pushRows } from '../importers/push.js';
 import { configStamp } from '../importers/quick-check.js';
 import { changedFiles, readNew, totalsBySource } from '../importers/run.js';
-import { type AdapterMemory, type ImportState, afterWalk, emptyState, loadMemory, loadState, saveState } from '../importers/state.js';
+import { type AdapterMemory, type ImportState, afterWalk, emptyState, loadMemory, loadState, sameTargetFile, saveState } from '../importers/state.js';
 import { statePathFor } from '../importers/state-path.js';
 import type { LedgerStore } from '../storage/ports.js';
 import type { ImportFlags } from './commands/import.js';
@@ -41,15 +41,16 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
   const statePath = statePathFor(flags, process.env, process.cwd());
   const target = targetOf(flags, config);
   let state = flags.full ? undefined : loadState(statePath);
-  if (state && (state.target !== target.name || (target.file !== undefined && state.targetIno !== inode(target.file)))) state = undefined;
-  const fresh = state === undefined;
-  state ??= emptyState(target.name);
-
+  if (state && (state.target !== target.name || (target.file !== undefined && !sameTargetFile(state, stat(target.file))))) state = undefined;
   const summary = { filesSeen: found.reduce((a, f) => a + f.files.length, 0), filesRead: 0, bytesRead: 0, written: 0, removed: 0, sources: {} as Record<string, unknown> };
-  if (!fresh && changedFiles(found, state) === 0) {
-    if (!flags.dryRun) finish(statePath, afterWalk(state, found), target, flags, undefined);
+  if (state && changedFiles(found, state) === 0) {
+    if (!flags.dryRun) await finish(statePath, afterWalk(state, found), target, flags, undefined);
     return report(io, flags, summary);
   }
+  // Something to read: the ledger is opened anyway, so ask it which database it is.
+  if (state && target.file !== undefined && state.targetId !== undefined && state.targetId !== (await ledgerCreatedAt(target.file))) state = undefined;
+  const fresh = state === undefined;
+  state ??= emptyState(target.name);
 
   // The build's snapshot of the price catalog, not the whole catalog (see pricing/snapshot.ts).
   const { pricerWith } = await import('../pricing/pricer.js');
@@ -71,7 +72,7 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
 
   if (!flags.dryRun) {
     summary.written = flags.push ? await push(flags.push, token!, rows, remove) : await writeToStorage(config, read.changes.split(rows, flags.full === true), remove);
-    finish(statePath, read.state, target, flags, read.memory);
+    await finish(statePath, read.state, target, flags, read.memory);
   }
   report(io, flags, summary);
 }
@@ -158,17 +159,22 @@ function targetOf(flags: ImportFlags, config: ImportConfig): Target {
   return { name: `sqlite:${config.storage.path}`, file: config.storage.path };
 }
 
-function inode(path: string): number | undefined {
-  try {
-    return statSync(path).ino;
-  } catch {
-    return undefined;
-  }
+function stat(path: string): { ino: number; birthtimeMs: number } | undefined {
+  return statSync(path, { throwIfNoEntry: false });
 }
 
-function finish(statePath: string, state: ImportState, target: Target, flags: ImportFlags, memory: AdapterMemory | undefined): void {
+async function ledgerCreatedAt(path: string): Promise<string | undefined> {
+  return (await import('../storage/sqlite/db.js')).createdAt(path);
+}
+
+/** Saves the state, with what identifies a SQLite target now (read from inside it only after a write, or if unknown). */
+async function finish(statePath: string, state: ImportState, target: Target, flags: ImportFlags, memory: AdapterMemory | undefined): Promise<void> {
   const next: ImportState = { ...state, target: target.name, configStamp: configStamp(flags.config) };
-  if (target.file !== undefined) Object.assign(next, { targetFile: target.file, targetIno: inode(target.file) });
+  if (target.file !== undefined) {
+    const st = stat(target.file);
+    const id = memory !== undefined || state.targetId === undefined ? await ledgerCreatedAt(target.file) : state.targetId;
+    Object.assign(next, { targetFile: target.file, targetIno: st?.ino, targetBirthMs: st?.birthtimeMs, targetId: id });
+  }
   saveState(statePath, next, memory);
 }
 

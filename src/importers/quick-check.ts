@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { SOURCE_NAMES, type SourceName, claudeRoots, codexRoots } from './discover.js';
-import { type ImportState, isUnder, loadState, resumePoint } from './state.js';
+import { type ImportState, isUnder, loadState, resumePoint, sameTargetFile } from './state.js';
 import { statePathFor } from './state-path.js';
 
 /**
@@ -18,7 +18,7 @@ export function quickImport(argv: readonly string[], env: NodeJS.ProcessEnv, out
     const path = statePathFor(flags, env, process.cwd());
     const state = loadState(path);
     if (!state?.dirs || configStamp(flags.config) !== state.configStamp) return undefined;
-    if (state.targetFile !== undefined && statSync(state.targetFile).ino !== state.targetIno) return undefined;
+    if (state.targetFile !== undefined && !sameTargetFile(state, statSync(state.targetFile))) return undefined;
     const sources: readonly SourceName[] = flags.source === 'all' ? SOURCE_NAMES : [flags.source as SourceName];
     let files = 0;
     for (const source of sources) {

@@ -28,9 +28,16 @@ export interface ImportState {
   version: 1;
   /** What the rows were written to (a SQLite file, a Postgres URL without password, a push URL). */
   target: string;
-  /** For a SQLite target, its file and inode: a database replaced or deleted since means starting over. */
+  /**
+   * For a SQLite target, its file, inode and birth time, and the time its schema was made (read
+   * from inside it): a database replaced or deleted since means starting over. A file deleted
+   * and made again can get its inode back; its birth time (where the file system keeps one)
+   * and its creation time inside differ.
+   */
   targetFile?: string;
   targetIno?: number;
+  targetBirthMs?: number;
+  targetId?: string;
   /** The config file's size and mtime when the state was saved (see quick-check.ts). */
   configStamp?: string | null;
   files: Record<string, FileRecord>;
@@ -120,6 +127,11 @@ export function fingerprint(path: string, offset: number): string | undefined {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Whether a stat of the SQLite target is the one the state saw (a state without the birth time: the inode alone). */
+export function sameTargetFile(state: ImportState, st: { ino: number; birthtimeMs: number } | undefined): boolean {
+  return st !== undefined && st.ino === state.targetIno && (state.targetBirthMs === undefined || st.birthtimeMs === state.targetBirthMs);
 }
 
 /** Whether `path` is `root` or inside it. */

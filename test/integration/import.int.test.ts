@@ -12,6 +12,7 @@ import { toJsonLine } from '../../src/reports/export.js';
 import { runReport } from '../../src/reports/report.js';
 import { sampleRow } from '../../src/storage/testing/rows.js';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
+import { createdAt, openDb } from '../../src/storage/sqlite/db.js';
 import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
 import { startHarness } from '../support/harness.js';
 import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
@@ -113,6 +114,35 @@ describe('tollgate import (SQLite)', () => {
     expect((await ledgerTotals(fresh))['claude-code']!.requests).toBe(corpus.expected.claude.responses + 1);
   });
 
+  it('starts over when the database was made again with the same inode, by its birth time or by the time inside it', async () => {
+    const db = join(work, 'in-place.db');
+    const statePath = join(work, 'in-place-state.json');
+    const args = ['import', '--db', db, '--source', 'claude-code', '--dir', corpus.claudeDir, '--json', '--state', statePath];
+    expect((await cli(args)).code).toBe(0);
+    // A birth time that differs (a file deleted and made again where the file system keeps one): the quick check goes the full way.
+    const saved = JSON.parse(readFileSync(statePath, 'utf8')) as { targetBirthMs: number; targetId: string };
+    expect(saved.targetId).toMatch(/^\d+$/);
+    writeFileSync(statePath, JSON.stringify({ ...saved, targetBirthMs: saved.targetBirthMs + 1 }));
+    expect(quickImport(args.slice(1), process.env, () => undefined)).toBeUndefined();
+    const again = JSON.parse((await cli(args)).out) as { written: number; filesRead: number; filesSeen: number };
+    expect(again).toMatchObject({ written: 0, filesRead: again.filesSeen });
+    // A database made again in place whose file system keeps no birth time: the time inside it differs, found when a log changes.
+    const other = join(work, 'other.db');
+    openDb(other).close();
+    expect(createdAt(other)).not.toBe(createdAt(db));
+    expect(createdAt(db)).toBe(saved.targetId);
+    const now = JSON.parse(readFileSync(statePath, 'utf8')) as object;
+    writeFileSync(statePath, JSON.stringify({ ...now, targetId: createdAt(other) }));
+    expect(quickImport(args.slice(1), process.env, () => undefined)).toBe(0);
+    const log = join(corpus.claudeDir, 'projects', readdirSync(join(corpus.claudeDir, 'projects'))[0]!, 'in-place.jsonl');
+    writeFileSync(log, JSON.stringify({ cwd: '/p', sessionId: 's-ip', requestId: 'req_ip', type: 'assistant', timestamp: '2026-11-02T10:00:00.000Z', message: { id: 'msg_ip', model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 1, output_tokens: 1 } } }) + '\n');
+    const last = await cli(args);
+    expect(last.code, last.err).toBe(0);
+    const after = JSON.parse(last.out) as { written: number; filesRead: number; filesSeen: number };
+    expect(after).toMatchObject({ filesRead: after.filesSeen });
+    expect(after.written).toBe(1); // read again from the start; this database already held the rest
+  });
+
   it('names a bad flag', async () => {
     expect(await cli(['import', '--source', 'cursor'])).toMatchObject({ code: 2, err: expect.stringContaining('--source must be claude-code, codex or all, not "cursor"') });
     expect(await cli(['import', '--dir', work])).toMatchObject({ code: 2, err: expect.stringContaining('--dir needs --source') });
@@ -201,9 +231,9 @@ describe('tollgate import --format ledger', () => {
         expect(b.rows, by.join(',')).toEqual(a.rows);
       }
       const one = from.ledger.scan({})[Symbol.asyncIterator]();
-      // The response id is not an export column (issue 2's list is fixed): it alone does not move.
-      const { responseId, ...row } = (await one.next()).value!;
-      expect(responseId).toMatch(/^msg_/);
+      // The response id moves too (the last export column): de-duplication against gateway rows needs it.
+      const row = (await one.next()).value!;
+      expect(row.responseId).toMatch(/^msg_/);
       expect(await to.ledger.get(row.id)).toEqual(row);
     } finally {
       await from.close();

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'libsql';
 import { errorCode } from '../../core/errors.js';
@@ -70,4 +70,24 @@ export function statementCache(prepare: (sql: string) => Statement, max = 256): 
     }
     return s;
   };
+}
+
+/**
+ * When the database at `path` was made (its first migration's time, in ms), read without
+ * migrating; undefined when there is no file or no schema yet. Tells a database deleted and
+ * made again at the same path from the one that was there.
+ */
+export function createdAt(path: string): string | undefined {
+  if (!existsSync(path)) return undefined;
+  let db: Db | undefined;
+  try {
+    db = new Database(path);
+    db.exec(`PRAGMA busy_timeout = ${LOCK_WAIT_MS}`);
+    const row = db.prepare('SELECT applied_at AS t FROM schema_migrations ORDER BY version LIMIT 1').get() as Row | undefined;
+    return row === undefined ? undefined : String(row.t);
+  } catch {
+    return undefined; // not a ledger (yet): opening it to write says why
+  } finally {
+    db?.close();
+  }
 }
