@@ -95,25 +95,30 @@ export async function importLedgerFile(file: string, flags: ImportFlags, io: Io)
   let batch: LedgerRow[] = [];
   let batchFrom = 1;
   const name = file === '-' ? 'stdin' : file;
-  const flush = async () => {
+  const flush = async (last = lineNo) => {
     try {
       if (storage && batch.length > 0) written += await storage.ledger.insert(batch);
     } catch (err) {
       // Storage's own refusal (locked, unreachable, a value it cannot hold): one line, not a stack.
-      throw new CommandError(`import: ${name} lines ${batchFrom}-${lineNo}: storage refused the rows (${err instanceof Error ? err.message : String(err)}); ${written} rows written before them`);
+      throw new CommandError(`import: ${name} lines ${batchFrom}-${last}: storage refused the rows (${err instanceof Error ? err.message : String(err)}); ${written} rows written before them`);
     }
     batch = [];
-    batchFrom = lineNo + 1;
+    batchFrom = last + 1;
   };
   try {
     for await (const line of createInterface({ input, crlfDelay: Infinity })) {
       lineNo++;
       if (!line.trim()) continue;
+      let row: LedgerRow;
       try {
-        batch.push(parseLedgerLine(line));
+        row = parseLedgerLine(line);
       } catch (err) {
-        throw new CommandError(`import: ${name} line ${lineNo}: ${(err as Error).message} (${written} rows written before it)`);
+        // The good rows before it are written first, as docs/import.md promises.
+        await flush(lineNo - 1);
+        const before = flags.dryRun ? 'dry run: nothing written' : `${written} rows before it written, ${read - written} already present`;
+        throw new CommandError(`import: ${name} line ${lineNo}: ${(err as Error).message} (${before})`);
       }
+      batch.push(row);
       read++;
       if (batch.length >= BATCH) await flush();
     }

@@ -247,6 +247,19 @@ describe('tollgate import --format ledger', () => {
     expect(await cli(['import', '--format', 'ledger', file, '--db', join(work, 'bad.db')])).toMatchObject({ code: 1, err: expect.stringContaining('line 1: ts must be a string') });
   });
 
+  it('writes the rows before a bad line, and says how many', async () => {
+    const file = join(work, 'bad-later.jsonl');
+    const db = join(work, 'bad-later.db');
+    writeFileSync(file, [1, 2, 3].map((i) => toJsonLine(sampleRow({ id: `good-${i}` }))).join('') + '{"id":"x"}\n');
+    expect(await cli(['import', '--format', 'ledger', file, '--db', db])).toMatchObject({ code: 1, err: expect.stringContaining('line 4: ts must be a string (3 rows before it written, 0 already present)') });
+    const s = openSqlite(db);
+    try {
+      expect(await s.ledger.get('good-3')).toMatchObject({ id: 'good-3' });
+    } finally {
+      await s.close();
+    }
+  });
+
   it('names a line whose cost no ledger row can hold, rather than failing at the insert with a stack trace', async () => {
     const file = join(work, 'huge.jsonl');
     writeFileSync(file, toJsonLine(sampleRow({ id: 'ok' })) + toJsonLine(sampleRow({ id: 'huge', costPicos: 2n ** 70n })));
