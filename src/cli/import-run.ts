@@ -81,11 +81,13 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
 export async function importLedgerFile(file: string, flags: ImportFlags, io: Io): Promise<void> {
   const config = await importConfig(flags);
   if (file !== '-') {
+    let isDir: boolean;
     try {
-      statSync(file);
+      isDir = statSync(file).isDirectory();
     } catch {
       throw new UsageError(`import: cannot read "${file}"`);
     }
+    if (isDir) throw new UsageError(`import --format ledger: "${file}" is a folder; name the JSONL file from \`tollgate export\``);
   }
   const input = file === '-' ? process.stdin : createReadStream(file);
   const storage = flags.dryRun ? undefined : await openLedger(config);

@@ -9,6 +9,8 @@ import { USAGE_SOURCES } from '../core/usage.js';
  * double, so the cost comes back exact. Throws RangeError naming the bad field.
  */
 export function parseLedgerLine(text: string): LedgerRow {
+  // A file saved by an editor or a script may start with a byte-order mark.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let o: Record<string, unknown>;
   try {
     o = JSON.parse(text) as Record<string, unknown>;
@@ -19,9 +21,10 @@ export function parseLedgerLine(text: string): LedgerRow {
   return ledgerRowFrom(o, exactText(text, 'cost_usd', o.cost_usd), exactText(text, 'route_saving_usd', o.route_saving_usd));
 }
 
-// A member is found by its unescaped name followed by a number or null: tags, pool and the
-// other strings can only hold the name escaped or followed by a string.
-const member = (name: string) => new RegExp(`"${name}":(null|-?\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d+)?)`, 'g');
+// A member is found by its unescaped name followed by a number or null, with the whitespace
+// JSON allows around the colon (Python's json.dumps writes a space): tags, pool and the other
+// strings can only hold the name escaped or followed by a string.
+const member = (name: string) => new RegExp(`"${name}"[ \\t\\r\\n]*:[ \\t\\r\\n]*(null|-?\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d+)?)`, 'g');
 const MEMBERS = { cost_usd: member('cost_usd'), route_saving_usd: member('route_saving_usd') };
 
 function exactText(text: string, name: keyof typeof MEMBERS, parsed: unknown): string | null {

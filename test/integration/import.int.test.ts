@@ -245,6 +245,7 @@ describe('tollgate import --format ledger', () => {
     const file = join(work, 'bad.jsonl');
     writeFileSync(file, '{"id":"x"}\n');
     expect(await cli(['import', '--format', 'ledger', file, '--db', join(work, 'bad.db')])).toMatchObject({ code: 1, err: expect.stringContaining('line 1: ts must be a string') });
+    expect(await cli(['import', '--format', 'ledger', work, '--db', join(work, 'bad.db')])).toMatchObject({ code: 2, err: expect.stringContaining(`"${work}" is a folder`) });
   });
 
   it('writes the rows before a bad line, and says how many', async () => {
