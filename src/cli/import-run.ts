@@ -79,6 +79,10 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
 
 /** `tollgate import --format ledger FILE`: rows of a Tollgate export, ids and timestamps kept; rows already present are skipped. */
 export async function importLedgerFile(file: string, flags: ImportFlags, io: Io): Promise<void> {
+  const notHere = ledgerFileMisfits(flags);
+  if (notHere.length > 0) throw new UsageError(`import --format ledger: ${notHere.join(', ')} ${notHere.length === 1 ? 'applies' : 'apply'} to agent logs only (the rows of an export keep their own source and attribution)`);
+  const token = process.env.TOLLGATE_ADMIN_TOKEN;
+  if (flags.push) checkPush(flags.push, token);
   const config = await importConfig(flags);
   if (file !== '-') {
     let isDir: boolean;
@@ -90,7 +94,8 @@ export async function importLedgerFile(file: string, flags: ImportFlags, io: Io)
     if (isDir) throw new UsageError(`import --format ledger: "${file}" is a folder; name the JSONL file from \`tollgate export\``);
   }
   const input = file === '-' ? process.stdin : createReadStream(file);
-  const storage = flags.dryRun ? undefined : await openLedger(config);
+  const storage = flags.dryRun || flags.push ? undefined : await openLedger(config);
+  const send = flags.push && !flags.dryRun ? { url: flags.push, token: token! } : undefined;
   let lineNo = 0;
   let read = 0;
   let written = 0;
@@ -100,7 +105,9 @@ export async function importLedgerFile(file: string, flags: ImportFlags, io: Io)
   const flush = async (last = lineNo) => {
     try {
       if (storage && batch.length > 0) written += await storage.ledger.insert(batch);
+      if (send && batch.length > 0) written += await pushRows(batch, [], send);
     } catch (err) {
+      if (err instanceof PushError) throw new CommandError(`import --push: ${name} lines ${batchFrom}-${last}: ${err.message}; ${written} rows written before them (loading the file again is safe: rows are kept by id)`);
       // Storage's own refusal (locked, unreachable, a value it cannot hold): one line, not a stack.
       throw new CommandError(`import: ${name} lines ${batchFrom}-${last}: storage refused the rows (${err instanceof Error ? err.message : String(err)}); ${written} rows written before them`);
     }
@@ -129,7 +136,21 @@ export async function importLedgerFile(file: string, flags: ImportFlags, io: Io)
     await storage?.close();
   }
   if (flags.json) io.out(JSON.stringify({ read, written, skipped: read - written }) + '\n');
-  else if (!flags.quiet) io.out(`Read ${read} rows, wrote ${written} (${read - written} already present${flags.dryRun ? ', dry run' : ''}).\n`);
+  else if (!flags.quiet) io.out(`Read ${read} rows, wrote ${written}${send ? ` to ${send.url}` : ''} (${read - written} already present${flags.dryRun ? ', dry run' : ''}).\n`);
+}
+
+/** The flags of a log import given with --format ledger, where they would be silently ignored. */
+function ledgerFileMisfits(flags: ImportFlags): string[] {
+  const given: [string, unknown][] = [
+    ['--source', flags.source !== 'all' ? flags.source : undefined],
+    ['--dir', flags.dir],
+    ['--user', flags.user],
+    ['--team', flags.team],
+    ['--project', flags.project],
+    ['--state', flags.state],
+    ['--full', flags.full],
+  ];
+  return given.filter(([, v]) => v !== undefined && v !== false).map(([name]) => name);
 }
 
 function sourcesOf(flags: ImportFlags): readonly SourceName[] {

@@ -153,6 +153,8 @@ describe('tollgate import (SQLite)', () => {
     const empty = mkdtempSync(join(work, 'empty-'));
     expect(await cli(['import', '--source', 'claude-code'], { CLAUDE_CONFIG_DIR: empty })).toMatchObject({ code: 2, err: expect.stringContaining(`CLAUDE_CONFIG_DIR: "${empty}" is not a Claude Code config directory (no projects/ folder inside)`) });
     expect(await cli(['import', '--format', 'ledger'])).toMatchObject({ code: 2, err: expect.stringContaining('name the JSONL file') });
+    expect(await cli(['import', '--format', 'ledger', file, '--dir', work, '--user', 'u', '--full'])).toMatchObject({ code: 2, err: expect.stringContaining('--format ledger: --dir, --user, --full apply to agent logs only') });
+    expect(await cli(['import', '--format', 'ledger', file, '--push', 'http://127.0.0.1:1'], { TOLLGATE_ADMIN_TOKEN: '' })).toMatchObject({ code: 2, err: expect.stringContaining('TOLLGATE_ADMIN_TOKEN') });
     expect(await cli(['import', '--push', 'ftp://x'])).toMatchObject({ code: 2, err: expect.stringContaining('--push must be an http or https URL') });
     expect(await cli(['import', '--push', 'http://127.0.0.1:1'], { TOLLGATE_ADMIN_TOKEN: '' })).toMatchObject({ code: 2, err: expect.stringContaining('TOLLGATE_ADMIN_TOKEN') });
   });
@@ -191,6 +193,16 @@ describe('tollgate import --push', () => {
       // Sent again from scratch: nothing changes.
       expect(JSON.parse((await cli([...args, '--full'], { TOLLGATE_ADMIN_TOKEN: 'admin-secret' })).out)).toMatchObject({ written: 0 });
       expect(await h.rows()).toHaveLength(2);
+      // An export pushed: a transcript row that repeats the gateway's response (its message id, no request id) counts once there too.
+      expect(gatewayRow!.responseId).toMatch(/^msg_/);
+      const file = join(work, 'push-export.jsonl');
+      const exported = (id: string, responseId: string) => toJsonLine(sampleRow({ id, ts: gatewayRow!.ts + 1000, source: 'claude-code-log', upstreamRequestId: null, sessionId: 's', responseId }));
+      writeFileSync(file, exported('exp-dup', gatewayRow!.responseId!) + exported('exp-new', 'msg_new'));
+      const sent = await cli(['import', '--format', 'ledger', file, '--push', h.url, '--json'], { TOLLGATE_ADMIN_TOKEN: 'admin-secret' });
+      expect(sent.code, sent.err).toBe(0);
+      expect(JSON.parse(sent.out)).toEqual({ read: 2, written: 1, skipped: 1 });
+      expect((await h.rows()).map((r) => r.id)).toContain('exp-new');
+      expect(await h.rows()).toHaveLength(3);
       // A wrong token is refused with the server's message, and nothing is marked as sent.
       const denied = await cli([...args, '--full'], { TOLLGATE_ADMIN_TOKEN: 'wrong' });
       expect(denied).toMatchObject({ code: 1, err: expect.stringContaining('answered 401') });
