@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { sampleRow } from '../storage/testing/rows.js';
@@ -53,5 +54,24 @@ describe('pushRows', () => {
     await expect(pushRows([sampleRow()], [], { url, token: 't', sleep: () => Promise.resolve(), tries: 1 })).rejects.toThrow(new PushError(`cannot reach ${url}/admin/v1/ledger/import (ECONNREFUSED)`));
     const fetch = (() => Promise.resolve(new Response(JSON.stringify({ error: { message: 'Send Authorization: Bearer <TOLLGATE_ADMIN_TOKEN>.' } }), { status: 401 }))) as unknown as typeof globalThis.fetch;
     await expect(pushRows([sampleRow()], [], { ...opts, fetch })).rejects.toThrow(new PushError('http://central:8787/admin/v1/ledger/import answered 401: Send Authorization: Bearer <TOLLGATE_ADMIN_TOKEN>'));
+  });
+
+  it('keeps the base URL path, and names an answer that is not from Tollgate (a login page) without retrying', async () => {
+    const paths: string[] = [];
+    const http = createHttpServer((req, res) => {
+      paths.push(req.url!);
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Sign in</body></html>'));
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/tollgate/`;
+    try {
+      await expect(pushRows([sampleRow()], [], { url, token: 't', sleep: () => Promise.resolve() })).rejects.toThrow(
+        new PushError(`${url}admin/v1/ledger/import answered 200 with something that is not a Tollgate answer ("<html><body>Sign in</body></html>"): is the URL the central Tollgate's base URL`),
+      );
+      expect(paths).toEqual(['/tollgate/admin/v1/ledger/import']);
+    } finally {
+      await new Promise((r) => http.close(r));
+    }
   });
 });

@@ -23,13 +23,30 @@ export class PushError extends Error {}
  */
 export async function pushRows(rows: readonly LedgerRow[], remove: readonly string[], o: PushOptions): Promise<number> {
   const size = o.batch ?? 2000;
-  const endpoint = new URL('/admin/v1/ledger/import', o.url).toString();
+  const endpoint = importEndpoint(o.url);
   const lines = [...remove.map((id) => JSON.stringify({ remove: id }) + '\n'), ...rows.map(toJsonLine)];
   let written = 0;
   for (let i = 0; i < lines.length; i += size) {
     written += await sendBatch(endpoint, lines.slice(i, i + size).join(''), o);
   }
   return written;
+}
+
+/** The import endpoint under the base URL, its path kept (a Tollgate behind a proxy at `https://h/tollgate`). */
+export function importEndpoint(base: string): string {
+  const u = new URL(base);
+  u.pathname = u.pathname.replace(/\/+$/, '') + '/admin/v1/ledger/import';
+  return u.toString();
+}
+
+/** The `written` count of the server's answer, or undefined when the answer is not Tollgate's (a login page, a proxy's). */
+function writtenOf(text: string): number | undefined {
+  try {
+    const n = (JSON.parse(text) as { written?: unknown } | null)?.written;
+    return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function sendBatch(endpoint: string, body: string, o: PushOptions): Promise<number> {
@@ -47,7 +64,13 @@ async function sendBatch(endpoint: string, body: string, o: PushOptions): Promis
       continue;
     }
     const text = await res.text();
-    if (res.ok) return Number((JSON.parse(text) as { written?: number }).written ?? 0);
+    if (res.ok) {
+      const written = writtenOf(text);
+      if (written !== undefined) return written;
+      const start = text.trim().slice(0, 60).replace(/\s+/g, ' ');
+      problem = `${endpoint} answered ${res.status} with something that is not a Tollgate answer (${start ? `"${start}${text.trim().length > 60 ? '…' : ''}"` : 'empty'}): is the URL the central Tollgate's base URL`;
+      break;
+    }
     let message = text.trim();
     try {
       message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message;
