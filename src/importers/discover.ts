@@ -49,7 +49,9 @@ export function claudeRoots(env: NodeJS.ProcessEnv, dirs?: readonly string[]): s
 
 /**
  * Codex CLI: `$CODEX_HOME` (default `~/.codex`), its `sessions/` and `archived_sessions/`.
- * A `--dir` is a Codex home, or any folder of rollout files.
+ * A `--dir` is a Codex home, or any folder of rollout files. As for Claude Code, a folder named
+ * (CODEX_HOME, --dir) that is not there is an error; the default one is read only if present.
+ * A Codex home without `sessions/` yet (Codex installed, never run) has nothing to read.
  */
 export function codexRoots(env: NodeJS.ProcessEnv, dirs?: readonly string[]): string[] {
   const homes = dirs && dirs.length > 0 ? dirs.map((d) => resolve(d)) : list(env.CODEX_HOME).map((d) => resolve(d));
@@ -58,6 +60,8 @@ export function codexRoots(env: NodeJS.ProcessEnv, dirs?: readonly string[]): st
     if (bad.length > 0) throw new SourceDirError(`--dir: ${bad.map((b) => `"${b}"`).join(', ')} is not a directory`);
     return unique(homes.flatMap((h) => (isDir(join(h, 'sessions')) ? [join(h, 'sessions'), join(h, 'archived_sessions')].filter(isDir) : [h])));
   }
+  const bad = homes.filter((d) => !isDir(d));
+  if (bad.length > 0) throw new SourceDirError(`CODEX_HOME: ${bad.map((b) => `"${b}" ${existsSync(b) ? 'is not a folder' : 'does not exist'}`).join('; ')}`);
   const all = homes.length > 0 ? homes : [join(homedir(), '.codex')];
   return unique(all.flatMap((h) => [join(h, 'sessions'), join(h, 'archived_sessions')]).filter(isDir));
 }

@@ -153,6 +153,13 @@ describe('tollgate import (SQLite)', () => {
     const empty = mkdtempSync(join(work, 'empty-'));
     expect(await cli(['import', '--source', 'claude-code'], { CLAUDE_CONFIG_DIR: empty })).toMatchObject({ code: 2, err: expect.stringContaining(`CLAUDE_CONFIG_DIR: "${empty}" is not a Claude Code config directory (no projects/ folder inside)`) });
     expect(await cli(['import', '--format', 'ledger'])).toMatchObject({ code: 2, err: expect.stringContaining('name the JSONL file') });
+    expect(await cli(['import', '--source', 'codex'], { CODEX_HOME: join(work, 'no-codex') })).toMatchObject({ code: 2, err: expect.stringContaining(`CODEX_HOME: "${join(work, 'no-codex')}" does not exist`) });
+    expect(await cli(['import', '--source', 'codex'], { CODEX_HOME: file })).toMatchObject({ code: 2, err: expect.stringContaining(`CODEX_HOME: "${file}" is not a folder`) });
+    expect(await cli(['import', '--source', 'codex', '--dir', join(work, 'no-codex')])).toMatchObject({ code: 2, err: expect.stringContaining(`--dir: "${join(work, 'no-codex')}" is not a directory`) });
+    // No Codex folder at its default place, with every source: nothing to say.
+    const nobody = mkdtempSync(join(work, 'home-'));
+    const quiet = await cli(['import', '--source', 'all', '--db', join(work, 'nobody.db'), '--json', '--state', join(nobody, 's.json')], { HOME: nobody, CLAUDE_CONFIG_DIR: corpus.claudeDir, CODEX_HOME: '' });
+    expect(quiet.code, quiet.err).toBe(0);
     expect(await cli(['import', '--format', 'ledger', file, '--dir', work, '--user', 'u', '--full'])).toMatchObject({ code: 2, err: expect.stringContaining('--format ledger: --dir, --user, --full apply to agent logs only') });
     expect(await cli(['import', '--format', 'ledger', file, '--push', 'http://127.0.0.1:1'], { TOLLGATE_ADMIN_TOKEN: '' })).toMatchObject({ code: 2, err: expect.stringContaining('TOLLGATE_ADMIN_TOKEN') });
     expect(await cli(['import', '--push', 'ftp://x'])).toMatchObject({ code: 2, err: expect.stringContaining('--push must be an http or https URL') });
