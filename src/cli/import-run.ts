@@ -71,7 +71,9 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
   Object.assign(summary, { filesRead: read.filesRead, bytesRead: read.bytesRead, removed: remove.length, sources: describeTotals(totalsBySource(rows)) });
 
   if (!flags.dryRun) {
-    summary.written = flags.push ? await push(flags.push, token!, rows, remove) : await writeToStorage(config, read.changes.split(rows, flags.full === true), remove);
+    const written = flags.push ? await push(flags.push, token!, rows, remove) : await writeToStorage(config, read.changes.split(rows, flags.full === true), remove);
+    summary.written = Object.values(written).reduce((a, n) => a + n, 0);
+    for (const [source, n] of Object.entries(written)) Object.assign(summary.sources[source] as object, { written: n });
     await finish(statePath, read.state, target, flags, read.memory);
   }
   report(io, flags, summary);
@@ -206,16 +208,37 @@ async function finish(statePath: string, state: ImportState, target: Target, fla
   saveState(statePath, next, memory);
 }
 
+/** Rows by source, in the order met: written one source at a time, so that the summary can say what each wrote. */
+function bySource(rows: readonly LedgerRow[]): Map<string, LedgerRow[]> {
+  const out = new Map<string, LedgerRow[]>();
+  for (const r of rows) {
+    const list = out.get(r.source);
+    if (list) list.push(r);
+    else out.set(r.source, [r]);
+  }
+  return out;
+}
+
 /**
  * New rows go through the ledger's plain insert (idempotent on id); rows that may replace
- * an earlier version (and with --full, all rows) through its upsert, removals with them.
+ * an earlier version (and with --full, all rows) through its upsert, removals with the first.
+ * Returns the rows written per source (fewer than given: already there, or another source's).
  */
-async function writeToStorage(config: ImportConfig, rows: { insert: LedgerRow[]; upsert: LedgerRow[] }, remove: string[]): Promise<number> {
+async function writeToStorage(config: ImportConfig, rows: { insert: LedgerRow[]; upsert: LedgerRow[] }, remove: string[]): Promise<Record<string, number>> {
   const storage = await openLedger(config);
+  const written: Record<string, number> = {};
   try {
-    let written = await storage.ledger.upsert(rows.upsert.slice(0, WRITE_BATCH), remove);
-    for (let i = WRITE_BATCH; i < rows.upsert.length; i += WRITE_BATCH) written += await storage.ledger.upsert(rows.upsert.slice(i, i + WRITE_BATCH));
-    for (let i = 0; i < rows.insert.length; i += WRITE_BATCH) written += await storage.ledger.insert(rows.insert.slice(i, i + WRITE_BATCH));
+    let removing = remove;
+    if (rows.upsert.length === 0 && remove.length > 0) await storage.ledger.upsert([], remove);
+    for (const [source, list] of bySource(rows.upsert)) {
+      for (let i = 0; i < list.length; i += WRITE_BATCH) {
+        written[source] = (written[source] ?? 0) + (await storage.ledger.upsert(list.slice(i, i + WRITE_BATCH), removing));
+        removing = [];
+      }
+    }
+    for (const [source, list] of bySource(rows.insert)) {
+      for (let i = 0; i < list.length; i += WRITE_BATCH) written[source] = (written[source] ?? 0) + (await storage.ledger.insert(list.slice(i, i + WRITE_BATCH)));
+    }
     return written;
   } finally {
     await storage.close();
@@ -228,9 +251,16 @@ async function openLedger(config: ImportConfig): Promise<{ ledger: LedgerStore; 
   return (await import('../storage/open.js')).openStorage(config.storage);
 }
 
-async function push(url: string, token: string, rows: LedgerRow[], remove: string[]): Promise<number> {
+async function push(url: string, token: string, rows: LedgerRow[], remove: string[]): Promise<Record<string, number>> {
+  const written: Record<string, number> = {};
   try {
-    return await pushRows(rows, remove, { url, token });
+    if (rows.length === 0 && remove.length > 0) await pushRows([], remove, { url, token });
+    let removing = remove;
+    for (const [source, list] of bySource(rows)) {
+      written[source] = await pushRows(list, removing, { url, token });
+      removing = [];
+    }
+    return written;
   } catch (err) {
     if (err instanceof PushError) throw new CommandError(`import --push: ${err.message}. Nothing was marked as imported: the next run sends it again.`);
     throw err;
@@ -259,8 +289,11 @@ function report(io: Io, flags: ImportFlags, s: { filesSeen: number; filesRead: n
   if (flags.quiet) return;
   if (s.filesRead === 0) return io.out(`Nothing new in ${s.filesSeen} log file${s.filesSeen === 1 ? '' : 's'}.\n`);
   const lines = [`Read ${(s.bytesRead / 1048576).toFixed(1)} MB from ${s.filesRead} of ${s.filesSeen} log files${flags.dryRun ? ' (dry run: nothing written)' : ''}.`];
-  for (const [source, t] of Object.entries(s.sources) as [string, { rows: number; outputTokens: number; costUsd: string; unpricedRows: number }][]) {
-    lines.push(`  ${source}: ${t.rows} responses, ${t.outputTokens} output tokens, $${t.costUsd}${t.unpricedRows ? ` (${t.unpricedRows} unpriced)` : ''}`);
+  for (const [source, t] of Object.entries(s.sources) as [string, { rows: number; outputTokens: number; costUsd: string; unpricedRows: number; written?: number }][]) {
+    const read = `${t.rows} responses, ${t.outputTokens} output tokens, $${t.costUsd}${t.unpricedRows ? ` (${t.unpricedRows} unpriced)` : ''}`;
+    // A row not written was in the ledger already, or is a request another source (the gateway) recorded.
+    const skipped = t.written === undefined ? 0 : t.rows - t.written;
+    lines.push(`  ${source}: ${skipped > 0 ? `${t.written} written of ${read} read (${skipped} already recorded, by this import or another source)` : read}`);
   }
   if (!flags.dryRun) lines.push(`Wrote ${s.written} rows${flags.push ? ` to ${flags.push}` : ''}${s.removed ? `, removed ${s.removed} replaced ones` : ''}.`);
   io.out(lines.join('\n') + '\n');

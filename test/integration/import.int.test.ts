@@ -143,6 +143,24 @@ describe('tollgate import (SQLite)', () => {
     expect(after.written).toBe(1); // read again from the start; this database already held the rest
   });
 
+  it('says per source how many rows it wrote, when the gateway already recorded some of the requests', async () => {
+    const db = join(work, 'summary.db');
+    const ts = Date.parse('2026-11-03T10:00:00.000Z');
+    const s = openSqlite(db);
+    await s.ledger.insert([1, 2].map((i) => sampleRow({ id: `gw-${i}`, ts, upstreamRequestId: `req_s${i}`, sessionId: 's-sum' })));
+    await s.close();
+    const dir = join(work, 'summary-logs');
+    mkdirSync(join(dir, 'projects', '-p'), { recursive: true });
+    const entry = (i: number) => JSON.stringify({ cwd: '/p', sessionId: 's-sum', requestId: `req_s${i}`, type: 'assistant', timestamp: new Date(ts + 1000).toISOString(), message: { id: `msg_s${i}`, model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 10, output_tokens: 10 } } });
+    writeFileSync(join(dir, 'projects', '-p', 's.jsonl'), [1, 2, 3].map(entry).join('\n') + '\n');
+    const args = ['import', '--db', db, '--source', 'claude-code', '--dir', dir, '--state', join(dir, 'state.json'), '--no-progress'];
+    const r = await cli([...args, '--json']);
+    expect(JSON.parse(r.out)).toMatchObject({ written: 1, sources: { 'claude-code-log': { rows: 3, written: 1 } } });
+    const text = await cli([...args, '--full']);
+    expect(text.out).toContain('claude-code-log: 0 written of 3 responses, 30 output tokens');
+    expect(text.out).toContain('(3 already recorded, by this import or another source)');
+  });
+
   it('names a bad flag', async () => {
     expect(await cli(['import', '--source', 'cursor'])).toMatchObject({ code: 2, err: expect.stringContaining('--source must be claude-code, codex or all, not "cursor"') });
     expect(await cli(['import', '--dir', work])).toMatchObject({ code: 2, err: expect.stringContaining('--dir needs --source') });
