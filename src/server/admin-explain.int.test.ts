@@ -31,3 +31,22 @@ describe('GET /admin/v1/explain', () => {
     await storage.close();
   });
 });
+
+describe('admin reads with a format the route does not write', () => {
+  it('answers 400 naming the formats it does write, rather than JSON as if asked', async () => {
+    const storage = openSqlite(':memory:');
+    const admin = await serveAdmin(storage);
+    for (const [path, allowed] of [
+      ['/report?by=user&format=xml', 'json or csv'],
+      ['/report?by=rule&format=xml', 'json or csv'],
+      ['/export?format=json', 'jsonl or csv'],
+      ['/explain?format=csv', 'json'],
+    ] as const) {
+      const res = await fetch(`${admin.base}${path}`, admin.auth);
+      expect(res.status, path).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message, path).toMatch(new RegExp(`^format must be ${allowed}, not "`));
+    }
+    admin.close();
+    await storage.close();
+  });
+});

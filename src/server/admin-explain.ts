@@ -3,10 +3,11 @@ import { explain, explanationJson } from '../explain/explain.js';
 import { parseWindowSpec } from '../explain/windows.js';
 import type { RateBook } from '../pricing/unit-rates.js';
 import type { Storage } from '../storage/ports.js';
-import { sendJson } from './json-response.js';
+import { queryFormat, sendJson } from './json-response.js';
 
 /** `GET /admin/v1/explain?from=last-week&to=this-week`: the same answer as `tollgate explain --format json`. A bad window is a RangeError (400). */
 export async function getExplain(deps: { storage: Storage; flush: () => Promise<void>; rates?: RateBook }, res: ServerResponse, query: URLSearchParams): Promise<void> {
+  queryFormat(query, ['json']);
   const from = parseWindowSpec(query.get('from') ?? 'last-week');
   const to = parseWindowSpec(query.get('to') ?? 'this-week');
   await deps.flush();

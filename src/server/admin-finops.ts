@@ -7,7 +7,7 @@ import { renderOutcomeCsv, renderOutcomeJson } from '../outcomes/render.js';
 import { parseTimeWindow } from '../reports/time.js';
 import type { AdminDeps } from './admin.js';
 import { knownBudgets } from './admin-policy.js';
-import { readJson, sendAdminError, sendJson } from './json-response.js';
+import { queryFormat, readJson, sendAdminError, sendJson } from './json-response.js';
 
 const ROUTES = ['GET /forecast', 'POST /outcomes', 'GET /outcomes', 'GET /outcomes/report'];
 
@@ -40,8 +40,7 @@ export async function handleFinopsAdmin(deps: AdminDeps, req: IncomingMessage, r
     default: {
       const by = query.get('by') ?? 'user';
       if (!isDimension(by) || by === 'day' || by === 'hour') throw new RangeError(`cannot group outcomes by "${by}"`);
-      const format = query.get('format') ?? 'json';
-      if (format !== 'json' && format !== 'csv') throw new RangeError(`format must be json or csv, not "${format}"`);
+      const format = queryFormat(query, ['json', 'csv']);
       await deps.flush();
       const report = await outcomeReport(deps.storage.ledger, deps.storage.outcomes, { ...window(), by: by, kind: query.get('kind') ?? undefined });
       const csv = format === 'csv';

@@ -20,7 +20,7 @@ import { handleMe } from './admin-me.js';
 import { getCacheReport } from './admin-cache.js';
 import { postLedgerImport } from './admin-ledger-import.js';
 import { decodeId, handlePolicyAdmin, isPolicyRoute } from './admin-policy.js';
-import { readJson, sendAdminError, sendJson } from './json-response.js';
+import { queryFormat, readJson, sendAdminError, sendJson } from './json-response.js';
 
 export interface AdminDeps {
   storage: Storage;
@@ -108,8 +108,9 @@ async function getReport(deps: AdminDeps, res: ServerResponse, query: URLSearchP
   const bad = by.find((d) => !isDimension(d));
   if (bad) throw new RangeError(`cannot group by "${bad}"`);
   await deps.flush();
+  const format = queryFormat(query, ['json', 'csv']);
   const report = await runReport(deps.storage.ledger, { ...window(query), by: by.filter(isDimension) });
-  if (query.get('format') === 'csv') {
+  if (format === 'csv') {
     const text = renderCsv(report);
     res.writeHead(200, { 'content-type': 'text/csv', 'content-length': Buffer.byteLength(text) });
     return void res.end(text);
@@ -122,17 +123,16 @@ async function getReport(deps: AdminDeps, res: ServerResponse, query: URLSearchP
 /** `by=rule`: routing rules' hits and savings (docs/routing-rules.md); not combined with other dimensions. */
 async function getRuleReport(deps: AdminDeps, res: ServerResponse, query: URLSearchParams, by: string[]): Promise<void> {
   if (by.length > 1) throw new RangeError('by=rule cannot be combined with other dimensions');
+  const csv = queryFormat(query, ['json', 'csv']) === 'csv';
   await deps.flush();
   const report = await runRuleReport(deps.storage.ledger, window(query));
-  const csv = query.get('format') === 'csv';
   const text = csv ? renderRuleCsv(report) : renderRuleJson(report);
   res.writeHead(200, { 'content-type': csv ? 'text/csv' : 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
 async function getExport(deps: AdminDeps, res: ServerResponse, query: URLSearchParams): Promise<void> {
-  const format = query.get('format') ?? 'jsonl';
-  if (format !== 'jsonl' && format !== 'csv') throw new RangeError('format must be jsonl or csv');
+  const format = queryFormat(query, ['jsonl', 'csv']);
   // Read before the status goes out: a bad window is a 400, not a dropped connection.
   const w = window(query);
   await deps.flush();

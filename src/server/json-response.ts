@@ -32,3 +32,10 @@ export function readJson(req: IncomingMessage, limit = 1 << 20): Promise<unknown
     req.on('error', reject);
   });
 }
+
+/** The `format` a query asks for, among `allowed` (the first is the default); anything else is a RangeError (400) naming them. */
+export function queryFormat<F extends string>(query: URLSearchParams, allowed: readonly [F, ...F[]]): F {
+  const format = query.get('format') ?? allowed[0];
+  if (!(allowed as readonly string[]).includes(format)) throw new RangeError(`format must be ${allowed.join(' or ')}, not "${format}"`);
+  return format as F;
+}
