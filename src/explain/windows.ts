@@ -1,4 +1,5 @@
-import { MAX_TIME_MS, parseTime } from '../reports/time.js';
+import { MAX_TIME_MS } from '../core/instant.js';
+import { parseTime } from '../reports/time.js';
 
 /** A half-open window [since, until) and the text it was written as. */
 export interface Window {

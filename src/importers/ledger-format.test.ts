@@ -18,4 +18,10 @@ describe('parseLedgerLine', () => {
   it('reads a first line that starts with a byte-order mark', () => {
     expect(parseLedgerLine('\uFEFF' + toJsonLine(sampleRow({ id: 'bom', costPicos: 5n })))).toMatchObject({ id: 'bom', costPicos: 5n });
   });
+
+  it('refuses a time on a day that does not exist, and reads one without an offset as UTC', () => {
+    const line = toJsonLine(sampleRow({ id: 'd', ts: Date.UTC(2026, 1, 28, 10) }));
+    expect(() => parseLedgerLine(line.replace('2026-02-28T10:00:00.000Z', '2026-02-31T10:00:00.000Z'))).toThrow(/day that exists/);
+    expect(parseLedgerLine(line.replace('2026-02-28T10:00:00.000Z', '2026-02-28T10:00:00'))).toMatchObject({ ts: Date.UTC(2026, 1, 28, 10) });
+  });
 });

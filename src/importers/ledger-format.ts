@@ -1,4 +1,5 @@
 import { APIS, OUTCOMES } from '../core/api.js';
+import { parseInstant } from '../core/instant.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { formatUsd, usd } from '../core/money.js';
 import { USAGE_SOURCES } from '../core/usage.js';
@@ -57,8 +58,9 @@ export function ledgerRowFrom(o: Record<string, unknown>, cost: string | null, s
     if (!(allowed as readonly string[]).includes(v)) throw new RangeError(`${k} must be one of ${allowed.join(', ')}`);
     return v as T;
   };
-  const ts = Date.parse(str('ts'));
-  if (!Number.isFinite(ts)) throw new RangeError('ts must be an ISO-8601 time');
+  // Strict: Date.parse rolls a day the month lacks (2026-02-31) into March, and reads a time without an offset as local.
+  const ts = parseInstant(str('ts'));
+  if (ts === undefined) throw new RangeError('ts must be an ISO-8601 time on a day that exists');
   const tags = o.tags ?? {};
   if (typeof tags !== 'object' || tags === null || Array.isArray(tags) || Object.values(tags).some((v) => typeof v !== 'string')) throw new RangeError('tags must be an object of strings');
   const costPicos = cost === null ? null : exactUsd(cost, 'cost_usd', false);

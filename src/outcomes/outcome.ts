@@ -1,6 +1,6 @@
 import { newRequestId } from '../core/ids.js';
 import { scaled } from '../core/money.js';
-import { MAX_TIME_MS, parseInstant } from '../reports/time.js';
+import { MAX_TIME_MS, parseInstant } from '../core/instant.js';
 
 /**
  * A unit of delivered work that spend can be divided by: a merged pull request, a closed
