@@ -5,19 +5,21 @@ import type { LedgerStore, TimeFilter } from '../storage/ports.js';
 import { CacheAnalyser, type CacheGroupBy, type CacheReport, type Finding } from './analyse.js';
 import type { RowPricer } from './price-moves.js';
 
-/** Runs the analyser over the ledger's rows in a time window (one pass, in time order, over the columns it reads). */
 /**
- * Reads the window's rows in time order through the analyser. `progress` is told, after
+ * Reads the window's rows in time order through the analyser (one pass, over the columns it reads). `progress` is told, after
  * each batch, how far into the window (ms from its start) the rows have reached.
  */
 export async function runCacheReport(
   ledger: Pick<LedgerStore, 'cacheRows' | 'firstTs'>,
   q: TimeFilter & { by: CacheGroupBy; price: RowPricer; progress?: (doneMs: number, totalMs: number) => void },
 ): Promise<CacheReport> {
+  const until = q.until ?? Date.now();
+  // A start in the future (a typo'd year) would report an empty window that ends before it starts.
+  if (q.since !== undefined && q.since >= until) throw new RangeError(`the window starts at ${new Date(q.since).toISOString()}, not before its end (${q.until === undefined ? 'now' : new Date(until).toISOString()})`);
   const measuredSince = await ledger.firstTs();
   const a = new CacheAnalyser({ ...q, measuredSince });
   const from = Math.max(q.since ?? measuredSince ?? 0, measuredSince ?? 0);
-  const total = (q.until ?? Date.now()) - from;
+  const total = until - from;
   for await (const batch of ledger.cacheRows({ since: q.since, until: q.until })) {
     for (const row of batch) a.add(row);
     if (q.progress && batch.length > 0) q.progress(Math.min(total, batch[batch.length - 1]!.ts - from), total);

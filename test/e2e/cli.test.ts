@@ -72,6 +72,9 @@ describe('the built CLI', () => {
     const badBy = await tollgate(['cache-report', '--by', 'team', '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } });
     expect(badBy.code).not.toBe(0);
     expect(badBy.stderr).toContain('--by must be workflow, key, model or session, not "team"');
+    // A start in the future (a year mistyped) is refused, not shown as a window ending before it starts.
+    const future = await tollgate(['cache-report', '--since', '2999-01-01', '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } });
+    expect(future).toMatchObject({ code: 2, stderr: expect.stringContaining('--since must be before --until') });
 
     const table = await tollgate(['report', '--by', 'model', '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } });
     expect(table.stdout).toMatch(/gpt-5 +3 +30,000 +24,000/);

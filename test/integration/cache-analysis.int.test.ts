@@ -164,6 +164,9 @@ describe('prompt-cache analysis through the gateway', () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ error: { code: 'invalid_request', message: 'by must be one of workflow, key, model, session, not "team"' } });
     expect((await get('format=csv')).status).toBe(400);
+    const future = await get('since=2999-01-01');
+    expect(future.status).toBe(400);
+    expect(((await future.json()) as { error: { message: string } }).error.message).toMatch(/^the window starts at 2999-01-01T00:00:00.000Z, not before its end \(now\)/);
     const table = await get('format=table&since=1h');
     expect(table.headers.get('content-type')).toContain('text/plain');
     expect(await table.text()).toMatch(/^(Findings|No prompt-cache findings)/);

@@ -26,6 +26,7 @@ export function cacheReportCommand(program: Command, io: Io): void {
     if (!(CACHE_GROUP_BY as readonly string[]).includes(flags.by)) throw new UsageError(`cache-report: --by must be workflow, key, model or session, not "${flags.by}"`);
     if (flags.format !== 'table' && flags.format !== 'json') throw new UsageError(`cache-report: --format must be table or json, not "${flags.format}"`);
     const window = parseWindow(flags);
+    if (window.since !== undefined && window.since >= (window.until ?? Date.now())) throw new UsageError('cache-report: --since must be before --until (now, when --until is not given)');
     return withStorage(flags, async (storage, config) => {
       const catalogs = new Map(config.providers.map((p) => [p.name, catalogProviderFor(p.baseUrl, p.catalog)]));
       const pricer = createPricer({ overrides: config.pricing.overrides, discounts: config.pricing.discounts });
