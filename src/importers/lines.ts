@@ -14,6 +14,8 @@ export interface ScanResult {
   end: number;
   /** Bytes read from `from`. */
   bytes: number;
+  /** What `atEnd` returned, asked with the file still open. */
+  mark?: string;
 }
 
 /**
@@ -29,6 +31,7 @@ export function scanLines(
   onLine: (buf: Buffer, start: number, end: number, tail: boolean) => void,
   marker?: Buffer,
   onProgress?: (bytes: number) => void,
+  atEnd?: (fd: number, end: number) => string | undefined,
 ): ScanResult {
   const fd = openSync(path, 'r');
   try {
@@ -60,7 +63,8 @@ export function scanLines(
       held = filled - complete;
       if (held > 0 && complete > 0) buf.copy(buf, 0, complete, filled);
     }
-    return { end, bytes: fileAt - from };
+    const mark = atEnd?.(fd, end);
+    return { end, bytes: fileAt - from, ...(mark === undefined ? {} : { mark }) };
   } finally {
     closeSync(fd);
   }

@@ -7,7 +7,7 @@ import { codexAdapter } from './codex/adapter.js';
 import type { Found, SourceName } from './discover.js';
 import { type ScanResult, scanLines } from './lines.js';
 import type { ImportPricer } from './row.js';
-import { type AdapterMemory, type ImportState, afterWalk, checkedResumePoint, fingerprint, resumePoint } from './state.js';
+import { type AdapterMemory, type ImportState, afterWalk, checkedResumePoint, fingerprintOf, resumePoint } from './state.js';
 
 export const ADAPTERS: Record<SourceName, SourceAdapter> = { 'claude-code': claudeCodeAdapter, codex: codexAdapter };
 
@@ -71,9 +71,10 @@ export function readNew(o: ReadOptions): ReadResult {
           done += n;
           o.progress?.(done, total);
         },
+        fingerprintOf,
       );
       const fileState = run.endFile();
-      const mark = fingerprint(f.path, result.end);
+      const mark = result.mark;
       state.files[f.path] = { source, size: f.size, mtimeMs: f.mtimeMs, ino: f.ino, offset: result.end, ...(mark === undefined ? {} : { mark }), ...(fileState === undefined ? {} : { state: fileState }) };
       // The file may have grown while it was read: the recorded size then differs, and the next run reads on.
       if (at!.from + result.bytes !== f.size) state.files[f.path]!.size = -1;

@@ -118,15 +118,21 @@ export function fingerprint(path: string, offset: number): string | undefined {
     return undefined; // gone: the read that follows says so
   }
   try {
-    const buf = Buffer.alloc(2 * MARK_BYTES);
-    const head = readSync(fd, buf, 0, Math.min(MARK_BYTES, offset), 0);
-    const tailFrom = Math.max(0, offset - MARK_BYTES);
-    const tail = readSync(fd, buf, head, offset - tailFrom, tailFrom);
-    // A short read means the file is shorter than the offset now: no match.
-    return createHash('sha1').update(buf.subarray(0, head + tail)).digest('base64').slice(0, 16) + (head + tail);
+    return fingerprintOf(fd, offset);
   } finally {
     closeSync(fd);
   }
+}
+
+/** `fingerprint` of a file already open (the read that just ended: no second open). */
+export function fingerprintOf(fd: number, offset: number): string | undefined {
+  if (offset === 0) return undefined;
+  const buf = Buffer.alloc(2 * MARK_BYTES);
+  const head = readSync(fd, buf, 0, Math.min(MARK_BYTES, offset), 0);
+  const tailFrom = Math.max(0, offset - MARK_BYTES);
+  const tail = readSync(fd, buf, head, offset - tailFrom, tailFrom);
+  // A short read means the file is shorter than the offset now: no match.
+  return createHash('sha1').update(buf.subarray(0, head + tail)).digest('base64').slice(0, 16) + (head + tail);
 }
 
 /** Whether a stat of the SQLite target is the one the state saw (a state without the birth time: the inode alone). */
