@@ -61,7 +61,6 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
   const queueDeadline = Date.now() + plan.route.queue.maxWaitMs;
   const bodies = new Map<string, { body: Buffer; path: string }>();
   let last: Held | { kind: 'error'; err: GatewayError } | { kind: 'refused'; refusal: Refusal } | undefined;
-  let queued = false;
   let gone = false;
   const onClose = () => {
     if (!res.writableFinished) gone = true;
@@ -76,9 +75,13 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
         const now = Date.now();
         const wait = p.until - now;
         const bound = p.capacity ? queueDeadline - now : policy.maxWaitMs;
-        if (wait > bound || (!queued && !router.enqueue(plan.route))) break;
-        queued = true;
-        await pause(wait, res);
+        // A place in the queue is held only while waiting, not while the attempt that follows streams.
+        if (wait > bound || !router.enqueue(plan.route)) break;
+        try {
+          await pause(wait, res);
+        } finally {
+          router.dequeue(plan.route);
+        }
         continue;
       }
       const c = p.c;
@@ -156,7 +159,6 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
     }
   } finally {
     res.off('close', onClose);
-    if (queued) router.dequeue(plan.route);
   }
   if (last === undefined) throw capacityExhausted(plan);
   if (last.kind === 'error') throw last.err;

@@ -29,6 +29,7 @@ beforeAll(async () => {
             { model: 'flaky', deployments: [dep('openai', 'fl-a'), dep('openai', 'fl-b', { order: 1 }), dep('openai', 'fl-c', { order: 2 })], retry: { per_deployment: 1 } },
             { model: 'claude-limited', deployments: [dep('anthropic', 'cl', { rpm: 1 })], queue: { max_wait_ms: 100 } },
             { model: 'limited', deployments: [dep('openai', 'lim-a', { rpm: 1 }), dep('openai', 'lim-b', { rpm: 1 })], queue: { max_depth: 1, max_wait_ms: 300 } },
+            { model: 'one-queued', deployments: [dep('openai', 'oq')], queue: { max_depth: 1, max_wait_ms: 5000 } },
           ],
         },
         defaultProviders(url),
@@ -199,5 +200,27 @@ describe('every deployment at its limit', () => {
       [200, null],
       [429, 'capacity_exhausted'],
     ]);
+  });
+
+  it('frees a queue place when the wait ends, not when the request that waited ends', async () => {
+    // One request a second. The second request waits for the next window, then streams for a second;
+    // a third arriving meanwhile waits in the queue (of one) it has to itself, and is served.
+    h.fake.setRateLimit({ requests: 1, windowMs: 1000 });
+    try {
+      const post = (stream: boolean) =>
+        request(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${h.key.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'one-queued', messages: hi, stream }) }).then(async (r) => [r.statusCode, await r.body.text()] as const);
+      expect((await post(false))[0]).toBe(200);
+      h.fake.setDefault({ chunks: 10, chunkDelayMs: 100 });
+      const second = post(true);
+      await eventually(() => expect(h.fake.requests).toHaveLength(2));
+      await new Promise((ok) => setTimeout(ok, 100));
+      expect(h.fake.requests[1]!.outcome).toBe('pending');
+      // Checked without the fix: the second request kept its place until its stream ended, and this one got capacity_exhausted at once.
+      const third = await post(false);
+      expect(third[0]).toBe(200);
+      expect((await second)[0]).toBe(200);
+    } finally {
+      h.fake.setRateLimit(undefined);
+    }
   });
 });
