@@ -128,7 +128,8 @@ const FREE_APIS: ReadonlySet<Api> = new Set(['anthropic.count_tokens', 'openai.m
 
 /** Prices the facts and shapes them as a ledger row. */
 export function buildRow(f: RequestFacts, price: PriceFn): LedgerRow {
-  const model = f.servedModel || f.modelRequested;
+  // An answer that never named its model (a stream cut before its first event) is the model its attempt asked for: a fallback's, not the client's.
+  const model = f.servedModel || f.current?.model || f.modelRequested;
   let costPicos: Picos | null = 0n;
   let unpriced = false;
   const billable = f.usage.inputTokens + f.usage.outputTokens > 0;

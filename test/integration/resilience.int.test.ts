@@ -107,6 +107,23 @@ describe('retries and fallbacks before the first byte', () => {
     expect((await h.tollgate.storage.ledger.attempts(row!.id)).map((a) => a.status)).toEqual([500, 200]);
   });
 
+  it('prices a fallback whose stream is cut before naming its model at the fallback model', async () => {
+    h.fake.script({ match: at('gpt-a'), status: 500 }, { match: at('gpt-b'), status: 500 }, { match: at('mini'), cutAfterEvents: 0 });
+    // The client sees the cut as an error (of the request or of its body).
+    await request(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${h.key.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-5', messages: hi, stream: true }) })
+      .then((r) => r.body.text())
+      .catch(() => '');
+    const [row] = await eventually(async () => {
+      const rows = await h.rows();
+      expect(rows).toHaveLength(1);
+      return rows;
+    });
+    // Without the fix the row said (and was priced at) gpt-5, while its attempt said gpt-5-mini.
+    expect(row).toMatchObject({ modelRequested: 'gpt-5', model: 'gpt-5-mini', outcome: 'truncated', usageSource: 'estimated' });
+    const attempts = await h.tollgate.storage.ledger.attempts(row!.id);
+    expect(attempts.at(-1)).toMatchObject({ deployment: 'mini', model: 'gpt-5-mini', delivered: true, costPicos: row!.costPicos });
+  });
+
   it('moves on after a connection reset', async () => {
     h.fake.script({ match: at('fl-a'), reset: true }, { match: at('fl-b'), reset: true }, { match: at('fl-c') });
     const { response } = await openai().chat.completions.create({ model: 'flaky', messages: hi }).withResponse();
