@@ -130,6 +130,20 @@ describe('cache: auto on a resent conversation history', () => {
     expect(run(JSON.stringify(body))).toBeUndefined();
   });
 
+  it('counts the client’s breakpoints nested in a tool result among the four', () => {
+    const nested = (i: number) => ({ role: 'user', content: [{ type: 'tool_result', tool_use_id: `tu${i}`, content: [{ type: 'text', text: 'out '.repeat(100), cache_control: EPHEMERAL }] }] });
+    const messages: Record<string, unknown>[] = [{ role: 'user', content: LONG }];
+    for (let i = 0; i < 3; i++) messages.push({ role: 'assistant', content: [{ type: 'tool_use', id: `tu${i}`, name: 'read', input: {} }] }, nested(i));
+    messages.push({ role: 'assistant', content: [{ type: 'text', text: 'done' }] }, { role: 'user', content: 'next' });
+    const count = (b: Buffer) => b.toString().split('"cache_control"').length - 1;
+    // Three nested and one on the system prompt: four already, so nothing is added (a fifth was, and Anthropic refuses five).
+    const full = JSON.stringify({ system: [{ type: 'text', text: LONG, cache_control: EPHEMERAL }], messages });
+    expect(run(full)).toBeUndefined();
+    // Three nested: one slot left, and four in all.
+    const three = run(JSON.stringify({ system: [{ type: 'text', text: LONG }], messages }))!;
+    expect(count(three.body)).toBe(4);
+  });
+
   it('keeps 1-hour breakpoints before 5-minute ones', () => {
     const messages = history(2).concat({ role: 'user', content: 'next' });
     // The client's 5-minute system breakpoint comes first: a 1-hour one after it would be refused upstream.

@@ -148,12 +148,20 @@ interface ClientBreakpoint {
   ttl: Ttl;
 }
 
-/** The client's own breakpoints, by block position. */
+/**
+ * The client's own breakpoints, by block position. One on a block nested in a message block
+ * (a text block in a `tool_result`'s or `search_result`'s content, or in a document's
+ * content source) counts too, at its parent's position: Anthropic counts it among the four.
+ */
 function clientBreakpoints(tools: unknown[], system: unknown[], messages: unknown[]): ClientBreakpoint[] {
   const out: ClientBreakpoint[] = [];
   let pos = 0;
-  const see = (b: unknown) => {
+  const mark = (b: unknown) => {
     if (isObj(b) && b.cache_control !== undefined && b.cache_control !== null) out.push({ pos, ttl: isObj(b.cache_control) && b.cache_control.ttl === '1h' ? '1h' : '5m' });
+  };
+  const see = (b: unknown) => {
+    mark(b);
+    if (isObj(b)) for (const inner of [...arr(b.content), ...arr(isObj(b.source) ? b.source.content : undefined)]) mark(inner);
     pos++;
   };
   for (const t of tools) see(t);
