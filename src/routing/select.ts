@@ -19,7 +19,7 @@ export interface Candidate {
 
 export type Pick =
   | { kind: 'go'; c: Candidate }
-  /** Nothing is usable now; `capacity` says the wait is for rate limits rather than a failure. */
+  /** Nothing is usable now; `capacity` says the wait is for rate-limit room on a deployment not tried yet, rather than a retry. */
   | { kind: 'wait'; until: number; capacity: boolean }
   | { kind: 'none' };
 
@@ -64,7 +64,8 @@ export function pick(x: PickInput): Pick {
     const at = Math.max(healthAt, capAt, c.retryAt);
     if (at < until) {
       until = at;
-      capacity = capAt >= healthAt && capAt >= c.retryAt;
+      // A deployment this request already tried is waited for as a retry (retry.max_wait_ms), even when a 429 rested it.
+      capacity = c.tries === 0 && capAt >= healthAt && capAt >= c.retryAt;
     }
   }
   return until === Infinity ? { kind: 'none' } : { kind: 'wait', until, capacity };

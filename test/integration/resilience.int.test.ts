@@ -29,6 +29,8 @@ beforeAll(async () => {
             { model: 'flaky', deployments: [dep('openai', 'fl-a'), dep('openai', 'fl-b', { order: 1 }), dep('openai', 'fl-c', { order: 2 })], retry: { per_deployment: 1 } },
             { model: 'claude-limited', deployments: [dep('anthropic', 'cl', { rpm: 1 })], queue: { max_wait_ms: 100 } },
             { model: 'limited', deployments: [dep('openai', 'lim-a', { rpm: 1 }), dep('openai', 'lim-b', { rpm: 1 })], queue: { max_depth: 1, max_wait_ms: 300 } },
+            { model: 'patient', deployments: [dep('openai', 'patient')], retry: { max_wait_ms: 5000 }, queue: { max_wait_ms: 200 } },
+            { model: 'hasty', deployments: [dep('openai', 'hasty')], retry: { max_wait_ms: 300 } },
             { model: 'one-queued', deployments: [dep('openai', 'oq')], queue: { max_depth: 1, max_wait_ms: 5000 } },
           ],
         },
@@ -163,6 +165,21 @@ describe('retries and fallbacks before the first byte', () => {
     expect(row!.costPicos).toBeGreaterThan(0n);
     const attempts = await h.tollgate.storage.ledger.attempts(row!.id);
     expect(attempts).toEqual([expect.objectContaining({ deployment: 'sonnet', status: 200, outcome: 'truncated', delivered: true, inputTokens: 100, costPicos: row!.costPicos })]);
+  });
+
+  it("bounds the wait for a 429's retry-after by retry.max_wait_ms, not by the queue's", async () => {
+    // Checked without the fix: the 429's wait counted as a wait for capacity, so 'patient' gave the 429 back
+    // (1 s is over its queue's 200 ms) and 'hasty' waited the whole 2 s (over its max_wait_ms of 300).
+    h.fake.script({ match: at('patient'), status: 429, headers: { 'retry-after': '1' } }, { match: at('hasty'), status: 429, headers: { 'retry-after': '2' } });
+    const patient = await openai().chat.completions.create({ model: 'patient', messages: hi }).withResponse();
+    expect(patient.response.headers.get('x-tollgate-attempts')).toBe('2');
+    const started = performance.now();
+    const hasty = await openai()
+      .chat.completions.create({ model: 'hasty', messages: hi })
+      .then(() => undefined, (e: unknown) => e);
+    expect(hasty).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((hasty as InstanceType<typeof OpenAI.RateLimitError>).headers?.get('x-tollgate-attempts')).toBe('1');
+    expect(performance.now() - started).toBeLessThan(1500);
   });
 
   it('returns the last upstream error unchanged when no attempt is left', async () => {
