@@ -259,10 +259,12 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   }
   facts.provider = provider.name;
   facts.catalogProvider = provider.catalog;
+  let cacheEdited = false;
   if (raw !== undefined) {
     const step = cacheStep(x.cache, x.cacheMatch, { api: route.api, provider: provider.name, model: info.model, json, raw });
     raw = step.raw;
     facts.prefix = step.prefix;
+    cacheEdited = step.auto;
     if (step.auto) facts.tags = { ...facts.tags, cache: 'auto' };
   }
 
@@ -297,6 +299,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
       info,
       json,
       raw: raw!,
+      cacheEdited,
       path,
       query,
       headers: clientHeaders,

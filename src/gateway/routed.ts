@@ -27,6 +27,8 @@ export interface RoutedExchange {
   json: unknown;
   /** The body as admitted (policy rewrites applied). */
   raw: Buffer | undefined;
+  /** `raw` carries `cache: auto` breakpoints that `json` lacks: a body re-serialised for another model starts from `raw`. */
+  cacheEdited: boolean;
   path: string;
   query: URLSearchParams;
   /** Upstream headers without a credential. */
@@ -250,7 +252,8 @@ function bodyFor(x: RoutedExchange, model: string, cap: number | undefined, cach
   const key = `${model}\n${cap ?? ''}`;
   let b = cache.get(key);
   if (b === undefined) {
-    b = applyOverrides(x.route, x.json, x.path, { model, maxOutputTokens: cap ?? x.capOutputTokens });
+    const base: unknown = x.cacheEdited ? JSON.parse(x.raw!.toString('utf8')) : x.json;
+    b = applyOverrides(x.route, base, x.path, { model, maxOutputTokens: cap ?? x.capOutputTokens });
     cache.set(key, b);
   }
   return b;

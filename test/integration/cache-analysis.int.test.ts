@@ -4,7 +4,8 @@ import { decodePrefix } from '../../src/cache-analysis/prefix.js';
 import { formatUsd } from '../../src/core/money.js';
 import type { LedgerRow } from '../../src/core/ledger-row.js';
 import { createPricer } from '../../src/pricing/index.js';
-import { type Harness, startHarness } from '../support/harness.js';
+import { type Harness, defaultProviders, startHarness } from '../support/harness.js';
+import { routingFrom } from '../support/routing.js';
 
 /**
  * Anthropic's published prices for Claude Opus 4.1, in picodollars per token ($15 per million
@@ -170,5 +171,36 @@ describe('prompt-cache analysis through the gateway', () => {
     const table = await get('format=table&since=1h');
     expect(table.headers.get('content-type')).toContain('text/plain');
     expect(await table.text()).toMatch(/^(Findings|No prompt-cache findings)/);
+  });
+});
+
+describe('cache: auto on a routed request', () => {
+  it('keeps the added breakpoints when the body is rebuilt for a deployment’s own model name or a fallback', async () => {
+    const h = await startHarness({
+      cache: { hashPrompts: true, storePrompts: false, rules: [{ model: 'claude-sonnet-4-5', provider: undefined, mode: 'auto', ttl: undefined }] },
+      routing: (url) =>
+        routingFrom(
+          {
+            routes: [
+              { model: 'claude-sonnet-4-5', deployments: [{ provider: 'anthropic', name: 'dated', model: 'claude-sonnet-4-5-20250929' }], fallbacks: ['claude-haiku-4-5'], retry: { per_deployment: 1 } },
+              { model: 'claude-haiku-4-5', deployments: [{ provider: 'anthropic', name: 'haiku' }] },
+            ],
+          },
+          defaultProviders(url),
+        ),
+    });
+    try {
+      const client = new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });
+      h.fake.script({ status: 500 });
+      await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 64, system: POLICY, messages: [{ role: 'user', content: 'Review PR #1' }] });
+      // Checked without the fix: both bodies were rebuilt from the request as the client sent it, without the breakpoint.
+      const sent = h.fake.requests.map((r) => r.json as { model: string; system: unknown });
+      expect(sent.map((b) => b.model)).toEqual(['claude-sonnet-4-5-20250929', 'claude-haiku-4-5']);
+      for (const b of sent) expect(b.system).toEqual([{ type: 'text', text: POLICY, cache_control: { type: 'ephemeral' } }]);
+      const [row] = await h.rows();
+      expect(row!.tags.cache).toBe('auto');
+    } finally {
+      await h.close();
+    }
   });
 });
