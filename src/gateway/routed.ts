@@ -146,7 +146,11 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
         if (e.code === 'internal' || !mayRetry(policy, triggerForError(e.cause), undefined)) break;
         continue;
       }
-      if (r.kind === 'gone') return;
+      if (r.kind === 'gone') {
+        // Its place in the deployment's rate-limit view (and a half-open breaker's probe) is given back.
+        router.finished(plan, c, tokens, { kind: 'abandoned' });
+        return;
+      }
       if (r.kind === 'held') {
         router.finished(plan, c, tokens, { kind: 'failed', status: r.status, headers: r.headers });
         failed(facts, r.status, 'upstream_error', r.error?.type ?? `http_${r.status}`);

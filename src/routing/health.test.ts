@@ -24,6 +24,19 @@ describe('deployment health (injected clock)', () => {
     expect(h.available(T0 + 2)).toBe(true);
   });
 
+  it('a half-open probe whose client left frees its place for another probe', () => {
+    const h = new DeploymentHealth(policy({ breakerWindow: 2, breakerMinRequests: 2, breakerFailureRatio: 0.5, breakerOpenMs: 1000, cooldownFailures: 99, halfOpenProbes: 1 }));
+    h.failed(T0);
+    h.failed(T0);
+    expect(h.available(T0 + 1000)).toBe(true);
+    h.started();
+    expect(h.available(T0 + 1001)).toBe(false);
+    // Without it the breaker stayed half-open with its one probe taken, and the deployment out of rotation for good.
+    h.abandoned();
+    expect(h.available(T0 + 1002)).toBe(true);
+    expect(h.breaker).toBe('half_open');
+  });
+
   it('opens the breaker on a failure ratio, half-opens after the open time, and closes on a probe success', () => {
     const h = new DeploymentHealth(policy({ breakerWindow: 4, breakerMinRequests: 4, breakerFailureRatio: 0.5, breakerOpenMs: 1000, cooldownFailures: 99, halfOpenProbes: 1 }));
     h.succeeded();

@@ -73,6 +73,11 @@ export class DeploymentHealth {
     if (this.breaker === 'half_open') this.probes++;
   }
 
+  /** An attempt that ended without an outcome (the client left): a half-open breaker's probe is free again. */
+  abandoned(): void {
+    if (this.breaker === 'half_open' && this.probes > 0) this.probes--;
+  }
+
   succeeded(): HealthChange | undefined {
     this.consecutive = 0;
     this.push(0);

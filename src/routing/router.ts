@@ -39,7 +39,9 @@ export type AttemptReport =
   /** The upstream answered (a 429, 5xx…): its headers may carry rate limits and a wait. */
   | { kind: 'failed'; status: number; headers: ResponseHeaders }
   /** No answer: connection refused or reset, or a timeout. */
-  | { kind: 'unreachable' };
+  | { kind: 'unreachable' }
+  /** The client left before an answer reached it: says nothing of the deployment's health. */
+  | { kind: 'abandoned' };
 
 export interface RouterOptions {
   store?: HealthStore;
@@ -164,6 +166,10 @@ export class Router {
     const now = this.now();
     const s = this.states.get(c.d.id)!;
     c.cap.done(estimated, r.kind === 'ok' ? r.tokens : undefined, now);
+    if (r.kind === 'abandoned') {
+      c.health.abandoned();
+      return;
+    }
     const snap = r.kind === 'unreachable' ? undefined : readRateHeaders(r.headers, now);
     if (snap) {
       c.cap.observe(snap, now);

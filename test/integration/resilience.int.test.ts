@@ -31,6 +31,7 @@ beforeAll(async () => {
             { model: 'limited', deployments: [dep('openai', 'lim-a', { rpm: 1 }), dep('openai', 'lim-b', { rpm: 1 })], queue: { max_depth: 1, max_wait_ms: 300 } },
             { model: 'patient', deployments: [dep('openai', 'patient')], retry: { max_wait_ms: 5000 }, queue: { max_wait_ms: 200 } },
             { model: 'hasty', deployments: [dep('openai', 'hasty')], retry: { max_wait_ms: 300 } },
+            { model: 'abandoned', deployments: [dep('openai', 'ab')], queue: { max_wait_ms: 2500 } },
             { model: 'one-queued', deployments: [dep('openai', 'oq')], queue: { max_depth: 1, max_wait_ms: 5000 } },
           ],
         },
@@ -253,6 +254,30 @@ describe('every deployment at its limit', () => {
       const third = await post(false);
       expect(third[0]).toBe(200);
       expect((await second)[0]).toBe(200);
+    } finally {
+      h.fake.setRateLimit(undefined);
+    }
+  });
+
+  it('gives back the rate-limit room of a request whose client left before the answer', async () => {
+    // Two requests per half second. Two clients give up on a hanging upstream; had their requests stayed
+    // counted in flight (checked without the fix), every later window would look full and this would get capacity_exhausted.
+    h.fake.setRateLimit({ requests: 2, windowMs: 500 });
+    try {
+      await openai().chat.completions.create({ model: 'abandoned', messages: hi });
+      h.fake.script({ match: at('ab'), hang: true, times: 2 });
+      await Promise.all(
+        [0, 1].map(() =>
+          openai()
+            .chat.completions.create({ model: 'abandoned', messages: hi }, { signal: AbortSignal.timeout(150) })
+            .catch(() => undefined),
+        ),
+      );
+      await new Promise((ok) => setTimeout(ok, 700));
+      const { response } = await openai().chat.completions.create({ model: 'abandoned', messages: hi }).withResponse();
+      expect(response.status).toBe(200);
+      const status = h.tollgate.router!.status().flatMap((r) => r.deployments).find((d) => d.deployment === 'ab');
+      expect(status?.in_flight).toBe(0);
     } finally {
       h.fake.setRateLimit(undefined);
     }
