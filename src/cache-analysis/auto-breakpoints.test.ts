@@ -144,6 +144,12 @@ describe('cache: auto on a resent conversation history', () => {
     expect(count(three.body)).toBe(4);
   });
 
+  it('never marks an empty last system block', () => {
+    // Anthropic refuses cache_control on an empty text block; the history still gets its breakpoint.
+    const body = { system: [{ type: 'text', text: LONG }, { type: 'text', text: '' }], messages: history(2).concat({ role: 'user', content: 'next' }) };
+    expect(marks(run(JSON.stringify(body))!.body)).toEqual(['messages[4][0]']);
+  });
+
   it('keeps 1-hour breakpoints before 5-minute ones', () => {
     const messages = history(2).concat({ role: 'user', content: 'next' });
     // The client's 5-minute system breakpoint comes first: a 1-hour one after it would be refused upstream.

@@ -73,7 +73,10 @@ export function insertBreakpoints(raw: Buffer, json: unknown, model: string, ttl
   // In order of worth when slots are short: tools + system serve every conversation, the
   // history this one's next turn, the tools alone only a system prompt that changes.
   const candidates: Candidate[] = [];
-  if (sysList.length > 0 && toolTokens + sysTokens >= min && !marked(tools.length, sysEnd)) {
+  // An empty text block cannot carry a breakpoint (Anthropic refuses the request).
+  const lastSys = sysList.at(-1);
+  const sysMarkable = typeof lastSys === 'string' ? lastSys !== '' : markable(lastSys);
+  if (sysList.length > 0 && sysMarkable && toolTokens + sysTokens >= min && !marked(tools.length, sysEnd)) {
     candidates.push({ pos: sysEnd - 1, edit: () => (typeof system === 'string' ? wrapString(raw, findTopLevelMember(raw, open, 'system'), marker) : appendToLast(raw, open, 'system', marker)) });
   }
   const history = historyCandidate(raw, open, messages, sysEnd, min - toolTokens - sysTokens, marker, client);
