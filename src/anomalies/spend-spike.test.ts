@@ -75,3 +75,23 @@ describe('spend spike baseline in the policy time zone', () => {
     expect(spendSpikes(spiking, now, { ...base, timeZone: tz }).map((x) => x.subject)).toEqual(['workflow:nightly']);
   });
 });
+
+describe('spend spike with a young ledger', () => {
+  it('samples only the days the ledger holds: a steady subject ten days in is not a spike', () => {
+    // $120 every hour since the ledger began ten days ago; the baseline reaches back 28 days.
+    const now = Date.UTC(2026, 11, 3, 17, 29);
+    const firstHour = Date.UTC(2026, 10, 23, 17);
+    const hourly = new Map<number, Picos>();
+    for (let h = firstHour; h < Date.UTC(2026, 11, 3, 17); h += HOUR) hourly.set(h, 120n * USD);
+    const base = defaultAnomalySettings().detectors.spend_spike;
+    const steady = { dimension: 'user' as const, current: new Map([['erin', 10n * USD]]), hourly: new Map([['erin', hourly]]), firstHour };
+    expect(spendSpikes(steady, now, base)).toEqual([]);
+    // Four times the usual rate is still raised, against the $10 the known days show.
+    const spiking = { ...steady, current: new Map([['erin', 40n * USD]]) };
+    const [spike] = spendSpikes(spiking, now, base);
+    expect(spike?.excessPicos).toBe(30n * USD);
+    // A subject the ledger never saw before has a baseline of zero, as documented.
+    const fresh = { ...steady, current: new Map([['newcomer', 6n * USD]]) };
+    expect(spendSpikes(fresh, now, base).map((x) => x.subject)).toEqual(['user:newcomer']);
+  });
+});

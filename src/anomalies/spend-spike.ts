@@ -29,7 +29,10 @@ export const SPIKE_REPORT_DIMENSION: Record<SpikeDimension, string> = { user: 'u
 export function spendSpikes(series: SpendSeries, now: number, s: SpikeSettings): Detection[] {
   if (series.firstHour === undefined || now - series.firstHour < s.minHistoryDays * DAY_MS) return [];
   const start = now - s.windowMs;
-  const hours = seasonalHours(start + s.windowMs / 2, s.baselineDays, s.timeZone);
+  // Days before the ledger's first spend are unknown, not days of zero: counting them as zeros
+  // set the median to zero for weeks after `minHistoryDays`, and every steady subject was a spike.
+  const firstHour = series.firstHour;
+  const hours = seasonalHours(start + s.windowMs / 2, s.baselineDays, s.timeZone).filter((h) => h >= firstHour);
   const out: Detection[] = [];
   for (const [subject, current] of series.current) {
     if (subject === '') continue;
