@@ -36,3 +36,18 @@ describe('anomalies config', () => {
     ]);
   });
 });
+
+describe('spend spike history and baseline', () => {
+  it('lowers the default history requirement to a shorter baseline, and refuses a requirement the baseline cannot meet', () => {
+    // Only baseline_days of history are read: a 7-day requirement over a 5-day baseline could never be met.
+    const c = loadConfig({ file: configFile('anomalies:\n  detectors:\n    spend_spike: { baseline_days: 5 }\n'), env: {} });
+    expect(c.anomalies.detectors.spend_spike).toMatchObject({ baselineDays: 5, minHistoryDays: 5 });
+    expect(loadConfig({ env: {} }).anomalies.detectors.spend_spike).toMatchObject({ baselineDays: 28, minHistoryDays: 7 });
+    expect(configIssues('anomalies:\n  detectors:\n    spend_spike: { baseline_days: 5, min_history_days: 7 }\n')).toEqual([
+      'anomalies.detectors.spend_spike.min_history_days@3: must be at most baseline_days (5): only that much history is read, so the detector would never raise anything',
+    ]);
+    expect(configIssues('anomalies:\n  detectors:\n    spend_spike: { min_history_days: 30 }\n')).toEqual([
+      'anomalies.detectors.spend_spike.min_history_days@3: must be at most baseline_days (28): only that much history is read, so the detector would never raise anything',
+    ]);
+  });
+});

@@ -7,6 +7,7 @@ const share = z.number().min(0, 'must be a fraction between 0 and 1').max(1, 'mu
 const dollars = z.union([z.number(), z.string()]).pipe(z.coerce.number()).refine((n) => Number.isFinite(n) && n >= 0, 'must be a dollar amount ≥ 0');
 const days = z.number().int('must be a whole number of days').min(1, 'must be at least 1 day').max(90, 'must be at most 90 days');
 const on = { enabled: z.boolean().optional() };
+const DEFAULT_BASELINE_DAYS = defaultAnomalySettings().detectors.spend_spike.baselineDays;
 
 /** `anomalies:` in the config file (docs/configuration.md, docs/anomalies.md). */
 export const anomaliesSchema = z.strictObject({
@@ -24,6 +25,11 @@ export const anomaliesSchema = z.strictObject({
           mad_k: z.number().min(0, 'must be ≥ 0').optional(),
           min_excess_usd: dollars.optional(),
           dimensions: z.array(z.enum(SPIKE_DIMENSIONS, { error: `must be one of ${SPIKE_DIMENSIONS.join(', ')}` })).optional(),
+        })
+        // The history is read from the baseline's days only: more history than that is never seen, and nothing would be raised.
+        .refine((x) => x.min_history_days === undefined || x.min_history_days <= (x.baseline_days ?? DEFAULT_BASELINE_DAYS), {
+          path: ['min_history_days'],
+          error: (i) => `must be at most baseline_days (${(i.input as { baseline_days?: number }).baseline_days ?? DEFAULT_BASELINE_DAYS}): only that much history is read, so the detector would never raise anything`,
         })
         .optional(),
       runaway_session: z
@@ -76,7 +82,8 @@ export function anomalySettings(f: AnomaliesFile | undefined, timeZone = 'UTC', 
         enabled: d?.spend_spike?.enabled ?? true,
         windowMs: ms(d?.spend_spike?.window_minutes, x.spend_spike.windowMs),
         baselineDays: d?.spend_spike?.baseline_days ?? x.spend_spike.baselineDays,
-        minHistoryDays: d?.spend_spike?.min_history_days ?? x.spend_spike.minHistoryDays,
+        // A baseline shorter than the default history requirement lowers it: a longer one could never be met.
+        minHistoryDays: d?.spend_spike?.min_history_days ?? Math.min(x.spend_spike.minHistoryDays, d?.spend_spike?.baseline_days ?? Infinity),
         minRatio: d?.spend_spike?.min_ratio ?? x.spend_spike.minRatio,
         madK: d?.spend_spike?.mad_k ?? x.spend_spike.madK,
         minExcessPicos: money(d?.spend_spike?.min_excess_usd, x.spend_spike.minExcessPicos),
