@@ -105,11 +105,12 @@ class AlertBridge implements PolicyEvents, IncreaseEvents {
   }
 
   threshold: PolicyEvents['threshold'] = (b, percent, level, limit, windowStart, windowEnd) => {
-    this.once(`threshold:${b.id}:${windowStart}:${percent}`, { type: 'budget.threshold', ...budgetFields(b), percent, spentPicos: level, limitPicos: limit, windowStart, resetsAt: windowEnd });
+    this.once(`threshold:${b.id}:${windowStart}:${limit}:${percent}`, { type: 'budget.threshold', ...budgetFields(b), percent, spentPicos: level, limitPicos: limit, windowStart, resetsAt: windowEnd });
   };
 
   refused: PolicyEvents['refused'] = (b, requestId, caller, level, limit, windowStart, windowEnd) => {
-    this.once(`refused:${b.id}:${windowStart}`, { type: 'budget.refused', ...budgetFields(b), requestId, user: caller.user, keyId: caller.keyId, spentPicos: level, limitPicos: limit, windowStart, resetsAt: windowEnd });
+    // Once per window and limit: a budget raised by an increase and used up again is news to whoever approved it.
+    this.once(`refused:${b.id}:${windowStart}:${limit}`, { type: 'budget.refused', ...budgetFields(b), requestId, user: caller.user, keyId: caller.keyId, spentPicos: level, limitPicos: limit, windowStart, resetsAt: windowEnd });
   };
 
   countersDown: PolicyEvents['countersDown'] = (mode, message) => {

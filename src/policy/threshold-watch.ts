@@ -13,7 +13,7 @@ export interface PolicyEvents {
 
 export const noEvents: PolicyEvents = { threshold: () => undefined, refused: () => undefined, countersDown: () => undefined };
 
-/** Raises each threshold once per window in this process (the event sink de-duplicates across replicas). */
+/** Raises each threshold once per window and limit in this process (the event sink de-duplicates across replicas). */
 export class ThresholdWatch {
   private readonly raised = new Set<string>();
   private readonly events: PolicyEvents;
@@ -27,7 +27,8 @@ export class ThresholdWatch {
     if (limit <= 0n) return;
     for (const t of c.budget.thresholds) {
       if (level * 100n < limit * BigInt(t)) continue;
-      const key = `${c.budget.id}:${c.window.start}:${t}`;
+      // Per limit too: an approved increase starts the thresholds again, so its approver hears when the extra is used up.
+      const key = `${c.budget.id}:${c.window.start}:${limit}:${t}`;
       if (this.raised.has(key)) continue;
       if (this.raised.size > 100_000) this.raised.clear();
       this.raised.add(key);

@@ -121,6 +121,32 @@ describe('budgets on one node (SQLite, memory counters)', () => {
     expect((await p.store.getIncrease(inc.id))?.status).toBe('expired');
   });
 
+  it('alerts again when the budget is used up after an approved increase', async () => {
+    const alerts = new MemorySink();
+    const b = budget({ scope: 'user:alice', window: 'day', limit_usd: '0.01', thresholds: [10, 50] });
+    h = await startHarness({ price, policy: { rules: { budgets: [b], rateLimits: [], modelPolicies: [] }, alerts } });
+    const p = h.tollgate.policy!;
+    const untilRefused = async () => {
+      for (let i = 0; i < 20; i++) {
+        const r = await chat(h!.key.key);
+        await r.text();
+        if (r.status === 402) return;
+      }
+      throw new Error('never refused');
+    };
+    const seen = (type: string) => alerts.events.flatMap((e) => (e.type !== type ? [] : e.type === 'budget.threshold' ? [String(e.percent)] : e.type === 'budget.refused' ? [String(e.limitPicos)] : []));
+    await untilRefused();
+    await eventually(() => expect(seen('budget.refused')).toEqual([String(usd('0.01'))]));
+    const inc = await p.increases.request({ scope: parseScope('user:alice'), budgetId: null, amountPicos: usd('0.01'), hours: 24, reason: 'release week', requestedBy: 'alice' });
+    await p.increases.decide(inc.id, true, 'bob', null);
+    await p.rules.refresh();
+    // The approver is told when the extra is used up too: thresholds and the refusal are per limit, not only per window.
+    await untilRefused();
+    await eventually(() => expect(seen('budget.refused')).toEqual([String(usd('0.01')), String(usd('0.02'))]));
+    // 10% of $0.01 before the increase; 10% and 50% of the raised $0.02 after it.
+    await eventually(() => expect(seen('budget.threshold')).toEqual(['10', '10', '50']));
+  });
+
   it('refusals reach the real SDKs with their message, and a 402 is not retried', async () => {
     const b = budget({ scope: 'user:alice', window: 'day', limit_usd: 0 });
     h = await startHarness({ price, policy: { rules: { budgets: [b], rateLimits: [], modelPolicies: [] } } });
