@@ -108,9 +108,12 @@ class AlertBridge implements PolicyEvents, IncreaseEvents {
     this.once(`threshold:${b.id}:${windowStart}:${limit}:${percent}`, { type: 'budget.threshold', ...budgetFields(b), percent, spentPicos: level, limitPicos: limit, windowStart, resetsAt: windowEnd });
   };
 
-  refused: PolicyEvents['refused'] = (b, requestId, caller, level, limit, windowStart, windowEnd) => {
+  refused: PolicyEvents['refused'] = (b, requestId, caller, level, limit, windowStart, windowEnd, need) => {
     // Once per window and limit: a budget raised by an increase and used up again is news to whoever approved it.
-    this.once(`refused:${b.id}:${windowStart}:${limit}`, { type: 'budget.refused', ...budgetFields(b), requestId, user: caller.user, keyId: caller.keyId, spentPicos: level, limitPicos: limit, windowStart, resetsAt: windowEnd });
+    // A request larger than the whole limit says nothing about the budget being spent: claimed apart, so it
+    // does not use up the alert for when the budget really is.
+    const oversized = need > limit;
+    this.once(`refused:${b.id}:${windowStart}:${limit}${oversized ? ':oversized' : ''}`, { type: 'budget.refused', ...budgetFields(b), requestId, user: caller.user, keyId: caller.keyId, spentPicos: level, limitPicos: limit, windowStart, resetsAt: windowEnd, requestPicos: need });
   };
 
   countersDown: PolicyEvents['countersDown'] = (mode, message) => {

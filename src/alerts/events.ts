@@ -21,7 +21,8 @@ export interface BudgetAlert {
 
 export type AlertEvent =
   | ({ type: 'budget.threshold'; percent: number } & BudgetAlert)
-  | ({ type: 'budget.refused'; requestId: string; user: string | null; keyId: string | null } & BudgetAlert)
+  /** `requestPicos`: what the refused request could cost; more than the limit, it could never fit (the budget need not be spent). */
+  | ({ type: 'budget.refused'; requestId: string; user: string | null; keyId: string | null; requestPicos?: Picos } & BudgetAlert)
   | { type: 'increase.requested'; increase: Increase; approveUrl?: string; denyUrl?: string }
   | { type: 'increase.approved' | 'increase.denied' | 'increase.expired'; increase: Increase }
   /** `count`: how many times it happened since the last alert of this kind. */
@@ -91,10 +92,13 @@ function describe(e: AlertEvent, show: boolean, tz: string): { text: string; dat
     case 'budget.refused': {
       const used = percentOf(e.spentPicos, e.limitPicos);
       const usage = show ? `${displayUsd(e.spentPicos)} of ${displayUsd(e.limitPicos)} used` : `${used}% used`;
-      return {
-        text: `Budget ${budgetLabel(e)} is spent (${usage}): refused request ${chatText(e.requestId)} from ${caller(e.user, e.keyId)}; resets ${displayTime(e.resetsAt, tz)}.`,
-        data: { ...budgetData(e, show), percent_used: used, request_id: e.requestId, user: e.user, key_id: e.keyId },
-      };
+      const oversized = e.requestPicos !== undefined && e.requestPicos > e.limitPicos;
+      const what = oversized
+        ? `refused request ${chatText(e.requestId)} from ${caller(e.user, e.keyId)}: it could cost ${show ? `up to ${displayUsd(e.requestPicos!)}, ` : ''}more than the whole limit (${usage})`
+        : `is spent (${usage}): refused request ${chatText(e.requestId)} from ${caller(e.user, e.keyId)}`;
+      const data: JsonObject = { ...budgetData(e, show), percent_used: used, request_id: e.requestId, user: e.user, key_id: e.keyId, larger_than_limit: oversized };
+      if (show && e.requestPicos !== undefined) data.request_estimate_usd = formatUsd(e.requestPicos);
+      return { text: `Budget ${budgetLabel(e)} ${what}; resets ${displayTime(e.resetsAt, tz)}.`, data };
     }
     case 'increase.requested': {
       const i = e.increase;

@@ -7,7 +7,8 @@ import type { Budget } from './rules.js';
 export interface PolicyEvents {
   /** A budget's spend crossed `percent` of its limit in the window starting at `windowStart`. */
   threshold(b: Budget, percent: number, level: Picos, limit: Picos, windowStart: number, windowEnd: number): void;
-  refused(b: Budget, requestId: string, caller: Caller, level: Picos, limit: Picos, windowStart: number, windowEnd: number): void;
+  /** `need`: what the refused request could cost (more than `limit` itself: it could never fit). */
+  refused(b: Budget, requestId: string, caller: Caller, level: Picos, limit: Picos, windowStart: number, windowEnd: number, need: Picos): void;
   countersDown(mode: 'open' | 'closed', message: string): void;
 }
 

@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
+import { renderAlert } from '../../src/alerts/events.js';
 import { MemorySink } from '../../src/alerts/webhook.js';
 import { usd } from '../../src/core/money.js';
 import type { PriceFn } from '../../src/metering/build-row.js';
@@ -145,6 +146,27 @@ describe('budgets on one node (SQLite, memory counters)', () => {
     await eventually(() => expect(seen('budget.refused')).toEqual([String(usd('0.01')), String(usd('0.02'))]));
     // 10% of $0.01 before the increase; 10% and 50% of the raised $0.02 after it.
     await eventually(() => expect(seen('budget.threshold')).toEqual(['10', '10', '50']));
+  });
+
+  it('a request larger than the whole limit does not use up the alert for when the budget is spent', async () => {
+    const alerts = new MemorySink();
+    const b = budget({ scope: 'user:alice', window: 'day', limit_usd: '0.01' });
+    h = await startHarness({ price, policy: { rules: { budgets: [b], rateLimits: [], modelPolicies: [] }, alerts } });
+    const refusals = () => alerts.events.flatMap((e) => (e.type === 'budget.refused' ? [e] : []));
+    // At 0% spent, a request that could cost $0.07 (max_tokens 1000) can never fit a $0.01 budget.
+    const huge = await chat(h.key.key, { max_tokens: 1000 });
+    expect(huge.status).toBe(402);
+    await huge.text();
+    await eventually(() => expect(refusals()).toHaveLength(1));
+    expect(renderAlert(refusals()[0]!, { showAmounts: true }).text).toMatch(/^Budget \*user:alice daily\* refused request .* it could cost up to \$0\.07, more than the whole limit \(\$0\.00 of \$0\.01 used\)/);
+    for (let i = 0; i < 20; i++) {
+      const r = await chat(h.key.key);
+      await r.text();
+      if (r.status === 402) break;
+    }
+    // The budget running out later in the window is still alerted.
+    await eventually(() => expect(refusals()).toHaveLength(2));
+    expect(renderAlert(refusals()[1]!, { showAmounts: true }).text).toMatch(/^Budget \*user:alice daily\* is spent/);
   });
 
   it('refusals reach the real SDKs with their message, and a 402 is not retried', async () => {
