@@ -73,30 +73,48 @@ export async function openPostgres(o: PostgresOptions): Promise<Storage> {
   };
 }
 
-async function migrate(pool: pg.Pool): Promise<void> {
+/**
+ * Checks out a client for `fn`. A checked-out client has no error listener of the pool's, and pg
+ * emits 'error' on it when its connection is lost, besides failing the query in flight: without a
+ * listener that was an uncaught exception (a stack trace in the gateway's log at every outage, a
+ * dead writer thread, a crashed CLI command). The failed query already reports the error.
+ */
+async function withClient<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   const c = await pool.connect();
+  const ignore = (): void => undefined;
+  c.on('error', ignore);
   try {
-    // Replicas starting together must not race through the same migration.
-    await c.query(`SELECT pg_advisory_lock(hashtext('tollgate.migrate'))`);
-    await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
-    const { rows } = await c.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
-    const current = Number(rows[0]?.v ?? 0);
-    for (const m of migrations(POSTGRES_TYPES)) {
-      if (m.version <= current) continue;
-      await c.query('BEGIN');
-      try {
-        for (const s of m.statements) await c.query(s);
-        await c.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [m.version, Date.now()]);
-        await c.query('COMMIT');
-      } catch (err) {
-        await c.query('ROLLBACK');
-        throw err;
-      }
-    }
+    return await fn(c);
   } finally {
-    await c.query(`SELECT pg_advisory_unlock(hashtext('tollgate.migrate'))`).catch(() => undefined);
+    c.off('error', ignore);
     c.release();
   }
+}
+
+async function migrate(pool: pg.Pool): Promise<void> {
+  await withClient(pool, async (c) => {
+    try {
+      // Replicas starting together must not race through the same migration.
+      await c.query(`SELECT pg_advisory_lock(hashtext('tollgate.migrate'))`);
+      await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
+      const { rows } = await c.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
+      const current = Number(rows[0]?.v ?? 0);
+      for (const m of migrations(POSTGRES_TYPES)) {
+        if (m.version <= current) continue;
+        await c.query('BEGIN');
+        try {
+          for (const s of m.statements) await c.query(s);
+          await c.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [m.version, Date.now()]);
+          await c.query('COMMIT');
+        } catch (err) {
+          await c.query('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+      }
+    } finally {
+      await c.query(`SELECT pg_advisory_unlock(hashtext('tollgate.migrate'))`).catch(() => undefined);
+    }
+  });
 }
 
 function pgLedger(pool: pg.Pool): LedgerStore {
@@ -104,20 +122,18 @@ function pgLedger(pool: pg.Pool): LedgerStore {
   const toParam = (v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
 
   /** Runs `fn` in a transaction on one client. */
-  const inTransaction = async <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
-    const c = await pool.connect();
-    try {
-      await c.query('BEGIN');
-      const out = await fn(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
-  };
+  const inTransaction = async <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> =>
+    withClient(pool, async (c) => {
+      try {
+        await c.query('BEGIN');
+        const out = await fn(c);
+        await c.query('COMMIT');
+        return out;
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
 
   /** Drops the rows that repeat a request another source already recorded (see cross-source.ts). */
   const withoutCrossSourceRepeats = async (c: pg.PoolClient, rows: readonly LedgerRow[]) => {
