@@ -108,4 +108,11 @@ describe('Postgres down', () => {
     expect(rows.map((r) => r.id).sort()).toEqual([first, ...during, refused].map((r) => r.id).sort());
     expect(rows.find((r) => r.id === refused.id)!.outcome).toBe('gateway_error');
   });
+
+  it('shuts down while Postgres is down: close resolves and the rows stay in the spool', async () => {
+    await proxy.cut();
+    expect((await chat(h.key.key)).status).toBe(200);
+    await expect(h.tollgate.close()).resolves.toBeUndefined();
+    await proxy.listen();
+  });
 });
