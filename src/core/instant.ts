@@ -29,3 +29,12 @@ export function parseInstant(text: string): number | undefined {
   const offset = (Number(z[2]) * 60 + Number(z[3])) * 60_000;
   return z[1] === '+' ? utc - offset : utc + offset;
 }
+
+/**
+ * ISO 8601, or null for a time no date can hold: a row or an outcome stored before times were
+ * bounded. A listing or an export goes on (it threw, and the admin API dropped the connection).
+ */
+export function isoOrNull(ms: number): string | null {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}

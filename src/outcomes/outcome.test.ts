@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseOutcome } from './outcome.js';
+import { outcomeView, parseOutcome } from './outcome.js';
 
 const NOW = Date.UTC(2026, 11, 3, 12);
 const tsOf = (ts: unknown) => parseOutcome({ kind: 'pr_merged', user: 'alice', ts }, NOW).ts;
@@ -33,5 +33,12 @@ describe('outcome times', () => {
       expect(() => tsOf(bad), String(bad)).toThrow(/^ts: must be a date \(2026-11-20\), an ISO 8601 timestamp .* or ms since the epoch, and a day that exists$/);
     }
     expect(tsOf('2028-02-29')).toBe(Date.UTC(2028, 1, 29));
+  });
+});
+
+describe('outcomeView', () => {
+  it('lists an outcome stored with a time no date can hold (before times were bounded) with ts null, rather than failing the whole list', () => {
+    const o = { ...parseOutcome({ kind: 'pr_merged', user: 'ann' }, Date.UTC(2026, 10, 20)), ts: 9_000_000_000_000_000 };
+    expect(outcomeView(o)).toMatchObject({ kind: 'pr_merged', ts: null, created_at: '2026-11-20T00:00:00.000Z' });
   });
 });

@@ -1,6 +1,6 @@
 import { newRequestId } from '../core/ids.js';
 import { scaled } from '../core/money.js';
-import { MAX_TIME_MS, parseInstant } from '../core/instant.js';
+import { MAX_TIME_MS, isoOrNull, parseInstant } from '../core/instant.js';
 
 /**
  * A unit of delivered work that spend can be divided by: a merged pull request, a closed
@@ -105,11 +105,11 @@ export function outcomeView(o: OutcomeEvent): Record<string, unknown> {
   return {
     id: o.id,
     kind: o.kind,
-    ts: new Date(o.ts).toISOString(),
+    ts: isoOrNull(o.ts),
     session: o.sessionId,
     user: o.user,
     tag: o.tag ? `${o.tag.key}=${o.tag.value}` : null,
     value: Number(formatValue(o.valueMicros)),
-    created_at: new Date(o.createdAt).toISOString(),
+    created_at: isoOrNull(o.createdAt),
   };
 }

@@ -1,3 +1,4 @@
+import { isoOrNull } from '../core/instant.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { formatUsd } from '../core/money.js';
 import { csvLine } from './csv.js';
@@ -10,19 +11,10 @@ export const EXPORT_COLUMNS = [
   'upstream_request_id', 'source', 'response_id',
 ] as const;
 
-/**
- * ISO 8601, or null for a time no date can hold: a row the OTLP receiver stored before it
- * bounded times. The export goes on (it threw, and the admin API dropped the connection), and
- * an import refuses that one line.
- */
-export function exportTime(ms: number): string | null {
-  const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? null : d.toISOString();
-}
 
 function values(r: LedgerRow): Record<(typeof EXPORT_COLUMNS)[number], unknown> {
   return {
-    id: r.id, ts: exportTime(r.ts), api: r.api, provider: r.provider, model: r.model, model_requested: r.modelRequested, key_id: r.keyId,
+    id: r.id, ts: isoOrNull(r.ts), api: r.api, provider: r.provider, model: r.model, model_requested: r.modelRequested, key_id: r.keyId,
     user: r.user, team: r.team, project: r.project, session_id: r.sessionId, client: r.client, tags: r.tags, stream: r.stream, status: r.status,
     outcome: r.outcome, error_type: r.errorType, input_tokens: r.inputTokens, cache_read_tokens: r.cacheReadTokens, cache_write_tokens: r.cacheWriteTokens,
     cache_write_1h_tokens: r.cacheWrite1hTokens, output_tokens: r.outputTokens, reasoning_tokens: r.reasoningTokens, tool_calls: r.toolCalls,
