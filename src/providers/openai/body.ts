@@ -9,7 +9,7 @@ import { closingMember } from './closing-member.js';
 import { chatUsage, embeddingsUsage, responsesUsage, timingsCacheN } from './usage.js';
 
 /** Reads a whole 2xx JSON body of one of the OpenAI APIs; `tail`, the end of one too large to copy, for its usage. */
-export function readOpenaiBody(api: Api, text: string | undefined, complete: boolean, tail?: string): Metered {
+export function readOpenaiBody(api: Api, text: string | undefined, complete: boolean, tail?: Buffer): Metered {
   if (text === undefined && tail !== undefined) return readTail(api, tail, complete);
   const body = text === undefined ? undefined : asObject(parseJson(text));
   if (body === undefined || api === 'openai.models') return nothingMetered(complete, body === undefined ? undefined : errorFromValue(body));
@@ -57,7 +57,7 @@ function readEmbeddings(body: JsonObject, complete: boolean): Metered {
  * A body too large to copy (an embeddings batch of large vectors passes 32 MB): OpenAI writes
  * `usage` after the data, so the body's last bytes still give the usage and the model.
  */
-function readTail(api: Api, tail: string, complete: boolean): Metered {
+function readTail(api: Api, tail: Buffer, complete: boolean): Metered {
   const usage = api === 'openai.models' ? undefined : asObject(closingMember(tail, 'usage'));
   const mapped = usage === undefined ? zeroUsage() : api === 'openai.embeddings' ? embeddingsUsage(usage) : api === 'openai.responses' ? responsesUsage(usage) : chatUsage(usage);
   const model = asText(closingMember(tail, 'model'));

@@ -47,7 +47,7 @@ export function findTopLevelMember(buf: Buffer, start: number, key: string): Mem
   }
 }
 
-function skipSpace(buf: Buffer, from: number): number {
+export function skipSpace(buf: Buffer, from: number): number {
   let i = from;
   for (;;) {
     const b = buf[i];
@@ -70,7 +70,8 @@ function skipString(buf: Buffer, at: number): number {
   }
 }
 
-function skipValue(buf: Buffer, at: number): number {
+/** Index just past the JSON value that starts at `at`, or -1 if it does not end in `buf`. */
+export function skipValue(buf: Buffer, at: number): number {
   const b = buf[at];
   if (b === QUOTE) return skipString(buf, at);
   if (b === LBRACE || b === LBRACKET) return skipComposite(buf, at);

@@ -72,9 +72,9 @@ export const BODY_TAIL_BYTES = 64 * 1024;
 /**
  * Tap for a whole (non-stream) JSON body: forwards each chunk at once, keeps a copy,
  * and reads it when the body ends. `read` gets undefined when the body was too large,
- * with the body's last bytes (latin1, up to BODY_TAIL_BYTES) as `tail`.
+ * with the body's last bytes (up to BODY_TAIL_BYTES) as `tail`.
  */
-export function bufferBody(read: (text: string | undefined, complete: boolean, tail?: string) => Metered, maxBytes = MAX_BODY_COPY): ResponseTap {
+export function bufferBody(read: (text: string | undefined, complete: boolean, tail?: Buffer) => Metered, maxBytes = MAX_BODY_COPY): ResponseTap {
   let parts: Buffer[] = [];
   let size = 0;
   let overflowed = false;
@@ -92,7 +92,7 @@ export function bufferBody(read: (text: string | undefined, complete: boolean, t
       const whole = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
       parts = [];
       if (!overflowed) return read(whole.toString('utf8'), complete);
-      return read(undefined, complete, whole.toString('latin1', Math.max(0, whole.length - BODY_TAIL_BYTES)));
+      return read(undefined, complete, whole.subarray(Math.max(0, whole.length - BODY_TAIL_BYTES)));
     },
   };
 }
