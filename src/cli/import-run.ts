@@ -226,23 +226,31 @@ function bySource(rows: readonly LedgerRow[]): Map<string, LedgerRow[]> {
  */
 async function writeToStorage(config: ImportConfig, rows: { insert: LedgerRow[]; upsert: LedgerRow[] }, remove: string[]): Promise<Record<string, number>> {
   const storage = await openLedger(config);
-  const written: Record<string, number> = {};
   try {
-    let removing = remove;
-    if (rows.upsert.length === 0 && remove.length > 0) await storage.ledger.upsert([], remove);
-    for (const [source, list] of bySource(rows.upsert)) {
-      for (let i = 0; i < list.length; i += WRITE_BATCH) {
-        written[source] = (written[source] ?? 0) + (await storage.ledger.upsert(list.slice(i, i + WRITE_BATCH), removing));
-        removing = [];
-      }
-    }
-    for (const [source, list] of bySource(rows.insert)) {
-      for (let i = 0; i < list.length; i += WRITE_BATCH) written[source] = (written[source] ?? 0) + (await storage.ledger.insert(list.slice(i, i + WRITE_BATCH)));
-    }
-    return written;
+    const upserted = await writeBySource(rows.upsert, WRITE_BATCH, remove, (list, removing) => storage.ledger.upsert(list, removing));
+    const inserted = await writeBySource(rows.insert, WRITE_BATCH, [], (list) => storage.ledger.insert(list));
+    for (const [source, n] of Object.entries(inserted)) upserted[source] = (upserted[source] ?? 0) + n;
+    return upserted;
   } finally {
     await storage.close();
   }
+}
+
+/**
+ * Writes rows one source at a time, `batch` at a time, the removals with the first write (alone
+ * when there are no rows), so that the summary can say what each source wrote.
+ */
+async function writeBySource(rows: readonly LedgerRow[], batch: number, remove: string[], write: (rows: LedgerRow[], remove: string[]) => Promise<number>): Promise<Record<string, number>> {
+  const written: Record<string, number> = {};
+  let removing = remove;
+  if (rows.length === 0 && remove.length > 0) await write([], remove);
+  for (const [source, list] of bySource(rows)) {
+    for (let i = 0; i < list.length; i += batch) {
+      written[source] = (written[source] ?? 0) + (await write(list.slice(i, i + batch), removing));
+      removing = [];
+    }
+  }
+  return written;
 }
 
 /** The ledger alone for SQLite (see openSqliteLedger), the whole storage for Postgres. */
@@ -252,15 +260,9 @@ async function openLedger(config: ImportConfig): Promise<{ ledger: LedgerStore; 
 }
 
 async function push(url: string, token: string, rows: LedgerRow[], remove: string[]): Promise<Record<string, number>> {
-  const written: Record<string, number> = {};
   try {
-    if (rows.length === 0 && remove.length > 0) await pushRows([], remove, { url, token });
-    let removing = remove;
-    for (const [source, list] of bySource(rows)) {
-      written[source] = await pushRows(list, removing, { url, token });
-      removing = [];
-    }
-    return written;
+    // pushRows sends its own requests in batches: one call per source.
+    return await writeBySource(rows, Infinity, remove, (list, removing) => pushRows(list, removing, { url, token }));
   } catch (err) {
     if (err instanceof PushError) throw new CommandError(`import --push: ${err.message}. Nothing was marked as imported: the next run sends it again.`);
     throw err;
