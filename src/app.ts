@@ -7,7 +7,7 @@ import type { Logger } from './core/logger.js';
 import type { PolicyRuntime } from './policy/runtime.js';
 import type { CacheSettings } from './cache-analysis/gateway.js';
 import { rowPricer } from './cache-analysis/report.js';
-import { type Gateway, createGateway } from './gateway/proxy.js';
+import { type Gateway, type GatewayDeps, createGateway } from './gateway/proxy.js';
 import type { ProviderTable } from './gateway/select-provider.js';
 import { type UpstreamTimeouts, createAgent } from './gateway/upstream.js';
 import type { AuthPolicy } from './identity/identify.js';
@@ -24,6 +24,7 @@ import { WorkerLedgerSink } from './metering/worker-sink.js';
 import type { StorageSpec } from './storage/open.js';
 import { createHttpServer } from './server/http-server.js';
 import { InFlight } from './server/in-flight.js';
+import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { Router } from './routing/router.js';
 import type { HealthPolicy, Route } from './routing/types.js';
 import type { RoutingRule } from './routing/rules/rule.js';
@@ -122,6 +123,9 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   const anomalies = o.anomalies ? await startAnomalies(o.anomalies, o.storage, () => writer.flush(), o.log) : undefined;
   const agent = createAgent(o.timeouts);
   const router = await startRouter(o.routing, o.log);
+  const inFlight = new InFlight();
+  // Only with the admin API on: `/metrics` is read with its token, and unread counters would cost every request.
+  const metrics = o.adminToken ? new GatewayMetrics({ ledgerPending: () => writer.pending, inFlight: () => inFlight.size }) : undefined;
   // Set when shutdown cuts the connections still open once the drain time is up.
   let cut = false;
   const gateway = createGateway({
@@ -129,7 +133,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     keys,
     auth: o.auth,
     price: o.price,
-    ledger: writer,
+    ledger: metrics ? observedLedger(writer, metrics) : writer,
     agent,
     maxBodyBytes: o.maxBodyBytes,
     log: o.log,
@@ -141,7 +145,6 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     cutByShutdown: () => cut,
   });
   let closing = false;
-  const inFlight = new InFlight();
   // This server's own addresses join the configured ones once it listens (port 0 is chosen then).
   let gateways: readonly GatewayAddress[] = o.telemetry?.gatewayAddresses ?? [];
   const otlp = {
@@ -162,6 +165,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     ready: () => Promise.resolve(!closing),
     log: o.log,
     inFlight,
+    metrics,
   });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
@@ -204,6 +208,17 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
       await agent.close();
       await o.storage.close();
     },
+  };
+}
+
+/** The writer, with each gateway row also counted in the metrics (telemetry rows are not gateway traffic). */
+function observedLedger(writer: LedgerWriter, metrics: GatewayMetrics): GatewayDeps['ledger'] {
+  return {
+    record(row) {
+      writer.record(row);
+      metrics.observe(row);
+    },
+    afterJournal: (done) => writer.afterJournal(done),
   };
 }
 

@@ -77,7 +77,7 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
   }
 }
 
-function authorized(header: string | undefined, token: string): boolean {
+export function authorized(header: string | undefined, token: string): boolean {
   // The scheme is case-insensitive (RFC 9110): `authorization: bearer …` is the same header.
   const given = Buffer.from(header && /^bearer /i.test(header) ? header.slice(7) : '');
   const want = Buffer.from(token);

@@ -8,6 +8,8 @@ import { type AdminDeps, handleAdmin } from './admin.js';
 import { handleApprovalLink } from './approval-link.js';
 import type { InFlight } from './in-flight.js';
 import { sendAdminError, sendJson } from './json-response.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import { handleMetrics } from './metrics-endpoint.js';
 
 type ApprovalDeps = Parameters<typeof handleApprovalLink>[0];
 
@@ -22,6 +24,8 @@ export interface ServerDeps {
   otlp?: (req: IncomingMessage, res: ServerResponse, signal: Signal) => Promise<void>;
   /** Where each request is tracked until it is handled, row recorded (shutdown waits for them). */
   inFlight?: InFlight;
+  /** `GET /metrics` (Prometheus), behind the admin token; answers 503 when absent. */
+  metrics?: GatewayMetrics;
 }
 
 /** The HTTP shell: health, admin and API routes. All the work happens in the parts it calls. */
@@ -53,7 +57,7 @@ async function dispatch(deps: ServerDeps, req: IncomingMessage, res: ServerRespo
     res.setHeader('x-tollgate-request-id', newRequestId());
     return deps.otlp(req, res, signal);
   }
-  if (!(probe || approval || path === '/healthz' || path === '/readyz' || path.startsWith('/admin/'))) return deps.gateway(req, res);
+  if (!(probe || approval || path === '/healthz' || path === '/readyz' || path === '/metrics' || path.startsWith('/admin/'))) return deps.gateway(req, res);
   // Every response carries a request id; only API requests also get a ledger row (the gateway sets its own).
   res.setHeader('x-tollgate-request-id', newRequestId());
   if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
@@ -61,6 +65,7 @@ async function dispatch(deps: ServerDeps, req: IncomingMessage, res: ServerRespo
     const ok = await deps.ready();
     return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready' });
   }
+  if (path === '/metrics') return handleMetrics(deps.metrics, deps.admin.token, req, res);
   if (probe) {
     // Claude Code probes the base URL with HEAD / before its first request.
     res.writeHead(200, { 'content-type': 'text/plain' });
