@@ -6,21 +6,44 @@ export const DIALECTS: readonly Dialect[] = ['openai', 'anthropic', 'gemini'];
 export type Api =
   | 'openai.chat'
   | 'openai.responses'
+  | 'openai.responses_lookup'
   | 'openai.embeddings'
   | 'openai.models'
   | 'anthropic.messages'
   | 'anthropic.count_tokens'
-  | 'gemini.generate';
+  | 'anthropic.models'
+  | 'gemini.generate'
+  | 'gemini.count_tokens'
+  | 'gemini.embed'
+  | 'gemini.models';
 
 export const APIS: readonly Api[] = [
   'openai.chat',
   'openai.responses',
+  'openai.responses_lookup',
   'openai.embeddings',
   'openai.models',
   'anthropic.messages',
   'anthropic.count_tokens',
+  'anthropic.models',
   'gemini.generate',
+  'gemini.count_tokens',
+  'gemini.embed',
+  'gemini.models',
 ];
+
+/**
+ * APIs that cost nothing (listing models, counting tokens): their rows cost 0 whatever the
+ * response says, and no budget, rate limit or routing rule applies to them.
+ */
+export const FREE_APIS: ReadonlySet<Api> = new Set<Api>(['openai.models', 'anthropic.count_tokens', 'anthropic.models', 'gemini.count_tokens', 'gemini.models']);
+
+/**
+ * APIs that are billed though their responses may say nothing of it: Gemini's embeddings
+ * (the Developer API's EmbedContentResponse has no token counts). A row of one whose response
+ * reported none has its input estimated from the request (`usage_source: estimated`).
+ */
+export const UNREPORTED_USAGE_APIS: ReadonlySet<Api> = new Set<Api>(['gemini.embed']);
 
 export function dialectOf(api: Api): Dialect {
   return api.slice(0, api.indexOf('.')) as Dialect;

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Agent } from 'undici';
 import { type CacheSettings, DEFAULT_CACHE_SETTINGS, cacheRuleMatcher, cacheStep } from '../cache-analysis/gateway.js';
 import { ContentEncodingError, decodeContent } from './content-encoding.js';
+import { FREE_APIS } from '../core/api.js';
 import { type ErrorCode, GatewayError, toGatewayError } from '../core/errors.js';
 import { newRequestId } from '../core/ids.js';
 import type { LedgerRow } from '../core/ledger-row.js';
@@ -9,10 +10,11 @@ import type { Logger } from '../core/logger.js';
 import { type AuthPolicy, identify } from '../identity/identify.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
 import { type PriceFn, type RequestFacts, buildRow, newFacts } from '../metering/build-row.js';
+import { StoredResponses } from '../metering/stored-responses.js';
 import type { Admission } from '../policy/admission.js';
 import type { Enforcer } from '../policy/enforcer.js';
 import { applyOverrides } from '../providers/shared/overrides.js';
-import { adapterFor, lookupRoute } from '../providers/index.js';
+import { adapterFor, lookupRoute, preferredDialects } from '../providers/index.js';
 import { type RulePlan, planRoute } from '../routing/rules/plan.js';
 import type { RuleRouter } from '../routing/rules/router.js';
 import { routeSaving } from '../routing/rules/saving.js';
@@ -51,9 +53,6 @@ export interface GatewayDeps {
   cutByShutdown?: () => boolean;
 }
 
-/** APIs that cost nothing: no budget or rate limit applies to them. */
-const FREE_APIS = new Set(['openai.models', 'anthropic.count_tokens']);
-
 interface Served {
   provider: string;
   catalogProvider: string | undefined;
@@ -70,6 +69,7 @@ export type Gateway = (req: IncomingMessage, res: ServerResponse) => Promise<voi
 export function createGateway(deps: GatewayDeps): Gateway {
   const cache = deps.cache ?? DEFAULT_CACHE_SETTINGS;
   const cacheMatch = cacheRuleMatcher(cache.rules);
+  const stored = new StoredResponses();
   return async (req, res) => {
     const started = performance.now();
     const ts = Date.now();
@@ -79,7 +79,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const q = rawUrl.indexOf('?');
     const { provider: explicit, path } = splitProviderPrefix(q < 0 ? rawUrl : rawUrl.slice(0, q));
     const search = q < 0 ? '' : rawUrl.slice(q + 1);
-    const found = lookupRoute(req.method ?? 'GET', path);
+    const headers = headerBag(req.headers);
+    const found = lookupRoute(req.method ?? 'GET', path, preferredDialects(headers, explicit === undefined ? undefined : deps.providers.byName(explicit)?.dialect));
     if (found.kind !== 'match') {
       // No money can be involved, so no ledger row: just a readable error.
       const allow = found.kind === 'wrong_method' ? found.allow.join(', ') : '';
@@ -100,6 +101,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         facts.outcome = 'truncated';
         facts.errorType = 'gateway_shutdown';
       }
+      stored.settle(facts);
       const row = record(deps, facts, held.route);
       // Settlement runs in the background: it never delays the response.
       held.admission?.settle(row.costPicos, row.inputTokens + row.outputTokens, row.attemptLog);
@@ -108,7 +110,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       else journaled();
     };
     try {
-      await forward(deps, req, res, { route, adapter, facts, explicit, path, search, started, finish, held, cache, cacheMatch });
+      await forward(deps, req, res, { route, adapter, facts, headers, explicit, path, search, started, finish, held, cache, cacheMatch });
     } catch (err) {
       if (err instanceof ClientLeft) {
         // Nothing went upstream and no one is left to answer: not a gateway failure.
@@ -142,6 +144,7 @@ interface Exchange {
   route: RouteMatch;
   adapter: DialectAdapter;
   facts: RequestFacts;
+  headers: HeaderBag;
   explicit: string | undefined;
   path: string;
   search: string;
@@ -159,7 +162,7 @@ interface Held {
 
 async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, x: Exchange): Promise<void> {
   const { route, adapter, facts } = x;
-  const headers = headerBag(req.headers);
+  const { headers } = x;
   const query = new URLSearchParams(x.search);
   let raw = route.noBody ? undefined : await readBody(req, deps.maxBodyBytes);
   let badBody: GatewayError | undefined;

@@ -1,4 +1,5 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { UNREPORTED_USAGE_APIS } from '../core/api.js';
 import type { Agent } from 'undici';
 import type { RequestFacts } from '../metering/build-row.js';
 import { errorBodyTap } from '../providers/shared/taps.js';
@@ -218,6 +219,7 @@ function settle(a: RelayArgs, m: Metered, complete: boolean, clientGone: boolean
   f.servedModel = m.servedModel;
   f.serviceTier = m.serviceTier;
   f.responseId = m.responseId ?? null;
+  f.pendingResponse = m.pending === true;
   if (clientGone) {
     f.outcome = 'client_aborted';
     f.errorType = 'client_disconnected';
@@ -231,9 +233,10 @@ function settle(a: RelayArgs, m: Metered, complete: boolean, clientGone: boolean
     f.outcome = 'truncated';
     f.errorType = 'stream_incomplete';
   }
-  const estimate = f.usageSource === 'none' && f.outcome !== 'ok' && f.status < 400 ? a.inputEstimate() : undefined;
+  const unreported = f.usageSource === 'none' && f.status < 400 && (f.outcome !== 'ok' || UNREPORTED_USAGE_APIS.has(f.api));
+  const estimate = unreported ? a.inputEstimate() : undefined;
   if (estimate !== undefined) {
-    // The stream died before the provider reported usage; the input was still billed.
+    // The stream died before the provider reported usage, or the API never reports it; the input was still billed.
     f.usage = { ...f.usage, inputTokens: estimate };
     f.usageSource = 'estimated';
   }

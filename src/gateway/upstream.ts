@@ -23,7 +23,7 @@ export function createAgent(t: UpstreamTimeouts): Agent {
 
 export interface UpstreamRequest {
   url: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   headers: Record<string, string>;
   /** Taken (set to undefined) by callUpstream. */
   body: Buffer | undefined;

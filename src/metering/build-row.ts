@@ -1,4 +1,4 @@
-import type { Api, Outcome } from '../core/api.js';
+import { type Api, FREE_APIS, type Outcome } from '../core/api.js';
 import type { AttemptRow, LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
 import { type Usage, type UsageSource, zeroUsage } from '../core/usage.js';
@@ -61,6 +61,8 @@ export interface RequestFacts {
   lastTurnHash: string | null;
   /** See LedgerRow.responseId. */
   responseId: string | null;
+  /** See Metered.pending. */
+  pendingResponse: boolean;
 }
 
 export interface AttemptStart {
@@ -120,11 +122,9 @@ export function newFacts(id: string, ts: number, api: Api): RequestFacts {
     routeMode: null,
     lastTurnHash: null,
     responseId: null,
+    pendingResponse: false,
   };
 }
-
-/** Free endpoints: nothing is billed, whatever they report. */
-const FREE_APIS: ReadonlySet<Api> = new Set(['anthropic.count_tokens', 'openai.models']);
 
 /** Prices the facts and shapes them as a ledger row. */
 export function buildRow(f: RequestFacts, price: PriceFn): LedgerRow {

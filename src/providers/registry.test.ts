@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { APIS, DIALECTS } from '../core/api.js';
-import { ADAPTERS, adapterFor, lookupRoute } from './registry.js';
+import { ADAPTERS, adapterFor, lookupRoute, preferredDialects } from './registry.js';
 import { GEMINI_ROUTES } from './gemini/routes.js';
 import { OPENAI_ROUTES } from './openai/routes.js';
 import { ANTHROPIC_ROUTES } from './anthropic/routes.js';
@@ -34,6 +34,35 @@ describe('registry', () => {
       '/v1beta/models/gemini-3.6-flash:streamGenerateContent',
       { api: 'gemini.generate', dialect: 'gemini', method: 'POST', model: 'gemini-3.6-flash', streamByPath: true },
     ],
+    ['GET', '/v1/models/gpt-5-mini', { api: 'openai.models', dialect: 'openai', method: 'GET', model: 'gpt-5-mini', noBody: true }],
+    ['GET', '/v1/responses/resp_1', { api: 'openai.responses_lookup', dialect: 'openai', method: 'GET', noBody: true }],
+    ['DELETE', '/v1/responses/resp_1', { api: 'openai.responses_lookup', dialect: 'openai', method: 'DELETE', noBody: true }],
+    ['POST', '/v1/responses/resp_1/cancel', { api: 'openai.responses_lookup', dialect: 'openai', method: 'POST', noBody: true }],
+    ['GET', '/v1/responses/resp_1/input_items', { api: 'openai.responses_lookup', dialect: 'openai', method: 'GET', noBody: true }],
+    [
+      'POST',
+      '/v1beta/models/gemini-3.6-flash:countTokens',
+      { api: 'gemini.count_tokens', dialect: 'gemini', method: 'POST', model: 'gemini-3.6-flash', streamByPath: false },
+    ],
+    [
+      'POST',
+      '/v1beta/models/gemini-embedding-001:embedContent',
+      { api: 'gemini.embed', dialect: 'gemini', method: 'POST', model: 'gemini-embedding-001', streamByPath: false },
+    ],
+    [
+      'POST',
+      '/v1beta/models/gemini-embedding-001:batchEmbedContents',
+      { api: 'gemini.embed', dialect: 'gemini', method: 'POST', model: 'gemini-embedding-001', streamByPath: false },
+    ],
+    [
+      'POST',
+      '/v1beta/tunedModels/my-tuned:generateContent',
+      { api: 'gemini.generate', dialect: 'gemini', method: 'POST', model: 'tunedModels/my-tuned', streamByPath: false },
+    ],
+    ['GET', '/v1beta/models', { api: 'gemini.models', dialect: 'gemini', method: 'GET', noBody: true }],
+    ['GET', '/v1beta/models/gemini-3.6-flash', { api: 'gemini.models', dialect: 'gemini', method: 'GET', model: 'gemini-3.6-flash', noBody: true }],
+    ['GET', '/v1beta/tunedModels', { api: 'gemini.models', dialect: 'gemini', method: 'GET', noBody: true }],
+    ['GET', '/v1beta/tunedModels/my-tuned', { api: 'gemini.models', dialect: 'gemini', method: 'GET', model: 'tunedModels/my-tuned', noBody: true }],
   ] as const)('matches %s %s', (method, path, expected) => {
     expect(lookupRoute(method, path)).toEqual({ kind: 'match', route: expected });
     const route = adapterFor(expected.dialect).matchRoute(method, path);
@@ -49,12 +78,43 @@ describe('registry', () => {
     for (const path of [
       '/v1beta/models/:generateContent',
       '/v1beta/models/bad%E0%A4:generateContent',
-      '/v1beta/models/gemini-3.6-flash:countTokens',
+      '/v1beta/models/gemini-3.6-flash:embedContents',
       '/v1beta/models/a/b:generateContent',
-      '/v1beta/models/gemini-3.6-flash',
+      '/v1beta/cachedModels/a:generateContent',
     ]) {
       expect(lookupRoute('POST', path)).toEqual({ kind: 'unknown' });
     }
+    // The model's own resource is known, with GET only.
+    expect(lookupRoute('POST', '/v1beta/models/gemini-3.6-flash')).toEqual({ kind: 'wrong_method', allow: ['GET'] });
+  });
+
+  it('takes compact and input_tokens for endpoints of their own, not stored response ids', () => {
+    for (const path of ['/v1/responses/compact', '/v1/responses/input_tokens']) {
+      expect(lookupRoute('POST', path)).toEqual({ kind: 'unknown' });
+      expect(lookupRoute('GET', path)).toEqual({ kind: 'unknown' });
+    }
+    expect(lookupRoute('GET', '/v1/responses/')).toEqual({ kind: 'unknown' });
+    expect(lookupRoute('GET', '/v1/responses/resp_1/other')).toEqual({ kind: 'unknown' });
+    expect(lookupRoute('GET', '/v1/models/a/b')).toEqual({ kind: 'unknown' });
+    expect(lookupRoute('POST', '/v1/responses/resp_1')).toEqual({ kind: 'wrong_method', allow: ['GET', 'DELETE'] });
+    expect(lookupRoute('GET', '/v1/responses/resp_1/cancel')).toEqual({ kind: 'wrong_method', allow: ['POST'] });
+  });
+
+  it('looks a shared path up in the dialect the headers claim, else the named provider’s, else OpenAI’s', () => {
+    const models = (headers: Record<string, string>, provider?: 'openai' | 'anthropic' | 'gemini') => {
+      const found = lookupRoute('GET', '/v1/models/claude-sonnet-5-5', preferredDialects(headers, provider));
+      return found.kind === 'match' ? found.route.api : found.kind;
+    };
+    expect(models({ authorization: 'Bearer tg_x' })).toBe('openai.models');
+    expect(models({ 'x-api-key': 'tg_x', 'anthropic-version': '2023-06-01' })).toBe('anthropic.models');
+    // The Anthropic SDK with an auth token: Bearer, and its version header.
+    expect(models({ authorization: 'Bearer tg_x', 'anthropic-version': '2023-06-01' })).toBe('anthropic.models');
+    expect(models({ 'x-api-key': 'tg_x' })).toBe('anthropic.models');
+    expect(models({ authorization: 'Bearer tg_x' }, 'anthropic')).toBe('anthropic.models');
+    // What the client speaks decides over the provider it names (which then refuses it as another dialect's).
+    expect(models({ 'anthropic-version': '2023-06-01' }, 'openai')).toBe('anthropic.models');
+    expect(preferredDialects({}, undefined)).toEqual(['openai', 'anthropic', 'gemini']);
+    expect(preferredDialects({ 'x-goog-api-key': 'k' }, undefined)).toEqual(['gemini', 'openai', 'anthropic']);
   });
 
   it('tells a wrong method on a known path apart from an unknown path', () => {

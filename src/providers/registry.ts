@@ -1,12 +1,12 @@
-import { DIALECTS, type Dialect } from '../core/api.js';
+import { APIS, type Api, DIALECTS, type Dialect } from '../core/api.js';
 import { anthropicAdapter } from './anthropic/adapter.js';
-import { lookupAnthropicRoute } from './anthropic/routes.js';
+import { ANTHROPIC_ROUTES, lookupAnthropicRoute } from './anthropic/routes.js';
 import { geminiAdapter } from './gemini/adapter.js';
-import { lookupGeminiRoute } from './gemini/routes.js';
+import { GEMINI_ROUTES, lookupGeminiRoute } from './gemini/routes.js';
 import { openaiAdapter } from './openai/adapter.js';
-import { lookupOpenaiRoute } from './openai/routes.js';
+import { OPENAI_ROUTES, lookupOpenaiRoute } from './openai/routes.js';
 import { type RouteLookup, mergeLookups } from './shared/routes.js';
-import type { DialectAdapter } from './types.js';
+import type { DialectAdapter, HeaderBag } from './types.js';
 
 export const ADAPTERS = {
   openai: openaiAdapter,
@@ -37,3 +37,18 @@ const LOOKUPS: Record<Dialect, (method: string, pathname: string) => RouteLookup
 export function lookupRoute(method: string, pathname: string, dialects: readonly Dialect[] = DIALECTS): RouteLookup {
   return mergeLookups(dialects.map((d) => LOOKUPS[d](method, pathname)));
 }
+
+/**
+ * The dialects to look a request up in, the one it is for first, since a path two dialects
+ * share (`GET /v1/models`) matches the first: the dialect its headers claim, else the one of
+ * the provider `/p/{provider}` names, else the default order (OpenAI first).
+ */
+export function preferredDialects(headers: HeaderBag, provider: Dialect | undefined): readonly Dialect[] {
+  const first = DIALECTS.find((d) => ADAPTERS[d].claims(headers)) ?? provider;
+  return first === undefined || first === DIALECTS[0] ? DIALECTS : [first, ...DIALECTS.filter((d) => d !== first)];
+}
+
+const ROUTES = [...OPENAI_ROUTES, ...ANTHROPIC_ROUTES, ...GEMINI_ROUTES];
+
+/** APIs whose requests carry no body (listing models, looking a stored response up). */
+export const BODYLESS_APIS: ReadonlySet<Api> = new Set(APIS.filter((api) => ROUTES.every((r) => r.api !== api || r.noBody === true)));

@@ -13,6 +13,13 @@ export interface DialectAdapter {
   /** Recognises one of this dialect's API routes (path without the `/p/{provider}` prefix). */
   matchRoute(method: string, pathname: string): RouteMatch | undefined;
 
+  /**
+   * Whether the headers mark the request as this dialect's, for a path two dialects share
+   * (`GET /v1/models` is OpenAI's and Anthropic's): Anthropic's SDKs send `anthropic-version`
+   * and `x-api-key`, which OpenAI's never do.
+   */
+  claims(headers: HeaderBag): boolean;
+
   /** Finds the client's credential wherever this dialect's SDKs put it. */
   readCredential(headers: HeaderBag, query: URLSearchParams): Credential | undefined;
 
@@ -48,7 +55,7 @@ export interface DialectAdapter {
 export interface RouteMatch {
   api: Api;
   dialect: Dialect;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** Model taken from the path (Gemini), if any. */
   model?: string;
   /** Whether the path alone says the response streams (Gemini `:streamGenerateContent`). */
@@ -119,6 +126,11 @@ export interface Metered {
    * `responseId`), when seen: what an instrumented client reports as `gen_ai.response.id`.
    */
   responseId?: string;
+  /**
+   * The response was accepted to finish later (a Responses `background` request answered
+   * `queued` or `in_progress`, without usage): its usage comes when it is looked up finished.
+   */
+  pending?: boolean;
 }
 
 export interface UpstreamErrorInfo {

@@ -27,7 +27,12 @@ export function prefixKey(api: Api, json: unknown, minChars: number): string | u
       break;
     case 'openai.embeddings':
     case 'openai.models':
+    case 'openai.responses_lookup':
     case 'anthropic.count_tokens':
+    case 'anthropic.models':
+    case 'gemini.count_tokens':
+    case 'gemini.embed':
+    case 'gemini.models':
       return undefined;
   }
   const tools = b.tools;

@@ -1,21 +1,65 @@
 import { type Content, EMPTY_CONTENT, type Usage, planContent, promptTotal, resolveUsage } from './content.js';
-import { streamError } from './errors.js';
+import { errorReply, streamError } from './errors.js';
 import { jsonHeaders, sseHeaders } from './headers.js';
 import { type BuildInput, type Reply, googleEvent, googleJson, isRecord, jsonReply, pretty } from './reply.js';
 
 type Json = Record<string, unknown>;
 
-const MODEL_PATH = /^\/(?:v1|v1beta|v1alpha)\/models\/([^/:]+):([A-Za-z]+)$/;
+const MODEL_PATH = /^\/(?:v1|v1beta|v1alpha)\/(models|tunedModels)\/([^/:]+):([A-Za-z]+)$/;
 
-/** The model and method of `/v1beta/models/{model}:{method}`, or undefined. */
+/** The model and method of `/v1beta/models/{model}:{method}` (a tuned model keeps its `tunedModels/` prefix), or undefined. */
 export function geminiPath(pathname: string): { model: string; method: string } | undefined {
   const m = MODEL_PATH.exec(pathname);
   if (m === null) return undefined;
   try {
-    return { model: decodeURIComponent(m[1]!), method: m[2]! };
+    const id = decodeURIComponent(m[2]!);
+    return { model: m[1] === 'tunedModels' ? `tunedModels/${id}` : id, method: m[3]! };
   } catch {
     return undefined;
   }
+}
+
+const MODELS = [
+  { name: 'models/gemini-2.5-flash', version: '001', displayName: 'Gemini 2.5 Flash', inputTokenLimit: 1048576, outputTokenLimit: 65536, supportedGenerationMethods: ['generateContent', 'countTokens', 'createCachedContent', 'batchGenerateContent'], temperature: 1, topP: 0.95, topK: 64, maxTemperature: 2, thinking: true },
+  { name: 'models/gemini-2.5-pro', version: '2.5', displayName: 'Gemini 2.5 Pro', inputTokenLimit: 1048576, outputTokenLimit: 65536, supportedGenerationMethods: ['generateContent', 'countTokens', 'createCachedContent', 'batchGenerateContent'], temperature: 1, topP: 0.95, topK: 64, maxTemperature: 2, thinking: true },
+  { name: 'models/gemini-embedding-001', version: '001', displayName: 'Gemini Embedding 001', inputTokenLimit: 2048, outputTokenLimit: 1, supportedGenerationMethods: ['embedContent', 'countTextTokens', 'countTokens', 'asyncBatchEmbedContent'] },
+];
+
+const MODEL_RESOURCE = /^\/(?:v1beta|v1alpha)\/(models|tunedModels)(?:\/([^/:]+))?$/;
+
+/** Whether the path is `/v1beta/models[/{model}]` or `/v1beta/tunedModels[/{id}]` (not `/v1`: that is OpenAI's `/v1/models`). */
+export function isModelResource(pathname: string): boolean {
+  return MODEL_RESOURCE.test(pathname);
+}
+
+/** ListModelsResponse, a Model, or the tuned-model list (empty: the fake has none). */
+export function buildGeminiModels(input: BuildInput): Reply {
+  const m = MODEL_RESOURCE.exec(input.req.path)!;
+  const tuned = m[1] === 'tunedModels';
+  if (m[2] === undefined) return jsonReply(jsonHeaders('gemini'), pretty(tuned ? {} : { models: MODELS }));
+  const name = `${m[1]}/${decodeURIComponent(m[2])}`;
+  const found = MODELS.find((x) => x.name === name);
+  return found === undefined ? errorReply('gemini', 404, { message: `models/${m[2]} is not found for API version v1beta, or is not supported for embedContent.` }, input.requestId) : jsonReply(jsonHeaders('gemini'), pretty(found));
+}
+
+/** Dyadic values print short and exactly. */
+function embedding(index: number, dims: number): Json {
+  return { values: Array.from({ length: dims }, (_, i) => (((i * 37 + index * 101) % 2001) - 1000) / 16384) };
+}
+
+function dimensions(request: unknown): number {
+  const d = isRecord(request) ? request.outputDimensionality : undefined;
+  return typeof d === 'number' && d > 0 ? Math.floor(d) : 8;
+}
+
+/**
+ * `:embedContent` answers `{embedding}`, `:batchEmbedContents` `{embeddings: [...]}` (one per request).
+ * The Developer API reports no token counts for embeddings (the SDK's EmbedContentResponse has none).
+ */
+function buildEmbed(body: Readonly<Json>, batch: boolean): Reply {
+  if (!batch) return jsonReply(jsonHeaders('gemini'), pretty({ embedding: embedding(0, dimensions(body)) }));
+  const requests = Array.isArray(body.requests) ? (body.requests as unknown[]) : [];
+  return jsonReply(jsonHeaders('gemini'), pretty({ embeddings: requests.map((r, i) => embedding(i, dimensions(r))) }));
 }
 
 function toolNames(body: Readonly<Json>): string[] {
@@ -56,6 +100,7 @@ export function buildGemini(input: BuildInput): Reply {
     const total = promptTotal(resolveUsage(s.usage, req.body.length, EMPTY_CONTENT));
     return jsonReply(jsonHeaders('gemini'), pretty({ totalTokens: total, promptTokensDetails: [{ modality: 'TEXT', tokenCount: total }] }));
   }
+  if (path?.method === 'embedContent' || path?.method === 'batchEmbedContents') return buildEmbed(body, path.method === 'batchEmbedContents');
   const content = planContent(s, toolNames(body));
   const usage = resolveUsage(s.usage, req.body.length, content);
   const visible = Math.max(0, usage.output - usage.reasoning);

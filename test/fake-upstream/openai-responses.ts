@@ -54,17 +54,16 @@ function outputOf(i: Items): Json[] {
   return [i.reasoning, i.message, ...i.calls].filter((x): x is Json => x !== undefined);
 }
 
-export function buildResponses(input: BuildInput): Reply {
-  const { body, scenario: s } = input;
-  const content = planContent(s, openaiToolNames(body));
-  const usage = resolveUsage(s.usage, input.req.body.length, content);
-  const its = items(content, usage);
-  const shell = (status: string, output: Json[], u: Json | null): Json => ({
+type Shell = (status: string, output: Json[], u: Json | null) => Json;
+
+/** The Response object around `output`, as the create call's body and the scenario describe it. */
+function shellFor(body: Readonly<Json>, s: BuildInput['scenario']): Shell {
+  return (status, output, u) => ({
     id: s.id ?? 'resp_fakeUpstream0001',
     object: 'response',
     created_at: s.created ?? FIXED_CREATED,
     status,
-    background: false,
+    background: body.background === true,
     error: null,
     incomplete_details: null,
     instructions: body.instructions ?? null,
@@ -86,14 +85,59 @@ export function buildResponses(input: BuildInput): Reply {
     user: null,
     metadata: body.metadata ?? {},
   });
+}
+
+export function buildResponses(input: BuildInput): Reply {
+  const { body, scenario: s } = input;
+  const content = planContent(s, openaiToolNames(body));
+  const usage = resolveUsage(s.usage, input.req.body.length, content);
+  const its = items(content, usage);
+  const shell = shellFor(body, s);
+  // A background response is accepted at once and finishes later: no output and no usage yet.
+  if (body.background === true && body.stream !== true) return jsonReply(jsonHeaders('openai'), pretty(shell('queued', [], null)));
   if (body.stream !== true) return jsonReply(jsonHeaders('openai'), pretty(shell('completed', outputOf(its), responsesUsage(usage))));
   const opts = isRecord(body.stream_options) ? body.stream_options : {};
   const pieces = responseEvents(its, content, shell, responsesUsage(usage), opts.include_obfuscation !== false);
   return { status: 200, headers: sseHeaders('openai'), pieces, stream: true, errorEvent: streamError('openai.responses', s.error) };
 }
 
+const LOOKUP = /^\/responses\/([^/]+)(\/cancel|\/input_items)?$/;
+
+/** The fake route of a call on a stored response (`/responses/{id}`…), or undefined. */
+export function responseLookup(method: string, path: string): string | undefined {
+  const m = LOOKUP.exec(path);
+  if (m === null || m[1] === 'compact' || m[1] === 'input_tokens') return undefined;
+  if (m[2] === undefined) return method === 'GET' ? 'openai.responses.retrieve' : method === 'DELETE' ? 'openai.responses.delete' : undefined;
+  if (m[2] === '/cancel') return method === 'POST' ? 'openai.responses.cancel' : undefined;
+  return method === 'GET' ? 'openai.responses.input_items' : undefined;
+}
+
+/**
+ * A stored response, as a background one looks once it has finished (retrieve, with `?stream=true`
+ * its events again); cancelled; deleted; or its input items. The scenario's `usage` is the response's.
+ */
+export function buildResponseLookup(input: BuildInput): Reply {
+  const { req, scenario: s } = input;
+  const m = LOOKUP.exec(req.path.startsWith('/v1/') ? req.path.slice(3) : req.path)!;
+  const id = decodeURIComponent(m[1]!);
+  const sc = { ...s, id };
+  const shell = shellFor({ background: true }, sc);
+  const content = planContent(s, []);
+  const usage = resolveUsage(s.usage, 0, content);
+  const its = items(content, usage);
+  if (req.method === 'DELETE') return jsonReply(jsonHeaders('openai'), pretty({ id, object: 'response', deleted: true }));
+  if (m[2] === '/cancel') return jsonReply(jsonHeaders('openai'), pretty(shell('cancelled', [], null)));
+  if (m[2] === '/input_items') {
+    const item = { id: 'msg_fakeUpstreamInput01', type: 'message', status: 'completed', role: 'user', content: [{ type: 'input_text', text: 'hello' }] };
+    return jsonReply(jsonHeaders('openai'), pretty({ object: 'list', data: [item], first_id: item.id, last_id: item.id, has_more: false }));
+  }
+  if (req.query.stream !== 'true') return jsonReply(jsonHeaders('openai'), pretty(shell('completed', outputOf(its), responsesUsage(usage))));
+  const pieces = responseEvents(its, content, shell, responsesUsage(usage), true);
+  return { status: 200, headers: sseHeaders('openai'), pieces, stream: true, errorEvent: streamError('openai.responses', s.error) };
+}
+
 /** The event sequence of a Responses stream: lifecycle, one item at a time, then completed. */
-function responseEvents(its: Items, c: Content, shell: (status: string, output: Json[], u: Json | null) => Json, usage: Json, obfuscate: boolean): Buffer[] {
+function responseEvents(its: Items, c: Content, shell: Shell, usage: Json, obfuscate: boolean): Buffer[] {
   const out: Buffer[] = [];
   const ev = (type: string, rest: Json) => out.push(namedEvent(type, JSON.stringify({ type, sequence_number: out.length, ...rest })));
   const obf = (): Json => (obfuscate ? { obfuscation: 'Ab3xQ9'.slice(0, 1 + (out.length % 6)) } : {});

@@ -1,8 +1,8 @@
 import { buildCountTokens, buildMessages } from './anthropic.js';
-import { buildGemini, geminiPath } from './gemini.js';
+import { buildGemini, buildGeminiModels, geminiPath, isModelResource } from './gemini.js';
 import { buildChat } from './openai-chat.js';
 import { buildEmbeddings, buildModels } from './openai-misc.js';
-import { buildResponses } from './openai-responses.js';
+import { buildResponseLookup, buildResponses, responseLookup } from './openai-responses.js';
 import type { Builder, Dialect } from './reply.js';
 
 export interface Route {
@@ -30,6 +30,8 @@ const GEMINI_METHODS: Record<string, string> = {
   generateContent: 'gemini.generate',
   streamGenerateContent: 'gemini.stream',
   countTokens: 'gemini.count_tokens',
+  embedContent: 'gemini.embed',
+  batchEmbedContents: 'gemini.batch_embed',
 };
 
 /**
@@ -38,6 +40,8 @@ const GEMINI_METHODS: Record<string, string> = {
  */
 export function findRoute(method: string, path: string, headers: Readonly<Record<string, string>>, query: Readonly<Record<string, string>>): Route | undefined {
   const openaiPath = path.startsWith('/v1/') ? path.slice(3) : path;
+  const lookup = responseLookup(method, openaiPath);
+  if (lookup !== undefined) return { name: lookup, dialect: 'openai', build: buildResponseLookup, json: false };
   if (method === 'POST') {
     const r = ANTHROPIC_POST[path] ?? OPENAI_POST[openaiPath];
     if (r !== undefined) return r;
@@ -47,6 +51,7 @@ export function findRoute(method: string, path: string, headers: Readonly<Record
     const arrayWrapped = name === 'gemini.stream' && query.alt !== 'sse';
     return { name, dialect: 'gemini', build: buildGemini, json: true, arrayWrapped };
   }
+  if (method === 'GET' && isModelResource(path)) return { name: 'gemini.models', dialect: 'gemini', build: buildGeminiModels, json: false };
   if (method === 'GET' && /^\/models(\/[^/]+)?$/.test(openaiPath)) {
     const anthropic = headers['anthropic-version'] !== undefined;
     return { name: anthropic ? 'anthropic.models' : 'openai.models', dialect: anthropic ? 'anthropic' : 'openai', build: buildModels, json: false };

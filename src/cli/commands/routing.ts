@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { APIS, type Api, dialectOf } from '../../core/api.js';
 import { estimateInputTokens } from '../../metering/estimate.js';
-import { adapterFor } from '../../providers/index.js';
+import { BODYLESS_APIS, adapterFor } from '../../providers/index.js';
 import { hasImages, hasTools, reasoningEffort, systemHash, systemText } from '../../routing/rules/features.js';
 import { adminToken, callAdmin, defaultUrl } from '../admin-client.js';
 import { loadCliConfig } from '../context.js';
@@ -36,7 +36,7 @@ export function routingCommand(program: Command, io: Io): void {
     .command('features')
     .description('Print what routing rules see in a request body: estimated input tokens, tools, images, max tokens, reasoning, system_hash')
     .argument('<file>', 'a JSON request body (- for standard input)')
-    .requiredOption('--api <api>', `the API the body is for: ${APIS.filter((a) => a !== 'openai.models').join(', ')}`)
+    .requiredOption('--api <api>', `the API the body is for: ${APIS.filter((a) => !BODYLESS_APIS.has(a)).join(', ')}`)
     .action((file: string, flags: { api: string }) => {
       if (!(APIS as readonly string[]).includes(flags.api)) throw new UsageError(`routing features: --api must be one of ${APIS.join(', ')} (got "${flags.api}")`);
       const api = flags.api as Api;

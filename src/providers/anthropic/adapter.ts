@@ -12,6 +12,7 @@ export const anthropicAdapter: DialectAdapter = {
     const found = lookupAnthropicRoute(method, pathname);
     return found.kind === 'match' ? found.route : undefined;
   },
+  claims: (headers) => headers['anthropic-version'] !== undefined || headers['x-api-key'] !== undefined,
   readCredential: anthropicCredential.read,
   writeCredential: anthropicCredential.write,
   inspectRequest: inspectAnthropicRequest,

@@ -1,10 +1,12 @@
-import { bufferBody, errorBodyTap, isEventStream, isSuccess, observeSse } from '../shared/taps.js';
+import { FREE_APIS } from '../../core/api.js';
+import { bufferBody, errorBodyTap, freeBodyTap, isEventStream, isSuccess, observeSse } from '../shared/taps.js';
 import type { ResponseTap, RouteMatch, TapContext } from '../types.js';
 import { readAnthropicBody } from './body.js';
 import { AnthropicStreamReader } from './stream.js';
 
 export function createAnthropicTap(route: RouteMatch, ctx: TapContext): ResponseTap {
   if (!isSuccess(ctx.status)) return errorBodyTap(ctx.status);
+  if (FREE_APIS.has(route.api)) return freeBodyTap();
   if (isEventStream(ctx)) return observeSse(new AnthropicStreamReader());
-  return bufferBody((text, complete) => readAnthropicBody(route.api, text, complete));
+  return bufferBody((text, complete) => readAnthropicBody(text, complete));
 }

@@ -12,6 +12,7 @@ export const geminiAdapter: DialectAdapter = {
     const found = lookupGeminiRoute(method, pathname);
     return found.kind === 'match' ? found.route : undefined;
   },
+  claims: (headers) => headers['x-goog-api-key'] !== undefined,
   readCredential: geminiCredential.read,
   writeCredential: geminiCredential.write,
   inspectRequest: inspectGeminiRequest,

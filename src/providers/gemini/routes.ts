@@ -1,28 +1,46 @@
-import { type PathMatch, type RouteLookup, type RouteSpec, lookupIn } from '../shared/routes.js';
+import { type PathMatch, type RouteLookup, type RouteSpec, decodeSegment, lookupIn } from '../shared/routes.js';
 
-const MODEL_PATH = /^\/v1beta\/models\/([^/]+):(generateContent|streamGenerateContent)$/;
+/**
+ * `/v1beta/models/{model}:{method}`, or `/v1beta/tunedModels/{id}:{method}`: the SDK sends a
+ * name given as `models/x` under `models/`, and one given as `tunedModels/x` under `tunedModels/`.
+ */
+const MODEL_METHOD = /^\/v1beta\/(models|tunedModels)\/([^/]+):([A-Za-z]+)$/;
 
-/** The model (URL-decoded) when the path is `/v1beta/models/{model}:{method}`. */
-function modelPath(method: string, streamByPath: boolean): (pathname: string) => PathMatch | undefined {
+/** `/v1beta/models`, `/v1beta/models/{model}` and the same under `tunedModels`. */
+const MODEL_RESOURCE = /^\/v1beta\/(models|tunedModels)(?:\/([^/:]+))?$/;
+
+/** The model (URL-decoded) when the path is `/v1beta/models/{model}:{method}`; a tuned model keeps its `tunedModels/` prefix. */
+function modelMethod(method: string, streamByPath: boolean): (pathname: string) => PathMatch | undefined {
   return (pathname) => {
-    const m = MODEL_PATH.exec(pathname);
-    if (m === null || m[2] !== method || m[1] === undefined) return undefined;
-    const model = decode(m[1]);
-    return model === undefined || model === '' ? undefined : { model, streamByPath };
+    const m = MODEL_METHOD.exec(pathname);
+    if (m === null || m[3] !== method || m[2] === undefined) return undefined;
+    const model = modelName(m[1]!, m[2]);
+    return model === undefined ? undefined : { model, streamByPath };
   };
 }
 
-function decode(segment: string): string | undefined {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return undefined;
-  }
+/** A model's own resource (its model is the one named), or the list (no model). */
+function modelResource(pathname: string): PathMatch | undefined {
+  const m = MODEL_RESOURCE.exec(pathname);
+  if (m === null) return undefined;
+  if (m[2] === undefined) return {};
+  const model = modelName(m[1]!, m[2]);
+  return model === undefined ? undefined : { model };
+}
+
+function modelName(collection: string, segment: string): string | undefined {
+  const id = decodeSegment(segment);
+  if (id === undefined) return undefined;
+  return collection === 'tunedModels' ? `tunedModels/${id}` : id;
 }
 
 export const GEMINI_ROUTES: readonly RouteSpec[] = [
-  { api: 'gemini.generate', method: 'POST', path: modelPath('generateContent', false) },
-  { api: 'gemini.generate', method: 'POST', path: modelPath('streamGenerateContent', true) },
+  { api: 'gemini.generate', method: 'POST', path: modelMethod('generateContent', false) },
+  { api: 'gemini.generate', method: 'POST', path: modelMethod('streamGenerateContent', true) },
+  { api: 'gemini.count_tokens', method: 'POST', path: modelMethod('countTokens', false) },
+  { api: 'gemini.embed', method: 'POST', path: modelMethod('embedContent', false) },
+  { api: 'gemini.embed', method: 'POST', path: modelMethod('batchEmbedContents', false) },
+  { api: 'gemini.models', method: 'GET', path: modelResource, noBody: true },
 ];
 
 export function lookupGeminiRoute(method: string, pathname: string): RouteLookup {

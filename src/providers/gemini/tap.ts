@@ -1,4 +1,5 @@
-import { bufferBody, errorBodyTap, isEventStream, isSuccess, observeSse } from '../shared/taps.js';
+import { FREE_APIS } from '../../core/api.js';
+import { bufferBody, errorBodyTap, freeBodyTap, isEventStream, isSuccess, observeSse } from '../shared/taps.js';
 import type { ResponseTap, RouteMatch, TapContext } from '../types.js';
 import { JsonArrayScanner } from './array-scanner.js';
 import { readGeminiBody } from './body.js';
@@ -6,8 +7,10 @@ import { GeminiStreamReader } from './stream.js';
 
 export function createGeminiTap(route: RouteMatch, ctx: TapContext): ResponseTap {
   if (!isSuccess(ctx.status)) return errorBodyTap(ctx.status);
+  if (FREE_APIS.has(route.api)) return freeBodyTap();
   if (isEventStream(ctx)) return observeSse(new GeminiStreamReader());
   if (route.streamByPath) return scanJsonArray(new GeminiStreamReader());
+  // generateContent, or an embedding (whose body has no candidates, and usageMetadata only if the API reports it).
   return bufferBody((text, complete) => readGeminiBody(text, complete));
 }
 

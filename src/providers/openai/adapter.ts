@@ -13,6 +13,7 @@ export const openaiAdapter: DialectAdapter = {
     const found = lookupOpenaiRoute(method, pathname);
     return found.kind === 'match' ? found.route : undefined;
   },
+  claims: () => false,
   readCredential: openaiCredential.read,
   writeCredential: openaiCredential.write,
   inspectRequest: inspectOpenaiRequest,

@@ -8,12 +8,12 @@ import { readResponseBody } from './responses-body.js';
 import { closingMember } from './closing-member.js';
 import { chatUsage, embeddingsUsage, responsesUsage, timingsCacheN } from './usage.js';
 
-/** Reads a whole 2xx JSON body of one of the OpenAI APIs; `tail`, the end of one too large to copy, for its usage. */
+/** Reads a whole 2xx JSON body of one of the OpenAI APIs that are not free; `tail`, the end of one too large to copy, for its usage. */
 export function readOpenaiBody(api: Api, text: string | undefined, complete: boolean, tail?: Buffer): Metered {
   if (text === undefined && tail !== undefined) return readTail(api, tail, complete);
   const body = text === undefined ? undefined : asObject(parseJson(text));
-  if (body === undefined || api === 'openai.models') return nothingMetered(complete, body === undefined ? undefined : errorFromValue(body));
-  if (api === 'openai.responses') return readResponseBody(body, complete);
+  if (body === undefined) return nothingMetered(complete);
+  if (api === 'openai.responses' || api === 'openai.responses_lookup') return readResponseBody(body, complete);
   if (api === 'openai.embeddings') return readEmbeddings(body, complete);
   return readChatCompletion(body, complete);
 }
@@ -58,8 +58,8 @@ function readEmbeddings(body: JsonObject, complete: boolean): Metered {
  * `usage` after the data, so the body's last bytes still give the usage and the model.
  */
 function readTail(api: Api, tail: Buffer, complete: boolean): Metered {
-  const usage = api === 'openai.models' ? undefined : asObject(closingMember(tail, 'usage'));
-  const mapped = usage === undefined ? zeroUsage() : api === 'openai.embeddings' ? embeddingsUsage(usage) : api === 'openai.responses' ? responsesUsage(usage) : chatUsage(usage);
+  const usage = asObject(closingMember(tail, 'usage'));
+  const mapped = usage === undefined ? zeroUsage() : api === 'openai.embeddings' ? embeddingsUsage(usage) : api === 'openai.responses' || api === 'openai.responses_lookup' ? responsesUsage(usage) : chatUsage(usage);
   const model = asText(closingMember(tail, 'model'));
   return { usage: mapped, usageSource: sourceOf(usage !== undefined, true), servedModel: model, error: undefined, sawEnd: complete };
 }

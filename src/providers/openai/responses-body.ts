@@ -30,5 +30,6 @@ export function readResponseBody(body: JsonObject, complete: boolean): Metered {
     error,
     sawEnd: complete,
   };
+  if (usage === undefined && (body.status === 'queued' || body.status === 'in_progress')) m.pending = true;
   return withResponseId(withTier(m, asText(body.service_tier)), asText(body.id));
 }

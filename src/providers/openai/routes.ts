@@ -1,10 +1,25 @@
-import { type RouteLookup, type RouteSpec, lookupIn } from '../shared/routes.js';
+import { type PathMatch, type RouteLookup, type RouteSpec, lookupIn, modelAfter } from '../shared/routes.js';
+
+/** `/v1/responses/{id}` and its sub-resources; `compact` and `input_tokens` are other endpoints of their own, not ids. */
+function storedResponse(suffix: string): (pathname: string) => PathMatch | undefined {
+  return (pathname) => {
+    if (!pathname.startsWith('/v1/responses/') || !pathname.endsWith(suffix)) return undefined;
+    const id = pathname.slice('/v1/responses/'.length, pathname.length - suffix.length);
+    return id === '' || id.includes('/') || id === 'compact' || id === 'input_tokens' ? undefined : {};
+  };
+}
 
 export const OPENAI_ROUTES: readonly RouteSpec[] = [
   { api: 'openai.chat', method: 'POST', path: '/v1/chat/completions' },
   { api: 'openai.responses', method: 'POST', path: '/v1/responses' },
   { api: 'openai.embeddings', method: 'POST', path: '/v1/embeddings' },
   { api: 'openai.models', method: 'GET', path: '/v1/models', noBody: true },
+  { api: 'openai.models', method: 'GET', path: modelAfter('/v1/models/'), noBody: true },
+  // A stored response is billed once, when it is created: looking it up, cancelling or deleting it is not.
+  { api: 'openai.responses_lookup', method: 'GET', path: storedResponse(''), noBody: true },
+  { api: 'openai.responses_lookup', method: 'DELETE', path: storedResponse(''), noBody: true },
+  { api: 'openai.responses_lookup', method: 'POST', path: storedResponse('/cancel'), noBody: true },
+  { api: 'openai.responses_lookup', method: 'GET', path: storedResponse('/input_items'), noBody: true },
 ];
 
 export function lookupOpenaiRoute(method: string, pathname: string): RouteLookup {

@@ -1,4 +1,5 @@
-import { bufferBody, errorBodyTap, isEventStream, isSuccess, observeSse } from '../shared/taps.js';
+import { FREE_APIS } from '../../core/api.js';
+import { bufferBody, errorBodyTap, freeBodyTap, isEventStream, isSuccess, observeSse } from '../shared/taps.js';
 import type { ResponseTap, RouteMatch, TapContext } from '../types.js';
 import { readOpenaiBody } from './body.js';
 import { chatRewriteTap } from './chat-rewrite-tap.js';
@@ -7,8 +8,10 @@ import { ResponsesStreamReader } from './responses-stream.js';
 
 export function createOpenaiTap(route: RouteMatch, ctx: TapContext): ResponseTap {
   if (!isSuccess(ctx.status)) return errorBodyTap(ctx.status);
+  if (FREE_APIS.has(route.api)) return freeBodyTap();
   if (isEventStream(ctx)) {
-    if (route.api === 'openai.responses') return observeSse(new ResponsesStreamReader());
+    // A stored response retrieved with `?stream=true` is its events again.
+    if (route.api === 'openai.responses' || route.api === 'openai.responses_lookup') return observeSse(new ResponsesStreamReader());
     return ctx.injectedStreamUsage ? chatRewriteTap() : observeSse(new ChatStreamReader());
   }
   return bufferBody((text, complete, tail) => readOpenaiBody(route.api, text, complete, tail));

@@ -15,11 +15,27 @@ export function applyOverrides(route: RouteMatch, json: unknown, path: string, o
   const body = { ...(json as Record<string, unknown>) };
   let outPath = path;
   if (o.model !== undefined) {
-    if (route.api === 'gemini.generate') outPath = path.replace(/^(\/v1beta\/models\/)[^/:]+/, `$1${encodeURIComponent(o.model)}`);
-    else body.model = o.model;
+    if (route.dialect !== 'gemini') body.model = o.model;
+    else {
+      // Gemini names the model in the path; a batch of embeddings names it again in each request.
+      outPath = withPathModel(path, o.model);
+      if (route.api === 'gemini.embed' && Array.isArray(body.requests)) body.requests = body.requests.map((r: unknown) => renameRequestModel(r, o.model!));
+    }
   }
   if (o.maxOutputTokens !== undefined) capOutput(route, body, o.maxOutputTokens);
   return { body: Buffer.from(JSON.stringify(body)), path: outPath };
+}
+
+/** The path of `model`'s `:{method}` in place of the one in `path` (a policy or route changed the model). */
+function withPathModel(path: string, model: string): string {
+  const collection = model.startsWith('tunedModels/') ? 'tunedModels' : 'models';
+  const id = model.replace(/^(models|tunedModels)\//, '');
+  return path.replace(/^(\/v1beta\/)(models|tunedModels)\/[^/:]+/, `$1${collection}/${encodeURIComponent(id)}`);
+}
+
+function renameRequestModel(request: unknown, model: string): unknown {
+  if (request === null || typeof request !== 'object' || Array.isArray(request) || !('model' in request)) return request;
+  return { ...request, model: model.startsWith('models/') || model.startsWith('tunedModels/') ? model : `models/${model}` };
 }
 
 function capOutput(route: RouteMatch, body: Record<string, unknown>, cap: number): void {
@@ -47,7 +63,12 @@ function capOutput(route: RouteMatch, body: Record<string, unknown>, cap: number
     }
     case 'openai.embeddings':
     case 'openai.models':
+    case 'openai.responses_lookup':
     case 'anthropic.count_tokens':
+    case 'anthropic.models':
+    case 'gemini.count_tokens':
+    case 'gemini.embed':
+    case 'gemini.models':
       return;
   }
 }

@@ -27,6 +27,26 @@ export type RouteLookup =
   | { kind: 'wrong_method'; allow: readonly HttpMethod[] }
   | { kind: 'unknown' };
 
+/** A path segment URL-decoded; undefined when it is empty or badly encoded. */
+export function decodeSegment(segment: string): string | undefined {
+  try {
+    const s = decodeURIComponent(segment);
+    return s === '' ? undefined : s;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `{prefix}{model}`, one segment after the prefix: the model (URL-decoded) the request is about (GET /v1/models/{model}). */
+export function modelAfter(prefix: string): (pathname: string) => PathMatch | undefined {
+  return (pathname) => {
+    if (!pathname.startsWith(prefix)) return undefined;
+    const segment = pathname.slice(prefix.length);
+    const model = segment.includes('/') ? undefined : decodeSegment(segment);
+    return model === undefined ? undefined : { model };
+  };
+}
+
 export function lookupIn(dialect: Dialect, specs: readonly RouteSpec[], method: string, pathname: string): RouteLookup {
   const allow: HttpMethod[] = [];
   for (const spec of specs) {

@@ -1,6 +1,7 @@
 import { type OnEvent, type SseEvent, SseParser } from '../../sse/parser.js';
 import type { Metered, ResponseTap, TapContext } from '../types.js';
-import { errorFromBody } from './upstream-error.js';
+import { parseJson } from './json.js';
+import { errorFromBody, errorFromValue } from './upstream-error.js';
 import { nothingMetered } from './metered.js';
 
 /** Reads what a stream's events say. Implementations never throw on bad upstream bytes. */
@@ -95,6 +96,11 @@ export function bufferBody(read: (text: string | undefined, complete: boolean, t
       return read(undefined, complete, whole.subarray(Math.max(0, whole.length - BODY_TAIL_BYTES)));
     },
   };
+}
+
+/** The tap for a 2xx answer of a free API (models, token counts): nothing to meter, only an error the body may carry. */
+export function freeBodyTap(): ResponseTap {
+  return bufferBody((text, complete) => nothingMetered(complete, text === undefined ? undefined : errorFromValue(parseJson(text))));
 }
 
 /** The tap for a non-2xx response: the body is an error, and nothing was used. */

@@ -38,9 +38,14 @@ export function hasImages(api: Api, body: unknown): boolean {
     case 'anthropic.count_tokens':
       return list(b.messages).some((m) => list(obj(m)?.content).some(anthropicImage));
     case 'gemini.generate':
+    case 'gemini.count_tokens':
       return list(b.contents).some((c) => list(obj(c)?.parts).some(geminiImage));
     case 'openai.embeddings':
     case 'openai.models':
+    case 'openai.responses_lookup':
+    case 'anthropic.models':
+    case 'gemini.embed':
+    case 'gemini.models':
       return false;
   }
 }
@@ -84,7 +89,8 @@ export function reasoningEffort(api: Api, body: unknown): string | undefined {
       const type = text(obj(b.thinking)?.type);
       return type === 'disabled' ? 'none' : type;
     }
-    case 'gemini.generate': {
+    case 'gemini.generate':
+    case 'gemini.count_tokens': {
       const config = obj(obj(b.generationConfig)?.thinkingConfig);
       const level = text(config?.thinkingLevel);
       if (level) return level;
@@ -93,6 +99,10 @@ export function reasoningEffort(api: Api, body: unknown): string | undefined {
     }
     case 'openai.embeddings':
     case 'openai.models':
+    case 'openai.responses_lookup':
+    case 'anthropic.models':
+    case 'gemini.embed':
+    case 'gemini.models':
       return undefined;
   }
 }
@@ -126,10 +136,15 @@ export function systemText(api: Api, body: unknown): string | undefined {
       addContent(b.system);
       break;
     case 'gemini.generate':
+    case 'gemini.count_tokens':
       addContent(obj(b.systemInstruction ?? b.system_instruction)?.parts);
       break;
     case 'openai.embeddings':
     case 'openai.models':
+    case 'openai.responses_lookup':
+    case 'anthropic.models':
+    case 'gemini.embed':
+    case 'gemini.models':
       break;
   }
   return parts.length === 0 ? undefined : parts.join('\n\n');

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { lookupRoute } from '../registry.js';
+import type { RouteMatch } from '../types.js';
+import { applyOverrides } from './overrides.js';
+
+function route(method: string, path: string): RouteMatch {
+  const found = lookupRoute(method, path);
+  if (found.kind !== 'match') throw new Error(`no route for ${path}`);
+  return found.route;
+}
+
+describe('applyOverrides on Gemini paths', () => {
+  it('puts a new model in the path, with or without its models/ prefix, and out of a tuned model’s collection', () => {
+    const path = '/v1beta/tunedModels/my-tuned:generateContent';
+    expect(applyOverrides(route('POST', path), {}, path, { model: 'gemini-2.5-flash' }).path).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
+    const plain = '/v1beta/models/gemini-2.5-pro:streamGenerateContent';
+    expect(applyOverrides(route('POST', plain), {}, plain, { model: 'models/gemini-2.5-flash' }).path).toBe('/v1beta/models/gemini-2.5-flash:streamGenerateContent');
+    expect(applyOverrides(route('POST', plain), {}, plain, { model: 'tunedModels/t1' }).path).toBe('/v1beta/tunedModels/t1:streamGenerateContent');
+  });
+
+  it('renames the model of each request of a batch of embeddings too', () => {
+    const path = '/v1beta/models/gemini-embedding-001:batchEmbedContents';
+    const body = { requests: [{ model: 'models/gemini-embedding-001', content: { parts: [{ text: 'a' }] } }] };
+    const out = applyOverrides(route('POST', path), body, path, { model: 'gemini-embedding-002' });
+    expect(out.path).toBe('/v1beta/models/gemini-embedding-002:batchEmbedContents');
+    expect(JSON.parse(out.body.toString())).toEqual({ requests: [{ model: 'models/gemini-embedding-002', content: { parts: [{ text: 'a' }] } }] });
+  });
+});

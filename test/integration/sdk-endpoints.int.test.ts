@@ -1,0 +1,250 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Harness, startHarness } from '../support/harness.js';
+
+/** The SDK calls besides generation (models, token counts, embeddings, stored responses): forwarded as sent, one row each. */
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => h.close());
+beforeEach(async () => {
+  h.fake.reset();
+  await h.mark();
+});
+
+async function bytesOf(res: Response): Promise<Buffer> {
+  return Buffer.from(await res.arrayBuffer());
+}
+
+/** The single request the fake got, after checking the client received exactly its bytes. */
+async function sameBytes(res: Response) {
+  const got = await bytesOf(res);
+  const [up] = await h.fake.waitForRequests(1);
+  expect(got.equals(up!.sent)).toBe(true);
+  return up!;
+}
+
+const free = { costPicos: 0n, unpriced: false, usageSource: 'none', inputTokens: 0, outputTokens: 0, outcome: 'ok', status: 200 };
+
+describe('Anthropic models through Tollgate', () => {
+  const client = () => new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });
+
+  it('models.list: the Anthropic list, as the provider sent it, recorded as anthropic.models at no cost', async () => {
+    const res = await client().models.list().asResponse();
+    const up = await sameBytes(res);
+    expect(up.path).toBe('/v1/models');
+    expect(up.route).toBe('anthropic.models');
+    // The provider's key goes upstream where an Anthropic key belongs.
+    expect(up.headers['x-api-key']).toBe('sk-ant-upstream');
+    expect(res.headers.get('anthropic-ratelimit-requests-limit')).toBe(up.responseHeaders['anthropic-ratelimit-requests-limit']);
+    const row = await h.row(res.headers.get('x-tollgate-request-id')!);
+    expect(row).toMatchObject({ ...free, api: 'anthropic.models', provider: 'anthropic', modelRequested: '', client: 'anthropic-sdk' });
+    const page = await client().models.list();
+    expect(page.data.map((m) => m.id)).toContain('claude-sonnet-5-5');
+  });
+
+  it('models.retrieve: the model in the path is the row model, and the answer is Anthropic’s', async () => {
+    const { data, response } = await client().models.retrieve('claude-sonnet-5-5').withResponse();
+    expect(data).toMatchObject({ type: 'model', id: 'claude-sonnet-5-5' });
+    const row = await h.row(response.headers.get('x-tollgate-request-id')!);
+    expect(row).toMatchObject({ ...free, api: 'anthropic.models', provider: 'anthropic', model: 'claude-sonnet-5-5', modelRequested: 'claude-sonnet-5-5' });
+    expect(h.fake.requests[0]!.path).toBe('/v1/models/claude-sonnet-5-5');
+  });
+
+  it('an unknown model is the provider’s 404, recorded as its error', async () => {
+    await expect(client().models.retrieve('claude-none')).rejects.toThrow(/404/);
+    const [row] = await h.rows();
+    expect(row).toMatchObject({ api: 'anthropic.models', status: 404, outcome: 'upstream_error', errorType: 'not_found_error', costPicos: 0n });
+  });
+
+  it('/p/{provider}/v1/models goes to that provider in its dialect, whatever the credential header', async () => {
+    const res = await fetch(`${h.url}/p/anthropic/v1/models`, { headers: { authorization: `Bearer ${h.key.key}` } });
+    expect(res.status).toBe(200);
+    const [row] = await h.rows();
+    expect(row).toMatchObject({ api: 'anthropic.models', provider: 'anthropic' });
+  });
+});
+
+describe('OpenAI models and stored responses through Tollgate', () => {
+  const client = () => new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+
+  it('models.list stays OpenAI’s when no Anthropic header is sent', async () => {
+    const res = await client().models.list().asResponse();
+    const up = await sameBytes(res);
+    expect(up.route).toBe('openai.models');
+    const row = await h.row(res.headers.get('x-tollgate-request-id')!);
+    expect(row).toMatchObject({ ...free, api: 'openai.models', provider: 'openai' });
+  });
+
+  it('models.retrieve: forwarded unchanged, recorded as openai.models at no cost', async () => {
+    const res = await client().models.retrieve('gpt-5-mini').asResponse();
+    const up = await sameBytes(res);
+    expect(up.path).toBe('/v1/models/gpt-5-mini');
+    expect(up.headers.authorization).toBe('Bearer sk-upstream-openai');
+    expect(res.headers.get('x-request-id')).toBe(up.responseHeaders['x-request-id']);
+    const row = await h.row(res.headers.get('x-tollgate-request-id')!);
+    expect(row).toMatchObject({ ...free, api: 'openai.models', model: 'gpt-5-mini', modelRequested: 'gpt-5-mini', client: 'openai-sdk' });
+  });
+
+  it('responses.retrieve does not bill the response again', async () => {
+    h.fake.setDefault({ usage: { input: 300, output: 80 } });
+    const res = await client().responses.retrieve('resp_abc123').asResponse();
+    const up = await sameBytes(res);
+    expect(up).toMatchObject({ method: 'GET', path: '/v1/responses/resp_abc123', route: 'openai.responses.retrieve' });
+    const row = await h.row(res.headers.get('x-tollgate-request-id')!);
+    expect(row).toMatchObject({ ...free, api: 'openai.responses_lookup', provider: 'openai', cacheReadTokens: 0, reasoningTokens: 0 });
+    // Not the response's own record: an import of the call that created it must not be taken for a duplicate of this row.
+    expect(row.responseId ?? null).toBeNull();
+  });
+
+  it('responses.retrieve with stream: the events again, byte for byte, not billed', async () => {
+    h.fake.setDefault({ usage: { input: 300, output: 80 } });
+    const res = await client().responses.retrieve('resp_abc123', { stream: true }).asResponse();
+    const up = await sameBytes(res);
+    expect(up.query.stream).toBe('true');
+    expect(up.sent.toString()).toContain('event: response.completed');
+    const row = await h.row(res.headers.get('x-tollgate-request-id')!);
+    expect(row).toMatchObject({ ...free, api: 'openai.responses_lookup' });
+  });
+
+  it('responses.delete, cancel and inputItems.list: forwarded with their methods, one cost-0 row each', async () => {
+    const del = await client().responses.delete('resp_abc123').asResponse();
+    expect(del.status).toBe(200);
+    const cancelled = await client().responses.cancel('resp_abc123');
+    expect(cancelled.status).toBe('cancelled');
+    const items = await client().responses.inputItems.list('resp_abc123');
+    expect(items.data).toHaveLength(1);
+    const ups = await h.fake.waitForRequests(3);
+    expect(ups.map((u) => [u.method, u.path, u.route])).toEqual([
+      ['DELETE', '/v1/responses/resp_abc123', 'openai.responses.delete'],
+      ['POST', '/v1/responses/resp_abc123/cancel', 'openai.responses.cancel'],
+      ['GET', '/v1/responses/resp_abc123/input_items', 'openai.responses.input_items'],
+    ]);
+    const rows = await h.rows();
+    expect(rows).toHaveLength(3);
+    for (const row of rows) expect(row).toMatchObject({ ...free, api: 'openai.responses_lookup' });
+  });
+
+  it('a background response: created queued without usage, its usage recorded once, by the first lookup that sees it finished', async () => {
+    h.fake.setDefault({ usage: { input: 300, output: 80 } });
+    const created = await client().responses.create({ model: 'gpt-5', input: 'later', background: true });
+    expect(created).toMatchObject({ status: 'queued', usage: null });
+    const done = await client().responses.retrieve(created.id);
+    expect(done).toMatchObject({ status: 'completed', usage: { input_tokens: 300, output_tokens: 80 } });
+    await client().responses.retrieve(created.id);
+    const rows = await h.rows();
+    expect(rows.map((r) => [r.api, r.model, r.inputTokens, r.outputTokens, r.usageSource, r.costPicos, r.responseId ?? null])).toEqual([
+      ['openai.responses', 'gpt-5', 0, 0, 'none', 0n, created.id],
+      // The test price: a pico per input token, ten per output token.
+      ['openai.responses_lookup', 'gpt-fake', 300, 80, 'final', 1100n, created.id],
+      ['openai.responses_lookup', 'gpt-fake', 0, 0, 'none', 0n, null],
+    ]);
+  });
+
+  it('a response the gateway did not see created in the background is not billed by its lookup', async () => {
+    h.fake.setDefault({ usage: { input: 300, output: 80 } });
+    const created = await client().responses.create({ model: 'gpt-5', input: 'now' });
+    await client().responses.retrieve(created.id);
+    const rows = await h.rows();
+    expect(rows.map((r) => [r.api, r.inputTokens, r.costPicos])).toEqual([
+      ['openai.responses', 300, 1100n],
+      ['openai.responses_lookup', 0, 0n],
+    ]);
+  });
+
+  it('POST /v1/responses/compact is not taken for a stored response', async () => {
+    const res = await fetch(`${h.url}/v1/responses/compact`, { method: 'POST', headers: { authorization: `Bearer ${h.key.key}`, 'content-type': 'application/json' }, body: '{"model":"gpt-5"}' });
+    expect(res.status).toBe(404);
+    expect(h.fake.requests).toHaveLength(0);
+  });
+});
+
+describe('Gemini models, token counts and embeddings through Tollgate', () => {
+  const client = () => new GoogleGenAI({ apiKey: h.key.key, httpOptions: { baseUrl: h.url } });
+  const post = (path: string, body: unknown) =>
+    fetch(`${h.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-goog-api-key': h.key.key }, body: JSON.stringify(body) });
+
+  it('models.countTokens: the count comes back, the row costs nothing', async () => {
+    h.fake.script({ usage: { input: 42 } });
+    const r = await client().models.countTokens({ model: 'gemini-2.5-flash', contents: 'count me' });
+    expect(r.totalTokens).toBe(42);
+    const [up] = await h.fake.waitForRequests(1);
+    expect(up).toMatchObject({ path: '/v1beta/models/gemini-2.5-flash:countTokens', route: 'gemini.count_tokens' });
+    expect(up!.headers['x-goog-api-key']).toBe('gm-upstream');
+    const [row] = await h.rows();
+    expect(row).toMatchObject({ ...free, api: 'gemini.count_tokens', provider: 'gemini', model: 'gemini-2.5-flash', client: 'genai-sdk' });
+  });
+
+  it('countTokens with ?alt=sse keeps the query and the bytes', async () => {
+    const res = await post('/v1beta/models/gemini-2.5-flash:countTokens?alt=sse', { contents: [{ role: 'user', parts: [{ text: 'x' }] }] });
+    const up = await sameBytes(res);
+    expect(up.query.alt).toBe('sse');
+    const [row] = await h.rows();
+    expect(row).toMatchObject({ ...free, api: 'gemini.count_tokens' });
+  });
+
+  it('models.embedContent (the SDK calls batchEmbedContents): no token counts come back, so the input is estimated and priced', async () => {
+    const r = await client().models.embedContent({ model: 'gemini-embedding-001', contents: ['first text to embed', 'second'] });
+    expect(r.embeddings).toHaveLength(2);
+    const [up] = await h.fake.waitForRequests(1);
+    expect(up).toMatchObject({ path: '/v1beta/models/gemini-embedding-001:batchEmbedContents', route: 'gemini.batch_embed' });
+    const [row] = await h.rows();
+    expect(row).toMatchObject({ api: 'gemini.embed', model: 'gemini-embedding-001', outcome: 'ok', usageSource: 'estimated', outputTokens: 0, unpriced: false });
+    expect(row!.inputTokens).toBeGreaterThan(0);
+    // The test price: a pico per input token.
+    expect(row!.costPicos).toBe(BigInt(row!.inputTokens));
+  });
+
+  it(':embedContent, byte for byte; a usageMetadata the provider does send is used as is', async () => {
+    const res = await post('/v1beta/models/gemini-embedding-001:embedContent', { content: { parts: [{ text: 'embed me' }] } });
+    await sameBytes(res);
+    const [row] = await h.rows();
+    expect(row).toMatchObject({ api: 'gemini.embed', usageSource: 'estimated', model: 'gemini-embedding-001' });
+    h.fake.reset();
+    await h.mark();
+    h.fake.script({ body: { embedding: { values: [0.5] }, usageMetadata: { promptTokenCount: 7, totalTokenCount: 7 } } });
+    const r2 = await post('/v1beta/models/gemini-embedding-001:embedContent', { content: { parts: [{ text: 'embed me' }] } });
+    expect(r2.status).toBe(200);
+    await r2.arrayBuffer();
+    const [row2] = await h.rows();
+    expect(row2).toMatchObject({ api: 'gemini.embed', usageSource: 'final', inputTokens: 7, costPicos: 7n });
+  });
+
+  it('models.list and models.get: Google’s answer, recorded as gemini.models at no cost', async () => {
+    const names: string[] = [];
+    for await (const m of await client().models.list()) names.push(m.name ?? '');
+    expect(names).toContain('models/gemini-2.5-flash');
+    const m = await client().models.get({ model: 'gemini-2.5-pro' });
+    expect(m.displayName).toBe('Gemini 2.5 Pro');
+    const ups = await h.fake.waitForRequests(2);
+    expect(ups.map((u) => [u.method, u.path])).toEqual([
+      ['GET', '/v1beta/models'],
+      ['GET', '/v1beta/models/gemini-2.5-pro'],
+    ]);
+    const rows = await h.rows();
+    expect(rows.map((r) => [r.api, r.modelRequested, r.costPicos, r.outcome])).toEqual([
+      ['gemini.models', '', 0n, 'ok'],
+      ['gemini.models', 'gemini-2.5-pro', 0n, 'ok'],
+    ]);
+  });
+
+  it('models/ and tunedModels/ names: the SDK’s paths are served, a tuned model is recorded by its full name', async () => {
+    const m = await client().models.get({ model: 'models/gemini-2.5-flash' });
+    expect(m.name).toBe('models/gemini-2.5-flash');
+    const tuned = await client().models.list({ config: { queryBase: false } });
+    expect(tuned.page).toEqual([]);
+    await client().models.generateContent({ model: 'tunedModels/my-tuned', contents: 'hi' });
+    const ups = await h.fake.waitForRequests(3);
+    expect(ups.map((u) => u.path)).toEqual(['/v1beta/models/gemini-2.5-flash', '/v1beta/tunedModels', '/v1beta/tunedModels/my-tuned:generateContent']);
+    const rows = await h.rows();
+    expect(rows.map((r) => [r.api, r.modelRequested])).toEqual([
+      ['gemini.models', 'gemini-2.5-flash'],
+      ['gemini.models', ''],
+      ['gemini.generate', 'tunedModels/my-tuned'],
+    ]);
+  });
+});
