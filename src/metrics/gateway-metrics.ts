@@ -11,7 +11,7 @@ export interface GatewayGauges {
   inFlight: () => number;
 }
 
-const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+const LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 const TOKEN_CLASSES = ['input', 'cache_read', 'cache_write', 'output', 'reasoning'] as const;
 const PICOS_PER_USD = 1_000_000_000_000n;
 
