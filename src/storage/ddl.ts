@@ -14,6 +14,13 @@ export interface TypeMap {
   serial: string;
   /** Suffix for tables whose primary key is their access path (SQLite: WITHOUT ROWID). */
   keyedTableSuffix: string;
+  /**
+   * The ledger's arrival column (version 19): which write brought a row, in an order in which the
+   * anomaly scheduler can ask what was written since it last looked. `arrivalDefault` fills it
+   * where the engine can (Postgres: the writing transaction's id); SQLite's inserts supply it.
+   */
+  arrival: string;
+  arrivalDefault?: string;
 }
 
 const REQUEST_TYPES: Record<(typeof REQUEST_COLUMNS)[number], [ColumnType, 'null' | 'not null', string?]> = {
@@ -249,6 +256,25 @@ export function schemaV16(t: TypeMap): string[] {
   return [`ALTER TABLE requests ADD COLUMN ${column('response_id', type, nullability, t)}`];
 }
 
+/**
+ * Version 19: the write that brought each row (see TypeMap.arrival), so that live anomaly
+ * detection finds rows written after the windows they belong to were evaluated (an import, a
+ * long stream, a spool replayed after a crash; docs/anomalies.md). Rows from before stay null
+ * and outside the index. The default is set after the column is added: a volatile default in
+ * ADD COLUMN would make Postgres rewrite the whole table.
+ */
+export function schemaV19(t: TypeMap): string[] {
+  return [
+    `ALTER TABLE requests ADD COLUMN arrival ${t.arrival}`,
+    // Without a default (SQLite, whose writes take turns), each write transaction counts itself in a
+    // table of one row: a counter kept apart from the rows is never taken back by a deletion.
+    ...(t.arrivalDefault
+      ? [`ALTER TABLE requests ALTER COLUMN arrival SET DEFAULT ${t.arrivalDefault}`]
+      : [`CREATE TABLE ledger_arrival (n ${t.bigint} NOT NULL)`, 'INSERT INTO ledger_arrival (n) VALUES (0)']),
+    'CREATE INDEX requests_arrival ON requests (arrival, ts) WHERE arrival IS NOT NULL',
+  ];
+}
+
 /** Ordered migrations; each entry's statements run in one transaction. */
 export function migrations(t: TypeMap): { version: number; statements: string[] }[] {
   return [
@@ -266,6 +292,7 @@ export function migrations(t: TypeMap): { version: number; statements: string[] 
     { version: 15, statements: schemaV15(t) },
     { version: 16, statements: schemaV16(t) },
     { version: 18, statements: schemaV18() },
+    { version: 19, statements: schemaV19(t) },
   ];
 }
 

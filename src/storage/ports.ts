@@ -68,6 +68,23 @@ export interface LedgerStore {
   callerTotals(filter: TimeFilter): Promise<CallerTotals[]>;
   /** The ids of a caller's first `limit` failed requests in the window, in time order (a retry storm's evidence). */
   failedRequestIds(filter: TimeFilter, caller: string, limit: number): Promise<string[]>;
+  /** Where the ledger's writes stand now, as an opaque cursor for `arrivedSince`. */
+  arrivalCursor(): Promise<string>;
+  /**
+   * What was written after `cursor` (inserted, or replaced by an upsert) and committed since:
+   * the starts of the `bucketMs` buckets of `ts` its rows fall in (those with ts < `tsBefore`),
+   * and the cursor this read stands at. Each committed row is reported by exactly one read
+   * whose cursors chain, whatever order concurrent writers committed in (live anomaly
+   * detection's late rows, docs/anomalies.md).
+   */
+  arrivedSince(cursor: string, o: { tsBefore: number; bucketMs: number }): Promise<Arrivals>;
+}
+
+/** The rows written since a cursor, as `ts` buckets, and where the read stands. */
+export interface Arrivals {
+  cursor: string;
+  /** Bucket starts (ms since the epoch), ascending, each once. */
+  buckets: number[];
 }
 
 /** One caller's traffic over a window, as the retry-storm detector judges it. */

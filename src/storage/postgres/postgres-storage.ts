@@ -18,7 +18,7 @@ import { storableParam, storableRows } from '../storable.js';
 
 type Row = Record<string, unknown>;
 
-export const POSTGRES_TYPES = { text: 'TEXT', int: 'INTEGER', bigint: 'BIGINT', bool: 'BOOLEAN', json: 'JSONB', serial: 'BIGSERIAL', keyedTableSuffix: '' };
+export const POSTGRES_TYPES = { text: 'TEXT', int: 'INTEGER', bigint: 'BIGINT', bool: 'BOOLEAN', json: 'JSONB', serial: 'BIGSERIAL', keyedTableSuffix: '', arrival: 'XID8', arrivalDefault: 'pg_current_xact_id()' };
 
 const DIALECT: SqlDialect = {
   param: (i) => `$${i}`,
@@ -258,6 +258,19 @@ function pgLedger(pool: pg.Pool): LedgerStore {
     repeatedSteps: (filter, minRepeats) => repeatedSteps(run, (i) => DIALECT.param(i), filter, minRepeats),
     callerTotals: (filter) => callerTotals(run, (i) => DIALECT.param(i), filter),
     failedRequestIds: (filter, caller, limit) => failedRequestIds(run, (i) => DIALECT.param(i), filter, caller, limit),
+    arrivalCursor: async () => String((await run('SELECT pg_current_snapshot()::text AS c', []))[0]!.c),
+    async arrivedSince(cursor, { tsBefore, bucketMs }) {
+      // A cursor is a snapshot: the rows it could not see (transactions not yet committed then,
+      // whatever their order) that the new one can. Only ids from the old snapshot's xmin on can
+      // be among them, so the index is read from there.
+      const now = String((await run('SELECT pg_current_snapshot()::text AS c', []))[0]!.c);
+      const rows = await run(
+        'SELECT DISTINCT (ts / $3::bigint) * $3::bigint AS b FROM requests WHERE arrival >= pg_snapshot_xmin($1::pg_snapshot) ' +
+          'AND NOT pg_visible_in_snapshot(arrival, $1::pg_snapshot) AND pg_visible_in_snapshot(arrival, $2::pg_snapshot) AND ts < $4 ORDER BY b',
+        [cursor, now, bucketMs, tsBefore],
+      );
+      return { cursor: now, buckets: rows.map((r) => Number(r.b)) };
+    },
   };
 }
 

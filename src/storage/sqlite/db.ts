@@ -12,7 +12,7 @@ type Row = Record<string, unknown>;
 /** How long a statement waits for another connection's write lock (blocking its thread meanwhile). */
 export const LOCK_WAIT_MS = 5000;
 
-export const SQLITE_TYPES = { text: 'TEXT', int: 'INTEGER', bigint: 'INTEGER', bool: 'INTEGER', json: 'TEXT', serial: 'INTEGER', keyedTableSuffix: ' WITHOUT ROWID' };
+export const SQLITE_TYPES = { text: 'TEXT', int: 'INTEGER', bigint: 'INTEGER', bool: 'INTEGER', json: 'TEXT', serial: 'INTEGER', keyedTableSuffix: ' WITHOUT ROWID', arrival: 'INTEGER' };
 
 /**
  * The embedded default: one SQLite file in WAL mode. WAL lets `tollgate report` read

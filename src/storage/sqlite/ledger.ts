@@ -49,8 +49,20 @@ export interface SqliteLedgerOptions {
   insertLockWaitMs?: number;
 }
 
+/** The columns an insert writes: the row's, and the write that brought it (schema version 19). */
+const STORED_COLUMNS = [...REQUEST_COLUMNS, 'arrival'];
+
 export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
-  const insertRow = db.prepare(`INSERT OR IGNORE INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES (${REQUEST_COLUMNS.map(() => '?').join(', ')})`);
+  const toInt = (b: boolean) => (b ? 1 : 0);
+  const insertRow = db.prepare(`INSERT OR IGNORE INTO requests (${STORED_COLUMNS.join(', ')}) VALUES (${STORED_COLUMNS.map(() => '?').join(', ')})`);
+  // Each write transaction takes the next arrival number (writes take turns, so the numbers commit in order).
+  const nextArrival = db.prepare('UPDATE ledger_arrival SET n = n + 1 RETURNING n');
+  const arrivalNow = db.prepare('SELECT n FROM ledger_arrival');
+  const storedValues = (r: LedgerRow, arrival: number) => {
+    const v = rowValues(r, toInt);
+    v.push(arrival);
+    return v;
+  };
   const insertAttempt = db.prepare(`INSERT OR IGNORE INTO attempts (${ATTEMPT_COLUMNS.join(', ')}) VALUES (${ATTEMPT_COLUMNS.map(() => '?').join(', ')})`);
   const attemptsOf = db.prepare('SELECT * FROM attempts WHERE request_id = ? ORDER BY n').safeIntegers();
   const upserts = new Map<RollupTable, ReturnType<Db['prepare']>>();
@@ -59,7 +71,6 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
     if (!s) upserts.set(table, (s = db.prepare(rollupUpsertSql(table, () => '?'))));
     return s;
   };
-  const toInt = (b: boolean) => (b ? 1 : 0);
   // One query per batch (a query per row was a sixth of an import's write), as on Postgres.
   // Other sources' rows by id: `source <> s` as two ranges, each a seek in requests_upstream_other.
   // Gateway rows, for another source's row with a session: that session's rows around its time.
@@ -122,10 +133,11 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   };
   const insertBatch = db.transaction((rows: readonly LedgerRow[]) => {
     const fresh: LedgerRow[] = [];
+    const arrival = Number((nextArrival.get() as Row).n);
     const seen = crossSourceRepeats(rows);
     const rebuild = deferIndexes(rows.length);
     const kept = rows.filter((r) => !seen(r));
-    const inserted = insertWithConstants(db, 'requests', REQUEST_COLUMNS, kept.length, (i) => rowValues(kept[i]!, toInt), insertRow);
+    const inserted = insertWithConstants(db, 'requests', STORED_COLUMNS, kept.length, (i) => storedValues(kept[i]!, arrival), insertRow);
     for (let i = 0; i < kept.length; i++) {
       if (!inserted[i]) continue;
       const r = kept[i]!;
@@ -139,6 +151,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   const upsertBatch = db.transaction((rows: readonly LedgerRow[], remove: readonly string[]) => {
     const added: LedgerRow[] = [];
     const removed: LedgerRow[] = [];
+    const arrival = Number((nextArrival.get() as Row).n);
     const take = (id: string) => {
       const rec = existing.get(id) as Row | undefined;
       if (!rec) return undefined;
@@ -155,7 +168,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
       const rec = existing.get(r.id) as Row | undefined;
       if (rec && sameRow(rowFromRecord(rec), r)) continue;
       if (rec) removed.push(take(r.id)!);
-      insertRow.run(rowValues(r, toInt));
+      insertRow.run(storedValues(r, arrival));
       added.push(r);
     }
     writeRollups(added, removed);
@@ -165,6 +178,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   const getRow = db.prepare('SELECT * FROM requests WHERE id = ?').safeIntegers();
   // Through requests_ts: one seek, however large the ledger.
   const firstTs = db.prepare('SELECT MIN(ts) AS t FROM requests');
+  const arrivedBuckets = db.prepare('SELECT DISTINCT (ts / ?) * ? AS b FROM requests WHERE arrival > ? AND arrival <= ? AND ts < ? ORDER BY b');
   const statement = statementCache((sql) => db.prepare(sql).safeIntegers());
   const run = (sql: string, params: unknown[]) => Promise.resolve(statement(sql).all(params) as Row[]);
 
@@ -210,6 +224,14 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
     repeatedSteps: (filter, minRepeats) => repeatedSteps(run, (i) => DIALECT.param(i), filter, minRepeats),
     callerTotals: (filter) => callerTotals(run, (i) => DIALECT.param(i), filter),
     failedRequestIds: (filter, caller, limit) => failedRequestIds(run, (i) => DIALECT.param(i), filter, caller, limit),
+    arrivalCursor: () => Promise.resolve(String((arrivalNow.get() as Row).n)),
+    arrivedSince: (cursor, { tsBefore, bucketMs }) => {
+      // The counter first: a write committed after it is left for the next read. The bucket as a
+      // bigint, bound as an integer: a number would be a REAL, and the division not whole.
+      const now = Number((arrivalNow.get() as Row).n);
+      const buckets = (arrivedBuckets.all(BigInt(bucketMs), BigInt(bucketMs), Number(cursor), now, tsBefore) as { b: number }[]).map((r) => Number(r.b));
+      return Promise.resolve({ cursor: String(now), buckets });
+    },
   };
 }
 

@@ -265,6 +265,30 @@ export function storageContract(open: () => Promise<Storage>): void {
     expect(await s.ledger.ruleTotals({ since: at(10) })).toEqual([]);
   });
 
+  it('reports what was written since a cursor once, as ts buckets: inserts, replacements and large batches, never rows from before', async () => {
+    const s = await open();
+    const t = Date.UTC(2026, 10, 20, 12);
+    const q = { tsBefore: t + 3_600_000, bucketMs: 60_000 };
+    await s.ledger.insert([sampleRow({ id: 'before', ts: t })]);
+    const c0 = await s.ledger.arrivalCursor();
+    expect(await s.ledger.arrivedSince(c0, q)).toEqual({ cursor: c0, buckets: [] });
+    await s.ledger.insert([sampleRow({ id: 'a', ts: t + 5 * 60_000 + 59_999 }), sampleRow({ id: 'b', ts: t - 7 * 60_000 }), sampleRow({ id: 'late', ts: t + 2 * 3_600_000 })]);
+    await s.ledger.insert([sampleRow({ id: 'before', ts: t })]); // already there: not written again
+    const r1 = await s.ledger.arrivedSince(c0, q);
+    expect(r1.buckets).toEqual([t - 7 * 60_000, t + 5 * 60_000]);
+    expect(await s.ledger.arrivedSince(r1.cursor, q)).toEqual({ cursor: r1.cursor, buckets: [] });
+    // A replaced row arrives again; an unchanged one and a removal do not.
+    await s.ledger.upsert([sampleRow({ id: 'b', ts: t - 7 * 60_000, outputTokens: 5 }), sampleRow({ id: 'a', ts: t + 5 * 60_000 + 59_999 })], ['before']);
+    const r2 = await s.ledger.arrivedSince(r1.cursor, q);
+    expect(r2.buckets).toEqual([t - 7 * 60_000]);
+    // A batch large enough to be written another way (SQLite: literal constants, deferred indexes).
+    await s.ledger.insert(Array.from({ length: 200 }, (_, i) => sampleRow({ id: `many-${i}`, ts: t - 3_600_000 + i * 1000 })));
+    const r3 = await s.ledger.arrivedSince(r2.cursor, q);
+    expect(r3.buckets).toEqual([0, 1, 2, 3].map((m) => t - 3_600_000 + m * 60_000));
+    expect((await s.ledger.arrivedSince(r2.cursor, { ...q, tsBefore: t - 3_600_000 + 60_000 })).buckets).toEqual([t - 3_600_000]);
+    await s.close();
+  });
+
   it('reads request points of a window in time order, with the last turn hash', async () => {
     const s = await open();
     const rows = randomRows(80, 5).map((x, i) => ({ ...x, lastTurnHash: i % 3 === 0 ? null : `h${i % 4}`, attempts: 1 + (i % 3), status: i % 5 === 0 ? 429 : 200 }));
