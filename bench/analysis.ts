@@ -161,11 +161,11 @@ async function main(): Promise<void> {
       const after = new SeriesReader(storage.ledger);
       loop.push(await stalls('aggregates, main thread, cold', () => evaluate(after, NOW, settings, rates)));
       const thread = await RemoteEvaluator.startThread({ storage: { kind: 'sqlite', path }, settings }, rates);
-      loop.push(await stalls('after: aggregates, worker thread, cold', () => thread.evaluate(NOW)));
+      loop.push(await stalls('after: aggregates, worker thread, cold', () => thread.evaluate(NOW, { owed: [] })));
       for (let k = 1; k <= RUNS; k++) {
         loop.push(await stalls(`before, warm #${k}`, () => rawEvaluate(before, storage, NOW + k * 1000, settings, rates)));
         loop.push(await stalls(`aggregates main, warm #${k}`, () => evaluate(after, NOW + k * 1000, settings, rates)));
-        loop.push(await stalls(`after, warm #${k}`, () => thread.evaluate(NOW + k * 1000)));
+        loop.push(await stalls(`after, warm #${k}`, () => thread.evaluate(NOW + k * 1000, { owed: [] })));
       }
       await thread.close();
     }

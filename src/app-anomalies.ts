@@ -23,6 +23,8 @@ export interface AnomalyOptions {
   now?: () => number;
   /** False: no timer; the caller drives `check()` (tests with an injected clock). */
   timer?: boolean;
+  /** Storage's arrival cursor from before this process replayed its spool (see WatchDeps.cursor). */
+  cursor?: string | undefined;
 }
 
 /** Starts the anomaly scheduler of `serve` (when enabled): detections become audited, de-duplicated alerts. */
@@ -42,7 +44,12 @@ export async function startAnomalies(o: AnomalyOptions, storage: Storage, flushL
         .catch((err: unknown) => log.warn('could not write the audit log', { err: String(err) }));
     },
     onError: (err) => log.warn('anomaly detection could not run', { err: String(err) }),
+    onLate: (late) => {
+      if (late.tooOld > 0) log.warn(`anomaly: rows written late belong to ${late.tooOld} evaluation(s) older than anomalies.late_horizon_hours; not evaluated live (tollgate detect replays them)`, {});
+      if (late.owed > 0) log.info('anomaly: evaluations owed to rows written late, left for the next passes', { evaluated: late.evaluated, owed: late.owed });
+    },
     now,
+    cursor: o.cursor,
   });
   if (o.timer !== false) watch.start();
   return watch;

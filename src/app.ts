@@ -102,6 +102,8 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     if (kept) o.log.error(`storage refused request ${row.id} on its own; the row is kept in ${refused.path} (load it with tollgate import --format ledger once the cause is fixed)`, { err: String(err) });
     return kept;
   };
+  // Before the spool is replayed: its rows are late, and the scheduler's first pass looks at what arrived since.
+  const arrivals = o.anomalies?.settings.enabled ? await o.storage.ledger.arrivalCursor().catch(() => undefined) : undefined;
   const recovered = await recoverSpools(o.spoolDir, (rows) => o.storage.ledger.insert(rows), { isStorageTrouble, setAside });
   if (recovered > 0) o.log.info('replayed rows left in the spool by an earlier process', { rows: recovered });
   const waiting = refused.count();
@@ -120,7 +122,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   });
   const keys = new KeyResolver(o.storage.keys);
   const policy = o.policy ? await startPolicy(o.policy, o.storage, o.price, () => writer.flush(), o.log) : undefined;
-  const anomalies = o.anomalies ? await startAnomalies(o.anomalies, o.storage, () => writer.flush(), o.log) : undefined;
+  const anomalies = o.anomalies ? await startAnomalies({ ...o.anomalies, cursor: arrivals }, o.storage, () => writer.flush(), o.log) : undefined;
   const agent = createAgent(o.timeouts);
   const router = await startRouter(o.routing, o.log);
   const inFlight = new InFlight();

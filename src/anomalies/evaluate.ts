@@ -20,11 +20,11 @@ export interface ModelRef {
 
 /**
  * One evaluation at `now`: reads the series and runs every enabled detector (or only
- * `only`). The live scheduler and `tollgate detect` replay both call this.
+ * `only`). The live scheduler (through livePass) and `tollgate detect` replay both call this.
  */
-export async function evaluate(reader: SeriesReader, now: number, settings: AnomalySettings, rates: DetectorRates, only?: DetectorId): Promise<Detection[]> {
+export async function evaluate(reader: SeriesReader, now: number, settings: AnomalySettings, rates: DetectorRates, only?: DetectorId | ReadonlySet<DetectorId>): Promise<Detection[]> {
   const d = settings.detectors;
-  const on = (id: DetectorId) => d[id].enabled && (only === undefined || only === id);
+  const on = (id: DetectorId) => d[id].enabled && (only === undefined || (typeof only === 'string' ? only === id : only.has(id)));
   const out: Detection[] = [];
   if (on('spend_spike')) {
     for (const series of await reader.spend(d.spend_spike.dimensions, now, d.spend_spike.windowMs, d.spend_spike.baselineDays)) out.push(...spendSpikes(series, now, d.spend_spike));

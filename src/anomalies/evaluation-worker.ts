@@ -1,15 +1,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { TokenRates } from '../pricing/unit-rates.js';
 import { openStorage } from '../storage/open.js';
-import { type DetectorRates, type ModelRef, evaluate } from './evaluate.js';
-import type { EvaluatorSpec, RatesAnswer, RatesQuestion } from './evaluator.js';
+import type { DetectorRates, ModelRef } from './evaluate.js';
+import { type EvaluatorSpec, type RatesAnswer, type RatesQuestion, lateBudgetMs } from './evaluator.js';
 import { SeriesReader } from './inputs.js';
+import { type LiveState, livePass } from './live.js';
 
 // Runs in a child process (the gateway's way, see RemoteEvaluator.startProcess) or a worker
 // thread: its own connection, its own series cache, one evaluation at a time, so the gateway's
 // event loop never waits on these reads. Prices come from the gateway: loading the price
 // catalog here measured about 18 MB.
-type Message = { id: number; at?: number; close?: true } | RatesAnswer;
+type Message = { id: number; at?: number; state?: LiveState; close?: true } | RatesAnswer;
 const port = parentPort
   ? { post: (m: unknown) => parentPort!.postMessage(m), on: (f: (m: Message) => void) => parentPort!.on('message', f) }
   : { post: (m: unknown) => process.send!(m), on: (f: (m: Message) => void) => process.on('message', f) };
@@ -42,10 +43,10 @@ port.on((m) => {
     asked.delete(m.id);
     return;
   }
-  const work = m.close ? storage.close().then(() => []) : evaluate(reader, m.at!, spec.settings, rates);
+  const work = m.close ? storage.close().then(() => undefined) : livePass(storage.ledger, () => reader, m.at!, m.state!, spec.settings, rates, lateBudgetMs(spec.settings));
   work.then(
-    (detections) => {
-      port.post({ id: m.id, detections });
+    (pass) => {
+      port.post({ id: m.id, pass });
       // A child process ends once its channel closes.
       if (m.close && !parentPort) process.disconnect();
     },

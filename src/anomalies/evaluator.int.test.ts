@@ -19,9 +19,9 @@ describe('the evaluation process or thread', () => {
     const storage = openSqlite(path);
     await storage.ledger.insert([...baselineRows(t0 - 86_400_000, t0), ...plantedRows(t0)]);
     const remote = await RemoteEvaluator[how]({ storage: { kind: 'sqlite', path }, settings: defaultAnomalySettings() }, () => undefined);
-    expect((await remote.evaluate(t0 + 10 * 60_000)).map((d) => d.detector)).toContain('retry_storm');
+    expect((await remote.evaluate(t0 + 10 * 60_000, { owed: [] })).detections.map((d) => d.detector)).toContain('retry_storm');
     await remote.close();
-    await expect(remote.evaluate(t0 + 11 * 60_000)).rejects.toThrow(/exited/);
+    await expect(remote.evaluate(t0 + 11 * 60_000, { owed: [] })).rejects.toThrow(/exited/);
     await storage.close();
   });
 
@@ -31,9 +31,9 @@ describe('the evaluation process or thread', () => {
     await storage.ledger.insert([...baselineRows(t0 - 86_400_000, t0), ...plantedRows(t0)]);
     const spec = { storage: { kind: 'sqlite' as const, path }, settings: defaultAnomalySettings() };
     const evaluator = await PerEvaluation.start(() => RemoteEvaluator.startProcess(spec, () => undefined));
-    for (const minutes of [10, 11]) expect((await evaluator.evaluate(t0 + minutes * 60_000)).map((d) => d.detector)).toContain('retry_storm');
+    for (const minutes of [10, 11]) expect((await evaluator.evaluate(t0 + minutes * 60_000, { owed: [] })).detections.map((d) => d.detector)).toContain('retry_storm');
     await evaluator.close();
-    await expect(evaluator.evaluate(t0 + 12 * 60_000)).rejects.toThrow(/closed/);
+    await expect(evaluator.evaluate(t0 + 12 * 60_000, { owed: [] })).rejects.toThrow(/closed/);
     await storage.close();
   });
 

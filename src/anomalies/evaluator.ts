@@ -5,14 +5,22 @@ import type { StorageSpec } from '../storage/open.js';
 import type { LedgerStore } from '../storage/ports.js';
 import { startChild } from '../child-process.js';
 import { startWorker } from '../worker-thread.js';
-import { evaluate } from './evaluate.js';
 import { SeriesReader } from './inputs.js';
-import type { AnomalySettings, Detection } from './types.js';
+import { type LivePass, type LiveState, livePass } from './live.js';
+import type { AnomalySettings } from './types.js';
 
-/** Runs the live evaluation at a given clock: in this thread, or in a child process or worker thread with its own connection. */
+/**
+ * Runs a pass of the live evaluation at a given clock (see livePass): in this thread, or in a
+ * child process or worker thread with its own connection.
+ */
 export interface Evaluator {
-  evaluate(at: number): Promise<Detection[]>;
+  evaluate(at: number, state: LiveState): Promise<LivePass>;
   close(): Promise<void>;
+}
+
+/** How long a pass may spend on past evaluations owed to late rows before it evaluates the present: half the interval. */
+export function lateBudgetMs(settings: AnomalySettings): number {
+  return settings.intervalMs / 2;
 }
 
 /** What a child process or worker thread needs to evaluate on its own: where the ledger is, and the thresholds. */
@@ -36,11 +44,13 @@ export interface RatesAnswer {
 
 /** The evaluation on this thread: for Postgres-free tests, an in-memory SQLite, and `tollgate detect`. */
 export function inProcessEvaluator(ledger: LedgerStore, settings: AnomalySettings, rates: RateBook): Evaluator {
-  const reader = new SeriesReader(ledger);
-  return { evaluate: (at) => evaluate(reader, at, settings, rates), close: () => Promise.resolve() };
+  let reader = new SeriesReader(ledger);
+  // Late rows may have landed in hours the reader cached: it starts afresh then.
+  const readerFor = (stale: boolean) => (stale ? (reader = new SeriesReader(ledger)) : reader);
+  return { evaluate: (at, state) => livePass(ledger, readerFor, at, state, settings, rates, lateBudgetMs(settings)), close: () => Promise.resolve() };
 }
 
-type Reply = { id: number; detections?: Detection[]; error?: string };
+type Reply = { id: number; pass?: LivePass; error?: string };
 
 /** How the gateway talks to where an evaluation runs: a worker thread or a child process. */
 interface Channel {
@@ -86,12 +96,13 @@ function processChannel(child: ChildProcess): Channel {
 /**
  * The evaluation in a child process or a worker thread with its own storage connection
  * (SQLite's driver is synchronous: its reads would otherwise stall the gateway's event loop).
- * It keeps its own series cache, so it evaluates exactly as `evaluate` does here; only the
- * request, the rates it asks for and the detections (structured clones, bigints included) cross.
+ * It keeps its own series cache, so it evaluates exactly as `livePass` does here; only the
+ * request and the scheduler's state, the rates it asks for and the pass (structured clones,
+ * bigints included) cross.
  */
 export class RemoteEvaluator implements Evaluator {
   private readonly channel: Channel;
-  private readonly waiting = new Map<number, { ok: (d: Detection[]) => void; fail: (e: Error) => void }>();
+  private readonly waiting = new Map<number, { ok: (p: LivePass | undefined) => void; fail: (e: Error) => void }>();
   private seq = 0;
   /** Set once the other side has failed or exited: later evaluations fail at once instead of waiting forever. */
   private dead: Error | undefined;
@@ -107,7 +118,7 @@ export class RemoteEvaluator implements Evaluator {
       if (!w) return;
       this.waiting.delete(m.id);
       if (m.error !== undefined) w.fail(new Error(m.error));
-      else w.ok(m.detections ?? []);
+      else w.ok(m.pass);
     });
     channel.onGone((err) => {
       this.dead ??= err;
@@ -126,8 +137,8 @@ export class RemoteEvaluator implements Evaluator {
     return new RemoteEvaluator(processChannel(await startChild(import.meta.url, 'evaluation-worker', spec)), rates);
   }
 
-  evaluate(at: number): Promise<Detection[]> {
-    return this.send({ at });
+  async evaluate(at: number, state: LiveState): Promise<LivePass> {
+    return (await this.send({ at, state }))!;
   }
 
   /** Ends the other side; an evaluation under way is cut short (it only reads) and fails. */
@@ -136,7 +147,7 @@ export class RemoteEvaluator implements Evaluator {
     await this.channel.end();
   }
 
-  private send(body: { at?: number; close?: true }): Promise<Detection[]> {
+  private send(body: { at?: number; state?: LiveState; close?: true }): Promise<LivePass | undefined> {
     if (this.dead) return Promise.reject(this.dead);
     const id = ++this.seq;
     return new Promise((ok, fail) => {
@@ -170,12 +181,12 @@ export class PerEvaluation implements Evaluator {
     return new PerEvaluation(startOne);
   }
 
-  async evaluate(at: number): Promise<Detection[]> {
+  async evaluate(at: number, state: LiveState): Promise<LivePass> {
     if (this.closed) throw new Error('the anomaly evaluator is closed');
     const one = await this.startOne();
     this.current = one;
     try {
-      return await one.evaluate(at);
+      return await one.evaluate(at, state);
     } finally {
       this.current = undefined;
       await one.close();

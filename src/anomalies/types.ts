@@ -109,6 +109,11 @@ export interface CacheRegressionSettings extends Toggle {
 export interface AnomalySettings {
   enabled: boolean;
   intervalMs: number;
+  /**
+   * Rows written after the evaluations of their windows had run are evaluated live when those
+   * evaluations are at most this old (0: never); older ones are left to `tollgate detect`.
+   */
+  lateHorizonMs: number;
   detectors: DetectorSettings;
 }
 
@@ -121,6 +126,7 @@ export function defaultAnomalySettings(): AnomalySettings {
     // On: evaluations read aggregates in a worker thread of their own, off the gateway's event loop (docs/anomalies.md).
     enabled: true,
     intervalMs: 60_000,
+    lateHorizonMs: 24 * 3_600_000,
     detectors: {
       spend_spike: { enabled: true, windowMs: 5 * MINUTE, baselineDays: 28, minHistoryDays: 7, minRatio: 3, madK: 6, minExcessPicos: 5n * USD, dimensions: [...SPIKE_DIMENSIONS], timeZone: 'UTC' },
       runaway_session: { enabled: true, windowMs: 5 * MINUTE, historyDays: 14, identityFactor: 3, orgQuantile: 0.99, minPicosPerHour: 20n * USD, minSessions: 5 },

@@ -1,4 +1,5 @@
 import type { Evaluator } from './evaluator.js';
+import type { LivePass, LiveState } from './live.js';
 import type { Detection } from './types.js';
 
 export interface WatchDeps {
@@ -12,12 +13,22 @@ export interface WatchDeps {
   /** Sends one newly claimed anomaly (the webhook sink and the audit log). */
   raise: (d: Detection, at: number) => void;
   onError: (err: unknown) => void;
+  /** Told of each pass that ran past evaluations for late rows, owes some, or left some out as too old. */
+  onLate?: (late: LivePass['late']) => void;
   now: () => number;
+  /**
+   * Storage's arrival cursor from before this process wrote anything (before it replayed its
+   * spool): rows written since are looked at for lateness by the first pass. Without it the
+   * first pass takes one and only rows written after it are.
+   */
+  cursor?: string | undefined;
 }
 
 /**
  * The live scheduler: evaluates the detectors every `intervalMs` and raises each anomaly
- * once. Every replica evaluates; the storage claim makes exactly one of them send it.
+ * once. Every replica evaluates; the storage claim makes exactly one of them send it. Each
+ * pass also runs again the past evaluations whose windows received rows written late (see
+ * livePass), so those anomalies are raised too, once, as `tollgate detect` finds them.
  */
 export class AnomalyWatch {
   private timer: NodeJS.Timeout | undefined;
@@ -26,9 +37,12 @@ export class AnomalyWatch {
   private readonly d: WatchDeps;
   /** Keys this process already claimed or saw claimed, so a long anomaly costs one claim. */
   private readonly known = new Set<string>();
+  /** Where the last pass left the ledger's arrivals, and the past evaluations it still owes. */
+  private state: LiveState;
 
   constructor(d: WatchDeps) {
     this.d = d;
+    this.state = { cursor: d.cursor, owed: [] };
   }
 
   start(): void {
@@ -60,7 +74,11 @@ export class AnomalyWatch {
       await this.d.flush();
       const at = this.d.now();
       const raised: Detection[] = [];
-      for (const det of await this.d.evaluator.evaluate(at)) {
+      const pass = await this.d.evaluator.evaluate(at, this.state);
+      // Taken only from a pass that ran: after a failure the next one looks at the same arrivals again.
+      this.state = pass.state;
+      if (pass.late.evaluated + pass.late.owed + pass.late.tooOld > 0) this.d.onLate?.(pass.late);
+      for (const det of pass.detections) {
         if (this.known.has(det.key)) continue;
         const first = await this.d.claim(`anomaly:${det.key}`, at);
         // Remembered only once the claim is decided: a claim that failed is tried again next time.

@@ -13,6 +13,7 @@ const DEFAULT_BASELINE_DAYS = defaultAnomalySettings().detectors.spend_spike.bas
 export const anomaliesSchema = z.strictObject({
   enabled: z.boolean().optional(),
   interval_seconds: z.number().min(5, 'must be at least 5 seconds').max(3600, 'must be at most 3600 seconds (an hour)').optional(),
+  late_horizon_hours: z.number().min(0, 'must be a number of hours ≥ 0').max(24 * 7, 'must be at most 168 hours (a week)').optional(),
   detectors: z
     .strictObject({
       spend_spike: z
@@ -77,6 +78,7 @@ export function anomalySettings(f: AnomaliesFile | undefined, timeZone = 'UTC', 
   return {
     enabled: f?.enabled ?? (s.enabled && alerting),
     intervalMs: f?.interval_seconds === undefined ? s.intervalMs : Math.round(f.interval_seconds * 1000),
+    lateHorizonMs: f?.late_horizon_hours === undefined ? s.lateHorizonMs : Math.round(f.late_horizon_hours * 3_600_000),
     detectors: {
       spend_spike: {
         enabled: d?.spend_spike?.enabled ?? true,
