@@ -22,6 +22,13 @@ describe('anomalies config', () => {
     expect(c.anomalies.detectors.agent_loop.enabled).toBe(false);
   });
 
+  it('reads how late rows may be and still be evaluated live, 24 hours by default, 0 for never', () => {
+    expect(loadConfig({ env: {} }).anomalies.lateHorizonMs).toBe(86_400_000);
+    expect(loadConfig({ file: configFile('anomalies:\n  late_horizon_hours: 6\n'), env: {} }).anomalies.lateHorizonMs).toBe(6 * 3_600_000);
+    expect(loadConfig({ file: configFile('anomalies:\n  late_horizon_hours: 0\n'), env: {} }).anomalies.lateHorizonMs).toBe(0);
+    expect(configIssues('anomalies:\n  late_horizon_hours: 200\n')).toEqual(['anomalies.late_horizon_hours@2: must be at most 168 hours (a week)']);
+  });
+
   it('aligns the spike baseline to policy.time_zone (UTC by default)', () => {
     expect(loadConfig({ env: {} }).anomalies.detectors.spend_spike.timeZone).toBe('UTC');
     const c = loadConfig({ file: configFile('policy:\n  time_zone: America/Los_Angeles\n'), env: {} });
