@@ -47,7 +47,8 @@ describe('the benchmarks fast Postgres seeder', () => {
     await seedPostgres({ url: TEST_PG_URL, schema: fast }, ROWS, rowOf);
 
     const both = async (sql: string) => [await dump(fast, sql), await dump(viaGateway, sql)];
-    const [rows, expected] = await both('SELECT * FROM requests ORDER BY id');
+    // Not which write brought each row (arrival, a transaction id): seeded history is loaded in bulk, not written as it arrived.
+    const [rows, expected] = (await both('SELECT * FROM requests ORDER BY id')).map((list) => list.map((r) => ({ ...(r as Record<string, unknown>), arrival: undefined })));
     expect(rows).toHaveLength(ROWS);
     expect(rows).toEqual(expected);
     const [attempts, expectedAttempts] = await both('SELECT * FROM attempts ORDER BY request_id, n');

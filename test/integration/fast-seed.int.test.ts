@@ -34,7 +34,9 @@ describe('the benchmarks fast seeder', () => {
     await storage.close();
     seedLedger(fast, ROWS, rowOf);
 
-    expect(dump(fast, 'SELECT * FROM requests ORDER BY id')).toEqual(dump(viaGateway, 'SELECT * FROM requests ORDER BY id'));
+    // Not which write brought each row (arrival): seeded history is loaded in bulk, not written as it arrived.
+    const rowsOf = (path: string) => dump(path, 'SELECT * FROM requests ORDER BY id').map((r) => ({ ...(r as Record<string, unknown>), arrival: undefined }));
+    expect(rowsOf(fast)).toEqual(rowsOf(viaGateway));
     for (const table of ROLLUP_TABLES) {
       const all = `SELECT * FROM ${table} ORDER BY ${[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].join(', ')}`;
       const rows = dump(viaGateway, all);
