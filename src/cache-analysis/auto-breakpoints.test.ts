@@ -163,6 +163,30 @@ describe('cache: auto on a resent conversation history', () => {
     expect(marks(run(JSON.stringify(hourLater), 'claude-sonnet-4-5', '1h')!.body)).toEqual(['system[0]', 'messages[2][0]', 'messages[4][0]']);
   });
 
+  it('replaces a block’s "cache_control": null instead of adding a second key, and does not count it', () => {
+    // Four null markers: none is a breakpoint, so all three of auto's fit.
+    const tools = [{ name: 'a', description: LONG, input_schema: {}, cache_control: null }];
+    const system = [{ type: 'text', text: 'sys', cache_control: null }];
+    const messages = history(2).concat({ role: 'user', content: [{ type: 'text', text: 'next', cache_control: null }] });
+    (messages[4]!.content as Record<string, unknown>[])[0]!.cache_control = null;
+    const text = JSON.stringify({ tools, system, messages }).replace('"sys","cache_control":null', '"sys", "cache_control" :\n null ');
+    const r = run(text)!;
+    expect(r.positions).toHaveLength(3);
+    const out = r.body.toString();
+    expect(marks(r.body)).toEqual(['tools[0]', 'system[0]', 'messages[4][0]']);
+    // Every object has one cache_control key at most: the three nulls replaced, the newest message's kept.
+    expect(out.split('"cache_control"').length - 1).toBe(4);
+    expect(out.split('"cache_control":null').length - 1).toBe(1);
+    // Only the null values changed: every other byte (the spacing around the key too) is the client's.
+    expect(out.replaceAll('{"type":"ephemeral"}', 'null')).toBe(text);
+  });
+
+  it('treats a top-level "cache_control": null as no automatic caching', () => {
+    const r = run(JSON.stringify({ system: LONG, cache_control: null, messages: [] }))!;
+    expect(r.positions).toEqual([0]);
+    expect(JSON.parse(r.body.toString())).toMatchObject({ cache_control: null, system: [{ cache_control: EPHEMERAL }] });
+  });
+
   it('leaves a one-message request and a history without a markable block alone', () => {
     expect(run(JSON.stringify({ system: 'x', messages: [{ role: 'user', content: LONG }] }))).toBeUndefined();
     const onlyThinking = { system: 'x', messages: [{ role: 'user', content: LONG }, { role: 'assistant', content: [{ type: 'thinking', thinking: 't', signature: 's' }, { type: 'text', text: '' }] }, { role: 'user', content: 'y' }] };

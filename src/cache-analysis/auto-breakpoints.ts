@@ -51,8 +51,8 @@ export function minCacheableTokens(model: string): number {
 }
 
 export function insertBreakpoints(raw: Buffer, json: unknown, model: string, ttl: Ttl | undefined): AutoBreakpoints | undefined {
-  // Top-level automatic caching: Anthropic places and moves that breakpoint itself.
-  if (!isObj(json) || json.cache_control !== undefined) return undefined;
+  // Top-level automatic caching: Anthropic places and moves that breakpoint itself (null is none).
+  if (!isObj(json) || (json.cache_control !== undefined && json.cache_control !== null)) return undefined;
   const open = firstNonSpace(raw);
   if (raw[open] !== 0x7b /* { */) return undefined;
   const tools = arr(json.tools);
@@ -196,8 +196,14 @@ function appendToLast(raw: Buffer, open: number, key: string, marker: string): E
   return appendInside(raw, last, marker);
 }
 
-/** Inserts `,"cache_control":…` before the closing brace of the object at [start, end). */
+/**
+ * Inserts `,"cache_control":…` before the closing brace of the object at [start, end). A block
+ * that already has the member (only `null` gets here: any other value is the client's own
+ * breakpoint) has its value replaced, since a second key would make the object ambiguous.
+ */
 function appendInside(raw: Buffer, obj: { start: number; end: number }, marker: string): Edit {
+  const own = findTopLevelMember(raw, obj.start, 'cache_control');
+  if (own) return { at: own.valueStart, to: own.valueEnd, text: marker };
   const close = obj.end - 1;
   const empty = raw[firstNonSpace(raw, obj.start + 1)] === 0x7d;
   return { at: close, to: close, text: `${empty ? '' : ','}"cache_control":${marker}` };
