@@ -113,8 +113,12 @@ export function effectiveLimit(b: Budget, increases: readonly Increase[], now: n
   for (const inc of increases) {
     if (inc.status !== 'approved' || inc.expiresAt === null || inc.decidedAt === null) continue;
     if (now < inc.decidedAt || now >= inc.expiresAt) continue;
-    const applies = inc.budgetId ? inc.budgetId === b.id : inc.scope.kind === b.scope.kind && inc.scope.value === b.scope.value;
-    if (applies) limit += inc.amountPicos;
+    if (increaseApplies(inc, b)) limit += inc.amountPicos;
   }
   return limit;
+}
+
+/** Whether an increase raises this budget (or pool): the one it names, else every one on its scope. */
+export function increaseApplies(inc: Pick<Increase, 'scope' | 'budgetId'>, b: Budget): boolean {
+  return inc.budgetId ? inc.budgetId === b.id : inc.scope.kind === b.scope.kind && inc.scope.value === b.scope.value;
 }

@@ -186,8 +186,12 @@ describe('admin API: increases', () => {
     const s = await start();
     const file = (body: Record<string, unknown>) => call(s, 'POST', '/increases', { amount_usd: 5, hours: 2, reason: 'x', requested_by: 'a', ...body });
     expect((await file({})).json.error.message).toBe('scope: is required (or name a budget_id)');
-    expect((await file({ scope: 'user:a', amount_usd: 0 })).json.error.message).toBe('amount must be more than 0');
-    expect((await file({ scope: 'user:a', hours: 0.5 })).json.error.message).toMatch(/hours must be a whole number/);
+    expect((await file({ scope: 'user:alice', amount_usd: 0 })).json.error.message).toBe('amount must be more than 0');
+    expect((await file({ scope: 'user:alice', hours: 0.5 })).json.error.message).toMatch(/hours must be a whole number/);
+    // Approved, it would raise nothing: refused, naming the scope, and nothing is filed.
+    const none = await file({ scope: 'user:bob' });
+    expect(none).toMatchObject({ status: 400, json: { error: { code: 'invalid_request', message: 'scope: there is no budget or pool on user:bob to raise (set one first, or name a budget_id)' } } });
+    expect((await call(s, 'GET', '/increases')).json.data).toEqual([]);
     expect((await file({ budget_id: 'nope' })).json.error.message).toBe('budget_id: there is no budget or pool nope');
     expect(await file({ budget_id: 'cfg-alice' })).toMatchObject({ status: 201, json: { scope: 'user:alice', budget_id: 'cfg-alice' } });
     expect((await call(s, 'GET', '/increases?status=open')).status).toBe(400);
@@ -260,6 +264,10 @@ describe('/admin/v1/me: a developer with a virtual key', () => {
   it('lets a developer ask only for their own scopes (403 otherwise)', async () => {
     const s = await start();
     const ask = (body: Record<string, unknown>) => call(s, 'POST', '/me/increases', { amount_usd: 1, hours: 1, reason: 'r', ...body }, { authorization: `Bearer ${s.alice.key}` });
+    // Her own scope, but no budget on it: nothing to raise.
+    expect(await ask({ scope: 'team:platform' })).toMatchObject({ status: 400, json: { error: { code: 'invalid_request', message: expect.stringMatching(/^scope: there is no budget or pool on team:platform to raise/) } } });
+    await call(s, 'POST', '/budgets', { id: 'platform', scope: 'team:platform', window: 'day', limit_usd: 1 });
+    await call(s, 'POST', '/budgets', { id: 'alices-key', scope: `key:${s.alice.id}`, window: 'day', limit_usd: 1 });
     expect((await ask({ scope: 'team:platform' })).status).toBe(201);
     expect((await ask({ scope: `key:${s.alice.id}` })).status).toBe(201);
     const other = await ask({ scope: 'team:web' });

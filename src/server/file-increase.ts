@@ -1,7 +1,7 @@
 import type { Picos } from '../core/money.js';
 import type { IncreaseService } from '../policy/increases.js';
-import type { Budget, Increase } from '../policy/rules.js';
-import type { Scope } from '../policy/scope.js';
+import { type Budget, type Increase, increaseApplies } from '../policy/rules.js';
+import { type Scope, formatScope } from '../policy/scope.js';
 
 export interface IncreaseFiling {
   scope?: Scope;
@@ -24,5 +24,8 @@ export async function fileIncrease(increases: IncreaseService, budgets: readonly
     scope ??= b.scope;
   }
   if (!scope) throw new RangeError('scope: is required (or name a budget_id)');
+  // Approved, it would raise nothing: an approver would consent to a limit that does not exist.
+  const target = { scope, budgetId: f.budget_id ?? null };
+  if (!budgets.some((b) => increaseApplies(target, b))) throw new RangeError(`scope: there is no budget or pool on ${formatScope(scope)} to raise (set one first, or name a budget_id)`);
   return increases.request({ scope, budgetId: f.budget_id ?? null, amountPicos: f.amount_usd, hours: f.hours, reason: f.reason, requestedBy: f.requestedBy });
 }

@@ -118,6 +118,7 @@ describe('tollgate limits and models', () => {
 
 describe('tollgate budgets request, increases, approve, deny', () => {
   it('files straight into storage, approves once, and audits both', async () => {
+    await cli('budgets', 'set', '--scope', 'user:alice', '--window', 'day', '--limit', '40');
     const asked = await cli('budgets', 'request', '--scope', 'user:alice', '--amount', '25', '--hours', '24', '--reason', 'release week', '--as', 'alice', '--json');
     expect(asked.code).toBe(0);
     const inc = JSON.parse(asked.out);
@@ -129,7 +130,7 @@ describe('tollgate budgets request, increases, approve, deny', () => {
     expect(await cli('budgets', 'deny', inc.id)).toMatchObject({ code: 1 });
     expect((await cli('budgets', 'increases', '--status', 'pending')).out).toBe('No pending increase requests.\n');
     const audit = JSON.parse((await cli('budgets', 'audit', '--json')).out).map((e: { actor: string; action: string }) => [e.actor, e.action]);
-    expect(audit.reverse()).toEqual([
+    expect(audit.reverse().slice(1)).toEqual([
       ['alice', 'increase.request'],
       ['bob', 'increase.approve'],
     ]);
@@ -149,6 +150,7 @@ describe('tollgate budgets request, increases, approve, deny', () => {
     try {
       const config = join(dir, 'alerts.yaml');
       const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+      await cli('budgets', 'set', '--scope', 'user:alice', '--window', 'day', '--limit', '40');
       writeFileSync(config, `alerts:\n  webhooks: [{ url: "${url}" }]\n  public_url: https://tollgate.example\n  signing_secret: 0123456789abcdef0123\n`);
       const inc = JSON.parse((await cli('budgets', 'request', '--scope', 'user:alice', '--amount', '5', '--hours', '2', '--reason', 'demo', '--json', '--config', config)).out);
       expect(bodies).toHaveLength(1);
@@ -165,6 +167,10 @@ describe('tollgate budgets request, increases, approve, deny', () => {
     expect((await cli('budgets', 'request', '--amount', '0', '--hours', '1', '--reason', 'x', '--scope', 'user:a')).err).toMatch(/^tollgate: --amount: must be a USD amount/);
     expect((await cli('budgets', 'request', '--amount', '1e20', '--hours', '1', '--reason', 'x', '--scope', 'user:a')).err).toMatch(/must be at most 1000000000000/);
     expect((await cli('budgets', 'request', '--amount', '1', '--hours', '1', '--reason', 'x')).err).toBe('tollgate: scope: is required (or name a budget_id)\n');
+    // A scope with no budget: nothing an approval could raise.
+    expect(await cli('budgets', 'request', '--amount', '1', '--hours', '1', '--reason', 'x', '--scope', 'user:a')).toMatchObject({ code: 2, err: 'tollgate: scope: there is no budget or pool on user:a to raise (set one first, or name a budget_id)\n' });
+    expect((await cli('budgets', 'increases', '--json')).out).toBe('[]\n');
+    await cli('budgets', 'set', '--scope', 'user:a', '--window', 'day', '--limit', '40');
     expect((await cli('budgets', 'request', '--amount', '1', '--hours', '0', '--reason', 'x', '--scope', 'user:a')).err).toMatch(/hours must be a whole number/);
     expect((await cli('budgets', 'increases', '--status', 'open')).code).toBe(2);
   });
@@ -211,6 +217,9 @@ describe('commands that go through the running gateway', () => {
     expect(asked).toMatchObject({ code: 0, out: expect.stringMatching(/^Requested inc_\w+: \+\$10 on user:alice for 8 h\. It is pending/) });
     const refused = await remote('budgets', 'request', '--key', key, '--url', url, '--scope', 'team:web', '--amount', '10', '--hours', '8', '--reason', 'x');
     expect(refused).toMatchObject({ code: 1, err: expect.stringMatching(/^tollgate: You can ask for increases on key:key_\S+, user:alice, team:platform, not team:web/) });
+    // Her own team has a rate limit but no budget: nothing to raise.
+    const noBudget = await remote('budgets', 'request', '--key', key, '--url', url, '--scope', 'team:platform', '--amount', '10', '--hours', '8', '--reason', 'x');
+    expect(noBudget).toMatchObject({ code: 2, err: expect.stringMatching(/^tollgate: scope: there is no budget or pool on team:platform to raise/) });
 
     const status = await remote('status', '--key', key, '--url', url);
     expect(status.code).toBe(0);
