@@ -3,11 +3,11 @@ import type { Dimension } from '../core/ledger-row.js';
 import { type Picos, formatUsd } from '../core/money.js';
 import { counterFromLedger, dimensionOf } from '../policy/ledger-spend.js';
 import { budgetCounter } from '../policy/plan.js';
-import type { Budget, RuleSet } from '../policy/rules.js';
+import { type Budget, type Increase, type RuleSet, effectiveLimit, increaseApplies } from '../policy/rules.js';
 import { formatScope } from '../policy/scope.js';
 import { formatWindow } from '../policy/window.js';
 import type { AggregateRow, LedgerStore } from '../storage/ports.js';
-import { type Forecast, projectBudget } from './project.js';
+import { type Forecast, type LimitStep, projectBudget } from './project.js';
 
 export const DEFAULT_LOOKBACK_DAYS = 28;
 
@@ -55,9 +55,19 @@ export async function forecastBudgets(ledger: LedgerStore, rules: RuleSet, o: Fo
       const hour = Date.parse(r.keys[dim ? 1 : 0] ?? '');
       hourly.set(hour, (hourly.get(hour) ?? 0n) + r.costPicos);
     }
-    out.push({ budget: b, forecast: projectBudget({ window: b.window, timeZone: o.timeZone, now: o.now, limitPicos: counter.line.limit, spentPicos: spent, hourly, lookbackDays }) });
+    const limitSteps = lapses(b, rules.increases, o.now);
+    out.push({ budget: b, forecast: projectBudget({ window: b.window, timeZone: o.timeZone, now: o.now, limitPicos: counter.line.limit, spentPicos: spent, hourly, lookbackDays, limitSteps }) });
   }
   return out;
+}
+
+/** The moments the increases raising this budget now lapse, each with the limit from then on. */
+function lapses(b: Budget, increases: readonly Increase[], now: number): LimitStep[] {
+  const ends = new Set<number>();
+  for (const i of increases) {
+    if (i.status === 'approved' && i.expiresAt !== null && i.expiresAt > now && increaseApplies(i, b)) ends.add(i.expiresAt);
+  }
+  return [...ends].sort((x, y) => x - y).map((at) => ({ at, limitPicos: effectiveLimit(b, increases, at) }));
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

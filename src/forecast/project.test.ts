@@ -93,6 +93,25 @@ describe('projectBudget', () => {
     expect(f.windowEnd).toBe(DateTime.fromISO('2026-11-01T00:00', { zone: tz }).toMillis());
   });
 
+  it('an increase that lapses: past it the limit is the one without the increase', () => {
+    // $10 a day; $200 with a $50 increase until tomorrow noon, $150 after it.
+    const lapse = NOW + DAY;
+    const steps = [{ at: lapse, limitPicos: usd(150) }];
+    const f = projectBudget(input({ hourly: series(28, () => '10'), spentPicos: usd(145), limitPicos: usd(200), limitSteps: steps }));
+    // 155 is spent by the lapse, over the $150 left: it runs out the moment the increase ends.
+    expect(f).toMatchObject({ status: 'will_run_out', runOutAt: lapse, limitPicos: usd(200), projectedPicos: usd(310) });
+    // Lapsing two days on, with $165 spent, to $170: the run-out moves from 21 October (on $200) to 18 October 00:00 (on $170).
+    const later = projectBudget(input({ hourly: series(28, () => '10'), spentPicos: usd(145), limitPicos: usd(200), limitSteps: [{ at: NOW + 2 * DAY, limitPicos: usd(170) }] }));
+    expect(new Date(later.runOutAt!).toISOString()).toBe('2026-10-18T00:00:00.000Z');
+    // One that lapses after the window ends changes nothing; so does a lapse into a limit never reached.
+    const after = projectBudget(input({ hourly: series(28, () => '10'), spentPicos: usd(145), limitPicos: usd(400), limitSteps: [{ at: Date.UTC(2026, 10, 2), limitPicos: usd(100) }] }));
+    expect(after).toMatchObject({ status: 'on_track', runOutAt: null });
+    expect(projectBudget(input({ hourly: series(28, () => '10'), spentPicos: usd(145), limitPicos: usd(400), limitSteps: [{ at: lapse, limitPicos: usd(350) }] }))).toMatchObject({ status: 'on_track', runOutAt: null, projectedPicos: usd(310) });
+    // A rolling window: its steady state ($70) fits the raised $80, not the $65 left a span from now.
+    const rolling = projectBudget(input({ window: parseWindow('7d'), hourly: series(10, () => '10'), spentPicos: usd(50), limitPicos: usd(80), limitSteps: [{ at: NOW + 3 * DAY, limitPicos: usd(65) }] }));
+    expect(rolling).toMatchObject({ status: 'will_run_out', projectedPicos: usd(70) });
+  });
+
   it('a rolling window projects its steady state: one span at the run rate', () => {
     const f = projectBudget(input({ window: parseWindow('7d'), hourly: series(10, () => '10'), spentPicos: usd(70), limitPicos: usd(60) }));
     expect(f).toMatchObject({ status: 'exhausted', projectedPicos: usd(70) });

@@ -20,6 +20,13 @@ export interface ForecastInput {
   hourly: ReadonlyMap<number, Picos>;
   /** How far back the history goes, in days (hours before it are ignored). */
   lookbackDays: number;
+  /** Later limits, ascending: from `at` on the limit is `limitPicos` (an approved increase lapsing). */
+  limitSteps?: readonly LimitStep[];
+}
+
+export interface LimitStep {
+  at: number;
+  limitPicos: Picos;
 }
 
 export type ForecastStatus = 'exhausted' | 'will_run_out' | 'on_track' | 'no_history';
@@ -35,6 +42,7 @@ export interface Forecast {
   /** The end of the current window (for a rolling window: now plus its span, the steady state). */
   windowEnd: number;
   spentPicos: Picos;
+  /** The limit now (a lower limit after an increase lapses still moves `runOutAt` and `status`). */
   limitPicos: Picos;
   /** Spent plus what the run rate adds until the window ends. */
   projectedPicos: Picos;
@@ -62,9 +70,12 @@ interface Day {
  *    a day with weekday w is expected to cost rate × factor(w). With less history, every day costs the rate.
  * 4. Projection: what is spent so far in the window, plus each remaining part of a day at its
  *    expected cost pro rata (the rest of today included); the run-out moment is interpolated
- *    within the day where the running total reaches the limit.
+ *    within the day where the running total reaches the limit. The limit is the one in force at
+ *    each moment: once an approved increase lapses, the running total is held to the limit
+ *    without it (so the budget may run out at that very moment).
  * A rolling window has no end: its projection is its steady state, the expected spend of one
- * span from now, and it runs out when that steady state exceeds the limit (no date is given).
+ * span from now, and it runs out when that steady state exceeds the limit in force a span from
+ * now (no date is given).
  */
 export function projectBudget(f: ForecastInput): Forecast {
   const position = windowAt(f.window, f.timeZone, f.now);
@@ -82,18 +93,22 @@ export function projectBudget(f: ForecastInput): Forecast {
   const weekdays = days.length >= MIN_DAYS_FOR_WEEKDAYS;
   const expected = expectedDay(days, rate, weekdays);
 
+  const steps = (f.limitSteps ?? []).filter((s) => s.at > f.now && s.at < windowEnd);
+  const limitAt = (t: number) => steps.reduce((limit, s) => (s.at <= t ? s.limitPicos : limit), f.limitPicos);
   if (rolling) {
     const steady = spendBetween(f.now, windowEnd, f.timeZone, expected);
-    const status: ForecastStatus = f.spentPicos >= f.limitPicos ? 'exhausted' : steady > f.limitPicos ? 'will_run_out' : 'on_track';
+    const status: ForecastStatus = f.spentPicos >= f.limitPicos ? 'exhausted' : steady > limitAt(windowEnd) ? 'will_run_out' : 'on_track';
     return { ...base, method: weekdays ? 'weekday' : 'flat', dailyRatePicos: rate, projectedPicos: steady, runOutAt: status === 'exhausted' ? f.now : null, status };
   }
 
   let total = f.spentPicos;
   let runOutAt: number | null = total >= f.limitPicos ? f.now : null;
-  for (const seg of segments(f.now, windowEnd, f.timeZone)) {
+  for (const seg of segments(f.now, windowEnd, f.timeZone, steps.map((s) => s.at))) {
     const cost = roundHalfUp(expected(seg.weekday) * BigInt(seg.end - seg.start), BigInt(seg.dayLength));
-    if (runOutAt === null && cost > 0n && total + cost >= f.limitPicos) {
-      runOutAt = seg.start + Number(((f.limitPicos - total) * BigInt(seg.end - seg.start)) / cost);
+    const limit = limitAt(seg.start);
+    if (runOutAt === null && total >= limit) runOutAt = seg.start;
+    if (runOutAt === null && cost > 0n && total + cost >= limit) {
+      runOutAt = seg.start + Number(((limit - total) * BigInt(seg.end - seg.start)) / cost);
     }
     total += cost;
   }
@@ -165,14 +180,21 @@ interface Segment {
   dayLength: number;
 }
 
-/** [from, to) cut at local midnights, each piece with its day's weekday and length (DST days are 23 or 25 hours). */
-function* segments(from: number, to: number, tz: string): Generator<Segment> {
+/**
+ * [from, to) cut at local midnights and at `cuts` (ascending), each piece with its day's weekday
+ * and length (DST days are 23 or 25 hours).
+ */
+function* segments(from: number, to: number, tz: string, cuts: readonly number[] = []): Generator<Segment> {
   let day = DateTime.fromMillis(from, { zone: tz }).startOf('day');
   while (day.toMillis() < to) {
     const next = day.plus({ days: 1 });
-    const start = Math.max(from, day.toMillis());
+    const dayLength = next.toMillis() - day.toMillis();
     const end = Math.min(to, next.toMillis());
-    if (end > start) yield { start, end, weekday: day.weekday, dayLength: next.toMillis() - day.toMillis() };
+    let start = Math.max(from, day.toMillis());
+    for (const cut of [...cuts.filter((c) => c > start && c < end), end]) {
+      if (cut > start) yield { start, end: cut, weekday: day.weekday, dayLength };
+      start = cut;
+    }
     day = next;
   }
 }

@@ -109,6 +109,20 @@ describe('admin API: outcomes and forecasts', () => {
     expect((await call(`${off}/forecast`, 'GET')).json.error.code).toBe('policy_disabled');
   });
 
+  it('projects past an approved increase with the limit it lapses back to', async () => {
+    const base = await start();
+    const rows = [];
+    for (let d = Date.UTC(2026, 8, 1, 9); d < NOW; d += 86_400_000) rows.push(sampleRow({ id: `r${d}`, ts: d, team: 'platform', costPicos: usd(d > Date.UTC(2026, 9, 15) ? 5 : 10) }));
+    await storage!.ledger.insert(rows);
+    // +$100 for two days: $400 now, $300 again from 17 October, noon.
+    const filed = await call(`${base}/increases`, 'POST', { scope: 'team:platform', amount_usd: 100, hours: 48, reason: 'demo', requested_by: 'alice' });
+    expect((await call(`${base}/increases/${filed.json.id as string}/approve`, 'POST')).status).toBe(200);
+    await runtime!.rules.refresh();
+    const res = await call(`${base}/forecast`, 'GET');
+    // $310 by the month's end fits $400 but not the $300 in force then.
+    expect(res.json.data).toEqual([expect.objectContaining({ limit_usd: '400', projected_usd: '310', runs_out_at: '2026-10-31T00:00:00.000Z', status: 'will_run_out' })]);
+  });
+
   it('shows each budget forecast in /budgets/status and in a developer /me', async () => {
     const base = await start();
     const rows = [];
