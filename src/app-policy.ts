@@ -36,7 +36,7 @@ export interface PolicyOptions {
 export async function startPolicy(o: PolicyOptions, storage: Storage, price: PriceFn, flushLedger: () => Promise<void>, log: Logger): Promise<PolicyRuntime & { close(): Promise<void> }> {
   const now = o.now ?? Date.now;
   // ioredis is loaded only for replicas that share counters.
-  const counters: Counters = o.redisUrl ? (await import('./policy/counters/redis.js')).openRedisCounters(o.redisUrl, { prefix: o.settings.keyPrefix }) : new MemoryCounters();
+  const counters: Counters = o.redisUrl ? await (await import('./policy/counters/redis.js')).startRedisCounters(o.redisUrl, { prefix: o.settings.keyPrefix }) : new MemoryCounters();
   const bridge = new AlertBridge(storage, o.alerts, o.approvalLinks, log, now);
   const increases = new IncreaseService(storage.policy, bridge, now);
   const rules = new RuleBook(storage.policy, o.rules, log, {

@@ -95,6 +95,13 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('names a redis URL whose database is not a whole number (whether Redis has it is checked at start)', () => {
+    expect(issues('log: { level: info }\nredis: redis://127.0.0.1:6379/cache\n')).toEqual(['redis@2: the database after the port must be a whole number, as in redis://127.0.0.1:6379/0']);
+    expect(issues('redis: redis://127.0.0.1:6379/-1\n')).toEqual(['redis@1: the database after the port must be a whole number, as in redis://127.0.0.1:6379/0']);
+    expect(issues('redis: http://127.0.0.1:6379\n')).toEqual(['redis@1: must be a redis or rediss URL']);
+    for (const ok of ['redis://127.0.0.1:6379', 'redis://127.0.0.1:6379/', 'rediss://u:p@cache.internal:6380/3']) expect(loadConfig({ file: file(`redis: "${ok}"\n`) }).redis).toBe(ok);
+  });
+
   it('rejects unknown keys with a suggestion, and missing required ones', () => {
     expect(issues('servr: {}\nproviders:\n  - name: a\n    dialect: openai\n')).toEqual(['servr@1: unknown setting; did you mean "server"?', 'providers[0].base_url@3: is required']);
   });

@@ -83,7 +83,9 @@ export const fileSchema = z.strictObject({
     })
     .refine((s) => !(s.sqlite && s.postgres), 'set either sqlite or postgres, not both')
     .optional(),
-  redis: url(['redis:', 'rediss:']).optional(),
+  redis: url(['redis:', 'rediss:'])
+    .refine((s) => !URL.canParse(s) || /^\/?\d*$/.test(new URL(s).pathname), 'the database after the port must be a whole number, as in redis://127.0.0.1:6379/0')
+    .optional(),
   auth: z
     .strictObject({
       passthrough: z.enum(['allow', 'deny'], { error: 'must be allow or deny' }).optional(),

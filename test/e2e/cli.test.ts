@@ -143,4 +143,17 @@ describe('the built CLI', () => {
     expect(pg.stderr).toBe('tollgate: cannot open the Postgres ledger at postgres://nobody:***@127.0.0.1:5432/test: role "nobody" does not exist\n');
     expect(spool.stderr).toMatch(/^tollgate: cannot use the spool folder ".*blocked\/spool" \(ENOTDIR: .*\): set storage\.spool_dir to a folder Tollgate can write\n$/);
   });
+
+  it('refuses to start on a Redis database the server does not have (ioredis would carry on in database 0)', async () => {
+    const redis99 = join(dir, 'redis99.yaml');
+    writeFileSync(redis99, 'redis: redis://127.0.0.1:6379/99\n');
+    const outcome = await serve(['--config', redis99, '--db', join(dir, 'redis99.db')], { cwd: dir }).then(
+      async (s) => `started (${String(await s.stop())})`,
+      (err: Error) => err.message,
+    );
+    expect(outcome).toBe(
+      'serve exited with 2: tollgate: redis: the Redis at 127.0.0.1:6379 refuses database 99 (ERR DB index is out of range). A Redis has databases 0 to 15 unless its "databases" setting says more (a cluster only 0): fix the number after the port in the URL.\n',
+    );
+  });
 });
+

@@ -1,6 +1,7 @@
 import { Redis, ReplyError } from 'ioredis';
 import type { Picos } from '../../core/money.js';
 import { type CounterInit, type Counters, CountersUnavailable, type ReserveOutcome, type ReservePlan, type SettleOutcome, type Settlement, type SpendLine } from './port.js';
+import { DatabaseWatch } from './redis-database.js';
 import { INITIALIZE, RESERVE, SETTLE } from './redis-scripts.js';
 
 export interface RedisCountersOptions {
@@ -34,6 +35,7 @@ export class RedisCounters implements Counters {
   private readonly leases: string;
   private readonly records: string;
   private readonly firstConnect: Promise<void>;
+  private readonly database: DatabaseWatch;
 
   constructor(url: string, o: RedisCountersOptions = {}) {
     const prefix = o.prefix ?? '{tg}:';
@@ -49,6 +51,7 @@ export class RedisCounters implements Counters {
     });
     // Errors reach callers as CountersUnavailable; an unhandled 'error' event would kill the process.
     redis.on('error', () => undefined);
+    this.database = new DatabaseWatch(redis, o.connectWaitMs ?? 2000);
     redis.defineCommand('tgReserve', { numberOfKeys: 2, lua: RESERVE });
     redis.defineCommand('tgSettle', { numberOfKeys: 2, lua: SETTLE });
     redis.defineCommand('tgInitialize', { numberOfKeys: 2, lua: INITIALIZE });
@@ -140,8 +143,20 @@ export class RedisCounters implements Counters {
     }
   }
 
+  /**
+   * Throws RedisDatabaseRefused when Redis answers but refuses the URL's database; an
+   * unreachable Redis passes (budgets follow their fail mode until it is back).
+   */
+  async checkDatabase(): Promise<void> {
+    await this.database.firstAnswer;
+    if (this.database.refused) throw this.database.refused;
+  }
+
   private async call<T>(fn: () => Promise<T>): Promise<T> {
     await this.firstConnect;
+    // Commands would run in database 0: as good as no Redis, and said why.
+    const refused = this.database.refused;
+    if (refused) throw new CountersUnavailable(refused.message, { cause: refused });
     try {
       return await fn();
     } catch (err) {
@@ -157,6 +172,18 @@ function unavailable(err: unknown): Error {
 
 export function openRedisCounters(url: string, o?: RedisCountersOptions): RedisCounters {
   return new RedisCounters(url, o);
+}
+
+/** Counters for `tollgate serve`: start-up fails when Redis refuses the URL's database. */
+export async function startRedisCounters(url: string, o?: RedisCountersOptions): Promise<RedisCounters> {
+  const counters = new RedisCounters(url, o);
+  try {
+    await counters.checkDatabase();
+  } catch (err) {
+    await counters.close();
+    throw err;
+  }
+  return counters;
 }
 
 function wireLine(l: SpendLine) {
