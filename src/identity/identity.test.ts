@@ -114,4 +114,54 @@ describe('identity', () => {
     t = 20_000;
     expect(await r.resolve(k.key)).toMatchObject({ id: 'key_1', revokedAt: 9000 });
   });
+
+  it('makes one storage query for concurrent lookups of one uncached key, and caches no failure', async () => {
+    const k = generateKey();
+    const rec = { id: 'key_1', hash: k.hash, prefix: 'tg_', user: 'alice', team: null, project: null, name: null, createdAt: 0, revokedAt: null };
+    const store = memoryKeys([rec]);
+    // Storage hangs until the test answers: every pending query is one connection held.
+    let answer: (r: KeyRecord | undefined) => void = () => undefined;
+    let fail: (e: Error) => void = () => undefined;
+    const slow = () => {
+      store.lookups += 1;
+      return new Promise<KeyRecord | undefined>((ok, no) => ((answer = ok), (fail = no)));
+    };
+    store.findByHash = slow;
+    let t = 0;
+    const r = new KeyResolver(store, 1000, () => t);
+    const burst = Array.from({ length: 50 }, () => r.resolve(k.key));
+    const other = r.resolve('tg_other');
+    expect(store.lookups).toBe(2);
+    answer(undefined); // tg_other's, the latest query
+    expect(await other).toBeUndefined();
+
+    // The first query fails: all fifty are refused, and nothing is remembered.
+    const first = fail;
+    first(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+    const refused = await Promise.allSettled(burst);
+    expect(refused.every((x) => x.status === 'rejected' && (x.reason as GatewayError).code === 'storage_unavailable')).toBe(true);
+    const again = [r.resolve(k.key), r.resolve(k.key)];
+    expect(store.lookups).toBe(3);
+    answer(rec);
+    expect(await Promise.all(again)).toEqual([rec, rec]);
+    // Cached now: no query until the ttl ends.
+    await r.resolve(k.key);
+    expect(store.lookups).toBe(3);
+
+    // A revocation in this process: a lookup after it does not join one started before it,
+    // and the earlier one's answer is not cached.
+    t = 2000;
+    const before = r.resolve(k.key);
+    const answerBefore = answer;
+    r.invalidate();
+    const after = r.resolve(k.key);
+    expect(store.lookups).toBe(5);
+    answer({ ...rec, revokedAt: 1500 });
+    answerBefore(rec);
+    expect(await before).toEqual(rec);
+    expect(await after).toMatchObject({ revokedAt: 1500 });
+    expect(await r.resolve(k.key)).toMatchObject({ revokedAt: 1500 });
+    expect(store.lookups).toBe(5);
+  });
 });
+

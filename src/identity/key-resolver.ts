@@ -11,6 +11,9 @@ import { hashKey } from './virtual-keys.js';
  * While storage is down (a lookup fails, or takes longer than `lookupTimeoutMs`), a key
  * this process has seen keeps its last known state, so traffic goes on (its rows wait in
  * the spool); a key never seen is refused with 503 `storage_unavailable`.
+ *
+ * Concurrent lookups of one key share one storage query: with storage slow, a burst of
+ * requests with an uncached key would otherwise take a connection each and drain the pool.
  */
 export class KeyResolver {
   private readonly cache = new Map<string, { record: KeyRecord | undefined; until: number }>();
@@ -18,6 +21,9 @@ export class KeyResolver {
   private readonly ttlMs: number;
   private readonly now: () => number;
   private readonly lookupTimeoutMs: number;
+  private readonly inflight = new Map<string, Promise<KeyRecord | undefined>>();
+  /** Bumped by invalidate(): a lookup started before it must not cache what it read. */
+  private generation = 0;
 
   constructor(store: KeyStore, ttlMs = 2000, now: () => number = Date.now, lookupTimeoutMs = 3000) {
     this.store = store;
@@ -31,9 +37,8 @@ export class KeyResolver {
     const hit = this.cache.get(key);
     const t = this.now();
     if (hit && hit.until > t) return hit.record;
-    let record: KeyRecord | undefined;
     try {
-      record = await within(this.store.findByHash(hashKey(key)), this.lookupTimeoutMs, `no answer from storage within ${this.lookupTimeoutMs} ms`);
+      return await this.lookup(key, t);
     } catch (err) {
       if (hit) {
         // Asked again after another ttl, not on every request while storage is down.
@@ -42,13 +47,32 @@ export class KeyResolver {
       }
       throw new GatewayError('storage_unavailable', 'Tollgate cannot reach its key store to check this key; retry shortly.', { cause: err, headers: { 'retry-after': '5' } });
     }
-    if (this.cache.size > 100_000) this.cache.clear();
-    this.cache.set(key, { record, until: t + this.ttlMs });
-    return record;
   }
 
-  /** Forget everything (after a revoke through the admin API). */
+  /** The key's lookup in flight, or a new one; its answer is cached, a failure is not (the next request asks again). */
+  private lookup(key: string, t: number): Promise<KeyRecord | undefined> {
+    const running = this.inflight.get(key);
+    if (running) return running;
+    const generation = this.generation;
+    const p = within(this.store.findByHash(hashKey(key)), this.lookupTimeoutMs, `no answer from storage within ${this.lookupTimeoutMs} ms`)
+      .then((record) => {
+        if (generation === this.generation) {
+          if (this.cache.size > 100_000) this.cache.clear();
+          this.cache.set(key, { record, until: t + this.ttlMs });
+        }
+        return record;
+      })
+      .finally(() => {
+        if (this.inflight.get(key) === p) this.inflight.delete(key);
+      });
+    this.inflight.set(key, p);
+    return p;
+  }
+
+  /** Forget everything (after a revoke through the admin API), lookups under way included. */
   invalidate(): void {
+    this.generation++;
     this.cache.clear();
+    this.inflight.clear();
   }
 }
