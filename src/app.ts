@@ -22,6 +22,7 @@ import { toJsonLine } from './reports/export.js';
 import type { LedgerRow } from './core/ledger-row.js';
 import { WorkerLedgerSink } from './metering/worker-sink.js';
 import type { StorageSpec } from './storage/open.js';
+import type { CorsSettings } from './server/cors.js';
 import { createHttpServer } from './server/http-server.js';
 import { InFlight } from './server/in-flight.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
@@ -67,6 +68,8 @@ export interface AppOptions {
   anomalies?: AnomalyOptions;
   /** The OTLP/HTTP receiver (docs/telemetry.md); on unless `enabled` is false. */
   telemetry?: { enabled: boolean; gatewayAddresses?: readonly GatewayAddress[] };
+  /** Browser origins allowed on the API routes (`server.cors`); off when absent. */
+  cors?: CorsSettings;
 }
 
 export interface RoutingOptions {
@@ -168,6 +171,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     log: o.log,
     inFlight,
     metrics,
+    cors: o.cors,
   });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);

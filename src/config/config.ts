@@ -17,6 +17,8 @@ export interface Config {
     connectTimeoutMs: number;
     firstByteTimeoutMs: number;
     idleTimeoutMs: number;
+    /** Browser origins allowed on the API routes; CORS is off when absent. */
+    cors: { origins: string[] } | undefined;
   };
   storage: ({ kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string }) & {
     spoolDir: string;

@@ -102,6 +102,21 @@ describe('loadConfig', () => {
     for (const ok of ['redis://127.0.0.1:6379', 'redis://127.0.0.1:6379/', 'rediss://u:p@cache.internal:6380/3']) expect(loadConfig({ file: file(`redis: "${ok}"\n`) }).redis).toBe(ok);
   });
 
+  it('reads server.cors origins, and names a bad one with its line', () => {
+    expect(loadConfig({ file: file('log: { level: info }\n') }).server.cors).toBeUndefined();
+    const c = loadConfig({ file: file('server:\n  cors:\n    origins: ["https://app.example.com", "http://localhost:5173", "*"]\n') });
+    expect(c.server.cors).toEqual({ origins: ['https://app.example.com', 'http://localhost:5173', '*'] });
+    const bad = 'must be an origin such as https://app.example.com or http://localhost:5173 (scheme, lower-case host and port only: no path or trailing slash), or "*"';
+    expect(issues('server:\n  cors:\n    origins:\n      - https://app.example.com\n      - https://app.example.com/\n      - app.example.com\n      - https://App.example.com\n      - ftp://x.example\n')).toEqual([
+      `server.cors.origins[1]@5: ${bad}`,
+      `server.cors.origins[2]@6: ${bad}`,
+      `server.cors.origins[3]@7: ${bad}`,
+      `server.cors.origins[4]@8: ${bad}`,
+    ]);
+    expect(issues('server:\n  cors: { origins: [] }\n')).toEqual(['server.cors.origins@2: needs at least one origin (or leave cors out)']);
+    expect(issues('server:\n  cors: { origin: ["https://a.example"] }\n')).toContain('server.cors.origin@2: unknown setting; did you mean "origins"?');
+  });
+
   it('rejects unknown keys with a suggestion, and missing required ones', () => {
     expect(issues('servr: {}\nproviders:\n  - name: a\n    dialect: openai\n')).toEqual(['servr@1: unknown setting; did you mean "server"?', 'providers[0].base_url@3: is required']);
   });

@@ -147,6 +147,7 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
       connectTimeoutMs: f.server?.connect_timeout_ms ?? DEFAULTS.connectTimeoutMs,
       firstByteTimeoutMs: f.server?.first_byte_timeout_ms ?? DEFAULTS.firstByteTimeoutMs,
       idleTimeoutMs: f.server?.idle_timeout_ms ?? DEFAULTS.idleTimeoutMs,
+      cors: f.server?.cors ? { origins: f.server.cors.origins } : undefined,
     },
     storage,
     redis: f.redis,

@@ -17,6 +17,17 @@ const url = (protocols: string[]) =>
     }
   }, `must be a ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL`);
 
+/** A browser origin as browsers send it (scheme, host, port if not the default; nothing else), or `*`. */
+const corsOrigin = z.string().refine((s) => {
+  if (s === '*') return true;
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === s;
+  } catch {
+    return false;
+  }
+}, 'must be an origin such as https://app.example.com or http://localhost:5173 (scheme, lower-case host and port only: no path or trailing slash), or "*"');
+
 /** A Tollgate gateway's address, as GenAI spans name it (src/telemetry/via-gateway.ts). */
 const gatewayAddress = z.string().superRefine((s, ctx) => {
   try {
@@ -72,6 +83,7 @@ export const fileSchema = z.strictObject({
       connect_timeout_ms: z.number().int().positive().optional(),
       first_byte_timeout_ms: z.number().int().positive().optional(),
       idle_timeout_ms: z.number().int().positive().optional(),
+      cors: z.strictObject({ origins: z.array(corsOrigin).min(1, 'needs at least one origin (or leave cors out)') }).optional(),
     })
     .optional(),
   storage: z

@@ -6,6 +6,7 @@ import type { Signal } from '../telemetry/otlp-model.js';
 import { otlpSignal } from '../telemetry/receiver.js';
 import { type AdminDeps, handleAdmin } from './admin.js';
 import { handleApprovalLink } from './approval-link.js';
+import { type CorsSettings, applyCors } from './cors.js';
 import type { InFlight } from './in-flight.js';
 import { sendAdminError, sendJson } from './json-response.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
@@ -26,6 +27,8 @@ export interface ServerDeps {
   inFlight?: InFlight;
   /** `GET /metrics` (Prometheus), behind the admin token; answers 503 when absent. */
   metrics?: GatewayMetrics;
+  /** Browser origins allowed on the API routes (`server.cors`); off when absent. */
+  cors?: CorsSettings;
 }
 
 /** The HTTP shell: health, admin and API routes. All the work happens in the parts it calls. */
@@ -57,7 +60,10 @@ async function dispatch(deps: ServerDeps, req: IncomingMessage, res: ServerRespo
     res.setHeader('x-tollgate-request-id', newRequestId());
     return deps.otlp(req, res, signal);
   }
-  if (!(probe || approval || path === '/healthz' || path === '/readyz' || path === '/metrics' || path.startsWith('/admin/'))) return deps.gateway(req, res);
+  if (!(probe || approval || path === '/healthz' || path === '/readyz' || path === '/metrics' || path.startsWith('/admin/'))) {
+    if (deps.cors && applyCors(deps.cors, req, res, path)) return;
+    return deps.gateway(req, res);
+  }
   // Every response carries a request id; only API requests also get a ledger row (the gateway sets its own).
   res.setHeader('x-tollgate-request-id', newRequestId());
   if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });

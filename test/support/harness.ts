@@ -46,6 +46,7 @@ export interface HarnessOptions {
   cache?: CacheSettings;
   /** The OTLP receiver (on, knowing only this server's own address, by default). */
   telemetry?: AppOptions['telemetry'];
+  cors?: AppOptions['cors'];
   /** Commit on the event loop, as `tollgate serve` does by default, instead of in a worker thread. */
   inlineWriter?: { insertLockWaitMs: number };
   /** Another storage than the SQLite file (committed on the event loop). */
@@ -102,6 +103,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     routingRules: o.routingRules,
     cache: o.cache,
     telemetry: o.telemetry,
+    cors: o.cors,
   });
   const key = await createKey(storage.keys, { user: 'alice', team: 'platform', project: 'tollgate' });
   let seen = new Set<string>();
