@@ -7,6 +7,7 @@ export type Api =
   | 'openai.chat'
   | 'openai.responses'
   | 'openai.responses_lookup'
+  | 'openai.input_tokens'
   | 'openai.embeddings'
   | 'openai.models'
   | 'anthropic.messages'
@@ -21,6 +22,7 @@ export const APIS: readonly Api[] = [
   'openai.chat',
   'openai.responses',
   'openai.responses_lookup',
+  'openai.input_tokens',
   'openai.embeddings',
   'openai.models',
   'anthropic.messages',
@@ -36,7 +38,7 @@ export const APIS: readonly Api[] = [
  * APIs that cost nothing (listing models, counting tokens): their rows cost 0 whatever the
  * response says, and no budget, rate limit or routing rule applies to them.
  */
-export const FREE_APIS: ReadonlySet<Api> = new Set<Api>(['openai.models', 'anthropic.count_tokens', 'anthropic.models', 'gemini.count_tokens', 'gemini.models']);
+export const FREE_APIS: ReadonlySet<Api> = new Set<Api>(['openai.models', 'openai.input_tokens', 'anthropic.count_tokens', 'anthropic.models', 'gemini.count_tokens', 'gemini.models']);
 
 /**
  * APIs that are billed though their responses may say nothing of it: Gemini's embeddings

@@ -1,4 +1,4 @@
-import { type Content, type Usage, cacheWrites, planContent, promptTotal, resolveUsage } from './content.js';
+import { type Content, EMPTY_CONTENT, type Usage, cacheWrites, planContent, promptTotal, resolveUsage } from './content.js';
 import { streamError } from './errors.js';
 import { jsonHeaders, sseHeaders } from './headers.js';
 import { FIXED_CREATED, openaiToolNames } from './openai-chat.js';
@@ -99,6 +99,12 @@ export function buildResponses(input: BuildInput): Reply {
   const opts = isRecord(body.stream_options) ? body.stream_options : {};
   const pieces = responseEvents(its, content, shell, responsesUsage(usage), opts.include_obfuscation !== false);
   return { status: 200, headers: sseHeaders('openai'), pieces, stream: true, errorEvent: streamError('openai.responses', s.error) };
+}
+
+/** `POST /responses/input_tokens`: the prompt's size, scenario `usage.input` (cache reads and writes included) or body bytes / 4. */
+export function buildInputTokens(input: BuildInput): Reply {
+  const usage = resolveUsage(input.scenario.usage, input.req.body.length, EMPTY_CONTENT);
+  return jsonReply(jsonHeaders('openai'), pretty({ object: 'response.input_tokens', input_tokens: promptTotal(usage) }));
 }
 
 const LOOKUP = /^\/responses\/([^/]+)(\/cancel|\/input_items)?$/;

@@ -156,6 +156,26 @@ describe('OpenAI models and stored responses through Tollgate', () => {
     ]);
   });
 
+  it('responses.inputTokens.count: forwarded unchanged, the count comes back, one cost-0 row', async () => {
+    h.fake.script({ usage: { input: 42 } });
+    const res = await client().responses.inputTokens.count({ model: 'gpt-5', input: 'count me' }).asResponse();
+    const up = await sameBytes(res);
+    expect(up).toMatchObject({ method: 'POST', path: '/v1/responses/input_tokens', route: 'openai.input_tokens', json: { model: 'gpt-5', input: 'count me' } });
+    expect(up.headers.authorization).toBe('Bearer sk-upstream-openai');
+    expect(JSON.parse(up.sent.toString())).toEqual({ object: 'response.input_tokens', input_tokens: 42 });
+    const row = await h.row(res.headers.get('x-tollgate-request-id')!);
+    expect(row).toMatchObject({ ...free, api: 'openai.input_tokens', provider: 'openai', model: 'gpt-5', modelRequested: 'gpt-5', client: 'openai-sdk' });
+  });
+
+  it('responses.inputTokens.count without a model (the SDK sends {}) is served too', async () => {
+    const counted = await client().responses.inputTokens.count();
+    expect(counted.object).toBe('response.input_tokens');
+    const [up] = await h.fake.waitForRequests(1);
+    expect(up!.json).toEqual({});
+    const [row] = await h.rows();
+    expect(row).toMatchObject({ ...free, api: 'openai.input_tokens', provider: 'openai', modelRequested: '' });
+  });
+
   it('POST /v1/responses/compact is not taken for a stored response', async () => {
     const res = await fetch(`${h.url}/v1/responses/compact`, { method: 'POST', headers: { authorization: `Bearer ${h.key.key}`, 'content-type': 'application/json' }, body: '{"model":"gpt-5"}' });
     expect(res.status).toBe(404);

@@ -43,6 +43,13 @@ describe('inspectOpenaiRequest', () => {
     expect(inspectOpenaiRequest(models, undefined)).toEqual({ model: '', stream: false });
   });
 
+  it('counts input tokens with or without a model (the SDK sends {} by default)', () => {
+    const count: RouteMatch = { api: 'openai.input_tokens', dialect: 'openai', method: 'POST' };
+    expect(inspectOpenaiRequest(count, {})).toEqual({ model: '', stream: false });
+    expect(inspectOpenaiRequest(count, { model: 'gpt-5', input: 'hi', max_output_tokens: 9 })).toEqual({ model: 'gpt-5', stream: false });
+    expect(() => inspectOpenaiRequest(count, [])).toThrow(/JSON object/);
+  });
+
   it('rejects a body that is not an object, and a missing model', () => {
     for (const body of [null, [], 'text', 3]) {
       expect(() => inspectOpenaiRequest(chat, body)).toThrow(GatewayError);

@@ -4,6 +4,8 @@ import type { RequestInfo, RouteMatch } from '../types.js';
 export function inspectOpenaiRequest(route: RouteMatch, body: unknown): RequestInfo {
   if (route.noBody) return { model: '', stream: false };
   const obj = requireObject(body, route.api);
+  // Counting needs no model (the SDK sends `{}` by default): one given is the row's.
+  if (route.api === 'openai.input_tokens') return { model: typeof obj.model === 'string' ? obj.model : '', stream: false };
   const info: RequestInfo = { model: requireModel(obj, route.api), stream: obj.stream === true };
   const cap =
     route.api === 'openai.chat'

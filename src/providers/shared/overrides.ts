@@ -64,6 +64,7 @@ function capOutput(route: RouteMatch, body: Record<string, unknown>, cap: number
     case 'openai.embeddings':
     case 'openai.models':
     case 'openai.responses_lookup':
+    case 'openai.input_tokens':
     case 'anthropic.count_tokens':
     case 'anthropic.models':
     case 'gemini.count_tokens':
