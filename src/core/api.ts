@@ -6,6 +6,7 @@ export const DIALECTS: readonly Dialect[] = ['openai', 'anthropic', 'gemini'];
 export type Api =
   | 'openai.chat'
   | 'openai.responses'
+  | 'openai.compact'
   | 'openai.responses_lookup'
   | 'openai.input_tokens'
   | 'openai.embeddings'
@@ -21,6 +22,7 @@ export type Api =
 export const APIS: readonly Api[] = [
   'openai.chat',
   'openai.responses',
+  'openai.compact',
   'openai.responses_lookup',
   'openai.input_tokens',
   'openai.embeddings',

@@ -20,6 +20,7 @@ describe('registry', () => {
   it.each([
     ['POST', '/v1/chat/completions', { api: 'openai.chat', dialect: 'openai', method: 'POST' }],
     ['POST', '/v1/responses', { api: 'openai.responses', dialect: 'openai', method: 'POST' }],
+    ['POST', '/v1/responses/compact', { api: 'openai.compact', dialect: 'openai', method: 'POST' }],
     ['POST', '/v1/responses/input_tokens', { api: 'openai.input_tokens', dialect: 'openai', method: 'POST' }],
     ['POST', '/v1/embeddings', { api: 'openai.embeddings', dialect: 'openai', method: 'POST' }],
     ['GET', '/v1/models', { api: 'openai.models', dialect: 'openai', method: 'GET', noBody: true }],
@@ -90,9 +91,10 @@ describe('registry', () => {
   });
 
   it('takes compact and input_tokens for endpoints of their own, not stored response ids', () => {
-    expect(lookupRoute('POST', '/v1/responses/compact')).toEqual({ kind: 'unknown' });
-    expect(lookupRoute('GET', '/v1/responses/compact')).toEqual({ kind: 'unknown' });
-    expect(lookupRoute('GET', '/v1/responses/input_tokens')).toEqual({ kind: 'wrong_method', allow: ['POST'] });
+    for (const path of ['/v1/responses/compact', '/v1/responses/input_tokens']) {
+      expect(lookupRoute('GET', path)).toEqual({ kind: 'wrong_method', allow: ['POST'] });
+      expect(lookupRoute('DELETE', path)).toEqual({ kind: 'wrong_method', allow: ['POST'] });
+    }
     expect(lookupRoute('GET', '/v1/responses/')).toEqual({ kind: 'unknown' });
     expect(lookupRoute('GET', '/v1/responses/resp_1/other')).toEqual({ kind: 'unknown' });
     expect(lookupRoute('GET', '/v1/models/a/b')).toEqual({ kind: 'unknown' });

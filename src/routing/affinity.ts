@@ -20,6 +20,7 @@ export function prefixKey(api: Api, json: unknown, minChars: number): string | u
       break;
     }
     case 'openai.responses':
+    case 'openai.compact':
       system = b.instructions;
       break;
     case 'gemini.generate':

@@ -101,6 +101,31 @@ export function buildResponses(input: BuildInput): Reply {
   return { status: 200, headers: sseHeaders('openai'), pieces, stream: true, errorEvent: streamError('openai.responses', s.error) };
 }
 
+/**
+ * `POST /responses/compact`: the input's user messages, then one compaction item, and a Response's
+ * usage (OpenAI's `response.compaction`, members in the order of its API reference example).
+ */
+export function buildCompact(input: BuildInput): Reply {
+  const { body, scenario: s } = input;
+  const usage = resolveUsage(s.usage, input.req.body.length, planContent(s, []));
+  const compaction = { id: 'cmp_fakeUpstream0001', type: 'compaction', encrypted_content: 'gAAAAABfakeUpstreamCompaction0001==' };
+  return jsonReply(
+    jsonHeaders('openai'),
+    pretty({ id: s.id ?? 'resp_fakeUpstreamCompact01', object: 'response.compaction', output: [...userMessages(body.input), compaction], created_at: s.created ?? FIXED_CREATED, usage: responsesUsage(usage) }),
+  );
+}
+
+function userMessages(input: unknown): Json[] {
+  const items = typeof input === 'string' ? [{ role: 'user', content: input }] : Array.isArray(input) ? input.filter((i): i is Json => isRecord(i) && i.role === 'user') : [];
+  return items.map((item, n) => ({
+    id: `msg_fakeUpstreamInput${String(n + 1).padStart(2, '0')}`,
+    type: 'message',
+    status: 'completed',
+    content: typeof item.content === 'string' ? [{ type: 'input_text', text: item.content }] : item.content,
+    role: 'user',
+  }));
+}
+
 /** `POST /responses/input_tokens`: the prompt's size, scenario `usage.input` (cache reads and writes included) or body bytes / 4. */
 export function buildInputTokens(input: BuildInput): Reply {
   const usage = resolveUsage(input.scenario.usage, input.req.body.length, EMPTY_CONTENT);

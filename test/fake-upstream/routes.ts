@@ -2,7 +2,7 @@ import { buildCountTokens, buildMessages } from './anthropic.js';
 import { buildGemini, buildGeminiModels, geminiPath, isModelResource } from './gemini.js';
 import { buildChat } from './openai-chat.js';
 import { buildEmbeddings, buildModels } from './openai-misc.js';
-import { buildInputTokens, buildResponseLookup, buildResponses, responseLookup } from './openai-responses.js';
+import { buildCompact, buildInputTokens, buildResponseLookup, buildResponses, responseLookup } from './openai-responses.js';
 import type { Builder, Dialect } from './reply.js';
 
 export interface Route {
@@ -18,6 +18,7 @@ export interface Route {
 const OPENAI_POST: Record<string, Route> = {
   '/chat/completions': { name: 'openai.chat', dialect: 'openai', build: buildChat, json: true },
   '/responses': { name: 'openai.responses', dialect: 'openai', build: buildResponses, json: true },
+  '/responses/compact': { name: 'openai.compact', dialect: 'openai', build: buildCompact, json: true },
   '/responses/input_tokens': { name: 'openai.input_tokens', dialect: 'openai', build: buildInputTokens, json: true },
   '/embeddings': { name: 'openai.embeddings', dialect: 'openai', build: buildEmbeddings, json: true },
 };

@@ -2,6 +2,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { budgetInput, parseRule, toBudget } from '../../src/policy/rule-input.js';
+import { parseScope } from '../../src/policy/scope.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
 /** The SDK calls besides generation (models, token counts, embeddings, stored responses): forwarded as sent, one row each. */
@@ -176,10 +178,39 @@ describe('OpenAI models and stored responses through Tollgate', () => {
     expect(row).toMatchObject({ ...free, api: 'openai.input_tokens', provider: 'openai', modelRequested: '' });
   });
 
-  it('POST /v1/responses/compact is not taken for a stored response', async () => {
-    const res = await fetch(`${h.url}/v1/responses/compact`, { method: 'POST', headers: { authorization: `Bearer ${h.key.key}`, 'content-type': 'application/json' }, body: '{"model":"gpt-5"}' });
-    expect(res.status).toBe(404);
-    expect(h.fake.requests).toHaveLength(0);
+  it('responses.compact: forwarded unchanged, billed once from its usage, at the requested model (a compaction names none)', async () => {
+    h.fake.script({ usage: { input: 300, cacheRead: 100, output: 80, reasoning: 20 } });
+    const { data, response } = await client()
+      .responses.compact({ model: 'gpt-5', input: [{ role: 'user', content: 'a long conversation' }] })
+      .withResponse();
+    expect(data).toMatchObject({ object: 'response.compaction', usage: { input_tokens: 400, input_tokens_details: { cached_tokens: 100 }, output_tokens: 80 } });
+    expect(data.output.at(-1)?.type).toBe('compaction');
+    const [up] = await h.fake.waitForRequests(1);
+    expect(up).toMatchObject({ method: 'POST', path: '/v1/responses/compact', route: 'openai.compact' });
+    expect(up!.headers.authorization).toBe('Bearer sk-upstream-openai');
+    expect(up!.body.toString()).toBe(JSON.stringify({ model: 'gpt-5', input: [{ role: 'user', content: 'a long conversation' }] }));
+    const row = await h.row(response.headers.get('x-tollgate-request-id')!);
+    expect(row).toMatchObject({
+      api: 'openai.compact',
+      provider: 'openai',
+      model: 'gpt-5',
+      modelRequested: 'gpt-5',
+      inputTokens: 400,
+      cacheReadTokens: 100,
+      outputTokens: 80,
+      reasoningTokens: 20,
+      usageSource: 'final',
+      outcome: 'ok',
+      responseId: data.id,
+      // The test price: a pico per input token, ten per output token.
+      costPicos: 1200n,
+    });
+  });
+
+  it('responses.compact: the client gets the provider’s bytes', async () => {
+    const res = await client().responses.compact({ model: 'gpt-5', input: 'hi' }).asResponse();
+    await sameBytes(res);
+    expect(await h.rows()).toHaveLength(1);
   });
 });
 
@@ -266,5 +297,47 @@ describe('Gemini models, token counts and embeddings through Tollgate', () => {
       ['gemini.models', ''],
       ['gemini.generate', 'tunedModels/my-tuned'],
     ]);
+  });
+});
+
+describe('compaction and token counts under spend controls', () => {
+  let p: Harness;
+  const client = () => new OpenAI({ apiKey: p.key.key, baseURL: `${p.url}/v1`, maxRetries: 0 });
+
+  beforeAll(async () => {
+    const spent = toBudget(parseRule(budgetInput, { scope: 'model:gpt-5', window: 'day', limit_usd: 0 }), 'budget', 'config', 0);
+    const rewrite = { id: 'mini', name: null, scope: parseScope('team:platform'), allow: null, deny: [], rewrites: [{ from: 'gpt-5-pro', to: 'gpt-5-mini' }], allowKeep: false, source: 'config' as const, createdAt: 0 };
+    p = await startHarness({ policy: { rules: { budgets: [spent], rateLimits: [], modelPolicies: [rewrite] } } });
+  });
+  afterAll(() => p.close());
+  beforeEach(async () => {
+    p.fake.reset();
+    await p.mark();
+  });
+
+  it('a compaction costs money: a spent budget refuses it', async () => {
+    const err = await client().responses.compact({ model: 'gpt-5', input: 'hi' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(402);
+    expect(p.fake.requests).toHaveLength(0);
+    const [row] = await p.rows();
+    expect(row).toMatchObject({ api: 'openai.compact', modelRequested: 'gpt-5', status: 402, outcome: 'rejected', errorType: 'budget_exceeded' });
+  });
+
+  it('a model policy rewrites a compaction, which is then recorded and priced at the model that served it', async () => {
+    p.fake.script({ usage: { input: 300, output: 80 } });
+    const { response } = await client().responses.compact({ model: 'gpt-5-pro', input: 'hi' }).withResponse();
+    expect(response.headers.get('x-tollgate-model-rewritten')).toBe('gpt-5-pro->gpt-5-mini');
+    const [up] = await p.fake.waitForRequests(1);
+    expect(up!.json).toEqual({ model: 'gpt-5-mini', input: 'hi' });
+    const [row] = await p.rows();
+    expect(row).toMatchObject({ api: 'openai.compact', model: 'gpt-5-mini', modelRequested: 'gpt-5-pro', inputTokens: 300, outputTokens: 80, costPicos: 1100n });
+  });
+
+  it('counting input tokens is free: the spent budget lets it through', async () => {
+    const counted = await client().responses.inputTokens.count({ model: 'gpt-5', input: 'hi' });
+    expect(counted.object).toBe('response.input_tokens');
+    const [row] = await p.rows();
+    expect(row).toMatchObject({ api: 'openai.input_tokens', status: 200, outcome: 'ok', costPicos: 0n });
   });
 });

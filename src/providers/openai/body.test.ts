@@ -57,6 +57,21 @@ describe('OpenAI non-stream bodies', () => {
     expect(tap('openai.responses', body).metered).toMatchObject({ error: { type: 'server_error', message: 'boom' }, usage: { inputTokens: 10 } });
   });
 
+  it('reads a compaction: a Response’s usage and the compaction’s id; it names no model, so the model sent served it', () => {
+    const body = Buffer.from(
+      '{"id":"resp_cmp1","object":"response.compaction","output":[{"id":"msg_1","type":"message","status":"completed","content":[{"type":"input_text","text":"hi"}],"role":"user"},{"id":"cmp_1","type":"compaction","encrypted_content":"gAAAA=="}],"created_at":1764967971,' +
+        '"usage":{"input_tokens":139,"input_tokens_details":{"cached_tokens":100},"output_tokens":438,"output_tokens_details":{"reasoning_tokens":64},"total_tokens":577}}',
+    );
+    expect(tap('openai.compact', body).metered).toEqual({
+      usage: { ...zeroUsage(), inputTokens: 139, cacheReadTokens: 100, outputTokens: 438, reasoningTokens: 64 },
+      usageSource: 'final',
+      servedModel: 'm',
+      error: undefined,
+      sawEnd: true,
+      responseId: 'resp_cmp1',
+    });
+  });
+
   it('reads embeddings input tokens', () => {
     expect(tap('openai.embeddings', fixture('embeddings.json')).metered).toEqual({
       usage: { ...zeroUsage(), inputTokens: 17 },

@@ -8,12 +8,18 @@ import { readResponseBody } from './responses-body.js';
 import { closingMember } from './closing-member.js';
 import { chatUsage, embeddingsUsage, responsesUsage, timingsCacheN } from './usage.js';
 
+/**
+ * APIs whose body is a Response, or a compaction (`response.compaction`: output items and a
+ * Response's usage, without model or status).
+ */
+const RESPONSE_BODIES: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.responses_lookup', 'openai.compact']);
+
 /** Reads a whole 2xx JSON body of one of the OpenAI APIs that are not free; `tail`, the end of one too large to copy, for its usage. */
 export function readOpenaiBody(api: Api, text: string | undefined, complete: boolean, tail?: Buffer): Metered {
   if (text === undefined && tail !== undefined) return readTail(api, tail, complete);
   const body = text === undefined ? undefined : asObject(parseJson(text));
   if (body === undefined) return nothingMetered(complete);
-  if (api === 'openai.responses' || api === 'openai.responses_lookup') return readResponseBody(body, complete);
+  if (RESPONSE_BODIES.has(api)) return readResponseBody(body, complete);
   if (api === 'openai.embeddings') return readEmbeddings(body, complete);
   return readChatCompletion(body, complete);
 }
@@ -59,7 +65,7 @@ function readEmbeddings(body: JsonObject, complete: boolean): Metered {
  */
 function readTail(api: Api, tail: Buffer, complete: boolean): Metered {
   const usage = asObject(closingMember(tail, 'usage'));
-  const mapped = usage === undefined ? zeroUsage() : api === 'openai.embeddings' ? embeddingsUsage(usage) : api === 'openai.responses' || api === 'openai.responses_lookup' ? responsesUsage(usage) : chatUsage(usage);
+  const mapped = usage === undefined ? zeroUsage() : api === 'openai.embeddings' ? embeddingsUsage(usage) : RESPONSE_BODIES.has(api) ? responsesUsage(usage) : chatUsage(usage);
   const model = asText(closingMember(tail, 'model'));
   return { usage: mapped, usageSource: sourceOf(usage !== undefined, true), servedModel: model, error: undefined, sawEnd: complete };
 }

@@ -43,6 +43,12 @@ describe('inspectOpenaiRequest', () => {
     expect(inspectOpenaiRequest(models, undefined)).toEqual({ model: '', stream: false });
   });
 
+  it('needs a model to compact, and reads no output cap (a compaction takes none)', () => {
+    const compact: RouteMatch = { api: 'openai.compact', dialect: 'openai', method: 'POST' };
+    expect(inspectOpenaiRequest(compact, { model: 'gpt-5', input: 'hi', max_output_tokens: 9 })).toEqual({ model: 'gpt-5', stream: false });
+    expect(() => inspectOpenaiRequest(compact, { input: 'hi' })).toThrow(/"model"/);
+  });
+
   it('counts input tokens with or without a model (the SDK sends {} by default)', () => {
     const count: RouteMatch = { api: 'openai.input_tokens', dialect: 'openai', method: 'POST' };
     expect(inspectOpenaiRequest(count, {})).toEqual({ model: '', stream: false });

@@ -12,6 +12,7 @@ function storedResponse(suffix: string): (pathname: string) => PathMatch | undef
 export const OPENAI_ROUTES: readonly RouteSpec[] = [
   { api: 'openai.chat', method: 'POST', path: '/v1/chat/completions' },
   { api: 'openai.responses', method: 'POST', path: '/v1/responses' },
+  { api: 'openai.compact', method: 'POST', path: '/v1/responses/compact' },
   { api: 'openai.input_tokens', method: 'POST', path: '/v1/responses/input_tokens' },
   { api: 'openai.embeddings', method: 'POST', path: '/v1/embeddings' },
   { api: 'openai.models', method: 'GET', path: '/v1/models', noBody: true },

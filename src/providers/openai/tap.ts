@@ -14,5 +14,13 @@ export function createOpenaiTap(route: RouteMatch, ctx: TapContext): ResponseTap
     if (route.api === 'openai.responses' || route.api === 'openai.responses_lookup') return observeSse(new ResponsesStreamReader());
     return ctx.injectedStreamUsage ? chatRewriteTap() : observeSse(new ChatStreamReader());
   }
+  if (route.api === 'openai.compact') {
+    // A compaction names no model: the one the gateway sent (after a policy rewrite or a route's own) served it.
+    return bufferBody((text, complete, tail) => {
+      const m = readOpenaiBody(route.api, text, complete, tail);
+      m.servedModel ??= ctx.requestedModel;
+      return m;
+    });
+  }
   return bufferBody((text, complete, tail) => readOpenaiBody(route.api, text, complete, tail));
 }

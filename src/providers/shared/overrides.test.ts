@@ -26,3 +26,11 @@ describe('applyOverrides on Gemini paths', () => {
     expect(JSON.parse(out.body.toString())).toEqual({ requests: [{ model: 'models/gemini-embedding-002', content: { parts: [{ text: 'a' }] } }] });
   });
 });
+
+describe('applyOverrides on a compaction', () => {
+  it('renames the model and adds no output cap, which /v1/responses/compact does not take', () => {
+    const path = '/v1/responses/compact';
+    const out = applyOverrides(route('POST', path), { model: 'gpt-5', input: 'hi' }, path, { model: 'gpt-5-mini', maxOutputTokens: 100 });
+    expect(JSON.parse(out.body.toString())).toEqual({ model: 'gpt-5-mini', input: 'hi' });
+  });
+});

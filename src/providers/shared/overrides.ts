@@ -61,6 +61,8 @@ function capOutput(route: RouteMatch, body: Record<string, unknown>, cap: number
       body.generationConfig = config;
       return;
     }
+    // A compaction has no output cap to lower.
+    case 'openai.compact':
     case 'openai.embeddings':
     case 'openai.models':
     case 'openai.responses_lookup':

@@ -54,6 +54,13 @@ describe('request features', () => {
     expect(hasImages('openai.responses', { input: [{ type: 'input_image', image_url: 'x' }] })).toBe(true);
   });
 
+  it('reads a compaction and a token count as the Responses request they carry', () => {
+    for (const api of ['openai.compact', 'openai.input_tokens'] as Api[]) {
+      const body = { instructions: 'Be brief.', input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'x' }] }] };
+      expect([hasImages(api, body), systemText(api, body)]).toEqual([true, 'Be brief.']);
+    }
+  });
+
   it('never throws on bodies of the wrong shape', () => {
     for (const body of [null, 3, 'text', [], { messages: 'no', contents: [null, 1], system: 7, input: {} }]) {
       for (const api of ['openai.chat', 'openai.responses', 'anthropic.messages', 'gemini.generate'] as Api[]) {

@@ -33,6 +33,7 @@ export function hasImages(api: Api, body: unknown): boolean {
     case 'openai.chat':
       return list(b.messages).some((m) => list(obj(m)?.content).some((p) => obj(p)?.type === 'image_url'));
     case 'openai.responses':
+    case 'openai.compact':
     case 'openai.input_tokens':
       return list(b.input).some((item) => obj(item)?.type === 'input_image' || list(obj(item)?.content).some((p) => obj(p)?.type === 'input_image'));
     case 'anthropic.messages':
@@ -82,6 +83,7 @@ export function reasoningEffort(api: Api, body: unknown): string | undefined {
     case 'openai.chat':
       return text(b.reasoning_effort);
     case 'openai.responses':
+    case 'openai.compact':
     case 'openai.input_tokens':
       return text(obj(b.reasoning)?.effort);
     case 'anthropic.messages':
@@ -130,6 +132,7 @@ export function systemText(api: Api, body: unknown): string | undefined {
       for (const m of list(b.messages)) if (isSystem(m)) addContent(obj(m)!.content);
       break;
     case 'openai.responses':
+    case 'openai.compact':
     case 'openai.input_tokens':
       if (typeof b.instructions === 'string') parts.push(b.instructions);
       for (const m of list(b.input)) if (isSystem(m)) addContent(obj(m)!.content);
