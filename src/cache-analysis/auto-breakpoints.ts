@@ -1,4 +1,4 @@
-import { arrayElements, findTopLevelMember } from '../providers/openai/json-member.js';
+import { arrayElements, findTopLevelMember } from '../providers/shared/json-member.js';
 import { estimateInputTokens } from '../metering/estimate.js';
 
 /**

@@ -5,7 +5,7 @@ import { nothingMetered, sourceOf, withResponseId, withTier, withToolCalls } fro
 import { errorFromValue } from '../shared/upstream-error.js';
 import type { Metered } from '../types.js';
 import { readResponseBody } from './responses-body.js';
-import { closingMember } from './closing-member.js';
+import { closingMember } from '../shared/closing-member.js';
 import { chatUsage, embeddingsUsage, responsesUsage, timingsCacheN } from './usage.js';
 
 /**

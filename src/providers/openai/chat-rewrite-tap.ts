@@ -3,7 +3,7 @@ import { type JsonObject, asArray, asObject } from '../shared/json.js';
 import { wholeEvents } from '../shared/taps.js';
 import type { ResponseTap } from '../types.js';
 import { ChatStreamReader, worthParsingFrom } from './chat-stream.js';
-import { findTopLevelMember } from './json-member.js';
+import { findTopLevelMember } from '../shared/json-member.js';
 
 /**
  * The tap for a chat stream whose request the gateway edited to ask for usage. The

@@ -1,4 +1,4 @@
-import { parseJson } from '../shared/json.js';
+import { parseJson } from './json.js';
 import { skipSpace, skipValue } from './json-member.js';
 
 /**
