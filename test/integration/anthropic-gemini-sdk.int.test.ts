@@ -94,6 +94,23 @@ describe('Gemini SDK through Tollgate', () => {
     expect(row).toMatchObject({ api: 'gemini.generate', model: 'gemini-2.5-pro', stream: false, client: 'genai-sdk', inputTokens: 2448, cacheReadTokens: 2048, outputTokens: 60, reasoningTokens: 25, outcome: 'ok' });
   });
 
+  it('a generated image too large to copy (33 MB inline) is still metered from the usageMetadata that closes the answer', async () => {
+    const data = 'iVBO'.repeat((33 * 1024 * 1024) / 4);
+    h.fake.script({
+      body: {
+        candidates: [{ content: { role: 'model', parts: [{ inlineData: { mimeType: 'image/png', data } }] }, finishReason: 'STOP', index: 0 }],
+        usageMetadata: { promptTokenCount: 20, candidatesTokenCount: 5160, totalTokenCount: 5180 },
+        modelVersion: 'gemini-3.6-flash-image',
+        responseId: 'Zq2gaf8kD-uNz7IPq4Kx8Q8',
+      },
+    });
+    const { sdkHttpResponse, candidates } = await client().models.generateContent({ model: 'gemini-3.6-flash-image', contents: 'draw a cat' });
+    expect(candidates?.[0]?.content?.parts?.[0]?.inlineData?.data).toHaveLength(data.length);
+    expect(h.fake.requests[0]!.sent.length).toBeGreaterThan(32 * 1024 * 1024);
+    const row = await h.row(sdkHttpResponse!.headers!['x-tollgate-request-id']!);
+    expect(row).toMatchObject({ api: 'gemini.generate', outcome: 'ok', model: 'gemini-3.6-flash-image', inputTokens: 20, outputTokens: 5160, usageSource: 'final', responseId: 'Zq2gaf8kD-uNz7IPq4Kx8Q8', costPicos: 51_620n });
+  });
+
   it('streamGenerateContent over SSE: running totals, the last one wins', async () => {
     h.fake.script({ usage, chunks: 5 });
     let text = '';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { zeroUsage } from '../../core/usage.js';
+import { MAX_BODY_COPY } from '../shared/taps.js';
 import { everyNBytes, fixtures, runTap } from '../testing/tap-runner.js';
 import type { RouteMatch, TapContext } from '../types.js';
 import { geminiAdapter } from './adapter.js';
@@ -99,6 +100,53 @@ describe('Gemini non-stream bodies', () => {
       sawEnd: true,
     });
     expect(tap(fixture('stream-array-error.json'), stream, json(429)).metered.error?.type).toBe('RESOURCE_EXHAUSTED');
+  });
+});
+
+describe('Gemini bodies past the copy limit', () => {
+  // A generated image comes back inline, base64: a few of them pass the 32 MB copy limit.
+  const image = (bytes: number) =>
+    Buffer.concat([
+      Buffer.from('{\n  "candidates": [\n    {\n      "content": {\n        "parts": [\n          {\n            "inlineData": {\n              "mimeType": "image/png",\n              "data": "'),
+      Buffer.alloc(bytes, 'iVBO'),
+      Buffer.from('"\n            }\n          },\n          {"functionCall": {"name": "save", "args": {"usageMetadata": {"promptTokenCount": 1}, "modelVersion": "not-this"}}}\n        ],\n        "role": "model"\n      },\n      "finishReason": "STOP",\n      "index": 0\n    }\n  ],\n'),
+    ]);
+  const closing =
+    '  "usageMetadata": {\n    "promptTokenCount": 20,\n    "candidatesTokenCount": 5160,\n    "totalTokenCount": 5400,\n    "thoughtsTokenCount": 220,\n    "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 20}],\n    "trafficType": "ON_DEMAND"\n  },\n  "modelVersion": "gemini-3.6-flash-image",\n  "responseId": "Zq2gaf8kD-uNz7IPq4Kx8Q8"\n}\n';
+
+  it('reads usageMetadata, modelVersion and responseId from the tail of a generateContent answer', () => {
+    const body = Buffer.concat([image(MAX_BODY_COPY), Buffer.from(closing)]);
+    const run = runTap(geminiAdapter.createTap(generate, json()), everyNBytes(body, 64 * 1024));
+    expect(run.bytes.equals(body)).toBe(true);
+    expect(run.metered).toEqual({
+      usage: { ...zeroUsage(), inputTokens: 20, outputTokens: 5380, reasoningTokens: 220 },
+      usageSource: 'final',
+      servedModel: 'gemini-3.6-flash-image',
+      error: undefined,
+      sawEnd: true,
+      serviceTier: 'ON_DEMAND',
+      responseId: 'Zq2gaf8kD-uNz7IPq4Kx8Q8',
+    });
+  });
+
+  it('reads the usageMetadata closing a batch of embeddings', () => {
+    const embed = geminiAdapter.matchRoute('POST', '/v1beta/models/gemini-embedding-001:batchEmbedContents')!;
+    const values = Buffer.alloc(MAX_BODY_COPY, '0.0123, ');
+    const body = Buffer.concat([Buffer.from('{\n  "embeddings": [\n    {\n      "values": [\n        '), values, Buffer.from('1\n      ]\n    }\n  ],\n  "usageMetadata": {"promptTokenCount": 70000, "totalTokenCount": 70000}\n}\n')]);
+    const run = runTap(geminiAdapter.createTap(embed, json()), everyNBytes(body, 64 * 1024));
+    expect(run.metered).toMatchObject({ usage: { ...zeroUsage(), inputTokens: 70000 }, usageSource: 'final', sawEnd: true });
+  });
+
+  it('passes over a usageMetadata nested in a function call when the body has none of its own', () => {
+    const body = Buffer.concat([image(MAX_BODY_COPY), Buffer.from(closing.slice(closing.indexOf('"modelVersion"')))]);
+    const run = runTap(geminiAdapter.createTap(generate, json()), everyNBytes(body, 64 * 1024));
+    expect(run.metered).toMatchObject({ usage: zeroUsage(), usageSource: 'none', servedModel: 'gemini-3.6-flash-image', sawEnd: true });
+  });
+
+  it('reads nothing from a body cut short, whose closing members cannot be told from nested ones', () => {
+    const body = Buffer.concat([image(MAX_BODY_COPY), Buffer.from(closing)]);
+    const run = runTap(geminiAdapter.createTap(generate, json()), everyNBytes(body.subarray(0, body.length - 40), 64 * 1024), false);
+    expect(run.metered).toEqual({ usage: zeroUsage(), usageSource: 'none', servedModel: undefined, error: undefined, sawEnd: false });
   });
 });
 

@@ -11,7 +11,7 @@ export function createGeminiTap(route: RouteMatch, ctx: TapContext): ResponseTap
   if (isEventStream(ctx)) return observeSse(new GeminiStreamReader());
   if (route.streamByPath) return scanJsonArray(new GeminiStreamReader());
   // generateContent, or an embedding (whose body has no candidates, and usageMetadata only if the API reports it).
-  return bufferBody((text, complete) => readGeminiBody(text, complete));
+  return bufferBody((text, complete, tail) => readGeminiBody(text, complete, tail));
 }
 
 /** Observe-only tap over the JSON-array stream. */
