@@ -55,6 +55,29 @@ describe('Anthropic SDK through Tollgate', () => {
     expect(got.toString()).toContain('event: message_stop');
   });
 
+  it('a Message too large to copy (a 33 MB fetched PDF inline) is still metered from the usage that closes it', async () => {
+    const data = 'JVBE'.repeat((33 * 1024 * 1024) / 4);
+    const document = { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data }, title: null, citations: null };
+    h.fake.script({
+      body: {
+        id: 'msg_01Big',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-sonnet-5-5-20261001',
+        content: [{ type: 'web_fetch_tool_result', tool_use_id: 'srvtoolu_1', content: { type: 'web_fetch_result', url: 'https://example.com/a.pdf', content: document, retrieved_at: null } }],
+        stop_reason: 'end_turn',
+        stop_sequence: null,
+        usage: { input_tokens: 120, cache_read_input_tokens: 2000, output_tokens: 850 },
+      },
+    });
+    const { data: message, response } = await client().messages.create({ model: 'claude-sonnet-5-5', max_tokens: 1000, messages: [{ role: 'user', content: 'fetch it' }] }).withResponse();
+    expect(message.content).toHaveLength(1);
+    expect(h.fake.requests[0]!.sent.length).toBeGreaterThan(32 * 1024 * 1024);
+    const row = await h.row(response.headers.get('x-tollgate-request-id')!);
+    // The model opens the Message, out of the tail: the row keeps the one asked for.
+    expect(row).toMatchObject({ api: 'anthropic.messages', outcome: 'ok', model: 'claude-sonnet-5-5', inputTokens: 2120, cacheReadTokens: 2000, outputTokens: 850, usageSource: 'final', costPicos: 10_620n });
+  });
+
   it('count_tokens costs nothing, and a ?beta=true query (as Claude Code sends) is kept', async () => {
     const r = await client().beta.messages.countTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'count' }] });
     expect(r.input_tokens).toBeGreaterThan(0);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { zeroUsage } from '../../core/usage.js';
+import { MAX_BODY_COPY } from '../shared/taps.js';
 import { everyNBytes, fixtures, runTap } from '../testing/tap-runner.js';
 import type { Api } from '../../core/api.js';
 import type { TapContext } from '../types.js';
@@ -110,5 +111,30 @@ describe('Anthropic non-stream bodies', () => {
     });
     const overloaded = Buffer.from('{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"},"request_id":null}');
     expect(tap(overloaded, json(529), 'anthropic.count_tokens').metered.error).toEqual({ type: 'overloaded_error', message: 'Overloaded' });
+  });
+});
+
+describe('Anthropic Messages past the copy limit', () => {
+  // Web fetches return the PDFs they fetched inline, base64: a few pass the 32 MB copy limit.
+  const message = (pdfBytes: number) =>
+    Buffer.concat([
+      Buffer.from('{"id":"msg_01Big","type":"message","role":"assistant","model":"claude-sonnet-5-5-20261001","content":[{"type":"web_fetch_tool_result","tool_use_id":"srvtoolu_1","content":{"type":"web_fetch_result","url":"https://example.com/a.pdf","content":{"type":"document","source":{"type":"base64","media_type":"application/pdf","data":"'),
+      Buffer.alloc(pdfBytes, 'JVBE'),
+      Buffer.from('"},"title":null,"citations":null},"retrieved_at":null}},{"type":"tool_use","id":"toolu_1","name":"save","input":{"usage":{"input_tokens":1},"model":"not-this"}}],"stop_reason":"end_turn","stop_sequence":null,'),
+      Buffer.from('"usage":{"input_tokens":120,"cache_creation_input_tokens":0,"cache_read_input_tokens":2000,"output_tokens":850,"server_tool_use":{"web_search_requests":0,"web_fetch_requests":1},"service_tier":"standard"}}'),
+    ]);
+
+  it('reads the usage that closes the Message; its model and id, which open it, are out of reach', () => {
+    const body = message(MAX_BODY_COPY);
+    const run = runTap(anthropicAdapter.createTap({ api: 'anthropic.messages', dialect: 'anthropic', method: 'POST' }, json()), everyNBytes(body, 64 * 1024));
+    expect(run.bytes.equals(body)).toBe(true);
+    expect(run.metered).toEqual({
+      usage: { ...zeroUsage(), inputTokens: 2120, cacheReadTokens: 2000, outputTokens: 850 },
+      usageSource: 'final',
+      servedModel: 'claude-opus-5-5',
+      error: undefined,
+      sawEnd: true,
+      serviceTier: 'standard',
+    });
   });
 });

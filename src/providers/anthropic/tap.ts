@@ -8,5 +8,5 @@ export function createAnthropicTap(route: RouteMatch, ctx: TapContext): Response
   if (!isSuccess(ctx.status)) return errorBodyTap(ctx.status);
   if (FREE_APIS.has(route.api)) return freeBodyTap();
   if (isEventStream(ctx)) return observeSse(new AnthropicStreamReader());
-  return bufferBody((text, complete) => readAnthropicBody(text, complete));
+  return bufferBody((text, complete, tail) => readAnthropicBody(text, complete, tail, ctx.requestedModel));
 }

@@ -66,8 +66,9 @@ export const MAX_BODY_COPY = 32 * 1024 * 1024;
 
 /**
  * What is kept of the end of a body too large to copy: its closing members, where OpenAI puts
- * `usage` (after an embeddings batch's vectors, which can pass the copy limit) and Gemini
- * `usageMetadata` (after the candidates, whose generated images come inline).
+ * `usage` (after an embeddings batch's vectors, which can pass the copy limit), Gemini
+ * `usageMetadata` (after the candidates, whose generated images come inline) and Anthropic
+ * `usage` (after the content, where web fetches put PDFs inline).
  */
 export const BODY_TAIL_BYTES = 64 * 1024;
 
