@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RESPONSE_WINDOW_MS, SESSIONLESS_WINDOW_MS, type Probe, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById } from './cross-source.js';
+import { RESPONSE_WINDOW_MS, SESSIONLESS_WINDOW_MS, type Probe, crossSourceCheck, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById } from './cross-source.js';
 import { sampleRow } from './testing/rows.js';
 
 const probe = (i: number, ts: number, over: Partial<Probe> = {}): Probe => ({ i, upstreamId: `req_${i}`, source: 'otel-genai', sessionId: null, ts, ...over });
@@ -51,5 +51,21 @@ describe('cross-source lookups', () => {
     expect(has('x', 'otel-genai')).toBe(true);
     expect(has('y', 'otel-genai')).toBe(false);
     expect(has('z', 'otel-genai')).toBe(false);
+  });
+
+  it('answers a one-source batch as it answers the same rows beside another source', () => {
+    const stored = sourcesById([{ id: 'r1', source: 'gateway' }]);
+    const rows = [
+      sampleRow({ id: 'a', source: 'claude-code-log', upstreamRequestId: 'req_a', responseId: 'r1' }),
+      sampleRow({ id: 'b', source: 'claude-code-log', upstreamRequestId: 'req_a', responseId: 'r2' }),
+      sampleRow({ id: 'c', source: 'claude-code-log', upstreamRequestId: null, responseId: 'r2' }),
+      sampleRow({ id: 'd', source: 'claude-code-log', upstreamRequestId: 'req_d', responseId: 'r1' }),
+      sampleRow({ id: 'e', source: 'claude-code-log', upstreamRequestId: null, responseId: null }),
+    ];
+    const other = sampleRow({ id: 'x', source: 'otel-genai', upstreamRequestId: 'req_x', responseId: 'rx' });
+    const alone = crossSourceCheck(rows, new Set(), stored);
+    const mixed = crossSourceCheck([...rows, other], new Set(), stored);
+    expect(rows.map((r) => alone(r))).toEqual([true, false, false, true, false]);
+    expect(rows.map((r) => mixed(r))).toEqual([true, false, false, true, false]);
   });
 });

@@ -102,7 +102,7 @@ export function responseLookups(rows: readonly LedgerRow[]): TimeRange<LedgerRow
   return mergedRanges(rows.filter(looksUpResponse), RESPONSE_WINDOW_MS);
 }
 
-/** The sources that recorded each response id, from the lookups' answers. */
+/** The sources that recorded each response id, from the lookups' answers. Pure (crossSourceCheck relies on it). */
 export function sourcesById(found: Iterable<{ id: string; source: string }>): (responseId: string, source: string) => boolean {
   const by = new Map<string, Set<string>>();
   for (const f of found) {
@@ -110,7 +110,10 @@ export function sourcesById(found: Iterable<{ id: string; source: string }>): (r
     if (!s) by.set(f.id, (s = new Set()));
     s.add(f.source);
   }
-  return (id, source) => [...(by.get(id) ?? [])].some((s) => s !== source);
+  return (id, source) => {
+    for (const s of by.get(id) ?? []) if (s !== source) return true;
+    return false;
+  };
 }
 
 /**
@@ -175,6 +178,11 @@ export function crossSourceCheck(
   stored: ReadonlySet<number>,
   storedResponse: (responseId: string, source: string) => boolean = () => false,
 ): (r: LedgerRow) => boolean {
+  // A batch of one source with nothing found stored (a first import, above all): its rows
+  // cannot repeat one another, so only the store's answer counts and the maps below are not
+  // built (three entries a row: a sixth of a first import's write CPU). Exact because
+  // `storedResponse` is pure: it answers a row's repeats as it answered the row.
+  if (stored.size === 0 && rows.every((r) => r.source === rows[0]!.source)) return (r) => looksUpResponse(r) && storedResponse(r.responseId, r.source);
   const index = new Map<LedgerRow, number>();
   rows.forEach((r, i) => index.set(r, i));
   const batch = new Map<string, string>();
