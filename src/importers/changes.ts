@@ -1,12 +1,17 @@
 import type { LedgerRow } from '../core/ledger-row.js';
 
+/** A row to build when the run is over. */
+export interface PendingRow {
+  build(): LedgerRow;
+}
+
 /**
  * What an import run changes in the ledger: rows to add or replace (by id), and rows to
  * delete. Rows are built (and priced) lazily, once per id, when the run is over: a
  * response read as three lines would otherwise be built three times.
  */
 export class Changes {
-  private readonly pending = new Map<string, () => LedgerRow>();
+  private readonly pending = new Map<string, PendingRow>();
   /** Ids that may already be in the ledger with other contents (so must be upserted, not just inserted). */
   private readonly maybeStored = new Set<string>();
   readonly removed = new Set<string>();
@@ -15,9 +20,9 @@ export class Changes {
    * `known`: the record may already be in the ledger with other contents (a response whose
    * usage grew since an earlier run). Other rows are written with a plain idempotent insert.
    */
-  put(id: string, build: () => LedgerRow, known = false): void {
+  put(id: string, row: PendingRow, known = false): void {
     this.removed.delete(id);
-    this.pending.set(id, build);
+    this.pending.set(id, row);
     if (known) this.maybeStored.add(id);
   }
 
@@ -28,7 +33,7 @@ export class Changes {
 
   /** The rows to write, built now. */
   rows(): LedgerRow[] {
-    return [...this.pending.values()].map((build) => build());
+    return [...this.pending.values()].map((p) => p.build());
   }
 
   /** Splits rows into those to insert and those to upsert (see `put`). */

@@ -1,5 +1,8 @@
+import type { LedgerRow } from '../../core/ledger-row.js';
+import type { Usage } from '../../core/usage.js';
 import { anthropicUsage } from '../../providers/anthropic/usage.js';
 import type { RunContext, SourceAdapter, SourceRun } from '../adapter.js';
+import type { PendingRow } from '../changes.js';
 import type { FoundFile } from '../discover.js';
 import { importedRow, stableId } from '../row.js';
 import { type Kept, type Memory, forget, offer } from './dedup.js';
@@ -51,7 +54,7 @@ function claudeRun(ctx: RunContext, memory: Memory): SourceRun {
     if (messageId !== last.messageId || requestId !== last.requestId) last = { messageId, requestId, id: claudeRowId(messageId, requestId) };
     return last.id;
   };
-  // A kept entry lives until the rows are built: its repeated strings are shared, not one
+  // A kept line lives until the rows are built: its repeated strings are shared, not one
   // copy per line (fewer survivors for the garbage collector to copy).
   const strings = new Map<string, string>();
   const intern = <T extends string | null>(s: T): T => {
@@ -61,14 +64,7 @@ function claudeRun(ctx: RunContext, memory: Memory): SourceRun {
     strings.set(s, s);
     return s;
   };
-  const put = (id: string, e: ClaudeEntry, known: boolean) => {
-    e.sessionId = intern(e.sessionId);
-    e.cwd = intern(e.cwd);
-    e.model = intern(e.model);
-    e.uuid = null;
-    const f = file!;
-    ctx.changes.put(id, () => row(ctx, e, id, f), known);
-  };
+  const put = (id: string, e: ClaudeEntry, known: boolean) => ctx.changes.put(id, new KeptLine(ctx, file!, id, e, intern), known);
   const take = ({ e, length }: ParsedClaudeLine) => {
     latestDay = Math.max(latestDay, Math.floor(e.ts / 86_400_000));
     if (e.messageId === null) return put(stableId('cc_', 'line', e.uuid ?? `${file!.path}\u0000${e.ts}\u0000${length}`), e, false);
@@ -93,30 +89,64 @@ function claudeRun(ctx: RunContext, memory: Memory): SourceRun {
   };
 }
 
-function row(ctx: RunContext, e: ClaudeEntry, id: string, file: FoundFile) {
-  const slug = file.relative.includes('/') ? file.relative.slice(0, file.relative.indexOf('/')) : null;
-  const session = e.sessionId ?? file.relative.replace(/^.*\//, '').replace(/\.jsonl$/, '');
-  return importedRow(
-    {
-      id,
-      ts: e.ts,
-      api: 'anthropic.messages',
-      provider: 'anthropic',
-      model: e.model,
-      user: ctx.attribution.user,
-      team: ctx.attribution.team,
-      project: ctx.attribution.project ?? (e.cwd ? ctx.projectOf(e.cwd) : slug),
-      sessionId: session,
-      client: 'claude-code',
-      usage: anthropicUsage(e.usage),
-      upstreamRequestId: e.requestId,
-      // The Messages API's id: what the gateway records as the response id of the same call.
-      responseId: e.messageId,
-      source: 'claude-code-log',
-      serviceTier: e.serviceTier,
-    },
-    ctx.price,
-  );
+/**
+ * A kept line, as much of it as its row needs, until the run is over: one object with the
+ * usage already mapped, rather than the parsed entry, its raw usage and a closure (a fifth
+ * fewer bytes surviving the read for the garbage collector to copy).
+ */
+class KeptLine implements PendingRow {
+  private readonly ctx: RunContext;
+  private readonly file: FoundFile;
+  readonly id: string;
+  readonly ts: number;
+  readonly model: string;
+  readonly sessionId: string | null;
+  readonly cwd: string | null;
+  readonly messageId: string | null;
+  readonly requestId: string | null;
+  readonly serviceTier: string | undefined;
+  readonly usage: Usage;
+
+  constructor(ctx: RunContext, file: FoundFile, id: string, e: ClaudeEntry, intern: <T extends string | null>(s: T) => T) {
+    this.ctx = ctx;
+    this.file = file;
+    this.id = id;
+    this.ts = e.ts;
+    this.model = intern(e.model);
+    this.sessionId = intern(e.sessionId);
+    this.cwd = intern(e.cwd);
+    this.messageId = e.messageId;
+    this.requestId = e.requestId;
+    this.serviceTier = e.serviceTier === undefined ? undefined : intern(e.serviceTier);
+    this.usage = anthropicUsage(e.usage);
+  }
+
+  build(): LedgerRow {
+    const { ctx, file } = this;
+    const slug = file.relative.includes('/') ? file.relative.slice(0, file.relative.indexOf('/')) : null;
+    const session = this.sessionId ?? file.relative.replace(/^.*\//, '').replace(/\.jsonl$/, '');
+    return importedRow(
+      {
+        id: this.id,
+        ts: this.ts,
+        api: 'anthropic.messages',
+        provider: 'anthropic',
+        model: this.model,
+        user: ctx.attribution.user,
+        team: ctx.attribution.team,
+        project: ctx.attribution.project ?? (this.cwd ? ctx.projectOf(this.cwd) : slug),
+        sessionId: session,
+        client: 'claude-code',
+        usage: this.usage,
+        upstreamRequestId: this.requestId,
+        // The Messages API's id: what the gateway records as the response id of the same call.
+        responseId: this.messageId,
+        source: 'claude-code-log',
+        serviceTier: this.serviceTier,
+      },
+      ctx.price,
+    );
+  }
 }
 
 function toMemory(saved: unknown): Memory {

@@ -42,7 +42,7 @@ function codexRun(ctx: RunContext): SourceRun {
       if (!e) return;
       const f = file!;
       const s = { ...state };
-      ctx.changes.put(codexRowId(e), () => row(ctx, e, s, f));
+      ctx.changes.put(codexRowId(e), { build: () => row(ctx, e, s, f) });
     },
     endFile: () => state,
     memory: () => undefined,
