@@ -43,14 +43,20 @@ export function isLockBusy(err: unknown): boolean {
 /** Brings a database to the current schema (exported for the benchmarks' seeder, which opens its own connection). */
 export function migrate(db: Db): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-  const current = Number((db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as Row).v ?? 0);
-  for (const m of migrations(SQLITE_TYPES)) {
-    if (m.version <= current) continue;
-    db.transaction(() => {
+  const latest = db.prepare('SELECT MAX(version) AS v FROM schema_migrations');
+  const all = migrations(SQLITE_TYPES);
+  if (Number((latest.get() as Row).v ?? 0) >= all[all.length - 1]!.version) return;
+  // Every pending migration in one transaction (a new ledger's first open runs them all), the
+  // version read again inside it: another connection may have migrated in the meantime.
+  db.transaction(() => {
+    const current = Number((latest.get() as Row).v ?? 0);
+    const record = db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)');
+    for (const m of all) {
+      if (m.version <= current) continue;
       for (const s of m.statements) db.exec(s);
-      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now());
-    }).immediate();
-  }
+      record.run(m.version, Date.now());
+    }
+  }).immediate();
 }
 
 /**
