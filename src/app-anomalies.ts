@@ -1,12 +1,14 @@
 import { anomalyAlert } from './alerts/anomaly-alerts.js';
 import type { AlertSink } from './alerts/events.js';
 import { type Evaluator, type EvaluatorSpec, PerEvaluation, RemoteEvaluator, inProcessEvaluator } from './anomalies/evaluator.js';
-import type { AnomalySettings } from './anomalies/types.js';
-import { AnomalyWatch } from './anomalies/watch.js';
+import type { LiveState } from './anomalies/live.js';
+import { type AnomalySettings, DETECTORS, type DetectorId } from './anomalies/types.js';
+import { AnomalyWatch, type WatchDeps } from './anomalies/watch.js';
 import { newRequestId } from './core/ids.js';
 import type { Logger } from './core/logger.js';
 import type { RateBook } from './pricing/unit-rates.js';
 import type { Storage } from './storage/ports.js';
+import { isLockBusy } from './storage/sqlite/db.js';
 
 export interface AnomalyOptions {
   settings: AnomalySettings;
@@ -23,7 +25,7 @@ export interface AnomalyOptions {
   now?: () => number;
   /** False: no timer; the caller drives `check()` (tests with an injected clock). */
   timer?: boolean;
-  /** Storage's arrival cursor from before this process replayed its spool (see WatchDeps.cursor). */
+  /** Storage's arrival cursor from before this process replayed its spool, for when no state was saved (see WatchDeps.start). */
   cursor?: string | undefined;
 }
 
@@ -49,10 +51,53 @@ export async function startAnomalies(o: AnomalyOptions, storage: Storage, flushL
       if (late.owed > 0) log.info('anomaly: evaluations owed to rows written late, left for the next passes', { evaluated: late.evaluated, owed: late.owed });
     },
     now,
-    cursor: o.cursor,
+    ...(await resumed(o, storage, log)),
   });
   if (o.timer !== false) watch.start();
   return watch;
+}
+
+/**
+ * Where the first pass starts, and how each pass's state is kept: the state the last pass of any
+ * replica saved, so that the rows written while no gateway ran and the late evaluations still
+ * owed are looked at. Any replica's state is a place up to which the arrivals were judged and
+ * their anomalies claimed, so the last save wins.
+ */
+async function resumed(o: AnomalyOptions, storage: Storage, log: Logger): Promise<Pick<WatchDeps, 'start' | 'save'>> {
+  if (o.settings.lateHorizonMs <= 0) return {};
+  const saved = await storage.ledger.watchCursor().catch((err: unknown) => log.warn('anomaly: could not read where detection stood; rows written while no gateway ran are not looked at', { err: String(err) }));
+  let last = saved ? JSON.stringify(saved) : '';
+  return {
+    start: saved ? { cursor: saved.cursor, owed: owedFrom(saved.owed) } : { cursor: o.cursor, owed: [] },
+    save: async (state, at) => {
+      if (state.cursor === undefined) return;
+      const next = { cursor: state.cursor, owed: JSON.stringify(state.owed) };
+      // An idle SQLite gateway need not write every interval.
+      if (JSON.stringify(next) === last) return;
+      try {
+        await storage.ledger.saveWatchCursor(next, at);
+        last = JSON.stringify(next);
+      } catch (err) {
+        // An import holding SQLite's write lock: the next pass saves.
+        if (!isLockBusy(err)) log.warn('anomaly: could not save where detection stands (a restart would look at arrivals again from an earlier place)', { err: String(err) });
+      }
+    },
+  };
+}
+
+/** The owed evaluations as saved; what does not read as such is dropped. */
+function owedFrom(text: string): LiveState['owed'] {
+  try {
+    const v: unknown = JSON.parse(text);
+    if (!Array.isArray(v)) return [];
+    return v.flatMap((e: unknown): LiveState['owed'] => {
+      if (!Array.isArray(e) || typeof e[0] !== 'number' || !Array.isArray(e[1])) return [];
+      const ids = (e[1] as unknown[]).filter((id): id is DetectorId => (DETECTORS as readonly unknown[]).includes(id));
+      return ids.length ? [[e[0], ids]] : [];
+    });
+  } catch {
+    return [];
+  }
 }
 
 async function evaluator(o: AnomalyOptions, storage: Storage, log: Logger): Promise<Evaluator> {

@@ -125,4 +125,39 @@ describe.each(['sqlite', 'postgres'] as const)('live detection of rows written l
     await live.stop();
     await storage.close();
   }, 180_000);
+
+  it('raises at the first pass after a restart a spike imported while no gateway ran', async () => {
+    const { storage, spec } = await ledger(kind);
+    let clock = t0;
+    const before = await replicas(storage, spec, () => clock);
+    await before.check();
+    expect(before.raised).toEqual([]);
+    await before.stop();
+    // The gateway is stopped; an hourly import writes the last hour's logs, with a spike in them.
+    await storage.ledger.insert(spikeRows('alice', t0 - 3_600_000, t0 - 3_600_000 + 10 * MIN));
+    clock += 10 * MIN;
+    const after = await replicas(storage, spec, () => clock);
+    await after.check();
+    const window = { since: t0 - 3_600_000 - 2 * MIN, until: t0 - 3_600_000 + 20 * MIN };
+    const replayed = (await replay(storage.ledger, after.settings, () => undefined, window)).map((r) => r.detection);
+    expect(replayed.map((d) => d.subject)).toContain('user:alice');
+    expect(after.raised.filter((d) => d.windowEnd <= window.until).sort(byKey)).toEqual(replayed.sort(byKey));
+    await after.stop();
+    await storage.close();
+  }, 180_000);
+
+  it('runs after a restart the late evaluations a stopped gateway still owed', async () => {
+    const { storage, spec } = await ledger(kind);
+    const spikeAt = t0 - 3_600_000;
+    await storage.ledger.insert(spikeRows('alice', spikeAt, spikeAt + 10 * MIN));
+    // What a gateway stopped mid catch-up saved: it had looked at every arrival, and still owed
+    // the evaluation at the spike's end (its pass's budget ran out).
+    await storage.ledger.saveWatchCursor({ cursor: await storage.ledger.arrivalCursor(), owed: JSON.stringify([[spikeAt + 10 * MIN, ['spend_spike']]]) }, t0);
+    const clock = t0 + 10 * MIN;
+    const live = await replicas(storage, spec, () => clock);
+    await live.check();
+    expect(live.raised.map((d) => `${d.detector} ${d.subject}`)).toContain('spend_spike user:alice');
+    await live.stop();
+    await storage.close();
+  }, 180_000);
 });

@@ -17,11 +17,14 @@ export interface WatchDeps {
   onLate?: (late: LivePass['late']) => void;
   now: () => number;
   /**
-   * Storage's arrival cursor from before this process wrote anything (before it replayed its
-   * spool): rows written since are looked at for lateness by the first pass. Without it the
+   * Where the first pass starts: the state the last pass of any process saved, else storage's
+   * arrival cursor from before this process wrote anything (before it replayed its spool). Rows
+   * written since its cursor are looked at for lateness by the first pass. Without a cursor the
    * first pass takes one and only rows written after it are.
    */
-  cursor?: string | undefined;
+  start?: LiveState | undefined;
+  /** Keeps the state of a pass that ran and raised what it found, for the next process to start from (never rejects). */
+  save?: (state: LiveState, at: number) => Promise<void>;
 }
 
 /**
@@ -42,7 +45,8 @@ export class AnomalyWatch {
 
   constructor(d: WatchDeps) {
     this.d = d;
-    this.state = { cursor: d.cursor, owed: [] };
+    // Its clock is not this process's: the first pass takes every earlier evaluation as past.
+    this.state = { cursor: d.start?.cursor, owed: d.start?.owed ?? [] };
   }
 
   start(): void {
@@ -88,6 +92,7 @@ export class AnomalyWatch {
         raised.push(det);
         this.d.raise(det, at);
       }
+      await this.d.save?.(this.state, at);
       return raised;
     } catch (err) {
       if (!this.stopped) this.d.onError(err);

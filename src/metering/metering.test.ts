@@ -39,6 +39,8 @@ function memoryLedger(failTimes = 0): Omit<LedgerStore, 'upsert'> & { rows: Map<
     failedRequestIds: () => Promise.resolve([]),
     arrivalCursor: () => Promise.resolve('0'),
     arrivedSince: () => Promise.resolve({ cursor: '0', buckets: [] }),
+    watchCursor: () => Promise.resolve(undefined),
+    saveWatchCursor: () => Promise.resolve(),
   };
   return store;
 }

@@ -275,6 +275,16 @@ export function schemaV19(t: TypeMap): string[] {
   ];
 }
 
+/**
+ * Version 20: where the live anomaly scheduler stands in the ledger's arrivals, saved after each
+ * pass, so that a gateway started again looks at the rows written while none ran (an import, a
+ * restart) and runs the late evaluations it still owed (docs/anomalies.md). One row, shared by
+ * the replicas.
+ */
+export function schemaV20(t: TypeMap): string[] {
+  return [`CREATE TABLE anomaly_cursor (name ${t.text} PRIMARY KEY, cursor ${t.text} NOT NULL, owed ${t.text} NOT NULL, saved_at ${t.bigint} NOT NULL)`];
+}
+
 /** Ordered migrations; each entry's statements run in one transaction. */
 export function migrations(t: TypeMap): { version: number; statements: string[] }[] {
   return [
@@ -293,6 +303,7 @@ export function migrations(t: TypeMap): { version: number; statements: string[] 
     { version: 16, statements: schemaV16(t) },
     { version: 18, statements: schemaV18() },
     { version: 19, statements: schemaV19(t) },
+    { version: 20, statements: schemaV20(t) },
   ];
 }
 

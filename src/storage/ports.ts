@@ -78,6 +78,22 @@ export interface LedgerStore {
    * detection's late rows, docs/anomalies.md).
    */
   arrivedSince(cursor: string, o: { tsBefore: number; bucketMs: number }): Promise<Arrivals>;
+  /**
+   * Where the live anomaly scheduler last saved it stood (`saveWatchCursor`); undefined when none
+   * was saved, or when the saved cursor is ahead of the ledger's writes (a database restored
+   * into another server), which would hide the rows written since.
+   */
+  watchCursor(): Promise<WatchCursor | undefined>;
+  /** Saves it; the last save wins, whichever replica made it (see docs/anomalies.md). */
+  saveWatchCursor(c: WatchCursor, at: number): Promise<void>;
+}
+
+/** A place in the ledger's arrivals up to which a scheduler looked, and the past evaluations it still owed then. */
+export interface WatchCursor {
+  /** An `arrivalCursor`. */
+  cursor: string;
+  /** Opaque to storage (the scheduler's JSON). */
+  owed: string;
 }
 
 /** The rows written since a cursor, as `ts` buckets, and where the read stands. */

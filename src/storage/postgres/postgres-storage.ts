@@ -271,6 +271,21 @@ function pgLedger(pool: pg.Pool): LedgerStore {
       );
       return { cursor: now, buckets: rows.map((r) => Number(r.b)) };
     },
+    async watchCursor() {
+      // Snapshots taken later see more: their xmax never goes down. One ahead of this server's
+      // (a database restored into another, whose transaction ids start lower) is not resumed from.
+      const r = await run(
+        "SELECT cursor, owed FROM anomaly_cursor WHERE name = 'live' AND pg_snapshot_xmax(cursor::pg_snapshot) <= pg_snapshot_xmax(pg_current_snapshot())",
+        [],
+      );
+      return r[0] && { cursor: String(r[0].cursor), owed: String(r[0].owed) };
+    },
+    async saveWatchCursor(c, at) {
+      await run(
+        "INSERT INTO anomaly_cursor (name, cursor, owed, saved_at) VALUES ('live', $1, $2, $3) ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor, owed = excluded.owed, saved_at = excluded.saved_at",
+        [c.cursor, c.owed, at],
+      );
+    },
   };
 }
 

@@ -182,16 +182,24 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   const statement = statementCache((sql) => db.prepare(sql).safeIntegers());
   const run = (sql: string, params: unknown[]) => Promise.resolve(statement(sql).all(params) as Row[]);
 
+  // A saved cursor ahead of the counter (the file replaced by an older copy) is not resumed from.
+  const watchCursor = db.prepare("SELECT cursor, owed FROM anomaly_cursor WHERE name = 'live' AND CAST(cursor AS INTEGER) <= (SELECT n FROM ledger_arrival)");
+  const saveWatchCursor = db.prepare(
+    "INSERT INTO anomaly_cursor (name, cursor, owed, saved_at) VALUES ('live', ?, ?, ?) ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor, owed = excluded.owed, saved_at = excluded.saved_at",
+  );
+
   const waitShort = o.insertLockWaitMs !== undefined && o.insertLockWaitMs !== LOCK_WAIT_MS;
-  const insert = (rows: readonly LedgerRow[]): number => {
-    if (!waitShort) return insertBatch.immediate(rows);
+  /** Runs a write with the gateway's short wait for another connection's lock. */
+  const write = <T>(fn: () => T): T => {
+    if (!waitShort) return fn();
     db.exec(`PRAGMA busy_timeout = ${o.insertLockWaitMs}`);
     try {
-      return insertBatch.immediate(rows);
+      return fn();
     } finally {
       db.exec(`PRAGMA busy_timeout = ${LOCK_WAIT_MS}`);
     }
   };
+  const insert = (rows: readonly LedgerRow[]): number => write(() => insertBatch.immediate(rows));
 
   return {
     insert: (rows) => {
@@ -231,6 +239,18 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
       const now = Number((arrivalNow.get() as Row).n);
       const buckets = (arrivedBuckets.all(BigInt(bucketMs), BigInt(bucketMs), Number(cursor), now, tsBefore) as { b: number }[]).map((r) => Number(r.b));
       return Promise.resolve({ cursor: String(now), buckets });
+    },
+    watchCursor: () => {
+      const r = watchCursor.get() as { cursor: string; owed: string } | undefined;
+      return Promise.resolve(r && { cursor: r.cursor, owed: r.owed });
+    },
+    saveWatchCursor: (c, at) => {
+      try {
+        write(() => saveWatchCursor.run(c.cursor, c.owed, at));
+        return Promise.resolve();
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
     },
   };
 }

@@ -289,6 +289,24 @@ export function storageContract(open: () => Promise<Storage>): void {
     await s.close();
   });
 
+  it('keeps where the anomaly scheduler stood: the last save wins, and a cursor ahead of the writes is not resumed from', async () => {
+    const s = await open();
+    expect(await s.ledger.watchCursor()).toBeUndefined();
+    const c0 = await s.ledger.arrivalCursor();
+    await s.ledger.saveWatchCursor({ cursor: c0, owed: '[]' }, 1);
+    await s.ledger.insert([sampleRow({ id: 'w1' })]);
+    const c1 = await s.ledger.arrivalCursor();
+    await s.ledger.saveWatchCursor({ cursor: c1, owed: '[[60000,["spend_spike"]]]' }, 2);
+    expect(await s.ledger.watchCursor()).toEqual({ cursor: c1, owed: '[[60000,["spend_spike"]]]' });
+    // A replica whose pass ended later with an earlier cursor: it had judged the arrivals up to it.
+    await s.ledger.saveWatchCursor({ cursor: c0, owed: '[]' }, 3);
+    expect(await s.ledger.watchCursor()).toEqual({ cursor: c0, owed: '[]' });
+    // From a database restored into another server, whose writes are numbered lower.
+    await s.ledger.saveWatchCursor({ cursor: s.kind === 'sqlite' ? '900000000' : '900000000:900000000:', owed: '[]' }, 4);
+    expect(await s.ledger.watchCursor()).toBeUndefined();
+    await s.close();
+  });
+
   it('reads request points of a window in time order, with the last turn hash', async () => {
     const s = await open();
     const rows = randomRows(80, 5).map((x, i) => ({ ...x, lastTurnHash: i % 3 === 0 ? null : `h${i % 4}`, attempts: 1 + (i % 3), status: i % 5 === 0 ? 429 : 200 }));
