@@ -38,11 +38,12 @@ export async function startAnomalies(o: AnomalyOptions, storage: Storage, flushL
     intervalMs: o.settings.intervalMs,
     flush: flushLedger,
     claim: (key, at) => storage.policy.claimAlert(key, at),
-    raise: (d, at) => {
-      log.warn(`anomaly: ${d.message}`, { detector: d.detector, subject: d.subject, key: d.key });
-      o.alerts.send(anomalyAlert(d, o.publicUrl));
+    raise: (d, at, late) => {
+      log.warn(`anomaly: ${d.message}`, { detector: d.detector, subject: d.subject, key: d.key, ...(late && { foundLate: true }) });
+      o.alerts.send(anomalyAlert(d, o.publicUrl, at, late));
+      const details = { key: d.key, message: d.message, ...(late && { foundLate: true }) };
       storage.policy
-        .appendAudit({ id: `aud_${newRequestId(at).replace(/-/g, '')}`, ts: at, actor: 'tollgate', action: `anomaly.${d.detector}`, subject: d.subject, details: { key: d.key, message: d.message } })
+        .appendAudit({ id: `aud_${newRequestId(at).replace(/-/g, '')}`, ts: at, actor: 'tollgate', action: `anomaly.${d.detector}`, subject: d.subject, details })
         .catch((err: unknown) => log.warn('could not write the audit log', { err: String(err) }));
     },
     onError: (err) => log.warn('anomaly detection could not run', { err: String(err) }),

@@ -21,16 +21,26 @@ describe('anomaly alerts', () => {
   });
 
   it('carry the message, the dollar figure and an absolute evidence link', () => {
-    const r = renderAlert(anomalyAlert(detection, 'https://gw.example.com/'), { showAmounts: true, now: 0 });
+    const r = renderAlert(anomalyAlert(detection, 'https://gw.example.com/', detection.windowEnd), { showAmounts: true, now: 0 });
     expect(r.type).toBe('anomaly.cache_regression');
     expect(r.text).toBe(
       "*Critical: cache regression* on workflow:review ($12.34 over): Workflow review's cache-read share of input fell from 72% to 3% in the last 15 min: $12.34 extra so far, about $8,291.52 a week at this rate. Evidence: https://gw.example.com/admin/v1/report?since=a&until=b&by=tag%3Aworkflow Requests: r1, r&lt;2&gt;.",
     );
-    expect(r.data).toMatchObject({ detector: 'cache_regression', subject: 'workflow:review', severity: 'critical', excess_usd: '12.34', evidence_url: 'https://gw.example.com/admin/v1/report?since=a&until=b&by=tag%3Aworkflow', request_ids: ['r1', 'r<2>'], window_start: '2026-11-18T14:00:00.000Z' });
+    expect(r.data).toMatchObject({ detector: 'cache_regression', subject: 'workflow:review', severity: 'critical', excess_usd: '12.34', evidence_url: 'https://gw.example.com/admin/v1/report?since=a&until=b&by=tag%3Aworkflow', request_ids: ['r1', 'r<2>'], window_start: '2026-11-18T14:00:00.000Z', found_late: false, detected_at: '2026-11-18T14:15:00.000Z' });
+  });
+
+  it('say when the anomaly was found after the fact, in rows written after its window was evaluated', () => {
+    const at = Date.UTC(2026, 10, 18, 17, 2, 30);
+    const r = renderAlert(anomalyAlert(detection, undefined, at, true), { showAmounts: true, timeZone: 'Europe/Berlin', now: at });
+    expect(r.data).toMatchObject({ found_late: true, detected_at: '2026-11-18T17:02:30.000Z', window_start: '2026-11-18T14:00:00.000Z', window_end: '2026-11-18T14:15:00.000Z' });
+    expect(r.text).toMatch(/^\*Critical: cache regression, found late\* on workflow:review \(\$12\.34 over\): /);
+    expect(r.text).toContain(' Found late: this was 2026-11-18 15:00 Europe/Berlin to 2026-11-18 15:15 Europe/Berlin, in rows written after that was evaluated. Evidence: ');
+    // The anomaly itself is described as tollgate detect describes it.
+    expect(r.text).toContain(detection.message);
   });
 
   it('leave every amount out when amounts are hidden', () => {
-    const r = renderAlert(anomalyAlert(detection, undefined), { showAmounts: false, now: 0 });
+    const r = renderAlert(anomalyAlert(detection, undefined, detection.windowEnd), { showAmounts: false, now: 0 });
     expect(r.text).not.toMatch(/\$\d/);
     expect(JSON.stringify(r.data)).not.toMatch(/\$\d|excess_usd/);
     expect(r.data.evidence_url).toBe('/admin/v1/report?since=a&until=b&by=tag%3Aworkflow');

@@ -1,7 +1,7 @@
 import type { Detection } from '../anomalies/types.js';
 import { displayUsd, formatUsd } from '../core/money.js';
 import type { JsonObject } from './events.js';
-import { chatText, iso } from './format.js';
+import { chatText, displayTime, iso } from './format.js';
 
 export const ANOMALY_ALERT_TYPES = ['anomaly.spend_spike', 'anomaly.runaway_session', 'anomaly.agent_loop', 'anomaly.retry_storm', 'anomaly.cache_regression'] as const;
 export type AnomalyAlertType = (typeof ANOMALY_ALERT_TYPES)[number];
@@ -11,20 +11,26 @@ export interface AnomalyAlert {
   type: AnomalyAlertType;
   anomaly: Detection;
   evidenceUrl: string;
+  /** When the live scheduler found it. */
+  detectedAt: number;
+  /** Found after the fact: by a past evaluation run again for rows written after it, not by the present one. */
+  foundLate: boolean;
 }
 
-export function anomalyAlert(d: Detection, publicUrl: string | undefined): AnomalyAlert {
+export function anomalyAlert(d: Detection, publicUrl: string | undefined, detectedAt: number, foundLate = false): AnomalyAlert {
   const base = publicUrl?.replace(/\/+$/, '') ?? '';
-  return { type: `anomaly.${d.detector}`, anomaly: d, evidenceUrl: base + d.evidence.report };
+  return { type: `anomaly.${d.detector}`, anomaly: d, evidenceUrl: base + d.evidence.report, detectedAt, foundLate };
 }
 
 /**
  * Text and data of an anomaly alert. Without `show`, amounts are left out of both (the
  * message's dollar figures included), as budget alerts do.
  */
-export function describeAnomaly(e: AnomalyAlert, show: boolean): { text: string; data: JsonObject } {
+export function describeAnomaly(e: AnomalyAlert, show: boolean, timeZone: string): { text: string; data: JsonObject } {
   const d = e.anomaly;
-  const head = `*${d.severity === 'critical' ? 'Critical' : 'Warning'}: ${d.detector.replace(/_/g, ' ')}* on ${chatText(d.subject)}`;
+  const head = `*${d.severity === 'critical' ? 'Critical' : 'Warning'}: ${d.detector.replace(/_/g, ' ')}${e.foundLate ? ', found late' : ''}* on ${chatText(d.subject)}`;
+  // The message speaks of "the last 5 min": for a late one, say which.
+  const late = e.foundLate ? ` Found late: this was ${displayTime(d.windowStart, timeZone)} to ${displayTime(d.windowEnd, timeZone)}, in rows written after that was evaluated.` : '';
   const body = show ? chatText(d.message) : chatText(d.message.replace(/-?\$[\d,]+(\.\d+)?(\/h)?/g, '…'));
   const ids = d.evidence.requestIds.length ? ` Requests: ${d.evidence.requestIds.map((x) => chatText(x)).join(', ')}.` : '';
   const data: JsonObject = {
@@ -38,7 +44,9 @@ export function describeAnomaly(e: AnomalyAlert, show: boolean): { text: string;
     request_ids: d.evidence.requestIds,
     session_ids: d.evidence.sessionIds,
     key: d.key,
+    found_late: e.foundLate,
+    detected_at: iso(e.detectedAt),
   };
   if (show) data.excess_usd = formatUsd(d.excessPicos);
-  return { text: `${head}${show ? ` (${displayUsd(d.excessPicos)} over)` : ''}: ${body} Evidence: ${e.evidenceUrl}${ids}`, data };
+  return { text: `${head}${show ? ` (${displayUsd(d.excessPicos)} over)` : ''}: ${body}${late} Evidence: ${e.evidenceUrl}${ids}`, data };
 }

@@ -138,7 +138,7 @@ function describe(e: AlertEvent, show: boolean, tz: string): { text: string; dat
     case 'anomaly.agent_loop':
     case 'anomaly.retry_storm':
     case 'anomaly.cache_regression':
-      return describeAnomaly(e, show);
+      return describeAnomaly(e, show, tz);
   }
 }
 

@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { AlertSink } from '../alerts/events.js';
+import type { AnomalyAlert } from '../alerts/anomaly-alerts.js';
+import { type AlertSink, renderAlert } from '../alerts/events.js';
 import { startAnomalies } from '../app-anomalies.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { silentLogger } from '../core/logger.js';
@@ -108,6 +109,12 @@ describe.each(['sqlite', 'postgres'] as const)('live detection of rows written l
     const spikes = live.raised.filter((d) => d.detector === 'spend_spike');
     expect(spikes.map((d) => d.subject)).toContain('user:alice');
     expect(spikes.some((d) => d.subject === 'user:bob')).toBe(false);
+    // Its alert says it was found after the fact, and when.
+    const alert = (live.sent as AnomalyAlert[]).find((e) => e.type === 'anomaly.spend_spike' && e.anomaly.subject === 'user:alice')!;
+    expect(alert).toMatchObject({ foundLate: true, detectedAt: clock });
+    const rendered = renderAlert(alert, { showAmounts: true });
+    expect(rendered.data).toMatchObject({ found_late: true, detected_at: new Date(clock).toISOString() });
+    expect(rendered.text).toContain('Found late: this was ');
     expect(live.warnings.some((w) => /older than anomalies\.late_horizon_hours/.test(w))).toBe(true);
     // What live raised for the three-hour-old spike is what detect finds over its hours; the old one only detect finds.
     const window = { since: t0 - 3 * 3_600_000 - 2 * MIN, until: t0 - 3 * 3_600_000 + 20 * MIN };

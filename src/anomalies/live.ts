@@ -17,6 +17,8 @@ export interface LiveState {
 export interface LivePass {
   /** The late evaluations' detections, oldest first, then this one's. */
   detections: Detection[];
+  /** How many of `detections`, the first ones, the late evaluations found. */
+  foundLate: number;
   state: LiveState;
   late: {
     /** Past evaluations run again for late rows in this pass. */
@@ -75,9 +77,11 @@ export async function livePass(
     owed.delete(at);
     evaluated++;
   }
+  const foundLate = detections.length;
   detections.push(...(await evaluate(series, now, settings, rates)));
   return {
     detections,
+    foundLate,
     state: { cursor, lastAt: now, owed: [...owed].sort((a, b) => a[0] - b[0]).map(([at, ids]) => [at, [...ids]]) },
     late: { evaluated, owed: owed.size, tooOld },
   };

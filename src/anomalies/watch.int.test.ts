@@ -74,6 +74,9 @@ describe('anomaly scheduler', () => {
     const data = alert!.data as Record<string, unknown>;
     expect(data.evidence_url).toMatch(/^https:\/\/tollgate\.example\.com\/admin\/v1\/report\?since=/);
     expect(Number(data.excess_usd)).toBeGreaterThan(5);
+    // Found as it happened: not marked late.
+    expect(data.found_late).toBe(false);
+    expect(alert!.text).not.toMatch(/found late/i);
     expect(alert!.text).toMatch(/spend spike\* on user:alice/);
     expect((await storage.policy.listAudit()).some((a) => a.action === 'anomaly.spend_spike' && a.subject === 'user:alice')).toBe(true);
     for (const r of replicas) await r.stop();

@@ -10,8 +10,12 @@ export interface WatchDeps {
   flush: () => Promise<void>;
   /** Claims an anomaly's key across replicas (storage `claimAlert`); true for the first claimant only. */
   claim: (key: string, at: number) => Promise<boolean>;
-  /** Sends one newly claimed anomaly (the webhook sink and the audit log). */
-  raise: (d: Detection, at: number) => void;
+  /**
+   * Sends one newly claimed anomaly (the webhook sink and the audit log). `late`: only a past
+   * evaluation found it, in rows written after its window was evaluated; the evaluation of the
+   * present does not.
+   */
+  raise: (d: Detection, at: number, late: boolean) => void;
   onError: (err: unknown) => void;
   /** Told of each pass that ran past evaluations for late rows, owes some, or left some out as too old. */
   onLate?: (late: LivePass['late']) => void;
@@ -82,7 +86,8 @@ export class AnomalyWatch {
       // Taken only from a pass that ran: after a failure the next one looks at the same arrivals again.
       this.state = pass.state;
       if (pass.late.evaluated + pass.late.owed + pass.late.tooOld > 0) this.d.onLate?.(pass.late);
-      for (const det of pass.detections) {
+      const present = new Set(pass.detections.slice(pass.foundLate).map((d) => d.key));
+      for (const [i, det] of pass.detections.entries()) {
         if (this.known.has(det.key)) continue;
         const first = await this.d.claim(`anomaly:${det.key}`, at);
         // Remembered only once the claim is decided: a claim that failed is tried again next time.
@@ -90,7 +95,7 @@ export class AnomalyWatch {
         this.known.add(det.key);
         if (!first) continue;
         raised.push(det);
-        this.d.raise(det, at);
+        this.d.raise(det, at, i < pass.foundLate && !present.has(det.key));
       }
       await this.d.save?.(this.state, at);
       return raised;
