@@ -80,7 +80,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const { provider: explicit, path } = splitProviderPrefix(q < 0 ? rawUrl : rawUrl.slice(0, q));
     const search = q < 0 ? '' : rawUrl.slice(q + 1);
     const headers = headerBag(req.headers);
-    const found = lookupRoute(req.method ?? 'GET', path, preferredDialects(headers, explicit === undefined ? undefined : deps.providers.byName(explicit)?.dialect));
+    const dialects = preferredDialects(headers, explicit === undefined ? undefined : deps.providers.byName(explicit)?.dialect);
+    const found = lookupRoute(req.method ?? 'GET', path, dialects);
     if (found.kind !== 'match') {
       // No money can be involved, so no ledger row: just a readable error.
       const allow = found.kind === 'wrong_method' ? found.allow.join(', ') : '';
@@ -88,7 +89,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         ? new GatewayError('method_not_allowed', `${req.method} is not supported on ${path}; use ${allow}.`, { headers: { allow } })
         : new GatewayError('unknown_route', `Tollgate does not serve ${req.method} ${path}.`);
       req.resume();
-      sendError(res, adapterFor(guessDialect(path)), err, id);
+      sendError(res, adapterFor(guessDialect(path, dialects[0])), err, id);
       return;
     }
     const { route } = found;

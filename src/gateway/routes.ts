@@ -1,10 +1,14 @@
 import type { Dialect } from '../core/api.js';
 
-/** The dialect an unknown path most likely belongs to, so its 404 is readable by the client's SDK. */
-export function guessDialect(pathname: string): Dialect {
+/**
+ * The dialect an unknown path most likely belongs to, so its 404 is readable by the client's SDK:
+ * the path's own when it has one, else `byRequest` (the dialect the request's headers claim, or
+ * its `/p/{provider}`'s: an Anthropic SDK asking for `/v1/files` reads Anthropic's error shape).
+ */
+export function guessDialect(pathname: string, byRequest: Dialect = 'openai'): Dialect {
   if (pathname.startsWith('/v1beta')) return 'gemini';
   if (pathname.startsWith('/v1/messages') || pathname.startsWith('/v1/complete')) return 'anthropic';
-  return 'openai';
+  return byRequest;
 }
 
 /** Splits `/p/{provider}/rest` into the provider name and the API path. */
