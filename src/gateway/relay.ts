@@ -217,7 +217,7 @@ function settle(a: RelayArgs, m: Metered, complete: boolean, clientGone: boolean
   f.usage = m.usage;
   f.usageSource = m.usageSource;
   f.servedModel = m.servedModel;
-  f.serviceTier = m.serviceTier;
+  f.serviceTier = m.serviceTier ?? a.info.serviceTier;
   f.responseId = m.responseId ?? null;
   f.pendingResponse = m.pending === true;
   if (clientGone) {

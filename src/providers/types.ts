@@ -80,6 +80,8 @@ export interface RequestInfo {
   stream: boolean;
   /** The output cap the client set (max_tokens, max_completion_tokens, max_output_tokens, maxOutputTokens). */
   maxOutputTokens?: number;
+  /** The service tier asked for, where the answer will not name the one served (OpenAI compaction). */
+  serviceTier?: string;
 }
 
 export interface RequestRewrite {

@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { budgetInput, parseRule, toBudget } from '../../src/policy/rule-input.js';
 import { parseScope } from '../../src/policy/scope.js';
-import { type Harness, startHarness } from '../support/harness.js';
+import { type Harness, startHarness, testPrice } from '../support/harness.js';
 
 /** The SDK calls besides generation (models, token counts, embeddings, stored responses): forwarded as sent, one row each. */
 let h: Harness;
@@ -339,5 +339,30 @@ describe('compaction and token counts under spend controls', () => {
     expect(counted.object).toBe('response.input_tokens');
     const [row] = await p.rows();
     expect(row).toMatchObject({ api: 'openai.input_tokens', status: 200, outcome: 'ok', costPicos: 0n });
+  });
+});
+
+describe('compaction service tier', () => {
+  let p: Harness;
+  const tiers: (string | undefined)[] = [];
+
+  beforeAll(async () => {
+    p = await startHarness({
+      price: (r) => {
+        tiers.push(r.serviceTier);
+        return testPrice(r);
+      },
+    });
+  });
+  afterAll(() => p.close());
+
+  it('prices a compaction at the tier asked for, since its answer names none (auto and default as default)', async () => {
+    const client = new OpenAI({ apiKey: p.key.key, baseURL: `${p.url}/v1`, maxRetries: 0 });
+    for (const service_tier of ['flex', 'priority', 'auto', undefined] as const) {
+      p.fake.script({ usage: { input: 300, output: 80 } });
+      await client.responses.compact({ model: 'gpt-5', input: 'hi', ...(service_tier ? { service_tier } : {}) });
+    }
+    await p.rows();
+    expect(tiers).toEqual(['flex', 'priority', undefined, undefined]);
   });
 });

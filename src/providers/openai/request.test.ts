@@ -47,6 +47,9 @@ describe('inspectOpenaiRequest', () => {
     const compact: RouteMatch = { api: 'openai.compact', dialect: 'openai', method: 'POST' };
     expect(inspectOpenaiRequest(compact, { model: 'gpt-5', input: 'hi', max_output_tokens: 9 })).toEqual({ model: 'gpt-5', stream: false });
     expect(() => inspectOpenaiRequest(compact, { input: 'hi' })).toThrow(/"model"/);
+    // Its answer names no tier, so the one asked for is kept (auto and default bill as default).
+    expect(inspectOpenaiRequest(compact, { model: 'gpt-5', service_tier: 'flex' })).toEqual({ model: 'gpt-5', stream: false, serviceTier: 'flex' });
+    expect(inspectOpenaiRequest(compact, { model: 'gpt-5', service_tier: 'auto' })).toEqual({ model: 'gpt-5', stream: false });
   });
 
   it('counts input tokens with or without a model (the SDK sends {} by default)', () => {

@@ -14,5 +14,7 @@ export function inspectOpenaiRequest(route: RouteMatch, body: unknown): RequestI
         ? optionalCount(obj.max_output_tokens)
         : undefined;
   if (cap !== undefined) info.maxOutputTokens = cap;
+  // A compaction's answer names no tier: the one asked for is what is billed (auto and default bill as default).
+  if (route.api === 'openai.compact' && (obj.service_tier === 'flex' || obj.service_tier === 'priority')) info.serviceTier = obj.service_tier;
   return info;
 }
