@@ -1,0 +1,136 @@
+import { expect, it } from 'vitest';
+import type { LedgerRow } from '../../core/ledger-row.js';
+import type { Storage } from '../ports.js';
+import { DAY_MS } from '../schema.js';
+import { randomRows, rng, sampleRow } from './rows.js';
+
+/**
+ * What the anomaly detectors read from storage, the same on every adapter: what was written
+ * since a cursor (rows written late), where the live scheduler stood, request points and
+ * callers' failures. Part of storageContract.
+ */
+export function anomalyInputsContract(open: () => Promise<Storage>): void {
+  it('reports what was written since a cursor once, as ts buckets: inserts, replacements and large batches, never rows from before', async () => {
+    const s = await open();
+    const t = Date.UTC(2026, 10, 20, 12);
+    const q = { tsBefore: t + 3_600_000, bucketMs: 60_000 };
+    await s.ledger.insert([sampleRow({ id: 'before', ts: t })]);
+    const c0 = await s.ledger.arrivalCursor();
+    expect(await s.ledger.arrivedSince(c0, q)).toEqual({ cursor: c0, buckets: [] });
+    await s.ledger.insert([sampleRow({ id: 'a', ts: t + 5 * 60_000 + 59_999 }), sampleRow({ id: 'b', ts: t - 7 * 60_000 }), sampleRow({ id: 'late', ts: t + 2 * 3_600_000 })]);
+    await s.ledger.insert([sampleRow({ id: 'before', ts: t })]); // already there: not written again
+    const r1 = await s.ledger.arrivedSince(c0, q);
+    expect(r1.buckets).toEqual([t - 7 * 60_000, t + 5 * 60_000]);
+    expect(await s.ledger.arrivedSince(r1.cursor, q)).toEqual({ cursor: r1.cursor, buckets: [] });
+    // A replaced row arrives again; an unchanged one and a removal do not.
+    await s.ledger.upsert([sampleRow({ id: 'b', ts: t - 7 * 60_000, outputTokens: 5 }), sampleRow({ id: 'a', ts: t + 5 * 60_000 + 59_999 })], ['before']);
+    const r2 = await s.ledger.arrivedSince(r1.cursor, q);
+    expect(r2.buckets).toEqual([t - 7 * 60_000]);
+    // A batch large enough to be written another way (SQLite: literal constants, deferred indexes).
+    await s.ledger.insert(Array.from({ length: 200 }, (_, i) => sampleRow({ id: `many-${i}`, ts: t - 3_600_000 + i * 1000 })));
+    const r3 = await s.ledger.arrivedSince(r2.cursor, q);
+    expect(r3.buckets).toEqual([0, 1, 2, 3].map((m) => t - 3_600_000 + m * 60_000));
+    expect((await s.ledger.arrivedSince(r2.cursor, { ...q, tsBefore: t - 3_600_000 + 60_000 })).buckets).toEqual([t - 3_600_000]);
+    await s.close();
+  });
+
+  it('keeps where the anomaly scheduler stood: the last save wins, and a cursor ahead of the writes is not resumed from', async () => {
+    const s = await open();
+    expect(await s.ledger.watchCursor()).toBeUndefined();
+    const c0 = await s.ledger.arrivalCursor();
+    await s.ledger.saveWatchCursor({ cursor: c0, owed: '[]' }, 1);
+    await s.ledger.insert([sampleRow({ id: 'w1' })]);
+    const c1 = await s.ledger.arrivalCursor();
+    await s.ledger.saveWatchCursor({ cursor: c1, owed: '[[60000,["spend_spike"]]]' }, 2);
+    expect(await s.ledger.watchCursor()).toEqual({ cursor: c1, owed: '[[60000,["spend_spike"]]]' });
+    // A replica whose pass ended later with an earlier cursor: it had judged the arrivals up to it.
+    await s.ledger.saveWatchCursor({ cursor: c0, owed: '[]' }, 3);
+    expect(await s.ledger.watchCursor()).toEqual({ cursor: c0, owed: '[]' });
+    // From a database restored into another server, whose writes are numbered lower.
+    await s.ledger.saveWatchCursor({ cursor: s.kind === 'sqlite' ? '900000000' : '900000000:900000000:', owed: '[]' }, 4);
+    expect(await s.ledger.watchCursor()).toBeUndefined();
+    await s.close();
+  });
+
+  it('reads request points of a window in time order, with the last turn hash', async () => {
+    const s = await open();
+    const rows = randomRows(80, 5).map((x, i) => ({ ...x, lastTurnHash: i % 3 === 0 ? null : `h${i % 4}`, attempts: 1 + (i % 3), status: i % 5 === 0 ? 429 : 200 }));
+    await s.ledger.insert(rows);
+    const since = Date.UTC(2026, 10, 18, 12);
+    const until = Date.UTC(2026, 10, 20);
+    const got = await s.ledger.requestPoints({ since, until });
+    const want = rows
+      .filter((x) => x.ts >= since && x.ts < until)
+      .sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1))
+      .map((x) => ({
+        id: x.id, ts: x.ts, sessionId: x.sessionId, keyId: x.keyId, user: x.user, client: x.client, model: x.model, status: x.status, outcome: x.outcome,
+        attempts: x.attempts, inputTokens: x.inputTokens, outputTokens: x.outputTokens, toolCalls: x.toolCalls, costPicos: x.costPicos ?? 0n, lastTurnHash: x.lastTurnHash,
+      }));
+    expect(want.length).toBeGreaterThan(10);
+    expect(got).toEqual(want);
+    expect((await s.ledger.get(rows[1]!.id))?.lastTurnHash).toBe('h1');
+    await s.close();
+  });
+
+  it('sums each caller\'s failures and retries, and keeps only repeated steps, exactly as the raw points give them', async () => {
+    const s = await open();
+    const r = rng(11);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+    const big = 10n ** 18n; // beyond 64 bits summed
+    const rows = randomRows(400, 6).map((x) => ({
+      ...x,
+      keyId: pick(['key_a', 'key_b', '', null]),
+      user: pick(['alice', '', null]),
+      client: pick(['sdk', '', null]),
+      sessionId: pick(['s1', 's2', '', null]),
+      lastTurnHash: pick(['h1', 'h2', '', null]),
+      toolCalls: pick([0, 1, 2]),
+      outputTokens: pick([10, 20]),
+      status: pick([200, 200, 429, 500, 502, 400]),
+      attempts: pick([1, 1, 2, 4]),
+      costPicos: pick([null, 7n, big]),
+    }));
+    await s.ledger.insert(rows);
+    const since = Date.UTC(2026, 10, 18, 12);
+    const until = Date.UTC(2026, 10, 20);
+    const inWindow = rows.filter((x) => x.ts >= since && x.ts < until).sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1));
+    const failed = (x: LedgerRow) => (x.outcome !== 'ok' && x.outcome !== 'client_aborted') || x.status === 429 || x.status >= 500;
+    const caller = (x: LedgerRow) => (x.keyId ? `key:${x.keyId}` : x.user ? `user:${x.user}` : `client:${x.client ?? 'unknown'}`);
+    const want = new Map<string, { caller: string; requests: number; failed: number; retries: number; failedCostPicos: bigint }>();
+    for (const x of inWindow) {
+      const c = want.get(caller(x)) ?? { caller: caller(x), requests: 0, failed: 0, retries: 0, failedCostPicos: 0n };
+      want.set(c.caller, c);
+      c.requests++;
+      c.retries += x.attempts - 1;
+      if (failed(x)) {
+        c.failed++;
+        c.failedCostPicos += x.costPicos ?? 0n;
+      }
+    }
+    const got = await s.ledger.callerTotals({ since, until });
+    expect(new Set(got.map((c) => c.caller))).toEqual(new Set(['key:key_a', 'key:key_b', 'user:alice', 'client:sdk', 'client:', 'client:unknown']));
+    expect(new Map(got.map((c) => [c.caller, c]))).toEqual(want);
+    expect(got.some((c) => c.failedCostPicos > big)).toBe(true);
+    expect(await s.ledger.failedRequestIds({ since, until }, 'client:unknown', 3)).toEqual(inWindow.filter((x) => failed(x) && caller(x) === 'client:unknown').slice(0, 3).map((x) => x.id));
+
+    const step = (x: LedgerRow) => (x.lastTurnHash ? `h:${x.lastTurnHash}` : x.toolCalls > 0 ? `t:${x.toolCalls}:${x.outputTokens}` : undefined);
+    const count = new Map<string, number>();
+    const stepKey = (x: LedgerRow) => (x.sessionId && step(x) ? `${x.sessionId}|${step(x)}` : undefined);
+    for (const x of inWindow) if (stepKey(x)) count.set(stepKey(x)!, (count.get(stepKey(x)!) ?? 0) + 1);
+    for (const n of [2, 12, 30]) {
+      const repeated = inWindow.filter((x) => stepKey(x) && count.get(stepKey(x)!)! >= n).map((x) => x.id);
+      expect((await s.ledger.repeatedSteps({ since, until }, n)).map((p) => p.id)).toEqual(repeated);
+    }
+    const some = await s.ledger.repeatedSteps({ since, until }, 12);
+    expect(some.length).toBeGreaterThan(0);
+    expect(some.length).toBeLessThan(inWindow.length);
+    expect(some).toEqual((await s.ledger.requestPoints({ since, until })).filter((p) => some.some((q) => q.id === p.id)));
+    // More sessions with repeats than one read takes: the reads are merged back into time order.
+    const later = Date.UTC(2026, 10, 25);
+    const many = Array.from({ length: 1300 }, (_, i) => sampleRow({ id: `many-${i}`, ts: later + (i % 7) * 60_000 + i, sessionId: `m${i % 650}`, lastTurnHash: 'same' }));
+    await s.ledger.insert(many);
+    const manyIds = (await s.ledger.repeatedSteps({ since: later, until: later + DAY_MS }, 2)).map((p) => p.id);
+    expect(manyIds).toEqual([...many].sort((a, b) => a.ts - b.ts).map((x) => x.id));
+    await s.close();
+  });
+}
