@@ -32,7 +32,6 @@ interface Requests {
  * values a client can choose, so each is capped (beyond the cap, `other`).
  */
 export class GatewayMetrics {
-  readonly contentType = 'text/plain; version=0.0.4; charset=utf-8';
   private readonly models = new LabelCap(200);
   private readonly teams = new LabelCap(200);
   private readonly requests = new Map<string, Requests>();
@@ -68,6 +67,11 @@ export class GatewayMetrics {
     const stream = r.stream ? 'true' : 'false';
     histogram(this.duration, `${r.api}\u0000${r.provider}\u0000${stream}`, () => ({ api: r.api, provider: r.provider, stream })).observe(r.latencyMs / 1000);
     if (r.stream && r.ttftMs !== null) histogram(this.ttft, `${r.api}\u0000${r.provider}`, () => ({ api: r.api, provider: r.provider })).observe(r.ttftMs / 1000);
+  }
+
+  /** The exposition format's content type, as prom-client writes it. */
+  get contentType(): string {
+    return processRegistry().contentType;
   }
 
   /** The exposition text: Node's process metrics, then the gateway's. */

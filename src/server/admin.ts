@@ -48,8 +48,7 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
   const sub = path.slice('/admin/v1'.length);
   try {
     if (sub === '/me' || sub.startsWith('/me/')) return await handleMe(deps, req, res, sub);
-    if (!deps.token) return sendAdminError(res, 503, 'admin_disabled', 'The admin API is off: start the gateway with TOLLGATE_ADMIN_TOKEN set.');
-    if (!authorized(req.headers.authorization, deps.token)) return sendAdminError(res, 401, 'unauthorized', 'Send Authorization: Bearer <TOLLGATE_ADMIN_TOKEN>.');
+    if (!admitted(deps.token, 'The admin API is', req, res)) return;
     if (isPolicyRoute(sub)) return await handlePolicyAdmin(deps.policy, req, res, sub, query);
     if (isFinopsRoute(sub)) return await handleFinopsAdmin(deps, req, res, sub, query);
     if (sub === '/keys' && method === 'POST') return await postKey(deps, req, res);
@@ -77,7 +76,18 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
   }
 }
 
-export function authorized(header: string | undefined, token: string): boolean {
+/**
+ * Whether the request carries the admin token; if not, answers 503 (no token set: `what` is
+ * off) or 401, and returns false.
+ */
+export function admitted(token: string | undefined, what: string, req: IncomingMessage, res: ServerResponse): boolean {
+  if (!token) sendAdminError(res, 503, 'admin_disabled', `${what} off: start the gateway with TOLLGATE_ADMIN_TOKEN set.`);
+  else if (!authorized(req.headers.authorization, token)) sendAdminError(res, 401, 'unauthorized', 'Send Authorization: Bearer <TOLLGATE_ADMIN_TOKEN>.');
+  else return true;
+  return false;
+}
+
+function authorized(header: string | undefined, token: string): boolean {
   // The scheme is case-insensitive (RFC 9110): `authorization: bearer …` is the same header.
   const given = Buffer.from(header && /^bearer /i.test(header) ? header.slice(7) : '');
   const want = Buffer.from(token);
