@@ -57,6 +57,15 @@ function check(to: SpendGroup[], planted: DriverId): void {
 describe('explain: exact decomposition into drivers', () => {
   it('finds more requests', () => check(base.map((s) => group({ ...s, requests: s.requests! * 2 })), 'requests'));
 
+  it('names a driver that lowered spend by its direction', () => {
+    const d = decompose(A, base.map((s) => group({ ...s, requests: s.requests! / 2, input: 10_000 })), rates, 0);
+    const label = (id: DriverId) => d.drivers.find((x) => x.id === id)!.label;
+    expect(label('requests')).toBe('fewer requests');
+    expect(label('tokens_per_request')).toBe('fewer tokens per request (context shrank)');
+    const up = decompose(A, base.map((s) => group({ ...s, requests: s.requests! * 2 })), rates, 0);
+    expect(up.drivers.find((x) => x.id === 'requests')!.label).toBe('more requests');
+  });
+
   it('finds more tokens per request (context growth)', () => check(base.map((s) => group({ ...s, input: 36_000 })), 'tokens_per_request'));
 
   it('finds a shift to a pricier model', () => {

@@ -30,6 +30,17 @@ export const DRIVER_LABELS: Record<DriverId, string> = {
   gone_subjects: 'users, workflows or clients that stopped',
 };
 
+/** Labels of the drivers that name a direction, for when they lowered spend. */
+const FALLING_LABELS: Partial<Record<DriverId, string>> = {
+  requests: 'fewer requests',
+  tokens_per_request: 'fewer tokens per request (context shrank)',
+};
+
+/** A driver's label for its part of the change: "fewer requests" rather than "more requests (−$80)". */
+export function driverLabel(id: DriverId, deltaPicos: Picos): string {
+  return (deltaPicos < 0n ? FALLING_LABELS[id] : undefined) ?? DRIVER_LABELS[id];
+}
+
 export interface Driver {
   id: DriverId;
   label: string;
@@ -100,7 +111,7 @@ export function decompose(from: readonly SpendGroup[], to: readonly SpendGroup[]
   const goneSpend = goneGroups.reduce((s, g) => s + g.costPicos, 0n);
   const details = describe(a, b, newGroups, goneGroups, inFrom, inTo);
   const drivers: Driver[] = [
-    ...FACTORS.map((id) => ({ id, label: DRIVER_LABELS[id], deltaPicos: rounded.get(id)!, detail: details[id] })),
+    ...FACTORS.map((id) => ({ id, label: driverLabel(id, rounded.get(id)!), deltaPicos: rounded.get(id)!, detail: details[id] })),
     { id: 'new_subjects', label: DRIVER_LABELS.new_subjects, deltaPicos: newSpend, detail: details.new_subjects },
     { id: 'gone_subjects', label: DRIVER_LABELS.gone_subjects, deltaPicos: -goneSpend, detail: details.gone_subjects },
   ];
