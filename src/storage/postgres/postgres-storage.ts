@@ -8,13 +8,14 @@ import { sqlTelemetryStore } from '../telemetry-store.js';
 import { ruleTotals } from '../rule-totals.js';
 import { topShare } from '../top-share.js';
 import { sqlOutcomeStore } from '../outcome-store.js';
-import type { KeyRecord, KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
+import type { KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
 import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges, usageRowsSql } from '../cross-source.js';
 import { type RollupDelta, measureValues, rollupDeltas, sameRow } from '../rollup.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, cacheRowSelect, ROLLUP_MEASURES, rollupKeys, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
 import { storableParam, storableRows } from '../storable.js';
+import { keyFromRecord } from '../key-record.js';
 
 type Row = Record<string, unknown>;
 
@@ -363,19 +364,9 @@ function pgPolicy(pool: pg.Pool): PolicyStore {
 }
 
 function pgKeys(pool: pg.Pool): KeyStore {
-  const toRecord = (r: Row): KeyRecord => ({
-    id: String(r.id),
-    prefix: String(r.prefix),
-    user: (r.user_name as string | null) ?? null,
-    team: (r.team as string | null) ?? null,
-    project: (r.project as string | null) ?? null,
-    name: (r.name as string | null) ?? null,
-    createdAt: Number(r.created_at),
-    revokedAt: r.revoked_at === null || r.revoked_at === undefined ? null : Number(r.revoked_at),
-  });
   const one = async (sql: string, params: unknown[]) => {
     const { rows } = await pool.query<Row>(sql, params);
-    return rows[0] ? toRecord(rows[0]) : undefined;
+    return rows[0] ? keyFromRecord(rows[0]) : undefined;
   };
   return {
     async create(k: NewKey) {
@@ -386,7 +377,7 @@ function pgKeys(pool: pg.Pool): KeyStore {
     },
     async list(opts) {
       const { rows } = await pool.query<Row>(`SELECT * FROM api_keys${opts?.includeRevoked ? '' : ' WHERE revoked_at IS NULL'} ORDER BY created_at, id`);
-      return rows.map(toRecord);
+      return rows.map(keyFromRecord);
     },
     revoke: (id, at) => one('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 RETURNING *', [at, id]),
     findByHash: (hash) => one('SELECT * FROM api_keys WHERE hash = $1', [hash]),

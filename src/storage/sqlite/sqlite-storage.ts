@@ -1,8 +1,9 @@
 import { type PolicySql, sqlPolicyStore } from '../policy-store.js';
 import { storableParam } from '../storable.js';
+import { keyFromRecord } from '../key-record.js';
 import { sqlTelemetryStore } from '../telemetry-store.js';
 import { sqlOutcomeStore } from '../outcome-store.js';
-import type { KeyRecord, KeyStore, NewKey, PolicyStore, Storage } from '../ports.js';
+import type { KeyStore, NewKey, PolicyStore, Storage } from '../ports.js';
 import { type Db, openDb, statementCache } from './db.js';
 import { type SqliteLedgerOptions, sqliteLedger } from './ledger.js';
 
@@ -50,36 +51,26 @@ function sqlitePolicy(db: Db): PolicyStore {
 }
 
 function sqliteKeys(db: Db): KeyStore {
-  const toRecord = (r: Row): KeyRecord => ({
-    id: String(r.id),
-    prefix: String(r.prefix),
-    user: (r.user_name as string | null) ?? null,
-    team: (r.team as string | null) ?? null,
-    project: (r.project as string | null) ?? null,
-    name: (r.name as string | null) ?? null,
-    createdAt: Number(r.created_at),
-    revokedAt: r.revoked_at === null || r.revoked_at === undefined ? null : Number(r.revoked_at),
-  });
   const byId = db.prepare('SELECT * FROM api_keys WHERE id = ?');
   return {
     create: (k: NewKey) => {
       db.prepare('INSERT INTO api_keys (id, hash, prefix, user_name, team, project, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
         k.id, k.hash, k.prefix, k.user, k.team, k.project, k.name, k.createdAt,
       );
-      return Promise.resolve(toRecord(byId.get(k.id) as Row));
+      return Promise.resolve(keyFromRecord(byId.get(k.id) as Row));
     },
     list: (opts) => {
       const sql = `SELECT * FROM api_keys${opts?.includeRevoked ? '' : ' WHERE revoked_at IS NULL'} ORDER BY created_at, id`;
-      return Promise.resolve((db.prepare(sql).all() as Row[]).map(toRecord));
+      return Promise.resolve((db.prepare(sql).all() as Row[]).map(keyFromRecord));
     },
     revoke: (id, at) => {
       db.prepare('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?').run(at, id);
       const r = byId.get(id) as Row | undefined;
-      return Promise.resolve(r ? toRecord(r) : undefined);
+      return Promise.resolve(r ? keyFromRecord(r) : undefined);
     },
     findByHash: (hash) => {
       const r = db.prepare('SELECT * FROM api_keys WHERE hash = ?').get(hash) as Row | undefined;
-      return Promise.resolve(r ? toRecord(r) : undefined);
+      return Promise.resolve(r ? keyFromRecord(r) : undefined);
     },
   };
 }
