@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run as tollgate } from '../../src/cli/program.js';
-import { type Harness, startHarness } from '../support/harness.js';
+import { harnessPerFile } from '../support/harness.js';
 
 /** Runs an agent with stdin closed: `codex exec` reads stdin when it is not a terminal. */
 function run(cmd: string, args: string[], o: { env: NodeJS.ProcessEnv; cwd?: string; timeout: number }): Promise<{ stdout: string }> {
@@ -18,16 +18,7 @@ function run(cmd: string, args: string[], o: { env: NodeJS.ProcessEnv; cwd?: str
   });
 }
 const BIN = join(process.cwd(), 'node_modules', '.bin');
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(() => h.close());
-beforeEach(async () => {
-  h.fake.reset();
-  await h.mark();
-});
+const h = harnessPerFile();
 
 // The real agents, installed from npm, pointed at the gateway. No network: the fake upstream answers.
 describe('coding agents through Tollgate', () => {

@@ -1,18 +1,9 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from '../support/harness.js';
+import { describe, expect, it } from 'vitest';
+import { harnessPerFile } from '../support/harness.js';
 
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(() => h.close());
-beforeEach(async () => {
-  h.fake.reset();
-  await h.mark();
-});
+const h = harnessPerFile();
 
 describe('Anthropic SDK through Tollgate', () => {
   const client = () => new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });

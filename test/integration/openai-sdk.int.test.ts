@@ -1,19 +1,13 @@
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { lastTurnHash } from '../../src/metering/last-turn.js';
-import { type Harness, eventually, startHarness } from '../support/harness.js';
+import { eventually, harnessPerFile } from '../support/harness.js';
 
-let h: Harness;
+const h = harnessPerFile();
 let client: OpenAI;
 
-beforeAll(async () => {
-  h = await startHarness();
+beforeAll(() => {
   client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
-});
-afterAll(() => h.close());
-beforeEach(async () => {
-  h.fake.reset();
-  await h.mark();
 });
 
 /** What the fake sends for this exact request when asked directly (it is deterministic). */

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { PolicyOptions } from '../../src/app-policy.js';
 import { MemorySink } from '../../src/alerts/webhook.js';
 import type { CacheSettings } from '../../src/cache-analysis/gateway.js';
@@ -51,6 +52,24 @@ export interface HarnessOptions {
   inlineWriter?: { insertLockWaitMs: number };
   /** Another storage than the SQLite file (committed on the event loop). */
   storage?: () => Promise<Storage>;
+}
+
+/**
+ * One harness for a test file: started before its tests, closed after them, and before each
+ * test the fake's scripted answers reset and `rows()` marked. Its fields are there from
+ * `beforeAll` on.
+ */
+export function harnessPerFile(o: HarnessOptions = {}): Harness {
+  const h = {} as Harness;
+  beforeAll(async () => {
+    Object.assign(h, await startHarness(o));
+  });
+  afterAll(() => h.close());
+  beforeEach(async () => {
+    h.fake.reset();
+    await h.mark();
+  });
+  return h;
 }
 
 /** Spend controls for tests: memory counters, rules re-read every 50 ms, alerts recorded in memory. */
