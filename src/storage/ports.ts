@@ -1,5 +1,6 @@
 import type { AttemptRow, CacheRow, Dimension, LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
+import type { Usage } from '../core/usage.js';
 import type { OutcomeEvent } from '../outcomes/outcome.js';
 import type { AuditEntry, Budget, Increase, IncreaseStatus, ModelPolicy, RateLimit } from '../policy/rules.js';
 
@@ -180,17 +181,11 @@ export interface TopShare {
   costPicos: Picos;
 }
 
-export interface Totals {
+/** A group's sums: every usage field, and its requests, errors and cost. */
+export interface Totals extends Usage {
   requests: number;
   errors: number;
   unpricedRequests: number;
-  inputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  cacheWrite1hTokens: number;
-  outputTokens: number;
-  reasoningTokens: number;
-  toolCalls: number;
   costPicos: Picos;
 }
 
