@@ -41,6 +41,7 @@ function memoryLedger(failTimes = 0): Omit<LedgerStore, 'upsert'> & { rows: Map<
     arrivedSince: () => Promise.resolve({ cursor: '0', buckets: [] }),
     watchCursor: () => Promise.resolve(undefined),
     saveWatchCursor: () => Promise.resolve(),
+    pendingResponse: () => Promise.resolve(undefined),
   };
   return store;
 }

@@ -36,6 +36,13 @@ export interface LedgerStore {
   /** Resolves when storage answers a query: a failed write with storage answering was the rows' fault. */
   ping(): Promise<void>;
   get(id: string): Promise<LedgerRow | undefined>;
+  /**
+   * The gateway's row of a Responses request still without usage (`usage_source` none) that
+   * created the response `responseId`: a background response, billed once it is looked up
+   * finished (src/metering/background-usage.ts). Undefined when there is none, or no longer.
+   * Served by a partial index that only such rows are in.
+   */
+  pendingResponse(responseId: string): Promise<LedgerRow | undefined>;
   /** A request's upstream tries, in order (empty when it never went upstream). */
   attempts(requestId: string): Promise<AttemptRow[]>;
   /** When the ledger's earliest row is stamped (when measuring began); undefined for an empty ledger. */

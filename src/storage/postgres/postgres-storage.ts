@@ -2,20 +2,20 @@ import pg from 'pg';
 import { PostgresOpenError } from './open-error.js';
 import type { CacheRow, LedgerRow } from '../../core/ledger-row.js';
 import { type SqlDialect, aggregate } from '../aggregate.js';
-import { migrations, rollupUpsertSql } from '../ddl.js';
+import { PENDING_RESPONSE, migrations, rollupUpsertSql } from '../ddl.js';
 import { type PolicySql, sqlPolicyStore } from '../policy-store.js';
 import { sqlTelemetryStore } from '../telemetry-store.js';
 import { ruleTotals } from '../rule-totals.js';
 import { topShare } from '../top-share.js';
 import { sqlOutcomeStore } from '../outcome-store.js';
-import type { KeyStore, LedgerStore, NewKey, PolicyStore, Storage, TimeFilter } from '../ports.js';
+import type { LedgerStore, PolicyStore, Storage, TimeFilter } from '../ports.js';
+import { pgKeys } from './keys.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
 import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges, usageRowsSql } from '../cross-source.js';
 import { type RollupDelta, measureValues, rollupDeltas, sameRow } from '../rollup.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, cacheRowSelect, ROLLUP_MEASURES, rollupKeys, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
 import { storableParam, storableRows } from '../storable.js';
-import { keyFromRecord } from '../key-record.js';
 
 type Row = Record<string, unknown>;
 
@@ -26,6 +26,9 @@ const DIALECT: SqlDialect = {
   tagExpr: (key) => `COALESCE(tags ->> '${key}', '')`,
   isTrue: (c) => c,
 };
+
+/** A background response's creation row still without usage, through requests_pending_response (its predicate repeated). */
+const PENDING_RESPONSE_SQL = `SELECT * FROM requests WHERE response_id = $1 AND ${PENDING_RESPONSE} AND api = 'openai.responses' AND source = '${GATEWAY_SOURCE}' ORDER BY ts LIMIT 1`;
 
 // Postgres caps a statement at 65,535 parameters.
 const MAX_ROWS_PER_INSERT = Math.floor(60_000 / REQUEST_COLUMNS.length);
@@ -243,6 +246,10 @@ function pgLedger(pool: pg.Pool): LedgerStore {
       const r = await run('SELECT * FROM requests WHERE id = $1', [id]);
       return r[0] ? rowFromRecord(r[0]) : undefined;
     },
+    async pendingResponse(responseId) {
+      const r = await run(PENDING_RESPONSE_SQL, [responseId]);
+      return r[0] ? rowFromRecord(r[0]) : undefined;
+    },
     async attempts(id) {
       return (await run('SELECT * FROM attempts WHERE request_id = $1 ORDER BY n', [id])).map(attemptFromRecord);
     },
@@ -361,25 +368,4 @@ function pgSql(pool: pg.Pool): PolicySql {
 
 function pgPolicy(pool: pg.Pool): PolicyStore {
   return sqlPolicyStore(pgSql(pool));
-}
-
-function pgKeys(pool: pg.Pool): KeyStore {
-  const one = async (sql: string, params: unknown[]) => {
-    const { rows } = await pool.query<Row>(sql, params);
-    return rows[0] ? keyFromRecord(rows[0]) : undefined;
-  };
-  return {
-    async create(k: NewKey) {
-      const rec = await one('INSERT INTO api_keys (id, hash, prefix, user_name, team, project, name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *', [
-        k.id, k.hash, k.prefix, k.user, k.team, k.project, k.name, k.createdAt,
-      ]);
-      return rec!;
-    },
-    async list(opts) {
-      const { rows } = await pool.query<Row>(`SELECT * FROM api_keys${opts?.includeRevoked ? '' : ' WHERE revoked_at IS NULL'} ORDER BY created_at, id`);
-      return rows.map(keyFromRecord);
-    },
-    revoke: (id, at) => one('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 RETURNING *', [at, id]),
-    findByHash: (hash) => one('SELECT * FROM api_keys WHERE hash = $1', [hash]),
-  };
 }

@@ -1,6 +1,6 @@
 import type { CacheRow, LedgerRow } from '../../core/ledger-row.js';
 import { type SqlDialect, aggregate } from '../aggregate.js';
-import { rollupUpsertSql } from '../ddl.js';
+import { PENDING_RESPONSE, rollupUpsertSql } from '../ddl.js';
 import type { AggregateQuery, LedgerStore, TimeFilter } from '../ports.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
 import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges, usageRowsSql } from '../cross-source.js';
@@ -176,6 +176,10 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   });
   const selectOne = db.prepare('SELECT 1');
   const getRow = db.prepare('SELECT * FROM requests WHERE id = ?').safeIntegers();
+  // Through requests_pending_response: its predicate repeated, as SQLite uses a partial index only so.
+  const pendingRow = db
+    .prepare(`SELECT * FROM requests WHERE response_id = ? AND ${PENDING_RESPONSE} AND api = 'openai.responses' AND source = '${GATEWAY_SOURCE}' ORDER BY ts LIMIT 1`)
+    .safeIntegers();
   // Through requests_ts: one seek, however large the ledger.
   const firstTs = db.prepare('SELECT MIN(ts) AS t FROM requests');
   const arrivedBuckets = db.prepare('SELECT DISTINCT (ts / ?) * ? AS b FROM requests WHERE arrival > ? AND arrival <= ? AND ts < ? ORDER BY b');
@@ -216,6 +220,10 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
     },
     get: (id) => {
       const rec = getRow.get(id) as Row | undefined;
+      return Promise.resolve(rec ? rowFromRecord(rec) : undefined);
+    },
+    pendingResponse: (responseId) => {
+      const rec = pendingRow.get(responseId) as Row | undefined;
       return Promise.resolve(rec ? rowFromRecord(rec) : undefined);
     },
     attempts: (id) => Promise.resolve((attemptsOf.all(id) as Row[]).map(attemptFromRecord)),

@@ -3,6 +3,7 @@ import type { AttemptRow, CacheRow, Dimension, LedgerRow } from '../../core/ledg
 import { type AggregateRow, type Storage, type Totals } from '../ports.js';
 import { CACHE_ROW_TAGS, DAY_MS } from '../schema.js';
 import { outcomeContract } from './outcome-contract.js';
+import { pendingResponseContract } from './pending-response-contract.js';
 import { anomalyInputsContract } from './anomaly-inputs-contract.js';
 import { importContract } from './import-contract.js';
 import { policyContract } from './policy-contract.js';
@@ -286,4 +287,5 @@ export function storageContract(open: () => Promise<Storage>): void {
   importContract(open);
   topShareContract(open);
   anomalyInputsContract(open);
+  pendingResponseContract(open);
 }

@@ -1,0 +1,46 @@
+import { expect, it } from 'vitest';
+import type { LedgerRow } from '../../core/ledger-row.js';
+import type { Storage } from '../ports.js';
+import { sampleRow } from './rows.js';
+
+/** A background response's creation row as the gateway records it: queued, no usage, its response id. */
+function created(o: Partial<LedgerRow> = {}): LedgerRow {
+  return sampleRow({
+    api: 'openai.responses', inputTokens: 0, cacheReadTokens: 0, outputTokens: 0, reasoningTokens: 0, costPicos: 0n, usageSource: 'none', responseId: 'resp_bg1', ...o,
+  });
+}
+
+/** Background responses billed when looked up finished (pendingResponse, and upsert as it settles them). Call inside a describe(). */
+export function pendingResponseContract(open: () => Promise<Storage>): void {
+  it('finds the creation row of a response still without usage by its response id, and no other row', async () => {
+    const s = await open();
+    const row = created({ id: 'bg-create' });
+    await s.ledger.insert([
+      row,
+      // A lookup row, a priced response, another source's and another API's row with the same id: none is pending.
+      created({ id: 'lookup', api: 'openai.responses_lookup', responseId: null }),
+      created({ id: 'billed', responseId: 'resp_billed', usageSource: 'final', inputTokens: 5, costPicos: 5n }),
+      created({ id: 'imported', responseId: 'resp_imported', source: 'codex', upstreamRequestId: null }),
+      created({ id: 'chat', api: 'openai.chat', responseId: 'resp_chat' }),
+    ]);
+    expect(await s.ledger.pendingResponse('resp_bg1')).toEqual(row);
+    for (const id of ['resp_billed', 'resp_imported', 'resp_chat', 'resp_none']) expect(await s.ledger.pendingResponse(id)).toBeUndefined();
+    await s.close();
+  });
+
+  it('settles it once: the row carries the usage and cost, the rollups follow, and it is pending no more, even with two settling at once', async () => {
+    const s = await open();
+    const row = created({ id: 'bg-settle' });
+    await s.ledger.insert([row]);
+    const settled: LedgerRow = { ...row, inputTokens: 300, outputTokens: 80, usageSource: 'final', costPicos: 1100n };
+    // Two replicas finishing the same response at once: exactly one of them changed the row.
+    const counts = await Promise.all([s.ledger.upsert([settled]), s.ledger.upsert([{ ...settled }])]);
+    expect(counts.sort()).toEqual([0, 1]);
+    expect(await s.ledger.upsert([settled])).toBe(0);
+    expect(await s.ledger.get('bg-settle')).toEqual(settled);
+    expect(await s.ledger.pendingResponse('resp_bg1')).toBeUndefined();
+    const [total] = await s.ledger.aggregate({ by: [] });
+    expect(total).toMatchObject({ requests: 1, inputTokens: 300, outputTokens: 80, costPicos: 1100n });
+    await s.close();
+  });
+}
