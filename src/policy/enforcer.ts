@@ -12,6 +12,7 @@ import { budgetExceeded, countersDown, modelNotAllowed, rateLimited } from './re
 import { type Budget, type RateLimit, type RuleSet, effectiveLimit } from './rules.js';
 import type { PolicySettings } from './settings.js';
 import { type Subject, formatScope } from './scope.js';
+import { type SettledSpend, chargeSettledSpend } from './settled-spend.js';
 import { splitCost } from './split.js';
 import { type PolicyEvents, ThresholdWatch } from './threshold-watch.js';
 import { formatWindow } from './window.js';
@@ -181,6 +182,17 @@ export class Enforcer {
     const splits = splitCost(h.req.caller, h.holds.map((x) => heldLines(x.r)), charges);
     // Every hold's rate limits count the request's tokens, as admission's do.
     void this.settleHolds(h.holds, h.holds.map((x, i) => ({ id: x.id, actual: cost, tokens, split: splits[i] })));
+  }
+
+  /**
+   * Charges spend settled after its request ended (a background response's usage) to every budget
+   * whose scope matches the request. Run by the one process whose ledger write settled it.
+   */
+  async chargeSettled(spend: SettledSpend): Promise<void> {
+    for (const { counter, level } of await chargeSettledSpend(this.d.rules(), this.d.counters, this.d.settings, spend)) {
+      this.levels.set(counter.budget.id, { level, limit: counter.line.limit, marker: counter.line.marker });
+      this.watch.check(counter, level);
+    }
   }
 
   /** Whether model policy lets the caller use `model` as asked (routing rules must never route around a deny list). */
