@@ -183,7 +183,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   } catch (err) {
     badBody = toGatewayError(err);
   }
-  let info: RequestInfo = { model: route.model ?? '', stream: false };
+  let info: RequestInfo = { model: route.model ?? '', stream: route.streamQuery !== undefined && query.get(route.streamQuery) === 'true' };
   if (raw !== undefined && !badBody) {
     try {
       info = adapter.inspectRequest(route, json);

@@ -37,7 +37,7 @@ describe('registry', () => {
       { api: 'gemini.generate', dialect: 'gemini', method: 'POST', model: 'gemini-3.6-flash', streamByPath: true },
     ],
     ['GET', '/v1/models/gpt-5-mini', { api: 'openai.models', dialect: 'openai', method: 'GET', model: 'gpt-5-mini', noBody: true }],
-    ['GET', '/v1/responses/resp_1', { api: 'openai.responses_lookup', dialect: 'openai', method: 'GET', noBody: true }],
+    ['GET', '/v1/responses/resp_1', { api: 'openai.responses_lookup', dialect: 'openai', method: 'GET', noBody: true, streamQuery: 'stream' }],
     ['DELETE', '/v1/responses/resp_1', { api: 'openai.responses_lookup', dialect: 'openai', method: 'DELETE', noBody: true }],
     ['POST', '/v1/responses/resp_1/cancel', { api: 'openai.responses_lookup', dialect: 'openai', method: 'POST', noBody: true }],
     ['GET', '/v1/responses/resp_1/input_items', { api: 'openai.responses_lookup', dialect: 'openai', method: 'GET', noBody: true }],

@@ -62,6 +62,8 @@ export interface RouteMatch {
   streamByPath?: boolean;
   /** True when the route carries no JSON body (GET /v1/models). */
   noBody?: boolean;
+  /** A query parameter that, `true`, makes the response a stream (a stored response retrieved with `?stream=true`). */
+  streamQuery?: string;
 }
 
 /** Header names lower-case; values as received (repeated headers joined with ", "). */

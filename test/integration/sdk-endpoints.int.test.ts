@@ -103,14 +103,18 @@ describe('OpenAI models and stored responses through Tollgate', () => {
     expect(row.responseId ?? null).toBeNull();
   });
 
-  it('responses.retrieve with stream: the events again, byte for byte, not billed', async () => {
+  it('responses.retrieve with stream: the events again, byte for byte, recorded as a stream, not billed', async () => {
     h.fake.setDefault({ usage: { input: 300, output: 80 } });
     const res = await client().responses.retrieve('resp_abc123', { stream: true }).asResponse();
     const up = await sameBytes(res);
     expect(up.query.stream).toBe('true');
     expect(up.sent.toString()).toContain('event: response.completed');
     const row = await h.row(res.headers.get('x-tollgate-request-id')!);
-    expect(row).toMatchObject({ ...free, api: 'openai.responses_lookup' });
+    expect(row).toMatchObject({ ...free, api: 'openai.responses_lookup', stream: true });
+    expect(row.ttftMs).not.toBeNull();
+    const plain = await client().responses.retrieve('resp_abc123').asResponse();
+    await plain.arrayBuffer();
+    expect(await h.row(plain.headers.get('x-tollgate-request-id')!)).toMatchObject({ ...free, stream: false });
   });
 
   it('responses.delete, cancel and inputItems.list: forwarded with their methods, one cost-0 row each', async () => {

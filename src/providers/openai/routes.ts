@@ -18,7 +18,7 @@ export const OPENAI_ROUTES: readonly RouteSpec[] = [
   { api: 'openai.models', method: 'GET', path: '/v1/models', noBody: true },
   { api: 'openai.models', method: 'GET', path: modelAfter('/v1/models/'), noBody: true },
   // A stored response is billed once, when it is created: looking it up, cancelling or deleting it is not.
-  { api: 'openai.responses_lookup', method: 'GET', path: storedResponse(''), noBody: true },
+  { api: 'openai.responses_lookup', method: 'GET', path: storedResponse(''), noBody: true, streamQuery: 'stream' },
   { api: 'openai.responses_lookup', method: 'DELETE', path: storedResponse(''), noBody: true },
   { api: 'openai.responses_lookup', method: 'POST', path: storedResponse('/cancel'), noBody: true },
   { api: 'openai.responses_lookup', method: 'GET', path: storedResponse('/input_items'), noBody: true },

@@ -13,6 +13,8 @@ export interface RouteSpec {
   api: Api;
   method: HttpMethod;
   noBody?: boolean;
+  /** See RouteMatch.streamQuery. */
+  streamQuery?: string;
   /** The exact pathname, or a parser for a templated one (undefined when it does not match). */
   path: string | ((pathname: string) => PathMatch | undefined);
 }
@@ -58,6 +60,7 @@ export function lookupIn(dialect: Dialect, specs: readonly RouteSpec[], method: 
     }
     const route: RouteMatch = { api: spec.api, dialect, method: spec.method, ...found };
     if (spec.noBody) route.noBody = true;
+    if (spec.streamQuery !== undefined) route.streamQuery = spec.streamQuery;
     return { kind: 'match', route };
   }
   return allow.length > 0 ? { kind: 'wrong_method', allow } : { kind: 'unknown' };
