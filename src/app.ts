@@ -12,6 +12,7 @@ import type { ProviderTable } from './gateway/select-provider.js';
 import { type UpstreamTimeouts, createAgent } from './gateway/upstream.js';
 import type { AuthPolicy } from './identity/identify.js';
 import { KeyResolver } from './identity/key-resolver.js';
+import { BackgroundUsage } from './metering/background-usage.js';
 import type { PriceFn } from './metering/build-row.js';
 import { type LedgerSink, LedgerWriter } from './metering/ledger-writer.js';
 import { Spool, recoverSpools } from './metering/spool.js';
@@ -126,6 +127,13 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   const keys = new KeyResolver(o.storage.keys);
   const policy = o.policy ? await startPolicy(o.policy, o.storage, o.price, () => writer.flush(), o.log) : undefined;
   const anomalies = o.anomalies ? await startAnomalies({ ...o.anomalies, cursor: arrivals }, o.storage, () => writer.flush(), o.log) : undefined;
+  const background = new BackgroundUsage({
+    ledger: o.storage.ledger,
+    price: o.price,
+    catalogOf: (name) => o.providers.byName(name)?.catalog,
+    charge: policy ? (spend) => policy.enforcer.chargeSettled(spend) : undefined,
+    log: o.log,
+  });
   const agent = createAgent(o.timeouts);
   const router = await startRouter(o.routing, o.log);
   const inFlight = new InFlight();
@@ -148,6 +156,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     rules: o.routingRules?.length ? new RuleRouter(o.routingRules) : undefined,
     cache: o.cache,
     cutByShutdown: () => cut,
+    backgroundUsage: (r) => background.finished(r),
   });
   let closing = false;
   // This server's own addresses join the configured ones once it listens (port 0 is chosen then).
@@ -204,6 +213,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
       // A closed connection's request may still be recording its row (an upstream being aborted).
       if (!(await inFlight.idle(SETTLE_MS))) o.log.warn('requests still unfinished at shutdown; their rows go to the spool', { requests: inFlight.size });
       await anomalies?.stop();
+      await background.close();
       // Storage down at shutdown: its rows stay in the spool for the next start, and the rest must
       // still close (a failure here left the policy reload and the pool running: no exit, ever).
       await writer.close().catch((err: unknown) => o.log.warn('storage did not take every row at shutdown; they stay in the spool for the next start', { err: String(err) }));

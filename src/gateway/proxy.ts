@@ -10,6 +10,7 @@ import type { Logger } from '../core/logger.js';
 import { type AuthPolicy, identify } from '../identity/identify.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
 import { type PriceFn, type RequestFacts, buildRow, newFacts } from '../metering/build-row.js';
+import type { FinishedResponse } from '../metering/background-usage.js';
 import { StoredResponses } from '../metering/stored-responses.js';
 import type { Admission } from '../policy/admission.js';
 import type { Enforcer } from '../policy/enforcer.js';
@@ -49,6 +50,8 @@ export interface GatewayDeps {
   rules?: RuleRouter;
   /** Prompt-prefix hashing and `cache: auto`; absent, prefixes are hashed and nothing is added. */
   cache?: CacheSettings;
+  /** Takes a background response's usage, seen when it is looked up finished (BackgroundUsage.finished). */
+  backgroundUsage?: (r: FinishedResponse) => void;
   /** True once shutdown has cut the connections still open: a request ended by that was truncated by the gateway, not abandoned by its client. */
   cutByShutdown?: () => boolean;
 }
@@ -69,7 +72,7 @@ export type Gateway = (req: IncomingMessage, res: ServerResponse) => Promise<voi
 export function createGateway(deps: GatewayDeps): Gateway {
   const cache = deps.cache ?? DEFAULT_CACHE_SETTINGS;
   const cacheMatch = cacheRuleMatcher(cache.rules);
-  const stored = new StoredResponses();
+  const stored = new StoredResponses(deps.backgroundUsage);
   return async (req, res) => {
     const started = performance.now();
     const ts = Date.now();

@@ -220,6 +220,7 @@ function settle(a: RelayArgs, m: Metered, complete: boolean, clientGone: boolean
   f.serviceTier = m.serviceTier ?? a.info.serviceTier;
   f.responseId = m.responseId ?? null;
   f.pendingResponse = m.pending === true;
+  f.backgroundResponse = m.background === true;
   if (clientGone) {
     f.outcome = 'client_aborted';
     f.errorType = 'client_disconnected';

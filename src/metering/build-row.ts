@@ -63,6 +63,8 @@ export interface RequestFacts {
   responseId: string | null;
   /** See Metered.pending. */
   pendingResponse: boolean;
+  /** See Metered.background. */
+  backgroundResponse: boolean;
 }
 
 export interface AttemptStart {
@@ -123,6 +125,7 @@ export function newFacts(id: string, ts: number, api: Api): RequestFacts {
     lastTurnHash: null,
     responseId: null,
     pendingResponse: false,
+    backgroundResponse: false,
   };
 }
 

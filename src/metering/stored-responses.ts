@@ -1,21 +1,24 @@
 import { zeroUsage } from '../core/usage.js';
+import type { FinishedResponse } from './background-usage.js';
 import type { RequestFacts } from './build-row.js';
 
 /**
  * OpenAI's stored responses are billed once, when they are created. Looking one up (retrieve,
- * cancel, delete, input items) returns the response, usage and all, and must not bill it again.
- * Except a response created with `background: true`: it answers `queued`, without usage, and
- * shows its usage only once finished. The ids of those seen created so are kept, and the first
- * lookup that returns one with its usage records that usage, once.
- *
- * Kept in memory: a background response created through another gateway process, or before a
- * restart, is unknown here, and its usage goes unrecorded. It is never recorded twice.
+ * cancel, delete, input items) returns the response, usage and all, and must not bill it again:
+ * a lookup's row is always free. Except a response created with `background: true`: it answers
+ * `queued`, without usage, and shows its usage only once finished. A lookup that returns a
+ * finished response with its usage hands it to `finished` (BackgroundUsage), which puts it on
+ * the row of the request that created the response, if that row is still without usage, whichever
+ * process recorded it. The ids of background responses created through this process are kept, as
+ * a hint that their row may still be in the writer's queue.
  */
 export class StoredResponses {
   private readonly pending = new Set<string>();
   private readonly max: number;
+  private readonly finished: ((r: FinishedResponse) => void) | undefined;
 
-  constructor(max = 100_000) {
+  constructor(finished?: (r: FinishedResponse) => void, max = 100_000) {
+    this.finished = finished;
     this.max = max;
   }
 
@@ -26,7 +29,11 @@ export class StoredResponses {
       return;
     }
     if (f.api !== 'openai.responses_lookup') return;
-    if (f.usageSource !== 'none' && f.responseId !== null && this.pending.delete(f.responseId)) return;
+    const id = f.responseId;
+    if (id !== null && f.usageSource === 'final' && f.status < 300 && f.usage.inputTokens + f.usage.outputTokens > 0) {
+      const local = this.pending.delete(id);
+      this.finished?.({ responseId: id, usage: f.usage, servedModel: f.servedModel, serviceTier: f.serviceTier, local, background: f.backgroundResponse });
+    }
     // Not this response's record: no usage, and no response id, which would make an import of
     // the call that created it look like a duplicate of this row.
     f.usage = zeroUsage();

@@ -135,6 +135,8 @@ export interface Metered {
    * `queued` or `in_progress`, without usage): its usage comes when it is looked up finished.
    */
   pending?: boolean;
+  /** The response says it was created with `background: true` (a Responses object looked up). */
+  background?: boolean;
 }
 
 export interface UpstreamErrorInfo {

@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { budgetInput, parseRule, toBudget } from '../../src/policy/rule-input.js';
 import { parseScope } from '../../src/policy/scope.js';
-import { type Harness, startHarness, testPrice } from '../support/harness.js';
+import { type Harness, eventually, startHarness, testPrice } from '../support/harness.js';
 
 /** The SDK calls besides generation (models, token counts, embeddings, stored responses): forwarded as sent, one row each. */
 let h: Harness;
@@ -135,26 +135,50 @@ describe('OpenAI models and stored responses through Tollgate', () => {
     for (const row of rows) expect(row).toMatchObject({ ...free, api: 'openai.responses_lookup' });
   });
 
-  it('a background response: created queued without usage, its usage recorded once, by the first lookup that sees it finished', async () => {
+  it('a background response: created queued without usage, its usage put once on its creation row when a lookup sees it finished', async () => {
     h.fake.setDefault({ usage: { input: 300, output: 80 } });
     const created = await client().responses.create({ model: 'gpt-5', input: 'later', background: true });
     expect(created).toMatchObject({ status: 'queued', usage: null });
     const done = await client().responses.retrieve(created.id);
     expect(done).toMatchObject({ status: 'completed', usage: { input_tokens: 300, output_tokens: 80 } });
     await client().responses.retrieve(created.id);
-    const rows = await h.rows();
-    expect(rows.map((r) => [r.api, r.model, r.inputTokens, r.outputTokens, r.usageSource, r.costPicos, r.responseId ?? null])).toEqual([
-      ['openai.responses', 'gpt-5', 0, 0, 'none', 0n, created.id],
-      // The test price: a pico per input token, ten per output token.
-      ['openai.responses_lookup', 'gpt-fake', 300, 80, 'final', 1100n, created.id],
-      ['openai.responses_lookup', 'gpt-fake', 0, 0, 'none', 0n, null],
+    const rows = await eventually(async () => {
+      const all = await h.rows();
+      expect(all[0]!.usageSource).toBe('final');
+      return all;
+    });
+    expect(rows.map((r) => [r.api, r.model, r.inputTokens, r.outputTokens, r.usageSource, r.costPicos, r.responseId ?? null, r.user])).toEqual([
+      // Priced at the model the finished response names. The test price: a pico per input token, ten per output token.
+      ['openai.responses', 'gpt-fake', 300, 80, 'final', 1100n, created.id, 'alice'],
+      ['openai.responses_lookup', 'gpt-fake', 0, 0, 'none', 0n, null, 'alice'],
+      ['openai.responses_lookup', 'gpt-fake', 0, 0, 'none', 0n, null, 'alice'],
+    ]);
+    const [total] = await h.tollgate.storage.ledger.aggregate({ by: [], since: rows[0]!.ts });
+    expect(total).toMatchObject({ requests: 3, inputTokens: 300, outputTokens: 80, costPicos: 1100n });
+  });
+
+  it('a background response retrieved with stream: its usage read from response.completed, put on its creation row', async () => {
+    h.fake.setDefault({ usage: { input: 300, output: 80 } });
+    const created = await client().responses.create({ model: 'gpt-5', input: 'later', background: true });
+    const events = await client().responses.retrieve(created.id, { stream: true });
+    for await (const e of events) if (e.type === 'response.completed') expect(e.response.usage?.input_tokens).toBe(300);
+    const rows = await eventually(async () => {
+      const all = await h.rows();
+      expect(all[0]!.usageSource).toBe('final');
+      return all;
+    });
+    expect(rows.map((r) => [r.api, r.stream, r.inputTokens, r.costPicos])).toEqual([
+      ['openai.responses', false, 300, 1100n],
+      ['openai.responses_lookup', true, 0, 0n],
     ]);
   });
 
-  it('a response the gateway did not see created in the background is not billed by its lookup', async () => {
+  it('a lookup of a response created with its usage bills nothing more', async () => {
     h.fake.setDefault({ usage: { input: 300, output: 80 } });
     const created = await client().responses.create({ model: 'gpt-5', input: 'now' });
     await client().responses.retrieve(created.id);
+    // Give a settlement (there must be none) the time to run.
+    await new Promise((r) => setTimeout(r, 200));
     const rows = await h.rows();
     expect(rows.map((r) => [r.api, r.inputTokens, r.costPicos])).toEqual([
       ['openai.responses', 300, 1100n],

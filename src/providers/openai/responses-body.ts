@@ -31,5 +31,6 @@ export function readResponseBody(body: JsonObject, complete: boolean): Metered {
     sawEnd: complete,
   };
   if (usage === undefined && (body.status === 'queued' || body.status === 'in_progress')) m.pending = true;
+  if (body.background === true) m.background = true;
   return withResponseId(withTier(m, asText(body.service_tier)), asText(body.id));
 }

@@ -25,6 +25,7 @@ export class ResponsesStreamReader implements StreamReader {
   private finalToolCalls = 0;
   private error: UpstreamErrorInfo | undefined;
   private ended = false;
+  private background = false;
 
   onEvent(event: SseEvent): void {
     // OpenAI names every event; some compatible servers only put the type in the JSON.
@@ -58,6 +59,7 @@ export class ResponsesStreamReader implements StreamReader {
       error: this.error,
       sawEnd: this.ended,
     };
+    if (this.background) m.background = true;
     return withResponseId(withTier(m, this.serviceTier), this.responseId);
   }
 
@@ -68,6 +70,7 @@ export class ResponsesStreamReader implements StreamReader {
     this.servedModel = asText(response.model) ?? this.servedModel;
     this.serviceTier = asText(response.service_tier) ?? this.serviceTier;
     this.responseId = asText(response.id) ?? this.responseId;
+    if (response.background === true) this.background = true;
     if (asObject(response.usage) !== undefined) this.usage = response.usage;
     this.finalToolCalls = countResponseToolCalls(response);
     if (type === 'response.failed') this.error = errorFromValue(response) ?? FAILED;

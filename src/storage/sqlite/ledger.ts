@@ -213,7 +213,14 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
         return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
     },
-    upsert: (rows, remove = []) => Promise.resolve(rows.length + remove.length === 0 ? 0 : upsertBatch.immediate(storableRows(rows), remove)),
+    upsert: (rows, remove = []) => {
+      try {
+        // With the gateway's short wait too: it settles background responses on its event loop.
+        return Promise.resolve(rows.length + remove.length === 0 ? 0 : write(() => upsertBatch.immediate(storableRows(rows), remove)));
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    },
     ping: () => {
       selectOne.get();
       return Promise.resolve();

@@ -1,0 +1,160 @@
+import type { LedgerRow } from '../core/ledger-row.js';
+import type { Logger } from '../core/logger.js';
+import type { Usage } from '../core/usage.js';
+import type { SettledSpend } from '../policy/settled-spend.js';
+import type { LedgerStore } from '../storage/ports.js';
+import type { PriceFn, PriceResult } from './build-row.js';
+
+/** A stored response looked up finished, with its usage (see StoredResponses). */
+export interface FinishedResponse {
+  responseId: string;
+  usage: Usage;
+  /** The model the finished response names. */
+  servedModel: string | undefined;
+  serviceTier: string | undefined;
+  /** Seen created in the background through this process (its row may still be in the writer's queue). */
+  local: boolean;
+  /** The response says it was created in the background. */
+  background: boolean;
+}
+
+export interface BackgroundUsageDeps {
+  ledger: Pick<LedgerStore, 'pendingResponse' | 'upsert'>;
+  price: PriceFn;
+  /** The pricing catalog of a configured provider, by name. */
+  catalogOf: (provider: string) => string | undefined;
+  /** Charges the creator's budgets; absent without spend controls. */
+  charge?: (spend: SettledSpend) => Promise<void>;
+  log: Logger;
+  /**
+   * Waits before looking again for a background response's creation row not found, or after a
+   * failure: the row may still be in a writer's queue (this process's or another replica's), or
+   * storage may be down for a while.
+   */
+  retryMs?: readonly number[];
+}
+
+const RETRY_MS = [100, 1000, 5000, 30_000, 120_000];
+
+/**
+ * Bills a background response's usage to the row of the request that created it. Such a
+ * response is answered `queued`, without usage, and its creation row is recorded with usage
+ * `none`; its usage shows when it is looked up finished, perhaps through another replica or
+ * after a restart. That row, found in storage by the response id, is replaced by itself with
+ * the usage and its cost (priced as the gateway prices rows, at the model the finished response
+ * names), by an upsert that keeps the rollups right; the replica whose upsert changed the row
+ * charges the creator's budgets, so that two replicas settling the same response bill it once.
+ * The lookup's own row stays free.
+ *
+ * Runs after the lookup's response, never on its path, and never throws: failures are logged.
+ */
+export class BackgroundUsage {
+  private readonly d: BackgroundUsageDeps;
+  private readonly retryMs: readonly number[];
+  /** Responses being settled by this process: a second lookup meanwhile leaves it to the first. */
+  private readonly busy = new Set<string>();
+  private readonly running = new Set<Promise<void>>();
+  private readonly wakers = new Set<() => void>();
+  private closed = false;
+
+  constructor(d: BackgroundUsageDeps) {
+    this.d = d;
+    this.retryMs = d.retryMs ?? RETRY_MS;
+  }
+
+  /** Settles a finished response's usage in the background. */
+  finished(r: FinishedResponse): void {
+    if (this.closed || this.busy.has(r.responseId)) return;
+    this.busy.add(r.responseId);
+    const p = new Promise<void>((ok) => setImmediate(ok))
+      .then(() => this.settle(r))
+      .catch((err: unknown) => this.d.log.error('could not bill a background response’s usage', { responseId: r.responseId, usage: usageText(r), err: String(err) }))
+      .finally(() => {
+        this.busy.delete(r.responseId);
+        this.running.delete(p);
+      });
+    this.running.add(p);
+  }
+
+  /** Stops looking again for rows not found yet (each is logged), and waits for the writes under way. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const wake of [...this.wakers]) wake();
+    while (this.running.size > 0) await Promise.all([...this.running]);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((ok) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakers.delete(done);
+        ok();
+      };
+      const timer = setTimeout(done, ms).unref();
+      this.wakers.add(done);
+    });
+  }
+
+  private async settle(r: FinishedResponse): Promise<void> {
+    // Only a response this process saw created, or one that says it was made in the background,
+    // can have a row waiting; any other finds none at once and is not looked for again.
+    const tries = r.local || r.background ? this.retryMs.length + 1 : 1;
+    for (let i = 0; i < tries; i++) {
+      if (i > 0) await this.sleep(this.retryMs[i - 1]!);
+      if (this.closed && i > 0) {
+        this.d.log.warn('shutting down before a background response’s creation row was found: its usage is not billed', { responseId: r.responseId, usage: usageText(r) });
+        return;
+      }
+      let spend: SettledSpend | undefined;
+      try {
+        const row = await this.d.ledger.pendingResponse(r.responseId);
+        if (row === undefined) continue;
+        spend = await this.bill(row, r);
+      } catch (err) {
+        if (i === tries - 1) throw err;
+        this.d.log.warn('could not bill a background response’s usage yet; trying again', { responseId: r.responseId, err: String(err) });
+        continue;
+      }
+      if (spend !== undefined && this.d.charge !== undefined) await this.d.charge(spend);
+      return;
+    }
+  }
+
+  /** Writes the usage onto the creation row; returns the spend to charge when this process changed it. */
+  private async bill(row: LedgerRow, r: FinishedResponse): Promise<SettledSpend | undefined> {
+    const model = r.servedModel || row.model;
+    let priced: PriceResult;
+    try {
+      priced = this.d.price({ provider: row.provider, catalogProvider: this.d.catalogOf(row.provider), model, usage: r.usage, at: new Date(row.ts), serviceTier: r.serviceTier });
+    } catch (err) {
+      this.d.log.error('pricing failed; recording the background response’s usage unpriced', { id: row.id, err: String(err) });
+      priced = { costPicos: null, unpriced: true };
+    }
+    const u = r.usage;
+    const settled: LedgerRow = {
+      ...row,
+      model,
+      inputTokens: u.inputTokens,
+      cacheReadTokens: u.cacheReadTokens,
+      cacheWriteTokens: u.cacheWriteTokens,
+      cacheWrite1hTokens: u.cacheWrite1hTokens,
+      outputTokens: u.outputTokens,
+      reasoningTokens: u.reasoningTokens,
+      toolCalls: u.toolCalls,
+      usageSource: 'final',
+      costPicos: priced.costPicos,
+      unpriced: priced.unpriced,
+    };
+    // Zero when another process settled it first (or at the same time): that one charges the budgets.
+    const changed = await this.d.ledger.upsert([settled]);
+    if (changed === 0 || priced.costPicos === null || priced.costPicos <= 0n) return undefined;
+    const caller = { keyId: row.keyId, user: row.user, team: row.team, project: row.project, tags: row.tags };
+    // Budgets as admission saw the request: the model it was recorded with when created.
+    return { id: row.id, ts: row.ts, caller, model: row.model, provider: row.provider, pool: row.pool, cost: priced.costPicos };
+  }
+}
+
+/** The usage, for a log line that is then its only record. */
+function usageText(r: FinishedResponse): string {
+  return `model=${r.servedModel ?? ''} input=${r.usage.inputTokens} output=${r.usage.outputTokens} cache_read=${r.usage.cacheReadTokens}`;
+}

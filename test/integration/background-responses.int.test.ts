@@ -1,0 +1,128 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LedgerRow } from '../../src/core/ledger-row.js';
+import { budgetCounter } from '../../src/policy/plan.js';
+import { budgetInput, parseRule, toBudget } from '../../src/policy/rule-input.js';
+import { DEFAULT_POLICY_SETTINGS } from '../../src/policy/settings.js';
+import type { Storage } from '../../src/storage/ports.js';
+import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
+import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
+import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
+import { type Harness, eventually, startHarness } from '../support/harness.js';
+
+/**
+ * A background response created through one gateway and looked up finished through another
+ * (a second replica, or the same server restarted), both on one ledger: its usage goes onto
+ * its creation row, once, and the creator's budgets, shared in Redis, are charged once.
+ */
+const REDIS = process.env.TOLLGATE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
+const schemas: string[] = [];
+afterAll(() => dropSchemas(schemas));
+
+const engines: [string, () => () => Promise<Storage>][] = [
+  [
+    'SQLite',
+    () => {
+      const path = join(mkdtempSync(join(tmpdir(), 'tollgate-bg-')), 'tollgate.db');
+      return () => Promise.resolve(openSqlite(path));
+    },
+  ],
+  [
+    'Postgres',
+    () => {
+      const schema = `tg_bg_${process.pid}_${schemas.length}_${Date.now() % 100000}`;
+      schemas.push(schema);
+      return () => openPostgres({ url: TEST_PG_URL, schema, maxConnections: 4 });
+    },
+  ],
+];
+
+describe.each(engines)('background responses across gateways on one %s ledger', (_, shared) => {
+  const user = toBudget(parseRule(budgetInput, { scope: 'user:alice', window: 'day', limit_usd: 10 }), 'budget', 'config', 0);
+  const team = toBudget(parseRule(budgetInput, { scope: 'team:platform', window: 'month', limit_usd: 10 }), 'budget', 'config', 0);
+  let a: Harness;
+  let b: Harness;
+
+  beforeEach(async () => {
+    const storage = shared();
+    // Counters shared in Redis, as replicas share them; a prefix of this test's own.
+    const settings = { ...DEFAULT_POLICY_SETTINGS, keyPrefix: `{tgbg${process.pid}${Math.random().toString(36).slice(2, 8)}}:` };
+    const policy = { redisUrl: REDIS, settings, rules: { budgets: [user, team], rateLimits: [], modelPolicies: [] } };
+    a = await startHarness({ storage, policy });
+    b = await startHarness({ storage, policy });
+    a.fake.setDefault({ usage: { input: 300, output: 80 } });
+    b.fake.setDefault({ usage: { input: 300, output: 80 } });
+  });
+  afterEach(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  const client = (h: Harness) => new OpenAI({ apiKey: a.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+  const spent = async () => {
+    const p = a.tollgate.policy!;
+    const lines = [user, team].map((x) => budgetCounter(p.settings.keyPrefix, x, p.rules.current(), Date.now(), p.settings.timeZone).line);
+    return (await p.counters.read(lines)).map((r) => r.spent);
+  };
+  /** The ledger's rows once the creation row is settled. */
+  const settled = (id: string) =>
+    eventually(async () => {
+      const rows = await a.rows();
+      expect(rows.find((r) => r.id === id)?.usageSource).toBe('final');
+      return rows;
+    });
+  const shape = (rows: LedgerRow[]) => rows.map((r) => [r.api, r.model, r.inputTokens, r.outputTokens, r.usageSource, r.costPicos, r.responseId ?? null, r.user, r.team]);
+
+  it('created through one gateway, finished through another: the creation row carries the usage and cost, once; the creator’s budgets see it', async () => {
+    const { data: created, response } = await client(a).responses.create({ model: 'gpt-5', input: 'later', background: true }).withResponse();
+    const id = response.headers.get('x-tollgate-request-id')!;
+    expect(created).toMatchObject({ status: 'queued', usage: null });
+    // Committed, then the gateway that created it stops: nothing of it is left in memory anywhere.
+    await a.tollgate.flush();
+    const done = await client(b).responses.retrieve(created.id);
+    expect(done).toMatchObject({ status: 'completed', usage: { input_tokens: 300, output_tokens: 80 } });
+    await settled(id);
+    await client(b).responses.retrieve(created.id);
+    await client(a).responses.retrieve(created.id);
+    await new Promise((r) => setTimeout(r, 300));
+    await b.tollgate.flush();
+    const all = await a.rows();
+    expect(shape(all)).toEqual([
+      // The test price: a pico per input token, ten per output token, at the model the finished response names.
+      ['openai.responses', 'gpt-fake', 300, 80, 'final', 1100n, created.id, 'alice', 'platform'],
+      ...Array.from({ length: 3 }, () => ['openai.responses_lookup', 'gpt-fake', 0, 0, 'none', 0n, null, 'alice', 'platform']),
+    ]);
+    const [total] = await a.tollgate.storage.ledger.aggregate({ by: [], since: all[0]!.ts });
+    expect(total).toMatchObject({ requests: 4, inputTokens: 300, outputTokens: 80, costPicos: 1100n });
+    await eventually(async () => expect(await spent()).toEqual([1100n, 1100n]));
+  });
+
+  it('looked up finished through two gateways at once: billed once, budgets charged once', async () => {
+    const { data: created, response } = await client(a).responses.create({ model: 'gpt-5', input: 'later', background: true }).withResponse();
+    const id = response.headers.get('x-tollgate-request-id')!;
+    await a.tollgate.flush();
+    await Promise.all([client(a).responses.retrieve(created.id), client(b).responses.retrieve(created.id), client(b).responses.retrieve(created.id)]);
+    await settled(id);
+    await new Promise((r) => setTimeout(r, 300));
+    await b.tollgate.flush();
+    const all = await a.rows();
+    expect(all.map((r) => [r.api, r.costPicos])).toEqual([['openai.responses', 1100n], ...Array.from({ length: 3 }, () => ['openai.responses_lookup', 0n])]);
+    const [total] = await a.tollgate.storage.ledger.aggregate({ by: [], since: all[0]!.ts });
+    expect(total).toMatchObject({ requests: 4, inputTokens: 300, costPicos: 1100n });
+    expect(await spent()).toEqual([1100n, 1100n]);
+  });
+
+  it('a response created with its usage is not billed again when looked up through another gateway', async () => {
+    await client(a).responses.create({ model: 'gpt-5', input: 'now' });
+    await a.tollgate.flush();
+    await client(b).responses.retrieve('resp_fakeUpstream0001');
+    await new Promise((r) => setTimeout(r, 300));
+    await b.tollgate.flush();
+    const all = await a.rows();
+    expect(all.map((r) => [r.api, r.inputTokens, r.costPicos])).toEqual([['openai.responses', 300, 1100n], ['openai.responses_lookup', 0, 0n]]);
+    expect(await spent()).toEqual([1100n, 1100n]);
+  });
+});
