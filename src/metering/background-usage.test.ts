@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import type { LedgerRow } from '../core/ledger-row.js';
+import type { Logger } from '../core/logger.js';
+import { zeroUsage } from '../core/usage.js';
+import type { SettledSpend } from '../policy/settled-spend.js';
+import { sampleRow } from '../storage/testing/rows.js';
+import { BackgroundUsage, type FinishedResponse } from './background-usage.js';
+import type { PriceRequest } from './build-row.js';
+
+const creation = sampleRow({ id: 'create', api: 'openai.responses', model: 'gpt-5', inputTokens: 0, cacheReadTokens: 0, outputTokens: 0, reasoningTokens: 0, costPicos: 0n, usageSource: 'none', responseId: 'resp_1', pool: 'p' });
+const finished = (o: Partial<FinishedResponse> = {}): FinishedResponse => ({
+  responseId: 'resp_1', usage: { ...zeroUsage(), inputTokens: 300, outputTokens: 80 }, servedModel: 'gpt-5-2025-08-07', serviceTier: 'flex', local: false, background: true, ...o,
+});
+
+function setup(o: { found?: (n: number) => LedgerRow | undefined; changed?: number; fail?: number } = {}) {
+  const calls = { lookups: 0, upserts: [] as LedgerRow[], charged: [] as SettledSpend[], priced: [] as PriceRequest[], logged: [] as string[] };
+  const log: Logger = { debug: () => undefined, info: () => undefined, warn: (m) => void calls.logged.push(`warn ${m}`), error: (m) => void calls.logged.push(`error ${m}`) };
+  const usage = new BackgroundUsage({
+    ledger: {
+      pendingResponse: () => {
+        const n = calls.lookups++;
+        if (n < (o.fail ?? 0)) return Promise.reject(new Error('storage down'));
+        return Promise.resolve((o.found ?? (() => creation))(n));
+      },
+      upsert: (rows) => {
+        calls.upserts.push(...rows);
+        return Promise.resolve(o.changed ?? 1);
+      },
+    },
+    price: (r) => {
+      calls.priced.push(r);
+      return { costPicos: BigInt(r.usage.inputTokens + 10 * r.usage.outputTokens), unpriced: false };
+    },
+    catalogOf: (name) => (name === 'openai' ? 'openai-catalog' : undefined),
+    charge: (s) => {
+      calls.charged.push(s);
+      return Promise.resolve();
+    },
+    log,
+    retryMs: [5, 5, 5],
+  });
+  return { usage, calls };
+}
+
+describe('BackgroundUsage', () => {
+  it('puts the usage and its cost on the creation row, priced at the served model at the creation time, and charges its caller', async () => {
+    const { usage, calls } = setup();
+    usage.finished(finished());
+    await usage.close();
+    expect(calls.upserts).toEqual([{ ...creation, model: 'gpt-5-2025-08-07', inputTokens: 300, outputTokens: 80, usageSource: 'final', costPicos: 1100n, unpriced: false }]);
+    expect(calls.priced[0]).toMatchObject({ provider: 'openai', catalogProvider: 'openai-catalog', model: 'gpt-5-2025-08-07', at: new Date(creation.ts), serviceTier: 'flex' });
+    expect(calls.charged).toEqual([{ id: 'create', ts: creation.ts, caller: { keyId: 'key_1', user: 'alice', team: 'platform', project: 'tollgate', tags: {} }, model: 'gpt-5', provider: 'openai', pool: 'p', cost: 1100n }]);
+  });
+
+  it('charges nothing when another process settled the row first', async () => {
+    const { usage, calls } = setup({ changed: 0 });
+    usage.finished(finished());
+    await usage.close();
+    expect(calls.upserts).toHaveLength(1);
+    expect(calls.charged).toEqual([]);
+  });
+
+  it('looks again for a background response’s row not committed yet, and once only for any other response', async () => {
+    const late = setup({ found: (n) => (n < 2 ? undefined : creation) });
+    late.usage.finished(finished());
+    await new Promise((r) => setTimeout(r, 100));
+    expect([late.calls.lookups, late.calls.charged.length]).toEqual([3, 1]);
+    const other = setup({ found: () => undefined });
+    other.usage.finished(finished({ background: false }));
+    await new Promise((r) => setTimeout(r, 100));
+    expect([other.calls.lookups, other.calls.upserts.length]).toEqual([1, 0]);
+  });
+
+  it('retries a failing storage, then logs the usage rather than throwing', async () => {
+    const recovers = setup({ fail: 2 });
+    recovers.usage.finished(finished());
+    await new Promise((r) => setTimeout(r, 100));
+    expect(recovers.calls.charged).toHaveLength(1);
+    const down = setup({ fail: 100 });
+    expect(() => down.usage.finished(finished())).not.toThrow();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(down.calls.lookups).toBe(4);
+    expect(down.calls.logged.at(-1)).toMatch(/^error could not bill/);
+  });
+
+  it('settles a response once while lookups of it overlap, and stops looking at shutdown', async () => {
+    const { usage, calls } = setup({ found: () => undefined });
+    usage.finished(finished());
+    usage.finished(finished());
+    await new Promise((r) => setTimeout(r, 1));
+    await usage.close();
+    expect(calls.lookups).toBe(1);
+    expect(calls.logged.some((m) => m.startsWith('warn shutting down'))).toBe(true);
+    usage.finished(finished());
+    expect(calls.lookups).toBe(1);
+  });
+});
