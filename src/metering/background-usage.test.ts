@@ -12,7 +12,7 @@ const finished = (o: Partial<FinishedResponse> = {}): FinishedResponse => ({
   responseId: 'resp_1', usage: { ...zeroUsage(), inputTokens: 300, outputTokens: 80 }, servedModel: 'gpt-5-2025-08-07', serviceTier: 'flex', local: false, background: true, ...o,
 });
 
-function setup(o: { found?: (n: number) => LedgerRow | undefined; changed?: number; fail?: number } = {}) {
+function setup(o: { found?: (n: number) => LedgerRow | undefined; changed?: number; fail?: number; chargeFails?: boolean } = {}) {
   const calls = { lookups: 0, upserts: [] as LedgerRow[], charged: [] as SettledSpend[], priced: [] as PriceRequest[], logged: [] as string[] };
   const log: Logger = { debug: () => undefined, info: () => undefined, warn: (m) => void calls.logged.push(`warn ${m}`), error: (m) => void calls.logged.push(`error ${m}`) };
   const usage = new BackgroundUsage({
@@ -34,7 +34,7 @@ function setup(o: { found?: (n: number) => LedgerRow | undefined; changed?: numb
     catalogOf: (name) => (name === 'openai' ? 'openai-catalog' : undefined),
     charge: (s) => {
       calls.charged.push(s);
-      return Promise.resolve();
+      return o.chargeFails ? Promise.reject(new Error('counters down')) : Promise.resolve();
     },
     log,
     retryMs: [5, 5, 5],
@@ -50,6 +50,14 @@ describe('BackgroundUsage', () => {
     expect(calls.upserts).toEqual([{ ...creation, model: 'gpt-5-2025-08-07', inputTokens: 300, outputTokens: 80, usageSource: 'final', costPicos: 1100n, unpriced: false }]);
     expect(calls.priced[0]).toMatchObject({ provider: 'openai', catalogProvider: 'openai-catalog', model: 'gpt-5-2025-08-07', at: new Date(creation.ts), serviceTier: 'flex' });
     expect(calls.charged).toEqual([{ id: 'create', ts: creation.ts, caller: { keyId: 'key_1', user: 'alice', team: 'platform', project: 'tollgate', tags: {} }, model: 'gpt-5', provider: 'openai', pool: 'p', cost: 1100n }]);
+  });
+
+  it('logs budgets it could not charge, without writing the row again', async () => {
+    const { usage, calls } = setup({ chargeFails: true });
+    usage.finished(finished());
+    await usage.close();
+    expect([calls.upserts.length, calls.charged.length]).toEqual([1, 1]);
+    expect(calls.logged).toEqual([expect.stringMatching(/^error could not add a background response’s cost to its budgets/)]);
   });
 
   it('charges nothing when another process settled the row first', async () => {

@@ -115,7 +115,10 @@ export class BackgroundUsage {
         this.d.log.warn('could not bill a background response’s usage yet; trying again', { responseId: r.responseId, err: String(err) });
         continue;
       }
-      if (spend !== undefined && this.d.charge !== undefined) await this.d.charge(spend);
+      if (spend !== undefined && this.d.charge !== undefined) {
+        // The ledger has it: a counter that missed it shows as drift, which reconciliation corrects.
+        await this.d.charge(spend).catch((err: unknown) => this.d.log.error('could not add a background response’s cost to its budgets; reconciliation will report the drift', { id: spend.id, err: String(err) }));
+      }
       return;
     }
   }

@@ -80,7 +80,7 @@ describe.each(engines)('background responses across gateways on one %s ledger', 
     const { data: created, response } = await client(a).responses.create({ model: 'gpt-5', input: 'later', background: true }).withResponse();
     const id = response.headers.get('x-tollgate-request-id')!;
     expect(created).toMatchObject({ status: 'queued', usage: null });
-    // Committed, then the gateway that created it stops: nothing of it is left in memory anywhere.
+    // Committed: the other gateway knows of it only what the shared ledger holds, as a replica or a restarted server would.
     await a.tollgate.flush();
     const done = await client(b).responses.retrieve(created.id);
     expect(done).toMatchObject({ status: 'completed', usage: { input_tokens: 300, output_tokens: 80 } });
