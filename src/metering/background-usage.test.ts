@@ -22,7 +22,9 @@ function setup(o: { found?: (n: number) => LedgerRow | undefined; changed?: numb
         if (n < (o.fail ?? 0)) return Promise.reject(new Error('storage down'));
         return Promise.resolve((o.found ?? (() => creation))(n));
       },
-      upsert: (rows) => {
+      upsert: (rows, _remove, uo) => {
+        // Only a row still without usage may be replaced.
+        expect([uo?.replaceIf?.(creation), uo?.replaceIf?.({ ...creation, usageSource: 'final' })]).toEqual([true, false]);
         calls.upserts.push(...rows);
         return Promise.resolve(o.changed ?? 1);
       },

@@ -36,6 +36,9 @@ export interface BackgroundUsageDeps {
 
 const RETRY_MS = [100, 1000, 5000, 30_000, 120_000];
 
+/** Only a row still without usage is settled, in the upsert's own transaction. */
+const STILL_PENDING = { replaceIf: (stored: LedgerRow) => stored.usageSource === 'none' };
+
 /**
  * Bills a background response's usage to the row of the request that created it. Such a
  * response is answered `queued`, without usage, and its creation row is recorded with usage
@@ -149,7 +152,7 @@ export class BackgroundUsage {
       unpriced: priced.unpriced,
     };
     // Zero when another process settled it first (or at the same time): that one charges the budgets.
-    const changed = await this.d.ledger.upsert([settled]);
+    const changed = await this.d.ledger.upsert([settled], [], STILL_PENDING);
     if (changed === 0 || priced.costPicos === null || priced.costPicos <= 0n) return undefined;
     const caller = { keyId: row.keyId, user: row.user, team: row.team, project: row.project, tags: row.tags };
     // Budgets as admission saw the request: the model it was recorded with when created.

@@ -32,7 +32,7 @@ export interface LedgerStore {
    * rows with ids in `remove` are deleted, the rollups adjusted in the same transaction.
    * Returns how many rows were inserted or replaced.
    */
-  upsert(rows: readonly LedgerRow[], remove?: readonly string[]): Promise<number>;
+  upsert(rows: readonly LedgerRow[], remove?: readonly string[], o?: UpsertOptions): Promise<number>;
   /** Resolves when storage answers a query: a failed write with storage answering was the rows' fault. */
   ping(): Promise<void>;
   get(id: string): Promise<LedgerRow | undefined>;
@@ -94,6 +94,15 @@ export interface LedgerStore {
   watchCursor(): Promise<WatchCursor | undefined>;
   /** Saves it; the last save wins, whichever replica made it (see docs/anomalies.md). */
   saveWatchCursor(c: WatchCursor, at: number): Promise<void>;
+}
+
+export interface UpsertOptions {
+  /**
+   * Replaces only the stored rows this accepts, read in the upsert's transaction, and inserts
+   * none: how a background response's usage is settled (`{ usageSource: 'none' }` stored), so that
+   * of processes settling one at once, only one changes it, whatever each wrote.
+   */
+  replaceIf?: (stored: LedgerRow) => boolean;
 }
 
 /** A place in the ledger's arrivals up to which a scheduler looked, and the past evaluations it still owed then. */

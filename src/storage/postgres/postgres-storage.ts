@@ -220,7 +220,7 @@ function pgLedger(pool: pg.Pool): LedgerStore {
         return fresh.length;
       });
     },
-    async upsert(given, remove = []) {
+    async upsert(given, remove = [], o = {}) {
       if (given.length + remove.length === 0) return 0;
       const rows = storableRows(given);
       return inTransaction(async (c) => {
@@ -231,7 +231,9 @@ function pgLedger(pool: pg.Pool): LedgerStore {
           const res = await c.query<Row>('SELECT * FROM requests WHERE id = ANY($1::text[]) FOR UPDATE', [ids.slice(i, i + 10_000)]);
           for (const rec of res.rows) stored.set(String(rec.id), rowFromRecord(rec));
         }
-        const changed = kept.filter((r) => !(stored.has(r.id) && sameRow(stored.get(r.id)!, r)));
+        // A row replaced by a concurrent upsert is not read (FOR UPDATE skips the deleted version), nor written here.
+        const replaceable = o.replaceIf ? kept.filter((r) => stored.has(r.id) && o.replaceIf!(stored.get(r.id)!)) : kept;
+        const changed = replaceable.filter((r) => !(stored.has(r.id) && sameRow(stored.get(r.id)!, r)));
         const gone = [...new Set([...remove, ...changed.map((r) => r.id)])].filter((id) => stored.has(id));
         for (let i = 0; i < gone.length; i += 10_000) await c.query('DELETE FROM requests WHERE id = ANY($1::text[])', [gone.slice(i, i + 10_000)]);
         const added = await insertRows(c, changed);

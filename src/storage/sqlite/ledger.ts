@@ -148,7 +148,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
     writeRollups(fresh);
     return fresh.length;
   });
-  const upsertBatch = db.transaction((rows: readonly LedgerRow[], remove: readonly string[]) => {
+  const upsertBatch = db.transaction((rows: readonly LedgerRow[], remove: readonly string[], replaceIf?: (stored: LedgerRow) => boolean) => {
     const added: LedgerRow[] = [];
     const removed: LedgerRow[] = [];
     const arrival = Number((nextArrival.get() as Row).n);
@@ -166,6 +166,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
     for (const r of rows) {
       if (seen(r)) continue;
       const rec = existing.get(r.id) as Row | undefined;
+      if (replaceIf && !(rec && replaceIf(rowFromRecord(rec)))) continue;
       if (rec && sameRow(rowFromRecord(rec), r)) continue;
       if (rec) removed.push(take(r.id)!);
       insertRow.run(storedValues(r, arrival));
@@ -213,10 +214,10 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
         return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
     },
-    upsert: (rows, remove = []) => {
+    upsert: (rows, remove = [], uo = {}) => {
       try {
         // With the gateway's short wait too: it settles background responses on its event loop.
-        return Promise.resolve(rows.length + remove.length === 0 ? 0 : write(() => upsertBatch.immediate(storableRows(rows), remove)));
+        return Promise.resolve(rows.length + remove.length === 0 ? 0 : write(() => upsertBatch.immediate(storableRows(rows), remove, uo.replaceIf)));
       } catch (err) {
         return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }

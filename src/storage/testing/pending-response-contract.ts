@@ -43,4 +43,23 @@ export function pendingResponseContract(open: () => Promise<Storage>): void {
     expect(total).toMatchObject({ requests: 1, inputTokens: 300, outputTokens: 80, costPicos: 1100n });
     await s.close();
   });
+
+  it('with replaceIf, replaces only a stored row it accepts, even when two settle it at once with different contents, and inserts none', async () => {
+    const s = await open();
+    const row = created({ id: 'bg-guard' });
+    await s.ledger.insert([row]);
+    const pending = { replaceIf: (stored: LedgerRow) => stored.usageSource === 'none' };
+    const settled = (cost: bigint): LedgerRow => ({ ...row, inputTokens: 300, outputTokens: 80, usageSource: 'final', costPicos: cost });
+    // Priced differently (two replicas with other price tables): still one change, not a second replacement.
+    const counts = await Promise.all([s.ledger.upsert([settled(1100n)], [], pending), s.ledger.upsert([settled(1200n)], [], pending)]);
+    expect(counts.sort()).toEqual([0, 1]);
+    const kept = await s.ledger.get('bg-guard');
+    expect([1100n, 1200n]).toContain(kept!.costPicos);
+    expect(await s.ledger.upsert([settled(1300n)], [], pending)).toBe(0);
+    expect(await s.ledger.upsert([{ ...settled(5n), id: 'absent' }], [], pending)).toBe(0);
+    expect(await s.ledger.get('absent')).toBeUndefined();
+    const [total] = await s.ledger.aggregate({ by: [] });
+    expect(total).toMatchObject({ requests: 1, inputTokens: 300, costPicos: kept!.costPicos });
+    await s.close();
+  });
 }
