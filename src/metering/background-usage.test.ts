@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LedgerRow } from '../core/ledger-row.js';
+import type { AttemptRow, LedgerRow } from '../core/ledger-row.js';
 import type { Logger } from '../core/logger.js';
 import { zeroUsage } from '../core/usage.js';
 import type { SettledSpend } from '../policy/settled-spend.js';
@@ -12,7 +12,7 @@ const finished = (o: Partial<FinishedResponse> = {}): FinishedResponse => ({
   responseId: 'resp_1', usage: { ...zeroUsage(), inputTokens: 300, outputTokens: 80 }, servedModel: 'gpt-5-2025-08-07', serviceTier: 'flex', local: false, background: true, ...o,
 });
 
-function setup(o: { found?: (n: number) => LedgerRow | undefined; changed?: number; fail?: number; chargeFails?: boolean } = {}) {
+function setup(o: { found?: (n: number) => LedgerRow | undefined; changed?: number; fail?: number; chargeFails?: boolean; attempts?: AttemptRow[] } = {}) {
   const calls = { lookups: 0, upserts: [] as LedgerRow[], charged: [] as SettledSpend[], priced: [] as PriceRequest[], logged: [] as string[] };
   const log: Logger = { debug: () => undefined, info: () => undefined, warn: (m) => void calls.logged.push(`warn ${m}`), error: (m) => void calls.logged.push(`error ${m}`) };
   const usage = new BackgroundUsage({
@@ -22,6 +22,7 @@ function setup(o: { found?: (n: number) => LedgerRow | undefined; changed?: numb
         if (n < (o.fail ?? 0)) return Promise.reject(new Error('storage down'));
         return Promise.resolve((o.found ?? (() => creation))(n));
       },
+      attempts: () => Promise.resolve(o.attempts ?? []),
       upsert: (rows, _remove, uo) => {
         // Only a row still without usage may be replaced.
         expect([uo?.replaceIf?.(creation), uo?.replaceIf?.({ ...creation, usageSource: 'final' })]).toEqual([true, false]);
@@ -52,6 +53,20 @@ describe('BackgroundUsage', () => {
     expect(calls.upserts).toEqual([{ ...creation, model: 'gpt-5-2025-08-07', inputTokens: 300, outputTokens: 80, usageSource: 'final', costPicos: 1100n, unpriced: false }]);
     expect(calls.priced[0]).toMatchObject({ provider: 'openai', catalogProvider: 'openai-catalog', model: 'gpt-5-2025-08-07', at: new Date(creation.ts), serviceTier: 'flex' });
     expect(calls.charged).toEqual([{ id: 'create', ts: creation.ts, caller: { keyId: 'key_1', user: 'alice', team: 'platform', project: 'tollgate', tags: {} }, model: 'gpt-5', provider: 'openai', pool: 'p', cost: 1100n }]);
+  });
+
+  it('on a routed request, adds the usage to the row’s earlier attempts’ and gives it to the delivered attempt', async () => {
+    const attempt = (n: number, o: Partial<AttemptRow>): AttemptRow => ({
+      requestId: 'create', n, deployment: `d${n}`, provider: 'openai', model: 'gpt-5', status: 200, outcome: 'ok', errorType: null, delivered: false, ...zeroUsage(), usageSource: 'none', costPicos: 0n, startedAt: 1, latencyMs: 5, ...o,
+    });
+    const cut = attempt(1, { status: 200, outcome: 'truncated', inputTokens: 40, usageSource: 'partial', costPicos: 40n });
+    const found = { ...creation, inputTokens: 40, costPicos: 40n, attempts: 2 };
+    const { usage, calls } = setup({ found: () => found, attempts: [cut, attempt(2, { delivered: true })] });
+    usage.finished(finished());
+    await usage.close();
+    expect(calls.upserts[0]).toMatchObject({ inputTokens: 340, outputTokens: 80, costPicos: 1140n, usageSource: 'final' });
+    expect(calls.upserts[0]!.attemptLog).toEqual([cut, attempt(2, { delivered: true, inputTokens: 300, outputTokens: 80, usageSource: 'final', costPicos: 1100n })]);
+    expect(calls.charged[0]!.cost).toBe(1100n);
   });
 
   it('logs budgets it could not charge, without writing the row again', async () => {

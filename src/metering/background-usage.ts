@@ -19,7 +19,7 @@ export interface FinishedResponse {
 }
 
 export interface BackgroundUsageDeps {
-  ledger: Pick<LedgerStore, 'pendingResponse' | 'upsert'>;
+  ledger: Pick<LedgerStore, 'pendingResponse' | 'upsert' | 'attempts'>;
   price: PriceFn;
   /** The pricing catalog of a configured provider, by name. */
   catalogOf: (provider: string) => string | undefined;
@@ -35,6 +35,8 @@ export interface BackgroundUsageDeps {
 }
 
 const RETRY_MS = [100, 1000, 5000, 30_000, 120_000];
+
+const USAGE_KEYS = ['inputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'cacheWrite1hTokens', 'outputTokens', 'reasoningTokens', 'toolCalls'] as const;
 
 /** Only a row still without usage is settled, in the upsert's own transaction. */
 const STILL_PENDING = { replaceIf: (stored: LedgerRow) => stored.usageSource === 'none' };
@@ -136,21 +138,17 @@ export class BackgroundUsage {
       this.d.log.error('pricing failed; recording the background response’s usage unpriced', { id: row.id, err: String(err) });
       priced = { costPicos: null, unpriced: true };
     }
-    const u = r.usage;
-    const settled: LedgerRow = {
-      ...row,
-      model,
-      inputTokens: u.inputTokens,
-      cacheReadTokens: u.cacheReadTokens,
-      cacheWriteTokens: u.cacheWriteTokens,
-      cacheWrite1hTokens: u.cacheWrite1hTokens,
-      outputTokens: u.outputTokens,
-      reasoningTokens: u.reasoningTokens,
-      toolCalls: u.toolCalls,
-      usageSource: 'final',
-      costPicos: priced.costPicos,
-      unpriced: priced.unpriced,
-    };
+    const settled: LedgerRow = { ...row, model, usageSource: 'final', unpriced: row.unpriced || priced.unpriced };
+    // Added to the row's own: on a routed request, earlier attempts (which the delivered one's usage does not include) are in it.
+    for (const k of USAGE_KEYS) settled[k] += r.usage[k];
+    if (settled.costPicos !== null) settled.costPicos = priced.costPicos === null ? null : settled.costPicos + priced.costPicos;
+    const tries = await this.d.ledger.attempts(row.id);
+    if (tries.length > 0) {
+      // The attempt whose answer the client received was the queued one: it is the one that gets the usage.
+      const delivered = tries.findIndex((a) => a.delivered);
+      const at = delivered >= 0 ? delivered : tries.length - 1;
+      settled.attemptLog = tries.map((a, i) => (i === at ? { ...a, ...r.usage, usageSource: 'final', costPicos: priced.costPicos } : a));
+    }
     // Zero when another process settled it first (or at the same time): that one charges the budgets.
     const changed = await this.d.ledger.upsert([settled], [], STILL_PENDING);
     if (changed === 0 || priced.costPicos === null || priced.costPicos <= 0n) return undefined;

@@ -29,7 +29,8 @@ export interface LedgerStore {
   /**
    * For importers, whose records can grow (a log's final usage arriving after a partial one):
    * like `insert`, but a stored row with the same id and different contents is replaced, and the
-   * rows with ids in `remove` are deleted, the rollups adjusted in the same transaction.
+   * rows with ids in `remove` are deleted, the rollups adjusted in the same transaction. A row
+   * written with an `attemptLog` has its attempts replaced by it; one without keeps those stored.
    * Returns how many rows were inserted or replaced.
    */
   upsert(rows: readonly LedgerRow[], remove?: readonly string[], o?: UpsertOptions): Promise<number>;

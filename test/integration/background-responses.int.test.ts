@@ -11,7 +11,8 @@ import type { Storage } from '../../src/storage/ports.js';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
 import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
 import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
-import { type Harness, eventually, startHarness } from '../support/harness.js';
+import { type Harness, defaultProviders, eventually, startHarness } from '../support/harness.js';
+import { routingFrom } from '../support/routing.js';
 
 /**
  * A background response created through one gateway and looked up finished through another
@@ -124,5 +125,38 @@ describe.each(engines)('background responses across gateways on one %s ledger', 
     const all = await a.rows();
     expect(all.map((r) => [r.api, r.inputTokens, r.costPicos])).toEqual([['openai.responses', 300, 1100n], ['openai.responses_lookup', 0, 0n]]);
     expect(await spent()).toEqual([1100n, 1100n]);
+  });
+});
+
+describe('a background response created through a configured route', () => {
+  let h: Harness;
+  afterEach(() => h.close());
+
+  it('after a retried attempt: the delivered attempt gets the usage, and the row stays the sum of its attempts', async () => {
+    h = await startHarness({
+      routing: (url) =>
+        routingFrom(
+          { routing: { retry: { backoff_ms: 5, per_deployment: 1 }, affinity: { enabled: false } }, routes: [{ model: 'gpt-5', deployments: [{ provider: 'openai', name: 'bg-a' }, { provider: 'openai', name: 'bg-b' }] }] },
+          defaultProviders(url),
+        ),
+    });
+    h.fake.script({ status: 429 });
+    h.fake.setDefault({ usage: { input: 300, output: 80 } });
+    const client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const { data: created, response } = await client.responses.create({ model: 'gpt-5', input: 'later', background: true }).withResponse();
+    const id = response.headers.get('x-tollgate-request-id')!;
+    expect(created.status).toBe('queued');
+    await client.responses.retrieve(created.id);
+    const row = await eventually(async () => {
+      const r = await h.row(id);
+      expect(r.usageSource).toBe('final');
+      return r;
+    });
+    expect(row).toMatchObject({ api: 'openai.responses', attempts: 2, inputTokens: 300, outputTokens: 80, costPicos: 1100n });
+    const attempts = await h.tollgate.storage.ledger.attempts(id);
+    expect(attempts.map((a) => [a.n, a.status, a.delivered, a.inputTokens, a.outputTokens, a.usageSource, a.costPicos])).toEqual([
+      [1, 429, false, 0, 0, 'none', 0n],
+      [2, 200, true, 300, 80, 'final', 1100n],
+    ]);
   });
 });

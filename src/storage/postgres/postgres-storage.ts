@@ -237,6 +237,9 @@ function pgLedger(pool: pg.Pool): LedgerStore {
         const gone = [...new Set([...remove, ...changed.map((r) => r.id)])].filter((id) => stored.has(id));
         for (let i = 0; i < gone.length; i += 10_000) await c.query('DELETE FROM requests WHERE id = ANY($1::text[])', [gone.slice(i, i + 10_000)]);
         const added = await insertRows(c, changed);
+        const logged = added.filter((r) => r.attemptLog);
+        if (logged.length > 0) await c.query('DELETE FROM attempts WHERE request_id = ANY($1::text[])', [logged.map((r) => r.id)]);
+        await insertAttempts(c, logged);
         await writeRollups(c, added, gone.map((id) => stored.get(id)!));
         return added.length;
       });

@@ -114,6 +114,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   };
   const existing = db.prepare('SELECT * FROM requests WHERE id = ?').safeIntegers();
   const deleteRow = db.prepare('DELETE FROM requests WHERE id = ?');
+  const deleteAttempts = db.prepare('DELETE FROM attempts WHERE request_id = ?');
   const writeRollups = (added: readonly LedgerRow[], removed: readonly LedgerRow[] = []) => {
     for (const d of rollupDeltas(added, removed)) upsert(d.table).run([...d.key, ...measureValues(d.totals)]);
   };
@@ -170,6 +171,10 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
       if (rec && sameRow(rowFromRecord(rec), r)) continue;
       if (rec) removed.push(take(r.id)!);
       insertRow.run(storedValues(r, arrival));
+      if (r.attemptLog) {
+        deleteAttempts.run(r.id);
+        for (const a of r.attemptLog) insertAttempt.run(attemptValues(a, toInt));
+      }
       added.push(r);
     }
     writeRollups(added, removed);

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { LedgerRow } from '../../core/ledger-row.js';
+import type { AttemptRow, LedgerRow } from '../../core/ledger-row.js';
 import type { Storage } from '../ports.js';
 import { sampleRow } from './rows.js';
 
@@ -41,6 +41,23 @@ export function pendingResponseContract(open: () => Promise<Storage>): void {
     expect(await s.ledger.pendingResponse('resp_bg1')).toBeUndefined();
     const [total] = await s.ledger.aggregate({ by: [] });
     expect(total).toMatchObject({ requests: 1, inputTokens: 300, outputTokens: 80, costPicos: 1100n });
+    await s.close();
+  });
+
+  it('replaces a row’s attempts when the row it writes carries them, and keeps them when it carries none', async () => {
+    const s = await open();
+    const attempt = (o: Partial<AttemptRow>): AttemptRow => ({
+      requestId: 'bg-routed', n: 1, deployment: 'dep-a', provider: 'openai', model: 'gpt-5', status: 200, outcome: 'ok', errorType: null, delivered: true,
+      inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0, reasoningTokens: 0, toolCalls: 0, usageSource: 'none', costPicos: 0n, startedAt: 1_700_000_000_000, latencyMs: 12, ...o,
+    });
+    const row = created({ id: 'bg-routed', attemptLog: [attempt({})] });
+    await s.ledger.insert([row]);
+    const billed = attempt({ inputTokens: 300, outputTokens: 80, usageSource: 'final', costPicos: 1100n });
+    expect(await s.ledger.upsert([{ ...row, inputTokens: 300, outputTokens: 80, usageSource: 'final', costPicos: 1100n, attemptLog: [billed] }])).toBe(1);
+    expect(await s.ledger.attempts('bg-routed')).toEqual([billed]);
+    const { attemptLog: _, ...plain } = row;
+    expect(await s.ledger.upsert([{ ...plain, latencyMs: 99 }])).toBe(1);
+    expect(await s.ledger.attempts('bg-routed')).toEqual([billed]);
     await s.close();
   });
 
