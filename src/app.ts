@@ -127,18 +127,19 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   const keys = new KeyResolver(o.storage.keys);
   const policy = o.policy ? await startPolicy(o.policy, o.storage, o.price, () => writer.flush(), o.log) : undefined;
   const anomalies = o.anomalies ? await startAnomalies({ ...o.anomalies, cursor: arrivals }, o.storage, () => writer.flush(), o.log) : undefined;
-  const background = new BackgroundUsage({
-    ledger: o.storage.ledger,
-    price: o.price,
-    catalogOf: (name) => o.providers.byName(name)?.catalog,
-    charge: policy ? (spend) => policy.enforcer.chargeSettled(spend) : undefined,
-    log: o.log,
-  });
   const agent = createAgent(o.timeouts);
   const router = await startRouter(o.routing, o.log);
   const inFlight = new InFlight();
   // Only with the admin API on: `/metrics` is read with its token, and unread counters would cost every request.
   const metrics = o.adminToken ? new GatewayMetrics({ ledgerPending: () => writer.pending, inFlight: () => inFlight.size }) : undefined;
+  const background = new BackgroundUsage({
+    ledger: o.storage.ledger,
+    price: o.price,
+    catalogOf: (name) => o.providers.byName(name)?.catalog,
+    charge: policy ? (spend) => policy.enforcer.chargeSettled(spend) : undefined,
+    observe: metrics ? (row) => metrics.observeSettled(row) : undefined,
+    log: o.log,
+  });
   // Set when shutdown cuts the connections still open once the drain time is up.
   let cut = false;
   const gateway = createGateway({

@@ -13,7 +13,7 @@ const finished = (o: Partial<FinishedResponse> = {}): FinishedResponse => ({
 });
 
 function setup(o: { found?: (n: number) => LedgerRow | undefined; changed?: number; fail?: number; chargeFails?: boolean; attempts?: AttemptRow[] } = {}) {
-  const calls = { lookups: 0, upserts: [] as LedgerRow[], charged: [] as SettledSpend[], priced: [] as PriceRequest[], logged: [] as string[] };
+  const calls = { lookups: 0, upserts: [] as LedgerRow[], charged: [] as SettledSpend[], priced: [] as PriceRequest[], logged: [] as string[], observed: [] as LedgerRow[] };
   const log: Logger = { debug: () => undefined, info: () => undefined, warn: (m) => void calls.logged.push(`warn ${m}`), error: (m) => void calls.logged.push(`error ${m}`) };
   const usage = new BackgroundUsage({
     ledger: {
@@ -39,6 +39,7 @@ function setup(o: { found?: (n: number) => LedgerRow | undefined; changed?: numb
       calls.charged.push(s);
       return o.chargeFails ? Promise.reject(new Error('counters down')) : Promise.resolve();
     },
+    observe: (row) => void calls.observed.push(row),
     log,
     retryMs: [5, 5, 5],
   });
@@ -65,6 +66,8 @@ describe('BackgroundUsage', () => {
     usage.finished(finished());
     await usage.close();
     expect(calls.upserts[0]).toMatchObject({ inputTokens: 340, outputTokens: 80, costPicos: 1140n, usageSource: 'final' });
+    // The metrics count what was added, not the row's total.
+    expect(calls.observed[0]).toMatchObject({ model: 'gpt-5-2025-08-07', inputTokens: 300, outputTokens: 80, costPicos: 1100n });
     expect(calls.upserts[0]!.attemptLog).toEqual([cut, attempt(2, { delivered: true, inputTokens: 300, outputTokens: 80, usageSource: 'final', costPicos: 1100n })]);
     expect(calls.charged[0]!.cost).toBe(1100n);
   });
@@ -82,7 +85,7 @@ describe('BackgroundUsage', () => {
     usage.finished(finished());
     await usage.close();
     expect(calls.upserts).toHaveLength(1);
-    expect(calls.charged).toEqual([]);
+    expect([calls.charged, calls.observed]).toEqual([[], []]);
   });
 
   it('looks again for a background response’s row not committed yet, and once only for any other response', async () => {

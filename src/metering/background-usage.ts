@@ -23,6 +23,8 @@ export interface BackgroundUsageDeps {
   price: PriceFn;
   /** The pricing catalog of a configured provider, by name. */
   catalogOf: (provider: string) => string | undefined;
+  /** Counts the usage and cost in the gateway's metrics (a row of them alone); absent without metrics. */
+  observe?: (usage: LedgerRow) => void;
   /** Charges the creator's budgets; absent without spend controls. */
   charge?: (spend: SettledSpend) => Promise<void>;
   log: Logger;
@@ -151,7 +153,9 @@ export class BackgroundUsage {
     }
     // Zero when another process settled it first (or at the same time): that one charges the budgets.
     const changed = await this.d.ledger.upsert([settled], [], STILL_PENDING);
-    if (changed === 0 || priced.costPicos === null || priced.costPicos <= 0n) return undefined;
+    if (changed === 0) return undefined;
+    this.d.observe?.({ ...settled, ...r.usage, costPicos: priced.costPicos, unpriced: priced.unpriced });
+    if (priced.costPicos === null || priced.costPicos <= 0n) return undefined;
     const caller = { keyId: row.keyId, user: row.user, team: row.team, project: row.project, tags: row.tags };
     // Budgets as admission saw the request: the model it was recorded with when created.
     return { id: row.id, ts: row.ts, caller, model: row.model, provider: row.provider, pool: row.pool, cost: priced.costPicos };

@@ -35,6 +35,16 @@ describe('GatewayMetrics', () => {
     expect(text).toContain('tollgate_process_resident_memory_bytes');
   });
 
+  it('counts usage settled after its row (a background response’s) as tokens and spend, not as a request', async () => {
+    const m = new GatewayMetrics(gauges);
+    m.observe(sampleRow({ api: 'openai.responses', inputTokens: 0, cacheReadTokens: 0, outputTokens: 0, reasoningTokens: 0, costPicos: 0n }));
+    m.observeSettled(sampleRow({ api: 'openai.responses', inputTokens: 300, cacheReadTokens: 0, outputTokens: 80, reasoningTokens: 0, costPicos: 1_000_000_000_000n }));
+    const text = await m.render();
+    expect(series(text, 'tollgate_requests_total{api="openai.responses",provider="openai",model="gpt-5",outcome="ok"}')).toBe(1);
+    expect(series(text, 'tollgate_tokens_total{provider="openai",model="gpt-5",class="input"}')).toBe(300);
+    expect(series(text, 'tollgate_cost_usd_total{provider="openai",model="gpt-5",team="platform"}')).toBe(1);
+  });
+
   it('sums spend exactly in picodollars and shows dollars', async () => {
     const m = new GatewayMetrics(gauges);
     // 0.1 + 0.2 in doubles is 0.30000000000000004; summed as integers it is 0.3.

@@ -46,12 +46,28 @@ export class GatewayMetrics {
   }
 
   observe(r: LedgerRow): void {
+    const g = this.usage(r);
+    g.requests++;
+    if (r.unpriced) g.unpriced++;
+    const stream = r.stream ? 'true' : 'false';
+    histogram(this.duration, `${r.api}\u0000${r.provider}\u0000${stream}`, () => ({ api: r.api, provider: r.provider, stream })).observe(r.latencyMs / 1000);
+    if (r.stream && r.ttftMs !== null) histogram(this.ttft, `${r.api}\u0000${r.provider}`, () => ({ api: r.api, provider: r.provider })).observe(r.ttftMs / 1000);
+  }
+
+  /**
+   * Usage and spend learned after a request's row was recorded (a background response's, when it
+   * is looked up finished), as a row of that usage: its tokens and cost count, not a request more.
+   */
+  observeSettled(r: LedgerRow): void {
+    this.usage(r);
+  }
+
+  /** Adds a row's tokens and spend; returns its request group. */
+  private usage(r: LedgerRow) {
     const model = this.models.value(r.model || r.modelRequested);
     const key = `${r.api}\u0000${r.provider}\u0000${model}\u0000${r.outcome}`;
     let g = this.requests.get(key);
     if (!g) this.requests.set(key, (g = { api: r.api, provider: r.provider, model, outcome: r.outcome, requests: 0, unpriced: 0, tokens: [0, 0, 0, 0, 0] }));
-    g.requests++;
-    if (r.unpriced) g.unpriced++;
     g.tokens[0] += r.inputTokens;
     g.tokens[1] += r.cacheReadTokens;
     g.tokens[2] += r.cacheWriteTokens;
@@ -64,9 +80,7 @@ export class GatewayMetrics {
       if (s) s.picos += r.costPicos;
       else this.spend.set(k, { labels: { provider: r.provider, model, team }, picos: r.costPicos });
     }
-    const stream = r.stream ? 'true' : 'false';
-    histogram(this.duration, `${r.api}\u0000${r.provider}\u0000${stream}`, () => ({ api: r.api, provider: r.provider, stream })).observe(r.latencyMs / 1000);
-    if (r.stream && r.ttftMs !== null) histogram(this.ttft, `${r.api}\u0000${r.provider}`, () => ({ api: r.api, provider: r.provider })).observe(r.ttftMs / 1000);
+    return g;
   }
 
   /** The exposition format's content type, as prom-client writes it. */
