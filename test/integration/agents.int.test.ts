@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run as tollgate } from '../../src/cli/program.js';
-import { harnessPerFile } from '../support/harness.js';
+import { useHarness } from '../support/harness.js';
 
 /** Runs an agent with stdin closed: `codex exec` reads stdin when it is not a terminal. */
 function run(cmd: string, args: string[], o: { env: NodeJS.ProcessEnv; cwd?: string; timeout: number }): Promise<{ stdout: string }> {
@@ -18,7 +18,7 @@ function run(cmd: string, args: string[], o: { env: NodeJS.ProcessEnv; cwd?: str
   });
 }
 const BIN = join(process.cwd(), 'node_modules', '.bin');
-const h = harnessPerFile();
+const h = useHarness();
 
 // The real agents, installed from npm, pointed at the gateway. No network: the fake upstream answers.
 describe('coding agents through Tollgate', () => {

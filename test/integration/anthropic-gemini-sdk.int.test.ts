@@ -1,9 +1,9 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import { describe, expect, it } from 'vitest';
-import { harnessPerFile } from '../support/harness.js';
+import { useHarness } from '../support/harness.js';
 
-const h = harnessPerFile();
+const h = useHarness();
 
 describe('Anthropic SDK through Tollgate', () => {
   const client = () => new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });

@@ -1,9 +1,9 @@
 import OpenAI from 'openai';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lastTurnHash } from '../../src/metering/last-turn.js';
-import { eventually, harnessPerFile } from '../support/harness.js';
+import { eventually, useHarness } from '../support/harness.js';
 
-const h = harnessPerFile();
+const h = useHarness();
 let client: OpenAI;
 
 beforeAll(() => {

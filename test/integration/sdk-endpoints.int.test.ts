@@ -1,22 +1,13 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { budgetInput, parseRule, toBudget } from '../../src/policy/rule-input.js';
 import { parseScope } from '../../src/policy/scope.js';
-import { type Harness, eventually, startHarness, testPrice } from '../support/harness.js';
+import { type Harness, eventually, startHarness, testPrice, useHarness } from '../support/harness.js';
 
 /** The SDK calls besides generation (models, token counts, embeddings, stored responses): forwarded as sent, one row each. */
-let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(() => h.close());
-beforeEach(async () => {
-  h.fake.reset();
-  await h.mark();
-});
+const h = useHarness();
 
 async function bytesOf(res: Response): Promise<Buffer> {
   return Buffer.from(await res.arrayBuffer());
@@ -329,19 +320,10 @@ describe('Gemini models, token counts and embeddings through Tollgate', () => {
 });
 
 describe('compaction and token counts under spend controls', () => {
-  let p: Harness;
+  const spent = toBudget(parseRule(budgetInput, { scope: 'model:gpt-5', window: 'day', limit_usd: 0 }), 'budget', 'config', 0);
+  const rewrite = { id: 'mini', name: null, scope: parseScope('team:platform'), allow: null, deny: [], rewrites: [{ from: 'gpt-5-pro', to: 'gpt-5-mini' }], allowKeep: false, source: 'config' as const, createdAt: 0 };
+  const p = useHarness({ policy: { rules: { budgets: [spent], rateLimits: [], modelPolicies: [rewrite] } } });
   const client = () => new OpenAI({ apiKey: p.key.key, baseURL: `${p.url}/v1`, maxRetries: 0 });
-
-  beforeAll(async () => {
-    const spent = toBudget(parseRule(budgetInput, { scope: 'model:gpt-5', window: 'day', limit_usd: 0 }), 'budget', 'config', 0);
-    const rewrite = { id: 'mini', name: null, scope: parseScope('team:platform'), allow: null, deny: [], rewrites: [{ from: 'gpt-5-pro', to: 'gpt-5-mini' }], allowKeep: false, source: 'config' as const, createdAt: 0 };
-    p = await startHarness({ policy: { rules: { budgets: [spent], rateLimits: [], modelPolicies: [rewrite] } } });
-  });
-  afterAll(() => p.close());
-  beforeEach(async () => {
-    p.fake.reset();
-    await p.mark();
-  });
 
   it('a compaction costs money: a spent budget refuses it', async () => {
     const err = await client().responses.compact({ model: 'gpt-5', input: 'hi' }).catch((e: unknown) => e);

@@ -55,11 +55,11 @@ export interface HarnessOptions {
 }
 
 /**
- * One harness for a test file: started before its tests, closed after them, and before each
- * test the fake's scripted answers reset and `rows()` marked. Its fields are there from
- * `beforeAll` on.
+ * One harness for the test file or `describe` block that calls this: started before its tests,
+ * closed after them, and before each test the fake's scripted answers reset and `rows()`
+ * marked. Its fields are there from `beforeAll` on.
  */
-export function harnessPerFile(o: HarnessOptions = {}): Harness {
+export function useHarness(o: HarnessOptions = {}): Harness {
   const h = {} as Harness;
   beforeAll(async () => {
     Object.assign(h, await startHarness(o));
