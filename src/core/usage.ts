@@ -17,6 +17,9 @@ export interface Usage {
 }
 
 /** How the usage was obtained: the provider's final count, a partial stream, an estimate, or nothing. */
+/** Every field of Usage, for code that sums or copies them all. */
+export const USAGE_KEYS = ['inputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'cacheWrite1hTokens', 'outputTokens', 'reasoningTokens', 'toolCalls'] as const satisfies readonly (keyof Usage)[];
+
 export type UsageSource = 'final' | 'partial' | 'estimated' | 'none';
 
 export const USAGE_SOURCES: readonly UsageSource[] = ['final', 'partial', 'estimated', 'none'];

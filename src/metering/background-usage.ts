@@ -1,6 +1,6 @@
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { Logger } from '../core/logger.js';
-import type { Usage } from '../core/usage.js';
+import { USAGE_KEYS, type Usage } from '../core/usage.js';
 import type { SettledSpend } from '../policy/settled-spend.js';
 import type { LedgerStore } from '../storage/ports.js';
 import type { PriceFn, PriceResult } from './build-row.js';
@@ -38,7 +38,6 @@ export interface BackgroundUsageDeps {
 
 const RETRY_MS = [100, 1000, 5000, 30_000, 120_000];
 
-const USAGE_KEYS = ['inputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'cacheWrite1hTokens', 'outputTokens', 'reasoningTokens', 'toolCalls'] as const;
 
 /** Only a row still without usage is settled, in the upsert's own transaction. */
 const STILL_PENDING = { replaceIf: (stored: LedgerRow) => stored.usageSource === 'none' };

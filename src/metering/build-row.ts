@@ -1,7 +1,7 @@
 import { type Api, FREE_APIS, type Outcome } from '../core/api.js';
 import type { AttemptRow, LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
-import { type Usage, type UsageSource, zeroUsage } from '../core/usage.js';
+import { USAGE_KEYS, type Usage, type UsageSource, zeroUsage } from '../core/usage.js';
 
 export interface PriceRequest {
   provider: string;
@@ -210,7 +210,6 @@ function addAttempts(row: LedgerRow, f: RequestFacts, price: PriceFn): void {
   row.attemptLog = log;
 }
 
-const USAGE_KEYS = ['inputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'cacheWrite1hTokens', 'outputTokens', 'reasoningTokens', 'toolCalls'] as const;
 
 function attemptCost(f: RequestFacts, provider: string, catalogProvider: string | undefined, model: string, usage: Usage, price: PriceFn): PriceResult {
   if (FREE_APIS.has(f.api) || usage.inputTokens + usage.outputTokens === 0) return { costPicos: 0n, unpriced: false };
