@@ -27,6 +27,12 @@ export interface LedgerStore {
    */
   insert(rows: readonly LedgerRow[]): Promise<number>;
   /**
+   * `insert`, returning the ids of the rows this call inserted (rows already present, or repeats
+   * of another source's, are not among them): a writer charging budgets for rows that several
+   * processes may record (a Message Batch's results, downloaded twice) charges only these.
+   */
+  insertNew(rows: readonly LedgerRow[]): Promise<string[]>;
+  /**
    * For importers, whose records can grow (a log's final usage arriving after a partial one):
    * like `insert`, but a stored row with the same id and different contents is replaced, and the
    * rows with ids in `remove` are deleted, the rollups adjusted in the same transaction. A row

@@ -209,16 +209,21 @@ function pgLedger(pool: pg.Pool): LedgerStore {
     }
   };
 
+  /** Inserts, ON CONFLICT (id) DO NOTHING RETURNING id: the rows this transaction inserted. */
+  const insertFresh = (rows: readonly LedgerRow[]) =>
+    inTransaction(async (c) => {
+      const fresh = await insertRows(c, await withoutCrossSourceRepeats(c, rows));
+      await insertAttempts(c, fresh);
+      await writeRollups(c, fresh);
+      return fresh;
+    });
+
   return {
     async insert(given) {
-      if (given.length === 0) return 0;
-      const rows = storableRows(given);
-      return inTransaction(async (c) => {
-        const fresh = await insertRows(c, await withoutCrossSourceRepeats(c, rows));
-        await insertAttempts(c, fresh);
-        await writeRollups(c, fresh);
-        return fresh.length;
-      });
+      return given.length === 0 ? 0 : (await insertFresh(storableRows(given))).length;
+    },
+    async insertNew(given) {
+      return given.length === 0 ? [] : (await insertFresh(storableRows(given))).map((r) => r.id);
     },
     async upsert(given, remove = [], o = {}) {
       if (given.length + remove.length === 0) return 0;

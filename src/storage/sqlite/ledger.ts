@@ -147,7 +147,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
     }
     for (const sql of rebuild) db.exec(sql);
     writeRollups(fresh);
-    return fresh.length;
+    return fresh;
   });
   const upsertBatch = db.transaction((rows: readonly LedgerRow[], remove: readonly string[], replaceIf?: (stored: LedgerRow) => boolean) => {
     const added: LedgerRow[] = [];
@@ -209,12 +209,19 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
       db.exec(`PRAGMA busy_timeout = ${LOCK_WAIT_MS}`);
     }
   };
-  const insert = (rows: readonly LedgerRow[]): number => write(() => insertBatch.immediate(rows));
+  const insert = (rows: readonly LedgerRow[]): LedgerRow[] => write(() => insertBatch.immediate(rows));
 
   return {
     insert: (rows) => {
       try {
-        return Promise.resolve(rows.length === 0 ? 0 : insert(storableRows(rows)));
+        return Promise.resolve(rows.length === 0 ? 0 : insert(storableRows(rows)).length);
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    },
+    insertNew: (rows) => {
+      try {
+        return Promise.resolve(rows.length === 0 ? [] : insert(storableRows(rows)).map((r) => r.id));
       } catch (err) {
         return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }

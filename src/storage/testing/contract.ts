@@ -3,6 +3,7 @@ import type { AttemptRow, CacheRow, Dimension, LedgerRow } from '../../core/ledg
 import { type AggregateRow, type Storage, type Totals } from '../ports.js';
 import { CACHE_ROW_TAGS, DAY_MS } from '../schema.js';
 import { outcomeContract } from './outcome-contract.js';
+import { insertNewContract } from './insert-new-contract.js';
 import { pendingResponseContract } from './pending-response-contract.js';
 import { anomalyInputsContract } from './anomaly-inputs-contract.js';
 import { importContract } from './import-contract.js';
@@ -288,4 +289,5 @@ export function storageContract(open: () => Promise<Storage>): void {
   topShareContract(open);
   anomalyInputsContract(open);
   pendingResponseContract(open);
+  insertNewContract(open);
 }
