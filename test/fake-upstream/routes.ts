@@ -1,4 +1,5 @@
 import { buildCountTokens, buildMessages } from './anthropic.js';
+import { batchRoute, buildBatches } from './anthropic-batches.js';
 import { buildGemini, buildGeminiModels, geminiPath, isModelResource } from './gemini.js';
 import { buildChat } from './openai-chat.js';
 import { buildEmbeddings, buildModels } from './openai-misc.js';
@@ -13,6 +14,8 @@ export interface Route {
   json: boolean;
   /** The error shape of Gemini's non-SSE stream, which wraps everything in an array. */
   arrayWrapped?: boolean;
+  /** Answers from state (Message Batches): never served from the reply cache. */
+  stateful?: boolean;
 }
 
 const OPENAI_POST: Record<string, Route> = {
@@ -42,6 +45,8 @@ const GEMINI_METHODS: Record<string, string> = {
  */
 export function findRoute(method: string, path: string, headers: Readonly<Record<string, string>>, query: Readonly<Record<string, string>>): Route | undefined {
   const openaiPath = path.startsWith('/v1/') ? path.slice(3) : path;
+  const batches = batchRoute(method, path);
+  if (batches !== undefined) return { name: batches, dialect: 'anthropic', build: buildBatches, json: batches === 'anthropic.batches.create', stateful: true };
   const lookup = responseLookup(method, openaiPath);
   if (lookup !== undefined) return { name: lookup, dialect: 'openai', build: buildResponseLookup, json: false };
   if (method === 'POST') {
