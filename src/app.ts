@@ -13,6 +13,7 @@ import { type UpstreamTimeouts, createAgent } from './gateway/upstream.js';
 import type { AuthPolicy } from './identity/identify.js';
 import { KeyResolver } from './identity/key-resolver.js';
 import { BackgroundUsage } from './metering/background-usage.js';
+import { BatchResultRows } from './metering/batch-results.js';
 import type { PriceFn } from './metering/build-row.js';
 import { type LedgerSink, LedgerWriter } from './metering/ledger-writer.js';
 import { Spool, recoverSpools } from './metering/spool.js';
@@ -140,6 +141,13 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     observe: metrics ? (row) => metrics.observeSettled(row) : undefined,
     log: o.log,
   });
+  const batchResults = new BatchResultRows({
+    ledger: o.storage.ledger,
+    price: o.price,
+    charge: policy ? (spend) => policy.enforcer.chargeSettled(spend) : undefined,
+    observe: metrics ? (row) => metrics.observeSettled(row) : undefined,
+    log: o.log,
+  });
   // Set when shutdown cuts the connections still open once the drain time is up.
   let cut = false;
   const gateway = createGateway({
@@ -158,6 +166,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     cache: o.cache,
     cutByShutdown: () => cut,
     backgroundUsage: (r) => background.finished(r),
+    batchResults: (f) => batchResults.downloaded(f),
   });
   let closing = false;
   // This server's own addresses join the configured ones once it listens (port 0 is chosen then).
@@ -215,6 +224,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
       if (!(await inFlight.idle(SETTLE_MS))) o.log.warn('requests still unfinished at shutdown; their rows go to the spool', { requests: inFlight.size });
       await anomalies?.stop();
       await background.close();
+      await batchResults.close();
       // Storage down at shutdown: its rows stay in the spool for the next start, and the rest must
       // still close (a failure here left the policy reload and the pool running: no exit, ever).
       await writer.close().catch((err: unknown) => o.log.warn('storage did not take every row at shutdown; they stay in the spool for the next start', { err: String(err) }));

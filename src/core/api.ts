@@ -14,6 +14,9 @@ export type Api =
   | 'anthropic.messages'
   | 'anthropic.count_tokens'
   | 'anthropic.models'
+  | 'anthropic.batches'
+  | 'anthropic.batch_results'
+  | 'anthropic.batch_message'
   | 'gemini.generate'
   | 'gemini.count_tokens'
   | 'gemini.embed'
@@ -30,6 +33,9 @@ export const APIS: readonly Api[] = [
   'anthropic.messages',
   'anthropic.count_tokens',
   'anthropic.models',
+  'anthropic.batches',
+  'anthropic.batch_results',
+  'anthropic.batch_message',
   'gemini.generate',
   'gemini.count_tokens',
   'gemini.embed',
@@ -38,9 +44,27 @@ export const APIS: readonly Api[] = [
 
 /**
  * APIs that cost nothing (listing models, counting tokens): their rows cost 0 whatever the
- * response says, and no budget, rate limit or routing rule applies to them.
+ * response says, and no budget, rate limit or routing rule applies to them. Message Batches'
+ * own requests (create, list, retrieve, cancel, delete, results) are free: each succeeded
+ * request in a batch is billed on its own row, `anthropic.batch_message`, when its result is
+ * downloaded through the gateway (src/metering/batch-results.ts).
  */
-export const FREE_APIS: ReadonlySet<Api> = new Set<Api>(['openai.models', 'openai.input_tokens', 'anthropic.count_tokens', 'anthropic.models', 'gemini.count_tokens', 'gemini.models']);
+export const FREE_APIS: ReadonlySet<Api> = new Set<Api>([
+  'openai.models',
+  'openai.input_tokens',
+  'anthropic.count_tokens',
+  'anthropic.models',
+  'anthropic.batches',
+  'anthropic.batch_results',
+  'gemini.count_tokens',
+  'gemini.models',
+]);
+
+/**
+ * APIs the gateway records but no request is routed to: a row of each succeeded request of a
+ * Message Batch, made when its results are downloaded through the gateway.
+ */
+export const UNROUTED_APIS: ReadonlySet<Api> = new Set<Api>(['anthropic.batch_message']);
 
 /**
  * APIs that are billed though their responses may say nothing of it: Gemini's embeddings

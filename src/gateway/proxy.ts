@@ -22,6 +22,7 @@ import { routeSaving } from '../routing/rules/saving.js';
 import type { DialectAdapter, HeaderBag, RequestInfo, RouteMatch } from '../providers/types.js';
 import type { RoutePlan, Router } from '../routing/router.js';
 import { prefixKey } from '../routing/affinity.js';
+import { gatewayBase } from './gateway-base.js';
 import { headerBag, upstreamHeaders } from './headers.js';
 import { ClientLeft, readBody } from './read-body.js';
 import { guessDialect, splitProviderPrefix } from './routes.js';
@@ -52,6 +53,8 @@ export interface GatewayDeps {
   cache?: CacheSettings;
   /** Takes a background response's usage, seen when it is looked up finished (BackgroundUsage.finished). */
   backgroundUsage?: (r: FinishedResponse) => void;
+  /** Takes a Message Batch's results downloaded, each succeeded one billed on its own row (BatchResultRows.downloaded). */
+  batchResults?: (f: RequestFacts) => void;
   /** True once shutdown has cut the connections still open: a request ended by that was truncated by the gateway, not abandoned by its client. */
   cutByShutdown?: () => boolean;
 }
@@ -106,6 +109,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         facts.errorType = 'gateway_shutdown';
       }
       stored.settle(facts);
+      if (facts.batch !== undefined) deps.batchResults?.(facts);
       const row = record(deps, facts, held.route);
       // Settlement runs in the background: it never delays the response.
       held.admission?.settle(row.costPicos, row.inputTokens + row.outputTokens, row.attemptLog);
@@ -165,8 +169,7 @@ interface Held {
 }
 
 async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, x: Exchange): Promise<void> {
-  const { route, adapter, facts } = x;
-  const { headers } = x;
+  const { route, adapter, facts, headers } = x;
   const query = new URLSearchParams(x.search);
   let raw = route.noBody ? undefined : await readBody(req, deps.maxBodyBytes);
   let badBody: GatewayError | undefined;
@@ -196,6 +199,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   }
   facts.modelRequested = info.model;
   facts.stream = info.stream;
+  if (route.api === 'anthropic.batches') info.gatewayBase = gatewayBase(headers, req.url);
 
   const cred = adapter.readCredential(headers, query);
   const who = await identify(cred, headers, deps.keys, deps.auth);

@@ -69,6 +69,8 @@ export type RelayResult =
 export function relay(a: RelayArgs): Promise<RelayResult> {
   const { res, facts } = a;
   const rewrites = a.injectedStreamUsage;
+  // The body changes: stream usage the gateway asked for is removed, or API URLs point at the gateway.
+  const keepLength = !rewrites && a.info.gatewayBase === undefined;
   let tap: ResponseTap | undefined;
   let declared = NaN;
   let sent = 0;
@@ -164,9 +166,9 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
           if (responder.eager) writeHead();
           return;
         }
-        tap = a.adapter.createTap(a.route, { status, contentType: first(headers['content-type']), stream: a.info.stream, injectedStreamUsage: rewrites, requestedModel: a.info.model });
-        res.writeHead(status, clientResponseHeaders(headers, !rewrites));
-        if (!rewrites) declared = Number(first(headers['content-length']) ?? NaN);
+        tap = a.adapter.createTap(a.route, { status, contentType: first(headers['content-type']), stream: a.info.stream, injectedStreamUsage: rewrites, requestedModel: a.info.model, gatewayBase: a.info.gatewayBase });
+        res.writeHead(status, clientResponseHeaders(headers, keepLength));
+        if (keepLength) declared = Number(first(headers['content-length']) ?? NaN);
       },
       onData(chunk) {
         if (holding) {
@@ -221,6 +223,7 @@ function settle(a: RelayArgs, m: Metered, complete: boolean, clientGone: boolean
   f.responseId = m.responseId ?? null;
   f.pendingResponse = m.pending === true;
   f.backgroundResponse = m.background === true;
+  if (m.batch !== undefined) f.batch = m.batch;
   if (clientGone) {
     f.outcome = 'client_aborted';
     f.errorType = 'client_disconnected';

@@ -2,6 +2,7 @@ import { type Api, FREE_APIS, type Outcome } from '../core/api.js';
 import type { AttemptRow, LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
 import { USAGE_KEYS, type Usage, type UsageSource, zeroUsage } from '../core/usage.js';
+import type { BatchResults } from '../providers/types.js';
 
 export interface PriceRequest {
   provider: string;
@@ -65,6 +66,8 @@ export interface RequestFacts {
   pendingResponse: boolean;
   /** See Metered.background. */
   backgroundResponse: boolean;
+  /** See Metered.batch: a Message Batch's results, each succeeded one billed on its own row (BatchResultRows). */
+  batch?: BatchResults;
 }
 
 export interface AttemptStart {

@@ -50,5 +50,5 @@ export function preferredDialects(headers: HeaderBag, provider: Dialect | undefi
 
 const ROUTES = [...OPENAI_ROUTES, ...ANTHROPIC_ROUTES, ...GEMINI_ROUTES];
 
-/** APIs whose requests carry no body (listing models, looking a stored response up). */
+/** APIs whose requests carry no body (listing models, looking a stored response up), and those no request is routed to. */
 export const BODYLESS_APIS: ReadonlySet<Api> = new Set(APIS.filter((api) => ROUTES.every((r) => r.api !== api || r.noBody === true)));

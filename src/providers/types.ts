@@ -64,6 +64,8 @@ export interface RouteMatch {
   noBody?: boolean;
   /** A query parameter that, `true`, makes the response a stream (a stored response retrieved with `?stream=true`). */
   streamQuery?: string;
+  /** The id of the resource the path names (a Message Batch), URL-decoded. */
+  resourceId?: string;
 }
 
 /** Header names lower-case; values as received (repeated headers joined with ", "). */
@@ -84,6 +86,12 @@ export interface RequestInfo {
   maxOutputTokens?: number;
   /** The service tier asked for, where the answer will not name the one served (OpenAI compaction). */
   serviceTier?: string;
+  /**
+   * The gateway's own base URL as the client reached it (origin, and `/p/{provider}` when the request
+   * had it), for answers that name URLs of the API: a Message Batch's `results_url` is rewritten to it.
+   * Set only for such routes; the answer's body then changes (no content-length is passed on).
+   */
+  gatewayBase?: string;
 }
 
 export interface RequestRewrite {
@@ -99,6 +107,8 @@ export interface TapContext {
   injectedStreamUsage: boolean;
   /** The model the client asked for, used when the response does not name one. */
   requestedModel: string;
+  /** See RequestInfo.gatewayBase. */
+  gatewayBase?: string;
 }
 
 /**
@@ -137,6 +147,23 @@ export interface Metered {
   pending?: boolean;
   /** The response says it was created with `background: true` (a Responses object looked up). */
   background?: boolean;
+  /** A Message Batch's results, downloaded: each succeeded request's usage, billed on a row of its own. */
+  batch?: BatchResults;
+}
+
+/** The succeeded requests of a Message Batch's results (errored, canceled and expired ones are not billed). */
+export interface BatchResults {
+  batchId: string;
+  results: BatchResult[];
+}
+
+export interface BatchResult {
+  customId: string;
+  /** The model the result's message names. */
+  model: string | undefined;
+  usage: Usage;
+  /** `batch`, as the message's usage says (or assumed when it says nothing). */
+  serviceTier: string;
 }
 
 export interface UpstreamErrorInfo {

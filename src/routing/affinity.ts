@@ -32,6 +32,9 @@ export function prefixKey(api: Api, json: unknown, minChars: number): string | u
     case 'openai.input_tokens':
     case 'anthropic.count_tokens':
     case 'anthropic.models':
+    case 'anthropic.batches':
+    case 'anthropic.batch_results':
+    case 'anthropic.batch_message':
     case 'gemini.count_tokens':
     case 'gemini.embed':
     case 'gemini.models':

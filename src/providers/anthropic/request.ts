@@ -3,6 +3,8 @@ import type { RequestInfo, RouteMatch } from '../types.js';
 
 export function inspectAnthropicRequest(route: RouteMatch, body: unknown): RequestInfo {
   const obj = requireObject(body, route.api);
+  // A batch's requests name their own models; the batch itself has none.
+  if (route.api === 'anthropic.batches') return { model: '', stream: false };
   const model = requireModel(obj, route.api);
   if (route.api === 'anthropic.count_tokens') return { model, stream: false };
   const info: RequestInfo = { model, stream: obj.stream === true };

@@ -1,15 +1,34 @@
-import { type RouteLookup, type RouteSpec, lookupIn, modelAfter } from '../shared/routes.js';
+import { type PathMatch, type RouteLookup, type RouteSpec, decodeSegment, lookupIn, modelAfter } from '../shared/routes.js';
+
+const BATCHES = '/v1/messages/batches';
+
+/** `/v1/messages/batches/{id}{suffix}`: one batch, or one of its sub-resources. */
+function batch(suffix: string): (pathname: string) => PathMatch | undefined {
+  return (pathname) => {
+    if (!pathname.startsWith(`${BATCHES}/`) || !pathname.endsWith(suffix)) return undefined;
+    const segment = pathname.slice(BATCHES.length + 1, pathname.length - suffix.length);
+    const resourceId = segment.includes('/') ? undefined : decodeSegment(segment);
+    return resourceId === undefined ? undefined : { resourceId };
+  };
+}
 
 /**
  * Paths only: `?beta=true` (sent by Claude Code on count_tokens) is the caller's query string.
  * `/v1/models` is OpenAI's path too: the gateway looks Anthropic's up first when the request
- * says it is for Anthropic (see `preferredDialects`).
+ * says it is for Anthropic (see `preferredDialects`). Message Batches' own requests are free;
+ * what a batch's requests cost is billed from its results (src/metering/batch-results.ts).
  */
 export const ANTHROPIC_ROUTES: readonly RouteSpec[] = [
   { api: 'anthropic.messages', method: 'POST', path: '/v1/messages' },
   { api: 'anthropic.count_tokens', method: 'POST', path: '/v1/messages/count_tokens' },
   { api: 'anthropic.models', method: 'GET', path: '/v1/models', noBody: true },
   { api: 'anthropic.models', method: 'GET', path: modelAfter('/v1/models/'), noBody: true },
+  { api: 'anthropic.batches', method: 'POST', path: BATCHES },
+  { api: 'anthropic.batches', method: 'GET', path: BATCHES, noBody: true },
+  { api: 'anthropic.batches', method: 'GET', path: batch(''), noBody: true },
+  { api: 'anthropic.batches', method: 'DELETE', path: batch(''), noBody: true },
+  { api: 'anthropic.batches', method: 'POST', path: batch('/cancel'), noBody: true },
+  { api: 'anthropic.batch_results', method: 'GET', path: batch('/results'), noBody: true },
 ];
 
 export function lookupAnthropicRoute(method: string, pathname: string): RouteLookup {

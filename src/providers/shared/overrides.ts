@@ -69,6 +69,9 @@ function capOutput(route: RouteMatch, body: Record<string, unknown>, cap: number
     case 'openai.input_tokens':
     case 'anthropic.count_tokens':
     case 'anthropic.models':
+    case 'anthropic.batches':
+    case 'anthropic.batch_results':
+    case 'anthropic.batch_message':
     case 'gemini.count_tokens':
     case 'gemini.embed':
     case 'gemini.models':

@@ -7,6 +7,7 @@ export type HttpMethod = RouteMatch['method'];
 export interface PathMatch {
   model?: string;
   streamByPath?: boolean;
+  resourceId?: string;
 }
 
 export interface RouteSpec {

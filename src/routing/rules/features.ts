@@ -46,6 +46,9 @@ export function hasImages(api: Api, body: unknown): boolean {
     case 'openai.models':
     case 'openai.responses_lookup':
     case 'anthropic.models':
+    case 'anthropic.batches':
+    case 'anthropic.batch_results':
+    case 'anthropic.batch_message':
     case 'gemini.embed':
     case 'gemini.models':
       return false;
@@ -105,6 +108,9 @@ export function reasoningEffort(api: Api, body: unknown): string | undefined {
     case 'openai.models':
     case 'openai.responses_lookup':
     case 'anthropic.models':
+    case 'anthropic.batches':
+    case 'anthropic.batch_results':
+    case 'anthropic.batch_message':
     case 'gemini.embed':
     case 'gemini.models':
       return undefined;
@@ -149,6 +155,9 @@ export function systemText(api: Api, body: unknown): string | undefined {
     case 'openai.models':
     case 'openai.responses_lookup':
     case 'anthropic.models':
+    case 'anthropic.batches':
+    case 'anthropic.batch_results':
+    case 'anthropic.batch_message':
     case 'gemini.embed':
     case 'gemini.models':
       break;

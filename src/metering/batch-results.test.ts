@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import type { LedgerRow } from '../core/ledger-row.js';
+import type { Logger } from '../core/logger.js';
+import { zeroUsage } from '../core/usage.js';
+import type { SettledSpend } from '../policy/settled-spend.js';
+import type { BatchResult } from '../providers/types.js';
+import { BatchResultRows, batchResultId } from './batch-results.js';
+import { type PriceRequest, type RequestFacts, newFacts } from './build-row.js';
+
+const result = (customId: string, input: number, output: number): BatchResult => ({ customId, model: 'claude-sonnet-5-5', serviceTier: 'batch', usage: { ...zeroUsage(), inputTokens: input, outputTokens: output } });
+
+function download(results: BatchResult[], o: Partial<RequestFacts> = {}): RequestFacts {
+  const f = newFacts('download-1', 1_700_000_000_000, 'anthropic.batch_results');
+  Object.assign(f, { provider: 'anthropic', catalogProvider: 'anthropic', keyId: 'k1', user: 'alice', team: 'platform', project: 'p', tags: { env: 'prod' }, status: 200, ...o });
+  f.batch = { batchId: 'msgbatch_1', results };
+  return f;
+}
+
+function setup(o: { stored?: Set<string>; insertFails?: boolean; chargeFails?: boolean } = {}) {
+  const stored = o.stored ?? new Set<string>();
+  const calls = { inserted: [] as LedgerRow[][], charged: [] as SettledSpend[], priced: [] as PriceRequest[], observed: [] as LedgerRow[], logged: [] as string[] };
+  const log: Logger = { debug: () => undefined, info: () => undefined, warn: (m) => void calls.logged.push(`warn ${m}`), error: (m) => void calls.logged.push(`error ${m}`) };
+  const rows = new BatchResultRows({
+    ledger: {
+      insertNew: (batch) => {
+        if (o.insertFails) return Promise.reject(new Error('storage down'));
+        calls.inserted.push([...batch]);
+        const fresh = batch.filter((r) => !stored.has(r.id)).map((r) => r.id);
+        for (const id of fresh) stored.add(id);
+        return Promise.resolve(fresh);
+      },
+    },
+    price: (r) => {
+      calls.priced.push(r);
+      const full = BigInt(r.usage.inputTokens + 10 * r.usage.outputTokens);
+      return { costPicos: r.serviceTier === 'batch' ? full / 2n : full, unpriced: false };
+    },
+    charge: (s) => {
+      calls.charged.push(s);
+      return o.chargeFails ? Promise.reject(new Error('counters down')) : Promise.resolve();
+    },
+    observe: (row) => void calls.observed.push(row),
+    log,
+  });
+  return { rows, calls, stored };
+}
+
+describe('BatchResultRows', () => {
+  it('ids are a UUID made from the batch id and custom_id alone', () => {
+    const id = batchResultId('msgbatch_1', 'a');
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(batchResultId('msgbatch_1', 'a')).toBe(id);
+    expect(new Set([id, batchResultId('msgbatch_1', 'b'), batchResultId('msgbatch_2', 'a'), batchResultId('msgbatch_1a', ''), batchResultId('msgbatch_1', 'a\u0000')]).size).toBe(5);
+  });
+
+  it('records one row per succeeded result, priced at the batch tier and attributed to the downloader, off the request path; charges and counts each', async () => {
+    const { rows, calls } = setup();
+    rows.downloaded(download([result('a', 100, 10), result('b', 40, 2)]));
+    expect(calls.inserted).toEqual([]);
+    await rows.close();
+    expect(calls.inserted).toHaveLength(1);
+    const [a, b] = calls.inserted[0]!;
+    expect(a).toMatchObject({
+      id: batchResultId('msgbatch_1', 'a'), ts: 1_700_000_000_000, api: 'anthropic.batch_message', provider: 'anthropic', model: 'claude-sonnet-5-5', modelRequested: 'claude-sonnet-5-5',
+      keyId: 'k1', user: 'alice', team: 'platform', project: 'p', tags: { env: 'prod', batch_id: 'msgbatch_1', custom_id: 'a' },
+      inputTokens: 100, outputTokens: 10, usageSource: 'final', status: 200, outcome: 'ok', costPicos: 100n, source: 'gateway',
+    });
+    expect(b).toMatchObject({ id: batchResultId('msgbatch_1', 'b'), costPicos: 30n });
+    expect(calls.priced.map((p) => [p.catalogProvider, p.serviceTier])).toEqual([['anthropic', 'batch'], ['anthropic', 'batch']]);
+    expect(calls.charged.map((c) => [c.id, c.cost, c.caller.user, c.model])).toEqual([[a!.id, 100n, 'alice', 'claude-sonnet-5-5'], [b!.id, 30n, 'alice', 'claude-sonnet-5-5']]);
+    expect(calls.observed.map((r) => r.id)).toEqual([a!.id, b!.id]);
+  });
+
+  it('charges and counts only the rows it inserted: a result recorded before (another download, another replica) is not charged again', async () => {
+    const { rows, calls } = setup({ stored: new Set([batchResultId('msgbatch_1', 'a')]) });
+    rows.downloaded(download([result('a', 100, 10), result('b', 40, 2)]));
+    rows.downloaded(download([result('a', 100, 10), result('b', 40, 2)]));
+    await rows.close();
+    expect(calls.charged.map((c) => c.id)).toEqual([batchResultId('msgbatch_1', 'b')]);
+    expect(calls.observed.map((r) => r.id)).toEqual([batchResultId('msgbatch_1', 'b')]);
+  });
+
+  it('does nothing for a failed download or one with no succeeded results; storage and counter failures are logged, never thrown', async () => {
+    const none = setup();
+    none.rows.downloaded(download([], {}));
+    none.rows.downloaded(download([result('a', 1, 1)], { status: 404 }));
+    await none.rows.close();
+    expect(none.calls.inserted).toEqual([]);
+    const down = setup({ insertFails: true });
+    down.rows.downloaded(download([result('a', 1, 1)]));
+    await down.rows.close();
+    expect(down.calls.logged).toEqual(['error could not record a message batch’s results']);
+    const counters = setup({ chargeFails: true });
+    counters.rows.downloaded(download([result('a', 100, 10)]));
+    await counters.rows.close();
+    expect(counters.calls.logged).toEqual(['error could not add a batch result’s cost to its budgets; reconciliation will report the drift']);
+  });
+
+  it('writes a large batch a thousand rows at a time', async () => {
+    const { rows, calls } = setup();
+    rows.downloaded(download(Array.from({ length: 2500 }, (_, i) => result(`r${i}`, 1, 1))));
+    await rows.close();
+    expect(calls.inserted.map((b) => b.length)).toEqual([1000, 1000, 500]);
+    expect(calls.charged).toHaveLength(2500);
+  });
+});

@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import type { LedgerRow } from '../core/ledger-row.js';
+import type { Logger } from '../core/logger.js';
+import type { SettledSpend } from '../policy/settled-spend.js';
+import type { BatchResult } from '../providers/types.js';
+import type { LedgerStore } from '../storage/ports.js';
+import { type PriceFn, type RequestFacts, buildRow, newFacts } from './build-row.js';
+
+export interface BatchResultsDeps {
+  ledger: Pick<LedgerStore, 'insertNew'>;
+  price: PriceFn;
+  /** Counts a result's usage and cost in the gateway's metrics (tokens and spend, not a request); absent without metrics. */
+  observe?: (row: LedgerRow) => void;
+  /** Charges the downloader's budgets; absent without spend controls. */
+  charge?: (spend: SettledSpend) => Promise<void>;
+  log: Logger;
+}
+
+/** Rows written per insert: a batch holds up to 100,000 requests. */
+const ROWS_PER_INSERT = 1000;
+
+/**
+ * The row id of one request of a Message Batch: a hash of the batch id and the request's
+ * custom_id, shaped as a UUID (version 8). The same result downloaded twice, or through two
+ * replicas, makes the same id, and the ledger keeps the first (inserts ignore a known id).
+ */
+export function batchResultId(batchId: string, customId: string): string {
+  const h = createHash('sha256').update(batchId).update('\u0000').update(customId).digest('hex');
+  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * Bills a Message Batch's requests when its results are downloaded through the gateway: each
+ * succeeded result gets a row of its own (api `anthropic.batch_message`), its usage read as a
+ * Message's, priced at its service tier (`batch`, half price), attributed to the caller of the
+ * download (key, user, team, project, tags, plus `batch_id` and `custom_id`), with an id made
+ * from the batch id and custom_id so that each result is recorded once however often it is
+ * downloaded. Budgets are charged only for the rows this process inserted. The download's own
+ * row stays free. Runs after the download's response, never on its path, and never throws:
+ * failures are logged.
+ */
+export class BatchResultRows {
+  private readonly d: BatchResultsDeps;
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(d: BatchResultsDeps) {
+    this.d = d;
+  }
+
+  /** Takes a finished results download's facts (their `batch`); the rows are written in the background. */
+  downloaded(f: RequestFacts): void {
+    const batch = f.batch;
+    if (batch === undefined || batch.results.length === 0 || f.status >= 300) return;
+    const p = new Promise<void>((ok) => setImmediate(ok))
+      .then(() => this.record(f, batch.batchId, batch.results))
+      .catch((err: unknown) => this.d.log.error('could not record a message batch’s results', { batchId: batch.batchId, results: batch.results.length, err: String(err) }))
+      .finally(() => this.running.delete(p));
+    this.running.add(p);
+  }
+
+  /** Waits for the writes under way. */
+  async close(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
+  }
+
+  private async record(f: RequestFacts, batchId: string, results: readonly BatchResult[]): Promise<void> {
+    for (let i = 0; i < results.length; i += ROWS_PER_INSERT) {
+      const rows = results.slice(i, i + ROWS_PER_INSERT).map((r) => this.row(f, batchId, r));
+      const fresh = new Set(await this.d.ledger.insertNew(rows));
+      for (const row of rows) if (fresh.has(row.id)) await this.settle(row);
+    }
+  }
+
+  private row(f: RequestFacts, batchId: string, r: BatchResult): LedgerRow {
+    const x = newFacts(batchResultId(batchId, r.customId), f.ts, 'anthropic.batch_message');
+    Object.assign(x, { provider: f.provider, catalogProvider: f.catalogProvider, keyId: f.keyId, user: f.user, team: f.team, project: f.project, sessionId: f.sessionId, client: f.client });
+    x.tags = { ...f.tags, batch_id: batchId, custom_id: r.customId };
+    x.modelRequested = r.model ?? '';
+    x.servedModel = r.model;
+    x.usage = r.usage;
+    x.usageSource = 'final';
+    x.serviceTier = r.serviceTier;
+    x.status = 200;
+    try {
+      return buildRow(x, this.d.price);
+    } catch (err) {
+      this.d.log.error('pricing failed; recording the batch result unpriced', { id: x.id, err: String(err) });
+      return buildRow(x, () => ({ costPicos: null, unpriced: true }));
+    }
+  }
+
+  private async settle(row: LedgerRow): Promise<void> {
+    this.d.observe?.(row);
+    if (this.d.charge === undefined || row.costPicos === null || row.costPicos <= 0n) return;
+    const caller = { keyId: row.keyId, user: row.user, team: row.team, project: row.project, tags: row.tags };
+    const spend: SettledSpend = { id: row.id, ts: row.ts, caller, model: row.model, provider: row.provider, pool: row.pool, cost: row.costPicos };
+    // The ledger has it: a counter that missed it shows as drift, which reconciliation corrects.
+    await this.d.charge(spend).catch((err: unknown) => this.d.log.error('could not add a batch result’s cost to its budgets; reconciliation will report the drift', { id: row.id, err: String(err) }));
+  }
+}
