@@ -351,7 +351,8 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
 function selectDeployments(deps: GatewayDeps, x: Exchange, explicit: string | undefined, model: string, sessionId: string | null, json: unknown): RoutePlan | undefined {
   const pinned = x.held.route?.deployment;
   if (pinned !== undefined) return deps.router?.pin(pinned, model);
-  if (deps.router === undefined || explicit !== undefined) return undefined;
+  // A Message Batch names no model, and is kept by the one account that made it.
+  if (deps.router === undefined || explicit !== undefined || x.route.api === 'anthropic.batches') return undefined;
   const r = deps.router.routeFor(x.route.dialect, model);
   if (r === undefined) return undefined;
   const affinity = !r.affinity.enabled || r.deployments.length + r.fallbacks.length < 2 ? undefined : sessionId !== null ? `s:${sessionId}` : prefixKey(x.route.api, json, r.affinity.minPrefixChars);

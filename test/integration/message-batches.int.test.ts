@@ -1,12 +1,13 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { LedgerRow } from '../../src/core/ledger-row.js';
 import type { PriceFn } from '../../src/metering/build-row.js';
 import { batchResultId } from '../../src/metering/batch-results.js';
 import { budgetCounter } from '../../src/policy/plan.js';
 import { budgetInput, parseRule, toBudget } from '../../src/policy/rule-input.js';
 import { tierMultiplier } from '../../src/pricing/modifiers.js';
-import { eventually, testPrice, useHarness } from '../support/harness.js';
+import { type Harness, defaultProviders, eventually, startHarness, testPrice, useHarness } from '../support/harness.js';
+import { routingFrom } from '../support/routing.js';
 
 /** The test price (a pico per input token, ten per output token) at the service tier's multiplier: Anthropic's `batch` is half. */
 const tierPrice: PriceFn = (r) => {
@@ -125,5 +126,32 @@ describe('Message Batches through the Anthropic SDK', () => {
       ['anthropic.batch_results', 200, 0n],
       ['anthropic.batches', 200, 0n],
     ]);
+  });
+});
+
+describe('Message Batches with a configured route for every model', () => {
+  let h: Harness;
+  afterEach(() => h.close());
+
+  it('a batch names no model of its own: it is not routed, and its body goes upstream as sent', async () => {
+    h = await startHarness({
+      routing: (url) =>
+        routingFrom(
+          { routing: { retry: { backoff_ms: 5, per_deployment: 1 }, affinity: { enabled: false } }, routes: [{ model: '*', deployments: [{ provider: 'anthropic', name: 'claude-a', model: 'claude-other' }] }] },
+          defaultProviders(url),
+        ),
+    });
+    const client = new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });
+    const batch = await client.messages.batches.create({ requests });
+    expect(batch.processing_status).toBe('in_progress');
+    const [create] = h.fake.requests.filter((r) => r.route === 'anthropic.batches.create');
+    expect(create!.json).toEqual({ requests });
+    const rows = await eventually(async () => {
+      const all = await h.rows();
+      expect(all).toHaveLength(1);
+      return all;
+    });
+    expect(rows[0]).toMatchObject({ api: 'anthropic.batches', status: 200, costPicos: 0n, attempts: 1 });
+    expect(rows[0]!.attemptLog).toBeUndefined();
   });
 });
