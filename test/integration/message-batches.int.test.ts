@@ -1,11 +1,19 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LedgerRow } from '../../src/core/ledger-row.js';
 import type { PriceFn } from '../../src/metering/build-row.js';
 import { batchResultId } from '../../src/metering/batch-results.js';
 import { budgetCounter } from '../../src/policy/plan.js';
 import { budgetInput, parseRule, toBudget } from '../../src/policy/rule-input.js';
+import { DEFAULT_POLICY_SETTINGS } from '../../src/policy/settings.js';
 import { tierMultiplier } from '../../src/pricing/modifiers.js';
+import type { Storage } from '../../src/storage/ports.js';
+import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
+import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
+import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
 import { type Harness, defaultProviders, eventually, startHarness, testPrice, useHarness } from '../support/harness.js';
 import { routingFrom } from '../support/routing.js';
 
@@ -106,6 +114,12 @@ describe('Message Batches through the Anthropic SDK', () => {
     expect(total!.costPicos).toBe(STANDARD + STANDARD);
     // The budget saw the message and the two results, once.
     await eventually(async () => expect(await spent()).toBe(STANDARD + STANDARD));
+    // And /metrics counted their tokens and spend once: the message's and the two results'.
+    const text = await (await fetch(`${h.url}/metrics`, { headers: { authorization: 'Bearer admin-secret' } })).text();
+    const series = (line: string) => Number(text.split('\n').find((l) => l.startsWith(`${line} `))?.slice(line.length + 1));
+    expect(series('tollgate_tokens_total{provider="anthropic",model="claude-sonnet-5-5",class="input"}')).toBe(3 * TOKENS.inputTokens);
+    expect(series('tollgate_tokens_total{provider="anthropic",model="claude-sonnet-5-5",class="output"}')).toBe(3 * TOKENS.outputTokens);
+    expect(series('tollgate_cost_usd_total{provider="anthropic",model="claude-sonnet-5-5",team="platform"}')).toBe(Number(STANDARD + STANDARD) / 1e12);
   });
 
   it('cancel and delete are served and free; results_url keeps the /p/{provider} prefix', async () => {
@@ -153,5 +167,70 @@ describe('Message Batches with a configured route for every model', () => {
     });
     expect(rows[0]).toMatchObject({ api: 'anthropic.batches', status: 200, costPicos: 0n, attempts: 1 });
     expect(rows[0]!.attemptLog).toBeUndefined();
+  });
+});
+
+const REDIS = process.env.TOLLGATE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
+const schemas: string[] = [];
+afterAll(() => dropSchemas(schemas));
+
+const engines: [string, () => () => Promise<Storage>][] = [
+  [
+    'SQLite',
+    () => {
+      const path = join(mkdtempSync(join(tmpdir(), 'tollgate-batch-')), 'tollgate.db');
+      return () => Promise.resolve(openSqlite(path));
+    },
+  ],
+  [
+    'Postgres',
+    () => {
+      const schema = `tg_batch_${process.pid}_${schemas.length}_${Date.now() % 100000}`;
+      schemas.push(schema);
+      return () => openPostgres({ url: TEST_PG_URL, schema, maxConnections: 4 });
+    },
+  ],
+];
+
+describe.each(engines)('batch results downloaded through two gateways at once on one %s ledger', (_, shared) => {
+  const budget = toBudget(parseRule(budgetInput, { scope: 'user:alice', window: 'day', limit_usd: 10 }), 'budget', 'config', 0);
+  let a: Harness;
+  let b: Harness;
+  beforeEach(async () => {
+    const storage = shared();
+    // Counters shared in Redis, as replicas share them; a prefix of this test's own.
+    const settings = { ...DEFAULT_POLICY_SETTINGS, keyPrefix: `{tgbatch${process.pid}${Math.random().toString(36).slice(2, 8)}}:` };
+    const policy = { redisUrl: REDIS, settings, rules: { budgets: [budget], rateLimits: [], modelPolicies: [] } };
+    a = await startHarness({ storage, policy, price: tierPrice });
+    b = await startHarness({ storage, policy, price: tierPrice });
+    a.fake.setDefault({ usage: USAGE });
+    b.fake.setDefault({ usage: USAGE });
+  });
+  afterEach(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  it('each succeeded result is recorded once and charged to the shared budget once', async () => {
+    const client = (x: Harness) => new Anthropic({ apiKey: a.key.key, baseURL: x.url, maxRetries: 0 });
+    await client(a).messages.create({ model: 'claude-sonnet-5-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
+    const batch = await client(a).messages.batches.create({ requests });
+    const drain = async (x: Harness) => {
+      const out = [];
+      for await (const r of await client(x).messages.batches.results(batch.id)) out.push(r.custom_id);
+      return out;
+    };
+    expect(await Promise.all([drain(a), drain(b), drain(b), drain(a)])).toEqual(Array.from({ length: 4 }, () => ['ok-1', 'err-2', 'ok-3']));
+    await new Promise((r) => setTimeout(r, 300));
+    await b.tollgate.flush();
+    const rows = await eventually(async () => {
+      const all = (await a.rows()).filter((r) => r.api === 'anthropic.batch_message');
+      expect(all).toHaveLength(2);
+      return all;
+    });
+    expect(rows.map((r) => [r.user, r.costPicos]).sort()).toEqual([['alice', STANDARD / 2n], ['alice', STANDARD / 2n]]);
+    const p = a.tollgate.policy!;
+    const line = budgetCounter(p.settings.keyPrefix, budget, p.rules.current(), Date.now(), p.settings.timeZone).line;
+    await eventually(async () => expect((await p.counters.read([line]))[0]!.spent).toBe(STANDARD + STANDARD));
   });
 });
