@@ -1,17 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LedgerRow } from '../../src/core/ledger-row.js';
 import { budgetCounter } from '../../src/policy/plan.js';
 import { budgetInput, parseRule, toBudget } from '../../src/policy/rule-input.js';
-import { DEFAULT_POLICY_SETTINGS } from '../../src/policy/settings.js';
-import type { Storage } from '../../src/storage/ports.js';
-import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
-import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
-import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
 import { type Harness, defaultProviders, eventually, startHarness } from '../support/harness.js';
+import { sharedLedgers, sharedPolicy } from '../support/replicas.js';
 import { routingFrom } from '../support/routing.js';
 
 /**
@@ -19,27 +12,7 @@ import { routingFrom } from '../support/routing.js';
  * (a second replica, or the same server restarted), both on one ledger: its usage goes onto
  * its creation row, once, and the creator's budgets, shared in Redis, are charged once.
  */
-const REDIS = process.env.TOLLGATE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
-const schemas: string[] = [];
-afterAll(() => dropSchemas(schemas));
-
-const engines: [string, () => () => Promise<Storage>][] = [
-  [
-    'SQLite',
-    () => {
-      const path = join(mkdtempSync(join(tmpdir(), 'tollgate-bg-')), 'tollgate.db');
-      return () => Promise.resolve(openSqlite(path));
-    },
-  ],
-  [
-    'Postgres',
-    () => {
-      const schema = `tg_bg_${process.pid}_${schemas.length}_${Date.now() % 100000}`;
-      schemas.push(schema);
-      return () => openPostgres({ url: TEST_PG_URL, schema, maxConnections: 4 });
-    },
-  ],
-];
+const engines = sharedLedgers('bg');
 
 describe.each(engines)('background responses across gateways on one %s ledger', (_, shared) => {
   const user = toBudget(parseRule(budgetInput, { scope: 'user:alice', window: 'day', limit_usd: 10 }), 'budget', 'config', 0);
@@ -49,9 +22,7 @@ describe.each(engines)('background responses across gateways on one %s ledger', 
 
   beforeEach(async () => {
     const storage = shared();
-    // Counters shared in Redis, as replicas share them; a prefix of this test's own.
-    const settings = { ...DEFAULT_POLICY_SETTINGS, keyPrefix: `{tgbg${process.pid}${Math.random().toString(36).slice(2, 8)}}:` };
-    const policy = { redisUrl: REDIS, settings, rules: { budgets: [user, team], rateLimits: [], modelPolicies: [] } };
+    const policy = sharedPolicy([user, team]);
     a = await startHarness({ storage, policy });
     b = await startHarness({ storage, policy });
     a.fake.setDefault({ usage: { input: 300, output: 80 } });

@@ -1,20 +1,13 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LedgerRow } from '../../src/core/ledger-row.js';
 import type { PriceFn } from '../../src/metering/build-row.js';
 import { batchResultId } from '../../src/metering/batch-results.js';
 import { budgetCounter } from '../../src/policy/plan.js';
 import { budgetInput, parseRule, toBudget } from '../../src/policy/rule-input.js';
-import { DEFAULT_POLICY_SETTINGS } from '../../src/policy/settings.js';
 import { tierMultiplier } from '../../src/pricing/modifiers.js';
-import type { Storage } from '../../src/storage/ports.js';
-import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
-import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
-import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
 import { type Harness, defaultProviders, eventually, startHarness, testPrice, useHarness } from '../support/harness.js';
+import { sharedLedgers, sharedPolicy } from '../support/replicas.js';
 import { routingFrom } from '../support/routing.js';
 
 /** The test price (a pico per input token, ten per output token) at the service tier's multiplier: Anthropic's `batch` is half. */
@@ -170,27 +163,7 @@ describe('Message Batches with a configured route for every model', () => {
   });
 });
 
-const REDIS = process.env.TOLLGATE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
-const schemas: string[] = [];
-afterAll(() => dropSchemas(schemas));
-
-const engines: [string, () => () => Promise<Storage>][] = [
-  [
-    'SQLite',
-    () => {
-      const path = join(mkdtempSync(join(tmpdir(), 'tollgate-batch-')), 'tollgate.db');
-      return () => Promise.resolve(openSqlite(path));
-    },
-  ],
-  [
-    'Postgres',
-    () => {
-      const schema = `tg_batch_${process.pid}_${schemas.length}_${Date.now() % 100000}`;
-      schemas.push(schema);
-      return () => openPostgres({ url: TEST_PG_URL, schema, maxConnections: 4 });
-    },
-  ],
-];
+const engines = sharedLedgers('batch');
 
 describe.each(engines)('batch results downloaded through two gateways at once on one %s ledger', (_, shared) => {
   const budget = toBudget(parseRule(budgetInput, { scope: 'user:alice', window: 'day', limit_usd: 10 }), 'budget', 'config', 0);
@@ -198,9 +171,7 @@ describe.each(engines)('batch results downloaded through two gateways at once on
   let b: Harness;
   beforeEach(async () => {
     const storage = shared();
-    // Counters shared in Redis, as replicas share them; a prefix of this test's own.
-    const settings = { ...DEFAULT_POLICY_SETTINGS, keyPrefix: `{tgbatch${process.pid}${Math.random().toString(36).slice(2, 8)}}:` };
-    const policy = { redisUrl: REDIS, settings, rules: { budgets: [budget], rateLimits: [], modelPolicies: [] } };
+    const policy = sharedPolicy([budget]);
     a = await startHarness({ storage, policy, price: tierPrice });
     b = await startHarness({ storage, policy, price: tierPrice });
     a.fake.setDefault({ usage: USAGE });

@@ -1,0 +1,45 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import type { Budget } from '../../src/policy/rules.js';
+import { DEFAULT_POLICY_SETTINGS } from '../../src/policy/settings.js';
+import type { Storage } from '../../src/storage/ports.js';
+import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
+import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
+import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
+
+const REDIS = process.env.TOLLGATE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
+
+/**
+ * One ledger that several gateways (replicas) share, on each engine, for `describe.each`: each
+ * call of an engine's factory makes a new ledger, and every call of the returned opener opens
+ * that one. Postgres schemas are dropped after the file.
+ */
+export function sharedLedgers(name: string): [string, () => () => Promise<Storage>][] {
+  const schemas: string[] = [];
+  afterAll(() => dropSchemas(schemas));
+  return [
+    [
+      'SQLite',
+      () => {
+        const path = join(mkdtempSync(join(tmpdir(), `tollgate-${name}-`)), 'tollgate.db');
+        return () => Promise.resolve(openSqlite(path));
+      },
+    ],
+    [
+      'Postgres',
+      () => {
+        const schema = `tg_${name}_${process.pid}_${schemas.length}_${Date.now() % 100000}`;
+        schemas.push(schema);
+        return () => openPostgres({ url: TEST_PG_URL, schema, maxConnections: 4 });
+      },
+    ],
+  ];
+}
+
+/** Spend controls with budget counters shared in Redis, as replicas share them, under a key prefix of their own. */
+export function sharedPolicy(budgets: Budget[]) {
+  const settings = { ...DEFAULT_POLICY_SETTINGS, keyPrefix: `{tg${process.pid}${Math.random().toString(36).slice(2, 8)}}:` };
+  return { redisUrl: REDIS, settings, rules: { budgets, rateLimits: [], modelPolicies: [] } };
+}
