@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Agent } from 'undici';
 import { type CacheSettings, DEFAULT_CACHE_SETTINGS, cacheRuleMatcher, cacheStep } from '../cache-analysis/gateway.js';
-import { ContentEncodingError, decodeContent } from './content-encoding.js';
+import { decodeContent } from './content-encoding.js';
 import { FREE_APIS } from '../core/api.js';
-import { type ErrorCode, GatewayError, toGatewayError } from '../core/errors.js';
+import { GatewayError, toGatewayError } from '../core/errors.js';
 import { newRequestId } from '../core/ids.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { Logger } from '../core/logger.js';
@@ -29,6 +29,7 @@ import { guessDialect, splitProviderPrefix } from './routes.js';
 import { checkProviderKey, reachableCandidates } from './provider-keys.js';
 import type { ProviderTable, UpstreamProvider } from './select-provider.js';
 import { relay } from './relay.js';
+import { encodingError, parseJson, sendError } from './request-errors.js';
 import { requestDigest } from './request-digest.js';
 import { serveRouted } from './routed.js';
 import { relayTranslated } from './translated.js';
@@ -359,23 +360,9 @@ function selectDeployments(deps: GatewayDeps, x: Exchange, explicit: string | un
   return deps.router.plan(r, model, affinity);
 }
 
-function parseJson(raw: Buffer): unknown {
-  try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch (err) {
-    throw new GatewayError('invalid_json', `The request body is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
 function removeCredential(h: HeaderBag, query: URLSearchParams, where: string | undefined): void {
   if (where === 'query-key') query.delete('key');
   else if (where) delete h[where];
-}
-
-function sendError(res: ServerResponse, adapter: DialectAdapter, err: GatewayError, id: string): void {
-  const r = adapter.renderError(err, id);
-  res.writeHead(r.status, { ...r.headers, 'content-length': Buffer.byteLength(r.body) });
-  res.end(r.body);
 }
 
 function record(deps: GatewayDeps, facts: RequestFacts, route: RulePlan | undefined): LedgerRow {
@@ -394,10 +381,4 @@ function record(deps: GatewayDeps, facts: RequestFacts, route: RulePlan | undefi
 
 function describe(err: unknown): string {
   return err instanceof Error ? (err.stack ?? err.message) : JSON.stringify(err);
-}
-
-const ENCODING_ERRORS: Record<ContentEncodingError['status'], ErrorCode> = { 400: 'invalid_request', 413: 'body_too_large', 415: 'unsupported_encoding' };
-
-function encodingError(err: unknown): GatewayError {
-  return err instanceof ContentEncodingError ? new GatewayError(ENCODING_ERRORS[err.status], err.message) : toGatewayError(err);
 }
