@@ -5,6 +5,7 @@ import { type PolicyOptions, startPolicy } from './app-policy.js';
 import type { AnomalyWatch } from './anomalies/watch.js';
 import type { Logger } from './core/logger.js';
 import type { PolicyRuntime } from './policy/runtime.js';
+import type { SettledSpend } from './policy/settled-spend.js';
 import type { CacheSettings } from './cache-analysis/gateway.js';
 import { rowPricer } from './cache-analysis/report.js';
 import { type Gateway, type GatewayDeps, createGateway } from './gateway/proxy.js';
@@ -133,21 +134,16 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   const inFlight = new InFlight();
   // Only with the admin API on: `/metrics` is read with its token, and unread counters would cost every request.
   const metrics = o.adminToken ? new GatewayMetrics({ ledgerPending: () => writer.pending, inFlight: () => inFlight.size }) : undefined;
-  const background = new BackgroundUsage({
+  // Spend learned after its request's row was written (background responses, batch results): priced, charged, counted.
+  const settled = {
     ledger: o.storage.ledger,
     price: o.price,
-    catalogOf: (name) => o.providers.byName(name)?.catalog,
-    charge: policy ? (spend) => policy.enforcer.chargeSettled(spend) : undefined,
-    observe: metrics ? (row) => metrics.observeSettled(row) : undefined,
+    charge: policy ? (spend: SettledSpend) => policy.enforcer.chargeSettled(spend) : undefined,
+    observe: metrics ? (row: LedgerRow) => metrics.observeSettled(row) : undefined,
     log: o.log,
-  });
-  const batchResults = new BatchResultRows({
-    ledger: o.storage.ledger,
-    price: o.price,
-    charge: policy ? (spend) => policy.enforcer.chargeSettled(spend) : undefined,
-    observe: metrics ? (row) => metrics.observeSettled(row) : undefined,
-    log: o.log,
-  });
+  };
+  const background = new BackgroundUsage({ ...settled, catalogOf: (name) => o.providers.byName(name)?.catalog });
+  const batchResults = new BatchResultRows(settled);
   // Set when shutdown cuts the connections still open once the drain time is up.
   let cut = false;
   const gateway = createGateway({

@@ -1,7 +1,8 @@
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { Logger } from '../core/logger.js';
 import { USAGE_KEYS, type Usage } from '../core/usage.js';
-import type { SettledSpend } from '../policy/settled-spend.js';
+import { type SettledSpend, settledSpendOf } from '../policy/settled-spend.js';
+import { AfterResponse } from './after-response.js';
 import type { LedgerStore } from '../storage/ports.js';
 import type { PriceFn, PriceResult } from './build-row.js';
 
@@ -59,7 +60,7 @@ export class BackgroundUsage {
   private readonly retryMs: readonly number[];
   /** Responses being settled by this process: a second lookup meanwhile leaves it to the first. */
   private readonly busy = new Set<string>();
-  private readonly running = new Set<Promise<void>>();
+  private readonly after = new AfterResponse();
   private readonly wakers = new Set<() => void>();
   private closed = false;
 
@@ -72,21 +73,17 @@ export class BackgroundUsage {
   finished(r: FinishedResponse): void {
     if (this.closed || this.busy.has(r.responseId)) return;
     this.busy.add(r.responseId);
-    const p = new Promise<void>((ok) => setImmediate(ok))
-      .then(() => this.settle(r))
-      .catch((err: unknown) => this.d.log.error('could not bill a background response’s usage', { responseId: r.responseId, usage: usageText(r), err: String(err) }))
-      .finally(() => {
-        this.busy.delete(r.responseId);
-        this.running.delete(p);
-      });
-    this.running.add(p);
+    this.after.run(
+      () => this.settle(r).finally(() => this.busy.delete(r.responseId)),
+      (err) => this.d.log.error('could not bill a background response’s usage', { responseId: r.responseId, usage: usageText(r), err: String(err) }),
+    );
   }
 
   /** Stops looking again for rows not found yet (each is logged), and waits for the writes under way. */
   async close(): Promise<void> {
     this.closed = true;
     for (const wake of [...this.wakers]) wake();
-    while (this.running.size > 0) await Promise.all([...this.running]);
+    await this.after.drain();
   }
 
   private sleep(ms: number): Promise<void> {
@@ -155,9 +152,8 @@ export class BackgroundUsage {
     if (changed === 0) return undefined;
     this.d.observe?.({ ...settled, ...r.usage, costPicos: priced.costPicos, unpriced: priced.unpriced });
     if (priced.costPicos === null || priced.costPicos <= 0n) return undefined;
-    const caller = { keyId: row.keyId, user: row.user, team: row.team, project: row.project, tags: row.tags };
     // Budgets as admission saw the request: the model it was recorded with when created.
-    return { id: row.id, ts: row.ts, caller, model: row.model, provider: row.provider, pool: row.pool, cost: priced.costPicos };
+    return settledSpendOf(row, priced.costPicos);
   }
 }
 

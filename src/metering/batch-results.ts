@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { Logger } from '../core/logger.js';
-import type { SettledSpend } from '../policy/settled-spend.js';
+import { type SettledSpend, settledSpendOf } from '../policy/settled-spend.js';
 import type { BatchResult } from '../providers/types.js';
 import type { LedgerStore } from '../storage/ports.js';
+import { AfterResponse } from './after-response.js';
 import { type PriceFn, type RequestFacts, buildRow, newFacts } from './build-row.js';
 
 export interface BatchResultsDeps {
@@ -42,7 +43,7 @@ export function batchResultId(batchId: string, customId: string): string {
  */
 export class BatchResultRows {
   private readonly d: BatchResultsDeps;
-  private readonly running = new Set<Promise<void>>();
+  private readonly after = new AfterResponse();
 
   constructor(d: BatchResultsDeps) {
     this.d = d;
@@ -52,16 +53,15 @@ export class BatchResultRows {
   downloaded(f: RequestFacts): void {
     const batch = f.batch;
     if (batch === undefined || batch.results.length === 0 || f.status >= 300) return;
-    const p = new Promise<void>((ok) => setImmediate(ok))
-      .then(() => this.record(f, batch.batchId, batch.results))
-      .catch((err: unknown) => this.d.log.error('could not record a message batch’s results', { batchId: batch.batchId, results: batch.results.length, err: String(err) }))
-      .finally(() => this.running.delete(p));
-    this.running.add(p);
+    this.after.run(
+      () => this.record(f, batch.batchId, batch.results),
+      (err) => this.d.log.error('could not record a message batch’s results', { batchId: batch.batchId, results: batch.results.length, err: String(err) }),
+    );
   }
 
   /** Waits for the writes under way. */
-  async close(): Promise<void> {
-    while (this.running.size > 0) await Promise.all([...this.running]);
+  close(): Promise<void> {
+    return this.after.drain();
   }
 
   private async record(f: RequestFacts, batchId: string, results: readonly BatchResult[]): Promise<void> {
@@ -93,8 +93,7 @@ export class BatchResultRows {
   private async settle(row: LedgerRow): Promise<void> {
     this.d.observe?.(row);
     if (this.d.charge === undefined || row.costPicos === null || row.costPicos <= 0n) return;
-    const caller = { keyId: row.keyId, user: row.user, team: row.team, project: row.project, tags: row.tags };
-    const spend: SettledSpend = { id: row.id, ts: row.ts, caller, model: row.model, provider: row.provider, pool: row.pool, cost: row.costPicos };
+    const spend = settledSpendOf(row, row.costPicos);
     // The ledger has it: a counter that missed it shows as drift, which reconciliation corrects.
     await this.d.charge(spend).catch((err: unknown) => this.d.log.error('could not add a batch result’s cost to its budgets; reconciliation will report the drift', { id: row.id, err: String(err) }));
   }

@@ -1,3 +1,4 @@
+import type { LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
 import type { Caller } from './admission.js';
 import type { Counters } from './counters/port.js';
@@ -21,6 +22,12 @@ export interface SettledSpend {
   /** The spend pool that paid for the request, if any: it is charged in place of its members. */
   pool: string | null;
   cost: Picos;
+}
+
+/** The settled spend of a ledger row: `cost` charged to the budgets its caller, model and provider fall under. */
+export function settledSpendOf(row: LedgerRow, cost: Picos): SettledSpend {
+  const caller = { keyId: row.keyId, user: row.user, team: row.team, project: row.project, tags: row.tags };
+  return { id: row.id, ts: row.ts, caller, model: row.model, provider: row.provider, pool: row.pool, cost };
 }
 
 /** A budget charged with settled spend, and its level (spent and held) after. */
