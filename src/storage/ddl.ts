@@ -297,7 +297,12 @@ export function schemaV21(): string[] {
 }
 
 /** The predicate of requests_pending_response; a query must repeat it for either engine to use the index. */
-export const PENDING_RESPONSE = "usage_source = 'none' AND response_id IS NOT NULL";
+const PENDING_RESPONSE = "usage_source = 'none' AND response_id IS NOT NULL";
+
+/** The gateway's Responses row still without usage that created the response `param` names, through requests_pending_response. */
+export function pendingResponseSql(param: string): string {
+  return `SELECT * FROM requests WHERE response_id = ${param} AND ${PENDING_RESPONSE} AND api = 'openai.responses' AND source = '${GATEWAY_SOURCE}' ORDER BY ts LIMIT 1`;
+}
 
 /** Ordered migrations; each entry's statements run in one transaction. */
 export function migrations(t: TypeMap): { version: number; statements: string[] }[] {

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { PostgresOpenError } from './open-error.js';
 import type { CacheRow, LedgerRow } from '../../core/ledger-row.js';
 import { type SqlDialect, aggregate } from '../aggregate.js';
-import { PENDING_RESPONSE, migrations, rollupUpsertSql } from '../ddl.js';
+import { migrations, pendingResponseSql, rollupUpsertSql } from '../ddl.js';
 import { type PolicySql, sqlPolicyStore } from '../policy-store.js';
 import { sqlTelemetryStore } from '../telemetry-store.js';
 import { ruleTotals } from '../rule-totals.js';
@@ -26,9 +26,6 @@ const DIALECT: SqlDialect = {
   tagExpr: (key) => `COALESCE(tags ->> '${key}', '')`,
   isTrue: (c) => c,
 };
-
-/** A background response's creation row still without usage, through requests_pending_response (its predicate repeated). */
-const PENDING_RESPONSE_SQL = `SELECT * FROM requests WHERE response_id = $1 AND ${PENDING_RESPONSE} AND api = 'openai.responses' AND source = '${GATEWAY_SOURCE}' ORDER BY ts LIMIT 1`;
 
 // Postgres caps a statement at 65,535 parameters.
 const MAX_ROWS_PER_INSERT = Math.floor(60_000 / REQUEST_COLUMNS.length);
@@ -257,7 +254,7 @@ function pgLedger(pool: pg.Pool): LedgerStore {
       return r[0] ? rowFromRecord(r[0]) : undefined;
     },
     async pendingResponse(responseId) {
-      const r = await run(PENDING_RESPONSE_SQL, [responseId]);
+      const r = await run(pendingResponseSql('$1'), [responseId]);
       return r[0] ? rowFromRecord(r[0]) : undefined;
     },
     async attempts(id) {

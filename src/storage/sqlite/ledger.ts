@@ -1,6 +1,6 @@
 import type { CacheRow, LedgerRow } from '../../core/ledger-row.js';
 import { type SqlDialect, aggregate } from '../aggregate.js';
-import { PENDING_RESPONSE, rollupUpsertSql } from '../ddl.js';
+import { pendingResponseSql, rollupUpsertSql } from '../ddl.js';
 import type { AggregateQuery, LedgerStore, TimeFilter } from '../ports.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
 import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges, usageRowsSql } from '../cross-source.js';
@@ -182,10 +182,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   });
   const selectOne = db.prepare('SELECT 1');
   const getRow = db.prepare('SELECT * FROM requests WHERE id = ?').safeIntegers();
-  // Through requests_pending_response: its predicate repeated, as SQLite uses a partial index only so.
-  const pendingRow = db
-    .prepare(`SELECT * FROM requests WHERE response_id = ? AND ${PENDING_RESPONSE} AND api = 'openai.responses' AND source = '${GATEWAY_SOURCE}' ORDER BY ts LIMIT 1`)
-    .safeIntegers();
+  const pendingRow = db.prepare(pendingResponseSql('?')).safeIntegers();
   // Through requests_ts: one seek, however large the ledger.
   const firstTs = db.prepare('SELECT MIN(ts) AS t FROM requests');
   const arrivedBuckets = db.prepare('SELECT DISTINCT (ts / ?) * ? AS b FROM requests WHERE arrival > ? AND arrival <= ? AND ts < ? ORDER BY b');
@@ -212,28 +209,10 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   const insert = (rows: readonly LedgerRow[]): LedgerRow[] => write(() => insertBatch.immediate(rows));
 
   return {
-    insert: (rows) => {
-      try {
-        return Promise.resolve(rows.length === 0 ? 0 : insert(storableRows(rows)).length);
-      } catch (err) {
-        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-      }
-    },
-    insertNew: (rows) => {
-      try {
-        return Promise.resolve(rows.length === 0 ? [] : insert(storableRows(rows)).map((r) => r.id));
-      } catch (err) {
-        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-      }
-    },
-    upsert: (rows, remove = [], uo = {}) => {
-      try {
-        // With the gateway's short wait too: it settles background responses on its event loop.
-        return Promise.resolve(rows.length + remove.length === 0 ? 0 : write(() => upsertBatch.immediate(storableRows(rows), remove, uo.replaceIf)));
-      } catch (err) {
-        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-      }
-    },
+    insert: (rows) => settled(() => (rows.length === 0 ? 0 : insert(storableRows(rows)).length)),
+    insertNew: (rows) => settled(() => (rows.length === 0 ? [] : insert(storableRows(rows)).map((r) => r.id))),
+    // With the gateway's short wait too: it settles background responses on its event loop.
+    upsert: (rows, remove = [], uo = {}) => settled(() => (rows.length + remove.length === 0 ? 0 : write(() => upsertBatch.immediate(storableRows(rows), remove, uo.replaceIf)))),
     ping: () => {
       selectOne.get();
       return Promise.resolve();
@@ -330,3 +309,12 @@ async function* cacheRows(db: Db, filter: TimeFilter): AsyncIterable<CacheRow[]>
 
 /** Rows per batch of `cacheRows`: one await a batch, not one a row. */
 const CACHE_BATCH = 1000;
+
+/** A synchronous write as the port's promise: its error a rejection, never a throw. */
+function settled<T>(write: () => T): Promise<T> {
+  try {
+    return Promise.resolve(write());
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
+}
