@@ -61,12 +61,6 @@ export const FREE_APIS: ReadonlySet<Api> = new Set<Api>([
 ]);
 
 /**
- * APIs the gateway records but no request is routed to: a row of each succeeded request of a
- * Message Batch, made when its results are downloaded through the gateway.
- */
-export const UNROUTED_APIS: ReadonlySet<Api> = new Set<Api>(['anthropic.batch_message']);
-
-/**
  * APIs that are billed though their responses may say nothing of it: Gemini's embeddings
  * (the Developer API's EmbedContentResponse has no token counts). A row of one whose response
  * reported none has its input estimated from the request (`usage_source: estimated`).

@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { APIS, DIALECTS, UNROUTED_APIS } from '../core/api.js';
+import { type Api, APIS, DIALECTS } from '../core/api.js';
 import { ADAPTERS, adapterFor, lookupRoute, preferredDialects } from './registry.js';
 import { GEMINI_ROUTES } from './gemini/routes.js';
 import { OPENAI_ROUTES } from './openai/routes.js';
@@ -14,7 +14,9 @@ describe('registry', () => {
 
   it('routes every API surface somewhere, except those only recorded (a batch’s billed results)', () => {
     const routed = new Set([...OPENAI_ROUTES, ...ANTHROPIC_ROUTES, ...GEMINI_ROUTES].map((r) => r.api));
-    expect([...routed].sort()).toEqual(APIS.filter((a) => !UNROUTED_APIS.has(a)).sort());
+    // Recorded, never requested: a row of each succeeded request of a Message Batch, made from its results.
+    const unrouted: Api[] = ['anthropic.batch_message'];
+    expect([...routed].sort()).toEqual(APIS.filter((a) => !unrouted.includes(a)).sort());
   });
 
   it.each([
