@@ -14,6 +14,8 @@ import { type UpstreamTimeouts, createAgent } from './gateway/upstream.js';
 import type { AuthPolicy } from './identity/identify.js';
 import { KeyResolver } from './identity/key-resolver.js';
 import { BackgroundUsage } from './metering/background-usage.js';
+import { BackgroundSweep, type BackgroundSweepSettings } from './metering/background-sweep.js';
+import { responsePoller } from './gateway/response-poll.js';
 import { BatchResultRows } from './metering/batch-results.js';
 import type { PriceFn } from './metering/build-row.js';
 import { type LedgerSink, LedgerWriter } from './metering/ledger-writer.js';
@@ -73,6 +75,8 @@ export interface AppOptions {
   telemetry?: { enabled: boolean; gatewayAddresses?: readonly GatewayAddress[] };
   /** Browser origins allowed on the API routes (`server.cors`); off when absent. */
   cors?: CorsSettings;
+  /** Asking OpenAI about background responses nobody looked up finished (off when absent). */
+  backgroundSweep?: BackgroundSweepSettings;
 }
 
 export interface RoutingOptions {
@@ -144,6 +148,16 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   };
   const background = new BackgroundUsage({ ...settled, catalogOf: (name) => o.providers.byName(name)?.catalog });
   const batchResults = new BatchResultRows(settled);
+  const sweep = o.backgroundSweep && o.providers.all.some((p) => p.dialect === 'openai')
+    ? new BackgroundSweep({
+        ...o.backgroundSweep,
+        ledger: o.storage.ledger,
+        poll: responsePoller({ agent, providers: o.providers, deployment: router && ((id) => router.deployment(id)), attempts: (id) => o.storage.ledger.attempts(id) }),
+        finished: (r) => background.finished(r),
+        log: o.log,
+      })
+    : undefined;
+  sweep?.start();
   // Set when shutdown cuts the connections still open once the drain time is up.
   let cut = false;
   const gateway = createGateway({
@@ -219,6 +233,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
       // A closed connection's request may still be recording its row (an upstream being aborted).
       if (!(await inFlight.idle(SETTLE_MS))) o.log.warn('requests still unfinished at shutdown; their rows go to the spool', { requests: inFlight.size });
       await anomalies?.stop();
+      await sweep?.close();
       await background.close();
       await batchResults.close();
       // Storage down at shutdown: its rows stay in the spool for the next start, and the rest must

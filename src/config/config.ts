@@ -6,6 +6,7 @@ import type { ConfigRules } from '../policy/rule-book.js';
 import type { PolicySettings } from '../policy/settings.js';
 import type { RoutingConfig } from './routing.js';
 import type { RoutingRule } from '../routing/rules/rule.js';
+import type { BackgroundSweepSettings } from '../metering/background-sweep.js';
 import type { GatewayAddress } from '../telemetry/via-gateway.js';
 
 /** The normalised configuration every part reads. Built by `loadConfig`. */
@@ -48,6 +49,8 @@ export interface Config {
     /** Other Tollgate gateways' addresses (this server's own are always known): their calls' GenAI spans make no rows. */
     gatewayAddresses: GatewayAddress[];
   };
+  /** Asking OpenAI about background responses nobody looked up finished (off when undefined). */
+  backgroundSweep: BackgroundSweepSettings | undefined;
   /** Attribution for `tollgate import` (its flags win). */
   import: { user: string | undefined; team: string | undefined };
   /** The file it came from, if any. */

@@ -156,6 +156,13 @@ export const fileSchema = z.strictObject({
     })
     .optional(),
   anomalies: anomaliesSchema.optional(),
+  background_responses: z
+    .strictObject({
+      poll: z.boolean({ error: 'must be true or false' }).optional(),
+      interval_ms: z.number().int('must be a whole number of milliseconds').min(1000, 'must be at least 1000').optional(),
+      max_age_hours: z.number().positive('must be above 0').max(720, 'must be at most 720 (OpenAI keeps stored responses 30 days)').optional(),
+    })
+    .optional(),
 });
 
 export type ConfigFile = z.infer<typeof fileSchema>;

@@ -42,6 +42,7 @@ function memoryLedger(failTimes = 0): Omit<LedgerStore, 'upsert'> & { rows: Map<
     watchCursor: () => Promise.resolve(undefined),
     saveWatchCursor: () => Promise.resolve(),
     pendingResponse: () => Promise.resolve(undefined),
+    pendingResponses: () => Promise.resolve([]),
     insertNew: () => Promise.reject(new Error('not used here')),
   };
   return store;

@@ -299,6 +299,19 @@ export function schemaV21(): string[] {
 /** The predicate of requests_pending_response; a query must repeat it for either engine to use the index. */
 const PENDING_RESPONSE = "usage_source = 'none' AND response_id IS NOT NULL";
 
+/**
+ * Version 22: the same rows by time, for the sweep that asks the provider about background
+ * responses nobody looked up (src/metering/background-sweep.ts). Partial like version 21's.
+ */
+export function schemaV22(): string[] {
+  return [`CREATE INDEX requests_pending_ts ON requests (ts, id) WHERE ${PENDING_RESPONSE}`];
+}
+
+/** The gateway's Responses rows still without usage, in (ts, id) order from a window's start or after a row, through requests_pending_ts. */
+export function pendingResponsesSql(param: (i: number) => string): string {
+  return `SELECT * FROM requests WHERE ${PENDING_RESPONSE} AND ts >= ${param(1)} AND ts < ${param(2)} AND (ts, id) > (${param(3)}, ${param(4)}) AND api = 'openai.responses' AND source = '${GATEWAY_SOURCE}' ORDER BY ts, id LIMIT ${param(5)}`;
+}
+
 /** The gateway's Responses row still without usage that created the response `param` names, through requests_pending_response. */
 export function pendingResponseSql(param: string): string {
   return `SELECT * FROM requests WHERE response_id = ${param} AND ${PENDING_RESPONSE} AND api = 'openai.responses' AND source = '${GATEWAY_SOURCE}' ORDER BY ts LIMIT 1`;
@@ -324,6 +337,7 @@ export function migrations(t: TypeMap): { version: number; statements: string[] 
     { version: 19, statements: schemaV19(t) },
     { version: 20, statements: schemaV20(t) },
     { version: 21, statements: schemaV21() },
+    { version: 22, statements: schemaV22() },
   ];
 }
 

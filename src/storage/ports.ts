@@ -18,6 +18,14 @@ export interface Storage {
   close(): Promise<void>;
 }
 
+/** A page of `pendingResponses`. */
+export interface PendingQuery {
+  from: number;
+  to: number;
+  after?: { ts: number; id: string };
+  limit: number;
+}
+
 export interface LedgerStore {
   /**
    * Inserts rows and updates the rollups in one transaction. Idempotent on `id`:
@@ -50,6 +58,11 @@ export interface LedgerStore {
    * Served by a partial index that only such rows are in.
    */
   pendingResponse(responseId: string): Promise<LedgerRow | undefined>;
+  /**
+   * Such rows stamped in [from, to), in (ts, id) order after `after` when given, at most `limit`:
+   * the background responses the gateway asks the provider about (src/metering/background-sweep.ts).
+   */
+  pendingResponses(q: PendingQuery): Promise<LedgerRow[]>;
   /** A request's upstream tries, in order (empty when it never went upstream). */
   attempts(requestId: string): Promise<AttemptRow[]>;
   /** When the ledger's earliest row is stamped (when measuring began); undefined for an empty ledger. */

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { PostgresOpenError } from './open-error.js';
 import type { CacheRow, LedgerRow } from '../../core/ledger-row.js';
 import { type SqlDialect, aggregate } from '../aggregate.js';
-import { migrations, pendingResponseSql, rollupUpsertSql } from '../ddl.js';
+import { migrations, pendingResponseSql, pendingResponsesSql, rollupUpsertSql } from '../ddl.js';
 import { type PolicySql, sqlPolicyStore } from '../policy-store.js';
 import { sqlTelemetryStore } from '../telemetry-store.js';
 import { ruleTotals } from '../rule-totals.js';
@@ -256,6 +256,9 @@ function pgLedger(pool: pg.Pool): LedgerStore {
     async pendingResponse(responseId) {
       const r = await run(pendingResponseSql('$1'), [responseId]);
       return r[0] ? rowFromRecord(r[0]) : undefined;
+    },
+    async pendingResponses(q) {
+      return (await run(pendingResponsesSql((i) => `$${i}`), [q.from, q.to, q.after?.ts ?? -1, q.after?.id ?? '', q.limit])).map(rowFromRecord);
     },
     async attempts(id) {
       return (await run('SELECT * FROM attempts WHERE request_id = $1 ORDER BY n', [id])).map(attemptFromRecord);

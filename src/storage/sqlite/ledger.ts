@@ -1,6 +1,6 @@
 import type { CacheRow, LedgerRow } from '../../core/ledger-row.js';
 import { type SqlDialect, aggregate } from '../aggregate.js';
-import { pendingResponseSql, rollupUpsertSql } from '../ddl.js';
+import { pendingResponseSql, pendingResponsesSql, rollupUpsertSql } from '../ddl.js';
 import type { AggregateQuery, LedgerStore, TimeFilter } from '../ports.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
 import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges, usageRowsSql } from '../cross-source.js';
@@ -183,6 +183,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   const selectOne = db.prepare('SELECT 1');
   const getRow = db.prepare('SELECT * FROM requests WHERE id = ?').safeIntegers();
   const pendingRow = db.prepare(pendingResponseSql('?')).safeIntegers();
+  const pendingRows = db.prepare(pendingResponsesSql(() => '?')).safeIntegers();
   // Through requests_ts: one seek, however large the ledger.
   const firstTs = db.prepare('SELECT MIN(ts) AS t FROM requests');
   const arrivedBuckets = db.prepare('SELECT DISTINCT (ts / ?) * ? AS b FROM requests WHERE arrival > ? AND arrival <= ? AND ts < ? ORDER BY b');
@@ -225,6 +226,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
       const rec = pendingRow.get(responseId) as Row | undefined;
       return Promise.resolve(rec ? rowFromRecord(rec) : undefined);
     },
+    pendingResponses: (q) => Promise.resolve((pendingRows.all(q.from, q.to, q.after?.ts ?? -1, q.after?.id ?? '', q.limit) as Row[]).map(rowFromRecord)),
     attempts: (id) => Promise.resolve((attemptsOf.all(id) as Row[]).map(attemptFromRecord)),
     firstTs: () => {
       const t = (firstTs.get() as { t: number | null }).t;

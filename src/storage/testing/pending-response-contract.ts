@@ -28,6 +28,27 @@ export function pendingResponseContract(open: () => Promise<Storage>): void {
     await s.close();
   });
 
+  it('lists such rows of a time window in (ts, id) order, page by page after a row, and no other row', async () => {
+    const s = await open();
+    const at = (id: string, ts: number, o: Partial<LedgerRow> = {}) => created({ id, ts, responseId: `resp_${id}`, ...o });
+    await s.ledger.insert([
+      at('c', 2000),
+      at('a', 1000),
+      at('b', 2000),
+      at('late', 5000),
+      at('early', 500),
+      at('lookup', 1500, { api: 'openai.responses_lookup', responseId: null }),
+      at('billed', 1500, { usageSource: 'final', inputTokens: 5, costPicos: 5n }),
+      at('imported', 1500, { source: 'codex', upstreamRequestId: null }),
+    ]);
+    const ids = async (q: Parameters<typeof s.ledger.pendingResponses>[0]) => (await s.ledger.pendingResponses(q)).map((r) => r.id);
+    expect(await ids({ from: 1000, to: 5000, limit: 10 })).toEqual(['a', 'b', 'c']);
+    expect(await ids({ from: 1000, to: 5000, limit: 2 })).toEqual(['a', 'b']);
+    expect(await ids({ from: 1000, to: 5000, after: { ts: 2000, id: 'b' }, limit: 2 })).toEqual(['c']);
+    expect((await s.ledger.pendingResponses({ from: 0, to: 1001, limit: 5 }))[1]).toEqual(at('a', 1000));
+    await s.close();
+  });
+
   it('settles it once: the row carries the usage and cost, the rollups follow, and it is pending no more, even with two settling at once', async () => {
     const s = await open();
     const row = created({ id: 'bg-settle' });

@@ -1,0 +1,76 @@
+import { type Dispatcher, request } from 'undici';
+import type { AttemptRow, LedgerRow } from '../core/ledger-row.js';
+import { isFingerprint } from '../identity/virtual-keys.js';
+import type { PollResult } from '../metering/background-sweep.js';
+import { readResponseBody } from '../providers/openai/responses-body.js';
+import { asObject, parseJson } from '../providers/shared/json.js';
+import type { Deployment } from '../routing/types.js';
+import type { ProviderTable } from './select-provider.js';
+
+export interface ResponsePollDeps {
+  agent: Dispatcher;
+  providers: ProviderTable;
+  /** A configured route's deployment by id, for a row a route served (its own URL and key). */
+  deployment?: (id: string) => Deployment | undefined;
+  attempts: (requestId: string) => Promise<AttemptRow[]>;
+  /** How long one ask may take. */
+  timeoutMs?: number;
+}
+
+const TIMEOUT_MS = 30_000;
+const RUNNING = new Set(['queued', 'in_progress']);
+
+/**
+ * Asks OpenAI (`GET /v1/responses/{id}`) about the background response a ledger row created,
+ * with the key Tollgate holds for the provider or route deployment that served it. A request
+ * that passed the client's own key through is not asked about: Tollgate never keeps that key.
+ */
+export function responsePoller(d: ResponsePollDeps): (row: LedgerRow) => Promise<PollResult> {
+  return async (row) => {
+    if (row.keyId !== null && isFingerprint(row.keyId)) return { kind: 'no_key' };
+    let target: { baseUrl: string; apiKey: string | undefined; headers: Readonly<Record<string, string>> } | undefined;
+    try {
+      target = await upstreamOf(d, row);
+    } catch (err) {
+      return { kind: 'failed', reason: `reading the request's attempts: ${String(err)}` };
+    }
+    if (target?.apiKey === undefined) return { kind: 'no_key' };
+    const url = `${target.baseUrl}/v1/responses/${encodeURIComponent(row.responseId!)}`;
+    const timeoutMs = d.timeoutMs ?? TIMEOUT_MS;
+    let status: number;
+    let text: string;
+    try {
+      const res = await request(url, {
+        method: 'GET',
+        dispatcher: d.agent,
+        headers: { ...target.headers, accept: 'application/json', authorization: `Bearer ${target.apiKey}` },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      status = res.statusCode;
+      text = await res.body.text();
+    } catch (err) {
+      return { kind: 'failed', reason: err instanceof Error ? err.message : String(err) };
+    }
+    if (status === 404 || status === 401 || status === 403) return { kind: 'unknown' };
+    if (status !== 200) return { kind: 'failed', reason: `HTTP ${status}` };
+    const body = asObject(parseJson(text));
+    if (body === undefined) return { kind: 'failed', reason: 'the answer is not a JSON object' };
+    if (typeof body.status !== 'string' || RUNNING.has(body.status)) return { kind: 'running' };
+    const m = readResponseBody(body, true);
+    return {
+      kind: 'finished',
+      response: { responseId: row.responseId!, usage: m.usage, servedModel: m.servedModel, serviceTier: m.serviceTier, local: false, background: true },
+    };
+  };
+}
+
+/** The provider, or the route deployment whose attempt the client received, that made the response. */
+async function upstreamOf(d: ResponsePollDeps, row: LedgerRow) {
+  if (d.deployment !== undefined) {
+    const tries = await d.attempts(row.id);
+    const delivered = tries.find((a) => a.delivered) ?? tries[tries.length - 1];
+    const dep = delivered === undefined ? undefined : d.deployment(delivered.deployment);
+    if (dep !== undefined) return dep;
+  }
+  return d.providers.byName(row.provider);
+}

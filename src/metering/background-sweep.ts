@@ -1,0 +1,158 @@
+import type { LedgerRow } from '../core/ledger-row.js';
+import type { Logger } from '../core/logger.js';
+import type { LedgerStore } from '../storage/ports.js';
+import type { FinishedResponse } from './background-usage.js';
+
+/** What the provider said of a background response asked after. */
+export type PollResult =
+  /** Done (completed, failed, cancelled or incomplete), with the usage it reports (zero when none). */
+  | { kind: 'finished'; response: FinishedResponse }
+  /** Still queued or in progress. */
+  | { kind: 'running' }
+  /** The provider does not know it under the key Tollgate holds (deleted, or made with another account's key). */
+  | { kind: 'unknown' }
+  /** Tollgate holds no key to ask with: the client's own key was passed through, or the provider has none configured. */
+  | { kind: 'no_key' }
+  /** No answer (network, timeout, 429, 5xx): asked again later. */
+  | { kind: 'failed'; reason: string };
+
+export interface BackgroundSweepSettings {
+  /** How often the ledger is looked through. */
+  intervalMs: number;
+  /** Responses created longer ago than this are no longer asked after. */
+  maxAgeMs: number;
+  /** How old a response must be before it is first asked after (15 s; most are looked up by their client before). */
+  firstAskMs?: number;
+  /** The wait after a "still running" or a failed ask (30 s), doubled each time up to 15 minutes. */
+  firstWaitMs?: number;
+}
+
+export interface BackgroundSweepDeps extends BackgroundSweepSettings {
+  ledger: Pick<LedgerStore, 'pendingResponses'>;
+  /** Asks the provider about the response a row created. Never throws. */
+  poll: (row: LedgerRow) => Promise<PollResult>;
+  /** Bills a finished response (BackgroundUsage.finished). */
+  finished: (r: FinishedResponse) => void;
+  log: Logger;
+  now?: () => number;
+}
+
+const FIRST_ASK_MS = 15_000;
+/** The wait after a "still running" or a failed ask, doubled each time up to MAX_WAIT_MS. */
+const FIRST_WAIT_MS = 30_000;
+const MAX_WAIT_MS = 15 * 60_000;
+/** The wait after the provider did not know a response, or Tollgate had no key to ask with. */
+const GIVE_UP_MS = 6 * 60 * 60_000;
+const PAGE = 500;
+/** Provider calls per pass at most; the rest wait for the next pass. */
+const MAX_ASKS = 200;
+/** Provider calls at once. */
+const PARALLEL = 4;
+
+/**
+ * Bills background responses that their client never looked up finished. A Responses request
+ * made with `background: true` is answered `queued`, without usage, and its row waits, usage
+ * none, for a lookup to show the usage (BackgroundUsage). A client that never looks again (it
+ * took the answer from a webhook, or gave up) would leave it unbilled; so every `intervalMs`
+ * the gateway lists such rows younger than `maxAgeMs` and asks the provider, with the key it
+ * holds for it, about each one that is due, waiting longer between asks the longer one runs.
+ * A finished response goes to `finished`, which bills it once whichever replica gets there
+ * first. What to ask again when is kept in memory: after a restart every pending row is due.
+ */
+export class BackgroundSweep {
+  private readonly d: BackgroundSweepDeps;
+  private readonly now: () => number;
+  /** When each response may be asked after again, and the wait that set it. */
+  private readonly due = new Map<string, { at: number; waitMs: number }>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(d: BackgroundSweepDeps) {
+    this.d = d;
+    this.now = d.now ?? Date.now;
+  }
+
+  start(): void {
+    this.schedule();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One pass over the ledger; resolves when its asks are answered. */
+  async sweep(): Promise<{ asked: number; finished: number }> {
+    const now = this.now();
+    const due: LedgerRow[] = [];
+    const seen = new Set<string>();
+    let after: { ts: number; id: string } | undefined;
+    for (;;) {
+      const page = await this.d.ledger.pendingResponses({ from: now - this.d.maxAgeMs, to: now - (this.d.firstAskMs ?? FIRST_ASK_MS) + 1, after, limit: PAGE });
+      for (const row of page) {
+        seen.add(row.responseId!);
+        if (due.length < MAX_ASKS && (this.due.get(row.responseId!)?.at ?? 0) <= now) due.push(row);
+      }
+      if (page.length < PAGE || due.length >= MAX_ASKS) break;
+      const last = page[page.length - 1]!;
+      after = { ts: last.ts, id: last.id };
+    }
+    // Forget what left the ledger's pending rows (billed, or too old), unless the listing stopped early.
+    if (due.length < MAX_ASKS) for (const id of this.due.keys()) if (!seen.has(id)) this.due.delete(id);
+    let finished = 0;
+    let next = 0;
+    const worker = async () => {
+      while (next < due.length && !this.closed) {
+        const row = due[next++]!;
+        if (await this.ask(row)) finished++;
+      }
+    };
+    await Promise.all(Array.from({ length: PARALLEL }, worker));
+    return { asked: next, finished };
+  }
+
+  /** Asks about one row's response; true when it finished and was handed on to be billed. */
+  private async ask(row: LedgerRow): Promise<boolean> {
+    const id = row.responseId!;
+    const r = await this.d.poll(row);
+    switch (r.kind) {
+      case 'finished':
+        this.due.delete(id);
+        this.d.finished(r.response);
+        return true;
+      case 'running':
+        this.later(id, false);
+        return false;
+      case 'failed':
+        this.d.log.warn('could not ask the provider about a background response; asking again later', { id: row.id, responseId: id, reason: r.reason });
+        this.later(id, false);
+        return false;
+      case 'unknown':
+      case 'no_key':
+        this.later(id, true);
+        return false;
+    }
+  }
+
+  private later(id: string, giveUp: boolean): void {
+    const prev = this.due.get(id)?.waitMs;
+    const waitMs = giveUp ? GIVE_UP_MS : prev === undefined ? (this.d.firstWaitMs ?? FIRST_WAIT_MS) : Math.min(MAX_WAIT_MS, prev * 2);
+    this.due.set(id, { at: this.now() + waitMs, waitMs });
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => {
+      this.running = this.sweep()
+        .then(() => undefined)
+        .catch((err: unknown) => this.d.log.error('the background-response sweep failed; trying again at the next interval', { err: String(err) }))
+        .finally(() => {
+          this.running = undefined;
+          this.schedule();
+        });
+    }, this.d.intervalMs);
+    this.timer.unref();
+  }
+}
