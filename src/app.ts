@@ -148,7 +148,9 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   };
   const background = new BackgroundUsage({ ...settled, catalogOf: (name) => o.providers.byName(name)?.catalog });
   const batchResults = new BatchResultRows(settled);
-  const sweep = o.backgroundSweep && o.providers.all.some((p) => p.dialect === 'openai')
+  // Only with a key to ask OpenAI with: without one (client keys passed through) nothing could be asked.
+  const openaiKeys = [...o.providers.all, ...(o.routing?.routes.flatMap((r) => r.deployments) ?? [])].some((p) => p.dialect === 'openai' && p.apiKey !== undefined);
+  const sweep = o.backgroundSweep && openaiKeys
     ? new BackgroundSweep({
         ...o.backgroundSweep,
         ledger: o.storage.ledger,

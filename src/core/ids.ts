@@ -11,6 +11,9 @@ export function newRequestId(now: number = Date.now()): string {
   return `${ts.slice(0, 8)}-${ts.slice(8)}-7${v4.slice(15)}`;
 }
 
+/** Starts the key id of a provider key passed through (a fingerprint of it), where a virtual key's id starts `key_`. */
+export const FINGERPRINT_PREFIX = 'fp_';
+
 /** A random URL-safe token of `bytes` bytes of entropy (base64url, no padding). */
 export function randomToken(bytes: number): string {
   const buf = new Uint8Array(bytes);

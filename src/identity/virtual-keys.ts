@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { randomToken } from '../core/ids.js';
+import { FINGERPRINT_PREFIX, randomToken } from '../core/ids.js';
 
 export const VIRTUAL_KEY_PREFIX = 'tg_';
 
@@ -23,12 +23,12 @@ export function hashKey(key: string): string {
 
 /** A stable, non-reversible id for a provider key passed through, so spend is attributable without storing the key. */
 export function fingerprint(providerKey: string): string {
-  return 'fp_' + hash('sha256', providerKey, 'hex').slice(0, 16);
+  return FINGERPRINT_PREFIX + hash('sha256', providerKey, 'hex').slice(0, 16);
 }
 
 /** Whether a ledger row's key id is a fingerprint (a provider key passed through), not a virtual key's id. */
 export function isFingerprint(keyId: string): boolean {
-  return keyId.startsWith('fp_');
+  return keyId.startsWith(FINGERPRINT_PREFIX);
 }
 
 export function newKeyId(): string {

@@ -1,5 +1,6 @@
 import { DAILY_ROLLUPS, DAY_MS, HOURLY_ROLLUPS, MICRO_PICOS, REQUEST_COLUMNS, REQUEST_COLUMNS_V1, ROLLUP_COUNTS, ROLLUP_MEASURES, ROLLUP_MEASURES_V1, type RollupTable, rollupKeys, rollupTimeColumn } from './schema.js';
 import { GATEWAY_SOURCE } from './cross-source.js';
+import { FINGERPRINT_PREFIX } from '../core/ids.js';
 
 type ColumnType = 'text' | 'int' | 'bigint' | 'bool' | 'json';
 
@@ -307,9 +308,16 @@ export function schemaV22(): string[] {
   return [`CREATE INDEX requests_pending_ts ON requests (ts, id) WHERE ${PENDING_RESPONSE}`];
 }
 
-/** The gateway's Responses rows still without usage, in (ts, id) order from a window's start or after a row, through requests_pending_ts. */
+/**
+ * The gateway's Responses rows still without usage, in (ts, id) order from a window's start or
+ * after a row, through requests_pending_ts; not those made with a provider key passed through,
+ * which Tollgate cannot ask about (it does not keep the key).
+ */
 export function pendingResponsesSql(param: (i: number) => string): string {
-  return `SELECT * FROM requests WHERE ${PENDING_RESPONSE} AND ts >= ${param(1)} AND ts < ${param(2)} AND (ts, id) > (${param(3)}, ${param(4)}) AND api = 'openai.responses' AND source = '${GATEWAY_SOURCE}' ORDER BY ts, id LIMIT ${param(5)}`;
+  return (
+    `SELECT * FROM requests WHERE ${PENDING_RESPONSE} AND ts >= ${param(1)} AND ts < ${param(2)} AND (ts, id) > (${param(3)}, ${param(4)}) ` +
+    `AND api = 'openai.responses' AND source = '${GATEWAY_SOURCE}' AND (key_id IS NULL OR substr(key_id, 1, ${FINGERPRINT_PREFIX.length}) <> '${FINGERPRINT_PREFIX}') ORDER BY ts, id LIMIT ${param(5)}`
+  );
 }
 
 /** The gateway's Responses row still without usage that created the response `param` names, through requests_pending_response. */

@@ -40,11 +40,14 @@ export function pendingResponseContract(open: () => Promise<Storage>): void {
       at('lookup', 1500, { api: 'openai.responses_lookup', responseId: null }),
       at('billed', 1500, { usageSource: 'final', inputTokens: 5, costPicos: 5n }),
       at('imported', 1500, { source: 'codex', upstreamRequestId: null }),
+      // Made with the client's own provider key: Tollgate cannot ask about it.
+      at('passed', 1500, { keyId: 'fp_0123456789abcdef' }),
+      at('anonymous', 3000, { keyId: null }),
     ]);
     const ids = async (q: Parameters<typeof s.ledger.pendingResponses>[0]) => (await s.ledger.pendingResponses(q)).map((r) => r.id);
-    expect(await ids({ from: 1000, to: 5000, limit: 10 })).toEqual(['a', 'b', 'c']);
+    expect(await ids({ from: 1000, to: 5000, limit: 10 })).toEqual(['a', 'b', 'c', 'anonymous']);
     expect(await ids({ from: 1000, to: 5000, limit: 2 })).toEqual(['a', 'b']);
-    expect(await ids({ from: 1000, to: 5000, after: { ts: 2000, id: 'b' }, limit: 2 })).toEqual(['c']);
+    expect(await ids({ from: 1000, to: 5000, after: { ts: 2000, id: 'b' }, limit: 2 })).toEqual(['c', 'anonymous']);
     expect((await s.ledger.pendingResponses({ from: 0, to: 1001, limit: 5 }))[1]).toEqual(at('a', 1000));
     await s.close();
   });
