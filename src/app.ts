@@ -10,12 +10,15 @@ import type { CacheSettings } from './cache-analysis/gateway.js';
 import { rowPricer } from './cache-analysis/report.js';
 import { type Gateway, type GatewayDeps, createGateway } from './gateway/proxy.js';
 import type { ProviderTable } from './gateway/select-provider.js';
+import type { Agent } from 'undici';
+import type { Dialect } from './core/api.js';
 import { type UpstreamTimeouts, createAgent } from './gateway/upstream.js';
 import type { AuthPolicy } from './identity/identify.js';
 import { KeyResolver } from './identity/key-resolver.js';
 import { BackgroundUsage } from './metering/background-usage.js';
 import { BackgroundSweep, type BackgroundSweepSettings } from './metering/background-sweep.js';
 import { responsePoller } from './gateway/response-poll.js';
+import { batchPoller } from './gateway/batch-poll.js';
 import { BatchResultRows } from './metering/batch-results.js';
 import type { PriceFn } from './metering/build-row.js';
 import { type LedgerSink, LedgerWriter } from './metering/ledger-writer.js';
@@ -75,8 +78,8 @@ export interface AppOptions {
   telemetry?: { enabled: boolean; gatewayAddresses?: readonly GatewayAddress[] };
   /** Browser origins allowed on the API routes (`server.cors`); off when absent. */
   cors?: CorsSettings;
-  /** Asking OpenAI about background responses nobody looked up finished (off when absent). */
-  backgroundSweep?: BackgroundSweepSettings;
+  /** Asking providers about background responses and Message Batches nobody came back for (off when absent). */
+  deferredUsage?: BackgroundSweepSettings;
 }
 
 export interface RoutingOptions {
@@ -146,20 +149,10 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     observe: metrics ? (row: LedgerRow) => metrics.observeSettled(row) : undefined,
     log: o.log,
   };
-  const background = new BackgroundUsage({ ...settled, catalogOf: (name) => o.providers.byName(name)?.catalog });
-  const batchResults = new BatchResultRows(settled);
-  // Only with a key to ask OpenAI with: without one (client keys passed through) nothing could be asked.
-  const openaiKeys = [...o.providers.all, ...(o.routing?.routes.flatMap((r) => r.deployments) ?? [])].some((p) => p.dialect === 'openai' && p.apiKey !== undefined);
-  const sweep = o.backgroundSweep && openaiKeys
-    ? new BackgroundSweep({
-        ...o.backgroundSweep,
-        ledger: o.storage.ledger,
-        poll: responsePoller({ agent, providers: o.providers, deployment: router && ((id) => router.deployment(id)), attempts: (id) => o.storage.ledger.attempts(id) }),
-        finished: (r) => background.finished(r),
-        log: o.log,
-      })
-    : undefined;
-  sweep?.start();
+  const catalogOf = (name: string) => o.providers.byName(name)?.catalog;
+  const background = new BackgroundUsage({ ...settled, catalogOf });
+  const batchResults = new BatchResultRows({ ...settled, catalogOf });
+  const sweeps = startSweeps(o, { agent, router, background, batchResults });
   // Set when shutdown cuts the connections still open once the drain time is up.
   let cut = false;
   const gateway = createGateway({
@@ -235,7 +228,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
       // A closed connection's request may still be recording its row (an upstream being aborted).
       if (!(await inFlight.idle(SETTLE_MS))) o.log.warn('requests still unfinished at shutdown; their rows go to the spool', { requests: inFlight.size });
       await anomalies?.stop();
-      await sweep?.close();
+      await Promise.all(sweeps.map((x) => x.close()));
       await background.close();
       await batchResults.close();
       // Storage down at shutdown: its rows stay in the spool for the next start, and the rest must
@@ -276,4 +269,28 @@ async function startRouter(o: RoutingOptions | undefined, log: Logger): Promise<
 export function defaultSpoolDir(sqlitePath: string | undefined): string {
   if (sqlitePath && sqlitePath !== ':memory:') return join(dirname(resolve(sqlitePath)), 'spool');
   return resolve('.tollgate', 'spool');
+}
+
+/**
+ * The sweeps that bill what a client started and never came back for: background responses
+ * (OpenAI) and Message Batches (Anthropic), each only when Tollgate holds a key for that
+ * dialect to ask with (a key passed through is never kept).
+ */
+function startSweeps(o: AppOptions, x: { agent: Agent; router: Router | undefined; background: BackgroundUsage; batchResults: BatchResultRows }): BackgroundSweep[] {
+  const settings = o.deferredUsage;
+  if (settings === undefined) return [];
+  const deployments = o.routing?.routes.flatMap((r) => r.deployments) ?? [];
+  const holdsKey = (dialect: Dialect, upstreams: readonly { dialect: Dialect; apiKey: string | undefined }[]) => upstreams.some((p) => p.dialect === dialect && p.apiKey !== undefined);
+  const sweeps: BackgroundSweep[] = [];
+  if (holdsKey('openai', [...o.providers.all, ...deployments])) {
+    const { router } = x;
+    const poll = responsePoller({ agent: x.agent, providers: o.providers, deployment: router && ((id) => router.deployment(id)), attempts: (id) => o.storage.ledger.attempts(id), finished: (r) => x.background.finished(r) });
+    sweeps.push(new BackgroundSweep({ ...settings, api: 'openai.responses', ledger: o.storage.ledger, poll, log: o.log }));
+  }
+  if (holdsKey('anthropic', o.providers.all)) {
+    const poll = batchPoller({ agent: x.agent, providers: o.providers, ended: (row, results) => x.batchResults.ended(row, results) });
+    sweeps.push(new BackgroundSweep({ ...settings, api: 'anthropic.batches', ledger: o.storage.ledger, poll, log: o.log }));
+  }
+  for (const s of sweeps) s.start();
+  return sweeps;
 }

@@ -49,8 +49,8 @@ export interface Config {
     /** Other Tollgate gateways' addresses (this server's own are always known): their calls' GenAI spans make no rows. */
     gatewayAddresses: GatewayAddress[];
   };
-  /** Asking OpenAI about background responses nobody looked up finished (off when undefined). */
-  backgroundSweep: BackgroundSweepSettings | undefined;
+  /** Asking providers about background responses and Message Batches nobody came back for (`deferred_usage`; off when undefined). */
+  deferredUsage: BackgroundSweepSettings | undefined;
   /** Attribution for `tollgate import` (its flags win). */
   import: { user: string | undefined; team: string | undefined };
   /** The file it came from, if any. */

@@ -57,13 +57,13 @@ describe('loadConfig', () => {
     expect(issues('telemetry:\n  enabled: yes please\n')).toEqual(['telemetry.enabled@2: must be true or false']);
   });
 
-  it('asks about background responses every minute for 72 hours by default; background_responses sets or stops it', () => {
-    expect(loadConfig({ env: {} }).backgroundSweep).toEqual({ intervalMs: 60_000, maxAgeMs: 72 * 3_600_000 });
-    expect(loadConfig({ file: file('background_responses: { interval_ms: 5000, max_age_hours: 1.5 }\n') }).backgroundSweep).toEqual({ intervalMs: 5000, maxAgeMs: 5_400_000 });
-    expect(loadConfig({ file: file('background_responses: { poll: false }\n') }).backgroundSweep).toBeUndefined();
-    expect(issues('background_responses:\n  interval_ms: 10\n  max_age_hours: 0\n')).toEqual([
-      'background_responses.interval_ms@2: must be at least 1000',
-      'background_responses.max_age_hours@3: must be above 0',
+  it('asks about background responses and batches every minute for 72 hours by default; deferred_usage sets or stops it', () => {
+    expect(loadConfig({ env: {} }).deferredUsage).toEqual({ intervalMs: 60_000, maxAgeMs: 72 * 3_600_000 });
+    expect(loadConfig({ file: file('deferred_usage: { interval_ms: 5000, max_age_hours: 1.5 }\n') }).deferredUsage).toEqual({ intervalMs: 5000, maxAgeMs: 5_400_000 });
+    expect(loadConfig({ file: file('deferred_usage: { poll: false }\n') }).deferredUsage).toBeUndefined();
+    expect(issues('deferred_usage:\n  interval_ms: 10\n  max_age_hours: 0\n')).toEqual([
+      'deferred_usage.interval_ms@2: must be at least 1000',
+      'deferred_usage.max_age_hours@3: must be above 0',
     ]);
   });
 

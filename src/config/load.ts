@@ -170,10 +170,10 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
     },
     anomalies: anomalySettings(f.anomalies, policy.timeZone, alerts.webhooks.length > 0),
     telemetry: { enabled: f.telemetry?.enabled ?? true, gatewayAddresses: (f.telemetry?.gateway_addresses ?? []).map(parseGatewayAddress) },
-    backgroundSweep:
-      f.background_responses?.poll === false
+    deferredUsage:
+      f.deferred_usage?.poll === false
         ? undefined
-        : { intervalMs: f.background_responses?.interval_ms ?? 60_000, maxAgeMs: (f.background_responses?.max_age_hours ?? 72) * 3_600_000 },
+        : { intervalMs: f.deferred_usage?.interval_ms ?? 60_000, maxAgeMs: (f.deferred_usage?.max_age_hours ?? 72) * 3_600_000 },
     import: { user: f.import?.user, team: f.import?.team },
     source,
   };

@@ -156,7 +156,7 @@ export const fileSchema = z.strictObject({
     })
     .optional(),
   anomalies: anomaliesSchema.optional(),
-  background_responses: z
+  deferred_usage: z
     .strictObject({
       poll: z.boolean({ error: 'must be true or false' }).optional(),
       interval_ms: z.number().int('must be a whole number of milliseconds').min(1000, 'must be at least 1000').optional(),

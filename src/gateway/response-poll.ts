@@ -1,10 +1,11 @@
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { AttemptRow, LedgerRow } from '../core/ledger-row.js';
 import { isFingerprint } from '../identity/virtual-keys.js';
 import type { PollResult } from '../metering/background-sweep.js';
+import type { FinishedResponse } from '../metering/background-usage.js';
 import { readResponseBody } from '../providers/openai/responses-body.js';
-import { asObject, parseJson } from '../providers/shared/json.js';
 import type { Deployment } from '../routing/types.js';
+import { askJson } from './ask-upstream.js';
 import type { ProviderTable } from './select-provider.js';
 
 export interface ResponsePollDeps {
@@ -13,11 +14,12 @@ export interface ResponsePollDeps {
   /** A configured route's deployment by id, for a row a route served (its own URL and key). */
   deployment?: (id: string) => Deployment | undefined;
   attempts: (requestId: string) => Promise<AttemptRow[]>;
-  /** How long one ask may take. */
+  /** Bills a finished response (BackgroundUsage.finished). */
+  finished: (r: FinishedResponse) => void;
+  /** How long one ask may take (30 s). */
   timeoutMs?: number;
 }
 
-const TIMEOUT_MS = 30_000;
 const RUNNING = new Set(['queued', 'in_progress']);
 
 /**
@@ -36,31 +38,13 @@ export function responsePoller(d: ResponsePollDeps): (row: LedgerRow) => Promise
     }
     if (target?.apiKey === undefined) return { kind: 'no_key' };
     const url = `${target.baseUrl}/v1/responses/${encodeURIComponent(row.responseId!)}`;
-    const timeoutMs = d.timeoutMs ?? TIMEOUT_MS;
-    let status: number;
-    let text: string;
-    try {
-      const res = await request(url, {
-        method: 'GET',
-        dispatcher: d.agent,
-        headers: { ...target.headers, accept: 'application/json', authorization: `Bearer ${target.apiKey}` },
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      status = res.statusCode;
-      text = await res.body.text();
-    } catch (err) {
-      return { kind: 'failed', reason: err instanceof Error ? err.message : String(err) };
-    }
-    if (status === 404 || status === 401 || status === 403) return { kind: 'unknown' };
-    if (status !== 200) return { kind: 'failed', reason: `HTTP ${status}` };
-    const body = asObject(parseJson(text));
-    if (body === undefined) return { kind: 'failed', reason: 'the answer is not a JSON object' };
+    const asked = await askJson(d.agent, url, { ...target.headers, authorization: `Bearer ${target.apiKey}` }, d.timeoutMs);
+    if (asked.kind !== 'json') return asked;
+    const body = asked.body;
     if (typeof body.status !== 'string' || RUNNING.has(body.status)) return { kind: 'running' };
     const m = readResponseBody(body, true);
-    return {
-      kind: 'finished',
-      response: { responseId: row.responseId!, usage: m.usage, servedModel: m.servedModel, serviceTier: m.serviceTier, local: false, background: true },
-    };
+    d.finished({ responseId: row.responseId!, usage: m.usage, servedModel: m.servedModel, serviceTier: m.serviceTier, local: false, background: true });
+    return { kind: 'finished' };
   };
 }
 

@@ -1,11 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { silentLogger } from '../core/logger.js';
-import { zeroUsage } from '../core/usage.js';
 import type { PendingQuery } from '../storage/ports.js';
 import { sampleRow } from '../storage/testing/rows.js';
 import { BackgroundSweep, type PollResult } from './background-sweep.js';
-import type { FinishedResponse } from './background-usage.js';
 
 const HOUR = 3_600_000;
 
@@ -30,18 +28,21 @@ function setUp(rows: LedgerRow[], answer: (row: LedgerRow) => PollResult) {
   let now = 10 * HOUR;
   const ledger = pendingLedger(rows);
   const asked: string[] = [];
-  const finished: FinishedResponse[] = [];
+  const finished: string[] = [];
   const sweep = new BackgroundSweep({
+    api: 'openai.responses',
     intervalMs: 60_000,
     maxAgeMs: 3 * HOUR,
     ledger,
     poll: (row) => {
       asked.push(row.responseId!);
-      return Promise.resolve(answer(row));
-    },
-    finished: (r) => {
-      finished.push(r);
-      ledger.rows.splice(ledger.rows.findIndex((x) => x.responseId === r.responseId), 1);
+      const r = answer(row);
+      // Billed: the row leaves the pending ones.
+      if (r.kind === 'finished') {
+        finished.push(row.responseId!);
+        ledger.rows.splice(ledger.rows.indexOf(row), 1);
+      }
+      return Promise.resolve(r);
     },
     log: silentLogger,
     now: () => now,
@@ -49,10 +50,7 @@ function setUp(rows: LedgerRow[], answer: (row: LedgerRow) => PollResult) {
   return { sweep, ledger, asked, finished, at: () => now, advance: (ms: number) => (now += ms) };
 }
 
-const done = (row: LedgerRow): PollResult => ({
-  kind: 'finished',
-  response: { responseId: row.responseId!, usage: { ...zeroUsage(), inputTokens: 10 }, servedModel: 'gpt-5', serviceTier: undefined, local: false, background: true },
-});
+const done = (): PollResult => ({ kind: 'finished' });
 
 describe('BackgroundSweep', () => {
   it('asks about responses between 15 s and the maximum age old, and hands the finished ones on once', async () => {
@@ -60,7 +58,7 @@ describe('BackgroundSweep', () => {
     const t = setUp([pending(1, base - 5_000), pending(2, base - 20_000), pending(3, base - 2 * HOUR), pending(4, base - 4 * HOUR)], done);
     expect(await t.sweep.sweep()).toEqual({ asked: 2, finished: 2 });
     expect(t.asked.sort()).toEqual(['resp_2', 'resp_3']);
-    expect(t.finished.map((f) => f.responseId).sort()).toEqual(['resp_2', 'resp_3']);
+    expect(t.finished.sort()).toEqual(['resp_2', 'resp_3']);
     t.advance(20_000);
     await t.sweep.sweep();
     // The first is old enough now; the one past the maximum age never is.
@@ -110,19 +108,19 @@ describe('BackgroundSweep', () => {
       const errors: string[] = [];
       let calls = 0;
       const sweep = new BackgroundSweep({
+        api: 'openai.responses',
         intervalMs: 1000,
         maxAgeMs: HOUR,
         firstAskMs: 0,
         ledger: { pendingResponses: () => (++calls === 1 ? Promise.reject(new Error('storage down')) : Promise.resolve([])) },
         poll: () => Promise.resolve({ kind: 'running' }),
-        finished: () => undefined,
         log: { ...silentLogger, error: (msg: string) => void errors.push(msg) },
       });
       sweep.start();
       await vi.advanceTimersByTimeAsync(999);
       expect(calls).toBe(0);
       await vi.advanceTimersByTimeAsync(1);
-      expect(errors).toEqual(['the background-response sweep failed; trying again at the next interval']);
+      expect(errors).toEqual(['the sweep of background responses failed; trying again at the next interval']);
       await vi.advanceTimersByTimeAsync(2000);
       expect(calls).toBe(3);
       await sweep.close();

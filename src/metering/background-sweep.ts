@@ -1,12 +1,12 @@
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { Logger } from '../core/logger.js';
+import type { PendingApi } from '../storage/ddl.js';
 import type { LedgerStore } from '../storage/ports.js';
-import type { FinishedResponse } from './background-usage.js';
 
-/** What the provider said of a background response asked after. */
+/** What the provider said of a background response or a batch asked after. */
 export type PollResult =
-  /** Done (completed, failed, cancelled or incomplete), with the usage it reports (zero when none). */
-  | { kind: 'finished'; response: FinishedResponse }
+  /** Done, and handed on to be billed (a response completed, failed, cancelled or incomplete; a batch ended). */
+  | { kind: 'finished' }
   /** Still queued or in progress. */
   | { kind: 'running' }
   /** The provider does not know it under the key Tollgate holds (deleted, or made with another account's key). */
@@ -28,11 +28,11 @@ export interface BackgroundSweepSettings {
 }
 
 export interface BackgroundSweepDeps extends BackgroundSweepSettings {
+  /** Which rows: background responses (`openai.responses`) or Message Batches (`anthropic.batches`). */
+  api: PendingApi;
   ledger: Pick<LedgerStore, 'pendingResponses'>;
-  /** Asks the provider about the response a row created. Never throws. */
+  /** Asks the provider about what a row's request made, and hands it on to be billed when finished. Never throws. */
   poll: (row: LedgerRow) => Promise<PollResult>;
-  /** Bills a finished response (BackgroundUsage.finished). */
-  finished: (r: FinishedResponse) => void;
   log: Logger;
   now?: () => number;
 }
@@ -50,14 +50,15 @@ const MAX_ASKS = 200;
 const PARALLEL = 4;
 
 /**
- * Bills background responses that their client never looked up finished. A Responses request
- * made with `background: true` is answered `queued`, without usage, and its row waits, usage
- * none, for a lookup to show the usage (BackgroundUsage). A client that never looks again (it
- * took the answer from a webhook, or gave up) would leave it unbilled; so every `intervalMs`
- * the gateway lists such rows younger than `maxAgeMs` and asks the provider, with the key it
- * holds for it, about each one that is due, waiting longer between asks the longer one runs.
- * A finished response goes to `finished`, which bills it once whichever replica gets there
- * first. What to ask again when is kept in memory: after a restart every pending row is due.
+ * Bills what a request started and its client never came back for. A Responses request made
+ * with `background: true` is answered `queued`, without usage, and its row waits, usage none,
+ * for a lookup to show the usage (BackgroundUsage); a Message Batch's row waits for its results
+ * to be downloaded (BatchResultRows). A client that never comes back (it took the answer from
+ * a webhook, or gave up) would leave them unbilled; so every `intervalMs` the gateway lists such
+ * rows younger than `maxAgeMs` and asks the provider, with the key it holds for it, about each
+ * one that is due, waiting longer between asks the longer one runs. `poll` hands a finished one
+ * on to be billed, once whichever replica gets there first. What to ask again when is kept in
+ * memory: after a restart every pending row is due.
  */
 export class BackgroundSweep {
   private readonly d: BackgroundSweepDeps;
@@ -90,7 +91,7 @@ export class BackgroundSweep {
     const seen = new Set<string>();
     let after: { ts: number; id: string } | undefined;
     for (;;) {
-      const page = await this.d.ledger.pendingResponses({ from: now - this.d.maxAgeMs, to: now - (this.d.firstAskMs ?? FIRST_ASK_MS) + 1, after, limit: PAGE });
+      const page = await this.d.ledger.pendingResponses({ api: this.d.api, from: now - this.d.maxAgeMs, to: now - (this.d.firstAskMs ?? FIRST_ASK_MS) + 1, after, limit: PAGE });
       for (const row of page) {
         seen.add(row.responseId!);
         if (due.length < MAX_ASKS && (this.due.get(row.responseId!)?.at ?? 0) <= now) due.push(row);
@@ -120,13 +121,12 @@ export class BackgroundSweep {
     switch (r.kind) {
       case 'finished':
         this.due.delete(id);
-        this.d.finished(r.response);
         return true;
       case 'running':
         this.later(id, false);
         return false;
       case 'failed':
-        this.d.log.warn('could not ask the provider about a background response; asking again later', { id: row.id, responseId: id, reason: r.reason });
+        this.d.log.warn(`could not ask the provider about ${this.what().one}; asking again later`, { id: row.id, responseId: id, reason: r.reason });
         this.later(id, false);
         return false;
       case 'unknown':
@@ -134,6 +134,10 @@ export class BackgroundSweep {
         this.later(id, true);
         return false;
     }
+  }
+
+  private what(): { one: string; all: string } {
+    return this.d.api === 'anthropic.batches' ? { one: 'a message batch', all: 'message batches' } : { one: 'a background response', all: 'background responses' };
   }
 
   private later(id: string, giveUp: boolean): void {
@@ -147,7 +151,7 @@ export class BackgroundSweep {
     this.timer = setTimeout(() => {
       this.running = this.sweep()
         .then(() => undefined)
-        .catch((err: unknown) => this.d.log.error('the background-response sweep failed; trying again at the next interval', { err: String(err) }))
+        .catch((err: unknown) => this.d.log.error(`the sweep of ${this.what().all} failed; trying again at the next interval`, { err: String(err) }))
         .finally(() => {
           this.running = undefined;
           this.schedule();

@@ -41,7 +41,7 @@ const RETRY_MS = [100, 1000, 5000, 30_000, 120_000];
 
 
 /** Only a row still without usage is settled, in the upsert's own transaction. */
-const STILL_PENDING = { replaceIf: (stored: LedgerRow) => stored.usageSource === 'none' };
+export const STILL_PENDING = { replaceIf: (stored: LedgerRow) => stored.usageSource === 'none' };
 
 /**
  * Bills a background response's usage to the row of the request that created it. Such a

@@ -6,6 +6,7 @@ import type { SettledSpend } from '../policy/settled-spend.js';
 import type { BatchResult } from '../providers/types.js';
 import { BatchResultRows, batchResultId } from './batch-results.js';
 import { type PriceRequest, type RequestFacts, newFacts } from './build-row.js';
+import { sampleRow } from '../storage/testing/rows.js';
 
 const result = (customId: string, input: number, output: number): BatchResult => ({ customId, model: 'claude-sonnet-5-5', serviceTier: 'batch', usage: { ...zeroUsage(), inputTokens: input, outputTokens: output } });
 
@@ -16,9 +17,13 @@ function download(results: BatchResult[], o: Partial<RequestFacts> = {}): Reques
   return f;
 }
 
-function setup(o: { stored?: Set<string>; insertFails?: boolean; chargeFails?: boolean } = {}) {
+/** The row of the request that created batch msgbatch_1 through the gateway (bob's, in another team). */
+const creation = sampleRow({ id: 'create-1', api: 'anthropic.batches', provider: 'anthropic', keyId: 'k2', user: 'bob', team: 'data', project: 'etl', tags: { workflow: 'nightly' }, usageSource: 'none', responseId: 'msgbatch_1', costPicos: 0n, inputTokens: 0, outputTokens: 0 });
+
+function setup(o: { stored?: Set<string>; insertFails?: boolean; chargeFails?: boolean; created?: LedgerRow } = {}) {
   const stored = o.stored ?? new Set<string>();
-  const calls = { inserted: [] as LedgerRow[][], charged: [] as SettledSpend[], priced: [] as PriceRequest[], observed: [] as LedgerRow[], logged: [] as string[] };
+  const calls = { inserted: [] as LedgerRow[][], charged: [] as SettledSpend[], priced: [] as PriceRequest[], observed: [] as LedgerRow[], logged: [] as string[], upserted: [] as LedgerRow[] };
+  let pending = o.created;
   const log: Logger = { debug: () => undefined, info: () => undefined, warn: (m) => void calls.logged.push(`warn ${m}`), error: (m) => void calls.logged.push(`error ${m}`) };
   const rows = new BatchResultRows({
     ledger: {
@@ -29,7 +34,15 @@ function setup(o: { stored?: Set<string>; insertFails?: boolean; chargeFails?: b
         for (const id of fresh) stored.add(id);
         return Promise.resolve(fresh);
       },
+      pendingResponse: (id, api) => Promise.resolve(api === 'anthropic.batches' && pending?.responseId === id ? pending : undefined),
+      upsert: (batch, _remove, uo) => {
+        const changed = batch.filter((r) => r.id === pending?.id && (uo?.replaceIf?.(pending) ?? true));
+        calls.upserted.push(...changed);
+        if (changed.length > 0) pending = undefined;
+        return Promise.resolve(changed.length);
+      },
     },
+    catalogOf: (name) => (name === 'anthropic' ? 'anthropic' : undefined),
     price: (r) => {
       calls.priced.push(r);
       const full = BigInt(r.usage.inputTokens + 10 * r.usage.outputTokens);
@@ -94,6 +107,33 @@ describe('BatchResultRows', () => {
     counters.rows.downloaded(download([result('a', 100, 10)]));
     await counters.rows.close();
     expect(counters.calls.logged).toEqual(['error could not add a batch result’s cost to its budgets; reconciliation will report the drift']);
+  });
+
+  it('bills a batch created through the gateway to its creator, whoever downloads it, and marks the creation row billed', async () => {
+    const { rows, calls } = setup({ created: creation });
+    rows.downloaded(download([result('a', 100, 10)]));
+    await rows.close();
+    expect(calls.inserted[0]![0]).toMatchObject({ ts: 1_700_000_000_000, keyId: 'k2', user: 'bob', team: 'data', project: 'etl', tags: { workflow: 'nightly', batch_id: 'msgbatch_1', custom_id: 'a' }, costPicos: 100n });
+    expect(calls.charged.map((c) => c.caller.user)).toEqual(['bob']);
+    expect(calls.upserted).toEqual([{ ...creation, usageSource: 'final' }]);
+  });
+
+  it('ended (the sweep): bills the results to the creation row’s caller now, and marks it billed; a storage failure is thrown for the sweep to retry', async () => {
+    const { rows, calls } = setup({ created: creation });
+    const before = Date.now();
+    await rows.ended(creation, [result('a', 100, 10), result('b', 40, 2)]);
+    expect(calls.inserted[0]!.map((r) => [r.id, r.user, r.team, r.costPicos])).toEqual([
+      [batchResultId('msgbatch_1', 'a'), 'bob', 'data', 100n],
+      [batchResultId('msgbatch_1', 'b'), 'bob', 'data', 30n],
+    ]);
+    expect(calls.inserted[0]![0]!.ts).toBeGreaterThanOrEqual(before);
+    expect(calls.priced.map((p) => p.catalogProvider)).toEqual(['anthropic', 'anthropic']);
+    expect(calls.upserted.map((r) => [r.id, r.usageSource])).toEqual([['create-1', 'final']]);
+    // A later download finds every result recorded: nothing more is charged.
+    rows.downloaded(download([result('a', 100, 10), result('b', 40, 2)]));
+    await rows.close();
+    expect(calls.charged).toHaveLength(2);
+    await expect(setup({ insertFails: true }).rows.ended(creation, [result('a', 1, 1)])).rejects.toThrow('storage down');
   });
 
   it('writes a large batch a thousand rows at a time', async () => {

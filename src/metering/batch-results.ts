@@ -5,11 +5,14 @@ import { type SettledSpend, settledSpendOf } from '../policy/settled-spend.js';
 import type { BatchResult } from '../providers/types.js';
 import type { LedgerStore } from '../storage/ports.js';
 import { AfterResponse } from './after-response.js';
+import { STILL_PENDING } from './background-usage.js';
 import { type PriceFn, type RequestFacts, buildRow, newFacts } from './build-row.js';
 
 export interface BatchResultsDeps {
-  ledger: Pick<LedgerStore, 'insertNew'>;
+  ledger: Pick<LedgerStore, 'insertNew' | 'pendingResponse' | 'upsert'>;
   price: PriceFn;
+  /** The pricing catalog of a configured provider, by name. */
+  catalogOf: (provider: string) => string | undefined;
   /** Counts a result's usage and cost in the gateway's metrics (tokens and spend, not a request); absent without metrics. */
   observe?: (row: LedgerRow) => void;
   /** Charges the downloader's budgets; absent without spend controls. */
@@ -31,15 +34,21 @@ export function batchResultId(batchId: string, customId: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** Who a batch's results are billed to, and when: its creation row's, or a download's. */
+type Payer = Pick<RequestFacts, 'ts' | 'provider' | 'catalogProvider' | 'keyId' | 'user' | 'team' | 'project' | 'sessionId' | 'client' | 'tags'>;
+
 /**
- * Bills a Message Batch's requests when its results are downloaded through the gateway: each
- * succeeded result gets a row of its own (api `anthropic.batch_message`), its usage read as a
- * Message's, priced at its service tier (`batch`, half price), attributed to the caller of the
- * download (key, user, team, project, tags, plus `batch_id` and `custom_id`), with an id made
- * from the batch id and custom_id so that each result is recorded once however often it is
- * downloaded. Budgets are charged only for the rows this process inserted. The download's own
- * row stays free. Runs after the download's response, never on its path, and never throws:
- * failures are logged.
+ * Bills a Message Batch's requests: when its results are downloaded through the gateway, or,
+ * when nobody has downloaded them once the batch has ended, when the gateway's sweep reads them
+ * itself (`ended`). Each succeeded result gets a row of its own (api `anthropic.batch_message`),
+ * its usage read as a Message's, priced at its service tier (`batch`, half price), attributed
+ * to whoever created the batch through the gateway (key, user, team, project, tags, plus
+ * `batch_id` and `custom_id`; to the caller of the download for a batch created elsewhere),
+ * with an id made from the batch id and custom_id so that each result is recorded once however
+ * often it is downloaded. The creation row is then marked billed (`usage_source` final, still
+ * free), so that the sweep leaves it. Budgets are charged only for the rows this process
+ * inserted. The download's own row stays free. Runs after the download's response, never on its
+ * path, and never throws: failures are logged.
  */
 export class BatchResultRows {
   private readonly d: BatchResultsDeps;
@@ -54,9 +63,19 @@ export class BatchResultRows {
     const batch = f.batch;
     if (batch === undefined || batch.results.length === 0 || f.status >= 300) return;
     this.after.run(
-      () => this.record(f, batch.batchId, batch.results),
+      async () => {
+        const creation = await this.d.ledger.pendingResponse(batch.batchId, 'anthropic.batches');
+        await this.record(creation === undefined ? f : this.payerOf(creation, f.ts), batch.batchId, batch.results);
+        if (creation !== undefined) await this.markBilled(creation);
+      },
       (err) => this.d.log.error('could not record a message batch’s results', { batchId: batch.batchId, results: batch.results.length, err: String(err) }),
     );
+  }
+
+  /** Bills an ended batch's succeeded results to the row that created it (the sweep's way); throws when storage fails. */
+  async ended(creation: LedgerRow, results: readonly BatchResult[]): Promise<void> {
+    await this.record(this.payerOf(creation, Date.now()), creation.responseId!, results);
+    await this.markBilled(creation);
   }
 
   /** Waits for the writes under way. */
@@ -64,7 +83,17 @@ export class BatchResultRows {
     return this.after.drain();
   }
 
-  private async record(f: RequestFacts, batchId: string, results: readonly BatchResult[]): Promise<void> {
+  private payerOf(creation: LedgerRow, ts: number): Payer {
+    const { provider, keyId, user, team, project, sessionId, client, tags } = creation;
+    return { ts, provider, catalogProvider: this.d.catalogOf(provider), keyId, user, team, project, sessionId, client, tags };
+  }
+
+  /** Marks the creation row billed, once, whichever replica gets there first. */
+  private async markBilled(creation: LedgerRow): Promise<void> {
+    await this.d.ledger.upsert([{ ...creation, usageSource: 'final' }], [], STILL_PENDING);
+  }
+
+  private async record(f: Payer, batchId: string, results: readonly BatchResult[]): Promise<void> {
     for (let i = 0; i < results.length; i += ROWS_PER_INSERT) {
       const rows = results.slice(i, i + ROWS_PER_INSERT).map((r) => this.row(f, batchId, r));
       const fresh = new Set(await this.d.ledger.insertNew(rows));
@@ -72,7 +101,7 @@ export class BatchResultRows {
     }
   }
 
-  private row(f: RequestFacts, batchId: string, r: BatchResult): LedgerRow {
+  private row(f: Payer, batchId: string, r: BatchResult): LedgerRow {
     const x = newFacts(batchResultId(batchId, r.customId), f.ts, 'anthropic.batch_message');
     Object.assign(x, { provider: f.provider, catalogProvider: f.catalogProvider, keyId: f.keyId, user: f.user, team: f.team, project: f.project, sessionId: f.sessionId, client: f.client });
     x.tags = { ...f.tags, batch_id: batchId, custom_id: r.customId };

@@ -297,6 +297,12 @@ export function schemaV21(): string[] {
   return [`CREATE INDEX requests_pending_response ON requests (response_id) WHERE ${PENDING_RESPONSE}`];
 }
 
+/**
+ * The rows that wait for what their request made to finish: a background Response (its usage
+ * comes later) and a Message Batch (its results are billed once it has ended).
+ */
+export type PendingApi = 'openai.responses' | 'anthropic.batches';
+
 /** The predicate of requests_pending_response; a query must repeat it for either engine to use the index. */
 const PENDING_RESPONSE = "usage_source = 'none' AND response_id IS NOT NULL";
 
@@ -313,16 +319,16 @@ export function schemaV22(): string[] {
  * after a row, through requests_pending_ts; not those made with a provider key passed through,
  * which Tollgate cannot ask about (it does not keep the key).
  */
-export function pendingResponsesSql(param: (i: number) => string): string {
+export function pendingResponsesSql(api: PendingApi, param: (i: number) => string): string {
   return (
     `SELECT * FROM requests WHERE ${PENDING_RESPONSE} AND ts >= ${param(1)} AND ts < ${param(2)} AND (ts, id) > (${param(3)}, ${param(4)}) ` +
-    `AND api = 'openai.responses' AND source = '${GATEWAY_SOURCE}' AND (key_id IS NULL OR substr(key_id, 1, ${FINGERPRINT_PREFIX.length}) <> '${FINGERPRINT_PREFIX}') ORDER BY ts, id LIMIT ${param(5)}`
+    `AND api = '${api}' AND source = '${GATEWAY_SOURCE}' AND (key_id IS NULL OR substr(key_id, 1, ${FINGERPRINT_PREFIX.length}) <> '${FINGERPRINT_PREFIX}') ORDER BY ts, id LIMIT ${param(5)}`
   );
 }
 
-/** The gateway's Responses row still without usage that created the response `param` names, through requests_pending_response. */
-export function pendingResponseSql(param: string): string {
-  return `SELECT * FROM requests WHERE response_id = ${param} AND ${PENDING_RESPONSE} AND api = 'openai.responses' AND source = '${GATEWAY_SOURCE}' ORDER BY ts LIMIT 1`;
+/** The gateway's row still without usage that created the response or batch `param` names, through requests_pending_response. */
+export function pendingResponseSql(api: PendingApi, param: string): string {
+  return `SELECT * FROM requests WHERE response_id = ${param} AND ${PENDING_RESPONSE} AND api = '${api}' AND source = '${GATEWAY_SOURCE}' ORDER BY ts LIMIT 1`;
 }
 
 /** Ordered migrations; each entry's statements run in one transaction. */

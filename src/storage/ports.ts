@@ -1,6 +1,7 @@
 import type { AttemptRow, CacheRow, Dimension, LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
 import type { Usage } from '../core/usage.js';
+import type { PendingApi } from './ddl.js';
 import type { OutcomeEvent } from '../outcomes/outcome.js';
 import type { AuditEntry, Budget, Increase, IncreaseStatus, ModelPolicy, RateLimit } from '../policy/rules.js';
 
@@ -20,6 +21,7 @@ export interface Storage {
 
 /** A page of `pendingResponses`. */
 export interface PendingQuery {
+  api: PendingApi;
   from: number;
   to: number;
   after?: { ts: number; id: string };
@@ -52,15 +54,16 @@ export interface LedgerStore {
   ping(): Promise<void>;
   get(id: string): Promise<LedgerRow | undefined>;
   /**
-   * The gateway's row of a Responses request still without usage (`usage_source` none) that
-   * created the response `responseId`: a background response, billed once it is looked up
-   * finished (src/metering/background-usage.ts). Undefined when there is none, or no longer.
-   * Served by a partial index that only such rows are in.
+   * The gateway's row of a request still without usage (`usage_source` none) that created the
+   * response or batch `responseId` (`api`: a Responses request by default): a background
+   * response, billed once it is looked up finished (src/metering/background-usage.ts), or a
+   * Message Batch, until its results are billed (src/metering/batch-results.ts). Undefined when
+   * there is none, or no longer. Served by a partial index that only such rows are in.
    */
-  pendingResponse(responseId: string): Promise<LedgerRow | undefined>;
+  pendingResponse(responseId: string, api?: PendingApi): Promise<LedgerRow | undefined>;
   /**
    * Such rows stamped in [from, to), in (ts, id) order after `after` when given, at most `limit`:
-   * the background responses the gateway asks the provider about (src/metering/background-sweep.ts).
+   * the background responses and batches the gateway asks the provider about (src/metering/background-sweep.ts).
    */
   pendingResponses(q: PendingQuery): Promise<LedgerRow[]>;
   /** A request's upstream tries, in order (empty when it never went upstream). */

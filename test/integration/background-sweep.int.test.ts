@@ -17,7 +17,7 @@ describe('the background-response sweep', () => {
 
   const sweep = { intervalMs: 100, maxAgeMs: 3_600_000, firstAskMs: 0, firstWaitMs: 100 };
   const start = async (o: HarnessOptions = {}) => {
-    h = await startHarness({ backgroundSweep: sweep, ...o });
+    h = await startHarness({ deferredUsage: sweep, ...o });
     h.fake.setDefault({ usage: { input: 300, output: 80 } });
   };
   const create = async (apiKey: string) => {
@@ -98,8 +98,8 @@ describe.each(engines)('two gateways sweeping one %s ledger', (_, shared) => {
     const storage = shared();
     const policy = sharedPolicy([user]);
     const sweep = { intervalMs: 50, maxAgeMs: 3_600_000, firstAskMs: 0, firstWaitMs: 50 };
-    a = await startHarness({ storage, policy, backgroundSweep: sweep });
-    b = await startHarness({ storage, policy, backgroundSweep: sweep });
+    a = await startHarness({ storage, policy, deferredUsage: sweep });
+    b = await startHarness({ storage, policy, deferredUsage: sweep });
     for (const g of [a, b]) g.fake.setDefault({ usage: { input: 300, output: 80 } });
     const client = new OpenAI({ apiKey: a.key.key, baseURL: `${a.url}/v1`, maxRetries: 0 });
     const { data, response } = await client.responses.create({ model: 'gpt-5', input: 'later', background: true }).withResponse();

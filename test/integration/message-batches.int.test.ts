@@ -205,3 +205,46 @@ describe.each(engines)('batch results downloaded through two gateways at once on
     await eventually(async () => expect((await p.counters.read([line]))[0]!.spent).toBe(STANDARD + STANDARD));
   });
 });
+
+describe('a Message Batch nobody downloads through the gateway', () => {
+  const budget = toBudget(parseRule(budgetInput, { scope: 'user:alice', window: 'day', limit_usd: 10 }), 'budget', 'config', 0);
+  let h: Harness;
+  afterEach(() => h.close());
+
+  it('is billed by the sweep once it has ended, to its creator, at the batch price; a later download adds nothing', async () => {
+    h = await startHarness({
+      price: tierPrice,
+      policy: { rules: { budgets: [budget], rateLimits: [], modelPolicies: [] } },
+      deferredUsage: { intervalMs: 100, maxAgeMs: 3_600_000, firstAskMs: 0, firstWaitMs: 100 },
+    });
+    h.fake.setDefault({ usage: USAGE });
+    const client = new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });
+    // A request admitted first: the budget's counter is live, so batch spend reaches it.
+    await client.messages.create({ model: 'claude-sonnet-5-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
+    const { data: batch, response } = await client.messages.batches.create({ requests }).withResponse();
+    const createId = response.headers.get('x-tollgate-request-id')!;
+    const billedRows = () =>
+      eventually(async () => {
+        const rows = (await h.rows()).filter((r) => r.api === 'anthropic.batch_message');
+        expect(rows).toHaveLength(2);
+        return rows;
+      }, 5000);
+    const rows = await billedRows();
+    for (const r of rows) expect(r).toMatchObject({ ...TOKENS, user: 'alice', team: 'platform', keyId: h.key.id, costPicos: STANDARD / 2n, tags: { batch_id: batch.id } });
+    // The sweep asked with the configured key, never the client's.
+    const asked = h.fake.requests.filter((r) => r.route === 'anthropic.batches.results');
+    expect(asked.map((r) => r.headers['x-api-key'])).toEqual(['sk-ant-upstream']);
+    await eventually(async () => expect(await h.row(createId)).toMatchObject({ api: 'anthropic.batches', responseId: batch.id, usageSource: 'final', costPicos: 0n }));
+    // Downloaded afterwards by its client: the same results, nothing billed twice.
+    for await (const _ of await client.messages.batches.results(batch.id)) void _;
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await h.rows()).filter((r) => r.api === 'anthropic.batch_message')).toHaveLength(2);
+    const p = h.tollgate.policy!;
+    const line = budgetCounter(p.settings.keyPrefix, budget, p.rules.current(), Date.now(), p.settings.timeZone).line;
+    expect((await p.counters.read([line]))[0]!.spent).toBe(STANDARD + STANDARD);
+    // Asked about no more once billed.
+    const lookups = h.fake.requests.filter((r) => r.route === 'anthropic.batches.retrieve').length;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(h.fake.requests.filter((r) => r.route === 'anthropic.batches.retrieve').length).toBe(lookups);
+  });
+});

@@ -48,7 +48,7 @@ export interface HarnessOptions {
   /** The OTLP receiver (on, knowing only this server's own address, by default). */
   telemetry?: AppOptions['telemetry'];
   /** Asking the provider about background responses nobody looked up (off by default). */
-  backgroundSweep?: AppOptions['backgroundSweep'];
+  deferredUsage?: AppOptions['deferredUsage'];
   cors?: AppOptions['cors'];
   /** Commit on the event loop, as `tollgate serve` does by default, instead of in a worker thread. */
   inlineWriter?: { insertLockWaitMs: number };
@@ -124,7 +124,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     routingRules: o.routingRules,
     cache: o.cache,
     telemetry: o.telemetry,
-    backgroundSweep: o.backgroundSweep,
+    deferredUsage: o.deferredUsage,
     cors: o.cors,
   });
   const key = await createKey(storage.keys, { user: 'alice', team: 'platform', project: 'tollgate' });

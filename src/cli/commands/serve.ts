@@ -62,7 +62,7 @@ export function serveCommand(program: Command, io: Io): void {
         remote: config.storage.kind === 'sqlite' && config.storage.path === ':memory:' ? undefined : { storage: storageSpec(config) },
       },
       telemetry: config.telemetry,
-      backgroundSweep: config.backgroundSweep,
+      deferredUsage: config.deferredUsage,
       cors: config.server.cors,
     }).catch(async (err: unknown) => {
       await policy.alerts.close(0);

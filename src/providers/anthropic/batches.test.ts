@@ -56,6 +56,24 @@ describe('results_url rewrite', () => {
   });
 });
 
+describe('a batch creation’s row', () => {
+  const body = Buffer.from('{"id":"msgbatch_1","type":"message_batch","processing_status":"in_progress","results_url":null}');
+  const create: RouteMatch = { api: 'anthropic.batches', dialect: 'anthropic', method: 'POST' };
+
+  it('takes the batch’s id as its response id, with or without a gateway base, and only for a create', () => {
+    for (const gatewayBase of ['http://gw', undefined]) {
+      const run = runTap(anthropicAdapter.createTap(create, { ...ctx, contentType: 'application/json', gatewayBase }), [body.subarray(0, 7), body.subarray(7)]);
+      expect(run.bytes.equals(body)).toBe(true);
+      expect(run.metered).toMatchObject({ responseId: 'msgbatch_1', usageSource: 'none' });
+    }
+    const retrieve = { ...batches, resourceId: 'msgbatch_1' };
+    expect(runTap(anthropicAdapter.createTap(retrieve, { ...ctx, gatewayBase: 'http://gw' }), [body]).metered.responseId).toBeUndefined();
+    // Cut short, or not a batch: no id.
+    expect(runTap(anthropicAdapter.createTap(create, { ...ctx, gatewayBase: 'http://gw' }), [body.subarray(0, 20)], false).metered.responseId).toBeUndefined();
+    expect(runTap(anthropicAdapter.createTap(create, { ...ctx, gatewayBase: 'http://gw' }), [Buffer.from('{"id":"x","type":"error"}')]).metered.responseId).toBeUndefined();
+  });
+});
+
 describe('Message Batch results tap', () => {
   it('forwards the bytes unchanged and keeps each succeeded result’s usage, read as a Message’s', () => {
     const body = fixture('batch-results.jsonl');

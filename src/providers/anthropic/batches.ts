@@ -1,6 +1,6 @@
 import { zeroUsage } from '../../core/usage.js';
 import { asObject, asText, parseJson } from '../shared/json.js';
-import { nothingMetered, withToolCalls } from '../shared/metered.js';
+import { nothingMetered, withResponseId, withToolCalls } from '../shared/metered.js';
 import { MAX_BODY_COPY } from '../shared/taps.js';
 import { errorFromValue } from '../shared/upstream-error.js';
 import type { BatchResult, ResponseTap } from '../types.js';
@@ -23,12 +23,13 @@ export function rewriteResultsUrls(text: string, base: string): string {
  * The tap for a 2xx answer of Message Batches' own requests (create, retrieve, list, cancel,
  * delete): nothing to meter, but each `results_url` is rewritten to the gateway, so that the
  * SDK's `results()` downloads through it. The body (a batch, or a page of them) is held until it
- * ends; past MAX_BODY_COPY it is passed on as it came.
+ * ends; past MAX_BODY_COPY it is passed on as it came. The answer to a create gives the row the
+ * batch's id (`response_id`): the row waits on it until the batch's results are billed.
  */
-export function batchObjectTap(base: string | undefined): ResponseTap {
+export function batchObjectTap(base: string | undefined, creates = false): ResponseTap {
   let parts: Buffer[] = [];
   let size = 0;
-  let passing = base === undefined;
+  let passing = base === undefined && !creates;
   return {
     push(chunk, emit) {
       if (passing) return emit(chunk);
@@ -44,8 +45,12 @@ export function batchObjectTap(base: string | undefined): ResponseTap {
       const text = Buffer.concat(parts, size).toString('utf8');
       parts = [];
       // A body cut short is passed on as it came.
-      emit(complete ? Buffer.from(rewriteResultsUrls(text, base!)) : Buffer.from(text));
-      return nothingMetered(complete, complete ? errorFromValue(parseJson(text)) : undefined);
+      emit(complete && base !== undefined ? Buffer.from(rewriteResultsUrls(text, base)) : Buffer.from(text));
+      if (!complete) return nothingMetered(complete);
+      const body = parseJson(text);
+      const m = nothingMetered(complete, errorFromValue(body));
+      const batch = asObject(body);
+      return creates && batch?.type === 'message_batch' ? withResponseId(m, asText(batch.id)) : m;
     },
   };
 }

@@ -7,7 +7,7 @@ import { AnthropicStreamReader } from './stream.js';
 
 export function createAnthropicTap(route: RouteMatch, ctx: TapContext): ResponseTap {
   if (!isSuccess(ctx.status)) return errorBodyTap(ctx.status);
-  if (route.api === 'anthropic.batches') return batchObjectTap(ctx.gatewayBase);
+  if (route.api === 'anthropic.batches') return batchObjectTap(ctx.gatewayBase, route.method === 'POST' && route.resourceId === undefined);
   if (route.api === 'anthropic.batch_results') return batchResultsTap(route.resourceId ?? '');
   if (FREE_APIS.has(route.api)) return freeBodyTap();
   if (isEventStream(ctx)) return observeSse(new AnthropicStreamReader());

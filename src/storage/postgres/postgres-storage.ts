@@ -253,12 +253,12 @@ function pgLedger(pool: pg.Pool): LedgerStore {
       const r = await run('SELECT * FROM requests WHERE id = $1', [id]);
       return r[0] ? rowFromRecord(r[0]) : undefined;
     },
-    async pendingResponse(responseId) {
-      const r = await run(pendingResponseSql('$1'), [responseId]);
+    async pendingResponse(responseId, api = 'openai.responses') {
+      const r = await run(pendingResponseSql(api, '$1'), [responseId]);
       return r[0] ? rowFromRecord(r[0]) : undefined;
     },
     async pendingResponses(q) {
-      return (await run(pendingResponsesSql((i) => `$${i}`), [q.from, q.to, q.after?.ts ?? -1, q.after?.id ?? '', q.limit])).map(rowFromRecord);
+      return (await run(pendingResponsesSql(q.api, (i) => `$${i}`), [q.from, q.to, q.after?.ts ?? -1, q.after?.id ?? '', q.limit])).map(rowFromRecord);
     },
     async attempts(id) {
       return (await run('SELECT * FROM attempts WHERE request_id = $1 ORDER BY n', [id])).map(attemptFromRecord);

@@ -182,8 +182,6 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   });
   const selectOne = db.prepare('SELECT 1');
   const getRow = db.prepare('SELECT * FROM requests WHERE id = ?').safeIntegers();
-  const pendingRow = db.prepare(pendingResponseSql('?')).safeIntegers();
-  const pendingRows = db.prepare(pendingResponsesSql(() => '?')).safeIntegers();
   // Through requests_ts: one seek, however large the ledger.
   const firstTs = db.prepare('SELECT MIN(ts) AS t FROM requests');
   const arrivedBuckets = db.prepare('SELECT DISTINCT (ts / ?) * ? AS b FROM requests WHERE arrival > ? AND arrival <= ? AND ts < ? ORDER BY b');
@@ -222,11 +220,11 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
       const rec = getRow.get(id) as Row | undefined;
       return Promise.resolve(rec ? rowFromRecord(rec) : undefined);
     },
-    pendingResponse: (responseId) => {
-      const rec = pendingRow.get(responseId) as Row | undefined;
+    pendingResponse: (responseId, api = 'openai.responses') => {
+      const rec = statement(pendingResponseSql(api, '?')).get(responseId) as Row | undefined;
       return Promise.resolve(rec ? rowFromRecord(rec) : undefined);
     },
-    pendingResponses: (q) => Promise.resolve((pendingRows.all(q.from, q.to, q.after?.ts ?? -1, q.after?.id ?? '', q.limit) as Row[]).map(rowFromRecord)),
+    pendingResponses: (q) => Promise.resolve((statement(pendingResponsesSql(q.api, () => '?')).all([q.from, q.to, q.after?.ts ?? -1, q.after?.id ?? '', q.limit]) as Row[]).map(rowFromRecord)),
     attempts: (id) => Promise.resolve((attemptsOf.all(id) as Row[]).map(attemptFromRecord)),
     firstTs: () => {
       const t = (firstTs.get() as { t: number | null }).t;

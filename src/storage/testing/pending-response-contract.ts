@@ -45,10 +45,10 @@ export function pendingResponseContract(open: () => Promise<Storage>): void {
       at('anonymous', 3000, { keyId: null }),
     ]);
     const ids = async (q: Parameters<typeof s.ledger.pendingResponses>[0]) => (await s.ledger.pendingResponses(q)).map((r) => r.id);
-    expect(await ids({ from: 1000, to: 5000, limit: 10 })).toEqual(['a', 'b', 'c', 'anonymous']);
-    expect(await ids({ from: 1000, to: 5000, limit: 2 })).toEqual(['a', 'b']);
-    expect(await ids({ from: 1000, to: 5000, after: { ts: 2000, id: 'b' }, limit: 2 })).toEqual(['c', 'anonymous']);
-    expect((await s.ledger.pendingResponses({ from: 0, to: 1001, limit: 5 }))[1]).toEqual(at('a', 1000));
+    expect(await ids({ api: 'openai.responses', from: 1000, to: 5000, limit: 10 })).toEqual(['a', 'b', 'c', 'anonymous']);
+    expect(await ids({ api: 'openai.responses', from: 1000, to: 5000, limit: 2 })).toEqual(['a', 'b']);
+    expect(await ids({ api: 'openai.responses', from: 1000, to: 5000, after: { ts: 2000, id: 'b' }, limit: 2 })).toEqual(['c', 'anonymous']);
+    expect((await s.ledger.pendingResponses({ api: 'openai.responses', from: 0, to: 1001, limit: 5 }))[1]).toEqual(at('a', 1000));
     await s.close();
   });
 
