@@ -36,7 +36,12 @@ function setUp(rows: LedgerRow[], answer: (row: LedgerRow) => PollResult) {
     ledger,
     poll: (row) => {
       asked.push(row.responseId!);
-      const r = answer(row);
+      let r: PollResult;
+      try {
+        r = answer(row);
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
       // Billed: the row leaves the pending ones.
       if (r.kind === 'finished') {
         finished.push(row.responseId!);
@@ -81,15 +86,19 @@ describe('BackgroundSweep', () => {
 
   it('asks again after 30 s when the provider did not answer, and only after 6 hours when it did not know the response or there is no key', async () => {
     const answers: Record<string, PollResult> = { resp_1: { kind: 'failed', reason: 'HTTP 503' }, resp_2: { kind: 'unknown' }, resp_3: { kind: 'no_key' } };
-    const t = setUp([1, 2, 3].map((n) => pending(n, 10 * HOUR - 60_000)), (row) => answers[row.responseId!]!);
+    const t = setUp([1, 2, 3, 4].map((n) => pending(n, 10 * HOUR - 60_000)), (row) => {
+      // A poll that throws counts as a failed ask.
+      if (row.responseId === 'resp_4') throw new Error('bug');
+      return answers[row.responseId!]!;
+    });
     await t.sweep.sweep();
     t.advance(30_000);
     await t.sweep.sweep();
-    expect(t.asked.sort()).toEqual(['resp_1', 'resp_1', 'resp_2', 'resp_3']);
+    expect(t.asked.sort()).toEqual(['resp_1', 'resp_1', 'resp_2', 'resp_3', 'resp_4', 'resp_4']);
     t.advance(6 * HOUR);
     // Now older than three hours: none of them is asked about again.
     await t.sweep.sweep();
-    expect(t.asked).toHaveLength(4);
+    expect(t.asked).toHaveLength(6);
   });
 
   it('asks at most 200 per pass, and the next pass goes on past those waiting, page by page', async () => {

@@ -19,9 +19,9 @@ export type PollResult =
 export interface BackgroundSweepSettings {
   /** How often the ledger is looked through. */
   intervalMs: number;
-  /** Responses created longer ago than this are no longer asked after. */
+  /** Responses and batches created longer ago than this are no longer asked after. */
   maxAgeMs: number;
-  /** How old a response must be before it is first asked after (15 s; most are looked up by their client before). */
+  /** How old a row must be before it is first asked after (15 s; most clients come back before). */
   firstAskMs?: number;
   /** The wait after a "still running" or a failed ask (30 s), doubled each time up to 15 minutes. */
   firstWaitMs?: number;
@@ -31,7 +31,7 @@ export interface BackgroundSweepDeps extends BackgroundSweepSettings {
   /** Which rows: background responses (`openai.responses`) or Message Batches (`anthropic.batches`). */
   api: PendingApi;
   ledger: Pick<LedgerStore, 'pendingResponses'>;
-  /** Asks the provider about what a row's request made, and hands it on to be billed when finished. Never throws. */
+  /** Asks the provider about what a row's request made, and hands it on to be billed when finished (a throw counts as a failed ask). */
   poll: (row: LedgerRow) => Promise<PollResult>;
   log: Logger;
   now?: () => number;
@@ -63,7 +63,7 @@ const PARALLEL = 4;
 export class BackgroundSweep {
   private readonly d: BackgroundSweepDeps;
   private readonly now: () => number;
-  /** When each response may be asked after again, and the wait that set it. */
+  /** When each response or batch (by its id) may be asked after again, and the wait that set it. */
   private readonly due = new Map<string, { at: number; waitMs: number }>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -114,10 +114,15 @@ export class BackgroundSweep {
     return { asked: next, finished };
   }
 
-  /** Asks about one row's response; true when it finished and was handed on to be billed. */
+  /** Asks about one row's response or batch; true when it finished and was handed on to be billed. */
   private async ask(row: LedgerRow): Promise<boolean> {
     const id = row.responseId!;
-    const r = await this.d.poll(row);
+    let r: PollResult;
+    try {
+      r = await this.d.poll(row);
+    } catch (err) {
+      r = { kind: 'failed', reason: String(err) };
+    }
     switch (r.kind) {
       case 'finished':
         this.due.delete(id);
