@@ -64,7 +64,8 @@ export class BatchResultRows {
     if (batch === undefined || batch.results.length === 0 || f.status >= 300) return;
     this.after.run(
       async () => {
-        const creation = await this.d.ledger.pendingResponse(batch.batchId, 'anthropic.batches');
+        // Not found (created elsewhere, or billed already), or not known for now: the caller of the download pays.
+        const creation = await this.d.ledger.pendingResponse(batch.batchId, 'anthropic.batches').catch(() => undefined);
         await this.record(creation === undefined ? f : this.payerOf(creation, f.ts), batch.batchId, batch.results);
         if (creation !== undefined) await this.markBilled(creation);
       },
