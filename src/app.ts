@@ -10,7 +10,7 @@ import type { PolicyRuntime } from './policy/runtime.js';
 import type { SettledSpend } from './policy/settled-spend.js';
 import type { CacheSettings } from './cache-analysis/gateway.js';
 import { rowPricer } from './cache-analysis/report.js';
-import { batchPoller } from './gateway/batch-poll.js';
+import { messageBatchPoller, openaiBatchPoller } from './gateway/batch-poll.js';
 import { type Gateway, type GatewayDeps, createGateway } from './gateway/proxy.js';
 import { responsePoller } from './gateway/response-poll.js';
 import type { ProviderTable } from './gateway/select-provider.js';
@@ -21,6 +21,7 @@ import { BackgroundSweep, type BackgroundSweepSettings } from './metering/backgr
 import { BackgroundUsage } from './metering/background-usage.js';
 import { BatchResultRows } from './metering/batch-results.js';
 import type { PriceFn } from './metering/build-row.js';
+import type { BatchResults } from './providers/types.js';
 import { type LedgerSink, LedgerWriter } from './metering/ledger-writer.js';
 import { Spool, recoverSpools } from './metering/spool.js';
 import { isLockBusy } from './storage/sqlite/db.js';
@@ -273,7 +274,7 @@ export function defaultSpoolDir(sqlitePath: string | undefined): string {
 
 /**
  * The sweeps that bill what a client started and never came back for: background responses
- * (OpenAI) and Message Batches (Anthropic), each only when Tollgate holds a key for that
+ * and batches (OpenAI), Message Batches (Anthropic), each only when Tollgate holds a key for that
  * dialect to ask with (a key passed through is never kept).
  */
 function startSweeps(o: AppOptions, x: { agent: Agent; router: Router | undefined; background: BackgroundUsage; batchResults: BatchResultRows }): BackgroundSweep[] {
@@ -287,10 +288,9 @@ function startSweeps(o: AppOptions, x: { agent: Agent; router: Router | undefine
     const poll = responsePoller({ agent: x.agent, providers: o.providers, deployment: router && ((id) => router.deployment(id)), attempts: (id) => o.storage.ledger.attempts(id), finished: (r) => x.background.finished(r) });
     sweeps.push(new BackgroundSweep({ ...settings, api: 'openai.responses', ledger: o.storage.ledger, poll, log: o.log }));
   }
-  if (holdsKey('anthropic', o.providers.all)) {
-    const poll = batchPoller({ agent: x.agent, providers: o.providers, ended: (row, results) => x.batchResults.ended(row, results) });
-    sweeps.push(new BackgroundSweep({ ...settings, api: 'anthropic.batches', ledger: o.storage.ledger, poll, log: o.log }));
-  }
+  const batches = { agent: x.agent, providers: o.providers, ended: (row: LedgerRow, b: BatchResults) => x.batchResults.ended(row, b) };
+  if (holdsKey('openai', o.providers.all)) sweeps.push(new BackgroundSweep({ ...settings, api: 'openai.batches', ledger: o.storage.ledger, poll: openaiBatchPoller(batches), log: o.log }));
+  if (holdsKey('anthropic', o.providers.all)) sweeps.push(new BackgroundSweep({ ...settings, api: 'anthropic.batches', ledger: o.storage.ledger, poll: messageBatchPoller(batches), log: o.log }));
   for (const s of sweeps) s.start();
   return sweeps;
 }

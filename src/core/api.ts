@@ -11,6 +11,10 @@ export type Api =
   | 'openai.input_tokens'
   | 'openai.embeddings'
   | 'openai.models'
+  | 'openai.files'
+  | 'openai.file_content'
+  | 'openai.batches'
+  | 'openai.batch_request'
   | 'anthropic.messages'
   | 'anthropic.count_tokens'
   | 'anthropic.models'
@@ -30,6 +34,10 @@ export const APIS: readonly Api[] = [
   'openai.input_tokens',
   'openai.embeddings',
   'openai.models',
+  'openai.files',
+  'openai.file_content',
+  'openai.batches',
+  'openai.batch_request',
   'anthropic.messages',
   'anthropic.count_tokens',
   'anthropic.models',
@@ -44,13 +52,16 @@ export const APIS: readonly Api[] = [
 
 /**
  * APIs that cost nothing (listing models, counting tokens): their rows cost 0 whatever the
- * response says, and no budget, rate limit or routing rule applies to them. Message Batches'
- * own requests (create, list, retrieve, cancel, delete, results) are free: each succeeded
- * request in a batch is billed on its own row, `anthropic.batch_message`, when its result is
- * downloaded through the gateway (src/metering/batch-results.ts).
+ * response says, and no budget, rate limit or routing rule applies to them. Batches' own
+ * requests (create, list, retrieve, cancel, delete, results; OpenAI's files too) are free: each
+ * succeeded request in a batch is billed on its own row, `anthropic.batch_message` or
+ * `openai.batch_request`, from the batch's results (src/metering/batch-results.ts).
  */
 export const FREE_APIS: ReadonlySet<Api> = new Set<Api>([
   'openai.models',
+  'openai.files',
+  'openai.file_content',
+  'openai.batches',
   'openai.input_tokens',
   'anthropic.count_tokens',
   'anthropic.models',

@@ -1,16 +1,18 @@
 import type { Dispatcher } from 'undici';
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { PollResult } from '../metering/background-sweep.js';
-import { JsonlLines, readResultLine } from '../providers/anthropic/batches.js';
-import type { BatchResult } from '../providers/types.js';
+import { readResultLine } from '../providers/anthropic/batches.js';
+import { readOutputLine } from '../providers/openai/batches.js';
+import { JsonlLines } from '../providers/shared/batch-results-tap.js';
+import type { BatchResult, BatchResults } from '../providers/types.js';
 import { askJson, askUpstream } from './ask-upstream.js';
-import type { ProviderTable } from './select-provider.js';
+import type { ProviderTable, UpstreamProvider } from './select-provider.js';
 
 export interface BatchPollDeps {
   agent: Dispatcher;
   providers: ProviderTable;
   /** Bills an ended batch's succeeded results for the row that created it (BatchResultRows.ended). */
-  ended: (creation: LedgerRow, results: readonly BatchResult[]) => Promise<void>;
+  ended: (creation: LedgerRow, batch: BatchResults) => Promise<void>;
   /** How long asking about a batch may take (30 s). */
   timeoutMs?: number;
 }
@@ -21,6 +23,9 @@ const RESULTS_TIMEOUT_MS = 10 * 60_000;
 /** The version Tollgate's own calls to Anthropic ask for, unless the provider's configured headers name one. */
 const ANTHROPIC_VERSION = '2023-06-01';
 
+/** An OpenAI batch still at work; any other status (completed, failed, expired, cancelled) is final. */
+const OPENAI_RUNNING = new Set(['validating', 'in_progress', 'finalizing', 'cancelling']);
+
 /**
  * Asks Anthropic (`GET /v1/messages/batches/{id}`) about the Message Batch a ledger row created,
  * with the key Tollgate holds for the provider that served it; once the batch has ended, reads
@@ -28,7 +33,7 @@ const ANTHROPIC_VERSION = '2023-06-01';
  * on to be billed. A batch is kept by the one account that made it, so it is never routed: the
  * row's provider is the one to ask.
  */
-export function batchPoller(d: BatchPollDeps): (row: LedgerRow) => Promise<PollResult> {
+export function messageBatchPoller(d: BatchPollDeps): (row: LedgerRow) => Promise<PollResult> {
   return async (row) => {
     const provider = d.providers.byName(row.provider);
     if (provider?.apiKey === undefined) return { kind: 'no_key' };
@@ -37,20 +42,61 @@ export function batchPoller(d: BatchPollDeps): (row: LedgerRow) => Promise<PollR
     const batch = await askJson(d.agent, url, headers, d.timeoutMs);
     if (batch.kind !== 'json') return batch;
     if (batch.body.processing_status !== 'ended') return { kind: 'running' };
-    const asked = await askUpstream(d.agent, `${url}/results`, headers, RESULTS_TIMEOUT_MS);
-    if (asked.kind !== 'answer') return asked;
-    const results: BatchResult[] = [];
-    const lines = new JsonlLines((line) => {
-      const r = readResultLine(line);
-      if (r !== undefined) results.push(r);
-    });
-    try {
-      for await (const chunk of asked.body) lines.push(chunk as Buffer);
-      lines.end();
-      await d.ended(row, results);
-    } catch (err) {
-      return { kind: 'failed', reason: err instanceof Error ? err.message : String(err) };
-    }
-    return { kind: 'finished' };
+    return billResults(d, row, `${url}/results`, headers, { batchId: row.responseId!, api: 'anthropic.batch_message' }, readResultLine);
   };
+}
+
+/**
+ * Asks OpenAI (`GET /v1/batches/{id}`) about the batch a ledger row created, likewise; once it
+ * is done, reads its output file (`GET /v1/files/{output_file_id}/content`) and hands the
+ * succeeded requests on to be billed. A batch that ended without an output file bills nothing.
+ */
+export function openaiBatchPoller(d: BatchPollDeps): (row: LedgerRow) => Promise<PollResult> {
+  return async (row) => {
+    const provider = d.providers.byName(row.provider);
+    if (provider?.apiKey === undefined) return { kind: 'no_key' };
+    const headers = { ...provider.headers, authorization: `Bearer ${provider.apiKey}` };
+    const batch = await askJson(d.agent, `${provider.baseUrl}/v1/batches/${encodeURIComponent(row.responseId!)}`, headers, d.timeoutMs);
+    if (batch.kind !== 'json') return batch;
+    if (typeof batch.body.status !== 'string' || OPENAI_RUNNING.has(batch.body.status)) return { kind: 'running' };
+    const output = typeof batch.body.output_file_id === 'string' && batch.body.output_file_id !== '' ? batch.body.output_file_id : undefined;
+    if (output === undefined) return ended(d, row, { batchId: row.responseId!, api: 'openai.batch_request', results: [] });
+    return billResults(d, row, fileContentUrl(provider, output), headers, { batchId: output, api: 'openai.batch_request' }, readOutputLine);
+  };
+}
+
+const fileContentUrl = (p: UpstreamProvider, fileId: string) => `${p.baseUrl}/v1/files/${encodeURIComponent(fileId)}/content`;
+
+/** Downloads a batch's results, reads them a line at a time, and hands the succeeded ones on. */
+async function billResults(
+  d: BatchPollDeps,
+  row: LedgerRow,
+  url: string,
+  headers: Record<string, string>,
+  of: Omit<BatchResults, 'results'>,
+  readLine: (line: string) => BatchResult | undefined,
+): Promise<PollResult> {
+  const asked = await askUpstream(d.agent, url, headers, RESULTS_TIMEOUT_MS);
+  if (asked.kind !== 'answer') return asked;
+  const results: BatchResult[] = [];
+  const lines = new JsonlLines((line) => {
+    const r = readLine(line);
+    if (r !== undefined) results.push(r);
+  });
+  try {
+    for await (const chunk of asked.body) lines.push(chunk as Buffer);
+    lines.end();
+  } catch (err) {
+    return { kind: 'failed', reason: err instanceof Error ? err.message : String(err) };
+  }
+  return ended(d, row, { ...of, results });
+}
+
+async function ended(d: BatchPollDeps, row: LedgerRow, batch: BatchResults): Promise<PollResult> {
+  try {
+    await d.ended(row, batch);
+  } catch (err) {
+    return { kind: 'failed', reason: err instanceof Error ? err.message : String(err) };
+  }
+  return { kind: 'finished' };
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Agent } from 'undici';
 import { type CacheSettings, DEFAULT_CACHE_SETTINGS, cacheRuleMatcher, cacheStep } from '../cache-analysis/gateway.js';
 import { decodeContent } from './content-encoding.js';
-import { FREE_APIS } from '../core/api.js';
+import { type Api, FREE_APIS } from '../core/api.js';
 import { GatewayError, toGatewayError } from '../core/errors.js';
 import { newRequestId } from '../core/ids.js';
 import type { LedgerRow } from '../core/ledger-row.js';
@@ -174,7 +174,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   const query = new URLSearchParams(x.search);
   let raw = route.noBody ? undefined : await readBody(req, deps.maxBodyBytes);
   let badBody: GatewayError | undefined;
-  if (raw !== undefined && headers['content-encoding'] !== undefined) {
+  if (raw !== undefined && !route.rawBody && headers['content-encoding'] !== undefined) {
     // Read (and forwarded) decoded: the upstream gets the same JSON, uncompressed.
     try {
       raw = decodeContent(raw, headers['content-encoding'], deps.maxBodyBytes);
@@ -186,12 +186,12 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   const received = raw;
   let json: unknown;
   try {
-    json = raw === undefined || badBody ? undefined : parseJson(raw);
+    json = raw === undefined || badBody || route.rawBody ? undefined : parseJson(raw);
   } catch (err) {
     badBody = toGatewayError(err);
   }
   let info: RequestInfo = { model: route.model ?? '', stream: route.streamQuery !== undefined && query.get(route.streamQuery) === 'true' };
-  if (raw !== undefined && !badBody) {
+  if (raw !== undefined && !badBody && !route.rawBody) {
     try {
       info = adapter.inspectRequest(route, json);
     } catch (err) {
@@ -352,13 +352,16 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
 function selectDeployments(deps: GatewayDeps, x: Exchange, explicit: string | undefined, model: string, sessionId: string | null, json: unknown): RoutePlan | undefined {
   const pinned = x.held.route?.deployment;
   if (pinned !== undefined) return deps.router?.pin(pinned, model);
-  // A Message Batch names no model, and is kept by the one account that made it.
-  if (deps.router === undefined || explicit !== undefined || x.route.api === 'anthropic.batches') return undefined;
+  // A batch or a file names no model, and is kept by the one account that made it.
+  if (deps.router === undefined || explicit !== undefined || ACCOUNT_BOUND.has(x.route.api)) return undefined;
   const r = deps.router.routeFor(x.route.dialect, model);
   if (r === undefined) return undefined;
   const affinity = !r.affinity.enabled || r.deployments.length + r.fallbacks.length < 2 ? undefined : sessionId !== null ? `s:${sessionId}` : prefixKey(x.route.api, json, r.affinity.minPrefixChars);
   return deps.router.plan(r, model, affinity);
 }
+
+/** APIs whose objects live in the one account that made them: never sent through a route's deployments. */
+const ACCOUNT_BOUND: ReadonlySet<Api> = new Set<Api>(['anthropic.batches', 'openai.files', 'openai.batches']);
 
 function removeCredential(h: HeaderBag, query: URLSearchParams, where: string | undefined): void {
   if (where === 'query-key') query.delete('key');

@@ -28,7 +28,7 @@ export interface BackgroundSweepSettings {
 }
 
 export interface BackgroundSweepDeps extends BackgroundSweepSettings {
-  /** Which rows: background responses (`openai.responses`) or Message Batches (`anthropic.batches`). */
+  /** Which rows: background responses (`openai.responses`), Message Batches (`anthropic.batches`) or OpenAI batches (`openai.batches`). */
   api: PendingApi;
   ledger: Pick<LedgerStore, 'pendingResponses'>;
   /** Asks the provider about what a row's request made, and hands it on to be billed when finished (a throw counts as a failed ask). */
@@ -36,6 +36,13 @@ export interface BackgroundSweepDeps extends BackgroundSweepSettings {
   log: Logger;
   now?: () => number;
 }
+
+/** What each sweep is about, for its log lines. */
+const WHAT: Record<PendingApi, { one: string; all: string }> = {
+  'openai.responses': { one: 'a background response', all: 'background responses' },
+  'anthropic.batches': { one: 'a message batch', all: 'message batches' },
+  'openai.batches': { one: 'an OpenAI batch', all: 'OpenAI batches' },
+};
 
 const FIRST_ASK_MS = 15_000;
 /** The wait after a "still running" or a failed ask, doubled each time up to MAX_WAIT_MS. */
@@ -142,7 +149,7 @@ export class BackgroundSweep {
   }
 
   private what(): { one: string; all: string } {
-    return this.d.api === 'anthropic.batches' ? { one: 'a message batch', all: 'message batches' } : { one: 'a background response', all: 'background responses' };
+    return WHAT[this.d.api];
   }
 
   private later(id: string, giveUp: boolean): void {

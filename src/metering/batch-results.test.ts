@@ -13,7 +13,7 @@ const result = (customId: string, input: number, output: number): BatchResult =>
 function download(results: BatchResult[], o: Partial<RequestFacts> = {}): RequestFacts {
   const f = newFacts('download-1', 1_700_000_000_000, 'anthropic.batch_results');
   Object.assign(f, { provider: 'anthropic', catalogProvider: 'anthropic', keyId: 'k1', user: 'alice', team: 'platform', project: 'p', tags: { env: 'prod' }, status: 200, ...o });
-  f.batch = { batchId: 'msgbatch_1', results };
+  f.batch = { batchId: 'msgbatch_1', api: 'anthropic.batch_message', results };
   return f;
 }
 
@@ -102,7 +102,7 @@ describe('BatchResultRows', () => {
     const down = setup({ insertFails: true });
     down.rows.downloaded(download([result('a', 1, 1)]));
     await down.rows.close();
-    expect(down.calls.logged).toEqual(['error could not record a message batch’s results']);
+    expect(down.calls.logged).toEqual(['error could not record a batch’s results']);
     const counters = setup({ chargeFails: true });
     counters.rows.downloaded(download([result('a', 100, 10)]));
     await counters.rows.close();
@@ -121,7 +121,7 @@ describe('BatchResultRows', () => {
   it('ended (the sweep): bills the results to the creation row’s caller now, and marks it billed; a storage failure is thrown for the sweep to retry', async () => {
     const { rows, calls } = setup({ created: creation });
     const before = Date.now();
-    await rows.ended(creation, [result('a', 100, 10), result('b', 40, 2)]);
+    await rows.ended(creation, { batchId: 'msgbatch_1', api: 'anthropic.batch_message', results: [result('a', 100, 10), result('b', 40, 2)] });
     expect(calls.inserted[0]!.map((r) => [r.id, r.user, r.team, r.costPicos])).toEqual([
       [batchResultId('msgbatch_1', 'a'), 'bob', 'data', 100n],
       [batchResultId('msgbatch_1', 'b'), 'bob', 'data', 30n],
@@ -133,7 +133,7 @@ describe('BatchResultRows', () => {
     rows.downloaded(download([result('a', 100, 10), result('b', 40, 2)]));
     await rows.close();
     expect(calls.charged).toHaveLength(2);
-    await expect(setup({ insertFails: true }).rows.ended(creation, [result('a', 1, 1)])).rejects.toThrow('storage down');
+    await expect(setup({ insertFails: true }).rows.ended(creation, { batchId: 'msgbatch_1', api: 'anthropic.batch_message', results: [result('a', 1, 1)] })).rejects.toThrow('storage down');
   });
 
   it('writes a large batch a thousand rows at a time', async () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { Logger } from '../core/logger.js';
 import { type SettledSpend, settledSpendOf } from '../policy/settled-spend.js';
-import type { BatchResult } from '../providers/types.js';
+import type { BatchResult, BatchResults } from '../providers/types.js';
 import type { LedgerStore } from '../storage/ports.js';
 import { AfterResponse } from './after-response.js';
 import { STILL_PENDING } from './background-usage.js';
@@ -64,18 +64,22 @@ export class BatchResultRows {
     if (batch === undefined || batch.results.length === 0 || f.status >= 300) return;
     this.after.run(
       async () => {
-        // Not found (created elsewhere, or billed already), or not known for now: the caller of the download pays.
-        const creation = await this.d.ledger.pendingResponse(batch.batchId, 'anthropic.batches').catch(() => undefined);
-        await this.record(creation === undefined ? f : this.payerOf(creation, f.ts), batch.batchId, batch.results);
+        // Not found (created elsewhere, or billed already), or not known for now: the caller of the
+        // download pays. An OpenAI output file does not name its batch: the sweep finds the creator.
+        const creation = batch.api === 'anthropic.batch_message' ? await this.d.ledger.pendingResponse(batch.batchId, 'anthropic.batches').catch(() => undefined) : undefined;
+        await this.record(creation === undefined ? f : this.payerOf(creation, f.ts), batch);
         if (creation !== undefined) await this.markBilled(creation);
       },
-      (err) => this.d.log.error('could not record a message batch’s results', { batchId: batch.batchId, results: batch.results.length, err: String(err) }),
+      (err) => this.d.log.error('could not record a batch’s results', { batchId: batch.batchId, results: batch.results.length, err: String(err) }),
     );
   }
 
-  /** Bills an ended batch's succeeded results to the row that created it (the sweep's way); throws when storage fails. */
-  async ended(creation: LedgerRow, results: readonly BatchResult[]): Promise<void> {
-    await this.record(this.payerOf(creation, Date.now()), creation.responseId!, results);
+  /**
+   * Bills an ended batch's succeeded results (`batch`, as a download's tap reads them) to the row
+   * that created it (the sweep's way), then marks that row billed; throws when storage fails.
+   */
+  async ended(creation: LedgerRow, batch: BatchResults): Promise<void> {
+    await this.record(this.payerOf(creation, Date.now()), batch, { batch_id: creation.responseId! });
     await this.markBilled(creation);
   }
 
@@ -94,18 +98,21 @@ export class BatchResultRows {
     await this.d.ledger.upsert([{ ...creation, usageSource: 'final' }], [], STILL_PENDING);
   }
 
-  private async record(f: Payer, batchId: string, results: readonly BatchResult[]): Promise<void> {
+  private async record(f: Payer, batch: BatchResults, known: Record<string, string> = {}): Promise<void> {
+    const { batchId, api, results } = batch;
+    // An OpenAI output file names no batch: its id is the file's, and the batch is tagged when known (the sweep's way).
+    const tags = { ...(api === 'anthropic.batch_message' ? { batch_id: batchId } : { output_file_id: batchId }), ...known };
     for (let i = 0; i < results.length; i += ROWS_PER_INSERT) {
-      const rows = results.slice(i, i + ROWS_PER_INSERT).map((r) => this.row(f, batchId, r));
+      const rows = results.slice(i, i + ROWS_PER_INSERT).map((r) => this.row(f, batchId, api, tags, r));
       const fresh = new Set(await this.d.ledger.insertNew(rows));
       for (const row of rows) if (fresh.has(row.id)) await this.settle(row);
     }
   }
 
-  private row(f: Payer, batchId: string, r: BatchResult): LedgerRow {
-    const x = newFacts(batchResultId(batchId, r.customId), f.ts, 'anthropic.batch_message');
+  private row(f: Payer, batchId: string, api: BatchResults['api'], tags: Record<string, string>, r: BatchResult): LedgerRow {
+    const x = newFacts(batchResultId(batchId, r.customId), f.ts, api);
     Object.assign(x, { provider: f.provider, catalogProvider: f.catalogProvider, keyId: f.keyId, user: f.user, team: f.team, project: f.project, sessionId: f.sessionId, client: f.client });
-    x.tags = { ...f.tags, batch_id: batchId, custom_id: r.customId };
+    x.tags = { ...f.tags, ...tags, custom_id: r.customId };
     x.modelRequested = r.model ?? '';
     x.servedModel = r.model;
     x.usage = r.usage;

@@ -18,7 +18,7 @@ export function adapterFor(dialect: Dialect): DialectAdapter {
   return ADAPTERS[dialect];
 }
 
-const LOOKUPS: Record<Dialect, (method: string, pathname: string) => RouteLookup> = {
+const LOOKUPS: Record<Dialect, (method: string, pathname: string, first: boolean) => RouteLookup> = {
   openai: lookupOpenaiRoute,
   anthropic: lookupAnthropicRoute,
   gemini: lookupGeminiRoute,
@@ -35,7 +35,7 @@ const LOOKUPS: Record<Dialect, (method: string, pathname: string) => RouteLookup
  * lookupRoute('POST', '/v1/messages', ['openai'])  // { kind: 'unknown' }
  */
 export function lookupRoute(method: string, pathname: string, dialects: readonly Dialect[] = DIALECTS): RouteLookup {
-  return mergeLookups(dialects.map((d) => LOOKUPS[d](method, pathname)));
+  return mergeLookups(dialects.map((d, i) => LOOKUPS[d](method, pathname, i === 0)));
 }
 
 /**

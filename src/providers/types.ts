@@ -64,8 +64,10 @@ export interface RouteMatch {
   noBody?: boolean;
   /** A query parameter that, `true`, makes the response a stream (a stored response retrieved with `?stream=true`). */
   streamQuery?: string;
-  /** The id of the resource the path names (a Message Batch), URL-decoded. */
+  /** The id of the resource the path names (a batch, a file), URL-decoded. */
   resourceId?: string;
+  /** The body is forwarded as it came, never read as JSON (a file upload, multipart/form-data). */
+  rawBody?: boolean;
 }
 
 /** Header names lower-case; values as received (repeated headers joined with ", "). */
@@ -153,7 +155,10 @@ export interface Metered {
 
 /** The succeeded requests of a Message Batch's results (errored, canceled and expired ones are not billed). */
 export interface BatchResults {
+  /** What the results' rows are named after: the Message Batch's id, or the OpenAI batch's output file's. */
   batchId: string;
+  /** The API of their rows. */
+  api: 'anthropic.batch_message' | 'openai.batch_request';
   results: BatchResult[];
 }
 
@@ -162,7 +167,7 @@ export interface BatchResult {
   /** The model the result's message names. */
   model: string | undefined;
   usage: Usage;
-  /** `batch`, as the message's usage says (or assumed when it says nothing). */
+  /** `batch`, as the message's usage says (or assumed when it says nothing; OpenAI's always). */
   serviceTier: string;
 }
 

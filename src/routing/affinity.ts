@@ -35,6 +35,10 @@ export function prefixKey(api: Api, json: unknown, minChars: number): string | u
     case 'anthropic.batches':
     case 'anthropic.batch_results':
     case 'anthropic.batch_message':
+    case 'openai.files':
+    case 'openai.file_content':
+    case 'openai.batches':
+    case 'openai.batch_request':
     case 'gemini.count_tokens':
     case 'gemini.embed':
     case 'gemini.models':

@@ -299,9 +299,9 @@ export function schemaV21(): string[] {
 
 /**
  * The rows that wait for what their request made to finish: a background Response (its usage
- * comes later) and a Message Batch (its results are billed once it has ended).
+ * comes later) and a batch, Anthropic's or OpenAI's (its results are billed once it has ended).
  */
-export type PendingApi = 'openai.responses' | 'anthropic.batches';
+export type PendingApi = 'openai.responses' | 'anthropic.batches' | 'openai.batches';
 
 /** The predicate of requests_pending_response; a query must repeat it for either engine to use the index. */
 const PENDING_RESPONSE = "usage_source = 'none' AND response_id IS NOT NULL";

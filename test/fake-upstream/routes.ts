@@ -1,6 +1,7 @@
 import { buildCountTokens, buildMessages } from './anthropic.js';
 import { batchRoute, buildBatches } from './anthropic-batches.js';
 import { buildGemini, buildGeminiModels, geminiPath, isModelResource } from './gemini.js';
+import { buildOpenaiBatches, openaiBatchRoute } from './openai-batches.js';
 import { buildChat } from './openai-chat.js';
 import { buildEmbeddings, buildModels } from './openai-misc.js';
 import { buildCompact, buildInputTokens, buildResponseLookup, buildResponses, responseLookup } from './openai-responses.js';
@@ -47,6 +48,8 @@ export function findRoute(method: string, path: string, headers: Readonly<Record
   const openaiPath = path.startsWith('/v1/') ? path.slice(3) : path;
   const batches = batchRoute(method, path);
   if (batches !== undefined) return { name: batches, dialect: 'anthropic', build: buildBatches, json: batches === 'anthropic.batches.create', stateful: true };
+  const openaiBatches = openaiBatchRoute(method, openaiPath);
+  if (openaiBatches !== undefined) return { name: openaiBatches, dialect: 'openai', build: buildOpenaiBatches, json: openaiBatches === 'openai.batches.create', stateful: true };
   const lookup = responseLookup(method, openaiPath);
   if (lookup !== undefined) return { name: lookup, dialect: 'openai', build: buildResponseLookup, json: false };
   if (method === 'POST') {

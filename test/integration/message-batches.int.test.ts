@@ -1,21 +1,13 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LedgerRow } from '../../src/core/ledger-row.js';
-import type { PriceFn } from '../../src/metering/build-row.js';
 import { batchResultId } from '../../src/metering/batch-results.js';
 import { budgetCounter } from '../../src/policy/plan.js';
 import { budgetInput, parseRule, toBudget } from '../../src/policy/rule-input.js';
-import { tierMultiplier } from '../../src/pricing/modifiers.js';
-import { type Harness, defaultProviders, eventually, startHarness, testPrice, useHarness } from '../support/harness.js';
+import { type Harness, defaultProviders, eventually, startHarness, tierPrice, useHarness } from '../support/harness.js';
 import { sharedLedgers, sharedPolicy } from '../support/replicas.js';
 import { routingFrom } from '../support/routing.js';
 
-/** The test price (a pico per input token, ten per output token) at the service tier's multiplier: Anthropic's `batch` is half. */
-const tierPrice: PriceFn = (r) => {
-  const p = testPrice({ ...r });
-  if (p.costPicos === null) return p;
-  return { costPicos: tierMultiplier(r.catalogProvider, r.serviceTier) === '0.5' ? p.costPicos / 2n : p.costPicos, unpriced: false };
-};
 
 const USAGE = { input: 100, cacheRead: 40, cacheWrite5m: 20, cacheWrite1h: 10, output: 50 };
 /** The Message usage normalised: input includes cache reads and writes (100 + 40 + 20 + 10). */

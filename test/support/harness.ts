@@ -17,6 +17,7 @@ import type { RoutingRule } from '../../src/routing/rules/rule.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/index.js';
+import { tierMultiplier } from '../../src/pricing/modifiers.js';
 
 export interface Harness {
   tollgate: Tollgate;
@@ -90,6 +91,13 @@ export function testPolicy(p: Partial<PolicyOptions> = {}): PolicyOptions {
 /** A deterministic stand-in price: 1 pico per input token, 10 per output token; unknown models unpriced. */
 export const testPrice: PriceFn = (r) =>
   r.model.startsWith('unknown') ? { costPicos: null, unpriced: true } : { costPicos: BigInt(r.usage.inputTokens + 10 * r.usage.outputTokens), unpriced: false };
+
+/** testPrice at the service tier's multiplier: a `batch` (Anthropic's or OpenAI's) is half. */
+export const tierPrice: PriceFn = (r) => {
+  const p = testPrice(r);
+  if (p.costPicos === null) return p;
+  return { costPicos: tierMultiplier(r.catalogProvider, r.serviceTier) === '0.5' ? p.costPicos / 2n : p.costPicos, unpriced: false };
+};
 
 export function defaultProviders(url: string): UpstreamProvider[] {
   return [

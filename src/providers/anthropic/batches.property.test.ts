@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fixtures, runTap, splitAt } from '../testing/tap-runner.js';
 import type { RouteMatch, TapContext } from '../types.js';
 import { anthropicAdapter } from './adapter.js';
-import { JsonlLines } from './batches.js';
+import { JsonlLines } from '../shared/batch-results-tap.js';
 
 const fixture = fixtures(import.meta.url);
 const ctx: TapContext = { status: 200, contentType: 'application/binary', stream: false, injectedStreamUsage: false, requestedModel: '' };

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { fixtures, runTap } from '../testing/tap-runner.js';
 import type { RouteMatch, TapContext } from '../types.js';
 import { anthropicAdapter } from './adapter.js';
-import { JsonlLines, readResultLine, rewriteResultsUrls } from './batches.js';
+import { JsonlLines } from '../shared/batch-results-tap.js';
+import { readResultLine, rewriteResultsUrls } from './batches.js';
 import { lookupAnthropicRoute } from './routes.js';
 
 const fixture = fixtures(import.meta.url);
@@ -82,6 +83,7 @@ describe('Message Batch results tap', () => {
     expect(run.metered.usageSource).toBe('none');
     expect(run.metered.batch).toEqual({
       batchId: 'msgbatch_01X',
+      api: 'anthropic.batch_message',
       results: [
         {
           customId: 'ok-1',

@@ -3,6 +3,7 @@ import { asObject, asText, parseJson } from '../shared/json.js';
 import { nothingMetered, withResponseId, withToolCalls } from '../shared/metered.js';
 import { MAX_BODY_COPY } from '../shared/taps.js';
 import { errorFromValue } from '../shared/upstream-error.js';
+import { batchResultsTap } from '../shared/batch-results-tap.js';
 import type { BatchResult, ResponseTap } from '../types.js';
 import { countToolUseBlocks } from './content.js';
 import { anthropicUsage } from './usage.js';
@@ -55,68 +56,9 @@ export function batchObjectTap(base: string | undefined, creates = false): Respo
   };
 }
 
-/**
- * The tap for a Message Batch's results (JSONL, one result per line, possibly hundreds of MB):
- * each chunk goes to the client at once and unchanged, while the lines are read on the side,
- * one at a time (a line split across chunks is joined; no more than one line is ever held).
- * Each succeeded result's usage is kept (errored, canceled and expired ones are not billed)
- * for its own row (src/metering/batch-results.ts). A last line cut short is not read.
- */
-export function batchResultsTap(batchId: string): ResponseTap {
-  const results: BatchResult[] = [];
-  const reader = new JsonlLines((line) => {
-    const r = readResultLine(line);
-    if (r !== undefined) results.push(r);
-  });
-  return {
-    push(chunk, emit) {
-      emit(chunk);
-      reader.push(chunk);
-    },
-    finish(complete) {
-      if (complete) reader.end();
-      const m = nothingMetered(complete);
-      m.batch = { batchId, results };
-      return m;
-    },
-  };
-}
-
-/** Splits a byte stream into lines (LF; a CR before it is left to JSON, which reads it as whitespace), holding only the line in progress. */
-export class JsonlLines {
-  private pending: Buffer[] = [];
-  private readonly onLine: (line: string) => void;
-
-  constructor(onLine: (line: string) => void) {
-    this.onLine = onLine;
-  }
-
-  push(chunk: Buffer): void {
-    let from = 0;
-    for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, from)) {
-      const piece = chunk.subarray(from, nl);
-      if (this.pending.length === 0) this.line(piece);
-      else {
-        this.pending.push(piece);
-        this.line(Buffer.concat(this.pending));
-        this.pending = [];
-      }
-      from = nl + 1;
-    }
-    // Copied: the caller's chunk is not kept alive by a view into it.
-    if (from < chunk.length) this.pending.push(Buffer.from(chunk.subarray(from)));
-  }
-
-  /** The stream ended: a last line without its newline is a line all the same. */
-  end(): void {
-    if (this.pending.length > 0) this.line(Buffer.concat(this.pending));
-    this.pending = [];
-  }
-
-  private line(bytes: Buffer): void {
-    const text = bytes.toString('utf8');
-    if (text.trim() !== '') this.onLine(text);
-  }
+/** The tap for a Message Batch's results: each succeeded result's usage, read as a Message's (see batchResultsTap). */
+export function messageBatchResultsTap(batchId: string): ResponseTap {
+  return batchResultsTap(batchId, 'anthropic.batch_message', readResultLine);
 }
 
 /** A succeeded result's usage, normalised as a Message's; undefined for any other line. */

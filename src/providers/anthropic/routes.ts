@@ -1,16 +1,8 @@
-import { type PathMatch, type RouteLookup, type RouteSpec, decodeSegment, lookupIn, modelAfter } from '../shared/routes.js';
+import { type RouteLookup, type RouteSpec, lookupIn, modelAfter, resourceAt } from '../shared/routes.js';
 
 const BATCHES = '/v1/messages/batches';
 
-/** `/v1/messages/batches/{id}{suffix}`: one batch, or one of its sub-resources. */
-function batch(suffix: string): (pathname: string) => PathMatch | undefined {
-  return (pathname) => {
-    if (!pathname.startsWith(`${BATCHES}/`) || !pathname.endsWith(suffix)) return undefined;
-    const segment = pathname.slice(BATCHES.length + 1, pathname.length - suffix.length);
-    const resourceId = segment.includes('/') ? undefined : decodeSegment(segment);
-    return resourceId === undefined ? undefined : { resourceId };
-  };
-}
+const batch = (suffix: string) => resourceAt(BATCHES, suffix);
 
 /**
  * Paths only: `?beta=true` (sent by Claude Code on count_tokens) is the caller's query string.
@@ -31,6 +23,6 @@ export const ANTHROPIC_ROUTES: readonly RouteSpec[] = [
   { api: 'anthropic.batch_results', method: 'GET', path: batch('/results'), noBody: true },
 ];
 
-export function lookupAnthropicRoute(method: string, pathname: string): RouteLookup {
-  return lookupIn('anthropic', ANTHROPIC_ROUTES, method, pathname);
+export function lookupAnthropicRoute(method: string, pathname: string, first = true): RouteLookup {
+  return lookupIn('anthropic', ANTHROPIC_ROUTES, method, pathname, first);
 }

@@ -1,14 +1,14 @@
 import { FREE_APIS } from '../../core/api.js';
 import { bufferBody, errorBodyTap, freeBodyTap, isEventStream, isSuccess, observeSse } from '../shared/taps.js';
 import type { ResponseTap, RouteMatch, TapContext } from '../types.js';
-import { batchObjectTap, batchResultsTap } from './batches.js';
+import { batchObjectTap, messageBatchResultsTap } from './batches.js';
 import { readAnthropicBody } from './body.js';
 import { AnthropicStreamReader } from './stream.js';
 
 export function createAnthropicTap(route: RouteMatch, ctx: TapContext): ResponseTap {
   if (!isSuccess(ctx.status)) return errorBodyTap(ctx.status);
   if (route.api === 'anthropic.batches') return batchObjectTap(ctx.gatewayBase, route.method === 'POST' && route.resourceId === undefined);
-  if (route.api === 'anthropic.batch_results') return batchResultsTap(route.resourceId ?? '');
+  if (route.api === 'anthropic.batch_results') return messageBatchResultsTap(route.resourceId ?? '');
   if (FREE_APIS.has(route.api)) return freeBodyTap();
   if (isEventStream(ctx)) return observeSse(new AnthropicStreamReader());
   return bufferBody((text, complete, tail) => readAnthropicBody(text, complete, tail, ctx.requestedModel));

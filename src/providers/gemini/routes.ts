@@ -43,6 +43,6 @@ export const GEMINI_ROUTES: readonly RouteSpec[] = [
   { api: 'gemini.models', method: 'GET', path: modelResource, noBody: true },
 ];
 
-export function lookupGeminiRoute(method: string, pathname: string): RouteLookup {
-  return lookupIn('gemini', GEMINI_ROUTES, method, pathname);
+export function lookupGeminiRoute(method: string, pathname: string, first = true): RouteLookup {
+  return lookupIn('gemini', GEMINI_ROUTES, method, pathname, first);
 }

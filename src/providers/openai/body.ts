@@ -18,7 +18,11 @@ const RESPONSE_BODIES: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'ope
 export function readOpenaiBody(api: Api, text: string | undefined, complete: boolean, tail?: Buffer): Metered {
   if (text === undefined && tail !== undefined) return readTail(api, tail, complete);
   const body = text === undefined ? undefined : asObject(parseJson(text));
-  if (body === undefined) return nothingMetered(complete);
+  return body === undefined ? nothingMetered(complete) : readOpenaiObject(api, body, complete);
+}
+
+/** An OpenAI API's 2xx body, parsed: a Response, an embeddings list, or a chat (or text) completion. */
+export function readOpenaiObject(api: Api, body: JsonObject, complete: boolean): Metered {
   if (RESPONSE_BODIES.has(api)) return readResponseBody(body, complete);
   if (api === 'openai.embeddings') return readEmbeddings(body, complete);
   return readChatCompletion(body, complete);

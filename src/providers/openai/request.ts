@@ -2,7 +2,8 @@ import { optionalCount, requireModel, requireObject } from '../shared/request.js
 import type { RequestInfo, RouteMatch } from '../types.js';
 
 export function inspectOpenaiRequest(route: RouteMatch, body: unknown): RequestInfo {
-  if (route.noBody) return { model: '', stream: false };
+  // A batch's requests name their own models (in its input file); the batch itself has none.
+  if (route.noBody || route.api === 'openai.batches') return { model: '', stream: false };
   const obj = requireObject(body, route.api);
   // Counting needs no model (the SDK sends `{}` by default): one given is the row's.
   if (route.api === 'openai.input_tokens') return { model: typeof obj.model === 'string' ? obj.model : '', stream: false };

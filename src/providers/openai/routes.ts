@@ -1,4 +1,7 @@
-import { type PathMatch, type RouteLookup, type RouteSpec, lookupIn, modelAfter } from '../shared/routes.js';
+import { type PathMatch, type RouteLookup, type RouteSpec, lookupIn, modelAfter, resourceAt } from '../shared/routes.js';
+
+const FILES = '/v1/files';
+const BATCHES = '/v1/batches';
 
 /** `/v1/responses/{id}` and its sub-resources; `compact` and `input_tokens` are other endpoints of their own, not ids. */
 function storedResponse(suffix: string): (pathname: string) => PathMatch | undefined {
@@ -22,8 +25,18 @@ export const OPENAI_ROUTES: readonly RouteSpec[] = [
   { api: 'openai.responses_lookup', method: 'DELETE', path: storedResponse(''), noBody: true },
   { api: 'openai.responses_lookup', method: 'POST', path: storedResponse('/cancel'), noBody: true },
   { api: 'openai.responses_lookup', method: 'GET', path: storedResponse('/input_items'), noBody: true },
+  // The Batch API and the files it reads and writes: free; each request of a batch is billed from the batch's output file.
+  { api: 'openai.files', method: 'POST', path: FILES, rawBody: true, firstOnly: true },
+  { api: 'openai.files', method: 'GET', path: FILES, noBody: true, firstOnly: true },
+  { api: 'openai.files', method: 'GET', path: resourceAt(FILES, ''), noBody: true, firstOnly: true },
+  { api: 'openai.files', method: 'DELETE', path: resourceAt(FILES, ''), noBody: true, firstOnly: true },
+  { api: 'openai.file_content', method: 'GET', path: resourceAt(FILES, '/content'), noBody: true, firstOnly: true },
+  { api: 'openai.batches', method: 'POST', path: BATCHES },
+  { api: 'openai.batches', method: 'GET', path: BATCHES, noBody: true },
+  { api: 'openai.batches', method: 'GET', path: resourceAt(BATCHES, ''), noBody: true },
+  { api: 'openai.batches', method: 'POST', path: resourceAt(BATCHES, '/cancel'), noBody: true },
 ];
 
-export function lookupOpenaiRoute(method: string, pathname: string): RouteLookup {
-  return lookupIn('openai', OPENAI_ROUTES, method, pathname);
+export function lookupOpenaiRoute(method: string, pathname: string, first = true): RouteLookup {
+  return lookupIn('openai', OPENAI_ROUTES, method, pathname, first);
 }

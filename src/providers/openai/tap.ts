@@ -1,6 +1,7 @@
 import { FREE_APIS } from '../../core/api.js';
 import { bufferBody, errorBodyTap, freeBodyTap, isEventStream, isSuccess, observeSse } from '../shared/taps.js';
 import type { ResponseTap, RouteMatch, TapContext } from '../types.js';
+import { batchObjectTap, outputFileTap } from './batches.js';
 import { readOpenaiBody } from './body.js';
 import { chatRewriteTap } from './chat-rewrite-tap.js';
 import { ChatStreamReader } from './chat-stream.js';
@@ -8,6 +9,8 @@ import { ResponsesStreamReader } from './responses-stream.js';
 
 export function createOpenaiTap(route: RouteMatch, ctx: TapContext): ResponseTap {
   if (!isSuccess(ctx.status)) return errorBodyTap(ctx.status);
+  if (route.api === 'openai.batches') return batchObjectTap(route.method === 'POST' && route.resourceId === undefined);
+  if (route.api === 'openai.file_content') return outputFileTap(route.resourceId ?? '');
   if (FREE_APIS.has(route.api)) return freeBodyTap();
   if (isEventStream(ctx)) {
     // A stored response retrieved with `?stream=true` is its events again.

@@ -72,6 +72,10 @@ function capOutput(route: RouteMatch, body: Record<string, unknown>, cap: number
     case 'anthropic.batches':
     case 'anthropic.batch_results':
     case 'anthropic.batch_message':
+    case 'openai.files':
+    case 'openai.file_content':
+    case 'openai.batches':
+    case 'openai.batch_request':
     case 'gemini.count_tokens':
     case 'gemini.embed':
     case 'gemini.models':

@@ -16,6 +16,14 @@ export interface RouteSpec {
   noBody?: boolean;
   /** See RouteMatch.streamQuery. */
   streamQuery?: string;
+  /** See RouteMatch.rawBody. */
+  rawBody?: boolean;
+  /**
+   * Matched only when the request is this dialect's first (its headers claim no other): a path
+   * another provider has too (Anthropic's Files API is also `/v1/files`) that Tollgate serves
+   * for this dialect alone.
+   */
+  firstOnly?: boolean;
   /** The exact pathname, or a parser for a templated one (undefined when it does not match). */
   path: string | ((pathname: string) => PathMatch | undefined);
 }
@@ -40,6 +48,16 @@ export function decodeSegment(segment: string): string | undefined {
   }
 }
 
+/** `{base}/{id}{suffix}`: one resource (a batch, a file), or one of its sub-resources; the id URL-decoded. */
+export function resourceAt(base: string, suffix: string): (pathname: string) => PathMatch | undefined {
+  return (pathname) => {
+    if (!pathname.startsWith(`${base}/`) || !pathname.endsWith(suffix)) return undefined;
+    const segment = pathname.slice(base.length + 1, pathname.length - suffix.length);
+    const resourceId = segment.includes('/') ? undefined : decodeSegment(segment);
+    return resourceId === undefined ? undefined : { resourceId };
+  };
+}
+
 /** `{prefix}{model}`, one segment after the prefix: the model (URL-decoded) the request is about (GET /v1/models/{model}). */
 export function modelAfter(prefix: string): (pathname: string) => PathMatch | undefined {
   return (pathname) => {
@@ -50,9 +68,10 @@ export function modelAfter(prefix: string): (pathname: string) => PathMatch | un
   };
 }
 
-export function lookupIn(dialect: Dialect, specs: readonly RouteSpec[], method: string, pathname: string): RouteLookup {
+export function lookupIn(dialect: Dialect, specs: readonly RouteSpec[], method: string, pathname: string, first = true): RouteLookup {
   const allow: HttpMethod[] = [];
   for (const spec of specs) {
+    if (spec.firstOnly && !first) continue;
     const found = typeof spec.path === 'string' ? (spec.path === pathname ? {} : undefined) : spec.path(pathname);
     if (found === undefined) continue;
     if (spec.method !== method) {
@@ -62,6 +81,7 @@ export function lookupIn(dialect: Dialect, specs: readonly RouteSpec[], method: 
     const route: RouteMatch = { api: spec.api, dialect, method: spec.method, ...found };
     if (spec.noBody) route.noBody = true;
     if (spec.streamQuery !== undefined) route.streamQuery = spec.streamQuery;
+    if (spec.rawBody) route.rawBody = true;
     return { kind: 'match', route };
   }
   return allow.length > 0 ? { kind: 'wrong_method', allow } : { kind: 'unknown' };

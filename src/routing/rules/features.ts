@@ -49,6 +49,10 @@ export function hasImages(api: Api, body: unknown): boolean {
     case 'anthropic.batches':
     case 'anthropic.batch_results':
     case 'anthropic.batch_message':
+    case 'openai.files':
+    case 'openai.file_content':
+    case 'openai.batches':
+    case 'openai.batch_request':
     case 'gemini.embed':
     case 'gemini.models':
       return false;
@@ -111,6 +115,10 @@ export function reasoningEffort(api: Api, body: unknown): string | undefined {
     case 'anthropic.batches':
     case 'anthropic.batch_results':
     case 'anthropic.batch_message':
+    case 'openai.files':
+    case 'openai.file_content':
+    case 'openai.batches':
+    case 'openai.batch_request':
     case 'gemini.embed':
     case 'gemini.models':
       return undefined;
@@ -158,6 +166,10 @@ export function systemText(api: Api, body: unknown): string | undefined {
     case 'anthropic.batches':
     case 'anthropic.batch_results':
     case 'anthropic.batch_message':
+    case 'openai.files':
+    case 'openai.file_content':
+    case 'openai.batches':
+    case 'openai.batch_request':
     case 'gemini.embed':
     case 'gemini.models':
       break;

@@ -1,0 +1,46 @@
+import type { Api } from '../../core/api.js';
+import { batchResultsTap } from '../shared/batch-results-tap.js';
+import { asObject, asText, parseJson } from '../shared/json.js';
+import { nothingMetered, withResponseId } from '../shared/metered.js';
+import { bufferBody } from '../shared/taps.js';
+import { errorFromValue } from '../shared/upstream-error.js';
+import type { BatchResult, ResponseTap } from '../types.js';
+import { readOpenaiObject } from './body.js';
+
+/**
+ * The tap for a 2xx answer of the Batch API's own requests (create, list, retrieve, cancel):
+ * nothing to meter; the answer to a create gives the row the batch's id (`response_id`), on
+ * which it waits until the batch's output is billed.
+ */
+export function batchObjectTap(creates: boolean): ResponseTap {
+  return bufferBody((text, complete) => {
+    const body = text === undefined ? undefined : parseJson(text);
+    const m = nothingMetered(complete, errorFromValue(body));
+    const batch = asObject(body);
+    return creates && complete && batch?.object === 'batch' ? withResponseId(m, asText(batch.id)) : m;
+  });
+}
+
+/** The tap for a file's content: a batch's output file is billed a row per succeeded request; any other file reads as none. */
+export function outputFileTap(fileId: string): ResponseTap {
+  return batchResultsTap(fileId, 'openai.batch_request', readOutputLine);
+}
+
+/** The API whose body a batch's request answered with, by the body's `object`. */
+const BODY_API: Record<string, Api> = { response: 'openai.responses', list: 'openai.embeddings' };
+
+/**
+ * A line of a batch's output file (`{id, custom_id, response: {status_code, request_id, body}, error}`):
+ * a succeeded request's usage, read as its endpoint's answer (a chat completion, a Response, an
+ * embeddings list), at the batch tier (half price); undefined for a failed request, a line of
+ * an input file, or anything else.
+ */
+export function readOutputLine(line: string): BatchResult | undefined {
+  const obj = asObject(parseJson(line));
+  const customId = asText(obj?.custom_id);
+  const response = asObject(obj?.response);
+  const body = asObject(response?.body);
+  if (customId === undefined || response?.status_code !== 200 || body === undefined) return undefined;
+  const m = readOpenaiObject(BODY_API[asText(body.object) ?? ''] ?? 'openai.chat', body, true);
+  return { customId, model: m.servedModel, usage: m.usage, serviceTier: 'batch' };
+}
