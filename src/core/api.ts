@@ -5,6 +5,7 @@ export const DIALECTS: readonly Dialect[] = ['openai', 'anthropic', 'gemini'];
 /** The API surfaces recorded in the ledger's `api` column. */
 export type Api =
   | 'openai.chat'
+  | 'openai.completions'
   | 'openai.responses'
   | 'openai.compact'
   | 'openai.responses_lookup'
@@ -28,6 +29,7 @@ export type Api =
 
 export const APIS: readonly Api[] = [
   'openai.chat',
+  'openai.completions',
   'openai.responses',
   'openai.compact',
   'openai.responses_lookup',

@@ -53,6 +53,7 @@ const PROVIDERS: Record<string, ProviderInfo> = {
 
 function apiOf(dialect: ProviderInfo['dialect'], op: string | null): Api {
   if (op === 'embeddings') return 'openai.embeddings';
+  if (op === 'text_completion' && dialect === 'openai') return 'openai.completions';
   if (dialect === 'anthropic') return 'anthropic.messages';
   if (dialect === 'gemini') return 'gemini.generate';
   return 'openai.chat';

@@ -106,3 +106,25 @@ function chatChunks(m: ChatMeta, c: Content, u: Usage, includeUsage: boolean, ob
   out.push(DONE);
   return out;
 }
+
+/**
+ * The legacy Completions API (`POST /v1/completions`), as OpenAI and local servers answer it:
+ * a `text_completion` with `choices[].text`; streamed, one chunk per text piece, then a
+ * usage-only chunk when `stream_options.include_usage` asks for it, then `[DONE]`.
+ */
+export function buildCompletions(input: BuildInput): Reply {
+  const { body, scenario: s } = input;
+  const content = planContent(s, []);
+  const usage = resolveUsage(s.usage, input.req.body.length, content);
+  const base = { id: s.id ?? 'cmpl-fakeUpstream0001', object: 'text_completion', created: s.created ?? FIXED_CREATED, model: s.model ?? str(body.model) ?? 'gpt-fake' };
+  const finish = s.stopReason ?? 'stop';
+  const { prompt_tokens, completion_tokens, total_tokens } = openaiUsage(usage) as { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  const plainUsage = { prompt_tokens, completion_tokens, total_tokens };
+  if (body.stream !== true) {
+    return jsonReply(jsonHeaders('openai'), pretty({ ...base, choices: [{ text: content.text, index: 0, logprobs: null, finish_reason: finish }], usage: plainUsage }));
+  }
+  const pieces = content.textPieces.map((text, i) => dataEvent(J({ ...base, choices: [{ text, index: 0, logprobs: null, finish_reason: i === content.textPieces.length - 1 ? finish : null }] })));
+  if (isRecord(body.stream_options) && body.stream_options.include_usage === true) pieces.push(dataEvent(J({ ...base, choices: [], usage: plainUsage })));
+  pieces.push(DONE);
+  return { status: 200, headers: sseHeaders('openai'), pieces, stream: true, errorEvent: streamError('openai.chat', s.error) };
+}

@@ -2,7 +2,7 @@ import { buildCountTokens, buildMessages } from './anthropic.js';
 import { batchRoute, buildBatches } from './anthropic-batches.js';
 import { buildGemini, buildGeminiModels, geminiPath, isModelResource } from './gemini.js';
 import { buildOpenaiBatches, openaiBatchRoute } from './openai-batches.js';
-import { buildChat } from './openai-chat.js';
+import { buildChat, buildCompletions } from './openai-chat.js';
 import { buildEmbeddings, buildModels } from './openai-misc.js';
 import { buildCompact, buildInputTokens, buildResponseLookup, buildResponses, responseLookup } from './openai-responses.js';
 import type { Builder, Dialect } from './reply.js';
@@ -21,6 +21,7 @@ export interface Route {
 
 const OPENAI_POST: Record<string, Route> = {
   '/chat/completions': { name: 'openai.chat', dialect: 'openai', build: buildChat, json: true },
+  '/completions': { name: 'openai.completions', dialect: 'openai', build: buildCompletions, json: true },
   '/responses': { name: 'openai.responses', dialect: 'openai', build: buildResponses, json: true },
   '/responses/compact': { name: 'openai.compact', dialect: 'openai', build: buildCompact, json: true },
   '/responses/input_tokens': { name: 'openai.input_tokens', dialect: 'openai', build: buildInputTokens, json: true },

@@ -8,6 +8,7 @@ const chat: RouteMatch = { api: 'openai.chat', dialect: 'openai', method: 'POST'
 const responses: RouteMatch = { api: 'openai.responses', dialect: 'openai', method: 'POST' };
 const embeddings: RouteMatch = { api: 'openai.embeddings', dialect: 'openai', method: 'POST' };
 const models: RouteMatch = { api: 'openai.models', dialect: 'openai', method: 'GET', noBody: true };
+const completions: RouteMatch = { api: 'openai.completions', dialect: 'openai', method: 'POST' };
 
 describe('inspectOpenaiRequest', () => {
   it('reads model, stream and the chat output cap (max_completion_tokens wins over max_tokens)', () => {
@@ -33,6 +34,10 @@ describe('inspectOpenaiRequest', () => {
       model: 'text-embedding-3-small',
       stream: false,
     });
+  });
+
+  it('reads a text completion’s model, stream and max_tokens', () => {
+    expect(inspectOpenaiRequest(completions, { model: 'qwen2.5-coder', prompt: 'def f(', suffix: '):', stream: true, max_tokens: 48 })).toEqual({ model: 'qwen2.5-coder', stream: true, maxOutputTokens: 48 });
   });
 
   it('ignores a cap that is not a number and a stream flag that is not true', () => {
@@ -107,6 +112,11 @@ describe('rewriteOpenaiRequest', () => {
   it('finds a stream_options key spelled with a unicode escape', () => {
     const out = rewrite('{"model":"m","stream":true,"stream\\u005foptions":{}}');
     expect(JSON.parse(out!.body.toString())).toEqual({ model: 'm', stream: true, stream_options: { include_usage: true } });
+  });
+
+  it('asks for a streamed text completion’s usage too', () => {
+    expect(rewrite('{"model":"m","prompt":"x","stream":true}', completions)?.body.toString()).toBe('{"stream_options":{"include_usage":true},"model":"m","prompt":"x","stream":true}');
+    expect(rewrite('{"model":"m","prompt":"x"}', completions)).toBeUndefined();
   });
 
   it('leaves everything else alone', () => {

@@ -11,6 +11,8 @@ export function inspectOpenaiRequest(route: RouteMatch, body: unknown): RequestI
   const cap =
     route.api === 'openai.chat'
       ? (optionalCount(obj.max_completion_tokens) ?? optionalCount(obj.max_tokens))
+      : route.api === 'openai.completions'
+        ? optionalCount(obj.max_tokens)
       : route.api === 'openai.responses'
         ? optionalCount(obj.max_output_tokens)
         : undefined;

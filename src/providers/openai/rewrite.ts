@@ -4,12 +4,12 @@ import type { RequestInfo, RequestRewrite, RouteMatch } from '../types.js';
 const INSERTION = Buffer.from('"stream_options":{"include_usage":true},');
 
 /**
- * A streamed chat request only gets usage back if it asks for it, so the gateway
+ * A streamed chat (or text completion) request only gets usage back if it asks for it, so the gateway
  * asks on the client's behalf (and the rewrite tap hides the answer again). Every
  * other request is forwarded as its raw bytes.
  */
 export function rewriteOpenaiRequest(route: RouteMatch, info: RequestInfo, raw: Buffer): RequestRewrite | undefined {
-  if (route.api !== 'openai.chat' || !info.stream) return undefined;
+  if ((route.api !== 'openai.chat' && route.api !== 'openai.completions') || !info.stream) return undefined;
   const body = mayHaveStreamOptions(raw) ? asObject(parseJson(raw.toString('utf8'))) : undefined;
   if (body === undefined || !Object.hasOwn(body, 'stream_options')) {
     const inserted = insertAfterBrace(raw);

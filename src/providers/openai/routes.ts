@@ -14,6 +14,8 @@ function storedResponse(suffix: string): (pathname: string) => PathMatch | undef
 
 export const OPENAI_ROUTES: readonly RouteSpec[] = [
   { api: 'openai.chat', method: 'POST', path: '/v1/chat/completions' },
+  // The legacy text Completions API: local servers (vLLM, llama.cpp, Ollama) serve it, code completion (fill-in-the-middle) uses it.
+  { api: 'openai.completions', method: 'POST', path: '/v1/completions' },
   { api: 'openai.responses', method: 'POST', path: '/v1/responses' },
   { api: 'openai.compact', method: 'POST', path: '/v1/responses/compact' },
   { api: 'openai.input_tokens', method: 'POST', path: '/v1/responses/input_tokens' },

@@ -51,6 +51,9 @@ function capOutput(route: RouteMatch, body: Record<string, unknown>, cap: number
     case 'openai.responses':
       lower('max_output_tokens');
       return;
+    case 'openai.completions':
+      lower('max_tokens');
+      return;
     case 'anthropic.messages':
       lower('max_tokens');
       return;

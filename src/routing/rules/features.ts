@@ -53,6 +53,7 @@ export function hasImages(api: Api, body: unknown): boolean {
     case 'openai.file_content':
     case 'openai.batches':
     case 'openai.batch_request':
+    case 'openai.completions':
     case 'gemini.embed':
     case 'gemini.models':
       return false;
@@ -119,6 +120,7 @@ export function reasoningEffort(api: Api, body: unknown): string | undefined {
     case 'openai.file_content':
     case 'openai.batches':
     case 'openai.batch_request':
+    case 'openai.completions':
     case 'gemini.embed':
     case 'gemini.models':
       return undefined;
@@ -170,6 +172,7 @@ export function systemText(api: Api, body: unknown): string | undefined {
     case 'openai.file_content':
     case 'openai.batches':
     case 'openai.batch_request':
+    case 'openai.completions':
     case 'gemini.embed':
     case 'gemini.models':
       break;
