@@ -39,11 +39,11 @@ export function prefixKey(api: Api, json: unknown, minChars: number): string | u
     case 'openai.file_content':
     case 'openai.batches':
     case 'openai.batch_request':
-    // A text completion's prompt is all of it, different each time: no stable part to keep a deployment for.
     case 'openai.completions':
     case 'gemini.count_tokens':
     case 'gemini.embed':
     case 'gemini.models':
+      // No stable system part (a text completion's prompt is all of it, different each time): nothing to keep a deployment for.
       return undefined;
   }
   const tools = b.tools;
