@@ -22,6 +22,8 @@ export type Api =
   | 'anthropic.batches'
   | 'anthropic.batch_results'
   | 'anthropic.batch_message'
+  | 'anthropic.files'
+  | 'anthropic.file_content'
   | 'gemini.generate'
   | 'gemini.count_tokens'
   | 'gemini.embed'
@@ -46,6 +48,8 @@ export const APIS: readonly Api[] = [
   'anthropic.batches',
   'anthropic.batch_results',
   'anthropic.batch_message',
+  'anthropic.files',
+  'anthropic.file_content',
   'gemini.generate',
   'gemini.count_tokens',
   'gemini.embed',
@@ -69,6 +73,8 @@ export const FREE_APIS: ReadonlySet<Api> = new Set<Api>([
   'anthropic.models',
   'anthropic.batches',
   'anthropic.batch_results',
+  'anthropic.files',
+  'anthropic.file_content',
   'gemini.count_tokens',
   'gemini.models',
 ]);

@@ -361,7 +361,7 @@ function selectDeployments(deps: GatewayDeps, x: Exchange, explicit: string | un
 }
 
 /** APIs whose objects live in the one account that made them: never sent through a route's deployments. */
-const ACCOUNT_BOUND: ReadonlySet<Api> = new Set<Api>(['anthropic.batches', 'openai.files', 'openai.batches']);
+const ACCOUNT_BOUND: ReadonlySet<Api> = new Set<Api>(['anthropic.batches', 'anthropic.files', 'openai.files', 'openai.batches']);
 
 function removeCredential(h: HeaderBag, query: URLSearchParams, where: string | undefined): void {
   if (where === 'query-key') query.delete('key');

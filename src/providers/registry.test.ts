@@ -121,12 +121,22 @@ describe('registry', () => {
     expect(preferredDialects({ 'x-goog-api-key': 'k' }, undefined)).toEqual(['gemini', 'openai', 'anthropic']);
   });
 
+  it('takes /v1/files for Anthropic’s Files API when the request says it is Anthropic’s, else for OpenAI’s', () => {
+    const api = (dialects?: readonly ('openai' | 'anthropic' | 'gemini')[]) => {
+      const l = lookupRoute('GET', '/v1/files/file_1/content', dialects);
+      return l.kind === 'match' ? l.route.api : l.kind;
+    };
+    expect(api()).toBe('openai.file_content');
+    expect(api(preferredDialects({ 'anthropic-version': '2023-06-01' }, undefined))).toBe('anthropic.file_content');
+    expect(api(preferredDialects({}, 'anthropic'))).toBe('anthropic.file_content');
+  });
+
   it('tells a wrong method on a known path apart from an unknown path', () => {
     expect(lookupRoute('GET', '/v1/chat/completions')).toEqual({ kind: 'wrong_method', allow: ['POST'] });
     expect(lookupRoute('POST', '/v1/models')).toEqual({ kind: 'wrong_method', allow: ['GET'] });
     expect(lookupRoute('DELETE', '/v1/messages')).toEqual({ kind: 'wrong_method', allow: ['POST'] });
     expect(lookupRoute('GET', '/v1beta/models/gemini-3.6-flash:generateContent')).toEqual({ kind: 'wrong_method', allow: ['POST'] });
-    expect(lookupRoute('POST', '/v1/completions')).toEqual({ kind: 'unknown' });
+    expect(lookupRoute('POST', '/v1/chat/complete')).toEqual({ kind: 'unknown' });
     expect(lookupRoute('POST', '/v1/chat/completions/')).toEqual({ kind: 'unknown' });
     // The contract's matchRoute says only "no": the lookup is where the difference lives.
     expect(adapterFor('openai').matchRoute('GET', '/v1/chat/completions')).toBeUndefined();

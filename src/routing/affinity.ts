@@ -35,6 +35,8 @@ export function prefixKey(api: Api, json: unknown, minChars: number): string | u
     case 'anthropic.batches':
     case 'anthropic.batch_results':
     case 'anthropic.batch_message':
+    case 'anthropic.files':
+    case 'anthropic.file_content':
     case 'openai.files':
     case 'openai.file_content':
     case 'openai.batches':

@@ -91,7 +91,7 @@ const json = (body: Json): Reply => jsonReply(jsonHeaders('openai'), JSON.string
 const notFound = (input: BuildInput, message: string) => errorReply('openai', 404, { type: 'invalid_request_error', message }, input.requestId);
 
 /** The parts of a multipart/form-data body, by name. */
-function formParts(contentType: string | undefined, body: Buffer): Map<string, { filename: string | undefined; data: Buffer }> {
+export function formParts(contentType: string | undefined, body: Buffer): Map<string, { filename: string | undefined; data: Buffer }> {
   const parts = new Map<string, { filename: string | undefined; data: Buffer }>();
   const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType ?? '');
   if (boundary === null) return parts;

@@ -1,5 +1,6 @@
 import { buildCountTokens, buildMessages } from './anthropic.js';
 import { batchRoute, buildBatches } from './anthropic-batches.js';
+import { anthropicFileRoute, buildAnthropicFiles } from './anthropic-files.js';
 import { buildGemini, buildGeminiModels, geminiPath, isModelResource } from './gemini.js';
 import { buildOpenaiBatches, openaiBatchRoute } from './openai-batches.js';
 import { buildChat, buildCompletions } from './openai-chat.js';
@@ -49,6 +50,8 @@ export function findRoute(method: string, path: string, headers: Readonly<Record
   const openaiPath = path.startsWith('/v1/') ? path.slice(3) : path;
   const batches = batchRoute(method, path);
   if (batches !== undefined) return { name: batches, dialect: 'anthropic', build: buildBatches, json: batches === 'anthropic.batches.create', stateful: true };
+  const anthropicFiles = headers['anthropic-version'] !== undefined ? anthropicFileRoute(method, path) : undefined;
+  if (anthropicFiles !== undefined) return { name: anthropicFiles, dialect: 'anthropic', build: buildAnthropicFiles, json: false, stateful: true };
   const openaiBatches = openaiBatchRoute(method, openaiPath);
   if (openaiBatches !== undefined) return { name: openaiBatches, dialect: 'openai', build: buildOpenaiBatches, json: openaiBatches === 'openai.batches.create', stateful: true };
   const lookup = responseLookup(method, openaiPath);

@@ -91,10 +91,12 @@ describe('OpenAI batches through the openai SDK', () => {
     expect(await spent()).toBe(640n + 2n * BATCH_COST);
   });
 
-  it('a request that says it is Anthropic’s is not taken for OpenAI’s Files API', async () => {
+  it('a request that says it is Anthropic’s goes to Anthropic’s Files API, not OpenAI’s', async () => {
     await start();
     const res = await fetch(`${h.url}/v1/files`, { headers: { 'x-api-key': h.key.key, 'anthropic-version': '2023-06-01' } });
-    expect(res.status).toBe(404);
-    expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    expect(h.fake.requests.at(-1)).toMatchObject({ route: 'anthropic.files.list', headers: { 'x-api-key': 'sk-ant-upstream' } });
+    expect((await h.row(res.headers.get('x-tollgate-request-id')!)).api).toBe('anthropic.files');
   });
 });

@@ -3,6 +3,7 @@ import { type RouteLookup, type RouteSpec, lookupIn, modelAfter, resourceAt } fr
 const BATCHES = '/v1/messages/batches';
 
 const batch = (suffix: string) => resourceAt(BATCHES, suffix);
+const FILES = '/v1/files';
 
 /**
  * Paths only: `?beta=true` (sent by Claude Code on count_tokens) is the caller's query string.
@@ -21,6 +22,12 @@ export const ANTHROPIC_ROUTES: readonly RouteSpec[] = [
   { api: 'anthropic.batches', method: 'DELETE', path: batch(''), noBody: true },
   { api: 'anthropic.batches', method: 'POST', path: batch('/cancel'), noBody: true },
   { api: 'anthropic.batch_results', method: 'GET', path: batch('/results'), noBody: true },
+  // The Files API (beta): uploads, listing, metadata, downloads and deletes are free; a file is read when a message names it.
+  { api: 'anthropic.files', method: 'POST', path: FILES, rawBody: true, firstOnly: true },
+  { api: 'anthropic.files', method: 'GET', path: FILES, noBody: true, firstOnly: true },
+  { api: 'anthropic.files', method: 'GET', path: resourceAt(FILES, ''), noBody: true, firstOnly: true },
+  { api: 'anthropic.files', method: 'DELETE', path: resourceAt(FILES, ''), noBody: true, firstOnly: true },
+  { api: 'anthropic.file_content', method: 'GET', path: resourceAt(FILES, '/content'), noBody: true, firstOnly: true },
 ];
 
 export function lookupAnthropicRoute(method: string, pathname: string, first = true): RouteLookup {

@@ -1,5 +1,5 @@
 import { FREE_APIS } from '../../core/api.js';
-import { bufferBody, errorBodyTap, freeBodyTap, isEventStream, isSuccess, observeSse } from '../shared/taps.js';
+import { bufferBody, errorBodyTap, freeBodyTap, isEventStream, isSuccess, observeSse, passBodyTap } from '../shared/taps.js';
 import type { ResponseTap, RouteMatch, TapContext } from '../types.js';
 import { batchObjectTap, messageBatchResultsTap } from './batches.js';
 import { readAnthropicBody } from './body.js';
@@ -9,6 +9,7 @@ export function createAnthropicTap(route: RouteMatch, ctx: TapContext): Response
   if (!isSuccess(ctx.status)) return errorBodyTap(ctx.status);
   if (route.api === 'anthropic.batches') return batchObjectTap(ctx.gatewayBase, route.method === 'POST' && route.resourceId === undefined);
   if (route.api === 'anthropic.batch_results') return messageBatchResultsTap(route.resourceId ?? '');
+  if (route.api === 'anthropic.file_content') return passBodyTap();
   if (FREE_APIS.has(route.api)) return freeBodyTap();
   if (isEventStream(ctx)) return observeSse(new AnthropicStreamReader());
   return bufferBody((text, complete, tail) => readAnthropicBody(text, complete, tail, ctx.requestedModel));

@@ -29,40 +29,63 @@ export function batchResultsTap(batchId: string, api: BatchResults['api'], readL
   };
 }
 
-/** Splits a byte stream into lines (LF; a CR before it is left to JSON, which reads it as whitespace), holding only the line in progress. */
+/** The longest line read: a batch's result is far shorter; a file that is not JSONL (no newline for megabytes) is not held whole. */
+export const MAX_LINE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Splits a byte stream into lines (LF; a CR before it is left to JSON, which reads it as
+ * whitespace), holding only the line in progress; a line longer than `maxLine` bytes is
+ * skipped, not held.
+ */
 export class JsonlLines {
   private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** In a line too long to hold: its bytes are dropped until its newline. */
+  private skipping = false;
   private readonly onLine: (line: string) => void;
+  private readonly maxLine: number;
 
-  constructor(onLine: (line: string) => void) {
+  constructor(onLine: (line: string) => void, maxLine = MAX_LINE_BYTES) {
     this.onLine = onLine;
+    this.maxLine = maxLine;
   }
 
   push(chunk: Buffer): void {
     let from = 0;
     for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, from)) {
       const piece = chunk.subarray(from, nl);
-      if (this.pending.length === 0) this.line(piece);
-      else {
+      if (this.skipping) this.skipping = false;
+      else if (this.pending.length === 0) this.line(piece);
+      else if (this.pendingBytes + piece.length <= this.maxLine) {
         this.pending.push(piece);
         this.line(Buffer.concat(this.pending));
-        this.pending = [];
       }
+      this.pending = [];
+      this.pendingBytes = 0;
       from = nl + 1;
     }
+    if (from >= chunk.length || this.skipping) return;
+    if (this.pendingBytes + chunk.length - from > this.maxLine) {
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.skipping = true;
+      return;
+    }
     // Copied: the caller's chunk is not kept alive by a view into it.
-    if (from < chunk.length) this.pending.push(Buffer.from(chunk.subarray(from)));
+    this.pending.push(Buffer.from(chunk.subarray(from)));
+    this.pendingBytes += chunk.length - from;
   }
 
   /** The stream ended: a last line without its newline is a line all the same. */
   end(): void {
     if (this.pending.length > 0) this.line(Buffer.concat(this.pending));
     this.pending = [];
+    this.pendingBytes = 0;
   }
 
   private line(bytes: Buffer): void {
+    if (bytes.length > this.maxLine) return;
     const text = bytes.toString('utf8');
     if (text.trim() !== '') this.onLine(text);
   }
 }
-

@@ -75,6 +75,8 @@ function capOutput(route: RouteMatch, body: Record<string, unknown>, cap: number
     case 'anthropic.batches':
     case 'anthropic.batch_results':
     case 'anthropic.batch_message':
+    case 'anthropic.files':
+    case 'anthropic.file_content':
     case 'openai.files':
     case 'openai.file_content':
     case 'openai.batches':

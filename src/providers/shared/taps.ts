@@ -105,6 +105,11 @@ export function freeBodyTap(): ResponseTap {
   return bufferBody((text, complete) => nothingMetered(complete, text === undefined ? undefined : errorFromValue(parseJson(text))));
 }
 
+/** The tap for a 2xx answer that is not JSON and bills nothing (a file's content): each chunk forwarded at once, none kept. */
+export function passBodyTap(): ResponseTap {
+  return { push: (chunk, emit) => emit(chunk), finish: (complete) => nothingMetered(complete) };
+}
+
 /** The tap for a non-2xx response: the body is an error, and nothing was used. */
 export function errorBodyTap(status: number): ResponseTap {
   return bufferBody((text, complete) => nothingMetered(complete, errorFromBody(text, status)), 64 * 1024);

@@ -49,6 +49,8 @@ export function hasImages(api: Api, body: unknown): boolean {
     case 'anthropic.batches':
     case 'anthropic.batch_results':
     case 'anthropic.batch_message':
+    case 'anthropic.files':
+    case 'anthropic.file_content':
     case 'openai.files':
     case 'openai.file_content':
     case 'openai.batches':
@@ -116,6 +118,8 @@ export function reasoningEffort(api: Api, body: unknown): string | undefined {
     case 'anthropic.batches':
     case 'anthropic.batch_results':
     case 'anthropic.batch_message':
+    case 'anthropic.files':
+    case 'anthropic.file_content':
     case 'openai.files':
     case 'openai.file_content':
     case 'openai.batches':
@@ -168,6 +172,8 @@ export function systemText(api: Api, body: unknown): string | undefined {
     case 'anthropic.batches':
     case 'anthropic.batch_results':
     case 'anthropic.batch_message':
+    case 'anthropic.files':
+    case 'anthropic.file_content':
     case 'openai.files':
     case 'openai.file_content':
     case 'openai.batches':

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { JsonlLines } from './batch-results-tap.js';
+
+describe('JsonlLines', () => {
+  it('skips a line longer than its limit, whether it comes in one chunk or many, and reads the next ones', () => {
+    const seen: string[] = [];
+    const lines = new JsonlLines((l) => seen.push(l), 10);
+    lines.push(Buffer.from('short\n0123456789ABCDEF\nok'));
+    lines.push(Buffer.from('\nxxxxxxxx'));
+    lines.push(Buffer.from('xxxxxxxx'));
+    lines.push(Buffer.from('xxxx\nafter\n0123456789'));
+    lines.end();
+    expect(seen).toEqual(['short', 'ok', 'after', '0123456789']);
+  });
+
+  it('holds no more than the limit while skipping: a file with no newline is not kept', () => {
+    const seen: string[] = [];
+    const lines = new JsonlLines((l) => seen.push(l), 1024);
+    for (let i = 0; i < 100; i++) lines.push(Buffer.alloc(512, 0x41));
+    lines.end();
+    expect(seen).toEqual([]);
+    expect((lines as unknown as { pendingBytes: number }).pendingBytes).toBe(0);
+  });
+});
