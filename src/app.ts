@@ -17,7 +17,7 @@ import type { ProviderTable } from './gateway/select-provider.js';
 import { type UpstreamTimeouts, createAgent } from './gateway/upstream.js';
 import type { AuthPolicy } from './identity/identify.js';
 import { KeyResolver } from './identity/key-resolver.js';
-import { BackgroundSweep, type BackgroundSweepSettings } from './metering/background-sweep.js';
+import { DeferredUsageSweep, type DeferredUsageSettings } from './metering/deferred-usage-sweep.js';
 import { BackgroundUsage } from './metering/background-usage.js';
 import { BatchResultRows } from './metering/batch-results.js';
 import type { PriceFn } from './metering/build-row.js';
@@ -80,7 +80,7 @@ export interface AppOptions {
   /** Browser origins allowed on the API routes (`server.cors`); off when absent. */
   cors?: CorsSettings;
   /** Asking providers about background responses and Message Batches nobody came back for (off when absent). */
-  deferredUsage?: BackgroundSweepSettings;
+  deferredUsage?: DeferredUsageSettings;
 }
 
 export interface RoutingOptions {
@@ -277,20 +277,20 @@ export function defaultSpoolDir(sqlitePath: string | undefined): string {
  * and batches (OpenAI), Message Batches (Anthropic), each only when Tollgate holds a key for that
  * dialect to ask with (a key passed through is never kept).
  */
-function startSweeps(o: AppOptions, x: { agent: Agent; router: Router | undefined; background: BackgroundUsage; batchResults: BatchResultRows }): BackgroundSweep[] {
+function startSweeps(o: AppOptions, x: { agent: Agent; router: Router | undefined; background: BackgroundUsage; batchResults: BatchResultRows }): DeferredUsageSweep[] {
   const settings = o.deferredUsage;
   if (settings === undefined) return [];
   const deployments = o.routing?.routes.flatMap((r) => r.deployments) ?? [];
   const holdsKey = (dialect: Dialect, upstreams: readonly { dialect: Dialect; apiKey: string | undefined }[]) => upstreams.some((p) => p.dialect === dialect && p.apiKey !== undefined);
-  const sweeps: BackgroundSweep[] = [];
+  const sweeps: DeferredUsageSweep[] = [];
   if (holdsKey('openai', [...o.providers.all, ...deployments])) {
     const { router } = x;
     const poll = responsePoller({ agent: x.agent, providers: o.providers, deployment: router && ((id) => router.deployment(id)), attempts: (id) => o.storage.ledger.attempts(id), finished: (r) => x.background.finished(r) });
-    sweeps.push(new BackgroundSweep({ ...settings, api: 'openai.responses', ledger: o.storage.ledger, poll, log: o.log }));
+    sweeps.push(new DeferredUsageSweep({ ...settings, api: 'openai.responses', ledger: o.storage.ledger, poll, log: o.log }));
   }
   const batches = { agent: x.agent, providers: o.providers, ended: (row: LedgerRow, b: BatchResults) => x.batchResults.ended(row, b) };
-  if (holdsKey('openai', o.providers.all)) sweeps.push(new BackgroundSweep({ ...settings, api: 'openai.batches', ledger: o.storage.ledger, poll: openaiBatchPoller(batches), log: o.log }));
-  if (holdsKey('anthropic', o.providers.all)) sweeps.push(new BackgroundSweep({ ...settings, api: 'anthropic.batches', ledger: o.storage.ledger, poll: messageBatchPoller(batches), log: o.log }));
+  if (holdsKey('openai', o.providers.all)) sweeps.push(new DeferredUsageSweep({ ...settings, api: 'openai.batches', ledger: o.storage.ledger, poll: openaiBatchPoller(batches), log: o.log }));
+  if (holdsKey('anthropic', o.providers.all)) sweeps.push(new DeferredUsageSweep({ ...settings, api: 'anthropic.batches', ledger: o.storage.ledger, poll: messageBatchPoller(batches), log: o.log }));
   for (const s of sweeps) s.start();
   return sweeps;
 }

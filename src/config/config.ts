@@ -6,7 +6,7 @@ import type { ConfigRules } from '../policy/rule-book.js';
 import type { PolicySettings } from '../policy/settings.js';
 import type { RoutingConfig } from './routing.js';
 import type { RoutingRule } from '../routing/rules/rule.js';
-import type { BackgroundSweepSettings } from '../metering/background-sweep.js';
+import type { DeferredUsageSettings } from '../metering/deferred-usage-sweep.js';
 import type { GatewayAddress } from '../telemetry/via-gateway.js';
 
 /** The normalised configuration every part reads. Built by `loadConfig`. */
@@ -50,7 +50,7 @@ export interface Config {
     gatewayAddresses: GatewayAddress[];
   };
   /** Asking providers about background responses and Message Batches nobody came back for (`deferred_usage`; off when undefined). */
-  deferredUsage: BackgroundSweepSettings | undefined;
+  deferredUsage: DeferredUsageSettings | undefined;
   /** Attribution for `tollgate import` (its flags win). */
   import: { user: string | undefined; team: string | undefined };
   /** The file it came from, if any. */

@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { LedgerRow } from '../core/ledger-row.js';
-import type { PollResult } from '../metering/background-sweep.js';
+import type { PollResult } from '../metering/deferred-usage-sweep.js';
 import { readResultLine } from '../providers/anthropic/batches.js';
 import { readOutputLine } from '../providers/openai/batches.js';
 import { JsonlLines } from '../providers/shared/batch-results-tap.js';

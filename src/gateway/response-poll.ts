@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { AttemptRow, LedgerRow } from '../core/ledger-row.js';
 import { isFingerprint } from '../identity/virtual-keys.js';
-import type { PollResult } from '../metering/background-sweep.js';
+import type { PollResult } from '../metering/deferred-usage-sweep.js';
 import type { FinishedResponse } from '../metering/background-usage.js';
 import { readResponseBody } from '../providers/openai/responses-body.js';
 import type { Deployment } from '../routing/types.js';

@@ -308,7 +308,7 @@ const PENDING_RESPONSE = "usage_source = 'none' AND response_id IS NOT NULL";
 
 /**
  * Version 22: the same rows by time, for the sweep that asks the provider about background
- * responses nobody looked up (src/metering/background-sweep.ts). Partial like version 21's.
+ * responses nobody looked up (src/metering/deferred-usage-sweep.ts). Partial like version 21's.
  */
 export function schemaV22(): string[] {
   return [`CREATE INDEX requests_pending_ts ON requests (ts, id) WHERE ${PENDING_RESPONSE}`];

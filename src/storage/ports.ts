@@ -63,7 +63,7 @@ export interface LedgerStore {
   pendingResponse(responseId: string, api?: PendingApi): Promise<LedgerRow | undefined>;
   /**
    * Such rows stamped in [from, to), in (ts, id) order after `after` when given, at most `limit`:
-   * the background responses and batches the gateway asks the provider about (src/metering/background-sweep.ts).
+   * the background responses and batches the gateway asks the provider about (src/metering/deferred-usage-sweep.ts).
    */
   pendingResponses(q: PendingQuery): Promise<LedgerRow[]>;
   /** A request's upstream tries, in order (empty when it never went upstream). */

@@ -3,7 +3,7 @@ import type { LedgerRow } from '../core/ledger-row.js';
 import { silentLogger } from '../core/logger.js';
 import type { PendingQuery } from '../storage/ports.js';
 import { sampleRow } from '../storage/testing/rows.js';
-import { BackgroundSweep, type PollResult } from './background-sweep.js';
+import { DeferredUsageSweep, type PollResult } from './deferred-usage-sweep.js';
 
 const HOUR = 3_600_000;
 
@@ -29,7 +29,7 @@ function setUp(rows: LedgerRow[], answer: (row: LedgerRow) => PollResult) {
   const ledger = pendingLedger(rows);
   const asked: string[] = [];
   const finished: string[] = [];
-  const sweep = new BackgroundSweep({
+  const sweep = new DeferredUsageSweep({
     api: 'openai.responses',
     intervalMs: 60_000,
     maxAgeMs: 3 * HOUR,
@@ -57,7 +57,7 @@ function setUp(rows: LedgerRow[], answer: (row: LedgerRow) => PollResult) {
 
 const done = (): PollResult => ({ kind: 'finished' });
 
-describe('BackgroundSweep', () => {
+describe('DeferredUsageSweep', () => {
   it('asks about responses between 15 s and the maximum age old, and hands the finished ones on once', async () => {
     const base = 10 * HOUR;
     const t = setUp([pending(1, base - 5_000), pending(2, base - 20_000), pending(3, base - 2 * HOUR), pending(4, base - 4 * HOUR)], done);
@@ -116,7 +116,7 @@ describe('BackgroundSweep', () => {
     try {
       const errors: string[] = [];
       let calls = 0;
-      const sweep = new BackgroundSweep({
+      const sweep = new DeferredUsageSweep({
         api: 'openai.responses',
         intervalMs: 1000,
         maxAgeMs: HOUR,

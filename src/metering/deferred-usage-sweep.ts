@@ -16,7 +16,7 @@ export type PollResult =
   /** No answer (network, timeout, 429, 5xx): asked again later. */
   | { kind: 'failed'; reason: string };
 
-export interface BackgroundSweepSettings {
+export interface DeferredUsageSettings {
   /** How often the ledger is looked through. */
   intervalMs: number;
   /** Responses and batches created longer ago than this are no longer asked after. */
@@ -27,7 +27,7 @@ export interface BackgroundSweepSettings {
   firstWaitMs?: number;
 }
 
-export interface BackgroundSweepDeps extends BackgroundSweepSettings {
+export interface DeferredUsageSweepDeps extends DeferredUsageSettings {
   /** Which rows: background responses (`openai.responses`), Message Batches (`anthropic.batches`) or OpenAI batches (`openai.batches`). */
   api: PendingApi;
   ledger: Pick<LedgerStore, 'pendingResponses'>;
@@ -59,16 +59,16 @@ const PARALLEL = 4;
 /**
  * Bills what a request started and its client never came back for. A Responses request made
  * with `background: true` is answered `queued`, without usage, and its row waits, usage none,
- * for a lookup to show the usage (BackgroundUsage); a Message Batch's row waits for its results
- * to be downloaded (BatchResultRows). A client that never comes back (it took the answer from
+ * for a lookup to show the usage (BackgroundUsage); a batch's row (Anthropic's or OpenAI's) waits
+ * for its results to be downloaded (BatchResultRows). A client that never comes back (it took the answer from
  * a webhook, or gave up) would leave them unbilled; so every `intervalMs` the gateway lists such
  * rows younger than `maxAgeMs` and asks the provider, with the key it holds for it, about each
  * one that is due, waiting longer between asks the longer one runs. `poll` hands a finished one
  * on to be billed, once whichever replica gets there first. What to ask again when is kept in
  * memory: after a restart every pending row is due.
  */
-export class BackgroundSweep {
-  private readonly d: BackgroundSweepDeps;
+export class DeferredUsageSweep {
+  private readonly d: DeferredUsageSweepDeps;
   private readonly now: () => number;
   /** When each response or batch (by its id) may be asked after again, and the wait that set it. */
   private readonly due = new Map<string, { at: number; waitMs: number }>();
@@ -76,7 +76,7 @@ export class BackgroundSweep {
   private running: Promise<void> | undefined;
   private closed = false;
 
-  constructor(d: BackgroundSweepDeps) {
+  constructor(d: DeferredUsageSweepDeps) {
     this.d = d;
     this.now = d.now ?? Date.now;
   }
