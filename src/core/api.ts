@@ -12,6 +12,7 @@ export type Api =
   | 'openai.input_tokens'
   | 'openai.embeddings'
   | 'openai.models'
+  | 'openai.moderations'
   | 'openai.files'
   | 'openai.file_content'
   | 'openai.batches'
@@ -38,6 +39,7 @@ export const APIS: readonly Api[] = [
   'openai.input_tokens',
   'openai.embeddings',
   'openai.models',
+  'openai.moderations',
   'openai.files',
   'openai.file_content',
   'openai.batches',
@@ -65,6 +67,7 @@ export const APIS: readonly Api[] = [
  */
 export const FREE_APIS: ReadonlySet<Api> = new Set<Api>([
   'openai.models',
+  'openai.moderations',
   'openai.files',
   'openai.file_content',
   'openai.batches',

@@ -28,6 +28,7 @@ export function prefixKey(api: Api, json: unknown, minChars: number): string | u
       break;
     case 'openai.embeddings':
     case 'openai.models':
+    case 'openai.moderations':
     case 'openai.responses_lookup':
     case 'openai.input_tokens':
     case 'anthropic.count_tokens':

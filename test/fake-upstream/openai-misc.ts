@@ -63,3 +63,10 @@ export function buildModels(input: BuildInput): Reply {
   const body = { data: list, has_more: false, first_id: ANTHROPIC_MODELS[0]!.id, last_id: ANTHROPIC_MODELS.at(-1)!.id };
   return jsonReply(jsonHeaders('anthropic'), JSON.stringify(body));
 }
+
+/** Moderations: one result per input, nothing flagged; free, so it reports no usage. */
+export function buildModerations(input: BuildInput): Reply {
+  const inputs = Array.isArray(input.body.input) ? input.body.input : [input.body.input];
+  const result = { flagged: false, categories: { harassment: false, violence: false }, category_scores: { harassment: 0.0001, violence: 0.0002 } };
+  return jsonReply(jsonHeaders('openai'), pretty({ id: 'modr-fakeUpstream0001', model: str(input.body.model) ?? 'omni-moderation-latest', results: inputs.map(() => result) }));
+}

@@ -4,7 +4,7 @@ import { anthropicFileRoute, buildAnthropicFiles } from './anthropic-files.js';
 import { buildGemini, buildGeminiModels, geminiPath, isModelResource } from './gemini.js';
 import { buildOpenaiBatches, openaiBatchRoute } from './openai-batches.js';
 import { buildChat, buildCompletions } from './openai-chat.js';
-import { buildEmbeddings, buildModels } from './openai-misc.js';
+import { buildEmbeddings, buildModels, buildModerations } from './openai-misc.js';
 import { buildCompact, buildInputTokens, buildResponseLookup, buildResponses, responseLookup } from './openai-responses.js';
 import type { Builder, Dialect } from './reply.js';
 
@@ -27,6 +27,7 @@ const OPENAI_POST: Record<string, Route> = {
   '/responses/compact': { name: 'openai.compact', dialect: 'openai', build: buildCompact, json: true },
   '/responses/input_tokens': { name: 'openai.input_tokens', dialect: 'openai', build: buildInputTokens, json: true },
   '/embeddings': { name: 'openai.embeddings', dialect: 'openai', build: buildEmbeddings, json: true },
+  '/moderations': { name: 'openai.moderations', dialect: 'openai', build: buildModerations, json: true },
 };
 
 const ANTHROPIC_POST: Record<string, Route> = {

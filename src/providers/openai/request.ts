@@ -5,8 +5,8 @@ export function inspectOpenaiRequest(route: RouteMatch, body: unknown): RequestI
   // A batch's requests name their own models (in its input file); the batch itself has none.
   if (route.noBody || route.api === 'openai.batches') return { model: '', stream: false };
   const obj = requireObject(body, route.api);
-  // Counting needs no model (the SDK sends `{}` by default): one given is the row's.
-  if (route.api === 'openai.input_tokens') return { model: typeof obj.model === 'string' ? obj.model : '', stream: false };
+  // Counting and moderation need no model (the SDK sends none by default): one given is the row's.
+  if (route.api === 'openai.input_tokens' || route.api === 'openai.moderations') return { model: typeof obj.model === 'string' ? obj.model : '', stream: false };
   const info: RequestInfo = { model: requireModel(obj, route.api), stream: obj.stream === true };
   const cap =
     route.api === 'openai.chat'

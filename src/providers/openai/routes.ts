@@ -20,6 +20,7 @@ export const OPENAI_ROUTES: readonly RouteSpec[] = [
   { api: 'openai.compact', method: 'POST', path: '/v1/responses/compact' },
   { api: 'openai.input_tokens', method: 'POST', path: '/v1/responses/input_tokens' },
   { api: 'openai.embeddings', method: 'POST', path: '/v1/embeddings' },
+  { api: 'openai.moderations', method: 'POST', path: '/v1/moderations' },
   { api: 'openai.models', method: 'GET', path: '/v1/models', noBody: true },
   { api: 'openai.models', method: 'GET', path: modelAfter('/v1/models/'), noBody: true },
   // A stored response is billed once, when it is created: looking it up, cancelling or deleting it is not.

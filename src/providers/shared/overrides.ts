@@ -68,6 +68,7 @@ function capOutput(route: RouteMatch, body: Record<string, unknown>, cap: number
     case 'openai.compact':
     case 'openai.embeddings':
     case 'openai.models':
+    case 'openai.moderations':
     case 'openai.responses_lookup':
     case 'openai.input_tokens':
     case 'anthropic.count_tokens':

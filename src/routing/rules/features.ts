@@ -44,6 +44,7 @@ export function hasImages(api: Api, body: unknown): boolean {
       return list(b.contents).some((c) => list(obj(c)?.parts).some(geminiImage));
     case 'openai.embeddings':
     case 'openai.models':
+    case 'openai.moderations':
     case 'openai.responses_lookup':
     case 'anthropic.models':
     case 'anthropic.batches':
@@ -113,6 +114,7 @@ export function reasoningEffort(api: Api, body: unknown): string | undefined {
     }
     case 'openai.embeddings':
     case 'openai.models':
+    case 'openai.moderations':
     case 'openai.responses_lookup':
     case 'anthropic.models':
     case 'anthropic.batches':
@@ -167,6 +169,7 @@ export function systemText(api: Api, body: unknown): string | undefined {
       break;
     case 'openai.embeddings':
     case 'openai.models':
+    case 'openai.moderations':
     case 'openai.responses_lookup':
     case 'anthropic.models':
     case 'anthropic.batches':

@@ -58,3 +58,13 @@ describe('text completions through the OpenAI SDK', () => {
     expect(row).toMatchObject({ api: 'openai.completions', stream: true, inputTokens: 12, outputTokens: 5, usageSource: 'final' });
   });
 });
+
+describe('moderations through the OpenAI SDK', () => {
+  it('are served, free: a row that costs nothing, whatever the model', async () => {
+    const { data, response } = await client.moderations.create({ input: ['fine', 'also fine'] }).withResponse();
+    expect(data.results).toHaveLength(2);
+    expect(h.fake.requests[0]!.headers.authorization).toBe('Bearer sk-upstream-openai');
+    const row = await h.row(response.headers.get('x-tollgate-request-id')!);
+    expect(row).toMatchObject({ api: 'openai.moderations', modelRequested: '', status: 200, outcome: 'ok', costPicos: 0n, inputTokens: 0 });
+  });
+});
