@@ -36,6 +36,8 @@ const BODY_API: Record<string, Api> = { response: 'openai.responses', list: 'ope
  * an input file, or anything else.
  */
 export function readOutputLine(line: string): BatchResult | undefined {
+  // Other files (training data, an input file) are not parsed line by line to find nothing.
+  if (!line.includes('"response"') || !line.includes('"custom_id"')) return undefined;
   const obj = asObject(parseJson(line));
   const customId = asText(obj?.custom_id);
   const response = asObject(obj?.response);
