@@ -5,6 +5,7 @@ import type { DetectorRates, ModelRef } from './evaluate.js';
 import { type EvaluatorSpec, type RatesAnswer, type RatesQuestion, lateBudgetMs } from './evaluator.js';
 import { SeriesReader } from './inputs.js';
 import { type LiveState, livePass } from './live.js';
+import { errorMessage } from '../core/errors.js';
 
 // Runs in a child process (the gateway's way, see RemoteEvaluator.startProcess) or a worker
 // thread: its own connection, its own series cache, one evaluation at a time, so the gateway's
@@ -50,7 +51,7 @@ port.on((m) => {
       // A child process ends once its channel closes.
       if (m.close && !parentPort) process.disconnect();
     },
-    (err: unknown) => port.post({ id: m.id, error: err instanceof Error ? err.message : String(err) }),
+    (err: unknown) => port.post({ id: m.id, error: errorMessage(err) }),
   );
 });
 port.post({ id: 0, ready: true });

@@ -16,6 +16,7 @@ import type { ImportFlags } from './commands/import.js';
 import { type ImportConfig, importConfig } from './import-config.js';
 import { CommandError, type Io, UsageError } from './output.js';
 import { progressBar } from './progress.js';
+import { errorMessage } from '../core/errors.js';
 
 /** Rows per transaction (or per pushed request): big enough to be fast, small enough to keep memory flat. */
 const BATCH = 5000;
@@ -111,7 +112,7 @@ export async function importLedgerFile(file: string, flags: ImportFlags, io: Io)
     } catch (err) {
       if (err instanceof PushError) throw new CommandError(`import --push: ${name} lines ${batchFrom}-${last}: ${err.message}; ${written} rows written before them (loading the file again is safe: rows are kept by id)`);
       // Storage's own refusal (locked, unreachable, a value it cannot hold): one line, not a stack.
-      throw new CommandError(`import: ${name} lines ${batchFrom}-${last}: storage refused the rows (${err instanceof Error ? err.message : String(err)}); ${written} rows written before them`);
+      throw new CommandError(`import: ${name} lines ${batchFrom}-${last}: storage refused the rows (${errorMessage(err)}); ${written} rows written before them`);
     }
     batch = [];
     batchFrom = last + 1;

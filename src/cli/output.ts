@@ -1,5 +1,6 @@
 import { createWriteStream, openSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { errorMessage } from '../core/errors.js';
 
 /** Where CLI output goes; injectable so end-to-end tests can capture it. */
 export interface Io {
@@ -34,7 +35,7 @@ const FILE_PROBLEMS: Record<string, (path: string) => string> = {
 /** Why a command could not write its output file, as one line that names the file. */
 export function outputFileError(path: string, err: unknown): CommandError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  const reason = code !== undefined && FILE_PROBLEMS[code] ? FILE_PROBLEMS[code](path) : err instanceof Error ? err.message : String(err);
+  const reason = code !== undefined && FILE_PROBLEMS[code] ? FILE_PROBLEMS[code](path) : errorMessage(err);
   return new CommandError(`cannot write "${path}": ${reason}`);
 }
 

@@ -5,6 +5,7 @@ import { isValidTimeZone } from '../policy/window.js';
 import { routeSchema, routingSchema } from './routing-schema.js';
 import { routingRuleInput } from '../routing/rules/rule-input.js';
 import { parseGatewayAddress } from '../telemetry/via-gateway.js';
+import { errorMessage } from '../core/errors.js';
 
 const glob = z.string().min(1, 'must not be empty');
 const decimal = z.union([z.number(), z.string()]).pipe(z.coerce.number()).refine((n) => Number.isFinite(n) && n >= 0, 'must be a number ≥ 0');
@@ -33,7 +34,7 @@ const gatewayAddress = z.string().superRefine((s, ctx) => {
   try {
     parseGatewayAddress(s);
   } catch (err) {
-    ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+    ctx.addIssue({ code: 'custom', message: errorMessage(err) });
   }
 });
 

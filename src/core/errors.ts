@@ -86,6 +86,11 @@ export function fetchFailureReason(err: unknown): string {
   const cause = (err as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
   if (typeof cause?.code === 'string') return cause.code;
   if (typeof cause?.message === 'string') return cause.message;
+  return errorMessage(err);
+}
+
+/** An error's message, or what was thrown when it is not an Error. */
+export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 

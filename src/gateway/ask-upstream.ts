@@ -1,5 +1,6 @@
 import { type Dispatcher, request } from 'undici';
 import { type JsonObject, asObject, parseJson } from '../providers/shared/json.js';
+import { errorMessage } from '../core/errors.js';
 
 /** A provider's answer to a GET the gateway sends of its own accord (the background sweeps). */
 export type Asked =
@@ -18,7 +19,7 @@ export async function askUpstream(agent: Dispatcher, url: string, headers: Recor
   try {
     res = await request(url, { method: 'GET', dispatcher: agent, headers, signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
-    return { kind: 'failed', reason: err instanceof Error ? err.message : String(err) };
+    return { kind: 'failed', reason: errorMessage(err) };
   }
   if (res.statusCode === 200) return { kind: 'answer', body: res.body };
   await res.body.dump().catch(() => undefined);
@@ -33,7 +34,7 @@ export async function askJson(agent: Dispatcher, url: string, headers: Record<st
   try {
     text = await asked.body.text();
   } catch (err) {
-    return { kind: 'failed', reason: err instanceof Error ? err.message : String(err) };
+    return { kind: 'failed', reason: errorMessage(err) };
   }
   const body = asObject(parseJson(text));
   return body === undefined ? { kind: 'failed', reason: 'the answer is not a JSON object' } : { kind: 'json', body };

@@ -7,6 +7,7 @@ import { JsonlLines } from '../providers/shared/batch-results-tap.js';
 import type { BatchResult, BatchResults } from '../providers/types.js';
 import { askJson, askUpstream } from './ask-upstream.js';
 import type { ProviderTable, UpstreamProvider } from './select-provider.js';
+import { errorMessage } from '../core/errors.js';
 
 export interface BatchPollDeps {
   agent: Dispatcher;
@@ -87,7 +88,7 @@ async function billResults(
     for await (const chunk of asked.body) lines.push(chunk as Buffer);
     lines.end();
   } catch (err) {
-    return { kind: 'failed', reason: err instanceof Error ? err.message : String(err) };
+    return { kind: 'failed', reason: errorMessage(err) };
   }
   return ended(d, row, { ...of, results });
 }
@@ -96,7 +97,7 @@ async function ended(d: BatchPollDeps, row: LedgerRow, batch: BatchResults): Pro
   try {
     await d.ended(row, batch);
   } catch (err) {
-    return { kind: 'failed', reason: err instanceof Error ? err.message : String(err) };
+    return { kind: 'failed', reason: errorMessage(err) };
   }
   return { kind: 'finished' };
 }

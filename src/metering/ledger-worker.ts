@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { errorCode } from '../core/errors.js';
+import { errorCode, errorMessage } from '../core/errors.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { StorageSpec } from '../storage/open.js';
 import { openSqliteLedger } from '../storage/sqlite/ledger.js';
@@ -26,7 +26,7 @@ parentPort!.on('message', (m: { id: number; rows?: LedgerRow[]; lines?: string; 
     (n) => parentPort!.postMessage({ id: m.id, n }),
     (err: unknown) => {
       const code = errorCode(err);
-      parentPort!.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err), ...(code === undefined ? {} : { code }) });
+      parentPort!.postMessage({ id: m.id, error: errorMessage(err), ...(code === undefined ? {} : { code }) });
     },
   );
 });

@@ -11,6 +11,7 @@ import { formatWindow } from '../policy/window.js';
 import type { PolicyRequest } from './admin-policy.js';
 import { sendAdminError, sendJson } from './json-response.js';
 import { audit } from './rule-changes.js';
+import { errorMessage } from '../core/errors.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -132,7 +133,7 @@ export async function getHealth(r: PolicyRequest): Promise<void> {
     const timeout = new Promise<never>((_, fail) => (timer = setTimeout(() => fail(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS)));
     await Promise.race([runtime.counters.read([probe]), timeout]);
   } catch (err) {
-    error = err instanceof Error ? err.message : String(err);
+    error = errorMessage(err);
   } finally {
     clearTimeout(timer);
   }

@@ -3,6 +3,7 @@ import type { Picos } from '../../core/money.js';
 import { type CounterInit, type Counters, CountersUnavailable, type ReserveOutcome, type ReservePlan, type SettleOutcome, type Settlement, type SpendLine } from './port.js';
 import { DatabaseWatch } from './redis-database.js';
 import { INITIALIZE, RESERVE, SETTLE } from './redis-scripts.js';
+import { errorMessage } from '../../core/errors.js';
 
 export interface RedisCountersOptions {
   /** Prefix of the lease set and reservation records; the same as the plan's keys. */
@@ -167,7 +168,7 @@ export class RedisCounters implements Counters {
 
 function unavailable(err: unknown): Error {
   if (err instanceof ReplyError && !TRANSIENT_REPLY.test((err as Error).message)) return err as Error;
-  return new CountersUnavailable(`Redis: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  return new CountersUnavailable(`Redis: ${errorMessage(err)}`, { cause: err });
 }
 
 export function openRedisCounters(url: string, o?: RedisCountersOptions): RedisCounters {
