@@ -89,6 +89,46 @@ export const FREE_APIS: ReadonlySet<Api> = new Set<Api>([
  */
 export const UNREPORTED_USAGE_APIS: ReadonlySet<Api> = new Set<Api>(['gemini.embed']);
 
+/** APIs whose requests hold a conversation: messages, a system prompt, tools, reasoning settings. */
+export type ConversationApi =
+  | 'openai.chat'
+  | 'openai.responses'
+  | 'openai.compact'
+  | 'openai.input_tokens'
+  | 'anthropic.messages'
+  | 'anthropic.count_tokens'
+  | 'gemini.generate'
+  | 'gemini.count_tokens';
+
+/**
+ * Every other API, listed so that a new one does not compile until it is put on one side or
+ * the other: a model list, a lookup, a file, a batch's own request or row, an embedding, a
+ * moderation, a text completion's bare prompt.
+ */
+const NO_CONVERSATION: Record<Exclude<Api, ConversationApi>, true> = {
+  'openai.completions': true,
+  'openai.embeddings': true,
+  'openai.models': true,
+  'openai.moderations': true,
+  'openai.responses_lookup': true,
+  'openai.files': true,
+  'openai.file_content': true,
+  'openai.batches': true,
+  'openai.batch_request': true,
+  'anthropic.models': true,
+  'anthropic.batches': true,
+  'anthropic.batch_results': true,
+  'anthropic.batch_message': true,
+  'anthropic.files': true,
+  'anthropic.file_content': true,
+  'gemini.embed': true,
+  'gemini.models': true,
+};
+
+export function isConversation(api: Api): api is ConversationApi {
+  return !Object.hasOwn(NO_CONVERSATION, api);
+}
+
 export function dialectOf(api: Api): Dialect {
   return api.slice(0, api.indexOf('.')) as Dialect;
 }

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { Api } from '../core/api.js';
+import { type Api, isConversation } from '../core/api.js';
 
 /**
  * The prompt-prefix key of a request: a hash of what providers cache first (the system
@@ -7,7 +7,8 @@ import type { Api } from '../core/api.js';
  * Undefined when the prefix is too short for any provider to cache.
  */
 export function prefixKey(api: Api, json: unknown, minChars: number): string | undefined {
-  if (json === null || typeof json !== 'object') return undefined;
+  // Without a conversation there is no stable system part (a text completion's prompt is all of it, different each time).
+  if (json === null || typeof json !== 'object' || !isConversation(api)) return undefined;
   const b = json as Record<string, unknown>;
   let system: unknown;
   switch (api) {
@@ -26,27 +27,10 @@ export function prefixKey(api: Api, json: unknown, minChars: number): string | u
     case 'gemini.generate':
       system = b.systemInstruction ?? b.system_instruction;
       break;
-    case 'openai.embeddings':
-    case 'openai.models':
-    case 'openai.moderations':
-    case 'openai.responses_lookup':
+    // Counting tokens caches nothing.
     case 'openai.input_tokens':
     case 'anthropic.count_tokens':
-    case 'anthropic.models':
-    case 'anthropic.batches':
-    case 'anthropic.batch_results':
-    case 'anthropic.batch_message':
-    case 'anthropic.files':
-    case 'anthropic.file_content':
-    case 'openai.files':
-    case 'openai.file_content':
-    case 'openai.batches':
-    case 'openai.batch_request':
-    case 'openai.completions':
     case 'gemini.count_tokens':
-    case 'gemini.embed':
-    case 'gemini.models':
-      // No stable system part (a text completion's prompt is all of it, different each time): nothing to keep a deployment for.
       return undefined;
   }
   const tools = b.tools;

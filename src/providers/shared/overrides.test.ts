@@ -34,3 +34,19 @@ describe('applyOverrides on a compaction', () => {
     expect(JSON.parse(out.body.toString())).toEqual({ model: 'gpt-5-mini', input: 'hi' });
   });
 });
+
+describe('applyOverrides on output caps', () => {
+  const capped = (path: string, body: object, cap: number) => JSON.parse(applyOverrides(route('POST', path), body, path, { maxOutputTokens: cap }).body.toString()) as Record<string, unknown>;
+
+  it('lowers a text completion’s max_tokens, and adds one when there is none', () => {
+    expect(capped('/v1/completions', { model: 'm', prompt: 'x', max_tokens: 500 }, 64)).toMatchObject({ max_tokens: 64 });
+    expect(capped('/v1/completions', { model: 'm', prompt: 'x', max_tokens: 10 }, 64)).toMatchObject({ max_tokens: 10 });
+    expect(capped('/v1/completions', { model: 'm', prompt: 'x' }, 64)).toMatchObject({ max_tokens: 64 });
+  });
+
+  it('caps a conversation in its own field, and leaves requests that take no cap alone', () => {
+    expect(capped('/v1/messages', { model: 'm', max_tokens: 4096, messages: [] }, 100)).toMatchObject({ max_tokens: 100 });
+    expect(capped('/v1/embeddings', { model: 'm', input: 'x' }, 100)).toEqual({ model: 'm', input: 'x' });
+    expect(capped('/v1/moderations', { input: 'x' }, 100)).toEqual({ input: 'x' });
+  });
+});

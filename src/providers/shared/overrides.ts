@@ -1,3 +1,4 @@
+import { isConversation } from '../../core/api.js';
 import type { RouteMatch } from '../types.js';
 
 /** What a policy changes in a request: the model (a rewrite) and the output cap (`enforce_max_tokens`). */
@@ -43,6 +44,9 @@ function capOutput(route: RouteMatch, body: Record<string, unknown>, cap: number
     const current = body[field];
     if (typeof current !== 'number' || current > cap) body[field] = cap;
   };
+  if (route.api === 'openai.completions') return lower('max_tokens');
+  // Besides a text completion, only a conversation's request carries an output cap.
+  if (!isConversation(route.api)) return;
   switch (route.api) {
     case 'openai.chat':
       // Newer models reject max_tokens; keep the field the client used, else the current one.
@@ -50,9 +54,6 @@ function capOutput(route: RouteMatch, body: Record<string, unknown>, cap: number
       return;
     case 'openai.responses':
       lower('max_output_tokens');
-      return;
-    case 'openai.completions':
-      lower('max_tokens');
       return;
     case 'anthropic.messages':
       lower('max_tokens');
@@ -64,27 +65,11 @@ function capOutput(route: RouteMatch, body: Record<string, unknown>, cap: number
       body.generationConfig = config;
       return;
     }
-    // A compaction has no output cap to lower.
+    // A compaction has no output cap to lower, nor do token counts.
     case 'openai.compact':
-    case 'openai.embeddings':
-    case 'openai.models':
-    case 'openai.moderations':
-    case 'openai.responses_lookup':
     case 'openai.input_tokens':
     case 'anthropic.count_tokens':
-    case 'anthropic.models':
-    case 'anthropic.batches':
-    case 'anthropic.batch_results':
-    case 'anthropic.batch_message':
-    case 'anthropic.files':
-    case 'anthropic.file_content':
-    case 'openai.files':
-    case 'openai.file_content':
-    case 'openai.batches':
-    case 'openai.batch_request':
     case 'gemini.count_tokens':
-    case 'gemini.embed':
-    case 'gemini.models':
       return;
   }
 }

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { Api } from '../../core/api.js';
+import { type Api, isConversation } from '../../core/api.js';
 
 /**
  * Request features read from the parsed body, one pure function each, per API. Each
@@ -28,7 +28,7 @@ export function hasTools(api: Api, body: unknown): boolean {
 /** Whether any message carries an image, in the API's own content-part shape. */
 export function hasImages(api: Api, body: unknown): boolean {
   const b = obj(body);
-  if (!b) return false;
+  if (!b || !isConversation(api)) return false;
   switch (api) {
     case 'openai.chat':
       return list(b.messages).some((m) => list(obj(m)?.content).some((p) => obj(p)?.type === 'image_url'));
@@ -42,24 +42,6 @@ export function hasImages(api: Api, body: unknown): boolean {
     case 'gemini.generate':
     case 'gemini.count_tokens':
       return list(b.contents).some((c) => list(obj(c)?.parts).some(geminiImage));
-    case 'openai.embeddings':
-    case 'openai.models':
-    case 'openai.moderations':
-    case 'openai.responses_lookup':
-    case 'anthropic.models':
-    case 'anthropic.batches':
-    case 'anthropic.batch_results':
-    case 'anthropic.batch_message':
-    case 'anthropic.files':
-    case 'anthropic.file_content':
-    case 'openai.files':
-    case 'openai.file_content':
-    case 'openai.batches':
-    case 'openai.batch_request':
-    case 'openai.completions':
-    case 'gemini.embed':
-    case 'gemini.models':
-      return false;
   }
 }
 
@@ -88,7 +70,7 @@ function geminiImage(part: unknown): boolean {
  */
 export function reasoningEffort(api: Api, body: unknown): string | undefined {
   const b = obj(body);
-  if (!b) return undefined;
+  if (!b || !isConversation(api)) return undefined;
   const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v.toLowerCase() : undefined);
   switch (api) {
     case 'openai.chat':
@@ -112,24 +94,6 @@ export function reasoningEffort(api: Api, body: unknown): string | undefined {
       const budget = config?.thinkingBudget;
       return typeof budget === 'number' ? (budget === 0 ? 'none' : 'enabled') : undefined;
     }
-    case 'openai.embeddings':
-    case 'openai.models':
-    case 'openai.moderations':
-    case 'openai.responses_lookup':
-    case 'anthropic.models':
-    case 'anthropic.batches':
-    case 'anthropic.batch_results':
-    case 'anthropic.batch_message':
-    case 'anthropic.files':
-    case 'anthropic.file_content':
-    case 'openai.files':
-    case 'openai.file_content':
-    case 'openai.batches':
-    case 'openai.batch_request':
-    case 'openai.completions':
-    case 'gemini.embed':
-    case 'gemini.models':
-      return undefined;
   }
 }
 
@@ -142,7 +106,7 @@ export function reasoningEffort(api: Api, body: unknown): string | undefined {
  */
 export function systemText(api: Api, body: unknown): string | undefined {
   const b = obj(body);
-  if (!b) return undefined;
+  if (!b || !isConversation(api)) return undefined;
   const parts: string[] = [];
   const addContent = (content: unknown) => {
     if (typeof content === 'string') parts.push(content);
@@ -166,24 +130,6 @@ export function systemText(api: Api, body: unknown): string | undefined {
     case 'gemini.generate':
     case 'gemini.count_tokens':
       addContent(obj(b.systemInstruction ?? b.system_instruction)?.parts);
-      break;
-    case 'openai.embeddings':
-    case 'openai.models':
-    case 'openai.moderations':
-    case 'openai.responses_lookup':
-    case 'anthropic.models':
-    case 'anthropic.batches':
-    case 'anthropic.batch_results':
-    case 'anthropic.batch_message':
-    case 'anthropic.files':
-    case 'anthropic.file_content':
-    case 'openai.files':
-    case 'openai.file_content':
-    case 'openai.batches':
-    case 'openai.batch_request':
-    case 'openai.completions':
-    case 'gemini.embed':
-    case 'gemini.models':
       break;
   }
   return parts.length === 0 ? undefined : parts.join('\n\n');
