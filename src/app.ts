@@ -141,7 +141,9 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   const router = await startRouter(o.routing, o.log);
   const inFlight = new InFlight();
   // Only with the admin API on: `/metrics` is read with its token, and unread counters would cost every request.
-  const metrics = o.adminToken ? new GatewayMetrics({ ledgerPending: () => writer.pending, inFlight: () => inFlight.size }) : undefined;
+  let sweeps: DeferredUsageSweep[] = [];
+  const deferredWaiting = () => Object.fromEntries(sweeps.map((s) => [s.api, s.waiting]));
+  const metrics = o.adminToken ? new GatewayMetrics({ ledgerPending: () => writer.pending, inFlight: () => inFlight.size, deferredWaiting }) : undefined;
   // Spend learned after its request's row was written (background responses, batch results): priced, charged, counted.
   const settled = {
     ledger: o.storage.ledger,
@@ -153,7 +155,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   const catalogOf = (name: string) => o.providers.byName(name)?.catalog;
   const background = new BackgroundUsage({ ...settled, catalogOf });
   const batchResults = new BatchResultRows({ ...settled, catalogOf });
-  const sweeps = startSweeps(o, { agent, router, background, batchResults });
+  sweeps = startSweeps(o, { agent, router, background, batchResults });
   // Set when shutdown cuts the connections still open once the drain time is up.
   let cut = false;
   const gateway = createGateway({

@@ -61,7 +61,10 @@ describe('DeferredUsageSweep', () => {
   it('asks about responses between 15 s and the maximum age old, and hands the finished ones on once', async () => {
     const base = 10 * HOUR;
     const t = setUp([pending(1, base - 5_000), pending(2, base - 20_000), pending(3, base - 2 * HOUR), pending(4, base - 4 * HOUR)], done);
+    expect(t.sweep.waiting).toBe(0);
     expect(await t.sweep.sweep()).toEqual({ asked: 2, finished: 2 });
+    // Listed in the window: the two asked about (billed now), not the one too young or the one too old.
+    expect(t.sweep.waiting).toBe(2);
     expect(t.asked.sort()).toEqual(['resp_2', 'resp_3']);
     expect(t.finished.sort()).toEqual(['resp_2', 'resp_3']);
     t.advance(20_000);

@@ -75,10 +75,21 @@ export class DeferredUsageSweep {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private closed = false;
+  private seenAtLastPass = 0;
 
   constructor(d: DeferredUsageSweepDeps) {
     this.d = d;
     this.now = d.now ?? Date.now;
+  }
+
+  /** Which rows this sweep is about. */
+  get api(): PendingApi {
+    return this.d.api;
+  }
+
+  /** Rows still waiting for their usage in the sweep's window, as its last pass listed them (at least). */
+  get waiting(): number {
+    return this.seenAtLastPass;
   }
 
   start(): void {
@@ -109,6 +120,7 @@ export class DeferredUsageSweep {
     }
     // Forget what left the ledger's pending rows (billed, or too old), unless the listing stopped early.
     if (due.length < MAX_ASKS) for (const id of this.due.keys()) if (!seen.has(id)) this.due.delete(id);
+    this.seenAtLastPass = seen.size;
     let finished = 0;
     let next = 0;
     const worker = async () => {

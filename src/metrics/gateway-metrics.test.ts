@@ -67,4 +67,12 @@ describe('GatewayMetrics', () => {
     expect(series(text, 'tollgate_requests_total{api="openai.chat",provider="openai",model="made-up-3",outcome="rejected"}')).toBe(2);
     expect(text.split('\n').filter((l) => l.startsWith('tollgate_requests_total{')).length).toBe(201);
   });
+
+  it('shows what the sweeps last saw waiting for usage, by API, and nothing of it without sweeps', async () => {
+    const waiting = new GatewayMetrics({ ...gauges, deferredWaiting: () => ({ 'openai.responses': 4, 'anthropic.batches': 0 }) });
+    const text = await waiting.render();
+    expect(series(text, 'tollgate_deferred_usage_waiting{api="openai.responses"}')).toBe(4);
+    expect(series(text, 'tollgate_deferred_usage_waiting{api="anthropic.batches"}')).toBe(0);
+    expect(await new GatewayMetrics(gauges).render()).not.toContain('tollgate_deferred_usage_waiting');
+  });
 });

@@ -9,6 +9,8 @@ export interface GatewayGauges {
   ledgerPending: () => number;
   /** Requests being handled right now. */
   inFlight: () => number;
+  /** Rows still waiting for usage learned later (background responses, batches), by API, as the sweeps last saw them. */
+  deferredWaiting?: () => Readonly<Record<string, number>>;
 }
 
 const LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -117,6 +119,11 @@ export class GatewayMetrics {
     for (const { labels, buckets } of this.ttft.values()) out += buckets.lines('tollgate_time_to_first_token_seconds', labels);
     out += header('tollgate_ledger_pending_rows', 'gauge', 'Rows recorded and not yet committed to storage (they are safe in the spool)');
     out += `tollgate_ledger_pending_rows ${this.gauges.ledgerPending()}\n`;
+    const deferred = this.gauges.deferredWaiting?.();
+    if (deferred !== undefined) {
+      out += header('tollgate_deferred_usage_waiting', 'gauge', 'Background responses and batches still waiting for their usage, as the sweep last listed them');
+      for (const [api, n] of Object.entries(deferred)) out += `tollgate_deferred_usage_waiting${labelText({ api })} ${n}\n`;
+    }
     out += header('tollgate_in_flight_requests', 'gauge', 'Requests being handled');
     return `${out}tollgate_in_flight_requests ${this.gauges.inFlight()}\n`;
   }

@@ -55,6 +55,12 @@ describe('the background-response sweep', () => {
     const row = await settled(id);
     expect(row).toMatchObject({ inputTokens: 300, outputTokens: 80, costPicos: 1100n });
     expect(lookups(responseId).length).toBeGreaterThanOrEqual(2);
+    // /metrics shows each sweep's backlog: nothing left waiting once it is billed.
+    await eventually(async () => {
+      const text = await (await fetch(`${h.url}/metrics`, { headers: { authorization: 'Bearer admin-secret' } })).text();
+      const waiting = text.split('\n').filter((l) => l.startsWith('tollgate_deferred_usage_waiting{'));
+      expect(waiting.sort()).toEqual(['tollgate_deferred_usage_waiting{api="anthropic.batches"} 0', 'tollgate_deferred_usage_waiting{api="openai.batches"} 0', 'tollgate_deferred_usage_waiting{api="openai.responses"} 0']);
+    });
   });
 
   it('settles a response that failed without usage at zero, so that it is not asked about for ever', async () => {
