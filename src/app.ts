@@ -79,7 +79,7 @@ export interface AppOptions {
   telemetry?: { enabled: boolean; gatewayAddresses?: readonly GatewayAddress[] };
   /** Browser origins allowed on the API routes (`server.cors`); off when absent. */
   cors?: CorsSettings;
-  /** Asking providers about background responses and Message Batches nobody came back for (off when absent). */
+  /** Asking providers about background responses and batches nobody came back for (off when absent). */
   deferredUsage?: DeferredUsageSettings;
 }
 

@@ -49,7 +49,7 @@ export interface Config {
     /** Other Tollgate gateways' addresses (this server's own are always known): their calls' GenAI spans make no rows. */
     gatewayAddresses: GatewayAddress[];
   };
-  /** Asking providers about background responses and Message Batches nobody came back for (`deferred_usage`; off when undefined). */
+  /** Asking providers about background responses and batches nobody came back for (`deferred_usage`; off when undefined). */
   deferredUsage: DeferredUsageSettings | undefined;
   /** Attribution for `tollgate import` (its flags win). */
   import: { user: string | undefined; team: string | undefined };

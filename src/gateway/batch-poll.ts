@@ -3,7 +3,7 @@ import type { LedgerRow } from '../core/ledger-row.js';
 import type { PollResult } from '../metering/deferred-usage-sweep.js';
 import { readResultLine } from '../providers/anthropic/batches.js';
 import { readOutputLine } from '../providers/openai/batches.js';
-import { JsonlLines } from '../providers/shared/batch-results-tap.js';
+import { ResultLines } from '../providers/shared/batch-results-tap.js';
 import type { BatchResult, BatchResults } from '../providers/types.js';
 import { askJson, askUpstream } from './ask-upstream.js';
 import type { ProviderTable, UpstreamProvider } from './select-provider.js';
@@ -79,18 +79,14 @@ async function billResults(
 ): Promise<PollResult> {
   const asked = await askUpstream(d.agent, url, headers, RESULTS_TIMEOUT_MS);
   if (asked.kind !== 'answer') return asked;
-  const results: BatchResult[] = [];
-  const lines = new JsonlLines((line) => {
-    const r = readLine(line);
-    if (r !== undefined) results.push(r);
-  });
+  const reader = new ResultLines(readLine);
   try {
-    for await (const chunk of asked.body) lines.push(chunk as Buffer);
-    lines.end();
+    for await (const chunk of asked.body) reader.push(chunk as Buffer);
+    reader.end();
   } catch (err) {
     return { kind: 'failed', reason: errorMessage(err) };
   }
-  return ended(d, row, { ...of, results });
+  return ended(d, row, { ...of, results: reader.results });
 }
 
 async function ended(d: BatchPollDeps, row: LedgerRow, batch: BatchResults): Promise<PollResult> {

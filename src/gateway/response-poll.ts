@@ -1,6 +1,5 @@
 import type { Dispatcher } from 'undici';
 import type { AttemptRow, LedgerRow } from '../core/ledger-row.js';
-import { isFingerprint } from '../identity/virtual-keys.js';
 import type { PollResult } from '../metering/deferred-usage-sweep.js';
 import type { FinishedResponse } from '../metering/background-usage.js';
 import { readResponseBody } from '../providers/openai/responses-body.js';
@@ -24,12 +23,11 @@ const RUNNING = new Set(['queued', 'in_progress']);
 
 /**
  * Asks OpenAI (`GET /v1/responses/{id}`) about the background response a ledger row created,
- * with the key Tollgate holds for the provider or route deployment that served it. A request
- * that passed the client's own key through is not asked about: Tollgate never keeps that key.
+ * with the key Tollgate holds for the provider or route deployment that served it. (A request
+ * that passed the client's own key through is never listed: Tollgate does not keep that key.)
  */
 export function responsePoller(d: ResponsePollDeps): (row: LedgerRow) => Promise<PollResult> {
   return async (row) => {
-    if (row.keyId !== null && isFingerprint(row.keyId)) return { kind: 'no_key' };
     let target: { baseUrl: string; apiKey: string | undefined; headers: Readonly<Record<string, string>> } | undefined;
     try {
       target = await upstreamOf(d, row);

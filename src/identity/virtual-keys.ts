@@ -26,11 +26,6 @@ export function fingerprint(providerKey: string): string {
   return FINGERPRINT_PREFIX + hash('sha256', providerKey, 'hex').slice(0, 16);
 }
 
-/** Whether a ledger row's key id is a fingerprint (a provider key passed through), not a virtual key's id. */
-export function isFingerprint(keyId: string): boolean {
-  return keyId.startsWith(FINGERPRINT_PREFIX);
-}
-
 export function newKeyId(): string {
   return 'key_' + randomToken(9);
 }

@@ -10,11 +10,7 @@ import type { BatchResult, BatchResults, ResponseTap } from '../types.js';
  * (src/metering/batch-results.ts). A last line cut short is not read.
  */
 export function batchResultsTap(batchId: string, api: BatchResults['api'], readLine: (line: string) => BatchResult | undefined): ResponseTap {
-  const results: BatchResult[] = [];
-  const reader = new JsonlLines((line) => {
-    const r = readLine(line);
-    if (r !== undefined) results.push(r);
-  });
+  const reader = new ResultLines(readLine);
   return {
     push(chunk, emit) {
       emit(chunk);
@@ -23,10 +19,32 @@ export function batchResultsTap(batchId: string, api: BatchResults['api'], readL
     finish(complete) {
       if (complete) reader.end();
       const m = nothingMetered(complete);
-      m.batch = { batchId, api, results };
+      m.batch = { batchId, api, results: reader.results };
       return m;
     },
   };
+}
+
+/** A batch's results read from its bytes as they come: what `readLine` keeps of each line, in order. */
+export class ResultLines {
+  readonly results: BatchResult[] = [];
+  private readonly lines: JsonlLines;
+
+  constructor(readLine: (line: string) => BatchResult | undefined) {
+    this.lines = new JsonlLines((line) => {
+      const r = readLine(line);
+      if (r !== undefined) this.results.push(r);
+    });
+  }
+
+  push(chunk: Buffer): void {
+    this.lines.push(chunk);
+  }
+
+  /** The bytes ended: a last line without its newline is read too. */
+  end(): void {
+    this.lines.end();
+  }
 }
 
 /** The longest line read: a batch's result is far shorter; a file that is not JSONL (no newline for megabytes) is not held whole. */
