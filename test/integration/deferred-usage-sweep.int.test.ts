@@ -1,9 +1,7 @@
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LedgerRow } from '../../src/core/ledger-row.js';
-import { budgetCounter } from '../../src/policy/plan.js';
-import { budgetInput, parseRule, toBudget } from '../../src/policy/rule-input.js';
-import { type Harness, type HarnessOptions, defaultProviders, eventually, startHarness } from '../support/harness.js';
+import { type Harness, type HarnessOptions, defaultProviders, eventually, spentOn, startHarness, testBudget } from '../support/harness.js';
 import { sharedLedgers, sharedPolicy } from '../support/replicas.js';
 import { routingFrom } from '../support/routing.js';
 
@@ -92,7 +90,7 @@ describe('the background-response sweep', () => {
 const engines = sharedLedgers('sweep');
 
 describe.each(engines)('two gateways sweeping one %s ledger', (_, shared) => {
-  const user = toBudget(parseRule(budgetInput, { scope: 'user:alice', window: 'day', limit_usd: 10 }), 'budget', 'config', 0);
+  const user = testBudget({ scope: 'user:alice', window: 'day', limit_usd: 10 });
   let a: Harness;
   let b: Harness;
   afterEach(async () => {
@@ -119,8 +117,6 @@ describe.each(engines)('two gateways sweeping one %s ledger', (_, shared) => {
     await new Promise((r) => setTimeout(r, 300));
     const [total] = await a.tollgate.storage.ledger.aggregate({ by: [], since: (await a.row(id)).ts });
     expect(total).toMatchObject({ requests: 1, inputTokens: 300, outputTokens: 80, costPicos: 1100n });
-    const p = a.tollgate.policy!;
-    const line = budgetCounter(p.settings.keyPrefix, user, p.rules.current(), Date.now(), p.settings.timeZone).line;
-    expect((await p.counters.read([line])).map((r) => r.spent)).toEqual([1100n]);
+    expect(await spentOn(a.tollgate, user)).toBe(1100n);
   });
 });

@@ -2,9 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LedgerRow } from '../../src/core/ledger-row.js';
 import { batchResultId } from '../../src/metering/batch-results.js';
-import { budgetCounter } from '../../src/policy/plan.js';
-import { budgetInput, parseRule, toBudget } from '../../src/policy/rule-input.js';
-import { type Harness, defaultProviders, eventually, startHarness, tierPrice, useHarness } from '../support/harness.js';
+import { type Harness, defaultProviders, eventually, startHarness, spentOn, testBudget, tierPrice, useHarness } from '../support/harness.js';
 import { sharedLedgers, sharedPolicy } from '../support/replicas.js';
 import { routingFrom } from '../support/routing.js';
 
@@ -22,14 +20,10 @@ const requests = [
 ];
 
 describe('Message Batches through the Anthropic SDK', () => {
-  const budget = toBudget(parseRule(budgetInput, { scope: 'user:alice', window: 'day', limit_usd: 10 }), 'budget', 'config', 0);
+  const budget = testBudget({ scope: 'user:alice', window: 'day', limit_usd: 10 });
   const h = useHarness({ price: tierPrice, policy: { rules: { budgets: [budget], rateLimits: [], modelPolicies: [] } } });
   const client = (prefix = '') => new Anthropic({ apiKey: h.key.key, baseURL: `${h.url}${prefix}`, maxRetries: 0 });
-  const spent = async () => {
-    const p = h.tollgate.policy!;
-    const line = budgetCounter(p.settings.keyPrefix, budget, p.rules.current(), Date.now(), p.settings.timeZone).line;
-    return (await p.counters.read([line]))[0]!.spent;
-  };
+  const spent = () => spentOn(h.tollgate, budget);
   const billed = (rows: LedgerRow[]) => rows.filter((r) => r.api === 'anthropic.batch_message');
   const settle = () => new Promise((r) => setTimeout(r, 200));
 
@@ -158,7 +152,7 @@ describe('Message Batches with a configured route for every model', () => {
 const engines = sharedLedgers('batch');
 
 describe.each(engines)('batch results downloaded through two gateways at once on one %s ledger', (_, shared) => {
-  const budget = toBudget(parseRule(budgetInput, { scope: 'user:alice', window: 'day', limit_usd: 10 }), 'budget', 'config', 0);
+  const budget = testBudget({ scope: 'user:alice', window: 'day', limit_usd: 10 });
   let a: Harness;
   let b: Harness;
   beforeEach(async () => {
@@ -192,14 +186,12 @@ describe.each(engines)('batch results downloaded through two gateways at once on
       return all;
     });
     expect(rows.map((r) => [r.user, r.costPicos]).sort()).toEqual([['alice', STANDARD / 2n], ['alice', STANDARD / 2n]]);
-    const p = a.tollgate.policy!;
-    const line = budgetCounter(p.settings.keyPrefix, budget, p.rules.current(), Date.now(), p.settings.timeZone).line;
-    await eventually(async () => expect((await p.counters.read([line]))[0]!.spent).toBe(STANDARD + STANDARD));
+    await eventually(async () => expect(await spentOn(a.tollgate, budget)).toBe(STANDARD + STANDARD));
   });
 });
 
 describe('a Message Batch nobody downloads through the gateway', () => {
-  const budget = toBudget(parseRule(budgetInput, { scope: 'user:alice', window: 'day', limit_usd: 10 }), 'budget', 'config', 0);
+  const budget = testBudget({ scope: 'user:alice', window: 'day', limit_usd: 10 });
   let h: Harness;
   afterEach(() => h.close());
 
@@ -231,9 +223,7 @@ describe('a Message Batch nobody downloads through the gateway', () => {
     for await (const _ of await client.messages.batches.results(batch.id)) void _;
     await new Promise((r) => setTimeout(r, 300));
     expect((await h.rows()).filter((r) => r.api === 'anthropic.batch_message')).toHaveLength(2);
-    const p = h.tollgate.policy!;
-    const line = budgetCounter(p.settings.keyPrefix, budget, p.rules.current(), Date.now(), p.settings.timeZone).line;
-    expect((await p.counters.read([line]))[0]!.spent).toBe(STANDARD + STANDARD);
+    expect(await spentOn(h.tollgate, budget)).toBe(STANDARD + STANDARD);
     // Asked about no more once billed.
     const lookups = h.fake.requests.filter((r) => r.route === 'anthropic.batches.retrieve').length;
     await new Promise((r) => setTimeout(r, 400));

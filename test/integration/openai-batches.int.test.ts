@@ -2,9 +2,7 @@ import OpenAI, { toFile } from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LedgerRow } from '../../src/core/ledger-row.js';
 import { batchResultId } from '../../src/metering/batch-results.js';
-import { budgetCounter } from '../../src/policy/plan.js';
-import { budgetInput, parseRule, toBudget } from '../../src/policy/rule-input.js';
-import { type Harness, type HarnessOptions, eventually, startHarness, tierPrice } from '../support/harness.js';
+import { type Harness, type HarnessOptions, eventually, spentOn, startHarness, testBudget, tierPrice } from '../support/harness.js';
 
 /** Three requests: two succeed, `err-2` fails (the fake answers it 400). */
 const INPUT = ['ok-1', 'err-2', 'ok-3'].map((id) => JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: id }] } })).join('\n') + '\n';
@@ -18,7 +16,7 @@ const BATCH_COST = 320n;
  * whether its client downloads the file or the gateway's sweep reads it.
  */
 describe('OpenAI batches through the openai SDK', () => {
-  const budget = toBudget(parseRule(budgetInput, { scope: 'user:alice', window: 'day', limit_usd: 10 }), 'budget', 'config', 0);
+  const budget = testBudget({ scope: 'user:alice', window: 'day', limit_usd: 10 });
   let h: Harness;
   afterEach(() => h.close());
 
@@ -30,11 +28,7 @@ describe('OpenAI batches through the openai SDK', () => {
     await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
     return client;
   };
-  const spent = async () => {
-    const p = h.tollgate.policy!;
-    const line = budgetCounter(p.settings.keyPrefix, budget, p.rules.current(), Date.now(), p.settings.timeZone).line;
-    return (await p.counters.read([line]))[0]!.spent;
-  };
+  const spent = () => spentOn(h.tollgate, budget);
   const billed = (rows: LedgerRow[]) => rows.filter((r) => r.api === 'openai.batch_request');
   const submit = async (client: OpenAI) => {
     const file = await client.files.create({ file: await toFile(Buffer.from(INPUT), 'requests.jsonl'), purpose: 'batch' });

@@ -18,6 +18,10 @@ import type { Storage } from '../../src/storage/ports.js';
 import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/index.js';
 import { tierMultiplier } from '../../src/pricing/modifiers.js';
+import type { Picos } from '../../src/core/money.js';
+import { budgetCounter } from '../../src/policy/plan.js';
+import { budgetInput, parseRule, toBudget } from '../../src/policy/rule-input.js';
+import type { Budget } from '../../src/policy/rules.js';
 
 export interface Harness {
   tollgate: Tollgate;
@@ -91,6 +95,18 @@ export function testPolicy(p: Partial<PolicyOptions> = {}): PolicyOptions {
 /** A deterministic stand-in price: 1 pico per input token, 10 per output token; unknown models unpriced. */
 export const testPrice: PriceFn = (r) =>
   r.model.startsWith('unknown') ? { costPicos: null, unpriced: true } : { costPicos: BigInt(r.usage.inputTokens + 10 * r.usage.outputTokens), unpriced: false };
+
+/** A configured budget, from the config file's own fields (`{ scope: 'user:alice', window: 'day', limit_usd: 10 }`). */
+export function testBudget(input: Record<string, unknown>): Budget {
+  return toBudget(parseRule(budgetInput, input), 'budget', 'config', 0);
+}
+
+/** What a budget's counter holds as spent now, read through a gateway's own counters. */
+export async function spentOn(t: Tollgate, budget: Budget): Promise<Picos> {
+  const p = t.policy!;
+  const line = budgetCounter(p.settings.keyPrefix, budget, p.rules.current(), Date.now(), p.settings.timeZone).line;
+  return (await p.counters.read([line]))[0]!.spent;
+}
 
 /** testPrice at the service tier's multiplier: a `batch` (Anthropic's or OpenAI's) is half. */
 export const tierPrice: PriceFn = (r) => {
