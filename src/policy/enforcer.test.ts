@@ -8,38 +8,16 @@ import { CountersUnavailable } from './counters/port.js';
 import type { AdmitRequest } from './admission.js';
 import { Enforcer } from './enforcer.js';
 import { budgetCounter } from './plan.js';
-import { budgetInput, parseRule, poolInput, rateLimitInput, toBudget, toRateLimit } from './rule-input.js';
-import type { Budget, RateLimit, RuleSet } from './rules.js';
-import { DEFAULT_POLICY_SETTINGS } from './settings.js';
+import { parseRule, poolInput, rateLimitInput, toBudget, toRateLimit } from './rule-input.js';
+import { budget, price, settings, setup } from './testing/enforcer.js';
+import type { RuleSet } from './rules.js';
 import { type PolicyEvents, noEvents } from './threshold-watch.js';
-
-/** $1 per 1,000 tokens in and out, so a 100-byte request with max_tokens 100 is estimated at $0.20. */
-const price: PriceFn = (r) => ({ costPicos: BigInt(r.usage.inputTokens + r.usage.outputTokens) * 1_000_000_000n, unpriced: false });
-const settings = { ...DEFAULT_POLICY_SETTINGS, timeZone: 'Europe/Berlin' };
-
-function setup(budgets: Budget[], clock: { now: number }, events: PolicyEvents = noEvents, rateLimits: RateLimit[] = []) {
-  const rules: RuleSet = { budgets, rateLimits, modelPolicies: [], increases: [] };
-  const counters = new MemoryCounters();
-  const enforcer = new Enforcer({
-    rules: () => rules,
-    counters,
-    price,
-    fromLedger: (c) => Promise.resolve({ marker: c.line.marker, ttlMs: c.line.ttlMs, bucketTtlMs: c.line.ttlMs, amounts: [] }),
-    events,
-    settings,
-    log: silentLogger,
-    now: () => clock.now,
-  });
-  const read = async (b: Budget) => (await counters.read([budgetCounter(settings.keyPrefix, b, rules, clock.now, settings.timeZone).line]))[0]!;
-  return { enforcer, read, counters };
-}
 
 let seq = 0;
 function request(model = 'gpt-5'): AdmitRequest<{ provider: string; catalogProvider: undefined }> {
   return { id: `r${++seq}`, caller: { keyId: 'k1', user: 'alice', team: 't', project: null, tags: {} }, model, keep: false, bodyBytes: 100, json: {}, maxOutputTokens: 100, resolve: () => ({ provider: 'openai', catalogProvider: undefined }) };
 }
 
-const budget = (input: Record<string, unknown>) => toBudget(parseRule(budgetInput, input), 'budget', 'api', 0);
 const limit = (input: Record<string, unknown>) => toRateLimit(parseRule(rateLimitInput, input), 'api', 0);
 
 describe('enforcer', () => {
