@@ -12,7 +12,7 @@ import type { KeyResolver } from '../identity/key-resolver.js';
 import { type PriceFn, type RequestFacts, buildRow, newFacts } from '../metering/build-row.js';
 import type { FinishedResponse } from '../metering/background-usage.js';
 import { StoredResponses } from '../metering/stored-responses.js';
-import type { Admission } from '../policy/admission.js';
+import type { Admission, BatchAdmission } from '../policy/admission.js';
 import type { Enforcer } from '../policy/enforcer.js';
 import { applyOverrides } from '../providers/shared/overrides.js';
 import { adapterFor, lookupRoute, preferredDialects } from '../providers/index.js';
@@ -28,6 +28,7 @@ import { ClientLeft, readBody } from './read-body.js';
 import { guessDialect, splitProviderPrefix } from './routes.js';
 import { checkProviderKey, reachableCandidates } from './provider-keys.js';
 import type { ProviderTable, UpstreamProvider } from './select-provider.js';
+import { admitBatch, createsBatch } from './batch-admission.js';
 import { relay } from './relay.js';
 import { encodingError, parseJson, sendError } from './request-errors.js';
 import { requestDigest } from './request-digest.js';
@@ -114,6 +115,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const row = record(deps, facts, held.route);
       // Settlement runs in the background: it never delays the response.
       held.admission?.settle(row.costPicos, row.inputTokens + row.outputTokens, row.attemptLog);
+      held.batch?.settle();
       if (!journaled) return;
       if (deps.ledger.afterJournal) deps.ledger.afterJournal(journaled);
       else journaled();
@@ -166,6 +168,8 @@ interface Exchange {
 
 interface Held {
   admission?: Admission<Served>;
+  /** A batch's creation: its estimate held on budgets until the row is recorded. */
+  batch?: BatchAdmission;
   route?: RulePlan;
 }
 
@@ -262,6 +266,11 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
     for (const [k, v] of Object.entries(admission.headers)) res.setHeader(k, v);
     capOutputTokens = admission.capOutputTokens;
     info = { ...info, model: admission.model, maxOutputTokens: capOutputTokens ?? info.maxOutputTokens };
+  } else if (deps.policy && createsBatch(route)) {
+    const apiKey = who.upstreamKey.kind === 'passthrough' ? who.upstreamKey.key : provider.apiKey;
+    const admission = await admitBatch({ policy: deps.policy, agent: deps.agent, log: deps.log, id: facts.id, route, json, caller: who, provider, apiKey });
+    x.held.batch = admission;
+    for (const [k, v] of Object.entries(admission?.headers ?? {})) res.setHeader(k, v);
   }
   if (raw !== undefined && (info.model !== bodyModel || capOutputTokens !== undefined)) {
     const changed = applyOverrides(route, json, path, { model: info.model !== bodyModel ? info.model : undefined, maxOutputTokens: capOutputTokens });

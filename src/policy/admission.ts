@@ -1,5 +1,6 @@
 import type { GatewayError } from '../core/errors.js';
 import type { Picos } from '../core/money.js';
+import type { BatchModelTotal } from './batch-estimate.js';
 
 // What the gateway and the enforcer say to each other about one request.
 
@@ -73,4 +74,19 @@ export type AttemptVerdict =
 export interface AttemptCost {
   n: number;
   costPicos: Picos | null;
+}
+
+/** A batch's creation: its requests summed per model, and the provider that will run them all. */
+export interface BatchAdmitRequest {
+  id: string;
+  caller: Caller;
+  totals: readonly BatchModelTotal[];
+  served: Served;
+}
+
+export interface BatchAdmission {
+  /** Response headers for the client (x-tollgate-budget-remaining). */
+  headers: Record<string, string>;
+  /** Lets the reservations go (the creation's row is recorded); once only, never throws. */
+  settle(): void;
 }

@@ -1,5 +1,6 @@
 import { GatewayError } from '../core/errors.js';
-import type { AdmitRequest, Admission, AttemptCost, AttemptVerdict, Caller, Served } from './admission.js';
+import type { AdmitRequest, Admission, AttemptCost, AttemptVerdict, BatchAdmission, BatchAdmitRequest, Caller, Served } from './admission.js';
+import { BatchTotals, budgetParts } from './batch-estimate.js';
 import { type Attempt, type Extra, type Holding, type Opened, type ReserveRequest, type Reserved, heldLines, moved } from './holding.js';
 import type { Logger } from '../core/logger.js';
 import { type Picos, formatUsd } from '../core/money.js';
@@ -32,6 +33,7 @@ export interface EnforcerDeps {
 const GO: AttemptVerdict = Object.freeze({ ok: true });
 const noAttemptCheck = () => GO;
 const noAlert = () => undefined;
+const FREE_BATCH: BatchAdmission = Object.freeze({ headers: {}, settle: () => undefined });
 
 /**
  * Budgets, rate limits and model policy for one request: decide the model, reserve the
@@ -110,7 +112,7 @@ export class Enforcer {
     const settle = once((cost: Picos | null, tokens: number, attempts?: readonly AttemptCost[]) => this.settleHolding(h, cost ?? 0n, tokens, attempts));
     if (attempt.kind !== 'reserved') return { model, rewrittenFrom, served, headers, pool: null, capOutputTokens: undefined, attempt: check, settle };
 
-    const remaining = this.remainingHeader(attempt);
+    const remaining = this.remainingHeader([attempt]);
     if (remaining) headers['x-tollgate-budget-remaining'] = remaining;
     const poolIndex = attempt.outcome.pooled.indexOf(true);
     const pool = poolIndex >= 0 ? (attempt.planned.pools[poolIndex]?.id ?? null) : null;
@@ -224,12 +226,15 @@ export class Enforcer {
     const limits = extra?.limits ?? applicableRateLimits(rules, subject);
     if (budgets.length === 0 && limits.length === 0) return { kind: 'free' };
     const s = this.d.settings;
-    const estimate = estimateTokens({ bodyBytes: req.bodyBytes, json: req.json, maxOutputTokens: req.maxOutputTokens, defaultMaxOutputTokens: s.defaultMaxOutputTokens, counting: s.inputCounting });
+    const fixed = extra?.fixed;
+    const estimate = fixed
+      ? { inputTokens: fixed.tokens, outputTokens: 0, bounded: false }
+      : estimateTokens({ bodyBytes: req.bodyBytes, json: req.json, maxOutputTokens: req.maxOutputTokens, defaultMaxOutputTokens: s.defaultMaxOutputTokens, counting: s.inputCounting });
     const pc: PriceContext = { price: this.d.price, provider: served.provider, catalogProvider: served.catalogProvider, model: extra?.pricedAs ?? model, at: new Date(now) };
     // A fallback starts from admission's cap and may lower it: its attempt's body is written with the cap it returns.
     const enforce = extra ? extra.enforce : budgets.some((b) => b.enforceMaxTokens);
     let cap = enforce ? estimate.outputTokens : undefined;
-    let cost = this.costOf(estimate, pc);
+    let cost = fixed ? fixed.cost : this.costOf(estimate, pc);
     const ctx = { rules, subject, now, timeZone: s.timeZone, prefix: s.keyPrefix };
 
     for (let round = 0; round < 4; round++) {
@@ -255,7 +260,6 @@ export class Enforcer {
         const limit = outcome.kind === 'rpm' ? r.rpm! : outcome.kind === 'tpm' ? r.tpm! : r.concurrency!;
         return { kind: 'refused', error: rateLimited(r, outcome.kind, retryAfterMs(outcome.kind, limit, amount, outcome.current, outcome.previous, now)), alert: noAlert, downgradeTo: null, room: null, estimate };
       }
-      const budget = rules.budgets.find((b) => b.id === outcome.ref)!;
       const room = outcome.limit - outcome.level;
       // enforce_max_tokens turns a refusal into a shorter answer when some output still fits.
       if (cap !== undefined && round < 3) {
@@ -266,12 +270,71 @@ export class Enforcer {
           continue;
         }
       }
+      const budget = rules.budgets.find((b) => b.id === outcome.ref)!;
       const counter = planned.counters.find((c) => c.budget.id === budget.id);
       const alert = () => this.d.events.refused(budget, req.id, req.caller, outcome.level, outcome.limit, counter?.window.start ?? now, counter?.window.end ?? now, cost);
-      const error = budgetExceeded(budget, outcome.level, outcome.limit, cost, counter?.window.end ?? now, { showAmounts: s.showAmounts, timeZone: s.timeZone });
+      const error = budgetExceeded(budget, outcome.level, outcome.limit, cost, counter?.window.end ?? now, { showAmounts: s.showAmounts, timeZone: s.timeZone }, fixed ? 'batch' : 'request');
       return { kind: 'refused', error, alert, downgradeTo: budget.downgrade?.to ?? null, room, estimate };
     }
     throw new GatewayError('internal', 'budget counters did not settle after initialising them from the ledger');
+  }
+
+  /** Whether a batch's creation is checked at all: some budget or model policy is set. */
+  governsBatches(): boolean {
+    const rules = this.d.rules();
+    return rules.budgets.length > 0 || rules.modelPolicies.length > 0;
+  }
+
+  /** An accumulator of a batch's requests, estimated as admission estimates a request. */
+  batchTotals(): BatchTotals {
+    return new BatchTotals(this.d.settings);
+  }
+
+  /**
+   * A batch's creation: refuses a model that model policy does not allow as asked (a batch's
+   * requests are not rewritten), then reserves the batch's estimated cost, at the batch price,
+   * on every budget that applies to any of its models (a budget that covers several holds their
+   * sum), all or nothing. Rate limits do not apply: the provider runs a batch over hours. The
+   * holds go when the creation's row is recorded (`settle`); the requests are charged as their
+   * results are billed.
+   */
+  async admitBatch(req: BatchAdmitRequest): Promise<BatchAdmission> {
+    if (!this.governsBatches()) return FREE_BATCH;
+    const rules = this.d.rules();
+    for (const t of req.totals) this.checkBatchModel(rules, req.caller, t.model);
+    const now = this.now();
+    const { served } = req;
+    const models = req.totals.map((t) => {
+      const pc: PriceContext = { price: this.d.price, provider: served.provider, catalogProvider: served.catalogProvider, model: t.model, at: new Date(now), serviceTier: 'batch' };
+      const budgets = applicableBudgets(rules, { ...req.caller, model: t.model, provider: served.provider });
+      return { model: t.model, budgets, cost: this.costOf(t, pc), tokens: t.inputTokens + t.outputTokens };
+    });
+    const holds: { id: string; r: Reserved | Opened }[] = [];
+    const release = () => this.settleHolds(holds, holds.map((x) => ({ id: x.id, actual: 0n, tokens: 0 })));
+    for (const [k, part] of budgetParts(models).entries()) {
+      const id = k === 0 ? req.id : `${req.id}~b${k}`;
+      const fixed = { cost: part.cost, tokens: part.tokens };
+      const got = await this.reserve({ id, caller: req.caller, bodyBytes: 0, json: undefined, maxOutputTokens: undefined }, rules, part.model, served, now, { id, budgets: part.budgets, limits: [], enforce: false, pricedAs: part.model, fixed });
+      if (got.kind === 'refused') {
+        this.stats.refused++;
+        await release();
+        got.alert();
+        throw got.error;
+      }
+      if (got.kind !== 'free') holds.push({ id, r: got });
+    }
+    this.stats.admitted++;
+    const reserved = holds.flatMap((x) => (x.r.kind === 'reserved' ? [x.r] : []));
+    const remaining = this.remainingHeader(reserved);
+    return { headers: remaining ? { 'x-tollgate-budget-remaining': remaining } : {}, settle: once(() => void release()) };
+  }
+
+  private checkBatchModel(rules: RuleSet, caller: Caller, model: string): void {
+    const d = decideModel(rules.modelPolicies, caller, model, false);
+    if (!d.allowed) throw modelNotAllowed(d.policy, d.model, d.reason);
+    if (d.model === model) return;
+    const policy = rules.modelPolicies.find((p) => p.id === d.policyId)!;
+    throw modelNotAllowed(policy, model, `the model policy serves ${d.model} instead, and a batch's requests are not rewritten: ask for ${d.model}`);
   }
 
   private costOf(e: Pick<Estimate, 'inputTokens' | 'outputTokens'>, pc: PriceContext): Picos {
@@ -325,14 +388,16 @@ export class Enforcer {
   }
 
   /** The tightest budget's room before this request, as USD (or a percentage when amounts are hidden). */
-  private remainingHeader(r: Reserved): string | undefined {
+  private remainingHeader(reserved: readonly Reserved[]): string | undefined {
     let best: { room: Picos; c: BudgetCounter } | undefined;
-    r.planned.counters.forEach((c, i) => {
-      const level = r.outcome.levels[i];
-      if (level === undefined || (c.budget.kind === 'pool' && !r.outcome.pooled.some(Boolean))) return;
-      const room = c.line.limit - (level - r.cost);
-      if (!best || room < best.room) best = { room, c };
-    });
+    for (const r of reserved) {
+      r.planned.counters.forEach((c, i) => {
+        const level = r.outcome.levels[i];
+        if (level === undefined || (c.budget.kind === 'pool' && !r.outcome.pooled.some(Boolean))) return;
+        const room = c.line.limit - (level - r.cost);
+        if (!best || room < best.room) best = { room, c };
+      });
+    }
     if (!best) return undefined;
     const { room, c } = best;
     const shown = this.d.settings.showAmounts ? formatUsd(room < 0n ? 0n : room, 6) : `${c.line.limit > 0n ? Number(((room < 0n ? 0n : room) * 100n) / c.line.limit) : 0}%`;

@@ -40,6 +40,8 @@ export interface PriceContext {
   catalogProvider: string | undefined;
   model: string;
   at: Date;
+  /** The tier the requests run at, when not the standard one (a batch's). */
+  serviceTier?: string;
 }
 
 /**
@@ -48,7 +50,7 @@ export interface PriceContext {
  * Null when the model has no price.
  */
 export function estimateCost(est: Pick<Estimate, 'inputTokens' | 'outputTokens'>, ctx: PriceContext): Picos | null {
-  const q = (usage: ReturnType<typeof zeroUsage>) => ctx.price({ provider: ctx.provider, catalogProvider: ctx.catalogProvider, model: ctx.model, usage, at: ctx.at });
+  const q = (usage: ReturnType<typeof zeroUsage>) => ctx.price({ provider: ctx.provider, catalogProvider: ctx.catalogProvider, model: ctx.model, usage, at: ctx.at, serviceTier: ctx.serviceTier });
   const plain = q({ ...zeroUsage(), inputTokens: est.inputTokens, outputTokens: est.outputTokens });
   if (plain.costPicos === null) return null;
   const written = q({ ...zeroUsage(), inputTokens: est.inputTokens, cacheWriteTokens: est.inputTokens, cacheWrite1hTokens: est.inputTokens, outputTokens: est.outputTokens });

@@ -27,6 +27,8 @@ export interface Extra {
   /** Whether some budget of the fallback's model and provider (held or not) sets `enforce_max_tokens`, as at admission. */
   enforce: boolean;
   pricedAs: string;
+  /** A set amount to reserve instead of the request's estimate (part of a batch). */
+  fixed?: { cost: Picos; tokens: number };
 }
 
 /**

@@ -29,15 +29,16 @@ function remedyFor(b: Budget): string {
 }
 
 /** 402 budget_exceeded: names the budget, its window, when it resets and what to do. */
-export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Picos, resetsAt: number, d: Disclosure): GatewayError {
+export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Picos, resetsAt: number, d: Disclosure, of: 'request' | 'batch' = 'request'): GatewayError {
   const scope = formatScope(b.scope);
   const what = `the ${describeWindow(b.window)} ${b.kind === 'pool' ? 'pool' : 'budget'}${b.name ? ` "${b.name}"` : ''} for ${scope}`;
   const alone = need > limit;
   const usage = d.showAmounts
-    ? `${money(level)} of ${money(limit)} is used and this request could cost up to ${money(need)}`
+    ? `${money(level)} of ${money(limit)} is used and this ${of} could cost up to ${money(need)}${of === 'batch' ? ' at the batch price' : ''}`
     : `${percent(level, limit)}% of it is used`;
-  const lead = alone ? `This request could cost more than ${what} allows in total` : `Budget exceeded: ${what} has no room for this request`;
-  const message = `${lead} (${usage}). It resets at ${localTime(resetsAt, d.timeZone)}. To go on, lower max_tokens, wait for the reset, or ${remedyFor(b)}.`;
+  const lead = alone ? `This ${of} could cost more than ${what} allows in total` : `Budget exceeded: ${what} has no room for this ${of}`;
+  const lower = of === 'batch' ? "split the batch or lower its requests' max_tokens" : 'lower max_tokens';
+  const message = `${lead} (${usage}). It resets at ${localTime(resetsAt, d.timeZone)}. To go on, ${lower}, wait for the reset, or ${remedyFor(b)}.`;
   const details: Record<string, unknown> = {
     budget_id: b.id,
     scope,

@@ -101,11 +101,16 @@ export function testBudget(input: Record<string, unknown>): Budget {
   return toBudget(parseRule(budgetInput, input), 'budget', 'config', 0);
 }
 
-/** What a budget's counter holds as spent now, read through a gateway's own counters. */
-export async function spentOn(t: Tollgate, budget: Budget): Promise<Picos> {
+/** A budget's counter now, read through a gateway's own counters: spent, and held by reservations. */
+export async function counterOn(t: Tollgate, budget: Budget): Promise<{ spent: Picos; held: Picos }> {
   const p = t.policy!;
   const line = budgetCounter(p.settings.keyPrefix, budget, p.rules.current(), Date.now(), p.settings.timeZone).line;
-  return (await p.counters.read([line]))[0]!.spent;
+  return (await p.counters.read([line]))[0]!;
+}
+
+/** What a budget's counter holds as spent now. */
+export async function spentOn(t: Tollgate, budget: Budget): Promise<Picos> {
+  return (await counterOn(t, budget)).spent;
 }
 
 /** testPrice at the service tier's multiplier: a `batch` (Anthropic's or OpenAI's) is half. */

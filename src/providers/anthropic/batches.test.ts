@@ -3,7 +3,7 @@ import { fixtures, runTap } from '../testing/tap-runner.js';
 import type { RouteMatch, TapContext } from '../types.js';
 import { anthropicAdapter } from './adapter.js';
 import { JsonlLines } from '../shared/batch-results-tap.js';
-import { readResultLine, rewriteResultsUrls } from './batches.js';
+import { messageBatchParams, readResultLine, rewriteResultsUrls } from './batches.js';
 import { lookupAnthropicRoute } from './routes.js';
 
 const fixture = fixtures(import.meta.url);
@@ -124,5 +124,16 @@ describe('Message Batch results tap', () => {
     lines.push(Buffer.from('2}\r\n\n{"c":3}'));
     lines.end();
     expect(seen).toEqual(['{"a":1}', '{"b":2}\r', '{"c":3}']);
+  });
+});
+
+describe('messageBatchParams', () => {
+  it('reads each request’s params, leaving out what is not a request', () => {
+    const params = { model: 'claude-x', max_tokens: 10, messages: [] };
+    expect(messageBatchParams({ requests: [{ custom_id: 'a', params }, { custom_id: 'b' }, 'x', null, { custom_id: 'c', params: [] }] })).toEqual([params]);
+  });
+
+  it('is empty for a body without requests', () => {
+    for (const body of [undefined, null, {}, { requests: {} }, []]) expect(messageBatchParams(body)).toEqual([]);
   });
 });

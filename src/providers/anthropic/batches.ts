@@ -1,5 +1,5 @@
 import { zeroUsage } from '../../core/usage.js';
-import { asObject, asText, parseJson } from '../shared/json.js';
+import { type JsonObject, asObject, asText, parseJson } from '../shared/json.js';
 import { nothingMetered, withResponseId, withToolCalls } from '../shared/metered.js';
 import { MAX_BODY_COPY } from '../shared/taps.js';
 import { errorFromValue } from '../shared/upstream-error.js';
@@ -75,4 +75,14 @@ export function readResultLine(line: string): BatchResult | undefined {
     usage: withToolCalls(usage === undefined ? zeroUsage() : anthropicUsage(usage), countToolUseBlocks(message?.content)),
     serviceTier: asText(usage?.service_tier) ?? 'batch',
   };
+}
+
+/** The requests of a Message Batch's creation (`{requests: [{custom_id, params}]}`): each one's params, a Messages request. */
+export function messageBatchParams(body: unknown): JsonObject[] {
+  const requests = asObject(body)?.requests;
+  if (!Array.isArray(requests)) return [];
+  return requests.flatMap((r) => {
+    const params = asObject(asObject(r)?.params);
+    return params ? [params] : [];
+  });
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runTap } from '../testing/tap-runner.js';
 import type { RouteMatch, TapContext } from '../types.js';
 import { openaiAdapter } from './adapter.js';
-import { readOutputLine } from './batches.js';
+import { readInputLine, readOutputLine } from './batches.js';
 import { lookupOpenaiRoute } from './routes.js';
 
 const ctx: TapContext = { status: 200, contentType: 'application/json', stream: false, injectedStreamUsage: false, requestedModel: '' };
@@ -93,5 +93,16 @@ describe('OpenAI batch taps', () => {
     expect(readOutputLine(line({ object: 'list', model: 'text-embedding-3-small', data: [], usage: { prompt_tokens: 9, total_tokens: 9 } }))).toMatchObject({ usage: { inputTokens: 9, outputTokens: 0 } });
     expect(readOutputLine(JSON.stringify({ custom_id: 'x', response: null, error: { code: 'batch_expired', message: 'expired' } }))).toBeUndefined();
     expect(readOutputLine('not json')).toBeUndefined();
+  });
+});
+
+describe('readInputLine', () => {
+  it('reads a request of an input file: its path (no query) and body', () => {
+    const line = JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions?x=1', body: { model: 'gpt-5', messages: [] } });
+    expect(readInputLine(line)).toEqual({ path: '/v1/chat/completions', body: { model: 'gpt-5', messages: [] } });
+  });
+
+  it('is undefined for a line that is not a request', () => {
+    for (const line of ['', 'not json', '[]', '{"url":"/v1/embeddings"}', '{"body":{}}', '{"url":3,"body":{}}', '{"url":"/v1/x","body":[]}']) expect(readInputLine(line)).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import type { Api } from '../../core/api.js';
 import { batchResultsTap } from '../shared/batch-results-tap.js';
-import { asObject, asText, parseJson } from '../shared/json.js';
+import { type JsonObject, asObject, asText, parseJson } from '../shared/json.js';
 import { nothingMetered, withResponseId } from '../shared/metered.js';
 import { bufferBody } from '../shared/taps.js';
 import { errorFromValue } from '../shared/upstream-error.js';
@@ -45,4 +45,17 @@ export function readOutputLine(line: string): BatchResult | undefined {
   if (customId === undefined || response?.status_code !== 200 || body === undefined) return undefined;
   const m = readOpenaiObject(BODY_API[asText(body.object) ?? ''] ?? 'openai.chat', body, true);
   return { customId, model: m.servedModel, usage: m.usage, serviceTier: 'batch' };
+}
+
+/**
+ * A line of a batch's input file (`{custom_id, method, url, body}`): the API path the request
+ * goes to and its body; undefined for anything else.
+ */
+export function readInputLine(line: string): { path: string; body: JsonObject } | undefined {
+  const obj = asObject(parseJson(line));
+  const url = asText(obj?.url);
+  const body = asObject(obj?.body);
+  if (url === undefined || body === undefined) return undefined;
+  const q = url.indexOf('?');
+  return { path: q < 0 ? url : url.slice(0, q), body };
 }

@@ -1,0 +1,93 @@
+import type { Dispatcher } from 'undici';
+import { FREE_APIS } from '../core/api.js';
+import { GatewayError, errorMessage } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { BatchAdmission, Caller } from '../policy/admission.js';
+import type { BatchTotals } from '../policy/batch-estimate.js';
+import type { Enforcer } from '../policy/enforcer.js';
+import { messageBatchParams } from '../providers/anthropic/batches.js';
+import { readInputLine } from '../providers/openai/batches.js';
+import { adapterFor, lookupRoute } from '../providers/registry.js';
+import { JsonlLines } from '../providers/shared/batch-results-tap.js';
+import type { Dialect } from '../core/api.js';
+import type { RouteMatch } from '../providers/types.js';
+import { askUpstream } from './ask-upstream.js';
+import type { UpstreamProvider } from './select-provider.js';
+
+/** How long reading a batch's input file may take: one can run to 200 MB. */
+const INPUT_FILE_TIMEOUT_MS = 5 * 60_000;
+
+/** Whether a request creates a batch: Anthropic's Message Batches, OpenAI's Batch API. */
+export function createsBatch(route: RouteMatch): boolean {
+  return route.method === 'POST' && route.resourceId === undefined && (route.api === 'anthropic.batches' || route.api === 'openai.batches');
+}
+
+export interface BatchCheck {
+  policy: Enforcer;
+  agent: Dispatcher;
+  log: Logger;
+  id: string;
+  route: RouteMatch;
+  json: unknown;
+  caller: Caller;
+  /** The provider the batch is created at (a batch is never routed). */
+  provider: UpstreamProvider;
+  /** The key the creation goes with: the client's own, or the provider's. */
+  apiKey: string | undefined;
+}
+
+/**
+ * Checks a batch's creation against budgets and model policy (Enforcer.admitBatch): its
+ * requests, from the creation's body (Anthropic) or from its input file, read from the
+ * provider a line at a time (OpenAI), each estimated as the request sent alone would be.
+ */
+export async function admitBatch(c: BatchCheck): Promise<BatchAdmission | undefined> {
+  if (!c.policy.governsBatches()) return undefined;
+  const totals = c.policy.batchTotals();
+  if (c.route.api === 'anthropic.batches') for (const params of messageBatchParams(c.json)) add(totals, 'anthropic', '/v1/messages', params, Buffer.byteLength(JSON.stringify(params)));
+  else await readInputFile(c, totals);
+  return c.policy.admitBatch({ id: c.id, caller: c.caller, totals: totals.totals, served: { provider: c.provider.name, catalogProvider: c.provider.catalog } });
+}
+
+/**
+ * One request of a batch, read as the same request sent to `path` would be (`bytes`: its body's
+ * size, or more); one the provider would refuse costs nothing and is left out.
+ */
+function add(totals: BatchTotals, dialect: Dialect, path: string, body: Record<string, unknown>, bytes: number): void {
+  const found = lookupRoute('POST', path, [dialect]);
+  if (found.kind !== 'match' || FREE_APIS.has(found.route.api)) return;
+  let model: string;
+  let maxOutputTokens: number | undefined;
+  try {
+    ({ model, maxOutputTokens } = adapterFor(dialect).inspectRequest(found.route, body));
+  } catch {
+    return;
+  }
+  totals.add({ model, json: body, bodyBytes: bytes, maxOutputTokens });
+}
+
+async function readInputFile(c: BatchCheck, totals: BatchTotals): Promise<void> {
+  const fileId = (c.json as { input_file_id?: unknown } | undefined)?.input_file_id;
+  // Without a file (or a key to read it with) the provider refuses the creation itself.
+  if (typeof fileId !== 'string' || fileId === '' || c.apiKey === undefined) return;
+  const url = `${c.provider.baseUrl}/v1/files/${encodeURIComponent(fileId)}/content`;
+  const asked = await askUpstream(c.agent, url, { ...c.provider.headers, authorization: `Bearer ${c.apiKey}` }, INPUT_FILE_TIMEOUT_MS);
+  if (asked.kind === 'unknown') return;
+  let reason = asked.kind === 'failed' ? asked.reason : undefined;
+  if (asked.kind === 'answer') {
+    const lines = new JsonlLines((line) => {
+      const r = readInputLine(line);
+      // The line's size bounds its body's, without writing the body out again.
+      if (r) add(totals, 'openai', r.path, r.body, Buffer.byteLength(line));
+    });
+    try {
+      for await (const chunk of asked.body) lines.push(chunk as Buffer);
+      lines.end();
+    } catch (err) {
+      reason = errorMessage(err);
+    }
+  }
+  if (reason === undefined) return;
+  c.log.warn("could not read a batch's input file to check it against budgets", { id: c.id, file: fileId, reason });
+  throw new GatewayError('budget_unavailable', `Tollgate could not read the batch's input file ${fileId} to check it against your budgets (${reason}), so the batch was not created. Retry shortly.`, { headers: { 'retry-after': '5' } });
+}

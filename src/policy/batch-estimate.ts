@@ -1,0 +1,87 @@
+import type { Picos } from '../core/money.js';
+import type { Budget } from './rules.js';
+import { type InputCounting, estimateTokens } from './estimate.js';
+
+/** One request of a batch, as its provider will run it. */
+export interface BatchRequest {
+  model: string;
+  json: unknown;
+  /** The request body's size in bytes (what `conservative` counting takes as its input tokens). */
+  bodyBytes: number;
+  maxOutputTokens: number | undefined;
+}
+
+/** A batch's requests of one model, their estimates summed. */
+export interface BatchModelTotal {
+  model: string;
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/**
+ * A batch's requests summed per model, each estimated as the same request sent on its own
+ * would be at admission (estimate.ts): what a batch's creation reserves. Fed one request at a
+ * time, so that an input file is never held whole. Pure.
+ */
+export class BatchTotals {
+  private readonly byModel = new Map<string, BatchModelTotal>();
+  private readonly settings: { defaultMaxOutputTokens: number; inputCounting: InputCounting };
+
+  constructor(settings: { defaultMaxOutputTokens: number; inputCounting: InputCounting }) {
+    this.settings = settings;
+  }
+
+  add(r: BatchRequest): void {
+    const e = estimateTokens({ bodyBytes: r.bodyBytes, json: r.json, maxOutputTokens: r.maxOutputTokens, defaultMaxOutputTokens: this.settings.defaultMaxOutputTokens, counting: this.settings.inputCounting });
+    let t = this.byModel.get(r.model);
+    if (!t) this.byModel.set(r.model, (t = { model: r.model, requests: 0, inputTokens: 0, outputTokens: 0 }));
+    t.requests++;
+    t.inputTokens += e.inputTokens;
+    t.outputTokens += e.outputTokens;
+  }
+
+  get totals(): BatchModelTotal[] {
+    return [...this.byModel.values()];
+  }
+}
+
+/** One of a batch's models: the budgets that apply to it, and what its requests may cost. */
+export interface BatchModel {
+  model: string;
+  budgets: readonly Budget[];
+  cost: Picos;
+  tokens: number;
+}
+
+/** Budgets that cover the same models of a batch, and those models' sum: one reservation, made as for the first of them. */
+export interface BudgetPart {
+  model: string;
+  budgets: Budget[];
+  cost: Picos;
+  tokens: number;
+}
+
+/**
+ * Groups the budgets of a batch's models by the models each covers: a team's budget covers
+ * every model, a model's budget its own. Each group holds the sum of its models, so that no
+ * budget is charged for a model it does not cover, nor for a model twice. Pure.
+ */
+export function budgetParts(models: readonly BatchModel[]): BudgetPart[] {
+  const covers = new Map<string, { budget: Budget; models: number[] }>();
+  models.forEach((m, i) => {
+    for (const b of m.budgets) {
+      const c = covers.get(b.id);
+      if (c) c.models.push(i);
+      else covers.set(b.id, { budget: b, models: [i] });
+    }
+  });
+  const parts = new Map<string, BudgetPart>();
+  for (const { budget, models: which } of covers.values()) {
+    const key = which.join(',');
+    const part = parts.get(key);
+    if (part) part.budgets.push(budget);
+    else parts.set(key, { model: models[which[0]!]!.model, budgets: [budget], cost: which.reduce((a, i) => a + models[i]!.cost, 0n), tokens: which.reduce((a, i) => a + models[i]!.tokens, 0) });
+  }
+  return [...parts.values()];
+}
