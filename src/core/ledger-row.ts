@@ -1,12 +1,12 @@
 import type { Api, Outcome } from './api.js';
 import type { Picos } from './money.js';
-import type { Usage, UsageSource } from './usage.js';
+import type { UsageCounts, UsageSource } from './usage.js';
 
 /**
  * One ledger row: exactly one per client request to an API route, refused and failed
  * ones included. Field names map one-to-one onto the export columns (snake_case there).
  */
-export interface LedgerRow extends Usage {
+export interface LedgerRow extends UsageCounts {
   /** Equals the `x-tollgate-request-id` the client received. */
   id: string;
   /** When the request arrived, ms since the epoch. */
@@ -83,7 +83,7 @@ export type CacheRow = Pick<
 >;
 
 /** One upstream try of a request (the `attempts` table). The request row's cost is the sum of its attempts'. */
-export interface AttemptRow extends Usage {
+export interface AttemptRow extends UsageCounts {
   requestId: string;
   /** 1-based, in the order tried. */
   n: number;

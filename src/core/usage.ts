@@ -14,6 +14,22 @@ export interface Usage {
   outputTokens: number;
   reasoningTokens: number;
   toolCalls: number;
+  /**
+   * The audio part of the counts, where the response reports it (OpenAI Chat's token details,
+   * Gemini's modality details): priced at the model's audio rates where it has them. Parts of
+   * `inputTokens`, `cacheReadTokens` and `outputTokens`. Not a ledger column: a row keeps the
+   * cost it made.
+   */
+  audio?: AudioTokens;
+}
+
+/** The counts a ledger row keeps: every class but the audio part, which only pricing reads. */
+export type UsageCounts = Omit<Usage, 'audio'>;
+
+export interface AudioTokens {
+  input: number;
+  cacheRead: number;
+  output: number;
 }
 
 /** How the usage was obtained: the provider's final count, a partial stream, an estimate, or nothing. */

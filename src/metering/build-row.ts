@@ -1,7 +1,7 @@
 import { type Api, FREE_APIS, type Outcome } from '../core/api.js';
 import type { AttemptRow, LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
-import { USAGE_KEYS, type Usage, type UsageSource, zeroUsage } from '../core/usage.js';
+import { USAGE_KEYS, type Usage, type UsageSource, usageOf, zeroUsage } from '../core/usage.js';
 import type { BatchResults } from '../providers/types.js';
 
 export interface PriceRequest {
@@ -224,7 +224,7 @@ function attemptCost(f: RequestFacts, provider: string, catalogProvider: string 
 }
 
 function attemptRow(requestId: string, a: AttemptStart, status: number, outcome: string, errorType: string | null, usage: Usage, usageSource: UsageSource, costPicos: Picos | null, latencyMs: number, delivered: boolean): AttemptRow {
-  return { requestId, n: a.n, deployment: a.deployment, provider: a.provider, model: a.model, status, outcome, errorType, delivered, ...usage, usageSource, costPicos, startedAt: a.startedAt, latencyMs: Math.max(0, latencyMs) };
+  return { requestId, n: a.n, deployment: a.deployment, provider: a.provider, model: a.model, status, outcome, errorType, delivered, ...usageOf(usage), usageSource, costPicos, startedAt: a.startedAt, latencyMs: Math.max(0, latencyMs) };
 }
 
 function prefixOf(f: RequestFacts): { prefix?: string } {

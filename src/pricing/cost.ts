@@ -12,7 +12,8 @@ function rateAt(r: TieredRate, totalInput: number): Picos {
  * The exact cost of one request's usage, in picos. The tier is chosen once, on total
  * input (cache reads and writes included), and reprices the whole request. Cache
  * prices a model lacks fall back to their parent: 1h writes to writes, writes and
- * reads to plain input (OpenAI before GPT-5.6 bills writes as input).
+ * reads to plain input (OpenAI before GPT-5.6 bills writes as input). Audio tokens the
+ * usage reports are priced at the model's audio rates, where it has them.
  */
 export function costOf(u: Usage, r: Rates): Picos {
   const total = u.inputTokens;
@@ -20,15 +21,31 @@ export function costOf(u: Usage, r: Rates): Picos {
   const read = r.cacheRead ? rateAt(r.cacheRead, total) : input;
   const write = r.cacheWrite ? rateAt(r.cacheWrite, total) : input;
   const write1h = r.cacheWrite1h ? rateAt(r.cacheWrite1h, total) : write;
+  const output = rateAt(r.output, total);
   const writes1h = Math.min(u.cacheWrite1hTokens, u.cacheWriteTokens);
   const writes5m = u.cacheWriteTokens - writes1h;
   const uncached = Math.max(0, u.inputTokens - u.cacheReadTokens - u.cacheWriteTokens);
+  const a = audioParts(u, uncached);
+  const inputAudio = r.inputAudio ? rateAt(r.inputAudio, total) : input;
+  // Cached audio without a price of its own: a cache read where the model has a cache price, else (no discount) audio input.
+  const readAudio = r.cacheReadAudio ? rateAt(r.cacheReadAudio, total) : r.cacheRead ? read : inputAudio;
   return (
-    BigInt(uncached) * input +
-    BigInt(u.cacheReadTokens) * read +
+    BigInt(uncached - a.uncached) * input +
+    BigInt(a.uncached) * inputAudio +
+    BigInt(u.cacheReadTokens - a.cacheRead) * read +
+    BigInt(a.cacheRead) * readAudio +
     BigInt(writes5m) * write +
     BigInt(writes1h) * write1h +
-    BigInt(u.outputTokens) * rateAt(r.output, total) +
+    BigInt(u.outputTokens - a.output) * output +
+    BigInt(a.output) * (r.outputAudio ? rateAt(r.outputAudio, total) : output) +
     (r.perRequest ?? 0n)
   );
+}
+
+/** The audio tokens of each class, each within its class's count (a report that says more is capped). */
+function audioParts(u: Usage, uncached: number): { uncached: number; cacheRead: number; output: number } {
+  if (!u.audio) return { uncached: 0, cacheRead: 0, output: 0 };
+  const input = Math.min(u.audio.input, u.inputTokens);
+  const cacheRead = Math.min(u.audio.cacheRead, u.cacheReadTokens, input);
+  return { uncached: Math.min(input - cacheRead, uncached), cacheRead, output: Math.min(u.audio.output, u.outputTokens) };
 }

@@ -57,6 +57,24 @@ describe('golden costs (protocols.md §1.3, §3.10, §6, §7)', () => {
     expect(cost('anthropic', 'claude-sonnet-5-5', reads, new Date('2026-10-07T00:00:00Z'))).toBe(1_000_000_000n);
   });
 
+  it('Gemini 2.5 Flash: audio input, and cached audio, at their own rates (protocols.md §6)', () => {
+    // 3,300 in: 1,000 text at 0.3e6, 2,000 audio of which 1,500 at 1e6 and 500 read from the cache at 0.1e6,
+    // and 300 text read from the cache at 0.03e6; 100 out at 2.5e6:
+    // 3e8 + 1.5e9 + 5e7 + 9e6 + 2.5e8 = 2.109e9 picos
+    const usage = { inputTokens: 3_300, cacheReadTokens: 800, outputTokens: 100, audio: { input: 2_000, cacheRead: 500, output: 0 } };
+    expect(cost('google', 'gemini-2.5-flash', usage)).toBe(2_109_000_000n);
+    // The same counts without the audio split, all text: 2,500 × 0.3e6 + 800 × 0.03e6 + 100 × 2.5e6.
+    expect(cost('google', 'gemini-2.5-flash', { ...usage, audio: undefined })).toBe(1_024_000_000n);
+  });
+
+  it('OpenAI gpt-audio: audio in and out at the audio rates; a model without them prices audio as text', () => {
+    const usage = { inputTokens: 1_000, outputTokens: 1_000, audio: { input: 400, cacheRead: 0, output: 600 } };
+    const p = findProvider({ providerId: 'openai' })!.models.find((m) => m.id === 'gpt-audio')!.prices as Record<string, number>;
+    const mtok = (k: string) => BigInt(Math.round(p[k]! * 1e6));
+    expect(cost('openai', 'gpt-audio', usage)).toBe(600n * mtok('input_mtok') + 400n * mtok('input_audio_mtok') + 400n * mtok('output_mtok') + 600n * mtok('output_audio_mtok'));
+    expect(cost('openai', 'gpt-4o-audio-preview', usage)).toBe(cost('openai', 'gpt-4o-audio-preview', { ...usage, audio: undefined }));
+  });
+
   it('never prices a look-alike or unknown model', () => {
     for (const [p, m] of [['anthropic', 'claude-sonnet-5-9'], ['openai', 'gpt-4o-mini-foo'], ['openai', 'qwen3-coder'], ['google', 'gemini-4-argon']] as const) {
       expect(price({ provider: p, catalogProvider: p, model: m, usage: u({ inputTokens: 10 }), at })).toEqual({ costPicos: null, unpriced: true, source: null });
@@ -123,6 +141,35 @@ describe('agreement with the catalog', () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+
+  it('prices audio tokens as the catalog does, at the audio rates of the models that have them', () => {
+    const audioModels = models.filter(([p, id]) => /audio/.test(JSON.stringify(findProvider({ providerId: p })!.models.find((m) => m.id === id)!.prices)));
+    expect(audioModels.length).toBeGreaterThan(10);
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...audioModels),
+        fc.record({ text: fc.nat(100_000), audio: fc.nat(100_000), textRead: fc.nat(50_000), audioRead: fc.nat(50_000), textOut: fc.nat(20_000), audioOut: fc.nat(20_000) }),
+        ([provider, model], x) => {
+          const usage = u({
+            inputTokens: x.text + x.audio + x.textRead + x.audioRead,
+            cacheReadTokens: x.textRead + x.audioRead,
+            outputTokens: x.textOut + x.audioOut,
+            audio: { input: x.audio + x.audioRead, cacheRead: x.audioRead, output: x.audioOut },
+          });
+          const theirs = calcPrice(
+            { input_tokens: usage.inputTokens, cache_read_tokens: usage.cacheReadTokens, input_audio_tokens: x.audio + x.audioRead, cache_audio_read_tokens: x.audioRead, output_tokens: usage.outputTokens, output_audio_tokens: x.audioOut },
+            model,
+            { providerId: provider, timestamp: at },
+          );
+          const mine = price({ provider, catalogProvider: provider, model, usage, at });
+          if (!theirs || mine.source !== 'catalog') return;
+          const usd = Number(mine.costPicos!) / 1e12;
+          expect(Math.abs(usd - theirs.total_price)).toBeLessThanOrEqual(1e-9 * Math.max(1, theirs.total_price));
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 

@@ -15,6 +15,10 @@ export interface Rates {
   cacheRead?: TieredRate;
   cacheWrite?: TieredRate;
   cacheWrite1h?: TieredRate;
+  /** Audio tokens' own rates (a missing one falls back to the text rate). */
+  inputAudio?: TieredRate;
+  cacheReadAudio?: TieredRate;
+  outputAudio?: TieredRate;
   /** A fee per request, in picos. */
   perRequest?: Picos;
 }
@@ -46,6 +50,9 @@ export function ratesFromCatalog(p: ModelPrice): Rates | undefined {
     cacheRead: opt('cache_read_mtok'),
     cacheWrite: opt('cache_write_mtok') ?? opt('cache_write_5m_mtok'),
     cacheWrite1h: opt('cache_write_1h_mtok'),
+    inputAudio: opt('input_audio_mtok'),
+    cacheReadAudio: opt('cache_audio_read_mtok'),
+    outputAudio: opt('output_audio_mtok'),
     // USD per thousand requests → picos per request.
     perRequest: typeof perK === 'number' || typeof perK === 'string' ? perMillionToPicosPerToken(perK) * 1000n : undefined,
   };

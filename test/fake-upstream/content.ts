@@ -30,6 +30,9 @@ export interface Usage {
   cacheWrite1h: number;
   output: number;
   reasoning: number;
+  audioInput: number;
+  audioCacheRead: number;
+  audioOutput: number;
 }
 
 export const EMPTY_CONTENT: Content = { text: '', textPieces: [], toolCalls: [], thinking: undefined, thinkingPieces: [] };
@@ -92,6 +95,9 @@ export function resolveUsage(spec: UsageSpec | undefined, requestBytes: number, 
     cacheWrite1h: spec?.cacheWrite1h ?? 0,
     output: spec?.output ?? estimate(visible) + reasoning,
     reasoning,
+    audioInput: spec?.audioInput ?? 0,
+    audioCacheRead: spec?.audioCacheRead ?? 0,
+    audioOutput: spec?.audioOutput ?? 0,
   };
 }
 

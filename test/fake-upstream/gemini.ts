@@ -80,13 +80,20 @@ function parts(c: Content, streamed: boolean): Json[] {
   return out.length > 0 ? out : [{ text: '' }];
 }
 
+/** A `ModalityTokenCount[]`: text, and audio when there is some. */
+function modalities(total: number, audio: number): Json[] {
+  const text = { modality: 'TEXT', tokenCount: total - audio };
+  return audio > 0 ? [text, { modality: 'AUDIO', tokenCount: audio }] : [text];
+}
+
 /** `candidates` is the running total of visible output; thoughts are counted up front. */
 function usageMetadata(u: Usage, candidates: number, last: boolean): Json {
   const prompt = promptTotal(u);
   const m: Json = { promptTokenCount: prompt, candidatesTokenCount: candidates, totalTokenCount: prompt + candidates + u.reasoning };
   if (u.cacheRead > 0) m.cachedContentTokenCount = u.cacheRead;
-  m.promptTokensDetails = [{ modality: 'TEXT', tokenCount: prompt }];
-  if (u.cacheRead > 0 && last) m.cacheTokensDetails = [{ modality: 'TEXT', tokenCount: u.cacheRead }];
+  m.promptTokensDetails = modalities(prompt, u.audioInput + u.audioCacheRead);
+  if (u.cacheRead > 0 && last) m.cacheTokensDetails = modalities(u.cacheRead, u.audioCacheRead);
+  if (u.audioOutput > 0 && last) m.candidatesTokensDetails = modalities(candidates, u.audioOutput);
   if (u.reasoning > 0) m.thoughtsTokenCount = u.reasoning;
   return m;
 }

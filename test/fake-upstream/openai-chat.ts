@@ -23,13 +23,13 @@ export function openaiUsage(u: Usage): Record<string, unknown> {
   const prompt = promptTotal(u);
   const promptDetails: Record<string, number> = { cached_tokens: u.cacheRead };
   if (cacheWrites(u) > 0) promptDetails.cache_write_tokens = cacheWrites(u);
-  promptDetails.audio_tokens = 0;
+  promptDetails.audio_tokens = u.audioInput + u.audioCacheRead;
   return {
     prompt_tokens: prompt,
     completion_tokens: u.output,
     total_tokens: prompt + u.output,
     prompt_tokens_details: promptDetails,
-    completion_tokens_details: { reasoning_tokens: u.reasoning, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: u.reasoning, audio_tokens: u.audioOutput, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
   };
 }
 

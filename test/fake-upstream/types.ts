@@ -21,6 +21,10 @@ export interface UsageSpec {
   cacheWrite1h?: number;
   output?: number;
   reasoning?: number;
+  /** The audio parts of `input` (uncached), `cacheRead` and `output`, reported in the token details (OpenAI Chat, Gemini). */
+  audioInput?: number;
+  audioCacheRead?: number;
+  audioOutput?: number;
 }
 
 export interface ToolCallSpec {

@@ -39,4 +39,10 @@ describe('OpenAI usage mapping', () => {
     expect(chatUsage({ prompt_tokens: -5, completion_tokens: '7', prompt_tokens_details: { cached_tokens: 2.9 } })).toEqual({ ...zeroUsage(), cacheReadTokens: 2 });
     expect(embeddingsUsage({ total_tokens: 9 })).toEqual({ ...zeroUsage(), inputTokens: 9 });
   });
+
+  it('takes the audio in and out of a chat answer (modalities: audio), which audio models price apart', () => {
+    const usage = { prompt_tokens: 1_000, completion_tokens: 1_000, prompt_tokens_details: { audio_tokens: 400, text_tokens: 600, cached_tokens: 0 }, completion_tokens_details: { audio_tokens: 600, text_tokens: 400 } };
+    expect(chatUsage(usage)).toEqual({ ...zeroUsage(), inputTokens: 1_000, outputTokens: 1_000, audio: { input: 400, cacheRead: 0, output: 600 } });
+    expect(chatUsage({ prompt_tokens: 10, completion_tokens: 2, prompt_tokens_details: { audio_tokens: 0 } }).audio).toBeUndefined();
+  });
 });

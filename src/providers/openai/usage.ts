@@ -16,6 +16,10 @@ export function chatUsage(usage: unknown, timingsCacheN?: number): Usage {
   u.cacheWrite1hTokens = Math.min(u.cacheWriteTokens, tokens(dig(details, 'cache_write_tokens_details', 'ttl_12h_tokens')));
   u.outputTokens = tokens(dig(usage, 'completion_tokens'));
   u.reasoningTokens = tokens(dig(usage, 'completion_tokens_details', 'reasoning_tokens'));
+  // Audio in or out (`modalities: ["audio"]`), which audio models price apart.
+  const audioIn = tokens(dig(details, 'audio_tokens'));
+  const audioOut = tokens(dig(usage, 'completion_tokens_details', 'audio_tokens'));
+  if (audioIn + audioOut > 0) u.audio = { input: audioIn, cacheRead: 0, output: audioOut };
   return u;
 }
 

@@ -15,7 +15,7 @@ export function sourceOf(hasUsage: boolean, final: boolean): UsageSource {
 /** Copies the usage with `toolCalls` set: tool calls are counted apart from the token fields. */
 export function withToolCalls(usage: Usage, toolCalls: number): Usage {
   // Spelled out: a spread followed by an override is a slow path in V8, and this runs per request.
-  return {
+  const out: Usage = {
     inputTokens: usage.inputTokens,
     cacheReadTokens: usage.cacheReadTokens,
     cacheWriteTokens: usage.cacheWriteTokens,
@@ -24,6 +24,8 @@ export function withToolCalls(usage: Usage, toolCalls: number): Usage {
     reasoningTokens: usage.reasoningTokens,
     toolCalls,
   };
+  if (usage.audio !== undefined) out.audio = usage.audio;
+  return out;
 }
 
 /** Leaves `serviceTier` off when unknown, so records compare equal with or without it. */
