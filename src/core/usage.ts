@@ -21,10 +21,16 @@ export interface Usage {
    * cost it made.
    */
   audio?: AudioTokens;
+  /**
+   * Server-side web searches the provider bills by the search (Anthropic's
+   * `server_tool_use.web_search_requests`, OpenAI's `tool_usage.web_search.num_requests`),
+   * priced at the model's per-search price. Not a ledger column either.
+   */
+  webSearches?: number;
 }
 
-/** The counts a ledger row keeps: every class but the audio part, which only pricing reads. */
-export type UsageCounts = Omit<Usage, 'audio'>;
+/** The counts a ledger row keeps: every class but the audio part and the searches, which only pricing reads. */
+export type UsageCounts = Omit<Usage, 'audio' | 'webSearches'>;
 
 export interface AudioTokens {
   input: number;

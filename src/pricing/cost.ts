@@ -49,3 +49,12 @@ function audioParts(u: Usage, uncached: number): { uncached: number; cacheRead: 
   const cacheRead = Math.min(u.audio.cacheRead, u.cacheReadTokens, input);
   return { uncached: Math.min(input - cacheRead, uncached), cacheRead, output: Math.min(u.audio.output, u.outputTokens) };
 }
+
+/**
+ * What a request costs beyond its tokens: server-side web searches, at the model's price per
+ * search (none where it has no such price). Apart from costOf because service tiers discount
+ * tokens, not searches.
+ */
+export function feesOf(u: Usage, r: Rates): Picos {
+  return BigInt(u.webSearches ?? 0) * (r.perWebSearch ?? 0n);
+}

@@ -57,6 +57,15 @@ describe('golden costs (protocols.md §1.3, §3.10, §6, §7)', () => {
     expect(cost('anthropic', 'claude-sonnet-5-5', reads, new Date('2026-10-07T00:00:00Z'))).toBe(1_000_000_000n);
   });
 
+  it('Anthropic: web searches at $10 per 1,000 on top of the tokens, not halved in a batch (§3.10)', () => {
+    // claude-sonnet-4-5: 1,000 in × 3e6 + 100 out × 15e6 = 4.5e9, plus 3 searches × 1e10 = 3.45e10.
+    const usage = { inputTokens: 1_000, outputTokens: 100, webSearches: 3 };
+    expect(cost('anthropic', 'claude-sonnet-4-5', usage)).toBe(34_500_000_000n);
+    // Sonnet 5.5 (supplement) too: 1,000 × 2e6 + 100 × 10e6 + 3e10.
+    expect(cost('anthropic', 'claude-sonnet-5-5', usage)).toBe(33_000_000_000n);
+    expect(price({ provider: 'anthropic', catalogProvider: 'anthropic', model: 'claude-sonnet-4-5', usage: u(usage), at, serviceTier: 'batch' }).costPicos).toBe(2_250_000_000n + 30_000_000_000n);
+  });
+
   it('Gemini 2.5 Flash: audio input, and cached audio, at their own rates (protocols.md §6)', () => {
     // 3,300 in: 1,000 text at 0.3e6, 2,000 audio of which 1,500 at 1e6 and 500 read from the cache at 0.1e6,
     // and 300 text read from the cache at 0.03e6; 100 out at 2.5e6:
@@ -129,11 +138,15 @@ describe('agreement with the catalog', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...models),
-        fc.record({ uncached: fc.nat(400_000), read: fc.nat(100_000), write5m: fc.nat(50_000), write1h: fc.nat(50_000), output: fc.nat(50_000) }),
+        fc.record({ uncached: fc.nat(400_000), read: fc.nat(100_000), write5m: fc.nat(50_000), write1h: fc.nat(50_000), output: fc.nat(50_000), searches: fc.nat(30) }),
         fc.date({ min: new Date('2024-01-01'), max: new Date('2027-01-01'), noInvalidDate: true }),
         ([provider, model], x, when) => {
-          const usage = u({ inputTokens: x.uncached + x.read + x.write5m + x.write1h, cacheReadTokens: x.read, cacheWriteTokens: x.write5m + x.write1h, cacheWrite1hTokens: x.write1h, outputTokens: x.output });
-          const theirs = calcPrice({ input_tokens: usage.inputTokens, cache_read_tokens: x.read, cache_write_tokens: usage.cacheWriteTokens, cache_write_1h_tokens: x.write1h, output_tokens: x.output }, model, { providerId: provider, timestamp: when });
+          const usage = u({ inputTokens: x.uncached + x.read + x.write5m + x.write1h, cacheReadTokens: x.read, cacheWriteTokens: x.write5m + x.write1h, cacheWrite1hTokens: x.write1h, outputTokens: x.output, webSearches: x.searches });
+          const theirs = calcPrice(
+            { input_tokens: usage.inputTokens, cache_read_tokens: x.read, cache_write_tokens: usage.cacheWriteTokens, cache_write_1h_tokens: x.write1h, output_tokens: x.output, web_searches: x.searches },
+            model,
+            { providerId: provider, timestamp: when },
+          );
           const mine = price({ provider, catalogProvider: provider, model, usage, at: when });
           if (!theirs || mine.source !== 'catalog') return;
           const usd = Number(mine.costPicos!) / 1e12;

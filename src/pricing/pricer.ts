@@ -2,7 +2,7 @@ import type { ModelInfo, ModelPrice } from '@pydantic/genai-prices';
 import { compileGlobs } from '../core/glob.js';
 import { PICOS_PER_USD, type Picos, roundHalfUp, scaleByFraction, scaled } from '../core/money.js';
 import type { Usage } from '../core/usage.js';
-import { costOf } from './cost.js';
+import { costOf, feesOf } from './cost.js';
 import { tierMultiplier } from './modifiers.js';
 import { priceAt } from './price-at.js';
 import { type Rates, flatRates, ratesFromCatalog } from './rates.js';
@@ -83,6 +83,7 @@ export function pricerWith(catalogModel: CatalogLookup, o: PricerOptions = {}): 
     let cost = costOf(q.usage, rates);
     const multiplier = tierMultiplier(q.catalogProvider, q.serviceTier);
     if (multiplier) cost = scaleByFraction(cost, multiplier);
+    cost += feesOf(q.usage, rates);
     const k = keep.get(q.provider);
     if (k !== undefined) cost = roundHalfUp(cost * k, PICOS_PER_USD);
     return { costPicos: cost, unpriced: false, source };

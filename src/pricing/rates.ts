@@ -21,6 +21,8 @@ export interface Rates {
   outputAudio?: TieredRate;
   /** A fee per request, in picos. */
   perRequest?: Picos;
+  /** A fee per server-side web search, in picos. */
+  perWebSearch?: Picos;
 }
 
 type Quoted = number | string | { base: number | string; tiers: { start: number; price: number | string }[] };
@@ -44,6 +46,7 @@ export function ratesFromCatalog(p: ModelPrice): Rates | undefined {
     return v === undefined ? undefined : tiered(v);
   };
   const perK = get('requests_kcount');
+  const searchesPerK = get('web_searches_kcount');
   return {
     input: tiered(input ?? 0),
     output: tiered(output ?? 0),
@@ -54,8 +57,14 @@ export function ratesFromCatalog(p: ModelPrice): Rates | undefined {
     cacheReadAudio: opt('cache_audio_read_mtok'),
     outputAudio: opt('output_audio_mtok'),
     // USD per thousand requests → picos per request.
-    perRequest: typeof perK === 'number' || typeof perK === 'string' ? perMillionToPicosPerToken(perK) * 1000n : undefined,
+    perRequest: perThousand(perK),
+    perWebSearch: perThousand(searchesPerK),
   };
+}
+
+/** USD per thousand (requests, searches) → picos each. */
+function perThousand(v: Quoted | undefined): Picos | undefined {
+  return typeof v === 'number' || typeof v === 'string' ? perMillionToPicosPerToken(v) * 1000n : undefined;
 }
 
 /** Flat rates from decimal text (config overrides). */

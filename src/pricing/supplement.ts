@@ -4,7 +4,8 @@ import type { ModelPrice } from '@pydantic/genai-prices';
  * Current models that `@pydantic/genai-prices` 0.1.8 does not price (or prices only by a
  * look-alike name). Consulted only when the catalog has no exact match. Every entry cites
  * its source in ../shared/reference/protocols.md §6 (compiled 2026-11-22); remove an entry
- * once the catalog carries the model.
+ * once the catalog carries the model. Anthropic's web search is $10 per 1,000 searches on every
+ * model (§6.2 modifiers).
  */
 export interface SupplementEntry {
   provider: 'openai' | 'anthropic' | 'google';
@@ -40,8 +41,8 @@ export const SUPPLEMENT: readonly SupplementEntry[] = [
     provider: 'anthropic',
     id: 'claude-sonnet-5-5',
     prices: [
-      { price: { input_mtok: 2, cache_write_mtok: 2.5, cache_write_1h_mtok: 4, cache_read_mtok: 0.2, output_mtok: 10 } },
-      { from: '2026-10-07', price: { input_mtok: 2, cache_write_mtok: 2.5, cache_write_1h_mtok: 4, cache_read_mtok: 0.1, output_mtok: 10 } },
+      { price: { input_mtok: 2, cache_write_mtok: 2.5, cache_write_1h_mtok: 4, cache_read_mtok: 0.2, output_mtok: 10, web_searches_kcount: 10 } },
+      { from: '2026-10-07', price: { input_mtok: 2, cache_write_mtok: 2.5, cache_write_1h_mtok: 4, cache_read_mtok: 0.1, output_mtok: 10, web_searches_kcount: 10 } },
     ],
     source: '§6.2 Sonnet 5.5 [DOC] overview 2 / 10; cache 2.50 / 4 / 0.10 (0.20 before 2026-10-07) [3p]',
   },
@@ -56,6 +57,7 @@ export const SUPPLEMENT: readonly SupplementEntry[] = [
           cache_write_1h_mtok: { base: 0.2, tiers: [{ start: 100_000, price: 1 }] },
           cache_read_mtok: { base: 0.01, tiers: [{ start: 100_000, price: 0.05 }] },
           output_mtok: { base: 0.5, tiers: [{ start: 100_000, price: 2.5 }] },
+          web_searches_kcount: 10,
         },
       },
     ],
@@ -64,19 +66,19 @@ export const SUPPLEMENT: readonly SupplementEntry[] = [
   {
     provider: 'anthropic',
     id: 'claude-fable-5-2',
-    prices: [{ price: { input_mtok: 8, cache_write_mtok: 10, cache_write_1h_mtok: 16, cache_read_mtok: 0.2, output_mtok: 40 } }],
+    prices: [{ price: { input_mtok: 8, cache_write_mtok: 10, cache_write_1h_mtok: 16, cache_read_mtok: 0.2, output_mtok: 40, web_searches_kcount: 10 } }],
     source: '§6.2 Fable 5.2: 8 / 40 [DOC] models overview; cache 10 / 16 / 0.20 [3p]',
   },
   {
     provider: 'anthropic',
     id: 'claude-mythos-5-1',
-    prices: [{ price: { input_mtok: 10, cache_write_mtok: 12.5, cache_write_1h_mtok: 20, cache_read_mtok: 0.25, output_mtok: 50 } }],
+    prices: [{ price: { input_mtok: 10, cache_write_mtok: 12.5, cache_write_1h_mtok: 20, cache_read_mtok: 0.25, output_mtok: 50, web_searches_kcount: 10 } }],
     source: '§6.2 "Fable 5.1 / Mythos 5.1" [DOC] pricing page: 10 / 12.50 / 20 / 0.25 / 50',
   },
   {
     provider: 'anthropic',
     id: 'claude-mythos-5',
-    prices: [{ price: { input_mtok: 10, cache_write_mtok: 12.5, cache_write_1h_mtok: 20, cache_read_mtok: 1, output_mtok: 50 } }],
+    prices: [{ price: { input_mtok: 10, cache_write_mtok: 12.5, cache_write_1h_mtok: 20, cache_read_mtok: 1, output_mtok: 50, web_searches_kcount: 10 } }],
     source: '§6.2 "Fable 5 / Mythos 5" [DOC] pricing page: 10 / 12.50 / 20 / 1.00 / 50',
   },
 ];

@@ -29,6 +29,7 @@ function messageUsage(u: Usage, output: number): Json {
     output_tokens: output,
   };
   if (u.reasoning > 0 && output === u.output) usage.output_tokens_details = { thinking_tokens: u.reasoning };
+  if (u.webSearches > 0 && output === u.output) usage.server_tool_use = serverToolUse(u);
   usage.service_tier = 'standard';
   return usage;
 }
@@ -42,8 +43,11 @@ function deltaUsage(u: Usage): Json {
     output_tokens: u.output,
   };
   if (u.reasoning > 0) usage.output_tokens_details = { thinking_tokens: u.reasoning };
+  if (u.webSearches > 0) usage.server_tool_use = serverToolUse(u);
   return usage;
 }
+
+const serverToolUse = (u: Usage): Json => ({ web_search_requests: u.webSearches, web_fetch_requests: 0 });
 
 function blocks(c: Content): Json[] {
   const out: Json[] = [];

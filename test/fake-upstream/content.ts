@@ -33,6 +33,7 @@ export interface Usage {
   audioInput: number;
   audioCacheRead: number;
   audioOutput: number;
+  webSearches: number;
 }
 
 export const EMPTY_CONTENT: Content = { text: '', textPieces: [], toolCalls: [], thinking: undefined, thinkingPieces: [] };
@@ -98,6 +99,7 @@ export function resolveUsage(spec: UsageSpec | undefined, requestBytes: number, 
     audioInput: spec?.audioInput ?? 0,
     audioCacheRead: spec?.audioCacheRead ?? 0,
     audioOutput: spec?.audioOutput ?? 0,
+    webSearches: spec?.webSearches ?? 0,
   };
 }
 

@@ -82,6 +82,8 @@ function shellFor(body: Readonly<Json>, s: BuildInput['scenario']): Shell {
     top_p: 1,
     truncation: 'disabled',
     usage: u,
+    // Billed apart from `usage`: searches the scenario ran, once the Response has its usage.
+    ...(s.usage?.webSearches && u !== null ? { tool_usage: { web_search: { num_requests: s.usage.webSearches } } } : {}),
     user: null,
     metadata: body.metadata ?? {},
   });

@@ -25,6 +25,8 @@ export interface UsageSpec {
   audioInput?: number;
   audioCacheRead?: number;
   audioOutput?: number;
+  /** Server-side web searches run: Anthropic's `server_tool_use.web_search_requests`, a Response's `tool_usage.web_search.num_requests`. */
+  webSearches?: number;
 }
 
 export interface ToolCallSpec {

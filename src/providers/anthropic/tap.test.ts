@@ -28,9 +28,9 @@ describe('Anthropic stream tap', () => {
     });
   });
 
-  it('overwrites with message_delta totals instead of adding them, and keeps fields it sends as null', () => {
+  it('overwrites with message_delta totals instead of adding them, and keeps fields it sends as null; counts the web searches', () => {
     expect(tap(fixture('message-stream-server-tools.sse')).metered).toEqual({
-      usage: { inputTokens: 6350, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 410, reasoningTokens: 0, toolCalls: 2 },
+      usage: { inputTokens: 6350, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 410, reasoningTokens: 0, toolCalls: 2, webSearches: 1 },
       usageSource: 'final',
       servedModel: 'claude-haiku-5-5',
       error: undefined,

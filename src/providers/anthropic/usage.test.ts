@@ -35,4 +35,9 @@ describe('Anthropic usage mapping', () => {
     const delta = { input_tokens: 140, cache_read_input_tokens: null, output_tokens: 60, cache_creation: { ephemeral_1h_input_tokens: 999 } };
     expect(overlayUsage(start, delta)).toEqual({ input_tokens: 140, cache_read_input_tokens: 50, cache_creation: { ephemeral_1h_input_tokens: 8 }, output_tokens: 60 });
   });
+
+  it('counts the web searches the server ran, billed by the search', () => {
+    expect(anthropicUsage({ input_tokens: 10, output_tokens: 5, server_tool_use: { web_search_requests: 3, web_fetch_requests: 2 } })).toEqual({ ...zeroUsage(), inputTokens: 10, outputTokens: 5, webSearches: 3 });
+    expect(anthropicUsage({ input_tokens: 10, output_tokens: 5, server_tool_use: null }).webSearches).toBeUndefined();
+  });
 });

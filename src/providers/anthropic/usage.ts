@@ -17,6 +17,9 @@ export function anthropicUsage(usage: JsonObject): Usage {
   u.outputTokens = tokens(usage.output_tokens);
   // Informational: thinking is already inside output_tokens.
   u.reasoningTokens = Math.min(u.outputTokens, tokens(dig(usage, 'output_tokens_details', 'thinking_tokens')));
+  // Billed by the search, on top of the tokens (§3.10).
+  const searches = tokens(dig(usage, 'server_tool_use', 'web_search_requests'));
+  if (searches > 0) u.webSearches = searches;
   return u;
 }
 

@@ -21,6 +21,8 @@ export class ResponsesStreamReader implements StreamReader {
   private serviceTier: string | undefined;
   private responseId: string | undefined;
   private usage: unknown;
+  /** The Response's `tool_usage` (billed apart from `usage`). */
+  private toolUsage: unknown;
   private addedToolCalls = 0;
   private finalToolCalls = 0;
   private error: UpstreamErrorInfo | undefined;
@@ -51,7 +53,7 @@ export class ResponsesStreamReader implements StreamReader {
 
   result(): Metered {
     const has = this.usage !== undefined;
-    const usage = withToolCalls(has ? responsesUsage(this.usage) : zeroUsage(), Math.max(this.addedToolCalls, this.finalToolCalls));
+    const usage = withToolCalls(has ? responsesUsage(this.usage, this.toolUsage) : zeroUsage(), Math.max(this.addedToolCalls, this.finalToolCalls));
     const m: Metered = {
       usage,
       usageSource: sourceOf(has, this.ended),
@@ -72,6 +74,7 @@ export class ResponsesStreamReader implements StreamReader {
     this.responseId = asText(response.id) ?? this.responseId;
     if (response.background === true) this.background = true;
     if (asObject(response.usage) !== undefined) this.usage = response.usage;
+    if (response.tool_usage !== undefined) this.toolUsage = response.tool_usage;
     this.finalToolCalls = countResponseToolCalls(response);
     if (type === 'response.failed') this.error = errorFromValue(response) ?? FAILED;
   }

@@ -45,4 +45,10 @@ describe('OpenAI usage mapping', () => {
     expect(chatUsage(usage)).toEqual({ ...zeroUsage(), inputTokens: 1_000, outputTokens: 1_000, audio: { input: 400, cacheRead: 0, output: 600 } });
     expect(chatUsage({ prompt_tokens: 10, completion_tokens: 2, prompt_tokens_details: { audio_tokens: 0 } }).audio).toBeUndefined();
   });
+
+  it('counts a Response’s billable web searches from its tool_usage, apart from usage', () => {
+    const usage = { input_tokens: 100, output_tokens: 10 };
+    expect(responsesUsage(usage, { web_search: { num_requests: 2 }, image_gen: null })).toEqual({ ...zeroUsage(), inputTokens: 100, outputTokens: 10, webSearches: 2 });
+    expect(responsesUsage(usage, undefined).webSearches).toBeUndefined();
+  });
 });

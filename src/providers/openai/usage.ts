@@ -23,8 +23,11 @@ export function chatUsage(usage: unknown, timingsCacheN?: number): Usage {
   return u;
 }
 
-/** Responses API `usage` (§1.7): the 12-hour cache writes are the long-TTL part. */
-export function responsesUsage(usage: unknown): Usage {
+/**
+ * Responses API `usage` (§1.7): the 12-hour cache writes are the long-TTL part. The Response's
+ * `tool_usage` is billed apart from `usage`: its web searches (billable ones only) by the search.
+ */
+export function responsesUsage(usage: unknown, toolUsage?: unknown): Usage {
   const details = dig(usage, 'input_tokens_details');
   const ttl = asObject(dig(details, 'cache_write_tokens_details'));
   const u = zeroUsage();
@@ -35,6 +38,8 @@ export function responsesUsage(usage: unknown): Usage {
   u.cacheWrite1hTokens = Math.min(u.cacheWriteTokens, tokens(ttl?.ttl_12h_tokens));
   u.outputTokens = tokens(dig(usage, 'output_tokens'));
   u.reasoningTokens = tokens(dig(usage, 'output_tokens_details', 'reasoning_tokens'));
+  const searches = tokens(dig(toolUsage, 'web_search', 'num_requests'));
+  if (searches > 0) u.webSearches = searches;
   return u;
 }
 

@@ -25,6 +25,7 @@ export function withToolCalls(usage: Usage, toolCalls: number): Usage {
     toolCalls,
   };
   if (usage.audio !== undefined) out.audio = usage.audio;
+  if (usage.webSearches !== undefined) out.webSearches = usage.webSearches;
   return out;
 }
 
