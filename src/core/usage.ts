@@ -27,10 +27,13 @@ export interface Usage {
    * priced at the model's per-search price. Not a ledger column either.
    */
   webSearches?: number;
+  /** Anthropic's `speed` (`fast` bills a model-specific premium) and `inference_geo` (`us` bills 1.1x on Opus 4.6+), as the usage reports them. */
+  speed?: string;
+  inferenceGeo?: string;
 }
 
-/** The counts a ledger row keeps: every class but the audio part and the searches, which only pricing reads. */
-export type UsageCounts = Omit<Usage, 'audio' | 'webSearches'>;
+/** The counts a ledger row keeps: not the audio part, the searches or the modifiers, which only pricing reads. */
+export type UsageCounts = Omit<Usage, 'audio' | 'webSearches' | 'speed' | 'inferenceGeo'>;
 
 export interface AudioTokens {
   input: number;

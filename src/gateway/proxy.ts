@@ -258,6 +258,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
       bodyBytes: raw.length,
       json,
       maxOutputTokens: info.maxOutputTokens,
+      modifiers: info.speed === undefined && info.inferenceGeo === undefined ? undefined : { speed: info.speed, inferenceGeo: info.inferenceGeo },
       resolve,
     });
     x.held.admission = admission;

@@ -1,5 +1,6 @@
 import type { GatewayError } from '../core/errors.js';
 import type { Picos } from '../core/money.js';
+import type { Usage } from '../core/usage.js';
 import type { BatchModelTotal } from './batch-estimate.js';
 
 // What the gateway and the enforcer say to each other about one request.
@@ -27,6 +28,8 @@ export interface AdmitRequest<P extends Served> {
   bodyBytes: number;
   json: unknown;
   maxOutputTokens: number | undefined;
+  /** Price modifiers the request asks for (Anthropic's fast mode, inference geography): the estimate is priced with them. */
+  modifiers?: Pick<Usage, 'speed' | 'inferenceGeo'>;
   /** Picks the provider for a model (throws the gateway's own error when none serves it). */
   resolve(model: string): P;
 }

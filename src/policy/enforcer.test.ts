@@ -10,6 +10,7 @@ import { Enforcer } from './enforcer.js';
 import { budgetCounter } from './plan.js';
 import { parseRule, poolInput, rateLimitInput, toBudget, toRateLimit } from './rule-input.js';
 import { budget, price, settings, setup } from './testing/enforcer.js';
+import { createPricer } from '../pricing/index.js';
 import type { RuleSet } from './rules.js';
 import { type PolicyEvents, noEvents } from './threshold-watch.js';
 
@@ -292,3 +293,18 @@ describe('enforcer on fallback attempts: rate limits, alerts, output caps, settl
     expect(await b.attempt(2, 'gpt-5-mini', openai, 'gpt-5-mini')).toMatchObject({ ok: false, error: { code: 'rate_limited', details: { limit: 'tpm' } } });
   });
 });
+
+describe('enforcer estimates with price modifiers', () => {
+  it('reserves a fast-mode request at its premium and a US-run one at 1.1x, as they will be billed', async () => {
+    const clock = { now: Date.parse('2026-11-22T10:00:00Z') };
+    const b = budget({ scope: 'user:alice', window: 'day', limit_usd: 100 });
+    const { enforcer, read } = setup([b], clock, noEvents, [], [], createPricer());
+    const ask = (modifiers?: { speed?: string; inferenceGeo?: string }) => ({ ...request('claude-opus-5-5'), modifiers, resolve: () => ({ provider: 'anthropic', catalogProvider: 'anthropic' }) });
+    // claude-opus-5-5: 100 bytes counted as input at the dearest input rate (the 1-hour write, 8e6) + 100 out × 20e6 = 2.8e9 picos.
+    await enforcer.admit(ask());
+    expect((await read(b)).held).toBe(2_800_000_000n);
+    await enforcer.admit(ask({ speed: 'fast', inferenceGeo: 'us' }));
+    expect((await read(b)).held).toBe(2_800_000_000n + 6_160_000_000n);
+  });
+});
+

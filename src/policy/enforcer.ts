@@ -230,7 +230,7 @@ export class Enforcer {
     const estimate = fixed
       ? { inputTokens: fixed.tokens, outputTokens: 0, bounded: false }
       : estimateTokens({ bodyBytes: req.bodyBytes, json: req.json, maxOutputTokens: req.maxOutputTokens, defaultMaxOutputTokens: s.defaultMaxOutputTokens, counting: s.inputCounting });
-    const pc: PriceContext = { price: this.d.price, provider: served.provider, catalogProvider: served.catalogProvider, model: extra?.pricedAs ?? model, at: new Date(now) };
+    const pc: PriceContext = { price: this.d.price, provider: served.provider, catalogProvider: served.catalogProvider, model: extra?.pricedAs ?? model, at: new Date(now), modifiers: req.modifiers };
     // A fallback starts from admission's cap and may lower it: its attempt's body is written with the cap it returns.
     const enforce = extra ? extra.enforce : budgets.some((b) => b.enforceMaxTokens);
     let cap = enforce ? estimate.outputTokens : undefined;

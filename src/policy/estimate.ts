@@ -1,5 +1,5 @@
 import type { Picos } from '../core/money.js';
-import { zeroUsage } from '../core/usage.js';
+import { type Usage, zeroUsage } from '../core/usage.js';
 import type { PriceFn } from '../metering/build-row.js';
 import { estimateInputTokens } from '../metering/estimate.js';
 
@@ -42,6 +42,8 @@ export interface PriceContext {
   at: Date;
   /** The tier the requests run at, when not the standard one (a batch's). */
   serviceTier?: string;
+  /** Price modifiers the request asks for. */
+  modifiers?: Pick<Usage, 'speed' | 'inferenceGeo'>;
 }
 
 /**
@@ -50,7 +52,7 @@ export interface PriceContext {
  * Null when the model has no price.
  */
 export function estimateCost(est: Pick<Estimate, 'inputTokens' | 'outputTokens'>, ctx: PriceContext): Picos | null {
-  const q = (usage: ReturnType<typeof zeroUsage>) => ctx.price({ provider: ctx.provider, catalogProvider: ctx.catalogProvider, model: ctx.model, usage, at: ctx.at, serviceTier: ctx.serviceTier });
+  const q = (usage: Usage) => ctx.price({ provider: ctx.provider, catalogProvider: ctx.catalogProvider, model: ctx.model, usage: { ...usage, ...ctx.modifiers }, at: ctx.at, serviceTier: ctx.serviceTier });
   const plain = q({ ...zeroUsage(), inputTokens: est.inputTokens, outputTokens: est.outputTokens });
   if (plain.costPicos === null) return null;
   const written = q({ ...zeroUsage(), inputTokens: est.inputTokens, cacheWriteTokens: est.inputTokens, cacheWrite1hTokens: est.inputTokens, outputTokens: est.outputTokens });

@@ -1,16 +1,52 @@
+import { isModel } from './model-id.js';
+
 /**
  * Price multipliers the response reports, by catalog provider. The catalog quotes
- * standard-tier prices only. Modelled: OpenAI `flex` (0.5x) and `priority` (2x, which
- * is also what `fast` is reported as), Anthropic `batch` (0.5x). Not modelled yet:
- * Anthropic fast mode and `inference_geo` (the tap does not carry them), OpenAI
- * `ultrafast`, Gemini priority traffic.
+ * standard-tier prices only. Modelled: OpenAI `flex` (0.5x), `priority` (2x, which is also
+ * what `fast` is reported as) and `ultrafast` (3x, 6x from 2027-03-01), Anthropic `batch`
+ * (0.5x), Anthropic fast mode where its premium is known, and `inference_geo: "us"` on Opus
+ * 4.6 and later (1.1x). Not modelled: Gemini priority traffic (no published multiplier).
  */
-const MULTIPLIERS: Record<string, Record<string, string>> = {
-  openai: { flex: '0.5', priority: '2', batch: '0.5' },
+const MULTIPLIERS: Record<string, Record<string, string | ((at: Date) => string)>> = {
+  openai: { flex: '0.5', priority: '2', batch: '0.5', ultrafast: (at) => (at < ULTRAFAST_DOUBLES ? '3' : '6') },
   anthropic: { batch: '0.5' },
 };
 
-export function tierMultiplier(provider: string | undefined, serviceTier: string | undefined): string | undefined {
+/** protocols.md §6.1: `ultrafast` is 3x until 2027-02-28, then 6x. */
+const ULTRAFAST_DOUBLES = new Date('2027-03-01T00:00:00Z');
+
+export function tierMultiplier(provider: string | undefined, serviceTier: string | undefined, at: Date = new Date()): string | undefined {
   if (!provider || !serviceTier) return undefined;
-  return MULTIPLIERS[provider]?.[serviceTier.toLowerCase()];
+  const m = MULTIPLIERS[provider]?.[serviceTier.toLowerCase()];
+  return typeof m === 'function' ? m(at) : m;
+}
+
+/**
+ * Anthropic fast mode's premium where it is published: Opus 5.5 at 8/40 against 4/20 and Opus
+ * 4.8 at 10/50 against 5/25 (protocols.md §6.2); Opus 4.6 at 6x (usage-formats.md §1.8: $30 for
+ * a million input tokens).
+ */
+const ANTHROPIC_FAST: readonly { id: string; multiplier: string }[] = [
+  { id: 'claude-opus-5-5', multiplier: '2' },
+  { id: 'claude-opus-4-8', multiplier: '2' },
+  { id: 'claude-opus-4-6', multiplier: '6' },
+];
+
+/**
+ * The multiplier of Anthropic's `speed` as a usage reports it: undefined at standard speed,
+ * null for fast mode on a model whose premium is not known (its cost is then unknown too: the
+ * premium is model-specific, and guessing it would be pricing by a look-alike).
+ */
+export function speedMultiplier(provider: string | undefined, model: string, speed: string | undefined): string | null | undefined {
+  if (provider !== 'anthropic' || speed !== 'fast') return undefined;
+  return ANTHROPIC_FAST.find((f) => isModel(model, f.id))?.multiplier ?? null;
+}
+
+/** Opus 4.6 and later bill 1.1x when run in the US only (`inference_geo: "us"`, §3.10). */
+export function geoMultiplier(provider: string | undefined, model: string, inferenceGeo: string | undefined): string | undefined {
+  if (provider !== 'anthropic' || inferenceGeo?.toLowerCase() !== 'us') return undefined;
+  const v = /^claude-opus-(\d+)(?:-(\d{1,2})(?!\d))?/.exec(model.toLowerCase());
+  if (!v) return undefined;
+  const [major, minor] = [Number(v[1]), Number(v[2] ?? 0)];
+  return major > 4 || (major === 4 && minor >= 6) ? '1.1' : undefined;
 }

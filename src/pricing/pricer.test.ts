@@ -66,6 +66,28 @@ describe('golden costs (protocols.md §1.3, §3.10, §6, §7)', () => {
     expect(price({ provider: 'anthropic', catalogProvider: 'anthropic', model: 'claude-sonnet-4-5', usage: u(usage), at, serviceTier: 'batch' }).costPicos).toBe(2_250_000_000n + 30_000_000_000n);
   });
 
+  it('Anthropic fast mode at its published premium, inference_geo us at 1.1x on Opus 4.6+, and fast mode of an unknown premium unpriced', () => {
+    // claude-opus-5-5: 1,000 in × 4e6 + 100 out × 20e6 = 6e9; fast 2x; in the US 1.1x on top.
+    const usage = { inputTokens: 1_000, outputTokens: 100 };
+    expect(cost('anthropic', 'claude-opus-5-5', usage)).toBe(6_000_000_000n);
+    expect(cost('anthropic', 'claude-opus-5-5', { ...usage, speed: 'fast' })).toBe(12_000_000_000n);
+    expect(cost('anthropic', 'claude-opus-5-5', { ...usage, speed: 'fast', inferenceGeo: 'us' })).toBe(13_200_000_000n);
+    // Web searches are fees, outside the multipliers: 3 × 1e10.
+    expect(cost('anthropic', 'claude-opus-5-5', { ...usage, speed: 'fast', webSearches: 3 })).toBe(42_000_000_000n);
+    // claude-opus-4-6 (5 / 25): 5e9 + 2.5e9 = 7.5e9, in the US at 1.1x; fast at 6x (usage-formats.md §1.8: 1M in, $30).
+    expect(cost('anthropic', 'claude-opus-4-6', { ...usage, inferenceGeo: 'us' })).toBe(8_250_000_000n);
+    expect(cost('anthropic', 'claude-opus-4-6', { inputTokens: 1_000_000, speed: 'fast' })).toBe(30_000_000_000_000n);
+    // Opus 4.7's fast premium is not published: unpriced, not guessed.
+    expect(price({ provider: 'anthropic', catalogProvider: 'anthropic', model: 'claude-opus-4-7', usage: u({ ...usage, speed: 'fast' }), at })).toEqual({ costPicos: null, unpriced: true, source: null });
+  });
+
+  it('OpenAI ultrafast: 3x until 2027-02-28, 6x after', () => {
+    const q = (when: Date) => price({ provider: 'openai', catalogProvider: 'openai', model: 'gpt-5', usage: u({ inputTokens: 1_000 }), at: when, serviceTier: 'ultrafast' }).costPicos;
+    // gpt-5: 1,000 × 1.25e6 = 1.25e9.
+    expect(q(new Date('2027-02-28T12:00:00Z'))).toBe(3_750_000_000n);
+    expect(q(new Date('2027-03-01T12:00:00Z'))).toBe(7_500_000_000n);
+  });
+
   it('Gemini 2.5 Flash: audio input, and cached audio, at their own rates (protocols.md §6)', () => {
     // 3,300 in: 1,000 text at 0.3e6, 2,000 audio of which 1,500 at 1e6 and 500 read from the cache at 0.1e6,
     // and 300 text read from the cache at 0.03e6; 100 out at 2.5e6:

@@ -3,7 +3,7 @@ import { compileGlobs } from '../core/glob.js';
 import { PICOS_PER_USD, type Picos, roundHalfUp, scaleByFraction, scaled } from '../core/money.js';
 import type { Usage } from '../core/usage.js';
 import { costOf, feesOf } from './cost.js';
-import { tierMultiplier } from './modifiers.js';
+import { geoMultiplier, speedMultiplier, tierMultiplier } from './modifiers.js';
 import { priceAt } from './price-at.js';
 import { type Rates, flatRates, ratesFromCatalog } from './rates.js';
 import { supplementPrice } from './supplement.js';
@@ -54,7 +54,8 @@ export type CatalogLookup = (provider: string, model: string) => ModelInfo | und
 /**
  * Prices usage exactly. Order: a config override (glob), the catalog (exact match only),
  * the supplement of newer models; else the row is unpriced, never priced by a
- * look-alike. Then the reported service tier and the provider's negotiated discount.
+ * look-alike. Then the reported service tier, speed and inference geography (modifiers.ts),
+ * the fees per search, and the provider's negotiated discount.
  */
 export function pricerWith(catalogModel: CatalogLookup, o: PricerOptions = {}): (q: PriceQuery) => PriceAnswer {
   const overrides = (o.overrides ?? []).map((x) => ({ matches: compileGlobs([x.model]), provider: x.provider, rates: flatRates(x) }));
@@ -80,9 +81,12 @@ export function pricerWith(catalogModel: CatalogLookup, o: PricerOptions = {}): 
       }
     }
     if (!rates) return { costPicos: null, unpriced: true, source: null };
+    const speed = speedMultiplier(q.catalogProvider, q.model, q.usage.speed);
+    if (speed === null) return { costPicos: null, unpriced: true, source: null };
     let cost = costOf(q.usage, rates);
-    const multiplier = tierMultiplier(q.catalogProvider, q.serviceTier);
-    if (multiplier) cost = scaleByFraction(cost, multiplier);
+    for (const m of [tierMultiplier(q.catalogProvider, q.serviceTier, q.at), speed, geoMultiplier(q.catalogProvider, q.model, q.usage.inferenceGeo)]) {
+      if (m) cost = scaleByFraction(cost, m);
+    }
     cost += feesOf(q.usage, rates);
     const k = keep.get(q.provider);
     if (k !== undefined) cost = roundHalfUp(cost * k, PICOS_PER_USD);

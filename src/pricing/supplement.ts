@@ -1,4 +1,5 @@
 import type { ModelPrice } from '@pydantic/genai-prices';
+import { isModel } from './model-id.js';
 
 /**
  * Current models that `@pydantic/genai-prices` 0.1.8 does not price (or prices only by a
@@ -83,12 +84,9 @@ export const SUPPLEMENT: readonly SupplementEntry[] = [
   },
 ];
 
-const DATE_SUFFIX = /^(?:-\d{8}|@\d{8}|-\d{4}-\d{2}-\d{2}|-latest)?$/;
-
 /** The supplement's price for a model at a time, or undefined. */
 export function supplementPrice(provider: string, model: string, at: Date): { id: string; price: ModelPrice } | undefined {
-  const id = model.toLowerCase();
-  const entry = SUPPLEMENT.find((e) => e.provider === provider && id.startsWith(e.id) && DATE_SUFFIX.test(id.slice(e.id.length)));
+  const entry = SUPPLEMENT.find((e) => e.provider === provider && isModel(model, e.id));
   if (!entry) return undefined;
   const when = at.toISOString().slice(0, 10);
   const applicable = entry.prices.filter((p) => p.from === undefined || p.from <= when);

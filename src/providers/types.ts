@@ -88,6 +88,9 @@ export interface RequestInfo {
   maxOutputTokens?: number;
   /** The service tier asked for, where the answer will not name the one served (OpenAI compaction). */
   serviceTier?: string;
+  /** Anthropic's price modifiers asked for (`speed: "fast"`, `inference_geo`), for the budget estimate. */
+  speed?: string;
+  inferenceGeo?: string;
   /**
    * The gateway's own base URL as the client reached it (origin, and `/p/{provider}` when the request
    * had it), for answers that name URLs of the API: a Message Batch's `results_url` is rewritten to it.

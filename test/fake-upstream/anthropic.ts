@@ -2,6 +2,7 @@ import { type Content, EMPTY_CONTENT, type Usage, cacheWrites, planContent, prom
 import { streamError } from './errors.js';
 import { jsonHeaders, sseHeaders } from './headers.js';
 import { type BuildInput, type Reply, isRecord, jsonReply, namedEvent, str } from './reply.js';
+import type { UsageSpec } from './types.js';
 
 type Json = Record<string, unknown>;
 
@@ -20,7 +21,7 @@ function toolUseId(i: number): string {
 }
 
 /** The usage in `message_start` and in a non-streamed Message. */
-function messageUsage(u: Usage, output: number): Json {
+function messageUsage(u: Usage, output: number, modifiers?: Json): Json {
   const usage: Json = {
     input_tokens: u.input,
     cache_creation_input_tokens: cacheWrites(u),
@@ -31,6 +32,7 @@ function messageUsage(u: Usage, output: number): Json {
   if (u.reasoning > 0 && output === u.output) usage.output_tokens_details = { thinking_tokens: u.reasoning };
   if (u.webSearches > 0 && output === u.output) usage.server_tool_use = serverToolUse(u);
   usage.service_tier = 'standard';
+  if (modifiers) Object.assign(usage, modifiers);
   return usage;
 }
 
@@ -48,6 +50,12 @@ function deltaUsage(u: Usage): Json {
 }
 
 const serverToolUse = (u: Usage): Json => ({ web_search_requests: u.webSearches, web_fetch_requests: 0 });
+
+/** A scenario's `speed` and `inference_geo`, as Anthropic reports them in the usage (message_start's, in a stream). */
+function modifiersOf(spec: UsageSpec | undefined): Json | undefined {
+  if (spec?.speed === undefined && spec?.inferenceGeo === undefined) return undefined;
+  return { speed: spec.speed ?? 'standard', inference_geo: spec.inferenceGeo ?? null };
+}
 
 function blocks(c: Content): Json[] {
   const out: Json[] = [];
@@ -70,10 +78,10 @@ export function buildMessages(input: BuildInput): Reply {
   };
   const stopReason = s.stopReason ?? (content.toolCalls.length > 0 ? 'tool_use' : 'end_turn');
   if (body.stream !== true) {
-    const message = { ...head, content: blocks(content), stop_reason: stopReason, stop_sequence: null, usage: messageUsage(usage, usage.output) };
+    const message = { ...head, content: blocks(content), stop_reason: stopReason, stop_sequence: null, usage: messageUsage(usage, usage.output, modifiersOf(s.usage)) };
     return jsonReply(jsonHeaders('anthropic'), JSON.stringify(message));
   }
-  const start = { ...head, content: [], stop_reason: null, stop_sequence: null, usage: messageUsage(usage, Math.min(1, usage.output)) };
+  const start = { ...head, content: [], stop_reason: null, stop_sequence: null, usage: messageUsage(usage, Math.min(1, usage.output), modifiersOf(s.usage)) };
   const pieces = messageEvents(start, content, stopReason, usage);
   return { status: 200, headers: sseHeaders('anthropic'), pieces, stream: true, errorEvent: streamError('anthropic', s.error) };
 }

@@ -27,6 +27,9 @@ export interface UsageSpec {
   audioOutput?: number;
   /** Server-side web searches run: Anthropic's `server_tool_use.web_search_requests`, a Response's `tool_usage.web_search.num_requests`. */
   webSearches?: number;
+  /** Anthropic: the usage's `speed` and `inference_geo` (price modifiers). */
+  speed?: 'standard' | 'fast';
+  inferenceGeo?: string;
 }
 
 export interface ToolCallSpec {

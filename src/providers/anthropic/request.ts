@@ -10,5 +10,7 @@ export function inspectAnthropicRequest(route: RouteMatch, body: unknown): Reque
   const info: RequestInfo = { model, stream: obj.stream === true };
   const cap = optionalCount(obj.max_tokens);
   if (cap !== undefined) info.maxOutputTokens = cap;
+  if (obj.speed === 'fast') info.speed = 'fast';
+  if (typeof obj.inference_geo === 'string' && obj.inference_geo !== '') info.inferenceGeo = obj.inference_geo;
   return info;
 }

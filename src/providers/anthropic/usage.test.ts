@@ -40,4 +40,10 @@ describe('Anthropic usage mapping', () => {
     expect(anthropicUsage({ input_tokens: 10, output_tokens: 5, server_tool_use: { web_search_requests: 3, web_fetch_requests: 2 } })).toEqual({ ...zeroUsage(), inputTokens: 10, outputTokens: 5, webSearches: 3 });
     expect(anthropicUsage({ input_tokens: 10, output_tokens: 5, server_tool_use: null }).webSearches).toBeUndefined();
   });
+
+  it('carries the price modifiers the usage reports: fast speed and the inference geography', () => {
+    expect(anthropicUsage({ input_tokens: 1, output_tokens: 1, speed: 'fast', inference_geo: 'us', service_tier: 'standard' })).toMatchObject({ speed: 'fast', inferenceGeo: 'us' });
+    const plain = anthropicUsage({ input_tokens: 1, output_tokens: 1, speed: 'standard', inference_geo: null });
+    expect([plain.speed, plain.inferenceGeo]).toEqual([undefined, undefined]);
+  });
 });

@@ -20,6 +20,9 @@ export function anthropicUsage(usage: JsonObject): Usage {
   // Billed by the search, on top of the tokens (§3.10).
   const searches = tokens(dig(usage, 'server_tool_use', 'web_search_requests'));
   if (searches > 0) u.webSearches = searches;
+  // Price modifiers, reported beside the counts: standard speed and no geography change nothing.
+  if (usage.speed === 'fast') u.speed = 'fast';
+  if (typeof usage.inference_geo === 'string' && usage.inference_geo !== '') u.inferenceGeo = usage.inference_geo;
   return u;
 }
 

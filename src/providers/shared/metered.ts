@@ -26,6 +26,8 @@ export function withToolCalls(usage: Usage, toolCalls: number): Usage {
   };
   if (usage.audio !== undefined) out.audio = usage.audio;
   if (usage.webSearches !== undefined) out.webSearches = usage.webSearches;
+  if (usage.speed !== undefined) out.speed = usage.speed;
+  if (usage.inferenceGeo !== undefined) out.inferenceGeo = usage.inferenceGeo;
   return out;
 }
 

@@ -6,9 +6,10 @@ import { eventually, useHarness } from '../support/harness.js';
 
 /**
  * Server-side web searches (Claude Code's WebSearch tool runs on Anthropic's side) are billed at
- * $10 per 1,000 on top of the tokens (protocols.md §3.10), through the real SDK and catalog.
+ * $10 per 1,000 on top of the tokens (protocols.md §3.10), and the price modifiers a usage
+ * reports apply, through the real SDKs and catalog.
  */
-describe('web search fees', () => {
+describe('web search fees and price modifiers', () => {
   const h = useHarness({ price: createPricer() });
 
   it('a Message and a stream that searched the web cost their tokens plus $0.01 a search', async () => {
@@ -46,6 +47,26 @@ describe('web search fees', () => {
         return r!;
       });
       expect(row).toMatchObject({ model: 'gpt-4.1', inputTokens: 1_000, outputTokens: 100, costPicos: 22_800_000_000n });
+    }
+  });
+
+  it('fast mode at its premium and US inference at 1.1x, from the usage Anthropic reports, streamed or not', async () => {
+    // claude-opus-5-5: 1,000 in × 4e6 + 100 out × 20e6 = 6e9 picos; fast 2x; in the US 1.1x: 1.32e10.
+    h.fake.setDefault({ usage: { input: 1_000, output: 100, speed: 'fast', inferenceGeo: 'us' } });
+    const client = new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });
+    const ask = { model: 'claude-opus-5-5', max_tokens: 200, messages: [{ role: 'user' as const, content: 'Quick.' }] };
+    const { data, response } = await client.messages.create(ask).withResponse();
+    expect(data.usage).toMatchObject({ speed: 'fast', inference_geo: 'us' });
+    const stream = client.messages.stream(ask);
+    await stream.finalMessage();
+    const ids = [response.headers.get('x-tollgate-request-id'), (await stream.withResponse()).response.headers.get('x-tollgate-request-id')];
+    for (const id of ids) {
+      const row = await eventually(async () => {
+        const r = (await h.rows()).find((x) => x.id === id);
+        expect(r).toBeDefined();
+        return r!;
+      });
+      expect(row).toMatchObject({ model: 'claude-opus-5-5', inputTokens: 1_000, outputTokens: 100, costPicos: 13_200_000_000n, unpriced: false });
     }
   });
 });
