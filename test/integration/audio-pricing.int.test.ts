@@ -2,7 +2,7 @@ import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { createPricer } from '../../src/pricing/index.js';
-import { eventually, useHarness } from '../support/harness.js';
+import { useHarness } from '../support/harness.js';
 
 /**
  * Audio tokens reported in a response's token details are priced at the model's audio rates
@@ -11,12 +11,6 @@ import { eventually, useHarness } from '../support/harness.js';
  */
 describe('audio tokens priced at audio rates', () => {
   const h = useHarness({ price: createPricer() });
-  const row = async (id: string) =>
-    eventually(async () => {
-      const r = (await h.rows()).find((x) => x.id === id);
-      expect(r).toBeDefined();
-      return r!;
-    });
 
   // gemini-2.5-flash: text in 0.30, audio in 1.00, cached text 0.03, cached audio 0.10, out 2.50 per million.
   // 3,300 in: 1,000 text and 1,500 audio uncached, 300 text and 500 audio cached; 100 out:
@@ -32,7 +26,7 @@ describe('audio tokens priced at audio rates', () => {
     const ids = [once.sdkHttpResponse?.headers?.['x-tollgate-request-id']];
     const stream = await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'Transcribe this.' });
     for await (const chunk of stream) ids[1] ??= chunk.sdkHttpResponse?.headers?.['x-tollgate-request-id'];
-    for (const id of ids) expect(await row(id!)).toMatchObject({ model: 'gemini-2.5-flash', inputTokens: 3_300, cacheReadTokens: 800, outputTokens: 100, costPicos: GEMINI_COST, unpriced: false });
+    for (const id of ids) expect(await h.row(id!)).toMatchObject({ model: 'gemini-2.5-flash', inputTokens: 3_300, cacheReadTokens: 800, outputTokens: 100, costPicos: GEMINI_COST, unpriced: false });
   });
 
   // gpt-audio: text in 2.50, audio in 32.00, text out 10.00, audio out 64.00 per million.
@@ -48,7 +42,7 @@ describe('audio tokens priced at audio rates', () => {
     const streamed = await client.chat.completions.create({ model: 'gpt-audio', stream: true, messages: [{ role: 'user', content: 'Say hi.' }] }).withResponse();
     for await (const _ of streamed.data) void _;
     for (const id of [response.headers.get('x-tollgate-request-id'), streamed.response.headers.get('x-tollgate-request-id')]) {
-      expect(await row(id!)).toMatchObject({ model: 'gpt-audio', inputTokens: 1_000, outputTokens: 1_000, costPicos: AUDIO_CHAT_COST });
+      expect(await h.row(id!)).toMatchObject({ model: 'gpt-audio', inputTokens: 1_000, outputTokens: 1_000, costPicos: AUDIO_CHAT_COST });
     }
   });
 });

@@ -2,7 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { createPricer } from '../../src/pricing/index.js';
-import { eventually, useHarness } from '../support/harness.js';
+import { useHarness } from '../support/harness.js';
 
 /**
  * Server-side web searches (Claude Code's WebSearch tool runs on Anthropic's side) are billed at
@@ -24,12 +24,7 @@ describe('web search fees and price modifiers', () => {
     expect(final.usage.server_tool_use?.web_search_requests).toBe(3);
     const ids = [response.headers.get('x-tollgate-request-id'), (await stream.withResponse()).response.headers.get('x-tollgate-request-id')];
     for (const id of ids) {
-      const row = await eventually(async () => {
-        const r = (await h.rows()).find((x) => x.id === id);
-        expect(r).toBeDefined();
-        return r!;
-      });
-      expect(row).toMatchObject({ inputTokens: 1_000, outputTokens: 100, costPicos: 34_500_000_000n, unpriced: false });
+      expect(await h.row(id!)).toMatchObject({ inputTokens: 1_000, outputTokens: 100, costPicos: 34_500_000_000n, unpriced: false });
     }
   });
 
@@ -41,12 +36,7 @@ describe('web search fees and price modifiers', () => {
     const streamed = await client.responses.create({ model: 'gpt-4.1', input: 'What happened today?', stream: true }).withResponse();
     for await (const _ of streamed.data) void _;
     for (const id of [response.headers.get('x-tollgate-request-id'), streamed.response.headers.get('x-tollgate-request-id')]) {
-      const row = await eventually(async () => {
-        const r = (await h.rows()).find((x) => x.id === id);
-        expect(r).toBeDefined();
-        return r!;
-      });
-      expect(row).toMatchObject({ model: 'gpt-4.1', inputTokens: 1_000, outputTokens: 100, costPicos: 22_800_000_000n });
+      expect(await h.row(id!)).toMatchObject({ model: 'gpt-4.1', inputTokens: 1_000, outputTokens: 100, costPicos: 22_800_000_000n });
     }
   });
 
@@ -61,12 +51,7 @@ describe('web search fees and price modifiers', () => {
     await stream.finalMessage();
     const ids = [response.headers.get('x-tollgate-request-id'), (await stream.withResponse()).response.headers.get('x-tollgate-request-id')];
     for (const id of ids) {
-      const row = await eventually(async () => {
-        const r = (await h.rows()).find((x) => x.id === id);
-        expect(r).toBeDefined();
-        return r!;
-      });
-      expect(row).toMatchObject({ model: 'claude-opus-5-5', inputTokens: 1_000, outputTokens: 100, costPicos: 13_200_000_000n, unpriced: false });
+      expect(await h.row(id!)).toMatchObject({ model: 'claude-opus-5-5', inputTokens: 1_000, outputTokens: 100, costPicos: 13_200_000_000n, unpriced: false });
     }
   });
 });
