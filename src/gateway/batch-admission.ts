@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { FREE_APIS } from '../core/api.js';
+import { type Dialect, FREE_APIS } from '../core/api.js';
 import { GatewayError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { BatchAdmission, Caller } from '../policy/admission.js';
@@ -9,7 +9,6 @@ import { messageBatchParams } from '../providers/anthropic/batches.js';
 import { readInputLine } from '../providers/openai/batches.js';
 import { adapterFor, lookupRoute } from '../providers/registry.js';
 import { JsonlLines } from '../providers/shared/batch-results-tap.js';
-import type { Dialect } from '../core/api.js';
 import type { RouteMatch } from '../providers/types.js';
 import { askUpstream } from './ask-upstream.js';
 import type { UpstreamProvider } from './select-provider.js';
