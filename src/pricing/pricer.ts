@@ -84,9 +84,11 @@ export function pricerWith(catalogModel: CatalogLookup, o: PricerOptions = {}): 
     const speed = speedMultiplier(q.catalogProvider, q.model, q.usage.speed);
     if (speed === null) return { costPicos: null, unpriced: true, source: null };
     let cost = costOf(q.usage, rates);
-    for (const m of [tierMultiplier(q.catalogProvider, q.serviceTier, q.at), speed, geoMultiplier(q.catalogProvider, q.model, q.usage.inferenceGeo)]) {
-      if (m) cost = scaleByFraction(cost, m);
-    }
+    const tier = tierMultiplier(q.catalogProvider, q.serviceTier, q.at);
+    if (tier) cost = scaleByFraction(cost, tier);
+    if (speed) cost = scaleByFraction(cost, speed);
+    const geo = geoMultiplier(q.catalogProvider, q.model, q.usage.inferenceGeo);
+    if (geo) cost = scaleByFraction(cost, geo);
     cost += feesOf(q.usage, rates);
     const k = keep.get(q.provider);
     if (k !== undefined) cost = roundHalfUp(cost * k, PICOS_PER_USD);
