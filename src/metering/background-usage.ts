@@ -1,6 +1,6 @@
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { Logger } from '../core/logger.js';
-import { USAGE_KEYS, type Usage } from '../core/usage.js';
+import { USAGE_KEYS, type Usage, usageOf } from '../core/usage.js';
 import { type SettledSpend, settledSpendOf } from '../policy/settled-spend.js';
 import { AfterResponse } from './after-response.js';
 import type { LedgerStore } from '../storage/ports.js';
@@ -145,12 +145,12 @@ export class BackgroundUsage {
       // The attempt whose answer the client received was the queued one: it is the one that gets the usage.
       const delivered = tries.findIndex((a) => a.delivered);
       const at = delivered >= 0 ? delivered : tries.length - 1;
-      settled.attemptLog = tries.map((a, i) => (i === at ? { ...a, ...r.usage, usageSource: 'final', costPicos: priced.costPicos } : a));
+      settled.attemptLog = tries.map((a, i) => (i === at ? { ...a, ...usageOf(r.usage), usageSource: 'final', costPicos: priced.costPicos } : a));
     }
     // Zero when another process settled it first (or at the same time): that one charges the budgets.
     const changed = await this.d.ledger.upsert([settled], [], STILL_PENDING);
     if (changed === 0) return undefined;
-    this.d.observe?.({ ...settled, ...r.usage, costPicos: priced.costPicos, unpriced: priced.unpriced });
+    this.d.observe?.({ ...settled, ...usageOf(r.usage), costPicos: priced.costPicos, unpriced: priced.unpriced });
     if (priced.costPicos === null || priced.costPicos <= 0n) return undefined;
     // Budgets as admission saw the request: the model it was recorded with when created.
     return settledSpendOf(row, priced.costPicos);
