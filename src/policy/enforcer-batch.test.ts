@@ -8,7 +8,7 @@ import { modelPolicyInput, parseRule, toModelPolicy } from './rule-input.js';
 import { budget, price, setup } from './testing/enforcer.js';
 import { type PolicyEvents, noEvents } from './threshold-watch.js';
 
-// Admission of a batch's creation (Enforcer.admitBatch): the estimate at the batch price, held on budgets until the creation's row is recorded.
+// Enforcer.admitBatch: a batch's creation: the estimate at the batch price, held on budgets until the creation's row is recorded.
 
 /** $1 per 1,000 tokens, halved at the batch tier, as the catalog's batch multiplier does. */
 const batchPrice: PriceFn = (r) => {
