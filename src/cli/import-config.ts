@@ -9,5 +9,5 @@ export type ImportConfig = Pick<Config, 'storage' | 'pricing' | 'import'>;
  */
 export async function importConfig(flags: { config?: string | undefined; db?: string | undefined }): Promise<ImportConfig> {
   if (flags.config) return (await import('./context.js')).loadCliConfig(flags);
-  return { storage: storageConfig(undefined, flags.db), pricing: { discounts: {}, overrides: [] }, import: { user: undefined, team: undefined } };
+  return { storage: storageConfig(undefined, flags.db), pricing: { discounts: {}, overrides: [], fastMode: [] }, import: { user: undefined, team: undefined } };
 }

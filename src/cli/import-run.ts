@@ -62,7 +62,7 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
     state,
     memory: fresh ? {} : loadMemory(statePath),
     attribution: { user: flags.user ?? config.import.user ?? osUser(), team: flags.team ?? config.import.team ?? null, project: flags.project ?? null },
-    price: pricerWith(catalog, { overrides: config.pricing.overrides, discounts: config.pricing.discounts }),
+    price: pricerWith(catalog, config.pricing),
     projectOf: projectResolver(),
     progress: bar ? (d, t) => bar.update(d, t) : undefined,
   });

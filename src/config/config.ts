@@ -29,7 +29,7 @@ export interface Config {
   redis: string | undefined;
   auth: { passthrough: 'allow' | 'deny'; anonymous: 'allow' | 'deny' };
   providers: ProviderConfig[];
-  pricing: { discounts: Record<string, string>; overrides: PriceOverride[] };
+  pricing: { discounts: Record<string, string>; overrides: PriceOverride[]; fastMode: FastModePremium[] };
   log: { level: 'debug' | 'info' | 'warn' | 'error' };
   policy: PolicySettings;
   /** Budgets, pools, rate limits and model policies declared in the file (read-only at runtime). */
@@ -83,6 +83,12 @@ export interface WebhookConfig {
   /** Event types or globs; every event when absent. */
   events: string[] | undefined;
   headers: Record<string, string>;
+}
+
+/** Anthropic fast mode's multiplier for models matching a glob, as exact decimal text. */
+export interface FastModePremium {
+  model: string;
+  multiplier: string;
 }
 
 /** USD per million tokens, as exact decimal text. */

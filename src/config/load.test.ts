@@ -163,3 +163,15 @@ describe('loadConfig', () => {
     expect(configJsonSchema()).toMatchObject({ type: 'object', additionalProperties: false });
   });
 });
+
+describe('pricing.fast_mode', () => {
+  it('reads the premiums as exact decimal text, and checks them', () => {
+    expect(loadConfig({ file: file('pricing:\n  fast_mode:\n    - { model: "claude-opus-4-7*", multiplier: 6 }\n') }).pricing.fastMode).toEqual([{ model: 'claude-opus-4-7*', multiplier: '6' }]);
+    expect(loadConfig({ env: {} }).pricing.fastMode).toEqual([]);
+    expect(issues('pricing:\n  fast_mode:\n    - { model: "claude-opus-4-7*", multiplier: 0 }\n    - { model: x }\n')).toEqual([
+      'pricing.fast_mode[0].multiplier@3: must be above 0',
+      expect.stringMatching(/^pricing\.fast_mode\[1\]\.multiplier@4: /),
+    ]);
+  });
+});
+

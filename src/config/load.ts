@@ -156,6 +156,7 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
     pricing: {
       discounts: Object.fromEntries(Object.entries(f.pricing?.discounts ?? {}).map(([k, v]) => [k, String(v)])),
       overrides: (f.pricing?.overrides ?? []).map((x) => ({ model: x.model, provider: x.provider, input: String(x.input), cacheRead: dec(x.cache_read), cacheWrite: dec(x.cache_write), cacheWrite1h: dec(x.cache_write_1h), output: String(x.output) })),
+      fastMode: (f.pricing?.fast_mode ?? []).map((x) => ({ model: x.model, multiplier: String(x.multiplier) })),
     },
     log: { level: f.log?.level ?? 'info' },
     policy,

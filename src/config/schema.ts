@@ -110,6 +110,8 @@ export const fileSchema = z.strictObject({
     .strictObject({
       discounts: z.record(z.string(), z.number().min(0).lt(1, 'must be a fraction below 1 (0.05 is 5%)')).optional(),
       overrides: z.array(override).optional(),
+      /** Anthropic fast mode's premium on models whose premium Tollgate does not know (pricing/modifiers.ts). */
+      fast_mode: z.array(z.strictObject({ model: glob, multiplier: z.number().gt(0, 'must be above 0').max(100, 'must be at most 100') })).optional(),
     })
     .optional(),
   import: z

@@ -36,7 +36,7 @@ export function focusContext(config: Pick<Config, 'providers' | 'pricing'>): Foc
   const catalog = new Map(config.providers.map((p) => [p.name, catalogProviderFor(p.baseUrl, p.catalog)]));
   // A provider no longer configured may still be in the ledger: treat its name as a catalog id.
   const catalogOf = (provider: string) => (catalog.has(provider) ? catalog.get(provider) : provider || undefined);
-  const price = createPricer({ overrides: config.pricing.overrides });
+  const price = createPricer({ overrides: config.pricing.overrides, fastMode: config.pricing.fastMode });
   const keep = new Map(Object.entries(config.pricing.discounts).map(([name, d]) => [name, PICOS_PER_USD - scaled(d, 12)]));
   const rates = new Map<string, Record<TokenClass, Picos> | undefined>();
   return {

@@ -20,7 +20,7 @@ const config: Pick<Config, 'providers' | 'pricing'> = {
     { name: 'openai', dialect: 'openai', baseUrl: 'https://api.openai.com', apiKey: undefined, models: undefined, headers: {}, catalog: undefined },
     { name: 'local', dialect: 'openai', baseUrl: 'http://127.0.0.1:8000', apiKey: undefined, models: undefined, headers: {}, catalog: undefined },
   ],
-  pricing: { discounts: { anthropic: '0.1' }, overrides: [] },
+  pricing: { discounts: { anthropic: '0.1' }, overrides: [], fastMode: [] },
 };
 const CATALOG: Record<string, string | undefined> = { anthropic: 'anthropic', openai: 'openai', local: undefined };
 const price = createPricer({ discounts: config.pricing.discounts });

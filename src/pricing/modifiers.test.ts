@@ -21,6 +21,10 @@ describe('price modifiers (protocols.md §3.10, §6)', () => {
     expect(speedMultiplier('anthropic', 'claude-opus-5-5', 'standard')).toBeUndefined();
     expect(speedMultiplier('anthropic', 'claude-opus-5-5', undefined)).toBeUndefined();
     expect(speedMultiplier('openai', 'gpt-5', 'fast')).toBeUndefined();
+    const configured = (model: string) => (model.startsWith('claude-opus-4-7') ? '6' : undefined);
+    expect(speedMultiplier('anthropic', 'claude-opus-4-7', 'fast', configured)).toBe('6');
+    expect(speedMultiplier('anthropic', 'claude-opus-5-5', 'fast', configured)).toBe('2');
+    expect(speedMultiplier('anthropic', 'claude-opus-4-7', 'standard', configured)).toBeUndefined();
   });
 
   it('inference_geo "us": 1.1x on Opus 4.6 and later only', () => {

@@ -33,13 +33,14 @@ const ANTHROPIC_FAST: readonly { id: string; multiplier: string }[] = [
 ];
 
 /**
- * The multiplier of Anthropic's `speed` as a usage reports it: undefined at standard speed,
- * null for fast mode on a model whose premium is not known (its cost is then unknown too: the
- * premium is model-specific, and guessing it would be pricing by a look-alike).
+ * The multiplier of Anthropic's `speed` as a usage reports it: undefined at standard speed;
+ * for fast mode, the configured premium (`pricing.fast_mode`), else the published one, else null:
+ * the cost is then unknown too (the premium is model-specific, and guessing it would be pricing
+ * by a look-alike).
  */
-export function speedMultiplier(provider: string | undefined, model: string, speed: string | undefined): string | null | undefined {
+export function speedMultiplier(provider: string | undefined, model: string, speed: string | undefined, configured?: (model: string) => string | undefined): string | null | undefined {
   if (provider !== 'anthropic' || speed !== 'fast') return undefined;
-  return ANTHROPIC_FAST.find((f) => isModel(model, f.id))?.multiplier ?? null;
+  return configured?.(model) ?? ANTHROPIC_FAST.find((f) => isModel(model, f.id))?.multiplier ?? null;
 }
 
 /** Opus 4.6 and later bill 1.1x when run in the US only (`inference_geo: "us"`, §3.10). */

@@ -77,8 +77,13 @@ describe('golden costs (protocols.md §1.3, §3.10, §6, §7)', () => {
     // claude-opus-4-6 (5 / 25): 5e9 + 2.5e9 = 7.5e9, in the US at 1.1x; fast at 6x (usage-formats.md §1.8: 1M in, $30).
     expect(cost('anthropic', 'claude-opus-4-6', { ...usage, inferenceGeo: 'us' })).toBe(8_250_000_000n);
     expect(cost('anthropic', 'claude-opus-4-6', { inputTokens: 1_000_000, speed: 'fast' })).toBe(30_000_000_000_000n);
-    // Opus 4.7's fast premium is not published: unpriced, not guessed.
-    expect(price({ provider: 'anthropic', catalogProvider: 'anthropic', model: 'claude-opus-4-7', usage: u({ ...usage, speed: 'fast' }), at })).toEqual({ costPicos: null, unpriced: true, source: null });
+    // Opus 4.7's fast premium is not published: unpriced, not guessed, unless the config names it (pricing.fast_mode).
+    const fastOpus47 = { provider: 'anthropic', catalogProvider: 'anthropic', model: 'claude-opus-4-7', usage: u({ ...usage, speed: 'fast' }), at };
+    expect(price(fastOpus47)).toEqual({ costPicos: null, unpriced: true, source: null });
+    const configured = createPricer({ fastMode: [{ model: 'claude-opus-4-7*', multiplier: '6' }, { model: 'claude-opus-5-5', multiplier: '2.5' }] });
+    expect(configured(fastOpus47)).toEqual({ costPicos: 45_000_000_000n, unpriced: false, source: 'catalog' });
+    // The configured premium wins over the published one: 6e9 × 2.5.
+    expect(configured({ ...fastOpus47, model: 'claude-opus-5-5' }).costPicos).toBe(15_000_000_000n);
   });
 
   it('OpenAI ultrafast: 3x until 2027-02-28, 6x after', () => {

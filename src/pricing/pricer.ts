@@ -23,6 +23,8 @@ export interface PriceOverrideInput {
 
 export interface PricerOptions {
   overrides?: readonly PriceOverrideInput[];
+  /** Anthropic fast mode's multiplier (decimal text) for models (globs) whose premium is not published. */
+  fastMode?: readonly { model: string; multiplier: string }[];
   /** Provider name → discount fraction as decimal text ("0.05" is 5%). */
   discounts?: Readonly<Record<string, string>>;
 }
@@ -60,6 +62,8 @@ export type CatalogLookup = (provider: string, model: string) => ModelInfo | und
 export function pricerWith(catalogModel: CatalogLookup, o: PricerOptions = {}): (q: PriceQuery) => PriceAnswer {
   const overrides = (o.overrides ?? []).map((x) => ({ matches: compileGlobs([x.model]), provider: x.provider, rates: flatRates(x) }));
   const keep = new Map(Object.entries(o.discounts ?? {}).map(([name, d]) => [name, PICOS_PER_USD - scaled(d, 12)]));
+  const fastMode = (o.fastMode ?? []).map((x) => ({ matches: compileGlobs([x.model]), multiplier: x.multiplier }));
+  const configuredFast = (model: string) => fastMode.find((x) => x.matches(model))?.multiplier;
   const catalogRates = new WeakMap<ModelPrice, Rates | null>();
   const fromCatalog = (p: ModelPrice) => {
     let r = catalogRates.get(p);
@@ -81,7 +85,7 @@ export function pricerWith(catalogModel: CatalogLookup, o: PricerOptions = {}): 
       }
     }
     if (!rates) return { costPicos: null, unpriced: true, source: null };
-    const speed = speedMultiplier(q.catalogProvider, q.model, q.usage.speed);
+    const speed = speedMultiplier(q.catalogProvider, q.model, q.usage.speed, configuredFast);
     if (speed === null) return { costPicos: null, unpriced: true, source: null };
     let cost = costOf(q.usage, rates);
     const tier = tierMultiplier(q.catalogProvider, q.serviceTier, q.at);

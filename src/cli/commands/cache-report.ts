@@ -29,7 +29,7 @@ export function cacheReportCommand(program: Command, io: Io): void {
     if (window.since !== undefined && window.since >= (window.until ?? Date.now())) throw new UsageError('cache-report: --since must be before --until (now, when --until is not given)');
     return withStorage(flags, async (storage, config) => {
       const catalogs = new Map(config.providers.map((p) => [p.name, catalogProviderFor(p.baseUrl, p.catalog)]));
-      const pricer = createPricer({ overrides: config.pricing.overrides, discounts: config.pricing.discounts });
+      const pricer = createPricer(config.pricing);
       const until = window.until ?? Date.now();
       // A month of a busy ledger takes minutes: show how far into the window the rows have reached.
       const bar = progressBar('cache-report', process.stderr, (done, total) => `of the window read, through ${new Date(until - total + done).toISOString().slice(0, 16).replace('T', ' ')} UTC`);

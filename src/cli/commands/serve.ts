@@ -32,8 +32,7 @@ export function serveCommand(program: Command, io: Io): void {
     // Another process holding SQLite's write lock (an import) must not stall the event loop.
     const storage = await openStorage(config, { insertLockWaitMs: GATEWAY_LOCK_WAIT_MS });
     const policy = policyOptions(config, log);
-    const pricing = { overrides: config.pricing.overrides, discounts: config.pricing.discounts };
-    const pricer = createPricer(pricing);
+    const pricer = createPricer(config.pricing);
     const providers = config.providers.map((p) => ({ ...p, catalog: catalogProviderFor(p.baseUrl, p.catalog), keyRequired: isHostedApi(p.baseUrl) }));
     const catalogs = Object.fromEntries(providers.map((p) => [p.name, p.catalog]));
     const app = await startTollgate({
