@@ -174,4 +174,3 @@ describe('pricing.fast_mode', () => {
     ]);
   });
 });
-

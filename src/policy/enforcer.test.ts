@@ -307,4 +307,3 @@ describe('enforcer estimates with price modifiers', () => {
     expect((await read(b)).held).toBe(2_800_000_000n + 6_160_000_000n);
   });
 });
-
