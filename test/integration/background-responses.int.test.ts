@@ -4,7 +4,7 @@ import type { LedgerRow } from '../../src/core/ledger-row.js';
 import { budgetCounter } from '../../src/policy/plan.js';
 import { budgetInput, parseRule, toBudget } from '../../src/policy/rule-input.js';
 import { type Harness, defaultProviders, eventually, startHarness } from '../support/harness.js';
-import { sharedLedgers, sharedPolicy } from '../support/replicas.js';
+import { sharedLedgers, startReplicas } from '../support/replicas.js';
 import { routingFrom } from '../support/routing.js';
 
 /**
@@ -21,12 +21,7 @@ describe.each(engines)('background responses across gateways on one %s ledger', 
   let b: Harness;
 
   beforeEach(async () => {
-    const storage = shared();
-    const policy = sharedPolicy([user, team]);
-    a = await startHarness({ storage, policy });
-    b = await startHarness({ storage, policy });
-    a.fake.setDefault({ usage: { input: 300, output: 80 } });
-    b.fake.setDefault({ usage: { input: 300, output: 80 } });
+    [a, b] = await startReplicas(shared(), [user, team], { input: 300, output: 80 });
   });
   afterEach(async () => {
     await a.close();

@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LedgerRow } from '../../src/core/ledger-row.js';
 import { type Harness, type HarnessOptions, defaultProviders, eventually, spentOn, startHarness, testBudget } from '../support/harness.js';
-import { sharedLedgers, sharedPolicy } from '../support/replicas.js';
+import { sharedLedgers, startReplicas } from '../support/replicas.js';
 import { routingFrom } from '../support/routing.js';
 
 /**
@@ -99,12 +99,8 @@ describe.each(engines)('two gateways sweeping one %s ledger', (_, shared) => {
   });
 
   it('bill a response nobody looked up once, and charge the creator’s budget once', async () => {
-    const storage = shared();
-    const policy = sharedPolicy([user]);
     const sweep = { intervalMs: 50, maxAgeMs: 3_600_000, firstAskMs: 0, firstWaitMs: 50 };
-    a = await startHarness({ storage, policy, deferredUsage: sweep });
-    b = await startHarness({ storage, policy, deferredUsage: sweep });
-    for (const g of [a, b]) g.fake.setDefault({ usage: { input: 300, output: 80 } });
+    [a, b] = await startReplicas(shared(), [user], { input: 300, output: 80 }, { deferredUsage: sweep });
     const client = new OpenAI({ apiKey: a.key.key, baseURL: `${a.url}/v1`, maxRetries: 0 });
     const { data, response } = await client.responses.create({ model: 'gpt-5', input: 'later', background: true }).withResponse();
     const id = response.headers.get('x-tollgate-request-id')!;

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LedgerRow } from '../../src/core/ledger-row.js';
 import { batchResultId } from '../../src/metering/batch-results.js';
 import { type Harness, defaultProviders, eventually, startHarness, spentOn, testBudget, tierPrice, useHarness } from '../support/harness.js';
-import { sharedLedgers, sharedPolicy } from '../support/replicas.js';
+import { sharedLedgers, startReplicas } from '../support/replicas.js';
 import { routingFrom } from '../support/routing.js';
 
 
@@ -156,12 +156,7 @@ describe.each(engines)('batch results downloaded through two gateways at once on
   let a: Harness;
   let b: Harness;
   beforeEach(async () => {
-    const storage = shared();
-    const policy = sharedPolicy([budget]);
-    a = await startHarness({ storage, policy, price: tierPrice });
-    b = await startHarness({ storage, policy, price: tierPrice });
-    a.fake.setDefault({ usage: USAGE });
-    b.fake.setDefault({ usage: USAGE });
+    [a, b] = await startReplicas(shared(), [budget], USAGE, { price: tierPrice });
   });
   afterEach(async () => {
     await a.close();

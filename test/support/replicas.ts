@@ -8,6 +8,8 @@ import type { Storage } from '../../src/storage/ports.js';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
 import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
 import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
+import type { UsageSpec } from '../fake-upstream/types.js';
+import { type Harness, type HarnessOptions, startHarness } from './harness.js';
 
 const REDIS = process.env.TOLLGATE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 
@@ -42,4 +44,18 @@ export function sharedLedgers(name: string): [string, () => () => Promise<Storag
 export function sharedPolicy(budgets: Budget[]) {
   const settings = { ...DEFAULT_POLICY_SETTINGS, keyPrefix: `{tg${process.pid}${Math.random().toString(36).slice(2, 8)}}:` };
   return { redisUrl: REDIS, settings, rules: { budgets, rateLimits: [], modelPolicies: [] } };
+}
+
+/**
+ * Two gateways (replicas) on one shared ledger, their budget counters shared in Redis, each in
+ * front of a fake upstream of its own that answers with `usage` by default.
+ */
+export async function startReplicas(open: () => Promise<Storage>, budgets: Budget[], usage: UsageSpec, o: HarnessOptions = {}): Promise<[Harness, Harness]> {
+  const policy = sharedPolicy(budgets);
+  const start = async () => {
+    const h = await startHarness({ ...o, storage: open, policy });
+    h.fake.setDefault({ usage });
+    return h;
+  };
+  return [await start(), await start()];
 }
