@@ -3,20 +3,21 @@ import type { AdmitRequest, Admission, AttemptCost, AttemptVerdict, BatchAdmissi
 import { BatchTotals, budgetParts } from './batch-estimate.js';
 import { type Attempt, type Extra, type Holding, type Opened, type ReserveRequest, type Reserved, heldLines, moved } from './holding.js';
 import type { Logger } from '../core/logger.js';
-import { type Picos, formatUsd } from '../core/money.js';
+import { once } from '../core/once.js';
+import type { Picos } from '../core/money.js';
 import type { PriceFn } from '../metering/build-row.js';
 import { type CounterInit, type Counters, CountersUnavailable, type ReserveOutcome, type Settlement } from './counters/port.js';
-import { type Estimate, type PriceContext, affordableOutputTokens, estimateCost, estimateTokens } from './estimate.js';
-import { decideModel } from './model-rules.js';
-import { type BudgetCounter, type Planned, applicableBudgets, applicableRateLimits, planReservation, retryAfterMs } from './plan.js';
+import { type Estimate, type PriceContext, affordableOutputTokens, estimatePricer, estimateTokens } from './estimate.js';
+import { decideModel, refuseBatchModel } from './model-rules.js';
+import { type BudgetCounter, type Planned, applicableBudgets, applicableRateLimits, downgradeUnderPressure, planReservation, retryAfterMs } from './plan.js';
 import { budgetExceeded, countersDown, modelNotAllowed, rateLimited } from './refusal.js';
+import { remainingHeader } from './remaining-header.js';
 import { type Budget, type RateLimit, type RuleSet, effectiveLimit } from './rules.js';
 import type { PolicySettings } from './settings.js';
 import { type Subject, formatScope } from './scope.js';
 import { type SettledSpend, chargeSettledSpend } from './settled-spend.js';
 import { splitCost } from './split.js';
 import { type PolicyEvents, ThresholdWatch } from './threshold-watch.js';
-import { formatWindow } from './window.js';
 
 export interface EnforcerDeps {
   rules: () => RuleSet;
@@ -48,7 +49,8 @@ export class Enforcer {
   /** Last level seen per budget, for downgrade-under-pressure without an extra round trip. */
   private readonly levels = new Map<string, { level: Picos; limit: Picos; marker: string }>();
   private readonly initializing = new Map<string, Promise<void>>();
-  private readonly unpricedWarned = new Set<string>();
+  /** Prices an estimate; an unpriced model counts as free, with one warning per provider and model. */
+  private readonly costOf: (e: Pick<Estimate, 'inputTokens' | 'outputTokens'>, pc: PriceContext) => Picos;
   /** `fallbackHolds`: extra reservations for fallback attempts; `fallbackRefused`: fallback attempts a budget or rate limit refused. */
   readonly stats = { admitted: 0, refused: 0, failOpen: 0, failClosed: 0, settleErrors: 0, fallbackHolds: 0, fallbackRefused: 0 };
 
@@ -56,6 +58,9 @@ export class Enforcer {
     this.d = d;
     this.now = d.now ?? Date.now;
     this.watch = new ThresholdWatch(d.events);
+    this.costOf = estimatePricer((provider, model) =>
+      d.log.warn("model has no price: budgets cannot bound its spend (add a pricing override, or set the provider's catalog)", { provider, model }),
+    );
   }
 
   async admit<P extends Served>(req: AdmitRequest<P>): Promise<Admission<P>> {
@@ -71,7 +76,7 @@ export class Enforcer {
     let model = decision.model;
     let rewrittenFrom = decision.rewrittenFrom;
 
-    const pressured = this.underPressure(rules, req, model);
+    const pressured = downgradeUnderPressure(rules, req, model, this.levels);
     if (pressured) {
       rewrittenFrom ??= req.model;
       model = pressured;
@@ -112,7 +117,7 @@ export class Enforcer {
     const settle = once((cost: Picos | null, tokens: number, attempts?: readonly AttemptCost[]) => this.settleHolding(h, cost ?? 0n, tokens, attempts));
     if (attempt.kind !== 'reserved') return { model, rewrittenFrom, served, headers, pool: null, capOutputTokens: undefined, attempt: check, settle };
 
-    const remaining = this.remainingHeader([attempt]);
+    const remaining = remainingHeader([attempt], this.d.settings.showAmounts);
     if (remaining) headers['x-tollgate-budget-remaining'] = remaining;
     const poolIndex = attempt.outcome.pooled.indexOf(true);
     const pool = poolIndex >= 0 ? (attempt.planned.pools[poolIndex]?.id ?? null) : null;
@@ -203,23 +208,6 @@ export class Enforcer {
     return policies.length === 0 || decideModel(policies, caller, model, false).allowed;
   }
 
-  /** A budget with a downgrade rule past its threshold, by the last level this process saw. */
-  private underPressure<P extends Served>(rules: RuleSet, req: AdmitRequest<P>, model: string): string | null {
-    let served: P;
-    try {
-      served = req.resolve(model);
-    } catch {
-      return null;
-    }
-    const subject: Subject = { ...req.caller, model, provider: served.provider };
-    for (const b of applicableBudgets(rules, subject)) {
-      if (!b.downgrade || b.downgrade.to.toLowerCase() === model.toLowerCase()) continue;
-      const seen = this.levels.get(b.id);
-      if (seen && seen.limit > 0n && seen.level * 100n >= seen.limit * BigInt(b.downgrade.atPercent)) return b.downgrade.to;
-    }
-    return null;
-  }
-
   private async reserve(req: ReserveRequest, rules: RuleSet, model: string, served: Served, now: number, extra?: Extra): Promise<Attempt> {
     const subject: Subject = { ...req.caller, model, provider: served.provider };
     const budgets = extra?.budgets ?? applicableBudgets(rules, subject);
@@ -301,7 +289,7 @@ export class Enforcer {
   async admitBatch(req: BatchAdmitRequest): Promise<BatchAdmission> {
     if (!this.governsBatches()) return FREE_BATCH;
     const rules = this.d.rules();
-    for (const t of req.totals) this.checkBatchModel(rules, req.caller, t.model);
+    for (const t of req.totals) refuseBatchModel(rules.modelPolicies, req.caller, t.model);
     const now = this.now();
     const { served } = req;
     const models = req.totals.map((t) => {
@@ -325,27 +313,8 @@ export class Enforcer {
     }
     this.stats.admitted++;
     const reserved = holds.flatMap((x) => (x.r.kind === 'reserved' ? [x.r] : []));
-    const remaining = this.remainingHeader(reserved);
+    const remaining = remainingHeader(reserved, this.d.settings.showAmounts);
     return { headers: remaining ? { 'x-tollgate-budget-remaining': remaining } : {}, settle: once(() => void release()) };
-  }
-
-  private checkBatchModel(rules: RuleSet, caller: Caller, model: string): void {
-    const d = decideModel(rules.modelPolicies, caller, model, false);
-    if (!d.allowed) throw modelNotAllowed(d.policy, d.model, d.reason);
-    if (d.model === model) return;
-    const policy = rules.modelPolicies.find((p) => p.id === d.policyId)!;
-    throw modelNotAllowed(policy, model, `the model policy serves ${d.model} instead, and a batch's requests are not rewritten: ask for ${d.model}`);
-  }
-
-  private costOf(e: Pick<Estimate, 'inputTokens' | 'outputTokens'>, pc: PriceContext): Picos {
-    const cost = estimateCost(e, pc);
-    if (cost !== null) return cost;
-    const key = `${pc.provider}/${pc.model}`;
-    if (!this.unpricedWarned.has(key)) {
-      this.unpricedWarned.add(key);
-      this.d.log.warn("model has no price: budgets cannot bound its spend (add a pricing override, or set the provider's catalog)", { provider: pc.provider, model: pc.model });
-    }
-    return 0n;
   }
 
   private failMode(budgets: Budget[], limits: RateLimit[], err: CountersUnavailable, planned: Planned): Attempt {
@@ -385,23 +354,6 @@ export class Enforcer {
       if (level !== undefined) this.levels.set(c.budget.id, { level, limit: c.line.limit, marker: c.line.marker });
     });
     if (this.levels.size > 50_000) this.levels.clear();
-  }
-
-  /** The tightest budget's room before this request, as USD (or a percentage when amounts are hidden). */
-  private remainingHeader(reserved: readonly Reserved[]): string | undefined {
-    let best: { room: Picos; c: BudgetCounter } | undefined;
-    for (const r of reserved) {
-      r.planned.counters.forEach((c, i) => {
-        const level = r.outcome.levels[i];
-        if (level === undefined || (c.budget.kind === 'pool' && !r.outcome.pooled.some(Boolean))) return;
-        const room = c.line.limit - (level - r.cost);
-        if (!best || room < best.room) best = { room, c };
-      });
-    }
-    if (!best) return undefined;
-    const { room, c } = best;
-    const shown = this.d.settings.showAmounts ? formatUsd(room < 0n ? 0n : room, 6) : `${c.line.limit > 0n ? Number(((room < 0n ? 0n : room) * 100n) / c.line.limit) : 0}%`;
-    return `${shown}; scope=${formatScope(c.budget.scope)}; window=${formatWindow(c.budget.window)}; resets=${new Date(c.window.end).toISOString()}`;
   }
 
   /** Settles holds in one call to the counters (one Redis round trip however many), retrying a failure. */
@@ -444,13 +396,4 @@ export class Enforcer {
   effectiveLimit(b: Budget, rules: RuleSet): Picos {
     return effectiveLimit(b, rules.increases, this.now());
   }
-}
-
-function once<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
-  let done = false;
-  return (...args) => {
-    if (done) return;
-    done = true;
-    fn(...args);
-  };
 }

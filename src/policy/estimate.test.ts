@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { usd } from '../core/money.js';
 import { createPricer } from '../pricing/index.js';
 import type { PriceFn } from '../metering/build-row.js';
-import { affordableOutputTokens, estimateCost, estimateTokens } from './estimate.js';
+import { affordableOutputTokens, estimateCost, estimatePricer, estimateTokens } from './estimate.js';
 
 const pricer = createPricer({ overrides: [{ model: 'acme-*', input: '3', cacheRead: '0.3', cacheWrite: '3.75', cacheWrite1h: '6', output: '15' }] });
 const price: PriceFn = (q) => {
@@ -30,3 +30,16 @@ describe('reservation estimates', () => {
     expect(affordableOutputTokens(1000, 4096, usd('0.001'), ctx)).toBe(0);
   });
 });
+
+describe('estimatePricer', () => {
+  it('prices as estimateCost does, and counts an unpriced model as free, telling it once per provider and model', () => {
+    const told: string[] = [];
+    const cost = estimatePricer((provider, model) => void told.push(`${provider}/${model}`));
+    const ctx = (model: string) => ({ price: pricer, provider: 'acme', catalogProvider: undefined, model, at: new Date('2026-11-22T00:00:00Z') });
+    expect(cost({ inputTokens: 100, outputTokens: 10 }, ctx('acme-1'))).toBe(estimateCost({ inputTokens: 100, outputTokens: 10 }, ctx('acme-1')));
+    expect(cost({ inputTokens: 100, outputTokens: 10 }, ctx('mystery'))).toBe(0n);
+    expect(cost({ inputTokens: 5, outputTokens: 1 }, ctx('mystery'))).toBe(0n);
+    expect(told).toEqual(['acme/mystery']);
+  });
+});
+

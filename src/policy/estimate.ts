@@ -75,3 +75,21 @@ export function affordableOutputTokens(inputTokens: number, ceiling: number, roo
   }
   return lo;
 }
+
+/**
+ * `estimateCost` for admission: a model without a price counts as free (a budget cannot bound
+ * it), and `unpriced` is told once per provider and model.
+ */
+export function estimatePricer(unpriced: (provider: string, model: string) => void): (e: Pick<Estimate, 'inputTokens' | 'outputTokens'>, ctx: PriceContext) => Picos {
+  const told = new Set<string>();
+  return (e, ctx) => {
+    const cost = estimateCost(e, ctx);
+    if (cost !== null) return cost;
+    const key = `${ctx.provider}/${ctx.model}`;
+    if (!told.has(key)) {
+      told.add(key);
+      unpriced(ctx.provider, ctx.model);
+    }
+    return 0n;
+  };
+}

@@ -1,4 +1,5 @@
 import { globToRegExp } from '../core/glob.js';
+import { modelNotAllowed } from './refusal.js';
 import type { ModelPolicy } from './rules.js';
 import { type Scope, type Subject, scopeMatches } from './scope.js';
 
@@ -46,4 +47,16 @@ export function decideModel(policies: readonly ModelPolicy[], who: Omit<Subject,
     return check(rule.to) ?? { allowed: true, model: rule.to, rewrittenFrom: requested, policyId: p.id };
   }
   return check(requested) ?? { allowed: true, model: requested, rewrittenFrom: null, policyId: null };
+}
+
+/**
+ * A batch's requests are sent as they are, never rewritten: throws the refusal for a model that
+ * model policy denies, or would serve as another (the error names the model to ask for).
+ */
+export function refuseBatchModel(policies: readonly ModelPolicy[], who: Omit<Subject, 'model' | 'provider'>, model: string): void {
+  const d = decideModel(policies, who, model, false);
+  if (!d.allowed) throw modelNotAllowed(d.policy, d.model, d.reason);
+  if (d.model === model) return;
+  const policy = policies.find((p) => p.id === d.policyId)!;
+  throw modelNotAllowed(policy, model, `the model policy serves ${d.model} instead, and a batch's requests are not rewritten: ask for ${d.model}`);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { usd } from '../core/money.js';
-import { applicableBudgets, planReservation, retryAfterMs } from './plan.js';
+import { applicableBudgets, downgradeUnderPressure, planReservation, retryAfterMs } from './plan.js';
 import type { Budget, Increase, RateLimit, RuleSet } from './rules.js';
 import { type Subject, parseScope } from './scope.js';
 import { parseWindow } from './window.js';
@@ -72,3 +72,23 @@ describe('reservation plans', () => {
     expect(retryAfterMs('tpm', 100, 101, 0, 0, minute)).toBe(Infinity);
   });
 });
+
+describe('downgradeUnderPressure', () => {
+  const rules = (b: Budget[]): RuleSet => ({ budgets: b, rateLimits: [], modelPolicies: [], increases: [] });
+  const b = budget('b1', 'user:alice', 'day', '10', { downgrade: { to: 'claude-haiku-4-5', atPercent: 80 } });
+  const req = { caller: { keyId: 'k1', user: 'alice', team: 'platform', project: null, tags: {} }, resolve: () => ({ provider: 'anthropic' }) };
+
+  it('serves the downgrade model once the level last seen is past the threshold', () => {
+    expect(downgradeUnderPressure(rules([b]), req, 'claude-sonnet-4-5', new Map([['b1', { level: usd('8'), limit: usd('10') }]]))).toBe('claude-haiku-4-5');
+    expect(downgradeUnderPressure(rules([b]), req, 'claude-sonnet-4-5', new Map([['b1', { level: usd('7.99'), limit: usd('10') }]]))).toBeNull();
+    expect(downgradeUnderPressure(rules([b]), req, 'claude-sonnet-4-5', new Map())).toBeNull();
+  });
+
+  it('leaves the downgrade model itself alone, and a model no provider serves', () => {
+    const past = new Map([['b1', { level: usd('9'), limit: usd('10') }]]);
+    expect(downgradeUnderPressure(rules([b]), req, 'Claude-Haiku-4-5', past)).toBeNull();
+    const nowhere = { ...req, resolve: () => { throw new Error('no provider'); } };
+    expect(downgradeUnderPressure(rules([b]), nowhere, 'claude-sonnet-4-5', past)).toBeNull();
+  });
+});
+

@@ -138,3 +138,28 @@ export function retryAfterMs(kind: 'rpm' | 'tpm' | 'concurrency', limit: number,
   const weight = previous === 0 ? 1 : (room - current) / previous;
   return Math.max(1, Math.ceil(minute + (1 - weight) * MINUTE - now));
 }
+
+/**
+ * The model a budget's downgrade rule serves instead, once the last level this process saw of
+ * that budget is past the rule's threshold (no round trip to the counters); null when none is,
+ * or the provider cannot be resolved.
+ */
+export function downgradeUnderPressure(
+  rules: RuleSet,
+  req: { caller: Omit<Subject, 'model' | 'provider'>; resolve(model: string): { provider: string } },
+  model: string,
+  levels: ReadonlyMap<string, { level: Picos; limit: Picos }>,
+): string | null {
+  let provider: string;
+  try {
+    provider = req.resolve(model).provider;
+  } catch {
+    return null;
+  }
+  for (const b of applicableBudgets(rules, { ...req.caller, model, provider })) {
+    if (!b.downgrade || b.downgrade.to.toLowerCase() === model.toLowerCase()) continue;
+    const seen = levels.get(b.id);
+    if (seen && seen.limit > 0n && seen.level * 100n >= seen.limit * BigInt(b.downgrade.atPercent)) return b.downgrade.to;
+  }
+  return null;
+}
