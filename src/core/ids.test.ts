@@ -11,6 +11,11 @@ describe('ids', () => {
     expect(new Set(Array.from({ length: 1000 }, () => newRequestId(0))).size).toBe(1000);
   });
 
+  it('stamps each id with its own millisecond, however the calls interleave', () => {
+    const stamp = (id: string) => parseInt(id.replace(/-/g, '').slice(0, 12), 16);
+    for (const ms of [7, 7, 8, 7, 2 ** 40 + 3, 8]) expect(stamp(newRequestId(ms))).toBe(ms);
+  });
+
   it('makes URL-safe random tokens', () => {
     expect(randomToken(32)).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });

@@ -5,11 +5,18 @@
  */
 export function newRequestId(now: number = Date.now()): string {
   // randomUUID draws from a cached entropy pool, which is far cheaper per call than
-  // getRandomValues; overwrite its time and version fields to make it a v7.
-  const v4 = crypto.randomUUID();
-  const ts = now.toString(16).padStart(12, '0').slice(-12);
-  return `${ts.slice(0, 8)}-${ts.slice(8)}-7${v4.slice(15)}`;
+  // getRandomValues; its time and version fields are replaced to make it a v7. The time
+  // part is shared by every id of the same millisecond, so it is built once per millisecond.
+  if (now !== prefixMs) {
+    const ts = now.toString(16).padStart(12, '0').slice(-12);
+    prefix = `${ts.slice(0, 8)}-${ts.slice(8)}-7`;
+    prefixMs = now;
+  }
+  return prefix + crypto.randomUUID().slice(15);
 }
+
+let prefixMs = NaN;
+let prefix = '';
 
 /** Starts the key id of a provider key passed through (a fingerprint of it), where a virtual key's id starts `key_`. */
 export const FINGERPRINT_PREFIX = 'fp_';
