@@ -16,7 +16,7 @@ process.stderr.on('error', () => undefined);
 // Before anything else loads: the gateway's young generation is capped (young-generation.ts).
 if (argv[0] === 'serve') {
   const { capYoungGeneration } = await import('../server/young-generation.js');
-  capYoungGeneration(16);
+  capYoungGeneration(8);
 }
 
 // An hourly `tollgate import` that finds nothing new answers from a stat of each log
