@@ -42,7 +42,8 @@ paths were measured in alternation, and goals are ratios to the bare pass-throug
   *tollgate*, the built CLI (\`tollgate serve\`) with a virtual key, SQLite ledger and pricing, so every request
   is identified, metered, priced and journaled. The client streams without \`include_usage\`, so Tollgate
   injects it upstream and strips it again. Each server runs in its own process; the load generator runs in
-  the parent. All four share ${m.cores} cores.
+  the parent. All four share ${m.cores} cores. Bare runs with V8's default young generation (up to 16 MB per
+  semi-space here); Tollgate caps it at 8 MB for memory ([ledger.md](ledger.md)).
 - **Latency**: open loop at a fixed ${m.rate} req/s for ${m.phaseMs / 1000} s, from each request's send to the last byte;
   *added* is the path's latency minus direct's in the same round.
 - **Maximum throughput**: ${m.concurrency} connections sending back to back for ${m.phaseMs / 1000} s.
