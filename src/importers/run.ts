@@ -7,7 +7,8 @@ import { codexAdapter } from './codex/adapter.js';
 import type { Found, SourceName } from './discover.js';
 import { type ScanResult, scanLines } from './lines.js';
 import type { ImportPricer } from './row.js';
-import { type AdapterMemory, type ImportState, afterWalk, checkedResumePoint, fingerprintOf, resumePoint } from './state.js';
+import { checkedResumePoint, fingerprintOf } from './file-mark.js';
+import { type AdapterMemory, type ImportState, afterWalk, resumePoint } from './state.js';
 
 export const ADAPTERS: Record<SourceName, SourceAdapter> = { 'claude-code': claudeCodeAdapter, codex: codexAdapter };
 

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DirStamps, Found, FoundFile, SourceName } from './discover.js';
 
@@ -94,45 +93,6 @@ export function resumePoint(f: FoundFile, rec: FileRecord | undefined): { from: 
   if (!rec || rec.ino !== f.ino || f.size < rec.offset) return { from: 0, state: undefined };
   if (rec.size === f.size && rec.mtimeMs === f.mtimeMs) return undefined;
   return { from: rec.offset, state: rec.state };
-}
-
-/** `resumePoint`, from the start when the bytes before the saved offset are no longer the ones read (the file was rewritten). */
-export function checkedResumePoint(f: FoundFile, rec: FileRecord | undefined): { from: number; state: unknown } | undefined {
-  const at = resumePoint(f, rec);
-  if (!at || at.from === 0 || rec?.mark === undefined) return at;
-  return fingerprint(f.path, at.from) === rec.mark ? at : { from: 0, state: undefined };
-}
-
-const MARK_BYTES = 256;
-
-/**
- * A hash of the file's first bytes and of the bytes just before `offset` (at most 256 of each):
- * lines carry times and ids, so a rewritten file differs in one or the other. Two small reads.
- */
-export function fingerprint(path: string, offset: number): string | undefined {
-  if (offset === 0) return undefined;
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return undefined; // gone: the read that follows says so
-  }
-  try {
-    return fingerprintOf(fd, offset);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** `fingerprint` of a file already open (the read that just ended: no second open). */
-export function fingerprintOf(fd: number, offset: number): string | undefined {
-  if (offset === 0) return undefined;
-  const buf = Buffer.alloc(2 * MARK_BYTES);
-  const head = readSync(fd, buf, 0, Math.min(MARK_BYTES, offset), 0);
-  const tailFrom = Math.max(0, offset - MARK_BYTES);
-  const tail = readSync(fd, buf, head, offset - tailFrom, tailFrom);
-  // A short read means the file is shorter than the offset now: no match.
-  return createHash('sha1').update(buf.subarray(0, head + tail)).digest('base64').slice(0, 16) + (head + tail);
 }
 
 /** Whether a stat of the SQLite target is the one the state saw (a state without the birth time: the inode alone). */
