@@ -1,5 +1,6 @@
 import { optionalCount, requireModel, requireObject } from '../shared/request.js';
 import type { RequestInfo, RouteMatch } from '../types.js';
+import { readPriceModifiers } from './usage.js';
 
 export function inspectAnthropicRequest(route: RouteMatch, body: unknown): RequestInfo {
   const obj = requireObject(body, route.api);
@@ -10,7 +11,6 @@ export function inspectAnthropicRequest(route: RouteMatch, body: unknown): Reque
   const info: RequestInfo = { model, stream: obj.stream === true };
   const cap = optionalCount(obj.max_tokens);
   if (cap !== undefined) info.maxOutputTokens = cap;
-  if (obj.speed === 'fast') info.speed = 'fast';
-  if (typeof obj.inference_geo === 'string' && obj.inference_geo !== '') info.inferenceGeo = obj.inference_geo;
+  readPriceModifiers(obj, info);
   return info;
 }

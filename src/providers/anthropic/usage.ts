@@ -20,10 +20,17 @@ export function anthropicUsage(usage: JsonObject): Usage {
   // Billed by the search, on top of the tokens (§3.10).
   const searches = tokens(dig(usage, 'server_tool_use', 'web_search_requests'));
   if (searches > 0) u.webSearches = searches;
-  // Price modifiers, reported beside the counts: standard speed and no geography change nothing.
-  if (usage.speed === 'fast') u.speed = 'fast';
-  if (typeof usage.inference_geo === 'string' && usage.inference_geo !== '') u.inferenceGeo = usage.inference_geo;
+  readPriceModifiers(usage, u);
   return u;
+}
+
+/**
+ * Anthropic's price modifiers, as a request asks for them or a usage reports them beside the
+ * counts (`speed`, `inference_geo`): standard speed and no geography change nothing.
+ */
+export function readPriceModifiers(o: JsonObject, into: Pick<Usage, 'speed' | 'inferenceGeo'>): void {
+  if (o.speed === 'fast') into.speed = 'fast';
+  if (typeof o.inference_geo === 'string' && o.inference_geo !== '') into.inferenceGeo = o.inference_geo;
 }
 
 /**
