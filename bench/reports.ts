@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'libsql';
+import Database from 'better-sqlite3';
 import type { Dimension, LedgerRow } from '../src/core/ledger-row.js';
 import { runReport } from '../src/reports/report.js';
 import type { Storage } from '../src/storage/ports.js';

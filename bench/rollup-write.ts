@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'libsql';
+import Database from 'better-sqlite3';
 import type { LedgerRow } from '../src/core/ledger-row.js';
 import { rollupUpsertSql } from '../src/storage/ddl.js';
 import { type RollupDelta, measureValues, rollupDeltas } from '../src/storage/rollup.js';

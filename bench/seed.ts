@@ -1,4 +1,4 @@
-import Database from 'libsql';
+import Database from 'better-sqlite3';
 import type { LedgerRow } from '../src/core/ledger-row.js';
 import { migrate } from '../src/storage/sqlite/db.js';
 import { dailyFromHourlySql } from '../src/storage/ddl.js';

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'libsql';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rollupSql, seedLedger } from '../../bench/seed.js';
 import { ROLLUP_TABLES } from '../../src/storage/schema.js';

@@ -16,8 +16,8 @@ afterAll(() => h.close());
  * (a gateway that waited for the lock on its event loop would answer nothing until then).
  */
 async function holdWriteLock(path: string, ms: number): Promise<{ released(): Promise<number> }> {
-  const libsql = createRequire(import.meta.url).resolve('libsql');
-  const code = `const D = require(${JSON.stringify(libsql)}); const d = new D(${JSON.stringify(path)});
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const code = `const D = require(${JSON.stringify(driver)}); const d = new D(${JSON.stringify(path)});
 d.exec('BEGIN IMMEDIATE'); console.log('locked');
 const go = () => { d.exec('COMMIT'); console.log('released ' + Date.now()); process.exit(0); };
 setTimeout(go, ${ms});`;

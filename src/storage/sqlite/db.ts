@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'libsql';
+import Database from 'better-sqlite3';
 import { errorCode } from '../../core/errors.js';
 import { migrations } from '../ddl.js';
 import { SqliteOpenError } from './open-error.js';

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'libsql';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { sampleRow } from '../testing/rows.js';
 import { openSqliteLedger } from './ledger.js';
@@ -75,6 +75,24 @@ describe('SQLite ledger scan', () => {
     } finally {
       other.close();
     }
+    await s.close();
+  });
+
+  it('reads the cache rows page by page while the same connection writes between pages', async () => {
+    const s = openSqliteLedger(newPath());
+    const t0 = Date.UTC(2026, 10, 1);
+    // Ten rows a second, so pages end inside a run of equal timestamps; every seventh failed (not a cache row).
+    const batch = Array.from({ length: 4500 }, (_, i) => sampleRow({ id: `c${String(i).padStart(4, '0')}`, ts: t0 + Math.floor(i / 10) * 1000, status: i % 7 === 0 ? 500 : 200 }));
+    await s.ledger.insert(batch);
+    const seen: string[] = [];
+    let pages = 0;
+    for await (const page of s.ledger.cacheRows({ since: t0 })) {
+      seen.push(...page.map((r) => r.id));
+      // The gateway's writer shares the connection: an insert between pages must not fail.
+      expect(await s.ledger.insert([sampleRow({ id: `between${pages++}`, ts: t0 - 1000 })])).toBe(1);
+    }
+    expect(pages).toBeGreaterThan(1);
+    expect(seen).toEqual(batch.filter((r) => r.status < 400).map((r) => r.id));
     await s.close();
   });
 });

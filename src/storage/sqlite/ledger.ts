@@ -11,7 +11,7 @@ import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, 
 import { timeTerms } from '../time-window.js';
 import { insertWithConstants } from './constant-columns.js';
 import { storableRows } from '../storable.js';
-import { type Db, LOCK_WAIT_MS, openDb, statementCache } from './db.js';
+import { type Db, LOCK_WAIT_MS, type Statement, openDb, statementCache } from './db.js';
 
 type Row = Record<string, unknown>;
 
@@ -262,53 +262,58 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   };
 }
 
-/** Rows per page of `scan`. */
-const SCAN_PAGE = 2000;
-
 async function* scanRows(db: Db, filter: TimeFilter): AsyncIterable<LedgerRow> {
-  // Keyset pages, each read whole, rather than one cursor: libsql's iterator has no return(),
-  // so a scan left half way (an export whose client left) kept its read open, and with it
-  // every WAL checkpoint held back, until the statement happened to be collected.
-  let after: { ts: number; id: string } | undefined;
+  const pages = keysetPages<Row>({ db, select: 'SELECT * FROM requests', filter, size: SCAN_PAGE, read: (s) => s.safeIntegers(), key: (r) => ({ ts: r.ts, id: r.id }) });
+  for await (const page of pages) for (const r of page) yield rowFromRecord(r);
+}
+
+async function* cacheRows(db: Db, filter: TimeFilter): AsyncIterable<CacheRow[]> {
+  // Cost as text, so that it reads exactly without the cost of safe integers on every column.
+  const cols = cacheRowSelect((name) => `tags ->> '$.${name}'`, 'CAST(cost_picos AS TEXT)');
+  const select = `SELECT ${cols.join(', ')} FROM requests`;
+  // Array rows (no object per record): the id is the first value, ts the second.
+  const pages = keysetPages<unknown[]>({ db, select, terms: ['status < 400', "outcome = 'ok'"], filter, size: CACHE_PAGE, read: (s) => s.raw(true), key: (v) => ({ id: v[0], ts: v[1] }) });
+  for await (const page of pages) yield page.map(cacheRowFromValues);
+}
+
+interface KeysetScan<R> {
+  db: Db;
+  select: string;
+  /** Constant conditions besides the time window's. */
+  terms?: string[];
+  filter: TimeFilter;
+  size: number;
+  read: (s: Statement) => Statement;
+  key: (row: R) => { ts: unknown; id: unknown };
+}
+
+/**
+ * A time window's rows in (ts, id) order, as keyset pages each read whole, the event loop
+ * free between them. Not one cursor: better-sqlite3 lets no other statement run on a
+ * connection while an iterator is open on it, and the gateway's writer shares it.
+ */
+async function* keysetPages<R>(o: KeysetScan<R>): AsyncIterable<R[]> {
+  let after: { ts: unknown; id: unknown } | undefined;
   for (;;) {
     const params: unknown[] = [];
-    const where = timeTerms(filter, params);
+    const where = [...timeTerms(o.filter, params), ...(o.terms ?? [])];
     if (after) {
       where.push('(ts, id) > (?, ?)');
       params.push(after.ts, after.id);
     }
-    const sql = `SELECT * FROM requests${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY ts, id LIMIT ${SCAN_PAGE}`;
-    const page = (db.prepare(sql).safeIntegers().all(params) as Row[]).map(rowFromRecord);
-    for (const row of page) yield row;
-    if (page.length < SCAN_PAGE) return;
-    const last = page[page.length - 1]!;
-    after = { ts: last.ts, id: last.id };
-    // Let the event loop breathe during a long export.
+    const sql = `${o.select}${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY ts, id LIMIT ${o.size}`;
+    const page = o.read(o.db.prepare(sql)).all(params) as R[];
+    if (page.length > 0) yield page;
+    if (page.length < o.size) return;
+    after = o.key(page[page.length - 1]!);
     await new Promise((r) => setImmediate(r));
   }
 }
 
-async function* cacheRows(db: Db, filter: TimeFilter): AsyncIterable<CacheRow[]> {
-  const params: unknown[] = [];
-  const where = [...timeTerms(filter, params), 'status < 400', "outcome = 'ok'"];
-  // Cost as text, so that it reads exactly without the cost of safe integers on every column.
-  const cols = cacheRowSelect((name) => `tags ->> '$.${name}'`, 'CAST(cost_picos AS TEXT)');
-  const stmt = db.prepare(`SELECT ${cols.join(', ')} FROM requests WHERE ${where.join(' AND ')} ORDER BY ts, id`).raw(true);
-  let batch: CacheRow[] = [];
-  for (const values of stmt.iterate(params)) {
-    batch.push(cacheRowFromValues(values as unknown[]));
-    if (batch.length === CACHE_BATCH) {
-      yield batch;
-      batch = [];
-      // Let the event loop breathe during a long pass.
-      await new Promise((r) => setImmediate(r));
-    }
-  }
-  if (batch.length > 0) yield batch;
-}
-
-/** Rows per batch of `cacheRows`: one await a batch, not one a row. */
-const CACHE_BATCH = 1000;
+/** Rows per page of `scan`. */
+const SCAN_PAGE = 2000;
+/** Rows per page of `cacheRows`: one await a page, not one a row. */
+const CACHE_PAGE = 2000;
 
 /** A synchronous write as the port's promise: its error a rejection, never a throw. */
 function settled<T>(write: () => T): Promise<T> {

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'libsql';
+import Database from 'better-sqlite3';
 import { describe } from 'vitest';
 import { storageContract } from '../testing/contract.js';
 import { crossSourceContract } from '../testing/cross-source-contract.js';
