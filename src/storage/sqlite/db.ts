@@ -30,6 +30,10 @@ export function openDb(path: string): Db {
     throw new SqliteOpenError(path, err);
   }
   db.exec('PRAGMA synchronous = NORMAL');
+  // SQLite's own default page cache (2 MB) on every connection: better-sqlite3 is built with
+  // 16 MB, and the gateway's connections, each filled by a day's rows, took its memory from
+  // 124 to 201 MB without making its writes or an import's faster.
+  db.exec('PRAGMA cache_size = -2000');
   db.exec(`PRAGMA busy_timeout = ${LOCK_WAIT_MS}`);
   migrate(db);
   return db;
