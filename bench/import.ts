@@ -119,10 +119,11 @@ ${fmt(e.responses)} real responses): one line per content block with placeholder
 large tool results, sub-agent files replaying a parent message as a sidechain, resumed sessions copying
 earlier lines. Each tool runs ${RUNS} times, side by side in one loop; medians of wall time including
 process start-up, warm page cache, and of CPU time (user + system, all threads: ccusage uses
-several, Tollgate one, plus the garbage collector's helpers). The machine (2 vCPUs) was shared with other jobs: load
-average ${loadAtStart} when the run started and ${load} when it ended, which slowed bare Node start-up to
-${bare.toFixed(0)} ms (about 40 ms on an idle machine). Absolute times move from run to run: read the ratios,
-and the CPU times, which contention disturbs less.
+several, Tollgate one, plus the garbage collector's helpers). The machine (2 vCPUs) is a shared
+virtual machine whose speed moves between runs whatever its own load: load average ${loadAtStart} when the
+run started and ${load} when it ended, and bare Node start-up took ${bare.toFixed(0)} ms (about 40 ms on a fast
+day). Absolute times move from run to run: read the ratios, and the CPU times, which contention
+disturbs less.
 
 | | wall, median | CPU, median | wall vs ccusage | CPU vs ccusage | wall beyond bare \`node -e ''\` |
 |---|---:|---:|---:|---:|---:|
