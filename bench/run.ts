@@ -73,19 +73,25 @@ async function main(): Promise<void> {
     if (policyOnly) return log(policyMarkdown(await policyBench(upstream.url, ROUNDS, PHASE_MS, log)));
     const bare = await startBare(upstream.url);
     procs.push(bare);
+    // A second, identical pass-through: what it measures against bare is the harness's own error.
+    const bareB = await startBare(upstream.url);
+    procs.push(bareB);
     const tg = await startTollgate(upstream.url);
     procs.push(tg.proc);
     // The server process whose CPU each path costs (direct's is the upstream itself).
-    const pids: Record<string, number> = { direct: upstream.pid, bare: bare.pid, tollgate: tg.proc.pid };
+    const pids: Record<string, number> = { direct: upstream.pid, bare: bare.pid, bareB: bareB.pid, tollgate: tg.proc.pid };
     const targets: Target[] = [
       { name: 'direct', url: upstream.url, headers: { authorization: 'Bearer sk-bench' } },
       { name: 'bare', url: bare.url, headers: { authorization: 'Bearer sk-bench' } },
+      { name: 'bareB', url: bareB.url, headers: { authorization: 'Bearer sk-bench' } },
       { name: 'tollgate', url: tg.proc.url, headers: { authorization: `Bearer ${tg.key}` } },
     ];
     for (const t of targets) await maxThroughput(t, false, CONCURRENCY, 1500); // JIT warm-up
-    const rounds: Record<string, RoundResult[]> = { direct: [], bare: [], tollgate: [] };
+    const rounds: Record<string, RoundResult[]> = { direct: [], bare: [], bareB: [], tollgate: [] };
     for (let r = 0; r < ROUNDS; r++) {
-      for (const t of targets) {
+      // The order turns every round: a path's place in the round moved its throughput by about 15%
+      // (two identical pass-throughs, one after the other, in a fixed order).
+      for (const t of rotated(targets, r)) {
         const res = await measure(t, pids[t.name]!);
         rounds[t.name]!.push(res);
         process.stdout.write(`round ${r + 1} ${t.name.padEnd(8)} p50 ${res.p50.toFixed(3)} ms  p99 ${res.p99.toFixed(3)} ms  ${res.rps.toFixed(0)} req/s  stream ${res.streamRps.toFixed(0)} req/s  ttfb ${res.ttfb.toFixed(3)} ms\n`);
@@ -136,13 +142,15 @@ function summarise(rounds: Record<string, RoundResult[]>, rss: { bareIdle: numbe
     streamCpuUs: med(name, (r) => r.streamCpuUs),
   });
   // Tollgate against bare in the same round, then the median: a round the machine slowed hits both.
-  const paired = (f: (t: RoundResult, b: RoundResult) => number) => median(rounds.tollgate!.map((t, i) => f(t, rounds.bare![i]!)));
+  const paired = (f: (t: RoundResult, b: RoundResult) => number, against = 'tollgate') => median(rounds[against]!.map((t, i) => f(t, rounds.bare![i]!)));
   const direct = row('direct');
   const bare = row('bare');
+  const bareB = row('bareB');
   const tollgate = row('tollgate');
   return {
     direct,
     bare,
+    bareB,
     tollgate,
     rss,
     goals: {
@@ -152,7 +160,21 @@ function summarise(rounds: Record<string, RoundResult[]>, rss: { bareIdle: numbe
       ttfbOverBare: paired((t, b) => t.ttfb - b.ttfb),
       rssAt1000: rss.tollgate,
     },
+    // The same ratios for the second bare: an exact harness would give 1 and 0.
+    calibration: {
+      rpsRatio: paired((t, b) => t.rps / b.rps, 'bareB'),
+      streamRpsRatio: paired((t, b) => t.streamRps / b.streamRps, 'bareB'),
+      addedP50: paired((t, b) => t.p50 - b.p50, 'bareB'),
+      ttfb: paired((t, b) => t.ttfb - b.ttfb, 'bareB'),
+      cpuRatio: median(rounds.bareB!.map((t, i) => t.cpuUs / rounds.bare![i]!.cpuUs)),
+    },
   };
+}
+
+/** The paths in round r's order: each round starts one place further on. */
+function rotated<T>(xs: readonly T[], r: number): T[] {
+  const k = r % xs.length;
+  return [...xs.slice(k), ...xs.slice(0, k)];
 }
 
 await main();
