@@ -8,10 +8,10 @@ import { measureValues, rollupDeltas, sameRow } from '../rollup.js';
 import { ruleTotals } from '../rule-totals.js';
 import { topShare } from '../top-share.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, cacheRowSelect, rowFromRecord, rowValues } from '../schema.js';
-import { timeTerms } from '../time-window.js';
 import { insertWithConstants } from './constant-columns.js';
 import { storableRows } from '../storable.js';
-import { type Db, LOCK_WAIT_MS, type Statement, openDb, statementCache } from './db.js';
+import { type Db, LOCK_WAIT_MS, openDb, statementCache } from './db.js';
+import { keysetPages } from './keyset-pages.js';
 
 type Row = Record<string, unknown>;
 
@@ -274,40 +274,6 @@ async function* cacheRows(db: Db, filter: TimeFilter): AsyncIterable<CacheRow[]>
   // Array rows (no object per record): the id is the first value, ts the second.
   const pages = keysetPages<unknown[]>({ db, select, terms: ['status < 400', "outcome = 'ok'"], filter, size: CACHE_PAGE, read: (s) => s.raw(true), key: (v) => ({ id: v[0], ts: v[1] }) });
   for await (const page of pages) yield page.map(cacheRowFromValues);
-}
-
-interface KeysetScan<R> {
-  db: Db;
-  select: string;
-  /** Constant conditions besides the time window's. */
-  terms?: string[];
-  filter: TimeFilter;
-  size: number;
-  read: (s: Statement) => Statement;
-  key: (row: R) => { ts: unknown; id: unknown };
-}
-
-/**
- * A time window's rows in (ts, id) order, as keyset pages each read whole, the event loop
- * free between them. Not one cursor: better-sqlite3 lets no other statement run on a
- * connection while an iterator is open on it, and the gateway's writer shares it.
- */
-async function* keysetPages<R>(o: KeysetScan<R>): AsyncIterable<R[]> {
-  let after: { ts: unknown; id: unknown } | undefined;
-  for (;;) {
-    const params: unknown[] = [];
-    const where = [...timeTerms(o.filter, params), ...(o.terms ?? [])];
-    if (after) {
-      where.push('(ts, id) > (?, ?)');
-      params.push(after.ts, after.id);
-    }
-    const sql = `${o.select}${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY ts, id LIMIT ${o.size}`;
-    const page = o.read(o.db.prepare(sql)).all(params) as R[];
-    if (page.length > 0) yield page;
-    if (page.length < o.size) return;
-    after = o.key(page[page.length - 1]!);
-    await new Promise((r) => setImmediate(r));
-  }
 }
 
 /** Rows per page of `scan`. */
