@@ -22,3 +22,17 @@ describe('opening a SQLite ledger that cannot be one', () => {
     expect(() => openDb(path)).toThrow(`cannot open the SQLite ledger at "${path}": the file cannot be created or opened here`);
   });
 });
+
+describe('a SQLite driver whose compiled part cannot load', () => {
+  it('says how to rebuild it, with the first line of what Node said', () => {
+    const cause = Object.assign(new Error("The module '/x/better_sqlite3.node'\nwas compiled against a different Node.js version using NODE_MODULE_VERSION 115."), { code: 'ERR_DLOPEN_FAILED' });
+    const err = new SqliteOpenError('/data/ledger.db', cause);
+    expect(err.message).toBe(
+      `cannot open the SQLite ledger at "/data/ledger.db": the SQLite driver's compiled part is missing or was built for another Node.js version (run \`npm rebuild better-sqlite3\` with Node.js ${process.versions.node}): The module '/x/better_sqlite3.node'`,
+    );
+  });
+
+  it('says so when the compiled part is not there at all', () => {
+    expect(new SqliteOpenError('/l.db', new Error('Could not locate the bindings file. Tried:\n → /x/build/better_sqlite3.node')).message).toContain('npm rebuild better-sqlite3');
+  });
+});
