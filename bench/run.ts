@@ -142,7 +142,7 @@ function summarise(rounds: Record<string, RoundResult[]>, rss: { bareIdle: numbe
     streamCpuUs: med(name, (r) => r.streamCpuUs),
   });
   // Tollgate against bare in the same round, then the median: a round the machine slowed hits both.
-  const paired = (f: (t: RoundResult, b: RoundResult) => number, against = 'tollgate') => median(rounds[against]!.map((t, i) => f(t, rounds.bare![i]!)));
+  const paired = (f: (t: RoundResult, b: RoundResult) => number, path = 'tollgate') => median(rounds[path]!.map((t, i) => f(t, rounds.bare![i]!)));
   const direct = row('direct');
   const bare = row('bare');
   const bareB = row('bareB');
@@ -166,7 +166,7 @@ function summarise(rounds: Record<string, RoundResult[]>, rss: { bareIdle: numbe
       streamRpsRatio: paired((t, b) => t.streamRps / b.streamRps, 'bareB'),
       addedP50: paired((t, b) => t.p50 - b.p50, 'bareB'),
       ttfb: paired((t, b) => t.ttfb - b.ttfb, 'bareB'),
-      cpuRatio: median(rounds.bareB!.map((t, i) => t.cpuUs / rounds.bare![i]!.cpuUs)),
+      cpuRatio: paired((t, b) => t.cpuUs / b.cpuUs, 'bareB'),
     },
   };
 }
