@@ -1,3 +1,7 @@
+/** The millisecond whose time part `prefix` holds (see newRequestId). */
+let prefixMs = NaN;
+let prefix = '';
+
 /**
  * Request ids are UUIDv7 (RFC 9562): time-ordered, so the ledger's primary key is
  * also roughly insertion-ordered, which keeps B-tree inserts cheap. The gateway
@@ -14,9 +18,6 @@ export function newRequestId(now: number = Date.now()): string {
   }
   return prefix + crypto.randomUUID().slice(15);
 }
-
-let prefixMs = NaN;
-let prefix = '';
 
 /** Starts the key id of a provider key passed through (a fingerprint of it), where a virtual key's id starts `key_`. */
 export const FINGERPRINT_PREFIX = 'fp_';
