@@ -27,13 +27,30 @@ export interface Usage {
    * priced at the model's per-search price. Not a ledger column either.
    */
   webSearches?: number;
+  /**
+   * Images a tool made on the request's behalf (the Responses API's `image_generation` tool,
+   * reported in `tool_usage.image_gen`): tokens of another model, the image model, billed at
+   * its rates and apart from the counts above. Not a ledger column: a row keeps the cost it made.
+   */
+  imageGeneration?: ImageGenerationTokens;
   /** Anthropic's `speed` (`fast` bills a model-specific premium) and `inference_geo` (`us` bills 1.1x on Opus 4.6+), as the usage reports them. */
   speed?: string;
   inferenceGeo?: string;
 }
 
 /** The counts a ledger row keeps: not the audio part, the searches or the modifiers, which only pricing reads. */
-export type UsageCounts = Omit<Usage, 'audio' | 'webSearches' | 'speed' | 'inferenceGeo'>;
+export type UsageCounts = Omit<Usage, 'audio' | 'webSearches' | 'imageGeneration' | 'speed' | 'inferenceGeo'>;
+
+export interface ImageGenerationTokens {
+  /** The image model: the tool's `model`, else OpenAI's default for the tool. */
+  model: string;
+  textInput: number;
+  imageInput: number;
+  /** Input tokens read from the cache: part of textInput + imageInput. */
+  cachedInput: number;
+  /** Image tokens made. */
+  output: number;
+}
 
 export interface AudioTokens {
   input: number;

@@ -1,5 +1,5 @@
 import type { Picos } from '../core/money.js';
-import type { Usage } from '../core/usage.js';
+import type { ImageGenerationTokens, Usage } from '../core/usage.js';
 import type { Rates, TieredRate } from './rates.js';
 
 function rateAt(r: TieredRate, totalInput: number): Picos {
@@ -57,4 +57,26 @@ function audioParts(u: Usage, uncached: number): { uncached: number; cacheRead: 
  */
 export function feesOf(u: Usage, r: Rates): Picos {
   return BigInt(u.webSearches ?? 0) * (r.perWebSearch ?? 0n);
+}
+
+/**
+ * What a tool's image generation costs at the image model's rates (`r`): text and image input,
+ * cached input, and the image tokens made. The report does not say whether the cached tokens
+ * were text or image: they are taken from the text first, the reading that costs more at
+ * OpenAI's image prices (whose cache takes more off an image token than off a text token).
+ */
+export function imageGenerationCost(g: ImageGenerationTokens, r: Rates): Picos {
+  const cachedText = Math.min(g.cachedInput, g.textInput);
+  const cachedImage = Math.min(g.cachedInput - cachedText, g.imageInput);
+  const input = r.input.base;
+  const read = r.cacheRead?.base ?? input;
+  const inputImage = r.inputImage?.base ?? input;
+  const readImage = r.cacheReadImage?.base ?? (r.cacheRead ? read : inputImage);
+  return (
+    BigInt(g.textInput - cachedText) * input +
+    BigInt(cachedText) * read +
+    BigInt(g.imageInput - cachedImage) * inputImage +
+    BigInt(cachedImage) * readImage +
+    BigInt(g.output) * r.output.base
+  );
 }

@@ -111,6 +111,26 @@ describe('golden costs (protocols.md §1.3, §3.10, §6, §7)', () => {
     expect(cost('openai', 'gpt-4o-audio-preview', usage)).toBe(cost('openai', 'gpt-4o-audio-preview', { ...usage, audio: undefined }));
   });
 
+  it('OpenAI: a Response’s image generation at the image model’s rates, on top of its own tokens (§1.7 tool_usage)', () => {
+    const own = { inputTokens: 1_000, outputTokens: 100 };
+    // gpt-4.1: 1,000 × 2e6 + 100 × 8e6 = 2.8e9. gpt-image-1 (5 text in, 40 out): 50 × 5e6 + 4,160 × 40e6 = 2.5e8 + 1.664e11.
+    const high = { model: 'gpt-image-1', textInput: 50, imageInput: 0, cachedInput: 0, output: 4_160 };
+    expect(cost('openai', 'gpt-4.1', { ...own, imageGeneration: high })).toBe(169_450_000_000n);
+    // gpt-image-1-mini (2 text in, 0.2 cached text, 2.5 image in, 0.25 cached image, 8 out): 100 cached, taken
+    // from the 40 text tokens first, then 60 of the 500 image tokens:
+    // 40 × 0.2e6 + 440 × 2.5e6 + 60 × 0.25e6 + 1,056 × 8e6 = 8e6 + 1.1e9 + 1.5e7 + 8.448e9 = 9.571e9, plus gpt-4.1's 2.8e9.
+    const mini = { model: 'gpt-image-1-mini', textInput: 40, imageInput: 500, cachedInput: 100, output: 1_056 };
+    expect(cost('openai', 'gpt-4.1', { ...own, imageGeneration: mini })).toBe(12_371_000_000n);
+    // An image model without a price leaves the whole request unpriced, as an unknown model does.
+    expect(price({ provider: 'openai', catalogProvider: 'openai', model: 'gpt-4.1', usage: u({ ...own, imageGeneration: { ...mini, model: 'gpt-image-9' } }), at })).toEqual({ costPicos: null, unpriced: true, source: null });
+    // An override names the image model as any other; the provider's discount takes its share too.
+    const p = createPricer({ overrides: [{ model: 'gpt-image-9', input: '1', output: '10' }], discounts: { openai: '0.5' } });
+    // (2.8e9 + 540 × 1e6 + 1,000 × 10e6) × 0.5: the override has one input rate, for the 540 input tokens, cached or not, text or image.
+    expect(p({ provider: 'openai', catalogProvider: 'openai', model: 'gpt-4.1', usage: u({ ...own, imageGeneration: { ...mini, model: 'gpt-image-9', output: 1_000 } }), at }).costPicos).toBe(
+      (2_800_000_000n + 540n * 1_000_000n + 1_000n * 10_000_000n) / 2n,
+    );
+  });
+
   it('never prices a look-alike or unknown model', () => {
     for (const [p, m] of [['anthropic', 'claude-sonnet-5-9'], ['openai', 'gpt-4o-mini-foo'], ['openai', 'qwen3-coder'], ['google', 'gemini-4-argon']] as const) {
       expect(price({ provider: p, catalogProvider: p, model: m, usage: u({ inputTokens: 10 }), at })).toEqual({ costPicos: null, unpriced: true, source: null });

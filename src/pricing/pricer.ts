@@ -2,7 +2,7 @@ import type { ModelInfo, ModelPrice } from '@pydantic/genai-prices';
 import { compileGlobs } from '../core/glob.js';
 import { PICOS_PER_USD, type Picos, roundHalfUp, scaleByFraction, scaled } from '../core/money.js';
 import type { Usage } from '../core/usage.js';
-import { costOf, feesOf } from './cost.js';
+import { costOf, feesOf, imageGenerationCost } from './cost.js';
 import { geoMultiplier, speedMultiplier, tierMultiplier } from './modifiers.js';
 import { priceAt } from './price-at.js';
 import { type Rates, flatRates, ratesFromCatalog } from './rates.js';
@@ -57,7 +57,8 @@ export type CatalogLookup = (provider: string, model: string) => ModelInfo | und
  * Prices usage exactly. Order: a config override (glob), the catalog (exact match only),
  * the supplement of newer models; else the row is unpriced, never priced by a
  * look-alike. Then the reported service tier, speed and inference geography (modifiers.ts),
- * the fees per search, and the provider's negotiated discount.
+ * the fees per search, a tool's image generation at the image model's rates (found the same
+ * way), and the provider's negotiated discount.
  */
 export function pricerWith(catalogModel: CatalogLookup, o: PricerOptions = {}): (q: PriceQuery) => PriceAnswer {
   const overrides = (o.overrides ?? []).map((x) => ({ matches: compileGlobs([x.model]), provider: x.provider, rates: flatRates(x) }));
@@ -71,20 +72,23 @@ export function pricerWith(catalogModel: CatalogLookup, o: PricerOptions = {}): 
     return r ?? undefined;
   };
 
+  const ratesOf = (q: PriceQuery, model: string): { rates: Rates; source: NonNullable<PriceAnswer['source']> } | undefined => {
+    const ov = overrides.find((x) => (x.provider === undefined || x.provider === q.provider) && x.matches(model));
+    if (ov) return { rates: ov.rates, source: 'override' };
+    if (!q.catalogProvider) return undefined;
+    const info = catalogModel(q.catalogProvider, model);
+    const price = info ? priceAt(info, q.at) : supplementPrice(q.catalogProvider, model, q.at)?.price;
+    const rates = price && fromCatalog(price);
+    return rates ? { rates, source: info ? 'catalog' : 'supplement' } : undefined;
+  };
+
   return (q) => {
-    let rates: Rates | undefined;
-    let source: PriceAnswer['source'] = null;
-    const ov = overrides.find((x) => (x.provider === undefined || x.provider === q.provider) && x.matches(q.model));
-    if (ov) [rates, source] = [ov.rates, 'override'];
-    else if (q.catalogProvider) {
-      const info = catalogModel(q.catalogProvider, q.model);
-      if (info) [rates, source] = [fromCatalog(priceAt(info, q.at)), 'catalog'];
-      else {
-        const s = supplementPrice(q.catalogProvider, q.model, q.at);
-        if (s) [rates, source] = [fromCatalog(s.price), 'supplement'];
-      }
-    }
-    if (!rates) return { costPicos: null, unpriced: true, source: null };
+    const found = ratesOf(q, q.model);
+    // A tool's images are priced at their own model's rates: without them the request's cost is unknown.
+    const images = q.usage.imageGeneration;
+    const imageRates = images && ratesOf(q, images.model)?.rates;
+    if (!found || (images && !imageRates)) return { costPicos: null, unpriced: true, source: null };
+    const { rates, source } = found;
     const speed = speedMultiplier(q.catalogProvider, q.model, q.usage.speed, configuredFast);
     if (speed === null) return { costPicos: null, unpriced: true, source: null };
     let cost = costOf(q.usage, rates);
@@ -94,6 +98,7 @@ export function pricerWith(catalogModel: CatalogLookup, o: PricerOptions = {}): 
     const geo = geoMultiplier(q.catalogProvider, q.model, q.usage.inferenceGeo);
     if (geo) cost = scaleByFraction(cost, geo);
     cost += feesOf(q.usage, rates);
+    if (images && imageRates) cost += imageGenerationCost(images, imageRates);
     const k = keep.get(q.provider);
     if (k !== undefined) cost = roundHalfUp(cost * k, PICOS_PER_USD);
     return { costPicos: cost, unpriced: false, source };

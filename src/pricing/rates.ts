@@ -19,6 +19,9 @@ export interface Rates {
   inputAudio?: TieredRate;
   cacheReadAudio?: TieredRate;
   outputAudio?: TieredRate;
+  /** Image input tokens' own rates (image models; a missing one falls back to the text rate). */
+  inputImage?: TieredRate;
+  cacheReadImage?: TieredRate;
   /** A fee per request, in picos. */
   perRequest?: Picos;
   /** A fee per server-side web search, in picos. */
@@ -56,6 +59,8 @@ export function ratesFromCatalog(p: ModelPrice): Rates | undefined {
     inputAudio: opt('input_audio_mtok'),
     cacheReadAudio: opt('cache_audio_read_mtok'),
     outputAudio: opt('output_audio_mtok'),
+    inputImage: opt('input_image_mtok'),
+    cacheReadImage: opt('cache_image_read_mtok'),
     // USD per thousand requests → picos per request.
     perRequest: perThousand(perK),
     perWebSearch: perThousand(searchesPerK),

@@ -82,11 +82,29 @@ function shellFor(body: Readonly<Json>, s: BuildInput['scenario']): Shell {
     top_p: 1,
     truncation: 'disabled',
     usage: u,
-    // Billed apart from `usage`: searches the scenario ran, once the Response has its usage.
-    ...(s.usage?.webSearches && u !== null ? { tool_usage: { web_search: { num_requests: s.usage.webSearches } } } : {}),
+    // Billed apart from `usage`: searches and images the scenario made, once the Response has its usage.
+    ...(u !== null && (s.usage?.webSearches || s.usage?.imageGen) ? { tool_usage: toolUsage(s.usage) } : {}),
     user: null,
     metadata: body.metadata ?? {},
   });
+}
+
+/** A Response's `tool_usage` (protocols.md §1.7). */
+function toolUsage(u: NonNullable<BuildInput['scenario']['usage']>): Json {
+  const out: Json = {};
+  if (u.webSearches) out.web_search = { num_requests: u.webSearches };
+  const g = u.imageGen;
+  if (g) {
+    const input = g.textInput + g.imageInput;
+    out.image_gen = {
+      input_tokens: input,
+      input_tokens_details: { image_tokens: g.imageInput, text_tokens: g.textInput },
+      output_tokens: g.output,
+      total_tokens: input + g.output,
+      ...(g.cached === undefined ? {} : { cached_tokens: g.cached }),
+    };
+  }
+  return out;
 }
 
 export function buildResponses(input: BuildInput): Reply {

@@ -27,6 +27,8 @@ export interface UsageSpec {
   audioOutput?: number;
   /** Server-side web searches run: Anthropic's `server_tool_use.web_search_requests`, a Response's `tool_usage.web_search.num_requests`. */
   webSearches?: number;
+  /** A Response's `tool_usage.image_gen`: what its image_generation tool used (image model tokens, billed apart). */
+  imageGen?: { textInput: number; imageInput: number; output: number; cached?: number };
   /** Anthropic: the usage's `speed` and `inference_geo` (price modifiers). */
   speed?: 'standard' | 'fast';
   inferenceGeo?: string;

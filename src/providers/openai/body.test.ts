@@ -138,4 +138,16 @@ describe('OpenAI non-stream bodies', () => {
     expect(run.bytes.equals(body)).toBe(true);
     expect(run.metered).toMatchObject({ usage: { ...zeroUsage(), inputTokens: 300000 }, usageSource: 'final', servedModel: 'text-embedding-3-large', sawEnd: true });
   });
+
+  it('reads a Response past the size cap (images in its output): its usage, tool_usage and tools close it', () => {
+    const image = Buffer.alloc(MAX_BODY_COPY, 'AAAA');
+    const body = Buffer.concat([
+      Buffer.from('{"id":"resp_img","object":"response","status":"completed","model":"gpt-4.1","output":[{"type":"image_generation_call","id":"ig_1","status":"completed","result":"'),
+      image,
+      Buffer.from('"}],"tools":[{"type":"image_generation","model":"gpt-image-1-mini"}],"usage":{"input_tokens":1000,"output_tokens":100},'),
+      Buffer.from('"tool_usage":{"image_gen":{"input_tokens":40,"input_tokens_details":{"image_tokens":0,"text_tokens":40},"output_tokens":1056,"total_tokens":1096}},"metadata":{}}'),
+    ]);
+    const run = runTap(openaiAdapter.createTap({ api: 'openai.responses', dialect: 'openai', method: 'POST' }, json()), everyNBytes(body, 64 * 1024));
+    expect(run.metered.usage).toEqual({ ...zeroUsage(), inputTokens: 1000, outputTokens: 100, imageGeneration: { model: 'gpt-image-1-mini', textInput: 40, imageInput: 0, cachedInput: 0, output: 1056 } });
+  });
 });

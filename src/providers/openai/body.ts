@@ -69,7 +69,9 @@ function readEmbeddings(body: JsonObject, complete: boolean): Metered {
  */
 function readTail(api: Api, tail: Buffer, complete: boolean): Metered {
   const usage = asObject(closingMember(tail, 'usage'));
-  const mapped = usage === undefined ? zeroUsage() : api === 'openai.embeddings' ? embeddingsUsage(usage) : RESPONSE_BODIES.has(api) ? responsesUsage(usage) : chatUsage(usage);
+  // A Response's tool_usage and tools come after its output, so they are in the tail as well.
+  const responseUsage = (u: JsonObject) => responsesUsage(u, closingMember(tail, 'tool_usage'), closingMember(tail, 'tools'));
+  const mapped = usage === undefined ? zeroUsage() : api === 'openai.embeddings' ? embeddingsUsage(usage) : RESPONSE_BODIES.has(api) ? responseUsage(usage) : chatUsage(usage);
   const model = asText(closingMember(tail, 'model'));
   return { usage: mapped, usageSource: sourceOf(usage !== undefined, true), servedModel: model, error: undefined, sawEnd: complete };
 }

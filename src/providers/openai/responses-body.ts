@@ -24,7 +24,7 @@ export function readResponseBody(body: JsonObject, complete: boolean): Metered {
   const usage = asObject(body.usage);
   const error = errorFromValue(body) ?? (body.status === 'failed' ? FAILED : undefined);
   const m: Metered = {
-    usage: withToolCalls(usage === undefined ? zeroUsage() : responsesUsage(usage, body.tool_usage), countResponseToolCalls(body)),
+    usage: withToolCalls(usage === undefined ? zeroUsage() : responsesUsage(usage, body.tool_usage, body.tools), countResponseToolCalls(body)),
     usageSource: sourceOf(usage !== undefined, true),
     servedModel: asText(body.model),
     error,

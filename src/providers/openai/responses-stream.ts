@@ -23,6 +23,8 @@ export class ResponsesStreamReader implements StreamReader {
   private usage: unknown;
   /** The Response's `tool_usage` (billed apart from `usage`). */
   private toolUsage: unknown;
+  /** The Response's `tools`: the image_generation tool's model prices `tool_usage.image_gen`. */
+  private tools: unknown;
   private addedToolCalls = 0;
   private finalToolCalls = 0;
   private error: UpstreamErrorInfo | undefined;
@@ -53,7 +55,7 @@ export class ResponsesStreamReader implements StreamReader {
 
   result(): Metered {
     const has = this.usage !== undefined;
-    const usage = withToolCalls(has ? responsesUsage(this.usage, this.toolUsage) : zeroUsage(), Math.max(this.addedToolCalls, this.finalToolCalls));
+    const usage = withToolCalls(has ? responsesUsage(this.usage, this.toolUsage, this.tools) : zeroUsage(), Math.max(this.addedToolCalls, this.finalToolCalls));
     const m: Metered = {
       usage,
       usageSource: sourceOf(has, this.ended),
@@ -75,6 +77,7 @@ export class ResponsesStreamReader implements StreamReader {
     if (response.background === true) this.background = true;
     if (asObject(response.usage) !== undefined) this.usage = response.usage;
     if (response.tool_usage !== undefined) this.toolUsage = response.tool_usage;
+    if (response.tools !== undefined) this.tools = response.tools;
     this.finalToolCalls = countResponseToolCalls(response);
     if (type === 'response.failed') this.error = errorFromValue(response) ?? FAILED;
   }

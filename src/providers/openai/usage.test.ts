@@ -40,6 +40,36 @@ describe('OpenAI usage mapping', () => {
     expect(embeddingsUsage({ total_tokens: 9 })).toEqual({ ...zeroUsage(), inputTokens: 9 });
   });
 
+  it('takes a Response’s image generation from tool_usage.image_gen, with the model of its image_generation tool', () => {
+    const usage = { input_tokens: 100, output_tokens: 20 };
+    const gen = { input_tokens: 560, input_tokens_details: { image_tokens: 500, text_tokens: 60 }, output_tokens: 1_056, total_tokens: 1_616, cached_tokens: 100 };
+    const tools = [{ type: 'web_search' }, { type: 'image_generation', model: 'gpt-image-1-mini', quality: 'low' }];
+    expect(responsesUsage(usage, { image_gen: gen, web_search: { num_requests: 1 } }, tools)).toEqual({
+      ...zeroUsage(),
+      inputTokens: 100,
+      outputTokens: 20,
+      webSearches: 1,
+      imageGeneration: { model: 'gpt-image-1-mini', textInput: 60, imageInput: 500, cachedInput: 100, output: 1_056 },
+    });
+    // No model in the tool's config: the tool's default. No split: all text.
+    expect(responsesUsage(usage, { image_gen: { input_tokens: 50, output_tokens: 4_160 } }, [{ type: 'image_generation' }]).imageGeneration).toEqual({
+      model: 'gpt-image-1',
+      textInput: 50,
+      imageInput: 0,
+      cachedInput: 0,
+      output: 4_160,
+    });
+    // A split that claims more than the total is capped; nothing generated is nothing to bill.
+    expect(responsesUsage(usage, { image_gen: { input_tokens: 10, input_tokens_details: { image_tokens: 40, text_tokens: 40 }, output_tokens: 0, cached_tokens: 99 } }).imageGeneration).toEqual({
+      model: 'gpt-image-1',
+      textInput: 0,
+      imageInput: 10,
+      cachedInput: 10,
+      output: 0,
+    });
+    expect(responsesUsage(usage, { image_gen: { input_tokens: 0, output_tokens: 0 } }).imageGeneration).toBeUndefined();
+  });
+
   it('takes the audio in and out of a chat answer (modalities: audio), which audio models price apart', () => {
     const usage = { prompt_tokens: 1_000, completion_tokens: 1_000, prompt_tokens_details: { audio_tokens: 400, text_tokens: 600, cached_tokens: 0 }, completion_tokens_details: { audio_tokens: 600, text_tokens: 400 } };
     expect(chatUsage(usage)).toEqual({ ...zeroUsage(), inputTokens: 1_000, outputTokens: 1_000, audio: { input: 400, cacheRead: 0, output: 600 } });

@@ -1,5 +1,5 @@
-import { type Usage, tokens, zeroUsage } from '../../core/usage.js';
-import { asObject, dig } from '../shared/json.js';
+import { type ImageGenerationTokens, type Usage, tokens, zeroUsage } from '../../core/usage.js';
+import { asArray, asObject, dig } from '../shared/json.js';
 
 /**
  * Chat Completions `usage` (protocols.md §1.3, §7), also used for vLLM, llama.cpp and
@@ -25,9 +25,10 @@ export function chatUsage(usage: unknown, timingsCacheN?: number): Usage {
 
 /**
  * Responses API `usage` (§1.7): the 12-hour cache writes are the long-TTL part. The Response's
- * `tool_usage` is billed apart from `usage`: its web searches (billable ones only) by the search.
+ * `tool_usage` is billed apart from `usage`: its web searches (billable ones only) by the search,
+ * its image generation at the image model's rates (the model from the Response's `tools`).
  */
-export function responsesUsage(usage: unknown, toolUsage?: unknown): Usage {
+export function responsesUsage(usage: unknown, toolUsage?: unknown, tools?: unknown): Usage {
   const details = dig(usage, 'input_tokens_details');
   const ttl = asObject(dig(details, 'cache_write_tokens_details'));
   const u = zeroUsage();
@@ -40,7 +41,26 @@ export function responsesUsage(usage: unknown, toolUsage?: unknown): Usage {
   u.reasoningTokens = tokens(dig(usage, 'output_tokens_details', 'reasoning_tokens'));
   const searches = tokens(dig(toolUsage, 'web_search', 'num_requests'));
   if (searches > 0) u.webSearches = searches;
+  const images = imageGeneration(dig(toolUsage, 'image_gen'), tools);
+  if (images) u.imageGeneration = images;
   return u;
+}
+
+/** The `image_generation` tool's model when its config names none (the SDK's `ImageGeneration.model`: "Default: gpt-image-1"). */
+export const DEFAULT_IMAGE_MODEL = 'gpt-image-1';
+
+/** `tool_usage.image_gen`, with the model of the Response's `image_generation` tool; undefined when it made nothing. */
+function imageGeneration(gen: unknown, tools: unknown): ImageGenerationTokens | undefined {
+  const input = tokens(dig(gen, 'input_tokens'));
+  const output = tokens(dig(gen, 'output_tokens'));
+  if (input + output === 0) return undefined;
+  const imageInput = Math.min(input, tokens(dig(gen, 'input_tokens_details', 'image_tokens')));
+  const text = dig(gen, 'input_tokens_details', 'text_tokens');
+  const textInput = Math.min(input - imageInput, typeof text === 'number' ? tokens(text) : input - imageInput);
+  const cached = dig(gen, 'cached_tokens') ?? dig(gen, 'input_tokens_details', 'cached_tokens');
+  const tool = asArray(tools)?.map(asObject).find((t) => t?.type === 'image_generation');
+  const model = typeof tool?.model === 'string' && tool.model !== '' ? tool.model : DEFAULT_IMAGE_MODEL;
+  return { model, textInput, imageInput, cachedInput: Math.min(textInput + imageInput, tokens(cached)), output };
 }
 
 /** Embeddings `usage` (§1.8): input only. */

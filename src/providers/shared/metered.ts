@@ -26,6 +26,7 @@ export function withToolCalls(usage: Usage, toolCalls: number): Usage {
   };
   if (usage.audio !== undefined) out.audio = usage.audio;
   if (usage.webSearches !== undefined) out.webSearches = usage.webSearches;
+  if (usage.imageGeneration !== undefined) out.imageGeneration = usage.imageGeneration;
   if (usage.speed !== undefined) out.speed = usage.speed;
   if (usage.inferenceGeo !== undefined) out.inferenceGeo = usage.inferenceGeo;
   return out;
