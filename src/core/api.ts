@@ -11,6 +11,7 @@ export type Api =
   | 'openai.responses_lookup'
   | 'openai.input_tokens'
   | 'openai.embeddings'
+  | 'openai.images'
   | 'openai.models'
   | 'openai.moderations'
   | 'openai.files'
@@ -38,6 +39,7 @@ export const APIS: readonly Api[] = [
   'openai.responses_lookup',
   'openai.input_tokens',
   'openai.embeddings',
+  'openai.images',
   'openai.models',
   'openai.moderations',
   'openai.files',
@@ -103,11 +105,12 @@ export type ConversationApi =
 /**
  * Every other API, listed so that a new one does not compile until it is put on one side or
  * the other: a model list, a lookup, a file, a batch's own request or row, an embedding, a
- * moderation, a text completion's bare prompt.
+ * moderation, an image prompt, a text completion's bare prompt.
  */
 const NO_CONVERSATION: Record<Exclude<Api, ConversationApi>, true> = {
   'openai.completions': true,
   'openai.embeddings': true,
+  'openai.images': true,
   'openai.models': true,
   'openai.moderations': true,
   'openai.responses_lookup': true,

@@ -22,6 +22,11 @@ export interface Usage {
    */
   audio?: AudioTokens;
   /**
+   * The image part of `inputTokens` (the pictures an image model is given to edit, OpenAI's
+   * `input_tokens_details.image_tokens`), priced at the model's image input rate where it has one.
+   */
+  imageInput?: number;
+  /**
    * Server-side web searches the provider bills by the search (Anthropic's
    * `server_tool_use.web_search_requests`, OpenAI's `tool_usage.web_search.num_requests`),
    * priced at the model's per-search price. Not a ledger column either.
@@ -39,7 +44,7 @@ export interface Usage {
 }
 
 /** The counts a ledger row keeps: not the audio part, the searches or the modifiers, which only pricing reads. */
-export type UsageCounts = Omit<Usage, 'audio' | 'webSearches' | 'imageGeneration' | 'speed' | 'inferenceGeo'>;
+export type UsageCounts = Omit<Usage, 'audio' | 'imageInput' | 'webSearches' | 'imageGeneration' | 'speed' | 'inferenceGeo'>;
 
 export interface ImageGenerationTokens {
   /** The image model: the tool's `model`, else OpenAI's default for the tool. */

@@ -31,6 +31,7 @@ import type { ProviderTable, UpstreamProvider } from './select-provider.js';
 import { admitBatch, createsBatch } from './batch-admission.js';
 import { relay } from './relay.js';
 import { encodingError, parseJson, sendError } from './request-errors.js';
+import { inspectForm } from '../providers/shared/form-fields.js';
 import { requestDigest } from './request-digest.js';
 import { serveRouted } from './routed.js';
 import { relayTranslated } from './translated.js';
@@ -201,7 +202,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
     } catch (err) {
       badBody = toGatewayError(err);
     }
-  }
+  } else if (raw !== undefined && route.rawBody) info = inspectForm(adapter, route, raw, headers['content-type']) ?? info;
   facts.modelRequested = info.model;
   facts.stream = info.stream;
   if (route.api === 'anthropic.batches') info.gatewayBase = gatewayBase(headers, req.url);

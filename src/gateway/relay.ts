@@ -223,6 +223,7 @@ function settle(a: RelayArgs, m: Metered, complete: boolean, clientGone: boolean
   f.responseId = m.responseId ?? null;
   f.pendingResponse = m.pending === true;
   f.backgroundResponse = m.background === true;
+  f.billedWithoutUsage = m.billedWithoutUsage === true;
   if (m.batch !== undefined) f.batch = m.batch;
   if (clientGone) {
     f.outcome = 'client_aborted';

@@ -66,6 +66,8 @@ export interface RequestFacts {
   pendingResponse: boolean;
   /** See Metered.background. */
   backgroundResponse: boolean;
+  /** See Metered.billedWithoutUsage: a row without usage is then unpriced rather than free. */
+  billedWithoutUsage: boolean;
   /** See Metered.batch: a Message Batch's results, each succeeded one billed on its own row (BatchResultRows). */
   batch?: BatchResults;
 }
@@ -129,6 +131,7 @@ export function newFacts(id: string, ts: number, api: Api): RequestFacts {
     responseId: null,
     pendingResponse: false,
     backgroundResponse: false,
+    billedWithoutUsage: false,
   };
 }
 
@@ -143,7 +146,7 @@ export function buildRow(f: RequestFacts, price: PriceFn): LedgerRow {
     const p = price({ provider: f.provider, catalogProvider: f.catalogProvider, model, usage: f.usage, at: new Date(f.ts), serviceTier: f.serviceTier });
     costPicos = p.costPicos;
     unpriced = p.unpriced;
-  }
+  } else if (f.billedWithoutUsage && !FREE_APIS.has(f.api)) [costPicos, unpriced] = [null, true];
   const row: LedgerRow = {
     id: f.id,
     ts: f.ts,

@@ -180,6 +180,11 @@ describe('metering', () => {
     const free = newFacts('id2', 1_000, 'anthropic.count_tokens');
     free.usage = { ...zeroUsage(), inputTokens: 500 };
     expect(buildRow(free, () => ({ costPicos: 1n, unpriced: false }))).toMatchObject({ costPicos: 0n, unpriced: false });
+    // Billed by a unit the usage does not count (DALL·E's images): no usage is an unknown cost, not a free one.
+    const images = newFacts('id3', 1_000, 'openai.images');
+    expect(buildRow(images, () => ({ costPicos: 1n, unpriced: false }))).toMatchObject({ costPicos: 0n, unpriced: false });
+    images.billedWithoutUsage = true;
+    expect(buildRow(images, () => ({ costPicos: 1n, unpriced: false }))).toMatchObject({ costPicos: null, unpriced: true });
   });
 
   it('estimates input from every string in the body, rounding up', () => {

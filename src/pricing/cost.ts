@@ -13,7 +13,8 @@ function rateAt(r: TieredRate, totalInput: number): Picos {
  * input (cache reads and writes included), and reprices the whole request. Cache
  * prices a model lacks fall back to their parent: 1h writes to writes, writes and
  * reads to plain input (OpenAI before GPT-5.6 bills writes as input). Audio tokens the
- * usage reports are priced at the model's audio rates, where it has them.
+ * usage reports are priced at the model's audio rates, where it has them, and image input tokens
+ * at its image input rate.
  */
 export function costOf(u: Usage, r: Rates): Picos {
   const total = u.inputTokens;
@@ -26,12 +27,15 @@ export function costOf(u: Usage, r: Rates): Picos {
   const writes5m = u.cacheWriteTokens - writes1h;
   const uncached = Math.max(0, u.inputTokens - u.cacheReadTokens - u.cacheWriteTokens);
   const a = audioParts(u, uncached);
+  // Image input is part of the uncached input (the Images API reports no cache), after any audio.
+  const image = Math.min(u.imageInput ?? 0, uncached - a.uncached);
   const inputAudio = r.inputAudio ? rateAt(r.inputAudio, total) : input;
   // Cached audio without a price of its own: a cache read where the model has a cache price, else (no discount) audio input.
   const readAudio = r.cacheReadAudio ? rateAt(r.cacheReadAudio, total) : r.cacheRead ? read : inputAudio;
   return (
-    BigInt(uncached - a.uncached) * input +
+    BigInt(uncached - a.uncached - image) * input +
     BigInt(a.uncached) * inputAudio +
+    BigInt(image) * (r.inputImage ? rateAt(r.inputImage, total) : input) +
     BigInt(u.cacheReadTokens - a.cacheRead) * read +
     BigInt(a.cacheRead) * readAudio +
     BigInt(writes5m) * write +

@@ -131,6 +131,14 @@ describe('golden costs (protocols.md §1.3, §3.10, §6, §7)', () => {
     );
   });
 
+  it('OpenAI Images: the image part of the input at the image input rate', () => {
+    // gpt-image-1: 50 text × 5e6 + 323 image × 10e6 + 1,056 out × 40e6 = 2.5e8 + 3.23e9 + 4.224e10
+    expect(cost('openai', 'gpt-image-1', { inputTokens: 373, imageInput: 323, outputTokens: 1_056 })).toBe(45_720_000_000n);
+    // A model without an image rate prices it as text; a report of more image tokens than input is capped.
+    expect(cost('openai', 'gpt-4.1', { inputTokens: 373, imageInput: 323 })).toBe(cost('openai', 'gpt-4.1', { inputTokens: 373 }));
+    expect(cost('openai', 'gpt-image-1', { inputTokens: 10, imageInput: 99 })).toBe(100_000_000n);
+  });
+
   it('never prices a look-alike or unknown model', () => {
     for (const [p, m] of [['anthropic', 'claude-sonnet-5-9'], ['openai', 'gpt-4o-mini-foo'], ['openai', 'qwen3-coder'], ['google', 'gemini-4-argon']] as const) {
       expect(price({ provider: p, catalogProvider: p, model: m, usage: u({ inputTokens: 10 }), at })).toEqual({ costPicos: null, unpriced: true, source: null });

@@ -37,6 +37,12 @@ export interface DialectAdapter {
   inspectRequest(route: RouteMatch, body: unknown): RequestInfo;
 
   /**
+   * Reads what the gateway needs from the text fields of a form (a `rawBody` route's
+   * multipart/form-data body, such as OpenAI's image edits), for dialects that have such routes.
+   */
+  inspectForm?(route: RouteMatch, fields: ReadonlyMap<string, string>): RequestInfo;
+
+  /**
    * Edits the request body only when metering needs it (OpenAI chat streams without
    * `stream_options.include_usage`). Returns undefined to forward the raw bytes unchanged.
    */
@@ -152,6 +158,8 @@ export interface Metered {
   pending?: boolean;
   /** The response says it was created with `background: true` (a Responses object looked up). */
   background?: boolean;
+  /** The answer was billed by a unit the usage does not count (DALL·E's images): without usage its cost is unknown, not 0. */
+  billedWithoutUsage?: boolean;
   /** A Message Batch's results, downloaded: each succeeded request's usage, billed on a row of its own. */
   batch?: BatchResults;
 }

@@ -4,6 +4,7 @@ import { anthropicFileRoute, buildAnthropicFiles } from './anthropic-files.js';
 import { buildGemini, buildGeminiModels, geminiPath, isModelResource } from './gemini.js';
 import { buildOpenaiBatches, openaiBatchRoute } from './openai-batches.js';
 import { buildChat, buildCompletions } from './openai-chat.js';
+import { buildImages } from './openai-images.js';
 import { buildEmbeddings, buildModels, buildModerations } from './openai-misc.js';
 import { buildCompact, buildInputTokens, buildResponseLookup, buildResponses, responseLookup } from './openai-responses.js';
 import type { Builder, Dialect } from './reply.js';
@@ -28,6 +29,10 @@ const OPENAI_POST: Record<string, Route> = {
   '/responses/input_tokens': { name: 'openai.input_tokens', dialect: 'openai', build: buildInputTokens, json: true },
   '/embeddings': { name: 'openai.embeddings', dialect: 'openai', build: buildEmbeddings, json: true },
   '/moderations': { name: 'openai.moderations', dialect: 'openai', build: buildModerations, json: true },
+  '/images/generations': { name: 'openai.images', dialect: 'openai', build: buildImages, json: true },
+  // Forms: the pictures to edit and the text fields.
+  '/images/edits': { name: 'openai.images', dialect: 'openai', build: buildImages, json: false },
+  '/images/variations': { name: 'openai.images', dialect: 'openai', build: buildImages, json: false },
 };
 
 const ANTHROPIC_POST: Record<string, Route> = {

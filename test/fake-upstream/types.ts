@@ -25,6 +25,8 @@ export interface UsageSpec {
   audioInput?: number;
   audioCacheRead?: number;
   audioOutput?: number;
+  /** OpenAI Images: the image tokens of the input (the pictures given to edit), beside `input`'s text tokens. */
+  imageInput?: number;
   /** Server-side web searches run: Anthropic's `server_tool_use.web_search_requests`, a Response's `tool_usage.web_search.num_requests`. */
   webSearches?: number;
   /** A Response's `tool_usage.image_gen`: what its image_generation tool used (image model tokens, billed apart). */

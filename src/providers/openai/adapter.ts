@@ -1,12 +1,12 @@
 import type { DialectAdapter } from '../types.js';
 import { openaiCredential } from './credential.js';
 import { renderOpenaiError } from './render-error.js';
-import { inspectOpenaiRequest } from './request.js';
+import { inspectOpenaiForm, inspectOpenaiRequest } from './request.js';
 import { rewriteOpenaiRequest } from './rewrite.js';
 import { lookupOpenaiRoute } from './routes.js';
 import { createOpenaiTap } from './tap.js';
 
-/** OpenAI Chat Completions, Responses, Embeddings and Models, and the local servers that copy them. */
+/** OpenAI Chat Completions, Responses, Embeddings, Images and Models, and the local servers that copy them. */
 export const openaiAdapter: DialectAdapter = {
   dialect: 'openai',
   matchRoute(method, pathname) {
@@ -17,6 +17,7 @@ export const openaiAdapter: DialectAdapter = {
   readCredential: openaiCredential.read,
   writeCredential: openaiCredential.write,
   inspectRequest: inspectOpenaiRequest,
+  inspectForm: inspectOpenaiForm,
   rewriteRequest: rewriteOpenaiRequest,
   createTap: createOpenaiTap,
   renderError: renderOpenaiError,

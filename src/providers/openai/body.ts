@@ -1,9 +1,10 @@
-import { zeroUsage } from '../../core/usage.js';
+import { type Usage, zeroUsage } from '../../core/usage.js';
 import type { Api } from '../../core/api.js';
 import { type JsonObject, asArray, asObject, asText, dig, parseJson } from '../shared/json.js';
 import { nothingMetered, sourceOf, withResponseId, withTier, withToolCalls } from '../shared/metered.js';
 import { errorFromValue } from '../shared/upstream-error.js';
 import type { Metered } from '../types.js';
+import { imagesUsage, readImagesBody } from './images.js';
 import { readResponseBody } from './responses-body.js';
 import { closingMember } from '../shared/closing-member.js';
 import { chatUsage, embeddingsUsage, responsesUsage, timingsCacheN } from './usage.js';
@@ -25,6 +26,7 @@ export function readOpenaiBody(api: Api, text: string | undefined, complete: boo
 export function readOpenaiObject(api: Api, body: JsonObject, complete: boolean): Metered {
   if (RESPONSE_BODIES.has(api)) return readResponseBody(body, complete);
   if (api === 'openai.embeddings') return readEmbeddings(body, complete);
+  if (api === 'openai.images') return readImagesBody(body, complete);
   return readChatCompletion(body, complete);
 }
 
@@ -63,15 +65,22 @@ function readEmbeddings(body: JsonObject, complete: boolean): Metered {
   };
 }
 
+/** The usage of a body too large to copy, mapped by its API. */
+function tailUsage(api: Api, usage: JsonObject, tail: Buffer): Usage {
+  if (api === 'openai.embeddings') return embeddingsUsage(usage);
+  if (api === 'openai.images') return imagesUsage(usage);
+  // A Response's tool_usage and tools come after its output, so they are in the tail as well.
+  if (RESPONSE_BODIES.has(api)) return responsesUsage(usage, closingMember(tail, 'tool_usage'), closingMember(tail, 'tools'));
+  return chatUsage(usage);
+}
+
 /**
  * A body too large to copy (an embeddings batch of large vectors passes 32 MB): OpenAI writes
  * `usage` after the data, so the body's last bytes still give the usage and the model.
  */
 function readTail(api: Api, tail: Buffer, complete: boolean): Metered {
   const usage = asObject(closingMember(tail, 'usage'));
-  // A Response's tool_usage and tools come after its output, so they are in the tail as well.
-  const responseUsage = (u: JsonObject) => responsesUsage(u, closingMember(tail, 'tool_usage'), closingMember(tail, 'tools'));
-  const mapped = usage === undefined ? zeroUsage() : api === 'openai.embeddings' ? embeddingsUsage(usage) : RESPONSE_BODIES.has(api) ? responseUsage(usage) : chatUsage(usage);
+  const mapped = usage === undefined ? zeroUsage() : tailUsage(api, usage, tail);
   const model = asText(closingMember(tail, 'model'));
   return { usage: mapped, usageSource: sourceOf(usage !== undefined, true), servedModel: model, error: undefined, sawEnd: complete };
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../core/errors.js';
 import type { RouteMatch } from '../types.js';
-import { inspectOpenaiRequest } from './request.js';
+import { inspectOpenaiForm, inspectOpenaiRequest } from './request.js';
+import { lookupOpenaiRoute } from './routes.js';
 import { rewriteOpenaiRequest } from './rewrite.js';
 
 const chat: RouteMatch = { api: 'openai.chat', dialect: 'openai', method: 'POST' };
@@ -42,6 +43,18 @@ describe('inspectOpenaiRequest', () => {
 
   it('ignores a cap that is not a number and a stream flag that is not true', () => {
     expect(inspectOpenaiRequest(chat, { model: 'm', stream: 'yes', max_tokens: '12' })).toEqual({ model: 'm', stream: false });
+  });
+
+  it('reads an image request’s model (optional: OpenAI then picks DALL·E 2) and stream, from JSON or from a form', () => {
+    const images: RouteMatch = { api: 'openai.images', dialect: 'openai', method: 'POST' };
+    expect(inspectOpenaiRequest(images, { model: 'gpt-image-1', prompt: 'x', stream: true, partial_images: 2 })).toEqual({ model: 'gpt-image-1', stream: true });
+    expect(inspectOpenaiRequest(images, { prompt: 'x' })).toEqual({ model: '', stream: false });
+    expect(inspectOpenaiForm(images, new Map([['model', 'gpt-image-1-mini'], ['stream', 'true']]))).toEqual({ model: 'gpt-image-1-mini', stream: true });
+    expect(inspectOpenaiForm(images, new Map([['prompt', 'x']]))).toEqual({ model: '', stream: false });
+    for (const path of ['/v1/images/generations', '/v1/images/edits', '/v1/images/variations']) {
+      const found = lookupOpenaiRoute('POST', path);
+      expect(found.kind === 'match' && found.route).toMatchObject({ api: 'openai.images', ...(path.endsWith('generations') ? {} : { rawBody: true }) });
+    }
   });
 
   it('needs no body for GET /v1/models', () => {

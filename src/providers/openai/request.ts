@@ -5,6 +5,8 @@ export function inspectOpenaiRequest(route: RouteMatch, body: unknown): RequestI
   // A batch's requests name their own models (in its input file); the batch itself has none.
   if (route.noBody || route.api === 'openai.batches') return { model: '', stream: false };
   const obj = requireObject(body, route.api);
+  // Images: the model is optional (OpenAI picks dall-e-2 then), and a stream is asked for as elsewhere.
+  if (route.api === 'openai.images') return { model: typeof obj.model === 'string' ? obj.model : '', stream: obj.stream === true };
   // Counting and moderation need no model (the SDK sends none by default): one given is the row's.
   if (route.api === 'openai.input_tokens' || route.api === 'openai.moderations') return { model: typeof obj.model === 'string' ? obj.model : '', stream: false };
   const info: RequestInfo = { model: requireModel(obj, route.api), stream: obj.stream === true };
@@ -20,4 +22,9 @@ export function inspectOpenaiRequest(route: RouteMatch, body: unknown): RequestI
   // A compaction's answer names no tier: the one asked for is what is billed (auto and default bill as default).
   if (route.api === 'openai.compact' && (obj.service_tier === 'flex' || obj.service_tier === 'priority')) info.serviceTier = obj.service_tier;
   return info;
+}
+
+/** An image edit or variation: a form whose text fields name the model and ask for a stream. */
+export function inspectOpenaiForm(_route: RouteMatch, fields: ReadonlyMap<string, string>): RequestInfo {
+  return { model: fields.get('model') ?? '', stream: fields.get('stream') === 'true' };
 }

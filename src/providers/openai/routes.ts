@@ -21,6 +21,10 @@ export const OPENAI_ROUTES: readonly RouteSpec[] = [
   { api: 'openai.input_tokens', method: 'POST', path: '/v1/responses/input_tokens' },
   { api: 'openai.embeddings', method: 'POST', path: '/v1/embeddings' },
   { api: 'openai.moderations', method: 'POST', path: '/v1/moderations' },
+  // Images: a JSON request, or a form with the pictures to edit (its model and stream read from the form).
+  { api: 'openai.images', method: 'POST', path: '/v1/images/generations' },
+  { api: 'openai.images', method: 'POST', path: '/v1/images/edits', rawBody: true },
+  { api: 'openai.images', method: 'POST', path: '/v1/images/variations', rawBody: true },
   { api: 'openai.models', method: 'GET', path: '/v1/models', noBody: true },
   { api: 'openai.models', method: 'GET', path: modelAfter('/v1/models/'), noBody: true },
   // A stored response is billed once, when it is created: looking it up, cancelling or deleting it is not.

@@ -5,6 +5,7 @@ import { batchObjectTap, outputFileTap } from './batches.js';
 import { readOpenaiBody } from './body.js';
 import { chatRewriteTap } from './chat-rewrite-tap.js';
 import { ChatStreamReader } from './chat-stream.js';
+import { ImagesStreamReader } from './images.js';
 import { ResponsesStreamReader } from './responses-stream.js';
 
 export function createOpenaiTap(route: RouteMatch, ctx: TapContext): ResponseTap {
@@ -15,6 +16,7 @@ export function createOpenaiTap(route: RouteMatch, ctx: TapContext): ResponseTap
   if (isEventStream(ctx)) {
     // A stored response retrieved with `?stream=true` is its events again.
     if (route.api === 'openai.responses' || route.api === 'openai.responses_lookup') return observeSse(new ResponsesStreamReader());
+    if (route.api === 'openai.images') return observeSse(new ImagesStreamReader());
     return ctx.injectedStreamUsage ? chatRewriteTap() : observeSse(new ChatStreamReader());
   }
   if (route.api === 'openai.compact') {

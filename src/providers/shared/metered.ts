@@ -25,6 +25,7 @@ export function withToolCalls(usage: Usage, toolCalls: number): Usage {
     toolCalls,
   };
   if (usage.audio !== undefined) out.audio = usage.audio;
+  if (usage.imageInput !== undefined) out.imageInput = usage.imageInput;
   if (usage.webSearches !== undefined) out.webSearches = usage.webSearches;
   if (usage.imageGeneration !== undefined) out.imageGeneration = usage.imageGeneration;
   if (usage.speed !== undefined) out.speed = usage.speed;

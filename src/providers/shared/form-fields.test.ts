@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { formFields } from './form-fields.js';
+
+const form = (boundary: string, parts: string[]) => Buffer.from(parts.map((p) => `--${boundary}\r\n${p}\r\n`).join('') + `--${boundary}--\r\n`, 'latin1');
+
+describe('formFields', () => {
+  it('reads the text fields of a multipart form, skipping the files, whatever the files hold', () => {
+    const png = '\x89PNG\r\n\x1a\n\r\n--not-the-boundary\r\nname="model"\r\n\r\n';
+    const body = form('----b0undary', [
+      'Content-Disposition: form-data; name="image"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n' + png,
+      'Content-Disposition: form-data; name="model"\r\n\r\ngpt-image-1',
+      'Content-Disposition: form-data; name="prompt"\r\n\r\nA red door,\r\nat dusk: ünïcode',
+      'content-disposition: form-data; name=stream\r\n\r\ntrue',
+      'Content-Disposition: form-data; name="model"\r\n\r\nsecond-value-ignored',
+    ]);
+    const fields = formFields(body, 'multipart/form-data; boundary=----b0undary');
+    expect(Object.fromEntries(fields!)).toEqual({ model: 'gpt-image-1', prompt: Buffer.from('A red door,\r\nat dusk: ünïcode', 'latin1').toString('utf8'), stream: 'true' });
+  });
+
+  it('takes a quoted boundary, and answers undefined for what is not a form', () => {
+    const body = form('a b', ['Content-Disposition: form-data; name="n"\r\n\r\n2']);
+    expect(formFields(body, 'multipart/form-data; charset=utf-8; boundary="a b"')?.get('n')).toBe('2');
+    expect(formFields(body, 'application/json')).toBeUndefined();
+    expect(formFields(body, 'multipart/form-data')).toBeUndefined();
+    expect(formFields(body, undefined)).toBeUndefined();
+  });
+
+  it('stops at a torn or empty body without throwing', () => {
+    const body = form('b', ['Content-Disposition: form-data; name="model"\r\n\r\ngpt-image-1']);
+    for (let cut = 0; cut < body.length; cut++) expect(() => formFields(body.subarray(0, cut), 'multipart/form-data; boundary=b')).not.toThrow();
+    expect(formFields(body.subarray(0, 20), 'multipart/form-data; boundary=b')!.size).toBe(0);
+  });
+});

@@ -1,0 +1,57 @@
+import type { DialectAdapter, RequestInfo, RouteMatch } from '../types.js';
+
+/** Text values longer than this are not read (a form's text fields are short; its files are not read at all). */
+const MAX_VALUE_BYTES = 64 * 1024;
+const CRLF_CRLF = Buffer.from('\r\n\r\n');
+
+/**
+ * The text fields of a `multipart/form-data` body (RFC 7578), by name: the parts without a
+ * filename, first value of each name. File parts are skipped without being decoded. Undefined
+ * when the content type is not a form with a boundary. Pure.
+ */
+export function formFields(body: Buffer, contentType: string | undefined): Map<string, string> | undefined {
+  const boundary = boundaryOf(contentType);
+  if (boundary === undefined) return undefined;
+  const fields = new Map<string, string>();
+  const delimiter = Buffer.from(`--${boundary}`);
+  const next = Buffer.from(`\r\n--${boundary}`);
+  let at = body.indexOf(delimiter);
+  while (at >= 0) {
+    const afterDelimiter = at + delimiter.length;
+    // `--` after a delimiter closes the form.
+    if (body[afterDelimiter] === 0x2d && body[afterDelimiter + 1] === 0x2d) break;
+    const headersEnd = body.indexOf(CRLF_CRLF, afterDelimiter);
+    if (headersEnd < 0) break;
+    const valueStart = headersEnd + CRLF_CRLF.length;
+    const valueEnd = body.indexOf(next, valueStart);
+    if (valueEnd < 0) break;
+    const part = disposition(body.toString('latin1', afterDelimiter, headersEnd));
+    if (part && part.filename === undefined && !fields.has(part.name) && valueEnd - valueStart <= MAX_VALUE_BYTES) fields.set(part.name, body.toString('utf8', valueStart, valueEnd));
+    at = valueEnd + 2;
+  }
+  return fields;
+}
+
+function boundaryOf(contentType: string | undefined): string | undefined {
+  if (!contentType || !/^\s*multipart\/form-data\s*;/i.test(contentType)) return undefined;
+  const m = /;\s*boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  const b = m?.[1] ?? m?.[2];
+  return b && b.length <= 200 ? b : undefined;
+}
+
+/** The name and filename of a part's `Content-Disposition: form-data` header. */
+function disposition(headers: string): { name: string; filename: string | undefined } | undefined {
+  const line = headers.split('\r\n').find((h) => /^content-disposition\s*:/i.test(h));
+  if (!line || !/:\s*form-data\b/i.test(line)) return undefined;
+  const param = (key: string) => new RegExp(`;\\s*${key}\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s]+))`, 'i').exec(line);
+  const name = param('name');
+  if (!name) return undefined;
+  const filename = param('filename') ?? param('filename\\*');
+  return { name: name[1] ?? name[2]!, filename: filename ? (filename[1] ?? filename[2]) : undefined };
+}
+
+/** What a form body says of the request (its model, a stream), for a dialect that reads forms; undefined otherwise. */
+export function inspectForm(adapter: DialectAdapter, route: RouteMatch, raw: Buffer, contentType: string | undefined): RequestInfo | undefined {
+  const fields = adapter.inspectForm ? formFields(raw, contentType) : undefined;
+  return fields && adapter.inspectForm!(route, fields);
+}
