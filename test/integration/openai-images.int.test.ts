@@ -45,9 +45,12 @@ describe('OpenAI images', () => {
     expect(await h.row(idOf(streamed.response))).toMatchObject({ stream: true, costPicos: 9_355_500_000n });
   });
 
-  it('DALL·E reports no usage: the row is kept, unpriced, with the model asked for', async () => {
+  it('DALL·E reports no usage: the row is kept, unpriced, with the model asked for (a variation too)', async () => {
     const { data, response } = await client().images.generate({ model: 'dall-e-3', prompt: 'A lighthouse' }).withResponse();
     expect(data.data?.[0]?.url).toBe('https://images.example/fake.png');
     expect(await h.row(idOf(response))).toMatchObject({ api: 'openai.images', model: 'dall-e-3', usageSource: 'none', costPicos: null, unpriced: true });
+    const variation = await client().images.createVariation({ model: 'dall-e-2', image: await toFile(PNG, 'door.png', { type: 'image/png' }) }).withResponse();
+    expect(variation.data.data?.[0]?.url).toBe('https://images.example/fake.png');
+    expect(await h.row(idOf(variation.response))).toMatchObject({ api: 'openai.images', model: 'dall-e-2', costPicos: null, unpriced: true });
   });
 });
