@@ -12,6 +12,7 @@ export type Api =
   | 'openai.input_tokens'
   | 'openai.embeddings'
   | 'openai.images'
+  | 'openai.audio'
   | 'openai.models'
   | 'openai.moderations'
   | 'openai.files'
@@ -40,6 +41,7 @@ export const APIS: readonly Api[] = [
   'openai.input_tokens',
   'openai.embeddings',
   'openai.images',
+  'openai.audio',
   'openai.models',
   'openai.moderations',
   'openai.files',
@@ -105,12 +107,13 @@ export type ConversationApi =
 /**
  * Every other API, listed so that a new one does not compile until it is put on one side or
  * the other: a model list, a lookup, a file, a batch's own request or row, an embedding, a
- * moderation, an image prompt, a text completion's bare prompt.
+ * moderation, an image prompt, audio to transcribe or text to speak, a text completion's bare prompt.
  */
 const NO_CONVERSATION: Record<Exclude<Api, ConversationApi>, true> = {
   'openai.completions': true,
   'openai.embeddings': true,
   'openai.images': true,
+  'openai.audio': true,
   'openai.models': true,
   'openai.moderations': true,
   'openai.responses_lookup': true,

@@ -4,6 +4,7 @@ import { anthropicFileRoute, buildAnthropicFiles } from './anthropic-files.js';
 import { buildGemini, buildGeminiModels, geminiPath, isModelResource } from './gemini.js';
 import { buildOpenaiBatches, openaiBatchRoute } from './openai-batches.js';
 import { buildChat, buildCompletions } from './openai-chat.js';
+import { buildAudio } from './openai-audio.js';
 import { buildImages } from './openai-images.js';
 import { buildEmbeddings, buildModels, buildModerations } from './openai-misc.js';
 import { buildCompact, buildInputTokens, buildResponseLookup, buildResponses, responseLookup } from './openai-responses.js';
@@ -33,6 +34,9 @@ const OPENAI_POST: Record<string, Route> = {
   // Forms: the pictures to edit and the text fields.
   '/images/edits': { name: 'openai.images', dialect: 'openai', build: buildImages, json: false },
   '/images/variations': { name: 'openai.images', dialect: 'openai', build: buildImages, json: false },
+  '/audio/transcriptions': { name: 'openai.audio', dialect: 'openai', build: buildAudio, json: false },
+  '/audio/translations': { name: 'openai.audio', dialect: 'openai', build: buildAudio, json: false },
+  '/audio/speech': { name: 'openai.audio', dialect: 'openai', build: buildAudio, json: true },
 };
 
 const ANTHROPIC_POST: Record<string, Route> = {

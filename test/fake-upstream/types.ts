@@ -21,7 +21,7 @@ export interface UsageSpec {
   cacheWrite1h?: number;
   output?: number;
   reasoning?: number;
-  /** The audio parts of `input` (uncached), `cacheRead` and `output`, reported in the token details (OpenAI Chat, Gemini). */
+  /** The audio parts of `input` (uncached), `cacheRead` and `output`, reported in the token details (OpenAI Chat, Gemini); OpenAI's transcriptions: the recording's tokens, beside `input`'s prompt tokens. */
   audioInput?: number;
   audioCacheRead?: number;
   audioOutput?: number;

@@ -4,6 +4,7 @@ import { type JsonObject, asArray, asObject, asText, dig, parseJson } from '../s
 import { nothingMetered, sourceOf, withResponseId, withTier, withToolCalls } from '../shared/metered.js';
 import { errorFromValue } from '../shared/upstream-error.js';
 import type { Metered } from '../types.js';
+import { audioUsage, readAudioBody } from './audio.js';
 import { imagesUsage, readImagesBody } from './images.js';
 import { readResponseBody } from './responses-body.js';
 import { closingMember } from '../shared/closing-member.js';
@@ -27,6 +28,7 @@ export function readOpenaiObject(api: Api, body: JsonObject, complete: boolean):
   if (RESPONSE_BODIES.has(api)) return readResponseBody(body, complete);
   if (api === 'openai.embeddings') return readEmbeddings(body, complete);
   if (api === 'openai.images') return readImagesBody(body, complete);
+  if (api === 'openai.audio') return readAudioBody(body, complete);
   return readChatCompletion(body, complete);
 }
 
@@ -69,6 +71,7 @@ function readEmbeddings(body: JsonObject, complete: boolean): Metered {
 function tailUsage(api: Api, usage: JsonObject, tail: Buffer): Usage {
   if (api === 'openai.embeddings') return embeddingsUsage(usage);
   if (api === 'openai.images') return imagesUsage(usage);
+  if (api === 'openai.audio') return audioUsage(usage, false) ?? zeroUsage();
   // A Response's tool_usage and tools come after its output, so they are in the tail as well.
   if (RESPONSE_BODIES.has(api)) return responsesUsage(usage, closingMember(tail, 'tool_usage'), closingMember(tail, 'tools'));
   return chatUsage(usage);

@@ -7,6 +7,8 @@ export function inspectOpenaiRequest(route: RouteMatch, body: unknown): RequestI
   const obj = requireObject(body, route.api);
   // Images: the model is optional (OpenAI picks dall-e-2 then), and a stream is asked for as elsewhere.
   if (route.api === 'openai.images') return { model: typeof obj.model === 'string' ? obj.model : '', stream: obj.stream === true };
+  // Speech: a stream is `stream_format: "sse"`; otherwise the audio comes back as bytes.
+  if (route.api === 'openai.audio') return { model: requireModel(obj, route.api), stream: obj.stream_format === 'sse' };
   // Counting and moderation need no model (the SDK sends none by default): one given is the row's.
   if (route.api === 'openai.input_tokens' || route.api === 'openai.moderations') return { model: typeof obj.model === 'string' ? obj.model : '', stream: false };
   const info: RequestInfo = { model: requireModel(obj, route.api), stream: obj.stream === true };
@@ -24,7 +26,7 @@ export function inspectOpenaiRequest(route: RouteMatch, body: unknown): RequestI
   return info;
 }
 
-/** An image edit or variation: a form whose text fields name the model and ask for a stream. */
+/** An image edit or variation, a transcription or translation: a form whose text fields name the model and ask for a stream. */
 export function inspectOpenaiForm(_route: RouteMatch, fields: ReadonlyMap<string, string>): RequestInfo {
   return { model: fields.get('model') ?? '', stream: fields.get('stream') === 'true' };
 }

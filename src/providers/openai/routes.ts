@@ -25,6 +25,10 @@ export const OPENAI_ROUTES: readonly RouteSpec[] = [
   { api: 'openai.images', method: 'POST', path: '/v1/images/generations' },
   { api: 'openai.images', method: 'POST', path: '/v1/images/edits', rawBody: true },
   { api: 'openai.images', method: 'POST', path: '/v1/images/variations', rawBody: true },
+  // Audio: the recording to transcribe or translate is a form; speech is asked for in JSON.
+  { api: 'openai.audio', method: 'POST', path: '/v1/audio/transcriptions', rawBody: true },
+  { api: 'openai.audio', method: 'POST', path: '/v1/audio/translations', rawBody: true },
+  { api: 'openai.audio', method: 'POST', path: '/v1/audio/speech' },
   { api: 'openai.models', method: 'GET', path: '/v1/models', noBody: true },
   { api: 'openai.models', method: 'GET', path: modelAfter('/v1/models/'), noBody: true },
   // A stored response is billed once, when it is created: looking it up, cancelling or deleting it is not.

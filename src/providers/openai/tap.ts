@@ -6,6 +6,7 @@ import { readOpenaiBody } from './body.js';
 import { chatRewriteTap } from './chat-rewrite-tap.js';
 import { ChatStreamReader } from './chat-stream.js';
 import { ImagesStreamReader } from './images.js';
+import { AudioStreamReader, audioBytesTap } from './audio.js';
 import { ResponsesStreamReader } from './responses-stream.js';
 
 export function createOpenaiTap(route: RouteMatch, ctx: TapContext): ResponseTap {
@@ -17,8 +18,11 @@ export function createOpenaiTap(route: RouteMatch, ctx: TapContext): ResponseTap
     // A stored response retrieved with `?stream=true` is its events again.
     if (route.api === 'openai.responses' || route.api === 'openai.responses_lookup') return observeSse(new ResponsesStreamReader());
     if (route.api === 'openai.images') return observeSse(new ImagesStreamReader());
+    if (route.api === 'openai.audio') return observeSse(new AudioStreamReader());
     return ctx.injectedStreamUsage ? chatRewriteTap() : observeSse(new ChatStreamReader());
   }
+  // Speech's audio, or a transcript asked for as text or subtitles, is not JSON.
+  if (route.api === 'openai.audio' && !ctx.contentType?.toLowerCase().includes('json')) return audioBytesTap();
   if (route.api === 'openai.compact') {
     // A compaction names no model: the one the gateway sent (after a policy rewrite or a route's own) served it.
     return bufferBody((text, complete, tail) => {
