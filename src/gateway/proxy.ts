@@ -256,7 +256,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
       caller: who,
       model: info.model,
       keep: headers['x-tollgate-model-override']?.trim().toLowerCase() === 'keep',
-      bodyBytes: raw.length,
+      bodyBytes: info.textBytes ?? raw.length,
       json,
       maxOutputTokens: info.maxOutputTokens,
       modifiers: info.speed === undefined && info.inferenceGeo === undefined ? undefined : { speed: info.speed, inferenceGeo: info.inferenceGeo },

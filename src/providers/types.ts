@@ -103,6 +103,11 @@ export interface RequestInfo {
    * Set only for such routes; the answer's body then changes (no content-length is passed on).
    */
   gatewayBase?: string;
+  /**
+   * A form's text bytes (its text fields, not its files): what a budget estimate counts as input
+   * rather than the whole body, whose recording or pictures are not text tokens.
+   */
+  textBytes?: number;
 }
 
 export interface RequestRewrite {

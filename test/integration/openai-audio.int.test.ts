@@ -1,5 +1,6 @@
 import OpenAI, { toFile } from 'openai';
 import { describe, expect, it } from 'vitest';
+import { budgetInput, parseRule, toBudget } from '../../src/policy/rule-input.js';
 import { createPricer } from '../../src/pricing/index.js';
 import { useHarness } from '../support/harness.js';
 
@@ -55,5 +56,19 @@ describe('OpenAI audio', () => {
     expect(await sse.data.text()).toContain('speech.audio.done');
     // gpt-4o-mini-tts: 12 × 0.6e6 + 11 audio out × 12e6 = 7.2e6 + 1.32e8
     expect(await h.row(idOf(sse.response))).toMatchObject({ stream: true, inputTokens: 12, outputTokens: 11, costPicos: 139_200_000n, unpriced: false });
+  });
+});
+
+describe('a recording under a budget', () => {
+  const b = toBudget(parseRule(budgetInput, { scope: 'user:alice', window: 'day', limit_usd: '0.10' }), 'budget', 'config', 0);
+  const h = useHarness({ price: createPricer(), policy: { rules: { budgets: [b], rateLimits: [], modelPolicies: [] } } });
+
+  it('is estimated from the form’s text fields, not from the recording’s bytes', async () => {
+    // 2 MB counted as input tokens would be $5 at gpt-4o-transcribe's $2.50 a million: refused by a $0.10 budget.
+    const big = await toFile(Buffer.alloc(2 * 1024 * 1024, 7), 'long.wav', { type: 'audio/wav' });
+    const client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const { data, response } = await client.audio.transcriptions.create({ model: 'gpt-4o-transcribe', file: big }).withResponse();
+    expect(data.text).toContain('quick brown fox');
+    expect(await h.row(response.headers.get('x-tollgate-request-id')!)).toMatchObject({ outcome: 'ok', unpriced: false });
   });
 });

@@ -50,8 +50,11 @@ function disposition(headers: string): { name: string; filename: string | undefi
   return { name: name[1] ?? name[2]!, filename: filename ? (filename[1] ?? filename[2]) : undefined };
 }
 
-/** What a form body says of the request (its model, a stream), for a dialect that reads forms; undefined otherwise. */
+/** What a form body says of the request (its model, a stream, its text bytes), for a dialect that reads forms; undefined otherwise. */
 export function inspectForm(adapter: DialectAdapter, route: RouteMatch, raw: Buffer, contentType: string | undefined): RequestInfo | undefined {
   const fields = adapter.inspectForm ? formFields(raw, contentType) : undefined;
-  return fields && adapter.inspectForm!(route, fields);
+  if (!fields) return undefined;
+  let textBytes = 0;
+  for (const v of fields.values()) textBytes += Buffer.byteLength(v);
+  return { ...adapter.inspectForm!(route, fields), textBytes };
 }
