@@ -1,14 +1,9 @@
 import { jsonHeaders, sseHeaders } from './headers.js';
-import { type BuildInput, type Reply, jsonReply, namedEvent, pretty, str } from './reply.js';
+import { type BuildInput, type Reply, formField, jsonReply, namedEvent, pretty, str } from './reply.js';
 
 const TRANSCRIPT = 'The quick brown fox jumps over the lazy dog.';
 /** A few bytes standing for an MP3: the fake's every spoken answer. */
 const MP3 = Buffer.from('ID3\u0004\u0000\u0000\u0000\u0000\u0000\u0000fake-audio', 'latin1');
-
-/** A text field of a multipart form, read the simple way (the fake's forms come from the SDK). */
-function formField(body: Buffer, name: string): string | undefined {
-  return new RegExp(`name="${name}"\\r\\n\\r\\n([^\\r]*)\\r\\n`).exec(body.toString('latin1'))?.[1];
-}
 
 /**
  * `POST /audio/transcriptions` and `/audio/translations` (forms) and `/audio/speech` (JSON). The

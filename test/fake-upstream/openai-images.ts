@@ -1,14 +1,9 @@
 import { jsonHeaders, sseHeaders } from './headers.js';
-import { type BuildInput, type Reply, jsonReply, namedEvent, pretty, str } from './reply.js';
+import { type BuildInput, type Reply, formField, jsonReply, namedEvent, pretty, str } from './reply.js';
 
 /** A 1×1 PNG: the fake's every image. */
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==';
 const FIXED_CREATED = 1_790_000_000;
-
-/** A text field of a multipart form, read the simple way (the fake's forms come from the SDK). */
-function formField(body: Buffer, name: string): string | undefined {
-  return new RegExp(`name="${name}"\\r\\n\\r\\n([^\\r]*)\\r\\n`).exec(body.toString('latin1'))?.[1];
-}
 
 /**
  * `POST /images/generations` (JSON) and `/images/edits` and `/images/variations` (forms). A GPT

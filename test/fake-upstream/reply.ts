@@ -74,3 +74,8 @@ export function googleJson(value: unknown): string {
   }
   return JSON.stringify(value) ?? 'null';
 }
+
+/** A text field of a multipart form, read the simple way (the fake's forms come from the SDK). */
+export function formField(body: Buffer, name: string): string | undefined {
+  return new RegExp(`name="${name}"\\r\\n\\r\\n([^\\r]*)\\r\\n`).exec(body.toString('latin1'))?.[1];
+}

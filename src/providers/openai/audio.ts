@@ -1,10 +1,8 @@
 import { type Usage, tokens, zeroUsage } from '../../core/usage.js';
-import type { SseEvent } from '../../sse/parser.js';
-import { type JsonObject, asObject, dig, parseJson, peekType } from '../shared/json.js';
-import { sourceOf } from '../shared/metered.js';
-import { type StreamReader, everyEventOpensWith } from '../shared/taps.js';
+import { type JsonObject, asObject, dig } from '../shared/json.js';
 import { errorFromValue } from '../shared/upstream-error.js';
-import type { Metered, ResponseTap, UpstreamErrorInfo } from '../types.js';
+import type { Metered, ResponseTap } from '../types.js';
+import { UsageAtEndReader, meteredOrUnpriced } from './usage-at-end.js';
 
 /**
  * The Audio API's token `usage` (`type: "tokens"`: the GPT-4o transcribe and TTS models). A
@@ -24,54 +22,20 @@ export function audioUsage(usage: unknown, speech: boolean): Usage | undefined {
   return u;
 }
 
-/**
- * What an answer of the Audio API made: its usage when it counts tokens. Without one (Whisper's
- * duration, a transcript asked for as text or subtitles, speech's audio bytes) it was billed all
- * the same, by a unit the ledger does not price: the row is unpriced, not free.
- */
-function audioMetered(usage: unknown, speech: boolean, sawEnd: boolean, error: UpstreamErrorInfo | undefined): Metered {
-  const counted = usage === undefined ? undefined : audioUsage(usage, speech);
-  const m: Metered = { usage: counted ?? zeroUsage(), usageSource: sourceOf(counted !== undefined, sawEnd), servedModel: undefined, error, sawEnd };
-  if (counted === undefined && sawEnd && error === undefined) m.billedWithoutUsage = true;
-  return m;
-}
-
 /** A transcription or translation as JSON (`json`, `verbose_json`, `diarized_json`): `{text, usage?}`. */
 export function readAudioBody(body: JsonObject, complete: boolean): Metered {
-  return audioMetered(asObject(body.usage), false, complete, errorFromValue(body));
+  const usage = asObject(body.usage);
+  return meteredOrUnpriced(usage && audioUsage(usage, false), complete, errorFromValue(body));
 }
 
-/** Bytes that say nothing metered (speech's audio, a transcript as text or subtitles): forwarded as they come, none kept. */
+/** Bytes that carry no usage (speech's audio, a transcript as text or subtitles): forwarded as they come, none kept. */
 export function audioBytesTap(): ResponseTap {
-  return { push: (chunk, emit) => emit(chunk), finish: (complete) => audioMetered(undefined, false, complete, undefined) };
+  return { push: (chunk, emit) => emit(chunk), finish: (complete) => meteredOrUnpriced(undefined, complete, undefined) };
 }
 
-const DONE = new Set(['transcript.text.done', 'speech.audio.done']);
-/** The deltas: transcript text, or speech's audio (base64, most of its bytes). */
-const DELTA_EVENTS = ['event: transcript.text.delta\n', 'event: speech.audio.delta\n'];
-
-/** Reads a transcription stream (`stream: true`) or a speech stream (`stream_format: "sse"`): the usage is in its done event. */
-export class AudioStreamReader implements StreamReader {
-  private usage: unknown;
-  private speech = false;
-  private ended = false;
-  private error: UpstreamErrorInfo | undefined;
-
-  onEvent(event: SseEvent): void {
-    const type = event.event ?? peekType(event.data);
-    if (type !== undefined && DONE.has(type)) {
-      this.ended = true;
-      this.speech = type === 'speech.audio.done';
-      const usage = asObject(asObject(parseJson(event.data))?.usage);
-      if (usage !== undefined) this.usage = usage;
-    } else if (type === 'error') this.error = errorFromValue(parseJson(event.data)) ?? { type: 'error', message: event.data };
-  }
-
-  ignorable(text: string): boolean {
-    return everyEventOpensWith(text, DELTA_EVENTS);
-  }
-
-  result(): Metered {
-    return audioMetered(this.usage, this.speech, this.ended, this.error);
-  }
+/** A transcription stream (`stream: true`) or a speech stream (`stream_format: "sse"`): the usage is in its done event. */
+export function audioStreamReader(): UsageAtEndReader {
+  return new UsageAtEndReader(new Set(['transcript.text.done', 'speech.audio.done']), ['event: transcript.text.delta\n', 'event: speech.audio.delta\n'], (usage, endedWith) =>
+    audioUsage(usage, endedWith === 'speech.audio.done'),
+  );
 }

@@ -1,10 +1,8 @@
 import { type Usage, tokens, zeroUsage } from '../../core/usage.js';
-import type { SseEvent } from '../../sse/parser.js';
-import { type JsonObject, asObject, dig, parseJson, peekType } from '../shared/json.js';
-import { sourceOf } from '../shared/metered.js';
-import { type StreamReader, everyEventOpensWith } from '../shared/taps.js';
+import { type JsonObject, asObject, dig } from '../shared/json.js';
 import { errorFromValue } from '../shared/upstream-error.js';
-import type { Metered, UpstreamErrorInfo } from '../types.js';
+import type { Metered } from '../types.js';
+import { UsageAtEndReader, meteredOrUnpriced } from './usage-at-end.js';
 
 /**
  * The Images API's `usage` (generations and edits with the GPT image models; DALL·E reports
@@ -22,43 +20,11 @@ export function imagesUsage(usage: unknown): Usage {
 
 /** A non-stream Images answer: `{created, data: [...], usage?}`. */
 export function readImagesBody(body: JsonObject, complete: boolean): Metered {
-  return imagesMetered(asObject(body.usage), complete, errorFromValue(body));
+  const usage = asObject(body.usage);
+  return meteredOrUnpriced(usage && imagesUsage(usage), complete, errorFromValue(body));
 }
 
-/** Without usage (DALL·E, billed by the image) the images made are billed all the same: the row is unpriced, not free. */
-function imagesMetered(usage: unknown, sawEnd: boolean, error: UpstreamErrorInfo | undefined): Metered {
-  const m: Metered = { usage: usage === undefined ? zeroUsage() : imagesUsage(usage), usageSource: sourceOf(usage !== undefined, sawEnd), servedModel: undefined, error, sawEnd };
-  if (usage === undefined && sawEnd && error === undefined) m.billedWithoutUsage = true;
-  return m;
-}
-
-const COMPLETED = new Set(['image_generation.completed', 'image_edit.completed']);
-/** The partial images: most of a stream's bytes (base64), and nothing metered. */
-const PARTIAL_EVENTS = ['event: image_generation.partial_image\n', 'event: image_edit.partial_image\n'];
-
-/**
- * Reads an Images stream (`stream: true`, with `partial_images`): the usage is in the
- * `image_generation.completed` (or `image_edit.completed`) event; the last one seen wins.
- */
-export class ImagesStreamReader implements StreamReader {
-  private usage: unknown;
-  private ended = false;
-  private error: UpstreamErrorInfo | undefined;
-
-  onEvent(event: SseEvent): void {
-    const type = event.event ?? peekType(event.data);
-    if (type !== undefined && COMPLETED.has(type)) {
-      this.ended = true;
-      const usage = asObject(asObject(parseJson(event.data))?.usage);
-      if (usage !== undefined) this.usage = usage;
-    } else if (type === 'error') this.error = errorFromValue(parseJson(event.data)) ?? { type: 'error', message: event.data };
-  }
-
-  ignorable(text: string): boolean {
-    return everyEventOpensWith(text, PARTIAL_EVENTS);
-  }
-
-  result(): Metered {
-    return imagesMetered(this.usage, this.ended, this.error);
-  }
+/** An Images stream (`stream: true`, with `partial_images`): the usage is in its completed event. */
+export function imagesStreamReader(): UsageAtEndReader {
+  return new UsageAtEndReader(new Set(['image_generation.completed', 'image_edit.completed']), ['event: image_generation.partial_image\n', 'event: image_edit.partial_image\n'], imagesUsage);
 }

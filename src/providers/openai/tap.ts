@@ -5,8 +5,8 @@ import { batchObjectTap, outputFileTap } from './batches.js';
 import { readOpenaiBody } from './body.js';
 import { chatRewriteTap } from './chat-rewrite-tap.js';
 import { ChatStreamReader } from './chat-stream.js';
-import { ImagesStreamReader } from './images.js';
-import { AudioStreamReader, audioBytesTap } from './audio.js';
+import { audioBytesTap, audioStreamReader } from './audio.js';
+import { imagesStreamReader } from './images.js';
 import { ResponsesStreamReader } from './responses-stream.js';
 
 export function createOpenaiTap(route: RouteMatch, ctx: TapContext): ResponseTap {
@@ -17,8 +17,8 @@ export function createOpenaiTap(route: RouteMatch, ctx: TapContext): ResponseTap
   if (isEventStream(ctx)) {
     // A stored response retrieved with `?stream=true` is its events again.
     if (route.api === 'openai.responses' || route.api === 'openai.responses_lookup') return observeSse(new ResponsesStreamReader());
-    if (route.api === 'openai.images') return observeSse(new ImagesStreamReader());
-    if (route.api === 'openai.audio') return observeSse(new AudioStreamReader());
+    if (route.api === 'openai.images') return observeSse(imagesStreamReader());
+    if (route.api === 'openai.audio') return observeSse(audioStreamReader());
     return ctx.injectedStreamUsage ? chatRewriteTap() : observeSse(new ChatStreamReader());
   }
   // Speech's audio, or a transcript asked for as text or subtitles, is not JSON.
