@@ -146,7 +146,10 @@ export function buildRow(f: RequestFacts, price: PriceFn): LedgerRow {
     const p = price({ provider: f.provider, catalogProvider: f.catalogProvider, model, usage: f.usage, at: new Date(f.ts), serviceTier: f.serviceTier });
     costPicos = p.costPicos;
     unpriced = p.unpriced;
-  } else if (f.billedWithoutUsage && !FREE_APIS.has(f.api)) [costPicos, unpriced] = [null, true];
+  } else if (f.billedWithoutUsage && !FREE_APIS.has(f.api)) {
+    costPicos = null;
+    unpriced = true;
+  }
   const row: LedgerRow = {
     id: f.id,
     ts: f.ts,

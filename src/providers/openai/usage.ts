@@ -47,7 +47,7 @@ export function responsesUsage(usage: unknown, toolUsage?: unknown, tools?: unkn
 }
 
 /** The `image_generation` tool's model when its config names none (the SDK's `ImageGeneration.model`: "Default: gpt-image-1"). */
-export const DEFAULT_IMAGE_MODEL = 'gpt-image-1';
+const DEFAULT_IMAGE_MODEL = 'gpt-image-1';
 
 /** `tool_usage.image_gen`, with the model of the Response's `image_generation` tool; undefined when it made nothing. */
 function imageGeneration(gen: unknown, tools: unknown): ImageGenerationTokens | undefined {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formFields } from './form-fields.js';
+import { openaiAdapter } from '../openai/adapter.js';
+import { formFields, inspectForm } from './form-fields.js';
 
 const form = (boundary: string, parts: string[]) => Buffer.from(parts.map((p) => `--${boundary}\r\n${p}\r\n`).join('') + `--${boundary}--\r\n`, 'latin1');
 
@@ -29,5 +30,15 @@ describe('formFields', () => {
     const body = form('b', ['Content-Disposition: form-data; name="model"\r\n\r\ngpt-image-1']);
     for (let cut = 0; cut < body.length; cut++) expect(() => formFields(body.subarray(0, cut), 'multipart/form-data; boundary=b')).not.toThrow();
     expect(formFields(body.subarray(0, 20), 'multipart/form-data; boundary=b')!.size).toBe(0);
+  });
+});
+
+describe('inspectForm', () => {
+  const body = Buffer.from('--b\r\nContent-Disposition: form-data; name="model"\r\n\r\ngpt-image-1\r\n--b--\r\n');
+  const type = 'multipart/form-data; boundary=b';
+
+  it('reads a billed request’s form, and leaves a free API’s upload unscanned', () => {
+    expect(inspectForm(openaiAdapter, { api: 'openai.images', dialect: 'openai', method: 'POST', rawBody: true }, body, type)).toEqual({ model: 'gpt-image-1', stream: false, textBytes: 11 });
+    expect(inspectForm(openaiAdapter, { api: 'openai.files', dialect: 'openai', method: 'POST', rawBody: true }, body, type)).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import { FREE_APIS } from '../../core/api.js';
 import type { DialectAdapter, RequestInfo, RouteMatch } from '../types.js';
 
 /** Text values longer than this are not read (a form's text fields are short; its files are not read at all). */
@@ -50,9 +51,13 @@ function disposition(headers: string): { name: string; filename: string | undefi
   return { name: name[1] ?? name[2]!, filename: filename ? (filename[1] ?? filename[2]) : undefined };
 }
 
-/** What a form body says of the request (its model, a stream, its text bytes), for a dialect that reads forms; undefined otherwise. */
+/**
+ * What a form body says of a billed request (its model, a stream, its text bytes), for a dialect
+ * that reads forms; undefined otherwise. A free API's form (a file upload: a batch's input can be
+ * hundreds of megabytes) is not scanned: nothing in it is needed.
+ */
 export function inspectForm(adapter: DialectAdapter, route: RouteMatch, raw: Buffer, contentType: string | undefined): RequestInfo | undefined {
-  const fields = adapter.inspectForm ? formFields(raw, contentType) : undefined;
+  const fields = adapter.inspectForm && !FREE_APIS.has(route.api) ? formFields(raw, contentType) : undefined;
   if (!fields) return undefined;
   let textBytes = 0;
   for (const v of fields.values()) textBytes += Buffer.byteLength(v);
