@@ -9,7 +9,8 @@ import type { LedgerRow } from '../core/ledger-row.js';
 import type { Logger } from '../core/logger.js';
 import { type AuthPolicy, identify } from '../identity/identify.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
-import { type PriceFn, type RequestFacts, buildRow, newFacts } from '../metering/build-row.js';
+import { type PriceFn, type RequestFacts, newFacts } from '../metering/build-row.js';
+import { record } from './record.js';
 import type { FinishedResponse } from '../metering/background-usage.js';
 import { StoredResponses } from '../metering/stored-responses.js';
 import type { Admission, BatchAdmission } from '../policy/admission.js';
@@ -18,7 +19,6 @@ import { applyOverrides } from '../providers/shared/overrides.js';
 import { adapterFor, lookupRoute, preferredDialects } from '../providers/index.js';
 import { type RulePlan, planRoute } from '../routing/rules/plan.js';
 import type { RuleRouter } from '../routing/rules/router.js';
-import { routeSaving } from '../routing/rules/saving.js';
 import type { DialectAdapter, HeaderBag, RequestInfo, RouteMatch } from '../providers/types.js';
 import type { RoutePlan, Router } from '../routing/router.js';
 import { prefixKey } from '../routing/affinity.js';
@@ -377,20 +377,6 @@ const ACCOUNT_BOUND: ReadonlySet<Api> = new Set<Api>(['anthropic.batches', 'anth
 function removeCredential(h: HeaderBag, query: URLSearchParams, where: string | undefined): void {
   if (where === 'query-key') query.delete('key');
   else if (where) delete h[where];
-}
-
-function record(deps: GatewayDeps, facts: RequestFacts, route: RulePlan | undefined): LedgerRow {
-  let row: LedgerRow;
-  try {
-    row = buildRow(facts, deps.price);
-    if (route?.counterpart) row.routeSavingPicos = routeSaving(route.mode, row, route.counterpart, deps.price);
-  } catch (err) {
-    // Pricing must never cost us the row: record it unpriced instead.
-    deps.log.error('pricing failed; recording the row unpriced', { id: facts.id, err: String(err) });
-    row = buildRow(facts, () => ({ costPicos: null, unpriced: true }));
-  }
-  deps.ledger.record(row);
-  return row;
 }
 
 function describe(err: unknown): string {

@@ -213,8 +213,8 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
   });
 }
 
-/** Turns what the tap saw and how the body ended into the row's outcome and usage. */
-function settle(a: RelayArgs, m: Metered, complete: boolean, clientGone: boolean, err: unknown): void {
+/** Turns what the tap saw and how the body ended into the row's outcome and usage (also a WebSocket's responses: websocket/turns.ts). */
+export function settle(a: Pick<RelayArgs, 'facts' | 'inputEstimate'> & { info: Pick<RequestInfo, 'stream' | 'serviceTier'> }, m: Metered, complete: boolean, clientGone: boolean, err: unknown): void {
   const f = a.facts;
   f.usage = m.usage;
   f.usageSource = m.usageSource;

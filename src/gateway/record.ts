@@ -1,0 +1,25 @@
+import type { LedgerRow } from '../core/ledger-row.js';
+import type { Logger } from '../core/logger.js';
+import { type PriceFn, type RequestFacts, buildRow } from '../metering/build-row.js';
+import type { RulePlan } from '../routing/rules/plan.js';
+import { routeSaving } from '../routing/rules/saving.js';
+
+export interface RecordDeps {
+  price: PriceFn;
+  ledger: { record(row: LedgerRow): void };
+  log: Logger;
+}
+
+/** Builds and hands over a request's ledger row. Pricing must never cost the row: it is then recorded unpriced. */
+export function record(deps: RecordDeps, facts: RequestFacts, route: RulePlan | undefined): LedgerRow {
+  let row: LedgerRow;
+  try {
+    row = buildRow(facts, deps.price);
+    if (route?.counterpart) row.routeSavingPicos = routeSaving(route.mode, row, route.counterpart, deps.price);
+  } catch (err) {
+    deps.log.error('pricing failed; recording the row unpriced', { id: facts.id, err: String(err) });
+    row = buildRow(facts, () => ({ costPicos: null, unpriced: true }));
+  }
+  deps.ledger.record(row);
+  return row;
+}
