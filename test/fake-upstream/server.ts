@@ -8,6 +8,7 @@ import { type Route, findRoute, guessDialect } from './routes.js';
 import { RateWindow } from './rate-limit.js';
 import type { FakeUpstream, RateLimitSpec, RecordedRequest, Scenario, StartOptions, WaitOptions } from './types.js';
 import { writeReply } from './writer.js';
+import { serveResponsesSocket } from './responses-socket.js';
 
 interface Entry {
   scenario: Scenario;
@@ -83,6 +84,20 @@ class FakeServer implements FakeUpstream {
     this.port = (server.address() as AddressInfo).port;
     this.url = `http://${host}:${this.port}`;
     server.on('request', (req: IncomingMessage, res: ServerResponse) => this.receive(req, res));
+    serveResponsesSocket(server, {
+      begin: (path, headers, body) => {
+        const rec: RecordedRequest = { seq: ++this.seq, method: 'WS', path, query: {}, headers, body, json: parseJson(body), route: 'openai.responses', status: undefined, responseHeaders: {}, sent: EMPTY, outcome: 'pending', clientAborted: false };
+        if (this.record) this.requests.push(rec);
+        return { rec, scenario: this.take(rec).scenario, requestId: requestIdFor('openai', rec.seq) };
+      },
+      settle: (rec, sent) => {
+        rec.sent = Buffer.concat(sent);
+        this.settledCount++;
+        for (const w of [...this.waiters]) w();
+      },
+      promptCache: this.promptCache,
+      signal: this.closing.signal,
+    });
   }
 
   script(...scenarios: Scenario[]): void {

@@ -1,0 +1,98 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import { errorReply, streamError } from './errors.js';
+import { buildResponses } from './openai-responses.js';
+import type { PromptCacheSim } from './prompt-cache.js';
+import { isRecord } from './reply.js';
+import type { RecordedRequest, Scenario } from './types.js';
+
+export interface SocketHooks {
+  /** Records one client message as a request and picks its scenario. */
+  begin(path: string, headers: Record<string, string>, body: Buffer): { rec: RecordedRequest; scenario: Scenario; requestId: string };
+  /** The message's answer ended (sent whole, cut, or the socket closed). */
+  settle(rec: RecordedRequest, sent: Buffer[]): void;
+  promptCache: PromptCacheSim;
+  signal: AbortSignal;
+}
+
+/**
+ * OpenAI's Responses API over a WebSocket (`GET /v1/responses` upgraded): each
+ * `response.create` message is answered with the events its HTTP stream would carry, one
+ * text message per event. A scenario's status of 400 or more answers with an `error` event;
+ * `cutAfterEvents` drops the socket, `stallAfterEvents` goes silent, `errorEventAfter` sends the stream's error event instead.
+ */
+export function serveResponsesSocket(server: Server, hooks: SocketHooks): void {
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const refusal = path !== '/v1/responses' ? 404 : req.headers.authorization === undefined ? 401 : undefined;
+    if (refusal !== undefined) {
+      const body = errorReply('openai', refusal, { message: refusal === 404 ? `Invalid URL (GET ${path})` : 'You did not provide an API key.' }, 'req_ws').pieces[0]!;
+      socket.end(`HTTP/1.1 ${refusal} Refused\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nx-request-id: req_ws_refused\r\n\r\n${body.toString()}`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+      let turn = Promise.resolve();
+      ws.on('message', (data: RawData) => {
+        turn = turn.then(() => answer(ws, hooks, hooks.begin(path, headers, toBuffer(data))));
+      });
+    });
+  });
+}
+
+async function answer(ws: WebSocket, hooks: SocketHooks, m: { rec: RecordedRequest; scenario: Scenario; requestId: string }): Promise<void> {
+  const { rec, scenario: s, requestId } = m;
+  const sent: Buffer[] = [];
+  const send = (text: string) => {
+    ws.send(text);
+    sent.push(Buffer.from(text));
+  };
+  const body = isRecord(rec.json) ? rec.json : {};
+  if (body.type !== 'response.create') return hooks.settle(rec, sent);
+  if (s.status !== undefined && s.status >= 400) {
+    const error = JSON.parse(errorReply('openai', s.status, s.error, requestId).pieces[0]!.toString()) as Record<string, unknown>;
+    send(JSON.stringify({ type: 'error', status: s.status, ...error }));
+    rec.outcome = 'complete';
+    return hooks.settle(rec, sent);
+  }
+  const reply = buildResponses({ req: rec, requestId, body: { ...body, stream: true }, scenario: s, promptCache: hooks.promptCache });
+  const events = reply.pieces.map(dataOf);
+  rec.status = 101;
+  for (let i = 0; i < events.length; i++) {
+    if (s.cutAfterEvents === i) {
+      rec.outcome = 'cut';
+      ws.terminate();
+      return hooks.settle(rec, sent);
+    }
+    // Stalled: the socket stays open and silent (the request stays pending).
+    if (s.stallAfterEvents === i) return;
+    if (s.errorEventAfter === i) {
+      send(dataOf(streamError('openai.responses', s.error)(i, requestId)));
+      break;
+    }
+    if (s.chunkDelayMs && i > 0) await new Promise((r) => setTimeout(r, s.chunkDelayMs));
+    if (ws.readyState !== ws.OPEN || hooks.signal.aborted) {
+      rec.outcome = 'client-aborted';
+      rec.clientAborted = true;
+      return hooks.settle(rec, sent);
+    }
+    send(events[i]!);
+  }
+  rec.outcome = 'complete';
+  hooks.settle(rec, sent);
+}
+
+/** The JSON of an SSE event (`event: …\ndata: {…}\n\n`). */
+function dataOf(piece: Buffer): string {
+  const text = piece.toString('utf8');
+  const at = text.indexOf('data: ');
+  return text.slice(at + 6).trimEnd();
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+}
