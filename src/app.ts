@@ -12,6 +12,7 @@ import type { CacheSettings } from './cache-analysis/gateway.js';
 import { rowPricer } from './cache-analysis/report.js';
 import { messageBatchPoller, openaiBatchPoller } from './gateway/batch-poll.js';
 import { type Gateway, type GatewayDeps, createGateway } from './gateway/proxy.js';
+import { responsesSocket } from './gateway/websocket/responses-socket.js';
 import { responsePoller } from './gateway/response-poll.js';
 import type { ProviderTable } from './gateway/select-provider.js';
 import { type UpstreamTimeouts, createAgent } from './gateway/upstream.js';
@@ -158,7 +159,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   sweeps = startSweeps(o, { agent, router, background, batchResults });
   // Set when shutdown cuts the connections still open once the drain time is up.
   let cut = false;
-  const gateway = createGateway({
+  const gatewayDeps: GatewayDeps = {
     providers: o.providers,
     keys,
     auth: o.auth,
@@ -175,7 +176,9 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     cutByShutdown: () => cut,
     backgroundUsage: (r) => background.finished(r),
     batchResults: (f) => batchResults.downloaded(f),
-  });
+  };
+  const gateway = createGateway(gatewayDeps);
+  const sockets = responsesSocket(gatewayDeps);
   let closing = false;
   // This server's own addresses join the configured ones once it listens (port 0 is chosen then).
   let gateways: readonly GatewayAddress[] = o.telemetry?.gatewayAddresses ?? [];
@@ -199,6 +202,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     inFlight,
     metrics,
     cors: o.cors,
+    upgrade: (req, socket, head) => sockets.upgrade(req, socket, head),
   });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
@@ -222,12 +226,15 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
       closing = true;
       const drained = new Promise<void>((ok) => server.close(() => ok()));
       server.closeIdleConnections();
+      sockets.drain();
       const timer = setTimeout(() => {
         cut = true;
         server.closeAllConnections();
+        sockets.closeAll();
       }, o.drainMs ?? 10_000);
       await drained;
       clearTimeout(timer);
+      sockets.closeAll();
       // A closed connection's request may still be recording its row (an upstream being aborted).
       if (!(await inFlight.idle(SETTLE_MS))) o.log.warn('requests still unfinished at shutdown; their rows go to the spool', { requests: inFlight.size });
       await anomalies?.stop();

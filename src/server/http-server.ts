@@ -1,4 +1,5 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { newRequestId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Gateway } from '../gateway/proxy.js';
@@ -29,6 +30,8 @@ export interface ServerDeps {
   metrics?: GatewayMetrics;
   /** Browser origins allowed on the API routes (`server.cors`); off when absent. */
   cors?: CorsSettings;
+  /** HTTP upgrades (the Responses API's WebSocket mode); refused when absent. */
+  upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
 
 /** The HTTP shell: health, admin and API routes. All the work happens in the parts it calls. */
@@ -45,6 +48,8 @@ export function createHttpServer(deps: ServerDeps): Server {
       else res.destroy();
     });
   });
+  // Without a listener Node would answer an upgrade as a plain request.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => (deps.upgrade ? deps.upgrade(req, socket, head) : socket.destroy()));
   // Agents hold one connection for a whole session; long idle gaps are normal.
   server.keepAliveTimeout = 75_000;
   server.headersTimeout = 80_000;
