@@ -12,6 +12,7 @@ import type { InFlight } from './in-flight.js';
 import { sendAdminError, sendJson } from './json-response.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { handleMetrics } from './metrics-endpoint.js';
+import { isWebSocketUpgrade, serveAsPlainHttp } from './plain-upgrade.js';
 
 type ApprovalDeps = Parameters<typeof handleApprovalLink>[0];
 
@@ -30,7 +31,7 @@ export interface ServerDeps {
   metrics?: GatewayMetrics;
   /** Browser origins allowed on the API routes (`server.cors`); off when absent. */
   cors?: CorsSettings;
-  /** HTTP upgrades (the Responses API's WebSocket mode); refused when absent. */
+  /** WebSocket upgrades (the Responses API's WebSocket mode); other upgrades, and all when absent, are served as plain HTTP. */
   upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
 
@@ -48,8 +49,10 @@ export function createHttpServer(deps: ServerDeps): Server {
       else res.destroy();
     });
   });
-  // Without a listener Node would answer an upgrade as a plain request.
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => (deps.upgrade ? deps.upgrade(req, socket, head) : socket.destroy()));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (deps.upgrade && isWebSocketUpgrade(req)) deps.upgrade(req, socket, head);
+    else serveAsPlainHttp(server, req, socket, head);
+  });
   // Agents hold one connection for a whole session; long idle gaps are normal.
   server.keepAliveTimeout = 75_000;
   server.headersTimeout = 80_000;

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -115,6 +116,20 @@ describe('the Responses API over a WebSocket', () => {
     expect(row).toMatchObject({ api: 'openai.responses', status: 401, outcome: 'rejected', errorType: 'invalid_api_key' });
   });
 
+  it('a handshake without a WebSocket key is refused with a 400 before anything goes upstream', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(`${h.url}/v1/responses`, { headers: { authorization: `Bearer ${h.key.key}`, connection: 'Upgrade', upgrade: 'websocket' } });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(400);
+    expect(h.fake.requests).toHaveLength(0);
+  });
+
   it('another path is refused with a 404 and goes nowhere', async () => {
     const status = await new Promise<number>((resolve) => {
       const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}/v1/realtime?model=gpt-realtime`, { headers: { authorization: `Bearer ${h.key.key}` } });
@@ -123,6 +138,42 @@ describe('the Responses API over a WebSocket', () => {
     });
     expect(status).toBe(404);
     expect(h.fake.requests).toHaveLength(0);
+  });
+
+  it('a request asking for another upgrade (curl --http2 asks for h2c) is served as the plain HTTP request it is', async () => {
+    h.fake.setDefault({ usage: { input: 30, output: 5 } });
+    const body = JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] });
+    const answers = await Promise.all(
+      [0, 1].map(
+        () =>
+          new Promise<{ status: number; body: string }>((resolve, reject) => {
+            const req = httpRequest(`${h.url}/v1/chat/completions`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${h.key.key}`, 'content-type': 'application/json', connection: 'Upgrade, HTTP2-Settings', upgrade: 'h2c', 'http2-settings': 'AAMAAABkAAQAoAAAAAIAAAAA' },
+            });
+            req.on('response', (res) => {
+              let text = '';
+              res.on('data', (c: Buffer) => (text += c.toString()));
+              res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+            });
+            req.on('upgrade', () => reject(new Error('upgraded')));
+            req.on('error', reject);
+            // The body in two writes: what follows the head reaches the request too.
+            req.write(body.slice(0, 20));
+            setTimeout(() => req.end(body.slice(20)), 20);
+          }),
+      ),
+    );
+    for (const a of answers) expect(a.status, a.body).toBe(200);
+    expect(JSON.parse(answers[0]!.body)).toMatchObject({ object: 'chat.completion' });
+    const calls = h.fake.requests.filter((r) => r.path === '/v1/chat/completions');
+    expect(calls.map((c) => c.json)).toEqual([JSON.parse(body), JSON.parse(body)]);
+    expect(calls[0]!.headers.upgrade).toBeUndefined();
+    const rows = await h.rows();
+    expect(rows.map((r) => [r.api, r.outcome, r.inputTokens])).toEqual([
+      ['openai.chat', 'ok', 30],
+      ['openai.chat', 'ok', 30],
+    ]);
   });
 
   it('Codex through its built-in OpenAI provider uses the socket, with no reconnect and no fallback', async () => {

@@ -25,6 +25,8 @@ const RESPONSES = lookupRoute('POST', '/v1/responses', ['openai']);
 const SOCKET_HEADERS = /^sec-websocket-/;
 /** Upstream handshake headers the client may read (request ids, rate limits): passed on in the 101. */
 const PASSED_ON = /^(x-request-id|request-id|openai-|x-ratelimit-)/;
+/** A handshake's key: 16 bytes in base64 (RFC 6455 §4.1). */
+const WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
 /** Close codes that may be sent in a close frame (RFC 6455 §7.4): others end the socket without one. */
 const sendable = (code: number) => (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
 
@@ -76,6 +78,10 @@ export function responsesSocket(deps: GatewayDeps): SocketGateway {
     const q = raw.indexOf('?');
     const { provider: explicit, path } = splitProviderPrefix(q < 0 ? raw : raw.slice(0, q));
     if (path !== '/v1/responses') return refuse(socket, new GatewayError('unknown_route', `Tollgate does not serve WebSockets on ${path}.`), id);
+    // Checked before the upstream socket opens: a handshake the server side would refuse must not leave one behind.
+    if (req.method !== 'GET' || !WS_KEY.test(req.headers['sec-websocket-key'] ?? '') || !['8', '13'].includes(req.headers['sec-websocket-version'] ?? '')) {
+      return refuse(socket, new GatewayError('invalid_request', 'Not a WebSocket handshake: GET with Sec-WebSocket-Key and Sec-WebSocket-Version 13.'), id);
+    }
     const facts = newFacts(id, ts, 'openai.responses');
     facts.stream = true;
     const headers = headerBag(req.headers);
