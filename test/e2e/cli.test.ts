@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/index.js';
 import { type Served, serve, tollgate } from './cli.js';
 
@@ -106,6 +107,23 @@ describe('the built CLI', () => {
     const res = await fetch(`${gw.url}/admin/v1/report?by=model&since=1d`, { headers: { authorization: 'Bearer adm' } });
     expect(((await res.json()) as { total: { requests: number } }).total.requests).toBe(3);
     expect((await fetch(`${gw.url}/admin/v1/keys`)).status).toBe(401);
+  });
+
+  it('serves the Responses WebSocket: the built server meters and prices each response on the socket', async () => {
+    const created = await tollgate(['keys', 'create', '--user', 'bob', '--team', 'platform', '--json', '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } });
+    const key = (JSON.parse(created.stdout) as { key: string }).key;
+    fake.setDefault({ usage: { input: 2000, cacheRead: 8000, output: 500 } });
+    const ws = new WebSocket(`${gw.url.replace(/^http/, 'ws')}/v1/responses`, { headers: { authorization: `Bearer ${key}` } });
+    await new Promise((ok, fail) => ws.once('open', ok).once('error', fail));
+    const done = new Promise<void>((ok) => ws.on('message', (m: Buffer) => m.toString().includes('"response.completed"') && ok()));
+    ws.send(JSON.stringify({ type: 'response.create', model: 'gpt-5', input: 'hi' }));
+    await done;
+    ws.close();
+    expect(fake.requests.at(-1)!.headers.authorization).toBe('Bearer sk-fake');
+    const out = await tollgate(['export', '--format', 'jsonl', '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } });
+    const rows = out.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.api === 'openai.responses');
+    // The same usage as the chat completions above, at the same price: $0.00765 after the 10% discount.
+    expect(rows).toEqual([expect.objectContaining({ user: 'bob', model: 'gpt-5', stream: true, outcome: 'ok', input_tokens: 10000, cache_read_tokens: 8000, output_tokens: 500, cost_usd: 0.00765 })]);
   });
 
   it('fails fast on a bad config, naming the setting and its line', async () => {
