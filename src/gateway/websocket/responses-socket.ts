@@ -288,9 +288,26 @@ export function responsesSocket(deps: GatewayDeps): SocketGateway {
 const unsent = new WeakMap<WebSocket, number>();
 const HIGH_MARK = 1024 * 1024;
 
-/** Sends a message on, pausing the socket it came from while the other end is slow to take it (no unbounded buffer). */
+/** Sockets corked until the end of this tick. */
+const corked = new WeakSet<WebSocket>();
+
+/**
+ * Sends a message on, pausing the socket it came from while the other end is slow to take it (no
+ * unbounded buffer). The messages of one read (a Response's events often arrive dozens at a time)
+ * leave in one write: the socket is corked until the tick ends, rather than one syscall a frame.
+ */
 function forward(to: WebSocket, from: WebSocket, data: Buffer, binary: boolean): void {
   if (to.readyState !== WebSocket.OPEN) return;
+  // ws keeps its net.Socket as `_socket` (no public accessor); without it a frame is written at once.
+  const socket = (to as unknown as { _socket?: Duplex })._socket;
+  if (socket !== undefined && !corked.has(to)) {
+    corked.add(to);
+    socket.cork();
+    process.nextTick(() => {
+      corked.delete(to);
+      socket.uncork();
+    });
+  }
   const pending = (unsent.get(to) ?? 0) + data.length;
   unsent.set(to, pending);
   if (pending > HIGH_MARK && !from.isPaused) from.pause();
