@@ -2,6 +2,7 @@ import { buildCountTokens, buildMessages } from './anthropic.js';
 import { batchRoute, buildBatches } from './anthropic-batches.js';
 import { anthropicFileRoute, buildAnthropicFiles } from './anthropic-files.js';
 import { buildGemini, buildGeminiModels, geminiPath, isModelResource } from './gemini.js';
+import { buildGeminiCaches, geminiCacheRoute } from './gemini-caches.js';
 import { buildOpenaiBatches, openaiBatchRoute } from './openai-batches.js';
 import { buildChat, buildCompletions } from './openai-chat.js';
 import { buildAudio } from './openai-audio.js';
@@ -64,6 +65,8 @@ export function findRoute(method: string, path: string, headers: Readonly<Record
   if (anthropicFiles !== undefined) return { name: anthropicFiles, dialect: 'anthropic', build: buildAnthropicFiles, json: false, stateful: true };
   const openaiBatches = openaiBatchRoute(method, openaiPath);
   if (openaiBatches !== undefined) return { name: openaiBatches, dialect: 'openai', build: buildOpenaiBatches, json: openaiBatches === 'openai.batches.create', stateful: true };
+  const caches = geminiCacheRoute(method, path);
+  if (caches !== undefined) return { name: caches, dialect: 'gemini', build: buildGeminiCaches, json: caches === 'gemini.caches.create' || caches === 'gemini.caches.update', stateful: true };
   const lookup = responseLookup(method, openaiPath);
   if (lookup !== undefined) return { name: lookup, dialect: 'openai', build: buildResponseLookup, json: false };
   if (method === 'POST') {
