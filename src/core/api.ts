@@ -30,7 +30,9 @@ export type Api =
   | 'gemini.generate'
   | 'gemini.count_tokens'
   | 'gemini.embed'
-  | 'gemini.models';
+  | 'gemini.models'
+  | 'gemini.caches'
+  | 'gemini.caches_lookup';
 
 export const APIS: readonly Api[] = [
   'openai.chat',
@@ -60,6 +62,8 @@ export const APIS: readonly Api[] = [
   'gemini.count_tokens',
   'gemini.embed',
   'gemini.models',
+  'gemini.caches',
+  'gemini.caches_lookup',
 ];
 
 /**
@@ -84,7 +88,15 @@ export const FREE_APIS: ReadonlySet<Api> = new Set<Api>([
   'anthropic.file_content',
   'gemini.count_tokens',
   'gemini.models',
+  'gemini.caches_lookup',
 ]);
+
+/**
+ * APIs billed by a unit the price catalog has no price for: a Gemini explicit cache is billed
+ * per million tokens per hour of storage (protocols.md §4.5). Its creation's row keeps the
+ * tokens it cached and is unpriced, never free.
+ */
+export const UNPRICED_APIS: ReadonlySet<Api> = new Set<Api>(['gemini.caches']);
 
 /**
  * APIs that are billed though their responses may say nothing of it: Gemini's embeddings
@@ -111,6 +123,8 @@ export type ConversationApi =
  */
 const NO_CONVERSATION: Record<Exclude<Api, ConversationApi>, true> = {
   'openai.completions': true,
+  'gemini.caches': true,
+  'gemini.caches_lookup': true,
   'openai.embeddings': true,
   'openai.images': true,
   'openai.audio': true,

@@ -1,5 +1,6 @@
 import { Agent, type Dispatcher, errors } from 'undici';
 import { GatewayError } from '../core/errors.js';
+import type { RouteMatch } from '../providers/types.js';
 
 export interface UpstreamTimeouts {
   connectMs: number;
@@ -23,7 +24,7 @@ export function createAgent(t: UpstreamTimeouts): Agent {
 
 export interface UpstreamRequest {
   url: string;
-  method: 'GET' | 'POST' | 'DELETE';
+  method: RouteMatch['method'];
   headers: Record<string, string>;
   /** Taken (set to undefined) by callUpstream. */
   body: Buffer | undefined;

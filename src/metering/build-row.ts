@@ -1,4 +1,4 @@
-import { type Api, FREE_APIS, type Outcome } from '../core/api.js';
+import { type Api, FREE_APIS, type Outcome, UNPRICED_APIS } from '../core/api.js';
 import type { AttemptRow, LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
 import { USAGE_KEYS, type Usage, type UsageSource, usageOf, zeroUsage } from '../core/usage.js';
@@ -142,7 +142,10 @@ export function buildRow(f: RequestFacts, price: PriceFn): LedgerRow {
   let costPicos: Picos | null = 0n;
   let unpriced = false;
   const billable = f.usage.inputTokens + f.usage.outputTokens > 0;
-  if (!FREE_APIS.has(f.api) && billable) {
+  if (UNPRICED_APIS.has(f.api) && billable) {
+    costPicos = null;
+    unpriced = true;
+  } else if (!FREE_APIS.has(f.api) && billable) {
     const p = price({ provider: f.provider, catalogProvider: f.catalogProvider, model, usage: f.usage, at: new Date(f.ts), serviceTier: f.serviceTier });
     costPicos = p.costPicos;
     unpriced = p.unpriced;

@@ -185,6 +185,10 @@ describe('metering', () => {
     expect(buildRow(images, () => ({ costPicos: 1n, unpriced: false }))).toMatchObject({ costPicos: 0n, unpriced: false });
     images.billedWithoutUsage = true;
     expect(buildRow(images, () => ({ costPicos: 1n, unpriced: false }))).toMatchObject({ costPicos: null, unpriced: true });
+    // A Gemini cache's tokens are billed by the hour of storage, which no catalog prices: unpriced, never the input price.
+    const cache = newFacts('id4', 1_000, 'gemini.caches');
+    cache.usage = { ...zeroUsage(), inputTokens: 48_000, cacheWriteTokens: 48_000 };
+    expect(buildRow(cache, () => ({ costPicos: 1n, unpriced: false }))).toMatchObject({ costPicos: null, unpriced: true, inputTokens: 48_000 });
   });
 
   it('estimates input from every string in the body, rounding up', () => {

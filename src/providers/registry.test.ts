@@ -67,6 +67,11 @@ describe('registry', () => {
     ['GET', '/v1beta/models/gemini-3.6-flash', { api: 'gemini.models', dialect: 'gemini', method: 'GET', model: 'gemini-3.6-flash', noBody: true }],
     ['GET', '/v1beta/tunedModels', { api: 'gemini.models', dialect: 'gemini', method: 'GET', noBody: true }],
     ['GET', '/v1beta/tunedModels/my-tuned', { api: 'gemini.models', dialect: 'gemini', method: 'GET', model: 'tunedModels/my-tuned', noBody: true }],
+    ['POST', '/v1beta/cachedContents', { api: 'gemini.caches', dialect: 'gemini', method: 'POST' }],
+    ['GET', '/v1beta/cachedContents', { api: 'gemini.caches_lookup', dialect: 'gemini', method: 'GET', noBody: true }],
+    ['GET', '/v1beta/cachedContents/abc123', { api: 'gemini.caches_lookup', dialect: 'gemini', method: 'GET', noBody: true }],
+    ['PATCH', '/v1beta/cachedContents/abc123', { api: 'gemini.caches_lookup', dialect: 'gemini', method: 'PATCH' }],
+    ['DELETE', '/v1beta/cachedContents/abc123', { api: 'gemini.caches_lookup', dialect: 'gemini', method: 'DELETE', noBody: true }],
   ] as const)('matches %s %s', (method, path, expected) => {
     expect(lookupRoute(method, path)).toEqual({ kind: 'match', route: expected });
     const route = adapterFor(expected.dialect).matchRoute(method, path);
@@ -90,6 +95,8 @@ describe('registry', () => {
     }
     // The model's own resource is known, with GET only.
     expect(lookupRoute('POST', '/v1beta/models/gemini-3.6-flash')).toEqual({ kind: 'wrong_method', allow: ['GET'] });
+    expect(lookupRoute('POST', '/v1beta/cachedContents/abc123')).toEqual({ kind: 'wrong_method', allow: ['GET', 'PATCH', 'DELETE'] });
+    expect(lookupRoute('GET', '/v1beta/cachedContents/a/b')).toEqual({ kind: 'unknown' });
   });
 
   it('takes compact and input_tokens for endpoints of their own, not stored response ids', () => {

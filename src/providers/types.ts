@@ -61,7 +61,7 @@ export interface DialectAdapter {
 export interface RouteMatch {
   api: Api;
   dialect: Dialect;
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Model taken from the path (Gemini), if any. */
   model?: string;
   /** Whether the path alone says the response streams (Gemini `:streamGenerateContent`). */

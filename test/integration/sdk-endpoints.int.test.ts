@@ -284,6 +284,39 @@ describe('Gemini models, token counts and embeddings through Tollgate', () => {
     expect(row2).toMatchObject({ api: 'gemini.embed', usageSource: 'final', inputTokens: 7, costPicos: 7n });
   });
 
+  it('caches.create, get, list, update, delete: the creation records the tokens cached, unpriced (storage is billed by the hour); the rest cost nothing', async () => {
+    h.fake.script({ usage: { input: 48_000 } });
+    const created = await client().caches.create({ model: 'gemini-2.5-flash', config: { contents: [{ role: 'user', parts: [{ text: 'a long manual' }] }], systemInstruction: 'You answer from the manual.', ttl: '600s', displayName: 'manual' } });
+    expect(created.name).toMatch(/^cachedContents\//);
+    expect(created.usageMetadata?.totalTokenCount).toBe(48_000);
+    const got = await client().caches.get({ name: created.name! });
+    expect(got.displayName).toBe('manual');
+    const names: string[] = [];
+    for await (const c of await client().caches.list()) names.push(c.name ?? '');
+    expect(names).toContain(created.name);
+    const updated = await client().caches.update({ name: created.name!, config: { ttl: '7200s' } });
+    expect(Date.parse(updated.expireTime!)).toBeGreaterThan(Date.parse(created.expireTime!));
+    await client().caches.delete({ name: created.name! });
+    const ups = await h.fake.waitForRequests(5);
+    expect(ups.map((u) => [u.method, u.route])).toEqual([
+      ['POST', 'gemini.caches.create'],
+      ['GET', 'gemini.caches.get'],
+      ['GET', 'gemini.caches.list'],
+      ['PATCH', 'gemini.caches.update'],
+      ['DELETE', 'gemini.caches.delete'],
+    ]);
+    expect(ups[0]!.headers['x-goog-api-key']).toBe('gm-upstream');
+    expect(ups[0]!.json).toMatchObject({ model: 'models/gemini-2.5-flash', ttl: '600s' });
+    const rows = await h.rows();
+    expect(rows[0]).toMatchObject({ api: 'gemini.caches', provider: 'gemini', model: 'gemini-2.5-flash', inputTokens: 48_000, cacheWriteTokens: 48_000, usageSource: 'final', costPicos: null, unpriced: true, outcome: 'ok', responseId: created.name });
+    expect(rows.slice(1).map((r) => [r.api, r.costPicos, r.unpriced, r.outcome])).toEqual(Array.from({ length: 4 }, () => ['gemini.caches_lookup', 0n, false, 'ok']));
+    // The cache used by a generateContent: its tokens come back as cached content, priced as cache reads.
+    h.fake.script({ usage: { input: 100, cacheRead: 48_000, output: 10 } });
+    await client().models.generateContent({ model: 'gemini-2.5-flash', contents: 'What does chapter 2 say?', config: { cachedContent: created.name! } });
+    const use = (await h.rows()).at(-1);
+    expect(use).toMatchObject({ api: 'gemini.generate', cacheReadTokens: 48_000, unpriced: false });
+  });
+
   it('models.list and models.get: Google’s answer, recorded as gemini.models at no cost', async () => {
     const names: string[] = [];
     for await (const m of await client().models.list()) names.push(m.name ?? '');

@@ -1,10 +1,14 @@
 import { asObject } from '../shared/json.js';
 import { optionalCount, requireModel, requireObject } from '../shared/request.js';
 import type { RequestInfo, RouteMatch } from '../types.js';
+import { modelOf } from './caches.js';
 
 /** Gemini names the model and the streaming in the path; the body only has the output cap. */
 export function inspectGeminiRequest(route: RouteMatch, body: unknown): RequestInfo {
   const obj = requireObject(body, route.api);
+  // A cache names its model in the body (`models/…`); extending one (PATCH) names none.
+  if (route.api === 'gemini.caches') return { model: modelOf(requireModel(obj, route.api))!, stream: false };
+  if (route.api === 'gemini.caches_lookup') return { model: '', stream: false };
   const info: RequestInfo = { model: route.model ?? requireModel(obj, route.api), stream: route.streamByPath === true };
   const cap = optionalCount(asObject(obj.generationConfig)?.maxOutputTokens);
   if (cap !== undefined) info.maxOutputTokens = cap;

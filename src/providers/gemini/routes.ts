@@ -34,6 +34,12 @@ function modelName(collection: string, segment: string): string | undefined {
   return collection === 'tunedModels' ? `tunedModels/${id}` : id;
 }
 
+/** `/v1beta/cachedContents/{id}`: one explicit cache (its name names no model). */
+function cachedContent(pathname: string): PathMatch | undefined {
+  const m = /^\/v1beta\/cachedContents\/([^/:]+)$/.exec(pathname);
+  return m !== null && decodeSegment(m[1]!) !== undefined ? {} : undefined;
+}
+
 export const GEMINI_ROUTES: readonly RouteSpec[] = [
   { api: 'gemini.generate', method: 'POST', path: modelMethod('generateContent', false) },
   { api: 'gemini.generate', method: 'POST', path: modelMethod('streamGenerateContent', true) },
@@ -41,6 +47,12 @@ export const GEMINI_ROUTES: readonly RouteSpec[] = [
   { api: 'gemini.embed', method: 'POST', path: modelMethod('embedContent', false) },
   { api: 'gemini.embed', method: 'POST', path: modelMethod('batchEmbedContents', false) },
   { api: 'gemini.models', method: 'GET', path: modelResource, noBody: true },
+  // Explicit caching: creating one is billed (storage, by the hour); listing, reading, extending and deleting are not.
+  { api: 'gemini.caches', method: 'POST', path: '/v1beta/cachedContents' },
+  { api: 'gemini.caches_lookup', method: 'GET', path: '/v1beta/cachedContents', noBody: true },
+  { api: 'gemini.caches_lookup', method: 'GET', path: cachedContent, noBody: true },
+  { api: 'gemini.caches_lookup', method: 'PATCH', path: cachedContent },
+  { api: 'gemini.caches_lookup', method: 'DELETE', path: cachedContent, noBody: true },
 ];
 
 export function lookupGeminiRoute(method: string, pathname: string, first = true): RouteLookup {

@@ -3,11 +3,13 @@ import { bufferBody, errorBodyTap, freeBodyTap, isEventStream, isSuccess, observ
 import type { ResponseTap, RouteMatch, TapContext } from '../types.js';
 import { JsonArrayScanner } from './array-scanner.js';
 import { readGeminiBody } from './body.js';
+import { readCachedContent } from './caches.js';
 import { GeminiStreamReader } from './stream.js';
 
 export function createGeminiTap(route: RouteMatch, ctx: TapContext): ResponseTap {
   if (!isSuccess(ctx.status)) return errorBodyTap(ctx.status);
   if (FREE_APIS.has(route.api)) return freeBodyTap();
+  if (route.api === 'gemini.caches') return bufferBody(readCachedContent);
   if (isEventStream(ctx)) return observeSse(new GeminiStreamReader());
   if (route.streamByPath) return scanJsonArray(new GeminiStreamReader());
   // generateContent, or an embedding (whose body has no candidates, and usageMetadata only if the API reports it).

@@ -27,6 +27,15 @@ describe('applyOverrides on Gemini paths', () => {
   });
 });
 
+describe('applyOverrides on a Gemini cache', () => {
+  it('renames the model in the body, where a cache names it, as models/…', () => {
+    const path = '/v1beta/cachedContents';
+    const out = applyOverrides(route('POST', path), { model: 'models/gemini-2.5-pro', contents: [] }, path, { model: 'gemini-2.5-flash' });
+    expect(out.path).toBe(path);
+    expect(JSON.parse(out.body.toString())).toEqual({ model: 'models/gemini-2.5-flash', contents: [] });
+  });
+});
+
 describe('applyOverrides on a compaction', () => {
   it('renames the model and adds no output cap, which /v1/responses/compact does not take', () => {
     const path = '/v1/responses/compact';

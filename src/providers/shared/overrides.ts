@@ -17,6 +17,8 @@ export function applyOverrides(route: RouteMatch, json: unknown, path: string, o
   let outPath = path;
   if (o.model !== undefined) {
     if (route.dialect !== 'gemini') body.model = o.model;
+    // A cache names its model in the body, as `models/…`.
+    else if (route.api === 'gemini.caches') body.model = resourceName(o.model);
     else {
       // Gemini names the model in the path; a batch of embeddings names it again in each request.
       outPath = withPathModel(path, o.model);
@@ -36,7 +38,12 @@ function withPathModel(path: string, model: string): string {
 
 function renameRequestModel(request: unknown, model: string): unknown {
   if (request === null || typeof request !== 'object' || Array.isArray(request) || !('model' in request)) return request;
-  return { ...request, model: model.startsWith('models/') || model.startsWith('tunedModels/') ? model : `models/${model}` };
+  return { ...request, model: resourceName(model) };
+}
+
+/** A model as Gemini's bodies name it: `models/x` (or `tunedModels/x`). */
+function resourceName(model: string): string {
+  return model.startsWith('models/') || model.startsWith('tunedModels/') ? model : `models/${model}`;
 }
 
 function capOutput(route: RouteMatch, body: Record<string, unknown>, cap: number): void {
