@@ -11,6 +11,7 @@ import { type AuthPolicy, identify } from '../identity/identify.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
 import { type PriceFn, type RequestFacts, newFacts } from '../metering/build-row.js';
 import { record } from './record.js';
+import { admitRequest } from './admit-request.js';
 import type { FinishedResponse } from '../metering/background-usage.js';
 import { StoredResponses } from '../metering/stored-responses.js';
 import type { Admission, BatchAdmission } from '../policy/admission.js';
@@ -251,17 +252,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   let path = x.path;
   let capOutputTokens: number | undefined;
   if (deps.policy && raw !== undefined && !FREE_APIS.has(route.api)) {
-    const admission = await deps.policy.admit({
-      id: facts.id,
-      caller: who,
-      model: info.model,
-      keep: headers['x-tollgate-model-override']?.trim().toLowerCase() === 'keep',
-      bodyBytes: info.textBytes ?? raw.length,
-      json,
-      maxOutputTokens: info.maxOutputTokens,
-      modifiers: info.speed === undefined && info.inferenceGeo === undefined ? undefined : { speed: info.speed, inferenceGeo: info.inferenceGeo },
-      resolve,
-    });
+    const admission = await deps.policy.admit(admitRequest(facts.id, who, info, headers, { bytes: info.textBytes ?? raw.length, json }, resolve));
     x.held.admission = admission;
     provider = admission.served.upstream;
     facts.pool = admission.pool;

@@ -1,0 +1,18 @@
+import type { Identity } from '../identity/identify.js';
+import type { AdmitRequest, Served } from '../policy/admission.js';
+import type { HeaderBag, RequestInfo } from '../providers/types.js';
+
+/** What the policy is asked to admit, from a request as the gateway inspected it (HTTP or a socket's `response.create`). */
+export function admitRequest<P extends Served>(id: string, caller: Identity, info: RequestInfo, headers: HeaderBag, body: { bytes: number; json: unknown }, resolve: (model: string) => P): AdmitRequest<P> {
+  return {
+    id,
+    caller,
+    model: info.model,
+    keep: headers['x-tollgate-model-override']?.trim().toLowerCase() === 'keep',
+    bodyBytes: body.bytes,
+    json: body.json,
+    maxOutputTokens: info.maxOutputTokens,
+    modifiers: info.speed === undefined && info.inferenceGeo === undefined ? undefined : { speed: info.speed, inferenceGeo: info.inferenceGeo },
+    resolve,
+  };
+}
