@@ -101,7 +101,7 @@ export function responsesSocket(deps: GatewayDeps): SocketGateway {
   function connect(req: IncomingMessage, socket: Duplex, head: Buffer, conn: Conn, facts: RequestFacts, url: string, headers: HeaderBag): void {
     const protocols = req.headers['sec-websocket-protocol']?.split(',').map((p) => p.trim());
     const up = new WebSocket(url, protocols, { headers, perMessageDeflate: false, maxPayload: 0, handshakeTimeout: 30_000 });
-    // The handshake ends one way only (opened, refused, failed); what the socket does after is relaySocket's.
+    // The handshake ends one way only (opened, refused, failed); what the socket does after is the session's (session.ts).
     let settled = false;
     const gone = () => {
       settled = true;
