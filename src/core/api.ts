@@ -7,6 +7,7 @@ export type Api =
   | 'openai.chat'
   | 'openai.completions'
   | 'openai.responses'
+  | 'openai.realtime'
   | 'openai.compact'
   | 'openai.responses_lookup'
   | 'openai.input_tokens'
@@ -38,6 +39,7 @@ export const APIS: readonly Api[] = [
   'openai.chat',
   'openai.completions',
   'openai.responses',
+  'openai.realtime',
   'openai.compact',
   'openai.responses_lookup',
   'openai.input_tokens',
@@ -123,6 +125,7 @@ export type ConversationApi =
  */
 const NO_CONVERSATION: Record<Exclude<Api, ConversationApi>, true> = {
   'openai.completions': true,
+  'openai.realtime': true,
   'gemini.caches': true,
   'gemini.caches_lookup': true,
   'openai.embeddings': true,

@@ -13,7 +13,8 @@ import { checkProviderKey } from '../provider-keys.js';
 import type { GatewayDeps } from '../proxy.js';
 import { record } from '../record.js';
 import { splitProviderPrefix } from '../routes.js';
-import { type Conn, type SessionDeps, SocketSession } from './session.js';
+import { type Conn, type RelayedSocket, type SessionDeps } from './relayed.js';
+import { ResponsesSession } from './responses-session.js';
 
 const adapter = adapterFor('openai');
 /** Handshake headers of the client's that are the socket's own, not the request's: `ws` sets them for the upstream. */
@@ -44,7 +45,7 @@ export function responsesSocket(deps: GatewayDeps): SocketGateway {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: deps.maxBodyBytes });
   const extraHeaders = new WeakMap<IncomingMessage, string[]>();
   wss.on('headers', (lines, req) => lines.push(...(extraHeaders.get(req) ?? [])));
-  const sessions = new Set<SocketSession>();
+  const sessions = new Set<RelayedSocket>();
   let closing = false;
 
   const refuse = (socket: Duplex, err: GatewayError, id: string) => {
@@ -144,7 +145,7 @@ export function responsesSocket(deps: GatewayDeps): SocketGateway {
     });
     up.once('open', () => {
       if (!settle() || socket.destroyed) return void up.terminate();
-      wss.handleUpgrade(req, socket, head, (client) => sessions.add(new SocketSession(session, conn, client, up)));
+      wss.handleUpgrade(req, socket, head, (client) => sessions.add(new ResponsesSession(session, conn, client, up)));
     });
   }
 

@@ -1,0 +1,107 @@
+import { cacheStep } from '../../cache-analysis/gateway.js';
+import { toGatewayError } from '../../core/errors.js';
+import { newRequestId } from '../../core/ids.js';
+import { newFacts } from '../../metering/build-row.js';
+import type { Admission } from '../../policy/admission.js';
+import { adapterFor, lookupRoute } from '../../providers/index.js';
+import { applyOverrides } from '../../providers/shared/overrides.js';
+import type { RequestInfo, RouteMatch } from '../../providers/types.js';
+import { admitRequest } from '../admit-request.js';
+import { record } from '../record.js';
+import { requestDigest } from '../request-digest.js';
+import type { UpstreamProvider } from '../select-provider.js';
+import { forward } from './forward.js';
+import { RelayedSocket } from './relayed.js';
+import { SocketTurns } from './turns.js';
+
+const adapter = adapterFor('openai');
+const RESPONSES = lookupRoute('POST', '/v1/responses', ['openai']);
+
+type Served = { provider: string; catalogProvider: string | undefined; upstream: UpstreamProvider };
+
+/**
+ * A Responses API socket: a `response.create` is first admitted (the next message waits for it),
+ * then begins a turn that the upstream's events meter and end with a row.
+ */
+export class ResponsesSession extends RelayedSocket {
+  private readonly turns = new SocketTurns();
+
+  protected openResponses(): number {
+    return this.turns.size;
+  }
+
+  protected fromUpstream(text: string): void {
+    this.turns.event(text);
+  }
+
+  protected cut(clientGone: boolean): void {
+    this.turns.closeAll(clientGone);
+  }
+
+  protected override async fromClient(data: Buffer, isBinary: boolean): Promise<void> {
+    const json = isBinary ? undefined : parseMessage(data);
+    if (json?.type !== 'response.create') return forward(this.up, this.client, data, isBinary);
+    // A response asked for while closing would be cut: the client is told to go elsewhere first.
+    if (this.refusesNew()) return;
+    const { conn, d } = this;
+    const started = performance.now();
+    const facts = newFacts(newRequestId(), Date.now(), 'openai.responses');
+    const w = conn.who;
+    Object.assign(facts, { stream: true, status: 200, attempts: 1, provider: conn.provider.name, catalogProvider: conn.provider.catalog });
+    Object.assign(facts, { keyId: w.keyId, user: w.user, team: w.team, project: w.project, sessionId: w.sessionId, client: w.client, tags: w.tags });
+    let admission: Admission<Served> | undefined;
+    let info: RequestInfo;
+    let body = data;
+    try {
+      info = adapter.inspectRequest(route(), json);
+      facts.modelRequested = info.model;
+      if (d.gateway.policy) {
+        // One connection, one upstream: a policy's model goes to the provider the socket is open to.
+        const served: Served = { provider: conn.provider.name, catalogProvider: conn.provider.catalog, upstream: conn.provider };
+        admission = await d.gateway.policy.admit(admitRequest(facts.id, w, info, conn.headers, { bytes: data.length, json }, () => served));
+        facts.pool = admission.pool;
+        if (admission.model !== info.model || admission.capOutputTokens !== undefined) {
+          body = applyOverrides(route(), json, '/v1/responses', { model: admission.model !== info.model ? admission.model : undefined, maxOutputTokens: admission.capOutputTokens }).body;
+          info = { ...info, model: admission.model };
+        }
+      }
+    } catch (e) {
+      const err = toGatewayError(e);
+      this.sendError(err.status, adapter.renderError(err, facts.id).body);
+      d.failed(facts, err.status, err.outcome, err.code);
+      return;
+    }
+    const step = cacheStep(d.cache, d.cacheMatch, { api: 'openai.responses', provider: conn.provider.name, model: info.model, json, raw: body });
+    facts.prefix = step.prefix;
+    const digest = requestDigest(json, facts);
+    setImmediate(digest.run);
+    this.turns.begin({
+      facts,
+      info,
+      started,
+      inputEstimate: digest.inputEstimate,
+      finish: () => {
+        digest.run();
+        this.shutdownOutcome(facts);
+        const row = record(d.gateway, facts, undefined);
+        admission?.settle(row.costPicos, row.inputTokens + row.outputTokens, row.attemptLog);
+        this.responseEnded();
+      },
+    });
+    forward(this.up, this.client, step.raw, false);
+  }
+}
+
+function route(): RouteMatch {
+  if (RESPONSES.kind !== 'match') throw new Error('the Responses route is missing');
+  return RESPONSES.route;
+}
+
+export function parseMessage(data: Buffer): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(data.toString('utf8')) as unknown;
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
