@@ -12,7 +12,7 @@ import type { CacheSettings } from './cache-analysis/gateway.js';
 import { rowPricer } from './cache-analysis/report.js';
 import { messageBatchPoller, openaiBatchPoller } from './gateway/batch-poll.js';
 import { type Gateway, type GatewayDeps, createGateway } from './gateway/proxy.js';
-import { responsesSocket } from './gateway/websocket/responses-socket.js';
+import { socketGateway } from './gateway/websocket/sockets.js';
 import { responsePoller } from './gateway/response-poll.js';
 import type { ProviderTable } from './gateway/select-provider.js';
 import { type UpstreamTimeouts, createAgent } from './gateway/upstream.js';
@@ -178,7 +178,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     batchResults: (f) => batchResults.downloaded(f),
   };
   const gateway = createGateway(gatewayDeps);
-  const sockets = responsesSocket(gatewayDeps);
+  const sockets = socketGateway(gatewayDeps);
   let closing = false;
   // This server's own addresses join the configured ones once it listens (port 0 is chosen then).
   let gateways: readonly GatewayAddress[] = o.telemetry?.gatewayAddresses ?? [];

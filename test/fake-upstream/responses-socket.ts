@@ -5,6 +5,7 @@ import { errorReply, streamError } from './errors.js';
 import { buildResponses } from './openai-responses.js';
 import type { PromptCacheSim } from './prompt-cache.js';
 import { isRecord } from './reply.js';
+import { serveRealtime } from './realtime-socket.js';
 import type { RecordedRequest, Scenario } from './types.js';
 
 export interface SocketHooks {
@@ -17,7 +18,8 @@ export interface SocketHooks {
 }
 
 /**
- * OpenAI's Responses API over a WebSocket (`GET /v1/responses` upgraded): each
+ * OpenAI's WebSockets: the Realtime API's (`/v1/realtime`, realtime-socket.ts), and the Responses
+ * API's (`GET /v1/responses` upgraded): each
  * `response.create` message is answered with the events its HTTP stream would carry, one
  * text message per event. A scenario's status of 400 or more answers with an `error` event;
  * `cutAfterEvents` drops the socket, `stallAfterEvents` goes silent, `errorEventAfter` sends the stream's error event instead.
@@ -25,8 +27,8 @@ export interface SocketHooks {
 export function serveResponsesSocket(server: Server, hooks: SocketHooks): void {
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = (req.url ?? '/').split('?')[0]!;
-    const refusal = path !== '/v1/responses' ? 404 : req.headers.authorization === undefined ? 401 : undefined;
+    const [path = '/', search = ''] = (req.url ?? '/').split('?');
+    const refusal = path !== '/v1/responses' && path !== '/v1/realtime' ? 404 : req.headers.authorization === undefined ? 401 : undefined;
     if (refusal !== undefined) {
       const body = errorReply('openai', refusal, { message: refusal === 404 ? `Invalid URL (GET ${path})` : 'You did not provide an API key.' }, 'req_ws').pieces[0]!;
       socket.end(`HTTP/1.1 ${refusal} Refused\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nx-request-id: req_ws_refused\r\n\r\n${body.toString()}`);
@@ -35,6 +37,7 @@ export function serveResponsesSocket(server: Server, hooks: SocketHooks): void {
     wss.handleUpgrade(req, socket, head, (ws) => {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+      if (path === '/v1/realtime') return serveRealtime(ws, hooks, path, new URLSearchParams(search).get('model') ?? 'gpt-realtime', headers);
       let turn = Promise.resolve();
       ws.on('message', (data: RawData) => {
         turn = turn.then(() => answer(ws, hooks, hooks.begin(path, headers, toBuffer(data))));

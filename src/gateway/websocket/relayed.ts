@@ -72,7 +72,6 @@ export abstract class RelayedSocket {
     });
     client.on('error', (err) => log.warn('client websocket error', { id: conn.id, err: err.message }));
     up.on('error', (err) => log.warn('upstream websocket error', { id: conn.id, err: err.message }));
-    if (d.closing()) this.drain();
   }
 
   /** Shutdown begins: closes now when no response is open, else once the last one ends. */

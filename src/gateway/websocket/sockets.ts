@@ -4,7 +4,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { type CacheSettings, DEFAULT_CACHE_SETTINGS, cacheRuleMatcher } from '../../cache-analysis/gateway.js';
 import { GatewayError, toGatewayError } from '../../core/errors.js';
 import { newRequestId } from '../../core/ids.js';
-import { identify } from '../../identity/identify.js';
+import { type Identity, identify } from '../../identity/identify.js';
 import { type RequestFacts, newFacts } from '../../metering/build-row.js';
 import { adapterFor } from '../../providers/index.js';
 import type { HeaderBag } from '../../providers/types.js';
@@ -15,8 +15,13 @@ import { record } from '../record.js';
 import { splitProviderPrefix } from '../routes.js';
 import { type Conn, type RelayedSocket, type SessionDeps } from './relayed.js';
 import { ResponsesSession } from './responses-session.js';
+import { RealtimeSession } from './realtime-session.js';
+import { admitRequest } from '../admit-request.js';
+import type { UpstreamProvider } from '../select-provider.js';
 
 const adapter = adapterFor('openai');
+/** The paths served as WebSockets, and the API their rows record. */
+const SOCKET_APIS: Record<string, 'openai.responses' | 'openai.realtime' | undefined> = { '/v1/responses': 'openai.responses', '/v1/realtime': 'openai.realtime' };
 /** Handshake headers of the client's that are the socket's own, not the request's: `ws` sets them for the upstream. */
 const SOCKET_HEADERS = /^sec-websocket-/;
 /** Upstream handshake headers the client may read (request ids, rate limits): passed on in the 101. */
@@ -25,7 +30,7 @@ const PASSED_ON = /^(x-request-id|request-id|openai-|x-ratelimit-)/;
 const WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
 
 export interface SocketGateway {
-  /** An HTTP upgrade: the Responses API's WebSocket mode is served, anything else is refused. */
+  /** A WebSocket upgrade: the Responses API's WebSocket mode and the Realtime API are served, other paths refused. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Shutdown begins: idle sockets close now (1001), the others once their response ends. */
   drain(): void;
@@ -34,12 +39,13 @@ export interface SocketGateway {
 }
 
 /**
- * OpenAI's Responses API over a WebSocket (`GET /v1/responses` upgraded), which Codex uses
- * when its provider supports it. The socket is relayed message by message, unchanged both
- * ways; each `response.create` is admitted by the policy and recorded as one row, metered from
- * the same server events as a streamed HTTP response.
+ * OpenAI's WebSockets: the Responses API's (`GET /v1/responses` upgraded), which Codex uses when
+ * its provider supports it, and the Realtime API's (`/v1/realtime?model=…`). The handshake is
+ * checked, attributed and forwarded with the provider's key; then the socket is relayed message
+ * by message, unchanged both ways, and each response is recorded as one row
+ * (responses-session.ts, realtime-session.ts).
  */
-export function responsesSocket(deps: GatewayDeps): SocketGateway {
+export function socketGateway(deps: GatewayDeps): SocketGateway {
   const cache: CacheSettings = deps.cache ?? DEFAULT_CACHE_SETTINGS;
   const cacheMatch = cacheRuleMatcher(cache.rules);
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: deps.maxBodyBytes });
@@ -66,12 +72,13 @@ export function responsesSocket(deps: GatewayDeps): SocketGateway {
     const raw = req.url ?? '/';
     const q = raw.indexOf('?');
     const { provider: explicit, path } = splitProviderPrefix(q < 0 ? raw : raw.slice(0, q));
-    if (path !== '/v1/responses') return refuse(socket, new GatewayError('unknown_route', `Tollgate does not serve WebSockets on ${path}.`), id);
+    const kind = SOCKET_APIS[path];
+    if (kind === undefined) return refuse(socket, new GatewayError('unknown_route', `Tollgate does not serve WebSockets on ${path}.`), id);
     // Checked before the upstream socket opens: a handshake the server side would refuse must not leave one behind.
     if (req.method !== 'GET' || !WS_KEY.test(req.headers['sec-websocket-key'] ?? '') || !['8', '13'].includes(req.headers['sec-websocket-version'] ?? '')) {
       return refuse(socket, new GatewayError('invalid_request', 'Not a WebSocket handshake: GET with Sec-WebSocket-Key and Sec-WebSocket-Version 13.'), id);
     }
-    const facts = newFacts(id, ts, 'openai.responses');
+    const facts = newFacts(id, ts, kind);
     facts.stream = true;
     const headers = headerBag(req.headers);
     const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
@@ -80,10 +87,14 @@ export function responsesSocket(deps: GatewayDeps): SocketGateway {
       const cred = adapter.readCredential(headers, query);
       const who = await identify(cred, headers, deps.keys, deps.auth);
       Object.assign(facts, { keyId: who.keyId, user: who.user, team: who.team, project: who.project, sessionId: who.sessionId, client: who.client, tags: who.tags });
-      const provider = deps.providers.select('openai', '', explicit);
+      // A Realtime socket names its model in the URL; a Responses socket's messages each name theirs.
+      const model = kind === 'openai.realtime' ? (query.get('model') ?? '') : '';
+      facts.modelRequested = model;
+      const provider = deps.providers.select('openai', model, explicit);
       facts.provider = provider.name;
       facts.catalogProvider = provider.catalog;
       checkProviderKey(provider, who.upstreamKey.kind === 'passthrough');
+      const realtime = kind === 'openai.realtime' ? await admitRealtime(facts, who, headers, query, provider) : undefined;
       const out: HeaderBag = Object.assign(upstreamHeaders(headers), provider.headers);
       for (const k of Object.keys(out)) if (SOCKET_HEADERS.test(k)) delete out[k];
       if (who.upstreamKey.kind === 'passthrough') adapter.writeCredential(out, query, who.upstreamKey.key, cred?.where);
@@ -91,7 +102,8 @@ export function responsesSocket(deps: GatewayDeps): SocketGateway {
       else if (cred?.where) delete out[cred.where];
       conn = { id, who, headers, provider };
       const qs = query.toString();
-      connect(req, socket, head, conn, facts, provider.baseUrl.replace(/^http/, 'ws') + path + (qs ? `?${qs}` : ''), out);
+      const open = (client: WebSocket, up: WebSocket): RelayedSocket => (realtime ? new RealtimeSession(session, conn, client, up, realtime.model, realtime.pool) : new ResponsesSession(session, conn, client, up));
+      connect(req, socket, head, { conn, facts, open }, provider.baseUrl.replace(/^http/, 'ws') + path + (qs ? `?${qs}` : ''), out);
     } catch (e) {
       const err = toGatewayError(e);
       refuse(socket, err, id);
@@ -99,7 +111,22 @@ export function responsesSocket(deps: GatewayDeps): SocketGateway {
     }
   }
 
-  function connect(req: IncomingMessage, socket: Duplex, head: Buffer, conn: Conn, facts: RequestFacts, url: string, headers: HeaderBag): void {
+  /**
+   * A Realtime socket's responses start on the server and cannot be refused one by one: the
+   * caller's budgets, rate limits and model policy are checked when it opens (a model policy's
+   * model replaces the URL's), the hold released at once; each response's cost is charged as it ends.
+   */
+  async function admitRealtime(facts: RequestFacts, who: Identity, headers: HeaderBag, query: URLSearchParams, provider: UpstreamProvider): Promise<{ model: string; pool: string | null }> {
+    if (!deps.policy) return { model: facts.modelRequested, pool: null };
+    const served = { provider: provider.name, catalogProvider: provider.catalog, upstream: provider };
+    const admission = await deps.policy.admit(admitRequest(facts.id, who, { model: facts.modelRequested, stream: true }, headers, { bytes: 0, json: undefined }, () => served));
+    admission.settle(0n, 0);
+    if (admission.model !== facts.modelRequested) query.set('model', admission.model);
+    return { model: admission.model, pool: admission.pool };
+  }
+
+  function connect(req: IncomingMessage, socket: Duplex, head: Buffer, x: { conn: Conn; facts: RequestFacts; open: (client: WebSocket, up: WebSocket) => RelayedSocket }, url: string, headers: HeaderBag): void {
+    const { conn, facts } = x;
     const protocols = req.headers['sec-websocket-protocol']?.split(',').map((p) => p.trim());
     const up = new WebSocket(url, protocols, { headers, perMessageDeflate: false, maxPayload: 0, handshakeTimeout: 30_000 });
     // The handshake ends one way only (opened, refused, failed); what the socket does after is the session's (session.ts).
@@ -145,7 +172,11 @@ export function responsesSocket(deps: GatewayDeps): SocketGateway {
     });
     up.once('open', () => {
       if (!settle() || socket.destroyed) return void up.terminate();
-      wss.handleUpgrade(req, socket, head, (client) => sessions.add(new ResponsesSession(session, conn, client, up)));
+      wss.handleUpgrade(req, socket, head, (client) => {
+        const s = x.open(client, up);
+        sessions.add(s);
+        if (closing) s.drain();
+      });
     });
   }
 

@@ -1,0 +1,138 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createPricer } from '../../src/pricing/index.js';
+import { parseRule, budgetInput, toBudget } from '../../src/policy/rule-input.js';
+import { budgetCounter } from '../../src/policy/plan.js';
+import { type Harness, eventually, startHarness, useHarness } from '../support/harness.js';
+
+interface Socket {
+  ws: WebSocket;
+  events: Record<string, unknown>[];
+  closed: Promise<number>;
+}
+
+async function realtime(url: string, key: string, model = 'gpt-realtime'): Promise<Socket> {
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/realtime?model=${model}`, { headers: { authorization: `Bearer ${key}` } });
+  const events: Record<string, unknown>[] = [];
+  ws.on('message', (d: Buffer) => events.push(JSON.parse(d.toString()) as Record<string, unknown>));
+  const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
+  await new Promise<void>((ok, fail) => ws.once('open', () => ok()).once('error', fail));
+  return { ws, events, closed };
+}
+
+async function until(ok: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const done = (s: Socket) => s.events.filter((e) => e.type === 'response.done').length;
+
+// $4 a million text in, $32 audio in, $0.40 cached (text or audio), $16 text out, $64 audio out (the catalog's gpt-realtime):
+// 400 text + 600 audio uncached, 300 text + 200 audio cached, 100 text + 300 audio out = $0.0418.
+const USAGE = { input: 1000, cacheRead: 500, output: 400, audioInput: 600, audioCacheRead: 200, audioOutput: 300 };
+const COST = 41_800_000_000n;
+
+describe('the Realtime API through Tollgate', () => {
+  const h = useHarness({ price: createPricer() });
+
+  it('relays a voice session unchanged and records a row per response, audio priced at audio rates', async () => {
+    h.fake.setDefault({ usage: USAGE, chunks: 5 });
+    const s = await realtime(h.url, h.key.key);
+    await until(() => s.events.some((e) => e.type === 'session.created'));
+    s.ws.send(JSON.stringify({ type: 'session.update', session: { type: 'realtime', instructions: 'Be brief.' } }));
+    s.ws.send(JSON.stringify({ type: 'response.create' }));
+    await until(() => done(s) === 1);
+    // A response the server starts by itself (voice activity detection ends the user's turn).
+    s.ws.send(JSON.stringify({ type: 'input_audio_buffer.commit' }));
+    await until(() => done(s) === 2);
+    s.ws.close();
+    await s.closed;
+    const calls = h.fake.requests.filter((r) => r.path === '/v1/realtime');
+    expect(calls.map((c) => (c.json as { type: string }).type)).toEqual(['session.update', 'response.create', 'input_audio_buffer.commit']);
+    expect(calls[0]!.headers.authorization).toBe('Bearer sk-upstream-openai');
+    // Every event the upstream sent reached the client as it came (session.created was sent before any request).
+    expect(s.events.slice(1).map((e) => JSON.stringify(e)).join('')).toBe(calls.map((c) => c.sent.toString()).join(''));
+    const rows = await h.rows();
+    expect(rows).toHaveLength(2);
+    for (const r of rows) {
+      expect(r).toMatchObject({ api: 'openai.realtime', model: 'gpt-realtime', stream: true, status: 200, outcome: 'ok', usageSource: 'final', keyId: h.key.id });
+      expect(r).toMatchObject({ inputTokens: 1500, cacheReadTokens: 500, outputTokens: 400, costPicos: COST, unpriced: false });
+      expect(r.responseId).toMatch(/^resp_/);
+    }
+  });
+
+  it('a cancelled response keeps its usage; a failed one is an upstream error', async () => {
+    h.fake.script({ usage: USAGE, stopReason: 'cancelled' }, { usage: USAGE, stopReason: 'failed' });
+    const s = await realtime(h.url, h.key.key);
+    s.ws.send(JSON.stringify({ type: 'response.create' }));
+    s.ws.send(JSON.stringify({ type: 'response.create' }));
+    await until(() => done(s) === 2);
+    s.ws.close();
+    const rows = await h.rows();
+    // Two rows of the same millisecond: their order in the ledger is the ids', random within it.
+    expect(rows.map((r) => [r.outcome, r.errorType, r.costPicos]).sort()).toEqual([
+      ['client_aborted', 'response_cancelled', COST],
+      ['upstream_error', 'server_error', COST],
+    ]);
+  });
+
+  it('a socket cut in the middle of a response records it as truncated, and the client sees the close', async () => {
+    h.fake.script({ usage: USAGE, cutAfterEvents: 2 });
+    const s = await realtime(h.url, h.key.key);
+    s.ws.send(JSON.stringify({ type: 'response.create' }));
+    expect(await s.closed).toBe(1011);
+    const [row] = await h.rows();
+    expect(row).toMatchObject({ api: 'openai.realtime', outcome: 'truncated', errorType: 'upstream_disconnected', usageSource: 'none', model: 'gpt-realtime' });
+  });
+
+  it('a model the session switches to is the model of the responses after it', async () => {
+    const s = await realtime(h.url, h.key.key, 'gpt-realtime-mini');
+    s.ws.send(JSON.stringify({ type: 'session.update', session: { model: 'gpt-realtime' } }));
+    s.ws.send(JSON.stringify({ type: 'response.create' }));
+    await until(() => done(s) === 1);
+    s.ws.close();
+    expect((await h.rows()).map((r) => r.model)).toEqual(['gpt-realtime']);
+  });
+});
+
+describe('the Realtime API under a budget', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  it('a socket opens only while the budget can pay for a response; each response is charged to it as it ends', async () => {
+    const b = toBudget(parseRule(budgetInput, { scope: 'user:alice', window: 'day', limit_usd: 0.25 }), 'budget', 'config', 0);
+    h = await startHarness({ price: createPricer(), policy: { rules: { budgets: [b], rateLimits: [], modelPolicies: [] } } });
+    h.fake.setDefault({ usage: USAGE });
+    const s = await realtime(h.url, h.key.key);
+    for (let i = 0; i < 3; i++) s.ws.send(JSON.stringify({ type: 'response.create' }));
+    await until(() => done(s) === 3);
+    s.ws.close();
+    // Charged after each response ends, off the socket's path.
+    const p = h.tollgate.policy!;
+    const line = budgetCounter(p.settings.keyPrefix, b, p.rules.current(), Date.now(), p.settings.timeZone).line;
+    await eventually(async () => expect((await p.counters.read([line]))[0]).toMatchObject({ spent: 3n * COST, held: 0n }));
+    // $0.1254 spent of $0.25: less is left than one response's estimate (the default output cap, 8,192 tokens at $16 a million:
+    // $0.131), so the next socket is refused.
+    const status = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`${h!.url.replace(/^http/, 'ws')}/v1/realtime?model=gpt-realtime`, { headers: { authorization: `Bearer ${h!.key.key}` } });
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('open', () => resolve(101));
+      ws.on('error', () => undefined);
+    });
+    expect(status).toBe(402);
+    const rows = await h.rows();
+    expect(rows.map((r) => [r.api, r.outcome]).sort()).toEqual([
+      ['openai.realtime', 'ok'],
+      ['openai.realtime', 'ok'],
+      ['openai.realtime', 'ok'],
+      ['openai.realtime', 'rejected'],
+    ]);
+    expect(rows.find((r) => r.outcome === 'rejected')).toMatchObject({ errorType: 'budget_exceeded', status: 402 });
+  });
+});
