@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import type { SocketHooks } from './responses-socket.js';
+import { type SocketHooks, sendEvents } from './responses-socket.js';
 import { isRecord } from './reply.js';
 
 let seq = 0;
@@ -57,20 +57,5 @@ async function answer(ws: WebSocket, hooks: SocketHooks, m: ReturnType<SocketHoo
   const status = s.stopReason === 'cancelled' || s.stopReason === 'failed' ? s.stopReason : 'completed';
   const details = status === 'failed' ? { type: 'failed', error: { type: 'server_error', code: 'server_error' } } : status === 'cancelled' ? { type: 'cancelled', reason: 'turn_detected' } : null;
   events.push({ type: 'response.done', response: { id, object: 'realtime.response', status, status_details: details, output: [], usage } });
-  for (let i = 0; i < events.length; i++) {
-    if (s.cutAfterEvents === i) {
-      rec.outcome = 'cut';
-      ws.terminate();
-      return hooks.settle(rec, sent);
-    }
-    if (s.stallAfterEvents === i) return;
-    if (s.chunkDelayMs && i > 0) await new Promise((r) => setTimeout(r, s.chunkDelayMs));
-    if (ws.readyState !== ws.OPEN) {
-      rec.outcome = 'client-aborted';
-      rec.clientAborted = true;
-      return hooks.settle(rec, sent);
-    }
-    send(events[i]!);
-  }
-  hooks.settle(rec, sent);
+  await sendEvents(ws, hooks, rec, s, sent, events.map((e) => JSON.stringify({ event_id: eventId(), ...e })));
 }

@@ -62,8 +62,20 @@ async function answer(ws: WebSocket, hooks: SocketHooks, m: { rec: RecordedReque
     return hooks.settle(rec, sent);
   }
   const reply = buildResponses({ req: rec, requestId, body: { ...body, stream: true }, scenario: s, promptCache: hooks.promptCache });
-  const events = reply.pieces.map(dataOf);
   rec.status = 101;
+  await sendEvents(ws, hooks, rec, s, sent, reply.pieces.map(dataOf), (i) => dataOf(streamError('openai.responses', s.error)(i, requestId)));
+}
+
+/**
+ * Sends a reply's events, one message each, with the scenario's faults (`cutAfterEvents`,
+ * `stallAfterEvents`, `errorEventAfter` when the API has an in-stream error, `chunkDelayMs`),
+ * then settles the request.
+ */
+export async function sendEvents(ws: WebSocket, hooks: SocketHooks, rec: RecordedRequest, s: Scenario, sent: Buffer[], events: readonly string[], errorEvent?: (index: number) => string): Promise<void> {
+  const send = (text: string) => {
+    ws.send(text);
+    sent.push(Buffer.from(text));
+  };
   for (let i = 0; i < events.length; i++) {
     if (s.cutAfterEvents === i) {
       rec.outcome = 'cut';
@@ -72,8 +84,8 @@ async function answer(ws: WebSocket, hooks: SocketHooks, m: { rec: RecordedReque
     }
     // Stalled: the socket stays open and silent (the request stays pending).
     if (s.stallAfterEvents === i) return;
-    if (s.errorEventAfter === i) {
-      send(dataOf(streamError('openai.responses', s.error)(i, requestId)));
+    if (errorEvent !== undefined && s.errorEventAfter === i) {
+      send(errorEvent(i));
       break;
     }
     if (s.chunkDelayMs && i > 0) await new Promise((r) => setTimeout(r, s.chunkDelayMs));
