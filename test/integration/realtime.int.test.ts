@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { createPricer } from '../../src/pricing/index.js';
 import { parseRule, budgetInput, toBudget } from '../../src/policy/rule-input.js';
 import { budgetCounter } from '../../src/policy/plan.js';
+import { parseScope } from '../../src/policy/scope.js';
 import { type Harness, eventually, startHarness, useHarness } from '../support/harness.js';
 
 interface Socket {
@@ -134,5 +135,32 @@ describe('the Realtime API under a budget', () => {
       ['openai.realtime', 'rejected'],
     ]);
     expect(rows.find((r) => r.outcome === 'rejected')).toMatchObject({ errorType: 'budget_exceeded', status: 402 });
+  });
+});
+
+describe('a model policy on sockets', () => {
+  const rewrite = { id: 'mini', name: null, scope: parseScope('team:platform'), allow: null, deny: [], rewrites: [{ from: 'gpt-5-pro', to: 'gpt-5-mini' }, { from: 'gpt-realtime', to: 'gpt-realtime-mini' }], allowKeep: false, source: 'config' as const, createdAt: 0 };
+  const h = useHarness({ price: createPricer(), policy: { rules: { budgets: [], rateLimits: [], modelPolicies: [rewrite] } } });
+
+  it('rewrites a Responses socket’s response.create, and a Realtime socket’s model in its URL', async () => {
+    const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}/v1/responses`, { headers: { authorization: `Bearer ${h.key.key}` } });
+    const got: string[] = [];
+    ws.on('message', (d: Buffer) => got.push(d.toString()));
+    await new Promise<void>((ok, fail) => ws.once('open', () => ok()).once('error', fail));
+    ws.send(JSON.stringify({ type: 'response.create', model: 'gpt-5-pro', input: 'hi' }));
+    await until(() => got.some((m) => m.includes('"response.completed"')));
+    ws.close();
+    const s = await realtime(h.url, h.key.key, 'gpt-realtime');
+    s.ws.send(JSON.stringify({ type: 'response.create' }));
+    await until(() => done(s) === 1);
+    s.ws.close();
+    const ups = h.fake.requests;
+    expect(ups[0]!.json).toEqual({ type: 'response.create', model: 'gpt-5-mini', input: 'hi' });
+    expect(s.events[0]).toMatchObject({ type: 'session.created', session: { model: 'gpt-realtime-mini' } });
+    const rows = await h.rows();
+    expect(rows.map((r) => [r.api, r.modelRequested, r.model]).sort()).toEqual([
+      ['openai.realtime', 'gpt-realtime', 'gpt-realtime-mini'],
+      ['openai.responses', 'gpt-5-pro', 'gpt-5-mini'],
+    ]);
   });
 });

@@ -23,13 +23,16 @@ const READ = new Set(['session.created', 'session.updated', 'response.created', 
  */
 export class RealtimeSession extends RelayedSocket {
   private readonly open = new Map<string, Open>();
+  /** The model the client asked for in the URL, and the one the session runs (a policy's, or one `session.update` chose). */
+  private readonly requested: string;
   private model: string;
   private readonly pool: string | null;
 
-  constructor(d: SessionDeps, conn: Conn, client: WebSocket, up: WebSocket, model: string, pool: string | null) {
+  constructor(d: SessionDeps, conn: Conn, client: WebSocket, up: WebSocket, m: { requested: string; model: string; pool: string | null }) {
     super(d, conn, client, up);
-    this.model = model;
-    this.pool = pool;
+    this.requested = m.requested;
+    this.model = m.model;
+    this.pool = m.pool;
   }
 
   protected openResponses(): number {
@@ -74,7 +77,7 @@ export class RealtimeSession extends RelayedSocket {
     const { conn } = this;
     const w = conn.who;
     const facts = newFacts(newRequestId(), Date.now(), 'openai.realtime');
-    Object.assign(facts, { stream: true, status: 200, attempts: 1, provider: conn.provider.name, catalogProvider: conn.provider.catalog, modelRequested: this.model, pool: this.pool });
+    Object.assign(facts, { stream: true, status: 200, attempts: 1, provider: conn.provider.name, catalogProvider: conn.provider.catalog, modelRequested: this.requested, servedModel: this.model, pool: this.pool });
     Object.assign(facts, { keyId: w.keyId, user: w.user, team: w.team, project: w.project, sessionId: w.sessionId, client: w.client, tags: w.tags });
     if (responseId) facts.responseId = responseId;
     this.open.set(responseId, { facts, started: performance.now() });

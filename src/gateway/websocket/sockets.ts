@@ -102,7 +102,7 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
       else if (cred?.where) delete out[cred.where];
       conn = { id, who, headers, provider };
       const qs = query.toString();
-      const open = (client: WebSocket, up: WebSocket): RelayedSocket => (realtime ? new RealtimeSession(session, conn, client, up, realtime.model, realtime.pool) : new ResponsesSession(session, conn, client, up));
+      const open = (client: WebSocket, up: WebSocket): RelayedSocket => (realtime ? new RealtimeSession(session, conn, client, up, realtime) : new ResponsesSession(session, conn, client, up));
       connect(req, socket, head, { conn, facts, open }, provider.baseUrl.replace(/^http/, 'ws') + path + (qs ? `?${qs}` : ''), out);
     } catch (e) {
       const err = toGatewayError(e);
@@ -116,13 +116,14 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
    * caller's budgets, rate limits and model policy are checked when it opens (a model policy's
    * model replaces the URL's), the hold released at once; each response's cost is charged as it ends.
    */
-  async function admitRealtime(facts: RequestFacts, who: Identity, headers: HeaderBag, query: URLSearchParams, provider: UpstreamProvider): Promise<{ model: string; pool: string | null }> {
-    if (!deps.policy) return { model: facts.modelRequested, pool: null };
+  async function admitRealtime(facts: RequestFacts, who: Identity, headers: HeaderBag, query: URLSearchParams, provider: UpstreamProvider): Promise<{ requested: string; model: string; pool: string | null }> {
+    const requested = facts.modelRequested;
+    if (!deps.policy) return { requested, model: requested, pool: null };
     const served = { provider: provider.name, catalogProvider: provider.catalog, upstream: provider };
     const admission = await deps.policy.admit(admitRequest(facts.id, who, { model: facts.modelRequested, stream: true }, headers, { bytes: 0, json: undefined }, () => served));
     admission.settle(0n, 0);
     if (admission.model !== facts.modelRequested) query.set('model', admission.model);
-    return { model: admission.model, pool: admission.pool };
+    return { requested, model: admission.model, pool: admission.pool };
   }
 
   function connect(req: IncomingMessage, socket: Duplex, head: Buffer, x: { conn: Conn; facts: RequestFacts; open: (client: WebSocket, up: WebSocket) => RelayedSocket }, url: string, headers: HeaderBag): void {
