@@ -89,6 +89,22 @@ describe('the Realtime API through Tollgate', () => {
     expect(row).toMatchObject({ api: 'openai.realtime', outcome: 'truncated', errorType: 'upstream_disconnected', usageSource: 'none', model: 'gpt-realtime' });
   });
 
+  it('a browser’s key, sent as the openai-insecure-api-key subprotocol, is read; upstream it becomes the configured key in the Authorization header', async () => {
+    const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}/v1/realtime?model=gpt-realtime`, ['realtime', `openai-insecure-api-key.${h.key.key}`]);
+    const events: Record<string, unknown>[] = [];
+    ws.on('message', (d: Buffer) => events.push(JSON.parse(d.toString()) as Record<string, unknown>));
+    await new Promise<void>((ok, fail) => ws.once('open', () => ok()).once('error', fail));
+    expect(ws.protocol).toBe('realtime');
+    ws.send(JSON.stringify({ type: 'response.create' }));
+    await until(() => events.some((e) => e.type === 'response.done'));
+    ws.close();
+    const [up] = h.fake.requests;
+    expect(up!.headers.authorization).toBe('Bearer sk-upstream-openai');
+    expect(up!.headers['sec-websocket-protocol']).toBe('realtime');
+    const [row] = await h.rows();
+    expect(row).toMatchObject({ api: 'openai.realtime', keyId: h.key.id, outcome: 'ok' });
+  });
+
   it('a model the session switches to is the model of the responses after it', async () => {
     const s = await realtime(h.url, h.key.key, 'gpt-realtime-mini');
     s.ws.send(JSON.stringify({ type: 'session.update', session: { model: 'gpt-realtime' } }));

@@ -26,6 +26,8 @@ const SOCKET_APIS: Record<string, 'openai.responses' | 'openai.realtime' | undef
 const SOCKET_HEADERS = /^sec-websocket-/;
 /** Upstream handshake headers the client may read (request ids, rate limits): passed on in the 101. */
 const PASSED_ON = /^(x-request-id|request-id|openai-|x-ratelimit-)/;
+/** The subprotocol a browser puts its Realtime key in (`openai-insecure-api-key.<key>`). */
+const KEY_PROTOCOL = 'openai-insecure-api-key.';
 /** A handshake's key: 16 bytes in base64 (RFC 6455 §4.1). */
 const WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
 
@@ -81,6 +83,9 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
     const facts = newFacts(id, ts, kind);
     facts.stream = true;
     const headers = headerBag(req.headers);
+    // A browser cannot set headers on a WebSocket: Realtime takes its key as a subprotocol instead.
+    const inProtocol = protocolsOf(req).find((p) => p.startsWith(KEY_PROTOCOL));
+    if (headers.authorization === undefined && inProtocol !== undefined) headers.authorization = `Bearer ${inProtocol.slice(KEY_PROTOCOL.length)}`;
     const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
     let conn: Conn;
     try {
@@ -128,7 +133,8 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
 
   function connect(req: IncomingMessage, socket: Duplex, head: Buffer, x: { conn: Conn; facts: RequestFacts; open: (client: WebSocket, up: WebSocket) => RelayedSocket }, url: string, headers: HeaderBag): void {
     const { conn, facts } = x;
-    const protocols = req.headers['sec-websocket-protocol']?.split(',').map((p) => p.trim());
+    // The key goes upstream in the Authorization header (the configured one, or the client's own), never in a subprotocol.
+    const protocols = protocolsOf(req).filter((p) => !p.startsWith(KEY_PROTOCOL));
     const up = new WebSocket(url, protocols, { headers, perMessageDeflate: false, maxPayload: 0, handshakeTimeout: 30_000 });
     // The handshake ends one way only (opened, refused, failed); what the socket does after is the session's (session.ts).
     let settled = false;
@@ -198,6 +204,10 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
       for (const s of [...sessions]) s.close();
     },
   };
+}
+
+function protocolsOf(req: IncomingMessage): string[] {
+  return (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
 }
 
 /** An HTTP answer on a socket that asked to upgrade (which has no ServerResponse). */
