@@ -1,10 +1,10 @@
+import type WebSocket from 'ws';
 import { newRequestId } from '../../core/ids.js';
 import { type RequestFacts, newFacts } from '../../metering/build-row.js';
 import { realtimeUsage } from '../../providers/openai/realtime-usage.js';
 import { asObject, asText, dig, parseJson, peekType } from '../../providers/shared/json.js';
 import { record } from '../record.js';
 import { type Conn, RelayedSocket, type SessionDeps } from './relayed.js';
-import type WebSocket from 'ws';
 
 interface Open {
   facts: RequestFacts;

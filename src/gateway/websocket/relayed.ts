@@ -21,8 +21,6 @@ export interface SessionDeps {
   gateway: GatewayDeps;
   cache: CacheSettings;
   cacheMatch: ReturnType<typeof cacheRuleMatcher>;
-  /** Shutdown has begun. */
-  closing: () => boolean;
   /** Records a request that went nowhere, with its status and outcome. */
   failed: (facts: RequestFacts, status: number, outcome: RequestFacts['outcome'], errorType: string) => void;
   /** The socket ended: it leaves the gateway's list. */
@@ -88,8 +86,8 @@ export abstract class RelayedSocket {
   }
 
   /** A client message: passed on as it came unless the subclass holds it back. */
-  protected fromClient(data: Buffer, _isBinary: boolean): Promise<void> | void {
-    forward(this.up, this.client, data, _isBinary);
+  protected fromClient(data: Buffer, isBinary: boolean): Promise<void> | void {
+    forward(this.up, this.client, data, isBinary);
   }
 
   /** A text message from upstream, already passed on to the client. */
@@ -115,8 +113,8 @@ export abstract class RelayedSocket {
     this.client.send(JSON.stringify({ type: 'error', status, ...(JSON.parse(body) as Record<string, unknown>) }));
   }
 
-  /** Marks a cut response as the gateway's doing when shutdown cut it. */
+  /** Marks a cut response as the gateway's doing once shutdown has cut the connections still open (as the HTTP path does). */
   protected shutdownOutcome(facts: RequestFacts): void {
-    if (this.d.closing() && (facts.outcome === 'truncated' || facts.outcome === 'client_aborted')) Object.assign(facts, { outcome: 'truncated', errorType: 'gateway_shutdown' });
+    if (this.d.gateway.cutByShutdown?.() === true && (facts.outcome === 'truncated' || facts.outcome === 'client_aborted')) Object.assign(facts, { outcome: 'truncated', errorType: 'gateway_shutdown' });
   }
 }

@@ -97,7 +97,7 @@ function route(): RouteMatch {
   return RESPONSES.route;
 }
 
-export function parseMessage(data: Buffer): Record<string, unknown> | undefined {
+function parseMessage(data: Buffer): Record<string, unknown> | undefined {
   try {
     const v = JSON.parse(data.toString('utf8')) as unknown;
     return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;

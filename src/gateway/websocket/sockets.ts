@@ -13,11 +13,11 @@ import { checkProviderKey } from '../provider-keys.js';
 import type { GatewayDeps } from '../proxy.js';
 import { record } from '../record.js';
 import { splitProviderPrefix } from '../routes.js';
-import { type Conn, type RelayedSocket, type SessionDeps } from './relayed.js';
-import { ResponsesSession } from './responses-session.js';
-import { RealtimeSession } from './realtime-session.js';
 import { admitRequest } from '../admit-request.js';
 import type { UpstreamProvider } from '../select-provider.js';
+import { RealtimeSession } from './realtime-session.js';
+import { type Conn, type RelayedSocket, type SessionDeps } from './relayed.js';
+import { ResponsesSession } from './responses-session.js';
 
 const adapter = adapterFor('openai');
 /** The paths served as WebSockets, and the API their rows record. */
@@ -66,7 +66,7 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
     record(deps, facts, undefined);
   };
 
-  const session: SessionDeps = { gateway: deps, cache, cacheMatch, closing: () => closing, failed, ended: (x) => sessions.delete(x) };
+  const session: SessionDeps = { gateway: deps, cache, cacheMatch, failed, ended: (x) => sessions.delete(x) };
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const ts = Date.now();

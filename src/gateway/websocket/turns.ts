@@ -1,11 +1,9 @@
 import type { RequestFacts } from '../../metering/build-row.js';
-import { ResponsesStreamReader } from '../../providers/openai/responses-stream.js';
+import { ResponsesStreamReader, TERMINAL } from '../../providers/openai/responses-stream.js';
 import { dig, parseJson, peekType } from '../../providers/shared/json.js';
 import type { Metered, RequestInfo } from '../../providers/types.js';
 import { settle } from '../relay.js';
 
-/** Server events after which a response sends nothing more (an `error` ends the one in progress). */
-const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed', 'error']);
 
 /** One `response.create` sent upstream, until its terminal event or the connection's end. */
 export interface Turn {
@@ -45,7 +43,8 @@ export class SocketTurns {
     if (turn.facts.ttftMs === null) turn.facts.ttftMs = Math.round(performance.now() - turn.started);
     turn.reader.onEvent({ event: undefined, data: text, id: undefined, retry: undefined });
     const type = peekType(text) ?? '';
-    if (!TERMINAL.has(type)) return;
+    // Nothing follows a Response's terminal event; on a socket an `error` also ends the one in progress.
+    if (!TERMINAL.has(type) && type !== 'error') return;
     // A socket's error event carries the HTTP status the same failure would have had.
     if (type === 'error') turn.facts.status = errorStatus(text) ?? turn.facts.status;
     this.end(this.open.shift()!, true, false);

@@ -8,7 +8,8 @@ import type { Metered, UpstreamErrorInfo } from '../types.js';
 import { FAILED, countResponseToolCalls, isToolCallItem } from './responses-body.js';
 import { responsesUsage } from './usage.js';
 
-const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+/** The events that end a Response: usage is in theirs only. */
+export const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 /** Every event that opens so is one `onEvent` passes over (it reads only the types above and below). */
 const IGNORED_EVENTS = ['event: response.output_text.delta\n', 'event: response.reasoning_summary_text.delta\n', 'event: response.reasoning_text.delta\n', 'event: response.function_call_arguments.delta\n', 'event: response.output_text.done\n', 'event: response.content_part.added\n', 'event: response.content_part.done\n', 'event: response.in_progress\n'];
 
