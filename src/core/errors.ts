@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   no_provider: { status: 400, outcome: 'rejected' },
   not_translatable: { status: 400, outcome: 'rejected' },
   method_not_allowed: { status: 405, outcome: 'rejected' },
+  http_required: { status: 426, outcome: 'rejected' },
   body_too_large: { status: 413, outcome: 'rejected' },
   unsupported_encoding: { status: 415, outcome: 'rejected' },
   budget_exceeded: { status: 402, outcome: 'rejected' },

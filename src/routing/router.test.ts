@@ -26,6 +26,8 @@ describe('router', () => {
     expect(router.routeFor('openai', 'gpt-5-mini')?.model).toBe('gpt-5*');
     expect(router.routeFor('anthropic', 'gpt-5')).toBeUndefined();
     expect(router.routeFor('openai', 'o3')).toBeUndefined();
+    expect(router.routesDialect('openai')).toBe(true);
+    expect(router.routesDialect('anthropic')).toBe(false);
   });
 
   it('uses lower orders first, then the fallback model, asking each deployment for its own model name', () => {

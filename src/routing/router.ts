@@ -90,6 +90,11 @@ export class Router {
     }
   }
 
+  /** Whether any configured route serves a model of this dialect. */
+  routesDialect(dialect: Dialect): boolean {
+    return this.routes.some((r) => r.deployments[0]?.dialect === dialect);
+  }
+
   /** The configured route for a model of this dialect, or undefined (the plain single-provider path). */
   routeFor(dialect: Dialect, model: string): Route | undefined {
     const key = dialect + '\u0000' + model;

@@ -9,6 +9,7 @@ import type { PriceFn } from '../../src/metering/build-row.js';
 import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
 import { parseRule, budgetInput, toBudget } from '../../src/policy/rule-input.js';
 import { type Harness, defaultProviders, startHarness, useHarness } from '../support/harness.js';
+import { routingFrom } from '../support/routing.js';
 
 /** A socket to the gateway's Responses WebSocket, and every message it received. */
 async function open(url: string, key: string, headers: Record<string, string> = {}): Promise<{ ws: WebSocket; got: string[]; closed: Promise<number> }> {
@@ -192,6 +193,74 @@ describe('the Responses API over a WebSocket', () => {
     expect(rows).toHaveLength(calls.length);
     expect(rows[0]).toMatchObject({ client: 'codex', stream: true, inputTokens: 1324, cacheReadTokens: 1024, outputTokens: 40, reasoningTokens: 16, outcome: 'ok' });
     expect(rows[0]!.sessionId).toBe(calls[0]!.headers['session-id'] ?? calls[0]!.headers['session_id']);
+  });
+});
+
+/** A handshake Tollgate answers itself: its status and error body. */
+function refusedHandshake(url: string, key: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${key}` } });
+    ws.on('unexpected-response', (_req, r) => {
+      let body = '';
+      r.on('data', (c: Buffer) => (body += c.toString()));
+      r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+    });
+    ws.on('open', () => reject(new Error('the socket opened')));
+    ws.on('error', () => undefined);
+  });
+}
+
+describe('where routes or routing rules govern Responses traffic', () => {
+  let h: Harness;
+  afterEach(() => h.close());
+  const routed = (url: string) => routingFrom({ routing: { affinity: { enabled: false } }, routes: [{ model: 'gpt-5*', deployments: [{ provider: 'openai', name: 'eu', api_key: 'sk-route-eu' }] }] }, defaultProviders(url));
+
+  it('a socket gets a 426 (use HTTP) before anything goes upstream, and no row; /p/{provider} still opens one', async () => {
+    h = await startHarness({ routing: routed });
+    const res = await refusedHandshake(`${h.url.replace(/^http/, 'ws')}/v1/responses`, h.key.key);
+    expect(res.status).toBe(426);
+    expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'http_required', message: expect.stringContaining('POST /v1/responses') } });
+    expect(h.fake.requests).toHaveLength(0);
+    expect(await h.rows()).toHaveLength(0);
+    // Addressed to one provider, a request takes the plain path, where no route applies.
+    const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}/p/openai/v1/responses`, { headers: { authorization: `Bearer ${h.key.key}` } });
+    const got: string[] = [];
+    ws.on('message', (d: Buffer) => got.push(d.toString()));
+    await new Promise((ok, fail) => ws.once('open', ok).once('error', fail));
+    await create({ ws, got }, { model: 'gpt-5', input: 'hi' });
+    ws.close();
+    expect((await h.rows()).map((r) => [r.api, r.outcome])).toEqual([['openai.responses', 'ok']]);
+    expect(h.fake.requests[0]!.headers.authorization).toBe('Bearer sk-upstream-openai');
+  });
+
+  it('a routing rule that may apply to the Responses API sends sockets to HTTP; one limited to other APIs does not', async () => {
+    h = await startHarness({ routingRules: [{ id: 'small', mode: 'shadow', match: { maxTokens: { lte: 100 } }, action: { model: 'gpt-5-mini' } }] });
+    expect((await refusedHandshake(`${h.url.replace(/^http/, 'ws')}/v1/responses`, h.key.key)).status).toBe(426);
+    await h.close();
+    h = await startHarness({ routingRules: [{ id: 'chat-only', mode: 'enforce', match: { api: ['openai.chat'] }, action: { model: 'gpt-5-mini' } }] });
+    const s = await open(h.url, h.key.key);
+    await create(s, { model: 'gpt-5', input: 'hi' });
+    s.ws.close();
+    expect((await h.rows()).map((r) => r.api)).toEqual(['openai.responses']);
+  });
+
+  it('Codex through its built-in OpenAI provider moves to HTTP at once, where the route serves it', async () => {
+    h = await startHarness({ routing: routed });
+    h.fake.setDefault({ text: 'Done.', usage: { input: 300, output: 40 } });
+    const codexHome = join(h.dir, 'codex-routed');
+    mkdirSync(codexHome, { recursive: true });
+    writeFileSync(join(codexHome, 'config.toml'), ['model = "gpt-5"', `openai_base_url = "${h.url}/v1"`].join('\n'));
+    const { stdout, stderr } = await runCodex(['exec', '--skip-git-repo-check', 'say hi'], { PATH: process.env.PATH, HOME: h.dir, CODEX_HOME: codexHome, CODEX_API_KEY: h.key.key }, h.dir);
+    expect(stdout).toContain('Done.');
+    // One refused handshake, no reconnects (a 404 costs five, about 6 s).
+    expect(stderr).not.toMatch(/Reconnecting/);
+    const posts = h.fake.requests.filter((r) => r.method === 'POST' && r.path === '/v1/responses');
+    expect(posts.length).toBeGreaterThan(0);
+    expect(posts[0]!.headers.authorization).toBe('Bearer sk-route-eu');
+    const rows = (await h.rows()).filter((r) => r.api === 'openai.responses');
+    expect(rows).toHaveLength(posts.length);
+    expect(rows[0]).toMatchObject({ client: 'codex', outcome: 'ok', inputTokens: 300, outputTokens: 40 });
+    expect((await h.tollgate.storage.ledger.attempts(rows[0]!.id)).map((a) => a.deployment)).toEqual(['eu']);
   });
 });
 

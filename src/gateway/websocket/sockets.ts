@@ -80,6 +80,12 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
     if (req.method !== 'GET' || !WS_KEY.test(req.headers['sec-websocket-key'] ?? '') || !['8', '13'].includes(req.headers['sec-websocket-version'] ?? '')) {
       return refuse(socket, new GatewayError('invalid_request', 'Not a WebSocket handshake: GET with Sec-WebSocket-Key and Sec-WebSocket-Version 13.'), id);
     }
+    // A route or routing rule decides per request (deployment, retries, fallbacks, another model); a
+    // socket is bound to one upstream for all its responses. A 426 sends Codex to HTTP at once (a 404
+    // costs it five reconnects first); no row: the same work arrives over HTTP next.
+    if (kind === 'openai.responses' && explicit === undefined && routesResponses(deps)) {
+      return refuse(socket, new GatewayError('http_required', 'Responses API traffic is routed per request here (configured routes or routing rules), which a WebSocket bound to one upstream cannot follow: send each response as POST /v1/responses.'), id);
+    }
     const facts = newFacts(id, ts, kind);
     facts.stream = true;
     const headers = headerBag(req.headers);
@@ -211,6 +217,11 @@ function protocolsOf(req: IncomingMessage): string[] {
 }
 
 /** An HTTP answer on a socket that asked to upgrade (which has no ServerResponse). */
+/** Whether configured routes or routing rules may govern a Responses API request (its model is not known before the socket's first message). */
+function routesResponses(deps: GatewayDeps): boolean {
+  return deps.router?.routesDialect('openai') === true || deps.rules?.mayApply('openai.responses') === true;
+}
+
 function writeHttp(socket: Duplex, status: number, headers: Record<string, string>, body: string | Buffer): void {
   if (socket.destroyed) return;
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;

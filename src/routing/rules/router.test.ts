@@ -23,6 +23,13 @@ const all = () => true;
 const decide = (rules: RoutingRule[], r: RouteRequest = request()) => new RuleRouter(rules).decide(r, all)?.rule;
 
 describe('routing rules', () => {
+  it('may apply to an API its rules name, or to any when a rule names none', () => {
+    const limited = new RuleRouter([rule('a', { api: ['anthropic.messages'] }), rule('b', { api: ['openai.chat'], model: ['gpt-*'] })]);
+    expect(limited.mayApply('openai.chat')).toBe(true);
+    expect(limited.mayApply('openai.responses')).toBe(false);
+    expect(new RuleRouter([rule('a', { api: ['anthropic.messages'] }), rule('c', { model: ['claude-*'] }, 'shadow')]).mayApply('openai.responses')).toBe(true);
+  });
+
   it('routes a small request without tools (the documented example)', () => {
     const small = rule('small-to-haiku', { model: ['claude-sonnet-*', 'claude-opus-*'], inputTokens: { lt: 2000 }, tools: false });
     expect(decide([small])).toBe('small-to-haiku');

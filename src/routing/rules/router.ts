@@ -73,6 +73,8 @@ export interface CompiledRule {
   id: string;
   mode: RouteMode;
   action: RuleAction;
+  /** The APIs the rule is limited to; undefined: any. */
+  apis: ReadonlySet<Api> | undefined;
   test: Test;
 }
 
@@ -92,10 +94,8 @@ export function compileRule(rule: RoutingRule): CompiledRule {
       return v !== null && ok(v);
     });
   };
-  if (m.api) {
-    const apis = new Set(m.api);
-    tests.push((r) => apis.has(r.api));
-  }
+  const apis = m.api ? new Set(m.api) : undefined;
+  if (apis) tests.push((r) => apis.has(r.api));
   attr(m.model, (r) => r.model);
   attr(m.key, (r) => r.keyId);
   attr(m.user, (r) => r.user);
@@ -130,7 +130,7 @@ export function compileRule(rule: RoutingRule): CompiledRule {
     const cap = Math.max(range.lt ?? 0, (range.lte ?? -1) + 1, (range.gt ?? -1) + 1, range.gte ?? 0);
     tests.push((_, f) => inRange(f.inputTokens(cap), range));
   }
-  return { id: rule.id, mode: rule.mode, action: rule.action, test: (r, f) => tests.every((t) => t(r, f)) };
+  return { id: rule.id, mode: rule.mode, action: rule.action, apis, test: (r, f) => tests.every((t) => t(r, f)) };
 }
 
 /** What the router decided for one request. */
@@ -157,6 +157,11 @@ export class RuleRouter {
 
   get size(): number {
     return this.rules.length;
+  }
+
+  /** Whether some rule may apply to a request of this API (one without an `api` condition may apply to any). */
+  mayApply(api: Api): boolean {
+    return this.rules.some((rule) => rule.apis === undefined || rule.apis.has(api));
   }
 
   decide(r: RouteRequest, usable: TargetCheck): RouteChoice | undefined {
