@@ -218,7 +218,7 @@ function clientLeft(x: RoutedExchange): void {
   x.finish();
 }
 
-function capacityExhausted(plan: RoutePlan): GatewayError {
+export function capacityExhausted(plan: RoutePlan): GatewayError {
   const now = Date.now();
   let at = Infinity;
   for (const c of plan.candidates) at = Math.min(at, Math.max(c.cap.freeAt(0, now), c.health.availableAt(now)));

@@ -4,7 +4,8 @@ import { createPricer } from '../../src/pricing/index.js';
 import { parseRule, budgetInput, toBudget } from '../../src/policy/rule-input.js';
 import { budgetCounter } from '../../src/policy/plan.js';
 import { parseScope } from '../../src/policy/scope.js';
-import { type Harness, eventually, startHarness, useHarness } from '../support/harness.js';
+import { type Harness, defaultProviders, eventually, startHarness, useHarness } from '../support/harness.js';
+import { routingFrom } from '../support/routing.js';
 
 interface Socket {
   ws: WebSocket;
@@ -177,6 +178,55 @@ describe('a model policy on sockets', () => {
     expect(rows.map((r) => [r.api, r.modelRequested, r.model]).sort()).toEqual([
       ['openai.realtime', 'gpt-realtime', 'gpt-realtime-mini'],
       ['openai.responses', 'gpt-5-pro', 'gpt-5-mini'],
+    ]);
+  });
+});
+
+describe('a Realtime socket whose model a configured route serves', () => {
+  const h = useHarness({
+    routing: (url) =>
+      routingFrom(
+        {
+          routing: { health: { cooldown_failures: 1 } },
+          routes: [
+            {
+              model: 'gpt-realtime*',
+              deployments: [
+                { provider: 'openai', name: 'rt-down', base_url: 'http://127.0.0.1:1', api_key: 'sk-down' },
+                { provider: 'openai', name: 'rt-eu', api_key: 'sk-rt-eu', model: 'gpt-realtime-2025-08-28', order: 1 },
+              ],
+            },
+          ],
+        },
+        defaultProviders(url),
+      ),
+  });
+
+  it('goes to the deployment the router picks, with its key and model name; a failed handshake counts against its health', async () => {
+    // The first choice (order 0) cannot be reached: a 502, and the deployment rests.
+    const refused = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}/v1/realtime?model=gpt-realtime`, { headers: { authorization: `Bearer ${h.key.key}` } });
+      ws.on('unexpected-response', (_req, r) => resolve(r.statusCode ?? 0));
+      ws.on('error', () => undefined);
+    });
+    expect(refused).toBe(502);
+    const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}/v1/realtime?model=gpt-realtime`, { headers: { authorization: `Bearer ${h.key.key}` } });
+    const events: Record<string, unknown>[] = [];
+    ws.on('message', (d: Buffer) => events.push(JSON.parse(d.toString()) as Record<string, unknown>));
+    let deployment: unknown;
+    ws.once('upgrade', (res) => (deployment = res.headers['x-tollgate-deployment']));
+    await new Promise((ok, fail) => ws.once('open', ok).once('error', fail));
+    expect(deployment).toBe('rt-eu');
+    ws.send(JSON.stringify({ type: 'response.create' }));
+    await until(() => events.some((e) => e.type === 'response.done'));
+    ws.close();
+    const up = h.fake.requests.find((r) => r.path === '/v1/realtime')!;
+    expect(up.headers.authorization).toBe('Bearer sk-rt-eu');
+    expect(events[0]).toMatchObject({ type: 'session.created', session: { model: 'gpt-realtime-2025-08-28' } });
+    const rows = await h.rows();
+    expect(rows.map((r) => [r.outcome, r.status, r.modelRequested, r.model])).toEqual([
+      ['upstream_error', 502, 'gpt-realtime', 'gpt-realtime'],
+      ['ok', 200, 'gpt-realtime', 'gpt-realtime-2025-08-28'],
     ]);
   });
 });

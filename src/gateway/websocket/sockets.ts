@@ -13,6 +13,8 @@ import { checkProviderKey } from '../provider-keys.js';
 import type { GatewayDeps } from '../proxy.js';
 import { record } from '../record.js';
 import { splitProviderPrefix } from '../routes.js';
+import { capacityExhausted } from '../routed.js';
+import type { AttemptReport } from '../../routing/router.js';
 import { admitRequest } from '../admit-request.js';
 import type { UpstreamProvider } from '../select-provider.js';
 import { RealtimeSession } from './realtime-session.js';
@@ -21,7 +23,8 @@ import { ResponsesSession } from './responses-session.js';
 
 const adapter = adapterFor('openai');
 /** The paths served as WebSockets, and the API their rows record. */
-const SOCKET_APIS: Record<string, 'openai.responses' | 'openai.realtime' | undefined> = { '/v1/responses': 'openai.responses', '/v1/realtime': 'openai.realtime' };
+type SocketApi = 'openai.responses' | 'openai.realtime';
+const SOCKET_APIS: Record<string, SocketApi | undefined> = { '/v1/responses': 'openai.responses', '/v1/realtime': 'openai.realtime' };
 /** Handshake headers of the client's that are the socket's own, not the request's: `ws` sets them for the upstream. */
 const SOCKET_HEADERS = /^sec-websocket-/;
 /** Upstream handshake headers the client may read (request ids, rate limits): passed on in the 101. */
@@ -94,6 +97,7 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
     if (headers.authorization === undefined && inProtocol !== undefined) headers.authorization = `Bearer ${inProtocol.slice(KEY_PROTOCOL.length)}`;
     const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
     let conn: Conn;
+    let target: SocketTarget | undefined;
     try {
       const cred = adapter.readCredential(headers, query);
       const who = await identify(cred, headers, deps.keys, deps.auth);
@@ -101,7 +105,9 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
       // A Realtime socket names its model in the URL; a Responses socket's messages each name theirs.
       const model = kind === 'openai.realtime' ? (query.get('model') ?? '') : '';
       facts.modelRequested = model;
-      const provider = deps.providers.select('openai', model, explicit);
+      target = socketTarget(deps, kind, model, explicit);
+      const provider = target.provider;
+      if (target.model !== model) query.set('model', target.model);
       facts.provider = provider.name;
       facts.catalogProvider = provider.catalog;
       checkProviderKey(provider, who.upstreamKey.kind === 'passthrough');
@@ -114,8 +120,9 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
       conn = { id, who, headers, provider };
       const qs = query.toString();
       const open = (client: WebSocket, up: WebSocket): RelayedSocket => (realtime ? new RealtimeSession(session, conn, client, up, realtime) : new ResponsesSession(session, conn, client, up));
-      connect(req, socket, head, { conn, facts, open }, provider.baseUrl.replace(/^http/, 'ws') + path + (qs ? `?${qs}` : ''), out);
+      connect(req, socket, head, { conn, facts, open, target }, provider.baseUrl.replace(/^http/, 'ws') + path + (qs ? `?${qs}` : ''), out);
     } catch (e) {
+      target?.report({ kind: 'abandoned' });
       const err = toGatewayError(e);
       refuse(socket, err, id);
       failed(facts, err.status, err.outcome, err.code);
@@ -137,8 +144,8 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
     return { requested, model: admission.model, pool: admission.pool };
   }
 
-  function connect(req: IncomingMessage, socket: Duplex, head: Buffer, x: { conn: Conn; facts: RequestFacts; open: (client: WebSocket, up: WebSocket) => RelayedSocket }, url: string, headers: HeaderBag): void {
-    const { conn, facts } = x;
+  function connect(req: IncomingMessage, socket: Duplex, head: Buffer, x: { conn: Conn; facts: RequestFacts; open: (client: WebSocket, up: WebSocket) => RelayedSocket; target: SocketTarget }, url: string, headers: HeaderBag): void {
+    const { conn, facts, target } = x;
     // The key goes upstream in the Authorization header (the configured one, or the client's own), never in a subprotocol.
     const protocols = protocolsOf(req).filter((p) => !p.startsWith(KEY_PROTOCOL));
     const up = new WebSocket(url, protocols, { headers, perMessageDeflate: false, maxPayload: 0, handshakeTimeout: 30_000 });
@@ -146,6 +153,7 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
     let settled = false;
     const gone = () => {
       settled = true;
+      target.report({ kind: 'abandoned' });
       up.terminate();
       failed(facts, 0, 'client_aborted', 'client_disconnected');
     };
@@ -157,7 +165,9 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
       return first;
     };
     up.on('upgrade', (res) => {
+      target.report({ kind: 'ok', headers: res.headers, tokens: undefined });
       const lines = [`x-tollgate-request-id: ${conn.id}`];
+      if (target.deployment !== undefined) lines.push(`x-tollgate-deployment: ${target.deployment}`);
       for (const [k, v] of Object.entries(res.headers)) if (PASSED_ON.test(k) && typeof v === 'string') lines.push(`${k}: ${v}`);
       extraHeaders.set(req, lines);
     });
@@ -167,6 +177,7 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         r.destroy();
+        target.report({ kind: 'failed', status: res.statusCode ?? 502, headers: res.headers });
         if (!settle()) return;
         const h: Record<string, string> = { 'x-tollgate-request-id': conn.id };
         for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string' && !['connection', 'transfer-encoding', 'content-length'].includes(k)) h[k] = v;
@@ -175,10 +186,14 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
         facts.upstreamRequestId = typeof reqId === 'string' ? reqId : null;
         failed(facts, res.statusCode ?? 502, 'upstream_error', `http_${res.statusCode ?? 502}`);
       });
-      res.on('error', () => socket.destroy());
+      res.on('error', () => {
+        target.report({ kind: 'unreachable' });
+        socket.destroy();
+      });
     });
     up.on('error', (err) => {
       if (!settle()) return;
+      target.report({ kind: 'unreachable' });
       const e = new GatewayError('upstream_unreachable', `The provider "${conn.provider.name}" could not be reached: ${err.message}`);
       refuse(socket, e, conn.id);
       failed(facts, e.status, e.outcome, e.code);
@@ -216,12 +231,46 @@ function protocolsOf(req: IncomingMessage): string[] {
   return (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
 }
 
-/** An HTTP answer on a socket that asked to upgrade (which has no ServerResponse). */
+/** Where a socket goes, the model named upstream, and how the router hears of the handshake's end (once). */
+interface SocketTarget {
+  provider: UpstreamProvider;
+  model: string;
+  deployment?: string;
+  report(r: AttemptReport): void;
+}
+
+/**
+ * A Realtime socket whose model a configured route serves goes to the deployment the router picks
+ * (health, rate-limit headroom, weight and order), with its URL, key and model name; a failed
+ * handshake counts against that deployment's health. One try: the client dials again. Other
+ * sockets take the plain path.
+ */
+function socketTarget(deps: GatewayDeps, kind: SocketApi, model: string, explicit: string | undefined): SocketTarget {
+  const router = deps.router;
+  const route = kind === 'openai.realtime' && explicit === undefined ? router?.routeFor('openai', model) : undefined;
+  if (router === undefined || route === undefined) return { provider: deps.providers.select('openai', model, explicit), model, report: () => undefined };
+  const plan = router.plan(route, model, undefined);
+  const p = router.next(plan, 0);
+  if (p.kind !== 'go') throw capacityExhausted(plan);
+  const { c } = p;
+  router.started(plan, c, 0);
+  let reported = false;
+  const report = (r: AttemptReport) => {
+    if (reported) return;
+    reported = true;
+    router.finished(plan, c, 0, r);
+  };
+  const d = c.d;
+  const provider: UpstreamProvider = { name: d.provider, dialect: d.dialect, baseUrl: d.baseUrl, apiKey: d.apiKey, headers: d.headers, catalog: d.catalog, models: undefined, keyRequired: d.keyRequired };
+  return { provider, model: c.model, deployment: d.id, report };
+}
+
 /** Whether configured routes or routing rules may govern a Responses API request (its model is not known before the socket's first message). */
 function routesResponses(deps: GatewayDeps): boolean {
   return deps.router?.routesDialect('openai') === true || deps.rules?.mayApply('openai.responses') === true;
 }
 
+/** An HTTP answer on a socket that asked to upgrade (which has no ServerResponse). */
 function writeHttp(socket: Duplex, status: number, headers: Record<string, string>, body: string | Buffer): void {
   if (socket.destroyed) return;
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
