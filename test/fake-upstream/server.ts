@@ -17,6 +17,8 @@ interface Entry {
   cache: Map<string, Reply> | undefined;
 }
 
+/** A path prefix under which the fake is an upstream with HTTP only: its APIs answer, a WebSocket upgrade gets a 404. */
+const HTTP_ONLY = '/http-only';
 const EMPTY = Buffer.alloc(0);
 const CACHE_MAX_ENTRIES = 512;
 const CACHE_MAX_BODY = 64 * 1024;
@@ -161,7 +163,7 @@ class FakeServer implements FakeUpstream {
     const query = q < 0 ? {} : Object.fromEntries(new URLSearchParams(target.slice(q + 1)));
     const headers = flatHeaders(req.headers);
     const method = req.method ?? 'GET';
-    const route = findRoute(method, path, headers, query);
+    const route = findRoute(method, path.startsWith(HTTP_ONLY) ? path.slice(HTTP_ONLY.length) : path, headers, query);
     const rec: RecordedRequest = {
       seq: ++this.seq,
       method,

@@ -265,7 +265,7 @@ describe('where routes or routing rules govern Responses traffic', () => {
 });
 
 describe('an upstream without the WebSocket mode', () => {
-  it('refuses the handshake: the client gets its answer as it came, and the row records it', async () => {
+  it('refuses the handshake: the client gets its answer with a 426 for its 404, and the row records both', async () => {
     const h = await startHarness({ providers: (url) => defaultProviders(`${url}/no-sockets`) });
     try {
       const res = await new Promise<{ status: number; body: string; id: unknown }>((resolve) => {
@@ -277,10 +277,29 @@ describe('an upstream without the WebSocket mode', () => {
         });
         ws.on('error', () => undefined);
       });
-      expect(res).toMatchObject({ status: 404, id: 'req_ws_refused' });
+      expect(res).toMatchObject({ status: 426, id: 'req_ws_refused' });
       expect(JSON.parse(res.body)).toMatchObject({ error: { message: 'Invalid URL (GET /no-sockets/v1/responses)' } });
       const [row] = await h.rows();
-      expect(row).toMatchObject({ api: 'openai.responses', status: 404, outcome: 'upstream_error', errorType: 'http_404', upstreamRequestId: 'req_ws_refused' });
+      expect(row).toMatchObject({ api: 'openai.responses', status: 426, outcome: 'upstream_error', errorType: 'http_404', upstreamRequestId: 'req_ws_refused' });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('Codex moves to HTTP at once, without the five reconnects a 404 costs it', async () => {
+    const h = await startHarness({ providers: (url) => defaultProviders(`${url}/http-only`) });
+    try {
+      h.fake.setDefault({ text: 'Done.', usage: { input: 300, output: 40 } });
+      const codexHome = join(h.dir, 'codex-http-only');
+      mkdirSync(codexHome, { recursive: true });
+      writeFileSync(join(codexHome, 'config.toml'), ['model = "gpt-5"', `openai_base_url = "${h.url}/v1"`].join('\n'));
+      const { stdout, stderr } = await runCodex(['exec', '--skip-git-repo-check', 'say hi'], { PATH: process.env.PATH, HOME: h.dir, CODEX_HOME: codexHome, CODEX_API_KEY: h.key.key }, h.dir);
+      expect(stdout).toContain('Done.');
+      expect(stderr).not.toMatch(/Reconnecting/);
+      const posts = h.fake.requests.filter((r) => r.method === 'POST' && r.path === '/http-only/v1/responses');
+      expect(posts.length).toBeGreaterThan(0);
+      const rows = (await h.rows()).filter((r) => r.api === 'openai.responses');
+      expect(rows.map((r) => [r.status, r.errorType]).sort()).toEqual([[200, null], ...posts.slice(1).map(() => [200, null]), [426, 'http_404']].sort());
     } finally {
       await h.close();
     }

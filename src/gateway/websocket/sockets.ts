@@ -172,19 +172,23 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
       extraHeaders.set(req, lines);
     });
     up.on('unexpected-response', (r, res) => {
-      // The upstream refused the socket (no WebSocket mode there, a bad key…): the client gets its answer as it came.
+      // The upstream refused the socket (no WebSocket mode there, a bad key…): the client gets its answer as it came,
+      // but for the status of a Responses API without the WebSocket mode (404, 405): a 426 moves Codex to HTTP at
+      // once, where a 404 costs it five reconnects (about 6 s) at every start.
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         r.destroy();
-        target.report({ kind: 'failed', status: res.statusCode ?? 502, headers: res.headers });
+        const status = res.statusCode ?? 502;
+        target.report({ kind: 'failed', status, headers: res.headers });
         if (!settle()) return;
+        const shown = facts.api === 'openai.responses' && (status === 404 || status === 405) ? 426 : status;
         const h: Record<string, string> = { 'x-tollgate-request-id': conn.id };
         for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string' && !['connection', 'transfer-encoding', 'content-length'].includes(k)) h[k] = v;
-        writeHttp(socket, res.statusCode ?? 502, h, Buffer.concat(chunks));
+        writeHttp(socket, shown, h, Buffer.concat(chunks));
         const reqId = res.headers['x-request-id'];
         facts.upstreamRequestId = typeof reqId === 'string' ? reqId : null;
-        failed(facts, res.statusCode ?? 502, 'upstream_error', `http_${res.statusCode ?? 502}`);
+        failed(facts, shown, 'upstream_error', `http_${status}`);
       });
       res.on('error', () => {
         target.report({ kind: 'unreachable' });
