@@ -17,6 +17,9 @@ export interface SocketHooks {
   signal: AbortSignal;
 }
 
+/** Under this path prefix every WebSocket handshake is refused with a 429 (a rate-limited deployment). */
+const RATE_LIMITED = '/rate-limited/';
+
 /**
  * OpenAI's WebSockets: the Realtime API's (`/v1/realtime`, realtime-socket.ts), and the Responses
  * API's (`GET /v1/responses` upgraded): each
@@ -28,10 +31,13 @@ export function serveResponsesSocket(server: Server, hooks: SocketHooks): void {
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const [path = '/', search = ''] = (req.url ?? '/').split('?');
-    const refusal = path !== '/v1/responses' && path !== '/v1/realtime' ? 404 : req.headers.authorization === undefined ? 401 : undefined;
+    const limited = path.startsWith(RATE_LIMITED);
+    const refusal = limited ? 429 : path !== '/v1/responses' && path !== '/v1/realtime' ? 404 : req.headers.authorization === undefined ? 401 : undefined;
     if (refusal !== undefined) {
-      const body = errorReply('openai', refusal, { message: refusal === 404 ? `Invalid URL (GET ${path})` : 'You did not provide an API key.' }, 'req_ws').pieces[0]!;
-      socket.end(`HTTP/1.1 ${refusal} Refused\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nx-request-id: req_ws_refused\r\n\r\n${body.toString()}`);
+      const message = limited ? 'Rate limit reached for requests.' : refusal === 404 ? `Invalid URL (GET ${path})` : 'You did not provide an API key.';
+      const body = errorReply('openai', refusal, { message }, 'req_ws').pieces[0]!;
+      const wait = limited ? 'retry-after: 1\r\n' : '';
+      socket.end(`HTTP/1.1 ${refusal} Refused\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nx-request-id: req_ws_refused\r\n${wait}\r\n${body.toString()}`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {

@@ -6,6 +6,7 @@ import { budgetCounter } from '../../src/policy/plan.js';
 import { parseScope } from '../../src/policy/scope.js';
 import { type Harness, defaultProviders, eventually, startHarness, useHarness } from '../support/harness.js';
 import { routingFrom } from '../support/routing.js';
+import type { RoutingStatusJson } from '../../src/cli/commands/routing-status.js';
 
 interface Socket {
   ws: WebSocket;
@@ -183,50 +184,75 @@ describe('a model policy on sockets', () => {
 });
 
 describe('a Realtime socket whose model a configured route serves', () => {
-  const h = useHarness({
-    routing: (url) =>
-      routingFrom(
-        {
-          routing: { health: { cooldown_failures: 1 } },
-          routes: [
-            {
-              model: 'gpt-realtime*',
-              deployments: [
-                { provider: 'openai', name: 'rt-down', base_url: 'http://127.0.0.1:1', api_key: 'sk-down' },
-                { provider: 'openai', name: 'rt-eu', api_key: 'sk-rt-eu', model: 'gpt-realtime-2025-08-28', order: 1 },
-              ],
-            },
-          ],
-        },
-        defaultProviders(url),
-      ),
-  });
-
-  it('goes to the deployment the router picks, with its key and model name; a failed handshake counts against its health', async () => {
-    // The first choice (order 0) cannot be reached: a 502, and the deployment rests.
-    const refused = await new Promise<number>((resolve) => {
-      const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}/v1/realtime?model=gpt-realtime`, { headers: { authorization: `Bearer ${h.key.key}` } });
-      ws.on('unexpected-response', (_req, r) => resolve(r.statusCode ?? 0));
+  let h: Harness;
+  afterEach(() => h.close());
+  const routed = (first: (url: string) => string, retryOn?: string[]) => (url: string) =>
+    routingFrom(
+      {
+        routing: { health: { cooldown_failures: 1 }, ...(retryOn ? { retry: { on: retryOn } } : {}) },
+        routes: [
+          {
+            model: 'gpt-realtime*',
+            deployments: [
+              { provider: 'openai', name: 'rt-first', base_url: first(url), api_key: 'sk-first' },
+              { provider: 'openai', name: 'rt-eu', api_key: 'sk-rt-eu', model: 'gpt-realtime-2025-08-28', order: 1 },
+            ],
+          },
+        ],
+      },
+      defaultProviders(url),
+    );
+  const deploymentStatus = async (name: string) => {
+    const res = await fetch(`${h.url}/admin/v1/routing/status`, { headers: { authorization: 'Bearer admin-secret' } });
+    const body = (await res.json()) as RoutingStatusJson;
+    return body.routes[0]!.deployments.find((d) => d.deployment === name);
+  };
+  /** Opens a Realtime socket through Tollgate: the deployment its 101 names, or the status of a refusal. */
+  const dial = (model = 'gpt-realtime') =>
+    new Promise<{ ws?: WebSocket; events: Record<string, unknown>[]; deployment?: unknown; status?: number }>((resolve) => {
+      const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}/v1/realtime?model=${model}`, { headers: { authorization: `Bearer ${h.key.key}` } });
+      const events: Record<string, unknown>[] = [];
+      let deployment: unknown;
+      ws.on('message', (d: Buffer) => events.push(JSON.parse(d.toString()) as Record<string, unknown>));
+      ws.once('upgrade', (res) => (deployment = res.headers['x-tollgate-deployment']));
+      ws.once('open', () => resolve({ ws, events, deployment }));
+      ws.on('unexpected-response', (_req, r) => resolve({ events, status: r.statusCode ?? 0 }));
       ws.on('error', () => undefined);
     });
-    expect(refused).toBe(502);
-    const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}/v1/realtime?model=gpt-realtime`, { headers: { authorization: `Bearer ${h.key.key}` } });
-    const events: Record<string, unknown>[] = [];
-    ws.on('message', (d: Buffer) => events.push(JSON.parse(d.toString()) as Record<string, unknown>));
-    let deployment: unknown;
-    ws.once('upgrade', (res) => (deployment = res.headers['x-tollgate-deployment']));
-    await new Promise((ok, fail) => ws.once('open', ok).once('error', fail));
-    expect(deployment).toBe('rt-eu');
-    ws.send(JSON.stringify({ type: 'response.create' }));
-    await until(() => events.some((e) => e.type === 'response.done'));
-    ws.close();
-    const up = h.fake.requests.find((r) => r.path === '/v1/realtime')!;
-    expect(up.headers.authorization).toBe('Bearer sk-rt-eu');
-    expect(events[0]).toMatchObject({ type: 'session.created', session: { model: 'gpt-realtime-2025-08-28' } });
+
+  it('goes to the deployment the router picks, with its key and model name; an unreachable one is passed over, and rests', async () => {
+    h = await startHarness({ routing: routed(() => 'http://127.0.0.1:1') });
+    // The first choice (order 0) cannot be reached: the handshake goes on to the next deployment while the client waits.
+    const first = await dial();
+    expect(first.deployment).toBe('rt-eu');
+    first.ws!.send(JSON.stringify({ type: 'response.create' }));
+    await until(() => first.events.some((e) => e.type === 'response.done'));
+    first.ws!.close();
+    // Its failure counted: it rests (cooldown after one), and the next socket goes straight on.
+    expect(await deploymentStatus('rt-first')).toMatchObject({ available: false, cooldown_until: expect.any(String), recent: { outcomes: 1, failures: 1 } });
+    expect(await deploymentStatus('rt-eu')).toMatchObject({ available: true, recent: { outcomes: 1, failures: 0 } });
+    const second = await dial();
+    expect(second.deployment).toBe('rt-eu');
+    second.ws!.close();
+    expect(await deploymentStatus('rt-first')).toMatchObject({ recent: { outcomes: 1 } });
+    const ups = h.fake.requests.filter((r) => r.path === '/v1/realtime');
+    expect(ups.map((r) => r.headers.authorization)).toEqual(['Bearer sk-rt-eu']);
+    expect(first.events[0]).toMatchObject({ type: 'session.created', session: { model: 'gpt-realtime-2025-08-28' } });
     const rows = await h.rows();
-    expect(rows.map((r) => [r.outcome, r.status, r.modelRequested, r.model])).toEqual([
-      ['upstream_error', 502, 'gpt-realtime', 'gpt-realtime'],
-      ['ok', 200, 'gpt-realtime', 'gpt-realtime-2025-08-28'],
-    ]);
+    expect(rows.map((r) => [r.outcome, r.status, r.modelRequested, r.model, r.provider])).toEqual([['ok', 200, 'gpt-realtime', 'gpt-realtime-2025-08-28', 'openai']]);
+  });
+
+  it('a rate-limited deployment’s 429 becomes a socket on the next one; where the route does not retry rate limits, the client gets the 429', async () => {
+    h = await startHarness({ routing: routed((url) => `${url}/rate-limited`) });
+    const s = await dial();
+    expect(s.deployment).toBe('rt-eu');
+    s.ws!.close();
+    // A rate limit is not a fault: the deployment rests until the retry-after, its health untouched.
+    expect(await deploymentStatus('rt-first')).toMatchObject({ recent: { failures: 0 }, rate_limit: { blocked_until: expect.any(String) } });
+    await h.close();
+    h = await startHarness({ routing: routed((url) => `${url}/rate-limited`, ['server_error']) });
+    expect((await dial()).status).toBe(429);
+    const rows = await h.rows();
+    expect(rows.map((r) => [r.outcome, r.status, r.errorType])).toEqual([['upstream_error', 429, 'http_429']]);
   });
 });

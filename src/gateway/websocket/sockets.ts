@@ -9,12 +9,14 @@ import { type RequestFacts, newFacts } from '../../metering/build-row.js';
 import { adapterFor } from '../../providers/index.js';
 import type { HeaderBag } from '../../providers/types.js';
 import { headerBag, upstreamHeaders } from '../headers.js';
-import { checkProviderKey } from '../provider-keys.js';
+import { checkProviderKey, reachableCandidates } from '../provider-keys.js';
 import type { GatewayDeps } from '../proxy.js';
 import { record } from '../record.js';
 import { splitProviderPrefix } from '../routes.js';
 import { capacityExhausted } from '../routed.js';
 import type { AttemptReport } from '../../routing/router.js';
+import { type ResponseHeaders, mayRetry, triggerForStatus } from '../../routing/retry.js';
+import type { RetryTrigger } from '../../routing/types.js';
 import { admitRequest } from '../admit-request.js';
 import type { UpstreamProvider } from '../select-provider.js';
 import { RealtimeSession } from './realtime-session.js';
@@ -96,7 +98,6 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
     const inProtocol = protocolsOf(req).find((p) => p.startsWith(KEY_PROTOCOL));
     if (headers.authorization === undefined && inProtocol !== undefined) headers.authorization = `Bearer ${inProtocol.slice(KEY_PROTOCOL.length)}`;
     const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
-    let conn: Conn;
     let target: SocketTarget | undefined;
     try {
       const cred = adapter.readCredential(headers, query);
@@ -105,22 +106,33 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
       // A Realtime socket names its model in the URL; a Responses socket's messages each name theirs.
       const model = kind === 'openai.realtime' ? (query.get('model') ?? '') : '';
       facts.modelRequested = model;
-      target = socketTarget(deps, kind, model, explicit);
-      const provider = target.provider;
+      const passthrough = who.upstreamKey.kind === 'passthrough';
+      target = socketTarget(deps, kind, model, explicit, passthrough);
       if (target.model !== model) query.set('model', target.model);
-      facts.provider = provider.name;
-      facts.catalogProvider = provider.catalog;
-      checkProviderKey(provider, who.upstreamKey.kind === 'passthrough');
-      const realtime = kind === 'openai.realtime' ? await admitRealtime(facts, who, headers, query, provider) : undefined;
-      const out: HeaderBag = Object.assign(upstreamHeaders(headers), provider.headers);
-      for (const k of Object.keys(out)) if (SOCKET_HEADERS.test(k)) delete out[k];
-      if (who.upstreamKey.kind === 'passthrough') adapter.writeCredential(out, query, who.upstreamKey.key, cred?.where);
-      else if (provider.apiKey !== undefined) adapter.writeCredential(out, query, provider.apiKey, undefined);
-      else if (cred?.where) delete out[cred.where];
-      conn = { id, who, headers, provider };
-      const qs = query.toString();
-      const open = (client: WebSocket, up: WebSocket): RelayedSocket => (realtime ? new RealtimeSession(session, conn, client, up, realtime) : new ResponsesSession(session, conn, client, up));
-      connect(req, socket, head, { conn, facts, open, target }, provider.baseUrl.replace(/^http/, 'ws') + path + (qs ? `?${qs}` : ''), out);
+      facts.provider = target.provider.name;
+      facts.catalogProvider = target.provider.catalog;
+      checkProviderKey(target.provider, passthrough);
+      const realtime = kind === 'openai.realtime' ? await admitRealtime(facts, who, headers, query, target.provider) : undefined;
+      /** The handshake to one target: its URL, and the client's headers with the target's key. */
+      const attempt = (t: SocketTarget, sent?: string): Attempt => {
+        // Another deployment of the route may know the model by another name.
+        if (sent !== undefined && t.model !== sent) query.set('model', t.model);
+        facts.provider = t.provider.name;
+        facts.catalogProvider = t.provider.catalog;
+        const out: HeaderBag = Object.assign(upstreamHeaders(headers), t.provider.headers);
+        for (const k of Object.keys(out)) if (SOCKET_HEADERS.test(k)) delete out[k];
+        if (who.upstreamKey.kind === 'passthrough') adapter.writeCredential(out, query, who.upstreamKey.key, cred?.where);
+        else if (t.provider.apiKey !== undefined) adapter.writeCredential(out, query, t.provider.apiKey, undefined);
+        else if (cred?.where) delete out[cred.where];
+        const qs = query.toString();
+        return { target: t, conn: { id, who, headers, provider: t.provider }, url: t.provider.baseUrl.replace(/^http/, 'ws') + path + (qs ? `?${qs}` : ''), headers: out };
+      };
+      const again = (a: Attempt, trigger: RetryTrigger, h: ResponseHeaders | undefined): Attempt | undefined => {
+        const next = a.target.again?.(trigger, h);
+        return next && attempt(next, a.target.model);
+      };
+      const open = (a: Attempt, client: WebSocket, up: WebSocket): RelayedSocket => (realtime ? new RealtimeSession(session, a.conn, client, up, realtime) : new ResponsesSession(session, a.conn, client, up));
+      connect(req, socket, head, { facts, open, again }, attempt(target));
     } catch (e) {
       target?.report({ kind: 'abandoned' });
       const err = toGatewayError(e);
@@ -144,11 +156,21 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
     return { requested, model: admission.model, pool: admission.pool };
   }
 
-  function connect(req: IncomingMessage, socket: Duplex, head: Buffer, x: { conn: Conn; facts: RequestFacts; open: (client: WebSocket, up: WebSocket) => RelayedSocket; target: SocketTarget }, url: string, headers: HeaderBag): void {
-    const { conn, facts, target } = x;
+  /**
+   * Dials the upstream for a client's handshake; once it opens, completes the client's and starts
+   * the session. A refusal or failure a route may retry goes to its next deployment while the
+   * client still waits; the last one reaches the client.
+   */
+  function connect(req: IncomingMessage, socket: Duplex, head: Buffer, x: Dialing, a: Attempt): void {
+    const { facts } = x;
+    const { conn, target } = a;
+    if (socket.destroyed) {
+      target.report({ kind: 'abandoned' });
+      return failed(facts, 0, 'client_aborted', 'client_disconnected');
+    }
     // The key goes upstream in the Authorization header (the configured one, or the client's own), never in a subprotocol.
     const protocols = protocolsOf(req).filter((p) => !p.startsWith(KEY_PROTOCOL));
-    const up = new WebSocket(url, protocols, { headers, perMessageDeflate: false, maxPayload: 0, handshakeTimeout: 30_000 });
+    const up = new WebSocket(a.url, protocols, { headers: a.headers, perMessageDeflate: false, maxPayload: 0, handshakeTimeout: 30_000 });
     // The handshake ends one way only (opened, refused, failed); what the socket does after is the session's (session.ts).
     let settled = false;
     const gone = () => {
@@ -182,6 +204,9 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
         const status = res.statusCode ?? 502;
         target.report({ kind: 'failed', status, headers: res.headers });
         if (!settle()) return;
+        const trigger = triggerForStatus(status);
+        const next = trigger && x.again(a, trigger, res.headers);
+        if (next) return connect(req, socket, head, x, next);
         const shown = facts.api === 'openai.responses' && (status === 404 || status === 405) ? 426 : status;
         const h: Record<string, string> = { 'x-tollgate-request-id': conn.id };
         for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string' && !['connection', 'transfer-encoding', 'content-length'].includes(k)) h[k] = v;
@@ -198,6 +223,8 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
     up.on('error', (err) => {
       if (!settle()) return;
       target.report({ kind: 'unreachable' });
+      const next = x.again(a, 'connect', undefined);
+      if (next) return connect(req, socket, head, x, next);
       const e = new GatewayError('upstream_unreachable', `The provider "${conn.provider.name}" could not be reached: ${err.message}`);
       refuse(socket, e, conn.id);
       failed(facts, e.status, e.outcome, e.code);
@@ -205,7 +232,7 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
     up.once('open', () => {
       if (!settle() || socket.destroyed) return void up.terminate();
       wss.handleUpgrade(req, socket, head, (client) => {
-        const s = x.open(client, up);
+        const s = x.open(a, client, up);
         sessions.add(s);
         if (closing) s.drain();
       });
@@ -241,6 +268,23 @@ interface SocketTarget {
   model: string;
   deployment?: string;
   report(r: AttemptReport): void;
+  /** The route's next deployment after this one failed, when its retry policy allows one. */
+  again?(trigger: RetryTrigger, headers: ResponseHeaders | undefined): SocketTarget | undefined;
+}
+
+/** One handshake to one target. */
+interface Attempt {
+  target: SocketTarget;
+  conn: Conn;
+  url: string;
+  headers: HeaderBag;
+}
+
+/** What every handshake of one client's socket shares. */
+interface Dialing {
+  facts: RequestFacts;
+  open(a: Attempt, client: WebSocket, up: WebSocket): RelayedSocket;
+  again(a: Attempt, trigger: RetryTrigger, headers: ResponseHeaders | undefined): Attempt | undefined;
 }
 
 /**
@@ -249,24 +293,36 @@ interface SocketTarget {
  * handshake counts against that deployment's health. One try: the client dials again. Other
  * sockets take the plain path.
  */
-function socketTarget(deps: GatewayDeps, kind: SocketApi, model: string, explicit: string | undefined): SocketTarget {
+function socketTarget(deps: GatewayDeps, kind: SocketApi, model: string, explicit: string | undefined, passthrough: boolean): SocketTarget {
   const router = deps.router;
   const route = kind === 'openai.realtime' && explicit === undefined ? router?.routeFor('openai', model) : undefined;
   if (router === undefined || route === undefined) return { provider: deps.providers.select('openai', model, explicit), model, report: () => undefined };
   const plan = router.plan(route, model, undefined);
-  const p = router.next(plan, 0);
-  if (p.kind !== 'go') throw capacityExhausted(plan);
-  const { c } = p;
-  router.started(plan, c, 0);
-  let reported = false;
-  const report = (r: AttemptReport) => {
-    if (reported) return;
-    reported = true;
-    router.finished(plan, c, 0, r);
+  plan.candidates = reachableCandidates(route.model, plan.candidates, passthrough);
+  const pick = (): SocketTarget | undefined => {
+    const p = router.next(plan, 0);
+    if (p.kind !== 'go') return undefined;
+    const { c } = p;
+    router.started(plan, c, 0);
+    let reported = false;
+    const d = c.d;
+    const provider: UpstreamProvider = { name: d.provider, dialect: d.dialect, baseUrl: d.baseUrl, apiKey: d.apiKey, headers: d.headers, catalog: d.catalog, models: undefined, keyRequired: d.keyRequired };
+    return {
+      provider,
+      model: c.model,
+      deployment: d.id,
+      report: (r) => {
+        if (reported) return;
+        reported = true;
+        router.finished(plan, c, 0, r);
+      },
+      // Only at once, to another deployment: a client's handshake does not wait out a retry-after.
+      again: (trigger, headers) => (mayRetry(route.retry, trigger, headers) ? pick() : undefined),
+    };
   };
-  const d = c.d;
-  const provider: UpstreamProvider = { name: d.provider, dialect: d.dialect, baseUrl: d.baseUrl, apiKey: d.apiKey, headers: d.headers, catalog: d.catalog, models: undefined, keyRequired: d.keyRequired };
-  return { provider, model: c.model, deployment: d.id, report };
+  const first = pick();
+  if (first === undefined) throw capacityExhausted(plan);
+  return first;
 }
 
 /** Whether configured routes or routing rules may govern a Responses API request (its model is not known before the socket's first message). */
