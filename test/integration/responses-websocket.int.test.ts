@@ -180,10 +180,7 @@ describe('the Responses API over a WebSocket', () => {
 
   it('Codex through its built-in OpenAI provider uses the socket, with no reconnect and no fallback', async () => {
     h.fake.setDefault({ text: 'Done.', usage: { input: 300, cacheRead: 1024, output: 40, reasoning: 16 } });
-    const codexHome = join(h.dir, 'codex-ws');
-    mkdirSync(codexHome, { recursive: true });
-    writeFileSync(join(codexHome, 'config.toml'), ['model = "gpt-5"', `openai_base_url = "${h.url}/v1"`].join('\n'));
-    const { stdout, stderr } = await runCodex(['exec', '--skip-git-repo-check', 'say hi'], { PATH: process.env.PATH, HOME: h.dir, CODEX_HOME: codexHome, CODEX_API_KEY: h.key.key }, h.dir);
+    const { stdout, stderr } = await codexSaysHi(h, 'codex-ws');
     expect(stdout).toContain('Done.');
     expect(stderr).not.toMatch(/Reconnecting|Falling back/);
     const calls = h.fake.requests.filter((r) => r.method === 'WS' && (r.json as { type?: string }).type === 'response.create');
@@ -246,16 +243,7 @@ describe('where routes or routing rules govern Responses traffic', () => {
 
   it('Codex through its built-in OpenAI provider moves to HTTP at once, where the route serves it', async () => {
     h = await startHarness({ routing: routed });
-    h.fake.setDefault({ text: 'Done.', usage: { input: 300, output: 40 } });
-    const codexHome = join(h.dir, 'codex-routed');
-    mkdirSync(codexHome, { recursive: true });
-    writeFileSync(join(codexHome, 'config.toml'), ['model = "gpt-5"', `openai_base_url = "${h.url}/v1"`].join('\n'));
-    const { stdout, stderr } = await runCodex(['exec', '--skip-git-repo-check', 'say hi'], { PATH: process.env.PATH, HOME: h.dir, CODEX_HOME: codexHome, CODEX_API_KEY: h.key.key }, h.dir);
-    expect(stdout).toContain('Done.');
-    // One refused handshake, no reconnects (a 404 costs five, about 6 s).
-    expect(stderr).not.toMatch(/Reconnecting/);
-    const posts = h.fake.requests.filter((r) => r.method === 'POST' && r.path === '/v1/responses');
-    expect(posts.length).toBeGreaterThan(0);
+    const posts = await codexOverHttp(h, 'codex-routed', '/v1/responses');
     expect(posts[0]!.headers.authorization).toBe('Bearer sk-route-eu');
     const rows = (await h.rows()).filter((r) => r.api === 'openai.responses');
     expect(rows).toHaveLength(posts.length);
@@ -289,15 +277,7 @@ describe('an upstream without the WebSocket mode', () => {
   it('Codex moves to HTTP at once, without the five reconnects a 404 costs it', async () => {
     const h = await startHarness({ providers: (url) => defaultProviders(`${url}/http-only`) });
     try {
-      h.fake.setDefault({ text: 'Done.', usage: { input: 300, output: 40 } });
-      const codexHome = join(h.dir, 'codex-http-only');
-      mkdirSync(codexHome, { recursive: true });
-      writeFileSync(join(codexHome, 'config.toml'), ['model = "gpt-5"', `openai_base_url = "${h.url}/v1"`].join('\n'));
-      const { stdout, stderr } = await runCodex(['exec', '--skip-git-repo-check', 'say hi'], { PATH: process.env.PATH, HOME: h.dir, CODEX_HOME: codexHome, CODEX_API_KEY: h.key.key }, h.dir);
-      expect(stdout).toContain('Done.');
-      expect(stderr).not.toMatch(/Reconnecting/);
-      const posts = h.fake.requests.filter((r) => r.method === 'POST' && r.path === '/http-only/v1/responses');
-      expect(posts.length).toBeGreaterThan(0);
+      const posts = await codexOverHttp(h, 'codex-http-only', '/http-only/v1/responses');
       const rows = (await h.rows()).filter((r) => r.api === 'openai.responses');
       expect(rows.map((r) => [r.status, r.errorType]).sort()).toEqual([[200, null], ...posts.slice(1).map(() => [200, null]), [426, 'http_404']].sort());
     } finally {
@@ -373,6 +353,25 @@ describe('the Responses WebSocket under a budget', () => {
     expect(rows.find((r) => r.outcome === 'rejected')).toMatchObject({ errorType: 'budget_exceeded', status: 402 });
   });
 });
+
+/** `codex exec "say hi"` with Codex's built-in OpenAI provider pointed at the gateway (`openai_base_url`), in a home of its own. */
+function codexSaysHi(h: Harness, home: string): Promise<{ stdout: string; stderr: string }> {
+  const codexHome = join(h.dir, home);
+  mkdirSync(codexHome, { recursive: true });
+  writeFileSync(join(codexHome, 'config.toml'), ['model = "gpt-5"', `openai_base_url = "${h.url}/v1"`].join('\n'));
+  return runCodex(['exec', '--skip-git-repo-check', 'say hi'], { PATH: process.env.PATH, HOME: h.dir, CODEX_HOME: codexHome, CODEX_API_KEY: h.key.key }, h.dir);
+}
+
+/** Codex refused the socket once: it answers over HTTP without reconnecting (a 404 costs five, about 6 s). Its POSTs upstream. */
+async function codexOverHttp(h: Harness, home: string, upstreamPath: string) {
+  h.fake.setDefault({ text: 'Done.', usage: { input: 300, output: 40 } });
+  const { stdout, stderr } = await codexSaysHi(h, home);
+  expect(stdout).toContain('Done.');
+  expect(stderr).not.toMatch(/Reconnecting/);
+  const posts = h.fake.requests.filter((r) => r.method === 'POST' && r.path === upstreamPath);
+  expect(posts.length).toBeGreaterThan(0);
+  return posts;
+}
 
 function runCodex(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
