@@ -12,18 +12,28 @@ const eventId = () => `event_${(++seq).toString(16).padStart(8, '0')}`;
  * `response.created`, the transcript in `chunks` deltas, then `response.done` with the scenario's
  * usage (input = `input` + `cacheRead`; the audio parts `audioInput`, `audioCacheRead`,
  * `audioOutput`). A status of 400 or more sends an `error` event instead; `stopReason:
- * "cancelled"` or `"failed"` ends the response so; `cutAfterEvents` drops the socket.
+ * "cancelled"` or `"failed"` ends the response so; `cutAfterEvents` drops the socket. A
+ * `response.cancel` naming the response in progress ends it at the next event, `cancelled`, with its input only.
  */
 export function serveRealtime(ws: WebSocket, hooks: SocketHooks, path: string, model: string, headers: Record<string, string>): void {
   const session = { id: `sess_${(++seq).toString(16)}`, object: 'realtime.session', type: 'realtime', model, output_modalities: ['audio'] };
   ws.send(JSON.stringify({ type: 'session.created', event_id: eventId(), session }));
   let turn = Promise.resolve();
+  const cancels = new Set<string>();
   ws.on('message', (data: Buffer) => {
-    turn = turn.then(() => answer(ws, hooks, hooks.begin(path, headers, Buffer.from(data)), session));
+    const m = hooks.begin(path, headers, Buffer.from(data));
+    const body = isRecord(m.rec.json) ? m.rec.json : {};
+    // A cancel acts on the response in progress, not after it.
+    if (body.type === 'response.cancel') {
+      if (typeof body.response_id === 'string') cancels.add(body.response_id);
+      m.rec.outcome = 'complete';
+      return hooks.settle(m.rec, []);
+    }
+    turn = turn.then(() => answer(ws, hooks, m, session, cancels));
   });
 }
 
-async function answer(ws: WebSocket, hooks: SocketHooks, m: ReturnType<SocketHooks['begin']>, session: Record<string, unknown>): Promise<void> {
+async function answer(ws: WebSocket, hooks: SocketHooks, m: ReturnType<SocketHooks['begin']>, session: Record<string, unknown>, cancels: ReadonlySet<string>): Promise<void> {
   const { rec, scenario: s } = m;
   const sent: Buffer[] = [];
   const send = (value: Record<string, unknown>) => {
@@ -57,5 +67,8 @@ async function answer(ws: WebSocket, hooks: SocketHooks, m: ReturnType<SocketHoo
   const status = s.stopReason === 'cancelled' || s.stopReason === 'failed' ? s.stopReason : 'completed';
   const details = status === 'failed' ? { type: 'failed', error: { type: 'server_error', code: 'server_error' } } : status === 'cancelled' ? { type: 'cancelled', reason: 'turn_detected' } : null;
   events.push({ type: 'response.done', response: { id, object: 'realtime.response', status, status_details: details, output: [], usage } });
-  await sendEvents(ws, hooks, rec, s, sent, events.map((e) => JSON.stringify({ event_id: eventId(), ...e })));
+  // Cancelled: done at once, with the usage of a response stopped early (its input, no output).
+  const cancelled = () =>
+    cancels.has(id) ? JSON.stringify({ event_id: eventId(), type: 'response.done', response: { id, object: 'realtime.response', status: 'cancelled', status_details: { type: 'cancelled', reason: 'client_cancelled' }, output: [], usage: { ...usage, total_tokens: input, output_tokens: 0, output_token_details: { text_tokens: 0, audio_tokens: 0 } } } }) : undefined;
+  await sendEvents(ws, hooks, rec, s, sent, events.map((e) => JSON.stringify({ event_id: eventId(), ...e })), undefined, cancelled);
 }

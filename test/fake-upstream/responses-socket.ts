@@ -77,7 +77,7 @@ async function answer(ws: WebSocket, hooks: SocketHooks, m: { rec: RecordedReque
  * `stallAfterEvents`, `errorEventAfter` when the API has an in-stream error, `chunkDelayMs`),
  * then settles the request.
  */
-export async function sendEvents(ws: WebSocket, hooks: SocketHooks, rec: RecordedRequest, s: Scenario, sent: Buffer[], events: readonly string[], errorEvent?: (index: number) => string): Promise<void> {
+export async function sendEvents(ws: WebSocket, hooks: SocketHooks, rec: RecordedRequest, s: Scenario, sent: Buffer[], events: readonly string[], errorEvent?: (index: number) => string, lastInstead?: () => string | undefined): Promise<void> {
   const send = (text: string) => {
     ws.send(text);
     sent.push(Buffer.from(text));
@@ -99,6 +99,12 @@ export async function sendEvents(ws: WebSocket, hooks: SocketHooks, rec: Recorde
       rec.outcome = 'client-aborted';
       rec.clientAborted = true;
       return hooks.settle(rec, sent);
+    }
+    // Stopped by the client (a Realtime response.cancel): one last event ends it.
+    const last = i > 0 ? lastInstead?.() : undefined;
+    if (last !== undefined) {
+      send(last);
+      break;
     }
     send(events[i]!);
   }

@@ -33,6 +33,14 @@ async function until(ok: () => boolean, ms = 5000): Promise<void> {
 
 const done = (s: Socket) => s.events.filter((e) => e.type === 'response.done').length;
 
+/** Asks for `n` responses one at a time, as a voice session runs, each after the one before is done. */
+async function oneAtATime(s: Socket, n: number): Promise<void> {
+  for (let i = done(s) + 1, end = done(s) + n; i <= end; i++) {
+    s.ws.send(JSON.stringify({ type: 'response.create' }));
+    await until(() => done(s) === i);
+  }
+}
+
 // $4 a million text in, $32 audio in, $0.40 cached (text or audio), $16 text out, $64 audio out (the catalog's gpt-realtime):
 // 400 text + 600 audio uncached, 300 text + 200 audio cached, 100 text + 300 audio out = $0.0418.
 const USAGE = { input: 1000, cacheRead: 500, output: 400, audioInput: 600, audioCacheRead: 200, audioOutput: 300 };
@@ -123,19 +131,19 @@ describe('the Realtime API under a budget', () => {
     await h?.close();
     h = undefined;
   });
+  const quarter = toBudget(parseRule(budgetInput, { scope: 'user:alice', window: 'day', limit_usd: 0.25 }), 'budget', 'config', 0);
+  const line = (p: NonNullable<Harness['tollgate']['policy']>) => budgetCounter(p.settings.keyPrefix, quarter, p.rules.current(), Date.now(), p.settings.timeZone).line;
 
   it('a socket opens only while the budget can pay for a response; each response is charged to it as it ends', async () => {
-    const b = toBudget(parseRule(budgetInput, { scope: 'user:alice', window: 'day', limit_usd: 0.25 }), 'budget', 'config', 0);
-    h = await startHarness({ price: createPricer(), policy: { rules: { budgets: [b], rateLimits: [], modelPolicies: [] } } });
+    h = await startHarness({ price: createPricer(), policy: { rules: { budgets: [quarter], rateLimits: [], modelPolicies: [] } } });
     h.fake.setDefault({ usage: USAGE });
     const s = await realtime(h.url, h.key.key);
-    for (let i = 0; i < 3; i++) s.ws.send(JSON.stringify({ type: 'response.create' }));
-    await until(() => done(s) === 3);
+    // One at a time: each holds its estimate while it runs.
+    await oneAtATime(s, 3);
     s.ws.close();
-    // Charged after each response ends, off the socket's path.
+    // Settled after each response ends, off the socket's path.
     const p = h.tollgate.policy!;
-    const line = budgetCounter(p.settings.keyPrefix, b, p.rules.current(), Date.now(), p.settings.timeZone).line;
-    await eventually(async () => expect((await p.counters.read([line]))[0]).toMatchObject({ spent: 3n * COST, held: 0n }));
+    await eventually(async () => expect((await p.counters.read([line(p)]))[0]).toMatchObject({ spent: 3n * COST, held: 0n }));
     // $0.1254 spent of $0.25: less is left than one response's estimate (the default output cap, 8,192 tokens at $16 a million:
     // $0.131), so the next socket is refused.
     const status = await new Promise<number>((resolve) => {
@@ -153,6 +161,52 @@ describe('the Realtime API under a budget', () => {
       ['openai.realtime', 'rejected'],
     ]);
     expect(rows.find((r) => r.outcome === 'rejected')).toMatchObject({ errorType: 'budget_exceeded', status: 402 });
+  });
+
+  it('each response is admitted as it starts: one the budget cannot pay for is cancelled upstream, and the client told why', async () => {
+    h = await startHarness({ price: createPricer(), policy: { rules: { budgets: [quarter], rateLimits: [], modelPolicies: [] } } });
+    h.fake.setDefault({ usage: USAGE, chunks: 10, chunkDelayMs: 20 });
+    const s = await realtime(h.url, h.key.key);
+    // Each response holds its estimate ($0.131: the default output cap at $16 a million) while it runs, then costs $0.0418:
+    // three fit in $0.25, the fourth's estimate does not ($0.1254 spent).
+    await oneAtATime(s, 4);
+    s.ws.close();
+    const refusal = s.events.find((e) => e.type === 'error');
+    expect(refusal).toMatchObject({ status: 402, error: { code: 'budget_exceeded' } });
+    const last = s.events.filter((e) => e.type === 'response.done').at(-1);
+    expect(last).toMatchObject({ response: { status: 'cancelled' } });
+    const cancels = h.fake.requests.filter((r) => (r.json as { type?: string }).type === 'response.cancel');
+    expect(cancels.map((r) => r.json)).toEqual([{ type: 'response.cancel', response_id: (last!.response as { id: string }).id }]);
+    const rows = await h.rows();
+    expect(rows.map((r) => [r.outcome, r.status, r.errorType])).toEqual([
+      ['ok', 200, null],
+      ['ok', 200, null],
+      ['ok', 200, null],
+      ['rejected', 402, 'budget_exceeded'],
+    ]);
+    // What the cancelled response ran (its input) is charged all the same, and nothing stays held.
+    const p = h.tollgate.policy!;
+    await eventually(async () => expect((await p.counters.read([line(p)]))[0]).toMatchObject({ spent: 3n * COST + rows[3]!.costPicos!, held: 0n }));
+    expect(rows[3]!.costPicos).toBeGreaterThan(0n);
+    expect(rows[3]!.outputTokens).toBe(0);
+  });
+});
+
+describe('a Realtime session under a rate limit', () => {
+  const limit = { id: 'rpm', name: null, scope: parseScope('user:alice'), rpm: 3, tpm: null, concurrency: null, fail: 'open' as const, source: 'config' as const, createdAt: 0 };
+  const h = useHarness({ price: createPricer(), policy: { rules: { budgets: [], rateLimits: [limit], modelPolicies: [] } } });
+
+  it('counts each response as a request (and the socket’s opening as one): past the limit a response is cancelled with a 429', async () => {
+    h.fake.setDefault({ usage: USAGE, chunks: 10, chunkDelayMs: 20 });
+    const s = await realtime(h.url, h.key.key);
+    await oneAtATime(s, 3);
+    s.ws.close();
+    expect(s.events.find((e) => e.type === 'error')).toMatchObject({ status: 429, error: { code: 'rate_limited' } });
+    expect((await h.rows()).map((r) => [r.outcome, r.status, r.errorType])).toEqual([
+      ['ok', 200, null],
+      ['ok', 200, null],
+      ['rejected', 429, 'rate_limited'],
+    ]);
   });
 });
 

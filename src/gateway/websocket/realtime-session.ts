@@ -1,14 +1,25 @@
 import type WebSocket from 'ws';
+import { type GatewayError, toGatewayError } from '../../core/errors.js';
 import { newRequestId } from '../../core/ids.js';
+import type { LedgerRow } from '../../core/ledger-row.js';
 import { type RequestFacts, newFacts } from '../../metering/build-row.js';
+import type { Admission, Served } from '../../policy/admission.js';
+import { adapterFor } from '../../providers/index.js';
 import { realtimeUsage } from '../../providers/openai/realtime-usage.js';
 import { asObject, asText, dig, parseJson, peekType } from '../../providers/shared/json.js';
+import { admitRequest } from '../admit-request.js';
 import { record } from '../record.js';
 import { type Conn, RelayedSocket, type SessionDeps } from './relayed.js';
+
+const adapter = adapterFor('openai');
 
 interface Open {
   facts: RequestFacts;
   started: number;
+  /** The response's own admission by budgets, rate limits and model policy (undefined once refused). */
+  admission?: Promise<Admission<Served> | undefined>;
+  /** Why policy refused it: the response was cancelled upstream. */
+  refused?: GatewayError;
 }
 
 /** Server events read; every other (audio and text deltas, most of a session) is passed over unparsed. */
@@ -18,8 +29,9 @@ const READ = new Set(['session.created', 'session.updated', 'response.created', 
  * An OpenAI Realtime socket (`/v1/realtime?model=…`): responses start on the server (voice
  * activity, or the client's `response.create`), so they are metered from the server's events
  * alone: `response.created` opens one, `response.done` records its row with its usage, audio
- * priced at the model's audio rates. Spend is charged to the caller's budgets as each response
- * ends; the budgets were checked when the socket opened (responses-socket.ts).
+ * priced at the model's audio rates. Each response is admitted as it starts, as a request is
+ * (budgets reserve its estimate, rate limits count it); one refused is cancelled upstream
+ * (`response.cancel`), the client told by an `error` event. Its admission settles to the cost.
  */
 export class RealtimeSession extends RelayedSocket {
   private readonly open = new Map<string, Open>();
@@ -60,7 +72,8 @@ export class RealtimeSession extends RelayedSocket {
     f.usage = realtimeUsage(response?.usage);
     f.usageSource = asObject(response?.usage) === undefined ? 'none' : 'final';
     const status = asText(response?.status);
-    if (status === 'cancelled') Object.assign(f, { outcome: 'client_aborted', errorType: 'response_cancelled' });
+    if (turn.refused) Object.assign(f, { outcome: turn.refused.outcome, status: turn.refused.status, errorType: turn.refused.code });
+    else if (status === 'cancelled') Object.assign(f, { outcome: 'client_aborted', errorType: 'response_cancelled' });
     else if (status === 'failed') Object.assign(f, { outcome: 'upstream_error', errorType: asText(dig(response, 'status_details', 'error', 'type')) ?? 'response_failed' });
     this.end(turn);
   }
@@ -80,7 +93,26 @@ export class RealtimeSession extends RelayedSocket {
     Object.assign(facts, { stream: true, status: 200, attempts: 1, provider: conn.provider.name, catalogProvider: conn.provider.catalog, modelRequested: this.requested, servedModel: this.model, pool: this.pool });
     Object.assign(facts, { keyId: w.keyId, user: w.user, team: w.team, project: w.project, sessionId: w.sessionId, client: w.client, tags: w.tags });
     if (responseId) facts.responseId = responseId;
-    this.open.set(responseId, { facts, started: performance.now() });
+    const turn: Open = { facts, started: performance.now() };
+    this.open.set(responseId, turn);
+    const policy = this.d.gateway.policy;
+    if (!policy) return;
+    const served: Served = { provider: conn.provider.name, catalogProvider: conn.provider.catalog };
+    turn.admission = policy.admit(admitRequest(facts.id, w, { model: this.model, stream: true }, conn.headers, { bytes: 0, json: undefined }, () => served)).then(
+      (a) => a,
+      (e: unknown) => {
+        this.refuse(responseId, turn, toGatewayError(e));
+        return undefined;
+      },
+    );
+  }
+
+  /** A response policy refused: cancelled upstream while it runs, the client told why. */
+  private refuse(responseId: string, turn: Open, err: GatewayError): void {
+    turn.refused = err;
+    if (this.open.get(responseId) !== turn) return;
+    if (this.up.readyState === this.up.OPEN) this.up.send(JSON.stringify({ type: 'response.cancel', response_id: responseId }));
+    if (this.client.readyState === this.client.OPEN) this.sendError(err.status, adapter.renderError(err, turn.facts.id).body);
   }
 
   private end(turn: Open): void {
@@ -88,11 +120,15 @@ export class RealtimeSession extends RelayedSocket {
     f.latencyMs = Math.round(performance.now() - turn.started);
     this.shutdownOutcome(f);
     const row = record(this.d.gateway, f, undefined);
-    const policy = this.d.gateway.policy;
-    if (policy && row.costPicos !== null && row.costPicos > 0n) {
-      const spend = { id: row.id, ts: row.ts, caller: this.conn.who, model: row.model, provider: row.provider, pool: this.pool, cost: row.costPicos };
-      policy.chargeSettled(spend).catch((err: unknown) => this.d.gateway.log.error('could not add a realtime response’s cost to its budgets; reconciliation will report the drift', { id: row.id, err: String(err) }));
-    }
+    void turn.admission?.then((a) => (a ? a.settle(row.costPicos, row.inputTokens + row.outputTokens) : this.charge(row)));
     this.responseEnded();
+  }
+
+  /** A refused response's spend (what it ran before its cancel took effect), added to the budgets all the same. */
+  private charge(row: LedgerRow): void {
+    const policy = this.d.gateway.policy;
+    if (!policy || row.costPicos === null || row.costPicos <= 0n) return;
+    const spend = { id: row.id, ts: row.ts, caller: this.conn.who, model: row.model, provider: row.provider, pool: this.pool, cost: row.costPicos };
+    policy.chargeSettled(spend).catch((err: unknown) => this.d.gateway.log.error('could not add a realtime response’s cost to its budgets; reconciliation will report the drift', { id: row.id, err: String(err) }));
   }
 }
