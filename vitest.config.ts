@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Three projects: unit tests live next to the code; integration tests (real SQLite,
@@ -5,6 +6,10 @@ import { defineConfig } from 'vitest/config';
 // drive the built CLI from test/e2e.
 export default defineConfig({
   test: {
+    // At least two files at a time: most integration and end-to-end tests wait on sockets, child
+    // processes and servers, so two run side by side even on two cores. Vitest's default there
+    // (cores - 1) ran one: the whole suite took 454 s against 326 s with two (2026-12-04).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
         test: {
