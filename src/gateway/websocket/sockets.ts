@@ -107,18 +107,18 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
       const model = kind === 'openai.realtime' ? (query.get('model') ?? '') : '';
       facts.modelRequested = model;
       const passthrough = who.upstreamKey.kind === 'passthrough';
+      // The row names the provider the handshake goes to, refused or not.
+      const aim = (t: SocketTarget) => Object.assign(facts, { provider: t.provider.name, catalogProvider: t.provider.catalog });
       target = socketTarget(deps, kind, model, explicit, passthrough);
       if (target.model !== model) query.set('model', target.model);
-      facts.provider = target.provider.name;
-      facts.catalogProvider = target.provider.catalog;
+      aim(target);
       checkProviderKey(target.provider, passthrough);
       const realtime = kind === 'openai.realtime' ? await admitRealtime(facts, who, headers, query, target.provider) : undefined;
       /** The handshake to one target: its URL, and the client's headers with the target's key. */
       const attempt = (t: SocketTarget, sent?: string): Attempt => {
         // Another deployment of the route may know the model by another name.
         if (sent !== undefined && t.model !== sent) query.set('model', t.model);
-        facts.provider = t.provider.name;
-        facts.catalogProvider = t.provider.catalog;
+        aim(t);
         const out: HeaderBag = Object.assign(upstreamHeaders(headers), t.provider.headers);
         for (const k of Object.keys(out)) if (SOCKET_HEADERS.test(k)) delete out[k];
         if (who.upstreamKey.kind === 'passthrough') adapter.writeCredential(out, query, who.upstreamKey.key, cred?.where);
@@ -142,9 +142,10 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
   }
 
   /**
-   * A Realtime socket's responses start on the server and cannot be refused one by one: the
-   * caller's budgets, rate limits and model policy are checked when it opens (a model policy's
-   * model replaces the URL's), the hold released at once; each response's cost is charged as it ends.
+   * A Realtime socket is checked when it opens: it opens only while the caller's budgets could pay
+   * for one response, counts as one request against rate limits, and a model policy's model
+   * replaces the URL's; the hold is released at once. Each response is then admitted on its own as
+   * it starts (realtime-session.ts).
    */
   async function admitRealtime(facts: RequestFacts, who: Identity, headers: HeaderBag, query: URLSearchParams, provider: UpstreamProvider): Promise<{ requested: string; model: string; pool: string | null }> {
     const requested = facts.modelRequested;
@@ -290,8 +291,8 @@ interface Dialing {
 /**
  * A Realtime socket whose model a configured route serves goes to the deployment the router picks
  * (health, rate-limit headroom, weight and order), with its URL, key and model name; a failed
- * handshake counts against that deployment's health. One try: the client dials again. Other
- * sockets take the plain path.
+ * handshake counts against that deployment's health, and `again` offers the next deployment ready
+ * now when the route's retry policy allows. Other sockets take the plain path.
  */
 function socketTarget(deps: GatewayDeps, kind: SocketApi, model: string, explicit: string | undefined, passthrough: boolean): SocketTarget {
   const router = deps.router;
