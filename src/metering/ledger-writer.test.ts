@@ -129,3 +129,28 @@ describe('recoverSpools and a row storage refuses', () => {
     expect(readdirSync(dir)).toHaveLength(1);
   });
 });
+
+describe('LedgerWriter hands the spool lines only to a sink that takes them', () => {
+  const run = async (takesLines: boolean) => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-lines-'));
+    const got: (readonly string[] | undefined)[] = [];
+    const sink: LedgerSink = { takesLines, insert: (rows, lines) => (got.push(lines), Promise.resolve(rows.length)) };
+    const w = new LedgerWriter(sink, new Spool(dir), { flushIntervalMs: 1 });
+    const rows = ids('l', 3).map((id) => sampleRow({ id }));
+    for (const r of rows) w.record(r);
+    await w.close();
+    // Committed rows count towards the spool's file either way: it is deleted once all are in.
+    expect(readdirSync(dir)).toEqual([]);
+    return { got, rows };
+  };
+
+  it('a worker thread gets each row as the spool encoded it', async () => {
+    const { got, rows } = await run(true);
+    expect(got).toEqual([rows.map(encodeRow)]);
+  });
+
+  it('storage itself gets the rows alone', async () => {
+    const { got } = await run(false);
+    expect(got).toEqual([undefined]);
+  });
+});

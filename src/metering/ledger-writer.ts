@@ -10,6 +10,8 @@ import type { Spool } from './spool.js';
  * worker takes those instead of a structured clone of the rows.
  */
 export interface LedgerSink {
+  /** True when the sink wants `lines` (a worker thread); storage itself takes the rows alone. */
+  readonly takesLines?: boolean;
   insert(rows: readonly LedgerRow[], lines?: readonly string[]): Promise<number>;
   /** Resolves when storage answers: a batch that failed meanwhile failed for its rows. */
   ping?(): Promise<void>;
@@ -47,8 +49,12 @@ const STRIKES = 3;
  */
 export class LedgerWriter {
   private queue: LedgerRow[] = [];
-  /** The spool's encoding of each queued row ('' where encoding failed). */
-  private lines: string[] = [];
+  /**
+   * Per queued row, the spool's encoding of it ('' where encoding failed) when the sink takes
+   * lines, else whether the spool holds it: a line kept for nothing would outlive the young
+   * generation with its row and be copied into the old one.
+   */
+  private lines: (string | boolean)[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private failures = 0;
@@ -110,7 +116,7 @@ export class LedgerWriter {
     if (spill) this.spilled++;
     else {
       this.queue.push(row);
-      this.lines.push(line);
+      this.lines.push(this.store.takesLines ? line : line !== '');
     }
     this.schedule(this.flushIntervalMs);
   }
@@ -173,11 +179,11 @@ export class LedgerWriter {
     this.refill();
     const batch = this.queue.slice(0, this.limit);
     if (batch.length === 0) return;
-    const lines = this.lines.slice(0, batch.length);
+    const lines = this.store.takesLines ? (this.lines.slice(0, batch.length) as string[]) : undefined;
     // A row must be in the spool's file before storage has it, or markCommitted would count it unwritten.
     this.spool?.flush();
     try {
-      await within(this.store.insert(batch, lines.includes('') ? undefined : lines), this.commitTimeoutMs, `storage did not confirm the batch within ${this.commitTimeoutMs} ms`);
+      await within(this.store.insert(batch, lines === undefined || lines.includes('') ? undefined : lines), this.commitTimeoutMs, `storage did not confirm the batch within ${this.commitTimeoutMs} ms`);
       this.committed(batch.length);
       this.failures = 0;
       this.strikes = 0;
@@ -215,7 +221,7 @@ export class LedgerWriter {
     const lines = this.lines.splice(0, n);
     this.queue.splice(0, n);
     // Only rows the spool holds count towards its file being done with.
-    this.spool?.markCommitted(lines.reduce((k, l) => (l === '' ? k : k + 1), 0));
+    this.spool?.markCommitted(lines.reduce((k, l) => (l === '' || l === false ? k : k + 1), 0));
   }
 
   private async storageAnswers(): Promise<boolean> {
@@ -234,7 +240,7 @@ export class LedgerWriter {
     const { lines, next } = this.spool!.readLines(this.spillAt, Math.min(this.spilled, this.maxQueued - this.queue.length));
     for (const line of lines) {
       this.queue.push(decodeRow(line));
-      this.lines.push(line);
+      this.lines.push(this.store.takesLines ? line : true);
     }
     this.spillAt = next;
     this.spilled -= lines.length;

@@ -1,8 +1,20 @@
 import { describe, expect, it } from 'vitest';
+import type { LedgerRow } from '../core/ledger-row.js';
 import { sampleRow } from '../storage/testing/rows.js';
 import { decodeRow, encodeRow } from './row-codec.js';
 
 describe('row codec', () => {
+  it('puts every field back where it was, each holding a value of its own', () => {
+    // Distinct values everywhere: a field encoded out of its place would land on another's name.
+    const base = sampleRow({ costPicos: 1n, routeSavingPicos: 2n, prefix: 'p', responseId: 'r' });
+    const row: Record<string, unknown> = {};
+    Object.keys(base).forEach((k, i) => {
+      const v = (base as unknown as Record<string, unknown>)[k];
+      row[k] = typeof v === 'bigint' ? BigInt(1000 + i) : typeof v === 'number' ? 1000 + i : typeof v === 'boolean' ? i % 2 === 0 : k === 'tags' ? { n: String(i) } : `value-${i}`;
+    });
+    expect(decodeRow(encodeRow(row as unknown as LedgerRow))).toEqual(row);
+  });
+
   it('carries the pool that paid', () => {
     const row = sampleRow({ pool: 'platform-pool' });
     expect(decodeRow(encodeRow(row))).toEqual(row);

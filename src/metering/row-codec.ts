@@ -19,8 +19,6 @@ void everyField;
 
 /** Marks the positional format; older spools hold one JSON object per line. */
 const POSITIONAL = 2;
-const COST = FIELDS.indexOf('costPicos');
-const SAVING = FIELDS.indexOf('routeSavingPicos');
 
 type WithCost<T> = Omit<T, 'costPicos'> & { costPicos: string | null };
 /** The optional fields a row has, or 0 when it has none. */
@@ -30,16 +28,20 @@ type Extras = { prefix?: string | null; responseId?: string | null; attemptLog?:
  * One ledger row as one JSON line (the spool's format): `[2, extras, ...values]`, values in
  * FIELDS order. Positional rather than keyed: it costs half as much to write on the
  * request path, where every row is encoded. Money travels as a string: JSON numbers are doubles.
+ * Written out field by field, since an array literal encodes in half the time of one filled
+ * by looking each field up by name; the codec's tests hold the two orders together.
  */
-export function encodeRow(row: LedgerRow): string {
-  const values = new Array<unknown>(FIELDS.length + 2);
-  values[0] = POSITIONAL;
-  values[1] = extrasOf(row);
-  for (let i = 0; i < FIELDS.length; i++) values[i + 2] = row[FIELDS[i]!];
-  values[COST + 2] = row.costPicos === null ? null : row.costPicos.toString();
-  values[SAVING + 2] = row.routeSavingPicos === null ? null : row.routeSavingPicos.toString();
-  return JSON.stringify(values) + '\n';
+export function encodeRow(r: LedgerRow): string {
+  return `${JSON.stringify([
+    POSITIONAL, extrasOf(r),
+    r.id, r.ts, r.api, r.provider, r.model, r.modelRequested, r.keyId, r.user, r.team, r.project, r.sessionId, r.client, r.tags,
+    r.stream, r.status, r.outcome, r.errorType, r.latencyMs, r.ttftMs, picosText(r.costPicos), r.usageSource, r.unpriced,
+    r.inputTokens, r.cacheReadTokens, r.cacheWriteTokens, r.cacheWrite1hTokens, r.outputTokens, r.reasoningTokens, r.toolCalls,
+    r.pool, r.attempts, r.upstreamRequestId, r.source, r.routeRule, r.routeMode, picosText(r.routeSavingPicos), r.lastTurnHash,
+  ])}\n`;
 }
+
+const picosText = (p: bigint | null): string | null => (p === null ? null : p.toString());
 
 function extrasOf(row: LedgerRow): Extras {
   if (row.prefix === undefined && row.responseId === undefined && row.attemptLog === undefined) return 0;

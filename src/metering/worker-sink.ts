@@ -10,6 +10,7 @@ import { startWorker } from '../worker-thread.js';
  * retries them) and is started again for the next one.
  */
 export class WorkerLedgerSink {
+  readonly takesLines = true;
   private worker: Worker | undefined;
   private starting: Promise<Worker> | undefined;
   private readonly waiting = new Map<number, { ok: (n: number) => void; fail: (e: Error) => void }>();
