@@ -43,8 +43,8 @@ ratios to the bare pass-through measured in the same run.
   *tollgate*, the built CLI (\`tollgate serve\`) with a virtual key, SQLite ledger and pricing, so every request
   is identified, metered, priced and journaled. The client streams without \`include_usage\`, so Tollgate
   injects it upstream and strips it again. Each server runs in its own process; the load generator runs in
-  the parent. All of them share ${m.cores} cores. Bare runs with V8's default young generation (up to 16 MB per
-  semi-space here); Tollgate caps it at 8 MB for memory ([ledger.md](ledger.md)). A second bare
+  the parent. All of them share ${m.cores} cores. Bare and Tollgate both run with V8's default young generation (up to
+  16 MB per semi-space here; [ledger.md](ledger.md#memory-rows-that-die-young)). A second bare
   pass-through, the same code in its own process, is measured like the others: what it gets against
   bare is the harness's own error (see the calibration line under Goals).
 - **Latency**: open loop at a fixed ${m.rate} req/s for ${m.phaseMs / 1000} s, from each request's send to the last byte;

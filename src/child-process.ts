@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 export async function startChild(base: string, name: string, init: unknown): Promise<ChildProcess> {
   const fromSource = base.endsWith('.ts');
   const path = fileURLToPath(new URL(`./${name}.${fromSource ? 'ts' : 'js'}`, base));
-  // Not the parent's flags: the gateway's young-generation cap is set for its own traffic.
+  // Not the parent's flags: a `--max-semi-space-size` or the like is meant for the gateway's own traffic.
   const child = fork(path, [], { serialization: 'advanced', execArgv: fromSource ? ['--import', 'tsx'] : [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   await new Promise<void>((ok, fail) => {
     child.once('message', () => ok());

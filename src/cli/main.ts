@@ -13,12 +13,6 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 // and kept `serve` from ever exiting.
 process.stderr.on('error', () => undefined);
 
-// Before anything else loads: the gateway's young generation is capped (young-generation.ts).
-if (argv[0] === 'serve') {
-  const { capYoungGeneration } = await import('../server/young-generation.js');
-  capYoungGeneration(8);
-}
-
 // An hourly `tollgate import` that finds nothing new answers from a stat of each log
 // file, before the rest of the CLI (config, storage, pricing) is loaded.
 let code: number | undefined;

@@ -34,6 +34,15 @@ export interface LedgerWriterOptions {
   setAside?: (row: LedgerRow, err: unknown) => boolean;
 }
 
+/**
+ * How long a row waits for its batch. Short enough that a queued row rarely outlives two of
+ * V8's young-generation collections (one every 20-30 ms at a few thousand requests a second),
+ * which would copy it into the old generation, there to stay until a full collection: at
+ * 50 ms, rows made most of the bytes promoted and the old generation grew about 10 MB more
+ * under load. Longer batches cost less a row to commit (10.5 µs at 350 rows, 14.3 at 70).
+ */
+const FLUSH_INTERVAL_MS = 20;
+
 /** Times a row alone must fail, storage answering each time, before it is set aside. */
 const STRIKES = 3;
 
@@ -81,7 +90,7 @@ export class LedgerWriter {
   constructor(store: LedgerSink, spool: Spool | undefined, opts: LedgerWriterOptions = {}) {
     this.store = store;
     this.spool = spool;
-    this.flushIntervalMs = opts.flushIntervalMs ?? 50;
+    this.flushIntervalMs = opts.flushIntervalMs ?? FLUSH_INTERVAL_MS;
     this.maxBatch = opts.maxBatch ?? 500;
     this.maxQueued = opts.maxQueued ?? 20_000;
     this.commitTimeoutMs = opts.commitTimeoutMs ?? 60_000;
