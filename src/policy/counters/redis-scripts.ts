@@ -28,6 +28,81 @@ end
 local function fmt(n)
   return string.format('%.0f', n)
 end
+
+-- A rolling window (a line with a roll: key base, first bucket start, step, bucket count) keeps
+-- running totals of its live buckets in a hash of its own (s, h; from, the first start they
+-- count; m, the marker's token they were built under; b, the first start when they were
+-- built), so that its level is one read however many buckets it has, rather than one per
+-- bucket each time. Buckets stay the record: totals missing, built under another marker, too
+-- far behind, or built a window's length ago are rebuilt from them, so that whatever reached
+-- the buckets alone (a replica of an earlier version during an upgrade) counts again within
+-- one window's length.
+local function sumKey(roll) return roll.base .. 'sum' end
+local function bucketAt(roll, start) return roll.base .. fmt(start) end
+local function negate(v)
+  if v == '0' then return v end -- Redis refuses '-0'
+  if string.sub(v, 1, 1) == '-' then return string.sub(v, 2) end
+  return '-' .. v
+end
+-- Unread longer than this, totals lapse: a bucket that has left the window (and must still be
+-- subtracted) outlives its last write by the bucket TTL, which is longer than the window by this.
+local function sumTtl(roll, ttl) return ttl - (roll.n + 2) * roll.step end
+
+local function sumOf(key)
+  local v = redis.call('HMGET', key, 's', 'h')
+  return (tonumber(v[1]) or 0) + (tonumber(v[2]) or 0)
+end
+
+-- Brings a rolling window's totals to the window starting at roll.first, and returns its level.
+-- The totals hold every bucket from 'from' on: a rebuild takes one bucket past the window too,
+-- which a replica whose clock runs ahead may already have charged.
+local function rolled(roll, token, ttl)
+  local key = sumKey(roll)
+  local t = redis.call('HMGET', key, 'from', 'm', 'b')
+  local from, built = tonumber(t[1]), tonumber(t[3])
+  local span = roll.n * roll.step
+  if from == nil or built == nil or t[2] ~= token or roll.first - built >= span or (roll.first - from) % roll.step ~= 0 then
+    redis.call('DEL', key)
+    for i = 0, roll.n do
+      local v = redis.call('HMGET', bucketAt(roll, roll.first + i * roll.step), 'spent', 'held')
+      if v[1] then redis.call('HINCRBY', key, 's', v[1]) end
+      if v[2] then redis.call('HINCRBY', key, 'h', v[2]) end
+    end
+    redis.call('HSET', key, 'from', fmt(roll.first), 'm', token, 'b', fmt(roll.first))
+  elseif from < roll.first then
+    for start = from, roll.first - roll.step, roll.step do
+      local v = redis.call('HMGET', bucketAt(roll, start), 'spent', 'held')
+      if v[1] then redis.call('HINCRBY', key, 's', negate(v[1])) end
+      if v[2] then redis.call('HINCRBY', key, 'h', negate(v[2])) end
+    end
+    redis.call('HSET', key, 'from', fmt(roll.first))
+  end
+  redis.call('PEXPIRE', key, sumTtl(roll, ttl))
+  return sumOf(key)
+end
+
+-- The level of the window a reservation was made in, as its settlement reports it, changing
+-- nothing: the totals while they still stand at that window, else its buckets summed (moving
+-- 'from' back would drop newer buckets).
+local function levelNow(roll, token)
+  local key = sumKey(roll)
+  local t = redis.call('HMGET', key, 'from', 'm')
+  local from = tonumber(t[1])
+  if from == roll.first and t[2] == token then return sumOf(key) end
+  local names = {}
+  for i = 0, roll.n - 1 do names[i + 1] = bucketAt(roll, roll.first + i * roll.step) end
+  return level(names)
+end
+
+-- Adds to a charged bucket's spent or held, and to its window's totals while they count it.
+local function addTo(c, field, amount)
+  redis.call('HINCRBY', c.bucket, field, amount)
+  if c.roll then
+    local key = sumKey(c.roll)
+    local from = tonumber(redis.call('HGET', key, 'from'))
+    if from ~= nil and c.start >= from then redis.call('HINCRBY', key, field == 'spent' and 's' or 'h', amount) end
+  end
+end
 `;
 
 /** ARGV[1]: the plan as JSON (see RedisCounters.reserve). Returns the outcome as JSON. */
@@ -42,7 +117,7 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', LEASES, '-inf', now, 'LIMIT', 0,
   if raw then
     local r = cjson.decode(raw)
     for _, c in ipairs(r.charged) do
-      if r.amount ~= '0' then redis.call('HINCRBY', c.bucket, 'held', r.neg) end
+      if r.amount ~= '0' then addTo(c, 'held', r.neg) end
     end
     for _, k in ipairs(r.conc) do redis.call('ZREM', k, id) end
     redis.call('DEL', RECORDS .. id)
@@ -55,12 +130,22 @@ for _, g in ipairs(p.groups) do
   for _, l in ipairs(g.lines) do table.insert(all, l) end
   if g.pool then table.insert(all, g.pool) end
 end
--- Each line's spent + held before this request, read once (a rolling window has 60 buckets).
+-- Each marker's token (false when missing), read once.
+local tokens = {}
+local function tokenOf(marker)
+  local t = tokens[marker]
+  if t == nil then
+    t = redis.call('GET', marker)
+    tokens[marker] = t
+  end
+  return t
+end
+-- Each line's spent + held before this request, read once.
 local before = {}
 local function levelOf(l)
   local v = before[l.ref]
   if v == nil then
-    v = level(l.buckets)
+    if l.roll then v = rolled(l.roll, tokenOf(l.marker) or '', l.ttl) else v = level(l.buckets) end
     before[l.ref] = v
   end
   return v
@@ -79,7 +164,7 @@ end
 
 local missing, seen = {}, {}
 for _, l in ipairs(all) do
-  if not seen[l.marker] and redis.call('EXISTS', l.marker) == 0 then
+  if not seen[l.marker] and not tokenOf(l.marker) then
     seen[l.marker] = true
     table.insert(missing, l.marker)
   end
@@ -131,10 +216,15 @@ end
 
 local rec = { amount = p.amount, neg = p.neg, charged = {}, tpm = {}, conc = {}, pooled = pooled }
 for _, l in ipairs(charged) do
-  local b = l.buckets[#l.buckets]
-  if p.amount ~= '0' then redis.call('HINCRBY', b, 'held', p.amount) end
-  redis.call('PEXPIRE', b, l.ttl)
-  table.insert(rec.charged, { ref = l.ref, bucket = b, buckets = l.buckets, ttl = l.ttl })
+  local c = { ref = l.ref, bucket = l.last, ttl = l.ttl }
+  if l.roll then
+    c.roll, c.start, c.marker = l.roll, l.roll.first + (l.roll.n - 1) * l.roll.step, l.marker
+  else
+    c.buckets = l.buckets
+  end
+  if p.amount ~= '0' then addTo(c, 'held', p.amount) end
+  redis.call('PEXPIRE', c.bucket, l.ttl)
+  table.insert(rec.charged, c)
 end
 for _, r in ipairs(p.rates) do
   if r.kind == 'concurrency' then
@@ -165,10 +255,12 @@ local function settle(id, actual, tokens, split)
   local out = {}
   for _, c in ipairs(r.charged) do
     local a = split[c.ref] or actual
-    if r.amount ~= '0' then redis.call('HINCRBY', c.bucket, 'held', r.neg) end
-    if a ~= '0' then redis.call('HINCRBY', c.bucket, 'spent', a) end
+    if r.amount ~= '0' then addTo(c, 'held', r.neg) end
+    if a ~= '0' then addTo(c, 'spent', a) end
     redis.call('PEXPIRE', c.bucket, c.ttl)
-    table.insert(out, { c.ref, fmt(level(c.buckets)) })
+    local lv
+    if c.roll then lv = levelNow(c.roll, redis.call('GET', c.marker) or '') else lv = level(c.buckets) end
+    table.insert(out, { c.ref, fmt(lv) })
   end
   for _, t in ipairs(r.tpm) do
     local d = tokens - t.est
@@ -188,10 +280,13 @@ end
 return cjson.encode(results)
 `;
 
-/** ARGV[1]: [{ marker, ttl, bucketTtl, amounts: [[bucket, picos]] }] as JSON. Set-if-absent per marker. */
+/**
+ * ARGV[1]: [{ marker, token, ttl, bucketTtl, amounts: [[bucket, picos]] }] as JSON. Set-if-absent per
+ * marker, to a token of its own, so that a rolling window's totals built before know to rebuild.
+ */
 export const INITIALIZE = `${COMMON}
 for _, init in ipairs(cjson.decode(ARGV[1])) do
-  if redis.call('SET', init.marker, '1', 'PX', init.ttl, 'NX') then
+  if redis.call('SET', init.marker, init.token, 'PX', init.ttl, 'NX') then
     for _, a in ipairs(init.amounts) do
       redis.call('HINCRBY', a[1], 'spent', a[2])
       redis.call('PEXPIRE', a[1], init.bucketTtl)

@@ -1,4 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { usd } from '../../core/money.js';
+import { MemoryCounters } from './memory.js';
+import type { Counters, SpendLine } from './port.js';
 import { countersContract } from './contract.js';
 import { CountersUnavailable } from './port.js';
 import { Redis } from 'ioredis';
@@ -51,5 +55,103 @@ describe('redis counters', () => {
     const down = await startRedisCounters('redis://127.0.0.1:1/3', { prefix });
     expect(Date.now() - started).toBeLessThan(1500);
     await down.close();
+  });
+
+  it('reads a moving rolling window from running totals and agrees with the in-process counters, whatever happens', async () => {
+    // Operations on a 4-bucket rolling window (plus a calendar line) at times that advance by
+    // whole and partial buckets, past the window too: every outcome must equal the in-process store's.
+    const STEP = 1000;
+    const T0 = Date.UTC(2026, 11, 4);
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('advance' as const), ms: fc.oneof(fc.constantFrom(STEP, 3 * STEP, 4 * STEP), fc.integer({ min: 0, max: 6 * STEP })) }),
+      fc.record({ kind: fc.constant('reserve' as const), cents: fc.integer({ min: 0, max: 250 }), lease: fc.constantFrom(2 * STEP, 60_000) }),
+      fc.record({ kind: fc.constant('settle' as const), pick: fc.nat(), cents: fc.integer({ min: 0, max: 250 }) }),
+      fc.record({ kind: fc.constant('adjust' as const), cents: fc.integer({ min: -100, max: 100 }) }),
+    );
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 30 }), async (ops) => {
+        // Each run starts by settling a reservation once its bucket has become the window's first.
+        const before: typeof ops = [
+          { kind: 'reserve', cents: 40, lease: 60_000 },
+          { kind: 'advance', ms: 3 * STEP },
+          { kind: 'reserve', cents: 10, lease: 60_000 },
+          { kind: 'settle', pick: 0, cents: 70 },
+          { kind: 'advance', ms: STEP },
+          { kind: 'reserve', cents: 10, lease: 60_000 },
+        ];
+        const p = `${prefix}roll${++run}:${Math.random().toString(36).slice(2, 8)}:`;
+        const stores: Counters[] = [openRedisCounters(REDIS, { prefix: p }), new MemoryCounters()];
+        const rolling = (now: number): SpendLine => {
+          const k = Math.floor(now / STEP);
+          return { ref: 'roll', marker: `${p}bm:roll`, buckets: [0, 1, 2, 3].map((i) => `${p}b:roll:4s:${(k - 3 + i) * STEP}`), limit: usd('5'), ttlMs: 86_400_000 };
+        };
+        const day: SpendLine = { ref: 'day', marker: `${p}bm:day`, buckets: [`${p}b:day:1`], limit: usd('8'), ttlMs: 86_400_000 };
+        try {
+          const both = async <T>(f: (c: Counters) => Promise<T>): Promise<T> => {
+            const [a, b] = await Promise.all(stores.map(f));
+            expect(a).toEqual(b);
+            return a!;
+          };
+          let now = T0;
+          await both((c) => c.initialize([rolling(now), day].map((l) => ({ marker: l.marker, ttlMs: l.ttlMs, bucketTtlMs: l.ttlMs, amounts: [{ bucket: l.buckets.at(-1)!, amount: usd('0.5') }] }))));
+          const open: string[] = [];
+          let n = 0;
+          for (const o of [...before, ...ops]) {
+            if (o.kind === 'advance') now += o.ms;
+            else if (o.kind === 'reserve') {
+              const id = `${p}r${++n}`;
+              const out = await both((c) => c.reserve({ id, now, leaseMs: o.lease, amount: usd(String(o.cents / 100)), groups: [{ lines: [rolling(now), day], pool: null }], rates: [] }));
+              if (out.ok) open.push(id);
+            } else if (o.kind === 'settle' && open.length > 0) {
+              const [id] = open.splice(o.pick % open.length, 1);
+              await both((c) => c.settle([{ id: id!, actual: usd(String(o.cents / 100)), tokens: 0 }], now));
+            } else if (o.kind === 'adjust') await both((c) => c.adjust(rolling(now), usd(String(o.cents / 100))));
+            await both((c) => c.read([rolling(now), day]));
+          }
+        } finally {
+          await Promise.all(stores.map((c) => c.close()));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('counts again, within one window, spend that reached a rolling window\'s buckets but not its totals', async () => {
+    // As a replica of an earlier version charges during a rolling upgrade: straight into a bucket.
+    const STEP = 1000;
+    const p = `${prefix}heal:${Math.random().toString(36).slice(2, 8)}:`;
+    const counters = openRedisCounters(REDIS, { prefix: p });
+    const direct = new Redis(REDIS);
+    const line = (now: number): SpendLine => {
+      const k = Math.floor(now / STEP);
+      return { ref: 'roll', marker: `${p}bm:roll`, buckets: [0, 1, 2, 3].map((i) => `${p}b:roll:4s:${(k - 3 + i) * STEP}`), limit: usd('100'), ttlMs: 86_400_000 };
+    };
+    const levelAt = async (now: number, id: string) => {
+      const out = await counters.reserve({ id: `${p}${id}`, now, leaseMs: 60_000, amount: 0n, groups: [{ lines: [line(now)], pool: null }], rates: [] });
+      return out.ok ? out.levels[0] : undefined;
+    };
+    const truth = async (now: number) => {
+      const [r] = await counters.read([line(now)]);
+      return r!.spent + r!.held;
+    };
+    try {
+      const t0 = Date.UTC(2026, 11, 4);
+      await counters.initialize([{ marker: line(t0).marker, ttlMs: 86_400_000, bucketTtlMs: 86_400_000, amounts: [{ bucket: line(t0).buckets[3]!, amount: usd('2') }] }]);
+      expect(await levelAt(t0, 'a')).toBe(usd('2'));
+      await direct.hincrby(line(t0 + STEP).buckets[3]!, 'spent', usd('1').toString());
+      // Missed while the totals stand; the buckets are the record.
+      expect(await levelAt(t0 + STEP, 'b')).toBe(usd('2'));
+      expect(await truth(t0 + STEP)).toBe(usd('3'));
+      // A window's length after the totals were built they are built again, and agree from then on.
+      for (let k = 2; k <= 6; k++) {
+        const now = t0 + k * STEP;
+        if (k >= 4) expect(await levelAt(now, `c${k}`)).toBe(await truth(now));
+        else await levelAt(now, `c${k}`);
+      }
+    } finally {
+      direct.disconnect();
+      await counters.close();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Redis, ReplyError } from 'ioredis';
 import type { Picos } from '../../core/money.js';
 import { type CounterInit, type Counters, CountersUnavailable, type ReserveOutcome, type ReservePlan, type SettleOutcome, type Settlement, type SpendLine } from './port.js';
@@ -99,7 +100,7 @@ export class RedisCounters implements Counters {
 
   async initialize(inits: CounterInit[]): Promise<void> {
     if (inits.length === 0) return;
-    const wire = inits.map((i) => ({ marker: i.marker, ttl: i.ttlMs, bucketTtl: i.bucketTtlMs, amounts: i.amounts.map((a) => [a.bucket, a.amount.toString()]) }));
+    const wire = inits.map((i) => ({ marker: i.marker, token: randomUUID(), ttl: i.ttlMs, bucketTtl: i.bucketTtlMs, amounts: i.amounts.map((a) => [a.bucket, a.amount.toString()]) }));
     await this.call(() => this.redis.tgInitialize(this.leases, this.records, JSON.stringify(wire)));
   }
 
@@ -133,7 +134,9 @@ export class RedisCounters implements Counters {
 
   async adjust(line: SpendLine, delta: Picos): Promise<void> {
     const bucket = line.buckets.at(-1)!;
-    await this.call(() => this.redis.multi().hincrby(bucket, 'spent', delta.toString()).pexpire(bucket, line.ttlMs).exec());
+    const roll = rollOf(line.buckets, line.ttlMs);
+    // A rolling window's totals are rebuilt from its buckets at the next request.
+    await this.call(() => (roll ? this.redis.multi().del(`${roll.base}sum`) : this.redis.multi()).hincrby(bucket, 'spent', delta.toString()).pexpire(bucket, line.ttlMs).exec());
   }
 
   async close(): Promise<void> {
@@ -188,7 +191,47 @@ export async function startRedisCounters(url: string, o?: RedisCountersOptions):
 }
 
 function wireLine(l: SpendLine) {
-  return { ref: l.ref, marker: l.marker, buckets: l.buckets, limit: Number(l.limit), ttl: l.ttlMs };
+  // Totals must lapse before a bucket that left the window does (redis-scripts.ts, sumTtl).
+  const roll = rollOf(l.buckets, l.ttlMs);
+  return { ref: l.ref, marker: l.marker, ...(roll ? { roll } : { buckets: l.buckets }), last: l.buckets.at(-1)!, limit: Number(l.limit), ttl: l.ttlMs };
+}
+
+/** A rolling window as the scripts take it: its buckets' key base, first start, step and count. */
+interface Roll {
+  base: string;
+  first: number;
+  step: number;
+  n: number;
+}
+
+/** Per bucket list (plan.ts hands out the same frozen array while a window holds): its roll, or null. */
+const rolls = new WeakMap<readonly string[], Roll | null>();
+
+/**
+ * The roll of a rolling window's buckets (one key base, evenly spaced starts); undefined for a
+ * single bucket, keys of any other shape, or buckets that outlive the window by too little:
+ * the scripts then sum such a line bucket by bucket.
+ */
+export function rollOf(buckets: readonly string[], ttlMs: number): Roll | undefined {
+  let roll = rolls.get(buckets);
+  if (roll === undefined) {
+    roll = parseRoll(buckets);
+    rolls.set(buckets, roll);
+  }
+  return roll && ttlMs - (roll.n + 2) * roll.step >= MIN_SUM_TTL_MS ? roll : undefined;
+}
+
+/** Below this, a rolling window's totals would lapse too soon to be worth keeping. */
+const MIN_SUM_TTL_MS = 60_000;
+
+function parseRoll(buckets: readonly string[]): Roll | null {
+  if (buckets.length < 2) return null;
+  const cut = buckets[0]!.lastIndexOf(':') + 1;
+  const base = buckets[0]!.slice(0, cut);
+  const starts = buckets.map((b) => (b.startsWith(base) && /^\d{1,15}$/.test(b.slice(cut)) ? Number(b.slice(cut)) : NaN));
+  const step = starts[1]! - starts[0]!;
+  if (!(step > 0) || starts.some((v, i) => v !== starts[0]! + i * step)) return null;
+  return { base, first: starts[0]!, step, n: buckets.length };
 }
 
 /** cjson encodes an empty array as `{}`. */
