@@ -34,8 +34,10 @@ const ROW_TEXT = [
 ] as const satisfies readonly TextKey<LedgerRow>[];
 const ATTEMPT_TEXT = ['requestId', 'deployment', 'provider', 'model', 'outcome', 'errorType', 'usageSource'] as const satisfies readonly TextKey<AttemptRow>[];
 // Fail to compile when a row type gains a text field these lists leave out.
-const everyText: [Exclude<TextKey<LedgerRow>, (typeof ROW_TEXT)[number]> | Exclude<TextKey<AttemptRow>, (typeof ATTEMPT_TEXT)[number]>] extends [never] ? true : never = true;
-void everyText;
+const everyRowText: [Exclude<TextKey<LedgerRow>, (typeof ROW_TEXT)[number]>] extends [never] ? true : never = true;
+const everyAttemptText: [Exclude<TextKey<AttemptRow>, (typeof ATTEMPT_TEXT)[number]>] extends [never] ? true : never = true;
+void everyRowText;
+void everyAttemptText;
 
 function withoutNul<T extends LedgerRow | AttemptRow>(o: T, keys: readonly TextKey<T>[]): T {
   let copy: T | undefined;
