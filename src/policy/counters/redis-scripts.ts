@@ -53,6 +53,13 @@ local function sumOf(key)
   return (tonumber(v[1]) or 0) + (tonumber(v[2]) or 0)
 end
 
+-- Adds a bucket's spent and held to the totals at key, or takes them away.
+local function fold(key, bucket, away)
+  local v = redis.call('HMGET', bucket, 'spent', 'held')
+  if v[1] then redis.call('HINCRBY', key, 's', away and negate(v[1]) or v[1]) end
+  if v[2] then redis.call('HINCRBY', key, 'h', away and negate(v[2]) or v[2]) end
+end
+
 -- Brings a rolling window's totals to the window starting at roll.first, and returns its level.
 -- The totals hold every bucket from 'from' on: a rebuild takes one bucket past the window too,
 -- which a replica whose clock runs ahead may already have charged.
@@ -63,18 +70,10 @@ local function rolled(roll, token, ttl)
   local span = roll.n * roll.step
   if from == nil or built == nil or t[2] ~= token or roll.first - built >= span or (roll.first - from) % roll.step ~= 0 then
     redis.call('DEL', key)
-    for i = 0, roll.n do
-      local v = redis.call('HMGET', bucketAt(roll, roll.first + i * roll.step), 'spent', 'held')
-      if v[1] then redis.call('HINCRBY', key, 's', v[1]) end
-      if v[2] then redis.call('HINCRBY', key, 'h', v[2]) end
-    end
+    for i = 0, roll.n do fold(key, bucketAt(roll, roll.first + i * roll.step), false) end
     redis.call('HSET', key, 'from', fmt(roll.first), 'm', token, 'b', fmt(roll.first))
   elseif from < roll.first then
-    for start = from, roll.first - roll.step, roll.step do
-      local v = redis.call('HMGET', bucketAt(roll, start), 'spent', 'held')
-      if v[1] then redis.call('HINCRBY', key, 's', negate(v[1])) end
-      if v[2] then redis.call('HINCRBY', key, 'h', negate(v[2])) end
-    end
+    for start = from, roll.first - roll.step, roll.step do fold(key, bucketAt(roll, start), true) end
     redis.call('HSET', key, 'from', fmt(roll.first))
   end
   redis.call('PEXPIRE', key, sumTtl(roll, ttl))
