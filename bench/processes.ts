@@ -9,6 +9,7 @@ const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 export interface Proc {
   name: string;
   url: string;
+  /** The process that serves: for a script run by tsx, tsx's child, not the launcher. */
   pid: number;
   child: ChildProcess;
   stop(): Promise<void>;
@@ -31,7 +32,7 @@ function start(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv
       resolve({
         name,
         url,
-        pid: child.pid!,
+        pid: serverPid(child.pid!),
         child,
         stop: () =>
           new Promise((done) => {
@@ -68,6 +69,26 @@ export async function startTollgate(upstream: string, extraConfig = '', name = '
   return { proc, key, dir };
 }
 
+/**
+ * The Node process that runs the server: `tsx script.ts` is a launcher that runs the script in
+ * a child Node process (which may have a child of its own, esbuild's service). Its RSS, not the
+ * launcher's, is the server's; CPU is read over the whole tree either way.
+ */
+function serverPid(pid: number): number {
+  const children = readChildren(pid);
+  const node = children.find((c) => readFileSync(`/proc/${c}/comm`, 'utf8').trim() === 'node');
+  return node === undefined ? pid : serverPid(node);
+}
+
+function readChildren(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    // A process that just exited has no children file.
+    return [];
+  }
+}
+
 /** Resident set size of a process, in MB. */
 export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -80,12 +101,6 @@ export function cpuMicros(pid: number): number {
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime and stime, in clock ticks of 10 ms (USER_HZ is 100 on Linux).
   let total = (Number(f[11]) + Number(f[12])) * 10_000;
-  let children = '';
-  try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8');
-  } catch {
-    // A process that just exited has no children file.
-  }
-  for (const c of children.trim().split(/\s+/).filter(Boolean)) total += cpuMicros(Number(c));
+  for (const c of readChildren(pid)) total += cpuMicros(c);
   return total;
 }

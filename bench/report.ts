@@ -67,7 +67,7 @@ noisy machine disturbs far less than requests per second): direct's upstream ${d
 ${bare.cpuUs.toFixed(0)} µs, streaming ${bare.streamCpuUs.toFixed(0)} µs; Tollgate ${tollgate.cpuUs.toFixed(0)} µs, streaming
 ${tollgate.streamCpuUs.toFixed(0)} µs (${(tollgate.cpuUs / bare.cpuUs).toFixed(2)}× and ${(tollgate.streamCpuUs / bare.streamCpuUs).toFixed(2)}× bare's).
 
-RSS: bare ${rss.bareIdle.toFixed(0)} MB idle, ${rss.bare.toFixed(0)} MB with ${m.streams} open streams; Tollgate ${rss.tollgateIdle.toFixed(0)} MB idle, ${rss.tollgate.toFixed(0)} MB with ${m.streams} open streams.
+RSS after the rounds: bare ${rss.bareIdle.toFixed(0)} MB idle, ${rss.bare.toFixed(0)} MB with ${m.streams} open streams (run by tsx, whose module loader has a thread and heap of its own in the process); Tollgate ${rss.tollgateIdle.toFixed(0)} MB idle, ${rss.tollgate.toFixed(0)} MB with ${m.streams} open streams.
 
 ## Goals
 

@@ -99,8 +99,9 @@ async function main(): Promise<void> {
     }
     const bareIdle = rssMb(bare.pid);
     const tollgateIdle = rssMb(tg.proc.pid);
-    const bareOpen = await openStreams(targets[1]!, STREAMS, () => rssMb(bare.pid));
-    const tgOpen = await openStreams(targets[2]!, STREAMS, () => rssMb(tg.proc.pid));
+    const target = (name: string) => targets.find((t) => t.name === name)!;
+    const bareOpen = await openStreams(target('bare'), STREAMS, () => rssMb(bare.pid));
+    const tgOpen = await openStreams(target('tollgate'), STREAMS, () => rssMb(tg.proc.pid));
     if (bareOpen.open < STREAMS || tgOpen.open < STREAMS) throw new Error(`only ${bareOpen.open} / ${tgOpen.open} of ${STREAMS} streams opened`);
     const rss = { bareIdle, tollgateIdle, bare: bareOpen.value, tollgate: tgOpen.value };
     const summary = summarise(rounds, rss);
