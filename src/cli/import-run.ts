@@ -56,27 +56,34 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
   // The build's snapshot of the price catalog, not the whole catalog (see pricing/snapshot.ts).
   const { pricerWith } = await import('../pricing/pricer.js');
   const catalog = (await import('../pricing/snapshot.js')).catalogLookup();
-  const bar = flags.progress === false || flags.json || flags.quiet ? undefined : progressBar('import');
-  const read = readNew({
-    found,
-    state,
-    memory: fresh ? {} : loadMemory(statePath),
-    attribution: { user: flags.user ?? config.import.user ?? osUser(), team: flags.team ?? config.import.team ?? null, project: flags.project ?? null },
-    price: pricerWith(catalog, config.pricing),
-    projectOf: projectResolver(),
-    progress: bar ? (d, t) => bar.update(d, t) : undefined,
-  });
-  bar?.end();
-  const rows = read.changes.rows();
-  const remove = [...read.changes.removed];
-  Object.assign(summary, { filesRead: read.filesRead, bytesRead: read.bytesRead, removed: remove.length, sources: describeTotals(totalsBySource(rows)) });
-
-  if (!flags.dryRun) {
-    const written = flags.push ? await push(flags.push, token!, rows, remove) : await writeToStorage(config, read.changes.split(rows, flags.full === true), remove);
-    summary.written = Object.values(written).reduce((a, n) => a + n, 0);
-    for (const [source, n] of Object.entries(written)) Object.assign(summary.sources[source] as object, { written: n });
-    await finish(statePath, read.state, target, flags, read.memory);
+  // Opened before the read, while the heap is small: loading the driver and making the schema
+  // cost less CPU here than after the read (see docs/benchmarks.md, the import breakdown).
+  const storage = flags.dryRun || flags.push ? undefined : await openLedger(config);
+  let read: ReturnType<typeof readNew>;
+  try {
+    const bar = flags.progress === false || flags.json || flags.quiet ? undefined : progressBar('import');
+    read = readNew({
+      found,
+      state,
+      memory: fresh ? {} : loadMemory(statePath),
+      attribution: { user: flags.user ?? config.import.user ?? osUser(), team: flags.team ?? config.import.team ?? null, project: flags.project ?? null },
+      price: pricerWith(catalog, config.pricing),
+      projectOf: projectResolver(),
+      progress: bar ? (d, t) => bar.update(d, t) : undefined,
+    });
+    bar?.end();
+    const rows = read.changes.rows();
+    const remove = [...read.changes.removed];
+    Object.assign(summary, { filesRead: read.filesRead, bytesRead: read.bytesRead, removed: remove.length, sources: describeTotals(totalsBySource(rows)) });
+    if (!flags.dryRun) {
+      const written = storage ? await writeToStorage(storage, read.changes.split(rows, flags.full === true), remove) : await push(flags.push!, token!, rows, remove);
+      summary.written = Object.values(written).reduce((a, n) => a + n, 0);
+      for (const [source, n] of Object.entries(written)) Object.assign(summary.sources[source] as object, { written: n });
+    }
+  } finally {
+    await storage?.close();
   }
+  if (!flags.dryRun) await finish(statePath, read.state, target, flags, read.memory);
   report(io, flags, summary);
 }
 
@@ -225,16 +232,11 @@ function bySource(rows: readonly LedgerRow[]): Map<string, LedgerRow[]> {
  * an earlier version (and with --full, all rows) through its upsert, removals with the first.
  * Returns the rows written per source (fewer than given: already there, or another source's).
  */
-async function writeToStorage(config: ImportConfig, rows: { insert: LedgerRow[]; upsert: LedgerRow[] }, remove: string[]): Promise<Record<string, number>> {
-  const storage = await openLedger(config);
-  try {
-    const upserted = await writeBySource(rows.upsert, WRITE_BATCH, remove, (list, removing) => storage.ledger.upsert(list, removing));
-    const inserted = await writeBySource(rows.insert, WRITE_BATCH, [], (list) => storage.ledger.insert(list));
-    for (const [source, n] of Object.entries(inserted)) upserted[source] = (upserted[source] ?? 0) + n;
-    return upserted;
-  } finally {
-    await storage.close();
-  }
+async function writeToStorage(storage: Ledger, rows: { insert: LedgerRow[]; upsert: LedgerRow[] }, remove: string[]): Promise<Record<string, number>> {
+  const upserted = await writeBySource(rows.upsert, WRITE_BATCH, remove, (list, removing) => storage.ledger.upsert(list, removing));
+  const inserted = await writeBySource(rows.insert, WRITE_BATCH, [], (list) => storage.ledger.insert(list));
+  for (const [source, n] of Object.entries(inserted)) upserted[source] = (upserted[source] ?? 0) + n;
+  return upserted;
 }
 
 /**
@@ -255,7 +257,9 @@ async function writeBySource(rows: readonly LedgerRow[], batch: number, remove: 
 }
 
 /** The ledger alone for SQLite (see openSqliteLedger), the whole storage for Postgres. */
-async function openLedger(config: ImportConfig): Promise<{ ledger: LedgerStore; close(): Promise<void> }> {
+type Ledger = { ledger: LedgerStore; close(): Promise<void> };
+
+async function openLedger(config: ImportConfig): Promise<Ledger> {
   if (config.storage.kind === 'sqlite') return (await import('../storage/sqlite/ledger.js')).openSqliteLedger(config.storage.path);
   return (await import('../storage/open.js')).openStorage(config.storage);
 }
