@@ -34,13 +34,17 @@ export function fingerprint(path: string, offset: number): string | undefined {
   }
 }
 
-/** `fingerprint` of a file already open (the read that just ended: no second open). */
-export function fingerprintOf(fd: number, offset: number): string | undefined {
+/**
+ * `fingerprint` of a file already open (the read that just ended: no second open). `start`: the
+ * file's first bytes as that read got them, used instead of reading again where they reach.
+ */
+export function fingerprintOf(fd: number, offset: number, start?: Buffer): string | undefined {
   if (offset === 0) return undefined;
   const buf = Buffer.alloc(2 * MARK_BYTES);
-  const head = readSync(fd, buf, 0, Math.min(MARK_BYTES, offset), 0);
+  const get = (at: number, length: number, to: number) => (start && at + length <= start.length ? start.copy(buf, to, at, at + length) : readSync(fd, buf, to, length, at));
+  const head = get(0, Math.min(MARK_BYTES, offset), 0);
   const tailFrom = Math.max(0, offset - MARK_BYTES);
-  const tail = readSync(fd, buf, head, offset - tailFrom, tailFrom);
+  const tail = get(tailFrom, offset - tailFrom, head);
   // A short read means the file is shorter than the offset now: no match.
   return createHash('sha1').update(buf.subarray(0, head + tail)).digest('base64').slice(0, 16) + (head + tail);
 }

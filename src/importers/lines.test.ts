@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fingerprint, fingerprintOf } from './file-mark.js';
 import { scanLines } from './lines.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-lines-'));
@@ -40,5 +41,31 @@ describe('scanLines', () => {
     const r = scan(`a\n${long}\nb\n`);
     expect(r.got.map((g) => g.line.length)).toEqual([1, long.length, 1]);
     expect(r.end).toBe(long.length + 5);
+  });
+
+  it("gives atEnd the fingerprint of the file's bytes as a second read of them would", () => {
+    const line = fc.string({ unit: 'grapheme-ascii', maxLength: 700 }).map((l) => l.replace(/\n/g, ''));
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 12 }), fc.boolean(), fc.nat(), (lines, torn, cut) => {
+        const path = join(dir, 'm.jsonl');
+        const text = lines.join('\n') + (torn ? '' : '\n');
+        writeFileSync(path, text);
+        const whole = scanLines(path, 0, () => undefined, undefined, undefined, fingerprintOf);
+        expect(whole.mark).toBe(fingerprint(path, whole.end));
+        const from = whole.end === 0 ? 0 : cut % whole.end;
+        const rest = scanLines(path, from, () => undefined, undefined, undefined, fingerprintOf);
+        expect(rest.mark).toBe(fingerprint(path, rest.end));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('fingerprints a file that takes more than one read from its bytes, not the last read', () => {
+    const path = join(dir, 'big.jsonl');
+    // Empty lines: every read ends on a newline, so the next one lands at the buffer's start.
+    // Larger than the buffer the 9 MB line above leaves (16 MiB), and no torn last line to move.
+    writeFileSync(path, 'first line\n' + '\n'.repeat(17 * 1024 * 1024));
+    const r = scanLines(path, 0, () => undefined, undefined, undefined, fingerprintOf);
+    expect(r.mark).toBe(fingerprint(path, r.end));
   });
 });

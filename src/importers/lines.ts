@@ -23,7 +23,7 @@ export interface ScanResult {
  * `marker`, only lines containing it (outside a JSON string: not preceded by a backslash)
  * are handed over, found by a byte search that never looks at the other lines. A last
  * line without its newline is offered with `tail` set (it may still be being written), and
- * is not counted in `end`.
+ * is not counted in `end`. `atEnd` is given the file's bytes too when one read got them all.
  */
 export function scanLines(
   path: string,
@@ -31,7 +31,7 @@ export function scanLines(
   onLine: (buf: Buffer, start: number, end: number, tail: boolean) => void,
   marker?: Buffer,
   onProgress?: (bytes: number) => void,
-  atEnd?: (fd: number, end: number) => string | undefined,
+  atEnd?: (fd: number, end: number, start?: Buffer) => string | undefined,
 ): ScanResult {
   const fd = openSync(path, 'r');
   try {
@@ -39,6 +39,8 @@ export function scanLines(
     let held = 0; // bytes of an unfinished line carried over to the next read
     let fileAt = from;
     let end = from;
+    // Whether buf[0, fileAt) is the file from its start: read from 0 in one read, nothing moved.
+    let whole = from === 0;
     for (;;) {
       if (held === buf.length) {
         const bigger = Buffer.allocUnsafe(buf.length * 2);
@@ -50,6 +52,7 @@ export function scanLines(
         if (held > 0) onLine(buf, 0, held, true);
         break;
       }
+      if (fileAt > from) whole = false;
       fileAt += n;
       onProgress?.(n);
       const filled = held + n;
@@ -61,9 +64,12 @@ export function scanLines(
         end += complete;
       }
       held = filled - complete;
-      if (held > 0 && complete > 0) buf.copy(buf, 0, complete, filled);
+      if (held > 0 && complete > 0) {
+        buf.copy(buf, 0, complete, filled);
+        whole = false;
+      }
     }
-    const mark = atEnd?.(fd, end);
+    const mark = atEnd?.(fd, end, whole ? buf.subarray(0, fileAt) : undefined);
     return { end, bytes: fileAt - from, ...(mark === undefined ? {} : { mark }) };
   } finally {
     closeSync(fd);
