@@ -1,4 +1,4 @@
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { type JsonObject, asObject, parseJson } from '../providers/shared/json.js';
 import { errorMessage } from '../core/errors.js';
 
@@ -17,7 +17,8 @@ export const ASK_TIMEOUT_MS = 30_000;
 export async function askUpstream(agent: Dispatcher, url: string, headers: Record<string, string>, timeoutMs = ASK_TIMEOUT_MS): Promise<Asked> {
   let res: Dispatcher.ResponseData;
   try {
-    res = await request(url, { method: 'GET', dispatcher: agent, headers, signal: AbortSignal.timeout(timeoutMs) });
+    const u = new URL(url);
+    res = await agent.request({ origin: u.origin, path: u.pathname + u.search, method: 'GET', headers, signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     return { kind: 'failed', reason: errorMessage(err) };
   }

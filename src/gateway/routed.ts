@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { errors } from 'undici';
+import { errors } from './undici-core.js';
 import { GatewayError, toGatewayError } from '../core/errors.js';
 import { zeroUsage } from '../core/usage.js';
 import type { RequestFacts } from '../metering/build-row.js';

@@ -1,4 +1,5 @@
-import { Agent, type Dispatcher, errors } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent, errors } from './undici-core.js';
 import { GatewayError } from '../core/errors.js';
 import type { RouteMatch } from '../providers/types.js';
 
