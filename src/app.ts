@@ -12,7 +12,7 @@ import type { CacheSettings } from './cache-analysis/gateway.js';
 import { rowPricer } from './cache-analysis/report.js';
 import { messageBatchPoller, openaiBatchPoller } from './gateway/batch-poll.js';
 import { type Gateway, type GatewayDeps, createGateway } from './gateway/proxy.js';
-import { socketGateway } from './gateway/websocket/sockets.js';
+import { onDemandSocketGateway } from './gateway/websocket/on-demand.js';
 import { responsePoller } from './gateway/response-poll.js';
 import type { ProviderTable } from './gateway/select-provider.js';
 import { type UpstreamTimeouts, createAgent } from './gateway/upstream.js';
@@ -35,7 +35,7 @@ import type { StorageSpec } from './storage/open.js';
 import type { CorsSettings } from './server/cors.js';
 import { createHttpServer } from './server/http-server.js';
 import { InFlight } from './server/in-flight.js';
-import { GatewayMetrics } from './metrics/gateway-metrics.js';
+import type { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { Router } from './routing/router.js';
 import type { HealthPolicy, Route } from './routing/types.js';
 import type { RoutingRule } from './routing/rules/rule.js';
@@ -141,10 +141,11 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   const agent = createAgent(o.timeouts);
   const router = await startRouter(o.routing, o.log);
   const inFlight = new InFlight();
-  // Only with the admin API on: `/metrics` is read with its token, and unread counters would cost every request.
   let sweeps: DeferredUsageSweep[] = [];
   const deferredWaiting = () => Object.fromEntries(sweeps.map((s) => [s.api, s.waiting]));
-  const metrics = o.adminToken ? new GatewayMetrics({ ledgerPending: () => writer.pending, inFlight: () => inFlight.size, deferredWaiting }) : undefined;
+  // Only with the admin API on: `/metrics` is read with its token, and unread counters would cost every
+  // request. Loaded only then too: prom-client is half a megabyte of heap.
+  const metrics = o.adminToken ? new (await import('./metrics/gateway-metrics.js')).GatewayMetrics({ ledgerPending: () => writer.pending, inFlight: () => inFlight.size, deferredWaiting }) : undefined;
   // Spend learned after its request's row was written (background responses, batch results): priced, charged, counted.
   const settled = {
     ledger: o.storage.ledger,
@@ -178,7 +179,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     batchResults: (f) => batchResults.downloaded(f),
   };
   const gateway = createGateway(gatewayDeps);
-  const sockets = socketGateway(gatewayDeps);
+  const sockets = onDemandSocketGateway(gatewayDeps);
   let closing = false;
   // This server's own addresses join the configured ones once it listens (port 0 is chosen then).
   let gateways: readonly GatewayAddress[] = o.telemetry?.gatewayAddresses ?? [];
