@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { request } from './undici-core.js';
 import { type JsonObject, asObject, parseJson } from '../providers/shared/json.js';
 import { errorMessage } from '../core/errors.js';
 
@@ -18,7 +19,7 @@ export async function askUpstream(agent: Dispatcher, url: string, headers: Recor
   let res: Dispatcher.ResponseData;
   try {
     const u = new URL(url);
-    res = await agent.request({ origin: u.origin, path: u.pathname + u.search, method: 'GET', headers, signal: AbortSignal.timeout(timeoutMs) });
+    res = await request(agent, { origin: u.origin, path: u.pathname + u.search, method: 'GET', headers, signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     return { kind: 'failed', reason: errorMessage(err) };
   }

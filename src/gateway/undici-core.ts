@@ -11,6 +11,6 @@ export const Agent = require('undici/lib/dispatcher/agent.js') as typeof Undici.
 export type Agent = Undici.Agent;
 export const errors = require('undici/lib/core/errors.js') as typeof Undici.errors;
 
-// `request` and the other convenience methods, which the index adds to every dispatcher.
-const dispatcher = require('undici/lib/dispatcher/dispatcher.js') as { prototype: object };
-Object.assign(dispatcher.prototype, require('undici/lib/api/index.js') as object);
+const api = require('undici/lib/api/index.js') as { request(this: Undici.Dispatcher, o: Undici.Dispatcher.RequestOptions): Promise<Undici.Dispatcher.ResponseData> };
+/** undici's `request` on the dispatcher given (the index adds it to every dispatcher; this does not). */
+export const request = (dispatcher: Undici.Dispatcher, o: Undici.Dispatcher.RequestOptions): Promise<Undici.Dispatcher.ResponseData> => api.request.call(dispatcher, o);
