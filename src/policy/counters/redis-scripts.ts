@@ -12,6 +12,9 @@
  * the `{tg}` hash tag, so they live in one slot of a Redis Cluster.
  */
 
+/** The key of a rolling window's running totals, after its buckets' base (the scripts and `adjust` agree on it). */
+export const totalsKey = (base: string): string => `${base}sum`;
+
 const COMMON = `
 local LEASES = KEYS[1]
 local RECORDS = KEYS[2]
@@ -37,7 +40,7 @@ end
 -- far behind, or built a window's length ago are rebuilt from them, so that whatever reached
 -- the buckets alone (a replica of an earlier version during an upgrade) counts again within
 -- one window's length.
-local function sumKey(roll) return roll.base .. 'sum' end
+local function sumKey(roll) return roll.base .. '${totalsKey('')}' end
 local function bucketAt(roll, start) return roll.base .. fmt(start) end
 local function negate(v)
   if v == '0' then return v end -- Redis refuses '-0'

@@ -3,7 +3,7 @@ import { Redis, ReplyError } from 'ioredis';
 import type { Picos } from '../../core/money.js';
 import { type CounterInit, type Counters, CountersUnavailable, type ReserveOutcome, type ReservePlan, type SettleOutcome, type Settlement, type SpendLine } from './port.js';
 import { DatabaseWatch } from './redis-database.js';
-import { INITIALIZE, RESERVE, SETTLE } from './redis-scripts.js';
+import { INITIALIZE, RESERVE, SETTLE, totalsKey } from './redis-scripts.js';
 import { errorMessage } from '../../core/errors.js';
 
 export interface RedisCountersOptions {
@@ -136,7 +136,7 @@ export class RedisCounters implements Counters {
     const bucket = line.buckets.at(-1)!;
     const roll = rollOf(line.buckets, line.ttlMs);
     // A rolling window's totals are rebuilt from its buckets at the next request.
-    await this.call(() => (roll ? this.redis.multi().del(`${roll.base}sum`) : this.redis.multi()).hincrby(bucket, 'spent', delta.toString()).pexpire(bucket, line.ttlMs).exec());
+    await this.call(() => (roll ? this.redis.multi().del(totalsKey(roll.base)) : this.redis.multi()).hincrby(bucket, 'spent', delta.toString()).pexpire(bucket, line.ttlMs).exec());
   }
 
   async close(): Promise<void> {
