@@ -315,6 +315,25 @@ export function schemaV22(): string[] {
 }
 
 /**
+ * Version 23 (SQLite only): the rows a write brought are found by their rowids, which each write
+ * transaction takes in turn from `ledger_arrival` (now the highest rowid handed out), instead of by
+ * the index of the arrival column: an index entry less for every row written, about 0.6-0.9 µs of
+ * CPU a row (docs/benchmarks.md). New rows leave `arrival` null. A saved scheduler cursor, an arrival
+ * number until now, becomes the rowid below the first row it had not seen (every row when it had
+ * seen them all); one ahead of the writes (a database restored elsewhere) is dropped, as
+ * `watchCursor` would have ignored it.
+ */
+export function schemaV23(t: TypeMap): string[] {
+  if (t.arrivalDefault) return [];
+  return [
+    'DELETE FROM anomaly_cursor WHERE CAST(cursor AS INTEGER) > (SELECT n FROM ledger_arrival)',
+    'UPDATE anomaly_cursor SET cursor = CAST(COALESCE((SELECT MIN(rowid) - 1 FROM requests WHERE arrival > CAST(anomaly_cursor.cursor AS INTEGER)), (SELECT COALESCE(MAX(rowid), 0) FROM requests)) AS TEXT)',
+    'UPDATE ledger_arrival SET n = (SELECT COALESCE(MAX(rowid), 0) FROM requests)',
+    'DROP INDEX requests_arrival',
+  ];
+}
+
+/**
  * The gateway's Responses rows still without usage, in (ts, id) order from a window's start or
  * after a row, through requests_pending_ts; not those made with a provider key passed through,
  * which Tollgate cannot ask about (it does not keep the key).
@@ -352,6 +371,7 @@ export function migrations(t: TypeMap): { version: number; statements: string[] 
     { version: 20, statements: schemaV20(t) },
     { version: 21, statements: schemaV21() },
     { version: 22, statements: schemaV22() },
+    { version: 23, statements: schemaV23(t) },
   ];
 }
 

@@ -49,18 +49,20 @@ export interface SqliteLedgerOptions {
   insertLockWaitMs?: number;
 }
 
-/** The columns an insert writes: the row's, and the write that brought it (schema version 19). */
-const STORED_COLUMNS = [...REQUEST_COLUMNS, 'arrival'];
+/** The columns an insert writes: the row's, and its rowid, which says which write brought it (schema version 23). */
+const STORED_COLUMNS = [...REQUEST_COLUMNS, 'rowid'];
 
 export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   const toInt = (b: boolean) => (b ? 1 : 0);
   const insertRow = db.prepare(`INSERT OR IGNORE INTO requests (${STORED_COLUMNS.join(', ')}) VALUES (${STORED_COLUMNS.map(() => '?').join(', ')})`);
-  // Each write transaction takes the next arrival number (writes take turns, so the numbers commit in order).
-  const nextArrival = db.prepare('UPDATE ledger_arrival SET n = n + 1 RETURNING n');
+  // Each write transaction takes the next `count` rowids (writes take turns, so they commit in order),
+  // above any row a process not taking them wrote; returns the first.
+  const takeRowids = db.prepare('UPDATE ledger_arrival SET n = MAX(n, (SELECT COALESCE(MAX(rowid), 0) FROM requests)) + ? RETURNING n');
+  const firstRowid = (count: number) => Number((takeRowids.get(count) as Row).n) - count + 1;
   const arrivalNow = db.prepare('SELECT n FROM ledger_arrival');
-  const storedValues = (r: LedgerRow, arrival: number) => {
+  const storedValues = (r: LedgerRow, rowid: number) => {
     const v = rowValues(r, toInt);
-    v.push(arrival);
+    v.push(rowid);
     return v;
   };
   const insertAttempt = db.prepare(`INSERT OR IGNORE INTO attempts (${ATTEMPT_COLUMNS.join(', ')}) VALUES (${ATTEMPT_COLUMNS.map(() => '?').join(', ')})`);
@@ -134,11 +136,11 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   };
   const insertBatch = db.transaction((rows: readonly LedgerRow[]) => {
     const fresh: LedgerRow[] = [];
-    const arrival = Number((nextArrival.get() as Row).n);
     const seen = crossSourceRepeats(rows);
     const rebuild = deferIndexes(rows.length);
     const kept = rows.filter((r) => !seen(r));
-    const inserted = insertWithConstants(db, 'requests', STORED_COLUMNS, kept.length, (i) => storedValues(kept[i]!, arrival), insertRow);
+    const first = firstRowid(kept.length);
+    const inserted = insertWithConstants(db, 'requests', STORED_COLUMNS, kept.length, (i) => storedValues(kept[i]!, first + i), insertRow);
     for (let i = 0; i < kept.length; i++) {
       if (!inserted[i]) continue;
       const r = kept[i]!;
@@ -152,7 +154,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   const upsertBatch = db.transaction((rows: readonly LedgerRow[], remove: readonly string[], replaceIf?: (stored: LedgerRow) => boolean) => {
     const added: LedgerRow[] = [];
     const removed: LedgerRow[] = [];
-    const arrival = Number((nextArrival.get() as Row).n);
+    let rowid = firstRowid(rows.length);
     const take = (id: string) => {
       const rec = existing.get(id) as Row | undefined;
       if (!rec) return undefined;
@@ -170,7 +172,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
       if (replaceIf && !(rec && replaceIf(rowFromRecord(rec)))) continue;
       if (rec && sameRow(rowFromRecord(rec), r)) continue;
       if (rec) removed.push(take(r.id)!);
-      insertRow.run(storedValues(r, arrival));
+      insertRow.run(storedValues(r, rowid++));
       if (r.attemptLog) {
         deleteAttempts.run(r.id);
         for (const a of r.attemptLog) insertAttempt.run(attemptValues(a, toInt));
@@ -184,7 +186,8 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   const getRow = db.prepare('SELECT * FROM requests WHERE id = ?').safeIntegers();
   // Through requests_ts: one seek, however large the ledger.
   const firstTs = db.prepare('SELECT MIN(ts) AS t FROM requests');
-  const arrivedBuckets = db.prepare('SELECT DISTINCT (ts / ?) * ? AS b FROM requests WHERE arrival > ? AND arrival <= ? AND ts < ? ORDER BY b');
+  // A range of rowids: the table's own key, no index needed.
+  const arrivedBuckets = db.prepare('SELECT DISTINCT (ts / ?) * ? AS b FROM requests WHERE rowid > ? AND rowid <= ? AND ts < ? ORDER BY b');
   const statement = statementCache((sql) => db.prepare(sql).safeIntegers());
   const run = (sql: string, params: unknown[]) => Promise.resolve(statement(sql).all(params) as Row[]);
 
