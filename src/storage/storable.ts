@@ -9,11 +9,11 @@ const REPLACEMENT = '\uFFFD';
  * name or tag is client input, so it can hold one. The row itself is returned when clean.
  */
 export function storableRow(r: LedgerRow): LedgerRow {
-  let out = withoutNul(r, ROW_TEXT);
+  let out = withoutNul(r, ROW_READERS, ROW_TEXT);
   const tags = withoutNulEntries(r.tags);
   if (tags !== r.tags) out = { ...out, tags };
   if (r.attemptLog) {
-    const log = r.attemptLog.map((a) => withoutNul(a, ATTEMPT_TEXT));
+    const log = r.attemptLog.map((a) => withoutNul(a, ATTEMPT_READERS, ATTEMPT_TEXT));
     if (log.some((a, i) => a !== r.attemptLog![i])) out = { ...out, attemptLog: log };
   }
   return out;
@@ -27,25 +27,56 @@ export function storableRows(rows: readonly LedgerRow[]): readonly LedgerRow[] {
 /** The keys of a row type whose values may be text. */
 type TextKey<T> = { [K in keyof T]-?: Extract<T[K], string> extends never ? never : K }[keyof T];
 
-// Listed rather than found by `for...in` on every row, which cost a gateway request about a microsecond.
-const ROW_TEXT = [
-  'id', 'api', 'provider', 'model', 'modelRequested', 'keyId', 'user', 'team', 'project', 'sessionId', 'client', 'outcome', 'errorType',
-  'usageSource', 'pool', 'upstreamRequestId', 'source', 'routeRule', 'routeMode', 'prefix', 'lastTurnHash', 'responseId',
-] as const satisfies readonly TextKey<LedgerRow>[];
-const ATTEMPT_TEXT = ['requestId', 'deployment', 'provider', 'model', 'outcome', 'errorType', 'usageSource'] as const satisfies readonly TextKey<AttemptRow>[];
-// Fail to compile when a row type gains a text field these lists leave out.
-const everyRowText: [Exclude<TextKey<LedgerRow>, (typeof ROW_TEXT)[number]>] extends [never] ? true : never = true;
-const everyAttemptText: [Exclude<TextKey<AttemptRow>, (typeof ATTEMPT_TEXT)[number]>] extends [never] ? true : never = true;
-void everyRowText;
-void everyAttemptText;
+/**
+ * A reader for each text field of a row type; leaving one out fails to compile. A function per
+ * field, so that each reads one property of one shape: one loop reading all of them by name was
+ * megamorphic, 400 ns a gateway row against 170 (a `for...in` over the row cost about a microsecond).
+ */
+type TextReaders<T> = { [K in TextKey<T>]-?: (o: T) => T[K] };
 
-function withoutNul<T extends LedgerRow | AttemptRow>(o: T, keys: readonly TextKey<T>[]): T {
-  let copy: T | undefined;
-  for (const key of keys) {
-    const v = o[key];
-    if (typeof v === 'string' && v.includes(NUL)) (copy ??= { ...o })[key] = v.replaceAll(NUL, REPLACEMENT) as T[typeof key];
-  }
-  return copy ?? o;
+const ROW_TEXT: TextReaders<LedgerRow> = {
+  id: (r) => r.id,
+  api: (r) => r.api,
+  provider: (r) => r.provider,
+  model: (r) => r.model,
+  modelRequested: (r) => r.modelRequested,
+  keyId: (r) => r.keyId,
+  user: (r) => r.user,
+  team: (r) => r.team,
+  project: (r) => r.project,
+  sessionId: (r) => r.sessionId,
+  client: (r) => r.client,
+  outcome: (r) => r.outcome,
+  errorType: (r) => r.errorType,
+  usageSource: (r) => r.usageSource,
+  pool: (r) => r.pool,
+  upstreamRequestId: (r) => r.upstreamRequestId,
+  source: (r) => r.source,
+  routeRule: (r) => r.routeRule,
+  routeMode: (r) => r.routeMode,
+  prefix: (r) => r.prefix,
+  lastTurnHash: (r) => r.lastTurnHash,
+  responseId: (r) => r.responseId,
+};
+const ATTEMPT_TEXT: TextReaders<AttemptRow> = {
+  requestId: (a) => a.requestId,
+  deployment: (a) => a.deployment,
+  provider: (a) => a.provider,
+  model: (a) => a.model,
+  outcome: (a) => a.outcome,
+  errorType: (a) => a.errorType,
+  usageSource: (a) => a.usageSource,
+};
+const ROW_READERS = Object.values(ROW_TEXT) as ((r: LedgerRow) => unknown)[];
+const ATTEMPT_READERS = Object.values(ATTEMPT_TEXT) as ((a: AttemptRow) => unknown)[];
+
+const hasNul = (v: unknown) => typeof v === 'string' && v.includes(NUL);
+
+function withoutNul<T extends LedgerRow | AttemptRow>(o: T, readers: readonly ((o: T) => unknown)[], fields: TextReaders<T>): T {
+  if (!readers.some((read) => hasNul(read(o)))) return o;
+  const copy: Record<string, unknown> = { ...o };
+  for (const key of Object.keys(fields)) if (hasNul(copy[key])) copy[key] = (copy[key] as string).replaceAll(NUL, REPLACEMENT);
+  return copy as T;
 }
 
 function withoutNulEntries(tags: Record<string, string>): Record<string, string> {
