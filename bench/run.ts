@@ -44,23 +44,39 @@ async function throughput(t: Target, pid: number, stream: boolean): Promise<{ rp
   return { rps, cpuUs: (cpuMicros(pid) - before) / ((rps * PHASE_MS) / 1000) };
 }
 
-async function measure(t: Target, pid: number): Promise<RoundResult> {
-  const fixed = await fixedRate(t, false, RATE, PHASE_MS);
-  const fixedStream = await fixedRate(t, true, RATE, PHASE_MS);
-  const { rps, cpuUs } = await throughput(t, pid, false);
-  const { rps: streamRps, cpuUs: streamCpuUs } = await throughput(t, pid, true);
-  const ttfb = await streamTtfb(t, TTFB_N);
-  return {
-    p50: percentile(fixed, 50),
-    p99: percentile(fixed, 99),
-    streamP50: percentile(fixedStream, 50),
-    streamP99: percentile(fixedStream, 99),
-    rps,
-    streamRps,
-    ttfb: percentile(ttfb, 50),
-    cpuUs,
-    streamCpuUs,
+/**
+ * One round: each phase run for every path in turn (in `order`) before the next phase, so that
+ * the figures a goal compares were measured seconds apart, not a minute. This VM does not report
+ * the time the host takes from it, which comes and goes over tens of seconds: measured path by
+ * path, one path's whole round could fall in a slow spell and another's not.
+ */
+async function measureRound(order: readonly Target[], pids: Record<string, number>): Promise<Record<string, RoundResult>> {
+  const each = async <T>(phase: (t: Target) => Promise<T>): Promise<Map<string, T>> => {
+    const out = new Map<string, T>();
+    for (const t of order) out.set(t.name, await phase(t));
+    return out;
   };
+  const fixed = await each((t) => fixedRate(t, false, RATE, PHASE_MS));
+  const fixedStream = await each((t) => fixedRate(t, true, RATE, PHASE_MS));
+  const plain = await each((t) => throughput(t, pids[t.name]!, false));
+  const streamed = await each((t) => throughput(t, pids[t.name]!, true));
+  const ttfb = await each((t) => streamTtfb(t, TTFB_N));
+  return Object.fromEntries(
+    order.map(({ name }) => [
+      name,
+      {
+        p50: percentile(fixed.get(name)!, 50),
+        p99: percentile(fixed.get(name)!, 99),
+        streamP50: percentile(fixedStream.get(name)!, 50),
+        streamP99: percentile(fixedStream.get(name)!, 99),
+        rps: plain.get(name)!.rps,
+        streamRps: streamed.get(name)!.rps,
+        ttfb: percentile(ttfb.get(name)!, 50),
+        cpuUs: plain.get(name)!.cpuUs,
+        streamCpuUs: streamed.get(name)!.cpuUs,
+      },
+    ]),
+  );
 }
 
 async function main(): Promise<void> {
@@ -91,8 +107,10 @@ async function main(): Promise<void> {
     for (let r = 0; r < ROUNDS; r++) {
       // The order turns every round: a path's place in the round moved its throughput by about 15%
       // (two identical pass-throughs, one after the other, in a fixed order).
-      for (const t of rotated(targets, r)) {
-        const res = await measure(t, pids[t.name]!);
+      const order = rotated(targets, r);
+      const results = await measureRound(order, pids);
+      for (const t of order) {
+        const res = results[t.name]!;
         rounds[t.name]!.push(res);
         process.stdout.write(`round ${r + 1} ${t.name.padEnd(8)} p50 ${res.p50.toFixed(3)} ms  p99 ${res.p99.toFixed(3)} ms  ${res.rps.toFixed(0)} req/s  stream ${res.streamRps.toFixed(0)} req/s  ttfb ${res.ttfb.toFixed(3)} ms\n`);
       }
