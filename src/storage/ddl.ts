@@ -317,8 +317,8 @@ export function schemaV22(): string[] {
 /**
  * Version 23 (SQLite only): the rows a write brought are found by their rowids, which each write
  * transaction takes in turn from `ledger_arrival` (now the highest rowid handed out), instead of by
- * the index of the arrival column: an index entry less for every row written, about 0.6-0.9 µs of
- * CPU a row (docs/benchmarks.md). New rows leave `arrival` null. A saved scheduler cursor, an arrival
+ * the index of the arrival column: an index entry less for every row written, about 0.5-0.7 µs of
+ * CPU a gateway row (docs/benchmarks.md). New rows leave `arrival` null. A saved scheduler cursor, an arrival
  * number until now, becomes the rowid below the first row it had not seen (every row when it had
  * seen them all); one ahead of the writes (a database restored elsewhere) is dropped, as
  * `watchCursor` would have ignored it.

@@ -9,11 +9,11 @@ const REPLACEMENT = '\uFFFD';
  * name or tag is client input, so it can hold one. The row itself is returned when clean.
  */
 export function storableRow(r: LedgerRow): LedgerRow {
-  let out = withoutNul(r, ROW_READERS, ROW_TEXT);
+  let out = withoutNul(r, ROW_TEXT);
   const tags = withoutNulEntries(r.tags);
   if (tags !== r.tags) out = { ...out, tags };
   if (r.attemptLog) {
-    const log = r.attemptLog.map((a) => withoutNul(a, ATTEMPT_READERS, ATTEMPT_TEXT));
+    const log = r.attemptLog.map((a) => withoutNul(a, ATTEMPT_TEXT));
     if (log.some((a, i) => a !== r.attemptLog![i])) out = { ...out, attemptLog: log };
   }
   return out;
@@ -34,7 +34,7 @@ type TextKey<T> = { [K in keyof T]-?: Extract<T[K], string> extends never ? neve
  */
 type TextReaders<T> = { [K in TextKey<T>]-?: (o: T) => T[K] };
 
-const ROW_TEXT: TextReaders<LedgerRow> = {
+const ROW_TEXT = textFields<LedgerRow>({
   id: (r) => r.id,
   api: (r) => r.api,
   provider: (r) => r.provider,
@@ -57,8 +57,8 @@ const ROW_TEXT: TextReaders<LedgerRow> = {
   prefix: (r) => r.prefix,
   lastTurnHash: (r) => r.lastTurnHash,
   responseId: (r) => r.responseId,
-};
-const ATTEMPT_TEXT: TextReaders<AttemptRow> = {
+});
+const ATTEMPT_TEXT = textFields<AttemptRow>({
   requestId: (a) => a.requestId,
   deployment: (a) => a.deployment,
   provider: (a) => a.provider,
@@ -66,16 +66,24 @@ const ATTEMPT_TEXT: TextReaders<AttemptRow> = {
   outcome: (a) => a.outcome,
   errorType: (a) => a.errorType,
   usageSource: (a) => a.usageSource,
-};
-const ROW_READERS = Object.values(ROW_TEXT) as ((r: LedgerRow) => unknown)[];
-const ATTEMPT_READERS = Object.values(ATTEMPT_TEXT) as ((a: AttemptRow) => unknown)[];
+});
 
 const hasNul = (v: unknown) => typeof v === 'string' && v.includes(NUL);
 
-function withoutNul<T extends LedgerRow | AttemptRow>(o: T, readers: readonly ((o: T) => unknown)[], fields: TextReaders<T>): T {
-  if (!readers.some((read) => hasNul(read(o)))) return o;
+/** A row type's text fields: their readers, for the check, and their names, for the rare rewrite. */
+interface TextFields<T> {
+  read: readonly ((o: T) => unknown)[];
+  names: readonly string[];
+}
+
+function textFields<T>(readers: TextReaders<T>): TextFields<T> {
+  return { read: Object.values<(o: T) => unknown>(readers), names: Object.keys(readers) };
+}
+
+function withoutNul<T extends LedgerRow | AttemptRow>(o: T, fields: TextFields<T>): T {
+  if (!fields.read.some((read) => hasNul(read(o)))) return o;
   const copy: Record<string, unknown> = { ...o };
-  for (const key of Object.keys(fields)) if (hasNul(copy[key])) copy[key] = (copy[key] as string).replaceAll(NUL, REPLACEMENT);
+  for (const name of fields.names) if (hasNul(copy[name])) copy[name] = (copy[name] as string).replaceAll(NUL, REPLACEMENT);
   return copy as T;
 }
 

@@ -12,6 +12,13 @@ const MIN = 60_000;
 const t = Date.UTC(2026, 10, 20, 12);
 const q = { tsBefore: t + 3_600_000, bucketMs: MIN };
 
+/** Inserts a row as version 22 did: the next rowid, and the arrival number given. */
+function insertAsVersion22(db: Database.Database): (id: string, ts: number, arrival: number | null) => void {
+  const cols = [...REQUEST_COLUMNS, 'arrival'];
+  const insert = db.prepare(`INSERT INTO requests (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+  return (id, ts, arrival) => void insert.run([...rowValues(sampleRow({ id, ts }), (b) => (b ? 1 : 0)), arrival]);
+}
+
 /** A ledger as version 22 left it: rows numbered by the write that brought them, and a saved scheduler cursor. */
 function version22(cursor: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'tollgate-arrival-')), 'test.db');
@@ -21,8 +28,7 @@ function version22(cursor: string): string {
     for (const sql of m.statements) db.exec(sql);
     db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, 1_000);
   }
-  const insert = db.prepare(`INSERT INTO requests (${[...REQUEST_COLUMNS, 'arrival'].join(', ')}) VALUES (${[...REQUEST_COLUMNS, 'arrival'].map(() => '?').join(', ')})`);
-  const write = (id: string, ts: number, arrival: number | null) => insert.run([...rowValues(sampleRow({ id, ts }), (b) => (b ? 1 : 0)), arrival]);
+  const write = insertAsVersion22(db);
   write('before-v19', t - 50 * MIN, null);
   write('seen-1', t - 40 * MIN, 1);
   write('seen-2', t - 30 * MIN, 1);
@@ -66,8 +72,7 @@ describe('SQLite: the rows a write brought, by rowid (schema version 23)', () =>
     const s = openSqlite(path);
     const c0 = await s.ledger.arrivalCursor();
     const raw = new Database(path);
-    // As version 22 inserted: the next rowid, and an arrival number.
-    raw.prepare(`INSERT INTO requests (${[...REQUEST_COLUMNS, 'arrival'].join(', ')}) VALUES (${[...REQUEST_COLUMNS, 'arrival'].map(() => '?').join(', ')})`).run([...rowValues(sampleRow({ id: 'old-writer', ts: t - 5 * MIN }), (b) => (b ? 1 : 0)), 3]);
+    insertAsVersion22(raw)('old-writer', t - 5 * MIN, 3);
     raw.close();
     await s.ledger.insert([sampleRow({ id: 'after', ts: t - 4 * MIN })]);
     expect(await s.ledger.get('after')).toBeDefined();
