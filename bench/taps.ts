@@ -28,7 +28,7 @@ const arg = (name: string, fallback: string) => {
 const ROUNDS = Number(arg('--rounds', '9'));
 const DELTAS = 300;
 
-const sse = (event: string | undefined, data: unknown) => `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
+const sse = (event: string | undefined, data: unknown, blank = '\n\n') => `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}${blank}`;
 const words = (i: number) => `word${i} and a few more tokens `;
 
 function chatStream(injected: boolean): string[] {
@@ -72,7 +72,8 @@ function geminiStream(): string[] {
   const out: string[] = [];
   for (let i = 0; i < DELTAS; i++) {
     const usageMetadata = { promptTokenCount: 4000, candidatesTokenCount: i + 1, totalTokenCount: 4001 + i, cachedContentTokenCount: 3584 };
-    out.push(sse(undefined, { candidates: [{ content: { parts: [{ text: words(i) }], role: 'model' }, index: 0, ...(i === DELTAS - 1 ? { finishReason: 'STOP' } : {}) }], usageMetadata, modelVersion: 'gemini-2.5-pro' }));
+    // Google ends each event with CRLF CRLF (protocols.md §4.3).
+    out.push(sse(undefined, { candidates: [{ content: { parts: [{ text: words(i) }], role: 'model' }, index: 0, ...(i === DELTAS - 1 ? { finishReason: 'STOP' } : {}) }], usageMetadata, modelVersion: 'gemini-2.5-pro' }, '\r\n\r\n'));
   }
   return out;
 }
@@ -180,6 +181,7 @@ as upstreams write; a chunk of whole events that cannot change the record skips 
 |---|---|---|---|---|---|
 ${table}
 
-Gemini's events carry no name and each repeats the running usage, so its reader reads every one.`,
+Gemini's events carry no name and each repeats the running usage, so its reader reads every one (one search of each
+for the member names it looks for). They end in CRLF CRLF, as Google sends them.`,
 );
 process.stderr.write('wrote docs/benchmarks.md\n');

@@ -23,12 +23,11 @@ export class GeminiStreamReader implements StreamReader {
 
   onData(data: string): void {
     this.lastData = data;
-    if (data.includes('"usageMetadata"')) this.lastUsageData = data;
-    // Key checks are exact: inside a string the quotes would be escaped. A blocked
-    // prompt ends the stream with a blockReason and no candidates.
-    if (data.includes('"finishReason"') || data.includes('"blockReason"')) this.finished = true;
-    if (data.includes('"functionCall"')) this.toolCalls += countFunctionCalls(parseJson(data));
-    if (data.includes('"error"')) this.error = errorFromValue(parseJson(data)) ?? this.error;
+    const keys = keysIn(data);
+    if (keys & USAGE) this.lastUsageData = data;
+    if (keys & ENDS) this.finished = true;
+    if (keys & FUNCTION_CALL) this.toolCalls += countFunctionCalls(parseJson(data));
+    if (keys & ERROR) this.error = errorFromValue(parseJson(data)) ?? this.error;
   }
 
   result(): Metered {
@@ -41,4 +40,24 @@ export class GeminiStreamReader implements StreamReader {
       error: this.error,
     });
   }
+}
+
+const USAGE = 1;
+/** A finish reason, or a blocked prompt's reason (which ends the stream with no candidates). */
+const ENDS = 2;
+const FUNCTION_CALL = 4;
+const ERROR = 8;
+// The closing quote is looked at, not taken: it cannot then hide a name that starts with it.
+const KEYS = /"(?:(usageMetadata)|(finishReason|blockReason)|(functionCall)|(error))(?=")/g;
+
+/**
+ * Which of the member names the reader looks for occur in `text`, as a bitmask. Exact: inside
+ * a string the quotes would be escaped. One pass over the text: a search per name stops at
+ * every quote, JSON's commonest character, so five of them cost five passes.
+ */
+function keysIn(text: string): number {
+  let keys = 0;
+  KEYS.lastIndex = 0;
+  for (let m = KEYS.exec(text); m !== null; m = KEYS.exec(text)) keys |= m[1] ? USAGE : m[2] ? ENDS : m[3] ? FUNCTION_CALL : ERROR;
+  return keys;
 }

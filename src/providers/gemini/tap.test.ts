@@ -52,6 +52,27 @@ describe('Gemini SSE stream tap', () => {
   });
 });
 
+describe('Gemini stream: the member names the reader looks for', () => {
+  const event = (body: object) => `data: ${JSON.stringify(body)}\r\n\r\n`;
+  const part = (text: string) => ({ candidates: [{ content: { parts: [{ text }], role: 'model' }, index: 0 }], modelVersion: 'gemini-3.7-pro' });
+
+  it('passes over names quoted inside text, which arrive escaped', () => {
+    const input = Buffer.from(event(part('a "finishReason", an "error", a "functionCall"')) + event({ ...part('more'), usageMetadata: { promptTokenCount: 9, candidatesTokenCount: 4 } }));
+    expect(tap(input, stream, sse, false).metered).toMatchObject({ usage: { inputTokens: 9, outputTokens: 4, toolCalls: 0 }, usageSource: 'partial', error: undefined, sawEnd: false });
+  });
+
+  it('counts the function calls of every event and keeps the last usage, wherever it comes', () => {
+    const calls = { candidates: [{ content: { parts: [{ functionCall: { name: 'a', args: {} } }, { functionCall: { name: 'b', args: {} } }], role: 'model' }, index: 0 }] };
+    const input = Buffer.from(
+      event({ ...part('x'), usageMetadata: { promptTokenCount: 9, candidatesTokenCount: 1 } }) +
+        event(calls) +
+        event({ ...calls, usageMetadata: { promptTokenCount: 9, candidatesTokenCount: 7 } }) +
+        event({ candidates: [{ content: { parts: [{ text: '' }], role: 'model' }, finishReason: 'STOP', index: 0 }] }),
+    );
+    expect(tap(input, stream, sse).metered).toMatchObject({ usage: { inputTokens: 9, outputTokens: 7, toolCalls: 4 }, usageSource: 'final', sawEnd: true });
+  });
+});
+
 describe('Gemini JSON-array stream tap (no alt=sse)', () => {
   it('reads the same as the SSE stream, without holding bytes back', () => {
     const input = fixture('stream-array.json');

@@ -55,7 +55,7 @@ export class ChatStreamReader implements StreamReader {
 
   /** Chunks of unnamed events with no `[DONE]` and nothing worth parsing (see `read`), once the model is known. */
   ignorable(text: string): boolean {
-    return !this.wantsEveryChunk && !text.includes('[DONE]') && !text.includes('event:') && worthParsingFrom(text, 0) < 0;
+    return !this.wantsEveryChunk && !text.includes('[DONE]') && !hasEventField(text) && worthParsingFrom(text, 0) < 0;
   }
 
   /** The `[DONE]` event was seen (by a caller that did not hand it to `read`). */
@@ -127,4 +127,12 @@ export function worthParsingFrom(text: string, from: number): number {
   WORTH_PARSING_AT.lastIndex = from;
   const m = WORTH_PARSING_AT.exec(text);
   return m === null ? -1 : m.index;
+}
+
+/**
+ * Whether whole LF-framed events carry an `event:` field: at the start of a line, where a
+ * search for `\nevent:` stops only at line ends (one for `event:` stops at every "e").
+ */
+function hasEventField(text: string): boolean {
+  return text.startsWith('event:') || text.includes('\nevent:');
 }

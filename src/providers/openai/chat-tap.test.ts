@@ -91,6 +91,12 @@ describe('OpenAI chat stream tap (observe)', () => {
     expect(run.metered.error).toEqual({ type: 'server_error', message: 'overloaded' });
   });
 
+  it('reads an `event:` field after other events in the same chunk, and not the words "event:" in content', () => {
+    const content = 'data: {"id":"c","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"content":"event: x"}}]}\n\n';
+    const run = runTap(openaiAdapter.createTap(chat, sse), [Buffer.from(content), Buffer.from(`${content}event: error\ndata: {"message":"overloaded"}\n\n`)]);
+    expect(run.metered.error).toEqual({ type: 'error', message: '{"message":"overloaded"}' });
+  });
+
   it('takes llama.cpp timings.cache_n as cache reads when the usage has no details', () => {
     const stream =
       'data: {"choices":[{"finish_reason":"stop","index":0,"delta":{}}],"created":1,"id":"c","model":"qwen3-8b","object":"chat.completion.chunk","timings":{"cache_n":300,"prompt_n":20}}\n\n' +
