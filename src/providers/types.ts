@@ -108,6 +108,12 @@ export interface RequestInfo {
    * rather than the whole body, whose recording or pictures are not text tokens.
    */
   textBytes?: number;
+  /**
+   * A streamed OpenAI chat or text completion's `stream_options`, read from the parsed body:
+   * undefined when the body has none, else whether it asks for usage. The request rewrite
+   * decides from it, with no second look at the bytes.
+   */
+  streamOptions?: { includeUsage: boolean };
 }
 
 export interface RequestRewrite {

@@ -90,6 +90,20 @@ describe('inspectOpenaiRequest', () => {
   });
 });
 
+describe('streamOptions in what is read of a request', () => {
+  it('says whether a streamed chat or completion has stream_options, and whether it asks for usage', () => {
+    const info = (body: object, route = chat) => inspectOpenaiRequest(route, body).streamOptions;
+    expect(info({ model: 'm', stream: true })).toBeUndefined();
+    expect(info({ model: 'm', stream: true, stream_options: { include_usage: true } })).toEqual({ includeUsage: true });
+    expect(info({ model: 'm', stream: true, stream_options: { include_usage: false } })).toEqual({ includeUsage: false });
+    expect(info({ model: 'm', stream: true, stream_options: null })).toEqual({ includeUsage: false });
+    expect(info(JSON.parse('{"model":"m","stream":true,"stream\\u005foptions":{"include_usage":true}}') as object)).toEqual({ includeUsage: true });
+    expect(info({ model: 'm', prompt: 'x', stream: true, stream_options: {} }, completions)).toEqual({ includeUsage: false });
+    expect(info({ model: 'm', stream: false, stream_options: { include_usage: true } })).toBeUndefined();
+    expect(info({ model: 'm', input: 'x', stream: true, stream_options: {} }, responses)).toBeUndefined();
+  });
+});
+
 describe('rewriteOpenaiRequest', () => {
   const rewrite = (raw: string, route = chat) => {
     const body: unknown = JSON.parse(raw);

@@ -1,3 +1,4 @@
+import { asObject } from '../shared/json.js';
 import { optionalCount, requireModel, requireObject } from '../shared/request.js';
 import type { RequestInfo, RouteMatch } from '../types.js';
 
@@ -21,6 +22,9 @@ export function inspectOpenaiRequest(route: RouteMatch, body: unknown): RequestI
         ? optionalCount(obj.max_output_tokens)
         : undefined;
   if (cap !== undefined) info.maxOutputTokens = cap;
+  if (info.stream && (route.api === 'openai.chat' || route.api === 'openai.completions') && Object.hasOwn(obj, 'stream_options')) {
+    info.streamOptions = { includeUsage: asObject(obj.stream_options)?.include_usage === true };
+  }
   // A compaction's answer names no tier: the one asked for is what is billed (auto and default bill as default).
   if (route.api === 'openai.compact' && (obj.service_tier === 'flex' || obj.service_tier === 'priority')) info.serviceTier = obj.service_tier;
   return info;

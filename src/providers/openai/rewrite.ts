@@ -10,23 +10,14 @@ const INSERTION = Buffer.from('"stream_options":{"include_usage":true},');
  */
 export function rewriteOpenaiRequest(route: RouteMatch, info: RequestInfo, raw: Buffer): RequestRewrite | undefined {
   if ((route.api !== 'openai.chat' && route.api !== 'openai.completions') || !info.stream) return undefined;
-  const body = mayHaveStreamOptions(raw) ? asObject(parseJson(raw.toString('utf8'))) : undefined;
-  if (body === undefined || !Object.hasOwn(body, 'stream_options')) {
+  // Whether the body has stream_options was read when it was parsed (RequestInfo.streamOptions): these bytes, which can be large, need no second look.
+  if (info.streamOptions?.includeUsage === true) return undefined;
+  if (info.streamOptions === undefined) {
     const inserted = insertAfterBrace(raw);
     if (inserted !== undefined) return { body: inserted, injectedStreamUsage: true };
-    const parsed = body ?? asObject(parseJson(raw.toString('utf8')));
-    return parsed === undefined ? undefined : reserialise(parsed);
   }
-  if (asObject(body.stream_options)?.include_usage === true) return undefined;
-  return reserialise(body);
-}
-
-/**
- * Skips a second parse of the body in the common case: the key can only be present if
- * its name is in the bytes, or spelled with a `\u` escape.
- */
-function mayHaveStreamOptions(raw: Buffer): boolean {
-  return raw.includes('stream_options') || raw.includes('\\u');
+  const body = asObject(parseJson(raw.toString('utf8')));
+  return body === undefined ? undefined : reserialise(body);
 }
 
 /** Inserts the member right after the opening brace, keeping every other byte. */
