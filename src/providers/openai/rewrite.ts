@@ -10,7 +10,8 @@ const INSERTION = Buffer.from('"stream_options":{"include_usage":true},');
  */
 export function rewriteOpenaiRequest(route: RouteMatch, info: RequestInfo, raw: Buffer): RequestRewrite | undefined {
   if ((route.api !== 'openai.chat' && route.api !== 'openai.completions') || !info.stream) return undefined;
-  // Whether the body has stream_options was read when it was parsed (RequestInfo.streamOptions): these bytes, which can be large, need no second look.
+  // Whether the body has stream_options was read when it was parsed (RequestInfo.streamOptions):
+  // these bytes, which can be large, need no second look.
   if (info.streamOptions?.includeUsage === true) return undefined;
   if (info.streamOptions === undefined) {
     const inserted = insertAfterBrace(raw);
