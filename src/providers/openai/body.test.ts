@@ -139,6 +139,31 @@ describe('OpenAI non-stream bodies', () => {
     expect(run.metered).toMatchObject({ usage: { ...zeroUsage(), inputTokens: 300000 }, usageSource: 'final', servedModel: 'text-embedding-3-large', sawEnd: true });
   });
 
+  describe('an embeddings list longer than its tail', () => {
+    const vectors = (n: number) => Array.from({ length: n }, (_, i) => ({ object: 'embedding', index: i, embedding: Array.from({ length: 256 }, (_, k) => Math.sin(i + k) / 7) }));
+    const usage = { prompt_tokens: 4096, total_tokens: 4096 };
+    const embed = (body: object) => tap('openai.embeddings', Buffer.from(JSON.stringify(body))).metered;
+    const expected = { usage: { ...zeroUsage(), inputTokens: 4096 }, usageSource: 'final', servedModel: 'text-embedding-3-small', error: undefined, sawEnd: true };
+
+    it('is read from the model and usage that close it, as OpenAI writes them', () => {
+      expect(embed({ object: 'list', data: vectors(200), model: 'text-embedding-3-small', usage })).toEqual(expected);
+    });
+
+    it('is read from its tail alone: the vectors before it are not parsed', () => {
+      const body = Buffer.concat([Buffer.from('{"object":"list","data":[not json '), Buffer.alloc(200 * 1024, 'x'), Buffer.from('],"model":"text-embedding-3-small","usage":{"prompt_tokens":4096,"total_tokens":4096}}')]);
+      expect(tap('openai.embeddings', body).metered).toEqual(expected);
+      // In one chunk, or in chunks larger than the tail.
+      for (const size of [body.length, 96 * 1024]) {
+        expect(runTap(openaiAdapter.createTap({ api: 'openai.embeddings', dialect: 'openai', method: 'POST' }, json()), everyNBytes(body, size)).metered).toEqual(expected);
+      }
+    });
+
+    it('is read whole when the tail does not hold both (model or usage written before the vectors, as some servers do)', () => {
+      expect(embed({ object: 'list', model: 'text-embedding-3-small', data: vectors(200), usage })).toEqual(expected);
+      expect(embed({ object: 'list', usage, model: 'text-embedding-3-small', data: vectors(200) })).toEqual(expected);
+    });
+  });
+
   it('reads a Response past the size cap (images in its output): its usage, tool_usage and tools close it', () => {
     const image = Buffer.alloc(MAX_BODY_COPY, 'AAAA');
     const body = Buffer.concat([

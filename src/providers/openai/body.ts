@@ -67,6 +67,16 @@ function readEmbeddings(body: JsonObject, complete: boolean): Metered {
   };
 }
 
+/**
+ * An embeddings list read from its last bytes: OpenAI writes `model` and `usage` after the
+ * vectors, which make the rest of the body (megabytes, whose parse would hold the event loop
+ * for tens to hundreds of milliseconds). Undefined unless both close the body there.
+ */
+export function readEmbeddingsTail(tail: Buffer, complete: boolean): Metered | undefined {
+  const m = readTail('openai.embeddings', tail, complete);
+  return m.usageSource !== 'none' && m.servedModel !== undefined ? m : undefined;
+}
+
 /** The usage of a body too large to copy, mapped by its API. */
 function tailUsage(api: Api, usage: JsonObject, tail: Buffer): Usage {
   if (api === 'openai.embeddings') return embeddingsUsage(usage);

@@ -75,9 +75,15 @@ export const BODY_TAIL_BYTES = 64 * 1024;
 /**
  * Tap for a whole (non-stream) JSON body: forwards each chunk at once, keeps a copy,
  * and reads it when the body ends. `read` gets undefined when the body was too large,
- * with the body's last bytes (up to BODY_TAIL_BYTES) as `tail`.
+ * with the body's last bytes (up to BODY_TAIL_BYTES) as `tail`. `fromTail`, for bodies whose
+ * metered members close them, reads a body longer than its tail from the tail alone first:
+ * what it cannot find there (undefined) is read from the whole body, as without it.
  */
-export function bufferBody(read: (text: string | undefined, complete: boolean, tail?: Buffer) => Metered, maxBytes = MAX_BODY_COPY): ResponseTap {
+export function bufferBody(
+  read: (text: string | undefined, complete: boolean, tail?: Buffer) => Metered,
+  maxBytes = MAX_BODY_COPY,
+  fromTail?: (tail: Buffer, complete: boolean) => Metered | undefined,
+): ResponseTap {
   let parts: Buffer[] = [];
   let size = 0;
   let overflowed = false;
@@ -91,6 +97,12 @@ export function bufferBody(read: (text: string | undefined, complete: boolean, t
       if (overflowed) while (parts.length > 1 && size - parts[0]!.length >= BODY_TAIL_BYTES) size -= parts.shift()!.length;
     },
     finish(complete) {
+      // A body read from its tail is never joined (a copy of megabytes).
+      const fromEnd = fromTail && !overflowed && size > BODY_TAIL_BYTES ? fromTail(lastBytes(parts, BODY_TAIL_BYTES), complete) : undefined;
+      if (fromEnd) {
+        parts = [];
+        return fromEnd;
+      }
       // Most bodies arrive in one chunk: decode it in place rather than copy it first.
       const whole = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
       parts = [];
@@ -98,6 +110,15 @@ export function bufferBody(read: (text: string | undefined, complete: boolean, t
       return read(undefined, complete, whole.subarray(Math.max(0, whole.length - BODY_TAIL_BYTES)));
     },
   };
+}
+
+/** The last `n` bytes held in `parts` (all of them when they hold fewer), joining only the parts they span. */
+function lastBytes(parts: readonly Buffer[], n: number): Buffer {
+  let from = parts.length;
+  let held = 0;
+  while (from > 0 && held < n) held += parts[--from]!.length;
+  const joined = from === parts.length - 1 ? parts[from]! : Buffer.concat(parts.slice(from), held);
+  return joined.subarray(Math.max(0, joined.length - n));
 }
 
 /** The tap for a 2xx answer of a free API (models, token counts): nothing to meter, only an error the body may carry. */
