@@ -68,13 +68,20 @@ function readEmbeddings(body: JsonObject, complete: boolean): Metered {
 }
 
 /**
- * An embeddings list read from its last bytes: OpenAI writes `model` and `usage` after the
- * vectors, which make the rest of the body (megabytes, whose parse would hold the event loop
- * for tens to hundreds of milliseconds). Undefined unless both close the body there.
+ * The reader of a body's last bytes for the APIs metered by members that close the body, after
+ * its bulk: an embeddings list (`model` and `usage` after the vectors) and an image answer
+ * (`usage` after the images). Parsing megabytes of vectors or base64 to reach them would hold the
+ * event loop for tens to hundreds of milliseconds. A reader gives undefined unless what it needs
+ * closes the body there, and the body is then parsed whole.
  */
-export function readEmbeddingsTail(tail: Buffer, complete: boolean): Metered | undefined {
-  const m = readTail('openai.embeddings', tail, complete);
-  return m.usageSource !== 'none' && m.servedModel !== undefined ? m : undefined;
+export function closingTailReader(api: Api): ((tail: Buffer, complete: boolean) => Metered | undefined) | undefined {
+  // An image answer names no model, parsed or not.
+  const needsModel = api === 'openai.embeddings';
+  if (api !== 'openai.embeddings' && api !== 'openai.images') return undefined;
+  return (tail, complete) => {
+    const m = readTail(api, tail, complete);
+    return m.usageSource !== 'none' && (!needsModel || m.servedModel !== undefined) ? m : undefined;
+  };
 }
 
 /** The usage of a body too large to copy, mapped by its API. */

@@ -19,6 +19,17 @@ describe('OpenAI Images answers', () => {
     expect(runTap(openaiAdapter.createTap(route, ctx(false)), [dalle]).metered).toMatchObject({ usage: zeroUsage(), usageSource: 'none', billedWithoutUsage: true });
   });
 
+  it('reads an answer longer than its tail from the usage that closes it, and one without usage whole', () => {
+    const image = 'A'.repeat(2 * 1024 * 1024);
+    const gpt = Buffer.from(JSON.stringify({ created: 1, background: 'opaque', data: [{ b64_json: image }], output_format: 'png', size: '1024x1024', usage }));
+    expect(runTap(openaiAdapter.createTap(route, ctx(false)), everyNBytes(gpt, 64 * 1024)).metered).toEqual({ usage: mapped, usageSource: 'final', servedModel: undefined, error: undefined, sawEnd: true });
+    // The tail alone is read: what comes before it need not even be JSON.
+    const junk = Buffer.concat([Buffer.from('{"created":1,"data":[not json '), Buffer.alloc(200 * 1024, 'A'), Buffer.from(`],"usage":${JSON.stringify(usage)}}`)]);
+    expect(runTap(openaiAdapter.createTap(route, ctx(false)), [junk]).metered.usage).toEqual(mapped);
+    const dalle = Buffer.from(JSON.stringify({ created: 1, data: [{ b64_json: image, revised_prompt: 'a lighthouse' }] }));
+    expect(runTap(openaiAdapter.createTap(route, ctx(false)), [dalle]).metered).toMatchObject({ usage: zeroUsage(), usageSource: 'none', billedWithoutUsage: true });
+  });
+
   it('reads the usage that closes a body past the copy cap (many large images)', () => {
     const body = Buffer.concat([Buffer.from('{"created":1,"data":[{"b64_json":"'), Buffer.alloc(MAX_BODY_COPY, 'AAAA'), Buffer.from(`"}],"size":"1024x1024","usage":${JSON.stringify(usage)}}`)]);
     const run = runTap(openaiAdapter.createTap(route, ctx(false)), everyNBytes(body, 1024 * 1024));

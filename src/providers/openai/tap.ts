@@ -2,7 +2,7 @@ import { FREE_APIS } from '../../core/api.js';
 import { bufferBody, errorBodyTap, freeBodyTap, isEventStream, isSuccess, observeSse } from '../shared/taps.js';
 import type { ResponseTap, RouteMatch, TapContext } from '../types.js';
 import { batchObjectTap, outputFileTap } from './batches.js';
-import { readEmbeddingsTail, readOpenaiBody } from './body.js';
+import { closingTailReader, readOpenaiBody } from './body.js';
 import { chatRewriteTap } from './chat-rewrite-tap.js';
 import { ChatStreamReader } from './chat-stream.js';
 import { audioBytesTap, audioStreamReader } from './audio.js';
@@ -31,5 +31,5 @@ export function createOpenaiTap(route: RouteMatch, ctx: TapContext): ResponseTap
       return m;
     });
   }
-  return bufferBody((text, complete, tail) => readOpenaiBody(route.api, text, complete, tail), undefined, route.api === 'openai.embeddings' ? readEmbeddingsTail : undefined);
+  return bufferBody((text, complete, tail) => readOpenaiBody(route.api, text, complete, tail), undefined, closingTailReader(route.api));
 }
