@@ -75,9 +75,9 @@ function readEmbeddings(body: JsonObject, complete: boolean): Metered {
  * closes the body there, and the body is then parsed whole.
  */
 export function closingTailReader(api: Api): ((tail: Buffer, complete: boolean) => Metered | undefined) | undefined {
+  if (api !== 'openai.embeddings' && api !== 'openai.images') return undefined;
   // An image answer names no model, parsed or not.
   const needsModel = api === 'openai.embeddings';
-  if (api !== 'openai.embeddings' && api !== 'openai.images') return undefined;
   return (tail, complete) => {
     const m = readTail(api, tail, complete);
     return m.usageSource !== 'none' && (!needsModel || m.servedModel !== undefined) ? m : undefined;

@@ -97,17 +97,15 @@ export function bufferBody(
       if (overflowed) while (parts.length > 1 && size - parts[0]!.length >= BODY_TAIL_BYTES) size -= parts.shift()!.length;
     },
     finish(complete) {
-      // A body read from its tail is never joined (a copy of megabytes).
-      const fromEnd = fromTail && !overflowed && size > BODY_TAIL_BYTES ? fromTail(lastBytes(parts, BODY_TAIL_BYTES), complete) : undefined;
-      if (fromEnd) {
-        parts = [];
-        return fromEnd;
-      }
-      // Most bodies arrive in one chunk: decode it in place rather than copy it first.
-      const whole = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+      const held = parts;
       parts = [];
-      if (!overflowed) return read(whole.toString('utf8'), complete);
-      return read(undefined, complete, whole.subarray(Math.max(0, whole.length - BODY_TAIL_BYTES)));
+      // A body read from its tail is never joined (a copy of megabytes).
+      if (overflowed) return read(undefined, complete, lastBytes(held, BODY_TAIL_BYTES));
+      const fromEnd = fromTail && size > BODY_TAIL_BYTES ? fromTail(lastBytes(held, BODY_TAIL_BYTES), complete) : undefined;
+      if (fromEnd) return fromEnd;
+      // Most bodies arrive in one chunk: decode it in place rather than copy it first.
+      const whole = held.length === 1 ? held[0]! : Buffer.concat(held, size);
+      return read(whole.toString('utf8'), complete);
     },
   };
 }
