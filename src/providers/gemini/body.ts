@@ -1,4 +1,5 @@
 import { closingMember } from '../shared/closing-member.js';
+import { chunksInclude } from '../shared/taps.js';
 import { asObject, parseJson } from '../shared/json.js';
 import { errorFromValue } from '../shared/upstream-error.js';
 import type { Metered } from '../types.js';
@@ -15,6 +16,18 @@ export function readGeminiBody(text: string | undefined, complete: boolean, tail
     sawEnd: complete,
     error: errorFromValue(value),
   });
+}
+
+/**
+ * A response longer than its tail (generated images come back inline, base64) read from the
+ * tail alone: its usage, model and id close it. Only one with no function call, which would be
+ * counted from a parse, and only when the tail has the usage and the model; undefined otherwise,
+ * and the body is parsed whole.
+ */
+export function readGeminiTail(tail: Buffer, complete: boolean, body: readonly Buffer[]): Metered | undefined {
+  if (chunksInclude(body, '"functionCall"')) return undefined;
+  const m = readTail(tail, complete);
+  return m.usageSource !== 'none' && m.servedModel !== undefined ? m : undefined;
 }
 
 /**

@@ -171,6 +171,28 @@ describe('Gemini bodies past the copy limit', () => {
   });
 });
 
+describe('Gemini answers longer than their tail', () => {
+  const head = '{\n  "candidates": [\n    {\n      "content": {\n        "parts": [\n          {"inlineData": {"mimeType": "image/png", "data": "';
+  const parts = (call: string) => `"}}${call}\n        ],\n        "role": "model"\n      },\n      "finishReason": "STOP",\n      "index": 0\n    }\n  ],\n`;
+  const closing = '  "usageMetadata": {"promptTokenCount": 20, "candidatesTokenCount": 5160, "totalTokenCount": 5400},\n  "modelVersion": "gemini-3.6-flash-image",\n  "responseId": "Zq2g"\n}\n';
+  const answer = (data: Buffer, call = '') => Buffer.concat([Buffer.from(head), data, Buffer.from(parts(call)), Buffer.from(closing)]);
+  const metered = (toolCalls: number) => ({ usage: { ...zeroUsage(), inputTokens: 20, outputTokens: 5160, toolCalls }, usageSource: 'final', servedModel: 'gemini-3.6-flash-image', error: undefined, sawEnd: true, responseId: 'Zq2g' });
+  const read = (body: Buffer, chunk = 64 * 1024) => runTap(geminiAdapter.createTap(generate, json()), everyNBytes(body, chunk)).metered;
+
+  it('reads an image answer from the members that close it', () => {
+    expect(read(answer(Buffer.alloc(2 * 1024 * 1024, 'iVBO')))).toEqual(metered(0));
+    // From the tail alone: what comes before it need not be JSON.
+    expect(read(answer(Buffer.alloc(200 * 1024, '"')))).toEqual(metered(0));
+  });
+
+  it('reads one with a function call whole, to count it, wherever the chunks cut its name', () => {
+    const body = answer(Buffer.alloc(200 * 1024, 'iVBO'), ',\n          {"functionCall": {"name": "save", "args": {}}}');
+    expect(read(body)).toEqual(metered(1));
+    const at = body.indexOf('"functionCall"') + 5;
+    expect(runTap(geminiAdapter.createTap(generate, json()), [body.subarray(0, at), body.subarray(at)]).metered).toEqual(metered(1));
+  });
+});
+
 describe('Gemini blocked prompt', () => {
   it('takes a blockReason chunk as the end of the stream', () => {
     const input = Buffer.from(

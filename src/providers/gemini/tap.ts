@@ -2,7 +2,7 @@ import { FREE_APIS } from '../../core/api.js';
 import { bufferBody, errorBodyTap, freeBodyTap, isEventStream, isSuccess, observeSse } from '../shared/taps.js';
 import type { ResponseTap, RouteMatch, TapContext } from '../types.js';
 import { JsonArrayScanner } from './array-scanner.js';
-import { readGeminiBody } from './body.js';
+import { readGeminiBody, readGeminiTail } from './body.js';
 import { readCachedContent } from './caches.js';
 import { GeminiStreamReader } from './stream.js';
 
@@ -13,7 +13,7 @@ export function createGeminiTap(route: RouteMatch, ctx: TapContext): ResponseTap
   if (isEventStream(ctx)) return observeSse(new GeminiStreamReader());
   if (route.streamByPath) return scanJsonArray(new GeminiStreamReader());
   // generateContent, or an embedding (whose body has no candidates, and usageMetadata only if the API reports it).
-  return bufferBody((text, complete, tail) => readGeminiBody(text, complete, tail));
+  return bufferBody((text, complete, tail) => readGeminiBody(text, complete, tail), undefined, readGeminiTail);
 }
 
 /** Observe-only tap over the JSON-array stream. */

@@ -76,13 +76,14 @@ export const BODY_TAIL_BYTES = 64 * 1024;
  * Tap for a whole (non-stream) JSON body: forwards each chunk at once, keeps a copy,
  * and reads it when the body ends. `read` gets undefined when the body was too large,
  * with the body's last bytes (up to BODY_TAIL_BYTES) as `tail`. `fromTail`, for bodies whose
- * metered members close them, reads a body longer than its tail from the tail alone first:
- * what it cannot find there (undefined) is read from the whole body, as without it.
+ * metered members close them, reads a body longer than its tail from the tail alone first (given
+ * the body's chunks too, to search them): what it cannot read there (undefined) is read from the
+ * whole body, as without it.
  */
 export function bufferBody(
   read: (text: string | undefined, complete: boolean, tail?: Buffer) => Metered,
   maxBytes = MAX_BODY_COPY,
-  fromTail?: (tail: Buffer, complete: boolean) => Metered | undefined,
+  fromTail?: (tail: Buffer, complete: boolean, body: readonly Buffer[]) => Metered | undefined,
 ): ResponseTap {
   let parts: Buffer[] = [];
   let size = 0;
@@ -101,7 +102,7 @@ export function bufferBody(
       parts = [];
       // A body read from its tail is never joined (a copy of megabytes).
       if (overflowed) return read(undefined, complete, lastBytes(held, BODY_TAIL_BYTES));
-      const fromEnd = fromTail && size > BODY_TAIL_BYTES ? fromTail(lastBytes(held, BODY_TAIL_BYTES), complete) : undefined;
+      const fromEnd = fromTail && size > BODY_TAIL_BYTES ? fromTail(lastBytes(held, BODY_TAIL_BYTES), complete, held) : undefined;
       if (fromEnd) return fromEnd;
       // Most bodies arrive in one chunk: decode it in place rather than copy it first.
       const whole = held.length === 1 ? held[0]! : Buffer.concat(held, size);
@@ -117,6 +118,16 @@ function lastBytes(parts: readonly Buffer[], n: number): Buffer {
   while (from > 0 && held < n) held += parts[--from]!.length;
   const joined = from === parts.length - 1 ? parts[from]! : Buffer.concat(parts.slice(from), held);
   return joined.subarray(Math.max(0, joined.length - n));
+}
+
+/** Whether `needle` occurs in the bytes of `chunks` taken in order, across their boundaries too. */
+export function chunksInclude(chunks: readonly Buffer[], needle: string): boolean {
+  const span = Buffer.byteLength(needle) - 1;
+  for (let i = 0; i < chunks.length; i++) {
+    if (chunks[i]!.includes(needle)) return true;
+    if (i > 0 && span > 0 && Buffer.concat([chunks[i - 1]!.subarray(-span), chunks[i]!.subarray(0, span)]).includes(needle)) return true;
+  }
+  return false;
 }
 
 /** The tap for a 2xx answer of a free API (models, token counts): nothing to meter, only an error the body may carry. */
