@@ -190,6 +190,9 @@ describe('Gemini answers longer than their tail', () => {
     expect(read(body)).toEqual(metered(1));
     const at = body.indexOf('"functionCall"') + 5;
     expect(runTap(geminiAdapter.createTap(generate, json()), [body.subarray(0, at), body.subarray(at)]).metered).toEqual(metered(1));
+    // In pieces smaller than the name, so that it spans several.
+    const pieces = [body.subarray(0, at - 12), ...everyNBytes(body.subarray(at - 12, at + 20), 3), body.subarray(at + 20)];
+    expect(runTap(geminiAdapter.createTap(generate, json()), pieces).metered).toEqual(metered(1));
   });
 });
 

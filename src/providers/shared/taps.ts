@@ -120,12 +120,16 @@ function lastBytes(parts: readonly Buffer[], n: number): Buffer {
   return joined.subarray(Math.max(0, joined.length - n));
 }
 
-/** Whether `needle` occurs in the bytes of `chunks` taken in order, across their boundaries too. */
+/** Whether `needle` occurs in the bytes of `chunks` taken in order, across their boundaries too (however small the chunks). */
 export function chunksInclude(chunks: readonly Buffer[], needle: string): boolean {
   const span = Buffer.byteLength(needle) - 1;
-  for (let i = 0; i < chunks.length; i++) {
-    if (chunks[i]!.includes(needle)) return true;
-    if (i > 0 && span > 0 && Buffer.concat([chunks[i - 1]!.subarray(-span), chunks[i]!.subarray(0, span)]).includes(needle)) return true;
+  // The last `span` bytes before the current chunk: where an occurrence ending in it may start.
+  let carry: Buffer = Buffer.alloc(0);
+  for (const chunk of chunks) {
+    if (chunk.includes(needle)) return true;
+    if (span === 0) continue;
+    if (carry.length > 0 && Buffer.concat([carry, chunk.subarray(0, span)]).includes(needle)) return true;
+    carry = chunk.length >= span ? chunk.subarray(chunk.length - span) : Buffer.concat([carry, chunk]).subarray(-span);
   }
   return false;
 }
