@@ -28,7 +28,9 @@ export function importer(source: SourceName, dir: string) {
       const r = readNew({ found: discover([source], {}, [dir]), state, memory, attribution: { user: 'dev', team: null, project: null }, price, projectOf: (cwd) => cwd.split('/').pop()! });
       state = r.state;
       memory = r.memory;
-      return { rows: r.changes.rows(), removed: [...r.changes.removed], filesRead: r.filesRead, bytesRead: r.bytesRead };
+      const rows = r.changes.rows();
+      // `written`: the rows as the CLI writes them, plain inserts (kept if present) and upserts.
+      return { rows, removed: [...r.changes.removed], written: r.changes.split(rows, false), filesRead: r.filesRead, bytesRead: r.bytesRead };
     },
   };
 }

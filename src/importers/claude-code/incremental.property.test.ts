@@ -1,0 +1,70 @@
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { LedgerRow } from '../../core/ledger-row.js';
+import { generateCorpus } from '../testing/corpus.js';
+import { importer, sums } from '../testing/fixtures.js';
+
+// An hourly import sees each transcript as far as Claude Code had written it, often mid-line.
+// However the files are cut between runs, the rows the runs leave (upserts by id, removals
+// applied) must add up to the corpus's ground truth, exactly as one run over the whole files does.
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.jsonl'))
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
+}
+
+/** The ledger a series of runs leaves, written as the CLI writes it: removals, idempotent inserts (a stored id is kept), upserts. */
+function apply(ledger: Map<string, LedgerRow>, run: { removed: readonly string[]; written: { insert: readonly LedgerRow[]; upsert: readonly LedgerRow[] } }): void {
+  for (const id of run.removed) ledger.delete(id);
+  for (const r of run.written.insert) if (!ledger.has(r.id)) ledger.set(r.id, r);
+  for (const r of run.written.upsert) ledger.set(r.id, r);
+}
+
+/** Where the line holding byte `at` starts (a run resumes there when it stopped inside a line). */
+function lineStart(bytes: Buffer, at: number): number {
+  return at === 0 ? 0 : bytes.lastIndexOf(10, at - 1) + 1;
+}
+
+describe('incremental Claude Code import', () => {
+  it('adds up to the ground truth however the files are cut between runs', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 3 }), (seed, stages) => {
+        const corpus = generateCorpus({ out: mkdtempSync(join(tmpdir(), 'tollgate-corpus-')), mb: 2, seed, days: 3 });
+        const files = filesUnder(corpus.claudeDir).map((path) => ({ path, bytes: readFileSync(join(corpus.claudeDir, path)) }));
+        const live = mkdtempSync(join(tmpdir(), 'tollgate-live-'));
+        const imp = importer('claude-code', live);
+        const ledger = new Map<string, LedgerRow>();
+        const written = new Map<string, number>();
+        // Each stage writes every file up to a point (a different one per file), then imports; the last stage writes all.
+        for (const [s, fraction] of [...stages, 1].entries()) {
+          // A run reads what was appended, from the start of the line it stopped in: never more.
+          let mostRead = 0;
+          files.forEach(({ path, bytes }, i) => {
+            const from = written.get(path) ?? 0;
+            const share = s === stages.length ? 1 : (fraction + i * 0.618) % 1;
+            const to = Math.max(from, Math.floor(bytes.length * share));
+            if (to === from && written.has(path)) return;
+            mkdirSync(dirname(join(live, path)), { recursive: true });
+            if (!written.has(path)) writeFileSync(join(live, path), bytes.subarray(0, to));
+            else appendFileSync(join(live, path), bytes.subarray(from, to));
+            written.set(path, to);
+            mostRead += to - lineStart(bytes, from);
+          });
+          const run = imp.run();
+          expect(run.bytesRead).toBeLessThanOrEqual(mostRead);
+          apply(ledger, run);
+        }
+        const got = sums([...ledger.values()]);
+        const e = corpus.expected.claude;
+        expect(got).toEqual({ rows: e.responses, input: e.input, output: e.output, cacheWrite: e.cacheCreate, cacheRead: e.cacheRead });
+        expect([...ledger.values()].reduce((n, r) => n + r.cacheWrite1hTokens, 0)).toBe(e.cacheCreate1h);
+      }),
+      { seed: 20261205, numRuns: 12 },
+    );
+  }, 60_000);
+});
