@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { LedgerRow } from '../../core/ledger-row.js';
-import { generateCorpus } from '../testing/corpus.js';
-import { importer, sums } from '../testing/fixtures.js';
+import type { LedgerRow } from '../core/ledger-row.js';
+import { type CorpusResult, generateCorpus } from './testing/corpus.js';
+import { importer, sums } from './testing/fixtures.js';
 
-// An hourly import sees each transcript as far as Claude Code had written it, often mid-line.
+// An hourly import sees each log as far as the agent had written it, often mid-line.
 // However the files are cut between runs, the rows the runs leave (upserts by id, removals
 // applied) must add up to the corpus's ground truth, exactly as one run over the whole files does.
 
@@ -30,14 +30,19 @@ function lineStart(bytes: Buffer, at: number): number {
   return at === 0 ? 0 : bytes.lastIndexOf(10, at - 1) + 1;
 }
 
-describe('incremental Claude Code import', () => {
+describe.each([
+  { source: 'claude-code' as const, dirOf: (c: CorpusResult) => c.claudeDir, expected: (c: CorpusResult) => c.expected.claude },
+  // The generator counts Codex input as OpenAI reports it, cached tokens included.
+  { source: 'codex' as const, dirOf: (c: CorpusResult) => c.codexDir, expected: (c: CorpusResult) => ({ ...c.expected.codex, input: c.expected.codex.input - c.expected.codex.cacheRead }) },
+])('incremental $source import', ({ source, dirOf, expected }) => {
   it('adds up to the ground truth however the files are cut between runs', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 3 }), (seed, stages) => {
-        const corpus = generateCorpus({ out: mkdtempSync(join(tmpdir(), 'tollgate-corpus-')), mb: 2, seed, days: 3 });
-        const files = filesUnder(corpus.claudeDir).map((path) => ({ path, bytes: readFileSync(join(corpus.claudeDir, path)) }));
+        const corpus = generateCorpus({ out: mkdtempSync(join(tmpdir(), 'tollgate-corpus-')), mb: source === 'claude-code' ? 2 : 0, codexMb: source === 'codex' ? 1 : 0, seed, days: 3 });
+        const dir = dirOf(corpus);
+        const files = filesUnder(dir).map((path) => ({ path, bytes: readFileSync(join(dir, path)) }));
         const live = mkdtempSync(join(tmpdir(), 'tollgate-live-'));
-        const imp = importer('claude-code', live);
+        const imp = importer(source, live);
         const ledger = new Map<string, LedgerRow>();
         const written = new Map<string, number>();
         // Each stage writes every file up to a point (a different one per file), then imports; the last stage writes all.
@@ -60,7 +65,7 @@ describe('incremental Claude Code import', () => {
           apply(ledger, run);
         }
         const got = sums([...ledger.values()]);
-        const e = corpus.expected.claude;
+        const e = expected(corpus);
         expect(got).toEqual({ rows: e.responses, input: e.input, output: e.output, cacheWrite: e.cacheCreate, cacheRead: e.cacheRead });
         expect([...ledger.values()].reduce((n, r) => n + r.cacheWrite1hTokens, 0)).toBe(e.cacheCreate1h);
       }),
