@@ -4,7 +4,7 @@ import { type Config, loadConfig } from '../config/index.js';
 import { parseTimeWindow } from '../reports/time.js';
 import { type StorageSpec, openStorage as open } from '../storage/open.js';
 import type { Storage } from '../storage/ports.js';
-import { CommandError, UsageError } from './output.js';
+import { CommandError, UsageError, parsedInput } from './output.js';
 
 /** Every command that touches storage takes these, as `serve` does. */
 export interface StorageFlags {
@@ -58,11 +58,7 @@ export async function withStorage<T>(flags: StorageFlags, fn: (storage: Storage,
 }
 
 export function parseWindow(flags: { since?: string; until?: string }): { since?: number; until?: number } {
-  try {
-    return parseTimeWindow(flags.since, flags.until);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  return parsedInput(() => parseTimeWindow(flags.since, flags.until));
 }
 
 export { describeStartupError } from './startup-error.js';

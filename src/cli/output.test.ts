@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CommandError, openOutputFile, writeOutputFile } from './output.js';
+import { CommandError, UsageError, openOutputFile, parsedInput, writeOutputFile } from './output.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-output-'));
 
@@ -29,5 +29,28 @@ describe('output files', () => {
     })().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CommandError);
     expect((err as Error).message).toBe('cannot write "/dev/full": the disk is full');
+  });
+});
+
+describe('parsedInput', () => {
+  it("turns a parser's RangeError into a usage error, worded for the flag", () => {
+    const bad = () =>
+      parsedInput(
+        () => {
+          throw new RangeError('"soon" is not a time');
+        },
+        (p) => `--since: ${p}`,
+      );
+    expect(bad).toThrow(UsageError);
+    expect(bad).toThrow('--since: "soon" is not a time');
+    expect(parsedInput(() => 7)).toBe(7);
+  });
+
+  it('lets any other error through: a bug is reported as one, not as bad input', () => {
+    const bug = () =>
+      parsedInput(() => {
+        throw new TypeError('x is undefined');
+      });
+    expect(bug).toThrow(TypeError);
   });
 });

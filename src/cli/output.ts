@@ -18,6 +18,19 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/**
+ * Runs a parser of what the user typed. Its RangeError (what the input got wrong) becomes a
+ * UsageError, worded by `say`; any other error is a bug, and is let through to be reported as one.
+ */
+export function parsedInput<T>(parse: () => T, say: (problem: string) => string = (p) => p): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof RangeError) throw new UsageError(say(err.message));
+    throw err;
+  }
+}
+
 /** A command that could not do what was asked (a conflict, a missing record, a refusal by the gateway): one line, exit code 1. */
 export class CommandError extends Error {
   override readonly name = 'CommandError';

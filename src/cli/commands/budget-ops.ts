@@ -3,7 +3,7 @@ import { parseTime } from '../../reports/time.js';
 import { auditView } from '../../server/policy-views.js';
 import { adminToken, callAdmin, defaultUrl } from '../admin-client.js';
 import { type StorageFlags, addStorageFlags, loadCliConfig, withStorage } from '../context.js';
-import { type Io, UsageError } from '../output.js';
+import { type Io, UsageError, parsedInput } from '../output.js';
 import { renderTable } from '../table.js';
 
 interface Drift {
@@ -29,12 +29,7 @@ export function budgetOpsCommands(group: Command, io: Io): void {
       .option('--json', 'print JSON'),
   ).action((flags: StorageFlags & { since: string; limit: string; json?: boolean }) =>
     withStorage(flags, async (storage) => {
-      let since: number;
-      try {
-        since = parseTime(flags.since);
-      } catch (err) {
-        throw new UsageError(`--since: ${(err as Error).message}`);
-      }
+      const since = parsedInput(() => parseTime(flags.since), (p) => `--since: ${p}`);
       const limit = Number(flags.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a whole number above 0');
       const list = (await storage.policy.listAudit({ since, limit })).map(auditView);

@@ -3,7 +3,7 @@ import { renderStatementCsv, renderStatementJson, renderStatementTable } from '.
 import { chargeback, monthBounds } from '../../chargeback/statement.js';
 import { isDimension } from '../../core/ledger-row.js';
 import { type StorageFlags, addStorageFlags, withStorage } from '../context.js';
-import { type Io, UsageError, writeOutputFile } from '../output.js';
+import { type Io, UsageError, parsedInput, writeOutputFile } from '../output.js';
 
 interface ChargebackFlags extends StorageFlags {
   month: string;
@@ -26,11 +26,7 @@ export function chargebackCommand(program: Command, io: Io): void {
     withStorage(flags, async (storage, config) => {
       if (!isDimension(flags.by) || ['day', 'hour', 'session', 'model', 'pool', 'api', 'provider'].includes(flags.by)) throw new UsageError(`--by: a statement is per team, user, project, key, client or tag:NAME, not "${flags.by}"`);
       if (!['table', 'csv', 'json'].includes(flags.format)) throw new UsageError('--format must be table, csv or json');
-      try {
-        monthBounds(flags.month, config.policy.timeZone);
-      } catch (err) {
-        throw new UsageError(`--month: ${(err as Error).message}`);
-      }
+      parsedInput(() => monthBounds(flags.month, config.policy.timeZone), (p) => `--month: ${p}`);
       const s = await chargeback(storage.ledger, { month: flags.month.trim(), timeZone: config.policy.timeZone, by: flags.by });
       const text = flags.format === 'json' ? renderStatementJson(s) : flags.format === 'csv' ? renderStatementCsv(s) : renderStatementTable(s);
       if (!flags.output) return io.out(text);

@@ -3,7 +3,7 @@ import { displayUsd } from '../../core/money.js';
 import { explain, explanationJson } from '../../explain/explain.js';
 import { type Window, parseWindowSpec } from '../../explain/windows.js';
 import { type StorageFlags, addStorageFlags, withStorage } from '../context.js';
-import { type Io, UsageError } from '../output.js';
+import { type Io, UsageError, parsedInput } from '../output.js';
 import { configRateBook } from '../rates.js';
 import { renderTable } from '../table.js';
 
@@ -36,11 +36,7 @@ export function explainCommand(program: Command, io: Io): void {
 }
 
 function window(flag: string, text: string): Window {
-  try {
-    return parseWindowSpec(text);
-  } catch (err) {
-    throw new UsageError(`explain: ${flag}: ${(err as Error).message}`);
-  }
+  return parsedInput(() => parseWindowSpec(text), (p) => `explain: ${flag}: ${p}`);
 }
 
 function signed(p: bigint): string {

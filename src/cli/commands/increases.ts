@@ -12,7 +12,7 @@ import type { Storage } from '../../storage/ports.js';
 import { callAdmin, defaultUrl } from '../admin-client.js';
 import { openCliAlerts } from '../alerts.js';
 import { type StorageFlags, addStorageFlags, loadCliConfig, withStorage } from '../context.js';
-import { CommandError, type Io, UsageError } from '../output.js';
+import { CommandError, type Io, UsageError, parsedInput } from '../output.js';
 import { actorName, change, rulesWithConfig } from '../rules.js';
 import { renderTable } from '../table.js';
 
@@ -97,13 +97,14 @@ export function increaseCommands(group: Command, io: Io): void {
 }
 
 function checkedAmount(text: string): string {
-  try {
-    const p = usd(text);
-    if (p <= 0n) throw new RangeError('must be more than 0');
-    if (p > usd(String(MAX_AMOUNT_USD))) throw new RangeError(`must be at most ${MAX_AMOUNT_USD}`);
-  } catch (err) {
-    throw new UsageError(`--amount: must be a USD amount such as 25 or 12.50 (${(err as Error).message})`);
-  }
+  parsedInput(
+    () => {
+      const p = usd(text);
+      if (p <= 0n) throw new RangeError('must be more than 0');
+      if (p > usd(String(MAX_AMOUNT_USD))) throw new RangeError(`must be at most ${MAX_AMOUNT_USD}`);
+    },
+    (p) => `--amount: must be a USD amount such as 25 or 12.50 (${p})`,
+  );
   return text.trim();
 }
 
@@ -116,12 +117,7 @@ async function requestThroughGateway(flags: RequestFlags, key: string, amount: s
 
 /** Straight into storage, as whoever runs the command (`--as`): for admins and scripts on the gateway host. */
 function requestDirect(storage: Storage, config: Config, flags: RequestFlags, amount: string): Promise<IncreaseJson> {
-  let scope;
-  try {
-    scope = flags.scope === undefined ? undefined : parseScope(flags.scope);
-  } catch (err) {
-    throw new UsageError(`--scope: ${(err as Error).message}`);
-  }
+  const scope = flags.scope === undefined ? undefined : parsedInput(() => parseScope(flags.scope!), (p) => `--scope: ${p}`);
   return withIncreases(storage, config, async (svc) => {
     const all = [...(await rulesWithConfig(storage, config.rules.budgets.filter((b) => b.kind === 'budget'), budgets)), ...(await rulesWithConfig(storage, config.rules.budgets.filter((b) => b.kind === 'pool'), pools))];
     const filing = { scope, budget_id: flags.budget, amount_usd: usd(amount), hours: Number(flags.hours), reason: flags.reason, requestedBy: actorName(flags.as) };

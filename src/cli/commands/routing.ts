@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { APIS, type Api, dialectOf } from '../../core/api.js';
+import { GatewayError } from '../../core/errors.js';
 import { estimateInputTokens } from '../../metering/estimate.js';
 import { BODYLESS_APIS, adapterFor } from '../../providers/index.js';
 import { hasImages, hasTools, reasoningEffort, systemHash, systemText } from '../../routing/rules/features.js';
@@ -40,9 +41,10 @@ export function routingCommand(program: Command, io: Io): void {
     .action((file: string, flags: { api: string }) => {
       if (!(APIS as readonly string[]).includes(flags.api)) throw new UsageError(`routing features: --api must be one of ${APIS.join(', ')} (got "${flags.api}")`);
       const api = flags.api as Api;
+      const raw = read(file, 'features');
       let body: unknown;
       try {
-        body = JSON.parse(read(file, 'features'));
+        body = JSON.parse(raw);
       } catch (err) {
         throw new UsageError(`routing features: ${file} is not JSON (${(err as Error).message})`);
       }
@@ -73,6 +75,8 @@ function maxTokens(api: Api, body: unknown): number | undefined {
   try {
     return adapterFor(dialect).inspectRequest({ api, dialect, method: 'POST' }, body).maxOutputTokens;
   } catch (err) {
-    throw new UsageError(`routing features: ${(err as Error).message}`);
+    // The adapter's refusal of a body the gateway would refuse too; anything else is a bug.
+    if (err instanceof GatewayError) throw new UsageError(`routing features: ${err.message}`);
+    throw err;
   }
 }
