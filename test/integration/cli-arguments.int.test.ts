@@ -1,0 +1,88 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/program.js';
+import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
+import { variedRow } from '../support/seed-rows.js';
+
+// Whatever a user types after `tollgate <command>` (flags in any order, values of the wrong kind,
+// unknown flags, dates that are not dates), the command ends with an exit code: its output, or one
+// line saying what is wrong. Never a stack trace. Run in-process, against a ledger with rows in it.
+
+const dir = mkdtempSync(join(tmpdir(), 'tollgate-cli-args-'));
+const db = join(dir, 'tollgate.db');
+const stateBefore = process.env.TOLLGATE_STATE_DIR;
+
+beforeAll(async () => {
+  const storage = openSqlite(db);
+  await storage.ledger.insert(Array.from({ length: 300 }, (_, i) => variedRow(i, 300)));
+  await storage.close();
+  process.env.TOLLGATE_STATE_DIR = join(dir, 'state');
+});
+afterAll(() => {
+  if (stateBefore === undefined) delete process.env.TOLLGATE_STATE_DIR;
+  else process.env.TOLLGATE_STATE_DIR = stateBefore;
+});
+
+/** Each command with its own flags (a user types mostly those, and sometimes another's). */
+const COMMANDS: [string[], string[]][] = [
+  [['report'], ['--since', '--until', '--by', '--format']],
+  [['cache-report'], ['--since', '--until', '--by', '--format']],
+  [['export'], ['--format', '--since', '--until']],
+  [['explain'], ['--from', '--to', '--format']],
+  [['detect'], ['--since', '--until', '--detector', '--step', '--format']],
+  [['forecast'], ['--budget', '--lookback', '--format']],
+  [['chargeback'], ['--month', '--by', '--format']],
+  [['keys', 'create'], ['--user', '--team', '--project', '--name', '--json']],
+  [['keys', 'list'], ['--all', '--json']],
+  [['keys', 'revoke'], []],
+  [['budgets', 'list'], ['--json']],
+  [['budgets', 'set'], ['--scope', '--window', '--limit', '--id', '--name', '--thresholds', '--fail', '--pool', '--downgrade-at', '--downgrade-to', '--enforce-max-tokens']],
+  [['outcomes', 'add'], ['--kind', '--session', '--user', '--tag', '--ts', '--id', '--value']],
+  [['outcomes', 'report'], ['--since', '--until', '--by', '--kind', '--format']],
+  [['limits', 'list'], ['--json']],
+  [['models', 'list'], ['--json']],
+  [['import'], ['--source', '--format', '--user', '--team', '--project', '--dry-run', '--full', '--json', '--quiet', '--no-progress']],
+];
+const OTHER_FLAGS = ['--nonsense', '--since', '--scope', '--json', '--help'];
+const VALUES = [
+  '7d', '30d', '1h', '2026-11', '2026-13', '2026-11-01', '2026-02-30', '2026-11-01T00:00:00Z', 'yesterday', 'now', '-1', '0', '1e309', '12abc', '50',
+  'json', 'csv', 'jsonl', 'focus', 'parquet', 'team', 'user', 'model', 'key', 'project', 'tag:workflow', 'tag:', 'day', 'month', 'fortnight', 'team:platform',
+  'user:', 'user:alice', 'claude-code', 'codex', 'ledger', 'all', 'spend_spike', 'runaway_session', 'nope', '', ' ', '--', '"', '%zz', 'key_x',
+  '50,80,100', '150,x', 'block', 'warn', 'pr_merged', 'workflow=review', '=', 'claude-sonnet-4-5',
+];
+const value = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...VALUES) }, { weight: 1, arbitrary: fc.string({ maxLength: 12 }) });
+
+const argv = fc.constantFrom(...COMMANDS).chain(([command, own]) => {
+  const flag = own.length === 0 ? fc.constantFrom(...OTHER_FLAGS) : fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...own) }, { weight: 1, arbitrary: fc.constantFrom(...OTHER_FLAGS) });
+  const arg = fc.oneof({ weight: 8, arbitrary: fc.tuple(flag, value) }, { weight: 2, arbitrary: flag.map((f) => [f]) }, { weight: 1, arbitrary: value.map((v) => [v]) });
+  return fc.array(arg, { maxLength: 4 }).map((args) => [
+    ...command,
+    ...args.flat(),
+    // Always this test's ledger, and import's folder and output files under this test's folder.
+    '--db', db, ...(command[0] === 'import' ? ['--dir', dir] : []), ...(command[0] === 'export' || command[0] === 'chargeback' ? ['-o', join(dir, 'out.csv')] : []),
+  ]);
+});
+
+describe('any arguments to any command', () => {
+  it('end with an exit code and a one-line error, never a stack trace', { timeout: 120_000 }, async () => {
+    const codes = new Set<number>();
+    await fc.assert(
+      fc.asyncProperty(argv, async (args) => {
+        let out = '';
+        let err = '';
+        const code = await run(args, { out: (t) => void (out += t), err: (t) => void (err += t) });
+        codes.add(code);
+        expect([0, 1, 2], `${args.join(' ')}\n${err}`).toContain(code);
+        expect(err, args.join(' ')).not.toMatch(/\n\s+at .+:\d+:\d+\)?$/m);
+        if (code !== 0) expect(err.trim().length, args.join(' ')).toBeGreaterThan(10);
+        void out;
+      }),
+      { seed: 20261205, numRuns: 300 },
+    );
+    expect(codes.has(0)).toBe(true);
+    expect(codes.has(2)).toBe(true);
+  });
+});
