@@ -2,18 +2,13 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, startHarness } from '../support/harness.js';
+import { type Harness, defaultProviders, startHarness } from '../support/harness.js';
 
 // Any request a client can send, however malformed, gets an answer: the provider's own, or an
 // error of Tollgate's that says what is wrong, never an internal error; the process keeps serving;
 // and every request that reached an API route has its ledger row (only unknown routes have none).
 
 let h: Harness;
-
-beforeAll(async () => {
-  h = await startHarness({ maxBodyBytes: 256 * 1024 });
-});
-afterAll(() => h.close());
 
 const PATHS = [
   '/v1/chat/completions',
@@ -45,6 +40,9 @@ const valid: [string, unknown][] = [
   ['/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse', { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }],
   ['/v1/responses', { model: 'gpt-5', input: 'hi' }],
   ['/v1/embeddings', { model: 'text-embedding-3-small', input: 'hi' }],
+  // Served translated where a provider of the other dialect takes these models (the second gateway below).
+  ['/v1/messages', { model: 'qwen3-coder', max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'hi' }] }],
+  ['/v1/chat/completions', { model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: 'hi' }] }],
 ];
 
 /** Bodies a broken or hostile client sends: wrong types in the right places, bad JSON, binary, deep nesting. */
@@ -123,7 +121,22 @@ async function send(x: Exchange): Promise<{ status: number; id: unknown; text: s
   return { status: res.statusCode, id: res.headers['x-tollgate-request-id'], text, upstreamSaw: h.fake.requests.length > before };
 }
 
-describe('malformed requests', () => {
+describe.each([
+  { gateway: 'plain', providers: undefined },
+  {
+    gateway: 'translating',
+    providers: (url: string) => [
+      ...defaultProviders(url).map((p) => ({ ...p, models: p.dialect === 'openai' ? ['gpt-*', 'text-*'] : p.dialect === 'anthropic' ? ['claude-opus-*'] : undefined })),
+      { name: 'local-qwen', dialect: 'openai' as const, baseUrl: url, apiKey: 'sk-local', models: ['qwen*'], headers: {}, catalog: undefined, translateFrom: ['anthropic' as const] },
+      { name: 'claude-for-openai', dialect: 'anthropic' as const, baseUrl: url, apiKey: 'sk-ant-t', models: ['claude-sonnet-*'], headers: {}, catalog: 'anthropic', translateFrom: ['openai' as const] },
+    ],
+  },
+])('malformed requests to a $gateway gateway', ({ providers }) => {
+  beforeAll(async () => {
+    h = await startHarness({ maxBodyBytes: 256 * 1024, providers });
+  });
+  afterAll(() => h.close());
+
   it("always get the provider's answer or a clear error of Tollgate's, and a ledger row once they reached an API", async () => {
     const seen = new Set<number>();
     await fc.assert(
