@@ -25,3 +25,12 @@ describe('parseLedgerLine', () => {
     expect(parseLedgerLine(line.replace('2026-02-28T10:00:00.000Z', '2026-02-28T10:00:00'))).toMatchObject({ ts: Date.UTC(2026, 1, 28, 10) });
   });
 });
+
+describe('parseLedgerLine, money', () => {
+  it('refuses a negative cost, and reads a negative routing saving', () => {
+    const line = toJsonLine(sampleRow({ id: 'neg', costPicos: 5n, routeRule: 'r', routeMode: 'enforce', routeSavingPicos: -3n }));
+    expect(() => parseLedgerLine(line.replace('"cost_usd":0.000000000005', '"cost_usd":-0.000000000001'))).toThrow(/cost_usd: -0.000000000001 is negative/);
+    expect(() => parseLedgerLine(line.replace('"cost_usd":0.000000000005', '"cost_usd":"-1"'))).toThrow(/negative/);
+    expect(parseLedgerLine(line)).toMatchObject({ costPicos: 5n, routeSavingPicos: -3n });
+  });
+});

@@ -122,5 +122,6 @@ function exactUsd(text: string, name: string, signed: boolean): bigint {
     throw new RangeError(`${name}: ${(err as Error).message}`);
   }
   if (p > MAX_ROW_PICOS || p < -MAX_ROW_PICOS) throw new RangeError(`${name}: ${text} is more than one ledger row can hold (${formatUsd(MAX_ROW_PICOS)} USD)`);
+  if (!signed && p < 0n) throw new RangeError(`${name}: ${text} is negative; a request cannot cost less than nothing`);
   return p;
 }
