@@ -117,7 +117,8 @@ async function requestThroughGateway(flags: RequestFlags, key: string, amount: s
 
 /** Straight into storage, as whoever runs the command (`--as`): for admins and scripts on the gateway host. */
 function requestDirect(storage: Storage, config: Config, flags: RequestFlags, amount: string): Promise<IncreaseJson> {
-  const scope = flags.scope === undefined ? undefined : parsedInput(() => parseScope(flags.scope!), (p) => `--scope: ${p}`);
+  const typed = flags.scope;
+  const scope = typed === undefined ? undefined : parsedInput(() => parseScope(typed), (p) => `--scope: ${p}`);
   return withIncreases(storage, config, async (svc) => {
     const all = [...(await rulesWithConfig(storage, config.rules.budgets.filter((b) => b.kind === 'budget'), budgets)), ...(await rulesWithConfig(storage, config.rules.budgets.filter((b) => b.kind === 'pool'), pools))];
     const filing = { scope, budget_id: flags.budget, amount_usd: usd(amount), hours: Number(flags.hours), reason: flags.reason, requestedBy: actorName(flags.as) };
