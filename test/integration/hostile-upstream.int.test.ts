@@ -135,3 +135,61 @@ describe('a hostile upstream', () => {
     await health.body.dump();
   }, 120_000);
 });
+
+// Translated routes rebuild the answer in the client's dialect, so its bytes differ by design:
+// whatever the provider sends, the client gets an answer (or, for a body that cannot be
+// translated, a 502 in its own dialect), and the request exactly one row, on the translating provider.
+describe('a hostile upstream behind a translated route', () => {
+  let t: Harness;
+  const translated = [
+    { path: '/v1/messages', body: { model: 'qwen3-coder', max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'hi' }] }, provider: 'local-qwen', real: [fixture('openai', 'chat-stream-usage.sse'), fixture('openai', 'chat-stream-error.sse')] },
+    { path: '/v1/messages', body: { model: 'qwen3-coder', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }, provider: 'local-qwen', real: [fixture('openai', 'chat.json'), fixture('openai', 'error-rate-limit.json')] },
+    { path: '/v1/chat/completions', body: { model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: 'hi' }] }, provider: 'claude-for-openai', real: [fixture('anthropic', 'message-stream.sse'), fixture('anthropic', 'message-stream-overloaded.sse')] },
+    { path: '/v1/chat/completions', body: { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] }, provider: 'claude-for-openai', real: [fixture('anthropic', 'message.json')] },
+  ];
+  beforeAll(async () => {
+    t = await startHarness({
+      providers: (url) => [
+        { name: 'local-qwen', dialect: 'openai', baseUrl: url, apiKey: 'sk-local', models: ['qwen*'], headers: {}, catalog: undefined, translateFrom: ['anthropic'] },
+        { name: 'claude-for-openai', dialect: 'anthropic', baseUrl: url, apiKey: 'sk-ant-t', models: ['claude-*'], headers: {}, catalog: 'anthropic', translateFrom: ['openai'] },
+      ],
+    });
+  });
+  afterAll(() => t.close());
+
+  const translatedAnswer = fc.integer({ min: 0, max: translated.length - 1 }).chain((i) =>
+    fc.record({ i: fc.constant(i), pieces: piecesOf(translated[i]!.real), cutAfter: fc.option(fc.nat(10), { nil: undefined }), spaced: fc.boolean() }),
+  );
+
+  it('still answers the client, and every request keeps exactly one row', async () => {
+    await fc.assert(
+      fc.asyncProperty(translatedAnswer, async (x) => {
+        const c = translated[x.i]!;
+        await t.mark();
+        t.fake.script({ events: x.pieces, cutAfterEvents: x.cutAfter, chunkDelayMs: x.spaced ? 1 : undefined });
+        let status: number | undefined;
+        let text = '';
+        try {
+          const res = await request(t.url + c.path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.key.key}` }, body: JSON.stringify(c.body) });
+          status = res.statusCode;
+          text = await res.body.text();
+        } catch {
+          // The provider's connection dropped: so did the client's.
+        }
+        if (status !== undefined && status >= 300) {
+          expect(status, text).toBe(502);
+          const err = JSON.parse(text) as { error: { message?: string } };
+          expect(err.error.message?.length ?? 0, text).toBeGreaterThan(10);
+        }
+        const rows = await t.rows();
+        expect(rows).toHaveLength(1);
+        expect(rows[0]!.provider).toBe(c.provider);
+        for (const n of [rows[0]!.inputTokens, rows[0]!.outputTokens, rows[0]!.cacheReadTokens, rows[0]!.cacheWriteTokens]) expect(Number.isInteger(n) && n >= 0).toBe(true);
+      }),
+      { seed: 20261205, numRuns: 100 },
+    );
+    const health = await request(`${t.url}/healthz`);
+    expect(health.statusCode).toBe(200);
+    await health.body.dump();
+  }, 120_000);
+});
