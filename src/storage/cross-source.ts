@@ -68,11 +68,20 @@ export function probesToRun(probes: readonly Probe[], othersStored: () => boolea
   return probes.filter((p) => p.source !== GATEWAY_SOURCE);
 }
 
+/**
+ * A row's provider request id, or null. An empty one (an empty `x-request-id` header, a log
+ * line's `"requestId": ""`) identifies nothing: taken as an id, it merged unrelated calls.
+ */
+export function upstreamIdOf(r: LedgerRow): string | null {
+  return r.upstreamRequestId === '' ? null : r.upstreamRequestId;
+}
+
 /** The rows of a batch that carry a provider request id, as probes. */
 export function probesOf(rows: readonly LedgerRow[]): Probe[] {
   const out: Probe[] = [];
   rows.forEach((r, i) => {
-    if (r.upstreamRequestId !== null) out.push({ i, upstreamId: r.upstreamRequestId, source: r.source, sessionId: r.sessionId, ts: r.ts });
+    const up = upstreamIdOf(r);
+    if (up !== null) out.push({ i, upstreamId: up, source: r.source, sessionId: r.sessionId, ts: r.ts });
   });
   return out;
 }
@@ -133,7 +142,7 @@ export interface UsageProbe {
 export function usageProbesOf(rows: readonly LedgerRow[]): UsageProbe[] {
   const out: UsageProbe[] = [];
   rows.forEach((r, i) => {
-    if (r.source === GATEWAY_SOURCE || r.upstreamRequestId !== null || looksUpResponse(r) || r.sessionId === null) return;
+    if (r.source === GATEWAY_SOURCE || upstreamIdOf(r) !== null || looksUpResponse(r) || r.sessionId === null) return;
     if (r.inputTokens + r.outputTokens === 0) return;
     out.push({ i, sessionId: r.sessionId, ts: r.ts, input: r.inputTokens, output: r.outputTokens });
   });
@@ -189,7 +198,7 @@ export function crossSourceCheck(
   const responses = new Map<string, string>();
   for (const r of rows) if (r.source === GATEWAY_SOURCE && r.responseId) responses.set(r.responseId, r.source);
   return (r) => {
-    const up = r.upstreamRequestId;
+    const up = upstreamIdOf(r);
     // A row with no provider id, matched by its session and token counts (usageProbesOf).
     if (up === null && stored.has(index.get(r) ?? -1)) return true;
     const before = up === null ? undefined : batch.get(up);

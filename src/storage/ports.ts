@@ -33,7 +33,7 @@ export interface LedgerStore {
    * Inserts rows and updates the rollups in one transaction. Idempotent on `id`:
    * a row already present is skipped and does not count twice. Returns how many were new.
    * A request seen by two sources counts once: a row is also skipped when a row from another
-   * `source` (in the ledger or earlier in the batch) has the same non-null `upstreamRequestId`.
+   * `source` (in the ledger or earlier in the batch) has the same `upstreamRequestId` (not null, not empty).
    */
   insert(rows: readonly LedgerRow[]): Promise<number>;
   /**

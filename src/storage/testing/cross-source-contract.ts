@@ -29,6 +29,17 @@ export function crossSourceContract(open: () => Promise<Storage>): void {
     });
   });
 
+  it('takes an empty request id for no id: calls of several sources that carry one are all kept', async () => {
+    await withStore(async (s) => {
+      // Other sources' rows first, then a gateway row; stored, and then in one batch.
+      expect(await s.ledger.insert([sampleRow({ id: 'log', ts: T, upstreamRequestId: '', sessionId: null, source: 'claude-code-log' })])).toBe(1);
+      expect(await s.ledger.insert([sampleRow({ id: 'otel', ts: T, upstreamRequestId: '', sessionId: null, source: 'claude-code-otel' })])).toBe(1);
+      expect(await s.ledger.insert([sampleRow({ id: 'gw', ts: T, upstreamRequestId: '', sessionId: null })])).toBe(1);
+      expect(await s.ledger.insert([sampleRow({ id: 'span', ts: T, upstreamRequestId: '', sessionId: null, source: 'otel-genai', inputTokens: 7 })])).toBe(1);
+      expect(await ids(s)).toEqual(['gw', 'log', 'otel', 'span']);
+    });
+  });
+
   it('keeps a record of the same id in another session, or stamped outside the window', async () => {
     for (const other of [
       sampleRow({ id: 'log', ts: T + SESSION_WINDOW_MS + 1, upstreamRequestId: 'req_1', sessionId: 'sess-a', source: 'claude-code-log' }),
