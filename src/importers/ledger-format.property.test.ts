@@ -1,63 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { APIS, OUTCOMES } from '../core/api.js';
 import type { LedgerRow } from '../core/ledger-row.js';
-import { USAGE_SOURCES } from '../core/usage.js';
 import { toJsonLine } from '../reports/export.js';
+import { ledgerRow as row } from '../storage/testing/row-arbitrary.js';
 import { parseLedgerLine } from './ledger-format.js';
 
 // `tollgate export` then `tollgate import --format ledger` is the backfill and the move between
 // SQLite and Postgres: any row the ledger can hold must come back the same, cost to the picodollar,
 // whatever its strings hold. And any line edited by hand reads as a row or is refused naming what
 // is wrong, never with another error.
-
-const MAX_PICOS = 2n ** 63n - 1n;
-const text = fc.oneof(fc.string({ maxLength: 20 }), fc.string({ unit: 'grapheme', maxLength: 10 }), fc.constantFrom('"cost_usd":', 'cost_usd', '\u0000', '\\', '\u2028', 'é'));
-const optional = fc.option(text, { nil: null });
-const count = fc.nat({ max: 2_000_000_000 });
-const picos = fc.option(fc.bigInt({ min: -MAX_PICOS, max: MAX_PICOS }), { nil: null });
-
-const row: fc.Arbitrary<LedgerRow> = fc.record({
-  id: fc.string({ minLength: 1, maxLength: 40 }),
-  // Whole milliseconds from 1970 to 2200.
-  ts: fc.integer({ min: 0, max: 7_258_118_400_000 }),
-  api: fc.constantFrom(...APIS),
-  provider: text,
-  model: text,
-  modelRequested: text,
-  keyId: optional,
-  user: optional,
-  team: optional,
-  project: optional,
-  sessionId: optional,
-  client: optional,
-  tags: fc.dictionary(fc.oneof(text, fc.constantFrom('cost_usd', 'route_saving_usd')), text, { maxKeys: 4 }),
-  stream: fc.boolean(),
-  status: fc.integer({ min: 0, max: 599 }),
-  outcome: fc.constantFrom(...OUTCOMES),
-  errorType: optional,
-  inputTokens: count,
-  cacheReadTokens: count,
-  cacheWriteTokens: count,
-  cacheWrite1hTokens: count,
-  outputTokens: count,
-  reasoningTokens: count,
-  toolCalls: fc.nat({ max: 1000 }),
-  latencyMs: count,
-  ttftMs: fc.option(count, { nil: null }),
-  // A cost is never negative; a routing saving may be.
-  costPicos: picos.map((p) => (p !== null && p < 0n ? -p : p)),
-  usageSource: fc.constantFrom(...USAGE_SOURCES),
-  unpriced: fc.boolean(),
-  attempts: fc.integer({ min: 1, max: 10 }),
-  upstreamRequestId: optional,
-  source: fc.constantFrom('gateway', 'claude-code-log', 'codex-log', 'otlp'),
-  pool: optional,
-  routeRule: optional,
-  routeMode: fc.constantFrom(null, 'enforce' as const, 'shadow' as const),
-  routeSavingPicos: picos,
-  lastTurnHash: fc.constant(null),
-});
 
 /** Throws (not a RangeError) unless every field has the type and range a stored row must. */
 function wellFormed(r: LedgerRow): void {

@@ -4,6 +4,7 @@ import { type AggregateRow, type Storage, type Totals } from '../ports.js';
 import { CACHE_ROW_TAGS, DAY_MS } from '../schema.js';
 import { outcomeContract } from './outcome-contract.js';
 import { insertNewContract } from './insert-new-contract.js';
+import { roundTripContract } from './round-trip-contract.js';
 import { pendingResponseContract } from './pending-response-contract.js';
 import { anomalyInputsContract } from './anomaly-inputs-contract.js';
 import { importContract } from './import-contract.js';
@@ -290,4 +291,5 @@ export function storageContract(open: () => Promise<Storage>): void {
   anomalyInputsContract(open);
   pendingResponseContract(open);
   insertNewContract(open);
+  roundTripContract(open);
 }
