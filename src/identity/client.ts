@@ -22,13 +22,14 @@ export function detectClient(h: HeaderBag): string | null {
  * Claude Code and Codex send without being asked.
  */
 export function detectSession(h: HeaderBag): string | null {
-  const direct = h['x-tollgate-session'] ?? h['x-claude-code-session-id'] ?? h['session-id'] ?? h['session_id'];
+  // The first that is set and not empty: an empty x-tollgate-session does not hide Claude Code's own.
+  const direct = h['x-tollgate-session'] || h['x-claude-code-session-id'] || h['session-id'] || h['session_id'];
   if (direct) return direct.slice(0, 200);
   const meta = h['x-codex-turn-metadata'];
   if (meta) {
     try {
       const parsed = JSON.parse(meta) as { session_id?: unknown };
-      if (typeof parsed.session_id === 'string') return parsed.session_id.slice(0, 200);
+      if (typeof parsed.session_id === 'string' && parsed.session_id !== '') return parsed.session_id.slice(0, 200);
     } catch {
       // Malformed metadata is the client's business; it just carries no session.
     }

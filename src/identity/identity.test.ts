@@ -51,6 +51,12 @@ describe('identity', () => {
     expect(detectSession({ 'x-codex-turn-metadata': 'not json' })).toBeNull();
   });
 
+  it('takes an empty session header for none: it neither hides another nor becomes a session', () => {
+    expect(detectSession({ 'x-tollgate-session': '', 'x-claude-code-session-id': 'cc-2' })).toBe('cc-2');
+    expect(detectSession({ 'x-tollgate-session': '' })).toBeNull();
+    expect(detectSession({ 'x-codex-turn-metadata': '{"session_id":""}' })).toBeNull();
+  });
+
   it('parses tags and rejects malformed ones with a clear message', () => {
     expect(parseTags('workflow=review, prompt_version=v7')).toEqual({ tags: { workflow: 'review', prompt_version: 'v7' } });
     expect(parseTags(undefined)).toEqual({ tags: {} });
