@@ -148,11 +148,12 @@ describe('loadConfig', () => {
     ]);
   });
 
-  it('rejects a discount of 100% or more and negative prices', () => {
+  it('rejects a discount of 100% or more, negative prices and prices in the wrong unit', () => {
     expect(issues('pricing:\n  discounts: { openai: 1.5 }\n  overrides:\n    - { model: x, input: -1, output: 1 }\n')).toEqual([
       'pricing.discounts.openai@2: must be a fraction below 1 (0.05 is 5%)',
       'pricing.overrides[0].input@4: must be a number ≥ 0',
     ]);
+    expect(issues('pricing:\n  overrides:\n    - { model: x, input: 3, output: 15000000 }\n')).toEqual(['pricing.overrides[0].output@3: must be at most 100000 (USD per million tokens)']);
   });
 
   it('says when the file cannot be read', () => {

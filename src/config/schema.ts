@@ -9,6 +9,9 @@ import { errorMessage } from '../core/errors.js';
 
 const glob = z.string().min(1, 'must not be empty');
 const decimal = z.union([z.number(), z.string()]).pipe(z.coerce.number()).refine((n) => Number.isFinite(n) && n >= 0, 'must be a number ≥ 0');
+/** USD per million tokens. The dearest catalog price is a few hundred: far above it is a price in the wrong unit. */
+const MAX_PRICE = 100_000;
+const price = decimal.refine((n) => n <= MAX_PRICE, `must be at most ${MAX_PRICE} (USD per million tokens)`);
 const url = (protocols: string[]) =>
   z.string().refine((s) => {
     try {
@@ -53,11 +56,11 @@ const provider = z.strictObject({
 const override = z.strictObject({
   model: glob,
   provider: z.string().optional(),
-  input: decimal,
-  cache_read: decimal.optional(),
-  cache_write: decimal.optional(),
-  cache_write_1h: decimal.optional(),
-  output: decimal,
+  input: price,
+  cache_read: price.optional(),
+  cache_write: price.optional(),
+  cache_write_1h: price.optional(),
+  output: price,
 });
 
 const webhook = z.strictObject({

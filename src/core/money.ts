@@ -10,6 +10,9 @@ export type Picos = bigint;
 
 export const PICOS_PER_USD = 1_000_000_000_000n;
 
+/** The most one ledger row can hold: its money columns are 64-bit integers of picodollars (about $9.2M). */
+export const MAX_ROW_PICOS = 2n ** 63n - 1n;
+
 const DECIMAL = /^([+-])?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 
 /**

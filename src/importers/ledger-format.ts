@@ -1,7 +1,7 @@
 import { APIS, OUTCOMES } from '../core/api.js';
 import { parseInstant } from '../core/instant.js';
 import type { LedgerRow } from '../core/ledger-row.js';
-import { formatUsd, usd } from '../core/money.js';
+import { MAX_ROW_PICOS, formatUsd, usd } from '../core/money.js';
 import { USAGE_SOURCES } from '../core/usage.js';
 
 /**
@@ -110,8 +110,6 @@ export function ledgerRowFrom(o: Record<string, unknown>, cost: string | null, s
   };
 }
 
-/** The most one row can hold: its money columns are 64-bit integers of picodollars (about $9.2M). */
-const MAX_ROW_PICOS = 2n ** 63n - 1n;
 
 /** A saving may be negative (routing cost more); a cost may not. */
 function exactUsd(text: string, name: string, signed: boolean): bigint {

@@ -1,6 +1,6 @@
 import type { ModelInfo, ModelPrice } from '@pydantic/genai-prices';
 import { compileGlobs } from '../core/glob.js';
-import { PICOS_PER_USD, type Picos, roundHalfUp, scaleByFraction, scaled } from '../core/money.js';
+import { MAX_ROW_PICOS, PICOS_PER_USD, type Picos, roundHalfUp, scaleByFraction, scaled } from '../core/money.js';
 import type { Usage } from '../core/usage.js';
 import { costOf, feesOf, imageGenerationCost } from './cost.js';
 import { geoMultiplier, speedMultiplier, tierMultiplier } from './modifiers.js';
@@ -101,6 +101,8 @@ export function pricerWith(catalogModel: CatalogLookup, o: PricerOptions = {}): 
     if (images && imageRates) cost += imageGenerationCost(images, imageRates);
     const k = keep.get(q.provider);
     if (k !== undefined) cost = roundHalfUp(cost * k, PICOS_PER_USD);
+    // A cost no row can hold comes of a price in the wrong unit: the row is kept, unpriced, rather than refused by storage.
+    if (cost > MAX_ROW_PICOS) return { costPicos: null, unpriced: true, source: null };
     return { costPicos: cost, unpriced: false, source };
   };
 }

@@ -1,17 +1,17 @@
 import fc from 'fast-check';
 import { APIS, OUTCOMES } from '../../core/api.js';
 import type { LedgerRow } from '../../core/ledger-row.js';
+import { MAX_ROW_PICOS } from '../../core/money.js';
 import { USAGE_SOURCES } from '../../core/usage.js';
 
 // Test support: any ledger row the gateway or an import can produce, for property tests. Its text
 // fields take any characters (NUL, line separators, quotes, the names of the export's money
 // members), its counts and money run to their limits.
 
-const MAX_PICOS = 2n ** 63n - 1n;
 const text = fc.oneof(fc.string({ maxLength: 20 }), fc.string({ unit: 'grapheme', maxLength: 10 }), fc.constantFrom('"cost_usd":', 'cost_usd', '\u0000', '\\', '\u2028', 'é'));
 const optional = fc.option(text, { nil: null });
 const count = fc.nat({ max: 2_000_000_000 });
-const picos = fc.option(fc.bigInt({ min: -MAX_PICOS, max: MAX_PICOS }), { nil: null });
+const picos = fc.option(fc.bigInt({ min: -MAX_ROW_PICOS, max: MAX_ROW_PICOS }), { nil: null });
 
 export const ledgerRow: fc.Arbitrary<LedgerRow> = fc.record({
   id: fc.string({ minLength: 1, maxLength: 40 }),
