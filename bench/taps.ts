@@ -99,7 +99,8 @@ const cases: Case[] = [
 
 const noop = () => undefined;
 function feed(tap: ResponseTap, chunks: readonly Buffer[]): void {
-  for (const c of chunks) tap.push(c, noop);
+  // A fresh copy of each chunk, as a socket hands over: a rewriting tap may edit its chunk in place.
+  for (const c of chunks) tap.push(Buffer.from(c), noop);
   tap.finish(true, noop);
 }
 

@@ -35,7 +35,10 @@ const LOOKUPS: Record<Dialect, (method: string, pathname: string, first: boolean
  * lookupRoute('POST', '/v1/messages', ['openai'])  // { kind: 'unknown' }
  */
 export function lookupRoute(method: string, pathname: string, dialects: readonly Dialect[] = DIALECTS): RouteLookup {
-  return mergeLookups(dialects.map((d, i) => LOOKUPS[d](method, pathname, i === 0)));
+  // The usual request matches its first dialect's table: the others are only read when it does not.
+  const first = LOOKUPS[dialects[0]!](method, pathname, true);
+  if (first.kind === 'match' || dialects.length === 1) return first;
+  return mergeLookups([first, ...dialects.slice(1).map((d) => LOOKUPS[d](method, pathname, false))]);
 }
 
 /**

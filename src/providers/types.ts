@@ -137,7 +137,8 @@ export interface TapContext {
  * Watches the response body as it streams through. `push` is called with each chunk
  * and must call `emit` with the bytes to send to the client: the chunk itself, unmodified,
  * unless the tap is rewriting (then whole events, each either forwarded byte-for-byte,
- * edited, or dropped). It never holds back a complete event.
+ * edited, or dropped). It never holds back a complete event. A rewriting tap may edit the
+ * chunk's bytes in place: the caller hands over a chunk it will not read again.
  */
 export interface ResponseTap {
   push(chunk: Buffer, emit: (bytes: Buffer) => void): void;

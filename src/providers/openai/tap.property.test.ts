@@ -82,7 +82,7 @@ describe('OpenAI taps: chunking does not matter', () => {
         const emit = (b: Buffer) => out.push(Buffer.from(b));
         let seen = 0;
         for (const chunk of splitAt(input, cuts)) {
-          tap.push(chunk, emit);
+          tap.push(Buffer.from(chunk), emit); // the tap may edit its chunk: the input stays the oracle's
           seen += chunk.length;
           // Everything complete so far has been sent; nothing else has. The parser waits
           // for the byte after a final CR, which may be the LF of the same CRLF.

@@ -31,7 +31,8 @@ export function runTap(tap: ResponseTap, chunks: readonly Buffer[], complete = t
     from = emits.length;
   };
   for (const chunk of chunks) {
-    tap.push(chunk, emit);
+    // A copy, as a socket hands over fresh bytes: a rewriting tap may edit its chunk in place.
+    tap.push(Buffer.from(chunk), emit);
     joinSince();
   }
   const metered = tap.finish(complete, emit);
