@@ -28,6 +28,23 @@ describe('OpenAI chat rewrite tap (usage injected by the gateway)', () => {
     }
   });
 
+  it('edits a chunk of whole events in place, inside the chunk only', () => {
+    // A chunk is a view into the socket's read buffer: the bytes around it are not the tap's.
+    const upstream = fixture('chat-stream-usage.sse');
+    // The first event goes through the event parser (a stream may open with a byte-order mark); the rest takes the whole-events path.
+    const firstEnd = upstream.indexOf('\n\n') + 2;
+    const rest = upstream.subarray(firstEnd);
+    const around = Buffer.concat([Buffer.from('HEAD'), rest, Buffer.from('TAIL')]);
+    const out: Buffer[] = [];
+    const tap = openaiAdapter.createTap(chat, injected);
+    tap.push(Buffer.from(upstream.subarray(0, firstEnd)), (b) => out.push(Buffer.from(b)));
+    tap.push(around.subarray(4, 4 + rest.length), (b) => out.push(Buffer.from(b)));
+    tap.finish(true, (b) => out.push(Buffer.from(b)));
+    expect(Buffer.concat(out).equals(fixture('chat-stream.sse'))).toBe(true);
+    expect(around.subarray(0, 4).toString()).toBe('HEAD');
+    expect(around.subarray(around.length - 4).toString()).toBe('TAIL');
+  });
+
   it('emits whole events only, each as soon as it is complete', () => {
     const run = rewrite(everyNBytes(fixture('chat-stream-usage.sse'), 33));
     const expected = parseSse(fixture('chat-stream.sse')).map((e) => e.raw.toString());
