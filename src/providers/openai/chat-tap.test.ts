@@ -106,3 +106,41 @@ describe('OpenAI chat stream tap (observe)', () => {
     expect(run.metered.usage).toMatchObject({ inputTokens: 320, cacheReadTokens: 300, outputTokens: 9 });
   });
 });
+
+describe('OpenAI chat stream: the served model, id and tier', () => {
+  const event = (o: object) => `data: ${JSON.stringify(o)}\n\n`;
+  const head = { id: 'chatcmpl-early', object: 'chat.completion.chunk', created: 1795000100 };
+  const delta = (content: string) => ({ choices: [{ index: 0, delta: { content }, finish_reason: null }] });
+  const usage = { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 };
+  const read = (events: string[], ctx: TapContext = sse) => runTap(openaiAdapter.createTap(chat, ctx), [Buffer.from(events.join('') + 'data: [DONE]\n\n')]).metered;
+
+  it('takes the model of the first chunk that names one when no chunk carries usage (an Azure stream opens with a filter chunk)', () => {
+    const m = read([
+      event({ id: '', object: '', created: 0, model: '', choices: [], prompt_filter_results: [] }),
+      event({ ...head, model: 'gpt-5.6-sol-2026-09-30', service_tier: 'default', ...delta('Hi') }),
+      event({ ...head, model: 'gpt-5.6-sol-2026-09-30', service_tier: 'flex', ...delta(' there') }),
+    ]);
+    expect(m).toMatchObject({ servedModel: 'gpt-5.6-sol-2026-09-30', responseId: 'chatcmpl-early', serviceTier: 'default', usageSource: 'none' });
+  });
+
+  it('gives up on the model after three chunks that name none', () => {
+    const none = { ...head, ...delta('x') };
+    expect(read([event(none), event(none), event(none), event({ ...head, model: 'late', ...delta('y') })]).servedModel).toBeUndefined();
+  });
+
+  it('takes model, id and tier from the usage chunk, whose tier wins over the early chunks', () => {
+    const m = read([event({ ...head, model: 'gpt-5.6-sol-2026-09-30', service_tier: 'default', ...delta('Hi') }), event({ ...head, model: 'gpt-5.6-sol-2026-09-30', service_tier: 'priority', choices: [], usage })]);
+    expect(m).toMatchObject({ servedModel: 'gpt-5.6-sol-2026-09-30', responseId: 'chatcmpl-early', serviceTier: 'priority', usageSource: 'final' });
+    expect(m.usage).toMatchObject({ inputTokens: 10, outputTokens: 2 });
+  });
+
+  it('reads the same through the rewrite tap, where the gateway asked for the usage chunk', () => {
+    const events = [
+      event({ ...head, model: 'gpt-5.6-sol-2026-09-30', service_tier: 'default', ...delta('Hi'), usage: null }),
+      event({ ...head, model: 'gpt-5.6-sol-2026-09-30', service_tier: 'default', ...delta('!'), usage: null }),
+      event({ ...head, model: 'gpt-5.6-sol-2026-09-30', service_tier: 'default', choices: [], usage }),
+    ];
+    const m = read(events, { ...sse, injectedStreamUsage: true });
+    expect(m).toMatchObject({ servedModel: 'gpt-5.6-sol-2026-09-30', responseId: 'chatcmpl-early', serviceTier: 'default', usageSource: 'final' });
+  });
+});
