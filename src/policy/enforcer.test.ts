@@ -22,6 +22,16 @@ function request(model = 'gpt-5'): AdmitRequest<{ provider: string; catalogProvi
 const limit = (input: Record<string, unknown>) => toRateLimit(parseRule(rateLimitInput, input), 'api', 0);
 
 describe('enforcer', () => {
+  it('passes a request without admission only when there are no rules, counting it as admitted', () => {
+    const clock = { now: Date.parse('2026-11-22T12:00:00Z') };
+    const none = setup([], clock).enforcer;
+    expect(none.passesWithoutRules()).toBe(true);
+    expect(none.stats.admitted).toBe(1);
+    const ruled = setup([budget({ scope: 'user:alice', window: 'day', limit_usd: 1 })], clock).enforcer;
+    expect(ruled.passesWithoutRules()).toBe(false);
+    expect(ruled.stats.admitted).toBe(0);
+  });
+
   it('refuses at the limit, then starts afresh at local midnight without touching the old window', async () => {
     const clock = { now: Date.parse('2026-11-22T22:00:00Z') }; // 23:00 in Berlin
     const b = budget({ scope: 'user:alice', window: 'day', limit_usd: 1 });

@@ -107,6 +107,11 @@ export function emptyRuleSet(): RuleSet {
   return { budgets: [], rateLimits: [], modelPolicies: [], increases: [] };
 }
 
+/** No budget, rate limit or model policy: every request is admitted as it is. */
+export function noRules(r: RuleSet): boolean {
+  return r.budgets.length === 0 && r.rateLimits.length === 0 && r.modelPolicies.length === 0;
+}
+
 /** A budget's limit now, with approved increases that are in force. */
 export function effectiveLimit(b: Budget, increases: readonly Increase[], now: number): Picos {
   let limit = b.limitPicos;
