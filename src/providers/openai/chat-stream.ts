@@ -48,8 +48,8 @@ export class ChatStreamReader implements StreamReader {
     }
     if (!WORTH_PARSING.test(data)) {
       // Such a chunk could only name the model, the id and the tier, which every chunk repeats, the
-      // usage chunk too: it is parsed only if, at the end, no parsed chunk named a model. A JSON.parse
-      // saved on a small stream (the rewrite tap costs about 5% less CPU than parsing it at once).
+      // usage chunk too: it is parsed only if, at the end, no parsed chunk named a model. Parsing it at
+      // once cost the gateway about 2% more CPU a small streamed request (docs/benchmarks.md).
       if (this.wantsEveryChunk && data.length <= EARLY_MAX_CHARS) {
         (this.early ??= []).push(data);
         this.modelTries++;
