@@ -66,14 +66,16 @@ ${row('tollgate', tollgate)}
 Server CPU per request at maximum throughput (user + system time of the path's server process, which a
 noisy machine disturbs far less than requests per second): direct's upstream ${direct.cpuUs.toFixed(0)} µs; bare
 ${bare.cpuUs.toFixed(0)} µs, streaming ${bare.streamCpuUs.toFixed(0)} µs; Tollgate ${tollgate.cpuUs.toFixed(0)} µs, streaming
-${tollgate.streamCpuUs.toFixed(0)} µs (${(tollgate.cpuUs / bare.cpuUs).toFixed(2)}× and ${(tollgate.streamCpuUs / bare.streamCpuUs).toFixed(2)}× bare's).
+${tollgate.streamCpuUs.toFixed(0)} µs (${(tollgate.cpuUs / bare.cpuUs).toFixed(2)}× and ${(tollgate.streamCpuUs / bare.streamCpuUs).toFixed(2)}× bare's); the second bare ${bareB.cpuUs.toFixed(0)} µs, streaming ${bareB.streamCpuUs.toFixed(0)} µs.
 
 RSS after the rounds: bare ${rss.bareIdle.toFixed(0)} MB idle, ${rss.bare.toFixed(0)} MB with ${m.streams} open streams (run by tsx, whose module loader has a thread and heap of its own in the process); Tollgate ${rss.tollgateIdle.toFixed(0)} MB idle, ${rss.tollgate.toFixed(0)} MB with ${m.streams} open streams.
 
 ## Goals
 
 Each goal is judged on the rounds' own pairs: Tollgate's figure against bare's measured in the same
-round, then the median over rounds, so that a round the machine slowed counts against both.
+round, then the median over rounds, so that a round the machine slowed counts against both. Bare's
+figure in a round is the mean of its two processes (the same code, measured like the others), which
+halves the variance of the reference; the calibration line shows how far apart the two were.
 
 | goal | measured | |
 |---|---|---|
