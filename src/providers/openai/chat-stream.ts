@@ -50,12 +50,12 @@ export class ChatStreamReader implements StreamReader {
       // Such a chunk could only name the model, the id and the tier, which every chunk repeats, the
       // usage chunk too: it is parsed only if, at the end, no parsed chunk named a model. Parsing it at
       // once cost the gateway about 2% more CPU a small streamed request (docs/benchmarks.md).
-      if (this.wantsEveryChunk && data.length <= EARLY_MAX_CHARS) {
+      if (!this.wantsEveryChunk) return undefined;
+      if (data.length <= EARLY_MAX_CHARS) {
         (this.early ??= []).push(data);
         this.modelTries++;
         return undefined;
       }
-      if (!this.wantsEveryChunk) return undefined;
     }
     const chunk = asObject(parseJson(data));
     if (chunk !== undefined) this.readChunk(chunk);
