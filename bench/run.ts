@@ -82,46 +82,41 @@ async function measureRound(order: readonly Target[], pids: Record<string, numbe
 async function main(): Promise<void> {
   execFileSync('npm', ['run', 'build'], { stdio: 'ignore' });
   const procs: Proc[] = [];
+  let paths: Paths | undefined;
   try {
     const upstream = await startUpstream();
     procs.push(upstream);
     const log = (line: string) => void process.stdout.write(`${line}\n`);
     if (policyOnly) return log(policyMarkdown(await policyBench(upstream.url, ROUNDS, PHASE_MS, log)));
-    const bare = await startBare(upstream.url);
-    procs.push(bare);
-    // A second, identical pass-through: what it measures against bare is the harness's own error.
-    const bareB = await startBare(upstream.url);
-    procs.push(bareB);
-    const tg = await startTollgate(upstream.url);
-    procs.push(tg.proc);
-    // The server process whose CPU each path costs (direct's is the upstream itself).
-    const pids: Record<string, number> = { direct: upstream.pid, bare: bare.pid, bareB: bareB.pid, tollgate: tg.proc.pid };
-    const targets: Target[] = [
-      { name: 'direct', url: upstream.url, headers: { authorization: 'Bearer sk-bench' } },
-      { name: 'bare', url: bare.url, headers: { authorization: 'Bearer sk-bench' } },
-      { name: 'bareB', url: bareB.url, headers: { authorization: 'Bearer sk-bench' } },
-      { name: 'tollgate', url: tg.proc.url, headers: { authorization: `Bearer ${tg.key}` } },
-    ];
-    for (const t of targets) await maxThroughput(t, false, CONCURRENCY, 1500); // JIT warm-up
     const rounds: Record<string, RoundResult[]> = { direct: [], bare: [], bareB: [], tollgate: [] };
     for (let r = 0; r < ROUNDS; r++) {
+      // Fresh servers every round: a process keeps the speed it happened to start with for its
+      // whole life (two identical pass-throughs held 45 and 57 µs of CPU a request round after
+      // round, and the next pair the other way round), so rounds on the same processes repeat
+      // one draw. With new ones each round, the median is over as many draws as rounds.
+      await paths?.stop();
+      paths = await startPaths(upstream);
+      for (const t of paths.targets) await maxThroughput(t, false, CONCURRENCY, 1500); // JIT warm-up
       // The order turns every round: a path's place in the round moved its throughput by about 15%
       // (two identical pass-throughs, one after the other, in a fixed order).
-      const order = rotated(targets, r);
-      const results = await measureRound(order, pids);
+      const order = rotated(paths.targets, r);
+      const results = await measureRound(order, paths.pids);
       for (const t of order) {
         const res = results[t.name]!;
         rounds[t.name]!.push(res);
         process.stdout.write(`round ${r + 1} ${t.name.padEnd(8)} p50 ${res.p50.toFixed(3)} ms  p99 ${res.p99.toFixed(3)} ms  ${res.rps.toFixed(0)} req/s  stream ${res.streamRps.toFixed(0)} req/s  ttfb ${res.ttfb.toFixed(3)} ms\n`);
       }
     }
+    // Memory on the last round's servers.
+    const { bare, tollgate } = paths!.procs;
     const bareIdle = rssMb(bare.pid);
-    const tollgateIdle = rssMb(tg.proc.pid);
-    const target = (name: string) => targets.find((t) => t.name === name)!;
+    const tollgateIdle = rssMb(tollgate.pid);
+    const target = (name: string) => paths!.targets.find((t) => t.name === name)!;
     const bareOpen = await openStreams(target('bare'), STREAMS, () => rssMb(bare.pid));
-    const tgOpen = await openStreams(target('tollgate'), STREAMS, () => rssMb(tg.proc.pid));
+    const tgOpen = await openStreams(target('tollgate'), STREAMS, () => rssMb(tollgate.pid));
     if (bareOpen.open < STREAMS || tgOpen.open < STREAMS) throw new Error(`only ${bareOpen.open} / ${tgOpen.open} of ${STREAMS} streams opened`);
     const rss = { bareIdle, tollgateIdle, bare: bareOpen.value, tollgate: tgOpen.value };
+    await paths!.stop();
     const summary = summarise(rounds, rss);
     const policy = await policyBench(upstream.url, ROUNDS, PHASE_MS, log);
     mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
@@ -136,8 +131,39 @@ async function main(): Promise<void> {
     writeFileSync(docPath, doc + kept);
     process.stdout.write('\n' + doc);
   } finally {
+    await paths?.stop();
     for (const p of procs.reverse()) await p.stop();
   }
+}
+
+interface Paths {
+  procs: { bare: Proc; bareB: Proc; tollgate: Proc };
+  targets: Target[];
+  /** The server process whose CPU each path costs (direct's is the upstream itself). */
+  pids: Record<string, number>;
+  stop(): Promise<void>;
+}
+
+/** The two bare pass-throughs and Tollgate, started against the upstream, with the targets of all four paths. */
+async function startPaths(upstream: Proc): Promise<Paths> {
+  const bare = await startBare(upstream.url);
+  // A second, identical pass-through: what it measures against bare is the harness's own error.
+  const bareB = await startBare(upstream.url);
+  const tg = await startTollgate(upstream.url);
+  const procs = { bare, bareB, tollgate: tg.proc };
+  return {
+    procs,
+    targets: [
+      { name: 'direct', url: upstream.url, headers: { authorization: 'Bearer sk-bench' } },
+      { name: 'bare', url: bare.url, headers: { authorization: 'Bearer sk-bench' } },
+      { name: 'bareB', url: bareB.url, headers: { authorization: 'Bearer sk-bench' } },
+      { name: 'tollgate', url: tg.proc.url, headers: { authorization: `Bearer ${tg.key}` } },
+    ],
+    pids: { direct: upstream.pid, bare: bare.pid, bareB: bareB.pid, tollgate: tg.proc.pid },
+    stop: async () => {
+      for (const p of Object.values(procs)) await p.stop();
+    },
+  };
 }
 
 export type Summary = ReturnType<typeof summarise>;
