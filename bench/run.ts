@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { type Target, fixedRate, maxThroughput, openStreams, streamTtfb } from './load.js';
@@ -162,6 +162,8 @@ async function startPaths(upstream: Proc): Promise<Paths> {
     pids: { direct: upstream.pid, bare: bare.pid, bareB: bareB.pid, tollgate: tg.proc.pid },
     stop: async () => {
       for (const p of Object.values(procs)) await p.stop();
+      // Five rounds would leave five ledgers behind.
+      rmSync(tg.dir, { recursive: true, force: true });
     },
   };
 }
