@@ -84,7 +84,7 @@ describe('metering', () => {
     expect(readdirSync(dir)).toHaveLength(1);
   });
 
-  it('writes the rows of one event-loop turn together, and releases waiters only once they are written', async () => {
+  it('writes the rows one callback appends together, and releases waiters only once they are written', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tg-spool-'));
     const spool = new Spool(dir);
     const file = () => readFileSync(join(dir, readdirSync(dir)[0]!), 'utf8');
@@ -98,6 +98,37 @@ describe('metering', () => {
     let now = false;
     spool.afterWrite(() => (now = true));
     expect(now).toBe(true);
+    spool.close();
+  });
+
+  it('writes a row alone at the end of the turn, and two or more as soon as the callback that appended them is done', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-spool-'));
+    const spool = new Spool(dir);
+    const file = () => readFileSync(join(dir, readdirSync(dir)[0]!), 'utf8');
+    const line = (id: string) => encodeRow(sampleRow({ id }));
+    const released: string[] = [];
+    spool.append(sampleRow({ id: 'a' }));
+    spool.afterWrite(() => released.push('a'));
+    await Promise.resolve();
+    expect(file()).toBe('');
+    expect(released).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(file()).toBe(line('a'));
+    expect(released).toEqual(['a']);
+
+    spool.append(sampleRow({ id: 'b' }));
+    spool.afterWrite(() => released.push('b'));
+    spool.append(sampleRow({ id: 'c' }));
+    spool.afterWrite(() => released.push('c'));
+    expect(file()).toBe(line('a'));
+    await Promise.resolve();
+    expect(file()).toBe(line('a') + line('b') + line('c'));
+    expect(released).toEqual(['a', 'b', 'c']);
+
+    // A third row appended by the same callback joins the write rather than waiting alone.
+    for (const id of ['d', 'e', 'f']) spool.append(sampleRow({ id }));
+    await Promise.resolve();
+    expect(file()).toBe(line('a') + line('b') + line('c') + line('d') + line('e') + line('f'));
     spool.close();
   });
 

@@ -5,6 +5,13 @@ import type { LedgerRow } from '../core/ledger-row.js';
 import { decodeRow, encodeRow } from './row-codec.js';
 
 const ROTATE_BYTES = 64 * 1024 * 1024;
+/**
+ * Rows pending at which the write goes out once the current callback is done rather than at the
+ * turn's end: every pending row holds back the end of its response, and on a busy gateway a turn
+ * runs many callbacks. Two rows make a write worth its call: at maximum load this gave 1.06x the
+ * requests a second for 1.04x the CPU a request (docs/ledger.md, Durability).
+ */
+const EARLY_WRITE_ROWS = 2;
 const READ_CHUNK = 1024 * 1024;
 const NEWLINE = 10;
 
@@ -24,9 +31,10 @@ export class SpoolDirError extends SetupError {
 }
 
 /**
- * An append-only journal of ledger rows. Rows appended during one turn of the event
- * loop are written together by one write() when the turn ends (or sooner, by `flush`),
- * and `afterWrite` callbacks run only once their rows are written: the gateway sends a
+ * An append-only journal of ledger rows. A row alone is written when the event loop's turn
+ * ends; once two are pending, they and any appended by the same callback are written as soon as
+ * that callback is done (or sooner, by `flush`). `afterWrite` callbacks run only once their rows
+ * are written: the gateway sends a
  * response's last bytes from there. A write() lands in the OS page cache, so the row
  * survives a kill -9 of the gateway; storage then catches up in batches, off the
  * request's path. Each process owns one file; a file left by a dead process is
@@ -65,11 +73,18 @@ export class Spool {
   /** Appends a row already encoded by `encodeRow`. */
   appendLine(line: string): void {
     this.pending.push(line);
+    if (this.pending.length === EARLY_WRITE_ROWS) queueMicrotask(this.flushNow);
     if (this.scheduled) return;
     this.scheduled = true;
-    // One write per event-loop turn instead of one per row: a syscall costs more than encoding a row.
-    setImmediate(() => this.flush());
+    // At most one write per event-loop turn for a row alone: a syscall costs more than encoding a row.
+    setImmediate(this.flushAtTurnEnd);
   }
+
+  private readonly flushNow = () => this.flush();
+  private readonly flushAtTurnEnd = () => {
+    this.scheduled = false;
+    this.flush();
+  };
 
   /** Runs `done` once every row appended so far is written (at once when none is pending). */
   afterWrite(done: () => void): void {
@@ -79,7 +94,6 @@ export class Spool {
 
   /** Writes the pending rows now, then releases whoever waits for them. */
   flush(): void {
-    this.scheduled = false;
     const lines = this.pending;
     const waiting = this.waiting;
     if (lines.length > 0) {
