@@ -1,5 +1,5 @@
 import { maxThroughput } from './load.js';
-import { cpuMicros, startTollgate, startUpstream } from './processes.js';
+import { cpuMicros, startTollgate, startUpstream, tollgateTarget } from './processes.js';
 import { median } from './stats.js';
 
 // `npx tsx bench/pair-max.ts ROOT_A ROOT_B [stream]`: two checkouts' built gateways at maximum load at
@@ -21,16 +21,19 @@ const cpu: number[] = [];
 try {
   for (let g = 0; g < GENS; g++) {
     // Started in turn A first, then B first: the first started may land better.
-    const [first, second] = g % 2 === 0 ? [rootA, rootB] : [rootB, rootA];
-    const one = await startTollgate(up.url, '', 'first', first);
-    const two = await startTollgate(up.url, '', 'second', second);
-    const [a, b] = g % 2 === 0 ? [one, two] : [two, one];
-    const target = (t: typeof one) => ({ name: t.proc.name, url: t.proc.url, headers: { authorization: `Bearer ${t.key}` } });
+    const startA = () => startTollgate(up.url, '', 'A', rootA);
+    const startB = () => startTollgate(up.url, '', 'B', rootB);
+    let a: Awaited<ReturnType<typeof startA>>;
+    let b: typeof a;
+    if (g % 2 === 0) [a, b] = [await startA(), await startB()];
+    else [b, a] = [await startB(), await startA()];
+    const ta = tollgateTarget(a);
+    const tb = tollgateTarget(b);
     try {
-      await Promise.all([maxThroughput(target(a), stream, CONNECTIONS, 1500), maxThroughput(target(b), stream, CONNECTIONS, 1500)]);
+      await Promise.all([maxThroughput(ta, stream, CONNECTIONS, 1500), maxThroughput(tb, stream, CONNECTIONS, 1500)]);
       for (let r = 0; r < 3; r++) {
         const [ca, cb] = [cpuMicros(a.proc.pid), cpuMicros(b.proc.pid)];
-        const [ra, rb] = await Promise.all([maxThroughput(target(a), stream, CONNECTIONS, PHASE_MS), maxThroughput(target(b), stream, CONNECTIONS, PHASE_MS)]);
+        const [ra, rb] = await Promise.all([maxThroughput(ta, stream, CONNECTIONS, PHASE_MS), maxThroughput(tb, stream, CONNECTIONS, PHASE_MS)]);
         const perA = (cpuMicros(a.proc.pid) - ca) / ((ra * PHASE_MS) / 1000);
         const perB = (cpuMicros(b.proc.pid) - cb) / ((rb * PHASE_MS) / 1000);
         rps.push(rb / ra);
@@ -38,7 +41,7 @@ try {
         process.stdout.write(`generation ${g} round ${r}: A ${ra.toFixed(0)} req/s ${perA.toFixed(0)} µs, B ${rb.toFixed(0)} req/s ${perB.toFixed(0)} µs, B/A ${(rb / ra).toFixed(3)}\n`);
       }
     } finally {
-      await Promise.all([one.proc.stop(), two.proc.stop()]);
+      await Promise.all([a.proc.stop(), b.proc.stop()]);
     }
   }
   process.stdout.write(`median B/A: ${median(rps).toFixed(3)} the requests a second (B higher in ${rps.filter((x) => x > 1).length} of ${rps.length}), ${median(cpu).toFixed(3)} the CPU a request\n`);

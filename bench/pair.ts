@@ -1,5 +1,5 @@
 import { fixedRate } from './load.js';
-import { cpuMicros, rssMb, startTollgate, startUpstream } from './processes.js';
+import { cpuMicros, rssMb, startTollgate, startUpstream, tollgateTarget } from './processes.js';
 import { median } from './stats.js';
 
 // `npx tsx bench/pair.ts ROOT_A ROOT_B [stream]`: two checkouts' built gateways (run `npm run build`
@@ -19,8 +19,8 @@ const up = await startUpstream();
 const a = await startTollgate(up.url, '', 'A', rootA);
 const b = await startTollgate(up.url, '', 'B', rootB);
 try {
-  const ta = { name: 'A', url: a.proc.url, headers: { authorization: `Bearer ${a.key}` } };
-  const tb = { name: 'B', url: b.proc.url, headers: { authorization: `Bearer ${b.key}` } };
+  const ta = tollgateTarget(a);
+  const tb = tollgateTarget(b);
   await Promise.all([fixedRate(ta, stream, RATE, 2000), fixedRate(tb, stream, RATE, 2000)]);
   const perA: number[] = [];
   const perB: number[] = [];

@@ -2,6 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Target } from './load.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -67,6 +68,11 @@ export async function startTollgate(upstream: string, extraConfig = '', name = '
   const key = (JSON.parse(created) as { key: string }).key;
   const proc = await start(name, process.execPath, [bin, 'serve', '--port', '0', '--config', config], { TOLLGATE_BENCH: '1' });
   return { proc, key, dir };
+}
+
+/** A started Tollgate as the load generator's target, with its virtual key. */
+export function tollgateTarget(tg: { proc: Proc; key: string }, name = tg.proc.name): Target {
+  return { name, url: tg.proc.url, headers: { authorization: `Bearer ${tg.key}` } };
 }
 
 /**

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { type Target, fixedRate, maxThroughput, openStreams, streamTtfb } from './load.js';
-import { type Proc, cpuMicros, rssMb, startBare, startTollgate, startUpstream } from './processes.js';
+import { type Proc, cpuMicros, rssMb, startBare, startTollgate, startUpstream, tollgateTarget } from './processes.js';
 import { policyBench, policyMarkdown } from './policy.js';
 import { reportsSection } from './reports.js';
 import { markedSections } from './sections.js';
@@ -157,7 +157,7 @@ async function startPaths(upstream: Proc): Promise<Paths> {
       { name: 'direct', url: upstream.url, headers: { authorization: 'Bearer sk-bench' } },
       { name: 'bare', url: bare.url, headers: { authorization: 'Bearer sk-bench' } },
       { name: 'bareB', url: bareB.url, headers: { authorization: 'Bearer sk-bench' } },
-      { name: 'tollgate', url: tg.proc.url, headers: { authorization: `Bearer ${tg.key}` } },
+      tollgateTarget(tg),
     ],
     pids: { direct: upstream.pid, bare: bare.pid, bareB: bareB.pid, tollgate: tg.proc.pid },
     stop: async () => {

@@ -251,7 +251,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   facts.provider = provider.name;
   let path = x.path;
   let capOutputTokens: number | undefined;
-  if (deps.policy && raw !== undefined && !FREE_APIS.has(route.api) && !deps.policy.passesWithoutRules()) {
+  if (deps.policy && raw !== undefined && !FREE_APIS.has(route.api) && !deps.policy.admitWithoutRules()) {
     const admission = await deps.policy.admit(admitRequest(facts.id, who, info, headers, { bytes: info.textBytes ?? raw.length, json }, resolve));
     x.held.admission = admission;
     provider = admission.served.upstream;

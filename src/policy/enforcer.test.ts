@@ -25,10 +25,10 @@ describe('enforcer', () => {
   it('passes a request without admission only when there are no rules, counting it as admitted', () => {
     const clock = { now: Date.parse('2026-11-22T12:00:00Z') };
     const none = setup([], clock).enforcer;
-    expect(none.passesWithoutRules()).toBe(true);
+    expect(none.admitWithoutRules()).toBe(true);
     expect(none.stats.admitted).toBe(1);
     const ruled = setup([budget({ scope: 'user:alice', window: 'day', limit_usd: 1 })], clock).enforcer;
-    expect(ruled.passesWithoutRules()).toBe(false);
+    expect(ruled.admitWithoutRules()).toBe(false);
     expect(ruled.stats.admitted).toBe(0);
   });
 

@@ -63,15 +63,15 @@ export class Enforcer {
     );
   }
 
-  /** True, with the request counted as admitted, when there are no rules: the gateway then skips `admit`. */
-  passesWithoutRules(): boolean {
+  /** Admits the request at once (counted as admitted) when there are no rules, and says so: the gateway then skips `admit`. */
+  admitWithoutRules(): boolean {
     if (!noRules(this.d.rules())) return false;
     this.stats.admitted++;
     return true;
   }
 
   async admit<P extends Served>(req: AdmitRequest<P>): Promise<Admission<P>> {
-    if (this.passesWithoutRules()) {
+    if (this.admitWithoutRules()) {
       // Measure-first deployments have no rules: keep their hot path free of policy work.
       return { model: req.model, rewrittenFrom: null, served: req.resolve(req.model), headers: {}, pool: null, capOutputTokens: undefined, attempt: noAttemptCheck, settle: () => undefined };
     }
