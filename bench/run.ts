@@ -37,30 +37,43 @@ export interface RoundResult {
   streamCpuUs: number;
 }
 
-/** Requests per second at maximum throughput, and the server's CPU per request meanwhile. */
-async function throughput(t: Target, pid: number, stream: boolean): Promise<{ rps: number; cpuUs: number }> {
+/** Slices of each phase per path: the paths take turns slice by slice, so that their figures come from the same seconds. */
+const SLICES = quick ? 2 : 6;
+const THROUGHPUT_SLICES = quick ? 2 : 3;
+
+/** Requests at maximum throughput over `ms`, and the server's CPU (µs) meanwhile. */
+async function throughput(t: Target, pid: number, stream: boolean, ms: number): Promise<{ requests: number; cpuUs: number }> {
   const before = cpuMicros(pid);
-  const rps = await maxThroughput(t, stream, CONCURRENCY, PHASE_MS);
-  return { rps, cpuUs: (cpuMicros(pid) - before) / ((rps * PHASE_MS) / 1000) };
+  const rps = await maxThroughput(t, stream, CONCURRENCY, ms);
+  return { requests: (rps * ms) / 1000, cpuUs: cpuMicros(pid) - before };
 }
 
 /**
- * One round: each phase run for every path in turn (in `order`) before the next phase, so that
- * the figures a goal compares were measured seconds apart, not a minute. This VM does not report
- * the time the host takes from it, which comes and goes over tens of seconds: measured path by
- * path, one path's whole round could fall in a slow spell and another's not.
+ * One round: each phase run for every path before the next phase, the paths taking turns in
+ * slices (the order turning one place each slice), so that the figures a goal compares were
+ * measured within a second of each other, not a minute. This VM does not report the time the
+ * host takes from it, which comes and goes over seconds: measured a path at a time, one path's
+ * whole phase could fall in a slow spell and another's not.
  */
 async function measureRound(order: readonly Target[], pids: Record<string, number>): Promise<Record<string, RoundResult>> {
-  const each = async <T>(phase: (t: Target) => Promise<T>): Promise<Map<string, T>> => {
-    const out = new Map<string, T>();
-    for (const t of order) out.set(t.name, await phase(t));
+  const interleaved = async <T>(slices: number, phase: (t: Target) => Promise<T>): Promise<Map<string, T[]>> => {
+    const out = new Map<string, T[]>(order.map((t) => [t.name, []]));
+    for (let s = 0; s < slices; s++) for (const t of rotated(order, s)) out.get(t.name)!.push(await phase(t));
     return out;
   };
-  const fixed = await each((t) => fixedRate(t, false, RATE, PHASE_MS));
-  const fixedStream = await each((t) => fixedRate(t, true, RATE, PHASE_MS));
-  const plain = await each((t) => throughput(t, pids[t.name]!, false));
-  const streamed = await each((t) => throughput(t, pids[t.name]!, true));
-  const ttfb = await each((t) => streamTtfb(t, TTFB_N));
+  const latencies = async (stream: boolean) => new Map([...(await interleaved(SLICES, (t) => fixedRate(t, stream, RATE, PHASE_MS / SLICES)))].map(([k, v]) => [k, v.flat()]));
+  const maxRate = async (stream: boolean) =>
+    new Map(
+      [...(await interleaved(THROUGHPUT_SLICES, (t) => throughput(t, pids[t.name]!, stream, PHASE_MS / THROUGHPUT_SLICES)))].map(([k, v]) => {
+        const requests = v.reduce((n, x) => n + x.requests, 0);
+        return [k, { rps: (requests * 1000) / PHASE_MS, cpuUs: v.reduce((n, x) => n + x.cpuUs, 0) / requests }];
+      }),
+    );
+  const fixed = await latencies(false);
+  const fixedStream = await latencies(true);
+  const plain = await maxRate(false);
+  const streamed = await maxRate(true);
+  const ttfb = new Map([...(await interleaved(SLICES, (t) => streamTtfb(t, TTFB_N / SLICES)))].map(([k, v]) => [k, v.flat()]));
   return Object.fromEntries(
     order.map(({ name }) => [
       name,
@@ -122,7 +135,7 @@ async function main(): Promise<void> {
     mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
     writeFileSync(join(import.meta.dirname, 'results', 'latest.json'), JSON.stringify({ rounds, rss, summary, policy }, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
     const doc =
-      markdown({ summary, rounds: ROUNDS, phaseMs: PHASE_MS, rate: RATE, concurrency: CONCURRENCY, ttfbN: TTFB_N, streams: STREAMS, cores: cpus().length, node: process.version, load: { start: loadAtStart, end: loadavg()[0]! }, quick }) + policyMarkdown(policy);
+      markdown({ summary, rounds: ROUNDS, phaseMs: PHASE_MS, slices: SLICES, throughputSlices: THROUGHPUT_SLICES, rate: RATE, concurrency: CONCURRENCY, ttfbN: TTFB_N, streams: STREAMS, cores: cpus().length, node: process.version, load: { start: loadAtStart, end: loadavg()[0]! }, quick }) + policyMarkdown(policy);
     const docPath = join(import.meta.dirname, '..', 'docs', 'benchmarks.md');
     // The 10M-row reports section comes from `npm run bench:reports`; keep it.
     const old = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';
