@@ -1,5 +1,6 @@
 import { createReadStream, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { formatUsd } from '../core/money.js';
@@ -17,6 +18,7 @@ import { type ImportConfig, importConfig } from './import-config.js';
 import { CommandError, type Io, UsageError } from './output.js';
 import { progressBar } from './progress.js';
 import { errorMessage } from '../core/errors.js';
+import { makeDirs } from '../files/make-dirs.js';
 
 /** Rows per transaction (or per pushed request): big enough to be fast, small enough to keep memory flat. */
 const BATCH = 5000;
@@ -40,6 +42,7 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
   }
 
   const statePath = statePathFor(flags, process.env, process.cwd());
+  if (!flags.dryRun) stateFolderReady(statePath);
   const target = targetOf(flags, config);
   let state = flags.full ? undefined : loadState(statePath);
   if (state && (state.target !== target.name || (target.file !== undefined && !sameTargetFile(state, stat(target.file))))) state = undefined;
@@ -213,7 +216,20 @@ async function finish(statePath: string, state: ImportState, target: Target, fla
     const id = memory !== undefined || state.targetId === undefined ? await ledgerCreatedAt(target.file) : state.targetId;
     Object.assign(next, { targetFile: target.file, targetIno: st?.ino, targetBirthMs: st?.birthtimeMs, targetId: id });
   }
-  saveState(statePath, next, memory);
+  try {
+    saveState(statePath, next, memory);
+  } catch (err) {
+    throw new CommandError(`import: the rows are written, but the import state could not be saved at "${statePath}" (${errorMessage(err)}); the next run reads the logs again, skipping rows already there`);
+  }
+}
+
+/** Fails before anything is read or written when the state's folder cannot be made (the state says what a next run may skip). */
+function stateFolderReady(statePath: string): void {
+  try {
+    makeDirs(dirname(statePath));
+  } catch (err) {
+    throw new UsageError(`import: cannot keep the import state at "${statePath}" (${errorMessage(err)}); pass --state FILE in a folder Tollgate can write`);
+  }
 }
 
 /** Rows by source, in the order met: written one source at a time, so that the summary can say what each wrote. */

@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { makeDirs } from '../files/make-dirs.js';
 import type { DirStamps, Found, FoundFile, SourceName } from './discover.js';
 
 /**
@@ -75,7 +76,7 @@ export function loadMemory(statePath: string): AdapterMemory {
  * them only re-reads appended lines. Without `memory`, the memory file is left as it is.
  */
 export function saveState(path: string, state: ImportState, memory?: AdapterMemory): void {
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirs(dirname(path));
   const write = (p: string, value: unknown) => {
     const tmp = `${p}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(value));

@@ -1,6 +1,7 @@
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LedgerRow } from '../core/ledger-row.js';
+import { makeDirs } from '../files/make-dirs.js';
 
 /** The file, in a spool folder, of rows storage refused; see `RefusedRows`. */
 export const REFUSED_FILE = 'refused-rows.jsonl';
@@ -36,7 +37,7 @@ export class RefusedRows {
   /** Appends the row; false when it could not be written (it must then stay where it was). */
   add(row: LedgerRow): boolean {
     try {
-      mkdirSync(join(this.path, '..'), { recursive: true });
+      makeDirs(join(this.path, '..'));
       appendFileSync(this.path, this.encode(row));
       return true;
     } catch {

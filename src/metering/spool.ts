@@ -1,6 +1,7 @@
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { SetupError } from '../core/errors.js';
+import { makeDirs } from '../files/make-dirs.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { decodeRow, encodeRow } from './row-codec.js';
 
@@ -59,7 +60,7 @@ export class Spool {
     this.dir = dir;
     this.onError = onError;
     try {
-      mkdirSync(dir, { recursive: true });
+      makeDirs(dir);
       ({ fd: this.fd, path: this.path } = this.openNew());
     } catch (err) {
       throw new SpoolDirError(dir, err);

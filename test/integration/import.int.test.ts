@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
@@ -180,6 +180,15 @@ describe('tollgate import (SQLite)', () => {
     expect(quiet.code, quiet.err).toBe(0);
     expect(await cli(['import', '--format', 'ledger', file, '--dir', work, '--user', 'u', '--full'])).toMatchObject({ code: 2, err: expect.stringContaining('--format ledger: --dir, --user, --full apply to agent logs only') });
     expect(await cli(['import', '--format', 'ledger', file, '--push', 'http://127.0.0.1:1'], { TOLLGATE_ADMIN_TOKEN: '' })).toMatchObject({ code: 2, err: expect.stringContaining('TOLLGATE_ADMIN_TOKEN') });
+    // A state folder behind a symlink to nothing: told before anything is read or written.
+    const dangling = join(work, 'unmounted');
+    symlinkSync(join(work, 'no-volume'), dangling);
+    const stateDb = join(work, 'state-refused.db');
+    expect(await cli(['import', '--source', 'claude-code', '--dir', corpus.claudeDir, '--db', stateDb, '--state', join(dangling, 's.json')])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining(`cannot keep the import state at "${join(dangling, 's.json')}" (ENOTDIR: "${dangling}" exists but is not a folder`),
+    });
+    expect(existsSync(stateDb)).toBe(false);
     expect(await cli(['import', '--push', 'ftp://x'])).toMatchObject({ code: 2, err: expect.stringContaining('--push must be an http or https URL') });
     expect(await cli(['import', '--push', 'http://127.0.0.1:1'], { TOLLGATE_ADMIN_TOKEN: '' })).toMatchObject({ code: 2, err: expect.stringContaining('TOLLGATE_ADMIN_TOKEN') });
   });

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { errorCode } from '../../core/errors.js';
 import { migrations } from '../ddl.js';
 import { SqliteOpenError } from './open-error.js';
+import { makeDirs } from '../../files/make-dirs.js';
 
 export type Db = InstanceType<typeof Database>;
 export type Statement = ReturnType<Db['prepare']>;
@@ -22,7 +23,7 @@ export const SQLITE_TYPES = { text: 'TEXT', int: 'INTEGER', bigint: 'INTEGER', b
 export function openDb(path: string): Db {
   let db: Db;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') makeDirs(dirname(path));
     db = new Database(path);
     // The first statement reads the file: a file that is not a database fails here.
     db.exec('PRAGMA journal_mode = WAL');

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -20,6 +20,13 @@ describe('opening a SQLite ledger that cannot be one', () => {
     writeFileSync(file, 'x');
     const path = join(file, 'ledger.db');
     expect(() => openDb(path)).toThrow(`cannot open the SQLite ledger at "${path}": the file cannot be created or opened here`);
+  });
+
+  it('names a folder that is a symlink to nothing (where Node\'s own recursive mkdir spins for ever)', () => {
+    const link = join(dir, 'unmounted-volume');
+    symlinkSync(join(dir, 'nothing-here'), link);
+    const path = join(link, 'tollgate', 'ledger.db');
+    expect(() => openDb(path)).toThrow(`cannot open the SQLite ledger at "${path}": the file cannot be created or opened here: ENOTDIR: "${link}" exists but is not a folder`);
   });
 });
 

@@ -15,7 +15,7 @@ export class SqliteOpenError extends SetupError {
       : NATIVE_PART.test(text) || errorCode(cause) === 'ERR_DLOPEN_FAILED'
         ? `the SQLite driver's compiled part is missing or was built for another Node.js version (run \`npm rebuild better-sqlite3\` with Node.js ${process.versions.node}): ${text.split('\n')[0]}`
         : /EACCES|EROFS|EPERM|ENOTDIR|EEXIST|unable to open/i.test(text)
-          ? 'the file cannot be created or opened here (check that its folder can be written)'
+          ? `the file cannot be created or opened here: ${text.split('\n')[0]} (check that its folder can be written)`
           : text;
     super(`cannot open the SQLite ledger at "${path}": ${why}`, { cause });
   }

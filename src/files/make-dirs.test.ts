@@ -1,0 +1,42 @@
+import { existsSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeDirs } from './make-dirs.js';
+
+const fresh = () => mkdtempSync(join(tmpdir(), 'tollgate-make-dirs-'));
+
+describe('makeDirs', () => {
+  it('makes every missing folder on the way, and leaves existing ones alone', () => {
+    const root = fresh();
+    makeDirs(join(root, 'a', 'b', 'c'));
+    expect(statSync(join(root, 'a', 'b', 'c')).isDirectory()).toBe(true);
+    makeDirs(join(root, 'a', 'b', 'c'));
+    makeDirs(root);
+  });
+
+  it('fails, rather than spinning, below a symlink to nothing', () => {
+    const root = fresh();
+    symlinkSync(join(root, 'unmounted'), join(root, 'data'));
+    expect(() => makeDirs(join(root, 'data', 'tollgate'))).toThrow(/data" exists but is not a folder/);
+    expect(existsSync(join(root, 'unmounted'))).toBe(false);
+  });
+
+  it.runIf(existsSync('/proc/self'))('fails, rather than spinning, under /proc', () => {
+    expect(() => makeDirs('/proc/tollgate-not-here/spool')).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+  });
+
+  it('fails below a file', () => {
+    const root = fresh();
+    writeFileSync(join(root, 'f'), '');
+    expect(() => makeDirs(join(root, 'f', 'x'))).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
+  });
+
+  it('follows a symlink to a folder', () => {
+    const root = fresh();
+    makeDirs(join(root, 'real'));
+    symlinkSync(join(root, 'real'), join(root, 'link'));
+    makeDirs(join(root, 'link', 'x'));
+    expect(statSync(join(root, 'real', 'x')).isDirectory()).toBe(true);
+  });
+});
