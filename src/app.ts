@@ -5,7 +5,7 @@ import { type AnomalyOptions, startAnomalies } from './app-anomalies.js';
 import { type PolicyOptions, startPolicy } from './app-policy.js';
 import type { AnomalyWatch } from './anomalies/watch.js';
 import type { Dialect } from './core/api.js';
-import type { Logger } from './core/logger.js';
+import { type Logger, RepeatedFailure } from './core/logger.js';
 import type { PolicyRuntime } from './policy/runtime.js';
 import type { SettledSpend } from './policy/settled-spend.js';
 import type { CacheSettings } from './cache-analysis/gateway.js';
@@ -125,15 +125,26 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   if (waiting > 0) o.log.warn(`${waiting} row(s) storage refused are set aside in ${refused.path}: load them with tollgate import --format ledger once the cause is fixed, then delete the file`, {});
   const worker = o.ledgerWorker ? await WorkerLedgerSink.start(o.ledgerWorker) : undefined;
   const sink: LedgerSink = worker ?? o.storage.ledger;
-  const writer = new LedgerWriter(sink, new Spool(o.spoolDir, (err) => o.log.error('spool write failed', { err: String(err) })), {
+  // A full disk fails every write, many a second: each kind is logged at most every 30 s, and its end once.
+  const spoolFailures = new RepeatedFailure(o.log);
+  const ledgerFailures = new RepeatedFailure(o.log);
+  const spool = new Spool(
+    o.spoolDir,
+    (err) => spoolFailures.failed((log, unlogged) => log.error('spool write failed: rows not yet in storage are held in memory only until it can be written again', { err: String(err), ...repeats(unlogged) })),
+    () => spoolFailures.recovered('spool writes succeed again'),
+  );
+  const writer: LedgerWriter = new LedgerWriter(sink, spool, {
     flushIntervalMs: o.flushIntervalMs,
     isStorageTrouble,
     setAside,
     onError: (err) =>
-      // Routine while another process (an import) writes the SQLite file: not an error.
-      isLockBusy(err)
-        ? o.log.warn('ledger storage busy: another process holds its write lock; rows are safe in the spool and will be retried', {})
-        : o.log.error('ledger write failed; rows are safe in the spool and will be retried', { err: String(err) }),
+      ledgerFailures.failed((log, unlogged) =>
+        // Routine while another process (an import) writes the SQLite file: not an error.
+        isLockBusy(err)
+          ? log.warn(`ledger storage busy: another process holds its write lock; ${whereRowsWait(writer)}`, repeats(unlogged))
+          : log.error(`ledger write failed; ${whereRowsWait(writer)}`, { err: String(err), ...repeats(unlogged) }),
+      ),
+    onRecovered: () => ledgerFailures.recovered('ledger writes succeed again', { pending: writer.pending }),
   });
   const keys = new KeyResolver(o.storage.keys);
   const policy = o.policy ? await startPolicy(o.policy, o.storage, o.price, () => writer.flush(), o.log) : undefined;
@@ -256,6 +267,16 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
 }
 
 /** The writer, with each gateway row also counted in the metrics (telemetry rows are not gateway traffic). */
+/** Where rows not yet in storage are kept, for a log line: the spool's file, or memory alone while the spool fails too. */
+function whereRowsWait(writer: LedgerWriter): string {
+  return writer.journaling ? 'rows are safe in the spool and will be retried' : `the spool cannot be written either: ${writer.pending} row(s) are held in memory only until one of them can take them`;
+}
+
+/** The count of like failures not logged since the last line, when there were any. */
+function repeats(unlogged: number): Record<string, number> {
+  return unlogged > 0 ? { unlogged_since_last: unlogged } : {};
+}
+
 function observedLedger(writer: LedgerWriter, metrics: GatewayMetrics): GatewayDeps['ledger'] {
   return {
     record(row) {

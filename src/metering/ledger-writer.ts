@@ -25,6 +25,8 @@ export interface LedgerWriterOptions {
   /** A batch storage has not confirmed by then counts as failed and is retried (inserts are idempotent on id). */
   commitTimeoutMs?: number;
   onError?: (err: unknown) => void;
+  /** Called when a batch commits after batches failed (storage is back). */
+  onRecovered?: () => void;
   /** Whether an error was storage's (down, locked, full): the rows are then retried as they are. */
   isStorageTrouble?: (err: unknown) => boolean;
   /**
@@ -86,6 +88,7 @@ export class LedgerWriter {
   private readonly flushIntervalMs: number;
   private readonly maxBatch: number;
   private readonly onError: (err: unknown) => void;
+  private readonly onRecovered: () => void;
   private readonly isStorageTrouble: (err: unknown) => boolean;
   private readonly setAside: ((row: LedgerRow, err: unknown) => boolean) | undefined;
 
@@ -97,6 +100,7 @@ export class LedgerWriter {
     this.maxQueued = opts.maxQueued ?? 20_000;
     this.commitTimeoutMs = opts.commitTimeoutMs ?? 60_000;
     this.onError = opts.onError ?? (() => undefined);
+    this.onRecovered = opts.onRecovered ?? (() => undefined);
     this.isStorageTrouble = opts.isStorageTrouble ?? (() => false);
     this.setAside = opts.setAside;
     this.limit = this.maxBatch;
@@ -141,6 +145,11 @@ export class LedgerWriter {
   /** Rows recorded and not yet committed (queued or spilled). */
   get pending(): number {
     return this.queue.length + this.spilled;
+  }
+
+  /** Whether recorded rows reach the spool's file (false after a failed write, until one succeeds). */
+  get journaling(): boolean {
+    return this.spool?.healthy ?? false;
   }
 
   /** Rows held in memory. */
@@ -196,7 +205,10 @@ export class LedgerWriter {
     try {
       await within(this.store.insert(batch, lines === undefined || lines.includes('') ? undefined : lines), this.commitTimeoutMs, `storage did not confirm the batch within ${this.commitTimeoutMs} ms`);
       this.committed(batch.length);
-      this.failures = 0;
+      if (this.failures > 0) {
+        this.failures = 0;
+        this.onRecovered();
+      }
       this.strikes = 0;
       if (this.suspects > 0) {
         this.suspects -= batch.length;

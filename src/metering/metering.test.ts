@@ -136,14 +136,41 @@ describe('metering', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tg-spool-'));
     const ledger = memoryLedger(2);
     const errors: unknown[] = [];
-    const w = new LedgerWriter(ledger, new Spool(dir), { flushIntervalMs: 1, maxBatch: 2, onError: (e) => errors.push(e) });
+    let recovered = 0;
+    const w = new LedgerWriter(ledger, new Spool(dir), { flushIntervalMs: 1, maxBatch: 2, onError: (e) => errors.push(e), onRecovered: () => recovered++ });
     for (const id of ['1', '2', '3']) w.record(sampleRow({ id }));
     await expect(w.flush()).rejects.toThrow(/storage is failing/);
+    expect(recovered).toBe(0);
     await w.flush().catch(() => undefined);
     await w.close();
     expect([...ledger.rows.keys()]).toEqual(['1', '2', '3']);
     expect(errors.length).toBeGreaterThanOrEqual(2);
+    expect(recovered).toBe(1);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('reports each failed spool write, and the first that succeeds after them; the writer says whether rows reach the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-spool-'));
+    const events: string[] = [];
+    const spool = new Spool(dir, () => events.push('failed'), () => events.push('recovered'));
+    const w = new LedgerWriter(memoryLedger(), spool, { flushIntervalMs: 60_000 });
+    const file = spool as unknown as { fd: number };
+    const fd = file.fd;
+    spool.append(sampleRow({ id: '0' }));
+    spool.flush();
+    file.fd = -1; // every write now fails, as on a full disk
+    for (const id of ['1', '2']) {
+      spool.append(sampleRow({ id }));
+      spool.flush();
+    }
+    expect(w.journaling).toBe(false);
+    file.fd = fd;
+    for (const id of ['3', '4']) {
+      spool.append(sampleRow({ id }));
+      spool.flush();
+    }
+    expect(events).toEqual(['failed', 'failed', 'recovered']);
+    expect(w.journaling).toBe(true);
   });
 
   it('holds at most maxQueued rows in memory while storage is down, and commits the rest from the spool in order', async () => {

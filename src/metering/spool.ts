@@ -55,10 +55,13 @@ export class Spool {
   private writing = true;
   private readonly dir: string;
   private readonly onError: (err: unknown) => void;
+  private readonly onRecovered: () => void;
 
-  constructor(dir: string, onError: (err: unknown) => void = () => undefined) {
+  /** `onError` for each failed write; `onRecovered` for the first write that succeeds after one failed. */
+  constructor(dir: string, onError: (err: unknown) => void = () => undefined, onRecovered: () => void = () => undefined) {
     this.dir = dir;
     this.onError = onError;
+    this.onRecovered = onRecovered;
     try {
       makeDirs(dir);
       ({ fd: this.fd, path: this.path } = this.openNew());
@@ -106,7 +109,10 @@ export class Spool {
           writeSync(this.fd, text);
           this.appended += lines.length;
         }
-        this.writing = true;
+        if (!this.writing) {
+          this.writing = true;
+          this.onRecovered();
+        }
       } catch (err) {
         this.writing = false;
         // As before batching: a failed journal write costs the spool copy, not the response.
