@@ -3,7 +3,10 @@ import { SetupError } from '../../core/errors.js';
 export class PostgresOpenError extends SetupError {
   override readonly name = 'PostgresOpenError';
   constructor(url: string, cause: unknown) {
-    super(`cannot open the Postgres ledger at ${redacted(url)}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    const text = cause instanceof Error ? cause.message : String(cause);
+    // pg's words when neither the URL nor PGUSER nor USER names a user (a container often has no USER).
+    const hint = /no PostgreSQL user name specified/.test(text) ? ' (name the user in the URL: postgres://USER@host:port/database)' : '';
+    super(`cannot open the Postgres ledger at ${redacted(url)}: ${text}${hint}`, { cause });
   }
 }
 
