@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { formatUsd } from '../core/money.js';
 import { projectResolver } from '../importers/attribution.js';
-import { SOURCE_NAMES, type SourceName, SourceDirError, discover } from '../importers/discover.js';
+import { SOURCE_NAMES, type SourceName, SourceDirError, discover, noLogsFound } from '../importers/discover.js';
 import { parseLedgerLine } from '../importers/ledger-format.js';
 import { PushError, pushRows } from '../importers/push.js';
 import { configStamp } from '../importers/quick-check.js';
@@ -310,6 +310,7 @@ function describeTotals(t: ReturnType<typeof totalsBySource>): Record<string, un
 function report(io: Io, flags: ImportFlags, s: { filesSeen: number; filesRead: number; bytesRead: number; written: number; removed: number; sources: Record<string, unknown> }): void {
   if (flags.json) return io.out(JSON.stringify(s) + '\n');
   if (flags.quiet) return;
+  if (s.filesSeen === 0 && !flags.dir?.length) return io.out(noLogsFound(process.env, flags.source));
   if (s.filesRead === 0) return io.out(`Nothing new in ${s.filesSeen} log file${s.filesSeen === 1 ? '' : 's'}.\n`);
   const lines = [`Read ${(s.bytesRead / 1048576).toFixed(1)} MB from ${s.filesRead} of ${s.filesSeen} log files${flags.dryRun ? ' (dry run: nothing written)' : ''}.`];
   for (const [source, t] of Object.entries(s.sources) as [string, { rows: number; outputTokens: number; costUsd: string; unpricedRows: number; written?: number }][]) {

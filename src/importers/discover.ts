@@ -47,6 +47,15 @@ export function claudeRoots(env: NodeJS.ProcessEnv, dirs?: readonly string[]): s
   return unique([join(xdg, 'claude', 'projects'), join(home, '.claude', 'projects')].filter(isDir));
 }
 
+/** What an import that found no log file at all says: where it looked, and how to point it elsewhere. */
+export function noLogsFound(env: NodeJS.ProcessEnv, source: string): string {
+  const home = homedir();
+  const claude = env.CLAUDE_CONFIG_DIR ? `CLAUDE_CONFIG_DIR (${env.CLAUDE_CONFIG_DIR})` : `${join(env.XDG_CONFIG_HOME || join(home, '.config'), 'claude', 'projects')} and ${join(home, '.claude', 'projects')}`;
+  const codex = join(env.CODEX_HOME || join(home, '.codex'), 'sessions');
+  const where = source === 'claude-code' ? `Claude Code's in ${claude}` : source === 'codex' ? `Codex's in ${codex}` : `Claude Code's in ${claude}, Codex's in ${codex}`;
+  return `No agent logs found: looked for ${where}. Point elsewhere with --source and --dir, or CLAUDE_CONFIG_DIR / CODEX_HOME.\n`;
+}
+
 /**
  * Codex CLI: `$CODEX_HOME` (default `~/.codex`), its `sessions/` and `archived_sessions/`.
  * A `--dir` is a Codex home, or any folder of rollout files. As for Claude Code, a folder named

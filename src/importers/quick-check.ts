@@ -1,5 +1,5 @@
 import { readdirSync, statSync } from 'node:fs';
-import { SOURCE_NAMES, type SourceName, claudeRoots, codexRoots } from './discover.js';
+import { SOURCE_NAMES, type SourceName, claudeRoots, codexRoots, noLogsFound } from './discover.js';
 import { type ImportState, isUnder, loadState, resumePoint, sameTargetFile } from './state.js';
 import { statePathFor } from './state-path.js';
 
@@ -27,7 +27,7 @@ export function quickImport(argv: readonly string[], env: NodeJS.ProcessEnv, out
       files += n;
     }
     if (flags.json) out(JSON.stringify({ filesSeen: files, filesRead: 0, bytesRead: 0, written: 0, removed: 0, sources: {} }) + '\n');
-    else if (!flags.quiet) out(`Nothing new in ${files} log file${files === 1 ? '' : 's'}.\n`);
+    else if (!flags.quiet) out(files === 0 && !flags.dir ? noLogsFound(env, flags.source) : `Nothing new in ${files} log file${files === 1 ? '' : 's'}.\n`);
     return 0;
   } catch {
     return undefined;

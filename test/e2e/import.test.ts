@@ -28,6 +28,16 @@ describe('tollgate import (built CLI)', () => {
     expect(bad).toMatchObject({ code: 2, stderr: 'tollgate: import: --format must be logs or ledger, not "yaml"\n' });
   });
 
+  it('says where it looked when it finds no agent logs at all, on the first run and the no-change check after it', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'tollgate-e2e-home-'));
+    const env = { HOME: home, CLAUDE_CONFIG_DIR: '', CODEX_HOME: '', XDG_CONFIG_HOME: '', TOLLGATE_STATE_DIR: join(home, 'state') };
+    const where = `No agent logs found: looked for Claude Code's in ${join(home, '.config', 'claude', 'projects')} and ${join(home, '.claude', 'projects')}, Codex's in ${join(home, '.codex', 'sessions')}.`;
+    for (let run = 0; run < 2; run++) {
+      const r = await tollgate(['import', '--db', join(home, 'l.db')], { cwd: home, env });
+      expect(r).toMatchObject({ code: 0, stdout: expect.stringContaining(where) });
+    }
+  });
+
   it('prices from the catalog snapshot the build wrote from the installed catalog', () => {
     const built = JSON.parse(readFileSync(join(process.cwd(), 'dist', 'pricing', SNAPSHOT_FILE), 'utf8')) as unknown;
     expect(built).toEqual(takeSnapshot((id) => findProvider({ providerId: id }), (url) => findProvider({ providerApiUrl: url }), installedCatalogVersion()));
