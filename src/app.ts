@@ -266,7 +266,6 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   };
 }
 
-/** The writer, with each gateway row also counted in the metrics (telemetry rows are not gateway traffic). */
 /** Where rows not yet in storage are kept, for a log line: the spool's file, or memory alone while the spool fails too. */
 function whereRowsWait(writer: LedgerWriter): string {
   return writer.journaling ? 'rows are safe in the spool and will be retried' : `the spool cannot be written either: ${writer.pending} row(s) are held in memory only until one of them can take them`;
@@ -277,6 +276,7 @@ function repeats(unlogged: number): Record<string, number> {
   return unlogged > 0 ? { unlogged_since_last: unlogged } : {};
 }
 
+/** The writer, with each gateway row also counted in the metrics (telemetry rows are not gateway traffic). */
 function observedLedger(writer: LedgerWriter, metrics: GatewayMetrics): GatewayDeps['ledger'] {
   return {
     record(row) {

@@ -42,16 +42,29 @@ export function claudeRoots(env: NodeJS.ProcessEnv, dirs?: readonly string[]): s
     }
     return unique(found as string[]);
   }
+  return unique(defaultClaudeDirs(env).filter(isDir));
+}
+
+/** Where Claude Code keeps its transcripts when CLAUDE_CONFIG_DIR does not say. */
+function defaultClaudeDirs(env: NodeJS.ProcessEnv): string[] {
   const home = homedir();
   const xdg = env.XDG_CONFIG_HOME || join(home, '.config');
-  return unique([join(xdg, 'claude', 'projects'), join(home, '.claude', 'projects')].filter(isDir));
+  return [join(xdg, 'claude', 'projects'), join(home, '.claude', 'projects')];
+}
+
+/** Codex's homes: CODEX_HOME's entries, else `~/.codex`. */
+function codexHomes(env: NodeJS.ProcessEnv): string[] {
+  const homes = list(env.CODEX_HOME).map((d) => resolve(d));
+  return homes.length > 0 ? homes : [join(homedir(), '.codex')];
 }
 
 /** What an import that found no log file at all says: where it looked, and how to point it elsewhere. */
 export function noLogsFound(env: NodeJS.ProcessEnv, source: string): string {
-  const home = homedir();
-  const claude = env.CLAUDE_CONFIG_DIR ? `CLAUDE_CONFIG_DIR (${env.CLAUDE_CONFIG_DIR})` : `${join(env.XDG_CONFIG_HOME || join(home, '.config'), 'claude', 'projects')} and ${join(home, '.claude', 'projects')}`;
-  const codex = join(env.CODEX_HOME || join(home, '.codex'), 'sessions');
+  const explicit = list(env.CLAUDE_CONFIG_DIR);
+  const claude = explicit.length > 0 ? `CLAUDE_CONFIG_DIR (${explicit.join(', ')})` : defaultClaudeDirs(env).join(' and ');
+  const codex = codexHomes(env)
+    .map((h) => join(h, 'sessions'))
+    .join(', ');
   const where = source === 'claude-code' ? `Claude Code's in ${claude}` : source === 'codex' ? `Codex's in ${codex}` : `Claude Code's in ${claude}, Codex's in ${codex}`;
   return `No agent logs found: looked for ${where}. Point elsewhere with --source and --dir, or CLAUDE_CONFIG_DIR / CODEX_HOME.\n`;
 }
@@ -71,8 +84,7 @@ export function codexRoots(env: NodeJS.ProcessEnv, dirs?: readonly string[]): st
   }
   const bad = homes.filter((d) => !isDir(d));
   if (bad.length > 0) throw new SourceDirError(`CODEX_HOME: ${bad.map((b) => `"${b}" ${existsSync(b) ? 'is not a folder' : 'does not exist'}`).join('; ')}`);
-  const all = homes.length > 0 ? homes : [join(homedir(), '.codex')];
-  return unique(all.flatMap((h) => [join(h, 'sessions'), join(h, 'archived_sessions')]).filter(isDir));
+  return unique(codexHomes(env).flatMap((h) => [join(h, 'sessions'), join(h, 'archived_sessions')]).filter(isDir));
 }
 
 function unique(xs: string[]): string[] {
