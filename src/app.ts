@@ -66,6 +66,8 @@ export interface AppOptions {
   /** How long `close` waits for in-flight requests before cutting them. */
   drainMs?: number;
   flushIntervalMs?: number;
+  /** How often the ledger's and the spool's files are checked for having been deleted (default 10 s). */
+  fileCheckMs?: number;
   /** Budgets, rate limits and model policy (off when absent). */
   policy?: PolicyOptions;
   /** Configured routes: deployments, retries, fallbacks, health (the plain path when absent or empty). */
@@ -146,6 +148,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
       ),
     onRecovered: () => ledgerFailures.recovered('ledger writes succeed again', { pending: writer.pending }),
   });
+  const watchFiles = watchLedgerFiles(o.storage, spool, o.log, o.fileCheckMs ?? FILE_CHECK_MS);
   const keys = new KeyResolver(o.storage.keys);
   const policy = o.policy ? await startPolicy(o.policy, o.storage, o.price, () => writer.flush(), o.log) : undefined;
   const anomalies = o.anomalies ? await startAnomalies({ ...o.anomalies, cursor: arrivals }, o.storage, () => writer.flush(), o.log) : undefined;
@@ -236,6 +239,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     async close() {
       if (closing) return;
       closing = true;
+      clearInterval(watchFiles);
       const drained = new Promise<void>((ok) => server.close(() => ok()));
       server.closeIdleConnections();
       sockets.drain();
@@ -264,6 +268,29 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
       await o.storage.close();
     },
   };
+}
+
+/** How often the ledger's and the spool's files are checked by default. */
+const FILE_CHECK_MS = 10_000;
+
+/**
+ * Says, at most every 30 s, when the ledger's or the spool's file was deleted or replaced while the
+ * gateway runs (a `rm -rf .tollgate` to start afresh): SQLite and the spool go on writing to the
+ * files they opened, without an error, and what they write is gone once the process stops.
+ */
+function watchLedgerFiles(storage: Storage, spool: Spool, log: Logger, everyMs: number): NodeJS.Timeout {
+  const lost = new RepeatedFailure(log);
+  const timer = setInterval(() => {
+    let problem: string | undefined;
+    try {
+      problem = storage.lostFile?.() ?? spool.lostFile();
+    } catch (err) {
+      problem = `the ledger's files cannot be checked (${String(err)})`;
+    }
+    if (problem) lost.failed((l) => l.error(`${problem} while the gateway runs: rows recorded since go to a file nothing can read once it stops; restart the gateway to start a new ledger`));
+  }, everyMs);
+  timer.unref();
+  return timer;
 }
 
 /** Where rows not yet in storage are kept, for a log line: the spool's file, or memory alone while the spool fails too. */

@@ -125,6 +125,12 @@ export class Spool {
     }
   }
 
+  /** What is wrong with the spool's file when it was deleted under it (its rows would be gone at the next start). */
+  lostFile(): string | undefined {
+    if (this.closed) return undefined;
+    return fstatSync(this.fd).nlink === 0 ? `the spool file "${this.path}" was deleted` : undefined;
+  }
+
   /** Whether the last write succeeded (a row appended now can be read back from the file). */
   get healthy(): boolean {
     return this.writing && !this.closed;

@@ -16,6 +16,11 @@ export interface Storage {
   readonly policy: PolicyStore;
   readonly telemetry: TelemetryStore;
   readonly outcomes: OutcomeStore;
+  /**
+   * What is wrong with the file the ledger was opened from, when it was deleted or replaced since
+   * (a SQLite ledger keeps writing to the file it opened, which nothing else can then read).
+   */
+  lostFile?(): string | undefined;
   close(): Promise<void>;
 }
 

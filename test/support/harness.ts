@@ -8,7 +8,7 @@ import type { CacheSettings } from '../../src/cache-analysis/gateway.js';
 import { type AppOptions, type RoutingOptions, type Tollgate, startTollgate } from '../../src/app.js';
 import { DEFAULT_POLICY_SETTINGS } from '../../src/policy/settings.js';
 import type { LedgerRow } from '../../src/core/ledger-row.js';
-import { silentLogger } from '../../src/core/logger.js';
+import { type Logger, silentLogger } from '../../src/core/logger.js';
 import { type UpstreamProvider, providerTable } from '../../src/gateway/select-provider.js';
 import type { AuthPolicy } from '../../src/identity/identify.js';
 import { type CreatedKey, createKey } from '../../src/identity/key-service.js';
@@ -57,6 +57,9 @@ export interface HarnessOptions {
   cors?: AppOptions['cors'];
   /** Commit on the event loop, as `tollgate serve` does by default, instead of in a worker thread. */
   inlineWriter?: { insertLockWaitMs: number };
+  /** The gateway's log (silent by default). */
+  log?: Logger;
+  fileCheckMs?: number;
   /** Another storage than the SQLite file (committed on the event loop). */
   storage?: () => Promise<Storage>;
 }
@@ -145,8 +148,9 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     maxBodyBytes: o.maxBodyBytes ?? 32 * 1024 * 1024,
     timeouts: { connectMs: 2000, firstByteMs: o.firstByteTimeoutMs ?? 10_000, idleMs: 10_000 },
     adminToken: 'admin-secret',
-    log: silentLogger,
+    log: o.log ?? silentLogger,
     flushIntervalMs: 5,
+    fileCheckMs: o.fileCheckMs,
     drainMs: 1000,
     policy: o.policy ? testPolicy(o.policy) : undefined,
     routing: o.routing?.(fake.url),

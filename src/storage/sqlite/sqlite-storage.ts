@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { type PolicySql, sqlPolicyStore } from '../policy-store.js';
 import { storableParam } from '../storable.js';
 import { keyFromRecord } from '../key-record.js';
@@ -14,8 +15,15 @@ type Row = Record<string, unknown>;
 /** The embedded default: one SQLite file in WAL mode (see openDb). */
 export function openSqlite(path: string, o: SqliteLedgerOptions = {}): Storage {
   const db = openDb(path);
+  const opened = path === ':memory:' ? undefined : statSync(path);
   return {
     kind: 'sqlite',
+    lostFile: () => {
+      if (!opened) return undefined;
+      const now = statSync(path, { throwIfNoEntry: false });
+      if (!now) return `the ledger file "${path}" was deleted`;
+      return now.ino !== opened.ino || now.dev !== opened.dev ? `the ledger file "${path}" was replaced by another file` : undefined;
+    },
     ledger: sqliteLedger(db, o),
     keys: sqliteKeys(db),
     policy: sqlitePolicy(db),

@@ -1,0 +1,67 @@
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Logger } from '../../src/core/logger.js';
+import { type Harness, eventually, startHarness } from '../support/harness.js';
+
+/** The gateway's error lines. */
+function errorLog(): { log: Logger; errors: string[] } {
+  const errors: string[] = [];
+  const none = () => undefined;
+  return { log: { debug: none, info: none, warn: none, error: (msg) => void errors.push(msg) }, errors };
+}
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+async function chat(at: Harness): Promise<void> {
+  const res = await request(`${at.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${at.key.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  await res.body.text();
+  expect(res.statusCode).toBe(200);
+}
+
+describe('the ledger deleted under a running gateway', () => {
+  it('says so, once an interval, when the folder holding the ledger and the spool is removed', async () => {
+    const { log, errors } = errorLog();
+    h = await startHarness({ inlineWriter: { insertLockWaitMs: 20 }, log, fileCheckMs: 50 });
+    await chat(h);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(errors).toEqual([]);
+    rmSync(join(h.dir, 'tollgate.db'));
+    rmSync(join(h.dir, 'spool'), { recursive: true });
+    await chat(h);
+    const said = await eventually(() => {
+      expect(errors.length).toBeGreaterThan(0);
+      return errors;
+    });
+    expect(said[0]).toBe(
+      `the ledger file "${join(h.dir, 'tollgate.db')}" was deleted while the gateway runs: rows recorded since go to a file nothing can read once it stops; restart the gateway to start a new ledger`,
+    );
+    // Checked every 50 ms, told at most every 30 s.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(errors).toHaveLength(1);
+  });
+
+  it('names a replaced ledger file, and a spool file deleted alone', async () => {
+    const { log, errors } = errorLog();
+    h = await startHarness({ inlineWriter: { insertLockWaitMs: 20 }, log, fileCheckMs: 50 });
+    const db = join(h.dir, 'tollgate.db');
+    renameSync(db, `${db}.old`);
+    writeFileSync(db, '');
+    await eventually(() => expect(errors).toContain(`the ledger file "${db}" was replaced by another file while the gateway runs: rows recorded since go to a file nothing can read once it stops; restart the gateway to start a new ledger`));
+    await h.close();
+
+    const second = errorLog();
+    h = await startHarness({ inlineWriter: { insertLockWaitMs: 20 }, log: second.log, fileCheckMs: 50 });
+    rmSync(join(h.dir, 'spool'), { recursive: true });
+    await eventually(() => expect(second.errors.join('\n')).toMatch(/^the spool file ".*spool-\d+-.*\.jsonl" was deleted while the gateway runs/));
+  });
+});
