@@ -1,9 +1,8 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/core/logger.js';
-import { type Harness, eventually, startHarness } from '../support/harness.js';
+import { type Harness, chatOk, eventually, startHarness } from '../support/harness.js';
 
 /** The gateway's error lines. */
 function errorLog(): { log: Logger; errors: string[] } {
@@ -18,26 +17,16 @@ afterEach(async () => {
   h = undefined;
 });
 
-async function chat(at: Harness): Promise<void> {
-  const res = await request(`${at.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${at.key.key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }),
-  });
-  await res.body.text();
-  expect(res.statusCode).toBe(200);
-}
-
 describe('the ledger deleted under a running gateway', () => {
   it('says so, once an interval, when the folder holding the ledger and the spool is removed', async () => {
     const { log, errors } = errorLog();
     h = await startHarness({ inlineWriter: { insertLockWaitMs: 20 }, log, fileCheckMs: 50 });
-    await chat(h);
+    await chatOk(h);
     await new Promise((r) => setTimeout(r, 200));
     expect(errors).toEqual([]);
     rmSync(join(h.dir, 'tollgate.db'));
     rmSync(join(h.dir, 'spool'), { recursive: true });
-    await chat(h);
+    await chatOk(h);
     const said = await eventually(() => {
       expect(errors.length).toBeGreaterThan(0);
       return errors;

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, eventually, startHarness } from '../support/harness.js';
+import { type Harness, chatOk, eventually, startHarness } from '../support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -37,16 +36,7 @@ setTimeout(go, ${ms});`;
   };
 }
 
-const chat = async () => {
-  const res = await request(`${h.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${h.key.key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }),
-  });
-  await res.body.text();
-  expect(res.statusCode).toBe(200);
-  return { id: res.headers['x-tollgate-request-id'] as string, at: Date.now() };
-};
+const chat = async () => ({ id: await chatOk(h), at: Date.now() });
 
 describe('SQLite locked by another process', () => {
   it('keeps serving while the lock is held, and commits the rows once it is released', async () => {

@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { request } from 'undici';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import type { PolicyOptions } from '../../src/app-policy.js';
 import { MemorySink } from '../../src/alerts/webhook.js';
 import type { CacheSettings } from '../../src/cache-analysis/gateway.js';
@@ -194,6 +195,18 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
 }
 
 /** Polls until `check` passes (ledger writes and upstream aborts settle asynchronously). */
+/** A minimal chat completion with the harness's key, which must answer 200; returns its request id. */
+export async function chatOk(h: Pick<Harness, 'url' | 'key'>): Promise<string> {
+  const res = await request(`${h.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${h.key.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  await res.body.text();
+  expect(res.statusCode).toBe(200);
+  return res.headers['x-tollgate-request-id'] as string;
+}
+
 export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 3000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
