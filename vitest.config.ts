@@ -10,6 +10,7 @@ export default defineConfig({
     // processes and servers, so two run side by side even on two cores. Vitest's default there
     // (cores - 1) ran one: the whole suite took 454 s against 326 s with two (2026-12-04).
     maxWorkers: Math.max(2, availableParallelism() - 1),
+    globalSetup: ['test/support/temp-dir.ts'],
     projects: [
       {
         test: {
