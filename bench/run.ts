@@ -61,7 +61,9 @@ async function measureRound(order: readonly Target[], pids: Record<string, numbe
     for (let s = 0; s < slices; s++) for (const t of rotated(order, s)) out.get(t.name)!.push(await phase(t));
     return out;
   };
-  const latencies = async (stream: boolean) => new Map([...(await interleaved(SLICES, (t) => fixedRate(t, stream, RATE, PHASE_MS / SLICES)))].map(([k, v]) => [k, v.flat()]));
+  /** The slices' samples of each path, as one list. */
+  const pooled = async (phase: (t: Target) => Promise<number[]>) => new Map([...(await interleaved(SLICES, phase))].map(([k, v]) => [k, v.flat()]));
+  const latencies = (stream: boolean) => pooled((t) => fixedRate(t, stream, RATE, PHASE_MS / SLICES));
   const maxRate = async (stream: boolean) =>
     new Map(
       [...(await interleaved(THROUGHPUT_SLICES, (t) => throughput(t, pids[t.name]!, stream, PHASE_MS / THROUGHPUT_SLICES)))].map(([k, v]) => {
@@ -73,7 +75,7 @@ async function measureRound(order: readonly Target[], pids: Record<string, numbe
   const fixedStream = await latencies(true);
   const plain = await maxRate(false);
   const streamed = await maxRate(true);
-  const ttfb = new Map([...(await interleaved(SLICES, (t) => streamTtfb(t, TTFB_N / SLICES)))].map(([k, v]) => [k, v.flat()]));
+  const ttfb = await pooled((t) => streamTtfb(t, TTFB_N / SLICES));
   return Object.fromEntries(
     order.map(({ name }) => [
       name,

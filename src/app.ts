@@ -5,7 +5,8 @@ import { type AnomalyOptions, startAnomalies } from './app-anomalies.js';
 import { type PolicyOptions, startPolicy } from './app-policy.js';
 import type { AnomalyWatch } from './anomalies/watch.js';
 import type { Dialect } from './core/api.js';
-import { type Logger, RepeatedFailure } from './core/logger.js';
+import type { Logger } from './core/logger.js';
+import { startLedger } from './app-ledger.js';
 import type { PolicyRuntime } from './policy/runtime.js';
 import type { SettledSpend } from './policy/settled-spend.js';
 import type { CacheSettings } from './cache-analysis/gateway.js';
@@ -23,14 +24,8 @@ import { BackgroundUsage } from './metering/background-usage.js';
 import { BatchResultRows } from './metering/batch-results.js';
 import type { PriceFn } from './metering/build-row.js';
 import type { BatchResults } from './providers/types.js';
-import { type LedgerSink, LedgerWriter } from './metering/ledger-writer.js';
-import { Spool, recoverSpools } from './metering/spool.js';
-import { isLockBusy } from './storage/sqlite/db.js';
-import { isStorageTrouble } from './storage/storage-trouble.js';
-import { RefusedRows } from './metering/refused-rows.js';
-import { toJsonLine } from './reports/export.js';
+import type { LedgerWriter } from './metering/ledger-writer.js';
 import type { LedgerRow } from './core/ledger-row.js';
-import { WorkerLedgerSink } from './metering/worker-sink.js';
 import type { StorageSpec } from './storage/open.js';
 import type { CorsSettings } from './server/cors.js';
 import { createHttpServer } from './server/http-server.js';
@@ -113,42 +108,10 @@ const SETTLE_MS = 5000;
 
 /** The composition root: wires storage, metering, the gateway and the HTTP server, then listens. */
 export async function startTollgate(o: AppOptions): Promise<Tollgate> {
-  const refused = new RefusedRows(o.spoolDir, toJsonLine);
-  const setAside = (row: LedgerRow, err: unknown) => {
-    const kept = refused.add(row);
-    if (kept) o.log.error(`storage refused request ${row.id} on its own; the row is kept in ${refused.path} (load it with tollgate import --format ledger once the cause is fixed)`, { err: String(err) });
-    return kept;
-  };
   // Before the spool is replayed: its rows are late, and the scheduler's first pass looks at what arrived since.
   const arrivals = o.anomalies?.settings.enabled ? await o.storage.ledger.arrivalCursor().catch(() => undefined) : undefined;
-  const recovered = await recoverSpools(o.spoolDir, (rows) => o.storage.ledger.insert(rows), { isStorageTrouble, setAside });
-  if (recovered > 0) o.log.info('replayed rows left in the spool by an earlier process', { rows: recovered });
-  const waiting = refused.count();
-  if (waiting > 0) o.log.warn(`${waiting} row(s) storage refused are set aside in ${refused.path}: load them with tollgate import --format ledger once the cause is fixed, then delete the file`, {});
-  const worker = o.ledgerWorker ? await WorkerLedgerSink.start(o.ledgerWorker) : undefined;
-  const sink: LedgerSink = worker ?? o.storage.ledger;
-  // A full disk fails every write, many a second: each kind is logged at most every 30 s, and its end once.
-  const spoolFailures = new RepeatedFailure(o.log);
-  const ledgerFailures = new RepeatedFailure(o.log);
-  const spool = new Spool(
-    o.spoolDir,
-    (err) => spoolFailures.failed((log, unlogged) => log.error('spool write failed: rows not yet in storage are held in memory only until it can be written again', { err: String(err), ...repeats(unlogged) })),
-    () => spoolFailures.recovered('spool writes succeed again'),
-  );
-  const writer: LedgerWriter = new LedgerWriter(sink, spool, {
-    flushIntervalMs: o.flushIntervalMs,
-    isStorageTrouble,
-    setAside,
-    onError: (err) =>
-      ledgerFailures.failed((log, unlogged) =>
-        // Routine while another process (an import) writes the SQLite file: not an error.
-        isLockBusy(err)
-          ? log.warn(`ledger storage busy: another process holds its write lock; ${whereRowsWait(writer)}`, repeats(unlogged))
-          : log.error(`ledger write failed; ${whereRowsWait(writer)}`, { err: String(err), ...repeats(unlogged) }),
-      ),
-    onRecovered: () => ledgerFailures.recovered('ledger writes succeed again', { pending: writer.pending }),
-  });
-  const watchFiles = watchLedgerFiles(o.storage, spool, o.log, o.fileCheckMs ?? FILE_CHECK_MS);
+  const ledger = await startLedger(o);
+  const { writer } = ledger;
   const keys = new KeyResolver(o.storage.keys);
   const policy = o.policy ? await startPolicy(o.policy, o.storage, o.price, () => writer.flush(), o.log) : undefined;
   const anomalies = o.anomalies ? await startAnomalies({ ...o.anomalies, cursor: arrivals }, o.storage, () => writer.flush(), o.log) : undefined;
@@ -239,7 +202,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     async close() {
       if (closing) return;
       closing = true;
-      clearInterval(watchFiles);
+      ledger.stopWatching();
       const drained = new Promise<void>((ok) => server.close(() => ok()));
       server.closeIdleConnections();
       sockets.drain();
@@ -263,44 +226,11 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
       await policy?.close();
       await router?.close();
       await o.policy?.alerts.close(5000);
-      await worker?.close();
+      await ledger.worker?.close();
       await agent.close();
       await o.storage.close();
     },
   };
-}
-
-/** How often the ledger's and the spool's files are checked by default. */
-const FILE_CHECK_MS = 10_000;
-
-/**
- * Says, at most every 30 s, when the ledger's or the spool's file was deleted or replaced while the
- * gateway runs (a `rm -rf .tollgate` to start afresh): SQLite and the spool go on writing to the
- * files they opened, without an error, and what they write is gone once the process stops.
- */
-function watchLedgerFiles(storage: Storage, spool: Spool, log: Logger, everyMs: number): NodeJS.Timeout {
-  const lost = new RepeatedFailure(log);
-  const timer = setInterval(() => {
-    let problem: string | undefined;
-    try {
-      problem = storage.lostFile?.() ?? spool.lostFile();
-    } catch (err) {
-      problem = `the ledger's files cannot be checked (${String(err)})`;
-    }
-    if (problem) lost.failed((l) => l.error(`${problem} while the gateway runs: rows recorded since go to a file nothing can read once it stops; restart the gateway to start a new ledger`));
-  }, everyMs);
-  timer.unref();
-  return timer;
-}
-
-/** Where rows not yet in storage are kept, for a log line: the spool's file, or memory alone while the spool fails too. */
-function whereRowsWait(writer: LedgerWriter): string {
-  return writer.journaling ? 'rows are safe in the spool and will be retried' : `the spool cannot be written either: ${writer.pending} row(s) are held in memory only until one of them can take them`;
-}
-
-/** The count of like failures not logged since the last line, when there were any. */
-function repeats(unlogged: number): Record<string, number> {
-  return unlogged > 0 ? { unlogged_since_last: unlogged } : {};
 }
 
 /** The writer, with each gateway row also counted in the metrics (telemetry rows are not gateway traffic). */

@@ -35,10 +35,9 @@ export class SpoolDirError extends SetupError {
  * An append-only journal of ledger rows. A row alone is written when the event loop's turn
  * ends; once two are pending, they and any appended by the same callback are written as soon as
  * that callback is done (or sooner, by `flush`). `afterWrite` callbacks run only once their rows
- * are written: the gateway sends a
- * response's last bytes from there. A write() lands in the OS page cache, so the row
- * survives a kill -9 of the gateway; storage then catches up in batches, off the
- * request's path. Each process owns one file; a file left by a dead process is
+ * are written: the gateway sends a response's last bytes from there. A write() lands in the OS
+ * page cache, so the row survives a kill -9 of the gateway; storage then catches up in batches,
+ * off the request's path. Each process owns one file; a file left by a dead process is
  * replayed into storage at the next start (inserts are idempotent on id).
  */
 export class Spool {

@@ -60,6 +60,7 @@ export interface HarnessOptions {
   inlineWriter?: { insertLockWaitMs: number };
   /** The gateway's log (silent by default). */
   log?: Logger;
+  /** How often the gateway checks its ledger's files (see AppOptions). */
   fileCheckMs?: number;
   /** Another storage than the SQLite file (committed on the event loop). */
   storage?: () => Promise<Storage>;
@@ -194,7 +195,6 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
   };
 }
 
-/** Polls until `check` passes (ledger writes and upstream aborts settle asynchronously). */
 /** A minimal chat completion with the harness's key, which must answer 200; returns its request id. */
 export async function chatOk(h: Pick<Harness, 'url' | 'key'>): Promise<string> {
   const res = await request(`${h.url}/v1/chat/completions`, {
@@ -207,6 +207,7 @@ export async function chatOk(h: Pick<Harness, 'url' | 'key'>): Promise<string> {
   return res.headers['x-tollgate-request-id'] as string;
 }
 
+/** Polls until `check` passes (ledger writes and upstream aborts settle asynchronously). */
 export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 3000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {

@@ -1,0 +1,86 @@
+import { RepeatedFailure } from './core/logger.js';
+import type { LedgerRow } from './core/ledger-row.js';
+import { type LedgerSink, LedgerWriter } from './metering/ledger-writer.js';
+import { RefusedRows } from './metering/refused-rows.js';
+import { Spool, recoverSpools } from './metering/spool.js';
+import { WorkerLedgerSink } from './metering/worker-sink.js';
+import { toJsonLine } from './reports/export.js';
+import { isLockBusy } from './storage/sqlite/db.js';
+import { isStorageTrouble } from './storage/storage-trouble.js';
+import type { AppOptions } from './app.js';
+
+/** How often the ledger's and the spool's files are checked by default. */
+const FILE_CHECK_MS = 10_000;
+
+export interface Ledger {
+  writer: LedgerWriter;
+  /** The thread that commits batches, when `ledgerWorker` is set. */
+  worker: WorkerLedgerSink | undefined;
+  /** Stops the check of the ledger's files (at shutdown). */
+  stopWatching(): void;
+}
+
+/**
+ * The gateway's write path: rows a dead process left in its spool replayed into storage, then a
+ * spool and a writer (on this thread or a worker), with their failures logged so that a full disk
+ * or a ledger deleted under the gateway is told, not repeated thousands of times a second.
+ */
+export async function startLedger(o: Pick<AppOptions, 'storage' | 'spoolDir' | 'ledgerWorker' | 'log' | 'flushIntervalMs' | 'fileCheckMs'>): Promise<Ledger> {
+  const refused = new RefusedRows(o.spoolDir, toJsonLine);
+  const setAside = (row: LedgerRow, err: unknown) => {
+    const kept = refused.add(row);
+    if (kept) o.log.error(`storage refused request ${row.id} on its own; the row is kept in ${refused.path} (load it with tollgate import --format ledger once the cause is fixed)`, { err: String(err) });
+    return kept;
+  };
+  const recovered = await recoverSpools(o.spoolDir, (rows) => o.storage.ledger.insert(rows), { isStorageTrouble, setAside });
+  if (recovered > 0) o.log.info('replayed rows left in the spool by an earlier process', { rows: recovered });
+  const waiting = refused.count();
+  if (waiting > 0) o.log.warn(`${waiting} row(s) storage refused are set aside in ${refused.path}: load them with tollgate import --format ledger once the cause is fixed, then delete the file`, {});
+  const worker = o.ledgerWorker ? await WorkerLedgerSink.start(o.ledgerWorker) : undefined;
+  const sink: LedgerSink = worker ?? o.storage.ledger;
+  // A full disk fails every write, many a second: each kind is logged at most every 30 s, and its end once.
+  const spoolFailures = new RepeatedFailure(o.log);
+  const ledgerFailures = new RepeatedFailure(o.log);
+  const spool = new Spool(
+    o.spoolDir,
+    (err) => spoolFailures.failed((log, unlogged) => log.error('spool write failed: rows not yet in storage are held in memory only until it can be written again', { err: String(err), ...repeats(unlogged) })),
+    () => spoolFailures.recovered('spool writes succeed again'),
+  );
+  const writer: LedgerWriter = new LedgerWriter(sink, spool, {
+    flushIntervalMs: o.flushIntervalMs,
+    isStorageTrouble,
+    setAside,
+    onError: (err) =>
+      ledgerFailures.failed((log, unlogged) =>
+        // Routine while another process (an import) writes the SQLite file: not an error.
+        isLockBusy(err)
+          ? log.warn(`ledger storage busy: another process holds its write lock; ${whereRowsWait(writer)}`, repeats(unlogged))
+          : log.error(`ledger write failed; ${whereRowsWait(writer)}`, { err: String(err), ...repeats(unlogged) }),
+      ),
+    onRecovered: () => ledgerFailures.recovered('ledger writes succeed again', { pending: writer.pending }),
+  });
+  // SQLite and the spool go on writing to files deleted under them (a `rm -rf .tollgate` to start
+  // afresh), without an error, and what they write is gone once the process stops: say so.
+  const lostFiles = new RepeatedFailure(o.log);
+  const timer = setInterval(() => {
+    let problem: string | undefined;
+    try {
+      problem = o.storage.lostFile?.() ?? spool.lostFile();
+    } catch (err) {
+      problem = `the ledger's files cannot be checked (${String(err)})`;
+    }
+    if (problem) lostFiles.failed((l) => l.error(`${problem} while the gateway runs: rows recorded since go to a file nothing can read once it stops; restart the gateway to start a new ledger`));
+  }, o.fileCheckMs ?? FILE_CHECK_MS);
+  timer.unref();
+  return { writer, worker, stopWatching: () => clearInterval(timer) };
+}
+
+/** Where rows not yet in storage are kept, for a log line: the spool's file, or memory alone while the spool fails too. */
+function whereRowsWait(writer: LedgerWriter): string {
+  return writer.journaling ? 'rows are safe in the spool and will be retried' : `the spool cannot be written either: ${writer.pending} row(s) are held in memory only until one of them can take them`;
+}
+
+/** The count of like failures not logged since the last line, when there were any. */
+function repeats(unlogged: number): Record<string, number> {
+  return unlogged > 0 ? { unlogged_since_last: unlogged } : {};
+}
