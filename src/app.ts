@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import type { Agent } from 'undici';
+import type { Dispatcher } from 'undici';
 import { type AnomalyOptions, startAnomalies } from './app-anomalies.js';
 import { type PolicyOptions, startPolicy } from './app-policy.js';
 import type { AnomalyWatch } from './anomalies/watch.js';
@@ -17,6 +17,7 @@ import { onDemandSocketGateway } from './gateway/websocket/on-demand.js';
 import { responsePoller } from './gateway/response-poll.js';
 import type { ProviderTable } from './gateway/select-provider.js';
 import { type UpstreamTimeouts, createAgent } from './gateway/upstream.js';
+import type { ProxySettings } from './egress/proxy-settings.js';
 import type { AuthPolicy } from './identity/identify.js';
 import { KeyResolver } from './identity/key-resolver.js';
 import { DeferredUsageSweep, type DeferredUsageSettings } from './metering/deferred-usage-sweep.js';
@@ -56,6 +57,8 @@ export interface AppOptions {
   price: PriceFn;
   maxBodyBytes: number;
   timeouts: UpstreamTimeouts;
+  /** The proxy settings outbound requests follow (from the environment: https_proxy, no_proxy…); none, every request goes direct. */
+  proxies?: ProxySettings;
   adminToken: string | undefined;
   log: Logger;
   /** How long `close` waits for in-flight requests before cutting them. */
@@ -115,7 +118,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   const keys = new KeyResolver(o.storage.keys);
   const policy = o.policy ? await startPolicy(o.policy, o.storage, o.price, () => writer.flush(), o.log) : undefined;
   const anomalies = o.anomalies ? await startAnomalies({ ...o.anomalies, cursor: arrivals }, o.storage, () => writer.flush(), o.log) : undefined;
-  const agent = createAgent(o.timeouts);
+  const agent = createAgent(o.timeouts, o.proxies);
   const router = await startRouter(o.routing, o.log);
   const inFlight = new InFlight();
   let sweeps: DeferredUsageSweep[] = [];
@@ -144,6 +147,8 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     price: o.price,
     ledger: metrics ? observedLedger(writer, metrics) : writer,
     agent,
+    // Loaded only with a proxy: most gateways never tunnel a WebSocket.
+    webSocketAgent: o.proxies ? (await import('./egress/web-socket-agent.js')).webSocketAgents(o.proxies) : undefined,
     maxBodyBytes: o.maxBodyBytes,
     log: o.log,
     policy: policy?.enforcer,
@@ -265,7 +270,7 @@ export function defaultSpoolDir(sqlitePath: string | undefined): string {
  * and batches (OpenAI), Message Batches (Anthropic), each only when Tollgate holds a key for that
  * dialect to ask with (a key passed through is never kept).
  */
-function startSweeps(o: AppOptions, x: { agent: Agent; router: Router | undefined; background: BackgroundUsage; batchResults: BatchResultRows }): DeferredUsageSweep[] {
+function startSweeps(o: AppOptions, x: { agent: Dispatcher; router: Router | undefined; background: BackgroundUsage; batchResults: BatchResultRows }): DeferredUsageSweep[] {
   const settings = o.deferredUsage;
   if (settings === undefined) return [];
   const deployments = o.routing?.routes.flatMap((r) => r.deployments) ?? [];

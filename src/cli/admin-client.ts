@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js';
+import { fetchThroughProxy } from '../egress/fetch-proxy.js';
 import { fetchFailureReason } from '../core/errors.js';
 import { CommandError, UsageError } from './output.js';
 
@@ -20,6 +21,7 @@ export interface AdminCall {
 /** Calls the gateway's admin API; a refusal becomes a CommandError (a UsageError for 400) carrying the gateway's message. */
 export async function callAdmin(c: AdminCall): Promise<unknown> {
   if (!URL.canParse(c.url)) throw new UsageError(`--url "${c.url}" is not a URL`);
+  await fetchThroughProxy();
   let res: Response;
   try {
     res = await fetch(`${c.url.replace(/\/+$/, '')}${c.path}`, {

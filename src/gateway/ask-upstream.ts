@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { request } from './undici-core.js';
+import { request } from '../egress/undici-core.js';
 import { type JsonObject, asObject, parseJson } from '../providers/shared/json.js';
 import { errorMessage } from '../core/errors.js';
 

@@ -1,5 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Agent } from 'undici';
+import type { Agent as HttpAgent, IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
 import { type CacheSettings, DEFAULT_CACHE_SETTINGS, cacheRuleMatcher, cacheStep } from '../cache-analysis/gateway.js';
 import { decodeContent } from './content-encoding.js';
 import { type Api, FREE_APIS } from '../core/api.js';
@@ -44,7 +44,9 @@ export interface GatewayDeps {
   price: PriceFn;
   /** `afterJournal`, when present, runs its callback once every row recorded so far is journaled. */
   ledger: { record(row: LedgerRow): void; afterJournal?(done: () => void): void };
-  agent: Agent;
+  agent: Dispatcher;
+  /** The agent an upstream WebSocket connects through (a proxy's tunnel), or undefined to connect directly. */
+  webSocketAgent?: (url: string) => HttpAgent | undefined;
   maxBodyBytes: number;
   log: Logger;
   /** Budgets, rate limits and model policy; absent, every request is admitted as is. */

@@ -1,6 +1,6 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { UNREPORTED_USAGE_APIS } from '../core/api.js';
-import type { Agent } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { RequestFacts } from '../metering/build-row.js';
 import { errorBodyTap } from '../providers/shared/taps.js';
 import type { DialectAdapter, Metered, RequestInfo, ResponseTap, RouteMatch, UpstreamErrorInfo } from '../providers/types.js';
@@ -8,7 +8,7 @@ import { clientResponseHeaders } from './headers.js';
 import { AttemptTimeout, type UpstreamRequest, callUpstream, isIdleTimeout, upstreamFailure } from './upstream.js';
 
 export interface RelayArgs {
-  agent: Agent;
+  agent: Dispatcher;
   upstream: UpstreamRequest;
   res: ServerResponse;
   adapter: DialectAdapter;

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { errors } from './undici-core.js';
+import { errors } from '../egress/undici-core.js';
 import { GatewayError, toGatewayError } from '../core/errors.js';
 import { zeroUsage } from '../core/usage.js';
 import type { RequestFacts } from '../metering/build-row.js';
@@ -10,13 +10,13 @@ import type { RoutePlan, Router } from '../routing/router.js';
 import { mayRetry, triggerForStatus } from '../routing/retry.js';
 import type { Candidate } from '../routing/select.js';
 import type { RetryTrigger } from '../routing/types.js';
-import type { Agent } from 'undici';
+import type { Dispatcher } from 'undici';
 import { clientResponseHeaders } from './headers.js';
 import { type RelayResult, relay } from './relay.js';
 import { AttemptTimeout, type UpstreamRequest } from './upstream.js';
 
 export interface RoutedExchange {
-  agent: Agent;
+  agent: Dispatcher;
   router: Router;
   plan: RoutePlan;
   res: ServerResponse;

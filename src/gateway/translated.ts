@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { Agent } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Identity } from '../identity/identify.js';
 import type { RequestFacts } from '../metering/build-row.js';
 import { adapterFor, lookupRoute } from '../providers/index.js';
@@ -12,7 +12,7 @@ import { relay } from './relay.js';
 import type { UpstreamProvider } from './select-provider.js';
 
 export interface TranslatedExchange {
-  agent: Agent;
+  agent: Dispatcher;
   res: ServerResponse;
   route: RouteMatch;
   info: RequestInfo;

@@ -1,5 +1,7 @@
 import type { Dispatcher } from 'undici';
-import { Agent, errors } from './undici-core.js';
+import { errors } from '../egress/undici-core.js';
+import { type ThroughProxy, upstreamDispatcher } from '../egress/dispatcher.js';
+import type { ProxySettings } from '../egress/proxy-settings.js';
 import { GatewayError } from '../core/errors.js';
 import type { RouteMatch } from '../providers/types.js';
 
@@ -11,16 +13,19 @@ export interface UpstreamTimeouts {
   idleMs: number;
 }
 
-/** One keep-alive connection pool per upstream origin, shared by all requests. */
-export function createAgent(t: UpstreamTimeouts): Agent {
-  return new Agent({
+/**
+ * One keep-alive connection pool per upstream origin, shared by all requests; through the
+ * proxy the environment names, when it names one (src/egress).
+ */
+export function createAgent(t: UpstreamTimeouts, proxies?: ProxySettings): Dispatcher {
+  return upstreamDispatcher({
     connect: { timeout: t.connectMs },
     headersTimeout: t.firstByteMs,
     bodyTimeout: t.idleMs,
     keepAliveTimeout: 30_000,
     // No cap per origin: agents hold one long stream each, and a cap would queue them.
     pipelining: 1,
-  });
+  }, proxies);
 }
 
 export interface UpstreamRequest {
@@ -50,7 +55,7 @@ export interface UpstreamCall {
  * Sends a request with undici's dispatch API: the body arrives in callbacks, with no
  * stream object per response, which is the cheapest way through undici.
  */
-export function callUpstream(agent: Agent, r: UpstreamRequest, l: UpstreamListener): UpstreamCall {
+export function callUpstream(agent: Dispatcher, r: UpstreamRequest, l: UpstreamListener): UpstreamCall {
   let controller: Dispatcher.DispatchController | undefined;
   let pendingAbort: Error | undefined;
   let started = false;
@@ -142,11 +147,19 @@ export class AttemptTimeout extends Error {
 /** Maps a failure before the response headers arrived to a client-facing error. */
 export function upstreamFailure(err: unknown, url: string): GatewayError {
   const origin = safeOrigin(url);
+  const proxy = (err as Partial<ThroughProxy> | undefined)?.proxy;
+  const through = proxy === undefined ? '' : ` through the proxy ${proxy}`;
   if (err instanceof errors.HeadersTimeoutError || err instanceof errors.ConnectTimeoutError || err instanceof AttemptTimeout) {
-    return new GatewayError('upstream_timeout', `The upstream ${origin} did not answer in time.`, { cause: err });
+    return new GatewayError('upstream_timeout', `The upstream ${origin} did not answer in time${through}.`, { cause: err });
+  }
+  // undici's words when the proxy answers a CONNECT with anything but 200.
+  const refused = proxy === undefined ? null : /Proxy response \((\d+)\)/.exec(err instanceof Error ? err.message : '');
+  if (refused) {
+    const hint = refused[1] === '407' ? ': it asks for credentials (give them in the proxy URL, http://user:password@host:port)' : '';
+    return new GatewayError('upstream_unreachable', `The proxy ${proxy} refused to connect to the upstream ${origin} (HTTP ${refused[1]})${hint}.`, { cause: err });
   }
   const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;
-  return new GatewayError('upstream_unreachable', `Could not reach the upstream ${origin}${code ? ` (${code})` : ''}.`, { cause: err });
+  return new GatewayError('upstream_unreachable', `Could not reach the upstream ${origin}${through}${code ? ` (${code})` : ''}.`, { cause: err });
 }
 
 export function isIdleTimeout(err: unknown): boolean {

@@ -1,4 +1,5 @@
 import { fetchFailureReason } from '../core/errors.js';
+import { fetchThroughProxy } from '../egress/fetch-proxy.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { toJsonLine } from '../reports/export.js';
 
@@ -24,6 +25,7 @@ export class PushError extends Error {}
 export async function pushRows(rows: readonly LedgerRow[], remove: readonly string[], o: PushOptions): Promise<number> {
   const size = o.batch ?? 2000;
   const endpoint = importEndpoint(o.url);
+  if (!o.fetch) await fetchThroughProxy();
   const lines = [...remove.map((id) => JSON.stringify({ remove: id }) + '\n'), ...rows.map(toJsonLine)];
   let written = 0;
   for (let i = 0; i < lines.length; i += size) {

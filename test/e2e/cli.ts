@@ -26,6 +26,7 @@ export interface Served {
   url: string;
   child: ChildProcess;
   stderr: () => string;
+  stdout: () => string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -46,6 +47,7 @@ export function serve(args: string[], opts: { cwd?: string; env?: NodeJS.Process
         url: m[1]!,
         child,
         stderr: () => err,
+        stdout: () => out,
         stop: (signal = 'SIGTERM') =>
           new Promise((done) => {
             if (child.exitCode !== null) return done(child.exitCode);

@@ -1,4 +1,5 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { errorReply } from './errors.js';
 import { requestIdFor, requestIdHeader } from './headers.js';
@@ -80,11 +81,11 @@ class FakeServer implements FakeUpstream {
     this.rate = spec ? new RateWindow(spec) : undefined;
   }
 
-  constructor(server: Server, record: boolean, host: string) {
+  constructor(server: Server, record: boolean, host: string, scheme = 'http') {
     this.server = server;
     this.record = record;
     this.port = (server.address() as AddressInfo).port;
-    this.url = `http://${host}:${this.port}`;
+    this.url = `${scheme}://${host}:${this.port}`;
     server.on('request', (req: IncomingMessage, res: ServerResponse) => this.receive(req, res));
     serveResponsesSocket(server, {
       begin: (path, headers, body) => {
@@ -285,7 +286,7 @@ class FakeServer implements FakeUpstream {
  */
 export async function startFakeUpstream(opts: StartOptions = {}): Promise<FakeUpstream> {
   const host = opts.host ?? '127.0.0.1';
-  const server = createServer({ keepAliveTimeout: 30_000 });
+  const server = opts.tls ? createHttpsServer({ keepAliveTimeout: 30_000, ...opts.tls }) : createServer({ keepAliveTimeout: 30_000 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => {
@@ -293,5 +294,5 @@ export async function startFakeUpstream(opts: StartOptions = {}): Promise<FakeUp
       resolve();
     });
   });
-  return new FakeServer(server, opts.record ?? true, host);
+  return new FakeServer(server, opts.record ?? true, host, opts.tls ? 'https' : 'http');
 }

@@ -171,6 +171,8 @@ export interface StartOptions {
    * run neither grows memory nor copies bytes.
    */
   record?: boolean;
+  /** Serve HTTPS with this key and certificate (PEM) instead of plain HTTP. */
+  tls?: { key: string; cert: string };
 }
 
 export interface WaitOptions {

@@ -23,6 +23,7 @@ import type { Picos } from '../../src/core/money.js';
 import { budgetCounter } from '../../src/policy/plan.js';
 import { budgetInput, parseRule, toBudget } from '../../src/policy/rule-input.js';
 import type { Budget } from '../../src/policy/rules.js';
+import type { ProxySettings } from '../../src/egress/proxy-settings.js';
 
 export interface Harness {
   tollgate: Tollgate;
@@ -62,6 +63,8 @@ export interface HarnessOptions {
   log?: Logger;
   /** How often the gateway checks its ledger's files (see AppOptions). */
   fileCheckMs?: number;
+  /** Proxy settings for the gateway's outbound requests (none by default). */
+  proxies?: ProxySettings;
   /** Another storage than the SQLite file (committed on the event loop). */
   storage?: () => Promise<Storage>;
 }
@@ -148,6 +151,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     auth: { passthrough: 'allow', anonymous: 'deny', ...o.auth },
     price: o.price ?? testPrice,
     maxBodyBytes: o.maxBodyBytes ?? 32 * 1024 * 1024,
+    proxies: o.proxies,
     timeouts: { connectMs: 2000, firstByteMs: o.firstByteTimeoutMs ?? 10_000, idleMs: 10_000 },
     adminToken: 'admin-secret',
     log: o.log ?? silentLogger,

@@ -4,6 +4,8 @@ import type { Config } from '../../config/index.js';
 import type { Logger } from '../../core/logger.js';
 import { catalogProviderFor, createPricer, rateBook } from '../../pricing/index.js';
 import { lacksProviderKey } from '../../gateway/provider-keys.js';
+import { fetchThroughProxy } from '../../egress/fetch-proxy.js';
+import { type ProxySettings, describeProxies, proxyFor, proxySettingsFromEnv } from '../../egress/proxy-settings.js';
 import { webhookSink } from '../alerts.js';
 import { type StorageFlags, addStorageFlags, loadCliConfig, openStorage, storageSpec } from '../context.js';
 import { jsonLogger } from '../logger.js';
@@ -28,6 +30,9 @@ export function serveCommand(program: Command, io: Io): void {
     // Loaded here, not with the CLI: the gateway's modules (undici among them) would cost every other command their start-up.
     const [{ startTollgate }, { providerTable }] = await Promise.all([import('../../app.js'), import('../../gateway/select-provider.js')]);
     const config = loadCliConfig(flags);
+    // Read first: a proxy variable that cannot be used stops the start with its name.
+    const proxies = proxySettingsFromEnv(process.env);
+    await fetchThroughProxy();
     const log = jsonLogger(config.log.level);
     // Another process holding SQLite's write lock (an import) must not stall the event loop.
     const storage = await openStorage(config, { insertLockWaitMs: GATEWAY_LOCK_WAIT_MS });
@@ -45,6 +50,7 @@ export function serveCommand(program: Command, io: Io): void {
       auth: config.auth,
       price: pricer,
       maxBodyBytes: config.server.maxBodyBytes,
+      proxies,
       timeouts: { connectMs: config.server.connectTimeoutMs, firstByteMs: config.server.firstByteTimeoutMs, idleMs: config.server.idleTimeoutMs },
       adminToken: process.env.TOLLGATE_ADMIN_TOKEN || undefined,
       log,
@@ -90,11 +96,18 @@ export function serveCommand(program: Command, io: Io): void {
     if (keyless.length > 0) {
       io.out(`Provider keys: none set for ${keyless.map((p) => p.name).join(', ')}; clients there must send their own provider key, and a Tollgate key (tg_…) is refused until providers[].api_key is set.\n`);
     }
+    if (proxies) io.out(`${proxyLine(proxies, [...providers, ...config.routing.routes.flatMap((r) => r.deployments.map((d) => ({ name: d.id, baseUrl: d.baseUrl })))])}\n`);
     for (const p of unpricedProviders(providers, config.pricing.overrides)) {
       io.out(`Unpriced: the price catalog does not know provider "${p.name}" (${p.baseUrl}); its requests are recorded without a cost until providers[].catalog names the catalog's provider (openai, anthropic, google, …) or pricing.overrides price its models.\n`);
     }
     await stopped;
   });
+}
+
+/** Where outbound requests go, and which providers (and route deployments) that sends through a proxy. */
+function proxyLine(s: ProxySettings, upstreams: readonly { name: string; baseUrl: string }[]): string {
+  const names = (through: boolean) => [...new Set(upstreams.filter((u) => (proxyFor(s, u.baseUrl) !== undefined) === through).map((u) => u.name))].join(', ') || 'none';
+  return `Proxy: ${describeProxies(s)}. Providers through it: ${names(true)}; direct: ${names(false)}.`;
 }
 
 /** Spend controls are always on: without rules they admit everything, and the admin API can add rules. */

@@ -171,7 +171,8 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
     }
     // The key goes upstream in the Authorization header (the configured one, or the client's own), never in a subprotocol.
     const protocols = protocolsOf(req).filter((p) => !p.startsWith(KEY_PROTOCOL));
-    const up = new WebSocket(a.url, protocols, { headers: a.headers, perMessageDeflate: false, maxPayload: 0, handshakeTimeout: 30_000 });
+    const agent = deps.webSocketAgent?.(a.url);
+    const up = new WebSocket(a.url, protocols, { headers: a.headers, perMessageDeflate: false, maxPayload: 0, handshakeTimeout: 30_000, ...(agent ? { agent } : {}) });
     // The handshake ends one way only (opened, refused, failed); what the socket does after is the session's (session.ts).
     let settled = false;
     const gone = () => {
