@@ -3,6 +3,15 @@
 /** The furthest a JavaScript date reaches either side of 1970: beyond it there is no ISO text to print. */
 export const MAX_TIME_MS = 8_640_000_000_000_000;
 
+const SPAN = /^(\d+)(m|h|d|w)$/;
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+
+/** A span of time written `30m`, `24h`, `7d` or `2w`, in ms; undefined for anything else. */
+export function spanMs(text: string): number | undefined {
+  const m = SPAN.exec(text.trim());
+  return m ? Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS] : undefined;
+}
+
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
 /**

@@ -1,7 +1,4 @@
-import { MAX_TIME_MS, parseInstant } from '../core/instant.js';
-
-const RELATIVE = /^(\d+)(m|h|d|w)$/;
-const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+import { MAX_TIME_MS, parseInstant, spanMs } from '../core/instant.js';
 
 /**
  * Parses a report bound: a relative span back from now (`30m`, `24h`, `7d`, `2w`), a date
@@ -10,9 +7,9 @@ const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as co
  */
 export function parseTime(text: string, now: number = Date.now()): number {
   const t = text.trim();
-  const rel = RELATIVE.exec(t);
-  if (rel) {
-    const ms = now - Number(rel[1]) * UNIT_MS[rel[2] as keyof typeof UNIT_MS];
+  const span = spanMs(t);
+  if (span !== undefined) {
+    const ms = now - span;
     if (!(Math.abs(ms) <= MAX_TIME_MS)) throw new RangeError(`"${text}" goes back further than dates go (100,000,000 days before 1970)`);
     return ms;
   }
