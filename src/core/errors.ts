@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   missing_api_key: { status: 401, outcome: 'rejected' },
   invalid_api_key: { status: 401, outcome: 'rejected' },
   revoked_api_key: { status: 401, outcome: 'rejected' },
+  expired_api_key: { status: 401, outcome: 'rejected' },
   passthrough_forbidden: { status: 401, outcome: 'rejected' },
   provider_key_missing: { status: 401, outcome: 'rejected' },
   unknown_route: { status: 404, outcome: 'rejected' },

@@ -1,4 +1,5 @@
 import { GatewayError } from '../core/errors.js';
+import { keyRefusal } from './key-validity.js';
 import type { Credential, HeaderBag } from '../providers/types.js';
 import { detectClient, detectSession } from './client.js';
 import type { KeyResolver } from './key-resolver.js';
@@ -48,7 +49,8 @@ export async function identify(cred: Credential | undefined, headers: HeaderBag,
   if (isVirtualKey(cred.key)) {
     const rec = await keys.resolve(cred.key);
     if (!rec) throw new GatewayError('invalid_api_key', 'This Tollgate key is not valid. Check the key, or create one with `tollgate keys create`.');
-    if (rec.revokedAt !== null) throw new GatewayError('revoked_api_key', `Tollgate key ${rec.id} was revoked. Ask your admin for a new key.`);
+    const refused = keyRefusal(rec, Date.now());
+    if (refused) throw new GatewayError(refused.code, refused.message);
     who.keyId = rec.id;
     who.user = rec.user ?? who.user;
     who.team = rec.team ?? who.team;

@@ -66,14 +66,14 @@ describe('identity', () => {
 
   it('resolves virtual keys: key fields win, headers fill the blanks', async () => {
     const k = generateKey();
-    const store = memoryKeys([{ id: 'key_1', hash: k.hash, prefix: 'tg_', user: 'alice', team: 'platform', project: null, name: null, createdAt: 0, revokedAt: null }]);
+    const store = memoryKeys([{ id: 'key_1', hash: k.hash, prefix: 'tg_', user: 'alice', team: 'platform', project: null, name: null, createdAt: 0, revokedAt: null, expiresAt: null }]);
     const who = await identify({ key: k.key, where: 'authorization' }, { 'x-tollgate-user': 'mallory', 'x-tollgate-project': 'p1', 'x-tollgate-tags': 'workflow=ci' }, new KeyResolver(store), allow);
     expect(who).toMatchObject({ keyId: 'key_1', user: 'alice', team: 'platform', project: 'p1', tags: { workflow: 'ci' }, upstreamKey: { kind: 'configured' } });
   });
 
   it('refuses unknown and revoked keys, and missing keys unless anonymous is allowed', async () => {
     const k = generateKey();
-    const store = memoryKeys([{ id: 'key_r', hash: k.hash, prefix: 'tg_', user: 'bob', team: null, project: null, name: null, createdAt: 0, revokedAt: 5 }]);
+    const store = memoryKeys([{ id: 'key_r', hash: k.hash, prefix: 'tg_', user: 'bob', team: null, project: null, name: null, createdAt: 0, revokedAt: 5, expiresAt: null }]);
     const keys = new KeyResolver(store);
     await expect(identify({ key: 'tg_nope', where: 'x-api-key' }, {}, keys, allow)).rejects.toMatchObject({ code: 'invalid_api_key' });
     await expect(identify({ key: k.key, where: 'x-api-key' }, {}, keys, allow)).rejects.toMatchObject({ code: 'revoked_api_key' });
@@ -103,10 +103,10 @@ describe('identity', () => {
   it('keeps serving keys it has seen while storage is down or slow, and refuses unseen ones with 503', async () => {
     let t = 0;
     const k = generateKey();
-    const store = memoryKeys([{ id: 'key_1', hash: k.hash, prefix: 'tg_', user: 'alice', team: null, project: null, name: null, createdAt: 0, revokedAt: null }]);
+    const store = memoryKeys([{ id: 'key_1', hash: k.hash, prefix: 'tg_', user: 'alice', team: null, project: null, name: null, createdAt: 0, revokedAt: null, expiresAt: null }]);
     const r = new KeyResolver(store, 1000, () => t, 50);
     expect(await r.resolve(k.key)).toMatchObject({ id: 'key_1' });
-    const up = (hash: string) => memoryKeys([{ id: 'key_1', hash: k.hash, prefix: 'tg_', user: 'alice', team: null, project: null, name: null, createdAt: 0, revokedAt: null }]).findByHash(hash);
+    const up = (hash: string) => memoryKeys([{ id: 'key_1', hash: k.hash, prefix: 'tg_', user: 'alice', team: null, project: null, name: null, createdAt: 0, revokedAt: null, expiresAt: null }]).findByHash(hash);
     store.findByHash = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
     t = 5000;
     expect(await r.resolve(k.key)).toMatchObject({ id: 'key_1' });
@@ -116,14 +116,14 @@ describe('identity', () => {
     t = 10_000;
     expect(await r.resolve(k.key)).toMatchObject({ id: 'key_1' });
     // Back up: the next lookup after the ttl reads storage again (a revocation made meanwhile now counts).
-    store.findByHash = (hash) => up(hash).then((rec) => rec && { ...rec, revokedAt: 9000 });
+    store.findByHash = (hash) => up(hash).then((rec) => rec && { ...rec, revokedAt: 9000, expiresAt: null });
     t = 20_000;
-    expect(await r.resolve(k.key)).toMatchObject({ id: 'key_1', revokedAt: 9000 });
+    expect(await r.resolve(k.key)).toMatchObject({ id: 'key_1', revokedAt: 9000, expiresAt: null });
   });
 
   it('makes one storage query for concurrent lookups of one uncached key, and caches no failure', async () => {
     const k = generateKey();
-    const rec = { id: 'key_1', hash: k.hash, prefix: 'tg_', user: 'alice', team: null, project: null, name: null, createdAt: 0, revokedAt: null };
+    const rec = { id: 'key_1', hash: k.hash, prefix: 'tg_', user: 'alice', team: null, project: null, name: null, createdAt: 0, revokedAt: null, expiresAt: null };
     const store = memoryKeys([rec]);
     // Storage hangs until the test answers: every pending query is one connection held.
     let answer: (r: KeyRecord | undefined) => void = () => undefined;
@@ -162,11 +162,11 @@ describe('identity', () => {
     r.invalidate();
     const after = r.resolve(k.key);
     expect(store.lookups).toBe(5);
-    answer({ ...rec, revokedAt: 1500 });
+    answer({ ...rec, revokedAt: 1500, expiresAt: null });
     answerBefore(rec);
     expect(await before).toEqual(rec);
-    expect(await after).toMatchObject({ revokedAt: 1500 });
-    expect(await r.resolve(k.key)).toMatchObject({ revokedAt: 1500 });
+    expect(await after).toMatchObject({ revokedAt: 1500, expiresAt: null });
+    expect(await r.resolve(k.key)).toMatchObject({ revokedAt: 1500, expiresAt: null });
     expect(store.lookups).toBe(5);
   });
 });

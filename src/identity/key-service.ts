@@ -6,6 +6,8 @@ export interface NewKeyInput {
   team: string | null;
   project: string | null;
   name?: string | null;
+  /** When the key stops working (ms); none, it works until revoked. */
+  expiresAt?: number | null;
 }
 
 /** The shape `keys create --json` and `POST /admin/v1/keys` print. The key itself is shown only here. */
@@ -15,6 +17,8 @@ export interface CreatedKey {
   user: string | null;
   team: string | null;
   project: string | null;
+  /** ISO 8601, or null for a key that does not expire. */
+  expires_at: string | null;
 }
 
 const LABEL = /^[A-Za-z0-9_.@:+-]{1,128}$/;
@@ -32,8 +36,8 @@ export async function createKey(store: KeyStore, input: NewKeyInput, now = Date.
   const problem = checkKeyInput(input);
   if (problem) throw new RangeError(problem);
   const { key, hash, prefix } = generateKey();
-  const rec = await store.create({ id: newKeyId(), hash, prefix, user: input.user, team: input.team, project: input.project, name: input.name ?? null, createdAt: now });
-  return { id: rec.id, key, user: rec.user, team: rec.team, project: rec.project };
+  const rec = await store.create({ id: newKeyId(), hash, prefix, user: input.user, team: input.team, project: input.project, name: input.name ?? null, createdAt: now, expiresAt: input.expiresAt ?? null });
+  return { id: rec.id, key, user: rec.user, team: rec.team, project: rec.project, expires_at: isoOf(rec.expiresAt) };
 }
 
 /** A key as listings show it: never the key, only its prefix. */
@@ -46,6 +50,7 @@ export interface PublicKey {
   name: string | null;
   created_at: string;
   revoked_at: string | null;
+  expires_at: string | null;
 }
 
 export function publicKey(k: KeyRecord): PublicKey {
@@ -57,6 +62,9 @@ export function publicKey(k: KeyRecord): PublicKey {
     project: k.project,
     name: k.name,
     created_at: new Date(k.createdAt).toISOString(),
-    revoked_at: k.revokedAt === null ? null : new Date(k.revokedAt).toISOString(),
+    revoked_at: isoOf(k.revokedAt),
+    expires_at: isoOf(k.expiresAt),
   };
 }
+
+const isoOf = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());

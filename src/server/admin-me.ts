@@ -3,6 +3,7 @@ import { formatUsd } from '../core/money.js';
 import { forecastSummary } from '../forecast/budgets.js';
 import type { Forecast } from '../forecast/project.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
+import { keyRefusal } from '../identity/key-validity.js';
 import { isVirtualKey } from '../identity/virtual-keys.js';
 import { CountersUnavailable } from '../policy/counters/port.js';
 import { budgetCounter } from '../policy/plan.js';
@@ -55,8 +56,11 @@ async function caller(deps: MeDeps, req: IncomingMessage, res: ServerResponse): 
   }
   const rec = await deps.keys.resolve(given);
   if (!rec) sendAdminError(res, 401, 'invalid_api_key', 'This Tollgate key is not valid.');
-  else if (rec.revokedAt !== null) sendAdminError(res, 401, 'revoked_api_key', `Tollgate key ${rec.id} was revoked. Ask your admin for a new key.`);
-  else return rec;
+  else {
+    const refused = keyRefusal(rec, Date.now());
+    if (!refused) return rec;
+    sendAdminError(res, 401, refused.code, refused.message);
+  }
   return undefined;
 }
 

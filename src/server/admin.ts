@@ -4,6 +4,7 @@ import { isDimension } from '../core/ledger-row.js';
 import type { RowPricer } from '../cache-analysis/price-moves.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
 import { checkKeyInput, createKey, publicKey } from '../identity/key-service.js';
+import { parseExpiry } from '../identity/key-validity.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import type { RateBook } from '../pricing/unit-rates.js';
 import type { RouteStatus } from '../routing/status.js';
@@ -102,10 +103,12 @@ async function postKey(deps: AdminDeps, req: IncomingMessage, res: ServerRespons
     if (typeof v !== 'string') throw new RangeError(`${k} must be a string`);
     return v;
   };
-  const input = { user: field('user'), team: field('team'), project: field('project'), name: field('name') };
+  const now = Date.now();
+  const expires = field('expires');
+  const input = { user: field('user'), team: field('team'), project: field('project'), name: field('name'), expiresAt: expires === null ? null : parseExpiry(expires, now) };
   const problem = checkKeyInput(input);
   if (problem) return sendAdminError(res, 400, 'invalid_request', problem);
-  sendJson(res, 201, await createKey(deps.storage.keys, input));
+  sendJson(res, 201, await createKey(deps.storage.keys, input, now));
 }
 
 export function window(query: URLSearchParams): { since?: number; until?: number } {

@@ -333,6 +333,11 @@ export function schemaV23(t: TypeMap): string[] {
   ];
 }
 
+/** Version 24: a virtual key may expire (`keys create --expires 30d`); null, as every earlier key, never does. */
+export function schemaV24(t: TypeMap): string[] {
+  return [`ALTER TABLE api_keys ADD COLUMN expires_at ${t.bigint}`];
+}
+
 /**
  * The gateway's Responses rows still without usage, in (ts, id) order from a window's start or
  * after a row, through requests_pending_ts; not those made with a provider key passed through,
@@ -372,6 +377,7 @@ export function migrations(t: TypeMap): { version: number; statements: string[] 
     { version: 21, statements: schemaV21() },
     { version: 22, statements: schemaV22() },
     { version: 23, statements: schemaV23(t) },
+    { version: 24, statements: schemaV24(t) },
   ];
 }
 

@@ -11,5 +11,6 @@ export function keyFromRecord(r: Record<string, unknown>): KeyRecord {
     name: (r.name as string | null) ?? null,
     createdAt: Number(r.created_at),
     revokedAt: r.revoked_at === null || r.revoked_at === undefined ? null : Number(r.revoked_at),
+    expiresAt: r.expires_at === null || r.expires_at === undefined ? null : Number(r.expires_at),
   };
 }

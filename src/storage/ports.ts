@@ -248,6 +248,8 @@ export interface KeyRecord {
   name: string | null;
   createdAt: number;
   revokedAt: number | null;
+  /** When the key stops working (ms), or null for never. */
+  expiresAt: number | null;
 }
 
 export interface NewKey {
@@ -259,6 +261,7 @@ export interface NewKey {
   project: string | null;
   name: string | null;
   createdAt: number;
+  expiresAt?: number | null;
 }
 
 export interface KeyStore {

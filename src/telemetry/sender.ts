@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { KeyResolver } from '../identity/key-resolver.js';
 import { parseTags } from '../identity/tags.js';
+import { keyRefusal } from '../identity/key-validity.js';
 import { isVirtualKey } from '../identity/virtual-keys.js';
 import type { Sender } from './telemetry-row.js';
 
@@ -46,6 +47,7 @@ export async function identifySender(auth: SenderAuth, h: IncomingHttpHeaders): 
   if (!isVirtualKey(token)) return { status: 401, message: 'This is not a Tollgate key: send a virtual key (tg_…) or the admin token.' };
   const rec = await auth.keys.resolve(token);
   if (!rec) return { status: 401, message: 'This Tollgate key is not valid.' };
-  if (rec.revokedAt !== null) return { status: 401, message: `Tollgate key ${rec.id} was revoked.` };
+  const refused = keyRefusal(rec, Date.now());
+  if (refused) return { status: 401, message: refused.message };
   return { ...sender, keyId: rec.id, user: rec.user ?? sender.user, team: rec.team ?? sender.team, project: rec.project ?? sender.project };
 }

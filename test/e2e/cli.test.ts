@@ -43,7 +43,7 @@ describe('the built CLI', () => {
     const created = await tollgate(['keys', 'create', '--user', 'alice', '--team', 'platform', '--project', 'web', '--json', '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } });
     expect(created.code).toBe(0);
     const key = JSON.parse(created.stdout) as { id: string; key: string; user: string; team: string; project: string };
-    expect(Object.keys(key)).toEqual(['id', 'key', 'user', 'team', 'project']);
+    expect(Object.keys(key)).toEqual(['id', 'key', 'user', 'team', 'project', 'expires_at']);
     expect(key.key).toMatch(/^tg_/);
 
     // Revocation reaches the running gateway within its 2 s key cache; this key is fresh, so no wait.
@@ -124,6 +124,16 @@ describe('the built CLI', () => {
     const rows = out.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.api === 'openai.responses');
     // The same usage as the chat completions above, at the same price: $0.00765 after the 10% discount.
     expect(rows).toEqual([expect.objectContaining({ user: 'bob', model: 'gpt-5', stream: true, outcome: 'ok', input_tokens: 10000, cache_read_tokens: 8000, output_tokens: 500, cost_usd: 0.00765 })]);
+  });
+
+  it('creates a key that expires, shows when in the listing, and refuses an expiry that is not a time', async () => {
+    const db = join(dir, 'expiring.db');
+    const created = await tollgate(['keys', 'create', '--user', 'temp', '--expires', '2030-01-31', '--db', db], { cwd: dir });
+    expect(created.stdout).toMatch(/^Created key_\w+ for user=temp team=- project=-, expiring 2030-01-31T00:00:00.000Z\n/);
+    expect((await tollgate(['keys', 'list', '--db', db], { cwd: dir })).stdout).toContain('  expires 2030-01-31T00:00:00.000Z');
+    const bad = await tollgate(['keys', 'create', '--user', 'temp', '--expires', 'next week', '--db', db], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('tollgate: keys create: expires "next week" is not a time: use a span like 12h, 30d or 2w, a date like 2027-01-31, or an ISO timestamp\n');
   });
 
   it('fails fast on a bad config, naming the setting and its line', async () => {

@@ -156,6 +156,34 @@ describe('errors reach the client in its own dialect, and the ledger records the
     expect(h.fake.requests).toHaveLength(0);
   });
 
+  it('refuses a key once it has expired, everywhere a key is taken, and records the refusal', async () => {
+    const created = await request(`${h.url}/admin/v1/keys`, { method: 'POST', headers: { authorization: 'Bearer admin-secret' }, body: JSON.stringify({ user: 'carol', team: 't', expires: new Date(Date.now() + 600).toISOString() }) });
+    expect(created.statusCode).toBe(201);
+    const key = (await created.body.json()) as { id: string; key: string; expires_at: string };
+    expect(Date.parse(key.expires_at)).toBeGreaterThan(Date.now());
+    expect((await post('/v1/chat/completions', chat(), { authorization: `Bearer ${key.key}` })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, Date.parse(key.expires_at) - Date.now() + 20));
+    const expired = await post('/v1/chat/completions', chat(), { authorization: `Bearer ${key.key}` });
+    expect(expired.status).toBe(401);
+    expect(expired.json!.error).toMatchObject({ code: 'expired_api_key', message: `Tollgate key ${key.id} expired at ${key.expires_at}. Ask your admin for a new key.` });
+    const me = await request(`${h.url}/admin/v1/me`, { headers: { authorization: `Bearer ${key.key}` } });
+    expect(me.statusCode).toBe(401);
+    expect(((await me.body.json()) as { error: { code: string } }).error.code).toBe('expired_api_key');
+    const otlp = await request(`${h.url}/v1/logs`, { method: 'POST', headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' }, body: '{"resourceLogs":[]}' });
+    expect(otlp.statusCode).toBe(401);
+    expect(await otlp.body.text()).toContain('expired at');
+    const rows = await h.rows();
+    expect(rows.map((r) => [r.outcome, r.errorType])).toEqual([['ok', null], ['rejected', 'expired_api_key']]);
+  });
+
+  it('refuses a key expiry that is not a time, or is past, with 400', async () => {
+    for (const expires of ['tomorrow', '2020-01-01', 30]) {
+      const r = await request(`${h.url}/admin/v1/keys`, { method: 'POST', headers: { authorization: 'Bearer admin-secret' }, body: JSON.stringify({ user: 'dan', expires }) });
+      expect(r.statusCode).toBe(400);
+      expect(((await r.body.json()) as { error: { message: string } }).error.message).toMatch(/^expires /);
+    }
+  });
+
   it('answers a key id that is not valid URL text with 400, not 500', async () => {
     const r = await request(`${h.url}/admin/v1/keys/%E0%A4%A`, { method: 'DELETE', headers: { authorization: 'Bearer admin-secret' } });
     expect(r.statusCode).toBe(400);

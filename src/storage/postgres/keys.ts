@@ -12,8 +12,8 @@ export function pgKeys(pool: pg.Pool): KeyStore {
   };
   return {
     async create(k: NewKey) {
-      const rec = await one('INSERT INTO api_keys (id, hash, prefix, user_name, team, project, name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *', [
-        k.id, k.hash, k.prefix, k.user, k.team, k.project, k.name, k.createdAt,
+      const rec = await one('INSERT INTO api_keys (id, hash, prefix, user_name, team, project, name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *', [
+        k.id, k.hash, k.prefix, k.user, k.team, k.project, k.name, k.createdAt, k.expiresAt ?? null,
       ]);
       return rec!;
     },

@@ -62,8 +62,8 @@ function sqliteKeys(db: Db): KeyStore {
   const byId = db.prepare('SELECT * FROM api_keys WHERE id = ?');
   return {
     create: (k: NewKey) => {
-      db.prepare('INSERT INTO api_keys (id, hash, prefix, user_name, team, project, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-        k.id, k.hash, k.prefix, k.user, k.team, k.project, k.name, k.createdAt,
+      db.prepare('INSERT INTO api_keys (id, hash, prefix, user_name, team, project, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+        k.id, k.hash, k.prefix, k.user, k.team, k.project, k.name, k.createdAt, k.expiresAt ?? null,
       );
       return Promise.resolve(keyFromRecord(byId.get(k.id) as Row));
     },

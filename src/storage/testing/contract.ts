@@ -284,6 +284,17 @@ export function storageContract(open: () => Promise<Storage>): void {
     await s.close();
   });
 
+  it('keeps when a key expires, and never for a key without one', async () => {
+    const s = await open();
+    const k = await s.keys.create({ id: 'key_x', hash: 'hx', prefix: 'tg_x', user: 'bob', team: null, project: null, name: null, createdAt: 1000, expiresAt: 1_900_000_000_000 });
+    expect(k.expiresAt).toBe(1_900_000_000_000);
+    expect((await s.keys.findByHash('hx'))?.expiresAt).toBe(1_900_000_000_000);
+    const plain = await s.keys.create({ id: 'key_y', hash: 'hy', prefix: 'tg_y', user: 'bob', team: null, project: null, name: null, createdAt: 1001 });
+    expect(plain.expiresAt).toBeNull();
+    expect((await s.keys.list()).map((x) => [x.id, x.expiresAt])).toEqual([['key_x', 1_900_000_000_000], ['key_y', null]]);
+    await s.close();
+  });
+
   policyContract(open);
   outcomeContract(open);
   importContract(open);
