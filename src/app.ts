@@ -30,6 +30,7 @@ import type { LedgerRow } from './core/ledger-row.js';
 import type { StorageSpec } from './storage/open.js';
 import type { CorsSettings } from './server/cors.js';
 import { createHttpServer } from './server/http-server.js';
+import { TlsSetupError, loadTls } from './server/tls.js';
 import { InFlight } from './server/in-flight.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { Router } from './routing/router.js';
@@ -57,6 +58,8 @@ export interface AppOptions {
   price: PriceFn;
   maxBodyBytes: number;
   timeouts: UpstreamTimeouts;
+  /** PEM files to serve HTTPS with (`server.tls`); plain HTTP when absent. */
+  tls?: { cert: string; key: string };
   /** The proxy settings outbound requests follow (from the environment: https_proxy, no_proxy…); none, every request goes direct. */
   proxies?: ProxySettings;
   adminToken: string | undefined;
@@ -103,6 +106,8 @@ export interface Tollgate {
   anomalies: AnomalyWatch | undefined;
   /** Makes every row recorded so far visible in storage. */
   flush(): Promise<void>;
+  /** Reads `server.tls`'s files again and serves new connections with them (a renewed certificate); throws TlsSetupError and keeps the old ones when they do not load. */
+  reloadTls(): void;
   close(): Promise<void>;
 }
 
@@ -111,6 +116,8 @@ const SETTLE_MS = 5000;
 
 /** The composition root: wires storage, metering, the gateway and the HTTP server, then listens. */
 export async function startTollgate(o: AppOptions): Promise<Tollgate> {
+  // First: a certificate that does not load stops the start before anything is opened.
+  const tls = o.tls ? loadTls(o.tls) : undefined;
   // Before the spool is replayed: its rows are late, and the scheduler's first pass looks at what arrived since.
   const arrivals = o.anomalies?.settings.enabled ? await o.storage.ledger.arrivalCursor().catch(() => undefined) : undefined;
   const ledger = await startLedger(o);
@@ -186,6 +193,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     metrics,
     cors: o.cors,
     upgrade: (req, socket, head) => sockets.upgrade(req, socket, head),
+    tls,
   });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
@@ -193,7 +201,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   });
   const port = (server.address() as AddressInfo).port;
   gateways = [...gateways, ...ownAddresses(o.host, port)];
-  const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
+  const url = `${tls ? 'https' : 'http'}://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
 
   return {
     url,
@@ -204,6 +212,10 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     router,
     anomalies,
     flush: () => writer.flush(),
+    reloadTls() {
+      if (!o.tls || !('setSecureContext' in server)) throw new TlsSetupError('server.tls is not set: the gateway serves plain HTTP');
+      server.setSecureContext(loadTls(o.tls));
+    },
     async close() {
       if (closing) return;
       closing = true;

@@ -20,6 +20,8 @@ export interface Config {
     idleTimeoutMs: number;
     /** Browser origins allowed on the API routes; CORS is off when absent. */
     cors: { origins: string[] } | undefined;
+    /** PEM files (absolute paths) to serve HTTPS with; plain HTTP when absent. */
+    tls: { cert: string; key: string } | undefined;
   };
   storage: ({ kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string }) & {
     spoolDir: string;

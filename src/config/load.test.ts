@@ -127,6 +127,13 @@ describe('loadConfig', () => {
     expect(issues('server:\n  cors: { origin: ["https://a.example"] }\n')).toContain('server.cors.origin@2: unknown setting; did you mean "origins"?');
   });
 
+  it('reads server.tls as paths from where Tollgate runs, and names a missing half', () => {
+    expect(loadConfig({ file: file('log: { level: info }\n') }).server.tls).toBeUndefined();
+    expect(loadConfig({ file: file('server:\n  tls: { cert: ./tls/cert.pem, key: /etc/tls/key.pem }\n') }).server.tls).toEqual({ cert: resolve('tls/cert.pem'), key: '/etc/tls/key.pem' });
+    expect(issues('server:\n  tls: { cert: ./cert.pem }\n')).toEqual(['server.tls.key@2: is required']);
+    expect(issues('server:\n  tls: { cert: ./cert.pem, key: "" }\n')).toEqual(['server.tls.key@2: must name a PEM file']);
+  });
+
   it('rejects unknown keys with a suggestion, and missing required ones', () => {
     expect(issues('servr: {}\nproviders:\n  - name: a\n    dialect: openai\n')).toEqual(['servr@1: unknown setting; did you mean "server"?', 'providers[0].base_url@3: is required']);
   });

@@ -1,4 +1,5 @@
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { type IncomingMessage, type RequestListener, type Server, type ServerResponse, createServer } from 'node:http';
+import { type Server as HttpsServer, createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { newRequestId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
@@ -13,6 +14,7 @@ import { sendAdminError, sendJson } from './json-response.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { handleMetrics } from './metrics-endpoint.js';
 import { isWebSocketUpgrade, serveAsPlainHttp } from './plain-upgrade.js';
+import type { TlsMaterial } from './tls.js';
 
 type ApprovalDeps = Parameters<typeof handleApprovalLink>[0];
 
@@ -33,11 +35,13 @@ export interface ServerDeps {
   cors?: CorsSettings;
   /** WebSocket upgrades (the Responses API's WebSocket mode); other upgrades, and all when absent, are served as plain HTTP. */
   upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** Serve HTTPS with this certificate and key (`server.tls`); plain HTTP when absent. */
+  tls?: TlsMaterial;
 }
 
 /** The HTTP shell: health, admin and API routes. All the work happens in the parts it calls. */
-export function createHttpServer(deps: ServerDeps): Server {
-  const server = createServer((req, res) => {
+export function createHttpServer(deps: ServerDeps): Server | HttpsServer {
+  const handle: RequestListener = (req, res) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
@@ -48,7 +52,8 @@ export function createHttpServer(deps: ServerDeps): Server {
       if (!res.headersSent) sendAdminError(res, 500, 'internal', 'Tollgate hit an internal error.');
       else res.destroy();
     });
-  });
+  };
+  const server = deps.tls ? createHttpsServer({ cert: deps.tls.cert, key: deps.tls.key }, handle) : createServer(handle);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (deps.upgrade && isWebSocketUpgrade(req)) deps.upgrade(req, socket, head);
     else serveAsPlainHttp(server, req, socket, head);

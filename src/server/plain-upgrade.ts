@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
+import { Server as TlsServer } from 'node:tls';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
@@ -12,7 +13,7 @@ const UPGRADE_TOKENS = new Set(['upgrade', 'http2-settings']);
  * front of the bytes that followed, and the socket handed to the server as a new connection.
  * Node decides upgrade or not by whether any listener exists, not by the protocol asked for.
  */
-export function serveAsPlainHttp(server: Server, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+export function serveAsPlainHttp(server: Server | TlsServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   const lines = [`${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/${req.httpVersion}`];
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
@@ -27,7 +28,8 @@ export function serveAsPlainHttp(server: Server, req: IncomingMessage, socket: D
     lines.push(`${name}: ${raw[i + 1]}`);
   }
   socket.unshift(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), head]));
-  server.emit('connection', socket as Socket);
+  // An HTTPS server reads HTTP from the socket its TLS layer hands over ('secureConnection'); 'connection' would start a handshake inside the TLS one.
+  server.emit(server instanceof TlsServer ? 'secureConnection' : 'connection', socket as Socket);
 }
 
 /** Whether an upgrade request asks for a WebSocket (RFC 6455 §4.1). */

@@ -40,7 +40,7 @@ export function serve(args: string[], opts: { cwd?: string; env?: NodeJS.Process
     const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}${err}`)), 20_000);
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      const m = /listening on (https?:\/\/\S+)/.exec(out);
       if (!m) return;
       clearTimeout(timer);
       resolve({

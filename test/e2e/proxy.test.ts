@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/index.js';
+import { selfSigned } from '../support/certs.js';
 import { type FakeProxy, startFakeProxy } from '../support/fake-proxy.js';
 import { type Served, serve, tollgate } from './cli.js';
 
@@ -19,8 +19,7 @@ let key: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tollgate-e2e-proxy-'));
-  const [keyPem, certPem] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPem, '-out', certPem, '-days', '2', '-subj', '/CN=api.test', '-addext', 'subjectAltName=DNS:api.test'], { stdio: 'ignore' });
+  const { key: keyPem, cert: certPem } = selfSigned('api.test');
   fake = await startFakeUpstream({ tls: { key: readFileSync(keyPem, 'utf8'), cert: readFileSync(certPem, 'utf8') } });
   proxy = await startFakeProxy({ hosts: { 'api.test': '127.0.0.1' } });
   const config = join(dir, 'tollgate.yaml');

@@ -63,6 +63,8 @@ export interface HarnessOptions {
   log?: Logger;
   /** How often the gateway checks its ledger's files (see AppOptions). */
   fileCheckMs?: number;
+  /** PEM files to serve HTTPS with (plain HTTP by default). */
+  tls?: { cert: string; key: string };
   /** Proxy settings for the gateway's outbound requests (none by default). */
   proxies?: ProxySettings;
   /** Another storage than the SQLite file (committed on the event loop). */
@@ -152,6 +154,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     price: o.price ?? testPrice,
     maxBodyBytes: o.maxBodyBytes ?? 32 * 1024 * 1024,
     proxies: o.proxies,
+    tls: o.tls,
     timeouts: { connectMs: 2000, firstByteMs: o.firstByteTimeoutMs ?? 10_000, idleMs: 10_000 },
     adminToken: 'admin-secret',
     log: o.log ?? silentLogger,

@@ -51,6 +51,7 @@ export function serveCommand(program: Command, io: Io): void {
       price: pricer,
       maxBodyBytes: config.server.maxBodyBytes,
       proxies,
+      tls: config.server.tls,
       timeouts: { connectMs: config.server.connectTimeoutMs, firstByteMs: config.server.firstByteTimeoutMs, idleMs: config.server.idleTimeoutMs },
       adminToken: process.env.TOLLGATE_ADMIN_TOKEN || undefined,
       log,
@@ -89,6 +90,18 @@ export function serveCommand(program: Command, io: Io): void {
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));
     });
+    const tls = config.server.tls;
+    if (tls) {
+      // A renewed certificate is taken without a restart (`kill -HUP`), as nginx and others do.
+      process.on('SIGHUP', () => {
+        try {
+          app.reloadTls();
+          log.info('reloaded server.tls: new connections get the certificate now in its files', { cert: tls.cert });
+        } catch (err) {
+          log.error(`${err instanceof Error ? err.message : String(err)}; still serving the certificate loaded before`);
+        }
+      });
+    }
     const where = config.storage.kind === 'sqlite' ? config.storage.path : 'postgres';
     io.out(`Tollgate listening on ${app.url} (storage: ${where}${config.source ? `, config: ${config.source}` : ''})\n`);
     if (!process.env.TOLLGATE_ADMIN_TOKEN) io.out('Admin API off: set TOLLGATE_ADMIN_TOKEN to enable /admin/v1.\n');
