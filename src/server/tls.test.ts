@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { selfSigned } from '../../test/support/certs.js';
+import { testCertificate } from '../../test/support/certs.js';
 import { TlsSetupError, loadTls } from './tls.js';
 
 describe('loadTls', () => {
-  const a = selfSigned('gw.test');
-  const b = selfSigned('other.test');
+  const a = testCertificate('gw.test');
+  const b = testCertificate('other.test');
 
   it('reads a certificate and the key that goes with it', () => {
     const m = loadTls(a);

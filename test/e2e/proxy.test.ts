@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/index.js';
-import { selfSigned } from '../support/certs.js';
+import { testCertificate } from '../support/certs.js';
 import { type FakeProxy, startFakeProxy } from '../support/fake-proxy.js';
 import { type Served, serve, tollgate } from './cli.js';
 
@@ -19,14 +19,14 @@ let key: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tollgate-e2e-proxy-'));
-  const { key: keyPem, cert: certPem } = selfSigned('api.test');
+  const { key: keyPem, cert: certPem, ca: caPem } = testCertificate('api.test');
   fake = await startFakeUpstream({ tls: { key: readFileSync(keyPem, 'utf8'), cert: readFileSync(certPem, 'utf8') } });
   proxy = await startFakeProxy({ hosts: { 'api.test': '127.0.0.1' } });
   const config = join(dir, 'tollgate.yaml');
   writeFileSync(config, `storage: { sqlite: ./data/tollgate.db }\nproviders:\n  - { name: openai, dialect: openai, base_url: "https://api.test:${fake.port}", api_key: sk-main, catalog: openai }\n`);
   const created = await tollgate(['keys', 'create', '--user', 'dana', '--team', 'infra', '--json', '--config', config], { cwd: dir });
   key = (JSON.parse(created.stdout) as { key: string }).key;
-  gw = await serve(['--config', config], { cwd: dir, env: { HTTPS_PROXY: proxy.url, NODE_EXTRA_CA_CERTS: certPem } });
+  gw = await serve(['--config', config], { cwd: dir, env: { HTTPS_PROXY: proxy.url, NODE_EXTRA_CA_CERTS: caPem } });
 });
 afterAll(async () => {
   await gw?.stop();

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selfSigned } from '../support/certs.js';
+import { testCertificate } from '../support/certs.js';
 import { type Served, serve, tollgate } from './cli.js';
 
 let dir: string;
 let gw: Served;
-const cert = selfSigned('localhost');
-const renewed = selfSigned('localhost');
+const cert = testCertificate('localhost');
+const renewed = testCertificate('localhost');
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tollgate-e2e-tls-'));
@@ -25,7 +25,7 @@ afterAll(async () => {
 describe('serve over HTTPS through the built CLI', () => {
   it('listens on https:// with the configured certificate', async () => {
     expect(gw.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-    const dispatcher = new Agent({ connect: { ca: readFileSync(cert.cert) } });
+    const dispatcher = new Agent({ connect: { ca: readFileSync(cert.ca) } });
     const res = await request(`${gw.url}/healthz`, { dispatcher });
     expect(await res.body.json()).toEqual({ status: 'ok' });
     await dispatcher.close();
@@ -36,7 +36,7 @@ describe('serve over HTTPS through the built CLI', () => {
     copyFileSync(renewed.key, join(dir, 'key.pem'));
     gw.child.kill('SIGHUP');
     await expect.poll(() => gw.stderr()).toContain('reloaded server.tls: new connections get the certificate now in its files');
-    const dispatcher = new Agent({ connect: { ca: readFileSync(renewed.cert) } });
+    const dispatcher = new Agent({ connect: { ca: readFileSync(renewed.ca) } });
     expect((await request(`${gw.url}/healthz`, { dispatcher })).statusCode).toBe(200);
     await dispatcher.close();
   });

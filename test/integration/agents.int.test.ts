@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run as tollgate } from '../../src/cli/program.js';
+import { testCertificate } from '../support/certs.js';
 import { useHarness } from '../support/harness.js';
 
 /** Runs an agent with stdin closed: `codex exec` reads stdin when it is not a terminal. */
@@ -96,5 +97,44 @@ describe('coding agents through Tollgate', () => {
     expect(code).toBe(0);
     expect((JSON.parse(out) as { written: number }).written).toBe(0);
     expect((await h.rows()).filter((r) => r.api === 'openai.responses')).toHaveLength(calls.length);
+  });
+});
+
+// A shared gateway reached over HTTPS (server.tls), its certificate from the company's own authority.
+describe('coding agents through Tollgate over HTTPS', () => {
+  const cert = testCertificate('localhost');
+  const g = useHarness({ tls: cert });
+
+  it('Claude Code trusts the gateway through NODE_EXTRA_CA_CERTS and is metered as over HTTP', async () => {
+    g.fake.setDefault({ text: 'Hello over TLS.', usage: { input: 20, output: 5 } });
+    const home = join(g.dir, 'claude-home');
+    mkdirSync(home, { recursive: true });
+    expect(g.url).toMatch(/^https:/);
+    const { stdout } = await run(join(BIN, 'claude'), ['-p', 'say hi', '--output-format', 'json'], {
+      env: { PATH: process.env.PATH, HOME: home, ANTHROPIC_BASE_URL: g.url, ANTHROPIC_API_KEY: g.key.key, NODE_EXTRA_CA_CERTS: cert.ca, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_TELEMETRY: '1', DISABLE_AUTOUPDATER: '1' },
+      timeout: 60_000,
+    });
+    const result = JSON.parse(stdout) as { is_error: boolean; result: string; session_id: string };
+    expect(result.result).toContain('Hello over TLS.');
+    const rows = (await g.rows()).filter((r) => r.api === 'anthropic.messages');
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(row).toMatchObject({ client: 'claude-code', sessionId: result.session_id, keyId: g.key.id, outcome: 'ok' });
+  });
+
+  it('Codex CLI trusts the gateway through SSL_CERT_FILE', async () => {
+    g.fake.setDefault({ text: 'Done over TLS.', usage: { input: 300, output: 40 } });
+    const codexHome = join(g.dir, 'codex-home');
+    mkdirSync(codexHome, { recursive: true });
+    writeFileSync(
+      join(codexHome, 'config.toml'),
+      ['model = "gpt-5"', 'model_provider = "tollgate"', '[model_providers.tollgate]', 'name = "Tollgate"', `base_url = "${g.url}/v1"`, 'env_key = "TOLLGATE_KEY"', 'wire_api = "responses"', 'request_max_retries = 0', 'stream_max_retries = 0'].join('\n'),
+    );
+    const { stdout } = await run(join(BIN, 'codex'), ['exec', '--skip-git-repo-check', 'say hi'], {
+      env: { PATH: process.env.PATH, HOME: g.dir, CODEX_HOME: codexHome, TOLLGATE_KEY: g.key.key, SSL_CERT_FILE: cert.ca },
+      cwd: g.dir,
+      timeout: 60_000,
+    });
+    expect(stdout).toContain('Done over TLS.');
+    expect((await g.rows()).filter((r) => r.api === 'openai.responses' && r.client === 'codex' && r.outcome === 'ok').length).toBeGreaterThan(0);
   });
 });

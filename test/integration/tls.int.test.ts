@@ -3,7 +3,7 @@ import { connect } from 'node:tls';
 import { Agent, request } from 'undici';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selfSigned } from '../support/certs.js';
+import { testCertificate } from '../support/certs.js';
 import { type Harness, eventually, startHarness } from '../support/harness.js';
 
 /** The certificate a new TLS connection to the gateway is served, by its fingerprint. */
@@ -18,17 +18,17 @@ function servedFingerprint(port: number): Promise<string> {
 }
 
 describe('the gateway serving HTTPS (server.tls)', () => {
-  const first = selfSigned('localhost');
-  const renewed = selfSigned('localhost');
+  const first = testCertificate('localhost');
+  const renewed = testCertificate('localhost');
   // The files the gateway is configured with; a renewal writes new ones over them.
-  const live = selfSigned('localhost');
+  const live = testCertificate('localhost');
   copyFileSync(first.cert, live.cert);
   copyFileSync(first.key, live.key);
   let h: Harness;
   let dispatcher: Agent;
   beforeAll(async () => {
     h = await startHarness({ tls: live });
-    dispatcher = new Agent({ connect: { ca: [readFileSync(first.cert), readFileSync(renewed.cert)] } });
+    dispatcher = new Agent({ connect: { ca: [readFileSync(first.ca), readFileSync(renewed.ca)] } });
   });
   afterAll(async () => {
     await dispatcher.close();
@@ -50,7 +50,7 @@ describe('the gateway serving HTTPS (server.tls)', () => {
   });
 
   it('serves the Responses WebSocket over wss://, and an h2c upgrade request as plain HTTP', async () => {
-    const ws = new WebSocket(`${h.url.replace(/^https/, 'wss')}/v1/responses`, { headers: { authorization: `Bearer ${h.key.key}` }, ca: readFileSync(first.cert) });
+    const ws = new WebSocket(`${h.url.replace(/^https/, 'wss')}/v1/responses`, { headers: { authorization: `Bearer ${h.key.key}` }, ca: readFileSync(first.ca) });
     await new Promise<void>((ok, fail) => {
       ws.once('open', () => ok());
       ws.once('error', fail);
@@ -59,7 +59,7 @@ describe('the gateway serving HTTPS (server.tls)', () => {
     // What `curl --http2` sends on every request; undici will not send an upgrade header, so by hand.
     const answer = await new Promise<string>((ok, fail) => {
       let got = '';
-      const s = connect({ port: h.tollgate.port, host: '127.0.0.1', ca: readFileSync(first.cert), servername: 'localhost' }, () => {
+      const s = connect({ port: h.tollgate.port, host: '127.0.0.1', ca: readFileSync(first.ca), servername: 'localhost' }, () => {
         s.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n');
       });
       s.on('data', (d: Buffer) => {
