@@ -32,11 +32,6 @@ export class EgressDispatcher extends DispatcherBase {
     this.direct = new Agent(options);
   }
 
-  /** The proxy requests to `origin` go through, or undefined when they go direct. */
-  proxyOf(origin: string): ProxyUrl | undefined {
-    return this.route(origin).proxy;
-  }
-
   override dispatch(opts: Undici.Dispatcher.DispatchOptions, handler: Undici.Dispatcher.DispatchHandler): boolean {
     const { via, proxy } = this.route(String(opts.origin));
     return via.dispatch(opts, proxy && typeof handler.onResponseError === 'function' ? tagged(handler, proxy) : handler);
@@ -76,12 +71,12 @@ export class EgressDispatcher extends DispatcherBase {
   private proxyAgent(proxy: ProxyUrl): Undici.ProxyAgent {
     let p = this.proxies.get(proxy.href);
     if (!p) {
-      const timeout = typeof this.options.connect === 'object' ? this.options.connect?.timeout : undefined;
-      // The connect timeout for the connection to the proxy. Not `requestTls` for the tunnel's TLS:
-      // given it, undici takes the server name from it alone, and the handshake would send none.
       // The package's index, loaded only once a proxy is used: it adds `connect` (the CONNECT
       // request a tunnel opens with) to undici's dispatchers, which the parts alone lack.
       const { ProxyAgent } = require('undici') as typeof Undici;
+      // The connect timeout applies to the connection to the proxy. Not as `requestTls` to the
+      // tunnel's TLS: given that, undici takes the server name from it alone and sends none.
+      const timeout = typeof this.options.connect === 'object' ? this.options.connect?.timeout : undefined;
       p = new ProxyAgent({ ...this.options, uri: proxy.href, ...(timeout === undefined ? {} : { proxyTls: { timeout } }) });
       this.proxies.set(proxy.href, p);
     }
