@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<AddCommand>> = {
   forecast: async () => (await import('./commands/forecast.js')).forecastCommand,
   outcomes: async () => (await import('./commands/outcomes.js')).outcomesCommand,
   chargeback: async () => (await import('./commands/chargeback.js')).chargebackCommand,
+  check: async () => (await import('./commands/check.js')).checkCommand,
 };
 
 /**

@@ -1,0 +1,72 @@
+import type { Dialect } from '../core/api.js';
+import type { Dispatcher } from 'undici';
+import { request } from '../egress/undici-core.js';
+import { upstreamFailure } from './upstream.js';
+
+/** What `tollgate check` asks of a provider or deployment. */
+export interface CheckedUpstream {
+  name: string;
+  dialect: Dialect;
+  baseUrl: string;
+  apiKey: string | undefined;
+  headers: Readonly<Record<string, string>>;
+}
+
+export interface UpstreamCheck {
+  name: string;
+  url: string;
+  ok: boolean;
+  /** One line for people: what was asked, what came back. */
+  detail: string;
+  status?: number;
+  ms?: number;
+}
+
+/** How long a provider may take to list its models. */
+const CHECK_TIMEOUT_MS = 10_000;
+
+/**
+ * Lists a provider's models with the key Tollgate holds for it (no tokens spent), as the
+ * gateway would reach it (through the proxy, with its headers): does it answer, and does it
+ * take the key. Without a key (clients pass their own), an answer at all is what is checked.
+ */
+export async function checkUpstream(agent: Dispatcher, u: CheckedUpstream, timeoutMs = CHECK_TIMEOUT_MS): Promise<UpstreamCheck> {
+  const { path, headers } = modelList(u);
+  const url = `${u.baseUrl}${path}`;
+  const started = performance.now();
+  let status: number;
+  try {
+    const target = new URL(url);
+    const res = await request(agent, { origin: target.origin, path: target.pathname + target.search, method: 'GET', headers: { accept: 'application/json', ...headers }, signal: AbortSignal.timeout(timeoutMs) });
+    status = res.statusCode;
+    await res.body.dump().catch(() => undefined);
+  } catch (err) {
+    const aborted = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+    return { name: u.name, url, ok: false, detail: aborted ? `${u.baseUrl} gave no answer within ${timeoutMs / 1000} s` : upstreamFailure(err, url).message };
+  }
+  const ms = Math.round(performance.now() - started);
+  const seen = { name: u.name, url, status, ms };
+  const at = u.baseUrl;
+  if (status === 200) return { ...seen, ok: true, detail: u.apiKey === undefined ? `${at} answers without a key (HTTP 200 in ${ms} ms)` : `${at} takes the key (HTTP 200 in ${ms} ms)` };
+  if (status === 401 || status === 403) {
+    return u.apiKey === undefined
+      ? { ...seen, ok: true, detail: `${at} answers (HTTP ${status} in ${ms} ms); no key is configured, so clients must send their own` }
+      : { ...seen, ok: false, detail: `${at} refuses the configured key (HTTP ${status}): check its api_key` };
+  }
+  // A server that lists no models (some local ones) still answered: the connection and the key are what matter here.
+  if (status === 404) return { ...seen, ok: true, detail: `${at} answers (HTTP 404 in ${ms} ms: it lists no models at ${path})` };
+  return { ...seen, ok: false, detail: `${at} answers HTTP ${status} to ${path}` };
+}
+
+/** The model list's path and the headers that carry the key, in the dialect's own way. */
+function modelList(u: CheckedUpstream): { path: string; headers: Record<string, string> } {
+  const key = u.apiKey;
+  switch (u.dialect) {
+    case 'openai':
+      return { path: '/v1/models', headers: { ...u.headers, ...(key === undefined ? {} : { authorization: `Bearer ${key}` }) } };
+    case 'anthropic':
+      return { path: '/v1/models', headers: { 'anthropic-version': '2023-06-01', ...u.headers, ...(key === undefined ? {} : { 'x-api-key': key }) } };
+    case 'gemini':
+      return { path: '/v1beta/models', headers: { ...u.headers, ...(key === undefined ? {} : { 'x-goog-api-key': key }) } };
+  }
+}

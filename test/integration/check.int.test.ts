@@ -1,0 +1,101 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/program.js';
+import { configFile } from '../../src/config/testing.js';
+import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
+import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/index.js';
+import { type FakeProxy, startFakeProxy } from '../support/fake-proxy.js';
+
+async function check(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await run(['check', ...args], { out: (t) => void (out += t), err: (t) => void (err += t) });
+  return { code, out, err };
+}
+
+describe('tollgate check', () => {
+  let fake: FakeUpstream;
+  let refusing: FakeUpstream;
+  let proxy: FakeProxy;
+  let db: string;
+  beforeAll(async () => {
+    fake = await startFakeUpstream();
+    refusing = await startFakeUpstream();
+    proxy = await startFakeProxy({ hosts: { 'models.test': '127.0.0.1' } });
+    db = join(mkdtempSync(join(tmpdir(), 'tollgate-check-')), 'tollgate.db');
+    await openSqlite(db).close();
+  });
+  afterAll(async () => {
+    await fake.close();
+    await refusing.close();
+    await proxy.close();
+  });
+
+  it('says ok for each part that works: storage, Redis, and every dialect with its key', async () => {
+    const config = configFile(
+      `storage: { sqlite: "${db}" }\nredis: redis://127.0.0.1:6379/0\nproviders:\n` +
+        `  - { name: openai, dialect: openai, base_url: "${fake.url}", api_key: sk-o }\n` +
+        `  - { name: anthropic, dialect: anthropic, base_url: "${fake.url}", api_key: sk-a }\n` +
+        `  - { name: gemini, dialect: gemini, base_url: "${fake.url}", api_key: g-k }\n` +
+        `  - { name: local, dialect: openai, base_url: "${fake.url}" }\n`,
+    );
+    const r = await check(['--config', config]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.out.trimEnd().split('\n');
+    expect(lines[0]).toBe(`ok    config: read ${config}`);
+    expect(lines[1]).toBe(`ok    storage: SQLite at ${db} opens, its schema is current`);
+    expect(lines[2]).toBe('ok    redis: redis://127.0.0.1:6379/0 answers');
+    expect(lines.slice(3)).toEqual([
+      expect.stringMatching(new RegExp(`^ok    provider openai: ${fake.url} takes the key \\(HTTP 200 in \\d+ ms\\)$`)),
+      expect.stringMatching(/^ok {4}provider anthropic: .* takes the key/),
+      expect.stringMatching(/^ok {4}provider gemini: .* takes the key/),
+      expect.stringMatching(/^ok {4}provider local: .* answers without a key/),
+    ]);
+    // Each asked in its own dialect, with its own key where the dialect puts it.
+    const seen = fake.requests.map((q) => [q.path, q.headers.authorization ?? q.headers['x-api-key'] ?? q.headers['x-goog-api-key'] ?? null]);
+    expect(seen).toEqual(expect.arrayContaining([['/v1/models', 'Bearer sk-o'], ['/v1/models', 'sk-a'], ['/v1beta/models', 'g-k'], ['/v1/models', null]]));
+  });
+
+  it('fails, exit code 1, on a refused key, a provider that is not there, and a Redis that does not answer', async () => {
+    refusing.setDefault({ status: 401, error: { type: 'authentication_error', message: 'bad key' } });
+    const config = configFile(
+      `storage: { sqlite: "${db}" }\nredis: redis://127.0.0.1:1/0\nproviders:\n` +
+        `  - { name: openai, dialect: openai, base_url: "${refusing.url}", api_key: sk-wrong }\n` +
+        `  - { name: gone, dialect: anthropic, base_url: "http://127.0.0.1:1", api_key: sk-a }\n`,
+    );
+    const r = await check(['--config', config]);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('tollgate: 3 of 5 checks failed\n');
+    expect(r.out).toContain(`FAIL  provider openai: ${refusing.url} refuses the configured key (HTTP 401): check its api_key\n`);
+    expect(r.out).toContain('FAIL  provider gone: Could not reach the upstream http://127.0.0.1:1 (ECONNREFUSED).\n');
+    expect(r.out).toMatch(/FAIL {2}redis: redis:\/\/127\.0\.0\.1:1\/0: .*ECONNREFUSED/);
+  });
+
+  it('reaches providers through the proxy the environment names, and says so', async () => {
+    const port = new URL(fake.url).port;
+    const config = configFile(`storage: { sqlite: "${db}" }\nproviders:\n  - { name: openai, dialect: openai, base_url: "http://models.test:${port}", api_key: sk-o }\n`);
+    process.env.HTTP_PROXY = proxy.url;
+    try {
+      const r = await check(['--config', config, '--json']);
+      expect(r.code).toBe(0);
+      const parts = JSON.parse(r.out) as { part: string; ok: boolean; detail: string }[];
+      expect(parts.find((p) => p.part === 'proxy')).toEqual({ part: 'proxy', ok: true, detail: `outbound requests: http:// through ${proxy.url} (HTTP_PROXY); direct: loopback hosts` });
+      expect(parts.find((p) => p.part === 'provider openai')?.detail).toMatch(new RegExp(`^http://models\\.test:${port} takes the key \\(HTTP 200 in \\d+ ms\\), through ${proxy.url.replace(/[.]/g, '\\.')}$`));
+      expect(proxy.seen.map((s) => s.target)).toEqual([`models.test:${port}`]);
+    } finally {
+      delete process.env.HTTP_PROXY;
+    }
+  });
+
+  it('does not make a ledger that is not there yet', async () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'tollgate-check-')), 'new.db');
+    const config = configFile(`storage: { sqlite: "${missing}" }\nproviders:\n  - { name: openai, dialect: openai, base_url: "${fake.url}", api_key: sk-o }\n`);
+    const r = await check(['--config', config]);
+    expect(r.out).toContain(`ok    storage: SQLite at ${missing} does not exist yet; tollgate serve creates it\n`);
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(missing)).toBe(false);
+  });
+});
