@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Target } from './load.js';
@@ -67,6 +67,12 @@ export async function startTollgate(upstream: string, extraConfig = '', name = '
   const created = execFileSync(process.execPath, [bin, 'keys', 'create', '--user', 'bench', '--team', 'perf', '--json', '--config', config], { cwd: dir, encoding: 'utf8' });
   const key = (JSON.parse(created) as { key: string }).key;
   const proc = await start(name, process.execPath, [bin, 'serve', '--port', '0', '--config', config], { TOLLGATE_BENCH: '1' });
+  // Its ledger and spool go with it: the benchmarks start dozens of gateways a run.
+  const stop = proc.stop.bind(proc);
+  proc.stop = async () => {
+    await stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
   return { proc, key, dir };
 }
 
