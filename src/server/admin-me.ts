@@ -84,7 +84,7 @@ function bearsOn(b: Budget, rules: RuleSet, who: Subject): boolean {
 }
 
 async function getMe(runtime: PolicyRuntime | undefined, k: KeyRecord, _req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const key = { id: k.id, name: k.name, user: k.user, team: k.team, project: k.project };
+  const key = { id: k.id, name: k.name, user: k.user, team: k.team, project: k.project, expires_at: k.expiresAt === null ? null : new Date(k.expiresAt).toISOString() };
   if (!runtime) return sendJson(res, 200, { key, spend_controls: false, budgets: [], increases: [], rate_limits: [], model_policies: [] });
   const who = identityOf(k);
   const probe: Subject = { ...who, model: '', provider: '' };

@@ -157,11 +157,13 @@ describe('errors reach the client in its own dialect, and the ledger records the
   });
 
   it('refuses a key once it has expired, everywhere a key is taken, and records the refusal', async () => {
-    const created = await request(`${h.url}/admin/v1/keys`, { method: 'POST', headers: { authorization: 'Bearer admin-secret' }, body: JSON.stringify({ user: 'carol', team: 't', expires: new Date(Date.now() + 600).toISOString() }) });
+    const created = await request(`${h.url}/admin/v1/keys`, { method: 'POST', headers: { authorization: 'Bearer admin-secret' }, body: JSON.stringify({ user: 'carol', team: 't', expires: new Date(Date.now() + 1500).toISOString() }) });
     expect(created.statusCode).toBe(201);
     const key = (await created.body.json()) as { id: string; key: string; expires_at: string };
     expect(Date.parse(key.expires_at)).toBeGreaterThan(Date.now());
     expect((await post('/v1/chat/completions', chat(), { authorization: `Bearer ${key.key}` })).status).toBe(200);
+    const mine = await request(`${h.url}/admin/v1/me`, { headers: { authorization: `Bearer ${key.key}` } });
+    expect(((await mine.body.json()) as { key: { expires_at: string } }).key.expires_at).toBe(key.expires_at);
     await new Promise((r) => setTimeout(r, Date.parse(key.expires_at) - Date.now() + 20));
     const expired = await post('/v1/chat/completions', chat(), { authorization: `Bearer ${key.key}` });
     expect(expired.status).toBe(401);

@@ -26,6 +26,11 @@ const budget = (o: Partial<MeJson['budgets'][number]>): MeJson['budgets'][number
 });
 
 describe('tollgate status', () => {
+  it('says when the key expires, in the policy time zone', () => {
+    expect(renderStatus({ ...base, key: { ...base.key, expires_at: '2027-01-31T08:00:00.000Z' } })).toMatch(/^Key key_1 \(user alice\), expires 2027-01-31 00:00 America\/Los_Angeles\n/);
+    expect(renderStatus(base)).toMatch(/^Key key_1 \(user alice\)\n/);
+  });
+
   it('shows the projected spend and the run-out moment in the policy time zone', () => {
     const out = renderStatus({
       ...base,

@@ -9,7 +9,8 @@ import { renderTable } from '../table.js';
 
 /** GET /admin/v1/me as the CLI reads it. Amounts are absent when the gateway shows percentages only. */
 export interface MeJson {
-  key: { id: string; name: string | null; user: string | null; team: string | null; project: string | null };
+  /** `expires_at` is absent from gateways older than key expiry. */
+  key: { id: string; name: string | null; user: string | null; team: string | null; project: string | null; expires_at?: string | null };
   spend_controls: boolean;
   show_amounts?: boolean;
   time_zone?: string;
@@ -62,10 +63,10 @@ export function statusCommand(program: Command, io: Io): void {
 export function renderStatus(me: MeJson): string {
   const k = me.key;
   const who = [k.user && `user ${k.user}`, k.team && `team ${k.team}`, k.project && `project ${k.project}`].filter(Boolean).join(', ');
-  let out = `Key ${k.id}${who ? ` (${who})` : ''}\n\n`;
-  if (!me.spend_controls) return out + 'Spend controls are off in this gateway.\n';
   const tz = me.time_zone ?? 'UTC';
   const when = (iso: string) => `${DateTime.fromISO(iso).setZone(tz).toFormat('yyyy-LL-dd HH:mm')} ${tz}`;
+  let out = `Key ${k.id}${who ? ` (${who})` : ''}${k.expires_at ? `, expires ${when(k.expires_at)}` : ''}\n\n`;
+  if (!me.spend_controls) return out + 'Spend controls are off in this gateway.\n';
   if (me.budgets.length === 0) out += 'No budgets apply to you.\n';
   else {
     const mark = (b: MeJson['budgets'][number]) => `${b.scope}${b.applies === 'conditional' ? ' *' : ''}`;
