@@ -240,7 +240,7 @@ describe('/admin/v1/me: a developer with a virtual key', () => {
     await s.runtime.rules.refresh();
     const me = await call(s, 'GET', '/me', undefined, { authorization: `Bearer ${s.alice.key}` });
     expect(me.status).toBe(200);
-    expect(me.json.key).toEqual({ id: s.alice.id, name: null, user: 'alice', team: 'platform', project: 'web' });
+    expect(me.json.key).toEqual({ id: s.alice.id, name: null, user: 'alice', team: 'platform', project: 'web', expires_at: null });
     expect(me.json.budgets).toEqual([expect.objectContaining({ budget_id: 'cfg-alice', scope: 'user:alice', window: 'day', applies: 'always', limit_usd: '40', spent_usd: '0', remaining_usd: '40', used_percent: 0 })]);
     expect(me.json.budgets).toMatchObject([{ resets_at: expect.stringMatching(/T00:00:00\.000Z$/) }]);
     expect(me.json.rate_limits).toEqual([expect.objectContaining({ id: 'l1', rpm: 10, applies: 'always' })]);
