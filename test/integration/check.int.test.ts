@@ -46,7 +46,7 @@ describe('tollgate check', () => {
     expect(r.code).toBe(0);
     const lines = r.out.trimEnd().split('\n');
     expect(lines[0]).toBe(`ok    config: read ${config}`);
-    expect(lines[1]).toBe(`ok    storage: SQLite at ${db} opens, its schema is current`);
+    expect(lines[1]).toBe(`ok    storage: SQLite at ${db} opens, its schema current (migrated now if it was not, as serve would)`);
     expect(lines[2]).toBe('ok    redis: redis://127.0.0.1:6379/0 answers');
     expect(lines.slice(3)).toEqual([
       expect.stringMatching(new RegExp(`^ok    provider openai: ${fake.url} takes the key \\(HTTP 200 in \\d+ ms\\)$`)),

@@ -58,7 +58,7 @@ async function checkStorage(config: Config): Promise<Checked> {
     } finally {
       await storage.close();
     }
-    return { part: 'storage', ok: true, detail: `${where} opens, its schema is current` };
+    return { part: 'storage', ok: true, detail: `${where} opens, its schema current (migrated now if it was not, as serve would)` };
   } catch (err) {
     return { part: 'storage', ok: false, detail: `${where}: ${errorMessage(err)}` };
   }
