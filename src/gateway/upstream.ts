@@ -159,8 +159,20 @@ export function upstreamFailure(err: unknown, url: string): GatewayError {
     return new GatewayError('upstream_unreachable', `The proxy ${proxy} refused to connect to the upstream ${origin} (HTTP ${refused[1]})${hint}.`, { cause: err });
   }
   const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code;
-  return new GatewayError('upstream_unreachable', `Could not reach the upstream ${origin}${through}${code ? ` (${code})` : ''}.`, { cause: err });
+  const hint = code === undefined ? '' : (TLS_HINTS.get(code) ?? '');
+  return new GatewayError('upstream_unreachable', `Could not reach the upstream ${origin}${through}${code ? ` (${code})` : ''}${hint}.`, { cause: err });
 }
+
+/** An untrusted certificate, the usual sign of a company proxy that inspects TLS: what to do about it. */
+const UNTRUSTED = ": its certificate is not from an authority this machine trusts; where a proxy inspects TLS, give Node that proxy's authority with NODE_EXTRA_CA_CERTS=/path/to/ca.pem";
+const TLS_HINTS = new Map<string, string>([
+  ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', UNTRUSTED],
+  ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', UNTRUSTED],
+  ['SELF_SIGNED_CERT_IN_CHAIN', UNTRUSTED],
+  ['DEPTH_ZERO_SELF_SIGNED_CERT', UNTRUSTED],
+  ['CERT_HAS_EXPIRED', ': its certificate has expired'],
+  ['ERR_TLS_CERT_ALTNAME_INVALID', ': its certificate is for another host name; check base_url'],
+]);
 
 export function isIdleTimeout(err: unknown): boolean {
   return err instanceof errors.BodyTimeoutError;
