@@ -2,3 +2,4 @@ export { type AlertsConfig, type Config, DEFAULTS, DEFAULT_PROVIDERS, type Price
 export { ConfigError, type ConfigIssue } from './errors.js';
 export { type LoadOptions, loadConfig } from './load.js';
 export { configJsonSchema } from './json-schema.js';
+export { type ConfiguredUpstream, configuredUpstreams } from './upstreams.js';

@@ -43,7 +43,8 @@ export function parseInstant(text: string): number | undefined {
  * ISO 8601, or null for a time no date can hold: a row or an outcome stored before times were
  * bounded. A listing or an export goes on (it threw, and the admin API dropped the connection).
  */
-export function isoOrNull(ms: number): string | null {
+export function isoOrNull(ms: number | null): string | null {
+  if (ms === null) return null;
   const d = new Date(ms);
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }

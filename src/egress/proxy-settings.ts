@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { SetupError } from '../core/errors.js';
+import { withoutPassword } from '../core/url-text.js';
 
 /** A proxy the gateway's outbound requests go through. */
 export interface ProxyUrl {
@@ -102,13 +103,8 @@ function proxyUrl(env: NodeJS.ProcessEnv, lower: string): ProxyUrl | undefined {
   return { href: url.href, shown: shown(url), from: v.name };
 }
 
-/** The URL with its password replaced, so that a log line never carries it. */
-function shown(url: URL): string {
-  if (url.password === '') return url.href.replace(/\/$/, '');
-  const copy = new URL(url.href);
-  copy.password = '***';
-  return copy.href.replace(/\/$/, '');
-}
+/** The proxy as people write it: password hidden, no trailing slash. */
+const shown = (url: URL): string => withoutPassword(url).replace(/\/$/, '');
 
 function noProxyRules(text: string): Pick<ProxySettings, 'noProxyText' | 'noneProxied' | 'hosts' | 'addresses'> {
   const addresses = new BlockList();

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { ANTHROPIC_VERSION } from '../providers/anthropic/credential.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { PollResult } from '../metering/deferred-usage-sweep.js';
 import { readResultLine } from '../providers/anthropic/batches.js';
@@ -20,9 +21,6 @@ export interface BatchPollDeps {
 
 /** How long a results download may take: a batch's results can run to hundreds of MB. */
 const RESULTS_TIMEOUT_MS = 10 * 60_000;
-
-/** The version Tollgate's own calls to Anthropic ask for, unless the provider's configured headers name one. */
-const ANTHROPIC_VERSION = '2023-06-01';
 
 /** An OpenAI batch still at work; any other status (completed, failed, expired, cancelled) is final. */
 const OPENAI_RUNNING = new Set(['validating', 'in_progress', 'finalizing', 'cancelling']);

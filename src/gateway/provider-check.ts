@@ -2,6 +2,8 @@ import type { Dialect } from '../core/api.js';
 import type { Dispatcher } from 'undici';
 import { request } from '../egress/undici-core.js';
 import { upstreamFailure } from './upstream.js';
+import { ANTHROPIC_VERSION } from '../providers/anthropic/credential.js';
+import { adapterFor } from '../providers/registry.js';
 
 /** What `tollgate check` asks of a provider or deployment. */
 export interface CheckedUpstream {
@@ -58,15 +60,10 @@ export async function checkUpstream(agent: Dispatcher, u: CheckedUpstream, timeo
   return { ...seen, ok: false, detail: `${at} answers HTTP ${status} to ${path}` };
 }
 
-/** The model list's path and the headers that carry the key, in the dialect's own way. */
+/** The model list's path, and the headers with the key where the dialect's adapter puts it. */
 function modelList(u: CheckedUpstream): { path: string; headers: Record<string, string> } {
-  const key = u.apiKey;
-  switch (u.dialect) {
-    case 'openai':
-      return { path: '/v1/models', headers: { ...u.headers, ...(key === undefined ? {} : { authorization: `Bearer ${key}` }) } };
-    case 'anthropic':
-      return { path: '/v1/models', headers: { 'anthropic-version': '2023-06-01', ...u.headers, ...(key === undefined ? {} : { 'x-api-key': key }) } };
-    case 'gemini':
-      return { path: '/v1beta/models', headers: { ...u.headers, ...(key === undefined ? {} : { 'x-goog-api-key': key }) } };
-  }
+  const headers: Record<string, string> = u.dialect === 'anthropic' ? { 'anthropic-version': ANTHROPIC_VERSION, ...u.headers } : { ...u.headers };
+  // The gateway's own calls never put a key in the query, so the adapter's query is not read back.
+  if (u.apiKey !== undefined) adapterFor(u.dialect).writeCredential(headers, new URLSearchParams(), u.apiKey, undefined);
+  return { path: u.dialect === 'gemini' ? '/v1beta/models' : '/v1/models', headers };
 }

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { ANTHROPIC_VERSION } from '../providers/anthropic/credential.js';
 import type { Dispatcher } from 'undici';
 import type { Identity } from '../identity/identify.js';
 import type { RequestFacts } from '../metering/build-row.js';
@@ -65,7 +66,7 @@ export async function relayTranslated(x: TranslatedExchange): Promise<void> {
   const forwarded = upstreamHeaders(x.headers);
   for (const k in forwarded) if (!CLIENT_ONLY.test(k)) out[k] = forwarded[k]!;
   out['content-type'] = 'application/json';
-  if (p.dialect === 'anthropic') out['anthropic-version'] = '2023-06-01';
+  if (p.dialect === 'anthropic') out['anthropic-version'] = ANTHROPIC_VERSION;
   Object.assign(out, p.headers);
   const query = new URLSearchParams();
   // A client's own key goes in the upstream dialect's usual place; else the configured key.

@@ -1,3 +1,4 @@
+import { isoOrNull } from '../core/instant.js';
 import type { KeyRecord, KeyStore } from '../storage/ports.js';
 import { generateKey, newKeyId } from './virtual-keys.js';
 
@@ -37,7 +38,7 @@ export async function createKey(store: KeyStore, input: NewKeyInput, now = Date.
   if (problem) throw new RangeError(problem);
   const { key, hash, prefix } = generateKey();
   const rec = await store.create({ id: newKeyId(), hash, prefix, user: input.user, team: input.team, project: input.project, name: input.name ?? null, createdAt: now, expiresAt: input.expiresAt ?? null });
-  return { id: rec.id, key, user: rec.user, team: rec.team, project: rec.project, expires_at: isoOf(rec.expiresAt) };
+  return { id: rec.id, key, user: rec.user, team: rec.team, project: rec.project, expires_at: isoOrNull(rec.expiresAt) };
 }
 
 /** A key as listings show it: never the key, only its prefix. */
@@ -62,9 +63,8 @@ export function publicKey(k: KeyRecord): PublicKey {
     project: k.project,
     name: k.name,
     created_at: new Date(k.createdAt).toISOString(),
-    revoked_at: isoOf(k.revokedAt),
-    expires_at: isoOf(k.expiresAt),
+    revoked_at: isoOrNull(k.revokedAt),
+    expires_at: isoOrNull(k.expiresAt),
   };
 }
 
-const isoOf = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isoOrNull } from '../core/instant.js';
 import { formatUsd } from '../core/money.js';
 import { forecastSummary } from '../forecast/budgets.js';
 import type { Forecast } from '../forecast/project.js';
@@ -84,7 +85,7 @@ function bearsOn(b: Budget, rules: RuleSet, who: Subject): boolean {
 }
 
 async function getMe(runtime: PolicyRuntime | undefined, k: KeyRecord, _req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const key = { id: k.id, name: k.name, user: k.user, team: k.team, project: k.project, expires_at: k.expiresAt === null ? null : new Date(k.expiresAt).toISOString() };
+  const key = { id: k.id, name: k.name, user: k.user, team: k.team, project: k.project, expires_at: isoOrNull(k.expiresAt) };
   if (!runtime) return sendJson(res, 200, { key, spend_controls: false, budgets: [], increases: [], rate_limits: [], model_policies: [] });
   const who = identityOf(k);
   const probe: Subject = { ...who, model: '', provider: '' };

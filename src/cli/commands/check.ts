@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { Config } from '../../config/index.js';
+import { type Config, configuredUpstreams } from '../../config/index.js';
 import { errorMessage } from '../../core/errors.js';
+import { withoutPassword } from '../../core/url-text.js';
 import { within } from '../../core/within.js';
 import { describeProxies, proxyFor, proxySettingsFromEnv } from '../../egress/proxy-settings.js';
 import { type StorageFlags, addStorageFlags, loadCliConfig, openStorage } from '../context.js';
@@ -82,16 +83,8 @@ async function checkRedis(url: string): Promise<Checked> {
   }
 }
 
-/** A Redis URL with its password hidden. */
-function redisShown(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.href;
-  } catch {
-    return 'redis';
-  }
-}
+/** A Redis URL with its password hidden (the config has checked that it parses). */
+const redisShown = (url: string): string => withoutPassword(new URL(url));
 
 async function checkTls(files: { cert: string; key: string }): Promise<Checked> {
   const { loadTls } = await import('../../server/tls.js');
@@ -114,17 +107,13 @@ async function checkUpstreams(config: Config): Promise<Checked[]> {
     return [{ part: 'proxy', ok: false, detail: errorMessage(err) }];
   }
   const agent = createAgent({ connectMs: config.server.connectTimeoutMs, firstByteMs: config.server.firstByteTimeoutMs, idleMs: config.server.idleTimeoutMs }, proxies);
-  const upstreams = [
-    ...config.providers.map((p) => ({ part: `provider ${p.name}`, u: p })),
-    ...config.routing.routes.flatMap((r) => r.deployments.map((d) => ({ part: `deployment ${d.id}`, u: { ...d, name: d.id } }))),
-  ];
   try {
     const checked = await Promise.all(
-      upstreams.map(async ({ part, u }) => {
+      configuredUpstreams(config).map(async (u) => {
         const c = await checkUpstream(agent, u);
         // A failure on the way names the proxy itself (upstreamFailure).
         const via = c.ok && proxies ? proxyFor(proxies, u.baseUrl) : undefined;
-        return { part, ok: c.ok, detail: `${c.detail}${via ? `, through ${via.shown}` : ''}` };
+        return { part: `${u.kind} ${u.name}`, ok: c.ok, detail: `${c.detail}${via ? `, through ${via.shown}` : ''}` };
       }),
     );
     return [...(proxies ? [{ part: 'proxy', ok: true, detail: describeProxies(proxies) }] : []), ...checked];

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { PolicyOptions } from '../../app-policy.js';
-import type { Config } from '../../config/index.js';
+import { type Config, configuredUpstreams } from '../../config/index.js';
 import type { Logger } from '../../core/logger.js';
 import { catalogProviderFor, createPricer, rateBook } from '../../pricing/index.js';
 import { lacksProviderKey } from '../../gateway/provider-keys.js';
@@ -109,7 +109,7 @@ export function serveCommand(program: Command, io: Io): void {
     if (keyless.length > 0) {
       io.out(`Provider keys: none set for ${keyless.map((p) => p.name).join(', ')}; clients there must send their own provider key, and a Tollgate key (tg_…) is refused until providers[].api_key is set.\n`);
     }
-    if (proxies) io.out(`${proxyLine(proxies, [...providers, ...config.routing.routes.flatMap((r) => r.deployments.map((d) => ({ name: d.id, baseUrl: d.baseUrl })))])}\n`);
+    if (proxies) io.out(`${proxyLine(proxies, configuredUpstreams(config))}\n`);
     for (const p of unpricedProviders(providers, config.pricing.overrides)) {
       io.out(`Unpriced: the price catalog does not know provider "${p.name}" (${p.baseUrl}); its requests are recorded without a cost until providers[].catalog names the catalog's provider (openai, anthropic, google, …) or pricing.overrides price its models.\n`);
     }

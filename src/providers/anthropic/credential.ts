@@ -6,3 +6,6 @@ import { credentialRules } from '../shared/credentials.js';
  * Bearer alongside it is an OAuth token, and it is the default place every API version accepts.
  */
 export const anthropicCredential = credentialRules(['x-api-key', 'authorization'], 'x-api-key');
+
+/** The `anthropic-version` the gateway's own calls to Anthropic send, unless the provider's configured headers name one. */
+export const ANTHROPIC_VERSION = '2023-06-01';

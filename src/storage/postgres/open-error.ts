@@ -1,4 +1,6 @@
 import { SetupError } from '../../core/errors.js';
+import { withoutPassword } from '../../core/url-text.js';
+
 /** Postgres cannot be opened as a ledger (unreachable, refused login, no such database): told in one line. */
 export class PostgresOpenError extends SetupError {
   override readonly name = 'PostgresOpenError';
@@ -13,9 +15,7 @@ export class PostgresOpenError extends SetupError {
 /** The URL without its password, for messages and logs. */
 export function redacted(url: string): string {
   try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
+    return withoutPassword(new URL(url));
   } catch {
     return 'the configured URL';
   }
