@@ -129,7 +129,7 @@ describe('the built CLI', () => {
   it('creates a key that expires, shows when in the listing, and refuses an expiry that is not a time', async () => {
     const db = join(dir, 'expiring.db');
     const created = await tollgate(['keys', 'create', '--user', 'temp', '--expires', '2030-01-31', '--db', db], { cwd: dir });
-    expect(created.stdout).toMatch(/^Created key_\w+ for user=temp team=- project=-, expiring 2030-01-31T00:00:00.000Z\n/);
+    expect(created.stdout).toMatch(/^Created key_[\w-]+ for user=temp team=- project=-, expiring 2030-01-31T00:00:00.000Z\n/);
     expect((await tollgate(['keys', 'list', '--db', db], { cwd: dir })).stdout).toContain('  expires 2030-01-31T00:00:00.000Z');
     const bad = await tollgate(['keys', 'create', '--user', 'temp', '--expires', 'next week', '--db', db], { cwd: dir });
     expect(bad.code).toBe(2);
