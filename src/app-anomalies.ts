@@ -1,4 +1,4 @@
-import { anomalyAlert } from './alerts/anomaly-alerts.js';
+import { type AlertLinks, anomalyAlert } from './alerts/anomaly-alerts.js';
 import type { AlertSink } from './alerts/events.js';
 import { type Evaluator, type EvaluatorSpec, PerEvaluation, RemoteEvaluator, inProcessEvaluator } from './anomalies/evaluator.js';
 import type { LiveState } from './anomalies/live.js';
@@ -14,8 +14,8 @@ export interface AnomalyOptions {
   settings: AnomalySettings;
   rates: RateBook;
   alerts: AlertSink;
-  /** `alerts.public_url`: makes evidence links absolute. */
-  publicUrl: string | undefined;
+  /** `alerts.public_url` makes evidence links absolute; with `alerts.signing_secret` too, they are signed pages. */
+  links: AlertLinks;
   /**
    * Evaluate in a child process per evaluation, with its own connection to this storage; it
    * asks this process for the rates above. Without it (an in-memory SQLite), evaluations run
@@ -40,7 +40,7 @@ export async function startAnomalies(o: AnomalyOptions, storage: Storage, flushL
     claim: (key, at) => storage.policy.claimAlert(key, at),
     raise: (d, at, late) => {
       log.warn(`anomaly: ${d.message}`, { detector: d.detector, subject: d.subject, key: d.key, ...(late && { foundLate: true }) });
-      o.alerts.send(anomalyAlert(d, o.publicUrl, at, late));
+      o.alerts.send(anomalyAlert(d, o.links, at, late));
       const details = { key: d.key, message: d.message, ...(late && { foundLate: true }) };
       storage.policy
         .appendAudit({ id: `aud_${newRequestId(at).replace(/-/g, '')}`, ts: at, actor: 'tollgate', action: `anomaly.${d.detector}`, subject: d.subject, details })

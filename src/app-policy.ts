@@ -26,7 +26,7 @@ export interface PolicyOptions {
   /** Shared counters for many replicas; without it, counters live in this process. */
   redisUrl: string | undefined;
   alerts: AlertSink;
-  approvalLinks: { secret: string; publicUrl: string } | undefined;
+  signedLinks: { secret: string; publicUrl: string } | undefined;
   /** How often stored rules are re-read. */
   refreshMs?: number;
   now?: () => number;
@@ -37,7 +37,7 @@ export async function startPolicy(o: PolicyOptions, storage: Storage, price: Pri
   const now = o.now ?? Date.now;
   // ioredis is loaded only for replicas that share counters.
   const counters: Counters = o.redisUrl ? await (await import('./policy/counters/redis.js')).startRedisCounters(o.redisUrl, { prefix: o.settings.keyPrefix }) : new MemoryCounters();
-  const bridge = new AlertBridge(storage, o.alerts, o.approvalLinks, log, now);
+  const bridge = new AlertBridge(storage, o.alerts, o.signedLinks, log, now);
   const increases = new IncreaseService(storage.policy, bridge, now);
   const rules = new RuleBook(storage.policy, o.rules, log, {
     refreshMs: o.refreshMs,
@@ -69,7 +69,7 @@ export async function startPolicy(o: PolicyOptions, storage: Storage, price: Pri
       await flushLedger();
       return forecastBudgets(storage.ledger, set, { timeZone: o.settings.timeZone, keyPrefix: o.settings.keyPrefix, now: at, ids });
     },
-    approvalLinks: o.approvalLinks,
+    signedLinks: o.signedLinks,
     drift,
     now,
     async close() {

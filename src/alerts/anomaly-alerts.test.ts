@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Detection } from '../anomalies/types.js';
+import { reportPath } from '../anomalies/evidence.js';
 import { anomalyAlert } from './anomaly-alerts.js';
 import { ALERT_TYPES, renderAlert } from './events.js';
 
@@ -15,13 +16,15 @@ const detection: Detection = {
   key: 'cache_regression:review:20410',
 };
 
+const NO_LINKS = { publicUrl: undefined, secret: undefined };
+
 describe('anomaly alerts', () => {
   it('are alert types webhooks can filter on', () => {
     expect(ALERT_TYPES).toEqual(expect.arrayContaining(['anomaly.spend_spike', 'anomaly.runaway_session', 'anomaly.agent_loop', 'anomaly.retry_storm', 'anomaly.cache_regression']));
   });
 
   it('carry the message, the dollar figure and an absolute evidence link', () => {
-    const r = renderAlert(anomalyAlert(detection, 'https://gw.example.com/', detection.windowEnd), { showAmounts: true, now: 0 });
+    const r = renderAlert(anomalyAlert(detection, { publicUrl: 'https://gw.example.com/', secret: undefined }, detection.windowEnd), { showAmounts: true, now: 0 });
     expect(r.type).toBe('anomaly.cache_regression');
     expect(r.text).toBe(
       "*Critical: cache regression* on workflow:review ($12.34 over): Workflow review's cache-read share of input fell from 72% to 3% in the last 15 min: $12.34 extra so far, about $8,291.52 a week at this rate. Evidence: https://gw.example.com/admin/v1/report?since=a&until=b&by=tag%3Aworkflow Requests: r1, r&lt;2&gt;.",
@@ -31,7 +34,7 @@ describe('anomaly alerts', () => {
 
   it('say when the anomaly was found after the fact, in rows written after its window was evaluated', () => {
     const at = Date.UTC(2026, 10, 18, 17, 2, 30);
-    const r = renderAlert(anomalyAlert(detection, undefined, at, true), { showAmounts: true, timeZone: 'Europe/Berlin', now: at });
+    const r = renderAlert(anomalyAlert(detection, NO_LINKS, at, true), { showAmounts: true, timeZone: 'Europe/Berlin', now: at });
     expect(r.data).toMatchObject({ found_late: true, detected_at: '2026-11-18T17:02:30.000Z', window_start: '2026-11-18T14:00:00.000Z', window_end: '2026-11-18T14:15:00.000Z' });
     expect(r.text).toMatch(/^\*Critical: cache regression, found late\* on workflow:review \(\$12\.34 over\): /);
     expect(r.text).toContain(' Found late: this was 2026-11-18 15:00 Europe/Berlin to 2026-11-18 15:15 Europe/Berlin, in rows written after that was evaluated. Evidence: ');
@@ -40,9 +43,21 @@ describe('anomaly alerts', () => {
   });
 
   it('leave every amount out when amounts are hidden', () => {
-    const r = renderAlert(anomalyAlert(detection, undefined, detection.windowEnd), { showAmounts: false, now: 0 });
+    const r = renderAlert(anomalyAlert(detection, NO_LINKS, detection.windowEnd), { showAmounts: false, now: 0 });
     expect(r.text).not.toMatch(/\$\d/);
     expect(JSON.stringify(r.data)).not.toMatch(/\$\d|excess_usd/);
     expect(r.data.evidence_url).toBe('/admin/v1/report?since=a&until=b&by=tag%3Aworkflow');
+  });
+
+  it('link a signed evidence page when a signing secret is set, and keep the admin report for machines', () => {
+    const spike = { ...detection, evidence: { ...detection.evidence, report: reportPath(detection.windowStart, detection.windowEnd, ['tag:workflow']) } };
+    const r = renderAlert(anomalyAlert(spike, { publicUrl: 'https://gw.example.com/', secret: 'a-signing-secret-of-length' }, spike.windowEnd), { showAmounts: true, now: 0 });
+    const link = new URL(r.data.evidence_url as string);
+    expect(link.origin + link.pathname).toBe('https://gw.example.com/evidence');
+    expect(link.searchParams.get('s')).toBe('workflow:review');
+    expect(link.searchParams.getAll('r')).toEqual(['r1', 'r<2>']);
+    expect(Number(link.searchParams.get('exp'))).toBe(spike.windowEnd + 7 * 86_400_000);
+    expect(r.data.report_url).toBe(`https://gw.example.com${spike.evidence.report}`);
+    expect(r.text).toContain(`Evidence: ${link.href}`);
   });
 });

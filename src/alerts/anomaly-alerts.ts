@@ -1,7 +1,8 @@
 import type { Detection } from '../anomalies/types.js';
 import { displayUsd, formatUsd } from '../core/money.js';
+import { EVIDENCE_LINK_DAYS, evidenceSpec, signEvidenceLink } from './evidence-link.js';
 import type { JsonObject } from './events.js';
-import { chatText, displayTime, iso } from './format.js';
+import { chatText, displayTime, iso, withoutAmounts } from './format.js';
 
 export const ANOMALY_ALERT_TYPES = ['anomaly.spend_spike', 'anomaly.runaway_session', 'anomaly.agent_loop', 'anomaly.retry_storm', 'anomaly.cache_regression'] as const;
 export type AnomalyAlertType = (typeof ANOMALY_ALERT_TYPES)[number];
@@ -10,16 +11,28 @@ export type AnomalyAlertType = (typeof ANOMALY_ALERT_TYPES)[number];
 export interface AnomalyAlert {
   type: AnomalyAlertType;
   anomaly: Detection;
+  /** The signed evidence page when links are on, else the admin report. */
   evidenceUrl: string;
+  /** The admin report that shows the traffic (needs the admin token). */
+  reportUrl: string;
   /** When the live scheduler found it. */
   detectedAt: number;
   /** Found after the fact: by a past evaluation run again for rows written after it, not by the present one. */
   foundLate: boolean;
 }
 
-export function anomalyAlert(d: Detection, publicUrl: string | undefined, detectedAt: number, foundLate = false): AnomalyAlert {
-  const base = publicUrl?.replace(/\/+$/, '') ?? '';
-  return { type: `anomaly.${d.detector}`, anomaly: d, evidenceUrl: base + d.evidence.report, detectedAt, foundLate };
+/** `alerts.public_url` and `alerts.signing_secret`: with both, the evidence is a signed page anyone in the alert channel can open. */
+export interface AlertLinks {
+  publicUrl: string | undefined;
+  secret: string | undefined;
+}
+
+export function anomalyAlert(d: Detection, links: AlertLinks, detectedAt: number, foundLate = false): AnomalyAlert {
+  const base = links.publicUrl?.replace(/\/+$/, '') ?? '';
+  const reportUrl = base + d.evidence.report;
+  const expires = detectedAt + EVIDENCE_LINK_DAYS * 86_400_000;
+  const evidenceUrl = links.publicUrl && links.secret ? signEvidenceLink(links.publicUrl, links.secret, evidenceSpec(d, detectedAt, foundLate), expires) : reportUrl;
+  return { type: `anomaly.${d.detector}`, anomaly: d, evidenceUrl, reportUrl, detectedAt, foundLate };
 }
 
 /**
@@ -31,7 +44,7 @@ export function describeAnomaly(e: AnomalyAlert, show: boolean, timeZone: string
   const head = `*${d.severity === 'critical' ? 'Critical' : 'Warning'}: ${d.detector.replace(/_/g, ' ')}${e.foundLate ? ', found late' : ''}* on ${chatText(d.subject)}`;
   // The message speaks of "the last 5 min": for a late one, say which.
   const late = e.foundLate ? ` Found late: this was ${displayTime(d.windowStart, timeZone)} to ${displayTime(d.windowEnd, timeZone)}, in rows written after that was evaluated.` : '';
-  const body = show ? chatText(d.message) : chatText(d.message.replace(/-?\$[\d,]+(\.\d+)?(\/h)?/g, '…'));
+  const body = show ? chatText(d.message) : chatText(withoutAmounts(d.message));
   const ids = d.evidence.requestIds.length ? ` Requests: ${d.evidence.requestIds.map((x) => chatText(x)).join(', ')}.` : '';
   const data: JsonObject = {
     detector: d.detector,
@@ -41,6 +54,7 @@ export function describeAnomaly(e: AnomalyAlert, show: boolean, timeZone: string
     window_end: iso(d.windowEnd),
     message: show ? d.message : body,
     evidence_url: e.evidenceUrl,
+    report_url: e.reportUrl,
     request_ids: d.evidence.requestIds,
     session_ids: d.evidence.sessionIds,
     key: d.key,

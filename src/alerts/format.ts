@@ -30,3 +30,8 @@ export function chatText(s: string, max = 300): string {
   const cut = flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
   return cut.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
+
+/** A message for people with every dollar figure ("$1,234.56", "$3.20/h") replaced by "…" (`policy.show_amounts: false`). */
+export function withoutAmounts(text: string): string {
+  return text.replace(/-?\$[\d,]+(\.\d+)?(\/h)?/g, '…');
+}

@@ -11,19 +11,29 @@ export type LinkCheck = 'ok' | 'expired' | 'bad_signature';
 export function signDecisionLink(baseUrl: string, secret: string, increaseId: string, action: DecisionAction, expiresAt: number): string {
   const exp = Math.floor(expiresAt);
   const base = baseUrl.replace(/\/+$/, '');
-  return `${base}/approvals/${encodeURIComponent(increaseId)}/${action}?exp=${exp}&sig=${signature(secret, increaseId, action, exp)}`;
+  return `${base}/approvals/${encodeURIComponent(increaseId)}/${action}?exp=${exp}&sig=${signPayload(secret, decisionPayload(increaseId, action), exp)}`;
 }
 
 /** Checks the signature before the expiry, so only an authentic link is ever called expired. */
 export function verifyDecisionLink(secret: string, increaseId: string, action: DecisionAction, exp: number, sig: string, now: number): LinkCheck {
+  return verifySigned(secret, decisionPayload(increaseId, action), exp, sig, now);
+}
+
+function decisionPayload(increaseId: string, action: DecisionAction): string {
+  return `tollgate-decision-v1\n${increaseId}\n${action}`;
+}
+
+/** The HMAC of a link's payload and expiry (base64url), the one way every signed link is signed. */
+export function signPayload(secret: string, payload: string, exp: number): string {
+  return createHmac('sha256', secret).update(`${payload}\n${exp}`).digest('base64url');
+}
+
+/** Whether `sig` signs this payload and expiry with the secret, then whether it is still before `exp`. */
+export function verifySigned(secret: string, payload: string, exp: number, sig: string, now: number): LinkCheck {
   if (!Number.isSafeInteger(exp)) return 'bad_signature';
-  const expected = Buffer.from(signature(secret, increaseId, action, exp), 'base64url');
+  const expected = Buffer.from(signPayload(secret, payload, exp), 'base64url');
   const given = Buffer.from(sig, 'base64url');
   // Buffer.from drops characters that are not base64url, so a re-encoded comparison rules out look-alikes.
   if (given.toString('base64url') !== sig || given.length !== expected.length || !timingSafeEqual(given, expected)) return 'bad_signature';
   return now >= exp ? 'expired' : 'ok';
-}
-
-function signature(secret: string, increaseId: string, action: DecisionAction, exp: number): string {
-  return createHmac('sha256', secret).update(`tollgate-decision-v1\n${increaseId}\n${action}\n${exp}`).digest('base64url');
 }

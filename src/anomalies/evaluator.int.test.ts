@@ -46,7 +46,7 @@ describe('the evaluation process or thread', () => {
     const log = { ...silentLogger, warn: (msg: string) => void warnings.push(msg) };
     const settings = { ...defaultAnomalySettings(), enabled: true };
     const remote = { storage: { kind: 'sqlite' as const, path: join(dir, 'not-a-dir', 'ledger.db') } };
-    const watch = (await startAnomalies({ settings, rates: () => undefined, alerts, publicUrl: undefined, now: () => t0 + 10 * 60_000, timer: false, remote }, storage, () => Promise.resolve(), log))!;
+    const watch = (await startAnomalies({ settings, rates: () => undefined, alerts, links: { publicUrl: undefined, secret: undefined }, now: () => t0 + 10 * 60_000, timer: false, remote }, storage, () => Promise.resolve(), log))!;
     expect(warnings[0]).toMatch(/runs on the main thread/);
     expect((await watch.check()).map((d) => d.subject)).toEqual(['key:key_storm']);
     await watch.stop();

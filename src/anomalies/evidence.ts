@@ -1,9 +1,16 @@
+import { type Dimension, isDimension } from '../core/ledger-row.js';
 import { type Picos, displayUsd } from '../core/money.js';
 
 /** The admin report that shows a detection's traffic: `/admin/v1/report?since=…&until=…&by=…`. */
 export function reportPath(since: number, until: number, by: readonly string[]): string {
   const q = new URLSearchParams({ since: new Date(since).toISOString(), until: new Date(until).toISOString(), by: by.join(',') });
   return `/admin/v1/report?${q.toString()}`;
+}
+
+/** The window and dimensions of a `reportPath` (what the evidence page shows). */
+export function reportQuery(path: string): { since: number; until: number; by: Dimension[] } {
+  const q = new URLSearchParams(path.slice(path.indexOf('?') + 1));
+  return { since: Date.parse(q.get('since') ?? ''), until: Date.parse(q.get('until') ?? ''), by: (q.get('by') ?? '').split(',').filter(isDimension) };
 }
 
 /** "$12.34" for messages. */

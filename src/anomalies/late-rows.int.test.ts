@@ -49,7 +49,7 @@ async function replicas(storage: Storage, spec: StorageSpec, clock: () => number
   const alerts: AlertSink = { send: (e) => void sent.push(e), close: () => Promise.resolve() };
   const warnings: string[] = [];
   const log = { ...silentLogger, warn: (msg: string) => void warnings.push(msg) };
-  const base = { settings, rates: () => undefined, alerts, publicUrl: undefined, now: clock, timer: false };
+  const base = { settings, rates: () => undefined, alerts, links: { publicUrl: undefined, secret: undefined }, now: clock, timer: false };
   const watches = [(await startAnomalies({ ...base, remote: { storage: spec } }, storage, () => Promise.resolve(), log))!, (await startAnomalies(base, storage, () => Promise.resolve(), log))!];
   const raised: Detection[] = [];
   return {

@@ -39,7 +39,7 @@ describe('live evaluation and replay', () => {
     const log = { ...silentLogger, warn: (msg: string) => void warnings.push(msg) };
     let clock = since;
     const watch = (await startAnomalies(
-      { settings, rates, alerts, publicUrl: undefined, now: () => clock, timer: false, remote: { storage: { kind: 'sqlite', path } } },
+      { settings, rates, alerts, links: { publicUrl: undefined, secret: undefined }, now: () => clock, timer: false, remote: { storage: { kind: 'sqlite', path } } },
       storage,
       () => Promise.resolve(),
       log,

@@ -46,7 +46,7 @@ describe('anomaly scheduler', () => {
     let clock = spikeStart - 120_000;
     const settings = { ...defaultAnomalySettings(), enabled: true };
     // Driven by hand with the injected clock.
-    const options = { settings, rates: () => undefined, alerts: sink, publicUrl: 'https://tollgate.example.com', now: () => clock, timer: false };
+    const options = { settings, rates: () => undefined, alerts: sink, links: { publicUrl: 'https://tollgate.example.com', secret: undefined }, now: () => clock, timer: false };
     const replicas = [(await startAnomalies(options, storage, () => Promise.resolve(), silentLogger))!, (await startAnomalies(options, storage, () => Promise.resolve(), silentLogger))!];
 
     let raisedAt: number | undefined;

@@ -116,7 +116,7 @@ describe('policy, rules and alerts in the config', () => {
       'budgets[2].pool@4: "budget:user:alice:day" is a budget, not a pool (declare it under pools:)',
       'pools[0].id@6: "shared" is already used by budgets[2]',
       'rate_limits[1]@9: has the same id "limit:user:alice" as rate_limits[0] (derived from the scope); merge them or give one an id',
-      'alerts.signing_secret@11: set alerts.public_url too: it is the base of the signed approve/deny links',
+      'alerts.signing_secret@11: set alerts.public_url too: it is the base of the signed approve/deny and evidence links',
     ]);
   });
 

@@ -78,7 +78,7 @@ export function policyChecks(f: ConfigFile, line: LineOf): ConfigIssue[] {
     if (b.pool !== undefined && budgetIds.has(b.pool)) issues.push({ path: `budgets[${i}].pool`, line: line(['budgets', i, 'pool']), message: `"${b.pool}" is a budget, not a pool (declare it under pools:)` });
   });
   if (f.alerts?.signing_secret !== undefined && f.alerts.public_url === undefined) {
-    issues.push({ path: 'alerts.signing_secret', line: line(['alerts', 'signing_secret']), message: 'set alerts.public_url too: it is the base of the signed approve/deny links' });
+    issues.push({ path: 'alerts.signing_secret', line: line(['alerts', 'signing_secret']), message: 'set alerts.public_url too: it is the base of the signed approve/deny and evidence links' });
   }
   return issues;
 }

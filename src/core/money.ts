@@ -108,3 +108,8 @@ export function displayUsd(p: Picos): string {
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return `${neg ? '-' : ''}$${grouped}.${frac.padEnd(2, '0')}`;
 }
+
+/** A change in dollars for people, always signed: "+$12.30", "-$0.40". */
+export function signedUsd(p: Picos): string {
+  return `${p >= 0n ? '+' : '-'}${displayUsd(p < 0n ? -p : p)}`;
+}

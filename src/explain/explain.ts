@@ -1,4 +1,4 @@
-import { displayUsd, formatUsd } from '../core/money.js';
+import { displayUsd, formatUsd, signedUsd } from '../core/money.js';
 import type { RateBook } from '../pricing/unit-rates.js';
 import type { LedgerStore } from '../storage/ports.js';
 import { type Decomposition, type SpendGroup, decompose } from './decompose.js';
@@ -11,14 +11,21 @@ export interface Explanation extends Decomposition {
   summary: string;
 }
 
+/** One value of one of the dimensions `explain` reads: the change of that user's, model's… spend alone. */
+export interface GroupFilter {
+  field: 'model' | 'provider' | 'user' | 'client' | 'workflow';
+  value: string;
+}
+
 /**
  * Why spend changed between two windows: reads both windows grouped by model, provider,
  * user, client and workflow (from rollups), and decomposes the change exactly. Reference
  * prices are today's, from the config's prices (so a catalog or discount change shows as
  * "price changes").
  */
-export async function explain(ledger: LedgerStore, from: Window, to: Window, rates: RateBook, now: number = Date.now()): Promise<Explanation> {
-  const [a, b] = await Promise.all([groups(ledger, from), groups(ledger, to)]);
+export async function explain(ledger: LedgerStore, from: Window, to: Window, rates: RateBook, now: number = Date.now(), only?: GroupFilter): Promise<Explanation> {
+  const keep = (g: SpendGroup) => !only || g[only.field] === only.value;
+  const [a, b] = await Promise.all([groups(ledger, from).then((x) => x.filter(keep)), groups(ledger, to).then((x) => x.filter(keep))]);
   const d = decompose(a, b, rates, now);
   return { ...d, from, to, summary: summarise(d, from, to) };
 }
@@ -44,18 +51,14 @@ function summarise(d: Decomposition, from: Window, to: Window): string {
   const change = d.toPicos - d.fromPicos;
   const pct = d.fromPicos > 0n ? ` (${change >= 0n ? '+' : ''}${((Number(change) / Number(d.fromPicos)) * 100).toFixed(1)}%)` : '';
   const verb = change > 0n ? 'rose' : change < 0n ? 'fell' : 'held';
-  const head = `Spend ${verb} from ${displayUsd(d.fromPicos)} in ${from.label} to ${displayUsd(d.toPicos)} in ${to.label}${change === 0n ? '' : `, ${signed(change)}${pct}`}.`;
+  const head = `Spend ${verb} from ${displayUsd(d.fromPicos)} in ${from.label} to ${displayUsd(d.toPicos)} in ${to.label}${change === 0n ? '' : `, ${signedUsd(change)}${pct}`}.`;
   const moving = d.drivers.filter((x) => x.deltaPicos !== 0n);
   if (moving.length === 0) return `${head} Nothing moved.`;
   const [first, ...rest] = moving;
-  const lead = ` The biggest driver was ${first!.label} (${signed(first!.deltaPicos)}: ${first!.detail})`;
-  const next = rest.slice(0, 2).map((x) => `${x.label} (${signed(x.deltaPicos)})`);
+  const lead = ` The biggest driver was ${first!.label} (${signedUsd(first!.deltaPicos)}: ${first!.detail})`;
+  const next = rest.slice(0, 2).map((x) => `${x.label} (${signedUsd(x.deltaPicos)})`);
   const lengths = Math.abs(to.until - to.since - (from.until - from.since)) > 3_600_000 ? ` Note: the windows differ in length (${days(from)} against ${days(to)} days).` : '';
   return `${head}${lead}${next.length ? `, then ${next.join(' and ')}` : ''}. The parts in the table add up exactly to the change.${lengths}`;
-}
-
-function signed(p: bigint): string {
-  return `${p >= 0n ? '+' : '-'}${displayUsd(p < 0n ? -p : p)}`;
 }
 
 function days(w: Window): string {

@@ -20,8 +20,8 @@ export interface PolicyRuntime {
   fromLedger(c: BudgetCounter, now: number): Promise<CounterInit>;
   /** Projected window-end spend and run-out moment of these budgets (all when ids is absent), from the ledger. */
   forecast(rules: RuleSet, now: number, ids?: readonly string[]): Promise<BudgetForecast[]>;
-  /** Set when signed approve/deny links go out with increase requests. */
-  approvalLinks: { secret: string; publicUrl: string } | undefined;
+  /** Set when alerts carry signed links: approve/deny with increase requests, the evidence page with anomalies. */
+  signedLinks: { secret: string; publicUrl: string } | undefined;
   /** The reconciliation job; its last run shows in /policy/health. */
   drift: DriftWatch;
   now(): number;

@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PAGE_HEADERS, decisionForm, increaseDetails, page, paragraph, statusText } from '../alerts/approval-page.js';
+import { decisionForm, increaseDetails, statusText } from '../alerts/approval-page.js';
+import { page, paragraph } from '../alerts/html-page.js';
 import { type DecisionAction, verifyDecisionLink } from '../alerts/signed-link.js';
 import type { Logger } from '../core/logger.js';
 import type { Increase } from '../policy/rules.js';
+import { sendPage } from './page-response.js';
 
 export interface ApprovalLinkDeps {
   /** Undefined when links are off. */
@@ -130,10 +132,6 @@ function tooLarge(): PageError {
 }
 
 function send(res: ServerResponse, status: number, html: string): void {
-  const headers: Record<string, string | number> = { ...PAGE_HEADERS, 'content-length': Buffer.byteLength(html) };
-  if (status === 405) headers.allow = 'GET, HEAD, POST';
   // The client may still be sending a body we will not read.
-  if (status === 413) headers.connection = 'close';
-  res.writeHead(status, headers);
-  res.end(html);
+  sendPage(res, status, html, status === 405 ? { allow: 'GET, HEAD, POST' } : status === 413 ? { connection: 'close' } : {});
 }

@@ -8,12 +8,12 @@ import { baselineRows, plantedRows } from '../../src/anomalies/testing/ledger-se
 import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
 import { serve } from './cli.js';
 
-const bodies: { type?: string }[] = [];
+const bodies: { type?: string; data?: { evidence_url?: string; report_url?: string } }[] = [];
 const hook = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
-    bodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as { type?: string });
+    bodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as (typeof bodies)[number]);
     res.end('ok');
   });
 });
@@ -29,7 +29,7 @@ function children(pid: number): number[] {
 }
 
 describe('the anomaly scheduler of the built gateway', () => {
-  it('evaluates in short-lived child processes of the gateway and alerts through the webhook', async () => {
+  it('evaluates in short-lived child processes of the gateway and alerts through the webhook, with a signed evidence page', async () => {
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
     const dir = mkdtempSync(join(tmpdir(), 'tg-e2e-anomalies-'));
     const db = join(dir, 'ledger.db');
@@ -41,7 +41,8 @@ describe('the anomaly scheduler of the built gateway', () => {
     writeFileSync(
       config,
       `log: { level: warn }\nstorage: { sqlite: "${db}" }\nproviders:\n  - { name: openai, dialect: openai, base_url: "http://127.0.0.1:9", api_key: sk-x }\n` +
-        `alerts: { webhooks: [{ url: "http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook" }] }\nanomalies: { interval_seconds: 5 }\n`,
+        `alerts: { webhooks: [{ url: "http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook" }], public_url: "https://tollgate.example", signing_secret: "e2e-signing-secret-0123456" }\n` +
+        `anomalies: { interval_seconds: 5 }\n`,
     );
     const gw = await serve(['--config', config], { cwd: dir, env: { TOLLGATE_ADMIN_TOKEN: 'admin-secret-e2e' } });
     const seen = new Set<number>();
@@ -55,6 +56,19 @@ describe('the anomaly scheduler of the built gateway', () => {
       // One process per evaluation (the start-up check included), each gone once it is done.
       expect(seen.size).toBeGreaterThanOrEqual(1);
       expect(gw.stderr()).not.toMatch(/runs on the main thread/);
+
+      // The alert's evidence is a page anyone in the channel can open, without the admin token.
+      const storm = bodies.find((b) => b.type === 'anomaly.retry_storm')!.data!;
+      expect(storm.report_url).toMatch(/^https:\/\/tollgate\.example\/admin\/v1\/report\?/);
+      const link = new URL(storm.evidence_url!);
+      expect(link.origin + link.pathname).toBe('https://tollgate.example/evidence');
+      const page = await fetch(`${gw.url}/evidence${link.search}`);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('retry storm on key:key_storm');
+      expect(html).toMatch(/<td>storm-\d+<\/td>/);
+      link.searchParams.set('s', 'key:key_alice');
+      expect((await fetch(`${gw.url}/evidence${link.search}`)).status).toBe(403);
     } finally {
       await gw.stop();
     }

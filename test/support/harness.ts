@@ -96,7 +96,7 @@ export function testPolicy(p: Partial<PolicyOptions> = {}): PolicyOptions {
     rules: { budgets: [], rateLimits: [], modelPolicies: [], ...p.rules },
     redisUrl: p.redisUrl,
     alerts: p.alerts ?? new MemorySink(),
-    approvalLinks: p.approvalLinks,
+    signedLinks: p.signedLinks,
     refreshMs: p.refreshMs ?? 50,
     now: p.now,
   };

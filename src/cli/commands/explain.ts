@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { displayUsd } from '../../core/money.js';
+import { displayUsd, signedUsd } from '../../core/money.js';
 import { explain, explanationJson } from '../../explain/explain.js';
 import { type Window, parseWindowSpec } from '../../explain/windows.js';
 import { type StorageFlags, addStorageFlags, withStorage } from '../context.js';
@@ -28,8 +28,8 @@ export function explainCommand(program: Command, io: Io): void {
       const to = window('--to', flags.to);
       const e = await explain(storage.ledger, from, to, configRateBook(config));
       if (flags.format === 'json') return io.out(JSON.stringify(explanationJson(e), null, 2) + '\n');
-      const rows = e.drivers.map((d) => [d.label, signed(d.deltaPicos), d.detail]);
-      rows.push(['total change', signed(e.toPicos - e.fromPicos), `${displayUsd(e.fromPicos)} → ${displayUsd(e.toPicos)}`]);
+      const rows = e.drivers.map((d) => [d.label, signedUsd(d.deltaPicos), d.detail]);
+      rows.push(['total change', signedUsd(e.toPicos - e.fromPicos), `${displayUsd(e.fromPicos)} → ${displayUsd(e.toPicos)}`]);
       io.out(`${e.summary}\n\n${renderTable(['driver', 'change', 'what moved'], rows, [1])}`);
     }, { read: true }),
   );
@@ -37,8 +37,4 @@ export function explainCommand(program: Command, io: Io): void {
 
 function window(flag: string, text: string): Window {
   return parsedInput(() => parseWindowSpec(text), (p) => `explain: ${flag}: ${p}`);
-}
-
-function signed(p: bigint): string {
-  return `${p >= 0n ? '+' : '-'}${displayUsd(p < 0n ? -p : p)}`;
 }

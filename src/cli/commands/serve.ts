@@ -63,7 +63,7 @@ export function serveCommand(program: Command, io: Io): void {
         settings: config.anomalies,
         rates: rateBook(pricer, catalogs),
         alerts: policy.alerts,
-        publicUrl: config.alerts.publicUrl,
+        links: { publicUrl: config.alerts.publicUrl, secret: config.alerts.signingSecret },
         // An in-memory SQLite cannot be reopened by another process.
         remote: config.storage.kind === 'sqlite' && config.storage.path === ':memory:' ? undefined : { storage: storageSpec(config) },
       },
@@ -131,7 +131,7 @@ function policyOptions(config: Config, log: Logger): PolicyOptions {
     rules: config.rules,
     redisUrl: config.redis,
     alerts: webhookSink(config, log),
-    approvalLinks: publicUrl && signingSecret ? { secret: signingSecret, publicUrl } : undefined,
+    signedLinks: publicUrl && signingSecret ? { secret: signingSecret, publicUrl } : undefined,
   };
 }
 

@@ -46,5 +46,5 @@ export async function testRuntime(storage: Storage, o: TestRuntimeOptions = {}):
   await rules.refresh();
   const drift = new DriftWatch({ run: () => Promise.resolve([]), report: () => undefined, onError: () => undefined, now });
   const forecast: PolicyRuntime['forecast'] = (set, at, ids) => forecastBudgets(storage.ledger, set, { timeZone: settings.timeZone, keyPrefix: settings.keyPrefix, now: at, ids });
-  return { rules, store: storage.policy, increases: new IncreaseService(storage.policy, events, now), counters, settings, enforcer, fromLedger, forecast, approvalLinks: undefined, drift, now, events };
+  return { rules, store: storage.policy, increases: new IncreaseService(storage.policy, events, now), counters, settings, enforcer, fromLedger, forecast, signedLinks: undefined, drift, now, events };
 }
