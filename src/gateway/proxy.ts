@@ -36,6 +36,7 @@ import { inspectForm } from '../providers/shared/form-fields.js';
 import { requestDigest } from './request-digest.js';
 import { serveRouted } from './routed.js';
 import { relayTranslated } from './translated.js';
+import { isResponsesShapedChat } from '../translation/index.js';
 
 export interface GatewayDeps {
   providers: ProviderTable;
@@ -293,9 +294,9 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
     x.finish(journaled);
   };
   const passthrough = who.upstreamKey.kind === 'passthrough';
-  if (provider.dialect !== route.dialect) {
+  if (provider.dialect !== route.dialect || (route.api === 'openai.chat' && isResponsesShapedChat(json))) {
     checkProviderKey(provider, passthrough);
-    // A provider of another dialect (`translate_from`): the one translated step.
+    // A provider of another dialect (`translate_from`), or a chat request that is a Responses request (Cursor's): the one translated step.
     const body = raw === received ? json : parseJson(raw!);
     return relayTranslated({ agent: deps.agent, res, route, info, facts, body, headers, who, provider, started: x.started, finish, inputEstimate: digest.inputEstimate });
   }

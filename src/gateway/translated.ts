@@ -31,18 +31,24 @@ export interface TranslatedExchange {
 
 /** Client headers that belong to the client's dialect or carry its credential; never sent to the other dialect. */
 const CLIENT_ONLY = /^(authorization|x-api-key|x-goog-api-key|api-key|content-type|anthropic-.*|openai-.*)$/;
+/** Within one dialect only the credential and the body's type are the gateway's to set. */
+const CREDENTIAL_ONLY = /^(authorization|x-api-key|x-goog-api-key|api-key|content-type)$/;
 
 /**
  * Serves a request from a provider of another dialect (`translate_from`): the body is
  * translated, sent to the provider's own API, and the answer is rebuilt in the client's
  * dialect as it streams back, while the provider's own tap meters the untranslated bytes.
  * The row keeps the client's `api` and records the provider, its served model and its
- * usage, tagged `translated=<provider dialect>`.
+ * usage, tagged `translated=<provider dialect>`. Within OpenAI's dialect, a chat request whose body is a
+ * Responses request (Cursor's) is sent to `/v1/responses` and answered as chat, tagged `translated=responses`.
  */
 export async function relayTranslated(x: TranslatedExchange): Promise<void> {
   const { provider: p, facts } = x;
   if (p.dialect === 'gemini') throw new GatewayError('not_translatable', `Provider "${p.name}" speaks the gemini API, which Tollgate does not translate.`);
-  facts.tags = { ...facts.tags, translated: p.dialect };
+  const sameDialect = p.dialect === x.route.dialect;
+  // Within OpenAI's dialect the one translation is a Responses-shaped chat request (Cursor's), served by the Responses API.
+  const label = sameDialect ? 'responses' : p.dialect;
+  facts.tags = { ...facts.tags, translated: label };
   const target = { provider: p.name, dialect: p.dialect };
   const body = asObject(x.body) ?? {};
   if (x.route.api === 'anthropic.count_tokens' && p.dialect === 'openai') return countLocally(x, body);
@@ -64,7 +70,8 @@ export async function relayTranslated(x: TranslatedExchange): Promise<void> {
 
   const out: HeaderBag = {};
   const forwarded = upstreamHeaders(x.headers);
-  for (const k in forwarded) if (!CLIENT_ONLY.test(k)) out[k] = forwarded[k]!;
+  const drop = sameDialect ? CREDENTIAL_ONLY : CLIENT_ONLY;
+  for (const k in forwarded) if (!drop.test(k)) out[k] = forwarded[k]!;
   out['content-type'] = 'application/json';
   if (p.dialect === 'anthropic') out['anthropic-version'] = ANTHROPIC_VERSION;
   Object.assign(out, p.headers);
@@ -97,7 +104,7 @@ export async function relayTranslated(x: TranslatedExchange): Promise<void> {
           const h = r.head();
           const out = clientResponseHeaders(headers, false);
           delete out['content-type'];
-          return { status: h.status, headers: { ...out, 'content-type': h.contentType, 'x-tollgate-translated': p.dialect } };
+          return { status: h.status, headers: { ...out, 'content-type': h.contentType, 'x-tollgate-translated': label } };
         },
       };
     },

@@ -10,9 +10,13 @@ import { toMessagesRequest } from './openai-client/request.js';
 import { completionId, toChatCompletion } from './openai-client/response.js';
 import { AnthropicToChatEvents } from './openai-client/stream.js';
 import { type Target, str } from './refuse.js';
+import { isResponsesShapedChat, toResponsesRequest } from './responses-on-chat/request.js';
+import { toChatCompletion as responseToChatCompletion } from './responses-on-chat/response.js';
+import { ResponsesToChatEvents } from './responses-on-chat/stream.js';
 import type { ResponseTranslator } from './response-tap.js';
 
 export { estimateMessageTokens } from './count-tokens.js';
+export { isResponsesShapedChat } from './responses-on-chat/request.js';
 export { type TranslatedResponse, translateResponse } from './response-tap.js';
 export type { Target } from './refuse.js';
 
@@ -70,6 +74,22 @@ export function planTranslation(i: TranslationInput): Translation {
       },
     };
   }
+  if (i.clientApi === 'openai.chat' && t.dialect === 'openai' && isResponsesShapedChat(i.body)) {
+    const reply = { model: str(i.body.model), includeUsage: asObject(i.body.stream_options)?.include_usage === true, created: i.now };
+    return {
+      upstreamApi: 'openai.responses',
+      upstreamPath: '/v1/responses',
+      body: toResponsesRequest(i.body),
+      response: {
+        stream: () => new ResponsesToChatEvents(reply),
+        body: (json) => JSON.stringify(responseToChatCompletion(asObject(json) ?? {}, reply)),
+        // The same dialect: the upstream's error is already the client's.
+        error: (status, text) => ({ status, body: text ?? JSON.stringify({ error: { message: `HTTP ${status}`, type: 'server_error', param: null, code: null } }) }),
+        failure: (message) => JSON.stringify({ error: { message, type: 'server_error', param: null, code: 'untranslatable_response' } }),
+        responseId: completionId,
+      },
+    };
+  }
   if (i.clientApi === 'openai.chat' && t.dialect === 'anthropic') {
     const options = asObject(i.body.stream_options);
     const reply = { model: str(i.body.model), includeUsage: options?.include_usage === true, created: i.now };
@@ -86,7 +106,7 @@ export function planTranslation(i: TranslationInput): Translation {
       },
     };
   }
-  throw new GatewayError('not_translatable', `The ${i.clientApi} API cannot be served by the ${t.dialect} provider "${t.provider}": Tollgate translates Anthropic Messages to OpenAI Chat Completions and back, nothing else.`, {
+  throw new GatewayError('not_translatable', `The ${i.clientApi} API cannot be served by the ${t.dialect} provider "${t.provider}": Tollgate translates Anthropic Messages to OpenAI Chat Completions and back (and a Responses-shaped chat request to the Responses API), nothing else.`, {
     details: { feature: i.clientApi, provider: t.provider, upstream_dialect: t.dialect },
   });
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { adapterFor, lookupRoute } from '../providers/index.js';
 import type { Metered } from '../providers/types.js';
 import { parseSse } from '../sse/parser.js';
-import { type Translation, planTranslation } from './index.js';
+import { type Target, type Translation, planTranslation } from './index.js';
 import { translateResponse } from './response-tap.js';
 
 export function providerFixture(dialect: 'openai' | 'anthropic', name: string): Buffer {
@@ -14,8 +14,8 @@ export const TO_OPENAI = { provider: 'local', dialect: 'openai' } as const;
 export const TO_ANTHROPIC = { provider: 'claude', dialect: 'anthropic' } as const;
 
 /** A translation for a client request, as the gateway plans it. */
-export function plan(clientApi: 'anthropic.messages' | 'openai.chat', body: Record<string, unknown>): Translation {
-  return planTranslation({ clientApi, body, target: clientApi === 'anthropic.messages' ? TO_OPENAI : TO_ANTHROPIC, openaiNative: false, requestId: 'req_test', now: 1795000000 });
+export function plan(clientApi: 'anthropic.messages' | 'openai.chat', body: Record<string, unknown>, target: Target = clientApi === 'anthropic.messages' ? TO_OPENAI : TO_ANTHROPIC): Translation {
+  return planTranslation({ clientApi, body, target, openaiNative: false, requestId: 'req_test', now: 1795000000 });
 }
 
 export interface Translated {

@@ -13,7 +13,7 @@ export function openaiErrorBody(status: number, text: string | undefined): { sta
   return { status: out, body: JSON.stringify({ error: { message: e.message, type: openaiErrorType(out), param: null, code: e.type } }) };
 }
 
-/** Anthropic's `event: error` as OpenAI's in-stream error chunk (`data: {"error":…}`, no [DONE]). */
+/** An upstream's in-stream error (Anthropic's `event: error`, a failed Response) as OpenAI's chat error chunk (`data: {"error":…}`, no [DONE]). */
 export function openaiStreamError(data: unknown): string {
   const e = errorFromValue(data) ?? { type: 'error', message: 'The upstream stream failed.' };
   const type = /overload/.test(e.type) ? 'service_unavailable_error' : /rate/.test(e.type) ? 'rate_limit_error' : 'server_error';

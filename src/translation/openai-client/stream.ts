@@ -1,13 +1,12 @@
 import { str } from '../refuse.js';
 import { anthropicUsage, overlayUsage } from '../../providers/anthropic/usage.js';
-import { type JsonObject, asObject, asText, parseJson } from '../../providers/shared/json.js';
-import type { SseEvent } from '../../sse/parser.js';
-import type { EventTranslator } from '../event-translator.js';
-import { OPENAI_DONE, SSE_COMMENT_PING, openaiData } from '../sse-out.js';
+import { type JsonObject, asObject, asText } from '../../providers/shared/json.js';
+import { OPENAI_DONE, SSE_COMMENT_PING } from '../sse-out.js';
 import { openaiFinishReason } from '../stop-reasons.js';
 import { openaiUsageOf } from '../usage.js';
 import { openaiStreamError } from './errors.js';
-import { type OpenaiReplyContext, completionId, openaiTier } from './response.js';
+import { ToChatEvents } from '../to-chat-events.js';
+import { completionId, openaiTier } from './response.js';
 
 /**
  * Anthropic Messages events → OpenAI chat chunks (protocols.md §3.4 → §1.4): a role chunk
@@ -16,27 +15,14 @@ import { type OpenaiReplyContext, completionId, openaiTier } from './response.js
  * it, then `[DONE]` on message_stop. Thinking is not shown (OpenAI hides reasoning);
  * pings become SSE comments; an `error` event becomes OpenAI's in-stream error.
  */
-export class AnthropicToChatEvents implements EventTranslator {
-  private head: { id: string; model: string; tier: string } | undefined;
+export class AnthropicToChatEvents extends ToChatEvents {
   private usage: JsonObject | undefined;
   private stop: string | undefined;
   /** Anthropic block index → OpenAI tool call index. */
   private readonly tools = new Map<number, number>();
-  private done = false;
 
-  private readonly c: OpenaiReplyContext;
-
-  constructor(c: OpenaiReplyContext) {
-    this.c = c;
-  }
-
-  event(e: SseEvent | null): string {
-    if (this.done) return '';
-    if (e === null) return SSE_COMMENT_PING;
-    const data = asObject(parseJson(e.data));
-    const type = e.event ?? asText(data?.type);
-    if (data === undefined) return '';
-    switch (type ?? '') {
+  protected translate(type: string, data: JsonObject): string {
+    switch (type) {
       case 'message_start':
         return this.start(asObject(data.message) ?? {});
       case 'content_block_start':
@@ -62,29 +48,10 @@ export class AnthropicToChatEvents implements EventTranslator {
     }
   }
 
-  end(): string {
-    return '';
-  }
-
-  private chunk(delta: JsonObject, finish: string | null = null): string {
-    const h = this.head ?? { id: completionId(undefined), model: this.c.model, tier: 'default' };
-    const body: JsonObject = {
-      id: h.id,
-      object: 'chat.completion.chunk',
-      created: this.c.created,
-      model: h.model,
-      service_tier: h.tier,
-      system_fingerprint: null,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-    };
-    if (this.c.includeUsage) body.usage = null;
-    return openaiData(body);
-  }
-
   private start(message: JsonObject): string {
     const usage = asObject(message.usage);
     this.usage = usage;
-    this.head = { id: completionId(message.id), model: asText(message.model) ?? this.c.model, tier: openaiTier(usage?.service_tier) };
+    this.head = { id: completionId(message.id), model: asText(message.model) ?? this.c.model, created: this.c.created, tier: openaiTier(usage?.service_tier) };
     return this.chunk({ role: 'assistant', content: '', refusal: null });
   }
 
@@ -116,11 +83,7 @@ export class AnthropicToChatEvents implements EventTranslator {
   private finish(): string {
     this.done = true;
     let out = this.chunk({}, openaiFinishReason(this.stop));
-    if (this.c.includeUsage) {
-      const h = this.head ?? { id: completionId(undefined), model: this.c.model, tier: 'default' };
-      const usage = openaiUsageOf(anthropicUsage(this.usage ?? {}));
-      out += openaiData({ id: h.id, object: 'chat.completion.chunk', created: this.c.created, model: h.model, service_tier: h.tier, system_fingerprint: null, choices: [], usage });
-    }
+    out += this.usageChunk(openaiUsageOf(anthropicUsage(this.usage ?? {})));
     return out + OPENAI_DONE;
   }
 }
