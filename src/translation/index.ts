@@ -10,13 +10,14 @@ import { toMessagesRequest } from './openai-client/request.js';
 import { completionId, toChatCompletion } from './openai-client/response.js';
 import { AnthropicToChatEvents } from './openai-client/stream.js';
 import { type Target, str } from './refuse.js';
-import { isResponsesShapedChat, toResponsesRequest } from './responses-on-chat/request.js';
+import { isResponsesShapedChat } from '../providers/openai/request.js';
+import { toResponsesRequest } from './responses-on-chat/request.js';
 import { toChatCompletion as responseToChatCompletion } from './responses-on-chat/response.js';
 import { ResponsesToChatEvents } from './responses-on-chat/stream.js';
 import type { ResponseTranslator } from './response-tap.js';
 
 export { estimateMessageTokens } from './count-tokens.js';
-export { isResponsesShapedChat } from './responses-on-chat/request.js';
+export { isResponsesShapedChat } from '../providers/openai/request.js';
 export { type TranslatedResponse, translateResponse } from './response-tap.js';
 export type { Target } from './refuse.js';
 

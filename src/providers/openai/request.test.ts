@@ -25,6 +25,16 @@ describe('inspectOpenaiRequest', () => {
     });
   });
 
+  it('reads the cap of a Responses body sent to chat (Cursor) from max_output_tokens, and never from a real chat body', () => {
+    expect(inspectOpenaiRequest(chat, { model: 'gpt-5.6', input: [], max_output_tokens: 2000, stream: true, stream_options: { include_usage: true } })).toEqual({
+      model: 'gpt-5.6',
+      stream: true,
+      maxOutputTokens: 2000,
+      streamOptions: { includeUsage: true },
+    });
+    expect(inspectOpenaiRequest(chat, { model: 'gpt-5.6', messages: [], max_output_tokens: 2000 }).maxOutputTokens).toBeUndefined();
+  });
+
   it('reads max_output_tokens for Responses and no cap for embeddings', () => {
     expect(inspectOpenaiRequest(responses, { model: 'gpt-5.6-luna', input: 'hi', max_output_tokens: 64, stream: true })).toEqual({
       model: 'gpt-5.6-luna',

@@ -2,6 +2,17 @@ import { asObject } from '../shared/json.js';
 import { optionalCount, requireModel, requireObject } from '../shared/request.js';
 import type { RequestInfo, RouteMatch } from '../types.js';
 
+/**
+ * A Chat Completions request whose body is a Responses API request: `input` and no
+ * `messages`. Cursor's agent sends these to `/v1/chat/completions` when its OpenAI base URL
+ * is overridden (a bug on its side, open through 2026), and reads the answer as chat chunks.
+ * A real chat request always has `messages`, so the shape is unambiguous.
+ */
+export function isResponsesShapedChat(body: unknown): boolean {
+  const b = asObject(body);
+  return b !== undefined && b.messages === undefined && b.input !== undefined;
+}
+
 export function inspectOpenaiRequest(route: RouteMatch, body: unknown): RequestInfo {
   // A batch's requests name their own models (in its input file); the batch itself has none.
   if (route.noBody || route.api === 'openai.batches') return { model: '', stream: false };
@@ -15,7 +26,7 @@ export function inspectOpenaiRequest(route: RouteMatch, body: unknown): RequestI
   const info: RequestInfo = { model: requireModel(obj, route.api), stream: obj.stream === true };
   const cap =
     route.api === 'openai.chat'
-      ? (optionalCount(obj.max_completion_tokens) ?? optionalCount(obj.max_tokens))
+      ? (optionalCount(obj.max_completion_tokens) ?? optionalCount(obj.max_tokens) ?? (isResponsesShapedChat(obj) ? optionalCount(obj.max_output_tokens) : undefined))
       : route.api === 'openai.completions'
         ? optionalCount(obj.max_tokens)
       : route.api === 'openai.responses'

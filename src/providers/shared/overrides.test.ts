@@ -36,6 +36,17 @@ describe('applyOverrides on a Gemini cache', () => {
   });
 });
 
+describe('applyOverrides on a Responses body sent to chat (Cursor)', () => {
+  it('lowers max_output_tokens, the one field the Responses API it goes to knows', () => {
+    const path = '/v1/chat/completions';
+    const out = (body: Record<string, unknown>) => JSON.parse(applyOverrides(route('POST', path), body, path, { maxOutputTokens: 500 }).body.toString()) as Record<string, unknown>;
+    expect(out({ model: 'gpt-5.6', input: [], max_output_tokens: 4000 })).toEqual({ model: 'gpt-5.6', input: [], max_output_tokens: 500 });
+    expect(out({ model: 'gpt-5.6', input: 'hi' })).toEqual({ model: 'gpt-5.6', input: 'hi', max_output_tokens: 500 });
+    // A chat body keeps its own field.
+    expect(out({ model: 'gpt-5.6', messages: [] })).toEqual({ model: 'gpt-5.6', messages: [], max_completion_tokens: 500 });
+  });
+});
+
 describe('applyOverrides on a compaction', () => {
   it('renames the model and adds no output cap, which /v1/responses/compact does not take', () => {
     const path = '/v1/responses/compact';

@@ -1,4 +1,5 @@
 import { isConversation } from '../../core/api.js';
+import { isResponsesShapedChat } from '../openai/request.js';
 import type { RouteMatch } from '../types.js';
 
 /** What a policy changes in a request: the model (a rewrite) and the output cap (`enforce_max_tokens`). */
@@ -56,6 +57,8 @@ function capOutput(route: RouteMatch, body: Record<string, unknown>, cap: number
   if (!isConversation(route.api)) return;
   switch (route.api) {
     case 'openai.chat':
+      // A Responses body sent to chat (Cursor's) goes to the Responses API, which knows only its own field.
+      if (isResponsesShapedChat(body)) return lower('max_output_tokens');
       // Newer models reject max_tokens; keep the field the client used, else the current one.
       lower('max_tokens' in body && !('max_completion_tokens' in body) ? 'max_tokens' : 'max_completion_tokens');
       return;

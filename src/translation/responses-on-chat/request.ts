@@ -1,15 +1,4 @@
-import { type JsonObject, asObject } from '../../providers/shared/json.js';
-
-/**
- * A Chat Completions request whose body is a Responses API request: `input` and no
- * `messages`. Cursor's agent sends these to `/v1/chat/completions` when its OpenAI base URL
- * is overridden (a bug on its side, open through 2026), and reads the answer as chat chunks.
- * A real chat request always has `messages`, so the shape is unambiguous.
- */
-export function isResponsesShapedChat(body: unknown): boolean {
-  const b = asObject(body);
-  return b !== undefined && b.messages === undefined && b.input !== undefined;
-}
+import type { JsonObject } from '../../providers/shared/json.js';
 
 /**
  * The request for `/v1/responses`: the client's body as it is, less `stream_options`, whose

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TO_OPENAI, events, plan, providerFixture, translateChunks } from '../testing.js';
-import { isResponsesShapedChat } from './request.js';
+import { isResponsesShapedChat } from '../../providers/openai/request.js';
 
 /** What Cursor sends to /v1/chat/completions with its OpenAI base URL overridden (forum.cursor.com, 2026). */
 const cursorRequest = (stream: boolean) => ({
