@@ -1,4 +1,5 @@
-import { type AlertEvent, type AlertSink, budgetFields } from './alerts/events.js';
+import { type AlertEvent, type AlertSink, type BudgetAlert, budgetFields } from './alerts/events.js';
+import { signSpendLink, spendSpec } from './alerts/spend-link.js';
 import { type DecisionLinks, increaseAlerts } from './alerts/increase-alerts.js';
 import type { Logger } from './core/logger.js';
 import { formatUsd } from './core/money.js';
@@ -93,6 +94,7 @@ class AlertBridge implements PolicyEvents, IncreaseEvents {
   private readonly storage: Storage;
   private readonly sink: AlertSink;
   private readonly increases: IncreaseEvents;
+  private readonly links: DecisionLinks | undefined;
   private readonly log: Logger;
   private readonly now: () => number;
 
@@ -100,12 +102,13 @@ class AlertBridge implements PolicyEvents, IncreaseEvents {
     this.storage = storage;
     this.sink = sink;
     this.increases = increaseAlerts(sink, links);
+    this.links = links;
     this.log = log;
     this.now = now;
   }
 
   threshold: PolicyEvents['threshold'] = (b, percent, level, limit, windowStart, windowEnd) => {
-    this.once(`threshold:${b.id}:${windowStart}:${limit}:${percent}`, { type: 'budget.threshold', ...budgetFields(b), percent, spentPicos: level, limitPicos: limit, windowStart, resetsAt: windowEnd });
+    this.once(`threshold:${b.id}:${windowStart}:${limit}:${percent}`, this.withSpendLink({ type: 'budget.threshold' as const, ...budgetFields(b), percent, spentPicos: level, limitPicos: limit, windowStart, resetsAt: windowEnd }));
   };
 
   refused: PolicyEvents['refused'] = (b, requestId, caller, level, limit, windowStart, windowEnd, need) => {
@@ -113,8 +116,13 @@ class AlertBridge implements PolicyEvents, IncreaseEvents {
     // A request larger than the whole limit says nothing about the budget being spent: claimed apart, so it
     // does not use up the alert for when the budget really is.
     const oversized = need > limit;
-    this.once(`refused:${b.id}:${windowStart}:${limit}${oversized ? ':oversized' : ''}`, { type: 'budget.refused', ...budgetFields(b), requestId, user: caller.user, keyId: caller.keyId, spentPicos: level, limitPicos: limit, windowStart, resetsAt: windowEnd, requestPicos: need });
+    this.once(`refused:${b.id}:${windowStart}:${limit}${oversized ? ':oversized' : ''}`, this.withSpendLink({ type: 'budget.refused' as const, ...budgetFields(b), requestId, user: caller.user, keyId: caller.keyId, spentPicos: level, limitPicos: limit, windowStart, resetsAt: windowEnd, requestPicos: need }));
   };
+
+  /** A budget alert with the signed page of where its spend went, when signed links are on. */
+  private withSpendLink<E extends BudgetAlert>(e: E): E {
+    return this.links ? { ...e, spendUrl: signSpendLink(this.links.publicUrl, this.links.secret, spendSpec(e, this.now())) } : e;
+  }
 
   countersDown: PolicyEvents['countersDown'] = (mode, message) => {
     const t = this.now();

@@ -17,6 +17,8 @@ export interface BudgetAlert {
   resetsAt: number;
   spentPicos: Picos;
   limitPicos: Picos;
+  /** The signed page of where the spend went, when signed links are on. */
+  spendUrl?: string;
 }
 
 export type AlertEvent =
@@ -85,7 +87,7 @@ function describe(e: AlertEvent, show: boolean, tz: string): { text: string; dat
     case 'budget.threshold': {
       const amounts = show ? ` (${displayUsd(e.spentPicos)} of ${displayUsd(e.limitPicos)})` : '';
       return {
-        text: `Budget ${budgetLabel(e)} reached ${e.percent}%${amounts}; resets ${displayTime(e.resetsAt, tz)}.`,
+        text: `Budget ${budgetLabel(e)} reached ${e.percent}%${amounts}; resets ${displayTime(e.resetsAt, tz)}.${whereItWent(e)}`,
         data: { ...budgetData(e, show), percent: e.percent },
       };
     }
@@ -98,7 +100,7 @@ function describe(e: AlertEvent, show: boolean, tz: string): { text: string; dat
         : `is spent (${usage}): refused request ${chatText(e.requestId)} from ${caller(e.user, e.keyId)}`;
       const data: JsonObject = { ...budgetData(e, show), percent_used: used, request_id: e.requestId, user: e.user, key_id: e.keyId, larger_than_limit: oversized };
       if (show && e.requestPicos !== undefined) data.request_estimate_usd = formatUsd(e.requestPicos);
-      return { text: `Budget ${budgetLabel(e)} ${what}; resets ${displayTime(e.resetsAt, tz)}.`, data };
+      return { text: `Budget ${budgetLabel(e)} ${what}; resets ${displayTime(e.resetsAt, tz)}.${whereItWent(e)}`, data };
     }
     case 'increase.requested': {
       const i = e.increase;
@@ -157,7 +159,12 @@ function budgetData(b: BudgetAlert, show: boolean): JsonObject {
     resets_at: iso(b.resetsAt),
   };
   if (show) Object.assign(data, { spent_usd: formatUsd(b.spentPicos), limit_usd: formatUsd(b.limitPicos) });
+  if (b.spendUrl) data.spend_url = b.spendUrl;
   return data;
+}
+
+function whereItWent(b: BudgetAlert): string {
+  return b.spendUrl ? ` Where it went: ${b.spendUrl}` : '';
 }
 
 function caller(user: string | null, keyId: string | null): string {

@@ -2,7 +2,7 @@ import { reportQuery } from '../anomalies/evidence.js';
 import { DETECTORS, type Detection, type DetectorId, type Severity } from '../anomalies/types.js';
 import { type Dimension, isDimension } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
-import { type LinkCheck, signPayload, verifySigned } from './signed-link.js';
+import { type LinkCheck, type SignedFields, signQuery, verifyQuery } from './signed-link.js';
 
 /** How long an anomaly's evidence page stays readable through its link. */
 export const EVIDENCE_LINK_DAYS = 7;
@@ -45,6 +45,9 @@ export function evidenceSpec(d: Detection, detectedAt: number, foundLate: boolea
   };
 }
 
+/** The link's fields, in order; the signature covers them all. */
+const FIELDS = ['d', 's', 'v', 'from', 'to', 'at', 'late', 'x', 'm', 'since', 'until', 'by', 'r', 'ss'] as const;
+
 /**
  * A link to the page that shows a detection's evidence, readable without the admin token
  * until `expiresAt`: the people in the alert channel are the ones meant to look. Everything
@@ -52,40 +55,31 @@ export function evidenceSpec(d: Detection, detectedAt: number, foundLate: boolea
  * serve it and nobody can point it at other data.
  */
 export function signEvidenceLink(baseUrl: string, secret: string, spec: EvidenceSpec, expiresAt: number): string {
-  const exp = Math.floor(expiresAt);
-  const q = new URLSearchParams({
-    d: spec.detector,
-    s: spec.subject,
-    v: spec.severity,
-    from: String(spec.windowStart),
-    to: String(spec.windowEnd),
-    at: String(spec.detectedAt),
-    late: spec.foundLate ? '1' : '0',
-    x: String(spec.excessPicos),
-    m: spec.message,
-    since: String(spec.report.since),
-    until: String(spec.report.until),
-    by: spec.report.by.join(','),
-  });
-  for (const id of spec.requestIds) q.append('r', id);
-  for (const id of spec.sessionIds) q.append('ss', id);
-  q.set('exp', String(exp));
-  q.set('sig', signPayload(secret, payload(spec), exp));
-  return `${baseUrl.replace(/\/+$/, '')}/evidence?${q.toString()}`;
+  const fields: SignedFields = [
+    ['d', spec.detector],
+    ['s', spec.subject],
+    ['v', spec.severity],
+    ['from', String(spec.windowStart)],
+    ['to', String(spec.windowEnd)],
+    ['at', String(spec.detectedAt)],
+    ['late', spec.foundLate ? '1' : '0'],
+    ['x', String(spec.excessPicos)],
+    ['m', spec.message],
+    ['since', String(spec.report.since)],
+    ['until', String(spec.report.until)],
+    ['by', spec.report.by.join(',')],
+    ['r', spec.requestIds],
+    ['ss', spec.sessionIds],
+  ];
+  return `${baseUrl.replace(/\/+$/, '')}/evidence?${signQuery(secret, 'evidence', fields, Math.floor(expiresAt)).toString()}`;
 }
 
-/** Reads a link's query; a link that does not read whole is as good as a forged one. */
+/** Reads a link's query: its signature first, so that only an authentic link is ever read (or called expired). */
 export function readEvidenceLink(secret: string, q: URLSearchParams, now: number): EvidenceCheck {
+  const check = verifyQuery(secret, 'evidence', FIELDS, q, now);
+  if (check !== 'ok') return { check };
   const spec = specFrom(q);
-  const exp = /^\d{1,16}$/.test(q.get('exp') ?? '') ? Number(q.get('exp')) : NaN;
-  if (!spec) return { check: 'bad_signature' };
-  const check = verifySigned(secret, payload(spec), exp, q.get('sig') ?? '', now);
-  return check === 'ok' ? { check, spec } : { check };
-}
-
-function payload(s: EvidenceSpec): string {
-  const fields = [s.detector, s.subject, s.severity, s.windowStart, s.windowEnd, s.detectedAt, s.foundLate, String(s.excessPicos), s.message, s.report.since, s.report.until, s.report.by, s.requestIds, s.sessionIds];
-  return `tollgate-evidence-v1\n${JSON.stringify(fields)}`;
+  return spec ? { check, spec } : { check: 'bad_signature' };
 }
 
 function specFrom(q: URLSearchParams): EvidenceSpec | undefined {
@@ -108,7 +102,7 @@ function specFrom(q: URLSearchParams): EvidenceSpec | undefined {
     excessPicos: BigInt(excess),
     message: q.get('m') ?? '',
     report: { since, until, by },
-    requestIds: q.getAll('r').slice(0, MAX_IDS),
-    sessionIds: q.getAll('ss').slice(0, MAX_IDS),
+    requestIds: q.getAll('r'),
+    sessionIds: q.getAll('ss'),
   };
 }

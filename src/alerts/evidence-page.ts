@@ -1,3 +1,4 @@
+import { countText } from '../core/count-text.js';
 import type { EvidenceView } from '../anomalies/evidence-view.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { displayUsd, signedUsd } from '../core/money.js';
@@ -70,7 +71,7 @@ function trafficSection(v: EvidenceView, o: EvidencePageOptions): string {
 
 function measures(x: Totals, show: boolean): string[] {
   const share = cacheReadShare(x);
-  return [int(x.requests), int(x.inputTokens), int(x.cacheReadTokens), int(x.cacheWriteTokens), int(x.outputTokens), ...(show ? [displayUsd(x.costPicos) + (x.unpricedRequests ? '*' : '')] : []), share === null ? '-' : `${(share * 100).toFixed(1)}%`, int(x.errors)];
+  return [countText(x.requests), countText(x.inputTokens), countText(x.cacheReadTokens), countText(x.cacheWriteTokens), countText(x.outputTokens), ...(show ? [displayUsd(x.costPicos) + (x.unpricedRequests ? '*' : '')] : []), share === null ? '-' : `${(share * 100).toFixed(1)}%`, countText(x.errors)];
 }
 
 function requestsSection(v: EvidenceView, o: EvidencePageOptions): string {
@@ -84,7 +85,7 @@ function requestsSection(v: EvidenceView, o: EvidencePageOptions): string {
 
 function requestCells(r: LedgerRow, o: EvidencePageOptions): string[] {
   const cost = r.costPicos === null ? 'unpriced' : displayUsd(r.costPicos);
-  return [displayTime(r.ts, o.timeZone), r.id, r.user ?? '', r.sessionId ?? '', r.model, String(r.status), r.outcome, int(r.inputTokens), int(r.cacheReadTokens), int(r.outputTokens), int(r.toolCalls), ...(o.showAmounts ? [cost] : [])];
+  return [displayTime(r.ts, o.timeZone), r.id, r.user ?? '', r.sessionId ?? '', r.model, String(r.status), r.outcome, countText(r.inputTokens), countText(r.cacheReadTokens), countText(r.outputTokens), countText(r.toolCalls), ...(o.showAmounts ? [cost] : [])];
 }
 
 function sessionsSection(v: EvidenceView): string {
@@ -106,8 +107,4 @@ function digSection(v: EvidenceView): string {
 /** A dimension as one shell word (tag names are letters, digits, `_.-`, so quoting is never needed; kept safe all the same). */
 function shellWord(w: string): string {
   return /^[A-Za-z0-9_.:-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
-}
-
-function int(n: number): string {
-  return n.toLocaleString('en-US');
 }

@@ -37,3 +37,29 @@ export function verifySigned(secret: string, payload: string, exp: number, sig: 
   if (given.toString('base64url') !== sig || given.length !== expected.length || !timingSafeEqual(given, expected)) return 'bad_signature';
   return now >= exp ? 'expired' : 'ok';
 }
+
+/** A signed link's fields, in order: each a value, or several for a repeated parameter. */
+export type SignedFields = readonly (readonly [string, string | readonly string[]])[];
+
+/**
+ * The query of a link that shows `kind` (an evidence page, a budget's spend) to whoever holds
+ * it until `exp`: the fields as given, then `exp` and `sig`, the signature covering every value
+ * of every field in order, so that none can be changed, added or dropped.
+ */
+export function signQuery(secret: string, kind: string, fields: SignedFields, exp: number): URLSearchParams {
+  const q = new URLSearchParams();
+  for (const [name, value] of fields) for (const v of typeof value === 'string' ? [value] : value) q.append(name, v);
+  q.set('exp', String(exp));
+  q.set('sig', signPayload(secret, queryPayload(kind, fields.map(([n]) => n), q), exp));
+  return q;
+}
+
+/** Whether `q` holds a valid, unexpired signature of `kind` over the named fields. */
+export function verifyQuery(secret: string, kind: string, names: readonly string[], q: URLSearchParams, now: number): LinkCheck {
+  const exp = /^\d{1,16}$/.test(q.get('exp') ?? '') ? Number(q.get('exp')) : NaN;
+  return verifySigned(secret, queryPayload(kind, names, q), exp, q.get('sig') ?? '', now);
+}
+
+function queryPayload(kind: string, names: readonly string[], q: URLSearchParams): string {
+  return `tollgate-${kind}-v1\n${JSON.stringify(names.map((n) => q.getAll(n)))}`;
+}

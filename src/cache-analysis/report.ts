@@ -1,3 +1,4 @@
+import { countText } from '../core/count-text.js';
 import type { CacheRow } from '../core/ledger-row.js';
 import { type Picos, displayUsd, formatUsd } from '../core/money.js';
 import type { PriceRequest } from '../metering/build-row.js';
@@ -101,13 +102,13 @@ export function renderCacheTable(r: CacheReport): string {
     r.findings.forEach((f, i) => (out += finding(i + 1, f, r.by)));
   }
   const head = [r.by, 'requests', 'hashed', 'input', 'cache read', 'cache write', 'cost', 'cache-read %', 'repeated prefix %', 'wasted writes'];
-  const rows = r.groups.map((g) => [g.key, int(g.requests), int(g.hashed), int(g.inputTokens), int(g.cacheReadTokens), int(g.cacheWriteTokens), displayUsd(g.costPicos), pct(g.cacheReadShare), g.hashed ? pct(g.repeatedPrefixShare) : '-', g.wastedWrites ? `${g.wastedWrites} (${displayUsd(g.wastedWritePicos)})` : '0']);
+  const rows = r.groups.map((g) => [g.key, countText(g.requests), countText(g.hashed), countText(g.inputTokens), countText(g.cacheReadTokens), countText(g.cacheWriteTokens), displayUsd(g.costPicos), pct(g.cacheReadShare), g.hashed ? pct(g.repeatedPrefixShare) : '-', g.wastedWrites ? `${g.wastedWrites} (${displayUsd(g.wastedWritePicos)})` : '0']);
   out += '\n' + table(head, rows);
   if (r.autoCache.length > 0) {
     out += '\ncache: auto, before and after:\n';
     const ah = [r.by, 'requests', 'cache-read %', 'cost/request', 'auto requests', 'auto cache-read %', 'auto cost/request'];
     const micro = (p: bigint) => '$' + formatUsd(p, 6);
-    out += table(ah, r.autoCache.map((c) => [c.group, int(c.without.requests), pct(c.without.cacheReadShare), micro(c.without.costPerRequestPicos), int(c.withAuto.requests), pct(c.withAuto.cacheReadShare), micro(c.withAuto.costPerRequestPicos)]));
+    out += table(ah, r.autoCache.map((c) => [c.group, countText(c.without.requests), pct(c.without.cacheReadShare), micro(c.without.costPerRequestPicos), countText(c.withAuto.requests), pct(c.withAuto.cacheReadShare), micro(c.withAuto.costPerRequestPicos)]));
   }
   return out;
 }
@@ -127,10 +128,6 @@ function table(head: string[], rows: string[][]): string {
   const all = [head, ...rows];
   const widths = head.map((_, c) => Math.max(...all.map((row) => (row[c] ?? '').length)));
   return all.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n') + '\n';
-}
-
-function int(n: number): string {
-  return n.toLocaleString('en-US');
 }
 
 function round4(x: number): number {

@@ -1,3 +1,4 @@
+import { countText } from '../core/count-text.js';
 import { displayUsd, formatUsd } from '../core/money.js';
 import type { Totals } from '../storage/ports.js';
 import { csvLine } from './csv.js';
@@ -50,7 +51,7 @@ export function renderTable(r: Report): string {
   const head = [...names, 'requests', 'input', 'cache read', 'cache write', 'output', 'reasoning', 'cost (USD)', 'cache-read %', 'errors'];
   const line = (keys: string[], t: Totals) => {
     const share = cacheReadShare(t);
-    return [...keys, int(t.requests), int(t.inputTokens), int(t.cacheReadTokens), int(t.cacheWriteTokens), int(t.outputTokens), int(t.reasoningTokens), displayUsd(t.costPicos) + (t.unpricedRequests ? '*' : ''), share === null ? '-' : (share * 100).toFixed(1) + '%', int(t.errors)];
+    return [...keys, countText(t.requests), countText(t.inputTokens), countText(t.cacheReadTokens), countText(t.cacheWriteTokens), countText(t.outputTokens), countText(t.reasoningTokens), displayUsd(t.costPicos) + (t.unpricedRequests ? '*' : ''), share === null ? '-' : (share * 100).toFixed(1) + '%', countText(t.errors)];
   };
   const body = r.rows.map((row) => line(row.keys.map((k) => (k === '' ? '(none)' : k)), row));
   const total = line(names.map((_, i) => (i === 0 ? 'TOTAL' : '')), r.total);
@@ -68,8 +69,4 @@ export function renderTable(r: Report): string {
 function concentrationLine(what: string, c: Concentration): string {
   if (c.of === 0 || c.share === null) return `Concentration: no ${what} with spend in this window.`;
   return `Concentration: the top 10% of ${what} (${c.top} of ${c.of}) took ${(c.share * 100).toFixed(1)}% of their spend.`;
-}
-
-function int(n: number): string {
-  return n.toLocaleString('en-US');
 }

@@ -1,3 +1,4 @@
+import { countText } from '../core/count-text.js';
 import { displayUsd, formatUsd } from '../core/money.js';
 import type { LedgerStore, RuleTotals } from '../storage/ports.js';
 import { csvLine } from './csv.js';
@@ -74,20 +75,16 @@ export function renderRuleTable(r: RuleReport): string {
   const head = ['rule', 'mode', 'requests', 'errors', 'input', 'output', 'cost (USD)', 'saving (USD)', 'saving %', 'basis'];
   const line = (t: RuleTotals) => {
     const share = savingShare(t);
-    return [t.rule, t.mode, int(t.requests), int(t.errors), int(t.inputTokens), int(t.outputTokens), displayUsd(t.costPicos), displayUsd(t.savingPicos) + (t.unpricedRequests ? '*' : ''), share === null ? '-' : (share * 100).toFixed(1) + '%', basis(t)];
+    return [t.rule, t.mode, countText(t.requests), countText(t.errors), countText(t.inputTokens), countText(t.outputTokens), displayUsd(t.costPicos), displayUsd(t.savingPicos) + (t.unpricedRequests ? '*' : ''), share === null ? '-' : (share * 100).toFixed(1) + '%', basis(t)];
   };
   const rows = [head, ...r.rows.map(line)];
   const widths = head.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   const fmt = (row: string[]) => row.map((cell, c) => (c < 2 || c === 9 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd();
   const out = [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(fmt), ''];
   const { enforce, shadow } = r.totals;
-  if (enforce.requests) out.push(`Enforced rules moved ${int(enforce.requests)} request(s) and saved ${displayUsd(enforce.savingPicos)} (actual: their usage priced at the requested models).`);
-  if (shadow.requests) out.push(`Shadow rules matched ${int(shadow.requests)} request(s) and would have saved ${displayUsd(shadow.savingPicos)} (estimated: their usage priced at the rules' models).`);
+  if (enforce.requests) out.push(`Enforced rules moved ${countText(enforce.requests)} request(s) and saved ${displayUsd(enforce.savingPicos)} (actual: their usage priced at the requested models).`);
+  if (shadow.requests) out.push(`Shadow rules matched ${countText(shadow.requests)} request(s) and would have saved ${displayUsd(shadow.savingPicos)} (estimated: their usage priced at the rules' models).`);
   const unknown = enforce.unpricedRequests + shadow.unpricedRequests;
   if (unknown) out.push(`* ${unknown} request(s) have no saving: the served or the compared model has no price. Add a pricing override.`);
   return out.join('\n') + '\n';
-}
-
-function int(n: number): string {
-  return n.toLocaleString('en-US');
 }

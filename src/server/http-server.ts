@@ -8,7 +8,7 @@ import type { Signal } from '../telemetry/otlp-model.js';
 import { otlpSignal } from '../telemetry/receiver.js';
 import { type AdminDeps, handleAdmin } from './admin.js';
 import { handleApprovalLink } from './approval-link.js';
-import { type EvidenceLinkDeps, handleEvidenceLink } from './evidence-link.js';
+import { type SignedPageDeps, handleEvidenceLink, handleSpendLink } from './signed-pages.js';
 import { type CorsSettings, applyCors } from './cors.js';
 import type { InFlight } from './in-flight.js';
 import { sendAdminError, sendJson } from './json-response.js';
@@ -69,13 +69,13 @@ export function createHttpServer(deps: ServerDeps): Server | HttpsServer {
 async function dispatch(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, path: string, search: string): Promise<void> {
   const probe = path === '/' && (req.method === 'HEAD' || req.method === 'GET');
   const approval = path.startsWith('/approvals/');
-  const evidence = path === '/evidence';
+  const signedPage = path === '/evidence' || path === '/spend';
   const signal = deps.otlp ? otlpSignal(path) : undefined;
   if (signal && deps.otlp) {
     res.setHeader('x-tollgate-request-id', newRequestId());
     return deps.otlp(req, res, signal);
   }
-  if (!(probe || approval || evidence || path === '/healthz' || path === '/readyz' || path === '/metrics' || path.startsWith('/admin/'))) {
+  if (!(probe || approval || signedPage || path === '/healthz' || path === '/readyz' || path === '/metrics' || path.startsWith('/admin/'))) {
     if (deps.cors && applyCors(deps.cors, req, res, path)) return;
     return deps.gateway(req, res);
   }
@@ -97,15 +97,16 @@ async function dispatch(deps: ServerDeps, req: IncomingMessage, res: ServerRespo
     if (!links) return sendAdminError(res, 404, 'not_found', 'Signed approval links are off: set alerts.signing_secret and alerts.public_url.');
     return handleApprovalLink(links, req, res, path, new URLSearchParams(search));
   }
-  if (evidence) {
-    const links = evidenceDeps(deps);
-    if (!links) return sendAdminError(res, 404, 'not_found', 'Signed evidence links are off: set alerts.signing_secret and alerts.public_url.');
-    return handleEvidenceLink(links, req, res, new URLSearchParams(search));
+  if (signedPage) {
+    const links = signedPageDeps(deps);
+    if (!links) return sendAdminError(res, 404, 'not_found', 'Signed links are off: set alerts.signing_secret and alerts.public_url.');
+    const handle = path === '/evidence' ? handleEvidenceLink : handleSpendLink;
+    return handle(links, req, res, new URLSearchParams(search));
   }
   return handleAdmin(deps.admin, req, res, path, new URLSearchParams(search));
 }
 
-function evidenceDeps(deps: ServerDeps): EvidenceLinkDeps | undefined {
+function signedPageDeps(deps: ServerDeps): SignedPageDeps | undefined {
   const { policy, storage, rates, flush } = deps.admin;
   const secret = policy?.signedLinks?.secret;
   if (!policy || !secret) return undefined;

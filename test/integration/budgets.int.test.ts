@@ -122,6 +122,47 @@ describe('budgets on one node (SQLite, memory counters)', () => {
     expect((await p.store.getIncrease(inc.id))?.status).toBe('expired');
   });
 
+  it('links each budget alert to a signed page of where the spend went, served by the gateway without the admin token', async () => {
+    const alerts = new MemorySink();
+    const b = budget({ scope: 'team:platform', window: 'day', limit_usd: '0.01', thresholds: [10] });
+    const secret = 'budget-page-signing-secret';
+    h = await startHarness({ price, policy: { rules: { budgets: [b], rateLimits: [], modelPolicies: [] }, alerts, signedLinks: { publicUrl: 'https://tollgate.example', secret } } });
+    for (let i = 0; i < 20; i++) {
+      const r = await chat(h.key.key, {}, { 'x-tollgate-tags': 'workflow=release' });
+      await r.text();
+      if (r.status === 402) break;
+    }
+    const refused = await eventually(() => {
+      const e = alerts.events.find((x) => x.type === 'budget.refused');
+      expect(e).toBeDefined();
+      return e!;
+    });
+    const rendered = renderAlert(refused, { showAmounts: true, now: 0 });
+    const url = new URL(rendered.data.spend_url as string);
+    expect(url.origin + url.pathname).toBe('https://tollgate.example/spend');
+    expect(rendered.text).toContain(`Where it went: ${url.href}`);
+    await eventually(() => {
+      const threshold = alerts.events.find((x) => x.type === 'budget.threshold');
+      expect(threshold && 'spendUrl' in threshold && threshold.spendUrl).toMatch(/^https:\/\/tollgate\.example\/spend\?/);
+    });
+
+    const res = await fetch(`${h.url}/spend${url.search}`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('<h1>Where team:platform daily went</h1>');
+    // Alice (the harness key's user, on team platform) spent it all, on gpt-5, in the release workflow.
+    // Every request of the window up to the alert counts, the refused one (no cost) included.
+    const at = Number(url.searchParams.get('at'));
+    const requests = (await h.rows()).filter((r) => r.ts <= at).length;
+    expect(requests).toBeGreaterThan(1);
+    expect(html).toMatch(new RegExp(`<tr><td>alice</td><td class="n">${requests}</td>`));
+    expect(html).toMatch(/<tr><td>gpt-5[^<]*<\/td>/);
+    expect(html).toMatch(/<tr><td>release<\/td>/);
+    expect(html).toContain('100.0%');
+    url.searchParams.set('s', 'org');
+    expect((await fetch(`${h.url}/spend${url.search}`)).status).toBe(403);
+  });
+
   it('alerts again when the budget is used up after an approved increase', async () => {
     const alerts = new MemorySink();
     const b = budget({ scope: 'user:alice', window: 'day', limit_usd: '0.01', thresholds: [10, 50] });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anomalyAlert } from '../alerts/anomaly-alerts.js';
 import { EVIDENCE_LINK_DAYS } from '../alerts/evidence-link.js';
+import { signSpendLink } from '../alerts/spend-link.js';
 import { reportQuery } from '../anomalies/evidence.js';
 import { replay } from '../anomalies/replay.js';
 import { baselineRows, plantedRows } from '../anomalies/testing/ledger-seed.js';
@@ -14,7 +15,7 @@ import type { Storage } from '../storage/ports.js';
 import { openPostgres } from '../storage/postgres/postgres-storage.js';
 import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
 import { TEST_PG_URL, dropSchemas } from '../storage/testing/postgres.js';
-import { type EvidenceLinkDeps, handleEvidenceLink } from './evidence-link.js';
+import { type SignedPageDeps, handleEvidenceLink, handleSpendLink } from './signed-pages.js';
 
 const SECRET = 'evidence-signing-secret-0123';
 const T0 = Date.UTC(2026, 10, 18, 14, 0, 30);
@@ -64,8 +65,11 @@ describe.each(STORES)('an anomaly alert evidence page on %s', (_, openStorage) =
     await storage.ledger.insert([...baselineRows(T0 - 8 * 86_400_000, T0 + 20 * 60_000), ...plantedRows(T0)]);
     const settings = { ...defaultAnomalySettings(), enabled: true };
     detections = (await replay(storage.ledger, settings, () => undefined, { since: T0, until: FOUND })).map((r) => r.detection);
-    const deps = (): EvidenceLinkDeps => ({ secret: SECRET, ledger: storage.ledger, rates: () => undefined, flush: () => Promise.resolve(), showAmounts, timeZone: 'Europe/Berlin', now: () => now });
-    server = createServer((req, res) => void handleEvidenceLink(deps(), req, res, new URL(req.url ?? '/', 'http://x').searchParams));
+    const deps = (): SignedPageDeps => ({ secret: SECRET, ledger: storage.ledger, rates: () => undefined, flush: () => Promise.resolve(), showAmounts, timeZone: 'Europe/Berlin', now: () => now });
+    server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      void (url.pathname === '/spend' ? handleSpendLink : handleEvidenceLink)(deps(), req, res, url.searchParams);
+    });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -151,5 +155,27 @@ describe.each(STORES)('an anomaly alert evidence page on %s', (_, openStorage) =
     const post = await open(d, undefined, { method: 'POST' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  it('shows where a budget scope spend went, its own requests alone, by user, model, workflow and session', async () => {
+    const spend = async (scope: string) => {
+      const link = new URL(signSpendLink('https://tollgate.example', SECRET, { budgetId: 'b1', budgetName: null, scope, window: 'daily', windowStart: T0 - 86_400_000, resetsAt: T0 + 86_400_000, at: FOUND, spentPicos: 5n, limitPicos: 10n }));
+      const res = await fetch(`${base}/spend${link.search}`);
+      expect(res.status).toBe(200);
+      return res.text();
+    };
+    const users = (html: string) => rowsOf(html, 'By user').slice(1).map((r) => r[0]);
+    expect(users(await spend('user:alice'))).toEqual(['alice']);
+    expect(new Set(users(await spend('org')))).toEqual(new Set(['alice', 'bob', 'carol', 'dave']));
+    // The nightly workflow is dave's alone; a model glob takes every model it matches.
+    expect(users(await spend('tag:workflow=nightly'))).toEqual(['dave']);
+    expect(rowsOf(await spend('model:GPT-*'), 'By model').slice(1).map((r) => r[0])).toEqual(['gpt-5']);
+    expect(users(await spend('model:claude-*'))).toEqual([]);
+    showAmounts = false;
+    try {
+      expect(await spend('team:platform')).not.toMatch(/\$\d/);
+    } finally {
+      showAmounts = true;
+    }
   });
 });
