@@ -1,6 +1,7 @@
 import { type AlertEvent, type AlertSink, type BudgetAlert, budgetFields } from './alerts/events.js';
 import { signSpendLink, spendSpec } from './alerts/spend-link.js';
-import { type DecisionLinks, increaseAlerts } from './alerts/increase-alerts.js';
+import { increaseAlerts } from './alerts/increase-alerts.js';
+import type { SignedLinks } from './alerts/signed-link.js';
 import type { Logger } from './core/logger.js';
 import { formatUsd } from './core/money.js';
 import { forecastBudgets } from './forecast/budgets.js';
@@ -27,7 +28,7 @@ export interface PolicyOptions {
   /** Shared counters for many replicas; without it, counters live in this process. */
   redisUrl: string | undefined;
   alerts: AlertSink;
-  signedLinks: { secret: string; publicUrl: string } | undefined;
+  signedLinks: SignedLinks | undefined;
   /** How often stored rules are re-read. */
   refreshMs?: number;
   now?: () => number;
@@ -94,11 +95,11 @@ class AlertBridge implements PolicyEvents, IncreaseEvents {
   private readonly storage: Storage;
   private readonly sink: AlertSink;
   private readonly increases: IncreaseEvents;
-  private readonly links: DecisionLinks | undefined;
+  private readonly links: SignedLinks | undefined;
   private readonly log: Logger;
   private readonly now: () => number;
 
-  constructor(storage: Storage, sink: AlertSink, links: DecisionLinks | undefined, log: Logger, now: () => number) {
+  constructor(storage: Storage, sink: AlertSink, links: SignedLinks | undefined, log: Logger, now: () => number) {
     this.storage = storage;
     this.sink = sink;
     this.increases = increaseAlerts(sink, links);

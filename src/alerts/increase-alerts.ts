@@ -1,22 +1,16 @@
 import type { IncreaseEvents } from '../policy/increases.js';
 import type { Increase } from '../policy/rules.js';
 import type { AlertSink } from './events.js';
-import { signDecisionLink } from './signed-link.js';
+import { type SignedLinks, signDecisionLink } from './signed-link.js';
 
 /** How long the signed approve/deny links in a request alert stay valid. */
 const LINK_DAYS = 7;
-
-export interface DecisionLinks {
-  /** Base of the links (`alerts.public_url`). */
-  publicUrl: string;
-  secret: string;
-}
 
 /**
  * Increase requests, decisions and expiries as alerts, from the gateway and the CLI
  * alike; a request alert carries signed approve and deny links when `links` is set.
  */
-export function increaseAlerts(sink: AlertSink, links: DecisionLinks | undefined): IncreaseEvents {
+export function increaseAlerts(sink: AlertSink, links: SignedLinks | undefined): IncreaseEvents {
   const urls = (i: Increase) => {
     if (!links) return {};
     const exp = i.createdAt + LINK_DAYS * 86_400_000;

@@ -3,6 +3,13 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export type DecisionAction = 'approve' | 'deny';
 export type LinkCheck = 'ok' | 'expired' | 'bad_signature';
 
+/** `alerts.public_url` and `alerts.signing_secret`: alerts carry signed links only with both. */
+export interface SignedLinks {
+  /** Base of the links. */
+  publicUrl: string;
+  secret: string;
+}
+
 /**
  * A link that lets whoever holds it approve or deny one increase request until `expiresAt`,
  * without logging in: the alert channel is the approvers' channel. The signature covers

@@ -1,3 +1,4 @@
+import type { SignedLinks } from '../alerts/signed-link.js';
 import type { BudgetForecast } from '../forecast/budgets.js';
 import type { PolicyStore } from '../storage/ports.js';
 import type { CounterInit, Counters } from './counters/port.js';
@@ -21,7 +22,7 @@ export interface PolicyRuntime {
   /** Projected window-end spend and run-out moment of these budgets (all when ids is absent), from the ledger. */
   forecast(rules: RuleSet, now: number, ids?: readonly string[]): Promise<BudgetForecast[]>;
   /** Set when alerts carry signed links: approve/deny with increase requests, the evidence page with anomalies. */
-  signedLinks: { secret: string; publicUrl: string } | undefined;
+  signedLinks: SignedLinks | undefined;
   /** The reconciliation job; its last run shows in /policy/health. */
   drift: DriftWatch;
   now(): number;

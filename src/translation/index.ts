@@ -5,7 +5,7 @@ import { toChatRequest } from './anthropic-client/request.js';
 import { anthropicErrorBody } from './anthropic-client/errors.js';
 import { messageId, toAnthropicMessage } from './anthropic-client/response.js';
 import { ChatToAnthropicEvents } from './anthropic-client/stream.js';
-import { openaiErrorBody } from './openai-client/errors.js';
+import { openaiErrorBody, openaiFailureBody } from './openai-client/errors.js';
 import { toMessagesRequest } from './openai-client/request.js';
 import { completionId, toChatCompletion } from './openai-client/response.js';
 import { AnthropicToChatEvents } from './openai-client/stream.js';
@@ -86,7 +86,7 @@ export function planTranslation(i: TranslationInput): Translation {
         body: (json) => JSON.stringify(responseToChatCompletion(asObject(json) ?? {}, reply)),
         // The same dialect: the upstream's error is already the client's.
         error: (status, text) => ({ status, body: text ?? JSON.stringify({ error: { message: `HTTP ${status}`, type: 'server_error', param: null, code: null } }) }),
-        failure: (message) => JSON.stringify({ error: { message, type: 'server_error', param: null, code: 'untranslatable_response' } }),
+        failure: openaiFailureBody,
         responseId: completionId,
       },
     };
@@ -102,7 +102,7 @@ export function planTranslation(i: TranslationInput): Translation {
         stream: () => new AnthropicToChatEvents(reply),
         body: (json) => JSON.stringify(toChatCompletion(asObject(json) ?? {}, reply)),
         error: (status, text) => openaiErrorBody(status, text),
-        failure: (message) => JSON.stringify({ error: { message, type: 'server_error', param: null, code: 'untranslatable_response' } }),
+        failure: openaiFailureBody,
         responseId: completionId,
       },
     };

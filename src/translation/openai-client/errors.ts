@@ -19,3 +19,8 @@ export function openaiStreamError(data: unknown): string {
   const type = /overload/.test(e.type) ? 'service_unavailable_error' : /rate/.test(e.type) ? 'rate_limit_error' : 'server_error';
   return openaiData({ error: { message: e.message, type, param: null, code: e.type } });
 }
+
+/** A 502 body for an upstream answer that could not be rebuilt as chat. */
+export function openaiFailureBody(message: string): string {
+  return JSON.stringify({ error: { message, type: 'server_error', param: null, code: 'untranslatable_response' } });
+}
