@@ -21,7 +21,7 @@ export interface EvidenceView {
     more: number;
     total: Totals;
   };
-  /** The subject's spend in the window against the same stretch a day earlier, where `explain` can single the subject out. */
+  /** The subject's spend in the window against the same stretch a day earlier, where `explain` can single the subject out (a user, team, workflow, model or client). */
   change: Explanation | undefined;
   /** The example requests' rows, in the link's order; ids the ledger does not hold are in `missing`. */
   requests: LedgerRow[];
@@ -38,9 +38,10 @@ const SUBJECT_DIMENSIONS = new Map<string, Dimension>([
   ['key', 'key'],
   ['client', 'client'],
 ]);
-/** The subject kinds `explain` groups by, so that it can tell the subject's own change. */
+/** The subject kinds `explain` can single out, so that it tells the subject's own change. */
 const EXPLAIN_FIELDS = new Map<string, GroupFilter['field']>([
   ['user', 'user'],
+  ['team', 'team'],
   ['workflow', 'workflow'],
   ['model', 'model'],
   ['client', 'client'],

@@ -1,5 +1,6 @@
 import { displayUsd, formatUsd, signedUsd } from '../core/money.js';
 import type { RateBook } from '../pricing/unit-rates.js';
+import type { Dimension } from '../core/ledger-row.js';
 import type { LedgerStore } from '../storage/ports.js';
 import { type Decomposition, type SpendGroup, decompose } from './decompose.js';
 import type { Window } from './windows.js';
@@ -11,9 +12,9 @@ export interface Explanation extends Decomposition {
   summary: string;
 }
 
-/** One value of one of the dimensions `explain` reads: the change of that user's, model's… spend alone. */
+/** One user, team, model, provider, client or workflow: the change of its spend alone. */
 export interface GroupFilter {
-  field: 'model' | 'provider' | 'user' | 'client' | 'workflow';
+  field: 'model' | 'provider' | 'user' | 'client' | 'workflow' | 'team';
   value: string;
 }
 
@@ -24,14 +25,19 @@ export interface GroupFilter {
  * "price changes").
  */
 export async function explain(ledger: LedgerStore, from: Window, to: Window, rates: RateBook, now: number = Date.now(), only?: GroupFilter): Promise<Explanation> {
-  const keep = (g: SpendGroup) => !only || g[only.field] === only.value;
-  const [a, b] = await Promise.all([groups(ledger, from).then((x) => x.filter(keep)), groups(ledger, to).then((x) => x.filter(keep))]);
+  const [a, b] = await Promise.all([groups(ledger, from, only), groups(ledger, to, only)]);
   const d = decompose(a, b, rates, now);
   return { ...d, from, to, summary: summarise(d, from, to) };
 }
 
-async function groups(ledger: LedgerStore, w: Window): Promise<SpendGroup[]> {
-  const rows = await ledger.aggregate({ since: w.since, until: w.until, by: ['model', 'provider', 'user', 'client', 'tag:workflow'] });
+const GROUP_BY: readonly Dimension[] = ['model', 'provider', 'user', 'client', 'tag:workflow'];
+const GROUP_FIELDS: readonly GroupFilter['field'][] = ['model', 'provider', 'user', 'client', 'workflow'];
+
+async function groups(ledger: LedgerStore, w: Window, only: GroupFilter | undefined): Promise<SpendGroup[]> {
+  // A team is not among the groups: read with it, kept for the filter only.
+  const column = only === undefined ? -1 : only.field === 'team' ? GROUP_BY.length : GROUP_FIELDS.indexOf(only.field);
+  const by = only?.field === 'team' ? [...GROUP_BY, 'team' as const] : GROUP_BY;
+  const rows = (await ledger.aggregate({ since: w.since, until: w.until, by })).filter((r) => column < 0 || r.keys[column] === only!.value);
   return rows.map((r) => ({
     model: r.keys[0]!,
     provider: r.keys[1]!,

@@ -11,9 +11,11 @@ import { reportQuery } from '../anomalies/evidence.js';
 import { replay } from '../anomalies/replay.js';
 import { baselineRows, plantedRows } from '../anomalies/testing/ledger-seed.js';
 import { type Detection, defaultAnomalySettings } from '../anomalies/types.js';
+import { displayUsd } from '../core/money.js';
 import type { Storage } from '../storage/ports.js';
 import { openPostgres } from '../storage/postgres/postgres-storage.js';
 import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
+import { sampleRow } from '../storage/testing/rows.js';
 import { TEST_PG_URL, dropSchemas } from '../storage/testing/postgres.js';
 import { type SignedPageDeps, handleEvidenceLink, handleSpendLink } from './signed-pages.js';
 
@@ -124,6 +126,18 @@ describe.each(STORES)('an anomaly alert evidence page on %s', (_, openStorage) =
     expect(traffic[0]!.slice(0, 2)).toEqual(['hour (UTC)', 'user']);
     expect(new Set(traffic.slice(1, -1).map((r) => r[1]))).toEqual(new Set(['alice']));
     expect(html).toContain('npx tollgate explain --from ');
+  });
+
+  it('explains a team spend spike for that team alone', async () => {
+    const d = detection('spend_spike', 'team:platform');
+    // Another team spends in the same minutes: its requests are not the platform team's change.
+    await storage.ledger.insert([0, 1].map((k) => sampleRow({ id: `design-${k}`, ts: d.windowStart + 1000 * k, team: 'design', costPicos: 5_000_000_000_000n })));
+    const html = await (await open(d)).text();
+    const teams = await storage.ledger.aggregate({ since: d.windowStart, until: d.windowEnd, by: ['team'] });
+    expect(teams.map((r) => r.keys[0]).sort()).toEqual(['design', 'platform']);
+    const own = teams.find((r) => r.keys[0] === 'platform')!.costPicos;
+    expect(html).toContain(`in the same stretch a day earlier to ${displayUsd(own)} in the alert window`);
+    expect(rowsOf(html, 'What changed').slice(1).map((r) => r[0])).toContain('more requests');
   });
 
   it('leaves every amount out when amounts are hidden', async () => {
