@@ -8,14 +8,30 @@ import type { Window } from './windows.js';
 export interface Explanation extends Decomposition {
   from: Window;
   to: Window;
+  /** The one user, team… whose spend it is; the whole organisation's when absent. */
+  only: GroupFilter | undefined;
   /** One readable paragraph: the change and its biggest drivers. */
   summary: string;
 }
 
 /** One user, team, model, provider, client or workflow: the change of its spend alone. */
 export interface GroupFilter {
-  field: 'model' | 'provider' | 'user' | 'client' | 'workflow' | 'team';
+  field: (typeof GROUP_FILTER_FIELDS)[number];
   value: string;
+}
+
+/** What `explain` can be narrowed to (`--user alice`, `?team=platform`), one at a time. */
+export const GROUP_FILTER_FIELDS = ['user', 'team', 'model', 'provider', 'client', 'workflow'] as const;
+
+/** The one narrowing asked for among `values` (field → value, unset when absent); a RangeError for two, or for an empty value. */
+export function groupFilterOf(values: (field: GroupFilter['field']) => string | undefined): GroupFilter | undefined {
+  const set = GROUP_FILTER_FIELDS.flatMap((field) => {
+    const value = values(field);
+    return value === undefined ? [] : [{ field, value }];
+  });
+  if (set.length > 1) throw new RangeError(`narrow to one of ${GROUP_FILTER_FIELDS.join(', ')} at a time, not ${set.map((f) => f.field).join(' and ')}`);
+  if (set[0]?.value.trim() === '') throw new RangeError(`${set[0].field} needs a value`);
+  return set[0];
 }
 
 /**
@@ -27,7 +43,7 @@ export interface GroupFilter {
 export async function explain(ledger: LedgerStore, from: Window, to: Window, rates: RateBook, now: number = Date.now(), only?: GroupFilter): Promise<Explanation> {
   const [a, b] = await Promise.all([groups(ledger, from, only), groups(ledger, to, only)]);
   const d = decompose(a, b, rates, now);
-  return { ...d, from, to, summary: summarise(d, from, to) };
+  return { ...d, from, to, only, summary: summarise(d, from, to, only) };
 }
 
 const GROUP_BY: readonly Dimension[] = ['model', 'provider', 'user', 'client', 'tag:workflow'];
@@ -53,11 +69,11 @@ async function groups(ledger: LedgerStore, w: Window, only: GroupFilter | undefi
   }));
 }
 
-function summarise(d: Decomposition, from: Window, to: Window): string {
+function summarise(d: Decomposition, from: Window, to: Window, only: GroupFilter | undefined): string {
   const change = d.toPicos - d.fromPicos;
   const pct = d.fromPicos > 0n ? ` (${change >= 0n ? '+' : ''}${((Number(change) / Number(d.fromPicos)) * 100).toFixed(1)}%)` : '';
   const verb = change > 0n ? 'rose' : change < 0n ? 'fell' : 'held';
-  const head = `Spend ${verb} from ${displayUsd(d.fromPicos)} in ${from.label} to ${displayUsd(d.toPicos)} in ${to.label}${change === 0n ? '' : `, ${signedUsd(change)}${pct}`}.`;
+  const head = `${only ? `${capitalised(only.field)} ${only.value}'s spend` : 'Spend'} ${verb} from ${displayUsd(d.fromPicos)} in ${from.label} to ${displayUsd(d.toPicos)} in ${to.label}${change === 0n ? '' : `, ${signedUsd(change)}${pct}`}.`;
   const moving = d.drivers.filter((x) => x.deltaPicos !== 0n);
   if (moving.length === 0) return `${head} Nothing moved.`;
   const [first, ...rest] = moving;
@@ -78,8 +94,13 @@ export function explanationJson(e: Explanation) {
     from: { ...win(e.from), cost_usd: formatUsd(e.fromPicos) },
     to: { ...win(e.to), cost_usd: formatUsd(e.toPicos) },
     change_usd: formatUsd(e.toPicos - e.fromPicos),
+    only: e.only ?? null,
     summary: e.summary,
     drivers: e.drivers.map((d) => ({ driver: d.id, label: d.label, change_usd: formatUsd(d.deltaPicos), detail: d.detail })),
     rounding: { picos: e.roundingPicos.toString(), assigned_to: e.roundedInto ?? null },
   };
+}
+
+function capitalised(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }

@@ -24,6 +24,16 @@ describe('GET /admin/v1/explain', () => {
       expect.objectContaining({ driver: 'requests', change_usd: '2' }),
     ]);
     expect(body.summary).toMatch(/^Spend rose from \$2\.00 in 2026-11-17\.\.2026-11-18 to \$7\.00/);
+    // Narrowed to one user: carol is new in the later window, alice's two more requests are not hers.
+    const carol = (await (await fetch(`${base}?${q.toString()}&user=carol`, admin.auth)).json()) as { change_usd: string; summary: string; only: unknown };
+    expect(carol.only).toEqual({ field: 'user', value: 'carol' });
+    expect(carol.change_usd).toBe('3');
+    expect(carol.summary).toMatch(/^User carol's spend rose from \$0\.00 /);
+    const alice = (await (await fetch(`${base}?${q.toString()}&team=platform`, admin.auth)).json()) as { change_usd: string };
+    expect(alice.change_usd).toBe('5');
+    const two = await fetch(`${base}?${q.toString()}&user=carol&team=platform`, admin.auth);
+    expect(two.status).toBe(400);
+    expect(((await two.json()) as { error: { message: string } }).error.message).toContain('not user and team');
     const bad = await fetch(`${base}?from=fortnight`, { headers: { authorization: 'Bearer adm' } });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { message: string } }).error.message).toContain('"fortnight" is not a window');

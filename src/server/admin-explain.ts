@@ -1,17 +1,21 @@
 import type { ServerResponse } from 'node:http';
-import { explain, explanationJson } from '../explain/explain.js';
+import { explain, explanationJson, groupFilterOf } from '../explain/explain.js';
 import { parseWindowSpec } from '../explain/windows.js';
 import type { RateBook } from '../pricing/unit-rates.js';
 import type { Storage } from '../storage/ports.js';
 import { queryFormat, sendJson } from './json-response.js';
 
-/** `GET /admin/v1/explain?from=last-week&to=this-week`: the same answer as `tollgate explain --format json`. A bad window is a RangeError (400). */
+/**
+ * `GET /admin/v1/explain?from=last-week&to=this-week[&team=platform]`: the same answer as `tollgate explain --format json`,
+ * narrowed to one user, team, model, provider, client or workflow when one is given. A bad window or two narrowings is a RangeError (400).
+ */
 export async function getExplain(deps: { storage: Storage; flush: () => Promise<void>; rates?: RateBook }, res: ServerResponse, query: URLSearchParams): Promise<void> {
   queryFormat(query, ['json']);
   const from = parseWindowSpec(query.get('from') ?? 'last-week');
   const to = parseWindowSpec(query.get('to') ?? 'this-week');
+  const only = groupFilterOf((field) => query.get(field) ?? undefined);
   await deps.flush();
   // Without the gateway's prices, cache and price effects stay inside cost per request.
-  const e = await explain(deps.storage.ledger, from, to, deps.rates ?? (() => undefined));
+  const e = await explain(deps.storage.ledger, from, to, deps.rates ?? (() => undefined), Date.now(), only);
   sendJson(res, 200, explanationJson(e));
 }

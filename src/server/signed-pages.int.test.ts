@@ -117,7 +117,7 @@ describe.each(STORES)('an anomaly alert evidence page on %s', (_, openStorage) =
     const d = detection('spend_spike', 'user:alice');
     const html = await (await open(d)).text();
     const change = html.split('<h2>What changed</h2>')[1]!.split('<h2>')[0]!;
-    expect(change).toMatch(/Spend rose from \$[\d.]+ in the same stretch a day earlier to \$[\d,.]+ in the alert window/);
+    expect(change).toMatch(/User alice&#39;s spend rose from \$[\d.]+ in the same stretch a day earlier to \$[\d,.]+ in the alert window/);
     const drivers = rowsOf(html, 'What changed');
     expect(drivers[0]).toEqual(['driver', 'change', 'detail']);
     expect(drivers.slice(1).map((r) => r[0])).toContain('more requests');

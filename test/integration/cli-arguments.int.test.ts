@@ -31,7 +31,7 @@ const COMMANDS: [string[], string[]][] = [
   [['report'], ['--since', '--until', '--by', '--format']],
   [['cache-report'], ['--since', '--until', '--by', '--format']],
   [['export'], ['--format', '--since', '--until']],
-  [['explain'], ['--from', '--to', '--format']],
+  [['explain'], ['--from', '--to', '--format', '--user', '--team', '--model', '--workflow']],
   [['detect'], ['--since', '--until', '--detector', '--step', '--format']],
   [['forecast'], ['--budget', '--lookback', '--format']],
   [['chargeback'], ['--month', '--by', '--format']],
