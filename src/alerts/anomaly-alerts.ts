@@ -1,6 +1,6 @@
 import type { Detection } from '../anomalies/types.js';
 import { displayUsd, formatUsd } from '../core/money.js';
-import { EVIDENCE_LINK_DAYS, evidenceSpec, signEvidenceLink } from './evidence-link.js';
+import { evidenceSpec, signEvidenceLink } from './evidence-link.js';
 import type { JsonObject } from './events.js';
 import { chatText, displayTime, iso, withoutAmounts } from './format.js';
 
@@ -30,8 +30,7 @@ export interface AlertLinks {
 export function anomalyAlert(d: Detection, links: AlertLinks, detectedAt: number, foundLate = false): AnomalyAlert {
   const base = links.publicUrl?.replace(/\/+$/, '') ?? '';
   const reportUrl = base + d.evidence.report;
-  const expires = detectedAt + EVIDENCE_LINK_DAYS * 86_400_000;
-  const evidenceUrl = links.publicUrl && links.secret ? signEvidenceLink(links.publicUrl, links.secret, evidenceSpec(d, detectedAt, foundLate), expires) : reportUrl;
+  const evidenceUrl = links.publicUrl && links.secret ? signEvidenceLink(links.publicUrl, links.secret, evidenceSpec(d, detectedAt, foundLate)) : reportUrl;
   return { type: `anomaly.${d.detector}`, anomaly: d, evidenceUrl, reportUrl, detectedAt, foundLate };
 }
 

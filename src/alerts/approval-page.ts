@@ -3,7 +3,7 @@ import type { Increase } from '../policy/rules.js';
 import { formatScope } from '../policy/scope.js';
 import { displayUsd } from '../core/money.js';
 import { displayTime } from './format.js';
-import { escapeHtml } from './html-page.js';
+import { definitionList, escapeHtml } from './html-page.js';
 import type { DecisionAction } from './signed-link.js';
 
 /** What was asked, by whom, and where it stands. */
@@ -19,7 +19,7 @@ export function increaseDetails(i: Increase, timeZone: string): string {
     ['Status', statusText(i, timeZone)],
   ];
   if (i.note) rows.push(['Note', i.note]);
-  return `<dl>${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
+  return definitionList(rows);
 }
 
 /** "approved by alice at 2026-11-02 10:00 UTC, until 2026-11-02 18:00 UTC". */

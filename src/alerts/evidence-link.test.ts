@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Detection } from '../anomalies/types.js';
 import { reportPath } from '../anomalies/evidence.js';
-import { EVIDENCE_LINK_DAYS, type EvidenceSpec, evidenceSpec, readEvidenceLink, signEvidenceLink } from './evidence-link.js';
+import { type EvidenceSpec, evidenceSpec, readEvidenceLink, signEvidenceLink } from './evidence-link.js';
+import { LINK_MS } from './signed-link.js';
 
 const SECRET = 'a-long-random-signing-secret';
 const AT = Date.UTC(2026, 10, 18, 14, 15);
-const EXP = AT + EVIDENCE_LINK_DAYS * 86_400_000;
+const EXP = AT + LINK_MS;
 
 const detection: Detection = {
   detector: 'retry_storm',
@@ -20,7 +21,7 @@ const detection: Detection = {
 };
 
 function link(spec: EvidenceSpec = evidenceSpec(detection, AT, false)): URL {
-  return new URL(signEvidenceLink('https://tollgate.example/gw/', SECRET, spec, EXP));
+  return new URL(signEvidenceLink('https://tollgate.example/gw/', SECRET, spec));
 }
 
 describe('signed evidence links', () => {

@@ -2,10 +2,8 @@ import { reportQuery } from '../anomalies/evidence.js';
 import { DETECTORS, type Detection, type DetectorId, type Severity } from '../anomalies/types.js';
 import { type Dimension, isDimension } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
-import { type LinkCheck, type SignedFields, signQuery, verifyQuery } from './signed-link.js';
+import { LINK_MS, type LinkCheck, type SignedFields, signQuery, verifyQuery } from './signed-link.js';
 
-/** How long an anomaly's evidence page stays readable through its link. */
-export const EVIDENCE_LINK_DAYS = 7;
 /** Example requests a link carries (the page shows each one's row). */
 const MAX_IDS = 10;
 
@@ -50,11 +48,11 @@ const FIELDS = ['d', 's', 'v', 'from', 'to', 'at', 'late', 'x', 'm', 'since', 'u
 
 /**
  * A link to the page that shows a detection's evidence, readable without the admin token
- * until `expiresAt`: the people in the alert channel are the ones meant to look. Everything
+ * for LINK_DAYS after it was detected: the people in the alert channel are the ones meant to look. Everything
  * the page shows beyond the ledger is in the link, under the signature, so any replica can
  * serve it and nobody can point it at other data.
  */
-export function signEvidenceLink(baseUrl: string, secret: string, spec: EvidenceSpec, expiresAt: number): string {
+export function signEvidenceLink(baseUrl: string, secret: string, spec: EvidenceSpec): string {
   const fields: SignedFields = [
     ['d', spec.detector],
     ['s', spec.subject],
@@ -71,7 +69,7 @@ export function signEvidenceLink(baseUrl: string, secret: string, spec: Evidence
     ['r', spec.requestIds],
     ['ss', spec.sessionIds],
   ];
-  return `${baseUrl.replace(/\/+$/, '')}/evidence?${signQuery(secret, 'evidence', fields, Math.floor(expiresAt)).toString()}`;
+  return `${baseUrl.replace(/\/+$/, '')}/evidence?${signQuery(secret, 'evidence', fields, Math.floor(spec.detectedAt + LINK_MS)).toString()}`;
 }
 
 /** Reads a link's query: its signature first, so that only an authentic link is ever read (or called expired). */

@@ -5,7 +5,7 @@ import { displayUsd, signedUsd } from '../core/money.js';
 import { cacheReadShare } from '../reports/report.js';
 import type { Totals } from '../storage/ports.js';
 import { displayTime, withoutAmounts } from './format.js';
-import { escapeHtml, page, paragraph, table } from './html-page.js';
+import { definitionList, escapeHtml, page, paragraph, table } from './html-page.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -33,7 +33,7 @@ export function renderEvidencePage(v: EvidenceView, o: EvidencePageOptions): str
   ];
   if (o.showAmounts) facts.push(['Over the expected', displayUsd(s.excessPicos)]);
   const parts = [
-    `<dl>${facts.map(([k, x]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(x)}</dd>`).join('')}</dl>`,
+    definitionList(facts),
     changeSection(v, money, o.showAmounts),
     trafficSection(v, o),
     requestsSection(v, o),

@@ -37,6 +37,11 @@ ${bodyHtml}
 `;
 }
 
+/** Label and value pairs, escaped. */
+export function definitionList(rows: readonly (readonly [string, string])[]): string {
+  return `<dl>${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
+}
+
 export function paragraph(text: string): string {
   return `<p>${escapeHtml(text)}</p>`;
 }

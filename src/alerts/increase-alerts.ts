@@ -1,10 +1,7 @@
 import type { IncreaseEvents } from '../policy/increases.js';
 import type { Increase } from '../policy/rules.js';
 import type { AlertSink } from './events.js';
-import { type SignedLinks, signDecisionLink } from './signed-link.js';
-
-/** How long the signed approve/deny links in a request alert stay valid. */
-const LINK_DAYS = 7;
+import { LINK_MS, type SignedLinks, signDecisionLink } from './signed-link.js';
 
 /**
  * Increase requests, decisions and expiries as alerts, from the gateway and the CLI
@@ -13,7 +10,7 @@ const LINK_DAYS = 7;
 export function increaseAlerts(sink: AlertSink, links: SignedLinks | undefined): IncreaseEvents {
   const urls = (i: Increase) => {
     if (!links) return {};
-    const exp = i.createdAt + LINK_DAYS * 86_400_000;
+    const exp = i.createdAt + LINK_MS;
     return { approveUrl: signDecisionLink(links.publicUrl, links.secret, i.id, 'approve', exp), denyUrl: signDecisionLink(links.publicUrl, links.secret, i.id, 'deny', exp) };
   };
   return {

@@ -3,6 +3,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export type DecisionAction = 'approve' | 'deny';
 export type LinkCheck = 'ok' | 'expired' | 'bad_signature';
 
+/** How long every signed link in an alert works: approve/deny, an anomaly's evidence, a budget's spend. */
+export const LINK_DAYS = 7;
+export const LINK_MS = LINK_DAYS * 86_400_000;
+
 /** `alerts.public_url` and `alerts.signing_secret`: alerts carry signed links only with both. */
 export interface SignedLinks {
   /** Base of the links. */

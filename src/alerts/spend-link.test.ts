@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EVIDENCE_LINK_DAYS } from './evidence-link.js';
+import { LINK_MS } from './signed-link.js';
 import { type SpendSpec, readSpendLink, signSpendLink } from './spend-link.js';
 
 const SECRET = 'a-long-random-signing-secret';
@@ -11,7 +11,7 @@ describe('signed spend links', () => {
     const u = new URL(signSpendLink('https://tollgate.example/', SECRET, spec));
     expect(`${u.origin}${u.pathname}`).toBe('https://tollgate.example/spend');
     expect(readSpendLink(SECRET, u.searchParams, AT)).toEqual({ check: 'ok', spec });
-    expect(readSpendLink(SECRET, u.searchParams, AT + EVIDENCE_LINK_DAYS * 86_400_000).check).toBe('expired');
+    expect(readSpendLink(SECRET, u.searchParams, AT + LINK_MS).check).toBe('expired');
     const unnamed = new URL(signSpendLink('https://tollgate.example', SECRET, { ...spec, budgetName: null }));
     expect(readSpendLink(SECRET, unnamed.searchParams, AT)).toEqual({ check: 'ok', spec: { ...spec, budgetName: null } });
   });

@@ -1,6 +1,5 @@
 import type { BudgetAlert } from './events.js';
-import { EVIDENCE_LINK_DAYS } from './evidence-link.js';
-import { type LinkCheck, type SignedFields, signQuery, verifyQuery } from './signed-link.js';
+import { LINK_MS, type LinkCheck, type SignedFields, signQuery, verifyQuery } from './signed-link.js';
 
 /** What a budget alert's spend link says: the budget and its window as the alert saw them, and when it was raised (the page reads the window up to then). */
 export type SpendSpec = Pick<BudgetAlert, 'budgetId' | 'budgetName' | 'scope' | 'window' | 'windowStart' | 'resetsAt' | 'spentPicos' | 'limitPicos'> & { at: number };
@@ -27,7 +26,7 @@ export function signSpendLink(baseUrl: string, secret: string, spec: SpendSpec):
     ['spent', String(spec.spentPicos)],
     ['limit', String(spec.limitPicos)],
   ];
-  const exp = Math.floor(spec.at + EVIDENCE_LINK_DAYS * 86_400_000);
+  const exp = Math.floor(spec.at + LINK_MS);
   return `${baseUrl.replace(/\/+$/, '')}/spend?${signQuery(secret, 'spend', fields, exp).toString()}`;
 }
 

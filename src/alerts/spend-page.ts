@@ -1,8 +1,9 @@
 import { countText } from '../core/count-text.js';
 import { displayUsd } from '../core/money.js';
+import { ratio } from '../reports/report.js';
 import type { ScopeSpend } from '../reports/scope-spend.js';
 import { displayTime, percentOf } from './format.js';
-import { escapeHtml, page, paragraph, table } from './html-page.js';
+import { definitionList, escapeHtml, page, paragraph, table } from './html-page.js';
 import type { SpendSpec } from './spend-link.js';
 
 export interface SpendPageOptions {
@@ -30,7 +31,7 @@ export function renderSpendPage(s: SpendSpec, spend: ScopeSpend, o: SpendPageOpt
     ['Alerted', displayTime(s.at, o.timeZone)],
   ];
   const parts = [
-    `<dl>${facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`,
+    definitionList(facts),
     paragraph(`The ledger's requests of ${s.scope} from the window's start to the alert: ${spend.total.requests.toLocaleString('en-US')}${o.showAmounts ? `, ${displayUsd(spend.total.costPicos)}` : ''}. (The budget also counts requests still running when it was alerted.)`),
     ...spend.by.map((b) => section(TITLES[b.dimension] ?? b.dimension, b, spend, o.showAmounts)),
     paragraph(`This page's link works until ${displayTime(o.expiresAt, o.timeZone)}; the figures are read from the ledger each time it is opened.`),
@@ -47,5 +48,5 @@ function section(title: string, b: ScopeSpend['by'][number], spend: ScopeSpend, 
 }
 
 function share(part: bigint, whole: bigint): string {
-  return whole > 0n ? `${(Number((part * 1000n) / whole) / 10).toFixed(1)}%` : '-';
+  return whole > 0n ? `${(ratio(part, whole) * 100).toFixed(1)}%` : '-';
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anomalyAlert } from '../alerts/anomaly-alerts.js';
-import { EVIDENCE_LINK_DAYS } from '../alerts/evidence-link.js';
+import { LINK_MS } from '../alerts/signed-link.js';
 import { signSpendLink } from '../alerts/spend-link.js';
 import { reportQuery } from '../anomalies/evidence.js';
 import { replay } from '../anomalies/replay.js';
@@ -158,7 +158,7 @@ describe.each(STORES)('an anomaly alert evidence page on %s', (_, openStorage) =
     const changed = await open(d, (q) => q.set('s', 'key:key_alice'));
     expect(changed.status).toBe(403);
     expect(await changed.text()).toContain('This link is not valid');
-    now = FOUND + EVIDENCE_LINK_DAYS * 86_400_000;
+    now = FOUND + LINK_MS;
     try {
       const expired = await open(d);
       expect(expired.status).toBe(403);

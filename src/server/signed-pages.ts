@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EVIDENCE_LINK_DAYS, readEvidenceLink } from '../alerts/evidence-link.js';
-import type { LinkCheck } from '../alerts/signed-link.js';
+import { readEvidenceLink } from '../alerts/evidence-link.js';
+import { LINK_DAYS, type LinkCheck } from '../alerts/signed-link.js';
 import { renderEvidencePage } from '../alerts/evidence-page.js';
 import { readSpendLink } from '../alerts/spend-link.js';
 import { renderSpendPage } from '../alerts/spend-page.js';
@@ -56,7 +56,7 @@ async function servePage<T>(deps: SignedPageDeps, req: IncomingMessage, res: Ser
   if (method !== 'GET' && method !== 'HEAD') return send(res, 405, page('Method not allowed', paragraph('Open this link in a browser.')), { allow: 'GET, HEAD' });
   const now = (deps.now ?? Date.now)();
   const link = kind.read(deps.secret, query, now);
-  if (link.check === 'expired') return send(res, 403, page('This link has expired', paragraph(`These links work for ${EVIDENCE_LINK_DAYS} days. ${kind.instead}`)));
+  if (link.check === 'expired') return send(res, 403, page('This link has expired', paragraph(`These links work for ${LINK_DAYS} days. ${kind.instead}`)));
   if (link.check !== 'ok') return send(res, 403, page('This link is not valid', paragraph(`The link was changed or cut short. Copy the whole link from the alert. ${kind.instead}`)));
   try {
     // Rows written so far, the example requests among them, are visible to the reads.
