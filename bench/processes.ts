@@ -59,7 +59,7 @@ export const startBare = (upstream: string) => start('bare', TSX, [join(ROOT, 'b
  * loopback upstream is otherwise a local server, and its rows would skip pricing. `extraConfig` is appended YAML (budgets, redis). `root`
  * is the checkout whose build runs (another one's, to compare two builds side by side).
  */
-export async function startTollgate(upstream: string, extraConfig = '', name = 'tollgate', root = ROOT): Promise<{ proc: Proc; key: string; dir: string }> {
+export async function startTollgate(upstream: string, extraConfig = '', name = 'tollgate', root = ROOT): Promise<{ proc: Proc; key: string; dir: string; keepFiles(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
   const config = join(dir, 'tollgate.yaml');
   writeFileSync(config, `log: { level: warn }\nstorage: { sqlite: "${join(dir, 'tollgate.db')}" }\nproviders:\n  - { name: openai, dialect: openai, base_url: "${upstream}", api_key: sk-bench, catalog: openai }\n${extraConfig}`);
@@ -68,12 +68,13 @@ export async function startTollgate(upstream: string, extraConfig = '', name = '
   const key = (JSON.parse(created) as { key: string }).key;
   const proc = await start(name, process.execPath, [bin, 'serve', '--port', '0', '--config', config], { TOLLGATE_BENCH: '1' });
   // Its ledger and spool go with it: the benchmarks start dozens of gateways a run.
+  let keep = false;
   const stop = proc.stop.bind(proc);
   proc.stop = async () => {
     await stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
   };
-  return { proc, key, dir };
+  return { proc, key, dir, keepFiles: () => (keep = true) };
 }
 
 /** A started Tollgate as the load generator's target, with its virtual key. */

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { maxThroughput } from './load.js';
 import { startTollgate, startUpstream } from './processes.js';
@@ -8,7 +8,10 @@ import { startTollgate, startUpstream } from './processes.js';
 const stream = process.argv.includes('stream');
 const up = await startUpstream();
 const tg = await startTollgate(up.url);
+// Restarted with the profiler, on the same ledger (which holds the key); removed at the end.
+tg.keepFiles();
 await tg.proc.stop();
+process.on('exit', () => rmSync(tg.dir, { recursive: true, force: true }));
 const profDir = join(tg.dir, 'prof');
 const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, join(import.meta.dirname, '..', 'bin', 'tollgate.js'), 'serve', '--port', '0', '--config', join(tg.dir, 'tollgate.yaml')], { stdio: ['ignore', 'pipe', 'inherit'] });
 const url = await new Promise<string>((r) => child.stdout.on('data', (c: Buffer) => { const m = /listening on (\S+)/.exec(c.toString()); if (m) r(m[1]!); }));
