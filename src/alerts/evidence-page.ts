@@ -1,11 +1,11 @@
 import { countText } from '../core/count-text.js';
 import type { EvidenceView } from '../anomalies/evidence-view.js';
 import type { LedgerRow } from '../core/ledger-row.js';
-import { displayUsd, signedUsd } from '../core/money.js';
-import { cacheReadShare } from '../reports/report.js';
+import { displayUsd } from '../core/money.js';
 import type { Totals } from '../storage/ports.js';
 import { displayTime, withoutAmounts } from './format.js';
 import { definitionList, escapeHtml, page, paragraph, table } from './html-page.js';
+import { changeSection, measureCells, measureHeads } from './spend-sections.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -34,7 +34,7 @@ export function renderEvidencePage(v: EvidenceView, o: EvidencePageOptions): str
   if (o.showAmounts) facts.push(['Over the expected', displayUsd(s.excessPicos)]);
   const parts = [
     definitionList(facts),
-    changeSection(v, money, o.showAmounts),
+    v.change ? changeSection(v.change, o.showAmounts, money) : '',
     trafficSection(v, o),
     requestsSection(v, o),
     sessionsSection(v),
@@ -44,22 +44,13 @@ export function renderEvidencePage(v: EvidenceView, o: EvidencePageOptions): str
   return page(title, parts.filter((x) => x !== '').join('\n'), { wide: true });
 }
 
-function changeSection(v: EvidenceView, money: (t: string) => string, show: boolean): string {
-  const e = v.change;
-  if (!e) return '';
-  const moving = e.drivers.filter((d) => d.deltaPicos !== 0n);
-  const head = ['driver', ...(show ? ['change'] : []), 'detail'];
-  const rows = moving.map((d) => [d.label, ...(show ? [signedUsd(d.deltaPicos)] : []), money(d.detail)]);
-  return `<h2>What changed</h2>\n${paragraph(money(e.summary))}${rows.length ? `\n${table(head, rows, { numeric: new Set(show ? [1] : []) })}` : ''}`;
-}
-
 function trafficSection(v: EvidenceView, o: EvidencePageOptions): string {
   const t = v.traffic;
   const s = v.spec;
   const names = t.by.map((d) => (d.startsWith('tag:') ? d.slice(4) : d));
   // Hours and days are the ledger's, in UTC, whatever the page's time zone.
-  const head = [...names.map((n) => (n === 'hour' || n === 'day' ? `${n} (UTC)` : n)), 'requests', 'input', 'cache read', 'cache write', 'output', ...(o.showAmounts ? ['cost'] : []), 'cache-read %', 'errors'];
-  const line = (keys: string[], x: Totals) => [...keys, ...measures(x, o.showAmounts)];
+  const head = [...names.map((n) => (n === 'hour' || n === 'day' ? `${n} (UTC)` : n)), ...measureHeads(o.showAmounts)];
+  const line = (keys: string[], x: Totals) => [...keys, ...measureCells(x, o.showAmounts)];
   const rows = t.rows.map((r) => line(r.keys.map((k) => (k === '' ? '(none)' : k)), r));
   if (rows.length) rows.push(line(names.map((_, i) => (i === 0 ? 'total' : '')), t.total));
   const numeric = new Set(head.map((_, i) => i).filter((i) => i >= names.length));
@@ -67,11 +58,6 @@ function trafficSection(v: EvidenceView, o: EvidencePageOptions): string {
   const more = t.more ? paragraph(`And ${t.more} more row${t.more === 1 ? '' : 's'}: the whole report is one command away (below).`) : '';
   const body = rows.length ? table(head, rows, { numeric, total: true }) : paragraph('No requests in this window.');
   return `<h2>Traffic</h2>\n${paragraph(what)}\n${body}${more}`;
-}
-
-function measures(x: Totals, show: boolean): string[] {
-  const share = cacheReadShare(x);
-  return [countText(x.requests), countText(x.inputTokens), countText(x.cacheReadTokens), countText(x.cacheWriteTokens), countText(x.outputTokens), ...(show ? [displayUsd(x.costPicos) + (x.unpricedRequests ? '*' : '')] : []), share === null ? '-' : `${(share * 100).toFixed(1)}%`, countText(x.errors)];
 }
 
 function requestsSection(v: EvidenceView, o: EvidencePageOptions): string {

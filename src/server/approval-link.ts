@@ -4,6 +4,7 @@ import { page, paragraph } from '../alerts/html-page.js';
 import { type DecisionAction, verifyDecisionLink } from '../alerts/signed-link.js';
 import type { Logger } from '../core/logger.js';
 import type { Increase } from '../policy/rules.js';
+import { FormTooLarge, readForm } from './form-body.js';
 import { sendPage } from './page-response.js';
 
 export interface ApprovalLinkDeps {
@@ -73,7 +74,7 @@ async function respond(deps: ApprovalLinkDeps, req: IncomingMessage, path: strin
     return [200, page(title, increaseDetails(found, tz) + decisionForm(action, exp, sig))];
   }
 
-  const note = (await readForm(req)).get('note')?.trim() || null;
+  const note = (await readNoteForm(req)).get('note')?.trim() || null;
   let done: Increase;
   try {
     done = await deps.decide(id, action === 'approve', ACTOR, note);
@@ -101,34 +102,14 @@ function decodeId(raw: string): string | undefined {
   }
 }
 
-/** The form body; anything but a URL-encoded form reads as empty (the note is optional). */
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) throw tooLarge();
-  const body = await readBody(req);
-  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  return type === 'application/x-www-form-urlencoded' ? new URLSearchParams(body.toString('utf8')) : new URLSearchParams();
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY) return void chunks.push(chunk);
-      // Discard the rest instead of destroying the request, so the 413 page still goes out.
-      req.off('data', onData);
-      req.resume();
-      reject(tooLarge());
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks)));
-    req.once('error', reject);
-  });
-}
-
-function tooLarge(): PageError {
-  return new PageError(413, 'Too large', `The form is larger than ${MAX_BODY / 1024} KB; shorten the note.`);
+/** The form body (the note is optional); a form too large is a 413 page. */
+async function readNoteForm(req: IncomingMessage): Promise<URLSearchParams> {
+  try {
+    return await readForm(req, MAX_BODY);
+  } catch (err) {
+    if (err instanceof FormTooLarge) throw new PageError(413, 'Too large', `The form is larger than ${MAX_BODY / 1024} KB; shorten the note.`);
+    throw err;
+  }
 }
 
 function send(res: ServerResponse, status: number, html: string): void {

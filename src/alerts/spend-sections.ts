@@ -1,0 +1,27 @@
+import { countText } from '../core/count-text.js';
+import { displayUsd, signedUsd } from '../core/money.js';
+import type { Explanation } from '../explain/explain.js';
+import { cacheReadShare } from '../reports/report.js';
+import type { Totals } from '../storage/ports.js';
+import { paragraph, table } from './html-page.js';
+
+// Sections the pages share (an anomaly's evidence, the dashboard): spend explained, and measures as table cells.
+
+/** The measures' column names, in the order of `measureCells`. */
+export function measureHeads(showAmounts: boolean): string[] {
+  return ['requests', 'input', 'cache read', 'cache write', 'output', ...(showAmounts ? ['cost'] : []), 'cache-read %', 'errors'];
+}
+
+/** A group's measures as cells; an asterisk marks a cost that leaves unpriced requests out. */
+export function measureCells(x: Totals, showAmounts: boolean): string[] {
+  const share = cacheReadShare(x);
+  return [countText(x.requests), countText(x.inputTokens), countText(x.cacheReadTokens), countText(x.cacheWriteTokens), countText(x.outputTokens), ...(showAmounts ? [displayUsd(x.costPicos) + (x.unpricedRequests ? '*' : '')] : []), share === null ? '-' : `${(share * 100).toFixed(1)}%`, countText(x.errors)];
+}
+
+/** `explain`'s paragraph and its moving drivers; `money` strips amounts from text when they are hidden. */
+export function changeSection(e: Explanation, showAmounts: boolean, money: (text: string) => string = (t) => t): string {
+  const moving = e.drivers.filter((d) => d.deltaPicos !== 0n);
+  const head = ['driver', ...(showAmounts ? ['change'] : []), 'detail'];
+  const rows = moving.map((d) => [d.label, ...(showAmounts ? [signedUsd(d.deltaPicos)] : []), money(d.detail)]);
+  return `<h2>What changed</h2>\n${paragraph(money(e.summary))}${rows.length ? `\n${table(head, rows, { numeric: new Set(showAmounts ? [1] : []) })}` : ''}`;
+}
