@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isDimension } from '../core/ledger-row.js';
 import type { RowPricer } from '../cache-analysis/price-moves.js';
@@ -13,6 +12,7 @@ import { runReport } from '../reports/report.js';
 import { renderCsv, renderJson } from '../reports/render.js';
 import { renderRuleCsv, renderRuleJson, runRuleReport } from '../reports/rule-report.js';
 import { parseTimeWindow } from '../reports/time.js';
+import { sameSecret } from '../ui/session.js';
 import type { Storage } from '../storage/ports.js';
 import { getExplain } from './admin-explain.js';
 import { crossCheck } from '../telemetry/cross-check.js';
@@ -90,9 +90,7 @@ export function admitted(token: string | undefined, what: string, req: IncomingM
 
 function authorized(header: string | undefined, token: string): boolean {
   // The scheme is case-insensitive (RFC 9110): `authorization: bearer …` is the same header.
-  const given = Buffer.from(header && /^bearer /i.test(header) ? header.slice(7) : '');
-  const want = Buffer.from(token);
-  return given.length === want.length && timingSafeEqual(given, want);
+  return sameSecret(header && /^bearer /i.test(header) ? header.slice(7) : '', token);
 }
 
 async function postKey(deps: AdminDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {

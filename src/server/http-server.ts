@@ -15,6 +15,7 @@ import { sendAdminError, sendJson } from './json-response.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { handleMetrics } from './metrics-endpoint.js';
 import { isWebSocketUpgrade, serveAsPlainHttp } from './plain-upgrade.js';
+import { handleUi } from './ui-routes.js';
 import type { TlsMaterial } from './tls.js';
 
 type ApprovalDeps = Parameters<typeof handleApprovalLink>[0];
@@ -70,12 +71,13 @@ async function dispatch(deps: ServerDeps, req: IncomingMessage, res: ServerRespo
   const probe = path === '/' && (req.method === 'HEAD' || req.method === 'GET');
   const approval = path.startsWith('/approvals/');
   const signedPage = path === '/evidence' || path === '/spend';
+  const dashboard = path === '/ui' || path.startsWith('/ui/');
   const signal = deps.otlp ? otlpSignal(path) : undefined;
   if (signal && deps.otlp) {
     res.setHeader('x-tollgate-request-id', newRequestId());
     return deps.otlp(req, res, signal);
   }
-  if (!(probe || approval || signedPage || path === '/healthz' || path === '/readyz' || path === '/metrics' || path.startsWith('/admin/'))) {
+  if (!(probe || approval || signedPage || dashboard || path === '/healthz' || path === '/readyz' || path === '/metrics' || path.startsWith('/admin/'))) {
     if (deps.cors && applyCors(deps.cors, req, res, path)) return;
     return deps.gateway(req, res);
   }
@@ -91,6 +93,10 @@ async function dispatch(deps: ServerDeps, req: IncomingMessage, res: ServerRespo
     // Claude Code probes the base URL with HEAD / before its first request.
     res.writeHead(200, { 'content-type': 'text/plain' });
     return void res.end(req.method === 'GET' ? 'Tollgate gateway\n' : undefined);
+  }
+  if (dashboard) {
+    const { token, storage, flush, rates, policy } = deps.admin;
+    return handleUi({ token, ledger: storage.ledger, flush, rates, policy, secure: deps.tls !== undefined, log: deps.log }, req, res, path, new URLSearchParams(search));
   }
   if (approval) {
     const links = approvalDeps(deps);

@@ -1,0 +1,64 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../core/logger.js';
+import { page, paragraph } from '../alerts/html-page.js';
+import { forecastBudgets } from '../forecast/budgets.js';
+import type { PolicyRuntime } from '../policy/runtime.js';
+import type { RateBook } from '../pricing/unit-rates.js';
+import type { LedgerStore } from '../storage/ports.js';
+import { renderDisabled, renderLogin } from '../ui/login-page.js';
+import { loadOverview, spanOf } from '../ui/overview.js';
+import { renderOverview } from '../ui/overview-page.js';
+import { clearedSessionCookie, sameSecret, sessionCookie, signedIn } from '../ui/session.js';
+import { knownBudgets } from './admin-policy.js';
+import { FormTooLarge, readForm } from './form-body.js';
+import { sendPage } from './page-response.js';
+
+export interface UiDeps {
+  /** TOLLGATE_ADMIN_TOKEN: the dashboard signs in with it, and is off without it. */
+  token: string | undefined;
+  ledger: LedgerStore;
+  flush: () => Promise<void>;
+  rates?: RateBook;
+  policy?: PolicyRuntime;
+  /** Served over HTTPS: the session cookie is then Secure. */
+  secure: boolean;
+  log: Logger;
+  now?: () => number;
+}
+
+const MAX_FORM = 4 * 1024;
+
+/** `/ui`: the dashboard page, `/ui/login` and `/ui/logout` (both POST, from the pages' forms). */
+export async function handleUi(deps: UiDeps, req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
+  const method = req.method ?? 'GET';
+  const now = deps.now?.() ?? Date.now();
+  try {
+    if (!deps.token) return sendPage(res, 503, renderDisabled());
+    if (path === '/ui/login' && method === 'POST') {
+      const given = (await readForm(req, MAX_FORM)).get('token') ?? '';
+      if (!sameSecret(given, deps.token)) return sendPage(res, 401, renderLogin('That is not the admin token.'));
+      return redirect(res, '/ui', sessionCookie(deps.token, now, deps.secure));
+    }
+    if (path === '/ui/logout' && method === 'POST') return redirect(res, '/ui', clearedSessionCookie(deps.secure));
+    if (path !== '/ui' && path !== '/ui/') return sendPage(res, 404, page('Not found', paragraph('The dashboard is at /ui.')));
+    if (method !== 'GET' && method !== 'HEAD') return sendPage(res, 405, page('Method not allowed', paragraph('Open /ui in a browser.')), { allow: 'GET, HEAD' });
+    if (!signedIn(req.headers.cookie, deps.token, now)) return sendPage(res, 200, renderLogin());
+    const span = spanOf(query.get('span'));
+    await deps.flush();
+    const policy = deps.policy;
+    const forecasts = policy && (async (at: number) => forecastBudgets(deps.ledger, { ...policy.rules.current(), budgets: await knownBudgets(policy) }, { timeZone: policy.settings.timeZone, keyPrefix: policy.settings.keyPrefix, now: at }));
+    const overview = await loadOverview({ ledger: deps.ledger, rates: deps.rates ?? (() => undefined), forecasts }, span, now);
+    sendPage(res, 200, renderOverview(overview, policy?.settings.timeZone ?? 'UTC'));
+  } catch (err) {
+    if (res.headersSent) return void res.destroy();
+    if (err instanceof FormTooLarge) return sendPage(res, 413, renderLogin(`The form is larger than ${MAX_FORM / 1024} KB.`), { connection: 'close' });
+    if (err instanceof RangeError) return sendPage(res, 400, page('Not understood', paragraph(err.message)));
+    deps.log.error('dashboard failed', { path, err: String(err) });
+    sendPage(res, 500, page('Something went wrong', paragraph('Tollgate could not read the ledger for this page; the gateway log has the details.')));
+  }
+}
+
+/** 303 See Other after a form's POST, so that reloading the page does not post it again. */
+function redirect(res: ServerResponse, to: string, cookie: string): void {
+  sendPage(res, 303, page('Moved', paragraph('Continue to the dashboard.')), { location: to, 'set-cookie': cookie });
+}

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import type { BudgetForecast } from '../forecast/budgets.js';
+import type { Forecast } from '../forecast/project.js';
+import { parseScope } from '../policy/scope.js';
+import type { Budget } from '../policy/rules.js';
+import { type AggregateRow, emptyTotals } from '../storage/ports.js';
+import type { Overview } from './overview.js';
+import { renderOverview } from './overview-page.js';
+
+const NOW = Date.UTC(2026, 11, 5, 12);
+const DAY = 86_400_000;
+const USD = 1_000_000_000_000n;
+
+function row(key: string, costUsd: bigint, requests: number): AggregateRow {
+  return { ...emptyTotals(), keys: [key], requests, inputTokens: 1000 * requests, cacheReadTokens: 250 * requests, outputTokens: 10 * requests, costPicos: costUsd * USD };
+}
+
+function forecast(spent: bigint, limit: bigint, status: Forecast['status'], runOutAt: number | null): Forecast {
+  return { method: 'flat', historyDays: 7, dailyRatePicos: USD, windowStart: NOW - DAY, windowEnd: NOW + DAY, spentPicos: spent * USD, limitPicos: limit * USD, projectedPicos: (spent + 1n) * USD, runOutAt, status };
+}
+
+function budget(id: string, scope: string, name: string | null = null): Budget {
+  return { kind: 'budget', id, name, scope: parseScope(scope), window: { kind: 'calendar', unit: 'month' }, limitPicos: 100n * USD, mode: 'hard', pool: null, source: 'config', createdAt: 0 } as unknown as Budget;
+}
+
+function overview(o: Partial<Overview> = {}): Overview {
+  const teams = [row('<script>alert(1)</script>', 30n, 3), row('', 10n, 1)];
+  const total = { ...emptyTotals(), requests: 4, inputTokens: 4000, cacheReadTokens: 1000, outputTokens: 40, costPicos: 40n * USD, unpricedRequests: 2, errors: 1 };
+  return {
+    span: '7d',
+    since: NOW - 7 * DAY,
+    until: NOW,
+    report: { query: { by: ['team'] }, rows: teams, total, concentration: { sessions: { top: 1, of: 10, share: 0.75 }, workflows: { top: 0, of: 0, share: null } } },
+    breakdowns: [
+      { dimension: 'team', rows: teams, more: 0 },
+      { dimension: 'model', rows: [row('gpt-5', 40n, 4)], more: 16 },
+    ],
+    change: { from: { since: NOW - 14 * DAY, until: NOW - 7 * DAY, label: 'prev-7d' }, to: { since: NOW - 7 * DAY, until: NOW, label: 'last-7d' }, only: undefined, fromPicos: 20n * USD, toPicos: 40n * USD, drivers: [{ id: 'requests', label: 'more requests', deltaPicos: 20n * USD, detail: 'requests 2 → 4' }], roundingPicos: 0n, roundedInto: undefined, summary: 'Spend rose from $20.00 to $40.00 & doubled.' },
+    forecasts: undefined,
+    ...o,
+  };
+}
+
+const rowsOf = (html: string, section: string) => {
+  const part = html.split(`<h2>${section}</h2>`)[1]?.split('<h2>')[0] ?? '';
+  return [...part.matchAll(/<tr[^>]*>(.*?)<\/tr>/g)].map((m) => [...m[1]!.matchAll(/<t[dh][^>]*>(.*?)<\/t[dh]>/g)].map((c) => c[1]!));
+};
+
+describe('the dashboard page', () => {
+  it('shows the window, its spend against the one before, and what changed, every value escaped', () => {
+    const html = renderOverview(overview(), 'UTC');
+    expect(html).toContain('<title>Spend in the last 7 days · Tollgate</title>');
+    expect(html).toContain('<dd>$40.00 ($20.00 the 7d before)</dd>');
+    expect(html).toContain('<dd>4, 1 failed</dd>');
+    expect(html).toContain('4,000 in (25.0% read from the prompt cache), 40 out');
+    expect(html).toContain('2 requests of models without a known price are not in the spend');
+    expect(html).toContain('The top 1 of 10 sessions took 75.0% of their spend. No spend by workflows.');
+    expect(html).toContain('<p>Spend rose from $20.00 to $40.00 &#38; doubled.</p>');
+    expect(rowsOf(html, 'What changed')[1]).toEqual(['more requests', '+$20.00', 'requests 2 → 4']);
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
+  });
+
+  it('breaks spend down with shares, names groups without a value, and counts what it leaves out', () => {
+    const html = renderOverview(overview(), 'UTC');
+    const teams = rowsOf(html, 'By team');
+    expect(teams[0]).toEqual(['team', 'requests', 'input', 'cache read', 'cache write', 'output', 'cost', 'cache-read %', 'errors', 'share of spend']);
+    expect(teams[1]![9]).toBe('75.0%');
+    expect(teams[2]![0]).toBe('(none)');
+    expect(teams[2]![6]).toBe('$10.00');
+    expect(html).toContain('And 16 more: `tollgate report --since 7d --by model`.');
+    expect(html).toContain('<strong>7d</strong>');
+    expect(html).toContain('<a href="/ui?span=30d">30d</a>');
+  });
+
+  it('lists each budget with what it spent, its projection and when it runs out, when spend controls are on', () => {
+    expect(renderOverview(overview(), 'UTC')).not.toContain('<h2>Budgets</h2>');
+    expect(renderOverview(overview({ forecasts: [] }), 'UTC')).toContain('No budgets or pools are set');
+    const forecasts: BudgetForecast[] = [
+      { budget: budget('b1', 'team:platform', 'Platform'), forecast: forecast(90n, 100n, 'will_run_out', NOW + 3_600_000) },
+      { budget: budget('b2', 'user:alice'), forecast: forecast(100n, 100n, 'exhausted', NOW) },
+      { budget: budget('b3', 'user:bob'), forecast: forecast(0n, 100n, 'no_history', null) },
+    ];
+    const rows = rowsOf(renderOverview(overview({ forecasts }), 'Europe/Berlin'), 'Budgets');
+    expect(rows[1]).toEqual(['Platform', 'team:platform', 'month', '$90.00', '$100.00', '90%', '$91.00', '2026-12-05 14:00 Europe/Berlin']);
+    expect(rows[2]![7]).toBe('used up');
+    expect(rows[3]![7]).toBe('no history yet');
+  });
+});

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { displayUsd } from '../../src/core/money.js';
+import type { PriceFn } from '../../src/metering/build-row.js';
+import { budgetInput, parseRule, toBudget } from '../../src/policy/rule-input.js';
+import type { Storage } from '../../src/storage/ports.js';
+import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
+import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
+import { type Harness, startHarness } from '../support/harness.js';
+
+/** $20 per million input tokens, $60 per million output. */
+const price: PriceFn = (r) => ({ costPicos: BigInt(r.usage.inputTokens) * 20_000_000n + BigInt(r.usage.outputTokens) * 60_000_000n, unpriced: false });
+const SCHEMA = `tg_dashboard_${process.pid}`;
+const STORES: [string, (() => Promise<Storage>) | undefined][] = [
+  ['SQLite', undefined],
+  ['Postgres', async () => (await dropSchemas([SCHEMA]), openPostgres({ url: TEST_PG_URL, schema: SCHEMA }))],
+];
+
+/** The cells of the table rows of one section of the page. */
+function rowsOf(html: string, section: string): string[][] {
+  const part = html.split(`<h2>${section}</h2>`)[1]?.split('<h2>')[0] ?? '';
+  return [...part.matchAll(/<tr[^>]*>(.*?)<\/tr>/g)].map((m) => [...m[1]!.matchAll(/<t[dh][^>]*>(.*?)<\/t[dh]>/g)].map((c) => c[1]!));
+}
+
+describe.each(STORES)('the dashboard on %s', (_, storage) => {
+  let h: Harness;
+  let cookie = '';
+  const ui = (path = '/ui', init: RequestInit = {}) => fetch(`${h.url}${path}`, { redirect: 'manual', ...init, headers: { cookie, ...(init.headers as Record<string, string>) } });
+  const login = (token: string) => ui('/ui/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }).toString() });
+
+  beforeAll(async () => {
+    const budget = toBudget(parseRule(budgetInput, { scope: 'team:platform', window: 'month', limit_usd: 5, name: 'Platform monthly' }), 'budget', 'config', 0);
+    h = await startHarness({ price, storage, policy: { rules: { budgets: [budget], rateLimits: [], modelPolicies: [] } } });
+    const made = await fetch(`${h.url}/admin/v1/keys`, { method: 'POST', headers: { authorization: 'Bearer admin-secret' }, body: JSON.stringify({ user: 'bob', team: 'web' }) });
+    const bob = ((await made.json()) as { key: string }).key;
+    h.fake.setDefault({ usage: { input: 1000, output: 100 } });
+    const chat = (key: string, tags: string) =>
+      fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-tollgate-tags': tags }, body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }) }).then((r) => r.text());
+    await Promise.all([chat(h.key.key, 'workflow=review'), chat(h.key.key, 'workflow=review'), chat(h.key.key, 'workflow=triage'), chat(bob, 'workflow=review')]);
+  });
+  afterAll(async () => {
+    await h.close();
+    if (storage) await dropSchemas([SCHEMA]);
+  });
+
+  it('asks for the admin token, refuses a wrong one, and signs in with the right one', async () => {
+    const first = await ui();
+    expect(first.status).toBe(200);
+    expect(first.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const form = await first.text();
+    expect(form).toContain('<form method="post" action="/ui/login">');
+    expect(form).not.toContain('By team');
+
+    const wrong = await login('admin-wrong!');
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain('That is not the admin token.');
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+
+    const right = await login('admin-secret');
+    expect(right.status).toBe(303);
+    expect(right.headers.get('location')).toBe('/ui');
+    const set = right.headers.get('set-cookie') ?? '';
+    expect(set).toMatch(/^tollgate_ui=\d+\.[\w-]{43}; Path=\/ui; Max-Age=43200; HttpOnly; SameSite=Strict$/);
+    cookie = set.split(';')[0]!;
+  });
+
+  it('shows the ledger spend by team, model, user and workflow, the budget, and what changed', async () => {
+    const rows = await h.rows();
+    expect(rows).toHaveLength(4);
+    const r = await ui();
+    expect(r.status).toBe(200);
+    const html = await r.text();
+    // Each request: 1,000 input × $20/M + 100 output × $60/M = $0.026.
+    const each = 26_000_000_000n;
+    expect(rows.every((x) => x.costPicos === each)).toBe(true);
+    expect(html).toContain(`<dd>${displayUsd(4n * each)} ($0.00 the 7d before)</dd>`);
+    expect(rowsOf(html, 'By team').slice(1).map((c) => [c[0], c[1], c[6], c[9]])).toEqual([
+      ['platform', '3', displayUsd(3n * each), '75.0%'],
+      ['web', '1', displayUsd(each), '25.0%'],
+    ]);
+    expect(rowsOf(html, 'By user').slice(1).map((c) => c[0])).toEqual(['alice', 'bob']);
+    expect(rowsOf(html, 'By workflow').slice(1).map((c) => [c[0], c[1]])).toEqual([['review', '3'], ['triage', '1']]);
+    expect(rowsOf(html, 'By model').slice(1).map((c) => c[0])).toEqual(['gpt-5']);
+    const budget = rowsOf(html, 'Budgets')[1]!;
+    expect(budget.slice(0, 6)).toEqual(['Platform monthly', 'team:platform', 'month', displayUsd(3n * each), '$5.00', '1%']);
+    expect(rowsOf(html, 'What changed').length).toBeGreaterThan(1);
+    expect(html).toContain('npx tollgate explain --from prev-7d --to last-7d');
+  });
+
+  it('takes the last day or month, and refuses any other span', async () => {
+    expect(await (await ui('/ui?span=24h')).text()).toContain('<title>Spend in the last 24 hours · Tollgate</title>');
+    expect(await (await ui('/ui?span=30d')).text()).toContain('<title>Spend in the last 30 days · Tollgate</title>');
+    const bad = await ui('/ui?span=1y');
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('span must be one of 24h, 7d, 30d');
+  });
+
+  it('shows the sign-in form again for a changed cookie, and signs out', async () => {
+    const tampered = cookie.replace(/=(\d+)\./, (_m, exp: string) => `=${Number(exp) + 1}.`);
+    const html = await (await ui('/ui', { headers: { cookie: tampered } })).text();
+    expect(html).toContain('action="/ui/login"');
+    expect(html).not.toContain('By team');
+    const out = await ui('/ui/logout', { method: 'POST' });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('set-cookie')).toContain('tollgate_ui=; Path=/ui; Max-Age=0');
+  });
+
+  it('answers what it does not serve with a page, never an API row', async () => {
+    await h.mark();
+    expect((await ui('/ui/nothing')).status).toBe(404);
+    expect((await ui('/ui', { method: 'DELETE' })).status).toBe(405);
+    const big = await ui('/ui/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${'x'.repeat(8 * 1024)}` });
+    expect(big.status).toBe(413);
+    expect(await h.rows()).toHaveLength(0);
+  });
+});
