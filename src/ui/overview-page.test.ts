@@ -61,6 +61,13 @@ describe('the dashboard page', () => {
     expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
   });
 
+  it('says where requests come from when the window has none', () => {
+    const empty = overview();
+    empty.report = { ...empty.report, rows: [], total: emptyTotals() };
+    expect(renderOverview(empty, 'UTC')).toContain('No requests in the last 7 days: point clients at the gateway (docs/clients.md)');
+    expect(renderOverview(overview(), 'UTC')).not.toContain('No requests in');
+  });
+
   it('breaks spend down with shares, names groups without a value, and counts what it leaves out', () => {
     const html = renderOverview(overview(), 'UTC');
     const teams = rowsOf(html, 'By team');

@@ -29,6 +29,7 @@ export function renderOverview(o: Overview, timeZone: string): string {
   const parts = [
     spanLinks(o.span),
     definitionList(facts),
+    t.requests === 0 ? paragraph(`No requests in ${SPAN_NAMES[o.span]}: point clients at the gateway (docs/clients.md), or import agent logs with \`tollgate import\` (docs/import.md).`) : '',
     paragraph(`${concentrationText('sessions', o.report.concentration.sessions)} ${concentrationText('workflows', o.report.concentration.workflows)}`),
     changeSection(o.change, true),
     budgetsSection(o, timeZone),

@@ -161,4 +161,15 @@ describe('the built CLI: forecasts, outcomes, FOCUS export and chargeback', () =
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--month: month "2026-13": use YYYY-MM');
   });
+
+  it('shows the same spend and budget on the dashboard, once signed in with the admin token', async () => {
+    const login = await fetch(`${gw.url}/ui/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'token=adm' });
+    expect(login.status).toBe(303);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const html = await (await fetch(`${gw.url}/ui?span=30d`, { headers: { cookie } })).text();
+    const rows = (section: string) => [...(html.split(`<h2>${section}</h2>`)[1]?.split('<h2>')[0] ?? '').matchAll(/<tr>(.*?)<\/tr>/g)].map((m) => [...m[1]!.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((c) => c[1]!)).filter((r) => r.length > 0);
+    expect(rows('By team').map((r) => [r[0], r[1]])).toEqual([['platform', '3'], ['(none)', '1']]);
+    expect(rows('Budgets')[0]!.slice(0, 3)).toEqual(['platform-month', 'team:platform', 'month']);
+    expect(html).toContain('<h2>What changed</h2>');
+  });
 });
