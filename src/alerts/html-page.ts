@@ -46,9 +46,12 @@ export function paragraph(text: string): string {
   return `<p>${escapeHtml(text)}</p>`;
 }
 
-/** A table of text cells; columns named in `numeric` are right-aligned. The last row is a total when `total` is set. */
-export function table(head: readonly string[], rows: readonly (readonly string[])[], o: { numeric?: ReadonlySet<number>; total?: boolean } = {}): string {
-  const cell = (tag: 'th' | 'td', v: string, i: number) => `<${tag}${tag === 'td' && o.numeric?.has(i) ? ' class="n"' : ''}>${escapeHtml(v)}</${tag}>`;
+/**
+ * A table of text cells; columns named in `numeric` are right-aligned, and those in `html` hold
+ * markup already escaped (links). The last row is a total when `total` is set.
+ */
+export function table(head: readonly string[], rows: readonly (readonly string[])[], o: { numeric?: ReadonlySet<number>; html?: ReadonlySet<number>; total?: boolean } = {}): string {
+  const cell = (tag: 'th' | 'td', v: string, i: number) => `<${tag}${tag === 'td' && o.numeric?.has(i) ? ' class="n"' : ''}>${tag === 'td' && o.html?.has(i) ? v : escapeHtml(v)}</${tag}>`;
   const body = rows.map((r, k) => `<tr${o.total && k === rows.length - 1 ? ' class="total"' : ''}>${r.map((v, i) => cell('td', v, i)).join('')}</tr>`).join('\n');
   return `<div class="scroll"><table><thead><tr>${head.map((v, i) => cell('th', v, i)).join('')}</tr></thead>\n<tbody>${body}</tbody></table></div>`;
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../core/logger.js';
 import { page, paragraph } from '../alerts/html-page.js';
+import { groupFilterOf } from '../explain/explain.js';
 import { forecastBudgets } from '../forecast/budgets.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import type { RateBook } from '../pricing/unit-rates.js';
@@ -44,10 +45,11 @@ export async function handleUi(deps: UiDeps, req: IncomingMessage, res: ServerRe
     if (method !== 'GET' && method !== 'HEAD') return sendPage(res, 405, page('Method not allowed', paragraph('Open /ui in a browser.')), { allow: 'GET, HEAD' });
     if (!signedIn(req.headers.cookie, deps.token, now)) return sendPage(res, 200, renderLogin());
     const span = spanOf(query.get('span'));
+    const only = groupFilterOf((field) => query.get(field) ?? undefined);
     await deps.flush();
     const policy = deps.policy;
     const forecasts = policy && (async (at: number) => forecastBudgets(deps.ledger, { ...policy.rules.current(), budgets: await knownBudgets(policy) }, { timeZone: policy.settings.timeZone, keyPrefix: policy.settings.keyPrefix, now: at }));
-    const overview = await loadOverview({ ledger: deps.ledger, rates: deps.rates ?? (() => undefined), forecasts }, span, now);
+    const overview = await loadOverview({ ledger: deps.ledger, rates: deps.rates ?? (() => undefined), forecasts }, span, now, only);
     sendPage(res, 200, renderOverview(overview, policy?.settings.timeZone ?? 'UTC'));
   } catch (err) {
     if (res.headersSent) return void res.destroy();

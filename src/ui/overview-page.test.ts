@@ -30,7 +30,9 @@ function overview(o: Partial<Overview> = {}): Overview {
     span: '7d',
     since: NOW - 7 * DAY,
     until: NOW,
-    report: { query: { by: ['team'] }, rows: teams, total, concentration: { sessions: { top: 1, of: 10, share: 0.75 }, workflows: { top: 0, of: 0, share: null } } },
+    only: undefined,
+    total,
+    concentration: { sessions: { top: 1, of: 10, share: 0.75 }, workflows: { top: 0, of: 0, share: null } },
     breakdowns: [
       { dimension: 'team', rows: teams, more: 0 },
       { dimension: 'model', rows: [row('gpt-5', 40n, 4)], more: 16 },
@@ -63,7 +65,7 @@ describe('the dashboard page', () => {
 
   it('says where requests come from when the window has none', () => {
     const empty = overview();
-    empty.report = { ...empty.report, rows: [], total: emptyTotals() };
+    empty.total = emptyTotals();
     expect(renderOverview(empty, 'UTC')).toContain('No requests in the last 7 days: point clients at the gateway (docs/clients.md)');
     expect(renderOverview(overview(), 'UTC')).not.toContain('No requests in');
   });
@@ -78,6 +80,19 @@ describe('the dashboard page', () => {
     expect(html).toContain('And 16 more: `tollgate report --since 7d --by model`.');
     expect(html).toContain('<strong>7d</strong>');
     expect(html).toContain('<a href="/ui?span=30d">30d</a>');
+    expect(teams[1]![0]).toBe('<a href="/ui?span=7d&#38;team=%3Cscript%3Ealert%281%29%3C%2Fscript%3E">&#60;script&#62;alert(1)&#60;/script&#62;</a>');
+    expect(html).not.toContain('everyone</a>');
+  });
+
+  it('narrowed to one group: says whose spend it is, keeps the narrowing across spans, and links back to everyone', () => {
+    const only = { field: 'team' as const, value: 'a&b "c"' };
+    const html = renderOverview(overview({ only, concentration: undefined, breakdowns: [{ dimension: 'user', rows: [row('alice', 5n, 1)], more: 0 }] }), 'UTC');
+    expect(html).toContain('<title>Spend of team a&#38;b &#34;c&#34; in the last 7 days · Tollgate</title>');
+    expect(html).toContain('<a href="/ui?span=24h&#38;team=a%26b+%22c%22">24h</a>');
+    expect(html).toContain('<a href="/ui?span=7d">everyone</a>');
+    expect(html).not.toContain('of their spend');
+    expect(rowsOf(html, 'By user')[1]![0]).toBe('<a href="/ui?span=7d&#38;user=alice">alice</a>');
+    expect(html).toContain('explain --from prev-7d --to last-7d --team &#39;a&#38;b &#34;c&#34;&#39;');
   });
 
   it('lists each budget with what it spent, its projection and when it runs out, when spend controls are on', () => {

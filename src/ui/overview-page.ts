@@ -5,11 +5,14 @@ import { definitionList, escapeHtml, page, paragraph, table } from '../alerts/ht
 import { changeSection, measureCells, measureHeads } from '../alerts/spend-sections.js';
 import { formatScope } from '../policy/scope.js';
 import { formatWindow } from '../policy/window.js';
+import type { GroupFilter } from '../explain/explain.js';
 import { type Concentration, cacheReadShare, ratio } from '../reports/report.js';
-import { type Overview, SPANS, type Span } from './overview.js';
+import { FILTER_DIMENSION, type Overview, SPANS, type Span } from './overview.js';
 
 const SPAN_NAMES: Record<Span, string> = { '24h': 'the last 24 hours', '7d': 'the last 7 days', '30d': 'the last 30 days' };
 const DIMENSION_NAMES: Record<string, string> = { team: 'team', model: 'model', user: 'user', 'tag:workflow': 'workflow', client: 'client' };
+/** The narrowing a breakdown's group links to. */
+const FIELD_OF = Object.fromEntries(Object.entries(FILTER_DIMENSION).map(([field, dim]) => [dim, field])) as Record<string, GroupFilter['field']>;
 
 /**
  * The dashboard's one page: where the money went in a span, what changed against the span
@@ -17,7 +20,7 @@ const DIMENSION_NAMES: Record<string, string> = { team: 'team', model: 'model', 
  * are always shown (only the admin token opens it).
  */
 export function renderOverview(o: Overview, timeZone: string): string {
-  const t = o.report.total;
+  const t = o.total;
   const share = cacheReadShare(t);
   const facts: [string, string][] = [
     ['Window', `${displayTime(o.since, timeZone)} to ${displayTime(o.until, timeZone)}`],
@@ -27,22 +30,31 @@ export function renderOverview(o: Overview, timeZone: string): string {
   ];
   if (t.unpricedRequests > 0) facts.push(['Unpriced', `${countText(t.unpricedRequests)} requests of models without a known price are not in the spend: add a pricing override (docs/pricing.md)`]);
   const parts = [
-    spanLinks(o.span),
+    spanLinks(o),
     definitionList(facts),
     t.requests === 0 ? paragraph(`No requests in ${SPAN_NAMES[o.span]}: point clients at the gateway (docs/clients.md), or import agent logs with \`tollgate import\` (docs/import.md).`) : '',
-    paragraph(`${concentrationText('sessions', o.report.concentration.sessions)} ${concentrationText('workflows', o.report.concentration.workflows)}`),
+    o.concentration ? paragraph(`${concentrationText('sessions', o.concentration.sessions)} ${concentrationText('workflows', o.concentration.workflows)}`) : '',
     changeSection(o.change, true),
     budgetsSection(o, timeZone),
     ...o.breakdowns.map((b) => breakdownSection(b, o)),
-    digSection(o.span),
+    digSection(o),
     '<form method="post" action="/ui/logout"><button type="submit">Sign out</button></form>',
   ];
-  return page(`Spend in ${SPAN_NAMES[o.span]}`, parts.filter((p) => p !== '').join('\n'), { wide: true });
+  const whose = o.only ? ` of ${o.only.field} ${o.only.value}` : '';
+  return page(`Spend${whose} in ${SPAN_NAMES[o.span]}`, parts.filter((p) => p !== '').join('\n'), { wide: true });
 }
 
-function spanLinks(current: Span): string {
-  const links = (Object.keys(SPANS) as Span[]).map((s) => (s === current ? `<strong>${s}</strong>` : `<a href="/ui?span=${s}">${s}</a>`));
-  return `<p>${links.join(' · ')}</p>`;
+/** This view's address for another span or narrowing, escaped for an attribute. */
+function href(span: Span, only: GroupFilter | undefined): string {
+  const q = new URLSearchParams({ span });
+  if (only) q.set(only.field, only.value);
+  return escapeHtml(`/ui?${q.toString()}`);
+}
+
+function spanLinks(o: Overview): string {
+  const links = (Object.keys(SPANS) as Span[]).map((s) => (s === o.span ? `<strong>${s}</strong>` : `<a href="${href(s, o.only)}">${s}</a>`));
+  const back = o.only ? ` · <a href="${href(o.span, undefined)}">everyone</a>` : '';
+  return `<p>${links.join(' · ')}${back}</p>`;
 }
 
 function concentrationText(what: string, c: Concentration): string {
@@ -52,6 +64,7 @@ function concentrationText(what: string, c: Concentration): string {
 
 function budgetsSection(o: Overview, timeZone: string): string {
   if (o.forecasts === undefined) return '';
+  if (o.forecasts.length === 0 && o.only) return '';
   if (o.forecasts.length === 0) return `<h2>Budgets</h2>\n${paragraph('No budgets or pools are set: `tollgate budgets set` (docs/budgets.md).')}`;
   const head = ['budget', 'scope', 'window', 'spent', 'limit', 'used', 'projected', 'runs out'];
   const rows = o.forecasts.map(({ budget: b, forecast: f }) => [
@@ -71,14 +84,19 @@ function breakdownSection(b: Overview['breakdowns'][number], o: Overview): strin
   const name = DIMENSION_NAMES[b.dimension] ?? b.dimension;
   const title = `By ${name}`;
   if (b.rows.length === 0) return `<h2>${escapeHtml(title)}</h2>\n${paragraph('No requests.')}`;
-  const total = o.report.total.costPicos;
+  const total = o.total.costPicos;
   const head = [name, ...measureHeads(true), 'share of spend'];
-  const rows = b.rows.map((r) => [r.keys[0] === '' ? '(none)' : r.keys[0]!, ...measureCells(r, true), total > 0n ? `${(ratio(r.costPicos, total) * 100).toFixed(1)}%` : '-']);
+  const field = FIELD_OF[b.dimension];
+  // A group with a value links to the view narrowed to it.
+  const label = (key: string) => (key === '' || field === undefined ? escapeHtml(key === '' ? '(none)' : key) : `<a href="${href(o.span, { field, value: key })}">${escapeHtml(key)}</a>`);
+  const rows = b.rows.map((r) => [label(r.keys[0]!), ...measureCells(r, true), total > 0n ? `${(ratio(r.costPicos, total) * 100).toFixed(1)}%` : '-']);
   const more = b.more ? paragraph(`And ${countText(b.more)} more: \`tollgate report --since ${o.span} --by ${b.dimension}\`.`) : '';
-  return `<h2>${escapeHtml(title)}</h2>\n${table(head, rows, { numeric: new Set(head.map((_, i) => i).filter((i) => i > 0)) })}${more}`;
+  return `<h2>${escapeHtml(title)}</h2>\n${table(head, rows, { numeric: new Set(head.map((_, i) => i).filter((i) => i > 0)), html: new Set([0]) })}${more}`;
 }
 
-function digSection(span: Span): string {
-  const lines = [`npx tollgate report --since ${span} --by team model`, `npx tollgate explain --from prev-${span} --to last-${span}`, `npx tollgate cache-report --since ${span}`, `npx tollgate detect --since ${span}`];
+function digSection(o: Overview): string {
+  const span = o.span;
+  const narrow = o.only ? ` --${o.only.field} '${o.only.value.replace(/'/g, `'\\''`)}'` : '';
+  const lines = [`npx tollgate report --since ${span} --by team model`, `npx tollgate explain --from prev-${span} --to last-${span}${narrow}`, `npx tollgate cache-report --since ${span}`, `npx tollgate detect --since ${span}`];
   return `<h2>Dig further</h2>\n${paragraph('The same figures, and more, from the command line (or the admin API):')}\n<pre>${escapeHtml(lines.join('\n'))}</pre>`;
 }

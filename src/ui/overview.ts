@@ -1,9 +1,10 @@
 import type { Dimension } from '../core/ledger-row.js';
-import { type Explanation, explain } from '../explain/explain.js';
+import { type Explanation, type GroupFilter, explain } from '../explain/explain.js';
 import type { BudgetForecast } from '../forecast/budgets.js';
+import { formatScope } from '../policy/scope.js';
 import type { RateBook } from '../pricing/unit-rates.js';
-import { type Report, runReport, sortByCost } from '../reports/report.js';
-import type { AggregateRow, LedgerStore } from '../storage/ports.js';
+import { type Concentration, runReport, sortByCost } from '../reports/report.js';
+import { type AggregateRow, type LedgerStore, type Totals, addTotals, emptyTotals } from '../storage/ports.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -22,6 +23,9 @@ export function spanOf(text: string | null): Span {
 /** Rows per breakdown; the rest is counted, and one command away. */
 export const TOP_ROWS = 15;
 
+/** The ledger dimension each narrowing reads. */
+export const FILTER_DIMENSION: Record<GroupFilter['field'], Dimension> = { user: 'user', team: 'team', model: 'model', provider: 'provider', client: 'client', workflow: 'tag:workflow' };
+
 export interface Breakdown {
   dimension: Dimension;
   rows: AggregateRow[];
@@ -33,12 +37,15 @@ export interface Overview {
   span: Span;
   since: number;
   until: number;
-  /** By team, with the window's total and the concentration of spend in sessions and workflows. */
-  report: Report;
+  /** One team, user, model… when the view is narrowed to it; everyone's otherwise. */
+  only: GroupFilter | undefined;
+  total: Totals;
+  /** The share of spend in the top sessions and workflows (everyone's view only). */
+  concentration: { sessions: Concentration; workflows: Concentration } | undefined;
   breakdowns: Breakdown[];
   /** This window against the one before it, of the same length. */
   change: Explanation;
-  /** Every budget and pool, when spend controls are on. */
+  /** The budgets and pools (those on the narrowed scope alone), when spend controls are on. */
   forecasts: BudgetForecast[] | undefined;
 }
 
@@ -48,22 +55,40 @@ export interface OverviewSources {
   forecasts?: (now: number) => Promise<BudgetForecast[]>;
 }
 
-/** After the team's, which the report holds. */
-const BREAKDOWNS: Dimension[] = ['model', 'user', 'tag:workflow', 'client'];
+const BREAKDOWNS: Dimension[] = ['team', 'model', 'user', 'tag:workflow', 'client'];
 
-/** What the dashboard shows for a span ending now, read from the ledger's rollups. */
-export async function loadOverview(s: OverviewSources, span: Span, now: number): Promise<Overview> {
+/** What the dashboard shows for a span ending now, read from the ledger's rollups; `only` narrows it to one group. */
+export async function loadOverview(s: OverviewSources, span: Span, now: number, only?: GroupFilter): Promise<Overview> {
   const length = SPANS[span];
   const since = now - length;
-  const [report, change, forecasts, ...breakdowns] = await Promise.all([
-    runReport(s.ledger, { since, until: now, by: ['team'] }),
-    explain(s.ledger, { since: since - length, until: since, label: `prev-${span}` }, { since, until: now, label: `last-${span}` }, s.rates, now),
+  const [head, change, forecasts, ...breakdowns] = await Promise.all([
+    only ? Promise.resolve(undefined) : runReport(s.ledger, { since, until: now, by: ['team'] }),
+    explain(s.ledger, { since: since - length, until: since, label: `prev-${span}` }, { since, until: now, label: `last-${span}` }, s.rates, now, only),
     s.forecasts?.(now),
-    ...BREAKDOWNS.map(async (dimension) => breakdown(dimension, sortByCost(await s.ledger.aggregate({ since, until: now, by: [dimension] })))),
+    // Everyone's teams come with the report.
+    ...BREAKDOWNS.filter((d) => d !== (only ? FILTER_DIMENSION[only.field] : 'team')).map((d) => breakdown(s.ledger, d, since, now, only)),
   ]);
-  return { span, since, until: now, report, breakdowns: [breakdown('team', report.rows), ...breakdowns], change, forecasts };
+  if (head) breakdowns.unshift({ dimension: 'team', all: head.rows });
+  // Narrowed, any one dimension's groups add up to the whole.
+  const total = head?.total ?? emptyTotals();
+  if (!head) for (const r of breakdowns[0]!.all) addTotals(total, r);
+  const scope = only && `${only.field}:${only.value}`;
+  return {
+    span,
+    since,
+    until: now,
+    only,
+    total,
+    concentration: head?.concentration,
+    breakdowns: breakdowns.map((b) => ({ dimension: b.dimension, rows: b.all.slice(0, TOP_ROWS), more: Math.max(0, b.all.length - TOP_ROWS) })),
+    change,
+    forecasts: scope === undefined ? forecasts : forecasts?.filter((f) => f.budget.kind !== 'pool' && formatScope(f.budget.scope) === scope),
+  };
 }
 
-function breakdown(dimension: Dimension, sorted: AggregateRow[]): Breakdown {
-  return { dimension, rows: sorted.slice(0, TOP_ROWS), more: Math.max(0, sorted.length - TOP_ROWS) };
+/** One dimension's groups, most expensive first; narrowed, read beside the narrowing's dimension and kept for its value. */
+async function breakdown(ledger: LedgerStore, dimension: Dimension, since: number, until: number, only: GroupFilter | undefined): Promise<{ dimension: Dimension; all: AggregateRow[] }> {
+  if (!only) return { dimension, all: sortByCost(await ledger.aggregate({ since, until, by: [dimension] })) };
+  const rows = await ledger.aggregate({ since, until, by: [FILTER_DIMENSION[only.field], dimension] });
+  return { dimension, all: sortByCost(rows.filter((r) => r.keys[0] === only.value).map((r) => ({ ...r, keys: [r.keys[1]!] }))) };
 }

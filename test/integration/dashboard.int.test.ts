@@ -15,6 +15,9 @@ const STORES: [string, (() => Promise<Storage>) | undefined][] = [
   ['Postgres', async () => (await dropSchemas([SCHEMA]), openPostgres({ url: TEST_PG_URL, schema: SCHEMA }))],
 ];
 
+/** A cell's text, without the link around it. */
+const text = (cell: string | undefined) => (cell ?? '').replace(/<[^>]+>/g, '');
+
 /** The cells of the table rows of one section of the page. */
 function rowsOf(html: string, section: string): string[][] {
   const part = html.split(`<h2>${section}</h2>`)[1]?.split('<h2>')[0] ?? '';
@@ -73,17 +76,39 @@ describe.each(STORES)('the dashboard on %s', (_, storage) => {
     const each = 26_000_000_000n;
     expect(rows.every((x) => x.costPicos === each)).toBe(true);
     expect(html).toContain(`<dd>${displayUsd(4n * each)} ($0.00 the 7d before)</dd>`);
-    expect(rowsOf(html, 'By team').slice(1).map((c) => [c[0], c[1], c[6], c[9]])).toEqual([
+    expect(rowsOf(html, 'By team').slice(1).map((c) => [text(c[0]), c[1], c[6], c[9]])).toEqual([
       ['platform', '3', displayUsd(3n * each), '75.0%'],
       ['web', '1', displayUsd(each), '25.0%'],
     ]);
-    expect(rowsOf(html, 'By user').slice(1).map((c) => c[0])).toEqual(['alice', 'bob']);
-    expect(rowsOf(html, 'By workflow').slice(1).map((c) => [c[0], c[1]])).toEqual([['review', '3'], ['triage', '1']]);
-    expect(rowsOf(html, 'By model').slice(1).map((c) => c[0])).toEqual(['gpt-5']);
+    expect(rowsOf(html, 'By user').slice(1).map((c) => text(c[0]))).toEqual(['alice', 'bob']);
+    expect(rowsOf(html, 'By workflow').slice(1).map((c) => [text(c[0]), c[1]])).toEqual([['review', '3'], ['triage', '1']]);
+    expect(rowsOf(html, 'By model').slice(1).map((c) => text(c[0]))).toEqual(['gpt-5']);
     const budget = rowsOf(html, 'Budgets')[1]!;
     expect(budget.slice(0, 6)).toEqual(['Platform monthly', 'team:platform', 'month', displayUsd(3n * each), '$5.00', '1%']);
     expect(rowsOf(html, 'What changed').length).toBeGreaterThan(1);
     expect(html).toContain('npx tollgate explain --from prev-7d --to last-7d');
+  });
+
+  it('narrows to one team: its users and workflows, its own change and its budget; the team links there', async () => {
+    const everyone = await (await ui()).text();
+    expect(rowsOf(everyone, 'By team')[1]![0]).toBe('<a href="/ui?span=7d&#38;team=platform">platform</a>');
+    const r = await ui('/ui?span=7d&team=platform');
+    expect(r.status).toBe(200);
+    const html = await r.text();
+    const each = 26_000_000_000n;
+    expect(html).toContain('<title>Spend of team platform in the last 7 days · Tollgate</title>');
+    expect(html).toContain(`<dd>${displayUsd(3n * each)} ($0.00 the 7d before)</dd>`);
+    expect(html).toContain("Team platform&#39;s spend");
+    expect(html).not.toContain('<h2>By team</h2>');
+    expect(rowsOf(html, 'By user').slice(1).map((c) => [c[0], c[1], c[9]])).toEqual([['<a href="/ui?span=7d&#38;user=alice">alice</a>', '3', '100.0%']]);
+    expect(rowsOf(html, 'By workflow').slice(1).map((c) => c[1])).toEqual(['2', '1']);
+    expect(rowsOf(html, 'Budgets')[1]![1]).toBe('team:platform');
+    const web = await (await ui('/ui?team=web')).text();
+    expect(web).not.toContain('<h2>Budgets</h2>');
+    expect(rowsOf(web, 'By user').slice(1).map((c) => c[1])).toEqual(['1']);
+    const two = await ui('/ui?team=web&user=bob');
+    expect(two.status).toBe(400);
+    expect(await two.text()).toContain('narrow to one of user, team, model, provider, client, workflow at a time, not user and team');
   });
 
   it('takes the last day or month, and refuses any other span', async () => {
