@@ -52,7 +52,7 @@ describe('the dashboard page', () => {
   it('shows the window, its spend against the one before, and what changed, every value escaped', () => {
     const html = renderOverview(overview(), 'UTC');
     expect(html).toContain('<title>Spend in the last 7 days · Tollgate</title>');
-    expect(html).toContain('<dd>$40.00 ($20.00 the 7d before)</dd>');
+    expect(html).toContain('<dd>$40.00 ($20.00 in the 7 days before)</dd>');
     expect(html).toContain('<dd>4, 1 failed</dd>');
     expect(html).toContain('4,000 in (25.0% read from the prompt cache), 40 out');
     expect(html).toContain('2 requests of models without a known price are not in the spend');

@@ -10,6 +10,7 @@ import { type Concentration, cacheReadShare, ratio } from '../reports/report.js'
 import { FILTER_DIMENSION, type Overview, SPANS, type Span } from './overview.js';
 
 const SPAN_NAMES: Record<Span, string> = { '24h': 'the last 24 hours', '7d': 'the last 7 days', '30d': 'the last 30 days' };
+const BEFORE: Record<Span, string> = { '24h': 'the 24 hours before', '7d': 'the 7 days before', '30d': 'the 30 days before' };
 const DIMENSION_NAMES: Record<string, string> = { team: 'team', model: 'model', user: 'user', 'tag:workflow': 'workflow', client: 'client' };
 /** The narrowing a breakdown's group links to. */
 const FIELD_OF = Object.fromEntries(Object.entries(FILTER_DIMENSION).map(([field, dim]) => [dim, field])) as Record<string, GroupFilter['field']>;
@@ -24,7 +25,7 @@ export function renderOverview(o: Overview, timeZone: string): string {
   const share = cacheReadShare(t);
   const facts: [string, string][] = [
     ['Window', `${displayTime(o.since, timeZone)} to ${displayTime(o.until, timeZone)}`],
-    ['Spend', `${displayUsd(t.costPicos)} (${displayUsd(o.change.fromPicos)} the ${o.span} before)`],
+    ['Spend', `${displayUsd(t.costPicos)} (${displayUsd(o.change.fromPicos)} in ${BEFORE[o.span]})`],
     ['Requests', `${countText(t.requests)}, ${countText(t.errors)} failed`],
     ['Tokens', `${countText(t.inputTokens)} in (${share === null ? 'none' : `${(share * 100).toFixed(1)}%`} read from the prompt cache), ${countText(t.outputTokens)} out`],
   ];

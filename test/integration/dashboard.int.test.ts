@@ -75,7 +75,7 @@ describe.each(STORES)('the dashboard on %s', (_, storage) => {
     // Each request: 1,000 input × $20/M + 100 output × $60/M = $0.026.
     const each = 26_000_000_000n;
     expect(rows.every((x) => x.costPicos === each)).toBe(true);
-    expect(html).toContain(`<dd>${displayUsd(4n * each)} ($0.00 the 7d before)</dd>`);
+    expect(html).toContain(`<dd>${displayUsd(4n * each)} ($0.00 in the 7 days before)</dd>`);
     expect(rowsOf(html, 'By team').slice(1).map((c) => [text(c[0]), c[1], c[6], c[9]])).toEqual([
       ['platform', '3', displayUsd(3n * each), '75.0%'],
       ['web', '1', displayUsd(each), '25.0%'],
@@ -97,7 +97,7 @@ describe.each(STORES)('the dashboard on %s', (_, storage) => {
     const html = await r.text();
     const each = 26_000_000_000n;
     expect(html).toContain('<title>Spend of team platform in the last 7 days · Tollgate</title>');
-    expect(html).toContain(`<dd>${displayUsd(3n * each)} ($0.00 the 7d before)</dd>`);
+    expect(html).toContain(`<dd>${displayUsd(3n * each)} ($0.00 in the 7 days before)</dd>`);
     expect(html).toContain("Team platform&#39;s spend");
     expect(html).not.toContain('<h2>By team</h2>');
     expect(rowsOf(html, 'By user').slice(1).map((c) => [c[0], c[1], c[9]])).toEqual([['<a href="/ui?span=7d&#38;user=alice">alice</a>', '3', '100.0%']]);
