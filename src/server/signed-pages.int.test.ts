@@ -18,6 +18,7 @@ import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
 import { sampleRow } from '../storage/testing/rows.js';
 import { TEST_PG_URL, dropSchemas } from '../storage/testing/postgres.js';
 import { type SignedPageDeps, handleEvidenceLink, handleSpendLink } from './signed-pages.js';
+import { rowsOf } from '../alerts/testing/page-rows.js';
 
 const SECRET = 'evidence-signing-secret-0123';
 const T0 = Date.UTC(2026, 10, 18, 14, 0, 30);
@@ -53,12 +54,6 @@ async function open(d: Detection, change?: (q: URLSearchParams) => void, init?: 
   expect(url.origin + url.pathname).toBe('https://tollgate.example/evidence');
   change?.(url.searchParams);
   return fetch(`${base}/evidence?${url.searchParams.toString()}`, init);
-}
-
-/** The cells of the table rows of one section of the page. */
-function rowsOf(html: string, section: string): string[][] {
-  const part = html.split(`<h2>${section}</h2>`)[1]?.split('<h2>')[0] ?? '';
-  return [...part.matchAll(/<tr[^>]*>(.*?)<\/tr>/g)].map((m) => [...m[1]!.matchAll(/<t[dh][^>]*>(.*?)<\/t[dh]>/g)].map((c) => c[1]!));
 }
 
 describe.each(STORES)('an anomaly alert evidence page on %s', (_, openStorage) => {

@@ -6,6 +6,7 @@ import type { Budget } from '../policy/rules.js';
 import { type AggregateRow, emptyTotals } from '../storage/ports.js';
 import type { Overview } from './overview.js';
 import { renderOverview } from './overview-page.js';
+import { rowsOf } from '../alerts/testing/page-rows.js';
 
 const NOW = Date.UTC(2026, 11, 5, 12);
 const DAY = 86_400_000;
@@ -42,11 +43,6 @@ function overview(o: Partial<Overview> = {}): Overview {
     ...o,
   };
 }
-
-const rowsOf = (html: string, section: string) => {
-  const part = html.split(`<h2>${section}</h2>`)[1]?.split('<h2>')[0] ?? '';
-  return [...part.matchAll(/<tr[^>]*>(.*?)<\/tr>/g)].map((m) => [...m[1]!.matchAll(/<t[dh][^>]*>(.*?)<\/t[dh]>/g)].map((c) => c[1]!));
-};
 
 describe('the dashboard page', () => {
   it('shows the window, its spend against the one before, and what changed, every value escaped', () => {

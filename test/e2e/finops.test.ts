@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cellText, rowsOf } from '../../src/alerts/testing/page-rows.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/index.js';
 import { type Served, serve, tollgate } from './cli.js';
 
@@ -167,9 +168,8 @@ describe('the built CLI: forecasts, outcomes, FOCUS export and chargeback', () =
     expect(login.status).toBe(303);
     const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
     const html = await (await fetch(`${gw.url}/ui?span=30d`, { headers: { cookie } })).text();
-    const rows = (section: string) => [...(html.split(`<h2>${section}</h2>`)[1]?.split('<h2>')[0] ?? '').matchAll(/<tr>(.*?)<\/tr>/g)].map((m) => [...m[1]!.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((c) => c[1]!)).filter((r) => r.length > 0);
-    expect(rows('By team').map((r) => [r[0]!.replace(/<[^>]+>/g, ''), r[1]])).toEqual([['platform', '3'], ['(none)', '1']]);
-    expect(rows('Budgets')[0]!.slice(0, 3)).toEqual(['platform-month', 'team:platform', 'month']);
+    expect(rowsOf(html, 'By team').slice(1).map((r) => [cellText(r[0]), r[1]])).toEqual([['platform', '3'], ['(none)', '1']]);
+    expect(rowsOf(html, 'Budgets')[1]!.slice(0, 3)).toEqual(['platform-month', 'team:platform', 'month']);
     expect(html).toContain('<h2>What changed</h2>');
   });
 });

@@ -6,6 +6,7 @@ import type { Storage } from '../../src/storage/ports.js';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
 import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
 import { type Harness, startHarness } from '../support/harness.js';
+import { cellText as text, rowsOf } from '../../src/alerts/testing/page-rows.js';
 
 /** $20 per million input tokens, $60 per million output. */
 const price: PriceFn = (r) => ({ costPicos: BigInt(r.usage.inputTokens) * 20_000_000n + BigInt(r.usage.outputTokens) * 60_000_000n, unpriced: false });
@@ -14,15 +15,6 @@ const STORES: [string, (() => Promise<Storage>) | undefined][] = [
   ['SQLite', undefined],
   ['Postgres', async () => (await dropSchemas([SCHEMA]), openPostgres({ url: TEST_PG_URL, schema: SCHEMA }))],
 ];
-
-/** A cell's text, without the link around it. */
-const text = (cell: string | undefined) => (cell ?? '').replace(/<[^>]+>/g, '');
-
-/** The cells of the table rows of one section of the page. */
-function rowsOf(html: string, section: string): string[][] {
-  const part = html.split(`<h2>${section}</h2>`)[1]?.split('<h2>')[0] ?? '';
-  return [...part.matchAll(/<tr[^>]*>(.*?)<\/tr>/g)].map((m) => [...m[1]!.matchAll(/<t[dh][^>]*>(.*?)<\/t[dh]>/g)].map((c) => c[1]!));
-}
 
 describe.each(STORES)('the dashboard on %s', (_, storage) => {
   let h: Harness;
