@@ -26,7 +26,7 @@ beforeAll(async () => {
   writeFileSync(config, `storage: { sqlite: ./data/tollgate.db }\nproviders:\n  - { name: openai, dialect: openai, base_url: "https://api.test:${fake.port}", api_key: sk-main, catalog: openai }\n`);
   const created = await tollgate(['keys', 'create', '--user', 'dana', '--team', 'infra', '--json', '--config', config], { cwd: dir });
   key = (JSON.parse(created.stdout) as { key: string }).key;
-  gw = await serve(['--config', config], { cwd: dir, env: { HTTPS_PROXY: proxy.url, NODE_EXTRA_CA_CERTS: caPem } });
+  gw = await serve(['--config', config], { cwd: dir, env: { HTTPS_PROXY: proxy.url, NODE_EXTRA_CA_CERTS: caPem, TOLLGATE_ADMIN_TOKEN: '' } });
 });
 afterAll(async () => {
   await gw?.stop();
@@ -35,7 +35,8 @@ afterAll(async () => {
 });
 
 describe('the gateway behind a corporate proxy, through the built CLI', () => {
-  it('says at start which providers go through the proxy', async () => {
+  it('says at start which providers go through the proxy, and that the admin API and dashboard are off', async () => {
+    expect(gw.stdout()).toContain('Admin API and dashboard off: set TOLLGATE_ADMIN_TOKEN to enable /admin/v1 and /ui.');
     await expect.poll(() => gw.stdout()).toContain(
       `Proxy: outbound requests: https:// through ${proxy.url} (HTTPS_PROXY); direct: loopback hosts. Providers through it: openai; direct: none.`,
     );

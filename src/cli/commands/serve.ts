@@ -104,7 +104,8 @@ export function serveCommand(program: Command, io: Io): void {
     }
     const where = config.storage.kind === 'sqlite' ? config.storage.path : 'postgres';
     io.out(`Tollgate listening on ${app.url} (storage: ${where}${config.source ? `, config: ${config.source}` : ''})\n`);
-    if (!process.env.TOLLGATE_ADMIN_TOKEN) io.out('Admin API off: set TOLLGATE_ADMIN_TOKEN to enable /admin/v1.\n');
+    if (process.env.TOLLGATE_ADMIN_TOKEN) io.out(`Dashboard: ${app.url}/ui (sign in with TOLLGATE_ADMIN_TOKEN)\n`);
+    else io.out('Admin API and dashboard off: set TOLLGATE_ADMIN_TOKEN to enable /admin/v1 and /ui.\n');
     const keyless = providers.filter(lacksProviderKey);
     if (keyless.length > 0) {
       io.out(`Provider keys: none set for ${keyless.map((p) => p.name).join(', ')}; clients there must send their own provider key, and a Tollgate key (tg_…) is refused until providers[].api_key is set.\n`);
