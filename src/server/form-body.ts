@@ -2,11 +2,9 @@ import type { IncomingMessage } from 'node:http';
 
 /** A form body past the page's limit: answered 413 (the rest is read and dropped, so the page still goes out). */
 export class FormTooLarge extends Error {
-  readonly maxBytes: number;
   constructor(maxBytes: number) {
     super(`The form is larger than ${maxBytes / 1024} KB.`);
     this.name = 'FormTooLarge';
-    this.maxBytes = maxBytes;
   }
 }
 
