@@ -164,7 +164,7 @@ describe('the built CLI: forecasts, outcomes, FOCUS export and chargeback', () =
   });
 
   it('shows the same spend and budget on the dashboard, once signed in with the admin token', async () => {
-    expect(gw.stdout()).toContain(`Dashboard: ${gw.url}/ui (sign in with TOLLGATE_ADMIN_TOKEN)`);
+    await expect.poll(() => gw.stdout()).toContain(`Dashboard: ${gw.url}/ui (sign in with TOLLGATE_ADMIN_TOKEN)`);
     const login = await fetch(`${gw.url}/ui/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'token=adm' });
     expect(login.status).toBe(303);
     const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;

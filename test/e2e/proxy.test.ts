@@ -36,7 +36,8 @@ afterAll(async () => {
 
 describe('the gateway behind a corporate proxy, through the built CLI', () => {
   it('says at start which providers go through the proxy, and that the admin API and dashboard are off', async () => {
-    expect(gw.stdout()).toContain('Admin API and dashboard off: set TOLLGATE_ADMIN_TOKEN to enable /admin/v1 and /ui.');
+    // The lines after "listening" may reach the pipe in a later chunk.
+    await expect.poll(() => gw.stdout()).toContain('Admin API and dashboard off: set TOLLGATE_ADMIN_TOKEN to enable /admin/v1 and /ui.');
     await expect.poll(() => gw.stdout()).toContain(
       `Proxy: outbound requests: https:// through ${proxy.url} (HTTPS_PROXY); direct: loopback hosts. Providers through it: openai; direct: none.`,
     );
