@@ -41,6 +41,8 @@ export async function handleUi(deps: UiDeps, req: IncomingMessage, res: ServerRe
       return redirect(res, '/ui', sessionCookie(deps.token, now, deps.secure));
     }
     if (path === '/ui/logout' && method === 'POST') return redirect(res, '/ui', clearedSessionCookie(deps.secure));
+    // The form's address, opened again from the address bar after a failed sign-in.
+    if ((path === '/ui/login' || path === '/ui/logout') && (method === 'GET' || method === 'HEAD')) return redirect(res, '/ui');
     if (path !== '/ui' && path !== '/ui/') return sendPage(res, 404, page('Not found', paragraph('The dashboard is at /ui.')));
     if (method !== 'GET' && method !== 'HEAD') return sendPage(res, 405, page('Method not allowed', paragraph('Open /ui in a browser.')), { allow: 'GET, HEAD' });
     if (!signedIn(req.headers.cookie, deps.token, now)) return sendPage(res, 200, renderLogin());
@@ -60,7 +62,7 @@ export async function handleUi(deps: UiDeps, req: IncomingMessage, res: ServerRe
   }
 }
 
-/** 303 See Other after a form's POST, so that reloading the page does not post it again. */
-function redirect(res: ServerResponse, to: string, cookie: string): void {
-  sendPage(res, 303, page('Moved', paragraph('Continue to the dashboard.')), { location: to, 'set-cookie': cookie });
+/** 303 See Other (after a form's POST, so that reloading the page does not post it again), setting `cookie` when given. */
+function redirect(res: ServerResponse, to: string, cookie?: string): void {
+  sendPage(res, 303, page('Moved', paragraph('Continue to the dashboard.')), cookie === undefined ? { location: to } : { location: to, 'set-cookie': cookie });
 }

@@ -124,6 +124,8 @@ describe.each(STORES)('the dashboard on %s', (_, storage) => {
   it('answers what it does not serve with a page, never an API row', async () => {
     await h.mark();
     expect((await ui('/ui/nothing')).status).toBe(404);
+    const again = await ui('/ui/login');
+    expect([again.status, again.headers.get('location'), again.headers.get('set-cookie')]).toEqual([303, '/ui', null]);
     expect((await ui('/ui', { method: 'DELETE' })).status).toBe(405);
     const big = await ui('/ui/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${'x'.repeat(8 * 1024)}` });
     expect(big.status).toBe(413);
