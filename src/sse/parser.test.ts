@@ -63,6 +63,18 @@ describe('SseParser', () => {
     expect(raws).toEqual(['data: a\r\n\r\n', 'data: b\r\n\r\n']);
   });
 
+  it('keeps a CRLF split across chunks inside the same event when an empty chunk comes between', () => {
+    const p = new SseParser();
+    const raws: string[] = [];
+    const on = (raw: Buffer) => raws.push(raw.toString());
+    p.push(Buffer.from('data: a\r\n\r'), on);
+    p.push(Buffer.alloc(0), on);
+    expect(raws).toEqual([]);
+    p.push(Buffer.from('\ndata: b\r\n\r\n'), on);
+    p.end(on);
+    expect(raws).toEqual(['data: a\r\n\r\n', 'data: b\r\n\r\n']);
+  });
+
   it('hands back an incomplete trailing event as raw bytes without dispatching it', () => {
     const out = parseSse(Buffer.from('data: 1\n\ndata: cut-off'));
     expect(out.map((o) => o.raw.toString())).toEqual(['data: 1\n\n', 'data: cut-off']);

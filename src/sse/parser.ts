@@ -57,6 +57,8 @@ export class SseParser {
   }
 
   push(chunk: Buffer, onEvent: OnEvent): void {
+    // An empty chunk says nothing, not even whether a pending CR's LF follows.
+    if (chunk.length === 0) return;
     let i = 0;
     let start = 0;
     const len = chunk.length;
