@@ -1,9 +1,9 @@
 import { countText } from '../core/count-text.js';
 import { displayUsd } from '../core/money.js';
-import { ratio } from '../reports/report.js';
 import type { ScopeSpend } from '../reports/scope-spend.js';
 import { displayTime, percentOf } from './format.js';
 import { definitionList, escapeHtml, page, paragraph, table } from './html-page.js';
+import { shareOfSpend } from './spend-sections.js';
 import type { SpendSpec } from './spend-link.js';
 
 export interface SpendPageOptions {
@@ -42,11 +42,7 @@ export function renderSpendPage(s: SpendSpec, spend: ScopeSpend, o: SpendPageOpt
 function section(title: string, b: ScopeSpend['by'][number], spend: ScopeSpend, show: boolean): string {
   if (b.rows.length === 0) return `<h2>${escapeHtml(title)}</h2>\n${paragraph('No requests.')}`;
   const head = [title.replace(/^By /, ''), 'requests', 'input', 'cache read', 'output', ...(show ? ['cost'] : []), 'share of spend'];
-  const rows = b.rows.map((r) => [r.keys[0] === '' ? '(none)' : r.keys[0]!, countText(r.requests), countText(r.inputTokens), countText(r.cacheReadTokens), countText(r.outputTokens), ...(show ? [displayUsd(r.costPicos)] : []), share(r.costPicos, spend.total.costPicos)]);
+  const rows = b.rows.map((r) => [r.keys[0] === '' ? '(none)' : r.keys[0]!, countText(r.requests), countText(r.inputTokens), countText(r.cacheReadTokens), countText(r.outputTokens), ...(show ? [displayUsd(r.costPicos)] : []), shareOfSpend(r.costPicos, spend.total.costPicos)]);
   const more = b.more ? paragraph(`And ${b.more} more.`) : '';
   return `<h2>${escapeHtml(title)}</h2>\n${table(head, rows, { numeric: new Set(head.map((_, i) => i).filter((i) => i > 0)) })}${more}`;
-}
-
-function share(part: bigint, whole: bigint): string {
-  return whole > 0n ? `${(ratio(part, whole) * 100).toFixed(1)}%` : '-';
 }

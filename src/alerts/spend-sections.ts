@@ -1,11 +1,21 @@
 import { countText } from '../core/count-text.js';
 import { displayUsd, signedUsd } from '../core/money.js';
 import type { Explanation } from '../explain/explain.js';
-import { cacheReadShare } from '../reports/report.js';
+import { cacheReadShare, ratio } from '../reports/report.js';
 import type { Totals } from '../storage/ports.js';
 import { paragraph, table } from './html-page.js';
 
 // Sections the pages share (an anomaly's evidence, the dashboard): spend explained, and measures as table cells.
+
+/** A fraction as a percentage to one decimal; '-' when there is none. */
+export function percentText(fraction: number | null): string {
+  return fraction === null ? '-' : `${(fraction * 100).toFixed(1)}%`;
+}
+
+/** A group's share of a total spend; '-' when nothing was spent. */
+export function shareOfSpend(part: bigint, whole: bigint): string {
+  return percentText(whole > 0n ? ratio(part, whole) : null);
+}
 
 /** The measures' column names, in the order of `measureCells`. */
 export function measureHeads(showAmounts: boolean): string[] {
@@ -14,8 +24,7 @@ export function measureHeads(showAmounts: boolean): string[] {
 
 /** A group's measures as cells; an asterisk marks a cost that leaves unpriced requests out. */
 export function measureCells(x: Totals, showAmounts: boolean): string[] {
-  const share = cacheReadShare(x);
-  return [countText(x.requests), countText(x.inputTokens), countText(x.cacheReadTokens), countText(x.cacheWriteTokens), countText(x.outputTokens), ...(showAmounts ? [displayUsd(x.costPicos) + (x.unpricedRequests ? '*' : '')] : []), share === null ? '-' : `${(share * 100).toFixed(1)}%`, countText(x.errors)];
+  return [countText(x.requests), countText(x.inputTokens), countText(x.cacheReadTokens), countText(x.cacheWriteTokens), countText(x.outputTokens), ...(showAmounts ? [displayUsd(x.costPicos) + (x.unpricedRequests ? '*' : '')] : []), percentText(cacheReadShare(x)), countText(x.errors)];
 }
 
 /** `explain`'s paragraph and its moving drivers; `money` strips amounts from text when they are hidden. */

@@ -8,10 +8,17 @@ export const MAX_GROUPS = 10;
 /** What a scope's spend is broken down by. */
 export const BREAKDOWN: readonly Dimension[] = ['user', 'model', 'tag:workflow', 'session'];
 
+/** One dimension's most expensive groups, and how many more there were. */
+export interface Breakdown {
+  dimension: Dimension;
+  rows: AggregateRow[];
+  more: number;
+}
+
 export interface ScopeSpend {
   total: Totals;
-  /** Per dimension of BREAKDOWN: its most expensive groups, and how many more there were. */
-  by: { dimension: Dimension; rows: AggregateRow[]; more: number }[];
+  /** Per dimension of BREAKDOWN. */
+  by: Breakdown[];
 }
 
 /**
@@ -23,18 +30,31 @@ export async function scopeSpend(ledger: LedgerStore, scope: string, since: numb
   const filter = scopeFilter(scope);
   // The ledger groups by one tag at a time: a tag scope's own tag is its breakdown by that tag, another tag is left out.
   const dimensions = BREAKDOWN.filter((d) => !(filter?.dimension.startsWith('tag:') && d.startsWith('tag:') && d !== filter.dimension));
-  const grouped = await Promise.all(
-    dimensions.map(async (dimension) => {
-      const by: Dimension[] = !filter ? [dimension] : filter.dimension === dimension ? [dimension] : [filter.dimension, dimension];
-      const rows = await ledger.aggregate({ since, until, by });
-      const kept = !filter ? rows : rows.filter((r) => filter.matches(r.keys[0]!)).map((r) => (by.length === 1 ? r : { ...r, keys: r.keys.slice(1) }));
-      return { dimension, all: sortByCost(merge(kept)) };
-    }),
-  );
-  // Every grouping holds every request of the scope once: the first one's sum is the total.
+  const grouped = await Promise.all(dimensions.map(async (dimension) => ({ dimension, all: await groupsWhere(ledger, filter, dimension, since, until) })));
+  return { total: totalOf(grouped[0]!.all), by: grouped.map(({ dimension, all }) => topGroups(dimension, all, MAX_GROUPS)) };
+}
+
+/**
+ * One dimension's groups in [since, until), most expensive first, of the requests whose `filter`
+ * dimension matches (all of them without one): read beside that dimension, kept for its value.
+ */
+export async function groupsWhere(ledger: LedgerStore, filter: ScopeFilter | undefined, dimension: Dimension, since: number, until: number): Promise<AggregateRow[]> {
+  const by: Dimension[] = !filter ? [dimension] : filter.dimension === dimension ? [dimension] : [filter.dimension, dimension];
+  const rows = await ledger.aggregate({ since, until, by });
+  const kept = !filter ? rows : rows.filter((r) => filter.matches(r.keys[0]!)).map((r) => (by.length === 1 ? r : { ...r, keys: r.keys.slice(1) }));
+  return sortByCost(merge(kept));
+}
+
+/** The whole of one dimension's groups: every request is in exactly one of them. */
+export function totalOf(groups: readonly AggregateRow[]): Totals {
   const total = emptyTotals();
-  for (const r of grouped[0]!.all) addTotals(total, r);
-  return { total, by: grouped.map(({ dimension, all }) => ({ dimension, rows: all.slice(0, MAX_GROUPS), more: Math.max(0, all.length - MAX_GROUPS) })) };
+  for (const r of groups) addTotals(total, r);
+  return total;
+}
+
+/** The first `max` of groups sorted by cost, and how many more there were. */
+export function topGroups(dimension: Dimension, sorted: AggregateRow[], max: number): Breakdown {
+  return { dimension, rows: sorted.slice(0, max), more: Math.max(0, sorted.length - max) };
 }
 
 /** Rows that share their keys once the scope's column is gone (a model glob's several models) summed as one. */
@@ -49,7 +69,7 @@ function merge(rows: AggregateRow[]): AggregateRow[] {
   return [...out.values()];
 }
 
-interface ScopeFilter {
+export interface ScopeFilter {
   dimension: Dimension;
   matches: (value: string) => boolean;
 }

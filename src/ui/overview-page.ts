@@ -2,11 +2,11 @@ import { countText } from '../core/count-text.js';
 import { displayUsd } from '../core/money.js';
 import { displayTime, percentOf } from '../alerts/format.js';
 import { definitionList, escapeHtml, page, paragraph, table } from '../alerts/html-page.js';
-import { changeSection, measureCells, measureHeads } from '../alerts/spend-sections.js';
+import { changeSection, measureCells, measureHeads, percentText, shareOfSpend } from '../alerts/spend-sections.js';
 import { formatScope } from '../policy/scope.js';
 import { formatWindow } from '../policy/window.js';
 import type { GroupFilter } from '../explain/explain.js';
-import { type Concentration, cacheReadShare, ratio } from '../reports/report.js';
+import { type Concentration, cacheReadShare } from '../reports/report.js';
 import { FILTER_DIMENSION, type Overview, SPANS, type Span } from './overview.js';
 
 const SPAN_NAMES: Record<Span, string> = { '24h': 'the last 24 hours', '7d': 'the last 7 days', '30d': 'the last 30 days' };
@@ -23,11 +23,12 @@ const FIELD_OF = Object.fromEntries(Object.entries(FILTER_DIMENSION).map(([field
 export function renderOverview(o: Overview, timeZone: string): string {
   const t = o.total;
   const share = cacheReadShare(t);
+  const cached = share === null ? 'none' : percentText(share);
   const facts: [string, string][] = [
     ['Window', `${displayTime(o.since, timeZone)} to ${displayTime(o.until, timeZone)}`],
     ['Spend', `${displayUsd(t.costPicos)} (${displayUsd(o.change.fromPicos)} in ${BEFORE[o.span]})`],
     ['Requests', `${countText(t.requests)}, ${countText(t.errors)} failed`],
-    ['Tokens', `${countText(t.inputTokens)} in (${share === null ? 'none' : `${(share * 100).toFixed(1)}%`} read from the prompt cache), ${countText(t.outputTokens)} out`],
+    ['Tokens', `${countText(t.inputTokens)} in (${cached} read from the prompt cache), ${countText(t.outputTokens)} out`],
   ];
   if (t.unpricedRequests > 0) facts.push(['Unpriced', `${countText(t.unpricedRequests)} requests of models without a known price are not in the spend: add a pricing override (docs/pricing.md)`]);
   const parts = [
@@ -60,7 +61,7 @@ function spanLinks(o: Overview): string {
 
 function concentrationText(what: string, c: Concentration): string {
   if (c.share === null || c.of === 0) return `No spend by ${what}.`;
-  return `The top ${countText(c.top)} of ${countText(c.of)} ${what} took ${(c.share * 100).toFixed(1)}% of their spend.`;
+  return `The top ${countText(c.top)} of ${countText(c.of)} ${what} took ${percentText(c.share)} of their spend.`;
 }
 
 function budgetsSection(o: Overview, timeZone: string): string {
@@ -90,7 +91,7 @@ function breakdownSection(b: Overview['breakdowns'][number], o: Overview): strin
   const field = FIELD_OF[b.dimension];
   // A group with a value links to the view narrowed to it.
   const label = (key: string) => (key === '' || field === undefined ? escapeHtml(key === '' ? '(none)' : key) : `<a href="${href(o.span, { field, value: key })}">${escapeHtml(key)}</a>`);
-  const rows = b.rows.map((r) => [label(r.keys[0]!), ...measureCells(r, true), total > 0n ? `${(ratio(r.costPicos, total) * 100).toFixed(1)}%` : '-']);
+  const rows = b.rows.map((r) => [label(r.keys[0]!), ...measureCells(r, true), shareOfSpend(r.costPicos, total)]);
   const more = b.more ? paragraph(`And ${countText(b.more)} more: \`tollgate report --since ${o.span} --by ${b.dimension}\`.`) : '';
   return `<h2>${escapeHtml(title)}</h2>\n${table(head, rows, { numeric: new Set(head.map((_, i) => i).filter((i) => i > 0)), html: new Set([0]) })}${more}`;
 }

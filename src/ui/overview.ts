@@ -3,8 +3,9 @@ import { type Explanation, type GroupFilter, explain } from '../explain/explain.
 import type { BudgetForecast } from '../forecast/budgets.js';
 import { formatScope } from '../policy/scope.js';
 import type { RateBook } from '../pricing/unit-rates.js';
-import { type Concentration, runReport, sortByCost } from '../reports/report.js';
-import { type AggregateRow, type LedgerStore, type Totals, addTotals, emptyTotals } from '../storage/ports.js';
+import { type Concentration, runReport } from '../reports/report.js';
+import { type Breakdown, groupsWhere, topGroups, totalOf } from '../reports/scope-spend.js';
+import type { LedgerStore, Totals } from '../storage/ports.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -25,13 +26,6 @@ export const TOP_ROWS = 15;
 
 /** The ledger dimension each narrowing reads. */
 export const FILTER_DIMENSION: Record<GroupFilter['field'], Dimension> = { user: 'user', team: 'team', model: 'model', provider: 'provider', client: 'client', workflow: 'tag:workflow' };
-
-export interface Breakdown {
-  dimension: Dimension;
-  rows: AggregateRow[];
-  /** Groups left out beyond TOP_ROWS. */
-  more: number;
-}
 
 export interface Overview {
   span: Span;
@@ -61,34 +55,25 @@ const BREAKDOWNS: Dimension[] = ['team', 'model', 'user', 'tag:workflow', 'clien
 export async function loadOverview(s: OverviewSources, span: Span, now: number, only?: GroupFilter): Promise<Overview> {
   const length = SPANS[span];
   const since = now - length;
-  const [head, change, forecasts, ...breakdowns] = await Promise.all([
+  const filter = only && { dimension: FILTER_DIMENSION[only.field], matches: (v: string) => v === only.value };
+  const [head, change, forecasts, ...groups] = await Promise.all([
     only ? Promise.resolve(undefined) : runReport(s.ledger, { since, until: now, by: ['team'] }),
     explain(s.ledger, { since: since - length, until: since, label: `prev-${span}` }, { since, until: now, label: `last-${span}` }, s.rates, now, only),
     s.forecasts?.(now),
     // Everyone's teams come with the report.
-    ...BREAKDOWNS.filter((d) => d !== (only ? FILTER_DIMENSION[only.field] : 'team')).map((d) => breakdown(s.ledger, d, since, now, only)),
+    ...BREAKDOWNS.filter((d) => d !== (filter ? filter.dimension : 'team')).map(async (dimension) => ({ dimension, all: await groupsWhere(s.ledger, filter, dimension, since, now) })),
   ]);
-  if (head) breakdowns.unshift({ dimension: 'team', all: head.rows });
-  // Narrowed, any one dimension's groups add up to the whole.
-  const total = head?.total ?? emptyTotals();
-  if (!head) for (const r of breakdowns[0]!.all) addTotals(total, r);
+  if (head) groups.unshift({ dimension: 'team', all: head.rows });
   const scope = only && `${only.field}:${only.value}`;
   return {
     span,
     since,
     until: now,
     only,
-    total,
+    total: head?.total ?? totalOf(groups[0]!.all),
     concentration: head?.concentration,
-    breakdowns: breakdowns.map((b) => ({ dimension: b.dimension, rows: b.all.slice(0, TOP_ROWS), more: Math.max(0, b.all.length - TOP_ROWS) })),
+    breakdowns: groups.map((g) => topGroups(g.dimension, g.all, TOP_ROWS)),
     change,
     forecasts: scope === undefined ? forecasts : forecasts?.filter((f) => f.budget.kind !== 'pool' && formatScope(f.budget.scope) === scope),
   };
-}
-
-/** One dimension's groups, most expensive first; narrowed, read beside the narrowing's dimension and kept for its value. */
-async function breakdown(ledger: LedgerStore, dimension: Dimension, since: number, until: number, only: GroupFilter | undefined): Promise<{ dimension: Dimension; all: AggregateRow[] }> {
-  if (!only) return { dimension, all: sortByCost(await ledger.aggregate({ since, until, by: [dimension] })) };
-  const rows = await ledger.aggregate({ since, until, by: [FILTER_DIMENSION[only.field], dimension] });
-  return { dimension, all: sortByCost(rows.filter((r) => r.keys[0] === only.value).map((r) => ({ ...r, keys: [r.keys[1]!] }))) };
 }
