@@ -18,6 +18,12 @@ export default tseslint.config(
     },
   },
   {
+    // Plain JavaScript loaded into a built process (bench/request-steps.mjs): outside the TypeScript project.
+    files: ['**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: { process: 'readonly', performance: 'readonly' } },
+  },
+  {
     // core has no I/O and depends on nothing else in the project.
     files: ['src/core/**/*.ts'],
     rules: {

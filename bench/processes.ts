@@ -59,14 +59,14 @@ export const startBare = (upstream: string) => start('bare', TSX, [join(ROOT, 'b
  * loopback upstream is otherwise a local server, and its rows would skip pricing. `extraConfig` is appended YAML (budgets, redis). `root`
  * is the checkout whose build runs (another one's, to compare two builds side by side).
  */
-export async function startTollgate(upstream: string, extraConfig = '', name = 'tollgate', root = ROOT): Promise<{ proc: Proc; key: string; dir: string; keepFiles(): void }> {
+export async function startTollgate(upstream: string, extraConfig = '', name = 'tollgate', root = ROOT, env: NodeJS.ProcessEnv = {}): Promise<{ proc: Proc; key: string; dir: string; keepFiles(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
   const config = join(dir, 'tollgate.yaml');
   writeFileSync(config, `log: { level: warn }\nstorage: { sqlite: "${join(dir, 'tollgate.db')}" }\nproviders:\n  - { name: openai, dialect: openai, base_url: "${upstream}", api_key: sk-bench, catalog: openai }\n${extraConfig}`);
   const bin = join(root, 'bin', 'tollgate.js');
   const created = execFileSync(process.execPath, [bin, 'keys', 'create', '--user', 'bench', '--team', 'perf', '--json', '--config', config], { cwd: dir, encoding: 'utf8' });
   const key = (JSON.parse(created) as { key: string }).key;
-  const proc = await start(name, process.execPath, [bin, 'serve', '--port', '0', '--config', config], { TOLLGATE_BENCH: '1' });
+  const proc = await start(name, process.execPath, [bin, 'serve', '--port', '0', '--config', config], { TOLLGATE_BENCH: '1', ...env });
   // Its ledger and spool go with it: the benchmarks start dozens of gateways a run.
   let keep = false;
   const stop = proc.stop.bind(proc);
