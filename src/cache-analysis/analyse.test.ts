@@ -90,7 +90,7 @@ describe('CacheAnalyser', () => {
     expect(r.findings[0]).toBe(f);
   });
 
-  it("names a group's most used model, and how many it used, on the group's own findings", () => {
+  it('names the model that made most of the wasted writes, and how many models made them', () => {
     const rows = Array.from({ length: 3 }, (_, i) => row({ system: [cached], messages: msg(`one-off ${i}`) }, { ts: i * MIN, cacheWriteTokens: 1900, ...(i === 2 ? { model: 'other-model' } : {}) }));
     const waste = analyse(rows).findings.find((x) => x.kind === 'wasted_writes')!;
     expect(waste).toMatchObject({ model: 'test-model', models: 2 });
@@ -119,6 +119,46 @@ describe('CacheAnalyser', () => {
     expect(run(-HOUR).windowMs).toBe(4 * HOUR);
     expect(renderCacheTable(lastHour)).toMatch(/^The ledger's first row is from 1970-01-01 03:00 UTC: weekly figures are scaled from the 60 minutes since\./);
     expect(renderCacheTable(whole)).not.toContain("The ledger's first row");
+  });
+
+  it('leaves out writes whose TTL runs past the window: they may yet be read', () => {
+    const rows = [0, 1000].map((ts, i) => row({ system: [cached], messages: msg(`one-off ${i}`) }, { ts: 3 * HOUR + ts, cacheWriteTokens: 1900 }));
+    const until = (end: number) => {
+      const a = new CacheAnalyser({ by: 'workflow', since: 0, until: end, price });
+      for (const r of rows) a.add(r);
+      return a.finish().findings.find((x) => x.kind === 'wasted_writes');
+    };
+    // Two seconds after the second write, both 5-minute TTLs are still running.
+    expect(until(3 * HOUR + 2000)).toBeUndefined();
+    // The first lapsed, the second not yet.
+    expect(until(3 * HOUR + 5 * MIN + 500)?.evidence).toMatchObject({ count: 1, outOf: 2 });
+    expect(until(4 * HOUR)?.evidence).toMatchObject({ count: 2, outOf: 2 });
+  });
+
+  it('scales a ledger minutes old over an hour at least, and says so', () => {
+    const end = 4 * HOUR;
+    const rows = [row({ system: [cached], messages: msg('one-off') }, { ts: end - 20 * MIN, cacheWriteTokens: 1900 })];
+    const run = (since: number, measuredSince: number) => {
+      const a = new CacheAnalyser({ by: 'workflow', since, until: end, measuredSince, price });
+      for (const r of rows) a.add(r);
+      return a.finish();
+    };
+    const young = run(0, end - 20 * MIN);
+    expect(young.windowMs).toBe(HOUR);
+    expect(young.findings[0]!.weeklyPicos).toBe(young.findings[0]!.windowPicos * 168n);
+    expect(renderCacheTable(young)).toMatch(/^The ledger's first row is from 1970-01-01 03:40 UTC: weekly figures are scaled from 60 minutes, though the ledger holds less/);
+    // A window shorter than an hour is scaled from itself, as asked.
+    expect(run(end - 30 * MIN, end - 20 * MIN).windowMs).toBe(30 * MIN);
+  });
+
+  it('names the model that made the wasted writes, not the group busiest one', () => {
+    const rows = [
+      ...Array.from({ length: 5 }, (_, i) => row({ messages: msg(`plain ${i}`) }, { ts: i * MIN, model: 'busy-model' })),
+      row({ system: [cached], messages: msg('one-off') }, { ts: 10 * MIN, cacheWriteTokens: 1900 }),
+    ];
+    const waste = analyse(rows).findings.find((x) => x.kind === 'wasted_writes')!;
+    expect(waste.model).toBe('test-model');
+    expect(waste.models).toBeUndefined();
   });
 
   it('reordered tool definitions: same blocks, another order', () => {

@@ -6,7 +6,7 @@ import { PriceMoves } from './price-moves.js';
 import { PrefixScan } from './prefix-scan.js';
 import { PrefixTable } from './prefix-table.js';
 import type { Seen, Sequence } from './seen.js';
-import { type GroupAcc, groupFindings, groupOf, groupStats, newGroup, sideOf } from './group.js';
+import { type GroupAcc, countModel, groupFindings, groupOf, groupStats, newGroup, sideOf } from './group.js';
 import { type EntryKey, Queue, ScopedMap } from './collections.js';
 import type { AutoCacheComparison, CacheReport, CacheReportOptions, Finding, GroupStats } from './types.js';
 
@@ -74,7 +74,6 @@ export class CacheAnalyser {
     g.read += row.cacheReadTokens;
     g.write += row.cacheWriteTokens;
     g.cost += row.costPicos ?? 0n;
-    g.modelCounts.set(row.model, (g.modelCounts.get(row.model) ?? 0) + 1);
     const side = g.auto[row.tags.cache === 'auto' ? 1 : 0];
     side.requests++;
     side.input += row.inputTokens;
@@ -95,7 +94,8 @@ export class CacheAnalyser {
   }
 
   finish(): CacheReport {
-    this.expire(Number.POSITIVE_INFINITY);
+    // A write whose TTL runs past the window's end may yet be read: it is neither wasted nor read.
+    this.expire(this.o.until ?? this.last ?? 0);
     const windowMs = this.windowMs();
     const weekly = (p: Picos) => (windowMs > 0 ? roundHalfUp(p * WEEK_MS, BigInt(windowMs)) : 0n);
     const findings: Finding[] = [];
@@ -112,13 +112,17 @@ export class CacheAnalyser {
     }
     findings.sort((a, b) => (b.weeklyPicos > a.weeklyPicos ? 1 : b.weeklyPicos < a.weeklyPicos ? -1 : a.group.localeCompare(b.group)));
     groups.sort((a, b) => (b.costPicos > a.costPicos ? 1 : b.costPicos < a.costPicos ? -1 : a.key.localeCompare(b.key)));
-    return { by: this.o.by, since: this.o.since, until: this.o.until, windowMs, groups, findings, autoCache };
+    const { since, measuredSince } = this.o;
+    const ledgerBegan = since !== undefined && measuredSince !== undefined && measuredSince > since ? measuredSince : undefined;
+    return { by: this.o.by, since, until: this.o.until, windowMs, ...(ledgerBegan === undefined ? {} : { ledgerBegan }), groups, findings, autoCache };
   }
 
   private windowMs(): number {
     const { since, until, measuredSince } = this.o;
     const from = since === undefined ? this.first : Math.max(since, measuredSince ?? since);
-    if (since !== undefined && until !== undefined) return Math.max(0, until - from!);
+    // A ledger younger than the window is measured from its first row, but over an hour at least (the whole window when
+    // that is shorter): minutes of traffic scaled to a week would make a cent of waste look like dollars.
+    if (since !== undefined && until !== undefined) return Math.max(0, until - from!, Math.min(until - since, TTL_1H));
     const to = until ?? (this.last === undefined ? undefined : this.last + 1);
     // A window guessed from the rows themselves is at least an hour, so a burst is not scaled up absurdly.
     return from === undefined || to === undefined ? 0 : Math.max(to - from, TTL_1H);
@@ -209,6 +213,7 @@ export class CacheAnalyser {
         const lg = this.group(lapsed.seen.group);
         lg.ttlSaving += net;
         lg.ttlCount++;
+        countModel(lg.ttlModels, lapsed.seen.row.model);
         if (lg.ttlExamples.length < EXAMPLES) lg.ttlExamples.push(lapsed.seen.row.id, s.row.id);
       }
     }
@@ -295,6 +300,7 @@ export class CacheAnalyser {
     const g = this.group(p.seen.group);
     g.wasted++;
     g.wastedTokens += p.tokens;
+    countModel(g.wastedModels, p.seen.row.model);
     g.wastedPicos += this.moves.writeToInput(p.seen.row, p.tokens);
     if (g.wastedExamples.length < EXAMPLES) g.wastedExamples.push(p.seen.row.id);
     if (p.ttl === TTL_5M) {

@@ -24,7 +24,9 @@ export interface GroupAcc {
   missingCount: number;
   missingExamples: string[];
   missingModel: string;
-  modelCounts: Map<string, number>;
+  /** The models that made the wasted writes, and the 5-minute writes a 1-hour TTL would have kept: the findings name them, not the group's busiest. */
+  wastedModels: Map<string, number>;
+  ttlModels: Map<string, number>;
   auto: [SideAcc, SideAcc];
 }
 
@@ -42,7 +44,7 @@ export function newGroup(): GroupAcc {
     wasted: 0, wastedPicos: 0n, wastedExamples: [], wastedTokens: 0, writes: 0,
     ttlSaving: 0n, ttlCount: 0, ttlExamples: [],
     missingSaving: 0n, missingCount: 0, missingExamples: [], missingModel: '',
-    modelCounts: new Map(), auto: [side(), side()],
+    wastedModels: new Map(), ttlModels: new Map(), auto: [side(), side()],
   };
 }
 
@@ -79,14 +81,11 @@ export function groupStats(key: string, g: GroupAcc): GroupStats {
 /** The group's own findings (wasted writes, a 1-hour TTL, a missing breakpoint), priced for the window and a week. */
 export function groupFindings(key: string, g: GroupAcc, weekly: (p: Picos) => Picos): Finding[] {
   const findings: Finding[] = [];
-  const model = topModel(g);
-  const models = g.modelCounts.size > 1 ? { models: g.modelCounts.size } : {};
   if (g.wastedPicos > 0n) {
     findings.push({
       kind: 'wasted_writes',
       group: key,
-      model,
-      ...models,
+      ...modelsOf(g.wastedModels),
       windowPicos: g.wastedPicos,
       weeklyPicos: weekly(g.wastedPicos),
       title: `${g.wasted} of ${g.writes} cache writes were never read back within their TTL`,
@@ -98,8 +97,7 @@ export function groupFindings(key: string, g: GroupAcc, weekly: (p: Picos) => Pi
     findings.push({
       kind: 'ttl_1h',
       group: key,
-      model,
-      ...models,
+      ...modelsOf(g.ttlModels),
       windowPicos: g.ttlSaving,
       weeklyPicos: weekly(g.ttlSaving),
       title: `${g.ttlCount} prefixes were written again 5 to 60 minutes after a 5-minute write lapsed`,
@@ -122,11 +120,17 @@ export function groupFindings(key: string, g: GroupAcc, weekly: (p: Picos) => Pi
   return findings;
 }
 
-function topModel(g: GroupAcc): string {
-  let best = '';
+/** Counts one more for `model`. */
+export function countModel(counts: Map<string, number>, model: string): void {
+  counts.set(model, (counts.get(model) ?? 0) + 1);
+}
+
+/** The model that counts most, and how many there were when more than one. */
+function modelsOf(counts: Map<string, number>): { model: string; models?: number } {
+  let model = '';
   let n = -1;
-  for (const [m, c] of g.modelCounts) if (c > n) [best, n] = [m, c];
-  return best;
+  for (const [m, c] of counts) if (c > n) [model, n] = [m, c];
+  return counts.size > 1 ? { model, models: counts.size } : { model };
 }
 
 export function sideOf(s: SideAcc): Side {

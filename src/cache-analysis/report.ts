@@ -45,6 +45,7 @@ export function cacheReportJson(r: CacheReport): unknown {
     since: r.since === undefined ? null : new Date(r.since).toISOString(),
     until: r.until === undefined ? null : new Date(r.until).toISOString(),
     window_hours: Number((r.windowMs / 3_600_000).toFixed(3)),
+    ledger_began: r.ledgerBegan === undefined ? null : new Date(r.ledgerBegan).toISOString(),
     findings: r.findings.map((f) => ({
       kind: f.kind,
       cause: f.cause ?? null,
@@ -93,8 +94,10 @@ export function renderCacheJson(r: CacheReport): string {
 /** Findings ranked by dollars, each with its fix and evidence; then the per-group table. */
 export function renderCacheTable(r: CacheReport): string {
   let out = '';
-  if (r.since !== undefined && r.until !== undefined && r.windowMs < r.until - r.since) {
-    out += `The ledger's first row is from ${new Date(r.until - r.windowMs).toISOString().slice(0, 16).replace('T', ' ')} UTC: weekly figures are scaled from the ${span(r.windowMs)} since.\n\n`;
+  if (r.ledgerBegan !== undefined && r.until !== undefined) {
+    const held = r.until - r.ledgerBegan;
+    const scale = held >= r.windowMs ? `the ${span(held)} since` : `${span(r.windowMs)}, though the ledger holds less (a shorter span would make a few requests look like a week's habit)`;
+    out += `The ledger's first row is from ${new Date(r.ledgerBegan).toISOString().slice(0, 16).replace('T', ' ')} UTC: weekly figures are scaled from ${scale}.\n\n`;
   }
   if (r.findings.length === 0) out += 'No prompt-cache findings in this window.\n';
   else {

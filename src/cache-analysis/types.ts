@@ -85,6 +85,8 @@ export interface CacheReport {
   since: number | undefined;
   until: number | undefined;
   windowMs: number;
+  /** When the ledger's first row came, if inside the window (weekly figures are then scaled from it). */
+  ledgerBegan?: number;
   groups: GroupStats[];
   findings: Finding[];
   autoCache: AutoCacheComparison[];
