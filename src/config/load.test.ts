@@ -105,6 +105,15 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('refuses a catalog provider the price catalog does not have, suggesting the near one; takes its aliases', () => {
+    const text = (catalog: string) => `providers:\n  - name: a\n    dialect: openai\n    base_url: http://127.0.0.1:9000\n    catalog: ${catalog}\n`;
+    expect(issues(text('opnai'))).toEqual([
+      'providers[0].catalog@5: the price catalog has no provider "opnai"; did you mean "openai"? (catalog providers include anthropic, openai, google, aws, azure, groq, mistral; docs/pricing.md)',
+    ]);
+    expect(issues(text('nonsense'))).toEqual(['providers[0].catalog@5: the price catalog has no provider "nonsense" (catalog providers include anthropic, openai, google, aws, azure, groq, mistral; docs/pricing.md)']);
+    for (const ok of ['openai', 'groq', 'gemini', 'bedrock']) expect(loadConfig({ file: file(text(ok)) }).providers[0]!.catalog).toBe(ok);
+  });
+
   it('names a redis URL whose database is not a whole number (whether Redis has it is checked at start)', () => {
     expect(issues('log: { level: info }\nredis: redis://127.0.0.1:6379/cache\n')).toEqual(['redis@2: the database after the port must be a whole number, as in redis://127.0.0.1:6379/0']);
     expect(issues('redis: redis://127.0.0.1:6379/-1\n')).toEqual(['redis@1: the database after the port must be a whole number, as in redis://127.0.0.1:6379/0']);

@@ -1,6 +1,6 @@
 import type { PriceAnswer, PriceQuery, PricerOptions } from './pricer.js';
 import { pricerWith } from './pricer.js';
-import { type CatalogSnapshot, catalogLookup, loadSnapshot, providerFor } from './snapshot.js';
+import { type CatalogSnapshot, SNAPSHOT_PROVIDERS, catalogKnows, catalogLookup, loadSnapshot, providerFor } from './snapshot.js';
 
 export { costOf } from './cost.js';
 export { type CatalogLookup, type PriceAnswer, type PriceOverrideInput, type PriceQuery, type PricerOptions, pricerWith } from './pricer.js';
@@ -20,3 +20,11 @@ export function createPricer(o: PricerOptions = {}): (q: PriceQuery) => PriceAns
 export function catalogProviderFor(baseUrl: string, explicit: string | undefined): string | undefined {
   return providerFor(built(), baseUrl, explicit);
 }
+
+/** Whether the catalog has a provider by this id (or one of its aliases: gemini for google, bedrock for aws…). */
+export function knowsCatalogProvider(id: string): boolean {
+  return (built()?.providers.some((p) => p.id === id) ?? false) || catalogKnows(id);
+}
+
+/** The catalog providers most upstreams are, to suggest for a misspelt one. */
+export const COMMON_CATALOG_PROVIDERS: readonly string[] = SNAPSHOT_PROVIDERS;

@@ -139,6 +139,11 @@ function isLoopback(url: string): boolean {
   }
 }
 
+/** Whether the whole catalog has a provider by this id or alias (it is loaded for this). */
+export function catalogKnows(id: string): boolean {
+  return loadLibrary().findProvider({ providerId: id }) !== undefined;
+}
+
 /** The version of `@pydantic/genai-prices` installed. */
 export function installedCatalogVersion(): string {
   const main = import.meta.resolve('@pydantic/genai-prices');
