@@ -1,7 +1,7 @@
 import { displayUsd, formatUsd, signedUsd } from '../core/money.js';
 import type { RateBook } from '../pricing/unit-rates.js';
 import type { Dimension } from '../core/ledger-row.js';
-import type { LedgerStore } from '../storage/ports.js';
+import type { AggregateRow, LedgerStore } from '../storage/ports.js';
 import { type Decomposition, type SpendGroup, decompose } from './decompose.js';
 import type { Window } from './windows.js';
 
@@ -54,19 +54,25 @@ async function groups(ledger: LedgerStore, w: Window, only: GroupFilter | undefi
   const column = only === undefined ? -1 : only.field === 'team' ? GROUP_BY.length : GROUP_FIELDS.indexOf(only.field);
   const by = only?.field === 'team' ? [...GROUP_BY, 'team' as const] : GROUP_BY;
   const rows = (await ledger.aggregate({ since: w.since, until: w.until, by })).filter((r) => column < 0 || r.keys[column] === only!.value);
-  return rows.map((r) => ({
-    model: r.keys[0]!,
-    provider: r.keys[1]!,
-    user: r.keys[2]!,
-    client: r.keys[3]!,
-    workflow: r.keys[4]!,
-    requests: r.requests,
-    inputTokens: r.inputTokens,
-    cacheReadTokens: r.cacheReadTokens,
-    cacheWriteTokens: r.cacheWriteTokens,
-    outputTokens: r.outputTokens,
-    costPicos: r.costPicos,
-  }));
+  return rows.flatMap((r) => {
+    const requests = servedRequests(r);
+    if (requests === 0) return [];
+    const [model, provider, user, client, workflow] = r.keys as [string, string, string, string, string];
+    return [{ model, provider, user, client, workflow, requests, inputTokens: r.inputTokens, cacheReadTokens: r.cacheReadTokens, cacheWriteTokens: r.cacheWriteTokens, outputTokens: r.outputTokens, costPicos: r.costPicos }];
+  });
+}
+
+/**
+ * The requests that count as traffic: those answered (ok, or left by their client). Refused and
+ * failed ones that cost nothing (a burst of 401s after a key rotation, 429s, budget refusals)
+ * would otherwise read as more requests, a model mix, or tokens per request; where failures
+ * carry cost or tokens (streams cut short), every request counts, so that the parts still add up.
+ */
+function servedRequests(r: AggregateRow): number {
+  const served = r.requests - r.errors;
+  if (served > 0) return served;
+  const free = r.costPicos === 0n && r.inputTokens === 0 && r.outputTokens === 0;
+  return free ? 0 : r.requests;
 }
 
 function summarise(d: Decomposition, from: Window, to: Window, only: GroupFilter | undefined): string {
@@ -79,12 +85,16 @@ function summarise(d: Decomposition, from: Window, to: Window, only: GroupFilter
   const [first, ...rest] = moving;
   const lead = ` The biggest driver was ${first!.label} (${signedUsd(first!.deltaPicos)}: ${first!.detail})`;
   const next = rest.slice(0, 2).map((x) => `${x.label} (${signedUsd(x.deltaPicos)})`);
-  const lengths = Math.abs(to.until - to.since - (from.until - from.since)) > 3_600_000 ? ` Note: the windows differ in length (${days(from)} against ${days(to)} days).` : '';
+  const [lengthA, lengthB] = [from.until - from.since, to.until - to.since];
+  // Whole totals of windows of different lengths compare rates as much as spend.
+  const lengths = Math.abs(lengthB - lengthA) > 0.02 * Math.max(lengthA, lengthB) ? ` Note: the windows differ in length (${lengthText(lengthA)} against ${lengthText(lengthB)}).` : '';
   return `${head}${lead}${next.length ? `, then ${next.join(' and ')}` : ''}. The parts in the table add up exactly to the change.${lengths}`;
 }
 
-function days(w: Window): string {
-  return ((w.until - w.since) / 86_400_000).toFixed(1);
+function lengthText(ms: number): string {
+  if (ms < 2 * 3_600_000) return `${Math.round(ms / 60_000)} minutes`;
+  if (ms < 2 * 86_400_000) return `${(ms / 3_600_000).toFixed(1)} hours`;
+  return `${(ms / 86_400_000).toFixed(1)} days`;
 }
 
 /** The explanation as JSON (CLI --format json and the admin API). */
