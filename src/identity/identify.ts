@@ -48,7 +48,7 @@ export async function identify(cred: Credential | undefined, headers: HeaderBag,
   }
   if (isVirtualKey(cred.key)) {
     const rec = await keys.resolve(cred.key);
-    if (!rec) throw new GatewayError('invalid_api_key', 'This Tollgate key is not valid. Check the key, or create one with `tollgate keys create`.');
+    if (!rec) throw new GatewayError('invalid_api_key', 'This Tollgate key is not valid here. Check the key; a key made with `tollgate keys create` works on the gateways that share its storage (give it the same --config or --db as the gateway).');
     const refused = keyRefusal(rec, Date.now());
     if (refused) throw new GatewayError(refused.code, refused.message);
     who.keyId = rec.id;
