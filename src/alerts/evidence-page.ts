@@ -1,7 +1,7 @@
 import { countText } from '../core/count-text.js';
 import type { EvidenceView } from '../anomalies/evidence-view.js';
 import type { LedgerRow } from '../core/ledger-row.js';
-import { displayUsd } from '../core/money.js';
+import { displayUsd, usdColumn } from '../core/money.js';
 import type { Totals } from '../storage/ports.js';
 import { displayTime, withoutAmounts } from './format.js';
 import { definitionList, escapeHtml, page, paragraph, table } from './html-page.js';
@@ -50,7 +50,8 @@ function trafficSection(v: EvidenceView, o: EvidencePageOptions): string {
   const names = t.by.map((d) => (d.startsWith('tag:') ? d.slice(4) : d));
   // Hours and days are the ledger's, in UTC, whatever the page's time zone.
   const head = [...names.map((n) => (n === 'hour' || n === 'day' ? `${n} (UTC)` : n)), ...measureHeads(o.showAmounts)];
-  const line = (keys: string[], x: Totals) => [...keys, ...measureCells(x, o.showAmounts)];
+  const usd = usdColumn([t.total.costPicos, ...t.rows.map((r) => r.costPicos)]);
+  const line = (keys: string[], x: Totals) => [...keys, ...measureCells(x, o.showAmounts, usd)];
   const rows = t.rows.map((r) => line(r.keys.map((k) => (k === '' ? '(none)' : k)), r));
   if (rows.length) rows.push(line(names.map((_, i) => (i === 0 ? 'total' : '')), t.total));
   const numeric = new Set(head.map((_, i) => i).filter((i) => i >= names.length));

@@ -1,4 +1,4 @@
-import { displayUsd, formatUsd } from '../core/money.js';
+import { displayUsd, formatUsd, usdColumn } from '../core/money.js';
 import { csvLine } from '../reports/csv.js';
 import type { Statement, StatementLine } from './statement.js';
 
@@ -66,9 +66,10 @@ export function renderStatementTable(s: Statement): string {
   const name = groupName(s);
   const tokens = (n: number) => n.toLocaleString('en-US');
   const head = [name.toUpperCase(), 'SPEND', 'SHARE', 'REQUESTS', 'INPUT', 'CACHE READ', 'OUTPUT', 'TOP MODELS', 'POOLS THAT PAID'];
+  const usd = usdColumn([s.total.costPicos, ...s.lines.map((l) => l.costPicos), ...(s.unattributed ? [s.unattributed.costPicos] : [])]);
   const row = (l: StatementLine, label: string) => [
     label,
-    displayUsd(l.costPicos) + (l.unpricedRequests ? '*' : ''),
+    usd(l.costPicos) + (l.unpricedRequests ? '*' : ''),
     s.total.costPicos > 0n ? percent(l.sharePpm) : '-',
     tokens(l.requests),
     tokens(l.inputTokens),
@@ -80,7 +81,7 @@ export function renderStatementTable(s: Statement): string {
   const body = s.lines.map((l) => row(l, l.key));
   if (s.unattributed) body.push(row(s.unattributed, `(unattributed)`));
   const t = s.total;
-  const total = ['TOTAL', displayUsd(t.costPicos) + (t.unpricedRequests ? '*' : ''), t.costPicos > 0n ? '100.0%' : '-', tokens(t.requests), tokens(t.inputTokens), tokens(t.cacheReadTokens), tokens(t.outputTokens), '', ''];
+  const total = ['TOTAL', usd(t.costPicos) + (t.unpricedRequests ? '*' : ''), t.costPicos > 0n ? '100.0%' : '-', tokens(t.requests), tokens(t.inputTokens), tokens(t.cacheReadTokens), tokens(t.outputTokens), '', ''];
   const all = [head, ...body, total];
   const widths = head.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
   const numeric = new Set([1, 2, 3, 4, 5, 6]);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { displayUsd, formatUsd, perMillionToPicosPerToken, roundHalfUp, scaleByFraction, scaled, usd } from './money.js';
+import { displayUsd, formatUsd, perMillionToPicosPerToken, roundHalfUp, scaleByFraction, scaled, usd, usdColumn } from './money.js';
 
 describe('money', () => {
   it('parses decimal prices exactly, however they were written', () => {
@@ -46,6 +46,25 @@ describe('money', () => {
         expect(usd(formatUsd(p))).toBe(p);
       }),
     );
+  });
+});
+
+describe('usdColumn', () => {
+  it('gives a column of amounts under a dollar one precision, two significant digits of its smallest', () => {
+    const values = ['0.02175', '0.0067', '0.00185', '0.0579'].map(usd);
+    const show = usdColumn([...values, 0n]);
+    expect(values.map(show)).toEqual(['$0.0218', '$0.0067', '$0.0019', '$0.0579']);
+    expect(show(0n)).toBe('$0.0000');
+    expect(show(usd('-0.0067'))).toBe('-$0.0067');
+    expect(usdColumn([usd('0.000000004')])(usd('0.000000004'))).toBe('$0.000000');
+    expect(usdColumn([usd('0.5'), usd('0.25')])(usd('0.5'))).toBe('$0.50');
+  });
+
+  it('shows amounts as displayUsd does once one reaches a dollar, or when all are zero', () => {
+    const show = usdColumn([usd('1234.5'), usd('0.0067')]);
+    expect(show(usd('1234.5'))).toBe('$1,234.50');
+    expect(show(usd('0.0042'))).toBe(displayUsd(usd('0.0042')));
+    expect(usdColumn([0n, 0n])(0n)).toBe('$0.00');
   });
 });
 

@@ -109,6 +109,30 @@ export function displayUsd(p: Picos): string {
   return `${neg ? '-' : ''}$${grouped}.${frac.padEnd(2, '0')}`;
 }
 
+/**
+ * A formatter for one column of amounts. While any amount reaches a dollar, each is shown as
+ * `displayUsd` shows it; when all are under a dollar (a trial's first requests), every amount gets
+ * the same decimals, enough for two significant digits of the smallest (at most six), so that
+ * "$0.0067" and "$0.0019" sit together rather than "$0.01" beside "$0.00185".
+ */
+export function usdColumn(values: Iterable<Picos>): (p: Picos) => string {
+  let max = 0n;
+  let min: Picos | undefined;
+  for (const v of values) {
+    const a = v < 0n ? -v : v;
+    if (a > max) max = a;
+    if (a > 0n && (min === undefined || a < min)) min = a;
+  }
+  if (min === undefined || max >= PICOS_PER_USD) return displayUsd;
+  let decimals = 2;
+  while (decimals < 6 && min * 10n ** BigInt(decimals) < 10n * PICOS_PER_USD) decimals++;
+  return (p) => {
+    const text = formatUsd(p, decimals);
+    const [whole = '0', frac = ''] = text.replace('-', '').split('.');
+    return `${text.startsWith('-') ? '-' : ''}$${whole}.${frac.padEnd(decimals, '0')}`;
+  };
+}
+
 /** A change in dollars for people, always signed: "+$12.30", "-$0.40". */
 export function signedUsd(p: Picos): string {
   return `${p >= 0n ? '+' : '-'}${displayUsd(p < 0n ? -p : p)}`;

@@ -1,5 +1,5 @@
 import { countText } from '../core/count-text.js';
-import { displayUsd, formatUsd } from '../core/money.js';
+import { formatUsd, usdColumn } from '../core/money.js';
 import type { Totals } from '../storage/ports.js';
 import { csvLine } from './csv.js';
 import { type Concentration, type Report, cacheReadShare } from './report.js';
@@ -45,13 +45,14 @@ export function renderCsv(r: Report): string {
   return out;
 }
 
-/** A human table: costs to the cent, tokens with thousands separators, and the concentration line. */
+/** A human table: costs to the cent (one finer precision for a column all under a dollar), tokens with thousands separators, and the concentration line. */
 export function renderTable(r: Report): string {
   const names = groupNames(r);
   const head = [...names, 'requests', 'input', 'cache read', 'cache write', 'output', 'reasoning', 'cost (USD)', 'cache-read %', 'errors'];
+  const usd = usdColumn([r.total.costPicos, ...r.rows.map((row) => row.costPicos)]);
   const line = (keys: string[], t: Totals) => {
     const share = cacheReadShare(t);
-    return [...keys, countText(t.requests), countText(t.inputTokens), countText(t.cacheReadTokens), countText(t.cacheWriteTokens), countText(t.outputTokens), countText(t.reasoningTokens), displayUsd(t.costPicos) + (t.unpricedRequests ? '*' : ''), share === null ? '-' : (share * 100).toFixed(1) + '%', countText(t.errors)];
+    return [...keys, countText(t.requests), countText(t.inputTokens), countText(t.cacheReadTokens), countText(t.cacheWriteTokens), countText(t.outputTokens), countText(t.reasoningTokens), usd(t.costPicos) + (t.unpricedRequests ? '*' : ''), share === null ? '-' : (share * 100).toFixed(1) + '%', countText(t.errors)];
   };
   const body = r.rows.map((row) => line(row.keys.map((k) => (k === '' ? '(none)' : k)), row));
   const total = line(names.map((_, i) => (i === 0 ? 'TOTAL' : '')), r.total);

@@ -1,5 +1,5 @@
 import { countText } from '../core/count-text.js';
-import { displayUsd } from '../core/money.js';
+import { displayUsd, usdColumn } from '../core/money.js';
 import { displayTime, percentOf } from '../alerts/format.js';
 import { definitionList, escapeHtml, page, paragraph, table } from '../alerts/html-page.js';
 import { changeSection, measureCells, measureHeads, percentText, shareOfSpend } from '../alerts/spend-sections.js';
@@ -91,7 +91,8 @@ function breakdownSection(b: Overview['breakdowns'][number], o: Overview): strin
   const field = FIELD_OF[b.dimension];
   // A group with a value links to the view narrowed to it.
   const label = (key: string) => (key === '' || field === undefined ? escapeHtml(key === '' ? '(none)' : key) : `<a href="${href(o.span, { field, value: key })}">${escapeHtml(key)}</a>`);
-  const rows = b.rows.map((r) => [label(r.keys[0]!), ...measureCells(r, true), shareOfSpend(r.costPicos, total)]);
+  const usd = usdColumn(b.rows.map((r) => r.costPicos));
+  const rows = b.rows.map((r) => [label(r.keys[0]!), ...measureCells(r, true, usd), shareOfSpend(r.costPicos, total)]);
   const more = b.more ? paragraph(`And ${countText(b.more)} more: \`tollgate report --since ${o.span} --by ${b.dimension}\`.`) : '';
   return `<h2>${escapeHtml(title)}</h2>\n${table(head, rows, { numeric: new Set(head.map((_, i) => i).filter((i) => i > 0)), html: new Set([0]) })}${more}`;
 }
