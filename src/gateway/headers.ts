@@ -31,9 +31,10 @@ export function headerBag(h: IncomingHttpHeaders): HeaderBag {
 
 /**
  * Headers to send upstream: the client's, minus hop-by-hop and every x-tollgate-*
- * header. `accept-encoding` is dropped so the upstream answers uncompressed: the
- * gateway must read usage from the body, and decompressing every response would put
- * CPU on the hot path.
+ * header, asking for an uncompressed answer (`accept-encoding: identity`): the gateway
+ * must read usage from the body, and decompressing every response would put CPU on the
+ * hot path. Dropping the header would not do: without it any coding is acceptable
+ * (RFC 9110 §12.5.3), and a compressed answer would be metered as empty.
  */
 export function upstreamHeaders(client: HeaderBag): HeaderBag {
   const out: HeaderBag = {};
@@ -41,6 +42,7 @@ export function upstreamHeaders(client: HeaderBag): HeaderBag {
     if (HOP_BY_HOP.has(k) || k.startsWith('x-tollgate-') || k === 'accept-encoding') continue;
     out[k] = client[k]!;
   }
+  out['accept-encoding'] = 'identity';
   return out;
 }
 

@@ -1,5 +1,5 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { UNREPORTED_USAGE_APIS } from '../core/api.js';
+import { FREE_APIS, UNREPORTED_USAGE_APIS } from '../core/api.js';
 import type { Dispatcher } from 'undici';
 import type { RequestFacts } from '../metering/build-row.js';
 import { errorBodyTap } from '../providers/shared/taps.js';
@@ -238,10 +238,12 @@ export function settle(a: Pick<RelayArgs, 'facts' | 'inputEstimate'> & { info: P
     f.outcome = 'truncated';
     f.errorType = 'stream_incomplete';
   }
-  const unreported = f.usageSource === 'none' && f.status < 400 && (f.outcome !== 'ok' || UNREPORTED_USAGE_APIS.has(f.api));
+  // A complete answer of a token-billed API without usage (a server that ignores stream_options, a proxy that strips usage) was billed all the same.
+  const silent = f.outcome === 'ok' && !FREE_APIS.has(f.api) && !f.pendingResponse && !f.billedWithoutUsage && f.batch === undefined;
+  const unreported = f.usageSource === 'none' && f.status < 400 && (f.outcome !== 'ok' || UNREPORTED_USAGE_APIS.has(f.api) || silent);
   const estimate = unreported ? a.inputEstimate() : undefined;
   if (estimate !== undefined) {
-    // The stream died before the provider reported usage, or the API never reports it; the input was still billed.
+    // The stream died before the provider reported usage, or the answer never said; the input was still billed.
     f.usage = { ...f.usage, inputTokens: estimate };
     f.usageSource = 'estimated';
   }
