@@ -214,6 +214,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   const cred = adapter.readCredential(headers, query);
   const who = await identify(cred, headers, deps.keys, deps.auth);
   Object.assign(facts, { keyId: who.keyId, user: who.user, team: who.team, project: who.project, sessionId: who.sessionId, client: who.client, tags: who.tags });
+  if (who.refusal) throw who.refusal;
   // A body that is not JSON, or not a request of this API, is refused once the caller is
   // known: its row names who sent it, and a bad key is reported first, as the providers do.
   if (badBody) throw badBody;

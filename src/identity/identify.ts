@@ -22,15 +22,23 @@ export interface Identity {
   tags: Record<string, string>;
   /** 'configured': use the provider's key; 'passthrough': forward the client's own key. */
   upstreamKey: { kind: 'configured' } | { kind: 'passthrough'; key: string };
+  /** Set when an attribution header is malformed: the request is refused with it, once its row names the caller. */
+  refusal?: GatewayError;
 }
 
 /**
  * Resolves the caller. A virtual key's own user, team and project win over headers;
  * `x-tollgate-*` headers fill what the key leaves blank (and attribute pass-through traffic).
+ * A bad key is refused first (401, as providers do); malformed tags come back as `refusal`.
  */
 export async function identify(cred: Credential | undefined, headers: HeaderBag, keys: KeyResolver, policy: AuthPolicy): Promise<Identity> {
   const tagResult = parseTags(headers['x-tollgate-tags']);
-  if ('error' in tagResult) throw new GatewayError('invalid_request', tagResult.error);
+  const who = await caller(cred, headers, 'error' in tagResult ? {} : tagResult.tags, keys, policy);
+  if ('error' in tagResult) who.refusal = new GatewayError('invalid_request', tagResult.error);
+  return who;
+}
+
+async function caller(cred: Credential | undefined, headers: HeaderBag, tags: Record<string, string>, keys: KeyResolver, policy: AuthPolicy): Promise<Identity> {
   // Built field by field: spreading a base object and then overriding its fields is slow in V8.
   const who: Identity = {
     keyId: null,
@@ -39,7 +47,7 @@ export async function identify(cred: Credential | undefined, headers: HeaderBag,
     project: header(headers, 'x-tollgate-project'),
     sessionId: detectSession(headers),
     client: detectClient(headers),
-    tags: tagResult.tags,
+    tags,
     upstreamKey: CONFIGURED,
   };
   if (!cred) {

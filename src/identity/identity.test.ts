@@ -71,6 +71,17 @@ describe('identity', () => {
     expect(who).toMatchObject({ keyId: 'key_1', user: 'alice', team: 'platform', project: 'p1', tags: { workflow: 'ci' }, upstreamKey: { kind: 'configured' } });
   });
 
+  it('refuses a bad key before malformed tags, and returns malformed tags as a refusal with the caller known', async () => {
+    const k = generateKey();
+    const keys = new KeyResolver(memoryKeys([{ id: 'key_t', hash: k.hash, prefix: 'tg_', user: 'alice', team: 'platform', project: null, name: null, createdAt: 0, revokedAt: null, expiresAt: null }]));
+    const bad = { 'x-tollgate-tags': '===' };
+    await expect(identify({ key: 'tg_nope', where: 'authorization' }, bad, keys, allow)).rejects.toMatchObject({ code: 'invalid_api_key' });
+    const who = await identify({ key: k.key, where: 'authorization' }, bad, keys, allow);
+    expect(who).toMatchObject({ keyId: 'key_t', user: 'alice', team: 'platform', tags: {} });
+    expect(who.refusal).toMatchObject({ code: 'invalid_request', message: expect.stringContaining('not name=value') });
+    expect((await identify({ key: k.key, where: 'authorization' }, { 'x-tollgate-tags': 'workflow=ci' }, keys, allow)).refusal).toBeUndefined();
+  });
+
   it('refuses unknown and revoked keys, and missing keys unless anonymous is allowed', async () => {
     const k = generateKey();
     const store = memoryKeys([{ id: 'key_r', hash: k.hash, prefix: 'tg_', user: 'bob', team: null, project: null, name: null, createdAt: 0, revokedAt: 5, expiresAt: null }]);

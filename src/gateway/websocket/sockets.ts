@@ -103,6 +103,7 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
       const cred = adapter.readCredential(headers, query);
       const who = await identify(cred, headers, deps.keys, deps.auth);
       Object.assign(facts, { keyId: who.keyId, user: who.user, team: who.team, project: who.project, sessionId: who.sessionId, client: who.client, tags: who.tags });
+      if (who.refusal) throw who.refusal;
       // A Realtime socket names its model in the URL; a Responses socket's messages each name theirs.
       const model = kind === 'openai.realtime' ? (query.get('model') ?? '') : '';
       facts.modelRequested = model;

@@ -1,4 +1,4 @@
-import { optionalCount, requireModel, requireObject } from '../shared/request.js';
+import { optionalCount, requireModel, requireObject, streamFlag } from '../shared/request.js';
 import type { RequestInfo, RouteMatch } from '../types.js';
 import { readPriceModifiers } from './usage.js';
 
@@ -8,7 +8,7 @@ export function inspectAnthropicRequest(route: RouteMatch, body: unknown): Reque
   if (route.api === 'anthropic.batches') return { model: '', stream: false };
   const model = requireModel(obj, route.api);
   if (route.api === 'anthropic.count_tokens') return { model, stream: false };
-  const info: RequestInfo = { model, stream: obj.stream === true };
+  const info: RequestInfo = { model, stream: streamFlag(obj, route.api) };
   const cap = optionalCount(obj.max_tokens);
   if (cap !== undefined) info.maxOutputTokens = cap;
   readPriceModifiers(obj, info);

@@ -25,6 +25,15 @@ describe('inspectOpenaiRequest', () => {
     });
   });
 
+  it('refuses a stream flag that is not true or false, which a lenient server would stream unmetered', () => {
+    for (const stream of [1, 'true', 'yes', {}]) {
+      expect(() => inspectOpenaiRequest(chat, { model: 'gpt-4o', stream })).toThrow(GatewayError);
+      expect(() => inspectOpenaiRequest(responses, { model: 'gpt-4o', stream })).toThrow(`The openai.responses request body's "stream" must be true or false, not ${JSON.stringify(stream)}.`);
+    }
+    expect(inspectOpenaiRequest(chat, { model: 'gpt-4o', stream: null }).stream).toBe(false);
+    expect(inspectOpenaiRequest(chat, { model: 'gpt-4o', stream: false }).stream).toBe(false);
+  });
+
   it('reads the cap of a Responses body sent to chat (Cursor) from max_output_tokens, and never from a real chat body', () => {
     expect(inspectOpenaiRequest(chat, { model: 'gpt-5.6', input: [], max_output_tokens: 2000, stream: true, stream_options: { include_usage: true } })).toEqual({
       model: 'gpt-5.6',
@@ -51,8 +60,8 @@ describe('inspectOpenaiRequest', () => {
     expect(inspectOpenaiRequest(completions, { model: 'qwen2.5-coder', prompt: 'def f(', suffix: '):', stream: true, max_tokens: 48 })).toEqual({ model: 'qwen2.5-coder', stream: true, maxOutputTokens: 48 });
   });
 
-  it('ignores a cap that is not a number and a stream flag that is not true', () => {
-    expect(inspectOpenaiRequest(chat, { model: 'm', stream: 'yes', max_tokens: '12' })).toEqual({ model: 'm', stream: false });
+  it('ignores a cap that is not a number, for the upstream to refuse', () => {
+    expect(inspectOpenaiRequest(chat, { model: 'm', max_tokens: '12' })).toEqual({ model: 'm', stream: false });
   });
 
   it('reads an image request’s model (optional: OpenAI then picks DALL·E 2) and stream, from JSON or from a form', () => {

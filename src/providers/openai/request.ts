@@ -1,5 +1,5 @@
 import { asObject } from '../shared/json.js';
-import { optionalCount, requireModel, requireObject } from '../shared/request.js';
+import { optionalCount, requireModel, requireObject, streamFlag } from '../shared/request.js';
 import type { RequestInfo, RouteMatch } from '../types.js';
 
 /**
@@ -18,12 +18,12 @@ export function inspectOpenaiRequest(route: RouteMatch, body: unknown): RequestI
   if (route.noBody || route.api === 'openai.batches') return { model: '', stream: false };
   const obj = requireObject(body, route.api);
   // Images: the model is optional (OpenAI picks dall-e-2 then), and a stream is asked for as elsewhere.
-  if (route.api === 'openai.images') return { model: typeof obj.model === 'string' ? obj.model : '', stream: obj.stream === true };
+  if (route.api === 'openai.images') return { model: typeof obj.model === 'string' ? obj.model : '', stream: streamFlag(obj, route.api) };
   // Speech: a stream is `stream_format: "sse"`; otherwise the audio comes back as bytes.
   if (route.api === 'openai.audio') return { model: requireModel(obj, route.api), stream: obj.stream_format === 'sse' };
   // Counting and moderation need no model (the SDK sends none by default): one given is the row's.
   if (route.api === 'openai.input_tokens' || route.api === 'openai.moderations') return { model: typeof obj.model === 'string' ? obj.model : '', stream: false };
-  const info: RequestInfo = { model: requireModel(obj, route.api), stream: obj.stream === true };
+  const info: RequestInfo = { model: requireModel(obj, route.api), stream: streamFlag(obj, route.api) };
   const cap =
     route.api === 'openai.chat'
       ? (optionalCount(obj.max_completion_tokens) ?? optionalCount(obj.max_tokens) ?? (isResponsesShapedChat(obj) ? optionalCount(obj.max_output_tokens) : undefined))

@@ -20,6 +20,17 @@ export function requireModel(body: JsonObject, api: Api): string {
   return model;
 }
 
+/**
+ * Whether the request asks for a stream. Only `true` and `false` (or no `stream`) are taken: a
+ * lenient server (vLLM and other OpenAI-compatible ones) streams for `1` or `"true"`, which the
+ * gateway would meter as a plain answer, without the usage it asks streams for.
+ */
+export function streamFlag(body: JsonObject, api: Api): boolean {
+  const v = body.stream;
+  if (v === undefined || v === null || typeof v === 'boolean') return v === true;
+  throw new GatewayError('invalid_request', `The ${api} request body's "stream" must be true or false, not ${JSON.stringify(v)}.`);
+}
+
 /** A token cap when it is a non-negative number; anything else is left for the upstream to reject. */
 export function optionalCount(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
