@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   budget_unavailable: { status: 503, outcome: 'rejected' },
   storage_unavailable: { status: 503, outcome: 'gateway_error' },
   upstream_unreachable: { status: 502, outcome: 'upstream_error' },
+  upstream_disconnected: { status: 502, outcome: 'truncated' },
   upstream_timeout: { status: 504, outcome: 'upstream_error' },
   internal: { status: 500, outcome: 'gateway_error' },
 } as const satisfies Record<string, { status: number; outcome: Outcome }>;

@@ -45,6 +45,8 @@ export interface Responder {
   /** Write the head when the upstream's arrives; otherwise just before the first byte (the status may still change). */
   eager: boolean;
   head(): { status: number; headers: OutgoingHttpHeaders };
+  /** Answers the client when the upstream's answer broke off before anything of it was sent (a held answer): an error in its own dialect. */
+  cut?: () => void;
 }
 
 export type Headers = Record<string, string | string[] | undefined>;
@@ -140,6 +142,10 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
         // turn already wrote leaves with it in one write (end() uncorks fully), as it did unwaited.
         res.cork();
         a.finish(() => res.end(held));
+      } else if (!res.headersSent && !clientGone && responder?.cut) {
+        // Nothing reached the client yet: it is told so, with the status its row records, not left with a closed socket.
+        facts.status = 502;
+        a.finish(responder.cut);
       } else {
         a.finish();
         if (!res.destroyed) res.destroy();

@@ -10,6 +10,7 @@ import { GatewayError } from '../core/errors.js';
 import { estimateMessageTokens, planTranslation, translateResponse } from '../translation/index.js';
 import { clientResponseHeaders, upstreamHeaders } from './headers.js';
 import { relay } from './relay.js';
+import { sendError } from './request-errors.js';
 import type { UpstreamProvider } from './select-provider.js';
 
 export interface TranslatedExchange {
@@ -106,6 +107,7 @@ export async function relayTranslated(x: TranslatedExchange): Promise<void> {
           delete out['content-type'];
           return { status: h.status, headers: { ...out, 'content-type': h.contentType, 'x-tollgate-translated': label } };
         },
+        cut: () => sendError(x.res, adapterFor(x.route.dialect), new GatewayError('upstream_disconnected', `The ${p.dialect} provider "${p.name}" broke off its answer before it was complete.`), facts.id),
       };
     },
   });

@@ -324,6 +324,20 @@ describe('an OpenAI client served by an Anthropic upstream', () => {
     expect(over.message).toContain('Overloaded');
   });
 
+  it('an answer the provider breaks off before it is whole: the client gets a 502 in its own dialect, and the row says so', async () => {
+    for (const cutAfterEvents of [0, 1]) {
+      h.fake.script({ match: '/v1/messages', cutAfterEvents, headers: cutAfterEvents === 1 ? { 'content-length': '5000' } : {} });
+      const r = await fetch(`${h.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.key.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(r.status).toBe(502);
+      expect(await r.json()).toMatchObject({ error: { code: 'upstream_disconnected', message: 'The anthropic provider "claude-for-openai" broke off its answer before it was complete.' } });
+      expect(await h.row(r.headers.get('x-tollgate-request-id')!)).toMatchObject({ status: 502, outcome: 'truncated', errorType: 'upstream_disconnected' });
+    }
+  });
+
   it('the Responses API cannot be translated: a clear 400', async () => {
     const err = (await openai().responses.create({ model: 'claude-sonnet-4-5', input: 'hi' }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
     expect(err.status).toBe(400);
