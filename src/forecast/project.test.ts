@@ -82,6 +82,18 @@ describe('projectBudget', () => {
     expect(projectBudget(input({ hourly: series(2, () => '10') }))).toMatchObject({ historyDays: 2, dailyRatePicos: usd(10) });
   });
 
+  it('the first day, with no complete day yet: the pace of today so far is the rate, over an hour at least', () => {
+    // $3 spent by noon today: $6 a day; a daily budget of $5 runs out at 20:00.
+    const today = new Map([[Date.UTC(2026, 9, 15, 9), usd(3)]]);
+    const f = projectBudget(input({ window: parseWindow('day'), hourly: today, spentPicos: usd(3), limitPicos: usd(5) }));
+    expect(f).toMatchObject({ method: 'today', historyDays: 0, dailyRatePicos: usd(6), projectedPicos: usd(6), status: 'will_run_out' });
+    expect(new Date(f.runOutAt!).toISOString()).toBe('2026-10-15T20:00:00.000Z');
+    // Twenty minutes after midnight, 85% of a $0.10 day spent: the pace is taken over an hour, and still runs out.
+    const early = Date.UTC(2026, 9, 15, 0, 20);
+    const first = projectBudget(input({ window: parseWindow('day'), now: early, hourly: new Map([[Date.UTC(2026, 9, 15), usd('0.085')]]), spentPicos: usd('0.085'), limitPicos: usd('0.10') }));
+    expect(first).toMatchObject({ method: 'today', dailyRatePicos: usd('2.04'), status: 'will_run_out' });
+  });
+
   it('calendar days follow the policy time zone, including a 23-hour DST day', () => {
     // Berlin leaves summer time on Sunday 2026-10-25; $24 a day means $24 over that 25-hour day too.
     const tz = 'Europe/Berlin';

@@ -32,8 +32,11 @@ export interface LimitStep {
 export type ForecastStatus = 'exhausted' | 'will_run_out' | 'on_track' | 'no_history';
 
 export interface Forecast {
-  /** `weekday`: run rate shaped by the weekday profile; `flat`: the run rate every day; `none`: no history. */
-  method: 'weekday' | 'flat' | 'none';
+  /**
+   * `weekday`: run rate shaped by the weekday profile; `flat`: the run rate every day; `today`: no
+   * complete day yet, the rate today's spend so far makes; `none`: no spend to go by.
+   */
+  method: 'weekday' | 'flat' | 'today' | 'none';
   /** Complete days of history used (from the first day with spend). */
   historyDays: number;
   /** The burn rate: expected spend per day (the robust mean of the last complete days). */
@@ -73,6 +76,8 @@ interface Day {
  *    within the day where the running total reaches the limit. The limit is the one in force at
  *    each moment: once an approved increase lapses, the running total is held to the limit
  *    without it (so the budget may run out at that very moment).
+ * With no complete day yet (the first day after installing), the rate is today's spend so far over
+ * the part of today gone (an hour at least), and every day costs it (`today`).
  * A rolling window has no end: its projection is its steady state, the expected spend of one
  * span from now, and it runs out when that steady state exceeds the limit in force a span from
  * now (no date is given).
@@ -85,20 +90,23 @@ export function projectBudget(f: ForecastInput): Forecast {
   const windowEnd = rolling ? f.now + span : position.end;
   const days = history(f);
   const base = { historyDays: days.length, windowStart, windowEnd, spentPicos: f.spentPicos, limitPicos: f.limitPicos };
-  if (days.length === 0) {
+  // The first day after installing has no complete day: today's pace so far is all there is to go by.
+  const firstDay = days.length === 0 ? todaysRate(f) : undefined;
+  if (days.length === 0 && firstDay === undefined) {
     const status: ForecastStatus = f.spentPicos >= f.limitPicos && f.limitPicos >= 0n && f.spentPicos > 0n ? 'exhausted' : 'no_history';
     return { ...base, method: 'none', dailyRatePicos: 0n, projectedPicos: f.spentPicos, runOutAt: status === 'exhausted' ? f.now : null, status };
   }
-  const rate = runRate(days);
+  const rate = firstDay ?? runRate(days);
   const weekdays = days.length >= MIN_DAYS_FOR_WEEKDAYS;
   const expected = expectedDay(days, rate, weekdays);
+  const method = firstDay !== undefined ? 'today' : weekdays ? 'weekday' : 'flat';
 
   const steps = (f.limitSteps ?? []).filter((s) => s.at > f.now && s.at < windowEnd);
   const limitAt = (t: number) => steps.reduce((limit, s) => (s.at <= t ? s.limitPicos : limit), f.limitPicos);
   if (rolling) {
     const steady = spendBetween(f.now, windowEnd, f.timeZone, expected);
     const status: ForecastStatus = f.spentPicos >= f.limitPicos ? 'exhausted' : steady > limitAt(windowEnd) ? 'will_run_out' : 'on_track';
-    return { ...base, method: weekdays ? 'weekday' : 'flat', dailyRatePicos: rate, projectedPicos: steady, runOutAt: status === 'exhausted' ? f.now : null, status };
+    return { ...base, method, dailyRatePicos: rate, projectedPicos: steady, runOutAt: status === 'exhausted' ? f.now : null, status };
   }
 
   let total = f.spentPicos;
@@ -113,7 +121,21 @@ export function projectBudget(f: ForecastInput): Forecast {
     total += cost;
   }
   const status: ForecastStatus = f.spentPicos >= f.limitPicos ? 'exhausted' : runOutAt !== null ? 'will_run_out' : 'on_track';
-  return { ...base, method: weekdays ? 'weekday' : 'flat', dailyRatePicos: rate, projectedPicos: total, runOutAt, status };
+  return { ...base, method, dailyRatePicos: rate, projectedPicos: total, runOutAt, status };
+}
+
+/** Below this much of today, its pace is taken over this long: minutes after midnight would multiply a few requests into a day. */
+const MIN_TODAY_MS = 3_600_000;
+
+/** Today's spend so far as a daily rate (undefined when nothing is spent today). */
+function todaysRate(f: ForecastInput): Picos | undefined {
+  const today = DateTime.fromMillis(f.now, { zone: f.timeZone }).startOf('day');
+  const start = today.toMillis();
+  let spent = 0n;
+  for (const [hour, p] of f.hourly) if (hour + 3_600_000 > start && hour <= f.now) spent += p;
+  if (spent <= 0n) return undefined;
+  const dayLength = today.plus({ days: 1 }).toMillis() - start;
+  return roundHalfUp(spent * BigInt(dayLength), BigInt(Math.max(f.now - start, MIN_TODAY_MS)));
 }
 
 /** Complete local days before today, from the first one with spend, with their spend. */

@@ -138,12 +138,13 @@ describe('admin API: outcomes and forecasts', () => {
     expect(body.budgets).toEqual([expect.objectContaining({ budget_id: 'platform-month', forecast: expected })]);
   });
 
-  it('shows a forecast without history, and hides amounts when the gateway shows percentages only', async () => {
+  it('shows a first-day forecast from the pace of today, and hides amounts when the gateway shows percentages only', async () => {
     const base = await start(true, { showAmounts: false });
     const bob = await createKey(storage!.keys, { user: 'bob', team: 'platform', project: null });
     await storage!.ledger.insert([sampleRow({ id: 'today', ts: NOW - 3_600_000, team: 'platform', costPicos: usd(30) })]);
     const me = (await (await fetch(`${base}/me`, { headers: { authorization: `Bearer ${bob.key}` } })).json()) as { budgets: Record<string, unknown>[] };
-    expect(me.budgets[0]!.forecast).toEqual({ status: 'no_history', method: 'none', projected_percent: 10, runs_out_at: null });
+    // $30 by noon is $60 a day: the $300 month is gone by 20 October.
+    expect(me.budgets[0]!.forecast).toEqual({ status: 'will_run_out', method: 'today', projected_percent: 340, runs_out_at: '2026-10-20T00:00:00.000Z' });
     // The counters still answer when the ledger cannot be read: status is shown, without a forecast.
     runtime!.forecast = () => Promise.reject(new Error('ledger down'));
     const down = (await (await fetch(`${base}/me`, { headers: { authorization: `Bearer ${bob.key}` } })).json()) as { budgets: Record<string, unknown>[] };
