@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DateTime } from 'luxon';
 import { renderStatementCsv, renderStatementJson, renderStatementTable } from '../../chargeback/render.js';
 import { chargeback, monthBounds } from '../../chargeback/statement.js';
 import { isDimension } from '../../core/ledger-row.js';
@@ -6,7 +7,7 @@ import { type StorageFlags, addStorageFlags, withStorage } from '../context.js';
 import { type Io, UsageError, parsedInput, writeOutputFile } from '../output.js';
 
 interface ChargebackFlags extends StorageFlags {
-  month: string;
+  month?: string;
   by: string;
   format: string;
   output?: string;
@@ -18,7 +19,7 @@ export function chargebackCommand(program: Command, io: Io): void {
     program
       .command('chargeback')
       .description("A month's statement per team (or user, project, key, tag:NAME): spend, share, requests, tokens, top models, pools that paid")
-      .requiredOption('--month <YYYY-MM>', 'the month, in the policy time zone (policy.time_zone)')
+      .option('--month <YYYY-MM>', 'the month, in the policy time zone (policy.time_zone); default: the last complete month')
       .option('--by <dimension>', 'team, user, project, key, client or tag:NAME', 'team')
       .option('--format <format>', 'table, csv or json', 'table')
       .option('-o, --output <file>', 'write to a file instead of stdout'),
@@ -26,12 +27,18 @@ export function chargebackCommand(program: Command, io: Io): void {
     withStorage(flags, async (storage, config) => {
       if (!isDimension(flags.by) || ['day', 'hour', 'session', 'model', 'pool', 'api', 'provider'].includes(flags.by)) throw new UsageError(`--by: a statement is per team, user, project, key, client or tag:NAME, not "${flags.by}"`);
       if (!['table', 'csv', 'json'].includes(flags.format)) throw new UsageError('--format must be table, csv or json');
-      parsedInput(() => monthBounds(flags.month, config.policy.timeZone), (p) => `--month: ${p}`);
-      const s = await chargeback(storage.ledger, { month: flags.month.trim(), timeZone: config.policy.timeZone, by: flags.by });
+      const month = flags.month?.trim() ?? lastMonth(Date.now(), config.policy.timeZone);
+      parsedInput(() => monthBounds(month, config.policy.timeZone), (p) => `--month: ${p}`);
+      const s = await chargeback(storage.ledger, { month, timeZone: config.policy.timeZone, by: flags.by });
       const text = flags.format === 'json' ? renderStatementJson(s) : flags.format === 'csv' ? renderStatementCsv(s) : renderStatementTable(s);
       if (!flags.output) return io.out(text);
       writeOutputFile(flags.output, text);
-      io.out(`Wrote the ${flags.month} statement to ${flags.output}.\n`);
+      io.out(`Wrote the ${month} statement to ${flags.output}.\n`);
     }, { read: true }),
   );
+}
+
+/** The month before the one `now` falls in, in `timeZone`, as YYYY-MM: the statement a month-end run wants. */
+export function lastMonth(now: number, timeZone: string): string {
+  return DateTime.fromMillis(now, { zone: timeZone }).startOf('month').minus({ months: 1 }).toFormat('yyyy-MM');
 }
