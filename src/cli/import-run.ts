@@ -101,8 +101,9 @@ export async function importLedgerFile(file: string, flags: ImportFlags, io: Io)
     let isDir: boolean;
     try {
       isDir = statSync(file).isDirectory();
-    } catch {
-      throw new UsageError(`import: cannot read "${file}"`);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new UsageError(`import: cannot read "${file}" (${code === 'ENOENT' ? 'no such file' : (code ?? String(err))})`);
     }
     if (isDir) throw new UsageError(`import --format ledger: "${file}" is a folder; name the JSONL file from \`tollgate export\``);
   }
@@ -314,7 +315,7 @@ function report(io: Io, flags: ImportFlags, s: { filesSeen: number; filesRead: n
   if (s.filesRead === 0) return io.out(`Nothing new in ${s.filesSeen} log file${s.filesSeen === 1 ? '' : 's'}.\n`);
   const lines = [`Read ${(s.bytesRead / 1048576).toFixed(1)} MB from ${s.filesRead} of ${s.filesSeen} log files${flags.dryRun ? ' (dry run: nothing written)' : ''}.`];
   for (const [source, t] of Object.entries(s.sources) as [string, { rows: number; outputTokens: number; costUsd: string; unpricedRows: number; written?: number }][]) {
-    const read = `${t.rows} responses, ${t.outputTokens} output tokens, $${t.costUsd}${t.unpricedRows ? ` (${t.unpricedRows} unpriced)` : ''}`;
+    const read = `${t.rows} ${t.rows === 1 ? 'response' : 'responses'}, ${t.outputTokens} output tokens, $${t.costUsd}${t.unpricedRows ? ` (${t.unpricedRows} unpriced)` : ''}`;
     // A row not written was in the ledger already, or is a request another source (the gateway) recorded.
     const skipped = t.written === undefined ? 0 : t.rows - t.written;
     lines.push(`  ${source}: ${skipped > 0 ? `${t.written} written of ${read} read (${skipped} already recorded, by this import or another source)` : read}`);

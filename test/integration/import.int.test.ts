@@ -163,6 +163,7 @@ describe('tollgate import (SQLite)', () => {
 
   it('names a bad flag', async () => {
     expect(await cli(['import', '--source', 'cursor'])).toMatchObject({ code: 2, err: expect.stringContaining('--source must be claude-code, codex or all, not "cursor"') });
+    expect(await cli(['import', '--format', 'ledger', join(work, 'no-such-export.jsonl'), '--db', join(work, 'x.db')])).toMatchObject({ code: 2, err: expect.stringContaining('no-such-export.jsonl" (no such file)') });
     expect(await cli(['import', '--dir', work])).toMatchObject({ code: 2, err: expect.stringContaining('--dir needs --source') });
     expect(await cli(['import', '--source', 'claude-code', '--dir', join(work, 'nope')])).toMatchObject({ code: 2, err: expect.stringContaining(`--dir: "${join(work, 'nope')}" does not exist`) });
     const file = join(work, 'a-file');
