@@ -93,7 +93,7 @@ describe('loadConfig', () => {
     expect(c.policy.showAmounts).toBe(false);
     // A string setting keeps the text, even one that looks like a number.
     expect(c.providers[0]!.apiKey).toBe('12345');
-    expect(issues(text, { PORT: 'http', KEY: 'k' })).toEqual(['server.port@2: Invalid input: expected number, received string']);
+    expect(issues(text, { PORT: 'http', KEY: 'k' })).toEqual(['server.port@2: must be a number']);
   });
 
   it('names the bad setting, its line and what is allowed', () => {
@@ -112,6 +112,14 @@ describe('loadConfig', () => {
     ]);
     expect(issues(text('nonsense'))).toEqual(['providers[0].catalog@5: the price catalog has no provider "nonsense" (catalog providers include anthropic, openai, google, aws, azure, groq, mistral; docs/pricing.md)']);
     for (const ok of ['openai', 'groq', 'gemini', 'bedrock']) expect(loadConfig({ file: file(text(ok)) }).providers[0]!.catalog).toBe(ok);
+  });
+
+  it('words type errors as the other settings are worded, not in the schema library defaults', () => {
+    expect(issues('server: { port: 8899.5 }\nstorage: { sqlite: "" }\nproviders:\n  - { name: a, dialect: openai, base_url: "http://x", models: "gpt" }\n')).toEqual([
+      'server.port@1: must be a whole number',
+      'storage.sqlite@2: must not be empty',
+      'providers[0].models@4: must be a list',
+    ]);
   });
 
   it('names a redis URL whose database is not a whole number (whether Redis has it is checked at start)', () => {
