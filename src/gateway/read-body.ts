@@ -56,6 +56,25 @@ export class ClientLeft extends Error {
   }
 }
 
+/**
+ * Whether a request failed because its client hung up while sending it: a ClientLeft, or the
+ * error Node gives a request aborted mid-body (`aborted`, ECONNRESET) to readers that keep it.
+ */
+export function isClientLeft(err: unknown): boolean {
+  if (err instanceof ClientLeft) return true;
+  return err instanceof Error && (err as NodeJS.ErrnoException).code === 'ECONNRESET' && err.message === 'aborted';
+}
+
 function tooLarge(limit: number): GatewayError {
-  return new GatewayError('body_too_large', `The request body is larger than this gateway's limit of ${Math.round(limit / 1048576)} MB (server.max_body_mb).`);
+  return new GatewayError('body_too_large', `The request body is larger than this gateway's limit of ${byteSize(limit)} (server.max_body_mb).`);
+}
+
+/**
+ * A size limit as people write it: MB from 1 MB up (a tenth shown when it has one, so 1.5 MB
+ * does not read as 2), whole KB below that, bytes below 1 KB.
+ */
+export function byteSize(bytes: number): string {
+  if (bytes >= 1048576) return `${Math.round(bytes / 104857.6) / 10} MB`;
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${Math.round(bytes)} bytes`;
 }

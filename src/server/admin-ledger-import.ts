@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { parseLedgerLine } from '../importers/ledger-format.js';
 import type { Storage } from '../storage/ports.js';
+import { ClientLeft } from '../gateway/read-body.js';
 import { sendAdminError, sendJson } from './json-response.js';
 
 /** A batch is at most this big: `tollgate import --push` sends 2,000 rows per request. */
@@ -45,6 +46,7 @@ function readText(req: IncomingMessage): Promise<string | undefined> {
       else chunks.push(c);
     });
     req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+    // The one way a request errors while it is read: the client hung up mid-upload.
+    req.on('error', (err) => reject(new ClientLeft(err)));
   });
 }

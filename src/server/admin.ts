@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { closest } from '../config/errors.js';
 import { isDimension } from '../core/ledger-row.js';
 import type { RowPricer } from '../cache-analysis/price-moves.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
@@ -94,9 +95,9 @@ function authorized(header: string | undefined, token: string): boolean {
 }
 
 async function postKey(deps: AdminDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const body = (await readJson(req)) as Record<string, unknown> | undefined;
+  const body = keyBody(await readJson(req));
   const field = (k: string): string | null => {
-    const v = body?.[k];
+    const v = body[k];
     if (v === undefined || v === null) return null;
     if (typeof v !== 'string') throw new RangeError(`${k} must be a string`);
     return v;
@@ -107,6 +108,22 @@ async function postKey(deps: AdminDeps, req: IncomingMessage, res: ServerRespons
   const problem = checkKeyInput(input);
   if (problem) return sendAdminError(res, 400, 'invalid_request', problem);
   sendJson(res, 201, await createKey(deps.storage.keys, input, now));
+}
+
+const KEY_FIELDS = ['user', 'team', 'project', 'name', 'expires'] as const;
+
+/** A new key's body: an object of known fields only (a misspelt `tema` would make a key with no team). */
+function keyBody(body: unknown): Record<string, unknown> {
+  if (body === undefined) return {};
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RangeError(`the body must be a JSON object with ${KEY_FIELDS.join(', ')}`);
+  const unknown = Object.keys(body).filter((k) => !(KEY_FIELDS as readonly string[]).includes(k));
+  if (unknown.length > 0) throw new RangeError(`${unknown.map(unknownField).join('; ')}; a key takes ${KEY_FIELDS.join(', ')}`);
+  return body as Record<string, unknown>;
+}
+
+function unknownField(name: string): string {
+  const near = closest(name, KEY_FIELDS);
+  return `unknown field "${name}"${near ? ` (did you mean "${near}"?)` : ''}`;
 }
 
 export function window(query: URLSearchParams): { since?: number; until?: number } {

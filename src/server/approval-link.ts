@@ -3,6 +3,7 @@ import { decisionForm, increaseDetails, statusText } from '../alerts/approval-pa
 import { page, paragraph } from '../alerts/html-page.js';
 import { type DecisionAction, verifyDecisionLink } from '../alerts/signed-link.js';
 import type { Logger } from '../core/logger.js';
+import { isClientLeft } from '../gateway/read-body.js';
 import type { Increase } from '../policy/rules.js';
 import { FormTooLarge, readForm } from './form-body.js';
 import { sendPage } from './page-response.js';
@@ -42,7 +43,7 @@ export async function handleApprovalLink(deps: ApprovalLinkDeps, req: IncomingMe
     const [status, html] = await respond(deps, req, path, query);
     send(res, status, html);
   } catch (err) {
-    if (res.headersSent) return void res.destroy();
+    if (res.headersSent || isClientLeft(err)) return void res.destroy();
     if (err instanceof PageError) return send(res, err.status, page(err.title, paragraph(err.message)));
     deps.log?.error('approval link failed', { path, err: String(err) });
     send(res, 500, page('Something went wrong', paragraph('Tollgate could not complete this. Open the link again to see where the request stands; the gateway log has the details.')));

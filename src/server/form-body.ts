@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { ClientLeft } from '../gateway/read-body.js';
 
 /** A form body past the page's limit: answered 413 (the rest is read and dropped, so the page still goes out). */
 export class FormTooLarge extends Error {
@@ -8,7 +9,7 @@ export class FormTooLarge extends Error {
   }
 }
 
-/** A page's form post; anything but a URL-encoded form reads as empty. Rejects with FormTooLarge past `maxBytes`. */
+/** A page's form post; anything but a URL-encoded form reads as empty. Rejects with FormTooLarge past `maxBytes`, ClientLeft if the client hangs up. */
 export async function readForm(req: IncomingMessage, maxBytes: number): Promise<URLSearchParams> {
   if (Number(req.headers['content-length'] ?? 0) > maxBytes) throw new FormTooLarge(maxBytes);
   const body = await readBody(req, maxBytes);
@@ -30,6 +31,7 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
     };
     req.on('data', onData);
     req.once('end', () => resolve(Buffer.concat(chunks)));
-    req.once('error', reject);
+    // The one way a request errors while it is read: the client hung up mid-upload.
+    req.once('error', (err) => reject(new ClientLeft(err)));
   });
 }

@@ -1,9 +1,11 @@
-import { type IncomingMessage, type RequestListener, type Server, type ServerResponse, createServer } from 'node:http';
+import { type IncomingMessage, type RequestListener, STATUS_CODES, type Server, type ServerResponse, createServer, maxHeaderSize } from 'node:http';
 import { type Server as HttpsServer, createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { newRequestId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Gateway } from '../gateway/proxy.js';
+import { isClientLeft } from '../gateway/read-body.js';
+import { openaiErrorType } from '../providers/openai/render-error.js';
 import type { Signal } from '../telemetry/otlp-model.js';
 import { otlpSignal } from '../telemetry/receiver.js';
 import { type AdminDeps, handleAdmin } from './admin.js';
@@ -50,6 +52,11 @@ export function createHttpServer(deps: ServerDeps): Server | HttpsServer {
     const handled = dispatch(deps, req, res, path, q < 0 ? '' : url.slice(q + 1));
     deps.inFlight?.track(handled);
     handled.catch((err: unknown) => {
+      // A client that hung up mid-upload is no server error, and there is no one left to answer.
+      if (isClientLeft(err)) {
+        deps.log.debug('client left before its request was read', { path });
+        return void res.destroy();
+      }
       deps.log.error('unhandled error in request', { path, err: String(err) });
       if (!res.headersSent) sendAdminError(res, 500, 'internal', 'Tollgate hit an internal error.');
       else res.destroy();
@@ -60,11 +67,66 @@ export function createHttpServer(deps: ServerDeps): Server | HttpsServer {
     if (deps.upgrade && isWebSocketUpgrade(req)) deps.upgrade(req, socket, head);
     else serveAsPlainHttp(server, req, socket, head);
   });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(deps.log, err, socket));
   // Agents hold one connection for a whole session; long idle gaps are normal.
   server.keepAliveTimeout = 75_000;
   server.headersTimeout = 80_000;
   server.requestTimeout = 0;
   return server;
+}
+
+/**
+ * A request Node's HTTP parser refused (bad framing, a NUL in a header, headers over the limit)
+ * or one that timed out: answered like the gateway's other errors, in place of Node's bare
+ * status line, in the OpenAI shape since the dialect is unknown. Bad headers match no route, so
+ * there is no ledger row; a bad body ends its request as a client that left.
+ */
+function answerClientError(log: Logger, err: NodeJS.ErrnoException, socket: Duplex): void {
+  const current = inFlightResponse(socket);
+  const midResponse = current !== undefined && current.headersSent && !current.writableEnded;
+  if (err.code === 'ECONNRESET' || !socket.writable || midResponse) return void socket.destroy();
+  // A body that breaks the framing comes after its request began: the answer carries that request's id (its row's).
+  const begun = current?.getHeader('x-tollgate-request-id');
+  const id = typeof begun === 'string' ? begun : newRequestId();
+  const status = clientErrorStatus(err.code);
+  log.debug('malformed HTTP request refused', { id, code: err.code, reason: parserReason(err) });
+  const body = JSON.stringify({ error: { message: clientErrorMessage(status, err), type: openaiErrorType(status), param: null, code: 'bad_http_request' } });
+  const head = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+    'content-type: application/json',
+    `content-length: ${Buffer.byteLength(body)}`,
+    'connection: close',
+    `x-tollgate-request-id: ${id}`,
+  ];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
+}
+
+/**
+ * The response this connection is on, if any. While it is being written (a later pipelined
+ * request was the bad one) another answer would corrupt it; once it is all handed to the
+ * socket, ours follows it in order. Node keeps it as `_httpMessage`, with no public accessor.
+ */
+function inFlightResponse(socket: Duplex): ServerResponse | undefined {
+  return (socket as { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined;
+}
+
+function clientErrorStatus(code: string | undefined): number {
+  if (code === 'HPE_HEADER_OVERFLOW') return 431;
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 408;
+  return 400;
+}
+
+function clientErrorMessage(status: number, err: NodeJS.ErrnoException): string {
+  if (status === 431) return `The request headers are larger than this gateway accepts (${Math.round(maxHeaderSize / 1024)} KB in all).`;
+  if (status === 408) return 'The request was not received in time.';
+  const reason = parserReason(err);
+  return `The request is not valid HTTP/1.1${reason ? `: ${reason}` : ''}.`;
+}
+
+/** What the parser objected to (`Invalid method encountered`), without the error's code and position. */
+function parserReason(err: NodeJS.ErrnoException): string {
+  const reason = (err as { reason?: unknown }).reason;
+  return typeof reason === 'string' ? reason.replace(/\.$/, '') : '';
 }
 
 async function dispatch(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, path: string, search: string): Promise<void> {

@@ -3,6 +3,7 @@ import type { Logger } from '../core/logger.js';
 import { page, paragraph } from '../alerts/html-page.js';
 import { groupFilterOf } from '../explain/explain.js';
 import { forecastBudgets } from '../forecast/budgets.js';
+import { isClientLeft } from '../gateway/read-body.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import type { RateBook } from '../pricing/unit-rates.js';
 import type { LedgerStore } from '../storage/ports.js';
@@ -54,7 +55,8 @@ export async function handleUi(deps: UiDeps, req: IncomingMessage, res: ServerRe
     const overview = await loadOverview({ ledger: deps.ledger, rates: deps.rates ?? (() => undefined), forecasts }, span, now, only);
     sendPage(res, 200, renderOverview(overview, policy?.settings.timeZone ?? 'UTC'));
   } catch (err) {
-    if (res.headersSent) return void res.destroy();
+    // A client that hung up mid-post has no one left to answer: not a dashboard failure.
+    if (res.headersSent || isClientLeft(err)) return void res.destroy();
     if (err instanceof FormTooLarge) return sendPage(res, 413, renderLogin(`The form is larger than ${MAX_FORM / 1024} KB.`), { connection: 'close' });
     if (err instanceof RangeError) return sendPage(res, 400, page('Not understood', paragraph(err.message)));
     deps.log.error('dashboard failed', { path, err: String(err) });

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayError } from '../core/errors.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { Logger } from '../core/logger.js';
-import { readBody } from '../gateway/read-body.js';
+import { byteSize, isClientLeft, readBody } from '../gateway/read-body.js';
 import type { PriceFn } from '../metering/build-row.js';
 import type { TelemetryStore } from '../storage/ports.js';
 import { DecodeError, decodeRequest, encodingOf, inflate } from './decode.js';
@@ -41,13 +41,20 @@ export function otlpSignal(path: string): Signal | undefined {
   return SIGNALS[path];
 }
 
-/** OTLP/HTTP: `POST /v1/logs|metrics|traces`. Never throws; answers as the OTLP spec says. */
+/**
+ * OTLP/HTTP: `POST /v1/logs|metrics|traces`. Never throws; answers as the OTLP spec says, except
+ * to an exporter that hung up mid-upload, which is left unanswered (the batch was not received).
+ */
 export async function handleOtlp(deps: ReceiverDeps, req: IncomingMessage, res: ServerResponse, signal: Signal): Promise<void> {
   const enc = encodingOf(req.headers['content-type']);
   let reply: OtlpReply;
   try {
     reply = await receive(deps, req, signal, enc);
   } catch (err) {
+    if (isClientLeft(err)) {
+      deps.log.debug('OTLP exporter left before its batch was read', { signal });
+      return void res.destroy();
+    }
     if (err instanceof DecodeError) reply = errorReply(err.status, enc, err.message);
     else {
       deps.log.error('OTLP request failed', { signal, err: String(err) });
@@ -71,7 +78,7 @@ async function receive(deps: ReceiverDeps, req: IncomingMessage, signal: Signal,
   try {
     raw = await readBody(req, deps.maxBodyBytes);
   } catch (err) {
-    if (err instanceof GatewayError && err.code === 'body_too_large') return errorReply(413, enc, `The request body is larger than ${deps.maxBodyBytes} bytes (server.max_body_mb).`);
+    if (err instanceof GatewayError && err.code === 'body_too_large') return errorReply(413, enc, `The request body is larger than ${byteSize(deps.maxBodyBytes)} (server.max_body_mb).`);
     throw err;
   }
   const body = inflate(raw, req.headers['content-encoding'], deps.maxBodyBytes);

@@ -15,6 +15,9 @@ import { RelayedSocket } from './relayed.js';
 import { SocketTurns } from './turns.js';
 
 const adapter = adapterFor('openai');
+/** RFC 6455 §7.4.1: the endpoint received a type of data it cannot accept. */
+const UNSUPPORTED_DATA = 1003;
+const TEXT_ONLY = 'Tollgate takes text frames only on this socket';
 const RESPONSES = lookupRoute('POST', '/v1/responses', ['openai']);
 
 type Served = { provider: string; catalogProvider: string | undefined; upstream: UpstreamProvider };
@@ -25,6 +28,8 @@ type Served = { provider: string; catalogProvider: string | undefined; upstream:
  */
 export class ResponsesSession extends RelayedSocket {
   private readonly turns = new SocketTurns();
+  /** Set once a binary frame closed the socket: what the client sends after it goes nowhere. */
+  private refusedBinary = false;
 
   protected openResponses(): number {
     return this.turns.size;
@@ -39,8 +44,11 @@ export class ResponsesSession extends RelayedSocket {
   }
 
   protected override async fromClient(data: Buffer, isBinary: boolean): Promise<void> {
-    const json = isBinary ? undefined : parseMessage(data);
-    if (json?.type !== 'response.create') return forward(this.up, this.client, data, isBinary);
+    if (this.refusedBinary) return;
+    // Only text is read for `response.create`: a binary frame would reach the upstream unmetered.
+    if (isBinary) return this.refuseBinary();
+    const json = parseMessage(data);
+    if (json?.type !== 'response.create') return forward(this.up, this.client, data, false);
     // A response asked for while closing would be cut: the client is told to go elsewhere first.
     if (this.refusesNew()) return;
     const { conn, d } = this;
@@ -89,6 +97,12 @@ export class ResponsesSession extends RelayedSocket {
       },
     });
     forward(this.up, this.client, step.raw, false);
+  }
+
+  private refuseBinary(): void {
+    this.refusedBinary = true;
+    this.d.gateway.log.debug('binary frame refused on a Responses socket', { id: this.conn.id });
+    this.client.close(UNSUPPORTED_DATA, TEXT_ONLY);
   }
 }
 
