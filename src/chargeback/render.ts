@@ -1,4 +1,4 @@
-import { displayUsd, formatUsd, usdColumn } from '../core/money.js';
+import { formatUsd, usdColumn } from '../core/money.js';
 import { csvLine } from '../reports/csv.js';
 import type { Statement, StatementLine } from './statement.js';
 
@@ -75,8 +75,8 @@ export function renderStatementTable(s: Statement): string {
     tokens(l.inputTokens),
     tokens(l.cacheReadTokens),
     tokens(l.outputTokens),
-    l.topModels.map((m) => `${m.model} ${displayUsd(m.costPicos)}`).join(', ') || '-',
-    l.pools.map((p) => `${p.pool} ${displayUsd(p.costPicos)}`).join(', ') || '-',
+    l.topModels.map((m) => `${m.model} ${usd(m.costPicos)}`).join(', ') || '-',
+    l.pools.map((p) => `${p.pool} ${usd(p.costPicos)}`).join(', ') || '-',
   ];
   const body = s.lines.map((l) => row(l, l.key));
   if (s.unattributed) body.push(row(s.unattributed, `(unattributed)`));

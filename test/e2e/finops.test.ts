@@ -149,7 +149,8 @@ describe('the built CLI: forecasts, outcomes, FOCUS export and chargeback', () =
     expect(s.total).toMatchObject({ spend_usd: '0.0306', requests: 4 });
 
     const table = await tollgate(['chargeback', '--month', month, '--config', config], { cwd: dir, env });
-    expect(table.stdout).toMatch(/platform +\$0\.02 +75\.0%/);
+    // A column all under a dollar: every amount to the decimals its smallest needs (0.02295 and 0.00765 → $0.0230, $0.0077).
+    expect(table.stdout).toMatch(/platform +\$0\.0230 +75\.0% .* gpt-5 \$0\.0230/);
     expect(table.stdout).toContain('(unattributed)');
     const out = join(dir, 'statement.csv');
     const w = await tollgate(['chargeback', '--month', month, '--format', 'csv', '-o', out, '--config', config], { cwd: dir, env });
