@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { closest } from '../config/errors.js';
+import { closest } from '../core/closest.js';
 import { isDimension } from '../core/ledger-row.js';
 import type { RowPricer } from '../cache-analysis/price-moves.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
