@@ -33,12 +33,6 @@ export interface Identity {
  */
 export async function identify(cred: Credential | undefined, headers: HeaderBag, keys: KeyResolver, policy: AuthPolicy): Promise<Identity> {
   const tagResult = parseTags(headers['x-tollgate-tags']);
-  const who = await caller(cred, headers, 'error' in tagResult ? {} : tagResult.tags, keys, policy);
-  if ('error' in tagResult) who.refusal = new GatewayError('invalid_request', tagResult.error);
-  return who;
-}
-
-async function caller(cred: Credential | undefined, headers: HeaderBag, tags: Record<string, string>, keys: KeyResolver, policy: AuthPolicy): Promise<Identity> {
   // Built field by field: spreading a base object and then overriding its fields is slow in V8.
   const who: Identity = {
     keyId: null,
@@ -47,9 +41,11 @@ async function caller(cred: Credential | undefined, headers: HeaderBag, tags: Re
     project: header(headers, 'x-tollgate-project'),
     sessionId: detectSession(headers),
     client: detectClient(headers),
-    tags,
+    tags: 'error' in tagResult ? {} : tagResult.tags,
     upstreamKey: CONFIGURED,
   };
+  // Returned with the caller, not thrown: the key's own refusals below come first.
+  if ('error' in tagResult) who.refusal = new GatewayError('invalid_request', tagResult.error);
   if (!cred) {
     if (policy.anonymous === 'allow') return who;
     throw new GatewayError('missing_api_key', 'No API key: send a Tollgate virtual key (tg_…) where your SDK sends its API key.');
