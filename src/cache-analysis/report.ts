@@ -1,4 +1,4 @@
-import { countText } from '../core/count-text.js';
+import { countText, spanText } from '../core/count-text.js';
 import type { CacheRow } from '../core/ledger-row.js';
 import { type Picos, displayUsd, formatUsd } from '../core/money.js';
 import type { PriceRequest } from '../metering/build-row.js';
@@ -33,9 +33,6 @@ export function rowPricer(price: (q: PriceRequest) => { costPicos: Picos | null 
   return (row: CacheRow, usage) => price({ provider: row.provider, catalogProvider: catalogOf(row.provider), model: row.model, usage, at: new Date(row.ts) }).costPicos;
 }
 
-const minutes = (n: number) => (n === 1 ? '1 minute' : `${n} minutes`);
-const span = (ms: number) =>
-  ms < 2 * 3_600_000 ? minutes(Math.max(1, Math.round(ms / 60_000))) : ms < 2 * 86_400_000 ? `${(ms / 3_600_000).toFixed(1)} hours` : `${(ms / 86_400_000).toFixed(1)} days`;
 const pct = (x: number) => (x * 100).toFixed(1) + '%';
 
 /** JSON with money as exact USD strings (picos inside, formatted at the edge). */
@@ -96,7 +93,7 @@ export function renderCacheTable(r: CacheReport): string {
   let out = '';
   if (r.ledgerBegan !== undefined && r.until !== undefined) {
     const held = r.until - r.ledgerBegan;
-    const scale = held >= r.windowMs ? `the ${span(held)} since` : `${span(r.windowMs)}, though the ledger holds less (a shorter span would make a few requests look like a week's habit)`;
+    const scale = held >= r.windowMs ? `the ${spanText(held)} since` : `${spanText(r.windowMs)}, though the ledger holds less (a shorter span would make a few requests look like a week's habit)`;
     out += `The ledger's first row is from ${new Date(r.ledgerBegan).toISOString().slice(0, 16).replace('T', ' ')} UTC: weekly figures are scaled from ${scale}.\n\n`;
   }
   if (r.findings.length === 0) out += 'No prompt-cache findings in this window.\n';

@@ -1,3 +1,4 @@
+import { spanText } from '../core/count-text.js';
 import { displayUsd, formatUsd, signedUsd } from '../core/money.js';
 import type { RateBook } from '../pricing/unit-rates.js';
 import type { Dimension } from '../core/ledger-row.js';
@@ -87,15 +88,10 @@ function summarise(d: Decomposition, from: Window, to: Window, only: GroupFilter
   const next = rest.slice(0, 2).map((x) => `${x.label} (${signedUsd(x.deltaPicos)})`);
   const [lengthA, lengthB] = [from.until - from.since, to.until - to.since];
   // Whole totals of windows of different lengths compare rates as much as spend.
-  const lengths = Math.abs(lengthB - lengthA) > 0.02 * Math.max(lengthA, lengthB) ? ` Note: the windows differ in length (${lengthText(lengthA)} against ${lengthText(lengthB)}).` : '';
+  const lengths = Math.abs(lengthB - lengthA) > 0.02 * Math.max(lengthA, lengthB) ? ` Note: the windows differ in length (${spanText(lengthA)} against ${spanText(lengthB)}).` : '';
   return `${head}${lead}${next.length ? `, then ${next.join(' and ')}` : ''}. The parts in the table add up exactly to the change.${lengths}`;
 }
 
-function lengthText(ms: number): string {
-  if (ms < 2 * 3_600_000) return `${Math.round(ms / 60_000)} minutes`;
-  if (ms < 2 * 86_400_000) return `${(ms / 3_600_000).toFixed(1)} hours`;
-  return `${(ms / 86_400_000).toFixed(1)} days`;
-}
 
 /** The explanation as JSON (CLI --format json and the admin API). */
 export function explanationJson(e: Explanation) {

@@ -1,5 +1,6 @@
 import * as zlib from 'node:zlib';
 import { Decompress } from 'fzstd';
+import { byteSize } from '../core/count-text.js';
 
 /** Why a body could not be decoded: an unknown coding (415), a result over the limit (413), or corrupt data (400). */
 export class ContentEncodingError extends Error {
@@ -62,8 +63,7 @@ function inflateEither(body: Buffer, limit: number): Buffer {
 }
 
 function tooLarge(limit: number): ContentEncodingError {
-  const size = limit >= 1048576 ? `${Math.round(limit / 1048576)} MB` : `${limit} bytes`;
-  return new ContentEncodingError(413, `The request body decompresses to more than ${size}, this gateway's limit (server.max_body_mb).`);
+  return new ContentEncodingError(413, `The request body decompresses to more than ${byteSize(limit)}, this gateway's limit (server.max_body_mb).`);
 }
 
 /** fzstd, streamed so that a small body that inflates without bound stops at the limit. */

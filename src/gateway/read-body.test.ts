@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../core/errors.js';
-import { ClientLeft, byteSize, isClientLeft, readBody } from './read-body.js';
+import { ClientLeft, isClientLeft, readBody } from './read-body.js';
 
 /** A request with these headers and no body. */
 function fakeRequest(headers: Record<string, string>): IncomingMessage {
@@ -13,17 +13,6 @@ function fakeRequest(headers: Record<string, string>): IncomingMessage {
 function abortedError(): Error {
   return Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
 }
-
-describe('byteSize', () => {
-  it('writes whole MB as such, a tenth when there is one, KB below 1 MB and bytes below 1 KB', () => {
-    expect(byteSize(32 * 1048576)).toBe('32 MB');
-    expect(byteSize(1048576)).toBe('1 MB');
-    expect(byteSize(1.5 * 1048576)).toBe('1.5 MB');
-    expect(byteSize(Math.round(0.4 * 1048576))).toBe('410 KB');
-    expect(byteSize(1024)).toBe('1 KB');
-    expect(byteSize(1000)).toBe('1000 bytes');
-  });
-});
 
 describe('readBody', () => {
   it('names a limit under 1 MB readably, not as 0 MB', async () => {

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { byteSize } from '../core/count-text.js';
 import { GatewayError } from '../core/errors.js';
 
 /**
@@ -67,14 +68,4 @@ export function isClientLeft(err: unknown): boolean {
 
 function tooLarge(limit: number): GatewayError {
   return new GatewayError('body_too_large', `The request body is larger than this gateway's limit of ${byteSize(limit)} (server.max_body_mb).`);
-}
-
-/**
- * A size limit as people write it: MB from 1 MB up (a tenth shown when it has one, so 1.5 MB
- * does not read as 2), whole KB below that, bytes below 1 KB.
- */
-export function byteSize(bytes: number): string {
-  if (bytes >= 1048576) return `${Math.round(bytes / 104857.6) / 10} MB`;
-  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KB`;
-  return `${Math.round(bytes)} bytes`;
 }
