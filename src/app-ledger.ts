@@ -2,6 +2,7 @@ import { RepeatedFailure } from './core/logger.js';
 import type { LedgerRow } from './core/ledger-row.js';
 import { type LedgerSink, LedgerWriter } from './metering/ledger-writer.js';
 import { RefusedRows } from './metering/refused-rows.js';
+import { OpenRequests, recoverOpenRequests } from './metering/open-requests.js';
 import { Spool, recoverSpools } from './metering/spool.js';
 import { WorkerLedgerSink } from './metering/worker-sink.js';
 import { toJsonLine } from './reports/export.js';
@@ -16,6 +17,8 @@ export interface Ledger {
   writer: LedgerWriter;
   /** The thread that commits batches, when `ledgerWorker` is set. */
   worker: WorkerLedgerSink | undefined;
+  /** The requests in flight, journaled for a crash; closed after the writer. */
+  open: OpenRequests;
   /** Stops the check of the ledger's files (at shutdown). */
   stopWatching(): void;
 }
@@ -25,7 +28,7 @@ export interface Ledger {
  * spool and a writer (on this thread or a worker), with their failures logged so that a full disk
  * or a ledger deleted under the gateway is told, not repeated thousands of times a second.
  */
-export async function startLedger(o: Pick<AppOptions, 'storage' | 'spoolDir' | 'ledgerWorker' | 'log' | 'flushIntervalMs' | 'fileCheckMs'>): Promise<Ledger> {
+export async function startLedger(o: Pick<AppOptions, 'storage' | 'spoolDir' | 'ledgerWorker' | 'log' | 'flushIntervalMs' | 'fileCheckMs' | 'price'>): Promise<Ledger> {
   const refused = new RefusedRows(o.spoolDir, toJsonLine);
   const setAside = (row: LedgerRow, err: unknown) => {
     const kept = refused.add(row);
@@ -34,6 +37,9 @@ export async function startLedger(o: Pick<AppOptions, 'storage' | 'spoolDir' | '
   };
   const recovered = await recoverSpools(o.spoolDir, (rows) => o.storage.ledger.insert(rows), { isStorageTrouble, setAside });
   if (recovered > 0) o.log.info('replayed rows left in the spool by an earlier process', { rows: recovered });
+  // After the spools: a request whose own row was written keeps it.
+  const interrupted = await recoverOpenRequests(o.spoolDir, (rows) => o.storage.ledger.insert(rows), { isStorageTrouble, setAside });
+  if (interrupted > 0) o.log.warn(`recorded ${interrupted} request(s) an earlier process was serving when it died, as truncated (error_type gateway_crashed, input estimated)`, { rows: interrupted });
   const waiting = refused.count();
   if (waiting > 0) o.log.warn(`${waiting} row(s) storage refused are set aside in ${refused.path}: load them with tollgate import --format ledger once the cause is fixed, then delete the file`, {});
   const worker = o.ledgerWorker ? await WorkerLedgerSink.start(o.ledgerWorker) : undefined;
@@ -59,6 +65,11 @@ export async function startLedger(o: Pick<AppOptions, 'storage' | 'spoolDir' | '
       ),
     onRecovered: () => ledgerFailures.recovered('ledger writes succeed again', { pending: writer.pending }),
   });
+  const openFailures = new RepeatedFailure(o.log);
+  const open = new OpenRequests(o.spoolDir, o.price, {
+    onError: (err) => openFailures.failed((log, unlogged) => log.error('journaling the requests in flight failed: a crash now would leave them without rows', { err: String(err), ...repeats(unlogged) })),
+    beforeDrop: () => spool.flush(),
+  });
   // SQLite and the spool go on writing to files deleted under them (a `rm -rf .tollgate` to start
   // afresh), without an error, and what they write is gone once the process stops: say so.
   const lostFiles = new RepeatedFailure(o.log);
@@ -72,7 +83,7 @@ export async function startLedger(o: Pick<AppOptions, 'storage' | 'spoolDir' | '
     if (problem) lostFiles.failed((l) => l.error(`${problem} while the gateway runs: rows recorded since go to a file nothing can read once it stops; restart the gateway to start a new ledger`));
   }, o.fileCheckMs ?? FILE_CHECK_MS);
   timer.unref();
-  return { writer, worker, stopWatching: () => clearInterval(timer) };
+  return { writer, worker, open, stopWatching: () => clearInterval(timer) };
 }
 
 /** Where rows not yet in storage are kept, for a log line: the spool's file, or memory alone while the spool fails too. */

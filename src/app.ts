@@ -158,6 +158,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     webSocketAgent: o.proxies ? (await import('./egress/web-socket-agent.js')).webSocketAgents(o.proxies) : undefined,
     maxBodyBytes: o.maxBodyBytes,
     log: o.log,
+    open: ledger.open,
     policy: policy?.enforcer,
     router,
     // Compiled once here; with no rules the gateway skips rule evaluation altogether.
@@ -246,6 +247,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
       await ledger.worker?.close();
       await agent.close();
       await o.storage.close();
+      ledger.open.close();
     },
   };
 }

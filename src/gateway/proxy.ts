@@ -10,7 +10,7 @@ import type { Logger } from '../core/logger.js';
 import { type AuthPolicy, identify } from '../identity/identify.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
 import { type PriceFn, type RequestFacts, newFacts } from '../metering/build-row.js';
-import { record } from './record.js';
+import { type OpenJournal, record } from './record.js';
 import { admitRequest } from './admit-request.js';
 import type { FinishedResponse } from '../metering/background-usage.js';
 import { StoredResponses } from '../metering/stored-responses.js';
@@ -45,6 +45,8 @@ export interface GatewayDeps {
   price: PriceFn;
   /** `afterJournal`, when present, runs its callback once every row recorded so far is journaled. */
   ledger: { record(row: LedgerRow): void; afterJournal?(done: () => void): void };
+  /** Where requests sent upstream are journaled until their rows are recorded; absent, a crash leaves them none. */
+  open?: OpenJournal;
   agent: Dispatcher;
   /** The agent an upstream WebSocket connects through (a proxy's tunnel), or undefined to connect directly. */
   webSocketAgent?: (url: string) => HttpAgent | undefined;
@@ -290,6 +292,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   // while the upstream works on the request, rather than at the end of the response; then the parsed body can go.
   const digest = requestDigest(json, facts);
   setImmediate(digest.run);
+  deps.open?.add(facts, digest.inputEstimate);
   const finish = (journaled?: () => void) => {
     digest.run();
     x.finish(journaled);

@@ -4,14 +4,23 @@ import { type PriceFn, type RequestFacts, buildRow } from '../metering/build-row
 import type { RulePlan } from '../routing/rules/plan.js';
 import { routeSaving } from '../routing/rules/saving.js';
 
+/** The requests in flight, journaled so that a crash still leaves each a row (metering/open-requests.ts). */
+export interface OpenJournal {
+  /** The request is going upstream; `estimate` gives its input tokens should it never finish. */
+  add(facts: RequestFacts, estimate: () => number | undefined): void;
+  closed(id: string): void;
+}
+
 export interface RecordDeps {
   price: PriceFn;
   ledger: { record(row: LedgerRow): void };
   log: Logger;
+  open?: OpenJournal;
 }
 
 /** Builds and hands over a request's ledger row. Pricing must never cost the row: it is then recorded unpriced. */
 export function record(deps: RecordDeps, facts: RequestFacts, route: RulePlan | undefined): LedgerRow {
+  deps.open?.closed(facts.id);
   let row: LedgerRow;
   try {
     row = buildRow(facts, deps.price);

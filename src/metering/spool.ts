@@ -63,7 +63,7 @@ export class Spool {
     this.onRecovered = onRecovered;
     try {
       makeDirs(dir);
-      ({ fd: this.fd, path: this.path } = this.openNew());
+      ({ fd: this.fd, path: this.path } = openJournalFile(dir, 'spool'));
     } catch (err) {
       throw new SpoolDirError(dir, err);
     }
@@ -188,7 +188,7 @@ export class Spool {
   }
 
   private writeLate(text: string): void {
-    const { fd } = this.openNew();
+    const { fd } = openJournalFile(this.dir, 'spool');
     try {
       writeSync(fd, text);
     } finally {
@@ -199,15 +199,61 @@ export class Spool {
   private rotate(): void {
     closeSync(this.fd);
     unlinkSync(this.path);
-    ({ fd: this.fd, path: this.path } = this.openNew());
+    ({ fd: this.fd, path: this.path } = openJournalFile(this.dir, 'spool'));
     this.appended = this.committed = 0;
   }
+}
 
-  private openNew(): { fd: number; path: string } {
-    const name = `spool-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.jsonl`;
-    openedHere.add(name);
-    const path = join(this.dir, name);
-    return { fd: openSync(path, 'a+'), path };
+/**
+ * The journals a process keeps in the spool folder: `spool` for the rows of finished requests,
+ * `open` for requests still being served (metering/open-requests.ts).
+ */
+export type JournalKind = 'spool' | 'open';
+
+/** Opens a new journal file of this process, named `<kind>-<pid>-<ms>-<random>.jsonl`. */
+export function openJournalFile(dir: string, kind: JournalKind): { fd: number; path: string } {
+  const name = `${kind}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.jsonl`;
+  openedHere.add(name);
+  const path = join(dir, name);
+  return { fd: openSync(path, 'a+'), path };
+}
+
+/** The journal files of `kind` in `dir` that processes no longer running left behind. */
+export function deadJournalFiles(dir: string, kind: JournalKind): string[] {
+  if (!existsSync(dir)) return [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    throw new SpoolDirError(dir, err);
+  }
+  const prefix = new RegExp(`^${kind}-(\\d+)-.*\\.jsonl$`);
+  return names.filter((name) => {
+    const m = prefix.exec(name);
+    return m !== null && !openedHere.has(name) && !isAlive(Number(m[1]));
+  }).map((name) => join(dir, name));
+}
+
+/** The rows of a journal file; a torn last line (a crash mid-write) is skipped. */
+export function readJournal(path: string): LedgerRow[] {
+  const rows: LedgerRow[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line) continue;
+    try {
+      rows.push(decodeRow(line));
+    } catch {
+      // A torn last line from a crash mid-write: the response it belongs to never completed.
+    }
+  }
+  return rows;
+}
+
+/** Deletes a journal file once its rows are in storage. */
+export function removeJournal(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Another replica recovering the same file removed it first.
   }
 }
 
@@ -224,55 +270,44 @@ export interface RecoverOptions {
  * (when the caller can), so that one bad row cannot stop every later start.
  */
 export async function recoverSpools(dir: string, insert: (rows: LedgerRow[]) => Promise<unknown>, o: RecoverOptions = {}): Promise<number> {
-  if (!existsSync(dir)) return 0;
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (err) {
-    throw new SpoolDirError(dir, err);
+  let total = 0;
+  for (const path of deadJournalFiles(dir, 'spool')) {
+    const rows = readJournal(path);
+    total += rows.length - (await replayRows(rows, insert, o)).setAside;
+    removeJournal(path);
   }
-  /** Commits the rows; returns how many were set aside instead. */
-  const commit = async (rows: LedgerRow[]): Promise<number> => {
+  return total;
+}
+
+/**
+ * Commits rows read back from a journal, 1,000 at a time. A batch storage refuses is tried a row
+ * at a time, and a row refused on its own is set aside (when the caller can). Returns how many
+ * rows storage took as new (when `insert` says) and how many were set aside.
+ */
+export async function replayRows(rows: readonly LedgerRow[], insert: (rows: LedgerRow[]) => Promise<unknown>, o: RecoverOptions): Promise<{ inserted: number; setAside: number }> {
+  let inserted = 0;
+  let setAside = 0;
+  const counted = async (batch: LedgerRow[]) => {
+    const n = await insert(batch);
+    inserted += typeof n === 'number' ? n : batch.length;
+  };
+  for (let i = 0; i < rows.length; i += 1000) {
+    const batch = rows.slice(i, i + 1000);
     try {
-      await insert(rows);
-      return 0;
+      await counted(batch);
     } catch (err) {
       if (!o.setAside || o.isStorageTrouble?.(err)) throw err;
-      let setAside = 0;
-      for (const row of rows) {
+      for (const row of batch) {
         try {
-          await insert([row]);
+          await counted([row]);
         } catch (rowErr) {
           if (o.isStorageTrouble?.(rowErr) || !o.setAside(row, rowErr)) throw rowErr;
           setAside++;
         }
       }
-      return setAside;
-    }
-  };
-  let total = 0;
-  for (const name of names) {
-    const m = /^spool-(\d+)-/.exec(name);
-    if (!m || openedHere.has(name) || isAlive(Number(m[1]))) continue;
-    const path = join(dir, name);
-    const rows: LedgerRow[] = [];
-    for (const line of readFileSync(path, 'utf8').split('\n')) {
-      if (!line) continue;
-      try {
-        rows.push(decodeRow(line));
-      } catch {
-        // A torn last line from a crash mid-write: the response it belongs to never completed.
-      }
-    }
-    total += rows.length;
-    for (let i = 0; i < rows.length; i += 1000) total -= await commit(rows.slice(i, i + 1000));
-    try {
-      unlinkSync(path);
-    } catch {
-      // Another replica recovering the same file removed it first.
     }
   }
-  return total;
+  return { inserted, setAside };
 }
 
 function isAlive(pid: number): boolean {

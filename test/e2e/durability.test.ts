@@ -68,3 +68,50 @@ describe('durability', () => {
     expect(rows.length).toBeLessThanOrEqual(started);
   });
 });
+
+describe('requests in flight at a kill -9', () => {
+  it('are recorded at the next start as truncated by the crash, their input estimated, each once', async () => {
+    const slow = await startFakeUpstream({ record: false });
+    // Each stream sends its first chunk at once, then one a second: open well past the gateway's 200 ms journal sweep.
+    slow.setDefault({ usage: { input: 900, output: 40 }, chunks: 10, chunkDelayMs: 1000 });
+    const home = mkdtempSync(join(tmpdir(), 'tollgate-inflight-'));
+    const file = join(home, 'tollgate.yaml');
+    writeFileSync(file, `providers:\n  - { name: openai, dialect: openai, base_url: "${slow.url}", api_key: sk-fake, catalog: openai }\n`);
+    try {
+      const key = (JSON.parse((await tollgate(['keys', 'create', '--user', 'streamer', '--json', '--config', file], { cwd: home })).stdout) as { key: string }).key;
+      const gw = await serve(['--config', file], { cwd: home });
+      const agent = new Agent({ connections: 8 });
+      const open = await Promise.all(
+        Array.from({ length: 6 }, async (_, i) => {
+          const res = await request(`${gw.url}/v1/chat/completions`, {
+            method: 'POST',
+            dispatcher: agent,
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: `a long question ${i} `.repeat(200) }] }),
+          });
+          res.body.on('error', () => undefined);
+          res.body.resume();
+          return String(res.headers['x-tollgate-request-id']);
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 700));
+      await gw.stop('SIGKILL');
+      await agent.destroy();
+
+      const again = await serve(['--config', file], { cwd: home });
+      await again.stop();
+      expect(again.stdout() + again.stderr()).toContain('recorded 6 request(s) an earlier process was serving when it died');
+      const exported = await tollgate(['export', '--format', 'jsonl', '--config', file], { cwd: home });
+      const rows = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(rows.map((r) => r.id).sort()).toEqual([...open].sort());
+      for (const row of rows) {
+        expect(row).toMatchObject({ user: 'streamer', model: 'gpt-4o', status: 200, outcome: 'truncated', error_type: 'gateway_crashed', usage_source: 'estimated', output_tokens: 0 });
+        expect(row.input_tokens).toBeGreaterThan(500);
+        expect(Number(row.cost_usd)).toBeGreaterThan(0);
+        expect(row.upstream_request_id).toEqual(expect.any(String));
+      }
+    } finally {
+      await slow.close();
+    }
+  });
+});

@@ -95,6 +95,8 @@ export class RealtimeSession extends RelayedSocket {
     if (responseId) facts.responseId = responseId;
     const turn: Open = { facts, started: performance.now() };
     this.open.set(responseId, turn);
+    // A realtime response's input is known only from its usage: a crash leaves it unpriced.
+    this.d.gateway.open?.add(facts, () => undefined);
     const policy = this.d.gateway.policy;
     if (!policy) return;
     const served: Served = { provider: conn.provider.name, catalogProvider: conn.provider.catalog };

@@ -83,6 +83,7 @@ export class ResponsesSession extends RelayedSocket {
     facts.prefix = step.prefix;
     const digest = requestDigest(json, facts);
     setImmediate(digest.run);
+    d.gateway.open?.add(facts, digest.inputEstimate);
     this.turns.begin({
       facts,
       info,
