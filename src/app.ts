@@ -57,6 +57,8 @@ export interface AppOptions {
   auth: AuthPolicy;
   price: PriceFn;
   maxBodyBytes: number;
+  /** Time a client has to send its whole request; past it, 408 (Node's default of 5 minutes when absent). */
+  requestTimeoutMs?: number;
   timeouts: UpstreamTimeouts;
   /** PEM files to serve HTTPS with (`server.tls`); plain HTTP when absent. */
   tls?: { cert: string; key: string };
@@ -195,6 +197,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     cors: o.cors,
     upgrade: (req, socket, head) => sockets.upgrade(req, socket, head),
     tls,
+    requestTimeoutMs: o.requestTimeoutMs,
   });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);

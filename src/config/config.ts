@@ -18,6 +18,8 @@ export interface Config {
     connectTimeoutMs: number;
     firstByteTimeoutMs: number;
     idleTimeoutMs: number;
+    /** Time a client has to send its whole request (headers and body); past it, 408. */
+    requestTimeoutMs: number;
     /** Browser origins allowed on the API routes; CORS is off when absent. */
     cors: { origins: string[] } | undefined;
     /** PEM files (absolute paths) to serve HTTPS with; plain HTTP when absent. */
@@ -119,6 +121,8 @@ export const DEFAULTS = {
   // LLM first bytes can take minutes on long prompts and reasoning models.
   firstByteTimeoutMs: 600_000,
   idleTimeoutMs: 600_000,
+  // Node's own default: a client has 5 minutes to send its whole request.
+  requestTimeoutMs: 300_000,
 } as const;
 
 /** The `storage` section as the file gives it (validated by the schema). */

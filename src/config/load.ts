@@ -165,6 +165,7 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
       connectTimeoutMs: f.server?.connect_timeout_ms ?? DEFAULTS.connectTimeoutMs,
       firstByteTimeoutMs: f.server?.first_byte_timeout_ms ?? DEFAULTS.firstByteTimeoutMs,
       idleTimeoutMs: f.server?.idle_timeout_ms ?? DEFAULTS.idleTimeoutMs,
+      requestTimeoutMs: f.server?.request_timeout_ms ?? DEFAULTS.requestTimeoutMs,
       cors: f.server?.cors ? { origins: f.server.cors.origins } : undefined,
       tls: f.server?.tls ? { cert: resolve(f.server.tls.cert), key: resolve(f.server.tls.key) } : undefined,
     },

@@ -41,7 +41,12 @@ export interface ServerDeps {
   upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   /** Serve HTTPS with this certificate and key (`server.tls`); plain HTTP when absent. */
   tls?: TlsMaterial;
+  /** Time a client has to send its whole request (headers and body); past it, a 408. Node's 5 minutes when absent. */
+  requestTimeoutMs?: number;
 }
+
+/** Node's own default for the time a client has to send a request. */
+const REQUEST_TIMEOUT_MS = 300_000;
 
 /** The HTTP shell: health, admin and API routes. All the work happens in the parts it calls. */
 export function createHttpServer(deps: ServerDeps): Server | HttpsServer {
@@ -62,7 +67,12 @@ export function createHttpServer(deps: ServerDeps): Server | HttpsServer {
       else res.destroy();
     });
   };
-  const server = deps.tls ? createHttpsServer({ cert: deps.tls.cert, key: deps.tls.key }, handle) : createServer(handle);
+  // A slow sender (a stalled upload, a slowloris) gets a 408 rather than holding a socket and its
+  // handler for ever. Node counts this time to the request's last byte only: a response may then
+  // stream for as long as it takes. Connections are checked at a tenth of it, 30 s at most.
+  const requestTimeout = deps.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const limits = { requestTimeout, headersTimeout: Math.min(80_000, requestTimeout), connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.round(requestTimeout / 10))) };
+  const server = deps.tls ? createHttpsServer({ cert: deps.tls.cert, key: deps.tls.key, ...limits }, handle) : createServer(limits, handle);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (deps.upgrade && isWebSocketUpgrade(req)) deps.upgrade(req, socket, head);
     else serveAsPlainHttp(server, req, socket, head);
@@ -70,8 +80,6 @@ export function createHttpServer(deps: ServerDeps): Server | HttpsServer {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(deps.log, err, socket));
   // Agents hold one connection for a whole session; long idle gaps are normal.
   server.keepAliveTimeout = 75_000;
-  server.headersTimeout = 80_000;
-  server.requestTimeout = 0;
   return server;
 }
 

@@ -115,3 +115,75 @@ describe('a client that hangs up mid-upload', () => {
     }
   });
 });
+
+describe('a client that sends its request too slowly', () => {
+  const h = useHarness({ requestTimeoutMs: 400 });
+
+  it('gets a 408 once server.request_timeout_ms has passed, and nothing goes upstream', async () => {
+    const { hostname, port } = new URL(h.url);
+    const started = Date.now();
+    const answer = await new Promise<RawAnswer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const socket = connect(Number(port), hostname, () => {
+        socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${h.key.key}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"model":`);
+      });
+      // A byte every 100 ms: never idle, never done.
+      const drip = setInterval(() => socket.write(' '), 100);
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.on('error', reject);
+      socket.on('close', () => {
+        clearInterval(drip);
+        resolve(parseAnswer(Buffer.concat(chunks).toString('latin1')));
+      });
+    });
+    expectGatewayError(answer, '408 Request Timeout', /^The request was not received in time\.$/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    expect(h.fake.requests).toEqual([]);
+  });
+
+  it('does not cut a response that streams for longer than that', async () => {
+    h.fake.script({ chunks: 8, chunkDelayMs: 150 });
+    const res = await fetch(`${h.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.key.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    const text = await res.text();
+    expect(res.status).toBe(200);
+    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    const id = res.headers.get('x-tollgate-request-id');
+    const row = await eventually(async () => {
+      const found = (await h.rows()).find((r) => r.id === id);
+      if (!found) throw new Error('no row yet');
+      return found;
+    });
+    expect(row).toMatchObject({ outcome: 'ok', status: 200 });
+    expect(row.latencyMs).toBeGreaterThan(800);
+  });
+});
+
+describe('a client that half-closes its connection after its request', () => {
+  const h = useHarness();
+
+  it('is taken as gone: its request is cancelled upstream and recorded client_aborted, not answered', async () => {
+    h.fake.script({ chunks: 20, chunkDelayMs: 100 });
+    const body = JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    const { hostname, port } = new URL(h.url);
+    const received = await new Promise<string>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const socket = connect({ port: Number(port), host: hostname, allowHalfOpen: true }, () => {
+        socket.end(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${h.key.key}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      });
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    });
+    expect(received).not.toContain('[DONE]');
+    const row = await eventually(async () => {
+      const [r] = await h.rows();
+      if (!r) throw new Error('no row yet');
+      return r;
+    });
+    expect(row).toMatchObject({ outcome: 'client_aborted', errorType: 'client_disconnected' });
+  });
+});

@@ -45,6 +45,8 @@ export interface HarnessOptions {
   providers?: (fakeUrl: string) => UpstreamProvider[];
   firstByteTimeoutMs?: number;
   maxBodyBytes?: number;
+  /** The time a client has to send its whole request (Node's 5 minutes by default). */
+  requestTimeoutMs?: number;
   /** Turns spend controls on; unset fields take test defaults (memory counters, no rules, a recording alert sink). */
   policy?: Partial<PolicyOptions>;
   /** Configured routes (deployments, retries, fallbacks), built against the fake's URL. */
@@ -153,6 +155,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     auth: { passthrough: 'allow', anonymous: 'deny', ...o.auth },
     price: o.price ?? testPrice,
     maxBodyBytes: o.maxBodyBytes ?? 32 * 1024 * 1024,
+    requestTimeoutMs: o.requestTimeoutMs,
     proxies: o.proxies,
     tls: o.tls,
     timeouts: { connectMs: 2000, firstByteMs: o.firstByteTimeoutMs ?? 10_000, idleMs: 10_000 },

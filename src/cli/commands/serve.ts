@@ -50,6 +50,7 @@ export function serveCommand(program: Command, io: Io): void {
       auth: config.auth,
       price: pricer,
       maxBodyBytes: config.server.maxBodyBytes,
+      requestTimeoutMs: config.server.requestTimeoutMs,
       proxies,
       tls: config.server.tls,
       timeouts: { connectMs: config.server.connectTimeoutMs, firstByteMs: config.server.firstByteTimeoutMs, idleMs: config.server.idleTimeoutMs },
