@@ -28,6 +28,7 @@ import type { BatchResults } from './providers/types.js';
 import type { LedgerWriter } from './metering/ledger-writer.js';
 import type { LedgerRow } from './core/ledger-row.js';
 import type { StorageSpec } from './storage/open.js';
+import type { AdminDeps } from './server/admin.js';
 import type { CorsSettings } from './server/cors.js';
 import { createHttpServer } from './server/http-server.js';
 import { TlsSetupError, loadTls } from './server/tls.js';
@@ -57,6 +58,8 @@ export interface AppOptions {
   auth: AuthPolicy;
   price: PriceFn;
   maxBodyBytes: number;
+  /** What `GET /admin/v1/export?format=focus` needs from the config; that format is refused when absent. */
+  focus?: AdminDeps['focus'];
   /** Time a client has to send its whole request; past it, 408 (Node's default of 5 minutes when absent). */
   requestTimeoutMs?: number;
   timeouts: UpstreamTimeouts;
@@ -189,7 +192,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   const server = createHttpServer({
     otlp: o.telemetry?.enabled === false ? undefined : (req, res, signal) => handleOtlp(otlp, req, res, signal),
     gateway,
-    admin: { storage: o.storage, keys, token: o.adminToken, flush: () => writer.flush(), policy, cachePrice: rowPricer(o.price, (name) => o.providers.byName(name)?.catalog), rates: o.anomalies?.rates, routing: router },
+    admin: { storage: o.storage, keys, token: o.adminToken, flush: () => writer.flush(), policy, cachePrice: rowPricer(o.price, (name) => o.providers.byName(name)?.catalog), rates: o.anomalies?.rates, routing: router, focus: o.focus },
     ready: () => Promise.resolve(!closing),
     log: o.log,
     inFlight,

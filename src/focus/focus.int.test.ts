@@ -12,7 +12,8 @@ import { sampleRow } from '../storage/testing/rows.js';
 import { focusRecords } from './charges.js';
 import { FOCUS_COLUMNS } from './columns.js';
 import { focusContext } from './context.js';
-import { writeFocusCsv, writeFocusParquet } from './write.js';
+import { writeFocusCsv } from './csv.js';
+import { writeFocusParquet } from './parquet.js';
 
 const config: Pick<Config, 'providers' | 'pricing'> = {
   providers: [

@@ -1,5 +1,10 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import type { Config } from '../config/index.js';
+import type { LedgerRow } from '../core/ledger-row.js';
+import { focusRecords } from '../focus/charges.js';
+import { focusContext } from '../focus/context.js';
+import { writeFocusCsv } from '../focus/csv.js';
 import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
 import { sampleRow } from '../storage/testing/rows.js';
 import { serveAdmin } from './testing/admin-server.js';
@@ -73,5 +78,53 @@ describe('GET /admin/v1/export', () => {
     }
     admin.close();
     await storage.close();
+  });
+
+  describe('format=focus', () => {
+    const config: Pick<Config, 'providers' | 'pricing'> = {
+      providers: [{ name: 'openai', dialect: 'openai', baseUrl: 'https://api.openai.com', apiKey: undefined, models: undefined, headers: {}, catalog: undefined }],
+      pricing: { discounts: { openai: '0.1' }, overrides: [], fastMode: [] },
+    };
+    const focus = () => Promise.resolve(focusContext(config));
+    const rows: LedgerRow[] = [
+      sampleRow({ id: 'f1', ts: Date.UTC(2026, 10, 18, 9, 5), provider: 'openai', model: 'gpt-4o', user: 'ana', team: 'web', tags: { workflow: 'review' } }),
+      sampleRow({ id: 'f2', ts: Date.UTC(2026, 10, 18, 9, 40), provider: 'openai', model: 'gpt-4o', user: 'ana', team: 'web', tags: { workflow: 'review' } }),
+      sampleRow({ id: 'f3', ts: Date.UTC(2026, 10, 18, 11, 0), provider: 'openai', model: 'gpt-4o-mini', user: 'bo', team: 'data' }),
+      sampleRow({ id: 'early', ts: Date.UTC(2026, 9, 1), provider: 'openai', model: 'gpt-4o' }),
+    ];
+
+    it('streams the window as the same FOCUS 1.2 CSV the CLI writes', async () => {
+      const storage = openSqlite(':memory:');
+      await storage.ledger.insert(rows);
+      const admin = await serveAdmin(storage, { focus });
+      const res = await fetch(`${admin.base}/export?format=focus&since=2026-11-01`, admin.auth);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/csv');
+      let expected = '';
+      await writeFocusCsv(focusRecords(storage.ledger.scan({ since: Date.UTC(2026, 10, 1) }), focusContext(config)), (t) => void (expected += t));
+      const text = await res.text();
+      expect(text).toBe(expected);
+      expect(text.split('\n')[0]).toContain('BilledCost');
+      expect(text).toContain('gpt-4o-mini');
+      expect(text).not.toContain('2026-10-01');
+      admin.close();
+      await storage.close();
+    });
+
+    it('is refused with a 400 naming the formats where the gateway has no FOCUS context, and names a row FOCUS cannot date', async () => {
+      const storage = openSqlite(':memory:');
+      await storage.ledger.insert([sampleRow({ id: 'far', ts: 1e20 })]);
+      const plain = await serveAdmin(storage);
+      const refused = await fetch(`${plain.base}/export?format=focus`, plain.auth);
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toBe('format must be jsonl or csv, not "focus"');
+      plain.close();
+      const admin = await serveAdmin(storage, { focus });
+      const bad = await fetch(`${admin.base}/export?format=focus`, admin.auth);
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/ledger row far .*no FOCUS charge period/);
+      admin.close();
+      await storage.close();
+    });
   });
 });

@@ -8,6 +8,7 @@ import { parseExpiry } from '../identity/key-validity.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import type { RateBook } from '../pricing/unit-rates.js';
 import type { RouteStatus } from '../routing/status.js';
+import type { FocusContext } from '../focus/charges.js';
 import { csvHeader, toCsvLine, toJsonLine } from '../reports/export.js';
 import { runReport } from '../reports/report.js';
 import { renderCsv, renderJson } from '../reports/render.js';
@@ -39,6 +40,8 @@ export interface AdminDeps {
   rates?: RateBook;
   /** Configured routes' health and rate-limit view; absent when no routes are configured. */
   routing?: { status(): RouteStatus[] };
+  /** What a FOCUS export needs from the config (vendors, list prices, discounts); `format=focus` is refused when absent. */
+  focus?: () => Promise<FocusContext>;
 }
 
 /**
@@ -160,10 +163,11 @@ async function getRuleReport(deps: AdminDeps, res: ServerResponse, query: URLSea
 }
 
 async function getExport(deps: AdminDeps, res: ServerResponse, query: URLSearchParams): Promise<void> {
-  const format = queryFormat(query, ['jsonl', 'csv']);
+  const format = queryFormat(query, deps.focus ? ['jsonl', 'csv', 'focus'] : ['jsonl', 'csv']);
   // Read before the status goes out: a bad window is a 400, not a dropped connection.
   const w = window(query);
   await deps.flush();
+  if (format === 'focus') return exportFocus(deps, res, w);
   res.writeHead(200, { 'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson' });
   if (format === 'csv') res.write(csvHeader());
   for await (const row of deps.storage.ledger.scan(w)) {
@@ -171,6 +175,30 @@ async function getExport(deps: AdminDeps, res: ServerResponse, query: URLSearchP
     // holds back every checkpoint, so the WAL grows) would stay open as long as the gateway.
     if (res.destroyed) break;
     if (!res.write(format === 'csv' ? toCsvLine(row) : toJsonLine(row))) await drainedOrClosed(res);
+  }
+  if (!res.destroyed) res.end();
+}
+
+/**
+ * The window as a FOCUS 1.2 dataset in CSV, as `tollgate export --format focus` writes it (loaded
+ * at the first such export: the gateway has no other use for it). A row FOCUS cannot express
+ * (a RangeError naming it) is a 400 when it comes before the first record, and cuts the answer
+ * short after: the status has gone out by then.
+ */
+async function exportFocus(deps: AdminDeps, res: ServerResponse, w: { since?: number; until?: number }): Promise<void> {
+  const [ctx, { focusRecords }, { focusCsvHeader, focusCsvLine }] = await Promise.all([deps.focus!(), import('../focus/charges.js'), import('../focus/csv.js')]);
+  const records = focusRecords(deps.storage.ledger.scan(w), ctx);
+  let next = await records.next();
+  res.writeHead(200, { 'content-type': 'text/csv', 'content-disposition': 'attachment; filename="focus.csv"' });
+  res.write(focusCsvHeader());
+  try {
+    for (; !next.done && !res.destroyed; next = await records.next()) if (!res.write(focusCsvLine(next.value))) await drainedOrClosed(res);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    res.destroy();
+    return;
+  } finally {
+    await records.return(undefined);
   }
   if (!res.destroyed) res.end();
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { focusRecords } from '../../focus/charges.js';
 import type { FocusRecord } from '../../focus/columns.js';
 import { focusContext } from '../../focus/context.js';
+import { writeFocusCsv } from '../../focus/csv.js';
 import { csvHeader, toCsvLine, toJsonLine } from '../../reports/export.js';
 import { type StorageFlags, addStorageFlags, parseWindow, withStorage } from '../context.js';
 import { CommandError, type Io, UsageError, openOutputFile, outputFileError, writeOutputFile } from '../output.js';
@@ -30,8 +31,6 @@ export function exportCommand(program: Command, io: Io): void {
       if (flags.format !== 'focus' && parquet) throw new UsageError('export: Parquet is written only with --format focus');
       const records = () => focusRecords(storage.ledger.scan(parseWindow(flags)), focusContext(config));
       if (flags.format === 'focus' && parquet) return writeParquet(records, flags.output!);
-      // Loaded here: the Parquet writer costs the gateway's process memory it never uses.
-      const { writeFocusCsv } = await import('../../focus/write.js');
       const sink = flags.output ? openOutputFile(flags.output) : undefined;
       const write = async (text: string) => {
         if (!sink) return io.out(text);
@@ -49,7 +48,7 @@ export function exportCommand(program: Command, io: Io): void {
 /** The Parquet writer opens the file itself: a bad path is caught before the ledger is read, and a failure later is told as one line too. */
 async function writeParquet(records: () => AsyncIterable<FocusRecord>, path: string): Promise<void> {
   writeOutputFile(path, '');
-  const { writeFocusParquet } = await import('../../focus/write.js');
+  const { writeFocusParquet } = await import('../../focus/parquet.js');
   try {
     await writeFocusParquet(records(), path);
   } catch (err) {

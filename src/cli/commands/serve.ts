@@ -51,6 +51,7 @@ export function serveCommand(program: Command, io: Io): void {
       price: pricer,
       maxBodyBytes: config.server.maxBodyBytes,
       requestTimeoutMs: config.server.requestTimeoutMs,
+      focus: async () => (await import('../../focus/context.js')).focusContext(config),
       proxies,
       tls: config.server.tls,
       timeouts: { connectMs: config.server.connectTimeoutMs, firstByteMs: config.server.firstByteTimeoutMs, idleMs: config.server.idleTimeoutMs },

@@ -2,11 +2,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KeyResolver } from '../../identity/key-resolver.js';
 import type { Storage } from '../../storage/ports.js';
-import { handleAdmin } from '../admin.js';
+import { type AdminDeps, handleAdmin } from '../admin.js';
 
 /** The admin API alone over `storage`, token `adm`, on a free port: `base` is its /admin/v1 URL. */
-export async function serveAdmin(storage: Storage): Promise<{ base: string; auth: { headers: Record<string, string> }; close: () => void }> {
-  const deps = { storage, keys: new KeyResolver(storage.keys), token: 'adm', flush: () => Promise.resolve() };
+export async function serveAdmin(storage: Storage, more: Partial<AdminDeps> = {}): Promise<{ base: string; auth: { headers: Record<string, string> }; close: () => void }> {
+  const deps = { storage, keys: new KeyResolver(storage.keys), token: 'adm', flush: () => Promise.resolve(), ...more };
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     void handleAdmin(deps, req, res, url.pathname, url.searchParams);
