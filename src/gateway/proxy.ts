@@ -292,7 +292,8 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   // while the upstream works on the request, rather than at the end of the response; then the parsed body can go.
   const digest = requestDigest(json, facts);
   setImmediate(digest.run);
-  deps.open?.add(facts, digest.inputEstimate);
+  facts.inputEstimate = digest.inputEstimate;
+  deps.open?.add(facts);
   const finish = (journaled?: () => void) => {
     digest.run();
     x.finish(journaled);

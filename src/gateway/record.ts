@@ -6,9 +6,9 @@ import { routeSaving } from '../routing/rules/saving.js';
 
 /** The requests in flight, journaled so that a crash still leaves each a row (metering/open-requests.ts). */
 export interface OpenJournal {
-  /** The request is going upstream; `estimate` gives its input tokens should it never finish. */
-  add(facts: RequestFacts, estimate: () => number | undefined): void;
-  closed(id: string): void;
+  /** The request is going upstream; `facts.inputEstimate` gives its input tokens should it never finish. */
+  add(facts: RequestFacts): void;
+  closed(facts: RequestFacts): void;
 }
 
 export interface RecordDeps {
@@ -20,7 +20,7 @@ export interface RecordDeps {
 
 /** Builds and hands over a request's ledger row. Pricing must never cost the row: it is then recorded unpriced. */
 export function record(deps: RecordDeps, facts: RequestFacts, route: RulePlan | undefined): LedgerRow {
-  deps.open?.closed(facts.id);
+  deps.open?.closed(facts);
   let row: LedgerRow;
   try {
     row = buildRow(facts, deps.price);

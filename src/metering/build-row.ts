@@ -70,6 +70,10 @@ export interface RequestFacts {
   billedWithoutUsage: boolean;
   /** See Metered.batch: a Message Batch's results, each succeeded one billed on its own row (BatchResultRows). */
   batch?: BatchResults;
+  /** The request's input tokens, estimated from its body, for a row recorded without usage (metering/open-requests.ts). */
+  inputEstimate: (() => number | undefined) | undefined;
+  /** Where metering/open-requests.ts keeps the request while it is open (-1: not there). */
+  openSlot: number;
 }
 
 export interface AttemptStart {
@@ -132,6 +136,8 @@ export function newFacts(id: string, ts: number, api: Api): RequestFacts {
     pendingResponse: false,
     backgroundResponse: false,
     billedWithoutUsage: false,
+    inputEstimate: undefined,
+    openSlot: -1,
   };
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { sampleRow } from '../storage/testing/rows.js';
-import { type PriceFn, newFacts } from './build-row.js';
+import { type PriceFn, type RequestFacts, newFacts } from './build-row.js';
 import { GATEWAY_CRASHED, OpenRequests, interruptedRow, recoverOpenRequests } from './open-requests.js';
 import { decodeRow, encodeRow } from './row-codec.js';
 import { recoverSpools } from './spool.js';
@@ -14,15 +14,24 @@ const price: PriceFn = (r) => ({ costPicos: BigInt(r.usage.inputTokens) * 1_000_
 const opened: OpenRequests[] = [];
 
 function journal(dir: string, o: ConstructorParameters<typeof OpenRequests>[2] = {}): OpenRequests {
-  const j = new OpenRequests(dir, price, { sweepMs: 60_000, ...o });
+  const j = new OpenRequests(dir, price, { sweepMs: 60_000, minAgeMs: 1000, ...o });
   opened.push(j);
   return j;
 }
 
-function facts(id: string) {
+const made = new Map<string, RequestFacts>();
+
+/** A request's facts as the gateway has them once it went upstream, its input estimated at `estimate`. */
+function facts(id: string, estimate?: number) {
   const f = newFacts(id, Date.now() - 1500, 'openai.chat');
-  Object.assign(f, { provider: 'openai', modelRequested: 'gpt-4o', user: 'ana', team: 'web', stream: true });
+  Object.assign(f, { provider: 'openai', modelRequested: 'gpt-4o', user: 'ana', team: 'web', stream: true, inputEstimate: () => estimate });
+  made.set(id, f);
   return f;
+}
+
+/** The facts made for `id`. */
+function req(id: string): RequestFacts {
+  return made.get(id)!;
 }
 
 /** The rows in the one `open-` file of `dir` ('' when there is none). */
@@ -51,9 +60,9 @@ describe('OpenRequests', () => {
   it('journals a request still open at a sweep as cut by a crash, its input estimated and priced; a closed one is not journaled', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tg-open-'));
     const j = journal(dir);
-    j.add(facts('long'), () => 1200);
-    j.add(facts('short'), () => 50);
-    j.closed('short');
+    j.add(facts('long', 1200));
+    j.add(facts('short', 50));
+    j.closed(req('short'));
     j.sweep();
     const rows = onFile(dir);
     expect(rows.map((r) => r.id)).toEqual(['long']);
@@ -61,11 +70,24 @@ describe('OpenRequests', () => {
     expect(rows[0]!.latencyMs).toBeGreaterThanOrEqual(1500);
   });
 
+  it('leaves a request younger than a sweep for the next one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-open-'));
+    const j = journal(dir);
+    const young = facts('young', 1);
+    young.ts = Date.now();
+    j.add(young);
+    j.sweep();
+    expect(onFile(dir)).toEqual([]);
+    young.ts -= 60_000;
+    j.sweep();
+    expect(onFile(dir).map((r) => r.id)).toEqual(['young']);
+  });
+
   it('writes a journaled request again once its answer begins, and replay keeps that last row', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tg-open-'));
     const j = journal(dir);
-    const f = facts('r1');
-    j.add(f, () => 10);
+    const f = facts('r1', 10);
+    j.add(f);
     j.sweep();
     j.sweep();
     expect(onFile(dir)).toHaveLength(1);
@@ -84,14 +106,14 @@ describe('OpenRequests', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tg-open-'));
     const calls: string[] = [];
     const j = journal(dir, { beforeDrop: () => calls.push(`drop with ${onFile(dir).length} on file`) });
-    j.add(facts('a'), () => 1);
-    j.add(facts('b'), () => 1);
+    j.add(facts('a', 1));
+    j.add(facts('b', 1));
     j.sweep();
-    j.closed('a');
+    j.closed(req('a'));
     j.sweep();
     expect(onFile(dir).map((r) => r.id)).toEqual(['a', 'b']);
     expect(calls).toEqual([]);
-    j.closed('b');
+    j.closed(req('b'));
     j.sweep();
     expect(calls).toEqual(['drop with 2 on file']);
     expect(onFile(dir)).toEqual([]);
@@ -101,11 +123,11 @@ describe('OpenRequests', () => {
   it('compacts a file grown past its limit to the requests still open', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tg-open-'));
     const j = journal(dir, { compactBytes: 4000 });
-    j.add(facts('stays'), () => 1);
+    j.add(facts('stays', 1));
     for (let i = 0; i < 40; i++) {
-      j.add(facts(`gone-${i}`), () => 1);
+      j.add(facts(`gone-${i}`, 1));
       j.sweep();
-      j.closed(`gone-${i}`);
+      j.closed(req(`gone-${i}`));
     }
     const ids = onFile(dir).map((r) => r.id);
     expect(ids).toContain('stays');
@@ -115,15 +137,15 @@ describe('OpenRequests', () => {
 
   it('deletes its file at close when nothing in it is open, and keeps it otherwise', () => {
     const clean = mkdtempSync(join(tmpdir(), 'tg-open-'));
-    const a = new OpenRequests(clean, price, { sweepMs: 60_000 });
-    a.add(facts('x'), () => 1);
+    const a = new OpenRequests(clean, price, { sweepMs: 60_000, minAgeMs: 1000 });
+    a.add(facts('x', 1));
     a.sweep();
-    a.closed('x');
+    a.closed(req('x'));
     a.close();
     expect(readdirSync(clean)).toEqual([]);
     const cut = mkdtempSync(join(tmpdir(), 'tg-open-'));
-    const b = new OpenRequests(cut, price, { sweepMs: 60_000 });
-    b.add(facts('y'), () => 1);
+    const b = new OpenRequests(cut, price, { sweepMs: 60_000, minAgeMs: 1000 });
+    b.add(facts('y', 1));
     b.sweep();
     b.close();
     expect(readdirSync(cut)).toHaveLength(1);
@@ -134,7 +156,7 @@ describe('OpenRequests', () => {
     const dir = join(parent, 'spool');
     const errors: unknown[] = [];
     const j = journal(dir, { onError: (e) => errors.push(e) });
-    j.add(facts('later'), () => 1);
+    j.add(facts('later', 1));
     j.sweep();
     expect(errors).toHaveLength(1);
     mkdirSync(dir);
@@ -146,7 +168,7 @@ describe('OpenRequests', () => {
   it('journals on its own timer', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tg-open-'));
     const j = journal(dir, { sweepMs: 10 });
-    j.add(facts('timed'), () => 1);
+    j.add(facts('timed', 1));
     await new Promise((r) => setTimeout(r, 50));
     expect(onFile(dir).map((r) => r.id)).toEqual(['timed']);
   });
@@ -154,14 +176,21 @@ describe('OpenRequests', () => {
 
 describe('interruptedRow', () => {
   it('is unpriced rather than free when neither usage nor an estimate says what was billed', () => {
-    const row = interruptedRow({ facts: facts('rt'), estimate: () => undefined }, price);
+    const row = interruptedRow(facts('rt'), price);
     expect(row).toMatchObject({ costPicos: null, unpriced: true, inputTokens: 0, usageSource: 'none', outcome: 'truncated' });
   });
 
+  it('leaves the live request as it found it', () => {
+    const f = facts('live', 321);
+    const before = { ...f, usage: { ...f.usage } };
+    interruptedRow(f, price);
+    expect(f).toEqual(before);
+  });
+
   it('keeps usage already known (an earlier attempt, a partial count) instead of estimating', () => {
-    const f = facts('known');
+    const f = facts('known', 5);
     f.usage = { ...f.usage, inputTokens: 700, outputTokens: 30 };
-    expect(interruptedRow({ facts: f, estimate: () => 5 }, price)).toMatchObject({ inputTokens: 700, outputTokens: 30, usageSource: 'partial' });
+    expect(interruptedRow(f, price)).toMatchObject({ inputTokens: 700, outputTokens: 30, usageSource: 'partial' });
   });
 });
 
@@ -170,7 +199,7 @@ describe('recoverOpenRequests', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tg-open-'));
     const own = sampleRow({ id: 'finished', outcome: 'ok' });
     writeFileSync(join(dir, 'spool-4194305-1-a.jsonl'), encodeRow(own));
-    const standIns = ['finished', 'cut'].map((id) => interruptedRow({ facts: facts(id), estimate: () => 40 }, price));
+    const standIns = ['finished', 'cut'].map((id) => interruptedRow(facts(id, 40), price));
     writeFileSync(join(dir, 'open-4194305-1-b.jsonl'), standIns.map(encodeRow).join('') + '{"id":"torn');
     const s = store();
     expect(await recoverSpools(dir, s.insert)).toBe(1);
@@ -183,7 +212,7 @@ describe('recoverOpenRequests', () => {
   it('leaves the journal of a live process alone', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tg-open-'));
     const j = journal(dir);
-    j.add(facts('live'), () => 1);
+    j.add(facts('live', 1));
     j.sweep();
     const s = store();
     expect(await recoverOpenRequests(dir, s.insert)).toBe(0);

@@ -1,5 +1,6 @@
 import { closeSync, ftruncateSync, unlinkSync, writeSync } from 'node:fs';
 import type { LedgerRow } from '../core/ledger-row.js';
+import { USAGE_KEYS, zeroUsage } from '../core/usage.js';
 import { type PriceFn, type RequestFacts, buildRow } from './build-row.js';
 import { encodeRow } from './row-codec.js';
 import { type RecoverOptions, deadJournalFiles, openJournalFile, readJournal, removeJournal, replayRows } from './spool.js';
@@ -8,27 +9,28 @@ import { type RecoverOptions, deadJournalFiles, openJournalFile, readJournal, re
 export const GATEWAY_CRASHED = 'gateway_crashed';
 
 /**
- * How often requests in flight are journaled. A request has to outlive one sweep to be
- * journaled, so a crash loses at most the requests begun this long before it; the long ones
- * (streams, agents' big turns), which cost the most, are all on file.
+ * How often requests in flight are looked at, and how old one must be to be journaled. A crash
+ * loses the requests begun less than this (up to twice this) before it; the long ones (streams,
+ * agents' big turns), which cost the most, are all on file, and a busy gateway's short requests,
+ * most of its traffic, finish before they are ever encoded.
  */
-const SWEEP_MS = 200;
+const SWEEP_MS = 100;
 
 /** Past this size the file is rewritten with the requests still open. */
 const COMPACT_BYTES = 1024 * 1024;
 
-interface Open {
-  facts: RequestFacts;
-  estimate: () => number | undefined;
-  /** The row as last journaled, while it is in the file. */
-  line: string | undefined;
-  /** What the journaled row knew: written again once the upstream's answer adds to it. */
+/** What the file holds for a request still open: its row as journaled, and what that row knew. */
+interface OnFile {
+  line: string;
+  /** Written again once the upstream's answer adds to it. */
   status: number;
   upstreamRequestId: string | null;
 }
 
 export interface OpenRequestsOptions {
   sweepMs?: number;
+  /** How long a request must have been open to be journaled (SWEEP_MS by default). */
+  minAgeMs?: number;
   /** The file's size past which it is rewritten (COMPACT_BYTES by default). */
   compactBytes?: number;
   onError?: (err: unknown) => void;
@@ -44,12 +46,14 @@ export interface OpenRequestsOptions {
  * process killed outright still leaves a row for each: the next start records them as
  * `truncated` with `error_type` gateway_crashed and their input estimated, unless the request's
  * own row made it (storage keeps the first row of an id). Nothing is written on the request's
- * path: a timer journals what is open, and a file with nothing open in it is emptied.
+ * path: a timer journals what has been open for a while, and a file with nothing open in it is emptied.
  */
 export class OpenRequests {
-  private readonly open = new Map<string, Open>();
-  /** Requests whose row is in the file and still open. */
-  private journaled = 0;
+  /** The open requests, each at its `openSlot` (freed slots reused): no hashing, no object a request. */
+  private readonly slots: (RequestFacts | undefined)[] = [];
+  private readonly free: number[] = [];
+  /** The open requests whose row is in the file. */
+  private readonly onFile = new Map<RequestFacts, OnFile>();
   private file: { fd: number; path: string } | undefined;
   private size = 0;
   private readonly timer: NodeJS.Timeout;
@@ -58,6 +62,7 @@ export class OpenRequests {
   private readonly onError: (err: unknown) => void;
   private readonly beforeDrop: () => void;
   private readonly compactBytes: number;
+  private readonly minAgeMs: number;
 
   constructor(dir: string, price: PriceFn, o: OpenRequestsOptions = {}) {
     this.dir = dir;
@@ -65,53 +70,54 @@ export class OpenRequests {
     this.onError = o.onError ?? (() => undefined);
     this.beforeDrop = o.beforeDrop ?? (() => undefined);
     this.compactBytes = o.compactBytes ?? COMPACT_BYTES;
+    this.minAgeMs = o.minAgeMs ?? SWEEP_MS;
     this.timer = setInterval(() => this.sweep(), o.sweepMs ?? SWEEP_MS);
     this.timer.unref();
   }
 
-  /** A request is going upstream; `estimate` gives its input tokens should it never finish. */
-  add(facts: RequestFacts, estimate: () => number | undefined): void {
-    this.open.set(facts.id, { facts, estimate, line: undefined, status: facts.status, upstreamRequestId: facts.upstreamRequestId });
+  /** A request is going upstream; `facts.inputEstimate` gives its input tokens should it never finish. */
+  add(facts: RequestFacts): void {
+    const slot = this.free.length > 0 ? this.free.pop()! : this.slots.length;
+    this.slots[slot] = facts;
+    facts.openSlot = slot;
   }
 
-  /** The request's own row is recorded (called for every row; unknown ids are ignored). */
-  closed(id: string): void {
-    const o = this.open.get(id);
-    if (o === undefined) return;
-    this.open.delete(id);
-    if (o.line !== undefined) this.journaled--;
+  /** The request's own row is recorded (called for every row; requests never added are ignored). */
+  closed(facts: RequestFacts): void {
+    const slot = facts.openSlot;
+    if (slot < 0 || this.slots[slot] !== facts) return;
+    this.slots[slot] = undefined;
+    this.free.push(slot);
+    facts.openSlot = -1;
+    if (this.onFile.size > 0) this.onFile.delete(facts);
   }
 
-  /** Journals the open requests not on file yet, or whose answer has begun since; empties or compacts the file. */
+  /** Journals the open requests old enough and not on file yet, or whose answer has begun since; empties or compacts the file. */
   sweep(): void {
-    const fresh: Open[] = [];
-    for (const o of this.open.values()) {
-      const onFile = o.line !== undefined;
-      if (onFile && o.status === o.facts.status && o.upstreamRequestId === o.facts.upstreamRequestId) continue;
+    const fresh: RequestFacts[] = [];
+    const born = Date.now() - this.minAgeMs;
+    for (const f of this.slots) {
+      if (f === undefined) continue;
+      const was = this.onFile.get(f);
+      if (was === undefined ? f.ts > born : was.status === f.status && was.upstreamRequestId === f.upstreamRequestId) continue;
       try {
-        o.line = encodeRow(interruptedRow(o, this.price));
+        this.onFile.set(f, { line: encodeRow(interruptedRow(f, this.price)), status: f.status, upstreamRequestId: f.upstreamRequestId });
       } catch (err) {
         this.onError(err);
         continue;
       }
-      if (!onFile) this.journaled++;
-      o.status = o.facts.status;
-      o.upstreamRequestId = o.facts.upstreamRequestId;
-      fresh.push(o);
+      fresh.push(f);
     }
     try {
-      if (this.journaled === 0) return this.empty();
+      if (this.onFile.size === 0) return this.empty();
       if (fresh.length === 0) return;
-      const text = fresh.length === 1 ? fresh[0]!.line! : fresh.map((o) => o.line!).join('');
+      const text = fresh.length === 1 ? this.onFile.get(fresh[0]!)!.line : fresh.map((f) => this.onFile.get(f)!.line).join('');
       if (this.size + Buffer.byteLength(text) > this.compactBytes) this.rewrite();
       else this.append(text);
     } catch (err) {
       this.onError(err);
       // Not on file after all: tried again at the next sweep.
-      for (const o of fresh) {
-        o.line = undefined;
-        this.journaled--;
-      }
+      for (const f of fresh) this.onFile.delete(f);
     }
   }
 
@@ -120,7 +126,7 @@ export class OpenRequests {
     clearInterval(this.timer);
     if (this.file === undefined) return;
     closeSync(this.file.fd);
-    if (this.journaled === 0) unlinkSync(this.file.path);
+    if (this.onFile.size === 0) unlinkSync(this.file.path);
     this.file = undefined;
   }
 
@@ -140,7 +146,7 @@ export class OpenRequests {
   /** Writes the open requests' rows to a new file, then drops the old one (a crash between the two leaves both: the same rows twice, one kept). */
   private rewrite(): void {
     const lines: string[] = [];
-    for (const o of this.open.values()) if (o.line !== undefined) lines.push(o.line);
+    for (const o of this.onFile.values()) lines.push(o.line);
     const text = lines.join('');
     const next = openJournalFile(this.dir, 'open');
     try {
@@ -161,26 +167,34 @@ export class OpenRequests {
   }
 }
 
-/** The row a request gets when its process dies serving it: cut, with its input estimated when no usage came. */
-export function interruptedRow(o: Pick<Open, 'facts' | 'estimate'>, price: PriceFn): LedgerRow {
-  const f = o.facts;
+/**
+ * The row a request gets when its process dies serving it: cut, with its input estimated when no
+ * usage came. Built from the live facts, their fields set for the call and put back after (all
+ * synchronous): a copy, an object of another shape, would make the hot path's `buildRow` see two.
+ */
+export function interruptedRow(f: RequestFacts, price: PriceFn): LedgerRow {
   const known = f.usage.inputTokens + f.usage.outputTokens > 0;
-  const estimate = known ? undefined : o.estimate();
-  const facts: RequestFacts = {
-    ...f,
-    outcome: 'truncated',
-    errorType: GATEWAY_CRASHED,
-    latencyMs: Math.max(0, Date.now() - f.ts),
-    usage: estimate === undefined ? f.usage : { ...f.usage, inputTokens: estimate },
-    usageSource: estimate !== undefined ? 'estimated' : known ? 'partial' : f.usageSource,
-    // Billed all the same when nothing says how much: unpriced, not free.
-    billedWithoutUsage: f.billedWithoutUsage || (!known && estimate === undefined),
-    prefix: undefined,
-  };
+  const estimate = known ? undefined : f.inputEstimate?.();
+  const { outcome, errorType, latencyMs, usage, usageSource, billedWithoutUsage } = f;
   try {
-    return buildRow(facts, price);
-  } catch {
-    return buildRow(facts, () => ({ costPicos: null, unpriced: true }));
+    f.outcome = 'truncated';
+    f.errorType = GATEWAY_CRASHED;
+    f.latencyMs = Math.max(0, Date.now() - f.ts);
+    if (estimate !== undefined) {
+      f.usage = zeroUsage();
+      for (const k of USAGE_KEYS) f.usage[k] = usage[k];
+      f.usage.inputTokens = estimate;
+    }
+    f.usageSource = estimate !== undefined ? 'estimated' : known ? 'partial' : usageSource;
+    // Billed all the same when nothing says how much: unpriced, not free.
+    f.billedWithoutUsage = billedWithoutUsage || (!known && estimate === undefined);
+    try {
+      return buildRow(f, price);
+    } catch {
+      return buildRow(f, () => ({ costPicos: null, unpriced: true }));
+    }
+  } finally {
+    Object.assign(f, { outcome, errorType, latencyMs, usage, usageSource, billedWithoutUsage });
   }
 }
 

@@ -96,7 +96,7 @@ export class RealtimeSession extends RelayedSocket {
     const turn: Open = { facts, started: performance.now() };
     this.open.set(responseId, turn);
     // A realtime response's input is known only from its usage: a crash leaves it unpriced.
-    this.d.gateway.open?.add(facts, () => undefined);
+    this.d.gateway.open?.add(facts);
     const policy = this.d.gateway.policy;
     if (!policy) return;
     const served: Served = { provider: conn.provider.name, catalogProvider: conn.provider.catalog };

@@ -83,7 +83,8 @@ export class ResponsesSession extends RelayedSocket {
     facts.prefix = step.prefix;
     const digest = requestDigest(json, facts);
     setImmediate(digest.run);
-    d.gateway.open?.add(facts, digest.inputEstimate);
+    facts.inputEstimate = digest.inputEstimate;
+    d.gateway.open?.add(facts);
     this.turns.begin({
       facts,
       info,
