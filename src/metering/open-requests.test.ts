@@ -151,6 +151,18 @@ describe('OpenRequests', () => {
     expect(readdirSync(cut)).toHaveLength(1);
   });
 
+  it('closes without throwing when its file was deleted under it, and says so', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-open-'));
+    const errors: unknown[] = [];
+    const j = new OpenRequests(dir, price, { sweepMs: 60_000, minAgeMs: 1000, onError: (e) => errors.push(e) });
+    j.add(facts('gone', 1));
+    j.sweep();
+    j.closed(req('gone'));
+    rmSync(dir, { recursive: true, force: true });
+    expect(() => j.close()).not.toThrow();
+    expect(errors).toHaveLength(1);
+  });
+
   it('reports a failed write and journals the request at the next sweep', () => {
     const parent = mkdtempSync(join(tmpdir(), 'tg-open-'));
     const dir = join(parent, 'spool');

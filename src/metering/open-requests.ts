@@ -125,9 +125,15 @@ export class OpenRequests {
   close(): void {
     clearInterval(this.timer);
     if (this.file === undefined) return;
-    closeSync(this.file.fd);
-    if (this.onFile.size === 0) unlinkSync(this.file.path);
+    const { fd, path } = this.file;
     this.file = undefined;
+    try {
+      closeSync(fd);
+      if (this.onFile.size === 0) unlinkSync(path);
+    } catch (err) {
+      // Shutdown goes on: at worst the next start reads a file whose requests have their rows.
+      this.onError(err);
+    }
   }
 
   private append(text: string): void {
