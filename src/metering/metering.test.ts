@@ -10,7 +10,7 @@ import { buildRow, newFacts } from './build-row.js';
 import { estimateInputTokens } from './estimate.js';
 import { LedgerWriter } from './ledger-writer.js';
 import { decodeRow, encodeRow } from './row-codec.js';
-import { Spool, recoverSpools } from './spool.js';
+import { Spool, isZombie, recoverSpools } from './spool.js';
 
 function memoryLedger(failTimes = 0): Omit<LedgerStore, 'upsert'> & { rows: Map<string, LedgerRow>; calls: number; failTimes: number } {
   const store = {
@@ -252,5 +252,18 @@ describe('metering', () => {
   it('estimates input from every string in the body, rounding up', () => {
     expect(estimateInputTokens({ model: 'gpt-5', messages: [{ role: 'user', content: 'hello world' }] })).toBe(Math.ceil((5 + 4 + 11) / 4));
     expect(estimateInputTokens(null)).toBe(0);
+  });
+
+  it('tells a zombie (exited, not yet reaped) from a live process', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-stat-'));
+    const stat = (state: string) => {
+      const path = join(dir, `stat-${state}`);
+      writeFileSync(path, `4242 (node (x) y) ${state} 1 4242 4242 0 -1 4194560`);
+      return path;
+    };
+    expect(isZombie(4242, stat('Z'))).toBe(true);
+    expect(isZombie(4242, stat('S'))).toBe(false);
+    expect(isZombie(4242, join(dir, 'missing'))).toBe(false);
+    expect(isZombie(process.pid)).toBe(false);
   });
 });

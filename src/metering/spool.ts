@@ -314,8 +314,23 @@ function isAlive(pid: number): boolean {
   if (pid === process.pid) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+/**
+ * Whether the process has exited but not been reaped yet. A signal still reaches a zombie, so a
+ * gateway restarted straight after a `kill -9` (its supervisor not yet done with the old one)
+ * took the dead gateway's files for a live one's and left them until some later start.
+ */
+export function isZombie(pid: number, stat = `/proc/${pid}/stat`): boolean {
+  try {
+    const text = readFileSync(stat, 'latin1');
+    // The state follows the command name, which is in parentheses and may itself hold ") ".
+    return text.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false; // no /proc (macOS, Windows): the signal's answer stands
   }
 }
