@@ -136,6 +136,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
         facts.errorType = 'client_disconnected';
         return finish();
       }
+      if (err instanceof GatewayError && err.code === 'request_timeout') {
+        // The HTTP server has answered it with a 408 and is closing the connection.
+        Object.assign(facts, { status: err.status, outcome: err.outcome, errorType: err.code });
+        return finish();
+      }
       const e = toGatewayError(err);
       const c = facts.current;
       if (c !== undefined && !res.headersSent) {

@@ -38,8 +38,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     };
     const onError = (err: Error) => {
       done();
-      // The one way a request errors while it is read: the client hung up mid-upload.
-      reject(new ClientLeft(err));
+      // The server cut a body that did not arrive in time (and answered 408), or the client hung up mid-upload.
+      reject(timedOut.has(req) ? bodyTimedOut() : new ClientLeft(err));
     };
     req.on('data', onData);
     req.on('end', onEnd);
@@ -48,6 +48,18 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 const ignore = () => undefined;
+
+/** Requests the HTTP server cut for not arriving within `server.request_timeout_ms`, already answered with a 408. */
+const timedOut = new WeakSet<IncomingMessage>();
+
+/** Marks a request the server is cutting for its time: its body read then fails as a 408, not as a client that left. */
+export function markTimedOut(req: IncomingMessage): void {
+  timedOut.add(req);
+}
+
+function bodyTimedOut(): GatewayError {
+  return new GatewayError('request_timeout', 'The request was not received in time (server.request_timeout_ms).');
+}
 
 /** The client closed the connection before its request body was complete. */
 export class ClientLeft extends Error {

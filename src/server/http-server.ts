@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { newRequestId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Gateway } from '../gateway/proxy.js';
-import { isClientLeft } from '../gateway/read-body.js';
+import { isClientLeft, markTimedOut } from '../gateway/read-body.js';
 import { openaiErrorType } from '../providers/openai/render-error.js';
 import type { Signal } from '../telemetry/otlp-model.js';
 import { otlpSignal } from '../telemetry/receiver.js';
@@ -97,6 +97,8 @@ function answerClientError(log: Logger, err: NodeJS.ErrnoException, socket: Dupl
   const begun = current?.getHeader('x-tollgate-request-id');
   const id = typeof begun === 'string' ? begun : newRequestId();
   const status = clientErrorStatus(err.code);
+  // Its handler is still reading the body: the row it records says 408, not a client that left.
+  if (status === 408 && current?.req) markTimedOut(current.req);
   log.debug('malformed HTTP request refused', { id, code: err.code, reason: parserReason(err) });
   const body = JSON.stringify({ error: { message: clientErrorMessage(status, err), type: openaiErrorType(status), param: null, code: 'bad_http_request' } });
   const head = [

@@ -139,6 +139,13 @@ describe('a client that sends its request too slowly', () => {
     expectGatewayError(answer, '408 Request Timeout', /^The request was not received in time\.$/);
     expect(Date.now() - started).toBeGreaterThanOrEqual(400);
     expect(h.fake.requests).toEqual([]);
+    // The request had begun: its row says what happened to it, under the id the 408 carried.
+    const row = await eventually(async () => {
+      const found = (await h.rows()).find((r) => r.id === answer.headers['x-tollgate-request-id']);
+      if (!found) throw new Error('no row yet');
+      return found;
+    });
+    expect(row).toMatchObject({ status: 408, outcome: 'rejected', errorType: 'request_timeout' });
   });
 
   it('does not cut a response that streams for longer than that', async () => {
