@@ -173,6 +173,7 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
           return;
         }
         tap = a.adapter.createTap(a.route, { status, contentType: first(headers['content-type']), stream: a.info.stream, injectedStreamUsage: rewrites, requestedModel: a.info.model, gatewayBase: a.info.gatewayBase });
+        facts.liveTap = tap;
         res.writeHead(status, clientResponseHeaders(headers, keepLength));
         if (keepLength) declared = Number(first(headers['content-length']) ?? NaN);
       },
@@ -222,6 +223,7 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
 /** Turns what the tap saw and how the body ended into the row's outcome and usage (also a WebSocket's responses: websocket/turns.ts). */
 export function settle(a: Pick<RelayArgs, 'facts' | 'inputEstimate'> & { info: Pick<RequestInfo, 'stream' | 'serviceTier'> }, m: Metered, complete: boolean, clientGone: boolean, err: unknown): void {
   const f = a.facts;
+  f.liveTap = undefined;
   f.usage = m.usage;
   f.usageSource = m.usageSource;
   f.servedModel = m.servedModel;

@@ -2,7 +2,7 @@ import { type Api, FREE_APIS, type Outcome, UNPRICED_APIS } from '../core/api.js
 import type { AttemptRow, LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
 import { USAGE_KEYS, type Usage, type UsageSource, usageOf, zeroUsage } from '../core/usage.js';
-import type { BatchResults } from '../providers/types.js';
+import type { BatchResults, ResponseTap } from '../providers/types.js';
 
 export interface PriceRequest {
   provider: string;
@@ -74,6 +74,8 @@ export interface RequestFacts {
   inputEstimate: (() => number | undefined) | undefined;
   /** Where metering/open-requests.ts keeps the request while it is open (-1: not there). */
   openSlot: number;
+  /** The response's tap while its body is coming: usage read so far, for a row recorded before the end. */
+  liveTap: Pick<ResponseTap, 'usageSoFar'> | undefined;
 }
 
 export interface AttemptStart {
@@ -138,6 +140,7 @@ export function newFacts(id: string, ts: number, api: Api): RequestFacts {
     billedWithoutUsage: false,
     inputEstimate: undefined,
     openSlot: -1,
+    liveTap: undefined,
   };
 }
 

@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LedgerRow } from '../core/ledger-row.js';
+import { zeroUsage } from '../core/usage.js';
 import { sampleRow } from '../storage/testing/rows.js';
 import { type PriceFn, type RequestFacts, newFacts } from './build-row.js';
 import { GATEWAY_CRASHED, OpenRequests, interruptedRow, recoverOpenRequests } from './open-requests.js';
@@ -177,12 +178,56 @@ describe('OpenRequests', () => {
     rmSync(parent, { recursive: true, force: true });
   });
 
+  it('touches its file at a sweep with nothing new, so that its time says the process was still serving', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-open-'));
+    const j = journal(dir);
+    j.add(facts('held', 1));
+    j.sweep();
+    const path = join(dir, readdirSync(dir)[0]!);
+    utimesSync(path, 1000, 1000);
+    j.sweep();
+    expect(statSync(path).mtimeMs).toBeGreaterThan(Date.now() - 60_000);
+  });
+
   it('journals on its own timer', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tg-open-'));
     const j = journal(dir, { sweepMs: 10 });
     j.add(facts('timed', 1));
     await new Promise((r) => setTimeout(r, 50));
     expect(onFile(dir).map((r) => r.id)).toEqual(['timed']);
+  });
+});
+
+describe('a request whose answer reports usage as it goes', () => {
+  it('is journaled with that usage, exact input and cache reads, rather than an estimate, and again as it grows', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-open-'));
+    const j = journal(dir, { refreshMs: 0 });
+    const f = facts('anthropic-stream', 12);
+    let usage = { ...zeroUsage(), inputTokens: 5000, cacheReadTokens: 4000, outputTokens: 1 };
+    f.liveTap = { usageSoFar: () => usage };
+    j.add(f);
+    j.sweep();
+    j.sweep();
+    usage = { ...usage, outputTokens: 300 };
+    j.sweep();
+    const rows = onFile(dir);
+    expect(rows.map((r) => [r.inputTokens, r.cacheReadTokens, r.outputTokens, r.usageSource])).toEqual([
+      [5000, 4000, 1, 'partial'],
+      [5000, 4000, 300, 'partial'],
+    ]);
+  });
+
+  it('is written again for its growth at most every refresh interval', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-open-'));
+    const j = journal(dir, { refreshMs: 60_000 });
+    const f = facts('slow-refresh', 12);
+    let out = 1;
+    f.liveTap = { usageSoFar: () => ({ ...zeroUsage(), inputTokens: 50, outputTokens: out }) };
+    j.add(f);
+    j.sweep();
+    out = 99;
+    j.sweep();
+    expect(onFile(dir).map((r) => r.outputTokens)).toEqual([1]);
   });
 });
 
@@ -219,6 +264,18 @@ describe('recoverOpenRequests', () => {
     expect(s.rows.get('finished')?.outcome).toBe('ok');
     expect(s.rows.get('cut')).toMatchObject({ outcome: 'truncated', errorType: GATEWAY_CRASHED, inputTokens: 40 });
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('gives each request the latency until its file was last written or touched, when the process was still serving it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-open-'));
+    const f = facts('long-stream', 40);
+    const path = join(dir, 'open-4194305-1-c.jsonl');
+    writeFileSync(path, encodeRow(interruptedRow(f, price)));
+    const until = (f.ts + 65_000) / 1000;
+    utimesSync(path, until, until);
+    const s = store();
+    expect(await recoverOpenRequests(dir, s.insert)).toBe(1);
+    expect(s.rows.get('long-stream')?.latencyMs).toBe(65_000);
   });
 
   it('leaves the journal of a live process alone', async () => {

@@ -1,4 +1,4 @@
-import { closeSync, ftruncateSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, futimesSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { USAGE_KEYS, zeroUsage } from '../core/usage.js';
 import { type PriceFn, type RequestFacts, buildRow } from './build-row.js';
@@ -19,18 +19,26 @@ const SWEEP_MS = 100;
 /** Past this size the file is rewritten with the requests still open. */
 const COMPACT_BYTES = 1024 * 1024;
 
+/** How often a journaled request's row is written again while its usage grows (a long stream's output). */
+const REFRESH_MS = 1000;
+
 /** What the file holds for a request still open: its row as journaled, and what that row knew. */
 interface OnFile {
   line: string;
-  /** Written again once the upstream's answer adds to it. */
+  /** Written again once the upstream's answer adds to it: its status and request id at once, */
   status: number;
   upstreamRequestId: string | null;
+  /** and its usage so far at most every REFRESH_MS. */
+  tokens: number;
+  at: number;
 }
 
 export interface OpenRequestsOptions {
   sweepMs?: number;
   /** How long a request must have been open to be journaled (SWEEP_MS by default). */
   minAgeMs?: number;
+  /** How often a journaled request is written again while its usage grows (REFRESH_MS by default). */
+  refreshMs?: number;
   /** The file's size past which it is rewritten (COMPACT_BYTES by default). */
   compactBytes?: number;
   onError?: (err: unknown) => void;
@@ -63,6 +71,7 @@ export class OpenRequests {
   private readonly beforeDrop: () => void;
   private readonly compactBytes: number;
   private readonly minAgeMs: number;
+  private readonly refreshMs: number;
 
   constructor(dir: string, price: PriceFn, o: OpenRequestsOptions = {}) {
     this.dir = dir;
@@ -71,6 +80,7 @@ export class OpenRequests {
     this.beforeDrop = o.beforeDrop ?? (() => undefined);
     this.compactBytes = o.compactBytes ?? COMPACT_BYTES;
     this.minAgeMs = o.minAgeMs ?? SWEEP_MS;
+    this.refreshMs = o.refreshMs ?? REFRESH_MS;
     this.timer = setInterval(() => this.sweep(), o.sweepMs ?? SWEEP_MS);
     this.timer.unref();
   }
@@ -95,13 +105,15 @@ export class OpenRequests {
   /** Journals the open requests old enough and not on file yet, or whose answer has begun since; empties or compacts the file. */
   sweep(): void {
     const fresh: RequestFacts[] = [];
-    const born = Date.now() - this.minAgeMs;
+    const now = Date.now();
+    const born = now - this.minAgeMs;
     for (const f of this.slots) {
       if (f === undefined) continue;
       const was = this.onFile.get(f);
-      if (was === undefined ? f.ts > born : was.status === f.status && was.upstreamRequestId === f.upstreamRequestId) continue;
+      if (was === undefined ? f.ts > born : was.status === f.status && was.upstreamRequestId === f.upstreamRequestId && (now - was.at < this.refreshMs || tokensSoFar(f) === was.tokens)) continue;
       try {
-        this.onFile.set(f, { line: encodeRow(interruptedRow(f, this.price)), status: f.status, upstreamRequestId: f.upstreamRequestId });
+        const row = interruptedRow(f, this.price);
+        this.onFile.set(f, { line: encodeRow(row), status: f.status, upstreamRequestId: f.upstreamRequestId, tokens: tokensSoFar(f), at: now });
       } catch (err) {
         this.onError(err);
         continue;
@@ -110,7 +122,11 @@ export class OpenRequests {
     }
     try {
       if (this.onFile.size === 0) return this.empty();
-      if (fresh.length === 0) return;
+      if (fresh.length === 0) {
+        // The file's time says until when its requests were still open: their latency at the next start.
+        if (this.file !== undefined) futimesSync(this.file.fd, now / 1000, now / 1000);
+        return;
+      }
       const text = fresh.length === 1 ? this.onFile.get(fresh[0]!)!.line : fresh.map((f) => this.onFile.get(f)!.line).join('');
       if (this.size + Buffer.byteLength(text) > this.compactBytes) this.rewrite();
       else this.append(text);
@@ -179,17 +195,19 @@ export class OpenRequests {
  * synchronous): a copy, an object of another shape, would make the hot path's `buildRow` see two.
  */
 export function interruptedRow(f: RequestFacts, price: PriceFn): LedgerRow {
-  const known = f.usage.inputTokens + f.usage.outputTokens > 0;
+  // Usage the answer already reported (Anthropic's input at message_start, Gemini's running totals) beats an estimate.
+  const live = f.usage.inputTokens + f.usage.outputTokens > 0 ? undefined : f.liveTap?.usageSoFar?.();
+  const known = live !== undefined || f.usage.inputTokens + f.usage.outputTokens > 0;
   const estimate = known ? undefined : f.inputEstimate?.();
   const { outcome, errorType, latencyMs, usage, usageSource, billedWithoutUsage } = f;
   try {
     f.outcome = 'truncated';
     f.errorType = GATEWAY_CRASHED;
     f.latencyMs = Math.max(0, Date.now() - f.ts);
-    if (estimate !== undefined) {
+    if (live !== undefined || estimate !== undefined) {
       f.usage = zeroUsage();
-      for (const k of USAGE_KEYS) f.usage[k] = usage[k];
-      f.usage.inputTokens = estimate;
+      for (const k of USAGE_KEYS) f.usage[k] = (live ?? usage)[k];
+      if (estimate !== undefined) f.usage.inputTokens = estimate;
     }
     f.usageSource = estimate !== undefined ? 'estimated' : known ? 'partial' : usageSource;
     // Billed all the same when nothing says how much: unpriced, not free.
@@ -204,6 +222,12 @@ export function interruptedRow(f: RequestFacts, price: PriceFn): LedgerRow {
   }
 }
 
+/** The tokens a request's answer has reported so far (0 when none, or when its dialect reports them only at the end). */
+function tokensSoFar(f: RequestFacts): number {
+  const u = f.liveTap?.usageSoFar?.();
+  return u === undefined ? 0 : u.inputTokens + u.outputTokens;
+}
+
 /**
  * Records the requests that processes no longer running were serving when they died, from their
  * `open` journals: after their spools are replayed, so that a request whose own row was written
@@ -214,7 +238,9 @@ export async function recoverOpenRequests(dir: string, insert: (rows: LedgerRow[
   for (const path of deadJournalFiles(dir, 'open')) {
     // A request journaled twice (its answer began after the first sweep) keeps its last row.
     const rows = new Map<string, LedgerRow>();
-    for (const row of readJournal(path)) rows.set(row.id, row);
+    // Touched at each sweep while it held open requests: they were open until then at least.
+    const openUntil = statSync(path).mtimeMs;
+    for (const row of readJournal(path)) rows.set(row.id, { ...row, latencyMs: Math.max(row.latencyMs, Math.round(openUntil - row.ts)) });
     recorded += (await replayRows([...rows.values()], insert, o)).inserted;
     removeJournal(path);
   }

@@ -144,6 +144,11 @@ export interface ResponseTap {
   push(chunk: Buffer, emit: (bytes: Buffer) => void): void;
   /** The body ended (cleanly, or not when `complete` is false). Emits any held bytes. */
   finish(complete: boolean, emit: (bytes: Buffer) => void): Metered;
+  /**
+   * The usage read so far, while the body is still coming, where the dialect reports it early
+   * (Anthropic's input at `message_start`, Gemini's running totals); undefined before any.
+   */
+  usageSoFar?(): Usage | undefined;
 }
 
 /** What the tap learned. */

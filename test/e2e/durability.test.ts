@@ -76,7 +76,7 @@ describe('requests in flight at a kill -9', () => {
     slow.setDefault({ usage: { input: 900, output: 40 }, chunks: 10, chunkDelayMs: 1000 });
     const home = mkdtempSync(join(tmpdir(), 'tollgate-inflight-'));
     const file = join(home, 'tollgate.yaml');
-    writeFileSync(file, `providers:\n  - { name: openai, dialect: openai, base_url: "${slow.url}", api_key: sk-fake, catalog: openai }\n`);
+    writeFileSync(file, `providers:\n  - { name: openai, dialect: openai, base_url: "${slow.url}", api_key: sk-fake, catalog: openai }\n  - { name: anthropic, dialect: anthropic, base_url: "${slow.url}", api_key: sk-ant-fake, catalog: anthropic }\n`);
     try {
       const key = (JSON.parse((await tollgate(['keys', 'create', '--user', 'streamer', '--json', '--config', file], { cwd: home })).stdout) as { key: string }).key;
       const gw = await serve(['--config', file], { cwd: home });
@@ -94,16 +94,40 @@ describe('requests in flight at a kill -9', () => {
           return String(res.headers['x-tollgate-request-id']);
         }),
       );
-      await new Promise((r) => setTimeout(r, 700));
+      // Anthropic reports a stream's input at message_start: its row takes that, not an estimate.
+      const anthropic = await Promise.all(
+        Array.from({ length: 2 }, async (_, i) => {
+          const res = await request(`${gw.url}/v1/messages`, {
+            method: 'POST',
+            dispatcher: agent,
+            headers: { 'x-api-key': key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+            body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 100, stream: true, messages: [{ role: 'user', content: `question ${i}` }] }),
+          });
+          res.body.on('error', () => undefined);
+          res.body.resume();
+          return String(res.headers['x-tollgate-request-id']);
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 1500));
       await gw.stop('SIGKILL');
       await agent.destroy();
 
       const again = await serve(['--config', file], { cwd: home });
       await again.stop();
-      expect(again.stdout() + again.stderr()).toContain('recorded 6 request(s) an earlier process was serving when it died');
+      expect(again.stdout() + again.stderr()).toContain('recorded 8 request(s) an earlier process was serving when it died');
       const exported = await tollgate(['export', '--format', 'jsonl', '--config', file], { cwd: home });
-      const rows = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-      expect(rows.map((r) => r.id).sort()).toEqual([...open].sort());
+      const all = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(all.map((r) => r.id).sort()).toEqual([...open, ...anthropic].sort());
+      const rows = all.filter((r) => r.provider === 'openai');
+      for (const row of all) {
+        // Open until the kill, about 1.5 s after they began (the journal's file was touched at each sweep).
+        expect(row.latency_ms).toBeGreaterThan(1200);
+        expect(row).toMatchObject({ outcome: 'truncated', error_type: 'gateway_crashed', status: 200 });
+      }
+      for (const row of all.filter((r) => r.provider === 'anthropic')) {
+        expect(row).toMatchObject({ user: 'streamer', input_tokens: 900, usage_source: 'partial' });
+        expect(Number(row.cost_usd)).toBeGreaterThan(0);
+      }
       for (const row of rows) {
         expect(row).toMatchObject({ user: 'streamer', model: 'gpt-4o', status: 200, outcome: 'truncated', error_type: 'gateway_crashed', usage_source: 'estimated', output_tokens: 0 });
         expect(row.input_tokens).toBeGreaterThan(500);

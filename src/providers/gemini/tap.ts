@@ -10,7 +10,7 @@ export function createGeminiTap(route: RouteMatch, ctx: TapContext): ResponseTap
   if (!isSuccess(ctx.status)) return errorBodyTap(ctx.status);
   if (FREE_APIS.has(route.api)) return freeBodyTap();
   if (route.api === 'gemini.caches') return bufferBody(readCachedContent);
-  if (isEventStream(ctx)) return observeSse(new GeminiStreamReader());
+  if (isEventStream(ctx)) return observeSse(new GeminiStreamReader(), true);
   if (route.streamByPath) return scanJsonArray(new GeminiStreamReader());
   // generateContent, or an embedding (whose body has no candidates, and usageMetadata only if the API reports it).
   return bufferBody((text, complete, tail) => readGeminiBody(text, complete, tail), undefined, readGeminiTail);

@@ -1,4 +1,5 @@
 import { type OnEvent, type SseEvent, SseParser } from '../../sse/parser.js';
+import type { Usage } from '../../core/usage.js';
 import type { Metered, ResponseTap, TapContext } from '../types.js';
 import { parseJson } from './json.js';
 import { errorFromBody, errorFromValue } from './upstream-error.js';
@@ -18,14 +19,15 @@ export interface StreamReader {
 
 /**
  * Observe-only SSE tap: each chunk goes to the client unchanged and at once; the
- * parser reads a copy on the side.
+ * parser reads a copy on the side. With `early`, the reader's result may be read mid-stream
+ * (readers whose `result` only reads their state, for dialects that report usage early).
  */
-export function observeSse(reader: StreamReader): ResponseTap {
+export function observeSse(reader: StreamReader, early = false): ResponseTap {
   const parser = new SseParser();
   const onEvent: OnEvent = (_raw, event) => {
     if (event !== null) reader.onEvent(event);
   };
-  return {
+  const tap: ResponseTap = {
     push(chunk, emit) {
       emit(chunk);
       // Most chunks are whole events that say nothing metered (text deltas): skip the parser.
@@ -37,6 +39,12 @@ export function observeSse(reader: StreamReader): ResponseTap {
       return reader.result(complete);
     },
   };
+  if (early) tap.usageSoFar = () => usageIfAny(reader.result(false).usage);
+  return tap;
+}
+
+function usageIfAny(u: Usage): Usage | undefined {
+  return u.inputTokens + u.outputTokens > 0 ? u : undefined;
 }
 
 /**
