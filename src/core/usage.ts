@@ -71,6 +71,11 @@ export type UsageSource = 'final' | 'partial' | 'estimated' | 'none';
 
 export const USAGE_SOURCES: readonly UsageSource[] = ['final', 'partial', 'estimated', 'none'];
 
+/** Whether any tokens were counted: a usage of none is not billed. */
+export function hasTokens(u: Usage): boolean {
+  return u.inputTokens + u.outputTokens > 0;
+}
+
 export function zeroUsage(): Usage {
   return {
     inputTokens: 0,

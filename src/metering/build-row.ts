@@ -1,7 +1,7 @@
 import { type Api, FREE_APIS, type Outcome, UNPRICED_APIS } from '../core/api.js';
 import type { AttemptRow, LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
-import { USAGE_KEYS, type Usage, type UsageSource, usageOf, zeroUsage } from '../core/usage.js';
+import { USAGE_KEYS, type Usage, type UsageSource, hasTokens, usageOf, zeroUsage } from '../core/usage.js';
 import type { BatchResults, ResponseTap } from '../providers/types.js';
 
 export interface PriceRequest {
@@ -150,7 +150,7 @@ export function buildRow(f: RequestFacts, price: PriceFn): LedgerRow {
   const model = f.servedModel || f.current?.model || f.modelRequested;
   let costPicos: Picos | null = 0n;
   let unpriced = false;
-  const billable = f.usage.inputTokens + f.usage.outputTokens > 0;
+  const billable = hasTokens(f.usage);
   if (UNPRICED_APIS.has(f.api) && billable) {
     costPicos = null;
     unpriced = true;
@@ -233,7 +233,7 @@ function addAttempts(row: LedgerRow, f: RequestFacts, price: PriceFn): void {
 
 
 function attemptCost(f: RequestFacts, provider: string, catalogProvider: string | undefined, model: string, usage: Usage, price: PriceFn): PriceResult {
-  if (FREE_APIS.has(f.api) || usage.inputTokens + usage.outputTokens === 0) return { costPicos: 0n, unpriced: false };
+  if (FREE_APIS.has(f.api) || !hasTokens(usage)) return { costPicos: 0n, unpriced: false };
   try {
     return price({ provider, catalogProvider, model, usage, at: new Date(f.ts), serviceTier: f.serviceTier });
   } catch {

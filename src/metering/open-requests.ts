@@ -1,9 +1,9 @@
 import { closeSync, ftruncateSync, futimesSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import type { LedgerRow } from '../core/ledger-row.js';
-import { USAGE_KEYS, zeroUsage } from '../core/usage.js';
+import { USAGE_KEYS, hasTokens, zeroUsage } from '../core/usage.js';
 import { type PriceFn, type RequestFacts, buildRow } from './build-row.js';
 import { encodeRow } from './row-codec.js';
-import { type RecoverOptions, deadJournalFiles, openJournalFile, readJournal, removeJournal, replayRows } from './spool.js';
+import { type InsertRows, type RecoverOptions, deadJournalFiles, openJournalFile, readJournal, removeJournal, replayRows } from './spool.js';
 
 /** The `error_type` of a request its gateway was still serving when the process died (kill -9, out of memory). */
 export const GATEWAY_CRASHED = 'gateway_crashed';
@@ -110,10 +110,15 @@ export class OpenRequests {
     for (const f of this.slots) {
       if (f === undefined) continue;
       const was = this.onFile.get(f);
-      if (was === undefined ? f.ts > born : was.status === f.status && was.upstreamRequestId === f.upstreamRequestId && (now - was.at < this.refreshMs || tokensSoFar(f) === was.tokens)) continue;
+      if (was === undefined && f.ts > born) continue;
+      let tokens: number | undefined;
+      if (was !== undefined && was.status === f.status && was.upstreamRequestId === f.upstreamRequestId) {
+        if (now - was.at < this.refreshMs) continue;
+        tokens = tokensSoFar(f);
+        if (tokens === was.tokens) continue;
+      }
       try {
-        const row = interruptedRow(f, this.price);
-        this.onFile.set(f, { line: encodeRow(row), status: f.status, upstreamRequestId: f.upstreamRequestId, tokens: tokensSoFar(f), at: now });
+        this.onFile.set(f, { line: encodeRow(interruptedRow(f, this.price)), status: f.status, upstreamRequestId: f.upstreamRequestId, tokens: tokens ?? tokensSoFar(f), at: now });
       } catch (err) {
         this.onError(err);
         continue;
@@ -196,8 +201,9 @@ export class OpenRequests {
  */
 export function interruptedRow(f: RequestFacts, price: PriceFn): LedgerRow {
   // Usage the answer already reported (Anthropic's input at message_start, Gemini's running totals) beats an estimate.
-  const live = f.usage.inputTokens + f.usage.outputTokens > 0 ? undefined : f.liveTap?.usageSoFar?.();
-  const known = live !== undefined || f.usage.inputTokens + f.usage.outputTokens > 0;
+  const reported = hasTokens(f.usage);
+  const live = reported ? undefined : f.liveTap?.usageSoFar?.();
+  const known = reported || live !== undefined;
   const estimate = known ? undefined : f.inputEstimate?.();
   const { outcome, errorType, latencyMs, usage, usageSource, billedWithoutUsage } = f;
   try {
@@ -233,7 +239,7 @@ function tokensSoFar(f: RequestFacts): number {
  * `open` journals: after their spools are replayed, so that a request whose own row was written
  * keeps it. Returns how many requests got a row this way.
  */
-export async function recoverOpenRequests(dir: string, insert: (rows: LedgerRow[]) => Promise<unknown>, o: RecoverOptions = {}): Promise<number> {
+export async function recoverOpenRequests(dir: string, insert: InsertRows, o: RecoverOptions = {}): Promise<number> {
   let recorded = 0;
   for (const path of deadJournalFiles(dir, 'open')) {
     // A request journaled twice (its answer began after the first sweep) keeps its last row.

@@ -257,6 +257,9 @@ export function removeJournal(path: string): void {
   }
 }
 
+/** Storage's insert: idempotent on id, returning how many rows were new. */
+export type InsertRows = (rows: LedgerRow[]) => Promise<number>;
+
 export interface RecoverOptions {
   /** Whether an error was storage's own trouble: recovery then stops (and start-up fails), the files kept. */
   isStorageTrouble?: (err: unknown) => boolean;
@@ -269,7 +272,7 @@ export interface RecoverOptions {
  * A batch storage refuses is tried a row at a time, and a row refused on its own is set aside
  * (when the caller can), so that one bad row cannot stop every later start.
  */
-export async function recoverSpools(dir: string, insert: (rows: LedgerRow[]) => Promise<unknown>, o: RecoverOptions = {}): Promise<number> {
+export async function recoverSpools(dir: string, insert: InsertRows, o: RecoverOptions = {}): Promise<number> {
   let total = 0;
   for (const path of deadJournalFiles(dir, 'spool')) {
     const rows = readJournal(path);
@@ -282,14 +285,13 @@ export async function recoverSpools(dir: string, insert: (rows: LedgerRow[]) => 
 /**
  * Commits rows read back from a journal, 1,000 at a time. A batch storage refuses is tried a row
  * at a time, and a row refused on its own is set aside (when the caller can). Returns how many
- * rows storage took as new (when `insert` says) and how many were set aside.
+ * rows storage took as new and how many were set aside.
  */
-export async function replayRows(rows: readonly LedgerRow[], insert: (rows: LedgerRow[]) => Promise<unknown>, o: RecoverOptions): Promise<{ inserted: number; setAside: number }> {
+export async function replayRows(rows: readonly LedgerRow[], insert: InsertRows, o: RecoverOptions): Promise<{ inserted: number; setAside: number }> {
   let inserted = 0;
   let setAside = 0;
   const counted = async (batch: LedgerRow[]) => {
-    const n = await insert(batch);
-    inserted += typeof n === 'number' ? n : batch.length;
+    inserted += await insert(batch);
   };
   for (let i = 0; i < rows.length; i += 1000) {
     const batch = rows.slice(i, i + 1000);

@@ -1,4 +1,4 @@
-import { zeroUsage } from '../core/usage.js';
+import { hasTokens, zeroUsage } from '../core/usage.js';
 import type { FinishedResponse } from './background-usage.js';
 import type { RequestFacts } from './build-row.js';
 
@@ -30,7 +30,7 @@ export class StoredResponses {
     }
     if (f.api !== 'openai.responses_lookup') return;
     const id = f.responseId;
-    if (id !== null && f.usageSource === 'final' && f.status < 300 && f.usage.inputTokens + f.usage.outputTokens > 0) {
+    if (id !== null && f.usageSource === 'final' && f.status < 300 && hasTokens(f.usage)) {
       const local = this.pending.delete(id);
       this.finished?.({ responseId: id, usage: f.usage, servedModel: f.servedModel, serviceTier: f.serviceTier, local, background: f.backgroundResponse });
     }

@@ -1,5 +1,5 @@
 import type { LedgerRow } from '../core/ledger-row.js';
-import type { Usage } from '../core/usage.js';
+import { type Usage, hasTokens } from '../core/usage.js';
 import { type PriceFn, buildRow, newFacts } from '../metering/build-row.js';
 
 /** One model call read from telemetry, before the sender's identity and the price are added. */
@@ -41,7 +41,7 @@ export function toLedgerRow(call: TelemetryCall, sender: Sender, price: PriceFn)
   f.outcome = call.outcome;
   f.errorType = call.errorType;
   f.usage = call.usage;
-  f.usageSource = call.usage.inputTokens + call.usage.outputTokens > 0 ? 'final' : 'none';
+  f.usageSource = hasTokens(call.usage) ? 'final' : 'none';
   f.latencyMs = call.latencyMs;
   f.ttftMs = call.ttftMs;
   f.upstreamRequestId = call.upstreamRequestId;

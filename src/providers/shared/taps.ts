@@ -1,5 +1,5 @@
 import { type OnEvent, type SseEvent, SseParser } from '../../sse/parser.js';
-import type { Usage } from '../../core/usage.js';
+import { type Usage, hasTokens } from '../../core/usage.js';
 import type { Metered, ResponseTap, TapContext } from '../types.js';
 import { parseJson } from './json.js';
 import { errorFromBody, errorFromValue } from './upstream-error.js';
@@ -44,7 +44,7 @@ export function observeSse(reader: StreamReader, early = false): ResponseTap {
 }
 
 function usageIfAny(u: Usage): Usage | undefined {
-  return u.inputTokens + u.outputTokens > 0 ? u : undefined;
+  return hasTokens(u) ? u : undefined;
 }
 
 /**
