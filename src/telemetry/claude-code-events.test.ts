@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { claudeCodeCall, isApiRequest } from './claude-code-events.js';
 import type { Attrs, LogItem } from './otlp-model.js';
+import { toLedgerRow } from './telemetry-row.js';
+import { createPricer } from '../pricing/index.js';
 
 const END = 1_764_496_805_000;
 
@@ -30,6 +32,18 @@ describe('claude_code.api_request events', () => {
       model: 'claude-opus-4-1',
       source: 'claude-code-otel',
     });
+  });
+
+  it('a fast-mode call carries the speed its price depends on (6x on Opus 4.6), and is priced so as a row', () => {
+    const fast = claudeCodeCall(record({ ...base, model: 'claude-opus-4-6', speed: 'fast' }));
+    const standard = claudeCodeCall(record({ ...base, model: 'claude-opus-4-6', speed: 'normal' }));
+    if ('reject' in fast || 'reject' in standard) throw new Error('rejected');
+    expect(fast.usage.speed).toBe('fast');
+    expect(standard.usage.speed).toBeUndefined();
+    const price = createPricer();
+    const sender = { keyId: null, user: null, team: null, project: null, tags: {} };
+    const cost = (c: typeof fast) => toLedgerRow(c, sender, price).costPicos!;
+    expect(cost(fast)).toBe(cost(standard) * 6n);
   });
 
   it('reads numbers sent as text (older Claude Code versions stringify attributes)', () => {

@@ -48,6 +48,8 @@ export function claudeCodeCall(item: LogItem): TelemetryCall | { reject: string 
   usage.cacheWriteTokens = count(a, ['cache_creation_tokens']) ?? 0;
   usage.inputTokens = (count(a, ['input_tokens']) ?? 0) + usage.cacheReadTokens + usage.cacheWriteTokens;
   usage.outputTokens = count(a, ['output_tokens']) ?? 0;
+  // Fast mode bills a premium (pricing.md): the event says so as the transcript's usage does.
+  if (firstText([a], ['speed']) === 'fast') usage.speed = 'fast';
   const duration = Math.round(upTo(a.duration_ms, MAX_CALL_MS) ?? 0);
   const ended = nanosToMs(item.timeNanos) ?? nanosToMs(item.observedNanos) ?? parseIso(a['event.timestamp']) ?? Date.now();
   const requestId = firstText([a], ['request_id']);
