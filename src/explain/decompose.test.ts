@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { RateBook, TokenRates } from '../pricing/unit-rates.js';
+import { createPricer } from '../pricing/index.js';
+import { type RateBook, type TokenRates, rateBook } from '../pricing/unit-rates.js';
 import { type DriverId, type SpendGroup, decompose } from './decompose.js';
 
 const USD = 1_000_000_000_000n;
@@ -131,5 +132,17 @@ describe('explain: exact decomposition into drivers', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('with the real price list: no price driver when no price changed (rates of the base tier, not the long-context one)', () => {
+    const sonnet = (output: number): SpendGroup => {
+      const costPicos = createPricer()({ provider: 'anthropic', catalogProvider: 'anthropic', model: 'claude-sonnet-4-5', usage: { inputTokens: 10_000, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: output, reasoningTokens: 0, toolCalls: 0 }, at: new Date(Date.UTC(2026, 9, 6)) }).costPicos!;
+      return { model: 'claude-sonnet-4-5', provider: 'anthropic', user: 'alice', client: 'claude-code', workflow: 'review', requests: 10, inputTokens: 100_000, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: 10 * output, costPicos: costPicos * 10n };
+    };
+    const d = decompose([sonnet(1000)], [sonnet(5000)], rateBook(createPricer(), { anthropic: 'anthropic' }), 0);
+    expect(d.toPicos - d.fromPicos).toBe(600_000_000_000n); // 10 x ($0.105 - $0.045)
+    const by = Object.fromEntries(d.drivers.map((x) => [x.id, x.deltaPicos]));
+    expect(by.price ?? 0n).toBe(0n);
+    expect(by.tokens_per_request).toBe(600_000_000_000n);
   });
 });

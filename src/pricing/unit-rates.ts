@@ -13,11 +13,17 @@ export interface TokenRates {
 /** A model's rates as the gateway would price it: by configured provider name and model. */
 export type RateBook = (provider: string, model: string, at: number) => TokenRates | undefined;
 
-const MILLION = 1_000_000;
+/**
+ * Tokens of each class priced to read a rate: under every long-context threshold (the lowest
+ * is 128K), so the rates are the base tier's. A million crossed Claude's and Gemini's 200K
+ * tier and read their doubled input rates as the base ones.
+ */
+const SAMPLE = 100_000;
+const PER_MILLION = 10n;
 
 /**
- * Reads rates off the pricer by pricing a million tokens of each class, so overrides,
- * discounts and the catalog all apply exactly as they do to requests.
+ * Reads rates off the pricer by pricing a sample of each class, so overrides, discounts and
+ * the catalog all apply exactly as they do to requests.
  *
  * @example rateBook(createPricer(), { openai: 'openai' })('openai', 'gpt-5', Date.now())?.input // 1_250_000_000_000n ($1.25/M)
  */
@@ -30,8 +36,9 @@ export function rateBook(price: (q: PriceQuery) => Pick<PriceAnswer, 'costPicos'
     if (r === undefined) {
       const cost = (u: Partial<Usage>) => price({ provider, catalogProvider: catalogOf[provider] ?? provider, model, usage: { ...zeroUsage(), ...u }, at: new Date(at) }).costPicos;
       const base = cost({});
-      const c = [cost({ inputTokens: MILLION }), cost({ inputTokens: MILLION, cacheReadTokens: MILLION }), cost({ inputTokens: MILLION, cacheWriteTokens: MILLION }), cost({ outputTokens: MILLION })];
-      r = base === null || c.some((x) => x === null) ? null : { input: c[0]! - base, cacheRead: c[1]! - base, cacheWrite: c[2]! - base, output: c[3]! - base };
+      const c = [cost({ inputTokens: SAMPLE }), cost({ inputTokens: SAMPLE, cacheReadTokens: SAMPLE }), cost({ inputTokens: SAMPLE, cacheWriteTokens: SAMPLE }), cost({ outputTokens: SAMPLE })];
+      const perMillion = (x: Picos | null) => (x! - base!) * PER_MILLION;
+      r = base === null || c.some((x) => x === null) ? null : { input: perMillion(c[0]!), cacheRead: perMillion(c[1]!), cacheWrite: perMillion(c[2]!), output: perMillion(c[3]!) };
       memo.set(id, r);
     }
     return r ?? undefined;
