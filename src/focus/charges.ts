@@ -19,7 +19,7 @@ const METER: Record<TokenClass, string> = {
 export interface FocusContext {
   /** Who sells a configured provider: display name, service name and the catalog id used in SKUs. */
   vendorOf(provider: string): { name: string; service: string; sku: string };
-  /** List price of one million units of each class for this row's model and date (picos), before any discount; undefined when unpriced. */
+  /** List price of each class for this row's model, date and tier, before any discount, as weights (a common factor times the price of one unit); undefined when unpriced. */
   ratesOf(row: LedgerRow): Record<TokenClass, Picos> | undefined;
   /** Picos kept per 10^12 after the provider's negotiated discount; undefined without one. */
   keepOf(provider: string): Picos | undefined;

@@ -3,7 +3,8 @@ import type { LedgerRow } from '../core/ledger-row.js';
 import { PICOS_PER_USD, type Picos, scaled } from '../core/money.js';
 import { type Usage, zeroUsage } from '../core/usage.js';
 import { catalogProviderFor, createPricer } from '../pricing/index.js';
-import type { FocusContext, TokenClass } from './charges.js';
+import { GENAI_CATALOGS } from '../telemetry/genai-providers.js';
+import { type FocusContext, type TokenClass, quantities } from './charges.js';
 
 /** How a catalog provider is named in FOCUS (ProviderName, InvoiceIssuerName) and its ServiceName. */
 const VENDORS: Record<string, { name: string; service: string }> = {
@@ -33,7 +34,7 @@ const ONE: Record<Exclude<TokenClass, 'request'>, Partial<Usage>> = {
  * uses (overrides, catalog, supplement) without the discount, and the discount itself.
  */
 export function focusContext(config: Pick<Config, 'providers' | 'pricing'>): FocusContext {
-  const catalog = new Map(config.providers.map((p) => [p.name, catalogProviderFor(p.baseUrl, p.catalog)]));
+  const catalog = new Map<string, string | undefined>([...Object.entries(GENAI_CATALOGS), ...config.providers.map((p) => [p.name, catalogProviderFor(p.baseUrl, p.catalog)] as const)]);
   // A provider no longer configured may still be in the ledger: treat its name as a catalog id.
   const catalogOf = (provider: string) => (catalog.has(provider) ? catalog.get(provider) : provider || undefined);
   const price = createPricer({ overrides: config.pricing.overrides, fastMode: config.pricing.fastMode });
@@ -47,20 +48,51 @@ export function focusContext(config: Pick<Config, 'providers' | 'pricing'>): Foc
       return { name, service: known?.service ?? `${name} API`, sku: id ?? (provider || 'unknown') };
     },
     ratesOf(row: LedgerRow) {
-      // Prices change by date; one lookup per provider, model and UTC day.
-      const key = `${row.provider}\u0000${row.model}\u0000${Math.floor(row.ts / 86_400_000)}`;
-      if (rates.has(key)) return rates.get(key);
       const at = new Date(row.ts);
       const q = (usage: Partial<Usage>) => price({ provider: row.provider, catalogProvider: catalogOf(row.provider), model: row.model, usage: { ...zeroUsage(), ...usage }, at }).costPicos;
-      const fee = q({});
-      let found: Record<TokenClass, Picos> | undefined;
-      if (fee !== null) {
-        found = { request: fee } as Record<TokenClass, Picos>;
-        for (const [c, usage] of Object.entries(ONE)) found[c as TokenClass] = (q(usage) ?? fee) - fee;
+      // Prices change by date; one lookup per provider, model and UTC day.
+      const key = `${row.provider}\u0000${row.model}\u0000${Math.floor(row.ts / 86_400_000)}`;
+      let base = rates.get(key);
+      if (!rates.has(key)) {
+        const fee = q({});
+        if (fee !== null) {
+          base = { request: fee } as Record<TokenClass, Picos>;
+          for (const [c, usage] of Object.entries(ONE)) base[c as TokenClass] = (q(usage) ?? fee) - fee;
+        }
+        rates.set(key, base);
       }
-      rates.set(key, found);
-      return found;
+      return base && atTier(row, base, q);
     },
     keepOf: (provider) => keep.get(provider),
+  };
+}
+
+/**
+ * The rates of a row's own tier: a long-context tier is chosen on the request's whole input and
+ * reprices all of it, so a row past the threshold is weighed at that tier's rates, not the base
+ * ones. Its counts priced as they are cost what the base rates say unless it is past one; only then
+ * are the tier's rates read, each for the row's whole input (`T` tokens), so all are `T` times a
+ * rate (the same factor throughout: only the proportions matter).
+ */
+function atTier(row: LedgerRow, base: Record<TokenClass, Picos>, q: (usage: Partial<Usage>) => Picos | null): Record<TokenClass, Picos> {
+  const T = row.inputTokens;
+  if (T <= 0) return base;
+  const counts = { inputTokens: T, cacheReadTokens: row.cacheReadTokens, cacheWriteTokens: row.cacheWriteTokens, cacheWrite1hTokens: row.cacheWrite1hTokens, outputTokens: row.outputTokens };
+  const n = quantities(row);
+  const atBase = base.request + BigInt(n.input) * base.input + BigInt(n.cache_read) * base.cache_read + BigInt(n.cache_write_5m) * base.cache_write_5m + BigInt(n.cache_write_1h) * base.cache_write_1h + BigInt(n.output) * base.output;
+  if (q(counts) === atBase) return base;
+  const fee = base.request;
+  const plain = q({ inputTokens: T });
+  const withOutput = q({ inputTokens: T, outputTokens: 1 });
+  if (plain === null || withOutput === null) return base;
+  const at = (usage: Partial<Usage>) => (q({ inputTokens: T, ...usage }) ?? fee) - fee;
+  const t = BigInt(T);
+  return {
+    request: fee * t,
+    input: plain - fee,
+    cache_read: at({ cacheReadTokens: T }),
+    cache_write_5m: at({ cacheWriteTokens: T }),
+    cache_write_1h: at({ cacheWriteTokens: T, cacheWrite1hTokens: T }),
+    output: (withOutput - plain) * t,
   };
 }

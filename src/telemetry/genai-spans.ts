@@ -2,6 +2,7 @@ import type { Api } from '../core/api.js';
 import { zeroUsage } from '../core/usage.js';
 import { MAX_CALL_MS, count, firstText, nanosToMs, stableRowId, tagsFrom, upTo } from './attributes.js';
 import { PROJECT_KEYS, TEAM_KEYS } from './claude-code-events.js';
+import { type ProviderInfo, genAiProvider } from './genai-providers.js';
 import type { Attrs, SpanItem } from './otlp-model.js';
 import type { TelemetryCall } from './telemetry-row.js';
 
@@ -25,31 +26,6 @@ export function isGenAiCall(s: SpanItem): boolean {
   if (s.scope.startsWith('com.anthropic.claude_code') || s.resource['service.name'] === 'claude-code') return false;
   return count(s.attrs, INPUT) !== undefined || count(s.attrs, OUTPUT) !== undefined;
 }
-
-interface ProviderInfo {
-  catalog: string | undefined;
-  dialect: 'openai' | 'anthropic' | 'gemini';
-}
-
-/** `gen_ai.provider.name` (or the deprecated `gen_ai.system`) → the pricing catalog's provider and the closest API dialect. */
-const PROVIDERS: Record<string, ProviderInfo> = {
-  anthropic: { catalog: 'anthropic', dialect: 'anthropic' },
-  openai: { catalog: 'openai', dialect: 'openai' },
-  'azure.ai.openai': { catalog: 'azure', dialect: 'openai' },
-  'az.ai.openai': { catalog: 'azure', dialect: 'openai' },
-  'azure.ai.inference': { catalog: 'azure', dialect: 'openai' },
-  'gcp.gemini': { catalog: 'google', dialect: 'gemini' },
-  'gcp.vertex_ai': { catalog: 'google', dialect: 'gemini' },
-  'gcp.gen_ai': { catalog: 'google', dialect: 'gemini' },
-  gemini: { catalog: 'google', dialect: 'gemini' },
-  vertex_ai: { catalog: 'google', dialect: 'gemini' },
-  'aws.bedrock': { catalog: 'aws', dialect: 'anthropic' },
-  mistral_ai: { catalog: 'mistral', dialect: 'openai' },
-  deepseek: { catalog: 'deepseek', dialect: 'openai' },
-  groq: { catalog: 'groq', dialect: 'openai' },
-  x_ai: { catalog: 'x-ai', dialect: 'openai' },
-  cohere: { catalog: 'cohere', dialect: 'openai' },
-};
 
 function apiOf(dialect: ProviderInfo['dialect'], op: string | null): Api {
   if (op === 'embeddings') return 'openai.embeddings';
@@ -78,7 +54,7 @@ export function genAiCall(s: SpanItem): TelemetryCall | { reject: string } {
   const model = served ?? requested;
   if (model === null) return { reject: `span ${s.spanId || s.name} has token usage but no gen_ai.request.model or gen_ai.response.model` };
   const providerName = (firstText(sets, ['gen_ai.provider.name', 'gen_ai.system']) ?? '').toLowerCase();
-  const provider = PROVIDERS[providerName] ?? { catalog: providerName || undefined, dialect: 'openai' };
+  const provider = genAiProvider(providerName);
   const op = firstText([a], ['gen_ai.operation.name', 'llm.request.type']);
   const usage = zeroUsage();
   usage.cacheReadTokens = count(a, CACHE_READ) ?? 0;

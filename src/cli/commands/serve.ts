@@ -10,6 +10,7 @@ import { webhookSink } from '../alerts.js';
 import { type StorageFlags, addStorageFlags, loadCliConfig, openStorage, storageSpec } from '../context.js';
 import { jsonLogger } from '../logger.js';
 import type { Io } from '../output.js';
+import { ledgerCatalogs } from '../rates.js';
 
 /** Long enough for another process's short commit; a longer hold fails the batch, retried later from the spool. */
 const GATEWAY_LOCK_WAIT_MS = 20;
@@ -39,7 +40,7 @@ export function serveCommand(program: Command, io: Io): void {
     const policy = policyOptions(config, log);
     const pricer = createPricer(config.pricing);
     const providers = config.providers.map((p) => ({ ...p, catalog: catalogProviderFor(p.baseUrl, p.catalog), keyRequired: isHostedApi(p.baseUrl) }));
-    const catalogs = Object.fromEntries(providers.map((p) => [p.name, p.catalog]));
+    const catalogs = ledgerCatalogs(providers);
     const app = await startTollgate({
       host: config.server.host,
       port: config.server.port,
