@@ -20,8 +20,8 @@ export function catalogMatches(logic: MatchLogic, id: string): boolean {
 
 /**
  * True when the catalog matched `modelId` by an exact rule, not by a look-alike name.
- * `equals` and `regex` clauses are exact by construction; `starts_with` only with a
- * version suffix; `contains` and `ends_with` never.
+ * `equals` and `regex` clauses are exact by construction; `starts_with`, and `contains` at the
+ * start of the id, only followed by a version suffix; `ends_with` only as the whole id.
  */
 export function isAnchoredMatch(logic: MatchLogic, modelId: string): boolean {
   const id = modelId.toLowerCase().trim();
@@ -34,13 +34,23 @@ export function isAnchoredMatch(logic: MatchLogic, modelId: string): boolean {
   }
   if ('equals' in logic) return id === logic.equals.toLowerCase();
   if ('regex' in logic) return new RegExp(logic.regex).test(id);
-  if ('starts_with' in logic) {
-    const prefix = logic.starts_with.toLowerCase();
-    if (!id.startsWith(prefix)) return false;
-    const rest = id.slice(prefix.length);
-    return rest === '' || VERSION_SUFFIX.test(rest);
-  }
+  if ('starts_with' in logic) return versionOf(id, logic.starts_with.toLowerCase());
+  if ('contains' in logic) return versionOf(id, logic.contains.toLowerCase());
+  if ('ends_with' in logic) return id === logic.ends_with.toLowerCase();
   return false;
+}
+
+/**
+ * Whether `id` is `prefix` itself or a version of it. A prefix may end inside the version
+ * (`claude-sonnet-4-2025` for `claude-sonnet-4-20250514`, `gpt-5-nano-` for
+ * `gpt-5-nano-2025-08-07`): the version then runs from the prefix's last separator.
+ */
+function versionOf(id: string, prefix: string): boolean {
+  if (!id.startsWith(prefix)) return false;
+  const rest = id.slice(prefix.length);
+  if (rest === '' || VERSION_SUFFIX.test(rest)) return true;
+  const cut = Math.max(prefix.lastIndexOf('-'), prefix.lastIndexOf('@'));
+  return cut > 0 && VERSION_SUFFIX.test(id.slice(cut));
 }
 
 /** The model the catalog's `calcPrice` finds for `model`, only if it matched by an exact rule. */

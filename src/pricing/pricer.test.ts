@@ -193,6 +193,26 @@ describe('golden costs (protocols.md §1.3, §3.10, §6, §7)', () => {
     expect(isAnchoredMatch(rule, 'claude-sonnet-4-5-5')).toBe(false);
     expect(isAnchoredMatch({ contains: 'gpt' }, 'gpt-5')).toBe(false);
   });
+
+  it('accepts a date the catalog prefix ends inside of, and the whole id of an ends_with rule', () => {
+    expect(isAnchoredMatch({ starts_with: 'claude-sonnet-4-2025' }, 'claude-sonnet-4-20250514')).toBe(true);
+    expect(isAnchoredMatch({ starts_with: 'gpt-5-nano-' }, 'gpt-5-nano-2025-08-07')).toBe(true);
+    expect(isAnchoredMatch({ starts_with: 'gpt-5-nano-' }, 'gpt-5-nano-mini')).toBe(false);
+    expect(isAnchoredMatch({ starts_with: 'claude-sonnet-4-2025' }, 'claude-sonnet-4-2025x')).toBe(false);
+    expect(isAnchoredMatch({ starts_with: 'claude-sonnet-5' }, 'claude-sonnet-5-5')).toBe(false);
+    expect(isAnchoredMatch({ ends_with: 'gemini-2.0-flash' }, 'gemini-2.0-flash')).toBe(true);
+    expect(isAnchoredMatch({ ends_with: 'gemini-2.0-flash' }, 'my-gemini-2.0-flash')).toBe(false);
+    expect(isAnchoredMatch({ contains: 'gemini-2.0-flash-0' }, 'gemini-2.0-flash-001')).toBe(true);
+    expect(isAnchoredMatch({ contains: 'gemini-2.0-flash-exp' }, 'x-gemini-2.0-flash-exp')).toBe(false);
+  });
+
+  it('prices the dated ids providers serve under models the catalog lists by a prefix (Sonnet 4, gpt-5-nano, Gemini 2.0 Flash)', () => {
+    const at = new Date('2026-10-01');
+    const cost = (catalogProvider: string, model: string) => price({ provider: catalogProvider, catalogProvider, model, usage: u({ inputTokens: 1_000_000, outputTokens: 1_000_000 }), at }).costPicos;
+    expect(cost('anthropic', 'claude-sonnet-4-20250514')).toBe(18_000_000_000_000n);
+    expect(cost('openai', 'gpt-5-nano-2025-08-07')).toBe(450_000_000_000n);
+    expect(cost('google', 'gemini-2.0-flash')).not.toBeNull();
+  });
 });
 
 describe('agreement with the catalog', () => {
