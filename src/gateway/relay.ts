@@ -233,15 +233,20 @@ export function settle(a: Pick<RelayArgs, 'facts' | 'inputEstimate'> & { info: P
   f.backgroundResponse = m.background === true;
   f.billedWithoutUsage = m.billedWithoutUsage === true;
   if (m.batch !== undefined) f.batch = m.batch;
-  if (clientGone) {
+  if (m.error) {
+    // An error the provider sent (an event inside a 200 stream) is why the answer ended, whoever
+    // hung up after it: an SDK throws on the event and leaves, an upstream may close or reset.
+    f.outcome = 'upstream_error';
+    f.errorType = m.error.type;
+  } else if (clientGone) {
     f.outcome = 'client_aborted';
     f.errorType = 'client_disconnected';
   } else if (!complete) {
     f.outcome = 'truncated';
     f.errorType = isIdleTimeout(err) ? 'upstream_idle_timeout' : err instanceof AttemptTimeout ? 'upstream_request_timeout' : 'upstream_disconnected';
-  } else if (f.status >= 400 || m.error) {
+  } else if (f.status >= 400) {
     f.outcome = 'upstream_error';
-    f.errorType = m.error?.type ?? `http_${f.status}`;
+    f.errorType = `http_${f.status}`;
   } else if (a.info.stream && !m.sawEnd) {
     f.outcome = 'truncated';
     f.errorType = 'stream_incomplete';

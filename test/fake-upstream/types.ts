@@ -110,6 +110,8 @@ export interface Scenario {
   cutAfterEvents?: number;
   /** Send the dialect's in-stream error event after this many pieces, then end. */
   errorEventAfter?: number;
+  /** With `errorEventAfter`: wait this long after the error event before ending (a client may leave first). */
+  endAfterErrorMs?: number;
   /** Send this many pieces, then keep the connection open and silent. */
   stallAfterEvents?: number;
   /** Read the request, then never answer. */

@@ -12,7 +12,7 @@ export interface WriteHooks {
   signal: AbortSignal;
 }
 
-type Faults = Pick<Scenario, 'firstByteDelayMs' | 'chunkDelayMs' | 'cutAfterEvents' | 'errorEventAfter' | 'stallAfterEvents'>;
+type Faults = Pick<Scenario, 'firstByteDelayMs' | 'chunkDelayMs' | 'cutAfterEvents' | 'errorEventAfter' | 'endAfterErrorMs' | 'stallAfterEvents'>;
 
 async function pause(ms: number, res: ServerResponse, signal: AbortSignal): Promise<boolean> {
   try {
@@ -95,6 +95,12 @@ export async function writeReply(res: ServerResponse, reply: Reply, f: Faults, r
     if (i === errorAt) {
       const bytes = reply.errorEvent!(i, requestId);
       hooks.wrote(bytes);
+      if (f.endAfterErrorMs !== undefined) {
+        res.write(bytes);
+        uncork();
+        if (await pause(f.endAfterErrorMs, res, hooks.signal)) res.end();
+        return;
+      }
       res.end(bytes);
       uncork();
       return;

@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { useHarness } from '../support/harness.js';
 
 const h = useHarness();
@@ -91,6 +91,22 @@ describe('Anthropic SDK through Tollgate', () => {
     const [row] = await h.rows();
     expect(row).toMatchObject({ status: 200, outcome: 'upstream_error', errorType: 'overloaded_error', usageSource: 'partial' });
     expect(row!.inputTokens).toBe(6012);
+  });
+
+  it('an error event is recorded as the upstream error even when the SDK hangs up before the upstream closes', async () => {
+    h.fake.script({ errorEventAfter: 3, endAfterErrorMs: 300, usage });
+    const stream = client().messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'x' }] });
+    await expect(stream.finalMessage()).rejects.toThrow(/Overloaded|overloaded/);
+    // The gateway settles when it sees the hang-up, before the upstream's end.
+    const row = await vi.waitFor(
+      async () => {
+        const [r] = await h.rows();
+        if (!r) throw new Error('no row yet');
+        return r;
+      },
+      { timeout: 2000 },
+    );
+    expect(row).toMatchObject({ status: 200, outcome: 'upstream_error', errorType: 'overloaded_error', usageSource: 'partial' });
   });
 });
 
