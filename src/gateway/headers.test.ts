@@ -1,10 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { upstreamHeaders } from './headers.js';
+import { forwardedQuery, upstreamHeaders } from './headers.js';
 
 describe('upstreamHeaders', () => {
   it('asks upstream for an uncompressed answer whatever the client accepts, and drops what is the gateway own', () => {
     const out = upstreamHeaders({ 'accept-encoding': 'gzip, br', 'content-type': 'application/json', connection: 'keep-alive', 'x-tollgate-user': 'alice', authorization: 'Bearer sk' });
     expect(out).toEqual({ 'content-type': 'application/json', authorization: 'Bearer sk', 'accept-encoding': 'identity' });
     expect(upstreamHeaders({})).toEqual({ 'accept-encoding': 'identity' });
+  });
+});
+
+describe('forwardedQuery', () => {
+  it('sends the query as the client wrote it when the gateway changed nothing', () => {
+    const raw = 'beta=true&x=a%3Ab&y=c:d&z=%7E~&w&&$fields=a,b';
+    expect(forwardedQuery(`?${raw}`, new URLSearchParams(raw))).toBe(raw);
+    expect(forwardedQuery('', new URLSearchParams())).toBe('');
+  });
+
+  it('rewrites only what the gateway changed: the key dropped or replaced, a model renamed', () => {
+    const raw = 'alt=sse&key=tg_virtual&y=c:d';
+    const q = new URLSearchParams(raw);
+    q.delete('key');
+    expect(forwardedQuery(raw, q)).toBe('alt=sse&y=c:d');
+    q.set('key', 'AIza/real+key');
+    expect(forwardedQuery(raw, q)).toBe('alt=sse&y=c:d&key=AIza%2Freal%2Bkey');
+    const m = new URLSearchParams('model=gpt-realtime&x=%7E');
+    m.set('model', 'gpt-realtime-mini');
+    expect(forwardedQuery('model=gpt-realtime&x=%7E', m)).toBe('x=%7E&model=gpt-realtime-mini');
   });
 });

@@ -57,3 +57,28 @@ export function clientResponseHeaders(upstream: Record<string, string | string[]
   }
   return out;
 }
+
+/**
+ * The query to send upstream: the client's as it sent it, byte for byte, except the parameters
+ * the gateway changed (the key, a routed model's name), which are dropped from it and written
+ * after it. Re-rendering the whole query would re-encode what the client sent (`c:d` as `c%3Ad`).
+ */
+export function forwardedQuery(search: string, query: URLSearchParams): string {
+  const raw = search.startsWith('?') ? search.slice(1) : search;
+  const sent = new URLSearchParams(raw);
+  const changed: string[] = [];
+  for (const name of new Set([...sent.keys(), ...query.keys()])) {
+    const before = sent.getAll(name);
+    const after = query.getAll(name);
+    if (before.length !== after.length || before.some((v, i) => v !== after[i])) changed.push(name);
+  }
+  if (changed.length === 0) return raw;
+  const kept = raw === '' ? [] : raw.split('&').filter((part) => !changed.includes(paramName(part)));
+  for (const name of changed) for (const v of query.getAll(name)) kept.push(`${encodeURIComponent(name)}=${encodeURIComponent(v)}`);
+  return kept.join('&');
+}
+
+/** A query part's parameter name, decoded as URLSearchParams decodes it. */
+function paramName(part: string): string {
+  return new URLSearchParams(part).keys().next().value ?? '';
+}

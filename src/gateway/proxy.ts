@@ -24,7 +24,7 @@ import type { DialectAdapter, HeaderBag, RequestInfo, RouteMatch } from '../prov
 import type { RoutePlan, Router } from '../routing/router.js';
 import { prefixKey } from '../routing/affinity.js';
 import { gatewayBase } from './gateway-base.js';
-import { headerBag, upstreamHeaders } from './headers.js';
+import { forwardedQuery, headerBag, upstreamHeaders } from './headers.js';
 import { ClientLeft, readBody } from './read-body.js';
 import { guessDialect, splitProviderPrefix } from './routes.js';
 import { checkProviderKey, reachableCandidates } from './provider-keys.js';
@@ -329,6 +329,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
       cacheEdited,
       path,
       query,
+      search: x.search,
       headers: clientHeaders,
       credential: (h, q, apiKey) => {
         if (who.upstreamKey.kind === 'passthrough') adapter.writeCredential(h, q, who.upstreamKey.key, cred?.where);
@@ -351,7 +352,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   if (who.upstreamKey.kind === 'passthrough') adapter.writeCredential(out, query, who.upstreamKey.key, cred?.where);
   else if (provider.apiKey !== undefined) adapter.writeCredential(out, query, provider.apiKey, undefined);
   else removeCredential(out, query, cred?.where);
-  const qs = query.toString();
+  const qs = forwardedQuery(x.search, query);
   const url = provider.baseUrl + path + (qs ? `?${qs}` : '');
 
   facts.attempts = 1;

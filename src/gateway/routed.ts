@@ -11,7 +11,7 @@ import { mayRetry, triggerForStatus } from '../routing/retry.js';
 import type { Candidate } from '../routing/select.js';
 import type { RetryTrigger } from '../routing/types.js';
 import type { Dispatcher } from 'undici';
-import { clientResponseHeaders } from './headers.js';
+import { clientResponseHeaders, forwardedQuery } from './headers.js';
 import { type RelayResult, relay } from './relay.js';
 import { AttemptTimeout, type UpstreamRequest } from './upstream.js';
 
@@ -31,6 +31,8 @@ export interface RoutedExchange {
   cacheEdited: boolean;
   path: string;
   query: URLSearchParams;
+  /** The query as the client sent it (see forwardedQuery). */
+  search: string;
   /** Upstream headers without a credential. */
   headers: HeaderBag;
   /** Writes the credential for a deployment into headers and query. */
@@ -242,7 +244,7 @@ function attemptRequest(x: RoutedExchange, c: Candidate, info: RequestInfo, cap:
   const h: HeaderBag = Object.assign({}, x.headers, c.d.headers);
   const q = new URLSearchParams(x.query);
   x.credential(h, q, c.d.apiKey);
-  const qs = q.toString();
+  const qs = forwardedQuery(x.search, q);
   return { upstream: { url: c.d.baseUrl + path + (qs ? `?${qs}` : ''), method: x.route.method, headers: h, body: rewrite?.body ?? body }, injectedStreamUsage: rewrite?.injectedStreamUsage ?? false };
 }
 

@@ -89,7 +89,7 @@ class FakeServer implements FakeUpstream {
     server.on('request', (req: IncomingMessage, res: ServerResponse) => this.receive(req, res));
     serveResponsesSocket(server, {
       begin: (path, headers, body) => {
-        const rec: RecordedRequest = { seq: ++this.seq, method: 'WS', path, query: {}, headers, body, json: parseJson(body), route: path === '/v1/realtime' ? 'openai.realtime' : 'openai.responses', status: undefined, responseHeaders: {}, sent: EMPTY, outcome: 'pending', clientAborted: false };
+        const rec: RecordedRequest = { seq: ++this.seq, method: 'WS', path, query: {}, search: '', headers, body, json: parseJson(body), route: path === '/v1/realtime' ? 'openai.realtime' : 'openai.responses', status: undefined, responseHeaders: {}, sent: EMPTY, outcome: 'pending', clientAborted: false };
         if (this.record) this.requests.push(rec);
         return { rec, scenario: this.take(rec).scenario, requestId: requestIdFor('openai', rec.seq) };
       },
@@ -170,6 +170,7 @@ class FakeServer implements FakeUpstream {
       method,
       path,
       query,
+      search: q < 0 ? '' : target.slice(q + 1),
       headers,
       body,
       json: parseJson(body),

@@ -147,6 +147,8 @@ export interface RecordedRequest {
   /** The pathname, without the query string. */
   readonly path: string;
   readonly query: Readonly<Record<string, string>>;
+  /** The query string as it arrived, without the `?`. */
+  readonly search: string;
   /** Lower-case names; repeated headers joined with ", ". */
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Buffer;

@@ -72,13 +72,15 @@ describe('Anthropic SDK through Tollgate', () => {
   it('count_tokens costs nothing, and a ?beta=true query (as Claude Code sends) is kept', async () => {
     const r = await client().beta.messages.countTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'count' }] });
     expect(r.input_tokens).toBeGreaterThan(0);
-    const raw = await fetch(`${h.url}/v1/messages/count_tokens?beta=true`, {
+    const raw = await fetch(`${h.url}/v1/messages/count_tokens?beta=true&x=a%3Ab&y=c:d&z=%7E~&w`, {
       method: 'POST',
       headers: { 'x-api-key': h.key.key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'count' }] }),
     });
     expect(raw.status).toBe(200);
     expect(h.fake.requests[1]!.query.beta).toBe('true');
+    // The query reaches the provider as the client wrote it, not re-encoded.
+    expect(h.fake.requests[1]!.search).toBe('beta=true&x=a%3Ab&y=c:d&z=%7E~&w');
     const rows = await h.rows();
     expect(rows).toHaveLength(2);
     for (const row of rows) expect(row).toMatchObject({ api: 'anthropic.count_tokens', costPicos: 0n, unpriced: false });

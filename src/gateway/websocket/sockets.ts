@@ -8,7 +8,7 @@ import { type Identity, identify } from '../../identity/identify.js';
 import { type RequestFacts, newFacts } from '../../metering/build-row.js';
 import { adapterFor } from '../../providers/index.js';
 import type { HeaderBag } from '../../providers/types.js';
-import { headerBag, upstreamHeaders } from '../headers.js';
+import { forwardedQuery, headerBag, upstreamHeaders } from '../headers.js';
 import { checkProviderKey, reachableCandidates } from '../provider-keys.js';
 import type { GatewayDeps } from '../proxy.js';
 import { record } from '../record.js';
@@ -125,7 +125,7 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
         if (who.upstreamKey.kind === 'passthrough') adapter.writeCredential(out, query, who.upstreamKey.key, cred?.where);
         else if (t.provider.apiKey !== undefined) adapter.writeCredential(out, query, t.provider.apiKey, undefined);
         else if (cred?.where) delete out[cred.where];
-        const qs = query.toString();
+        const qs = forwardedQuery(q < 0 ? '' : raw.slice(q + 1), query);
         return { target: t, conn: { id, who, headers, provider: t.provider }, url: t.provider.baseUrl.replace(/^http/, 'ws') + path + (qs ? `?${qs}` : ''), headers: out };
       };
       const again = (a: Attempt, trigger: RetryTrigger, h: ResponseHeaders | undefined): Attempt | undefined => {
