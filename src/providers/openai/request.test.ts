@@ -146,7 +146,15 @@ describe('rewriteOpenaiRequest', () => {
     }
   });
 
-  it('re-serialises when stream_options exists without include_usage true, keeping its other options', () => {
+  it('sets include_usage inside the stream_options the client sent, every other byte unchanged (a seed past 2^53, 1.0)', () => {
+    const raw = '{"model":"gpt-4o","stream":true,"stream_options":{"include_obfuscation":false},"seed":9007199254740993,"temperature":1.0}';
+    expect(rewrite(raw)?.body.toString()).toBe(raw.replace('{"include_obfuscation":false}', '{"include_usage":true,"include_obfuscation":false}'));
+    const off = '{"model":"m","stream":true,"stream_options": {"include_usage" : false},"seed":9007199254740993}';
+    expect(rewrite(off)?.body.toString()).toBe(off.replace('false}', 'true}'));
+    expect(rewrite('{"model":"m","stream":true,"stream_options":{ },"top_p":1.0}')?.body.toString()).toBe('{"model":"m","stream":true,"stream_options":{"include_usage":true },"top_p":1.0}');
+  });
+
+  it('keeps the other options when stream_options exists without include_usage true (false, null)', () => {
     const out = rewrite('{"model":"m","stream_options":{"include_obfuscation":false,"include_usage":false},"stream":true}');
     expect(out?.injectedStreamUsage).toBe(true);
     expect(out?.body.toString()).toBe('{"model":"m","stream_options":{"include_obfuscation":false,"include_usage":true},"stream":true}');
