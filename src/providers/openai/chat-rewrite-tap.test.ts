@@ -73,6 +73,15 @@ describe('OpenAI chat rewrite tap (usage injected by the gateway)', () => {
     for (const chunks of [[upstream], everyNBytes(upstream, 9), parseSse(upstream).map((e) => e.raw)]) expect(rewrite(chunks).bytes.toString()).toBe(expected);
   });
 
+  it('cuts "usage":null from JSON split over several data lines (valid SSE), LF or CRLF, however the bytes are split', () => {
+    for (const nl of ['\n', '\r\n']) {
+      const event = (usage: string) => `data: {"id":"c","object":"chat.completion.chunk","model":"gpt-4o",${nl}data: "choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]${usage}}${nl}${nl}`;
+      const upstream = Buffer.from(event(',"usage":null') + event(',"usage":null') + `data: [DONE]${nl}${nl}`);
+      const expected = event('') + event('') + `data: [DONE]${nl}${nl}`;
+      for (const chunks of [[upstream], everyNBytes(upstream, 3), everyNBytes(upstream, 5), parseSse(upstream).map((e) => e.raw)]) expect(rewrite(chunks).bytes.toString()).toBe(expected);
+    }
+  });
+
   it('passes an error event and comments through untouched', () => {
     const upstream = Buffer.from(': keep-alive\n\n' + fixture('chat-stream-error.sse').toString());
     const run = rewrite([upstream]);

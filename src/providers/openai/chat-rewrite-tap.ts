@@ -44,12 +44,10 @@ function rewriteEvent(raw: Buffer, event: SseEvent, reader: ChatStreamReader, em
   if (event.event !== undefined) return emit(raw);
   // Only a chunk the reader parsed can be the usage-only one (the reader parses every usage object).
   if (chunk !== undefined && isUsageOnly(chunk)) return;
-  // Cutting bytes is only safe when the JSON sits on one data line.
   const data = event.data;
-  if (data.includes('\n')) return emit(raw);
   // OpenAI writes "usage" last but for its padding member: read the tail, no scan. The tail is
   // ASCII, so its bytes are counted back from the data's end, and checked: the data line must be
-  // the event's last.
+  // the event's last, and the member on it (JSON split over several data lines ends on the last).
   const end = endOfData(raw);
   const cut = usageNullAt(data, 0, data.length);
   const from = end - (data.length - cut);
@@ -57,7 +55,8 @@ function rewriteEvent(raw: Buffer, event: SseEvent, reader: ChatStreamReader, em
     emit(raw.subarray(0, from));
     return emit(raw.subarray(from + USAGE_NULL_MEMBER));
   }
-  if (!data.includes('"usage"')) return emit(raw);
+  // Searching the bytes for the member is only safe when the JSON sits on one data line.
+  if (data.includes('\n') || !data.includes('"usage"')) return emit(raw);
   const start = jsonStart(raw);
   const member = start < 0 ? undefined : findTopLevelMember(raw, start, 'usage');
   if (member === undefined || raw.toString('latin1', member.valueStart, member.valueEnd) !== 'null') return emit(raw);
