@@ -17,11 +17,14 @@ export interface CrossCheckRow {
   counters: Tokens;
   /** What the ledger holds for the same session and model, from every source. */
   ledger: Tokens & { requests: number };
-  /** Tokens the counters report beyond the ledger's (0 when the ledger has them all). */
+  /** Tokens the counters report beyond the ledger's, class by class (0 when the ledger has them all). */
   missing_tokens: number;
 }
 
-const total = (t: Tokens) => t.input_tokens + t.cache_read_tokens + t.cache_write_tokens + t.output_tokens;
+const CLASSES = ['input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'output_tokens'] as const;
+
+/** Tokens of each class the counters report beyond the ledger's: a class the ledger has more of does not hide another's gap. */
+const missing = (counters: Tokens, ledger: Tokens) => CLASSES.reduce((n, c) => n + Math.max(0, counters[c] - ledger[c]), 0);
 
 /**
  * Compares Claude Code's usage counters with the ledger, per session and model. A gap means
@@ -47,6 +50,6 @@ export function crossCheck(counters: readonly TelemetryTotals[], ledger: readonl
       output_tokens: l?.outputTokens ?? 0,
       cost_usd: formatUsd(l?.costPicos ?? 0n),
     };
-    return { session: c.sessionId, model: c.model, counters: fromCounters, ledger: fromLedger, missing_tokens: Math.max(0, total(fromCounters) - total(fromLedger)) };
+    return { session: c.sessionId, model: c.model, counters: fromCounters, ledger: fromLedger, missing_tokens: missing(fromCounters, fromLedger) };
   });
 }
