@@ -206,10 +206,18 @@ describe('golden costs (protocols.md §1.3, §3.10, §6, §7)', () => {
     expect(isAnchoredMatch({ contains: 'gemini-2.0-flash-exp' }, 'x-gemini-2.0-flash-exp')).toBe(false);
   });
 
+  it('prices Sonnet 4 past 200K input at its long-context tier, which the catalog lacks (a correction from the reference)', () => {
+    const at = new Date('2026-10-01');
+    const cost = (model: string, inputTokens: number) => price({ provider: 'anthropic', catalogProvider: 'anthropic', model, usage: u({ inputTokens, outputTokens: 1_000 }), at });
+    expect(cost('claude-sonnet-4-20250514', 250_000)).toMatchObject({ costPicos: 1_522_500_000_000n, unpriced: false });
+    expect(cost('claude-sonnet-4-0', 250_000).costPicos).toBe(1_522_500_000_000n);
+    expect(cost('claude-sonnet-4-20250514', 200_000).costPicos).toBe(615_000_000_000n);
+  });
+
   it('prices the dated ids providers serve under models the catalog lists by a prefix (Sonnet 4, gpt-5-nano, Gemini 2.0 Flash)', () => {
     const at = new Date('2026-10-01');
     const cost = (catalogProvider: string, model: string) => price({ provider: catalogProvider, catalogProvider, model, usage: u({ inputTokens: 1_000_000, outputTokens: 1_000_000 }), at }).costPicos;
-    expect(cost('anthropic', 'claude-sonnet-4-20250514')).toBe(18_000_000_000_000n);
+    expect(cost('anthropic', 'claude-sonnet-4-20250514')).toBe(28_500_000_000_000n); // past 200K: $6 + $22.50
     expect(cost('openai', 'gpt-5-nano-2025-08-07')).toBe(450_000_000_000n);
     expect(cost('google', 'gemini-2.0-flash')).not.toBeNull();
   });

@@ -6,7 +6,7 @@ import { costOf, feesOf, imageGenerationCost } from './cost.js';
 import { geoMultiplier, speedMultiplier, tierMultiplier } from './modifiers.js';
 import { priceAt } from './price-at.js';
 import { type Rates, flatRates, ratesFromCatalog } from './rates.js';
-import { supplementPrice } from './supplement.js';
+import { correctedPrice, supplementPrice } from './supplement.js';
 
 export interface PriceOverrideInput {
   /** Model glob. */
@@ -77,9 +77,10 @@ export function pricerWith(catalogModel: CatalogLookup, o: PricerOptions = {}): 
     if (ov) return { rates: ov.rates, source: 'override' };
     if (!q.catalogProvider) return undefined;
     const info = catalogModel(q.catalogProvider, model);
-    const price = info ? priceAt(info, q.at) : supplementPrice(q.catalogProvider, model, q.at)?.price;
+    const corrected = info && correctedPrice(q.catalogProvider, info.id, q.at);
+    const price = corrected ?? (info ? priceAt(info, q.at) : supplementPrice(q.catalogProvider, model, q.at)?.price);
     const rates = price && fromCatalog(price);
-    return rates ? { rates, source: info ? 'catalog' : 'supplement' } : undefined;
+    return rates ? { rates, source: info && !corrected ? 'catalog' : 'supplement' } : undefined;
   };
 
   return (q) => {

@@ -84,12 +84,45 @@ export const SUPPLEMENT: readonly SupplementEntry[] = [
   },
 ];
 
+/**
+ * Catalog entries whose prices the reference contradicts, by the catalog entry's id: every model
+ * id the catalog matches to the entry is priced here instead. Remove an entry once the catalog
+ * agrees.
+ */
+export const CORRECTIONS: readonly SupplementEntry[] = [
+  {
+    provider: 'anthropic',
+    id: 'claude-sonnet-4-0',
+    prices: [
+      {
+        price: {
+          input_mtok: { base: 3, tiers: [{ start: 200_000, price: 6 }] },
+          cache_write_mtok: { base: 3.75, tiers: [{ start: 200_000, price: 7.5 }] },
+          cache_write_1h_mtok: { base: 6, tiers: [{ start: 200_000, price: 12 }] },
+          cache_read_mtok: { base: 0.3, tiers: [{ start: 200_000, price: 0.6 }] },
+          output_mtok: { base: 15, tiers: [{ start: 200_000, price: 22.5 }] },
+          web_searches_kcount: 10,
+        },
+      },
+    ],
+    source: '§6.2 Sonnet 4 [DOC]: 3 / 3.75 / 6 / 0.30 / 15; above 200K input (1M context) the whole request at 6 / 7.50 / 12 / 0.60 / 22.50. genai-prices 0.1.8 has no long-context tier for it',
+  },
+];
+
 /** The supplement's price for a model at a time, or undefined. */
 export function supplementPrice(provider: string, model: string, at: Date): { id: string; price: ModelPrice } | undefined {
   const entry = SUPPLEMENT.find((e) => e.provider === provider && isModel(model, e.id));
-  if (!entry) return undefined;
+  return entry && { id: entry.id, price: priceOn(entry, at) };
+}
+
+/** The corrected price of a catalog entry (by its id) at a time, or undefined when the catalog's stands. */
+export function correctedPrice(provider: string, catalogId: string, at: Date): ModelPrice | undefined {
+  const entry = CORRECTIONS.find((e) => e.provider === provider && e.id === catalogId);
+  return entry && priceOn(entry, at);
+}
+
+function priceOn(entry: SupplementEntry, at: Date): ModelPrice {
   const when = at.toISOString().slice(0, 10);
   const applicable = entry.prices.filter((p) => p.from === undefined || p.from <= when);
-  const chosen = applicable[applicable.length - 1] ?? entry.prices[0]!;
-  return { id: entry.id, price: chosen.price };
+  return (applicable[applicable.length - 1] ?? entry.prices[0]!).price;
 }
