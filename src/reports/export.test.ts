@@ -14,6 +14,11 @@ describe('export', () => {
     expect(obj.stream).toBe(false);
   });
 
+  it('writes tags as k=v;k=v in CSV, a value holding ; or % percent-encoded so that it stays one tag', () => {
+    const line = toCsvLine(sampleRow({ tags: { workflow: 'review', prompt_version: 'v"7";x', ratio: '50%' } }));
+    expect(line).toContain('"workflow=review;prompt_version=v""7""%3Bx;ratio=50%25"');
+  });
+
   it('writes the pool that paid after attempts, null when none did', () => {
     expect(EXPORT_COLUMNS.indexOf('pool')).toBe(EXPORT_COLUMNS.indexOf('attempts') + 1);
     expect(JSON.parse(toJsonLine(sampleRow({ pool: 'platform-pool' }))).pool).toBe('platform-pool');

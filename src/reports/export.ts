@@ -52,13 +52,16 @@ export function csvHeader(): string {
   return csvLine([...EXPORT_COLUMNS]);
 }
 
+/** A tag value in the CSV's `k=v;k=v`: its `%` and `;` percent-encoded, so that a value holding `;` stays one tag. */
+const tagValue = (v: string) => (v.includes(';') || v.includes('%') ? v.replaceAll('%', '%25').replaceAll(';', '%3B') : v);
+
 /** One CSV line per row; tags as `k=v;k=v`. */
 export function toCsvLine(r: LedgerRow): string {
   const v = values(r);
   return csvLine(
     EXPORT_COLUMNS.map((c) => {
       const x = v[c];
-      if (c === 'tags') return Object.entries(r.tags).map(([k, val]) => `${k}=${val}`).join(';');
+      if (c === 'tags') return Object.entries(r.tags).map(([k, val]) => `${k}=${tagValue(val)}`).join(';');
       if (c === 'cost_usd') return r.costPicos === null ? null : formatUsd(r.costPicos);
       if (c === 'route_saving_usd') return r.routeSavingPicos === null ? null : formatUsd(r.routeSavingPicos);
       return x as string | number | boolean | null;
