@@ -32,8 +32,8 @@ describe('chargeback statement', () => {
     const berlin = await chargeback(s.ledger, { month: '2026-10', timeZone: 'Europe/Berlin', by: 'team' });
     expect(berlin.total.costPicos).toBe(usd(1100));
     expect(berlin.lines.map((l) => [l.key, l.costPicos, l.sharePpm])).toEqual([
-      ['data', usd(1007), 915_454],
-      ['platform', usd(43), 39_090],
+      ['data', usd(1007), 915_455],
+      ['platform', usd(43), 39_091],
     ]);
     const platform = berlin.lines[1]!;
     expect(platform.topModels).toEqual([
@@ -43,15 +43,15 @@ describe('chargeback statement', () => {
     ]);
     expect(platform.pools).toEqual([{ pool: 'org-pool', costPicos: usd(10) }]);
     expect(platform).toMatchObject({ requests: 4, outputTokens: 1300 });
-    expect(berlin.unattributed).toMatchObject({ key: '', costPicos: usd(50), sharePpm: 45_454 });
+    expect(berlin.unattributed).toMatchObject({ key: '', costPicos: usd(50), sharePpm: 45_455 }); // 1007, 43 and 50 of 1100, each rounded to a millionth
 
     const json = JSON.parse(renderStatementJson(berlin)) as { lines: Record<string, unknown>[]; unattributed: Record<string, unknown>; total: Record<string, unknown> };
-    expect(json.lines[1]).toMatchObject({ team: 'platform', spend_usd: '43', share: 0.03909, pools: [{ pool: 'org-pool', spend_usd: '10' }] });
+    expect(json.lines[1]).toMatchObject({ team: 'platform', spend_usd: '43', share: 0.039091, pools: [{ pool: 'org-pool', spend_usd: '10' }] });
     expect(json.unattributed).toMatchObject({ spend_usd: '50', requests: 1 });
     expect(json.total).toMatchObject({ spend_usd: '1100', requests: 7 });
     const csv = renderStatementCsv(berlin).trim().split('\n');
     expect(csv[0]).toBe('team,spend_usd,share,requests,input_tokens,cache_read_tokens,cache_write_tokens,output_tokens,unpriced_requests,top_models,pools');
-    expect(csv[2]).toBe('platform,43,0.03909,4,4000,800,0,1300,0,claude-opus-4-5=30;gpt-5=10;claude-haiku-4-5=2,org-pool=10');
+    expect(csv[2]).toBe('platform,43,0.039091,4,4000,800,0,1300,0,claude-opus-4-5=30;gpt-5=10;claude-haiku-4-5=2,org-pool=10');
     expect(csv[3]).toMatch(/^,50,/);
     const table = renderStatementTable(berlin);
     expect(table).toMatch(/\(unattributed\) +\$50\.00 +4\.5%/);

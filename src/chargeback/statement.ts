@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Dimension } from '../core/ledger-row.js';
-import type { Picos } from '../core/money.js';
+import { type Picos, roundHalfUp } from '../core/money.js';
 import { sortByCost } from '../reports/report.js';
 import { type AggregateRow, type LedgerStore, type Totals, addTotals, emptyTotals } from '../storage/ports.js';
 
@@ -63,7 +63,7 @@ export async function chargeback(ledger: LedgerStore, q: StatementQuery): Promis
     return {
       ...g,
       key,
-      sharePpm: total.costPicos === 0n ? 0 : Number((g.costPicos * 1_000_000n) / total.costPicos),
+      sharePpm: total.costPicos <= 0n ? 0 : Number(roundHalfUp(g.costPicos * 1_000_000n, total.costPicos)),
       topModels: of(models, key).slice(0, top).map((r) => ({ model: r.keys[1]!, costPicos: r.costPicos })),
       pools: of(pools, key).filter((r) => r.keys[1] !== '').map((r) => ({ pool: r.keys[1]!, costPicos: r.costPicos })),
     };

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Dimension } from '../core/ledger-row.js';
-import { type Picos, formatUsd } from '../core/money.js';
+import { type Picos, formatUsd, roundHalfUp } from '../core/money.js';
 import { counterFromLedger, dimensionOf } from '../policy/ledger-spend.js';
 import { budgetCounter } from '../policy/plan.js';
 import { type Budget, type Increase, type RuleSet, effectiveLimit, increaseApplies } from '../policy/rules.js';
@@ -105,5 +105,5 @@ export function forecastSummary(f: Forecast, showAmounts = true): Record<string,
 }
 
 function projectedPercent(f: Forecast): number | null {
-  return f.limitPicos > 0n ? Number((f.projectedPicos * 1000n) / f.limitPicos) / 10 : null;
+  return f.limitPicos > 0n ? Number(roundHalfUp(f.projectedPicos * 1000n, f.limitPicos)) / 10 : null;
 }
