@@ -86,3 +86,22 @@ describe('any arguments to any command', () => {
     expect(codes.has(2)).toBe(true);
   });
 });
+
+describe('tollgate detect', () => {
+  const cli = async (args: string[]) => {
+    let err = '';
+    const code = await run([...args, '--db', db], { out: () => undefined, err: (t) => void (err += t) });
+    return { code, err };
+  };
+
+  it('refuses a replay of more evaluations than it can run in reasonable time, saying what would fit', async () => {
+    const r = await cli(['detect', '--since', '1000000d']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^tollgate: detect: 1,440,000,000 evaluations is too many \(at most 200,000\): a shorter window, or a longer --step \(720[01]m or more for this one\)/);
+  });
+
+  it('takes a step in days, and names the units it takes', async () => {
+    expect((await cli(['detect', '--since', '30d', '--step', '1d'])).code).toBe(0);
+    expect((await cli(['detect', '--since', '7d', '--step', '999999x'])).err).toContain('--step must be a duration in s, m, h or d, such as 60s or 5m, not "999999x"');
+  });
+});

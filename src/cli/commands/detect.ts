@@ -37,6 +37,11 @@ export function detectCommand(program: Command, io: Io): void {
       const { since = 0, until = Date.now() } = parseWindow(flags);
       if (until <= since) throw new UsageError('detect: --until must be after --since');
       const settings = config.anomalies;
+      const evaluations = Math.floor((until - since) / (stepMs ?? settings.intervalMs));
+      if (evaluations > MAX_EVALUATIONS) {
+        const fits = Math.ceil((until - since) / MAX_EVALUATIONS / 60_000);
+        throw new UsageError(`detect: ${evaluations.toLocaleString('en-US')} evaluations is too many (at most ${MAX_EVALUATIONS.toLocaleString('en-US')}): a shorter window, or a longer --step (${fits}m or more for this one)`);
+      }
       // Naming a detector runs it even when the config turns it off: that is how thresholds get tuned before alerts are on.
       if (only) settings.detectors[only as DetectorId].enabled = true;
       // An evaluation over a large ledger takes seconds, and a week at 60 s steps is 10,080 of them.
@@ -48,10 +53,14 @@ export function detectCommand(program: Command, io: Io): void {
   );
 }
 
+/** Evaluations a replay may run: a year at 5-minute steps is 105,120 (each one a query of the ledger). */
+const MAX_EVALUATIONS = 200_000;
+
 function parseStep(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(s|m|h)$/.exec(text.trim());
-  const ms = m ? Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'] : NaN;
-  if (!(ms >= 1000)) throw new UsageError(`detect: --step must be a duration of at least 1s, such as 60s or 5m, not "${text}"`);
+  const m = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(text.trim());
+  const ms = m ? Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'] : NaN;
+  if (!m) throw new UsageError(`detect: --step must be a duration in s, m, h or d, such as 60s or 5m, not "${text}"`);
+  if (!(ms >= 1000)) throw new UsageError(`detect: --step must be at least 1s, not "${text}"`);
   return ms;
 }
 
