@@ -31,8 +31,10 @@ export async function postLedgerImport(storage: Storage, req: IncomingMessage, r
       return sendAdminError(res, 400, 'invalid_request', `line ${i + 1}: ${(err as Error).message}`);
     }
   }
+  // What there is to remove, asked first: an id the ledger never held is not a removal.
+  const present = remove.length === 0 ? 0 : (await Promise.all([...new Set(remove)].map((id) => storage.ledger.get(id)))).filter((r) => r !== undefined).length;
   const written = await storage.ledger.upsert(rows, remove);
-  sendJson(res, 200, { received: rows.length, removed: remove.length, written });
+  sendJson(res, 200, { received: rows.length, removed: present, written });
 }
 
 function readText(req: IncomingMessage): Promise<string | undefined> {

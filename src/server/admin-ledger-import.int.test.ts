@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { toJsonLine } from '../reports/export.js';
+import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
+import { sampleRow } from '../storage/testing/rows.js';
+import { serveAdmin } from './testing/admin-server.js';
+
+describe('POST /admin/v1/ledger/import', () => {
+  it('counts as removed only the rows the ledger held', async () => {
+    const storage = openSqlite(':memory:');
+    await storage.ledger.insert([sampleRow({ id: 'old' })]);
+    const admin = await serveAdmin(storage);
+    const post = async (body: string) => {
+      const r = await fetch(`${admin.base}/ledger/import`, { method: 'POST', body, headers: { ...admin.auth.headers, 'content-type': 'application/x-ndjson' } });
+      expect(r.status).toBe(200);
+      return (await r.json()) as { received: number; removed: number; written: number };
+    };
+    expect(await post(`${toJsonLine(sampleRow({ id: 'new' }))}{"remove":"never-there"}\n`)).toEqual({ received: 1, removed: 0, written: 1 });
+    expect(await post('{"remove":"old"}\n{"remove":"old"}\n')).toEqual({ received: 0, removed: 1, written: 0 });
+    expect(await storage.ledger.get('old')).toBeUndefined();
+    admin.close();
+    await storage.close();
+  });
+});
