@@ -42,3 +42,12 @@ describe('outcomeView', () => {
     expect(outcomeView(o)).toMatchObject({ kind: 'pr_merged', ts: null, created_at: '2026-11-20T00:00:00.000Z' });
   });
 });
+
+describe('outcome names', () => {
+  it('refuses control characters in a session, user or tag value (a NUL cannot be stored), and takes any other text', () => {
+    for (const bad of [{ user: 'a\u0000b' }, { session: 'x\u0007' }, { tag: 'workflow=a\u0000' }]) {
+      expect(() => parseOutcome({ kind: 'pr_merged', ...bad }, NOW)).toThrow(/control characters|name=value/);
+    }
+    expect(parseOutcome({ kind: 'pr_merged', user: 'zoë@example.com', tag: 'ticket=PROJ-12' }, NOW)).toMatchObject({ user: 'zoë@example.com', tag: { key: 'ticket', value: 'PROJ-12' } });
+  });
+});

@@ -25,8 +25,9 @@ export interface OutcomeEvent {
 export const BUILT_IN_KINDS = ['pr_merged', 'ticket_closed', 'task_completed'] as const;
 
 const KIND = /^[a-z][a-z0-9_.-]{0,63}$/;
-const NAME = /^[^\s,]{1,256}$/;
-const TAG = /^([A-Za-z0-9_.-]{1,64})=([^\s,]{1,256})$/;
+// No spaces, commas or control characters (a NUL cannot be stored, and would come back as U+FFFD).
+const NAME = /^[^\s,\p{Cc}]{1,256}$/u;
+const TAG = /^([A-Za-z0-9_.-]{1,64})=([^\s,\p{Cc}]{1,256})$/u;
 const MAX_VALUE_MICROS = 1_000_000_000n * 1_000_000n;
 
 /** Input as the admin API and the CLI take it (snake_case JSON). */
@@ -54,7 +55,7 @@ export function parseOutcome(input: unknown, now: number): OutcomeEvent {
   const text = (field: 'session' | 'user' | 'id'): string | null => {
     const v = o[field];
     if (v === undefined || v === null) return null;
-    if (typeof v !== 'string' || !NAME.test(v)) throw new RangeError(`${field}: must be a string of 1 to 256 characters without spaces or commas`);
+    if (typeof v !== 'string' || !NAME.test(v)) throw new RangeError(`${field}: must be a string of 1 to 256 characters without spaces, commas or control characters`);
     return v;
   };
   const sessionId = text('session');
