@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
 import { sampleRow } from '../storage/testing/rows.js';
 import { serveAdmin } from './testing/admin-server.js';
@@ -39,6 +39,21 @@ describe('GET /admin/v1/explain', () => {
     expect(((await bad.json()) as { error: { message: string } }).error.message).toContain('"fortnight" is not a window');
     admin.close();
     await storage.close();
+  });
+
+  it('reads both windows on one clock: prev-2w ends where last-2w starts, however the clock moves meanwhile', async () => {
+    const storage = openSqlite(':memory:');
+    const admin = await serveAdmin(storage);
+    let t = Date.UTC(2026, 10, 18);
+    const now = vi.spyOn(Date, 'now').mockImplementation(() => (t += 7));
+    try {
+      const body = (await (await fetch(`${admin.base}/explain?from=prev-2w&to=last-2w`, admin.auth)).json()) as { from: { until: string }; to: { since: string } };
+      expect(body.from.until).toBe(body.to.since);
+    } finally {
+      now.mockRestore();
+      admin.close();
+      await storage.close();
+    }
   });
 });
 

@@ -11,11 +11,13 @@ import { queryFormat, sendJson } from './json-response.js';
  */
 export async function getExplain(deps: { storage: Storage; flush: () => Promise<void>; rates?: RateBook }, res: ServerResponse, query: URLSearchParams): Promise<void> {
   queryFormat(query, ['json']);
-  const from = parseWindowSpec(query.get('from') ?? 'last-week');
-  const to = parseWindowSpec(query.get('to') ?? 'this-week');
+  // One clock for both windows, so that prev-2w and last-2w meet.
+  const now = Date.now();
+  const from = parseWindowSpec(query.get('from') ?? 'last-week', now);
+  const to = parseWindowSpec(query.get('to') ?? 'this-week', now);
   const only = groupFilterOf((field) => query.get(field) ?? undefined);
   await deps.flush();
   // Without the gateway's prices, cache and price effects stay inside cost per request.
-  const e = await explain(deps.storage.ledger, from, to, deps.rates ?? (() => undefined), Date.now(), only);
+  const e = await explain(deps.storage.ledger, from, to, deps.rates ?? (() => undefined), now, only);
   sendJson(res, 200, explanationJson(e));
 }

@@ -30,10 +30,12 @@ export function explainCommand(program: Command, io: Io): void {
   ).action((flags: ExplainFlags) =>
     withStorage(flags, async (storage, config) => {
       if (flags.format !== 'table' && flags.format !== 'json') throw new UsageError(`explain: --format must be table or json, not "${flags.format}"`);
-      const from = window('--from', flags.from);
-      const to = window('--to', flags.to);
+      // One clock for both: prev-2w and last-2w must meet, not leave the milliseconds between two reads of it.
+      const now = Date.now();
+      const from = window('--from', flags.from, now);
+      const to = window('--to', flags.to, now);
       const only = parsedInput(() => groupFilterOf((field) => flags[field]), (p) => `explain: ${p}`);
-      const e = await explain(storage.ledger, from, to, configRateBook(config), Date.now(), only);
+      const e = await explain(storage.ledger, from, to, configRateBook(config), now, only);
       if (flags.format === 'json') return io.out(JSON.stringify(explanationJson(e), null, 2) + '\n');
       const rows = e.drivers.map((d) => [d.label, signedUsd(d.deltaPicos), d.detail]);
       rows.push(['total change', signedUsd(e.toPicos - e.fromPicos), `${displayUsd(e.fromPicos)} → ${displayUsd(e.toPicos)}`]);
@@ -42,6 +44,6 @@ export function explainCommand(program: Command, io: Io): void {
   );
 }
 
-function window(flag: string, text: string): Window {
-  return parsedInput(() => parseWindowSpec(text), (p) => `explain: ${flag}: ${p}`);
+function window(flag: string, text: string, now: number): Window {
+  return parsedInput(() => parseWindowSpec(text, now), (p) => `explain: ${flag}: ${p}`);
 }
