@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   http_required: { status: 426, outcome: 'rejected' },
   body_too_large: { status: 413, outcome: 'rejected' },
   request_timeout: { status: 408, outcome: 'rejected' },
+  bad_http_request: { status: 400, outcome: 'rejected' },
   unsupported_encoding: { status: 415, outcome: 'rejected' },
   budget_exceeded: { status: 402, outcome: 'rejected' },
   model_not_allowed: { status: 403, outcome: 'rejected' },

@@ -25,7 +25,7 @@ import type { RoutePlan, Router } from '../routing/router.js';
 import { prefixKey } from '../routing/affinity.js';
 import { gatewayBase } from './gateway-base.js';
 import { forwardedQuery, headerBag, upstreamHeaders } from './headers.js';
-import { ClientLeft, readBody } from './read-body.js';
+import { AnsweredByServer, ClientLeft, readBody } from './read-body.js';
 import { guessDialect, splitProviderPrefix } from './routes.js';
 import { checkProviderKey, reachableCandidates } from './provider-keys.js';
 import type { ProviderTable, UpstreamProvider } from './select-provider.js';
@@ -136,8 +136,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
         facts.errorType = 'client_disconnected';
         return finish();
       }
-      if (err instanceof GatewayError && err.code === 'request_timeout') {
-        // The HTTP server has answered it with a 408 and is closing the connection.
+      if (err instanceof AnsweredByServer) {
+        // The HTTP server has answered it (408, or 400 for framing) and is closing the connection.
         Object.assign(facts, { status: err.status, outcome: err.outcome, errorType: err.code });
         return finish();
       }

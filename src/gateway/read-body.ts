@@ -38,8 +38,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     };
     const onError = (err: Error) => {
       done();
-      // The server cut a body that did not arrive in time (and answered 408), or the client hung up mid-upload.
-      reject(timedOut.has(req) ? bodyTimedOut() : new ClientLeft(err));
+      // The server refused a body that broke the framing or did not arrive in time (and answered), or the client hung up mid-upload.
+      const code = refused.get(req);
+      reject(code === undefined ? new ClientLeft(err) : new AnsweredByServer(code));
     };
     req.on('data', onData);
     req.on('end', onEnd);
@@ -49,16 +50,22 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 const ignore = () => undefined;
 
-/** Requests the HTTP server cut for not arriving within `server.request_timeout_ms`, already answered with a 408. */
-const timedOut = new WeakSet<IncomingMessage>();
+/** Requests whose body the HTTP server refused, and answered itself, with the code it answered. */
+const refused = new WeakMap<IncomingMessage, 'request_timeout' | 'bad_http_request'>();
 
-/** Marks a request the server is cutting for its time: its body read then fails as a 408, not as a client that left. */
-export function markTimedOut(req: IncomingMessage): void {
-  timedOut.add(req);
+/**
+ * Marks a request the server is refusing mid-body (framing it cannot read, or a body past
+ * `server.request_timeout_ms`): its body read then fails as that refusal, not as a client that left.
+ */
+export function markRefused(req: IncomingMessage, code: 'request_timeout' | 'bad_http_request'): void {
+  refused.set(req, code);
 }
 
-function bodyTimedOut(): GatewayError {
-  return new GatewayError('request_timeout', 'The request was not received in time (server.request_timeout_ms).');
+/** A body the HTTP server refused and answered (408 or 400): the request's row records that answer. */
+export class AnsweredByServer extends GatewayError {
+  constructor(code: 'request_timeout' | 'bad_http_request') {
+    super(code, code === 'request_timeout' ? 'The request was not received in time (server.request_timeout_ms).' : 'The request body is not valid HTTP/1.1.');
+  }
 }
 
 /** The client closed the connection before its request body was complete. */

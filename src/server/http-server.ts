@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { newRequestId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Gateway } from '../gateway/proxy.js';
-import { isClientLeft, markTimedOut } from '../gateway/read-body.js';
+import { isClientLeft, markRefused } from '../gateway/read-body.js';
 import { openaiErrorType } from '../providers/openai/render-error.js';
 import type { Signal } from '../telemetry/otlp-model.js';
 import { otlpSignal } from '../telemetry/receiver.js';
@@ -87,7 +87,7 @@ export function createHttpServer(deps: ServerDeps): Server | HttpsServer {
  * A request Node's HTTP parser refused (bad framing, a NUL in a header, headers over the limit)
  * or one that timed out: answered like the gateway's other errors, in place of Node's bare
  * status line, in the OpenAI shape since the dialect is unknown. Bad headers match no route, so
- * there is no ledger row; a bad body ends its request as a client that left.
+ * there is no ledger row; a bad body ends its request with a row that says this answer.
  */
 function answerClientError(log: Logger, err: NodeJS.ErrnoException, socket: Duplex): void {
   const current = inFlightResponse(socket);
@@ -97,8 +97,9 @@ function answerClientError(log: Logger, err: NodeJS.ErrnoException, socket: Dupl
   const begun = current?.getHeader('x-tollgate-request-id');
   const id = typeof begun === 'string' ? begun : newRequestId();
   const status = clientErrorStatus(err.code);
-  // Its handler is still reading the body: the row it records says 408, not a client that left.
-  if (status === 408 && current?.req) markTimedOut(current.req);
+  // Its handler is still reading the body: the row it records says this answer, not a client that left.
+  // A body cut short by the client's own close (EOF) is a client that left, not a refusal.
+  if (current?.req && status !== 431 && err.code !== 'HPE_INVALID_EOF_STATE') markRefused(current.req, status === 408 ? 'request_timeout' : 'bad_http_request');
   log.debug('malformed HTTP request refused', { id, code: err.code, reason: parserReason(err) });
   const body = JSON.stringify({ error: { message: clientErrorMessage(status, err), type: openaiErrorType(status), param: null, code: 'bad_http_request' } });
   const head = [

@@ -70,7 +70,7 @@ describe('requests the HTTP parser refuses', () => {
     expect(await h.rows()).toEqual([]);
   });
 
-  it('a bad chunk size on an API route is answered with the id of the row its request began', async () => {
+  it('a bad chunk size on an API route is answered with the id of the row its request began, and the row records that 400', async () => {
     const head = `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${h.key.key}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n`;
     const answer = await sendRaw(h.url, `${head}5\r\n{"mod\r\nzz\r\n`);
     expectGatewayError(answer, '400 Bad Request', /chunk size/);
@@ -79,7 +79,7 @@ describe('requests the HTTP parser refuses', () => {
       if (!r) throw new Error('no row yet');
       return r;
     });
-    expect(row).toMatchObject({ id: answer.headers['x-tollgate-request-id'], outcome: 'client_aborted' });
+    expect(row).toMatchObject({ id: answer.headers['x-tollgate-request-id'], status: 400, outcome: 'rejected', errorType: 'bad_http_request' });
     expect(h.fake.requests).toEqual([]);
   });
 
