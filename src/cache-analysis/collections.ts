@@ -16,6 +16,11 @@ export class Queue<T> {
     this.items.push(v);
   }
 
+  /** What is still queued, first to last. */
+  *[Symbol.iterator](): IterableIterator<T> {
+    for (let i = this.head; i < this.items.length; i++) yield this.items[i]!;
+  }
+
   shift(): T {
     const v = this.items[this.head++]!;
     if (this.head > 1024 && this.head * 2 > this.items.length) {

@@ -17,6 +17,8 @@ export interface GroupAcc {
   wastedExamples: string[];
   wastedTokens: number;
   writes: number;
+  /** Writes whose TTL was still running when the window ended (neither read nor wasted yet). */
+  openWrites: number;
   ttlSaving: Picos;
   ttlCount: number;
   ttlExamples: string[];
@@ -41,7 +43,7 @@ export function newGroup(): GroupAcc {
   const side = (): SideAcc => ({ requests: 0, input: 0, read: 0, cost: 0n });
   return {
     requests: 0, hashed: 0, input: 0, read: 0, write: 0, cost: 0n, est: 0, repeated: 0,
-    wasted: 0, wastedPicos: 0n, wastedExamples: [], wastedTokens: 0, writes: 0,
+    wasted: 0, wastedPicos: 0n, wastedExamples: [], wastedTokens: 0, writes: 0, openWrites: 0,
     ttlSaving: 0n, ttlCount: 0, ttlExamples: [],
     missingSaving: 0n, missingCount: 0, missingExamples: [], missingModel: '',
     wastedModels: new Map(), ttlModels: new Map(), auto: [side(), side()],
@@ -88,9 +90,9 @@ export function groupFindings(key: string, g: GroupAcc, weekly: (p: Picos) => Pi
       ...modelsOf(g.wastedModels),
       windowPicos: g.wastedPicos,
       weeklyPicos: weekly(g.wastedPicos),
-      title: `${g.wasted} of ${g.writes} cache writes were never read back within their TTL`,
+      title: `${g.wasted} of ${g.writes - g.openWrites} cache writes were never read back within their TTL`,
       fix: 'drop the cache breakpoint for these one-off prompts (each write costs more than plain input), or send the follow-up calls within the TTL',
-      evidence: { requestIds: g.wastedExamples, count: g.wasted, outOf: g.writes, tokens: g.wastedTokens },
+      evidence: { requestIds: g.wastedExamples, count: g.wasted, outOf: g.writes - g.openWrites, tokens: g.wastedTokens },
     });
   }
   if (g.ttlSaving > 0n) {
