@@ -84,6 +84,12 @@ describe('registry', () => {
     expect(route).toMatchObject({ model: 'tuned/my model:v2', streamByPath: true });
   });
 
+  it('routes Gemini under /v1, the stable API version, as under /v1beta; OpenAI keeps GET /v1/models', () => {
+    expect(lookupRoute('POST', '/v1/models/gemini-2.5-pro:generateContent')).toMatchObject({ kind: 'match', route: { api: 'gemini.generate', model: 'gemini-2.5-pro' } });
+    expect(lookupRoute('POST', '/v1/models/gemini-2.5-pro:streamGenerateContent')).toMatchObject({ kind: 'match', route: { api: 'gemini.generate', streamByPath: true } });
+    expect(lookupRoute('GET', '/v1/models')).toMatchObject({ kind: 'match', route: { api: 'openai.models' } });
+  });
+
   it('rejects malformed Gemini paths as unknown', () => {
     for (const path of [
       '/v1beta/models/:generateContent',

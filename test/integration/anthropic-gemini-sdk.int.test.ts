@@ -126,6 +126,16 @@ describe('Gemini SDK through Tollgate', () => {
     expect(row).toMatchObject({ api: 'gemini.generate', model: 'gemini-2.5-pro', stream: false, client: 'genai-sdk', inputTokens: 2448, cacheReadTokens: 2048, outputTokens: 60, reasoningTokens: 25, outcome: 'ok' });
   });
 
+  it('generateContent on the stable API version (apiVersion v1) is metered as on v1beta', async () => {
+    h.fake.script({ usage });
+    const v1 = new GoogleGenAI({ apiKey: h.key.key, apiVersion: 'v1', httpOptions: { baseUrl: h.url } });
+    const r = await v1.models.generateContent({ model: 'gemini-2.5-pro', contents: 'hello' });
+    expect(r.usageMetadata?.cachedContentTokenCount).toBe(2048);
+    expect(h.fake.requests[0]!.path).toBe('/v1/models/gemini-2.5-pro:generateContent');
+    const [row] = await h.rows();
+    expect(row).toMatchObject({ api: 'gemini.generate', model: 'gemini-2.5-pro', inputTokens: 2448, outputTokens: 60, outcome: 'ok' });
+  });
+
   it('a generated image too large to copy (33 MB inline) is still metered from the usageMetadata that closes the answer', async () => {
     const data = 'iVBO'.repeat((33 * 1024 * 1024) / 4);
     h.fake.script({

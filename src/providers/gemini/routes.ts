@@ -3,11 +3,12 @@ import { type PathMatch, type RouteLookup, type RouteSpec, decodeSegment, lookup
 /**
  * `/v1beta/models/{model}:{method}`, or `/v1beta/tunedModels/{id}:{method}`: the SDK sends a
  * name given as `models/x` under `models/`, and one given as `tunedModels/x` under `tunedModels/`.
+ * The same under `/v1`, the stable API version (the SDK's `apiVersion: 'v1'`).
  */
-const MODEL_METHOD = /^\/v1beta\/(models|tunedModels)\/([^/]+):([A-Za-z]+)$/;
+const MODEL_METHOD = /^\/v1(?:beta)?\/(models|tunedModels)\/([^/]+):([A-Za-z]+)$/;
 
-/** `/v1beta/models`, `/v1beta/models/{model}` and the same under `tunedModels`. */
-const MODEL_RESOURCE = /^\/v1beta\/(models|tunedModels)(?:\/([^/:]+))?$/;
+/** `/v1beta/models`, `/v1beta/models/{model}` and the same under `tunedModels` and `/v1`. */
+const MODEL_RESOURCE = /^\/v1(?:beta)?\/(models|tunedModels)(?:\/([^/:]+))?$/;
 
 /** The model (URL-decoded) when the path is `/v1beta/models/{model}:{method}`; a tuned model keeps its `tunedModels/` prefix. */
 function modelMethod(method: string, streamByPath: boolean): (pathname: string) => PathMatch | undefined {
