@@ -178,8 +178,11 @@ function pgLedger(pool: pg.Pool): LedgerStore {
 
   const insertRows = async (c: pg.PoolClient, rows: readonly LedgerRow[]) => {
     const fresh = new Set<string>();
-    for (let i = 0; i < rows.length; i += MAX_ROWS_PER_INSERT) {
-      const chunk = rows.slice(i, i + MAX_ROWS_PER_INSERT);
+    // In id order: two writers inserting the same rows then take their locks in the same order,
+    // and wait for each other rather than deadlock (one of them aborted, its batch retried).
+    const ordered = [...rows].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+    for (let i = 0; i < ordered.length; i += MAX_ROWS_PER_INSERT) {
+      const chunk = ordered.slice(i, i + MAX_ROWS_PER_INSERT);
       const params = chunk.flatMap((r) => rowValues(r, (b) => b).map(toParam));
       const n = REQUEST_COLUMNS.length;
       const tuples = chunk.map((_, j) => `(${REQUEST_COLUMNS.map((__, k) => `$${j * n + k + 1}`).join(', ')})`);
