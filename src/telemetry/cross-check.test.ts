@@ -15,4 +15,16 @@ describe('the telemetry cross-check', () => {
     const [row] = crossCheck([counters({ inputTokens: 100, outputTokens: 50 })], [ledger({ inputTokens: 100, outputTokens: 50 })]);
     expect(row!.missing_tokens).toBe(0);
   });
+
+  it("matches the counters' model label to the ledger's served model: a context-window tag, a dated snapshot", () => {
+    const rows = crossCheck(
+      [counters({ model: 'claude-opus-4-8[1m]', outputTokens: 100 }), counters({ model: 'claude-opus-4-8', outputTokens: 20 }), counters({ model: 'claude-sonnet-4-5', inputTokens: 12, outputTokens: 42 })],
+      [ledger({ keys: ['s1', 'claude-opus-4-8'], requests: 2, outputTokens: 120 }), ledger({ keys: ['s1', 'claude-sonnet-4-5-20250929'], inputTokens: 12, outputTokens: 42 })],
+    );
+    expect(rows.map((r) => [r.model, r.ledger.requests, r.counters.output_tokens, r.missing_tokens])).toEqual([
+      ['claude-opus-4-8', 2, 120, 0],
+      ['claude-sonnet-4-5', 1, 42, 0],
+    ]);
+  });
 });
+

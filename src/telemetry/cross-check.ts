@@ -12,6 +12,7 @@ interface Tokens {
 /** One line of `GET /admin/v1/telemetry/cross-check` (snake_case, as the admin API's JSON is). */
 export interface CrossCheckRow {
   session: string;
+  /** The model's family (see `modelFamily`): the counters' label and the ledger's served model both go by it. */
   model: string;
   /** What Claude Code's usage counters say was spent (input is uncached, as Claude Code counts it). */
   counters: Tokens;
@@ -27,29 +28,60 @@ const CLASSES = ['input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'out
 const missing = (counters: Tokens, ledger: Tokens) => CLASSES.reduce((n, c) => n + Math.max(0, counters[c] - ledger[c]), 0);
 
 /**
- * Compares Claude Code's usage counters with the ledger, per session and model. A gap means
- * calls the ledger never saw: the logs exporter is off (no `api_request` events), or the
- * developer bypassed the gateway. `ledger` is `aggregate({ by: ['session', 'model'] })`.
+ * The name a model goes by in both places: Claude Code labels its counters with the model as
+ * it was asked for, with its context window (`claude-opus-4-8[1m]`), while the ledger keeps the
+ * model the provider reports serving, often a dated snapshot (`claude-sonnet-4-5-20250929`).
+ */
+export function modelFamily(model: string): string {
+  return model
+    .trim()
+    .toLowerCase()
+    .replace(/\[[^\]]*\]$/, '')
+    .replace(/(?:-\d{8}|@\d{8}|-\d{4}-\d{2}-\d{2}|-latest)$/, '');
+}
+
+/**
+ * Compares Claude Code's usage counters with the ledger, per session and model (by its family:
+ * see `modelFamily`). A gap means calls the ledger never saw: the logs exporter is off (no
+ * `api_request` events), or the developer bypassed the gateway. `ledger` is
+ * `aggregate({ by: ['session', 'model'] })`.
  */
 export function crossCheck(counters: readonly TelemetryTotals[], ledger: readonly AggregateRow[]): CrossCheckRow[] {
-  const byKey = new Map(ledger.map((r) => [`${r.keys[0] ?? ''}\u0000${r.keys[1] ?? ''}`, r]));
-  return counters.map((c) => {
-    const l = byKey.get(`${c.sessionId}\u0000${c.model}`);
-    const fromCounters: Tokens = {
-      input_tokens: c.inputTokens,
-      cache_read_tokens: c.cacheReadTokens,
-      cache_write_tokens: c.cacheCreationTokens,
-      output_tokens: c.outputTokens,
-      cost_usd: formatUsd(c.costPicos),
-    };
+  const key = (session: string, model: string) => `${session}\u0000${modelFamily(model)}`;
+  const held = new Map<string, Tokens & { requests: number; picos: bigint }>();
+  for (const r of ledger) {
+    const k = key(r.keys[0] ?? '', r.keys[1] ?? '');
+    const t = held.get(k) ?? { requests: 0, input_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, output_tokens: 0, cost_usd: '', picos: 0n };
+    t.requests += r.requests;
+    t.input_tokens += Math.max(0, r.inputTokens - r.cacheReadTokens - r.cacheWriteTokens);
+    t.cache_read_tokens += r.cacheReadTokens;
+    t.cache_write_tokens += r.cacheWriteTokens;
+    t.output_tokens += r.outputTokens;
+    t.picos += r.costPicos;
+    held.set(k, t);
+  }
+  const counted = new Map<string, { session: string; model: string; tokens: Tokens; picos: bigint }>();
+  for (const c of counters) {
+    const k = key(c.sessionId, c.model);
+    const e = counted.get(k) ?? { session: c.sessionId, model: modelFamily(c.model), tokens: { input_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, output_tokens: 0, cost_usd: '' }, picos: 0n };
+    e.tokens.input_tokens += c.inputTokens;
+    e.tokens.cache_read_tokens += c.cacheReadTokens;
+    e.tokens.cache_write_tokens += c.cacheCreationTokens;
+    e.tokens.output_tokens += c.outputTokens;
+    e.picos += c.costPicos;
+    counted.set(k, e);
+  }
+  return [...counted].map(([k, c]) => {
+    const l = held.get(k);
+    const fromCounters: Tokens = { ...c.tokens, cost_usd: formatUsd(c.picos) };
     const fromLedger = {
       requests: l?.requests ?? 0,
-      input_tokens: l ? Math.max(0, l.inputTokens - l.cacheReadTokens - l.cacheWriteTokens) : 0,
-      cache_read_tokens: l?.cacheReadTokens ?? 0,
-      cache_write_tokens: l?.cacheWriteTokens ?? 0,
-      output_tokens: l?.outputTokens ?? 0,
-      cost_usd: formatUsd(l?.costPicos ?? 0n),
+      input_tokens: l?.input_tokens ?? 0,
+      cache_read_tokens: l?.cache_read_tokens ?? 0,
+      cache_write_tokens: l?.cache_write_tokens ?? 0,
+      output_tokens: l?.output_tokens ?? 0,
+      cost_usd: formatUsd(l?.picos ?? 0n),
     };
-    return { session: c.sessionId, model: c.model, counters: fromCounters, ledger: fromLedger, missing_tokens: missing(fromCounters, fromLedger) };
+    return { session: c.session, model: c.model, counters: fromCounters, ledger: fromLedger, missing_tokens: missing(fromCounters, fromLedger) };
   });
 }
