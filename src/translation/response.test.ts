@@ -86,7 +86,7 @@ describe('upstream errors in the client’s shape', () => {
   it('OpenAI 429 → Anthropic rate_limit_error, status kept', () => {
     const r = translateChunks(plan('anthropic.messages', { model: 'q', max_tokens: 1, messages: [] }), [providerFixture('openai', 'error-rate-limit.json')], { ...json, status: 429 });
     expect(r.status).toBe(429);
-    expect(JSON.parse(r.text)).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', message: expect.stringContaining('Rate limit reached') as unknown, tollgate: { upstream_status: 429, upstream_type: 'tokens' } }, request_id: 'req_test' });
+    expect(JSON.parse(r.text)).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', message: expect.stringContaining('Rate limit reached') as unknown, tollgate: { upstream_status: 429, upstream_type: 'rate_limit_exceeded' } }, request_id: 'req_test' });
   });
 
   it('vLLM 404 (integer code) → Anthropic not_found_error', () => {

@@ -46,7 +46,7 @@ describe('errors reach the client in its own dialect, and the ledger records the
     expect(r.status).toBe(429);
     expect(r.headers['retry-after']).toBe('7');
     expect(Buffer.from(r.text).equals(h.fake.requests[0]!.sent)).toBe(true);
-    expect(await h.row(r.id)).toMatchObject({ status: 429, outcome: 'upstream_error', errorType: 'requests', costPicos: 0n });
+    expect(await h.row(r.id)).toMatchObject({ status: 429, outcome: 'upstream_error', errorType: 'rate_limit_exceeded', costPicos: 0n });
   });
 
   it('passes an error event inside a 200 stream through and records it', async () => {

@@ -82,8 +82,8 @@ describe('retries and fallbacks before the first byte', () => {
     const { row, attempts } = await ledger(response.headers.get('x-tollgate-request-id')!);
     expect(row).toMatchObject({ modelRequested: 'gpt-5', model: 'gpt-5-mini', attempts: 3, outcome: 'ok', costPicos: 40n });
     expect(attempts.map((a) => [a.deployment, a.model, a.status, a.errorType])).toEqual([
-      [expect.stringMatching(/^gpt-[ab]$/), 'gpt-5', 429, 'requests'],
-      [expect.stringMatching(/^gpt-[ab]$/), 'gpt-5', 429, 'requests'],
+      [expect.stringMatching(/^gpt-[ab]$/), 'gpt-5', 429, 'rate_limit_exceeded'],
+      [expect.stringMatching(/^gpt-[ab]$/), 'gpt-5', 429, 'rate_limit_exceeded'],
       ['mini', 'gpt-5-mini', 200, null],
     ]);
   });

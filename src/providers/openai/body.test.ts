@@ -97,7 +97,7 @@ describe('OpenAI non-stream bodies', () => {
       usage: zeroUsage(),
       usageSource: 'none',
       servedModel: undefined,
-      error: { type: 'tokens', message: expect.stringMatching(/^Rate limit reached/) as unknown },
+      error: { type: 'rate_limit_exceeded', message: expect.stringMatching(/^Rate limit reached/) as unknown },
       sawEnd: true,
     });
     expect(tap('openai.chat', fixture('error-vllm.json'), 404).metered.error).toEqual({
@@ -115,7 +115,7 @@ describe('OpenAI non-stream bodies', () => {
     const ctx: TapContext = { ...json(429), stream: true, injectedStreamUsage: true };
     const run = runTap(openaiAdapter.createTap({ api: 'openai.chat', dialect: 'openai', method: 'POST' }, ctx), [fixture('error-rate-limit.json')]);
     expect(run.bytes.equals(fixture('error-rate-limit.json'))).toBe(true);
-    expect(run.metered.error?.type).toBe('tokens');
+    expect(run.metered.error?.type).toBe('rate_limit_exceeded');
   });
 
   it('reports a truncated body as not ended, with nothing read', () => {

@@ -30,9 +30,13 @@ export function errorFromBody(text: string | undefined, status: number): Upstrea
   return { type: `http_${status}`, message: snippet === undefined || snippet === '' ? `HTTP ${status}` : snippet };
 }
 
+/** The scopes OpenAI's 429 puts in `type` (which limit), where its `code` says what happened (rate_limit_exceeded). */
+const LIMIT_SCOPES: ReadonlySet<unknown> = new Set(['requests', 'tokens']);
+
 function describe(err: Record<string, unknown>, root: Record<string, unknown>): UpstreamErrorInfo {
   // `type: "error"` only says it is an error (Anthropic's envelope, Responses' error event).
-  const type = [err.type, err.status, err.code, root.code].map(typeText).find((t) => t !== undefined && t !== 'error') ?? 'error';
+  const first = LIMIT_SCOPES.has(err.type) ? [err.code, err.type] : [err.type, err.status, err.code];
+  const type = [...first, root.code].map(typeText).find((t) => t !== undefined && t !== 'error') ?? 'error';
   const message = asText(err.message) ?? asText(root.message) ?? type;
   return { type, message };
 }

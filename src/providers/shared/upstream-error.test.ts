@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { errorFromBody, errorFromValue } from './upstream-error.js';
+
+describe('upstream errors', () => {
+  it("names an OpenAI 429 by its code, not the limit's scope in its type (requests, tokens)", () => {
+    const body = (type: string, code: string) => JSON.stringify({ error: { message: 'Rate limit reached', type, param: null, code } });
+    expect(errorFromBody(body('requests', 'rate_limit_exceeded'), 429).type).toBe('rate_limit_exceeded');
+    expect(errorFromBody(body('tokens', 'rate_limit_exceeded'), 429).type).toBe('rate_limit_exceeded');
+    expect(errorFromBody(body('insufficient_quota', 'insufficient_quota'), 429).type).toBe('insufficient_quota');
+  });
+
+  it('keeps the type where it names the error (Anthropic, OpenAI invalid requests, Gemini status)', () => {
+    expect(errorFromValue({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })?.type).toBe('overloaded_error');
+    expect(errorFromValue({ error: { type: 'invalid_request_error', code: 'context_length_exceeded', message: 'x' } })?.type).toBe('invalid_request_error');
+    expect(errorFromValue({ error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: 'x' } })?.type).toBe('RESOURCE_EXHAUSTED');
+  });
+});
