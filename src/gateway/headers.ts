@@ -65,6 +65,8 @@ export function clientResponseHeaders(upstream: Record<string, string | string[]
  */
 export function forwardedQuery(search: string, query: URLSearchParams): string {
   const raw = search.startsWith('?') ? search.slice(1) : search;
+  // Most requests have no query: nothing to compare.
+  if (raw === '' && query.size === 0) return '';
   const sent = new URLSearchParams(raw);
   const changed: string[] = [];
   for (const name of new Set([...sent.keys(), ...query.keys()])) {
