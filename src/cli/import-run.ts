@@ -109,7 +109,8 @@ export async function importLedgerFile(file: string, flags: ImportFlags, io: Io)
   }
   const input = file === '-' ? process.stdin : createReadStream(file);
   const storage = flags.dryRun || flags.push ? undefined : await openLedger(config);
-  const send = flags.push && !flags.dryRun ? { url: flags.push, token: token! } : undefined;
+  // A ledger file's rows are history: the server keeps a row it already has, as a local load does.
+  const send = flags.push && !flags.dryRun ? { url: flags.push, token: token!, mode: 'insert' as const, batch: BATCH } : undefined;
   let lineNo = 0;
   let read = 0;
   let written = 0;

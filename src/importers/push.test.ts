@@ -3,7 +3,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { sampleRow } from '../storage/testing/rows.js';
 import { parseLedgerLine } from './ledger-format.js';
-import { PushError, pushRows } from './push.js';
+import { PushError, importEndpoint, pushRows } from './push.js';
 
 function server(answers: (number | 'drop')[]) {
   const bodies: string[] = [];
@@ -36,6 +36,11 @@ describe('pushRows', () => {
     expect(s.bodies).toHaveLength(4);
     const down = server([502, 502, 502]);
     await expect(pushRows([sampleRow()], [], { ...opts, fetch: down.fetch, tries: 3 })).rejects.toThrow(new PushError('http://central:8787/admin/v1/ledger/import answered 502: status 502'));
+  });
+
+  it('asks for insert mode when told to (a ledger file: rows the server has are kept), keeping the base path', () => {
+    expect(importEndpoint('https://h/tollgate/')).toBe('https://h/tollgate/admin/v1/ledger/import');
+    expect(importEndpoint('https://h/tollgate', 'insert')).toBe('https://h/tollgate/admin/v1/ledger/import?mode=insert');
   });
 
   it('does not retry a refusal', async () => {

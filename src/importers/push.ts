@@ -9,6 +9,11 @@ export interface PushOptions {
   /** Its admin token (TOLLGATE_ADMIN_TOKEN there). */
   token: string;
   batch?: number;
+  /**
+   * `upsert` (agent logs: a response whose usage grew since the last push replaces its row) or
+   * `insert` (a ledger file: rows the server already has are kept as they are).
+   */
+  mode?: 'upsert' | 'insert';
   /** Tries per batch (network errors, 429 and 5xx are retried with backoff). */
   tries?: number;
   fetch?: typeof globalThis.fetch;
@@ -24,7 +29,7 @@ export class PushError extends Error {}
  */
 export async function pushRows(rows: readonly LedgerRow[], remove: readonly string[], o: PushOptions): Promise<number> {
   const size = o.batch ?? 2000;
-  const endpoint = importEndpoint(o.url);
+  const endpoint = importEndpoint(o.url, o.mode);
   if (!o.fetch) await fetchThroughProxy();
   const lines = [...remove.map((id) => JSON.stringify({ remove: id }) + '\n'), ...rows.map(toJsonLine)];
   let written = 0;
@@ -35,9 +40,10 @@ export async function pushRows(rows: readonly LedgerRow[], remove: readonly stri
 }
 
 /** The import endpoint under the base URL, its path kept (a Tollgate behind a proxy at `https://h/tollgate`). */
-export function importEndpoint(base: string): string {
+export function importEndpoint(base: string, mode: PushOptions['mode'] = 'upsert'): string {
   const u = new URL(base);
   u.pathname = u.pathname.replace(/\/+$/, '') + '/admin/v1/ledger/import';
+  if (mode === 'insert') u.searchParams.set('mode', 'insert');
   return u.toString();
 }
 

@@ -20,4 +20,21 @@ describe('POST /admin/v1/ledger/import', () => {
     admin.close();
     await storage.close();
   });
+
+  it('takes a removal in any JSON spacing; with mode=insert keeps a row it already has as it is (a ledger file pushed)', async () => {
+    const storage = openSqlite(':memory:');
+    await storage.ledger.insert([sampleRow({ id: 'kept', costPicos: 1_350_000_000n }), sampleRow({ id: 'gone' })]);
+    const admin = await serveAdmin(storage);
+    const post = async (query: string, body: string) => fetch(`${admin.base}/ledger/import${query}`, { method: 'POST', body, headers: admin.auth.headers });
+    expect(await (await post('', '{ "remove" : "gone" }\n')).json()).toEqual({ received: 0, removed: 1, written: 0 });
+    const changed = toJsonLine(sampleRow({ id: 'kept', costPicos: 7_770_000_000_000n }));
+    const r = await post('?mode=insert', `${changed}${toJsonLine(sampleRow({ id: 'fresh' }))}`);
+    expect(await r.json()).toEqual({ received: 2, removed: 0, written: 1 });
+    expect((await storage.ledger.get('kept'))!.costPicos).toBe(1_350_000_000n);
+    expect((await post('?mode=insert', '{"remove":"kept"}\n')).status).toBe(400);
+    expect((await post('?mode=merge', changed)).status).toBe(400);
+    admin.close();
+    await storage.close();
+  });
 });
+

@@ -14,7 +14,9 @@ const MAX_BODY = 64 * 1024 * 1024;
  * replaced under a new id. Idempotent: rows are upserted by id (a resent batch changes
  * nothing), and a request another source already recorded counts once.
  */
-export async function postLedgerImport(storage: Storage, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function postLedgerImport(storage: Storage, req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+  const mode = query.get('mode') ?? 'upsert';
+  if (mode !== 'upsert' && mode !== 'insert') return sendAdminError(res, 400, 'invalid_request', `mode must be upsert or insert, not "${mode}"`);
   const text = await readText(req);
   if (text === undefined) return sendAdminError(res, 413, 'invalid_request', `request body larger than ${MAX_BODY} bytes`);
   const rows: LedgerRow[] = [];
@@ -24,17 +26,33 @@ export async function postLedgerImport(storage: Storage, req: IncomingMessage, r
     const line = lines[i]!.trim();
     if (!line) continue;
     try {
-      const removal = /^\{"remove":("(?:[^"\\]|\\.)*")\}$/.exec(line);
-      if (removal) remove.push(JSON.parse(removal[1]!) as string);
-      else rows.push(parseLedgerLine(line));
+      const removal = removalOf(line);
+      if (removal === undefined) rows.push(parseLedgerLine(line));
+      else if (mode === 'insert') return sendAdminError(res, 400, 'invalid_request', `line ${i + 1}: a removal, which mode=insert does not take (it keeps rows as they are)`);
+      else remove.push(removal);
     } catch (err) {
       return sendAdminError(res, 400, 'invalid_request', `line ${i + 1}: ${(err as Error).message}`);
     }
   }
+  if (mode === 'insert') return sendJson(res, 200, { received: rows.length, removed: 0, written: await storage.ledger.insert(rows) });
   // What there is to remove, asked first: an id the ledger never held is not a removal.
   const present = remove.length === 0 ? 0 : (await Promise.all([...new Set(remove)].map((id) => storage.ledger.get(id)))).filter((r) => r !== undefined).length;
   const written = await storage.ledger.upsert(rows, remove);
   sendJson(res, 200, { received: rows.length, removed: present, written });
+}
+
+/** The id of a `{"remove":"<id>"}` line (any JSON spacing), or undefined for any other line. */
+function removalOf(line: string): string | undefined {
+  if (!line.includes('"remove"')) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  const keys = typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.keys(v) : [];
+  const id = (v as { remove?: unknown } | null)?.remove;
+  return keys.length === 1 && typeof id === 'string' ? id : undefined;
 }
 
 function readText(req: IncomingMessage): Promise<string | undefined> {

@@ -73,7 +73,7 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     if (sub === '/explain' && method === 'GET') return await getExplain(deps, res, query);
     if (sub === '/telemetry/cross-check' && method === 'GET') return await getCrossCheck(deps, res, query);
     if (sub === '/routing/status' && method === 'GET') return sendJson(res, 200, { at: new Date().toISOString(), routes: deps.routing?.status() ?? [] });
-    if (sub === '/ledger/import' && method === 'POST') return await postLedgerImport(deps.storage, req, res);
+    if (sub === '/ledger/import' && method === 'POST') return await postLedgerImport(deps.storage, req, res, query);
     return sendAdminError(res, 404, 'not_found', `No admin route ${method} ${path}.`);
   } catch (err) {
     if (err instanceof RangeError) return sendAdminError(res, 400, 'invalid_request', err.message);
