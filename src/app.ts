@@ -71,6 +71,8 @@ export interface AppOptions {
   log: Logger;
   /** How long `close` waits for in-flight requests before cutting them. */
   drainMs?: number;
+  /** How long `close` keeps serving, /readyz answering 503, before it closes the listener (a load balancer's time to notice). */
+  shutdownDelayMs?: number;
   flushIntervalMs?: number;
   /** How often the ledger's and the spool's files are checked for having been deleted (default 10 s). */
   fileCheckMs?: number;
@@ -226,6 +228,8 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     async close() {
       if (closing) return;
       closing = true;
+      // Not ready from now on, but still serving: a load balancer that probes /readyz stops sending first.
+      if (o.shutdownDelayMs) await new Promise((r) => setTimeout(r, o.shutdownDelayMs));
       ledger.stopWatching();
       const drained = new Promise<void>((ok) => server.close(() => ok()));
       server.closeIdleConnections();

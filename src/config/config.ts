@@ -20,6 +20,8 @@ export interface Config {
     idleTimeoutMs: number;
     /** Time a client has to send its whole request (headers and body); past it, 408. */
     requestTimeoutMs: number;
+    /** After a stop signal, how long /readyz answers 503 while everything is still served, before the listener closes. */
+    shutdownDelayMs: number;
     /** Browser origins allowed on the API routes; CORS is off when absent. */
     cors: { origins: string[] } | undefined;
     /** PEM files (absolute paths) to serve HTTPS with; plain HTTP when absent. */
@@ -123,6 +125,7 @@ export const DEFAULTS = {
   idleTimeoutMs: 600_000,
   // Node's own default: a client has 5 minutes to send its whole request.
   requestTimeoutMs: 300_000,
+  shutdownDelayMs: 0,
 } as const;
 
 /** The `storage` section as the file gives it (validated by the schema). */

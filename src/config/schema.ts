@@ -88,6 +88,7 @@ export const fileSchema = z.strictObject({
       first_byte_timeout_ms: z.number().int().positive().optional(),
       idle_timeout_ms: z.number().int().positive().optional(),
       request_timeout_ms: z.number().int().positive().optional(),
+      shutdown_delay_ms: z.number().int().min(0).max(600_000, 'must be at most 600000 (10 minutes)').optional(),
       cors: z.strictObject({ origins: z.array(corsOrigin).min(1, 'needs at least one origin (or leave cors out)') }).optional(),
       tls: z.strictObject({ cert: z.string().min(1, 'must name a PEM file'), key: z.string().min(1, 'must name a PEM file') }).optional(),
     })

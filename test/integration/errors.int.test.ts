@@ -288,3 +288,19 @@ describe('routing and keys', () => {
     expect(await h.rows()).toEqual([]);
   });
 });
+
+describe('a gateway shutting down with server.shutdown_delay_ms', () => {
+  it('answers /readyz with 503 while it still serves everything, then closes', async () => {
+    const h = await startHarness({ shutdownDelayMs: 600 });
+    const closed = h.tollgate.close();
+    const ready = await request(`${h.url}/readyz`);
+    expect(ready.statusCode).toBe(503);
+    expect(await ready.body.json()).toEqual({ status: 'not ready' });
+    const health = await request(`${h.url}/healthz`);
+    await health.body.dump();
+    expect(health.statusCode).toBe(200);
+    await closed;
+    await expect(request(`${h.url}/healthz`)).rejects.toThrow();
+    await h.close();
+  });
+});

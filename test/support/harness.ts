@@ -47,6 +47,8 @@ export interface HarnessOptions {
   maxBodyBytes?: number;
   /** The time a client has to send its whole request (Node's 5 minutes by default). */
   requestTimeoutMs?: number;
+  /** After close() begins, how long the gateway keeps serving with /readyz at 503 (none by default). */
+  shutdownDelayMs?: number;
   /** Turns spend controls on; unset fields take test defaults (memory counters, no rules, a recording alert sink). */
   policy?: Partial<PolicyOptions>;
   /** Configured routes (deployments, retries, fallbacks), built against the fake's URL. */
@@ -164,6 +166,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     flushIntervalMs: 5,
     fileCheckMs: o.fileCheckMs,
     drainMs: 1000,
+    shutdownDelayMs: o.shutdownDelayMs,
     policy: o.policy ? testPolicy(o.policy) : undefined,
     routing: o.routing?.(fake.url),
     routingRules: o.routingRules,

@@ -52,6 +52,7 @@ export function serveCommand(program: Command, io: Io): void {
       price: pricer,
       maxBodyBytes: config.server.maxBodyBytes,
       requestTimeoutMs: config.server.requestTimeoutMs,
+      shutdownDelayMs: config.server.shutdownDelayMs,
       focus: async () => (await import('../../focus/context.js')).focusContext(config),
       proxies,
       tls: config.server.tls,
