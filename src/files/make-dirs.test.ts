@@ -30,6 +30,8 @@ describe('makeDirs', () => {
     const root = fresh();
     writeFileSync(join(root, 'f'), '');
     expect(() => makeDirs(join(root, 'f', 'x'))).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
+    // Deeper below it too, naming the file in the words the docs show.
+    expect(() => makeDirs(join(root, 'f', 'x', 'spool'))).toThrow(`ENOTDIR: "${join(root, 'f')}" exists but is not a folder (a file, or a symlink to nothing)`);
   });
 
   it('follows a symlink to a folder', () => {

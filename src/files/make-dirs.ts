@@ -12,7 +12,7 @@ import { dirname, resolve } from 'node:path';
 export function makeDirs(dir: string): void {
   const missing: string[] = [];
   for (let d = resolve(dir); ; ) {
-    const st = statSync(d, { throwIfNoEntry: false });
+    const st = statOf(d);
     if (st) {
       if (!st.isDirectory()) throw notADirectory(d);
       break;
@@ -30,6 +30,16 @@ export function makeDirs(dir: string): void {
       // Made meanwhile by another process, or there but not a folder (a dangling symlink).
       if (!statSync(d, { throwIfNoEntry: false })?.isDirectory()) throw notADirectory(d);
     }
+  }
+}
+
+/** The folder's stat, or undefined when it is missing, also under a file (ENOTDIR: its parent then says why). */
+function statOf(path: string): ReturnType<typeof statSync> {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw err;
   }
 }
 
