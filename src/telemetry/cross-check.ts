@@ -1,4 +1,5 @@
 import { formatUsd } from '../core/money.js';
+import { undated } from '../pricing/model-id.js';
 import type { AggregateRow, TelemetryTotals } from '../storage/ports.js';
 
 interface Tokens {
@@ -33,11 +34,7 @@ const missing = (counters: Tokens, ledger: Tokens) => CLASSES.reduce((n, c) => n
  * model the provider reports serving, often a dated snapshot (`claude-sonnet-4-5-20250929`).
  */
 export function modelFamily(model: string): string {
-  return model
-    .trim()
-    .toLowerCase()
-    .replace(/\[[^\]]*\]$/, '')
-    .replace(/(?:-\d{8}|@\d{8}|-\d{4}-\d{2}-\d{2}|-latest)$/, '');
+  return undated(model.trim().replace(/\[[^\]]*\]$/, ''));
 }
 
 /**
