@@ -45,40 +45,39 @@ export function modelFamily(model: string): string {
  */
 export function crossCheck(counters: readonly TelemetryTotals[], ledger: readonly AggregateRow[]): CrossCheckRow[] {
   const key = (session: string, model: string) => `${session}\u0000${modelFamily(model)}`;
-  const held = new Map<string, Tokens & { requests: number; picos: bigint }>();
-  for (const r of ledger) {
-    const k = key(r.keys[0] ?? '', r.keys[1] ?? '');
-    const t = held.get(k) ?? { requests: 0, input_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, output_tokens: 0, cost_usd: '', picos: 0n };
-    t.requests += r.requests;
-    t.input_tokens += Math.max(0, r.inputTokens - r.cacheReadTokens - r.cacheWriteTokens);
-    t.cache_read_tokens += r.cacheReadTokens;
-    t.cache_write_tokens += r.cacheWriteTokens;
-    t.output_tokens += r.outputTokens;
-    t.picos += r.costPicos;
-    held.set(k, t);
-  }
-  const counted = new Map<string, { session: string; model: string; tokens: Tokens; picos: bigint }>();
+  const held = new Map<string, Sum>();
+  for (const r of ledger) add(held, key(r.keys[0] ?? '', r.keys[1] ?? ''), r.requests, [Math.max(0, r.inputTokens - r.cacheReadTokens - r.cacheWriteTokens), r.cacheReadTokens, r.cacheWriteTokens, r.outputTokens], r.costPicos);
+  const counted = new Map<string, Sum>();
+  const named = new Map<string, { session: string; model: string }>();
   for (const c of counters) {
     const k = key(c.sessionId, c.model);
-    const e = counted.get(k) ?? { session: c.sessionId, model: modelFamily(c.model), tokens: { input_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, output_tokens: 0, cost_usd: '' }, picos: 0n };
-    e.tokens.input_tokens += c.inputTokens;
-    e.tokens.cache_read_tokens += c.cacheReadTokens;
-    e.tokens.cache_write_tokens += c.cacheCreationTokens;
-    e.tokens.output_tokens += c.outputTokens;
-    e.picos += c.costPicos;
-    counted.set(k, e);
+    add(counted, k, 0, [c.inputTokens, c.cacheReadTokens, c.cacheCreationTokens, c.outputTokens], c.costPicos);
+    named.set(k, { session: c.sessionId, model: modelFamily(c.model) });
   }
   return [...counted].map(([k, c]) => {
+    const fromCounters = tokensOf(c);
     const l = held.get(k);
-    const fromCounters: Tokens = { ...c.tokens, cost_usd: formatUsd(c.picos) };
-    const fromLedger = {
-      requests: l?.requests ?? 0,
-      input_tokens: l?.input_tokens ?? 0,
-      cache_read_tokens: l?.cache_read_tokens ?? 0,
-      cache_write_tokens: l?.cache_write_tokens ?? 0,
-      output_tokens: l?.output_tokens ?? 0,
-      cost_usd: formatUsd(l?.picos ?? 0n),
-    };
-    return { session: c.session, model: c.model, counters: fromCounters, ledger: fromLedger, missing_tokens: missing(fromCounters, fromLedger) };
+    const fromLedger = { requests: l?.requests ?? 0, ...tokensOf(l) };
+    return { ...named.get(k)!, counters: fromCounters, ledger: fromLedger, missing_tokens: missing(fromCounters, fromLedger) };
   });
+}
+
+/** Requests, tokens by class (in CLASSES order) and cost, summed per session and model family. */
+interface Sum {
+  requests: number;
+  tokens: number[];
+  picos: bigint;
+}
+
+function add(sums: Map<string, Sum>, k: string, requests: number, tokens: readonly number[], picos: bigint): void {
+  const s = sums.get(k) ?? { requests: 0, tokens: CLASSES.map(() => 0), picos: 0n };
+  s.requests += requests;
+  tokens.forEach((n, i) => (s.tokens[i]! += n));
+  s.picos += picos;
+  sums.set(k, s);
+}
+
+function tokensOf(s: Sum | undefined): Tokens {
+  const [input_tokens = 0, cache_read_tokens = 0, cache_write_tokens = 0, output_tokens = 0] = s?.tokens ?? [];
+  return { input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, cost_usd: formatUsd(s?.picos ?? 0n) };
 }
