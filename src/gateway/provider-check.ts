@@ -1,5 +1,6 @@
 import type { Dialect } from '../core/api.js';
 import type { Dispatcher } from 'undici';
+import type { ThroughProxy } from '../egress/dispatcher.js';
 import { request } from '../egress/undici-core.js';
 import { upstreamFailure } from './upstream.js';
 import { ANTHROPIC_VERSION } from '../providers/anthropic/credential.js';
@@ -31,20 +32,25 @@ const CHECK_TIMEOUT_MS = 10_000;
  * Lists a provider's models with the key Tollgate holds for it (no tokens spent), as the
  * gateway would reach it (through the proxy, with its headers): does it answer, and does it
  * take the key. Without a key (clients pass their own), an answer at all is what is checked.
+ * `proxy` (shown, its password hidden) is the one the agent sends this provider through.
  */
-export async function checkUpstream(agent: Dispatcher, u: CheckedUpstream, timeoutMs = CHECK_TIMEOUT_MS): Promise<UpstreamCheck> {
+export async function checkUpstream(agent: Dispatcher, u: CheckedUpstream, o: { timeoutMs?: number; proxy?: string } = {}): Promise<UpstreamCheck> {
+  const timeoutMs = o.timeoutMs ?? CHECK_TIMEOUT_MS;
   const { path, headers } = modelList(u);
   const url = `${u.baseUrl}${path}`;
   const started = performance.now();
   let status: number;
+  const signal = AbortSignal.timeout(timeoutMs);
   try {
     const target = new URL(url);
-    const res = await request(agent, { origin: target.origin, path: target.pathname + target.search, method: 'GET', headers: { accept: 'application/json', ...headers }, signal: AbortSignal.timeout(timeoutMs) });
+    const res = await request(agent, { origin: target.origin, path: target.pathname + target.search, method: 'GET', headers: { accept: 'application/json', ...headers }, signal });
     status = res.statusCode;
     await res.body.dump().catch(() => undefined);
   } catch (err) {
-    const aborted = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-    return { name: u.name, url, ok: false, detail: aborted ? `${u.baseUrl} gave no answer within ${timeoutMs / 1000} s` : upstreamFailure(err, url).message };
+    // The gateway's dispatcher marks its own requests' errors with the proxy; this request's handler is undici's.
+    if (o.proxy !== undefined && typeof err === 'object' && err !== null) (err as Error & Partial<ThroughProxy>).proxy ??= o.proxy;
+    // Our own timer, not the error's name: undici reports a proxy's refusal as an AbortError too.
+    return { name: u.name, url, ok: false, detail: signal.aborted ? `${u.baseUrl} gave no answer within ${timeoutMs / 1000} s` : upstreamFailure(err, url).message };
   }
   const ms = Math.round(performance.now() - started);
   const seen = { name: u.name, url, status, ms };

@@ -90,6 +90,28 @@ describe('tollgate check', () => {
     }
   });
 
+  it('names the proxy and what it wants when it refuses the tunnel (407), at once rather than as a timeout', async () => {
+    const port = new URL(fake.url).port;
+    const guarded = await startFakeProxy({ hosts: { 'models.test': '127.0.0.1' }, credentials: 'alice:s3cret' });
+    const config = configFile(`storage: { sqlite: "${db}" }\nproviders:\n  - { name: openai, dialect: openai, base_url: "http://models.test:${port}", api_key: sk-o }\n`);
+    process.env.HTTP_PROXY = guarded.url;
+    try {
+      const started = Date.now();
+      const r = await check(['--config', config, '--json']);
+      expect(r.code).toBe(1);
+      const parts = JSON.parse(r.out) as { part: string; ok: boolean; detail: string }[];
+      expect(parts.find((p) => p.part === 'provider openai')).toEqual({
+        part: 'provider openai',
+        ok: false,
+        detail: `The proxy ${guarded.url} refused to connect to the upstream http://models.test:${port} (HTTP 407): it asks for credentials (give them in the proxy URL, http://user:password@host:port).`,
+      });
+      expect(Date.now() - started).toBeLessThan(9_000);
+    } finally {
+      delete process.env.HTTP_PROXY;
+      await guarded.close();
+    }
+  });
+
   it('does not make a ledger that is not there yet', async () => {
     const missing = join(mkdtempSync(join(tmpdir(), 'tollgate-check-')), 'new.db');
     const config = configFile(`storage: { sqlite: "${missing}" }\nproviders:\n  - { name: openai, dialect: openai, base_url: "${fake.url}", api_key: sk-o }\n`);

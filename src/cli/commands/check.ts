@@ -110,10 +110,10 @@ async function checkUpstreams(config: Config): Promise<Checked[]> {
   try {
     const checked = await Promise.all(
       configuredUpstreams(config).map(async (u) => {
-        const c = await checkUpstream(agent, u);
+        const proxy = proxies ? proxyFor(proxies, u.baseUrl) : undefined;
+        const c = await checkUpstream(agent, u, { proxy: proxy?.shown });
         // A failure on the way names the proxy itself (upstreamFailure).
-        const via = c.ok && proxies ? proxyFor(proxies, u.baseUrl) : undefined;
-        return { part: `${u.kind} ${u.name}`, ok: c.ok, detail: `${c.detail}${via ? `, through ${via.shown}` : ''}` };
+        return { part: `${u.kind} ${u.name}`, ok: c.ok, detail: `${c.detail}${c.ok && proxy ? `, through ${proxy.shown}` : ''}` };
       }),
     );
     return [...(proxies ? [{ part: 'proxy', ok: true, detail: describeProxies(proxies) }] : []), ...checked];
