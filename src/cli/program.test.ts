@@ -25,4 +25,10 @@ describe('the tollgate program', () => {
     expect(await run(['reprt'], typo)).toBe(2);
     expect(typo.text()).toMatch(/Did you mean report\?/);
   });
+
+  it('answers a mistyped flag with its error and a pointer to the help, not the help itself', async () => {
+    const bad = capture();
+    expect(await run(['report', '--bogus'], bad)).toBe(2);
+    expect(bad.text()).toBe("error: unknown option '--bogus'\n(add --help for the commands and options)\n");
+  });
 });

@@ -1,6 +1,6 @@
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { type Io, stdio } from './output.js';
-import { runProgram } from './run-program.js';
+import { newProgram, runProgram } from './run-program.js';
 
 type AddCommand = (program: Command, io: Io) => void;
 
@@ -31,12 +31,7 @@ const COMMANDS: Record<string, () => Promise<AddCommand>> = {
  * or for a name that is not a command, all of them (help, suggestions for a typo).
  */
 export async function buildProgram(io: Io = stdio, only?: string): Promise<Command> {
-  const program = new Command('tollgate')
-    .description('Tollgate: a self-hosted control plane for AI token spend')
-    .version('0.1.0')
-    .exitOverride()
-    .configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t) })
-    .showHelpAfterError();
+  const program = newProgram(io).description('Tollgate: a self-hosted control plane for AI token spend').version('0.1.0');
   const names = only !== undefined && Object.hasOwn(COMMANDS, only) ? [only] : Object.keys(COMMANDS);
   for (const add of await Promise.all(names.map((n) => COMMANDS[n]!()))) add(program, io);
   return program;

@@ -1,6 +1,18 @@
-import { type Command, CommanderError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { describeStartupError } from './startup-error.js';
 import { CommandError, type Io, UsageError } from './output.js';
+
+/**
+ * The `tollgate` program before its commands. A mistyped flag or command gets its error and a
+ * pointer to the help, not the help itself: the root's help is forty lines, and the error
+ * scrolled out of sight above it.
+ */
+export function newProgram(io: Io): Command {
+  return new Command('tollgate')
+    .exitOverride()
+    .configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t) })
+    .showHelpAfterError('(add --help for the commands and options)');
+}
 
 /** Runs a commander program and turns every failure into one clear line and an exit code. */
 export async function runProgram(program: Command, argv: string[], io: Io): Promise<number> {
@@ -32,9 +44,8 @@ export async function runProgram(program: Command, argv: string[], io: Io): Prom
  * without loading the gateway and the other commands (an hourly cron pays for what it uses).
  */
 export async function runImportOnly(argv: string[], io: Io): Promise<number> {
-  const { Command } = await import('commander');
   const { importCommand } = await import('./commands/import.js');
-  const program = new Command('tollgate').exitOverride().configureOutput({ writeOut: (t) => io.out(t), writeErr: (t) => io.err(t) }).showHelpAfterError();
+  const program = newProgram(io);
   importCommand(program, io);
   return runProgram(program, argv, io);
 }
