@@ -26,6 +26,14 @@ export class Changes {
     if (known) this.maybeStored.add(id);
   }
 
+  /**
+   * Like `put`, but an earlier copy of the record already pending under `id` is kept: what a
+   * later run does too, its plain insert ignoring an id the ledger has.
+   */
+  putFirst(id: string, row: PendingRow): void {
+    if (!this.pending.has(id)) this.put(id, row);
+  }
+
   remove(id: string): void {
     this.pending.delete(id);
     this.removed.add(id);

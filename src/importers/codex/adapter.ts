@@ -48,7 +48,9 @@ function codexRun(ctx: RunContext): SourceRun {
       if (!e) return;
       const f = file!;
       const s = { ...state };
-      ctx.changes.put(codexRowId(e), { build: () => row(ctx, e, s, f) });
+      // Files are read in path order, which is time order under sessions/YYYY/MM/DD: the first
+      // copy of an event is the session that made it, not a fork that copied it.
+      ctx.changes.putFirst(codexRowId(e), { build: () => row(ctx, e, s, f) });
     },
     endFile: () => state,
     memory: () => undefined,

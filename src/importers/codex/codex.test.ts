@@ -47,6 +47,29 @@ describe('Codex CLI rollouts', () => {
     expect(totals(importer('codex', logs.dir).run().rows)).toMatchObject({ rows: 1, input: 500 });
   });
 
+  it('leaves an event a forked session copied with the session that made it', () => {
+    const own = [meta(), context('gpt-5'), count(1, { last_token_usage: usage(500, 0, 50) })];
+    const fork = [meta({ id: 'sess-fork', forked_from_id: 'sess-1' }), ...own.slice(1), count(30, { last_token_usage: usage(700, 0, 70) })];
+    const logs = logDir({ [file]: own, 'sessions/2026/11/21/rollout-2026-11-21T09-00-00-sess-fork.jsonl': fork });
+    const bySession = (rows: { sessionId: string | null; inputTokens: number }[]) => rows.map((r) => [r.sessionId, r.inputTokens]).sort();
+    expect(bySession(importer('codex', logs.dir).run().rows)).toEqual([
+      ['sess-1', 500],
+      ['sess-fork', 700],
+    ]);
+  });
+
+  it('starts the cumulative totals again when another session begins in the same file', () => {
+    const logs = logDir({
+      [file]: [meta(), context('gpt-5'), count(1, { total_token_usage: usage(40_000, 0, 1000) }), meta({ id: 'sess-2' }), context('gpt-5', 40), count(50, { total_token_usage: usage(3000, 0, 100) }), count(55, { total_token_usage: usage(5000, 0, 300) })],
+    });
+    const rows = importer('codex', logs.dir).run().rows.map((r) => [r.sessionId, r.inputTokens, r.outputTokens]);
+    expect(rows).toEqual([
+      ['sess-1', 40_000, 1000],
+      ['sess-2', 3000, 100],
+      ['sess-2', 2000, 200],
+    ]);
+  });
+
   it('counts an identical last_token_usage at another time again (no totals to tell a repeat)', () => {
     const logs = logDir({ [file]: [meta(), context('gpt-5'), count(1, { last_token_usage: usage(500, 0, 50) }), count(9, { last_token_usage: usage(500, 0, 50) })] });
     expect(totals(importer('codex', logs.dir).run().rows)).toMatchObject({ rows: 2, input: 1000 });

@@ -60,7 +60,11 @@ export function codexLine(line: Json, s: CodexFileState): CodexUsageEvent | unde
   if (!isObject(payload)) return undefined;
   const stamp = typeof line.timestamp === 'string' ? line.timestamp : undefined;
   if (line.type === 'session_meta') {
-    if (typeof payload.id === 'string') s.session = payload.id;
+    if (typeof payload.id === 'string') {
+      // Another session's cumulative totals start again from zero.
+      if (s.session !== null && payload.id !== s.session) s.cumulative = null;
+      s.session = payload.id;
+    }
     if (typeof payload.cwd === 'string') s.cwd = payload.cwd;
     // A sub-agent thread starts by replaying its parent's token counts, all stamped with its start second.
     if (JSON.stringify(payload.source ?? null).includes('thread_spawn')) s.replaySecond = stamp?.slice(0, 19) ?? null;
