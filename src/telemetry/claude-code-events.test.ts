@@ -81,5 +81,7 @@ describe('claude_code.api_request events', () => {
 
   it('rejects an event without a model', () => {
     expect(claudeCodeCall(record({ input_tokens: 5 }))).toEqual({ reject: 'a claude_code.api_request event has no model attribute' });
+    // A model sent as an int that is not a number reads as no value (it was a model named "0").
+    expect(claudeCodeCall(record({ input_tokens: 5, model: null }))).toEqual({ reject: 'a claude_code.api_request event has no model attribute' });
   });
 });

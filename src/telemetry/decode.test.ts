@@ -15,6 +15,15 @@ const logs = (value: string) =>
   );
 
 describe('decodeRequest', () => {
+  it('reads an int or double that is not a number as no value, not as 0', () => {
+    const d = decodeRequest('logs', 'json', logs('{"intValue":"abc"}'));
+    expect(d.items[0]!.attrs.deep).toBeNull();
+    expect(decodeRequest('logs', 'json', logs('{"intValue":""}')).items[0]!.attrs.deep).toBeNull();
+    expect(decodeRequest('logs', 'json', logs('{"doubleValue":"NaN"}')).items[0]!.attrs.deep).toBeNull();
+    expect(decodeRequest('logs', 'json', logs('{"intValue":"42"}')).items[0]!.attrs.deep).toBe(42);
+    expect(decodeRequest('logs', 'json', logs('{"doubleValue":0.5}')).items[0]!.attrs.deep).toBe(0.5);
+  });
+
   it('reads nested attribute values', () => {
     const d = decodeRequest('logs', 'json', logs(nested(2)));
     expect(d.items[0]!.attrs.deep).toEqual([['x']]);

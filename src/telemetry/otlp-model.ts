@@ -78,6 +78,12 @@ function num(v: unknown): number {
   return typeof n === 'number' && Number.isFinite(n) ? n : 0;
 }
 
+/** An int or double attribute's value, or null when it is not a number: not 0, which would read as a count sent. */
+function numberValue(v: unknown): number | null {
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) ? n : null;
+}
+
 const MAX_UINT64 = 2n ** 64n - 1n;
 
 /** A fixed64 time: digits beyond 64 bits (JSON allows them, protobuf cannot carry them) read as unset. */
@@ -108,8 +114,8 @@ export function anyValue(v: unknown, enc: Encoding, depth = 0): AttrValue {
   const o = v as Tree;
   if ('stringValue' in o) return text(o.stringValue);
   if ('boolValue' in o) return o.boolValue === true;
-  if ('intValue' in o) return num(o.intValue);
-  if ('doubleValue' in o) return num(o.doubleValue);
+  if ('intValue' in o) return numberValue(o.intValue);
+  if ('doubleValue' in o) return numberValue(o.doubleValue);
   if (depth >= MAX_VALUE_DEPTH) return null;
   if ('arrayValue' in o) return list(child(o, 'arrayValue') ?? {}, 'values', 'arrayValue').map((x) => anyValue(x, enc, depth + 1));
   if ('kvlistValue' in o) return attributes(list(child(o, 'kvlistValue') ?? {}, 'values', 'kvlistValue'), enc, depth + 1);
