@@ -78,6 +78,28 @@ const engines: [string, () => Promise<Storage>][] = [
   ['Postgres', () => openPostgres({ url: TEST_PG_URL, schema: SCHEMA, maxConnections: 2 })],
 ];
 
+describe('outcome report ties', () => {
+  it('credits a tie in spend and requests to the lower key, whatever order storage returns the groups in', async () => {
+    const s = openSqlite(':memory:');
+    try {
+      await s.ledger.insert([
+        sampleRow({ id: 'tie-a', ts: T, sessionId: 't0', project: 'alpha', costPicos: usd(1) }),
+        sampleRow({ id: 'tie-b', ts: T, sessionId: 't0', project: 'beta', costPicos: usd(1) }),
+      ]);
+      await s.outcomes.add(parseOutcome({ id: 'pr-t0', kind: 'pr_merged', session: 't0', ts: T + 60_000 }, T));
+      const window = { since: T - 3_600_000, until: T + 3_600_000, by: 'project' as const };
+      // Postgres hashes its groups: the same rows may come back in any order.
+      const reversed = { ...s.ledger, aggregate: async (q: Parameters<typeof s.ledger.aggregate>[0]) => (await s.ledger.aggregate(q)).reverse() };
+      for (const ledger of [s.ledger, reversed]) {
+        const r = await outcomeReport(ledger, s.outcomes, window);
+        expect(r.rows.filter((x) => x.outcomeMicros > 0n).map((x) => x.key)).toEqual(['alpha']);
+      }
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe.each(engines)('outcome report by session on %s', (_name, open) => {
   it('credits an outcome naming only a user or a tag to the session that spent the most for it', async () => {
     const s = await open();

@@ -103,6 +103,16 @@ export async function outcomeReport(ledger: LedgerStore, outcomes: OutcomeStore,
   return { query: q, rows: all, total };
 }
 
+/**
+ * More spend, then more requests, then the lower key: storage returns groups in no set order
+ * (Postgres hashes them), so a tie must not go to whichever came first.
+ */
+function outranks(r: AggregateRow, best: AggregateRow): boolean {
+  if (r.costPicos !== best.costPicos) return r.costPicos > best.costPicos;
+  if (r.requests !== best.requests) return r.requests > best.requests;
+  return r.keys[1]! < best.keys[1]!;
+}
+
 async function creditedTo(o: OutcomeEvent, by: Dimension, pairs: (anchor: Dimension) => Promise<AggregateRow[]>): Promise<string> {
   if (by === 'session' && o.sessionId !== null) return o.sessionId;
   if (by === 'user' && o.user !== null) return o.user;
@@ -117,7 +127,7 @@ async function creditedTo(o: OutcomeEvent, by: Dimension, pairs: (anchor: Dimens
     let best: AggregateRow | undefined;
     for (const r of await pairs(dim)) {
       if (r.keys[0] !== value || r.keys[1] === '') continue;
-      if (!best || r.costPicos > best.costPicos || (r.costPicos === best.costPicos && r.requests > best.requests)) best = r;
+      if (!best || outranks(r, best)) best = r;
     }
     if (best) return best.keys[1]!;
   }
