@@ -141,7 +141,7 @@ export function rowValues(r: LedgerRow, bool: (b: boolean) => unknown): unknown[
     r.project,
     r.sessionId,
     r.client,
-    JSON.stringify(r.tags),
+    JSON.stringify(inKeyOrder(r.tags)),
     bool(r.stream),
     r.status,
     r.outcome,
@@ -172,6 +172,21 @@ export function rowValues(r: LedgerRow, bool: (b: boolean) => unknown): unknown[
 }
 
 /** Rebuilds a row from a database record keyed by column name. */
+/**
+ * Tags with their names in one order, sorted (JavaScript puts names that are whole numbers
+ * first whatever is done). Postgres's jsonb keeps its own order (shorter names first), SQLite's
+ * text the order the client sent: read back in one order, a row exports the same bytes from either store.
+ */
+export function inKeyOrder(tags: Record<string, string>): Record<string, string> {
+  const names = Object.keys(tags);
+  let sorted = true;
+  for (let i = 1; i < names.length && sorted; i++) sorted = names[i - 1]! < names[i]!;
+  if (sorted) return tags;
+  const out: Record<string, string> = {};
+  for (const name of names.sort()) out[name] = tags[name]!;
+  return out;
+}
+
 export function rowFromRecord(rec: Record<string, unknown>): LedgerRow {
   const num = (k: string): number => Number(rec[k] ?? 0);
   const str = (k: string): string | null => (rec[k] === null || rec[k] === undefined ? null : scalarText(rec[k]));
@@ -190,7 +205,7 @@ export function rowFromRecord(rec: Record<string, unknown>): LedgerRow {
     project: str('project'),
     sessionId: str('session_id'),
     client: str('client'),
-    tags: (typeof tags === 'string' ? JSON.parse(tags) : (tags ?? {})) as Record<string, string>,
+    tags: inKeyOrder((typeof tags === 'string' ? JSON.parse(tags) : (tags ?? {})) as Record<string, string>),
     stream: rec.stream === true || Number(rec.stream) === 1,
     status: num('status'),
     outcome: String(rec.outcome) as LedgerRow['outcome'],

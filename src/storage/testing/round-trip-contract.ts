@@ -3,6 +3,7 @@ import { expect, it } from 'vitest';
 import type { Storage } from '../ports.js';
 import { storableRow } from '../storable.js';
 import { ledgerRow } from './row-arbitrary.js';
+import { sampleRow } from './rows.js';
 
 /** Any row is stored and read back as storage keeps it. Part of storageContract. */
 export function roundTripContract(open: () => Promise<Storage>): void {
@@ -26,6 +27,17 @@ export function roundTripContract(open: () => Promise<Storage>): void {
         }),
         { seed: 20261205, numRuns: 30 },
       );
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('reads tags back with their names sorted, whatever order they were sent in (exports match across stores)', async () => {
+    const s = await open();
+    try {
+      const row = { ...sampleRow({ id: 'rt-tag-order' }), tags: { zeta: '1', workflow: 'review', a: '2', env: 'prod' } };
+      await s.ledger.insert([row]);
+      expect(JSON.stringify((await s.ledger.get(row.id))!.tags)).toBe('{"a":"2","env":"prod","workflow":"review","zeta":"1"}');
     } finally {
       await s.close();
     }
