@@ -83,6 +83,11 @@ export function toGatewayError(err: unknown): GatewayError {
  */
 export class SetupError extends Error {}
 
+/** Storage cannot take or give rows now (down, locked, full): the caller may retry; not a bug. */
+export class StorageUnavailableError extends Error {
+  override readonly name = 'StorageUnavailableError';
+}
+
 /**
  * Why a request made with fetch failed: fetch's own message is "fetch failed", and the
  * useful part (ECONNREFUSED, ENOTFOUND, a TLS problem…) is in its `cause`.

@@ -2,6 +2,7 @@ import type { LedgerRow } from '../core/ledger-row.js';
 
 import { decodeRow, encodeRow } from './row-codec.js';
 import { TimedOut, within } from '../core/within.js';
+import { StorageUnavailableError } from '../core/errors.js';
 import type { Spool } from './spool.js';
 
 /**
@@ -167,7 +168,7 @@ export class LedgerWriter {
       } finally {
         this.flushing = undefined;
       }
-      if (this.failures > 0) throw new Error('ledger: storage is failing; rows stay in the spool');
+      if (this.failures > 0) throw new StorageUnavailableError('ledger: storage is failing; rows stay in the spool');
     }
   }
 

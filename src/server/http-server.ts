@@ -5,6 +5,7 @@ import { newRequestId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Gateway } from '../gateway/proxy.js';
 import { isClientLeft, markRefused } from '../gateway/read-body.js';
+import { isStorageTrouble } from '../storage/storage-trouble.js';
 import { openaiErrorType } from '../providers/openai/render-error.js';
 import type { Signal } from '../telemetry/otlp-model.js';
 import { otlpSignal } from '../telemetry/receiver.js';
@@ -61,6 +62,13 @@ export function createHttpServer(deps: ServerDeps): Server | HttpsServer {
       if (isClientLeft(err)) {
         deps.log.debug('client left before its request was read', { path });
         return void res.destroy();
+      }
+      if (isStorageTrouble(err)) {
+        // Storage down or locked: the admin reads can be retried; the gateway keeps serving and spooling.
+        deps.log.warn('storage unavailable for a request', { path, err: String(err) });
+        if (res.headersSent) return void res.destroy();
+        res.setHeader('retry-after', '5');
+        return sendAdminError(res, 503, 'storage_unavailable', 'Tollgate cannot reach its storage now (the gateway goes on serving, its rows kept in the spool); retry shortly.');
       }
       deps.log.error('unhandled error in request', { path, err: String(err) });
       if (!res.headersSent) sendAdminError(res, 500, 'internal', 'Tollgate hit an internal error.');

@@ -4,6 +4,7 @@ import { page, paragraph } from '../alerts/html-page.js';
 import { groupFilterOf } from '../explain/explain.js';
 import { forecastBudgets } from '../forecast/budgets.js';
 import { isClientLeft } from '../gateway/read-body.js';
+import { isStorageTrouble } from '../storage/storage-trouble.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import type { RateBook } from '../pricing/unit-rates.js';
 import type { LedgerStore } from '../storage/ports.js';
@@ -59,6 +60,10 @@ export async function handleUi(deps: UiDeps, req: IncomingMessage, res: ServerRe
     if (res.headersSent || isClientLeft(err)) return void res.destroy();
     if (err instanceof FormTooLarge) return sendPage(res, 413, renderLogin(`The form is larger than ${MAX_FORM / 1024} KB.`), { connection: 'close' });
     if (err instanceof RangeError) return sendPage(res, 400, page('Not understood', paragraph(err.message)));
+    if (isStorageTrouble(err)) {
+      deps.log.warn('dashboard: storage unavailable', { path, err: String(err) });
+      return sendPage(res, 503, page('Storage unavailable', paragraph('Tollgate cannot reach its storage now; the gateway goes on serving and keeps its rows in the spool. Reload in a moment.')), { 'retry-after': '5' });
+    }
     deps.log.error('dashboard failed', { path, err: String(err) });
     sendPage(res, 500, page('Something went wrong', paragraph('Tollgate could not read the ledger for this page; the gateway log has the details.')));
   }

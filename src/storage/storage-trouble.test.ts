@@ -13,8 +13,8 @@ describe('isStorageTrouble', () => {
   });
 
   it('reads the class of a Postgres SQLSTATE', () => {
-    // connection failure, deadlock, disk full, admin shutdown
-    for (const code of ['08006', '40P01', '53100', '57P01']) expect(isStorageTrouble(withCode(code)), code).toBe(true);
+    // connection failure, deadlock, disk full, admin shutdown, a password changed, the database dropped or renamed
+    for (const code of ['08006', '40P01', '53100', '57P01', '28P01', '3D000']) expect(isStorageTrouble(withCode(code)), code).toBe(true);
     // NUL in text, numeric out of range, not-null violation
     for (const code of ['22021', '22003', '23502']) expect(isStorageTrouble(withCode(code)), code).toBe(false);
   });

@@ -1,4 +1,4 @@
-import { errorCode } from '../core/errors.js';
+import { StorageUnavailableError, errorCode } from '../core/errors.js';
 
 /**
  * Whether a failed write was storage's trouble (locked, full, unreachable, shutting down)
@@ -6,6 +6,7 @@ import { errorCode } from '../core/errors.js';
  * SQLite says so in its result code, Postgres in the SQLSTATE's class, Node in its errno code.
  */
 export function isStorageTrouble(err: unknown): boolean {
+  if (err instanceof StorageUnavailableError) return true;
   const code = errorCode(err);
   if (code === undefined) return false;
   if (code.startsWith('SQLITE_')) return SQLITE_TROUBLE.test(code);
@@ -17,8 +18,9 @@ export function isStorageTrouble(err: unknown): boolean {
 const SQLITE_TROUBLE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|NOMEM|READONLY|CANTOPEN|PROTOCOL|CORRUPT|NOTADB|INTERRUPT|ABORT|PERM|AUTH|NOLFS)/;
 
 /**
- * 08 connection, 25 transaction state, 40 rollback (deadlock, serialization), 53 resources
- * (disk full, too many connections), 55 lock not available, 57 operator (shutdown, cancel),
- * 58 system (I/O), XX internal. Not 22 (data) or 23 (constraint): those are the rows'.
+ * 08 connection, 25 transaction state, 28 authorization (a password changed), 3D catalog (the
+ * database dropped or renamed), 40 rollback (deadlock, serialization), 53 resources (disk full,
+ * too many connections), 55 lock not available, 57 operator (shutdown, cancel), 58 system (I/O),
+ * XX internal. Not 22 (data) or 23 (constraint): those are the rows'.
  */
-const POSTGRES_TROUBLE_CLASSES = new Set(['08', '25', '40', '53', '55', '57', '58', 'XX']);
+const POSTGRES_TROUBLE_CLASSES = new Set(['08', '25', '28', '3D', '40', '53', '55', '57', '58', 'XX']);
