@@ -31,7 +31,7 @@ import { checkProviderKey, reachableCandidates } from './provider-keys.js';
 import type { ProviderTable, UpstreamProvider } from './select-provider.js';
 import { admitBatch, createsBatch } from './batch-admission.js';
 import { relay } from './relay.js';
-import { encodingError, parseJson, sendError } from './request-errors.js';
+import { MAX_MODEL_CHARS, encodingError, modelTooLong, parseJson, sendError } from './request-errors.js';
 import { inspectForm } from '../providers/shared/form-fields.js';
 import { requestDigest } from './request-digest.js';
 import { serveRouted } from './routed.js';
@@ -214,6 +214,11 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
       badBody = toGatewayError(err);
     }
   } else if (raw !== undefined && route.rawBody) info = inspectForm(adapter, route, raw, headers['content-type']) ?? info;
+  const longModel = modelTooLong(info.model);
+  if (longModel) {
+    badBody ??= longModel;
+    info = { ...info, model: info.model.slice(0, MAX_MODEL_CHARS) };
+  }
   facts.modelRequested = info.model;
   facts.stream = info.stream;
   if (route.api === 'anthropic.batches') info.gatewayBase = gatewayBase(headers, req.url);

@@ -13,6 +13,15 @@ export function parseJson(raw: Buffer): unknown {
   }
 }
 
+/** Longer than any provider's model id (Bedrock's inference-profile ARNs run to about 100 characters). */
+export const MAX_MODEL_CHARS = 256;
+
+/** A model name past MAX_MODEL_CHARS, refused: every ledger row and report would carry it. */
+export function modelTooLong(model: string): GatewayError | undefined {
+  if (model.length <= MAX_MODEL_CHARS) return undefined;
+  return new GatewayError('invalid_request', `The model name is ${model.length} characters long; Tollgate takes names of at most ${MAX_MODEL_CHARS}.`);
+}
+
 export function sendError(res: ServerResponse, adapter: DialectAdapter, err: GatewayError, id: string): void {
   const r = adapter.renderError(err, id);
   res.writeHead(r.status, { ...r.headers, 'content-length': Buffer.byteLength(r.body) });

@@ -1,4 +1,4 @@
-import { globToRegExp } from '../core/glob.js';
+import { compileGlob } from '../core/glob.js';
 import { modelNotAllowed } from './refusal.js';
 import type { ModelPolicy } from './rules.js';
 import { type Scope, type Subject, scopeMatches } from './scope.js';
@@ -12,7 +12,7 @@ export type ModelDecision =
 const SPECIFICITY: Partial<Record<Scope['kind'], number>> = { key: 5, user: 4, project: 3, team: 2, org: 1 };
 
 function matches(globs: readonly string[], model: string): boolean {
-  return globs.some((g) => globToRegExp(g).test(model));
+  return globs.some((g) => compileGlob(g).test(model));
 }
 
 /**
@@ -41,7 +41,7 @@ export function decideModel(policies: readonly ModelPolicy[], who: Omit<Subject,
 
   const ordered = [...applicable].sort((a, b) => (SPECIFICITY[b.scope.kind] ?? 0) - (SPECIFICITY[a.scope.kind] ?? 0));
   for (const p of ordered) {
-    const rule = p.rewrites.find((r) => globToRegExp(r.from).test(requested));
+    const rule = p.rewrites.find((r) => compileGlob(r.from).test(requested));
     if (!rule || rule.to.toLowerCase() === requested.toLowerCase()) continue;
     if (keep && p.allowKeep) break;
     return check(rule.to) ?? { allowed: true, model: rule.to, rewrittenFrom: requested, policyId: p.id };

@@ -1,4 +1,4 @@
-import { globToRegExp } from '../core/glob.js';
+import { type Glob, compileGlob } from '../core/glob.js';
 
 /**
  * What a budget, rate limit or model rule applies to. Written `kind:value`:
@@ -49,12 +49,12 @@ export function sameScope(a: Scope, b: Scope): boolean {
   return a.kind === b.kind && (a.kind === 'model' ? a.value.toLowerCase() === b.value.toLowerCase() : a.value === b.value);
 }
 
-const globCache = new Map<string, RegExp>();
+const globCache = new Map<string, Glob>();
 
 function globMatch(glob: string, value: string): boolean {
   let re = globCache.get(glob);
   if (!re) {
-    re = globToRegExp(glob);
+    re = compileGlob(glob);
     if (globCache.size > 10_000) globCache.clear();
     globCache.set(glob, re);
   }

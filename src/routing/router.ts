@@ -1,5 +1,5 @@
 import type { Dialect } from '../core/api.js';
-import { globToRegExp } from '../core/glob.js';
+import { type Glob, compileGlob } from '../core/glob.js';
 import { AffinityMap } from './affinity.js';
 import { Capacity } from './capacity.js';
 import { DeploymentHealth, type HealthChange, findOutlier } from './health.js';
@@ -58,7 +58,7 @@ export interface RouterOptions {
  */
 export class Router {
   readonly routes: readonly Route[];
-  private readonly matchers: { re: RegExp; route: Route }[];
+  private readonly matchers: { glob: Glob; route: Route }[];
   private readonly byModel = new Map<string, Route | null>();
   private readonly states = new Map<string, State>();
   private readonly affinity = new AffinityMap();
@@ -78,7 +78,7 @@ export class Router {
     this.now = o.now ?? Date.now;
     this.random = o.random ?? Math.random;
     this.onError = o.onError ?? (() => undefined);
-    this.matchers = routes.map((route) => ({ re: globToRegExp(route.model), route }));
+    this.matchers = routes.map((route) => ({ glob: compileGlob(route.model), route }));
     this.ids = routes.flatMap((r) => r.deployments.map((d) => d.id));
     for (const route of routes) {
       const peers: State[] = [];
@@ -100,7 +100,7 @@ export class Router {
     const key = dialect + '\u0000' + model;
     let r = this.byModel.get(key);
     if (r === undefined) {
-      r = this.matchers.find((m) => m.route.deployments[0]?.dialect === dialect && m.re.test(model))?.route ?? null;
+      r = this.matchers.find((m) => m.route.deployments[0]?.dialect === dialect && m.glob.test(model))?.route ?? null;
       if (this.byModel.size > 10_000) this.byModel.clear();
       this.byModel.set(key, r);
     }

@@ -116,6 +116,19 @@ describe('errors reach the client in its own dialect, and the ledger records the
     expect(await h.row(known.id)).toMatchObject({ outcome: 'rejected', errorType: 'invalid_request', keyId: h.key.id, user: h.key.user });
   });
 
+  it('refuses a model name longer than any provider uses with 400, and records it cut to 256 characters, in the path too', async () => {
+    const r = await post('/v1/chat/completions', chat('claude'.repeat(5000)));
+    expect(r.status).toBe(400);
+    expect(r.json!.error.message).toMatch(/30000 characters long; Tollgate takes names of at most 256/);
+    const row = await h.row(r.id);
+    expect(row).toMatchObject({ outcome: 'rejected', errorType: 'invalid_request', keyId: h.key.id });
+    expect(row.modelRequested).toHaveLength(256);
+    expect(h.fake.requests).toHaveLength(0);
+    const gemini = await post(`/v1beta/models/${'g'.repeat(300)}:generateContent`, JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }), { 'x-goog-api-key': h.key.key, authorization: '' });
+    expect(gemini.status).toBe(400);
+    expect(gemini.json).toMatchObject({ error: { status: 'INVALID_ARGUMENT' } });
+  });
+
   it('rejects an oversized body with 413', async () => {
     const r = await post('/v1/chat/completions', chat('gpt-5', { pad: 'x'.repeat(70 * 1024) }));
     expect(r.status).toBe(413);
