@@ -5,6 +5,7 @@ import { request } from '../egress/undici-core.js';
 import { upstreamFailure } from './upstream.js';
 import { ANTHROPIC_VERSION } from '../providers/anthropic/credential.js';
 import { adapterFor } from '../providers/registry.js';
+import { shownUrl } from '../core/url-text.js';
 
 /** What `tollgate check` asks of a provider or deployment. */
 export interface CheckedUpstream {
@@ -50,11 +51,11 @@ export async function checkUpstream(agent: Dispatcher, u: CheckedUpstream, o: { 
     // The gateway's dispatcher marks its own requests' errors with the proxy; this request's handler is undici's.
     if (o.proxy !== undefined && typeof err === 'object' && err !== null) (err as Error & Partial<ThroughProxy>).proxy ??= o.proxy;
     // Our own timer, not the error's name: undici reports a proxy's refusal as an AbortError too.
-    return { name: u.name, url, ok: false, detail: signal.aborted ? `${u.baseUrl} gave no answer within ${timeoutMs / 1000} s` : upstreamFailure(err, url).message };
+    return { name: u.name, url, ok: false, detail: signal.aborted ? `${shownUrl(u.baseUrl)} gave no answer within ${timeoutMs / 1000} s` : upstreamFailure(err, url).message };
   }
   const ms = Math.round(performance.now() - started);
   const seen = { name: u.name, url, status, ms };
-  const at = u.baseUrl;
+  const at = shownUrl(u.baseUrl);
   if (status === 200) return { ...seen, ok: true, detail: u.apiKey === undefined ? `${at} answers without a key (HTTP 200 in ${ms} ms)` : `${at} takes the key (HTTP 200 in ${ms} ms)` };
   if (status === 401 || status === 403) {
     return u.apiKey === undefined

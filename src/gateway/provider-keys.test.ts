@@ -16,6 +16,8 @@ describe('a hosted API without a configured key', () => {
 
   it("refuses a request without the client's own provider key, and lets one with it through", () => {
     expect(() => checkProviderKey(at(true), false)).toThrow(/no API key for provider "x"/);
+    // The client reads this: a password in the base URL stays hidden.
+    expect(() => checkProviderKey({ ...at(true), baseUrl: 'https://u:s3cret@llm.corp' }, false)).toThrow(/\(https:\/\/u:\*\*\*@llm\.corp\)/);
     expect(() => checkProviderKey(at(true), true)).not.toThrow();
     expect(() => checkProviderKey(at(false), false)).not.toThrow();
   });

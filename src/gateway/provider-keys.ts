@@ -1,3 +1,4 @@
+import { shownUrl } from '../core/url-text.js';
 import { GatewayError } from '../core/errors.js';
 import type { UpstreamProvider } from './select-provider.js';
 
@@ -15,7 +16,7 @@ export function checkProviderKey(p: UpstreamProvider, passthrough: boolean): voi
   if (passthrough || !lacksProviderKey(p)) return;
   throw new GatewayError(
     'provider_key_missing',
-    `Tollgate has no API key for provider "${p.name}" (${p.baseUrl}), and the request brought no provider key of its own (a Tollgate key stands in for one only where the config has it): set providers[].api_key for it in Tollgate's config, or send your own provider key.`,
+    `Tollgate has no API key for provider "${p.name}" (${shownUrl(p.baseUrl)}), and the request brought no provider key of its own (a Tollgate key stands in for one only where the config has it): set providers[].api_key for it in Tollgate's config, or send your own provider key.`,
   );
 }
 

@@ -11,6 +11,7 @@ import { type StorageFlags, addStorageFlags, loadCliConfig, openStorage, storage
 import { jsonLogger } from '../logger.js';
 import type { Io } from '../output.js';
 import { ledgerCatalogs } from '../rates.js';
+import { shownUrl } from '../../core/url-text.js';
 
 /** Long enough for another process's short commit; a longer hold fails the batch, retried later from the spool. */
 const GATEWAY_LOCK_WAIT_MS = 20;
@@ -116,7 +117,7 @@ export function serveCommand(program: Command, io: Io): void {
     }
     if (proxies) io.out(`${proxyLine(proxies, configuredUpstreams(config))}\n`);
     for (const p of unpricedProviders(providers, config.pricing.overrides)) {
-      io.out(`Unpriced: the price catalog does not know provider "${p.name}" (${p.baseUrl}); its requests are recorded without a cost until providers[].catalog names the catalog's provider (openai, anthropic, google, …) or pricing.overrides price its models.\n`);
+      io.out(`Unpriced: the price catalog does not know provider "${p.name}" (${shownUrl(p.baseUrl)}); its requests are recorded without a cost until providers[].catalog names the catalog's provider (openai, anthropic, google, …) or pricing.overrides price its models.\n`);
     }
     await stopped;
   });
