@@ -86,6 +86,8 @@ export function createHttpServer(deps: ServerDeps): Server | HttpsServer {
     else serveAsPlainHttp(server, req, socket, head);
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(deps.log, err, socket));
+  // Node hands CONNECT to this event and closes the socket unanswered when nothing listens: Tollgate is no forward proxy.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => refuseConnect(socket));
   // Agents hold one connection for a whole session; long idle gaps are normal.
   server.keepAliveTimeout = 75_000;
   return server;
@@ -97,6 +99,14 @@ export function createHttpServer(deps: ServerDeps): Server | HttpsServer {
  * status line, in the OpenAI shape since the dialect is unknown. Bad headers match no route, so
  * there is no ledger row; a bad body ends its request with a row that says this answer.
  */
+/** A CONNECT (a client set to use Tollgate as its proxy): 405, said in the OpenAI shape as the other refusals are. */
+function refuseConnect(socket: Duplex): void {
+  const message = 'Tollgate is an API gateway, not a forward proxy: it does not open CONNECT tunnels. Point the client at it as its base URL instead.';
+  const body = JSON.stringify({ error: { message, type: openaiErrorType(405), param: null, code: 'method_not_allowed' } });
+  const head = [`HTTP/1.1 405 ${STATUS_CODES[405]}`, 'content-type: application/json', `content-length: ${Buffer.byteLength(body)}`, 'connection: close', `x-tollgate-request-id: ${newRequestId()}`];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
+}
+
 function answerClientError(log: Logger, err: NodeJS.ErrnoException, socket: Duplex): void {
   const current = inFlightResponse(socket);
   const midResponse = current !== undefined && current.headersSent && !current.writableEnded;

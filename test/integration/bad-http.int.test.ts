@@ -55,6 +55,14 @@ describe('requests the HTTP parser refuses', () => {
     expect(await h.rows()).toEqual([]);
   });
 
+  it('a CONNECT gets a 405 saying Tollgate is no forward proxy, not a closed socket', async () => {
+    const answer = await sendRaw(h.url, 'CONNECT 127.0.0.1:443 HTTP/1.1\r\nhost: 127.0.0.1:443\r\n\r\n');
+    expect(answer.statusLine).toBe('HTTP/1.1 405 Method Not Allowed');
+    expect(answer.headers['x-tollgate-request-id']).toMatch(/^[0-9a-f]{8}-/);
+    expect(JSON.parse(answer.body)).toMatchObject({ error: { code: 'method_not_allowed', message: expect.stringMatching(/not a forward proxy/) as unknown } });
+    expect(await h.rows()).toEqual([]);
+  });
+
   it('headers over the limit get a 431 saying how much is accepted', async () => {
     const answer = await sendRaw(h.url, `GET /healthz HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(100_000)}\r\n\r\n`);
     expectGatewayError(answer, '431 Request Header Fields Too Large', /^The request headers are larger than this gateway accepts \(\d+ KB in all\)\.$/);
