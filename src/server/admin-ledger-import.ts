@@ -3,6 +3,7 @@ import type { LedgerRow } from '../core/ledger-row.js';
 import { parseLedgerLine } from '../importers/ledger-format.js';
 import type { Storage } from '../storage/ports.js';
 import { ClientLeft } from '../gateway/read-body.js';
+import { decodeContent } from '../gateway/content-encoding.js';
 import { sendAdminError, sendJson } from './json-response.js';
 
 /** A batch is at most this big: `tollgate import --push` sends 2,000 rows per request. */
@@ -65,7 +66,14 @@ function readText(req: IncomingMessage): Promise<string | undefined> {
       if (size > MAX_BODY) over = true;
       else chunks.push(c);
     });
-    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => {
+      if (over) return resolve(undefined);
+      try {
+        resolve(decodeContent(Buffer.concat(chunks), req.headers['content-encoding'], MAX_BODY).toString('utf8'));
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
     // The one way a request errors while it is read: the client hung up mid-upload.
     req.on('error', (err) => reject(new ClientLeft(err)));
   });

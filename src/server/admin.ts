@@ -22,6 +22,8 @@ import { handleFinopsAdmin, isFinopsRoute } from './admin-finops.js';
 import { handleMe } from './admin-me.js';
 import { getCacheReport } from './admin-cache.js';
 import { postLedgerImport } from './admin-ledger-import.js';
+import { ContentEncodingError } from '../gateway/content-encoding.js';
+import { encodingError } from '../gateway/request-errors.js';
 import { decodeId, handlePolicyAdmin, isPolicyRoute } from './admin-policy.js';
 import { queryFormat, readJson, sendAdminError, sendJson } from './json-response.js';
 
@@ -77,6 +79,10 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     return sendAdminError(res, 404, 'not_found', `No admin route ${method} ${path}.`);
   } catch (err) {
     if (err instanceof RangeError) return sendAdminError(res, 400, 'invalid_request', err.message);
+    if (err instanceof ContentEncodingError) {
+      const e = encodingError(err);
+      return sendAdminError(res, e.status, e.code, e.message);
+    }
     throw err;
   }
 }

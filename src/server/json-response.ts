@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { decodeContent } from '../gateway/content-encoding.js';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) + '\n';
@@ -10,7 +11,10 @@ export function sendAdminError(res: ServerResponse, status: number, code: string
   sendJson(res, status, { error: { code, message } });
 }
 
-/** Reads a small JSON body (admin requests). Resolves undefined for an empty body, throws a message for bad JSON. */
+/**
+ * Reads a small JSON body (admin requests), decoding its Content-Encoding. Resolves undefined for
+ * an empty body, throws a message for bad JSON and a ContentEncodingError for a body it cannot decode.
+ */
 export function readJson(req: IncomingMessage, limit = 1 << 20): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -21,7 +25,13 @@ export function readJson(req: IncomingMessage, limit = 1 << 20): Promise<unknown
       else chunks.push(c);
     });
     req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8').trim();
+      let text: string;
+      try {
+        // As the API routes take them: gzip, deflate, br or zstd, decoded within the same limit.
+        text = decodeContent(Buffer.concat(chunks), req.headers['content-encoding'], limit).toString('utf8').trim();
+      } catch (err) {
+        return reject(err instanceof Error ? err : new Error(String(err)));
+      }
       if (!text) return resolve(undefined);
       try {
         resolve(JSON.parse(text));
