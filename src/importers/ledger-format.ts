@@ -99,7 +99,7 @@ export function ledgerRowFrom(o: Record<string, unknown>, cost: string | null, s
     pool: opt('pool'),
     // Exports written before these columns existed: unknown request id, and the gateway wrote them.
     upstreamRequestId: opt('upstream_request_id'),
-    source: o.source === undefined ? 'gateway' : str('source'),
+    source: o.source === undefined ? 'gateway' : sourceName(str('source')),
     routeRule: opt('route_rule'),
     routeMode: o.route_mode === null || o.route_mode === undefined ? null : oneOf('route_mode', ['enforce', 'shadow'] as const),
     routeSavingPicos: saving === null ? null : exactUsd(saving, 'route_saving_usd', true),
@@ -122,4 +122,14 @@ function exactUsd(text: string, name: string, signed: boolean): bigint {
   if (p > MAX_ROW_PICOS || p < -MAX_ROW_PICOS) throw new RangeError(`${name}: ${text} is more than one ledger row can hold (${formatUsd(MAX_ROW_PICOS)} USD)`);
   if (!signed && p < 0n) throw new RangeError(`${name}: ${text} is negative; a request cannot cost less than nothing`);
   return p;
+}
+
+/**
+ * A row's source names what recorded it (`gateway`, `claude-code-log`, `codex-log`, `otel-genai`,
+ * a team's own importer): a short lowercase name, so that reports can group by it and a line
+ * break or markup in one cannot reach a CSV or a page.
+ */
+function sourceName(s: string): string {
+  if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(s)) throw new RangeError(`source must be a short lowercase name (letters, digits, ".", "_", "-"), such as gateway or claude-code-log, not ${JSON.stringify(s.slice(0, 80))}`);
+  return s;
 }

@@ -36,3 +36,28 @@ describe('admin API request bodies with a Content-Encoding', () => {
     }
   });
 });
+
+describe('admin API values it used to take without a word', () => {
+  it('refuses include_revoked that is not true or false, a source that is no name, and a remove that is no id', async () => {
+    const storage = openSqlite(':memory:');
+    const admin = await serveAdmin(storage);
+    try {
+      const keys = await fetch(`${admin.base}/keys?include_revoked=maybe`, { headers: admin.auth.headers });
+      expect(keys.status).toBe(400);
+      expect(((await keys.json()) as { error: { message: string } }).error.message).toBe('include_revoked must be true or false, not "maybe"');
+      expect((await fetch(`${admin.base}/keys?include_revoked=true`, { headers: admin.auth.headers })).status).toBe(200);
+      const post = async (body: string) => {
+        const r = await fetch(`${admin.base}/ledger/import`, { method: 'POST', body, headers: admin.auth.headers });
+        return { status: r.status, message: ((await r.json()) as { error?: { message: string } }).error?.message };
+      };
+      const line = (source: string) => toJsonLine({ ...sampleRow({ id: `s-${source.length}` }), source });
+      expect(await post(line('gateway\nx'))).toEqual({ status: 400, message: expect.stringMatching(/^line 1: source must be a short lowercase name/) as unknown });
+      expect(await post(line('<script>'))).toMatchObject({ status: 400 });
+      expect(await post(line('team-importer.v2'))).toMatchObject({ status: 200 });
+      expect(await post('{"remove":{"id":"x"}}\n')).toEqual({ status: 400, message: 'line 1: remove must be the id (a non-empty string) of the row to remove' });
+    } finally {
+      admin.close();
+      await storage.close();
+    }
+  });
+});

@@ -42,7 +42,7 @@ export async function postLedgerImport(storage: Storage, req: IncomingMessage, r
   sendJson(res, 200, { received: rows.length, removed: present, written });
 }
 
-/** The id of a `{"remove":"<id>"}` line (any JSON spacing), or undefined for any other line. */
+/** The id of a `{"remove":"<id>"}` line (any JSON spacing), or undefined for any other line; a RangeError for a `remove` that is no id. */
 function removalOf(line: string): string | undefined {
   if (!line.includes('"remove"')) return undefined;
   let v: unknown;
@@ -52,8 +52,11 @@ function removalOf(line: string): string | undefined {
     return undefined;
   }
   const keys = typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.keys(v) : [];
-  const id = (v as { remove?: unknown } | null)?.remove;
-  return keys.length === 1 && typeof id === 'string' ? id : undefined;
+  if (keys.length !== 1 || keys[0] !== 'remove') return undefined;
+  const id = (v as { remove: unknown }).remove;
+  // A line of "remove" alone is a removal: read as a row, it would be refused for a field it never meant to have.
+  if (typeof id !== 'string' || id === '') throw new RangeError('remove must be the id (a non-empty string) of the row to remove');
+  return id;
 }
 
 function readText(req: IncomingMessage): Promise<string | undefined> {

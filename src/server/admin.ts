@@ -60,7 +60,7 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     if (isFinopsRoute(sub)) return await handleFinopsAdmin(deps, req, res, sub, query);
     if (sub === '/keys' && method === 'POST') return await postKey(deps, req, res);
     if (sub === '/keys' && method === 'GET') {
-      const list = await deps.storage.keys.list({ includeRevoked: query.get('include_revoked') === 'true' });
+      const list = await deps.storage.keys.list({ includeRevoked: booleanQuery(query, 'include_revoked') });
       return sendJson(res, 200, { data: list.map(publicKey) });
     }
     const revoke = /^\/keys\/([^/]+)(\/revoke)?$/.exec(sub);
@@ -85,6 +85,14 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     }
     throw err;
   }
+}
+
+/** A true/false query parameter, false when absent; anything else is a 400 naming it. */
+function booleanQuery(query: URLSearchParams, name: string): boolean {
+  const v = query.get(name);
+  if (v === null || v === 'false') return false;
+  if (v === 'true') return true;
+  throw new RangeError(`${name} must be true or false, not "${v}"`);
 }
 
 /**
