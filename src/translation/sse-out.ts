@@ -14,3 +14,6 @@ export const OPENAI_DONE = 'data: [DONE]\n\n';
 
 /** A keep-alive both SDKs ignore: an SSE comment. */
 export const SSE_COMMENT_PING = ': ping\n\n';
+
+/** What a client is told when the upstream's stream ended before its end event. */
+export const CUT_SHORT = 'The upstream stream ended before it was complete: the answer is cut short.';

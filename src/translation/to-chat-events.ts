@@ -2,7 +2,8 @@ import { type JsonObject, asObject, asText, parseJson } from '../providers/share
 import type { SseEvent } from '../sse/parser.js';
 import type { EventTranslator } from './event-translator.js';
 import { type OpenaiReplyContext, completionId } from './openai-client/response.js';
-import { SSE_COMMENT_PING, openaiData } from './sse-out.js';
+import { CUT_SHORT, SSE_COMMENT_PING, openaiData } from './sse-out.js';
+import { openaiStreamError } from './openai-client/errors.js';
 
 /** What every chunk of one translated chat stream repeats. */
 export interface ChunkHead {
@@ -38,7 +39,11 @@ export abstract class ToChatEvents implements EventTranslator {
   }
 
   end(): string {
-    return '';
+    if (this.done) return '';
+    this.done = true;
+    // The upstream closed before its end event: the client is told so, as OpenAI ends a chat stream
+    // that fails, rather than left with a stream that stops (or a 200 with nothing in it).
+    return openaiStreamError({ error: { type: 'upstream_disconnected', message: CUT_SHORT } });
   }
 
   /** One upstream event, by its type: the client's chunks for it. */

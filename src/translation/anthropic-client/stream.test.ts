@@ -4,7 +4,23 @@ import { events, plan, providerFixture, translateChunks } from '../testing.js';
 const streamed = (file: string, body: Record<string, unknown> = {}, complete = true) =>
   translateChunks(plan('anthropic.messages', { model: 'qwen3', max_tokens: 100, stream: true, messages: [], ...body }), [providerFixture('openai', file)], { contentType: 'text/event-stream', stream: true, complete });
 
+const raw = (text: string) =>
+  translateChunks(plan('anthropic.messages', { model: 'qwen3', max_tokens: 100, stream: true, messages: [] }), [Buffer.from(text)], { contentType: 'text/event-stream', stream: true });
+
 describe('OpenAI chat chunks → Anthropic events', () => {
+  it('a stream that ends before [DONE] without a finish, or with nothing readable, ends with an error event, not in silence', () => {
+    for (const body of ['data: {garbage\n\n', 'data: {"id":"c1","model":"qwen3","choices":[{"index":0,"delta":{"content":"Hel"}}]}\n\n']) {
+      const ev = events(raw(body).text);
+      expect(ev.at(-1)).toEqual({ event: 'error', data: { type: 'error', error: { type: 'api_error', message: 'The upstream stream ended before it was complete: the answer is cut short.' } } });
+    }
+  });
+
+  it('a stream that gave its finish reason but closed without [DONE] is closed as complete', () => {
+    const ev = events(raw('data: {"id":"c1","model":"qwen3","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":"stop"}]}\n\n').text);
+    expect(ev.map((e) => e.event).slice(-2)).toEqual(['message_delta', 'message_stop']);
+    expect(ev.at(-2)!.data).toMatchObject({ delta: { stop_reason: 'end_turn' } });
+  });
+
   it('text, then two tool calls: blocks opened and closed in order, usage and stop reason at the end', () => {
     const r = streamed('chat-stream-usage.sse');
     const ev = events(r.text);

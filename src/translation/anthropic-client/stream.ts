@@ -2,7 +2,7 @@ import { chatUsage, timingsCacheN } from '../../providers/openai/usage.js';
 import { type JsonObject, asArray, asObject, asText, parseJson } from '../../providers/shared/json.js';
 import type { SseEvent } from '../../sse/parser.js';
 import type { EventTranslator } from '../event-translator.js';
-import { anthropicEvent } from '../sse-out.js';
+import { CUT_SHORT, anthropicEvent } from '../sse-out.js';
 import { anthropicStopReason, matchedStopSequence } from '../stop-reasons.js';
 import { anthropicDeltaUsageOf } from '../usage.js';
 import { anthropicStreamError } from './errors.js';
@@ -74,7 +74,12 @@ export class ChatToAnthropicEvents implements EventTranslator {
   }
 
   end(): string {
-    return '';
+    if (this.done) return '';
+    // A finish reason came but no [DONE] (some compatible servers close without it): the answer is whole.
+    if (this.finish !== undefined) return this.close();
+    this.done = true;
+    // Cut before its end: an error event, as Anthropic ends a stream that fails, not a stream that stops.
+    return anthropicEvent('error', { error: { type: 'api_error', message: CUT_SHORT } });
   }
 
   private start(chunk: JsonObject): string {

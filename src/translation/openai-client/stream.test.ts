@@ -7,6 +7,16 @@ const streamed = (file: string, includeUsage = true) =>
 type Chunk = { choices: { delta: { content?: string; tool_calls?: { index: number; id?: string; function: { name?: string; arguments: string } }[] }; finish_reason: string | null }[]; usage?: Record<string, unknown> | null };
 
 describe('Anthropic events → OpenAI chat chunks', () => {
+  it('a stream that ends before message_stop, or with nothing readable, ends with the chat error chunk, not in silence', () => {
+    const cut = (text: string) =>
+      translateChunks(plan('openai.chat', { model: 'claude-opus-5-5', stream: true, messages: [{ role: 'user', content: 'hi' }] }), [Buffer.from(text)], { contentType: 'text/event-stream', stream: true });
+    for (const body of ['data: {garbage\n\n', 'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","model":"claude-opus-5-5","usage":{"input_tokens":5}}}\n\n']) {
+      const ev = events(cut(body).text);
+      expect(ev.at(-1)!.data).toEqual({ error: { message: 'The upstream stream ended before it was complete: the answer is cut short.', type: 'server_error', param: null, code: 'upstream_disconnected' } });
+      expect(ev.some((e) => e.data === '[DONE]')).toBe(false);
+    }
+  });
+
   it('thinking hidden, text and tool_calls deltas, finish reason, usage chunk, [DONE]', () => {
     const r = streamed('message-stream.sse');
     const ev = events(r.text);
