@@ -49,7 +49,8 @@ export async function budgetStatus(rules: RuleSet, who: Identity, counters: Coun
       spentPicos: spent,
       heldPicos: held,
       remainingPicos: c.line.limit - spent - held,
-      windowStart: c.window.start,
+      // A rolling window's own start is its oldest bucket; `start` names the current one (the counter's).
+      windowStart: c.window.buckets[0] ?? c.window.start,
       resetsAt: c.window.end,
     };
   });
