@@ -49,8 +49,7 @@ export async function budgetStatus(rules: RuleSet, who: Identity, counters: Coun
       spentPicos: spent,
       heldPicos: held,
       remainingPicos: c.line.limit - spent - held,
-      // A rolling window's own start is its oldest bucket; `start` names the current one (the counter's).
-      windowStart: c.window.buckets[0] ?? c.window.start,
+      windowStart: c.window.from,
       resetsAt: c.window.end,
     };
   });

@@ -33,7 +33,7 @@ export class ThresholdWatch {
       if (this.raised.has(key)) continue;
       if (this.raised.size > 100_000) this.raised.clear();
       this.raised.add(key);
-      this.events.threshold(c.budget, t, level, limit, c.window.start, c.window.end);
+      this.events.threshold(c.budget, t, level, limit, c.window.from, c.window.end);
     }
   }
 }

@@ -48,6 +48,8 @@ export interface WindowPosition {
   start: number;
   end: number;
   buckets: readonly number[];
+  /** Where the spend it counts begins: a rolling window's oldest bucket, a calendar window's start. */
+  from: number;
 }
 
 export function windowAt(w: WindowSpec, tz: string, now: number): WindowPosition {
@@ -60,7 +62,7 @@ export function windowAt(w: WindowSpec, tz: string, now: number): WindowPosition
     if (last !== undefined && last.start === current && last.buckets[0] === oldest) return last;
     const buckets: number[] = [];
     for (let b = oldest; b <= current; b += size) buckets.push(b);
-    const position = { start: current, end: oldest + size + w.ms, buckets: Object.freeze(buckets) };
+    const position = { start: current, end: oldest + size + w.ms, buckets: Object.freeze(buckets), from: oldest };
     if (rollingPositions.size >= 1000) rollingPositions.clear();
     rollingPositions.set(w.ms, position);
     return position;
@@ -69,7 +71,7 @@ export function windowAt(w: WindowSpec, tz: string, now: number): WindowPosition
   let position = calendarPositions.get(key);
   if (position === undefined || now < position.start || now >= position.end) {
     const start = DateTime.fromMillis(now, { zone: tz }).startOf(w.unit);
-    position = { start: start.toMillis(), end: start.plus({ [`${w.unit}s`]: 1 }).toMillis(), buckets: Object.freeze([start.toMillis()]) };
+    position = { start: start.toMillis(), end: start.plus({ [`${w.unit}s`]: 1 }).toMillis(), buckets: Object.freeze([start.toMillis()]), from: start.toMillis() };
     if (calendarPositions.size >= 1000) calendarPositions.clear();
     calendarPositions.set(key, position);
   }
