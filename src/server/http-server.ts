@@ -102,8 +102,12 @@ export function createHttpServer(deps: ServerDeps): Server | HttpsServer {
 /** A CONNECT (a client set to use Tollgate as its proxy): 405, said in the OpenAI shape as the other refusals are. */
 function refuseConnect(socket: Duplex): void {
   const message = 'Tollgate is an API gateway, not a forward proxy: it does not open CONNECT tunnels. Point the client at it as its base URL instead.';
-  const body = JSON.stringify({ error: { message, type: openaiErrorType(405), param: null, code: 'method_not_allowed' } });
-  const head = [`HTTP/1.1 405 ${STATUS_CODES[405]}`, 'content-type: application/json', `content-length: ${Buffer.byteLength(body)}`, 'connection: close', `x-tollgate-request-id: ${newRequestId()}`];
+  answerRaw(socket, 405, JSON.stringify({ error: { message, type: openaiErrorType(405), param: null, code: 'method_not_allowed' } }), newRequestId());
+}
+
+/** An answer written straight to a socket Node's HTTP server has let go of, and the connection closed. */
+function answerRaw(socket: Duplex, status: number, body: string, id: string): void {
+  const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status]}`, 'content-type: application/json', `content-length: ${Buffer.byteLength(body)}`, 'connection: close', `x-tollgate-request-id: ${id}`];
   socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
 }
 
@@ -119,15 +123,7 @@ function answerClientError(log: Logger, err: NodeJS.ErrnoException, socket: Dupl
   // A body cut short by the client's own close (EOF) is a client that left, not a refusal.
   if (current?.req && status !== 431 && err.code !== 'HPE_INVALID_EOF_STATE') markRefused(current.req, status === 408 ? 'request_timeout' : 'bad_http_request');
   log.debug('malformed HTTP request refused', { id, code: err.code, reason: parserReason(err) });
-  const body = JSON.stringify({ error: { message: clientErrorMessage(status, err), type: openaiErrorType(status), param: null, code: 'bad_http_request' } });
-  const head = [
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
-    'content-type: application/json',
-    `content-length: ${Buffer.byteLength(body)}`,
-    'connection: close',
-    `x-tollgate-request-id: ${id}`,
-  ];
-  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
+  answerRaw(socket, status, JSON.stringify({ error: { message: clientErrorMessage(status, err), type: openaiErrorType(status), param: null, code: 'bad_http_request' } }), id);
 }
 
 /**
