@@ -101,6 +101,17 @@ describe('the Responses API over a WebSocket', () => {
     expect(row).toMatchObject({ status: 429, outcome: 'upstream_error', errorType: 'rate_limit_error' });
   });
 
+  it('a response.create naming a model past 256 characters gets an error event, goes nowhere, and its row keeps 256', async () => {
+    const s = await open(h.url, h.key.key);
+    const got = await create(s, { model: 'm'.repeat(5000), input: 'hi' });
+    expect(JSON.parse(got[0]!)).toMatchObject({ type: 'error', status: 400 });
+    s.ws.close();
+    const [row] = await h.rows();
+    expect(row).toMatchObject({ status: 400, outcome: 'rejected', errorType: 'invalid_request' });
+    expect(row!.modelRequested).toHaveLength(256);
+    expect(h.fake.requests).toHaveLength(0);
+  });
+
   it('a bad key is refused at the handshake with the HTTP answer the API would give, and recorded', async () => {
     const err = await new Promise<{ status: number; body: string }>((resolve) => {
       const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}/v1/responses`, { headers: { authorization: 'Bearer tg_not_a_key' } });

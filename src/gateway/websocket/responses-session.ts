@@ -1,3 +1,4 @@
+import { MAX_MODEL_CHARS, modelTooLong } from '../request-errors.js';
 import { cacheStep } from '../../cache-analysis/gateway.js';
 import { toGatewayError } from '../../core/errors.js';
 import { newRequestId } from '../../core/ids.js';
@@ -62,7 +63,9 @@ export class ResponsesSession extends RelayedSocket {
     let body = data;
     try {
       info = adapter.inspectRequest(route(), json);
-      facts.modelRequested = info.model;
+      facts.modelRequested = info.model.slice(0, MAX_MODEL_CHARS);
+      const long = modelTooLong(info.model);
+      if (long) throw long;
       if (d.gateway.policy) {
         // One connection, one upstream: a policy's model goes to the provider the socket is open to.
         const served: Served = { provider: conn.provider.name, catalogProvider: conn.provider.catalog, upstream: conn.provider };

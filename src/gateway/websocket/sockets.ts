@@ -1,3 +1,4 @@
+import { MAX_MODEL_CHARS, modelTooLong } from '../request-errors.js';
 import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -106,7 +107,9 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
       if (who.refusal) throw who.refusal;
       // A Realtime socket names its model in the URL; a Responses socket's messages each name theirs.
       const model = kind === 'openai.realtime' ? (query.get('model') ?? '') : '';
-      facts.modelRequested = model;
+      facts.modelRequested = model.slice(0, MAX_MODEL_CHARS);
+      const long = modelTooLong(model);
+      if (long) throw long;
       const passthrough = who.upstreamKey.kind === 'passthrough';
       // The row names the provider the handshake goes to, refused or not.
       const aim = (t: SocketTarget) => Object.assign(facts, { provider: t.provider.name, catalogProvider: t.provider.catalog });
