@@ -56,6 +56,8 @@ describe('insertBreakpoints (cache: auto)', () => {
     expect(run(JSON.stringify({ system: LONG, messages: [] }), 'claude-haiku-4-5')).toBeUndefined();
     expect(minCacheableTokens('claude-haiku-4-5-20251001')).toBe(4096);
     expect(minCacheableTokens('claude-opus-4-7')).toBe(2048);
+    // Haiku 3 and 3.5 as their ids read (1,024 was taken for them, so their short prompts were reported as missing a breakpoint).
+    for (const id of ['claude-3-5-haiku-20241022', 'claude-3-haiku-20240307', 'claude-3-5-haiku-latest']) expect(minCacheableTokens(id), id).toBe(2048);
     expect(minCacheableTokens('claude-opus-5')).toBe(512);
     expect(minCacheableTokens('claude-opus-5-5')).toBe(1024);
   });

@@ -44,7 +44,8 @@ const MARKABLE = new Set(['text', 'image', 'document', 'tool_use', 'tool_result'
 export function minCacheableTokens(model: string): number {
   const m = model.toLowerCase();
   if (/opus-4-[56]|haiku-4-5/.test(m)) return 4096;
-  if (/opus-4-7|haiku-3|mythos-preview/.test(m)) return 2048;
+  // Haiku 3 and 3.5 by their ids as Anthropic gives them: claude-3-haiku-…, claude-3-5-haiku-….
+  if (/opus-4-7|haiku-3|claude-3(?:-5)?-haiku|mythos-preview/.test(m)) return 2048;
   // Opus 5, Fable 5 and Mythos 5 themselves, not their 5.x successors.
   if (/(opus|fable|mythos)-5(?:$|-\d{8}|@)/.test(m)) return 512;
   return 1024;
