@@ -190,6 +190,15 @@ describe('CacheAnalyser', () => {
     expect(r.groups[0]!.cacheReadShare).toBeCloseTo((6 * 1900) / (9 * 2000), 6);
   });
 
+  it('a run of lapsed writes pays one 1-hour write under a 1-hour TTL, the rest read, and names each request once', () => {
+    const body = { system: [cached], messages: msg('same') };
+    const rows = Array.from({ length: 8 }, (_, i) => row(body, { ts: i * 7 * MIN, cacheWriteTokens: 1900 }));
+    const ttl = analyse(rows).findings.find((x) => x.kind === 'ttl_1h')!;
+    // Eight 5-minute writes against one 1-hour write and seven reads.
+    expect(ttl.windowPicos).toBe(8n * 1900n * W5 - 1900n * (W1H + 7n * READ));
+    expect(ttl.evidence.requestIds).toEqual([rows[0]!.id, rows[1]!.id, rows[2]!.id]);
+  });
+
   it('a 1-hour TTL pays when a prefix comes back after 5 minutes but within the hour', () => {
     const body = { system: [cached], messages: msg('same') };
     const rows = [row(body, { ts: 0, cacheWriteTokens: 1900 }), row(body, { ts: 20 * MIN, cacheWriteTokens: 1900 })];

@@ -24,6 +24,8 @@ interface PendingWrite {
   ttl: number;
   tokens: number;
   done: boolean;
+  /** Counted as a read under a 1-hour TTL (it rewrote a lapsed entry): it would pay no 1-hour write of its own. */
+  readUnder1h?: boolean;
 }
 
 /**
@@ -206,21 +208,24 @@ export class CacheAnalyser {
     const key = this.writeKey(s);
     if (key === undefined) return;
     const lapsed = this.lapsedByKey.get(s.scope, key);
+    let readUnder1h = false;
     if (lapsed && !lapsed.done && s.row.ts - lapsed.seen.row.ts <= TTL_1H) {
-      // Written again after the 5-minute entry lapsed: a 1-hour TTL would have made this a read.
+      // Written again after the 5-minute entry lapsed: a 1-hour TTL would have made this a read. In a run
+      // of such writes only the first pays the 1-hour write; the others would all have been reads.
       lapsed.done = true;
       const t = Math.min(lapsed.tokens, s.row.cacheWriteTokens);
-      const net = this.moves.writeToRead(s.row, t) + this.moves.write5mTo1h(lapsed.seen.row, t);
+      const net = this.moves.writeToRead(s.row, t) + (lapsed.readUnder1h ? 0n : this.moves.write5mTo1h(lapsed.seen.row, t));
       if (net > 0n) {
+        readUnder1h = true;
         const lg = this.group(lapsed.seen.group);
         lg.ttlSaving += net;
         lg.ttlCount++;
         countModel(lg.ttlModels, lapsed.seen.row.model);
-        if (lg.ttlExamples.length < EXAMPLES) lg.ttlExamples.push(lapsed.seen.row.id, s.row.id);
+        for (const id of [lapsed.seen.row.id, s.row.id]) if (lg.ttlExamples.length < EXAMPLES && !lg.ttlExamples.includes(id)) lg.ttlExamples.push(id);
       }
     }
     const ttl = s.row.cacheWrite1hTokens > 0 ? TTL_1H : TTL_5M;
-    const p: PendingWrite = { seen: s, key, ttl, tokens: s.row.cacheWriteTokens, done: false };
+    const p: PendingWrite = { seen: s, key, ttl, tokens: s.row.cacheWriteTokens, done: false, readUnder1h };
     this.pending.get(ttl)!.push(p);
     if (typeof key === 'number') {
       const slot = this.slots[this.writeBlock()]!;
