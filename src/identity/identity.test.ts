@@ -62,6 +62,9 @@ describe('identity', () => {
     expect(parseTags(undefined)).toEqual({ tags: {} });
     expect(parseTags('oops')).toEqual({ error: expect.stringContaining('not name=value') });
     expect(parseTags('a=')).toEqual({ error: expect.stringContaining('1 to 256') });
+    // The gateway's own mark for breakpoints it added: a client's would count in the cache report's before-and-after.
+    expect(parseTags('workflow=x,cache=auto')).toEqual({ error: expect.stringContaining('cache=auto is the mark the gateway sets') });
+    expect(parseTags('cache=warm')).toEqual({ tags: { cache: 'warm' } });
   });
 
   it('resolves virtual keys: key fields win, headers fill the blanks', async () => {

@@ -17,6 +17,8 @@ export function parseTags(header: string | undefined): { tags: Record<string, st
     const value = eq < 0 ? '' : part.slice(eq + 1).trim();
     if (!TAG_KEY.test(key)) return { error: `x-tollgate-tags: "${part}" is not name=value (names use letters, digits, _ . -)` };
     if (value.length === 0 || value.length > MAX_VALUE) return { error: `x-tollgate-tags: the value of "${key}" must be 1 to ${MAX_VALUE} characters` };
+    // The gateway's own mark: the cache report counts such rows as breakpoints it added.
+    if (key === 'cache' && value === 'auto') return { error: 'x-tollgate-tags: cache=auto is the mark the gateway sets when cache: auto adds breakpoints; give the tag another value' };
     tags[key] = value;
   }
   return { tags };
