@@ -160,9 +160,11 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
         continue;
       }
       const used = facts.usage.inputTokens + facts.usage.outputTokens;
-      // A cut stream counts against the deployment's health like a 502; a 429 rests it.
-      const bad = r.status >= 500 || r.status === 429 || facts.outcome === 'truncated';
-      router.finished(plan, c, tokens, bad ? { kind: 'failed', status: r.status >= 500 || r.status === 429 ? r.status : 502, headers: r.headers } : { kind: 'ok', headers: r.headers, tokens: used > 0 ? used : undefined });
+      // A cut stream counts against the deployment's health like a 502; a 429 rests it; an error
+      // event inside a 200 stream counts as the status it stands for (overloaded mid-stream is a 529).
+      const status = r.status < 400 && facts.outcome === 'upstream_error' ? streamedErrorStatus(facts.errorType) : r.status;
+      const bad = status >= 500 || status === 429 || facts.outcome === 'truncated';
+      router.finished(plan, c, tokens, bad ? { kind: 'failed', status: status >= 500 || status === 429 ? status : 502, headers: r.headers } : { kind: 'ok', headers: r.headers, tokens: used > 0 ? used : undefined });
       return;
     }
   } finally {
@@ -203,6 +205,8 @@ function sendHeld(x: RoutedExchange, h: Held): void {
   a.delivered = true;
   facts.provider = h.c.d.provider;
   facts.catalogProvider = h.c.d.catalog;
+  // The model of the try the client got, as when a try is delivered as it comes (a fallback's may differ).
+  facts.servedModel = h.c.model;
   facts.status = h.status;
   facts.outcome = 'upstream_error';
   facts.errorType = a.errorType;
@@ -212,6 +216,17 @@ function sendHeld(x: RoutedExchange, h: Held): void {
   res.writeHead(h.status, clientResponseHeaders(h.headers, false));
   res.cork();
   x.finish(() => res.end(h.body));
+}
+
+/**
+ * The HTTP status an error event inside a 200 stream stands for: a rate limit 429, the client's
+ * own mistake 400 (not the deployment's failing), anything else (overloaded, api or server error) 5xx.
+ */
+export function streamedErrorStatus(type: string | null): number {
+  const t = type ?? '';
+  if (/rate_limit|quota|429/i.test(t)) return 429;
+  if (/invalid|not_found|permission|authentication|40[0134]/i.test(t)) return 400;
+  return /overload|529/i.test(t) ? 529 : 500;
 }
 
 function clientLeft(x: RoutedExchange): void {

@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { streamedErrorStatus } from './routed.js';
+
+describe('the status an error event inside a 200 stream stands for', () => {
+  it('is 429 for a rate limit, 400 for the client’s own mistake, 529 for overloaded and 500 otherwise', () => {
+    expect(streamedErrorStatus('rate_limit_error')).toBe(429);
+    expect(streamedErrorStatus('insufficient_quota')).toBe(429);
+    expect(streamedErrorStatus('invalid_request_error')).toBe(400);
+    expect(streamedErrorStatus('overloaded_error')).toBe(529);
+    expect(streamedErrorStatus('api_error')).toBe(500);
+    expect(streamedErrorStatus('server_error')).toBe(500);
+    expect(streamedErrorStatus(null)).toBe(500);
+  });
+});
