@@ -78,6 +78,32 @@ routes:
     ]);
   });
 
+  it('refuses a fallback its own route would take, since a model goes to the first route whose glob matches it', () => {
+    const text = `providers:
+  - { name: openai, dialect: openai, base_url: https://api.openai.com }
+routes:
+  - model: "gpt-4o*"
+    deployments: [{ provider: openai, name: main }]
+    fallbacks: [gpt-4o-mini]
+  - model: gpt-4o-mini
+    deployments: [{ provider: openai, name: mini }]
+`;
+    expect(issues(text)).toEqual([
+      'routes[0].fallbacks[0]@6: "gpt-4o-mini" is taken by this route\'s own model glob "gpt-4o*" (a model goes to the first route that matches it), so this fallback would never be used: put the route for "gpt-4o-mini" before this one, or narrow this route\'s glob',
+    ]);
+    // The other way round, the narrow route first, the fallback is reached.
+    const narrowFirst = `providers:
+  - { name: openai, dialect: openai, base_url: https://api.openai.com }
+routes:
+  - model: gpt-4o-mini
+    deployments: [{ provider: openai, name: mini }]
+  - model: "gpt-4o*"
+    deployments: [{ provider: openai, name: main }]
+    fallbacks: [gpt-4o-mini]
+`;
+    expect(loadConfig({ file: file(narrowFirst) }).routing.routes.map((r) => r.fallbacks)).toEqual([[], ['gpt-4o-mini']]);
+  });
+
   it('explains bad values', () => {
     const text = `routes:
   - model: gpt-5

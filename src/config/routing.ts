@@ -110,8 +110,11 @@ export function routingChecks(f: ConfigFile, providers: readonly { name: string;
   const globs = (f.routes ?? []).map((r) => r.model);
   (f.routes ?? []).forEach((r, i) => {
     (r.fallbacks ?? []).forEach((m, k) => {
-      const target = globs.findIndex((g, gi) => gi !== i && dialects[gi] === dialects[i] && matchesGlob(m, g));
-      if (target < 0) issues.push({ path: `routes[${i}].fallbacks[${k}]`, line: line(['routes', i, 'fallbacks', k]), message: `no other route of the ${dialects[i] ?? 'same'} dialect serves "${m}"; add a route for it` });
+      // As the router finds it: the first route, in order, whose glob takes the model.
+      const target = globs.findIndex((g, gi) => dialects[gi] === dialects[i] && matchesGlob(m, g));
+      const at = { path: `routes[${i}].fallbacks[${k}]`, line: line(['routes', i, 'fallbacks', k]) };
+      if (target === i) issues.push({ ...at, message: `"${m}" is taken by this route's own model glob "${r.model}" (a model goes to the first route that matches it), so this fallback would never be used: put the route for "${m}" before this one, or narrow this route's glob` });
+      else if (target < 0) issues.push({ ...at, message: `no other route of the ${dialects[i] ?? 'same'} dialect serves "${m}"; add a route for it` });
     });
   });
   return issues;
