@@ -39,7 +39,7 @@ export async function startPolicy(o: PolicyOptions, storage: Storage, price: Pri
   const now = o.now ?? Date.now;
   // ioredis is loaded only for replicas that share counters.
   const counters: Counters = o.redisUrl ? await (await import('./policy/counters/redis.js')).startRedisCounters(o.redisUrl, { prefix: o.settings.keyPrefix }) : new MemoryCounters();
-  const bridge = new AlertBridge(storage, o.alerts, o.signedLinks, log, now);
+  const bridge = new AlertBridge(storage, o.alerts, o.signedLinks, log, now, o.settings.showAmounts);
   const increases = new IncreaseService(storage.policy, bridge, now);
   const rules = new RuleBook(storage.policy, o.rules, log, {
     refreshMs: o.refreshMs,
@@ -99,7 +99,10 @@ class AlertBridge implements PolicyEvents, IncreaseEvents {
   private readonly log: Logger;
   private readonly now: () => number;
 
-  constructor(storage: Storage, sink: AlertSink, links: SignedLinks | undefined, log: Logger, now: () => number) {
+  private readonly showAmounts: boolean;
+
+  constructor(storage: Storage, sink: AlertSink, links: SignedLinks | undefined, log: Logger, now: () => number, showAmounts = true) {
+    this.showAmounts = showAmounts;
     this.storage = storage;
     this.sink = sink;
     this.increases = increaseAlerts(sink, links);
@@ -122,7 +125,11 @@ class AlertBridge implements PolicyEvents, IncreaseEvents {
 
   /** A budget alert with the signed page of where its spend went, when signed links are on. */
   private withSpendLink<E extends BudgetAlert>(e: E): E {
-    return this.links ? { ...e, spendUrl: signSpendLink(this.links.publicUrl, this.links.secret, spendSpec(e, this.now())) } : e;
+    if (!this.links) return e;
+    const spec = spendSpec(e, this.now());
+    // Amounts hidden, the link carries the share alone (basis points of 10,000): the page shows a percentage.
+    const shown = this.showAmounts ? spec : { ...spec, spentPicos: spec.limitPicos > 0n ? (spec.spentPicos * 10_000n) / spec.limitPicos : 10_000n, limitPicos: 10_000n };
+    return { ...e, spendUrl: signSpendLink(this.links.publicUrl, this.links.secret, shown) };
   }
 
   countersDown: PolicyEvents['countersDown'] = (mode, message) => {

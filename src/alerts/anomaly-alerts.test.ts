@@ -47,6 +47,13 @@ describe('anomaly alerts', () => {
     expect(r.text).not.toMatch(/\$\d/);
     expect(JSON.stringify(r.data)).not.toMatch(/\$\d|excess_usd/);
     expect(r.data.evidence_url).toBe('/admin/v1/report?since=a&until=b&by=tag%3Aworkflow');
+    // The signed evidence link travels with the alert: it carries no amount either.
+    const spike = { ...detection, evidence: { ...detection.evidence, report: reportPath(detection.windowStart, detection.windowEnd, ['tag:workflow']) } };
+    const signed = renderAlert(anomalyAlert(spike, { publicUrl: 'https://gw.example.com/', secret: 'a-signing-secret-of-length', showAmounts: false }, spike.windowEnd), { showAmounts: false, now: 0 });
+    const link = new URL(signed.data.evidence_url as string);
+    expect(link.searchParams.get('m')).not.toMatch(/\$\d/);
+    expect(link.searchParams.get('x')).toBe('0');
+    expect(signed.text).not.toMatch(/\$\d/);
   });
 
   it('link a signed evidence page when a signing secret is set, and keep the admin report for machines', () => {

@@ -25,12 +25,17 @@ export interface AnomalyAlert {
 export interface AlertLinks {
   publicUrl: string | undefined;
   secret: string | undefined;
+  /** `policy.show_amounts`: without it, the link carries no dollar figure either (its text is in the alert). */
+  showAmounts?: boolean;
 }
 
 export function anomalyAlert(d: Detection, links: AlertLinks, detectedAt: number, foundLate = false): AnomalyAlert {
   const base = links.publicUrl?.replace(/\/+$/, '') ?? '';
   const reportUrl = base + d.evidence.report;
-  const evidenceUrl = links.publicUrl && links.secret ? signEvidenceLink(links.publicUrl, links.secret, evidenceSpec(d, detectedAt, foundLate)) : reportUrl;
+  const spec = evidenceSpec(d, detectedAt, foundLate);
+  // The link is read wherever the alert goes: its message and excess are as masked as the alert's.
+  if (links.showAmounts === false) Object.assign(spec, { message: withoutAmounts(spec.message), excessPicos: 0n });
+  const evidenceUrl = links.publicUrl && links.secret ? signEvidenceLink(links.publicUrl, links.secret, spec) : reportUrl;
   return { type: `anomaly.${d.detector}`, anomaly: d, evidenceUrl, reportUrl, detectedAt, foundLate };
 }
 

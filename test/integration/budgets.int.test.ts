@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import { DEFAULT_POLICY_SETTINGS } from '../../src/policy/settings.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderAlert } from '../../src/alerts/events.js';
 import { MemorySink } from '../../src/alerts/webhook.js';
@@ -120,6 +121,24 @@ describe('budgets on one node (SQLite, memory counters)', () => {
     expect(audit.map((a) => a.action).filter((a) => a.startsWith('increase.')).reverse()).toEqual(['increase.request', 'increase.approve', 'increase.expire']);
     expect(alerts.events.map((e) => e.type)).toEqual(expect.arrayContaining(['increase.requested', 'increase.approved', 'increase.expired']));
     expect((await p.store.getIncrease(inc.id))?.status).toBe('expired');
+  });
+
+  it('with amounts hidden, a budget alert link carries the share spent, not the dollars, and its page shows the percentage', async () => {
+    const alerts = new MemorySink();
+    const b = budget({ scope: 'team:platform', window: 'day', limit_usd: '0.01', thresholds: [10] });
+    h = await startHarness({ price, policy: { settings: { ...DEFAULT_POLICY_SETTINGS, showAmounts: false }, rules: { budgets: [b], rateLimits: [], modelPolicies: [] }, alerts, signedLinks: { publicUrl: 'https://tollgate.example', secret: 'budget-page-signing-secret' } } });
+    await (await chat(h.key.key)).text();
+    const threshold = await eventually(() => {
+      const e = alerts.events.find((x) => x.type === 'budget.threshold');
+      expect(e && 'spendUrl' in e).toBe(true);
+      return e as { spendUrl: string; spentPicos: bigint; limitPicos: bigint };
+    });
+    const url = new URL(threshold.spendUrl);
+    expect(url.searchParams.get('limit')).toBe('10000');
+    expect(url.searchParams.get('spent')).toBe(String((threshold.spentPicos * 10_000n) / threshold.limitPicos));
+    const html = await (await fetch(`${h.url}/spend${url.search}`)).text();
+    expect(html).not.toMatch(/\$\d/);
+    expect(html).toContain(`${Number((threshold.spentPicos * 100n) / threshold.limitPicos)}%`);
   });
 
   it('links each budget alert to a signed page of where the spend went, served by the gateway without the admin token', async () => {

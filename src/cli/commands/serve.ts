@@ -68,7 +68,7 @@ export function serveCommand(program: Command, io: Io): void {
         settings: config.anomalies,
         rates: rateBook(pricer, catalogs),
         alerts: policy.alerts,
-        links: { publicUrl: config.alerts.publicUrl, secret: config.alerts.signingSecret },
+        links: { publicUrl: config.alerts.publicUrl, secret: config.alerts.signingSecret, showAmounts: config.policy.showAmounts },
         // An in-memory SQLite cannot be reopened by another process.
         remote: config.storage.kind === 'sqlite' && config.storage.path === ':memory:' ? undefined : { storage: storageSpec(config) },
       },
