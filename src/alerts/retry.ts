@@ -9,7 +9,11 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { baseMs: 500, maxDelayMs: 30_000, maxAttempts: 6, maxRetryAfterMs: 60_000 };
+/**
+ * Twelve tries over about three minutes (0.5 s doubling to 30 s): a receiver restarting or briefly
+ * failing still gets the alert. Six (15 s) lost the alerts of a 15-second outage.
+ */
+export const DEFAULT_RETRY: RetryPolicy = { baseMs: 500, maxDelayMs: 30_000, maxAttempts: 12, maxRetryAfterMs: 60_000 };
 
 /**
  * The wait before retry `n` (0 for the first): 0.5 s, 1 s, 2 s, … up to the cap, give or

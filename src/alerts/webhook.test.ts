@@ -185,6 +185,9 @@ describe('retry timing', () => {
   it('doubles from the base, with jitter, up to the cap', () => {
     expect([0, 1, 2, 3].map((n) => backoffMs(DEFAULT_RETRY, n, () => 0.5))).toEqual([500, 1000, 2000, 4000]);
     expect(backoffMs(DEFAULT_RETRY, 20, () => 0.5)).toBe(30_000);
+    // The waits between the default tries span a receiver outage of minutes, not seconds.
+    const span = Array.from({ length: DEFAULT_RETRY.maxAttempts - 1 }, (_, n) => backoffMs(DEFAULT_RETRY, n, () => 0)).reduce((a, b) => a + b, 0);
+    expect(span).toBeGreaterThan(120_000);
     expect(backoffMs(DEFAULT_RETRY, 0, () => 0)).toBe(400);
     expect(backoffMs(DEFAULT_RETRY, 0, () => 1)).toBe(600);
   });
