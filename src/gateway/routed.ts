@@ -1,3 +1,4 @@
+import { streamedErrorStatus } from '../providers/shared/upstream-error.js';
 import type { ServerResponse } from 'node:http';
 import { errors } from '../egress/undici-core.js';
 import { GatewayError, toGatewayError } from '../core/errors.js';
@@ -216,17 +217,6 @@ function sendHeld(x: RoutedExchange, h: Held): void {
   res.writeHead(h.status, clientResponseHeaders(h.headers, false));
   res.cork();
   x.finish(() => res.end(h.body));
-}
-
-/**
- * The HTTP status an error event inside a 200 stream stands for: a rate limit 429, the client's
- * own mistake 400 (not the deployment's failing), anything else (overloaded, api or server error) 5xx.
- */
-export function streamedErrorStatus(type: string | null): number {
-  const t = type ?? '';
-  if (/rate_limit|quota|429/i.test(t)) return 429;
-  if (/invalid|not_found|permission|authentication|40[0134]/i.test(t)) return 400;
-  return /overload|529/i.test(t) ? 529 : 500;
 }
 
 function clientLeft(x: RoutedExchange): void {

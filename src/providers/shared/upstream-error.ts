@@ -44,3 +44,14 @@ function describe(err: Record<string, unknown>, root: Record<string, unknown>): 
 function typeText(value: unknown): string | undefined {
   return typeof value === 'number' ? String(value) : asText(value);
 }
+
+/**
+ * The HTTP status an error event inside a 200 stream stands for: a rate limit 429, the client's
+ * own mistake 400 (not the deployment's failing), anything else (overloaded, api or server error) 5xx.
+ */
+export function streamedErrorStatus(type: string | null): number {
+  const t = type ?? '';
+  if (/rate_limit|quota|429/i.test(t)) return 429;
+  if (/invalid|not_found|permission|authentication|40[0134]/i.test(t)) return 400;
+  return /overload|529/i.test(t) ? 529 : 500;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { streamedErrorStatus } from './routed.js';
+import { streamedErrorStatus } from './upstream-error.js';
 
 describe('the status an error event inside a 200 stream stands for', () => {
   it('is 429 for a rate limit, 400 for the client’s own mistake, 529 for overloaded and 500 otherwise', () => {
