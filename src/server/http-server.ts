@@ -93,12 +93,6 @@ export function createHttpServer(deps: ServerDeps): Server | HttpsServer {
   return server;
 }
 
-/**
- * A request Node's HTTP parser refused (bad framing, a NUL in a header, headers over the limit)
- * or one that timed out: answered like the gateway's other errors, in place of Node's bare
- * status line, in the OpenAI shape since the dialect is unknown. Bad headers match no route, so
- * there is no ledger row; a bad body ends its request with a row that says this answer.
- */
 /** A CONNECT (a client set to use Tollgate as its proxy): 405, said in the OpenAI shape as the other refusals are. */
 function refuseConnect(socket: Duplex): void {
   const message = 'Tollgate is an API gateway, not a forward proxy: it does not open CONNECT tunnels. Point the client at it as its base URL instead.';
@@ -111,6 +105,12 @@ function answerRaw(socket: Duplex, status: number, body: string, id: string): vo
   socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
 }
 
+/**
+ * A request Node's HTTP parser refused (bad framing, a NUL in a header, headers over the limit)
+ * or one that timed out: answered like the gateway's other errors, in place of Node's bare
+ * status line, in the OpenAI shape since the dialect is unknown. Bad headers match no route, so
+ * there is no ledger row; a bad body ends its request with a row that says this answer.
+ */
 function answerClientError(log: Logger, err: NodeJS.ErrnoException, socket: Duplex): void {
   const current = inFlightResponse(socket);
   const midResponse = current !== undefined && current.headersSent && !current.writableEnded;
