@@ -171,7 +171,6 @@ export function rowValues(r: LedgerRow, bool: (b: boolean) => unknown): unknown[
   ];
 }
 
-/** Rebuilds a row from a database record keyed by column name. */
 /**
  * Tags with their names in one order, sorted (JavaScript puts names that are whole numbers
  * first whatever is done). Postgres's jsonb keeps its own order (shorter names first), SQLite's
@@ -187,6 +186,7 @@ export function inKeyOrder(tags: Record<string, string>): Record<string, string>
   return out;
 }
 
+/** Rebuilds a row from a database record keyed by column name. */
 export function rowFromRecord(rec: Record<string, unknown>): LedgerRow {
   const num = (k: string): number => Number(rec[k] ?? 0);
   const str = (k: string): string | null => (rec[k] === null || rec[k] === undefined ? null : scalarText(rec[k]));
