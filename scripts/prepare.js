@@ -2,11 +2,14 @@
 // time `npx tollgate` links this package into its cache: a rebuild there doubled the wait of
 // the quick start. So the build is skipped when dist/ is newer than everything it is made from.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const STAMP = 'dist/.built';
-const INPUTS = ['src', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
+const INPUTS = ['src', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
+// By content, not time: npm rewrites the lockfile, unchanged, just before it runs `prepare`.
+const LOCK = 'package-lock.json';
 
 function newest(path) {
   const st = statSync(path);
@@ -16,8 +19,10 @@ function newest(path) {
   return max;
 }
 
+const lockHash = existsSync(LOCK) ? createHash('sha256').update(readFileSync(LOCK)).digest('hex') : '';
 const built = existsSync(STAMP) ? statSync(STAMP).mtimeMs : -Infinity;
-if (INPUTS.every((p) => !existsSync(p) || newest(p) <= built)) {
+const builtLock = existsSync(STAMP) ? readFileSync(STAMP, 'utf8').trim() : undefined;
+if (builtLock === lockHash && INPUTS.every((p) => !existsSync(p) || newest(p) <= built)) {
   console.log('tollgate: dist/ is current, build skipped');
 } else {
   // The stamp gets the time the build started: a file edited meanwhile is newer, and rebuilds next time.
@@ -25,6 +30,6 @@ if (INPUTS.every((p) => !existsSync(p) || newest(p) <= built)) {
   const npm = process.env.npm_execpath;
   if (npm) execFileSync(process.execPath, [npm, 'run', 'build'], { stdio: 'inherit' });
   else execFileSync('npm', ['run', 'build'], { stdio: 'inherit' });
-  writeFileSync(STAMP, '');
+  writeFileSync(STAMP, lockHash);
   utimesSync(STAMP, started, started);
 }
