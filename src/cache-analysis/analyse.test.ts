@@ -199,6 +199,14 @@ describe('CacheAnalyser', () => {
     expect(ttl.evidence.requestIds).toEqual([rows[0]!.id, rows[1]!.id, rows[2]!.id]);
   });
 
+  it('shows the cost column on one scale when every group spent under a dollar', () => {
+    const body = { system: [cached], messages: msg('x') };
+    const rows = [row(body, { costPicos: 36_000_000_000n, tags: { workflow: 'a' } }), row(body, { costPicos: 7_400_000_000n, tags: { workflow: 'b' } })];
+    const table = renderCacheTable(analyse(rows));
+    expect(table).toMatch(/\$0\.0360 /);
+    expect(table).toMatch(/\$0\.0074 /);
+  });
+
   it('a 1-hour TTL pays when a prefix comes back after 5 minutes but within the hour', () => {
     const body = { system: [cached], messages: msg('same') };
     const rows = [row(body, { ts: 0, cacheWriteTokens: 1900 }), row(body, { ts: 20 * MIN, cacheWriteTokens: 1900 })];

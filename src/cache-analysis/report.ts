@@ -1,6 +1,6 @@
 import { countText, spanText } from '../core/count-text.js';
 import type { CacheRow } from '../core/ledger-row.js';
-import { type Picos, displayUsd, formatUsd } from '../core/money.js';
+import { type Picos, displayUsd, formatUsd, usdColumn } from '../core/money.js';
 import type { PriceRequest } from '../metering/build-row.js';
 import type { LedgerStore, TimeFilter } from '../storage/ports.js';
 import { CacheAnalyser, type CacheGroupBy, type CacheReport, type Finding } from './analyse.js';
@@ -104,7 +104,9 @@ export function renderCacheTable(r: CacheReport): string {
     r.findings.forEach((f, i) => (out += finding(i + 1, f, r.by)));
   }
   const head = [r.by, 'requests', 'hashed', 'input', 'cache read', 'cache write', 'cost', 'cache-read %', 'repeated prefix %', 'wasted writes'];
-  const rows = r.groups.map((g) => [g.key, countText(g.requests), countText(g.hashed), countText(g.inputTokens), countText(g.cacheReadTokens), countText(g.cacheWriteTokens), displayUsd(g.costPicos), pct(g.cacheReadShare), g.hashed ? pct(g.repeatedPrefixShare) : '-', g.wastedWrites ? `${g.wastedWrites} (${displayUsd(g.wastedWritePicos)})` : '0']);
+  const cost = usdColumn(r.groups.map((g) => g.costPicos));
+  const wasted = usdColumn(r.groups.filter((g) => g.wastedWrites > 0).map((g) => g.wastedWritePicos));
+  const rows = r.groups.map((g) => [g.key, countText(g.requests), countText(g.hashed), countText(g.inputTokens), countText(g.cacheReadTokens), countText(g.cacheWriteTokens), cost(g.costPicos), pct(g.cacheReadShare), g.hashed ? pct(g.repeatedPrefixShare) : '-', g.wastedWrites ? `${g.wastedWrites} (${wasted(g.wastedWritePicos)})` : '0']);
   out += '\n' + table(head, rows);
   if (r.autoCache.length > 0) {
     out += '\ncache: auto, before and after:\n';

@@ -1,4 +1,4 @@
-import { displayUsd, formatUsd } from '../core/money.js';
+import { formatUsd, usdColumn } from '../core/money.js';
 import { csvLine } from '../reports/csv.js';
 import { formatValue } from './outcome.js';
 import type { OutcomeReport, OutcomeReportRow } from './report.js';
@@ -45,8 +45,14 @@ export function renderOutcomeCsv(r: OutcomeReport): string {
 }
 
 export function renderOutcomeTable(r: OutcomeReport): string {
-  const money = (p: bigint | null) => (p === null ? '-' : displayUsd(p));
-  const line = (key: string, row: OutcomeReportRow) => [key, row.requests.toLocaleString('en-US'), money(row.spendPicos), formatValue(row.outcomeMicros), money(row.costPerOutcomePicos), money(row.sessionSpendPicos), money(row.sessionCostPerOutcomePicos)];
+  // Each money column its own decimals (as `report`'s): under a dollar, enough for its smallest amount.
+  const all = [...r.rows, r.total];
+  const column = (pick: (row: OutcomeReportRow) => bigint | null) => {
+    const usd = usdColumn(all.flatMap((row) => pick(row) ?? []));
+    return (row: OutcomeReportRow) => (pick(row) === null ? '-' : usd(pick(row)!));
+  };
+  const [spend, perOutcome, sessionSpend, sessionPerOutcome] = [column((x) => x.spendPicos), column((x) => x.costPerOutcomePicos), column((x) => x.sessionSpendPicos), column((x) => x.sessionCostPerOutcomePicos)];
+  const line = (key: string, row: OutcomeReportRow) => [key, row.requests.toLocaleString('en-US'), spend(row), formatValue(row.outcomeMicros), perOutcome(row), sessionSpend(row), sessionPerOutcome(row)];
   const head = [name(r), 'requests', 'spend', `outcomes${r.query.kind ? ` (${r.query.kind})` : ''}`, 'cost/outcome', 'session spend', 'session cost/outcome'];
   const rows = [head, ...r.rows.map((row) => line(row.key === '' ? '(none)' : row.key, row)), line('TOTAL', r.total)];
   const widths = head.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));

@@ -78,6 +78,28 @@ const engines: [string, () => Promise<Storage>][] = [
   ['Postgres', () => openPostgres({ url: TEST_PG_URL, schema: SCHEMA, maxConnections: 2 })],
 ];
 
+describe('outcome report table', () => {
+  it('shows each money column with the decimals its smallest amount needs when all are under a dollar', async () => {
+    const s = openSqlite(':memory:');
+    try {
+      await s.ledger.insert([
+        sampleRow({ id: 'small-a', ts: T, user: 'ann', sessionId: 'sa', costPicos: 36_000_000_000n }),
+        sampleRow({ id: 'small-b', ts: T, user: 'ben', sessionId: 'sb', costPicos: 7_400_000_000n }),
+        sampleRow({ id: 'small-c', ts: T, user: 'cal', sessionId: 'sc', costPicos: 435_000_000n }),
+      ]);
+      const r = await outcomeReport(s.ledger, s.outcomes, { since: T - 3_600_000, until: T + 3_600_000, by: 'user' });
+      const table = renderOutcomeTable(r);
+      // Not "$0.04", "$0.01" beside "$0.000435": one scale, so the rows add up to the total.
+      expect(table).toMatch(/ann +1 +\$0\.03600 /);
+      expect(table).toMatch(/ben +1 +\$0\.00740 /);
+      expect(table).toMatch(/cal +1 +\$0\.00044 /);
+      expect(table).toMatch(/TOTAL +3 +\$0\.04384 /);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('outcome report ties', () => {
   it('credits a tie in spend and requests to the lower key, whatever order storage returns the groups in', async () => {
     const s = openSqlite(':memory:');
