@@ -5,7 +5,7 @@ export function renderLogin(problem?: string): string {
   const form = `<form method="post" action="/ui/login"><label for="token">Admin token (TOLLGATE_ADMIN_TOKEN)</label><br>
 <input id="token" name="token" type="password" autocomplete="current-password" required style="width:100%;box-sizing:border-box;font:inherit;padding:.4rem">
 <button type="submit">Sign in</button></form>`;
-  return page('Tollgate', [problem ? `<p class="critical">${escapeHtml(problem)}</p>` : '', paragraph('Sign in with the gateway\u2019s admin token to see where the spend goes.'), form].filter(Boolean).join('\n'));
+  return page('Sign in', [problem ? `<p class="critical">${escapeHtml(problem)}</p>` : '', paragraph('Sign in with the gateway\u2019s admin token to see where the spend goes.'), form].filter(Boolean).join('\n'));
 }
 
 /** The page when the admin token is not set: the dashboard has nothing to sign in with. */

@@ -52,6 +52,8 @@ describe('the dashboard page', () => {
     expect(html).toContain('<dd>4, 1 failed</dd>');
     expect(html).toContain('4,000 in (25.0% read from the prompt cache), 40 out');
     expect(html).toContain('2 requests of models without a known price are not in the spend');
+    const one = renderOverview(overview({ total: { ...overview().total, unpricedRequests: 1 } }), 'UTC');
+    expect(one).toContain('1 request of a model without a known price is not in the spend');
     expect(html).toContain('The top 1 of 10 sessions took 75.0% of their spend. No spend by workflows.');
     expect(html).toContain('<p>Spend rose from $20.00 to $40.00 &#38; doubled.</p>');
     expect(rowsOf(html, 'What changed')[1]).toEqual(['more requests', '+$20.00', 'requests 2 → 4']);

@@ -30,7 +30,7 @@ export function renderOverview(o: Overview, timeZone: string): string {
     ['Requests', `${countText(t.requests)}, ${countText(t.errors)} failed`],
     ['Tokens', `${countText(t.inputTokens)} in (${cached} read from the prompt cache), ${countText(t.outputTokens)} out`],
   ];
-  if (t.unpricedRequests > 0) facts.push(['Unpriced', `${countText(t.unpricedRequests)} requests of models without a known price are not in the spend: add a pricing override (docs/pricing.md)`]);
+  if (t.unpricedRequests > 0) facts.push(['Unpriced', `${countText(t.unpricedRequests)} ${t.unpricedRequests === 1 ? 'request of a model' : 'requests of models'} without a known price ${t.unpricedRequests === 1 ? 'is' : 'are'} not in the spend: add a pricing override (docs/pricing.md)`]);
   const parts = [
     spanLinks(o),
     definitionList(facts),

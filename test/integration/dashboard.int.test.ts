@@ -43,6 +43,7 @@ describe.each(STORES)('the dashboard on %s', (_, storage) => {
     expect(first.headers.get('content-security-policy')).toContain("default-src 'none'");
     const form = await first.text();
     expect(form).toContain('<form method="post" action="/ui/login">');
+    expect(form).toContain('<title>Sign in · Tollgate</title>');
     expect(form).not.toContain('By team');
 
     const wrong = await login('admin-wrong!');
