@@ -194,6 +194,10 @@ describe('admin API: increases', () => {
     expect((await call(s, 'GET', '/increases')).json.data).toEqual([]);
     expect((await file({ budget_id: 'nope' })).json.error.message).toBe('budget_id: there is no budget or pool nope');
     expect(await file({ budget_id: 'cfg-alice' })).toMatchObject({ status: 201, json: { scope: 'user:alice', budget_id: 'cfg-alice' } });
+    // A scope that is not the budget's would show the approver one scope and raise another's budget.
+    const mismatched = await file({ scope: 'user:bob', budget_id: 'cfg-alice' });
+    expect(mismatched).toMatchObject({ status: 400, json: { error: { message: 'scope: user:bob is not the scope of cfg-alice (user:alice); leave it out, or name a budget on user:bob' } } });
+    expect(await file({ scope: 'user:alice', budget_id: 'cfg-alice' })).toMatchObject({ status: 201 });
     expect((await call(s, 'GET', '/increases?status=open')).status).toBe(400);
   });
 });

@@ -1,7 +1,7 @@
 import type { Picos } from '../core/money.js';
 import type { IncreaseService } from '../policy/increases.js';
 import { type Budget, type Increase, increaseApplies } from '../policy/rules.js';
-import { type Scope, formatScope } from '../policy/scope.js';
+import { type Scope, formatScope, sameScope } from '../policy/scope.js';
 
 export interface IncreaseFiling {
   scope?: Scope;
@@ -21,6 +21,8 @@ export async function fileIncrease(increases: IncreaseService, budgets: readonly
   if (f.budget_id !== undefined) {
     const b = budgets.find((x) => x.id === f.budget_id);
     if (!b) throw new RangeError(`budget_id: there is no budget or pool ${f.budget_id}`);
+    // The approver reads the scope: one that is not the budget's would show one thing and raise another.
+    if (scope && !sameScope(scope, b.scope)) throw new RangeError(`scope: ${formatScope(scope)} is not the scope of ${f.budget_id} (${formatScope(b.scope)}); leave it out, or name a budget on ${formatScope(scope)}`);
     scope ??= b.scope;
   }
   if (!scope) throw new RangeError('scope: is required (or name a budget_id)');
