@@ -203,6 +203,20 @@ describe('admin API: increases', () => {
 });
 
 describe('admin API: status, reconcile, health', () => {
+  it('gives a rolling budget the window it counts, in status and in reconcile, as /me does', async () => {
+    const s = await start();
+    expect((await call(s, 'POST', '/budgets', { scope: 'user:alice', window: '2h', limit_usd: 10, id: 'alice-2h' })).status).toBe(201);
+    const before = Date.now();
+    const status = (await call(s, 'GET', '/budgets/status')).json.data.find((b) => b.id === 'alice-2h')!;
+    const reconcile = (await call(s, 'GET', '/budgets/reconcile')).json.data.find((b) => b.budget_id === 'alice-2h')!;
+    for (const start of [status.window_start, reconcile.window_start]) {
+      const back = before - Date.parse(String(start));
+      // Two hours back, give or take one of its 60 buckets (2 minutes): not the current bucket.
+      expect(back).toBeGreaterThanOrEqual(2 * 3_600_000 - 1000);
+      expect(back).toBeLessThan(2 * 3_600_000 + 2 * 60_000 + 1000);
+    }
+  });
+
   it('reports spend per budget, finds drift from the ledger and fixes it', async () => {
     const s = await start();
     const rules = s.runtime.rules.current();

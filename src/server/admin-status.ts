@@ -84,7 +84,7 @@ export function getStatus(r: PolicyRequest): Promise<void> {
         held_usd: formatUsd(held),
         remaining_usd: formatUsd(c.line.limit - spent - held),
         used_percent: usedPercent(spent + held, c.line.limit),
-        window_start: iso(c.window.start),
+        window_start: iso(c.window.from),
         resets_at: iso(c.window.end),
         forecast: f ? forecastSummary(f) : null,
       };
@@ -104,7 +104,7 @@ export function getReconcile(r: PolicyRequest): Promise<void> {
       kind: d.counter.budget.kind,
       scope: formatScope(d.counter.budget.scope),
       window: formatWindow(d.counter.budget.window),
-      window_start: iso(d.counter.window.start),
+      window_start: iso(d.counter.window.from),
       counted_usd: formatUsd(d.counted),
       ledger_usd: formatUsd(d.ledger),
       drift_usd: formatUsd(d.drift),
