@@ -71,6 +71,25 @@ describe('reservation plans', () => {
     expect(retryAfterMs('rpm', 60, 1, 60, 0, minute + 30_000)).toBeGreaterThan(30_000);
     expect(retryAfterMs('tpm', 100, 101, 0, 0, minute)).toBe(Infinity);
   });
+
+  it('asks for the first moment admission, which floors the previous minute, lets the request in, and no later', () => {
+    const minute = Date.parse('2026-11-22T12:00:00Z');
+    // What the counters check (counters/memory.ts): floor(previous · w) + current + amount ≤ limit.
+    const admits = (limit: number, amount: number, current: number, previous: number, at: number) => {
+      const m = Math.floor(at / 60_000) * 60_000;
+      const [cur, prev] = m === minute ? [current, previous] : m === minute + 60_000 ? [0, current] : [0, 0];
+      return Math.floor(prev * (1 - (at - m) / 60_000)) + cur + amount <= limit;
+    };
+    // One a minute, used 50 s in: room again just after the turn of the minute (it said 70 s, 2 minutes from the request).
+    expect(retryAfterMs('rpm', 1, 1, 1, 0, minute + 50_000)).toBe(10_001);
+    for (const [limit, current, previous, offset] of [[1, 1, 0, 50_000], [10, 10, 0, 58_000], [10, 3, 10, 5_000], [60, 40, 60, 20_000], [5, 5, 5, 1_000]] as const) {
+      const now = minute + offset;
+      expect(admits(limit, 1, current, previous, now), `${limit}/${current}/${previous}`).toBe(false);
+      const wait = retryAfterMs('rpm', limit, 1, current, previous, now);
+      expect(admits(limit, 1, current, previous, now + wait), `${limit}/${current}/${previous} at +${wait}`).toBe(true);
+      if (wait > 1000) expect(admits(limit, 1, current, previous, now + wait - 1000), `${limit}/${current}/${previous} before +${wait}`).toBe(false);
+    }
+  });
 });
 
 describe('downgradeUnderPressure', () => {

@@ -131,12 +131,22 @@ export function retryAfterMs(kind: 'rpm' | 'tpm' | 'concurrency', limit: number,
   if (kind === 'concurrency') return 1000;
   const minute = Math.floor(now / MINUTE) * MINUTE;
   const room = limit - amount;
-  if (current > room) {
-    const weight = room / current;
-    return Math.ceil(minute + MINUTE - now + (1 - weight) * MINUTE);
-  }
-  const weight = previous === 0 ? 1 : (room - current) / previous;
-  return Math.max(1, Math.ceil(minute + (1 - weight) * MINUTE - now));
+  // This minute is full: after its turn, it is the previous one, and fades.
+  if (current > room) return minute + MINUTE + firstFit(current, room) - now;
+  return Math.max(1, minute + firstFit(previous, room - current) - now);
+}
+
+/**
+ * The first millisecond into a minute at which admission's floor(count · weight) fits within
+ * `bound`, the weight falling from 1 as the minute passes. Floored, it fits once the product is
+ * below bound + 1: a 1-per-minute limit has room again just after the minute's turn, not a minute later.
+ */
+function firstFit(count: number, bound: number): number {
+  if (count <= bound) return 0;
+  let t = Math.max(0, Math.floor((1 - (bound + 1) / count) * MINUTE));
+  // The estimate is exact but for rounding: step to where admission's own arithmetic agrees.
+  while (t < MINUTE && Math.floor(count * (1 - t / MINUTE)) > bound) t++;
+  return t;
 }
 
 /**
