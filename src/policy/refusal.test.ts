@@ -14,6 +14,14 @@ describe('budget refusals', () => {
     expect(tiny.message).toContain('($0.00 of $0.0001 is used and this request could cost up to $0.004925)');
   });
 
+  it('says a rolling window drains as its spend ages, by when, rather than that it resets', () => {
+    const rolling = toBudget(parseRule(budgetInput, { scope: 'team:rep', window: '30m', limit_usd: '0.08' }), 'budget', 'api', 0);
+    const e = budgetExceeded(rolling, usd('0.08'), usd('0.08'), usd('0.001'), Date.UTC(2026, 11, 6, 8, 30, 30), shown);
+    expect(e.message).toContain('Its spend leaves this rolling window as it ages, all that it counts now by 2026-12-06T08:30:30Z. To go on, lower max_tokens, wait, or ask for an increase');
+    expect(e.message).not.toContain('resets');
+    expect(budgetExceeded(budget('10'), usd('9'), usd('10'), usd('2'), Date.UTC(2026, 11, 4), shown).message).toContain('It resets at 2026-12-04T00:00:00Z. To go on, lower max_tokens, wait for the reset, or');
+  });
+
   it('shows only a percentage when amounts are not disclosed', () => {
     const e = budgetExceeded(budget('10'), usd('9'), usd('10'), usd('2'), Date.UTC(2026, 11, 4), { showAmounts: false, timeZone: 'UTC' });
     expect(e.message).toContain('(90% of it is used)');

@@ -28,7 +28,7 @@ function remedyFor(b: Budget): string {
   return `ask for an increase with \`tollgate budgets request --scope ${scope} --amount <USD> --hours <N> --reason "..."\` (or POST /admin/v1/me/increases with your key)`;
 }
 
-/** 402 budget_exceeded: names the budget, its window, when it resets and what to do. */
+/** 402 budget_exceeded: names the budget, its window, when it resets (`resetsAt`: a rolling window's, when what it counts has aged out) and what to do. */
 export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Picos, resetsAt: number, d: Disclosure, of: 'request' | 'batch' = 'request'): GatewayError {
   const scope = formatScope(b.scope);
   const what = `the ${describeWindow(b.window)} ${b.kind === 'pool' ? 'pool' : 'budget'}${b.name ? ` "${b.name}"` : ''} for ${scope}`;
@@ -38,7 +38,9 @@ export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Pico
     : `${percent(level, limit)}% of it is used`;
   const lead = alone ? `This ${of} could cost more than ${what} allows in total` : `Budget exceeded: ${what} has no room for this ${of}`;
   const lower = of === 'batch' ? "split the batch or lower its requests' max_tokens" : 'lower max_tokens';
-  const message = `${lead} (${usage}). It resets at ${localTime(resetsAt, d.timeZone)}. To go on, ${lower}, wait for the reset, or ${remedyFor(b)}.`;
+  // A rolling window never resets: its spend ages out bucket by bucket, the last of it at resetsAt.
+  const when = b.window.kind === 'rolling' ? `Its spend leaves this rolling window as it ages, all that it counts now by ${localTime(resetsAt, d.timeZone)}` : `It resets at ${localTime(resetsAt, d.timeZone)}`;
+  const message = `${lead} (${usage}). ${when}. To go on, ${lower}, wait${b.window.kind === 'rolling' ? '' : ' for the reset'}, or ${remedyFor(b)}.`;
   const details: Record<string, unknown> = {
     budget_id: b.id,
     scope,

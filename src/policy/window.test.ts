@@ -38,7 +38,7 @@ describe('windows', () => {
       fc.property(fc.array(fc.tuple(fc.constantFrom(...units), fc.constantFrom(...zones), instant), { minLength: 1, maxLength: 40 }), (calls) => {
         for (const [unit, tz, now] of calls) {
           const start = DateTime.fromMillis(now, { zone: tz }).startOf(unit);
-          const expected = { start: start.toMillis(), end: start.plus({ [`${unit}s`]: 1 }).toMillis(), buckets: [start.toMillis()], from: start.toMillis() };
+          const expected = { start: start.toMillis(), end: start.plus({ [`${unit}s`]: 1 }).toMillis(), buckets: [start.toMillis()], from: start.toMillis(), clearsAt: start.plus({ [`${unit}s`]: 1 }).toMillis() };
           expect(windowAt({ kind: 'calendar', unit }, tz, now)).toEqual(expected);
         }
       }),
@@ -67,6 +67,8 @@ describe('windows', () => {
     expect(w.start).toBe(at('2026-11-22T12:00:00Z'));
     expect(w.buckets[0]).toBe(at('2026-11-22T07:00:00Z'));
     expect(w.from).toBe(w.buckets[0]);
+    // Spent now, in the current bucket (12:00-12:05): gone from the window once that bucket is 5 h old.
+    expect(w.clearsAt).toBe(at('2026-11-22T17:05:00Z'));
     expect(w.buckets).toHaveLength(61);
     expect(w.buckets.every((b, i) => i === 0 || b - w.buckets[i - 1]! === size)).toBe(true);
     // The oldest bucket stops counting once it lies wholly before now - 5h.

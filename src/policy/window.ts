@@ -50,6 +50,8 @@ export interface WindowPosition {
   buckets: readonly number[];
   /** Where the spend it counts begins: a rolling window's oldest bucket, a calendar window's start. */
   from: number;
+  /** When all it counts now has left it: a rolling window's current bucket aged out, a calendar window's end. */
+  clearsAt: number;
 }
 
 export function windowAt(w: WindowSpec, tz: string, now: number): WindowPosition {
@@ -62,7 +64,7 @@ export function windowAt(w: WindowSpec, tz: string, now: number): WindowPosition
     if (last !== undefined && last.start === current && last.buckets[0] === oldest) return last;
     const buckets: number[] = [];
     for (let b = oldest; b <= current; b += size) buckets.push(b);
-    const position = { start: current, end: oldest + size + w.ms, buckets: Object.freeze(buckets), from: oldest };
+    const position = { start: current, end: oldest + size + w.ms, buckets: Object.freeze(buckets), from: oldest, clearsAt: current + size + w.ms };
     if (rollingPositions.size >= 1000) rollingPositions.clear();
     rollingPositions.set(w.ms, position);
     return position;
@@ -71,7 +73,7 @@ export function windowAt(w: WindowSpec, tz: string, now: number): WindowPosition
   let position = calendarPositions.get(key);
   if (position === undefined || now < position.start || now >= position.end) {
     const start = DateTime.fromMillis(now, { zone: tz }).startOf(w.unit);
-    position = { start: start.toMillis(), end: start.plus({ [`${w.unit}s`]: 1 }).toMillis(), buckets: Object.freeze([start.toMillis()]), from: start.toMillis() };
+    position = { start: start.toMillis(), end: start.plus({ [`${w.unit}s`]: 1 }).toMillis(), buckets: Object.freeze([start.toMillis()]), from: start.toMillis(), clearsAt: start.plus({ [`${w.unit}s`]: 1 }).toMillis() };
     if (calendarPositions.size >= 1000) calendarPositions.clear();
     calendarPositions.set(key, position);
   }
