@@ -228,6 +228,8 @@ describe('admin API: status, reconcile, health', () => {
 
     const drift = await call(s, 'GET', '/budgets/reconcile');
     expect(drift.json).toEqual({ fix: false, data: [expect.objectContaining({ budget_id: 'cfg-alice', counted_usd: '12.5', ledger_usd: '0', drift_usd: '12.5', initialized: true, fixed: false })] });
+    const maybe = await call(s, 'GET', '/budgets/reconcile?fix=maybe');
+    expect(maybe).toMatchObject({ status: 400, json: { error: { message: 'fix must be true or false, not "maybe"' } } });
     const fixed = await call(s, 'GET', '/budgets/reconcile?fix=true');
     expect(fixed.json.data[0]!).toMatchObject({ drift_usd: '12.5', fixed: true });
     expect((await call(s, 'GET', '/budgets/reconcile')).json.data[0]).toMatchObject({ counted_usd: '0', drift_usd: '0' });

@@ -97,7 +97,9 @@ export function getStatus(r: PolicyRequest): Promise<void> {
 export function getReconcile(r: PolicyRequest): Promise<void> {
   return withCounters(r, async () => {
     const { runtime } = r;
-    const fix = r.query.get('fix') === 'true' || r.query.get('fix') === '1';
+    const asked = r.query.get('fix');
+    if (asked !== null && !['true', '1', 'false', '0'].includes(asked)) throw new RangeError(`fix must be true or false, not "${asked}"`);
+    const fix = asked === 'true' || asked === '1';
     const drifts = await reconcile(runtime.rules.current(), runtime.counters, (c, at) => runtime.fromLedger(c, at), runtime.settings, runtime.now(), fix);
     const data = drifts.map((d) => ({
       budget_id: d.counter.budget.id,
