@@ -23,10 +23,16 @@ export class GeminiStreamReader implements StreamReader {
 
   onData(data: string): void {
     this.lastData = data;
-    const keys = keysIn(data);
+    let keys = keysIn(data);
+    if (keys & FUNCTION_CALL) {
+      // A function call's arguments may hold any name, these too: the chunk is parsed for the
+      // calls anyway, so its members are read off the object rather than the text.
+      const response = parseJson(data);
+      this.toolCalls += countFunctionCalls(response);
+      keys = membersOf(response);
+    }
     if (keys & USAGE) this.lastUsageData = data;
     if (keys & ENDS) this.finished = true;
-    if (keys & FUNCTION_CALL) this.toolCalls += countFunctionCalls(parseJson(data));
     if (keys & ERROR) this.error = errorFromValue(parseJson(data)) ?? this.error;
   }
 
@@ -59,5 +65,17 @@ function keysIn(text: string): number {
   let keys = 0;
   KEYS.lastIndex = 0;
   for (let m = KEYS.exec(text); m !== null; m = KEYS.exec(text)) keys |= m[1] ? USAGE : m[2] ? ENDS : m[3] ? FUNCTION_CALL : ERROR;
+  return keys;
+}
+
+/** The members a parsed response holds where the API puts them: usage and error at the top, finish reasons in candidates and the prompt's feedback. */
+function membersOf(response: unknown): number {
+  const r = asObject(response);
+  if (r === undefined) return 0;
+  let keys = 0;
+  if (asObject(r.usageMetadata) !== undefined) keys |= USAGE;
+  if (r.error !== undefined && r.error !== null) keys |= ERROR;
+  const candidates = Array.isArray(r.candidates) ? r.candidates : [];
+  if (candidates.some((c) => asObject(c)?.finishReason !== undefined) || asObject(r.promptFeedback)?.blockReason !== undefined) keys |= ENDS;
   return keys;
 }

@@ -61,6 +61,18 @@ describe('Gemini stream: the member names the reader looks for', () => {
     expect(tap(input, stream, sse, false).metered).toMatchObject({ usage: { inputTokens: 9, outputTokens: 4, toolCalls: 0 }, usageSource: 'partial', error: undefined, sawEnd: false });
   });
 
+  it('takes usage and finish reasons from where the API puts them, not from a function call argument of that name', () => {
+    const call = (args: object) => ({ candidates: [{ content: { parts: [{ functionCall: { name: 'log', args } }], role: 'model' }, index: 0 }] });
+    const usage = { promptTokenCount: 1000, cachedContentTokenCount: 400, candidatesTokenCount: 200, thoughtsTokenCount: 300, toolUsePromptTokenCount: 50 };
+    const done = { candidates: [{ content: { parts: [{ text: 'ok' }], role: 'model' }, finishReason: 'STOP', index: 0 }], usageMetadata: usage };
+    // A trailing chunk whose only "usageMetadata" is an argument: the last usage stays the real one.
+    const trailing = Buffer.from(event(done) + event(call({ usageMetadata: 'x' })));
+    expect(tap(trailing, stream, sse).metered).toMatchObject({ usage: { inputTokens: 1050, cacheReadTokens: 400, outputTokens: 500, reasoningTokens: 300, toolCalls: 1 }, usageSource: 'final' });
+    // A "finishReason" argument does not end a stream cut before its real end.
+    const cut = Buffer.from(event({ ...part('a'), usageMetadata: usage }) + event({ ...call({ finishReason: 'STOP' }), usageMetadata: usage }));
+    expect(tap(cut, stream, sse, false).metered).toMatchObject({ usageSource: 'partial', sawEnd: false });
+  });
+
   it('counts the function calls of every event and keeps the last usage, wherever it comes', () => {
     const calls = { candidates: [{ content: { parts: [{ functionCall: { name: 'a', args: {} } }, { functionCall: { name: 'b', args: {} } }], role: 'model' }, index: 0 }] };
     const input = Buffer.from(
