@@ -5,6 +5,8 @@ describe('price modifiers (protocols.md §3.10, §6)', () => {
   it('service tiers, OpenAI ultrafast 3x until 2027-02-28 and 6x after', () => {
     expect(tierMultiplier('openai', 'flex')).toBe('0.5');
     expect(tierMultiplier('openai', 'Priority')).toBe('2');
+    // As docs/pricing.md says: an answer reporting `fast` (the request-side name of priority) is billed as priority.
+    expect(tierMultiplier('openai', 'fast')).toBe('2');
     expect(tierMultiplier('anthropic', 'batch')).toBe('0.5');
     expect(tierMultiplier('openai', 'ultrafast', new Date('2027-02-28T23:59:59Z'))).toBe('3');
     expect(tierMultiplier('openai', 'ultrafast', new Date('2027-03-01T00:00:00Z'))).toBe('6');

@@ -8,7 +8,8 @@ import { isModel } from './model-id.js';
  * 4.6 and later (1.1x). Not modelled: Gemini priority traffic (no published multiplier).
  */
 const MULTIPLIERS: Record<string, Record<string, string | ((at: Date) => string)>> = {
-  openai: { flex: '0.5', priority: '2', batch: '0.5', ultrafast: (at) => (at < ULTRAFAST_DOUBLES ? '3' : '6') },
+  // `fast` is the name of `priority` in requests; an answer relayed by a proxy may carry it as sent.
+  openai: { flex: '0.5', priority: '2', fast: '2', batch: '0.5', ultrafast: (at) => (at < ULTRAFAST_DOUBLES ? '3' : '6') },
   anthropic: { batch: '0.5' },
 };
 
