@@ -253,7 +253,7 @@ export function settle(a: Pick<RelayArgs, 'facts' | 'inputEstimate'> & { info: P
   }
   // A complete answer of a token-billed API without usage (a server that ignores stream_options, a proxy that strips usage) was billed all the same.
   const silent = f.outcome === 'ok' && !FREE_APIS.has(f.api) && !f.pendingResponse && !f.billedWithoutUsage && f.batch === undefined;
-  const unreported = f.usageSource === 'none' && f.status < 400 && (f.outcome !== 'ok' || UNREPORTED_USAGE_APIS.has(f.api) || silent);
+  const unreported = f.usageSource === 'none' && f.status < 400 && m.failedBeforeStart !== true && (f.outcome !== 'ok' || UNREPORTED_USAGE_APIS.has(f.api) || silent);
   const estimate = unreported ? a.inputEstimate() : undefined;
   if (estimate !== undefined) {
     // The stream died before the provider reported usage, or the answer never said; the input was still billed.

@@ -177,6 +177,8 @@ export interface Metered {
   background?: boolean;
   /** The answer was billed by a unit the usage does not count (DALL·E's images): without usage its cost is unknown, not 0. */
   billedWithoutUsage?: boolean;
+  /** The provider failed the request before it began (an error event before the stream's start): nothing to bill, so no input is estimated. */
+  failedBeforeStart?: boolean;
   /** A Message Batch's results, downloaded: each succeeded request's usage, billed on a row of its own. */
   batch?: BatchResults;
 }

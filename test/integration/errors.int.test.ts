@@ -57,6 +57,17 @@ describe('errors reach the client in its own dialect, and the ledger records the
     expect(await h.row(r.id)).toMatchObject({ status: 200, outcome: 'upstream_error', stream: true });
   });
 
+  it('bills nothing for an Anthropic stream whose first event is an error: the 529 of a stream, the model never began', async () => {
+    h.fake.script({ errorEventAfter: 0, error: { type: 'overloaded_error', message: 'Overloaded' } });
+    const body = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi there, a prompt to estimate' }] });
+    const r = await post('/v1/messages', body, { 'x-api-key': h.key.key, authorization: '' });
+    expect(r.status).toBe(200);
+    expect(r.text).toContain('overloaded_error');
+    const row = await h.row(r.id);
+    expect(row).toMatchObject({ outcome: 'upstream_error', errorType: 'overloaded_error', inputTokens: 0, usageSource: 'none' });
+    expect(row.costPicos ?? 0n).toBe(0n);
+  });
+
   it('answers 502 when the upstream is unreachable', async () => {
     const r = await post('/v1/chat/completions', chat('dead-model'));
     expect(r.status).toBe(502);

@@ -62,6 +62,8 @@ export class AnthropicStreamReader implements StreamReader {
       servedModel: this.servedModel,
       error: this.error,
       sawEnd: this.stopped,
+      // An error as the first event is the stream's 529 (protocols.md §3.4): the model never began.
+      ...(this.error !== undefined && !has && this.responseId === undefined ? { failedBeforeStart: true } : {}),
     };
     return withResponseId(withTier(m, asText(this.usage?.service_tier)), this.responseId);
   }
