@@ -39,6 +39,25 @@ describe('SocketTurns', () => {
     expect(done[0]).toMatchObject({ status: 400, outcome: 'upstream_error', errorType: 'invalid_request_error' });
   });
 
+  it('an error event about another message leaves the response in progress running, and a refused create gets its own row', () => {
+    const done: RequestFacts[] = [];
+    const t = new SocketTurns();
+    t.begin(turn(done));
+    t.event(created('resp_a'));
+    // A message of a type the upstream does not know, answered while resp_a runs.
+    t.event(JSON.stringify({ type: 'error', status: 400, error: { type: 'invalid_request_error', code: 'unknown_event', message: 'Unknown event.' } }));
+    expect(done).toHaveLength(0);
+    // A second response.create, refused while resp_a runs.
+    t.begin(turn(done));
+    t.event(JSON.stringify({ type: 'error', status: 409, error: { type: 'invalid_request_error', code: 'conversation_already_has_active_response', message: 'Busy.' } }));
+    expect(done.map((f) => [f.status, f.outcome, f.usage.inputTokens])).toEqual([[409, 'upstream_error', 0]]);
+    t.event(completed('resp_a'));
+    expect(done.map((f) => [f.responseId, f.status, f.outcome, f.usage.inputTokens])).toEqual([
+      [null, 409, 'upstream_error', 0],
+      ['resp_a', 200, 'ok', 1500],
+    ]);
+  });
+
   it('a failed response is an upstream error with the usage it reported', () => {
     const done: RequestFacts[] = [];
     const t = new SocketTurns();
