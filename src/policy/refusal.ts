@@ -39,8 +39,9 @@ export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Pico
   const lead = alone ? `This ${of} could cost more than ${what} allows in total` : `Budget exceeded: ${what} has no room for this ${of}`;
   const lower = of === 'batch' ? "split the batch or lower its requests' max_tokens" : 'lower max_tokens';
   // A rolling window never resets: its spend ages out bucket by bucket, the last of it at resetsAt.
-  const when = b.window.kind === 'rolling' ? `Its spend leaves this rolling window as it ages, all that it counts now by ${localTime(resetsAt, d.timeZone)}` : `It resets at ${localTime(resetsAt, d.timeZone)}`;
-  const message = `${lead} (${usage}). ${when}. To go on, ${lower}, wait${b.window.kind === 'rolling' ? '' : ' for the reset'}, or ${remedyFor(b)}.`;
+  const at = localTime(resetsAt, d.timeZone);
+  const [when, wait] = b.window.kind === 'rolling' ? [`Its spend leaves this rolling window as it ages, all that it counts now by ${at}`, 'wait'] : [`It resets at ${at}`, 'wait for the reset'];
+  const message = `${lead} (${usage}). ${when}. To go on, ${lower}, ${wait}, or ${remedyFor(b)}.`;
   const details: Record<string, unknown> = {
     budget_id: b.id,
     scope,

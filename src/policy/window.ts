@@ -72,8 +72,9 @@ export function windowAt(w: WindowSpec, tz: string, now: number): WindowPosition
   const key = `${w.unit}\u0000${tz}`;
   let position = calendarPositions.get(key);
   if (position === undefined || now < position.start || now >= position.end) {
-    const start = DateTime.fromMillis(now, { zone: tz }).startOf(w.unit);
-    position = { start: start.toMillis(), end: start.plus({ [`${w.unit}s`]: 1 }).toMillis(), buckets: Object.freeze([start.toMillis()]), from: start.toMillis(), clearsAt: start.plus({ [`${w.unit}s`]: 1 }).toMillis() };
+    const startOf = DateTime.fromMillis(now, { zone: tz }).startOf(w.unit);
+    const [start, end] = [startOf.toMillis(), startOf.plus({ [`${w.unit}s`]: 1 }).toMillis()];
+    position = { start, end, buckets: Object.freeze([start]), from: start, clearsAt: end };
     if (calendarPositions.size >= 1000) calendarPositions.clear();
     calendarPositions.set(key, position);
   }

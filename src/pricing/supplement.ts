@@ -16,8 +16,10 @@ export interface SupplementEntry {
   source: string;
 }
 
-const OPENAI_LONG = 272_000 - 1; // whole request repriced above 272K input (same boundary as the catalog's GPT-5.x entries)
-const long = (base: number, times: number) => ({ base, tiers: [{ start: OPENAI_LONG, price: base * times }] });
+const OPENAI_LONG = 272_000 - 1; // whole request repriced from 272,000 input tokens (the catalog's GPT-5.x boundary)
+/** A price per million tokens, another for the whole request once its input passes `start`. */
+const tiered = (start: number, base: number, above: number) => ({ base, tiers: [{ start, price: above }] });
+const long = (base: number, times: number) => tiered(OPENAI_LONG, base, base * times);
 
 export const SUPPLEMENT: readonly SupplementEntry[] = [
   {
@@ -53,11 +55,11 @@ export const SUPPLEMENT: readonly SupplementEntry[] = [
     prices: [
       {
         price: {
-          input_mtok: { base: 0.1, tiers: [{ start: 100_000, price: 0.5 }] },
-          cache_write_mtok: { base: 0.125, tiers: [{ start: 100_000, price: 0.625 }] },
-          cache_write_1h_mtok: { base: 0.2, tiers: [{ start: 100_000, price: 1 }] },
-          cache_read_mtok: { base: 0.01, tiers: [{ start: 100_000, price: 0.05 }] },
-          output_mtok: { base: 0.5, tiers: [{ start: 100_000, price: 2.5 }] },
+          input_mtok: tiered(100_000, 0.1, 0.5),
+          cache_write_mtok: tiered(100_000, 0.125, 0.625),
+          cache_write_1h_mtok: tiered(100_000, 0.2, 1),
+          cache_read_mtok: tiered(100_000, 0.01, 0.05),
+          output_mtok: tiered(100_000, 0.5, 2.5),
           web_searches_kcount: 10,
         },
       },
@@ -96,11 +98,11 @@ export const CORRECTIONS: readonly SupplementEntry[] = [
     prices: [
       {
         price: {
-          input_mtok: { base: 3, tiers: [{ start: 200_000, price: 6 }] },
-          cache_write_mtok: { base: 3.75, tiers: [{ start: 200_000, price: 7.5 }] },
-          cache_write_1h_mtok: { base: 6, tiers: [{ start: 200_000, price: 12 }] },
-          cache_read_mtok: { base: 0.3, tiers: [{ start: 200_000, price: 0.6 }] },
-          output_mtok: { base: 15, tiers: [{ start: 200_000, price: 22.5 }] },
+          input_mtok: tiered(200_000, 3, 6),
+          cache_write_mtok: tiered(200_000, 3.75, 7.5),
+          cache_write_1h_mtok: tiered(200_000, 6, 12),
+          cache_read_mtok: tiered(200_000, 0.3, 0.6),
+          output_mtok: tiered(200_000, 15, 22.5),
           web_searches_kcount: 10,
         },
       },

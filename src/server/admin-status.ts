@@ -9,7 +9,7 @@ import type { PolicyRuntime } from '../policy/runtime.js';
 import { formatScope } from '../policy/scope.js';
 import { formatWindow } from '../policy/window.js';
 import type { PolicyRequest } from './admin-policy.js';
-import { sendAdminError, sendJson } from './json-response.js';
+import { booleanQuery, sendAdminError, sendJson } from './json-response.js';
 import { audit } from './rule-changes.js';
 import { errorMessage } from '../core/errors.js';
 
@@ -97,9 +97,7 @@ export function getStatus(r: PolicyRequest): Promise<void> {
 export function getReconcile(r: PolicyRequest): Promise<void> {
   return withCounters(r, async () => {
     const { runtime } = r;
-    const asked = r.query.get('fix');
-    if (asked !== null && !['true', '1', 'false', '0'].includes(asked)) throw new RangeError(`fix must be true or false, not "${asked}"`);
-    const fix = asked === 'true' || asked === '1';
+    const fix = booleanQuery(r.query, 'fix');
     const drifts = await reconcile(runtime.rules.current(), runtime.counters, (c, at) => runtime.fromLedger(c, at), runtime.settings, runtime.now(), fix);
     const data = drifts.map((d) => ({
       budget_id: d.counter.budget.id,

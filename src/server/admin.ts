@@ -25,7 +25,7 @@ import { postLedgerImport } from './admin-ledger-import.js';
 import { ContentEncodingError } from '../gateway/content-encoding.js';
 import { encodingError } from '../gateway/request-errors.js';
 import { decodeId, handlePolicyAdmin, isPolicyRoute } from './admin-policy.js';
-import { queryFormat, readJson, sendAdminError, sendJson } from './json-response.js';
+import { booleanQuery, queryFormat, readJson, sendAdminError, sendJson } from './json-response.js';
 
 export interface AdminDeps {
   storage: Storage;
@@ -85,14 +85,6 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     }
     throw err;
   }
-}
-
-/** A true/false query parameter, false when absent; anything else is a 400 naming it. */
-function booleanQuery(query: URLSearchParams, name: string): boolean {
-  const v = query.get(name);
-  if (v === null || v === 'false') return false;
-  if (v === 'true') return true;
-  throw new RangeError(`${name} must be true or false, not "${v}"`);
 }
 
 /**

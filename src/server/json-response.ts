@@ -43,6 +43,14 @@ export function readJson(req: IncomingMessage, limit = 1 << 20): Promise<unknown
   });
 }
 
+/** A yes/no query parameter (`true`/`1`, `false`/`0`), false when absent; anything else is a RangeError (400) naming it. */
+export function booleanQuery(query: URLSearchParams, name: string): boolean {
+  const v = query.get(name);
+  if (v === null || v === 'false' || v === '0') return false;
+  if (v === 'true' || v === '1') return true;
+  throw new RangeError(`${name} must be true or false, not "${v}"`);
+}
+
 /** The `format` a query asks for, among `allowed` (the first is the default); anything else is a RangeError (400) naming them. */
 export function queryFormat<F extends string>(query: URLSearchParams, allowed: readonly [F, ...F[]]): F {
   const format = query.get('format') ?? allowed[0];

@@ -1,5 +1,5 @@
 import type { SseEvent } from '../../sse/parser.js';
-import { asObject, parseJson } from '../shared/json.js';
+import { asArray, asObject, parseJson } from '../shared/json.js';
 import type { StreamReader } from '../shared/taps.js';
 import { errorFromValue } from '../shared/upstream-error.js';
 import type { Metered, UpstreamErrorInfo } from '../types.js';
@@ -75,7 +75,6 @@ function membersOf(response: unknown): number {
   let keys = 0;
   if (asObject(r.usageMetadata) !== undefined) keys |= USAGE;
   if (r.error !== undefined && r.error !== null) keys |= ERROR;
-  const candidates = Array.isArray(r.candidates) ? r.candidates : [];
-  if (candidates.some((c) => asObject(c)?.finishReason !== undefined) || asObject(r.promptFeedback)?.blockReason !== undefined) keys |= ENDS;
+  if ((asArray(r.candidates) ?? []).some((c) => asObject(c)?.finishReason !== undefined) || asObject(r.promptFeedback)?.blockReason !== undefined) keys |= ENDS;
   return keys;
 }
