@@ -238,10 +238,12 @@ export function settle(a: Pick<RelayArgs, 'facts' | 'inputEstimate'> & { info: P
     // hung up after it: an SDK throws on the event and leaves, an upstream may close or reset.
     f.outcome = 'upstream_error';
     f.errorType = m.error.type;
-  } else if (clientGone) {
+  } else if (clientGone && !(a.info.stream && m.sawEnd)) {
+    // A client that hangs up once it has read the stream's end event (Codex does, while the
+    // upstream may hold the body open a moment longer) received the whole answer.
     f.outcome = 'client_aborted';
     f.errorType = 'client_disconnected';
-  } else if (!complete) {
+  } else if (!complete && !clientGone) {
     f.outcome = 'truncated';
     f.errorType = isIdleTimeout(err) ? 'upstream_idle_timeout' : err instanceof AttemptTimeout ? 'upstream_request_timeout' : 'upstream_disconnected';
   } else if (f.status >= 400) {
