@@ -59,7 +59,7 @@ export function openaiBatchPoller(d: BatchPollDeps): (row: LedgerRow) => Promise
     if (batch.kind !== 'json') return batch;
     if (typeof batch.body.status !== 'string' || OPENAI_RUNNING.has(batch.body.status)) return { kind: 'running' };
     const output = typeof batch.body.output_file_id === 'string' && batch.body.output_file_id !== '' ? batch.body.output_file_id : undefined;
-    if (output === undefined) return ended(d, row, { batchId: row.responseId!, api: 'openai.batch_request', results: [] });
+    if (output === undefined) return ended(d, row, { batchId: row.responseId!, api: 'openai.batch_request', results: [], complete: true });
     return billResults(d, row, fileContentUrl(provider, output), headers, { batchId: output, api: 'openai.batch_request' }, readOutputLine);
   };
 }
@@ -72,7 +72,7 @@ async function billResults(
   row: LedgerRow,
   url: string,
   headers: Record<string, string>,
-  of: Omit<BatchResults, 'results'>,
+  of: Omit<BatchResults, 'results' | 'complete'>,
   readLine: (line: string) => BatchResult | undefined,
 ): Promise<PollResult> {
   const asked = await askUpstream(d.agent, url, headers, RESULTS_TIMEOUT_MS);
@@ -84,7 +84,7 @@ async function billResults(
   } catch (err) {
     return { kind: 'failed', reason: errorMessage(err) };
   }
-  return ended(d, row, { ...of, results: reader.results });
+  return ended(d, row, { ...of, results: reader.results, complete: true });
 }
 
 async function ended(d: BatchPollDeps, row: LedgerRow, batch: BatchResults): Promise<PollResult> {

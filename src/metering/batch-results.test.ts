@@ -13,7 +13,7 @@ const result = (customId: string, input: number, output: number): BatchResult =>
 function download(results: BatchResult[], o: Partial<RequestFacts> = {}): RequestFacts {
   const f = newFacts('download-1', 1_700_000_000_000, 'anthropic.batch_results');
   Object.assign(f, { provider: 'anthropic', catalogProvider: 'anthropic', keyId: 'k1', user: 'alice', team: 'platform', project: 'p', tags: { env: 'prod' }, status: 200, ...o });
-  f.batch = { batchId: 'msgbatch_1', api: 'anthropic.batch_message', results };
+  f.batch = { batchId: 'msgbatch_1', api: 'anthropic.batch_message', results, complete: true };
   return f;
 }
 
@@ -118,10 +118,32 @@ describe('BatchResultRows', () => {
     expect(calls.upserted).toEqual([{ ...creation, usageSource: 'final' }]);
   });
 
+  it('a download cut short bills the results it delivered to the creator and leaves the batch to bill: the rest go to the creator too, not to the next downloader', async () => {
+    const { rows, calls } = setup({ created: creation });
+    const cut = download([result('a', 100, 10)]);
+    cut.batch!.complete = false;
+    rows.downloaded(cut);
+    await rows.close();
+    expect(calls.upserted).toEqual([]);
+    // Another key downloads them all: the creation row is still found, the new results are bob's.
+    rows.downloaded(download([result('a', 100, 10), result('b', 40, 2)], { keyId: 'k3', user: 'carol', team: 'web' }));
+    await rows.close();
+    expect(calls.inserted.flat().map((r) => [r.tags.custom_id, r.user])).toEqual([
+      ['a', 'bob'],
+      ['a', 'bob'],
+      ['b', 'bob'],
+    ]);
+    expect(calls.charged.map((c) => [c.caller.user, c.cost])).toEqual([
+      ['bob', 100n],
+      ['bob', 30n],
+    ]);
+    expect(calls.upserted).toEqual([{ ...creation, usageSource: 'final' }]);
+  });
+
   it('ended (the sweep): bills the results to the creation row’s caller now, and marks it billed; a storage failure is thrown for the sweep to retry', async () => {
     const { rows, calls } = setup({ created: creation });
     const before = Date.now();
-    await rows.ended(creation, { batchId: 'msgbatch_1', api: 'anthropic.batch_message', results: [result('a', 100, 10), result('b', 40, 2)] });
+    await rows.ended(creation, { batchId: 'msgbatch_1', api: 'anthropic.batch_message', results: [result('a', 100, 10), result('b', 40, 2)], complete: true });
     expect(calls.inserted[0]!.map((r) => [r.id, r.user, r.team, r.costPicos])).toEqual([
       [batchResultId('msgbatch_1', 'a'), 'bob', 'data', 100n],
       [batchResultId('msgbatch_1', 'b'), 'bob', 'data', 30n],
@@ -133,7 +155,7 @@ describe('BatchResultRows', () => {
     rows.downloaded(download([result('a', 100, 10), result('b', 40, 2)]));
     await rows.close();
     expect(calls.charged).toHaveLength(2);
-    await expect(setup({ insertFails: true }).rows.ended(creation, { batchId: 'msgbatch_1', api: 'anthropic.batch_message', results: [result('a', 1, 1)] })).rejects.toThrow('storage down');
+    await expect(setup({ insertFails: true }).rows.ended(creation, { batchId: 'msgbatch_1', api: 'anthropic.batch_message', results: [result('a', 1, 1)], complete: true })).rejects.toThrow('storage down');
   });
 
   it('writes a large batch a thousand rows at a time', async () => {

@@ -45,7 +45,7 @@ type Payer = Pick<RequestFacts, 'ts' | 'provider' | 'catalogProvider' | 'keyId' 
  * to whoever created the batch through the gateway (key, user, team, project, tags, plus
  * `batch_id` and `custom_id`; to the caller of the download for a batch created elsewhere),
  * with an id made from the batch id and custom_id so that each result is recorded once however
- * often it is downloaded. The creation row is then marked billed (`usage_source` final, still
+ * often it is downloaded. Once the results were read to their end, the creation row is marked billed (`usage_source` final, still
  * free), so that the sweep leaves it. Budgets are charged only for the rows this process
  * inserted. The download's own row stays free. Runs after the download's response, never on its
  * path, and never throws: failures are logged.
@@ -68,7 +68,8 @@ export class BatchResultRows {
         // download pays. An OpenAI output file does not name its batch: the sweep finds the creator.
         const creation = batch.api === 'anthropic.batch_message' ? await this.d.ledger.pendingResponse(batch.batchId, 'anthropic.batches').catch(() => undefined) : undefined;
         await this.record(creation === undefined ? f : this.payerOf(creation, f.ts), batch);
-        if (creation !== undefined) await this.markBilled(creation);
+        // A download cut short leaves the batch to bill: its other results go to the creator at the next download or sweep.
+        if (creation !== undefined && batch.complete) await this.markBilled(creation);
       },
       (err) => this.d.log.error('could not record a batch’s results', { batchId: batch.batchId, results: batch.results.length, err: String(err) }),
     );

@@ -190,6 +190,8 @@ export interface BatchResults {
   /** The API of their rows. */
   api: 'anthropic.batch_message' | 'openai.batch_request';
   results: BatchResult[];
+  /** The results were read to their end: false for a download cut short, whose other results are still to bill. */
+  complete: boolean;
 }
 
 export interface BatchResult {

@@ -98,14 +98,18 @@ describe('Message Batch results tap', () => {
           usage: { inputTokens: 7, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 3, reasoningTokens: 0, toolCalls: 0 },
         },
       ],
+      complete: true,
     });
   });
 
-  it('reads a last line without its newline, and not one cut short', () => {
+  it('reads a last line without its newline, and not one cut short; says whether the results were read to their end', () => {
     const lines = fixture('batch-results.jsonl').toString('utf8').trimEnd();
-    expect(runTap(anthropicAdapter.createTap(results, ctx), [Buffer.from(lines)]).metered.batch?.results.map((r) => r.customId)).toEqual(['ok-1', 'ok-5']);
-    const cut = Buffer.from(lines.slice(0, lines.length - 5));
-    expect(runTap(anthropicAdapter.createTap(results, ctx), [cut], false).metered.batch?.results.map((r) => r.customId)).toEqual(['ok-1']);
+    const whole = runTap(anthropicAdapter.createTap(results, ctx), [Buffer.from(lines)]).metered.batch;
+    expect(whole?.results.map((r) => r.customId)).toEqual(['ok-1', 'ok-5']);
+    expect(whole?.complete).toBe(true);
+    const cut = runTap(anthropicAdapter.createTap(results, ctx), [Buffer.from(lines.slice(0, lines.length - 5))], false).metered.batch;
+    expect(cut?.results.map((r) => r.customId)).toEqual(['ok-1']);
+    expect(cut?.complete).toBe(false);
   });
 
   it('a succeeded line without a service tier is taken as batch; other lines and junk are not results', () => {

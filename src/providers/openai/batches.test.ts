@@ -81,6 +81,7 @@ describe('OpenAI batch taps', () => {
         serviceTier: 'batch',
         usage: { inputTokens: 120, cacheReadTokens: 64, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 30, reasoningTokens: 5, toolCalls: 1 },
       })),
+      complete: true,
     });
   });
 

@@ -19,7 +19,7 @@ export function batchResultsTap(batchId: string, api: BatchResults['api'], readL
     finish(complete) {
       if (complete) reader.end();
       const m = nothingMetered(complete);
-      m.batch = { batchId, api, results: reader.results };
+      m.batch = { batchId, api, results: reader.results, complete };
       return m;
     },
   };
