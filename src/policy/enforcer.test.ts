@@ -193,6 +193,26 @@ describe('enforcer across fallback attempts', () => {
     expect(await read(mini)).toMatchObject({ spent: 0n, held: 0n });
   });
 
+  it('a closed refusal lets go of the reservation its timed-out reserve made when the store ran it late (it would hold for the whole lease)', async () => {
+    const clock = { now: Date.parse('2026-11-22T10:00:00Z') };
+    const b = budget({ scope: 'user:alice', window: 'day', limit_usd: 1, fail: 'closed' });
+    const rules: RuleSet = { budgets: [b], rateLimits: [], modelPolicies: [], increases: [] };
+    const inner = new MemoryCounters();
+    const counters = Object.assign(Object.create(inner) as MemoryCounters, {
+      reserve: async (p: Parameters<MemoryCounters['reserve']>[0]) => {
+        const out = await inner.reserve(p);
+        if (out.ok) throw new CountersUnavailable('Redis: Command timed out');
+        return out;
+      },
+    });
+    const enforcer = new Enforcer({ rules: () => rules, counters, price, fromLedger: (c) => Promise.resolve({ marker: c.line.marker, ttlMs: 1e9, bucketTtlMs: 1e9, amounts: [] }), events: noEvents, settings, log: silentLogger, now: () => clock.now });
+    const line = budgetCounter(settings.keyPrefix, b, rules, clock.now, settings.timeZone).line;
+    await expect(enforcer.admit(request())).rejects.toMatchObject({ code: 'budget_unavailable' });
+    expect(enforcer.stats.failClosed).toBe(1);
+    await new Promise((r) => setTimeout(r, 10));
+    expect((await inner.read([line]))[0]).toMatchObject({ spent: 0n, held: 0n });
+  });
+
   it('follows a fallback budget fail mode when the counters are down', async () => {
     const closed = budget({ scope: 'model:gpt-5-mini', window: 'day', limit_usd: 10, fail: 'closed' });
     const openB = budget({ scope: 'provider:azure', window: 'day', limit_usd: 10 });

@@ -7,6 +7,8 @@ import { once } from '../core/once.js';
 import type { Picos } from '../core/money.js';
 import type { PriceFn } from '../metering/build-row.js';
 import { type CounterInit, type Counters, CountersUnavailable, type ReserveOutcome, type Settlement } from './counters/port.js';
+import { LateReleases } from './late-releases.js';
+import { CounterInitializer } from './counter-init.js';
 import { type Estimate, type PriceContext, affordableOutputTokens, estimatePricer, estimateTokens } from './estimate.js';
 import { decideModel, refuseBatchModel } from './model-rules.js';
 import { type BudgetCounter, type Planned, applicableBudgets, applicableRateLimits, downgradeUnderPressure, planReservation, retryAfterMs } from './plan.js';
@@ -48,7 +50,8 @@ export class Enforcer {
   private readonly watch: ThresholdWatch;
   /** Last level seen per budget, for downgrade-under-pressure without an extra round trip. */
   private readonly levels = new Map<string, { level: Picos; limit: Picos; marker: string }>();
-  private readonly initializing = new Map<string, Promise<void>>();
+  private readonly init: CounterInitializer;
+  private readonly late: LateReleases;
   /** Prices an estimate; an unpriced model counts as free, with one warning per provider and model. */
   private readonly costOf: (e: Pick<Estimate, 'inputTokens' | 'outputTokens'>, pc: PriceContext) => Picos;
   /** `fallbackHolds`: extra reservations for fallback attempts; `fallbackRefused`: fallback attempts a budget or rate limit refused. */
@@ -58,6 +61,8 @@ export class Enforcer {
     this.d = d;
     this.now = d.now ?? Date.now;
     this.watch = new ThresholdWatch(d.events);
+    this.init = new CounterInitializer(d.fromLedger, d.counters);
+    this.late = new LateReleases((items) => d.counters.settle(items, this.now()), d.log);
     this.costOf = estimatePricer((provider, model) =>
       d.log.warn("model has no price: budgets cannot bound its spend (add a pricing override, or set the provider's catalog)", { provider, model }),
     );
@@ -245,7 +250,7 @@ export class Enforcer {
         return { kind: 'reserved', planned, outcome, estimate, cost, cap };
       }
       if (outcome.reason === 'uninitialized') {
-        await this.initialize(planned, outcome.markers, now);
+        await this.init.run(planned, outcome.markers, now);
         continue;
       }
       if (outcome.reason === 'rate') {
@@ -328,30 +333,13 @@ export class Enforcer {
     if (closed) {
       this.stats.failClosed++;
       this.d.events.countersDown('closed', err.message);
+      // The reserve may still run when the counters answer again: its hold must not outlive the refusal.
+      this.late.add(planned.plan.id);
       return { kind: 'refused', error: countersDown(closed.id, formatScope(closed.scope)), alert: noAlert, downgradeTo: null, room: null, estimate: { inputTokens: 0, outputTokens: 0, bounded: false } };
     }
     this.stats.failOpen++;
     this.d.events.countersDown('open', err.message);
     return { kind: 'open', planned };
-  }
-
-  /** Initialises missing counters from the ledger, once per marker however many requests wait. */
-  private async initialize(planned: Planned, markers: string[], now: number): Promise<void> {
-    await Promise.all(
-      markers.map((marker) => {
-        let p = this.initializing.get(marker);
-        if (!p) {
-          const counter = planned.counters.find((c) => c.line.marker === marker);
-          if (!counter) return Promise.resolve();
-          p = this.d
-            .fromLedger(counter, now)
-            .then((init) => this.d.counters.initialize([init]))
-            .finally(() => this.initializing.delete(marker));
-          this.initializing.set(marker, p);
-        }
-        return p;
-      }),
-    );
   }
 
   private remember(planned: Planned, levels: Picos[]): void {

@@ -105,4 +105,25 @@ describe('Redis killed mid-run', () => {
     const ledger = aliceRows.reduce((s, r) => s + (r.costPicos ?? 0n), 0n);
     await eventually(async () => expect((await p.counters.read([line()]))[0]).toMatchObject({ spent: ledger, held: 0n }));
   }, 30_000);
+
+  it('a Redis that stalls past the command timeout: fail closed refuses, and the reserve that runs once Redis resumes holds nothing afterwards', async () => {
+    await killRedis();
+    await startRedis();
+    h = await startHarness({ price, policy: { redisUrl: `redis://127.0.0.1:${PORT}`, rules: { budgets: [open, closed], rateLimits: [], modelPolicies: [] } } });
+    h.fake.setDefault({ usage: { input: 100, output: 20 } });
+    const bob = await createKey(h.tollgate.storage.keys, { user: 'bob', team: null, project: null });
+    const p = h.tollgate.policy!;
+    const line = () => budgetCounter(p.settings.keyPrefix, closed, p.rules.current(), Date.now(), p.settings.timeZone).line;
+    expect((await send(bob.key)).status).toBe(200);
+    const spent = (await p.counters.read([line()]))[0]!.spent;
+
+    // Frozen, not dead: the connection stays open and the reserve waits on it past the 2 s timeout.
+    redis!.kill('SIGSTOP');
+    try {
+      expect((await send(bob.key)).status).toBe(503);
+    } finally {
+      redis!.kill('SIGCONT');
+    }
+    await eventually(async () => expect((await p.counters.read([line()]))[0]).toMatchObject({ spent, held: 0n }), 10_000);
+  }, 30_000);
 });
