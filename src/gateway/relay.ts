@@ -146,6 +146,10 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
         // Nothing reached the client yet: it is told so, with the status its row records, not left with a closed socket.
         facts.status = 502;
         a.finish(responder.cut);
+      } else if (responder && res.headersSent && !clientGone) {
+        // A translated stream: the tap has closed it with the client dialect's error event, which
+        // a destroyed socket would throw away. The upstream's own bytes are never ended cleanly.
+        a.finish(() => res.end());
       } else {
         a.finish();
         if (!res.destroyed) res.destroy();

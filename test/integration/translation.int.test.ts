@@ -217,6 +217,17 @@ describe('an Anthropic client (Claude Code’s request shape) served by an OpenA
     expect(row).toMatchObject({ outcome: 'upstream_error', stream: true, provider: 'local-qwen' });
   });
 
+  it('an upstream stream reset midway ends with an Anthropic error event, not a broken connection', async () => {
+    h.fake.script({ match: '/v1/chat/completions', chunks: 6, chunkDelayMs: 5, cutAfterEvents: 3 });
+    const res = await fetch(`${h.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': h.key.key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' }, body: JSON.stringify({ ...claudeCodeRequest(), stream: true }) });
+    expect(res.status).toBe(200);
+    const text = await res.text(); // throws "terminated" when the connection is destroyed
+    expect(text).toContain('content_block_delta');
+    expect(text.trimEnd()).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"api_error",[^\n]*\}$/);
+    const [row] = await h.rows();
+    expect(row).toMatchObject({ outcome: 'truncated', errorType: 'upstream_disconnected', provider: 'local-qwen' });
+  });
+
   it('count_tokens is answered with an estimate, without calling the upstream', async () => {
     const small = await anthropic().messages.countTokens({ model: 'qwen3-coder', messages: [{ role: 'user', content: 'hi' }] });
     const big = await anthropic().messages.countTokens({ model: 'qwen3-coder', system: 'x'.repeat(4000), messages: [{ role: 'user', content: 'hi' }] });
@@ -336,6 +347,18 @@ describe('an OpenAI client served by an Anthropic upstream', () => {
       expect(await r.json()).toMatchObject({ error: { code: 'upstream_disconnected', message: 'The anthropic provider "claude-for-openai" broke off its answer before it was complete.' } });
       expect(await h.row(r.headers.get('x-tollgate-request-id')!)).toMatchObject({ status: 502, outcome: 'truncated', errorType: 'upstream_disconnected' });
     }
+  });
+
+  it('a stream the provider resets midway ends with an error chunk the SDK throws, not a broken connection', async () => {
+    h.fake.script({ match: '/v1/messages', chunks: 6, chunkDelayMs: 5, cutAfterEvents: 4 });
+    const stream = await openai().chat.completions.create({ model: 'claude-sonnet-4-5', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    let deltas = 0;
+    const err = await (async () => {
+      for await (const c of stream) if (c.choices[0]?.delta.content) deltas++;
+    })().catch((e: unknown) => e);
+    expect(deltas).toBeGreaterThan(0);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).message).toContain('before it was complete');
   });
 
   it('the Responses API cannot be translated: a clear 400', async () => {
