@@ -57,7 +57,7 @@ export async function relayTranslated(x: TranslatedExchange): Promise<void> {
   let plan: ReturnType<typeof planTranslation>;
   let upstreamBody: Buffer;
   try {
-    plan = planTranslation({ clientApi: x.route.api, body, target, openaiNative: p.catalog === 'openai', requestId: facts.id, now: Math.floor(facts.ts / 1000) });
+    plan = planTranslation({ clientApi: x.route.api, body, target, openaiNative: p.catalog === 'openai', requestId: facts.id, now: Math.floor(facts.ts / 1000), inputEstimate: x.inputEstimate });
     upstreamBody = Buffer.from(JSON.stringify(plan.body));
   } catch (err) {
     // Valid JSON nested deeper than the stack: forwarded untouched it would pass, but it cannot be rewritten.

@@ -40,6 +40,8 @@ export interface TranslationInput {
   requestId: string;
   /** Unix seconds, for OpenAI's `created`. */
   now: number;
+  /** The request's input estimate (the ledger's, for an answer without usage). */
+  inputEstimate?: () => number | undefined;
 }
 
 /** Which client APIs each upstream dialect can serve through translation. */
@@ -60,7 +62,7 @@ export function planTranslation(i: TranslationInput): Translation {
   const t = i.target;
   if (i.clientApi === 'anthropic.messages' && t.dialect === 'openai') {
     const stopSequences = (asArray(i.body.stop_sequences) ?? []).filter((s): s is string => typeof s === 'string');
-    const reply = { model: str(i.body.model), stopSequences };
+    const reply = { model: str(i.body.model), stopSequences, inputEstimate: i.inputEstimate };
     const maxTokensField = i.openaiNative ? 'max_completion_tokens' : 'max_tokens';
     return {
       upstreamApi: 'openai.chat',

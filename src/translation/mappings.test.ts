@@ -29,6 +29,7 @@ describe('usage both ways', () => {
       cache_read_input_tokens: 6000,
       cache_creation: { ephemeral_5m_input_tokens: 2000, ephemeral_1h_input_tokens: 1000 },
       output_tokens: 500,
+      output_tokens_details: { thinking_tokens: 200 },
     });
     expect(anthropicDeltaUsageOf(u)).not.toHaveProperty('cache_creation');
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { plan, providerFixture, translateChunks } from './testing.js';
+import { planTranslation } from './index.js';
+import { TO_OPENAI, plan, providerFixture, translateChunks } from './testing.js';
 
 const json = { contentType: 'application/json', stream: false };
 
@@ -18,7 +19,7 @@ describe('non-streamed bodies', () => {
       ],
       stop_reason: 'tool_use',
       stop_sequence: null,
-      usage: { input_tokens: 128, cache_creation_input_tokens: 896, cache_read_input_tokens: 4096, cache_creation: { ephemeral_5m_input_tokens: 896, ephemeral_1h_input_tokens: 0 }, output_tokens: 410 },
+      usage: { input_tokens: 128, cache_creation_input_tokens: 896, cache_read_input_tokens: 4096, cache_creation: { ephemeral_5m_input_tokens: 896, ephemeral_1h_input_tokens: 0 }, output_tokens: 410, output_tokens_details: { thinking_tokens: 320 } },
     });
     expect(r.metered).toMatchObject({ usage: { inputTokens: 5120, cacheReadTokens: 4096, outputTokens: 410, toolCalls: 2 } });
   });
@@ -41,6 +42,13 @@ describe('non-streamed bodies', () => {
     expect(msg.stop_reason).toBe('end_turn');
     expect(msg.usage).toMatchObject({ input_tokens: 100, cache_read_input_tokens: 1100, output_tokens: 42 });
     expect(r.metered.usage).toMatchObject({ inputTokens: 1200, cacheReadTokens: 1100 });
+  });
+
+  it('an answer without usage: the Message carries the input estimate the ledger records, not 0', () => {
+    const planned = planTranslation({ clientApi: 'anthropic.messages', body: { model: 'qwen', max_tokens: 10, messages: [] }, target: TO_OPENAI, openaiNative: false, requestId: 'req_test', now: 1795000000, inputEstimate: () => 321 });
+    const chat = Buffer.from(JSON.stringify({ id: 'c1', object: 'chat.completion', model: 'qwen', choices: [{ index: 0, message: { role: 'assistant', content: 'Hi' }, finish_reason: 'stop' }] }));
+    const msg = JSON.parse(translateChunks(planned, [chat], json).text) as { usage: Record<string, number> };
+    expect(msg.usage).toMatchObject({ input_tokens: 321, output_tokens: 0 });
   });
 
   it('tool arguments that are not JSON: a 502 in Anthropic’s shape, and the usage still metered', () => {

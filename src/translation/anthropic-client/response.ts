@@ -1,14 +1,16 @@
 import { str } from '../refuse.js';
-import { chatUsage, timingsCacheN } from '../../providers/openai/usage.js';
+import { timingsCacheN } from '../../providers/openai/usage.js';
 import { type JsonObject, asArray, asObject, asText } from '../../providers/shared/json.js';
 import { anthropicStopReason, matchedStopSequence } from '../stop-reasons.js';
-import { anthropicUsageOf } from '../usage.js';
+import { anthropicUsageOf, chatUsageOrEstimate } from '../usage.js';
 
 /** What the response side needs from the client's request. */
 export interface AnthropicReplyContext {
   /** The model the client asked for, when the upstream does not name one. */
   model: string;
   stopSequences: readonly string[];
+  /** The request's input estimate, for an answer without usage. */
+  inputEstimate?: () => number | undefined;
 }
 
 /** Anthropic ids start with `msg_`; the upstream's id is kept after it. */
@@ -45,7 +47,7 @@ export function toAnthropicMessage(chat: JsonObject, c: AnthropicReplyContext): 
     content,
     stop_reason: stopReason,
     stop_sequence: stopSequence,
-    usage: anthropicUsageOf(chatUsage(chat.usage, timingsCacheN(chat))),
+    usage: anthropicUsageOf(chatUsageOrEstimate(chat.usage, timingsCacheN(chat), c.inputEstimate)),
   };
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { events, plan, providerFixture, translateChunks } from '../testing.js';
+import { planTranslation } from '../index.js';
+import { TO_OPENAI, events, plan, providerFixture, translateChunks } from '../testing.js';
 
 const streamed = (file: string, body: Record<string, unknown> = {}, complete = true) =>
   translateChunks(plan('anthropic.messages', { model: 'qwen3', max_tokens: 100, stream: true, messages: [], ...body }), [providerFixture('openai', file)], { contentType: 'text/event-stream', stream: true, complete });
@@ -52,7 +53,7 @@ describe('OpenAI chat chunks → Anthropic events', () => {
       type: 'message_delta',
       delta: { stop_reason: 'tool_use', stop_sequence: null },
       // prompt 2048 = 1024 cached + 512 written + 512 uncached
-      usage: { input_tokens: 512, cache_creation_input_tokens: 512, cache_read_input_tokens: 1024, output_tokens: 187 },
+      usage: { input_tokens: 512, cache_creation_input_tokens: 512, cache_read_input_tokens: 1024, output_tokens: 187, output_tokens_details: { thinking_tokens: 64 } },
     });
     expect(r.metered).toMatchObject({ usageSource: 'final', sawEnd: true, usage: { inputTokens: 2048, outputTokens: 187, toolCalls: 2 } });
   });
@@ -72,6 +73,22 @@ describe('OpenAI chat chunks → Anthropic events', () => {
     expect(delta.usage).toMatchObject({ input_tokens: 14, output_tokens: 98 });
     const text = ev.flatMap((e) => ((e.data as { delta?: { text?: string } }).delta?.text !== undefined ? [(e.data as { delta: { text: string } }).delta.text] : []));
     expect(text.join('')).toBe('Paris is the capital of France, known for the Eiffel Tower.');
+  });
+
+  it('reasoning tokens reach the client as output_tokens_details.thinking_tokens', () => {
+    const delta = events(streamed('chat-stream-gemini-compat.sse').text).find((e) => e.event === 'message_delta')!.data as { usage: Record<string, unknown> };
+    expect(delta.usage.output_tokens_details).toEqual({ thinking_tokens: expect.any(Number) as number });
+    expect((delta.usage.output_tokens_details as { thinking_tokens: number }).thinking_tokens).toBeGreaterThan(0);
+  });
+
+  it('a stream with no usage (a server that ignores stream_options): the client is told the input estimate the ledger records, not 0', () => {
+    const body = { model: 'qwen3', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'x'.repeat(2000) }] };
+    const planned = planTranslation({ clientApi: 'anthropic.messages', body, target: TO_OPENAI, openaiNative: false, requestId: 'req_test', now: 1795000000, inputEstimate: () => 504 });
+    const text = 'data: {"id":"c1","model":"qwen3","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n';
+    const ev = events(translateChunks(planned, [Buffer.from(text)], { contentType: 'text/event-stream', stream: true }).text);
+    expect(ev.find((e) => e.event === 'message_delta')!.data).toMatchObject({ usage: { input_tokens: 504, output_tokens: 0 } });
+    // With the upstream's usage, the estimate is not used.
+    expect(events(streamed('chat-stream-usage.sse').text).find((e) => e.event === 'message_delta')!.data).not.toMatchObject({ usage: { input_tokens: 504 } });
   });
 
   it('an error chunk becomes an Anthropic error event and ends the stream', () => {

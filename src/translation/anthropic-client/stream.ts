@@ -1,10 +1,10 @@
-import { chatUsage, timingsCacheN } from '../../providers/openai/usage.js';
+import { timingsCacheN } from '../../providers/openai/usage.js';
 import { type JsonObject, asArray, asObject, asText, parseJson } from '../../providers/shared/json.js';
 import type { SseEvent } from '../../sse/parser.js';
 import type { EventTranslator } from '../event-translator.js';
 import { CUT_SHORT, anthropicEvent } from '../sse-out.js';
 import { anthropicStopReason, matchedStopSequence } from '../stop-reasons.js';
-import { anthropicDeltaUsageOf } from '../usage.js';
+import { anthropicDeltaUsageOf, chatUsageOrEstimate } from '../usage.js';
 import { anthropicStreamError } from './errors.js';
 import { type AnthropicReplyContext, messageId } from './response.js';
 
@@ -146,7 +146,7 @@ export class ChatToAnthropicEvents implements EventTranslator {
     let out = this.started ? '' : this.start({});
     out += this.closeBlock();
     const stopReason = this.stopSequence !== null ? 'stop_sequence' : anthropicStopReason(this.finish, this.refused);
-    const usage = anthropicDeltaUsageOf(chatUsage(this.usage ?? {}, this.cacheN));
+    const usage = anthropicDeltaUsageOf(chatUsageOrEstimate(this.usage, this.cacheN, this.c.inputEstimate));
     out += anthropicEvent('message_delta', { delta: { stop_reason: stopReason, stop_sequence: this.stopSequence }, usage });
     return out + anthropicEvent('message_stop', {});
   }
