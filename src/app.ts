@@ -1,3 +1,4 @@
+import { DEFAULTS } from './config/config.js';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import type { Dispatcher } from 'undici';
@@ -11,7 +12,7 @@ import type { PolicyRuntime } from './policy/runtime.js';
 import type { SettledSpend } from './policy/settled-spend.js';
 import type { CacheSettings } from './cache-analysis/gateway.js';
 import { rowPricer } from './cache-analysis/report.js';
-import { messageBatchPoller, openaiBatchPoller } from './gateway/batch-poll.js';
+import { messageBatchPoller, openaiBatchOfFile, openaiBatchPoller } from './gateway/batch-poll.js';
 import { type Gateway, type GatewayDeps, createGateway } from './gateway/proxy.js';
 import { onDemandSocketGateway } from './gateway/websocket/on-demand.js';
 import { responsePoller } from './gateway/response-poll.js';
@@ -150,7 +151,8 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   };
   const catalogOf = (name: string) => o.providers.byName(name)?.catalog;
   const background = new BackgroundUsage({ ...settled, catalogOf });
-  const batchResults = new BatchResultRows({ ...settled, catalogOf });
+  const openaiBatchOf = openaiBatchOfFile({ agent, providers: o.providers, ledger: o.storage.ledger, maxAgeMs: o.deferredUsage?.maxAgeMs ?? DEFAULTS.deferredMaxAgeMs });
+  const batchResults = new BatchResultRows({ ...settled, catalogOf, openaiBatchOf });
   sweeps = startSweeps(o, { agent, router, background, batchResults });
   // Set when shutdown cuts the connections still open once the drain time is up.
   let cut = false;

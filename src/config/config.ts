@@ -126,6 +126,8 @@ export const DEFAULTS = {
   // Node's own default: a client has 5 minutes to send its whole request.
   requestTimeoutMs: 300_000,
   shutdownDelayMs: 0,
+  // Background responses and batches are asked after for 3 days.
+  deferredMaxAgeMs: 72 * 3_600_000,
 } as const;
 
 /** The `storage` section as the file gives it (validated by the schema). */

@@ -195,7 +195,7 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
     deferredUsage:
       f.deferred_usage?.poll === false
         ? undefined
-        : { intervalMs: f.deferred_usage?.interval_ms ?? 60_000, maxAgeMs: (f.deferred_usage?.max_age_hours ?? 72) * 3_600_000 },
+        : { intervalMs: f.deferred_usage?.interval_ms ?? 60_000, maxAgeMs: f.deferred_usage?.max_age_hours === undefined ? DEFAULTS.deferredMaxAgeMs : f.deferred_usage.max_age_hours * 3_600_000 },
     import: { user: f.import?.user, team: f.import?.team },
     source,
   };

@@ -8,6 +8,7 @@ import { ResultLines } from '../providers/shared/batch-results-tap.js';
 import type { BatchResult, BatchResults } from '../providers/types.js';
 import { askJson, askUpstream } from './ask-upstream.js';
 import type { ProviderTable, UpstreamProvider } from './select-provider.js';
+import type { LedgerStore } from '../storage/ports.js';
 import { errorMessage } from '../core/errors.js';
 
 export interface BatchPollDeps {
@@ -94,4 +95,35 @@ async function ended(d: BatchPollDeps, row: LedgerRow, batch: BatchResults): Pro
     return { kind: 'failed', reason: errorMessage(err) };
   }
   return { kind: 'finished' };
+}
+
+/** Pending batches asked about per output file downloaded: the newest, where a finished batch's file is. */
+const MAX_FILE_ASKS = 20;
+const PAGE = 500;
+
+/**
+ * The row that created the OpenAI batch whose output file is `fileId`, when it was created through
+ * the gateway and is not billed yet. An output file does not name its batch, so the provider's
+ * pending batches (`GET /v1/batches/{id}`, with the key Tollgate holds) are asked about, newest
+ * first, until one names the file. Undefined when none does (a batch created elsewhere).
+ */
+export function openaiBatchOfFile(d: Pick<BatchPollDeps, 'agent' | 'providers' | 'timeoutMs'> & { ledger: Pick<LedgerStore, 'pendingResponses'>; maxAgeMs: number }): (provider: string, fileId: string) => Promise<LedgerRow | undefined> {
+  return async (name, fileId) => {
+    const provider = d.providers.byName(name);
+    if (provider?.apiKey === undefined) return undefined;
+    const now = Date.now();
+    const rows: LedgerRow[] = [];
+    for (let after: { ts: number; id: string } | undefined; ; ) {
+      const page = await d.ledger.pendingResponses({ api: 'openai.batches', from: now - d.maxAgeMs, to: now + 1, after, limit: PAGE });
+      rows.push(...page.filter((r) => r.provider === name));
+      if (page.length < PAGE) break;
+      after = { ts: page[PAGE - 1]!.ts, id: page[PAGE - 1]!.id };
+    }
+    const headers = { ...provider.headers, authorization: `Bearer ${provider.apiKey}` };
+    for (const row of rows.reverse().slice(0, MAX_FILE_ASKS)) {
+      const batch = await askJson(d.agent, `${provider.baseUrl}/v1/batches/${encodeURIComponent(row.responseId!)}`, headers, d.timeoutMs);
+      if (batch.kind === 'json' && batch.body.output_file_id === fileId) return row;
+    }
+    return undefined;
+  };
 }

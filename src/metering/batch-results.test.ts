@@ -20,7 +20,7 @@ function download(results: BatchResult[], o: Partial<RequestFacts> = {}): Reques
 /** The row of the request that created batch msgbatch_1 through the gateway (bob's, in another team). */
 const creation = sampleRow({ id: 'create-1', api: 'anthropic.batches', provider: 'anthropic', keyId: 'k2', user: 'bob', team: 'data', project: 'etl', tags: { workflow: 'nightly' }, usageSource: 'none', responseId: 'msgbatch_1', costPicos: 0n, inputTokens: 0, outputTokens: 0 });
 
-function setup(o: { stored?: Set<string>; insertFails?: boolean; chargeFails?: boolean; created?: LedgerRow } = {}) {
+function setup(o: { stored?: Set<string>; insertFails?: boolean; chargeFails?: boolean; created?: LedgerRow; openaiBatchOf?: (provider: string, fileId: string) => Promise<LedgerRow | undefined> } = {}) {
   const stored = o.stored ?? new Set<string>();
   const calls = { inserted: [] as LedgerRow[][], charged: [] as SettledSpend[], priced: [] as PriceRequest[], observed: [] as LedgerRow[], logged: [] as string[], upserted: [] as LedgerRow[] };
   let pending = o.created;
@@ -43,6 +43,7 @@ function setup(o: { stored?: Set<string>; insertFails?: boolean; chargeFails?: b
       },
     },
     catalogOf: (name) => (name === 'anthropic' ? 'anthropic' : undefined),
+    openaiBatchOf: o.openaiBatchOf,
     price: (r) => {
       calls.priced.push(r);
       const full = BigInt(r.usage.inputTokens + 10 * r.usage.outputTokens);
@@ -138,6 +139,32 @@ describe('BatchResultRows', () => {
       ['bob', 30n],
     ]);
     expect(calls.upserted).toEqual([{ ...creation, usageSource: 'final' }]);
+  });
+
+  it('an OpenAI output file: billed to the batch’s creator when the provider names it as the file’s batch, tagged with both ids; else to the downloader', async () => {
+    const created = { ...creation, api: 'openai.batches' as const, provider: 'openai', responseId: 'batch_1' };
+    const asked: string[][] = [];
+    const { rows, calls } = setup({
+      created,
+      openaiBatchOf: (provider, fileId) => {
+        asked.push([provider, fileId]);
+        return Promise.resolve(fileId === 'file-out' ? created : undefined);
+      },
+    });
+    const output = (fileId: string) => {
+      const f = download([result('a', 100, 10)], { provider: 'openai', api: 'openai.file_content' });
+      f.batch = { batchId: fileId, api: 'openai.batch_request', results: [result('a', 100, 10)], complete: true };
+      return f;
+    };
+    rows.downloaded(output('file-out'));
+    await rows.close();
+    expect(asked).toEqual([['openai', 'file-out']]);
+    expect(calls.inserted[0]![0]).toMatchObject({ api: 'openai.batch_request', user: 'bob', team: 'data', tags: { workflow: 'nightly', output_file_id: 'file-out', batch_id: 'batch_1', custom_id: 'a' } });
+    expect(calls.upserted.map((r) => [r.id, r.usageSource])).toEqual([['create-1', 'final']]);
+    rows.downloaded(output('file-other'));
+    await rows.close();
+    expect(calls.inserted[1]![0]).toMatchObject({ user: 'alice', team: 'platform', tags: { output_file_id: 'file-other', custom_id: 'a' } });
+    expect(calls.inserted[1]![0]!.tags).not.toHaveProperty('batch_id');
   });
 
   it('ended (the sweep): bills the results to the creation row’s caller now, and marks it billed; a storage failure is thrown for the sweep to retry', async () => {

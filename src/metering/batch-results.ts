@@ -15,6 +15,8 @@ export interface BatchResultsDeps {
   catalogOf: (provider: string) => string | undefined;
   /** Counts a result's usage and cost in the gateway's metrics (tokens and spend, not a request); absent without metrics. */
   observe?: (row: LedgerRow) => void;
+  /** The row that created the OpenAI batch whose output file this is (gateway/batch-poll.ts), when it was created through the gateway. */
+  openaiBatchOf?: (provider: string, fileId: string) => Promise<LedgerRow | undefined>;
   /** Charges the downloader's budgets; absent without spend controls. */
   charge?: (spend: SettledSpend) => Promise<void>;
   log: Logger;
@@ -43,7 +45,8 @@ type Payer = Pick<RequestFacts, 'ts' | 'provider' | 'catalogProvider' | 'keyId' 
  * itself (`ended`). Each succeeded result gets a row of its own (api `anthropic.batch_message`),
  * its usage read as a Message's, priced at its service tier (`batch`, half price), attributed
  * to whoever created the batch through the gateway (key, user, team, project, tags, plus
- * `batch_id` and `custom_id`; to the caller of the download for a batch created elsewhere),
+ * `batch_id` and `custom_id`; to the caller of the download for a batch created elsewhere;
+ * an OpenAI output file's batch is found by asking the provider about the pending ones),
  * with an id made from the batch id and custom_id so that each result is recorded once however
  * often it is downloaded. Once the results were read to their end, the creation row is marked billed (`usage_source` final, still
  * free), so that the sweep leaves it. Budgets are charged only for the rows this process
@@ -64,10 +67,9 @@ export class BatchResultRows {
     if (batch === undefined || batch.results.length === 0 || f.status >= 300) return;
     this.after.run(
       async () => {
-        // Not found (created elsewhere, or billed already), or not known for now: the caller of the
-        // download pays. An OpenAI output file does not name its batch: the sweep finds the creator.
-        const creation = batch.api === 'anthropic.batch_message' ? await this.d.ledger.pendingResponse(batch.batchId, 'anthropic.batches').catch(() => undefined) : undefined;
-        await this.record(creation === undefined ? f : this.payerOf(creation, f.ts), batch);
+        // Not found (created elsewhere, or billed already), or not known for now: the caller of the download pays.
+        const creation = await this.creationOf(f.provider, batch).catch(() => undefined);
+        await this.record(creation === undefined ? f : this.payerOf(creation, f.ts), batch, creation && batch.api === 'openai.batch_request' ? { batch_id: creation.responseId! } : {});
         // A download cut short leaves the batch to bill: its other results go to the creator at the next download or sweep.
         if (creation !== undefined && batch.complete) await this.markBilled(creation);
       },
@@ -82,6 +84,11 @@ export class BatchResultRows {
   async ended(creation: LedgerRow, batch: BatchResults): Promise<void> {
     await this.record(this.payerOf(creation, Date.now()), batch, { batch_id: creation.responseId! });
     await this.markBilled(creation);
+  }
+
+  private creationOf(provider: string, batch: BatchResults): Promise<LedgerRow | undefined> {
+    if (batch.api === 'anthropic.batch_message') return this.d.ledger.pendingResponse(batch.batchId, 'anthropic.batches');
+    return this.d.openaiBatchOf?.(provider, batch.batchId) ?? Promise.resolve(undefined);
   }
 
   /** Waits for the writes under way. */

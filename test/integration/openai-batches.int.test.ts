@@ -1,6 +1,7 @@
 import OpenAI, { toFile } from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LedgerRow } from '../../src/core/ledger-row.js';
+import { createKey } from '../../src/identity/key-service.js';
 import { batchResultId } from '../../src/metering/batch-results.js';
 import { type Harness, type HarnessOptions, eventually, spentOn, startHarness, testBudget, tierPrice } from '../support/harness.js';
 
@@ -65,6 +66,25 @@ describe('OpenAI batches through the openai SDK', () => {
     expect(free.map((r) => r.api).sort()).toEqual(['openai.batches', 'openai.batches', 'openai.file_content', 'openai.file_content', 'openai.files', 'openai.files']);
     for (const r of free) expect(r).toMatchObject({ costPicos: 0n, status: 200 });
     await eventually(async () => expect(await spent()).toBe(640n + 2n * BATCH_COST));
+  });
+
+  it('another key downloads the output file first: the requests are billed to the batch’s creator, tagged with the batch, and the creation row is billed', async () => {
+    const client = await start();
+    const { batch, createId } = await submit(client);
+    const done = await client.batches.retrieve(batch.id);
+    const bob = await createKey(h.tollgate.storage.keys, { user: 'bob', team: 'data', project: null });
+    const other = new OpenAI({ apiKey: bob.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    await (await other.files.content(done.output_file_id!)).text();
+    const rows = await eventually(async () => {
+      const all = await h.rows();
+      expect(billed(all)).toHaveLength(2);
+      expect(all.find((r) => r.id === createId)).toMatchObject({ usageSource: 'final' });
+      return all;
+    });
+    for (const r of billed(rows)) {
+      expect(r).toMatchObject({ user: 'alice', team: 'platform', keyId: h.key.id, costPicos: BATCH_COST });
+      expect(r.tags).toMatchObject({ output_file_id: done.output_file_id, batch_id: batch.id });
+    }
   });
 
   it('a batch nobody downloads is billed by the sweep, to its creator, tagged with the batch; a later download adds nothing', async () => {
