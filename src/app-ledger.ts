@@ -3,7 +3,8 @@ import type { LedgerRow } from './core/ledger-row.js';
 import { type LedgerSink, LedgerWriter } from './metering/ledger-writer.js';
 import { RefusedRows } from './metering/refused-rows.js';
 import { OpenRequests, recoverOpenRequests } from './metering/open-requests.js';
-import { Spool, recoverSpools } from './metering/spool.js';
+import { Spool } from './metering/spool.js';
+import { recoverSpools } from './metering/journal-files.js';
 import { WorkerLedgerSink } from './metering/worker-sink.js';
 import { toJsonLine } from './reports/export.js';
 import { isLockBusy } from './storage/sqlite/db.js';
@@ -36,7 +37,8 @@ export async function startLedger(o: Pick<AppOptions, 'storage' | 'spoolDir' | '
     return kept;
   };
   const recovered = await recoverSpools(o.spoolDir, (rows) => o.storage.ledger.insert(rows), { isStorageTrouble, setAside });
-  if (recovered > 0) o.log.info('replayed rows left in the spool by an earlier process', { rows: recovered });
+  if (recovered.rows > 0) o.log.info('replayed rows left in the spool by an earlier process', { rows: recovered.rows });
+  if (recovered.skipped > 0) o.log.warn('skipped lines of the spool that are not whole rows (torn by a crash or a full disk)', { lines: recovered.skipped });
   // After the spools: a request whose own row was written keeps it.
   const interrupted = await recoverOpenRequests(o.spoolDir, (rows) => o.storage.ledger.insert(rows), { isStorageTrouble, setAside });
   if (interrupted > 0) o.log.warn(`recorded ${interrupted} request(s) an earlier process was serving when it died, as truncated (error_type gateway_crashed, input estimated)`, { rows: interrupted });
@@ -75,12 +77,21 @@ export async function startLedger(o: Pick<AppOptions, 'storage' | 'spoolDir' | '
   const lostFiles = new RepeatedFailure(o.log);
   const timer = setInterval(() => {
     let problem: string | undefined;
+    let kept = false;
     try {
-      problem = o.storage.lostFile?.() ?? spool.lostFile();
+      const storageLost = o.storage.lostFile?.();
+      const spoolLost = spool.lostFile();
+      problem = storageLost ?? spoolLost;
+      // The spool keeps what it holds, and all it writes from now on, for the next start to replay.
+      if (storageLost !== undefined && spoolLost === undefined) {
+        spool.retain();
+        kept = true;
+      }
     } catch (err) {
       problem = `the ledger's files cannot be checked (${String(err)})`;
     }
-    if (problem) lostFiles.failed((l) => l.error(`${problem} while the gateway runs: rows recorded since go to a file nothing can read once it stops; restart the gateway to start a new ledger`));
+    const next = kept ? 'the spool keeps them: restart the gateway to start a new ledger with them' : 'rows recorded since go to a file nothing can read once it stops; restart the gateway to start a new ledger';
+    if (problem) lostFiles.failed((l) => l.error(`${problem} while the gateway runs: ${next}`));
   }, o.fileCheckMs ?? FILE_CHECK_MS);
   timer.unref();
   return { writer, worker, open, stopWatching: () => clearInterval(timer) };

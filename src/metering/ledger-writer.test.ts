@@ -6,7 +6,8 @@ import type { LedgerRow } from '../core/ledger-row.js';
 import { sampleRow } from '../storage/testing/rows.js';
 import { type LedgerSink, LedgerWriter } from './ledger-writer.js';
 import { encodeRow } from './row-codec.js';
-import { Spool, recoverSpools } from './spool.js';
+import { Spool } from './spool.js';
+import { recoverSpools } from './journal-files.js';
 
 /** A sink that refuses any batch holding a row with a "bad" id, the way a driver refuses a value it cannot bind. */
 function pickyStore() {
@@ -115,7 +116,7 @@ describe('recoverSpools and a row storage refuses', () => {
     const dir = deadSpool([sampleRow({ id: 'a' }), sampleRow({ id: 'bad-1' }), sampleRow({ id: 'b' })]);
     const store = pickyStore();
     const setAside: string[] = [];
-    expect(await recoverSpools(dir, (r) => store.insert(r), { setAside: (r) => setAside.push(r.id) > 0 })).toBe(2);
+    expect((await recoverSpools(dir, (r) => store.insert(r), { setAside: (r) => setAside.push(r.id) > 0 })).rows).toBe(2);
     expect([...store.rows.keys()]).toEqual(['a', 'b']);
     expect(setAside).toEqual(['bad-1']);
     expect(readdirSync(dir)).toEqual([]);

@@ -82,6 +82,11 @@ export class LedgerWriter {
   /** Rows in the spool's file but not in the queue: the file's last rows, from byte `spillAt`. */
   private spilled = 0;
   private spillAt = 0;
+  /** Rows handed to the spool since its last write: queued ones, and spilled ones by their lines. */
+  private unwrittenRows: LedgerRow[] = [];
+  private unwrittenSpills: string[] = [];
+  /** A spool write failed: queued rows may be in memory alone, to be written again once it works. */
+  private memoryOnly = false;
   private readonly maxQueued: number;
   private readonly commitTimeoutMs: number;
   private readonly store: LedgerSink;
@@ -105,6 +110,7 @@ export class LedgerWriter {
     this.isStorageTrouble = opts.isStorageTrouble ?? (() => false);
     this.setAside = opts.setAside;
     this.limit = this.maxBatch;
+    spool?.onFlush((ok) => this.written(ok));
   }
 
   record(row: LedgerRow): void {
@@ -126,6 +132,8 @@ export class LedgerWriter {
         spill = false;
       }
       this.spool.appendLine(line);
+      if (spill) this.unwrittenSpills.push(line);
+      else this.unwrittenRows.push(row);
     }
     // Storage may be closed too: the spool's file is this row's only copy, replayed at the next start.
     if (this.closed && this.spool) return;
@@ -179,7 +187,51 @@ export class LedgerWriter {
     try {
       await this.flush();
     } finally {
+      // Storage did not take them all: rows a failed spool write left in memory alone get another try.
+      if (this.memoryOnly) this.rejournal();
       this.spool?.close();
+    }
+  }
+
+  /** The spool wrote the rows handed to it since its last write (`ok`), or none of them. */
+  private written(ok: boolean): void {
+    const rows = this.unwrittenRows;
+    const spills = this.unwrittenSpills;
+    this.unwrittenRows = [];
+    this.unwrittenSpills = [];
+    if (ok) {
+      // The spool works again: the rows held in memory alone go back into it, while none is spilled.
+      if (this.memoryOnly && this.spilled === 0 && !this.closed) this.rejournal();
+      return;
+    }
+    if (rows.length === 0 && spills.length === 0) return;
+    this.memoryOnly = true;
+    // Not in the file: those rows are in memory alone. Spilled ones are taken back into the queue.
+    const unwritten = new Set(rows);
+    for (let i = this.queue.length - 1; i >= 0 && unwritten.size > 0; i--) {
+      if (unwritten.delete(this.queue[i]!)) this.lines[i] = this.store.takesLines ? '' : false;
+    }
+    this.spilled -= spills.length;
+    for (const line of spills) {
+      this.queue.push(decodeRow(line));
+      this.lines.push(this.store.takesLines ? '' : false);
+    }
+  }
+
+  /** Appends the queued rows the spool does not hold to it again. */
+  private rejournal(): void {
+    this.memoryOnly = false;
+    for (let i = 0; i < this.queue.length; i++) {
+      if (this.lines[i] !== '' && this.lines[i] !== false) continue;
+      let line: string;
+      try {
+        line = encodeRow(this.queue[i]!);
+      } catch {
+        continue;
+      }
+      this.spool!.appendLine(line);
+      this.unwrittenRows.push(this.queue[i]!);
+      this.lines[i] = this.store.takesLines ? line : true;
     }
   }
 
@@ -188,21 +240,27 @@ export class LedgerWriter {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.flushing) return this.schedule(delay);
-      this.flushing = this.commitBatch().finally(() => {
-        this.flushing = undefined;
-        if (this.pending > 0) this.schedule(this.failures > 0 ? Math.min(5000, 100 * 2 ** this.failures) : 0);
-      });
+      this.flushing = this.commitBatch()
+        .catch((err: unknown) => this.onError(err))
+        .finally(() => {
+          this.flushing = undefined;
+          if (this.pending > 0) this.schedule(this.failures > 0 ? Math.min(5000, 100 * 2 ** this.failures) : 0);
+        });
     }, delay);
     this.timer.unref();
   }
 
   private async commitBatch(): Promise<void> {
-    this.refill();
+    // A row must be in the spool's file before storage has it, or markCommitted would count it unwritten.
+    this.spool?.flush();
+    try {
+      this.refill();
+    } catch (err) {
+      this.onError(err);
+    }
     const batch = this.queue.slice(0, this.limit);
     if (batch.length === 0) return;
     const lines = this.store.takesLines ? (this.lines.slice(0, batch.length) as string[]) : undefined;
-    // A row must be in the spool's file before storage has it, or markCommitted would count it unwritten.
-    this.spool?.flush();
     try {
       await within(this.store.insert(batch, lines === undefined || lines.includes('') ? undefined : lines), this.commitTimeoutMs, `storage did not confirm the batch within ${this.commitTimeoutMs} ms`);
       this.committed(batch.length);
@@ -262,12 +320,22 @@ export class LedgerWriter {
   private refill(): void {
     if (this.spilled === 0 || this.queue.length > this.maxQueued / 2) return;
     const { lines, next } = this.spool!.readLines(this.spillAt, Math.min(this.spilled, this.maxQueued - this.queue.length));
+    let bad = 0;
     for (const line of lines) {
-      this.queue.push(decodeRow(line));
+      let row: LedgerRow;
+      try {
+        row = decodeRow(line);
+      } catch {
+        // A line a failed write tore (the spool starts the next one on a line of its own): no row of ours.
+        bad++;
+        continue;
+      }
+      this.queue.push(row);
       this.lines.push(this.store.takesLines ? line : true);
     }
+    if (bad > 0) this.onError(new Error(`ledger: skipped ${bad} torn line(s) of the spool`));
     this.spillAt = next;
-    this.spilled -= lines.length;
+    this.spilled -= lines.length - bad;
     if (lines.length === 0) {
       // Only a failed write leaves a spilled row out of the file; it was reported then.
       this.onError(new Error(`ledger: ${this.spilled} rows could not be read back from the spool`));

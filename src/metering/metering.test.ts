@@ -10,7 +10,8 @@ import { buildRow, newFacts } from './build-row.js';
 import { estimateInputTokens } from './estimate.js';
 import { LedgerWriter } from './ledger-writer.js';
 import { decodeRow, encodeRow } from './row-codec.js';
-import { Spool, isZombie, recoverSpools } from './spool.js';
+import { Spool } from './spool.js';
+import { isZombie, recoverSpools } from './journal-files.js';
 
 function memoryLedger(failTimes = 0): Omit<LedgerStore, 'upsert'> & { rows: Map<string, LedgerRow>; calls: number; failTimes: number } {
   const store = {
@@ -60,7 +61,7 @@ describe('metering', () => {
     // pid 2^22+1 is above Linux's pid_max default, so no live process owns it.
     writeFileSync(join(dir, 'spool-4194305-1-x.jsonl'), rows.map(encodeRow).join('') + '{"id":"c","ts');
     const ledger = memoryLedger();
-    expect(await recoverSpools(dir, (r) => ledger.insert(r))).toBe(2);
+    expect((await recoverSpools(dir, (r) => ledger.insert(r))).rows).toBe(2);
     expect([...ledger.rows.keys()]).toEqual(['a', 'b']);
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -69,7 +70,7 @@ describe('metering', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tg-spool-'));
     writeFileSync(join(dir, `spool-${process.pid}-1-x.jsonl`), encodeRow(sampleRow({ id: 'before-restart' })));
     const ledger = memoryLedger();
-    expect(await recoverSpools(dir, (r) => ledger.insert(r))).toBe(1);
+    expect((await recoverSpools(dir, (r) => ledger.insert(r))).rows).toBe(1);
     expect([...ledger.rows.keys()]).toEqual(['before-restart']);
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -79,7 +80,7 @@ describe('metering', () => {
     const spool = new Spool(dir);
     spool.append(sampleRow({ id: 'live' }));
     const ledger = memoryLedger();
-    expect(await recoverSpools(dir, (r) => ledger.insert(r))).toBe(0);
+    expect((await recoverSpools(dir, (r) => ledger.insert(r))).rows).toBe(0);
     spool.close();
     expect(readdirSync(dir)).toHaveLength(1);
   });

@@ -8,7 +8,7 @@ import { sampleRow } from '../storage/testing/rows.js';
 import { type PriceFn, type RequestFacts, newFacts } from './build-row.js';
 import { GATEWAY_CRASHED, OpenRequests, interruptedRow, recoverOpenRequests } from './open-requests.js';
 import { decodeRow, encodeRow } from './row-codec.js';
-import { recoverSpools } from './spool.js';
+import { recoverSpools } from './journal-files.js';
 
 // A dollar per million input tokens, in picodollars a token.
 const price: PriceFn = (r) => ({ costPicos: BigInt(r.usage.inputTokens) * 1_000_000n, unpriced: false });
@@ -259,7 +259,7 @@ describe('recoverOpenRequests', () => {
     const standIns = ['finished', 'cut'].map((id) => interruptedRow(facts(id, 40), price));
     writeFileSync(join(dir, 'open-4194305-1-b.jsonl'), standIns.map(encodeRow).join('') + '{"id":"torn');
     const s = store();
-    expect(await recoverSpools(dir, s.insert)).toBe(1);
+    expect((await recoverSpools(dir, s.insert)).rows).toBe(1);
     expect(await recoverOpenRequests(dir, s.insert)).toBe(1);
     expect(s.rows.get('finished')?.outcome).toBe('ok');
     expect(s.rows.get('cut')).toMatchObject({ outcome: 'truncated', errorType: GATEWAY_CRASHED, inputTokens: 40 });

@@ -3,7 +3,7 @@ import type { LedgerRow } from '../core/ledger-row.js';
 import { USAGE_KEYS, hasTokens, zeroUsage } from '../core/usage.js';
 import { type PriceFn, type RequestFacts, buildRow } from './build-row.js';
 import { encodeRow } from './row-codec.js';
-import { type InsertRows, type RecoverOptions, deadJournalFiles, openJournalFile, readJournal, removeJournal, replayRows } from './spool.js';
+import { type InsertRows, type RecoverOptions, deadJournalFiles, openJournalFile, readJournal, removeJournal, replayRows } from './journal-files.js';
 
 /** The `error_type` of a request its gateway was still serving when the process died (kill -9, out of memory). */
 export const GATEWAY_CRASHED = 'gateway_crashed';
@@ -246,7 +246,7 @@ export async function recoverOpenRequests(dir: string, insert: InsertRows, o: Re
     const rows = new Map<string, LedgerRow>();
     // Touched at each sweep while it held open requests: they were open until then at least.
     const openUntil = statSync(path).mtimeMs;
-    for (const row of readJournal(path)) rows.set(row.id, { ...row, latencyMs: Math.max(row.latencyMs, Math.round(openUntil - row.ts)) });
+    for (const row of await readJournal(path)) rows.set(row.id, { ...row, latencyMs: Math.max(row.latencyMs, Math.round(openUntil - row.ts)) });
     recorded += (await replayRows([...rows.values()], insert, o)).inserted;
     removeJournal(path);
   }

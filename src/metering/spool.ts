@@ -1,9 +1,8 @@
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
-import { SetupError } from '../core/errors.js';
+import { closeSync, existsSync, fstatSync, ftruncateSync, unlinkSync, writeSync } from 'node:fs';
 import { makeDirs } from '../files/make-dirs.js';
 import type { LedgerRow } from '../core/ledger-row.js';
-import { decodeRow, encodeRow } from './row-codec.js';
+import { encodeRow } from './row-codec.js';
+import { SpoolDirError, openJournalFile, readLinesAt, removeJournal } from './journal-files.js';
 
 const ROTATE_BYTES = 64 * 1024 * 1024;
 /**
@@ -13,23 +12,6 @@ const ROTATE_BYTES = 64 * 1024 * 1024;
  * requests a second for 1.04x the CPU a request (docs/ledger.md, Durability).
  */
 const EARLY_WRITE_ROWS = 2;
-const READ_CHUNK = 1024 * 1024;
-const NEWLINE = 10;
-
-/**
- * The spool files this process opened. A file named with this process's pid but not opened by
- * it was left by an earlier process that had the same pid: a restarted container's gateway is
- * pid 1 every time.
- */
-const openedHere = new Set<string>();
-
-/** The spool directory cannot be used: a setup problem, told in one line. */
-export class SpoolDirError extends SetupError {
-  override readonly name = 'SpoolDirError';
-  constructor(dir: string, cause: unknown) {
-    super(`cannot use the spool folder "${dir}" (${cause instanceof Error ? cause.message : String(cause)}): set storage.spool_dir to a folder Tollgate can write`, { cause });
-  }
-}
 
 /**
  * An append-only journal of ledger rows. A row alone is written when the event loop's turn
@@ -52,6 +34,13 @@ export class Spool {
   private closed = false;
   /** False after a failed write, until one succeeds: rows are then not safe in the file alone. */
   private writing = true;
+  /** Bytes of whole lines in the current file: a failed write is cut back to it. */
+  private size = 0;
+  /** The file may end in part of a line (a failed write that could not be cut back). */
+  private torn = false;
+  /** Kept at close and never rotated away: the storage its rows were committed to is lost. */
+  private retained = false;
+  private flushed: (ok: boolean) => void = () => undefined;
   private readonly dir: string;
   private readonly onError: (err: unknown) => void;
   private readonly onRecovered: () => void;
@@ -95,19 +84,26 @@ export class Spool {
     else this.waiting.push(done);
   }
 
+  /** Tells `fn` whether each write of pending rows succeeded (all of them, or none: a failed write is cut back). */
+  onFlush(fn: (ok: boolean) => void): void {
+    this.flushed = fn;
+  }
+
   /** Writes the pending rows now, then releases whoever waits for them. */
   flush(): void {
     const lines = this.pending;
     const waiting = this.waiting;
     if (lines.length > 0) {
       this.pending = [];
+      let ok = false;
       try {
         const text = lines.length === 1 ? lines[0]! : lines.join('');
         if (this.closed) this.writeLate(text);
         else {
-          writeSync(this.fd, text);
+          this.writeAll(text);
           this.appended += lines.length;
         }
+        ok = true;
         if (!this.writing) {
           this.writing = true;
           this.onRecovered();
@@ -117,6 +113,7 @@ export class Spool {
         // As before batching: a failed journal write costs the spool copy, not the response.
         this.onError(err);
       }
+      this.flushed(ok);
     }
     if (waiting.length > 0) {
       this.waiting = [];
@@ -148,31 +145,21 @@ export class Spool {
    */
   readLines(offset: number, max: number): { lines: string[]; next: number } {
     this.flush();
-    const lines: string[] = [];
-    let at = offset;
-    let buf = Buffer.allocUnsafe(READ_CHUNK);
-    while (lines.length < max) {
-      const n = readSync(this.fd, buf, 0, buf.length, at);
-      if (n === 0) break;
-      let start = 0;
-      for (let nl = buf.indexOf(NEWLINE, 0); nl >= 0 && nl < n && lines.length < max; nl = buf.indexOf(NEWLINE, start)) {
-        lines.push(buf.toString('utf8', start, nl + 1));
-        start = nl + 1;
-      }
-      if (start === 0) {
-        if (n < buf.length) break; // a torn last line
-        buf = Buffer.allocUnsafe(buf.length * 2); // a line longer than the buffer
-        continue;
-      }
-      at += start;
-    }
-    return { lines, next: at };
+    return readLinesAt(this.fd, offset, max);
   }
 
   /** `n` more rows, in append order, are safely in storage. */
   markCommitted(n: number): void {
     this.committed += n;
-    if (this.committed === this.appended && fstatSync(this.fd).size > ROTATE_BYTES) this.rotate();
+    if (this.committed === this.appended && this.size > ROTATE_BYTES && !this.retained) this.rotate();
+  }
+
+  /**
+   * Keeps the file, and every row written to it from now on, for the next start to replay: the
+   * storage the rows were committed to is lost (its file deleted under the gateway).
+   */
+  retain(): void {
+    this.retained = true;
   }
 
   /**
@@ -184,7 +171,35 @@ export class Spool {
     this.flush();
     closeSync(this.fd);
     this.closed = true;
-    if (this.committed === this.appended && existsSync(this.path)) unlinkSync(this.path);
+    if (this.committed === this.appended && !this.retained && existsSync(this.path)) unlinkSync(this.path);
+  }
+
+  /**
+   * Appends `text` whole or not at all. A full disk can take part of a write: the file is cut
+   * back to its last whole line, or, when it cannot be, the next write starts on a line of its
+   * own, so that a torn line never swallows the next row.
+   */
+  private writeAll(text: string): void {
+    const data = this.torn ? `\n${text}` : text;
+    const total = Buffer.byteLength(data);
+    try {
+      const n = writeSync(this.fd, data);
+      if (n < total) {
+        const rest = Buffer.from(data).subarray(n);
+        for (let at = 0; at < rest.length; ) at += writeSync(this.fd, rest, at);
+      }
+    } catch (err) {
+      try {
+        ftruncateSync(this.fd, this.size);
+      } catch {
+        this.torn = true;
+      }
+      throw err;
+    }
+    if (this.torn) {
+      this.torn = false;
+      this.size = fstatSync(this.fd).size;
+    } else this.size += total;
   }
 
   private writeLate(text: string): void {
@@ -196,143 +211,23 @@ export class Spool {
     }
   }
 
+  /**
+   * Starts a new file, the old one's rows all in storage. The new one is opened first: a folder
+   * deleted under the gateway is made again, and when that fails the old file goes on (a closed
+   * descriptor kept here would be reused by the next socket, and rows written into it).
+   */
   private rotate(): void {
-    closeSync(this.fd);
-    unlinkSync(this.path);
-    ({ fd: this.fd, path: this.path } = openJournalFile(this.dir, 'spool'));
-    this.appended = this.committed = 0;
-  }
-}
-
-/**
- * The journals a process keeps in the spool folder: `spool` for the rows of finished requests,
- * `open` for requests still being served (metering/open-requests.ts).
- */
-export type JournalKind = 'spool' | 'open';
-
-/** Opens a new journal file of this process, named `<kind>-<pid>-<ms>-<random>.jsonl`. */
-export function openJournalFile(dir: string, kind: JournalKind): { fd: number; path: string } {
-  const name = `${kind}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.jsonl`;
-  openedHere.add(name);
-  const path = join(dir, name);
-  return { fd: openSync(path, 'a+'), path };
-}
-
-/** The journal files of `kind` in `dir` that processes no longer running left behind. */
-export function deadJournalFiles(dir: string, kind: JournalKind): string[] {
-  if (!existsSync(dir)) return [];
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (err) {
-    throw new SpoolDirError(dir, err);
-  }
-  const prefix = new RegExp(`^${kind}-(\\d+)-.*\\.jsonl$`);
-  return names.filter((name) => {
-    const m = prefix.exec(name);
-    return m !== null && !openedHere.has(name) && !isAlive(Number(m[1]));
-  }).map((name) => join(dir, name));
-}
-
-/** The rows of a journal file; a torn last line (a crash mid-write) is skipped. */
-export function readJournal(path: string): LedgerRow[] {
-  const rows: LedgerRow[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (!line) continue;
+    let next: { fd: number; path: string };
     try {
-      rows.push(decodeRow(line));
+      makeDirs(this.dir);
+      next = openJournalFile(this.dir, 'spool');
     } catch {
-      // A torn last line from a crash mid-write: the response it belongs to never completed.
+      return;
     }
-  }
-  return rows;
-}
-
-/** Deletes a journal file once its rows are in storage. */
-export function removeJournal(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // Another replica recovering the same file removed it first.
-  }
-}
-
-/** Storage's insert: idempotent on id, returning how many rows were new. */
-export type InsertRows = (rows: LedgerRow[]) => Promise<number>;
-
-export interface RecoverOptions {
-  /** Whether an error was storage's own trouble: recovery then stops (and start-up fails), the files kept. */
-  isStorageTrouble?: (err: unknown) => boolean;
-  /** Takes a row storage refused on its own (see LedgerWriterOptions.setAside); false when it could not. */
-  setAside?: (row: LedgerRow, err: unknown) => boolean;
-}
-
-/**
- * Replays spool files left by processes that are no longer running. Returns the rows replayed (not those set aside).
- * A batch storage refuses is tried a row at a time, and a row refused on its own is set aside
- * (when the caller can), so that one bad row cannot stop every later start.
- */
-export async function recoverSpools(dir: string, insert: InsertRows, o: RecoverOptions = {}): Promise<number> {
-  let total = 0;
-  for (const path of deadJournalFiles(dir, 'spool')) {
-    const rows = readJournal(path);
-    total += rows.length - (await replayRows(rows, insert, o)).setAside;
-    removeJournal(path);
-  }
-  return total;
-}
-
-/**
- * Commits rows read back from a journal, 1,000 at a time. A batch storage refuses is tried a row
- * at a time, and a row refused on its own is set aside (when the caller can). Returns how many
- * rows storage took as new and how many were set aside.
- */
-export async function replayRows(rows: readonly LedgerRow[], insert: InsertRows, o: RecoverOptions): Promise<{ inserted: number; setAside: number }> {
-  let inserted = 0;
-  let setAside = 0;
-  const counted = async (batch: LedgerRow[]) => {
-    inserted += await insert(batch);
-  };
-  for (let i = 0; i < rows.length; i += 1000) {
-    const batch = rows.slice(i, i + 1000);
-    try {
-      await counted(batch);
-    } catch (err) {
-      if (!o.setAside || o.isStorageTrouble?.(err)) throw err;
-      for (const row of batch) {
-        try {
-          await counted([row]);
-        } catch (rowErr) {
-          if (o.isStorageTrouble?.(rowErr) || !o.setAside(row, rowErr)) throw rowErr;
-          setAside++;
-        }
-      }
-    }
-  }
-  return { inserted, setAside };
-}
-
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  return !isZombie(pid);
-}
-
-/**
- * Whether the process has exited but not been reaped yet. A signal still reaches a zombie, so a
- * gateway restarted straight after a `kill -9` (its supervisor not yet done with the old one)
- * took the dead gateway's files for a live one's and left them until some later start.
- */
-export function isZombie(pid: number, stat = `/proc/${pid}/stat`): boolean {
-  try {
-    const text = readFileSync(stat, 'latin1');
-    // The state follows the command name, which is in parentheses and may itself hold ") ".
-    return text.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return false; // no /proc (macOS, Windows): the signal's answer stands
+    closeSync(this.fd);
+    removeJournal(this.path);
+    ({ fd: this.fd, path: this.path } = next);
+    this.appended = this.committed = this.size = 0;
+    this.torn = false;
   }
 }

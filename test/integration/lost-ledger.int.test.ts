@@ -1,7 +1,8 @@
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/core/logger.js';
+import { forEachJournalBatch } from '../../src/metering/journal-files.js';
 import { type Harness, chatOk, eventually, startHarness } from '../support/harness.js';
 
 /** The gateway's error lines. */
@@ -45,8 +46,15 @@ describe('the ledger deleted under a running gateway', () => {
     const db = join(h.dir, 'tollgate.db');
     renameSync(db, `${db}.old`);
     writeFileSync(db, '');
-    await eventually(() => expect(errors).toContain(`the ledger file "${db}" was replaced by another file while the gateway runs: rows recorded since go to a file nothing can read once it stops; restart the gateway to start a new ledger`));
+    await chatOk(h);
+    await eventually(() => expect(errors).toContain(`the ledger file "${db}" was replaced by another file while the gateway runs: the spool keeps them: restart the gateway to start a new ledger with them`));
     await h.close();
+    // Its rows were committed to the lost file: the spool keeps them for the next start, which replays them into the new ledger.
+    const kept = readdirSync(join(h.dir, 'spool')).filter((n) => n.startsWith('spool-'));
+    expect(kept).toHaveLength(1);
+    const replayed: string[] = [];
+    await forEachJournalBatch(join(h.dir, 'spool', kept[0]!), 100, (rows) => Promise.resolve(void replayed.push(...rows.map((r) => r.api))));
+    expect(replayed).toContain('openai.chat');
 
     const second = errorLog();
     h = await startHarness({ inlineWriter: { insertLockWaitMs: 20 }, log: second.log, fileCheckMs: 50 });
