@@ -136,6 +136,12 @@ describe('the built CLI', () => {
     expect(bad.stderr).toBe('tollgate: keys create: expires "next week" is not a time: use a span like 12h, 30d or 2w, a date like 2027-01-31, or an ISO timestamp\n');
   });
 
+  it('a SIGHUP without TLS is logged and the gateway goes on serving (Node would exit)', async () => {
+    gw.child.kill('SIGHUP');
+    await expect.poll(() => gw.stderr()).toContain('SIGHUP: nothing to reload without server.tls; still serving');
+    expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
+  });
+
   it('fails fast on a bad config, naming the setting and its line', async () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'providers:\n  - name: x\n    dialect: mistral\n    base_url: http://127.0.0.1:1\n');

@@ -96,17 +96,17 @@ export function serveCommand(program: Command, io: Io): void {
       process.once('SIGTERM', () => stop('SIGTERM'));
     });
     const tls = config.server.tls;
-    if (tls) {
-      // A renewed certificate is taken without a restart (`kill -HUP`), as nginx and others do.
-      process.on('SIGHUP', () => {
-        try {
-          app.reloadTls();
-          log.info('reloaded server.tls: new connections get the certificate now in its files', { cert: tls.cert });
-        } catch (err) {
-          log.error(`${err instanceof Error ? err.message : String(err)}; still serving the certificate loaded before`);
-        }
-      });
-    }
+    // A renewed certificate is taken without a restart (`kill -HUP`), as nginx and others do. Without
+    // TLS a SIGHUP (a reload hook, logrotate, a closed terminal) must not stop the gateway, as Node's default would.
+    process.on('SIGHUP', () => {
+      if (!tls) return log.info('SIGHUP: nothing to reload without server.tls; still serving');
+      try {
+        app.reloadTls();
+        log.info('reloaded server.tls: new connections get the certificate now in its files', { cert: tls.cert });
+      } catch (err) {
+        log.error(`${err instanceof Error ? err.message : String(err)}; still serving the certificate loaded before`);
+      }
+    });
     const where = config.storage.kind === 'sqlite' ? config.storage.path : 'postgres';
     io.out(`Tollgate listening on ${app.url} (storage: ${where}${config.source ? `, config: ${config.source}` : ''})\n`);
     if (process.env.TOLLGATE_ADMIN_TOKEN) io.out(`Dashboard: ${app.url}/ui (sign in with TOLLGATE_ADMIN_TOKEN)\n`);
