@@ -1,4 +1,4 @@
-import type { Logger } from '../core/logger.js';
+import { type Logger, RepeatedFailure } from '../core/logger.js';
 import type { PolicyStore } from '../storage/ports.js';
 import { type Budget, type ModelPolicy, type RateLimit, type RuleSet, emptyRuleSet } from './rules.js';
 
@@ -21,7 +21,8 @@ export class RuleBook {
   private inflight: Promise<void> | undefined;
   private readonly store: PolicyStore;
   private readonly config: ConfigRules;
-  private readonly log: Logger;
+  /** Every 2 s while storage is down: logged at most every 30 s. */
+  private readonly reloads: RepeatedFailure;
   private readonly refreshMs: number;
   /** Runs after each refresh (the expiry sweep for increases). */
   private readonly afterRefresh: () => Promise<void>;
@@ -29,7 +30,7 @@ export class RuleBook {
   constructor(store: PolicyStore, config: ConfigRules, log: Logger, opts: { refreshMs?: number; afterRefresh?: () => Promise<void> } = {}) {
     this.store = store;
     this.config = config;
-    this.log = log;
+    this.reloads = new RepeatedFailure(log);
     this.refreshMs = opts.refreshMs ?? 2000;
     this.afterRefresh = opts.afterRefresh ?? (() => Promise.resolve());
     this.snapshot = { ...emptyRuleSet(), ...config };
@@ -47,7 +48,10 @@ export class RuleBook {
 
   start(): Promise<void> {
     this.timer = setInterval(() => {
-      this.refresh().catch((err: unknown) => this.log.warn('could not reload budgets and policies; keeping the last ones', { err: String(err) }));
+      this.refresh().then(
+        () => this.reloads.recovered('budgets and policies reload again'),
+        (err: unknown) => this.reloads.failed((log, unlogged) => log.warn('could not reload budgets and policies; keeping the last ones', { err: String(err), ...(unlogged > 0 ? { unlogged_since_last: unlogged } : {}) })),
+      );
     }, this.refreshMs);
     this.timer.unref();
     return this.refresh();
