@@ -233,16 +233,22 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
       // Not ready from now on, but still serving: a load balancer that probes /readyz stops sending first.
       if (o.shutdownDelayMs) await new Promise((r) => setTimeout(r, o.shutdownDelayMs));
       ledger.stopWatching();
+      const started = Date.now();
+      const serving = inFlight.size;
       const drained = new Promise<void>((ok) => server.close(() => ok()));
       server.closeIdleConnections();
       sockets.drain();
+      let unfinished = 0;
       const timer = setTimeout(() => {
         cut = true;
+        unfinished = inFlight.size;
         server.closeAllConnections();
         sockets.closeAll();
       }, o.drainMs ?? 10_000);
       await drained;
       clearTimeout(timer);
+      const drain = cut ? `${unfinished} cut when the drain time (${o.drainMs ?? 10_000} ms) ran out, recorded truncated (gateway_shutdown)` : 'none cut';
+      o.log.info(`shutdown drained the requests in flight: ${serving} when it began, ${drain}`, { ms: Date.now() - started });
       sockets.closeAll();
       // A closed connection's request may still be recording its row (an upstream being aborted).
       if (!(await inFlight.idle(SETTLE_MS))) o.log.warn('requests still unfinished at shutdown; their rows go to the spool', { requests: inFlight.size });

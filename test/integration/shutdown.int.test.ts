@@ -64,8 +64,10 @@ describe('shutdown', () => {
     expect(readdirSync(join(h.dir, 'spool'))).toEqual([]);
   });
 
-  it('records the rows of streams it cuts when the drain time runs out', async () => {
-    h = await startHarness();
+  it('records the rows of streams it cuts when the drain time runs out, and says how many it cut', async () => {
+    const said: string[] = [];
+    const none = () => undefined;
+    h = await startHarness({ log: { debug: none, info: (m) => void said.push(m), warn: none, error: none } });
     h.fake.setDefault({ stallAfterEvents: 1, usage: { input: 50, output: 10 } });
     const { ids, agent } = await openStreams(h.url, h.key.key, 5);
     await h.tollgate.close();
@@ -75,5 +77,6 @@ describe('shutdown', () => {
     // The gateway cut them, not their clients.
     for (const r of rows) expect(r).toMatchObject({ outcome: 'truncated', errorType: 'gateway_shutdown', usageSource: 'estimated' });
     expect(readdirSync(join(h.dir, 'spool'))).toEqual([]);
+    expect(said).toContain('shutdown drained the requests in flight: 5 when it began, 5 cut when the drain time (1000 ms) ran out, recorded truncated (gateway_shutdown)');
   });
 });
