@@ -45,8 +45,8 @@ describe('a batch’s admission', () => {
     const { enforcer, read } = make([b], events);
     const err = (await enforcer.admitBatch(batch(reqs('claude-x', 11))).catch((e: unknown) => e)) as GatewayError;
     expect(err).toMatchObject({ code: 'budget_exceeded', status: 402 });
-    expect(err.message).toMatch(/^This batch could cost more than the daily budget for user:alice allows in total \(\$0(\.0+)? of \$1(\.0+)? is used and this batch could cost up to \$1\.10* at the batch price\)/);
-    expect(err.message).toMatch(/split the batch or lower its requests' max_tokens/);
+    expect(err.message).toMatch(/^This batch could cost more than the daily budget for user:alice allows in total \(\$0(\.0+)? of \$1(\.0+)? is spent or held by requests in flight, and this batch could cost up to \$1\.10* at the batch price\)/);
+    expect(err.message).toMatch(/split the batch or lower its requests' maximum output tokens/);
     expect(err.details).toMatchObject({ request_estimate_usd: '1.1' });
     expect(refused).toEqual([b.id]);
     expect(await read(b)).toMatchObject({ spent: 0n, held: 0n });

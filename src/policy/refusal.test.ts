@@ -9,17 +9,17 @@ const shown = { showAmounts: true, timeZone: 'UTC' };
 describe('budget refusals', () => {
   it('write amounts as people read them: cents with separators, and sub-cent amounts not as $0', () => {
     const big = budgetExceeded(budget('4000'), usd('3999.5'), usd('4000'), usd('0.75'), Date.UTC(2026, 11, 4), shown);
-    expect(big.message).toContain('($3,999.50 of $4,000.00 is used and this request could cost up to $0.75)');
+    expect(big.message).toContain('($3,999.50 of $4,000.00 is spent or held by requests in flight, and this request could cost up to $0.75)');
     const tiny = budgetExceeded(budget('0.0001'), 0n, usd('0.0001'), usd('0.00492525'), Date.UTC(2026, 11, 4), shown);
-    expect(tiny.message).toContain('($0.00 of $0.0001 is used and this request could cost up to $0.004925)');
+    expect(tiny.message).toContain('($0.00 of $0.0001 is spent or held by requests in flight, and this request could cost up to $0.004925)');
   });
 
   it('says a rolling window drains as its spend ages, by when, rather than that it resets', () => {
     const rolling = toBudget(parseRule(budgetInput, { scope: 'team:rep', window: '30m', limit_usd: '0.08' }), 'budget', 'api', 0);
     const e = budgetExceeded(rolling, usd('0.08'), usd('0.08'), usd('0.001'), Date.UTC(2026, 11, 6, 8, 30, 30), shown);
-    expect(e.message).toContain('Its spend leaves this rolling window as it ages, all that it counts now by 2026-12-06T08:30:30Z. To go on, lower max_tokens, wait, or ask for an increase');
+    expect(e.message).toContain('Its spend leaves this rolling window as it ages, all that it counts now by 2026-12-06T08:30:30Z. To go on, lower the maximum output tokens, wait, or ask for an increase');
     expect(e.message).not.toContain('resets');
-    expect(budgetExceeded(budget('10'), usd('9'), usd('10'), usd('2'), Date.UTC(2026, 11, 4), shown).message).toContain('It resets at 2026-12-04T00:00:00Z. To go on, lower max_tokens, wait for the reset, or');
+    expect(budgetExceeded(budget('10'), usd('9'), usd('10'), usd('2'), Date.UTC(2026, 11, 4), shown).message).toContain('It resets at 2026-12-04T00:00:00Z. To go on, lower the maximum output tokens, wait for the reset, or');
   });
 
   it('shows only a percentage when amounts are not disclosed', () => {

@@ -34,10 +34,11 @@ export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Pico
   const what = `the ${describeWindow(b.window)} ${b.kind === 'pool' ? 'pool' : 'budget'}${b.name ? ` "${b.name}"` : ''} for ${scope}`;
   const alone = need > limit;
   const usage = d.showAmounts
-    ? `${money(level)} of ${money(limit)} is used and this ${of} could cost up to ${money(need)}${of === 'batch' ? ' at the batch price' : ''}`
+    ? `${money(level)} of ${money(limit)} is spent or held by requests in flight, and this ${of} could cost up to ${money(need)}${of === 'batch' ? ' at the batch price' : ''}`
     : `${percent(level, limit)}% of it is used`;
   const lead = alone ? `This ${of} could cost more than ${what} allows in total` : `Budget exceeded: ${what} has no room for this ${of}`;
-  const lower = of === 'batch' ? "split the batch or lower its requests' max_tokens" : 'lower max_tokens';
+  // max_tokens, max_output_tokens, maxOutputTokens: each dialect names it its own way.
+  const lower = of === 'batch' ? "split the batch or lower its requests' maximum output tokens" : 'lower the maximum output tokens';
   // A rolling window never resets: its spend ages out bucket by bucket, the last of it at resetsAt.
   const at = localTime(resetsAt, d.timeZone);
   const [when, wait] = b.window.kind === 'rolling' ? [`Its spend leaves this rolling window as it ages, all that it counts now by ${at}`, 'wait'] : [`It resets at ${at}`, 'wait for the reset'];
@@ -49,7 +50,7 @@ export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Pico
     resets_at: new Date(resetsAt).toISOString(),
     remedy: `tollgate budgets request --scope ${scope} --amount <USD> --hours <N> --reason "..."`,
   };
-  if (d.showAmounts) Object.assign(details, { limit_usd: formatUsd(limit), spent_usd: formatUsd(level < 0n ? 0n : level), request_estimate_usd: formatUsd(need) });
+  if (d.showAmounts) Object.assign(details, { limit_usd: formatUsd(limit), used_usd: formatUsd(level < 0n ? 0n : level), request_estimate_usd: formatUsd(need) });
   // The SDKs would not retry a 402 anyway; x-should-retry says so explicitly.
   return new GatewayError('budget_exceeded', message, { details, headers: { 'x-should-retry': 'false' } });
 }
