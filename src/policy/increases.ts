@@ -11,7 +11,8 @@ export interface IncreaseEvents {
 
 export type IncreaseRequest = Pick<Increase, 'scope' | 'budgetId' | 'amountPicos' | 'hours' | 'reason' | 'requestedBy'>;
 
-const MAX_HOURS = 24 * 90;
+/** An approved increase lasts 90 days at most. */
+export const MAX_INCREASE_HOURS = 24 * 90;
 
 /**
  * Consent to exceed: a developer asks for a temporary increase, an approver approves or
@@ -31,7 +32,7 @@ export class IncreaseService {
 
   async request(r: IncreaseRequest): Promise<Increase> {
     if (r.amountPicos <= 0n) throw new RangeError('amount must be more than 0');
-    if (!Number.isInteger(r.hours) || r.hours < 1 || r.hours > MAX_HOURS) throw new RangeError(`hours must be a whole number from 1 to ${MAX_HOURS}`);
+    if (!Number.isInteger(r.hours) || r.hours < 1 || r.hours > MAX_INCREASE_HOURS) throw new RangeError(`hours must be a whole number from 1 to ${MAX_INCREASE_HOURS}`);
     if (!r.reason.trim()) throw new RangeError('a reason is required: approvers see it');
     const at = this.now();
     const inc: Increase = { id: `inc_${newRequestId(at).replace(/-/g, '')}`, ...r, reason: r.reason.trim(), status: 'pending', createdAt: at, decidedAt: null, decidedBy: null, note: null, expiresAt: null };

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/index.js';
 import { formatUsd, usd } from '../../core/money.js';
-import { IncreaseService } from '../../policy/increases.js';
+import { IncreaseService, MAX_INCREASE_HOURS } from '../../policy/increases.js';
 import type { Increase, IncreaseStatus } from '../../policy/rules.js';
 import { formatScope, parseScope } from '../../policy/scope.js';
 import { MAX_AMOUNT_USD } from '../../policy/rule-input.js';
@@ -54,7 +54,10 @@ export function increaseCommands(group: Command, io: Io): void {
   ).action(async (flags: RequestFlags) => {
     const key = flags.key ?? process.env.TOLLGATE_KEY;
     const amount = checkedAmount(flags.amount);
-    const inc = key ? await requestThroughGateway(flags, key, amount) : await withStorage(flags, (storage, config) => requestDirect(storage, config, flags, amount));
+    checkedHours(flags.hours);
+    const inc = await (key ? requestThroughGateway(flags, key, amount) : withStorage(flags, (storage, config) => requestDirect(storage, config, flags, amount))).catch((err: unknown) => {
+      throw asFlagError(err);
+    });
     if (flags.json) return io.out(JSON.stringify(inc, null, 2) + '\n');
     const what = `+$${inc.amount_usd} on ${inc.scope}${inc.budget_id ? ` (budget ${inc.budget_id})` : ''} for ${inc.hours} h`;
     io.out(`Requested ${inc.id}: ${what}. It is pending until an approver runs \`tollgate budgets approve ${inc.id}\`.\n`);
@@ -94,6 +97,17 @@ export function increaseCommands(group: Command, io: Io): void {
       ),
     );
   }
+}
+
+function checkedHours(text: string): void {
+  const n = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || n < 1 || n > MAX_INCREASE_HOURS) throw new UsageError(`--hours: must be a whole number from 1 to ${MAX_INCREASE_HOURS} (${text})`);
+}
+
+/** An error about a field of the increase (the API's names), told by the flag that sets it. */
+function asFlagError(err: unknown): unknown {
+  const m = err instanceof Error ? /^(budget_id|scope): ([\s\S]*)$/.exec(err.message) : null;
+  return m ? new UsageError(`--${m[1] === 'budget_id' ? 'budget' : 'scope'}: ${m[2]!.replace(/\bbudget_id\b/g, '--budget')}`) : err;
 }
 
 function checkedAmount(text: string): string {
