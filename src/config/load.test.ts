@@ -55,6 +55,9 @@ describe('loadConfig', () => {
     expect(loadConfig({ env: {} }).telemetry).toEqual({ enabled: true, gatewayAddresses: [] });
     expect(loadConfig({ file: file('telemetry: { enabled: false }\n') }).telemetry).toEqual({ enabled: false, gatewayAddresses: [] });
     expect(issues('telemetry:\n  enabled: yes please\n')).toEqual(['telemetry.enabled@2: must be true or false']);
+    // Bounds in plain words, not the schema library's ("Too small: expected number to be >0").
+    expect(issues('policy:\n  lease_minutes: 0\n  default_max_output_tokens: 0\n')).toEqual(['policy.lease_minutes@2: must be more than 0', 'policy.default_max_output_tokens@3: must be more than 0']);
+    expect(issues('budgets:\n  - scope: user:a\n    window: day\n    limit_usd: 5\n    downgrade: { at_percent: 150, to: m }\n')).toEqual(['budgets[0].downgrade.at_percent@5: must be at most 100']);
   });
 
   it('asks about background responses and batches every minute for 72 hours by default; deferred_usage sets or stops it', () => {

@@ -4,6 +4,7 @@ import { Document, LineCounter, isMap, isPair, isScalar, parseDocument } from 'y
 import type { z } from 'zod';
 import { type Config, DEFAULTS, DEFAULT_PROVIDERS, type ProviderConfig, storageConfig } from './config.js';
 import { closest } from '../core/closest.js';
+import { plainIssue } from '../core/issue-text.js';
 import { ConfigError, type ConfigIssue, formatPath } from './errors.js';
 import { expandEnv, retypeExpanded } from './env.js';
 import { anomalySettings } from './anomalies.js';
@@ -70,17 +71,7 @@ function describeIssue(issue: z.core.$ZodIssue, doc: Document, lineOf: (o: numbe
   }
   // A union (an amount given as a number or a string) reports a missing value as its own failure.
   const missing = (issue.code === 'invalid_type' || issue.code === 'invalid_union') && node === undefined;
-  return [{ path: formatPath(path), line: node?.range ? lineOf(node.range[0]) : parentLine(), message: missing ? 'is required' : plainMessage(issue) }];
-}
-
-const KINDS: Record<string, string> = { number: 'a number', int: 'a whole number', string: 'text', boolean: 'true or false', array: 'a list', object: 'a mapping (name: value)' };
-
-/** The schema library's own wording ("Invalid input: expected number, received string") in the words the other settings use. */
-function plainMessage(issue: z.core.$ZodIssue): string {
-  // A setting's own message (`must name a PEM file`) is kept; only the library's defaults are reworded.
-  if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input') && KINDS[issue.expected] !== undefined) return `must be ${KINDS[issue.expected]}`;
-  if (issue.code === 'too_small' && issue.message.startsWith('Too small') && issue.origin === 'string' && Number(issue.minimum) === 1) return 'must not be empty';
-  return issue.message;
+  return [{ path: formatPath(path), line: node?.range ? lineOf(node.range[0]) : parentLine(), message: missing ? 'is required' : plainIssue(issue) }];
 }
 
 /** The keys allowed at a path, for "did you mean" hints. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainIssue } from '../core/issue-text.js';
 import { usd } from '../core/money.js';
 import type { Budget, ModelPolicy, RateLimit, RuleSource } from './rules.js';
 import { type Scope, formatScope, isIdentityScope, parseScope } from './scope.js';
@@ -155,5 +156,5 @@ export function parseRule<T extends z.ZodType>(schema: T, value: unknown): z.out
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   const where = issue.path.length ? issue.path.join('.') : 'rule';
-  throw new RangeError(`${where}: ${issue.message}`);
+  throw new RangeError(`${where}: ${plainIssue(issue)}`);
 }

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { plainIssue } from './issue-text.js';
+
+const said = (schema: z.ZodType, value: unknown) => plainIssue(schema.safeParse(value).error!.issues[0]!);
+
+describe('plainIssue', () => {
+  it('rewords the schema library’s bounds and types, and keeps a field’s own message', () => {
+    expect(said(z.number().positive(), 0)).toBe('must be more than 0');
+    expect(said(z.number().int().min(1).max(100), 150)).toBe('must be at most 100');
+    expect(said(z.number().min(1), 0)).toBe('must be at least 1');
+    expect(said(z.number().lt(5), 5)).toBe('must be less than 5');
+    expect(said(z.array(z.number()).max(10), Array.from({ length: 11 }, () => 1))).toBe('must have at most 10 items');
+    expect(said(z.string().min(1), '')).toBe('must not be empty');
+    expect(said(z.string().max(3), 'abcd')).toBe('must be at most 3 characters');
+    expect(said(z.number(), 'x')).toBe('must be a number');
+    expect(said(z.number().max(1440, 'must be at most 1440 (a day)'), 2000)).toBe('must be at most 1440 (a day)');
+  });
+});
