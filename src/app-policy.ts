@@ -38,7 +38,13 @@ export interface PolicyOptions {
 export async function startPolicy(o: PolicyOptions, storage: Storage, price: PriceFn, flushLedger: () => Promise<void>, log: Logger): Promise<PolicyRuntime & { close(): Promise<void> }> {
   const now = o.now ?? Date.now;
   // ioredis is loaded only for replicas that share counters.
-  const counters: Counters = o.redisUrl ? await (await import('./policy/counters/redis.js')).startRedisCounters(o.redisUrl, { prefix: o.settings.keyPrefix }) : new MemoryCounters();
+  let counters: Counters = new MemoryCounters();
+  if (o.redisUrl) {
+    const redis = await (await import('./policy/counters/redis.js')).startRedisCounters(o.redisUrl, { prefix: o.settings.keyPrefix });
+    // Serving starts all the same (each rule follows its fail setting): said now, not at the first refusal.
+    if (redis.notConnected) log.warn(`${redis.notConnected}: budgets and rate limits follow their fail setting until it answers`);
+    counters = redis;
+  }
   const bridge = new AlertBridge(storage, o.alerts, o.signedLinks, log, now, o.settings.showAmounts);
   const increases = new IncreaseService(storage.policy, bridge, now);
   const rules = new RuleBook(storage.policy, o.rules, log, {

@@ -94,6 +94,9 @@ describe('Redis killed mid-run', () => {
     expect(p.enforcer.stats.failOpen).toBeGreaterThanOrEqual(1);
     expect(p.enforcer.stats.failClosed).toBeGreaterThanOrEqual(1);
     await eventually(async () => expect((await p.store.listAudit({})).map((a) => a.action)).toEqual(expect.arrayContaining(['policy.fail_open', 'policy.fail_closed'])));
+    // Where Redis is and that it is not connected, not the client library's "Stream isn't writeable".
+    const closedAudit = (await p.store.listAudit({})).find((a) => a.action === 'policy.fail_closed')!;
+    expect(JSON.stringify(closedAudit.details)).toContain(`Redis at 127.0.0.1:${PORT} is not connected`);
 
     // Redis comes back with nothing in it: the next reservation rebuilds alice's counter from the ledger.
     await startRedis();

@@ -38,6 +38,9 @@ export class RedisCounters implements Counters {
   private readonly records: string;
   private readonly firstConnect: Promise<void>;
   private readonly database: DatabaseWatch;
+  /** Where Redis is, for messages (no password), and why the last connection attempt failed. */
+  private readonly where: string;
+  private lastConnectError: string | undefined;
 
   constructor(url: string, o: RedisCountersOptions = {}) {
     const prefix = o.prefix ?? '{tg}:';
@@ -51,8 +54,11 @@ export class RedisCounters implements Counters {
       retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
       lazyConnect: false,
     });
+    this.where = `${redis.options.host ?? '127.0.0.1'}:${redis.options.port ?? 6379}`;
     // Errors reach callers as CountersUnavailable; an unhandled 'error' event would kill the process.
-    redis.on('error', () => undefined);
+    // The connection's own error is kept: a command refused meanwhile only says the stream is closed.
+    redis.on('error', (err: Error) => (this.lastConnectError = errorMessage(err)));
+    redis.on('ready', () => (this.lastConnectError = undefined));
     this.database = new DatabaseWatch(redis, o.connectWaitMs ?? 2000);
     redis.defineCommand('tgReserve', { numberOfKeys: 2, lua: RESERVE });
     redis.defineCommand('tgSettle', { numberOfKeys: 2, lua: SETTLE });
@@ -164,14 +170,20 @@ export class RedisCounters implements Counters {
     try {
       return await fn();
     } catch (err) {
-      throw unavailable(err);
+      throw unavailable(err, this.notConnected);
     }
+  }
+
+  /** Why Redis cannot be used now, when it cannot (for a start-up line); undefined when it is connected. */
+  get notConnected(): string | undefined {
+    return this.redis.status === 'ready' ? undefined : `Redis at ${this.where} is not connected${this.lastConnectError ? ` (${this.lastConnectError})` : ''}`;
   }
 }
 
-function unavailable(err: unknown): Error {
+/** `disconnected`: what to say when the connection is down (the client's own error only says its stream is closed). */
+function unavailable(err: unknown, disconnected?: string): Error {
   if (err instanceof ReplyError && !TRANSIENT_REPLY.test((err as Error).message)) return err as Error;
-  return new CountersUnavailable(`Redis: ${errorMessage(err)}`, { cause: err });
+  return new CountersUnavailable(disconnected ?? `Redis: ${errorMessage(err)}`, { cause: err });
 }
 
 export function openRedisCounters(url: string, o?: RedisCountersOptions): RedisCounters {
