@@ -104,6 +104,7 @@ export function forecastSummary(f: Forecast, showAmounts = true): Record<string,
   return Object.assign(view, { projected_percent: projectedPercent(f), runs_out_at: iso(f.runOutAt) });
 }
 
-function projectedPercent(f: Forecast): number | null {
+/** Projected spend as a percentage of the limit, to a tenth, rounded half up; null without a limit. */
+export function projectedPercent(f: Forecast): number | null {
   return f.limitPicos > 0n ? Number(roundHalfUp(f.projectedPicos * 1000n, f.limitPicos)) / 10 : null;
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/index.js';
-import { type BudgetForecast, DEFAULT_LOOKBACK_DAYS, forecastBudgets, forecastView } from '../../forecast/budgets.js';
+import { type BudgetForecast, DEFAULT_LOOKBACK_DAYS, forecastBudgets, forecastView, projectedPercent } from '../../forecast/budgets.js';
 import { displayUsd } from '../../core/money.js';
 import type { RuleSet } from '../../policy/rules.js';
 import { formatScope } from '../../policy/scope.js';
@@ -64,7 +64,7 @@ export function renderForecast(list: BudgetForecast[], tz: string): string {
     displayUsd(f.limitPicos),
     displayUsd(f.dailyRatePicos),
     displayUsd(f.projectedPicos),
-    f.limitPicos > 0n ? `${(Number((f.projectedPicos * 1000n) / f.limitPicos) / 10).toFixed(1)}%` : '-',
+    f.limitPicos > 0n ? `${projectedPercent(f)!.toFixed(1)}%` : '-',
     when(f.runOutAt),
     status[f.status],
   ]);

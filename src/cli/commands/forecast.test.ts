@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { usd } from '../../core/money.js';
+import { budgetInput, parseRule, toBudget } from '../../policy/rule-input.js';
+import { renderForecast } from './forecast.js';
+
+describe('renderForecast', () => {
+  it('shows the share of the limit rounded half up, as the JSON does (308.1569…% is 308.2%)', () => {
+    const budget = toBudget(parseRule(budgetInput, { id: 'fc-month', scope: 'team:fc', window: 'month', limit_usd: 100 }), 'budget', 'config', 0);
+    const forecast = { method: 'flat', historyDays: 10, dailyRatePicos: usd('10'), windowStart: 0, windowEnd: 1, spentPicos: usd('52'), limitPicos: usd('100'), projectedPicos: usd('308.156954861111'), runOutAt: null, status: 'will_run_out' } as const;
+    const text = renderForecast([{ budget, forecast }], 'UTC');
+    expect(text).toContain('308.2%');
+    expect(text).not.toContain('308.1%');
+  });
+});
