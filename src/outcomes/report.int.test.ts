@@ -79,6 +79,14 @@ const engines: [string, () => Promise<Storage>][] = [
 ];
 
 describe('outcome report table', () => {
+  it('an outcome credited to a user who spent nothing in the window has no cost per outcome, not $0', async () => {
+    const s = await seeded();
+    await s.outcomes.add(parseOutcome({ id: 'd1', kind: 'pr_merged', user: 'dave', ts: T + 60_000 }, T));
+    const r = await outcomeReport(s.ledger, s.outcomes, { since: T - 3_600_000, until: T + 3_600_000, by: 'user' });
+    expect(r.rows.find((x) => x.key === 'dave')).toMatchObject({ requests: 0, spendPicos: 0n, outcomeMicros: 1_000_000n, costPerOutcomePicos: null });
+    expect(renderOutcomeCsv(r).split('\n').find((l) => l.startsWith('dave,'))).toBe('dave,0,0,1,,0,0,');
+  });
+
   it('shows each money column with the decimals its smallest amount needs when all are under a dollar', async () => {
     const s = openSqlite(':memory:');
     try {

@@ -139,6 +139,7 @@ function emptyRow(key: string): OutcomeReportRow {
 }
 
 function finish(r: OutcomeReportRow): void {
-  r.costPerOutcomePicos = r.outcomeMicros > 0n ? roundHalfUp(r.spendPicos * 1_000_000n, r.outcomeMicros) : null;
+  // A group with no request in the window (an outcome naming a user who spent nothing) has no price per outcome, not a price of $0.
+  r.costPerOutcomePicos = r.outcomeMicros > 0n && r.requests > 0 ? roundHalfUp(r.spendPicos * 1_000_000n, r.outcomeMicros) : null;
   r.sessionCostPerOutcomePicos = r.sessionOutcomeMicros > 0n ? roundHalfUp(r.sessionSpendPicos * 1_000_000n, r.sessionOutcomeMicros) : null;
 }
