@@ -133,7 +133,7 @@ export function usdColumn(values: Iterable<Picos>): (p: Picos) => string {
   };
 }
 
-/** A change in dollars for people, always signed: "+$12.30", "-$0.40". */
-export function signedUsd(p: Picos): string {
-  return `${p >= 0n ? '+' : '-'}${displayUsd(p < 0n ? -p : p)}`;
+/** A change in dollars for people, always signed: "+$12.30", "-$0.40"; `show` formats the amount (a column's `usdColumn`). */
+export function signedUsd(p: Picos, show: (p: Picos) => string = displayUsd): string {
+  return `${p >= 0n ? '+' : '-'}${show(p < 0n ? -p : p)}`;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RateBook } from '../pricing/unit-rates.js';
 import { type AggregateRow, type LedgerStore, emptyTotals } from '../storage/ports.js';
-import { explain } from './explain.js';
+import { explain, explanationUsd } from './explain.js';
 
 const HOUR = 3_600_000;
 const USD = 1_000_000_000_000n;
@@ -57,5 +57,14 @@ describe('explain', () => {
     expect(e.summary).toContain('Note: the windows differ in length (3 minutes against 4 minutes).');
     const same = await explain(ledgerOf(windows), { since: 0, until: 3 * 60_000, label: 'a' }, { since: 3 * 60_000, until: 6 * 60_000, label: 'b' }, rates);
     expect(same.summary).not.toContain('Note:');
+  });
+});
+
+describe('explanationUsd', () => {
+  it('gives every amount of an explanation one scale, so $0.0135 → $0.01125 is not "$0.01 to $0.01" beside -$0.00225', () => {
+    const p = (usd: string) => BigInt(Math.round(Number(usd) * 1e6)) * 1_000_000n;
+    const d = { fromPicos: p('0.0135'), toPicos: p('0.01125'), drivers: [{ id: 'model_mix' as const, label: 'model mix', deltaPicos: p('-0.005625'), detail: '' }, { id: 'requests' as const, label: 'more requests', deltaPicos: p('0.003375'), detail: '' }] };
+    const { usd, signed } = explanationUsd(d);
+    expect([usd(d.fromPicos), usd(d.toPicos), signed(d.toPicos - d.fromPicos), ...d.drivers.map((x) => signed(x.deltaPicos))]).toEqual(['$0.0135', '$0.0113', '-$0.0023', '-$0.0056', '+$0.0034']);
   });
 });

@@ -1,5 +1,5 @@
 import { spanText } from '../core/count-text.js';
-import { displayUsd, formatUsd, signedUsd } from '../core/money.js';
+import { type Picos, formatUsd, signedUsd, usdColumn } from '../core/money.js';
 import type { RateBook } from '../pricing/unit-rates.js';
 import type { Dimension } from '../core/ledger-row.js';
 import type { AggregateRow, LedgerStore } from '../storage/ports.js';
@@ -76,16 +76,26 @@ function servedRequests(r: AggregateRow): number {
   return free ? 0 : r.requests;
 }
 
+/**
+ * One scale for every amount of an explanation, paragraph and table alike: "$0.01" beside
+ * "-$0.00225" read as a contradiction.
+ */
+export function explanationUsd(d: Pick<Decomposition, 'fromPicos' | 'toPicos' | 'drivers'>): { usd: (p: Picos) => string; signed: (p: Picos) => string } {
+  const usd = usdColumn([d.fromPicos, d.toPicos, d.toPicos - d.fromPicos, ...d.drivers.map((x) => x.deltaPicos)]);
+  return { usd, signed: (p) => signedUsd(p, usd) };
+}
+
 function summarise(d: Decomposition, from: Window, to: Window, only: GroupFilter | undefined): string {
+  const { usd, signed } = explanationUsd(d);
   const change = d.toPicos - d.fromPicos;
   const pct = d.fromPicos > 0n ? ` (${change >= 0n ? '+' : ''}${((Number(change) / Number(d.fromPicos)) * 100).toFixed(1)}%)` : '';
   const verb = change > 0n ? 'rose' : change < 0n ? 'fell' : 'held';
-  const head = `${only ? `${capitalised(only.field)} ${only.value}'s spend` : 'Spend'} ${verb} from ${displayUsd(d.fromPicos)} in ${from.label} to ${displayUsd(d.toPicos)} in ${to.label}${change === 0n ? '' : `, ${signedUsd(change)}${pct}`}.`;
+  const head = `${only ? `${capitalised(only.field)} ${only.value}'s spend` : 'Spend'} ${verb} from ${usd(d.fromPicos)} in ${from.label} to ${usd(d.toPicos)} in ${to.label}${change === 0n ? '' : `, ${signed(change)}${pct}`}.`;
   const moving = d.drivers.filter((x) => x.deltaPicos !== 0n);
   if (moving.length === 0) return `${head} Nothing moved.`;
   const [first, ...rest] = moving;
-  const lead = ` The biggest driver was ${first!.label} (${signedUsd(first!.deltaPicos)}: ${first!.detail})`;
-  const next = rest.slice(0, 2).map((x) => `${x.label} (${signedUsd(x.deltaPicos)})`);
+  const lead = ` The biggest driver was ${first!.label} (${signed(first!.deltaPicos)}: ${first!.detail})`;
+  const next = rest.slice(0, 2).map((x) => `${x.label} (${signed(x.deltaPicos)})`);
   const [lengthA, lengthB] = [from.until - from.since, to.until - to.since];
   // Whole totals of windows of different lengths compare rates as much as spend.
   const lengths = Math.abs(lengthB - lengthA) > 0.02 * Math.max(lengthA, lengthB) ? ` Note: the windows differ in length (${spanText(lengthA)} against ${spanText(lengthB)}).` : '';
