@@ -1,5 +1,5 @@
 import { countText } from '../core/count-text.js';
-import { displayUsd, formatUsd } from '../core/money.js';
+import { formatUsd, usdColumn } from '../core/money.js';
 import type { LedgerStore, RuleTotals } from '../storage/ports.js';
 import { csvLine } from './csv.js';
 import { ratio } from './report.js';
@@ -73,17 +73,20 @@ export function renderRuleCsv(r: RuleReport): string {
 export function renderRuleTable(r: RuleReport): string {
   if (r.rows.length === 0) return 'No request matched a routing rule in this window.\n';
   const head = ['rule', 'mode', 'requests', 'errors', 'input', 'output', 'cost (USD)', 'saving (USD)', 'saving %', 'basis'];
+  const { enforce, shadow } = r.totals;
+  // One scale a column, the totals' lines with the savings': "$0.01" saved beside "$0.00498" read as two figures.
+  const cost = usdColumn(r.rows.map((t) => t.costPicos));
+  const saving = usdColumn([...r.rows.map((t) => t.savingPicos), enforce.savingPicos, shadow.savingPicos]);
   const line = (t: RuleTotals) => {
     const share = savingShare(t);
-    return [t.rule, t.mode, countText(t.requests), countText(t.errors), countText(t.inputTokens), countText(t.outputTokens), displayUsd(t.costPicos), displayUsd(t.savingPicos) + (t.unpricedRequests ? '*' : ''), share === null ? '-' : (share * 100).toFixed(1) + '%', basis(t)];
+    return [t.rule, t.mode, countText(t.requests), countText(t.errors), countText(t.inputTokens), countText(t.outputTokens), cost(t.costPicos), saving(t.savingPicos) + (t.unpricedRequests ? '*' : ''), share === null ? '-' : (share * 100).toFixed(1) + '%', basis(t)];
   };
   const rows = [head, ...r.rows.map(line)];
   const widths = head.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   const fmt = (row: string[]) => row.map((cell, c) => (c < 2 || c === 9 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd();
   const out = [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(fmt), ''];
-  const { enforce, shadow } = r.totals;
-  if (enforce.requests) out.push(`Enforced rules moved ${countText(enforce.requests)} request(s) and saved ${displayUsd(enforce.savingPicos)} (actual: their usage priced at the requested models).`);
-  if (shadow.requests) out.push(`Shadow rules matched ${countText(shadow.requests)} request(s) and would have saved ${displayUsd(shadow.savingPicos)} (estimated: their usage priced at the rules' models).`);
+  if (enforce.requests) out.push(`Enforced rules moved ${countText(enforce.requests)} request(s) and saved ${saving(enforce.savingPicos)} (actual: their usage priced at the requested models).`);
+  if (shadow.requests) out.push(`Shadow rules matched ${countText(shadow.requests)} request(s) and would have saved ${saving(shadow.savingPicos)} (estimated: their usage priced at the rules' models).`);
   const unknown = enforce.unpricedRequests + shadow.unpricedRequests;
   if (unknown) out.push(`* ${unknown} request(s) have no saving: the served or the compared model has no price. Add a pricing override.`);
   return out.join('\n') + '\n';

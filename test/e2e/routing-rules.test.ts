@@ -82,8 +82,8 @@ describe('routing rules through the built CLI', () => {
     expect(r.totals).toMatchObject({ enforce: { requests: 2, saving_usd: '0.0108' }, shadow: { requests: 1, saving_usd: '0.0054' } });
 
     const table = await tollgate(['report', '--by', 'rule', '--config', config], { cwd: dir });
-    expect(table.stdout).toMatch(/small-to-haiku +enforce +2 +0 +2,400 +600 +\$0\.01 +\$0\.01 +66\.7% +actual/);
-    expect(table.stdout).toContain('Shadow rules matched 1 request(s) and would have saved $0.01 (estimated');
+    expect(table.stdout).toMatch(/small-to-haiku +enforce +2 +0 +2,400 +600 +\$0\.0054 +\$0\.0108 +66\.7% +actual/);
+    expect(table.stdout).toContain('Shadow rules matched 1 request(s) and would have saved $0.0054 (estimated');
 
     const csv = await tollgate(['report', '--by', 'rule', '--format', 'csv', '--config', config], { cwd: dir });
     expect(csv.stdout.trim().split('\n')).toEqual([
