@@ -35,6 +35,21 @@ describe('OpenAI chat request → Anthropic Messages request', () => {
     expect(out.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'hi' }] }, { role: 'system', content: 'later' }]);
   });
 
+  it('an empty assistant turn is left out (Anthropic refuses empty content), and the user turns around it join', () => {
+    const out = messages({
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: '' },
+        { role: 'user', content: 'again' },
+        { role: 'assistant', content: [{ type: 'text', text: '' }, { type: 'text', text: 'ok' }] },
+      ],
+    });
+    expect(out.messages).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'hi' }, { type: 'text', text: 'again' }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'ok' }] },
+    ]);
+  });
+
   it('images: data URLs to base64 sources, http URLs to url sources', () => {
     const out = messages({
       messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,QUJD', detail: 'high' } }, { type: 'image_url', image_url: { url: 'https://x.test/a.png' } }] }],

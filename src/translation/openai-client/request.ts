@@ -110,9 +110,13 @@ function conversation(input: readonly unknown[], t: Target): { system: JsonObjec
       case 'user':
         push('user', userBlocks(m.content, t));
         break;
-      case 'assistant':
-        push('assistant', assistantBlocks(m, t));
+      case 'assistant': {
+        // An empty assistant turn (`content: ""`, as many frameworks send) is one Anthropic refuses:
+        // left out, the user turns around it join into one.
+        const blocks = assistantBlocks(m, t);
+        if (blocks.length > 0) push('assistant', blocks);
         break;
+      }
       case 'tool':
         push('user', [{ type: 'tool_result', tool_use_id: m.tool_call_id, content: toolContent(m.content, t) }]);
         break;
@@ -169,7 +173,9 @@ function assistantBlocks(m: JsonObject, t: Target): JsonObject[] {
   if (typeof m.content === 'string' && m.content !== '') blocks.push({ type: 'text', text: m.content });
   for (const x of asArray(m.content) ?? []) {
     const p = asObject(x) ?? {};
-    if (p.type === 'text') blocks.push({ type: 'text', text: str(p.text) });
+    if (p.type === 'text') {
+      if (str(p.text) !== '') blocks.push({ type: 'text', text: str(p.text) });
+    }
     else if (p.type === 'refusal') blocks.push({ type: 'text', text: str(p.refusal) });
     else throw refuse(`An assistant ${kind(p.type)} part`, 'it has no Anthropic equivalent', t);
   }
