@@ -35,7 +35,7 @@ import { MAX_MODEL_CHARS, encodingError, modelTooLong, parseJson, sendError } fr
 import { inspectForm } from '../providers/shared/form-fields.js';
 import { requestDigest } from './request-digest.js';
 import { serveRouted } from './routed.js';
-import { relayTranslated } from './translated.js';
+import { relayTranslated, translatable } from './translated.js';
 import { isResponsesShapedChat } from '../translation/index.js';
 
 export interface GatewayDeps {
@@ -237,7 +237,11 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
     // Before the provider is chosen: an enforced rule changes the model (and maybe the provider) as if the client had asked.
     const plan = planRoute(deps.rules, { ...who, api: route.api, model: info.model, headers, json, maxOutputTokens: info.maxOutputTokens }, {
       allowed: (model) => deps.policy?.modelAllowed(who, model) ?? true,
-      select: (model, name) => deps.providers.select(route.dialect, model, name ?? x.explicit),
+      select: (model, name) => {
+        const p = deps.providers.select(route.dialect, model, name ?? x.explicit);
+        if (p.dialect !== route.dialect && !translatable(route.api, json, p, model)) throw new GatewayError('not_translatable', `${p.name} cannot take this request translated`);
+        return p;
+      },
       deployment: (name, model) => {
         const d = deps.router?.deployment(name);
         return d && d.dialect === route.dialect ? { name: d.provider, catalog: d.catalog, upstreamModel: d.model ?? model } : undefined;

@@ -43,6 +43,21 @@ const CREDENTIAL_ONLY = /^(authorization|x-api-key|x-goog-api-key|api-key|conten
  * usage, tagged `translated=<provider dialect>`. Within OpenAI's dialect, a chat request whose body is a
  * Responses request (Cursor's) is sent to `/v1/responses` and answered as chat, tagged `translated=responses`.
  */
+/**
+ * Whether `provider`, of another dialect than the request's, can take this request for `model`
+ * once translated: a routing rule must not turn a request its own dialect serves into a refusal.
+ */
+export function translatable(api: RouteMatch['api'], json: unknown, provider: UpstreamProvider, model: string): boolean {
+  if (provider.dialect === 'gemini') return false;
+  if (api === 'anthropic.count_tokens') return provider.dialect === 'openai';
+  try {
+    planTranslation({ clientApi: api, body: { ...asObject(json), model }, target: { provider: provider.name, dialect: provider.dialect }, openaiNative: provider.catalog === 'openai', requestId: '', now: 0 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function relayTranslated(x: TranslatedExchange): Promise<void> {
   const { provider: p, facts } = x;
   if (p.dialect === 'gemini') throw new GatewayError('not_translatable', `Provider "${p.name}" speaks the gemini API, which Tollgate does not translate.`);

@@ -96,6 +96,26 @@ describe('routing rules through the gateway', () => {
     expect(await mixed.json()).toMatchObject({ error: { message: expect.stringContaining('by=rule cannot be combined') } });
   });
 
+  it('a rule to a provider of another dialect does not apply to a request it could not take translated: the request is served as asked', async () => {
+    const toLocal: RoutingRule[] = [{ id: 'small-to-local', mode: 'enforce', match: { model: ['claude-sonnet-*'], inputTokens: { lt: 2000 }, tools: false }, action: { model: 'qwen3-coder' } }];
+    h = await startHarness({
+      price,
+      routingRules: toLocal,
+      providers: (url) => [...defaultProviders(url), { name: 'local-qwen', dialect: 'openai', baseUrl: url, apiKey: 'sk-local', models: ['qwen*'], headers: {}, catalog: undefined, translateFrom: ['anthropic'] }],
+    });
+    h.fake.setDefault({ usage });
+    const client = new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });
+    // A PDF document block has no chat equivalent: the rule steps aside rather than refuse it.
+    const doc = { type: 'document' as const, source: { type: 'base64' as const, media_type: 'application/pdf' as const, data: 'JVBERi0=' } };
+    const { response } = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 512, messages: [{ role: 'user', content: [doc, { type: 'text', text: 'Summarise.' }] }] }).withResponse();
+    expect(response.headers.get('x-tollgate-route-rule')).toBeNull();
+    expect(h.fake.requests[0]).toMatchObject({ path: '/v1/messages' });
+    // A plain small request is still moved, translated.
+    const moved = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 512, messages: [{ role: 'user', content: 'Summarise: the build is green.' }] }).withResponse();
+    expect(moved.response.headers.get('x-tollgate-route-rule')).toBe('small-to-local');
+    expect(h.fake.requests[1]).toMatchObject({ path: '/v1/chat/completions' });
+  });
+
   it('an enforced rule rewrites the model in a Gemini path', async () => {
     h = await startHarness({ price, routingRules: RULES });
     h.fake.setDefault({ usage });
