@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isHostedApi, unpricedProviders } from './serve.js';
+import { isHostedApi, translatedPastRoutes, unpricedProviders } from './serve.js';
 
 describe('unpricedProviders', () => {
   const providers = [
@@ -24,3 +24,18 @@ describe('isHostedApi', () => {
     for (const url of ['http://127.0.0.1:8000', 'http://localhost:11434', 'http://10.0.0.5:8000', 'https://llm-proxy.internal.example']) expect(isHostedApi(url), url).toBe(false);
   });
 });
+
+describe('translatedPastRoutes', () => {
+  it('names each route with a deployment on a translating provider, and the dialects that bypass it', () => {
+    const routes = [
+      { model: 'qwen*', deployments: [{ provider: 'local-qwen' }, { provider: 'local-qwen' }] },
+      { model: 'gpt-*', deployments: [{ provider: 'openai' }] },
+    ];
+    const providers = [{ name: 'local-qwen', translateFrom: ['anthropic'] }, { name: 'openai' }];
+    expect(translatedPastRoutes(routes, providers)).toEqual([
+      'Routes: anthropic requests translated for provider "local-qwen" go to it directly, without route "qwen*"\'s retries, failover and fallbacks (docs/translation.md#routes).',
+    ]);
+    expect(translatedPastRoutes(routes, [{ name: 'local-qwen' }])).toEqual([]);
+  });
+});
+

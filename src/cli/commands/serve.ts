@@ -116,6 +116,7 @@ export function serveCommand(program: Command, io: Io): void {
       io.out(`Provider keys: none set for ${keyless.map((p) => p.name).join(', ')}; clients there must send their own provider key, and a Tollgate key (tg_…) is refused until providers[].api_key is set.\n`);
     }
     if (proxies) io.out(`${proxyLine(proxies, configuredUpstreams(config))}\n`);
+    for (const line of translatedPastRoutes(config.routing.routes, providers)) io.out(`${line}\n`);
     for (const p of unpricedProviders(providers, config.pricing.overrides)) {
       io.out(`Unpriced: the price catalog does not know provider "${p.name}" (${shownUrl(p.baseUrl)}); its requests are recorded without a cost until providers[].catalog names the catalog's provider (openai, anthropic, google, …) or pricing.overrides price its models.\n`);
     }
@@ -154,3 +155,19 @@ export function unpricedProviders<P extends { name: string; catalog: string | un
   if (overrides.some((o) => o.provider === undefined)) return [];
   return providers.filter((p) => p.catalog === undefined && !overrides.some((o) => o.provider === p.name));
 }
+
+/**
+ * Routes with a deployment on a provider that translates (`translate_from`): requests of the
+ * other dialect reach that provider without the route (no retries, failover or fallbacks).
+ */
+export function translatedPastRoutes(routes: readonly { model: string; deployments: readonly { provider: string }[] }[], providers: readonly { name: string; translateFrom?: readonly string[] }[]): string[] {
+  const lines: string[] = [];
+  for (const r of routes) {
+    const names = [...new Set(r.deployments.map((d) => d.provider))];
+    for (const p of providers.filter((x) => names.includes(x.name) && (x.translateFrom?.length ?? 0) > 0)) {
+      lines.push(`Routes: ${p.translateFrom!.join(' and ')} requests translated for provider "${p.name}" go to it directly, without route "${r.model}"'s retries, failover and fallbacks (docs/translation.md#routes).`);
+    }
+  }
+  return lines;
+}
+
