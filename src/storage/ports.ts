@@ -21,6 +21,11 @@ export interface Storage {
    * (a SQLite ledger keeps writing to the file it opened, which nothing else can then read).
    */
   lostFile?(): string | undefined;
+  /**
+   * Throws a setup error when storage can be read but not written (a SQLite file or folder the
+   * gateway's user cannot write, opened read-only by SQLite without a word).
+   */
+  checkWritable?(): void;
   close(): Promise<void>;
 }
 

@@ -56,6 +56,7 @@ async function checkStorage(config: Config): Promise<Checked> {
     const storage = await openStorage(config);
     try {
       await storage.ledger.ping();
+      storage.checkWritable?.();
     } finally {
       await storage.close();
     }

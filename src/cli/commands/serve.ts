@@ -38,6 +38,13 @@ export function serveCommand(program: Command, io: Io): void {
     const log = jsonLogger(config.log.level);
     // Another process holding SQLite's write lock (an import) must not stall the event loop.
     const storage = await openStorage(config, { insertLockWaitMs: GATEWAY_LOCK_WAIT_MS });
+    // Said now, in one line naming the file, not at the first row (or as a stack trace while replaying the spool).
+    try {
+      storage.checkWritable?.();
+    } catch (err) {
+      await storage.close();
+      throw err;
+    }
     const policy = policyOptions(config, log);
     const pricer = createPricer(config.pricing);
     const providers = config.providers.map((p) => ({ ...p, catalog: catalogProviderFor(p.baseUrl, p.catalog), keyRequired: isHostedApi(p.baseUrl) }));

@@ -44,6 +44,28 @@ export function openDb(path: string): Db {
   return db;
 }
 
+/**
+ * Throws SqliteOpenError when the connection cannot write: SQLite opens a file its user cannot
+ * write read-only, and says so only at the first write. Another connection holding the write
+ * lock (an import) is no answer either way, and is not waited for.
+ */
+export function checkWritable(db: Db, path: string): void {
+  db.pragma('busy_timeout = 0');
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      // A read-only connection takes the transaction: only a write tells. This one is rolled back.
+      db.exec('UPDATE schema_migrations SET applied_at = applied_at WHERE version = (SELECT MAX(version) FROM schema_migrations)');
+    } finally {
+      db.exec('ROLLBACK');
+    }
+  } catch (err) {
+    if (!isLockBusy(err)) throw new SqliteOpenError(path, err);
+  } finally {
+    db.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
+  }
+}
+
 /** Whether an error is SQLite's "database is locked": another connection held the write lock past the wait allowed. */
 export function isLockBusy(err: unknown): boolean {
   return errorCode(err) === 'SQLITE_BUSY';

@@ -2,7 +2,8 @@ import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDb } from './db.js';
+import Database from 'better-sqlite3';
+import { LOCK_WAIT_MS, checkWritable, openDb } from './db.js';
 import { SqliteOpenError } from './open-error.js';
 
 describe('opening a SQLite ledger that cannot be one', () => {
@@ -42,4 +43,24 @@ describe('a SQLite driver whose compiled part cannot load', () => {
   it('says so when the compiled part is not there at all', () => {
     expect(new SqliteOpenError('/l.db', new Error('Could not locate the bindings file. Tried:\n → /x/build/better_sqlite3.node')).message).toContain('npm rebuild better-sqlite3');
   });
+
+  it('names a ledger that opens but cannot be written (SQLite opens such a file read-only, without a word), and not one another process is writing', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'tollgate-ro-')), 'ledger.db');
+    openDb(path).close();
+    // A file its user cannot write is opened as this connection is: read-only.
+    const readOnly = new Database(path, { readonly: true });
+    expect(() => checkWritable(readOnly, path)).toThrow(`cannot open the SQLite ledger at "${path}": the file cannot be written (it, its folder, or the disk is read-only for this user)`);
+    readOnly.close();
+    const mine = openDb(path);
+    expect(() => checkWritable(mine, path)).not.toThrow();
+    // Another connection holds the write lock (an import): not waited for, not taken for read-only.
+    const importing = openDb(path);
+    importing.exec('BEGIN IMMEDIATE');
+    expect(() => checkWritable(mine, path)).not.toThrow();
+    expect(mine.pragma('busy_timeout', { simple: true })).toBe(LOCK_WAIT_MS);
+    importing.exec('ROLLBACK');
+    importing.close();
+    mine.close();
+  });
 });
+

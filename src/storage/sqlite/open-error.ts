@@ -14,7 +14,9 @@ export class SqliteOpenError extends SetupError {
       ? 'the file is not a SQLite database'
       : NATIVE_PART.test(text) || errorCode(cause) === 'ERR_DLOPEN_FAILED'
         ? `the SQLite driver's compiled part is missing or was built for another Node.js version (run \`npm rebuild better-sqlite3\` with Node.js ${process.versions.node}): ${text.split('\n')[0]}`
-        : /EACCES|EROFS|EPERM|ENOTDIR|EEXIST|unable to open/i.test(text)
+        : /readonly database/i.test(text)
+          ? 'the file cannot be written (it, its folder, or the disk is read-only for this user): give Tollgate write access, or set storage.sqlite (or --db) to a path it can write'
+          : /EACCES|EROFS|EPERM|ENOTDIR|EEXIST|unable to open/i.test(text)
           ? `the file cannot be created or opened here: ${text.split('\n')[0]} (check that its folder can be written)`
           : text;
     super(`cannot open the SQLite ledger at "${path}": ${why}`, { cause });

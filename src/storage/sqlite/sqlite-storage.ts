@@ -5,7 +5,7 @@ import { keyFromRecord } from '../key-record.js';
 import { sqlTelemetryStore } from '../telemetry-store.js';
 import { sqlOutcomeStore } from '../outcome-store.js';
 import type { KeyStore, NewKey, PolicyStore, Storage } from '../ports.js';
-import { type Db, openDb, statementCache } from './db.js';
+import { type Db, checkWritable, openDb, statementCache } from './db.js';
 import { type SqliteLedgerOptions, sqliteLedger } from './ledger.js';
 
 export { SQLITE_TYPES } from './db.js';
@@ -24,6 +24,7 @@ export function openSqlite(path: string, o: SqliteLedgerOptions = {}): Storage {
       if (!now) return `the ledger file "${path}" was deleted`;
       return now.ino !== opened.ino || now.dev !== opened.dev ? `the ledger file "${path}" was replaced by another file` : undefined;
     },
+    checkWritable: () => checkWritable(db, path),
     ledger: sqliteLedger(db, o),
     keys: sqliteKeys(db),
     policy: sqlitePolicy(db),
