@@ -7,11 +7,11 @@ import { definitionList, escapeHtml } from './html-page.js';
 import type { DecisionAction } from './signed-link.js';
 
 /** What was asked, by whom, and where it stands. */
-export function increaseDetails(i: Increase, timeZone: string): string {
+export function increaseDetails(i: Increase, timeZone: string, showAmounts = true): string {
   const rows: [string, string][] = [
     ['Request', i.id],
     ['Scope', formatScope(i.scope) + (i.budgetId ? ` (budget ${i.budgetId} only)` : '')],
-    ['Amount', displayUsd(i.amountPicos)],
+    ...(showAmounts ? [['Amount', displayUsd(i.amountPicos)] as [string, string]] : []),
     ['For', `${i.hours} hour${i.hours === 1 ? '' : 's'}`],
     ['Reason', i.reason],
     ['Requested by', i.requestedBy],

@@ -11,7 +11,7 @@ import { budgetCounter } from './plan.js';
 import { parseRule, poolInput, rateLimitInput, toBudget, toRateLimit } from './rule-input.js';
 import { budget, price, settings, setup } from './testing/enforcer.js';
 import { createPricer } from '../pricing/index.js';
-import type { RuleSet } from './rules.js';
+import type { Budget, RuleSet } from './rules.js';
 import { type PolicyEvents, noEvents } from './threshold-watch.js';
 
 let seq = 0;
@@ -20,6 +20,22 @@ function request(model = 'gpt-5'): AdmitRequest<{ provider: string; catalogProvi
 }
 
 const limit = (input: Record<string, unknown>) => toRateLimit(parseRule(rateLimitInput, input), 'api', 0);
+
+/** An enforcer whose store runs each reservation but answers too late (a command timed out on a stalled Redis). */
+function lateReplies(b: Budget) {
+  const clock = { now: Date.parse('2026-11-22T10:00:00Z') };
+  const rules: RuleSet = { budgets: [b], rateLimits: [], modelPolicies: [], increases: [] };
+  const inner = new MemoryCounters();
+  const counters = Object.assign(Object.create(inner) as MemoryCounters, {
+    reserve: async (p: Parameters<MemoryCounters['reserve']>[0]) => {
+      const out = await inner.reserve(p);
+      if (out.ok) throw new CountersUnavailable('Redis: Command timed out');
+      return out;
+    },
+  });
+  const enforcer = new Enforcer({ rules: () => rules, counters, price, fromLedger: (c) => Promise.resolve({ marker: c.line.marker, ttlMs: 1e9, bucketTtlMs: 1e9, amounts: [] }), events: noEvents, settings, log: silentLogger, now: () => clock.now });
+  return { enforcer, inner, line: budgetCounter(settings.keyPrefix, b, rules, clock.now, settings.timeZone).line };
+}
 
 describe('enforcer', () => {
   it('passes a request without admission only when there are no rules, counting it as admitted', () => {
@@ -104,20 +120,7 @@ describe('enforcer', () => {
   });
 
   it('fails open when a reserve times out, and settles the reservation if it did reach the store', async () => {
-    const clock = { now: Date.parse('2026-11-22T10:00:00Z') };
-    const b = budget({ scope: 'user:alice', window: 'day', limit_usd: 1 });
-    const rules: RuleSet = { budgets: [b], rateLimits: [], modelPolicies: [], increases: [] };
-    const inner = new MemoryCounters();
-    // The store ran the reservation, but the reply came too late.
-    const counters = Object.assign(Object.create(inner) as MemoryCounters, {
-      reserve: async (p: Parameters<MemoryCounters['reserve']>[0]) => {
-        const out = await inner.reserve(p);
-        if (out.ok) throw new CountersUnavailable('Redis: Command timed out');
-        return out;
-      },
-    });
-    const enforcer = new Enforcer({ rules: () => rules, counters, price, fromLedger: (c) => Promise.resolve({ marker: c.line.marker, ttlMs: 1e9, bucketTtlMs: 1e9, amounts: [] }), events: noEvents, settings, log: silentLogger, now: () => clock.now });
-    const line = budgetCounter(settings.keyPrefix, b, rules, clock.now, settings.timeZone).line;
+    const { enforcer, inner, line } = lateReplies(budget({ scope: 'user:alice', window: 'day', limit_usd: 1 }));
     const a = await enforcer.admit(request());
     expect(enforcer.stats.failOpen).toBe(1);
     expect((await inner.read([line]))[0]).toMatchObject({ held: usd('0.2') });
@@ -194,19 +197,7 @@ describe('enforcer across fallback attempts', () => {
   });
 
   it('a closed refusal lets go of the reservation its timed-out reserve made when the store ran it late (it would hold for the whole lease)', async () => {
-    const clock = { now: Date.parse('2026-11-22T10:00:00Z') };
-    const b = budget({ scope: 'user:alice', window: 'day', limit_usd: 1, fail: 'closed' });
-    const rules: RuleSet = { budgets: [b], rateLimits: [], modelPolicies: [], increases: [] };
-    const inner = new MemoryCounters();
-    const counters = Object.assign(Object.create(inner) as MemoryCounters, {
-      reserve: async (p: Parameters<MemoryCounters['reserve']>[0]) => {
-        const out = await inner.reserve(p);
-        if (out.ok) throw new CountersUnavailable('Redis: Command timed out');
-        return out;
-      },
-    });
-    const enforcer = new Enforcer({ rules: () => rules, counters, price, fromLedger: (c) => Promise.resolve({ marker: c.line.marker, ttlMs: 1e9, bucketTtlMs: 1e9, amounts: [] }), events: noEvents, settings, log: silentLogger, now: () => clock.now });
-    const line = budgetCounter(settings.keyPrefix, b, rules, clock.now, settings.timeZone).line;
+    const { enforcer, inner, line } = lateReplies(budget({ scope: 'user:alice', window: 'day', limit_usd: 1, fail: 'closed' }));
     await expect(enforcer.admit(request())).rejects.toMatchObject({ code: 'budget_unavailable' });
     expect(enforcer.stats.failClosed).toBe(1);
     await new Promise((r) => setTimeout(r, 10));

@@ -109,6 +109,15 @@ describe('signed approval links', () => {
     expect(decisions).toEqual([]);
   });
 
+  it('with show_amounts off, the pages leave the amount out, as the alert does', async () => {
+    const { deps } = fakeDeps({ showAmounts: false });
+    const link = signDecisionLink(await serve(deps), SECRET, 'inc_1', 'approve', EXP);
+    const shown = await call(link);
+    expect(shown.html).toContain('team:platform');
+    expect(shown.html).not.toContain('$');
+    expect((await call(link, post())).html).not.toContain('$');
+  });
+
   it('POST decides once; a second POST gets 409 with the status', async () => {
     const { deps, decisions } = fakeDeps();
     const link = signDecisionLink(await serve(deps), SECRET, 'inc_1', 'approve', EXP);

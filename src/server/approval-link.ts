@@ -17,6 +17,8 @@ export interface ApprovalLinkDeps {
   now?: () => number;
   /** For times on the pages; UTC when absent. */
   timeZone?: string;
+  /** `policy.show_amounts`: false leaves the amount asked for off the pages (true when absent). */
+  showAmounts?: boolean;
   log?: Logger;
 }
 
@@ -67,12 +69,13 @@ async function respond(deps: ApprovalLinkDeps, req: IncomingMessage, path: strin
   if (check === 'expired') throw new PageError(403, 'This link has expired', `Decide with \`tollgate budgets ${action} ${id}\` or the admin API.`);
 
   const tz = deps.timeZone ?? 'UTC';
+  const shown = deps.showAmounts ?? true;
   const found = await deps.getIncrease(id);
   if (!found) throw new PageError(404, 'No such request', `There is no increase request ${id}.`);
-  if (found.status !== 'pending') return alreadyDecided(found, tz);
+  if (found.status !== 'pending') return alreadyDecided(found, tz, shown);
   if (method !== 'POST') {
     const title = action === 'approve' ? 'Approve this increase?' : 'Deny this increase?';
-    return [200, page(title, increaseDetails(found, tz) + decisionForm(action, exp, sig))];
+    return [200, page(title, increaseDetails(found, tz, shown) + decisionForm(action, exp, sig))];
   }
 
   const note = (await readNoteForm(req)).get('note')?.trim() || null;
@@ -84,15 +87,15 @@ async function respond(deps: ApprovalLinkDeps, req: IncomingMessage, path: strin
     // Someone else may have decided meanwhile: say what the request is now.
     const current = await deps.getIncrease(id);
     if (!current) throw new PageError(404, 'No such request', err.message);
-    if (current.status !== 'pending') return alreadyDecided(current, tz);
+    if (current.status !== 'pending') return alreadyDecided(current, tz, shown);
     throw new PageError(409, 'Not decided', err.message);
   }
   const title = done.status === 'approved' ? 'Approved' : 'Denied';
-  return [200, page(title, paragraph(`The increase is ${statusText(done, tz)}.`) + increaseDetails(done, tz))];
+  return [200, page(title, paragraph(`The increase is ${statusText(done, tz)}.`) + increaseDetails(done, tz, shown))];
 }
 
-function alreadyDecided(i: Increase, tz: string): [number, string] {
-  return [409, page(`Already ${i.status}`, paragraph(`This request is already ${statusText(i, tz)}.`) + increaseDetails(i, tz))];
+function alreadyDecided(i: Increase, tz: string, shown: boolean): [number, string] {
+  return [409, page(`Already ${i.status}`, paragraph(`This request is already ${statusText(i, tz)}.`) + increaseDetails(i, tz, shown))];
 }
 
 function decodeId(raw: string): string | undefined {

@@ -219,5 +219,7 @@ function approvalDeps(deps: ServerDeps): ApprovalDeps | undefined {
       return done;
     },
     secret,
+    timeZone: runtime.settings.timeZone,
+    showAmounts: runtime.settings.showAmounts,
   };
 }
