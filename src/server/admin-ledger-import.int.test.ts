@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { toJsonLine } from '../reports/export.js';
+import type { Storage } from '../storage/ports.js';
+import { openPostgres } from '../storage/postgres/postgres-storage.js';
+import { TEST_PG_URL, dropSchemas } from '../storage/testing/postgres.js';
 import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
 import { sampleRow } from '../storage/testing/rows.js';
 import { serveAdmin } from './testing/admin-server.js';
@@ -33,6 +36,34 @@ describe('POST /admin/v1/ledger/import', () => {
     expect((await storage.ledger.get('kept'))!.costPicos).toBe(1_350_000_000n);
     expect((await post('?mode=insert', '{"remove":"kept"}\n')).status).toBe(400);
     expect((await post('?mode=merge', changed)).status).toBe(400);
+    admin.close();
+    await storage.close();
+  });
+});
+
+const SCHEMA = `tg_push_${process.pid}_${Date.now() % 100000}`;
+afterAll(() => dropSchemas([SCHEMA]));
+
+describe.each([
+  ['SQLite', (): Promise<Storage> => Promise.resolve(openSqlite(':memory:'))],
+  ['Postgres', (): Promise<Storage> => openPostgres({ url: TEST_PG_URL, schema: SCHEMA, maxConnections: 2 })],
+])('a log record pushed from two machines (%s)', (_, open) => {
+  it('keeps its largest copy and that copy’s user, whoever pushes last; other rows are replaced as sent', async () => {
+    const storage = await open();
+    const admin = await serveAdmin(storage);
+    const push = (...rows: ReturnType<typeof sampleRow>[]) => fetch(`${admin.base}/ledger/import`, { method: 'POST', body: rows.map(toJsonLine).join(''), headers: admin.auth.headers });
+    const copy = (user: string, output: number) => sampleRow({ id: 'cc_shared', source: 'claude-code-log', user, inputTokens: 100, outputTokens: output, costPicos: BigInt(output) * 1000n });
+    await push(copy('alice', 5000));
+    // An older copy of the same session file, on another machine: its placeholder output of 1.
+    expect(await (await push(copy('bob', 1))).json()).toMatchObject({ written: 0 });
+    expect(await storage.ledger.get('cc_shared')).toMatchObject({ user: 'alice', outputTokens: 5000 });
+    // The record grew (the response went on): the larger copy replaces it.
+    await push(copy('bob', 6000));
+    expect(await storage.ledger.get('cc_shared')).toMatchObject({ user: 'bob', outputTokens: 6000 });
+    // A ledger file's rows are authoritative: replaced as sent, smaller or not.
+    await push(sampleRow({ id: 'exported', source: 'gateway', upstreamRequestId: null, responseId: null, sessionId: null, outputTokens: 50 }));
+    await push(sampleRow({ id: 'exported', source: 'gateway', upstreamRequestId: null, responseId: null, sessionId: null, outputTokens: 5, user: 'carol' }));
+    expect(await storage.ledger.get('exported')).toMatchObject({ user: 'carol', outputTokens: 5 });
     admin.close();
     await storage.close();
   });

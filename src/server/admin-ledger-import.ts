@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { parseLedgerLine } from '../importers/ledger-format.js';
+import { keepStoredLogCopy } from '../importers/row.js';
 import type { Storage } from '../storage/ports.js';
 import { ClientLeft } from '../gateway/read-body.js';
 import { decodeContent } from '../gateway/content-encoding.js';
@@ -38,7 +39,8 @@ export async function postLedgerImport(storage: Storage, req: IncomingMessage, r
   if (mode === 'insert') return sendJson(res, 200, { received: rows.length, removed: 0, written: await storage.ledger.insert(rows) });
   // What there is to remove, asked first: an id the ledger never held is not a removal.
   const present = remove.length === 0 ? 0 : (await Promise.all([...new Set(remove)].map((id) => storage.ledger.get(id)))).filter((r) => r !== undefined).length;
-  const written = await storage.ledger.upsert(rows, remove);
+  // Pushed from several machines, a log record keeps its largest copy, whoever pushed last (an older copy had shrunk it and changed its user).
+  const written = await storage.ledger.upsert(rows, remove, { keep: keepStoredLogCopy });
   sendJson(res, 200, { received: rows.length, removed: present, written });
 }
 

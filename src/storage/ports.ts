@@ -136,6 +136,8 @@ export interface UpsertOptions {
    * of processes settling one at once, only one changes it, whatever each wrote.
    */
   replaceIf?: (stored: LedgerRow) => boolean;
+  /** A stored row this returns true for stays as it is: its incoming copy is dropped (read in the upsert's transaction). */
+  keep?: (stored: LedgerRow, incoming: LedgerRow) => boolean;
 }
 
 /** A place in the ledger's arrivals up to which a scheduler looked, and the past evaluations it still owed then. */

@@ -4,7 +4,7 @@ import { anthropicUsage } from '../../providers/anthropic/usage.js';
 import type { RunContext, SourceAdapter, SourceRun } from '../adapter.js';
 import type { PendingRow } from '../changes.js';
 import type { FoundFile } from '../discover.js';
-import { importedRow, stableId } from '../row.js';
+import { CLAUDE_CODE_LOG, importedRow, stableId } from '../row.js';
 import { type Kept, type Memory, forget, offer } from './dedup.js';
 import { type ClaudeEntry, claudeEntry } from './entry.js';
 
@@ -141,7 +141,7 @@ class KeptLine implements PendingRow {
         upstreamRequestId: this.requestId,
         // The Messages API's id: what the gateway records as the response id of the same call.
         responseId: this.messageId,
-        source: 'claude-code-log',
+        source: CLAUDE_CODE_LOG,
         serviceTier: this.serviceTier,
       },
       ctx.price,

@@ -1,7 +1,7 @@
 import { zeroUsage } from '../../core/usage.js';
 import type { RunContext, SourceAdapter, SourceRun } from '../adapter.js';
 import type { FoundFile } from '../discover.js';
-import { importedRow, stableId } from '../row.js';
+import { CODEX_LOG, importedRow, stableId } from '../row.js';
 import { type CodexFileState, type CodexUsageEvent, codexLine, newCodexFileState } from './events.js';
 
 /**
@@ -79,7 +79,7 @@ function row(ctx: RunContext, e: CodexUsageEvent, s: CodexFileState, file: Found
       client: 'codex',
       usage,
       upstreamRequestId: null,
-      source: 'codex-log',
+      source: CODEX_LOG,
     },
     ctx.price,
   );

@@ -237,7 +237,7 @@ function pgLedger(pool: pg.Pool): LedgerStore {
           for (const rec of res.rows) stored.set(String(rec.id), rowFromRecord(rec));
         }
         // A row replaced by a concurrent upsert is not read (FOR UPDATE skips the deleted version), nor written here.
-        const replaceable = o.replaceIf ? kept.filter((r) => stored.has(r.id) && o.replaceIf!(stored.get(r.id)!)) : kept;
+        const replaceable = (o.replaceIf ? kept.filter((r) => stored.has(r.id) && o.replaceIf!(stored.get(r.id)!)) : kept).filter((r) => !(o.keep && stored.has(r.id) && o.keep(stored.get(r.id)!, r)));
         const changed = replaceable.filter((r) => !(stored.has(r.id) && sameRow(stored.get(r.id)!, r)));
         const gone = [...new Set([...remove, ...changed.map((r) => r.id)])].filter((id) => stored.has(id));
         for (let i = 0; i < gone.length; i += 10_000) await c.query('DELETE FROM requests WHERE id = ANY($1::text[])', [gone.slice(i, i + 10_000)]);

@@ -1,7 +1,7 @@
 import type { CacheRow, LedgerRow } from '../../core/ledger-row.js';
 import { type SqlDialect, aggregate } from '../aggregate.js';
 import { pendingResponseSql, pendingResponsesSql, rollupUpsertSql } from '../ddl.js';
-import type { AggregateQuery, LedgerStore, TimeFilter } from '../ports.js';
+import type { AggregateQuery, LedgerStore, TimeFilter, UpsertOptions } from '../ports.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
 import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges, usageRowsSql } from '../cross-source.js';
 import { measureValues, rollupDeltas, sameRow } from '../rollup.js';
@@ -151,7 +151,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
     writeRollups(fresh);
     return fresh;
   });
-  const upsertBatch = db.transaction((rows: readonly LedgerRow[], remove: readonly string[], replaceIf?: (stored: LedgerRow) => boolean) => {
+  const upsertBatch = db.transaction((rows: readonly LedgerRow[], remove: readonly string[], { replaceIf, keep }: UpsertOptions) => {
     const added: LedgerRow[] = [];
     const removed: LedgerRow[] = [];
     let rowid = firstRowid(rows.length);
@@ -170,6 +170,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
       if (seen(r)) continue;
       const rec = existing.get(r.id) as Row | undefined;
       if (replaceIf && !(rec && replaceIf(rowFromRecord(rec)))) continue;
+      if (rec && keep?.(rowFromRecord(rec), r)) continue;
       if (rec && sameRow(rowFromRecord(rec), r)) continue;
       if (rec) removed.push(take(r.id)!);
       insertRow.run(storedValues(r, rowid++));
@@ -214,7 +215,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
     insert: (rows) => settled(() => (rows.length === 0 ? 0 : insert(storableRows(rows)).length)),
     insertNew: (rows) => settled(() => (rows.length === 0 ? [] : insert(storableRows(rows)).map((r) => r.id))),
     // With the gateway's short wait too: it settles background responses on its event loop.
-    upsert: (rows, remove = [], uo = {}) => settled(() => (rows.length + remove.length === 0 ? 0 : write(() => upsertBatch.immediate(storableRows(rows), remove, uo.replaceIf)))),
+    upsert: (rows, remove = [], uo = {}) => settled(() => (rows.length + remove.length === 0 ? 0 : write(() => upsertBatch.immediate(storableRows(rows), remove, uo)))),
     ping: () => {
       selectOne.get();
       return Promise.resolve();
