@@ -1,17 +1,22 @@
 import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { sampleRow } from '../storage/testing/rows.js';
+import { toJsonLine } from '../reports/export.js';
 import { parseLedgerLine } from './ledger-format.js';
 import { PushError, importEndpoint, pushRows } from './push.js';
 
-function server(answers: (number | 'drop')[]) {
+/** A central server: its answers in turn (200 once they run out), or `limit`: 413 for a body over that many bytes. */
+function server(answers: (number | 'drop')[], limit = Infinity) {
   const bodies: string[] = [];
-  const fetch = ((_url: string, init: { body: string; headers: Record<string, string> }) => {
-    bodies.push(init.body);
-    const a = answers.shift() ?? 200;
+  const fetch = ((_url: string, init: { body: Buffer; headers: Record<string, string> }) => {
+    expect(init.headers['content-encoding']).toBe('gzip');
+    const text = gunzipSync(init.body).toString('utf8');
+    bodies.push(text);
+    const a = Buffer.byteLength(text) > limit ? 413 : (answers.shift() ?? 200);
     if (a === 'drop') return Promise.reject(new Error('socket hang up'));
-    const lines = init.body.trim().split('\n').length;
+    const lines = text.trim().split('\n').length;
     return Promise.resolve(new Response(a === 200 ? JSON.stringify({ written: lines }) : JSON.stringify({ error: { code: 'x', message: `status ${a}` } }), { status: a }));
   }) as unknown as typeof globalThis.fetch;
   return { fetch, bodies };
@@ -45,7 +50,7 @@ describe('pushRows', () => {
 
   it('does not retry a refusal', async () => {
     const s = server([401]);
-    await expect(pushRows([sampleRow()], [], { ...opts, fetch: s.fetch })).rejects.toThrow(/answered 401/);
+    await expect(pushRows([sampleRow()], [], { ...opts, fetch: s.fetch })).rejects.toThrow(/refused the token \(401\)/);
     expect(s.bodies).toHaveLength(1);
   });
 
@@ -58,7 +63,9 @@ describe('pushRows', () => {
     const url = `http://127.0.0.1:${port}`;
     await expect(pushRows([sampleRow()], [], { url, token: 't', sleep: () => Promise.resolve(), tries: 1 })).rejects.toThrow(new PushError(`cannot reach ${url}/admin/v1/ledger/import (ECONNREFUSED)`));
     const fetch = (() => Promise.resolve(new Response(JSON.stringify({ error: { message: 'Send Authorization: Bearer <TOLLGATE_ADMIN_TOKEN>.' } }), { status: 401 }))) as unknown as typeof globalThis.fetch;
-    await expect(pushRows([sampleRow()], [], { ...opts, fetch })).rejects.toThrow(new PushError('http://central:8787/admin/v1/ledger/import answered 401: Send Authorization: Bearer <TOLLGATE_ADMIN_TOKEN>'));
+    await expect(pushRows([sampleRow()], [], { ...opts, fetch })).rejects.toThrow(
+      new PushError("http://central:8787/admin/v1/ledger/import refused the token (401): --push sends TOLLGATE_ADMIN_TOKEN, which must be the central gateway's admin token"),
+    );
   });
 
   it('keeps the base URL path, and names an answer that is not from Tollgate (a login page) without retrying', async () => {
@@ -79,4 +86,19 @@ describe('pushRows', () => {
       await new Promise((r) => http.close(r));
     }
   });
+
+  it('cuts batches by bytes as well as rows, and sends a batch refused as too large (413) again in halves, naming a row too large alone', async () => {
+    const rows = Array.from({ length: 8 }, (_, i) => sampleRow({ id: `r${i}`, tags: { note: 'x'.repeat(1000) } }));
+    const line = Buffer.byteLength(toJsonLine(rows[0]!));
+    const bySize = server([]);
+    expect(await pushRows(rows, [], { ...opts, fetch: bySize.fetch, batchBytes: 3 * line + 10 })).toBe(8);
+    expect(bySize.bodies.map((b) => b.trim().split('\n').length)).toEqual([3, 3, 2]);
+    // A proxy in front of the server takes two rows at most: halves until each batch fits.
+    const proxy = server([], 2 * line + 10);
+    expect(await pushRows(rows, [], { ...opts, fetch: proxy.fetch })).toBe(8);
+    expect(proxy.bodies.filter((b) => Buffer.byteLength(b) <= 2 * line + 10).map((b) => b.trim().split('\n').length)).toEqual([2, 2, 2, 2]);
+    const tiny = server([], line - 10);
+    await expect(pushRows(rows.slice(0, 2), [], { ...opts, fetch: tiny.fetch })).rejects.toThrow(/refuses one row of \d+ bytes as too large \(413: status 413\): raise the body limit/);
+  });
 });
+

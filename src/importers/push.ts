@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { fetchFailureReason } from '../core/errors.js';
 import { fetchThroughProxy } from '../egress/fetch-proxy.js';
 import type { LedgerRow } from '../core/ledger-row.js';
@@ -8,7 +9,10 @@ export interface PushOptions {
   url: string;
   /** Its admin token (TOLLGATE_ADMIN_TOKEN there). */
   token: string;
+  /** Rows a request, at most (2,000). */
   batch?: number;
+  /** Bytes a request before compression, at most (8 MB): a row's tags can be large. */
+  batchBytes?: number;
   /**
    * `upsert` (agent logs: a response whose usage grew since the last push replaces its row) or
    * `insert` (a ledger file: rows the server already has are kept as they are).
@@ -22,21 +26,50 @@ export interface PushOptions {
 
 export class PushError extends Error {}
 
+/** The server, or a proxy in front of it, refused a batch as too large (413). */
+class TooLarge extends Error {}
+
 /**
- * Sends rows (and removals) to `POST /admin/v1/ledger/import` in batches of NDJSON lines
- * in the export format. Every batch is idempotent on the server, so a retry after a lost
- * answer cannot double count. Returns how many rows the server wrote.
+ * Sends rows (and removals) to `POST /admin/v1/ledger/import` in gzipped batches of NDJSON
+ * lines in the export format, each at most `batch` rows and `batchBytes` bytes. A batch refused
+ * as too large (a proxy's body limit) is sent again in halves. Every batch is idempotent on the
+ * server, so a retry after a lost answer cannot double count. Returns how many rows the server wrote.
  */
 export async function pushRows(rows: readonly LedgerRow[], remove: readonly string[], o: PushOptions): Promise<number> {
-  const size = o.batch ?? 2000;
   const endpoint = importEndpoint(o.url, o.mode);
   if (!o.fetch) await fetchThroughProxy();
   const lines = [...remove.map((id) => JSON.stringify({ remove: id }) + '\n'), ...rows.map(toJsonLine)];
   let written = 0;
-  for (let i = 0; i < lines.length; i += size) {
-    written += await sendBatch(endpoint, lines.slice(i, i + size).join(''), o);
-  }
+  for (const batch of batches(lines, o.batch ?? 2000, o.batchBytes ?? 8 * 1024 * 1024)) written += await sendLines(endpoint, batch, o);
   return written;
+}
+
+/** Consecutive runs of lines within both limits (a line alone past the byte limit is a run of its own). */
+function* batches(lines: readonly string[], maxRows: number, maxBytes: number): Generator<string[]> {
+  let run: string[] = [];
+  let bytes = 0;
+  for (const line of lines) {
+    const n = Buffer.byteLength(line);
+    if (run.length > 0 && (run.length >= maxRows || bytes + n > maxBytes)) {
+      yield run;
+      run = [];
+      bytes = 0;
+    }
+    run.push(line);
+    bytes += n;
+  }
+  if (run.length > 0) yield run;
+}
+
+async function sendLines(endpoint: string, lines: readonly string[], o: PushOptions): Promise<number> {
+  try {
+    return await sendBatch(endpoint, lines.join(''), o);
+  } catch (err) {
+    if (!(err instanceof TooLarge)) throw err;
+    if (lines.length === 1) throw new PushError(`${endpoint} refuses one row of ${Buffer.byteLength(lines[0]!)} bytes as too large (413: ${err.message}): raise the body limit of the server or the proxy in front of it`);
+    const half = Math.ceil(lines.length / 2);
+    return (await sendLines(endpoint, lines.slice(0, half), o)) + (await sendLines(endpoint, lines.slice(half), o));
+  }
 }
 
 /** The import endpoint under the base URL, its path kept (a Tollgate behind a proxy at `https://h/tollgate`). */
@@ -66,7 +99,7 @@ async function sendBatch(endpoint: string, body: string, o: PushOptions): Promis
     if (attempt > 1) await sleep(500 * 2 ** (attempt - 2));
     let res: Response;
     try {
-      res = await fetch(endpoint, { method: 'POST', headers: { authorization: `Bearer ${o.token}`, 'content-type': 'application/x-ndjson' }, body });
+      res = await fetch(endpoint, { method: 'POST', headers: { authorization: `Bearer ${o.token}`, 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' }, body: gzipSync(body) });
     } catch (err) {
       problem = `cannot reach ${endpoint} (${fetchFailureReason(err)})`;
       continue;
@@ -85,7 +118,11 @@ async function sendBatch(endpoint: string, body: string, o: PushOptions): Promis
     } catch {
       // not JSON: keep the text
     }
-    problem = `${endpoint} answered ${res.status}: ${message.replace(/\.+$/, '')}`;
+    if (res.status === 413) throw new TooLarge(message.replace(/\.+$/, ''));
+    problem =
+      res.status === 401 || res.status === 403
+        ? `${endpoint} refused the token (${res.status}): --push sends TOLLGATE_ADMIN_TOKEN, which must be the central gateway's admin token`
+        : `${endpoint} answered ${res.status}: ${message.replace(/\.+$/, '')}`;
     if (res.status !== 429 && res.status < 500) break;
   }
   throw new PushError(problem);

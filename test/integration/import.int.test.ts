@@ -238,9 +238,9 @@ describe('tollgate import --push', () => {
       expect(JSON.parse(sent.out)).toEqual({ read: 2, written: 1, skipped: 1 });
       expect((await h.rows()).map((r) => r.id)).toContain('exp-new');
       expect(await h.rows()).toHaveLength(3);
-      // A wrong token is refused with the server's message, and nothing is marked as sent.
+      // A wrong token is said as such, and nothing is marked as sent.
       const denied = await cli([...args, '--full'], { TOLLGATE_ADMIN_TOKEN: 'wrong' });
-      expect(denied).toMatchObject({ code: 1, err: expect.stringContaining('answered 401') });
+      expect(denied).toMatchObject({ code: 1, err: expect.stringContaining('refused the token (401)') });
     } finally {
       await h.close();
     }
