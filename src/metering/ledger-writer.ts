@@ -87,6 +87,8 @@ export class LedgerWriter {
   private unwrittenSpills: string[] = [];
   /** A spool write failed: queued rows may be in memory alone, to be written again once it works. */
   private memoryOnly = false;
+  /** The spool works again while a batch is in storage's hands: the queue is rewritten before the next one. */
+  private rejournalDue = false;
   private readonly maxQueued: number;
   private readonly commitTimeoutMs: number;
   private readonly store: LedgerSink;
@@ -158,7 +160,7 @@ export class LedgerWriter {
 
   /** Whether recorded rows reach the spool's file (false after a failed write, until one succeeds). */
   get journaling(): boolean {
-    return this.spool?.healthy ?? false;
+    return (this.spool?.healthy ?? false) && !this.memoryOnly;
   }
 
   /** Rows held in memory. */
@@ -200,8 +202,11 @@ export class LedgerWriter {
     this.unwrittenRows = [];
     this.unwrittenSpills = [];
     if (ok) {
-      // The spool works again: the rows held in memory alone go back into it, while none is spilled.
-      if (this.memoryOnly && this.spilled === 0 && !this.closed) this.rejournal();
+      // The spool works again: the rows held in memory alone go back into it (not under a batch in flight, whose rows are the queue's first).
+      if (this.memoryOnly && !this.closed) {
+        if (this.flushing) this.rejournalDue = true;
+        else this.rejournal();
+      }
       return;
     }
     if (rows.length === 0 && spills.length === 0) return;
@@ -221,18 +226,38 @@ export class LedgerWriter {
   /** Appends the queued rows the spool does not hold to it again. */
   private rejournal(): void {
     this.memoryOnly = false;
+    this.rejournalDue = false;
+    // While rows spill, every line appended is a spilled row: these leave the queue and join them.
+    const spilling = this.spilled > 0 && !this.closed;
+    const queue: LedgerRow[] = [];
+    const lines: (string | boolean)[] = [];
     for (let i = 0; i < this.queue.length; i++) {
-      if (this.lines[i] !== '' && this.lines[i] !== false) continue;
-      let line: string;
-      try {
-        line = encodeRow(this.queue[i]!);
-      } catch {
+      const row = this.queue[i]!;
+      let line = '';
+      if (this.lines[i] === '' || this.lines[i] === false) {
+        try {
+          line = encodeRow(row);
+        } catch {
+          // Not encodable: it stays in memory, as it was.
+        }
+      }
+      if (line === '') {
+        queue.push(row);
+        lines.push(this.lines[i]!);
         continue;
       }
       this.spool!.appendLine(line);
-      this.unwrittenRows.push(this.queue[i]!);
-      this.lines[i] = this.store.takesLines ? line : true;
+      if (spilling) {
+        this.spilled++;
+        this.unwrittenSpills.push(line);
+        continue;
+      }
+      this.unwrittenRows.push(row);
+      queue.push(row);
+      lines.push(this.store.takesLines ? line : true);
     }
+    this.queue = queue;
+    this.lines = lines;
   }
 
   private schedule(delay: number): void {
@@ -251,6 +276,10 @@ export class LedgerWriter {
   }
 
   private async commitBatch(): Promise<void> {
+    if (this.rejournalDue) {
+      this.rejournalDue = false;
+      this.rejournal();
+    }
     // A row must be in the spool's file before storage has it, or markCommitted would count it unwritten.
     this.spool?.flush();
     try {

@@ -83,7 +83,12 @@ describe('the spool on a full disk', () => {
     disk.room = undefined;
     for (const r of rows('c', 5)) w.record(r);
     await tick();
+    await tick();
     expect(w.journaling).toBe(true);
+    // A kill -9 now loses nothing: every row is in the file, those the full disk refused written again.
+    const onFile: string[] = [];
+    await forEachJournalBatch(fileOf(dir), 100, (batch) => Promise.resolve(void onFile.push(...batch.map((r) => r.id))));
+    expect(new Set(onFile)).toEqual(new Set([...rows('a', 15), ...rows('b', 20), ...rows('c', 5)].map((r) => r.id)));
     s.down = false;
     await w.flush();
     expect(s.rows.size).toBe(40);
