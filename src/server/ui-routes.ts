@@ -49,7 +49,11 @@ export async function handleUi(deps: UiDeps, req: IncomingMessage, res: ServerRe
     if (method !== 'GET' && method !== 'HEAD') return sendPage(res, 405, page('Method not allowed', paragraph('Open /ui in a browser.')), { allow: 'GET, HEAD' });
     if (!signedIn(req.headers.cookie, deps.token, now)) return sendPage(res, 200, renderLogin());
     const span = spanOf(query.get('span'));
-    const only = groupFilterOf((field) => query.get(field) ?? undefined);
+    const only = groupFilterOf((field) => {
+      const values = query.getAll(field);
+      if (values.length > 1) throw new RangeError(`give ${field} once, not ${values.length} times`);
+      return values[0];
+    });
     await deps.flush();
     const policy = deps.policy;
     const forecasts = policy && (async (at: number) => forecastBudgets(deps.ledger, { ...policy.rules.current(), budgets: await knownBudgets(policy) }, { timeZone: policy.settings.timeZone, keyPrefix: policy.settings.keyPrefix, now: at }));

@@ -34,7 +34,7 @@ export function renderOverview(o: Overview, timeZone: string): string {
   const parts = [
     spanLinks(o),
     definitionList(facts),
-    t.requests === 0 ? paragraph(`No requests in ${SPAN_NAMES[o.span]}: point clients at the gateway (docs/clients.md), or import agent logs with \`tollgate import\` (docs/import.md).`) : '',
+    t.requests === 0 ? paragraph(o.only ? `No requests of ${o.only.field} ${o.only.value} in ${SPAN_NAMES[o.span]}.` : `No requests in ${SPAN_NAMES[o.span]}: point clients at the gateway (docs/clients.md), or import agent logs with \`tollgate import\` (docs/import.md).`) : '',
     o.concentration ? paragraph(`${concentrationText('sessions', o.concentration.sessions)} ${concentrationText('workflows', o.concentration.workflows)}`) : '',
     changeSection(o.change, true),
     budgetsSection(o, timeZone),

@@ -52,6 +52,11 @@ export interface OverviewSources {
 const BREAKDOWNS: Dimension[] = ['team', 'model', 'user', 'tag:workflow', 'client'];
 
 /** What the dashboard shows for a span ending now, read from the ledger's rollups; `only` narrows it to one group. */
+/** The budget scope whose budgets a narrowed view shows: a workflow's are its tag's (`tag:workflow=review`). */
+export function scopeOfFilter(only: GroupFilter): string {
+  return only.field === 'workflow' ? `tag:workflow=${only.value}` : `${only.field}:${only.value}`;
+}
+
 export async function loadOverview(s: OverviewSources, span: Span, now: number, only?: GroupFilter): Promise<Overview> {
   const length = SPANS[span];
   const since = now - length;
@@ -64,7 +69,7 @@ export async function loadOverview(s: OverviewSources, span: Span, now: number, 
     ...BREAKDOWNS.filter((d) => d !== (filter ? filter.dimension : 'team')).map(async (dimension) => ({ dimension, all: await groupsWhere(s.ledger, filter, dimension, since, now) })),
   ]);
   if (head) groups.unshift({ dimension: 'team', all: head.rows });
-  const scope = only && `${only.field}:${only.value}`;
+  const scope = only && scopeOfFilter(only);
   return {
     span,
     since,

@@ -24,7 +24,8 @@ describe.each(STORES)('the dashboard on %s', (_, storage) => {
 
   beforeAll(async () => {
     const budget = toBudget(parseRule(budgetInput, { scope: 'team:platform', window: 'month', limit_usd: 5, name: 'Platform monthly' }), 'budget', 'config', 0);
-    h = await startHarness({ price, storage, policy: { rules: { budgets: [budget], rateLimits: [], modelPolicies: [] } } });
+    const review = toBudget(parseRule(budgetInput, { scope: 'tag:workflow=review', window: 'month', limit_usd: 5, name: 'Review monthly' }), 'budget', 'config', 1);
+    h = await startHarness({ price, storage, policy: { rules: { budgets: [budget, review], rateLimits: [], modelPolicies: [] } } });
     const made = await fetch(`${h.url}/admin/v1/keys`, { method: 'POST', headers: { authorization: 'Bearer admin-secret' }, body: JSON.stringify({ user: 'bob', team: 'web' }) });
     const bob = ((await made.json()) as { key: string }).key;
     h.fake.setDefault({ usage: { input: 1000, output: 100 } });
@@ -103,6 +104,13 @@ describe.each(STORES)('the dashboard on %s', (_, storage) => {
     const two = await ui('/ui?team=web&user=bob');
     expect(two.status).toBe(400);
     expect(await two.text()).toContain('narrow to one of user, team, model, provider, client, workflow at a time, not user and team');
+    const twice = await ui('/ui?team=web&team=ops');
+    expect(twice.status).toBe(400);
+    expect(await twice.text()).toContain('give team once, not 2 times');
+    // A workflow's budget is its tag's.
+    expect(rowsOf(await (await ui('/ui?workflow=review')).text(), 'Budgets')[1]![1]).toBe('tag:workflow=review');
+    // A group with no requests is said to have none, not given set-up advice.
+    expect(await (await ui('/ui?team=nobody')).text()).toContain('No requests of team nobody in the last 7 days.');
   });
 
   it('takes the last day or month, and refuses any other span', async () => {
