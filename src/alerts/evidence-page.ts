@@ -1,3 +1,4 @@
+import { shellWord } from '../core/shell-word.js';
 import { countText } from '../core/count-text.js';
 import type { EvidenceView } from '../anomalies/evidence-view.js';
 import type { LedgerRow } from '../core/ledger-row.js';
@@ -85,13 +86,13 @@ function digSection(v: EvidenceView): string {
   const s = v.spec;
   const iso = (ms: number) => new Date(ms).toISOString();
   const lines = [`npx tollgate report --since ${iso(s.report.since)} --until ${iso(s.report.until)} --by ${s.report.by.map(shellWord).join(' ')}`];
-  if (v.change) lines.push(`npx tollgate explain --from ${iso(v.change.from.since)}..${iso(v.change.from.until)} --to ${iso(v.change.to.since)}..${iso(v.change.to.until)}`);
+  // Narrowed to the subject, as the page's own paragraph is.
+  const only = v.change?.only ? ` --${v.change.only.field} ${shellWord(v.change.only.value)}` : '';
+  if (v.change) lines.push(`npx tollgate explain --from ${iso(v.change.from.since)}..${iso(v.change.from.until)} --to ${iso(v.change.to.since)}..${iso(v.change.to.until)}${only}`);
   // The replay's steps need not fall where the live pass did: an hour each side holds the evaluation that found it.
   lines.push(`npx tollgate detect --since ${iso(s.windowStart - HOUR_MS)} --until ${iso(s.windowEnd + HOUR_MS)} --detector ${s.detector}`);
   return `<h2>Dig further</h2>\n<pre>${escapeHtml(lines.join('\n'))}</pre>`;
 }
 
 /** A dimension as one shell word (tag names are letters, digits, `_.-`, so quoting is never needed; kept safe all the same). */
-function shellWord(w: string): string {
-  return /^[A-Za-z0-9_.:-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
-}
+

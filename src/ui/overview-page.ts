@@ -1,3 +1,4 @@
+import { shellWord } from '../core/shell-word.js';
 import { countText } from '../core/count-text.js';
 import { displayUsd, usdColumn } from '../core/money.js';
 import { displayTime, percentOf } from '../alerts/format.js';
@@ -99,7 +100,7 @@ function breakdownSection(b: Overview['breakdowns'][number], o: Overview): strin
 
 function digSection(o: Overview): string {
   const span = o.span;
-  const narrow = o.only ? ` --${o.only.field} '${o.only.value.replace(/'/g, `'\\''`)}'` : '';
+  const narrow = o.only ? ` --${o.only.field} ${shellWord(o.only.value)}` : '';
   const lines = [`npx tollgate report --since ${span} --by team model`, `npx tollgate explain --from prev-${span} --to last-${span}${narrow}`, `npx tollgate cache-report --since ${span}`, `npx tollgate detect --since ${span}`];
   return `<h2>Dig further</h2>\n${paragraph('The same figures, and more, from the command line (or the admin API):')}\n<pre>${escapeHtml(lines.join('\n'))}</pre>`;
 }
