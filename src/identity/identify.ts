@@ -1,3 +1,4 @@
+import { cutText, headerText } from '../core/header-text.js';
 import { GatewayError } from '../core/errors.js';
 import { keyRefusal } from './key-validity.js';
 import type { Credential, HeaderBag } from '../providers/types.js';
@@ -32,7 +33,8 @@ export interface Identity {
  * A bad key is refused first (401, as providers do); malformed tags come back as `refusal`.
  */
 export async function identify(cred: Credential | undefined, headers: HeaderBag, keys: KeyResolver, policy: AuthPolicy): Promise<Identity> {
-  const tagResult = parseTags(headers['x-tollgate-tags']);
+  const tags = headers['x-tollgate-tags'];
+  const tagResult = parseTags(tags === undefined ? undefined : headerText(tags));
   // Built field by field: spreading a base object and then overriding its fields is slow in V8.
   const who: Identity = {
     keyId: null,
@@ -71,7 +73,8 @@ export async function identify(cred: Credential | undefined, headers: HeaderBag,
 
 const CONFIGURED = { kind: 'configured' } as const;
 
+/** An attribution header's value, at most 200 characters (docs/clients.md). */
 function header(h: HeaderBag, name: string): string | null {
   const v = h[name]?.trim();
-  return v ? v.slice(0, 200) : null;
+  return v ? cutText(headerText(v), 200) : null;
 }

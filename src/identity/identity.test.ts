@@ -24,6 +24,13 @@ function memoryKeys(records: (KeyRecord & { hash: string })[]): KeyStore & { loo
 const allow = { passthrough: 'allow', anonymous: 'deny' } as const;
 
 describe('identity', () => {
+  it('reads attribution headers sent as UTF-8 as their text (Node hands header bytes over as Latin-1)', async () => {
+    const raw = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+    const who = await identify(undefined, { 'x-tollgate-user': raw('ünïcødé-用户'), 'x-tollgate-tags': raw('workflow=révision') }, new KeyResolver(memoryKeys([])), { ...allow, anonymous: 'allow' });
+    expect(who.user).toBe('ünïcødé-用户');
+    expect(who.tags).toEqual({ workflow: 'révision' });
+  });
+
   it('generates tg_ keys and stores only their hash', () => {
     const k = generateKey();
     expect(k.key).toMatch(/^tg_[A-Za-z0-9_-]{43}$/);
