@@ -1,4 +1,4 @@
-import { type Picos, displayUsd, formatUsd } from '../core/money.js';
+import { type Picos, displayUsd, formatUsd, usdColumn } from '../core/money.js';
 import type { Budget, Increase } from '../policy/rules.js';
 import { formatScope } from '../policy/scope.js';
 import { describeWindow } from '../policy/window.js';
@@ -85,7 +85,8 @@ export function renderAlert(e: AlertEvent, opts: RenderOptions): RenderedAlert {
 function describe(e: AlertEvent, show: boolean, tz: string): { text: string; data: JsonObject } {
   switch (e.type) {
     case 'budget.threshold': {
-      const amounts = show ? ` (${displayUsd(e.spentPicos)} of ${displayUsd(e.limitPicos)})` : '';
+      const pair = usdColumn([e.spentPicos, e.limitPicos]);
+      const amounts = show ? ` (${pair(e.spentPicos)} of ${pair(e.limitPicos)})` : '';
       return {
         text: `Budget ${budgetLabel(e)} reached ${e.percent}%${amounts}; resets ${displayTime(e.resetsAt, tz)}.${whereItWent(e)}`,
         data: { ...budgetData(e, show), percent: e.percent },
@@ -93,10 +94,11 @@ function describe(e: AlertEvent, show: boolean, tz: string): { text: string; dat
     }
     case 'budget.refused': {
       const used = percentOf(e.spentPicos, e.limitPicos);
-      const usage = show ? `${displayUsd(e.spentPicos)} of ${displayUsd(e.limitPicos)} used` : `${used}% used`;
+      const pair = usdColumn([e.spentPicos, e.limitPicos, e.requestPicos ?? 0n]);
+      const usage = show ? `${pair(e.spentPicos)} of ${pair(e.limitPicos)} used` : `${used}% used`;
       const oversized = e.requestPicos !== undefined && e.requestPicos > e.limitPicos;
       const what = oversized
-        ? `refused request ${chatText(e.requestId)} from ${caller(e.user, e.keyId)}: it could cost ${show ? `up to ${displayUsd(e.requestPicos!)}, ` : ''}more than the whole limit (${usage})`
+        ? `refused request ${chatText(e.requestId)} from ${caller(e.user, e.keyId)}: it could cost ${show ? `up to ${pair(e.requestPicos!)}, ` : ''}more than the whole limit (${usage})`
         : `is spent (${usage}): refused request ${chatText(e.requestId)} from ${caller(e.user, e.keyId)}`;
       const data: JsonObject = { ...budgetData(e, show), percent_used: used, request_id: e.requestId, user: e.user, key_id: e.keyId, larger_than_limit: oversized };
       if (show && e.requestPicos !== undefined) data.request_estimate_usd = formatUsd(e.requestPicos);

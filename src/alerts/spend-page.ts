@@ -1,5 +1,5 @@
 import { countText } from '../core/count-text.js';
-import { displayUsd } from '../core/money.js';
+import { displayUsd, usdColumn } from '../core/money.js';
 import type { ScopeSpend } from '../reports/scope-spend.js';
 import { displayTime, percentOf } from './format.js';
 import { definitionList, escapeHtml, page, paragraph, table } from './html-page.js';
@@ -23,7 +23,8 @@ const TITLES: Record<string, string> = { user: 'By user', model: 'By model', 'ta
  */
 export function renderSpendPage(s: SpendSpec, spend: ScopeSpend, o: SpendPageOptions): string {
   const name = s.budgetName ? `${s.budgetName} (${s.scope} ${s.window})` : `${s.scope} ${s.window}`;
-  const used = o.showAmounts ? `${displayUsd(s.spentPicos)} of ${displayUsd(s.limitPicos)} (${percentOf(s.spentPicos, s.limitPicos)}%)` : `${percentOf(s.spentPicos, s.limitPicos)}%`;
+  const pair = usdColumn([s.spentPicos, s.limitPicos]);
+  const used = o.showAmounts ? `${pair(s.spentPicos)} of ${pair(s.limitPicos)} (${percentOf(s.spentPicos, s.limitPicos)}%)` : `${percentOf(s.spentPicos, s.limitPicos)}%`;
   const facts: [string, string][] = [
     ['Budget', name],
     ['Used when alerted', used],
@@ -42,7 +43,8 @@ export function renderSpendPage(s: SpendSpec, spend: ScopeSpend, o: SpendPageOpt
 function section(title: string, b: ScopeSpend['by'][number], spend: ScopeSpend, show: boolean): string {
   if (b.rows.length === 0) return `<h2>${escapeHtml(title)}</h2>\n${paragraph('No requests.')}`;
   const head = [title.replace(/^By /, ''), 'requests', 'input', 'cache read', 'output', ...(show ? ['cost'] : []), 'share of spend'];
-  const rows = b.rows.map((r) => [r.keys[0] === '' ? '(none)' : r.keys[0]!, countText(r.requests), countText(r.inputTokens), countText(r.cacheReadTokens), countText(r.outputTokens), ...(show ? [displayUsd(r.costPicos)] : []), shareOfSpend(r.costPicos, spend.total.costPicos)]);
+  const cost = usdColumn(b.rows.map((r) => r.costPicos));
+  const rows = b.rows.map((r) => [r.keys[0] === '' ? '(none)' : r.keys[0]!, countText(r.requests), countText(r.inputTokens), countText(r.cacheReadTokens), countText(r.outputTokens), ...(show ? [cost(r.costPicos)] : []), shareOfSpend(r.costPicos, spend.total.costPicos)]);
   const more = b.more ? paragraph(`And ${b.more} more.`) : '';
   return `<h2>${escapeHtml(title)}</h2>\n${table(head, rows, { numeric: new Set(head.map((_, i) => i).filter((i) => i > 0)) })}${more}`;
 }

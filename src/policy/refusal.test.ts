@@ -7,11 +7,12 @@ const budget = (limit: string) => toBudget(parseRule(budgetInput, { scope: 'user
 const shown = { showAmounts: true, timeZone: 'UTC' };
 
 describe('budget refusals', () => {
-  it('write amounts as people read them: cents with separators, and sub-cent amounts not as $0', () => {
+  it('write amounts as people read them: cents with separators, and sub-cent amounts on one scale, not as $0', () => {
     const big = budgetExceeded(budget('4000'), usd('3999.5'), usd('4000'), usd('0.75'), Date.UTC(2026, 11, 4), shown);
     expect(big.message).toContain('($3,999.50 of $4,000.00 is spent or held by requests in flight, and this request could cost up to $0.75)');
     const tiny = budgetExceeded(budget('0.0001'), 0n, usd('0.0001'), usd('0.00492525'), Date.UTC(2026, 11, 4), shown);
-    expect(tiny.message).toContain('($0.00 of $0.0001 is spent or held by requests in flight, and this request could cost up to $0.004925)');
+    // Said together, on one scale: the limit and the request's cost to two significant digits.
+    expect(tiny.message).toContain('($0.00000 of $0.00010 is spent or held by requests in flight, and this request could cost up to $0.00493)');
   });
 
   it('says a rolling window drains as its spend ages, by when, rather than that it resets', () => {

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { GatewayError } from '../core/errors.js';
-import { type Picos, displayUsd, formatUsd } from '../core/money.js';
+import { type Picos, formatUsd, usdColumn } from '../core/money.js';
 import type { Budget, ModelPolicy, RateLimit } from './rules.js';
 import { formatScope } from './scope.js';
 import { describeWindow, formatWindow } from './window.js';
@@ -11,8 +11,10 @@ export interface Disclosure {
   timeZone: string;
 }
 
-function money(p: Picos): string {
-  return displayUsd(p < 0n ? 0n : p);
+/** Amounts said together on one scale: "$0.05 of $0.05" for $0.04635 of $0.05 read as no room at all. */
+function amounts(...ps: Picos[]): (p: Picos) => string {
+  const show = usdColumn(ps.map((p) => (p < 0n ? 0n : p)));
+  return (p) => show(p < 0n ? 0n : p);
 }
 
 function percent(level: Picos, limit: Picos): number {
@@ -33,6 +35,7 @@ export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Pico
   const scope = formatScope(b.scope);
   const what = `the ${describeWindow(b.window)} ${b.kind === 'pool' ? 'pool' : 'budget'}${b.name ? ` "${b.name}"` : ''} for ${scope}`;
   const alone = need > limit;
+  const money = amounts(level, limit, need);
   const usage = d.showAmounts
     ? `${money(level)} of ${money(limit)} is spent or held by requests in flight, and this ${of} could cost up to ${money(need)}${of === 'batch' ? ' at the batch price' : ''}`
     : `${percent(level, limit)}% of it is used`;

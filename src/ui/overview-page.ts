@@ -1,6 +1,6 @@
 import { shellWord } from '../core/shell-word.js';
 import { countText } from '../core/count-text.js';
-import { displayUsd, usdColumn } from '../core/money.js';
+import { usdColumn } from '../core/money.js';
 import { displayTime, percentOf } from '../alerts/format.js';
 import { definitionList, escapeHtml, page, paragraph, table } from '../alerts/html-page.js';
 import { changeSection, measureCells, measureHeads, percentText, shareOfSpend } from '../alerts/spend-sections.js';
@@ -25,9 +25,10 @@ export function renderOverview(o: Overview, timeZone: string): string {
   const t = o.total;
   const share = cacheReadShare(t);
   const cached = share === null ? 'none' : percentText(share);
+  const headline = usdColumn([t.costPicos, o.change.fromPicos]);
   const facts: [string, string][] = [
     ['Window', `${displayTime(o.since, timeZone)} to ${displayTime(o.until, timeZone)}`],
-    ['Spend', `${displayUsd(t.costPicos)} (${displayUsd(o.change.fromPicos)} in ${BEFORE[o.span]})`],
+    ['Spend', `${headline(t.costPicos)} (${headline(o.change.fromPicos)} in ${BEFORE[o.span]})`],
     ['Requests', `${countText(t.requests)}, ${countText(t.errors)} failed`],
     ['Tokens', `${countText(t.inputTokens)} in (${cached} read from the prompt cache), ${countText(t.outputTokens)} out`],
   ];
@@ -70,14 +71,16 @@ function budgetsSection(o: Overview, timeZone: string): string {
   if (o.forecasts.length === 0 && o.only) return '';
   if (o.forecasts.length === 0) return `<h2>Budgets</h2>\n${paragraph('No budgets or pools are set: `tollgate budgets set` (docs/budgets.md).')}`;
   const head = ['budget', 'scope', 'window', 'spent', 'limit', 'used', 'projected', 'runs out'];
+  // One scale for the three money columns: "$0.02" spent of a "$0.02" limit read as used up at 77%.
+  const usd = usdColumn(o.forecasts.flatMap(({ forecast: f }) => [f.spentPicos, f.limitPicos, f.projectedPicos]));
   const rows = o.forecasts.map(({ budget: b, forecast: f }) => [
     b.name ?? b.id,
     b.kind === 'pool' ? `pool ${b.id}` : formatScope(b.scope),
     formatWindow(b.window),
-    displayUsd(f.spentPicos),
-    displayUsd(f.limitPicos),
+    usd(f.spentPicos),
+    usd(f.limitPicos),
     `${percentOf(f.spentPicos, f.limitPicos)}%`,
-    displayUsd(f.projectedPicos),
+    usd(f.projectedPicos),
     f.status === 'exhausted' ? 'used up' : f.runOutAt === null ? (f.status === 'no_history' ? 'no history yet' : 'not this window') : displayTime(f.runOutAt, timeZone),
   ]);
   return `<h2>Budgets</h2>\n${table(head, rows, { numeric: new Set([3, 4, 5, 6]) })}`;

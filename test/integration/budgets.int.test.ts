@@ -218,7 +218,7 @@ describe('budgets on one node (SQLite, memory counters)', () => {
     expect(huge.status).toBe(402);
     await huge.text();
     await eventually(() => expect(refusals()).toHaveLength(1));
-    expect(renderAlert(refusals()[0]!, { showAmounts: true }).text).toMatch(/^Budget \*user:alice daily\* refused request .* it could cost up to \$0\.07, more than the whole limit \(\$0\.00 of \$0\.01 used\)/);
+    expect(renderAlert(refusals()[0]!, { showAmounts: true }).text).toMatch(/^Budget \*user:alice daily\* refused request .* it could cost up to \$0\.066, more than the whole limit \(\$0\.000 of \$0\.010 used\)/);
     for (let i = 0; i < 20; i++) {
       const r = await chat(h.key.key);
       await r.text();
