@@ -31,8 +31,7 @@ const WRITE_BATCH = 100_000;
 export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
   const sources = sourcesOf(flags);
   const config = await importConfig(flags);
-  const token = process.env.TOLLGATE_ADMIN_TOKEN;
-  if (flags.push) checkPush(flags.push, token);
+  const cred = flags.push ? pushCredential(flags.push, false) : undefined;
   let found: ReturnType<typeof discover>;
   try {
     found = discover(sources, process.env, flags.dir);
@@ -79,7 +78,7 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
     const remove = [...read.changes.removed];
     Object.assign(summary, { filesRead: read.filesRead, bytesRead: read.bytesRead, removed: remove.length, sources: describeTotals(totalsBySource(rows)) });
     if (!flags.dryRun) {
-      const written = storage ? await writeToStorage(storage, read.changes.split(rows, flags.full === true), remove) : await push(flags.push!, token!, rows, remove);
+      const written = storage ? await writeToStorage(storage, read.changes.split(rows, flags.full === true), remove) : await push(flags.push!, cred!, rows, remove);
       summary.written = Object.values(written).reduce((a, n) => a + n, 0);
       for (const [source, n] of Object.entries(written)) Object.assign(summary.sources[source] as object, { written: n });
     }
@@ -94,8 +93,7 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
 export async function importLedgerFile(file: string, flags: ImportFlags, io: Io): Promise<void> {
   const notHere = ledgerFileMisfits(flags);
   if (notHere.length > 0) throw new UsageError(`import --format ledger: ${notHere.join(', ')} ${notHere.length === 1 ? 'applies' : 'apply'} to agent logs only (the rows of an export keep their own source and attribution)`);
-  const token = process.env.TOLLGATE_ADMIN_TOKEN;
-  if (flags.push) checkPush(flags.push, token);
+  const cred = flags.push ? pushCredential(flags.push, true) : undefined;
   const config = await importConfig(flags);
   if (file !== '-') {
     let isDir: boolean;
@@ -110,7 +108,7 @@ export async function importLedgerFile(file: string, flags: ImportFlags, io: Io)
   const input = file === '-' ? process.stdin : createReadStream(file);
   const storage = flags.dryRun || flags.push ? undefined : await openLedger(config);
   // A ledger file's rows are history: the server keeps a row it already has, as a local load does.
-  const send = flags.push && !flags.dryRun ? { url: flags.push, token: token!, mode: 'insert' as const, batch: BATCH } : undefined;
+  const send = flags.push && !flags.dryRun ? { url: flags.push, token: cred!.token, mode: 'insert' as const, batch: BATCH } : undefined;
   let lineNo = 0;
   let read = 0;
   let written = 0;
@@ -176,7 +174,13 @@ function sourcesOf(flags: ImportFlags): readonly SourceName[] {
   return flags.source === 'all' ? SOURCE_NAMES : [flags.source as SourceName];
 }
 
-function checkPush(url: string, token: string | undefined): void {
+/** What `--push` sends: the central Tollgate's admin token, or a developer's own Tollgate key (`own`), whose rows the server attributes to it. */
+interface PushCredential {
+  token: string;
+  own: boolean;
+}
+
+function pushCredential(url: string, ledgerFile: boolean): PushCredential {
   let ok = false;
   try {
     ok = ['http:', 'https:'].includes(new URL(url).protocol);
@@ -184,7 +188,12 @@ function checkPush(url: string, token: string | undefined): void {
     ok = false;
   }
   if (!ok) throw new UsageError(`import: --push must be an http or https URL, not "${url}"`);
-  if (!token) throw new UsageError("import: --push needs TOLLGATE_ADMIN_TOKEN set to the central Tollgate's admin token");
+  const token = process.env.TOLLGATE_ADMIN_TOKEN;
+  if (token) return { token, own: false };
+  const key = process.env.TOLLGATE_KEY;
+  if (key && ledgerFile) throw new UsageError("import --format ledger --push: a ledger file is loaded with the central Tollgate's admin token (TOLLGATE_ADMIN_TOKEN), not a Tollgate key");
+  if (key) return { token: key, own: true };
+  throw new UsageError("import: --push needs TOLLGATE_ADMIN_TOKEN (the central Tollgate's admin token) or TOLLGATE_KEY (your own Tollgate key there, whose user the rows are then attributed to)");
 }
 
 interface Target {
@@ -282,10 +291,10 @@ async function openLedger(config: ImportConfig): Promise<Ledger> {
   return (await import('../storage/open.js')).openStorage(config.storage);
 }
 
-async function push(url: string, token: string, rows: LedgerRow[], remove: string[]): Promise<Record<string, number>> {
+async function push(url: string, cred: PushCredential, rows: LedgerRow[], remove: string[]): Promise<Record<string, number>> {
   try {
     // pushRows sends its own requests in batches: one call per source.
-    return await writeBySource(rows, Infinity, remove, (list, removing) => pushRows(list, removing, { url, token }));
+    return await writeBySource(rows, Infinity, remove, (list, removing) => pushRows(list, removing, { url, token: cred.token, own: cred.own }));
   } catch (err) {
     if (err instanceof PushError) throw new CommandError(`import --push: ${err.message}. Nothing was marked as imported: the next run sends it again.`);
     throw err;

@@ -7,8 +7,10 @@ import { toJsonLine } from '../reports/export.js';
 export interface PushOptions {
   /** The central Tollgate's base URL (`https://tollgate.example.com`). */
   url: string;
-  /** Its admin token (TOLLGATE_ADMIN_TOKEN there). */
+  /** Its admin token (TOLLGATE_ADMIN_TOKEN there), or with `own` a developer's Tollgate key there. */
   token: string;
+  /** `token` is a developer's own key: rows go to `/admin/v1/me/ledger/import`, attributed to it. */
+  own?: boolean;
   /** Rows a request, at most (2,000). */
   batch?: number;
   /** Bytes a request before compression, at most (8 MB): a row's tags can be large. */
@@ -36,7 +38,7 @@ class TooLarge extends Error {}
  * server, so a retry after a lost answer cannot double count. Returns how many rows the server wrote.
  */
 export async function pushRows(rows: readonly LedgerRow[], remove: readonly string[], o: PushOptions): Promise<number> {
-  const endpoint = importEndpoint(o.url, o.mode);
+  const endpoint = importEndpoint(o.url, o.mode, o.own);
   if (!o.fetch) await fetchThroughProxy();
   const lines = [...remove.map((id) => JSON.stringify({ remove: id }) + '\n'), ...rows.map(toJsonLine)];
   let written = 0;
@@ -73,9 +75,9 @@ async function sendLines(endpoint: string, lines: readonly string[], o: PushOpti
 }
 
 /** The import endpoint under the base URL, its path kept (a Tollgate behind a proxy at `https://h/tollgate`). */
-export function importEndpoint(base: string, mode: PushOptions['mode'] = 'upsert'): string {
+export function importEndpoint(base: string, mode: PushOptions['mode'] = 'upsert', own = false): string {
   const u = new URL(base);
-  u.pathname = u.pathname.replace(/\/+$/, '') + '/admin/v1/ledger/import';
+  u.pathname = u.pathname.replace(/\/+$/, '') + (own ? '/admin/v1/me/ledger/import' : '/admin/v1/ledger/import');
   if (mode === 'insert') u.searchParams.set('mode', 'insert');
   return u.toString();
 }
@@ -121,7 +123,9 @@ async function sendBatch(endpoint: string, body: string, o: PushOptions): Promis
     if (res.status === 413) throw new TooLarge(message.replace(/\.+$/, ''));
     problem =
       res.status === 401 || res.status === 403
-        ? `${endpoint} refused the token (${res.status}): --push sends TOLLGATE_ADMIN_TOKEN, which must be the central gateway's admin token`
+        ? o.own
+          ? `${endpoint} refused the key (${res.status}): ${message.replace(/\.+$/, '')} (TOLLGATE_KEY must be a Tollgate key of the central gateway)`
+          : `${endpoint} refused the token (${res.status}): --push sends TOLLGATE_ADMIN_TOKEN, which must be the central gateway's admin token`
         : `${endpoint} answered ${res.status}: ${message.replace(/\.+$/, '')}`;
     if (res.status !== 429 && res.status < 500) break;
   }

@@ -5,6 +5,7 @@ import { openPostgres } from '../storage/postgres/postgres-storage.js';
 import { TEST_PG_URL, dropSchemas } from '../storage/testing/postgres.js';
 import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
 import { sampleRow } from '../storage/testing/rows.js';
+import { createKey } from '../identity/key-service.js';
 import { serveAdmin } from './testing/admin-server.js';
 
 describe('POST /admin/v1/ledger/import', () => {
@@ -36,6 +37,32 @@ describe('POST /admin/v1/ledger/import', () => {
     expect((await storage.ledger.get('kept'))!.costPicos).toBe(1_350_000_000n);
     expect((await post('?mode=insert', '{"remove":"kept"}\n')).status).toBe(400);
     expect((await post('?mode=merge', changed)).status).toBe(400);
+    admin.close();
+    await storage.close();
+  });
+});
+
+describe('POST /admin/v1/me/ledger/import (a developer’s own key)', () => {
+  it('takes log rows only, attributes them to the key, refuses a ledger file, and removes only the key’s own log rows', async () => {
+    const storage = openSqlite(':memory:');
+    const alice = await createKey(storage.keys, { user: 'alice', team: 'web', project: null });
+    await storage.ledger.insert([sampleRow({ id: 'bobs', source: 'claude-code-log', user: 'bob', upstreamRequestId: 'req_bob' })]);
+    const admin = await serveAdmin(storage);
+    const push = (body: string, query = '', key = alice.key) => fetch(`${admin.base}/me/ledger/import${query}`, { method: 'POST', body, headers: { authorization: `Bearer ${key}` } });
+    const mine = sampleRow({ id: 'mine', source: 'claude-code-log', user: 'mallory', team: 'other', project: 'p', upstreamRequestId: 'req_mine' });
+    expect(await (await push(toJsonLine(mine))).json()).toMatchObject({ written: 1 });
+    expect(await storage.ledger.get('mine')).toMatchObject({ keyId: alice.id, user: 'alice', team: 'web', project: 'p' });
+    const gateway = await push(toJsonLine(sampleRow({ id: 'forged', source: 'gateway', upstreamRequestId: 'req_forged' })));
+    expect(gateway.status).toBe(400);
+    expect(await gateway.text()).toContain('a Tollgate key pushes agent log rows only');
+    expect((await push(toJsonLine(mine), '?mode=insert')).status).toBe(403);
+    const others = await push('{"remove":"bobs"}\n');
+    expect(others.status).toBe(403);
+    expect(await storage.ledger.get('bobs')).toBeDefined();
+    expect(await (await push('{"remove":"mine"}\n')).json()).toMatchObject({ removed: 1 });
+    expect((await push(toJsonLine(mine), '', 'tg_unknown')).status).toBe(401);
+    // The admin route still wants the admin token.
+    expect((await fetch(`${admin.base}/ledger/import`, { method: 'POST', body: toJsonLine(mine), headers: { authorization: `Bearer ${alice.key}` } })).status).toBe(401);
     admin.close();
     await storage.close();
   });

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { parseLedgerLine } from '../importers/ledger-format.js';
-import { keepStoredLogCopy } from '../importers/row.js';
+import { CLAUDE_CODE_LOG, CODEX_LOG, keepStoredLogCopy } from '../importers/row.js';
+import type { KeyRecord } from '../storage/ports.js';
 import type { Storage } from '../storage/ports.js';
 import { ClientLeft } from '../gateway/read-body.js';
 import { decodeContent } from '../gateway/content-encoding.js';
@@ -16,9 +17,10 @@ const MAX_BODY = 64 * 1024 * 1024;
  * replaced under a new id. Idempotent: rows are upserted by id (a resent batch changes
  * nothing), and a request another source already recorded counts once.
  */
-export async function postLedgerImport(storage: Storage, req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+export async function postLedgerImport(storage: Storage, req: IncomingMessage, res: ServerResponse, query: URLSearchParams, owner?: KeyRecord): Promise<void> {
   const mode = query.get('mode') ?? 'upsert';
   if (mode !== 'upsert' && mode !== 'insert') return sendAdminError(res, 400, 'invalid_request', `mode must be upsert or insert, not "${mode}"`);
+  if (owner && mode === 'insert') return sendAdminError(res, 403, 'forbidden', 'A ledger file is loaded with the admin token; a Tollgate key pushes its own agent logs.');
   const text = await readText(req);
   if (text === undefined) return sendAdminError(res, 413, 'invalid_request', `request body larger than ${MAX_BODY} bytes`);
   const rows: LedgerRow[] = [];
@@ -29,7 +31,7 @@ export async function postLedgerImport(storage: Storage, req: IncomingMessage, r
     if (!line) continue;
     try {
       const removal = removalOf(line);
-      if (removal === undefined) rows.push(parseLedgerLine(line));
+      if (removal === undefined) rows.push(owner ? ownRow(parseLedgerLine(line), owner) : parseLedgerLine(line));
       else if (mode === 'insert') return sendAdminError(res, 400, 'invalid_request', `line ${i + 1}: a removal, which mode=insert does not take (it keeps rows as they are)`);
       else remove.push(removal);
     } catch (err) {
@@ -38,10 +40,28 @@ export async function postLedgerImport(storage: Storage, req: IncomingMessage, r
   }
   if (mode === 'insert') return sendJson(res, 200, { received: rows.length, removed: 0, written: await storage.ledger.insert(rows) });
   // What there is to remove, asked first: an id the ledger never held is not a removal.
-  const present = remove.length === 0 ? 0 : (await Promise.all([...new Set(remove)].map((id) => storage.ledger.get(id)))).filter((r) => r !== undefined).length;
+  const stored = (await Promise.all([...new Set(remove)].map((id) => storage.ledger.get(id)))).filter((r) => r !== undefined);
+  const foreign = owner && stored.find((r) => !ownsRow(owner, r));
+  if (foreign) return sendAdminError(res, 403, 'forbidden', `This key cannot remove row ${foreign.id}: it is not a log row of ${owner.user ?? owner.id}.`);
+  const present = stored.length;
   // Pushed from several machines, a log record keeps its largest copy, whoever pushed last (an older copy had shrunk it and changed its user).
   const written = await storage.ledger.upsert(rows, remove, { keep: keepStoredLogCopy });
   sendJson(res, 200, { received: rows.length, removed: present, written });
+}
+
+/**
+ * A row pushed with a developer's key: a log row only (never a gateway row, which only the
+ * gateway writes), attributed as the gateway attributes the key's requests: its user, team and
+ * project win, the row's fill what it leaves blank.
+ */
+function ownRow(r: LedgerRow, k: KeyRecord): LedgerRow {
+  if (r.source !== CLAUDE_CODE_LOG && r.source !== CODEX_LOG) throw new RangeError(`a Tollgate key pushes agent log rows only (source ${CLAUDE_CODE_LOG} or ${CODEX_LOG}), not "${r.source}": load other rows with the admin token`);
+  return { ...r, keyId: k.id, user: k.user ?? r.user, team: k.team ?? r.team, project: k.project ?? r.project };
+}
+
+/** Whether a stored row is one the key may remove: a log row pushed with it, or its user's. */
+function ownsRow(k: KeyRecord, r: LedgerRow): boolean {
+  return (r.source === CLAUDE_CODE_LOG || r.source === CODEX_LOG) && (r.keyId === k.id || (k.user !== null && r.user === k.user));
 }
 
 /** The id of a `{"remove":"<id>"}` line (any JSON spacing), or undefined for any other line; a RangeError for a `remove` that is no id. */

@@ -46,7 +46,7 @@ export async function handleMe(deps: MeDeps, req: IncomingMessage, res: ServerRe
 }
 
 /** The caller's key record, or undefined after answering 401. */
-async function caller(deps: MeDeps, req: IncomingMessage, res: ServerResponse): Promise<KeyRecord | undefined> {
+export async function caller(deps: MeDeps, req: IncomingMessage, res: ServerResponse): Promise<KeyRecord | undefined> {
   const auth = req.headers.authorization;
   const header = req.headers['x-api-key'];
   // The scheme is case-insensitive (RFC 9110), as the gateway's own routes read it.

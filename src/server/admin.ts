@@ -19,7 +19,7 @@ import type { Storage } from '../storage/ports.js';
 import { getExplain } from './admin-explain.js';
 import { crossCheck } from '../telemetry/cross-check.js';
 import { handleFinopsAdmin, isFinopsRoute } from './admin-finops.js';
-import { handleMe } from './admin-me.js';
+import { caller, handleMe } from './admin-me.js';
 import { getCacheReport } from './admin-cache.js';
 import { postLedgerImport } from './admin-ledger-import.js';
 import { ContentEncodingError } from '../gateway/content-encoding.js';
@@ -54,6 +54,11 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
   const method = req.method ?? 'GET';
   const sub = path.slice('/admin/v1'.length);
   try {
+    if (sub === '/me/ledger/import' && method === 'POST') {
+      // A developer's own agent logs, pushed with their key: attributed to it, whatever the rows say.
+      const owner = await caller(deps, req, res);
+      return owner ? await postLedgerImport(deps.storage, req, res, query, owner) : undefined;
+    }
     if (sub === '/me' || sub.startsWith('/me/')) return await handleMe(deps, req, res, sub);
     if (!admitted(deps.token, 'The admin API is', req, res)) return;
     if (isPolicyRoute(sub)) return await handlePolicyAdmin(deps.policy, req, res, sub, query);

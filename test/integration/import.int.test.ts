@@ -200,6 +200,29 @@ function countCodexFiles(): number {
 }
 
 describe('tollgate import --push', () => {
+  it('with a developer’s own Tollgate key (TOLLGATE_KEY): the rows are that key’s user and team, whatever --user says; a ledger file needs the admin token', async () => {
+    const h = await startHarness();
+    try {
+      const logs = join(work, 'own-logs', 'projects', '-p');
+      rmSync(logs, { recursive: true, force: true });
+      mkdirSync(logs, { recursive: true });
+      const line = JSON.stringify({ cwd: '/p', sessionId: 's2', requestId: 'req_k1', timestamp: new Date().toISOString(), message: { id: 'msg_k1', model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 5, output_tokens: 7 } } });
+      appendFileSync(join(logs, 's2.jsonl'), `${line}\n`);
+      const args = ['import', '--push', h.url, '--source', 'claude-code', '--dir', join(work, 'own-logs'), '--user', 'mallory', '--json', '--state', join(work, 'own-state.json')];
+      const pushed = await cli(args, { TOLLGATE_KEY: h.key.key, TOLLGATE_ADMIN_TOKEN: '' });
+      expect(pushed.code, pushed.err).toBe(0);
+      const [row] = await h.rows();
+      expect(row).toMatchObject({ source: 'claude-code-log', keyId: h.key.id, user: h.key.user, team: h.key.team });
+      const refused = await cli([...args, '--full'], { TOLLGATE_KEY: 'tg_not-a-real-key', TOLLGATE_ADMIN_TOKEN: '' });
+      expect(refused).toMatchObject({ code: 1, err: expect.stringContaining('refused the key (401)') });
+      const file = join(work, 'own-export.jsonl');
+      writeFileSync(file, toJsonLine(sampleRow({ id: 'own-exp' })));
+      expect(await cli(['import', '--format', 'ledger', file, '--push', h.url], { TOLLGATE_KEY: h.key.key, TOLLGATE_ADMIN_TOKEN: '' })).toMatchObject({ code: 2, err: expect.stringContaining('a ledger file is loaded with the central Tollgate') });
+    } finally {
+      await h.close();
+    }
+  });
+
   it('sends rows to a central Tollgate, idempotently, and a request the gateway saw counts once', async () => {
     const h = await startHarness();
     try {

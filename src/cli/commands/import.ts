@@ -35,7 +35,7 @@ export function importCommand(program: Command, io: Io): void {
     .option('--user <user>', 'charge imported rows to this user (default: config import.user, else the OS user)')
     .option('--team <team>', 'charge imported rows to this team (default: config import.team)')
     .option('--project <project>', "charge every row to this project (default: each log's git repository or directory name)")
-    .option('--push <url>', "send the rows to a central Tollgate's admin API (token from TOLLGATE_ADMIN_TOKEN)")
+    .option('--push <url>', "send the rows to a central Tollgate (with TOLLGATE_ADMIN_TOKEN, or your own key in TOLLGATE_KEY)")
     .option('--state <file>', 'where to remember what was imported (default: one file per target in ~/.local/state/tollgate)')
     .option('--dry-run', 'read and count, write nothing')
     .option('--full', 'forget what was imported before and read every file again (safe: rows are upserted by id)')
