@@ -70,6 +70,7 @@ export async function startLedger(o: Pick<AppOptions, 'storage' | 'spoolDir' | '
   const openFailures = new RepeatedFailure(o.log);
   const open = new OpenRequests(o.spoolDir, o.price, {
     onError: (err) => openFailures.failed((log, unlogged) => log.error('journaling the requests in flight failed: a crash now would leave them without rows', { err: String(err), ...repeats(unlogged) })),
+    onRecovered: () => openFailures.recovered('journaling the requests in flight succeeds again'),
     beforeDrop: () => spool.flush(),
   });
   // SQLite and the spool go on writing to files deleted under them (a `rm -rf .tollgate` to start

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { SetupError } from '../core/errors.js';
 import type { LedgerRow } from '../core/ledger-row.js';
@@ -112,6 +112,17 @@ export async function readJournal(path: string): Promise<LedgerRow[]> {
     return Promise.resolve();
   });
   return rows;
+}
+
+/** Writes all of `text`, or throws: a full disk can take part of a write and fail the rest. Returns its bytes. */
+export function writeAllSync(fd: number, text: string): number {
+  const total = Buffer.byteLength(text);
+  const n = writeSync(fd, text);
+  if (n < total) {
+    const rest = Buffer.from(text).subarray(n);
+    for (let at = 0; at < rest.length; ) at += writeSync(fd, rest, at);
+  }
+  return total;
 }
 
 /** Deletes a journal file once its rows are in storage. */

@@ -178,6 +178,31 @@ describe('OpenRequests', () => {
     rmSync(parent, { recursive: true, force: true });
   });
 
+  it('moves to a new file in a folder made again when its folder is removed, with every request still open; says when writes work again', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'tg-open-'));
+    const dir = join(parent, 'spool');
+    let recovered = 0;
+    const j = journal(dir, { onRecovered: () => recovered++ });
+    j.add(facts('first', 1));
+    mkdirSync(dir);
+    j.sweep();
+    rmSync(dir, { recursive: true, force: true });
+    j.add(facts('second', 1));
+    j.sweep();
+    expect(onFile(dir).map((r) => r.id).sort()).toEqual(['first', 'second']);
+    expect(recovered).toBe(0);
+    // A write that fails, then one that works: said once.
+    rmSync(dir, { recursive: true, force: true });
+    writeFileSync(dir, 'not a folder');
+    j.add(facts('third', 1));
+    j.sweep();
+    rmSync(dir);
+    j.sweep();
+    expect(recovered).toBe(1);
+    expect(onFile(dir).map((r) => r.id).sort()).toEqual(['first', 'second', 'third']);
+    rmSync(parent, { recursive: true, force: true });
+  });
+
   it('touches its file at a sweep with nothing new, so that its time says the process was still serving', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tg-open-'));
     const j = journal(dir);

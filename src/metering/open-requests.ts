@@ -1,9 +1,10 @@
-import { closeSync, ftruncateSync, futimesSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, futimesSync, statSync, unlinkSync } from 'node:fs';
+import { makeDirs } from '../files/make-dirs.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { USAGE_KEYS, hasTokens, zeroUsage } from '../core/usage.js';
 import { type PriceFn, type RequestFacts, buildRow } from './build-row.js';
 import { encodeRow } from './row-codec.js';
-import { type InsertRows, type RecoverOptions, deadJournalFiles, openJournalFile, readJournal, removeJournal, replayRows } from './journal-files.js';
+import { type InsertRows, type RecoverOptions, deadJournalFiles, openJournalFile, readJournal, removeJournal, replayRows, writeAllSync } from './journal-files.js';
 
 /** The `error_type` of a request its gateway was still serving when the process died (kill -9, out of memory). */
 export const GATEWAY_CRASHED = 'gateway_crashed';
@@ -42,6 +43,8 @@ export interface OpenRequestsOptions {
   /** The file's size past which it is rewritten (COMPACT_BYTES by default). */
   compactBytes?: number;
   onError?: (err: unknown) => void;
+  /** The first write that succeeds after one failed. */
+  onRecovered?: () => void;
   /**
    * Writes rows recorded but not yet journaled (the spool's pending write): run before rows
    * leave this file, so that a request's own row is on file before its stand-in is not.
@@ -68,6 +71,8 @@ export class OpenRequests {
   private readonly dir: string;
   private readonly price: PriceFn;
   private readonly onError: (err: unknown) => void;
+  private readonly onRecovered: () => void;
+  private failing = false;
   private readonly beforeDrop: () => void;
   private readonly compactBytes: number;
   private readonly minAgeMs: number;
@@ -77,6 +82,7 @@ export class OpenRequests {
     this.dir = dir;
     this.price = price;
     this.onError = o.onError ?? (() => undefined);
+    this.onRecovered = o.onRecovered ?? (() => undefined);
     this.beforeDrop = o.beforeDrop ?? (() => undefined);
     this.compactBytes = o.compactBytes ?? COMPACT_BYTES;
     this.minAgeMs = o.minAgeMs ?? SWEEP_MS;
@@ -133,9 +139,15 @@ export class OpenRequests {
         return;
       }
       const text = fresh.length === 1 ? this.onFile.get(fresh[0]!)!.line : fresh.map((f) => this.onFile.get(f)!.line).join('');
-      if (this.size + Buffer.byteLength(text) > this.compactBytes) this.rewrite();
+      // A file deleted under the gateway (its folder removed) would be written for nothing: a new one takes all the rows.
+      if (this.size + Buffer.byteLength(text) > this.compactBytes || this.failing || (this.file !== undefined && fstatSync(this.file.fd).nlink === 0)) this.rewrite();
       else this.append(text);
+      if (this.failing) {
+        this.failing = false;
+        this.onRecovered();
+      }
     } catch (err) {
+      this.failing = true;
       this.onError(err);
       // Not on file after all: tried again at the next sweep.
       for (const f of fresh) this.onFile.delete(f);
@@ -159,8 +171,7 @@ export class OpenRequests {
 
   private append(text: string): void {
     this.file ??= openJournalFile(this.dir, 'open');
-    writeSync(this.file.fd, text);
-    this.size += Buffer.byteLength(text);
+    this.size += writeAllSync(this.file.fd, text);
   }
 
   private empty(): void {
@@ -175,9 +186,10 @@ export class OpenRequests {
     const lines: string[] = [];
     for (const o of this.onFile.values()) lines.push(o.line);
     const text = lines.join('');
+    makeDirs(this.dir);
     const next = openJournalFile(this.dir, 'open');
     try {
-      writeSync(next.fd, text);
+      writeAllSync(next.fd, text);
     } catch (err) {
       closeSync(next.fd);
       unlinkSync(next.path);
@@ -189,7 +201,7 @@ export class OpenRequests {
     this.size = Buffer.byteLength(text);
     if (old !== undefined) {
       closeSync(old.fd);
-      unlinkSync(old.path);
+      removeJournal(old.path);
     }
   }
 }

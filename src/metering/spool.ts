@@ -2,7 +2,7 @@ import { closeSync, existsSync, fstatSync, ftruncateSync, unlinkSync, writeSync 
 import { makeDirs } from '../files/make-dirs.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { encodeRow } from './row-codec.js';
-import { SpoolDirError, openJournalFile, readLinesAt, removeJournal } from './journal-files.js';
+import { SpoolDirError, openJournalFile, readLinesAt, removeJournal, writeAllSync } from './journal-files.js';
 
 const ROTATE_BYTES = 64 * 1024 * 1024;
 /**
@@ -181,13 +181,9 @@ export class Spool {
    */
   private writeAll(text: string): void {
     const data = this.torn ? `\n${text}` : text;
-    const total = Buffer.byteLength(data);
+    let total: number;
     try {
-      const n = writeSync(this.fd, data);
-      if (n < total) {
-        const rest = Buffer.from(data).subarray(n);
-        for (let at = 0; at < rest.length; ) at += writeSync(this.fd, rest, at);
-      }
+      total = writeAllSync(this.fd, data);
     } catch (err) {
       try {
         ftruncateSync(this.fd, this.size);
