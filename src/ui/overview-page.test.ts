@@ -76,6 +76,8 @@ describe('the dashboard page', () => {
     expect(teams[2]![0]).toBe('(none)');
     expect(teams[2]![6]).toBe('$10.00');
     expect(html).toContain('And 16 more: `tollgate report --since 7d --by model`.');
+    // Narrowed, the command groups by the narrowing too (the report has no filter).
+    expect(renderOverview({ ...overview(), only: { field: 'workflow', value: 'review' } }, 'UTC')).toContain('And 16 more: `tollgate report --since 7d --by tag:workflow model`, the rows of workflow review.');
     expect(html).toContain('<strong>7d</strong>');
     expect(html).toContain('<a href="/ui?span=30d">30d</a>');
     expect(teams[1]![0]).toBe('<a href="/ui?span=7d&#38;team=%3Cscript%3Ealert%281%29%3C%2Fscript%3E">&#60;script&#62;alert(1)&#60;/script&#62;</a>');

@@ -97,7 +97,9 @@ function breakdownSection(b: Overview['breakdowns'][number], o: Overview): strin
   const label = (key: string) => (key === '' || field === undefined ? escapeHtml(key === '' ? '(none)' : key) : `<a href="${href(o.span, { field, value: key })}">${escapeHtml(key)}</a>`);
   const usd = usdColumn(b.rows.map((r) => r.costPicos));
   const rows = b.rows.map((r) => [label(r.keys[0]!), ...measureCells(r, true, usd), shareOfSpend(r.costPicos, total)]);
-  const more = b.more ? paragraph(`And ${countText(b.more)} more: \`tollgate report --since ${o.span} --by ${b.dimension}\`.`) : '';
+  // A narrowed view's rows are its group's: the report groups by that too (it has no filter), so the rows can be read off.
+  const by = o.only ? `${FILTER_DIMENSION[o.only.field]} ${b.dimension}` : b.dimension;
+  const more = b.more ? paragraph(`And ${countText(b.more)} more: \`tollgate report --since ${o.span} --by ${by}\`${o.only ? `, the rows of ${o.only.field} ${o.only.value}` : ''}.`) : '';
   return `<h2>${escapeHtml(title)}</h2>\n${table(head, rows, { numeric: new Set(head.map((_, i) => i).filter((i) => i > 0)), html: new Set([0]) })}${more}`;
 }
 
