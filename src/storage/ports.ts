@@ -21,10 +21,7 @@ export interface Storage {
    * (a SQLite ledger keeps writing to the file it opened, which nothing else can then read).
    */
   lostFile?(): string | undefined;
-  /**
-   * Throws a setup error when storage can be read but not written (a SQLite file or folder the
-   * gateway's user cannot write, opened read-only by SQLite without a word).
-   */
+  /** Throws a setup error when storage opens but cannot be written (SQLite opens a file its user cannot write read-only). */
   checkWritable?(): void;
   close(): Promise<void>;
 }
