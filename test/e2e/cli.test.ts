@@ -99,7 +99,7 @@ describe('the built CLI', () => {
     expect(k!.prefix).toMatch(/^tg_/);
     expect(list.stdout).not.toMatch(/tg_[A-Za-z0-9_-]{40}/);
     expect((await tollgate(['keys', 'revoke', k!.id, '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } })).stdout).toContain(`Revoked ${k!.id}`);
-    expect((await tollgate(['keys', 'revoke', 'key_missing', '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } })).code).toBe(2);
+    expect((await tollgate(['keys', 'revoke', 'key_missing', '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } })).code).toBe(1);
     // Revoking again keeps the first revocation's time, and says so.
     expect((await tollgate(['keys', 'revoke', k!.id, '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } })).stdout).toMatch(new RegExp(`^${k!.id} was already revoked, at \\d{4}-`));
     const active = await tollgate(['keys', 'list', '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } });

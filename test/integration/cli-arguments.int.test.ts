@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -103,5 +103,21 @@ describe('tollgate detect', () => {
   it('takes a step in days, and names the units it takes', async () => {
     expect((await cli(['detect', '--since', '30d', '--step', '1d'])).code).toBe(0);
     expect((await cli(['detect', '--since', '7d', '--step', '999999x'])).err).toContain('--step must be a duration in s, m, h or d, such as 60s or 5m, not "999999x"');
+  });
+});
+
+describe('reading commands pointed at a ledger that does not exist', () => {
+  it('say so and make no file, lists of rules included; an unknown key id is exit 1, as every unknown id', async () => {
+    const missing = join(dir, 'typo', 'tollgate.db');
+    for (const args of [['keys', 'list'], ['budgets', 'list'], ['budgets', 'pool', 'list'], ['budgets', 'increases'], ['budgets', 'audit'], ['limits', 'list'], ['models', 'list']]) {
+      let err = '';
+      const code = await run([...args, '--db', missing], { out: () => undefined, err: (t) => void (err += t) });
+      expect([args.join(' '), code]).toEqual([args.join(' '), 1]);
+      expect(err).toContain(`no ledger at "${missing}" yet`);
+      expect(existsSync(missing)).toBe(false);
+    }
+    let err = '';
+    expect(await run(['keys', 'revoke', 'key_nope', '--db', db], { out: () => undefined, err: (t) => void (err += t) })).toBe(1);
+    expect(err).toBe('tollgate: keys revoke: no key key_nope\n');
   });
 });

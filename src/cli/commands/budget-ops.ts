@@ -38,7 +38,7 @@ export function budgetOpsCommands(group: Command, io: Io): void {
       const rows = list.map((e) => [e.ts.slice(0, 19).replace('T', ' '), e.actor, e.action, e.subject, clip(JSON.stringify(e.details), 100)]);
       io.out(renderTable(['TIME (UTC)', 'ACTOR', 'ACTION', 'SUBJECT', 'DETAILS'], rows));
       if (rows.some((r) => r[4]!.endsWith('…'))) io.out('Details are shortened here; --json has them in full.\n');
-    }),
+    }, { read: true }),
   );
 
   group

@@ -76,7 +76,7 @@ export function budgetsCommand(program: Command, io: Io): void {
   );
 
   addStorageFlags(group.command('list').description('List budgets from the config file and those made here').option('--json', 'print JSON')).action((flags: StorageFlags & { json?: boolean }) =>
-    withStorage(flags, async (storage, config) => printBudgets(io, await rulesWithConfig(storage, config.rules.budgets.filter((b) => b.kind === 'budget'), budgets), await poolIds(storage, config), flags.json)),
+    withStorage(flags, async (storage, config) => printBudgets(io, await rulesWithConfig(storage, config.rules.budgets.filter((b) => b.kind === 'budget'), budgets), await poolIds(storage, config), flags.json), { read: 'rules' }),
   );
 
   addStorageFlags(group.command('delete').description('Delete a budget made with the CLI or admin API').argument('<id>', 'the budget id')).action((id: string, flags: StorageFlags) =>
@@ -112,7 +112,7 @@ function poolCommands(group: Command, io: Io): void {
     }),
   );
   addStorageFlags(pool.command('list').description('List pools').option('--json', 'print JSON')).action((flags: StorageFlags & { json?: boolean }) =>
-    withStorage(flags, async (storage, config) => printBudgets(io, await rulesWithConfig(storage, config.rules.budgets.filter((b) => b.kind === 'pool'), pools), undefined, flags.json)),
+    withStorage(flags, async (storage, config) => printBudgets(io, await rulesWithConfig(storage, config.rules.budgets.filter((b) => b.kind === 'pool'), pools), undefined, flags.json), { read: 'rules' }),
   );
   addStorageFlags(pool.command('delete').description('Delete a pool made with the CLI or admin API').argument('<id>', 'the pool id')).action((id: string, flags: StorageFlags) =>
     withStorage(flags, async (storage, config) => {

@@ -71,7 +71,7 @@ export function increaseCommands(group: Command, io: Io): void {
         if (flags.json) return io.out(JSON.stringify(list.map(increaseView), null, 2) + '\n');
         if (list.length === 0) return io.out(`No ${flags.status ?? ''}${flags.status ? ' ' : ''}increase requests.\n`);
         io.out(renderIncreases(list));
-      }),
+      }, { read: true }),
   );
 
   for (const approve of [true, false]) {

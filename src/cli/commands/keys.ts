@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { type PublicKey, createKey, publicKey } from '../../identity/key-service.js';
 import { parseExpiry } from '../../identity/key-validity.js';
 import { type StorageFlags, addStorageFlags, loadCliConfig, withStorage } from '../context.js';
-import { type Io, UsageError } from '../output.js';
+import { CommandError, type Io, UsageError } from '../output.js';
 
 interface CreateFlags extends StorageFlags {
   user?: string;
@@ -70,7 +70,8 @@ export function keysCommand(program: Command, io: Io): void {
       async (storage) => {
         const now = Date.now();
         const rec = await storage.keys.revoke(id, now);
-        if (!rec) throw new UsageError(`keys revoke: no key ${id}`);
+        // A well-formed id that names no key: not a usage error (exit 1, as every other unknown id).
+        if (!rec) throw new CommandError(`keys revoke: no key ${id}`);
         if (rec.revokedAt !== null && rec.revokedAt < now) return io.out(`${rec.id} was already revoked, at ${new Date(rec.revokedAt).toISOString()}.\n`);
         io.out(`Revoked ${rec.id}. Running gateways refuse it within 2 seconds.\n`);
       },

@@ -52,7 +52,7 @@ export function limitsCommand(program: Command, io: Io): void {
       if (list.length === 0) return io.out('No rate limits yet. Create one with `tollgate limits set --scope user:NAME --rpm 60`.\n');
       const n = (v: number | null) => (v === null ? '-' : v.toLocaleString('en-US'));
       io.out(renderTable(['ID', 'SCOPE', 'RPM', 'TPM', 'CONCURRENCY', 'FAIL', 'SOURCE'], list.map((r) => [r.id, formatScope(r.scope), n(r.rpm), n(r.tpm), n(r.concurrency), r.fail, r.source]), [2, 3, 4]));
-    }),
+    }, { read: 'rules' }),
   );
 
   addStorageFlags(group.command('delete').description('Delete a rate limit made with the CLI or admin API').argument('<id>', 'the rate limit id')).action((id: string, flags: StorageFlags) =>

@@ -54,7 +54,7 @@ export function modelsCommand(program: Command, io: Io): void {
       if (list.length === 0) return io.out('No model policies yet. Create one with `tollgate models set --scope team:NAME --deny "*opus*"`.\n');
       const rows = list.map((p) => [p.id, formatScope(p.scope), p.allow?.join(',') ?? '(any)', p.deny.join(',') || '-', p.rewrites.map((r) => `${r.from}=${r.to}`).join(',') || '-', p.allowKeep ? 'yes' : 'no', p.source]);
       io.out(renderTable(['ID', 'SCOPE', 'ALLOW', 'DENY', 'REWRITE', 'KEEP OK', 'SOURCE'], rows));
-    }),
+    }, { read: 'rules' }),
   );
 
   addStorageFlags(group.command('delete').description('Delete a model policy made with the CLI or admin API').argument('<id>', 'the model policy id')).action((id: string, flags: StorageFlags) =>
