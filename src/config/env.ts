@@ -10,6 +10,8 @@ type LineOf = (offset: number | undefined) => number | undefined;
  */
 export function expandEnv(doc: Document, env: NodeJS.ProcessEnv, lineOf: LineOf, issues: ConfigIssue[]): Set<Scalar> {
   const expanded = new Set<Scalar>();
+  // `api_key: ${KEY:-}` with KEY unset: the setting is left out, as if the line were not there.
+  const emptied: (string | number)[][] = [];
   const walk = (node: unknown, path: (string | number)[]) => {
     if (isMap(node)) for (const pair of node.items) walk(pair.value, [...path, isScalar(pair.key) ? String(pair.key.value) : '?']);
     else if (isSeq(node)) node.items.forEach((item, i) => walk(item, [...path, i]));
@@ -23,9 +25,11 @@ export function expandEnv(doc: Document, env: NodeJS.ProcessEnv, lineOf: LineOf,
         // Keep the placeholder so the setting is not reported a second time as empty.
         return whole;
       });
+      if (node.value === '' && typeof path.at(-1) === 'string') emptied.push(path);
     }
   };
   walk(doc.contents, []);
+  for (const path of emptied) doc.deleteIn(path);
   return expanded;
 }
 

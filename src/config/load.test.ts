@@ -89,6 +89,15 @@ describe('loadConfig', () => {
     expect(c.providers[0]).toMatchObject({ baseUrl: 'http://127.0.0.1:1234', apiKey: 'k' });
   });
 
+  it('names an unset variable once per setting, not again as a bad value; an empty fallback leaves an optional setting out', () => {
+    expect(issues('server:\n  port: ${NOPE}\nalerts:\n  public_url: ${NOPE}\n')).toEqual([
+      'server.port@2: environment variable NOPE is not set (use ${NOPE:-default} for a fallback)',
+      'alerts.public_url@4: environment variable NOPE is not set (use ${NOPE:-default} for a fallback)',
+    ]);
+    const c = loadConfig({ file: file('providers:\n  - name: a\n    dialect: openai\n    base_url: http://x\n    api_key: "${KEY_B:-}"\n'), env: {} });
+    expect(c.providers[0]!.apiKey).toBeUndefined();
+  });
+
   it('reads a variable as a number or a boolean where the setting is one (port: ${PORT})', () => {
     const text = 'server:\n  port: ${PORT}\n  max_body_mb: "${BODY_MB:-8}"\npolicy:\n  show_amounts: ${SHOW:-false}\nproviders:\n  - { name: a, dialect: openai, base_url: "http://x", api_key: "${KEY}" }\n';
     const c = loadConfig({ file: file(text), env: { PORT: '9000', KEY: '12345' } });

@@ -43,7 +43,9 @@ function parseFile(path: string, env: NodeJS.ProcessEnv): { value: ConfigFile } 
   const expanded = expandEnv(doc, env, lineOf, issues);
   let parsed = fileSchema.safeParse((doc.toJS() as unknown) ?? {});
   if (!parsed.success && retypeExpanded(doc, parsed.error.issues, expanded)) parsed = fileSchema.safeParse((doc.toJS() as unknown) ?? {});
-  if (!parsed.success) issues.push(...parsed.error.issues.flatMap((i) => describeIssue(i, doc, lineOf)));
+  // A setting whose variable is unset is reported once, for that: not again for the placeholder left in it.
+  const unset = new Set(issues.map((i) => i.path));
+  if (!parsed.success) issues.push(...parsed.error.issues.flatMap((i) => describeIssue(i, doc, lineOf)).filter((i) => !unset.has(i.path)));
   if (parsed.success) issues.push(...crossChecks(parsed.data, doc, lineOf));
   if (issues.length > 0) throw new ConfigError(path, issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
   return { value: parsed.data! };
