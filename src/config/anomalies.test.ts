@@ -50,6 +50,8 @@ describe('spend spike history and baseline', () => {
     const c = loadConfig({ file: configFile('anomalies:\n  detectors:\n    spend_spike: { baseline_days: 5 }\n'), env: {} });
     expect(c.anomalies.detectors.spend_spike).toMatchObject({ baselineDays: 5, minHistoryDays: 5 });
     expect(loadConfig({ env: {} }).anomalies.detectors.spend_spike).toMatchObject({ baselineDays: 28, minHistoryDays: 7 });
+    // With the block's other problems, at once.
+    expect(configIssues('anomalies:\n  detectors:\n    spend_spike: { window_minutes: 0, mad_k: high, baseline_days: 7, min_history_days: 8 }\n')).toHaveLength(3);
     expect(configIssues('anomalies:\n  detectors:\n    spend_spike: { baseline_days: 5, min_history_days: 7 }\n')).toEqual([
       'anomalies.detectors.spend_spike.min_history_days@3: must be at most baseline_days (5): only that much history is read, so the detector would never raise anything',
     ]);

@@ -28,8 +28,10 @@ export const anomaliesSchema = z.strictObject({
           dimensions: z.array(z.enum(SPIKE_DIMENSIONS, { error: `must be one of ${SPIKE_DIMENSIONS.join(', ')}` })).optional(),
         })
         // The history is read from the baseline's days only: more history than that is never seen, and nothing would be raised.
-        .refine((x) => x.min_history_days === undefined || x.min_history_days <= (x.baseline_days ?? DEFAULT_BASELINE_DAYS), {
+        .refine((x) => typeof x.min_history_days !== 'number' || typeof (x.baseline_days ?? 0) !== 'number' || x.min_history_days <= (x.baseline_days ?? DEFAULT_BASELINE_DAYS), {
           path: ['min_history_days'],
+          // Said with the block's other problems, not after they are fixed (every problem at once).
+          when: () => true,
           error: (i) => `must be at most baseline_days (${(i.input as { baseline_days?: number }).baseline_days ?? DEFAULT_BASELINE_DAYS}): only that much history is read, so the detector would never raise anything`,
         })
         .optional(),
