@@ -13,7 +13,7 @@ export function renderRoutingStatus(s: RoutingStatusJson): string {
   let text = renderTable(['ROUTE', 'DEPLOYMENT', 'BREAKER', 'OUT OF ROTATION (UTC)', 'FAILURES', 'REQUESTS LEFT', 'TOKENS LEFT', 'RESETS (UTC)'], rows, [5, 6]);
   const queued = s.routes.filter((r) => r.queued > 0);
   if (queued.length) text += `\nWaiting for capacity: ${queued.map((r) => `${r.model} ${r.queued}`).join(', ')}\n`;
-  text += `\nAs this gateway saw it at ${clock(s.at)} UTC (marks shared through Redis included). --json has every field.\n`;
+  text += `\nAs this gateway saw it at ${clock(s.at)} UTC (with the marks other replicas shared, where Redis is configured). --json has every field.\n`;
   return text;
 }
 
