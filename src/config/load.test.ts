@@ -105,7 +105,7 @@ describe('loadConfig', () => {
     expect(c.policy.showAmounts).toBe(false);
     // A string setting keeps the text, even one that looks like a number.
     expect(c.providers[0]!.apiKey).toBe('12345');
-    expect(issues(text, { PORT: 'http', KEY: 'k' })).toEqual(['server.port@2: must be a number']);
+    expect(issues(text, { PORT: 'http', KEY: 'k' })).toEqual(['server.port@2: must be a number (the environment made it "http")']);
   });
 
   it('names the bad setting, its line and what is allowed', () => {

@@ -45,10 +45,17 @@ function parseFile(path: string, env: NodeJS.ProcessEnv): { value: ConfigFile } 
   if (!parsed.success && retypeExpanded(doc, parsed.error.issues, expanded)) parsed = fileSchema.safeParse((doc.toJS() as unknown) ?? {});
   // A setting whose variable is unset is reported once, for that: not again for the placeholder left in it.
   const unset = new Set(issues.map((i) => i.path));
-  if (!parsed.success) issues.push(...parsed.error.issues.flatMap((i) => describeIssue(i, doc, lineOf)).filter((i) => !unset.has(i.path)));
+  if (!parsed.success) issues.push(...parsed.error.issues.flatMap((i) => fromTheEnvironment(describeIssue(i, doc, lineOf), i, doc, expanded)).filter((i) => !unset.has(i.path)));
   if (parsed.success) issues.push(...crossChecks(parsed.data, doc, lineOf));
   if (issues.length > 0) throw new ConfigError(path, issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
   return { value: parsed.data! };
+}
+
+/** A value an environment variable put there is shown, since the file does not show it (`must be a number` for `${LEASE:-abc}`). */
+function fromTheEnvironment(found: ConfigIssue[], issue: z.core.$ZodIssue, doc: Document, expanded: ReadonlySet<unknown>): ConfigIssue[] {
+  const node = doc.getIn(issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), true);
+  if (!isScalar(node) || !expanded.has(node)) return found;
+  return found.map((i) => ({ ...i, message: `${i.message} (the environment made it ${JSON.stringify(node.value)})` }));
 }
 
 function describeIssue(issue: z.core.$ZodIssue, doc: Document, lineOf: (o: number | undefined) => number | undefined): ConfigIssue[] {
