@@ -79,4 +79,21 @@ describe('SQLite: the rows a write brought, by rowid (schema version 23)', () =>
     expect((await s.ledger.arrivedSince(c0, q)).buckets).toEqual([t - 5 * MIN, t - 4 * MIN]);
     await s.close();
   });
+
+  it('a first cursor on a ledger whose rows never took their numbers (a seeded file) stands after them: none of them is late', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'tollgate-arrival-')), 'seeded.db');
+    await openSqlite(path).close();
+    const raw = new Database(path);
+    const cols = [...REQUEST_COLUMNS];
+    const insert = raw.prepare(`INSERT INTO requests (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+    for (let i = 0; i < 50; i++) insert.run(rowValues(sampleRow({ id: `seeded-${i}`, ts: t - i * MIN }), (b) => (b ? 1 : 0)));
+    raw.close();
+    const s = openSqlite(path);
+    const c0 = await s.ledger.arrivalCursor();
+    expect((await s.ledger.arrivedSince(c0, q)).buckets).toEqual([]);
+    await s.ledger.insert([sampleRow({ id: 'live', ts: t - 2 * MIN })]);
+    expect((await s.ledger.arrivedSince(c0, q)).buckets).toEqual([t - 2 * MIN]);
+    await s.close();
+  });
 });
+

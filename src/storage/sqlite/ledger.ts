@@ -59,7 +59,9 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   // above any row a process not taking them wrote; returns the first.
   const takeRowids = db.prepare('UPDATE ledger_arrival SET n = MAX(n, (SELECT COALESCE(MAX(rowid), 0) FROM requests)) + ? RETURNING n');
   const firstRowid = (count: number) => Number((takeRowids.get(count) as Row).n) - count + 1;
-  const arrivalNow = db.prepare('SELECT n FROM ledger_arrival');
+  // Rows a writer put in without taking rowids (a seeder, an older Tollgate) count as arrived: a first
+  // cursor taken on such a ledger would otherwise take every stored row for a late arrival.
+  const arrivalNow = db.prepare('SELECT MAX(n, (SELECT COALESCE(MAX(rowid), 0) FROM requests)) AS n FROM ledger_arrival');
   const storedValues = (r: LedgerRow, rowid: number) => {
     const v = rowValues(r, toInt);
     v.push(rowid);
