@@ -87,7 +87,16 @@ export class AnomalyWatch {
       this.state = pass.state;
       if (pass.late.evaluated + pass.late.owed + pass.late.tooOld > 0) this.d.onLate?.(pass.late);
       const present = new Set(pass.detections.slice(pass.foundLate).map((d) => d.key));
+      // One anomaly that several evaluations of this pass found under keys of different hours (a late
+      // one and the present one, or two late ones) is one alert: the present's, else the earliest.
+      const who = (d: Detection) => `${d.detector}\n${d.subject}`;
+      const presentWho = new Set(pass.detections.slice(pass.foundLate).map(who));
+      const lateWho = new Set<string>();
       for (const [i, det] of pass.detections.entries()) {
+        if (i < pass.foundLate && !present.has(det.key)) {
+          if (presentWho.has(who(det)) || lateWho.has(who(det))) continue;
+          lateWho.add(who(det));
+        }
         if (this.known.has(det.key)) continue;
         const first = await this.d.claim(`anomaly:${det.key}`, at);
         // Remembered only once the claim is decided: a claim that failed is tried again next time.
