@@ -1,6 +1,6 @@
 import type { Picos } from '../core/money.js';
 import type { RequestPoint } from '../storage/ports.js';
-import { minutesText, reportPath, usdText } from './evidence.js';
+import { reportPath, spanText, usdText } from './evidence.js';
 import type { Detection, LoopSettings } from './types.js';
 
 /** One request as the loop detector needs it; `requestHash` is the hash of its last turn, when known. */
@@ -55,7 +55,7 @@ export function agentLoops(observations: readonly LoopObservation[], now: number
         windowEnd: now,
         severity: run.length >= 2 * s.minRepeats ? 'critical' : 'warning',
         excessPicos: excess,
-        message: `Session ${session} repeated the same ${sig.startsWith('h:') ? 'request' : 'tool call'} ${run.length} times in ${minutesText(last.ts - first.ts + 60_000)} while its context grew from ${first.inputTokens.toLocaleString('en-US')} to ${last.inputTokens.toLocaleString('en-US')} tokens (${usdText(excess)} on the repeats).`,
+        message: `Session ${session} repeated the same ${sig.startsWith('h:') ? 'request' : 'tool call'} ${run.length} times in ${spanText(last.ts - first.ts)} while its context grew from ${first.inputTokens.toLocaleString('en-US')} to ${last.inputTokens.toLocaleString('en-US')} tokens (${usdText(excess)} on the repeats).`,
         evidence: { report: reportPath(first.ts, now, ['session']), requestIds: run.flatMap((o) => (o.id ? [o.id] : [])).slice(0, 5), sessionIds: [session] },
         key: `agent_loop:${session}:${sig}`,
       });

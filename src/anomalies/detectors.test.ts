@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RateBook } from '../pricing/unit-rates.js';
 import { agentLoops } from './agent-loop.js';
+import { spanText } from './evidence.js';
 import { cacheRegressions } from './cache-regression.js';
 import { callerActivity, retryStorms } from './retry-storm.js';
 import { runawaySessions } from './runaway-session.js';
@@ -160,3 +161,9 @@ describe('cache-hit regression', () => {
 function toObservations(points: ReturnType<typeof agentPoints>) {
   return points.map((p) => ({ sessionId: p.sessionId!, ts: p.ts, inputTokens: p.inputTokens, outputTokens: p.outputTokens, toolCalls: p.toolCalls, requestHash: p.lastTurnHash ?? undefined, id: p.id, costPicos: p.costPicos }));
 }
+
+describe('agent loop message', () => {
+  it('says the span the repeats took, in seconds under a minute and a half (32 s was said as 2 min)', () => {
+    expect([spanText(32_000), spanText(400), spanText(89_000), spanText(150_000), spanText(3_600_000)]).toEqual(['32 s', '1 s', '89 s', '3 min', '1 h']);
+  });
+});

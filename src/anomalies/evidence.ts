@@ -18,6 +18,11 @@ export function usdText(p: Picos): string {
   return displayUsd(p);
 }
 
+/** A span for people: seconds under a minute and a half ("32 s"), else as minutesText. */
+export function spanText(ms: number): string {
+  return ms < 90_000 ? `${Math.max(1, Math.round(ms / 1000))} s` : minutesText(ms);
+}
+
 export function minutesText(ms: number): string {
   const min = Math.round(ms / 60_000);
   return min % 60 === 0 && min > 0 ? `${min / 60} h` : `${min} min`;
