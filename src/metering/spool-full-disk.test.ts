@@ -97,6 +97,28 @@ describe('the spool on a full disk', () => {
     rmSync(dir, { recursive: true });
   });
 
+  it('the disk and storage come back in the same turn: every row is committed, none reported unreadable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-full-'));
+    const s = store();
+    const errors: unknown[] = [];
+    const w = new LedgerWriter(s, new Spool(dir), { flushIntervalMs: 1, maxQueued: 10, isStorageTrouble: () => true, onError: (e) => errors.push(e) });
+    for (const r of rows('a', 15)) w.record(r);
+    await tick();
+    disk.room = 0;
+    for (const r of rows('b', 20)) w.record(r);
+    await tick();
+    disk.room = undefined;
+    for (const r of rows('c', 5)) w.record(r);
+    // No turn ends before the commit: the first write that works is the commit's own.
+    s.down = false;
+    await w.flush();
+    expect(s.rows.size).toBe(40);
+    expect(errors.filter((e) => String(e).includes('could not be read back'))).toEqual([]);
+    await w.close();
+    expect(readdirSync(dir)).toEqual([]);
+    rmSync(dir, { recursive: true });
+  });
+
   it('closing while storage is down: rows a failed spool write held in memory alone are written to the spool for the next start', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tg-full-'));
     const s = store();
