@@ -14,14 +14,18 @@ export type ImportPricer = (q: { provider: string; catalogProvider: string; mode
 export const CLAUDE_CODE_LOG = 'claude-code-log';
 export const CODEX_LOG = 'codex-log';
 
+/** A row read from an agent's log by `tollgate import`. */
+export function isLogRow(r: Pick<LedgerRow, 'source'>): boolean {
+  return r.source === CLAUDE_CODE_LOG || r.source === CODEX_LOG;
+}
+
 /**
  * Of two copies of one log record (a session file copied to a second machine, an older sync of
  * it), the one with the larger token total is the response's final usage, as one import keeps
  * it; on a tie the copy already stored stays, with its attribution.
  */
 export function keepStoredLogCopy(stored: LedgerRow, incoming: LedgerRow): boolean {
-  const fromLogs = incoming.source === CLAUDE_CODE_LOG || incoming.source === CODEX_LOG;
-  return fromLogs && stored.source === incoming.source && stored.inputTokens + stored.outputTokens >= incoming.inputTokens + incoming.outputTokens;
+  return isLogRow(incoming) && stored.source === incoming.source && stored.inputTokens + stored.outputTokens >= incoming.inputTokens + incoming.outputTokens;
 }
 
 /** A short stable id from the parts that identify a record in its source: a re-import yields the same id. */

@@ -195,6 +195,11 @@ export class LedgerWriter {
     }
   }
 
+  /** A queued row's mark when the spool does not hold it (see `lines`). */
+  private get notInSpool(): string | boolean {
+    return this.store.takesLines ? '' : false;
+  }
+
   /** The spool wrote the rows handed to it since its last write (`ok`), or none of them. */
   private written(ok: boolean): void {
     const rows = this.unwrittenRows;
@@ -214,12 +219,12 @@ export class LedgerWriter {
     // Not in the file: those rows are in memory alone. Spilled ones are taken back into the queue.
     const unwritten = new Set(rows);
     for (let i = this.queue.length - 1; i >= 0 && unwritten.size > 0; i--) {
-      if (unwritten.delete(this.queue[i]!)) this.lines[i] = this.store.takesLines ? '' : false;
+      if (unwritten.delete(this.queue[i]!)) this.lines[i] = this.notInSpool;
     }
     this.spilled -= spills.length;
     for (const line of spills) {
       this.queue.push(decodeRow(line));
-      this.lines.push(this.store.takesLines ? '' : false);
+      this.lines.push(this.notInSpool);
     }
   }
 
@@ -234,7 +239,7 @@ export class LedgerWriter {
     for (let i = 0; i < this.queue.length; i++) {
       const row = this.queue[i]!;
       let line = '';
-      if (this.lines[i] === '' || this.lines[i] === false) {
+      if (!inSpool(this.lines[i]!)) {
         try {
           line = encodeRow(row);
         } catch {
@@ -276,10 +281,7 @@ export class LedgerWriter {
   }
 
   private async commitBatch(): Promise<void> {
-    if (this.rejournalDue) {
-      this.rejournalDue = false;
-      this.rejournal();
-    }
+    if (this.rejournalDue) this.rejournal();
     // A row must be in the spool's file before storage has it, or markCommitted would count it unwritten.
     this.spool?.flush();
     try {
@@ -332,7 +334,7 @@ export class LedgerWriter {
     const lines = this.lines.splice(0, n);
     this.queue.splice(0, n);
     // Only rows the spool holds count towards its file being done with.
-    this.spool?.markCommitted(lines.reduce((k, l) => (l === '' || l === false ? k : k + 1), 0));
+    this.spool?.markCommitted(lines.reduce((k, l) => (inSpool(l) ? k + 1 : k), 0));
   }
 
   private async storageAnswers(): Promise<boolean> {
@@ -371,4 +373,9 @@ export class LedgerWriter {
       this.spilled = 0;
     }
   }
+}
+
+/** Whether a queued row's mark says the spool holds it. */
+function inSpool(mark: string | boolean): boolean {
+  return mark !== '' && mark !== false;
 }

@@ -49,6 +49,15 @@ function store() {
 const fileOf = (dir: string) => join(dir, readdirSync(dir).find((n) => n.startsWith('spool-'))!);
 const tick = () => new Promise((r) => setImmediate(r));
 
+/** Records `before` while the disk has room, then `during` once it is full (left full). */
+async function throughFullDisk(w: LedgerWriter, before: LedgerRow[], during: LedgerRow[]): Promise<void> {
+  for (const r of before) w.record(r);
+  await tick();
+  disk.room = 0;
+  for (const r of during) w.record(r);
+  await tick();
+}
+
 describe('the spool on a full disk', () => {
   it('a write the disk takes only part of is cut back: the file holds whole rows only, and the next write starts clean', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tg-full-'));
@@ -74,11 +83,8 @@ describe('the spool on a full disk', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tg-full-'));
     const s = store();
     const w = new LedgerWriter(s, new Spool(dir), { flushIntervalMs: 1, maxQueued: 10, isStorageTrouble: () => true });
-    for (const r of rows('a', 15)) w.record(r); // 10 queued, 5 spilled to the file
-    await tick();
-    disk.room = 0;
-    for (const r of rows('b', 20)) w.record(r); // spilled too, but the disk takes none
-    await tick();
+    // 10 queued and 5 spilled to the file; then 20 spilled too, but the disk takes none.
+    await throughFullDisk(w, rows('a', 15), rows('b', 20));
     expect(w.journaling).toBe(false);
     disk.room = undefined;
     for (const r of rows('c', 5)) w.record(r);
@@ -102,11 +108,7 @@ describe('the spool on a full disk', () => {
     const s = store();
     const errors: unknown[] = [];
     const w = new LedgerWriter(s, new Spool(dir), { flushIntervalMs: 1, maxQueued: 10, isStorageTrouble: () => true, onError: (e) => errors.push(e) });
-    for (const r of rows('a', 15)) w.record(r);
-    await tick();
-    disk.room = 0;
-    for (const r of rows('b', 20)) w.record(r);
-    await tick();
+    await throughFullDisk(w, rows('a', 15), rows('b', 20));
     disk.room = undefined;
     for (const r of rows('c', 5)) w.record(r);
     // No turn ends before the commit: the first write that works is the commit's own.
@@ -123,11 +125,7 @@ describe('the spool on a full disk', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tg-full-'));
     const s = store();
     const w = new LedgerWriter(s, new Spool(dir), { flushIntervalMs: 1, isStorageTrouble: () => true });
-    for (const r of rows('a', 3)) w.record(r);
-    await tick();
-    disk.room = 0;
-    for (const r of rows('b', 4)) w.record(r);
-    await tick();
+    await throughFullDisk(w, rows('a', 3), rows('b', 4));
     disk.room = undefined; // the disk has room again by shutdown; storage is still down
     await expect(w.close()).rejects.toThrow(/storage is failing/);
     const later = store();

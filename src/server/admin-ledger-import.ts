@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { parseLedgerLine } from '../importers/ledger-format.js';
-import { CLAUDE_CODE_LOG, CODEX_LOG, keepStoredLogCopy } from '../importers/row.js';
+import { CLAUDE_CODE_LOG, CODEX_LOG, isLogRow, keepStoredLogCopy } from '../importers/row.js';
 import type { KeyRecord } from '../storage/ports.js';
 import type { Storage } from '../storage/ports.js';
 import { ClientLeft } from '../gateway/read-body.js';
@@ -55,13 +55,13 @@ export async function postLedgerImport(storage: Storage, req: IncomingMessage, r
  * project win, the row's fill what it leaves blank.
  */
 function ownRow(r: LedgerRow, k: KeyRecord): LedgerRow {
-  if (r.source !== CLAUDE_CODE_LOG && r.source !== CODEX_LOG) throw new RangeError(`a Tollgate key pushes agent log rows only (source ${CLAUDE_CODE_LOG} or ${CODEX_LOG}), not "${r.source}": load other rows with the admin token`);
+  if (!isLogRow(r)) throw new RangeError(`a Tollgate key pushes agent log rows only (source ${CLAUDE_CODE_LOG} or ${CODEX_LOG}), not "${r.source}": load other rows with the admin token`);
   return { ...r, keyId: k.id, user: k.user ?? r.user, team: k.team ?? r.team, project: k.project ?? r.project };
 }
 
 /** Whether a stored row is one the key may remove: a log row pushed with it, or its user's. */
 function ownsRow(k: KeyRecord, r: LedgerRow): boolean {
-  return (r.source === CLAUDE_CODE_LOG || r.source === CODEX_LOG) && (r.keyId === k.id || (k.user !== null && r.user === k.user));
+  return isLogRow(r) && (r.keyId === k.id || (k.user !== null && r.user === k.user));
 }
 
 /** The id of a `{"remove":"<id>"}` line (any JSON spacing), or undefined for any other line; a RangeError for a `remove` that is no id. */
