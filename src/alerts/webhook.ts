@@ -1,7 +1,10 @@
 import { compileGlobs } from '../core/glob.js';
 import type { Logger } from '../core/logger.js';
 import { type AlertEvent, type AlertSink, renderAlert } from './events.js';
-import { WebhookQueue, type WebhookTarget } from './delivery.js';
+import { randomUUID } from 'node:crypto';
+import { newRequestId } from '../core/ids.js';
+import { LEASE_MS, type OutboxLink, WebhookQueue, type WebhookTarget } from './delivery.js';
+import { type AlertOutbox, DEFAULT_RETRY_HOURS, webhookTargetId } from './outbox.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 
 export type { AlertSink } from './events.js';
@@ -18,16 +21,32 @@ export interface WebhookSinkConfig {
   retry?: Partial<RetryPolicy>;
   /** Per request. */
   timeoutMs?: number;
-  /** Alerts held per webhook while it is slow or down. */
+  /** Alerts held in memory per webhook while it is slow or down. */
   queueSize?: number;
+  /** Keeps alerts until delivered, across restarts and replicas (storage's); absent, in memory only. */
+  outbox?: AlertOutbox;
+  /** How long an alert in the outbox is retried (DEFAULT_RETRY_HOURS). */
+  retryHours?: number;
+  /** How often the outbox is looked at for alerts due (PUMP_MS). */
+  pumpMs?: number;
+  now?: () => number;
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_QUEUE_SIZE = 1000;
+/** Alerts due in the outbox (released by a stopped process, or tried again later) wait at most this long. */
+const PUMP_MS = 30_000;
+/** Alerts claimed from the outbox per webhook and look. */
+const CLAIM_BATCH = 50;
+/** How long a shutdown waits for the alert it cut short to be put back in the outbox. */
+const RELEASE_MS = 1000;
 
 /** Posts each alert as JSON to every webhook whose filter matches, in the background. */
 export class WebhookSink implements AlertSink {
-  private readonly routes: { wants: (type: string) => boolean; queue: WebhookQueue }[];
+  private readonly routes: { wants: (type: string) => boolean; queue: WebhookQueue; id: string }[];
+  private readonly outbox: OutboxLink | undefined;
+  private readonly pump: NodeJS.Timeout | undefined;
+  private pumping = false;
   private readonly showAmounts: boolean;
   private readonly timeZone: string | undefined;
   private readonly log: Logger;
@@ -38,7 +57,10 @@ export class WebhookSink implements AlertSink {
     this.showAmounts = c.showAmounts;
     this.timeZone = c.timeZone;
     this.log = c.log;
+    const now = c.now ?? Date.now;
+    this.outbox = c.outbox && { store: c.outbox, owner: randomUUID(), retryMs: (c.retryHours ?? DEFAULT_RETRY_HOURS) * 3_600_000, now };
     const options = {
+      outbox: this.outbox,
       fetch: c.fetch ?? fetch,
       retry: { ...DEFAULT_RETRY, ...c.retry },
       timeoutMs: c.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -49,7 +71,32 @@ export class WebhookSink implements AlertSink {
     this.routes = c.webhooks.map((w) => ({
       wants: w.events === undefined ? () => true : compileGlobs(w.events),
       queue: new WebhookQueue(w, options),
+      id: webhookTargetId(w.url),
     }));
+    if (this.outbox && this.routes.length > 0) {
+      this.pump = setInterval(() => void this.claimDue(), c.pumpMs ?? PUMP_MS).unref();
+      // At start: alerts a stopped or dead process left, due now or once their lease runs out.
+      setImmediate(() => void this.claimDue()).unref();
+    }
+  }
+
+  /** Queues the outbox's due alerts for webhooks whose queue is empty (one that is busy takes them later). */
+  private async claimDue(): Promise<void> {
+    const box = this.outbox;
+    if (!box || this.pumping || this.closed) return;
+    this.pumping = true;
+    try {
+      const idle = this.routes.filter((r) => r.queue.backlog === 0);
+      const now = box.now();
+      const purged = await box.store.purge(now - box.retryMs - LEASE_MS);
+      if (purged > 0) this.log.warn('alert outbox: gave up on alerts older than the retry period', { alerts: purged });
+      const due = await box.store.claimDue([...new Set(idle.map((r) => r.id))], box.owner, now, now + LEASE_MS, CLAIM_BATCH);
+      for (const e of due) idle.find((r) => r.id === e.target)?.queue.resume(e);
+    } catch (err) {
+      this.log.warn('alert outbox could not be read', { err: String(err) });
+    } finally {
+      this.pumping = false;
+    }
   }
 
   send(e: AlertEvent): void {
@@ -61,15 +108,17 @@ export class WebhookSink implements AlertSink {
       const routes = this.routes.filter((r) => r.wants(e.type));
       if (routes.length === 0) return;
       const body = JSON.stringify(renderAlert(e, { showAmounts: this.showAmounts, timeZone: this.timeZone }));
-      for (const r of routes) r.queue.push(body);
+      const createdAt = this.outbox?.now() ?? Date.now();
+      for (const r of routes) r.queue.push({ id: newRequestId(createdAt), target: r.id, body, createdAt, tries: 0 });
     } catch (err) {
       this.log.error('could not queue an alert', { type: e.type, err: String(err) });
     }
   }
 
-  /** Stops taking alerts and waits up to `timeoutMs` for those queued; the rest are dropped. */
+  /** Stops taking alerts and waits up to `timeoutMs` for those queued; the rest are dropped, or left in the outbox. */
   async close(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
     this.closed = true;
+    clearInterval(this.pump);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs)));
     const idle = Promise.all(this.routes.map((r) => r.queue.idle())).then(() => false);
@@ -77,8 +126,10 @@ export class WebhookSink implements AlertSink {
     clearTimeout(timer);
     if (!timedOut) return;
     const undelivered = this.routes.reduce((n, r) => n + r.queue.backlog, 0);
-    this.log.warn('alert webhooks did not finish before shutdown', { undelivered, timeoutMs });
+    this.log.warn(`alert webhooks did not finish before shutdown${this.outbox ? '; the alerts wait in the outbox for the next start' : ''}`, { undelivered, timeoutMs });
     this.stop.abort();
+    // The try cut short puts its alert back in the outbox, due at once: given a moment before storage closes.
+    if (this.outbox) await Promise.race([idle, new Promise((r) => setTimeout(r, RELEASE_MS).unref())]);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { AlertSink } from '../alerts/events.js';
+import type { AlertOutbox } from '../alerts/outbox.js';
 import { increaseAlerts } from '../alerts/increase-alerts.js';
 import { WebhookSink } from '../alerts/webhook.js';
 import type { Config } from '../config/index.js';
@@ -9,9 +10,10 @@ import { jsonLogger } from './logger.js';
 /** How long the CLI waits for webhooks before it exits. */
 const CLOSE_MS = 5000;
 
-/** The config's webhooks as an alert sink (the gateway's and the CLI's). */
-export function webhookSink(config: Config, log: Logger): AlertSink {
-  return new WebhookSink({ webhooks: config.alerts.webhooks, showAmounts: config.policy.showAmounts, timeZone: config.policy.timeZone, log });
+/** The config's webhooks as an alert sink (the gateway's and the CLI's), alerts kept in `outbox` until delivered. */
+export function webhookSink(config: Config, log: Logger, outbox: AlertOutbox): AlertSink {
+  const { webhooks, retryHours } = config.alerts;
+  return new WebhookSink({ webhooks, showAmounts: config.policy.showAmounts, timeZone: config.policy.timeZone, log, outbox, retryHours });
 }
 
 /**
@@ -19,9 +21,9 @@ export function webhookSink(config: Config, log: Logger): AlertSink {
  * gateway, so that approvers hear of a request made with `budgets request` and
  * requesters of a decision made with `budgets approve`.
  */
-export function openCliAlerts(config: Config): { events: IncreaseEvents; close(): Promise<void> } {
+export function openCliAlerts(config: Config, outbox: AlertOutbox): { events: IncreaseEvents; close(): Promise<void> } {
   if (config.alerts.webhooks.length === 0) return { events: { requested: () => undefined, decided: () => undefined, expired: () => undefined }, close: () => Promise.resolve() };
-  const sink = webhookSink(config, jsonLogger(config.log.level));
+  const sink = webhookSink(config, jsonLogger(config.log.level), outbox);
   const { publicUrl, signingSecret } = config.alerts;
   const links = publicUrl && signingSecret ? { publicUrl, secret: signingSecret } : undefined;
   return { events: increaseAlerts(sink, links), close: () => sink.close(CLOSE_MS) };

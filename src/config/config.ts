@@ -82,6 +82,8 @@ export interface AlertsConfig {
   publicUrl: string | undefined;
   /** Signs approve/deny links; links go out only when it and `publicUrl` are set. */
   signingSecret: string | undefined;
+  /** How long an undelivered alert is retried from the outbox. */
+  retryHours: number;
 }
 
 export interface WebhookConfig {

@@ -23,6 +23,7 @@ alerts:
   webhooks: [{ url: "https://hooks.slack.com/services/T0/B0/x", events: ["budget.*", "increase.*"], headers: { X-Token: abc } }]
   public_url: https://tollgate.internal:8790/
   signing_secret: \${TOLLGATE_SIGNING_SECRET}
+  retry_hours: 72
 `;
 
 describe('policy, rules and alerts in the config', () => {
@@ -43,6 +44,7 @@ describe('policy, rules and alerts in the config', () => {
       webhooks: [{ url: 'https://hooks.slack.com/services/T0/B0/x', events: ['budget.*', 'increase.*'], headers: { 'x-token': 'abc' } }],
       publicUrl: 'https://tollgate.internal:8790',
       signingSecret: 's3cret-s3cret-s3cret',
+      retryHours: 72,
     });
   });
 
@@ -50,7 +52,7 @@ describe('policy, rules and alerts in the config', () => {
     const c = loadConfig({ env: {} });
     expect(c.policy).toEqual(DEFAULT_POLICY_SETTINGS);
     expect(c.rules).toEqual({ budgets: [], rateLimits: [], modelPolicies: [] });
-    expect(c.alerts).toEqual({ webhooks: [], publicUrl: undefined, signingSecret: undefined });
+    expect(c.alerts).toEqual({ webhooks: [], publicUrl: undefined, signingSecret: undefined, retryHours: 24 });
   });
 
   it('names each bad value by its path and line', () => {
@@ -76,6 +78,7 @@ describe('policy, rules and alerts in the config', () => {
       'alerts:',
       '  webhooks: [{ url: "ftp://x" }]',
       '  signing_secret: short',
+      '  retry_hours: 200',
     ].join('\n');
     expect(issues(text)).toEqual([
       'policy.time_zone@2: must be an IANA time zone such as UTC or Europe/Berlin',
@@ -94,6 +97,7 @@ describe('policy, rules and alerts in the config', () => {
       'model_policies[0].scope@18: a model policy applies to org, key, user, team or project',
       'alerts.webhooks[0].url@20: must be a http or https URL',
       'alerts.signing_secret@21: must be at least 16 characters (a long random string)',
+      'alerts.retry_hours@22: must be at most 168 (a week)',
     ]);
   });
 

@@ -1,3 +1,4 @@
+import { DEFAULT_RETRY_HOURS } from '../alerts/outbox.js';
 import type { ConfigRules } from '../policy/rule-book.js';
 import { toBudget, toModelPolicy, toRateLimit } from '../policy/rule-input.js';
 import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from '../policy/settings.js';
@@ -35,6 +36,7 @@ export function alertsConfig(f: ConfigFile): AlertsConfig {
     webhooks: (a.webhooks ?? []).map((w) => ({ url: w.url, events: w.events, headers: Object.fromEntries(Object.entries(w.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])) })),
     publicUrl: a.public_url?.replace(/\/+$/, ''),
     signingSecret: a.signing_secret,
+    retryHours: a.retry_hours ?? DEFAULT_RETRY_HOURS,
   };
 }
 

@@ -339,6 +339,17 @@ export function schemaV24(t: TypeMap): string[] {
 }
 
 /**
+ * Version 25: alerts waiting for their webhooks (src/alerts/outbox.ts), so that one raised while
+ * its receiver is down, or the gateway stops, is delivered later rather than lost.
+ */
+export function schemaV25(t: TypeMap): string[] {
+  return [
+    `CREATE TABLE alert_outbox (id ${t.text} PRIMARY KEY, target ${t.text} NOT NULL, body ${t.text} NOT NULL, created_at ${t.bigint} NOT NULL, next_at ${t.bigint} NOT NULL, tries ${t.int} NOT NULL, last_error ${t.text}, lease_owner ${t.text}, lease_until ${t.bigint} NOT NULL)`,
+    'CREATE INDEX alert_outbox_due ON alert_outbox (target, next_at)',
+  ];
+}
+
+/**
  * The gateway's Responses rows still without usage, in (ts, id) order from a window's start or
  * after a row, through requests_pending_ts; not those made with a provider key passed through,
  * which Tollgate cannot ask about (it does not keep the key).
@@ -378,6 +389,7 @@ export function migrations(t: TypeMap): { version: number; statements: string[] 
     { version: 22, statements: schemaV22() },
     { version: 23, statements: schemaV23(t) },
     { version: 24, statements: schemaV24(t) },
+    { version: 25, statements: schemaV25(t) },
   ];
 }
 

@@ -3,6 +3,7 @@ import type { Picos } from '../core/money.js';
 import type { Usage } from '../core/usage.js';
 import type { PendingApi } from './ddl.js';
 import type { OutcomeEvent } from '../outcomes/outcome.js';
+import type { AlertOutbox } from '../alerts/outbox.js';
 import type { AuditEntry, Budget, Increase, IncreaseStatus, ModelPolicy, RateLimit } from '../policy/rules.js';
 
 /**
@@ -16,6 +17,7 @@ export interface Storage {
   readonly policy: PolicyStore;
   readonly telemetry: TelemetryStore;
   readonly outcomes: OutcomeStore;
+  readonly alertOutbox: AlertOutbox;
   /**
    * What is wrong with the file the ledger was opened from, when it was deleted or replaced since
    * (a SQLite ledger keeps writing to the file it opened, which nothing else can then read).

@@ -142,7 +142,7 @@ function requestDirect(storage: Storage, config: Config, flags: RequestFlags, am
 
 /** An increase service whose requests and decisions also go to the config's webhooks. */
 async function withIncreases<T>(storage: Storage, config: Config, fn: (svc: IncreaseService) => Promise<T>): Promise<T> {
-  const alerts = openCliAlerts(config);
+  const alerts = openCliAlerts(config, storage.alertOutbox);
   try {
     return await fn(new IncreaseService(storage.policy, alerts.events));
   } finally {

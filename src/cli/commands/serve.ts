@@ -7,6 +7,7 @@ import { lacksProviderKey } from '../../gateway/provider-keys.js';
 import { fetchThroughProxy } from '../../egress/fetch-proxy.js';
 import { type ProxySettings, describeProxies, proxyFor, proxySettingsFromEnv } from '../../egress/proxy-settings.js';
 import { webhookSink } from '../alerts.js';
+import type { Storage } from '../../storage/ports.js';
 import { type StorageFlags, addStorageFlags, loadCliConfig, openStorage, storageSpec } from '../context.js';
 import { jsonLogger } from '../logger.js';
 import type { Io } from '../output.js';
@@ -45,7 +46,7 @@ export function serveCommand(program: Command, io: Io): void {
       await storage.close();
       throw err;
     }
-    const policy = policyOptions(config, log);
+    const policy = policyOptions(config, log, storage);
     const pricer = createPricer(config.pricing);
     const providers = config.providers.map((p) => ({ ...p, catalog: catalogProviderFor(p.baseUrl, p.catalog), keyRequired: isHostedApi(p.baseUrl) }));
     const catalogs = ledgerCatalogs(providers);
@@ -138,13 +139,13 @@ function proxyLine(s: ProxySettings, upstreams: readonly { name: string; baseUrl
 }
 
 /** Spend controls are always on: without rules they admit everything, and the admin API can add rules. */
-function policyOptions(config: Config, log: Logger): PolicyOptions {
+function policyOptions(config: Config, log: Logger, storage: Storage): PolicyOptions {
   const { publicUrl, signingSecret } = config.alerts;
   return {
     settings: config.policy,
     rules: config.rules,
     redisUrl: config.redis,
-    alerts: webhookSink(config, log),
+    alerts: webhookSink(config, log, storage.alertOutbox),
     signedLinks: publicUrl && signingSecret ? { secret: signingSecret, publicUrl } : undefined,
   };
 }

@@ -8,6 +8,7 @@ import { sqlTelemetryStore } from '../telemetry-store.js';
 import { ruleTotals } from '../rule-totals.js';
 import { topShare } from '../top-share.js';
 import { sqlOutcomeStore } from '../outcome-store.js';
+import { sqlAlertOutbox } from '../alert-outbox.js';
 import type { LedgerStore, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { pgKeys } from './keys.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
@@ -70,6 +71,7 @@ export async function openPostgres(o: PostgresOptions): Promise<Storage> {
     policy: pgPolicy(pool),
     telemetry: sqlTelemetryStore(pgSql(pool)),
     outcomes: sqlOutcomeStore(pgSql(pool)),
+    alertOutbox: sqlAlertOutbox(pgSql(pool)),
     close: () => pool.end(),
   };
 }

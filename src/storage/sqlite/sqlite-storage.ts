@@ -4,6 +4,7 @@ import { storableParam } from '../storable.js';
 import { keyFromRecord } from '../key-record.js';
 import { sqlTelemetryStore } from '../telemetry-store.js';
 import { sqlOutcomeStore } from '../outcome-store.js';
+import { sqlAlertOutbox } from '../alert-outbox.js';
 import type { KeyStore, NewKey, PolicyStore, Storage } from '../ports.js';
 import { type Db, checkWritable, openDb, statementCache } from './db.js';
 import { type SqliteLedgerOptions, sqliteLedger } from './ledger.js';
@@ -30,6 +31,7 @@ export function openSqlite(path: string, o: SqliteLedgerOptions = {}): Storage {
     policy: sqlitePolicy(db),
     telemetry: sqlTelemetryStore(sqliteSql(db)),
     outcomes: sqlOutcomeStore(sqliteSql(db)),
+    alertOutbox: sqlAlertOutbox(sqliteSql(db)),
     close: () => {
       db.close();
       return Promise.resolve();
