@@ -22,7 +22,18 @@ export interface Ledger {
   open: OpenRequests;
   /** Stops the check of the ledger's files (at shutdown). */
   stopWatching(): void;
+  /** The rows recorded at start for requests an earlier process served and may not have settled (see Enforcer.settleRecovered). */
+  recovered: RecoveredRow[];
 }
+
+export interface RecoveredRow {
+  id: string;
+  actual: bigint;
+  tokens: number;
+}
+
+/** Recovered rows kept for settlement at most: past it their reservations wait for the lease (as LateReleases). */
+const MAX_RECOVERED = 100_000;
 
 /**
  * The gateway's write path: rows a dead process left in its spool replayed into storage, then a
@@ -36,11 +47,20 @@ export async function startLedger(o: Pick<AppOptions, 'storage' | 'spoolDir' | '
     if (kept) o.log.error(`storage refused request ${row.id} on its own; the row is kept in ${refused.path} (load it with tollgate import --format ledger once the cause is fixed)`, { err: String(err) });
     return kept;
   };
-  const recovered = await recoverSpools(o.spoolDir, (rows) => o.storage.ledger.insert(rows), { isStorageTrouble, setAside });
+  const unsettled: RecoveredRow[] = [];
+  // Only rows new to storage: a row committed before the crash had its reservation settled just before.
+  const insert = async (rows: LedgerRow[]) => {
+    const ids = new Set(await o.storage.ledger.insertNew(rows));
+    for (const r of rows) {
+      if (ids.has(r.id) && unsettled.length < MAX_RECOVERED) unsettled.push({ id: r.id, actual: r.costPicos ?? 0n, tokens: r.inputTokens + r.outputTokens });
+    }
+    return ids.size;
+  };
+  const recovered = await recoverSpools(o.spoolDir, insert, { isStorageTrouble, setAside });
   if (recovered.rows > 0) o.log.info('replayed rows left in the spool by an earlier process', { rows: recovered.rows });
   if (recovered.skipped > 0) o.log.warn('skipped lines of the spool that are not whole rows (torn by a crash or a full disk)', { lines: recovered.skipped });
   // After the spools: a request whose own row was written keeps it.
-  const interrupted = await recoverOpenRequests(o.spoolDir, (rows) => o.storage.ledger.insert(rows), { isStorageTrouble, setAside });
+  const interrupted = await recoverOpenRequests(o.spoolDir, insert, { isStorageTrouble, setAside });
   if (interrupted > 0) o.log.warn(`recorded ${interrupted} request(s) an earlier process was serving when it died, as truncated (error_type gateway_crashed, input estimated)`, { rows: interrupted });
   const waiting = refused.count();
   if (waiting > 0) o.log.warn(`${waiting} row(s) storage refused are set aside in ${refused.path}: load them with tollgate import --format ledger once the cause is fixed, then delete the file`, {});
@@ -95,7 +115,7 @@ export async function startLedger(o: Pick<AppOptions, 'storage' | 'spoolDir' | '
     if (problem) lostFiles.failed((l) => l.error(`${problem} while the gateway runs: ${next}`));
   }, o.fileCheckMs ?? FILE_CHECK_MS);
   timer.unref();
-  return { writer, worker, open, stopWatching: () => clearInterval(timer) };
+  return { writer, worker, open, stopWatching: () => clearInterval(timer), recovered: unsettled };
 }
 
 /** Where rows not yet in storage are kept, for a log line: the spool's file, or memory alone while the spool fails too. */

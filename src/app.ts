@@ -132,6 +132,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   const { writer } = ledger;
   const keys = new KeyResolver(o.storage.keys);
   const policy = o.policy ? await startPolicy(o.policy, o.storage, o.price, () => writer.flush(), o.log) : undefined;
+  policy?.enforcer.settleRecovered(ledger.recovered);
   const anomalies = o.anomalies ? await startAnomalies({ ...o.anomalies, cursor: arrivals }, o.storage, () => writer.flush(), o.log) : undefined;
   const agent = createAgent(o.timeouts, o.proxies);
   const router = await startRouter(o.routing, o.log);

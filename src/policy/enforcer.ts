@@ -203,6 +203,15 @@ export class Enforcer {
   }
 
   /**
+   * Settles the reservations of requests a process that died was serving, at the cost of the rows
+   * the next start recorded for them: their holds and concurrency slots would otherwise stand for
+   * the lease, and their cost never reach the counters.
+   */
+  settleRecovered(rows: readonly { id: string; actual: Picos; tokens: number }[]): void {
+    for (const r of rows) this.late.add(r.id, r.actual, r.tokens);
+  }
+
+  /**
    * Charges spend settled after its request ended (a background response's usage) to every budget
    * whose scope matches the request. Run by the one process whose ledger write settled it.
    */

@@ -9,14 +9,16 @@ const MAX_IDS = 100_000;
 const PER_CALL = 500;
 
 /**
- * Reservations a refusal may have left behind. A request refused because the counters did not
- * answer (`fail: closed`) may still have its reserve run: the command waits on the connection and
- * runs when Redis answers again, and its hold (budget spend, a concurrency slot) would then stand
- * for the whole lease. Each such id is settled at zero, all in one call, retried with a growing
- * pause until the counters take it. Settling an id whose reserve never ran changes nothing.
+ * Reservations nobody is left to settle. A request refused because the counters did not answer
+ * (`fail: closed`) may still have its reserve run: the command waits on the connection and runs
+ * when Redis answers again, and its hold (budget spend, a concurrency slot) would then stand for
+ * the whole lease; such an id is settled at zero. A request whose process died has its row
+ * recorded at the next start, and is settled at that row's cost. All in one call, retried with a
+ * growing pause until the counters take it. Settling an id whose reserve never ran (or was
+ * settled already) changes nothing.
  */
 export class LateReleases {
-  private readonly ids = new Set<string>();
+  private readonly ids = new Map<string, Settlement>();
   private timer: NodeJS.Timeout | undefined;
   private delay = FIRST_DELAY_MS;
   private readonly settle: (items: Settlement[]) => Promise<unknown>;
@@ -27,9 +29,9 @@ export class LateReleases {
     this.log = log;
   }
 
-  add(id: string): void {
+  add(id: string, actual: Settlement['actual'] = 0n, tokens = 0): void {
     if (this.ids.size >= MAX_IDS) return;
-    this.ids.add(id);
+    this.ids.set(id, { id, actual, tokens });
     if (this.timer === undefined) this.schedule(0);
   }
 
@@ -44,16 +46,16 @@ export class LateReleases {
   }
 
   private async flush(): Promise<void> {
-    const ids = [...this.ids];
+    const items = [...this.ids.values()];
     try {
-      for (let i = 0; i < ids.length; i += PER_CALL) {
-        const part = ids.slice(i, i + PER_CALL);
-        await this.settle(part.map((id) => ({ id, actual: 0n, tokens: 0 })));
-        for (const id of part) this.ids.delete(id);
+      for (let i = 0; i < items.length; i += PER_CALL) {
+        const part = items.slice(i, i + PER_CALL);
+        await this.settle(part);
+        for (const s of part) this.ids.delete(s.id);
       }
       this.delay = FIRST_DELAY_MS;
     } catch (err) {
-      if (this.delay === FIRST_DELAY_MS) this.log.warn('could not yet release the reservations of requests refused while the counters were down; retrying', { ids: this.ids.size, err: String(err) });
+      if (this.delay === FIRST_DELAY_MS) this.log.warn('could not yet release the reservations of requests refused while the counters were down, or served by a process that died; retrying', { ids: this.ids.size, err: String(err) });
       this.delay = Math.min(this.delay * 2, MAX_DELAY_MS);
     }
     this.timer = undefined;
