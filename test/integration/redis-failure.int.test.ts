@@ -97,6 +97,8 @@ describe('Redis killed mid-run', () => {
     // Where Redis is and that it is not connected, not the client library's "Stream isn't writeable".
     const closedAudit = (await p.store.listAudit({})).find((a) => a.action === 'policy.fail_closed')!;
     expect(JSON.stringify(closedAudit.details)).toContain(`Redis at 127.0.0.1:${PORT} is not connected`);
+    // So does a read of the counters (budget status, policy health).
+    await expect(p.counters.read([line()])).rejects.toThrow(`Redis at 127.0.0.1:${PORT} is not connected`);
 
     // Redis comes back with nothing in it: the next reservation rebuilds alice's counter from the ledger.
     await startRedis();

@@ -122,7 +122,7 @@ export class RedisCounters implements Counters {
     let i = 0;
     const next = (): unknown => {
       const [err, value] = results![i++]!;
-      if (err) throw unavailable(err);
+      if (err) throw unavailable(err, this.notConnected);
       return value;
     };
     return lines.map((l) => {
