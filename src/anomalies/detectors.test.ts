@@ -134,6 +134,15 @@ describe('retry storm', () => {
     expect(found[0]!.evidence.requestIds.length).toBeGreaterThan(0);
   });
 
+  it('does not count the gateway’s own refusals (402s of a spent budget, its rate limits’ 429s) as failures', () => {
+    const point = (i: number, status: number, outcome: 'ok' | 'rejected' | 'upstream_error') => ({ id: `r${i}`, ts: NOW - 60_000 + i, sessionId: null, keyId: 'key_x', user: null, client: null, model: 'm', status, outcome, attempts: 1, inputTokens: 1, outputTokens: 1, toolCalls: 0, costPicos: 0n, lastTurnHash: null });
+    const refused = Array.from({ length: 200 }, (_, i) => point(i, i % 2 ? 402 : 429, 'rejected'));
+    expect(retryStorms(callerActivity(refused, NOW - d.retry_storm.windowMs, NOW), NOW, d.retry_storm)).toEqual([]);
+    // The provider's own 429s still are.
+    const limited = Array.from({ length: 200 }, (_, i) => point(i, 429, 'upstream_error'));
+    expect(retryStorms(callerActivity(limited, NOW - d.retry_storm.windowMs, NOW), NOW, d.retry_storm).map((x) => x.subject)).toEqual(['key:key_x']);
+  });
+
   it('stays quiet on a normal 2% error rate: false positives under 0.5% of callers over 200 seeds', SLOW, () => {
     const rate = falsePositiveRate((seed) => ({ raised: retryStorms(callerActivity(callerPoints(new Workload(seed), NOW), NOW - d.retry_storm.windowMs, NOW), NOW, d.retry_storm).length, judged: 12 }));
     expect(rate).toBeLessThan(0.005);

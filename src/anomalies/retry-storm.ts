@@ -51,13 +51,21 @@ export function callerActivity(points: readonly RequestPoint[], since: number, u
     if (!c) callers.set(who, (c = { caller: who, requests: 0, failed: 0, retries: 0, failedCostPicos: 0n, failedIds: [] }));
     c.requests++;
     c.retries += Math.max(0, p.attempts - 1);
-    if (isErrorOutcome(p.outcome) || p.status === 429 || p.status >= 500) {
+    if (failed(p)) {
       c.failed++;
       c.failedCostPicos += p.costPicos;
       if (c.failedIds.length < STORM_EXAMPLES) c.failedIds.push(p.id);
     }
   }
   return [...callers.values()];
+}
+
+/**
+ * An error outcome, a 429 or a 5xx, but not the gateway's own refusal (a budget's 402, a rate
+ * limit's 429, a bad key): it reached no provider and costs nothing, and budgets alert on their own.
+ */
+function failed(p: RequestPoint): boolean {
+  return p.outcome !== 'rejected' && (isErrorOutcome(p.outcome) || p.status === 429 || p.status >= 500);
 }
 
 function caller(p: RequestPoint): string {

@@ -9,7 +9,7 @@ const COLUMNS = 'id, ts, session_id, key_id, user_name, client, model, status, o
 // The SQL spellings of the per-request detectors' notions (src/anomalies/retry-storm.ts and
 // agent-loop.ts hold the same rules in TypeScript; the storage contract checks they agree).
 /** A failed request: an error outcome, a 429 or a 5xx. */
-const FAILED = `(outcome NOT IN ('ok', 'client_aborted') OR status = 429 OR status >= 500)`;
+const FAILED = `(outcome <> 'rejected' AND (outcome NOT IN ('ok', 'client_aborted') OR status = 429 OR status >= 500))`;
 /** Who sent it: its key, else its user, else its client. */
 const CALLER = `CASE WHEN COALESCE(key_id, '') <> '' THEN 'key:' || key_id WHEN COALESCE(user_name, '') <> '' THEN 'user:' || user_name ELSE 'client:' || COALESCE(client, 'unknown') END`;
 /** The step a request repeats: its last turn's hash, else its tool-call count and output length (NULL: no step). */

@@ -86,7 +86,8 @@ export function anomalyInputsContract(open: () => Promise<Storage>): void {
       lastTurnHash: pick(['h1', 'h2', '', null]),
       toolCalls: pick([0, 1, 2]),
       outputTokens: pick([10, 20]),
-      status: pick([200, 200, 429, 500, 502, 400]),
+      status: pick([200, 200, 429, 500, 502, 400, 402]),
+      outcome: pick(['ok', 'ok', 'upstream_error', 'client_aborted', 'rejected'] as const),
       attempts: pick([1, 1, 2, 4]),
       costPicos: pick([null, 7n, big]),
     }));
@@ -94,7 +95,7 @@ export function anomalyInputsContract(open: () => Promise<Storage>): void {
     const since = Date.UTC(2026, 10, 18, 12);
     const until = Date.UTC(2026, 10, 20);
     const inWindow = rows.filter((x) => x.ts >= since && x.ts < until).sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1));
-    const failed = (x: LedgerRow) => (x.outcome !== 'ok' && x.outcome !== 'client_aborted') || x.status === 429 || x.status >= 500;
+    const failed = (x: LedgerRow) => x.outcome !== 'rejected' && ((x.outcome !== 'ok' && x.outcome !== 'client_aborted') || x.status === 429 || x.status >= 500);
     const caller = (x: LedgerRow) => (x.keyId ? `key:${x.keyId}` : x.user ? `user:${x.user}` : `client:${x.client ?? 'unknown'}`);
     const want = new Map<string, { caller: string; requests: number; failed: number; retries: number; failedCostPicos: bigint }>();
     for (const x of inWindow) {
