@@ -19,6 +19,8 @@ export function policySettings(f: ConfigFile): PolicySettings {
     defaultMaxOutputTokens: p.default_max_output_tokens ?? DEFAULT_POLICY_SETTINGS.defaultMaxOutputTokens,
     leaseMs: p.lease_minutes === undefined ? DEFAULT_POLICY_SETTINGS.leaseMs : Math.round(p.lease_minutes * 60_000),
     reconcileMs: p.reconcile_minutes === undefined ? DEFAULT_POLICY_SETTINGS.reconcileMs : Math.round(p.reconcile_minutes * 60_000),
+    // Inside the hash tag: a deployment's keys still share one Redis Cluster slot, and no other deployment's.
+    keyPrefix: f.redis_namespace === undefined ? DEFAULT_POLICY_SETTINGS.keyPrefix : `{tg:${f.redis_namespace}}:`,
   };
 }
 

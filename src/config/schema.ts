@@ -105,6 +105,10 @@ export const fileSchema = z.strictObject({
   redis: url(['redis:', 'rediss:'])
     .refine((s) => !URL.canParse(s) || /^\/?\d*$/.test(new URL(s).pathname), 'the database after the port must be a whole number, as in redis://127.0.0.1:6379/0')
     .optional(),
+  redis_namespace: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be 1 to 40 letters, digits, - or _ (a name for this deployment, such as staging)')
+    .optional(),
   auth: z
     .strictObject({
       passthrough: z.enum(['allow', 'deny'], { error: 'must be allow or deny' }).optional(),

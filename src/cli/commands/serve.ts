@@ -69,7 +69,7 @@ export function serveCommand(program: Command, io: Io): void {
       adminToken: process.env.TOLLGATE_ADMIN_TOKEN || undefined,
       log,
       policy,
-      routing: { routes: config.routing.routes.map((r) => ({ ...r, deployments: r.deployments.map((d) => ({ ...d, catalog: catalogProviderFor(d.baseUrl, d.catalog), keyRequired: isHostedApi(d.baseUrl) })) })), health: config.routing.health, redisUrl: config.redis },
+      routing: { routes: config.routing.routes.map((r) => ({ ...r, deployments: r.deployments.map((d) => ({ ...d, catalog: catalogProviderFor(d.baseUrl, d.catalog), keyRequired: isHostedApi(d.baseUrl) })) })), health: config.routing.health, redisUrl: config.redis, redisPrefix: `${config.policy.keyPrefix}health:` },
       routingRules: config.routingRules,
       cache: config.cache,
       anomalies: {
