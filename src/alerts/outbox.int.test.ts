@@ -131,6 +131,22 @@ describe.each(stores)('the alert outbox on %s', (_name, open) => {
     expect(replicas.flatMap((r) => r.log.warnings)).toEqual([]);
   });
 
+  it('leaves alerts due in the outbox to the gateway when the sink does not claim them (a CLI command)', async () => {
+    const storage = await open();
+    cleanups.push(() => storage.close());
+    const hook = await receiver(() => 200);
+    const clock = { now: Date.now() };
+    await storage.alertOutbox.add({ id: 'left-1', target: webhookTargetId(hook.url), body: JSON.stringify({ text: 'left' }), createdAt: clock.now, tries: 12 }, 'gone', 0);
+    const cli = sinkOn(storage, hook.url, clock, { pumpMs: 0 });
+    cli.sink.send(outage('its own'));
+    await until(() => hook.bodies.length === 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(hook.bodies.map((b) => b.text)).toEqual([expect.stringContaining('its own')]);
+    sinkOn(storage, hook.url, clock);
+    await until(() => hook.bodies.length === 2);
+    expect(hook.bodies[1]!.text).toBe('left');
+  });
+
   it('gives up after the retry period and says so', async () => {
     const storage = await open();
     cleanups.push(() => storage.close());

@@ -27,7 +27,7 @@ export interface WebhookSinkConfig {
   outbox?: AlertOutbox;
   /** How long an alert in the outbox is retried (DEFAULT_RETRY_HOURS). */
   retryHours?: number;
-  /** How often the outbox is looked at for alerts due (PUMP_MS). */
+  /** How often the outbox is looked at for alerts due (PUMP_MS); 0 never (a short-lived CLI command leaves them to the gateway). */
   pumpMs?: number;
   now?: () => number;
 }
@@ -73,7 +73,7 @@ export class WebhookSink implements AlertSink {
       queue: new WebhookQueue(w, options),
       id: webhookTargetId(w.url),
     }));
-    if (this.outbox && this.routes.length > 0) {
+    if (this.outbox && this.routes.length > 0 && c.pumpMs !== 0) {
       this.pump = setInterval(() => void this.claimDue(), c.pumpMs ?? PUMP_MS).unref();
       // At start: alerts a stopped or dead process left, due now or once their lease runs out.
       setImmediate(() => void this.claimDue()).unref();

@@ -10,10 +10,13 @@ import { jsonLogger } from './logger.js';
 /** How long the CLI waits for webhooks before it exits. */
 const CLOSE_MS = 5000;
 
-/** The config's webhooks as an alert sink (the gateway's and the CLI's), alerts kept in `outbox` until delivered. */
-export function webhookSink(config: Config, log: Logger, outbox: AlertOutbox): AlertSink {
+/**
+ * The config's webhooks as an alert sink (the gateway's and the CLI's), alerts kept in `outbox`
+ * until delivered. Only the gateway (`claimDue`) takes up alerts left in the outbox by others.
+ */
+export function webhookSink(config: Config, log: Logger, outbox: AlertOutbox, claimDue = true): AlertSink {
   const { webhooks, retryHours } = config.alerts;
-  return new WebhookSink({ webhooks, showAmounts: config.policy.showAmounts, timeZone: config.policy.timeZone, log, outbox, retryHours });
+  return new WebhookSink({ webhooks, showAmounts: config.policy.showAmounts, timeZone: config.policy.timeZone, log, outbox, retryHours, pumpMs: claimDue ? undefined : 0 });
 }
 
 /**
@@ -23,7 +26,7 @@ export function webhookSink(config: Config, log: Logger, outbox: AlertOutbox): A
  */
 export function openCliAlerts(config: Config, outbox: AlertOutbox): { events: IncreaseEvents; close(): Promise<void> } {
   if (config.alerts.webhooks.length === 0) return { events: { requested: () => undefined, decided: () => undefined, expired: () => undefined }, close: () => Promise.resolve() };
-  const sink = webhookSink(config, jsonLogger(config.log.level), outbox);
+  const sink = webhookSink(config, jsonLogger(config.log.level), outbox, false);
   const { publicUrl, signingSecret } = config.alerts;
   const links = publicUrl && signingSecret ? { publicUrl, secret: signingSecret } : undefined;
   return { events: increaseAlerts(sink, links), close: () => sink.close(CLOSE_MS) };
