@@ -10,6 +10,8 @@ describe('chargeback statement', () => {
     expect(monthBounds('2026-10', 'UTC')).toEqual({ since: Date.UTC(2026, 9, 1), until: Date.UTC(2026, 10, 1) });
     // Berlin: October starts at 22:00 UTC on 30 September (summer time) and ends at 23:00 UTC on 31 October.
     expect(monthBounds('2026-10', 'Europe/Berlin')).toEqual({ since: Date.UTC(2026, 8, 30, 22), until: Date.UTC(2026, 9, 31, 23) });
+    // Asunción skipped midnight on 1 October 2023: that October started at 01:00 (04:00 UTC) and ended at midnight (03:00 UTC).
+    expect(monthBounds('2023-10', 'America/Asuncion')).toEqual({ since: Date.UTC(2023, 9, 1, 4), until: Date.UTC(2023, 10, 1, 3) });
     for (const bad of ['2026-13', '2026', 'October', '2026-1']) expect(() => monthBounds(bad, 'UTC')).toThrow(/use YYYY-MM/);
   });
 

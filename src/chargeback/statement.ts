@@ -38,7 +38,7 @@ export function monthBounds(month: string, timeZone: string): { since: number; u
   const m = /^(\d{4})-(\d{2})$/.exec(month.trim());
   const start = m ? DateTime.fromObject({ year: Number(m[1]), month: Number(m[2]), day: 1 }, { zone: timeZone }) : undefined;
   if (!start?.isValid) throw new RangeError(`month "${month}": use YYYY-MM, e.g. 2026-10`);
-  return { since: start.toMillis(), until: start.plus({ months: 1 }).toMillis() };
+  return { since: start.toMillis(), until: start.plus({ months: 1 }).startOf('month').toMillis() };
 }
 
 /**

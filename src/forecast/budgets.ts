@@ -33,7 +33,7 @@ export interface BudgetForecast {
  */
 export async function forecastBudgets(ledger: LedgerStore, rules: RuleSet, o: ForecastOptions): Promise<BudgetForecast[]> {
   const lookbackDays = o.lookbackDays ?? DEFAULT_LOOKBACK_DAYS;
-  const since = DateTime.fromMillis(o.now, { zone: o.timeZone }).startOf('day').minus({ days: lookbackDays }).toMillis();
+  const since = DateTime.fromMillis(o.now, { zone: o.timeZone }).startOf('day').minus({ days: lookbackDays }).startOf('day').toMillis();
   const cache = new Map<string, Promise<AggregateRow[]>>();
   const hoursBy = (dim: Dimension | null) => {
     const by: Dimension[] = dim ? [dim, 'hour'] : ['hour'];

@@ -105,6 +105,25 @@ describe('projectBudget', () => {
     expect(f.windowEnd).toBe(DateTime.fromISO('2026-11-01T00:00', { zone: tz }).toMillis());
   });
 
+  it('days where DST starts at midnight end at the next midnight, in history and in the projection', () => {
+    // $1 every UTC hour since 1 April. Cairo skips 00:00-01:00 on 2026-04-24, so that day starts at 01:00.
+    const now = Date.UTC(2026, 4, 10, 12);
+    const hourly = new Map<number, Picos>();
+    for (let h = Date.UTC(2026, 3, 1); h < now; h += 3_600_000) hourly.set(h, usd(1));
+    for (const tz of ['Africa/Cairo', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Chatham']) {
+      const f = projectBudget(input({ timeZone: tz, now, hourly, limitPicos: usd(500) }));
+      expect([tz, f.dailyRatePicos]).toEqual([tz, usd(24)]);
+      expect([tz, f.historyDays]).toEqual([tz, 28]);
+    }
+    // $24 a day from Wednesday 22 April, Cairo time: $120 more is reached at the end of Sunday 26 April, at midnight.
+    const tz = 'Africa/Cairo';
+    const from = DateTime.fromISO('2026-04-22T00:00', { zone: tz }).toMillis();
+    const f = projectBudget(input({ timeZone: tz, now: from, hourly: series(10, () => '24', tz, from), spentPicos: usd(10), limitPicos: usd(130) }));
+    expect(DateTime.fromMillis(f.runOutAt!, { zone: tz }).toISO()).toBe('2026-04-27T00:00:00.000+03:00');
+    // 9 days to the end of April, each at $24 (the 23-hour 24 April too).
+    expect(f.projectedPicos).toBe(usd(10 + 9 * 24));
+  });
+
   it('an increase that lapses: past it the limit is the one without the increase', () => {
     // $10 a day; $200 with a $50 increase until tomorrow noon, $150 after it.
     const lapse = NOW + DAY;

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { type Picos, roundHalfUp } from '../core/money.js';
-import { type WindowSpec, windowAt } from '../policy/window.js';
+import { type WindowSpec, startOfNext, windowAt } from '../policy/window.js';
 
 /** Complete days of history the weekday profile needs: two of each weekday. */
 export const MIN_DAYS_FOR_WEEKDAYS = 14;
@@ -134,14 +134,14 @@ function todaysRate(f: ForecastInput): Picos | undefined {
   let spent = 0n;
   for (const [hour, p] of f.hourly) if (hour + 3_600_000 > start && hour <= f.now) spent += p;
   if (spent <= 0n) return undefined;
-  const dayLength = today.plus({ days: 1 }).toMillis() - start;
+  const dayLength = startOfNext(today, 'day').toMillis() - start;
   return roundHalfUp(spent * BigInt(dayLength), BigInt(Math.max(f.now - start, MIN_TODAY_MS)));
 }
 
 /** Complete local days before today, from the first one with spend, with their spend. */
 function history(f: ForecastInput): Day[] {
   const today = DateTime.fromMillis(f.now, { zone: f.timeZone }).startOf('day');
-  const first = today.minus({ days: f.lookbackDays });
+  const first = today.minus({ days: f.lookbackDays }).startOf('day');
   const byDay = new Map<number, Picos>();
   for (const [hour, p] of f.hourly) {
     const day = DateTime.fromMillis(hour, { zone: f.timeZone }).startOf('day');
@@ -151,7 +151,7 @@ function history(f: ForecastInput): Day[] {
   const withSpend = [...byDay].filter(([, p]) => p !== 0n).map(([d]) => d);
   if (withSpend.length === 0) return [];
   const out: Day[] = [];
-  for (let d = DateTime.fromMillis(Math.min(...withSpend), { zone: f.timeZone }); d < today; d = d.plus({ days: 1 })) {
+  for (let d = DateTime.fromMillis(Math.min(...withSpend), { zone: f.timeZone }); d < today; d = startOfNext(d, 'day')) {
     out.push({ start: d.toMillis(), weekday: d.weekday, spend: byDay.get(d.toMillis()) ?? 0n });
   }
   return out;
@@ -209,7 +209,7 @@ interface Segment {
 function* segments(from: number, to: number, tz: string, cuts: readonly number[] = []): Generator<Segment> {
   let day = DateTime.fromMillis(from, { zone: tz }).startOf('day');
   while (day.toMillis() < to) {
-    const next = day.plus({ days: 1 });
+    const next = startOfNext(day, 'day');
     const dayLength = next.toMillis() - day.toMillis();
     const end = Math.min(to, next.toMillis());
     let start = Math.max(from, day.toMillis());

@@ -28,18 +28,22 @@ describe('windows', () => {
 
   it('answers any sequence of instants as the zone arithmetic does, though it remembers the last window', () => {
     const units = ['day', 'week', 'month', 'quarter'] as const;
-    const zones = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Chatham'];
+    const zones = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Chatham', 'Africa/Cairo', 'America/Santiago', 'Asia/Tehran'];
     // Instants clustered around window edges and DST changes, in any order.
     const instant = fc.oneof(
       fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2027, 11, 31) }),
-      fc.constantFrom(Date.UTC(2026, 2, 29, 1), Date.UTC(2026, 9, 25, 1), Date.UTC(2026, 10, 1, 6), Date.UTC(2026, 11, 31, 23, 59, 59, 999)).chain((t) => fc.integer({ min: t - 2 * 3_600_000, max: t + 2 * 3_600_000 })),
+      fc.constantFrom(Date.UTC(2026, 2, 29, 1), Date.UTC(2026, 9, 25, 1), Date.UTC(2026, 10, 1, 6), Date.UTC(2026, 11, 31, 23, 59, 59, 999), Date.UTC(2026, 3, 24, 21), Date.UTC(2026, 8, 6, 3), Date.UTC(2021, 2, 28, 20)).chain((t) => fc.integer({ min: t - 2 * 3_600_000, max: t + 2 * 3_600_000 })),
     );
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.constantFrom(...units), fc.constantFrom(...zones), instant), { minLength: 1, maxLength: 40 }), (calls) => {
         for (const [unit, tz, now] of calls) {
-          const start = DateTime.fromMillis(now, { zone: tz }).startOf(unit);
-          const expected = { start: start.toMillis(), end: start.plus({ [`${unit}s`]: 1 }).toMillis(), buckets: [start.toMillis()], from: start.toMillis(), clearsAt: start.plus({ [`${unit}s`]: 1 }).toMillis() };
-          expect(windowAt({ kind: 'calendar', unit }, tz, now)).toEqual(expected);
+          const startOf = (t: number) => DateTime.fromMillis(t, { zone: tz }).startOf(unit).toMillis();
+          const w = windowAt({ kind: 'calendar', unit }, tz, now);
+          expect(w).toEqual({ start: startOf(now), end: w.end, buckets: [startOf(now)], from: startOf(now), clearsAt: w.end });
+          // It ends where the next one starts: its last instant is in it, and the end starts the next unit.
+          expect(w.end).toBeGreaterThan(now);
+          expect(startOf(w.end - 1)).toBe(w.start);
+          expect(startOf(w.end)).toBe(w.end);
         }
       }),
       { numRuns: 300 },
@@ -58,6 +62,28 @@ describe('windows', () => {
     const month = windowAt(parseWindow('month'), 'America/New_York', at('2026-11-22T12:00:00Z'));
     expect(new Date(month.start).toISOString()).toBe('2026-11-01T04:00:00.000Z');
     expect(counterTtlMs(parseWindow('month'))).toBeGreaterThan(31 * 86_400_000);
+  });
+
+  it('ends a day at the next local midnight where DST starts at midnight', () => {
+    // Cairo skips 00:00-01:00 on Friday 2026-04-24: that day starts at 01:00 (22:00Z), the next at 00:00 (21:00Z).
+    const cairo = windowAt(parseWindow('day'), 'Africa/Cairo', at('2026-04-24T20:59:30Z'));
+    expect(new Date(cairo.start).toISOString()).toBe('2026-04-23T22:00:00.000Z');
+    expect(new Date(cairo.end).toISOString()).toBe('2026-04-24T21:00:00.000Z');
+    expect(cairo.clearsAt).toBe(cairo.end);
+    expect(new Date(windowAt(parseWindow('day'), 'Africa/Cairo', at('2026-04-24T21:00:30Z')).start).toISOString()).toBe('2026-04-24T21:00:00.000Z');
+    // The same in Santiago (2026-09-06), Beirut (2026-03-29) and Havana (2026-03-08): 23-hour days, then 24-hour ones.
+    for (const [tz, day] of [['America/Santiago', '2026-09-06'], ['Asia/Beirut', '2026-03-29'], ['America/Havana', '2026-03-08']] as const) {
+      const w = windowAt(parseWindow('day'), tz, DateTime.fromISO(`${day}T12:00`, { zone: tz }).toMillis());
+      expect(w.end - w.start).toBe(23 * 3_600_000);
+      expect(DateTime.fromMillis(w.end, { zone: tz }).toFormat('HH:mm')).toBe('00:00');
+    }
+    // And a month: Asunción skipped midnight on 1 October 2023.
+    const month = windowAt(parseWindow('month'), 'America/Asuncion', at('2023-10-15T12:00:00Z'));
+    expect(new Date(month.end).toISOString()).toBe('2023-11-01T03:00:00.000Z');
+    // A week that starts at 01:00 ends at the next Monday’s midnight: Tehran skipped midnight on Monday 2021-03-22.
+    const week = windowAt(parseWindow('week'), 'Asia/Tehran', at('2021-03-24T12:00:00Z'));
+    expect(DateTime.fromMillis(week.start, { zone: 'Asia/Tehran' }).toISO()).toBe('2021-03-22T01:00:00.000+04:30');
+    expect(DateTime.fromMillis(week.end, { zone: 'Asia/Tehran' }).toISO()).toBe('2021-03-29T00:00:00.000+04:30');
   });
 
   it('covers a rolling window with buckets, counting the oldest partial bucket in full', () => {

@@ -4,7 +4,7 @@ import { DateTime } from 'luxon';
  * A budget's window: a calendar period in a time zone (`day`, `week` (ISO, from Monday),
  * `month`, `quarter`), or a rolling span such as `5h`, `90m` or `7d`.
  */
-export type WindowSpec = { kind: 'calendar'; unit: 'day' | 'week' | 'month' | 'quarter' } | { kind: 'rolling'; ms: number };
+export type WindowSpec = { kind: 'calendar'; unit: CalendarUnit } | { kind: 'rolling'; ms: number };
 
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 /** Rolling windows are summed from this many buckets, so they expire spend in small steps. */
@@ -73,12 +73,23 @@ export function windowAt(w: WindowSpec, tz: string, now: number): WindowPosition
   let position = calendarPositions.get(key);
   if (position === undefined || now < position.start || now >= position.end) {
     const startOf = DateTime.fromMillis(now, { zone: tz }).startOf(w.unit);
-    const [start, end] = [startOf.toMillis(), startOf.plus({ [`${w.unit}s`]: 1 }).toMillis()];
+    const [start, end] = [startOf.toMillis(), startOfNext(startOf, w.unit).toMillis()];
     position = { start, end, buckets: Object.freeze([start]), from: start, clearsAt: end };
     if (calendarPositions.size >= 1000) calendarPositions.clear();
     calendarPositions.set(key, position);
   }
   return position;
+}
+
+export type CalendarUnit = 'day' | 'week' | 'month' | 'quarter';
+
+/**
+ * The start of the unit after the one that `start` begins. Not `start + 1 unit`: where DST
+ * begins at midnight (Africa/Cairo, Asia/Beirut, America/Havana, America/Santiago) that day
+ * starts at 01:00, and one day later is 01:00 the next day, an hour past its midnight.
+ */
+export function startOfNext<T extends DateTime>(start: T, unit: CalendarUnit): T {
+  return start.plus({ [`${unit}s`]: 1 }).startOf(unit);
 }
 
 /**
