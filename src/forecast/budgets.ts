@@ -33,7 +33,9 @@ export interface BudgetForecast {
  */
 export async function forecastBudgets(ledger: LedgerStore, rules: RuleSet, o: ForecastOptions): Promise<BudgetForecast[]> {
   const lookbackDays = o.lookbackDays ?? DEFAULT_LOOKBACK_DAYS;
-  const since = DateTime.fromMillis(o.now, { zone: o.timeZone }).startOf('day').minus({ days: lookbackDays }).startOf('day').toMillis();
+  // From the UTC hour that holds the first day's start: in a half-hour zone it straddles midnight and counts in that day.
+  const firstDay = DateTime.fromMillis(o.now, { zone: o.timeZone }).startOf('day').minus({ days: lookbackDays }).startOf('day').toMillis();
+  const since = Math.floor(firstDay / 3_600_000) * 3_600_000;
   const cache = new Map<string, Promise<AggregateRow[]>>();
   const hoursBy = (dim: Dimension | null) => {
     const by: Dimension[] = dim ? [dim, 'hour'] : ['hour'];

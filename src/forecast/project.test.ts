@@ -124,6 +124,22 @@ describe('projectBudget', () => {
     expect(f.projectedPicos).toBe(usd(10 + 9 * 24));
   });
 
+  it('in a half-hour zone, the UTC hour straddling today’s midnight is today’s, not also yesterday’s', () => {
+    // Kolkata (UTC+5:30), 00:16 on 2 November: $1.26 spent on 1 November at noon, $0.63 since midnight
+    // (00:00 and 00:15, in the 18:00 UTC hour that began at 23:30 on 1 November).
+    const tz = 'Asia/Kolkata';
+    const now = DateTime.fromISO('2026-11-02T00:16', { zone: tz }).toMillis();
+    const hourly = new Map([[Date.UTC(2026, 10, 1, 6), usd('1.26')], [Date.UTC(2026, 10, 1, 18), usd('0.63')]]);
+    const f = projectBudget(input({ window: parseWindow('day'), timeZone: tz, now, hourly, spentPicos: usd('0.63'), limitPicos: usd(1) }));
+    expect(f).toMatchObject({ method: 'flat', historyDays: 1, dailyRatePicos: usd('1.26') });
+    // 0.63 spent, plus 1424 of the day’s 1440 minutes at $1.26 a day.
+    expect(f.projectedPicos).toBe(usd('1.876'));
+    // An hour that straddles an earlier midnight counts in the day it ends in: 23:45 on 30 October is 31 October’s.
+    const earlier = new Map([...hourly, [Date.UTC(2026, 9, 30, 18), usd('2.5')]]);
+    const g = projectBudget(input({ window: parseWindow('day'), timeZone: tz, now, hourly: earlier, spentPicos: usd('0.63'), limitPicos: usd(1) }));
+    expect(g).toMatchObject({ historyDays: 2, dailyRatePicos: usd('1.88') });
+  });
+
   it('an increase that lapses: past it the limit is the one without the increase', () => {
     // $10 a day; $200 with a $50 increase until tomorrow noon, $150 after it.
     const lapse = NOW + DAY;

@@ -16,7 +16,10 @@ export interface ForecastInput {
   limitPicos: Picos;
   /** Spend already counted in the current window (as the budget counts it). */
   spentPicos: Picos;
-  /** Spend per UTC hour start (ms) over the history, up to now. Hours without spend may be absent. */
+  /**
+   * Spend per UTC hour start (ms) over the history, up to now, from the hour that holds the first
+   * day's start. Hours without spend may be absent.
+   */
   hourly: ReadonlyMap<number, Picos>;
   /** How far back the history goes, in days (hours before it are ignored). */
   lookbackDays: number;
@@ -138,13 +141,17 @@ function todaysRate(f: ForecastInput): Picos | undefined {
   return roundHalfUp(spent * BigInt(dayLength), BigInt(Math.max(f.now - start, MIN_TODAY_MS)));
 }
 
-/** Complete local days before today, from the first one with spend, with their spend. */
+/**
+ * Complete local days before today, from the first one with spend, with their spend. A UTC hour
+ * that straddles local midnight (a half- or quarter-hour zone) counts in the day it ends in: the
+ * one straddling today's midnight holds some of today's spend, which `spentPicos` already counts.
+ */
 function history(f: ForecastInput): Day[] {
   const today = DateTime.fromMillis(f.now, { zone: f.timeZone }).startOf('day');
   const first = today.minus({ days: f.lookbackDays }).startOf('day');
   const byDay = new Map<number, Picos>();
   for (const [hour, p] of f.hourly) {
-    const day = DateTime.fromMillis(hour, { zone: f.timeZone }).startOf('day');
+    const day = DateTime.fromMillis(hour + 3_600_000 - 1, { zone: f.timeZone }).startOf('day');
     if (day < first || day >= today) continue;
     byDay.set(day.toMillis(), (byDay.get(day.toMillis()) ?? 0n) + p);
   }
