@@ -154,6 +154,29 @@ describe('Claude Code transcripts', () => {
     expect(sums(rows).output).toBe(2 + 4 + 8 + 16);
   });
 
+  it('reads a timestamp without an offset as UTC whatever the machine’s zone, and skips one on a day that does not exist', () => {
+    const tz = process.env.TZ;
+    process.env.TZ = 'Asia/Kolkata';
+    try {
+      const logs = logDir({
+        [file]: [
+          line({ msg: 'msg_local', req: 'req_local', ts: '2026-11-01T23:30:00.000' }),
+          line({ msg: 'msg_feb30', req: 'req_feb30', ts: '2026-02-30T10:00:00.000Z' }),
+          line({ msg: 'msg_hour25', req: 'req_hour25', ts: '2026-11-01T25:00:00.000Z' }),
+          line({ msg: 'msg_offset', req: 'req_offset', ts: '2026-11-01T23:30:00.000+05:30' }),
+        ],
+      });
+      const { rows } = importer('claude-code', logs.dir).run();
+      expect(rows.map((r) => [r.upstreamRequestId, new Date(r.ts).toISOString()])).toEqual([
+        ['req_local', '2026-11-01T23:30:00.000Z'],
+        ['req_offset', '2026-11-01T18:00:00.000Z'],
+      ]);
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
+  });
+
   it('prices cache writes by TTL: the 1-hour part at 2x input, the rest at 1.25x', () => {
     const logs = logDir({ [file]: [line({ input: 100_000, write: 50_000, h1: 20_000, out: 0 })] });
     const [row] = importer('claude-code', logs.dir).run().rows;

@@ -1,3 +1,4 @@
+import { parseInstant } from '../../core/instant.js';
 import { tokens } from '../../core/usage.js';
 
 /**
@@ -33,7 +34,7 @@ function optionalId(v: unknown): string | null | false {
 
 /**
  * Reads a parsed transcript line. Returns undefined for lines that carry no billable
- * usage: no `message.usage`, no timestamp, an empty id, `<synthetic>` messages Claude
+ * usage: no `message.usage`, no timestamp (or one on a day that does not exist), an empty id, `<synthetic>` messages Claude
  * Code makes locally, or zero tokens. Agent "progress" lines that wrap the message as
  * `data.message` are unwrapped.
  */
@@ -46,8 +47,9 @@ export function claudeEntry(line: Json): ClaudeEntry | undefined {
   const usage = message.usage;
   if (typeof usage.input_tokens !== 'number' || typeof usage.output_tokens !== 'number') return undefined;
   const stamp = inner.timestamp ?? outer.timestamp;
-  const ts = typeof stamp === 'string' ? Date.parse(stamp) : NaN;
-  if (!Number.isFinite(ts)) return undefined;
+  // Not Date.parse: it reads a time without an offset in this machine's zone and rolls 30 February into March.
+  const ts = typeof stamp === 'string' ? parseInstant(stamp) : undefined;
+  if (ts === undefined) return undefined;
   const messageId = optionalId(message.id);
   const requestId = optionalId(inner.requestId ?? outer.requestId);
   const sessionId = optionalId(outer.sessionId ?? inner.sessionId);

@@ -47,6 +47,23 @@ describe('Codex CLI rollouts', () => {
     expect(totals(importer('codex', logs.dir).run().rows)).toMatchObject({ rows: 1, input: 500 });
   });
 
+  it('reads a timestamp without an offset as UTC whatever the machine’s zone, and skips one on a day that does not exist', () => {
+    const tz = process.env.TZ;
+    process.env.TZ = 'Asia/Kolkata';
+    try {
+      const at = (timestamp: string, input: number) => ({ ...count(1, { last_token_usage: usage(input, 0, 10) }), timestamp });
+      const logs = logDir({ [file]: [meta(), context('gpt-5'), at('2026-11-01T23:30:00.000', 100), at('2026-02-30T10:00:00.000Z', 200), at('2026-11-01T23:30:00.000-03:00', 300)] });
+      const { rows } = importer('codex', logs.dir).run();
+      expect(rows.map((r) => [r.inputTokens, new Date(r.ts).toISOString()])).toEqual([
+        [100, '2026-11-01T23:30:00.000Z'],
+        [300, '2026-11-02T02:30:00.000Z'],
+      ]);
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
+  });
+
   it('leaves an event a forked session copied with the session that made it', () => {
     const own = [meta(), context('gpt-5'), count(1, { last_token_usage: usage(500, 0, 50) })];
     const fork = [meta({ id: 'sess-fork', forked_from_id: 'sess-1' }), ...own.slice(1), count(30, { last_token_usage: usage(700, 0, 70) })];

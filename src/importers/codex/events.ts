@@ -1,3 +1,4 @@
+import { parseInstant } from '../../core/instant.js';
 import { tokens } from '../../core/usage.js';
 
 /**
@@ -76,8 +77,9 @@ export function codexLine(line: Json, s: CodexFileState): CodexUsageEvent | unde
     return undefined;
   }
   if (line.type !== 'event_msg' || payload.type !== 'token_count' || !isObject(payload.info) || stamp === undefined) return undefined;
-  const ts = Date.parse(stamp);
-  if (!Number.isFinite(ts)) return undefined;
+  // Not Date.parse: it reads a time without an offset in this machine's zone and rolls 30 February into March.
+  const ts = parseInstant(stamp);
+  if (ts === undefined) return undefined;
   const total = tokensOf(payload.info.total_token_usage);
   const last = tokensOf(payload.info.last_token_usage);
   let delta: CodexTokens | null = last;
