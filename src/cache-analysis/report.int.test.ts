@@ -15,6 +15,10 @@ describe('the cache report window', () => {
       // From the ledger's first row (inside the window) to now: ten hours, not the minute between the rows.
       expect(r.windowMs).toBeGreaterThanOrEqual(before - first);
       expect(r.windowMs).toBeLessThan(before - first + 60_000);
+      // A row dated in the future (a clock ahead, an import) is past the end: not read.
+      await s.ledger.insert([sampleRow({ id: 'c3', ts: Date.now() + 365 * 86_400_000 })]);
+      const later = await runCacheReport(s.ledger, { since: Date.now() - 24 * 3_600_000, by: 'workflow', price: () => 0n });
+      expect(later.groups.reduce((n, g) => n + g.requests, 0)).toBe(2);
     } finally {
       await s.close();
     }

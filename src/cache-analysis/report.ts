@@ -23,7 +23,7 @@ export async function runCacheReport(
   const a = new CacheAnalyser({ ...q, until, measuredSince });
   const from = Math.max(q.since ?? measuredSince ?? 0, measuredSince ?? 0);
   const total = until - from;
-  for await (const batch of ledger.cacheRows({ since: q.since, until: q.until })) {
+  for await (const batch of ledger.cacheRows({ since: q.since, until })) {
     for (const row of batch) a.add(row);
     if (q.progress && batch.length > 0) q.progress(Math.min(total, batch[batch.length - 1]!.ts - from), total);
   }

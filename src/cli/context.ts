@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type Config, loadConfig } from '../config/index.js';
-import { parseTimeWindow } from '../reports/time.js';
+import { parseReportWindow, parseTimeWindow } from '../reports/time.js';
 import { type StorageSpec, openStorage as open } from '../storage/open.js';
 import type { Storage } from '../storage/ports.js';
 import { CommandError, UsageError, parsedInput } from './output.js';
@@ -62,6 +62,11 @@ export async function withStorage<T>(flags: StorageFlags, fn: (storage: Storage,
 
 export function parseWindow(flags: { since?: string; until?: string }): { since?: number; until?: number } {
   return parsedInput(() => parseTimeWindow(flags.since, flags.until));
+}
+
+/** The window of a report whose `--until` defaults to now. */
+export function parseWindowToNow(flags: { since?: string; until?: string }): { since?: number; until: number } {
+  return parsedInput(() => parseReportWindow(flags.since, flags.until));
 }
 
 export { describeStartupError } from './startup-error.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyTotals } from '../storage/ports.js';
 import { concentration, orderRows, ratio, sortByCost, topShareOf } from './report.js';
-import { parseTime, parseTimeWindow } from './time.js';
+import { parseReportWindow, parseTime, parseTimeWindow } from './time.js';
 
 const group = (key: string, cost: bigint) => ({ keys: [key], ...emptyTotals(), requests: 1, costPicos: cost });
 
@@ -37,6 +37,14 @@ describe('reports', () => {
     expect(parseTimeWindow('2026-11-01', '1d', now)).toEqual({ since: Date.UTC(2026, 10, 1), until: now - 86_400_000 });
     expect(() => parseTimeWindow('2026-11-10', '2026-11-01', now)).toThrow('until (2026-11-01) must be after since (2026-11-10)');
     expect(() => parseTimeWindow('1d', '1d', now)).toThrow(/must be after/);
+  });
+
+  it('ends a report’s window now when it has no until, and refuses one that would start after it', () => {
+    const now = Date.UTC(2026, 10, 22, 12);
+    expect(parseReportWindow('7d', undefined, now)).toEqual({ since: now - 7 * 86_400_000, until: now });
+    expect(parseReportWindow(null, null, now)).toEqual({ since: undefined, until: now });
+    expect(parseReportWindow('2026-11-01', '2027-01-01', now)).toEqual({ since: Date.UTC(2026, 10, 1), until: Date.UTC(2027, 0, 1) });
+    expect(() => parseReportWindow('2026-12-01', undefined, now)).toThrow('since (2026-12-01) must be before now, where the window ends when until is not given');
   });
 
   it('ranks a report\'s own groups as the store would, leaving out the groups without a value', () => {

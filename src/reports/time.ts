@@ -27,3 +27,14 @@ export function parseTimeWindow(since: string | null | undefined, until: string 
   if (w.since !== undefined && w.until !== undefined && w.until <= w.since) throw new RangeError(`until (${until}) must be after since (${since})`);
   return w;
 }
+
+/**
+ * A report's window: as parseTimeWindow, but without `until` it ends now, so a report of what was
+ * spent leaves out rows dated in the future (a clock ahead, an import), as budgets do.
+ */
+export function parseReportWindow(since: string | null | undefined, until: string | null | undefined, now: number = Date.now()): { since?: number; until: number } {
+  const w = parseTimeWindow(since, until, now);
+  if (w.until !== undefined) return { since: w.since, until: w.until };
+  if (w.since !== undefined && w.since >= now) throw new RangeError(`since (${since}) must be before now, where the window ends when until is not given`);
+  return { since: w.since, until: now };
+}

@@ -13,7 +13,7 @@ import { csvHeader, toCsvLine, toJsonLine } from '../reports/export.js';
 import { runReport } from '../reports/report.js';
 import { renderCsv, renderJson } from '../reports/render.js';
 import { renderRuleCsv, renderRuleJson, runRuleReport } from '../reports/rule-report.js';
-import { parseTimeWindow } from '../reports/time.js';
+import { parseReportWindow, parseTimeWindow } from '../reports/time.js';
 import { sameSecret } from '../ui/session.js';
 import type { Storage } from '../storage/ports.js';
 import { getExplain } from './admin-explain.js';
@@ -144,6 +144,11 @@ export function window(query: URLSearchParams): { since?: number; until?: number
   return parseTimeWindow(query.get('since'), query.get('until'));
 }
 
+/** A report's window: without `until` it ends now, as `tollgate report`'s does. */
+function reportWindow(query: URLSearchParams): { since?: number; until: number } {
+  return parseReportWindow(query.get('since'), query.get('until'));
+}
+
 async function getReport(deps: AdminDeps, res: ServerResponse, query: URLSearchParams): Promise<void> {
   const by = (query.get('by') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   if (by.includes('rule')) return getRuleReport(deps, res, query, by);
@@ -151,7 +156,7 @@ async function getReport(deps: AdminDeps, res: ServerResponse, query: URLSearchP
   if (bad) throw new RangeError(`cannot group by "${bad}"`);
   await deps.flush();
   const format = queryFormat(query, ['json', 'csv']);
-  const report = await runReport(deps.storage.ledger, { ...window(query), by: by.filter(isDimension) });
+  const report = await runReport(deps.storage.ledger, { ...reportWindow(query), by: by.filter(isDimension) });
   if (format === 'csv') {
     const text = renderCsv(report);
     res.writeHead(200, { 'content-type': 'text/csv', 'content-length': Buffer.byteLength(text) });
@@ -167,7 +172,7 @@ async function getRuleReport(deps: AdminDeps, res: ServerResponse, query: URLSea
   if (by.length > 1) throw new RangeError('by=rule cannot be combined with other dimensions');
   const csv = queryFormat(query, ['json', 'csv']) === 'csv';
   await deps.flush();
-  const report = await runRuleReport(deps.storage.ledger, window(query));
+  const report = await runRuleReport(deps.storage.ledger, reportWindow(query));
   const text = csv ? renderRuleCsv(report) : renderRuleJson(report);
   res.writeHead(200, { 'content-type': csv ? 'text/csv' : 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);

@@ -21,7 +21,7 @@ export function exportCommand(program: Command, io: Io): void {
       .description('Stream ledger rows as JSON lines or CSV, or a FOCUS 1.2 dataset (CSV, or Parquet with -o FILE.parquet)')
       .option('--format <format>', 'jsonl, csv or focus', 'jsonl')
       .option('--since <time>', 'start: 30m, 24h, 7d, a date or an ISO timestamp')
-      .option('--until <time>', 'end (exclusive)')
+      .option('--until <time>', 'end (exclusive); default: none, every row from --since on')
       .option('-o, --output <file>', 'write to a file instead of stdout'),
   ).action((flags: ExportFlags) =>
     withStorage(flags, async (storage, config) => {

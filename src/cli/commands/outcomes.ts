@@ -3,7 +3,7 @@ import { isDimension } from '../../core/ledger-row.js';
 import { outcomeView, parseOutcome } from '../../outcomes/outcome.js';
 import { outcomeReport } from '../../outcomes/report.js';
 import { renderOutcomeCsv, renderOutcomeJson, renderOutcomeTable } from '../../outcomes/render.js';
-import { type StorageFlags, addStorageFlags, parseWindow, withStorage } from '../context.js';
+import { type StorageFlags, addStorageFlags, parseWindow, parseWindowToNow, withStorage } from '../context.js';
 import { type Io, UsageError } from '../output.js';
 import { renderTable } from '../table.js';
 
@@ -80,7 +80,7 @@ export function outcomesCommand(program: Command, io: Io): void {
     withStorage(flags, async (storage) => {
       if (!isDimension(flags.by) || flags.by === 'day' || flags.by === 'hour') throw new UsageError(`--by: cannot group outcomes by "${flags.by}" (use user, team, project, session, key, client, model or tag:NAME)`);
       if (!['table', 'json', 'csv'].includes(flags.format)) throw new UsageError('--format must be table, json or csv');
-      const report = await outcomeReport(storage.ledger, storage.outcomes, { ...parseWindow(flags), by: flags.by, kind: flags.kind });
+      const report = await outcomeReport(storage.ledger, storage.outcomes, { ...parseWindowToNow(flags), by: flags.by, kind: flags.kind });
       io.out(flags.format === 'json' ? renderOutcomeJson(report) : flags.format === 'csv' ? renderOutcomeCsv(report) : renderOutcomeTable(report));
     }, { read: true }),
   );

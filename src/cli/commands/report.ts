@@ -3,7 +3,7 @@ import { type Dimension, isDimension } from '../../core/ledger-row.js';
 import { runReport } from '../../reports/report.js';
 import { renderCsv, renderJson, renderTable } from '../../reports/render.js';
 import { renderRuleCsv, renderRuleJson, renderRuleTable, runRuleReport } from '../../reports/rule-report.js';
-import { type StorageFlags, addStorageFlags, parseWindow, withStorage } from '../context.js';
+import { type StorageFlags, addStorageFlags, parseWindowToNow, withStorage } from '../context.js';
 import { type Io, UsageError } from '../output.js';
 
 interface ReportFlags extends StorageFlags {
@@ -28,13 +28,13 @@ export function reportCommand(program: Command, io: Io): void {
       if (!['table', 'json', 'csv'].includes(flags.format)) throw new UsageError('report: --format must be table, json or csv');
       if (by.includes('rule')) {
         if (by.length > 1) throw new UsageError('report: --by rule cannot be combined with other dimensions');
-        const r = await runRuleReport(storage.ledger, parseWindow(flags));
+        const r = await runRuleReport(storage.ledger, parseWindowToNow(flags));
         io.out(flags.format === 'json' ? renderRuleJson(r) : flags.format === 'csv' ? renderRuleCsv(r) : renderRuleTable(r));
         return;
       }
       const bad = by.find((b) => !isDimension(b));
       if (bad) throw new UsageError(`report: cannot group by "${bad}" (use user, team, project, model, provider, client, session, day, hour, api, key, pool, tag:NAME or rule)`);
-      const report = await runReport(storage.ledger, { ...parseWindow(flags), by: by as Dimension[] });
+      const report = await runReport(storage.ledger, { ...parseWindowToNow(flags), by: by as Dimension[] });
       io.out(flags.format === 'json' ? renderJson(report) : flags.format === 'csv' ? renderCsv(report) : renderTable(report));
     }, { read: true }),
   );
