@@ -169,8 +169,9 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
   function connect(req: IncomingMessage, socket: Duplex, head: Buffer, x: Dialing, a: Attempt): void {
     const { facts } = x;
     const { conn, target } = a;
-    if (socket.destroyed) {
+    if (clientLeft(socket)) {
       target.report({ kind: 'abandoned' });
+      socket.destroy();
       return failed(facts, 0, 'client_aborted', 'client_disconnected');
     }
     // The key goes upstream in the Authorization header (the configured one, or the client's own), never in a subprotocol.
@@ -179,17 +180,25 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
     const up = new WebSocket(a.url, protocols, { headers: a.headers, perMessageDeflate: false, maxPayload: 0, handshakeTimeout: 30_000, ...(agent ? { agent } : {}) });
     // The handshake ends one way only (opened, refused, failed); what the socket does after is the session's (session.ts).
     let settled = false;
+    const detach = () => {
+      socket.off('close', gone);
+      socket.off('end', gone);
+    };
+    // A client that closes or half-closes (FIN) before the upstream opens is gone: the upstream socket goes too.
     const gone = () => {
       settled = true;
+      detach();
       target.report({ kind: 'abandoned' });
       up.terminate();
+      socket.destroy();
       failed(facts, 0, 'client_aborted', 'client_disconnected');
     };
     socket.once('close', gone);
+    socket.once('end', gone);
     const settle = () => {
       const first = !settled;
       settled = true;
-      socket.off('close', gone);
+      detach();
       return first;
     };
     up.on('upgrade', (res) => {
@@ -236,12 +245,18 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
       failed(facts, e.status, e.outcome, e.code);
     });
     up.once('open', () => {
-      if (!settle() || socket.destroyed) return void up.terminate();
+      if (settled) return void up.terminate();
+      if (clientLeft(socket)) return gone();
+      let taken = false;
       wss.handleUpgrade(req, socket, head, (client) => {
+        taken = true;
+        settle();
         const s = x.open(a, client, up);
         sessions.add(s);
         if (closing) s.drain();
       });
+      // ws drops a socket it will not take without calling back (it does so synchronously).
+      if (!taken) gone();
     });
   }
 
@@ -262,6 +277,11 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
       for (const s of [...sessions]) s.close();
     },
   };
+}
+
+/** A client socket closed or half-closed (its FIN read): ws would drop it at the upgrade. */
+function clientLeft(socket: Duplex): boolean {
+  return socket.destroyed || !socket.readable || !socket.writable;
 }
 
 function protocolsOf(req: IncomingMessage): string[] {
