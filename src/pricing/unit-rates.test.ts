@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { PICOS_PER_USD } from '../core/money.js';
 import { createPricer } from './index.js';
-import { rateBook } from './unit-rates.js';
+import type { PriceQuery } from './pricer.js';
+import { RATE_BOOK_CAP, rateBook } from './unit-rates.js';
 
 const AT = Date.UTC(2026, 10, 20);
+const USD = PICOS_PER_USD;
 const usd = (dollars: number) => BigInt(Math.round(dollars * 1e6)) * 1_000_000n;
 
 describe('rateBook', () => {
@@ -17,5 +20,31 @@ describe('rateBook', () => {
     const rates = rateBook(createPricer({ discounts: { anthropic: '0.05' } }), { anthropic: 'anthropic' });
     expect(rates('anthropic', 'claude-sonnet-4-5', AT)).toMatchObject({ input: usd(2.85), output: usd(14.25) });
     expect(rates('anthropic', 'claude-nonexistent-9', AT)).toBeUndefined();
+  });
+});
+
+describe('rateBook’s memory', () => {
+  it('keeps at most RATE_BOOK_CAP rates, dropping the oldest, and still answers each right', () => {
+    const asked: string[] = [];
+    // $1 per token of any class, $2 for model m0’s.
+    const price = (q: PriceQuery) => {
+      asked.push(q.model);
+      const u = q.usage;
+      const tokens = BigInt(u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens + u.outputTokens);
+      return { costPicos: tokens * (q.model === 'm0' ? 2n : 1n) * USD };
+    };
+    const rates = rateBook(price, {});
+    const n = RATE_BOOK_CAP + 50;
+    for (let i = 0; i < n; i++) expect(rates('openai', `m${i}`, AT)?.input).toBe((i === 0 ? 2n : 1n) * USD * 1_000_000n);
+    // Another day is another rate: a fixed set of models grows the book day by day.
+    rates('openai', `m${n - 1}`, AT + 86_400_000);
+    asked.length = 0;
+    // The newest RATE_BOOK_CAP are remembered: none is priced again…
+    for (let i = n + 1 - RATE_BOOK_CAP; i < n; i++) rates('openai', `m${i}`, AT);
+    rates('openai', `m${n - 1}`, AT + 86_400_000);
+    expect(asked).toEqual([]);
+    // …and the oldest were dropped: asked again, they are priced again, with the same answer.
+    expect(rates('openai', 'm0', AT)?.output).toBe(2n * USD * 1_000_000n);
+    expect(new Set(asked)).toEqual(new Set(['m0']));
   });
 });

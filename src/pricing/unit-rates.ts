@@ -20,6 +20,11 @@ export type RateBook = (provider: string, model: string, at: number) => TokenRat
  */
 const SAMPLE = 100_000;
 const PER_MILLION = 10n;
+/**
+ * Rates remembered, one per (provider, model, UTC day): past it the oldest go. Without a cap a
+ * gateway kept one a day for every model it ever saw, made-up names included.
+ */
+export const RATE_BOOK_CAP = 10_000;
 
 /**
  * Reads rates off the pricer by pricing a sample of each class, so overrides, discounts and
@@ -39,6 +44,7 @@ export function rateBook(price: (q: PriceQuery) => Pick<PriceAnswer, 'costPicos'
       const c = [cost({ inputTokens: SAMPLE }), cost({ inputTokens: SAMPLE, cacheReadTokens: SAMPLE }), cost({ inputTokens: SAMPLE, cacheWriteTokens: SAMPLE }), cost({ outputTokens: SAMPLE })];
       const perMillion = (x: Picos | null) => (x! - base!) * PER_MILLION;
       r = base === null || c.some((x) => x === null) ? null : { input: perMillion(c[0]!), cacheRead: perMillion(c[1]!), cacheWrite: perMillion(c[2]!), output: perMillion(c[3]!) };
+      if (memo.size >= RATE_BOOK_CAP) memo.delete(memo.keys().next().value!);
       memo.set(id, r);
     }
     return r ?? undefined;
