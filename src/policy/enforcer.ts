@@ -9,7 +9,7 @@ import type { PriceFn } from '../metering/build-row.js';
 import { type CounterInit, type Counters, CountersUnavailable, type ReserveOutcome, type Settlement } from './counters/port.js';
 import { LateReleases } from './late-releases.js';
 import { CounterInitializer } from './counter-init.js';
-import { type Estimate, type PriceContext, affordableOutputTokens, estimatePricer, estimateTokens } from './estimate.js';
+import { type Estimate, type PriceContext, affordableOutputTokens, estimatePricer, estimateTokens, unpricedWarnings } from './estimate.js';
 import { decideModel, refuseBatchModel } from './model-rules.js';
 import { type BudgetCounter, type Planned, applicableBudgets, applicableRateLimits, downgradeUnderPressure, planReservation, retryAfterMs } from './plan.js';
 import { budgetExceeded, countersDown, modelNotAllowed, rateLimited } from './refusal.js';
@@ -52,7 +52,7 @@ export class Enforcer {
   private readonly levels = new Map<string, { level: Picos; limit: Picos; marker: string }>();
   private readonly init: CounterInitializer;
   private readonly late: LateReleases;
-  /** Prices an estimate; an unpriced model counts as free, with one warning per provider and model. */
+  /** Prices an estimate; an unpriced model counts as free, with one warning per provider and model (a few an hour). */
   private readonly costOf: (e: Pick<Estimate, 'inputTokens' | 'outputTokens'>, pc: PriceContext) => Picos;
   /** `fallbackHolds`: extra reservations for fallback attempts; `fallbackRefused`: fallback attempts a budget or rate limit refused. */
   readonly stats = { admitted: 0, refused: 0, failOpen: 0, failClosed: 0, settleErrors: 0, fallbackHolds: 0, fallbackRefused: 0 };
@@ -63,9 +63,7 @@ export class Enforcer {
     this.watch = new ThresholdWatch(d.events);
     this.init = new CounterInitializer(d.fromLedger, d.counters);
     this.late = new LateReleases((items) => d.counters.settle(items, this.now()), d.log);
-    this.costOf = estimatePricer((provider, model) =>
-      d.log.warn("model has no price: budgets cannot bound its spend (add a pricing override, or set the provider's catalog)", { provider, model }),
-    );
+    this.costOf = estimatePricer(unpricedWarnings(d.log), this.now);
   }
 
   /** Admits the request at once (counted as admitted) when there are no rules, and says so: the gateway then skips `admit`. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { usd } from '../core/money.js';
 import { createPricer } from '../pricing/index.js';
 import type { PriceFn } from '../metering/build-row.js';
-import { affordableOutputTokens, estimateCost, estimatePricer, estimateTokens } from './estimate.js';
+import { UNPRICED_REMEMBERED, UNPRICED_TOLD_PER_HOUR, affordableOutputTokens, estimateCost, estimatePricer, estimateTokens } from './estimate.js';
 
 const pricer = createPricer({ overrides: [{ model: 'acme-*', input: '3', cacheRead: '0.3', cacheWrite: '3.75', cacheWrite1h: '6', output: '15' }] });
 const price: PriceFn = (q) => {
@@ -32,14 +32,50 @@ describe('reservation estimates', () => {
 });
 
 describe('estimatePricer', () => {
+  const at = new Date('2026-11-22T00:00:00Z');
+  const ctxOf = (model: string) => ({ price: pricer, provider: 'acme', catalogProvider: undefined, model, at });
+  /** An estimate pricer on a clock the test moves, and what it told. */
+  const teller = () => {
+    const t = { now: 0, told: [] as string[], others: [] as number[] };
+    const cost = estimatePricer({ model: (provider, model) => void t.told.push(`${provider}/${model}`), others: (n) => void t.others.push(n) }, () => t.now);
+    return { t, ask: (model: string) => cost({ inputTokens: 100, outputTokens: 10 }, ctxOf(model)) };
+  };
+
   it('prices as estimateCost does, and counts an unpriced model as free, telling it once per provider and model', () => {
-    const told: string[] = [];
-    const cost = estimatePricer((provider, model) => void told.push(`${provider}/${model}`));
-    const ctx = (model: string) => ({ price: pricer, provider: 'acme', catalogProvider: undefined, model, at: new Date('2026-11-22T00:00:00Z') });
-    expect(cost({ inputTokens: 100, outputTokens: 10 }, ctx('acme-1'))).toBe(estimateCost({ inputTokens: 100, outputTokens: 10 }, ctx('acme-1')));
-    expect(cost({ inputTokens: 100, outputTokens: 10 }, ctx('mystery'))).toBe(0n);
-    expect(cost({ inputTokens: 5, outputTokens: 1 }, ctx('mystery'))).toBe(0n);
-    expect(told).toEqual(['acme/mystery']);
+    const { t, ask } = teller();
+    expect(ask('acme-1')).toBe(estimateCost({ inputTokens: 100, outputTokens: 10 }, ctxOf('acme-1')));
+    expect(ask('mystery')).toBe(0n);
+    expect(ask('mystery')).toBe(0n);
+    expect(t.told).toEqual(['acme/mystery']);
+  });
+
+  it('tells at most UNPRICED_TOLD_PER_HOUR models an hour by name, and the others as a count after the hour', () => {
+    const { t, ask } = teller();
+    for (let i = 0; i < UNPRICED_TOLD_PER_HOUR + 5; i++) expect(ask(`made-up-${i}`)).toBe(0n);
+    expect(t.told).toHaveLength(UNPRICED_TOLD_PER_HOUR);
+    expect(t.others).toEqual([]);
+    t.now += 3_600_000;
+    // The first unpriced estimate of the next hour, even of a model told already, brings the count.
+    ask('made-up-0');
+    expect(t.others).toEqual([5]);
+    ask('made-up-new');
+    expect(t.told.at(-1)).toBe('acme/made-up-new');
+    t.now += 3_600_000;
+    ask('made-up-0');
+    expect(t.others).toEqual([5]);
+  });
+
+  it('remembers at most UNPRICED_REMEMBERED models as told, forgetting the oldest', () => {
+    const { t, ask } = teller();
+    for (let i = 0; i < UNPRICED_REMEMBERED + 10; i++) ask(`made-up-${i}`);
+    t.now += 3_600_000;
+    t.told.length = 0;
+    // The newest are remembered: not told again…
+    for (let i = 10; i < UNPRICED_REMEMBERED + 10; i += 500) ask(`made-up-${i}`);
+    ask(`made-up-${UNPRICED_REMEMBERED + 9}`);
+    expect(t.told).toEqual([]);
+    // …the oldest were forgotten: told again, still counted as free.
+    expect(ask('made-up-0')).toBe(0n);
+    expect(t.told).toEqual(['acme/made-up-0']);
   });
 });
-

@@ -1,3 +1,4 @@
+import type { Logger } from '../core/logger.js';
 import type { Picos } from '../core/money.js';
 import { type Usage, zeroUsage } from '../core/usage.js';
 import type { PriceFn } from '../metering/build-row.js';
@@ -76,20 +77,55 @@ export function affordableOutputTokens(inputTokens: number, ceiling: number, roo
   return lo;
 }
 
+/** Distinct unpriced models remembered as told; past it the oldest go (and may be told again). */
+export const UNPRICED_REMEMBERED = 10_000;
+/** Unpriced models told one by one in an hour; the others that hour are told as a count. */
+export const UNPRICED_TOLD_PER_HOUR = 20;
+const HOUR_MS = 3_600_000;
+
+/** Where unpriced models are told: each by name, or those past the hour's share as a count. */
+export interface UnpricedTeller {
+  model(provider: string, model: string): void;
+  others(count: number): void;
+}
+
+/** Unpriced models told as warnings in the gateway's log. */
+export function unpricedWarnings(log: Logger): UnpricedTeller {
+  return {
+    model: (provider, model) => log.warn("model has no price: budgets cannot bound its spend (add a pricing override, or set the provider's catalog)", { provider, model }),
+    others: (count) => log.warn(`more models had no price in the past hour than the ${UNPRICED_TOLD_PER_HOUR} logged one by one: budgets cannot bound their spend`, { count }),
+  };
+}
+
 /**
  * `estimateCost` for admission: a model without a price counts as free (a budget cannot bound
- * it), and `unpriced` is told once per provider and model.
+ * it), and `tell` hears of it once per provider and model, for at most UNPRICED_TOLD_PER_HOUR
+ * models an hour; the count of the others comes with the first unpriced estimate after the hour.
+ * Any caller can name made-up models, so neither the memory nor the log may grow with them.
  */
-export function estimatePricer(unpriced: (provider: string, model: string) => void): (e: Pick<Estimate, 'inputTokens' | 'outputTokens'>, ctx: PriceContext) => Picos {
+export function estimatePricer(tell: UnpricedTeller, now: () => number = Date.now): (e: Pick<Estimate, 'inputTokens' | 'outputTokens'>, ctx: PriceContext) => Picos {
   const told = new Set<string>();
+  let hour = -Infinity;
+  let toldThisHour = 0;
+  let untold = 0;
   return (e, ctx) => {
     const cost = estimateCost(e, ctx);
     if (cost !== null) return cost;
-    const key = `${ctx.provider}/${ctx.model}`;
-    if (!told.has(key)) {
-      told.add(key);
-      unpriced(ctx.provider, ctx.model);
+    const t = now();
+    if (t - hour >= HOUR_MS) {
+      if (untold > 0) tell.others(untold);
+      hour = t;
+      toldThisHour = 0;
+      untold = 0;
     }
+    const key = `${ctx.provider}/${ctx.model}`;
+    if (told.has(key)) return 0n;
+    if (told.size >= UNPRICED_REMEMBERED) told.delete(told.values().next().value!);
+    told.add(key);
+    if (toldThisHour < UNPRICED_TOLD_PER_HOUR) {
+      toldThisHour++;
+      tell.model(ctx.provider, ctx.model);
+    } else untold++;
     return 0n;
   };
 }
