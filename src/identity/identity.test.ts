@@ -3,7 +3,7 @@ import { GatewayError } from '../core/errors.js';
 import type { KeyRecord, KeyStore } from '../storage/ports.js';
 import { detectClient, detectSession } from './client.js';
 import { identify } from './identify.js';
-import { KeyResolver } from './key-resolver.js';
+import { KeyResolver, UNKNOWN_KEYS } from './key-resolver.js';
 import { parseTags } from './tags.js';
 import { fingerprint, generateKey, hashKey } from './virtual-keys.js';
 
@@ -190,5 +190,35 @@ describe('identity', () => {
     expect(await r.resolve(k.key)).toMatchObject({ revokedAt: 1500, expiresAt: null });
     expect(store.lookups).toBe(5);
   });
-});
 
+  it('remembers made-up keys for one ttl and at most UNKNOWN_KEYS of them, and keeps no storage-down fallback for them', async () => {
+    let t = 0;
+    const k = generateKey();
+    const store = memoryKeys([{ id: 'key_1', hash: k.hash, prefix: 'tg_', user: 'alice', team: null, project: null, name: null, createdAt: 0, revokedAt: null, expiresAt: null }]);
+    const r = new KeyResolver(store, 1000, () => t);
+    await r.resolve(k.key);
+    const n = UNKNOWN_KEYS + 200;
+    const later = generateKey();
+    expect(await r.resolve(later.key)).toBeUndefined();
+    for (let i = 0; i < n; i++) expect(await r.resolve(`tg_made_up_${i}`)).toBeUndefined();
+    expect(r.held).toEqual({ known: 1, unknown: UNKNOWN_KEYS });
+    // Within the ttl the newest are answered from memory, the oldest were dropped and asked again.
+    const asked = store.lookups;
+    await r.resolve(`tg_made_up_${n - 1}`);
+    expect(store.lookups).toBe(asked);
+    expect(await r.resolve('tg_made_up_0')).toBeUndefined();
+    expect(store.lookups).toBe(asked + 1);
+    // Past the ttl, the next unknown key sweeps those whose time is up.
+    t = 1001;
+    await r.resolve('tg_made_up_late');
+    expect(r.held).toEqual({ known: 1, unknown: 1 });
+    // A key created elsewhere after it was refused here works once the ttl is over.
+    store.findByHash = (hash) => Promise.resolve(hash === later.hash ? { id: 'key_2', hash, prefix: 'tg_', user: 'bob', team: null, project: null, name: null, createdAt: 0, revokedAt: null, expiresAt: null } : undefined);
+    expect(await r.resolve(later.key)).toMatchObject({ id: 'key_2' });
+    // Storage down: a key it knows keeps its last state; a made-up one seen before is as unseen (503).
+    store.findByHash = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+    t = 5000;
+    expect(await r.resolve(k.key)).toMatchObject({ id: 'key_1' });
+    await expect(r.resolve('tg_made_up_late')).rejects.toMatchObject({ code: 'storage_unavailable' });
+  });
+});

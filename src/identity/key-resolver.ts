@@ -10,13 +10,21 @@ import { hashKey } from './virtual-keys.js';
  *
  * While storage is down (a lookup fails, or takes longer than `lookupTimeoutMs`), a key
  * this process has seen keeps its last known state, so traffic goes on (its rows wait in
- * the spool); a key never seen is refused with 503 `storage_unavailable`.
+ * the spool); a key never seen is refused with 503 `storage_unavailable`. A key storage does
+ * not know is remembered for `ttlMs` only, and at most UNKNOWN_KEYS of them: anyone can send
+ * made-up keys, and kept for good they grew memory by 170 bytes each.
  *
  * Concurrent lookups of one key share one storage query: with storage slow, a burst of
  * requests with an uncached key would otherwise take a connection each and drain the pool.
  */
+/** Unknown keys remembered at once (each for one ttl); past it the oldest go. */
+export const UNKNOWN_KEYS = 1000;
+
 export class KeyResolver {
-  private readonly cache = new Map<string, { record: KeyRecord | undefined; until: number }>();
+  /** Keys storage knows: their last known state, kept past the ttl as the storage-down fallback. */
+  private readonly cache = new Map<string, { record: KeyRecord; until: number }>();
+  /** Keys storage does not know, until when that answer holds, oldest first. */
+  private readonly unknown = new Map<string, number>();
   private readonly store: KeyStore;
   private readonly ttlMs: number;
   private readonly now: () => number;
@@ -37,6 +45,8 @@ export class KeyResolver {
     const hit = this.cache.get(key);
     const t = this.now();
     if (hit && hit.until > t) return hit.record;
+    const miss = this.unknown.get(key);
+    if (miss !== undefined && miss > t) return undefined;
     try {
       return await this.lookup(key, t);
     } catch (err) {
@@ -56,10 +66,7 @@ export class KeyResolver {
     const generation = this.generation;
     const p = within(this.store.findByHash(hashKey(key)), this.lookupTimeoutMs, `no answer from storage within ${this.lookupTimeoutMs} ms`)
       .then((record) => {
-        if (generation === this.generation) {
-          if (this.cache.size > 100_000) this.cache.clear();
-          this.cache.set(key, { record, until: t + this.ttlMs });
-        }
+        if (generation === this.generation) this.remember(key, record, t);
         return record;
       })
       .finally(() => {
@@ -69,10 +76,32 @@ export class KeyResolver {
     return p;
   }
 
+  private remember(key: string, record: KeyRecord | undefined, t: number): void {
+    this.unknown.delete(key);
+    if (record) {
+      if (this.cache.size > 100_000) this.cache.clear();
+      this.cache.set(key, { record, until: t + this.ttlMs });
+      return;
+    }
+    this.cache.delete(key);
+    // Oldest first: drop those past their time, then make room.
+    for (const [k, until] of this.unknown) {
+      if (until > t && this.unknown.size < UNKNOWN_KEYS) break;
+      this.unknown.delete(k);
+    }
+    this.unknown.set(key, t + this.ttlMs);
+  }
+
+  /** How many keys are held, known and unknown to storage (for tests). */
+  get held(): { known: number; unknown: number } {
+    return { known: this.cache.size, unknown: this.unknown.size };
+  }
+
   /** Forget everything (after a revoke through the admin API), lookups under way included. */
   invalidate(): void {
     this.generation++;
     this.cache.clear();
+    this.unknown.clear();
     this.inflight.clear();
   }
 }
