@@ -42,11 +42,16 @@ export function prefixKey(api: Api, json: unknown, minChars: number): string | u
 
 /**
  * Which deployment last served a session or prompt prefix: a bounded map whose entries
- * lapse after `ttlMs` without use (a provider's prompt cache lapses too).
+ * lapse after `ttlMs` without use (a provider's prompt cache lapses too). Each `set` also drops
+ * the stalest entries past the longest ttl it has been given: a map read only by the keys still
+ * in use otherwise held every lapsed session until 50,000 pushed them out.
  */
 export class AffinityMap {
+  /** In order of last `set`, stalest first. */
   private readonly entries = new Map<string, { deployment: string; at: number }>();
   private readonly max: number;
+  /** The longest ttl any route asked for: an entry older than it serves none. */
+  private longestTtlMs = 0;
 
   constructor(max = 50_000) {
     this.max = max;
@@ -62,15 +67,23 @@ export class AffinityMap {
     return e.deployment;
   }
 
-  set(key: string, deployment: string, now: number): void {
-    const e = this.entries.get(key);
-    if (e !== undefined) {
-      e.deployment = deployment;
-      e.at = now;
-      return;
+  set(key: string, deployment: string, now: number, ttlMs: number): void {
+    if (ttlMs > this.longestTtlMs) this.longestTtlMs = ttlMs;
+    this.entries.delete(key);
+    // A few at a time, so that no one request pays for a long idle spell's sweep.
+    let swept = 0;
+    for (const [k, e] of this.entries) {
+      if (now - e.at <= this.longestTtlMs || swept++ === SWEEP_PER_SET) break;
+      this.entries.delete(k);
     }
-    // Oldest first by insertion order: a full map drops the longest-held entry.
     if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(key, { deployment, at: now });
   }
+
+  get size(): number {
+    return this.entries.size;
+  }
 }
+
+/** Lapsed entries dropped at most per `set`: more than one, so they go faster than they come. */
+const SWEEP_PER_SET = 16;

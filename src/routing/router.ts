@@ -182,7 +182,7 @@ export class Router {
     }
     if (r.kind === 'ok') {
       this.publish(c.d.id, c.health.succeeded());
-      if (p.affinityKey !== undefined && p.route.affinity.enabled) this.affinity.set(p.affinityKey, c.d.id, now);
+      if (p.affinityKey !== undefined && p.route.affinity.enabled) this.affinity.set(p.affinityKey, c.d.id, now, p.route.affinity.ttlMs);
       return;
     }
     const asked = r.kind === 'failed' ? requestedWaitMs(r.headers, now) : undefined;
