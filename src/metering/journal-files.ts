@@ -1,5 +1,5 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { SetupError } from '../core/errors.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { decodeRow } from './row-codec.js';
@@ -10,9 +10,15 @@ const NEWLINE = 10;
 /**
  * The spool files this process opened. A file named with this process's pid but not opened by
  * it was left by an earlier process that had the same pid: a restarted container's gateway is
- * pid 1 every time.
+ * pid 1 every time. A file is forgotten once this process removes it (a gateway opens them for
+ * as long as it runs).
  */
 const openedHere = new Set<string>();
+
+/** How many journal files this process remembers having opened (for tests). */
+export function journalsOpenedHere(): number {
+  return openedHere.size;
+}
 
 /** The spool directory cannot be used: a setup problem, told in one line. */
 export class SpoolDirError extends SetupError {
@@ -125,12 +131,19 @@ export function writeAllSync(fd: number, text: string): number {
   return total;
 }
 
+/** Deletes a journal file, or throws as unlinkSync does. */
+export function unlinkJournal(path: string): void {
+  unlinkSync(path);
+  openedHere.delete(basename(path));
+}
+
 /** Deletes a journal file once its rows are in storage. */
 export function removeJournal(path: string): void {
   try {
-    unlinkSync(path);
-  } catch {
+    unlinkJournal(path);
+  } catch (err) {
     // Another replica recovering the same file removed it first.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') openedHere.delete(basename(path));
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { estimateInputTokens } from './estimate.js';
 import { LedgerWriter } from './ledger-writer.js';
 import { decodeRow, encodeRow } from './row-codec.js';
 import { Spool } from './spool.js';
-import { isZombie, recoverSpools } from './journal-files.js';
+import { isZombie, journalsOpenedHere, openJournalFile, recoverSpools, removeJournal } from './journal-files.js';
 
 function memoryLedger(failTimes = 0): Omit<LedgerStore, 'upsert'> & { rows: Map<string, LedgerRow>; calls: number; failTimes: number } {
   const store = {
@@ -82,6 +82,26 @@ describe('metering', () => {
     const ledger = memoryLedger();
     expect((await recoverSpools(dir, (r) => ledger.insert(r))).rows).toBe(0);
     spool.close();
+    expect(readdirSync(dir)).toHaveLength(1);
+  });
+
+  it('forgets the journal files it opened once they are removed, and still leaves alone the ones it keeps', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-spool-'));
+    const before = journalsOpenedHere();
+    for (let i = 0; i < 50; i++) new Spool(dir).close();
+    // Removed by another replica recovering it first: forgotten too.
+    const gone = openJournalFile(dir, 'spool');
+    closeSync(gone.fd);
+    unlinkSync(gone.path);
+    removeJournal(gone.path);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(journalsOpenedHere()).toBe(before);
+    // A file kept at close (its row not in storage) is still this process's: not replayed as a dead one's.
+    const kept = new Spool(dir);
+    kept.append(sampleRow({ id: 'kept' }));
+    kept.close();
+    expect(journalsOpenedHere()).toBe(before + 1);
+    expect((await recoverSpools(dir, () => Promise.resolve(1))).rows).toBe(0);
     expect(readdirSync(dir)).toHaveLength(1);
   });
 

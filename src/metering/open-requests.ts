@@ -1,10 +1,10 @@
-import { closeSync, fstatSync, ftruncateSync, futimesSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, futimesSync, statSync } from 'node:fs';
 import { makeDirs } from '../files/make-dirs.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { USAGE_KEYS, hasTokens, zeroUsage } from '../core/usage.js';
 import { type PriceFn, type RequestFacts, buildRow } from './build-row.js';
 import { encodeRow } from './row-codec.js';
-import { type InsertRows, type RecoverOptions, deadJournalFiles, openJournalFile, readJournal, removeJournal, replayRows, writeAllSync } from './journal-files.js';
+import { type InsertRows, type RecoverOptions, deadJournalFiles, openJournalFile, readJournal, removeJournal, replayRows, unlinkJournal, writeAllSync } from './journal-files.js';
 
 /** The `error_type` of a request its gateway was still serving when the process died (kill -9, out of memory). */
 export const GATEWAY_CRASHED = 'gateway_crashed';
@@ -162,7 +162,7 @@ export class OpenRequests {
     this.file = undefined;
     try {
       closeSync(fd);
-      if (this.onFile.size === 0) unlinkSync(path);
+      if (this.onFile.size === 0) unlinkJournal(path);
     } catch (err) {
       // Shutdown goes on: at worst the next start reads a file whose requests have their rows.
       this.onError(err);
@@ -192,7 +192,7 @@ export class OpenRequests {
       writeAllSync(next.fd, text);
     } catch (err) {
       closeSync(next.fd);
-      unlinkSync(next.path);
+      unlinkJournal(next.path);
       throw err;
     }
     const old = this.file;

@@ -1,8 +1,8 @@
-import { closeSync, existsSync, fstatSync, ftruncateSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, writeSync } from 'node:fs';
 import { makeDirs } from '../files/make-dirs.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { encodeRow } from './row-codec.js';
-import { SpoolDirError, openJournalFile, readLinesAt, removeJournal, writeAllSync } from './journal-files.js';
+import { SpoolDirError, openJournalFile, readLinesAt, removeJournal, unlinkJournal, writeAllSync } from './journal-files.js';
 
 const ROTATE_BYTES = 64 * 1024 * 1024;
 /**
@@ -171,7 +171,7 @@ export class Spool {
     this.flush();
     closeSync(this.fd);
     this.closed = true;
-    if (this.committed === this.appended && !this.retained && existsSync(this.path)) unlinkSync(this.path);
+    if (this.committed === this.appended && !this.retained && existsSync(this.path)) unlinkJournal(this.path);
   }
 
   /**
