@@ -13,6 +13,8 @@ describe('reports', () => {
     expect(parseTime('2026-11-01', now)).toBe(Date.UTC(2026, 10, 1));
     expect(parseTime('2026-11-01T10:00:00Z', now)).toBe(Date.UTC(2026, 10, 1, 10));
     expect(() => parseTime('yesterday', now)).toThrow(/span like 30m/);
+    // An admin API query with an unescaped + in its offset.
+    expect(() => parseTime('2026-10-31T18:30:00 05:30', now)).toThrow('in a URL, write the offset’s + as %2B (2026-10-31T18:30:00%2B05:30)'.replace('’', "'"));
     // Date.parse rolls these into March; a window must not move without a word.
     expect(() => parseTime('2026-02-31', now)).toThrow(/"2026-02-31" is not a time/);
     expect(() => parseTime('2026-02-29T10:00:00Z', now)).toThrow(/is not a time/);

@@ -15,7 +15,9 @@ export function parseTime(text: string, now: number = Date.now()): number {
   }
   const ms = parseInstant(t);
   if (ms !== undefined) return ms;
-  throw new RangeError(`"${text}" is not a time: use a span like 30m, 24h, 7d, 2w, a date like 2026-11-01, or an ISO timestamp (UTC unless it has an offset)`);
+  // A `+` of an offset sent unescaped in a URL's query arrives as a space.
+  const plus = /T\d\d:\d\d(:\d\d(\.\d+)?)? \d\d:?\d\d$/.test(t) ? `; in a URL, write the offset's + as %2B (${t.replace(' ', '%2B')})` : '';
+  throw new RangeError(`"${text}" is not a time: use a span like 30m, 24h, 7d, 2w, a date like 2026-11-01, or an ISO timestamp (UTC unless it has an offset)${plus}`);
 }
 
 /**
