@@ -1,6 +1,6 @@
 import { countText } from '../core/count-text.js';
-import { type Picos, displayUsd, signedUsd } from '../core/money.js';
-import type { Explanation } from '../explain/explain.js';
+import { type Picos, displayUsd } from '../core/money.js';
+import { type Explanation, explanationUsd } from '../explain/explain.js';
 import { cacheReadShare, ratio } from '../reports/report.js';
 import type { Totals } from '../storage/ports.js';
 import { paragraph, table } from './html-page.js';
@@ -27,10 +27,11 @@ export function measureCells(x: Totals, showAmounts: boolean, usd: (p: Picos) =>
   return [countText(x.requests), countText(x.inputTokens), countText(x.cacheReadTokens), countText(x.cacheWriteTokens), countText(x.outputTokens), ...(showAmounts ? [usd(x.costPicos) + (x.unpricedRequests ? '*' : '')] : []), percentText(cacheReadShare(x)), countText(x.errors)];
 }
 
-/** `explain`'s paragraph and its moving drivers; `money` strips amounts from text when they are hidden. */
+/** `explain`'s paragraph and its moving drivers, on the paragraph's scale; `money` strips amounts from text when they are hidden. */
 export function changeSection(e: Explanation, showAmounts: boolean, money: (text: string) => string = (t) => t): string {
   const moving = e.drivers.filter((d) => d.deltaPicos !== 0n);
+  const { signed } = explanationUsd(e);
   const head = ['driver', ...(showAmounts ? ['change'] : []), 'detail'];
-  const rows = moving.map((d) => [d.label, ...(showAmounts ? [signedUsd(d.deltaPicos)] : []), money(d.detail)]);
+  const rows = moving.map((d) => [d.label, ...(showAmounts ? [signed(d.deltaPicos)] : []), money(d.detail)]);
   return `<h2>What changed</h2>\n${paragraph(money(e.summary))}${rows.length ? `\n${table(head, rows, { numeric: new Set(showAmounts ? [1] : []) })}` : ''}`;
 }

@@ -61,6 +61,13 @@ describe('the dashboard page', () => {
     expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
   });
 
+  it('shows the drivers’ changes on the scale of the sentence above them when spend is under a dollar', () => {
+    const drivers = [{ id: 'new_subjects' as const, label: 'new users, workflows or clients', deltaPicos: 12_000_000_000n, detail: '3 requests' }];
+    const change = { ...overview().change, fromPicos: 0n, toPicos: 12_000_000_000n, drivers };
+    const html = renderOverview(overview({ change }), 'UTC');
+    expect(rowsOf(html, 'What changed')[1]).toEqual(['new users, workflows or clients', '+$0.012', '3 requests']);
+  });
+
   it('says where requests come from when the window has none', () => {
     const empty = overview();
     empty.total = emptyTotals();
