@@ -2,7 +2,7 @@ import { shellWord } from '../core/shell-word.js';
 import { countText } from '../core/count-text.js';
 import type { EvidenceView } from '../anomalies/evidence-view.js';
 import type { LedgerRow } from '../core/ledger-row.js';
-import { displayUsd, usdColumn } from '../core/money.js';
+import { type Picos, displayUsd, usdColumn } from '../core/money.js';
 import type { Totals } from '../storage/ports.js';
 import { displayTime, withoutAmounts } from './format.js';
 import { definitionList, escapeHtml, page, paragraph, table } from './html-page.js';
@@ -65,14 +65,15 @@ function trafficSection(v: EvidenceView, o: EvidencePageOptions): string {
 function requestsSection(v: EvidenceView, o: EvidencePageOptions): string {
   if (v.spec.requestIds.length === 0) return '';
   const head = ['time', 'request', 'user', 'session', 'model', 'status', 'outcome', 'input', 'cache read', 'output', 'tool calls', ...(o.showAmounts ? ['cost'] : [])];
-  const rows = v.requests.map((r) => requestCells(r, o));
+  const usd = usdColumn(v.requests.flatMap((r) => (r.costPicos === null ? [] : [r.costPicos])));
+  const rows = v.requests.map((r) => requestCells(r, o, usd));
   const numeric = new Set([7, 8, 9, 10, 11]);
   const missing = v.missing.length ? paragraph(`Not in this ledger (yet): ${v.missing.join(', ')}.`) : '';
   return `<h2>Example requests</h2>\n${rows.length ? table(head, rows, { numeric }) : ''}${missing}`;
 }
 
-function requestCells(r: LedgerRow, o: EvidencePageOptions): string[] {
-  const cost = r.costPicos === null ? 'unpriced' : displayUsd(r.costPicos);
+function requestCells(r: LedgerRow, o: EvidencePageOptions, usd: (p: Picos) => string): string[] {
+  const cost = r.costPicos === null ? 'unpriced' : usd(r.costPicos);
   return [displayTime(r.ts, o.timeZone), r.id, r.user ?? '', r.sessionId ?? '', r.model, String(r.status), r.outcome, countText(r.inputTokens), countText(r.cacheReadTokens), countText(r.outputTokens), countText(r.toolCalls), ...(o.showAmounts ? [cost] : [])];
 }
 

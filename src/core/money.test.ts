@@ -56,14 +56,14 @@ describe('usdColumn', () => {
     expect(values.map(show)).toEqual(['$0.0218', '$0.0067', '$0.0019', '$0.0579']);
     expect(show(0n)).toBe('$0.0000');
     expect(show(usd('-0.0067'))).toBe('-$0.0067');
-    expect(usdColumn([usd('0.000000004')])(usd('0.000000004'))).toBe('$0.000000');
+    expect(usdColumn([usd('0.000000004')])(usd('0.000000004'))).toBe('<$0.000001');
     expect(usdColumn([usd('0.5'), usd('0.25')])(usd('0.5'))).toBe('$0.50');
   });
 
-  it('shows amounts as displayUsd does once one reaches a dollar, or when all are zero', () => {
-    const show = usdColumn([usd('1234.5'), usd('0.0067')]);
-    expect(show(usd('1234.5'))).toBe('$1,234.50');
-    expect(show(usd('0.0042'))).toBe(displayUsd(usd('0.0042')));
+  it('puts a column in cents once one amount reaches a dollar, an amount under half a cent reading <$0.01, not $0.00 nor six decimals', () => {
+    const show = usdColumn([usd('0.000325'), usd('425'), usd('0.02'), 0n]);
+    expect([usd('0.000325'), usd('425'), usd('0.02'), 0n, usd('1234.5'), usd('0.005')].map(show)).toEqual(['<$0.01', '$425.00', '$0.02', '$0.00', '$1,234.50', '$0.01']);
+    expect(show(usd('-0.0042'))).toBe('-<$0.01');
     expect(usdColumn([0n, 0n])(0n)).toBe('$0.00');
   });
 });

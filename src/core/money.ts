@@ -110,10 +110,12 @@ export function displayUsd(p: Picos): string {
 }
 
 /**
- * A formatter for one column of amounts. While any amount reaches a dollar, each is shown as
- * `displayUsd` shows it; when all are under a dollar (a trial's first requests), every amount gets
- * the same decimals, enough for two significant digits of the smallest (at most six), so that
- * "$0.0067" and "$0.0019" sit together rather than "$0.01" beside "$0.00185".
+ * A formatter for one column of amounts (or any amounts said together: a budget's spent, limit and
+ * projection), all on one scale. When any reaches a dollar, the column is in cents ("$425.00" beside
+ * "$0.02"); when all are under a dollar (a trial's first requests), every amount gets the same
+ * decimals, enough for two significant digits of the smallest (at most six), so that "$0.0067" and
+ * "$0.0019" sit together rather than "$0.01" beside "$0.00185". An amount too small for the column's
+ * scale shows as under its last digit ("<$0.01"), never as a zero it is not.
  */
 export function usdColumn(values: Iterable<Picos>): (p: Picos) => string {
   let max = 0n;
@@ -123,14 +125,20 @@ export function usdColumn(values: Iterable<Picos>): (p: Picos) => string {
     if (a > max) max = a;
     if (a > 0n && (min === undefined || a < min)) min = a;
   }
-  if (min === undefined || max >= PICOS_PER_USD) return displayUsd;
+  if (min === undefined) return displayUsd;
   let decimals = 2;
-  while (decimals < 6 && min * 10n ** BigInt(decimals) < 10n * PICOS_PER_USD) decimals++;
-  return (p) => {
-    const text = formatUsd(p, decimals);
-    const [whole = '0', frac = ''] = text.replace('-', '').split('.');
-    return `${text.startsWith('-') ? '-' : ''}$${whole}.${frac.padEnd(decimals, '0')}`;
-  };
+  while (max < PICOS_PER_USD && decimals < 6 && min * 10n ** BigInt(decimals) < 10n * PICOS_PER_USD) decimals++;
+  return (p) => fixedUsd(p, decimals);
+}
+
+/** Dollars at exactly `decimals` places, thousands grouped; a nonzero amount that rounds to zero reads "<$0.01" (at two). */
+function fixedUsd(p: Picos, decimals: number): string {
+  const sign = p < 0n ? '-' : '';
+  const abs = p < 0n ? -p : p;
+  const text = formatUsd(abs, decimals);
+  if (text === '0' && abs > 0n) return `${sign}<$0.${'1'.padStart(decimals, '0')}`;
+  const [whole = '0', frac = ''] = text.split('.');
+  return `${sign}$${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${frac.padEnd(decimals, '0')}`;
 }
 
 /** A change in dollars for people, always signed: "+$12.30", "-$0.40"; `show` formats the amount (a column's `usdColumn`). */

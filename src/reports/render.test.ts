@@ -21,7 +21,7 @@ describe('report table', () => {
     const rows = [row(['big'], usd('1234.5')), row(['tiny'], usd('0.0042')), row(['free'], 0n, 1)];
     const text = renderTable(report(['model'], rows, { ...emptyTotals(), requests: 3, costPicos: usd('1234.5042'), unpricedRequests: 1 }));
     expect(text).toMatch(/\nbig +1 .* \$1,234\.50 /);
-    expect(text).toMatch(/\ntiny +1 .* \$0\.0042 /);
+    expect(text).toMatch(/\ntiny +1 .* <\$0\.01 /);
     expect(text).toMatch(/\nfree +1 .* \$0\.00\* /);
     expect(text).toMatch(/\nTOTAL +3 .* \$1,234\.50\* /);
   });

@@ -114,5 +114,8 @@ describe('the dashboard page', () => {
     expect(rows[1]).toEqual(['Platform', 'team:platform', 'month', '$90.00', '$100.00', '90%', '$91.00', '2026-12-05 14:00 Europe/Berlin']);
     expect(rows[2]![7]).toBe('used up');
     expect(rows[3]![7]).toBe('no history yet');
+    const tiny: Forecast = { ...forecast(0n, 425n, 'on_track', null), spentPicos: 325_000_000n, projectedPicos: 20_000_000_000n };
+    const scaled = rowsOf(renderOverview(overview({ forecasts: [{ budget: budget('b4', 'team:web'), forecast: tiny }] }), 'UTC'), 'Budgets');
+    expect(scaled[1]!.slice(3, 7)).toEqual(['&#60;$0.01', '$425.00', '0%', '$0.02']);
   });
 });

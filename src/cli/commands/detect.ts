@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { raisedJson } from '../../anomalies/render.js';
 import { type Raised, replay } from '../../anomalies/replay.js';
 import { DETECTORS, type DetectorId } from '../../anomalies/types.js';
-import { displayUsd } from '../../core/money.js';
+import { usdColumn } from '../../core/money.js';
 import { type StorageFlags, addStorageFlags, parseWindow, withStorage } from '../context.js';
 import { type Io, UsageError } from '../output.js';
 import { progressBar } from '../progress.js';
@@ -67,7 +67,8 @@ function parseStep(text: string): number {
 function table(raised: readonly Raised[], since: number, until: number): string {
   const span = `${new Date(since).toISOString()} to ${new Date(until).toISOString()}`;
   if (raised.length === 0) return `Nothing would have been raised from ${span}.\n`;
-  const rows = raised.map(({ at, detection: d }) => [new Date(at).toISOString().slice(0, 16).replace('T', ' '), d.detector, d.severity, d.subject, displayUsd(d.excessPicos), d.message]);
+  const usd = usdColumn(raised.map((r) => r.detection.excessPicos));
+  const rows = raised.map(({ at, detection: d }) => [new Date(at).toISOString().slice(0, 16).replace('T', ' '), d.detector, d.severity, d.subject, usd(d.excessPicos), d.message]);
   const head = `${raised.length} ${raised.length === 1 ? 'anomaly' : 'anomalies'} would have been raised from ${span}:\n\n`;
   return head + renderTable(['raised (UTC)', 'detector', 'severity', 'subject', 'excess', 'message'], rows, [4]);
 }

@@ -11,4 +11,13 @@ describe('renderForecast', () => {
     expect(text).toContain('308.2%');
     expect(text).not.toContain('308.1%');
   });
+
+  it('keeps spent, limit, rate and projection in cents once one reaches a dollar, a tiny nonzero amount reading <$0.01', () => {
+    const budget = toBudget(parseRule(budgetInput, { id: 'fc-month', scope: 'team:fc', window: 'month', limit_usd: 425 }), 'budget', 'config', 0);
+    const forecast = { method: 'flat', historyDays: 10, dailyRatePicos: usd('0.0006'), windowStart: 0, windowEnd: 1, spentPicos: usd('0.000325'), limitPicos: usd('425'), projectedPicos: usd('0.02'), runOutAt: null, status: 'on_track' } as const;
+    const idle = { ...forecast, dailyRatePicos: 0n, spentPicos: 0n, projectedPicos: 0n };
+    const text = renderForecast([{ budget, forecast }, { budget: { ...budget, id: 'fc-idle' }, forecast: idle }], 'UTC');
+    expect(text).toMatch(/fc-month +team:fc +month +<\$0\.01 +\$425\.00 +<\$0\.01 +\$0\.02 /);
+    expect(text).toMatch(/fc-idle +team:fc +month +\$0\.00 +\$425\.00 +\$0\.00 +\$0\.00 /);
+  });
 });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/index.js';
 import { type BudgetForecast, DEFAULT_LOOKBACK_DAYS, forecastBudgets, forecastView, projectedPercent } from '../../forecast/budgets.js';
-import { displayUsd } from '../../core/money.js';
+import { usdColumn } from '../../core/money.js';
 import type { RuleSet } from '../../policy/rules.js';
 import { formatScope } from '../../policy/scope.js';
 import { formatWindow } from '../../policy/window.js';
@@ -56,14 +56,15 @@ export function renderForecast(list: BudgetForecast[], tz: string): string {
   if (list.length === 0) return 'No budgets or pools to forecast. Create one with `tollgate budgets set`.\n';
   const when = (ms: number | null) => (ms === null ? '-' : new Date(ms).toLocaleString('sv-SE', { timeZone: tz }).slice(0, 16));
   const status = { exhausted: 'spent', will_run_out: 'runs out', on_track: 'on track', no_history: 'no history' } as const;
+  const usd = usdColumn(list.flatMap(({ forecast: f }) => [f.spentPicos, f.limitPicos, f.dailyRatePicos, f.projectedPicos]));
   const rows = list.map(({ budget: b, forecast: f }) => [
     b.id,
     formatScope(b.scope),
     formatWindow(b.window),
-    displayUsd(f.spentPicos),
-    displayUsd(f.limitPicos),
-    displayUsd(f.dailyRatePicos),
-    displayUsd(f.projectedPicos),
+    usd(f.spentPicos),
+    usd(f.limitPicos),
+    usd(f.dailyRatePicos),
+    usd(f.projectedPicos),
     f.limitPicos > 0n ? `${projectedPercent(f)!.toFixed(1)}%` : '-',
     when(f.runOutAt),
     status[f.status],

@@ -49,6 +49,16 @@ describe('tollgate status', () => {
     expect(out).toContain('PROJECTED: spend when the window ends');
   });
 
+  it('keeps a budget’s amounts on one scale: cents once one reaches a dollar, a tiny nonzero amount reading <$0.01', () => {
+    const out = renderStatus({
+      ...base,
+      budgets: [budget({ spent_usd: '0.000325', limit_usd: '425', remaining_usd: '424.999675', forecast: { status: 'on_track', method: 'flat', daily_rate_usd: '0.0006', projected_usd: '0.02', projected_percent: 0, runs_out_at: null } })],
+    });
+    expect(out).toMatch(/user:alice +month +<\$0\.01 +\$425\.00 +\$425\.00 +50% +\$0\.02 \(0%\) /);
+    const small = renderStatus({ ...base, budgets: [budget({ spent_usd: '0.0463', limit_usd: '0.05', remaining_usd: '0.0037' })] });
+    expect(small).toMatch(/user:alice +month +\$0\.0463 +\$0\.0500 +\$0\.0037 /);
+  });
+
   it('shows only shares of the limit when amounts are hidden, and copes with a gateway without forecasts', () => {
     const hidden = renderStatus({
       ...base,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DateTime } from 'luxon';
-import { displayUsd, usd } from '../../core/money.js';
+import { type Picos, usd, usdColumn } from '../../core/money.js';
 import type { IncreaseJson } from '../../server/policy-views.js';
 import { callAdmin, defaultUrl } from '../admin-client.js';
 import { loadCliConfig } from '../context.js';
@@ -71,21 +71,23 @@ export function renderStatus(me: MeJson): string {
   else {
     const mark = (b: MeJson['budgets'][number]) => `${b.scope}${b.applies === 'conditional' ? ' *' : ''}`;
     const hidden = me.show_amounts === false;
+    const dollars = amounts(me.budgets.flatMap((b) => [b.spent_usd, b.limit_usd, b.remaining_usd, b.forecast?.projected_usd]));
     const runsOut = (f: ForecastJson | null | undefined) => (!f ? '-' : f.runs_out_at ? when(f.runs_out_at) : f.status === 'will_run_out' ? 'at this rate' : '-');
     const rows = me.budgets.map((b) =>
       hidden
-        ? [mark(b), b.window, `${b.used_percent}%`, projected(b.forecast, false), runsOut(b.forecast), when(b.resets_at)]
-        : [mark(b), b.window, dollars(b.spent_usd), dollars(b.limit_usd), dollars(b.remaining_usd), `${b.used_percent}%`, projected(b.forecast, true), runsOut(b.forecast), when(b.resets_at)],
+        ? [mark(b), b.window, `${b.used_percent}%`, projected(b.forecast, undefined), runsOut(b.forecast), when(b.resets_at)]
+        : [mark(b), b.window, dollars(b.spent_usd), dollars(b.limit_usd), dollars(b.remaining_usd), `${b.used_percent}%`, projected(b.forecast, dollars), runsOut(b.forecast), when(b.resets_at)],
     );
     const head = hidden ? ['SCOPE', 'WINDOW', 'USED', 'PROJECTED', 'RUNS OUT', 'RESETS'] : ['SCOPE', 'WINDOW', 'SPENT', 'LIMIT', 'REMAINING', 'USED', 'PROJECTED', 'RUNS OUT', 'RESETS'];
     out += renderTable(head, rows, hidden ? [2, 3] : [2, 3, 4, 5, 6]);
     if (me.budgets.some((b) => b.applies === 'conditional')) out += '* applies only to some requests (a model or provider budget)\n';
     if (me.budgets.some((b) => b.forecast)) out += 'PROJECTED: spend when the window ends at the recent daily rate (rolling windows: one span ahead); RUNS OUT: when it reaches the limit.\n';
   }
+  const increaseUsd = amounts(me.increases.map((i) => i.amount_usd));
   const pending = me.increases.filter((i) => i.status === 'pending');
   const approved = me.increases.filter((i) => i.status === 'approved');
-  if (approved.length) out += `\nApproved increases:\n${approved.map((i) => `  ${i.id}  ${i.scope}${i.budget_id ? ` (${i.budget_id})` : ''}  ${i.amount_usd ? `+${dollars(i.amount_usd)}` : ''}  until ${i.expires_at ? when(i.expires_at) : '-'}\n`).join('')}`;
-  if (pending.length) out += `\nPending increases:\n${pending.map((i) => `  ${i.id}  ${i.scope}${i.budget_id ? ` (${i.budget_id})` : ''}  ${i.amount_usd ? `+${dollars(i.amount_usd)}` : ''}  for ${i.hours} h  "${i.reason}"\n`).join('')}`;
+  if (approved.length) out += `\nApproved increases:\n${approved.map((i) => `  ${i.id}  ${i.scope}${i.budget_id ? ` (${i.budget_id})` : ''}  ${i.amount_usd ? `+${increaseUsd(i.amount_usd)}` : ''}  until ${i.expires_at ? when(i.expires_at) : '-'}\n`).join('')}`;
+  if (pending.length) out += `\nPending increases:\n${pending.map((i) => `  ${i.id}  ${i.scope}${i.budget_id ? ` (${i.budget_id})` : ''}  ${i.amount_usd ? `+${increaseUsd(i.amount_usd)}` : ''}  for ${i.hours} h  "${i.reason}"\n`).join('')}`;
   if (me.rate_limits.length) {
     out += `\nRate limits:\n`;
     for (const r of me.rate_limits) {
@@ -97,15 +99,16 @@ export function renderStatus(me: MeJson): string {
   return out;
 }
 
-/** Projected spend at the end of the window, with its share of the limit. */
-function projected(f: ForecastJson | null | undefined, amounts: boolean): string {
+/** Projected spend at the end of the window, with its share of the limit; `dollars` formats amounts, unset when they are hidden. */
+function projected(f: ForecastJson | null | undefined, dollars: ((text: string | undefined) => string) | undefined): string {
   if (!f || f.status === 'no_history') return '-';
   const percent = f.projected_percent === null ? '' : `${Math.round(f.projected_percent)}%`;
-  if (!amounts || f.projected_usd === undefined) return percent || '-';
+  if (!dollars || f.projected_usd === undefined) return percent || '-';
   return percent ? `${dollars(f.projected_usd)} (${percent})` : dollars(f.projected_usd);
 }
 
-/** Dollars for people (see displayUsd); the JSON keeps the exact amounts. */
-function dollars(text: string | undefined): string {
-  return text === undefined ? '-' : displayUsd(usd(text));
+/** Dollars for people, all of `texts` on one scale (see usdColumn); the JSON keeps the exact amounts. */
+function amounts(texts: (string | undefined)[]): (text: string | undefined) => string {
+  const show = usdColumn(texts.flatMap((t): Picos[] => (t === undefined ? [] : [usd(t)])));
+  return (text) => (text === undefined ? '-' : show(usd(text)));
 }
