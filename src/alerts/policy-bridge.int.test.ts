@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../core/logger.js';
+import { usd } from '../core/money.js';
+import type { Caller } from '../policy/admission.js';
+import { budgetInput, parseRule, toBudget } from '../policy/rule-input.js';
 import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
 import { AlertBridge } from './policy-bridge.js';
 import { MemorySink } from './webhook.js';
@@ -33,6 +36,34 @@ describe('policy alerts from several replicas', () => {
       await settle();
       expect(sinks.flatMap((s) => s.events).map((e) => e.type).sort()).toEqual(['counters.fail_closed', 'counters.fail_open', 'counters.fail_open']);
       expect((await storage.policy.listAudit({})).map((a) => a.action).sort()).toEqual(['policy.fail_closed', 'policy.fail_open', 'policy.fail_open']);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('audits a budget alert by its budget, window start and limit in USD, while claiming it by the same key as before', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-bridge-'));
+    dirs.push(dir);
+    const storage = openSqlite(join(dir, 'ledger.db'));
+    try {
+      const now = Date.UTC(2026, 11, 6, 12);
+      const sink = new MemorySink();
+      const bridge = new AlertBridge(storage, sink, undefined, quiet, () => now);
+      const b = toBudget(parseRule(budgetInput, { scope: 'user:carol', window: 'day', limit_usd: '0.01' }), 'budget', 'config', 0);
+      const windowStart = Date.UTC(2026, 11, 6);
+      const caller: Caller = { user: 'carol', keyId: 'key_1', team: null, project: null, tags: {} };
+      for (let i = 0; i < 2; i++) bridge.refused(b, `req_${i}`, caller, 0n, usd('0.01'), windowStart, windowStart + 86_400_000, usd('200'));
+      bridge.threshold(b, 80, usd('0.008'), usd('0.01'), windowStart, windowStart + 86_400_000);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(sink.events.map((e) => e.type)).toEqual(['budget.refused', 'budget.threshold']);
+      const audit = (await storage.policy.listAudit({})).map((a) => [a.action, a.subject, a.details]);
+      expect(audit.sort()).toEqual([
+        ['budget.refused', 'budget:user:carol:day', { window_start: '2026-12-06T00:00:00.000Z', limit_usd: '0.01', oversized: true }],
+        ['budget.threshold', 'budget:user:carol:day', { window_start: '2026-12-06T00:00:00.000Z', limit_usd: '0.01', percent: 80 }],
+      ]);
+      // The once-only claims are the keys they always were.
+      expect(await storage.policy.claimAlert(`refused:budget:user:carol:day:${windowStart}:10000000000:oversized`, now)).toBe(false);
+      expect(await storage.policy.claimAlert(`threshold:budget:user:carol:day:${windowStart}:10000000000:80`, now)).toBe(false);
     } finally {
       await storage.close();
     }

@@ -3,10 +3,11 @@ import { formatUsd } from '../core/money.js';
 import { newRequestId } from '../core/ids.js';
 import type { DriftReport } from '../policy/drift-watch.js';
 import type { IncreaseEvents } from '../policy/increases.js';
-import type { Increase } from '../policy/rules.js';
+import { type Increase, ruleSubject } from '../policy/rules.js';
 import type { PolicyEvents } from '../policy/threshold-watch.js';
 import type { Storage } from '../storage/ports.js';
 import { type AlertEvent, type AlertSink, type BudgetAlert, budgetFields } from './events.js';
+import { iso } from './format.js';
 import { increaseAlerts } from './increase-alerts.js';
 import type { SignedLinks } from './signed-link.js';
 import { signSpendLink, spendSpec } from './spend-link.js';
@@ -41,7 +42,7 @@ export class AlertBridge implements PolicyEvents, IncreaseEvents {
   }
 
   threshold: PolicyEvents['threshold'] = (b, percent, level, limit, windowStart, windowEnd) => {
-    this.once(`threshold:${b.id}:${windowStart}:${limit}:${percent}`, this.withSpendLink({ type: 'budget.threshold' as const, ...budgetFields(b), percent, spentPicos: level, limitPicos: limit, windowStart, resetsAt: windowEnd }));
+    this.once(`threshold:${b.id}:${windowStart}:${limit}:${percent}`, ruleSubject(b.kind, b.id), { window_start: iso(windowStart), limit_usd: formatUsd(limit), percent }, this.withSpendLink({ type: 'budget.threshold' as const, ...budgetFields(b), percent, spentPicos: level, limitPicos: limit, windowStart, resetsAt: windowEnd }));
   };
 
   refused: PolicyEvents['refused'] = (b, requestId, caller, level, limit, windowStart, windowEnd, need) => {
@@ -49,7 +50,8 @@ export class AlertBridge implements PolicyEvents, IncreaseEvents {
     // A request larger than the whole limit says nothing about the budget being spent: claimed apart, so it
     // does not use up the alert for when the budget really is.
     const oversized = need > limit;
-    this.once(`refused:${b.id}:${windowStart}:${limit}${oversized ? ':oversized' : ''}`, this.withSpendLink({ type: 'budget.refused' as const, ...budgetFields(b), requestId, user: caller.user, keyId: caller.keyId, spentPicos: level, limitPicos: limit, windowStart, resetsAt: windowEnd, requestPicos: need }));
+    const details = { window_start: iso(windowStart), limit_usd: formatUsd(limit), ...(oversized && { oversized: true }) };
+    this.once(`refused:${b.id}:${windowStart}:${limit}${oversized ? ':oversized' : ''}`, ruleSubject(b.kind, b.id), details, this.withSpendLink({ type: 'budget.refused' as const, ...budgetFields(b), requestId, user: caller.user, keyId: caller.keyId, spentPicos: level, limitPicos: limit, windowStart, resetsAt: windowEnd, requestPicos: need }));
   };
 
   /** A budget alert with the signed page of where its spend went, when signed links are on. */
@@ -96,12 +98,13 @@ export class AlertBridge implements PolicyEvents, IncreaseEvents {
     this.increases.expired(i);
   }
 
-  private once(claim: string, event: AlertEvent): void {
+  /** Sends `event` unless `claim` was taken already; the audit entry names the budget (`subject`) and says which window and limit in `details`, not the claim's raw milliseconds and picodollars. */
+  private once(claim: string, subject: string, details: Record<string, unknown>, event: AlertEvent): void {
     this.storage.policy
       .claimAlert(claim, this.now())
       .then((first) => {
         if (!first) return;
-        this.audit('tollgate', event.type, claim, {});
+        this.audit('tollgate', event.type, subject, details);
         this.send(event);
       })
       .catch((err: unknown) => this.log.warn('could not record an alert', { claim, err: String(err) }));

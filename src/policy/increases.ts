@@ -1,4 +1,5 @@
 import { newRequestId } from '../core/ids.js';
+import { formatUsd } from '../core/money.js';
 import type { PolicyStore } from '../storage/ports.js';
 import type { Increase } from './rules.js';
 import { formatScope } from './scope.js';
@@ -37,7 +38,7 @@ export class IncreaseService {
     const at = this.now();
     const inc: Increase = { id: `inc_${newRequestId(at).replace(/-/g, '')}`, ...r, reason: r.reason.trim(), status: 'pending', createdAt: at, decidedAt: null, decidedBy: null, note: null, expiresAt: null };
     await this.store.createIncrease(inc);
-    await this.audit(r.requestedBy, 'increase.request', inc, { amount_picos: String(r.amountPicos), hours: r.hours, reason: inc.reason });
+    await this.audit(r.requestedBy, 'increase.request', inc, { amount_usd: formatUsd(r.amountPicos), hours: r.hours, reason: inc.reason });
     this.events.requested(inc);
     return inc;
   }

@@ -127,3 +127,8 @@ export function effectiveLimit(b: Budget, increases: readonly Increase[], now: n
 export function increaseApplies(inc: Pick<Increase, 'scope' | 'budgetId'>, b: Budget): boolean {
   return inc.budgetId ? inc.budgetId === b.id : inc.scope.kind === b.scope.kind && inc.scope.value === b.scope.value;
 }
+
+/** A rule as an audit entry's subject: `budget:cfg-alice`; a derived id names its kind already (`budget:team:a:month`), so it is kept as it is. */
+export function ruleSubject(kind: string, id: string): string {
+  return id.startsWith(`${kind}:`) ? id : `${kind}:${id}`;
+}

@@ -56,5 +56,23 @@ export type IncreaseJson = ReturnType<typeof increaseView>;
 export const increaseView = increaseJson;
 
 export function auditView(e: AuditEntry) {
-  return { id: e.id, ts: iso(e.ts), actor: e.actor, action: e.action, subject: e.subject, details: e.details };
+  return { id: e.id, ts: iso(e.ts), actor: e.actor, action: e.action, ...readable(e.subject, e.details, e.action) };
+}
+
+const OLD_ALERT_SUBJECT: Record<string, RegExp> = { 'budget.threshold': /^threshold:(.+):(\d+):(\d+):(\d+)$/, 'budget.refused': /^refused:(.+):(\d+):(\d+)(?::(oversized))?$/ };
+
+/**
+ * Entries written before money in the audit log was decimal USD, shown as new ones are:
+ * `amount_picos` as `amount_usd`, and a budget alert's claim key (`refused:<id>:<window start
+ * ms>:<limit picos>`) as its budget with the window start and limit in the details.
+ */
+function readable(subject: string, details: Record<string, unknown>, action: string): { subject: string; details: Record<string, unknown> } {
+  const m = OLD_ALERT_SUBJECT[action]?.exec(subject);
+  const converted = Object.fromEntries(
+    Object.entries(details).map(([k, v]) => (k.endsWith('_picos') && (typeof v === 'string' || typeof v === 'number') && /^-?\d+$/.test(String(v)) ? [`${k.slice(0, -'_picos'.length)}_usd`, formatUsd(BigInt(v))] : [k, v])),
+  );
+  if (!m || Object.keys(details).length > 0) return { subject, details: converted };
+  const [, id, start, limit, last] = m;
+  const extra = action === 'budget.threshold' ? { percent: Number(last) } : last === 'oversized' ? { oversized: true } : {};
+  return { subject: id!, details: { window_start: iso(Number(start)), limit_usd: formatUsd(BigInt(limit!)), ...extra } };
 }

@@ -1,5 +1,5 @@
 import { newRequestId } from '../core/ids.js';
-import type { Budget, ModelPolicy, RateLimit } from '../policy/rules.js';
+import { type Budget, type ModelPolicy, type RateLimit, ruleSubject } from '../policy/rules.js';
 import type { PolicyStore } from '../storage/ports.js';
 import { budgetView, modelPolicyView, rateLimitView } from './policy-views.js';
 
@@ -85,7 +85,7 @@ export async function setRule<T extends Rule>(c: ChangeContext, t: RuleTable<T>,
   const existing = (await t.list(c.store)).find((r) => r.id === rule.id);
   const saved = existing ? { ...rule, createdAt: existing.createdAt } : rule;
   await t.put(c.store, saved);
-  await audit(c, `${t.action}.set`, subjectOf(t.action, rule.id), { rule: t.view(saved), replaced: existing !== undefined });
+  await audit(c, `${t.action}.set`, ruleSubject(t.action, rule.id), { rule: t.view(saved), replaced: existing !== undefined });
   return { rule: saved, created: existing === undefined };
 }
 
@@ -97,13 +97,8 @@ export async function deleteRule<T extends Rule>(c: ChangeContext, t: RuleTable<
     throw new NotFound(`no ${t.noun} ${id}${other ? ` (${id} is a ${t.other!.noun})` : ''}`);
   }
   await t.remove(c.store, id);
-  await audit(c, `${t.action}.delete`, subjectOf(t.action, id), { rule: t.view(existing) });
+  await audit(c, `${t.action}.delete`, ruleSubject(t.action, id), { rule: t.view(existing) });
   return existing;
-}
-
-/** `budget:cfg-alice`; a derived id names its kind already (`budget:team:a:month`), so it is kept as it is. */
-function subjectOf(kind: string, id: string): string {
-  return id.startsWith(`${kind}:`) ? id : `${kind}:${id}`;
 }
 
 export function audit(c: ChangeContext, action: string, subject: string, details: Record<string, unknown>): Promise<void> {

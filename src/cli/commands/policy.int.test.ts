@@ -131,10 +131,37 @@ describe('tollgate budgets request, increases, approve, deny', () => {
     expect(await cli('budgets', 'approve', inc.id)).toMatchObject({ code: 1, err: `tollgate: increase ${inc.id} is already approved\n` });
     expect(await cli('budgets', 'deny', inc.id)).toMatchObject({ code: 1 });
     expect((await cli('budgets', 'increases', '--status', 'pending')).out).toBe('No pending increase requests.\n');
-    const audit = JSON.parse((await cli('budgets', 'audit', '--json')).out).map((e: { actor: string; action: string }) => [e.actor, e.action]);
+    const entries = JSON.parse((await cli('budgets', 'audit', '--json')).out);
+    const audit = entries.map((e: { actor: string; action: string }) => [e.actor, e.action]);
     expect(audit.reverse().slice(1)).toEqual([
       ['alice', 'increase.request'],
       ['bob', 'increase.approve'],
+    ]);
+    // Money in the audit log is decimal USD, as everywhere in the API, as stored and as shown.
+    expect(entries.find((e: { action: string }) => e.action === 'increase.request').details).toEqual({ amount_usd: '25', hours: 24, reason: 'release week' });
+    const storage = openSqlite(db);
+    try {
+      expect((await storage.policy.listAudit()).find((e) => e.action === 'increase.request')!.details).toEqual({ amount_usd: '25', hours: 24, reason: 'release week' });
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('shows audit entries written before money there was decimal USD as new ones are', async () => {
+    const storage = openSqlite(db);
+    try {
+      const at = Date.UTC(2026, 11, 6, 12);
+      await storage.policy.appendAudit({ id: 'aud_1', ts: at, actor: 'carol', action: 'increase.request', subject: 'increase:inc_1 team:platform', details: { amount_picos: '200000000000000', hours: 72, reason: 'x' } });
+      await storage.policy.appendAudit({ id: 'aud_2', ts: at + 1, actor: 'tollgate', action: 'budget.refused', subject: 'refused:budget:user:carol:day:1796515200000:10000000000:oversized', details: {} });
+      await storage.policy.appendAudit({ id: 'aud_3', ts: at + 2, actor: 'tollgate', action: 'budget.threshold', subject: 'threshold:cfg-7:1796515200000:425000000000000:80', details: {} });
+    } finally {
+      await storage.close();
+    }
+    const entries = JSON.parse((await cli('budgets', 'audit', '--since', '2026-12-01', '--json')).out).map((e: { subject: string; details: unknown }) => [e.subject, e.details]);
+    expect(entries.reverse()).toEqual([
+      ['increase:inc_1 team:platform', { amount_usd: '200', hours: 72, reason: 'x' }],
+      ['budget:user:carol:day', { window_start: '2026-12-06T00:00:00.000Z', limit_usd: '0.01', oversized: true }],
+      ['cfg-7', { window_start: '2026-12-06T00:00:00.000Z', limit_usd: '425', percent: 80 }],
     ]);
   });
 
