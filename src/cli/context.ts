@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { dbFlagProblem } from '../config/config.js';
 import { type Config, loadConfig } from '../config/index.js';
 import { parseReportWindow, parseTimeWindow } from '../reports/time.js';
 import { type StorageSpec, openStorage as open } from '../storage/open.js';
@@ -13,7 +14,7 @@ export interface StorageFlags {
 }
 
 export function addStorageFlags(cmd: Command): Command {
-  return cmd.option('--config <file>', 'YAML config file (default: none, the built-in defaults)').option('--db <path>', 'SQLite file (default ./.tollgate/tollgate.db)');
+  return cmd.option('--config <file>', 'YAML config file (default: none, the built-in defaults)').option('--db <path|url>', 'SQLite file or postgres:// URL (default ./.tollgate/tollgate.db)');
 }
 
 export function loadCliConfig(flags: StorageFlags & { host?: string; port?: string }): Config {
@@ -25,7 +26,8 @@ export function loadCliConfig(flags: StorageFlags & { host?: string; port?: stri
   }
   // An empty host makes Node listen on every interface: `--host "$HOST"` with HOST unset must not expose the gateway.
   if (flags.host !== undefined && flags.host.trim() === '') throw new UsageError('--host must not be empty (127.0.0.1 for this machine only, 0.0.0.0 for every interface)');
-  if (flags.db !== undefined && flags.db.trim() === '') throw new UsageError('--db must not be empty');
+  const dbProblem = flags.db === undefined ? undefined : dbFlagProblem(flags.db);
+  if (dbProblem) throw new UsageError(`--db ${dbProblem}`);
   return loadConfig({ file: flags.config, env: process.env, overrides: { host: flags.host, port, db: flags.db } });
 }
 

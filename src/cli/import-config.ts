@@ -1,4 +1,5 @@
-import { type Config, storageConfig } from '../config/config.js';
+import { type Config, dbFlagProblem, storageConfig } from '../config/config.js';
+import { UsageError } from './output.js';
 
 /** The settings `tollgate import` reads from the config. */
 export type ImportConfig = Pick<Config, 'storage' | 'pricing' | 'import'>;
@@ -9,5 +10,7 @@ export type ImportConfig = Pick<Config, 'storage' | 'pricing' | 'import'>;
  */
 export async function importConfig(flags: { config?: string | undefined; db?: string | undefined }): Promise<ImportConfig> {
   if (flags.config) return (await import('./context.js')).loadCliConfig(flags);
+  const dbProblem = flags.db === undefined ? undefined : dbFlagProblem(flags.db);
+  if (dbProblem) throw new UsageError(`--db ${dbProblem}`);
   return { storage: storageConfig(undefined, flags.db), pricing: { discounts: {}, overrides: [], fastMode: [] }, import: { user: undefined, team: undefined } };
 }

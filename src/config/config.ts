@@ -140,15 +140,31 @@ export interface StorageSection {
   writer?: 'inline' | 'thread' | undefined;
 }
 
+const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
+const POSTGRES_URL = /^postgres(?:ql)?:\/\//i;
+
 /**
- * Where the ledger lives: `db` (the --db flag) wins over the file, then the file's section,
- * then the default SQLite file. Here rather than in load.ts so that a command that needs
- * only this (an import without --config) does not load the YAML parser and the schema.
+ * What is wrong with a --db value, if anything: it is a SQLite file path or a postgres:// URL.
+ * Any other URL would otherwise be taken for a path (a folder named `mysql:`), and the ledger
+ * written there would look like a migration that worked.
+ */
+export function dbFlagProblem(db: string): string | undefined {
+  if (db.trim() === '') return 'must not be empty';
+  const scheme = URL_SCHEME.exec(db)?.[1];
+  if (scheme === undefined || POSTGRES_URL.test(db)) return undefined;
+  return `"${scheme}://…" is not a ledger Tollgate can use: give a SQLite file path or a postgres:// (postgresql://) URL`;
+}
+
+/**
+ * Where the ledger lives: `db` (the --db flag: a SQLite path, or a postgres:// URL) wins over the
+ * file, then the file's section, then the default SQLite file. Here rather than in load.ts so that
+ * a command that needs only this (an import without --config) does not load the YAML parser and the schema.
  */
 export function storageConfig(f: StorageSection | undefined, db: string | undefined): Config['storage'] {
-  const sqlite = db ?? (f?.postgres ? undefined : (f?.sqlite ?? DEFAULTS.sqlite));
+  const postgres = db !== undefined && POSTGRES_URL.test(db) ? db : db === undefined ? f?.postgres : undefined;
+  const sqlite = postgres !== undefined ? undefined : (db ?? f?.sqlite ?? DEFAULTS.sqlite);
   const writer = f?.writer === 'thread' && sqlite !== ':memory:' ? 'thread' : 'inline';
   return sqlite !== undefined
     ? { kind: 'sqlite', path: sqlite === ':memory:' ? sqlite : resolve(sqlite), spoolDir: resolve(f?.spool_dir ?? (sqlite === ':memory:' ? '.tollgate/spool' : join(dirname(resolve(sqlite)), 'spool'))), writer }
-    : { kind: 'postgres', url: f!.postgres!, spoolDir: resolve(f?.spool_dir ?? '.tollgate/spool'), writer };
+    : { kind: 'postgres', url: postgres!, spoolDir: resolve(f?.spool_dir ?? '.tollgate/spool'), writer };
 }

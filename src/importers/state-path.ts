@@ -20,7 +20,8 @@ export function statePathFor(f: TargetFlags, env: NodeJS.ProcessEnv, cwd: string
   if (f.state) return resolve(cwd, f.state);
   const key = JSON.stringify({
     config: f.config ? resolve(cwd, f.config) : null,
-    db: f.db ? resolve(cwd, f.db) : null,
+    // A postgres:// URL is the same database from any folder; a file path is resolved against this one.
+    db: f.db ? (/^[a-z][a-z0-9+.-]*:\/\//i.test(f.db) ? f.db : resolve(cwd, f.db)) : null,
     push: f.push ?? null,
     cwd: f.config || f.db || f.push ? null : cwd,
   });

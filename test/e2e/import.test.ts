@@ -1,10 +1,14 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
 import { findProvider } from '@pydantic/genai-prices';
 import { generateCorpus } from '../../src/importers/testing/corpus.js';
 import { SNAPSHOT_FILE, installedCatalogVersion, takeSnapshot } from '../../src/pricing/snapshot.js';
+import { toJsonLine } from '../../src/reports/export.js';
+import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
+import { sampleRow } from '../../src/storage/testing/rows.js';
 import { tollgate } from './cli.js';
 
 describe('tollgate import (built CLI)', () => {
@@ -41,5 +45,43 @@ describe('tollgate import (built CLI)', () => {
   it('prices from the catalog snapshot the build wrote from the installed catalog', () => {
     const built = JSON.parse(readFileSync(join(process.cwd(), 'dist', 'pricing', SNAPSHOT_FILE), 'utf8')) as unknown;
     expect(built).toEqual(takeSnapshot((id) => findProvider({ providerId: id }), (url) => findProvider({ providerApiUrl: url }), installedCatalogVersion()));
+  });
+});
+
+describe('--db with a Postgres URL (built CLI)', () => {
+  const schema = `tg_e2e_db_url_${process.pid}_${Date.now() % 100000}`;
+  afterAll(() => dropSchemas([schema]));
+
+  it('writes to and reads from Postgres, not a SQLite file named after the URL; another URL is refused naming the flag', async () => {
+    const c = new pg.Client({ connectionString: TEST_PG_URL });
+    await c.connect();
+    await c.query(`CREATE SCHEMA ${schema}`);
+    await c.end();
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-e2e-db-url-'));
+    const file = join(dir, 'rows.jsonl');
+    writeFileSync(file, [1, 2, 3].map((i) => toJsonLine(sampleRow({ id: `pg-${i}` }))).join(''));
+    const url = `${TEST_PG_URL.replace(/^postgres:/, 'postgresql:')}?options=-c%20search_path%3D${schema}`;
+    const env = { TOLLGATE_STATE_DIR: join(dir, 'state') };
+    const loaded = await tollgate(['import', '--format', 'ledger', file, '--db', url, '--json'], { cwd: dir, env });
+    expect(loaded.code, loaded.stderr).toBe(0);
+    expect(JSON.parse(loaded.stdout)).toEqual({ read: 3, written: 3, skipped: 0 });
+    expect(existsSync(join(dir, 'postgresql:'))).toBe(false);
+    const check = new pg.Client({ connectionString: TEST_PG_URL });
+    await check.connect();
+    try {
+      expect((await check.query(`SELECT id FROM ${schema}.requests ORDER BY id`)).rows.map((r: { id: string }) => r.id)).toEqual(['pg-1', 'pg-2', 'pg-3']);
+    } finally {
+      await check.end();
+    }
+    const report = await tollgate(['report', '--db', url, '--since', '2000-01-01', '--format', 'json'], { cwd: dir });
+    expect(report.code, report.stderr).toBe(0);
+    expect(JSON.parse(report.stdout).total.requests).toBe(3);
+    const exported = await tollgate(['export', '--db', url, '--since', '2000-01-01'], { cwd: dir });
+    expect(exported.stdout.trim().split('\n')).toHaveLength(3);
+    for (const args of [['import', '--format', 'ledger', file], ['report', '--since', '7d']]) {
+      const refused = await tollgate([...args, '--db', 'mysql://root@127.0.0.1/x'], { cwd: dir, env });
+      expect(refused).toMatchObject({ code: 2, stderr: 'tollgate: --db "mysql://…" is not a ledger Tollgate can use: give a SQLite file path or a postgres:// (postgresql://) URL\n' });
+    }
+    expect(existsSync(join(dir, 'mysql:'))).toBe(false);
   });
 });

@@ -43,7 +43,7 @@ export function importCommand(program: Command, io: Io): void {
     .option('--quiet', 'print nothing on success')
     .option('--no-progress', 'no progress bar, even on a terminal')
     .option('--config <file>', 'YAML config file (default: none, the built-in defaults)')
-    .option('--db <path>', 'SQLite file (default ./.tollgate/tollgate.db)')
+    .option('--db <path|url>', 'SQLite file or postgres:// URL (default ./.tollgate/tollgate.db)')
     .action(async (file: string | undefined, flags: ImportFlags) => {
       if (flags.format !== 'logs' && flags.format !== 'ledger') throw new UsageError(`import: --format must be logs or ledger, not "${flags.format}"`);
       if (flags.format === 'ledger') {
