@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { usd } from '../../core/money.js';
 import { budgetInput, parseRule, toBudget } from '../../policy/rule-input.js';
@@ -19,5 +20,13 @@ describe('renderForecast', () => {
     const text = renderForecast([{ budget, forecast }, { budget: { ...budget, id: 'fc-idle' }, forecast: idle }], 'UTC');
     expect(text).toMatch(/fc-month +team:fc +month +<\$0\.01 +\$425\.00 +<\$0\.01 +\$0\.02 /);
     expect(text).toMatch(/fc-idle +team:fc +month +\$0\.00 +\$425\.00 +\$0\.00 +\$0\.00 /);
+  });
+
+  it('is shown in the docs for a budget id the docs define', () => {
+    const doc = (name: string) => readFileSync(new URL(`../../../docs/${name}`, import.meta.url), 'utf8');
+    const defined = new Set([...doc('budgets.md').matchAll(/^\s*-? *id: ([\w:.-]+)/gm)].map((m) => m[1]));
+    const named = [...doc('finops.md').matchAll(/forecast --budget ([\w:.-]+)/g)].map((m) => m[1]);
+    expect(named.length).toBeGreaterThan(0);
+    for (const id of named) expect(defined, `docs/finops.md: forecast --budget ${id}`).toContain(id);
   });
 });
