@@ -175,6 +175,13 @@ describe('loadConfig', () => {
     expect(issues('providers:\n  - { name: a, dialect: openai, base_url: "http://x", api_key: ${KEY} }\n')).toEqual(['@2: YAML syntax: inside { … } an environment variable must be quoted, as in api_key: "${OPENAI_API_KEY}"']);
   });
 
+  it('leaves out the parser’s errors that only follow from an unquoted variable in a { } map, not the same mistake on a later line', () => {
+    const quote = 'YAML syntax: inside { … } an environment variable must be quoted, as in api_key: "${OPENAI_API_KEY}"';
+    const budgets = 'budgets:\n  - { scope: user:alice, window: day, limit_usd: 40 }\n';
+    expect(issues(`providers:\n  - { name: a, dialect: openai, base_url: "http://x", api_key: \${KEY} }\n${budgets}`)).toEqual([`@2: ${quote}`]);
+    expect(issues(`providers:\n  - { name: a, dialect: openai, base_url: "http://x", api_key: \${KEY} }\n  - { name: b, dialect: openai, base_url: "http://y", api_key: \${KEY} }\n${budgets}`)).toEqual([`@2: ${quote}`, `@3: ${quote}`]);
+  });
+
   it('checks names across settings', () => {
     const text = 'providers:\n  - { name: a, dialect: openai, base_url: "http://x" }\n  - { name: a, dialect: gemini, base_url: "http://y" }\npricing:\n  discounts: { nope: 0.1 }\n  overrides:\n    - { model: "m*", provider: ghost, input: 1, output: 2 }\n';
     expect(issues(text)).toEqual([

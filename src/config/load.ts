@@ -207,17 +207,22 @@ function lowerKeys(h: Record<string, string>): Record<string, string> {
 
 /**
  * YAML's errors, one per line. An unquoted `${VAR}` inside a `{ … }` map is the usual cause
- * (YAML reads its braces as another map), so that line says how to write it instead.
+ * (YAML reads its braces as another map), so that line says how to write it instead; the parser
+ * is lost after it (`Unexpected scalar token in YAML stream` on every line that follows), so of
+ * the lines after it only those with the same mistake are reported.
  */
 function syntaxIssues(text: string, errors: readonly { pos: [number, number]; message: string }[], lines: LineCounter): ConfigIssue[] {
   const source = text.split('\n');
   const seen = new Set<number>();
   const out: ConfigIssue[] = [];
+  let lost = false;
   for (const e of errors) {
     const line = lines.linePos(e.pos[0]).line;
     if (seen.has(line)) continue;
     seen.add(line);
     const unquoted = /[{,]\s*[\w-]+\s*:\s*\$\{/.test(source[line - 1] ?? '');
+    if (lost && !unquoted) continue;
+    lost ||= unquoted;
     out.push({ path: '', line, message: unquoted ? 'YAML syntax: inside { … } an environment variable must be quoted, as in api_key: "${OPENAI_API_KEY}"' : `YAML syntax: ${e.message.split('\n')[0]}` });
   }
   return out;
