@@ -62,7 +62,7 @@ export function renderStatementCsv(s: Statement): string {
   return csvLine(head) + s.lines.map((l) => line(l, l.key)).join('') + (s.unattributed ? line(s.unattributed, '') : '');
 }
 
-export function renderStatementTable(s: Statement): string {
+export function renderStatementTable(s: Statement, now: number = Date.now()): string {
   const name = groupName(s);
   const tokens = (n: number) => n.toLocaleString('en-US');
   const head = [name.toUpperCase(), 'SPEND', 'SHARE', 'REQUESTS', 'INPUT', 'CACHE READ', 'OUTPUT', 'TOP MODELS', 'POOLS THAT PAID'];
@@ -90,6 +90,6 @@ export function renderStatementTable(s: Statement): string {
   const out = [`Chargeback statement for ${s.query.month} (${s.query.timeZone}: ${iso(s.since)} to ${iso(s.until)}), by ${name}`, '', fmt(head), rule, ...body.map(fmt), rule, fmt(total), ''];
   if (s.unattributed) out.push(`(unattributed): spend by requests with no ${name}; ${attributeHint(s.query.by, name)}.`);
   if (t.unpricedRequests) out.push(`* ${t.unpricedRequests} request(s) used a model with no known price; their cost is not included.`);
-  if (t.requests === 0) out.push('No spend in this month.');
+  if (t.requests === 0) out.push(s.since > now ? 'No spend in this month: it has not begun.' : 'No spend in this month.');
   return out.join('\n') + '\n';
 }

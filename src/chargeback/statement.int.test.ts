@@ -73,6 +73,14 @@ describe('chargeback statement', () => {
     await s.close();
   });
 
+  it('says a month without requests has not begun when it lies ahead', async () => {
+    const s = openSqlite(':memory:');
+    const empty = await chargeback(s.ledger, { month: '2030-01', timeZone: 'UTC', by: 'team' });
+    expect(renderStatementTable(empty, Date.UTC(2026, 11, 6))).toContain('No spend in this month: it has not begun.');
+    expect(renderStatementTable(empty, Date.UTC(2030, 0, 2))).toContain('No spend in this month.\n');
+    await s.close();
+  });
+
   it('marks the total, as its lines, when unpriced requests are left out of it', async () => {
     const s = openSqlite(':memory:');
     await s.ledger.insert([sampleRow({ id: 'p1', ts: Date.UTC(2026, 9, 3), team: 'core', costPicos: usd(2) }), sampleRow({ id: 'u1', ts: Date.UTC(2026, 9, 4), team: 'core', costPicos: null, unpriced: true })]);
