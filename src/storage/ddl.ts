@@ -1,3 +1,4 @@
+import { SetupError } from '../core/errors.js';
 import { DAILY_ROLLUPS, DAY_MS, HOURLY_ROLLUPS, MICRO_PICOS, REQUEST_COLUMNS, REQUEST_COLUMNS_V1, ROLLUP_COUNTS, ROLLUP_MEASURES, ROLLUP_MEASURES_V1, type RollupTable, rollupKeys, rollupTimeColumn } from './schema.js';
 import { GATEWAY_SOURCE } from './cross-source.js';
 import { FINGERPRINT_PREFIX } from '../core/ids.js';
@@ -364,6 +365,24 @@ export function pendingResponsesSql(api: PendingApi, param: (i: number) => strin
 /** The gateway's row still without usage that created the response or batch `param` names, through requests_pending_response. */
 export function pendingResponseSql(api: PendingApi, param: string): string {
   return `SELECT * FROM requests WHERE response_id = ${param} AND ${PENDING_RESPONSE} AND api = '${api}' AND source = '${GATEWAY_SOURCE}' ORDER BY ts LIMIT 1`;
+}
+
+/**
+ * A ledger migrated by a newer Tollgate: this build would ignore what that one records (a key's
+ * expiry, alerts waiting in the outbox), so it refuses to open it rather than run on half of it.
+ */
+export class SchemaTooNew extends SetupError {
+  override readonly name = 'SchemaTooNew';
+  constructor(stored: number, known: number) {
+    super(`the ledger's schema is version ${stored}, newer than this Tollgate's ${known}: a newer Tollgate has upgraded it. Upgrade this one (every replica on a shared ledger must run the newer version).`);
+  }
+}
+
+/** Throws SchemaTooNew when `stored` is a version this build does not have. */
+export function checkSchemaVersion(stored: number, t: TypeMap): void {
+  const all = migrations(t);
+  const known = all[all.length - 1]!.version;
+  if (stored > known) throw new SchemaTooNew(stored, known);
 }
 
 /** Ordered migrations; each entry's statements run in one transaction. */

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { PostgresOpenError } from './open-error.js';
 import type { CacheRow, LedgerRow } from '../../core/ledger-row.js';
 import { type SqlDialect, aggregate } from '../aggregate.js';
-import { migrations, pendingResponseSql, pendingResponsesSql, rollupUpsertSql } from '../ddl.js';
+import { checkSchemaVersion, migrations, pendingResponseSql, pendingResponsesSql, rollupUpsertSql } from '../ddl.js';
 import { type PolicySql, sqlPolicyStore } from '../policy-store.js';
 import { sqlTelemetryStore } from '../telemetry-store.js';
 import { ruleTotals } from '../rule-totals.js';
@@ -102,6 +102,7 @@ async function migrate(pool: pg.Pool): Promise<void> {
       await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
       const { rows } = await c.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
       const current = Number(rows[0]?.v ?? 0);
+      checkSchemaVersion(current, POSTGRES_TYPES);
       for (const m of migrations(POSTGRES_TYPES)) {
         if (m.version <= current) continue;
         await c.query('BEGIN');

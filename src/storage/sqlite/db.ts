@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { errorCode } from '../../core/errors.js';
-import { migrations } from '../ddl.js';
+import { checkSchemaVersion, migrations } from '../ddl.js';
 import { SqliteOpenError } from './open-error.js';
 import { makeDirs } from '../../files/make-dirs.js';
 
@@ -40,7 +40,12 @@ export function openDb(path: string): Db {
   // once per checkpoint, not once per version. 0.45 µs less CPU a gateway row (8.9 against 8.5).
   db.exec('PRAGMA wal_autocheckpoint = 4000');
   db.exec(`PRAGMA busy_timeout = ${LOCK_WAIT_MS}`);
-  migrate(db);
+  try {
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   return db;
 }
 
@@ -76,7 +81,9 @@ export function migrate(db: Db): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
   const latest = db.prepare('SELECT MAX(version) AS v FROM schema_migrations');
   const all = migrations(SQLITE_TYPES);
-  if (Number((latest.get() as Row).v ?? 0) >= all[all.length - 1]!.version) return;
+  const stored = Number((latest.get() as Row).v ?? 0);
+  checkSchemaVersion(stored, SQLITE_TYPES);
+  if (stored >= all[all.length - 1]!.version) return;
   // Every pending migration in one transaction (a new ledger's first open runs them all), the
   // version read again inside it: another connection may have migrated in the meantime.
   db.transaction(() => {

@@ -44,6 +44,16 @@ async function atVersion(db: BlankDatabase, version: number): Promise<void> {
 
 /** Databases made by earlier versions open with the current code. Call inside a describe(). */
 export function upgradeContract(blank: () => Promise<BlankDatabase>): void {
+  it('refuses a database a newer Tollgate has upgraded, saying which versions, rather than ignore what that one records', async () => {
+    const db = await blank();
+    const all = migrations(db.types);
+    const known = all[all.length - 1]!.version;
+    await atVersion(db, known);
+    await db.exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (${db.param(1)}, ${db.param(2)})`, [known + 1, 2_000]);
+    await db.close();
+    await expect(Promise.resolve().then(() => db.open())).rejects.toThrow(`the ledger's schema is version ${known + 1}, newer than this Tollgate's ${known}: a newer Tollgate has upgraded it. Upgrade this one`);
+  });
+
   it('upgrades a version 1 database: old rows read back with no pool or routing rule, and reports by pool count them', async () => {
     const db = await blank();
     const params = (n: number) => Array.from({ length: n }, (_, i) => db.param(i + 1)).join(', ');
