@@ -73,6 +73,11 @@ describe('chargeback statement', () => {
     await s.close();
   });
 
+  it('starts a month at its first midnight where that midnight comes twice', () => {
+    expect(new Date(monthBounds('2026-11', 'America/Havana').since).toISOString()).toBe('2026-11-01T04:00:00.000Z');
+    expect(new Date(monthBounds('2026-10', 'America/Havana').until).toISOString()).toBe('2026-11-01T04:00:00.000Z');
+  });
+
   it('says a month without requests has not begun when it lies ahead', async () => {
     const s = openSqlite(':memory:');
     const empty = await chargeback(s.ledger, { month: '2030-01', timeZone: 'UTC', by: 'team' });

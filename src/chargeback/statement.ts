@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import type { Dimension } from '../core/ledger-row.js';
 import { type Picos, roundHalfUp } from '../core/money.js';
 import { sortByCost } from '../reports/report.js';
+import { startOfNext, startOfUnit } from '../policy/window.js';
 import { type AggregateRow, type LedgerStore, type Totals, addTotals, emptyTotals } from '../storage/ports.js';
 
 export interface StatementQuery {
@@ -36,9 +37,10 @@ export interface Statement {
 /** The month's bounds in the policy time zone; throws a RangeError that says what is accepted. */
 export function monthBounds(month: string, timeZone: string): { since: number; until: number } {
   const m = /^(\d{4})-(\d{2})$/.exec(month.trim());
-  const start = m ? DateTime.fromObject({ year: Number(m[1]), month: Number(m[2]), day: 1 }, { zone: timeZone }) : undefined;
-  if (!start?.isValid) throw new RangeError(`month "${month}": use YYYY-MM, e.g. 2026-10`);
-  return { since: start.toMillis(), until: start.plus({ months: 1 }).startOf('month').toMillis() };
+  const day1 = m ? DateTime.fromObject({ year: Number(m[1]), month: Number(m[2]), day: 1 }, { zone: timeZone }) : undefined;
+  if (!day1?.isValid) throw new RangeError(`month "${month}": use YYYY-MM, e.g. 2026-10`);
+  const start = startOfUnit(day1, 'month');
+  return { since: start.toMillis(), until: startOfNext(start, 'month').toMillis() };
 }
 
 /**

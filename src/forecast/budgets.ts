@@ -5,7 +5,7 @@ import { counterFromLedger, dimensionOf } from '../policy/ledger-spend.js';
 import { budgetCounter } from '../policy/plan.js';
 import { type Budget, type Increase, type RuleSet, effectiveLimit, increaseApplies } from '../policy/rules.js';
 import { formatScope } from '../policy/scope.js';
-import { formatWindow } from '../policy/window.js';
+import { formatWindow, startOfUnit } from '../policy/window.js';
 import type { AggregateRow, LedgerStore } from '../storage/ports.js';
 import { type Forecast, type LimitStep, projectBudget } from './project.js';
 
@@ -34,7 +34,7 @@ export interface BudgetForecast {
 export async function forecastBudgets(ledger: LedgerStore, rules: RuleSet, o: ForecastOptions): Promise<BudgetForecast[]> {
   const lookbackDays = o.lookbackDays ?? DEFAULT_LOOKBACK_DAYS;
   // From the UTC hour that holds the first day's start: in a half-hour zone it straddles midnight and counts in that day.
-  const firstDay = DateTime.fromMillis(o.now, { zone: o.timeZone }).startOf('day').minus({ days: lookbackDays }).startOf('day').toMillis();
+  const firstDay = startOfUnit(startOfUnit(DateTime.fromMillis(o.now, { zone: o.timeZone }), 'day').minus({ days: lookbackDays }), 'day').toMillis();
   const since = Math.floor(firstDay / 3_600_000) * 3_600_000;
   const cache = new Map<string, Promise<AggregateRow[]>>();
   const hoursBy = (dim: Dimension | null) => {

@@ -105,6 +105,15 @@ describe('projectBudget', () => {
     expect(f.windowEnd).toBe(DateTime.fromISO('2026-11-01T00:00', { zone: tz }).toMillis());
   });
 
+  it('a day whose midnight comes twice (clocks back at midnight) counts from its first midnight', () => {
+    const now = Date.parse('2026-11-02T17:00:00Z');
+    const hourly = new Map<number, Picos>();
+    for (let h = Date.UTC(2026, 9, 20); h < now; h += 3_600_000) hourly.set(h, usd(1));
+    const rate = (timeZone: string) => projectBudget(input({ timeZone, now, hourly, limitPicos: usd(5000) })).dailyRatePicos;
+    // Havana's 1 November has 25 hours, as New York's does: the same history, the same rate.
+    expect(rate('America/Havana')).toBe(rate('America/New_York'));
+  });
+
   it('days where DST starts at midnight end at the next midnight, in history and in the projection', () => {
     // $1 every UTC hour since 1 April. Cairo skips 00:00-01:00 on 2026-04-24, so that day starts at 01:00.
     const now = Date.UTC(2026, 4, 10, 12);

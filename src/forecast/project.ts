@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { type Picos, roundHalfUp } from '../core/money.js';
-import { type WindowSpec, startOfNext, windowAt } from '../policy/window.js';
+import { type WindowSpec, startOfNext, startOfUnit, windowAt } from '../policy/window.js';
 
 /** Complete days of history the weekday profile needs: two of each weekday. */
 export const MIN_DAYS_FOR_WEEKDAYS = 14;
@@ -132,7 +132,7 @@ const MIN_TODAY_MS = 3_600_000;
 
 /** Today's spend so far as a daily rate (undefined when nothing is spent today). */
 function todaysRate(f: ForecastInput): Picos | undefined {
-  const today = DateTime.fromMillis(f.now, { zone: f.timeZone }).startOf('day');
+  const today = startOfUnit(DateTime.fromMillis(f.now, { zone: f.timeZone }), 'day');
   const start = today.toMillis();
   let spent = 0n;
   for (const [hour, p] of f.hourly) if (hour + 3_600_000 > start && hour <= f.now) spent += p;
@@ -147,11 +147,11 @@ function todaysRate(f: ForecastInput): Picos | undefined {
  * one straddling today's midnight holds some of today's spend, which `spentPicos` already counts.
  */
 function history(f: ForecastInput): Day[] {
-  const today = DateTime.fromMillis(f.now, { zone: f.timeZone }).startOf('day');
-  const first = today.minus({ days: f.lookbackDays }).startOf('day');
+  const today = startOfUnit(DateTime.fromMillis(f.now, { zone: f.timeZone }), 'day');
+  const first = startOfUnit(today.minus({ days: f.lookbackDays }), 'day');
   const byDay = new Map<number, Picos>();
   for (const [hour, p] of f.hourly) {
-    const day = DateTime.fromMillis(hour + 3_600_000 - 1, { zone: f.timeZone }).startOf('day');
+    const day = startOfUnit(DateTime.fromMillis(hour + 3_600_000 - 1, { zone: f.timeZone }), 'day');
     if (day < first || day >= today) continue;
     byDay.set(day.toMillis(), (byDay.get(day.toMillis()) ?? 0n) + p);
   }
@@ -214,7 +214,7 @@ interface Segment {
  * and length (DST days are 23 or 25 hours).
  */
 function* segments(from: number, to: number, tz: string, cuts: readonly number[] = []): Generator<Segment> {
-  let day = DateTime.fromMillis(from, { zone: tz }).startOf('day');
+  let day = startOfUnit(DateTime.fromMillis(from, { zone: tz }), 'day');
   while (day.toMillis() < to) {
     const next = startOfNext(day, 'day');
     const dayLength = next.toMillis() - day.toMillis();

@@ -86,6 +86,19 @@ describe('windows', () => {
     expect(DateTime.fromMillis(week.end, { zone: 'Asia/Tehran' }).toISO()).toBe('2021-03-29T00:00:00.000+04:30');
   });
 
+  it('starts a day at its first midnight where clocks fall back at midnight, whenever it is asked', () => {
+    // Havana goes back from 01:00 CDT to 00:00 CST on Sunday 2026-11-01: midnight comes at 04:00Z and again at 05:00Z.
+    for (const t of ['2026-11-01T04:30:00Z', '2026-11-01T05:30:00Z', '2026-11-02T04:59:00Z']) {
+      const w = windowAt(parseWindow('day'), 'America/Havana', at(t));
+      expect([t, new Date(w.start).toISOString(), new Date(w.end).toISOString()]).toEqual([t, '2026-11-01T04:00:00.000Z', '2026-11-02T05:00:00.000Z']);
+    }
+    expect(new Date(windowAt(parseWindow('day'), 'America/Havana', at('2026-11-01T03:59:00Z')).end).toISOString()).toBe('2026-11-01T04:00:00.000Z');
+    // The month began at that first midnight too.
+    expect(new Date(windowAt(parseWindow('month'), 'America/Havana', at('2026-11-20T12:00:00Z')).start).toISOString()).toBe('2026-11-01T04:00:00.000Z');
+    // The Azores go back from 01:00 to 00:00 on 2026-10-25.
+    expect(new Date(windowAt(parseWindow('day'), 'Atlantic/Azores', at('2026-10-25T02:00:00Z')).start).toISOString()).toBe('2026-10-25T00:00:00.000Z');
+  });
+
   it('covers a rolling window with buckets, counting the oldest partial bucket in full', () => {
     const w = windowAt(parseWindow('5h'), 'UTC', at('2026-11-22T12:02:00Z'));
     const size = 5 * 60_000;

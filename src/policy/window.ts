@@ -72,7 +72,7 @@ export function windowAt(w: WindowSpec, tz: string, now: number): WindowPosition
   const key = `${w.unit}\u0000${tz}`;
   let position = calendarPositions.get(key);
   if (position === undefined || now < position.start || now >= position.end) {
-    const startOf = DateTime.fromMillis(now, { zone: tz }).startOf(w.unit);
+    const startOf = startOfUnit(DateTime.fromMillis(now, { zone: tz }), w.unit);
     const [start, end] = [startOf.toMillis(), startOfNext(startOf, w.unit).toMillis()];
     position = { start, end, buckets: Object.freeze([start]), from: start, clearsAt: end };
     if (calendarPositions.size >= 1000) calendarPositions.clear();
@@ -89,7 +89,20 @@ export type CalendarUnit = 'day' | 'week' | 'month' | 'quarter';
  * starts at 01:00, and one day later is 01:00 the next day, an hour past its midnight.
  */
 export function startOfNext<T extends DateTime>(start: T, unit: CalendarUnit): T {
-  return start.plus({ [`${unit}s`]: 1 }).startOf(unit);
+  return startOfUnit(start.plus({ [`${unit}s`]: 1 }), unit);
+}
+
+/**
+ * The first instant of the unit `t` falls in. Not luxon's `startOf` alone: where clocks fall back
+ * at midnight (America/Havana, Atlantic/Azores) midnight comes twice, and `startOf` gives the
+ * second one to an instant after it, so that the first hour of the day belonged to no window.
+ */
+export function startOfUnit<T extends DateTime>(t: T, unit: CalendarUnit): T {
+  const start = t.startOf(unit);
+  const before = start.minus({ milliseconds: 1 });
+  if (before.offset <= start.offset) return start;
+  const first = start.minus({ minutes: before.offset - start.offset });
+  return first.toFormat('yyyy-MM-dd HH:mm') === start.toFormat('yyyy-MM-dd HH:mm') ? first : start;
 }
 
 /**
