@@ -68,4 +68,21 @@ describe('policy alerts from several replicas', () => {
       await storage.close();
     }
   });
+
+  it('sends a budget alert whose claim storage cannot take, rather than lose it (a threshold is raised once a window)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-bridge-'));
+    dirs.push(dir);
+    const storage = openSqlite(join(dir, 'ledger.db'));
+    try {
+      const down = { ...storage, policy: { ...storage.policy, claimAlert: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432')) } };
+      const sink = new MemorySink();
+      const bridge = new AlertBridge(down, sink, undefined, quiet, () => Date.UTC(2026, 11, 6, 12));
+      const b = toBudget(parseRule(budgetInput, { scope: 'user:bob', window: 'day', limit_usd: '0.01' }), 'budget', 'config', 0);
+      bridge.threshold(b, 50, usd('0.005'), usd('0.01'), Date.UTC(2026, 11, 6), Date.UTC(2026, 11, 7));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(sink.events.map((e) => e.type)).toEqual(['budget.threshold']);
+    } finally {
+      await storage.close();
+    }
+  });
 });

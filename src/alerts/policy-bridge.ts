@@ -100,14 +100,18 @@ export class AlertBridge implements PolicyEvents, IncreaseEvents {
 
   /** Sends `event` unless `claim` was taken already; the audit entry names the budget (`subject`) and says which window and limit in `details`, not the claim's raw milliseconds and picodollars. */
   private once(claim: string, subject: string, details: Record<string, unknown>, event: AlertEvent): void {
-    this.storage.policy
-      .claimAlert(claim, this.now())
-      .then((first) => {
-        if (!first) return;
-        this.audit('tollgate', event.type, subject, details);
-        this.send(event);
-      })
-      .catch((err: unknown) => this.log.warn('could not record an alert', { claim, err: String(err) }));
+    const raise = () => {
+      this.audit('tollgate', event.type, subject, details);
+      this.send(event);
+    };
+    // Storage down: sent unclaimed (another replica may send it too) rather than lost, as a threshold is raised once a window.
+    this.storage.policy.claimAlert(claim, this.now()).then(
+      (first) => first && raise(),
+      (err: unknown) => {
+        this.log.warn('could not record an alert: sent without the claim that keeps it to one replica', { claim, err: String(err) });
+        raise();
+      },
+    );
   }
 
   private send(e: AlertEvent): void {
