@@ -147,6 +147,22 @@ describe.each(stores)('the alert outbox on %s', (_name, open) => {
     expect(hook.bodies[1]!.text).toBe('left');
   });
 
+  it('takes up each webhook’s due alerts apart: a dead one’s older backlog does not hold back another’s', async () => {
+    const storage = await open();
+    cleanups.push(() => storage.close());
+    const dead = await receiver(() => 503);
+    const live = await receiver(() => 200);
+    const clock = { now: Date.now() };
+    for (let i = 0; i < 120; i++) await storage.alertOutbox.add({ id: `dead-${String(i).padStart(3, '0')}`, target: webhookTargetId(dead.url), body: '{"text":"old"}', createdAt: clock.now - 3_600_000 + i, tries: 12 }, 'gone', 0);
+    await storage.alertOutbox.add({ id: 'live-1', target: webhookTargetId(live.url), body: '{"text":"waiting"}', createdAt: clock.now - 60_000, tries: 0 }, 'gone', 0);
+    const log = recordingLog();
+    // One look at the outbox only (at start): it must serve both webhooks.
+    const sink = new WebhookSink({ webhooks: [{ url: dead.url }, { url: live.url }], showAmounts: true, log, retry: FAST, outbox: storage.alertOutbox, pumpMs: 600_000, now: () => clock.now });
+    cleanups.push(() => sink.close(100));
+    await until(() => live.bodies.length === 1, 3000);
+    expect(live.bodies[0]!.text).toBe('waiting');
+  });
+
   it('gives up after the retry period and says so', async () => {
     const storage = await open();
     cleanups.push(() => storage.close());

@@ -4,7 +4,7 @@ import { type AlertEvent, type AlertSink, renderAlert } from './events.js';
 import { randomUUID } from 'node:crypto';
 import { newRequestId } from '../core/ids.js';
 import { LEASE_MS, type OutboxLink, WebhookQueue, type WebhookTarget } from './delivery.js';
-import { type AlertOutbox, DEFAULT_RETRY_HOURS, webhookTargetId } from './outbox.js';
+import { type AlertOutbox, DEFAULT_POST_TIMEOUT_SECONDS, DEFAULT_RETRY_HOURS, webhookTargetId } from './outbox.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 
 export type { AlertSink } from './events.js';
@@ -32,11 +32,13 @@ export interface WebhookSinkConfig {
   now?: () => number;
 }
 
+/** How long close() waits by default. */
 const DEFAULT_TIMEOUT_MS = 5000;
+
 const DEFAULT_QUEUE_SIZE = 1000;
 /** Alerts due in the outbox (released by a stopped process, or tried again later) wait at most this long. */
 const PUMP_MS = 30_000;
-/** Alerts claimed from the outbox per webhook and look. */
+/** Alerts claimed from the outbox per webhook and look (a webhook whose queue is still busy takes no more). */
 const CLAIM_BATCH = 50;
 /** How long a shutdown waits for the alert it cut short to be put back in the outbox. */
 const RELEASE_MS = 1000;
@@ -63,7 +65,7 @@ export class WebhookSink implements AlertSink {
       outbox: this.outbox,
       fetch: c.fetch ?? fetch,
       retry: { ...DEFAULT_RETRY, ...c.retry },
-      timeoutMs: c.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      timeoutMs: c.timeoutMs ?? DEFAULT_POST_TIMEOUT_SECONDS * 1000,
       queueSize: c.queueSize ?? DEFAULT_QUEUE_SIZE,
       log: c.log,
       stop: this.stop.signal,
@@ -90,8 +92,11 @@ export class WebhookSink implements AlertSink {
       const now = box.now();
       const purged = await box.store.purge(now - box.retryMs - LEASE_MS);
       if (purged > 0) this.log.warn('alert outbox: gave up on alerts older than the retry period', { alerts: purged });
-      const due = await box.store.claimDue([...new Set(idle.map((r) => r.id))], box.owner, now, now + LEASE_MS, CLAIM_BATCH);
-      for (const e of due) idle.find((r) => r.id === e.target)?.queue.resume(e);
+      // Webhook by webhook: a dead one's backlog, oldest of all, must not take every claim from the others.
+      for (const r of idle) {
+        if (r.queue.backlog > 0) continue;
+        for (const e of await box.store.claimDue([r.id], box.owner, now, now + LEASE_MS, CLAIM_BATCH)) r.queue.resume(e);
+      }
     } catch (err) {
       this.log.warn('alert outbox could not be read', { err: String(err) });
     } finally {

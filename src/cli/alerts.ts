@@ -15,8 +15,8 @@ const CLOSE_MS = 5000;
  * until delivered. Only the gateway (`claimDue`) takes up alerts left in the outbox by others.
  */
 export function webhookSink(config: Config, log: Logger, outbox: AlertOutbox, claimDue = true): AlertSink {
-  const { webhooks, retryHours } = config.alerts;
-  return new WebhookSink({ webhooks, showAmounts: config.policy.showAmounts, timeZone: config.policy.timeZone, log, outbox, retryHours, pumpMs: claimDue ? undefined : 0 });
+  const { webhooks, retryHours, timeoutSeconds } = config.alerts;
+  return new WebhookSink({ webhooks, showAmounts: config.policy.showAmounts, timeZone: config.policy.timeZone, log, outbox, retryHours, timeoutMs: timeoutSeconds * 1000, pumpMs: claimDue ? undefined : 0 });
 }
 
 /**

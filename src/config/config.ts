@@ -84,6 +84,8 @@ export interface AlertsConfig {
   signingSecret: string | undefined;
   /** How long an undelivered alert is retried from the outbox. */
   retryHours: number;
+  /** How long a webhook has to answer a post before the try counts as failed. */
+  timeoutSeconds: number;
 }
 
 export interface WebhookConfig {

@@ -24,6 +24,7 @@ alerts:
   public_url: https://tollgate.internal:8790/
   signing_secret: \${TOLLGATE_SIGNING_SECRET}
   retry_hours: 72
+  timeout_seconds: 30
 `;
 
 describe('policy, rules and alerts in the config', () => {
@@ -45,6 +46,7 @@ describe('policy, rules and alerts in the config', () => {
       publicUrl: 'https://tollgate.internal:8790',
       signingSecret: 's3cret-s3cret-s3cret',
       retryHours: 72,
+      timeoutSeconds: 30,
     });
   });
 
@@ -52,7 +54,7 @@ describe('policy, rules and alerts in the config', () => {
     const c = loadConfig({ env: {} });
     expect(c.policy).toEqual(DEFAULT_POLICY_SETTINGS);
     expect(c.rules).toEqual({ budgets: [], rateLimits: [], modelPolicies: [] });
-    expect(c.alerts).toEqual({ webhooks: [], publicUrl: undefined, signingSecret: undefined, retryHours: 24 });
+    expect(c.alerts).toEqual({ webhooks: [], publicUrl: undefined, signingSecret: undefined, retryHours: 24, timeoutSeconds: 10 });
   });
 
   it('names each bad value by its path and line', () => {
@@ -79,6 +81,7 @@ describe('policy, rules and alerts in the config', () => {
       '  webhooks: [{ url: "ftp://x" }]',
       '  signing_secret: short',
       '  retry_hours: 200',
+      '  timeout_seconds: 0.5',
     ].join('\n');
     expect(issues(text)).toEqual([
       'policy.time_zone@2: must be an IANA time zone such as UTC or Europe/Berlin',
@@ -98,6 +101,7 @@ describe('policy, rules and alerts in the config', () => {
       'alerts.webhooks[0].url@20: must be a http or https URL',
       'alerts.signing_secret@21: must be at least 16 characters (a long random string)',
       'alerts.retry_hours@22: must be at most 168 (a week)',
+      'alerts.timeout_seconds@23: must be at least 1',
     ]);
   });
 

@@ -1,4 +1,4 @@
-import { DEFAULT_RETRY_HOURS } from '../alerts/outbox.js';
+import { DEFAULT_POST_TIMEOUT_SECONDS, DEFAULT_RETRY_HOURS } from '../alerts/outbox.js';
 import type { ConfigRules } from '../policy/rule-book.js';
 import { toBudget, toModelPolicy, toRateLimit } from '../policy/rule-input.js';
 import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from '../policy/settings.js';
@@ -39,6 +39,7 @@ export function alertsConfig(f: ConfigFile): AlertsConfig {
     publicUrl: a.public_url?.replace(/\/+$/, ''),
     signingSecret: a.signing_secret,
     retryHours: a.retry_hours ?? DEFAULT_RETRY_HOURS,
+    timeoutSeconds: a.timeout_seconds ?? DEFAULT_POST_TIMEOUT_SECONDS,
   };
 }
 

@@ -167,6 +167,7 @@ export const fileSchema = z.strictObject({
       public_url: url(['http:', 'https:']).optional(),
       signing_secret: z.string().min(16, 'must be at least 16 characters (a long random string)').optional(),
       retry_hours: z.number({ error: 'must be a number of hours' }).positive('must be above 0').max(168, 'must be at most 168 (a week)').optional(),
+      timeout_seconds: z.number({ error: 'must be a number of seconds' }).min(1, 'must be at least 1').max(120, 'must be at most 120').optional(),
     })
     .optional(),
   anomalies: anomaliesSchema.optional(),
