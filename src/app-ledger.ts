@@ -30,6 +30,8 @@ export interface RecoveredRow {
   id: string;
   actual: bigint;
   tokens: number;
+  /** Upstream tries: a request that fell back may hold more reservations than its own id's. */
+  attempts: number;
 }
 
 /** Recovered rows kept for settlement at most: past it their reservations wait for the lease (as LateReleases). */
@@ -52,7 +54,7 @@ export async function startLedger(o: Pick<AppOptions, 'storage' | 'spoolDir' | '
   const insert = async (rows: LedgerRow[]) => {
     const ids = new Set(await o.storage.ledger.insertNew(rows));
     for (const r of rows) {
-      if (ids.has(r.id) && unsettled.length < MAX_RECOVERED) unsettled.push({ id: r.id, actual: r.costPicos ?? 0n, tokens: r.inputTokens + r.outputTokens });
+      if (ids.has(r.id) && unsettled.length < MAX_RECOVERED) unsettled.push({ id: r.id, actual: r.costPicos ?? 0n, tokens: r.inputTokens + r.outputTokens, attempts: r.attempts });
     }
     return ids.size;
   };

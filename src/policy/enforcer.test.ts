@@ -184,6 +184,20 @@ describe('enforcer across fallback attempts', () => {
     expect(await read(mini)).toMatchObject({ spent: 0n, held: 0n });
   });
 
+  it('settles a request its process died serving, fallback holds too, at its recorded cost', async () => {
+    const big = budget({ scope: 'model:gpt-5', window: 'day', limit_usd: 10 });
+    const mini = budget({ scope: 'model:gpt-5-mini', window: 'day', limit_usd: 10 });
+    const { enforcer, read } = setup([big, mini], clock);
+    const a = await enforcer.admit({ ...request(), id: 'dead-1' });
+    expect(await a.attempt(2, 'gpt-5-mini', openai, 'gpt-5-mini')).toEqual({ ok: true });
+    expect((await read(mini)).held).toBeGreaterThan(0n);
+    // The process died here; the next start recorded the row and settles what it held.
+    enforcer.settleRecovered([{ id: 'dead-1', actual: usd('0.05'), tokens: 100, attempts: 2 }]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await read(big)).toMatchObject({ spent: usd('0.05'), held: 0n });
+    expect(await read(mini)).toMatchObject({ spent: usd('0.05'), held: 0n });
+  });
+
   it('releases a fallback reservation that completes after the request ended', async () => {
     const mini = budget({ scope: 'model:gpt-5-mini', window: 'day', limit_usd: 10 });
     const { enforcer, read } = setup([budget({ scope: 'model:gpt-5', window: 'day', limit_usd: 10 }), mini], clock);

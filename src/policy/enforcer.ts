@@ -205,8 +205,12 @@ export class Enforcer {
    * the next start recorded for them: their holds and concurrency slots would otherwise stand for
    * the lease, and their cost never reach the counters.
    */
-  settleRecovered(rows: readonly { id: string; actual: Picos; tokens: number }[]): void {
-    for (const r of rows) this.late.add(r.id, r.actual, r.tokens);
+  settleRecovered(rows: readonly { id: string; actual: Picos; tokens: number; attempts: number }[]): void {
+    for (const r of rows) {
+      this.late.add(r.id, r.actual, r.tokens);
+      // A fallback's holds (`id~k`, see extend) cover budgets the first did not, so each is charged the cost once.
+      for (let k = 1; k < Math.max(2, r.attempts); k++) this.late.add(`${r.id}~${k}`, r.actual, r.tokens);
+    }
   }
 
   /**
