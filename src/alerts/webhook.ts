@@ -131,7 +131,7 @@ export class WebhookSink implements AlertSink {
     clearTimeout(timer);
     if (!timedOut) return;
     const undelivered = this.routes.reduce((n, r) => n + r.queue.backlog, 0);
-    this.log.warn(`alert webhooks did not finish before shutdown${this.outbox ? '; the alerts wait in the outbox for the next start' : ''}`, { undelivered, timeoutMs });
+    this.log.warn(`alert webhooks did not finish before shutdown${this.outbox ? '; the alerts wait in the outbox, for a gateway on this storage to send' : ''}`, { undelivered, timeoutMs });
     this.stop.abort();
     // The try cut short puts its alert back in the outbox, due at once: given a moment before storage closes.
     if (this.outbox) await Promise.race([idle, new Promise((r) => setTimeout(r, RELEASE_MS).unref())]);
