@@ -44,6 +44,13 @@ describe('golden costs (protocols.md §1.3, §3.10, §6, §7)', () => {
     expect(cost('openai', 'gpt-5.4', { inputTokens: 300_000, outputTokens: 1_000 })).toBe(1_522_500_000_000n);
   });
 
+  it('GPT-6.1 Terra (supplement): 30m cache writes at 1.25× input, and the whole request repriced past 272K', () => {
+    // 20,000 uncached × 1e6 + 20,000 read × 0.05e6 + 10,000 written × 1.25e6 + 3,000 × 5e6
+    expect(cost('openai', 'gpt-6.1-terra', { inputTokens: 50_000, cacheReadTokens: 20_000, cacheWriteTokens: 10_000, outputTokens: 3_000 })).toBe(48_500_000_000n);
+    // 150,000 × 2e6 + 100,000 × 0.1e6 + 50,000 × 2.5e6 + 10,000 × 7.5e6
+    expect(cost('openai', 'gpt-6.1-terra', { inputTokens: 300_000, cacheReadTokens: 100_000, cacheWriteTokens: 50_000, outputTokens: 10_000 })).toBe(510_000_000_000n);
+  });
+
   it('Haiku 5.5 (supplement): the prompt counts cache reads toward its 100K tier', () => {
     // 100,000 uncached + 20,000 read = 120,000 > 100K: 100,000 × 0.5e6 + 20,000 × 0.05e6 + 1,000 × 2.5e6 = 5e10 + 1e9 + 2.5e9
     expect(cost('anthropic', 'claude-haiku-5-5', { inputTokens: 120_000, cacheReadTokens: 20_000, outputTokens: 1_000 })).toBe(53_500_000_000n);

@@ -37,8 +37,8 @@ export const SUPPLEMENT: readonly SupplementEntry[] = [
   {
     provider: 'openai',
     id: 'gpt-6.1-terra',
-    prices: [{ price: { input_mtok: 1, cache_read_mtok: 0.05, output_mtok: 5 } }],
-    source: '§6.1 gpt-6.1-terra [3p] 2026-10-27: 1.00 / 0.05 / 5.00',
+    prices: [{ price: { input_mtok: long(1, 2), cache_read_mtok: long(0.05, 2), cache_write_mtok: long(1.25, 2), output_mtok: long(5, 1.5) } }],
+    source: '§6.1 gpt-6.1-terra [3p] 2026-10-27: 1.00 / 0.05 / 5.00; 30m writes 1.25x input (§2.3; §6.1 leaves the cell n/a); >272K input x2, output x1.5 (§6.1, all of 6.x)',
   },
   {
     provider: 'anthropic',
