@@ -197,6 +197,12 @@ describe('loadConfig', () => {
       'pricing.overrides[0].input@4: must be a number ≥ 0',
     ]);
     expect(issues('pricing:\n  overrides:\n    - { model: x, input: 3, output: 15000000 }\n')).toEqual(['pricing.overrides[0].output@3: must be at most 100000 (USD per million tokens)']);
+    // Finer than money is held: refused with the rest of the config, not a stack trace when serve prices it.
+    expect(issues('pricing:\n  overrides:\n    - { model: x, input: 1.0000005, output: 1 }\n  discounts: { anthropic: 0.0500000000001 }\n  fast_mode: [{ model: "claude-*", multiplier: 2.0000000000001 }]\n')).toEqual([
+      'pricing.overrides[0].input@3: must have at most 6 decimal places (a picodollar a token)',
+      'pricing.discounts.anthropic@4: must have at most 12 decimal places',
+      'pricing.fast_mode[0].multiplier@5: must have at most 12 decimal places',
+    ]);
   });
 
   it('says when the file cannot be read', () => {

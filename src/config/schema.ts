@@ -6,12 +6,24 @@ import { routeSchema, routingSchema } from './routing-schema.js';
 import { routingRuleInput } from '../routing/rules/rule-input.js';
 import { parseGatewayAddress } from '../telemetry/via-gateway.js';
 import { errorMessage } from '../core/errors.js';
+import { scaled } from '../core/money.js';
 
 const glob = z.string().min(1, 'must not be empty');
 const decimal = z.union([z.number(), z.string()]).pipe(z.coerce.number()).refine((n) => Number.isFinite(n) && n >= 0, 'must be a number ≥ 0');
 /** USD per million tokens. The dearest catalog price is a few hundred: far above it is a price in the wrong unit. */
 const MAX_PRICE = 100_000;
-const price = decimal.refine((n) => n <= MAX_PRICE, `must be at most ${MAX_PRICE} (USD per million tokens)`);
+const price = decimal
+  .refine((n) => n <= MAX_PRICE, `must be at most ${MAX_PRICE} (USD per million tokens)`)
+  .refine((n) => fitsDecimals(n, 6), 'must have at most 6 decimal places (a picodollar a token)');
+/** Whether `n` is exact in `places` decimal places (money is held in integer units). */
+function fitsDecimals(n: number, places: number): boolean {
+  try {
+    scaled(n, places);
+    return true;
+  } catch {
+    return false;
+  }
+}
 const url = (protocols: string[]) =>
   z.string().refine((s) => {
     try {
@@ -118,10 +130,10 @@ export const fileSchema = z.strictObject({
   providers: z.array(provider).min(1, 'needs at least one provider').optional(),
   pricing: z
     .strictObject({
-      discounts: z.record(z.string(), z.number().min(0).lt(1, 'must be a fraction below 1 (0.05 is 5%)')).optional(),
+      discounts: z.record(z.string(), z.number().min(0).lt(1, 'must be a fraction below 1 (0.05 is 5%)').refine((n) => fitsDecimals(n, 12), 'must have at most 12 decimal places')).optional(),
       overrides: z.array(override).optional(),
       /** Anthropic fast mode's premium on models whose premium Tollgate does not know (pricing/modifiers.ts). */
-      fast_mode: z.array(z.strictObject({ model: glob, multiplier: z.number().gt(0, 'must be above 0').max(100, 'must be at most 100') })).optional(),
+      fast_mode: z.array(z.strictObject({ model: glob, multiplier: z.number().gt(0, 'must be above 0').max(100, 'must be at most 100').refine((n) => fitsDecimals(n, 12), 'must have at most 12 decimal places') })).optional(),
     })
     .optional(),
   import: z
