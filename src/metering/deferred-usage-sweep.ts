@@ -1,6 +1,6 @@
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { Logger } from '../core/logger.js';
-import type { PendingApi } from '../storage/ddl.js';
+import type { PendingApi } from '../storage/pending-sql.js';
 import type { LedgerStore } from '../storage/ports.js';
 
 /** What the provider said of a background response or a batch asked after. */

@@ -1,7 +1,6 @@
-import { SetupError } from '../core/errors.js';
 import { DAILY_ROLLUPS, DAY_MS, HOURLY_ROLLUPS, MICRO_PICOS, REQUEST_COLUMNS, REQUEST_COLUMNS_V1, ROLLUP_COUNTS, ROLLUP_MEASURES, ROLLUP_MEASURES_V1, type RollupTable, rollupKeys, rollupTimeColumn } from './schema.js';
 import { GATEWAY_SOURCE } from './cross-source.js';
-import { FINGERPRINT_PREFIX } from '../core/ids.js';
+import { PENDING_RESPONSE } from './pending-sql.js';
 
 type ColumnType = 'text' | 'int' | 'bigint' | 'bool' | 'json';
 
@@ -299,15 +298,6 @@ export function schemaV21(): string[] {
 }
 
 /**
- * The rows that wait for what their request made to finish: a background Response (its usage
- * comes later) and a batch, Anthropic's or OpenAI's (its results are billed once it has ended).
- */
-export type PendingApi = 'openai.responses' | 'anthropic.batches' | 'openai.batches';
-
-/** The predicate of requests_pending_response; a query must repeat it for either engine to use the index. */
-const PENDING_RESPONSE = "usage_source = 'none' AND response_id IS NOT NULL";
-
-/**
  * Version 22: the same rows by time, for the sweep that asks the provider about background
  * responses nobody looked up (src/metering/deferred-usage-sweep.ts). Partial like version 21's.
  */
@@ -348,41 +338,6 @@ export function schemaV25(t: TypeMap): string[] {
     `CREATE TABLE alert_outbox (id ${t.text} PRIMARY KEY, target ${t.text} NOT NULL, body ${t.text} NOT NULL, created_at ${t.bigint} NOT NULL, next_at ${t.bigint} NOT NULL, tries ${t.int} NOT NULL, last_error ${t.text}, lease_owner ${t.text}, lease_until ${t.bigint} NOT NULL)`,
     'CREATE INDEX alert_outbox_due ON alert_outbox (target, next_at)',
   ];
-}
-
-/**
- * The gateway's Responses rows still without usage, in (ts, id) order from a window's start or
- * after a row, through requests_pending_ts; not those made with a provider key passed through,
- * which Tollgate cannot ask about (it does not keep the key).
- */
-export function pendingResponsesSql(api: PendingApi, param: (i: number) => string): string {
-  return (
-    `SELECT * FROM requests WHERE ${PENDING_RESPONSE} AND ts >= ${param(1)} AND ts < ${param(2)} AND (ts, id) > (${param(3)}, ${param(4)}) ` +
-    `AND api = '${api}' AND source = '${GATEWAY_SOURCE}' AND (key_id IS NULL OR substr(key_id, 1, ${FINGERPRINT_PREFIX.length}) <> '${FINGERPRINT_PREFIX}') ORDER BY ts, id LIMIT ${param(5)}`
-  );
-}
-
-/** The gateway's row still without usage that created the response or batch `param` names, through requests_pending_response. */
-export function pendingResponseSql(api: PendingApi, param: string): string {
-  return `SELECT * FROM requests WHERE response_id = ${param} AND ${PENDING_RESPONSE} AND api = '${api}' AND source = '${GATEWAY_SOURCE}' ORDER BY ts LIMIT 1`;
-}
-
-/**
- * A ledger migrated by a newer Tollgate: this build would ignore what that one records (a key's
- * expiry, alerts waiting in the outbox), so it refuses to open it rather than run on half of it.
- */
-export class SchemaTooNew extends SetupError {
-  override readonly name = 'SchemaTooNew';
-  constructor(stored: number, known: number) {
-    super(`the ledger's schema is version ${stored}, newer than this Tollgate's ${known}: a newer Tollgate has upgraded it. Upgrade this one (every replica on a shared ledger must run the newer version).`);
-  }
-}
-
-/** Throws SchemaTooNew when `stored` is a version this build does not have. */
-export function checkSchemaVersion(stored: number, t: TypeMap): void {
-  const all = migrations(t);
-  const known = all[all.length - 1]!.version;
-  if (stored > known) throw new SchemaTooNew(stored, known);
 }
 
 /** Ordered migrations; each entry's statements run in one transaction. */

@@ -1,9 +1,11 @@
 import type { AttemptRow, CacheRow, Dimension, LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
 import type { Usage } from '../core/usage.js';
-import type { PendingApi } from './ddl.js';
-import type { OutcomeEvent } from '../outcomes/outcome.js';
+import type { PendingApi } from './pending-sql.js';
 import type { AlertOutbox } from '../alerts/outbox.js';
+import type { OutcomeStore, TelemetryStore } from './telemetry-outcome-ports.js';
+
+export type { OutcomeQuery, OutcomeStore, TelemetryPoint, TelemetryStore, TelemetryTotals } from './telemetry-outcome-ports.js';
 import type { AuditEntry, Budget, Increase, IncreaseStatus, ModelPolicy, RateLimit } from '../policy/rules.js';
 
 /**
@@ -347,56 +349,4 @@ export interface PolicyStore {
    * so each threshold alerts once per window.
    */
   claimAlert(key: string, at: number): Promise<boolean>;
-}
-
-/**
- * One data point of Claude Code's usage counters (`claude_code.token.usage`, `claude_code.cost.usage`),
- * kept beside the ledger as a cross-check series (they sum the calls its `api_request` events report).
- */
-export interface TelemetryPoint {
-  /** Deterministic from the point's identity: a re-sent batch is skipped. */
-  id: string;
-  /** The end of the point's interval, ms since the epoch. */
-  ts: number;
-  metric: string;
-  sessionId: string | null;
-  user: string | null;
-  model: string | null;
-  /** input, output, cacheRead or cacheCreation for token points; null for cost points. */
-  tokenType: string | null;
-  tokens: number;
-  costPicos: Picos;
-}
-
-/** Sums of the points of one session and model. */
-export interface TelemetryTotals {
-  sessionId: string;
-  model: string;
-  points: number;
-  /** Uncached input, as Claude Code counts it. */
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheCreationTokens: number;
-  costPicos: Picos;
-}
-
-export interface TelemetryStore {
-  /** Idempotent on `id`; returns how many were new. */
-  insertPoints(points: readonly TelemetryPoint[]): Promise<number>;
-  sumPoints(filter: TimeFilter): Promise<TelemetryTotals[]>;
-}
-
-export interface OutcomeQuery extends TimeFilter {
-  kind?: string;
-  limit?: number;
-}
-
-/** Delivered work (merged PRs, closed tickets…) that reports divide spend by. */
-export interface OutcomeStore {
-  /** Idempotent on `id`: returns false, and changes nothing, when the id is already recorded. */
-  add(o: OutcomeEvent): Promise<boolean>;
-  get(id: string): Promise<OutcomeEvent | undefined>;
-  /** Oldest first. */
-  list(q: OutcomeQuery): Promise<OutcomeEvent[]>;
 }

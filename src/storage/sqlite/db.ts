@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { errorCode } from '../../core/errors.js';
-import { checkSchemaVersion, migrations } from '../ddl.js';
+import { migrations } from '../ddl.js';
+import { checkSchemaVersion } from '../schema-version.js';
 import { SqliteOpenError } from './open-error.js';
 import { makeDirs } from '../../files/make-dirs.js';
 

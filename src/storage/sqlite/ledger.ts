@@ -1,6 +1,7 @@
 import type { CacheRow, LedgerRow } from '../../core/ledger-row.js';
 import { type SqlDialect, aggregate } from '../aggregate.js';
-import { pendingResponseSql, pendingResponsesSql, rollupUpsertSql } from '../ddl.js';
+import { rollupUpsertSql } from '../ddl.js';
+import { pendingResponseSql, pendingResponsesSql } from '../pending-sql.js';
 import type { AggregateQuery, LedgerStore, TimeFilter, UpsertOptions } from '../ports.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
 import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges, usageRowsSql } from '../cross-source.js';
