@@ -1,10 +1,5 @@
 import { createHash } from 'node:crypto';
 
-/** How long an undelivered alert is retried (`alerts.retry_hours`). */
-export const DEFAULT_RETRY_HOURS = 24;
-/** How long a webhook has to answer a post by default (`alerts.timeout_seconds`). */
-export const DEFAULT_POST_TIMEOUT_SECONDS = 10;
-
 /** An alert kept for one webhook until it is delivered or given up on. */
 export interface OutboxEntry {
   id: string;

@@ -4,7 +4,8 @@ import { type AlertEvent, type AlertSink, renderAlert } from './events.js';
 import { randomUUID } from 'node:crypto';
 import { newRequestId } from '../core/ids.js';
 import { LEASE_MS, type OutboxLink, WebhookQueue, type WebhookTarget } from './delivery.js';
-import { type AlertOutbox, DEFAULT_POST_TIMEOUT_SECONDS, DEFAULT_RETRY_HOURS, webhookTargetId } from './outbox.js';
+import { DEFAULT_POST_TIMEOUT_SECONDS, DEFAULT_RETRY_HOURS } from './defaults.js';
+import { type AlertOutbox, webhookTargetId } from './outbox.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 
 export type { AlertSink } from './events.js';

@@ -1,4 +1,4 @@
-import { DEFAULT_POST_TIMEOUT_SECONDS, DEFAULT_RETRY_HOURS } from '../alerts/outbox.js';
+import { DEFAULT_POST_TIMEOUT_SECONDS, DEFAULT_RETRY_HOURS } from '../alerts/defaults.js';
 import type { ConfigRules } from '../policy/rule-book.js';
 import { toBudget, toModelPolicy, toRateLimit } from '../policy/rule-input.js';
 import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from '../policy/settings.js';
