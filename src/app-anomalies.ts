@@ -2,6 +2,7 @@ import { type AlertLinks, anomalyAlert } from './alerts/anomaly-alerts.js';
 import type { AlertSink } from './alerts/events.js';
 import { type Evaluator, type EvaluatorSpec, PerEvaluation, RemoteEvaluator, inProcessEvaluator } from './anomalies/evaluator.js';
 import type { LiveState } from './anomalies/live.js';
+import { episodesFrom } from './anomalies/episodes.js';
 import { type AnomalySettings, DETECTORS, type DetectorId } from './anomalies/types.js';
 import { AnomalyWatch, type WatchDeps } from './anomalies/watch.js';
 import { newRequestId } from './core/ids.js';
@@ -69,10 +70,10 @@ async function resumed(o: AnomalyOptions, storage: Storage, log: Logger): Promis
   const saved = await storage.ledger.watchCursor().catch((err: unknown) => log.warn('anomaly: could not read where detection stood; rows written while no gateway ran are not looked at', { err: String(err) }));
   let last = saved ? JSON.stringify(saved) : '';
   return {
-    start: saved ? { cursor: saved.cursor, owed: owedFrom(saved.owed) } : { cursor: o.cursor, owed: [] },
+    start: saved ? { cursor: saved.cursor, ...carriedFrom(saved.owed) } : { cursor: o.cursor, owed: [] },
     save: async (state, at) => {
       if (state.cursor === undefined) return;
-      const next = { cursor: state.cursor, owed: JSON.stringify(state.owed) };
+      const next = { cursor: state.cursor, owed: JSON.stringify({ owed: state.owed, episodes: state.episodes ?? [] }) };
       // An idle SQLite gateway need not write every interval.
       if (JSON.stringify(next) === last) return;
       try {
@@ -86,19 +87,29 @@ async function resumed(o: AnomalyOptions, storage: Storage, log: Logger): Promis
   };
 }
 
-/** The owed evaluations as saved; what does not read as such is dropped. */
-function owedFrom(text: string): LiveState['owed'] {
+/**
+ * The owed evaluations and open episodes as saved (an array of owed evaluations alone before
+ * episodes were kept); what does not read as such is dropped.
+ */
+function carriedFrom(text: string): Pick<LiveState, 'owed' | 'episodes'> {
   try {
     const v: unknown = JSON.parse(text);
-    if (!Array.isArray(v)) return [];
-    return v.flatMap((e: unknown): LiveState['owed'] => {
-      if (!Array.isArray(e) || typeof e[0] !== 'number' || !Array.isArray(e[1])) return [];
-      const ids = (e[1] as unknown[]).filter((id): id is DetectorId => (DETECTORS as readonly unknown[]).includes(id));
-      return ids.length ? [[e[0], ids]] : [];
-    });
+    if (Array.isArray(v)) return { owed: owedFrom(v) };
+    if (typeof v !== 'object' || v === null) return { owed: [] };
+    const o = v as { owed?: unknown; episodes?: unknown };
+    return { owed: owedFrom(o.owed), episodes: episodesFrom(o.episodes) };
   } catch {
-    return [];
+    return { owed: [] };
   }
+}
+
+function owedFrom(v: unknown): LiveState['owed'] {
+  if (!Array.isArray(v)) return [];
+  return v.flatMap((e: unknown): LiveState['owed'] => {
+    if (!Array.isArray(e) || typeof e[0] !== 'number' || !Array.isArray(e[1])) return [];
+    const ids = (e[1] as unknown[]).filter((id): id is DetectorId => (DETECTORS as readonly unknown[]).includes(id));
+    return ids.length ? [[e[0], ids]] : [];
+  });
 }
 
 async function evaluator(o: AnomalyOptions, storage: Storage, log: Logger): Promise<Evaluator> {

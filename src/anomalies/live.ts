@@ -1,4 +1,5 @@
 import type { LedgerStore } from '../storage/ports.js';
+import { type Episode, continueEpisodes } from './episodes.js';
 import { type DetectorRates, evaluate } from './evaluate.js';
 import type { SeriesReader } from './inputs.js';
 import { type Owed, addOwed, missedEvaluations } from './late.js';
@@ -12,6 +13,8 @@ export interface LiveState {
   lastAt?: number | undefined;
   /** Past evaluations owed to late rows and not run yet (a pass's budget ran out), oldest first. */
   owed: [number, DetectorId[]][];
+  /** Anomalies found at the last passes, so that one still under way when the hour turns keeps its key (episodes.ts). */
+  episodes?: Episode[] | undefined;
 }
 
 export interface LivePass {
@@ -79,10 +82,11 @@ export async function livePass(
   }
   const foundLate = detections.length;
   detections.push(...(await evaluate(series, now, settings, rates)));
+  const episodes = continueEpisodes(detections, state.episodes ?? [], now, settings.intervalMs);
   return {
-    detections,
+    detections: episodes.detections,
     foundLate,
-    state: { cursor, lastAt: now, owed: [...owed].sort((a, b) => a[0] - b[0]).map(([at, ids]) => [at, [...ids]]) },
+    state: { cursor, lastAt: now, owed: [...owed].sort((a, b) => a[0] - b[0]).map(([at, ids]) => [at, [...ids]]), episodes: episodes.episodes },
     late: { evaluated, owed: owed.size, tooOld },
   };
 }

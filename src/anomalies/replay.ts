@@ -1,5 +1,6 @@
 import type { LedgerStore } from '../storage/ports.js';
 import type { RateBook } from '../pricing/unit-rates.js';
+import { type Episode, continueEpisodes } from './episodes.js';
 import { evaluate } from './evaluate.js';
 import { SeriesReader } from './inputs.js';
 import type { AnomalySettings, Detection, DetectorId } from './types.js';
@@ -23,7 +24,8 @@ export interface ReplayOptions {
 /**
  * What the detectors would have raised over a past window: the evaluation clock steps
  * from `since` to `until` as the live scheduler's would, and each anomaly is reported at
- * the first evaluation that found it (de-duplicated on its key, as live alerts are).
+ * the first evaluation that found it (de-duplicated on its key, an anomaly still under way when
+ * the hour turns keeping its first key, as live alerts are).
  */
 export async function replay(ledger: LedgerStore, settings: AnomalySettings, rates: RateBook, o: ReplayOptions): Promise<Raised[]> {
   const step = o.stepMs ?? settings.intervalMs;
@@ -34,8 +36,11 @@ export async function replay(ledger: LedgerStore, settings: AnomalySettings, rat
   const out: Raised[] = [];
   const total = Math.floor((o.until - o.since) / step);
   let done = 0;
+  let episodes: Episode[] = [];
   for (let at = o.since + step; at <= o.until; at += step) {
-    for (const d of await evaluate(reader, at, settings, rates, o.only)) {
+    const found = continueEpisodes(await evaluate(reader, at, settings, rates, o.only), episodes, at, step);
+    episodes = found.episodes;
+    for (const d of found.detections) {
       if (seen.has(d.key)) continue;
       seen.add(d.key);
       out.push({ at, detection: d });

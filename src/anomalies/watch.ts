@@ -50,7 +50,7 @@ export class AnomalyWatch {
   constructor(d: WatchDeps) {
     this.d = d;
     // Its clock is not this process's: the first pass takes every earlier evaluation as past.
-    this.state = { cursor: d.start?.cursor, owed: d.start?.owed ?? [] };
+    this.state = { cursor: d.start?.cursor, owed: d.start?.owed ?? [], episodes: d.start?.episodes };
   }
 
   start(): void {
