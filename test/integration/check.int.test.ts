@@ -36,9 +36,9 @@ describe('tollgate check', () => {
   it('says ok for each part that works: storage, Redis, and every dialect with its key', async () => {
     const config = configFile(
       `storage: { sqlite: "${db}" }\nredis: redis://127.0.0.1:6379/0\nproviders:\n` +
-        `  - { name: openai, dialect: openai, base_url: "${fake.url}", api_key: sk-o }\n` +
-        `  - { name: anthropic, dialect: anthropic, base_url: "${fake.url}", api_key: sk-a }\n` +
-        `  - { name: gemini, dialect: gemini, base_url: "${fake.url}", api_key: g-k }\n` +
+        `  - { name: openai, dialect: openai, base_url: "${fake.url}", api_key: sk-o, catalog: openai }\n` +
+        `  - { name: anthropic, dialect: anthropic, base_url: "${fake.url}", api_key: sk-a, catalog: anthropic }\n` +
+        `  - { name: gemini, dialect: gemini, base_url: "${fake.url}", api_key: g-k, catalog: google }\n` +
         `  - { name: local, dialect: openai, base_url: "${fake.url}" }\n`,
     );
     const r = await check(['--config', config]);
@@ -53,6 +53,8 @@ describe('tollgate check', () => {
       expect.stringMatching(/^ok {4}provider anthropic: .* takes the key/),
       expect.stringMatching(/^ok {4}provider gemini: .* takes the key/),
       expect.stringMatching(/^ok {4}provider local: .* answers without a key/),
+      // The one provider no price reaches is named, as serve names it at start.
+      `ok    pricing: unpriced: the price catalog does not know provider "local" (${fake.url}); its requests are recorded without a cost until providers[].catalog names the catalog's provider (openai, anthropic, google, …) or pricing.overrides price its models.`,
     ]);
     // Each asked in its own dialect, with its own key where the dialect puts it.
     const seen = fake.requests.map((q) => [q.path, q.headers.authorization ?? q.headers['x-api-key'] ?? q.headers['x-goog-api-key'] ?? null]);

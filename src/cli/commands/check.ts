@@ -7,6 +7,7 @@ import { within } from '../../core/within.js';
 import { describeProxies, proxyFor, proxySettingsFromEnv } from '../../egress/proxy-settings.js';
 import { type StorageFlags, addStorageFlags, loadCliConfig, openStorage } from '../context.js';
 import { CommandError, type Io } from '../output.js';
+import { unpricedNotices } from '../unpriced-notice.js';
 
 interface CheckFlags extends StorageFlags {
   json?: boolean;
@@ -24,7 +25,8 @@ const REDIS_TIMEOUT_MS = 5000;
 /**
  * `tollgate check`: the set-up a gateway would start with, tried part by part without serving:
  * the config, storage, Redis, the TLS files, the proxy, and each provider and route deployment
- * asked for its model list with the key Tollgate holds (no tokens spent). Exit code 1 when any fails.
+ * asked for its model list with the key Tollgate holds (no tokens spent), and which providers would
+ * be recorded without a cost. Exit code 1 when any fails.
  */
 export function checkCommand(program: Command, io: Io): void {
   addStorageFlags(
@@ -39,11 +41,20 @@ export function checkCommand(program: Command, io: Io): void {
     if (config.redis) results.push(await checkRedis(config.redis));
     if (config.server.tls) results.push(await checkTls(config.server.tls));
     results.push(...(await checkUpstreams(config)));
+    results.push(...(await checkPricing(config)));
     if (flags.json) io.out(`${JSON.stringify(results)}\n`);
     else for (const r of results) io.out(`${r.ok ? 'ok  ' : 'FAIL'}  ${r.part}: ${r.detail}\n`);
     const failed = results.filter((r) => !r.ok).length;
-    if (failed > 0) throw new CommandError(`${failed} of ${results.length} checks failed`);
+    // The pricing lines are notices, not checks: they never fail.
+    if (failed > 0) throw new CommandError(`${failed} of ${results.filter((r) => r.part !== 'pricing').length} checks failed`);
   });
+}
+
+/** Providers whose requests would be recorded without a cost: a notice, as `serve` gives at start, not a failure. */
+async function checkPricing(config: Config): Promise<Checked[]> {
+  const { catalogProviderFor } = await import('../../pricing/index.js');
+  const providers = config.providers.map((p) => ({ ...p, catalog: catalogProviderFor(p.baseUrl, p.catalog) }));
+  return unpricedNotices(providers, config.pricing.overrides).map((line) => ({ part: 'pricing', ok: true, detail: line.replace(/^Unpriced: /, 'unpriced: ') }));
 }
 
 async function checkStorage(config: Config): Promise<Checked> {

@@ -1,22 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isHostedApi, translatedPastRoutes, unpricedProviders } from './serve.js';
-
-describe('unpricedProviders', () => {
-  const providers = [
-    { name: 'openai', catalog: 'openai' },
-    { name: 'proxy', catalog: undefined },
-    { name: 'local', catalog: undefined },
-  ];
-
-  it('names the providers the catalog does not know and no override prices', () => {
-    expect(unpricedProviders(providers, []).map((p) => p.name)).toEqual(['proxy', 'local']);
-    expect(unpricedProviders(providers, [{ provider: 'local' }]).map((p) => p.name)).toEqual(['proxy']);
-  });
-
-  it('names none when an override without a provider may price them', () => {
-    expect(unpricedProviders(providers, [{ provider: undefined }])).toEqual([]);
-  });
-});
+import { isHostedApi, translatedPastRoutes } from './serve.js';
 
 describe('isHostedApi', () => {
   it('is true for the provider APIs the price catalog knows by URL, false for local and unknown servers', () => {

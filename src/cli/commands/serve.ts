@@ -12,7 +12,7 @@ import { type StorageFlags, addStorageFlags, loadCliConfig, openStorage, storage
 import { jsonLogger } from '../logger.js';
 import type { Io } from '../output.js';
 import { ledgerCatalogs } from '../rates.js';
-import { shownUrl } from '../../core/url-text.js';
+import { unpricedNotices } from '../unpriced-notice.js';
 
 /** Long enough for another process's short commit; a longer hold fails the batch, retried later from the spool. */
 const GATEWAY_LOCK_WAIT_MS = 20;
@@ -125,9 +125,7 @@ export function serveCommand(program: Command, io: Io): void {
     }
     if (proxies) io.out(`${proxyLine(proxies, configuredUpstreams(config))}\n`);
     for (const line of translatedPastRoutes(config.routing.routes, providers)) io.out(`${line}\n`);
-    for (const p of unpricedProviders(providers, config.pricing.overrides)) {
-      io.out(`Unpriced: the price catalog does not know provider "${p.name}" (${shownUrl(p.baseUrl)}); its requests are recorded without a cost until providers[].catalog names the catalog's provider (openai, anthropic, google, …) or pricing.overrides price its models.\n`);
-    }
+    for (const line of unpricedNotices(providers, config.pricing.overrides)) io.out(`${line}\n`);
     await stopped;
   });
 }
@@ -153,15 +151,6 @@ function policyOptions(config: Config, log: Logger, storage: Storage): PolicyOpt
 /** Whether the price catalog knows the URL as a hosted provider API (OpenAI, Anthropic, Gemini, Groq, Mistral, …), all of which want a key. */
 export function isHostedApi(baseUrl: string): boolean {
   return catalogProviderFor(baseUrl, undefined) !== undefined;
-}
-
-/**
- * Providers no price can reach: the catalog does not recognise them, none is named, and no
- * override is given for them (an override without a provider may be meant for them: no notice then).
- */
-export function unpricedProviders<P extends { name: string; catalog: string | undefined }>(providers: readonly P[], overrides: readonly { provider?: string | undefined }[]): P[] {
-  if (overrides.some((o) => o.provider === undefined)) return [];
-  return providers.filter((p) => p.catalog === undefined && !overrides.some((o) => o.provider === p.name));
 }
 
 /**
