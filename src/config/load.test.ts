@@ -124,6 +124,11 @@ describe('loadConfig', () => {
     ]);
     expect(issues(text('nonsense'))).toEqual(['providers[0].catalog@5: the price catalog has no provider "nonsense" (catalog providers include anthropic, openai, google, aws, azure, groq, mistral; docs/pricing.md)']);
     for (const ok of ['openai', 'groq', 'gemini', 'bedrock']) expect(loadConfig({ file: file(text(ok)) }).providers[0]!.catalog).toBe(ok);
+    // Reported with the file's other errors, not after they are fixed.
+    expect(issues(`${text('opnai')}pricing:\n  overrides:\n    - { model: "acme-*", input: 1.1234567, output: 2 }\n`)).toEqual([
+      expect.stringMatching(/^providers\[0\]\.catalog@5: the price catalog has no provider "opnai"/),
+      'pricing.overrides[0].input@8: must have at most 6 decimal places (a picodollar a token)',
+    ]);
   });
 
   it('words type errors as the other settings are worded, not in the schema library defaults', () => {

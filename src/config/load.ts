@@ -13,7 +13,6 @@ import { routingChecks, routingConfig, ruleTargetChecks } from './routing.js';
 import { type ConfigFile, fileSchema } from './schema.js';
 import { parseGatewayAddress } from '../telemetry/via-gateway.js';
 import { toRoutingRule } from '../routing/rules/rule-input.js';
-import { COMMON_CATALOG_PROVIDERS, knowsCatalogProvider } from '../pricing/index.js';
 
 export interface LoadOptions {
   file?: string;
@@ -113,12 +112,6 @@ function crossChecks(c: ConfigFile, doc: Document, lineOf: (o: number | undefine
     if (o.provider !== undefined && !names.includes(o.provider)) issues.push({ path: `pricing.overrides[${i}].provider`, line: line(['pricing', 'overrides', i, 'provider']), message: `no provider is named "${o.provider}"` });
   });
   c.providers?.forEach((p, i) => issues.push(...translateChecks(p, i, line)));
-  c.providers?.forEach((p, i) => {
-    // A misspelt catalog would price none of the provider's requests, without a word.
-    if (p.catalog === undefined || knowsCatalogProvider(p.catalog)) return;
-    const near = closest(p.catalog, COMMON_CATALOG_PROVIDERS);
-    issues.push({ path: `providers[${i}].catalog`, line: line(['providers', i, 'catalog']), message: `the price catalog has no provider "${p.catalog}"${near ? `; did you mean "${near}"?` : ''} (catalog providers include ${COMMON_CATALOG_PROVIDERS.join(', ')}, aws, azure, groq, mistral; docs/pricing.md)` });
-  });
   c.cache?.forEach((r, i) => {
     if (r.provider !== undefined && !names.includes(r.provider)) issues.push({ path: `cache[${i}].provider`, line: line(['cache', i, 'provider']), message: `no provider is named "${r.provider}"` });
   });

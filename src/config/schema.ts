@@ -7,6 +7,8 @@ import { routingRuleInput } from '../routing/rules/rule-input.js';
 import { parseGatewayAddress } from '../telemetry/via-gateway.js';
 import { errorMessage } from '../core/errors.js';
 import { scaled } from '../core/money.js';
+import { closest } from '../core/closest.js';
+import { COMMON_CATALOG_PROVIDERS, knowsCatalogProvider } from '../pricing/index.js';
 
 const glob = z.string().min(1, 'must not be empty');
 const decimal = z.union([z.number(), z.string()]).pipe(z.coerce.number()).refine((n) => Number.isFinite(n) && n >= 0, 'must be a number ≥ 0');
@@ -60,7 +62,16 @@ const provider = z.strictObject({
   api_key: z.string().min(1, 'must not be empty (leave it out to pass client keys through)').optional(),
   models: z.array(glob).optional(),
   headers: z.record(z.string(), z.string()).optional(),
-  catalog: z.string().min(1).optional(),
+  // A misspelt catalog would price none of the provider's requests, without a word: checked with the rest of the file.
+  catalog: z
+    .string()
+    .min(1)
+    .superRefine((id, ctx) => {
+      if (knowsCatalogProvider(id)) return;
+      const near = closest(id, COMMON_CATALOG_PROVIDERS);
+      ctx.addIssue({ code: 'custom', message: `the price catalog has no provider "${id}"${near ? `; did you mean "${near}"?` : ''} (catalog providers include ${COMMON_CATALOG_PROVIDERS.join(', ')}, aws, azure, groq, mistral; docs/pricing.md)` });
+    })
+    .optional(),
   /** Client dialects this provider also serves, translated (docs/translation.md). */
   translate_from: z.array(z.enum(['openai', 'anthropic', 'gemini'], { error: 'must be one of openai, anthropic' })).optional(),
 });
