@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseInstant } from './instant.js';
+import { anyInstant, parseInstant } from './instant.js';
 
 describe('parseInstant', () => {
   it('reads dates and timestamps as UTC unless they carry an offset', () => {
@@ -14,5 +15,22 @@ describe('parseInstant', () => {
     for (const bad of ['2026-02-29', '2026-13-01', '2026-11-01T24:00', '2026-11-01T10:60', '2026-11-01T10:00+24:00', 'yesterday', '1764777600000', '']) {
       expect(parseInstant(bad), bad).toBeUndefined();
     }
+  });
+
+  it('reads canonical stamps (the quick path) exactly as the full check does, edge days, hours, years and fractions included', () => {
+    const two = (lo: number, hi: number) => fc.integer({ min: lo, max: hi }).map((n) => String(n).padStart(2, '0'));
+    const stamp = fc
+      .tuple(fc.integer({ min: 0, max: 9999 }), two(0, 13), two(0, 32), two(0, 25), two(0, 61), two(0, 61), fc.option(fc.stringMatching(/^[0-9]{0,10}$/)), fc.constantFrom('Z', 'z', '', '+01:00', ' '))
+      .map(([y, mo, d, h, mi, s, frac, end]) => `${String(y).padStart(4, '0')}-${mo}-${d}T${h}:${mi}:${s}${frac === null ? '' : `.${frac}`}${end}`);
+    fc.assert(
+      fc.property(stamp, (t) => {
+        expect(parseInstant(t), t).toBe(anyInstant(t));
+      }),
+      { numRuns: 20_000 },
+    );
+    for (const t of ['2100-02-29T00:00:00Z', '2000-02-29T00:00:00Z', '2024-02-29T00:00:00Z', '2026-02-29T00:00:00Z', '2026-04-31T00:00:00Z', '2026-12-31T23:59:59Z', '2026-02-30T00:00:00Z', '2024-02-29T12:00:00Z', '2026-01-01T24:00:00Z', '0099-01-01T00:00:00Z', '2026-01-01T10:00:00.Z', '2026-01-01T10:00:00.1234567891Z', '2026-01-01 10:00:00Z']) {
+      expect(parseInstant(t), t).toBe(anyInstant(t));
+    }
+    expect(parseInstant('2026-11-18T14:07:30.123456Z')).toBe(Date.UTC(2026, 10, 18, 14, 7, 30, 123));
   });
 });

@@ -21,6 +21,49 @@ const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{
  * (`2026-02-30`) is undefined, where Date.parse rolls it over into the next month.
  */
 export function parseInstant(text: string): number | undefined {
+  return canonicalInstant(text) ?? anyInstant(text);
+}
+
+/** A position that holds a digit (no character has this code). */
+const DIGIT = -1;
+/** `YYYY-MM-DDTHH:MM:SS`, what a canonical stamp holds at each position: a digit (DIGIT), or that character's code. */
+const CANONICAL: readonly number[] = [...'0000-00-00T00:00:00'].map((c) => (c === '0' ? DIGIT : c.charCodeAt(0)));
+const isDigit = (code: number) => code >= 48 && code <= 57;
+const twoDigits = (text: string, at: number) => (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
+
+/**
+ * The common stamp, `2026-11-18T14:07:30.123Z` (what agents' logs and our exports write), read
+ * by Date.parse, which is several times cheaper than the full check (an import reads one per log
+ * line). Only where Date.parse reads it exactly as `anyInstant` does: a day the month has (Date.parse
+ * rolls the 30th of February over), an hour before 24, a year from 1000 (Date.UTC reads 0–99 as
+ * 19xx); undefined for anything else, which the full check then reads.
+ */
+function canonicalInstant(text: string): number | undefined {
+  const n = text.length;
+  if (n < 20 || n > 30 || text.charCodeAt(n - 1) !== 90 /* Z */ || text.charCodeAt(0) === 48) return undefined;
+  for (let i = 0; i < CANONICAL.length; i++) {
+    const want = CANONICAL[i]!;
+    const code = text.charCodeAt(i);
+    if (want === DIGIT ? !isDigit(code) : code !== want) return undefined;
+  }
+  if (n > 20) {
+    if (text.charCodeAt(19) !== 46 /* . */ || n === 21) return undefined;
+    for (let i = 20; i < n - 1; i++) if (!isDigit(text.charCodeAt(i))) return undefined;
+  }
+  const day = twoDigits(text, 8);
+  if (day < 1 || twoDigits(text, 11) > 23 || (day > 28 && day > daysIn(twoDigits(text, 0) * 100 + twoDigits(text, 2), twoDigits(text, 5)))) return undefined;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** The days of a month (1–12) of the Gregorian calendar; 31 for a month that is none (Date.parse refuses it). */
+function daysIn(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** Any form parseInstant takes, checked in full. */
+export function anyInstant(text: string): number | undefined {
   const m = INSTANT.exec(text.trim());
   if (!m) return undefined;
   const [y, mo, d, h, mi, sec] = m.slice(1, 7).map((x) => Number(x ?? 0)) as [number, number, number, number, number, number];
