@@ -13,6 +13,8 @@ export interface CacheUse {
 
 export interface CacheSeries {
   current: readonly CacheUse[];
+  /** The window's last `fastWindowMs` on their own (none when that check is off). */
+  recent?: readonly CacheUse[];
   baseline: readonly CacheUse[];
 }
 
@@ -22,44 +24,55 @@ const MILLION = 1_000_000n;
 /**
  * A cache-hit regression: a workflow whose cache-read share of input falls sharply below
  * its own baseline (a prompt change that moved a timestamp to the top, a reordered tool
- * list). The dollar figure is what the lost cache reads cost at the plain input price:
- * per model, the tokens the baseline share would have read from cache and did not, times
- * (input rate − cache-read rate).
+ * list). Judged over the window, and over its last minutes alone for a steeper fall: a cache
+ * broken outright halves the window's share only once it fills half the window, and shows
+ * in the last minutes sooner. The dollar figure is what the lost cache reads cost at the
+ * plain input price: per model, the tokens the baseline share would have read from cache and
+ * did not, times (input rate − cache-read rate).
  */
 export function cacheRegressions(series: CacheSeries, now: number, s: CacheRegressionSettings, rates: RateBook): Detection[] {
   const base = byWorkflow(series.baseline);
-  const cur = byWorkflow(series.current);
-  const start = now - s.windowMs;
+  const windows = [{ uses: byWorkflow(series.current), ms: s.windowMs, drop: s.drop }];
+  if (s.fastWindowMs > 0 && series.recent) windows.push({ uses: byWorkflow(series.recent), ms: s.fastWindowMs, drop: s.fastDrop });
+  const raised = new Set<string>();
   const out: Detection[] = [];
-  for (const [workflow, uses] of cur) {
-    if (workflow === '') continue;
-    const past = base.get(workflow);
-    if (!past) continue;
-    const [pastShare, pastInput] = share(past);
-    const [nowShare, nowInput] = share(uses);
-    if (pastInput === 0 || nowInput < s.minInputTokens || pastShare < s.minBaselineShare) continue;
-    if (nowShare > pastShare * (1 - s.drop)) continue;
-    let excess = 0n;
-    for (const u of uses) {
-      const r = rates(u.provider, u.model, now);
-      const lost = Math.floor(pastShare * u.inputTokens) - u.cacheReadTokens;
-      if (!r || lost <= 0 || r.input <= r.cacheRead) continue;
-      excess += (BigInt(lost) * (r.input - r.cacheRead)) / MILLION;
+  for (const w of windows) {
+    for (const [workflow, uses] of w.uses) {
+      if (workflow === '' || raised.has(workflow)) continue;
+      const past = base.get(workflow);
+      if (!past) continue;
+      const [pastShare, pastInput] = share(past);
+      const [nowShare, nowInput] = share(uses);
+      if (pastInput === 0 || nowInput < s.minInputTokens || pastShare < s.minBaselineShare) continue;
+      if (nowShare > pastShare * (1 - w.drop)) continue;
+      raised.add(workflow);
+      out.push(regression(workflow, uses, pastShare, nowShare, now, w.ms, rates));
     }
-    const weekly = (excess * BigInt(WEEK)) / BigInt(s.windowMs);
-    out.push({
-      detector: 'cache_regression',
-      subject: `workflow:${workflow}`,
-      windowStart: start,
-      windowEnd: now,
-      severity: nowShare < pastShare * 0.25 ? 'critical' : 'warning',
-      excessPicos: excess,
-      message: `Workflow ${workflow}'s cache-read share of input fell from ${percentText(pastShare)} to ${percentText(nowShare)} in the last ${minutesText(s.windowMs)}: ${usdText(excess)} extra so far, about ${usdText(weekly)} a week at this rate.`,
-      evidence: { report: reportPath(start - 86_400_000, now, ['tag:workflow', 'model', 'hour']), requestIds: [], sessionIds: [] },
-      key: `cache_regression:${workflow}:${Math.floor(now / 86_400_000)}`,
-    });
   }
   return out;
+}
+
+function regression(workflow: string, uses: readonly CacheUse[], pastShare: number, nowShare: number, now: number, windowMs: number, rates: RateBook): Detection {
+  const start = now - windowMs;
+  let excess = 0n;
+  for (const u of uses) {
+    const r = rates(u.provider, u.model, now);
+    const lost = Math.floor(pastShare * u.inputTokens) - u.cacheReadTokens;
+    if (!r || lost <= 0 || r.input <= r.cacheRead) continue;
+    excess += (BigInt(lost) * (r.input - r.cacheRead)) / MILLION;
+  }
+  const weekly = (excess * BigInt(WEEK)) / BigInt(windowMs);
+  return {
+    detector: 'cache_regression',
+    subject: `workflow:${workflow}`,
+    windowStart: start,
+    windowEnd: now,
+    severity: nowShare < pastShare * 0.25 ? 'critical' : 'warning',
+    excessPicos: excess,
+    message: `Workflow ${workflow}'s cache-read share of input fell from ${percentText(pastShare)} to ${percentText(nowShare)} in the last ${minutesText(windowMs)}: ${usdText(excess)} extra so far, about ${usdText(weekly)} a week at this rate.`,
+    evidence: { report: reportPath(start - 86_400_000, now, ['tag:workflow', 'model', 'hour']), requestIds: [], sessionIds: [] },
+    key: `cache_regression:${workflow}:${Math.floor(now / 86_400_000)}`,
+  };
 }
 
 function byWorkflow(uses: readonly CacheUse[]): Map<string, CacheUse[]> {

@@ -38,8 +38,8 @@ export async function evaluate(reader: SeriesReader, now: number, settings: Anom
     }
   }
   if (on('cache_regression')) {
-    const use = await reader.cacheUse(now, d.cache_regression.windowMs, d.cache_regression.baselineDays);
-    await rates.prepare?.(use.current, now);
+    const use = await reader.cacheUse(now, d.cache_regression.windowMs, d.cache_regression.baselineDays, d.cache_regression.fastWindowMs);
+    await rates.prepare?.([...use.current, ...use.recent], now);
     out.push(...cacheRegressions(use, now, d.cache_regression, rates));
   }
   return out;

@@ -60,12 +60,14 @@ export class SeriesReader {
     return { recent: recent.filter((x) => x.sessionId !== ''), history };
   }
 
-  async cacheUse(now: number, windowMs: number, baselineDays: number): Promise<{ current: CacheUse[]; baseline: CacheUse[] }> {
+  /** `recentMs`: the window's last minutes read on their own too (0: not read). */
+  async cacheUse(now: number, windowMs: number, baselineDays: number, recentMs = 0): Promise<{ current: CacheUse[]; recent: CacheUse[]; baseline: CacheUse[] }> {
     const by: Dimension[] = ['tag:workflow', 'model', 'provider'];
     const current = (await this.ledger.aggregate({ since: now - windowMs, until: now, by })).map(cacheUse);
+    const recent = recentMs > 0 ? (await this.ledger.aggregate({ since: now - recentMs, until: now, by })).map(cacheUse) : [];
     const end = hourFloor(now - windowMs);
     const baseline = await this.hourly('cache', { since: end - baselineDays * DAY_MS, until: end, by: ['hour', ...by] }, (rows) => rows.map((r) => cacheUse({ ...r, keys: r.keys.slice(1) })));
-    return { current, baseline };
+    return { current, recent, baseline };
   }
 
   /** The window's requests whose session repeats a step `minRepeats` times or more; the database counts, ordinary traffic stays in it. */

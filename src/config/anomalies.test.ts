@@ -22,6 +22,16 @@ describe('anomalies config', () => {
     expect(c.anomalies.detectors.agent_loop.enabled).toBe(false);
   });
 
+  it('reads the cache-hit regression’s last minutes judged alone: 5 minutes and a 70% fall by default, 0 minutes for off', () => {
+    expect(loadConfig({ env: {} }).anomalies.detectors.cache_regression).toMatchObject({ fastWindowMs: 300_000, fastDrop: 0.7 });
+    const c = loadConfig({ file: configFile('anomalies:\n  detectors:\n    cache_regression: { fast_window_minutes: 0, fast_drop: 0.8 }\n'), env: {} });
+    expect(c.anomalies.detectors.cache_regression).toMatchObject({ fastWindowMs: 0, fastDrop: 0.8 });
+    expect(configIssues('anomalies:\n  detectors:\n    cache_regression: { fast_window_minutes: -1, fast_drop: 1.5 }\n')).toEqual([
+      'anomalies.detectors.cache_regression.fast_window_minutes@3: must be a number of minutes ≥ 0 (0 turns it off)',
+      'anomalies.detectors.cache_regression.fast_drop@3: must be a fraction between 0 and 1',
+    ]);
+  });
+
   it('reads how late rows may be and still be evaluated live, 24 hours by default, 0 for never', () => {
     expect(loadConfig({ env: {} }).anomalies.lateHorizonMs).toBe(86_400_000);
     expect(loadConfig({ file: configFile('anomalies:\n  late_horizon_hours: 6\n'), env: {} }).anomalies.lateHorizonMs).toBe(6 * 3_600_000);

@@ -56,6 +56,8 @@ export const anomaliesSchema = z.strictObject({
           min_baseline_share: share.optional(),
           drop: share.optional(),
           min_input_tokens: z.number().int().min(0).optional(),
+          fast_window_minutes: z.number().min(0, 'must be a number of minutes ≥ 0 (0 turns it off)').max(24 * 60, 'must be at most 1440 minutes').optional(),
+          fast_drop: share.optional(),
         })
         .optional(),
     })
@@ -121,6 +123,8 @@ export function anomalySettings(f: AnomaliesFile | undefined, timeZone = 'UTC', 
         minBaselineShare: d?.cache_regression?.min_baseline_share ?? x.cache_regression.minBaselineShare,
         drop: d?.cache_regression?.drop ?? x.cache_regression.drop,
         minInputTokens: d?.cache_regression?.min_input_tokens ?? x.cache_regression.minInputTokens,
+        fastWindowMs: ms(d?.cache_regression?.fast_window_minutes, x.cache_regression.fastWindowMs),
+        fastDrop: d?.cache_regression?.fast_drop ?? x.cache_regression.fastDrop,
       },
     },
   };

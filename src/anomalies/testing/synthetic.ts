@@ -184,23 +184,35 @@ export function callerPoints(w: Workload, now: number, plant?: { key: string }):
   return out.sort((a, b) => a.ts - b.ts);
 }
 
-/** Workflows with a steady cache-read share each; the planted one's share collapses in the window. */
-export function cacheSeries(w: Workload, plant?: { workflow: string }): { current: CacheUse[]; baseline: CacheUse[] } {
+/**
+ * Workflows with a steady cache-read share each, over the 15-minute window and its last 5
+ * minutes; the planted one's cache broke `minutesAgo` (15: the whole window) minutes ago and
+ * reads 3% since. The last 5 minutes hold a third of the tokens, so their share wobbles more.
+ */
+export function cacheSeries(w: Workload, plant?: { workflow: string; minutesAgo?: number }): { current: CacheUse[]; recent: CacheUse[]; baseline: CacheUse[] } {
   const current: CacheUse[] = [];
+  const recent: CacheUse[] = [];
   const baseline: CacheUse[] = [];
+  const ago = plant?.minutesAgo ?? 15;
   for (let i = 0; i < 8; i++) {
     const workflow = `wf${i}`;
     const share = 0.35 + w.random() * 0.5;
     const perHour = 2_000_000 + w.random() * 20_000_000;
-    const use = (hours: number, s: number): CacheUse => {
+    const use = (hours: number, s: number, wobble: number): CacheUse => {
       const input = Math.round(perHour * hours * Math.exp(0.3 * w.normal()));
-      const noisy = Math.min(0.99, Math.max(0, s + 0.08 * w.normal()));
+      const noisy = Math.min(0.99, Math.max(0, s + wobble * w.normal()));
       return { workflow, model: 'claude-sonnet-4-5', provider: 'anthropic', inputTokens: input, cacheReadTokens: Math.round(input * noisy) };
     };
-    baseline.push(use(24 * 7, share));
-    current.push(use(0.25, plant?.workflow === workflow ? 0.03 : share));
+    // The share over a stretch of `minutes` ending `end` minutes ago, whose part after the break reads 3%.
+    const over = (minutes: number, end: number) => (plant?.workflow !== workflow ? share : share + (0.03 - share) * (Math.max(0, Math.min(ago, minutes + end) - end) / minutes));
+    baseline.push(use(24 * 7, share, 0.08));
+    // The window is its last 5 minutes and the 10 before them, each wobbling as its tokens allow (±8 points over 15 minutes).
+    const last = use(5 / 60, over(5, 0), 0.08 * Math.sqrt(3));
+    const before = use(10 / 60, over(10, 5), 0.08 * Math.sqrt(1.5));
+    recent.push(last);
+    current.push({ ...last, inputTokens: last.inputTokens + before.inputTokens, cacheReadTokens: last.cacheReadTokens + before.cacheReadTokens });
   }
-  return { current, baseline };
+  return { current, recent, baseline };
 }
 
 function point(p: Partial<RequestPoint> & { id: string; ts: number }): RequestPoint {

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import type { LedgerRow } from '../core/ledger-row.js';
+import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
+import { sampleRow } from '../storage/testing/rows.js';
+import { evaluate } from './evaluate.js';
+import { SeriesReader } from './inputs.js';
+import { defaultAnomalySettings } from './types.js';
+
+const MIN = 60_000;
+const rates = () => ({ input: 3_000_000_000_000n, cacheRead: 300_000_000_000n, cacheWrite: 3_750_000_000_000n, output: 15_000_000_000_000n });
+
+/** A workflow that read 80% of its input from cache for a week, a request every 10 s; its cache breaks outright at `at`. */
+function brokenCache(at: number): LedgerRow[] {
+  const row = (ts: number, input: number, read: number) => sampleRow({ id: `r-${ts}`, ts, user: 'bot', keyId: 'key_bot', sessionId: null, tags: { workflow: 'review-bot' }, model: 'claude-sonnet-4-5', provider: 'anthropic', inputTokens: input, cacheReadTokens: read });
+  const rows: LedgerRow[] = [];
+  for (let t = at - 7 * 86_400_000; t < at - 30 * MIN; t += 10 * MIN) rows.push(row(t, 1_200_000, 960_000));
+  for (let t = at - 30 * MIN; t < at + 15 * MIN; t += 10_000) rows.push(row(t, 20_000, t < at ? 16_000 : 0));
+  return rows;
+}
+
+describe('a cache broken outright', () => {
+  it('is raised within 5 minutes of steady traffic (the 15-minute window alone takes 7.5), over the last minutes alone', async () => {
+    const storage = openSqlite(':memory:');
+    const at = Date.UTC(2026, 10, 18, 14, 20, 0);
+    await storage.ledger.insert(brokenCache(at));
+    const settings = defaultAnomalySettings();
+    const reader = new SeriesReader(storage.ledger);
+    const first = async (s: typeof settings) => {
+      for (let now = at + MIN; now <= at + 15 * MIN; now += MIN) {
+        const found = await evaluate(reader, now, s, rates, 'cache_regression');
+        if (found.length > 0) return { after: (now - at) / MIN, found: found[0]! };
+      }
+      return undefined;
+    };
+    const quick = await first(settings);
+    expect(quick?.after).toBeLessThanOrEqual(5);
+    expect(quick!.found.subject).toBe('workflow:review-bot');
+    expect(quick!.found.message).toMatch(/fell from 80% to \d+% in the last 5 min/);
+    // Without the last minutes judged alone, the whole window's share halves only after 7.5 minutes.
+    const slow = await first({ ...settings, detectors: { ...settings.detectors, cache_regression: { ...settings.detectors.cache_regression, fastWindowMs: 0 } } });
+    expect(slow?.after).toBe(8);
+    await storage.close();
+  });
+});
