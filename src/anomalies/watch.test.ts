@@ -44,4 +44,24 @@ describe('AnomalyWatch', () => {
       [`spend_spike:user:u104:${hour}`, false],
     ]);
   });
+
+  it('raises the present evaluation’s detection, not a late one’s, when both found an anomaly under the same key', async () => {
+    const hour = Math.floor(at / HOUR);
+    const late = { ...detection('session:s1', hour - 3), detector: 'runaway_session' as const, key: 'runaway_session:s1:day', message: 'late' };
+    const now = { ...detection('session:s1', hour), detector: 'runaway_session' as const, key: 'runaway_session:s1:day', message: 'now' };
+    const raised: [string, boolean][] = [];
+    const watch = new AnomalyWatch({
+      evaluator: { evaluate: () => Promise.resolve({ detections: [late, now], foundLate: 1, state: { cursor: '1', owed: [] }, late: { evaluated: 1, owed: 0, tooOld: 0 } }), close: () => Promise.resolve() },
+      intervalMs: 60_000,
+      flush: () => Promise.resolve(),
+      claim: () => Promise.resolve(true),
+      raise: (d, _at, foundLate) => void raised.push([d.message, foundLate]),
+      onError: (err) => {
+        throw err;
+      },
+      now: () => at,
+    });
+    await watch.check();
+    expect(raised).toEqual([['now', false]]);
+  });
 });

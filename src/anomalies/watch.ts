@@ -93,8 +93,9 @@ export class AnomalyWatch {
       const presentWho = new Set(pass.detections.slice(pass.foundLate).map(who));
       const lateWho = new Set<string>();
       for (const [i, det] of pass.detections.entries()) {
-        if (i < pass.foundLate && !present.has(det.key)) {
-          if (presentWho.has(who(det)) || lateWho.has(who(det))) continue;
+        if (i < pass.foundLate) {
+          // The present evaluation found it too: its detection, of the traffic now, is the one raised.
+          if (present.has(det.key) || presentWho.has(who(det)) || lateWho.has(who(det))) continue;
           lateWho.add(who(det));
         }
         if (this.known.has(det.key)) continue;
@@ -104,7 +105,7 @@ export class AnomalyWatch {
         this.known.add(det.key);
         if (!first) continue;
         raised.push(det);
-        this.d.raise(det, at, i < pass.foundLate && !present.has(det.key));
+        this.d.raise(det, at, i < pass.foundLate);
       }
       await this.d.save?.(this.state, at);
       return raised;
