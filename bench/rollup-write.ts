@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LedgerRow } from '../src/core/ledger-row.js';
 import { rollupUpsertSql } from '../src/storage/ddl.js';
-import { type RollupDelta, measureValues, rollupDeltas } from '../src/storage/rollup.js';
+import { type RollupDelta, rollupDeltas, rollupValues } from '../src/storage/rollup.js';
 import { type RollupTable, isDaily } from '../src/storage/schema.js';
 import { openSqlite } from '../src/storage/sqlite/sqlite-storage.js';
 import { rng } from '../src/storage/testing/rows.js';
@@ -34,7 +34,7 @@ function upsertsByTier(path: string, deltas: RollupDelta[][]): { hourly: number;
   const run = (d: RollupDelta) => {
     let st = statements.get(d.table);
     if (!st) statements.set(d.table, (st = db.prepare(rollupUpsertSql(d.table, () => '?'))));
-    st.run([...d.key, ...measureValues(d.totals)]);
+    st.run(rollupValues(d));
   };
   const us = { hourly: 0, daily: 0 };
   for (const batch of deltas) {

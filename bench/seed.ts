@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import type { LedgerRow } from '../src/core/ledger-row.js';
 import { migrate } from '../src/storage/sqlite/db.js';
 import { dailyFromHourlySql } from '../src/storage/ddl.js';
-import { ATTEMPT_COLUMNS, HOUR_MS, MICRO_PICOS, REQUEST_COLUMNS, ROLLUP_DIMENSIONS, ROLLUP_EXTRA_KEYS, ROLLUP_MEASURES, type RollupTable, attemptValues, rowValues } from '../src/storage/schema.js';
+import { ATTEMPT_COLUMNS, HOUR_MS, MICRO_PICOS, REQUEST_COLUMNS, ROLLUP_DIMENSIONS, ROLLUP_EXTRA_KEYS, ROLLUP_MEASURES, ROLLUP_SPAN, type RollupTable, attemptValues, hasSpan, rowValues } from '../src/storage/schema.js';
 
 /** Rows per transaction: large, since nothing else reads the file while it is seeded. */
 const CHUNK = 100_000;
@@ -83,8 +83,10 @@ export function rollupSql(engine: keyof typeof ROLLUP_DIALECTS = 'sqlite'): stri
   const dims = ROLLUP_DIMENSIONS.map((c) => `COALESCE(r.${c}, '')`);
   const fill = (table: RollupTable, extra: string[], from: string, where = '') => {
     const keys = [`(r.ts / ${HOUR_MS}) * ${HOUR_MS}`, ...extra, ...dims];
-    const cols = ['hour', ...ROLLUP_EXTRA_KEYS[table], ...ROLLUP_DIMENSIONS, ...ROLLUP_MEASURES];
-    return `INSERT INTO ${table} (${cols.join(', ')}) SELECT ${[...keys, ...measures].join(', ')} FROM ${from}${where} GROUP BY ${keys.map((_, i) => i + 1).join(', ')}`;
+    // The session rollup's span (schema version 26): its rows' first and last ts.
+    const span = hasSpan(table) ? ['MIN(r.ts)', 'MAX(r.ts)'] : [];
+    const cols = ['hour', ...ROLLUP_EXTRA_KEYS[table], ...ROLLUP_DIMENSIONS, ...ROLLUP_MEASURES, ...(span.length ? ROLLUP_SPAN : [])];
+    return `INSERT INTO ${table} (${cols.join(', ')}) SELECT ${[...keys, ...measures, ...span].join(', ')} FROM ${from}${where} GROUP BY ${keys.map((_, i) => i + 1).join(', ')}`;
   };
   return [
     fill('rollup_hourly', [], 'requests r'),

@@ -38,6 +38,7 @@ function memoryLedger(failTimes = 0): Omit<LedgerStore, 'upsert'> & { rows: Map<
     repeatedSteps: () => Promise.resolve([]),
     callerTotals: () => Promise.resolve([]),
     failedRequestIds: () => Promise.resolve([]),
+    sessionHours: () => Promise.resolve([]),
     arrivalCursor: () => Promise.resolve('0'),
     arrivedSince: () => Promise.resolve({ cursor: '0', buckets: [] }),
     watchCursor: () => Promise.resolve(undefined),

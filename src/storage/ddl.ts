@@ -1,4 +1,4 @@
-import { DAILY_ROLLUPS, DAY_MS, HOURLY_ROLLUPS, MICRO_PICOS, REQUEST_COLUMNS, REQUEST_COLUMNS_V1, ROLLUP_COUNTS, ROLLUP_MEASURES, ROLLUP_MEASURES_V1, type RollupTable, rollupKeys, rollupTimeColumn } from './schema.js';
+import { DAILY_ROLLUPS, DAY_MS, HOURLY_ROLLUPS, HOUR_MS, MICRO_PICOS, REQUEST_COLUMNS, REQUEST_COLUMNS_V1, ROLLUP_COUNTS, ROLLUP_DIMENSIONS, ROLLUP_MEASURES, ROLLUP_MEASURES_V1, ROLLUP_SPAN, type RollupTable, hasSpan, rollupKeys, rollupTimeColumn } from './schema.js';
 import { GATEWAY_SOURCE } from './cross-source.js';
 import { PENDING_RESPONSE } from './pending-sql.js';
 
@@ -340,6 +340,29 @@ export function schemaV25(t: TypeMap): string[] {
   ];
 }
 
+/** Days of history before the latest hour whose session-hours migration 26 gives a span: the runaway detector's 14 and one. */
+export const SPAN_BACKFILL_DAYS = 15;
+
+/**
+ * Version 26: when each hourly session rollup row's requests started, the first and the last
+ * (ROLLUP_SPAN), so that the runaway-session detector judges a session's burn rate against past
+ * burn rates rather than hourly totals. Filled from the raw rows for the last SPAN_BACKFILL_DAYS
+ * before the latest hour (one GROUP BY over the `ts` index); older rows stay null, judged as
+ * whole hours as before (docs/ledger.md has the migration's time on a large ledger).
+ */
+export function schemaV26(t: TypeMap): string[] {
+  const dims = ROLLUP_DIMENSIONS.map((c, i) => `COALESCE(${c}, '') AS d${i}`);
+  const same = ROLLUP_DIMENSIONS.map((c, i) => `rollup_session_hourly.${c} = s.d${i}`);
+  return [
+    ...ROLLUP_SPAN.map((c) => `ALTER TABLE rollup_session_hourly ADD COLUMN ${c} ${t.bigint}`),
+    `UPDATE rollup_session_hourly SET first_ts = s.f, last_ts = s.l FROM (` +
+      `SELECT (ts / ${HOUR_MS}) * ${HOUR_MS} AS h, session_id AS sid, ${dims.join(', ')}, MIN(ts) AS f, MAX(ts) AS l FROM requests ` +
+      `WHERE ts >= (SELECT MAX(hour) FROM rollup_session_hourly) - ${SPAN_BACKFILL_DAYS * DAY_MS} AND session_id <> '' ` +
+      `GROUP BY ${['1', '2', ...ROLLUP_DIMENSIONS.map((_, i) => String(i + 3))].join(', ')}) AS s ` +
+      `WHERE rollup_session_hourly.hour = s.h AND rollup_session_hourly.session_id = s.sid AND ${same.join(' AND ')}`,
+  ];
+}
+
 /** Ordered migrations; each entry's statements run in one transaction. */
 export function migrations(t: TypeMap): { version: number; statements: string[] }[] {
   return [
@@ -364,15 +387,27 @@ export function migrations(t: TypeMap): { version: number; statements: string[] 
     { version: 23, statements: schemaV23(t) },
     { version: 24, statements: schemaV24(t) },
     { version: 25, statements: schemaV25(t) },
+    { version: 26, statements: schemaV26(t) },
   ];
 }
 
-/** The UPSERT that adds a delta to a rollup row (same syntax in SQLite ≥ 3.24 and Postgres). */
-export function rollupUpsertSql(table: RollupTable, param: (i: number) => string, measures: readonly string[] = ROLLUP_MEASURES): string {
+/**
+ * The UPSERT that adds a delta to a rollup row (same syntax in SQLite ≥ 3.24 and Postgres). With
+ * `span` (the hourly session rollup since version 26) the delta's first and last `ts` follow the
+ * measures and are merged as a minimum and a maximum. A delta with no span (only rows taken away
+ * by a replacement) leaves the stored span as it was: a minimum cannot be taken back, so a span
+ * can only be wider than its rows, never narrower. A row that has requests and no span (written
+ * before version 26, or older than its backfill) keeps none: a span of only the newer rows would
+ * make its hour look shorter, and busier, than it was.
+ */
+export function rollupUpsertSql(table: RollupTable, param: (i: number) => string, measures: readonly string[] = ROLLUP_MEASURES, span = hasSpan(table)): string {
   const keys = rollupKeys(table);
-  const cols = [...keys, ...measures];
+  const cols = [...keys, ...measures, ...(span ? ROLLUP_SPAN : [])];
+  const merge = (c: string, wins: '<' | '>') =>
+    `${c} = CASE WHEN ${table}.${c} IS NULL AND ${table}.requests <> 0 THEN NULL WHEN ${table}.${c} IS NULL OR excluded.${c} ${wins} ${table}.${c} THEN excluded.${c} ELSE ${table}.${c} END`;
+  const sets = [...measures.map((m) => `${m} = ${table}.${m} + excluded.${m}`), ...(span ? [merge('first_ts', '<'), merge('last_ts', '>')] : [])];
   return (
     `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map((_, i) => param(i + 1)).join(', ')}) ` +
-    `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${measures.map((m) => `${m} = ${table}.${m} + excluded.${m}`).join(', ')}`
+    `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${sets.join(', ')}`
   );
 }

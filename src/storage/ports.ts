@@ -106,6 +106,12 @@ export interface LedgerStore {
    * made of, counted by the database so that ordinary traffic is not read (agent loops).
    */
   repeatedSteps(filter: TimeFilter, minRepeats: number): Promise<RequestPoint[]>;
+  /**
+   * Each session's spend per clock hour in [since, until) (whole hours), per user and key, with
+   * when its requests started: the runaway-session detector's history, from the hourly session
+   * rollup. Rows without a session are left out.
+   */
+  sessionHours(range: { since: number; until: number }): Promise<SessionHour[]>;
   /** Per caller (key, else user, else client): requests, failures and retries over the window, summed by the database (retry storms). */
   callerTotals(filter: TimeFilter): Promise<CallerTotals[]>;
   /** The ids of a caller's first `limit` failed requests in the window, in time order (a retry storm's evidence). */
@@ -202,6 +208,24 @@ export interface RequestPoint {
   toolCalls: number;
   costPicos: Picos;
   lastTurnHash: string | null;
+}
+
+/** One session's requests in one clock hour, for one user and key (LedgerStore.sessionHours). */
+export interface SessionHour {
+  hour: number;
+  sessionId: string;
+  /** '' when none. */
+  user: string;
+  keyId: string;
+  costPicos: Picos;
+  inputTokens: number;
+  outputTokens: number;
+  /**
+   * The first and last request start (`ts`) in the hour; undefined where the rollup does not
+   * know them (rows older than schema version 26's backfill), taken then as the whole hour.
+   */
+  firstTs?: number;
+  lastTs?: number;
 }
 
 export interface TimeFilter {

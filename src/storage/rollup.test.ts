@@ -5,23 +5,30 @@ import { rollupDeltas, rowTotals } from './rollup.js';
 import { DAY_MS, HOUR_MS } from './schema.js';
 import { rng, sampleRow } from './testing/rows.js';
 
-/** The plain definition: per table and key, the sum of the added rows' totals minus the removed rows'. */
+/**
+ * The plain definition: per table and key, the sum of the added rows' totals minus the removed
+ * rows'; the hourly session rollup's keys also the first and last ts of the added rows.
+ */
 function reference(rows: readonly LedgerRow[], removed: readonly LedgerRow[]) {
-  const sums = new Map<string, { table: string; key: (string | number)[]; totals: Totals }>();
-  const put = (table: string, key: (string | number)[], t: Totals) => {
+  const sums = new Map<string, { table: string; key: (string | number)[]; totals: Totals; first?: number; last?: number }>();
+  const put = (table: string, key: (string | number)[], t: Totals, spanOf?: number) => {
     const id = [table, ...key].join('\u0000');
     const e = sums.get(id) ?? { table, key, totals: emptyTotals() };
     addTotals(e.totals, t);
+    if (spanOf !== undefined) {
+      e.first = Math.min(e.first ?? spanOf, spanOf);
+      e.last = Math.max(e.last ?? spanOf, spanOf);
+    }
     sums.set(id, e);
   };
   const minus = (t: Totals): Totals => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, typeof v === 'bigint' ? 0n - v : 0 - v])) as unknown as Totals;
-  for (const [r, t] of [...rows.map((r) => [r, rowTotals(r)] as const), ...removed.map((r) => [r, minus(rowTotals(r))] as const)]) {
+  for (const [r, t, added] of [...rows.map((r) => [r, rowTotals(r), true] as const), ...removed.map((r) => [r, minus(rowTotals(r)), false] as const)]) {
     const hour = Math.floor(r.ts / HOUR_MS) * HOUR_MS;
     const dims = [r.api, r.provider, r.model, r.keyId ?? '', r.user ?? '', r.team ?? '', r.project ?? '', r.client ?? ''];
     const day = Math.floor(r.ts / DAY_MS) * DAY_MS;
     put('rollup_hourly', [hour, ...dims], t);
     put('rollup_daily', [day, ...dims], t);
-    put('rollup_session_hourly', [hour, r.sessionId ?? '', ...dims], t);
+    put('rollup_session_hourly', [hour, r.sessionId ?? '', ...dims], t, added ? r.ts : undefined);
     put('rollup_session_daily', [day, r.sessionId ?? ''], t);
     for (const [k, v] of Object.entries(r.tags)) {
       put('rollup_tag_hourly', [hour, k, v, ...dims], t);

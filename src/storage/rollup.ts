@@ -1,12 +1,15 @@
 import type { LedgerRow } from '../core/ledger-row.js';
 import { type Totals, addTotals } from './ports.js';
-import { DAY_MS, HOUR_MS, MICRO_PICOS, ROLLUP_DIMENSIONS, type RollupTable, isErrorOutcome, rowValues } from './schema.js';
+import { DAY_MS, HOUR_MS, MICRO_PICOS, ROLLUP_DIMENSIONS, type RollupTable, hasSpan, isErrorOutcome, rowValues } from './schema.js';
 
 /** One rollup row to add: its key values (hour or day first, then extra keys, then dimensions) and its totals. */
 export interface RollupDelta {
   table: RollupTable;
   key: (string | number)[];
   totals: Totals;
+  /** The hourly session rollup's: the first and last `ts` of the rows added (none when only rows were taken away). */
+  first?: number;
+  last?: number;
 }
 
 export function rowTotals(r: LedgerRow): Totals {
@@ -71,10 +74,15 @@ export function rollupDeltas(rows: readonly LedgerRow[], removed: readonly Ledge
   // Each table's last delta: consecutive rows mostly share their session, dimensions and
   // hour, so most rows skip the four lookups (and the last delta is the one they would find).
   const last = new Map<HourlyTable, { joined: string; extraKey: string; hour: number; d: RollupDelta }>();
-  const add = (table: HourlyTable, extraKey: string, extra: readonly string[], hour: number, r: LedgerRow, sign: 1 | -1) => {
+  const add = (table: HourlyTable, extraKey: string, extra: readonly string[], hour: number, r: LedgerRow, sign: 1 | -1): RollupDelta => {
     const hit = last.get(table);
-    if (hit !== undefined && hit.hour === hour && hit.joined === joined && hit.extraKey === extraKey) return addRow(hit.d.totals, r, sign);
-    last.set(table, { joined: joined!, extraKey, hour, d: addToKey(table, extraKey, extra, hour, r, sign) });
+    if (hit !== undefined && hit.hour === hour && hit.joined === joined && hit.extraKey === extraKey) {
+      addRow(hit.d.totals, r, sign);
+      return hit.d;
+    }
+    const d = addToKey(table, extraKey, extra, hour, r, sign);
+    last.set(table, { joined: joined!, extraKey, hour, d });
+    return d;
   };
   /** Adds the row to its key's delta, made if new; returns the delta. */
   const addToKey = (table: HourlyTable, extraKey: string, extra: readonly string[], hour: number, r: LedgerRow, sign: 1 | -1): RollupDelta => {
@@ -104,7 +112,12 @@ export function rollupDeltas(rows: readonly LedgerRow[], removed: readonly Ledge
     }
     add('rollup_hourly', '', [], hour, r, sign);
     const session = r.sessionId ?? '';
-    add('rollup_session_hourly', session, [session], hour, r, sign);
+    const s = add('rollup_session_hourly', session, [session], hour, r, sign);
+    // A removed row does not narrow the span (see rollupUpsertSql).
+    if (sign === 1) {
+      if (s.first === undefined || r.ts < s.first) s.first = r.ts;
+      if (s.last === undefined || r.ts > s.last) s.last = r.ts;
+    }
     for (const k in r.tags) {
       const v = r.tags[k]!;
       add('rollup_tag_hourly', `${k}\u0000${v}`, [k, v], hour, r, sign);
@@ -167,6 +180,13 @@ function negated(t: Totals): Totals {
 export function measureValues(t: Totals): (number | bigint)[] {
   // BigInt division truncates, so quotient × 10⁶ + rest is the cost for either sign.
   return [t.requests, t.errors, t.unpricedRequests, t.inputTokens, t.cacheReadTokens, t.cacheWriteTokens, t.cacheWrite1hTokens, t.outputTokens, t.reasoningTokens, t.toolCalls, t.costPicos / MICRO_PICOS, t.costPicos % MICRO_PICOS];
+}
+
+/** What a rollup UPSERT (rollupUpsertSql) binds for a delta: its key, its measures, and its span where the table keeps one. */
+export function rollupValues(d: RollupDelta): unknown[] {
+  const v: unknown[] = [...d.key, ...measureValues(d.totals)];
+  if (hasSpan(d.table)) v.push(d.first ?? null, d.last ?? null);
+  return v;
 }
 
 /** Whether two rows hold the same values (a replacement that changes nothing is skipped). */

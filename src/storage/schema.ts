@@ -70,6 +70,19 @@ export const ROLLUP_MEASURES_V1 = [...ROLLUP_COUNTS, 'cost_picos'] as const;
  */
 export const ROLLUP_MEASURES = [...ROLLUP_COUNTS, 'cost_micros', 'cost_rest_picos'] as const;
 
+/**
+ * Schema version 26: the hourly session rollup also keeps when its requests started, the first
+ * and the last (`ts`, epoch ms; null where unknown: rows from before, older than the migration's
+ * backfill), so that a past session-hour's burn rate while active can be told from its total
+ * (the runaway-session detector, docs/anomalies.md). Not a measure: merged by MIN and MAX.
+ */
+export const ROLLUP_SPAN = ['first_ts', 'last_ts'] as const;
+
+/** Whether a rollup table keeps the span of its rows' `ts` (only the hourly session rollup). */
+export function hasSpan(table: RollupTable): boolean {
+  return table === 'rollup_session_hourly';
+}
+
 export const HOURLY_ROLLUPS = ['rollup_hourly', 'rollup_session_hourly', 'rollup_tag_hourly', 'rollup_pool_hourly'] as const;
 /** Schema version 14: whole UTC days, so that a month's report reads a day's rows once instead of 24 times. */
 export const DAILY_ROLLUPS = ['rollup_daily', 'rollup_session_daily', 'rollup_tag_daily', 'rollup_pool_daily'] as const;

@@ -14,9 +14,10 @@ import { sqlAlertOutbox } from '../alert-outbox.js';
 import type { LedgerStore, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { pgKeys } from './keys.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
+import { sessionHours } from '../session-hours.js';
 import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges, usageRowsSql } from '../cross-source.js';
-import { type RollupDelta, measureValues, rollupDeltas, sameRow } from '../rollup.js';
-import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, cacheRowSelect, ROLLUP_MEASURES, rollupKeys, rowFromRecord, rowValues } from '../schema.js';
+import { type RollupDelta, rollupDeltas, rollupValues, sameRow } from '../rollup.js';
+import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, cacheRowSelect, ROLLUP_MEASURES, ROLLUP_SPAN, hasSpan, rollupKeys, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
 import { storableParam, storableRows } from '../storable.js';
 
@@ -283,6 +284,7 @@ function pgLedger(pool: pg.Pool): LedgerStore {
     requestPoints: (filter) => requestPoints(run, (i) => DIALECT.param(i), filter),
     repeatedSteps: (filter, minRepeats) => repeatedSteps(run, (i) => DIALECT.param(i), filter, minRepeats),
     callerTotals: (filter) => callerTotals(run, (i) => DIALECT.param(i), filter),
+    sessionHours: (range) => sessionHours(run, (i) => DIALECT.param(i), range),
     failedRequestIds: (filter, caller, limit) => failedRequestIds(run, (i) => DIALECT.param(i), filter, caller, limit),
     arrivalCursor: async () => String((await run('SELECT pg_current_snapshot()::text AS c', []))[0]!.c),
     async arrivedSince(cursor, { tsBefore, bucketMs }) {
@@ -317,14 +319,14 @@ function pgLedger(pool: pg.Pool): LedgerStore {
 
 /** One multi-row UPSERT per table; deltas are already merged per key, and sorted to keep lock order stable across replicas. */
 async function upsertRollups(c: pg.PoolClient, table: RollupTable, deltas: RollupDelta[], toParam: (v: unknown) => unknown): Promise<void> {
-  const width = rollupKeys(table).length + ROLLUP_MEASURES.length;
+  const width = rollupKeys(table).length + ROLLUP_MEASURES.length + (hasSpan(table) ? ROLLUP_SPAN.length : 0);
   const perStatement = Math.floor(60_000 / width);
   for (let i = 0; i < deltas.length; i += perStatement) {
     const chunk = deltas.slice(i, i + perStatement);
     const single = rollupUpsertSql(table, (k) => `$${k}`);
     const [head, tail] = [single.slice(0, single.indexOf(' VALUES ')), single.slice(single.indexOf(' ON CONFLICT '))];
     const tuples = chunk.map((_, j) => `(${Array.from({ length: width }, (__, k) => `$${j * width + k + 1}`).join(', ')})`);
-    const params = chunk.flatMap((d) => [...d.key, ...measureValues(d.totals)].map(toParam));
+    const params = chunk.flatMap((d) => rollupValues(d).map(toParam));
     await c.query(`${head} VALUES ${tuples.join(', ')}${tail}`, params);
   }
 }

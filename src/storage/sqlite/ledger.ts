@@ -5,8 +5,9 @@ import { pendingResponseSql, pendingResponsesSql } from '../pending-sql.js';
 import type { AggregateQuery, LedgerStore, TimeFilter, UpsertOptions } from '../ports.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
 import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges, usageRowsSql } from '../cross-source.js';
-import { measureValues, rollupDeltas, sameRow } from '../rollup.js';
+import { rollupDeltas, rollupValues, sameRow } from '../rollup.js';
 import { ruleTotals } from '../rule-totals.js';
+import { sessionHours } from '../session-hours.js';
 import { topShare } from '../top-share.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, cacheRowSelect, rowFromRecord, rowValues } from '../schema.js';
 import { insertWithConstants } from './constant-columns.js';
@@ -121,7 +122,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   const deleteRow = db.prepare('DELETE FROM requests WHERE id = ?');
   const deleteAttempts = db.prepare('DELETE FROM attempts WHERE request_id = ?');
   const writeRollups = (added: readonly LedgerRow[], removed: readonly LedgerRow[] = []) => {
-    for (const d of rollupDeltas(added, removed)) upsert(d.table).run([...d.key, ...measureValues(d.totals)]);
+    for (const d of rollupDeltas(added, removed)) upsert(d.table).run(rollupValues(d));
   };
   const lastRowid = db.prepare('SELECT COALESCE(MAX(rowid), 0) AS n FROM requests');
   const secondaryIndexes = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'requests' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'");
@@ -245,6 +246,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
     requestPoints: (filter) => requestPoints(run, (i) => DIALECT.param(i), filter),
     repeatedSteps: (filter, minRepeats) => repeatedSteps(run, (i) => DIALECT.param(i), filter, minRepeats),
     callerTotals: (filter) => callerTotals(run, (i) => DIALECT.param(i), filter),
+    sessionHours: (range) => sessionHours(run, (i) => DIALECT.param(i), range),
     failedRequestIds: (filter, caller, limit) => failedRequestIds(run, (i) => DIALECT.param(i), filter, caller, limit),
     arrivalCursor: () => Promise.resolve(String((arrivalNow.get() as Row).n)),
     arrivedSince: (cursor, { tsBefore, bucketMs }) => {

@@ -11,6 +11,7 @@ import { anomalyInputsContract } from './anomaly-inputs-contract.js';
 import { importContract } from './import-contract.js';
 import { policyContract } from './policy-contract.js';
 import { topShareContract } from './top-share-contract.js';
+import { sessionHoursContract } from './session-hours-contract.js';
 import { asMap, bruteForce, randomRows, rng, sampleRow } from './rows.js';
 
 /** The behaviour every storage adapter must have. Call inside a describe(). */
@@ -302,6 +303,7 @@ export function storageContract(open: () => Promise<Storage>): void {
   importContract(open);
   topShareContract(open);
   anomalyInputsContract(open);
+  sessionHoursContract(open);
   pendingResponseContract(open);
   insertNewContract(open);
   roundTripContract(open);

@@ -1,10 +1,11 @@
 import { expect, it } from 'vitest';
-import { type TypeMap, migrations, rollupUpsertSql, schemaV1 } from '../ddl.js';
+import { SPAN_BACKFILL_DAYS, type TypeMap, migrations, rollupUpsertSql, schemaV1 } from '../ddl.js';
 import type { Storage } from '../ports.js';
 import { measureValues, rollupDeltas } from '../rollup.js';
 import type { Dimension } from '../../core/ledger-row.js';
 import type { LedgerRow } from '../../core/ledger-row.js';
-import { DAY_MS, HOUR_MS, REQUEST_COLUMNS, REQUEST_COLUMNS_V1, ROLLUP_COUNTS, ROLLUP_MEASURES_V1, isDaily, rowValues } from '../schema.js';
+import { DAY_MS, HOUR_MS, REQUEST_COLUMNS, REQUEST_COLUMNS_V1, ROLLUP_COUNTS, ROLLUP_MEASURES, ROLLUP_MEASURES_V1, isDaily, rowValues } from '../schema.js';
+import { sortedHours } from './session-hours-contract.js';
 import { asMap, bruteForce, sampleRow } from './rows.js';
 
 /** A database with nothing in it yet, reached below the storage port, and the way to open it with the current code. */
@@ -28,7 +29,7 @@ async function oldRollups(db: BlankDatabase, rows: LedgerRow[], daily: boolean):
   for (const d of rollupDeltas(rows)) {
     if (isDaily(d.table)) {
       if (daily) await db.exec(rollupUpsertSql(d.table, db.param), [...d.key, ...measureValues(d.totals)]);
-    } else await db.exec(rollupUpsertSql(d.table, db.param, ROLLUP_MEASURES_V1), [...d.key, ...measureValues(d.totals).slice(0, ROLLUP_COUNTS.length), d.totals.costPicos]);
+    } else await db.exec(rollupUpsertSql(d.table, db.param, ROLLUP_MEASURES_V1, false), [...d.key, ...measureValues(d.totals).slice(0, ROLLUP_COUNTS.length), d.totals.costPicos]);
   }
 }
 
@@ -152,6 +153,42 @@ export function upgradeContract(blank: () => Promise<BlankDatabase>): void {
     expect(await s.ledger.insert([more])).toBe(1);
     await check([...rows, more]);
     expect((await s.ledger.aggregate({ by: ['hour', 'user'], since: hour, until: hour + HOUR_MS })).find((r) => r.keys[1] === 'bob')!.costPicos).toBe(2n * near);
+    await s.close();
+  });
+
+  it('gives the session-hours of the last 15 days their span when it upgrades a version 25 database (migration 26); older ones stay unknown, judged as whole hours', async () => {
+    const db = await blank();
+    const params = (n: number) => Array.from({ length: n }, (_, i) => db.param(i + 1)).join(', ');
+    await atVersion(db, 25);
+    const last = Date.UTC(2026, 10, 20, 9);
+    const old = last - (SPAN_BACKFILL_DAYS * DAY_MS + HOUR_MS);
+    const rows = [
+      sampleRow({ id: 'r1', ts: last + 50 * 60_000 }),
+      sampleRow({ id: 'r2', ts: last + 7 * 60_000, model: 'gpt-5-mini' }),
+      sampleRow({ id: 'r3', ts: last - 3 * DAY_MS + 30 * 60_000, user: 'bob', sessionId: 's2' }),
+      sampleRow({ id: 'r4', ts: old + 10 * 60_000 }),
+      sampleRow({ id: 'r5', ts: old + 20 * 60_000 }),
+      sampleRow({ id: 'r6', ts: last + 9 * 60_000, sessionId: null }),
+    ];
+    for (const r of rows) {
+      await db.exec(`INSERT INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES (${params(REQUEST_COLUMNS.length)})`, rowValues(r, db.bool));
+      // As version 25 wrote them: no span.
+      for (const d of rollupDeltas([r])) await db.exec(rollupUpsertSql(d.table, db.param, ROLLUP_MEASURES, false), [...d.key, ...measureValues(d.totals)]);
+    }
+    await db.close();
+
+    const s = await db.open();
+    const hour = (at: number, o: object) => ({ hour: at, sessionId: 's1', user: 'alice', keyId: 'key_1', inputTokens: 1000, outputTokens: 100, costPicos: 2_025_000_000n, ...o });
+    const recent = [
+      hour(last - 3 * DAY_MS, { sessionId: 's2', user: 'bob', firstTs: rows[2]!.ts, lastTs: rows[2]!.ts }),
+      hour(last, { inputTokens: 2000, outputTokens: 200, costPicos: 4_050_000_000n, firstTs: rows[1]!.ts, lastTs: rows[0]!.ts }),
+    ];
+    expect(sortedHours(await s.ledger.sessionHours({ since: old, until: last + HOUR_MS }))).toEqual([hour(old, { inputTokens: 2000, outputTokens: 200, costPicos: 4_050_000_000n }), ...recent]);
+    // Written from now on: a known span widens; an unknown one stays unknown (a span of the new rows alone would be too short).
+    await s.ledger.insert([sampleRow({ id: 'n1', ts: last + 2 * 60_000 }), sampleRow({ id: 'n2', ts: old + 59 * 60_000 })]);
+    const after = sortedHours(await s.ledger.sessionHours({ since: old, until: last + HOUR_MS }));
+    expect(after[0]).toEqual(hour(old, { inputTokens: 3000, outputTokens: 300, costPicos: 6_075_000_000n }));
+    expect(after[2]).toEqual({ ...recent[1], inputTokens: 3000, outputTokens: 300, costPicos: 6_075_000_000n, firstTs: last + 2 * 60_000 });
     await s.close();
   });
 }
