@@ -15,6 +15,11 @@ describe('series reader', () => {
       expect(await kept.sessions(now, 300_000, 3)).toEqual(await fresh.sessions(now, 300_000, 3));
       expect(await kept.cacheUse(now, 900_000, 3)).toEqual(await fresh.cacheUse(now, 900_000, 3));
     }
+    // Past session-hours carry how long they were active, from the session rollup's span (schema version 26).
+    const { history } = await kept.sessions(t0, 300_000, 3);
+    expect(history.length).toBeGreaterThan(100);
+    expect(history.every((h) => h.activeMs !== undefined && h.activeMs >= 0 && h.activeMs < 3_600_000)).toBe(true);
+    expect(Math.max(...history.map((h) => h.activeMs!))).toBeGreaterThan(40 * 60_000);
     const [spend] = await kept.spend(['user'], t0, 300_000, 3);
     expect(spend!.hourly.get('alice')?.size).toBeGreaterThan(60);
     await storage.close();

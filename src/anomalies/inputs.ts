@@ -1,6 +1,6 @@
 import type { Dimension } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
-import type { AggregateQuery, AggregateRow, CallerTotals, LedgerStore, RequestPoint } from '../storage/ports.js';
+import type { AggregateQuery, AggregateRow, CallerTotals, LedgerStore, RequestPoint, SessionHour } from '../storage/ports.js';
 import { DAY_MS, HOUR_MS } from '../storage/schema.js';
 import type { CacheUse } from './cache-regression.js';
 import type { SessionSpend } from './runaway-session.js';
@@ -16,7 +16,7 @@ import type { SpikeDimension } from './types.js';
  */
 export class SeriesReader {
   private readonly ledger: LedgerStore;
-  private readonly cache = new Map<string, { since: number; until: number; rows: AggregateRow[]; derived?: unknown }>();
+  private readonly cache = new Map<string, { since: number; until: number; rows: unknown[]; derived?: unknown }>();
 
   constructor(ledger: LedgerStore) {
     this.ledger = ledger;
@@ -54,8 +54,12 @@ export class SeriesReader {
   async sessions(now: number, windowMs: number, historyDays: number): Promise<{ recent: SessionSpend[]; history: SessionSpend[] }> {
     const recent = (await this.ledger.aggregate({ since: now - windowMs, until: now, by: ['session', 'user', 'key'] })).map(sessionSpend);
     const end = hourFloor(now - windowMs);
-    const history = await this.hourly('sessions', { since: end - historyDays * DAY_MS, until: end, by: ['hour', 'session', 'user', 'key'] }, (rows) =>
-      rows.map((r) => sessionSpend({ ...r, keys: r.keys.slice(1) })).filter((x) => x.sessionId !== ''),
+    const history = await this.cached(
+      'sessions',
+      { since: end - historyDays * DAY_MS, until: end },
+      (range) => this.ledger.sessionHours(range),
+      (h) => h.hour,
+      (rows) => rows.map(pastSession),
     );
     return { recent: recent.filter((x) => x.sessionId !== ''), history };
   }
@@ -86,15 +90,20 @@ export class SeriesReader {
   }
 
   /** `q` groups by hour first, over whole hours; `derive` shapes the rows, and is re-run only when they change. */
-  private async hourly<T>(name: string, q: AggregateQuery & { since: number; until: number }, derive: (rows: AggregateRow[]) => T): Promise<T> {
-    const hit = this.cache.get(name);
+  private hourly<T>(name: string, q: AggregateQuery & { since: number; until: number }, derive: (rows: AggregateRow[]) => T): Promise<T> {
+    return this.cached(name, q, (range) => this.ledger.aggregate({ ...q, ...range }), (r) => Date.parse(r.keys[0]!), derive);
+  }
+
+  /** Rows of whole hours in [since, until), each of the hour `hourOf` says; read again only for the hours not read before. */
+  private async cached<R, T>(name: string, q: { since: number; until: number }, read: (range: { since: number; until: number }) => Promise<R[]>, hourOf: (r: R) => number, derive: (rows: R[]) => T): Promise<T> {
+    const hit = this.cache.get(name) as { since: number; until: number; rows: R[]; derived?: unknown } | undefined;
     if (hit && hit.since === q.since && hit.until === q.until && hit.derived !== undefined) return hit.derived as T;
-    let rows: AggregateRow[];
+    let rows: R[];
     if (hit && hit.since <= q.since && hit.until <= q.until && q.since < hit.until) {
-      const fresh = hit.until < q.until ? await this.ledger.aggregate({ ...q, since: hit.until }) : [];
-      rows = [...hit.rows.filter((r) => Date.parse(r.keys[0]!) >= q.since), ...fresh];
+      const fresh = hit.until < q.until ? await read({ since: hit.until, until: q.until }) : [];
+      rows = [...hit.rows.filter((r) => hourOf(r) >= q.since), ...fresh];
     } else {
-      rows = await this.ledger.aggregate(q);
+      rows = await read({ since: q.since, until: q.until });
     }
     const derived = derive(rows);
     this.cache.set(name, { since: q.since, until: q.until, rows, derived });
@@ -106,14 +115,20 @@ function hourFloor(ms: number): number {
   return Math.floor(ms / HOUR_MS) * HOUR_MS;
 }
 
+function identityOf(user: string, key: string): string {
+  return user ? `user:${user}` : key ? `key:${key}` : 'anonymous';
+}
+
 function sessionSpend(r: AggregateRow): SessionSpend {
   const [session = '', user = '', key = ''] = r.keys;
-  return {
-    sessionId: session,
-    identity: user ? `user:${user}` : key ? `key:${key}` : 'anonymous',
-    costPicos: r.costPicos,
-    tokens: r.inputTokens + r.outputTokens,
-  };
+  return { sessionId: session, identity: identityOf(user, key), costPicos: r.costPicos, tokens: r.inputTokens + r.outputTokens };
+}
+
+/** A past session-hour, with how long it was active where the rollup knows (schema version 26). */
+function pastSession(h: SessionHour): SessionSpend {
+  const s: SessionSpend = { sessionId: h.sessionId, identity: identityOf(h.user, h.keyId), costPicos: h.costPicos, tokens: h.inputTokens + h.outputTokens };
+  if (h.firstTs !== undefined && h.lastTs !== undefined) s.activeMs = h.lastTs - h.firstTs;
+  return s;
 }
 
 function cacheUse(r: AggregateRow): CacheUse {

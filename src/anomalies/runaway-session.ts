@@ -11,12 +11,17 @@ export interface SessionSpend {
   identity: string;
   costPicos: Picos;
   tokens: number;
+  /**
+   * A past session-hour's: from its first request's start to its last's. Undefined where the
+   * ledger does not know (rollups from before schema version 26's backfill): the whole hour.
+   */
+  activeMs?: number;
 }
 
 export interface SessionSeries {
   /** Sessions active in [now − window, now). */
   recent: readonly SessionSpend[];
-  /** Past session-hours (one entry per session and clock hour) over the history. */
+  /** Past session-hours (one entry per session, identity and clock hour) over the history. */
   history: readonly SessionSpend[];
 }
 
@@ -24,9 +29,12 @@ const HOUR = 3_600_000;
 
 /**
  * A runaway session: its cost or token velocity (per hour, measured over the recent window)
- * far above both its identity's usual session-hour (p95 × `identityFactor`) and the
- * organisation's p99 session-hour, and above a dollar floor, so that a small team's
- * slightly busy hour is not a runaway.
+ * far above both its identity's usual velocity (p95 × `identityFactor`) and the organisation's
+ * p99, and above a dollar floor, so that a small team's slightly busy hour is not a runaway.
+ * A past session-hour's velocity is its spend over the time it was active, at least the window
+ * (a session of 5 minutes in an hour burned its hour's spend in those minutes, and judging a
+ * window's rate against hourly totals flagged every short heavy session); over the whole hour
+ * where that time is unknown.
  */
 export function runawaySessions(series: SessionSeries, now: number, s: RunawaySettings): Detection[] {
   if (series.history.length === 0) return [];
@@ -64,7 +72,7 @@ export function runawaySessions(series: SessionSeries, now: number, s: RunawaySe
 interface Baseline {
   orgCost: number;
   orgTokens: number;
-  /** An identity's usual session-hour (p95 × identityFactor), worked out once per identity. */
+  /** An identity's usual velocity (p95 × identityFactor), worked out once per identity. */
   usualFor: (identity: string) => { usual: boolean; idCost: number; idTokens: number };
 }
 
@@ -75,7 +83,7 @@ interface Baseline {
 const baselines = new WeakMap<readonly SessionSpend[], Map<string, Baseline>>();
 
 function baseline(history: readonly SessionSpend[], s: RunawaySettings): Baseline {
-  const key = `${s.orgQuantile}\u0000${s.minSessions}\u0000${s.identityFactor}`;
+  const key = `${s.orgQuantile}\u0000${s.minSessions}\u0000${s.identityFactor}\u0000${s.windowMs}`;
   let forHistory = baselines.get(history);
   if (!forHistory) baselines.set(history, (forHistory = new Map<string, Baseline>()));
   let b = forHistory.get(key);
@@ -87,9 +95,13 @@ function baseline(history: readonly SessionSpend[], s: RunawaySettings): Baselin
     else byIdentity.set(h.identity, [h]);
   }
   const usual = new Map<string, { usual: boolean; idCost: number; idTokens: number }>();
+  // Per hour of a past session-hour's active time (at least the window, as the live velocity's).
+  const perHour = (h: SessionSpend) => HOUR / (h.activeMs === undefined ? HOUR : Math.max(h.activeMs, s.windowMs));
+  const costRate = (h: SessionSpend) => dollars(h.costPicos) * perHour(h);
+  const tokenRate = (h: SessionSpend) => h.tokens * perHour(h);
   b = {
-    orgCost: quantile(history.map((h) => dollars(h.costPicos)), s.orgQuantile),
-    orgTokens: quantile(history.map((h) => h.tokens), s.orgQuantile),
+    orgCost: quantile(history.map(costRate), s.orgQuantile),
+    orgTokens: quantile(history.map(tokenRate), s.orgQuantile),
     usualFor: (identity) => {
       let u = usual.get(identity);
       if (!u) {
@@ -97,8 +109,8 @@ function baseline(history: readonly SessionSpend[], s: RunawaySettings): Baselin
         const enough = own.length >= s.minSessions;
         u = {
           usual: enough,
-          idCost: enough ? s.identityFactor * quantile(own.map((h) => dollars(h.costPicos)), 0.95) : 0,
-          idTokens: enough ? s.identityFactor * quantile(own.map((h) => h.tokens), 0.95) : 0,
+          idCost: enough ? s.identityFactor * quantile(own.map(costRate), 0.95) : 0,
+          idTokens: enough ? s.identityFactor * quantile(own.map(tokenRate), 0.95) : 0,
         };
         usual.set(identity, u);
       }
