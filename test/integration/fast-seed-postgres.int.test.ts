@@ -4,7 +4,7 @@ import { seedPostgres } from '../../bench/seed-postgres.js';
 import { rollupSql } from '../../bench/seed.js';
 import type { AttemptRow, LedgerRow } from '../../src/core/ledger-row.js';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
-import { MICRO_PICOS, ROLLUP_COUNTS, ROLLUP_TABLES, rollupKeys } from '../../src/storage/schema.js';
+import { MICRO_PICOS, ROLLUP_COUNTS, ROLLUP_SPAN, ROLLUP_TABLES, hasSpan, rollupKeys } from '../../src/storage/schema.js';
 import { variedRow } from '../support/seed-rows.js';
 import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
 
@@ -58,7 +58,7 @@ describe('the benchmarks fast Postgres seeder', () => {
       // The insert path splits each batch's summed cost into micros and leftover picos, so the split depends on the
       // batches; the cost itself does not.
       const keys = rollupKeys(table);
-      const all = `SELECT ${[...keys, ...ROLLUP_COUNTS].join(', ')}, cost_micros::numeric * ${MICRO_PICOS} + cost_rest_picos AS cost FROM ${table} ORDER BY ${keys.join(', ')}`;
+      const all = `SELECT ${[...keys, ...ROLLUP_COUNTS, ...(hasSpan(table) ? ROLLUP_SPAN : [])].join(', ')}, cost_micros::numeric * ${MICRO_PICOS} + cost_rest_picos AS cost FROM ${table} ORDER BY ${keys.join(', ')}`;
       const [got, want] = await both(all);
       expect(want!.length, table).toBeGreaterThan(0);
       expect(got, table).toEqual(want);
