@@ -1,5 +1,6 @@
 export { startFakeUpstream } from './server.js';
 export type {
+  Arrival,
   ErrorSpec,
   FakeUpstream,
   RecordedRequest,

@@ -7,7 +7,7 @@ import { PromptCacheSim } from './prompt-cache.js';
 import { type Dialect, type Reply, isRecord } from './reply.js';
 import { type Route, findRoute, guessDialect } from './routes.js';
 import { RateWindow } from './rate-limit.js';
-import type { FakeUpstream, RateLimitSpec, RecordedRequest, Scenario, StartOptions, WaitOptions } from './types.js';
+import type { Arrival, FakeUpstream, RateLimitSpec, RecordedRequest, Scenario, StartOptions, WaitOptions } from './types.js';
 import { writeReply } from './writer.js';
 import { serveResponsesSocket } from './responses-socket.js';
 
@@ -60,6 +60,7 @@ class FakeServer implements FakeUpstream {
   readonly url: string;
   readonly port: number;
   readonly requests: RecordedRequest[] = [];
+  readonly arrivals: Arrival[] = [];
   private readonly promptCache = new PromptCacheSim();
   private queue: Entry[] = [];
   private fallback = entry({}, Infinity);
@@ -117,6 +118,7 @@ class FakeServer implements FakeUpstream {
 
   reset(): void {
     this.requests.length = 0;
+    this.arrivals.length = 0;
     this.queue = [];
     this.fallback = entry({}, Infinity);
     this.seq = 0;
@@ -152,8 +154,19 @@ class FakeServer implements FakeUpstream {
 
   private receive(req: IncomingMessage, res: ServerResponse): void {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => this.answer(req, res, chunks.length === 1 ? chunks[0]! : chunks.length === 0 ? EMPTY : Buffer.concat(chunks)));
+    const arrival: Arrival = { method: req.method ?? 'GET', path: req.url ?? '/', headers: flatHeaders(req.headers), bytes: 0, ended: false, aborted: false };
+    if (this.record) this.arrivals.push(arrival);
+    req.on('data', (c: Buffer) => {
+      arrival.bytes += c.length;
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      arrival.ended = true;
+      this.answer(req, res, chunks.length === 1 ? chunks[0]! : chunks.length === 0 ? EMPTY : Buffer.concat(chunks));
+    });
+    req.on('close', () => {
+      if (!arrival.ended) arrival.aborted = true;
+    });
     req.on('error', () => res.destroy());
   }
 

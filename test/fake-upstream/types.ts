@@ -165,6 +165,19 @@ export interface RecordedRequest {
   clientAborted: boolean;
 }
 
+/** A request's body as it arrives: to see a body streamed in, or cut off part way. */
+export interface Arrival {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Body bytes received so far. */
+  bytes: number;
+  /** The whole body arrived. */
+  ended: boolean;
+  /** The connection closed before the whole body arrived. */
+  aborted: boolean;
+}
+
 export interface StartOptions {
   /** Default 0 (any free port). */
   port?: number;
@@ -190,6 +203,8 @@ export interface FakeUpstream {
   readonly port: number;
   /** Every request so far, in arrival order. */
   readonly requests: readonly RecordedRequest[];
+  /** Every request so far as its body arrives, before it is recorded in `requests` (which waits for the whole body). */
+  readonly arrivals: readonly Arrival[];
   /** Queues scenarios for the next matching requests, first in first out. */
   script(...scenarios: Scenario[]): void;
   /** The scenario used when no queued one matches. */
