@@ -59,6 +59,8 @@ export interface AppOptions {
   auth: AuthPolicy;
   price: PriceFn;
   maxBodyBytes: number;
+  /** A file upload's limit (`server.max_upload_mb`; 512 MB when absent). */
+  maxUploadBytes?: number;
   /** What `GET /admin/v1/export?format=focus` needs from the config; that format is refused when absent. */
   focus?: AdminDeps['focus'];
   /** Time a client has to send its whole request; past it, 408 (Node's default of 5 minutes when absent). */
@@ -167,6 +169,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     // Loaded only with a proxy: most gateways never tunnel a WebSocket.
     webSocketAgent: o.proxies ? (await import('./egress/web-socket-agent.js')).webSocketAgents(o.proxies) : undefined,
     maxBodyBytes: o.maxBodyBytes,
+    maxUploadBytes: o.maxUploadBytes,
     log: o.log,
     open: ledger.open,
     policy: policy?.enforcer,

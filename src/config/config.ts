@@ -15,6 +15,8 @@ export interface Config {
     host: string;
     port: number;
     maxBodyBytes: number;
+    /** A Files API upload's limit: streamed to the provider, never held, so apart from `maxBodyBytes`. */
+    maxUploadBytes: number;
     connectTimeoutMs: number;
     firstByteTimeoutMs: number;
     idleTimeoutMs: number;
@@ -123,6 +125,8 @@ export const DEFAULTS = {
   port: 8790,
   sqlite: './.tollgate/tollgate.db',
   maxBodyMb: 32,
+  // OpenAI's largest file (a Batch input file is at most 200 MB).
+  maxUploadMb: 512,
   connectTimeoutMs: 10_000,
   // LLM first bytes can take minutes on long prompts and reasoning models.
   firstByteTimeoutMs: 600_000,

@@ -51,6 +51,13 @@ describe('loadConfig', () => {
     expect(c.auth).toEqual({ passthrough: 'allow', anonymous: 'deny' });
   });
 
+  it('sets a file upload’s limit apart from the body limit: 512 MB by default, server.max_upload_mb otherwise', () => {
+    expect(loadConfig({ env: {} }).server).toMatchObject({ maxBodyBytes: 32 * 1024 * 1024, maxUploadBytes: 512 * 1024 * 1024 });
+    expect(loadConfig({ file: file('server:\n  max_upload_mb: 2.5\n') }).server).toMatchObject({ maxBodyBytes: 32 * 1024 * 1024, maxUploadBytes: 2.5 * 1024 * 1024 });
+    expect(issues('server:\n  max_upload_mb: 0\n')).toEqual(['server.max_upload_mb@2: must be more than 0']);
+    expect(issues('server:\n  max_upload_mb: 9000\n')).toEqual(['server.max_upload_mb@2: must be at most 8192']);
+  });
+
   it('turns the OTLP receiver on by default, off with telemetry.enabled: false', () => {
     expect(loadConfig({ env: {} }).telemetry).toEqual({ enabled: true, gatewayAddresses: [] });
     expect(loadConfig({ file: file('telemetry: { enabled: false }\n') }).telemetry).toEqual({ enabled: false, gatewayAddresses: [] });

@@ -155,6 +155,7 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
       host: o.overrides?.host ?? f.server?.host ?? DEFAULTS.host,
       port: o.overrides?.port ?? f.server?.port ?? DEFAULTS.port,
       maxBodyBytes: Math.round((f.server?.max_body_mb ?? DEFAULTS.maxBodyMb) * 1024 * 1024),
+      maxUploadBytes: Math.round((f.server?.max_upload_mb ?? DEFAULTS.maxUploadMb) * 1024 * 1024),
       connectTimeoutMs: f.server?.connect_timeout_ms ?? DEFAULTS.connectTimeoutMs,
       firstByteTimeoutMs: f.server?.first_byte_timeout_ms ?? DEFAULTS.firstByteTimeoutMs,
       idleTimeoutMs: f.server?.idle_timeout_ms ?? DEFAULTS.idleTimeoutMs,

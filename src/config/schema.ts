@@ -107,6 +107,7 @@ export const fileSchema = z.strictObject({
       host: z.string().min(1).optional(),
       port: z.number().int().min(0).max(65535, 'must be a port number (0-65535)').optional(),
       max_body_mb: z.number().positive().max(1024).optional(),
+      max_upload_mb: z.number().positive().max(8192).optional(),
       connect_timeout_ms: z.number().int().positive().optional(),
       first_byte_timeout_ms: z.number().int().positive().optional(),
       idle_timeout_ms: z.number().int().positive().optional(),

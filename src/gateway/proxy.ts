@@ -24,13 +24,14 @@ import type { DialectAdapter, HeaderBag, RequestInfo, RouteMatch } from '../prov
 import type { RoutePlan, Router } from '../routing/router.js';
 import { prefixKey } from '../routing/affinity.js';
 import { gatewayBase } from './gateway-base.js';
-import { forwardedQuery, headerBag, upstreamHeaders } from './headers.js';
+import { forwardedQuery, headerBag, removeCredential, upstreamHeaders } from './headers.js';
 import { AnsweredByServer, ClientLeft, readBody } from './read-body.js';
 import { guessDialect, splitProviderPrefix } from './routes.js';
 import { checkProviderKey, reachableCandidates } from './provider-keys.js';
 import type { ProviderTable, UpstreamProvider } from './select-provider.js';
 import { admitBatch, createsBatch } from './batch-admission.js';
 import { relay } from './relay.js';
+import { isUpload, streamUpload } from './upload.js';
 import { MAX_MODEL_CHARS, encodingError, modelTooLong, parseJson, sendError } from './request-errors.js';
 import { inspectForm } from '../providers/shared/form-fields.js';
 import { requestDigest } from './request-digest.js';
@@ -51,6 +52,8 @@ export interface GatewayDeps {
   /** The agent an upstream WebSocket connects through (a proxy's tunnel), or undefined to connect directly. */
   webSocketAgent?: (url: string) => HttpAgent | undefined;
   maxBodyBytes: number;
+  /** A file upload's own limit (`server.max_upload_mb`; 512 MB when absent): its body is streamed, never held (upload.ts). */
+  maxUploadBytes?: number;
   log: Logger;
   /** Budgets, rate limits and model policy; absent, every request is admitted as is. */
   policy?: Enforcer;
@@ -187,6 +190,7 @@ interface Held {
 
 async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, x: Exchange): Promise<void> {
   const { route, adapter, facts, headers } = x;
+  if (isUpload(route)) return streamUpload(deps, req, res, x);
   const query = new URLSearchParams(x.search);
   let raw = route.noBody ? undefined : await readBody(req, deps.maxBodyBytes);
   let badBody: GatewayError | undefined;
@@ -387,11 +391,6 @@ function selectDeployments(deps: GatewayDeps, x: Exchange, explicit: string | un
 
 /** APIs whose objects live in the one account that made them: never sent through a route's deployments. */
 const ACCOUNT_BOUND: ReadonlySet<Api> = new Set<Api>(['anthropic.batches', 'anthropic.files', 'openai.files', 'openai.batches']);
-
-function removeCredential(h: HeaderBag, query: URLSearchParams, where: string | undefined): void {
-  if (where === 'query-key') query.delete('key');
-  else if (where) delete h[where];
-}
 
 function describe(err: unknown): string {
   return err instanceof Error ? (err.stack ?? err.message) : JSON.stringify(err);

@@ -4,11 +4,11 @@ import { GatewayError } from '../core/errors.js';
 
 /**
  * Reads a request body up to `limit` bytes. Request bodies are read whole (the gateway
- * must see the model before choosing an upstream); response streams never are.
+ * must see the model before choosing an upstream); a file upload's is streamed (upload.ts), as response streams are.
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > limit) return Promise.reject(tooLarge(limit));
+  if (declared > limit) return Promise.reject(tooLarge(limit, 'server.max_body_mb'));
   return new Promise((resolve, reject) => {
     let chunks: Buffer[] = [];
     let size = 0;
@@ -26,7 +26,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (size > limit) {
         done();
         req.resume();
-        reject(tooLarge(limit));
+        reject(tooLarge(limit, 'server.max_body_mb'));
         return;
       }
       chunks.push(c);
@@ -38,9 +38,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     };
     const onError = (err: Error) => {
       done();
-      // The server refused a body that broke the framing or did not arrive in time (and answered), or the client hung up mid-upload.
-      const code = refused.get(req);
-      reject(code === undefined ? new ClientLeft(err) : new AnsweredByServer(code));
+      reject(bodyFailure(req, err));
     };
     req.on('data', onData);
     req.on('end', onEnd);
@@ -59,6 +57,15 @@ const refused = new WeakMap<IncomingMessage, 'request_timeout' | 'bad_http_reque
  */
 export function markRefused(req: IncomingMessage, code: 'request_timeout' | 'bad_http_request'): void {
   refused.set(req, code);
+}
+
+/**
+ * Why a request body broke off: the server refused a body that broke the framing or did not
+ * arrive in time (and answered), or the client hung up mid-upload.
+ */
+export function bodyFailure(req: IncomingMessage, err: unknown): ClientLeft | AnsweredByServer {
+  const code = refused.get(req);
+  return code === undefined ? new ClientLeft(err) : new AnsweredByServer(code);
 }
 
 /** A body the HTTP server refused and answered (408 or 400): the request's row records that answer. */
@@ -85,6 +92,7 @@ export function isClientLeft(err: unknown): boolean {
   return err instanceof Error && (err as NodeJS.ErrnoException).code === 'ECONNRESET' && err.message === 'aborted';
 }
 
-function tooLarge(limit: number): GatewayError {
-  return new GatewayError('body_too_large', `The request body is larger than this gateway's limit of ${byteSize(limit)} (server.max_body_mb).`);
+/** A body past the limit `setting` sets: a file upload's own (server.max_upload_mb), or every other request's. */
+export function tooLarge(limit: number, setting: 'server.max_body_mb' | 'server.max_upload_mb'): GatewayError {
+  return new GatewayError('body_too_large', `The request body is larger than this gateway's limit of ${byteSize(limit)} (${setting}).`);
 }

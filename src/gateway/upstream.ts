@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { errors } from '../egress/undici-core.js';
 import { type ThroughProxy, upstreamDispatcher } from '../egress/dispatcher.js';
@@ -32,8 +33,8 @@ export interface UpstreamRequest {
   url: string;
   method: RouteMatch['method'];
   headers: Record<string, string>;
-  /** Taken (set to undefined) by callUpstream. */
-  body: Buffer | undefined;
+  /** Taken (set to undefined) by callUpstream. A stream (a file upload) is sent as it arrives. */
+  body: Buffer | Readable | undefined;
 }
 
 /** What the relay is told as the upstream answers. Exactly one of onEnd / onError ends it. */
@@ -82,7 +83,7 @@ export function callUpstream(agent: Dispatcher, r: UpstreamRequest, l: UpstreamL
   // The body is handed over and dropped from `r`, which the caller may hold for as long as the response streams.
   const sent = r.body;
   r.body = undefined;
-  const large = sent !== undefined && sent.length >= LETGO_MIN_BYTES;
+  const large = Buffer.isBuffer(sent) && sent.length >= LETGO_MIN_BYTES;
   const headers = large ? { ...r.headers, 'content-length': String(sent.length) } : r.headers;
   // undici takes async iterables as bodies, though its types do not list them.
   const body = large ? (letGoOnceSent(sent) as unknown as Dispatcher.DispatchOptions['body']) : sent;

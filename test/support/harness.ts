@@ -45,6 +45,8 @@ export interface HarnessOptions {
   providers?: (fakeUrl: string) => UpstreamProvider[];
   firstByteTimeoutMs?: number;
   maxBodyBytes?: number;
+  /** A file upload's limit (the gateway's default, 512 MB, when unset). */
+  maxUploadBytes?: number;
   /** The time a client has to send its whole request (Node's 5 minutes by default). */
   requestTimeoutMs?: number;
   /** After close() begins, how long the gateway keeps serving with /readyz at 503 (none by default). */
@@ -157,6 +159,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     auth: { passthrough: 'allow', anonymous: 'deny', ...o.auth },
     price: o.price ?? testPrice,
     maxBodyBytes: o.maxBodyBytes ?? 32 * 1024 * 1024,
+    maxUploadBytes: o.maxUploadBytes,
     requestTimeoutMs: o.requestTimeoutMs,
     proxies: o.proxies,
     tls: o.tls,

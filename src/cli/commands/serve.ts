@@ -60,6 +60,7 @@ export function serveCommand(program: Command, io: Io): void {
       auth: config.auth,
       price: pricer,
       maxBodyBytes: config.server.maxBodyBytes,
+      maxUploadBytes: config.server.maxUploadBytes,
       requestTimeoutMs: config.server.requestTimeoutMs,
       shutdownDelayMs: config.server.shutdownDelayMs,
       focus: async () => (await import('../../focus/context.js')).focusContext(config),

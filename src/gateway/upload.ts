@@ -1,0 +1,165 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { GatewayError } from '../core/errors.js';
+import { identify } from '../identity/identify.js';
+import type { RequestFacts } from '../metering/build-row.js';
+import type { DialectAdapter, HeaderBag, RouteMatch } from '../providers/types.js';
+import { forwardedQuery, removeCredential, upstreamHeaders } from './headers.js';
+import type { GatewayDeps } from './proxy.js';
+import { checkProviderKey } from './provider-keys.js';
+import { AnsweredByServer, bodyFailure, tooLarge } from './read-body.js';
+import { relay } from './relay.js';
+import type { UpstreamProvider } from './select-provider.js';
+
+/** OpenAI's largest file: the default of `server.max_upload_mb`. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
+
+/** A Files API upload (`POST /v1/files`, OpenAI's or Anthropic's): the one request whose body is streamed (see streamUpload). */
+export function isUpload(route: RouteMatch): boolean {
+  return route.method === 'POST' && route.rawBody === true && (route.api === 'openai.files' || route.api === 'anthropic.files');
+}
+
+export interface UploadExchange {
+  route: RouteMatch;
+  adapter: DialectAdapter;
+  facts: RequestFacts;
+  headers: HeaderBag;
+  explicit: string | undefined;
+  path: string;
+  search: string;
+  started: number;
+  finish: (journaled?: () => void) => void;
+}
+
+/**
+ * Forwards a file upload as it arrives. Nothing in its body routes or bills it (a free API,
+ * kept by one account), and a batch's input file can be hundreds of megabytes: read whole,
+ * each upload would hold all of it in memory, under the limit every request has. So the caller
+ * is identified first, before a byte goes upstream, and the body is then piped through as the
+ * client sends it, paced by the upstream, under its own limit (`server.max_upload_mb`).
+ */
+export async function streamUpload(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, x: UploadExchange): Promise<void> {
+  const { route, adapter, facts, headers } = x;
+  const query = new URLSearchParams(x.search);
+  const cred = adapter.readCredential(headers, query);
+  const who = await identify(cred, headers, deps.keys, deps.auth);
+  Object.assign(facts, { keyId: who.keyId, user: who.user, team: who.team, project: who.project, sessionId: who.sessionId, client: who.client, tags: who.tags });
+  if (who.refusal) throw who.refusal;
+  const limit = deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  const declared = headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit, 'server.max_upload_mb');
+
+  const provider = uploadProvider(deps, route, x.explicit);
+  facts.provider = provider.name;
+  facts.catalogProvider = provider.catalog;
+  if (provider.dialect !== route.dialect) throw new GatewayError('not_translatable', `The ${route.api} API cannot be served by the ${provider.dialect} provider "${provider.name}": a file is kept by the provider it was uploaded to, and Tollgate does not translate the Files API.`);
+  checkProviderKey(provider, who.upstreamKey.kind === 'passthrough');
+  const out: HeaderBag = Object.assign(upstreamHeaders(headers), provider.headers);
+  if (who.upstreamKey.kind === 'passthrough') adapter.writeCredential(out, query, who.upstreamKey.key, cred?.where);
+  else if (provider.apiKey !== undefined) adapter.writeCredential(out, query, provider.apiKey, undefined);
+  else removeCredential(out, query, cred?.where);
+  // Framed as the client framed it: its length, or chunked when it gave none.
+  if (declared !== undefined) out['content-length'] = declared;
+  const qs = forwardedQuery(x.search, query);
+  const url = provider.baseUrl + x.path + (qs ? `?${qs}` : '');
+
+  const body = uploadBody(req, limit);
+  deps.open?.add(facts);
+  facts.attempts = 1;
+  // Why the body broke off, if it did. The server's own answer to a body too slow (408) or badly framed (400) closes the
+  // connection, which may reach the relay before the body's error does: the row says that answer, not that the client left.
+  const cut = (): Error | undefined => {
+    if (body.failure !== undefined || req.complete) return body.failure;
+    const refused = bodyFailure(req, undefined);
+    return refused instanceof AnsweredByServer ? refused : undefined;
+  };
+  const finish = (journaled?: () => void) => {
+    const c = cut();
+    body.release();
+    if (c instanceof AnsweredByServer) Object.assign(facts, { status: c.status, outcome: c.outcome, errorType: c.code });
+    x.finish(journaled);
+  };
+  try {
+    await relay({ agent: deps.agent, upstream: { url, method: 'POST', headers: out, body: body.stream }, res, adapter, route, info: { model: '', stream: false }, injectedStreamUsage: false, facts, inputEstimate: () => undefined, started: x.started, finish });
+  } catch (err) {
+    // The upstream request was cut off because the body broke off: that is the request's answer, not the upstream's failure.
+    throw cut() ?? err;
+  } finally {
+    body.release();
+  }
+}
+
+/** The provider as every other request of these APIs finds it (proxy.ts `resolve`), so that an upload goes to the account its file will be asked of. */
+function uploadProvider(deps: GatewayDeps, route: RouteMatch, explicit: string | undefined): UpstreamProvider {
+  const d = explicit === undefined ? deps.router?.routeFor(route.dialect, '')?.deployments[0] : undefined;
+  return (d ? deps.providers.byName(d.provider) : undefined) ?? deps.providers.select(route.dialect, '', explicit);
+}
+
+interface UploadBody {
+  /** What undici sends: the client's chunks, passed on as it asks for them. */
+  stream: Readable;
+  /** Why the body broke off, if it did: past the limit, or the client gone, or refused by the server. */
+  failure: Error | undefined;
+  /** Lets go of the request: what the upstream did not take is read and dropped, as a refused body's is. */
+  release(): void;
+}
+
+/**
+ * The request body as a stream undici can send, counting toward `limit`. Not the request itself:
+ * undici destroys a body it gives up on, and destroying the request would take the connection
+ * with it, and with it the 413. The client is paused whenever the upstream is not keeping up.
+ */
+function uploadBody(req: IncomingMessage, limit: number): UploadBody {
+  let size = 0;
+  let attached = true;
+  const detach = () => {
+    if (!attached) return;
+    attached = false;
+    req.off('data', onData);
+    req.off('end', onEnd);
+    req.off('error', onError);
+    req.on('error', ignore);
+  };
+  const u: UploadBody = {
+    stream: new Readable({
+      read: () => {
+        if (attached) req.resume();
+      },
+      destroy: (err, done) => {
+        detach();
+        done(err);
+      },
+    }),
+    failure: undefined,
+    release() {
+      detach();
+      u.stream.destroy();
+      if (!req.complete) req.resume();
+    },
+  };
+  // Its failure is read from `failure`; undici listens while it sends, and nothing needs the event after.
+  u.stream.on('error', ignore);
+  const fail = (err: Error) => {
+    u.failure ??= err;
+    detach();
+    u.stream.destroy(err);
+  };
+  function onData(chunk: Buffer) {
+    size += chunk.length;
+    if (size > limit) return fail(tooLarge(limit, 'server.max_upload_mb'));
+    if (!u.stream.push(chunk)) req.pause();
+  }
+  function onEnd() {
+    detach();
+    u.stream.push(null);
+  }
+  function onError(err: Error) {
+    fail(bodyFailure(req, err));
+  }
+  req.on('data', onData);
+  req.on('end', onEnd);
+  req.on('error', onError);
+  return u;
+}
+
+function ignore(): void {}
