@@ -20,7 +20,7 @@ import { applyOverrides } from '../providers/shared/overrides.js';
 import { adapterFor, lookupRoute, preferredDialects } from '../providers/index.js';
 import { type RulePlan, planRoute } from '../routing/rules/plan.js';
 import type { RuleRouter } from '../routing/rules/router.js';
-import type { DialectAdapter, HeaderBag, RequestInfo, RouteMatch } from '../providers/types.js';
+import type { HeaderBag, RequestInfo } from '../providers/types.js';
 import type { RoutePlan, Router } from '../routing/router.js';
 import { prefixKey } from '../routing/affinity.js';
 import { gatewayBase } from './gateway-base.js';
@@ -31,7 +31,7 @@ import { checkProviderKey, reachableCandidates } from './provider-keys.js';
 import type { ProviderTable, UpstreamProvider } from './select-provider.js';
 import { admitBatch, createsBatch } from './batch-admission.js';
 import { relay } from './relay.js';
-import { isUpload, streamUpload } from './upload.js';
+import { type UploadExchange, isUpload, streamUpload } from './upload.js';
 import { MAX_MODEL_CHARS, encodingError, modelTooLong, parseJson, sendError } from './request-errors.js';
 import { inspectForm } from '../providers/shared/form-fields.js';
 import { requestDigest } from './request-digest.js';
@@ -166,16 +166,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   };
 }
 
-interface Exchange {
-  route: RouteMatch;
-  adapter: DialectAdapter;
-  facts: RequestFacts;
-  headers: HeaderBag;
-  explicit: string | undefined;
-  path: string;
-  search: string;
-  started: number;
-  finish: (journaled?: () => void) => void;
+/** What an upload takes (upload.ts), and what the rest of the request's way needs besides. */
+interface Exchange extends UploadExchange {
   held: Held;
   cache: CacheSettings;
   cacheMatch: ReturnType<typeof cacheRuleMatcher>;
