@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Episode, continueEpisodes, episodesFrom } from './episodes.js';
+import { type Episode, continueEpisodes, episodesFrom, mergeEpisodes } from './episodes.js';
 import type { Detection, DetectorId } from './types.js';
 
 const MIN = 60_000;
@@ -62,6 +62,21 @@ describe('anomaly episodes', () => {
     expect(r.detections[0]!.key).toBe('retry_storm:key:k1:old');
     expect(r.episodes).toEqual([['retry_storm\nkey:k1', 'retry_storm:key:k1:old', base - 6 * MIN, base]]);
     expect(continueEpisodes([found('retry_storm', 'key:k1', base + HOUR)], r.episodes, base + HOUR, MIN).detections[0]!.key).toBe(`retry_storm:key:k1:${hour + 1}`);
+  });
+
+  it('stay open when a late evaluation finds the same subject in an older, separate window', () => {
+    const hour = Math.floor(base / HOUR);
+    const open = continueEpisodes([found('spend_spike', 'user:alice', base - MIN)], [], base - MIN, MIN).episodes;
+    // The pass at 10:00: a late evaluation's find of 09:15–09:20, then the present one.
+    const pass = continueEpisodes([found('spend_spike', 'user:alice', base - 40 * MIN), found('spend_spike', 'user:alice', base)], open, base, MIN);
+    expect(pass.detections.map((d) => d.key)).toEqual([`spend_spike:user:alice:${hour - 1}`, `spend_spike:user:alice:${hour - 1}`]);
+    expect(pass.episodes).toEqual([['spend_spike\nuser:alice', `spend_spike:user:alice:${hour - 1}`, base - 6 * MIN, base]]);
+  });
+
+  it('merge another replica’s, keeping per anomaly the one that ended last', () => {
+    const mine: Episode[] = [['a', 'ka', 0, 10], ['b', 'kb', 0, 50]];
+    const theirs: Episode[] = [['a', 'ka2', 5, 20], ['b', 'kb2', 0, 40], ['c', 'kc', 1, 2]];
+    expect(mergeEpisodes(mine, theirs)).toEqual([['a', 'ka2', 5, 20], ['b', 'kb', 0, 50], ['c', 'kc', 1, 2]]);
   });
 
   it('read back only what is an episode', () => {

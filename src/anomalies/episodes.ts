@@ -39,10 +39,25 @@ export function continueEpisodes(detections: readonly Detection[], carried: read
       e[3] = Math.max(e[3], d.windowEnd);
       return e[1] === d.key ? d : { ...d, key: e[1] };
     }
-    open.set(who, [who, d.key, d.windowStart, d.windowEnd]);
+    // A late evaluation's find, older than the episode still open, does not end that episode.
+    if (!e || d.windowEnd > e[3]) open.set(who, [who, d.key, d.windowStart, d.windowEnd]);
     return d;
   });
   return { detections: out, episodes: [...open.values()] };
+}
+
+/**
+ * Another replica's episodes taken in with this one's: per anomaly, the one whose last window
+ * ended latest. A replica that first finds an anomaly after the hour has turned, which another
+ * found before it, then continues that one's episode and key instead of alerting anew.
+ */
+export function mergeEpisodes(mine: readonly Episode[], theirs: readonly Episode[]): Episode[] {
+  const byWho = new Map<string, Episode>(mine.map((e) => [e[0], e]));
+  for (const e of theirs) {
+    const own = byWho.get(e[0]);
+    if (!own || e[3] > own[3]) byWho.set(e[0], e);
+  }
+  return [...byWho.values()];
 }
 
 /** The episodes as saved; what does not read as one is dropped. */

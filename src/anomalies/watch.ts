@@ -1,3 +1,4 @@
+import { type Episode, mergeEpisodes } from './episodes.js';
 import type { Evaluator } from './evaluator.js';
 import type { LivePass, LiveState } from './live.js';
 import type { Detection } from './types.js';
@@ -29,6 +30,8 @@ export interface WatchDeps {
   start?: LiveState | undefined;
   /** Keeps the state of a pass that ran and raised what it found, for the next process to start from (never rejects). */
   save?: (state: LiveState, at: number) => Promise<void>;
+  /** The open episodes the replicas last saved (episodes.ts), taken in before each pass; undefined when they cannot be read. */
+  shared?: () => Promise<Episode[] | undefined>;
 }
 
 /**
@@ -82,6 +85,8 @@ export class AnomalyWatch {
       await this.d.flush();
       const at = this.d.now();
       const raised: Detection[] = [];
+      const theirs = await this.d.shared?.();
+      if (theirs) this.state = { ...this.state, episodes: mergeEpisodes(this.state.episodes ?? [], theirs) };
       const pass = await this.d.evaluator.evaluate(at, this.state);
       // Taken only from a pass that ran: after a failure the next one looks at the same arrivals again.
       this.state = pass.state;
