@@ -6,12 +6,12 @@ import { MICRO_PICOS, scalarText } from './schema.js';
  * Session-hours from the hourly session rollup, for both SQL engines (`param` spells the i-th
  * placeholder): its rows of a session and hour (one per combination of the other dimensions)
  * summed per user and key, with the span of their requests. A span is known only when every
- * row summed knows its own (schema version 26), else it is left out.
+ * row summed that still holds requests knows its own (schema version 26), else it is left out.
  */
 export async function sessionHours(run: SqlRunner, param: (i: number) => string, range: { since: number; until: number }): Promise<SessionHour[]> {
   const rows = await run(
     'SELECT hour, session_id, user_name, key_id, SUM(input_tokens) AS i, SUM(output_tokens) AS o, SUM(cost_micros) AS cq, SUM(cost_rest_picos) AS cr, ' +
-      'MIN(first_ts) AS f, MAX(last_ts) AS l, COUNT(*) - COUNT(first_ts) AS unknown FROM rollup_session_hourly ' +
+      'MIN(first_ts) AS f, MAX(last_ts) AS l, SUM(CASE WHEN first_ts IS NULL AND requests <> 0 THEN 1 ELSE 0 END) AS unknown FROM rollup_session_hourly ' +
       `WHERE hour >= ${param(1)} AND hour < ${param(2)} AND session_id <> '' GROUP BY hour, session_id, user_name, key_id HAVING SUM(requests) <> 0`,
     [range.since, range.until],
   );
