@@ -4,6 +4,7 @@ import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
 import { sampleRow } from '../storage/testing/rows.js';
 import { evaluate } from './evaluate.js';
 import { SeriesReader } from './inputs.js';
+import { replay } from './replay.js';
 import { defaultAnomalySettings } from './types.js';
 
 const MIN = 60_000;
@@ -41,4 +42,30 @@ describe('a cache broken outright', () => {
     expect(slow?.after).toBe(8);
     await storage.close();
   });
+
+  it('is judged against the same hour of past days: a morning whose sessions start afresh every day is no regression, a cache broken then still is', async () => {
+    const storage = openSqlite(':memory:');
+    const day = Date.UTC(2026, 10, 18);
+    // Every day, 05:00 to 07:00 UTC the sessions start (30% read from cache), then 80% until midnight; a request every 30 s, 20,000 tokens.
+    const hourOf = (t: number) => new Date(t).getUTCHours();
+    const shareAt = (t: number) => (hourOf(t) < 5 ? 0 : hourOf(t) < 7 ? 0.3 : 0.8);
+    const rows: LedgerRow[] = [];
+    const broken = day + 5.5 * 3_600_000;
+    for (let t = day - 8 * 86_400_000; t < day + 86_400_000; t += MIN / 2) {
+      const s = shareAt(t);
+      if (s === 0) continue;
+      rows.push(sampleRow({ id: `m-${t}`, ts: t, user: 'bot', keyId: 'key_bot', sessionId: null, tags: { workflow: 'coder' }, model: 'claude-sonnet-4-5', provider: 'anthropic', inputTokens: 20_000, cacheReadTokens: t >= broken && t < broken + 20 * MIN ? 0 : Math.round(20_000 * s) }));
+    }
+    await storage.ledger.insert(rows);
+    const settings = defaultAnomalySettings();
+    const only = { ...settings, detectors: { ...settings.detectors } };
+    const raised = await replay(storage.ledger, only, rates, { since: day, until: day + 86_400_000, only: 'cache_regression' });
+    // One alert (a workflow's key is of the day), for the cache broken at 05:30, found within 5 minutes. Against the
+    // week's share over all hours (75%), the clean morning was raised at 05:05, and the break then went unsaid.
+    expect(raised).toHaveLength(1);
+    expect((raised[0]!.at - broken) / MIN).toBeGreaterThan(0);
+    expect((raised[0]!.at - broken) / MIN).toBeLessThanOrEqual(5);
+    expect(raised[0]!.detection.message).toMatch(/fell from 30% to/);
+    await storage.close();
+  }, 60_000);
 });

@@ -16,7 +16,12 @@ export interface CacheSeries {
   /** The window's last `fastWindowMs` on their own (none when that check is off). */
   recent?: readonly CacheUse[];
   baseline: readonly CacheUse[];
+  /** Per hour of the day the window touches, the baseline's hours that are that hour of the day. */
+  sameHours?: readonly (readonly CacheUse[])[];
 }
+
+/** The same hour of the day is the baseline once its days hold this many windows' minimum of input. */
+const SAME_HOUR_WINDOWS = 4;
 
 const WEEK = 7 * 86_400_000;
 const MILLION = 1_000_000n;
@@ -32,6 +37,7 @@ const MILLION = 1_000_000n;
  */
 export function cacheRegressions(series: CacheSeries, now: number, s: CacheRegressionSettings, rates: RateBook): Detection[] {
   const base = byWorkflow(series.baseline);
+  const sameHours = (series.sameHours ?? []).map(byWorkflow);
   const windows = [{ uses: byWorkflow(series.current), ms: s.windowMs, drop: s.drop }];
   if (s.fastWindowMs > 0 && series.recent) windows.push({ uses: byWorkflow(series.recent), ms: s.fastWindowMs, drop: s.fastDrop });
   const raised = new Set<string>();
@@ -41,7 +47,11 @@ export function cacheRegressions(series: CacheSeries, now: number, s: CacheRegre
       if (workflow === '' || raised.has(workflow)) continue;
       const past = base.get(workflow);
       if (!past) continue;
-      const [pastShare, pastInput] = share(past);
+      const [allShare, pastInput] = share(past);
+      // A workflow's share follows the day (where sessions start, their first calls read nothing yet): the
+      // same hours of past days are the baseline, the lowest of those that hold enough input, else all hours.
+      const hourShares = sameHours.map((m) => share(m.get(workflow) ?? [])).filter(([, input]) => input >= SAME_HOUR_WINDOWS * s.minInputTokens);
+      const pastShare = hourShares.length > 0 ? Math.min(...hourShares.map(([x]) => x)) : allShare;
       const [nowShare, nowInput] = share(uses);
       if (pastInput === 0 || nowInput < s.minInputTokens || pastShare < s.minBaselineShare) continue;
       if (nowShare > pastShare * (1 - w.drop)) continue;

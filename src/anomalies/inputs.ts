@@ -65,13 +65,31 @@ export class SeriesReader {
   }
 
   /** `recentMs`: the window's last minutes read on their own too (0: not read). */
-  async cacheUse(now: number, windowMs: number, baselineDays: number, recentMs = 0): Promise<{ current: CacheUse[]; recent: CacheUse[]; baseline: CacheUse[] }> {
+  /**
+   * The window's use, its last `recentMs` alone (0: not read), and the baseline's: over all its
+   * hours, and per hour of the day (UTC) the window touches, over those hours of past days.
+   */
+  async cacheUse(now: number, windowMs: number, baselineDays: number, recentMs = 0): Promise<{ current: CacheUse[]; recent: CacheUse[]; baseline: CacheUse[]; sameHours: CacheUse[][] }> {
     const by: Dimension[] = ['tag:workflow', 'model', 'provider'];
     const current = (await this.ledger.aggregate({ since: now - windowMs, until: now, by })).map(cacheUse);
     const recent = recentMs > 0 ? (await this.ledger.aggregate({ since: now - recentMs, until: now, by })).map(cacheUse) : [];
     const end = hourFloor(now - windowMs);
-    const baseline = await this.hourly('cache', { since: end - baselineDays * DAY_MS, until: end, by: ['hour', ...by] }, (rows) => rows.map((r) => cacheUse({ ...r, keys: r.keys.slice(1) })));
-    return { current, recent, baseline };
+    const past = await this.hourly('cache', { since: end - baselineDays * DAY_MS, until: end, by: ['hour', ...by] }, (rows) => {
+      const all: CacheUse[] = [];
+      const byHour = new Map<number, CacheUse[]>();
+      for (const r of rows) {
+        const u = cacheUse({ ...r, keys: r.keys.slice(1) });
+        all.push(u);
+        const hour = new Date(Date.parse(r.keys[0]!)).getUTCHours();
+        const list = byHour.get(hour);
+        if (list) list.push(u);
+        else byHour.set(hour, [u]);
+      }
+      return { all, byHour };
+    });
+    const touched = new Set<number>();
+    for (let t = hourFloor(now - windowMs); t < now && touched.size < 24; t += HOUR_MS) touched.add(new Date(t).getUTCHours());
+    return { current, recent, baseline: past.all, sameHours: [...touched].map((h) => past.byHour.get(h) ?? []) };
   }
 
   /** The window's requests whose session repeats a step `minRepeats` times or more; the database counts, ordinary traffic stays in it. */
