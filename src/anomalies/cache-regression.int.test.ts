@@ -46,12 +46,12 @@ describe('a cache broken outright', () => {
   it('is judged against the same hour of past days: a morning whose sessions start afresh every day is no regression, a cache broken then still is', async () => {
     const storage = openSqlite(':memory:');
     const day = Date.UTC(2026, 10, 18);
-    // Every day, 05:00 to 07:00 UTC the sessions start (30% read from cache), then 80% until midnight; a request every 30 s, 20,000 tokens.
+    // Every day, 05:00 to 07:00 UTC the sessions start (30% read from cache), then 80% until midnight; a request every 15 s, 20,000 tokens.
     const hourOf = (t: number) => new Date(t).getUTCHours();
     const shareAt = (t: number) => (hourOf(t) < 5 ? 0 : hourOf(t) < 7 ? 0.3 : 0.8);
     const rows: LedgerRow[] = [];
     const broken = day + 5.5 * 3_600_000;
-    for (let t = day - 8 * 86_400_000; t < day + 86_400_000; t += MIN / 2) {
+    for (let t = day - 8 * 86_400_000; t < day + 86_400_000; t += MIN / 4) {
       const s = shareAt(t);
       if (s === 0) continue;
       rows.push(sampleRow({ id: `m-${t}`, ts: t, user: 'bot', keyId: 'key_bot', sessionId: null, tags: { workflow: 'coder' }, model: 'claude-sonnet-4-5', provider: 'anthropic', inputTokens: 20_000, cacheReadTokens: t >= broken && t < broken + 20 * MIN ? 0 : Math.round(20_000 * s) }));

@@ -7,6 +7,7 @@ export interface CacheUse {
   workflow: string;
   model: string;
   provider: string;
+  requests: number;
   inputTokens: number;
   cacheReadTokens: number;
 }
@@ -19,6 +20,13 @@ export interface CacheSeries {
   /** Per hour of the day the window touches, the baseline's hours that are that hour of the day. */
   sameHours?: readonly (readonly CacheUse[])[];
 }
+
+/**
+ * Requests the last minutes must hold to be judged alone. A workflow of a few large sessions reads
+ * nothing at each one's first call: one session starting cold emptied its 5 minutes' share and was
+ * raised 5 times in 9 clean weekdays of seeded traffic. A broken cache shows across many calls.
+ */
+const FAST_MIN_REQUESTS = 20;
 
 /** The same hour of the day is the baseline once its days hold this many windows' minimum of input. */
 const SAME_HOUR_WINDOWS = 4;
@@ -38,8 +46,8 @@ const MILLION = 1_000_000n;
 export function cacheRegressions(series: CacheSeries, now: number, s: CacheRegressionSettings, rates: RateBook): Detection[] {
   const base = byWorkflow(series.baseline);
   const sameHours = (series.sameHours ?? []).map(byWorkflow);
-  const windows = [{ uses: byWorkflow(series.current), ms: s.windowMs, drop: s.drop }];
-  if (s.fastWindowMs > 0 && series.recent) windows.push({ uses: byWorkflow(series.recent), ms: s.fastWindowMs, drop: s.fastDrop });
+  const windows = [{ uses: byWorkflow(series.current), ms: s.windowMs, drop: s.drop, minRequests: 0 }];
+  if (s.fastWindowMs > 0 && series.recent) windows.push({ uses: byWorkflow(series.recent), ms: s.fastWindowMs, drop: s.fastDrop, minRequests: FAST_MIN_REQUESTS });
   const raised = new Set<string>();
   const out: Detection[] = [];
   for (const w of windows) {
@@ -54,6 +62,7 @@ export function cacheRegressions(series: CacheSeries, now: number, s: CacheRegre
       const pastShare = hourShares.length > 0 ? Math.min(...hourShares.map(([x]) => x)) : allShare;
       const [nowShare, nowInput] = share(uses);
       if (pastInput === 0 || nowInput < s.minInputTokens || pastShare < s.minBaselineShare) continue;
+      if (w.minRequests > 0 && uses.reduce((n, u) => n + u.requests, 0) < w.minRequests) continue;
       if (nowShare > pastShare * (1 - w.drop)) continue;
       raised.add(workflow);
       out.push(regression(workflow, uses, pastShare, nowShare, now, w.ms, rates));

@@ -150,5 +150,5 @@ function pastSession(h: SessionHour): SessionSpend {
 }
 
 function cacheUse(r: AggregateRow): CacheUse {
-  return { workflow: r.keys[0]!, model: r.keys[1]!, provider: r.keys[2]!, inputTokens: r.inputTokens, cacheReadTokens: r.cacheReadTokens };
+  return { workflow: r.keys[0]!, model: r.keys[1]!, provider: r.keys[2]!, requests: r.requests, inputTokens: r.inputTokens, cacheReadTokens: r.cacheReadTokens };
 }

@@ -201,7 +201,7 @@ export function cacheSeries(w: Workload, plant?: { workflow: string; minutesAgo?
     const use = (hours: number, s: number, wobble: number): CacheUse => {
       const input = Math.round(perHour * hours * Math.exp(0.3 * w.normal()));
       const noisy = Math.min(0.99, Math.max(0, s + wobble * w.normal()));
-      return { workflow, model: 'claude-sonnet-4-5', provider: 'anthropic', inputTokens: input, cacheReadTokens: Math.round(input * noisy) };
+      return { workflow, model: 'claude-sonnet-4-5', provider: 'anthropic', requests: Math.round(input / 20_000), inputTokens: input, cacheReadTokens: Math.round(input * noisy) };
     };
     // The share over a stretch of `minutes` ending `end` minutes ago, whose part after the break reads 3%.
     const over = (minutes: number, end: number) => (plant?.workflow !== workflow ? share : share + (0.03 - share) * (Math.max(0, Math.min(ago, minutes + end) - end) / minutes));
@@ -210,7 +210,7 @@ export function cacheSeries(w: Workload, plant?: { workflow: string; minutesAgo?
     const last = use(5 / 60, over(5, 0), 0.08 * Math.sqrt(3));
     const before = use(10 / 60, over(10, 5), 0.08 * Math.sqrt(1.5));
     recent.push(last);
-    current.push({ ...last, inputTokens: last.inputTokens + before.inputTokens, cacheReadTokens: last.cacheReadTokens + before.cacheReadTokens });
+    current.push({ ...last, requests: last.requests + before.requests, inputTokens: last.inputTokens + before.inputTokens, cacheReadTokens: last.cacheReadTokens + before.cacheReadTokens });
   }
   return { current, recent, baseline };
 }
