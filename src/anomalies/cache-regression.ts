@@ -19,14 +19,15 @@ export interface CacheSeries {
   baseline: readonly CacheUse[];
   /** Per hour of the day the window touches, the baseline's hours that are that hour of the day. */
   sameHours?: readonly (readonly CacheUse[])[];
+  /** The last LONG_WINDOW_MS, judged where the window holds too few requests. */
+  lastHour?: readonly CacheUse[];
 }
 
 /**
- * Requests the last minutes must hold to be judged alone. A workflow of a few large sessions reads
- * nothing at each one's first call: one session starting cold emptied its 5 minutes' share and was
- * raised 5 times in 9 clean weekdays of seeded traffic. A broken cache shows across many calls.
+ * Where the window holds too few requests to judge (a workflow of a few large sessions, each of whose
+ * first call reads nothing from cache), the last hour is judged instead, by the same fall.
  */
-const FAST_MIN_REQUESTS = 20;
+export const LONG_WINDOW_MS = 3_600_000;
 
 /** The same hour of the day is the baseline once its days hold this many windows' minimum of input. */
 const SAME_HOUR_WINDOWS = 4;
@@ -46,27 +47,38 @@ const MILLION = 1_000_000n;
 export function cacheRegressions(series: CacheSeries, now: number, s: CacheRegressionSettings, rates: RateBook): Detection[] {
   const base = byWorkflow(series.baseline);
   const sameHours = (series.sameHours ?? []).map(byWorkflow);
-  const windows = [{ uses: byWorkflow(series.current), ms: s.windowMs, drop: s.drop, minRequests: 0 }];
-  if (s.fastWindowMs > 0 && series.recent) windows.push({ uses: byWorkflow(series.recent), ms: s.fastWindowMs, drop: s.fastDrop, minRequests: FAST_MIN_REQUESTS });
-  const raised = new Set<string>();
-  const out: Detection[] = [];
-  for (const w of windows) {
-    for (const [workflow, uses] of w.uses) {
-      if (workflow === '' || raised.has(workflow)) continue;
-      const past = base.get(workflow);
-      if (!past) continue;
-      const [allShare, pastInput] = share(past);
-      // A workflow's share follows the day (where sessions start, their first calls read nothing yet): the
-      // same hours of past days are the baseline, the lowest of those that hold enough input, else all hours.
-      const hourShares = sameHours.map((m) => share(m.get(workflow) ?? [])).filter(([, input]) => input >= SAME_HOUR_WINDOWS * s.minInputTokens);
-      const pastShare = hourShares.length > 0 ? Math.min(...hourShares.map(([x]) => x)) : allShare;
-      const [nowShare, nowInput] = share(uses);
-      if (pastInput === 0 || nowInput < s.minInputTokens || pastShare < s.minBaselineShare) continue;
-      if (w.minRequests > 0 && uses.reduce((n, u) => n + u.requests, 0) < w.minRequests) continue;
-      if (nowShare > pastShare * (1 - w.drop)) continue;
-      raised.add(workflow);
-      out.push(regression(workflow, uses, pastShare, nowShare, now, w.ms, rates));
+  const window = byWorkflow(series.current);
+  const recent = s.fastWindowMs > 0 && series.recent ? byWorkflow(series.recent) : undefined;
+  const hour = series.lastHour ? byWorkflow(series.lastHour) : undefined;
+  // Judged only with enough evidence: a few calls, sessions starting cold, read little whatever the cache does.
+  const enough = (uses: readonly CacheUse[] | undefined): uses is readonly CacheUse[] => {
+    if (!uses) return false;
+    let input = 0;
+    let requests = 0;
+    for (const u of uses) {
+      input += u.inputTokens;
+      requests += u.requests;
     }
+    return input >= s.minInputTokens && requests >= s.minRequests;
+  };
+  const out: Detection[] = [];
+  for (const workflow of new Set([...window.keys(), ...(recent?.keys() ?? []), ...(hour?.keys() ?? [])])) {
+    const past = base.get(workflow);
+    if (workflow === '' || !past) continue;
+    const [allShare, pastInput] = share(past);
+    // A workflow's share follows the day (where sessions start, their first calls read nothing yet): the
+    // same hours of past days are the baseline, the lowest of those that hold enough input, else all hours.
+    const hourShares = sameHours.map((m) => share(m.get(workflow) ?? [])).filter(([, input]) => input >= SAME_HOUR_WINDOWS * s.minInputTokens);
+    const pastShare = hourShares.length > 0 ? Math.min(...hourShares.map(([x]) => x)) : allShare;
+    if (pastInput === 0 || pastShare < s.minBaselineShare) continue;
+    const judged: [readonly CacheUse[], number, number][] = [];
+    const inWindow = window.get(workflow);
+    if (enough(inWindow)) judged.push([inWindow, s.windowMs, s.drop]);
+    else if (enough(hour?.get(workflow))) judged.push([hour.get(workflow)!, LONG_WINDOW_MS, s.drop]);
+    const inRecent = recent?.get(workflow);
+    if (enough(inRecent)) judged.push([inRecent, s.fastWindowMs, s.fastDrop]);
+    const fell = judged.find(([uses, , drop]) => share(uses)[0] <= pastShare * (1 - drop));
+    if (fell) out.push(regression(workflow, fell[0], pastShare, share(fell[0])[0], now, fell[1], rates));
   }
   return out;
 }

@@ -151,14 +151,26 @@ describe('retry storm', () => {
 
 describe('cache-hit regression', () => {
   it('finds the workflow whose cache share collapsed, with the extra spend at the rate difference', () => {
-    const s = cacheSeries(new Workload(4), { workflow: 'wf2' });
+    const s = cacheSeries(new Workload(4), { workflow: 'wf1' });
     const found = cacheRegressions(s, NOW, d.cache_regression, rates);
-    expect(found.map((x) => x.subject)).toEqual(['workflow:wf2']);
-    const past = s.baseline.find((u) => u.workflow === 'wf2')!;
-    const now = s.current.find((u) => u.workflow === 'wf2')!;
+    expect(found.map((x) => x.subject)).toEqual(['workflow:wf1']);
+    const past = s.baseline.find((u) => u.workflow === 'wf1')!;
+    const now = s.current.find((u) => u.workflow === 'wf1')!;
     const lost = Math.floor((past.cacheReadTokens / past.inputTokens) * now.inputTokens) - now.cacheReadTokens;
     expect(found[0]!.excessPicos).toBe((BigInt(lost) * (3_000_000_000_000n - 300_000_000_000n)) / 1_000_000n);
     expect(found[0]!.message).toMatch(/a week at this rate/);
+  });
+
+  it('judges a workflow with fewer than 20 requests in the window over the last hour instead', () => {
+    // wf2 sent 19 requests (380,000 tokens) in the 15 minutes: too few to judge them.
+    const s = cacheSeries(new Workload(4), { workflow: 'wf2' });
+    expect(cacheRegressions(s, NOW, d.cache_regression, rates)).toEqual([]);
+    const wf2 = s.current.find((u) => u.workflow === 'wf2')!;
+    // Its last hour, broken all through: 76 requests at 3%.
+    const lastHour = [{ ...wf2, requests: 76, inputTokens: 4 * wf2.inputTokens, cacheReadTokens: Math.round(0.03 * 4 * wf2.inputTokens) }];
+    const found = cacheRegressions({ ...s, lastHour }, NOW, d.cache_regression, rates);
+    expect(found.map((x) => [x.subject, x.windowStart])).toEqual([['workflow:wf2', NOW - 3_600_000]]);
+    expect(found[0]!.message).toMatch(/in the last 60 min|in the last 1 h/);
   });
 
   it('finds a cache broken outright 4 minutes ago in the last 5 minutes alone, where the 15-minute window has not halved yet', () => {

@@ -1,6 +1,6 @@
 import type { RateBook } from '../pricing/unit-rates.js';
 import { agentLoops, loopObservations } from './agent-loop.js';
-import { cacheRegressions } from './cache-regression.js';
+import { LONG_WINDOW_MS, cacheRegressions } from './cache-regression.js';
 import type { SeriesReader } from './inputs.js';
 import { STORM_EXAMPLES, retryStorms } from './retry-storm.js';
 import { runawaySessions } from './runaway-session.js';
@@ -38,8 +38,8 @@ export async function evaluate(reader: SeriesReader, now: number, settings: Anom
     }
   }
   if (on('cache_regression')) {
-    const use = await reader.cacheUse(now, d.cache_regression.windowMs, d.cache_regression.baselineDays, d.cache_regression.fastWindowMs);
-    await rates.prepare?.([...use.current, ...use.recent], now);
+    const use = await reader.cacheUse(now, d.cache_regression.windowMs, d.cache_regression.baselineDays, d.cache_regression.fastWindowMs, LONG_WINDOW_MS);
+    await rates.prepare?.([...use.current, ...use.recent, ...use.lastHour], now);
     out.push(...cacheRegressions(use, now, d.cache_regression, rates));
   }
   return out;

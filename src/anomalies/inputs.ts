@@ -69,10 +69,11 @@ export class SeriesReader {
    * The window's use, its last `recentMs` alone (0: not read), and the baseline's: over all its
    * hours, and per hour of the day (UTC) the window touches, over those hours of past days.
    */
-  async cacheUse(now: number, windowMs: number, baselineDays: number, recentMs = 0): Promise<{ current: CacheUse[]; recent: CacheUse[]; baseline: CacheUse[]; sameHours: CacheUse[][] }> {
+  async cacheUse(now: number, windowMs: number, baselineDays: number, recentMs = 0, longMs = 0): Promise<{ current: CacheUse[]; recent: CacheUse[]; lastHour: CacheUse[]; baseline: CacheUse[]; sameHours: CacheUse[][] }> {
     const by: Dimension[] = ['tag:workflow', 'model', 'provider'];
     const current = (await this.ledger.aggregate({ since: now - windowMs, until: now, by })).map(cacheUse);
     const recent = recentMs > 0 ? (await this.ledger.aggregate({ since: now - recentMs, until: now, by })).map(cacheUse) : [];
+    const lastHour = longMs > 0 ? (await this.ledger.aggregate({ since: now - longMs, until: now, by })).map(cacheUse) : [];
     const end = hourFloor(now - windowMs);
     const past = await this.hourly('cache', { since: end - baselineDays * DAY_MS, until: end, by: ['hour', ...by] }, (rows) => {
       const all: CacheUse[] = [];
@@ -89,7 +90,7 @@ export class SeriesReader {
     });
     const touched = new Set<number>();
     for (let t = hourFloor(now - windowMs); t < now && touched.size < 24; t += HOUR_MS) touched.add(new Date(t).getUTCHours());
-    return { current, recent, baseline: past.all, sameHours: [...touched].map((h) => past.byHour.get(h) ?? []) };
+    return { current, recent, lastHour, baseline: past.all, sameHours: [...touched].map((h) => past.byHour.get(h) ?? []) };
   }
 
   /** The window's requests whose session repeats a step `minRepeats` times or more; the database counts, ordinary traffic stays in it. */

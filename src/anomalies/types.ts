@@ -104,6 +104,8 @@ export interface CacheRegressionSettings extends Toggle {
   drop: number;
   /** Enough input in the window to judge. */
   minInputTokens: number;
+  /** And enough requests (sessions starting cold read nothing: a few calls say little); else the last hour is judged. */
+  minRequests: number;
   /**
    * The last minutes judged alone, for a share that collapses (a cache broken outright): raised within
    * them, where the whole window needs half of itself; 0 turns it off. Needs `minInputTokens` in them.
@@ -139,7 +141,7 @@ export function defaultAnomalySettings(): AnomalySettings {
       runaway_session: { enabled: true, windowMs: 5 * MINUTE, historyDays: 14, identityFactor: 3, orgQuantile: 0.99, minPicosPerHour: 20n * USD, minSessions: 5 },
       agent_loop: { enabled: true, windowMs: 30 * MINUTE, minRepeats: 5 },
       retry_storm: { enabled: true, windowMs: 5 * MINUTE, minEvents: 30, minErrorShare: 0.5 },
-      cache_regression: { enabled: true, windowMs: 15 * MINUTE, baselineDays: 7, minBaselineShare: 0.3, drop: 0.5, minInputTokens: 200_000, fastWindowMs: 5 * MINUTE, fastDrop: 0.7 },
+      cache_regression: { enabled: true, windowMs: 15 * MINUTE, baselineDays: 7, minBaselineShare: 0.3, drop: 0.5, minInputTokens: 200_000, minRequests: 20, fastWindowMs: 5 * MINUTE, fastDrop: 0.7 },
     },
   };
 }

@@ -23,7 +23,8 @@ describe('anomalies config', () => {
   });
 
   it('reads the cache-hit regression’s last minutes judged alone: 5 minutes and a 70% fall by default, 0 minutes for off', () => {
-    expect(loadConfig({ env: {} }).anomalies.detectors.cache_regression).toMatchObject({ fastWindowMs: 300_000, fastDrop: 0.7 });
+    expect(loadConfig({ env: {} }).anomalies.detectors.cache_regression).toMatchObject({ fastWindowMs: 300_000, fastDrop: 0.7, minRequests: 20 });
+    expect(loadConfig({ file: configFile('anomalies:\n  detectors:\n    cache_regression: { min_requests: 50 }\n'), env: {} }).anomalies.detectors.cache_regression.minRequests).toBe(50);
     const c = loadConfig({ file: configFile('anomalies:\n  detectors:\n    cache_regression: { fast_window_minutes: 0, fast_drop: 0.8 }\n'), env: {} });
     expect(c.anomalies.detectors.cache_regression).toMatchObject({ fastWindowMs: 0, fastDrop: 0.8 });
     expect(configIssues('anomalies:\n  detectors:\n    cache_regression: { fast_window_minutes: -1, fast_drop: 1.5 }\n')).toEqual([
