@@ -223,8 +223,12 @@ export async function chatOk(h: Pick<Harness, 'url' | 'key'>): Promise<string> {
   return res.headers['x-tollgate-request-id'] as string;
 }
 
-/** Polls until `check` passes (ledger writes and upstream aborts settle asynchronously). */
-export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 3000): Promise<T> {
+/**
+ * Polls until `check` passes (ledger writes and upstream aborts settle asynchronously). Up to 10 s:
+ * what is awaited runs in the background (ledger batches, billing lookups), and a loaded machine
+ * has taken past 3 s; a check that passes returns at once, so only a failing test waits that long.
+ */
+export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     try {
