@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LedgerRow } from '../src/core/ledger-row.js';
-import { rollupUpsertSql } from '../src/storage/ddl.js';
+import { rollupUpsertSql } from '../src/storage/rollup-sql.js';
 import { type RollupDelta, rollupDeltas, rollupValues } from '../src/storage/rollup.js';
 import { type RollupTable, isDaily } from '../src/storage/schema.js';
 import { openSqlite } from '../src/storage/sqlite/sqlite-storage.js';

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
-import { SPAN_BACKFILL_DAYS, type TypeMap, migrations, rollupUpsertSql, schemaV1 } from '../ddl.js';
+import { SPAN_BACKFILL_DAYS, type TypeMap, migrations, schemaV1 } from '../ddl.js';
+import { rollupUpsertSql } from '../rollup-sql.js';
 import type { Storage } from '../ports.js';
 import { measureValues, rollupDeltas } from '../rollup.js';
 import type { Dimension } from '../../core/ledger-row.js';
