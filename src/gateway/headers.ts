@@ -46,12 +46,6 @@ export function upstreamHeaders(client: HeaderBag): HeaderBag {
   return out;
 }
 
-/** Takes the client's credential (a Tollgate key) out of what goes upstream, from where the client put it. */
-export function removeCredential(h: HeaderBag, query: URLSearchParams, where: string | undefined): void {
-  if (where === 'query-key') query.delete('key');
-  else if (where) delete h[where];
-}
-
 /** Response headers to pass to the client: everything the provider sent except hop-by-hop (and content-length when the body changes). */
 export function clientResponseHeaders(upstream: Record<string, string | string[] | undefined>, keepContentLength: boolean): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};

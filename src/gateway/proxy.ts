@@ -7,7 +7,7 @@ import { GatewayError, toGatewayError } from '../core/errors.js';
 import { newRequestId } from '../core/ids.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { Logger } from '../core/logger.js';
-import { type AuthPolicy, identify } from '../identity/identify.js';
+import type { AuthPolicy } from '../identity/identify.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
 import { type PriceFn, type RequestFacts, newFacts } from '../metering/build-row.js';
 import { type OpenJournal, record } from './record.js';
@@ -24,7 +24,7 @@ import type { HeaderBag, RequestInfo } from '../providers/types.js';
 import type { RoutePlan, Router } from '../routing/router.js';
 import { prefixKey } from '../routing/affinity.js';
 import { gatewayBase } from './gateway-base.js';
-import { forwardedQuery, headerBag, removeCredential, upstreamHeaders } from './headers.js';
+import { forwardedQuery, headerBag, upstreamHeaders } from './headers.js';
 import { AnsweredByServer, ClientLeft, readBody } from './read-body.js';
 import { guessDialect, splitProviderPrefix } from './routes.js';
 import { checkProviderKey, reachableCandidates } from './provider-keys.js';
@@ -38,6 +38,7 @@ import { requestDigest } from './request-digest.js';
 import { serveRouted } from './routed.js';
 import { relayTranslated, translatable } from './translated.js';
 import { isResponsesShapedChat } from '../translation/index.js';
+import { identifyCaller, writeUpstreamCredential } from './caller.js';
 
 export interface GatewayDeps {
   providers: ProviderTable;
@@ -219,10 +220,8 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   facts.stream = info.stream;
   if (route.api === 'anthropic.batches') info.gatewayBase = gatewayBase(headers, req.url);
 
-  const cred = adapter.readCredential(headers, query);
-  const who = await identify(cred, headers, deps.keys, deps.auth);
-  Object.assign(facts, { keyId: who.keyId, user: who.user, team: who.team, project: who.project, sessionId: who.sessionId, client: who.client, tags: who.tags });
-  if (who.refusal) throw who.refusal;
+  const caller = await identifyCaller(adapter, headers, query, deps, facts);
+  const { who } = caller;
   // A body that is not JSON, or not a request of this API, is refused once the caller is
   // known: its row names who sent it, and a bad key is reported first, as the providers do.
   if (badBody) throw badBody;
@@ -336,11 +335,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
       query,
       search: x.search,
       headers: clientHeaders,
-      credential: (h, q, apiKey) => {
-        if (who.upstreamKey.kind === 'passthrough') adapter.writeCredential(h, q, who.upstreamKey.key, cred?.where);
-        else if (apiKey !== undefined) adapter.writeCredential(h, q, apiKey, undefined);
-        else removeCredential(h, q, cred?.where);
-      },
+      credential: (h, q, apiKey) => writeUpstreamCredential(adapter, h, q, caller, apiKey),
       capOutputTokens: x.held.admission?.capOutputTokens,
       checkAttempt: x.held.admission?.attempt,
       facts,
@@ -354,9 +349,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   const rewrite = raw === undefined ? undefined : adapter.rewriteRequest(route, info, raw);
   const out: HeaderBag = Object.assign(upstreamHeaders(headers), provider.headers);
   // A client's own key goes back where the client put it; a configured key goes where the dialect expects an API key.
-  if (who.upstreamKey.kind === 'passthrough') adapter.writeCredential(out, query, who.upstreamKey.key, cred?.where);
-  else if (provider.apiKey !== undefined) adapter.writeCredential(out, query, provider.apiKey, undefined);
-  else removeCredential(out, query, cred?.where);
+  writeUpstreamCredential(adapter, out, query, caller, provider.apiKey);
   const qs = forwardedQuery(x.search, query);
   const url = provider.baseUrl + path + (qs ? `?${qs}` : '');
 

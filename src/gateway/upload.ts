@@ -1,15 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { GatewayError } from '../core/errors.js';
-import { identify } from '../identity/identify.js';
 import type { RequestFacts } from '../metering/build-row.js';
 import type { DialectAdapter, HeaderBag, RouteMatch } from '../providers/types.js';
-import { forwardedQuery, removeCredential, upstreamHeaders } from './headers.js';
+import { forwardedQuery, upstreamHeaders } from './headers.js';
 import type { GatewayDeps } from './proxy.js';
 import { checkProviderKey } from './provider-keys.js';
 import { AnsweredByServer, bodyFailure, tooLarge } from './read-body.js';
 import { relay } from './relay.js';
 import type { UpstreamProvider } from './select-provider.js';
+import { identifyCaller, writeUpstreamCredential } from './caller.js';
 
 /** OpenAI's largest file: the default of `server.max_upload_mb`. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
@@ -41,10 +41,8 @@ export interface UploadExchange {
 export async function streamUpload(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, x: UploadExchange): Promise<void> {
   const { route, adapter, facts, headers } = x;
   const query = new URLSearchParams(x.search);
-  const cred = adapter.readCredential(headers, query);
-  const who = await identify(cred, headers, deps.keys, deps.auth);
-  Object.assign(facts, { keyId: who.keyId, user: who.user, team: who.team, project: who.project, sessionId: who.sessionId, client: who.client, tags: who.tags });
-  if (who.refusal) throw who.refusal;
+  const caller = await identifyCaller(adapter, headers, query, deps, facts);
+  const { who } = caller;
   const limit = deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   const declared = headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit, 'server.max_upload_mb');
@@ -55,9 +53,7 @@ export async function streamUpload(deps: GatewayDeps, req: IncomingMessage, res:
   if (provider.dialect !== route.dialect) throw new GatewayError('not_translatable', `The ${route.api} API cannot be served by the ${provider.dialect} provider "${provider.name}": a file is kept by the provider it was uploaded to, and Tollgate does not translate the Files API.`);
   checkProviderKey(provider, who.upstreamKey.kind === 'passthrough');
   const out: HeaderBag = Object.assign(upstreamHeaders(headers), provider.headers);
-  if (who.upstreamKey.kind === 'passthrough') adapter.writeCredential(out, query, who.upstreamKey.key, cred?.where);
-  else if (provider.apiKey !== undefined) adapter.writeCredential(out, query, provider.apiKey, undefined);
-  else removeCredential(out, query, cred?.where);
+  writeUpstreamCredential(adapter, out, query, caller, provider.apiKey);
   // Framed as the client framed it: its length, or chunked when it gave none.
   if (declared !== undefined) out['content-length'] = declared;
   const qs = forwardedQuery(x.search, query);

@@ -10,6 +10,7 @@ import { asObject, asText, dig, parseJson, peekType } from '../../providers/shar
 import { admitRequest } from '../admit-request.js';
 import { record } from '../record.js';
 import { type Conn, RelayedSocket, type SessionDeps } from './relayed.js';
+import { attribute } from '../caller.js';
 
 const adapter = adapterFor('openai');
 
@@ -91,7 +92,7 @@ export class RealtimeSession extends RelayedSocket {
     const w = conn.who;
     const facts = newFacts(newRequestId(), Date.now(), 'openai.realtime');
     Object.assign(facts, { stream: true, status: 200, attempts: 1, provider: conn.provider.name, catalogProvider: conn.provider.catalog, modelRequested: this.requested, servedModel: this.model, pool: this.pool });
-    Object.assign(facts, { keyId: w.keyId, user: w.user, team: w.team, project: w.project, sessionId: w.sessionId, client: w.client, tags: w.tags });
+    attribute(facts, w);
     if (responseId) facts.responseId = responseId;
     const turn: Open = { facts, started: performance.now() };
     this.open.set(responseId, turn);

@@ -14,6 +14,7 @@ import type { UpstreamProvider } from '../select-provider.js';
 import { forward } from './forward.js';
 import { RelayedSocket } from './relayed.js';
 import { SocketTurns } from './turns.js';
+import { attribute } from '../caller.js';
 
 const adapter = adapterFor('openai');
 /** RFC 6455 §7.4.1: the endpoint received a type of data it cannot accept. */
@@ -57,7 +58,7 @@ export class ResponsesSession extends RelayedSocket {
     const facts = newFacts(newRequestId(), Date.now(), 'openai.responses');
     const w = conn.who;
     Object.assign(facts, { stream: true, status: 200, attempts: 1, provider: conn.provider.name, catalogProvider: conn.provider.catalog });
-    Object.assign(facts, { keyId: w.keyId, user: w.user, team: w.team, project: w.project, sessionId: w.sessionId, client: w.client, tags: w.tags });
+    attribute(facts, w);
     let admission: Admission<Served> | undefined;
     let info: RequestInfo;
     let body = data;

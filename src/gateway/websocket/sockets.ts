@@ -5,7 +5,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { type CacheSettings, DEFAULT_CACHE_SETTINGS, cacheRuleMatcher } from '../../cache-analysis/gateway.js';
 import { GatewayError, toGatewayError } from '../../core/errors.js';
 import { newRequestId } from '../../core/ids.js';
-import { type Identity, identify } from '../../identity/identify.js';
+import type { Identity } from '../../identity/identify.js';
 import { type RequestFacts, newFacts } from '../../metering/build-row.js';
 import { adapterFor } from '../../providers/index.js';
 import type { HeaderBag } from '../../providers/types.js';
@@ -23,6 +23,7 @@ import type { UpstreamProvider } from '../select-provider.js';
 import { RealtimeSession } from './realtime-session.js';
 import { type Conn, type RelayedSocket, type SessionDeps } from './relayed.js';
 import { ResponsesSession } from './responses-session.js';
+import { identifyCaller, writeUpstreamCredential } from '../caller.js';
 
 const adapter = adapterFor('openai');
 /** The paths served as WebSockets, and the API their rows record. */
@@ -101,10 +102,8 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
     const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
     let target: SocketTarget | undefined;
     try {
-      const cred = adapter.readCredential(headers, query);
-      const who = await identify(cred, headers, deps.keys, deps.auth);
-      Object.assign(facts, { keyId: who.keyId, user: who.user, team: who.team, project: who.project, sessionId: who.sessionId, client: who.client, tags: who.tags });
-      if (who.refusal) throw who.refusal;
+      const caller = await identifyCaller(adapter, headers, query, deps, facts);
+      const { who } = caller;
       // A Realtime socket names its model in the URL; a Responses socket's messages each name theirs.
       const model = kind === 'openai.realtime' ? (query.get('model') ?? '') : '';
       facts.modelRequested = model.slice(0, MAX_MODEL_CHARS);
@@ -125,9 +124,7 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
         aim(t);
         const out: HeaderBag = Object.assign(upstreamHeaders(headers), t.provider.headers);
         for (const k of Object.keys(out)) if (SOCKET_HEADERS.test(k)) delete out[k];
-        if (who.upstreamKey.kind === 'passthrough') adapter.writeCredential(out, query, who.upstreamKey.key, cred?.where);
-        else if (t.provider.apiKey !== undefined) adapter.writeCredential(out, query, t.provider.apiKey, undefined);
-        else if (cred?.where) delete out[cred.where];
+        writeUpstreamCredential(adapter, out, query, caller, t.provider.apiKey);
         const qs = forwardedQuery(q < 0 ? '' : raw.slice(q + 1), query);
         return { target: t, conn: { id, who, headers, provider: t.provider }, url: t.provider.baseUrl.replace(/^http/, 'ws') + path + (qs ? `?${qs}` : ''), headers: out };
       };
