@@ -16,7 +16,8 @@ const TIMED: ReadonlySet<DetectorId> = new Set<DetectorId>(['spend_spike', 'retr
 /** How long an episode no evaluation has found again is kept: longer than any key's time part. */
 const KEEP_MS = 2 * 86_400_000;
 
-const whoOf = (d: Detection) => `${d.detector}\n${d.subject}`;
+/** What an anomaly is about, whatever the evaluation that found it: its detector and subject. */
+export const whoOf = (d: Detection) => `${d.detector}\n${d.subject}`;
 
 /**
  * Gives a detection that continues an episode the episode's key, so that a spike or a storm that

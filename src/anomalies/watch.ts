@@ -1,4 +1,4 @@
-import { type Episode, mergeEpisodes } from './episodes.js';
+import { type Episode, mergeEpisodes, whoOf } from './episodes.js';
 import type { Evaluator } from './evaluator.js';
 import type { LivePass, LiveState } from './live.js';
 import type { Detection } from './types.js';
@@ -94,14 +94,13 @@ export class AnomalyWatch {
       const present = new Set(pass.detections.slice(pass.foundLate).map((d) => d.key));
       // One anomaly that several evaluations of this pass found under keys of different hours (a late
       // one and the present one, or two late ones) is one alert: the present's, else the earliest.
-      const who = (d: Detection) => `${d.detector}\n${d.subject}`;
-      const presentWho = new Set(pass.detections.slice(pass.foundLate).map(who));
+      const presentWho = new Set(pass.detections.slice(pass.foundLate).map(whoOf));
       const lateWho = new Set<string>();
       for (const [i, det] of pass.detections.entries()) {
         if (i < pass.foundLate) {
           // The present evaluation found it too: its detection, of the traffic now, is the one raised.
-          if (present.has(det.key) || presentWho.has(who(det)) || lateWho.has(who(det))) continue;
-          lateWho.add(who(det));
+          if (present.has(det.key) || presentWho.has(whoOf(det)) || lateWho.has(whoOf(det))) continue;
+          lateWho.add(whoOf(det));
         }
         if (this.known.has(det.key)) continue;
         const first = await this.d.claim(`anomaly:${det.key}`, at);
