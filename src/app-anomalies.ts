@@ -39,6 +39,7 @@ export async function startAnomalies(o: AnomalyOptions, storage: Storage, flushL
     intervalMs: o.settings.intervalMs,
     flush: flushLedger,
     claim: (key, at) => storage.policy.claimAlert(key, at),
+    joinEpisode: (e, gapMs) => storage.policy.joinEpisode(e, gapMs),
     raise: (d, at, late) => {
       log.warn(`anomaly: ${d.message}`, { detector: d.detector, subject: d.subject, key: d.key, ...(late && { foundLate: true }) });
       o.alerts.send(anomalyAlert(d, o.links, at, late));
@@ -65,17 +66,12 @@ export async function startAnomalies(o: AnomalyOptions, storage: Storage, flushL
  * owed are looked at. Any replica's state is a place up to which the arrivals were judged and
  * their anomalies claimed, so the last save wins.
  */
-async function resumed(o: AnomalyOptions, storage: Storage, log: Logger): Promise<Pick<WatchDeps, 'start' | 'save' | 'shared'>> {
+async function resumed(o: AnomalyOptions, storage: Storage, log: Logger): Promise<Pick<WatchDeps, 'start' | 'save'>> {
   if (o.settings.lateHorizonMs <= 0) return {};
   const saved = await storage.ledger.watchCursor().catch((err: unknown) => log.warn('anomaly: could not read where detection stood; rows written while no gateway ran are not looked at', { err: String(err) }));
   let last = saved ? JSON.stringify(saved) : '';
   return {
     start: saved ? { cursor: saved.cursor, ...carriedFrom(saved.owed) } : { cursor: o.cursor, owed: [] },
-    // The other replicas' episodes, as their last save left them: one that found an anomaly first keeps its key for all.
-    shared: async () => {
-      const now = await storage.ledger.watchCursor().catch(() => undefined);
-      return now ? carriedFrom(now.owed).episodes : undefined;
-    },
     save: async (state, at) => {
       if (state.cursor === undefined) return;
       const next = { cursor: state.cursor, owed: JSON.stringify({ owed: state.owed, episodes: state.episodes ?? [] }) };

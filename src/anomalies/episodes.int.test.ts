@@ -1,16 +1,24 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { AlertEvent, AlertSink } from '../alerts/events.js';
 import { startAnomalies } from '../app-anomalies.js';
 import { silentLogger } from '../core/logger.js';
 import { createPricer, rateBook } from '../pricing/index.js';
+import type { Storage } from '../storage/ports.js';
+import { openPostgres } from '../storage/postgres/postgres-storage.js';
 import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
+import { TEST_PG_URL, dropSchemas } from '../storage/testing/postgres.js';
+import { continueEpisodes } from './episodes.js';
 import { inProcessEvaluator } from './evaluator.js';
+import type { LiveState } from './live.js';
 import { type Raised, replay } from './replay.js';
 import { baselineRows, plantedRows } from './testing/ledger-seed.js';
-import { defaultAnomalySettings } from './types.js';
+import { type Detection, defaultAnomalySettings } from './types.js';
 import { AnomalyWatch } from './watch.js';
 
 const MIN = 60_000;
+const HOUR = 3_600_000;
+const schema = `tg_episodes_${process.pid}_${Date.now() % 100000}`;
+afterAll(() => dropSchemas([schema]));
 const who = (r: Raised) => `${r.detection.detector} ${r.detection.subject}`;
 
 describe('anomalies that run across the top of the hour', () => {
@@ -88,4 +96,59 @@ describe('anomalies that run across the top of the hour', () => {
     expect(spikes).toHaveLength(1);
     await storage.close();
   }, 120_000);
+});
+
+describe.each([
+  ['SQLite', () => Promise.resolve(openSqlite(':memory:'))],
+  ['Postgres', () => openPostgres({ url: TEST_PG_URL, schema, maxConnections: 4 })],
+] as [string, () => Promise<Storage>][])('replicas on %s', (_engine, open) => {
+  it('alert once an anomaly one finds before the hour turns and another after it, in turn or at the same moment', async () => {
+    const top = Date.UTC(2026, 11, 6, 11, 0, 0);
+    const spikeFrom = top - 40_000; // it crosses its threshold at 10:59:20
+    // What the spike's evaluation finds at `now`: a 5-minute window, keyed by the hour of `now`, as spendSpikes keys it.
+    const find = (now: number): Detection[] =>
+      now < spikeFrom
+        ? []
+        : [{ detector: 'spend_spike', subject: 'user:alice', windowStart: now - 5 * MIN, windowEnd: now, severity: 'warning', excessPicos: 1n, message: '', evidence: { report: '', requestIds: [], sessionIds: [] }, key: `spend_spike:user:alice:${Math.floor(now / HOUR)}` }];
+    for (const together of [false, true]) {
+      const storage = await open();
+      const raised: string[] = [];
+      const replica = (clock: { now: number }) =>
+        new AnomalyWatch({
+          // As livePass does: each replica's own episodes continue its keys.
+          evaluator: {
+            evaluate: (now: number, state: LiveState) => {
+              const r = continueEpisodes(find(now), state.episodes ?? [], now, MIN);
+              return Promise.resolve({ detections: r.detections, foundLate: 0, state: { ...state, episodes: r.episodes }, late: { evaluated: 0, owed: 0, tooOld: 0 } });
+            },
+            close: () => Promise.resolve(),
+          },
+          intervalMs: MIN,
+          flush: () => Promise.resolve(),
+          claim: (key, at) => storage.policy.claimAlert(`${together}:${key}`, at),
+          joinEpisode: (e, gapMs) => storage.policy.joinEpisode(e, gapMs),
+          raise: (d) => void raised.push(d.key),
+          onError: (err) => {
+            throw err;
+          },
+          now: () => clock.now,
+        });
+      const a = { now: top - 10_000 }; // A evaluates at 10:59:50, after the spike crossed its threshold
+      // In turn: B at :20, a moment before it; it first finds it at 11:00:20. At once: B first finds it at 11:00:10, as A does at 10:59:50.
+      const b = { now: together ? top + 10_000 : spikeFrom - 1 };
+      const [wa, wb] = [replica(a), replica(b)];
+      for (let k = 0; k < 5; k++) {
+        if (together) await Promise.all([wb.check(), wa.check()]);
+        else {
+          await wb.check();
+          await wa.check();
+        }
+        a.now += MIN;
+        b.now += MIN;
+      }
+      expect(raised).toHaveLength(1);
+      if (!together) expect(raised).toEqual([`spend_spike:user:alice:${Math.floor(top / HOUR) - 1}`]);
+      await storage.close();
+    }
+  }, 60_000);
 });

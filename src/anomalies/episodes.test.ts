@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Episode, continueEpisodes, episodesFrom, mergeEpisodes } from './episodes.js';
+import { type Episode, continueEpisodes, episodesFrom } from './episodes.js';
 import type { Detection, DetectorId } from './types.js';
 
 const MIN = 60_000;
@@ -73,11 +73,6 @@ describe('anomaly episodes', () => {
     expect(pass.episodes).toEqual([['spend_spike\nuser:alice', `spend_spike:user:alice:${hour - 1}`, base - 6 * MIN, base]]);
   });
 
-  it('merge another replica’s, keeping per anomaly the one that ended last', () => {
-    const mine: Episode[] = [['a', 'ka', 0, 10], ['b', 'kb', 0, 50]];
-    const theirs: Episode[] = [['a', 'ka2', 5, 20], ['b', 'kb2', 0, 40], ['c', 'kc', 1, 2]];
-    expect(mergeEpisodes(mine, theirs)).toEqual([['a', 'ka2', 5, 20], ['b', 'kb', 0, 50], ['c', 'kc', 1, 2]]);
-  });
 
   it('read back only what is an episode', () => {
     expect(episodesFrom([['a', 'b', 1, 2], ['a', 'b', 1], ['a', 2, 1, 2], 'x', ['a', 'b', null, 2]])).toEqual([['a', 'b', 1, 2]]);

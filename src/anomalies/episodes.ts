@@ -13,6 +13,9 @@ export type Episode = [who: string, key: string, start: number, end: number];
  */
 const TIMED: ReadonlySet<DetectorId> = new Set<DetectorId>(['spend_spike', 'retry_storm', 'runaway_session', 'cache_regression']);
 
+/** Whether a detection's key names a time, so that its anomaly is kept as an episode. */
+export const isTimed = (d: Detection): boolean => TIMED.has(d.detector);
+
 /** How long an episode no evaluation has found again is kept: longer than any key's time part. */
 const KEEP_MS = 2 * 86_400_000;
 
@@ -32,7 +35,7 @@ export function continueEpisodes(detections: readonly Detection[], carried: read
   const open = new Map<string, Episode>();
   for (const e of carried) if (e[3] >= now - KEEP_MS) open.set(e[0], [...e]);
   const out = detections.map((d) => {
-    if (!TIMED.has(d.detector)) return d;
+    if (!isTimed(d)) return d;
     const who = whoOf(d);
     const e = open.get(who);
     if (e && d.windowStart <= e[3] + gapMs && d.windowEnd >= e[2] - gapMs) {
@@ -45,20 +48,6 @@ export function continueEpisodes(detections: readonly Detection[], carried: read
     return d;
   });
   return { detections: out, episodes: [...open.values()] };
-}
-
-/**
- * Another replica's episodes taken in with this one's: per anomaly, the one whose last window
- * ended latest. A replica that first finds an anomaly after the hour has turned, which another
- * found before it, then continues that one's episode and key instead of alerting anew.
- */
-export function mergeEpisodes(mine: readonly Episode[], theirs: readonly Episode[]): Episode[] {
-  const byWho = new Map<string, Episode>(mine.map((e) => [e[0], e]));
-  for (const e of theirs) {
-    const own = byWho.get(e[0]);
-    if (!own || e[3] > own[3]) byWho.set(e[0], e);
-  }
-  return [...byWho.values()];
 }
 
 /** The episodes as saved; what does not read as one is dropped. */

@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { type Episode, continueEpisodes } from './episodes.js';
-import type { LiveState } from './live.js';
 import type { Detection } from './types.js';
 import { AnomalyWatch } from './watch.js';
 
@@ -65,47 +63,5 @@ describe('AnomalyWatch', () => {
     });
     await watch.check();
     expect(raised).toEqual([['now', false]]);
-  });
-
-  it('raises one alert across replicas for a spike one found before the hour turned and the other only after', async () => {
-    const MIN = 60_000;
-    const top = Math.floor(at / HOUR) * HOUR; // 11:00
-    const spikeFrom = top - 40_000; // the spike crosses its threshold at 10:59:20
-    // What the spike's evaluation finds at `now`: a 5-minute window, keyed by the hour of `now`, as spendSpikes keys it.
-    const find = (now: number): Detection[] => (now < spikeFrom ? [] : [{ ...detection('user:alice', 0), windowStart: now - 5 * MIN, windowEnd: now, key: `spend_spike:user:alice:${Math.floor(now / HOUR)}` }]);
-    let saved: Episode[] = [];
-    const claimed = new Set<string>();
-    const raised: string[] = [];
-    const replica = (clock: { now: number }) =>
-      new AnomalyWatch({
-        // As livePass does: the carried episodes continue the keys.
-        evaluator: {
-          evaluate: (now: number, state: LiveState) => {
-            const r = continueEpisodes(find(now), state.episodes ?? [], now, MIN);
-            return Promise.resolve({ detections: r.detections, foundLate: 0, state: { ...state, episodes: r.episodes }, late: { evaluated: 0, owed: 0, tooOld: 0 } });
-          },
-          close: () => Promise.resolve(),
-        },
-        intervalMs: MIN,
-        flush: () => Promise.resolve(),
-        claim: (key) => Promise.resolve(!claimed.has(key) && claimed.add(key) !== undefined),
-        raise: (d) => void raised.push(d.key),
-        onError: (err) => {
-          throw err;
-        },
-        now: () => clock.now,
-        save: (state) => Promise.resolve(void (saved = state.episodes ?? [])),
-        shared: () => Promise.resolve(saved),
-      });
-    const a = { now: top - 10_000 }; // A evaluates at :50, after the spike crossed its threshold
-    const b = { now: spikeFrom - 1 }; // B at :20, a moment before: it first finds it at 11:00:20
-    const [wa, wb] = [replica(a), replica(b)];
-    for (let k = 0; k < 5; k++) {
-      await wb.check();
-      await wa.check();
-      a.now += MIN;
-      b.now += MIN;
-    }
-    expect(raised).toEqual([`spend_spike:user:alice:${Math.floor(top / HOUR) - 1}`]);
   });
 });

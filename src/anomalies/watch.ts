@@ -1,6 +1,7 @@
-import { type Episode, mergeEpisodes, whoOf } from './episodes.js';
+import { isTimed, whoOf } from './episodes.js';
 import type { Evaluator } from './evaluator.js';
 import type { LivePass, LiveState } from './live.js';
+import type { PolicyStore } from '../storage/ports.js';
 import type { Detection } from './types.js';
 
 export interface WatchDeps {
@@ -30,8 +31,12 @@ export interface WatchDeps {
   start?: LiveState | undefined;
   /** Keeps the state of a pass that ran and raised what it found, for the next process to start from (never rejects). */
   save?: (state: LiveState, at: number) => Promise<void>;
-  /** The open episodes the replicas last saved (episodes.ts), taken in before each pass; undefined when they cannot be read. */
-  shared?: () => Promise<Episode[] | undefined>;
+  /**
+   * The key of the episode a detection of a timed detector belongs to across replicas (storage
+   * `joinEpisode`): a replica that first finds an anomaly after the hour has turned, which another
+   * found before it, even at the same moment, then claims that one's key instead of alerting anew.
+   */
+  joinEpisode?: PolicyStore['joinEpisode'];
 }
 
 /**
@@ -85,8 +90,6 @@ export class AnomalyWatch {
       await this.d.flush();
       const at = this.d.now();
       const raised: Detection[] = [];
-      const theirs = await this.d.shared?.();
-      if (theirs) this.state = { ...this.state, episodes: mergeEpisodes(this.state.episodes ?? [], theirs) };
       const pass = await this.d.evaluator.evaluate(at, this.state);
       // Taken only from a pass that ran: after a failure the next one looks at the same arrivals again.
       this.state = pass.state;
@@ -96,12 +99,13 @@ export class AnomalyWatch {
       // one and the present one, or two late ones) is one alert: the present's, else the earliest.
       const presentWho = new Set(pass.detections.slice(pass.foundLate).map(whoOf));
       const lateWho = new Set<string>();
-      for (const [i, det] of pass.detections.entries()) {
+      for (const [i, found] of pass.detections.entries()) {
         if (i < pass.foundLate) {
           // The present evaluation found it too: its detection, of the traffic now, is the one raised.
-          if (present.has(det.key) || presentWho.has(whoOf(det)) || lateWho.has(whoOf(det))) continue;
-          lateWho.add(whoOf(det));
+          if (present.has(found.key) || presentWho.has(whoOf(found)) || lateWho.has(whoOf(found))) continue;
+          lateWho.add(whoOf(found));
         }
+        const det = await this.episodeOf(found);
         if (this.known.has(det.key)) continue;
         const first = await this.d.claim(`anomaly:${det.key}`, at);
         // Remembered only once the claim is decided: a claim that failed is tried again next time.
@@ -117,5 +121,12 @@ export class AnomalyWatch {
       if (!this.stopped) this.d.onError(err);
       return [];
     }
+  }
+
+  private async episodeOf(d: Detection): Promise<Detection> {
+    if (!this.d.joinEpisode || !isTimed(d)) return d;
+    // The gap is the evaluation interval, as in the evaluation's own continueEpisodes.
+    const key = await this.d.joinEpisode({ who: whoOf(d), key: d.key, start: d.windowStart, end: d.windowEnd }, this.d.intervalMs);
+    return key === d.key ? d : { ...d, key };
   }
 }

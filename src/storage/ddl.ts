@@ -363,30 +363,11 @@ export function schemaV26(t: TypeMap): string[] {
   ];
 }
 
-/** Ordered migrations; each entry's statements run in one transaction. */
-export function migrations(t: TypeMap): { version: number; statements: string[] }[] {
-  return [
-    { version: 1, statements: schemaV1(t) },
-    { version: 2, statements: schemaV2(t) },
-    { version: 3, statements: schemaV3(t) },
-    { version: 4, statements: schemaV4(t) },
-    { version: 5, statements: schemaV5() },
-    { version: 6, statements: schemaV6(t) },
-    { version: 7, statements: schemaV7(t) },
-    { version: 8, statements: schemaV8(t) },
-    { version: 9, statements: schemaV9(t) },
-    { version: 13, statements: schemaV13() },
-    { version: 14, statements: schemaV14(t) },
-    { version: 15, statements: schemaV15(t) },
-    { version: 16, statements: schemaV16(t) },
-    { version: 18, statements: schemaV18() },
-    { version: 19, statements: schemaV19(t) },
-    { version: 20, statements: schemaV20(t) },
-    { version: 21, statements: schemaV21() },
-    { version: 22, statements: schemaV22() },
-    { version: 23, statements: schemaV23(t) },
-    { version: 24, statements: schemaV24(t) },
-    { version: 25, statements: schemaV25(t) },
-    { version: 26, statements: schemaV26(t) },
-  ];
+/**
+ * Version 27: each anomaly's open episode (src/anomalies/episodes.ts) shared by the replicas, so that
+ * two of them that first find one at the same time on either side of the hour (each keying it by its
+ * own hour) send one alert: storage decides in one statement which episode a detection continues.
+ */
+export function schemaV27(t: TypeMap): string[] {
+  return [`CREATE TABLE alert_episodes (who ${t.text} PRIMARY KEY, key ${t.text} NOT NULL, start_ts ${t.bigint} NOT NULL, end_ts ${t.bigint} NOT NULL)${t.keyedTableSuffix}`];
 }

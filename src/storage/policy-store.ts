@@ -27,6 +27,18 @@ export interface PolicySql {
 /** Columns of `increases` that a decision may change. */
 const DECISION_COLUMNS = { status: 'status', decidedAt: 'decided_at', decidedBy: 'decided_by', note: 'note', expiresAt: 'expires_at' } as const;
 
+/**
+ * One statement, so that replicas joining at once cannot both open an episode: the row is locked
+ * (Postgres) or the database is (SQLite) from the read of the open episode to its update.
+ */
+const CONTINUES = '(excluded.start_ts <= alert_episodes.end_ts + ? AND excluded.end_ts >= alert_episodes.start_ts - ?)';
+const JOIN_EPISODE =
+  'INSERT INTO alert_episodes (who, key, start_ts, end_ts) VALUES (?, ?, ?, ?) ON CONFLICT (who) DO UPDATE SET ' +
+  `key = CASE WHEN ${CONTINUES} THEN alert_episodes.key ELSE excluded.key END, ` +
+  `start_ts = CASE WHEN ${CONTINUES} AND alert_episodes.start_ts < excluded.start_ts THEN alert_episodes.start_ts ELSE excluded.start_ts END, ` +
+  'end_ts = CASE WHEN alert_episodes.end_ts > excluded.end_ts THEN alert_episodes.end_ts ELSE excluded.end_ts END ' +
+  `WHERE ${CONTINUES} OR excluded.end_ts > alert_episodes.end_ts RETURNING key`;
+
 export function sqlPolicyStore(db: PolicySql): PolicyStore {
   // Statements are written with `?` and numbered for the engine here.
   const run = (sql: string, params: unknown[] = []) => {
@@ -110,6 +122,12 @@ export function sqlPolicyStore(db: PolicySql): PolicyStore {
 
     async claimAlert(key, at) {
       return (await run('INSERT INTO alert_claims (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING', [key, at])).count === 1;
+    },
+
+    async joinEpisode(e, gapMs) {
+      const { rows } = await run(JOIN_EPISODE, [e.who, e.key, e.start, e.end, gapMs, gapMs, gapMs, gapMs, gapMs, gapMs]);
+      // No row back: a late, older window that leaves the open episode as it was.
+      return rows.length ? String(rows[0]!.key) : e.key;
     },
   };
 }

@@ -373,4 +373,15 @@ export interface PolicyStore {
    * so each threshold alerts once per window.
    */
   claimAlert(key: string, at: number): Promise<boolean>;
+
+  /**
+   * Which episode an anomaly's detection belongs to, decided in one statement across replicas:
+   * the key of the episode it continues (its window starts no later than `gapMs` after the
+   * episode's last window ends, and ends no earlier than `gapMs` before its first starts; the
+   * episode then spans both), else its own key, which opens a new episode when its window is the
+   * latest (an older one, found late, leaves the open episode as it is). The rule of
+   * src/anomalies/episodes.ts, so that two replicas finding one anomaly at once, keyed by
+   * different hours, alert it once.
+   */
+  joinEpisode(e: { who: string; key: string; start: number; end: number }, gapMs: number): Promise<string>;
 }

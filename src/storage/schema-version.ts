@@ -1,5 +1,6 @@
 import { SetupError } from '../core/errors.js';
-import { type TypeMap, migrations } from './ddl.js';
+import type { TypeMap } from './ddl.js';
+import { migrations } from './migrations.js';
 
 /**
  * A ledger migrated by a newer Tollgate: this build would ignore what that one records (a key's

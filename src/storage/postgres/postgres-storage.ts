@@ -2,7 +2,7 @@ import pg from 'pg';
 import { PostgresOpenError } from './open-error.js';
 import type { CacheRow, LedgerRow } from '../../core/ledger-row.js';
 import { type SqlDialect, aggregate } from '../aggregate.js';
-import { migrations } from '../ddl.js';
+import { migrations } from '../migrations.js';
 import { rollupUpsertSql } from '../rollup-sql.js';
 import { pendingResponseSql, pendingResponsesSql } from '../pending-sql.js';
 import { checkSchemaVersion } from '../schema-version.js';

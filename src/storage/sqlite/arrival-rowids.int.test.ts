@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { migrations } from '../ddl.js';
+import { migrations } from '../migrations.js';
 import { REQUEST_COLUMNS, rowValues } from '../schema.js';
 import { sampleRow } from '../testing/rows.js';
 import { SQLITE_TYPES, openSqlite } from './sqlite-storage.js';

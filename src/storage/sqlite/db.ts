@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { errorCode } from '../../core/errors.js';
-import { migrations } from '../ddl.js';
+import { migrations } from '../migrations.js';
 import { checkSchemaVersion } from '../schema-version.js';
 import { SqliteOpenError } from './open-error.js';
 import { makeDirs } from '../../files/make-dirs.js';

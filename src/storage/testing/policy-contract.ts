@@ -168,4 +168,24 @@ export function policyContract(open: () => Promise<Storage>): void {
     expect(await s.policy.claimAlert('budget:bud_alice:2026-12:80', 2_000)).toBe(true);
     await s.close();
   });
+
+  it('keeps an anomaly’s episode under its first key while windows follow on, and decides one key when replicas join at once', async () => {
+    const s = await open();
+    const MIN = 60_000;
+    const who = 'spend_spike\nuser:alice';
+    const join = (key: string, start: number, end: number) => s.policy.joinEpisode({ who, key, start, end }, MIN);
+    // Two replicas find it at once, keyed by the hours on either side of 11:00: one key for both.
+    const both = await Promise.all([join('h10', 100 * MIN, 105 * MIN), join('h11', 100 * MIN + 20_000, 105 * MIN + 20_000)]);
+    expect(new Set(both).size).toBe(1);
+    const first = both[0];
+    // Following on within the gap (a minute) continues it; a late find of an older, separate window keeps its own key.
+    expect(await join('h11', 106 * MIN, 111 * MIN)).toBe(first);
+    expect(await join('h09', 40 * MIN, 45 * MIN)).toBe('h09');
+    expect(await join('h11', 112 * MIN, 117 * MIN)).toBe(first);
+    // After a quiet window it is a new episode, under its own key, which later finds continue.
+    expect(await join('h12', 119 * MIN, 124 * MIN)).toBe('h12');
+    expect(await join('h12', 125 * MIN, 130 * MIN)).toBe('h12');
+    expect(await s.policy.joinEpisode({ who: 'retry_storm\nkey:k1', key: 'h12', start: 125 * MIN, end: 130 * MIN }, MIN)).toBe('h12');
+    await s.close();
+  });
 }
