@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { usd } from '../core/money.js';
+import { BEYOND_ANY_LIMIT } from '../policy/estimate.js';
 import type { Budget, Increase } from '../policy/rules.js';
 import { type AlertEvent, ALERT_TYPES, budgetFields, renderAlert } from './events.js';
 
@@ -72,6 +73,14 @@ describe('renderAlert', () => {
     const hidden = renderAlert(e, { showAmounts: false, timeZone: 'Europe/Berlin' });
     expect(hidden.text).toContain('is spent (100% used)');
     expect(hidden.data).not.toHaveProperty('spent_usd');
+  });
+
+  it('says a request too large to count (a huge max_tokens) could cost more than the whole limit, with no amount for it', () => {
+    const e: AlertEvent = { ...threshold, type: 'budget.refused', spentPicos: usd('10'), requestId: 'req-2', user: 'bob', keyId: 'key_9', requestPicos: BEYOND_ANY_LIMIT };
+    const shown = renderAlert(e, { showAmounts: true, timeZone: 'Europe/Berlin' });
+    expect(shown.text).toBe('Budget *team:platform monthly* refused request req-2 from *bob* (key key_9): it could cost more than the whole limit ($10.00 of $5,000.00 used); resets 2026-12-01 00:00 Europe/Berlin.');
+    expect(shown.data).toMatchObject({ larger_than_limit: true, spent_usd: '10' });
+    expect(shown.data).not.toHaveProperty('request_estimate_usd');
   });
 
   it('puts the approve and deny links in an increase request and escapes user text for Slack', () => {

@@ -1,4 +1,5 @@
 import { type Picos, displayUsd, formatUsd, usdColumn } from '../core/money.js';
+import { BEYOND_ANY_LIMIT } from '../policy/estimate.js';
 import type { Budget, Increase } from '../policy/rules.js';
 import { formatScope } from '../policy/scope.js';
 import { describeWindow } from '../policy/window.js';
@@ -94,14 +95,16 @@ function describe(e: AlertEvent, show: boolean, tz: string): { text: string; dat
     }
     case 'budget.refused': {
       const used = percentOf(e.spentPicos, e.limitPicos);
-      const pair = usdColumn([e.spentPicos, e.limitPicos, e.requestPicos ?? 0n]);
+      // An estimate too large to count (a huge max_tokens) has no amount to say.
+      const need = e.requestPicos !== undefined && e.requestPicos < BEYOND_ANY_LIMIT ? e.requestPicos : undefined;
+      const pair = usdColumn([e.spentPicos, e.limitPicos, need ?? 0n]);
       const usage = show ? `${pair(e.spentPicos)} of ${pair(e.limitPicos)} used` : `${used}% used`;
       const oversized = e.requestPicos !== undefined && e.requestPicos > e.limitPicos;
       const what = oversized
-        ? `refused request ${chatText(e.requestId)} from ${caller(e.user, e.keyId)}: it could cost ${show ? `up to ${pair(e.requestPicos!)}, ` : ''}more than the whole limit (${usage})`
+        ? `refused request ${chatText(e.requestId)} from ${caller(e.user, e.keyId)}: it could cost ${show && need !== undefined ? `up to ${pair(need)}, ` : ''}more than the whole limit (${usage})`
         : `is spent (${usage}): refused request ${chatText(e.requestId)} from ${caller(e.user, e.keyId)}`;
       const data: JsonObject = { ...budgetData(e, show), percent_used: used, request_id: e.requestId, user: e.user, key_id: e.keyId, larger_than_limit: oversized };
-      if (show && e.requestPicos !== undefined) data.request_estimate_usd = formatUsd(e.requestPicos);
+      if (show && need !== undefined) data.request_estimate_usd = formatUsd(need);
       return { text: `Budget ${budgetLabel(e)} ${what}; resets ${displayTime(e.resetsAt, tz)}.${whereItWent(e)}`, data };
     }
     case 'increase.requested': {

@@ -16,6 +16,8 @@ export interface PriceRequest {
 export interface PriceResult {
   costPicos: Picos | null;
   unpriced: boolean;
+  /** The model has a price, but this usage costs more than one row can hold: the row is unpriced, an estimate counts it as beyond any limit. */
+  tooLarge?: boolean;
 }
 
 export type PriceFn = (req: PriceRequest) => PriceResult;

@@ -2,13 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { usd } from '../core/money.js';
 import { createPricer } from '../pricing/index.js';
 import type { PriceFn } from '../metering/build-row.js';
-import { UNPRICED_REMEMBERED, UNPRICED_TOLD_PER_HOUR, affordableOutputTokens, estimateCost, estimatePricer, estimateTokens } from './estimate.js';
+import { BEYOND_ANY_LIMIT, UNPRICED_REMEMBERED, UNPRICED_TOLD_PER_HOUR, affordableOutputTokens, estimateCost, estimatePricer, estimateTokens } from './estimate.js';
 
-const pricer = createPricer({ overrides: [{ model: 'acme-*', input: '3', cacheRead: '0.3', cacheWrite: '3.75', cacheWrite1h: '6', output: '15' }] });
+const pricer = createPricer({
+  overrides: [
+    { model: 'acme-*', input: '3', cacheRead: '0.3', cacheWrite: '3.75', cacheWrite1h: '6', output: '15' },
+    { model: 'free-*', input: '0', output: '0' },
+  ],
+});
 const price: PriceFn = (q) => {
   const a = pricer({ provider: q.provider, catalogProvider: q.catalogProvider, model: q.model, usage: q.usage, at: q.at });
-  return { costPicos: a.costPicos, unpriced: a.unpriced };
+  return { costPicos: a.costPicos, unpriced: a.unpriced, tooLarge: a.tooLarge };
 };
+/** Client caps past what a row of cost can hold, past 2^53, and past what a double holds. */
+const HUGE_CAPS = [1e15, Number.MAX_SAFE_INTEGER, 1e17, 1e20, 1e308, Infinity];
 const ctx = { price, provider: 'acme', catalogProvider: undefined, model: 'acme-large', at: new Date('2026-11-22T00:00:00Z') };
 
 describe('reservation estimates', () => {
@@ -29,6 +36,33 @@ describe('reservation estimates', () => {
     expect(affordableOutputTokens(1000, 4096, room, ctx)).toBe(100);
     expect(affordableOutputTokens(1000, 4096, usd('0.001'), ctx)).toBe(0);
   });
+
+  it('rounds a fractional output cap up, and takes a zero, negative, NaN or non-number cap as none', () => {
+    const tokens = (cap: unknown) => estimateTokens({ bodyBytes: 1000, json: {}, maxOutputTokens: cap as number, defaultMaxOutputTokens: 8192, counting: 'conservative' });
+    expect(tokens(1.5)).toEqual({ inputTokens: 1000, outputTokens: 2, bounded: true });
+    expect(tokens(0.5)).toEqual({ inputTokens: 1000, outputTokens: 1, bounded: true });
+    expect(tokens(7.25).outputTokens).toBe(8);
+    for (const none of [0, -3, -0.5, NaN, '100', null]) expect(tokens(none)).toEqual({ inputTokens: 1000, outputTokens: 8192, bounded: false });
+    // Priced in whole tokens: a fraction that reaches the pricer anyway is rounded up, not thrown on.
+    expect(estimateCost({ inputTokens: 1000, outputTokens: 1.5 }, ctx)).toBe(estimateCost({ inputTokens: 1000, outputTokens: 2 }, ctx));
+  });
+
+  it('counts a cap too large to price as beyond any limit for a priced model, and keeps an unpriced one unpriced', () => {
+    for (const cap of HUGE_CAPS) {
+      const out = estimateTokens({ bodyBytes: 1000, json: {}, maxOutputTokens: cap, defaultMaxOutputTokens: 8192, counting: 'conservative' }).outputTokens;
+      expect(estimateCost({ inputTokens: 1000, outputTokens: out }, ctx)).toBe(BEYOND_ANY_LIMIT);
+      expect(estimateCost({ inputTokens: 1000, outputTokens: out }, { ...ctx, model: 'no-such-model-xyz' })).toBeNull();
+    }
+    // 1e12 tokens at $15/M is $15M, still more than a row holds; 1e11 is $1.5M and priced.
+    expect(estimateCost({ inputTokens: 1000, outputTokens: 1e11 }, ctx)).toBe(usd('0.006') + usd('1500000'));
+    expect(BEYOND_ANY_LIMIT).toBeGreaterThan(usd('1000000000000') * 1_000_000n);
+  });
+
+  it('finds the affordable cap under a huge one, and ends for a free model', () => {
+    const room = usd('0.006') + usd('0.0015');
+    for (const cap of HUGE_CAPS) expect(affordableOutputTokens(1000, cap, room, ctx)).toBe(100);
+    expect(affordableOutputTokens(1000, 1e308, usd('1'), { ...ctx, model: 'free-1' })).toBe(Number.MAX_SAFE_INTEGER);
+  });
 });
 
 describe('estimatePricer', () => {
@@ -47,6 +81,13 @@ describe('estimatePricer', () => {
     expect(ask('mystery')).toBe(0n);
     expect(ask('mystery')).toBe(0n);
     expect(t.told).toEqual(['acme/mystery']);
+  });
+
+  it('counts a huge cap on a priced model as beyond any limit, and does not tell it as unpriced', () => {
+    const { t } = teller();
+    const cost = estimatePricer({ model: (provider, model) => void t.told.push(`${provider}/${model}`), others: (n) => void t.others.push(n) }, () => t.now);
+    for (const cap of HUGE_CAPS) expect(cost({ inputTokens: 100, outputTokens: cap }, ctxOf('acme-1'))).toBe(BEYOND_ANY_LIMIT);
+    expect(t.told).toEqual([]);
   });
 
   it('tells at most UNPRICED_TOLD_PER_HOUR models an hour by name, and the others as a count after the hour', () => {

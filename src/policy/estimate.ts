@@ -31,9 +31,25 @@ export interface Estimate {
 
 export function estimateTokens(e: EstimateInput): Estimate {
   const inputTokens = e.counting === 'conservative' ? e.bodyBytes : estimateInputTokens(e.json);
-  const capped = e.maxOutputTokens !== undefined && e.maxOutputTokens > 0;
-  return { inputTokens, outputTokens: capped ? e.maxOutputTokens! : e.defaultMaxOutputTokens, bounded: capped && e.counting === 'conservative' };
+  const cap = outputCap(e.maxOutputTokens);
+  return { inputTokens, outputTokens: cap ?? e.defaultMaxOutputTokens, bounded: cap !== undefined && e.counting === 'conservative' };
 }
+
+/**
+ * The output cap an estimate counts, from the number the client sent (forwarded as it is: the
+ * provider decides whether it takes it). A fraction rounds up, as a token is billed whole; zero,
+ * a negative number, NaN or anything not a number is no cap.
+ */
+export function outputCap(cap: unknown): number | undefined {
+  return typeof cap === 'number' && cap > 0 ? Math.ceil(cap) : undefined;
+}
+
+/**
+ * What an estimate too large to count is taken to cost: more than any limit can be (a budget's
+ * limit and each increase on it are at most $10^12, rule-input.ts MAX_AMOUNT_USD), so that the
+ * request is refused as costing more than the whole limit. Messages say so rather than print it.
+ */
+export const BEYOND_ANY_LIMIT: Picos = 10n ** 36n;
 
 export interface PriceContext {
   price: PriceFn;
@@ -50,13 +66,23 @@ export interface PriceContext {
 /**
  * The most the estimated tokens can cost: every input token priced at the dearest input
  * rate (a one-hour cache write costs more than plain input), plus the output at its rate.
- * Null when the model has no price.
+ * Null when the model has no price; BEYOND_ANY_LIMIT when the cost is more than one row can
+ * hold, or the tokens more than a number counts exactly (2^53), for a model that has one.
  */
 export function estimateCost(est: Pick<Estimate, 'inputTokens' | 'outputTokens'>, ctx: PriceContext): Picos | null {
   const q = (usage: Usage) => ctx.price({ provider: ctx.provider, catalogProvider: ctx.catalogProvider, model: ctx.model, usage: { ...usage, ...ctx.modifiers }, at: ctx.at, serviceTier: ctx.serviceTier });
-  const plain = q({ ...zeroUsage(), inputTokens: est.inputTokens, outputTokens: est.outputTokens });
-  if (plain.costPicos === null) return null;
-  const written = q({ ...zeroUsage(), inputTokens: est.inputTokens, cacheWriteTokens: est.inputTokens, cacheWrite1hTokens: est.inputTokens, outputTokens: est.outputTokens });
+  // Usage is priced in whole tokens (BigInt refuses a fraction): round up, as the bill does.
+  const input = est.inputTokens > 0 ? Math.ceil(est.inputTokens) : 0;
+  const output = est.outputTokens > 0 ? Math.ceil(est.outputTokens) : 0;
+  if (!Number.isSafeInteger(input) || !Number.isSafeInteger(output)) {
+    // Whether the model has a price at all: an unpriced one stays unpriced, however large the cap.
+    const some = q({ ...zeroUsage(), inputTokens: Math.min(input, Number.MAX_SAFE_INTEGER), outputTokens: Math.min(output, Number.MAX_SAFE_INTEGER) });
+    return some.costPicos === null && !some.tooLarge ? null : BEYOND_ANY_LIMIT;
+  }
+  const plain = q({ ...zeroUsage(), inputTokens: input, outputTokens: output });
+  if (plain.costPicos === null) return plain.tooLarge ? BEYOND_ANY_LIMIT : null;
+  const written = q({ ...zeroUsage(), inputTokens: input, cacheWriteTokens: input, cacheWrite1hTokens: input, outputTokens: output });
+  if (written.tooLarge) return BEYOND_ANY_LIMIT;
   return written.costPicos !== null && written.costPicos > plain.costPicos ? written.costPicos : plain.costPicos;
 }
 
@@ -66,11 +92,12 @@ export function estimateCost(est: Pick<Estimate, 'inputTokens' | 'outputTokens'>
  */
 export function affordableOutputTokens(inputTokens: number, ceiling: number, room: Picos, ctx: PriceContext): number {
   let lo = 0;
-  let hi = ceiling;
+  // Past 2^53 a step of one is lost (mid - 1 === mid) and the search would never end.
+  let hi = Math.floor(Math.min(ceiling, Number.MAX_SAFE_INTEGER));
   const cost = (out: number) => estimateCost({ inputTokens, outputTokens: out }, ctx) ?? 0n;
   if (cost(0) > room) return 0;
   while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
+    const mid = lo + Math.ceil((hi - lo) / 2);
     if (cost(mid) <= room) lo = mid;
     else hi = mid - 1;
   }

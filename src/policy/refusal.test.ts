@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { usd } from '../core/money.js';
+import { BEYOND_ANY_LIMIT } from './estimate.js';
 import { budgetExceeded } from './refusal.js';
 import { budgetInput, parseRule, toBudget } from './rule-input.js';
 
@@ -21,6 +22,14 @@ describe('budget refusals', () => {
     expect(e.message).toContain('Its spend leaves this rolling window as it ages, all that it counts now by 2026-12-06T08:30:30Z. To go on, lower the maximum output tokens, wait, or ask for an increase');
     expect(e.message).not.toContain('resets');
     expect(budgetExceeded(budget('10'), usd('9'), usd('10'), usd('2'), Date.UTC(2026, 11, 4), shown).message).toContain('It resets at 2026-12-04T00:00:00Z. To go on, lower the maximum output tokens, wait for the reset, or');
+  });
+
+  it('says an estimate too large to count (a huge max_tokens) is more than the whole limit, with no amount for it', () => {
+    const e = budgetExceeded(budget('400'), usd('400'), usd('400'), BEYOND_ANY_LIMIT, Date.UTC(2026, 11, 4), shown);
+    expect(e.message).toContain('This request could cost more than the daily budget for user:erin allows in total ($400.00 of $400.00 is spent or held by requests in flight, and this request could cost more than can be counted (its maximum output tokens are too large))');
+    expect(e.message).not.toMatch(/\$0\.0|up to/);
+    expect(e.details).not.toHaveProperty('request_estimate_usd');
+    expect(e.details).toMatchObject({ limit_usd: '400', used_usd: '400' });
   });
 
   it('shows only a percentage when amounts are not disclosed', () => {

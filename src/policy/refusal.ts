@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { GatewayError } from '../core/errors.js';
 import { type Picos, formatUsd, usdColumn } from '../core/money.js';
+import { BEYOND_ANY_LIMIT } from './estimate.js';
 import type { Budget, ModelPolicy, RateLimit } from './rules.js';
 import { formatScope } from './scope.js';
 import { describeWindow, formatWindow } from './window.js';
@@ -35,9 +36,12 @@ export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Pico
   const scope = formatScope(b.scope);
   const what = `the ${describeWindow(b.window)} ${b.kind === 'pool' ? 'pool' : 'budget'}${b.name ? ` "${b.name}"` : ''} for ${scope}`;
   const alone = need > limit;
-  const money = amounts(level, limit, need);
+  // An estimate too large to count (a huge max_tokens) has no amount to say.
+  const beyond = need >= BEYOND_ANY_LIMIT;
+  const money = amounts(level, limit, ...(beyond ? [] : [need]));
+  const cost = beyond ? `more than can be counted (${of === 'batch' ? "its requests' maximum output tokens are" : 'its maximum output tokens are'} too large)` : `up to ${money(need)}${of === 'batch' ? ' at the batch price' : ''}`;
   const usage = d.showAmounts
-    ? `${money(level)} of ${money(limit)} is spent or held by requests in flight, and this ${of} could cost up to ${money(need)}${of === 'batch' ? ' at the batch price' : ''}`
+    ? `${money(level)} of ${money(limit)} is spent or held by requests in flight, and this ${of} could cost ${cost}`
     : `${percent(level, limit)}% of it is used`;
   const lead = alone ? `This ${of} could cost more than ${what} allows in total` : `Budget exceeded: ${what} has no room for this ${of}`;
   // max_tokens, max_output_tokens, maxOutputTokens: each dialect names it its own way.
@@ -53,7 +57,7 @@ export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Pico
     resets_at: new Date(resetsAt).toISOString(),
     remedy: `tollgate budgets request --scope ${scope} --amount <USD> --hours <N> --reason "..."`,
   };
-  if (d.showAmounts) Object.assign(details, { limit_usd: formatUsd(limit), used_usd: formatUsd(level < 0n ? 0n : level), request_estimate_usd: formatUsd(need) });
+  if (d.showAmounts) Object.assign(details, { limit_usd: formatUsd(limit), used_usd: formatUsd(level < 0n ? 0n : level), ...(beyond ? {} : { request_estimate_usd: formatUsd(need) }) });
   // The SDKs would not retry a 402 anyway; x-should-retry says so explicitly.
   return new GatewayError('budget_exceeded', message, { details, headers: { 'x-should-retry': 'false' } });
 }

@@ -168,11 +168,12 @@ describe('golden costs (protocols.md §1.3, §3.10, §6, §7)', () => {
     expect(p({ provider: 'openai', catalogProvider: 'openai', model: 'gpt-5', usage: u({ inputTokens: 1_000_000 }), at }).costPicos).toBe(1_250_000_000_000n);
   });
 
-  it('records a cost no ledger row can hold (a price typed in the wrong unit) unpriced, not as more than 64 bits', () => {
+  it('records a cost no ledger row can hold (a price typed in the wrong unit) unpriced, not as more than 64 bits, and says it is too large', () => {
     const p = createPricer({ overrides: [{ model: 'acme-*', input: '3000000', output: '15000000' }] });
     const q = (outputTokens: number) => p({ provider: 'acme', catalogProvider: undefined, model: 'acme-1', usage: u({ inputTokens: 1_000, outputTokens }), at });
     // 1e9 output tokens at $15M per million: 1.5e28 picodollars.
-    expect(q(1_000_000_000)).toEqual({ costPicos: null, unpriced: true, source: null });
+    // `tooLarge` tells an estimate (a huge max_tokens) that the model has a price: not to count it as free.
+    expect(q(1_000_000_000)).toEqual({ costPicos: null, unpriced: true, source: null, tooLarge: true });
     // The same price on a small request still fits, and is kept.
     expect(q(10)).toEqual({ costPicos: 3_000_000n * 1_000_000n * 1_000n + 15_000_000n * 1_000_000n * 10n, unpriced: false, source: 'override' });
   });

@@ -43,6 +43,8 @@ export interface PriceQuery {
 export interface PriceAnswer {
   costPicos: Picos | null;
   unpriced: boolean;
+  /** Priced, but more than MAX_ROW_PICOS: null and unpriced for a row, too large to count for a budget's estimate. */
+  tooLarge?: boolean;
   source: 'override' | 'catalog' | 'supplement' | null;
 }
 
@@ -102,8 +104,9 @@ export function pricerWith(catalogModel: CatalogLookup, o: PricerOptions = {}): 
     if (images && imageRates) cost += imageGenerationCost(images, imageRates);
     const k = keep.get(q.provider);
     if (k !== undefined) cost = roundHalfUp(cost * k, PICOS_PER_USD);
-    // A cost no row can hold comes of a price in the wrong unit: the row is kept, unpriced, rather than refused by storage.
-    if (cost > MAX_ROW_PICOS) return { costPicos: null, unpriced: true, source: null };
+    // A row's cost no row can hold comes of a price in the wrong unit: the row is kept, unpriced, rather than refused by
+    // storage. An estimate's comes of a huge output cap: `tooLarge` tells it from a model without a price.
+    if (cost > MAX_ROW_PICOS) return { costPicos: null, unpriced: true, source: null, tooLarge: true };
     return { costPicos: cost, unpriced: false, source };
   };
 }
