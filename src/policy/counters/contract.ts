@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { usd } from '../../core/money.js';
+import { BEYOND_ANY_LIMIT } from '../estimate.js';
+import { MAX_AMOUNT_USD } from '../rule-input.js';
 import type { ConcurrencyLine, Counters, RateLine, ReservePlan, SpendGroup, SpendLine } from './port.js';
 
 const T0 = Date.UTC(2026, 11, 2, 9, 0, 0);
@@ -134,6 +136,20 @@ export function countersContract(make: () => Promise<{ counters: Counters; prefi
     expect(await counters.reserve(plan('r', '0.4', [{ lines: [l], pool: null }]))).toMatchObject({ ok: true });
     expect(await counters.reserve(plan('r', '0.4', [{ lines: [l], pool: null }]))).toMatchObject({ ok: true, levels: [usd('0.4')] });
     expect((await counters.read([l]))[0]!.held).toBe(usd('0.4'));
+    await counters.close();
+  });
+
+  it('refuses an estimate too large to count (BEYOND_ANY_LIMIT) on the largest limit and its pool, holding nothing', async () => {
+    const { counters, line, init, plan } = await setup();
+    const own = line('own', String(MAX_AMOUNT_USD));
+    const pool = line('pool', String(MAX_AMOUNT_USD));
+    await init(own, pool);
+    const beyond = { ...plan('huge', '0', [{ lines: [own], pool }]), amount: BEYOND_ANY_LIMIT };
+    expect(await counters.reserve(beyond)).toMatchObject({ ok: false, reason: 'spend', ref: 'own', level: 0n });
+    expect(await counters.read([own, pool])).toEqual([
+      { spent: 0n, held: 0n, initialized: true },
+      { spent: 0n, held: 0n, initialized: true },
+    ]);
     await counters.close();
   });
 
