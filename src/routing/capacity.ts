@@ -2,6 +2,12 @@ import type { RateSnapshot } from './rate-limits.js';
 
 const MINUTE = 60_000;
 
+/**
+ * The most tokens one request counts for. A client's output cap can be any number (1e308): added to
+ * the sums and taken off again when the request ends, it would wipe out what they held in a double.
+ */
+const MAX_REQUEST_TOKENS = 2 ** 31;
+
 export interface LimitView {
   limit: number | undefined;
   remaining: number;
@@ -64,7 +70,8 @@ export class Capacity {
     return h < 0 ? 0 : h;
   }
 
-  sent(tokens: number, now: number): void {
+  sent(estimated: number, now: number): void {
+    const tokens = Math.min(estimated, MAX_REQUEST_TOKENS);
     this.inflight++;
     this.reqSent++;
     this.tokSent += tokens;
@@ -78,7 +85,7 @@ export class Capacity {
     this.inflight--;
     if (tokensUsed !== undefined && this.tpm !== undefined) {
       this.tick(now);
-      this.curTok += tokensUsed - estimated;
+      this.curTok += tokensUsed - Math.min(estimated, MAX_REQUEST_TOKENS);
     }
   }
 

@@ -80,4 +80,15 @@ describe('capacity', () => {
     // Late in the next minute, the previous minute's two requests weigh little.
     expect(c.freeAt(1, T0 + 60_000 + 50_000)).toBe(0);
   });
+
+  it('keeps counting a minute’s tokens after a request whose output cap is huge (1e308) ends', () => {
+    const c = new Capacity(undefined, 10_000);
+    c.sent(5_000, T0);
+    c.done(5_000, 5_000, T0 + 1);
+    c.sent(1e308, T0 + 2);
+    c.done(1e308, 100, T0 + 3);
+    // 5,100 used of 10,000: a request of 6,000 waits; one of 4,000 fits.
+    expect(c.freeAt(6_000, T0 + 4)).toBeGreaterThan(T0 + 4);
+    expect(c.freeAt(4_000, T0 + 4)).toBe(0);
+  });
 });
