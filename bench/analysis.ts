@@ -209,8 +209,10 @@ function writeSection(seeded: { seconds: number; rows: number } | undefined, row
 Side by side in one process, with \`perf_hooks.monitorEventLoopDelay\` (1 ms resolution) sampling the main thread during each
 evaluation: *before*, the evaluation as it was (loops and retry storms judged from every raw row of the last 30 minutes,
 read on the main thread: the SQLite driver is synchronous); the same evaluation reading aggregates, still on the main thread;
-and *after*, as \`serve\` runs it now, in its worker thread with its own connection. A stall is the longest time the loop
-could not run (a request arriving then waits that long); warm figures are medians of ${RUNS} evaluations a second apart.
+and *after*, in a worker thread with its own connection. \`serve\` runs each evaluation in a child process of its own
+instead (docs/anomalies.md), which leaves the gateway's loop even less to do (the IPC messages alone); the thread is measured
+here because it runs in this process. A stall is the longest time the loop could not run (a request arriving then waits
+that long); warm figures are medians of ${RUNS} evaluations a second apart.
 
 | evaluation | cold ms | cold: longest stall ms | warm ms | warm: longest stall ms | warm: p99 loop delay ms |
 |---|---|---|---|---|---|
@@ -243,8 +245,9 @@ Medians of ${RUNS} runs${QUICK ? ' (`--quick`: the first evaluation after the ho
 ${rows.map((r) => `| ${r.name} | ${r.ms.toFixed(0)} |`).join('\n')}
 
 A cold evaluation (a fresh process: baselines read whole) costs ${ratio(ms('all detectors, cold'), ms('all detectors, warm'))} a warm one and
-${ratio(ms('all detectors, cold'), ms('all detectors, the first'))} the first evaluation after the hour turns; at the default 60 s interval a warm
-evaluation uses ${((ms('all detectors, warm') / 60_000) * 100).toFixed(1)}% of one core (of the worker thread's, not the gateway's). \`explain\` over two weeks costs ${ratio(ms('explain'), ms('report by model'))}
+${ratio(ms('all detectors, cold'), ms('all detectors, the first'))} the first evaluation after the hour turns. \`serve\` starts a child process for each
+evaluation, so each of its evaluations is a cold one: at the default 60 s interval, ${((ms('all detectors, cold') / 60_000) * 100).toFixed(1)}% of one core
+(the child's, not the gateway's); warm evaluations would take ${((ms('all detectors, warm') / 60_000) * 100).toFixed(1)}%. \`explain\` over two weeks costs ${ratio(ms('explain'), ms('report by model'))}
 a plain report by model over the same 14 days.`,
   );
 }
