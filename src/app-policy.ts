@@ -9,6 +9,7 @@ import type { Counters } from './policy/counters/port.js';
 import { DriftWatch } from './policy/drift-watch.js';
 import { Enforcer } from './policy/enforcer.js';
 import { IncreaseService } from './policy/increases.js';
+import { ImportCharges } from './policy/import-charges.js';
 import { counterFromLedger } from './policy/ledger-spend.js';
 import type { BudgetCounter } from './policy/plan.js';
 import { reconcile } from './policy/reconcile.js';
@@ -46,20 +47,28 @@ export async function startPolicy(o: PolicyOptions, storage: Storage, price: Pri
     refreshMs: o.refreshMs,
     afterRefresh: async () => void (await increases.expireDue()),
   });
-  const fromLedger = async (c: BudgetCounter, at: number) => {
+  const charges = new ImportCharges({ ledger: storage.ledger, counters, rules: () => rules.current(), settings: o.settings, log });
+  const ledgerSpend = async (c: BudgetCounter, at: number) => {
     // Rows still in this process's write buffer count too.
     await flushLedger();
     return counterFromLedger(storage.ledger, c, at);
   };
+  // Less imported spend still queued: the catch-up adds it.
+  const fromLedger = (c: BudgetCounter, at: number) => charges.initialize(c, at, ledgerSpend);
+  const catchUp = async () => void (await charges.catchUp());
   const enforcer = new Enforcer({ rules: () => rules.current(), counters, price, fromLedger, events: bridge, settings: o.settings, log, now });
   const drift = new DriftWatch({
-    run: () => reconcile(rules.current(), counters, fromLedger, o.settings, now()),
+    run: async () => {
+      await catchUp();
+      return reconcile(rules.current(), counters, fromLedger, o.settings, now());
+    },
     report: (r) => bridge.drift(r),
     onError: (err) => log.warn('reconciliation could not run', { err: String(err) }),
     now,
   });
   await rules.start();
   drift.start(o.settings.reconcileMs);
+  charges.start();
   return {
     rules,
     store: storage.policy,
@@ -68,6 +77,7 @@ export async function startPolicy(o: PolicyOptions, storage: Storage, price: Pri
     settings: o.settings,
     enforcer,
     fromLedger,
+    catchUp,
     async forecast(set, at, ids) {
       await flushLedger();
       return forecastBudgets(storage.ledger, set, { timeZone: o.settings.timeZone, keyPrefix: o.settings.keyPrefix, now: at, ids });
@@ -78,6 +88,7 @@ export async function startPolicy(o: PolicyOptions, storage: Storage, price: Pri
     async close() {
       rules.stop();
       drift.stop();
+      charges.stop();
       await counters.close();
     },
   };

@@ -29,6 +29,7 @@ import type { BatchResults } from './providers/types.js';
 import type { LedgerWriter } from './metering/ledger-writer.js';
 import type { LedgerRow } from './core/ledger-row.js';
 import type { StorageSpec } from './storage/open.js';
+import { importPricer } from './server/admin-ledger-import.js';
 import type { AdminDeps } from './server/admin.js';
 import type { CorsSettings } from './server/cors.js';
 import { createHttpServer } from './server/http-server.js';
@@ -200,7 +201,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   const server = createHttpServer({
     otlp: o.telemetry?.enabled === false ? undefined : (req, res, signal) => handleOtlp(otlp, req, res, signal),
     gateway,
-    admin: { storage: o.storage, keys, token: o.adminToken, flush: () => writer.flush(), policy, cachePrice: rowPricer(o.price, (name) => o.providers.byName(name)?.catalog), rates: o.anomalies?.rates, routing: router, focus: o.focus },
+    admin: { storage: o.storage, keys, token: o.adminToken, flush: () => writer.flush(), policy, cachePrice: rowPricer(o.price, (name) => o.providers.byName(name)?.catalog), importPrice: importPricer(o.price, catalogOf), rates: o.anomalies?.rates, routing: router, focus: o.focus },
     ready: () => Promise.resolve(!closing),
     log: o.log,
     inFlight,

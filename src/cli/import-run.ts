@@ -78,9 +78,12 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
     const remove = [...read.changes.removed];
     Object.assign(summary, { filesRead: read.filesRead, bytesRead: read.bytesRead, removed: remove.length, sources: describeTotals(totalsBySource(rows)) });
     if (!flags.dryRun) {
-      const written = storage ? await writeToStorage(storage, read.changes.split(rows, flags.full === true), remove) : await push(flags.push!, cred!, rows, remove);
+      const priced = new Map<string, { picos: bigint; known: boolean }>();
+      const written = storage ? await writeToStorage(storage, read.changes.split(rows, flags.full === true), remove, await charged(config, storage)) : await push(flags.push!, cred!, rows, remove, priced);
       summary.written = Object.values(written).reduce((a, n) => a + n, 0);
       for (const [source, n] of Object.entries(written)) Object.assign(summary.sources[source] as object, { written: n });
+      // The central gateway prices pushed rows itself (its catalog, overrides and discounts): its total is the one to show.
+      for (const [source, p] of priced) Object.assign(summary.sources[source] as object, p.known ? { costUsd: formatUsd(p.picos), pricedBy: 'server' } : { pricedBy: 'estimate' });
     }
   } finally {
     await storage?.close();
@@ -107,6 +110,7 @@ export async function importLedgerFile(file: string, flags: ImportFlags, io: Io)
   }
   const input = file === '-' ? process.stdin : createReadStream(file);
   const storage = flags.dryRun || flags.push ? undefined : await openLedger(config);
+  const charge = storage !== undefined && (await charged(config, storage));
   // A ledger file's rows are history: the server keeps a row it already has, as a local load does.
   const send = flags.push && !flags.dryRun ? { url: flags.push, token: cred!.token, mode: 'insert' as const, batch: BATCH } : undefined;
   let lineNo = 0;
@@ -117,7 +121,7 @@ export async function importLedgerFile(file: string, flags: ImportFlags, io: Io)
   const name = file === '-' ? 'stdin' : file;
   const flush = async (last = lineNo) => {
     try {
-      if (storage && batch.length > 0) written += await storage.ledger.insert(batch);
+      if (storage && batch.length > 0) written += await (charge ? storage.ledger.insertCharged(batch) : storage.ledger.insert(batch));
       if (send && batch.length > 0) written += await pushRows(batch, [], send);
     } catch (err) {
       if (err instanceof PushError) throw new CommandError(`import --push: ${name} lines ${batchFrom}-${last}: ${err.message}; ${written} rows written before them (loading the file again is safe: rows are kept by id)`);
@@ -259,9 +263,9 @@ function bySource(rows: readonly LedgerRow[]): Map<string, LedgerRow[]> {
  * an earlier version (and with --full, all rows) through its upsert, removals with the first.
  * Returns the rows written per source (fewer than given: already there, or another source's).
  */
-async function writeToStorage(storage: Ledger, rows: { insert: LedgerRow[]; upsert: LedgerRow[] }, remove: string[]): Promise<Record<string, number>> {
-  const upserted = await writeBySource(rows.upsert, WRITE_BATCH, remove, (list, removing) => storage.ledger.upsert(list, removing));
-  const inserted = await writeBySource(rows.insert, WRITE_BATCH, [], (list) => storage.ledger.insert(list));
+async function writeToStorage(storage: Ledger, rows: { insert: LedgerRow[]; upsert: LedgerRow[] }, remove: string[], charge: boolean): Promise<Record<string, number>> {
+  const upserted = await writeBySource(rows.upsert, WRITE_BATCH, remove, (list, removing) => storage.ledger.upsert(list, removing, { charge }));
+  const inserted = await writeBySource(rows.insert, WRITE_BATCH, [], (list) => (charge ? storage.ledger.insertCharged(list) : storage.ledger.insert(list)));
   for (const [source, n] of Object.entries(inserted)) upserted[source] = (upserted[source] ?? 0) + n;
   return upserted;
 }
@@ -283,6 +287,16 @@ async function writeBySource(rows: readonly LedgerRow[], batch: number, remove: 
   return written;
 }
 
+/**
+ * Whether the rows' spend is queued for a gateway's budget counters (docs/budgets.md, "Imported
+ * spend"): only where a budget is configured or stored. With none, no counter exists to add it
+ * to, and one made later starts from the ledger, which has the rows; queuing costs a first
+ * import about as much again as writing its rows.
+ */
+async function charged(config: ImportConfig, storage: Ledger): Promise<boolean> {
+  return config.rules.budgets.length > 0 || (await storage.ledger.budgetsStored());
+}
+
 /** The ledger alone for SQLite (see openSqliteLedger), the whole storage for Postgres. */
 type Ledger = { ledger: LedgerStore; close(): Promise<void> };
 
@@ -291,10 +305,14 @@ async function openLedger(config: ImportConfig): Promise<Ledger> {
   return (await import('../storage/open.js')).openStorage(config.storage);
 }
 
-async function push(url: string, cred: PushCredential, rows: LedgerRow[], remove: string[]): Promise<Record<string, number>> {
+async function push(url: string, cred: PushCredential, rows: LedgerRow[], remove: string[], priced: Map<string, { picos: bigint; known: boolean }>): Promise<Record<string, number>> {
   try {
     // pushRows sends its own requests in batches: one call per source.
-    return await writeBySource(rows, Infinity, remove, (list, removing) => pushRows(list, removing, { url, token: cred.token, own: cred.own }));
+    return await writeBySource(rows, Infinity, remove, (list, removing) => {
+      const p = { picos: 0n, known: true };
+      if (list[0]) priced.set(list[0].source, p);
+      return pushRows(list, removing, { url, token: cred.token, own: cred.own, priced: p });
+    });
   } catch (err) {
     if (err instanceof PushError) throw new CommandError(`import --push: ${err.message}. Nothing was marked as imported: the next run sends it again.`);
     throw err;
@@ -324,8 +342,9 @@ function report(io: Io, flags: ImportFlags, s: { filesSeen: number; filesRead: n
   if (s.filesSeen === 0 && !flags.dir?.length) return io.out(noLogsFound(process.env, flags.source));
   if (s.filesRead === 0) return io.out(`Nothing new in ${s.filesSeen} log file${s.filesSeen === 1 ? '' : 's'}.\n`);
   const lines = [`Read ${(s.bytesRead / 1048576).toFixed(1)} MB from ${s.filesRead} of ${s.filesSeen} log files${flags.dryRun ? ' (dry run: nothing written)' : ''}.`];
-  for (const [source, t] of Object.entries(s.sources) as [string, { rows: number; outputTokens: number; costUsd: string; unpricedRows: number; written?: number }][]) {
-    const read = `${t.rows} ${t.rows === 1 ? 'response' : 'responses'}, ${t.outputTokens} output tokens, $${t.costUsd}${t.unpricedRows ? ` (${t.unpricedRows} unpriced)` : ''}`;
+  for (const [source, t] of Object.entries(s.sources) as [string, { rows: number; outputTokens: number; costUsd: string; unpricedRows: number; written?: number; pricedBy?: string }][]) {
+    const by = t.pricedBy === 'server' ? ' as the server priced them' : t.pricedBy === 'estimate' ? ' (estimated here; the server prices the rows itself)' : '';
+    const read = `${t.rows} ${t.rows === 1 ? 'response' : 'responses'}, ${t.outputTokens} output tokens, $${t.costUsd}${by}${t.unpricedRows ? ` (${t.unpricedRows} unpriced)` : ''}`;
     // A row not written was in the ledger already, or is a request another source (the gateway) recorded.
     const skipped = t.written === undefined ? 0 : t.rows - t.written;
     lines.push(`  ${source}: ${skipped > 0 ? `${t.written} written of ${read} read (${skipped} already recorded, by this import or another source)` : read}`);

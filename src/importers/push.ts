@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { fetchFailureReason } from '../core/errors.js';
 import { fetchThroughProxy } from '../egress/fetch-proxy.js';
 import type { LedgerRow } from '../core/ledger-row.js';
+import { type Picos, usd } from '../core/money.js';
 import { toJsonLine } from '../reports/export.js';
 
 export interface PushOptions {
@@ -20,6 +21,11 @@ export interface PushOptions {
    * `insert` (a ledger file: rows the server already has are kept as they are).
    */
   mode?: 'upsert' | 'insert';
+  /**
+   * Adds up what the server says the rows it received cost, as it priced them (`cost_usd`: its
+   * catalog and discounts); `known` turns false when an answer has none (an older Tollgate).
+   */
+  priced?: { picos: Picos; known: boolean };
   /** Tries per batch (network errors, 429 and 5xx are retried with backoff). */
   tries?: number;
   fetch?: typeof globalThis.fetch;
@@ -92,6 +98,16 @@ function writtenOf(text: string): number | undefined {
   }
 }
 
+function addCost(priced: NonNullable<PushOptions['priced']>, text: string): void {
+  const cost = (JSON.parse(text) as { cost_usd?: unknown }).cost_usd;
+  try {
+    if (typeof cost !== 'string') throw new RangeError('no cost_usd');
+    priced.picos += usd(cost);
+  } catch {
+    priced.known = false;
+  }
+}
+
 async function sendBatch(endpoint: string, body: string, o: PushOptions): Promise<number> {
   const fetch = o.fetch ?? globalThis.fetch;
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -109,7 +125,10 @@ async function sendBatch(endpoint: string, body: string, o: PushOptions): Promis
     const text = await res.text();
     if (res.ok) {
       const written = writtenOf(text);
-      if (written !== undefined) return written;
+      if (written !== undefined) {
+        if (o.priced) addCost(o.priced, text);
+        return written;
+      }
       const start = text.trim().slice(0, 60).replace(/\s+/g, ' ');
       problem = `${endpoint} answered ${res.status} with something that is not a Tollgate answer (${start ? `"${start}${text.trim().length > 60 ? '…' : ''}"` : 'empty'}): is the URL the central Tollgate's base URL`;
       break;

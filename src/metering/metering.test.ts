@@ -46,6 +46,10 @@ function memoryLedger(failTimes = 0): Omit<LedgerStore, 'upsert'> & { rows: Map<
     pendingResponse: () => Promise.resolve(undefined),
     pendingResponses: () => Promise.resolve([]),
     insertNew: () => Promise.reject(new Error('not used here')),
+    insertCharged: () => Promise.reject(new Error('not used here')),
+    takeCharges: () => Promise.resolve([]),
+    pendingCharges: () => Promise.resolve([]),
+    budgetsStored: () => Promise.resolve(false),
   };
   return store;
 }

@@ -19,6 +19,8 @@ export interface PolicyRuntime {
   settings: PolicySettings;
   enforcer: Enforcer;
   fromLedger(c: BudgetCounter, now: number): Promise<CounterInit>;
+  /** Adds the spend imports wrote since the last look to the counters now (it is also done every 10 s). */
+  catchUp(): Promise<void>;
   /** Projected window-end spend and run-out moment of these budgets (all when ids is absent), from the ledger. */
   forecast(rules: RuleSet, now: number, ids?: readonly string[]): Promise<BudgetForecast[]>;
   /** Set when alerts carry signed links: approve/deny with increase requests, the evidence page with anomalies. */

@@ -37,18 +37,15 @@ export interface Charged {
 }
 
 /**
- * Adds settled spend to every budget whose scope matches the request, in the bucket of its
- * time: the lines a reservation would have held, a pool in place of its group when the pool
- * paid. A counter not yet initialised is left alone: it is filled from the ledger, which has
- * the spend already (the row is committed before this runs).
+ * The budget counters settled spend goes to, in the bucket of its time: the lines a reservation
+ * would have held, a pool in place of its group when the pool paid.
  */
-export async function chargeSettledSpend(rules: RuleSet, counters: Counters, s: PolicySettings, spend: SettledSpend): Promise<Charged[]> {
-  if (spend.cost <= 0n) return [];
+export function chargedCounters(rules: RuleSet, s: PolicySettings, spend: SettledSpend): BudgetCounter[] {
   const subject: Subject = { ...spend.caller, model: spend.model, provider: spend.provider };
   const budgets = applicableBudgets(rules, subject);
   if (budgets.length === 0) return [];
   const ctx = { rules, subject, now: spend.ts, timeZone: s.timeZone, prefix: s.keyPrefix };
-  const planned = planReservation(ctx, spend.id, spend.cost, 0, s.leaseMs, budgets, []);
+  const planned = planReservation(ctx, spend.id, spend.cost < 0n ? -spend.cost : spend.cost, 0, s.leaseMs, budgets, []);
   // `planned.counters` lists each group's lines, then its pool.
   const charged: BudgetCounter[] = [];
   let k = 0;
@@ -59,6 +56,19 @@ export async function chargeSettledSpend(rules: RuleSet, counters: Counters, s: 
     if (pool && planned.pools[i]?.id === spend.pool) charged.push(pool);
     else charged.push(...members);
   });
+  return charged;
+}
+
+/**
+ * Adds settled spend (negative: spend an import took back, replacing a row) to every budget
+ * whose scope matches the request (chargedCounters). A counter not yet initialised is left
+ * alone: it is filled from the ledger, which has the spend already (the row is committed
+ * before this runs).
+ */
+export async function chargeSettledSpend(rules: RuleSet, counters: Counters, s: PolicySettings, spend: SettledSpend): Promise<Charged[]> {
+  if (spend.cost === 0n) return [];
+  const charged = chargedCounters(rules, s, spend);
+  if (charged.length === 0) return [];
   const read = await counters.read(charged.map((c) => c.line));
   const out: Charged[] = [];
   for (const [i, c] of charged.entries()) {

@@ -18,8 +18,8 @@ describe('POST /admin/v1/ledger/import', () => {
       expect(r.status).toBe(200);
       return (await r.json()) as { received: number; removed: number; written: number };
     };
-    expect(await post(`${toJsonLine(sampleRow({ id: 'new' }))}{"remove":"never-there"}\n`)).toEqual({ received: 1, removed: 0, written: 1 });
-    expect(await post('{"remove":"old"}\n{"remove":"old"}\n')).toEqual({ received: 0, removed: 1, written: 0 });
+    expect(await post(`${toJsonLine(sampleRow({ id: 'new' }))}{"remove":"never-there"}\n`)).toMatchObject({ received: 1, removed: 0, written: 1 });
+    expect(await post('{"remove":"old"}\n{"remove":"old"}\n')).toMatchObject({ received: 0, removed: 1, written: 0 });
     expect(await storage.ledger.get('old')).toBeUndefined();
     admin.close();
     await storage.close();
@@ -30,10 +30,10 @@ describe('POST /admin/v1/ledger/import', () => {
     await storage.ledger.insert([sampleRow({ id: 'kept', costPicos: 1_350_000_000n }), sampleRow({ id: 'gone' })]);
     const admin = await serveAdmin(storage);
     const post = async (query: string, body: string) => fetch(`${admin.base}/ledger/import${query}`, { method: 'POST', body, headers: admin.auth.headers });
-    expect(await (await post('', '{ "remove" : "gone" }\n')).json()).toEqual({ received: 0, removed: 1, written: 0 });
+    expect(await (await post('', '{ "remove" : "gone" }\n')).json()).toMatchObject({ received: 0, removed: 1, written: 0 });
     const changed = toJsonLine(sampleRow({ id: 'kept', costPicos: 7_770_000_000_000n }));
     const r = await post('?mode=insert', `${changed}${toJsonLine(sampleRow({ id: 'fresh' }))}`);
-    expect(await r.json()).toEqual({ received: 2, removed: 0, written: 1 });
+    expect(await r.json()).toMatchObject({ received: 2, removed: 0, written: 1 });
     expect((await storage.ledger.get('kept'))!.costPicos).toBe(1_350_000_000n);
     expect((await post('?mode=insert', '{"remove":"kept"}\n')).status).toBe(400);
     expect((await post('?mode=merge', changed)).status).toBe(400);

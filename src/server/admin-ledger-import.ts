@@ -1,5 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LedgerRow } from '../core/ledger-row.js';
+import { type Picos, formatUsd } from '../core/money.js';
+import { usageOf } from '../core/usage.js';
+import type { PriceFn } from '../metering/build-row.js';
 import { parseLedgerLine } from '../importers/ledger-format.js';
 import { CLAUDE_CODE_LOG, CODEX_LOG, isLogRow, keepStoredLogCopy } from '../importers/row.js';
 import type { KeyRecord } from '../storage/ports.js';
@@ -17,7 +20,7 @@ const MAX_BODY = 64 * 1024 * 1024;
  * replaced under a new id. Idempotent: rows are upserted by id (a resent batch changes
  * nothing), and a request another source already recorded counts once.
  */
-export async function postLedgerImport(storage: Storage, req: IncomingMessage, res: ServerResponse, query: URLSearchParams, owner?: KeyRecord): Promise<void> {
+export async function postLedgerImport(storage: Storage, req: IncomingMessage, res: ServerResponse, query: URLSearchParams, owner?: KeyRecord, hooks: ImportHooks = {}): Promise<void> {
   const mode = query.get('mode') ?? 'upsert';
   if (mode !== 'upsert' && mode !== 'insert') return sendAdminError(res, 400, 'invalid_request', `mode must be upsert or insert, not "${mode}"`);
   if (owner && mode === 'insert') return sendAdminError(res, 403, 'forbidden', 'A ledger file is loaded with the admin token; a Tollgate key pushes its own agent logs.');
@@ -31,22 +34,54 @@ export async function postLedgerImport(storage: Storage, req: IncomingMessage, r
     if (!line) continue;
     try {
       const removal = removalOf(line);
-      if (removal === undefined) rows.push(owner ? ownRow(parseLedgerLine(line), owner) : parseLedgerLine(line));
+      if (removal === undefined) rows.push(priced(owner ? ownRow(parseLedgerLine(line), owner) : parseLedgerLine(line), mode, hooks));
       else if (mode === 'insert') return sendAdminError(res, 400, 'invalid_request', `line ${i + 1}: a removal, which mode=insert does not take (it keeps rows as they are)`);
       else remove.push(removal);
     } catch (err) {
       return sendAdminError(res, 400, 'invalid_request', `line ${i + 1}: ${(err as Error).message}`);
     }
   }
-  if (mode === 'insert') return sendJson(res, 200, { received: rows.length, removed: 0, written: await storage.ledger.insert(rows) });
+  const charge = hooks.catchUp !== undefined;
+  const cost_usd = formatUsd(rows.reduce((sum, r) => sum + (r.costPicos ?? 0n), 0n));
+  if (mode === 'insert') {
+    const written = await (charge ? storage.ledger.insertCharged(rows) : storage.ledger.insert(rows));
+    await hooks.catchUp?.();
+    return sendJson(res, 200, { received: rows.length, removed: 0, written, cost_usd });
+  }
   // What there is to remove, asked first: an id the ledger never held is not a removal.
   const stored = (await Promise.all([...new Set(remove)].map((id) => storage.ledger.get(id)))).filter((r) => r !== undefined);
   const foreign = owner && stored.find((r) => !ownsRow(owner, r));
   if (foreign) return sendAdminError(res, 403, 'forbidden', `This key cannot remove row ${foreign.id}: it is not a log row of ${owner.user ?? owner.id}.`);
   const present = stored.length;
   // Pushed from several machines, a log record keeps its largest copy, whoever pushed last (an older copy had shrunk it and changed its user).
-  const written = await storage.ledger.upsert(rows, remove, { keep: keepStoredLogCopy });
-  sendJson(res, 200, { received: rows.length, removed: present, written });
+  const written = await storage.ledger.upsert(rows, remove, { keep: keepStoredLogCopy, charge });
+  // Counted as the gateway's own traffic is, before the answer: a reconcile right after agrees.
+  await hooks.catchUp?.();
+  sendJson(res, 200, { received: rows.length, removed: present, written, cost_usd });
+}
+
+/** What the gateway lends the import: its pricer and its budget counters (both absent in tests of storage alone). */
+export interface ImportHooks {
+  /** Prices a row as the gateway prices its own traffic (its catalog, overrides and discounts). */
+  price?: (row: LedgerRow) => { costPicos: Picos | null; unpriced: boolean };
+  /** Adds the spend just written to the budget counters (src/policy/import-charges.ts). */
+  catchUp?: () => Promise<void>;
+}
+
+/** The gateway's pricer for pushed rows: the row's own provider name when no configured provider of that name says which catalog it uses (as `tollgate import` prices them). */
+export function importPricer(price: PriceFn, catalogOf: (provider: string) => string | undefined): NonNullable<ImportHooks['price']> {
+  return (r) => price({ provider: r.provider, catalogProvider: catalogOf(r.provider) ?? r.provider, model: r.model, usage: usageOf(r), at: new Date(r.ts) });
+}
+
+/**
+ * A pushed agent log row priced here, whatever cost the pusher computed (its own config, or
+ * none: list prices), as docs/import.md promises. A ledger file's rows (mode=insert) and other
+ * sources' rows keep the cost they were recorded with.
+ */
+function priced(r: LedgerRow, mode: string, hooks: ImportHooks): LedgerRow {
+  if (mode !== 'upsert' || !hooks.price || !isLogRow(r)) return r;
+  const p = hooks.price(r);
+  return { ...r, costPicos: p.costPicos, unpriced: p.unpriced };
 }
 
 /**

@@ -98,6 +98,7 @@ export function getReconcile(r: PolicyRequest): Promise<void> {
   return withCounters(r, async () => {
     const { runtime } = r;
     const fix = booleanQuery(r.query, 'fix');
+    await runtime.catchUp();
     const drifts = await reconcile(runtime.rules.current(), runtime.counters, (c, at) => runtime.fromLedger(c, at), runtime.settings, runtime.now(), fix);
     const data = drifts.map((d) => ({
       budget_id: d.counter.budget.id,

@@ -21,7 +21,7 @@ import { crossCheck } from '../telemetry/cross-check.js';
 import { handleFinopsAdmin, isFinopsRoute } from './admin-finops.js';
 import { caller, handleMe } from './admin-me.js';
 import { getCacheReport } from './admin-cache.js';
-import { postLedgerImport } from './admin-ledger-import.js';
+import { type ImportHooks, postLedgerImport } from './admin-ledger-import.js';
 import { ContentEncodingError } from '../gateway/content-encoding.js';
 import { encodingError } from '../gateway/request-errors.js';
 import { decodeId, handlePolicyAdmin, isPolicyRoute } from './admin-policy.js';
@@ -38,6 +38,8 @@ export interface AdminDeps {
   policy?: PolicyRuntime;
   /** Prices rows for the cache report; the report answers 503 when absent. */
   cachePrice?: RowPricer;
+  /** Prices a pushed log row as the gateway's own traffic is priced. */
+  importPrice?: ImportHooks['price'];
   /** Prices for `explain`'s cache and price drivers. */
   rates?: RateBook;
   /** Configured routes' health and rate-limit view; absent when no routes are configured. */
@@ -57,7 +59,7 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     if (sub === '/me/ledger/import' && method === 'POST') {
       // A developer's own agent logs, pushed with their key: attributed to it, whatever the rows say.
       const owner = await caller(deps, req, res);
-      return owner ? await postLedgerImport(deps.storage, req, res, query, owner) : undefined;
+      return owner ? await postLedgerImport(deps.storage, req, res, query, owner, importHooks(deps)) : undefined;
     }
     if (sub === '/me' || sub.startsWith('/me/')) return await handleMe(deps, req, res, sub);
     if (!admitted(deps.token, 'The admin API is', req, res)) return;
@@ -80,7 +82,7 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     if (sub === '/explain' && method === 'GET') return await getExplain(deps, res, query);
     if (sub === '/telemetry/cross-check' && method === 'GET') return await getCrossCheck(deps, res, query);
     if (sub === '/routing/status' && method === 'GET') return sendJson(res, 200, { at: new Date().toISOString(), routes: deps.routing?.status() ?? [] });
-    if (sub === '/ledger/import' && method === 'POST') return await postLedgerImport(deps.storage, req, res, query);
+    if (sub === '/ledger/import' && method === 'POST') return await postLedgerImport(deps.storage, req, res, query, undefined, importHooks(deps));
     return sendAdminError(res, 404, 'not_found', `No admin route ${method} ${path}.`);
   } catch (err) {
     if (err instanceof RangeError) return sendAdminError(res, 400, 'invalid_request', err.message);
@@ -237,4 +239,9 @@ async function getCrossCheck(deps: AdminDeps, res: ServerResponse, query: URLSea
   await deps.flush();
   const [counters, ledger] = await Promise.all([deps.storage.telemetry.sumPoints(w), deps.storage.ledger.aggregate({ ...w, by: ['session', 'model'] })]);
   sendJson(res, 200, { data: crossCheck(counters, ledger) });
+}
+
+function importHooks(deps: AdminDeps): ImportHooks {
+  const policy = deps.policy;
+  return { price: deps.importPrice, catchUp: policy ? () => policy.catchUp() : undefined };
 }

@@ -371,3 +371,8 @@ export function schemaV26(t: TypeMap): string[] {
 export function schemaV27(t: TypeMap): string[] {
   return [`CREATE TABLE alert_episodes (who ${t.text} PRIMARY KEY, key ${t.text} NOT NULL, start_ts ${t.bigint} NOT NULL, end_ts ${t.bigint} NOT NULL)${t.keyedTableSuffix}`];
 }
+
+/** Version 28: spend imports wrote, until a gateway adds it to its budget counters (budget-charges.ts). */
+export function schemaV28(t: TypeMap): string[] {
+  return [`CREATE TABLE budget_charges (id ${t.text} PRIMARY KEY, ts ${t.bigint} NOT NULL, spend ${t.text} NOT NULL)`, 'CREATE INDEX budget_charges_ts ON budget_charges (ts)'];
+}

@@ -1,3 +1,4 @@
+import type { BudgetCharge, ChargeOption } from './budget-charges.js';
 import type { AttemptRow, CacheRow, Dimension, LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
 import type { Usage } from '../core/usage.js';
@@ -47,6 +48,8 @@ export interface LedgerStore {
    * `source` (in the ledger or earlier in the batch) has the same `upstreamRequestId` (not null, not empty).
    */
   insert(rows: readonly LedgerRow[]): Promise<number>;
+  /** `insert`, queueing the rows' spend for the gateways' budget counters (imports: see budget-charges.ts). */
+  insertCharged(rows: readonly LedgerRow[]): Promise<number>;
   /**
    * `insert`, returning the ids of the rows this call inserted (rows already present, or repeats
    * of another source's, are not among them): a writer charging budgets for rows that several
@@ -134,9 +137,15 @@ export interface LedgerStore {
   watchCursor(): Promise<WatchCursor | undefined>;
   /** Saves it; the last save wins, whichever replica made it (see docs/anomalies.md). */
   saveWatchCursor(c: WatchCursor, at: number): Promise<void>;
+  /** Takes (deletes and returns) up to `limit` charges written with `charge` (see budget-charges.ts); each is taken once, whichever replica asks. */
+  takeCharges(limit: number): Promise<BudgetCharge[]>;
+  /** The charges not taken yet, left in place. */
+  pendingCharges(): Promise<BudgetCharge[]>;
+  /** Whether the ledger stores a budget: with none stored or configured, an import queues no charges (no counter to add them to). */
+  budgetsStored(): Promise<boolean>;
 }
 
-export interface UpsertOptions {
+export interface UpsertOptions extends ChargeOption {
   /**
    * Replaces only the stored rows this accepts, read in the upsert's transaction, and inserts
    * none: how a background response's usage is settled (`{ usageSource: 'none' }` stored), so that

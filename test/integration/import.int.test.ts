@@ -6,6 +6,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/program.js';
+import { parseScope } from '../../src/policy/scope.js';
+import { parseWindow } from '../../src/policy/window.js';
 import { quickImport } from '../../src/importers/quick-check.js';
 import { generateCorpus } from '../../src/importers/testing/corpus.js';
 import { toJsonLine } from '../../src/reports/export.js';
@@ -192,6 +194,33 @@ describe('tollgate import (SQLite)', () => {
     expect(existsSync(stateDb)).toBe(false);
     expect(await cli(['import', '--push', 'ftp://x'])).toMatchObject({ code: 2, err: expect.stringContaining('--push must be an http or https URL') });
     expect(await cli(['import', '--push', 'http://127.0.0.1:1'], { TOLLGATE_ADMIN_TOKEN: '' })).toMatchObject({ code: 2, err: expect.stringContaining('TOLLGATE_ADMIN_TOKEN') });
+  });
+  it('queues imported spend for the gateways’ budget counters only where a budget is configured or stored', async () => {
+    const file = join(work, 'recent.jsonl');
+    writeFileSync(file, [1, 2].map((i) => toJsonLine(sampleRow({ id: `recent-${i}`, ts: Date.now() - i * 60_000, costPicos: 5_000_000_000n }))).join('\n') + '\n');
+    const pending = async (db: string, extra: string[] = []) => {
+      expect((await cli(['import', '--format', 'ledger', file, ...extra, '--json'])).code).toBe(0);
+      const s = openSqlite(db);
+      try {
+        return (await s.ledger.pendingCharges()).length;
+      } finally {
+        await s.close();
+      }
+    };
+    // No budget anywhere: nothing queued (a first import would pay as much again to queue it).
+    const none = join(work, 'charges-none.db');
+    expect(await pending(none, ['--db', none])).toBe(0);
+    // A budget in the config the import is given, as the gateway's.
+    const configured = join(work, 'charges-config.db');
+    const config = join(work, 'charges.yaml');
+    writeFileSync(config, `storage: { sqlite: "${configured}" }\nbudgets:\n  - { scope: team:platform, window: month, limit_usd: 400 }\n`);
+    expect(await pending(configured, ['--config', config])).toBe(2);
+    // A budget stored in the ledger (made through the admin API or the CLI).
+    const stored = join(work, 'charges-stored.db');
+    const s = openSqlite(stored);
+    await s.policy.putBudget({ id: 'bud_t', kind: 'budget', name: null, scope: parseScope('team:platform'), window: parseWindow('month'), limitPicos: 400_000_000_000_000n, thresholds: [], fail: 'open', pool: null, downgrade: null, enforceMaxTokens: false, source: 'api', createdAt: 1 });
+    await s.close();
+    expect(await pending(stored, ['--db', stored])).toBe(2);
   });
 });
 

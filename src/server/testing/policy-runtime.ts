@@ -1,3 +1,4 @@
+import { ImportCharges } from '../../policy/import-charges.js';
 import { silentLogger } from '../../core/logger.js';
 import { forecastBudgets } from '../../forecast/budgets.js';
 import { MemoryCounters } from '../../policy/counters/memory.js';
@@ -41,10 +42,12 @@ export async function testRuntime(storage: Storage, o: TestRuntimeOptions = {}):
   const counters = o.counters ?? new MemoryCounters();
   const events = new RecordedEvents();
   const rules = new RuleBook(storage.policy, { budgets: [], rateLimits: [], modelPolicies: [], ...o.rules }, silentLogger, { refreshMs: 60_000 });
-  const fromLedger = (c: Parameters<typeof counterFromLedger>[1], at: number) => counterFromLedger(storage.ledger, c, at);
+  const charges = new ImportCharges({ ledger: storage.ledger, counters, rules: () => rules.current(), settings, log: silentLogger });
+  const fromLedger = (c: Parameters<typeof counterFromLedger>[1], at: number) => charges.initialize(c, at, (cc, t) => counterFromLedger(storage.ledger, cc, t));
+  const catchUp = async () => void (await charges.catchUp());
   const enforcer = new Enforcer({ rules: () => rules.current(), counters, price: () => ({ costPicos: 0n, unpriced: false }), fromLedger, events: noEvents, settings, log: silentLogger, now });
   await rules.refresh();
   const drift = new DriftWatch({ run: () => Promise.resolve([]), report: () => undefined, onError: () => undefined, now });
   const forecast: PolicyRuntime['forecast'] = (set, at, ids) => forecastBudgets(storage.ledger, set, { timeZone: settings.timeZone, keyPrefix: settings.keyPrefix, now: at, ids });
-  return { rules, store: storage.policy, increases: new IncreaseService(storage.policy, events, now), counters, settings, enforcer, fromLedger, forecast, signedLinks: undefined, drift, now, events };
+  return { rules, store: storage.policy, increases: new IncreaseService(storage.policy, events, now), counters, settings, enforcer, fromLedger, catchUp, forecast, signedLinks: undefined, drift, now, events };
 }

@@ -17,6 +17,7 @@ import { pgKeys } from './keys.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
 import { sessionHours } from '../session-hours.js';
 import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges, usageRowsSql } from '../cross-source.js';
+import { chargeQueue, writeCharges } from './charges.js';
 import { type RollupDelta, rollupDeltas, rollupValues, sameRow } from '../rollup.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, cacheRowSelect, ROLLUP_MEASURES, ROLLUP_SPAN, hasSpan, rollupKeys, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
@@ -217,17 +218,21 @@ function pgLedger(pool: pg.Pool): LedgerStore {
   };
 
   /** Inserts, ON CONFLICT (id) DO NOTHING RETURNING id: the rows this transaction inserted. */
-  const insertFresh = (rows: readonly LedgerRow[]) =>
+  const insertFresh = (rows: readonly LedgerRow[], charge = false) =>
     inTransaction(async (c) => {
       const fresh = await insertRows(c, await withoutCrossSourceRepeats(c, rows));
       await insertAttempts(c, fresh);
       await writeRollups(c, fresh);
+      if (charge) await writeCharges(c, fresh, []);
       return fresh;
     });
 
   return {
     async insert(given) {
       return given.length === 0 ? 0 : (await insertFresh(storableRows(given))).length;
+    },
+    async insertCharged(given) {
+      return given.length === 0 ? 0 : (await insertFresh(storableRows(given), true)).length;
     },
     async insertNew(given) {
       return given.length === 0 ? [] : (await insertFresh(storableRows(given))).map((r) => r.id);
@@ -253,6 +258,7 @@ function pgLedger(pool: pg.Pool): LedgerStore {
         if (logged.length > 0) await c.query('DELETE FROM attempts WHERE request_id = ANY($1::text[])', [logged.map((r) => r.id)]);
         await insertAttempts(c, logged);
         await writeRollups(c, added, gone.map((id) => stored.get(id)!));
+        if (o.charge) await writeCharges(c, added, gone.map((id) => stored.get(id)!));
         return added.length;
       });
     },
@@ -309,6 +315,7 @@ function pgLedger(pool: pg.Pool): LedgerStore {
       );
       return r[0] && { cursor: String(r[0].cursor), owed: String(r[0].owed) };
     },
+    ...chargeQueue(run),
     async saveWatchCursor(c, at) {
       await run(
         "INSERT INTO anomaly_cursor (name, cursor, owed, saved_at) VALUES ('live', $1, $2, $3) ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor, owed = excluded.owed, saved_at = excluded.saved_at",

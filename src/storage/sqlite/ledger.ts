@@ -1,5 +1,6 @@
 import type { CacheRow, LedgerRow } from '../../core/ledger-row.js';
 import { type SqlDialect, aggregate } from '../aggregate.js';
+import { CHARGE_HORIZON_MS, chargeFromJson, chargeRecords } from '../budget-charges.js';
 import { rollupUpsertSql } from '../rollup-sql.js';
 import { pendingResponseSql, pendingResponsesSql } from '../pending-sql.js';
 import type { AggregateQuery, LedgerStore, TimeFilter, UpsertOptions } from '../ports.js';
@@ -138,7 +139,15 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
     for (const i of indexes) db.exec(`DROP INDEX "${i.name}"`);
     return indexes.map((i) => i.sql);
   };
-  const insertBatch = db.transaction((rows: readonly LedgerRow[]) => {
+  const insertCharge = db.prepare('INSERT INTO budget_charges (id, ts, spend) VALUES (?, ?, ?)');
+  const pruneCharges = db.prepare('DELETE FROM budget_charges WHERE ts < ?');
+  const writeCharges = (added: readonly LedgerRow[], removed: readonly LedgerRow[]) => {
+    const now = Date.now();
+    // Charges no gateway took (none running, or none with budgets) go once no window can hold them.
+    pruneCharges.run(now - CHARGE_HORIZON_MS);
+    for (const c of chargeRecords(added, removed, now)) insertCharge.run(c);
+  };
+  const insertBatch = db.transaction((rows: readonly LedgerRow[], charge: boolean) => {
     const fresh: LedgerRow[] = [];
     const seen = crossSourceRepeats(rows);
     const rebuild = deferIndexes(rows.length);
@@ -153,9 +162,10 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
     }
     for (const sql of rebuild) db.exec(sql);
     writeRollups(fresh);
+    if (charge) writeCharges(fresh, []);
     return fresh;
   });
-  const upsertBatch = db.transaction((rows: readonly LedgerRow[], remove: readonly string[], { replaceIf, keep }: UpsertOptions) => {
+  const upsertBatch = db.transaction((rows: readonly LedgerRow[], remove: readonly string[], { replaceIf, keep, charge }: UpsertOptions) => {
     const added: LedgerRow[] = [];
     const removed: LedgerRow[] = [];
     let rowid = firstRowid(rows.length);
@@ -185,8 +195,12 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
       added.push(r);
     }
     writeRollups(added, removed);
+    if (charge) writeCharges(added, removed);
     return added.length;
   });
+  const takeCharges = db.prepare('DELETE FROM budget_charges WHERE id IN (SELECT id FROM budget_charges LIMIT ?) RETURNING spend');
+  const pendingCharges = db.prepare('SELECT spend FROM budget_charges');
+  const anyBudget = db.prepare('SELECT EXISTS (SELECT 1 FROM budgets) AS b').pluck();
   const selectOne = db.prepare('SELECT 1');
   const getRow = db.prepare('SELECT * FROM requests WHERE id = ?').safeIntegers();
   // Through requests_ts: one seek, however large the ledger.
@@ -213,13 +227,17 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
       db.exec(`PRAGMA busy_timeout = ${LOCK_WAIT_MS}`);
     }
   };
-  const insert = (rows: readonly LedgerRow[]): LedgerRow[] => write(() => insertBatch.immediate(rows));
+  const insert = (rows: readonly LedgerRow[], charge = false): LedgerRow[] => write(() => insertBatch.immediate(rows, charge));
 
   return {
     insert: (rows) => settled(() => (rows.length === 0 ? 0 : insert(storableRows(rows)).length)),
+    insertCharged: (rows) => settled(() => (rows.length === 0 ? 0 : insert(storableRows(rows), true).length)),
     insertNew: (rows) => settled(() => (rows.length === 0 ? [] : insert(storableRows(rows)).map((r) => r.id))),
     // With the gateway's short wait too: it settles background responses on its event loop.
     upsert: (rows, remove = [], uo = {}) => settled(() => (rows.length + remove.length === 0 ? 0 : write(() => upsertBatch.immediate(storableRows(rows), remove, uo)))),
+    takeCharges: (limit) => settled(() => (takeCharges.all(limit) as { spend: string }[]).map((r) => chargeFromJson(r.spend))),
+    pendingCharges: () => Promise.resolve((pendingCharges.all() as { spend: string }[]).map((r) => chargeFromJson(r.spend))),
+    budgetsStored: () => Promise.resolve(anyBudget.get() === 1),
     ping: () => {
       selectOne.get();
       return Promise.resolve();
