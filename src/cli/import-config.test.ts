@@ -9,7 +9,7 @@ describe('import config', () => {
   it('without --config is exactly what the config loader gives without a file', async () => {
     for (const db of [undefined, 'x/ledger.db', ':memory:']) {
       const full = loadConfig({ env: {}, overrides: { db } });
-      expect(await importConfig({ db })).toEqual({ storage: full.storage, pricing: full.pricing, import: full.import });
+      expect(await importConfig({ db })).toEqual({ storage: full.storage, pricing: full.pricing, import: full.import, rules: { budgets: full.rules.budgets } });
     }
   });
 
