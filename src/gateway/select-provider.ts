@@ -1,4 +1,4 @@
-import type { Dialect } from '../core/api.js';
+import { DIALECTS, type Dialect } from '../core/api.js';
 import { GatewayError } from '../core/errors.js';
 import { compileGlobs } from '../core/glob.js';
 
@@ -25,10 +25,12 @@ export interface ProviderTable {
 }
 
 /**
- * The provider that serves a request: `/p/{name}` names one explicitly; otherwise the
- * first provider of the route's dialect (or translating from it, `translate_from`) whose
- * model globs match, else the first provider of that dialect, else the first that
- * translates from it. A provider of another dialect means the exchange is translated.
+ * The provider that serves a request: `/p/{name}` names one explicitly; otherwise the first
+ * provider of the route's dialect (or translating from it, `translate_from`) whose model globs
+ * match; else the first of the dialect's own providers (or, when it has none, of those
+ * translating from it) without globs, which serves any model; else the first of those, though
+ * its globs leave the model out (`unmatchedModelNotices` says so at start). A provider of
+ * another dialect means the exchange is translated.
  */
 export function providerTable(providers: readonly UpstreamProvider[]): ProviderTable {
   const matchers = new Map(providers.map((p) => [p, p.models ? compileGlobs(p.models) : undefined]));
@@ -46,13 +48,42 @@ export function providerTable(providers: readonly UpstreamProvider[]): ProviderT
       }
       const candidates = providers.filter((p) => p.dialect === dialect || serves(p, dialect));
       const byGlob = model ? candidates.find((p) => matchers.get(p)?.(model)) : undefined;
-      const chosen = byGlob ?? candidates.find((p) => p.dialect === dialect) ?? candidates[0];
+      const rest = fallbacks(candidates, dialect);
+      const chosen = byGlob ?? rest.find((p) => p.models === undefined) ?? rest[0];
       if (!chosen) throw new GatewayError('no_provider', `No ${dialect} provider is configured.`);
       return chosen;
     },
   };
 }
 
-function serves(p: UpstreamProvider, dialect: Dialect): boolean {
+/** Who may take a model no globs match: the dialect's own providers, or when there are none, those translating from it. */
+function fallbacks<P extends Chosen>(candidates: readonly P[], dialect: Dialect): readonly P[] {
+  const own = candidates.filter((p) => p.dialect === dialect);
+  return own.length > 0 ? own : candidates;
+}
+
+/**
+ * Dialects whose every provider lists `models`: a model none of their globs match still goes to
+ * the first of them, which may not serve it (and sent with a key meant for other models, or none).
+ */
+export function unmatchedModelNotices(providers: readonly Chosen[]): string[] {
+  const lines: string[] = [];
+  for (const dialect of DIALECTS) {
+    const candidates = providers.filter((p) => p.dialect === dialect || serves(p, dialect));
+    const rest = fallbacks(candidates, dialect);
+    const first = rest[0];
+    if (first === undefined || rest.some((p) => p.models === undefined)) continue;
+    const whose = first.dialect !== dialect ? `provider translating from ${dialect}` : `${dialect} provider`;
+    lines.push(
+      `Providers: every ${whose} lists models, so ${dialect} requests for a model no globs match go to "${first.name}" (models: ${first.models!.join(', ') || 'none'}). Add one without models to serve the rest (docs/configuration.md#choosing-the-provider).`,
+    );
+  }
+  return lines;
+}
+
+/** What the choice reads of a provider. */
+type Chosen = Pick<UpstreamProvider, 'name' | 'dialect' | 'models' | 'translateFrom'>;
+
+function serves(p: Chosen, dialect: Dialect): boolean {
   return p.translateFrom?.includes(dialect) ?? false;
 }

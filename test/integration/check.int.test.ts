@@ -65,7 +65,7 @@ describe('tollgate check', () => {
     refusing.setDefault({ status: 401, error: { type: 'authentication_error', message: 'bad key' } });
     const config = configFile(
       `storage: { sqlite: "${db}" }\nredis: redis://127.0.0.1:1/0\nproviders:\n` +
-        `  - { name: openai, dialect: openai, base_url: "${refusing.url}", api_key: sk-wrong }\n` +
+        `  - { name: openai, dialect: openai, base_url: "${refusing.url}", api_key: sk-wrong, models: ["gpt-*"] }\n` +
         `  - { name: gone, dialect: anthropic, base_url: "http://127.0.0.1:1", api_key: sk-a }\n`,
     );
     const r = await check(['--config', config]);
@@ -74,6 +74,8 @@ describe('tollgate check', () => {
     expect(r.out).toContain(`FAIL  provider openai: ${refusing.url} refuses the configured key (HTTP 401): check its api_key\n`);
     expect(r.out).toContain('FAIL  provider gone: Could not reach the upstream http://127.0.0.1:1 (ECONNREFUSED).\n');
     expect(r.out).toMatch(/FAIL {2}redis: redis:\/\/127\.0\.0\.1:1\/0: .*ECONNREFUSED/);
+    // A notice, not a check: the count above leaves it out.
+    expect(r.out).toContain('ok    providers: every openai provider lists models, so openai requests for a model no globs match go to "openai" (models: gpt-*). Add one without models to serve the rest (docs/configuration.md#choosing-the-provider).\n');
   });
 
   it('reaches providers through the proxy the environment names, and says so', async () => {

@@ -116,6 +116,30 @@ describe('routing rules through the gateway', () => {
     expect(h.fake.requests[1]).toMatchObject({ path: '/v1/chat/completions' });
   });
 
+  it('a model the first provider’s globs leave out goes to a provider without globs, plain or moved there by a rule', async () => {
+    const toMini: RoutingRule[] = [{ id: 'gpt-to-mini', mode: 'enforce', match: { model: ['gpt-5'] }, action: { model: 'gpt-5-mini' } }];
+    // The provider with globs stands first, as in a config that adds a local model above the hosted one.
+    h = await startHarness({
+      price,
+      routingRules: toMini,
+      providers: (url) => [{ name: 'local-qwen', dialect: 'openai', baseUrl: url, apiKey: undefined, models: ['qwen*'], headers: {}, catalog: undefined, translateFrom: ['anthropic'] }, ...defaultProviders(url)],
+    });
+    h.fake.setDefault({ usage });
+    const client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    for (const model of ['gpt-5-mini', 'gpt-5', 'qwen3-coder']) await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hi.' }] });
+    expect(h.fake.requests.map((r) => [(r.json as { model: string }).model, r.headers.authorization])).toEqual([
+      ['gpt-5-mini', 'Bearer sk-upstream-openai'],
+      ['gpt-5-mini', 'Bearer sk-upstream-openai'],
+      ['qwen3-coder', undefined],
+    ]);
+    const rows = await h.rows();
+    expect(rows.map((r) => [r.modelRequested, r.provider, r.routeRule])).toEqual([
+      ['gpt-5-mini', 'openai', null],
+      ['gpt-5', 'openai', 'gpt-to-mini'],
+      ['qwen3-coder', 'local-qwen', null],
+    ]);
+  });
+
   it('an enforced rule rewrites the model in a Gemini path', async () => {
     h = await startHarness({ price, routingRules: RULES });
     h.fake.setDefault({ usage });

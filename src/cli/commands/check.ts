@@ -21,6 +21,7 @@ interface Checked {
 }
 
 const REDIS_TIMEOUT_MS = 5000;
+const NOTICES: ReadonlySet<string> = new Set(['pricing', 'providers']);
 
 /**
  * `tollgate check`: the set-up a gateway would start with, tried part by part without serving:
@@ -41,13 +42,20 @@ export function checkCommand(program: Command, io: Io): void {
     if (config.redis) results.push(await checkRedis(config.redis));
     if (config.server.tls) results.push(await checkTls(config.server.tls));
     results.push(...(await checkUpstreams(config)));
+    results.push(...(await checkProviderChoice(config)));
     results.push(...(await checkPricing(config)));
     if (flags.json) io.out(`${JSON.stringify(results)}\n`);
     else for (const r of results) io.out(`${r.ok ? 'ok  ' : 'FAIL'}  ${r.part}: ${r.detail}\n`);
     const failed = results.filter((r) => !r.ok).length;
-    // The pricing lines are notices, not checks: they never fail.
-    if (failed > 0) throw new CommandError(`${failed} of ${results.filter((r) => r.part !== 'pricing').length} checks failed`);
+    // The pricing and providers lines are notices, not checks: they never fail.
+    if (failed > 0) throw new CommandError(`${failed} of ${results.filter((r) => !NOTICES.has(r.part)).length} checks failed`);
   });
+}
+
+/** Dialects whose every provider lists models, so that a model none matches goes to one that may not serve it: a notice, as `serve` gives at start. */
+async function checkProviderChoice(config: Config): Promise<Checked[]> {
+  const { unmatchedModelNotices } = await import('../../gateway/select-provider.js');
+  return unmatchedModelNotices(config.providers).map((line) => ({ part: 'providers', ok: true, detail: line.replace(/^Providers: /, '') }));
 }
 
 /** Providers whose requests would be recorded without a cost: a notice, as `serve` gives at start, not a failure. */

@@ -31,7 +31,7 @@ export function serveCommand(program: Command, io: Io): void {
       .option('--host <host>', 'address to listen on (default 127.0.0.1)'),
   ).action(async (flags: ServeFlags) => {
     // Loaded here, not with the CLI: the gateway's modules (undici among them) would cost every other command their start-up.
-    const [{ startTollgate }, { providerTable }] = await Promise.all([import('../../app.js'), import('../../gateway/select-provider.js')]);
+    const [{ startTollgate }, { providerTable, unmatchedModelNotices }] = await Promise.all([import('../../app.js'), import('../../gateway/select-provider.js')]);
     const config = loadCliConfig(flags);
     // Read first: a proxy variable that cannot be used stops the start with its name.
     const proxies = proxySettingsFromEnv(process.env);
@@ -126,6 +126,7 @@ export function serveCommand(program: Command, io: Io): void {
     }
     if (proxies) io.out(`${proxyLine(proxies, configuredUpstreams(config))}\n`);
     for (const line of translatedPastRoutes(config.routing.routes, providers)) io.out(`${line}\n`);
+    for (const line of unmatchedModelNotices(providers)) io.out(`${line}\n`);
     for (const line of unpricedNotices(providers, config.pricing.overrides)) io.out(`${line}\n`);
     await stopped;
   });
