@@ -185,8 +185,15 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   const { route, adapter, facts, headers } = x;
   if (isUpload(route)) return streamUpload(deps, req, res, x);
   const query = new URLSearchParams(x.search);
-  let raw = route.noBody ? undefined : await readBody(req, deps.maxBodyBytes);
   let badBody: GatewayError | undefined;
+  let raw: Buffer | undefined;
+  try {
+    raw = route.noBody ? undefined : await readBody(req, deps.maxBodyBytes);
+  } catch (err) {
+    // Refused, like a malformed body, once the caller is known from the headers: its row names who sent it.
+    if (!(err instanceof GatewayError && err.code === 'body_too_large')) throw err;
+    badBody = err;
+  }
   if (raw !== undefined && !route.rawBody && headers['content-encoding'] !== undefined) {
     // Read (and forwarded) decoded: the upstream gets the same JSON, uncompressed.
     try {

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
+import { Readable } from 'node:stream';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -140,10 +141,18 @@ describe('errors reach the client in its own dialect, and the ledger records the
     expect(gemini.json).toMatchObject({ error: { status: 'INVALID_ARGUMENT' } });
   });
 
-  it('rejects an oversized body with 413', async () => {
+  it('rejects an oversized body with 413, its row attributed to the key’s user and team, declared or chunked', async () => {
     const r = await post('/v1/chat/completions', chat('gpt-5', { pad: 'x'.repeat(70 * 1024) }));
     expect(r.status).toBe(413);
-    expect(await h.row(r.id)).toMatchObject({ outcome: 'rejected', errorType: 'body_too_large' });
+    const who = { keyId: h.key.id, user: 'alice', team: 'platform', project: 'tollgate' };
+    expect(await h.row(r.id)).toMatchObject({ outcome: 'rejected', errorType: 'body_too_large', ...who });
+    // No content-length: the limit is found while reading.
+    const body = Readable.from(Array.from({ length: 10 }, () => Buffer.alloc(16 * 1024, 'x')));
+    const res = await request(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.key.key}` }, body });
+    await res.body.text();
+    expect(res.statusCode).toBe(413);
+    expect(await h.row(String(res.headers['x-tollgate-request-id']))).toMatchObject({ outcome: 'rejected', errorType: 'body_too_large', ...who });
+    expect(h.fake.requests).toHaveLength(0);
   });
 
   it('records a client that hangs up while sending its body as client_aborted, not as a gateway error', async () => {
