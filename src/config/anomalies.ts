@@ -4,7 +4,10 @@ import { usd } from '../core/money.js';
 
 const minutes = (max: number) => z.number().positive('must be a number of minutes > 0').max(max, `must be at most ${max} minutes`);
 const share = z.number().min(0, 'must be a fraction between 0 and 1').max(1, 'must be a fraction between 0 and 1');
-const dollars = z.union([z.number(), z.string()]).pipe(z.coerce.number()).refine((n) => Number.isFinite(n) && n >= 0, 'must be a dollar amount ≥ 0');
+const dollars = z
+  .union([z.number(), z.string()], { error: 'must be a dollar amount ≥ 0' })
+  .pipe(z.coerce.number({ error: 'must be a dollar amount ≥ 0' }))
+  .refine((n) => Number.isFinite(n) && n >= 0, 'must be a dollar amount ≥ 0');
 const days = z.number().int('must be a whole number of days').min(1, 'must be at least 1 day').max(90, 'must be at most 90 days');
 const on = { enabled: z.boolean().optional() };
 const DEFAULT_BASELINE_DAYS = defaultAnomalySettings().detectors.spend_spike.baselineDays;

@@ -105,6 +105,29 @@ describe('policy, rules and alerts in the config', () => {
     ]);
   });
 
+  it('says what an amount may be when it is of the wrong type or not finite', () => {
+    const text = [
+      'budgets:',
+      '  - { scope: user:a, window: day, limit_usd: true }',
+      '  - { scope: user:b, window: day, limit_usd: [1] }',
+      '  - { scope: user:c, window: day, limit_usd: .inf }',
+      '  - { scope: user:d, window: day, limit_usd: 1e30 }',
+      'pricing:',
+      '  overrides: [{ model: m, input: true, output: .inf }]',
+      'server: { port: .inf }',
+    ].join('\n');
+    const usd = (why: string) => `must be a USD amount such as 40 or 12.50 (${why}, at most 1000000000000)`;
+    expect(issues(text)).toEqual([
+      `budgets[0].limit_usd@2: ${usd('a number of US dollars')}`,
+      `budgets[1].limit_usd@3: ${usd('a number of US dollars')}`,
+      `budgets[2].limit_usd@4: ${usd('must be finite')}`,
+      'budgets[3].limit_usd@5: must be a USD amount such as 40 or 12.50 (must be at most 1000000000000)',
+      'pricing.overrides[0].input@7: must be a number ≥ 0',
+      'pricing.overrides[0].output@7: must be a number ≥ 0',
+      'server.port@8: must be finite',
+    ]);
+  });
+
   it('rejects duplicate ids, given or derived, and a budget named as a pool', () => {
     const text = [
       'budgets:',

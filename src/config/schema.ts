@@ -11,7 +11,10 @@ import { closest } from '../core/closest.js';
 import { COMMON_CATALOG_PROVIDERS, knowsCatalogProvider } from '../pricing/index.js';
 
 const glob = z.string().min(1, 'must not be empty');
-const decimal = z.union([z.number(), z.string()]).pipe(z.coerce.number()).refine((n) => Number.isFinite(n) && n >= 0, 'must be a number ≥ 0');
+const decimal = z
+  .union([z.number(), z.string()], { error: 'must be a number ≥ 0' })
+  .pipe(z.coerce.number({ error: 'must be a number ≥ 0' }))
+  .refine((n) => Number.isFinite(n) && n >= 0, 'must be a number ≥ 0');
 /** USD per million tokens. The dearest catalog price is a few hundred: far above it is a price in the wrong unit. */
 const MAX_PRICE = 100_000;
 const price = decimal

@@ -16,4 +16,14 @@ describe('plainIssue', () => {
     expect(said(z.number(), 'x')).toBe('must be a number');
     expect(said(z.number().max(1440, 'must be at most 1440 (a day)'), 2000)).toBe('must be at most 1440 (a day)');
   });
+
+  it('names the kinds a union takes rather than “Invalid input”, and says a number must be finite', () => {
+    const numberOrText = z.union([z.number(), z.string()]);
+    for (const v of [true, null, [], {}]) expect(said(numberOrText, v)).toBe('must be a number or text');
+    for (const v of [Infinity, -Infinity]) expect(said(numberOrText, v)).toBe('must be finite');
+    expect(said(z.number().max(5), Infinity)).toBe('must be finite');
+    expect(said(z.union([z.number(), z.string()], { error: 'must be a price' }), true)).toBe('must be a price');
+    // A union whose kinds failed deeper than their type keeps the library’s word.
+    expect(said(z.union([z.object({ a: z.number() }), z.object({ b: z.string() })]), {})).toBe('Invalid input');
+  });
 });

@@ -7,7 +7,14 @@ const KINDS: Record<string, string> = { number: 'a number', int: 'a whole number
  * ("Too small: expected number to be >0") are reworded; a field's own message is kept.
  */
 export function plainIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input') && KINDS[issue.expected] !== undefined) return `must be ${KINDS[issue.expected]}`;
+  if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input') && KINDS[issue.expected] !== undefined) return `must be ${nonFinite(issue) ? 'finite' : KINDS[issue.expected]}`;
+  // "Invalid input" alone says nothing: a union whose every kind refused the value's type names those kinds.
+  if (issue.code === 'invalid_union' && issue.message === 'Invalid input') {
+    const tried = issue.errors.map((e) => (e.length === 1 && e[0]!.code === 'invalid_type' && e[0].path.length === 0 ? e[0] : undefined));
+    if (tried.length > 0 && tried.every((t) => t !== undefined && KINDS[t.expected] !== undefined)) {
+      return tried.some((t) => nonFinite(t!)) ? 'must be finite' : `must be ${[...new Set(tried.map((t) => KINDS[t!.expected]))].join(' or ')}`;
+    }
+  }
   if (issue.code === 'too_small' && issue.message.startsWith('Too small')) {
     const min = Number(issue.minimum);
     if (issue.origin === 'string') return min === 1 ? 'must not be empty' : `must be at least ${min} characters`;
@@ -21,4 +28,9 @@ export function plainIssue(issue: z.core.$ZodIssue): string {
     if (issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint') return issue.inclusive ? `must be at most ${max}` : `must be less than ${max}`;
   }
   return issue.message;
+}
+
+/** A number past what a double holds (`1e400` in JSON, `.inf` in YAML), which the type check refuses as not a number. */
+function nonFinite(issue: z.core.$ZodIssue): boolean {
+  return issue.code === 'invalid_type' && issue.expected === 'number' && /^-?Infinity$/.test((issue as { received?: string }).received ?? '');
 }

@@ -31,7 +31,10 @@ export const MAX_AMOUNT_USD = 1_000_000_000_000n;
 
 /** A USD amount (number or decimal string) as exact picodollars, never negative. */
 export const amount = z
-  .union([z.number(), z.string()])
+  .union([z.number(), z.string()], {
+    // 1e400 (JSON) and .inf (YAML) arrive as Infinity, which the number kind refuses as it does `true`.
+    error: (i) => `must be a USD amount such as 40 or 12.50 (${typeof i.input === 'number' ? 'must be finite' : 'a number of US dollars'}, at most ${MAX_AMOUNT_USD})`,
+  })
   .transform((v, ctx) => {
     try {
       const p = usd(v);

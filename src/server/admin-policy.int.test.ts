@@ -130,6 +130,22 @@ describe('admin API: budgets, pools, rate limits, model policies', () => {
     expect((await call(s, 'GET', '/nothing')).status).toBe(404);
   });
 
+  it('says what an amount may be when it is not a number or text, or past what a number holds (1e400)', async () => {
+    const s = await start();
+    const post = async (path: string, json: string) => {
+      const res = await fetch(`${s.url}/admin/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: json });
+      return { status: res.status, message: ((await res.json()) as Body).error.message };
+    };
+    const usd = (field: string, why: string) => ({ status: 400, message: `${field}: must be a USD amount such as 40 or 12.50 (${why}, at most 1000000000000)` });
+    for (const path of ['/budgets', '/pools']) {
+      expect(await post(path, '{"scope":"team:platform","window":"month","limit_usd":1e400}')).toEqual(usd('limit_usd', 'must be finite'));
+      for (const v of ['true', 'null', '[]']) expect(await post(path, `{"scope":"team:platform","window":"month","limit_usd":${v}}`)).toEqual(usd('limit_usd', 'a number of US dollars'));
+    }
+    const filing = (v: string) => `{"scope":"user:alice","amount_usd":${v},"hours":2,"reason":"release"}`;
+    expect(await post('/increases', filing('1e400'))).toEqual(usd('amount_usd', 'must be finite'));
+    expect(await post('/increases', filing('true'))).toEqual(usd('amount_usd', 'a number of US dollars'));
+  });
+
   it('manages rate limits and model policies the same way', async () => {
     const s = await start();
     const limit = await call(s, 'POST', '/rate-limits', { scope: 'user:alice', rpm: 60, concurrency: 4 });
