@@ -66,7 +66,12 @@ export function renderStatementTable(s: Statement, now: number = Date.now()): st
   const name = groupName(s);
   const tokens = (n: number) => n.toLocaleString('en-US');
   const head = [name.toUpperCase(), 'SPEND', 'SHARE', 'REQUESTS', 'INPUT', 'CACHE READ', 'OUTPUT', 'TOP MODELS', 'POOLS THAT PAID'];
-  const usd = usdColumn([s.total.costPicos, ...s.lines.map((l) => l.costPicos), ...(s.unattributed ? [s.unattributed.costPicos] : [])]);
+  const lines = [...s.lines, ...(s.unattributed ? [s.unattributed] : [])];
+  const usd = usdColumn([s.total.costPicos, ...lines.map((l) => l.costPicos)]);
+  // Each list column by the spend column's rule over its own amounts: a model's share of a line is
+  // smaller than the line, and the line's decimals would round it to one digit or to "<$0.0001".
+  const modelUsd = usdColumn(lines.flatMap((l) => l.topModels.map((m) => m.costPicos)));
+  const poolUsd = usdColumn(lines.flatMap((l) => l.pools.map((p) => p.costPicos)));
   const row = (l: StatementLine, label: string) => [
     label,
     usd(l.costPicos) + (l.unpricedRequests ? '*' : ''),
@@ -75,8 +80,8 @@ export function renderStatementTable(s: Statement, now: number = Date.now()): st
     tokens(l.inputTokens),
     tokens(l.cacheReadTokens),
     tokens(l.outputTokens),
-    l.topModels.map((m) => `${m.model} ${usd(m.costPicos)}`).join(', ') || '-',
-    l.pools.map((p) => `${p.pool} ${usd(p.costPicos)}`).join(', ') || '-',
+    l.topModels.map((m) => `${m.model} ${modelUsd(m.costPicos)}`).join(', ') || '-',
+    l.pools.map((p) => `${p.pool} ${poolUsd(p.costPicos)}`).join(', ') || '-',
   ];
   const body = s.lines.map((l) => row(l, l.key));
   if (s.unattributed) body.push(row(s.unattributed, `(unattributed)`));

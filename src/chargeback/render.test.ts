@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { type Picos, usd } from '../core/money.js';
+import { emptyTotals } from '../storage/ports.js';
+import { renderStatementTable } from './render.js';
+import type { Statement, StatementLine } from './statement.js';
+
+const line = (key: string, cost: string, models: [string, string][], pools: [string, string][] = []): StatementLine => ({
+  ...emptyTotals(),
+  key,
+  requests: 1,
+  costPicos: usd(cost),
+  sharePpm: 0,
+  topModels: models.map(([model, c]) => ({ model, costPicos: usd(c) })),
+  pools: pools.map(([pool, c]) => ({ pool, costPicos: usd(c) })),
+});
+
+const statement = (lines: StatementLine[], total: Picos): Statement => ({
+  query: { month: '2026-12', timeZone: 'UTC', by: 'team' },
+  since: Date.UTC(2026, 11, 1),
+  until: Date.UTC(2027, 0, 1),
+  lines,
+  unattributed: null,
+  total: { ...emptyTotals(), requests: lines.length, costPicos: total },
+});
+
+describe('the chargeback table', () => {
+  it('shows top models and pools to two significant digits of their smallest, as the spend column does its own', () => {
+    const s = statement(
+      [line('platform', '0.0012', [['gemini-2.5-flash', '0.000148'], ['gpt-4o-mini', '0.000108']], [['org-pool', '0.000256']]), line('web', '0.0034', [['gpt-4o', '0.0034']])],
+      usd('0.0046'),
+    );
+    const table = renderStatementTable(s, Date.UTC(2027, 0, 2));
+    expect(table).toMatch(/\nplatform +\$0\.0012 /);
+    expect(table).toContain('gemini-2.5-flash $0.00015, gpt-4o-mini $0.00011');
+    expect(table).toContain('org-pool $0.00026');
+    expect(table).toMatch(/\nweb +\$0\.0034 .* gpt-4o \$0\.00340 +-\n/);
+  });
+
+  it('keeps cents when any amount in the column is a dollar or more', () => {
+    const table = renderStatementTable(statement([line('platform', '12.5', [['gpt-5', '12.4'], ['gpt-4o-mini', '0.1']])], usd('12.5')), Date.UTC(2027, 0, 2));
+    expect(table).toContain('gpt-5 $12.40, gpt-4o-mini $0.10');
+  });
+});
