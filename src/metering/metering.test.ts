@@ -36,6 +36,7 @@ function memoryLedger(failTimes = 0): Omit<LedgerStore, 'upsert'> & { rows: Map<
     ruleTotals: () => Promise.resolve([]),
     requestPoints: () => Promise.resolve([]),
     repeatedSteps: () => Promise.resolve([]),
+    warmCacheUse: () => Promise.resolve([]),
     callerTotals: () => Promise.resolve([]),
     failedRequestIds: () => Promise.resolve([]),
     sessionHours: () => Promise.resolve([]),

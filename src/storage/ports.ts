@@ -115,6 +115,12 @@ export interface LedgerStore {
    * rollup. Rows without a session are left out.
    */
   sessionHours(range: { since: number; until: number }): Promise<SessionHour[]>;
+  /**
+   * The window's requests that follow one of their session's to the same model by at most `ttlMs`
+   * (a prompt cache's TTL: they can read what it wrote), summed per value of tag `tag`, model and
+   * provider (cache-hit regressions judge these apart from sessions' cold first calls).
+   */
+  warmCacheUse(range: { since: number; until: number }, o: { tag: string; ttlMs: number }): Promise<TagCacheUse[]>;
   /** Per caller (key, else user, else client): requests, failures and retries over the window, summed by the database (retry storms). */
   callerTotals(filter: TimeFilter): Promise<CallerTotals[]>;
   /** The ids of a caller's first `limit` failed requests in the window, in time order (a retry storm's evidence). */
@@ -217,6 +223,16 @@ export interface RequestPoint {
   toolCalls: number;
   costPicos: Picos;
   lastTurnHash: string | null;
+}
+
+/** Requests and their input and cache reads for one value of a tag ('' when absent), model and provider (LedgerStore.warmCacheUse). */
+export interface TagCacheUse {
+  tag: string;
+  model: string;
+  provider: string;
+  requests: number;
+  inputTokens: number;
+  cacheReadTokens: number;
 }
 
 /** One session's requests in one clock hour, for one user and key (LedgerStore.sessionHours). */

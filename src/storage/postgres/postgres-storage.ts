@@ -15,6 +15,7 @@ import { sqlAlertOutbox } from '../alert-outbox.js';
 import type { LedgerStore, PolicyStore, Storage, TimeFilter } from '../ports.js';
 import { pgKeys } from './keys.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
+import { warmCacheUse } from '../warm-cache.js';
 import { sessionHours } from '../session-hours.js';
 import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges, usageRowsSql } from '../cross-source.js';
 import { chargeQueue, writeCharges } from './charges.js';
@@ -291,6 +292,7 @@ function pgLedger(pool: pg.Pool): LedgerStore {
     requestPoints: (filter) => requestPoints(run, (i) => DIALECT.param(i), filter),
     repeatedSteps: (filter, minRepeats) => repeatedSteps(run, (i) => DIALECT.param(i), filter, minRepeats),
     callerTotals: (filter) => callerTotals(run, (i) => DIALECT.param(i), filter),
+    warmCacheUse: (range, o) => warmCacheUse(run, DIALECT, range, o.tag, o.ttlMs),
     sessionHours: (range) => sessionHours(run, (i) => DIALECT.param(i), range),
     failedRequestIds: (filter, caller, limit) => failedRequestIds(run, (i) => DIALECT.param(i), filter, caller, limit),
     arrivalCursor: async () => String((await run('SELECT pg_current_snapshot()::text AS c', []))[0]!.c),

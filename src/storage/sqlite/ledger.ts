@@ -5,6 +5,7 @@ import { rollupUpsertSql } from '../rollup-sql.js';
 import { pendingResponseSql, pendingResponsesSql } from '../pending-sql.js';
 import type { AggregateQuery, LedgerStore, TimeFilter, UpsertOptions } from '../ports.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
+import { warmCacheUse } from '../warm-cache.js';
 import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges, usageRowsSql } from '../cross-source.js';
 import { rollupDeltas, rollupValues, sameRow } from '../rollup.js';
 import { ruleTotals } from '../rule-totals.js';
@@ -264,6 +265,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
     requestPoints: (filter) => requestPoints(run, (i) => DIALECT.param(i), filter),
     repeatedSteps: (filter, minRepeats) => repeatedSteps(run, (i) => DIALECT.param(i), filter, minRepeats),
     callerTotals: (filter) => callerTotals(run, (i) => DIALECT.param(i), filter),
+    warmCacheUse: (range, o) => warmCacheUse(run, DIALECT, range, o.tag, o.ttlMs),
     sessionHours: (range) => sessionHours(run, (i) => DIALECT.param(i), range),
     failedRequestIds: (filter, caller, limit) => failedRequestIds(run, (i) => DIALECT.param(i), filter, caller, limit),
     arrivalCursor: () => Promise.resolve(String((arrivalNow.get() as Row).n)),

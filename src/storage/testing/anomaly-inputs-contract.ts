@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import type { LedgerRow } from '../../core/ledger-row.js';
-import type { Storage } from '../ports.js';
+import type { Storage, TagCacheUse } from '../ports.js';
 import { DAY_MS } from '../schema.js';
 import { randomRows, rng, sampleRow } from './rows.js';
 
@@ -132,6 +132,56 @@ export function anomalyInputsContract(open: () => Promise<Storage>): void {
     await s.ledger.insert(many);
     const manyIds = (await s.ledger.repeatedSteps({ since: later, until: later + DAY_MS }, 2)).map((p) => p.id);
     expect(manyIds).toEqual([...many].sort((a, b) => a.ts - b.ts).map((x) => x.id));
+    await s.close();
+  });
+
+  it('sums the warm requests of a window, those following one of their session’s to the same model within the TTL, as the raw rows give them', async () => {
+    const s = await open();
+    const r = rng(23);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+    const t = Date.UTC(2026, 10, 20, 12);
+    const ttl = 5 * 60_000;
+    const rows: LedgerRow[] = Array.from({ length: 300 }, (_, i) =>
+      sampleRow({
+        id: `w-${i}`,
+        ts: t + Math.floor(r() * 120) * 60_000 + pick([0, 0, 1]),
+        sessionId: pick(['s1', 's2', 's3', 's4', 's5', 's6', '', null]),
+        model: pick(['claude-sonnet-4-5', 'claude-haiku-4-5']),
+        provider: pick(['anthropic', 'bedrock']),
+        tags: pick<Record<string, string>>([{ workflow: 'review' }, { workflow: 'coder' }, {}]),
+        inputTokens: Math.floor(r() * 100_000),
+        cacheReadTokens: Math.floor(r() * 90_000),
+      }),
+    );
+    // At the edges: exactly the TTL after (warm), a millisecond more (cold), the same ts (the later id warm), another model (cold).
+    const edge = (id: string, ts: number, model = 'claude-opus-4-5') => sampleRow({ id, ts, sessionId: 'edge', model, provider: 'anthropic', tags: { workflow: 'edge' }, inputTokens: 1000, cacheReadTokens: 900 });
+    const e0 = t + 40 * 60_000;
+    rows.push(edge('e1', e0), edge('e2', e0 + ttl), edge('e3', e0 + 2 * ttl + 1), edge('e4', e0 + 2 * ttl + 1), edge('e5', e0 + 2 * ttl + 2, 'gpt-5'));
+    await s.ledger.insert(rows);
+    const since = t + 30 * 60_000;
+    const until = t + 90 * 60_000;
+    const sorted = [...rows].sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1));
+    const last = new Map<string, number>();
+    const want = new Map<string, TagCacheUse>();
+    for (const x of sorted) {
+      if (!x.sessionId) continue;
+      const k = `${x.sessionId}|${x.model}`;
+      const prev = last.get(k);
+      last.set(k, x.ts);
+      if (x.ts < since || x.ts >= until || prev === undefined || prev < x.ts - ttl) continue;
+      const tag = x.tags.workflow ?? '';
+      const g = `${tag}|${x.model}|${x.provider}`;
+      const u = want.get(g) ?? { tag, model: x.model, provider: x.provider, requests: 0, inputTokens: 0, cacheReadTokens: 0 };
+      want.set(g, u);
+      u.requests++;
+      u.inputTokens += x.inputTokens;
+      u.cacheReadTokens += x.cacheReadTokens;
+    }
+    const got = await s.ledger.warmCacheUse({ since, until }, { tag: 'workflow', ttlMs: ttl });
+    expect(got.find((u) => u.tag === 'edge')).toEqual({ tag: 'edge', model: 'claude-opus-4-5', provider: 'anthropic', requests: 2, inputTokens: 2000, cacheReadTokens: 1800 });
+    expect(new Set(got.map((u) => u.tag))).toEqual(new Set(['review', 'coder', '', 'edge']));
+    expect(got.reduce((n, u) => n + u.requests, 0)).toBeLessThan(rows.filter((x) => x.ts >= since && x.ts < until && x.sessionId).length);
+    expect(new Map(got.map((u) => [`${u.tag}|${u.model}|${u.provider}`, u]))).toEqual(want);
     await s.close();
   });
 }
