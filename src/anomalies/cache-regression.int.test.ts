@@ -68,4 +68,42 @@ describe('a cache broken outright', () => {
     expect(raised[0]!.detection.message).toMatch(/fell from 30% to/);
     await storage.close();
   }, 60_000);
+
+  it('is raised within 5 minutes in a workflow of a few requests per 5 minutes, by its warm requests alone, and a clean day of sub-agents and cold starts is not', async () => {
+    const day = Date.UTC(2026, 10, 18);
+    const broken = day + 14 * 3_600_000 + 20.5 * MIN;
+    const storage = openSqlite(':memory:');
+    await storage.ledger.insert(fewRequests(day - 8 * 86_400_000, day + 86_400_000, broken));
+    const settings = defaultAnomalySettings();
+    const without = { ...settings, detectors: { ...settings.detectors, cache_regression: { ...settings.detectors.cache_regression, warmMinRequests: 0 } } };
+    const found = async (s: typeof settings, since: number, until: number) => (await replay(storage.ledger, s, rates, { since, until, only: 'cache_regression' })).map((x) => [(x.at - broken) / MIN, x.detection.message] as const);
+    // The day before the break, clean: a sub-agent’s first calls read nothing but follow their session’s within 5 minutes.
+    expect(await found(settings, day - 86_400_000, day)).toEqual([]);
+    const quick = await found(settings, broken - 30 * MIN, broken + 30 * MIN);
+    expect(quick).toEqual([[4, expect.stringMatching(/fell from 93% to 21% in the last 5 min on the 7 requests that followed their session's within 5 min/)]]);
+    // Its last 5 minutes hold under 20 requests: without the warm requests judged, it waits for 20 in the 15-minute window.
+    expect(await found(without, broken - 30 * MIN, broken + 30 * MIN)).toEqual([[7, expect.stringMatching(/fell from 93% to 45% in the last 15 min/)]]);
+    await storage.close();
+  }, 120_000);
 });
+
+/**
+ * One session at a time: a main thread calling every 70 s, its context growing, each call reading the one
+ * before it from cache; after every sixth call a sub-agent (same session and model, a prompt of its own)
+ * makes 3 calls, its first reading nothing; after 40 calls the session ends, and the next starts cold 10
+ * minutes later. About 6 requests per 5 minutes. From `broken` on, nothing is read from cache.
+ */
+function fewRequests(since: number, until: number, broken: number): LedgerRow[] {
+  const rows: LedgerRow[] = [];
+  const row = (id: string, ts: number, session: string, input: number, read: number) =>
+    sampleRow({ id, ts, user: 'dev', keyId: 'key_dev', sessionId: session, tags: { workflow: 'pair' }, model: 'claude-sonnet-4-5', provider: 'anthropic', inputTokens: input, cacheReadTokens: ts >= broken ? 0 : read });
+  for (let start = since, k = 0; start < until; start += 40 * 70_000 + 10 * MIN, k++) {
+    for (let i = 0; i < 40; i++) {
+      const t = start + i * 70_000;
+      rows.push(row(`m${k}-${i}`, t, `s${k}`, 20_000 + 3000 * i, i === 0 ? 0 : 20_000 + 3000 * (i - 1)));
+      if (i % 6 !== 5) continue;
+      for (let j = 0; j < 3; j++) rows.push(row(`a${k}-${i}-${j}`, t + 10_000 + 20_000 * j, `s${k}`, 8000 + 3000 * j, j === 0 ? 0 : 8000 + 3000 * (j - 1)));
+    }
+  }
+  return rows.filter((r) => r.ts < until);
+}

@@ -21,6 +21,8 @@ export interface CacheSeries {
   sameHours?: readonly (readonly CacheUse[])[];
   /** The last LONG_WINDOW_MS, judged where the window holds too few requests. */
   lastHour?: readonly CacheUse[];
+  /** The last `fastWindowMs`' warm requests alone: those following one of their session's within WARM_TTL_MS. */
+  warm?: readonly CacheUse[];
 }
 
 /**
@@ -28,6 +30,12 @@ export interface CacheSeries {
  * first call reads nothing from cache), the last hour is judged instead, by the same fall.
  */
 export const LONG_WINDOW_MS = 3_600_000;
+
+/**
+ * A request is warm when its session's previous request to the same model started at most this long
+ * before it: within a prompt cache's 5-minute TTL, it can read what that one wrote.
+ */
+export const WARM_TTL_MS = 300_000;
 
 /** The same hour of the day is the baseline once its days hold this many windows' minimum of input. */
 const SAME_HOUR_WINDOWS = 4;
@@ -50,8 +58,9 @@ export function cacheRegressions(series: CacheSeries, now: number, s: CacheRegre
   const window = byWorkflow(series.current);
   const recent = s.fastWindowMs > 0 && series.recent ? byWorkflow(series.recent) : undefined;
   const hour = series.lastHour ? byWorkflow(series.lastHour) : undefined;
+  const warm = s.fastWindowMs > 0 && s.warmMinRequests > 0 && series.warm ? byWorkflow(series.warm) : undefined;
   // Judged only with enough evidence: a few calls, sessions starting cold, read little whatever the cache does.
-  const enough = (uses: readonly CacheUse[] | undefined): uses is readonly CacheUse[] => {
+  const enough = (uses: readonly CacheUse[] | undefined, minInput = s.minInputTokens, minRequests = s.minRequests): uses is readonly CacheUse[] => {
     if (!uses) return false;
     let input = 0;
     let requests = 0;
@@ -59,10 +68,10 @@ export function cacheRegressions(series: CacheSeries, now: number, s: CacheRegre
       input += u.inputTokens;
       requests += u.requests;
     }
-    return input >= s.minInputTokens && requests >= s.minRequests;
+    return input >= minInput && requests >= minRequests;
   };
   const out: Detection[] = [];
-  for (const workflow of new Set([...window.keys(), ...(recent?.keys() ?? []), ...(hour?.keys() ?? [])])) {
+  for (const workflow of new Set([...window.keys(), ...(recent?.keys() ?? []), ...(hour?.keys() ?? []), ...(warm?.keys() ?? [])])) {
     const past = base.get(workflow);
     if (workflow === '' || !past) continue;
     const [allShare, pastInput] = share(past);
@@ -71,19 +80,23 @@ export function cacheRegressions(series: CacheSeries, now: number, s: CacheRegre
     const hourShares = sameHours.map((m) => share(m.get(workflow) ?? [])).filter(([, input]) => input >= SAME_HOUR_WINDOWS * s.minInputTokens);
     const pastShare = hourShares.length > 0 ? Math.min(...hourShares.map(([x]) => x)) : allShare;
     if (pastInput === 0 || pastShare < s.minBaselineShare) continue;
-    const judged: [readonly CacheUse[], number, number][] = [];
+    const judged: [readonly CacheUse[], number, number, boolean?][] = [];
     const inWindow = window.get(workflow);
     if (enough(inWindow)) judged.push([inWindow, s.windowMs, s.drop]);
     else if (enough(hour?.get(workflow))) judged.push([hour.get(workflow)!, LONG_WINDOW_MS, s.drop]);
     const inRecent = recent?.get(workflow);
     if (enough(inRecent)) judged.push([inRecent, s.fastWindowMs, s.fastDrop]);
+    // Warm requests read most of their input from cache while it works, none once it breaks: a few of them
+    // say what many requests diluted with sessions' cold first calls do, in a workflow of few requests.
+    const inWarm = warm?.get(workflow);
+    if (enough(inWarm, s.warmMinInputTokens, s.warmMinRequests)) judged.push([inWarm, s.fastWindowMs, s.fastDrop, true]);
     const fell = judged.find(([uses, , drop]) => share(uses)[0] <= pastShare * (1 - drop));
-    if (fell) out.push(regression(workflow, fell[0], pastShare, share(fell[0])[0], now, fell[1], rates));
+    if (fell) out.push(regression(workflow, fell[0], pastShare, share(fell[0])[0], now, fell[1], rates, fell[3]));
   }
   return out;
 }
 
-function regression(workflow: string, uses: readonly CacheUse[], pastShare: number, nowShare: number, now: number, windowMs: number, rates: RateBook): Detection {
+function regression(workflow: string, uses: readonly CacheUse[], pastShare: number, nowShare: number, now: number, windowMs: number, rates: RateBook, warm = false): Detection {
   const start = now - windowMs;
   let excess = 0n;
   for (const u of uses) {
@@ -100,10 +113,14 @@ function regression(workflow: string, uses: readonly CacheUse[], pastShare: numb
     windowEnd: now,
     severity: nowShare < pastShare * 0.25 ? 'critical' : 'warning',
     excessPicos: excess,
-    message: `Workflow ${workflow}'s cache-read share of input fell from ${percentText(pastShare)} to ${percentText(nowShare)} in the last ${minutesText(windowMs)}: ${usdText(excess)} extra so far, about ${usdText(weekly)} a week at this rate.`,
+    message: `Workflow ${workflow}'s cache-read share of input fell from ${percentText(pastShare)} to ${percentText(nowShare)} in the last ${minutesText(windowMs)}${warm ? ` on the ${requestsOf(uses)} requests that followed their session's within ${minutesText(WARM_TTL_MS)}` : ''}: ${usdText(excess)} extra so far, about ${usdText(weekly)} a week at this rate.`,
     evidence: { report: reportPath(start - 86_400_000, now, ['tag:workflow', 'model', 'hour']), requestIds: [], sessionIds: [] },
     key: `cache_regression:${workflow}:${Math.floor(now / 86_400_000)}`,
   };
+}
+
+function requestsOf(uses: readonly CacheUse[]): number {
+  return uses.reduce((n, u) => n + u.requests, 0);
 }
 
 function byWorkflow(uses: readonly CacheUse[]): Map<string, CacheUse[]> {

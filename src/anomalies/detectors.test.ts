@@ -203,6 +203,42 @@ describe('cache-hit regression', () => {
     expect(cacheRegressions(series(20), NOW, d.cache_regression, rates).map((x) => x.message)).toEqual([expect.stringMatching(/fell from 90% to 0% in the last 5 min/)]);
   });
 
+  it('judges the last 5 minutes’ warm requests alone: a workflow of a few requests whose cache broke is raised, where its windows hold too few to judge', () => {
+    const base = { workflow: 'pair', model: 'claude-sonnet-4-5', provider: 'anthropic' };
+    // A week at 85%; 14 requests in the 15 minutes (too few: the last hour, 60 of them, is judged, still at 70%), 5 in the last 5.
+    const series = {
+      baseline: [{ ...base, requests: 20_000, inputTokens: 1_000_000_000, cacheReadTokens: 850_000_000 }],
+      current: [{ ...base, requests: 14, inputTokens: 900_000, cacheReadTokens: 400_000 }],
+      lastHour: [{ ...base, requests: 60, inputTokens: 3_600_000, cacheReadTokens: 2_520_000 }],
+      recent: [{ ...base, requests: 5, inputTokens: 330_000, cacheReadTokens: 20_000 }],
+      // Its 4 warm requests, following their sessions’ within 5 minutes, read nothing: the cache is broken.
+      warm: [{ ...base, requests: 4, inputTokens: 310_000, cacheReadTokens: 0 }],
+    };
+    const found = cacheRegressions(series, NOW, d.cache_regression, rates);
+    expect(found.map((x) => x.subject)).toEqual(['workflow:pair']);
+    expect(found[0]!.windowStart).toBe(NOW - 5 * 60_000);
+    expect(found[0]!.message).toMatch(/fell from 85% to 0% in the last 5 min on the 4 requests that followed their session's within 5 min: \$/);
+    // The extra spend is that of the warm requests: 85% of their input at the rate difference.
+    expect(found[0]!.excessPicos).toBe((BigInt(Math.floor(0.85 * 310_000)) * 2_700_000_000_000n) / 1_000_000n);
+    expect(cacheRegressions(series, NOW, { ...d.cache_regression, warmMinRequests: 0 }, rates)).toEqual([]);
+  });
+
+  it('does not raise warm requests a sub-agent’s first calls and a model switch pull down, nor fewer than the minimum', () => {
+    const base = { workflow: 'pair', model: 'claude-sonnet-4-5', provider: 'anthropic' };
+    const baseline = [{ ...base, requests: 20_000, inputTokens: 1_000_000_000, cacheReadTokens: 850_000_000 }];
+    const current = [{ ...base, requests: 14, inputTokens: 900_000, cacheReadTokens: 700_000 }];
+    // Two sub-agents’ first calls (same session and model, prompts of their own) and two haiku calls read nothing; the main thread’s 3 read most.
+    const noisy = [
+      { ...base, requests: 5, inputTokens: 260_000, cacheReadTokens: 220_000 },
+      { ...base, model: 'claude-haiku-4-5', requests: 2, inputTokens: 4000, cacheReadTokens: 0 },
+    ];
+    expect(cacheRegressions({ baseline, current, warm: noisy }, NOW, d.cache_regression, rates)).toEqual([]);
+    // 3 warm requests reading nothing (a session’s sub-agent starting), or 4 of 60,000 tokens: too little to judge.
+    expect(cacheRegressions({ baseline, current, warm: [{ ...base, requests: 3, inputTokens: 150_000, cacheReadTokens: 0 }] }, NOW, d.cache_regression, rates)).toEqual([]);
+    expect(cacheRegressions({ baseline, current, warm: [{ ...base, requests: 4, inputTokens: 60_000, cacheReadTokens: 0 }] }, NOW, d.cache_regression, rates)).toEqual([]);
+    expect(cacheRegressions({ baseline, current, warm: [{ ...base, requests: 4, inputTokens: 150_000, cacheReadTokens: 0 }] }, NOW, d.cache_regression, rates)).toHaveLength(1);
+  });
+
   it('stays quiet when shares wobble: false positives under 1% of workflow-evaluations over 200 seeds', SLOW, () => {
     // Measured: 9 of 1,600 (0.56%); 5 of 1,600 (0.31%) by the 15-minute window alone.
     const rate = falsePositiveRate((seed) => ({ raised: cacheRegressions(cacheSeries(new Workload(seed)), NOW, d.cache_regression, rates).length, judged: 8 }));

@@ -38,8 +38,9 @@ export async function evaluate(reader: SeriesReader, now: number, settings: Anom
     }
   }
   if (on('cache_regression')) {
-    const use = await reader.cacheUse(now, d.cache_regression.windowMs, d.cache_regression.baselineDays, d.cache_regression.fastWindowMs, LONG_WINDOW_MS);
-    await rates.prepare?.([...use.current, ...use.recent, ...use.lastHour], now);
+    const c = d.cache_regression;
+    const use = await reader.cacheUse(now, c.windowMs, c.baselineDays, c.fastWindowMs, LONG_WINDOW_MS, c.warmMinRequests > 0 ? c.fastWindowMs : 0);
+    await rates.prepare?.([...use.current, ...use.recent, ...use.lastHour, ...use.warm], now);
     out.push(...cacheRegressions(use, now, d.cache_regression, rates));
   }
   return out;

@@ -2,7 +2,7 @@ import type { Dimension } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
 import type { AggregateQuery, AggregateRow, CallerTotals, LedgerStore, RequestPoint, SessionHour } from '../storage/ports.js';
 import { DAY_MS, HOUR_MS } from '../storage/schema.js';
-import type { CacheUse } from './cache-regression.js';
+import { type CacheUse, WARM_TTL_MS } from './cache-regression.js';
 import type { SessionSpend } from './runaway-session.js';
 import { SPIKE_REPORT_DIMENSION, type SpendSeries } from './spend-spike.js';
 import type { SpikeDimension } from './types.js';
@@ -64,16 +64,17 @@ export class SeriesReader {
     return { recent: recent.filter((x) => x.sessionId !== ''), history };
   }
 
-  /** `recentMs`: the window's last minutes read on their own too (0: not read). */
   /**
-   * The window's use, its last `recentMs` alone (0: not read), and the baseline's: over all its
-   * hours, and per hour of the day (UTC) the window touches, over those hours of past days.
+   * The window's use, its last `recentMs` alone (0: not read), its last `warmMs`' warm requests
+   * (0: not read), and the baseline's: over all its hours, and per hour of the day (UTC) the
+   * window touches, over those hours of past days.
    */
-  async cacheUse(now: number, windowMs: number, baselineDays: number, recentMs = 0, longMs = 0): Promise<{ current: CacheUse[]; recent: CacheUse[]; lastHour: CacheUse[]; baseline: CacheUse[]; sameHours: CacheUse[][] }> {
+  async cacheUse(now: number, windowMs: number, baselineDays: number, recentMs = 0, longMs = 0, warmMs = 0): Promise<{ current: CacheUse[]; recent: CacheUse[]; lastHour: CacheUse[]; warm: CacheUse[]; baseline: CacheUse[]; sameHours: CacheUse[][] }> {
     const by: Dimension[] = ['tag:workflow', 'model', 'provider'];
     const current = (await this.ledger.aggregate({ since: now - windowMs, until: now, by })).map(cacheUse);
     const recent = recentMs > 0 ? (await this.ledger.aggregate({ since: now - recentMs, until: now, by })).map(cacheUse) : [];
     const lastHour = longMs > 0 ? (await this.ledger.aggregate({ since: now - longMs, until: now, by })).map(cacheUse) : [];
+    const warm = warmMs > 0 ? (await this.ledger.warmCacheUse({ since: now - warmMs, until: now }, { tag: 'workflow', ttlMs: WARM_TTL_MS })).map(({ tag, ...u }) => ({ workflow: tag, ...u })) : [];
     const end = hourFloor(now - windowMs);
     const past = await this.hourly('cache', { since: end - baselineDays * DAY_MS, until: end, by: ['hour', ...by] }, (rows) => {
       const all: CacheUse[] = [];
@@ -90,7 +91,7 @@ export class SeriesReader {
     });
     const touched = new Set<number>();
     for (let t = hourFloor(now - windowMs); t < now && touched.size < 24; t += HOUR_MS) touched.add(new Date(t).getUTCHours());
-    return { current, recent, lastHour, baseline: past.all, sameHours: [...touched].map((h) => past.byHour.get(h) ?? []) };
+    return { current, recent, lastHour, warm, baseline: past.all, sameHours: [...touched].map((h) => past.byHour.get(h) ?? []) };
   }
 
   /** The window's requests whose session repeats a step `minRepeats` times or more; the database counts, ordinary traffic stays in it. */

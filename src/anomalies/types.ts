@@ -113,6 +113,13 @@ export interface CacheRegressionSettings extends Toggle {
   fastWindowMs: number;
   /** The fall the last minutes alone must show (0.7: from 70% to 21% or lower). */
   fastDrop: number;
+  /**
+   * The last minutes' warm requests (following their session's previous request to the same model within
+   * the cache's 5-minute TTL) judged alone too, by `fastDrop`, when at least this many (0 turns it off)...
+   */
+  warmMinRequests: number;
+  /** ...with at least this much input. */
+  warmMinInputTokens: number;
 }
 
 export interface AnomalySettings {
@@ -141,7 +148,7 @@ export function defaultAnomalySettings(): AnomalySettings {
       runaway_session: { enabled: true, windowMs: 5 * MINUTE, historyDays: 14, identityFactor: 3, orgQuantile: 0.99, minPicosPerHour: 20n * USD, minSessions: 5 },
       agent_loop: { enabled: true, windowMs: 30 * MINUTE, minRepeats: 5 },
       retry_storm: { enabled: true, windowMs: 5 * MINUTE, minEvents: 30, minErrorShare: 0.5 },
-      cache_regression: { enabled: true, windowMs: 15 * MINUTE, baselineDays: 7, minBaselineShare: 0.3, drop: 0.5, minInputTokens: 200_000, minRequests: 20, fastWindowMs: 5 * MINUTE, fastDrop: 0.7 },
+      cache_regression: { enabled: true, windowMs: 15 * MINUTE, baselineDays: 7, minBaselineShare: 0.3, drop: 0.5, minInputTokens: 200_000, minRequests: 20, fastWindowMs: 5 * MINUTE, fastDrop: 0.7, warmMinRequests: 4, warmMinInputTokens: 100_000 },
     },
   };
 }

@@ -33,6 +33,16 @@ describe('anomalies config', () => {
     ]);
   });
 
+  it('reads the cache-hit regression’s warm-request check: 4 requests and 100,000 input tokens by default, 0 requests for off', () => {
+    expect(loadConfig({ env: {} }).anomalies.detectors.cache_regression).toMatchObject({ warmMinRequests: 4, warmMinInputTokens: 100_000 });
+    const c = loadConfig({ file: configFile('anomalies:\n  detectors:\n    cache_regression: { warm_min_requests: 0, warm_min_input_tokens: 50000 }\n'), env: {} });
+    expect(c.anomalies.detectors.cache_regression).toMatchObject({ warmMinRequests: 0, warmMinInputTokens: 50_000 });
+    expect(configIssues('anomalies:\n  detectors:\n    cache_regression: { warm_min_requests: 2.5, warm_min_input_tokens: -1 }\n')).toEqual([
+      'anomalies.detectors.cache_regression.warm_min_requests@3: must be a whole number',
+      'anomalies.detectors.cache_regression.warm_min_input_tokens@3: must be at least 0',
+    ]);
+  });
+
   it('reads how late rows may be and still be evaluated live, 24 hours by default, 0 for never', () => {
     expect(loadConfig({ env: {} }).anomalies.lateHorizonMs).toBe(86_400_000);
     expect(loadConfig({ file: configFile('anomalies:\n  late_horizon_hours: 6\n'), env: {} }).anomalies.lateHorizonMs).toBe(6 * 3_600_000);

@@ -62,6 +62,8 @@ export const anomaliesSchema = z.strictObject({
           min_requests: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
           fast_window_minutes: z.number().min(0, 'must be a number of minutes ≥ 0 (0 turns it off)').max(24 * 60, 'must be at most 1440 minutes').optional(),
           fast_drop: share.optional(),
+          warm_min_requests: z.number().int('must be a whole number').min(0, 'must be 0 (off) or more').optional(),
+          warm_min_input_tokens: z.number().int().min(0).optional(),
         })
         .optional(),
     })
@@ -130,6 +132,8 @@ export function anomalySettings(f: AnomaliesFile | undefined, timeZone = 'UTC', 
         minRequests: d?.cache_regression?.min_requests ?? x.cache_regression.minRequests,
         fastWindowMs: ms(d?.cache_regression?.fast_window_minutes, x.cache_regression.fastWindowMs),
         fastDrop: d?.cache_regression?.fast_drop ?? x.cache_regression.fastDrop,
+        warmMinRequests: d?.cache_regression?.warm_min_requests ?? x.cache_regression.warmMinRequests,
+        warmMinInputTokens: d?.cache_regression?.warm_min_input_tokens ?? x.cache_regression.warmMinInputTokens,
       },
     },
   };
