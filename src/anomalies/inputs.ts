@@ -71,9 +71,7 @@ export class SeriesReader {
    */
   async cacheUse(now: number, windowMs: number, baselineDays: number, recentMs = 0, longMs = 0, warmMs = 0): Promise<{ current: CacheUse[]; recent: CacheUse[]; lastHour: CacheUse[]; warm: CacheUse[]; baseline: CacheUse[]; sameHours: CacheUse[][] }> {
     const by: Dimension[] = ['tag:workflow', 'model', 'provider'];
-    const current = (await this.ledger.aggregate({ since: now - windowMs, until: now, by })).map(cacheUse);
-    const recent = recentMs > 0 ? (await this.ledger.aggregate({ since: now - recentMs, until: now, by })).map(cacheUse) : [];
-    const lastHour = longMs > 0 ? (await this.ledger.aggregate({ since: now - longMs, until: now, by })).map(cacheUse) : [];
+    const [current = [], recent = [], lastHour = []] = await this.cacheSpans(now, [windowMs, recentMs, longMs], by);
     const warm = warmMs > 0 ? (await this.ledger.warmCacheUse({ since: now - warmMs, until: now }, { tag: 'workflow', ttlMs: WARM_TTL_MS })).map(({ tag, ...u }) => ({ workflow: tag, ...u })) : [];
     const end = hourFloor(now - windowMs);
     const past = await this.hourly('cache', { since: end - baselineDays * DAY_MS, until: end, by: ['hour', ...by] }, (rows) => {
@@ -92,6 +90,21 @@ export class SeriesReader {
     const touched = new Set<number>();
     for (let t = hourFloor(now - windowMs); t < now && touched.size < 24; t += HOUR_MS) touched.add(new Date(t).getUTCHours());
     return { current, recent, lastHour, warm, baseline: past.all, sameHours: [...touched].map((h) => past.byHour.get(h) ?? []) };
+  }
+
+  /**
+   * The use of each stretch [now - ms, now) asked for (0: none), read as disjoint slices between
+   * their starts and summed: the rows of the last hour are read once, not once per stretch.
+   */
+  private async cacheSpans(now: number, spans: readonly number[], by: Dimension[]): Promise<CacheUse[][]> {
+    const starts = [...new Set(spans.filter((ms) => ms > 0))].sort((a, b) => a - b);
+    const slices: CacheUse[][] = [];
+    let end = 0;
+    for (const ms of starts) {
+      slices.push((await this.ledger.aggregate({ since: now - ms, until: now - end, by })).map(cacheUse));
+      end = ms;
+    }
+    return spans.map((ms) => (ms > 0 ? sumUses(slices.slice(0, starts.indexOf(ms) + 1).flat()) : []));
   }
 
   /** The window's requests whose session repeats a step `minRepeats` times or more; the database counts, ordinary traffic stays in it. */
@@ -153,4 +166,16 @@ function pastSession(h: SessionHour): SessionSpend {
 
 function cacheUse(r: AggregateRow): CacheUse {
   return { workflow: r.keys[0]!, model: r.keys[1]!, provider: r.keys[2]!, requests: r.requests, inputTokens: r.inputTokens, cacheReadTokens: r.cacheReadTokens };
+}
+
+/** Uses of the same workflow, model and provider summed, in that order. */
+function sumUses(uses: readonly CacheUse[]): CacheUse[] {
+  const m = new Map<string, CacheUse>();
+  for (const u of uses) {
+    const k = `${u.workflow}\u0000${u.model}\u0000${u.provider}`;
+    const had = m.get(k);
+    if (had) m.set(k, { ...had, requests: had.requests + u.requests, inputTokens: had.inputTokens + u.inputTokens, cacheReadTokens: had.cacheReadTokens + u.cacheReadTokens });
+    else m.set(k, { ...u });
+  }
+  return [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, u]) => u);
 }
