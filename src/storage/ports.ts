@@ -7,6 +7,8 @@ import type { AlertOutbox } from '../alerts/outbox.js';
 import type { OutcomeStore, TelemetryStore } from './telemetry-outcome-ports.js';
 
 export type { OutcomeQuery, OutcomeStore, TelemetryPoint, TelemetryStore, TelemetryTotals } from './telemetry-outcome-ports.js';
+import type { CallerTotals, RequestPoint, SessionHour, TagCacheUse } from './anomaly-ports.js';
+export type { CallerTotals, RequestPoint, SessionHour, TagCacheUse } from './anomaly-ports.js';
 import type { AuditEntry, Budget, Increase, IncreaseStatus, ModelPolicy, RateLimit } from '../policy/rules.js';
 
 /**
@@ -177,19 +179,6 @@ export interface Arrivals {
   buckets: number[];
 }
 
-/** One caller's traffic over a window, as the retry-storm detector judges it. */
-export interface CallerTotals {
-  /** "key:…", else "user:…", else "client:…" ("client:unknown" without one). */
-  caller: string;
-  requests: number;
-  /** Requests with an error outcome, a 429 or a 5xx. */
-  failed: number;
-  /** Upstream retries: attempts − 1 summed over the requests. */
-  retries: number;
-  /** What the failed requests cost. */
-  failedCostPicos: Picos;
-}
-
 /** One routing rule's requests in one mode (docs/routing-rules.md). */
 export interface RuleTotals {
   rule: string;
@@ -204,53 +193,6 @@ export interface RuleTotals {
   costPicos: Picos;
   /** Enforced: actual saving against the requested models; shadow: estimated saving at the rule's model. */
   savingPicos: Picos;
-}
-
-/** One request as the anomaly detectors see it. */
-export interface RequestPoint {
-  id: string;
-  ts: number;
-  sessionId: string | null;
-  keyId: string | null;
-  user: string | null;
-  client: string | null;
-  model: string;
-  status: number;
-  outcome: LedgerRow['outcome'];
-  attempts: number;
-  inputTokens: number;
-  outputTokens: number;
-  toolCalls: number;
-  costPicos: Picos;
-  lastTurnHash: string | null;
-}
-
-/** Requests and their input and cache reads for one value of a tag ('' when absent), model and provider (LedgerStore.warmCacheUse). */
-export interface TagCacheUse {
-  tag: string;
-  model: string;
-  provider: string;
-  requests: number;
-  inputTokens: number;
-  cacheReadTokens: number;
-}
-
-/** One session's requests in one clock hour, for one user and key (LedgerStore.sessionHours). */
-export interface SessionHour {
-  hour: number;
-  sessionId: string;
-  /** '' when none. */
-  user: string;
-  keyId: string;
-  costPicos: Picos;
-  inputTokens: number;
-  outputTokens: number;
-  /**
-   * The first and last request start (`ts`) in the hour; undefined where the rollup does not
-   * know them (rows older than schema version 26's backfill), taken then as the whole hour.
-   */
-  firstTs?: number;
-  lastTs?: number;
 }
 
 export interface TimeFilter {

@@ -12,7 +12,7 @@ import { ruleTotals } from '../rule-totals.js';
 import { topShare } from '../top-share.js';
 import { sqlOutcomeStore } from '../outcome-store.js';
 import { sqlAlertOutbox } from '../alert-outbox.js';
-import type { LedgerStore, PolicyStore, Storage, TimeFilter } from '../ports.js';
+import type { LedgerStore, Storage, TimeFilter } from '../ports.js';
 import { pgKeys } from './keys.js';
 import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
 import { warmCacheUse } from '../warm-cache.js';
@@ -74,7 +74,7 @@ export async function openPostgres(o: PostgresOptions): Promise<Storage> {
     kind: 'postgres',
     ledger: pgLedger(pool),
     keys: pgKeys(pool),
-    policy: pgPolicy(pool),
+    policy: sqlPolicyStore(pgSql(pool)),
     telemetry: sqlTelemetryStore(pgSql(pool)),
     outcomes: sqlOutcomeStore(pgSql(pool)),
     alertOutbox: sqlAlertOutbox(pgSql(pool)),
@@ -394,8 +394,4 @@ function pgSql(pool: pg.Pool): PolicySql {
       return { rows: res.rows, count: res.rowCount ?? 0 };
     },
   };
-}
-
-function pgPolicy(pool: pg.Pool): PolicyStore {
-  return sqlPolicyStore(pgSql(pool));
 }
