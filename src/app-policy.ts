@@ -47,7 +47,7 @@ export async function startPolicy(o: PolicyOptions, storage: Storage, price: Pri
     refreshMs: o.refreshMs,
     afterRefresh: async () => void (await increases.expireDue()),
   });
-  const charges = new ImportCharges({ ledger: storage.ledger, counters, rules: () => rules.current(), settings: o.settings, log });
+  const charges = new ImportCharges({ ledger: storage.ledger, counters, rules: () => rules.current(), settings: o.settings, log, events: bridge });
   const ledgerSpend = async (c: BudgetCounter, at: number) => {
     // Rows still in this process's write buffer count too.
     await flushLedger();

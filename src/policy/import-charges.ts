@@ -6,6 +6,7 @@ import type { CounterInit, Counters } from './counters/port.js';
 import type { BudgetCounter } from './plan.js';
 import type { RuleSet } from './rules.js';
 import type { PolicySettings } from './settings.js';
+import { type PolicyEvents, ThresholdWatch, noEvents } from './threshold-watch.js';
 import { type SettledSpend, chargedCounters } from './settled-spend.js';
 
 /** How often a gateway takes the spend imports wrote into its counters (docs/budgets.md, "Imported spend"). */
@@ -18,6 +19,8 @@ export interface ImportChargeDeps {
   rules: () => RuleSet;
   settings: PolicySettings;
   log: Logger;
+  /** Where a threshold the imported spend crosses is told (the sink de-duplicates across replicas and with the enforcer's). */
+  events?: PolicyEvents;
 }
 
 /**
@@ -31,9 +34,11 @@ export class ImportCharges {
   private queue: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private readonly d: ImportChargeDeps;
+  private readonly watch: ThresholdWatch;
 
   constructor(d: ImportChargeDeps) {
     this.d = d;
+    this.watch = new ThresholdWatch(d.events ?? noEvents);
   }
 
   /** Takes every queued charge into the counters; returns how many there were. */
@@ -77,7 +82,12 @@ export class ImportCharges {
     const sums = [...this.perCounter(charges)].filter(([, delta]) => delta !== 0n);
     if (sums.length === 0) return;
     const read = await this.d.counters.read(sums.map(([c]) => c.line));
+    const added = sums.filter(([, delta], i) => read[i]!.initialized && delta > 0n).map(([c]) => c);
     for (const [i, [counter, delta]] of sums.entries()) if (read[i]!.initialized) await this.d.counters.adjust(counter.line, delta);
+    // Imported spend crosses thresholds as settled traffic does.
+    if (added.length === 0) return;
+    const levels = await this.d.counters.read(added.map((c) => c.line));
+    for (const [i, c] of added.entries()) this.watch.check(c, levels[i]!.spent + levels[i]!.held);
   }
 
   private perCounter(charges: readonly BudgetCharge[]): Map<BudgetCounter, Picos> {
