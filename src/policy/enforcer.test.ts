@@ -140,6 +140,22 @@ describe('enforcer', () => {
     }
     expect(raised).toEqual([50, 80, 100]);
   });
+
+  it('judges thresholds on settled spend, not on what other requests in flight hold', async () => {
+    const clock = { now: Date.parse('2026-11-22T10:00:00Z') };
+    const raised: [number, bigint][] = [];
+    const events: PolicyEvents = { ...noEvents, threshold: (_b, pct, level) => void raised.push([pct, level]) };
+    const { enforcer } = setup([budget({ scope: 'user:alice', window: 'day', limit_usd: 1 })], clock, events);
+    // Three requests in flight hold $0.60 between them while a fourth settles at $0.05: 5% spent.
+    const held = [await enforcer.admit(request()), await enforcer.admit(request()), await enforcer.admit(request())];
+    (await enforcer.admit(request())).settle(usd('0.05'), 50);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(raised).toEqual([]);
+    // They settle for real: $0.05 + 3 × $0.15 = $0.50, the 50% threshold, told at the spend.
+    for (const a of held) a.settle(usd('0.15'), 150);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(raised).toEqual([[50, usd('0.5')]]);
+  });
 });
 
 describe('enforcer across fallback attempts', () => {

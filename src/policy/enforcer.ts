@@ -387,13 +387,13 @@ export class Enforcer {
     }
   }
 
-  /** Levels after a settlement: remembered for downgrades, and checked against thresholds. */
-  private observe(r: Reserved, levels: readonly { ref: string; level: Picos }[]): void {
-    for (const { ref, level } of levels) {
+  /** Levels after a settlement: remembered for downgrades; thresholds judge settled spend, not what requests in flight hold. */
+  private observe(r: Reserved, levels: readonly { ref: string; level: Picos; spent: Picos }[]): void {
+    for (const { ref, level, spent } of levels) {
       const c = r.planned.counters.find((x) => x.budget.id === ref);
       if (!c) continue;
       this.levels.set(ref, { level, limit: c.line.limit, marker: c.line.marker });
-      this.watch.check(c, level);
+      this.watch.check(c, spent);
     }
   }
 }

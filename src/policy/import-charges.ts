@@ -87,7 +87,7 @@ export class ImportCharges {
     // Imported spend crosses thresholds as settled traffic does.
     if (added.length === 0) return;
     const levels = await this.d.counters.read(added.map((c) => c.line));
-    for (const [i, c] of added.entries()) this.watch.check(c, levels[i]!.spent + levels[i]!.held);
+    for (const [i, c] of added.entries()) this.watch.check(c, levels[i]!.spent);
   }
 
   private perCounter(charges: readonly BudgetCharge[]): Map<BudgetCounter, Picos> {

@@ -63,12 +63,22 @@ export function countersContract(make: () => Promise<{ counters: Counters; prefi
     expect(await counters.read([day])).toEqual([{ spent: 0n, held: usd('2'), initialized: true }]);
 
     const settled = await settle('r1', usd('0.000000123456'), 10, T0 + 1000);
-    expect(settled).toEqual({ levels: [{ ref: 'day', level: usd('0.000000123456') }, { ref: 'month', level: usd('0.000000123456') }] });
+    expect(settled).toEqual({ levels: [{ ref: 'day', level: usd('0.000000123456'), spent: usd('0.000000123456') }, { ref: 'month', level: usd('0.000000123456'), spent: usd('0.000000123456') }] });
     expect(await settle('r1', usd('1'), 10, T0 + 2000)).toBeUndefined();
     expect(await counters.read([day, month])).toEqual([
       { spent: usd('0.000000123456'), held: 0n, initialized: true },
       { spent: usd('0.000000123456'), held: 0n, initialized: true },
     ]);
+    await counters.close();
+  });
+
+  it('reports each line’s spent apart from what other reservations still hold', async () => {
+    const { counters, settle, line, init, plan } = await setup();
+    const day = line('day', '5');
+    await init(day);
+    expect(await counters.reserve(plan('big', '2', [{ lines: [day], pool: null }]))).toMatchObject({ ok: true });
+    expect(await counters.reserve(plan('small', '0.5', [{ lines: [day], pool: null }]))).toMatchObject({ ok: true });
+    expect(await settle('small', usd('0.1'), 10, T0 + 1000)).toEqual({ levels: [{ ref: 'day', level: usd('2.1'), spent: usd('0.1') }] });
     await counters.close();
   });
 
@@ -84,7 +94,7 @@ export function countersContract(make: () => Promise<{ counters: Counters; prefi
       ['other', 0n],
     ]);
     const out = await settle('s1', usd('1.5'), 0, T0 + 1000, split);
-    expect(out).toEqual({ levels: [{ ref: 'team', level: usd('1.5') }, { ref: 'dear', level: usd('0.25') }, { ref: 'other', level: 0n }] });
+    expect(out).toEqual({ levels: [{ ref: 'team', level: usd('1.5'), spent: usd('1.5') }, { ref: 'dear', level: usd('0.25'), spent: usd('0.25') }, { ref: 'other', level: 0n, spent: 0n }] });
     expect(await settle('s1', usd('1.5'), 0, T0 + 2000, split)).toBeUndefined();
     expect(await counters.read([team, dear, other])).toEqual([
       { spent: usd('1.5'), held: 0n, initialized: true },
@@ -115,7 +125,7 @@ export function countersContract(make: () => Promise<{ counters: Counters; prefi
       ],
       T0 + 1000,
     );
-    expect(out).toEqual([{ levels: [{ ref: 'team', level: usd('1.25') }, { ref: 'big', level: usd('0.25') }] }, { levels: [{ ref: 'mini', level: usd('0.5') }] }, undefined]);
+    expect(out).toEqual([{ levels: [{ ref: 'team', level: usd('1.25'), spent: usd('1.25') }, { ref: 'big', level: usd('0.25'), spent: usd('0.25') }] }, { levels: [{ ref: 'mini', level: usd('0.5'), spent: usd('0.5') }] }, undefined]);
     expect(await counters.read([team, big, mini])).toEqual([
       { spent: usd('1.25'), held: 0n, initialized: true },
       { spent: usd('0.25'), held: 0n, initialized: true },

@@ -158,7 +158,7 @@ export class MemoryCounters implements Counters {
     }
     for (const key of r.concurrency) this.concurrency.get(key)?.delete(id);
     this.reservations.delete(id);
-    return { levels: r.charged.map((c) => ({ ref: c.ref, level: this.level(c.buckets) })) };
+    return { levels: r.charged.map((c) => ({ ref: c.ref, level: this.level(c.buckets), spent: this.level(c.buckets, false) })) };
   }
 
   /** Advances the clock, releases lapsed leases, and now and then drops expired keys. */
@@ -191,11 +191,12 @@ export class MemoryCounters implements Counters {
     return this.clock || Date.now();
   }
 
-  private level(keys: readonly string[]): Picos {
+  /** Spent and held over the buckets; spent alone when `held` is false. */
+  private level(keys: readonly string[], held = true): Picos {
     let sum = 0n;
     for (const key of keys) {
       const b = this.liveBucket(key);
-      if (b) sum += b.spent + b.held;
+      if (b) sum += held ? b.spent + b.held : b.spent;
     }
     return sum;
   }

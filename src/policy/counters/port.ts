@@ -100,8 +100,8 @@ export interface Settlement {
 }
 
 export interface SettleOutcome {
-  /** For each spend line charged, in reservation order: its ref and spent + held after settling. */
-  levels: { ref: string; level: Picos }[];
+  /** For each spend line charged, in reservation order: its ref, spent + held after settling, and spent alone (what thresholds judge). */
+  levels: { ref: string; level: Picos; spent: Picos }[];
 }
 
 export interface CounterInit {

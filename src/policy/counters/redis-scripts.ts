@@ -19,13 +19,15 @@ const COMMON = `
 local LEASES = KEYS[1]
 local RECORDS = KEYS[2]
 
+-- Spent and held, summed over the buckets; the first value is the level (their sum).
 local function level(buckets)
-  local s = 0
+  local s, sp = 0, 0
   for _, b in ipairs(buckets) do
     local v = redis.call('HMGET', b, 'spent', 'held')
+    sp = sp + (tonumber(v[1]) or 0)
     s = s + (tonumber(v[1]) or 0) + (tonumber(v[2]) or 0)
   end
-  return s
+  return s, sp
 end
 
 local function fmt(n)
@@ -53,7 +55,7 @@ local function sumTtl(roll, ttl) return ttl - (roll.n + 2) * roll.step end
 
 local function sumOf(key)
   local v = redis.call('HMGET', key, 's', 'h')
-  return (tonumber(v[1]) or 0) + (tonumber(v[2]) or 0)
+  return (tonumber(v[1]) or 0) + (tonumber(v[2]) or 0), (tonumber(v[1]) or 0)
 end
 
 -- Adds a bucket's spent and held to the totals at key, or takes them away.
@@ -247,7 +249,7 @@ return cjson.encode({ ok = true, pooled = pooled, levels = levels() })
 /**
  * ARGV: per reservation to settle, four values: its id, actual cost (picos, decimal),
  * actual tokens, and a JSON object of ref -> actual for lines charged another amount (or
- * ''). Returns, as JSON, per reservation [[ref, level]...], or false when already settled.
+ * ''). Returns, as JSON, per reservation [[ref, level, spent]...], or false when already settled.
  */
 export const SETTLE = `${COMMON}
 local function settle(id, actual, tokens, split)
@@ -260,9 +262,9 @@ local function settle(id, actual, tokens, split)
     if r.amount ~= '0' then addTo(c, 'held', r.neg) end
     if a ~= '0' then addTo(c, 'spent', a) end
     redis.call('PEXPIRE', c.bucket, c.ttl)
-    local lv
-    if c.roll then lv = levelNow(c.roll, redis.call('GET', c.marker) or '') else lv = level(c.buckets) end
-    table.insert(out, { c.ref, fmt(lv) })
+    local lv, sp
+    if c.roll then lv, sp = levelNow(c.roll, redis.call('GET', c.marker) or '') else lv, sp = level(c.buckets) end
+    table.insert(out, { c.ref, fmt(lv), fmt(sp) })
   end
   for _, t in ipairs(r.tpm) do
     local d = tokens - t.est

@@ -101,7 +101,7 @@ export class RedisCounters implements Counters {
     const args: string[] = [];
     for (const s of items) args.push(s.id, s.actual.toString(), String(Math.round(s.tokens)), s.split !== undefined && s.split.size > 0 ? JSON.stringify(Object.fromEntries([...s.split].map(([ref, v]) => [ref, v.toString()]))) : '');
     const raw = await this.call(() => this.redis.tgSettle(this.leases, this.records, ...args));
-    return list(JSON.parse(raw!) as (false | [string, string][] | Record<string, never>)[]).map((out) => (out === false ? undefined : { levels: list(out).map(([ref, level]) => ({ ref, level: BigInt(level) })) }));
+    return list(JSON.parse(raw!) as (false | [string, string, string][] | Record<string, never>)[]).map((out) => (out === false ? undefined : { levels: list(out).map(([ref, level, spent]) => ({ ref, level: BigInt(level), spent: BigInt(spent) })) }));
   }
 
   async initialize(inits: CounterInit[]): Promise<void> {
