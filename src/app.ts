@@ -203,6 +203,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     gateway,
     admin: { storage: o.storage, keys, token: o.adminToken, flush: () => writer.flush(), policy, cachePrice: rowPricer(o.price, (name) => o.providers.byName(name)?.catalog), importPrice: importPricer(o.price, catalogOf), rates: o.anomalies?.rates, routing: router, focus: o.focus },
     ready: () => Promise.resolve(!closing),
+    closing: () => closing,
     log: o.log,
     inFlight,
     metrics,
@@ -235,6 +236,8 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     async close() {
       if (closing) return;
       closing = true;
+      // Idle keep-alive connections closed now, while the listener still takes new ones: a client sending on one as the listener closes would meet a reset.
+      server.closeIdleConnections();
       // Not ready from now on, but still serving: a load balancer that probes /readyz stops sending first.
       if (o.shutdownDelayMs) await new Promise((r) => setTimeout(r, o.shutdownDelayMs));
       ledger.stopWatching();

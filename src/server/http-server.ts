@@ -29,6 +29,8 @@ export interface ServerDeps {
   /** Signed approve/deny links; built from `admin.policy` when absent. */
   approval?: ApprovalDeps;
   ready: () => Promise<boolean>;
+  /** True once shutdown has begun: responses then close their connection, so pooled clients move on rather than meet a reset. */
+  closing?: () => boolean;
   log: Logger;
   /** The OTLP/HTTP receiver (`/v1/logs|metrics|traces`, also under `/otlp`); off when absent. */
   otlp?: (req: IncomingMessage, res: ServerResponse, signal: Signal) => Promise<void>;
@@ -52,6 +54,7 @@ const REQUEST_TIMEOUT_MS = 300_000;
 /** The HTTP shell: health, admin and API routes. All the work happens in the parts it calls. */
 export function createHttpServer(deps: ServerDeps): Server | HttpsServer {
   const handle: RequestListener = (req, res) => {
+    if (deps.closing?.()) res.setHeader('connection', 'close');
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);

@@ -323,8 +323,11 @@ describe('routing and keys', () => {
 });
 
 describe('a gateway shutting down with server.shutdown_delay_ms', () => {
-  it('answers /readyz with 503 while it still serves everything, then closes', async () => {
+  it('answers /readyz with 503 while it still serves everything, each answer closing its connection, then closes', async () => {
     const h = await startHarness({ shutdownDelayMs: 600 });
+    const before = await request(`${h.url}/healthz`);
+    await before.body.dump();
+    expect(before.headers.connection).toBe('keep-alive');
     const closed = h.tollgate.close();
     const ready = await request(`${h.url}/readyz`);
     expect(ready.statusCode).toBe(503);
@@ -332,6 +335,8 @@ describe('a gateway shutting down with server.shutdown_delay_ms', () => {
     const health = await request(`${h.url}/healthz`);
     await health.body.dump();
     expect(health.statusCode).toBe(200);
+    // Each answer closes its connection: pooled clients reconnect (elsewhere) rather than meet a reset when the listener closes.
+    expect(health.headers.connection).toBe('close');
     await closed;
     await expect(request(`${h.url}/healthz`)).rejects.toThrow();
     await h.close();
