@@ -98,6 +98,11 @@ describe('explain: exact decomposition into drivers', () => {
 
   it('finds a price change', () => check(base.map((s) => group({ ...s, price: 1.4 })), 'price'));
 
+  it('names the models behind a price change, with what each paid over today’s prices', () => {
+    const d = decompose(A, base.map((s) => group({ ...s, price: s.model === 'large' ? 0.8 : 1 })), rates, 0);
+    expect(d.drivers.find((x) => x.id === 'price')!.detail).toBe("paid per token against today's prices: large 100% → 80%");
+  });
+
   it('counts spend that stopped against the change', () => {
     const d = decompose(A, A.filter((g) => g.user !== 'bob'), rates, 0);
     expect(d.drivers[0]).toMatchObject({ id: 'gone_subjects', detail: 'user bob, workflow nightly' });
@@ -144,5 +149,38 @@ describe('explain: exact decomposition into drivers', () => {
     const by = Object.fromEntries(d.drivers.map((x) => [x.id, x.deltaPicos]));
     expect(by.price ?? 0n).toBe(0n);
     expect(by.tokens_per_request).toBe(600_000_000_000n);
+  });
+
+  describe('the cache driver moves with the cache-read share of input alone', () => {
+    // gpt-5 list prices: $1.25 input, $0.125 cache read, $10 output per million tokens.
+    const gpt5: TokenRates = { input: (125n * USD) / 100n, cacheRead: (125n * USD) / 1000n, cacheWrite: (125n * USD) / 100n, output: 10n * USD };
+    const book: RateBook = () => gpt5;
+    const MICRO = 1_000_000n;
+    /** 420 requests (60 a day for a week) of workflow support, costed by hand. */
+    const support = (input: number, cached: number, costMicros: bigint): SpendGroup => ({
+      model: 'gpt-5', provider: 'openai', user: 'bob', client: 'codex', workflow: 'support', requests: 420,
+      inputTokens: 420 * input, cacheReadTokens: 420 * cached, cacheWriteTokens: 0, outputTokens: 420 * 500, costPicos: 420n * costMicros * MICRO / 10n,
+    });
+    // 10k input half cached, 500 output (200 of them reasoning): $0.00625 + $0.000625 + $0.005 = $0.011875.
+    const before = support(10_000, 5_000, 118_750n);
+    const by = (d: ReturnType<typeof decompose>) => Object.fromEntries(d.drivers.map((x) => [x.id, x.deltaPicos]));
+
+    it('gives context growth the whole change when the share stays at 50%', () => {
+      // 15k input half cached: $0.009375 + $0.0009375 + $0.005 = $0.0153125.
+      const d = decompose([before], [support(15_000, 7_500, 153_125n)], book, 0);
+      expect(d.toPicos - d.fromPicos).toBe(1_443_750_000_000n); // 420 × ($0.0153125 − $0.011875) = $1.44375
+      expect(by(d)).toMatchObject({ tokens_per_request: 1_443_750_000_000n, cache: 0n, price: 0n, requests: 0n, model_mix: 0n });
+      expect(d.drivers.find((x) => x.id === 'cache')!.detail).toBe('cache-read share of input 50.0% → 50.0%');
+    });
+
+    it('splits context growth and a higher cache share by hand-checked Shapley parts', () => {
+      // 15k input, 80% cached: $0.00375 + $0.0015 + $0.005 = $0.01025.
+      const d = decompose([before], [support(15_000, 12_000, 102_500n)], book, 0);
+      expect(d.toPicos - d.fromPicos).toBe(-682_500_000_000n); // 420 × ($0.01025 − $0.011875)
+      // Input at plain rates $0.0125 → $0.01875 a request; cache factor 0.006875/0.0125 = 0.55 → 0.00525/0.01875 = 0.28.
+      // Cache: 420 × ½ × ($0.0125 + $0.01875) × (0.28 − 0.55) = −$1.771875.
+      // Context: 420 × ½ × (0.55 + 0.28) × ($0.01875 − $0.0125) = +$1.089375.
+      expect(by(d)).toMatchObject({ cache: -1_771_875_000_000n, tokens_per_request: 1_089_375_000_000n, price: 0n, requests: 0n, model_mix: 0n });
+    });
   });
 });

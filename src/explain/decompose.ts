@@ -1,6 +1,6 @@
 import type { Picos } from '../core/money.js';
 import type { RateBook, TokenRates } from '../pricing/unit-rates.js';
-import { shapleyProduct } from './shapley.js';
+import { shapley } from './shapley.js';
 
 /** Spend of one combination of model, provider, user, client and workflow in a window. */
 export interface SpendGroup {
@@ -67,15 +67,17 @@ const FACTORS: DriverId[] = ['requests', 'model_mix', 'tokens_per_request', 'cac
  * Splits the change in spend between two windows into drivers whose parts sum exactly
  * to the change (docs/anomalies.md#explain). Groups whose user, workflow or client is
  * absent from the other window are new (or gone) and count whole to that driver. The
- * rest is, per model, the product
+ * rest is, per model,
  *
- *   cost = requests × share of requests × reference cost per request × cache factor × price factor
+ *   cost = requests × share of requests × (input per request × cache factor + output per request) × price factor
  *
- * where the reference cost prices every token as plain input or output at one fixed set
- * of rates, the cache factor is the reference cost with cache reads and writes at their
- * own rates over that, and the price factor is what was actually paid over the reference
- * cost. Each model's change is split among the five factors by Shapley values, summed
- * over models, rounded to picodollars; the rounding remainder goes to the largest part.
+ * where input and output per request price every token as plain input or output at one
+ * fixed set of rates, the cache factor is the input priced with cache reads and writes at
+ * their own rates over the input priced plain (so it moves with the cache-read share of
+ * input alone, not with how input weighs against output), and the price factor is what was
+ * actually paid over that reference cost. Each model's change is split among the five
+ * drivers by Shapley values, summed over models, rounded to picodollars; the rounding
+ * remainder goes to the largest part.
  */
 export function decompose(from: readonly SpendGroup[], to: readonly SpendGroup[], rates: RateBook, at: number): Decomposition {
   const seen = (gs: readonly SpendGroup[]) => ({ users: presence(gs, (g) => g.user), workflows: presence(gs, (g) => g.workflow), clients: presence(gs, (g) => g.client) });
@@ -89,6 +91,7 @@ export function decompose(from: readonly SpendGroup[], to: readonly SpendGroup[]
   const b = byModel(to.filter((g) => !isNew(g, inFrom)), rates, at);
 
   const parts = new Map<DriverId, number>(FACTORS.map((f) => [f, 0]));
+  const priceMoves: PriceMove[] = [];
   const totalA = sumRequests(a);
   const totalB = sumRequests(b);
   for (const model of new Set([...a.keys(), ...b.keys()])) {
@@ -96,7 +99,9 @@ export function decompose(from: readonly SpendGroup[], to: readonly SpendGroup[]
     const y = b.get(model);
     const fa = factors(totalA, x, y);
     const fb = factors(totalB, y, x);
-    shapleyProduct(fa, fb).forEach((v, i) => parts.set(FACTORS[i]!, parts.get(FACTORS[i]!)! + v));
+    const split = shapley(fa, fb, cost);
+    split.forEach((v, i) => parts.set(FACTORS[i]!, parts.get(FACTORS[i]!)! + v));
+    priceMoves.push({ model, part: split[PRICE]!, from: fa[PRICE]![0]!, to: fb[PRICE]![0]! });
   }
   const continuingChange = sumCost(b) - sumCost(a);
   const rounded = new Map<DriverId, Picos>(FACTORS.map((f) => [f, BigInt(Math.round(parts.get(f)!))]));
@@ -109,7 +114,7 @@ export function decompose(from: readonly SpendGroup[], to: readonly SpendGroup[]
 
   const newSpend = newGroups.reduce((s, g) => s + g.costPicos, 0n);
   const goneSpend = goneGroups.reduce((s, g) => s + g.costPicos, 0n);
-  const details = describe(a, b, newGroups, goneGroups, inFrom, inTo);
+  const details = describe(a, b, newGroups, goneGroups, inFrom, inTo, priceMoves);
   const drivers: Driver[] = [
     ...FACTORS.map((id) => ({ id, label: driverLabel(id, rounded.get(id)!), deltaPicos: rounded.get(id)!, detail: details[id] })),
     { id: 'new_subjects', label: DRIVER_LABELS.new_subjects, deltaPicos: newSpend, detail: details.new_subjects },
@@ -125,10 +130,14 @@ interface ModelTotals {
   cacheReadTokens: number;
   outputTokens: number;
   cost: Picos;
-  /** Reference cost with every input token at the plain input rate. */
-  uncached: number;
-  /** Reference cost with cache reads and writes at their rates. */
-  reference: number;
+  /** Reference cost of the input with every input token at the plain input rate. */
+  plainInput: number;
+  /** Reference cost of the input with cache reads and writes at their rates. */
+  cachedInput: number;
+  /** Reference cost of the output. */
+  output: number;
+  /** Whether the rate book priced every group of this model. */
+  priced: boolean;
 }
 
 function byModel(groups: readonly SpendGroup[], rates: RateBook, at: number): Map<string, ModelTotals> {
@@ -136,44 +145,69 @@ function byModel(groups: readonly SpendGroup[], rates: RateBook, at: number): Ma
   for (const g of groups) {
     const id = `${g.provider}/${g.model}`;
     let m = out.get(id);
-    if (!m) out.set(id, (m = { requests: 0, inputTokens: 0, cacheReadTokens: 0, outputTokens: 0, cost: 0n, uncached: 0, reference: 0 }));
+    if (!m) out.set(id, (m = { requests: 0, inputTokens: 0, cacheReadTokens: 0, outputTokens: 0, cost: 0n, plainInput: 0, cachedInput: 0, output: 0, priced: true }));
     const r = rates(g.provider, g.model, at);
-    const [u, ref] = r ? referenceCosts(g, r) : [Number(g.costPicos), Number(g.costPicos)];
+    if (r) {
+      const [plain, cached, output] = referenceCosts(g, r);
+      m.plainInput += plain;
+      m.cachedInput += cached;
+      m.output += output;
+    } else m.priced = false;
     m.requests += g.requests;
     m.inputTokens += g.inputTokens;
     m.cacheReadTokens += g.cacheReadTokens;
     m.outputTokens += g.outputTokens;
     m.cost += g.costPicos;
-    m.uncached += u;
-    m.reference += ref;
   }
   return out;
 }
 
-function referenceCosts(g: SpendGroup, r: TokenRates): [number, number] {
+function referenceCosts(g: SpendGroup, r: TokenRates): [number, number, number] {
   const plain = BigInt(Math.max(0, g.inputTokens - g.cacheReadTokens - g.cacheWriteTokens));
-  const out = BigInt(g.outputTokens) * r.output;
-  const uncached = (BigInt(g.inputTokens) * r.input + out) / MILLION;
-  const reference = (plain * r.input + BigInt(g.cacheReadTokens) * r.cacheRead + BigInt(g.cacheWriteTokens) * r.cacheWrite + out) / MILLION;
-  return [Number(uncached), Number(reference)];
+  const input = (BigInt(g.inputTokens) * r.input) / MILLION;
+  const cached = (plain * r.input + BigInt(g.cacheReadTokens) * r.cacheRead + BigInt(g.cacheWriteTokens) * r.cacheWrite) / MILLION;
+  const output = (BigInt(g.outputTokens) * r.output) / MILLION;
+  return [Number(input), Number(cached), Number(output)];
 }
 
-/** The five factors of a model in one window; a factor it lacks there is borrowed from the other window, so only its share moves. */
-function factors(total: number, m: ModelTotals | undefined, other: ModelTotals | undefined): number[] {
+/** Index of each driver among a model's players: requests, model mix, tokens per request (input, output), cache, price. */
+const PRICE = 4;
+
+/** A model's cost from its players (see `decompose`). */
+function cost(p: readonly number[][]): number {
+  const [n, share, perRequest, cache, price] = p as [number[], number[], number[], number[], number[]];
+  return n[0]! * share[0]! * (perRequest[0]! * cache[0]! + perRequest[1]!) * price[0]!;
+}
+
+/** The players of a model in one window; those it lacks there are borrowed from the other window, so only its share moves. */
+function factors(total: number, m: ModelTotals | undefined, other: ModelTotals | undefined): number[][] {
   const src = m && m.requests > 0 ? m : other!;
-  const cost = Number(src.cost);
-  // Without tokens or a reference price, cost per request carries everything.
-  const usable = src.uncached > 0 && src.reference > 0;
-  const u = usable ? src.uncached : cost;
-  const ref = usable ? src.reference : cost;
-  const perRequest = src.requests > 0 ? u / src.requests : 0;
-  const cache = u > 0 ? ref / u : 1;
-  const price = ref > 0 ? cost / ref : 1;
+  const paid = Number(src.cost);
+  const reference = src.cachedInput + src.output;
   const share = m && total > 0 ? m.requests / total : 0;
-  return [total, share, perRequest, cache, price];
+  // Without tokens or a reference price, cost per request carries everything.
+  if (!src.priced || src.plainInput + src.output <= 0 || reference <= 0 || src.requests <= 0) return [[total], [share], [src.requests > 0 ? paid / src.requests : 0, 0], [1], [1]];
+  const cache = src.plainInput > 0 ? src.cachedInput / src.plainInput : 1;
+  return [[total], [share], [src.plainInput / src.requests, src.output / src.requests], [cache], [paid / reference]];
 }
 
-function describe(a: Map<string, ModelTotals>, b: Map<string, ModelTotals>, added: readonly SpendGroup[], gone: readonly SpendGroup[], inFrom: Presence, inTo: Presence): Record<DriverId, string> {
+/** A model's part of the price driver, and what it paid over today's prices in each window. */
+interface PriceMove {
+  model: string;
+  part: number;
+  from: number;
+  to: number;
+}
+
+function describe(
+  a: Map<string, ModelTotals>,
+  b: Map<string, ModelTotals>,
+  added: readonly SpendGroup[],
+  gone: readonly SpendGroup[],
+  inFrom: Presence,
+  inTo: Presence,
+  priceMoves: readonly PriceMove[],
+): Record<DriverId, string> {
   const sum = (m: Map<string, ModelTotals>, f: (x: ModelTotals) => number) => [...m.values()].reduce((s, x) => s + f(x), 0);
   const [ra, rb] = [sum(a, (x) => x.requests), sum(b, (x) => x.requests)];
   const perReq = (m: Map<string, ModelTotals>, r: number) => (r > 0 ? Math.round(sum(m, (x) => x.inputTokens) / r) : 0);
@@ -207,10 +241,29 @@ function describe(a: Map<string, ModelTotals>, b: Map<string, ModelTotals>, adde
     tokens_per_request: `input tokens per request ${fmt(perReq(a, ra))} → ${fmt(perReq(b, rb))}`,
     model_mix: `share of requests: ${movers()}`,
     cache: `cache-read share of input ${share(a)} → ${share(b)}`,
-    price: 'paid per token against list prices',
+    price: `paid per token against today's prices${pricedBy(priceMoves)}`,
     new_subjects: names(added, inFrom),
     gone_subjects: names(gone, inTo),
   };
+}
+
+/**
+ * The models behind the price driver (up to three, largest part first), each with what it paid
+ * over today's prices before and after: "gpt-5 125% → 100%". Parts under a microdollar, or under
+ * a twentieth of the largest, are float noise or too small to name.
+ */
+function pricedBy(moves: readonly PriceMove[]): string {
+  const largest = moves.reduce((m, x) => Math.max(m, Math.abs(x.part)), 0);
+  const named = moves
+    .filter((x) => Math.abs(x.part) >= 1e6 && Math.abs(x.part) >= largest / 20)
+    .sort((x, y) => Math.abs(y.part) - Math.abs(x.part) || (x.model < y.model ? -1 : 1))
+    .slice(0, 3)
+    .map((x) => `${modelName(x.model)} ${pct(x.from)} → ${pct(x.to)}`);
+  return named.length === 0 ? '' : `: ${named.join(', ')}`;
+}
+
+function pct(ratio: number): string {
+  return `${Math.round(ratio * 100)}%`;
 }
 
 type Presence = { users: Set<string>; workflows: Set<string>; clients: Set<string> };

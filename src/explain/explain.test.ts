@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RateBook } from '../pricing/unit-rates.js';
 import { type AggregateRow, type LedgerStore, emptyTotals } from '../storage/ports.js';
-import { explain, explanationUsd } from './explain.js';
+import { explain, explanationTable, explanationUsd } from './explain.js';
 
 const HOUR = 3_600_000;
 const USD = 1_000_000_000_000n;
@@ -66,5 +66,22 @@ describe('explanationUsd', () => {
     const d = { fromPicos: p('0.0135'), toPicos: p('0.01125'), drivers: [{ id: 'model_mix' as const, label: 'model mix', deltaPicos: p('-0.005625'), detail: '' }, { id: 'requests' as const, label: 'more requests', deltaPicos: p('0.003375'), detail: '' }] };
     const { usd, signed } = explanationUsd(d);
     expect([usd(d.fromPicos), usd(d.toPicos), signed(d.toPicos - d.fromPicos), ...d.drivers.map((x) => signed(x.deltaPicos))]).toEqual(['$0.0135', '$0.0113', '-$0.0023', '-$0.0056', '+$0.0034']);
+  });
+});
+
+describe('explanationTable', () => {
+  it('leaves drivers at exactly $0 out of the rows and names them once beneath', () => {
+    const p = (usd: string) => BigInt(Math.round(Number(usd) * 1e6)) * 1_000_000n;
+    const driver = (id: 'tokens_per_request' | 'cache' | 'new_subjects', label: string, usd: string, detail: string) => ({ id, label, deltaPicos: p(usd), detail });
+    const d = {
+      fromPicos: p('4.9875'),
+      toPicos: p('6.43125'),
+      drivers: [driver('tokens_per_request', 'more tokens per request (context growth)', '1.44375', 'input tokens per request 10,000 → 15,000'), driver('cache', 'cache-hit rate', '0', '50.0% → 50.0%'), driver('new_subjects', 'new users, workflows or clients', '0', 'none')],
+    };
+    const { rows, unmoved } = explanationTable(d);
+    expect(rows.map((r) => r[0])).toEqual(['more tokens per request (context growth)', 'total change']);
+    expect(rows[0]![1]).toBe('+$1.44');
+    expect(unmoved).toBe('No part of the change came from: cache-hit rate; new users, workflows or clients.\n');
+    expect(explanationTable({ ...d, drivers: d.drivers.slice(0, 1) }).unmoved).toBe('');
   });
 });

@@ -85,6 +85,19 @@ export function explanationUsd(d: Pick<Decomposition, 'fromPicos' | 'toPicos' | 
   return { usd, signed: (p) => signedUsd(p, usd) };
 }
 
+/**
+ * The table's rows: the drivers that moved spend, then the total. Drivers at exactly $0 are
+ * left out ("+$0.00 none" says nothing) and named once beneath, so that a reader can still see
+ * they were weighed; the JSON keeps every driver.
+ */
+export function explanationTable(e: Pick<Decomposition, 'fromPicos' | 'toPicos' | 'drivers'>): { rows: string[][]; unmoved: string } {
+  const { usd, signed } = explanationUsd(e);
+  const rows = e.drivers.filter((d) => d.deltaPicos !== 0n).map((d) => [d.label, signed(d.deltaPicos), d.detail]);
+  rows.push(['total change', signed(e.toPicos - e.fromPicos), `${usd(e.fromPicos)} → ${usd(e.toPicos)}`]);
+  const still = e.drivers.filter((d) => d.deltaPicos === 0n).map((d) => d.label);
+  return { rows, unmoved: still.length === 0 ? '' : `No part of the change came from: ${still.join('; ')}.\n` };
+}
+
 function summarise(d: Decomposition, from: Window, to: Window, only: GroupFilter | undefined): string {
   const { usd, signed } = explanationUsd(d);
   const change = d.toPicos - d.fromPicos;

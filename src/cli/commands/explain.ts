@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type GroupFilter, explain, explanationJson, explanationUsd, groupFilterOf } from '../../explain/explain.js';
+import { type GroupFilter, explain, explanationJson, explanationTable, groupFilterOf } from '../../explain/explain.js';
 import { type Window, parseWindowSpec } from '../../explain/windows.js';
 import { type StorageFlags, addStorageFlags, withStorage } from '../context.js';
 import { type Io, UsageError, parsedInput } from '../output.js';
@@ -36,10 +36,8 @@ export function explainCommand(program: Command, io: Io): void {
       const only = parsedInput(() => groupFilterOf((field) => flags[field]), (p) => `explain: ${p}`);
       const e = await explain(storage.ledger, from, to, configRateBook(config), now, only);
       if (flags.format === 'json') return io.out(JSON.stringify(explanationJson(e), null, 2) + '\n');
-      const { usd, signed } = explanationUsd(e);
-      const rows = e.drivers.map((d) => [d.label, signed(d.deltaPicos), d.detail]);
-      rows.push(['total change', signed(e.toPicos - e.fromPicos), `${usd(e.fromPicos)} → ${usd(e.toPicos)}`]);
-      io.out(`${e.summary}\n\n${renderTable(['driver', 'change', 'what moved'], rows, [1])}`);
+      const { rows, unmoved } = explanationTable(e);
+      io.out(`${e.summary}\n\n${renderTable(['driver', 'change', 'what moved'], rows, [1])}${unmoved}`);
     }, { read: true }),
   );
 }
