@@ -3,7 +3,7 @@ import type { Config } from '../config/index.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { createPricer } from '../pricing/index.js';
 import { sampleRow } from '../storage/testing/rows.js';
-import { pieces } from './charges.js';
+import { focusRecords, pieces } from './charges.js';
 import { focusContext } from './context.js';
 
 const config: Pick<Config, 'providers' | 'pricing'> = {
@@ -40,3 +40,45 @@ describe('FOCUS charges of one request', () => {
   });
 });
 
+describe('FOCUS ListCost', () => {
+  // A discount of 20% configured today, over OpenAI rows from before it (paid at list) and after it.
+  const discounted: Pick<Config, 'providers' | 'pricing'> = {
+    providers: [{ name: 'openai', dialect: 'openai', baseUrl: 'https://api.openai.com', apiKey: undefined, models: undefined, headers: {}, catalog: undefined }],
+    pricing: { discounts: { openai: '0.2' }, overrides: [], fastMode: [] },
+  };
+  // gpt-5: 10,000 input at $1.25/M + 10,000 output at $10/M = $0.1125 at list.
+  const gpt5 = (ts: number, i: number, paid: bigint): LedgerRow => ({
+    ...sampleRow({ id: `r${ts}-${i}`, provider: 'openai', model: 'gpt-5', inputTokens: 10_000, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 10_000, reasoningTokens: 0, ts: ts + i * 1000, tags: {} }),
+    costPicos: paid,
+    unpriced: false,
+  });
+  const ledger = [
+    ...Array.from({ length: 40 }, (_, i) => gpt5(Date.UTC(2026, 10, 16, 10), i, usd(0.1125))), // before the discount: at list
+    ...Array.from({ length: 40 }, (_, i) => gpt5(Date.UTC(2026, 10, 18, 10), i, usd(0.09))), // after it: 20% off
+  ];
+  async function* rows(): AsyncIterable<LedgerRow> {
+    for (const r of ledger) yield await Promise.resolve(r);
+  }
+
+  it('is the list price at the row’s date for rows paid before today’s discount, not their cost grossed up by it', async () => {
+    expect(createPricer()({ provider: 'openai', catalogProvider: 'openai', model: 'gpt-5', usage: gpt5(Date.UTC(2026, 10, 16, 10), 0, 0n), at: new Date(Date.UTC(2026, 10, 16, 10)) }).costPicos).toBe(usd(0.1125));
+    const out = [];
+    for await (const r of focusRecords(rows(), focusContext(discounted))) out.push(r);
+    const costs = out.map((r) => [new Date(r.ChargePeriodStart as number).toISOString().slice(0, 10), r.x_TokenClass, r.ListCost, r.ContractedCost, r.EffectiveCost, r.BilledCost]);
+    expect(costs).toEqual([
+      // 40 × $0.0125 input and 40 × $0.10 output, paid at list: ListCost = BilledCost ($4.50 in all, not $5.625).
+      ['2026-11-16', 'input', usd(0.5), usd(0.5), usd(0.5), usd(0.5)],
+      ['2026-11-16', 'output', usd(4), usd(4), usd(4), usd(4)],
+      // The same counts paid 20% under list: ListCost $4.50, the others $3.60.
+      ['2026-11-18', 'input', usd(0.5), usd(0.4), usd(0.4), usd(0.4)],
+      ['2026-11-18', 'output', usd(4), usd(3.2), usd(3.2), usd(3.2)],
+    ]);
+  });
+
+  it('is the billed cost where the catalog has no price for the model', () => {
+    const local = { ...gpt5(Date.UTC(2026, 10, 16, 10), 0, usd(0.05)), provider: 'local', model: 'qwen-local' };
+    const ctx = focusContext({ ...discounted, providers: [{ ...discounted.providers[0]!, name: 'local', baseUrl: 'http://127.0.0.1:8000' }], pricing: { ...discounted.pricing, overrides: [{ model: 'qwen-local', provider: 'local', input: '2', output: '3', cacheRead: undefined, cacheWrite: undefined, cacheWrite1h: undefined }] } });
+    expect(ctx.listOf(local)).toBeUndefined();
+    expect(pieces(local, ctx).reduce((s, p) => s + p.list, 0n)).toBe(usd(0.05));
+  });
+});

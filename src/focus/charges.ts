@@ -1,5 +1,5 @@
 import type { LedgerRow } from '../core/ledger-row.js';
-import { PICOS_PER_USD, type Picos, roundHalfUp } from '../core/money.js';
+import type { Picos } from '../core/money.js';
 import { uncachedInput } from '../core/usage.js';
 import type { FocusRecord } from './columns.js';
 
@@ -21,8 +21,8 @@ export interface FocusContext {
   vendorOf(provider: string): { name: string; service: string; sku: string };
   /** List price of each class for this row's model, date and tier, before any discount, as weights (a common factor times the price of one unit); undefined when unpriced. */
   ratesOf(row: LedgerRow): Record<TokenClass, Picos> | undefined;
-  /** Picos kept per 10^12 after the provider's negotiated discount; undefined without one. */
-  keepOf(provider: string): Picos | undefined;
+  /** The row's cost at public list price: its counts priced by the catalog at its date, without overrides or discounts; undefined where the catalog has no price. */
+  listOf(row: LedgerRow): Picos | undefined;
 }
 
 export function quantities(r: LedgerRow): Record<TokenClass, number> {
@@ -64,8 +64,7 @@ interface Piece {
 export function pieces(r: LedgerRow, ctx: FocusContext): Piece[] {
   const q = quantities(r);
   const billed = r.costPicos ?? 0n;
-  const keep = ctx.keepOf(r.provider);
-  const list = keep === undefined ? billed : roundHalfUp(billed * PICOS_PER_USD, keep);
+  const list = listCost(r, billed, ctx);
   const rates = ctx.ratesOf(r);
   const weights = new Map<TokenClass, Picos>();
   for (const c of TOKEN_CLASSES) {
@@ -80,6 +79,19 @@ export function pieces(r: LedgerRow, ctx: FocusContext): Piece[] {
   const b = allocate(billed, weights);
   const l = allocate(list, weights);
   return [...weights.keys()].map((cls) => ({ cls, quantity: cls === 'request' ? 1 : q[cls], billed: b.get(cls)!, list: l.get(cls)! }));
+}
+
+/**
+ * ListCost of a row: re-priced at list, never from today's discount (rows paid before a discount
+ * began were paid at list). Where the catalog has no price, or the row went unpriced, it is the
+ * billed cost; so it is where the list price comes out below what was paid, since the row then
+ * holds a premium its counts do not show (fast mode, a service tier, audio), and a list price
+ * is never taken to be less than was paid.
+ */
+function listCost(r: LedgerRow, billed: Picos, ctx: FocusContext): Picos {
+  if (r.unpriced || r.costPicos === null) return billed;
+  const list = ctx.listOf(r);
+  return list === undefined || list < billed ? billed : list;
 }
 
 interface Group {

@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.js';
 import type { LedgerRow } from '../core/ledger-row.js';
-import { PICOS_PER_USD, type Picos, scaled } from '../core/money.js';
+import type { Picos } from '../core/money.js';
 import { type Usage, zeroUsage } from '../core/usage.js';
 import { catalogProviderFor, createPricer } from '../pricing/index.js';
 import { GENAI_CATALOGS } from '../telemetry/genai-providers.js';
@@ -31,14 +31,16 @@ const ONE: Record<Exclude<TokenClass, 'request'>, Partial<Usage>> = {
 /**
  * What the FOCUS export needs from the config: vendors recognised from each provider's
  * base URL (or its `catalog`), list prices per token class from the same pricer the gateway
- * uses (overrides, catalog, supplement) without the discount, and the discount itself.
+ * uses (overrides, catalog, supplement) without the discount, and each row's cost at public list
+ * price (the catalog alone at the row's date: no overrides, no discount).
  */
 export function focusContext(config: Pick<Config, 'providers' | 'pricing'>): FocusContext {
   const catalog = new Map<string, string | undefined>([...Object.entries(GENAI_CATALOGS), ...config.providers.map((p) => [p.name, catalogProviderFor(p.baseUrl, p.catalog)] as const)]);
   // A provider no longer configured may still be in the ledger: treat its name as a catalog id.
   const catalogOf = (provider: string) => (catalog.has(provider) ? catalog.get(provider) : provider || undefined);
   const price = createPricer({ overrides: config.pricing.overrides, fastMode: config.pricing.fastMode });
-  const keep = new Map(Object.entries(config.pricing.discounts).map(([name, d]) => [name, PICOS_PER_USD - scaled(d, 12)]));
+  // List price: the catalog alone, no overrides (negotiated) and no discounts.
+  const list = createPricer();
   const rates = new Map<string, Record<TokenClass, Picos> | undefined>();
   return {
     vendorOf(provider) {
@@ -63,8 +65,14 @@ export function focusContext(config: Pick<Config, 'providers' | 'pricing'>): Foc
       }
       return base && atTier(row, base, q);
     },
-    keepOf: (provider) => keep.get(provider),
+    listOf(row: LedgerRow) {
+      return list({ provider: row.provider, catalogProvider: catalogOf(row.provider), model: row.model, usage: { ...zeroUsage(), ...counts(row) }, at: new Date(row.ts) }).costPicos ?? undefined;
+    },
   };
+}
+
+function counts(r: LedgerRow): Usage {
+  return { inputTokens: r.inputTokens, cacheReadTokens: r.cacheReadTokens, cacheWriteTokens: r.cacheWriteTokens, cacheWrite1hTokens: r.cacheWrite1hTokens, outputTokens: r.outputTokens, reasoningTokens: r.reasoningTokens, toolCalls: r.toolCalls };
 }
 
 /**

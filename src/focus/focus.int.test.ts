@@ -5,7 +5,7 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'h
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../config/index.js';
 import type { LedgerRow } from '../core/ledger-row.js';
-import { PICOS_PER_USD, type Picos, roundHalfUp, usd } from '../core/money.js';
+import { type Picos, usd } from '../core/money.js';
 import { createPricer } from '../pricing/index.js';
 import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
 import { sampleRow } from '../storage/testing/rows.js';
@@ -119,7 +119,9 @@ function checkRow(r: Record<string, string | null>): void {
 }
 
 const ledgerTotal = ROWS.reduce((s, r) => s + (r.costPicos ?? 0n), 0n);
-const listTotal = ROWS.reduce((s, r) => s + (r.provider === 'anthropic' ? roundHalfUp((r.costPicos ?? 0n) * PICOS_PER_USD, usd('0.9')) : (r.costPicos ?? 0n)), 0n);
+// List: each row re-priced by the catalog alone at its date (no discount); unpriced rows at their (zero) cost.
+const atList = createPricer();
+const listTotal = ROWS.reduce((s, r) => s + (r.costPicos === null || r.unpriced ? (r.costPicos ?? 0n) : atList({ provider: r.provider, catalogProvider: CATALOG[r.provider], model: r.model, usage: r, at: new Date(r.ts) }).costPicos!), 0n);
 
 describe('FOCUS 1.2 export', () => {
   it('CSV: every column per the spec rules, token classes as SKU prices, costs summing exactly to the ledger', async () => {
