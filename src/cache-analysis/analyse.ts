@@ -96,9 +96,9 @@ export class CacheAnalyser {
   }
 
   finish(): CacheReport {
-    // A write whose TTL runs past the window's end may yet be read: it is neither wasted nor read,
-    // and not among the writes a finding counts.
-    this.expire(this.o.until ?? this.last ?? 0);
+    // A write whose TTL runs past the window's end, or past now when that end is still ahead, may yet
+    // be read: it is neither wasted nor read, and not among the writes a finding counts.
+    this.expire(Math.min(this.o.until ?? this.last ?? 0, this.o.now ?? Infinity));
     for (const queue of this.pending.values()) for (const p of queue) if (!p.done) this.group(p.seen.group).openWrites++;
     const windowMs = this.windowMs();
     const weekly = (p: Picos) => (windowMs > 0 ? roundHalfUp(p * WEEK_MS, BigInt(windowMs)) : 0n);

@@ -23,4 +23,24 @@ describe('the cache report window', () => {
       await s.close();
     }
   });
+
+  it('does not call writes wasted whose TTL is still running now, when the window ends in the future', async () => {
+    const s = openSqlite(':memory:');
+    try {
+      // Twenty 5-minute cache writes at 18:08, each in its own session, none read back (yet).
+      const at = Date.parse('2026-12-06T18:08:00Z');
+      await s.ledger.insert(Array.from({ length: 20 }, (_, i) => sampleRow({ id: `w${i}`, ts: at + i * 100, sessionId: `s${i}`, inputTokens: 6_000, cacheReadTokens: 0, cacheWriteTokens: 5_000, cacheWrite1hTokens: 0, tags: { workflow: 'support' } })));
+      const run = (now: string) => runCacheReport(s.ledger, { since: Date.parse('2026-12-06T18:00:00Z'), until: Date.parse('2026-12-06T18:30:00Z'), now: Date.parse(now), by: 'workflow', price: () => 0n });
+      const wasted = (r: Awaited<ReturnType<typeof run>>) => r.groups.reduce((n, g) => n + g.wastedWrites, 0);
+      // At 18:09 every TTL runs to 18:13 at least: open, not wasted.
+      const early = await run('2026-12-06T18:09:00Z');
+      expect(early.groups.reduce((n, g) => n + g.requests, 0)).toBe(20);
+      expect(wasted(early)).toBe(0);
+      expect(early.findings.filter((f) => f.kind === 'wasted_writes')).toEqual([]);
+      // At 18:20 they all lapsed unread.
+      expect(wasted(await run('2026-12-06T18:20:00Z'))).toBe(20);
+    } finally {
+      await s.close();
+    }
+  });
 });

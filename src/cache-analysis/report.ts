@@ -12,15 +12,16 @@ import type { RowPricer } from './price-moves.js';
  */
 export async function runCacheReport(
   ledger: Pick<LedgerStore, 'cacheRows' | 'firstTs'>,
-  q: TimeFilter & { by: CacheGroupBy; price: RowPricer; progress?: (doneMs: number, totalMs: number) => void },
+  q: TimeFilter & { by: CacheGroupBy; price: RowPricer; now?: number; progress?: (doneMs: number, totalMs: number) => void },
 ): Promise<CacheReport> {
-  const until = q.until ?? Date.now();
+  const now = q.now ?? Date.now();
+  const until = q.until ?? now;
   // A start in the future (a typo'd year) would report an empty window that ends before it starts.
   if (q.since !== undefined && q.since >= until) throw new RangeError(`the window starts at ${new Date(q.since).toISOString()}, not before its end (${q.until === undefined ? 'now' : new Date(until).toISOString()})`);
   const measuredSince = await ledger.firstTs();
   // The window ends now when no end is given, for the analyser too: ended at its last row, a quiet
   // stretch shrank the window the weekly figures scale from, and writes whose TTL ran out in it counted as open.
-  const a = new CacheAnalyser({ ...q, until, measuredSince });
+  const a = new CacheAnalyser({ ...q, until, measuredSince, now });
   const from = Math.max(q.since ?? measuredSince ?? 0, measuredSince ?? 0);
   const total = until - from;
   for await (const batch of ledger.cacheRows({ since: q.since, until })) {

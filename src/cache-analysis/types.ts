@@ -14,6 +14,12 @@ export interface CacheReportOptions {
    * counted from then, so that three days of data asked about as seven give a 3-day rate.
    */
   measuredSince?: number;
+  /**
+   * The clock (ms) when the report runs. A write is judged "never read back within its TTL" only
+   * once its TTL ran out by the earlier of `until` and now: with `until` still ahead, a write
+   * whose TTL is running may yet be read, so it is open, not wasted.
+   */
+  now?: number;
   price: RowPricer;
 }
 
