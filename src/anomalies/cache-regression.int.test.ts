@@ -60,7 +60,7 @@ describe('a cache broken outright', () => {
     const settings = defaultAnomalySettings();
     const only = { ...settings, detectors: { ...settings.detectors } };
     const raised = await replay(storage.ledger, only, rates, { since: day, until: day + 86_400_000, only: 'cache_regression' });
-    // One alert (a workflow's key is of the day), for the cache broken at 05:30, found within 5 minutes. Against the
+    // One alert, for the cache broken at 05:30, found within 5 minutes. Against the
     // week's share over all hours (75%), the clean morning was raised at 05:05, and the break then went unsaid.
     expect(raised).toHaveLength(1);
     expect((raised[0]!.at - broken) / MIN).toBeGreaterThan(0);

@@ -1,4 +1,5 @@
 import type { RateBook } from '../pricing/unit-rates.js';
+import { HOUR_MS } from '../storage/schema.js';
 import { minutesText, percentText, reportPath, usdText } from './evidence.js';
 import type { CacheRegressionSettings, Detection } from './types.js';
 
@@ -115,7 +116,9 @@ function regression(workflow: string, uses: readonly CacheUse[], pastShare: numb
     excessPicos: excess,
     message: `Workflow ${workflow}'s cache-read share of input fell from ${percentText(pastShare)} to ${percentText(nowShare)} in the last ${minutesText(windowMs)}${warm ? ` on the ${requestsOf(uses)} requests that followed their session's within ${minutesText(WARM_TTL_MS)}` : ''}: ${usdText(excess)} extra so far, about ${usdText(weekly)} a week at this rate.`,
     evidence: { report: reportPath(start - 86_400_000, now, ['tag:workflow', 'model', 'hour']), requestIds: [], sessionIds: [] },
-    key: `cache_regression:${workflow}:${Math.floor(now / 86_400_000)}`,
+    // Of the clock hour, as spend spikes' and retry storms' are: a regression still under way keeps its
+    // first key as an episode (episodes.ts), and one that comes back later the same day is a new alert.
+    key: `cache_regression:${workflow}:${Math.floor(now / HOUR_MS)}`,
   };
 }
 

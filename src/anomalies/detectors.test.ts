@@ -161,6 +161,14 @@ describe('cache-hit regression', () => {
     expect(found[0]!.message).toMatch(/a week at this rate/);
   });
 
+  it('keys a regression by its clock hour, so that a new one later the same day is alerted (a day’s key let a morning’s false alarm hide an afternoon’s break)', () => {
+    const s = cacheSeries(new Workload(4), { workflow: 'wf1' });
+    const at = (h: number, m: number) => cacheRegressions(s, Date.UTC(2026, 10, 18, h, m), d.cache_regression, rates)[0]!.key;
+    expect(at(10, 2)).toBe(`cache_regression:wf1:${Math.floor(Date.UTC(2026, 10, 18, 10) / 3_600_000)}`);
+    expect(at(16, 6)).not.toBe(at(10, 2));
+    expect(at(10, 59)).toBe(at(10, 2));
+  });
+
   it('judges a workflow with fewer than 20 requests in the window over the last hour instead', () => {
     // wf2 sent 19 requests (380,000 tokens) in the 15 minutes: too few to judge them.
     const s = cacheSeries(new Workload(4), { workflow: 'wf2' });
