@@ -37,6 +37,20 @@ function auditDay(extra: (rows: LedgerRow[]) => void): LedgerRow[] {
   return rows;
 }
 
+/**
+ * Workflow coder: a one-off session every 10 s from 11:00 to 13:30 (40,000 tokens, 80% read from the prompt
+ * prefix its sessions share), the same share all week; from 12:00 to 12:30 a runaway session sends
+ * 100,000 uncached tokens every 30 s. Its requests dilute the windows' share under the 50% fall; its warm
+ * requests, every one of them its own, read nothing.
+ */
+function runaway(rows: LedgerRow[]): void {
+  for (let d = day - 8 * DAY; d < day; d += DAY) {
+    for (let t = d + 8 * HOUR; t < d + 20 * HOUR; t += 10 * MIN) rows.push(row({ workflow: 'coder', id: `cb-${t}`, ts: t, session: `cb-${t}`, input: 2_400_000, read: 1_920_000 }));
+  }
+  for (let t = day + 11 * HOUR; t < day + 13.5 * HOUR; t += 10_000) rows.push(row({ workflow: 'coder', id: `cd-${t}`, ts: t, session: `cd-${t}`, input: 40_000, read: 32_000 }));
+  for (let t = day + 12 * HOUR; t < day + 12.5 * HOUR; t += 30_000) rows.push(row({ workflow: 'coder', id: `run-${t}`, ts: t, session: 'runaway', input: 100_000, read: 0 }));
+}
+
 /** What replay raises for the cache-hit regression from 09:30 to 17:00: minute of the day, subject, message up to its dollars. */
 async function raised(rows: LedgerRow[]): Promise<[string, string, string][]> {
   const storage = openSqlite(':memory:');
@@ -54,5 +68,12 @@ describe('the audit’s day of planted anomalies', () => {
     const real = found.filter(([at]) => at >= '16:00');
     expect(real).toEqual([[expect.stringMatching(/^16:0[1-6]/), 'workflow:review', expect.stringMatching(/fell from 72% to/)]]);
     expect(found).toHaveLength(2);
+  }, 120_000);
+
+  it('does not raise a workflow whose other sessions read as usual for one runaway session’s warm requests that read nothing', async () => {
+    const found = await raised(auditDay(runaway));
+    // Before warm requests had to come from 2 sessions: coder was raised at 12:03, "fell from 80% to 0% in the last 5 min on the 5 requests…".
+    expect(found.filter(([, subject]) => subject === 'workflow:coder')).toEqual([]);
+    expect(found.map(([, subject]) => subject)).toEqual(['workflow:review', 'workflow:review']);
   }, 120_000);
 });

@@ -11,6 +11,8 @@ export interface CacheUse {
   requests: number;
   inputTokens: number;
   cacheReadTokens: number;
+  /** The distinct sessions the requests came from: read for warm requests only. */
+  sessions?: number;
 }
 
 export interface CacheSeries {
@@ -89,8 +91,11 @@ export function cacheRegressions(series: CacheSeries, now: number, s: CacheRegre
     if (enough(inRecent)) judged.push([inRecent, s.fastWindowMs, s.fastDrop]);
     // Warm requests read most of their input from cache while it works, none once it breaks: a few of them
     // say what many requests diluted with sessions' cold first calls do, in a workflow of few requests.
+    // From a few sessions: a broken cache affects them all, while one session of its own (a runaway session
+    // sending uncached input, an agent loop) reads nothing while the workflow's other sessions read as usual.
+    // Sessions are counted per model, so the most of any one model is the count (one that used two is one).
     const inWarm = warm?.get(workflow);
-    if (enough(inWarm, s.warmMinInputTokens, s.warmMinRequests)) judged.push([inWarm, s.fastWindowMs, s.fastDrop, true]);
+    if (enough(inWarm, s.warmMinInputTokens, s.warmMinRequests) && Math.max(...inWarm.map((u) => u.sessions ?? 0)) >= s.warmMinSessions) judged.push([inWarm, s.fastWindowMs, s.fastDrop, true]);
     const fell = judged.find(([uses, , drop]) => share(uses)[0] <= pastShare * (1 - drop));
     if (fell) out.push(regression(workflow, fell[0], pastShare, share(fell[0])[0], now, fell[1], rates, fell[3]));
   }

@@ -220,7 +220,7 @@ describe('cache-hit regression', () => {
       lastHour: [{ ...base, requests: 60, inputTokens: 3_600_000, cacheReadTokens: 2_520_000 }],
       recent: [{ ...base, requests: 5, inputTokens: 330_000, cacheReadTokens: 20_000 }],
       // Its 4 warm requests, following their sessions’ within 5 minutes, read nothing: the cache is broken.
-      warm: [{ ...base, requests: 4, inputTokens: 310_000, cacheReadTokens: 0 }],
+      warm: [{ ...base, requests: 4, inputTokens: 310_000, cacheReadTokens: 0, sessions: 2 }],
     };
     const found = cacheRegressions(series, NOW, d.cache_regression, rates);
     expect(found.map((x) => x.subject)).toEqual(['workflow:pair']);
@@ -237,14 +237,27 @@ describe('cache-hit regression', () => {
     const current = [{ ...base, requests: 14, inputTokens: 900_000, cacheReadTokens: 700_000 }];
     // Two sub-agents’ first calls (same session and model, prompts of their own) and two haiku calls read nothing; the main thread’s 3 read most.
     const noisy = [
-      { ...base, requests: 5, inputTokens: 260_000, cacheReadTokens: 220_000 },
-      { ...base, model: 'claude-haiku-4-5', requests: 2, inputTokens: 4000, cacheReadTokens: 0 },
+      { ...base, requests: 5, inputTokens: 260_000, cacheReadTokens: 220_000, sessions: 3 },
+      { ...base, model: 'claude-haiku-4-5', requests: 2, inputTokens: 4000, cacheReadTokens: 0, sessions: 2 },
     ];
     expect(cacheRegressions({ baseline, current, warm: noisy }, NOW, d.cache_regression, rates)).toEqual([]);
     // 3 warm requests reading nothing (a session’s sub-agent starting), or 4 of 60,000 tokens: too little to judge.
-    expect(cacheRegressions({ baseline, current, warm: [{ ...base, requests: 3, inputTokens: 150_000, cacheReadTokens: 0 }] }, NOW, d.cache_regression, rates)).toEqual([]);
-    expect(cacheRegressions({ baseline, current, warm: [{ ...base, requests: 4, inputTokens: 60_000, cacheReadTokens: 0 }] }, NOW, d.cache_regression, rates)).toEqual([]);
-    expect(cacheRegressions({ baseline, current, warm: [{ ...base, requests: 4, inputTokens: 150_000, cacheReadTokens: 0 }] }, NOW, d.cache_regression, rates)).toHaveLength(1);
+    expect(cacheRegressions({ baseline, current, warm: [{ ...base, requests: 3, inputTokens: 150_000, cacheReadTokens: 0, sessions: 2 }] }, NOW, d.cache_regression, rates)).toEqual([]);
+    expect(cacheRegressions({ baseline, current, warm: [{ ...base, requests: 4, inputTokens: 60_000, cacheReadTokens: 0, sessions: 2 }] }, NOW, d.cache_regression, rates)).toEqual([]);
+    expect(cacheRegressions({ baseline, current, warm: [{ ...base, requests: 4, inputTokens: 150_000, cacheReadTokens: 0, sessions: 2 }] }, NOW, d.cache_regression, rates)).toHaveLength(1);
+  });
+
+  it('does not raise warm requests that all came from one session: a runaway session or an agent loop reads nothing while the workflow’s other sessions read as usual', () => {
+    const base = { workflow: 'coder', model: 'claude-sonnet-4-5', provider: 'anthropic' };
+    const baseline = [{ ...base, requests: 20_000, inputTokens: 1_000_000_000, cacheReadTokens: 800_000_000 }];
+    const current = [{ ...base, requests: 14, inputTokens: 900_000, cacheReadTokens: 700_000 }];
+    // The audit’s 12:03 alert: 5 warm requests of one runaway session, 100,000 uncached tokens each.
+    const runaway = { ...base, requests: 5, inputTokens: 500_000, cacheReadTokens: 0, sessions: 1 };
+    expect(cacheRegressions({ baseline, current, warm: [runaway] }, NOW, d.cache_regression, rates)).toEqual([]);
+    // The same session calling two models is still one session.
+    expect(cacheRegressions({ baseline, current, warm: [runaway, { ...runaway, model: 'claude-haiku-4-5' }] }, NOW, d.cache_regression, rates)).toEqual([]);
+    expect(cacheRegressions({ baseline, current, warm: [{ ...runaway, sessions: 2 }] }, NOW, d.cache_regression, rates)).toHaveLength(1);
+    expect(cacheRegressions({ baseline, current, warm: [runaway] }, NOW, { ...d.cache_regression, warmMinSessions: 1 }, rates)).toHaveLength(1);
   });
 
   it('stays quiet when shares wobble: false positives under 1% of workflow-evaluations over 200 seeds', SLOW, () => {

@@ -120,6 +120,11 @@ export interface CacheRegressionSettings extends Toggle {
   warmMinRequests: number;
   /** ...with at least this much input. */
   warmMinInputTokens: number;
+  /**
+   * And from at least this many sessions: a broken cache affects every session of the workflow, while one
+   * session of its own (a runaway, an agent loop) can read nothing while the rest read as usual.
+   */
+  warmMinSessions: number;
 }
 
 export interface AnomalySettings {
@@ -148,7 +153,7 @@ export function defaultAnomalySettings(): AnomalySettings {
       runaway_session: { enabled: true, windowMs: 5 * MINUTE, historyDays: 14, identityFactor: 3, orgQuantile: 0.99, minPicosPerHour: 20n * USD, minSessions: 5 },
       agent_loop: { enabled: true, windowMs: 30 * MINUTE, minRepeats: 5 },
       retry_storm: { enabled: true, windowMs: 5 * MINUTE, minEvents: 30, minErrorShare: 0.5 },
-      cache_regression: { enabled: true, windowMs: 15 * MINUTE, baselineDays: 7, minBaselineShare: 0.3, drop: 0.5, minInputTokens: 200_000, minRequests: 20, fastWindowMs: 5 * MINUTE, fastDrop: 0.7, warmMinRequests: 4, warmMinInputTokens: 100_000 },
+      cache_regression: { enabled: true, windowMs: 15 * MINUTE, baselineDays: 7, minBaselineShare: 0.3, drop: 0.5, minInputTokens: 200_000, minRequests: 20, fastWindowMs: 5 * MINUTE, fastDrop: 0.7, warmMinRequests: 4, warmMinInputTokens: 100_000, warmMinSessions: 2 },
     },
   };
 }

@@ -43,6 +43,12 @@ describe('anomalies config', () => {
     ]);
   });
 
+  it('reads the sessions the warm requests must come from: 2 by default', () => {
+    expect(loadConfig({ env: {} }).anomalies.detectors.cache_regression.warmMinSessions).toBe(2);
+    expect(loadConfig({ file: configFile('anomalies:\n  detectors:\n    cache_regression: { warm_min_sessions: 1 }\n'), env: {} }).anomalies.detectors.cache_regression.warmMinSessions).toBe(1);
+    expect(configIssues('anomalies:\n  detectors:\n    cache_regression: { warm_min_sessions: 0 }\n')).toEqual(['anomalies.detectors.cache_regression.warm_min_sessions@3: must be at least 1']);
+  });
+
   it('reads how late rows may be and still be evaluated live, 24 hours by default, 0 for never', () => {
     expect(loadConfig({ env: {} }).anomalies.lateHorizonMs).toBe(86_400_000);
     expect(loadConfig({ file: configFile('anomalies:\n  late_horizon_hours: 6\n'), env: {} }).anomalies.lateHorizonMs).toBe(6 * 3_600_000);

@@ -64,6 +64,7 @@ export const anomaliesSchema = z.strictObject({
           fast_drop: share.optional(),
           warm_min_requests: z.number().int('must be a whole number').min(0, 'must be 0 (off) or more').optional(),
           warm_min_input_tokens: z.number().int().min(0).optional(),
+          warm_min_sessions: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
         })
         .optional(),
     })
@@ -134,6 +135,7 @@ export function anomalySettings(f: AnomaliesFile | undefined, timeZone = 'UTC', 
         fastDrop: d?.cache_regression?.fast_drop ?? x.cache_regression.fastDrop,
         warmMinRequests: d?.cache_regression?.warm_min_requests ?? x.cache_regression.warmMinRequests,
         warmMinInputTokens: d?.cache_regression?.warm_min_input_tokens ?? x.cache_regression.warmMinInputTokens,
+        warmMinSessions: d?.cache_regression?.warm_min_sessions ?? x.cache_regression.warmMinSessions,
       },
     },
   };

@@ -43,6 +43,8 @@ export interface TagCacheUse {
   requests: number;
   inputTokens: number;
   cacheReadTokens: number;
+  /** The distinct sessions the requests came from. */
+  sessions: number;
 }
 
 /** One session's requests in one clock hour, for one user and key (LedgerStore.sessionHours). */

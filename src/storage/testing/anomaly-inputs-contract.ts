@@ -163,6 +163,7 @@ export function anomalyInputsContract(open: () => Promise<Storage>): void {
     const sorted = [...rows].sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1));
     const last = new Map<string, number>();
     const want = new Map<string, TagCacheUse>();
+    const sessionsOf = new Map<string, Set<string>>();
     for (const x of sorted) {
       if (!x.sessionId) continue;
       const k = `${x.sessionId}|${x.model}`;
@@ -171,17 +172,22 @@ export function anomalyInputsContract(open: () => Promise<Storage>): void {
       if (x.ts < since || x.ts >= until || prev === undefined || prev < x.ts - ttl) continue;
       const tag = x.tags.workflow ?? '';
       const g = `${tag}|${x.model}|${x.provider}`;
-      const u = want.get(g) ?? { tag, model: x.model, provider: x.provider, requests: 0, inputTokens: 0, cacheReadTokens: 0 };
+      const u = want.get(g) ?? { tag, model: x.model, provider: x.provider, requests: 0, inputTokens: 0, cacheReadTokens: 0, sessions: 0 };
       want.set(g, u);
+      const seen = sessionsOf.get(g) ?? new Set<string>();
+      sessionsOf.set(g, seen.add(x.sessionId));
+      u.sessions = seen.size;
       u.requests++;
       u.inputTokens += x.inputTokens;
       u.cacheReadTokens += x.cacheReadTokens;
     }
     const got = await s.ledger.warmCacheUse({ since, until }, { tag: 'workflow', ttlMs: ttl });
-    expect(got.find((u) => u.tag === 'edge')).toEqual({ tag: 'edge', model: 'claude-opus-4-5', provider: 'anthropic', requests: 2, inputTokens: 2000, cacheReadTokens: 1800 });
+    expect(got.find((u) => u.tag === 'edge')).toEqual({ tag: 'edge', model: 'claude-opus-4-5', provider: 'anthropic', requests: 2, inputTokens: 2000, cacheReadTokens: 1800, sessions: 1 });
     expect(new Set(got.map((u) => u.tag))).toEqual(new Set(['review', 'coder', '', 'edge']));
     expect(got.reduce((n, u) => n + u.requests, 0)).toBeLessThan(rows.filter((x) => x.ts >= since && x.ts < until && x.sessionId).length);
     expect(new Map(got.map((u) => [`${u.tag}|${u.model}|${u.provider}`, u]))).toEqual(want);
+    // Several sessions per group, counted once each.
+    expect(got.some((u) => u.sessions > 1 && u.sessions < u.requests)).toBe(true);
     await s.close();
   });
 }
