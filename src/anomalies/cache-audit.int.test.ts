@@ -51,13 +51,13 @@ function runaway(rows: LedgerRow[]): void {
   for (let t = day + 12 * HOUR; t < day + 12.5 * HOUR; t += 30_000) rows.push(row({ workflow: 'coder', id: `run-${t}`, ts: t, session: 'runaway', input: 100_000, read: 0 }));
 }
 
-/** What replay raises for the cache-hit regression from 09:30 to 17:00: minute of the day, subject, message up to its dollars. */
-async function raised(rows: LedgerRow[]): Promise<[string, string, string][]> {
+/** What replay raises for the cache-hit regression from 09:30 to 17:00: minute of the day, subject, message up to its dollars (all of it with `dollars`). */
+async function raised(rows: LedgerRow[], dollars = false): Promise<[string, string, string][]> {
   const storage = openSqlite(':memory:');
   await storage.ledger.insert(rows);
   const found = await replay(storage.ledger, defaultAnomalySettings(), rates, { since: day + 9.5 * HOUR, until: day + 17 * HOUR, only: 'cache_regression' });
   await storage.close();
-  return found.map((x) => [new Date(x.at).toISOString().slice(11, 16), x.detection.subject, x.detection.message.replace(/: \$.*/, '')]);
+  return found.map((x) => [new Date(x.at).toISOString().slice(11, 16), x.detection.subject, dollars ? x.detection.message : x.detection.message.replace(/: \$.*/, '')]);
 }
 
 describe('the audit’s day of planted anomalies', () => {
@@ -68,6 +68,15 @@ describe('the audit’s day of planted anomalies', () => {
     const real = found.filter(([at]) => at >= '16:00');
     expect(real).toEqual([[expect.stringMatching(/^16:0[1-6]/), 'workflow:review', expect.stringMatching(/fell from 72% to/)]]);
     expect(found).toHaveLength(2);
+  }, 120_000);
+
+  it('prices the break’s lost reads as the cache writes they became, and its week by review’s own input', async () => {
+    const found = await raised(auditDay(() => {}), true);
+    // 9 warm requests (180,000 tokens, 32,000 read, 130,000 written): 72% would have read 129,600, so 97,600
+    // were lost, all of them written, at $3.45/M: $0.34 (at $2.70/M, $0.26). The baseline's 7 days to 15:00
+    // hold 209.6 million tokens of review's input (the spike's 8 million too): × 209.6M / 180,000, $392.09.
+    // Before: $0.26, and × 2,016 (the 5-minute windows of a week, 24 hours a day) $531.26.
+    expect(found.at(-1)).toEqual(['16:04', 'workflow:review', expect.stringMatching(/on the 9 requests .*: \$0\.34 extra so far, about \$392\.09 a week at this rate\.$/)]);
   }, 120_000);
 
   it('does not raise a workflow whose other sessions read as usual for one runaway session’s warm requests that read nothing', async () => {

@@ -11,6 +11,8 @@ export interface CacheUse {
   requests: number;
   inputTokens: number;
   cacheReadTokens: number;
+  /** Of the input, what was written to cache (0 where not known). */
+  cacheWriteTokens?: number;
   /** The distinct sessions the requests came from: read for warm requests only. */
   sessions?: number;
 }
@@ -43,7 +45,6 @@ export const WARM_TTL_MS = 300_000;
 /** The same hour of the day is the baseline once its days hold this many windows' minimum of input. */
 const SAME_HOUR_WINDOWS = 4;
 
-const WEEK = 7 * 86_400_000;
 const MILLION = 1_000_000n;
 
 /**
@@ -51,9 +52,12 @@ const MILLION = 1_000_000n;
  * its own baseline (a prompt change that moved a timestamp to the top, a reordered tool
  * list). Judged over the window, and over its last minutes alone for a steeper fall: a cache
  * broken outright halves the window's share only once it fills half the window, and shows
- * in the last minutes sooner. The dollar figure is what the lost cache reads cost at the
- * plain input price: per model, the tokens the baseline share would have read from cache and
- * did not, times (input rate − cache-read rate).
+ * in the last minutes sooner. The dollar figure is what the lost cache reads cost: per model,
+ * the tokens the baseline share would have read from cache and did not. A broken cache writes
+ * what it would have read (Anthropic's), so they are priced at (cache-write rate − cache-read
+ * rate) up to the window's cache writes, and at (input rate − cache-read rate) beyond. The
+ * week's figure scales it by the workflow's own input: per input token judged, times the
+ * baseline's input tokens per week, so a workflow that runs 12 hours a day is not counted for 24.
  */
 export function cacheRegressions(series: CacheSeries, now: number, s: CacheRegressionSettings, rates: RateBook): Detection[] {
   const base = byWorkflow(series.baseline);
@@ -97,21 +101,23 @@ export function cacheRegressions(series: CacheSeries, now: number, s: CacheRegre
     const inWarm = warm?.get(workflow);
     if (enough(inWarm, s.warmMinInputTokens, s.warmMinRequests) && Math.max(...inWarm.map((u) => u.sessions ?? 0)) >= s.warmMinSessions) judged.push([inWarm, s.fastWindowMs, s.fastDrop, true]);
     const fell = judged.find(([uses, , drop]) => share(uses)[0] <= pastShare * (1 - drop));
-    if (fell) out.push(regression(workflow, fell[0], pastShare, share(fell[0])[0], now, fell[1], rates, fell[3]));
+    if (fell) out.push(regression(workflow, fell[0], pastShare, share(fell[0])[0], now, fell[1], rates, (pastInput * 7) / s.baselineDays, fell[3]));
   }
   return out;
 }
 
-function regression(workflow: string, uses: readonly CacheUse[], pastShare: number, nowShare: number, now: number, windowMs: number, rates: RateBook, warm = false): Detection {
+function regression(workflow: string, uses: readonly CacheUse[], pastShare: number, nowShare: number, now: number, windowMs: number, rates: RateBook, weekInput: number, warm = false): Detection {
   const start = now - windowMs;
   let excess = 0n;
   for (const u of uses) {
     const r = rates(u.provider, u.model, now);
     const lost = Math.floor(pastShare * u.inputTokens) - u.cacheReadTokens;
-    if (!r || lost <= 0 || r.input <= r.cacheRead) continue;
-    excess += (BigInt(lost) * (r.input - r.cacheRead)) / MILLION;
+    if (!r || lost <= 0) continue;
+    const written = Math.min(lost, u.cacheWriteTokens ?? 0);
+    excess += (BigInt(written) * positive(r.cacheWrite - r.cacheRead) + BigInt(lost - written) * positive(r.input - r.cacheRead)) / MILLION;
   }
-  const weekly = (excess * BigInt(WEEK)) / BigInt(windowMs);
+  const judged = uses.reduce((n, u) => n + u.inputTokens, 0);
+  const weekly = judged > 0 ? (excess * BigInt(Math.round(weekInput))) / BigInt(judged) : 0n;
   return {
     detector: 'cache_regression',
     subject: `workflow:${workflow}`,
@@ -125,6 +131,10 @@ function regression(workflow: string, uses: readonly CacheUse[], pastShare: numb
     // first key as an episode (episodes.ts), and one that comes back later the same day is a new alert.
     key: `cache_regression:${workflow}:${Math.floor(now / HOUR_MS)}`,
   };
+}
+
+function positive(x: bigint): bigint {
+  return x > 0n ? x : 0n;
 }
 
 function requestsOf(uses: readonly CacheUse[]): number {

@@ -169,6 +169,20 @@ describe('cache-hit regression', () => {
     expect(at(10, 59)).toBe(at(10, 2));
   });
 
+  it('prices the lost reads a broken cache wrote instead at the cache-write rate, and projects a week by the workflow’s own input, not 24 hours a day', () => {
+    // review: 50% read all week, 720 requests a day of 20,000 tokens (12 hours a day); the last 15 minutes read nothing, 18,000 tokens written a request.
+    const base = { workflow: 'review', model: 'claude-sonnet-4-5', provider: 'anthropic' };
+    const baseline = [{ ...base, requests: 7 * 720, inputTokens: 7 * 720 * 20_000, cacheReadTokens: 7 * 720 * 10_000 }];
+    const current = [{ ...base, requests: 20, inputTokens: 400_000, cacheReadTokens: 0, cacheWriteTokens: 360_000 }];
+    const [found] = cacheRegressions({ baseline, current }, NOW, d.cache_regression, rates);
+    // 10,000 tokens a request would have been read, and were written: 200,000 × ($3.75 − $0.30)/M, not × ($3 − $0.30)/M ($0.54).
+    expect(found!.excessPicos).toBe(690_000_000_000n);
+    // Per input token judged, times the week's input (100.8 million): × 252, not × 672 (a week of 15-minute windows, $463.68).
+    expect(found!.message).toMatch(/: \$0\.69 extra so far, about \$173\.88 a week at this rate\.$/);
+    // Fewer writes than lost reads: the rest at the plain input rate, 50,000 × $3.45/M + 150,000 × $2.70/M.
+    expect(cacheRegressions({ baseline, current: [{ ...current[0]!, cacheWriteTokens: 50_000 }] }, NOW, d.cache_regression, rates)[0]!.excessPicos).toBe(577_500_000_000n);
+  });
+
   it('judges a workflow with fewer than 20 requests in the window over the last hour instead', () => {
     // wf2 sent 19 requests (380,000 tokens) in the 15 minutes: too few to judge them.
     const s = cacheSeries(new Workload(4), { workflow: 'wf2' });

@@ -30,14 +30,14 @@ describe('series reader', () => {
     const storage = openSqlite(':memory:');
     const t0 = Date.UTC(2026, 10, 18, 9, 23);
     await storage.ledger.insert(baselineRows(t0 - 2 * 86_400_000, t0 + 3_600_000, 3));
-    // Three workflows on two models, a request every 37 s over the last 70 minutes, with cache reads.
+    // Three workflows on two models, a request every 37 s over the last 70 minutes, with cache reads and writes.
     const extra = Array.from({ length: 114 }, (_, i) =>
-      sampleRow({ id: `w${i}`, ts: t0 - 70 * 60_000 + i * 37_000, tags: { workflow: ['review', 'triage', 'docs'][i % 3]! }, model: i % 2 ? 'gpt-5-mini' : 'gpt-5', inputTokens: 1000 + i, cacheReadTokens: i * 7 }),
+      sampleRow({ id: `w${i}`, ts: t0 - 70 * 60_000 + i * 37_000, tags: { workflow: ['review', 'triage', 'docs'][i % 3]! }, model: i % 2 ? 'gpt-5-mini' : 'gpt-5', inputTokens: 1000 + i, cacheReadTokens: i * 7, cacheWriteTokens: i * 3 }),
     );
     await storage.ledger.insert(extra);
     const alone = async (since: number, until: number) =>
       (await storage.ledger.aggregate({ since, until, by: ['tag:workflow', 'model', 'provider'] }))
-        .map((r) => ({ workflow: r.keys[0]!, model: r.keys[1]!, provider: r.keys[2]!, requests: r.requests, inputTokens: r.inputTokens, cacheReadTokens: r.cacheReadTokens }))
+        .map((r) => ({ workflow: r.keys[0]!, model: r.keys[1]!, provider: r.keys[2]!, requests: r.requests, inputTokens: r.inputTokens, cacheReadTokens: r.cacheReadTokens, cacheWriteTokens: r.cacheWriteTokens }))
         .sort((a, b) => `${a.workflow} ${a.model} ${a.provider}`.localeCompare(`${b.workflow} ${b.model} ${b.provider}`));
     const use = await new SeriesReader(storage.ledger).cacheUse(t0, 900_000, 1, 300_000, 3_600_000);
     expect(use.current).toEqual(await alone(t0 - 900_000, t0));

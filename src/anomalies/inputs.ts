@@ -165,7 +165,7 @@ function pastSession(h: SessionHour): SessionSpend {
 }
 
 function cacheUse(r: AggregateRow): CacheUse {
-  return { workflow: r.keys[0]!, model: r.keys[1]!, provider: r.keys[2]!, requests: r.requests, inputTokens: r.inputTokens, cacheReadTokens: r.cacheReadTokens };
+  return { workflow: r.keys[0]!, model: r.keys[1]!, provider: r.keys[2]!, requests: r.requests, inputTokens: r.inputTokens, cacheReadTokens: r.cacheReadTokens, cacheWriteTokens: r.cacheWriteTokens };
 }
 
 /** Uses of the same workflow, model and provider summed, in that order. */
@@ -174,7 +174,7 @@ function sumUses(uses: readonly CacheUse[]): CacheUse[] {
   for (const u of uses) {
     const k = `${u.workflow}\u0000${u.model}\u0000${u.provider}`;
     const had = m.get(k);
-    if (had) m.set(k, { ...had, requests: had.requests + u.requests, inputTokens: had.inputTokens + u.inputTokens, cacheReadTokens: had.cacheReadTokens + u.cacheReadTokens });
+    if (had) m.set(k, { ...had, requests: had.requests + u.requests, inputTokens: had.inputTokens + u.inputTokens, cacheReadTokens: had.cacheReadTokens + u.cacheReadTokens, cacheWriteTokens: (had.cacheWriteTokens ?? 0) + (u.cacheWriteTokens ?? 0) });
     else m.set(k, { ...u });
   }
   return [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, u]) => u);

@@ -43,6 +43,7 @@ export interface TagCacheUse {
   requests: number;
   inputTokens: number;
   cacheReadTokens: number;
+  cacheWriteTokens: number;
   /** The distinct sessions the requests came from. */
   sessions: number;
 }

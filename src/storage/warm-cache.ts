@@ -21,7 +21,7 @@ export async function warmCacheUse(run: SqlRunner, dialect: SqlDialect, range: {
   const reach = `e.ts >= ${p(range.since - ttlMs)} AND e.ts < ${p(range.until)}`;
   const earlier = `e.session_id = ${r}.session_id AND e.model = ${r}.model AND e.ts >= ${r}.ts - ${p(ttlMs)} AND (e.ts < ${r}.ts OR (e.ts = ${r}.ts AND e.id < ${r}.id))`;
   const sql =
-    `SELECT ${dialect.tagExpr(tag)} AS tag, model, provider, COUNT(*) AS requests, COUNT(DISTINCT session_id) AS sessions, SUM(input_tokens) AS input_tokens, SUM(cache_read_tokens) AS cache_read_tokens ` +
+    `SELECT ${dialect.tagExpr(tag)} AS tag, model, provider, COUNT(*) AS requests, COUNT(DISTINCT session_id) AS sessions, SUM(input_tokens) AS input_tokens, SUM(cache_read_tokens) AS cache_read_tokens, SUM(cache_write_tokens) AS cache_write_tokens ` +
     `FROM requests WHERE ${window} AND session_id <> '' AND EXISTS (SELECT 1 FROM requests e WHERE ${reach} AND ${earlier}) ` +
     `GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
   return (await run(sql, params)).map((x) => ({
@@ -31,6 +31,7 @@ export async function warmCacheUse(run: SqlRunner, dialect: SqlDialect, range: {
     requests: Number(x.requests),
     inputTokens: Number(x.input_tokens),
     cacheReadTokens: Number(x.cache_read_tokens),
+    cacheWriteTokens: Number(x.cache_write_tokens),
     sessions: Number(x.sessions),
   }));
 }

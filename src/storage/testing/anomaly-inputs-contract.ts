@@ -151,10 +151,11 @@ export function anomalyInputsContract(open: () => Promise<Storage>): void {
         tags: pick<Record<string, string>>([{ workflow: 'review' }, { workflow: 'coder' }, {}]),
         inputTokens: Math.floor(r() * 100_000),
         cacheReadTokens: Math.floor(r() * 90_000),
+        cacheWriteTokens: Math.floor(r() * 5000),
       }),
     );
     // At the edges: exactly the TTL after (warm), a millisecond more (cold), the same ts (the later id warm), another model (cold).
-    const edge = (id: string, ts: number, model = 'claude-opus-4-5') => sampleRow({ id, ts, sessionId: 'edge', model, provider: 'anthropic', tags: { workflow: 'edge' }, inputTokens: 1000, cacheReadTokens: 900 });
+    const edge = (id: string, ts: number, model = 'claude-opus-4-5') => sampleRow({ id, ts, sessionId: 'edge', model, provider: 'anthropic', tags: { workflow: 'edge' }, inputTokens: 1000, cacheReadTokens: 900, cacheWriteTokens: 50 });
     const e0 = t + 40 * 60_000;
     rows.push(edge('e1', e0), edge('e2', e0 + ttl), edge('e3', e0 + 2 * ttl + 1), edge('e4', e0 + 2 * ttl + 1), edge('e5', e0 + 2 * ttl + 2, 'gpt-5'));
     await s.ledger.insert(rows);
@@ -172,7 +173,7 @@ export function anomalyInputsContract(open: () => Promise<Storage>): void {
       if (x.ts < since || x.ts >= until || prev === undefined || prev < x.ts - ttl) continue;
       const tag = x.tags.workflow ?? '';
       const g = `${tag}|${x.model}|${x.provider}`;
-      const u = want.get(g) ?? { tag, model: x.model, provider: x.provider, requests: 0, inputTokens: 0, cacheReadTokens: 0, sessions: 0 };
+      const u = want.get(g) ?? { tag, model: x.model, provider: x.provider, requests: 0, inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, sessions: 0 };
       want.set(g, u);
       const seen = sessionsOf.get(g) ?? new Set<string>();
       sessionsOf.set(g, seen.add(x.sessionId));
@@ -180,9 +181,10 @@ export function anomalyInputsContract(open: () => Promise<Storage>): void {
       u.requests++;
       u.inputTokens += x.inputTokens;
       u.cacheReadTokens += x.cacheReadTokens;
+      u.cacheWriteTokens += x.cacheWriteTokens;
     }
     const got = await s.ledger.warmCacheUse({ since, until }, { tag: 'workflow', ttlMs: ttl });
-    expect(got.find((u) => u.tag === 'edge')).toEqual({ tag: 'edge', model: 'claude-opus-4-5', provider: 'anthropic', requests: 2, inputTokens: 2000, cacheReadTokens: 1800, sessions: 1 });
+    expect(got.find((u) => u.tag === 'edge')).toEqual({ tag: 'edge', model: 'claude-opus-4-5', provider: 'anthropic', requests: 2, inputTokens: 2000, cacheReadTokens: 1800, cacheWriteTokens: 100, sessions: 1 });
     expect(new Set(got.map((u) => u.tag))).toEqual(new Set(['review', 'coder', '', 'edge']));
     expect(got.reduce((n, u) => n + u.requests, 0)).toBeLessThan(rows.filter((x) => x.ts >= since && x.ts < until && x.sessionId).length);
     expect(new Map(got.map((u) => [`${u.tag}|${u.model}|${u.provider}`, u]))).toEqual(want);
