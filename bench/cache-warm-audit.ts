@@ -66,7 +66,8 @@ const VARIANTS: [string, CacheRegressionSettings][] = [['old rules', old]];
 for (const n of [2, 3, 4, 6]) for (const input of [0, 50_000, 100_000, 200_000]) VARIANTS.push([`warm ≥${n} req ≥${input / 1000}k`, { ...old, warmMinRequests: n, warmMinInputTokens: input }]);
 // The margin: the last minutes' fall (both checks) at 50% instead of 70%.
 VARIANTS.push(['old rules, fast 50%', { ...old, fastDrop: 0.5 }], ['warm ≥4 req ≥100k, 50%', { ...old, warmMinRequests: 4, warmMinInputTokens: 100_000, fastDrop: 0.5 }]);
-// The variants above need their warm requests from 2 sessions (the default since 2026-12-06); these from any 1, as before.
+// The variants above ask warm requests of 2 sessions, or of one where the workflow's other requests do not say otherwise
+// (the default since 2026-12-06); these take any one session's, as before.
 VARIANTS.push(['warm ≥4 ≥100k, 1 session', { ...old, warmMinRequests: 4, warmMinInputTokens: 100_000, warmMinSessions: 1 }], ['warm ≥2 ≥0k, 1 session', { ...old, warmMinRequests: 2, warmMinInputTokens: 0, warmMinSessions: 1 }]);
 const rates = () => ({ input: 3_000_000_000_000n, cacheRead: 300_000_000_000n, cacheWrite: 3_750_000_000_000n, output: 15_000_000_000_000n });
 

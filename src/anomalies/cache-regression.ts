@@ -95,11 +95,14 @@ export function cacheRegressions(series: CacheSeries, now: number, s: CacheRegre
     if (enough(inRecent)) judged.push([inRecent, s.fastWindowMs, s.fastDrop]);
     // Warm requests read most of their input from cache while it works, none once it breaks: a few of them
     // say what many requests diluted with sessions' cold first calls do, in a workflow of few requests.
-    // From a few sessions: a broken cache affects them all, while one session of its own (a runaway session
-    // sending uncached input, an agent loop) reads nothing while the workflow's other sessions read as usual.
-    // Sessions are counted per model, so the most of any one model is the count (one that used two is one).
+    // A broken cache affects every session of the workflow, while one session of its own (a runaway session
+    // sending uncached input, an agent loop) reads nothing while the others read as usual. Warm requests from
+    // fewer than `warmMinSessions` (counted per model: the most of any one model) are judged only where the
+    // workflow's other requests of the last minutes, its cold ones, hold too little input to say, or fell too:
+    // a workflow of a few requests often has one session under way, and its break is found by it alone.
     const inWarm = warm?.get(workflow);
-    if (enough(inWarm, s.warmMinInputTokens, s.warmMinRequests) && Math.max(...inWarm.map((u) => u.sessions ?? 0)) >= s.warmMinSessions) judged.push([inWarm, s.fastWindowMs, s.fastDrop, true]);
+    const fewSessions = inWarm !== undefined && Math.max(...inWarm.map((u) => u.sessions ?? 0)) < s.warmMinSessions;
+    if (enough(inWarm, s.warmMinInputTokens, s.warmMinRequests) && (!fewSessions || !othersKept(inRecent, inWarm, pastShare * (1 - s.fastDrop), s.warmMinInputTokens))) judged.push([inWarm, s.fastWindowMs, s.fastDrop, true]);
     const fell = judged.find(([uses, , drop]) => share(uses)[0] <= pastShare * (1 - drop));
     if (fell) out.push(regression(workflow, fell[0], pastShare, share(fell[0])[0], now, fell[1], rates, (pastInput * 7) / s.baselineDays, fell[3]));
   }
@@ -131,6 +134,14 @@ function regression(workflow: string, uses: readonly CacheUse[], pastShare: numb
     // first key as an episode (episodes.ts), and one that comes back later the same day is a new alert.
     key: `cache_regression:${workflow}:${Math.floor(now / HOUR_MS)}`,
   };
+}
+
+/** Whether the last minutes' requests other than the warm ones hold `minInput` or more and read more than `fellTo` of it. */
+function othersKept(recent: readonly CacheUse[] | undefined, warm: readonly CacheUse[], fellTo: number, minInput: number): boolean {
+  const [recentShare, recentInput] = share(recent ?? []);
+  const [warmShare, warmInput] = share(warm);
+  const input = recentInput - warmInput;
+  return input >= minInput && (recentShare * recentInput - warmShare * warmInput) / input > fellTo;
 }
 
 function positive(x: bigint): bigint {

@@ -261,17 +261,23 @@ describe('cache-hit regression', () => {
     expect(cacheRegressions({ baseline, current, warm: [{ ...base, requests: 4, inputTokens: 150_000, cacheReadTokens: 0, sessions: 2 }] }, NOW, d.cache_regression, rates)).toHaveLength(1);
   });
 
-  it('does not raise warm requests that all came from one session: a runaway session or an agent loop reads nothing while the workflow’s other sessions read as usual', () => {
+  it('does not raise warm requests that all came from one session while the workflow’s other requests read as usual: a runaway session or an agent loop', () => {
     const base = { workflow: 'coder', model: 'claude-sonnet-4-5', provider: 'anthropic' };
     const baseline = [{ ...base, requests: 20_000, inputTokens: 1_000_000_000, cacheReadTokens: 800_000_000 }];
     const current = [{ ...base, requests: 14, inputTokens: 900_000, cacheReadTokens: 700_000 }];
-    // The audit’s 12:03 alert: 5 warm requests of one runaway session, 100,000 uncached tokens each.
+    // The audit’s 12:03 alert: 5 warm requests of one runaway session, 100,000 uncached tokens each, while the
+    // workflow’s other requests of the last 5 minutes (one-off sessions, 1.2 million tokens) read 80% as usual.
     const runaway = { ...base, requests: 5, inputTokens: 500_000, cacheReadTokens: 0, sessions: 1 };
-    expect(cacheRegressions({ baseline, current, warm: [runaway] }, NOW, d.cache_regression, rates)).toEqual([]);
+    const recent = [{ ...base, requests: 35, inputTokens: 1_700_000, cacheReadTokens: 960_000 }];
+    expect(cacheRegressions({ baseline, current, recent, warm: [runaway] }, NOW, d.cache_regression, rates)).toEqual([]);
     // The same session calling two models is still one session.
-    expect(cacheRegressions({ baseline, current, warm: [runaway, { ...runaway, model: 'claude-haiku-4-5' }] }, NOW, d.cache_regression, rates)).toEqual([]);
-    expect(cacheRegressions({ baseline, current, warm: [{ ...runaway, sessions: 2 }] }, NOW, d.cache_regression, rates)).toHaveLength(1);
-    expect(cacheRegressions({ baseline, current, warm: [runaway] }, NOW, { ...d.cache_regression, warmMinSessions: 1 }, rates)).toHaveLength(1);
+    const twoModels = [runaway, { ...runaway, model: 'claude-haiku-4-5' }];
+    expect(cacheRegressions({ baseline, current, recent: [...recent, { ...runaway, model: 'claude-haiku-4-5' }], warm: twoModels }, NOW, d.cache_regression, rates)).toEqual([]);
+    expect(cacheRegressions({ baseline, current, recent, warm: [{ ...runaway, sessions: 2 }] }, NOW, d.cache_regression, rates)).toHaveLength(1);
+    expect(cacheRegressions({ baseline, current, recent, warm: [runaway] }, NOW, { ...d.cache_regression, warmMinSessions: 1 }, rates)).toHaveLength(1);
+    // One session under way and little else (a workflow of a few requests), or the others fell too: a break.
+    expect(cacheRegressions({ baseline, current, recent: [{ ...runaway, requests: 6, inputTokens: 560_000 }], warm: [runaway] }, NOW, d.cache_regression, rates)).toHaveLength(1);
+    expect(cacheRegressions({ baseline, current, recent: [{ ...recent[0]!, cacheReadTokens: 100_000 }], warm: [runaway] }, NOW, d.cache_regression, rates)).toHaveLength(1);
   });
 
   it('stays quiet when shares wobble: false positives under 1% of workflow-evaluations over 200 seeds', SLOW, () => {

@@ -122,7 +122,8 @@ export interface CacheRegressionSettings extends Toggle {
   warmMinInputTokens: number;
   /**
    * And from at least this many sessions: a broken cache affects every session of the workflow, while one
-   * session of its own (a runaway, an agent loop) can read nothing while the rest read as usual.
+   * session of its own (a runaway, an agent loop) can read nothing while the rest read as usual. From fewer,
+   * they are judged where the workflow's other requests of the last minutes do not say otherwise.
    */
   warmMinSessions: number;
 }
