@@ -61,13 +61,14 @@ async function raised(rows: LedgerRow[], dollars = false): Promise<[string, stri
 }
 
 describe('the audit’s day of planted anomalies', () => {
-  it('raises the real cache break at 16:00 though a false alarm took the workflow’s alert at 10:00 (a day’s key hid it)', async () => {
+  it('raises the real cache break at 16:00, and not the spend spike’s cold sessions of a model new to the workflow at 10:00', async () => {
     const found = await raised(auditDay(() => {}));
-    // The spike's cold opus sessions dilute the 15-minute window: still raised (docs/anomalies.md says why).
-    expect(found.filter(([at]) => at < '11:00')).toEqual([[expect.stringMatching(/^10:0/), 'workflow:review', expect.stringMatching(/in the last 15 min$/)]]);
+    // The spike's cold opus sessions diluted review's 15-minute window, and that false alarm took the day's
+    // alert (a day's key hid the break); opus is not among review's models in its baseline, so it is left out.
+    expect(found.filter(([at]) => at < '11:00')).toEqual([]);
     const real = found.filter(([at]) => at >= '16:00');
     expect(real).toEqual([[expect.stringMatching(/^16:0[1-6]/), 'workflow:review', expect.stringMatching(/fell from 72% to/)]]);
-    expect(found).toHaveLength(2);
+    expect(found).toHaveLength(1);
   }, 120_000);
 
   it('prices the break’s lost reads as the cache writes they became, and its week by review’s own input', async () => {
@@ -83,6 +84,6 @@ describe('the audit’s day of planted anomalies', () => {
     const found = await raised(auditDay(runaway));
     // Before warm requests had to come from 2 sessions: coder was raised at 12:03, "fell from 80% to 0% in the last 5 min on the 5 requests…".
     expect(found.filter(([, subject]) => subject === 'workflow:coder')).toEqual([]);
-    expect(found.map(([, subject]) => subject)).toEqual(['workflow:review', 'workflow:review']);
+    expect(found.map(([, subject]) => subject)).toEqual(['workflow:review']);
   }, 120_000);
 });

@@ -87,11 +87,16 @@ export function cacheRegressions(series: CacheSeries, now: number, s: CacheRegre
     const hourShares = sameHours.map((m) => share(m.get(workflow) ?? [])).filter(([, input]) => input >= SAME_HOUR_WINDOWS * s.minInputTokens);
     const pastShare = hourShares.length > 0 ? Math.min(...hourShares.map(([x]) => x)) : allShare;
     if (pastInput === 0 || pastShare < s.minBaselineShare) continue;
+    // Only the models the workflow used in its baseline: one new to it (a burst of another model's cold
+    // sessions, a spend spike) starts with an empty cache, which says nothing about the workflow's own.
+    const known = new Set(past.map(modelOf));
+    const ofKnown = (uses: readonly CacheUse[] | undefined) => uses?.filter((u) => known.has(modelOf(u)));
     const judged: [readonly CacheUse[], number, number, boolean?][] = [];
-    const inWindow = window.get(workflow);
+    const inWindow = ofKnown(window.get(workflow));
+    const inHour = ofKnown(hour?.get(workflow));
     if (enough(inWindow)) judged.push([inWindow, s.windowMs, s.drop]);
-    else if (enough(hour?.get(workflow))) judged.push([hour.get(workflow)!, LONG_WINDOW_MS, s.drop]);
-    const inRecent = recent?.get(workflow);
+    else if (enough(inHour)) judged.push([inHour, LONG_WINDOW_MS, s.drop]);
+    const inRecent = ofKnown(recent?.get(workflow));
     if (enough(inRecent)) judged.push([inRecent, s.fastWindowMs, s.fastDrop]);
     // Warm requests read most of their input from cache while it works, none once it breaks: a few of them
     // say what many requests diluted with sessions' cold first calls do, in a workflow of few requests.
@@ -100,7 +105,7 @@ export function cacheRegressions(series: CacheSeries, now: number, s: CacheRegre
     // fewer than `warmMinSessions` (counted per model: the most of any one model) are judged only where the
     // workflow's other requests of the last minutes, its cold ones, hold too little input to say, or fell too:
     // a workflow of a few requests often has one session under way, and its break is found by it alone.
-    const inWarm = warm?.get(workflow);
+    const inWarm = ofKnown(warm?.get(workflow));
     const fewSessions = inWarm !== undefined && Math.max(...inWarm.map((u) => u.sessions ?? 0)) < s.warmMinSessions;
     if (enough(inWarm, s.warmMinInputTokens, s.warmMinRequests) && (!fewSessions || !othersKept(inRecent, inWarm, pastShare * (1 - s.fastDrop), s.warmMinInputTokens))) judged.push([inWarm, s.fastWindowMs, s.fastDrop, true]);
     const fell = judged.find(([uses, , drop]) => share(uses)[0] <= pastShare * (1 - drop));
@@ -150,6 +155,10 @@ function positive(x: bigint): bigint {
 
 function requestsOf(uses: readonly CacheUse[]): number {
   return uses.reduce((n, u) => n + u.requests, 0);
+}
+
+function modelOf(u: CacheUse): string {
+  return `${u.provider}\u0000${u.model}`;
 }
 
 function byWorkflow(uses: readonly CacheUse[]): Map<string, CacheUse[]> {
