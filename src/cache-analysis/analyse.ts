@@ -122,9 +122,7 @@ export class CacheAnalyser {
   }
 
   private windowMs(): number {
-    const { since, measuredSince } = this.o;
-    // A window that ends in the future has lasted until now: the weekly figures scale what happened in it.
-    const until = this.o.until === undefined ? undefined : Math.min(this.o.until, this.o.now ?? Infinity);
+    const { since, until, measuredSince } = this.o;
     const from = since === undefined ? this.first : Math.max(since, measuredSince ?? since);
     // A ledger younger than the window is measured from its first row, but over an hour at least (the whole window when
     // that is shorter): minutes of traffic scaled to a week would make a cent of waste look like dollars.
