@@ -82,12 +82,12 @@ export class ImportCharges {
     const sums = [...this.perCounter(charges)].filter(([, delta]) => delta !== 0n);
     if (sums.length === 0) return;
     const read = await this.d.counters.read(sums.map(([c]) => c.line));
-    const added = sums.filter(([, delta], i) => read[i]!.initialized && delta > 0n).map(([c]) => c);
-    for (const [i, [counter, delta]] of sums.entries()) if (read[i]!.initialized) await this.d.counters.adjust(counter.line, delta);
-    // Imported spend crosses thresholds as settled traffic does.
-    if (added.length === 0) return;
-    const levels = await this.d.counters.read(added.map((c) => c.line));
-    for (const [i, c] of added.entries()) this.watch.check(c, levels[i]!.spent);
+    for (const [i, [counter, delta]] of sums.entries()) {
+      if (!read[i]!.initialized) continue;
+      await this.d.counters.adjust(counter.line, delta);
+      // Imported spend crosses thresholds as settled traffic does.
+      if (delta > 0n) this.watch.check(counter, read[i]!.spent + delta);
+    }
   }
 
   private perCounter(charges: readonly BudgetCharge[]): Map<BudgetCounter, Picos> {
