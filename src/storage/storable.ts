@@ -24,6 +24,13 @@ export function storableRows(rows: readonly LedgerRow[]): readonly LedgerRow[] {
   return out.some((r, i) => r !== rows[i]) ? out : rows;
 }
 
+/** The first row of each id, as an `INSERT OR IGNORE` of the batch keeps (the rows themselves when no id repeats). */
+export function firstOfEachId(rows: readonly LedgerRow[]): readonly LedgerRow[] {
+  const ids = new Set<string>();
+  const out = rows.filter((r) => !ids.has(r.id) && Boolean(ids.add(r.id)));
+  return out.length === rows.length ? rows : out;
+}
+
 /** The keys of a row type whose values may be text. */
 type TextKey<T> = { [K in keyof T]-?: Extract<T[K], string> extends never ? never : K }[keyof T];
 

@@ -77,6 +77,18 @@ export function stableRowId(ts: number, identity: string): string {
   return `${t.slice(0, 8)}-${t.slice(8)}-8${h.slice(0, 3)}-${variant}${h.slice(4, 7)}-${h.slice(7, 19)}`;
 }
 
+/**
+ * A deterministic row id of the same shape for a call named by its provider request id: every
+ * bit from the hash, none from the time. A copy of the call's record stamped at another time (an
+ * exporter that stamps a record when it sends it) then gets the same id, which the ledger's
+ * idempotent insert skips; a time in the id made each copy a row of its own.
+ */
+export function requestRowId(identity: string): string {
+  const h = createHash('sha256').update(identity).digest('hex');
+  const variant = ((parseInt(h[15]!, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(12, 15)}-${variant}${h.slice(16, 19)}-${h.slice(19, 31)}`;
+}
+
 /** 2000-01-01T00:00Z: no exporter of model calls ran before it. */
 const EARLIEST_MS = Date.UTC(2000, 0, 1);
 /** How far ahead of this server's clock a time may be: more is a broken clock or a hostile sender. */

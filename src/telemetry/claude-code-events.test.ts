@@ -70,6 +70,16 @@ describe('claude_code.api_request events', () => {
     const seq2 = claudeCodeCall(record({ ...noId, 'event.sequence': 2 }));
     expect('id' in seq1 && 'id' in seq2 && seq1.id !== seq2.id && seq1.upstreamRequestId === null).toBe(true);
     expect('id' in seq1 && /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(seq1.id)).toBe(true);
+    expect('id' in a && /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(a.id)).toBe(true);
+  });
+
+  it('a copy of the event stamped at another time has the same id: one call, one row', () => {
+    const first = claudeCodeCall(record(base));
+    const later = claudeCodeCall(record(base, { timeNanos: BigInt(END + 40_000) * 1_000_000n }));
+    const observed = claudeCodeCall(record(base, { timeNanos: 0n, observedNanos: BigInt(END + 7) * 1_000_000n }));
+    if ('reject' in first || 'reject' in later || 'reject' in observed) throw new Error('rejected');
+    expect(later.ts).not.toBe(first.ts);
+    expect([later.id, observed.id]).toEqual([first.id, first.id]);
   });
 
   it('falls back to the observed time, then event.timestamp, for the end of the call', () => {

@@ -1,5 +1,5 @@
 import { zeroUsage } from '../core/usage.js';
-import { MAX_CALL_MS, count, firstText, nanosToMs, saneTime, stableRowId, tagsFrom, upTo } from './attributes.js';
+import { MAX_CALL_MS, count, firstText, nanosToMs, requestRowId, saneTime, stableRowId, tagsFrom, upTo } from './attributes.js';
 import type { Attrs, LogItem } from './otlp-model.js';
 import type { TelemetryCall } from './telemetry-row.js';
 
@@ -54,12 +54,14 @@ export function claudeCodeCall(item: LogItem): TelemetryCall | { reject: string 
   const ended = nanosToMs(item.timeNanos) ?? nanosToMs(item.observedNanos) ?? parseIso(a['event.timestamp']) ?? Date.now();
   const requestId = firstText([a], ['request_id']);
   const sessionId = firstText(sets, ['session.id']);
-  // The provider's request id names the call; failing that, the event's place in its session.
-  const identity = requestId ?? `${sessionId ?? ''}|${firstText([a], ['event.sequence']) ?? ''}|${item.timeNanos}|${model}`;
   const ts = ended - duration;
   const ttft = upTo(a.ttft_ms, MAX_CALL_MS);
   return {
-    id: stableRowId(ts, `claude-code-otel|${identity}`),
+    // The provider's request id names the call, whatever the record's time; failing that, the event's place in its session.
+    id:
+      requestId !== null
+        ? requestRowId(`claude-code-otel|${requestId}`)
+        : stableRowId(ts, `claude-code-otel|${sessionId ?? ''}|${firstText([a], ['event.sequence']) ?? ''}|${item.timeNanos}|${model}`),
     ts,
     api: 'anthropic.messages',
     provider: 'anthropic',

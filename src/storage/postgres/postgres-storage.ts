@@ -22,7 +22,7 @@ import { chargeQueue, writeCharges } from './charges.js';
 import { type RollupDelta, rollupDeltas, rollupValues, sameRow } from '../rollup.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, cacheRowSelect, ROLLUP_MEASURES, ROLLUP_SPAN, hasSpan, rollupKeys, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
-import { storableParam, storableRows } from '../storable.js';
+import { firstOfEachId, storableParam, storableRows } from '../storable.js';
 
 type Row = Record<string, unknown>;
 
@@ -185,8 +185,10 @@ function pgLedger(pool: pg.Pool): LedgerStore {
     return rows.filter((r) => !seen(r));
   };
 
-  const insertRows = async (c: pg.PoolClient, rows: readonly LedgerRow[]) => {
+  const insertRows = async (c: pg.PoolClient, given: readonly LedgerRow[]) => {
     const fresh = new Set<string>();
+    // Two rows of one id in a batch (copies of an event) were both taken as inserted, and rolled up twice.
+    const rows = firstOfEachId(given);
     // In id order: two writers inserting the same rows then take their locks in the same order,
     // and wait for each other rather than deadlock (one of them aborted, its batch retried).
     const ordered = [...rows].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
