@@ -90,6 +90,36 @@ describe('CacheAnalyser', () => {
     expect(r.findings[0]).toBe(f);
   });
 
+  it('one-off prompts are not drift: no static block recurs, so no cache could have served them', () => {
+    const oneOff = (i: number) => ({ type: 'text', text: `Document ${i}: ${'unique words '.repeat(300)}${i}`, cache_control: { type: 'ephemeral' } });
+    // The whole cached prompt is new on every call, and so is the block after a stable one.
+    const alone = Array.from({ length: 5 }, (_, i) => row({ system: [oneOff(i)], messages: msg(`task ${i}`) }, { ts: i * MIN, cacheWriteTokens: 1900 }));
+    const after = Array.from({ length: 5 }, (_, i) =>
+      row({ system: [{ type: 'text', text: 'You summarise documents.' }, oneOff(i)], messages: msg(`task ${i}`) }, { ts: i * MIN, cacheWriteTokens: 1900, tags: { workflow: 'v' } }),
+    );
+    const r = analyse([...alone, ...after]);
+    expect(r.findings.filter((x) => x.kind === 'prefix_drift')).toEqual([]);
+    // What they do waste is the writes nobody reads: that finding stays, with its fix.
+    expect(r.findings.filter((x) => x.kind === 'wasted_writes').map((x) => [x.group, x.evidence.count])).toEqual([
+      ['v', 5],
+      ['w', 5],
+    ]);
+  });
+
+  it('a one-off prompt among timestamped calls: only the pairs whose stable blocks came back count as drift', () => {
+    const oneOffAt = 3;
+    const rows = Array.from({ length: 6 }, (_, i) =>
+      i === oneOffAt
+        ? row({ system: [{ type: 'text', text: `One-off: ${'other words '.repeat(300)}`, cache_control: { type: 'ephemeral' } }], messages: msg(`task ${i}`) }, { ts: i * MIN, cacheWriteTokens: 1900 })
+        : row({ system: [{ type: 'text', text: `Now: 10:0${i}` }, cached], messages: msg(`task ${i}`) }, { ts: i * MIN, cacheWriteTokens: 1900 }),
+    );
+    const f = analyse(rows).findings.find((x) => x.kind === 'prefix_drift')!;
+    // Of 5 pairs, the one-off and the call after it share no block: 3 drifted, 3 writes that could have been reads.
+    expect(f).toMatchObject({ cause: 'volatile_block', evidence: { count: 3, outOf: 5 } });
+    expect(f.evidence.requestIds).toEqual([rows[1]!.id, rows[2]!.id, rows[5]!.id]);
+    expect(f.windowPicos).toBe(3n * 1900n * (W5 - READ));
+  });
+
   it('names the model that made most of the wasted writes, and how many models made them', () => {
     const rows = Array.from({ length: 3 }, (_, i) => row({ system: [cached], messages: msg(`one-off ${i}`) }, { ts: i * MIN, cacheWriteTokens: 1900, ...(i === 2 ? { model: 'other-model' } : {}) }));
     const waste = analyse(rows).findings.find((x) => x.kind === 'wasted_writes')!;

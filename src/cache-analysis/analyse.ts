@@ -1,7 +1,7 @@
 import type { CacheRow } from '../core/ledger-row.js';
 import { type Picos, roundHalfUp } from '../core/money.js';
 import { minCacheableTokens } from './auto-breakpoints.js';
-import { driftFinding, firstDifference, isReorder, keepStatic, tokensBetween } from './drift.js';
+import { driftFinding, firstDifference, isReorder, keepStatic, recursAfter, tokensBetween } from './drift.js';
 import { PriceMoves } from './price-moves.js';
 import { PrefixScan } from './prefix-scan.js';
 import { PrefixTable } from './prefix-table.js';
@@ -340,7 +340,7 @@ export class CacheAnalyser {
     if (same) q.sameSessionPairs++;
     else q.crossSessionPairs++;
     const d = firstDifference(q, this.scan);
-    if (d === undefined) return;
+    if (d === undefined || !recursAfter(q, this.scan, d)) return;
     q.drift++;
     if (same) q.sameSessionDrift++;
     else q.crossSessionDrift++;

@@ -45,6 +45,19 @@ export function firstDifference(q: Sequence, s: PrefixScan): number | undefined 
   return q.prevStatic === s.staticLen ? undefined : n;
 }
 
+/**
+ * Whether a static block of this call from `d` on is one the previous call had from `d` on: the
+ * evidence that the prefix past the change recurred, so that a stable prefix would have been read
+ * from the cache. A call whose static part from `d` on is all new (a one-off prompt) had nothing
+ * a cache could serve, whatever the previous call did: not drift.
+ */
+export function recursAfter(q: Sequence, s: PrefixScan, d: number): boolean {
+  for (let i = d; i < s.staticLen; i++) {
+    for (let j = d; j < q.prevStatic; j++) if (s.idA[i] === q.prevA[j] && s.idB[i] === q.prevB[j]) return true;
+  }
+  return false;
+}
+
 /** The same static blocks in another order. */
 export function isReorder(q: Sequence, s: PrefixScan): boolean {
   if (q.prevStatic !== s.staticLen) return false;
