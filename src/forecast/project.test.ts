@@ -70,6 +70,30 @@ describe('projectBudget', () => {
     expect(f.projectedPicos > flat - 1000n && f.projectedPicos < flat + 1000n).toBe(true);
   });
 
+  it('a step change in level is not a weekday rhythm: spend that doubles one day and stays is projected flat at the new level', () => {
+    // $10 a day, then $20 a day from some day on, over 28 days: whichever weekday the step falls on, no weekday stands out.
+    for (let step = 4; step <= 27; step++) {
+      const f = projectBudget(input({ hourly: series(28, (_, i) => (i < step ? '10' : '20')), limitPicos: usd(10_000) }));
+      const rate = f.dailyRatePicos;
+      // Half of today and 16 more days, every one at the run rate (within a picodollar a day of rounding).
+      const flat = (rate * 33n) / 2n;
+      expect([step, Math.abs(Number(f.projectedPicos - flat)) <= 20]).toEqual([step, true]);
+    }
+  });
+
+  it('a one-off spike a fortnight ago is not a weekday rhythm either', () => {
+    const f = projectBudget(input({ hourly: series(28, (_, i) => (i === 12 ? '1000' : '10')), limitPicos: usd(10_000) }));
+    expect(f).toMatchObject({ method: 'weekday', dailyRatePicos: usd(10), projectedPicos: usd(165) });
+  });
+
+  it('a step change on top of a weekend dip keeps the dip', () => {
+    const pattern = (d: DateTime, i: number) => String((d.weekday >= 6 ? 2 : 10) * (i < 14 ? 1 : 2));
+    const f = projectBudget(input({ hourly: series(28, pattern), limitPicos: usd(10_000) }));
+    // The last week at the new level: (5 × 20 + 2 × 4) / 7 a day, shaped 20 on weekdays and 4 at weekends.
+    const expected = usd(10 + 11 * 20 + 5 * 4);
+    expect(Math.abs(Number(f.projectedPicos - expected))).toBeLessThanOrEqual(usd('0.5'));
+  });
+
   it('one spike does not set the rate: a day counts at most three times the median of the last week', () => {
     const f = projectBudget(input({ hourly: series(7, (_, i) => (i === 5 ? '1000' : '10')) }));
     expect(f.dailyRatePicos).toBe(roundDiv(usd(6 * 10 + 30), 7n));

@@ -2,8 +2,8 @@ import { DateTime } from 'luxon';
 import { type Picos, roundHalfUp } from '../core/money.js';
 import { type WindowSpec, startOfNext, startOfUnit, windowAt } from '../policy/window.js';
 
-/** Complete days of history the weekday profile needs: two of each weekday. */
-export const MIN_DAYS_FOR_WEEKDAYS = 14;
+/** Complete days of history the weekday profile needs: two of each weekday with a whole week centred on it. */
+export const MIN_DAYS_FOR_WEEKDAYS = 20;
 /** The run rate is the mean of this many most recent complete days. */
 export const LEVEL_DAYS = 7;
 /** A day above this multiple of the level days' median counts only up to it (one spike does not set the rate). */
@@ -71,9 +71,12 @@ interface Day {
  *    day with any spend; today is partial and is not part of the history.
  * 2. Run rate: the mean of the last 7 complete days, each capped at 3× their median so that one
  *    spike does not set the rate. Seven days hold each weekday once, so it is a weekly mean.
- * 3. Weekday profile, with 14 or more complete days: each day's spend over the centred 7-day mean
- *    around it (a steady ramp has no weekday effect), averaged per weekday and scaled to mean 1;
- *    a day with weekday w is expected to cost rate × factor(w). With less history, every day costs the rate.
+ * 3. Weekday profile, with 20 or more complete days: each day's spend over the centred 7-day mean
+ *    around it (a steady ramp has no weekday effect), or over the week ending or starting that day
+ *    when that one varies less (a step in the level). A weekday's factor is the ratio of its days
+ *    closest to 1 when all of them are on the same side of 1, else 1: an effect must repeat every
+ *    week. Scaled to mean 1; a day with weekday w is expected to cost rate × factor(w). With less
+ *    history, every day costs the rate.
  * 4. Projection: what is spent so far in the window, plus each remaining part of a day at its
  *    expected cost pro rata (the rest of today included); the run-out moment is interpolated
  *    within the day where the running total reaches the limit. The limit is the one in force at
@@ -177,29 +180,53 @@ function runRate(days: Day[]): Picos {
 const PPT = 1_000_000_000_000n;
 
 /**
- * Expected spend of a whole day with a given ISO weekday (1 = Monday). The profile is the
- * classical multiplicative one: each day's spend over the centred 7-day mean around it
- * (so a steady ramp shows no weekday effect), averaged per weekday and scaled to mean 1.
- * Ratios are fixed-point parts per 10^12.
+ * Expected spend of a whole day with a given ISO weekday (1 = Monday). Each day's spend over the
+ * mean of a week around it (`levelWeek`; a steady ramp shows no weekday effect), per weekday the ratio
+ * that repeats (`repeated`), scaled to mean 1. Ratios are fixed-point parts per 10^12.
  */
 function expectedDay(days: Day[], rate: Picos, weekdays: boolean): (weekday: number) => Picos {
   if (!weekdays) return () => rate;
-  const sums = new Map<number, { total: bigint; n: bigint }>();
+  const ratios = new Map<number, bigint[]>();
   for (let i = 3; i + 3 < days.length; i++) {
-    const week = days.slice(i - 3, i + 4).reduce((s, d) => s + d.spend, 0n);
+    const week = levelWeek(days, i);
     if (week === 0n) continue;
     const d = days[i]!;
-    const acc = sums.get(d.weekday) ?? { total: 0n, n: 0n };
-    acc.total += (d.spend * 7n * PPT) / week;
-    acc.n += 1n;
-    sums.set(d.weekday, acc);
+    ratios.set(d.weekday, [...(ratios.get(d.weekday) ?? []), (d.spend * 7n * PPT) / week]);
   }
-  if (sums.size < 7) return () => rate;
-  const raw = new Map([...sums].map(([w, a]) => [w, a.total / a.n]));
+  if (ratios.size < 7 || [...ratios.values()].some((r) => r.length < 2)) return () => rate;
+  const raw = new Map([...ratios].map(([w, r]) => [w, repeated(r)]));
   const all = [...raw.values()].reduce((s, r) => s + r, 0n);
   if (all === 0n) return () => rate;
   const expected = new Map([...raw].map(([w, r]) => [w, roundHalfUp(rate * r * 7n, all)]));
   return (w) => expected.get(w) ?? rate;
+}
+
+/**
+ * The spend of a week around day i, which holds each weekday once: the centred one, unless the
+ * week ending or the week starting on day i varies less. A step in the level inside the centred
+ * week made the days before it look cheap and those after it dear; one of the other two lies on
+ * the day's side of the step. A steady ramp or a pure weekly rhythm varies as much in all three.
+ */
+function levelWeek(days: readonly Day[], i: number): Picos {
+  let best: { sum: Picos; range: Picos } | undefined;
+  for (const from of [i - 3, i - 6, i]) {
+    if (from < 0 || from + 7 > days.length) continue;
+    const week = days.slice(from, from + 7).map((d) => d.spend);
+    const range = week.reduce((a, b) => (b > a ? b : a)) - week.reduce((a, b) => (b < a ? b : a));
+    if (!best || range < best.range) best = { sum: week.reduce((a, b) => a + b, 0n), range };
+  }
+  return best!.sum;
+}
+
+/**
+ * A weekday's ratio as every week shows it: the one closest to 1 when all are above 1 or all below,
+ * else 1. A step in the level puts the days around it off 1 (before it below, after it above) once,
+ * and a spike its day and neighbours: their mean made a weekday rhythm of it.
+ */
+function repeated(ratios: readonly bigint[]): bigint {
+  if (ratios.every((r) => r > PPT)) return ratios.reduce((a, b) => (b < a ? b : a));
+  if (ratios.every((r) => r < PPT)) return ratios.reduce((a, b) => (b > a ? b : a));
+  return PPT;
 }
 
 interface Segment {
