@@ -38,6 +38,16 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /**
+ * How one client must be answered where it misreads the standard answer: another status,
+ * the error's type in its body, more fields beside it (src/gateway/client-errors.ts).
+ */
+export interface ErrorShape {
+  status: number;
+  type?: string;
+  fields?: Readonly<Record<string, unknown>>;
+}
+
+/**
  * The one error type the gateway raises. `expose` says whether `message` may be shown
  * to the client as is; internal errors are replaced by a generic message.
  */
@@ -49,15 +59,23 @@ export class GatewayError extends Error {
   readonly headers: Readonly<Record<string, string>>;
   /** Structured facts for the client (scope, window, reset, remedy), added to the error body as `tollgate`. */
   readonly details: Readonly<Record<string, unknown>> | undefined;
+  /** Set where a client must see this error another way than its code's (then `status` is the shape's). */
+  readonly shape: ErrorShape | undefined;
 
-  constructor(code: ErrorCode, message: string, opts: { cause?: unknown; expose?: boolean; headers?: Record<string, string>; details?: Record<string, unknown> } = {}) {
+  constructor(code: ErrorCode, message: string, opts: { cause?: unknown; expose?: boolean; headers?: Readonly<Record<string, string>>; details?: Readonly<Record<string, unknown>>; shape?: ErrorShape } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'GatewayError';
     this.code = code;
-    this.status = ERROR_CODES[code].status;
+    this.status = opts.shape?.status ?? ERROR_CODES[code].status;
     this.expose = opts.expose ?? code !== 'internal';
     this.headers = opts.headers ?? {};
     this.details = opts.details;
+    this.shape = opts.shape;
+  }
+
+  /** The same error, answered in `shape`; its row keeps its code and outcome, and records the status sent. */
+  reshaped(shape: ErrorShape): GatewayError {
+    return new GatewayError(this.code, this.message, { cause: this.cause, expose: this.expose, headers: this.headers, details: this.details, shape });
   }
 
   get outcome(): Outcome {

@@ -33,6 +33,8 @@ import { admitBatch, createsBatch } from './batch-admission.js';
 import { relay } from './relay.js';
 import { type UploadExchange, isUpload, streamUpload } from './upload.js';
 import { MAX_MODEL_CHARS, encodingError, modelTooLong, parseJson, sendError } from './request-errors.js';
+import { forClient } from './client-errors.js';
+import { detectClient } from '../identity/client.js';
 import { inspectForm } from '../providers/shared/form-fields.js';
 import { requestDigest } from './request-digest.js';
 import { serveRouted } from './routed.js';
@@ -145,7 +147,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         Object.assign(facts, { status: err.status, outcome: err.outcome, errorType: err.code });
         return finish();
       }
-      const e = toGatewayError(err);
+      const e = forClient(toGatewayError(err), facts.client ?? detectClient(headers));
       const c = facts.current;
       if (c !== undefined && !res.headersSent) {
         // The attempt never answered: it stays on record with no response.

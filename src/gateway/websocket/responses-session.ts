@@ -15,6 +15,7 @@ import { forward } from './forward.js';
 import { RelayedSocket } from './relayed.js';
 import { SocketTurns } from './turns.js';
 import { attribute } from '../caller.js';
+import { forClient } from '../client-errors.js';
 
 const adapter = adapterFor('openai');
 /** RFC 6455 §7.4.1: the endpoint received a type of data it cannot accept. */
@@ -78,7 +79,7 @@ export class ResponsesSession extends RelayedSocket {
         }
       }
     } catch (e) {
-      const err = toGatewayError(e);
+      const err = forClient(toGatewayError(e), facts.client);
       this.sendError(err.status, adapter.renderError(err, facts.id).body);
       d.failed(facts, err.status, err.outcome, err.code);
       return;

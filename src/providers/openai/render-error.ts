@@ -4,8 +4,8 @@ import type { RenderedError } from '../types.js';
 
 /** `{"error":{"message","type","param","code"}}` (protocols.md §1.5); `code` is the gateway's stable code. */
 export function renderOpenaiError(err: GatewayError): RenderedError {
-  const type = err.code === 'budget_exceeded' ? 'budget_exceeded' : openaiErrorType(err.status);
-  return jsonError(err, { error: { message: err.publicMessage, type, param: null, code: err.code, ...(err.details ? { tollgate: err.details } : {}) } });
+  const type = err.shape?.type ?? (err.code === 'budget_exceeded' ? 'budget_exceeded' : openaiErrorType(err.status));
+  return jsonError(err, { error: { message: err.publicMessage, type, param: null, code: err.code, ...err.shape?.fields, ...(err.details ? { tollgate: err.details } : {}) } });
 }
 
 export function openaiErrorType(status: number): string {
