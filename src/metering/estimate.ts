@@ -1,10 +1,14 @@
+import { mediaItem } from './media.js';
+import { mediaTokens } from './media-tokens.js';
+
 /**
  * A conservative estimate of a request's input tokens, for rows whose stream died before
  * the provider reported usage. About four characters make a token in English text and
- * code; counting every string in the body (roles, tool schemas, base64 images) errs on
- * the high side, which is the safe side for spend. Rows built from it say `estimated`.
+ * code; counting every string in the body (roles, tool schemas) errs on the high side,
+ * which is the safe side for spend. Images and PDFs are counted by their provider's rules
+ * for `model` (media-tokens.ts, typical), not by their base64. Rows built from it say `estimated`.
  */
-export function estimateInputTokens(body: unknown, stopAbove = Infinity): number {
+export function estimateInputTokens(body: unknown, stopAbove = Infinity, model = ''): number {
   // `stopAbove`: callers that only compare with a bound (routing rules) stop counting past it.
   const stopChars = stopAbove * 4;
   let chars = 0;
@@ -16,7 +20,11 @@ export function estimateInputTokens(body: unknown, stopAbove = Infinity): number
       if (chars > stopChars) break;
     }
     else if (Array.isArray(v)) stack.push(...(v as unknown[]));
-    else if (v !== null && typeof v === 'object') stack.push(...Object.values(v as Record<string, unknown>));
+    else if (v !== null && typeof v === 'object') {
+      const media = mediaItem(v as Record<string, unknown>);
+      if (media) chars += 4 * mediaTokens(media, model, 'typical');
+      else stack.push(...Object.values(v as Record<string, unknown>));
+    }
   }
   return Math.ceil(chars / 4);
 }

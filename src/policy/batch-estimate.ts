@@ -6,7 +6,7 @@ import { type InputCounting, estimateTokens } from './estimate.js';
 export interface BatchRequest {
   model: string;
   json: unknown;
-  /** The request body's size in bytes (what `conservative` counting takes as its input tokens). */
+  /** The request body's size in bytes (what `conservative` counting takes as its input tokens, its media aside). */
   bodyBytes: number;
   maxOutputTokens: number | undefined;
 }
@@ -33,7 +33,7 @@ export class BatchTotals {
   }
 
   add(r: BatchRequest): void {
-    const e = estimateTokens({ bodyBytes: r.bodyBytes, json: r.json, maxOutputTokens: r.maxOutputTokens, defaultMaxOutputTokens: this.settings.defaultMaxOutputTokens, counting: this.settings.inputCounting });
+    const e = estimateTokens({ bodyBytes: r.bodyBytes, json: r.json, model: r.model, maxOutputTokens: r.maxOutputTokens, defaultMaxOutputTokens: this.settings.defaultMaxOutputTokens, counting: this.settings.inputCounting });
     let t = this.byModel.get(r.model);
     if (!t) this.byModel.set(r.model, (t = { model: r.model, requests: 0, inputTokens: 0, outputTokens: 0 }));
     t.requests++;

@@ -239,7 +239,7 @@ export class Enforcer {
     const fixed = extra?.fixed;
     const estimate = fixed
       ? { inputTokens: fixed.tokens, outputTokens: 0, bounded: false }
-      : estimateTokens({ bodyBytes: req.bodyBytes, json: req.json, maxOutputTokens: req.maxOutputTokens, defaultMaxOutputTokens: s.defaultMaxOutputTokens, counting: s.inputCounting });
+      : estimateTokens({ bodyBytes: req.bodyBytes, json: req.json, model: extra?.pricedAs ?? model, maxOutputTokens: req.maxOutputTokens, defaultMaxOutputTokens: s.defaultMaxOutputTokens, counting: s.inputCounting });
     const pc: PriceContext = { price: this.d.price, provider: served.provider, catalogProvider: served.catalogProvider, model: extra?.pricedAs ?? model, at: new Date(now), modifiers: req.modifiers };
     // A fallback starts from admission's cap and may lower it: its attempt's body is written with the cap it returns.
     const enforce = extra ? extra.enforce : budgets.some((b) => b.enforceMaxTokens);
@@ -283,7 +283,7 @@ export class Enforcer {
       const budget = rules.budgets.find((b) => b.id === outcome.ref)!;
       const counter = planned.counters.find((c) => c.budget.id === budget.id);
       const alert = () => this.d.events.refused(budget, req.id, req.caller, outcome.level, outcome.limit, counter?.window.from ?? now, counter?.window.end ?? now, cost);
-      const error = budgetExceeded(budget, outcome.level, outcome.limit, cost, counter?.window.clearsAt ?? now, { showAmounts: s.showAmounts, timeZone: s.timeZone }, fixed ? 'batch' : 'request');
+      const error = budgetExceeded(budget, outcome.level, outcome.limit, cost, counter?.window.clearsAt ?? now, { showAmounts: s.showAmounts, timeZone: s.timeZone }, fixed ? 'batch' : 'request', fixed ? undefined : { ...estimate, inputCost: this.costOf({ ...estimate, outputTokens: 0 }, pc) });
       return { kind: 'refused', error, alert, downgradeTo: budget.downgrade?.to ?? null, room, estimate };
     }
     throw new GatewayError('internal', 'budget counters did not settle after initialising them from the ledger');

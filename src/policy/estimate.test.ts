@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { usd } from '../core/money.js';
 import { createPricer } from '../pricing/index.js';
 import type { PriceFn } from '../metering/build-row.js';
+import { jpegB64, pngB64 } from '../metering/testing/media-fixtures.js';
 import { BEYOND_ANY_LIMIT, UNPRICED_REMEMBERED, UNPRICED_TOLD_PER_HOUR, affordableOutputTokens, estimateCost, estimatePricer, estimateTokens } from './estimate.js';
 
 const pricer = createPricer({
@@ -118,5 +119,52 @@ describe('estimatePricer', () => {
     // …the oldest were forgotten: told again, still counted as free.
     expect(ask('made-up-0')).toBe(0n);
     expect(t.told).toEqual(['acme/made-up-0']);
+  });
+});
+
+describe('reservation estimates of images and documents', () => {
+  const catalog = createPricer({ overrides: [] });
+  const real: PriceFn = (q) => {
+    const a = catalog({ provider: q.provider, catalogProvider: q.catalogProvider, model: q.model, usage: q.usage, at: q.at });
+    return { costPicos: a.costPicos, unpriced: a.unpriced, tooLarge: a.tooLarge };
+  };
+  const conservative = (json: Record<string, unknown>, model: string) => {
+    const bytes = Buffer.byteLength(JSON.stringify(json));
+    return { bytes, e: estimateTokens({ bodyBytes: bytes, json, model, maxOutputTokens: 200, defaultMaxOutputTokens: 8192, counting: 'conservative' }) };
+  };
+
+  it('counts a 1.5 MB base64 image to Claude at its bound, not its bytes, so that it costs cents', () => {
+    const data = pngB64(3000, 2000, 1_500_000);
+    const { bytes, e } = conservative({ model: 'claude-sonnet-4-5', max_tokens: 200, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data } }, { type: 'text', text: 'What is in this picture?' }] }] }, 'claude-sonnet-4-5');
+    expect(bytes).toBeGreaterThan(2_000_000);
+    // The body's other bytes, one token each, plus the image's most (1,600 + a block's margin).
+    expect(e).toEqual({ inputTokens: bytes - data.length + 1700, outputTokens: 200, bounded: true, mediaTokens: 1700, media: 1 });
+    const cost = estimateCost(e, { price: real, provider: 'anthropic', catalogProvider: 'anthropic', model: 'claude-sonnet-4-5', at: new Date('2026-11-22T00:00:00Z') })!;
+    expect(cost).toBeGreaterThan(0n);
+    expect(cost).toBeLessThan(usd('0.05'));
+  });
+
+  it('counts OpenAI and Gemini images by their providers’ bounds too', () => {
+    const data = jpegB64(4000, 3000, 1_000_000);
+    const openai = conservative({ model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/jpeg;base64,${data}` } }] }] }, 'gpt-4o');
+    expect(openai.e.mediaTokens).toBe(85 + 170 * 4);
+    expect(openai.e.inputTokens).toBeLessThan(1_000);
+    const gemini = conservative({ contents: [{ role: 'user', parts: [{ inlineData: { mimeType: 'image/jpeg', data } }, { text: 'hi' }] }] }, 'gemini-2.5-flash');
+    expect(gemini.e.mediaTokens).toBe(258 * 24); // 4000×3000 in 6×4 tiles of 768 px (bounding: at least 2,240)
+    expect(gemini.e.inputTokens).toBeLessThan(6_300);
+  });
+
+  it('still bounds an image by reference, which the body’s bytes did not', () => {
+    const { bytes, e } = conservative({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } }] }] }, 'claude-sonnet-4-5');
+    expect(e.inputTokens).toBe(bytes - 'https://example.com/a.png'.length + 1700);
+  });
+
+  it('counts a text request as its bytes, and typical counting as about four characters a token, images apart', () => {
+    const text = { messages: [{ role: 'user', content: [{ type: 'text', text: 'x'.repeat(4000) }] }] };
+    expect(conservative(text, 'claude-sonnet-4-5').e).toEqual({ inputTokens: Buffer.byteLength(JSON.stringify(text)), outputTokens: 200, bounded: true });
+    const json = { messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: pngB64(1000, 1000, 1_000_000) } }] }] };
+    const typical = estimateTokens({ bodyBytes: 0, json, model: 'claude-sonnet-4-5', maxOutputTokens: 10, defaultMaxOutputTokens: 1, counting: 'typical' });
+    expect(typical.mediaTokens).toBe(1334);
+    expect(typical.inputTokens).toBeLessThan(1400);
   });
 });

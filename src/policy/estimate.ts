@@ -3,18 +3,23 @@ import type { Picos } from '../core/money.js';
 import { type Usage, zeroUsage } from '../core/usage.js';
 import type { PriceFn } from '../metering/build-row.js';
 import { estimateInputTokens } from '../metering/estimate.js';
+import { findMedia } from '../metering/media.js';
+import { mediaTokens } from '../metering/media-tokens.js';
 
 /**
  * How input tokens are counted before forwarding. `conservative` counts every byte of the
- * request body as a token: a BPE token always covers at least one byte of text, so this
- * is an upper bound for text (image and file references are not). `typical` uses about
- * four characters per token: closer to the truth, but no longer a bound.
+ * request body's text as a token (a BPE token always covers at least one byte of text) and
+ * each image or PDF at the most its provider bills for it: an upper bound (but for a PDF given
+ * by reference, see media-tokens.ts). `typical` uses about four characters per token and each
+ * image's or PDF's usual count: closer to the truth, but no longer a bound.
  */
 export type InputCounting = 'conservative' | 'typical';
 
 export interface EstimateInput {
   bodyBytes: number;
   json: unknown;
+  /** The model the request is priced at: images are counted by its provider's rules (by the block's dialect's when not named). */
+  model?: string;
   /** The output cap the client sent, if any. */
   maxOutputTokens: number | undefined;
   /** Used when the client sent none. */
@@ -27,12 +32,24 @@ export interface Estimate {
   outputTokens: number;
   /** Whether the estimate bounds the cost (the client capped the output and input is counted conservatively). */
   bounded: boolean;
+  /** Of `inputTokens`, those counted for images and PDFs; absent when the body has none. */
+  mediaTokens?: number;
+  /** How many images and PDFs the body has; absent when none. */
+  media?: number;
 }
 
 export function estimateTokens(e: EstimateInput): Estimate {
-  const inputTokens = e.counting === 'conservative' ? e.bodyBytes : estimateInputTokens(e.json);
   const cap = outputCap(e.maxOutputTokens);
-  return { inputTokens, outputTokens: cap ?? e.defaultMaxOutputTokens, bounded: cap !== undefined && e.counting === 'conservative' };
+  const out = { outputTokens: cap ?? e.defaultMaxOutputTokens, bounded: cap !== undefined && e.counting === 'conservative' };
+  const found = findMedia(e.json);
+  if (found.length === 0) return { inputTokens: e.counting === 'conservative' ? e.bodyBytes : estimateInputTokens(e.json, Infinity, e.model), ...out };
+  const model = e.model ?? '';
+  const mode = e.counting === 'conservative' ? 'max' : 'typical';
+  const media = found.reduce((n, m) => n + mediaTokens(m, model, mode), 0);
+  if (e.counting === 'typical') return { inputTokens: estimateInputTokens(e.json, Infinity, model), ...out, mediaTokens: media, media: found.length };
+  // The media's characters are in the body's bytes (at least once each: JSON escapes only add); they are counted as the media instead.
+  const text = Math.max(0, e.bodyBytes - found.reduce((n, m) => n + m.chars, 0));
+  return { inputTokens: text + media, ...out, mediaTokens: media, media: found.length };
 }
 
 /**

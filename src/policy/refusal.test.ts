@@ -37,4 +37,23 @@ describe('budget refusals', () => {
     expect(e.message).toContain('(90% of it is used)');
     expect(e.message).not.toContain('$');
   });
+
+  it('says the input is what is large, and its images or documents when they make most of it, rather than to lower the output cap', () => {
+    const media = budgetExceeded(budget('10'), 0n, usd('10'), usd('24'), Date.UTC(2026, 11, 4), shown, 'request', { inputTokens: 2_000_000, mediaTokens: 1_990_000, media: 3, inputCost: usd('23.9') });
+    expect(media.message).toContain('Its input is what is large: about 2,000,000 tokens, most of them (1,990,000) for its 3 images and documents.');
+    expect(media.message).toContain('To go on, send fewer or smaller images or documents, wait for the reset, or');
+    expect(media.message).not.toContain('maximum output tokens');
+    expect(media.details).toMatchObject({ request_input_tokens: 2_000_000, request_media_tokens: 1_990_000 });
+    const one = budgetExceeded(budget('10'), 0n, usd('10'), usd('24'), Date.UTC(2026, 11, 4), shown, 'request', { inputTokens: 1_000, mediaTokens: 900, media: 1, inputCost: usd('20') });
+    expect(one.message).toContain('most of them (900) for its image or document.');
+    const text = budgetExceeded(budget('10'), 0n, usd('10'), usd('24'), Date.UTC(2026, 11, 4), shown, 'request', { inputTokens: 900_000, mediaTokens: 1_700, media: 1, inputCost: usd('20') });
+    expect(text.message).toContain('Its input is what is large: about 900,000 tokens counted from the request body.');
+    expect(text.message).toContain('To go on, shorten the input (fewer or shorter messages, files or tool results), wait for the reset');
+  });
+
+  it('still says to lower the output cap when the output is most of the estimate', () => {
+    const e = budgetExceeded(budget('10'), usd('9'), usd('10'), usd('2'), Date.UTC(2026, 11, 4), shown, 'request', { inputTokens: 1_000, inputCost: usd('0.01') });
+    expect(e.message).toContain('To go on, lower the maximum output tokens, wait for the reset');
+    expect(e.message).not.toContain('Its input');
+  });
 });

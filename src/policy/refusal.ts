@@ -32,7 +32,27 @@ function remedyFor(b: Budget): string {
 }
 
 /** 402 budget_exceeded: names the budget, its window, when it resets (`resetsAt`: a rolling window's, when what it counts has aged out) and what to do. */
-export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Picos, resetsAt: number, d: Disclosure, of: 'request' | 'batch' = 'request'): GatewayError {
+/** A request's estimate, for saying what in it is large: its input's tokens (how many for media) and what the input alone may cost. */
+export interface NeedParts {
+  inputTokens: number;
+  mediaTokens?: number;
+  media?: number;
+  inputCost: Picos;
+}
+
+/** What the refusal says is large, when it is the input (at least half of the estimate): the input's size, and whether media make most of it. */
+function largeInput(need: Picos, parts: NeedParts | undefined): { says: string; remedy: string } | undefined {
+  if (!parts || need >= BEYOND_ANY_LIMIT || parts.inputCost * 2n < need) return undefined;
+  const tokens = Math.ceil(parts.inputTokens).toLocaleString('en-US');
+  const media = parts.mediaTokens ?? 0;
+  if (parts.media && media * 2 >= parts.inputTokens) {
+    const what = parts.media === 1 ? 'its image or document' : `its ${parts.media} images and documents`;
+    return { says: `Its input is what is large: about ${tokens} tokens, most of them (${Math.ceil(media).toLocaleString('en-US')}) for ${what}`, remedy: 'send fewer or smaller images or documents' };
+  }
+  return { says: `Its input is what is large: about ${tokens} tokens counted from the request body`, remedy: 'shorten the input (fewer or shorter messages, files or tool results)' };
+}
+
+export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Picos, resetsAt: number, d: Disclosure, of: 'request' | 'batch' = 'request', parts?: NeedParts): GatewayError {
   const scope = formatScope(b.scope);
   const what = `the ${describeWindow(b.window)} ${b.kind === 'pool' ? 'pool' : 'budget'}${b.name ? ` "${b.name}"` : ''} for ${scope}`;
   const alone = need > limit;
@@ -45,11 +65,12 @@ export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Pico
     : `${percent(level, limit)}% of it is used`;
   const lead = alone ? `This ${of} could cost more than ${what} allows in total` : `Budget exceeded: ${what} has no room for this ${of}`;
   // max_tokens, max_output_tokens, maxOutputTokens: each dialect names it its own way.
-  const lower = of === 'batch' ? "split the batch or lower its requests' maximum output tokens" : 'lower the maximum output tokens';
+  const input = largeInput(need, parts);
+  const lower = of === 'batch' ? "split the batch or lower its requests' maximum output tokens" : (input?.remedy ?? 'lower the maximum output tokens');
   // A rolling window never resets: its spend ages out bucket by bucket, the last of it at resetsAt.
   const at = localTime(resetsAt, d.timeZone);
   const [when, wait] = b.window.kind === 'rolling' ? [`Its spend leaves this rolling window as it ages, all that it counts now by ${at}`, 'wait'] : [`It resets at ${at}`, 'wait for the reset'];
-  const message = `${lead} (${usage}). ${when}. To go on, ${lower}, ${wait}, or ${remedyFor(b)}.`;
+  const message = `${lead} (${usage}).${input ? ` ${input.says}.` : ''} ${when}. To go on, ${lower}, ${wait}, or ${remedyFor(b)}.`;
   const details: Record<string, unknown> = {
     budget_id: b.id,
     scope,
@@ -57,6 +78,7 @@ export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Pico
     resets_at: new Date(resetsAt).toISOString(),
     remedy: `tollgate budgets request --scope ${scope} --amount <USD> --hours <N> --reason "..."`,
   };
+  if (parts) Object.assign(details, { request_input_tokens: Math.ceil(parts.inputTokens), ...(parts.mediaTokens === undefined ? {} : { request_media_tokens: Math.ceil(parts.mediaTokens) }) });
   if (d.showAmounts) Object.assign(details, { limit_usd: formatUsd(limit), used_usd: formatUsd(level < 0n ? 0n : level), ...(beyond ? {} : { request_estimate_usd: formatUsd(need) }) });
   // The SDKs would not retry a 402 anyway; x-should-retry says so explicitly.
   return new GatewayError('budget_exceeded', message, { details, headers: { 'x-should-retry': 'false' } });
