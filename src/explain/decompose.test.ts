@@ -69,6 +69,26 @@ describe('explain: exact decomposition into drivers', () => {
 
   it('finds more tokens per request (context growth)', () => check(base.map((s) => group({ ...s, input: 36_000 })), 'tokens_per_request'));
 
+  it('shows the tokens per request of the models that drove the change, not a pooled average the model mix moved the other way', () => {
+    // Each model's prompts shrank, but most requests moved to the model with the longer ones: pooled, input per request rose.
+    const from = [group({ model: 'large', requests: 100, input: 8_700 }), group({ model: 'small', requests: 900, input: 2_000 })];
+    const to = [group({ model: 'large', requests: 900, input: 3_910 }), group({ model: 'small', requests: 100, input: 1_800 })];
+    const d = decompose(from, to, rates, 0);
+    const tokens = d.drivers.find((x) => x.id === 'tokens_per_request')!;
+    expect(tokens.deltaPicos < 0n).toBe(true);
+    expect(tokens.label).toBe('fewer tokens per request (context shrank)');
+    expect(tokens.detail).toBe('tokens per request, by model: large 8,700 → 3,910 in');
+  });
+
+  it('names, behind the cache driver, the models whose own cache-read share moved its way', () => {
+    // Each model reads more from cache; pooled, the share falls as requests move to the model that caches less.
+    const from = [group({ model: 'large', requests: 900, cacheShare: 0.8 }), group({ model: 'small', requests: 100, cacheShare: 0.1 })];
+    const to = [group({ model: 'large', requests: 100, cacheShare: 0.9 }), group({ model: 'small', requests: 900, cacheShare: 0.2 })];
+    const cache = decompose(from, to, rates, 0).drivers.find((x) => x.id === 'cache')!;
+    expect(cache.deltaPicos < 0n).toBe(true);
+    expect(cache.detail).toBe('cache-read share of input, by model: large 80.0% → 90.0%, small 10.0% → 20.0%');
+  });
+
   it('finds a shift to a pricier model', () => {
     const shifted: Spec[] = [
       { user: 'alice', model: 'small', requests: 300 },
@@ -170,7 +190,7 @@ describe('explain: exact decomposition into drivers', () => {
       const d = decompose([before], [support(15_000, 7_500, 153_125n)], book, 0);
       expect(d.toPicos - d.fromPicos).toBe(1_443_750_000_000n); // 420 × ($0.0153125 − $0.011875) = $1.44375
       expect(by(d)).toMatchObject({ tokens_per_request: 1_443_750_000_000n, cache: 0n, price: 0n, requests: 0n, model_mix: 0n });
-      expect(d.drivers.find((x) => x.id === 'cache')!.detail).toBe('cache-read share of input 50.0% → 50.0%');
+      expect(d.drivers.find((x) => x.id === 'cache')!.detail).toBe("each model's cache-read share of input unchanged");
     });
 
     it('splits context growth and a higher cache share by hand-checked Shapley parts', () => {

@@ -92,6 +92,7 @@ export function decompose(from: readonly SpendGroup[], to: readonly SpendGroup[]
 
   const parts = new Map<DriverId, number>(FACTORS.map((f) => [f, 0]));
   const priceMoves: PriceMove[] = [];
+  const moves: ModelMove[] = [];
   const totalA = sumRequests(a);
   const totalB = sumRequests(b);
   for (const model of new Set([...a.keys(), ...b.keys()])) {
@@ -102,6 +103,7 @@ export function decompose(from: readonly SpendGroup[], to: readonly SpendGroup[]
     const split = shapley(fa, fb, cost);
     split.forEach((v, i) => parts.set(FACTORS[i]!, parts.get(FACTORS[i]!)! + v));
     priceMoves.push({ model, part: split[PRICE]!, from: fa[PRICE]![0]!, to: fb[PRICE]![0]! });
+    moves.push({ model, tokens: split[TOKENS]!, cache: split[CACHE]!, from: x, to: y });
   }
   const continuingChange = sumCost(b) - sumCost(a);
   const rounded = new Map<DriverId, Picos>(FACTORS.map((f) => [f, BigInt(Math.round(parts.get(f)!))]));
@@ -114,7 +116,7 @@ export function decompose(from: readonly SpendGroup[], to: readonly SpendGroup[]
 
   const newSpend = newGroups.reduce((s, g) => s + g.costPicos, 0n);
   const goneSpend = goneGroups.reduce((s, g) => s + g.costPicos, 0n);
-  const details = describe(a, b, newGroups, goneGroups, inFrom, inTo, priceMoves);
+  const details = describe(a, b, newGroups, goneGroups, inFrom, inTo, priceMoves, moves, rounded);
   const drivers: Driver[] = [
     ...FACTORS.map((id) => ({ id, label: driverLabel(id, rounded.get(id)!), deltaPicos: rounded.get(id)!, detail: details[id] })),
     { id: 'new_subjects', label: DRIVER_LABELS.new_subjects, deltaPicos: newSpend, detail: details.new_subjects },
@@ -171,6 +173,8 @@ function referenceCosts(g: SpendGroup, r: TokenRates): [number, number, number] 
 }
 
 /** Index of each driver among a model's players: requests, model mix, tokens per request (input, output), cache, price. */
+const TOKENS = 2;
+const CACHE = 3;
 const PRICE = 4;
 
 /** A model's cost from its players (see `decompose`). */
@@ -191,6 +195,15 @@ function factors(total: number, m: ModelTotals | undefined, other: ModelTotals |
   return [[total], [share], [src.plainInput / src.requests, src.output / src.requests], [cache], [paid / reference]];
 }
 
+/** A model's parts of the tokens-per-request and cache drivers, with its totals in each window (absent: none). */
+interface ModelMove {
+  model: string;
+  tokens: number;
+  cache: number;
+  from: ModelTotals | undefined;
+  to: ModelTotals | undefined;
+}
+
 /** A model's part of the price driver, and what it paid over today's prices in each window. */
 interface PriceMove {
   model: string;
@@ -207,14 +220,11 @@ function describe(
   inFrom: Presence,
   inTo: Presence,
   priceMoves: readonly PriceMove[],
+  moves: readonly ModelMove[],
+  parts: ReadonlyMap<DriverId, Picos>,
 ): Record<DriverId, string> {
   const sum = (m: Map<string, ModelTotals>, f: (x: ModelTotals) => number) => [...m.values()].reduce((s, x) => s + f(x), 0);
   const [ra, rb] = [sum(a, (x) => x.requests), sum(b, (x) => x.requests)];
-  const perReq = (m: Map<string, ModelTotals>, r: number) => (r > 0 ? Math.round(sum(m, (x) => x.inputTokens) / r) : 0);
-  const share = (m: Map<string, ModelTotals>) => {
-    const input = sum(m, (x) => x.inputTokens);
-    return input > 0 ? `${((100 * sum(m, (x) => x.cacheReadTokens)) / input).toFixed(1)}%` : 'n/a';
-  };
   // The two models whose share of requests moved most, each with its share before and after.
   const movers = () => {
     const pct = (m: Map<string, ModelTotals>, r: number, k: string) => (r > 0 ? (100 * (m.get(k)?.requests ?? 0)) / r : 0);
@@ -238,13 +248,53 @@ function describe(
   const fmt = (n: number) => n.toLocaleString('en-US');
   return {
     requests: `requests ${fmt(ra)} → ${fmt(rb)}`,
-    tokens_per_request: `input tokens per request ${fmt(perReq(a, ra))} → ${fmt(perReq(b, rb))}`,
+    tokens_per_request: tokensBy(moves, parts.get('tokens_per_request')!),
     model_mix: `share of requests: ${movers()}`,
-    cache: `cache-read share of input ${share(a)} → ${share(b)}`,
+    cache: cacheBy(moves, parts.get('cache')!),
     price: `paid per token against today's prices${pricedBy(priceMoves)}`,
     new_subjects: names(added, inFrom),
     gone_subjects: names(gone, inTo),
   };
+}
+
+/**
+ * The models behind a driver computed per model: those whose part goes the driver's way (a
+ * driver at $0 names the largest either way), up to three, largest first. Parts under a
+ * microdollar, or under a twentieth of the largest, are float noise or too small to name.
+ * Figures pooled over every model would move with the model mix and could contradict the
+ * driver: a shift to a model with longer prompts raises the pooled tokens per request while
+ * each model's fall.
+ */
+function drivenBy(moves: readonly ModelMove[], part: (m: ModelMove) => number, total: Picos): ModelMove[] {
+  const way = (m: ModelMove) => total === 0n || Math.sign(part(m)) === (total > 0n ? 1 : -1);
+  const largest = moves.filter(way).reduce((m, x) => Math.max(m, Math.abs(part(x))), 0);
+  return moves
+    .filter((x) => way(x) && Math.abs(part(x)) >= 1e6 && Math.abs(part(x)) >= largest / 20)
+    .sort((x, y) => Math.abs(part(y)) - Math.abs(part(x)) || (x.model < y.model ? -1 : 1))
+    .slice(0, 3);
+}
+
+/** "claude-sonnet-4-5 8,700 → 3,910 in, 900 → 640 out": each named model's own tokens per request (output when it moved 1% or more). */
+function tokensBy(moves: readonly ModelMove[], total: Picos): string {
+  const named = drivenBy(moves, (m) => m.tokens, total).map((m) => {
+    const per = (t: ModelTotals | undefined, f: (x: ModelTotals) => number) => (t && t.requests > 0 ? f(t) / t.requests : 0);
+    const [ia, ib] = [per(m.from, (t) => t.inputTokens), per(m.to, (t) => t.inputTokens)];
+    const [oa, ob] = [per(m.from, (t) => t.outputTokens), per(m.to, (t) => t.outputTokens)];
+    const out = Math.abs(ob - oa) >= 0.01 * Math.max(oa, ob) && Math.round(oa) !== Math.round(ob) ? `, ${count(oa)} → ${count(ob)} out` : '';
+    return `${modelName(m.model)} ${count(ia)} → ${count(ib)} in${out}`;
+  });
+  return named.length === 0 ? "each model's tokens per request unchanged" : `tokens per request, by model: ${named.join('; ')}`;
+}
+
+/** "gpt-5 50.0% → 80.0%": each named model's own cache-read share of input. */
+function cacheBy(moves: readonly ModelMove[], total: Picos): string {
+  const share = (t: ModelTotals | undefined) => (t && t.inputTokens > 0 ? `${((100 * t.cacheReadTokens) / t.inputTokens).toFixed(1)}%` : 'n/a');
+  const named = drivenBy(moves, (m) => m.cache, total).map((m) => `${modelName(m.model)} ${share(m.from)} → ${share(m.to)}`);
+  return named.length === 0 ? "each model's cache-read share of input unchanged" : `cache-read share of input, by model: ${named.join(', ')}`;
+}
+
+function count(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
 }
 
 /**
