@@ -86,7 +86,7 @@ describe('explain: exact decomposition into drivers', () => {
     const to = [group({ model: 'large', requests: 100, cacheShare: 0.9 }), group({ model: 'small', requests: 900, cacheShare: 0.2 })];
     const cache = decompose(from, to, rates, 0).drivers.find((x) => x.id === 'cache')!;
     expect(cache.deltaPicos < 0n).toBe(true);
-    expect(cache.detail).toBe('cache-read share of input, by model: large 80.0% → 90.0%, small 10.0% → 20.0%');
+    expect(cache.detail).toBe('cache-read share of input, by model: large 80.0% → 90.0%; small 10.0% → 20.0%');
   });
 
   it('finds a shift to a pricier model', () => {
@@ -171,6 +171,42 @@ describe('explain: exact decomposition into drivers', () => {
     expect(by.tokens_per_request).toBe(600_000_000_000n);
   });
 
+  describe('with the real price list, each request referenced as the provider bills it', () => {
+    const AT = Date.UTC(2026, 9, 6);
+    const pricer = createPricer();
+    const book = rateBook(pricer, { anthropic: 'anthropic' });
+    type Counts = { inputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; cacheWrite1hTokens: number; outputTokens: number };
+    /** Claude Code's requests to Sonnet 4.5, each priced by the gateway's pricer; those past 128K input also listed one by one. */
+    const claudeCode = (requests: [Counts, number][]): SpendGroup => {
+      const g: SpendGroup = { model: 'claude-sonnet-4-5', provider: 'anthropic', user: 'alice', client: 'claude-code', workflow: '', requests: 0, inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0, costPicos: 0n, long: [] };
+      for (const [c, n] of requests) {
+        const cost = pricer({ provider: 'anthropic', catalogProvider: 'anthropic', model: g.model, usage: { ...c, reasoningTokens: 0, toolCalls: 0 }, at: new Date(AT) }).costPicos!;
+        g.requests += n;
+        g.costPicos += cost * BigInt(n);
+        for (const k of ['inputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'cacheWrite1hTokens', 'outputTokens'] as const) g[k] += c[k] * n;
+        if (c.inputTokens > 128_000) (g.long as unknown[]).push({ ...c, requests: n });
+      }
+      return g;
+    };
+    const warm = { inputTokens: 40_000, cacheReadTokens: 30_000, cacheWriteTokens: 8_000, cacheWrite1hTokens: 8_000, outputTokens: 800 };
+    const byId = (d: ReturnType<typeof decompose>) => Object.fromEntries(d.drivers.map((x) => [x.id, x]));
+
+    it('moves the cache driver, not the price, when writes move from the 5-minute to the 1-hour cache', () => {
+      const d = decompose([claudeCode([[{ ...warm, cacheWrite1hTokens: 0 }, 20]])], [claudeCode([[warm, 20]])], book, AT);
+      expect(byId(d).price!.deltaPicos).toBe(0n);
+      expect(byId(d).cache).toMatchObject({ deltaPicos: d.toPicos - d.fromPicos, detail: 'cache-read share of input, by model: claude-sonnet-4-5 75.0% → 75.0%, written 20.0% → 20.0% (1-hour 0.0% → 100.0%)' });
+    });
+
+    it('prices requests past 200K input at the long-context tier: context growth, no price change', () => {
+      const long = { inputTokens: 300_000, cacheReadTokens: 250_000, cacheWriteTokens: 20_000, cacheWrite1hTokens: 20_000, outputTokens: 2_000 };
+      const d = decompose([claudeCode([[warm, 20]])], [claudeCode([[warm, 14], [long, 6]])], book, AT);
+      expect(d.toPicos).toBeGreaterThan(d.fromPicos);
+      expect(byId(d).price!.deltaPicos).toBe(0n);
+      expect(byId(d).price!.detail).toBe("paid per token against today's prices");
+      expect(byId(d).tokens_per_request!.label).toBe('more tokens per request (context growth)');
+    });
+  });
+
   describe('the cache driver moves with the cache-read share of input alone', () => {
     // gpt-5 list prices: $1.25 input, $0.125 cache read, $10 output per million tokens.
     const gpt5: TokenRates = { input: (125n * USD) / 100n, cacheRead: (125n * USD) / 1000n, cacheWrite: (125n * USD) / 100n, output: 10n * USD };
@@ -190,7 +226,7 @@ describe('explain: exact decomposition into drivers', () => {
       const d = decompose([before], [support(15_000, 7_500, 153_125n)], book, 0);
       expect(d.toPicos - d.fromPicos).toBe(1_443_750_000_000n); // 420 × ($0.0153125 − $0.011875) = $1.44375
       expect(by(d)).toMatchObject({ tokens_per_request: 1_443_750_000_000n, cache: 0n, price: 0n, requests: 0n, model_mix: 0n });
-      expect(d.drivers.find((x) => x.id === 'cache')!.detail).toBe("each model's cache-read share of input unchanged");
+      expect(d.drivers.find((x) => x.id === 'cache')!.detail).toBe("each model's cache use unchanged");
     });
 
     it('splits context growth and a higher cache share by hand-checked Shapley parts', () => {

@@ -1,4 +1,5 @@
 import type { Picos } from '../core/money.js';
+import type { UsageCounts } from '../core/usage.js';
 import type { RateBook, TokenRates } from '../pricing/unit-rates.js';
 import { shapley } from './shapley.js';
 
@@ -13,9 +14,16 @@ export interface SpendGroup {
   inputTokens: number;
   cacheReadTokens: number;
   cacheWriteTokens: number;
+  /** The part of the cache writes kept an hour or longer (billed at their own rate). */
+  cacheWrite1hTokens?: number;
   outputTokens: number;
   costPicos: Picos;
+  /** The group's requests past `LONG_CONTEXT_FROM` input tokens, priced one by one: a long-context tier prices a request by its own input. */
+  long?: readonly LongRequest[];
 }
+
+/** Requests of a group with the same counts, and how many there were. */
+export type LongRequest = Omit<UsageCounts, 'reasoningTokens' | 'toolCalls'> & { requests: number };
 
 export const DRIVERS = ['requests', 'tokens_per_request', 'model_mix', 'cache', 'price', 'new_subjects', 'gone_subjects'] as const;
 export type DriverId = (typeof DRIVERS)[number];
@@ -24,7 +32,7 @@ export const DRIVER_LABELS: Record<DriverId, string> = {
   requests: 'more requests',
   tokens_per_request: 'more tokens per request (context growth)',
   model_mix: 'model mix',
-  cache: 'cache-hit rate',
+  cache: 'cache reads and writes',
   price: 'price changes',
   new_subjects: 'new users, workflows or clients',
   gone_subjects: 'users, workflows or clients that stopped',
@@ -130,6 +138,8 @@ interface ModelTotals {
   requests: number;
   inputTokens: number;
   cacheReadTokens: number;
+  cacheWriteTokens: number;
+  cacheWrite1hTokens: number;
   outputTokens: number;
   cost: Picos;
   /** Reference cost of the input with every input token at the plain input rate. */
@@ -147,7 +157,7 @@ function byModel(groups: readonly SpendGroup[], rates: RateBook, at: number): Ma
   for (const g of groups) {
     const id = `${g.provider}/${g.model}`;
     let m = out.get(id);
-    if (!m) out.set(id, (m = { requests: 0, inputTokens: 0, cacheReadTokens: 0, outputTokens: 0, cost: 0n, plainInput: 0, cachedInput: 0, output: 0, priced: true }));
+    if (!m) out.set(id, (m = { requests: 0, inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0, cost: 0n, plainInput: 0, cachedInput: 0, output: 0, priced: true }));
     const r = rates(g.provider, g.model, at);
     if (r) {
       const [plain, cached, output] = referenceCosts(g, r);
@@ -158,18 +168,45 @@ function byModel(groups: readonly SpendGroup[], rates: RateBook, at: number): Ma
     m.requests += g.requests;
     m.inputTokens += g.inputTokens;
     m.cacheReadTokens += g.cacheReadTokens;
+    m.cacheWriteTokens += g.cacheWriteTokens;
+    m.cacheWrite1hTokens += Math.min(g.cacheWrite1hTokens ?? 0, g.cacheWriteTokens);
     m.outputTokens += g.outputTokens;
     m.cost += g.costPicos;
   }
   return out;
 }
 
+/**
+ * A group's reference costs [input all plain, input with cache reads and writes, output], each
+ * token as the provider bills it given the group's own usage: cache writes at the 5-minute or
+ * the 1-hour rate, and each long request (when the rate book can price one) at the tier its own
+ * input reaches. What the tiers and write TTLs add is then part of tokens per request and of the
+ * cache driver, and only a change of rates is left to the price driver.
+ */
 function referenceCosts(g: SpendGroup, r: TokenRates): [number, number, number] {
-  const plain = BigInt(Math.max(0, g.inputTokens - g.cacheReadTokens - g.cacheWriteTokens));
-  const input = (BigInt(g.inputTokens) * r.input) / MILLION;
-  const cached = (plain * r.input + BigInt(g.cacheReadTokens) * r.cacheRead + BigInt(g.cacheWriteTokens) * r.cacheWrite) / MILLION;
-  const output = (BigInt(g.outputTokens) * r.output) / MILLION;
-  return [Number(input), Number(cached), Number(output)];
+  const rest = { ...g, cacheWrite1hTokens: g.cacheWrite1hTokens ?? 0 };
+  const out: [bigint, bigint, bigint] = [0n, 0n, 0n];
+  for (const l of r.requestCost ? (g.long ?? []) : []) {
+    const one = exactCosts(l, r.requestCost!);
+    if (!one) continue;
+    for (const i of [0, 1, 2] as const) out[i] += one[i] * BigInt(l.requests);
+    for (const k of ['inputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'cacheWrite1hTokens', 'outputTokens'] as const) rest[k] = Math.max(0, rest[k] - l[k] * l.requests);
+  }
+  const writes1h = BigInt(Math.min(rest.cacheWrite1hTokens, rest.cacheWriteTokens));
+  const writes5m = BigInt(rest.cacheWriteTokens) - writes1h;
+  const plain = BigInt(Math.max(0, rest.inputTokens - rest.cacheReadTokens - rest.cacheWriteTokens));
+  out[0] += (BigInt(rest.inputTokens) * r.input) / MILLION;
+  out[1] += (plain * r.input + BigInt(rest.cacheReadTokens) * r.cacheRead + writes5m * r.cacheWrite + writes1h * (r.cacheWrite1h ?? r.cacheWrite)) / MILLION;
+  out[2] += (BigInt(rest.outputTokens) * r.output) / MILLION;
+  return [Number(out[0]), Number(out[1]), Number(out[2])];
+}
+
+/** One long request's reference costs, at the tier its input reaches; undefined when it cannot be priced. */
+function exactCosts(l: LongRequest, cost: NonNullable<TokenRates['requestCost']>): [bigint, bigint, bigint] | undefined {
+  const none = { cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0, reasoningTokens: 0, toolCalls: 0 };
+  const input = { inputTokens: l.inputTokens, cacheReadTokens: l.cacheReadTokens, cacheWriteTokens: l.cacheWriteTokens, cacheWrite1hTokens: l.cacheWrite1hTokens, outputTokens: 0, reasoningTokens: 0, toolCalls: 0 };
+  const [plain, cached, all] = [cost({ ...none, inputTokens: l.inputTokens }), cost(input), cost({ ...input, outputTokens: l.outputTokens })];
+  return plain === undefined || cached === undefined || all === undefined ? undefined : [plain, cached, all - cached];
 }
 
 /** Index of each driver among a model's players: requests, model mix, tokens per request (input, output), cache, price. */
@@ -286,11 +323,24 @@ function tokensBy(moves: readonly ModelMove[], total: Picos): string {
   return named.length === 0 ? "each model's tokens per request unchanged" : `tokens per request, by model: ${named.join('; ')}`;
 }
 
-/** "gpt-5 50.0% → 80.0%": each named model's own cache-read share of input. */
+/**
+ * "gpt-5 50.0% → 80.0%": each named model's own cache-read share of input, and its cache writes
+ * (share of input, and the part kept an hour, billed higher) when they moved a tenth of a point.
+ */
 function cacheBy(moves: readonly ModelMove[], total: Picos): string {
-  const share = (t: ModelTotals | undefined) => (t && t.inputTokens > 0 ? `${((100 * t.cacheReadTokens) / t.inputTokens).toFixed(1)}%` : 'n/a');
-  const named = drivenBy(moves, (m) => m.cache, total).map((m) => `${modelName(m.model)} ${share(m.from)} → ${share(m.to)}`);
-  return named.length === 0 ? "each model's cache-read share of input unchanged" : `cache-read share of input, by model: ${named.join(', ')}`;
+  const pct = (n: number, of: number) => (of > 0 ? (100 * n) / of : NaN);
+  const text = (x: number) => (Number.isNaN(x) ? 'n/a' : `${x.toFixed(1)}%`);
+  const moved = (a: number, b: number) => !(Math.abs(a - b) < 0.1) && !(Number.isNaN(a) && Number.isNaN(b));
+  const named = drivenBy(moves, (m) => m.cache, total).map((m) => {
+    const [x, y] = [m.from, m.to];
+    const of = (t: ModelTotals | undefined, f: (t: ModelTotals) => [number, number]) => (t ? pct(...f(t)) : NaN);
+    const read = [of(x, (t) => [t.cacheReadTokens, t.inputTokens]), of(y, (t) => [t.cacheReadTokens, t.inputTokens])] as const;
+    const written = [of(x, (t) => [t.cacheWriteTokens, t.inputTokens]), of(y, (t) => [t.cacheWriteTokens, t.inputTokens])] as const;
+    const hour = [of(x, (t) => [t.cacheWrite1hTokens, t.cacheWriteTokens]), of(y, (t) => [t.cacheWrite1hTokens, t.cacheWriteTokens])] as const;
+    const writes = moved(...written) || moved(...hour) ? `, written ${text(written[0])} → ${text(written[1])} (1-hour ${text(hour[0])} → ${text(hour[1])})` : '';
+    return `${modelName(m.model)} ${text(read[0])} → ${text(read[1])}${writes}`;
+  });
+  return named.length === 0 ? "each model's cache use unchanged" : `cache-read share of input, by model: ${named.join('; ')}`;
 }
 
 function count(n: number): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RateBook } from '../pricing/unit-rates.js';
+import { createPricer } from '../pricing/index.js';
+import { type RateBook, rateBook } from '../pricing/unit-rates.js';
 import { type AggregateRow, type LedgerStore, emptyTotals } from '../storage/ports.js';
 import { explain, explanationTable, explanationUsd } from './explain.js';
 
@@ -14,7 +15,7 @@ function group(keys: [string, string, string, string, string], o: Partial<Aggreg
 
 /** A ledger whose aggregate answers each window's groups, told apart by where the window starts. */
 function ledgerOf(byWindow: Map<number, AggregateRow[]>): LedgerStore {
-  return { aggregate: (q: { since?: number }) => Promise.resolve(byWindow.get(q.since!) ?? []) } as unknown as LedgerStore;
+  return { aggregate: (q: { since?: number }) => Promise.resolve(byWindow.get(q.since!) ?? []), longRequests: () => Promise.resolve([]) } as unknown as LedgerStore;
 }
 
 const served = (requests: number) => ({ requests, inputTokens: requests * 1000, outputTokens: requests * 100, costPicos: BigInt(requests) * 3_000_000_000n });
@@ -57,6 +58,33 @@ describe('explain', () => {
     expect(e.summary).toContain('Note: the windows differ in length (3 minutes against 4 minutes).');
     const same = await explain(ledgerOf(windows), { since: 0, until: 3 * 60_000, label: 'a' }, { since: 3 * 60_000, until: 6 * 60_000, label: 'b' }, rates);
     expect(same.summary).not.toContain('Note:');
+  });
+});
+
+describe('explain with the real price list', () => {
+  it('prices each of the team’s own requests past 128K input at its tier, so that long context is no price change', async () => {
+    const at = Date.UTC(2026, 9, 6);
+    const pricer = createPricer();
+    const counts = (input: number) => ({ inputTokens: input, cacheReadTokens: input - 10_000, cacheWriteTokens: 8_000, cacheWrite1hTokens: 8_000, outputTokens: 900 });
+    const cost = (c: ReturnType<typeof counts>) => pricer({ provider: 'anthropic', catalogProvider: 'anthropic', model: 'claude-sonnet-4-5', usage: { ...c, reasoningTokens: 0, toolCalls: 0 }, at: new Date(at) }).costPicos!;
+    /** A team's Claude Code requests to Sonnet 4.5: `short` of 40K input, `long` of 300K. */
+    const sonnet = (team: string, short: number, long: number): AggregateRow => {
+      const [s, l] = [counts(40_000), counts(300_000)];
+      const sum = (k: keyof typeof s) => s[k] * short + l[k] * long;
+      const keys = ['claude-sonnet-4-5', 'anthropic', 'alice', 'claude-code', '', team];
+      return { ...group(keys as [string, string, string, string, string], {}), keys, requests: short + long, inputTokens: sum('inputTokens'), cacheReadTokens: sum('cacheReadTokens'), cacheWriteTokens: sum('cacheWriteTokens'), cacheWrite1hTokens: sum('cacheWrite1hTokens'), outputTokens: sum('outputTokens'), costPicos: cost(s) * BigInt(short) + cost(l) * BigInt(long) };
+    };
+    const long = (team: string, requests: number) => ({ keys: ['claude-sonnet-4-5', 'anthropic', 'alice', 'claude-code', '', team], requests, ...counts(300_000) });
+    const aggregates = new Map([[0, [sonnet('platform', 20, 0)]], [HOUR, [sonnet('platform', 14, 6), sonnet('infra', 0, 10)]]]);
+    const longs = new Map([[HOUR, [long('platform', 6), long('infra', 10)]]]);
+    const ledger = {
+      aggregate: (q: { since?: number }) => Promise.resolve(aggregates.get(q.since!) ?? []),
+      longRequests: (f: { since?: number }) => Promise.resolve(longs.get(f.since!) ?? []),
+    } as unknown as LedgerStore;
+    const e = await explain(ledger, { since: 0, until: HOUR, label: 'a' }, { since: HOUR, until: 2 * HOUR, label: 'b' }, rateBook(pricer, { anthropic: 'anthropic' }), at, { field: 'team', value: 'platform' });
+    expect(e.toPicos).toBeGreaterThan(e.fromPicos);
+    expect(e.drivers.find((d) => d.id === 'price')!.deltaPicos).toBe(0n);
+    expect(e.drivers.find((d) => d.id === 'tokens_per_request')!.detail).toBe('tokens per request, by model: claude-sonnet-4-5 40,000 → 118,000 in');
   });
 });
 

@@ -1,9 +1,9 @@
 import { spanText } from '../core/count-text.js';
 import { type Picos, formatUsd, signedUsd, usdColumn } from '../core/money.js';
-import type { RateBook } from '../pricing/unit-rates.js';
+import { LONG_CONTEXT_FROM, type RateBook } from '../pricing/unit-rates.js';
 import type { Dimension } from '../core/ledger-row.js';
 import type { AggregateRow, LedgerStore } from '../storage/ports.js';
-import { type Decomposition, type SpendGroup, decompose } from './decompose.js';
+import { type Decomposition, type LongRequest, type SpendGroup, decompose } from './decompose.js';
 import type { Window } from './windows.js';
 
 export interface Explanation extends Decomposition {
@@ -54,12 +54,20 @@ async function groups(ledger: LedgerStore, w: Window, only: GroupFilter | undefi
   // A team is not among the groups: read with it, kept for the filter only.
   const column = only === undefined ? -1 : only.field === 'team' ? GROUP_BY.length : GROUP_FIELDS.indexOf(only.field);
   const by = only?.field === 'team' ? [...GROUP_BY, 'team' as const] : GROUP_BY;
-  const rows = (await ledger.aggregate({ since: w.since, until: w.until, by })).filter((r) => column < 0 || r.keys[column] === only!.value);
-  return rows.flatMap((r) => {
+  const kept = (keys: readonly string[]) => column < 0 || keys[column] === only!.value;
+  const [rows, longs] = await Promise.all([ledger.aggregate({ since: w.since, until: w.until, by }), ledger.longRequests({ since: w.since, until: w.until }, LONG_CONTEXT_FROM)]);
+  // Keyed like the groups (model, provider, user, client, workflow); the team is the sixth key of both.
+  const long = new Map<string, LongRequest[]>();
+  for (const l of longs.filter((x) => kept(x.keys))) {
+    const id = l.keys.slice(0, GROUP_BY.length).join('\u0000');
+    (long.get(id) ?? long.set(id, []).get(id)!).push(l);
+  }
+  return rows.filter((r) => kept(r.keys)).flatMap((r) => {
     const requests = servedRequests(r);
     if (requests === 0) return [];
     const [model, provider, user, client, workflow] = r.keys as [string, string, string, string, string];
-    return [{ model, provider, user, client, workflow, requests, inputTokens: r.inputTokens, cacheReadTokens: r.cacheReadTokens, cacheWriteTokens: r.cacheWriteTokens, outputTokens: r.outputTokens, costPicos: r.costPicos }];
+    const { inputTokens, cacheReadTokens, cacheWriteTokens, cacheWrite1hTokens, outputTokens, costPicos } = r;
+    return [{ model, provider, user, client, workflow, requests, inputTokens, cacheReadTokens, cacheWriteTokens, cacheWrite1hTokens, outputTokens, costPicos, long: long.get([model, provider, user, client, workflow].join('\u0000')) ?? [] }];
   });
 }
 

@@ -34,6 +34,7 @@ function memoryLedger(failTimes = 0): Omit<LedgerStore, 'upsert'> & { rows: Map<
     aggregate: () => Promise.resolve([]),
     topShare: () => Promise.resolve({ groups: 0, top: 0, topCostPicos: 0n, costPicos: 0n }),
     ruleTotals: () => Promise.resolve([]),
+    longRequests: () => Promise.resolve([]),
     requestPoints: () => Promise.resolve([]),
     repeatedSteps: () => Promise.resolve([]),
     warmCacheUse: () => Promise.resolve([]),

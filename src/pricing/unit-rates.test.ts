@@ -11,8 +11,9 @@ const usd = (dollars: number) => BigInt(Math.round(dollars * 1e6)) * 1_000_000n;
 describe('rateBook', () => {
   it("reads a model's base-tier rates, not its long-context tier's", () => {
     const rates = rateBook(createPricer(), { anthropic: 'anthropic', google: 'google' });
-    // Claude Sonnet 4.5 doubles input above 200K tokens; the base rates are 3 / 0.30 / 3.75 / 15.
-    expect(rates('anthropic', 'claude-sonnet-4-5', AT)).toEqual({ input: usd(3), cacheRead: usd(0.3), cacheWrite: usd(3.75), output: usd(15) });
+    // Claude Sonnet 4.5 doubles input above 200K tokens.
+    // Sonnet 4.5: 3 / 0.30 / 3.75 (1-hour writes 6) / 15 below 200K input.
+    expect(rates('anthropic', 'claude-sonnet-4-5', AT)).toMatchObject({ input: usd(3), cacheRead: usd(0.3), cacheWrite: usd(3.75), cacheWrite1h: usd(6), output: usd(15) });
     expect(rates('google', 'gemini-2.5-pro', AT)).toMatchObject({ input: usd(1.25), output: usd(10) });
   });
 

@@ -1,5 +1,5 @@
 import type { Picos } from '../core/money.js';
-import { type Usage, zeroUsage } from '../core/usage.js';
+import { type Usage, type UsageCounts, zeroUsage } from '../core/usage.js';
 import type { PriceAnswer, PriceQuery } from './pricer.js';
 
 /** What one million tokens of each class cost a model (base tier, discounts applied), in picos. */
@@ -7,8 +7,18 @@ export interface TokenRates {
   input: Picos;
   cacheRead: Picos;
   cacheWrite: Picos;
+  /** Cache writes kept an hour or longer (Anthropic's 1h, OpenAI's 12h); `cacheWrite` where absent. */
+  cacheWrite1h?: Picos;
   output: Picos;
+  /**
+   * One request's token cost as the provider bills it, its long-context tier chosen on its own
+   * input (undefined when it cannot be priced). A rate book read off the pricer has it.
+   */
+  requestCost?: (u: UsageCounts) => Picos | undefined;
 }
+
+/** The lowest input count above which any model's long-context tier starts (the catalog's lowest is 128K). */
+export const LONG_CONTEXT_FROM = 128_000;
 
 /** A model's rates as the gateway would price it: by configured provider name and model. */
 export type RateBook = (provider: string, model: string, at: number) => TokenRates | undefined;
@@ -41,9 +51,19 @@ export function rateBook(price: (q: PriceQuery) => Pick<PriceAnswer, 'costPicos'
     if (r === undefined) {
       const cost = (u: Partial<Usage>) => price({ provider, catalogProvider: catalogOf[provider] ?? provider, model, usage: { ...zeroUsage(), ...u }, at: new Date(at) }).costPicos;
       const base = cost({});
-      const c = [cost({ inputTokens: SAMPLE }), cost({ inputTokens: SAMPLE, cacheReadTokens: SAMPLE }), cost({ inputTokens: SAMPLE, cacheWriteTokens: SAMPLE }), cost({ outputTokens: SAMPLE })];
+      const c = [
+        cost({ inputTokens: SAMPLE }),
+        cost({ inputTokens: SAMPLE, cacheReadTokens: SAMPLE }),
+        cost({ inputTokens: SAMPLE, cacheWriteTokens: SAMPLE }),
+        cost({ inputTokens: SAMPLE, cacheWriteTokens: SAMPLE, cacheWrite1hTokens: SAMPLE }),
+        cost({ outputTokens: SAMPLE }),
+      ];
       const perMillion = (x: Picos | null) => (x! - base!) * PER_MILLION;
-      r = base === null || c.some((x) => x === null) ? null : { input: perMillion(c[0]!), cacheRead: perMillion(c[1]!), cacheWrite: perMillion(c[2]!), output: perMillion(c[3]!) };
+      const requestCost = (u: UsageCounts) => {
+        const x = cost(u);
+        return x === null || base === null ? undefined : x - base;
+      };
+      r = base === null || c.some((x) => x === null) ? null : { input: perMillion(c[0]!), cacheRead: perMillion(c[1]!), cacheWrite: perMillion(c[2]!), cacheWrite1h: perMillion(c[3]!), output: perMillion(c[4]!), requestCost };
       if (memo.size >= RATE_BOOK_CAP) memo.delete(memo.keys().next().value!);
       memo.set(id, r);
     }

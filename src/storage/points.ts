@@ -1,6 +1,6 @@
 import type { LedgerRow } from '../core/ledger-row.js';
-import type { SqlRunner } from './aggregate.js';
-import type { CallerTotals, RequestPoint, TimeFilter } from './ports.js';
+import type { SqlDialect, SqlRunner } from './aggregate.js';
+import type { CallerTotals, LongRequests, RequestPoint, TimeFilter } from './ports.js';
 import { scalarText } from './schema.js';
 import { timeTerms } from './time-window.js';
 
@@ -108,4 +108,30 @@ function toPoint(r: Record<string, unknown>): RequestPoint {
     costPicos: r.cost_picos === null || r.cost_picos === undefined ? 0n : BigInt(r.cost_picos as bigint | number | string),
     lastTurnHash: text(r.last_turn_hash),
   };
+}
+
+/**
+ * The window's requests with more than `above` input tokens, per model, provider, user, client,
+ * workflow tag and team and per exact counts (identical requests read once, with how many there were).
+ * A raw read through the `ts` index: the rollups sum tokens over requests, and a long-context
+ * tier prices each request by its own input.
+ */
+export async function longRequests(run: SqlRunner, d: SqlDialect, f: TimeFilter, above: number): Promise<LongRequests[]> {
+  const params: unknown[] = [];
+  const where = [...timeTerms(f, params, (i) => d.param(i)), `input_tokens > ${d.param(params.push(above))}`];
+  const keys = [`COALESCE(model, '')`, `COALESCE(provider, '')`, `COALESCE(user_name, '')`, `COALESCE(client, '')`, d.tagExpr('workflow'), `COALESCE(team, '')`];
+  const counts = 'input_tokens, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, output_tokens';
+  const named = keys.map((k, i) => `${k} AS k${i}`).join(', ');
+  const sql = `SELECT ${named}, ${counts}, COUNT(*) AS requests FROM requests WHERE ${where.join(' AND ')} GROUP BY ${keys.join(', ')}, ${counts}`;
+  return (await run(sql, params)).map((r) => {
+    return {
+      keys: keys.map((_, i) => scalarText(r[`k${i}`])),
+      inputTokens: Number(r.input_tokens),
+      cacheReadTokens: Number(r.cache_read_tokens),
+      cacheWriteTokens: Number(r.cache_write_tokens),
+      cacheWrite1hTokens: Number(r.cache_write_1h_tokens),
+      outputTokens: Number(r.output_tokens),
+      requests: Number(r.requests),
+    };
+  });
 }

@@ -101,6 +101,12 @@ export interface LedgerStore {
   /** Totals per routing rule and mode over the window, from the raw rows that have a rule. */
   ruleTotals(filter: TimeFilter): Promise<RuleTotals[]>;
   /**
+   * The window's requests with more than `above` input tokens, per model, provider, user, client,
+   * workflow tag and team (`keys`, '' for none) and per exact counts: what `explain` prices one by one,
+   * since a long-context tier prices a request by its own input (read from raw rows).
+   */
+  longRequests(filter: TimeFilter, above: number): Promise<LongRequests[]>;
+  /**
    * The few columns of each request in a short window that per-request detectors read
    * (agent loops, retry storms), in time order. Meant for minutes of data, not months.
    */
@@ -230,6 +236,17 @@ export interface Totals extends Usage {
   errors: number;
   unpricedRequests: number;
   costPicos: Picos;
+}
+
+/** Requests of the same group with the same counts, and how many there were. */
+export interface LongRequests {
+  keys: string[];
+  requests: number;
+  inputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  cacheWrite1hTokens: number;
+  outputTokens: number;
 }
 
 export interface AggregateRow extends Totals {

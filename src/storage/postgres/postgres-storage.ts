@@ -14,7 +14,7 @@ import { sqlOutcomeStore } from '../outcome-store.js';
 import { sqlAlertOutbox } from '../alert-outbox.js';
 import type { LedgerStore, Storage, TimeFilter } from '../ports.js';
 import { pgKeys } from './keys.js';
-import { callerTotals, failedRequestIds, repeatedSteps, requestPoints } from '../points.js';
+import { callerTotals, failedRequestIds, longRequests, repeatedSteps, requestPoints } from '../points.js';
 import { warmCacheUse } from '../warm-cache.js';
 import { sessionHours } from '../session-hours.js';
 import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges, usageRowsSql } from '../cross-source.js';
@@ -291,6 +291,7 @@ function pgLedger(pool: pg.Pool): LedgerStore {
     aggregate: (q) => aggregate(run, DIALECT, q),
     topShare: (q) => topShare(run, DIALECT, q),
     ruleTotals: (f) => ruleTotals(run, DIALECT, f),
+    longRequests: (f, above) => longRequests(run, DIALECT, f, above),
     requestPoints: (filter) => requestPoints(run, (i) => DIALECT.param(i), filter),
     repeatedSteps: (filter, minRepeats) => repeatedSteps(run, (i) => DIALECT.param(i), filter, minRepeats),
     callerTotals: (filter) => callerTotals(run, (i) => DIALECT.param(i), filter),

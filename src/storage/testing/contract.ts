@@ -271,6 +271,24 @@ export function storageContract(open: () => Promise<Storage>): void {
     expect(await s.ledger.ruleTotals({ since: at(10) })).toEqual([]);
   });
 
+  it('reads the requests past an input count, per group and exact counts, identical ones once with how many', async () => {
+    const s = await open();
+    const long = { inputTokens: 250_000, cacheReadTokens: 100_000, cacheWriteTokens: 50_000, cacheWrite1hTokens: 50_000, outputTokens: 900 };
+    await s.ledger.insert([
+      sampleRow({ id: 'l1', tags: { workflow: 'review' }, ...long }),
+      sampleRow({ id: 'l2', tags: { workflow: 'review' }, ...long, ts: Date.UTC(2026, 10, 20, 12, 5) }),
+      sampleRow({ id: 'l3', user: null, team: null, ...long, inputTokens: 130_000 }),
+      sampleRow({ id: 'short', inputTokens: 128_000 }),
+      sampleRow({ id: 'late', ...long, ts: Date.UTC(2026, 10, 21) }),
+    ]);
+    const got = await s.ledger.longRequests({ since: Date.UTC(2026, 10, 20), until: Date.UTC(2026, 10, 21) }, 128_000);
+    expect(got.sort((a, b) => b.inputTokens - a.inputTokens)).toEqual([
+      { keys: ['gpt-5', 'openai', 'alice', 'openai-sdk', 'review', 'platform'], requests: 2, ...long },
+      { keys: ['gpt-5', 'openai', '', 'openai-sdk', '', ''], requests: 1, ...long, inputTokens: 130_000 },
+    ]);
+    await s.close();
+  });
+
   it('creates, finds, lists and revokes keys', async () => {
     const s = await open();
     const k = await s.keys.create({ id: 'key_a', hash: 'h1', prefix: 'tg_abcd', user: 'alice', team: 'platform', project: null, name: null, createdAt: 1000 });
