@@ -23,14 +23,15 @@ export interface Identity {
   tags: Record<string, string>;
   /** 'configured': use the provider's key; 'passthrough': forward the client's own key. */
   upstreamKey: { kind: 'configured' } | { kind: 'passthrough'; key: string };
-  /** Set when an attribution header is malformed: the request is refused with it, once its row names the caller. */
+  /** Set when the key was revoked or expired, or an attribution header is malformed: the request is refused with it, once its row names the caller. */
   refusal?: GatewayError;
 }
 
 /**
  * Resolves the caller. A virtual key's own user, team and project win over headers;
  * `x-tollgate-*` headers fill what the key leaves blank (and attribute pass-through traffic).
- * A bad key is refused first (401, as providers do); malformed tags come back as `refusal`.
+ * A missing or unknown key is refused first (401, as providers do); a revoked or expired key
+ * comes back as `refusal` with its attribution (so its row names it), ahead of malformed tags.
  */
 export async function identify(cred: Credential | undefined, headers: HeaderBag, keys: KeyResolver, policy: AuthPolicy): Promise<Identity> {
   const tags = headers['x-tollgate-tags'];
@@ -55,12 +56,13 @@ export async function identify(cred: Credential | undefined, headers: HeaderBag,
   if (isVirtualKey(cred.key)) {
     const rec = await keys.resolve(cred.key);
     if (!rec) throw new GatewayError('invalid_api_key', 'This Tollgate key is not valid here. Check the key; a key made with `tollgate keys create` works on the gateways that share its storage (give it the same --config or --db as the gateway).');
-    const refused = keyRefusal(rec, Date.now());
-    if (refused) throw new GatewayError(refused.code, refused.message);
     who.keyId = rec.id;
     who.user = rec.user ?? who.user;
     who.team = rec.team ?? who.team;
     who.project = rec.project ?? who.project;
+    // A revoked or expired key is still the key it was: its refusal's row names whose tools still send it.
+    const refused = keyRefusal(rec, Date.now());
+    if (refused) who.refusal = new GatewayError(refused.code, refused.message);
     return who;
   }
   if (policy.passthrough === 'deny') {

@@ -92,12 +92,25 @@ describe('identity', () => {
     expect((await identify({ key: k.key, where: 'authorization' }, { 'x-tollgate-tags': 'workflow=ci' }, keys, allow)).refusal).toBeUndefined();
   });
 
-  it('refuses unknown and revoked keys, and missing keys unless anonymous is allowed', async () => {
+  it('names a revoked or expired key, with its user, team and project, in the refusal it returns (ahead of malformed tags)', async () => {
+    const [r, e] = [generateKey(), generateKey()];
+    const store = memoryKeys([
+      { id: 'key_r', hash: r.hash, prefix: 'tg_', user: 'bob', team: 'infra', project: 'p9', name: null, createdAt: 0, revokedAt: 5, expiresAt: null },
+      { id: 'key_e', hash: e.hash, prefix: 'tg_', user: 'carol', team: null, project: null, name: null, createdAt: 0, revokedAt: null, expiresAt: 10 },
+    ]);
+    const keys = new KeyResolver(store);
+    const revoked = await identify({ key: r.key, where: 'x-api-key' }, { 'x-tollgate-tags': 'not a tag' }, keys, allow);
+    expect(revoked).toMatchObject({ keyId: 'key_r', user: 'bob', team: 'infra', project: 'p9' });
+    expect(revoked.refusal).toMatchObject({ code: 'revoked_api_key', message: 'Tollgate key key_r was revoked. Ask your admin for a new key.' });
+    const expired = await identify({ key: e.key, where: 'authorization' }, { 'x-tollgate-team': 'platform' }, keys, allow);
+    expect(expired).toMatchObject({ keyId: 'key_e', user: 'carol', team: 'platform', refusal: { code: 'expired_api_key' } });
+  });
+
+  it('refuses unknown keys, and missing keys unless anonymous is allowed', async () => {
     const k = generateKey();
     const store = memoryKeys([{ id: 'key_r', hash: k.hash, prefix: 'tg_', user: 'bob', team: null, project: null, name: null, createdAt: 0, revokedAt: 5, expiresAt: null }]);
     const keys = new KeyResolver(store);
     await expect(identify({ key: 'tg_nope', where: 'x-api-key' }, {}, keys, allow)).rejects.toMatchObject({ code: 'invalid_api_key' });
-    await expect(identify({ key: k.key, where: 'x-api-key' }, {}, keys, allow)).rejects.toMatchObject({ code: 'revoked_api_key' });
     await expect(identify(undefined, {}, keys, allow)).rejects.toBeInstanceOf(GatewayError);
     await expect(identify(undefined, {}, keys, { passthrough: 'allow', anonymous: 'allow' })).resolves.toMatchObject({ keyId: null });
   });

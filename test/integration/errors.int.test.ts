@@ -186,6 +186,9 @@ describe('errors reach the client in its own dialect, and the ledger records the
     expect(revoked.json!.error.code).toBe('revoked_api_key');
     const rows = await h.rows();
     expect(rows.map((r) => r.errorType).sort()).toEqual(['invalid_api_key', 'missing_api_key', 'revoked_api_key']);
+    // The revoked key's row names it and whose it was; an unknown key is nobody's.
+    expect(rows.find((r) => r.errorType === 'revoked_api_key')).toMatchObject({ keyId: key.id, user: 'bob', team: 't', outcome: 'rejected', status: 401 });
+    expect(rows.find((r) => r.errorType === 'invalid_api_key')).toMatchObject({ keyId: null, user: null });
     expect(h.fake.requests).toHaveLength(0);
   });
 
@@ -209,6 +212,7 @@ describe('errors reach the client in its own dialect, and the ledger records the
     expect(await otlp.body.text()).toContain('expired at');
     const rows = await h.rows();
     expect(rows.map((r) => [r.outcome, r.errorType])).toEqual([['ok', null], ['rejected', 'expired_api_key']]);
+    expect(rows[1]).toMatchObject({ keyId: key.id, user: 'carol', team: 't' });
   });
 
   it('refuses a key expiry that is not a time, or is past, with 400', async () => {
