@@ -1,7 +1,7 @@
 import { countText } from '../core/count-text.js';
 import { type Picos, displayUsd } from '../core/money.js';
 import { type Explanation, explanationUsd } from '../explain/explain.js';
-import { cacheReadShare, ratio } from '../reports/report.js';
+import { cacheReadShare, costCell, ratio } from '../reports/report.js';
 import type { Totals } from '../storage/ports.js';
 import { paragraph, table } from './html-page.js';
 
@@ -22,9 +22,9 @@ export function measureHeads(showAmounts: boolean): string[] {
   return ['requests', 'input', 'cache read', 'cache write', 'output', ...(showAmounts ? ['cost'] : []), 'cache-read %', 'errors'];
 }
 
-/** A group's measures as cells; an asterisk marks a cost that leaves unpriced requests out. `usd` formats the cost column (usdColumn of its amounts). */
+/** A group's measures as cells; an asterisk marks a cost that leaves unpriced requests out, "unpriced" one none of whose requests had a price. `usd` formats the cost column (usdColumn of its amounts). */
 export function measureCells(x: Totals, showAmounts: boolean, usd: (p: Picos) => string = displayUsd): string[] {
-  return [countText(x.requests), countText(x.inputTokens), countText(x.cacheReadTokens), countText(x.cacheWriteTokens), countText(x.outputTokens), ...(showAmounts ? [usd(x.costPicos) + (x.unpricedRequests ? '*' : '')] : []), percentText(cacheReadShare(x)), countText(x.errors)];
+  return [countText(x.requests), countText(x.inputTokens), countText(x.cacheReadTokens), countText(x.cacheWriteTokens), countText(x.outputTokens), ...(showAmounts ? [costCell(x, usd)] : []), percentText(cacheReadShare(x)), countText(x.errors)];
 }
 
 /** `explain`'s paragraph and its moving drivers, on the paragraph's scale; `money` strips amounts from text when they are hidden. */

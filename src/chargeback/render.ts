@@ -1,5 +1,6 @@
 import { formatUsd, usdColumn } from '../core/money.js';
 import { csvLine } from '../reports/csv.js';
+import { costCell, costUsd } from '../reports/report.js';
 import type { Statement, StatementLine } from './statement.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -19,7 +20,7 @@ function attributeHint(by: string, name: string): string {
 
 function lineJson(l: StatementLine): Record<string, unknown> {
   return {
-    spend_usd: formatUsd(l.costPicos),
+    spend_usd: costUsd(l),
     share: l.sharePpm / 1_000_000,
     requests: l.requests,
     input_tokens: l.inputTokens,
@@ -46,7 +47,7 @@ export function renderStatementJson(s: Statement): string {
         by: s.query.by,
         lines: s.lines.map((l) => ({ [name]: l.key, ...lineJson(l) })),
         unattributed: s.unattributed && lineJson(s.unattributed),
-        total: { spend_usd: formatUsd(t.costPicos), requests: t.requests, input_tokens: t.inputTokens, cache_read_tokens: t.cacheReadTokens, cache_write_tokens: t.cacheWriteTokens, output_tokens: t.outputTokens, reasoning_tokens: t.reasoningTokens, unpriced_requests: t.unpricedRequests },
+        total: { spend_usd: costUsd(t), requests: t.requests, input_tokens: t.inputTokens, cache_read_tokens: t.cacheReadTokens, cache_write_tokens: t.cacheWriteTokens, output_tokens: t.outputTokens, reasoning_tokens: t.reasoningTokens, unpriced_requests: t.unpricedRequests },
       },
       null,
       2,
@@ -58,7 +59,7 @@ export function renderStatementJson(s: Statement): string {
 export function renderStatementCsv(s: Statement): string {
   const head = [groupName(s), 'spend_usd', 'share', 'requests', 'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'output_tokens', 'unpriced_requests', 'top_models', 'pools'];
   const line = (l: StatementLine, label: string) =>
-    csvLine([label, formatUsd(l.costPicos), l.sharePpm / 1_000_000, l.requests, l.inputTokens, l.cacheReadTokens, l.cacheWriteTokens, l.outputTokens, l.unpricedRequests, l.topModels.map((m) => `${m.model}=${formatUsd(m.costPicos)}`).join(';'), l.pools.map((p) => `${p.pool}=${formatUsd(p.costPicos)}`).join(';')]);
+    csvLine([label, costUsd(l), l.sharePpm / 1_000_000, l.requests, l.inputTokens, l.cacheReadTokens, l.cacheWriteTokens, l.outputTokens, l.unpricedRequests, l.topModels.map((m) => `${m.model}=${formatUsd(m.costPicos)}`).join(';'), l.pools.map((p) => `${p.pool}=${formatUsd(p.costPicos)}`).join(';')]);
   return csvLine(head) + s.lines.map((l) => line(l, l.key)).join('') + (s.unattributed ? line(s.unattributed, '') : '');
 }
 
@@ -74,7 +75,7 @@ export function renderStatementTable(s: Statement, now: number = Date.now()): st
   const poolUsd = usdColumn(lines.flatMap((l) => l.pools.map((p) => p.costPicos)));
   const row = (l: StatementLine, label: string) => [
     label,
-    usd(l.costPicos) + (l.unpricedRequests ? '*' : ''),
+    costCell(l, usd),
     s.total.costPicos > 0n ? percent(l.sharePpm) : '-',
     tokens(l.requests),
     tokens(l.inputTokens),
@@ -86,7 +87,7 @@ export function renderStatementTable(s: Statement, now: number = Date.now()): st
   const body = s.lines.map((l) => row(l, l.key));
   if (s.unattributed) body.push(row(s.unattributed, `(unattributed)`));
   const t = s.total;
-  const total = ['TOTAL', usd(t.costPicos) + (t.unpricedRequests ? '*' : ''), t.costPicos > 0n ? '100.0%' : '-', tokens(t.requests), tokens(t.inputTokens), tokens(t.cacheReadTokens), tokens(t.outputTokens), '', ''];
+  const total = ['TOTAL', costCell(t, usd), t.costPicos > 0n ? '100.0%' : '-', tokens(t.requests), tokens(t.inputTokens), tokens(t.cacheReadTokens), tokens(t.outputTokens), '', ''];
   const all = [head, ...body, total];
   const widths = head.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
   const numeric = new Set([1, 2, 3, 4, 5, 6]);
@@ -94,7 +95,7 @@ export function renderStatementTable(s: Statement, now: number = Date.now()): st
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   const out = [`Chargeback statement for ${s.query.month} (${s.query.timeZone}: ${iso(s.since)} to ${iso(s.until)}), by ${name}`, '', fmt(head), rule, ...body.map(fmt), rule, fmt(total), ''];
   if (s.unattributed) out.push(`(unattributed): spend by requests with no ${name}; ${attributeHint(s.query.by, name)}.`);
-  if (t.unpricedRequests) out.push(`* ${t.unpricedRequests} request(s) used a model with no known price; their cost is not included.`);
+  if (t.unpricedRequests) out.push(`* ${t.unpricedRequests} request(s) used a model with no known price; their cost is not included (a line none of whose requests had a price reads "unpriced", not $0).`);
   if (t.requests === 0) out.push(s.since > now ? 'No spend in this month: it has not begun.' : 'No spend in this month.');
   return out.join('\n') + '\n';
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { usd } from '../core/money.js';
 import { emptyTotals } from '../storage/ports.js';
-import { renderTable } from './render.js';
+import { renderCsv, renderJson, renderTable } from './render.js';
 import type { Report } from './report.js';
 
 const none = { top: 0, of: 0, share: null };
@@ -18,11 +18,28 @@ describe('report table', () => {
 
   it('writes costs as dollars and cents, thousands grouped, a sub-cent cost not as $0.00, unpriced rows starred', () => {
     const row = (keys: string[], costPicos: bigint, unpricedRequests = 0) => ({ ...emptyTotals(), keys, requests: 1, costPicos, unpricedRequests });
-    const rows = [row(['big'], usd('1234.5')), row(['tiny'], usd('0.0042')), row(['free'], 0n, 1)];
-    const text = renderTable(report(['model'], rows, { ...emptyTotals(), requests: 3, costPicos: usd('1234.5042'), unpricedRequests: 1 }));
+    const rows = [row(['big'], usd('1234.5')), row(['tiny'], usd('0.0042')), { ...row(['free'], 0n, 1), requests: 2 }];
+    const text = renderTable(report(['model'], rows, { ...emptyTotals(), requests: 4, costPicos: usd('1234.5042'), unpricedRequests: 1 }));
     expect(text).toMatch(/\nbig +1 .* \$1,234\.50 /);
     expect(text).toMatch(/\ntiny +1 .* <\$0\.01 /);
-    expect(text).toMatch(/\nfree +1 .* \$0\.00\* /);
-    expect(text).toMatch(/\nTOTAL +3 .* \$1,234\.50\* /);
+    expect(text).toMatch(/\nfree +2 .* \$0\.00\* /);
+    expect(text).toMatch(/\nTOTAL +4 .* \$1,234\.50\* /);
+  });
+
+  it('gives a group none of whose requests had a price no cost: "unpriced" in the table, null in JSON and empty in CSV', () => {
+    const row = (keys: string[], requests: number, costPicos: bigint, unpricedRequests: number) => ({ ...emptyTotals(), keys, requests, costPicos, unpricedRequests });
+    const rows = [row(['gpt-5'], 2, usd('0.5'), 0), row(['acme-mystery-9'], 1, 0n, 1), row(['mixed'], 3, usd('0.25'), 1)];
+    const r = report(['model'], rows, { ...emptyTotals(), requests: 6, costPicos: usd('0.75'), unpricedRequests: 2 });
+    const text = renderTable(r);
+    expect(text).toMatch(/\nacme-mystery-9 +1 .* unpriced /);
+    expect(text).toMatch(/\nmixed +3 .* \$0\.25\* /);
+    expect(text).toMatch(/\nTOTAL +6 .* \$0\.75\* /);
+    const json = JSON.parse(renderJson(r)) as { rows: { model: string; cost_usd: string | null; unpriced_requests: number }[]; total: { cost_usd: string | null } };
+    expect(json.rows.map((x) => [x.model, x.cost_usd])).toEqual([['gpt-5', '0.5'], ['acme-mystery-9', null], ['mixed', '0.25']]);
+    expect(json.total.cost_usd).toBe('0.75');
+    const csv = renderCsv(r).split('\n');
+    expect(csv[2]).toBe('acme-mystery-9,1,0,0,0,0,0,0,0,,,0,1');
+    // A window of unpriced requests alone has no known total either.
+    expect(JSON.parse(renderJson(report(['model'], [rows[1]!], { ...emptyTotals(), requests: 1, unpricedRequests: 1 }))).total.cost_usd).toBeNull();
   });
 });

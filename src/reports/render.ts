@@ -1,14 +1,14 @@
 import { countText } from '../core/count-text.js';
-import { formatUsd, usdColumn } from '../core/money.js';
+import { usdColumn } from '../core/money.js';
 import type { Totals } from '../storage/ports.js';
 import { csvLine } from './csv.js';
-import { type Concentration, type Report, cacheReadShare } from './report.js';
+import { type Concentration, type Report, cacheReadShare, costCell, costUsd } from './report.js';
 
 const MEASURES = ['requests', 'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'tool_calls', 'cost_usd', 'cache_read_share', 'errors', 'unpriced_requests'] as const;
 
 function measureValues(t: Totals): (string | number | null)[] {
   const share = cacheReadShare(t);
-  return [t.requests, t.inputTokens, t.cacheReadTokens, t.cacheWriteTokens, t.cacheWrite1hTokens, t.outputTokens, t.reasoningTokens, t.toolCalls, formatUsd(t.costPicos), share === null ? null : Number(share.toFixed(4)), t.errors, t.unpricedRequests];
+  return [t.requests, t.inputTokens, t.cacheReadTokens, t.cacheWriteTokens, t.cacheWrite1hTokens, t.outputTokens, t.reasoningTokens, t.toolCalls, costUsd(t), share === null ? null : Number(share.toFixed(4)), t.errors, t.unpricedRequests];
 }
 
 function groupNames(r: Report): string[] {
@@ -52,7 +52,7 @@ export function renderTable(r: Report): string {
   const usd = usdColumn([r.total.costPicos, ...r.rows.map((row) => row.costPicos)]);
   const line = (keys: string[], t: Totals) => {
     const share = cacheReadShare(t);
-    return [...keys, countText(t.requests), countText(t.inputTokens), countText(t.cacheReadTokens), countText(t.cacheWriteTokens), countText(t.outputTokens), countText(t.reasoningTokens), usd(t.costPicos) + (t.unpricedRequests ? '*' : ''), share === null ? '-' : (share * 100).toFixed(1) + '%', countText(t.errors)];
+    return [...keys, countText(t.requests), countText(t.inputTokens), countText(t.cacheReadTokens), countText(t.cacheWriteTokens), countText(t.outputTokens), countText(t.reasoningTokens), costCell(t, usd), share === null ? '-' : (share * 100).toFixed(1) + '%', countText(t.errors)];
   };
   const body = r.rows.map((row) => line(row.keys.map((k) => (k === '' ? '(none)' : k)), row));
   const total = line(names.map((_, i) => (i === 0 ? 'TOTAL' : '')), r.total);
@@ -63,7 +63,7 @@ export function renderTable(r: Report): string {
   const out = [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmt)];
   if (names.length) out.push(widths.map((w) => '-'.repeat(w)).join('  '), fmt(total));
   out.push('', concentrationLine('sessions', r.concentration.sessions), concentrationLine('workflows', r.concentration.workflows));
-  if (r.total.unpricedRequests) out.push(`* ${r.total.unpricedRequests} request(s) used a model with no known price; their cost is not included. Add a pricing override (pricing.overrides in the config), or name the price list of a provider at its own address (providers[].catalog); see docs/pricing.md.`);
+  if (r.total.unpricedRequests) out.push(`* ${r.total.unpricedRequests} request(s) used a model with no known price; their cost is not included (a group none of whose requests had a price reads "unpriced", not $0). Add a pricing override (pricing.overrides in the config), or name the price list of a provider at its own address (providers[].catalog); see docs/pricing.md.`);
   return out.join('\n') + '\n';
 }
 

@@ -1,5 +1,5 @@
 import type { Dimension } from '../core/ledger-row.js';
-import type { Picos } from '../core/money.js';
+import { type Picos, formatUsd } from '../core/money.js';
 import { type AggregateRow, type LedgerStore, type TopShare, type Totals, addTotals, emptyTotals } from '../storage/ports.js';
 
 export interface ReportQuery {
@@ -105,4 +105,23 @@ export function ratio(num: Picos | number, den: Picos | number): number {
 
 export function cacheReadShare(t: Totals): number | null {
   return t.inputTokens === 0 ? null : ratio(t.cacheReadTokens, t.inputTokens);
+}
+
+/**
+ * Whether none of a group's requests had a price (a model the price list does not know): its
+ * cost is unknown, not $0, as `export` gives such a row `cost_usd: null`. A group partly priced
+ * has a known part, its sum, marked as leaving the rest out.
+ */
+export function costUnknown(t: Pick<Totals, 'requests' | 'unpricedRequests'>): boolean {
+  return t.unpricedRequests > 0 && t.unpricedRequests >= t.requests;
+}
+
+/** A group's cost for JSON and CSV: exact decimal text, or null when none of its requests had a price. */
+export function costUsd(t: Pick<Totals, 'requests' | 'unpricedRequests' | 'costPicos'>): string | null {
+  return costUnknown(t) ? null : formatUsd(t.costPicos);
+}
+
+/** A group's cost for people: the amount (`*` when it leaves unpriced requests out), or "unpriced" when none had a price. */
+export function costCell(t: Pick<Totals, 'requests' | 'unpricedRequests' | 'costPicos'>, usd: (p: Picos) => string): string {
+  return costUnknown(t) ? 'unpriced' : usd(t.costPicos) + (t.unpricedRequests ? '*' : '');
 }
