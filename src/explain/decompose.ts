@@ -160,7 +160,8 @@ function byModel(groups: readonly SpendGroup[], rates: RateBook, at: number): Ma
     if (!m) out.set(id, (m = { requests: 0, inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0, cost: 0n, plainInput: 0, cachedInput: 0, output: 0, priced: true }));
     const r = rates(g.provider, g.model, at);
     if (r) {
-      const [plain, cached, output] = referenceCosts(g, r);
+      const exact = rates.requestCost && ((u: UsageCounts) => rates.requestCost!(g.provider, g.model, at, u));
+      const [plain, cached, output] = referenceCosts(g, r, exact);
       m.plainInput += plain;
       m.cachedInput += cached;
       m.output += output;
@@ -183,11 +184,11 @@ function byModel(groups: readonly SpendGroup[], rates: RateBook, at: number): Ma
  * input reaches. What the tiers and write TTLs add is then part of tokens per request and of the
  * cache driver, and only a change of rates is left to the price driver.
  */
-function referenceCosts(g: SpendGroup, r: TokenRates): [number, number, number] {
+function referenceCosts(g: SpendGroup, r: TokenRates, exact: RequestCost | undefined): [number, number, number] {
   const rest = { ...g, cacheWrite1hTokens: g.cacheWrite1hTokens ?? 0 };
   const out: [bigint, bigint, bigint] = [0n, 0n, 0n];
-  for (const l of r.requestCost ? (g.long ?? []) : []) {
-    const one = exactCosts(l, r.requestCost!);
+  for (const l of exact ? (g.long ?? []) : []) {
+    const one = exactCosts(l, exact!);
     if (!one) continue;
     for (const i of [0, 1, 2] as const) out[i] += one[i] * BigInt(l.requests);
     for (const k of ['inputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'cacheWrite1hTokens', 'outputTokens'] as const) rest[k] = Math.max(0, rest[k] - l[k] * l.requests);
@@ -202,7 +203,9 @@ function referenceCosts(g: SpendGroup, r: TokenRates): [number, number, number] 
 }
 
 /** One long request's reference costs, at the tier its input reaches; undefined when it cannot be priced. */
-function exactCosts(l: LongRequest, cost: NonNullable<TokenRates['requestCost']>): [bigint, bigint, bigint] | undefined {
+type RequestCost = (u: UsageCounts) => Picos | undefined;
+
+function exactCosts(l: LongRequest, cost: RequestCost): [bigint, bigint, bigint] | undefined {
   const none = { cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0, reasoningTokens: 0, toolCalls: 0 };
   const input = { inputTokens: l.inputTokens, cacheReadTokens: l.cacheReadTokens, cacheWriteTokens: l.cacheWriteTokens, cacheWrite1hTokens: l.cacheWrite1hTokens, outputTokens: 0, reasoningTokens: 0, toolCalls: 0 };
   const [plain, cached, all] = [cost({ ...none, inputTokens: l.inputTokens }), cost(input), cost({ ...input, outputTokens: l.outputTokens })];

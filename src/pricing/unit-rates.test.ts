@@ -17,6 +17,16 @@ describe('rateBook', () => {
     expect(rates('google', 'gemini-2.5-pro', AT)).toMatchObject({ input: usd(1.25), output: usd(10) });
   });
 
+  it('gives rates as plain data (the anomaly evaluation process is sent them), and prices a long request at its tier apart', () => {
+    const rates = rateBook(createPricer(), { anthropic: 'anthropic' });
+    const r = rates('anthropic', 'claude-sonnet-4-5', AT)!;
+    expect(structuredClone(r)).toEqual(r);
+    const usage = { inputTokens: 300_000, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 1_000, reasoningTokens: 0, toolCalls: 0 };
+    // Past 200K input, Sonnet 4.5 bills $6 input and $22.50 output per million: $1.80 + $0.0225.
+    expect(rates.requestCost!('anthropic', 'claude-sonnet-4-5', AT, usage)).toBe(usd(1.8225));
+    expect(rates.requestCost!('anthropic', 'claude-nonexistent-9', AT, usage)).toBeUndefined();
+  });
+
   it('applies discounts as requests are priced, and knows no rates for an unknown model', () => {
     const rates = rateBook(createPricer({ discounts: { anthropic: '0.05' } }), { anthropic: 'anthropic' });
     expect(rates('anthropic', 'claude-sonnet-4-5', AT)).toMatchObject({ input: usd(2.85), output: usd(14.25) });

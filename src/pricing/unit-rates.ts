@@ -10,18 +10,20 @@ export interface TokenRates {
   /** Cache writes kept an hour or longer (Anthropic's 1h, OpenAI's 12h); `cacheWrite` where absent. */
   cacheWrite1h?: Picos;
   output: Picos;
-  /**
-   * One request's token cost as the provider bills it, its long-context tier chosen on its own
-   * input (undefined when it cannot be priced). A rate book read off the pricer has it.
-   */
-  requestCost?: (u: UsageCounts) => Picos | undefined;
 }
 
 /** The lowest input count above which any model's long-context tier starts (the catalog's lowest is 128K). */
 export const LONG_CONTEXT_FROM = 128_000;
 
-/** A model's rates as the gateway would price it: by configured provider name and model. */
-export type RateBook = (provider: string, model: string, at: number) => TokenRates | undefined;
+/**
+ * A model's rates as the gateway would price it: by configured provider name and model. The rates
+ * are plain data (the anomaly evaluation process is sent them); `requestCost`, where the book has
+ * it, is one request's token cost as the provider bills it, its long-context tier chosen on its
+ * own input (undefined when it cannot be priced). A rate book read off the pricer has it.
+ */
+export type RateBook = ((provider: string, model: string, at: number) => TokenRates | undefined) & {
+  requestCost?: (provider: string, model: string, at: number, u: UsageCounts) => Picos | undefined;
+};
 
 /**
  * Tokens of each class priced to read a rate: under every long-context threshold (the lowest
@@ -44,12 +46,19 @@ export const RATE_BOOK_CAP = 10_000;
  */
 export function rateBook(price: (q: PriceQuery) => Pick<PriceAnswer, 'costPicos'>, catalogOf: Readonly<Record<string, string | undefined>>): RateBook {
   const memo = new Map<string, TokenRates | null>();
-  return (provider, model, at) => {
+  const costOf = (provider: string, model: string, at: number) => (u: Partial<Usage>) =>
+    price({ provider, catalogProvider: catalogOf[provider] ?? provider, model, usage: { ...zeroUsage(), ...u }, at: new Date(at) }).costPicos;
+  const requestCost = (provider: string, model: string, at: number, u: UsageCounts) => {
+    const cost = costOf(provider, model, at);
+    const [base, all] = [cost({}), cost(u)];
+    return base === null || all === null ? undefined : all - base;
+  };
+  const book = (provider: string, model: string, at: number) => {
     const day = Math.floor(at / 86_400_000);
     const id = `${provider}\u0000${model}\u0000${day}`;
     let r = memo.get(id);
     if (r === undefined) {
-      const cost = (u: Partial<Usage>) => price({ provider, catalogProvider: catalogOf[provider] ?? provider, model, usage: { ...zeroUsage(), ...u }, at: new Date(at) }).costPicos;
+      const cost = costOf(provider, model, at);
       const base = cost({});
       const c = [
         cost({ inputTokens: SAMPLE }),
@@ -59,14 +68,11 @@ export function rateBook(price: (q: PriceQuery) => Pick<PriceAnswer, 'costPicos'
         cost({ outputTokens: SAMPLE }),
       ];
       const perMillion = (x: Picos | null) => (x! - base!) * PER_MILLION;
-      const requestCost = (u: UsageCounts) => {
-        const x = cost(u);
-        return x === null || base === null ? undefined : x - base;
-      };
-      r = base === null || c.some((x) => x === null) ? null : { input: perMillion(c[0]!), cacheRead: perMillion(c[1]!), cacheWrite: perMillion(c[2]!), cacheWrite1h: perMillion(c[3]!), output: perMillion(c[4]!), requestCost };
+      r = base === null || c.some((x) => x === null) ? null : { input: perMillion(c[0]!), cacheRead: perMillion(c[1]!), cacheWrite: perMillion(c[2]!), cacheWrite1h: perMillion(c[3]!), output: perMillion(c[4]!) };
       if (memo.size >= RATE_BOOK_CAP) memo.delete(memo.keys().next().value!);
       memo.set(id, r);
     }
     return r ?? undefined;
   };
+  return Object.assign(book, { requestCost });
 }
