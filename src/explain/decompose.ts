@@ -18,7 +18,7 @@ export interface SpendGroup {
   cacheWrite1hTokens?: number;
   outputTokens: number;
   costPicos: Picos;
-  /** The group's requests past `LONG_CONTEXT_FROM` input tokens, priced one by one: a long-context tier prices a request by its own input. */
+  /** The group's requests past `LONG_INPUT_TOKENS` input tokens (storage/ddl.ts), priced one by one: a long-context tier prices a request by its own input. */
   long?: readonly LongRequest[];
 }
 

@@ -1,6 +1,6 @@
 import { spanText } from '../core/count-text.js';
 import { type Picos, formatUsd, signedUsd, usdColumn } from '../core/money.js';
-import { LONG_CONTEXT_FROM, type RateBook } from '../pricing/unit-rates.js';
+import type { RateBook } from '../pricing/unit-rates.js';
 import type { Dimension } from '../core/ledger-row.js';
 import type { AggregateRow, LedgerStore } from '../storage/ports.js';
 import { type Decomposition, type LongRequest, type SpendGroup, decompose } from './decompose.js';
@@ -55,7 +55,7 @@ async function groups(ledger: LedgerStore, w: Window, only: GroupFilter | undefi
   const column = only === undefined ? -1 : only.field === 'team' ? GROUP_BY.length : GROUP_FIELDS.indexOf(only.field);
   const by = only?.field === 'team' ? [...GROUP_BY, 'team' as const] : GROUP_BY;
   const kept = (keys: readonly string[]) => column < 0 || keys[column] === only!.value;
-  const [rows, longs] = await Promise.all([ledger.aggregate({ since: w.since, until: w.until, by }), ledger.longRequests({ since: w.since, until: w.until }, LONG_CONTEXT_FROM)]);
+  const [rows, longs] = await Promise.all([ledger.aggregate({ since: w.since, until: w.until, by }), ledger.longRequests({ since: w.since, until: w.until })]);
   // Keyed like the groups (model, provider, user, client, workflow); the team is the sixth key of both.
   const long = new Map<string, LongRequest[]>();
   for (const l of longs.filter((x) => kept(x.keys))) {

@@ -12,9 +12,6 @@ export interface TokenRates {
   output: Picos;
 }
 
-/** The lowest input count above which any model's long-context tier starts (the catalog's lowest is 128K). */
-export const LONG_CONTEXT_FROM = 128_000;
-
 /**
  * A model's rates as the gateway would price it: by configured provider name and model. The rates
  * are plain data (the anomaly evaluation process is sent them); `requestCost`, where the book has

@@ -373,6 +373,17 @@ export function schemaV27(t: TypeMap): string[] {
 }
 
 /** Version 28: spend imports wrote, until a gateway adds it to its budget counters (budget-charges.ts). */
+/**
+ * Input tokens past which a request may be billed at a long-context tier (the catalog's lowest tier
+ * starts here): `explain` reads such requests one by one (points.ts `longRequests`), through this index.
+ */
+export const LONG_INPUT_TOKENS = 128_000;
+
+/** The long requests by time, so that reading them does not read every row of a window. */
+export function schemaV29(): string[] {
+  return [`CREATE INDEX requests_long ON requests (ts) WHERE input_tokens > ${LONG_INPUT_TOKENS}`];
+}
+
 export function schemaV28(t: TypeMap): string[] {
   return [`CREATE TABLE budget_charges (id ${t.text} PRIMARY KEY, ts ${t.bigint} NOT NULL, spend ${t.text} NOT NULL)`, 'CREATE INDEX budget_charges_ts ON budget_charges (ts)'];
 }

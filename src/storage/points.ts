@@ -1,6 +1,7 @@
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { SqlDialect, SqlRunner } from './aggregate.js';
 import type { CallerTotals, LongRequests, RequestPoint, TimeFilter } from './ports.js';
+import { LONG_INPUT_TOKENS } from './ddl.js';
 import { scalarText } from './schema.js';
 import { timeTerms } from './time-window.js';
 
@@ -113,12 +114,13 @@ function toPoint(r: Record<string, unknown>): RequestPoint {
 /**
  * The window's requests with more than `above` input tokens, per model, provider, user, client,
  * workflow tag and team and per exact counts (identical requests read once, with how many there were).
- * A raw read through the `ts` index: the rollups sum tokens over requests, and a long-context
- * tier prices each request by its own input.
+ * A raw read through the partial index `requests_long` (schema version 29), which holds only such
+ * requests: the rollups sum tokens over requests, and a long-context tier prices each request by its own input.
  */
-export async function longRequests(run: SqlRunner, d: SqlDialect, f: TimeFilter, above: number): Promise<LongRequests[]> {
+export async function longRequests(run: SqlRunner, d: SqlDialect, f: TimeFilter): Promise<LongRequests[]> {
   const params: unknown[] = [];
-  const where = [...timeTerms(f, params, (i) => d.param(i)), `input_tokens > ${d.param(params.push(above))}`];
+  // The threshold as a literal: only then can either engine prove the partial index requests_long applies.
+  const where = [...timeTerms(f, params, (i) => d.param(i)), `input_tokens > ${LONG_INPUT_TOKENS}`];
   const keys = [`COALESCE(model, '')`, `COALESCE(provider, '')`, `COALESCE(user_name, '')`, `COALESCE(client, '')`, d.tagExpr('workflow'), `COALESCE(team, '')`];
   const counts = 'input_tokens, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, output_tokens';
   const named = keys.map((k, i) => `${k} AS k${i}`).join(', ');

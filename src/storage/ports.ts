@@ -101,11 +101,11 @@ export interface LedgerStore {
   /** Totals per routing rule and mode over the window, from the raw rows that have a rule. */
   ruleTotals(filter: TimeFilter): Promise<RuleTotals[]>;
   /**
-   * The window's requests with more than `above` input tokens, per model, provider, user, client,
+   * The window's requests with more than LONG_INPUT_TOKENS (128K) input tokens, per model, provider, user, client,
    * workflow tag and team (`keys`, '' for none) and per exact counts: what `explain` prices one by one,
    * since a long-context tier prices a request by its own input (read from raw rows).
    */
-  longRequests(filter: TimeFilter, above: number): Promise<LongRequests[]>;
+  longRequests(filter: TimeFilter): Promise<LongRequests[]>;
   /**
    * The few columns of each request in a short window that per-request detectors read
    * (agent loops, retry storms), in time order. Meant for minutes of data, not months.

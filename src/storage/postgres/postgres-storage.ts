@@ -291,7 +291,7 @@ function pgLedger(pool: pg.Pool): LedgerStore {
     aggregate: (q) => aggregate(run, DIALECT, q),
     topShare: (q) => topShare(run, DIALECT, q),
     ruleTotals: (f) => ruleTotals(run, DIALECT, f),
-    longRequests: (f, above) => longRequests(run, DIALECT, f, above),
+    longRequests: (f) => longRequests(run, DIALECT, f),
     requestPoints: (filter) => requestPoints(run, (i) => DIALECT.param(i), filter),
     repeatedSteps: (filter, minRepeats) => repeatedSteps(run, (i) => DIALECT.param(i), filter, minRepeats),
     callerTotals: (filter) => callerTotals(run, (i) => DIALECT.param(i), filter),
