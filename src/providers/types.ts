@@ -92,6 +92,11 @@ export interface RequestInfo {
   stream: boolean;
   /** The output cap the client set (max_tokens, max_completion_tokens, max_output_tokens, maxOutputTokens). */
   maxOutputTokens?: number;
+  /**
+   * How many answers the request asks for, each up to `maxOutputTokens` and each billed (OpenAI
+   * `n`, a text completion's `best_of`, Gemini `candidateCount`), when more than one.
+   */
+  choices?: number;
   /** The service tier asked for, where the answer will not name the one served (OpenAI compaction). */
   serviceTier?: string;
   /** Anthropic's price modifiers asked for (`speed: "fast"`, `inference_geo`), for the budget estimate. */

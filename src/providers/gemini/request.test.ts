@@ -13,6 +13,16 @@ describe('Gemini request inspection', () => {
     expect(geminiAdapter.inspectRequest(stream, { contents: [] })).toEqual({ model: 'gemini-3.7-pro', stream: true });
   });
 
+  it('reads candidateCount from generationConfig or generation_config, by either field name (proto JSON takes both), the most of them', () => {
+    expect(geminiAdapter.inspectRequest(generate, { contents: [], generationConfig: { maxOutputTokens: 100, candidateCount: 8 } })).toEqual({ model: 'gemini-3.6-flash', stream: false, maxOutputTokens: 100, choices: 8 });
+    expect(geminiAdapter.inspectRequest(stream, { contents: [], generation_config: { candidate_count: 4 } }).choices).toBe(4);
+    expect(geminiAdapter.inspectRequest(generate, { contents: [], generationConfig: { candidate_count: 3 } }).choices).toBe(3);
+    expect(geminiAdapter.inspectRequest(generate, { contents: [], generation_config: { candidateCount: '6' } }).choices).toBe(6);
+    expect(geminiAdapter.inspectRequest(generate, { contents: [], generationConfig: { candidateCount: 2 }, generation_config: { candidateCount: 5 } }).choices).toBe(5);
+    expect(geminiAdapter.inspectRequest(generate, { contents: [], generationConfig: { candidateCount: 1.2 } }).choices).toBe(2);
+    for (const candidateCount of [1, 0, -1, null, 'many']) expect(geminiAdapter.inspectRequest(generate, { contents: [], generationConfig: { candidateCount } }).choices).toBeUndefined();
+  });
+
   it('rejects a body that is not an object', () => {
     expect(() => geminiAdapter.inspectRequest(generate, [{ contents: [] }])).toThrow(GatewayError);
   });

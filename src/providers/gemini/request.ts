@@ -1,9 +1,9 @@
 import { asObject } from '../shared/json.js';
-import { optionalCount, requireModel, requireObject } from '../shared/request.js';
+import { choiceCount, optionalCount, requireModel, requireObject } from '../shared/request.js';
 import type { RequestInfo, RouteMatch } from '../types.js';
 import { modelOf } from './caches.js';
 
-/** Gemini names the model and the streaming in the path; the body only has the output cap. */
+/** Gemini names the model and the streaming in the path; the body only has the output cap and the number of candidates. */
 export function inspectGeminiRequest(route: RouteMatch, body: unknown): RequestInfo {
   const obj = requireObject(body, route.api);
   // A cache names its model in the body (`models/…`); extending one (PATCH) names none.
@@ -12,5 +12,11 @@ export function inspectGeminiRequest(route: RouteMatch, body: unknown): RequestI
   const info: RequestInfo = { model: route.model ?? requireModel(obj, route.api), stream: route.streamByPath === true };
   const cap = optionalCount(asObject(obj.generationConfig)?.maxOutputTokens);
   if (cap !== undefined) info.maxOutputTokens = cap;
+  if (route.api === 'gemini.generate') {
+    // Proto JSON takes a field by either name: each candidate is billed.
+    const configs = [asObject(obj.generationConfig), asObject(obj.generation_config)];
+    const choices = choiceCount(...configs.flatMap((c) => [c?.candidateCount, c?.candidate_count]));
+    if (choices > 1) info.choices = choices;
+  }
   return info;
 }

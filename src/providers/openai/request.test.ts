@@ -25,6 +25,28 @@ describe('inspectOpenaiRequest', () => {
     });
   });
 
+  it('reads how many choices are asked for: chat `n`, a text completion’s `n` or `best_of` (the larger), none for Responses', () => {
+    expect(inspectOpenaiRequest(chat, { model: 'gpt-4o', max_tokens: 100, n: 8 })).toEqual({ model: 'gpt-4o', stream: false, maxOutputTokens: 100, choices: 8 });
+    expect(inspectOpenaiRequest(completions, { model: 'gpt-3.5-turbo-instruct', max_tokens: 50, n: 2, best_of: 5 })).toEqual({ model: 'gpt-3.5-turbo-instruct', stream: false, maxOutputTokens: 50, choices: 5 });
+    expect(inspectOpenaiRequest(completions, { model: 'gpt-3.5-turbo-instruct', n: 3 }).choices).toBe(3);
+    // One choice is the default: not said.
+    for (const n of [1, null, undefined]) expect(inspectOpenaiRequest(chat, { model: 'gpt-4o', n })).toEqual({ model: 'gpt-4o', stream: false });
+    // The Responses API has no n: one answer whatever the body says.
+    expect(inspectOpenaiRequest(responses, { model: 'gpt-4o', n: 8 }).choices).toBeUndefined();
+  });
+
+  it('reads a count the provider would refuse at its most: a fraction rounded up, a numeric string, a count past 2^53 at 2^53 − 1', () => {
+    const choices = (n: unknown) => inspectOpenaiRequest(chat, { model: 'gpt-4o', n }).choices ?? 1;
+    expect(choices(2.5)).toBe(3);
+    expect(choices('8')).toBe(8);
+    expect(choices(' 4 ')).toBe(4);
+    expect(choices(1e6)).toBe(1_000_000);
+    expect(choices(Infinity)).toBe(Number.MAX_SAFE_INTEGER);
+    expect(choices(1e300)).toBe(Number.MAX_SAFE_INTEGER);
+    // No server reads a count from these: OpenAI refuses them; one answer at most otherwise.
+    for (const n of [0, -3, NaN, true, false, 'eight', '', {}, [8]]) expect(choices(n)).toBe(1);
+  });
+
   it('refuses a stream flag that is not true or false, which a lenient server would stream unmetered', () => {
     for (const stream of [1, 'true', 'yes', {}]) {
       expect(() => inspectOpenaiRequest(chat, { model: 'gpt-4o', stream })).toThrow(GatewayError);

@@ -1,5 +1,5 @@
 import { asObject } from '../shared/json.js';
-import { optionalCount, requireModel, requireObject, streamFlag } from '../shared/request.js';
+import { choiceCount, optionalCount, requireModel, requireObject, streamFlag } from '../shared/request.js';
 import type { RequestInfo, RouteMatch } from '../types.js';
 
 /**
@@ -33,6 +33,9 @@ export function inspectOpenaiRequest(route: RouteMatch, body: unknown): RequestI
         ? optionalCount(obj.max_output_tokens)
         : undefined;
   if (cap !== undefined) info.maxOutputTokens = cap;
+  // Every choice is billed; a text completion's best_of are all generated (and billed), n of them returned.
+  const choices = route.api === 'openai.chat' ? choiceCount(obj.n) : route.api === 'openai.completions' ? choiceCount(obj.n, obj.best_of) : 1;
+  if (choices > 1) info.choices = choices;
   if (info.stream && (route.api === 'openai.chat' || route.api === 'openai.completions') && Object.hasOwn(obj, 'stream_options')) {
     info.streamOptions = { includeUsage: asObject(obj.stream_options)?.include_usage === true };
   }

@@ -35,3 +35,21 @@ export function streamFlag(body: JsonObject, api: Api): boolean {
 export function optionalCount(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
+
+/**
+ * How many answers a request asks for (OpenAI `n` and `best_of`, Gemini `candidateCount`): every
+ * one is billed, so the most of the values given, read never below what an upstream could make
+ * of them. The request is forwarded as it is. A number, or a numeric string (Gemini's proto JSON
+ * reads `"8"` as 8, as do lenient OpenAI-compatible servers), rounds up: 2.5 is 3. Below 1 is 1,
+ * the default. Past 2^53 − 1 (`1e400` parses as Infinity) is 2^53 − 1, which no budget can pay
+ * for. Anything else (`true`, `"eight"`, an object) is 1: no server reads a count from it, and
+ * OpenAI and Gemini refuse it with a 400, billing nothing.
+ */
+export function choiceCount(...values: unknown[]): number {
+  let most = 1;
+  for (const v of values) {
+    const x = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+    if (x > most) most = Math.min(Math.ceil(x), Number.MAX_SAFE_INTEGER);
+  }
+  return most;
+}
