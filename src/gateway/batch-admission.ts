@@ -57,12 +57,13 @@ function add(totals: BatchTotals, dialect: Dialect, path: string, body: Record<s
   if (found.kind !== 'match' || FREE_APIS.has(found.route.api)) return;
   let model: string;
   let maxOutputTokens: number | undefined;
+  let choices: number | undefined;
   try {
-    ({ model, maxOutputTokens } = adapterFor(dialect).inspectRequest(found.route, body));
+    ({ model, maxOutputTokens, choices } = adapterFor(dialect).inspectRequest(found.route, body));
   } catch {
     return;
   }
-  totals.add({ model, json: body, bodyBytes: bytes, maxOutputTokens });
+  totals.add({ model, json: body, bodyBytes: bytes, maxOutputTokens, choices });
 }
 
 async function readInputFile(c: BatchCheck, totals: BatchTotals): Promise<void> {

@@ -61,8 +61,8 @@ type Refusal = Extract<AttemptVerdict, { ok: false }>;
 export async function serveRouted(x: RoutedExchange): Promise<void> {
   const { router, plan, res, facts } = x;
   const policy = plan.route.retry;
-  // Rate-limit accounting needs a token estimate without walking the body: a token per four bytes, plus the output cap.
-  const tokens = Math.ceil((x.raw?.length ?? 0) / 4) + (x.info.maxOutputTokens ?? 0);
+  // Rate-limit accounting needs a token estimate without walking the body: a token per four bytes, plus the output cap of each choice.
+  const tokens = Math.ceil((x.raw?.length ?? 0) / 4) + (x.info.maxOutputTokens ?? 0) * (x.info.choices ?? 1);
   const queueDeadline = Date.now() + plan.route.queue.maxWaitMs;
   const bodies = new Map<string, { body: Buffer; path: string }>();
   let last: Held | { kind: 'error'; err: GatewayError } | { kind: 'refused'; refusal: Refusal } | undefined;

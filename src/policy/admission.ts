@@ -27,7 +27,9 @@ export interface AdmitRequest<P extends Served> {
   keep: boolean;
   bodyBytes: number;
   json: unknown;
+  /** Each answer's output cap; `choices` answers are asked for (OpenAI `n`, Gemini `candidateCount`), 1 when unset. */
   maxOutputTokens: number | undefined;
+  choices?: number;
   /** Price modifiers the request asks for (Anthropic's fast mode, inference geography): the estimate is priced with them. */
   modifiers?: Pick<Usage, 'speed' | 'inferenceGeo'>;
   /** Picks the provider for a model (throws the gateway's own error when none serves it). */

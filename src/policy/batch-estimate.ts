@@ -9,6 +9,8 @@ export interface BatchRequest {
   /** The request body's size in bytes (what `conservative` counting takes as its input tokens, its media aside). */
   bodyBytes: number;
   maxOutputTokens: number | undefined;
+  /** How many answers it asks for (OpenAI `n`), each up to `maxOutputTokens`; 1 when unset. */
+  choices?: number;
 }
 
 /** A batch's requests of one model, their estimates summed. */
@@ -33,7 +35,7 @@ export class BatchTotals {
   }
 
   add(r: BatchRequest): void {
-    const e = estimateTokens({ bodyBytes: r.bodyBytes, json: r.json, model: r.model, maxOutputTokens: r.maxOutputTokens, defaultMaxOutputTokens: this.settings.defaultMaxOutputTokens, counting: this.settings.inputCounting });
+    const e = estimateTokens({ bodyBytes: r.bodyBytes, json: r.json, model: r.model, maxOutputTokens: r.maxOutputTokens, choices: r.choices, defaultMaxOutputTokens: this.settings.defaultMaxOutputTokens, counting: this.settings.inputCounting });
     let t = this.byModel.get(r.model);
     if (!t) this.byModel.set(r.model, (t = { model: r.model, requests: 0, inputTokens: 0, outputTokens: 0 }));
     t.requests++;

@@ -9,7 +9,7 @@ import type { PriceFn } from '../metering/build-row.js';
 import { type CounterInit, type Counters, CountersUnavailable, type ReserveOutcome, type Settlement } from './counters/port.js';
 import { LateReleases } from './late-releases.js';
 import { CounterInitializer } from './counter-init.js';
-import { type Estimate, type PriceContext, affordableOutputTokens, estimatePricer, estimateTokens, unpricedWarnings } from './estimate.js';
+import { type Estimate, type PriceContext, affordableOutputTokens, estimatePricer, estimateTokens, outputPerChoice, unpricedWarnings } from './estimate.js';
 import { decideModel, refuseBatchModel } from './model-rules.js';
 import { type BudgetCounter, type Planned, applicableBudgets, applicableRateLimits, downgradeUnderPressure, planReservation, retryAfterMs } from './plan.js';
 import { budgetExceeded, countersDown, modelNotAllowed, rateLimited } from './refusal.js';
@@ -239,16 +239,17 @@ export class Enforcer {
     const fixed = extra?.fixed;
     const estimate = fixed
       ? { inputTokens: fixed.tokens, outputTokens: 0, bounded: false }
-      : estimateTokens({ bodyBytes: req.bodyBytes, json: req.json, model: extra?.pricedAs ?? model, maxOutputTokens: req.maxOutputTokens, defaultMaxOutputTokens: s.defaultMaxOutputTokens, counting: s.inputCounting });
+      : estimateTokens({ bodyBytes: req.bodyBytes, json: req.json, model: extra?.pricedAs ?? model, maxOutputTokens: req.maxOutputTokens, choices: req.choices, defaultMaxOutputTokens: s.defaultMaxOutputTokens, counting: s.inputCounting });
     const pc: PriceContext = { price: this.d.price, provider: served.provider, catalogProvider: served.catalogProvider, model: extra?.pricedAs ?? model, at: new Date(now), modifiers: req.modifiers };
-    // A fallback starts from admission's cap and may lower it: its attempt's body is written with the cap it returns.
+    // A fallback starts from admission's cap and may lower it: its attempt's body is written with the cap it returns (each answer's: n answers share the room).
     const enforce = extra ? extra.enforce : budgets.some((b) => b.enforceMaxTokens);
-    let cap = enforce ? estimate.outputTokens : undefined;
+    const choices = estimate.choices ?? 1;
+    let cap = enforce ? outputPerChoice(estimate) : undefined;
     let cost = fixed ? fixed.cost : this.costOf(estimate, pc);
     const ctx = { rules, subject, now, timeZone: s.timeZone, prefix: s.keyPrefix };
 
     for (let round = 0; round < 4; round++) {
-      const planned = planReservation(ctx, extra?.id ?? req.id, cost, estimate.inputTokens + (cap ?? estimate.outputTokens), s.leaseMs, budgets, limits);
+      const planned = planReservation(ctx, extra?.id ?? req.id, cost, estimate.inputTokens + (cap === undefined ? estimate.outputTokens : cap * choices), s.leaseMs, budgets, limits);
       let outcome: ReserveOutcome;
       try {
         outcome = await this.d.counters.reserve(planned.plan);
@@ -273,10 +274,10 @@ export class Enforcer {
       const room = outcome.limit - outcome.level;
       // enforce_max_tokens turns a refusal into a shorter answer when some output still fits.
       if (cap !== undefined && round < 3) {
-        const fits = affordableOutputTokens(estimate.inputTokens, cap, room, pc);
+        const fits = affordableOutputTokens(estimate.inputTokens, cap, room, pc, choices);
         if (fits > 0 && fits < cap) {
           cap = fits;
-          cost = this.costOf({ inputTokens: estimate.inputTokens, outputTokens: cap }, pc);
+          cost = this.costOf({ inputTokens: estimate.inputTokens, outputTokens: cap * choices }, pc);
           continue;
         }
       }

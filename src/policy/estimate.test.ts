@@ -3,7 +3,7 @@ import { usd } from '../core/money.js';
 import { createPricer } from '../pricing/index.js';
 import type { PriceFn } from '../metering/build-row.js';
 import { jpegB64, pngB64 } from '../metering/testing/media-fixtures.js';
-import { BEYOND_ANY_LIMIT, UNPRICED_REMEMBERED, UNPRICED_TOLD_PER_HOUR, affordableOutputTokens, estimateCost, estimatePricer, estimateTokens } from './estimate.js';
+import { BEYOND_ANY_LIMIT, UNPRICED_REMEMBERED, UNPRICED_TOLD_PER_HOUR, affordableOutputTokens, estimateCost, estimatePricer, estimateTokens, outputPerChoice } from './estimate.js';
 
 const pricer = createPricer({
   overrides: [
@@ -36,6 +36,29 @@ describe('reservation estimates', () => {
     const room = usd('0.006') + usd('0.0015'); // input plus 100 output tokens
     expect(affordableOutputTokens(1000, 4096, room, ctx)).toBe(100);
     expect(affordableOutputTokens(1000, 4096, usd('0.001'), ctx)).toBe(0);
+  });
+
+  it('counts every choice the request asks for at the cap (n, candidateCount): still a bound when capped', () => {
+    const e = estimateTokens({ bodyBytes: 1000, json: {}, maxOutputTokens: 100, choices: 8, defaultMaxOutputTokens: 8192, counting: 'conservative' });
+    expect(e).toEqual({ inputTokens: 1000, outputTokens: 800, bounded: true, choices: 8 });
+    expect(outputPerChoice(e)).toBe(100);
+    // Without a cap, each choice may run to the default.
+    expect(estimateTokens({ bodyBytes: 1000, json: {}, maxOutputTokens: undefined, choices: 3, defaultMaxOutputTokens: 8192, counting: 'conservative' })).toEqual({ inputTokens: 1000, outputTokens: 3 * 8192, bounded: false, choices: 3 });
+    expect(estimateTokens({ bodyBytes: 1000, json: {}, maxOutputTokens: 1.5, choices: 4, defaultMaxOutputTokens: 8192, counting: 'conservative' }).outputTokens).toBe(8);
+    for (const one of [1, undefined]) expect(estimateTokens({ bodyBytes: 1000, json: {}, maxOutputTokens: 100, choices: one, defaultMaxOutputTokens: 8192, counting: 'conservative' })).toEqual({ inputTokens: 1000, outputTokens: 100, bounded: true });
+    // Eight choices of 100 tokens cost eight times one.
+    expect(estimateCost({ inputTokens: 0, outputTokens: e.outputTokens }, ctx)).toBe(8n * estimateCost({ inputTokens: 0, outputTokens: 100 }, ctx)!);
+    // A count past what can be priced (n: 1e400 reads as 2^53 − 1) is beyond any limit.
+    const huge = estimateTokens({ bodyBytes: 1000, json: {}, maxOutputTokens: 100, choices: Number.MAX_SAFE_INTEGER, defaultMaxOutputTokens: 8192, counting: 'conservative' });
+    expect(estimateCost(huge, ctx)).toBe(BEYOND_ANY_LIMIT);
+  });
+
+  it('finds the largest cap of each choice that fits the room left, the room shared by all of them', () => {
+    const room = usd('0.006') + usd('0.0015'); // input plus 100 output tokens
+    expect(affordableOutputTokens(1000, 4096, room, ctx, 8)).toBe(12); // 8 × 12 = 96 ≤ 100 < 8 × 13
+    expect(affordableOutputTokens(1000, 4096, room, ctx, 100)).toBe(1);
+    expect(affordableOutputTokens(1000, 4096, room, ctx, 101)).toBe(0);
+    expect(affordableOutputTokens(1000, 4096, room, ctx, Number.MAX_SAFE_INTEGER)).toBe(0);
   });
 
   it('rounds a fractional output cap up, and takes a zero, negative, NaN or non-number cap as none', () => {

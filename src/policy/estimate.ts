@@ -20,8 +20,10 @@ export interface EstimateInput {
   json: unknown;
   /** The model the request is priced at: images are counted by its provider's rules (by the block's dialect's when not named). */
   model?: string;
-  /** The output cap the client sent, if any. */
+  /** The output cap the client sent, if any: each answer's. */
   maxOutputTokens: number | undefined;
+  /** How many answers the request asks for (RequestInfo.choices); 1 when unset. */
+  choices?: number;
   /** Used when the client sent none. */
   defaultMaxOutputTokens: number;
   counting: InputCounting;
@@ -29,9 +31,12 @@ export interface EstimateInput {
 
 export interface Estimate {
   inputTokens: number;
+  /** Of all the answers the request asks for: each counts its cap. */
   outputTokens: number;
   /** Whether the estimate bounds the cost (the client capped the output and input is counted conservatively). */
   bounded: boolean;
+  /** How many answers the request asks for (`n`, `best_of`, `candidateCount`); absent when one. */
+  choices?: number;
   /** Of `inputTokens`, those counted for images and PDFs; absent when the body has none. */
   mediaTokens?: number;
   /** How many images and PDFs the body has; absent when none. */
@@ -40,7 +45,10 @@ export interface Estimate {
 
 export function estimateTokens(e: EstimateInput): Estimate {
   const cap = outputCap(e.maxOutputTokens);
-  const out = { outputTokens: cap ?? e.defaultMaxOutputTokens, bounded: cap !== undefined && e.counting === 'conservative' };
+  const each = cap ?? e.defaultMaxOutputTokens;
+  const choices = e.choices !== undefined && e.choices > 1 ? e.choices : 1;
+  // Each choice may run to the cap: n=8 with max_tokens 100 is billed up to 800 output tokens.
+  const out = { outputTokens: choices > 1 ? each * choices : each, bounded: cap !== undefined && e.counting === 'conservative', ...(choices > 1 ? { choices } : {}) };
   const found = findMedia(e.json);
   if (found.length === 0) return { inputTokens: e.counting === 'conservative' ? e.bodyBytes : estimateInputTokens(e.json, Infinity, e.model), ...out };
   const model = e.model ?? '';
@@ -59,6 +67,14 @@ export function estimateTokens(e: EstimateInput): Estimate {
  */
 export function outputCap(cap: unknown): number | undefined {
   return typeof cap === 'number' && cap > 0 ? Math.ceil(cap) : undefined;
+}
+
+/**
+ * The output cap of each of an estimate's answers (what `enforce_max_tokens` writes in the body).
+ * Exact while the total is a safe integer; past it the estimate costs more than any limit anyway.
+ */
+export function outputPerChoice(e: Pick<Estimate, 'outputTokens' | 'choices'>): number {
+  return e.choices === undefined ? e.outputTokens : Math.ceil(e.outputTokens / e.choices);
 }
 
 /**
@@ -104,14 +120,15 @@ export function estimateCost(est: Pick<Estimate, 'inputTokens' | 'outputTokens'>
 }
 
 /**
- * The largest output cap whose worst-case cost fits `room` (for `enforce_max_tokens`),
- * found by bisection because tiered prices are not linear. Zero when even no output does not fit.
+ * The largest output cap whose worst-case cost fits `room` (for `enforce_max_tokens`), each of
+ * `choices` answers running to it, found by bisection because tiered prices are not linear.
+ * Zero when even no output does not fit.
  */
-export function affordableOutputTokens(inputTokens: number, ceiling: number, room: Picos, ctx: PriceContext): number {
+export function affordableOutputTokens(inputTokens: number, ceiling: number, room: Picos, ctx: PriceContext, choices = 1): number {
   let lo = 0;
   // Past 2^53 a step of one is lost (mid - 1 === mid) and the search would never end.
   let hi = Math.floor(Math.min(ceiling, Number.MAX_SAFE_INTEGER));
-  const cost = (out: number) => estimateCost({ inputTokens, outputTokens: out }, ctx) ?? 0n;
+  const cost = (out: number) => estimateCost({ inputTokens, outputTokens: out * choices }, ctx) ?? 0n;
   if (cost(0) > room) return 0;
   while (lo < hi) {
     const mid = lo + Math.ceil((hi - lo) / 2);

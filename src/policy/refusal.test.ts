@@ -56,4 +56,21 @@ describe('budget refusals', () => {
     expect(e.message).toContain('To go on, lower the maximum output tokens, wait for the reset');
     expect(e.message).not.toContain('Its input');
   });
+
+  it('says how many choices the request asks for when they make it large, and that the input is when it is', () => {
+    const e = budgetExceeded(budget('0.01'), 0n, usd('0.01'), usd('0.0081'), Date.UTC(2026, 11, 4), shown, 'request', { inputTokens: 40, outputTokens: 800, choices: 8, inputCost: usd('0.0001') });
+    expect(e.message).toContain('It asks for 8 choices (`n`, `best_of` or `candidateCount`), each billed and each up to 100 output tokens: 800 in all. It resets');
+    expect(e.message).toContain('To go on, ask for fewer choices or lower the maximum output tokens, wait for the reset');
+    expect(e.details).toMatchObject({ request_choices: 8, request_input_tokens: 40 });
+    const input = budgetExceeded(budget('10'), 0n, usd('10'), usd('24'), Date.UTC(2026, 11, 4), shown, 'request', { inputTokens: 900_000, outputTokens: 200, choices: 2, inputCost: usd('23.9') });
+    expect(input.message).toContain('Its input is what is large');
+    expect(input.message).not.toContain('choices (');
+    // A count too large to price: no amount, and the choices named.
+    const beyond = budgetExceeded(budget('10'), 0n, usd('10'), BEYOND_ANY_LIMIT, Date.UTC(2026, 11, 4), shown, 'request', { inputTokens: 40, outputTokens: 100 * Number.MAX_SAFE_INTEGER, choices: Number.MAX_SAFE_INTEGER, inputCost: usd('0.0001') });
+    expect(beyond.message).toContain('could cost more than can be counted (its maximum output tokens times its choices are too large)');
+    expect(beyond.message).toContain('It asks for 9,007,199,254,740,991 choices (`n`, `best_of` or `candidateCount`), each billed and each up to 100 output tokens. It resets');
+    const one = budgetExceeded(budget('10'), 0n, usd('10'), usd('12'), Date.UTC(2026, 11, 4), shown, 'request', { inputTokens: 40, outputTokens: 100, inputCost: usd('0.0001') });
+    expect(one.message).not.toContain('choices');
+    expect(one.details).not.toHaveProperty('request_choices');
+  });
 });

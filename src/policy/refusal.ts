@@ -38,6 +38,9 @@ export interface NeedParts {
   mediaTokens?: number;
   media?: number;
   inputCost: Picos;
+  /** The output of all the answers the request asks for, and how many when more than one. */
+  outputTokens?: number;
+  choices?: number;
 }
 
 /** What the refusal says is large, when it is the input (at least half of the estimate): the input's size, and whether media make most of it. */
@@ -52,6 +55,17 @@ function largeInput(need: Picos, parts: NeedParts | undefined): { says: string; 
   return { says: `Its input is what is large: about ${tokens} tokens counted from the request body`, remedy: 'shorten the input (fewer or shorter messages, files or tool results)' };
 }
 
+/** What the refusal says is large when the request asks for several answers, each of which may run to the output cap (and is billed). */
+function manyChoices(parts: NeedParts | undefined): { says: string; remedy: string } | undefined {
+  if (!parts?.choices || parts.choices <= 1 || parts.outputTokens === undefined) return undefined;
+  const each = Math.ceil(parts.outputTokens / parts.choices);
+  const all = Number.isSafeInteger(parts.outputTokens) ? `: ${parts.outputTokens.toLocaleString('en-US')} in all` : '';
+  return {
+    says: `It asks for ${parts.choices.toLocaleString('en-US')} choices (\`n\`, \`best_of\` or \`candidateCount\`), each billed and each up to ${each.toLocaleString('en-US')} output tokens${all}`,
+    remedy: 'ask for fewer choices or lower the maximum output tokens',
+  };
+}
+
 export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Picos, resetsAt: number, d: Disclosure, of: 'request' | 'batch' = 'request', parts?: NeedParts): GatewayError {
   const scope = formatScope(b.scope);
   const what = `the ${describeWindow(b.window)} ${b.kind === 'pool' ? 'pool' : 'budget'}${b.name ? ` "${b.name}"` : ''} for ${scope}`;
@@ -59,18 +73,18 @@ export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Pico
   // An estimate too large to count (a huge max_tokens) has no amount to say.
   const beyond = need >= BEYOND_ANY_LIMIT;
   const money = amounts(level, limit, ...(beyond ? [] : [need]));
-  const cost = beyond ? `more than can be counted (${of === 'batch' ? "its requests' maximum output tokens are" : 'its maximum output tokens are'} too large)` : `up to ${money(need)}${of === 'batch' ? ' at the batch price' : ''}`;
+  const cost = beyond ? `more than can be counted (${of === 'batch' ? "its requests' maximum output tokens are" : parts?.choices ? 'its maximum output tokens times its choices are' : 'its maximum output tokens are'} too large)` : `up to ${money(need)}${of === 'batch' ? ' at the batch price' : ''}`;
   const usage = d.showAmounts
     ? `${money(level)} of ${money(limit)} is spent or held by requests in flight, and this ${of} could cost ${cost}`
     : `${percent(level, limit)}% of it is used`;
   const lead = alone ? `This ${of} could cost more than ${what} allows in total` : `Budget exceeded: ${what} has no room for this ${of}`;
   // max_tokens, max_output_tokens, maxOutputTokens: each dialect names it its own way.
-  const input = largeInput(need, parts);
-  const lower = of === 'batch' ? "split the batch or lower its requests' maximum output tokens" : (input?.remedy ?? 'lower the maximum output tokens');
+  const large = largeInput(need, parts) ?? manyChoices(parts);
+  const lower = of === 'batch' ? "split the batch or lower its requests' maximum output tokens" : (large?.remedy ?? 'lower the maximum output tokens');
   // A rolling window never resets: its spend ages out bucket by bucket, the last of it at resetsAt.
   const at = localTime(resetsAt, d.timeZone);
   const [when, wait] = b.window.kind === 'rolling' ? [`Its spend leaves this rolling window as it ages, all that it counts now by ${at}`, 'wait'] : [`It resets at ${at}`, 'wait for the reset'];
-  const message = `${lead} (${usage}).${input ? ` ${input.says}.` : ''} ${when}. To go on, ${lower}, ${wait}, or ${remedyFor(b)}.`;
+  const message = `${lead} (${usage}).${large ? ` ${large.says}.` : ''} ${when}. To go on, ${lower}, ${wait}, or ${remedyFor(b)}.`;
   const details: Record<string, unknown> = {
     budget_id: b.id,
     scope,
@@ -79,6 +93,7 @@ export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Pico
     remedy: `tollgate budgets request --scope ${scope} --amount <USD> --hours <N> --reason "..."`,
   };
   if (parts) Object.assign(details, { request_input_tokens: Math.ceil(parts.inputTokens), ...(parts.mediaTokens === undefined ? {} : { request_media_tokens: Math.ceil(parts.mediaTokens) }) });
+  if (parts?.choices !== undefined && parts.choices > 1) details.request_choices = parts.choices;
   if (d.showAmounts) Object.assign(details, { limit_usd: formatUsd(limit), used_usd: formatUsd(level < 0n ? 0n : level), ...(beyond ? {} : { request_estimate_usd: formatUsd(need) }) });
   // The SDKs would not retry a 402 anyway; x-should-retry says so explicitly.
   return new GatewayError('budget_exceeded', message, { details, headers: { 'x-should-retry': 'false' } });

@@ -63,6 +63,23 @@ describe('batch creations against budgets', () => {
     await eventually(async () => expect(await held()).toBe(0n));
   });
 
+  it('OpenAI: each request of a batch counts every choice it asks for (n)', async () => {
+    const client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const upload = async (n: number) => {
+      const lines = ['a', 'b', 'c'].map((id) => JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o-mini', max_completion_tokens: 1000, n, messages: [{ role: 'user', content: id }] } }));
+      return client.files.create({ file: await toFile(Buffer.from(lines.join('\n') + '\n'), 'requests.jsonl'), purpose: 'batch' });
+    };
+    // 3 requests of 128 choices of 1,000 tokens: 3,840,000 picos of output, 1,920,000 at the batch price; one choice each fits.
+    const many = await upload(128);
+    const err = (await client.batches.create({ input_file_id: many.id, endpoint: '/v1/chat/completions', completion_window: '24h' }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect(err.status).toBe(402);
+    expect(h.fake.requests.filter((r) => r.route === 'openai.batches.create')).toHaveLength(0);
+    const one = await upload(1);
+    await client.batches.create({ input_file_id: one.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    await eventually(async () => expect(await held()).toBe(0n));
+  });
+
   it('OpenAI: an input file the provider fails to serve refuses the creation with a 503 to retry, in OpenAI’s format', async () => {
     const client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
     const file = await client.files.create({ file: await toFile(Buffer.from(JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o-mini', messages: [] } }) + '\n'), 'r.jsonl'), purpose: 'batch' });
