@@ -2,9 +2,15 @@ import type { Identity } from '../identity/identify.js';
 import type { AdmitRequest, Served } from '../policy/admission.js';
 import type { HeaderBag, RequestInfo } from '../providers/types.js';
 
-/** What the policy is asked to admit, from a request as the gateway inspected it (HTTP or a socket's `response.create`). */
-export function admitRequest<P extends Served>(id: string, caller: Identity, info: RequestInfo, headers: HeaderBag, body: { bytes: number; json: unknown }, resolve: (model: string) => P): AdmitRequest<P> {
+/**
+ * What the policy is asked to admit, from a request as the gateway inspected it (HTTP or a socket's
+ * `response.create`). `select`, where the gateway has one, picks the provider for a model other than
+ * the one asked for as routing rules do, throwing when none can serve it for this request.
+ */
+export function admitRequest<P extends Served>(id: string, caller: Identity, info: RequestInfo, headers: HeaderBag, body: { bytes: number; json: unknown }, resolve: (model: string) => P, select?: (model: string) => unknown): AdmitRequest<P> {
+  const serves = select && ((model: string) => succeeds(() => select(model)));
   return {
+    ...(serves ? { serves } : {}),
     id,
     caller,
     model: info.model,
@@ -16,4 +22,13 @@ export function admitRequest<P extends Served>(id: string, caller: Identity, inf
     modifiers: info.speed === undefined && info.inferenceGeo === undefined ? undefined : { speed: info.speed, inferenceGeo: info.inferenceGeo },
     resolve,
   };
+}
+
+function succeeds(f: () => unknown): boolean {
+  try {
+    f();
+    return true;
+  } catch {
+    return false;
+  }
 }

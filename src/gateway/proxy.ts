@@ -237,15 +237,17 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
 
   const bodyModel = info.model;
   let explicit = x.explicit;
+  // Where a model other than the one asked for would be served: a routing rule's target, a budget's downgrade.
+  const select = (model: string, name: string | undefined) => {
+    const p = deps.providers.select(route.dialect, model, name);
+    if (p.dialect !== route.dialect && !translatable(route.api, json, p, model)) throw new GatewayError('not_translatable', `${p.name} cannot take this request translated`);
+    return p;
+  };
   if (deps.rules && raw !== undefined && !FREE_APIS.has(route.api)) {
     // Before the provider is chosen: an enforced rule changes the model (and maybe the provider) as if the client had asked.
     const plan = planRoute(deps.rules, { ...who, api: route.api, model: info.model, headers, json, maxOutputTokens: info.maxOutputTokens }, {
       allowed: (model) => deps.policy?.modelAllowed(who, model) ?? true,
-      select: (model, name) => {
-        const p = deps.providers.select(route.dialect, model, name ?? x.explicit);
-        if (p.dialect !== route.dialect && !translatable(route.api, json, p, model)) throw new GatewayError('not_translatable', `${p.name} cannot take this request translated`);
-        return p;
-      },
+      select: (model, name) => select(model, name ?? x.explicit),
       deployment: (name, model) => {
         const d = deps.router?.deployment(name);
         return d && d.dialect === route.dialect ? { name: d.provider, catalog: d.catalog, upstreamModel: d.model ?? model } : undefined;
@@ -276,7 +278,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   let path = x.path;
   let capOutputTokens: number | undefined;
   if (deps.policy && raw !== undefined && !FREE_APIS.has(route.api) && !deps.policy.admitWithoutRules()) {
-    const admission = await deps.policy.admit(admitRequest(facts.id, who, info, headers, { bytes: info.textBytes ?? raw.length, json }, resolve));
+    const admission = await deps.policy.admit(admitRequest(facts.id, who, info, headers, { bytes: info.textBytes ?? raw.length, json }, resolve, (model) => select(model, explicit)));
     x.held.admission = admission;
     provider = admission.served.upstream;
     facts.pool = admission.pool;

@@ -34,6 +34,12 @@ export interface AdmitRequest<P extends Served> {
   modifiers?: Pick<Usage, 'speed' | 'inferenceGeo'>;
   /** Picks the provider for a model (throws the gateway's own error when none serves it). */
   resolve(model: string): P;
+  /**
+   * Whether some provider serves `model` for this request, as routing rules judge their targets
+   * (the request's dialect, or a provider translating from it that can take this request).
+   * Absent: any model `resolve` finds a provider for (a socket's, which is fixed).
+   */
+  serves?(model: string): boolean;
 }
 
 export interface Admission<P extends Served> {

@@ -1,6 +1,7 @@
 import { GatewayError } from '../core/errors.js';
 import type { AdmitRequest, Admission, AttemptCost, AttemptVerdict, BatchAdmission, BatchAdmitRequest, Caller, Served } from './admission.js';
 import { BatchTotals, budgetParts } from './batch-estimate.js';
+import { DowngradeJudge } from './downgrade.js';
 import { type Attempt, type Extra, type Holding, type Opened, type ReserveRequest, type Reserved, heldLines, moved } from './holding.js';
 import type { Logger } from '../core/logger.js';
 import { once } from '../core/once.js';
@@ -84,32 +85,31 @@ export class Enforcer {
     if (!decision.allowed) throw modelNotAllowed(decision.policy, decision.model, decision.reason);
     let model = decision.model;
     let rewrittenFrom = decision.rewrittenFrom;
-
-    const pressured = downgradeUnderPressure(rules, req, model, this.levels);
+    let served = req.resolve(model);
+    const judge = new DowngradeJudge(req, { model, served }, { price: this.d.price, settings: this.d.settings, allowed: (m) => this.modelAllowed(req.caller, m) }, now);
+    const pressured = downgradeUnderPressure(rules, { ...req.caller, model, provider: served.provider }, this.levels, judge.usable);
     if (pressured) {
       rewrittenFrom ??= req.model;
       model = pressured;
+      served = judge.served(pressured)!;
     }
-    let served = req.resolve(model);
     let attempt = await this.reserve(req, rules, model, served, now);
-    if (attempt.kind === 'refused' && attempt.downgradeTo && attempt.downgradeTo.toLowerCase() !== model.toLowerCase()) {
-      const to = attempt.downgradeTo;
-      const s2 = req.resolve(to);
-      const second = await this.reserve(req, rules, to, s2, now);
-      if (second.kind !== 'refused') {
-        rewrittenFrom ??= req.model;
-        model = to;
-        served = s2;
-        attempt = second;
-      }
+    const to = attempt.kind === 'refused' ? attempt.downgradeTo : null;
+    const s2 = to && to.toLowerCase() !== model.toLowerCase() ? judge.served(to) : undefined;
+    const second = s2 && (await this.reserve(req, rules, to!, s2, now));
+    if (second && second.kind !== 'refused') {
+      rewrittenFrom ??= req.model;
+      model = to!;
+      served = s2!;
+      attempt = second;
     }
     if (attempt.kind === 'refused') {
       this.stats.refused++;
       attempt.alert();
-      throw attempt.error;
+      throw judge.refusal(attempt.error);
     }
     this.stats.admitted++;
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = judge.headers(model);
     if (rewrittenFrom && rewrittenFrom !== model) headers['x-tollgate-model-rewritten'] = `${rewrittenFrom}->${model}`;
     const h: Holding = {
       req,

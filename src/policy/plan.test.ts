@@ -95,19 +95,28 @@ describe('reservation plans', () => {
 describe('downgradeUnderPressure', () => {
   const rules = (b: Budget[]): RuleSet => ({ budgets: b, rateLimits: [], modelPolicies: [], increases: [] });
   const b = budget('b1', 'user:alice', 'day', '10', { downgrade: { to: 'claude-haiku-4-5', atPercent: 80 } });
-  const req = { caller: { keyId: 'k1', user: 'alice', team: 'platform', project: null, tags: {} }, resolve: () => ({ provider: 'anthropic' }) };
+  const any = () => true;
 
   it('serves the downgrade model once the level last seen is past the threshold', () => {
-    expect(downgradeUnderPressure(rules([b]), req, 'claude-sonnet-4-5', new Map([['b1', { level: usd('8'), limit: usd('10') }]]))).toBe('claude-haiku-4-5');
-    expect(downgradeUnderPressure(rules([b]), req, 'claude-sonnet-4-5', new Map([['b1', { level: usd('7.99'), limit: usd('10') }]]))).toBeNull();
-    expect(downgradeUnderPressure(rules([b]), req, 'claude-sonnet-4-5', new Map())).toBeNull();
+    expect(downgradeUnderPressure(rules([b]), who, new Map([['b1', { level: usd('8'), limit: usd('10') }]]), any)).toBe('claude-haiku-4-5');
+    expect(downgradeUnderPressure(rules([b]), who, new Map([['b1', { level: usd('7.99'), limit: usd('10') }]]), any)).toBeNull();
+    expect(downgradeUnderPressure(rules([b]), who, new Map(), any)).toBeNull();
   });
 
-  it('leaves the downgrade model itself alone, and a model no provider serves', () => {
+  it('leaves the downgrade model itself alone', () => {
     const past = new Map([['b1', { level: usd('9'), limit: usd('10') }]]);
-    expect(downgradeUnderPressure(rules([b]), req, 'Claude-Haiku-4-5', past)).toBeNull();
-    const nowhere = { ...req, resolve: () => { throw new Error('no provider'); } };
-    expect(downgradeUnderPressure(rules([b]), nowhere, 'claude-sonnet-4-5', past)).toBeNull();
+    expect(downgradeUnderPressure(rules([b]), { ...who, model: 'Claude-Haiku-4-5' }, past, any)).toBeNull();
+  });
+
+  it('takes the first target past its threshold that can serve the request, and asks about no other', () => {
+    const b2 = budget('b2', 'team:platform', 'day', '10', { downgrade: { to: 'claude-3-5-haiku', atPercent: 50 } });
+    const b3 = budget('b3', 'org', 'day', '10', { downgrade: { to: 'gpt-5-nano', atPercent: 50 } });
+    const past = new Map([['b1', { level: usd('9'), limit: usd('10') }], ['b2', { level: usd('9'), limit: usd('10') }]]);
+    const asked: string[] = [];
+    const usable = (to: string) => (asked.push(to), to !== 'claude-haiku-4-5');
+    expect(downgradeUnderPressure(rules([b, b2, b3]), who, past, usable)).toBe('claude-3-5-haiku');
+    // b3 is below its threshold: its target is not even judged.
+    expect(asked).toEqual(['claude-haiku-4-5', 'claude-3-5-haiku']);
+    expect(downgradeUnderPressure(rules([b]), who, past, () => false)).toBeNull();
   });
 });
-

@@ -151,25 +151,21 @@ function firstFit(count: number, bound: number): number {
 
 /**
  * The model a budget's downgrade rule serves instead, once the last level this process saw of
- * that budget is past the rule's threshold (no round trip to the counters); null when none is,
- * or the provider cannot be resolved.
+ * that budget is past the rule's threshold (no round trip to the counters): the first such
+ * target that `usable` accepts (it can serve this request, and for less; see downgrade.ts), as
+ * routing rules take the first rule whose target can serve the request. Null when none is.
  */
 export function downgradeUnderPressure(
   rules: RuleSet,
-  req: { caller: Omit<Subject, 'model' | 'provider'>; resolve(model: string): { provider: string } },
-  model: string,
+  subject: Subject,
   levels: ReadonlyMap<string, { level: Picos; limit: Picos }>,
+  usable: (to: string) => boolean,
 ): string | null {
-  let provider: string;
-  try {
-    provider = req.resolve(model).provider;
-  } catch {
-    return null;
-  }
-  for (const b of applicableBudgets(rules, { ...req.caller, model, provider })) {
-    if (!b.downgrade || b.downgrade.to.toLowerCase() === model.toLowerCase()) continue;
+  const model = subject.model.toLowerCase();
+  for (const b of applicableBudgets(rules, subject)) {
+    if (!b.downgrade || b.downgrade.to.toLowerCase() === model) continue;
     const seen = levels.get(b.id);
-    if (seen && seen.limit > 0n && seen.level * 100n >= seen.limit * BigInt(b.downgrade.atPercent)) return b.downgrade.to;
+    if (seen && seen.limit > 0n && seen.level * 100n >= seen.limit * BigInt(b.downgrade.atPercent) && usable(b.downgrade.to)) return b.downgrade.to;
   }
   return null;
 }

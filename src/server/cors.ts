@@ -13,6 +13,7 @@ const EXPOSED = [
   'x-tollgate-request-id',
   'x-tollgate-budget-remaining',
   'x-tollgate-model-rewritten',
+  'x-tollgate-downgrade-skipped',
   'x-tollgate-translated',
   'x-tollgate-deployment',
   'x-tollgate-attempts',

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import type { GatewayError } from '../core/errors.js';
+import { usd } from '../core/money.js';
+import { createPricer } from '../pricing/index.js';
+import type { AdmitRequest } from './admission.js';
+import { modelPolicyInput, parseRule, toModelPolicy } from './rule-input.js';
+import { budget, setup } from './testing/enforcer.js';
+
+type Where = { provider: string; catalogProvider: string };
+const OPENAI: Where = { provider: 'openai', catalogProvider: 'openai' };
+const ANTHROPIC: Where = { provider: 'anthropic', catalogProvider: 'anthropic' };
+const GEMINI: Where = { provider: 'gemini', catalogProvider: 'google' };
+
+let seq = 0;
+/** A request whose every model goes to one provider (one that takes any model name), unless `elsewhere` says otherwise. */
+function request(model: string, at: Where, o: { maxOutputTokens?: number; elsewhere?: Record<string, Where>; serves?: (m: string) => boolean } = {}): AdmitRequest<Where> {
+  const r: AdmitRequest<Where> = { id: `d${++seq}`, caller: { keyId: 'k1', user: 'jack', team: null, project: null, tags: {} }, model, keep: false, bodyBytes: 200, json: {}, maxOutputTokens: o.maxOutputTokens ?? 100, resolve: (m) => o.elsewhere?.[m] ?? at };
+  if (o.serves) r.serves = o.serves;
+  return r;
+}
+
+const clock = { now: Date.parse('2026-11-22T10:00:00Z') };
+const price = createPricer();
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+/** Jack's $0.01 a day, downgraded to claude-haiku-4-5 past 50%, with $0.006 spent (seen by this process). */
+async function underPressure(modelPolicies = [] as ReturnType<typeof toModelPolicy>[]) {
+  const b = budget({ scope: 'user:jack', window: 'day', limit_usd: '0.01', downgrade: { at_percent: 50, to: 'claude-haiku-4-5' } });
+  const s = setup([b], clock, undefined, [], modelPolicies, price);
+  (await s.enforcer.admit(request('claude-sonnet-4-5', ANTHROPIC))).settle(usd('0.006'), 100);
+  await tick();
+  return s;
+}
+
+describe('budget downgrades', () => {
+  it('leaves OpenAI and Gemini requests alone under an Anthropic target that is unpriced or dearer where they go, and says why', async () => {
+    const { enforcer } = await underPressure();
+    const openai = await enforcer.admit(request('gpt-4o-mini', OPENAI));
+    expect(openai).toMatchObject({ model: 'gpt-4o-mini', rewrittenFrom: null, served: OPENAI });
+    expect(openai.headers).not.toHaveProperty('x-tollgate-model-rewritten');
+    // The OpenAI provider takes any model name, but its catalog has no price for a Claude model.
+    expect(openai.headers['x-tollgate-downgrade-skipped']).toBe('claude-haiku-4-5; reason=unpriced');
+    const gemini = await enforcer.admit(request('gemini-2.5-flash', GEMINI));
+    expect(gemini).toMatchObject({ model: 'gemini-2.5-flash', rewrittenFrom: null });
+    // Google's catalog prices Claude (Vertex AI), above gemini-2.5-flash.
+    expect(gemini.headers['x-tollgate-downgrade-skipped']).toBe('claude-haiku-4-5; reason=not_cheaper');
+  });
+
+  it('downgrades a dearer Claude model, and leaves one already cheaper than the target', async () => {
+    const { enforcer } = await underPressure();
+    const sonnet = await enforcer.admit(request('claude-sonnet-4-5', ANTHROPIC));
+    expect(sonnet).toMatchObject({ model: 'claude-haiku-4-5', rewrittenFrom: 'claude-sonnet-4-5', headers: { 'x-tollgate-model-rewritten': 'claude-sonnet-4-5->claude-haiku-4-5' } });
+    expect(sonnet.headers).not.toHaveProperty('x-tollgate-downgrade-skipped');
+    const old = await enforcer.admit(request('claude-3-haiku-20240307', ANTHROPIC));
+    expect(old).toMatchObject({ model: 'claude-3-haiku-20240307', rewrittenFrom: null, headers: { 'x-tollgate-downgrade-skipped': 'claude-haiku-4-5; reason=not_cheaper' } });
+  });
+
+  it('downgrades an OpenAI request to a Claude model a translating provider serves, when that is cheaper', async () => {
+    const { enforcer } = await underPressure();
+    const a = await enforcer.admit(request('gpt-4o', OPENAI, { elsewhere: { 'claude-haiku-4-5': ANTHROPIC } }));
+    expect(a).toMatchObject({ model: 'claude-haiku-4-5', rewrittenFrom: 'gpt-4o', served: ANTHROPIC });
+  });
+
+  it('skips a target no provider serves for the request, or that model policy denies the caller', async () => {
+    const { enforcer } = await underPressure();
+    const nowhere = await enforcer.admit(request('claude-sonnet-4-5', ANTHROPIC, { serves: (m) => m !== 'claude-haiku-4-5' }));
+    expect(nowhere).toMatchObject({ model: 'claude-sonnet-4-5', headers: { 'x-tollgate-downgrade-skipped': 'claude-haiku-4-5; reason=not_served' } });
+    const deny = toModelPolicy(parseRule(modelPolicyInput, { scope: 'user:jack', deny: ['claude-haiku-*'] }), 'api', 0);
+    const denied = (await underPressure([deny])).enforcer;
+    expect(await denied.admit(request('claude-sonnet-4-5', ANTHROPIC))).toMatchObject({ model: 'claude-sonnet-4-5', headers: { 'x-tollgate-downgrade-skipped': 'claude-haiku-4-5; reason=not_allowed' } });
+  });
+
+  it('tries a refused request on the target only when the target serves it for less, and says in the refusal why not', async () => {
+    const b = budget({ scope: 'user:jack', window: 'day', limit_usd: '0.01', downgrade: { at_percent: 50, to: 'claude-haiku-4-5' } });
+    const { enforcer } = setup([b], clock, undefined, [], [], price);
+    // 1,000 output tokens of Sonnet ($0.015) do not fit; of Haiku ($0.005) they do.
+    const sonnet = await enforcer.admit(request('claude-sonnet-4-5', ANTHROPIC, { maxOutputTokens: 1000 }));
+    expect(sonnet).toMatchObject({ model: 'claude-haiku-4-5', rewrittenFrom: 'claude-sonnet-4-5' });
+    const err = (await enforcer.admit(request('gpt-4o', OPENAI, { maxOutputTokens: 2000 })).catch((e: unknown) => e)) as GatewayError;
+    expect(err).toMatchObject({ code: 'budget_exceeded', details: expect.objectContaining({ downgrade_skipped: { to: 'claude-haiku-4-5', reason: 'unpriced' } }) });
+    expect(err.message).toMatch(/Its downgrade to claude-haiku-4-5 does not apply to this request: claude-haiku-4-5 has no price at provider "openai"/);
+    expect(err.headers['x-tollgate-downgrade-skipped']).toBe('claude-haiku-4-5; reason=unpriced');
+  });
+});
