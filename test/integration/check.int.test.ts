@@ -1,9 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { run } from '../../src/cli/program.js';
 import { configFile } from '../../src/config/testing.js';
+import { budgetInput, parseRule, toBudget } from '../../src/policy/rule-input.js';
 import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/index.js';
 import { type FakeProxy, startFakeProxy } from '../support/fake-proxy.js';
@@ -123,5 +124,24 @@ describe('tollgate check', () => {
     expect(r.out).toContain(`ok    storage: SQLite at ${missing} does not exist yet; tollgate serve creates it\n`);
     const { existsSync } = await import('node:fs');
     expect(existsSync(missing)).toBe(false);
+  });
+
+  it('names budgets, from the file or storage, whose downgrade target no provider prices: a notice, not a failure', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-check-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const own = join(dir, 'tollgate.db');
+    const storage = openSqlite(own);
+    await storage.policy.putBudget(toBudget(parseRule(budgetInput, { id: 'stored', scope: 'team:web', window: 'day', limit_usd: 5, downgrade: { at_percent: 80, to: 'gpt-5-nanoo' } }), 'budget', 'api', 0));
+    await storage.close();
+    const config = configFile(
+      `storage: { sqlite: "${own}" }\nproviders:\n  - { name: openai, dialect: openai, base_url: "${fake.url}", api_key: sk-o, catalog: openai }\n  - { name: anthropic, dialect: anthropic, base_url: "${fake.url}", api_key: sk-a, catalog: anthropic }\n` +
+        'budgets:\n  - { id: jack, scope: user:jack, window: day, limit_usd: 1, downgrade: { at_percent: 50, to: claude-haiku-4-5 } }\n  - { id: typo, scope: user:amy, window: day, limit_usd: 1, downgrade: { at_percent: 50, to: claude-haikoo-4-5 } }\n',
+    );
+    const r = await check(['--config', config]);
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n').filter((l) => l.includes('budgets:'))).toEqual([
+      'ok    budgets: "typo" downgrades to claude-haikoo-4-5, which has no price at the providers that would serve it ("openai", "anthropic"): it never applies. Check the model’s name, or price it with pricing.overrides (docs/budgets.md#downgrades).',
+      'ok    budgets: "stored" downgrades to gpt-5-nanoo, which has no price at the providers that would serve it ("openai", "anthropic"): it never applies. Check the model’s name, or price it with pricing.overrides (docs/budgets.md#downgrades).',
+    ]);
   });
 });

@@ -7,6 +7,7 @@ import { within } from '../../core/within.js';
 import { describeProxies, proxyFor, proxySettingsFromEnv } from '../../egress/proxy-settings.js';
 import { type StorageFlags, addStorageFlags, loadCliConfig, openStorage } from '../context.js';
 import { CommandError, type Io } from '../output.js';
+import { downgradeNotices } from '../downgrade-notice.js';
 import { unpricedNotices } from '../unpriced-notice.js';
 
 interface CheckFlags extends StorageFlags {
@@ -21,7 +22,7 @@ interface Checked {
 }
 
 const REDIS_TIMEOUT_MS = 5000;
-const NOTICES: ReadonlySet<string> = new Set(['pricing', 'providers']);
+const NOTICES: ReadonlySet<string> = new Set(['pricing', 'providers', 'budgets']);
 
 /**
  * `tollgate check`: the set-up a gateway would start with, tried part by part without serving:
@@ -44,10 +45,11 @@ export function checkCommand(program: Command, io: Io): void {
     results.push(...(await checkUpstreams(config)));
     results.push(...(await checkProviderChoice(config)));
     results.push(...(await checkPricing(config)));
+    results.push(...(await checkDowngrades(config)));
     if (flags.json) io.out(`${JSON.stringify(results)}\n`);
     else for (const r of results) io.out(`${r.ok ? 'ok  ' : 'FAIL'}  ${r.part}: ${r.detail}\n`);
     const failed = results.filter((r) => !r.ok).length;
-    // The pricing and providers lines are notices, not checks: they never fail.
+    // The pricing, providers and budgets lines are notices, not checks: they never fail.
     if (failed > 0) throw new CommandError(`${failed} of ${results.filter((r) => !NOTICES.has(r.part)).length} checks failed`);
   });
 }
@@ -63,6 +65,27 @@ async function checkPricing(config: Config): Promise<Checked[]> {
   const { catalogProviderFor } = await import('../../pricing/index.js');
   const providers = config.providers.map((p) => ({ ...p, catalog: catalogProviderFor(p.baseUrl, p.catalog) }));
   return unpricedNotices(providers, config.pricing.overrides).map((line) => ({ part: 'pricing', ok: true, detail: line.replace(/^Unpriced: /, 'unpriced: ') }));
+}
+
+/** Budgets (the file's, and those in storage when it opens) whose downgrade never applies: a notice, as `serve` gives at start. */
+async function checkDowngrades(config: Config): Promise<Checked[]> {
+  const [{ catalogProviderFor, createPricer }, { providerTable }] = await Promise.all([import('../../pricing/index.js'), import('../../gateway/select-provider.js')]);
+  const budgets = [...config.rules.budgets];
+  const exists = config.storage.kind !== 'sqlite' || config.storage.path === ':memory:' || existsSync(config.storage.path);
+  if (exists) {
+    try {
+      const storage = await openStorage(config);
+      try {
+        budgets.push(...(await storage.policy.listBudgets()));
+      } finally {
+        await storage.close();
+      }
+    } catch {
+      // The storage line says what is wrong with it.
+    }
+  }
+  const providers = providerTable(config.providers.map((p) => ({ ...p, catalog: catalogProviderFor(p.baseUrl, p.catalog) })));
+  return downgradeNotices(budgets, providers, createPricer(config.pricing), new Date()).map((line) => ({ part: 'budgets', ok: true, detail: line.replace(/^Budgets: /, '') }));
 }
 
 async function checkStorage(config: Config): Promise<Checked> {

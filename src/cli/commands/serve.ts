@@ -12,6 +12,7 @@ import { type StorageFlags, addStorageFlags, loadCliConfig, openStorage, storage
 import { jsonLogger } from '../logger.js';
 import type { Io } from '../output.js';
 import { ledgerCatalogs } from '../rates.js';
+import { downgradeNotices } from '../downgrade-notice.js';
 import { unpricedNotices } from '../unpriced-notice.js';
 
 /** Long enough for another process's short commit; a longer hold fails the batch, retried later from the spool. */
@@ -128,6 +129,8 @@ export function serveCommand(program: Command, io: Io): void {
     for (const line of translatedPastRoutes(config.routing.routes, providers)) io.out(`${line}\n`);
     for (const line of unmatchedModelNotices(providers)) io.out(`${line}\n`);
     for (const line of unpricedNotices(providers, config.pricing.overrides)) io.out(`${line}\n`);
+    const budgets = [...config.rules.budgets, ...(await storage.policy.listBudgets())];
+    for (const line of downgradeNotices(budgets, providerTable(providers), pricer, new Date())) io.out(`${line}\n`);
     await stopped;
   });
 }
