@@ -5,7 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../core/logger.js';
 import { usd } from '../core/money.js';
 import type { Caller } from '../policy/admission.js';
+import { countedSet } from '../policy/counted-set.js';
 import { budgetInput, parseRule, toBudget } from '../policy/rule-input.js';
+import { parseScope } from '../policy/scope.js';
 import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
 import { AlertBridge } from './policy-bridge.js';
 import { MemorySink } from './webhook.js';
@@ -41,7 +43,7 @@ describe('policy alerts from several replicas', () => {
     }
   });
 
-  it('audits a budget alert by its budget, window start and limit in USD, while claiming it by the same key as before', async () => {
+  it('audits a budget alert by its budget, window start and limit in USD, while claiming it by budget, counted set, window and limit', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-bridge-'));
     dirs.push(dir);
     const storage = openSqlite(join(dir, 'ledger.db'));
@@ -61,9 +63,14 @@ describe('policy alerts from several replicas', () => {
         ['budget.refused', 'budget:user:carol:day', { window_start: '2026-12-06T00:00:00.000Z', limit_usd: '0.01', oversized: true }],
         ['budget.threshold', 'budget:user:carol:day', { window_start: '2026-12-06T00:00:00.000Z', limit_usd: '0.01', percent: 80 }],
       ]);
-      // The once-only claims are the keys they always were.
-      expect(await storage.policy.claimAlert(`refused:budget:user:carol:day:${windowStart}:10000000000:oversized`, now)).toBe(false);
-      expect(await storage.policy.claimAlert(`threshold:budget:user:carol:day:${windowStart}:10000000000:80`, now)).toBe(false);
+      // The once-only claims name the counted set too: the same id moved to another scope alerts again.
+      const set = countedSet(b);
+      expect(await storage.policy.claimAlert(`refused:budget:user:carol:day:${set}:${windowStart}:10000000000:oversized`, now)).toBe(false);
+      expect(await storage.policy.claimAlert(`threshold:budget:user:carol:day:${set}:${windowStart}:10000000000:80`, now)).toBe(false);
+      const moved = { ...b, scope: parseScope('user:dave') };
+      bridge.threshold(moved, 80, usd('0.008'), usd('0.01'), windowStart, windowStart + 86_400_000);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(sink.events.map((e) => e.type)).toEqual(['budget.refused', 'budget.threshold', 'budget.threshold']);
     } finally {
       await storage.close();
     }

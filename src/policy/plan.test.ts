@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { usd } from '../core/money.js';
+import { countedSet } from './counted-set.js';
 import { applicableBudgets, downgradeUnderPressure, planReservation, retryAfterMs } from './plan.js';
 import type { Budget, Increase, RateLimit, RuleSet } from './rules.js';
 import { type Subject, parseScope } from './scope.js';
@@ -18,9 +19,10 @@ describe('reservation plans', () => {
     const ctx = { rules, subject: who, now: NOW, timeZone: 'UTC', prefix: '{tg}:' };
     const p = planReservation(ctx, 'r1', 5n, 100, 60_000, applicableBudgets(rules, who), []);
     const day = Date.parse('2026-11-22T00:00:00Z');
-    expect(p.plan.groups).toEqual([{ lines: [{ ref: 'b1', marker: `{tg}:bm:b1:day:${day}`, buckets: [`{tg}:b:b1:day:${day}`], limit: usd('40'), ttlMs: 2 * 86_400_000 }], pool: null }]);
+    const set = countedSet(rules.budgets[0]!);
+    expect(p.plan.groups).toEqual([{ lines: [{ ref: 'b1', marker: `{tg}:bm:b1:${set}:day:${day}`, buckets: [`{tg}:b:b1:${set}:day:${day}`], limit: usd('40'), ttlMs: 2 * 86_400_000 }], pool: null }]);
     const tomorrow = planReservation({ ...ctx, now: day + 86_400_000 }, 'r2', 5n, 100, 60_000, applicableBudgets(rules, who), []);
-    expect(tomorrow.plan.groups[0]!.lines[0]!.buckets[0]).toBe(`{tg}:b:b1:day:${day + 86_400_000}`);
+    expect(tomorrow.plan.groups[0]!.lines[0]!.buckets[0]).toBe(`{tg}:b:b1:${set}:day:${day + 86_400_000}`);
   });
 
   it('groups budgets by the pool they draw on, only when the pool covers the caller', () => {

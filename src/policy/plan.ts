@@ -1,5 +1,6 @@
 import type { Picos } from '../core/money.js';
 import type { ConcurrencyLine, RateLine, ReservePlan, SpendGroup, SpendLine } from './counters/port.js';
+import { countedSet } from './counted-set.js';
 import { type Budget, type RateLimit, type RuleSet, effectiveLimit } from './rules.js';
 import { type Subject, scopeMatches } from './scope.js';
 import { type WindowPosition, counterTtlMs, formatWindow, windowAt } from './window.js';
@@ -28,10 +29,12 @@ export function budgetCounter(prefix: string, b: Budget, rules: RuleSet, now: nu
   const window = windowAt(b.window, timeZone, now);
   const w = formatWindow(b.window);
   const rolling = b.window.kind === 'rolling';
+  // The counted set's hash: a rule whose scope or pool changed under the same id counts other rows, from a fresh counter.
+  const id = `${b.id}:${countedSet(b)}`;
   const line: SpendLine = {
     ref: b.id,
-    marker: rolling ? `${prefix}bm:${b.id}:${w}` : `${prefix}bm:${b.id}:${w}:${window.start}`,
-    buckets: bucketKeys(prefix, b.id, w, window),
+    marker: rolling ? `${prefix}bm:${id}:${w}` : `${prefix}bm:${id}:${w}:${window.start}`,
+    buckets: bucketKeys(prefix, id, w, window),
     limit: effectiveLimit(b, rules.increases, now),
     ttlMs: counterTtlMs(b.window),
   };
