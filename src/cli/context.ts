@@ -43,16 +43,19 @@ export function openStorage(config: Config, o: { insertLockWaitMs?: number } = {
 
 /**
  * Loads config, opens storage, runs `fn`, and always closes storage. `read`: the command only
- * reads, so a SQLite file that does not exist is a mistyped path or a ledger not started yet,
- * said as such, rather than a new empty ledger made and reported on. `read: 'rules'`: a list of
- * rules, which with a config file and no ledger yet lists the file's rules alone, making nothing.
+ * reads, or acts on what the ledger holds (asks for an increase, decides one), so a SQLite file
+ * that does not exist is a mistyped path or a ledger not started yet, said as such (with
+ * `noLedger` as the advice, when given), rather than a new empty ledger made and reported on.
+ * `read: 'rules'`: a list of rules, which with a config file and no ledger yet lists the file's
+ * rules alone, making nothing.
  */
-export async function withStorage<T>(flags: StorageFlags, fn: (storage: Storage, config: Config) => Promise<T>, o: { read?: boolean | 'rules' } = {}): Promise<T> {
+export async function withStorage<T>(flags: StorageFlags, fn: (storage: Storage, config: Config) => Promise<T>, o: { read?: boolean | 'rules'; noLedger?: string } = {}): Promise<T> {
   const config = loadCliConfig(flags);
   let missing = false;
   if (o.read && config.storage.kind === 'sqlite' && config.storage.path !== ':memory:' && !existsSync(config.storage.path)) {
     missing = true;
-    if (o.read !== 'rules' || flags.config === undefined) throw new CommandError(`no ledger at "${config.storage.path}" yet: start the gateway (tollgate serve) or import usage (tollgate import) first, or point --db or --config at your ledger`);
+    const advice = o.noLedger ?? 'start the gateway (tollgate serve) or import usage (tollgate import) first, or point --db or --config at your ledger';
+    if (o.read !== 'rules' || flags.config === undefined) throw new CommandError(`no ledger at "${config.storage.path}" yet: ${advice}`);
   }
   const storage = missing ? await open({ kind: 'sqlite', path: ':memory:' }) : await openStorage(config);
   try {

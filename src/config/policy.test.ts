@@ -30,7 +30,8 @@ alerts:
 describe('policy, rules and alerts in the config', () => {
   it('loads the documented example into settings, config rules and alerts', () => {
     const c = loadConfig({ file: file(EXAMPLE), env: { TOLLGATE_SIGNING_SECRET: 's3cret-s3cret-s3cret' } });
-    expect(c.policy).toEqual({ ...DEFAULT_POLICY_SETTINGS, timeZone: 'Europe/Berlin', leaseMs: 30 * 60_000 });
+    // alerts.public_url is also where refusals tell developers to send their increase requests.
+    expect(c.policy).toEqual({ ...DEFAULT_POLICY_SETTINGS, timeZone: 'Europe/Berlin', leaseMs: 30 * 60_000, publicUrl: 'https://tollgate.internal:8790' });
     expect(c.rules.budgets.map((b) => [b.id, b.kind, b.limitPicos, b.pool, b.source])).toEqual([
       ['budget:user:alice:day', 'budget', usd(40), 'platform-pool', 'config'],
       ['budget:team:platform:month', 'budget', usd('400.25'), null, 'config'],

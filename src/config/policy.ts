@@ -21,6 +21,7 @@ export function policySettings(f: ConfigFile): PolicySettings {
     reconcileMs: p.reconcile_minutes === undefined ? DEFAULT_POLICY_SETTINGS.reconcileMs : Math.round(p.reconcile_minutes * 60_000),
     // Inside the hash tag: a deployment's keys still share one Redis Cluster slot, and no other deployment's.
     keyPrefix: f.redis_namespace === undefined ? DEFAULT_POLICY_SETTINGS.keyPrefix : `{tg:${f.redis_namespace}}:`,
+    ...(f.alerts?.public_url === undefined ? {} : { publicUrl: f.alerts.public_url.replace(/\/+$/, '') }),
   };
 }
 

@@ -284,7 +284,7 @@ export class Enforcer {
       const budget = rules.budgets.find((b) => b.id === outcome.ref)!;
       const counter = planned.counters.find((c) => c.budget.id === budget.id);
       const alert = () => this.d.events.refused(budget, req.id, req.caller, outcome.level, outcome.limit, counter?.window.from ?? now, counter?.window.end ?? now, cost);
-      const error = budgetExceeded(budget, outcome.level, outcome.limit, cost, counter?.window.clearsAt ?? now, { showAmounts: s.showAmounts, timeZone: s.timeZone }, fixed ? 'batch' : 'request', fixed ? undefined : { ...estimate, inputCost: this.costOf({ ...estimate, outputTokens: 0 }, pc) });
+      const error = budgetExceeded(budget, outcome.level, outcome.limit, cost, counter?.window.clearsAt ?? now, { showAmounts: s.showAmounts, timeZone: s.timeZone, publicUrl: s.publicUrl }, fixed ? 'batch' : 'request', fixed ? undefined : { ...estimate, inputCost: this.costOf({ ...estimate, outputTokens: 0 }, pc) });
       return { kind: 'refused', error, alert, downgradeTo: budget.downgrade?.to ?? null, room, estimate };
     }
     throw new GatewayError('internal', 'budget counters did not settle after initialising them from the ledger');

@@ -51,6 +51,17 @@ describe('budget refusals', () => {
     expect(text.message).toContain('To go on, shorten the input (fewer or shorter messages, files or tool results), wait for the reset');
   });
 
+  it('prints an increase command that reaches the gateway: its URL and the developer’s key, not a local ledger', () => {
+    const e = budgetExceeded(budget('10'), usd('9'), usd('10'), usd('2'), Date.UTC(2026, 11, 4), shown);
+    const command = 'tollgate budgets request --url <gateway URL> --key <your tg_ key> --scope user:erin --amount <USD> --hours <N> --reason "..."';
+    expect(e.details).toMatchObject({ remedy: command });
+    expect(e.message).toContain(`or ask for an increase with \`${command}\` (or POST /admin/v1/me/increases with your key).`);
+    // A gateway that knows the address its users reach it at (alerts.public_url) says it.
+    const known = budgetExceeded(budget('10'), usd('9'), usd('10'), usd('2'), Date.UTC(2026, 11, 4), { ...shown, publicUrl: 'https://tollgate.example.com' });
+    expect(known.details?.remedy).toBe('tollgate budgets request --url https://tollgate.example.com --key <your tg_ key> --scope user:erin --amount <USD> --hours <N> --reason "..."');
+    expect(known.message).toContain('`tollgate budgets request --url https://tollgate.example.com --key <your tg_ key> --scope user:erin');
+  });
+
   it('still says to lower the output cap when the output is most of the estimate', () => {
     const e = budgetExceeded(budget('10'), usd('9'), usd('10'), usd('2'), Date.UTC(2026, 11, 4), shown, 'request', { inputTokens: 1_000, inputCost: usd('0.01') });
     expect(e.message).toContain('To go on, lower the maximum output tokens, wait for the reset');

@@ -10,6 +10,8 @@ import { describeWindow, formatWindow } from './window.js';
 export interface Disclosure {
   showAmounts: boolean;
   timeZone: string;
+  /** The gateway's address as its users reach it (`alerts.public_url`), for the increase command; a placeholder when unset. */
+  publicUrl?: string;
 }
 
 /** Amounts said together on one scale: "$0.05 of $0.05" for $0.04635 of $0.05 read as no room at all. */
@@ -26,9 +28,17 @@ export function localTime(ms: number, tz: string): string {
   return DateTime.fromMillis(ms, { zone: tz }).toISO({ suppressMilliseconds: true }) ?? new Date(ms).toISOString();
 }
 
-function remedyFor(b: Budget): string {
-  const scope = formatScope(b.scope);
-  return `ask for an increase with \`tollgate budgets request --scope ${scope} --amount <USD> --hours <N> --reason "..."\` (or POST /admin/v1/me/increases with your key)`;
+/**
+ * The increase request as a developer can run it anywhere: the CLI reaches the gateway only
+ * with a key (`--key`, or TOLLGATE_KEY) and the gateway's address (`--url`, else the config's
+ * server host and port, 127.0.0.1:8790); without a key it writes into a local ledger instead.
+ */
+export function increaseCommand(scope: string, publicUrl: string | undefined): string {
+  return `tollgate budgets request --url ${publicUrl ?? '<gateway URL>'} --key <your tg_ key> --scope ${scope} --amount <USD> --hours <N> --reason "..."`;
+}
+
+function remedyFor(b: Budget, d: Disclosure): string {
+  return `ask for an increase with \`${increaseCommand(formatScope(b.scope), d.publicUrl)}\` (or POST /admin/v1/me/increases with your key)`;
 }
 
 /** 402 budget_exceeded: names the budget, its window, when it resets (`resetsAt`: a rolling window's, when what it counts has aged out) and what to do. */
@@ -84,13 +94,13 @@ export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Pico
   // A rolling window never resets: its spend ages out bucket by bucket, the last of it at resetsAt.
   const at = localTime(resetsAt, d.timeZone);
   const [when, wait] = b.window.kind === 'rolling' ? [`Its spend leaves this rolling window as it ages, all that it counts now by ${at}`, 'wait'] : [`It resets at ${at}`, 'wait for the reset'];
-  const message = `${lead} (${usage}).${large ? ` ${large.says}.` : ''} ${when}. To go on, ${lower}, ${wait}, or ${remedyFor(b)}.`;
+  const message = `${lead} (${usage}).${large ? ` ${large.says}.` : ''} ${when}. To go on, ${lower}, ${wait}, or ${remedyFor(b, d)}.`;
   const details: Record<string, unknown> = {
     budget_id: b.id,
     scope,
     window: formatWindow(b.window),
     resets_at: new Date(resetsAt).toISOString(),
-    remedy: `tollgate budgets request --scope ${scope} --amount <USD> --hours <N> --reason "..."`,
+    remedy: increaseCommand(scope, d.publicUrl),
   };
   if (parts) Object.assign(details, { request_input_tokens: Math.ceil(parts.inputTokens), ...(parts.mediaTokens === undefined ? {} : { request_media_tokens: Math.ceil(parts.mediaTokens) }) });
   if (parts?.choices !== undefined && parts.choices > 1) details.request_choices = parts.choices;

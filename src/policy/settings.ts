@@ -15,6 +15,8 @@ export interface PolicySettings {
   keyPrefix: string;
   /** How often counters are compared with the ledger (the reconciliation job). */
   reconcileMs: number;
+  /** The gateway's address as its users reach it (`alerts.public_url`): refusals name it in the increase command. */
+  publicUrl?: string;
 }
 
 export const DEFAULT_POLICY_SETTINGS: PolicySettings = {

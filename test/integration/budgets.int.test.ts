@@ -49,7 +49,7 @@ describe('budgets on one node (SQLite, memory counters)', () => {
     expect(ok.length).toBeGreaterThanOrEqual(100);
     const err = JSON.parse(refused[0]!.body) as { error: { type: string; code: string; message: string; tollgate: Record<string, string> } };
     expect(err.error).toMatchObject({ type: 'budget_exceeded', code: 'budget_exceeded', tollgate: { scope: 'user:alice', window: 'day' } });
-    expect(err.error.message).toMatch(/user:alice.*resets at .*tollgate budgets request --scope user:alice/s);
+    expect(err.error.message).toMatch(/user:alice.*resets at .*tollgate budgets request --url <gateway URL> --key <your tg_ key> --scope user:alice/s);
 
     const rows = await h.rows();
     expect(rows).toHaveLength(600);

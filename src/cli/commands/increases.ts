@@ -36,6 +36,9 @@ interface DecideFlags extends StorageFlags {
 
 const STATUSES: readonly IncreaseStatus[] = ['pending', 'approved', 'denied', 'expired'];
 
+/** Without a key the request goes into a local ledger: with none here, the developer meant the gateway. */
+const NO_LEDGER = 'to ask the running gateway, give your key and its address (--key tg_… or TOLLGATE_KEY, and --url <gateway URL>); on the gateway host, point --db or --config at its ledger';
+
 /** `budgets request|increases|approve|deny`: consent to exceed a budget for a while. */
 export function increaseCommands(group: Command, io: Io): void {
   addStorageFlags(
@@ -55,7 +58,8 @@ export function increaseCommands(group: Command, io: Io): void {
     const key = flags.key ?? process.env.TOLLGATE_KEY;
     const amount = checkedAmount(flags.amount);
     checkedHours(flags.hours);
-    const inc = await (key ? requestThroughGateway(flags, key, amount) : withStorage(flags, (storage, config) => requestDirect(storage, config, flags, amount))).catch((err: unknown) => {
+    const direct = () => withStorage(flags, (storage, config) => requestDirect(storage, config, flags, amount), { read: true, noLedger: NO_LEDGER });
+    const inc = await (key ? requestThroughGateway(flags, key, amount) : direct()).catch((err: unknown) => {
       throw asFlagError(err);
     });
     if (flags.json) return io.out(JSON.stringify(inc, null, 2) + '\n');
@@ -94,7 +98,8 @@ export function increaseCommands(group: Command, io: Io): void {
           const until = done.expiresAt === null ? '' : ` until ${new Date(done.expiresAt).toISOString()}`;
           io.out(`${approve ? 'Approved' : 'Denied'} ${done.id}: +$${formatUsd(done.amountPicos)} on ${formatScope(done.scope)}${until}.${approve ? ' Running gateways apply it within 2 seconds.' : ''}\n`);
         }),
-      ),
+      // An increase to decide is in the gateway's ledger: none here means the wrong place, not a ledger to make.
+      { read: true }),
     );
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -192,9 +192,24 @@ describe('tollgate budgets request, increases, approve, deny', () => {
     }
   });
 
+  it('asks for the gateway, or a ledger that exists, rather than make an empty ledger and find no budget in it', async () => {
+    const asked = await cli('budgets', 'request', '--scope', 'user:alice', '--amount', '5', '--hours', '2', '--reason', 'x');
+    expect(asked).toMatchObject({
+      code: 1,
+      err: `tollgate: no ledger at "${db}" yet: to ask the running gateway, give your key and its address (--key tg_… or TOLLGATE_KEY, and --url <gateway URL>); on the gateway host, point --db or --config at its ledger\n`,
+    });
+    expect(existsSync(db)).toBe(false);
+    // Deciding an increase, or listing them, acts on a ledger that holds them: none is made either.
+    for (const args of [['approve', 'inc_1'], ['deny', 'inc_1'], ['increases']]) {
+      expect(await cli('budgets', ...args)).toMatchObject({ code: 1, err: expect.stringMatching(/^tollgate: no ledger at ".*" yet: start the gateway/) });
+    }
+    expect(existsSync(db)).toBe(false);
+  });
+
   it('validates a request before filing it', async () => {
     expect((await cli('budgets', 'request', '--amount', '0', '--hours', '1', '--reason', 'x', '--scope', 'user:a')).err).toMatch(/^tollgate: --amount: must be a USD amount/);
     expect((await cli('budgets', 'request', '--amount', '1e20', '--hours', '1', '--reason', 'x', '--scope', 'user:a')).err).toMatch(/must be at most 1000000000000/);
+    await cli('budgets', 'set', '--scope', 'user:b', '--window', 'day', '--limit', '40');
     expect((await cli('budgets', 'request', '--amount', '1', '--hours', '1', '--reason', 'x')).err).toBe('tollgate: --scope: is required (or name a --budget)\n');
     // A scope with no budget: nothing an approval could raise.
     expect(await cli('budgets', 'request', '--amount', '1', '--hours', '1', '--reason', 'x', '--scope', 'user:a')).toMatchObject({ code: 2, err: 'tollgate: --scope: there is no budget or pool on user:a to raise (set one first, or name a --budget)\n' });
