@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/program.js';
 import { parseScope } from '../../src/policy/scope.js';
 import { parseWindow } from '../../src/policy/window.js';
 import { quickImport } from '../../src/importers/quick-check.js';
@@ -18,23 +17,13 @@ import { createdAt, openDb } from '../../src/storage/sqlite/db.js';
 import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
 import { startHarness } from '../support/harness.js';
 import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
+import { cliWithEnv } from '../support/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tollgate-import-'));
 const corpus = generateCorpus({ out: join(work, 'corpus'), mb: 3, codexMb: 0.5, seed: 7 });
 process.env.TOLLGATE_STATE_DIR = join(work, 'state');
 
-async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  try {
-    const code = await run(args, { out: (t) => void (out += t), err: (t) => void (err += t) });
-    return { code, out, err };
-  } finally {
-    process.env = saved;
-  }
-}
+const cli = cliWithEnv;
 
 async function ledgerTotals(db: string) {
   const s = openSqlite(db);

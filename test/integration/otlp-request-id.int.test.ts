@@ -2,13 +2,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/program.js';
 import { createPricer } from '../../src/pricing/index.js';
 import { runReport } from '../../src/reports/report.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
 import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
 import { type Harness, startHarness } from '../support/harness.js';
+import { cliWithEnv } from '../support/cli.js';
 
 const pricer = createPricer();
 const SCHEMA = `tg_otlp_reqid_${process.pid}`;
@@ -41,18 +41,7 @@ function record(requestId: string, at: number) {
   };
 }
 
-async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  try {
-    const code = await run(args, { out: (t) => void (out += t), err: (t) => void (err += t) });
-    return { code, out, err };
-  } finally {
-    process.env = saved;
-  }
-}
+const cli = cliWithEnv;
 
 describe.each(STORES)('Claude Code events of one request id on %s', (store, storage) => {
   let h: Harness;
