@@ -1,11 +1,13 @@
 import { userInfo } from 'node:os';
+import type { Command } from 'commander';
 import type { z } from 'zod';
 import type { Config } from '../config/index.js';
 import { parseRule } from '../policy/rule-input.js';
 import type { Budget, ModelPolicy, RateLimit } from '../policy/rules.js';
-import { type ChangeContext, Conflict, NotFound, type RuleTable } from '../server/rule-changes.js';
+import { type ChangeContext, Conflict, NotFound, type RuleTable, deleteRule } from '../server/rule-changes.js';
 import type { Storage } from '../storage/ports.js';
-import { CommandError, UsageError } from './output.js';
+import { type StorageFlags, addStorageFlags, withStorage } from './context.js';
+import { CommandError, type Io, UsageError } from './output.js';
 
 /**
  * Parses a rule built from flags with the same schema as the config file and the admin
@@ -68,3 +70,20 @@ export async function rulesWithConfig<T extends Budget | RateLimit | ModelPolicy
 }
 
 export const APPLIES_SOON = 'Running gateways apply it within 2 seconds.';
+
+/**
+ * `<group> delete <id>`. A rule made with the CLI or the admin API is in the ledger, so a ledger
+ * that is not there is a mistyped path or the wrong directory: said so, not made empty.
+ */
+export function deleteCommand<T extends Budget | RateLimit | ModelPolicy>(group: Command, io: Io, t: RuleTable<T>, after = ''): void {
+  addStorageFlags(group.command('delete').description(`Delete a ${t.noun} made with the CLI or admin API`).argument('<id>', `the ${t.noun} id`)).action((id: string, flags: StorageFlags) =>
+    withStorage(
+      flags,
+      async (storage, config) => {
+        await change(() => deleteRule(changeContext(storage, config, actorName(undefined)), t, id));
+        io.out(`Deleted ${t.noun} ${id}. ${after}${APPLIES_SOON}\n`);
+      },
+      { read: true },
+    ),
+  );
+}

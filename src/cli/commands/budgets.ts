@@ -6,11 +6,11 @@ import type { Budget } from '../../policy/rules.js';
 import { formatScope } from '../../policy/scope.js';
 import { formatWindow } from '../../policy/window.js';
 import { budgetView } from '../../server/policy-views.js';
-import { budgets, deleteRule, pools, setRule } from '../../server/rule-changes.js';
+import { budgets, pools, setRule } from '../../server/rule-changes.js';
 import type { Storage } from '../../storage/ports.js';
 import { type StorageFlags, addStorageFlags, withStorage } from '../context.js';
 import { type Io, UsageError } from '../output.js';
-import { APPLIES_SOON, actorName, change, changeContext, commaList, numberFlag, ruleFromFlags, rulesWithConfig } from '../rules.js';
+import { APPLIES_SOON, actorName, change, changeContext, deleteCommand, commaList, numberFlag, ruleFromFlags, rulesWithConfig } from '../rules.js';
 import { renderTable } from '../table.js';
 import { budgetOpsCommands } from './budget-ops.js';
 import { increaseCommands } from './increases.js';
@@ -79,12 +79,7 @@ export function budgetsCommand(program: Command, io: Io): void {
     withStorage(flags, async (storage, config) => printBudgets(io, await rulesWithConfig(storage, config.rules.budgets.filter((b) => b.kind === 'budget'), budgets), await poolIds(storage, config), flags.json), { read: 'rules' }),
   );
 
-  addStorageFlags(group.command('delete').description('Delete a budget made with the CLI or admin API').argument('<id>', 'the budget id')).action((id: string, flags: StorageFlags) =>
-    withStorage(flags, async (storage, config) => {
-      await change(() => deleteRule(changeContext(storage, config, actorName(undefined)), budgets, id));
-      io.out(`Deleted budget ${id}. ${APPLIES_SOON}\n`);
-    }),
-  );
+  deleteCommand(group, io, budgets);
 
   poolCommands(group, io);
   increaseCommands(group, io);
@@ -114,12 +109,7 @@ function poolCommands(group: Command, io: Io): void {
   addStorageFlags(pool.command('list').description('List pools').option('--json', 'print JSON')).action((flags: StorageFlags & { json?: boolean }) =>
     withStorage(flags, async (storage, config) => printBudgets(io, await rulesWithConfig(storage, config.rules.budgets.filter((b) => b.kind === 'pool'), pools), undefined, flags.json), { read: 'rules' }),
   );
-  addStorageFlags(pool.command('delete').description('Delete a pool made with the CLI or admin API').argument('<id>', 'the pool id')).action((id: string, flags: StorageFlags) =>
-    withStorage(flags, async (storage, config) => {
-      await change(() => deleteRule(changeContext(storage, config, actorName(undefined)), pools, id));
-      io.out(`Deleted pool ${id}. Budgets that name it no longer draw on it. ${APPLIES_SOON}\n`);
-    }),
-  );
+  deleteCommand(pool, io, pools, 'Budgets that name it no longer draw on it. ');
 }
 
 function describe(b: Budget): string {

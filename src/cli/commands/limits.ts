@@ -3,10 +3,10 @@ import { rateLimitInput, toRateLimit } from '../../policy/rule-input.js';
 import type { RateLimit } from '../../policy/rules.js';
 import { formatScope } from '../../policy/scope.js';
 import { rateLimitView } from '../../server/policy-views.js';
-import { deleteRule, rateLimits, setRule } from '../../server/rule-changes.js';
+import { rateLimits, setRule } from '../../server/rule-changes.js';
 import { type StorageFlags, addStorageFlags, withStorage } from '../context.js';
 import { type Io, UsageError } from '../output.js';
-import { APPLIES_SOON, actorName, change, changeContext, numberFlag, ruleFromFlags, rulesWithConfig } from '../rules.js';
+import { APPLIES_SOON, actorName, change, changeContext, deleteCommand, numberFlag, ruleFromFlags, rulesWithConfig } from '../rules.js';
 import { renderTable } from '../table.js';
 
 interface SetFlags extends StorageFlags {
@@ -55,12 +55,7 @@ export function limitsCommand(program: Command, io: Io): void {
     }, { read: 'rules' }),
   );
 
-  addStorageFlags(group.command('delete').description('Delete a rate limit made with the CLI or admin API').argument('<id>', 'the rate limit id')).action((id: string, flags: StorageFlags) =>
-    withStorage(flags, async (storage, config) => {
-      await change(() => deleteRule(changeContext(storage, config, actorName(undefined)), rateLimits, id));
-      io.out(`Deleted rate limit ${id}. ${APPLIES_SOON}\n`);
-    }),
-  );
+  deleteCommand(group, io, rateLimits);
 }
 
 function describe(r: RateLimit): string {

@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { modelPolicyInput, toModelPolicy } from '../../policy/rule-input.js';
 import { formatScope } from '../../policy/scope.js';
 import { modelPolicyView } from '../../server/policy-views.js';
-import { deleteRule, modelPolicies, setRule } from '../../server/rule-changes.js';
+import { modelPolicies, setRule } from '../../server/rule-changes.js';
 import { type StorageFlags, addStorageFlags, withStorage } from '../context.js';
 import { type Io, UsageError } from '../output.js';
-import { APPLIES_SOON, actorName, change, changeContext, commaList, ruleFromFlags, rulesWithConfig } from '../rules.js';
+import { APPLIES_SOON, actorName, change, changeContext, deleteCommand, commaList, ruleFromFlags, rulesWithConfig } from '../rules.js';
 import { renderTable } from '../table.js';
 
 interface SetFlags extends StorageFlags {
@@ -57,12 +57,7 @@ export function modelsCommand(program: Command, io: Io): void {
     }, { read: 'rules' }),
   );
 
-  addStorageFlags(group.command('delete').description('Delete a model policy made with the CLI or admin API').argument('<id>', 'the model policy id')).action((id: string, flags: StorageFlags) =>
-    withStorage(flags, async (storage, config) => {
-      await change(() => deleteRule(changeContext(storage, config, actorName(undefined)), modelPolicies, id));
-      io.out(`Deleted model policy ${id}. ${APPLIES_SOON}\n`);
-    }),
-  );
+  deleteCommand(group, io, modelPolicies);
 }
 
 function rewrites(text: string | undefined): { from: string; to: string }[] | undefined {

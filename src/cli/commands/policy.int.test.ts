@@ -192,7 +192,7 @@ describe('tollgate budgets request, increases, approve, deny', () => {
     }
   });
 
-  it('asks for the gateway, or a ledger that exists, rather than make an empty ledger and find no budget in it', async () => {
+  it('asks for the gateway, or a ledger that exists, rather than make an empty ledger and find no budget or rule in it', async () => {
     const asked = await cli('budgets', 'request', '--scope', 'user:alice', '--amount', '5', '--hours', '2', '--reason', 'x');
     expect(asked).toMatchObject({
       code: 1,
@@ -202,6 +202,10 @@ describe('tollgate budgets request, increases, approve, deny', () => {
     // Deciding an increase, or listing them, acts on a ledger that holds them: none is made either.
     for (const args of [['approve', 'inc_1'], ['deny', 'inc_1'], ['increases']]) {
       expect(await cli('budgets', ...args)).toMatchObject({ code: 1, err: expect.stringMatching(/^tollgate: no ledger at ".*" yet: start the gateway/) });
+    }
+    // Nor does deleting a rule, which would be in the ledger had it been made.
+    for (const args of [['budgets', 'delete', 'b1'], ['budgets', 'pool', 'delete', 'p1'], ['limits', 'delete', 'l1'], ['models', 'delete', 'm1']]) {
+      expect(await cli(...args)).toMatchObject({ code: 1, err: expect.stringMatching(/^tollgate: no ledger at ".*" yet: start the gateway/) });
     }
     expect(existsSync(db)).toBe(false);
   });
