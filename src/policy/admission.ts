@@ -39,7 +39,7 @@ export interface AdmitRequest<P extends Served> {
    * (the request's dialect, or a provider translating from it that can take this request).
    * Absent: any model `resolve` finds a provider for (a socket's, which is fixed).
    */
-  serves?(model: string): boolean;
+  serves?: ((model: string) => boolean) | undefined;
 }
 
 export interface Admission<P extends Served> {
