@@ -1,12 +1,12 @@
-import { mediaItem } from './media.js';
-import { mediaTokens } from './media-tokens.js';
+import { mediaItem } from './media/media.js';
+import { mediaTokens } from './media/media-tokens.js';
 
 /**
  * A conservative estimate of a request's input tokens, for rows whose stream died before
  * the provider reported usage. About four characters make a token in English text and
  * code; counting every string in the body (roles, tool schemas) errs on the high side,
  * which is the safe side for spend. Images and PDFs are counted by their provider's rules
- * for `model` (media-tokens.ts, typical), not by their base64. Rows built from it say `estimated`.
+ * for `model` (media/media-tokens.ts, typical), not by their base64. Rows built from it say `estimated`.
  */
 export function estimateInputTokens(body: unknown, stopAbove = Infinity, model = ''): number {
   // `stopAbove`: callers that only compare with a bound (routing rules) stop counting past it.

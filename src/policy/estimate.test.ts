@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { usd } from '../core/money.js';
 import { createPricer } from '../pricing/index.js';
 import type { PriceFn } from '../metering/build-row.js';
-import { jpegB64, pngB64 } from '../metering/testing/media-fixtures.js';
+import { jpegB64, pngB64 } from '../metering/media/fixtures.js';
 import { BEYOND_ANY_LIMIT, UNPRICED_REMEMBERED, UNPRICED_TOLD_PER_HOUR, affordableOutputTokens, estimateCost, estimatePricer, estimateTokens, outputPerChoice } from './estimate.js';
 
 const pricer = createPricer({

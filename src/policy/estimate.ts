@@ -3,14 +3,14 @@ import type { Picos } from '../core/money.js';
 import { type Usage, zeroUsage } from '../core/usage.js';
 import type { PriceFn } from '../metering/build-row.js';
 import { estimateInputTokens } from '../metering/estimate.js';
-import { findMedia } from '../metering/media.js';
-import { mediaTokens } from '../metering/media-tokens.js';
+import { findMedia } from '../metering/media/media.js';
+import { mediaTokens } from '../metering/media/media-tokens.js';
 
 /**
  * How input tokens are counted before forwarding. `conservative` counts every byte of the
  * request body's text as a token (a BPE token always covers at least one byte of text) and
  * each image or PDF at the most its provider bills for it: an upper bound (but for a PDF given
- * by reference, see media-tokens.ts). `typical` uses about four characters per token and each
+ * by reference, see metering/media/media-tokens.ts). `typical` uses about four characters per token and each
  * image's or PDF's usual count: closer to the truth, but no longer a bound.
  */
 export type InputCounting = 'conservative' | 'typical';

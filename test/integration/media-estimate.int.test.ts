@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { usd } from '../../src/core/money.js';
 import { createKey } from '../../src/identity/key-service.js';
 import type { PriceFn } from '../../src/metering/build-row.js';
-import { pngB64 } from '../../src/metering/testing/media-fixtures.js';
+import { pngB64 } from '../../src/metering/media/fixtures.js';
 import { createPricer } from '../../src/pricing/index.js';
 import { type Harness, counterOn, eventually, startHarness, testBudget } from '../support/harness.js';
 

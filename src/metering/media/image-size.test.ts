@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { imageSize } from './image-size.js';
 import { pdfPages } from './pdf-pages.js';
-import { gifB64, jpegB64, pdfB64, pngB64, webpB64 } from './testing/media-fixtures.js';
+import { gifB64, jpegB64, pdfB64, pngB64, webpB64 } from './fixtures.js';
 
 describe('image headers', () => {
   it('reads the size of a PNG, JPEG, GIF and WebP from its header', () => {

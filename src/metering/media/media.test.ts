@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findMedia } from './media.js';
-import { pdfB64, pngB64, webpB64 } from './testing/media-fixtures.js';
+import { pdfB64, pngB64, webpB64 } from './fixtures.js';
 
 const png = pngB64(640, 480);
 const pdf = pdfB64(2);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { estimateInputTokens } from './estimate.js';
+import { estimateInputTokens } from '../estimate.js';
 import { findMedia } from './media.js';
 import { REFERENCED_PDF_TOKENS, claudeTier, mediaTokens } from './media-tokens.js';
-import { jpegB64, pdfB64, pngB64 } from './testing/media-fixtures.js';
+import { jpegB64, pdfB64, pngB64 } from './fixtures.js';
 
 // What each provider bills for one image, by its published rules, written out independently of the code under test.
 const fit = (w: number, h: number, long: number) => Math.min(1, long / Math.max(w, h));
