@@ -1,6 +1,7 @@
 import type { Picos } from '../core/money.js';
 import type { UsageCounts } from '../core/usage.js';
 import type { RateBook, TokenRates } from '../pricing/unit-rates.js';
+import type { LongRequests } from '../storage/ports.js';
 import { type ModelMove, type ModelTotals, type PriceMove, cacheBy, modelName, pricedBy, tokensBy } from './driver-details.js';
 import { shapley } from './shapley.js';
 
@@ -24,7 +25,7 @@ export interface SpendGroup {
 }
 
 /** Requests of a group with the same counts, and how many there were. */
-export type LongRequest = Omit<UsageCounts, 'reasoningTokens' | 'toolCalls'> & { requests: number };
+export type LongRequest = Omit<LongRequests, 'keys'>;
 
 export const DRIVERS = ['requests', 'tokens_per_request', 'model_mix', 'cache', 'price', 'new_subjects', 'gone_subjects'] as const;
 export type DriverId = (typeof DRIVERS)[number];

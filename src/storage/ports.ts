@@ -1,7 +1,7 @@
 import type { BudgetCharge, ChargeOption } from './budget-charges.js';
 import type { AttemptRow, CacheRow, Dimension, LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
-import type { Usage } from '../core/usage.js';
+import type { Usage, UsageCounts } from '../core/usage.js';
 import type { PendingApi } from './pending-sql.js';
 import type { AlertOutbox } from '../alerts/outbox.js';
 import type { OutcomeStore, TelemetryStore } from './telemetry-outcome-ports.js';
@@ -238,16 +238,8 @@ export interface Totals extends Usage {
   costPicos: Picos;
 }
 
-/** Requests of the same group with the same counts, and how many there were. */
-export interface LongRequests {
-  keys: string[];
-  requests: number;
-  inputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  cacheWrite1hTokens: number;
-  outputTokens: number;
-}
+/** Requests of the same group (`keys`) with the same counts, and how many there were. */
+export type LongRequests = Omit<UsageCounts, 'reasoningTokens' | 'toolCalls'> & { keys: string[]; requests: number };
 
 export interface AggregateRow extends Totals {
   /** One value per requested dimension, in order ('' when the row had none). */
