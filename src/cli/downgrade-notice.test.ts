@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { providerTable } from '../gateway/select-provider.js';
 import { budgetInput, parseRule, toBudget } from '../policy/rule-input.js';
-import { createPricer } from '../pricing/index.js';
+import { anthropicModel, createPricer } from '../pricing/index.js';
 import { downgradeNotices } from './downgrade-notice.js';
 
 const budget = (to: string | undefined) => toBudget(parseRule(budgetInput, { scope: 'user:jack', window: 'day', limit_usd: 1, ...(to ? { downgrade: { at_percent: 50, to } } : {}) }), 'budget', 'config', 0);
@@ -16,5 +16,13 @@ describe('downgrade notices', () => {
       'Budgets: "budget:user:jack:day" downgrades to claude-haikoo-4-5, which has no price at the providers that would serve it ("openai", "anthropic"): it never applies. Check the model’s name, or price it with pricing.overrides (docs/budgets.md#downgrades).',
     ]);
     expect(downgradeNotices([budget('claude-haiku-4-5')], providerTable([]), createPricer(), at)).toEqual(['Budgets: "budget:user:jack:day" downgrades to claude-haiku-4-5, which no provider serves: it never applies (docs/budgets.md#downgrades).']);
+  });
+
+  it('does not count a Gemini provider that takes any name as serving a Claude model', () => {
+    const table = providerTable([provider('openai', 'openai', 'openai'), provider('gemini', 'gemini', 'google')], { anthropicModel });
+    expect(downgradeNotices([budget('claude-haiku-4-5')], table, createPricer(), at)).toEqual([
+      'Budgets: "budget:user:jack:day" downgrades to claude-haiku-4-5, which has no price at the providers that would serve it ("openai"): it never applies. Check the model’s name, or price it with pricing.overrides (docs/budgets.md#downgrades).',
+    ]);
+    expect(downgradeNotices([budget('gemini-2.5-flash')], table, createPricer(), at)).toEqual([]);
   });
 });

@@ -16,7 +16,7 @@ export function downgradeNotices(budgets: readonly Budget[], providers: Provider
     const to = b.downgrade.to;
     const where = DIALECTS.flatMap((dialect) => {
       try {
-        return [providers.select(dialect, to, undefined)];
+        return [providers.target(dialect, to, undefined)];
       } catch {
         return [];
       }

@@ -239,7 +239,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   let explicit = x.explicit;
   // Where a model other than the one asked for would be served: a routing rule's target, a budget's downgrade.
   const select = (model: string, name: string | undefined) => {
-    const p = deps.providers.select(route.dialect, model, name);
+    const p = deps.providers.target(route.dialect, model, name);
     if (p.dialect !== route.dialect && !translatable(route.api, json, p, model)) throw new GatewayError('not_translatable', `${p.name} cannot take this request translated`);
     return p;
   };

@@ -68,3 +68,26 @@ describe('unmatchedModelNotices', () => {
     expect(unmatchedModelNotices([p('local-qwen', 'openai', ['qwen*'], ['anthropic'])])).toHaveLength(2);
   });
 });
+
+describe('a Gemini provider that takes any model name, and Claude', () => {
+  const claude = (model: string) => model.startsWith('claude-');
+
+  it('is not a target for a Claude model, which Google serves on Vertex in Anthropic’s format, not through generateContent', () => {
+    const table = providerTable([p('anthropic', 'anthropic'), p('gemini', 'gemini')], { anthropicModel: claude });
+    expect(() => table.target('gemini', 'claude-haiku-4-5', undefined)).toThrow(`Provider "gemini" speaks Gemini's API, which does not serve claude-haiku-4-5.`);
+    expect(() => table.target('gemini', 'claude-haiku-4-5', 'gemini')).toThrow('does not serve claude-haiku-4-5');
+    expect(table.target('gemini', 'gemini-2.5-flash', undefined).name).toBe('gemini');
+    expect(table.target('anthropic', 'claude-haiku-4-5', undefined).name).toBe('anthropic');
+    // A client asking for it is still sent where it asked.
+    expect(table.select('gemini', 'claude-haiku-4-5', undefined).name).toBe('gemini');
+  });
+
+  it('gives a Claude model to a provider translating from Gemini, or to a Gemini provider whose globs name it', () => {
+    const translating = providerTable([p('gemini', 'gemini'), p('anthropic', 'anthropic', undefined, ['gemini'])], { anthropicModel: claude });
+    expect(translating.select('gemini', 'claude-haiku-4-5', undefined).name).toBe('anthropic');
+    expect(translating.target('gemini', 'claude-haiku-4-5', undefined).name).toBe('anthropic');
+    expect(translating.select('gemini', 'gemini-2.5-flash', undefined).name).toBe('gemini');
+    const named = providerTable([p('vertex', 'gemini', ['claude-*', 'gemini-*'])], { anthropicModel: claude });
+    expect(named.target('gemini', 'claude-haiku-4-5', undefined).name).toBe('vertex');
+  });
+});

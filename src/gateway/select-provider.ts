@@ -20,6 +20,14 @@ export interface UpstreamProvider {
 
 export interface ProviderTable {
   select(dialect: Dialect, model: string, explicitName: string | undefined): UpstreamProvider;
+  /**
+   * The provider a routing rule's target or a budget's downgrade would be served by: as `select`,
+   * but throwing where that provider only takes the model's name. Google's catalog prices Claude
+   * as Vertex AI sells it, through Vertex's Anthropic-format endpoint; Gemini's `generateContent`
+   * serves Google's own models, so a Gemini provider without `models` does not serve a model
+   * Anthropic's catalog lists.
+   */
+  target(dialect: Dialect, model: string, explicitName: string | undefined): UpstreamProvider;
   byName(name: string): UpstreamProvider | undefined;
   readonly all: readonly UpstreamProvider[];
 }
@@ -29,12 +37,19 @@ export interface ProviderTable {
  * provider of the route's dialect (or translating from it, `translate_from`) whose model globs
  * match; else the first of the dialect's own providers (or, when it has none, of those
  * translating from it) without globs, which serves any model; else the first of those, though
- * its globs leave the model out (`unmatchedModelNotices` says so at start). A provider of
- * another dialect means the exchange is translated.
+ * its globs leave the model out (`unmatchedModelNotices` says so at start). Among those without
+ * globs, one that serves the model comes before one that only takes its name (see `target`). A
+ * provider of another dialect means the exchange is translated.
  */
-export function providerTable(providers: readonly UpstreamProvider[]): ProviderTable {
+export function providerTable(providers: readonly UpstreamProvider[], o: TableOptions = {}): ProviderTable {
   const matchers = new Map(providers.map((p) => [p, p.models ? compileGlobs(p.models) : undefined]));
-  return {
+  const anthropicModel = o.anthropicModel ?? (() => false);
+  const namesOnly = (p: UpstreamProvider, model: string) => p.dialect === 'gemini' && p.models === undefined && anthropicModel(model);
+  // A provider taking any model name, the first that serves the model rather than only take its name
+  // (then, among those translating from the dialect too); else the first.
+  const openFor = (open: readonly UpstreamProvider[], candidates: readonly UpstreamProvider[], model: string) =>
+    open.find((p) => !namesOnly(p, model)) ?? candidates.find((p) => p.models === undefined && !namesOnly(p, model)) ?? open[0];
+  const table: ProviderTable = {
     all: providers,
     byName: (name) => providers.find((p) => p.name === name),
     select(dialect, model, explicitName) {
@@ -49,11 +64,23 @@ export function providerTable(providers: readonly UpstreamProvider[]): ProviderT
       const candidates = providers.filter((p) => p.dialect === dialect || serves(p, dialect));
       const byGlob = model ? candidates.find((p) => matchers.get(p)?.(model)) : undefined;
       const rest = fallbacks(candidates, dialect);
-      const chosen = byGlob ?? rest.find((p) => p.models === undefined) ?? rest[0];
+      const open = rest.filter((p) => p.models === undefined);
+      const chosen = byGlob ?? (open.length > 0 ? openFor(open, candidates, model) : rest[0]);
       if (!chosen) throw new GatewayError('no_provider', `No ${dialect} provider is configured.`);
       return chosen;
     },
+    target(dialect, model, explicitName) {
+      const p = table.select(dialect, model, explicitName);
+      if (namesOnly(p, model)) throw new GatewayError('no_provider', `Provider "${p.name}" speaks Gemini's API, which does not serve ${model}.`);
+      return p;
+    },
   };
+  return table;
+}
+
+export interface TableOptions {
+  /** Whether Anthropic's own catalog lists the model (a Claude model, whatever its other names). */
+  anthropicModel?: (model: string) => boolean;
 }
 
 /** Who may take a model no globs match: the dialect's own providers, or when there are none, those translating from it. */

@@ -1,5 +1,6 @@
 import type { PriceAnswer, PriceQuery, PricerOptions } from './pricer.js';
 import { pricerWith } from './pricer.js';
+import { zeroUsage } from '../core/usage.js';
 import { type CatalogSnapshot, SNAPSHOT_PROVIDERS, catalogKnows, catalogLookup, loadSnapshot, providerFor } from './snapshot.js';
 
 export { costOf } from './cost.js';
@@ -15,6 +16,16 @@ const built = () => (snapshot === null ? (snapshot = loadSnapshot()) : snapshot)
 export function createPricer(o: PricerOptions = {}): (q: PriceQuery) => PriceAnswer {
   return pricerWith(catalogLookup(built()), o);
 }
+
+let plain: ((q: PriceQuery) => PriceAnswer) | undefined;
+/** Whether the catalog (or its supplement of newer models) prices the model under this catalog provider: config's overrides aside. */
+export function catalogPrices(catalogProvider: string, model: string): boolean {
+  plain ??= createPricer();
+  return plain({ provider: catalogProvider, catalogProvider, model, usage: zeroUsage(), at: new Date() }).costPicos !== null;
+}
+
+/** A Claude model: one Anthropic's own catalog prices (gateway/select-provider.ts, where Google's also does). */
+export const anthropicModel = (model: string): boolean => catalogPrices('anthropic', model);
 
 /** The catalog's provider id for an upstream: named explicitly, or recognised from its URL. Undefined for local servers. */
 export function catalogProviderFor(baseUrl: string, explicit: string | undefined): string | undefined {

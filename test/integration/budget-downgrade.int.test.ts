@@ -38,7 +38,7 @@ describe('a budget downgrade past its threshold', () => {
     expect([openai, gemini, sonnet, older].map((r) => r.status)).toEqual([200, 200, 200, 200]);
 
     expect(openai).toMatchObject({ rewritten: null, skipped: 'claude-haiku-4-5; reason=unpriced' });
-    expect(gemini).toMatchObject({ rewritten: null, skipped: 'claude-haiku-4-5; reason=not_cheaper' });
+    expect(gemini).toMatchObject({ rewritten: null, skipped: 'claude-haiku-4-5; reason=not_served' });
     expect(sonnet).toMatchObject({ rewritten: 'claude-sonnet-4-5->claude-haiku-4-5', skipped: null });
     expect(older).toMatchObject({ rewritten: null, skipped: 'claude-haiku-4-5; reason=not_cheaper' });
     const sent = h.fake.requests.slice(before).map((r) => `${r.path} ${(r.json as { model?: string }).model ?? ''}`.trim());
@@ -53,4 +53,19 @@ describe('a budget downgrade past its threshold', () => {
       ['claude-3-haiku-20240307', true],
     ]);
   });
+
+  it('leaves a Gemini request for a dearer Gemini model alone: Gemini’s API does not serve Claude, though Google’s catalog prices it', async () => {
+    h = await startHarness({ price: createPricer(), policy: { rules: { budgets: [budget], rateLimits: [], modelPolicies: [] } } });
+    h.fake.setDefault({ usage: { input: 0, output: 400 } });
+    await messages('claude-sonnet-4-5');
+    await eventually(async () => expect((await counterOn(h!.tollgate, budget)).spent).toBe(6_000_000_000n));
+    h.fake.setDefault({ usage: { input: 10, output: 5 } });
+    const before = h.fake.requests.length;
+
+    const pro = await send('/v1beta/models/gemini-2.5-pro:generateContent', { contents: [{ role: 'user', parts: [{ text: 'hi' }] }], generationConfig: { maxOutputTokens: 50 } }, { 'x-goog-api-key': h.key.key });
+    expect(pro).toMatchObject({ status: 200, rewritten: null, skipped: 'claude-haiku-4-5; reason=not_served' });
+    expect(h.fake.requests.slice(before).map((r) => r.path)).toEqual(['/v1beta/models/gemini-2.5-pro:generateContent']);
+    expect((await h.row(pro.id)).model).toBe('gemini-2.5-pro');
+  });
 });
+

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { PolicyOptions } from '../../app-policy.js';
 import { type Config, configuredUpstreams } from '../../config/index.js';
 import type { Logger } from '../../core/logger.js';
-import { catalogProviderFor, createPricer, rateBook } from '../../pricing/index.js';
+import { anthropicModel, catalogProviderFor, createPricer, rateBook } from '../../pricing/index.js';
 import { lacksProviderKey } from '../../gateway/provider-keys.js';
 import { fetchThroughProxy } from '../../egress/fetch-proxy.js';
 import { type ProxySettings, describeProxies, proxyFor, proxySettingsFromEnv } from '../../egress/proxy-settings.js';
@@ -57,7 +57,7 @@ export function serveCommand(program: Command, io: Io): void {
       storage,
       ledgerWorker: config.storage.writer === 'thread' ? storageSpec(config) : undefined,
       spoolDir: config.storage.spoolDir,
-      providers: providerTable(providers),
+      providers: providerTable(providers, { anthropicModel }),
       auth: config.auth,
       price: pricer,
       maxBodyBytes: config.server.maxBodyBytes,
@@ -130,7 +130,7 @@ export function serveCommand(program: Command, io: Io): void {
     for (const line of unmatchedModelNotices(providers)) io.out(`${line}\n`);
     for (const line of unpricedNotices(providers, config.pricing.overrides)) io.out(`${line}\n`);
     const budgets = [...config.rules.budgets, ...(await storage.policy.listBudgets())];
-    for (const line of downgradeNotices(budgets, providerTable(providers), pricer, new Date())) io.out(`${line}\n`);
+    for (const line of downgradeNotices(budgets, providerTable(providers, { anthropicModel }), pricer, new Date())) io.out(`${line}\n`);
     await stopped;
   });
 }
