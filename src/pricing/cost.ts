@@ -59,7 +59,7 @@ function audioParts(u: Usage, uncached: number): { uncached: number; cacheRead: 
  * search (none where it has no such price). Apart from costOf because service tiers discount
  * tokens, not searches.
  */
-export function feesOf(u: Usage, r: Rates): Picos {
+export function feesOf(u: Usage, r: Pick<Rates, 'perWebSearch'>): Picos {
   return BigInt(u.webSearches ?? 0) * (r.perWebSearch ?? 0n);
 }
 

@@ -5,8 +5,8 @@ import type { Usage } from '../core/usage.js';
 import { costOf, feesOf, imageGenerationCost } from './cost.js';
 import { geoMultiplier, speedMultiplier, tierMultiplier } from './modifiers.js';
 import { priceAt } from './price-at.js';
-import { type Rates, flatRates, ratesFromCatalog } from './rates.js';
-import { correctedPrice, supplementPrice } from './supplement.js';
+import { type Rates, flatRates, perThousand, ratesFromCatalog } from './rates.js';
+import { SEARCH_FEES, correctedPrice, supplementPrice } from './supplement.js';
 
 export interface PriceOverrideInput {
   /** Model glob. */
@@ -59,11 +59,12 @@ export type CatalogLookup = (provider: string, model: string) => ModelInfo | und
  * Prices usage exactly. Order: a config override (glob), the catalog (exact match only),
  * the supplement of newer models; else the row is unpriced, never priced by a
  * look-alike. Then the reported service tier, speed and inference geography (modifiers.ts),
- * the fees per search, a tool's image generation at the image model's rates (found the same
- * way), and the provider's negotiated discount.
+ * the fees per search (an override's as overrideFees says), a tool's image generation at the
+ * image model's rates (found the same way), and the provider's negotiated discount.
  */
 export function pricerWith(catalogModel: CatalogLookup, o: PricerOptions = {}): (q: PriceQuery) => PriceAnswer {
   const overrides = (o.overrides ?? []).map((x) => ({ matches: compileGlobs([x.model]), provider: x.provider, rates: flatRates(x) }));
+  const published = new Map([...SEARCH_FEES].map(([provider, usdPerThousand]) => [provider, perThousand(usdPerThousand)!]));
   const keep = new Map(Object.entries(o.discounts ?? {}).map(([name, d]) => [name, PICOS_PER_USD - scaled(d, 12)]));
   const fastMode = (o.fastMode ?? []).map((x) => ({ matches: compileGlobs([x.model]), multiplier: x.multiplier }));
   const configuredFast = (model: string) => fastMode.find((x) => x.matches(model))?.multiplier;
@@ -74,15 +75,26 @@ export function pricerWith(catalogModel: CatalogLookup, o: PricerOptions = {}): 
     return r ?? undefined;
   };
 
-  const ratesOf = (q: PriceQuery, model: string): { rates: Rates; source: NonNullable<PriceAnswer['source']> } | undefined => {
-    const ov = overrides.find((x) => (x.provider === undefined || x.provider === q.provider) && x.matches(model));
-    if (ov) return { rates: ov.rates, source: 'override' };
+  const catalogRatesOf = (q: PriceQuery, model: string): { rates: Rates; source: 'catalog' | 'supplement' } | undefined => {
     if (!q.catalogProvider) return undefined;
     const info = catalogModel(q.catalogProvider, model);
     const corrected = info && correctedPrice(q.catalogProvider, info.id, q.at);
     const price = corrected ?? (info ? priceAt(info, q.at) : supplementPrice(q.catalogProvider, model, q.at)?.price);
     const rates = price && fromCatalog(price);
     return rates ? { rates, source: info && !corrected ? 'catalog' : 'supplement' } : undefined;
+  };
+  const ratesOf = (q: PriceQuery, model: string): { rates: Rates; source: NonNullable<PriceAnswer['source']> } | undefined => {
+    const ov = overrides.find((x) => (x.provider === undefined || x.provider === q.provider) && x.matches(model));
+    return ov ? { rates: ov.rates, source: 'override' } : catalogRatesOf(q, model);
+  };
+  /**
+   * An override prices tokens, not searches: its searches cost what the model's own price at the
+   * provider's catalog (catalog, correction or supplement) charges, else, for a model none of them
+   * prices, what the provider publishes per search on every model (SEARCH_FEES), else nothing.
+   */
+  const overrideFees = (q: PriceQuery): Pick<Rates, 'perWebSearch'> => {
+    const own = catalogRatesOf(q, q.model);
+    return own ? own.rates : { perWebSearch: q.catalogProvider === undefined ? undefined : published.get(q.catalogProvider) };
   };
 
   return (q) => {
@@ -100,7 +112,7 @@ export function pricerWith(catalogModel: CatalogLookup, o: PricerOptions = {}): 
     if (speed) cost = scaleByFraction(cost, speed);
     const geo = geoMultiplier(q.catalogProvider, q.model, q.usage.inferenceGeo);
     if (geo) cost = scaleByFraction(cost, geo);
-    cost += feesOf(q.usage, rates);
+    if (q.usage.webSearches) cost += feesOf(q.usage, source === 'override' ? overrideFees(q) : rates);
     if (images && imageRates) cost += imageGenerationCost(images, imageRates);
     const k = keep.get(q.provider);
     if (k !== undefined) cost = roundHalfUp(cost * k, PICOS_PER_USD);

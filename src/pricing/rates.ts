@@ -68,7 +68,7 @@ export function ratesFromCatalog(p: ModelPrice): Rates | undefined {
 }
 
 /** USD per thousand (requests, searches) → picos each. */
-function perThousand(v: Quoted | undefined): Picos | undefined {
+export function perThousand(v: Quoted | undefined): Picos | undefined {
   return typeof v === 'number' || typeof v === 'string' ? perMillionToPicosPerToken(v) * 1000n : undefined;
 }
 

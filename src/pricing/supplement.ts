@@ -111,6 +111,15 @@ export const CORRECTIONS: readonly SupplementEntry[] = [
   },
 ];
 
+/**
+ * What a provider charges per server-side web search on every model, in USD per 1,000 searches,
+ * where the reference publishes one: Anthropic's $10 (protocols.md §3.10, §6.2 modifiers). The
+ * pricer charges it on a model an override prices that neither the catalog nor the supplement
+ * knows. OpenAI prices searches per model (the catalog's `web_searches_kcount`), and Gemini's
+ * grounding has a free monthly allowance: neither is here. Web fetch costs only tokens (§3.10).
+ */
+export const SEARCH_FEES: ReadonlyMap<string, string> = new Map([['anthropic', '10']]);
+
 /** The supplement's price for a model at a time, or undefined. */
 export function supplementPrice(provider: string, model: string, at: Date): { id: string; price: ModelPrice } | undefined {
   const entry = SUPPLEMENT.find((e) => e.provider === provider && isModel(model, e.id));
