@@ -112,6 +112,18 @@ export interface PriceOverride {
   cacheWrite: string | undefined;
   cacheWrite1h: string | undefined;
   output: string;
+  /** The whole request at these prices once its input, cache reads and writes included, is above `aboveTokens` (`long_context`). */
+  longContext?: LongContextPrices | undefined;
+}
+
+/** An override's long-context tier: the same prices as its override, and the boundary. */
+export interface LongContextPrices {
+  aboveTokens: number;
+  input: string;
+  cacheRead: string | undefined;
+  cacheWrite: string | undefined;
+  cacheWrite1h: string | undefined;
+  output: string;
 }
 
 export const DEFAULT_PROVIDERS: readonly ProviderConfig[] = [

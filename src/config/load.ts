@@ -170,7 +170,11 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
     providers,
     pricing: {
       discounts: Object.fromEntries(Object.entries(f.pricing?.discounts ?? {}).map(([k, v]) => [k, String(v)])),
-      overrides: (f.pricing?.overrides ?? []).map((x) => ({ model: x.model, provider: x.provider, input: String(x.input), cacheRead: dec(x.cache_read), cacheWrite: dec(x.cache_write), cacheWrite1h: dec(x.cache_write_1h), output: String(x.output) })),
+      overrides: (f.pricing?.overrides ?? []).map((x) => {
+        const lc = x.long_context;
+        const longContext = lc && { aboveTokens: lc.above_tokens, input: String(lc.input), cacheRead: dec(lc.cache_read), cacheWrite: dec(lc.cache_write), cacheWrite1h: dec(lc.cache_write_1h), output: String(lc.output) };
+        return { model: x.model, provider: x.provider, input: String(x.input), cacheRead: dec(x.cache_read), cacheWrite: dec(x.cache_write), cacheWrite1h: dec(x.cache_write_1h), output: String(x.output), longContext };
+      }),
       fastMode: (f.pricing?.fast_mode ?? []).map((x) => ({ model: x.model, multiplier: String(x.multiplier) })),
     },
     log: { level: f.log?.level ?? 'info' },

@@ -79,15 +79,37 @@ const provider = z.strictObject({
   translate_from: z.array(z.enum(['openai', 'anthropic', 'gemini'], { error: 'must be one of openai, anthropic' })).optional(),
 });
 
-const override = z.strictObject({
-  model: glob,
-  provider: z.string().optional(),
+const CACHE_PRICES = ['cache_read', 'cache_write', 'cache_write_1h'] as const;
+
+/** An override's long-context tier: the whole request at these prices once its input, cache reads and writes included, is above `above_tokens`. */
+const longContext = z.strictObject({
+  above_tokens: z.number({ error: 'must be a whole number of input tokens' }).int('must be a whole number of input tokens').min(1, 'must be at least 1'),
   input: price,
   cache_read: price.optional(),
   cache_write: price.optional(),
   cache_write_1h: price.optional(),
   output: price,
 });
+
+const override = z
+  .strictObject({
+    model: glob,
+    provider: z.string().optional(),
+    input: price,
+    cache_read: price.optional(),
+    cache_write: price.optional(),
+    cache_write_1h: price.optional(),
+    output: price,
+    long_context: longContext.optional(),
+  })
+  .superRefine((o, ctx) => {
+    // A cache price the tier left out would stay at its short rate past the boundary; one the override lacks would have no short rate.
+    for (const k of CACHE_PRICES) {
+      if (!o.long_context || (o[k] === undefined) === (o.long_context[k] === undefined)) continue;
+      const message = o[k] === undefined ? `the override has no ${k} of its own; set ${k} on the override too, or leave it out here` : `is required: the override sets ${k}, so its long-context tier must price it too`;
+      ctx.addIssue({ code: 'custom', path: ['long_context', k], message });
+    }
+  });
 
 const webhook = z.strictObject({
   url: url(['http:', 'https:']),

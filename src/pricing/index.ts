@@ -5,7 +5,7 @@ import { type CatalogSnapshot, SNAPSHOT_PROVIDERS, catalogKnows, catalogLookup, 
 
 export { costOf } from './cost.js';
 export { type CatalogLookup, type PriceAnswer, type PriceOverrideInput, type PriceQuery, type PricerOptions, pricerWith } from './pricer.js';
-export { type Rates, flatRates, ratesFromCatalog } from './rates.js';
+export { type FlatTier, type Rates, flatRates, ratesFromCatalog } from './rates.js';
 export { type RateBook, type TokenRates, rateBook } from './unit-rates.js';
 
 // Read once per process: the build's snapshot of the catalog (snapshot.ts), if it is current.

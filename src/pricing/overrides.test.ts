@@ -46,3 +46,49 @@ describe('an override prices tokens; searches still cost what the model charges 
     expect(price(ask('antd', 'anthropic', 'claude-sonnet-5-5', { inputTokens: 1_000, outputTokens: 1_000 })).costPicos).toBe(10_260_000_000n);
   });
 });
+
+describe('an override with a long-context tier reprices the whole request past its boundary, as the catalog does', () => {
+  // OpenAI's list prices for gpt-5.6-sol with its published tier (protocols.md §6.1: input and cache ×2, output ×1.5).
+  const sol = { model: 'gpt-5.6-sol*', input: '5', cacheRead: '0.5', cacheWrite: '6.25', output: '30' };
+  const solLong = { ...sol, longContext: { aboveTokens: 272_000, input: '10', cacheRead: '1', cacheWrite: '12.5', output: '45' } };
+  const haiku = { model: 'claude-haiku-5-5*', input: '0.09', output: '0.45', longContext: { aboveTokens: 100_000, input: '0.45', output: '2.25' } };
+  const price = createPricer({ overrides: [solLong, haiku], discounts: { azure: '0.1' } });
+  const cost = (provider: string, model: string, usage: Partial<Usage>) => price(ask(provider, 'openai', model, usage)).costPicos;
+
+  it('the audit case: 300,000 prompt tokens at the long rates, $3.045 (a flat override gave $1.53)', () => {
+    // 300,000 × 10e6 + 1,000 × 45e6 = 3e12 + 4.5e10
+    expect(cost('openai', 'gpt-5.6-sol', { inputTokens: 300_000, outputTokens: 1_000 })).toBe(3_045_000_000_000n);
+    expect(createPricer({ overrides: [sol] })(ask('openai', 'openai', 'gpt-5.6-sol', u({ inputTokens: 300_000, outputTokens: 1_000 }))).costPicos).toBe(1_530_000_000_000n);
+  });
+
+  it('below and at the boundary the short rates, one token above it the long ones', () => {
+    // 272,000 is not above 272,000: 272,000 × 5e6 + 1,000 × 30e6
+    expect(cost('openai', 'gpt-5.6-sol', { inputTokens: 271_999, outputTokens: 1_000 })).toBe(271_999n * 5_000_000n + 30_000_000_000n);
+    expect(cost('openai', 'gpt-5.6-sol', { inputTokens: 272_000, outputTokens: 1_000 })).toBe(1_390_000_000_000n);
+    expect(cost('openai', 'gpt-5.6-sol', { inputTokens: 272_001, outputTokens: 1_000 })).toBe(272_001n * 10_000_000n + 45_000_000_000n);
+  });
+
+  it('cache reads and writes count toward the boundary, and are repriced at the tier’s cache rates', () => {
+    // 272,001 = 72,001 uncached + 100,000 read + 100,000 written: 72,001 × 10e6 + 100,000 × 1e6 + 100,000 × 12.5e6 + 1,000 × 45e6
+    expect(cost('openai', 'gpt-5.6-sol', { inputTokens: 272_001, cacheReadTokens: 100_000, cacheWriteTokens: 100_000, outputTokens: 1_000 })).toBe(720_010_000_000n + 100_000_000_000n + 1_250_000_000_000n + 45_000_000_000n);
+    // Under it: 72,000 × 5e6 + 100,000 × 0.5e6 + 100,000 × 6.25e6 + 1,000 × 30e6
+    expect(cost('openai', 'gpt-5.6-sol', { inputTokens: 272_000, cacheReadTokens: 100_000, cacheWriteTokens: 100_000, outputTokens: 1_000 })).toBe(360_000_000_000n + 50_000_000_000n + 625_000_000_000n + 30_000_000_000n);
+  });
+
+  it('Haiku 5.5 under an override with its 100K tier: 150,000 input tokens at 5× (a flat override was 5× under)', () => {
+    // 150,000 × 0.45e6 + 1,000 × 2.25e6 = 6.75e10 + 2.25e9; at 100,000, 100,000 × 0.09e6 + 1,000 × 0.45e6
+    expect(price(ask('anthropic', 'anthropic', 'claude-haiku-5-5', { inputTokens: 150_000, outputTokens: 1_000 })).costPicos).toBe(69_750_000_000n);
+    expect(price(ask('anthropic', 'anthropic', 'claude-haiku-5-5', { inputTokens: 100_000, outputTokens: 1_000 })).costPicos).toBe(9_450_000_000n);
+  });
+
+  it('the provider’s discount applies on top of the tier, and the service tier multiplies it', () => {
+    // (300,000 × 10e6 + 1,000 × 45e6) × 0.9 = 3.045e12 × 0.9
+    expect(cost('azure', 'gpt-5.6-sol', { inputTokens: 300_000, outputTokens: 1_000 })).toBe(2_740_500_000_000n);
+    expect(price(ask('openai', 'openai', 'gpt-5.6-sol', { inputTokens: 300_000, outputTokens: 1_000 }, { serviceTier: 'flex' })).costPicos).toBe(1_522_500_000_000n);
+  });
+
+  it('refuses a tier that does not price the cache classes its override prices (the config says so first)', () => {
+    expect(() => createPricer({ overrides: [{ ...sol, longContext: { aboveTokens: 272_000, input: '10', output: '45' } }] })).toThrow(/must price cacheRead exactly when the override does/);
+    expect(() => createPricer({ overrides: [{ model: 'x', input: '1', output: '2', longContext: { aboveTokens: 10, input: '2', output: '4', cacheWrite: '3' } }] })).toThrow(/cacheWrite/);
+  });
+});

@@ -5,7 +5,7 @@ import type { Usage } from '../core/usage.js';
 import { costOf, feesOf, imageGenerationCost } from './cost.js';
 import { geoMultiplier, speedMultiplier, tierMultiplier } from './modifiers.js';
 import { priceAt } from './price-at.js';
-import { type Rates, flatRates, perThousand, ratesFromCatalog } from './rates.js';
+import { type FlatTier, type Rates, flatRates, perThousand, ratesFromCatalog } from './rates.js';
 import { SEARCH_FEES, correctedPrice, supplementPrice } from './supplement.js';
 
 export interface PriceOverrideInput {
@@ -19,6 +19,8 @@ export interface PriceOverrideInput {
   cacheRead?: string | undefined;
   cacheWrite?: string | undefined;
   cacheWrite1h?: string | undefined;
+  /** One long-context tier: the whole request at its prices once its input (cache reads and writes included) is above `aboveTokens`. */
+  longContext?: FlatTier | undefined;
 }
 
 export interface PricerOptions {

@@ -72,8 +72,33 @@ export function perThousand(v: Quoted | undefined): Picos | undefined {
   return typeof v === 'number' || typeof v === 'string' ? perMillionToPicosPerToken(v) * 1000n : undefined;
 }
 
-/** Flat rates from decimal text (config overrides). */
-export function flatRates(q: { input: string; output: string; cacheRead?: string; cacheWrite?: string; cacheWrite1h?: string }): Rates {
-  const opt = (v: string | undefined) => (v === undefined ? undefined : tiered(v));
-  return { input: tiered(q.input), output: tiered(q.output), cacheRead: opt(q.cacheRead), cacheWrite: opt(q.cacheWrite), cacheWrite1h: opt(q.cacheWrite1h) };
+/** Prices in USD per million tokens, as exact decimal text (a config override's). */
+export interface FlatPrices {
+  input: string;
+  output: string;
+  cacheRead?: string | undefined;
+  cacheWrite?: string | undefined;
+  cacheWrite1h?: string | undefined;
+}
+
+/**
+ * A long-context tier of flat prices: once a request's input (cache reads and writes included)
+ * is above `aboveTokens`, the whole request at these, as the catalog's tiers reprice it. It
+ * prices exactly the cache classes its override prices (the config checks this).
+ */
+export interface FlatTier extends FlatPrices {
+  aboveTokens: number;
+}
+
+/** Rates from decimal text (config overrides), flat or with one long-context tier. */
+export function flatRates(q: FlatPrices & { longContext?: FlatTier | undefined }): Rates {
+  const lc = q.longContext;
+  const rate = (key: keyof FlatPrices): TieredRate | undefined => {
+    const [base, above] = [q[key], lc?.[key]];
+    // A cache price the tier left out would stay at its short rate past the boundary, unseen.
+    if (lc && (base === undefined) !== (above === undefined)) throw new RangeError(`an override's long-context tier must price ${key} exactly when the override does`);
+    if (base === undefined) return undefined;
+    return { base: perMillionToPicosPerToken(base), tiers: lc && above !== undefined ? [{ above: lc.aboveTokens, rate: perMillionToPicosPerToken(above) }] : [] };
+  };
+  return { input: rate('input')!, output: rate('output')!, cacheRead: rate('cacheRead'), cacheWrite: rate('cacheWrite'), cacheWrite1h: rate('cacheWrite1h') };
 }
