@@ -1,9 +1,11 @@
 import type { PriceAnswer, PriceQuery, PricerOptions } from './pricer.js';
 import { pricerWith } from './pricer.js';
 import { zeroUsage } from '../core/usage.js';
-import { type CatalogSnapshot, SNAPSHOT_PROVIDERS, catalogKnows, catalogLookup, loadSnapshot, providerFor } from './snapshot.js';
+import { type CatalogSnapshot, SNAPSHOT_PROVIDERS, catalogKnows, catalogLookup, loadSnapshot, providerFor, providerModels } from './snapshot.js';
+import { type DroppedTier, type TierOverride, droppedTiersWith } from './dropped-tiers.js';
 
 export { costOf } from './cost.js';
+export type { DroppedTier } from './dropped-tiers.js';
 export { type CatalogLookup, type PriceAnswer, type PriceOverrideInput, type PriceQuery, type PricerOptions, pricerWith } from './pricer.js';
 export { type FlatTier, type Rates, flatRates, ratesFromCatalog } from './rates.js';
 export { type RateBook, type TokenRates, rateBook } from './unit-rates.js';
@@ -39,3 +41,8 @@ export function knowsCatalogProvider(id: string): boolean {
 
 /** The catalog providers most upstreams are, to suggest for a misspelt one. */
 export const COMMON_CATALOG_PROVIDERS: readonly string[] = SNAPSHOT_PROVIDERS;
+
+/** The long-context tiers of catalog and supplement prices that the config's overrides without `long_context` replace (dropped-tiers.ts). */
+export function droppedTiers(overrides: readonly TierOverride[], providers: readonly { name: string; catalog: string | undefined }[], at: Date = new Date()): DroppedTier[] {
+  return droppedTiersWith(overrides, providers, { models: (p) => providerModels(built(), p), lookup: catalogLookup(built()) }, at);
+}

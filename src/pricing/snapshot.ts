@@ -144,6 +144,19 @@ export function catalogKnows(id: string): boolean {
   return loadLibrary().findProvider({ providerId: id }) !== undefined;
 }
 
+/**
+ * Every model a catalog provider prices, as the lookup would find them: its own, then those of
+ * the providers it falls back to. From the snapshot where it has the provider, else the catalog.
+ */
+export function providerModels(s: CatalogSnapshot | undefined, provider: string): readonly ModelInfo[] {
+  // The snapshot holds the providers its own fall back to.
+  const snapshot = s?.providers.some((p) => p.id === provider) ? s.providers : undefined;
+  const find = (id: string): { models: readonly ModelInfo[]; fallback_model_providers?: string[] | undefined } | undefined =>
+    snapshot ? snapshot.find((p) => p.id === id) : loadLibrary().findProvider({ providerId: id });
+  const own = find(provider);
+  return own ? [...own.models, ...(own.fallback_model_providers ?? []).flatMap((f) => find(f)?.models ?? [])] : [];
+}
+
 /** The version of `@pydantic/genai-prices` installed. */
 export function installedCatalogVersion(): string {
   const main = import.meta.resolve('@pydantic/genai-prices');

@@ -144,4 +144,17 @@ describe('tollgate check', () => {
       'ok    budgets: "stored" downgrades to gpt-5-nanoo, which has no price at the providers that would serve it ("openai", "anthropic"): it never applies. Check the model’s name, or price it with pricing.overrides (docs/budgets.md#downgrades).',
     ]);
   });
+
+  it('names an override that drops a long-context tier, with the tier, and not one that carries its own: a notice, not a failure', async () => {
+    const config = configFile(
+      `storage: { sqlite: "${db}" }\nproviders:\n  - { name: antd, dialect: anthropic, base_url: "${fake.url}", api_key: sk-a, catalog: anthropic }\npricing:\n  overrides:\n` +
+        '    - { model: "claude-haiku-5-5*", input: 0.09, output: 0.45 }\n' +
+        '    - { model: "claude-sonnet-4-5*", input: 2.7, output: 13.5, long_context: { above_tokens: 200000, input: 5.4, output: 20.25 } }\n',
+    );
+    const r = await check(['--config', config]);
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n').filter((l) => l.startsWith('ok    pricing:'))).toEqual([
+      'ok    pricing: override "claude-haiku-5-5*" (pricing.overrides[0]) has no long_context, so every request it prices is billed at its flat prices, however long: it drops the long-context tier of claude-haiku-5-5 (anthropic) above 100000 input tokens: input 0.1 → 0.5, cache read 0.01 → 0.05, cache write 0.125 → 0.625, 1h cache write 0.2 → 1, output 0.5 → 2.5. Give it long_context (docs/pricing.md).',
+    ]);
+  });
 });

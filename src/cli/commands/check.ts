@@ -9,6 +9,7 @@ import { type StorageFlags, addStorageFlags, loadCliConfig, openStorage } from '
 import { CommandError, type Io } from '../output.js';
 import { downgradeNotices } from '../downgrade-notice.js';
 import { unpricedNotices } from '../unpriced-notice.js';
+import { tierNotices } from '../tier-notice.js';
 
 interface CheckFlags extends StorageFlags {
   json?: boolean;
@@ -27,8 +28,8 @@ const NOTICES: ReadonlySet<string> = new Set(['pricing', 'providers', 'budgets']
 /**
  * `tollgate check`: the set-up a gateway would start with, tried part by part without serving:
  * the config, storage, Redis, the TLS files, the proxy, and each provider and route deployment
- * asked for its model list with the key Tollgate holds (no tokens spent), and which providers would
- * be recorded without a cost. Exit code 1 when any fails.
+ * asked for its model list with the key Tollgate holds (no tokens spent), which providers would
+ * be recorded without a cost, and which overrides drop a long-context tier. Exit code 1 when any fails.
  */
 export function checkCommand(program: Command, io: Io): void {
   addStorageFlags(
@@ -60,11 +61,14 @@ async function checkProviderChoice(config: Config): Promise<Checked[]> {
   return unmatchedModelNotices(config.providers).map((line) => ({ part: 'providers', ok: true, detail: line.replace(/^Providers: /, '') }));
 }
 
-/** Providers whose requests would be recorded without a cost: a notice, as `serve` gives at start, not a failure. */
+/** Providers whose requests would be recorded without a cost, and overrides that drop a long-context tier: notices, as `serve` gives at start, not failures. */
 async function checkPricing(config: Config): Promise<Checked[]> {
-  const { catalogProviderFor } = await import('../../pricing/index.js');
+  const { catalogProviderFor, droppedTiers } = await import('../../pricing/index.js');
   const providers = config.providers.map((p) => ({ ...p, catalog: catalogProviderFor(p.baseUrl, p.catalog) }));
-  return unpricedNotices(providers, config.pricing.overrides).map((line) => ({ part: 'pricing', ok: true, detail: line.replace(/^Unpriced: /, 'unpriced: ') }));
+  return [
+    ...unpricedNotices(providers, config.pricing.overrides).map((line) => ({ part: 'pricing', ok: true, detail: line.replace(/^Unpriced: /, 'unpriced: ') })),
+    ...tierNotices(droppedTiers(config.pricing.overrides, providers)).map((line) => ({ part: 'pricing', ok: true, detail: line.replace(/^Pricing: /, '') })),
+  ];
 }
 
 /** Budgets (the file's, and those in storage when it opens) whose downgrade never applies: a notice, as `serve` gives at start. */

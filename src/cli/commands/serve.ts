@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { PolicyOptions } from '../../app-policy.js';
 import { type Config, configuredUpstreams } from '../../config/index.js';
 import type { Logger } from '../../core/logger.js';
-import { anthropicModel, catalogProviderFor, createPricer, rateBook } from '../../pricing/index.js';
+import { anthropicModel, catalogProviderFor, createPricer, droppedTiers, rateBook } from '../../pricing/index.js';
 import { lacksProviderKey } from '../../gateway/provider-keys.js';
 import { fetchThroughProxy } from '../../egress/fetch-proxy.js';
 import { type ProxySettings, describeProxies, proxyFor, proxySettingsFromEnv } from '../../egress/proxy-settings.js';
@@ -14,6 +14,7 @@ import type { Io } from '../output.js';
 import { ledgerCatalogs } from '../rates.js';
 import { downgradeNotices } from '../downgrade-notice.js';
 import { unpricedNotices } from '../unpriced-notice.js';
+import { tierNotices } from '../tier-notice.js';
 
 /** Long enough for another process's short commit; a longer hold fails the batch, retried later from the spool. */
 const GATEWAY_LOCK_WAIT_MS = 20;
@@ -129,6 +130,7 @@ export function serveCommand(program: Command, io: Io): void {
     for (const line of translatedPastRoutes(config.routing.routes, providers)) io.out(`${line}\n`);
     for (const line of unmatchedModelNotices(providers)) io.out(`${line}\n`);
     for (const line of unpricedNotices(providers, config.pricing.overrides)) io.out(`${line}\n`);
+    for (const line of tierNotices(droppedTiers(config.pricing.overrides, providers))) io.out(`${line}\n`);
     const budgets = [...config.rules.budgets, ...(await storage.policy.listBudgets())];
     for (const line of downgradeNotices(budgets, providerTable(providers, { anthropicModel }), pricer, new Date())) io.out(`${line}\n`);
     await stopped;
