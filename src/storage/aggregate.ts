@@ -142,7 +142,7 @@ export function partSql(d: SqlDialect, q: AggregateQuery, by: readonly Dimension
   // The daily session rollup has a row per session and day, all a grouping served from it can
   // tell apart: its rows are read as they are (merged above), without a sort of 10⁵ sessions.
   const grouped = dims.length > 0 && table !== 'rollup_session_daily';
-  const measures = table === undefined ? rawMeasures(d, q.costOnly) : rollupSums(q.costOnly, grouped || dims.length === 0);
+  const measures = table === undefined ? rawMeasures(d, q.costOnly, q.countUnpriced) : rollupSums(q.costOnly, grouped || dims.length === 0, q.countUnpriced);
   return (
     `SELECT ${[...dims.map((e, i) => `${e} AS k${i}`), measures].join(', ')} FROM ${table ?? 'requests'}` +
     (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
@@ -180,22 +180,23 @@ function dimensionExpr(dim: Dimension, time: string, d: SqlDialect): string {
 
 const RAW_COST = [`SUM(COALESCE(cost_picos, 0) / ${SPLIT}) AS cost_q`, `SUM(COALESCE(cost_picos, 0) % ${SPLIT}) AS cost_r`];
 
-function rawMeasures(d: SqlDialect, costOnly = false): string {
-  if (costOnly) return ['COUNT(*) AS requests', ...RAW_COST].join(', ');
+function rawMeasures(d: SqlDialect, costOnly = false, countUnpriced = false): string {
+  const unpriced = `SUM(CASE WHEN ${d.isTrue('unpriced')} THEN 1 ELSE 0 END) AS unpriced_requests`;
+  if (costOnly) return ['COUNT(*) AS requests', ...(countUnpriced ? [unpriced] : []), ...RAW_COST].join(', ');
   return [
     'COUNT(*) AS requests',
     `SUM(CASE WHEN outcome NOT IN ('ok', 'client_aborted') THEN 1 ELSE 0 END) AS errors`,
-    `SUM(CASE WHEN ${d.isTrue('unpriced')} THEN 1 ELSE 0 END) AS unpriced_requests`,
+    unpriced,
     ...['input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'tool_calls'].map((c) => `SUM(${c}) AS ${c}`),
     ...RAW_COST,
   ].join(', ');
 }
 
 /** A rollup's measures, summed (or as they are, for rows read one per group). A rollup holds its cost split already (SPLIT is its microdollar). */
-function rollupSums(costOnly = false, sum = true): string {
+function rollupSums(costOnly = false, sum = true, countUnpriced = false): string {
   const m = (c: string, as = c) => (sum ? `SUM(${c}) AS ${as}` : `${c} AS ${as}`);
   const cost = [m('cost_micros', 'cost_q'), m('cost_rest_picos', 'cost_r')];
-  const counts = costOnly ? ['requests'] : ['requests', 'errors', 'unpriced_requests', 'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'tool_calls'];
+  const counts = costOnly ? ['requests', ...(countUnpriced ? ['unpriced_requests'] : [])] : ['requests', 'errors', 'unpriced_requests', 'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'tool_calls'];
   return [...counts.map((c) => m(c)), ...cost].join(', ');
 }
 

@@ -216,6 +216,8 @@ export interface AggregateQuery extends TimeFilter {
    * would cost most of the time.
    */
   costOnly?: boolean;
+  /** With `costOnly`, count the unpriced requests too: a cost none of whose requests had a price is unknown, not $0. */
+  countUnpriced?: boolean;
 }
 
 /**

@@ -76,6 +76,8 @@ export function storageContract(open: () => Promise<Storage>): void {
         const costs = asMap(await s.ledger.aggregate({ by, since, until, costOnly: true }));
         const brief = (m: Map<string, Totals>) => [...m].map(([k, t]) => [k, t.requests, t.costPicos]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
         expect(brief(costs), 'costOnly').toEqual(brief(want));
+        const priced = (m: Map<string, Totals>) => [...m].map(([k, t]) => [k, t.requests, t.unpricedRequests, t.costPicos]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+        expect(priced(asMap(await s.ledger.aggregate({ by, since, until, costOnly: true, countUnpriced: true }))), 'costOnly, countUnpriced').toEqual(priced(want));
       }
     }
     await s.close();
@@ -103,6 +105,8 @@ export function storageContract(open: () => Promise<Storage>): void {
         const want = bruteForce(rows, by, since, until);
         expect(asMap(await s.ledger.aggregate({ by, since, until })), `by=${by.join(',')} since=${since} until=${until}`).toEqual(want);
         expect(brief(asMap(await s.ledger.aggregate({ by, since, until, costOnly: true }))), 'costOnly').toEqual(brief(want));
+        const priced = (m: Map<string, Totals>) => [...m].map(([k, t]) => [k, t.requests, t.unpricedRequests, t.costPicos]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+        expect(priced(asMap(await s.ledger.aggregate({ by, since, until, costOnly: true, countUnpriced: true }))), 'costOnly, countUnpriced').toEqual(priced(want));
       }
     }
     await s.close();
