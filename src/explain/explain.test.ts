@@ -59,6 +59,28 @@ describe('explain', () => {
     const same = await explain(ledgerOf(windows), { since: 0, until: 3 * 60_000, label: 'a' }, { since: 3 * 60_000, until: 6 * 60_000, label: 'b' }, rates);
     expect(same.summary).not.toContain('Note:');
   });
+
+  it('says the spend is unknown, not that it held at $0.00 with nothing moved, when no request in either window had a price', async () => {
+    const opus = (requests: number) => group(['claude-opus-4-1-20250805', 'anthropic', 'alice', 'claude-code', ''], { requests, unpricedRequests: requests, inputTokens: requests * 1000, outputTokens: requests * 100 });
+    const only = { field: 'model' as const, value: 'claude-opus-4-1-20250805' };
+    const both = await explain(ledgerOf(new Map([[0, [opus(2)]], [HOUR, [opus(3)]]])), { since: 0, until: HOUR, label: 'a' }, { since: HOUR, until: 2 * HOUR, label: 'b' }, rates, 0, only);
+    expect(both.summary).toBe("Model claude-opus-4-1-20250805's spend is unknown: none of its requests had a known price (2 in a, 3 in b), so its change cannot be told. Add a pricing override (pricing.overrides in the config; docs/pricing.md).");
+    expect([both.fromRequests, both.toRequests]).toEqual([{ requests: 2, unpricedRequests: 2 }, { requests: 3, unpricedRequests: 3 }]);
+    // No requests before and none priced since: still no amount to compare.
+    const fresh = await explain(ledgerOf(new Map([[HOUR, [opus(1)]]])), { since: 0, until: HOUR, label: 'a' }, { since: HOUR, until: 2 * HOUR, label: 'b' }, rates);
+    expect(fresh.summary).toMatch(/^Spend is unknown: none of its requests had a known price \(0 in a, 1 in b\)/);
+    expect(fresh.summary).not.toContain('Nothing moved');
+  });
+
+  it('counts the unpriced requests a partly priced explanation leaves out of its amounts', async () => {
+    const priced = group(['m', 'p', 'u', 'c', ''], served(3));
+    const unknown = group(['mystery', 'p', 'u', 'c', ''], { requests: 1, unpricedRequests: 1, inputTokens: 1000 });
+    const e = await explain(ledgerOf(new Map([[0, [priced]], [HOUR, [priced, unknown]]])), { since: 0, until: HOUR, label: 'a' }, { since: HOUR, until: 2 * HOUR, label: 'b' }, rates);
+    expect(e.summary).toMatch(/^Spend held from \$0\.0090 in a to \$0\.0090 in b\. /);
+    expect(e.summary).toContain(' 1 request of a model without a known price (0 in a, 1 in b) is not in these amounts.');
+    const none = await explain(ledgerOf(new Map([[0, [priced]], [HOUR, [priced]]])), { since: 0, until: HOUR, label: 'a' }, { since: HOUR, until: 2 * HOUR, label: 'b' }, rates);
+    expect(none.summary).not.toContain('known price');
+  });
 });
 
 describe('explain with the real price list', () => {

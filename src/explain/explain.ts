@@ -1,8 +1,8 @@
-import { spanText } from '../core/count-text.js';
+import { countText, spanText } from '../core/count-text.js';
 import { type Picos, formatUsd, signedUsd, usdColumn } from '../core/money.js';
 import type { RateBook } from '../pricing/unit-rates.js';
 import type { Dimension } from '../core/ledger-row.js';
-import type { AggregateRow, LedgerStore } from '../storage/ports.js';
+import type { AggregateRow, LedgerStore, Totals } from '../storage/ports.js';
 import { type Decomposition, type LongRequest, type SpendGroup, decompose } from './decompose.js';
 import type { Window } from './windows.js';
 
@@ -11,9 +11,14 @@ export interface Explanation extends Decomposition {
   to: Window;
   /** The one user, team… whose spend it is; the whole organisation's when absent. */
   only: GroupFilter | undefined;
+  /** Each window's requests, and how many of them had no price (their cost is in neither amount). */
+  fromRequests: RequestCount;
+  toRequests: RequestCount;
   /** One readable paragraph: the change and its biggest drivers. */
   summary: string;
 }
+
+export type RequestCount = Pick<Totals, 'requests' | 'unpricedRequests'>;
 
 /** One user, team, model, provider, client or workflow: the change of its spend alone. */
 export interface GroupFilter {
@@ -43,14 +48,15 @@ export function groupFilterOf(values: (field: GroupFilter['field']) => string | 
  */
 export async function explain(ledger: LedgerStore, from: Window, to: Window, rates: RateBook, now: number = Date.now(), only?: GroupFilter): Promise<Explanation> {
   const [a, b] = await Promise.all([groups(ledger, from, only), groups(ledger, to, only)]);
-  const d = decompose(a, b, rates, now);
-  return { ...d, from, to, only, summary: summarise(d, from, to, only) };
+  const d = decompose(a.groups, b.groups, rates, now);
+  const counts = { fromRequests: a.count, toRequests: b.count };
+  return { ...d, from, to, only, ...counts, summary: summarise({ ...d, ...counts }, from, to, only) };
 }
 
 const GROUP_BY: readonly Dimension[] = ['model', 'provider', 'user', 'client', 'tag:workflow'];
 const GROUP_FIELDS: readonly GroupFilter['field'][] = ['model', 'provider', 'user', 'client', 'workflow'];
 
-async function groups(ledger: LedgerStore, w: Window, only: GroupFilter | undefined): Promise<SpendGroup[]> {
+async function groups(ledger: LedgerStore, w: Window, only: GroupFilter | undefined): Promise<{ groups: SpendGroup[]; count: RequestCount }> {
   // A team is not among the groups: read with it, kept for the filter only.
   const column = only === undefined ? -1 : only.field === 'team' ? GROUP_BY.length : GROUP_FIELDS.indexOf(only.field);
   const by = only?.field === 'team' ? [...GROUP_BY, 'team' as const] : GROUP_BY;
@@ -62,13 +68,17 @@ async function groups(ledger: LedgerStore, w: Window, only: GroupFilter | undefi
     const id = l.keys.slice(0, GROUP_BY.length).join('\u0000');
     (long.get(id) ?? long.set(id, []).get(id)!).push(l);
   }
-  return rows.filter((r) => kept(r.keys)).flatMap((r) => {
+  const count: RequestCount = { requests: 0, unpricedRequests: 0 };
+  const spend = rows.filter((r) => kept(r.keys)).flatMap((r) => {
+    count.requests += r.requests;
+    count.unpricedRequests += r.unpricedRequests;
     const requests = servedRequests(r);
     if (requests === 0) return [];
     const [model, provider, user, client, workflow] = r.keys as [string, string, string, string, string];
     const { inputTokens, cacheReadTokens, cacheWriteTokens, cacheWrite1hTokens, outputTokens, costPicos } = r;
     return [{ model, provider, user, client, workflow, requests, inputTokens, cacheReadTokens, cacheWriteTokens, cacheWrite1hTokens, outputTokens, costPicos, long: long.get([model, provider, user, client, workflow].join('\u0000')) ?? [] }];
   });
+  return { groups: spend, count };
 }
 
 /**
@@ -106,22 +116,32 @@ export function explanationTable(e: Pick<Decomposition, 'fromPicos' | 'toPicos' 
   return { rows, unmoved: still.length === 0 ? '' : `No part of the change came from: ${still.join('; ')}.\n` };
 }
 
-function summarise(d: Decomposition, from: Window, to: Window, only: GroupFilter | undefined): string {
+function summarise(d: Decomposition & Pick<Explanation, 'fromRequests' | 'toRequests'>, from: Window, to: Window, only: GroupFilter | undefined): string {
   const { usd, signed } = explanationUsd(d);
+  const whose = only ? `${capitalised(only.field)} ${only.value}'s spend` : 'Spend';
+  const [a, b] = [d.fromRequests, d.toRequests];
+  // Neither window has a priced request: two unknown amounts (or none and an unknown one) are no change of $0.
+  if (a.requests === a.unpricedRequests && b.requests === b.unpricedRequests && a.unpricedRequests + b.unpricedRequests > 0) {
+    return `${whose} is unknown: none of its requests had a known price (${countText(a.requests)} in ${from.label}, ${countText(b.requests)} in ${to.label}), so its change cannot be told. ${PRICE_HINT}`;
+  }
+  const unpriced = a.unpricedRequests + b.unpricedRequests;
+  const left = unpriced === 0 ? '' : ` ${countText(unpriced)} ${unpriced === 1 ? 'request of a model' : 'requests of models'} without a known price (${countText(a.unpricedRequests)} in ${from.label}, ${countText(b.unpricedRequests)} in ${to.label}) ${unpriced === 1 ? 'is' : 'are'} not in these amounts.`;
   const change = d.toPicos - d.fromPicos;
   const pct = d.fromPicos > 0n ? ` (${change >= 0n ? '+' : ''}${((Number(change) / Number(d.fromPicos)) * 100).toFixed(1)}%)` : '';
   const verb = change > 0n ? 'rose' : change < 0n ? 'fell' : 'held';
-  const head = `${only ? `${capitalised(only.field)} ${only.value}'s spend` : 'Spend'} ${verb} from ${usd(d.fromPicos)} in ${from.label} to ${usd(d.toPicos)} in ${to.label}${change === 0n ? '' : `, ${signed(change)}${pct}`}.`;
+  const head = `${whose} ${verb} from ${usd(d.fromPicos)} in ${from.label} to ${usd(d.toPicos)} in ${to.label}${change === 0n ? '' : `, ${signed(change)}${pct}`}.`;
   const moving = d.drivers.filter((x) => x.deltaPicos !== 0n);
-  if (moving.length === 0) return `${head} Nothing moved.`;
+  if (moving.length === 0) return `${head} Nothing moved.${left}`;
   const [first, ...rest] = moving;
   const lead = ` The biggest driver was ${first!.label} (${signed(first!.deltaPicos)}: ${first!.detail})`;
   const next = rest.slice(0, 2).map((x) => `${x.label} (${signed(x.deltaPicos)})`);
   const [lengthA, lengthB] = [from.until - from.since, to.until - to.since];
   // Whole totals of windows of different lengths compare rates as much as spend.
   const lengths = Math.abs(lengthB - lengthA) > 0.02 * Math.max(lengthA, lengthB) ? ` Note: the windows differ in length (${spanText(lengthA)} against ${spanText(lengthB)}).` : '';
-  return `${head}${lead}${next.length ? `, then ${next.join(' and ')}` : ''}. The parts in the table add up exactly to the change.${lengths}`;
+  return `${head}${lead}${next.length ? `, then ${next.join(' and ')}` : ''}. The parts in the table add up exactly to the change.${lengths}${left}`;
 }
+
+const PRICE_HINT = 'Add a pricing override (pricing.overrides in the config; docs/pricing.md).';
 
 
 /** The explanation as JSON (CLI --format json and the admin API). */

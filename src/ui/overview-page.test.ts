@@ -38,7 +38,7 @@ function overview(o: Partial<Overview> = {}): Overview {
       { dimension: 'team', rows: teams, more: 0 },
       { dimension: 'model', rows: [row('gpt-5', 40n, 4)], more: 16 },
     ],
-    change: { from: { since: NOW - 14 * DAY, until: NOW - 7 * DAY, label: 'prev-7d' }, to: { since: NOW - 7 * DAY, until: NOW, label: 'last-7d' }, only: undefined, fromPicos: 20n * USD, toPicos: 40n * USD, drivers: [{ id: 'requests', label: 'more requests', deltaPicos: 20n * USD, detail: 'requests 2 → 4' }], roundingPicos: 0n, roundedInto: undefined, summary: 'Spend rose from $20.00 to $40.00 & doubled.' },
+    change: { from: { since: NOW - 14 * DAY, until: NOW - 7 * DAY, label: 'prev-7d' }, to: { since: NOW - 7 * DAY, until: NOW, label: 'last-7d' }, only: undefined, fromPicos: 20n * USD, toPicos: 40n * USD, drivers: [{ id: 'requests', label: 'more requests', deltaPicos: 20n * USD, detail: 'requests 2 → 4' }], roundingPicos: 0n, roundedInto: undefined, fromRequests: { requests: 2, unpricedRequests: 0 }, toRequests: { requests: 4, unpricedRequests: 2 }, summary: 'Spend rose from $20.00 to $40.00 & doubled.' },
     forecasts: undefined,
     ...o,
   };
@@ -48,7 +48,8 @@ describe('the dashboard page', () => {
   it('shows the window, its spend against the one before, and what changed, every value escaped', () => {
     const html = renderOverview(overview(), 'UTC');
     expect(html).toContain('<title>Spend in the last 7 days · Tollgate</title>');
-    expect(html).toContain('<dd>$40.00 ($20.00 in the 7 days before)</dd>');
+    // Two of its four requests had no price: the spend leaves them out, starred as a report marks it.
+    expect(html).toContain('<dd>$40.00* ($20.00 in the 7 days before)</dd>');
     expect(html).toContain('<dd>4, 1 failed</dd>');
     expect(html).toContain('4,000 in (25.0% read from the prompt cache), 40 out');
     expect(html).toContain('2 requests of models without a known price are not in the spend');
@@ -66,6 +67,17 @@ describe('the dashboard page', () => {
     const change = { ...overview().change, fromPicos: 0n, toPicos: 12_000_000_000n, drivers };
     const html = renderOverview(overview({ change }), 'UTC');
     expect(rowsOf(html, 'What changed')[1]).toEqual(['new users, workflows or clients', '+$0.012', '3 requests']);
+  });
+
+  it('shows the spend as unpriced, not $0.00, when no request in view had a price', () => {
+    const total = { ...emptyTotals(), requests: 1, unpricedRequests: 1, inputTokens: 1000, outputTokens: 10 };
+    const change = { ...overview().change, fromPicos: 0n, toPicos: 0n, drivers: [], fromRequests: { requests: 2, unpricedRequests: 2 }, toRequests: { requests: 1, unpricedRequests: 1 } };
+    const html = renderOverview(overview({ total, change }), 'UTC');
+    expect(html).toContain('<dd>unpriced (unpriced in the 7 days before)</dd>');
+    expect(html).not.toContain('$0.00');
+    // No requests before: that window spent nothing, which is known.
+    const fresh = renderOverview(overview({ total, change: { ...change, fromRequests: { requests: 0, unpricedRequests: 0 } } }), 'UTC');
+    expect(fresh).toContain('<dd>unpriced ($0.00 in the 7 days before)</dd>');
   });
 
   it('says where requests come from when the window has none', () => {

@@ -7,7 +7,7 @@ import { changeSection, measureCells, measureHeads, percentText, shareOfSpend } 
 import { formatScope } from '../policy/scope.js';
 import { formatWindow } from '../policy/window.js';
 import type { GroupFilter } from '../explain/explain.js';
-import { type Concentration, cacheReadShare } from '../reports/report.js';
+import { type Concentration, cacheReadShare, costCell } from '../reports/report.js';
 import { FILTER_DIMENSION, type Overview, SPANS, type Span } from './overview.js';
 
 const SPAN_NAMES: Record<Span, string> = { '24h': 'the last 24 hours', '7d': 'the last 7 days', '30d': 'the last 30 days' };
@@ -28,7 +28,8 @@ export function renderOverview(o: Overview, timeZone: string): string {
   const headline = usdColumn([t.costPicos, o.change.fromPicos]);
   const facts: [string, string][] = [
     ['Window', `${displayTime(o.since, timeZone)} to ${displayTime(o.until, timeZone)}`],
-    ['Spend', `${headline(t.costPicos)} (${headline(o.change.fromPicos)} in ${BEFORE[o.span]})`],
+    // As a report's cost: "unpriced" when no request in view had a price (not $0.00), starred when some had none.
+    ['Spend', `${costCell(t, headline)} (${costCell({ ...o.change.fromRequests, costPicos: o.change.fromPicos }, headline)} in ${BEFORE[o.span]})`],
     ['Requests', `${countText(t.requests)}, ${countText(t.errors)} failed`],
     ['Tokens', `${countText(t.inputTokens)} in (${cached} read from the prompt cache), ${countText(t.outputTokens)} out`],
   ];
