@@ -65,8 +65,8 @@ describe('outcome report', () => {
     expect(byTag.rows.find((r) => r.key === 'review')).toMatchObject({ spendPicos: usd(6), outcomeMicros: 2_000_000n });
 
     const json = JSON.parse(renderOutcomeJson(byUser)) as { rows: Record<string, unknown>[] };
-    expect(json.rows[0]).toEqual({ user: 'alice', requests: 3, spend_usd: '10', outcomes: 3, cost_per_outcome_usd: '3.333333333333', session_spend_usd: '10', session_outcomes: 3, session_cost_per_outcome_usd: '3.333333333333' });
-    expect(renderOutcomeCsv(byUser).split('\n')[0]).toBe('user,requests,spend_usd,outcomes,cost_per_outcome_usd,session_spend_usd,session_outcomes,session_cost_per_outcome_usd');
+    expect(json.rows[0]).toEqual({ user: 'alice', requests: 3, spend_usd: '10', outcomes: 3, cost_per_outcome_usd: '3.333333333333', session_spend_usd: '10', session_outcomes: 3, session_cost_per_outcome_usd: '3.333333333333', unpriced_requests: 0, session_unpriced_requests: 0 });
+    expect(renderOutcomeCsv(byUser).split('\n')[0]).toBe('user,requests,spend_usd,outcomes,cost_per_outcome_usd,session_spend_usd,session_outcomes,session_cost_per_outcome_usd,unpriced_requests,session_unpriced_requests');
     expect(renderOutcomeTable(byUser)).toMatch(/alice +3 +\$10\.00 +3 +\$3\.33/);
     await s.close();
   });
@@ -84,7 +84,7 @@ describe('outcome report table', () => {
     await s.outcomes.add(parseOutcome({ id: 'd1', kind: 'pr_merged', user: 'dave', ts: T + 60_000 }, T));
     const r = await outcomeReport(s.ledger, s.outcomes, { since: T - 3_600_000, until: T + 3_600_000, by: 'user' });
     expect(r.rows.find((x) => x.key === 'dave')).toMatchObject({ requests: 0, spendPicos: 0n, outcomeMicros: 1_000_000n, costPerOutcomePicos: null });
-    expect(renderOutcomeCsv(r).split('\n').find((l) => l.startsWith('dave,'))).toBe('dave,0,0,1,,0,0,');
+    expect(renderOutcomeCsv(r).split('\n').find((l) => l.startsWith('dave,'))).toBe('dave,0,0,1,,0,0,,0,0');
   });
 
   it('shows each money column with the decimals its smallest amount needs when all are under a dollar', async () => {

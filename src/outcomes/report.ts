@@ -1,6 +1,7 @@
 import type { Dimension } from '../core/ledger-row.js';
 import { type Picos, roundHalfUp } from '../core/money.js';
-import type { AggregateRow, LedgerStore, OutcomeStore } from '../storage/ports.js';
+import { costUnknown } from '../reports/report.js';
+import type { AggregateRow, LedgerStore, OutcomeStore, Totals } from '../storage/ports.js';
 import type { OutcomeEvent } from './outcome.js';
 
 export interface OutcomeReportQuery {
@@ -16,17 +17,22 @@ export interface OutcomeReportRow {
   /** The group's value ('' for spend or outcomes that name none). */
   key: string;
   requests: number;
-  /** All the group's spend in the window. */
+  /** Of those, requests with no price: their cost is not in the spend (unknown when all are). */
+  unpricedRequests: number;
+  /** All the group's spend in the window (its priced requests'). */
   spendPicos: Picos;
   /** Outcomes credited to the group, in millionths. */
   outcomeMicros: bigint;
-  /** spend ÷ outcomes; null without outcomes. */
+  /** spend ÷ outcomes; null without outcomes, or when none of the group's requests had a price. */
   costPerOutcomePicos: Picos | null;
+  /** The requests of the sessions the group's outcomes name, and how many of them had no price. */
+  sessionRequests: number;
+  sessionUnpricedRequests: number;
   /** The spend of the sessions the group's outcomes name. */
   sessionSpendPicos: Picos;
   /** Outcomes (millionths) that name a session. */
   sessionOutcomeMicros: bigint;
-  /** session spend ÷ outcomes naming a session; null without any. */
+  /** session spend ÷ outcomes naming a session; null without any, or when none of those sessions' requests had a price. */
   sessionCostPerOutcomePicos: Picos | null;
 }
 
@@ -51,7 +57,7 @@ export interface OutcomeReport {
  */
 export async function outcomeReport(ledger: LedgerStore, outcomes: OutcomeStore, q: OutcomeReportQuery): Promise<OutcomeReport> {
   const window = { since: q.since, until: q.until };
-  const spend = await ledger.aggregate({ ...window, by: [q.by], costOnly: true });
+  const spend = await ledger.aggregate({ ...window, by: [q.by], costOnly: true, countUnpriced: true });
   const events = await outcomes.list({ ...window, kind: q.kind });
   const needed = new Map<string, Promise<AggregateRow[]>>();
   const pairs = (anchor: Dimension) => {
@@ -59,7 +65,7 @@ export async function outcomeReport(ledger: LedgerStore, outcomes: OutcomeStore,
     if (!p) needed.set(anchor, (p = ledger.aggregate({ ...window, by: [anchor, q.by], costOnly: true })));
     return p;
   };
-  const sessionSpend = new Map((await (q.by === 'session' ? Promise.resolve(spend) : ledger.aggregate({ ...window, by: ['session'], costOnly: true }))).map((r) => [r.keys[0]!, r.costPicos]));
+  const sessionSpend = new Map((await (q.by === 'session' ? Promise.resolve(spend) : ledger.aggregate({ ...window, by: ['session'], costOnly: true, countUnpriced: true }))).map((r) => [r.keys[0]!, r]));
 
   const rows = new Map<string, OutcomeReportRow>();
   const row = (key: string) => {
@@ -70,6 +76,7 @@ export async function outcomeReport(ledger: LedgerStore, outcomes: OutcomeStore,
   for (const s of spend) {
     const r = row(s.keys[0] ?? '');
     r.requests += s.requests;
+    r.unpricedRequests += s.unpricedRequests;
     r.spendPicos += s.costPicos;
   }
   const sessionsOf = new Map<string, Set<string>>();
@@ -84,20 +91,21 @@ export async function outcomeReport(ledger: LedgerStore, outcomes: OutcomeStore,
       sessionsOf.set(key, set);
     }
   }
-  for (const [key, sessions] of sessionsOf) for (const s of sessions) row(key).sessionSpendPicos += sessionSpend.get(s) ?? 0n;
+  for (const [key, sessions] of sessionsOf) for (const s of sessions) addSession(row(key), sessionSpend.get(s));
 
   const total = emptyRow('');
   const all = [...rows.values()];
   const allSessions = new Set([...sessionsOf.values()].flatMap((s) => [...s]));
   for (const r of all) {
     total.requests += r.requests;
+    total.unpricedRequests += r.unpricedRequests;
     total.spendPicos += r.spendPicos;
     total.outcomeMicros += r.outcomeMicros;
     total.sessionOutcomeMicros += r.sessionOutcomeMicros;
     // Outcomes credited to no group are not the price of the spend that has no group either.
     if (r.key !== '') finish(r);
   }
-  for (const s of allSessions) total.sessionSpendPicos += sessionSpend.get(s) ?? 0n;
+  for (const s of allSessions) addSession(total, sessionSpend.get(s));
   finish(total);
   all.sort((a, b) => (b.spendPicos > a.spendPicos ? 1 : b.spendPicos < a.spendPicos ? -1 : b.outcomeMicros > a.outcomeMicros ? 1 : b.outcomeMicros < a.outcomeMicros ? -1 : a.key < b.key ? -1 : 1));
   return { query: q, rows: all, total };
@@ -135,11 +143,29 @@ async function creditedTo(o: OutcomeEvent, by: Dimension, pairs: (anchor: Dimens
 }
 
 function emptyRow(key: string): OutcomeReportRow {
-  return { key, requests: 0, spendPicos: 0n, outcomeMicros: 0n, costPerOutcomePicos: null, sessionSpendPicos: 0n, sessionOutcomeMicros: 0n, sessionCostPerOutcomePicos: null };
+  return { key, requests: 0, unpricedRequests: 0, spendPicos: 0n, outcomeMicros: 0n, costPerOutcomePicos: null, sessionRequests: 0, sessionUnpricedRequests: 0, sessionSpendPicos: 0n, sessionOutcomeMicros: 0n, sessionCostPerOutcomePicos: null };
+}
+
+function addSession(r: OutcomeReportRow, s: AggregateRow | undefined): void {
+  if (!s) return;
+  r.sessionRequests += s.requests;
+  r.sessionUnpricedRequests += s.unpricedRequests;
+  r.sessionSpendPicos += s.costPicos;
+}
+
+/** The group's spend as `report` counts a cost: its requests, how many had no price, and the priced part. */
+export function spendOf(r: OutcomeReportRow): Pick<Totals, 'requests' | 'unpricedRequests' | 'costPicos'> {
+  return { requests: r.requests, unpricedRequests: r.unpricedRequests, costPicos: r.spendPicos };
+}
+
+/** Likewise the spend of the sessions the group's outcomes name. */
+export function sessionSpendOf(r: OutcomeReportRow): Pick<Totals, 'requests' | 'unpricedRequests' | 'costPicos'> {
+  return { requests: r.sessionRequests, unpricedRequests: r.sessionUnpricedRequests, costPicos: r.sessionSpendPicos };
 }
 
 function finish(r: OutcomeReportRow): void {
-  // A group with no request in the window (an outcome naming a user who spent nothing) has no price per outcome, not a price of $0.
-  r.costPerOutcomePicos = r.outcomeMicros > 0n && r.requests > 0 ? roundHalfUp(r.spendPicos * 1_000_000n, r.outcomeMicros) : null;
-  r.sessionCostPerOutcomePicos = r.sessionOutcomeMicros > 0n ? roundHalfUp(r.sessionSpendPicos * 1_000_000n, r.sessionOutcomeMicros) : null;
+  // A group with no request in the window (an outcome naming a user who spent nothing) has no price per outcome, not a price of $0;
+  // nor has one none of whose requests had a price: its spend is unknown, and so is its price per outcome.
+  r.costPerOutcomePicos = r.outcomeMicros > 0n && r.requests > 0 && !costUnknown(spendOf(r)) ? roundHalfUp(r.spendPicos * 1_000_000n, r.outcomeMicros) : null;
+  r.sessionCostPerOutcomePicos = r.sessionOutcomeMicros > 0n && !costUnknown(sessionSpendOf(r)) ? roundHalfUp(r.sessionSpendPicos * 1_000_000n, r.sessionOutcomeMicros) : null;
 }
