@@ -82,3 +82,23 @@ describe('FOCUS ListCost', () => {
     expect(pieces(local, ctx).reduce((s, p) => s + p.list, 0n)).toBe(usd(0.05));
   });
 });
+
+describe('FOCUS Tags', () => {
+  // A key of team web; the request sent `x-tollgate-tags: team=finance-allocation,cost_center=cc-9`.
+  const r = priced({ inputTokens: 100, cacheReadTokens: 0, outputTokens: 10, user: 'carol', team: 'web', project: 'site', client: 'curl', sessionId: null, pool: null, tags: { team: 'finance-allocation', cost_center: 'cc-9' } });
+  async function tagsOf(row: LedgerRow): Promise<unknown[]> {
+    const tags = [];
+    for await (const rec of focusRecords((async function* () { yield await Promise.resolve(row); })(), focusContext(config))) tags.push(rec.Tags);
+    expect(tags.length).toBeGreaterThan(0);
+    return tags;
+  }
+
+  it('keeps the request tags as sent and puts the attribution of Tollgate under its tollgate/ prefix', async () => {
+    for (const t of await tagsOf(r)) expect(t).toEqual({ cost_center: 'cc-9', team: 'finance-allocation', 'tollgate/user': 'carol', 'tollgate/team': 'web', 'tollgate/project': 'site', 'tollgate/client': 'curl' });
+  });
+
+  it('prefixes session and pool as well, and leaves out attribution the row has not', async () => {
+    const withPool = { ...r, sessionId: 's-9', pool: 'shared', user: null };
+    for (const t of await tagsOf(withPool)) expect(t).toEqual({ cost_center: 'cc-9', team: 'finance-allocation', 'tollgate/team': 'web', 'tollgate/project': 'site', 'tollgate/session': 's-9', 'tollgate/client': 'curl', 'tollgate/pool': 'shared' });
+  });
+});

@@ -108,12 +108,18 @@ interface Group {
 
 const HOUR = 3_600_000;
 
-function tagsOf(r: LedgerRow): Record<string, string> {
+/**
+ * The prefix of Tollgate's own tags in FOCUS `Tags` (provider-defined tags, in FOCUS's words). A request's
+ * tag names are letters, digits, `_`, `.` and `-`, so no tag of the user's can take one of these names.
+ */
+export const TAG_PREFIX = 'tollgate/';
+
+/** The request's tags as sent (FOCUS forbids altering them), then Tollgate's attribution under its prefix. */
+export function tagsOf(r: LedgerRow): Record<string, string> {
   const tags: Record<string, string> = {};
   for (const k of Object.keys(r.tags).sort()) tags[k] = r.tags[k]!;
-  // Attribution wins over a request tag of the same name.
   const attribution = { user: r.user, team: r.team, project: r.project, session: r.sessionId, client: r.client, pool: r.pool };
-  for (const [k, v] of Object.entries(attribution)) if (v) tags[k] = v;
+  for (const [k, v] of Object.entries(attribution)) if (v) tags[TAG_PREFIX + k] = v;
   return tags;
 }
 

@@ -156,8 +156,8 @@ describe('FOCUS 1.2 export', () => {
     // Sonnet 4.5 output is $15/M: 2,007 tokens list at $0.030105, billed 10% less.
     expect(out.ListCost).toBe('0.030105');
     expect(out.BilledCost).toBe('0.0270945');
-    // Attribution tags win over a request tag of the same name.
-    expect(JSON.parse(out.Tags!)).toEqual({ client: 'claude-code', project: 'tollgate', session: 's1', team: 'platform', user: 'alice', workflow: 'review' });
+    // The request tags as sent, a user tag named user included; the attribution under tollgate/.
+    expect(JSON.parse(out.Tags!)).toEqual({ user: 'spoofed', workflow: 'review', 'tollgate/user': 'alice', 'tollgate/team': 'platform', 'tollgate/project': 'tollgate', 'tollgate/session': 's1', 'tollgate/client': 'claude-code' });
     expect(sonnet.find((r) => r.x_TokenClass === 'cache_read')).toMatchObject({ x_CacheReadTokens: '50000', SkuMeter: 'Cache Read Tokens' });
 
     // No key, no team: those columns are null, not empty strings.
