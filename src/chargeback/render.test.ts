@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Picos, usd } from '../core/money.js';
 import { emptyTotals } from '../storage/ports.js';
-import { renderStatementTable } from './render.js';
+import { renderStatementCsv, renderStatementTable } from './render.js';
 import type { Statement, StatementLine } from './statement.js';
 
 const line = (key: string, cost: string, models: [string, string][], pools: [string, string][] = []): StatementLine => ({
@@ -39,5 +39,14 @@ describe('the chargeback table', () => {
   it('keeps cents when any amount in the column is a dollar or more', () => {
     const table = renderStatementTable(statement([line('platform', '12.5', [['gpt-5', '12.4'], ['gpt-4o-mini', '0.1']])], usd('12.5')), Date.UTC(2027, 0, 2));
     expect(table).toContain('gpt-5 $12.40, gpt-4o-mini $0.10');
+  });
+});
+
+describe('the chargeback CSV', () => {
+  it('writes a line, model or pool a spreadsheet would run as a formula as text, and a negative spend as a number', () => {
+    const s = statement([line("@SUM(1+1)*cmd|'/C calc'!A0", '0.25', [['=HYPERLINK("http://x")', '0.25']], [['+pool', '0.1']]), line('web', '-0.5', [])], usd('-0.25'));
+    const csv = renderStatementCsv(s).split('\n');
+    expect(csv[1]).toBe(`'@SUM(1+1)*cmd|'/C calc'!A0,0.25,0,1,0,0,0,0,0,"'=HYPERLINK(""http://x"")=0.25",'+pool=0.1`);
+    expect(csv[2]).toBe('web,-0.5,0,1,0,0,0,0,0,,');
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { usd } from '../core/money.js';
 import { renderOutcomeCsv, renderOutcomeJson, renderOutcomeTable } from './render.js';
 import type { OutcomeReport, OutcomeReportRow } from './report.js';
 
@@ -39,5 +40,15 @@ describe('the outcome report with unpriced requests', () => {
     expect(csv[0]).toBe('session,requests,spend_usd,outcomes,cost_per_outcome_usd,session_spend_usd,session_outcomes,session_cost_per_outcome_usd,unpriced_requests,session_unpriced_requests');
     expect(csv).toContain('otel-sess-2,1,,1,,,1,,1,1');
     expect(csv).toContain('gw-sess-1,3,0.009,1,0.009,0.009,1,0.009,1,1');
+  });
+});
+
+describe('the outcome report CSV', () => {
+  it('writes a group a spreadsheet would run as a formula as text, and a negative spend as a number', () => {
+    const r = (key: string, spend: string) => row(key, { requests: 1, spendPicos: usd(spend), outcomeMicros: 1_000_000n, costPerOutcomePicos: usd(spend) });
+    const csv = renderOutcomeCsv({ query: { by: 'model' }, rows: [r('=HYPERLINK("http://x")', '0.25'), r('gpt-5', '-0.5')], total: r('', '-0.25') }).split('\n');
+    expect(csv[0]).toBe('model,requests,spend_usd,outcomes,cost_per_outcome_usd,session_spend_usd,session_outcomes,session_cost_per_outcome_usd,unpriced_requests,session_unpriced_requests');
+    expect(csv[1]).toBe(`"'=HYPERLINK(""http://x"")",1,0.25,1,0.25,0,0,,0,0`);
+    expect(csv[2]).toBe('gpt-5,1,-0.5,1,-0.5,0,0,,0,0');
   });
 });

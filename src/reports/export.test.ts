@@ -19,6 +19,14 @@ describe('export', () => {
     expect(line).toContain('"workflow=review;prompt_version=v""7""%3Bx;ratio=50%25"');
   });
 
+  it('writes text a spreadsheet would run as a formula (a model name, a user) as text in CSV, a negative saving as a number', () => {
+    const line = toCsvLine(sampleRow({ model: '=HYPERLINK("http://x")', user: '@carol', tags: { workflow: "@SUM(1+1)*cmd|'/C calc'!A0" }, routeRule: 'r', routeMode: 'enforce', routeSavingPicos: -500_000_000_000n }));
+    expect(line).toContain(`,"'=HYPERLINK(""http://x"")",`);
+    expect(line).toContain(",'@carol,");
+    expect(line).toContain(",workflow=@SUM(1+1)*cmd|'/C calc'!A0,");
+    expect(line).toContain(',r,enforce,-0.5,');
+  });
+
   it('writes the pool that paid after attempts, null when none did', () => {
     expect(EXPORT_COLUMNS.indexOf('pool')).toBe(EXPORT_COLUMNS.indexOf('attempts') + 1);
     expect(JSON.parse(toJsonLine(sampleRow({ pool: 'platform-pool' }))).pool).toBe('platform-pool');

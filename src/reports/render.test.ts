@@ -42,4 +42,12 @@ describe('report table', () => {
     // A window of unpriced requests alone has no known total either.
     expect(JSON.parse(renderJson(report(['model'], [rows[1]!], { ...emptyTotals(), requests: 1, unpricedRequests: 1 }))).total.cost_usd).toBeNull();
   });
+
+  it('writes a group a spreadsheet would run as a formula as text in CSV, and a negative cost as a number', () => {
+    const row = (keys: string[], costPicos: bigint) => ({ ...emptyTotals(), keys, requests: 1, costPicos });
+    const evil = "@SUM(1+1)*cmd|'/C calc'!A0";
+    const csv = renderCsv(report(['tag:workflow'], [row([evil], usd('0.25')), row(['-credit'], usd('-0.5'))], { ...emptyTotals(), requests: 2, costPicos: usd('-0.25') })).split('\n');
+    expect(csv[1]).toBe("'@SUM(1+1)*cmd|'/C calc'!A0,1,0,0,0,0,0,0,0,0.25,,0,0");
+    expect(csv[2]).toBe("'-credit,1,0,0,0,0,0,0,0,-0.5,,0,0");
+  });
 });
