@@ -32,11 +32,21 @@ describe('FOCUS charges of one request', () => {
     expect(split(r)).toEqual({ input: usd(0.015), cache_read: usd(0.012), cache_write_5m: usd(0.015), cache_write_1h: usd(0.006), output: usd(0.03) });
   });
 
-  it('names the vendor of rows from OpenTelemetry spans by the catalog their provider name stands for', () => {
+  it('names the host of rows from OpenTelemetry spans by the catalog their provider name stands for, and the publisher by the model', () => {
     const ctx = focusContext(config);
-    expect(ctx.vendorOf('gcp.gemini')).toEqual({ name: 'Google', service: 'Gemini API', sku: 'google' });
-    expect(ctx.vendorOf('aws.bedrock')).toEqual({ name: 'AWS', service: 'Amazon Bedrock', sku: 'aws' });
-    expect(ctx.vendorOf('anthropic')).toEqual({ name: 'Anthropic', service: 'Claude API', sku: 'anthropic' });
+    expect(ctx.vendorOf('gcp.gemini', 'gemini-2.5-pro')).toEqual({ provider: 'Google', publisher: 'Google', service: 'Gemini API', sku: 'google' });
+    expect(ctx.vendorOf('aws.bedrock', 'anthropic.claude-sonnet-4-5-20250929-v1:0')).toEqual({ provider: 'AWS', publisher: 'Anthropic', service: 'Claude on Amazon Bedrock', sku: 'aws' });
+    expect(ctx.vendorOf('gcp.vertex_ai', 'claude-sonnet-4-5@20250929')).toEqual({ provider: 'Google', publisher: 'Anthropic', service: 'Claude on Vertex AI', sku: 'google' });
+    expect(ctx.vendorOf('gcp.vertex_ai', 'gemini-2.5-pro')).toEqual({ provider: 'Google', publisher: 'Google', service: 'Vertex AI', sku: 'google' });
+    expect(ctx.vendorOf('azure.ai.openai', 'gpt-4o')).toEqual({ provider: 'Microsoft', publisher: 'OpenAI', service: 'Azure OpenAI', sku: 'azure' });
+    expect(ctx.vendorOf('anthropic', 'claude-sonnet-4-5')).toEqual({ provider: 'Anthropic', publisher: 'Anthropic', service: 'Claude API', sku: 'anthropic' });
+  });
+
+  it('takes a configured provider at a Vertex AI address for Vertex AI', () => {
+    const vertex = { ...config.providers[0]!, name: 'vertex', dialect: 'anthropic' as const, baseUrl: 'https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5', catalog: 'google' };
+    const ctx = focusContext({ ...config, providers: [vertex] });
+    expect(ctx.vendorOf('vertex', 'claude-sonnet-4-5@20250929')).toEqual({ provider: 'Google', publisher: 'Anthropic', service: 'Claude on Vertex AI', sku: 'google' });
+    expect(ctx.vendorOf('vertex', 'gemini-2.5-flash')).toEqual({ provider: 'Google', publisher: 'Google', service: 'Vertex AI', sku: 'google' });
   });
 });
 

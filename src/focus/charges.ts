@@ -2,6 +2,7 @@ import type { LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
 import { uncachedInput } from '../core/usage.js';
 import type { FocusRecord } from './columns.js';
+import type { FocusVendor } from './vendors.js';
 
 /** Each token class has its own price, so each is its own SKU price and its own FOCUS row. */
 export const TOKEN_CLASSES = ['input', 'cache_read', 'cache_write_5m', 'cache_write_1h', 'output', 'request'] as const;
@@ -17,8 +18,8 @@ const METER: Record<TokenClass, string> = {
 };
 
 export interface FocusContext {
-  /** Who sells a configured provider: display name, service name and the catalog id used in SKUs. */
-  vendorOf(provider: string): { name: string; service: string; sku: string };
+  /** Who sells a call to this model at this provider, who made the model, the service's name, and the catalog id used in SKUs. */
+  vendorOf(provider: string, model: string): FocusVendor & { sku: string };
   /** List price of each class for this row's model, date and tier, before any discount, as weights (a common factor times the price of one unit); undefined when unpriced. */
   ratesOf(row: LedgerRow): Record<TokenClass, Picos> | undefined;
   /** The row's cost at public list price: its counts priced by the catalog at its date, without overrides or discounts; undefined where the catalog has no price. */
@@ -162,7 +163,7 @@ export async function* focusRecords(rows: AsyncIterable<LedgerRow>, ctx: FocusCo
 
 function record(g: Group, ctx: FocusContext): FocusRecord {
   const r = g.row;
-  const v = ctx.vendorOf(r.provider);
+  const v = ctx.vendorOf(r.provider, r.model);
   const start = new Date(g.hour);
   const unit = g.cls === 'request' ? 'Requests' : 'Tokens';
   return {
@@ -179,12 +180,12 @@ function record(g: Group, ctx: FocusContext): FocusRecord {
     ChargePeriodEnd: g.hour + HOUR,
     ContractedCost: g.billed,
     EffectiveCost: g.billed,
-    InvoiceIssuerName: v.name,
+    InvoiceIssuerName: v.provider,
     ListCost: g.list,
     PricingQuantity: g.quantity,
     PricingUnit: unit,
-    ProviderName: v.name,
-    PublisherName: v.name,
+    ProviderName: v.provider,
+    PublisherName: v.publisher,
     ServiceCategory: 'AI and Machine Learning',
     ServiceName: v.service,
     ChargeFrequency: 'Usage-Based',

@@ -5,20 +5,19 @@ import { type Usage, zeroUsage } from '../core/usage.js';
 import { catalogProviderFor, createPricer } from '../pricing/index.js';
 import { GENAI_CATALOGS } from '../telemetry/genai-providers.js';
 import { type FocusContext, type TokenClass, quantities } from './charges.js';
+import { focusVendor } from './vendors.js';
 
-/** How a catalog provider is named in FOCUS (ProviderName, InvoiceIssuerName) and its ServiceName. */
-const VENDORS: Record<string, { name: string; service: string }> = {
-  openai: { name: 'OpenAI', service: 'OpenAI API' },
-  anthropic: { name: 'Anthropic', service: 'Claude API' },
-  google: { name: 'Google', service: 'Gemini API' },
-  aws: { name: 'AWS', service: 'Amazon Bedrock' },
-  azure: { name: 'Microsoft', service: 'Azure OpenAI' },
-  mistral: { name: 'Mistral AI', service: 'Mistral API' },
-  deepseek: { name: 'DeepSeek', service: 'DeepSeek API' },
-  'x-ai': { name: 'xAI', service: 'xAI API' },
-  groq: { name: 'Groq', service: 'GroqCloud' },
-  openrouter: { name: 'OpenRouter', service: 'OpenRouter API' },
-};
+/** OpenTelemetry's names for Vertex AI (`gen_ai.provider.name`, or the older `gen_ai.system`). */
+const VERTEX_NAMES = ['gcp.vertex_ai', 'vertex_ai'];
+
+/** A configured provider at Vertex AI's address (`…aiplatform.googleapis.com`). */
+function atVertex(baseUrl: string): boolean {
+  try {
+    return /(^|[.-])aiplatform\.googleapis\.com$/.test(new URL(baseUrl).hostname);
+  } catch {
+    return false;
+  }
+}
 
 const ONE: Record<Exclude<TokenClass, 'request'>, Partial<Usage>> = {
   input: { inputTokens: 1 },
@@ -30,7 +29,7 @@ const ONE: Record<Exclude<TokenClass, 'request'>, Partial<Usage>> = {
 
 /**
  * What the FOCUS export needs from the config: vendors recognised from each provider's
- * base URL (or its `catalog`), list prices per token class from the same pricer the gateway
+ * base URL (or its `catalog`) and the model's name (vendors.ts), list prices per token class from the same pricer the gateway
  * uses (overrides, catalog, supplement) without the discount, and each row's cost at public list
  * price (the catalog alone at the row's date: no overrides, no discount).
  */
@@ -38,16 +37,15 @@ export function focusContext(config: Pick<Config, 'providers' | 'pricing'>): Foc
   const catalog = new Map<string, string | undefined>([...Object.entries(GENAI_CATALOGS), ...config.providers.map((p) => [p.name, catalogProviderFor(p.baseUrl, p.catalog)] as const)]);
   // A provider no longer configured may still be in the ledger: treat its name as a catalog id.
   const catalogOf = (provider: string) => (catalog.has(provider) ? catalog.get(provider) : provider || undefined);
+  const vertex = new Set([...VERTEX_NAMES, ...config.providers.filter((p) => atVertex(p.baseUrl)).map((p) => p.name)]);
   const price = createPricer({ overrides: config.pricing.overrides, fastMode: config.pricing.fastMode });
   // List price: the catalog alone, no overrides (negotiated) and no discounts.
   const list = createPricer();
   const rates = new Map<string, Record<TokenClass, Picos> | undefined>();
   return {
-    vendorOf(provider) {
+    vendorOf(provider, model) {
       const id = catalogOf(provider);
-      const known = id === undefined ? undefined : VENDORS[id];
-      const name = known?.name ?? (provider || 'Unknown');
-      return { name, service: known?.service ?? `${name} API`, sku: id ?? (provider || 'unknown') };
+      return { ...focusVendor(id, provider || 'Unknown', model, vertex.has(provider)), sku: id ?? (provider || 'unknown') };
     },
     ratesOf(row: LedgerRow) {
       const at = new Date(row.ts);
