@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CommandError, UsageError, openOutputFile, parsedInput, writeOutputFile } from './output.js';
+import { CommandError, UsageError, extensionOf, openOutputFile, outputFormat, parsedInput, toStdout, writeOutputFile } from './output.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-output-'));
 
@@ -52,5 +52,38 @@ describe('parsedInput', () => {
         throw new TypeError('x is undefined');
       });
     expect(bug).toThrow(TypeError);
+  });
+});
+
+describe('the format of an output file', () => {
+  const EXPORT = { '.csv': ['csv', 'focus'], '.jsonl': ['jsonl'], '.parquet': ['focus'] };
+
+  it('takes - for stdout, as import takes it for stdin', () => {
+    expect(toStdout('-')).toBe(true);
+    expect(toStdout(undefined)).toBe(true);
+    expect(toStdout('./-')).toBe(false);
+    expect(toStdout('out.csv')).toBe(false);
+  });
+
+  it('follows the extension where --format is not given, in any case', () => {
+    expect(outputFormat('export', undefined, 'exp.csv', EXPORT, 'jsonl')).toBe('csv');
+    expect(outputFormat('export', undefined, 'EXP.CSV', EXPORT, 'jsonl')).toBe('csv');
+    expect(outputFormat('export', undefined, 'x.parquet', EXPORT, 'jsonl')).toBe('focus');
+    expect(outputFormat('export', undefined, 'rows.txt', EXPORT, 'jsonl')).toBe('jsonl');
+    expect(outputFormat('export', undefined, 'rows', EXPORT, 'jsonl')).toBe('jsonl');
+    expect(outputFormat('export', undefined, '-', EXPORT, 'jsonl')).toBe('jsonl');
+    expect(outputFormat('export', undefined, undefined, EXPORT, 'jsonl')).toBe('jsonl');
+    expect(extensionOf('a.b/c')).toBe('');
+  });
+
+  it('keeps a --format the extension stands for, or that no extension contradicts', () => {
+    expect(outputFormat('export', 'focus', 'focus.csv', EXPORT, 'jsonl')).toBe('focus');
+    expect(outputFormat('export', 'csv', 'rows.txt', EXPORT, 'jsonl')).toBe('csv');
+    expect(outputFormat('export', 'csv', '-', EXPORT, 'jsonl')).toBe('csv');
+  });
+
+  it('refuses a --format the extension contradicts, saying what would fit', () => {
+    expect(() => outputFormat('export', 'jsonl', 'exp.csv', EXPORT, 'jsonl')).toThrow(new UsageError('export: --format jsonl does not fit "exp.csv": a .csv file is written with --format csv or focus; change one or leave --format out'));
+    expect(() => outputFormat('chargeback', 'table', 'statement.csv', { '.csv': ['csv'] }, 'table')).toThrow(new UsageError('chargeback: --format table does not fit "statement.csv": a .csv file is written with --format csv; change one or leave --format out'));
   });
 });

@@ -113,3 +113,31 @@ export function writeOutputFile(path: string, text: string): void {
     throw outputFileError(path, err);
   }
 }
+
+/** Whether `-o` means stdout: not given, or `-` (as `import -` reads stdin). */
+export function toStdout(output: string | undefined): output is undefined | '-' {
+  return output === undefined || output === '-';
+}
+
+/** A file name's extension, lower case, with its dot (`.csv`); '' for none. */
+export function extensionOf(path: string): string {
+  const m = /\.[^./\\]+$/.exec(path);
+  return m ? m[0].toLowerCase() : '';
+}
+
+/**
+ * The format a command writes: `--format` when given, else the first format the output file's
+ * extension stands for (`extensions`: `.csv` → `['csv', …]`), else `fallback`. A `--format` the
+ * extension does not stand for is refused (a UsageError): a .csv file of JSON lines, or a table,
+ * only fails later, in whatever opens it. Other extensions, and stdout, take any format.
+ */
+export function outputFormat(command: string, given: string | undefined, output: string | undefined, extensions: Readonly<Record<string, readonly string[]>>, fallback: string): string {
+  const ext = toStdout(output) ? '' : extensionOf(output);
+  const fits = Object.hasOwn(extensions, ext) ? extensions[ext]! : undefined;
+  if (given === undefined) return fits?.[0] ?? fallback;
+  if (fits && !fits.includes(given)) {
+    const formats = fits.length === 1 ? fits[0]! : `${fits.slice(0, -1).join(', ')} or ${fits.at(-1)!}`;
+    throw new UsageError(`${command}: --format ${given} does not fit "${output!}": a ${ext} file is written with --format ${formats}; change one or leave --format out`);
+  }
+  return given;
+}

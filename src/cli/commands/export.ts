@@ -5,41 +5,44 @@ import { focusContext } from '../../focus/context.js';
 import { writeFocusCsv } from '../../focus/csv.js';
 import { csvHeader, toCsvLine, toJsonLine } from '../../reports/export.js';
 import { type StorageFlags, addStorageFlags, parseWindow, withStorage } from '../context.js';
-import { CommandError, type Io, UsageError, openOutputFile, outputFileError, writeOutputFile } from '../output.js';
+import { CommandError, type Io, UsageError, extensionOf, openOutputFile, outputFileError, outputFormat, toStdout, writeOutputFile } from '../output.js';
 
 interface ExportFlags extends StorageFlags {
-  format: string;
+  format?: string;
   since?: string;
   until?: string;
   output?: string;
 }
+
+/** What an output file's extension stands for: FOCUS is CSV too, and Parquet only FOCUS. */
+const EXTENSIONS: Readonly<Record<string, readonly string[]>> = { '.csv': ['csv', 'focus'], '.jsonl': ['jsonl'], '.ndjson': ['jsonl'], '.parquet': ['focus'] };
 
 export function exportCommand(program: Command, io: Io): void {
   addStorageFlags(
     program
       .command('export')
       .description('Stream ledger rows as JSON lines or CSV, or a FOCUS 1.2 dataset (CSV, or Parquet with -o FILE.parquet)')
-      .option('--format <format>', 'jsonl, csv or focus', 'jsonl')
+      .option('--format <format>', 'jsonl, csv or focus (default: what the -o file\'s extension says, .csv, .jsonl or .parquet; else jsonl)')
       .option('--since <time>', 'start: 30m, 24h, 7d, a date or an ISO timestamp')
       .option('--until <time>', 'end (exclusive); default: none, every row from --since on')
-      .option('-o, --output <file>', 'write to a file instead of stdout'),
+      .option('-o, --output <file>', 'write to a file instead of stdout (- for stdout)'),
   ).action((flags: ExportFlags) =>
     withStorage(flags, async (storage, config) => {
-      if (flags.format !== 'jsonl' && flags.format !== 'csv' && flags.format !== 'focus') throw new UsageError('export: --format must be jsonl, csv or focus');
-      // focus.PARQUET is a Parquet file too: CSV under that name fails in the tool it is loaded into.
-      const parquet = flags.output !== undefined && /\.parquet$/i.test(flags.output);
-      if (flags.format !== 'focus' && parquet) throw new UsageError('export: Parquet is written only with --format focus');
+      if (flags.format !== undefined && flags.format !== 'jsonl' && flags.format !== 'csv' && flags.format !== 'focus') throw new UsageError('export: --format must be jsonl, csv or focus');
+      const file = toStdout(flags.output) ? undefined : flags.output;
+      const format = outputFormat('export', flags.format, file, EXTENSIONS, 'jsonl');
       const records = () => focusRecords(storage.ledger.scan(parseWindow(flags)), focusContext(config));
-      if (flags.format === 'focus' && parquet) return writeParquet(records, flags.output!);
-      const sink = flags.output ? openOutputFile(flags.output) : undefined;
+      // focus.PARQUET is a Parquet file too (outputFormat made its format focus): CSV under that name fails in the tool it is loaded into.
+      if (file !== undefined && extensionOf(file) === '.parquet') return writeParquet(records, file);
+      const sink = file === undefined ? undefined : openOutputFile(file);
       const write = async (text: string) => {
         if (!sink) return io.out(text);
         await sink.write(text);
       };
-      if (flags.format === 'focus') await writeFocusCsv(records(), write).catch(told);
-      else if (flags.format === 'csv') await write(csvHeader());
-      if (flags.format !== 'focus')
-        for await (const row of storage.ledger.scan(parseWindow(flags))) await write(flags.format === 'csv' ? toCsvLine(row) : toJsonLine(row));
+      if (format === 'focus') await writeFocusCsv(records(), write).catch(told);
+      else if (format === 'csv') await write(csvHeader());
+      if (format !== 'focus')
+        for await (const row of storage.ledger.scan(parseWindow(flags))) await write(format === 'csv' ? toCsvLine(row) : toJsonLine(row));
       await sink?.close();
     }, { read: true }),
   );

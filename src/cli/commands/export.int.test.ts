@@ -1,0 +1,85 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { usd } from '../../core/money.js';
+import { openSqlite } from '../../storage/sqlite/sqlite-storage.js';
+import { sampleRow } from '../../storage/testing/rows.js';
+import { run } from '../program.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tg-cli-export-'));
+const db = join(dir, 'tollgate.db');
+const TS = Date.UTC(2026, 10, 5, 10);
+
+beforeAll(async () => {
+  const storage = openSqlite(db);
+  await storage.ledger.insert([sampleRow({ id: 'r1', ts: TS, user: 'alice', team: 'platform', costPicos: usd(1) })]);
+  await storage.close();
+});
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await run([...args, '--db', db], { out: (t) => (out += t), err: (t) => (err += t) });
+  return { code, out, err };
+}
+
+describe('tollgate export -o', () => {
+  it('writes to stdout for -o -, and no file named -', async () => {
+    const r = await cli('export', '--format', 'focus', '--since', '2026-11-01', '-o', '-');
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n')[0]!.startsWith('BilledCost,BillingAccountId,')).toBe(true);
+    expect(r.out.split('\n').length).toBeGreaterThan(2);
+    expect(existsSync('-')).toBe(false);
+    const jsonl = await cli('export', '--since', '2026-11-01', '-o', '-');
+    expect(JSON.parse(jsonl.out.trim()).id).toBe('r1');
+  });
+
+  it('writes the format the extension names where --format is not given', async () => {
+    const csv = join(dir, 'exp.csv');
+    expect((await cli('export', '--since', '2026-11-01', '-o', csv)).code).toBe(0);
+    expect(readFileSync(csv, 'utf8').split('\n')[0]!.startsWith('id,ts,api,provider,model,')).toBe(true);
+    const jsonl = join(dir, 'exp.JSONL');
+    expect((await cli('export', '--since', '2026-11-01', '-o', jsonl)).code).toBe(0);
+    expect(JSON.parse(readFileSync(jsonl, 'utf8').trim()).id).toBe('r1');
+    const parquet = join(dir, 'exp.parquet');
+    expect((await cli('export', '--since', '2026-11-01', '-o', parquet)).code).toBe(0);
+    expect(readFileSync(parquet).subarray(0, 4).toString()).toBe('PAR1');
+    // FOCUS is CSV: a .csv file takes it.
+    const focus = join(dir, 'focus.csv');
+    expect((await cli('export', '--format', 'focus', '--since', '2026-11-01', '-o', focus)).code).toBe(0);
+    expect(readFileSync(focus, 'utf8').startsWith('BilledCost,')).toBe(true);
+  });
+
+  it('refuses a --format the extension contradicts, before writing anything', async () => {
+    const csv = join(dir, 'conflict.csv');
+    const r = await cli('export', '--format', 'jsonl', '--since', '2026-11-01', '-o', csv);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`export: --format jsonl does not fit "${csv}": a .csv file is written with --format csv or focus`);
+    expect(existsSync(csv)).toBe(false);
+    expect((await cli('export', '--format', 'csv', '--since', '2026-11-01', '-o', join(dir, 'x.parquet'))).code).toBe(2);
+  });
+});
+
+describe('tollgate chargeback -o', () => {
+  it('writes CSV to a .csv file and JSON to a .json one where --format is not given', async () => {
+    const csv = join(dir, 'statement.csv');
+    const r = await cli('chargeback', '--month', '2026-11', '-o', csv);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(`Wrote the 2026-11 statement to ${csv}.\n`);
+    expect(readFileSync(csv, 'utf8').split('\n').slice(0, 2)).toEqual(['team,spend_usd,share,requests,input_tokens,cache_read_tokens,cache_write_tokens,output_tokens,unpriced_requests,top_models,pools', 'platform,1,1,1,1000,200,0,100,0,gpt-5=1,']);
+    const json = join(dir, 'statement.json');
+    expect((await cli('chargeback', '--month', '2026-11', '-o', json)).code).toBe(0);
+    expect(JSON.parse(readFileSync(json, 'utf8')).month).toBe('2026-11');
+  });
+
+  it('prints the statement for -o -, and refuses a --format the extension contradicts', async () => {
+    const r = await cli('chargeback', '--month', '2026-11', '--format', 'csv', '-o', '-');
+    expect(r.code).toBe(0);
+    expect(r.out.startsWith('team,spend_usd,')).toBe(true);
+    expect(existsSync('-')).toBe(false);
+    const bad = await cli('chargeback', '--month', '2026-11', '--format', 'table', '-o', join(dir, 's.csv'));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('chargeback: --format table does not fit');
+  });
+});
