@@ -15,6 +15,7 @@ import { statePathFor } from '../importers/state-path.js';
 import type { LedgerStore } from '../storage/ports.js';
 import type { ImportFlags } from './commands/import.js';
 import { type ImportConfig, importConfig } from './import-config.js';
+import { type ImportSummary, type SourceSummary, summaryText } from './import-summary.js';
 import { CommandError, type Io, UsageError } from './output.js';
 import { progressBar } from './progress.js';
 import { errorMessage } from '../core/errors.js';
@@ -45,7 +46,7 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
   const target = targetOf(flags, config);
   let state = flags.full ? undefined : loadState(statePath);
   if (state && (state.target !== target.name || (target.file !== undefined && !sameTargetFile(state, stat(target.file))))) state = undefined;
-  const summary = { filesSeen: found.reduce((a, f) => a + f.files.length, 0), filesRead: 0, bytesRead: 0, written: 0, removed: 0, sources: {} as Record<string, unknown> };
+  const summary: ImportSummary = { filesSeen: found.reduce((a, f) => a + f.files.length, 0), filesRead: 0, bytesRead: 0, written: 0, removed: 0, sources: {} };
   if (state && changedFiles(found, state) === 0) {
     if (!flags.dryRun) await finish(statePath, afterWalk(state, found), target, flags, undefined);
     return report(io, flags, summary);
@@ -327,7 +328,7 @@ function osUser(): string | null {
   }
 }
 
-function describeTotals(t: ReturnType<typeof totalsBySource>): Record<string, unknown> {
+function describeTotals(t: ReturnType<typeof totalsBySource>): Record<string, SourceSummary> {
   return Object.fromEntries(
     Object.entries(t).map(([source, x]) => [
       source,
@@ -336,19 +337,9 @@ function describeTotals(t: ReturnType<typeof totalsBySource>): Record<string, un
   );
 }
 
-function report(io: Io, flags: ImportFlags, s: { filesSeen: number; filesRead: number; bytesRead: number; written: number; removed: number; sources: Record<string, unknown> }): void {
+function report(io: Io, flags: ImportFlags, s: ImportSummary): void {
   if (flags.json) return io.out(JSON.stringify(s) + '\n');
   if (flags.quiet) return;
   if (s.filesSeen === 0 && !flags.dir?.length) return io.out(noLogsFound(process.env, flags.source));
-  if (s.filesRead === 0) return io.out(`Nothing new in ${s.filesSeen} log file${s.filesSeen === 1 ? '' : 's'}.\n`);
-  const lines = [`Read ${(s.bytesRead / 1048576).toFixed(1)} MB from ${s.filesRead} of ${s.filesSeen} log files${flags.dryRun ? ' (dry run: nothing written)' : ''}.`];
-  for (const [source, t] of Object.entries(s.sources) as [string, { rows: number; outputTokens: number; costUsd: string; unpricedRows: number; written?: number; pricedBy?: string }][]) {
-    const by = t.pricedBy === 'server' ? ' as the server priced them' : t.pricedBy === 'estimate' ? ' (estimated here; the server prices the rows itself)' : '';
-    const read = `${t.rows} ${t.rows === 1 ? 'response' : 'responses'}, ${t.outputTokens} output tokens, $${t.costUsd}${by}${t.unpricedRows ? ` (${t.unpricedRows} unpriced)` : ''}`;
-    // A row not written was in the ledger already, or is a request another source (the gateway) recorded.
-    const skipped = t.written === undefined ? 0 : t.rows - t.written;
-    lines.push(`  ${source}: ${skipped > 0 ? `${t.written} written of ${read} read (${skipped} already recorded, by this import or another source)` : read}`);
-  }
-  if (!flags.dryRun) lines.push(`Wrote ${s.written} rows${flags.push ? ` to ${flags.push}` : ''}${s.removed ? `, removed ${s.removed} replaced ones` : ''}.`);
-  io.out(lines.join('\n') + '\n');
+  io.out(summaryText(s, { dryRun: flags.dryRun, push: flags.push }));
 }

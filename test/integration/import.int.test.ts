@@ -148,8 +148,7 @@ describe('tollgate import (SQLite)', () => {
     const r = await cli([...args, '--json']);
     expect(JSON.parse(r.out)).toMatchObject({ written: 1, sources: { 'claude-code-log': { rows: 3, written: 1 } } });
     const text = await cli([...args, '--full']);
-    expect(text.out).toContain('claude-code-log: 0 written of 3 responses, 30 output tokens');
-    expect(text.out).toContain('(3 already recorded, by this import or another source)');
+    expect(text.out).toMatch(/\n {2}claude-code-log: 3 responses read, 30 output tokens, \$[\d.]+; 0 written \(3 already recorded, by this import or another source\)\nWrote 0 rows\.\n$/);
   });
 
   it('names a bad flag', async () => {
