@@ -12,6 +12,7 @@ import { configStamp } from '../importers/quick-check.js';
 import { changedFiles, readNew, totalsBySource } from '../importers/run.js';
 import { type AdapterMemory, type ImportState, afterWalk, emptyState, loadMemory, loadState, sameTargetFile, saveState } from '../importers/state.js';
 import { statePathFor } from '../importers/state-path.js';
+import { type Written, writeBySource, writeChanges } from '../importers/write.js';
 import type { LedgerStore } from '../storage/ports.js';
 import type { ImportFlags } from './commands/import.js';
 import { type ImportConfig, importConfig } from './import-config.js';
@@ -77,10 +78,13 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
     bar?.end();
     const rows = read.changes.rows();
     const remove = [...read.changes.removed];
-    Object.assign(summary, { filesRead: read.filesRead, bytesRead: read.bytesRead, removed: remove.length, sources: describeTotals(totalsBySource(rows)) });
+    Object.assign(summary, { filesRead: read.filesRead, bytesRead: read.bytesRead, sources: describeTotals(totalsBySource(rows)) });
     if (!flags.dryRun) {
       const priced = new Map<string, { picos: bigint; known: boolean }>();
-      const written = storage ? await writeToStorage(storage, read.changes.split(rows, flags.full === true), remove, await charged(config, storage)) : await push(flags.push!, cred!, rows, remove, priced);
+      const split = read.changes.split(rows, flags.full === true);
+      // Removed: the rows storage (or the server) held, not the ids sent (a row replaced within this run was never stored).
+      const { written, removed } = storage ? await writeChanges(storage.ledger, split, remove, { charge: await charged(config, storage), batch: WRITE_BATCH }) : await push(flags.push!, cred!, rows, remove, priced);
+      summary.removed = removed;
       summary.written = Object.values(written).reduce((a, n) => a + n, 0);
       for (const [source, n] of Object.entries(written)) Object.assign(summary.sources[source] as object, { written: n });
       // The central gateway prices pushed rows itself (its catalog, overrides and discounts): its total is the one to show.
@@ -248,46 +252,6 @@ function stateFolderReady(statePath: string): void {
   }
 }
 
-/** Rows by source, in the order met: written one source at a time, so that the summary can say what each wrote. */
-function bySource(rows: readonly LedgerRow[]): Map<string, LedgerRow[]> {
-  const out = new Map<string, LedgerRow[]>();
-  for (const r of rows) {
-    const list = out.get(r.source);
-    if (list) list.push(r);
-    else out.set(r.source, [r]);
-  }
-  return out;
-}
-
-/**
- * New rows go through the ledger's plain insert (idempotent on id); rows that may replace
- * an earlier version (and with --full, all rows) through its upsert, removals with the first.
- * Returns the rows written per source (fewer than given: already there, or another source's).
- */
-async function writeToStorage(storage: Ledger, rows: { insert: LedgerRow[]; upsert: LedgerRow[] }, remove: string[], charge: boolean): Promise<Record<string, number>> {
-  const upserted = await writeBySource(rows.upsert, WRITE_BATCH, remove, (list, removing) => storage.ledger.upsert(list, removing, { charge }));
-  const inserted = await writeBySource(rows.insert, WRITE_BATCH, [], (list) => (charge ? storage.ledger.insertCharged(list) : storage.ledger.insert(list)));
-  for (const [source, n] of Object.entries(inserted)) upserted[source] = (upserted[source] ?? 0) + n;
-  return upserted;
-}
-
-/**
- * Writes rows one source at a time, `batch` at a time, the removals with the first write (alone
- * when there are no rows), so that the summary can say what each source wrote.
- */
-async function writeBySource(rows: readonly LedgerRow[], batch: number, remove: string[], write: (rows: LedgerRow[], remove: string[]) => Promise<number>): Promise<Record<string, number>> {
-  const written: Record<string, number> = {};
-  let removing = remove;
-  if (rows.length === 0 && remove.length > 0) await write([], remove);
-  for (const [source, list] of bySource(rows)) {
-    for (let i = 0; i < list.length; i += batch) {
-      written[source] = (written[source] ?? 0) + (await write(list.slice(i, i + batch), removing));
-      removing = [];
-    }
-  }
-  return written;
-}
-
 /**
  * Whether the rows' spend is queued for a gateway's budget counters (docs/budgets.md, "Imported
  * spend"): only where a budget is configured or stored. With none, no counter exists to add it
@@ -306,14 +270,16 @@ async function openLedger(config: ImportConfig): Promise<Ledger> {
   return (await import('../storage/open.js')).openStorage(config.storage);
 }
 
-async function push(url: string, cred: PushCredential, rows: LedgerRow[], remove: string[], priced: Map<string, { picos: bigint; known: boolean }>): Promise<Record<string, number>> {
+async function push(url: string, cred: PushCredential, rows: LedgerRow[], remove: string[], priced: Map<string, { picos: bigint; known: boolean }>): Promise<Written> {
+  const removed = { n: 0 };
   try {
     // pushRows sends its own requests in batches: one call per source.
-    return await writeBySource(rows, Infinity, remove, (list, removing) => {
+    const written = await writeBySource(rows, Infinity, remove, (list, removing) => {
       const p = { picos: 0n, known: true };
       if (list[0]) priced.set(list[0].source, p);
-      return pushRows(list, removing, { url, token: cred.token, own: cred.own, priced: p });
+      return pushRows(list, removing, { url, token: cred.token, own: cred.own, priced: p, removed });
     });
+    return { written, removed: removed.n };
   } catch (err) {
     if (err instanceof PushError) throw new CommandError(`import --push: ${err.message}. Nothing was marked as imported: the next run sends it again.`);
     throw err;

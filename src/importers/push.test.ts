@@ -35,6 +35,19 @@ describe('pushRows', () => {
     expect(lines.slice(1).map(parseLedgerLine)).toEqual(rows);
   });
 
+  it('counts the removals the server says it made, not the removal lines sent; an answer without the count counts each line', async () => {
+    const answering = (removed?: number) => (() => Promise.resolve(new Response(JSON.stringify({ written: 1, ...(removed === undefined ? {} : { removed }) }), { status: 200 }))) as unknown as typeof globalThis.fetch;
+    const removed = { n: 0 };
+    // A row replaced within the run was never on the server: it removes nothing.
+    expect(await pushRows([sampleRow()], ['never-stored', 'also-not'], { ...opts, fetch: answering(0), removed })).toBe(1);
+    expect(removed.n).toBe(0);
+    await pushRows([sampleRow()], ['stored'], { ...opts, fetch: answering(1), removed });
+    expect(removed.n).toBe(1);
+    // An older server, two batches: each removal line sent counts.
+    await pushRows([sampleRow(), sampleRow()], ['a', 'b'], { ...opts, fetch: answering(), removed, batch: 2 });
+    expect(removed.n).toBe(3);
+  });
+
   it('retries dropped connections, 429 and 5xx, then gives up naming the last problem', async () => {
     const s = server(['drop', 503, 429, 200]);
     expect(await pushRows([sampleRow()], [], { ...opts, fetch: s.fetch })).toBe(1);

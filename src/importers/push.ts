@@ -26,6 +26,11 @@ export interface PushOptions {
    * catalog and discounts); `known` turns false when an answer has none (an older Tollgate).
    */
   priced?: { picos: Picos; known: boolean };
+  /**
+   * Adds up the rows the server says it removed (`removed`: only those it held, so a removal of a
+   * row it never had is none); against a server whose answer has no count, each removal sent is one.
+   */
+  removed?: { n: number };
   /** Tries per batch (network errors, 429 and 5xx are retried with backoff). */
   tries?: number;
   fetch?: typeof globalThis.fetch;
@@ -46,11 +51,15 @@ class TooLarge extends Error {}
 export async function pushRows(rows: readonly LedgerRow[], remove: readonly string[], o: PushOptions): Promise<number> {
   const endpoint = importEndpoint(o.url, o.mode, o.own);
   if (!o.fetch) await fetchThroughProxy();
-  const lines = [...remove.map((id) => JSON.stringify({ remove: id }) + '\n'), ...rows.map(toJsonLine)];
+  const lines = [...remove.map(removalLine), ...rows.map(toJsonLine)];
   let written = 0;
   for (const batch of batches(lines, o.batch ?? 2000, o.batchBytes ?? 8 * 1024 * 1024)) written += await sendLines(endpoint, batch, o);
   return written;
 }
+
+const removalLine = (id: string) => JSON.stringify({ remove: id }) + '\n';
+/** A removal line as removalLine writes it (a row's line starts with its own members). */
+const isRemoval = (line: string) => line.startsWith('{"remove":');
 
 /** Consecutive runs of lines within both limits (a line alone past the byte limit is a run of its own). */
 function* batches(lines: readonly string[], maxRows: number, maxBytes: number): Generator<string[]> {
@@ -71,7 +80,7 @@ function* batches(lines: readonly string[], maxRows: number, maxBytes: number): 
 
 async function sendLines(endpoint: string, lines: readonly string[], o: PushOptions): Promise<number> {
   try {
-    return await sendBatch(endpoint, lines.join(''), o);
+    return await sendBatch(endpoint, lines.join(''), o, lines.filter(isRemoval).length);
   } catch (err) {
     if (!(err instanceof TooLarge)) throw err;
     if (lines.length === 1) throw new PushError(`${endpoint} refuses one row of ${Buffer.byteLength(lines[0]!)} bytes as too large (413: ${err.message}): raise the body limit of the server or the proxy in front of it`);
@@ -88,11 +97,13 @@ export function importEndpoint(base: string, mode: PushOptions['mode'] = 'upsert
   return u.toString();
 }
 
-/** The `written` count of the server's answer, or undefined when the answer is not Tollgate's (a login page, a proxy's). */
-function writtenOf(text: string): number | undefined {
+const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+
+/** The counts of the server's answer (`removed` undefined when it has none), or undefined when the answer is not Tollgate's (a login page, a proxy's). */
+function countsOf(text: string): { written: number; removed: number | undefined } | undefined {
   try {
-    const n = (JSON.parse(text) as { written?: unknown } | null)?.written;
-    return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+    const o = JSON.parse(text) as { written?: unknown; removed?: unknown } | null;
+    return isCount(o?.written) ? { written: o.written, removed: isCount(o.removed) ? o.removed : undefined } : undefined;
   } catch {
     return undefined;
   }
@@ -108,7 +119,7 @@ function addCost(priced: NonNullable<PushOptions['priced']>, text: string): void
   }
 }
 
-async function sendBatch(endpoint: string, body: string, o: PushOptions): Promise<number> {
+async function sendBatch(endpoint: string, body: string, o: PushOptions, removals: number): Promise<number> {
   const fetch = o.fetch ?? globalThis.fetch;
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const tries = o.tries ?? 5;
@@ -124,10 +135,11 @@ async function sendBatch(endpoint: string, body: string, o: PushOptions): Promis
     }
     const text = await res.text();
     if (res.ok) {
-      const written = writtenOf(text);
-      if (written !== undefined) {
+      const counts = countsOf(text);
+      if (counts !== undefined) {
         if (o.priced) addCost(o.priced, text);
-        return written;
+        if (o.removed) o.removed.n += counts.removed ?? removals;
+        return counts.written;
       }
       const start = text.trim().slice(0, 60).replace(/\s+/g, ' ');
       problem = `${endpoint} answered ${res.status} with something that is not a Tollgate answer (${start ? `"${start}${text.trim().length > 60 ? '…' : ''}"` : 'empty'}): is the URL the central Tollgate's base URL`;

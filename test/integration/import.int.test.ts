@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseScope } from '../../src/policy/scope.js';
 import { parseWindow } from '../../src/policy/window.js';
+import { claudeRowId } from '../../src/importers/claude-code/adapter.js';
 import { quickImport } from '../../src/importers/quick-check.js';
 import { generateCorpus } from '../../src/importers/testing/corpus.js';
 import { toJsonLine } from '../../src/reports/export.js';
@@ -149,6 +150,25 @@ describe('tollgate import (SQLite)', () => {
     expect(JSON.parse(r.out)).toMatchObject({ written: 1, sources: { 'claude-code-log': { rows: 3, written: 1 } } });
     const text = await cli([...args, '--full']);
     expect(text.out).toMatch(/\n {2}claude-code-log: 3 responses read, 30 output tokens, \$[\d.]+; 0 written \(3 already recorded, by this import or another source\)\nWrote 0 rows\.\n$/);
+  });
+
+  it('removes nothing on a first import where a progress-wrapped sidechain copy gave way to its parent, and keeps the parent', async () => {
+    const dir = join(work, 'prog-logs');
+    mkdirSync(join(dir, 'projects', '-p'), { recursive: true });
+    const message = { id: 'msg_prog1', model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 10, output_tokens: 10 } };
+    const progress = { type: 'progress', cwd: '/p', sessionId: 's-prog', timestamp: '2026-11-03T10:00:01.000Z', data: { message: { timestamp: '2026-11-03T10:00:01.000Z', requestId: 'req_prog1', isSidechain: true, message } } };
+    const parent = { type: 'assistant', cwd: '/p', sessionId: 's-prog', timestamp: '2026-11-03T10:00:02.000Z', requestId: 'req_prog2', message };
+    writeFileSync(join(dir, 'projects', '-p', 's.jsonl'), [progress, parent].map((l) => JSON.stringify(l) + '\n').join(''));
+    const args = (db: string) => ['import', '--db', join(work, db), '--source', 'claude-code', '--dir', dir, '--state', join(work, `${db}.state.json`), '--no-progress'];
+    expect(JSON.parse((await cli([...args('prog-a.db'), '--json'])).out)).toMatchObject({ written: 1, removed: 0 });
+    expect((await cli(args('prog-b.db'))).out).toMatch(/\nWrote 1 row\.\n$/);
+    const s = openSqlite(join(work, 'prog-b.db'));
+    try {
+      expect((await runReport(s.ledger, { since: 0, by: ['client'] })).rows.map((r) => r.requests)).toEqual([1]);
+      expect((await s.ledger.get(claudeRowId('msg_prog1', 'req_prog2')))?.upstreamRequestId).toBe('req_prog2');
+    } finally {
+      await s.close();
+    }
   });
 
   it('names a bad flag', async () => {
