@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { sampleRow } from '../storage/testing/rows.js';
 import { toJsonLine } from '../reports/export.js';
 import { parseLedgerLine } from './ledger-format.js';
-import { PushError, importEndpoint, pushRows } from './push.js';
+import { PushError, answerStart, importEndpoint, pushRows } from './push.js';
 
 /** A central server: its answers in turn (200 once they run out), or `limit`: 413 for a body over that many bytes. */
 function server(answers: (number | 'drop')[], limit = Infinity) {
@@ -92,12 +92,32 @@ describe('pushRows', () => {
     const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/tollgate/`;
     try {
       await expect(pushRows([sampleRow()], [], { url, token: 't', sleep: () => Promise.resolve() })).rejects.toThrow(
-        new PushError(`${url}admin/v1/ledger/import answered 200 with something that is not a Tollgate answer ("<html><body>Sign in</body></html>"): is the URL the central Tollgate's base URL`),
+        new PushError(`${url}admin/v1/ledger/import answered 200 with an HTML page starting "<html><body>Sign in</body></html>", not a Tollgate answer: is the URL the central Tollgate's base URL`),
       );
       expect(paths).toEqual(['/tollgate/admin/v1/ledger/import']);
     } finally {
       await new Promise((r) => http.close(r));
     }
+  });
+
+  it('quotes only the start of a page answering an error (a 404 page of a wrong URL, its styles and all), saying it is HTML', async () => {
+    const page = `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Not found</title><style>${'body{font:16px/1.5 system-ui,sans-serif;max-width:36rem}\n'.repeat(30)}</style></head><body><h1>Not found</h1></body></html>`;
+    const fetch = (() => Promise.resolve(new Response(page, { status: 404, headers: { 'content-type': 'text/html; charset=utf-8' } }))) as unknown as typeof globalThis.fetch;
+    const err = (await pushRows([sampleRow()], [], { ...opts, url: 'http://central:8787/ui', fetch }).catch((e: unknown) => e)) as PushError;
+    expect(err).toBeInstanceOf(PushError);
+    expect(err.message).toBe(`http://central:8787/ui/admin/v1/ledger/import answered 404 with an HTML page starting "<!doctype html> <html lang="en"><head><meta charset="utf-8">…": is the URL the central Tollgate's base URL`);
+    // A proxy's page past retries (502) is quoted as briefly, without the hint about the URL.
+    const proxy = (() => Promise.resolve(new Response(page, { status: 502 }))) as unknown as typeof globalThis.fetch;
+    await expect(pushRows([sampleRow()], [], { ...opts, fetch: proxy, tries: 1 })).rejects.toThrow(new PushError('http://central:8787/admin/v1/ledger/import answered 502 with an HTML page starting "<!doctype html> <html lang="en"><head><meta charset="utf-8">…"'));
+  });
+
+  it('quotes the start of an answer on one line, at most 60 characters, and names an empty one', () => {
+    expect(answerStart('  Bad\r\n  Gateway  ', 'text/plain')).toBe('"Bad Gateway"');
+    expect(answerStart('x'.repeat(61), null)).toBe(`"${'x'.repeat(60)}…"`);
+    expect(answerStart(`a${' '.repeat(300)}b`, null)).toBe('"a…"');
+    expect(answerStart('😀'.repeat(70), null)).toBe(`"${'😀'.repeat(60)}…"`);
+    expect(answerStart('<HTML><body>502</body></HTML>', null)).toBe('an HTML page starting "<HTML><body>502</body></HTML>"');
+    expect(answerStart(' \n', 'text/html')).toBe('an empty answer');
   });
 
   it('cuts batches by bytes as well as rows, and sends a batch refused as too large (413) again in halves, naming a row too large alone', async () => {

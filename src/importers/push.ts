@@ -109,6 +109,34 @@ function countsOf(text: string): { written: number; removed: number | undefined 
   }
 }
 
+/** The `error.message` of a Tollgate error answer; undefined for anything else. */
+function errorMessageOf(text: string): string | undefined {
+  try {
+    const m = (JSON.parse(text) as { error?: { message?: unknown } } | null)?.error?.message;
+    return typeof m === 'string' ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Characters of an answer that is not Tollgate's quoted in an error (docs/import.md: "quoting its start"). */
+const QUOTED_CHARS = 60;
+
+/**
+ * The start of an answer that is not Tollgate's, to quote in an error: on one line, at most
+ * QUOTED_CHARS characters, and said to be an HTML page when it is one (a whole 404 page of
+ * styles quoted said nothing the start does not).
+ */
+export function answerStart(text: string, contentType: string | null): string {
+  const head = text.trimStart().slice(0, 4 * QUOTED_CHARS).replace(/\s+/g, ' ').trim();
+  if (head === '') return 'an empty answer';
+  const chars = [...head];
+  const more = chars.length > QUOTED_CHARS || text.trim().length > 4 * QUOTED_CHARS;
+  const quoted = `"${chars.slice(0, QUOTED_CHARS).join('')}${more ? '…' : ''}"`;
+  const html = /html/i.test(contentType ?? '') || /^<(!doctype html|html)[\s>]/i.test(head);
+  return html ? `an HTML page starting ${quoted}` : quoted;
+}
+
 function addCost(priced: NonNullable<PushOptions['priced']>, text: string): void {
   const cost = (JSON.parse(text) as { cost_usd?: unknown }).cost_usd;
   try {
@@ -141,23 +169,21 @@ async function sendBatch(endpoint: string, body: string, o: PushOptions, removal
         if (o.removed) o.removed.n += counts.removed ?? removals;
         return counts.written;
       }
-      const start = text.trim().slice(0, 60).replace(/\s+/g, ' ');
-      problem = `${endpoint} answered ${res.status} with something that is not a Tollgate answer (${start ? `"${start}${text.trim().length > 60 ? '…' : ''}"` : 'empty'}): is the URL the central Tollgate's base URL`;
+      problem = `${endpoint} answered ${res.status} with ${answerStart(text, res.headers.get('content-type'))}, not a Tollgate answer: is the URL the central Tollgate's base URL`;
       break;
     }
-    let message = text.trim();
-    try {
-      message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message;
-    } catch {
-      // not JSON: keep the text
-    }
+    // Tollgate's own error message, else only the start of what answered (a proxy's page, a 404 page of the wrong URL).
+    const own = errorMessageOf(text);
+    const message = own ?? answerStart(text, res.headers.get('content-type'));
     if (res.status === 413) throw new TooLarge(message.replace(/\.+$/, ''));
     problem =
       res.status === 401 || res.status === 403
         ? o.own
           ? `${endpoint} refused the key (${res.status}): ${message.replace(/\.+$/, '')} (TOLLGATE_KEY must be a Tollgate key of the central gateway)`
           : `${endpoint} refused the token (${res.status}): --push sends TOLLGATE_ADMIN_TOKEN, which must be the central gateway's admin token`
-        : `${endpoint} answered ${res.status}: ${message.replace(/\.+$/, '')}`;
+        : own !== undefined
+          ? `${endpoint} answered ${res.status}: ${own.replace(/\.+$/, '')}`
+          : `${endpoint} answered ${res.status} with ${message}${res.status < 500 ? ": is the URL the central Tollgate's base URL" : ''}`;
     if (res.status !== 429 && res.status < 500) break;
   }
   throw new PushError(problem);
