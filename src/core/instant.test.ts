@@ -17,6 +17,19 @@ describe('parseInstant', () => {
     }
   });
 
+  it('reads the years 0 to 99 as written (Date.UTC takes them for 1900 to 1999)', () => {
+    for (const [text, iso] of [
+      ['0001-01-01', '0001-01-01T00:00:00.000Z'],
+      ['0099-12-31T23:59:59.5Z', '0099-12-31T23:59:59.500Z'],
+      ['0000-03-01T10:00+02:00', '0000-03-01T08:00:00.000Z'],
+      ['0004-02-29', '0004-02-29T00:00:00.000Z'],
+    ]) {
+      expect(new Date(parseInstant(text!)!).toISOString(), text).toBe(iso);
+    }
+    // The Gregorian leap rule holds there too: 100 and 99 have no 29 February.
+    for (const bad of ['0100-02-29', '0099-02-29', '0050-13-01']) expect(parseInstant(bad), bad).toBeUndefined();
+  });
+
   it('reads canonical stamps (the quick path) exactly as the full check does, edge days, hours, years and fractions included', () => {
     const two = (lo: number, hi: number) => fc.integer({ min: lo, max: hi }).map((n) => String(n).padStart(2, '0'));
     const stamp = fc

@@ -35,8 +35,8 @@ const twoDigits = (text: string, at: number) => (text.charCodeAt(at) - 48) * 10 
  * The common stamp, `2026-11-18T14:07:30.123Z` (what agents' logs and our exports write), read
  * by Date.parse, which is several times cheaper than the full check (an import reads one per log
  * line). Only where Date.parse reads it exactly as `anyInstant` does: a day the month has (Date.parse
- * rolls the 30th of February over), an hour before 24, a year from 1000 (Date.UTC reads 0–99 as
- * 19xx); undefined for anything else, which the full check then reads.
+ * rolls the 30th of February over), an hour before 24, a year from 1000 (rarer years are left to
+ * the full check); undefined for anything else, which the full check then reads.
  */
 function canonicalInstant(text: string): number | undefined {
   const n = text.length;
@@ -68,9 +68,12 @@ export function anyInstant(text: string): number | undefined {
   if (!m) return undefined;
   const [y, mo, d, h, mi, sec] = m.slice(1, 7).map((x) => Number(x ?? 0)) as [number, number, number, number, number, number];
   const ms = Number((m[7] ?? '0').padEnd(3, '0').slice(0, 3));
-  const utc = Date.UTC(y, mo - 1, d, h, mi, sec, ms);
-  const back = new Date(utc);
-  // Date.UTC rolls an impossible day, hour or minute over: a round trip that differs was one.
+  // Not Date.UTC, which reads the years 0–99 as 1900–1999: setUTCFullYear takes a year as written.
+  const back = new Date(0);
+  back.setUTCFullYear(y, mo - 1, d);
+  back.setUTCHours(h, mi, sec, ms);
+  const utc = back.getTime();
+  // An impossible day, hour or minute rolls over: a round trip that differs was one.
   if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || back.getUTCHours() !== h || back.getUTCMinutes() !== mi || back.getUTCSeconds() !== sec) {
     return undefined;
   }

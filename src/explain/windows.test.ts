@@ -23,6 +23,10 @@ describe('explain windows', () => {
     expect(() => parseWindowSpec('fortnight', NOW)).toThrow(/not a window: use START\.\.END/);
     expect(() => parseWindowSpec('2026-11-08..2026-11-01', NOW)).toThrow(/the end must be after the start/);
     expect(() => parseWindowSpec('2026-02-30..2026-03-05', NOW)).toThrow(/"2026-02-30" is not a time/);
-    expect(() => parseWindowSpec('last-99999999999d', NOW)).toThrow(/goes back further than dates go/);
+    expect(() => parseWindowSpec('last-99999999999d', NOW)).toThrow(/^window "last-99999999999d" reaches back before 1970-01-01, the earliest time taken/);
+    // A window reaching before 1970 is refused as a span bound is (src/reports/time.ts), named or not.
+    expect(() => parseWindowSpec('prev-15000d', NOW)).toThrow(`window "prev-15000d" reaches back before 1970-01-01, the earliest time taken: at most ${Math.floor(NOW / 86_400_000)}d back from now; for everything, write 1970-01-01`);
+    expect(parseWindowSpec('last-7000d', NOW).since).toBeGreaterThan(0);
+    expect(() => parseWindowSpec('0099-01-01..2026-01-01', NOW)).toThrow('"0099-01-01" is before 1970-01-01, the earliest time taken; for everything, write 1970-01-01');
   });
 });

@@ -1,5 +1,4 @@
-import { MAX_TIME_MS } from '../core/instant.js';
-import { parseTime } from '../reports/time.js';
+import { parseTime, tooEarly } from '../reports/time.js';
 
 /** A half-open window [since, until) and the text it was written as. */
 export interface Window {
@@ -28,7 +27,8 @@ export function parseWindowSpec(text: string, now: number = Date.now()): Window 
     return { since, until, label: t };
   }
   const named = namedWindow(t.toLowerCase(), now);
-  if (named && !(named.since >= -MAX_TIME_MS)) throw new RangeError(`window "${text}" goes back further than dates go (100,000,000 days before 1970)`);
+  const early = named && tooEarly(`window "${text}"`, named.since, now);
+  if (early) throw early;
   if (named) return { ...named, label: t };
   throw new RangeError(
     `"${text}" is not a window: use START..END or START/END (dates, ISO timestamps or spans such as 14d..7d), or today, yesterday, this-week, last-week, this-month, last-month, last-7d, prev-7d`,

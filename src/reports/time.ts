@@ -1,19 +1,38 @@
-import { MAX_TIME_MS, parseInstant, spanMs } from '../core/instant.js';
+import { parseInstant, spanMs } from '../core/instant.js';
+
+/**
+ * The earliest time a bound may be, 1970-01-01T00:00:00Z: the start of the clock Tollgate stamps
+ * rows, outcomes and audit entries with. Past it, a span is a slip (`99999999d` reported from the
+ * year -271764), and a date reads nothing more.
+ */
+export const EARLIEST_TIME = '1970-01-01';
+const EARLIEST_MS = 0;
+const DAY_MS = 86_400_000;
+
+/** The refusal of a span (or a window) that starts at `ms`, before EARLIEST_TIME; undefined when it does not. */
+export function tooEarly(what: string, ms: number, now: number): RangeError | undefined {
+  // NaN (no number) is not >= either: refused too.
+  if (ms >= EARLIEST_MS) return undefined;
+  return new RangeError(`${what} reaches back before ${EARLIEST_TIME}, the earliest time taken: at most ${Math.max(0, Math.floor((now - EARLIEST_MS) / DAY_MS))}d back from now; for everything, write ${EARLIEST_TIME}`);
+}
 
 /**
  * Parses a report bound: a relative span back from now (`30m`, `24h`, `7d`, `2w`), a date
- * (`2026-11-01`, midnight UTC) or an ISO 8601 timestamp (UTC without an offset). Throws a
- * RangeError that says what is accepted.
+ * (`2026-11-01`, midnight UTC) or an ISO 8601 timestamp (UTC without an offset), at or after
+ * 1970-01-01. Throws a RangeError that says what is accepted. The CLI's flags and the admin
+ * API's query parameters are read here alike.
  */
 export function parseTime(text: string, now: number = Date.now()): number {
   const t = text.trim();
   const span = spanMs(t);
   if (span !== undefined) {
     const ms = now - span;
-    if (!(Math.abs(ms) <= MAX_TIME_MS)) throw new RangeError(`"${text}" goes back further than dates go (100,000,000 days before 1970)`);
+    const early = tooEarly(`"${text}"`, ms, now);
+    if (early) throw early;
     return ms;
   }
   const ms = parseInstant(t);
+  if (ms !== undefined && ms < EARLIEST_MS) throw new RangeError(`"${text}" is before ${EARLIEST_TIME}, the earliest time taken; for everything, write ${EARLIEST_TIME}`);
   if (ms !== undefined) return ms;
   // A `+` of an offset sent unescaped in a URL's query arrives as a space.
   const plus = /T\d\d:\d\d(:\d\d(\.\d+)?)? \d\d:?\d\d$/.test(t) ? `; in a URL, write the offset's + as %2B (${t.replace(' ', '%2B')})` : '';
