@@ -78,6 +78,9 @@ describe('explain', () => {
     const e = await explain(ledgerOf(new Map([[0, [priced]], [HOUR, [priced, unknown]]])), { since: 0, until: HOUR, label: 'a' }, { since: HOUR, until: 2 * HOUR, label: 'b' }, rates);
     expect(e.summary).toMatch(/^Spend held from \$0\.0090 in a to \$0\.0090 in b\. /);
     expect(e.summary).toContain(' 1 request of a model without a known price (0 in a, 1 in b) is not in these amounts.');
+    // Nor in the drivers: a model of unknown spend is not more requests offset by a model mix.
+    expect(e.drivers.filter((d) => d.deltaPicos !== 0n)).toEqual([]);
+    expect(e.drivers.find((d) => d.id === 'requests')!.detail).toBe('requests 3 → 3');
     const none = await explain(ledgerOf(new Map([[0, [priced]], [HOUR, [priced]]])), { since: 0, until: HOUR, label: 'a' }, { since: HOUR, until: 2 * HOUR, label: 'b' }, rates);
     expect(none.summary).not.toContain('known price');
   });

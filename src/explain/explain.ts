@@ -73,7 +73,9 @@ async function groups(ledger: LedgerStore, w: Window, only: GroupFilter | undefi
     count.requests += r.requests;
     count.unpricedRequests += r.unpricedRequests;
     const requests = servedRequests(r);
-    if (requests === 0) return [];
+    // A group with no known price has no known spend: counted as $0 requests, it would read as more
+    // requests and a model mix away from the priced ones, offsetting each other. The summary counts it.
+    if (requests === 0 || (r.unpricedRequests >= r.requests && r.costPicos === 0n)) return [];
     const [model, provider, user, client, workflow] = r.keys as [string, string, string, string, string];
     const { inputTokens, cacheReadTokens, cacheWriteTokens, cacheWrite1hTokens, outputTokens, costPicos } = r;
     return [{ model, provider, user, client, workflow, requests, inputTokens, cacheReadTokens, cacheWriteTokens, cacheWrite1hTokens, outputTokens, costPicos, long: long.get([model, provider, user, client, workflow].join('\u0000')) ?? [] }];
