@@ -35,6 +35,7 @@ import type { CorsSettings } from './server/cors.js';
 import { createHttpServer } from './server/http-server.js';
 import { TlsSetupError, loadTls } from './server/tls.js';
 import { InFlight } from './server/in-flight.js';
+import { listenOn } from './server/listen.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { Router } from './routing/router.js';
 import type { HealthPolicy, Route } from './routing/types.js';
@@ -212,10 +213,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     tls,
     requestTimeoutMs: o.requestTimeoutMs,
   });
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(o.port, o.host, () => ok());
-  });
+  await listenOn(server, o.port, o.host);
   const port = (server.address() as AddressInfo).port;
   gateways = [...gateways, ...ownAddresses(o.host, port)];
   const url = `${tls ? 'https' : 'http'}://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeDirs } from './make-dirs.js';
+import { checkDirsWritable, makeDirs } from './make-dirs.js';
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'tollgate-make-dirs-'));
 
@@ -40,5 +40,32 @@ describe('makeDirs', () => {
     symlinkSync(join(root, 'real'), join(root, 'link'));
     makeDirs(join(root, 'link', 'x'));
     expect(statSync(join(root, 'real', 'x')).isDirectory()).toBe(true);
+  });
+});
+
+describe('checkDirsWritable', () => {
+  it('passes a folder that exists or could be made, and makes nothing', () => {
+    const root = fresh();
+    checkDirsWritable(root);
+    checkDirsWritable(join(root, 'a', 'b'));
+    expect(existsSync(join(root, 'a'))).toBe(false);
+  });
+
+  it('fails as makeDirs would, in the same words, below a file or a symlink to nothing', () => {
+    const root = fresh();
+    writeFileSync(join(root, 'f'), '');
+    symlinkSync(join(root, 'unmounted'), join(root, 'data'));
+    for (const dir of [join(root, 'f'), join(root, 'f', 'x', 'spool'), join(root, 'data', 'tollgate')]) {
+      let made: unknown;
+      try {
+        makeDirs(dir);
+      } catch (err) {
+        made = err;
+      }
+      expect(made).toBeInstanceOf(Error);
+      expect(() => checkDirsWritable(dir)).toThrow((made as Error).message);
+    }
+    expect(() => checkDirsWritable(join(root, 'f', 'x'))).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
+    expect(existsSync(join(root, 'unmounted'))).toBe(false);
   });
 });

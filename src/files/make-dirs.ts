@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, lstatSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /**
@@ -10,6 +10,33 @@ import { dirname, resolve } from 'node:path';
  * cannot be made ends it with an error naming it.
  */
 export function makeDirs(dir: string): void {
+  for (const d of missingDirs(dir)) {
+    try {
+      mkdirSync(d);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // Made meanwhile by another process, or there but not a folder (a dangling symlink).
+      if (!statSync(d, { throwIfNoEntry: false })?.isDirectory()) throw notADirectory(d);
+    }
+  }
+}
+
+/**
+ * Throws what `makeDirs(dir)` would, or writing a file in `dir` then, making nothing (`tollgate
+ * check`): ENOTDIR naming a path on the way that is not a folder, in the same words, or EACCES
+ * (EROFS) naming the folder this user could not write in: `dir` itself, or the nearest that exists.
+ */
+export function checkDirsWritable(dir: string): void {
+  const missing = missingDirs(dir);
+  // Missing to stat, there to lstat: a symlink to nothing, which mkdir meets as EEXIST.
+  const dangling = missing.find((d) => lstatSync(d, { throwIfNoEntry: false }) !== undefined);
+  if (dangling) throw notADirectory(dangling);
+  const nearest = missing.length > 0 ? dirname(missing[0]!) : resolve(dir);
+  accessSync(nearest, constants.R_OK | constants.W_OK | constants.X_OK);
+}
+
+/** The folders on the way to `dir` that do not exist, outermost first; ENOTDIR when one that exists is not a folder. */
+function missingDirs(dir: string): string[] {
   const missing: string[] = [];
   for (let d = resolve(dir); ; ) {
     const st = statOf(d);
@@ -22,15 +49,7 @@ export function makeDirs(dir: string): void {
     if (parent === d) break;
     d = parent;
   }
-  for (const d of missing.reverse()) {
-    try {
-      mkdirSync(d);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      // Made meanwhile by another process, or there but not a folder (a dangling symlink).
-      if (!statSync(d, { throwIfNoEntry: false })?.isDirectory()) throw notADirectory(d);
-    }
-  }
+  return missing.reverse();
 }
 
 /** The folder's stat, or undefined when it is missing, also under a file (ENOTDIR: its parent then says why). */

@@ -1,5 +1,5 @@
 import { closeSync, existsSync, fstatSync, ftruncateSync, writeSync } from 'node:fs';
-import { makeDirs } from '../files/make-dirs.js';
+import { checkDirsWritable, makeDirs } from '../files/make-dirs.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { encodeRow } from './row-codec.js';
 import { SpoolDirError, openJournalFile, readLinesAt, removeJournal, unlinkJournal, writeAllSync } from './journal-files.js';
@@ -12,6 +12,15 @@ const ROTATE_BYTES = 64 * 1024 * 1024;
  * requests a second for 1.04x the CPU a request (docs/ledger.md, Durability).
  */
 const EARLY_WRITE_ROWS = 2;
+
+/** Throws the SpoolDirError a Spool in `dir` would at start, making nothing (`tollgate check`). */
+export function checkSpoolDir(dir: string): void {
+  try {
+    checkDirsWritable(dir);
+  } catch (err) {
+    throw new SpoolDirError(dir, err);
+  }
+}
 
 /**
  * An append-only journal of ledger rows. A row alone is written when the event loop's turn

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -12,7 +13,8 @@ import { type FakeProxy, startFakeProxy } from '../support/fake-proxy.js';
 async function check(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await run(['check', ...args], { out: (t) => void (out += t), err: (t) => void (err += t) });
+  // Port 0: the listen line passes whatever else runs on this machine (its own test below).
+  const code = await run(['check', '--port', '0', ...args], { out: (t) => void (out += t), err: (t) => void (err += t) });
   return { code, out, err };
 }
 
@@ -36,7 +38,7 @@ describe('tollgate check', () => {
 
   it('says ok for each part that works: storage, Redis, and every dialect with its key', async () => {
     const config = configFile(
-      `storage: { sqlite: "${db}" }\nredis: redis://127.0.0.1:6379/0\nproviders:\n` +
+      `storage: { sqlite: "${db}" }\nredis: redis://127.0.0.1:6379/5\nproviders:\n` +
         `  - { name: openai, dialect: openai, base_url: "${fake.url}", api_key: sk-o, catalog: openai }\n` +
         `  - { name: anthropic, dialect: anthropic, base_url: "${fake.url}", api_key: sk-a, catalog: anthropic }\n` +
         `  - { name: gemini, dialect: gemini, base_url: "${fake.url}", api_key: g-k, catalog: google }\n` +
@@ -48,8 +50,10 @@ describe('tollgate check', () => {
     const lines = r.out.trimEnd().split('\n');
     expect(lines[0]).toBe(`ok    config: read ${config}`);
     expect(lines[1]).toBe(`ok    storage: SQLite at ${db} opens, its schema current (migrated now if it was not, as serve would)`);
-    expect(lines[2]).toBe('ok    redis: redis://127.0.0.1:6379/0 answers');
-    expect(lines.slice(3)).toEqual([
+    expect(lines[2]).toBe(`ok    spool: ${join(db, '..', 'spool')} can be written (tollgate serve creates it)`);
+    expect(lines[3]).toBe('ok    redis: redis://127.0.0.1:6379/5 answers');
+    expect(lines[4]).toBe('ok    listen: 127.0.0.1 can be listened on (port 0: a free port is picked at start)');
+    expect(lines.slice(5)).toEqual([
       expect.stringMatching(new RegExp(`^ok    provider openai: ${fake.url} takes the key \\(HTTP 200 in \\d+ ms\\)$`)),
       expect.stringMatching(/^ok {4}provider anthropic: .* takes the key/),
       expect.stringMatching(/^ok {4}provider gemini: .* takes the key/),
@@ -71,7 +75,7 @@ describe('tollgate check', () => {
     );
     const r = await check(['--config', config]);
     expect(r.code).toBe(1);
-    expect(r.err).toBe('tollgate: 3 of 5 checks failed\n');
+    expect(r.err).toBe('tollgate: 3 of 7 checks failed\n');
     expect(r.out).toContain(`FAIL  provider openai: ${refusing.url} refuses the configured key (HTTP 401): check its api_key\n`);
     expect(r.out).toContain('FAIL  provider gone: Could not reach the upstream http://127.0.0.1:1 (ECONNREFUSED).\n');
     expect(r.out).toMatch(/FAIL {2}redis: redis:\/\/127\.0\.0\.1:1\/0: .*ECONNREFUSED/);
@@ -124,6 +128,40 @@ describe('tollgate check', () => {
     expect(r.out).toContain(`ok    storage: SQLite at ${missing} does not exist yet; tollgate serve creates it\n`);
     const { existsSync } = await import('node:fs');
     expect(existsSync(missing)).toBe(false);
+  });
+
+  it('fails, as serve would, on a Redis database Redis refuses, a spool folder and a ledger below a file, and a port in use', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-check-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'afile'), '');
+    const taken = createServer();
+    await new Promise<void>((ok) => taken.listen(0, '127.0.0.1', ok));
+    onTestFinished(() => void taken.close());
+    const port = (taken.address() as AddressInfo).port;
+    const config = configFile(
+      `storage: { sqlite: "${dir}/afile/x.db", spool_dir: "${dir}/afile/spool" }\nredis: redis://127.0.0.1:6379/99\n` +
+        `server: { port: ${port} }\nproviders:\n  - { name: openai, dialect: openai, base_url: "${fake.url}", api_key: sk-o }\n`,
+    );
+    let out = '';
+    let err = '';
+    expect(await run(['check', '--config', config], { out: (t) => void (out += t), err: (t) => void (err += t) })).toBe(1);
+    const notFolder = `ENOTDIR: "${dir}/afile" exists but is not a folder (a file, or a symlink to nothing)`;
+    expect(out.split('\n').filter((l) => l.startsWith('FAIL'))).toEqual([
+      `FAIL  storage: SQLite at ${dir}/afile/x.db: cannot open the SQLite ledger at "${dir}/afile/x.db": the file cannot be created or opened here: ${notFolder} (check that its folder can be written)`,
+      `FAIL  spool: cannot use the spool folder "${dir}/afile/spool" (${notFolder}): set storage.spool_dir to a folder Tollgate can write`,
+      'FAIL  redis: the Redis at 127.0.0.1:6379 refuses database 99 (ERR DB index is out of range). A Redis has databases 0 to 15 unless its "databases" setting says more (a cluster only 0): fix the number after the port in the URL.',
+      `FAIL  listen: the port is already in use (listen EADDRINUSE: address already in use 127.0.0.1:${port}). Pick another with --port.`,
+    ]);
+    expect(err).toBe('tollgate: 4 of 6 checks failed\n');
+    expect(existsSync(join(dir, 'x.db'))).toBe(false);
+  });
+
+  it('takes --host as serve does, and fails on an address this machine does not have', async () => {
+    const config = configFile(`storage: { sqlite: "${db}" }\nproviders:\n  - { name: openai, dialect: openai, base_url: "${fake.url}", api_key: sk-o }\n`);
+    const r = await check(['--config', config, '--host', '192.0.2.1', '--port', '19560']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('FAIL  listen: this machine has no such address to listen on (listen EADDRNOTAVAIL: address not available 192.0.2.1:19560). Pick another with --host (127.0.0.1 or 0.0.0.0).\n');
+    expect(r.err).toBe('tollgate: 1 of 5 checks failed\n');
   });
 
   it('names budgets, from the file or storage, whose downgrade target no provider prices: a notice, not a failure', async () => {

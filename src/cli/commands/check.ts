@@ -7,12 +7,15 @@ import { within } from '../../core/within.js';
 import { describeProxies, proxyFor, proxySettingsFromEnv } from '../../egress/proxy-settings.js';
 import { type StorageFlags, addStorageFlags, loadCliConfig, openStorage } from '../context.js';
 import { CommandError, type Io } from '../output.js';
+import { setupProblem } from '../startup-error.js';
 import { downgradeNotices } from '../downgrade-notice.js';
 import { unpricedNotices } from '../unpriced-notice.js';
 import { tierNotices } from '../tier-notice.js';
 
 interface CheckFlags extends StorageFlags {
   json?: boolean;
+  host?: string;
+  port?: string;
 }
 
 /** One line of the check: a part of the set-up, and how it went. */
@@ -27,7 +30,7 @@ const NOTICES: ReadonlySet<string> = new Set(['pricing', 'providers', 'budgets']
 
 /**
  * `tollgate check`: the set-up a gateway would start with, tried part by part without serving:
- * the config, storage, Redis, the TLS files, the proxy, and each provider and route deployment
+ * the config, storage, the spool folder, Redis, the TLS files, the address to listen on, the proxy, and each provider and route deployment
  * asked for its model list with the key Tollgate holds (no tokens spent), which providers would
  * be recorded without a cost, and which overrides drop a long-context tier. Exit code 1 when any fails.
  */
@@ -35,14 +38,18 @@ export function checkCommand(program: Command, io: Io): void {
   addStorageFlags(
     program
       .command('check')
-      .description('Try the set-up without serving: config, storage, Redis, TLS files, proxy, and every provider with its key (lists models, spends no tokens)')
-      .option('--json', 'print the checks as JSON'),
+      .description('Try the set-up without serving: config, storage, spool folder, Redis, TLS files, the address to listen on, proxy, and every provider with its key (lists models, spends no tokens)')
+      .option('--json', 'print the checks as JSON')
+      .option('--port <port>', 'the port serve would listen on (as serve --port)')
+      .option('--host <host>', 'the address serve would listen on (as serve --host)'),
   ).action(async (flags: CheckFlags) => {
     const config = loadCliConfig(flags);
     const results: Checked[] = [{ part: 'config', ok: true, detail: config.source ? `read ${config.source}` : 'none: the built-in defaults' }];
     results.push(await checkStorage(config));
+    results.push(await checkSpool(config.storage.spoolDir));
     if (config.redis) results.push(await checkRedis(config.redis));
     if (config.server.tls) results.push(await checkTls(config.server.tls));
+    results.push(await checkListen(config.server.host, config.server.port));
     results.push(...(await checkUpstreams(config)));
     results.push(...(await checkProviderChoice(config)));
     results.push(...(await checkPricing(config)));
@@ -94,8 +101,14 @@ async function checkDowngrades(config: Config): Promise<Checked[]> {
 
 async function checkStorage(config: Config): Promise<Checked> {
   const where = config.storage.kind === 'sqlite' ? `SQLite at ${config.storage.path}` : 'Postgres';
-  // A check makes nothing: the gateway creates the file at its first start.
+  // A check makes nothing: the gateway creates the file at its first start, where its folder can be made and written.
   if (config.storage.kind === 'sqlite' && config.storage.path !== ':memory:' && !existsSync(config.storage.path)) {
+    const { checkCreatable } = await import('../../storage/sqlite/db.js');
+    try {
+      checkCreatable(config.storage.path);
+    } catch (err) {
+      return { part: 'storage', ok: false, detail: `${where}: ${errorMessage(err)}` };
+    }
     return { part: 'storage', ok: true, detail: `${where} does not exist yet; tollgate serve creates it` };
   }
   try {
@@ -112,16 +125,42 @@ async function checkStorage(config: Config): Promise<Checked> {
   }
 }
 
+/** The spool folder, as the gateway's Spool would take it at start, made or not (nothing is made). */
+async function checkSpool(dir: string): Promise<Checked> {
+  const { checkSpoolDir } = await import('../../metering/spool.js');
+  try {
+    checkSpoolDir(dir);
+    return { part: 'spool', ok: true, detail: `${dir} can be written${existsSync(dir) ? '' : ' (tollgate serve creates it)'}` };
+  } catch (err) {
+    return { part: 'spool', ok: false, detail: errorMessage(err) };
+  }
+}
+
+/** The address and port, listened on and let go at once, as serve listens; its error in serve's words. */
+async function checkListen(host: string, port: number): Promise<Checked> {
+  const { tryListen } = await import('../../server/listen.js');
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  try {
+    await tryListen(port, host);
+    return { part: 'listen', ok: true, detail: port === 0 ? `${host} can be listened on (port 0: a free port is picked at start)` : `${where} is free to listen on` };
+  } catch (err) {
+    return { part: 'listen', ok: false, detail: setupProblem(err) ?? `${where}: ${errorMessage(err)}` };
+  }
+}
+
 async function checkRedis(url: string): Promise<Checked> {
-  const { Redis } = await import('ioredis');
+  const [{ Redis }, { DatabaseWatch }] = await Promise.all([import('ioredis'), import('../../policy/counters/redis-database.js')]);
   // One try, no reconnecting: a check must end, answered or not.
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  // A database Redis refuses (past its 16) is only an 'error' event, and PING answers in database 0: serve refuses to start on it.
+  const database = new DatabaseWatch(redis, REDIS_TIMEOUT_MS);
   // The socket's own error (ECONNREFUSED, ENOTFOUND) says more than connect's "Connection is closed".
   let cause: Error | undefined;
   redis.on('error', (err: Error) => (cause ??= err));
   try {
     await within(redis.connect(), REDIS_TIMEOUT_MS, `no answer within ${REDIS_TIMEOUT_MS / 1000} s`);
     await within(redis.ping(), REDIS_TIMEOUT_MS, `no answer within ${REDIS_TIMEOUT_MS / 1000} s`);
+    if (database.refused) return { part: 'redis', ok: false, detail: database.refused.message.replace(/^redis: /, '') };
     return { part: 'redis', ok: true, detail: `${redisShown(url)} answers` };
   } catch (err) {
     return { part: 'redis', ok: false, detail: `${redisShown(url)}: ${errorMessage(cause ?? err)}` };

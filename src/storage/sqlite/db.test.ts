@@ -1,8 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDb } from './db.js';
+import { checkCreatable, openDb } from './db.js';
 
 describe('a SQLite ledger connection', () => {
   it('is in WAL mode, synced at checkpoints, and checkpoints every 4,000 pages', () => {
@@ -15,5 +15,23 @@ describe('a SQLite ledger connection', () => {
     } finally {
       db.close();
     }
+  });
+});
+
+describe('checkCreatable', () => {
+  it('fails as openDb would for a file below a file, with its words, and makes nothing where it passes', () => {
+    const root = mkdtempSync(join(tmpdir(), 'tollgate-db-'));
+    writeFileSync(join(root, 'afile'), '');
+    const path = join(root, 'afile', 'x.db');
+    let opened: unknown;
+    try {
+      openDb(path).close();
+    } catch (err) {
+      opened = err;
+    }
+    expect(opened).toMatchObject({ name: 'SqliteOpenError', message: expect.stringContaining('ENOTDIR') });
+    expect(() => checkCreatable(path)).toThrow(expect.objectContaining({ name: 'SqliteOpenError', message: (opened as Error).message }));
+    checkCreatable(join(root, 'new', 'x.db'));
+    expect(existsSync(join(root, 'new'))).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import { errorCode } from '../../core/errors.js';
 import { migrations } from '../migrations.js';
 import { checkSchemaVersion } from '../schema-version.js';
 import { SqliteOpenError } from './open-error.js';
-import { makeDirs } from '../../files/make-dirs.js';
+import { checkDirsWritable, makeDirs } from '../../files/make-dirs.js';
 
 export type Db = InstanceType<typeof Database>;
 export type Statement = ReturnType<Db['prepare']>;
@@ -48,6 +48,18 @@ export function openDb(path: string): Db {
     throw err;
   }
   return db;
+}
+
+/**
+ * Throws the SqliteOpenError `openDb(path)` would for a file not made yet, when its folder cannot
+ * be made or written (a file on the way, no write access), making nothing (`tollgate check`).
+ */
+export function checkCreatable(path: string): void {
+  try {
+    checkDirsWritable(dirname(path));
+  } catch (err) {
+    throw new SqliteOpenError(path, err);
+  }
 }
 
 /**
