@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RETRY_TRIGGERS } from '../routing/types.js';
+import { refuseBaseUrlExtras } from './base-url.js';
 
 const ms = z.number().int('must be a whole number of milliseconds').positive('must be above 0');
 const timeouts = z.strictObject({ first_byte_ms: ms.optional(), request_ms: ms.optional() });
@@ -10,7 +11,12 @@ const deployment = z.strictObject({
   /** Unique name; defaults to the provider's name (or provider-2, … when one provider appears several times). */
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be letters, digits, _ . and - (start with a letter or digit)').optional(),
   api_key: z.string().min(1, 'must not be empty').optional(),
-  base_url: z.string().url('must be an http(s) URL').refine((s) => /^https?:/.test(s) && !/\/v1(beta)?\/?$/.test(s), 'must be an http(s) origin without /v1: Tollgate appends the API path').optional(),
+  base_url: z
+    .string()
+    .url('must be an http(s) URL')
+    .refine((s) => /^https?:/.test(s) && !/\/v1(beta)?\/?$/.test(s), 'must be an http(s) origin without /v1: Tollgate appends the API path')
+    .superRefine(refuseBaseUrlExtras)
+    .optional(),
   headers: z.record(z.string(), z.string()).optional(),
   /** The model name this deployment knows the model by. */
   model: z.string().min(1).optional(),

@@ -8,6 +8,7 @@ import { parseGatewayAddress } from '../telemetry/via-gateway.js';
 import { errorMessage } from '../core/errors.js';
 import { scaled } from '../core/money.js';
 import { closest } from '../core/closest.js';
+import { refuseBaseUrlExtras } from './base-url.js';
 import { COMMON_CATALOG_PROVIDERS, knowsCatalogProvider } from '../pricing/index.js';
 
 const glob = z.string().min(1, 'must not be empty');
@@ -61,7 +62,9 @@ const gatewayAddress = z.string().superRefine((s, ctx) => {
 const provider = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be lower-case letters, digits, _ and - (start with a letter or digit)'),
   dialect: z.enum(['openai', 'anthropic', 'gemini'], { error: 'must be one of openai, anthropic, gemini' }),
-  base_url: url(['http:', 'https:']).refine((s) => !/\/v1(beta)?\/?$/.test(s), 'must not end in /v1 or /v1beta: Tollgate appends the API path (/v1/...) itself'),
+  base_url: url(['http:', 'https:'])
+    .refine((s) => !/\/v1(beta)?\/?$/.test(s), 'must not end in /v1 or /v1beta: Tollgate appends the API path (/v1/...) itself')
+    .superRefine(refuseBaseUrlExtras),
   api_key: z.string().min(1, 'must not be empty (leave it out to pass client keys through)').optional(),
   models: z.array(glob).optional(),
   headers: z.record(z.string(), z.string()).optional(),
