@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { budgetInput, modelPolicyInput, parseRule, poolInput, rateLimitInput, toBudget, toModelPolicy, toRateLimit } from '../policy/rule-input.js';
 import type { Budget, IncreaseStatus, ModelPolicy, RateLimit, RuleSet } from '../policy/rules.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
-import { parseTime } from '../reports/time.js';
+import { auditCursor, auditParams } from './admin-query.js';
 import { getHealth, getReconcile, getStatus } from './admin-status.js';
 import { fileIncrease } from './file-increase.js';
 import { adminIncreaseInput, decisionInput } from './increase-input.js';
@@ -143,13 +143,10 @@ function decide(approve: boolean): Handler {
   };
 }
 
+/** Newest first, a page at a time: `next_cursor` (null on the last page) takes the next request back from where this one ended. */
 async function listAudit(r: PolicyRequest): Promise<void> {
-  const since = r.query.get('since');
-  const limitText = r.query.get('limit');
-  const limit = limitText === null ? 100 : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new RangeError('limit must be a whole number from 1 to 10000');
-  const list = await r.runtime.store.listAudit({ since: since ? parseTime(since, r.runtime.now()) : undefined, limit });
-  sendJson(r.res, 200, { data: list.map(auditView) });
+  const page = await r.runtime.store.pageAudit(auditParams(r.query, r.runtime.now()));
+  sendJson(r.res, 200, { data: page.entries.map(auditView), next_cursor: page.next ? auditCursor(page.next) : null });
 }
 
 const ID = '([^/]+)';

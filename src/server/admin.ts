@@ -26,6 +26,7 @@ import { ContentEncodingError } from '../gateway/content-encoding.js';
 import { encodingError } from '../gateway/request-errors.js';
 import { decodeId, handlePolicyAdmin, isPolicyRoute } from './admin-policy.js';
 import { booleanQuery, queryFormat, readJson, sendAdminError, sendJson } from './json-response.js';
+import { keyListParams, reportParams } from './admin-query.js';
 
 export interface AdminDeps {
   storage: Storage;
@@ -67,6 +68,7 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     if (isFinopsRoute(sub)) return await handleFinopsAdmin(deps, req, res, sub, query);
     if (sub === '/keys' && method === 'POST') return await postKey(deps, req, res);
     if (sub === '/keys' && method === 'GET') {
+      keyListParams(query);
       const list = await deps.storage.keys.list({ includeRevoked: booleanQuery(query, 'include_revoked') });
       return sendJson(res, 200, { data: list.map(publicKey) });
     }
@@ -152,7 +154,7 @@ function reportWindow(query: URLSearchParams): { since?: number; until: number }
 }
 
 async function getReport(deps: AdminDeps, res: ServerResponse, query: URLSearchParams): Promise<void> {
-  const by = (query.get('by') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const by = reportParams(query);
   if (by.includes('rule')) return getRuleReport(deps, res, query, by);
   const bad = by.find((d) => !isDimension(d));
   if (bad) throw new RangeError(`cannot group by "${bad}"`);

@@ -10,7 +10,7 @@ import {
   encodeRateLimit,
   increaseFromRecord,
 } from './policy-codec.js';
-import type { PolicyStore } from './ports.js';
+import type { AuditQuery, PolicyStore } from './ports.js';
 
 type Row = Record<string, unknown>;
 
@@ -52,6 +52,26 @@ export function sqlPolicyStore(db: PolicySql): PolicyStore {
     await run(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ON CONFLICT (id) DO UPDATE SET ${update.join(', ')}`, Object.values(values));
   };
   const remove = async (table: string, id: string) => (await run(`DELETE FROM ${table} WHERE id = ?`, [id])).count > 0;
+  const auditRows = async (opts: AuditQuery) => {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const and = (cond: string, ...values: unknown[]) => {
+      where.push(cond);
+      params.push(...values);
+    };
+    if (opts.since !== undefined) and('ts >= ?', opts.since);
+    if (opts.until !== undefined) and('ts < ?', opts.until);
+    // Keyset: after the last entry of a page, in the order below (the index on ts, seq serves it).
+    if (opts.before) and('(ts < ? OR (ts = ? AND seq < ?))', opts.before.ts, opts.before.ts, opts.before.seq);
+    // Entries made in the same millisecond keep the order they were written in.
+    let sql = `SELECT * FROM audit_log${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ts DESC, seq DESC`;
+    if (opts.limit !== undefined) {
+      if (!Number.isInteger(opts.limit) || opts.limit < 0) throw new RangeError('audit: limit must be a whole number');
+      sql += ' LIMIT ?';
+      params.push(opts.limit);
+    }
+    return (await run(sql, params)).rows;
+  };
 
   return {
     listBudgets: () => list('budgets', decodeBudget),
@@ -104,20 +124,15 @@ export function sqlPolicyStore(db: PolicySql): PolicyStore {
       await run(sql, [e.id, e.ts, e.actor, e.action, e.subject, encodeDetails(e.details)]);
     },
     async listAudit(opts) {
-      const params: unknown[] = [];
-      let sql = 'SELECT * FROM audit_log';
-      if (opts?.since !== undefined) {
-        sql += ' WHERE ts >= ?';
-        params.push(opts.since);
-      }
-      // Entries made in the same millisecond keep the order they were written in.
-      sql += ' ORDER BY ts DESC, seq DESC';
-      if (opts?.limit !== undefined) {
-        if (!Number.isInteger(opts.limit) || opts.limit < 0) throw new RangeError('audit: limit must be a whole number');
-        sql += ' LIMIT ?';
-        params.push(opts.limit);
-      }
-      return (await run(sql, params)).rows.map(auditFromRecord);
+      return (await auditRows(opts ?? {})).map(auditFromRecord);
+    },
+    async pageAudit(opts) {
+      if (!Number.isInteger(opts.limit) || opts.limit < 1) throw new RangeError('audit: limit must be a whole number above 0');
+      // One more than asked: whether another page follows.
+      const rows = await auditRows({ ...opts, limit: opts.limit + 1 });
+      const page = rows.slice(0, opts.limit);
+      const last = page[page.length - 1];
+      return { entries: page.map(auditFromRecord), next: rows.length > opts.limit && last ? { ts: Number(last.ts), seq: Number(last.seq) } : undefined };
     },
 
     async claimAlert(key, at) {

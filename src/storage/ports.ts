@@ -11,6 +11,19 @@ import type { CallerTotals, RequestPoint, SessionHour, TagCacheUse } from './ano
 export type { CallerTotals, RequestPoint, SessionHour, TagCacheUse } from './anomaly-ports.js';
 import type { AuditEntry, Budget, Increase, IncreaseStatus, ModelPolicy, RateLimit } from '../policy/rules.js';
 
+/** An audit entry's place in the log's order (newest first: time, then write order within a millisecond). */
+export interface AuditPlace {
+  ts: number;
+  seq: number;
+}
+
+export interface AuditQuery {
+  since?: number;
+  until?: number;
+  before?: AuditPlace;
+  limit?: number;
+}
+
 /**
  * What the rest of Tollgate needs from storage. SQLite (the embedded default) and
  * Postgres (many replicas) implement it; the contract test suite runs against both.
@@ -343,8 +356,10 @@ export interface PolicyStore {
   transitionIncrease(id: string, from: IncreaseStatus, to: Partial<Pick<Increase, 'status' | 'decidedAt' | 'decidedBy' | 'note' | 'expiresAt'>>): Promise<Increase | undefined>;
 
   appendAudit(e: AuditEntry): Promise<void>;
-  /** Newest first. */
-  listAudit(opts?: { since?: number; limit?: number }): Promise<AuditEntry[]>;
+  /** Newest first; `since` inclusive, `until` exclusive; `before`: only entries older than that place. */
+  listAudit(opts?: AuditQuery): Promise<AuditEntry[]>;
+  /** At most `limit` of listAudit's entries, and where they end when more may follow: the next page's `before`. */
+  pageAudit(opts: AuditQuery & { limit: number }): Promise<{ entries: AuditEntry[]; next: AuditPlace | undefined }>;
 
   /**
    * Records that an alert was sent; returns false when it already was (across replicas),

@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import type { AuditEntry, Budget, Increase, ModelPolicy, RateLimit } from '../../policy/rules.js';
 import { parseScope } from '../../policy/scope.js';
 import { parseWindow } from '../../policy/window.js';
-import type { Storage } from '../ports.js';
+import type { AuditPlace, Storage } from '../ports.js';
 
 export function sampleBudget(overrides: Partial<Budget> = {}): Budget {
   return {
@@ -156,6 +156,31 @@ export function policyContract(open: () => Promise<Storage>): void {
 
     await s.policy.appendAudit(entry('aud_big', 3_000, { amount: 2n ** 70n }));
     expect((await s.policy.listAudit({ limit: 1 }))[0]!.details).toEqual({ amount: (2n ** 70n).toString() });
+    await s.close();
+  });
+
+  it('pages the audit log back in time, by place, within since and until, past entries of one millisecond', async () => {
+    const s = await open();
+    const entry = (id: string, ts: number): AuditEntry => ({ id, ts, actor: 'bob', action: 'budget.set', subject: 'budget:b', details: {} });
+    // Written out of time order, five in one millisecond.
+    const written = [entry('e1', 1_000), entry('e5', 3_000), entry('e2', 2_000), entry('e3', 2_000), entry('e4', 2_000), entry('e6', 2_000), entry('e7', 2_000), entry('e0', 500)];
+    for (const e of written) await s.policy.appendAudit(e);
+    const ids = (list: AuditEntry[]) => list.map((e) => e.id);
+    expect(ids(await s.policy.listAudit())).toEqual(['e5', 'e7', 'e6', 'e4', 'e3', 'e2', 'e1', 'e0']);
+    expect(ids(await s.policy.listAudit({ until: 2_000 }))).toEqual(['e1', 'e0']);
+    expect(ids(await s.policy.listAudit({ since: 1_000, until: 3_000 }))).toEqual(['e7', 'e6', 'e4', 'e3', 'e2', 'e1']);
+    const pages: string[][] = [];
+    let before: AuditPlace | undefined;
+    do {
+      const page = await s.policy.pageAudit({ since: 1_000, until: 3_000, before, limit: 2 });
+      pages.push(ids(page.entries));
+      before = page.next;
+    } while (before);
+    expect(pages).toEqual([['e7', 'e6'], ['e4', 'e3'], ['e2', 'e1']]);
+    // A page that ends the log says so: no place to go on from.
+    expect(await s.policy.pageAudit({ limit: 8 })).toEqual({ entries: [...written].sort((a, b) => b.ts - a.ts || written.indexOf(b) - written.indexOf(a)), next: undefined });
+    expect((await s.policy.pageAudit({ limit: 7 })).next).toBeDefined();
+    await expect(s.policy.pageAudit({ limit: 0 })).rejects.toThrow(RangeError);
     await s.close();
   });
 
