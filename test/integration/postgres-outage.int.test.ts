@@ -1,50 +1,16 @@
-import { type Server, type Socket, connect, createServer } from 'node:net';
 import pg from 'pg';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey } from '../../src/identity/key-service.js';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
 import { type Harness, eventually, startHarness } from '../support/harness.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 
 // Real Postgres on the machine (CI starts it), reached through a TCP proxy the test can cut.
 const PG = { host: '127.0.0.1', port: 5432 };
 const schema = `tg_outage_${process.pid}_${Date.now() % 100000}`;
 
-/** Forwards connections to Postgres until cut; `restore` listens on the same port again. */
-class Proxy {
-  port = 0;
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-
-  async listen(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = connect(PG.port, PG.host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((ok) => server.listen(this.port, '127.0.0.1', ok));
-    this.port = (server.address() as { port: number }).port;
-    this.server = server;
-  }
-
-  get listening(): boolean {
-    return this.server?.listening ?? false;
-  }
-
-  async cut(): Promise<void> {
-    const closed = new Promise<void>((ok) => this.server!.close(() => ok()));
-    for (const s of this.sockets) s.destroy();
-    await closed;
-  }
-}
-
-const proxy = new Proxy();
+const proxy = new TcpProxy(PG);
 let h: Harness;
 
 beforeAll(async () => {
