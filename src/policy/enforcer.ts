@@ -9,6 +9,7 @@ import type { Picos } from '../core/money.js';
 import type { PriceFn } from '../metering/build-row.js';
 import { type CounterInit, type Counters, CountersUnavailable, type ReserveOutcome, type Settlement } from './counters/port.js';
 import { LateReleases } from './late-releases.js';
+import { type Hold, HoldSettler } from './settle-holds.js';
 import { CounterInitializer } from './counter-init.js';
 import { type Estimate, type PriceContext, affordableOutputTokens, estimatePricer, estimateTokens, outputPerChoice, unpricedWarnings } from './estimate.js';
 import { decideModel, refuseBatchModel } from './model-rules.js';
@@ -53,6 +54,7 @@ export class Enforcer {
   private readonly levels = new Map<string, { level: Picos; limit: Picos; marker: string }>();
   private readonly init: CounterInitializer;
   private readonly late: LateReleases;
+  private readonly settler: HoldSettler;
   /** Prices an estimate; an unpriced model counts as free, with one warning per provider and model (a few an hour). */
   private readonly costOf: (e: Pick<Estimate, 'inputTokens' | 'outputTokens'>, pc: PriceContext) => Picos;
   /** `fallbackHolds`: extra reservations for fallback attempts; `fallbackRefused`: fallback attempts a budget or rate limit refused. */
@@ -64,6 +66,7 @@ export class Enforcer {
     this.watch = new ThresholdWatch(d.events);
     this.init = new CounterInitializer(d.fromLedger, d.counters);
     this.late = new LateReleases((items) => d.counters.settle(items, this.now()), d.log);
+    this.settler = new HoldSettler({ counters: d.counters, log: d.log, now: this.now, retry: d.settings.settleRetry, observe: (c, levels) => this.observe(c, levels), stats: this.stats });
     this.costOf = estimatePricer(unpricedWarnings(d.log), this.now);
   }
 
@@ -363,35 +366,14 @@ export class Enforcer {
   }
 
   /** Settles holds in one call to the counters (one Redis round trip however many), retrying a failure. */
-  private async settleHolds(holds: readonly { id: string; r: Reserved | Opened }[], items: Settlement[]): Promise<void> {
-    // Holds admitted open may never have reached the store: one try, and its failure is expected.
-    // A reserve that timed out may still have run in Redis: settling releases its hold and
-    // counts the actual cost; when it never ran, settling is a no-op.
-    const tries = holds.some((x) => x.r.kind === 'reserved') ? 4 : 1;
-    for (let attempt = 0; attempt < tries; attempt++) {
-      try {
-        const outs = await this.d.counters.settle(items, this.now());
-        outs.forEach((out, i) => {
-          const r = holds[i]!.r;
-          if (out && r.kind === 'reserved') this.observe(r, out.levels);
-        });
-        return;
-      } catch (err) {
-        if (tries === 1) return;
-        this.stats.settleErrors++;
-        if (attempt === tries - 1) {
-          this.d.log.error('could not settle a reservation; reconciliation will report the drift', { ids: items.map((x) => x.id), err: String(err) });
-          return;
-        }
-        await new Promise((ok) => setTimeout(ok, 250 * 4 ** attempt).unref());
-      }
-    }
+  private settleHolds(holds: readonly Hold[], items: Settlement[]): Promise<void> {
+    return this.settler.settle(holds, items);
   }
 
   /** Levels after a settlement: remembered for downgrades; thresholds judge settled spend, not what requests in flight hold. */
-  private observe(r: Reserved, levels: readonly { ref: string; level: Picos; spent: Picos }[]): void {
+  private observe(counters: readonly BudgetCounter[], levels: readonly { ref: string; level: Picos; spent: Picos }[]): void {
     for (const { ref, level, spent } of levels) {
-      const c = r.planned.counters.find((x) => x.budget.id === ref);
+      const c = counters.find((x) => x.budget.id === ref);
       if (!c) continue;
       this.levels.set(ref, { level, limit: c.line.limit, marker: c.line.marker });
       this.watch.check(c, spent);

@@ -1,4 +1,5 @@
 import type { InputCounting } from './estimate.js';
+import type { SettleRetry } from './settle-holds.js';
 
 /** Organisation-wide settings for budgets and rate limits (the `policy:` config section). */
 export interface PolicySettings {
@@ -17,6 +18,8 @@ export interface PolicySettings {
   reconcileMs: number;
   /** The gateway's address as its users reach it (`alerts.public_url`): refusals name it in the increase command. */
   publicUrl?: string;
+  /** How a request's settlement is retried (DEFAULT_SETTLE_RETRY when unset). Not a config setting: tests shorten it. */
+  settleRetry?: SettleRetry;
 }
 
 export const DEFAULT_POLICY_SETTINGS: PolicySettings = {
