@@ -89,6 +89,8 @@ export async function startPolicy(o: PolicyOptions, storage: Storage, price: Pri
       rules.stop();
       drift.stop();
       charges.stop();
+      // Before the counters close: kept settlements get one last try.
+      await enforcer.close();
       await counters.close();
     },
   };

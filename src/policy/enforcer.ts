@@ -10,6 +10,7 @@ import type { PriceFn } from '../metering/build-row.js';
 import { type CounterInit, type Counters, CountersUnavailable, type ReserveOutcome, type Settlement } from './counters/port.js';
 import { LateReleases } from './late-releases.js';
 import { type Hold, HoldSettler } from './settle-holds.js';
+import type { PendingSettlements } from './pending-settlements.js';
 import { CounterInitializer } from './counter-init.js';
 import { type Estimate, type PriceContext, affordableOutputTokens, estimatePricer, estimateTokens, outputPerChoice, unpricedWarnings } from './estimate.js';
 import { decideModel, refuseBatchModel } from './model-rules.js';
@@ -260,6 +261,8 @@ export class Enforcer {
         if (!(err instanceof CountersUnavailable)) throw err;
         return this.failMode(budgets, limits, err, planned);
       }
+      // The counters answer: settlements kept while they did not need not wait for their next try.
+      this.settler.pending.kick();
       if (outcome.ok) {
         this.remember(planned, outcome.levels);
         return { kind: 'reserved', planned, outcome, estimate, cost, cap };
@@ -365,7 +368,17 @@ export class Enforcer {
     if (this.levels.size > 50_000) this.levels.clear();
   }
 
-  /** Settles holds in one call to the counters (one Redis round trip however many), retrying a failure. */
+  /** Settlements kept while the counters did not take them (see PendingSettlements): waiting now, and counts since start. */
+  get pendingSettlements(): { waiting: number } & PendingSettlements['stats'] {
+    return { waiting: this.settler.pending.size, ...this.settler.pending.stats };
+  }
+
+  /** At shutdown, after the last request: one last try for kept settlements; how many are left for their leases is logged. */
+  close(): Promise<void> {
+    return this.settler.close();
+  }
+
+  /** Settles holds in one call to the counters (one Redis round trip however many), retrying a failure, then keeping it. */
   private settleHolds(holds: readonly Hold[], items: Settlement[]): Promise<void> {
     return this.settler.settle(holds, items);
   }

@@ -140,6 +140,7 @@ export async function getHealth(r: PolicyRequest): Promise<void> {
   }
   const rules = runtime.rules.current();
   const st = runtime.enforcer.stats;
+  const kept = runtime.enforcer.pendingSettlements;
   const d = runtime.drift.last;
   const reconciliation = d && {
     last_run: new Date(d.at).toISOString(),
@@ -150,7 +151,7 @@ export async function getHealth(r: PolicyRequest): Promise<void> {
     status: error ? 'degraded' : 'ok',
     counters: error ? { ok: false, error } : { ok: true },
     reconciliation: reconciliation ?? null,
-    enforcer: { admitted: st.admitted, refused: st.refused, fail_open: st.failOpen, fail_closed: st.failClosed, settle_errors: st.settleErrors, fallback_holds: st.fallbackHolds, fallback_refused: st.fallbackRefused },
+    enforcer: { admitted: st.admitted, refused: st.refused, fail_open: st.failOpen, fail_closed: st.failClosed, settle_errors: st.settleErrors, fallback_holds: st.fallbackHolds, fallback_refused: st.fallbackRefused, settlements_waiting: kept.waiting, settlements_dropped: kept.dropped, settlements_lapsed: kept.lapsed },
     rules: {
       budgets: rules.budgets.filter((b) => b.kind === 'budget').length,
       pools: rules.budgets.filter((b) => b.kind === 'pool').length,

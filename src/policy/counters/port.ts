@@ -129,6 +129,8 @@ export interface Counters {
   read(lines: SpendLine[]): Promise<{ spent: Picos; held: Picos; initialized: boolean }[]>;
   /** Adds `delta` to a line's current bucket (reconciliation --fix). */
   adjust(line: SpendLine, delta: Picos): Promise<void>;
+  /** Calls `fn` each time a shared store can be reached again after it could not (absent when it never goes away). */
+  onReconnect?(fn: () => void): void;
   close(): Promise<void>;
 }
 

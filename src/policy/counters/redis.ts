@@ -145,6 +145,10 @@ export class RedisCounters implements Counters {
     await this.call(() => (roll ? this.redis.multi().del(totalsKey(roll.base)) : this.redis.multi()).hincrby(bucket, 'spent', delta.toString()).pexpire(bucket, line.ttlMs).exec());
   }
 
+  onReconnect(fn: () => void): void {
+    this.redis.on('ready', fn);
+  }
+
   async close(): Promise<void> {
     try {
       await this.redis.quit();
