@@ -12,7 +12,7 @@ import { IncreaseService } from './policy/increases.js';
 import { ImportCharges } from './policy/import-charges.js';
 import { counterFromLedger } from './policy/ledger-spend.js';
 import type { BudgetCounter } from './policy/plan.js';
-import { reconcile } from './policy/reconcile.js';
+import { endedIn, reconcile } from './policy/reconcile.js';
 import { type ConfigRules, RuleBook } from './policy/rule-book.js';
 import type { PolicyRuntime } from './policy/runtime.js';
 import type { PolicySettings } from './policy/settings.js';
@@ -77,6 +77,10 @@ export async function startPolicy(o: PolicyOptions, storage: Storage, price: Pri
     settings: o.settings,
     enforcer,
     fromLedger,
+    endedRequests: async (ids) => {
+      await flushLedger();
+      return endedIn(storage, ids);
+    },
     catchUp,
     async forecast(set, at, ids) {
       await flushLedger();

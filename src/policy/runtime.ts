@@ -6,6 +6,7 @@ import type { DriftWatch } from './drift-watch.js';
 import type { Enforcer } from './enforcer.js';
 import type { IncreaseService } from './increases.js';
 import type { BudgetCounter } from './plan.js';
+import type { EndedRequests } from './reconcile.js';
 import type { RuleBook } from './rule-book.js';
 import type { RuleSet } from './rules.js';
 import type { PolicySettings } from './settings.js';
@@ -19,6 +20,8 @@ export interface PolicyRuntime {
   settings: PolicySettings;
   enforcer: Enforcer;
   fromLedger(c: BudgetCounter, now: number): Promise<CounterInit>;
+  /** Of these request ids, those with a row in the ledger (this process's write buffer flushed first), and their tokens. */
+  endedRequests: EndedRequests;
   /** Adds the spend imports wrote since the last look to the counters now (it is also done every 10 s). */
   catchUp(): Promise<void>;
   /** Projected window-end spend and run-out moment of these budgets (all when ids is absent), from the ledger. */

@@ -11,6 +11,7 @@ import type { ConfigRules } from '../policy/rule-book.js';
 import type { PolicySettings } from '../policy/settings.js';
 import type { Storage } from '../storage/ports.js';
 import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
+import { sampleRow } from '../storage/testing/rows.js';
 import { createHttpServer } from './http-server.js';
 import { testRuntime } from './testing/policy-runtime.js';
 
@@ -243,7 +244,7 @@ describe('admin API: status, reconcile, health', () => {
     expect(status.json.data).toEqual([expect.objectContaining({ id: 'cfg-alice', limit_usd: '40', spent_usd: '12.5', remaining_usd: '27.5', used_percent: 31, source: 'config' })]);
 
     const drift = await call(s, 'GET', '/budgets/reconcile');
-    expect(drift.json).toEqual({ fix: false, data: [expect.objectContaining({ budget_id: 'cfg-alice', counted_usd: '12.5', ledger_usd: '0', drift_usd: '12.5', initialized: true, fixed: false })] });
+    expect(drift.json).toEqual({ fix: false, data: [expect.objectContaining({ budget_id: 'cfg-alice', counted_usd: '12.5', ledger_usd: '0', drift_usd: '12.5', initialized: true, fixed: false })], ended_holds: 0, released_holds: 0 });
     const maybe = await call(s, 'GET', '/budgets/reconcile?fix=maybe');
     expect(maybe).toMatchObject({ status: 400, json: { error: { message: 'fix must be true or false, not "maybe"' } } });
     const fixed = await call(s, 'GET', '/budgets/reconcile?fix=true');
@@ -252,10 +253,31 @@ describe('admin API: status, reconcile, health', () => {
     expect((await call(s, 'GET', '/audit')).json.data[0]).toMatchObject({ action: 'budget.reconcile', details: { fixed: [{ budget_id: 'cfg-alice', drift_usd: '12.5' }] } });
   });
 
+  it('with fix, releases the holds of requests whose row is in the ledger (their cost then counted from the ledger), not those of requests in flight', async () => {
+    const s = await start();
+    const now = Date.now();
+    const c = budgetCounter(s.runtime.settings.keyPrefix, configBudget, s.runtime.rules.current(), now, 'UTC');
+    await s.runtime.counters.initialize([{ marker: c.line.marker, ttlMs: c.line.ttlMs, bucketTtlMs: c.line.ttlMs, amounts: [] }]);
+    // A request that ended (its fallback's hold too) whose settlement never reached the counters, and one still in flight.
+    for (const id of ['ended', 'ended~1', 'live']) await s.runtime.counters.reserve({ id, now, leaseMs: 1_800_000, amount: usd('5'), groups: [{ lines: [c.line], pool: null }], rates: [] });
+    await s.storage.ledger.insert([sampleRow({ id: 'ended', ts: now, costPicos: usd('3'), keyId: s.alice.id })]);
+
+    const looked = await call(s, 'GET', '/budgets/reconcile');
+    expect(looked.json).toMatchObject({ fix: false, ended_holds: 2, released_holds: 0, data: [{ counted_usd: '0', ledger_usd: '3', drift_usd: '-3' }] });
+    expect((await s.runtime.counters.read([c.line]))[0]).toMatchObject({ spent: 0n, held: usd('15') });
+    const fixed = await call(s, 'GET', '/budgets/reconcile?fix=true');
+    expect(fixed.json).toMatchObject({ fix: true, ended_holds: 2, released_holds: 2, data: [{ drift_usd: '-3', fixed: true }] });
+    expect((await s.runtime.counters.read([c.line]))[0]).toMatchObject({ spent: usd('3'), held: usd('5') });
+    // Settled again (the replica that served it, applying what it kept): nothing changes.
+    expect(await s.runtime.counters.settle([{ id: 'ended', actual: usd('3'), tokens: 10 }], now)).toEqual([undefined]);
+    expect((await call(s, 'GET', '/budgets/reconcile')).json).toMatchObject({ ended_holds: 0, data: [{ drift_usd: '0' }] });
+    expect((await call(s, 'GET', '/audit')).json.data[0]).toMatchObject({ action: 'budget.reconcile', details: { released_holds: 2 } });
+  });
+
   it('reports the counters and the enforcer', async () => {
     const s = await start();
     const health = await call(s, 'GET', '/policy/health');
-    expect(health).toMatchObject({ status: 200, json: { status: 'ok', counters: { ok: true }, enforcer: { admitted: 0, fail_open: 0, fail_closed: 0 }, rules: { budgets: 1, pools: 0 } } });
+    expect(health).toMatchObject({ status: 200, json: { status: 'ok', counters: { ok: true }, enforcer: { admitted: 0, fail_open: 0, fail_closed: 0, settlements_waiting: 0, settlements_dropped: 0, settlements_lapsed: 0 }, rules: { budgets: 1, pools: 0 } } });
   });
 });
 

@@ -3,7 +3,7 @@ import { forecastSummary } from '../forecast/budgets.js';
 import type { Forecast } from '../forecast/project.js';
 import { CountersUnavailable } from '../policy/counters/port.js';
 import { type BudgetCounter, budgetCounter } from '../policy/plan.js';
-import { reconcile } from '../policy/reconcile.js';
+import { endedHolds, reconcile } from '../policy/reconcile.js';
 import type { RuleSet } from '../policy/rules.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import { formatScope } from '../policy/scope.js';
@@ -99,6 +99,8 @@ export function getReconcile(r: PolicyRequest): Promise<void> {
     const { runtime } = r;
     const fix = booleanQuery(r.query, 'fix');
     await runtime.catchUp();
+    // Before the drift is measured: a hold released here leaves its cost to the drift fix.
+    const holds = await endedHolds(runtime.counters, runtime.endedRequests, runtime.now(), fix);
     const drifts = await reconcile(runtime.rules.current(), runtime.counters, (c, at) => runtime.fromLedger(c, at), runtime.settings, runtime.now(), fix);
     const data = drifts.map((d) => ({
       budget_id: d.counter.budget.id,
@@ -113,11 +115,12 @@ export function getReconcile(r: PolicyRequest): Promise<void> {
       fixed: fix && d.initialized && d.drift !== 0n,
     }));
     const fixed = data.filter((d) => d.fixed);
-    if (fixed.length > 0) {
+    if (fixed.length > 0 || holds.released > 0) {
       const ctx = { store: runtime.store, isConfigRule: () => false, configFile: undefined, actor: 'admin-api', now: () => runtime.now() };
-      await audit(ctx, 'budget.reconcile', 'counters', { fixed: fixed.map((d) => ({ budget_id: d.budget_id, drift_usd: d.drift_usd })) });
+      await audit(ctx, 'budget.reconcile', 'counters', { fixed: fixed.map((d) => ({ budget_id: d.budget_id, drift_usd: d.drift_usd })), released_holds: holds.released });
     }
-    sendJson(r.res, 200, { fix, data });
+    // Holds of requests whose row is in the ledger: released with --fix (see endedHolds).
+    sendJson(r.res, 200, { fix, data, ended_holds: holds.found, released_holds: holds.released });
   });
 }
 

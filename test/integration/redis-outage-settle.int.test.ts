@@ -36,14 +36,24 @@ function recording(): { log: Logger; lines: { level: string; msg: string; fields
   return { log: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, lines };
 }
 
-/** A replica on Postgres whose counters are in Redis through the proxy; a settlement is tried twice, 100 ms apart, before it is kept for later. */
-async function start(log: Logger): Promise<{ key: string }> {
+/** Where a replica keeps its ledger and its counters; replicas given the same share them. */
+interface Shared {
+  schema: string;
+  keyPrefix: string;
+}
+
+function shared(): Shared {
   const schema = `tg_settle_${process.pid}_${schemas.length}_${Date.now() % 100000}`;
   schemas.push(schema);
+  return { schema, keyPrefix: `{tg${process.pid}${Math.random().toString(36).slice(2, 8)}}:` };
+}
+
+/** A replica on Postgres whose counters are in Redis through the proxy; a settlement is tried twice, 100 ms apart, before it is kept for later. */
+async function start(log: Logger, where: Shared = shared()): Promise<{ key: string }> {
   const url = new URL(REDIS);
   url.port = String(proxy.port);
-  const settings = { ...DEFAULT_POLICY_SETTINGS, keyPrefix: `{tg${process.pid}${Math.random().toString(36).slice(2, 8)}}:`, settleRetry: { tries: 2, firstPauseMs: 100 } };
-  h = await startHarness({ price, log, storage: () => openPostgres({ url: TEST_PG_URL, schema, maxConnections: 4 }), policy: { redisUrl: url.toString(), settings, rules: { budgets: [dave], rateLimits: [], modelPolicies: [] } } });
+  const settings = { ...DEFAULT_POLICY_SETTINGS, keyPrefix: where.keyPrefix, settleRetry: { tries: 2, firstPauseMs: 100 } };
+  h = await startHarness({ price, log, storage: () => openPostgres({ url: TEST_PG_URL, schema: where.schema, maxConnections: 4 }), policy: { redisUrl: url.toString(), settings, rules: { budgets: [dave], rateLimits: [], modelPolicies: [] } } });
   // About 1.8 s a stream (a dozen pieces, 150 ms apart).
   h.fake.setDefault({ usage: { input: 20, output: 40 }, chunkDelayMs: 150 });
   return createKey(h.tollgate.storage.keys, { user: 'dave', team: null, project: null });
@@ -90,9 +100,10 @@ describe('Redis unreachable while streams end', () => {
     expect(lines.find((l) => l.msg.startsWith('the budget counters answer again'))).toMatchObject({ level: 'info', fields: { applied: 3, dropped: 0, lapsed: 0 } });
   }, 30_000);
 
-  it('a replica that shuts down before Redis answers says how many settlements it leaves for the lease', async () => {
+  it('a replica that shuts down before Redis answers says how many settlements it leaves for the lease; reconcile --fix on another replica releases them', async () => {
     const { log, lines } = recording();
-    const { key } = await start(log);
+    const where = shared();
+    const { key } = await start(log, where);
     const streams = [stream(key), stream(key)];
     await eventually(() => expect(h!.fake.arrivals).toHaveLength(2));
     await proxy.cut();
@@ -104,5 +115,14 @@ describe('Redis unreachable while streams end', () => {
     // One last try, refused at once: shutdown does not wait for Redis.
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(lines.find((l) => l.msg.startsWith('shutting down with 2 settlement(s)'))).toMatchObject({ level: 'warn', fields: { left: 2 } });
+
+    // Another replica on the same ledger and counters, Redis answering: the two holds stand, their requests' rows are in the ledger.
+    await proxy.listen();
+    await start(recording().log, where);
+    expect(await counterOn(h!.tollgate, dave)).toMatchObject({ spent: 0n, held: 2n * 209_500_000n });
+    const admin = (fix: boolean) => fetch(`${h!.url}/admin/v1/budgets/reconcile${fix ? '?fix=true' : ''}`, { headers: { authorization: 'Bearer admin-secret' } }).then((r) => r.json() as Promise<Record<string, unknown>>);
+    expect(await admin(false)).toMatchObject({ ended_holds: 2, released_holds: 0 });
+    expect(await admin(true)).toMatchObject({ ended_holds: 2, released_holds: 2, data: [{ budget_id: dave.id, counted_usd: '0', ledger_usd: '0.000036', fixed: true }] });
+    expect(await counterOn(h!.tollgate, dave)).toMatchObject({ spent: 2n * 18_000_000n, held: 0n });
   }, 30_000);
 });

@@ -44,7 +44,7 @@ export function budgetOpsCommands(group: Command, io: Io): void {
   group
     .command('reconcile')
     .description("Compare each budget's counter with the ledger in the running gateway (needs TOLLGATE_ADMIN_TOKEN)")
-    .option('--fix', 'add the difference to the counters so they match the ledger')
+    .option('--fix', 'add the difference to the counters so they match the ledger, and release the holds of requests that have ended')
     .option('--url <url>', 'the gateway (default from the config: http://127.0.0.1:8790)')
     .option('--config <file>', 'YAML config file, for the default --url')
     .option('--json', 'print JSON')
@@ -52,13 +52,20 @@ export function budgetOpsCommands(group: Command, io: Io): void {
       // Counters of a single node live in the serve process, so this asks it rather than reading storage.
       const token = adminToken();
       const url = flags.url ?? defaultUrl(loadCliConfig(flags));
-      const res = (await callAdmin({ url, path: `/admin/v1/budgets/reconcile${flags.fix ? '?fix=true' : ''}`, bearer: token })) as { data: Drift[] };
+      const res = (await callAdmin({ url, path: `/admin/v1/budgets/reconcile${flags.fix ? '?fix=true' : ''}`, bearer: token })) as { data: Drift[]; ended_holds?: number; released_holds?: number };
       if (flags.json) return io.out(JSON.stringify(res, null, 2) + '\n');
-      if (res.data.length === 0) return io.out('No budgets to reconcile.\n');
+      // Holds of requests whose row is in the ledger (a gateway of an earlier version does not say).
+      const ended = res.ended_holds ?? 0;
+      const released = res.released_holds ?? 0;
+      let holds = '';
+      if (flags.fix && released > 0) holds = `Released ${released} hold(s) of requests that had ended; their cost counts from the ledger.\n`;
+      else if (!flags.fix && ended > 0) holds = `${ended} hold(s) belong to requests that have ended; run again with --fix to release them.\n`;
+      if (res.data.length === 0) return io.out(`No budgets to reconcile.\n${holds}`);
       const rows = res.data.map((d) => [d.budget_id, d.window, d.window_start.slice(0, 16).replace('T', ' '), d.counted_usd, d.ledger_usd, d.drift_usd, d.initialized ? (d.fixed ? 'fixed' : d.drift_usd === '0' ? 'ok' : 'drift') : 'not started']);
       io.out(renderTable(['BUDGET', 'WINDOW', 'SINCE (UTC)', 'COUNTED (USD)', 'LEDGER (USD)', 'DRIFT (USD)', 'STATE'], rows, [3, 4, 5]));
       const drifting = res.data.filter((d) => d.initialized && d.drift_usd !== '0' && !d.fixed).length;
       if (drifting > 0) io.out(`${drifting} budget(s) drift from the ledger; run again with --fix to correct the counters.\n`);
+      io.out(holds);
     });
 }
 

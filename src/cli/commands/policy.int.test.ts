@@ -11,6 +11,7 @@ import { createHttpServer } from '../../server/http-server.js';
 import { testRuntime } from '../../server/testing/policy-runtime.js';
 import type { Storage } from '../../storage/ports.js';
 import { openSqlite } from '../../storage/sqlite/sqlite-storage.js';
+import { sampleRow } from '../../storage/testing/rows.js';
 import { run } from '../program.js';
 
 let dir: string;
@@ -293,6 +294,13 @@ describe('commands that go through the running gateway', () => {
     expect(out.code).toBe(0);
     expect(out.out).toMatch(/BUDGET +WINDOW +SINCE \(UTC\) +COUNTED \(USD\) +LEDGER \(USD\) +DRIFT \(USD\) +STATE/);
     expect(out.out).toMatch(/budget:user:alice:day +day +20\S+ \S+ +0 +0 +0 +not started/);
+    expect(out.out).not.toContain('hold(s)');
+    // A request that ended (its row is in the ledger) still holds a concurrency slot: --fix lets it go.
+    await runtime.counters.reserve({ id: 'ended', now: Date.now(), leaseMs: 1_800_000, amount: 0n, groups: [], rates: [{ ref: 'conc', kind: 'concurrency', key: '{tg}:rl:conc', limit: 5 }] });
+    await storage!.ledger.insert([sampleRow({ id: 'ended', ts: Date.now() })]);
+    expect((await remote('budgets', 'reconcile', '--url', url)).out).toContain('1 hold(s) belong to requests that have ended; run again with --fix to release them.\n');
+    expect((await remote('budgets', 'reconcile', '--url', url, '--fix')).out).toContain('Released 1 hold(s) of requests that had ended; their cost counts from the ledger.\n');
+    expect(await runtime.counters.openReservations(10)).toEqual([]);
     delete process.env.TOLLGATE_ADMIN_TOKEN;
     expect((await remote('budgets', 'reconcile', '--url', url)).err).toMatch(/^tollgate: set TOLLGATE_ADMIN_TOKEN/);
   });

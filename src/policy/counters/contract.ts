@@ -72,6 +72,20 @@ export function countersContract(make: () => Promise<{ counters: Counters; prefi
     await counters.close();
   });
 
+  it('lists the reservations not yet settled, the soonest lease end first', async () => {
+    const { counters, settle, line, init, plan } = await setup();
+    const day = line('day', '10');
+    await init(day);
+    const plans = [plan('a', '1', [{ lines: [day], pool: null }], [], T0), plan('b', '1', [{ lines: [day], pool: null }], [], T0 + 1000), plan('c', '1', [{ lines: [day], pool: null }], [], T0 + 2000)];
+    for (const p of plans) expect(await counters.reserve(p)).toMatchObject({ ok: true });
+    expect(await settle('b', usd('0.5'), 10, T0 + 3000)).toBeDefined();
+    // The store is shared with other tests: only this test's ids count.
+    const ours = new Set(plans.map((p) => p.id));
+    expect((await counters.openReservations(100_000)).filter((id) => ours.has(id))).toEqual([plans[0]!.id, plans[2]!.id]);
+    expect(await counters.openReservations(0)).toEqual([]);
+    await counters.close();
+  });
+
   it('reports each line’s spent apart from what other reservations still hold', async () => {
     const { counters, settle, line, init, plan } = await setup();
     const day = line('day', '5');

@@ -78,6 +78,16 @@ export class MemoryCounters implements Counters {
     );
   }
 
+  openReservations(limit: number): Promise<string[]> {
+    // Leases are all as long: the order they were made in is the order they end in.
+    const out: string[] = [];
+    for (const id of this.reservations.keys()) {
+      if (out.length >= limit) break;
+      out.push(id);
+    }
+    return Promise.resolve(out);
+  }
+
   adjust(line: SpendLine, delta: Picos): Promise<void> {
     this.bucket(line.buckets.at(-1)!, line.ttlMs).spent += delta;
     return Promise.resolve();

@@ -127,6 +127,11 @@ export interface Counters {
   initialize(inits: CounterInit[]): Promise<void>;
   /** Spent and held per line (for status, reconciliation and tests). Missing counters read as zero. */
   read(lines: SpendLine[]): Promise<{ spent: Picos; held: Picos; initialized: boolean }[]>;
+  /**
+   * Ids of reservations not settled or released yet (their lease may have ended), the soonest
+   * lease end first, at most `limit`: what reconciliation --fix looks up in the ledger.
+   */
+  openReservations(limit: number): Promise<string[]>;
   /** Adds `delta` to a line's current bucket (reconciliation --fix). */
   adjust(line: SpendLine, delta: Picos): Promise<void>;
   /** Calls `fn` each time a shared store can be reached again after it could not (absent when it never goes away). */

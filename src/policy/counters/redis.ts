@@ -138,6 +138,11 @@ export class RedisCounters implements Counters {
     });
   }
 
+  async openReservations(limit: number): Promise<string[]> {
+    if (limit <= 0) return [];
+    return this.call(() => this.redis.zrange(this.leases, 0, limit - 1));
+  }
+
   async adjust(line: SpendLine, delta: Picos): Promise<void> {
     const bucket = line.buckets.at(-1)!;
     const roll = rollOf(line.buckets, line.ttlMs);

@@ -7,6 +7,7 @@ import { DriftWatch } from '../../policy/drift-watch.js';
 import { Enforcer } from '../../policy/enforcer.js';
 import { type IncreaseEvents, IncreaseService } from '../../policy/increases.js';
 import { counterFromLedger } from '../../policy/ledger-spend.js';
+import { endedIn } from '../../policy/reconcile.js';
 import { type ConfigRules, RuleBook } from '../../policy/rule-book.js';
 import type { Increase } from '../../policy/rules.js';
 import type { PolicyRuntime } from '../../policy/runtime.js';
@@ -49,5 +50,5 @@ export async function testRuntime(storage: Storage, o: TestRuntimeOptions = {}):
   await rules.refresh();
   const drift = new DriftWatch({ run: () => Promise.resolve([]), report: () => undefined, onError: () => undefined, now });
   const forecast: PolicyRuntime['forecast'] = (set, at, ids) => forecastBudgets(storage.ledger, set, { timeZone: settings.timeZone, keyPrefix: settings.keyPrefix, now: at, ids });
-  return { rules, store: storage.policy, increases: new IncreaseService(storage.policy, events, now), counters, settings, enforcer, fromLedger, catchUp, forecast, signedLinks: undefined, drift, now, events };
+  return { rules, store: storage.policy, increases: new IncreaseService(storage.policy, events, now), counters, settings, enforcer, fromLedger, endedRequests: (ids) => endedIn(storage, ids), catchUp, forecast, signedLinks: undefined, drift, now, events };
 }
