@@ -158,6 +158,10 @@ describe('PendingSettlements', () => {
     expect(await q.close()).toBe(2);
     expect(calls).toHaveLength(2);
     expect(lines.at(-1)).toMatchObject({ level: 'warn', msg: expect.stringMatching(/^shutting down with 2 settlement\(s\).*policy\.lease_minutes/), fields: { left: 2, ids: ['r1', 'r2'] } });
+    // One more after close (a request that ended during shutdown): said, not kept.
+    q.add([kept('r3')]);
+    expect(q.size).toBe(2);
+    expect(lines.at(-1)).toMatchObject({ level: 'warn', msg: expect.stringMatching(/^shutting down: 1 more settlement/), fields: { ids: ['r3'] } });
     await vi.advanceTimersByTimeAsync(60_000);
     expect(calls).toHaveLength(2);
   });

@@ -74,6 +74,11 @@ export class PendingSettlements {
 
   /** Files settlements to apply later; a later one for the same reservation replaces the earlier. */
   add(list: readonly Kept[]): void {
+    if (this.closed) {
+      // A request that ended during shutdown, after the last try: nothing will retry it.
+      this.log.warn(`shutting down: ${list.length} more settlement(s) the budget counters did not take are left for the lease`, { ids: list.map((k) => k.s.id) });
+      return;
+    }
     for (const k of list) {
       this.kept.delete(k.s.id);
       if (this.kept.size >= this.limits.max) this.dropOldest();
@@ -81,7 +86,7 @@ export class PendingSettlements {
       this.stats.kept++;
     }
     this.since ??= this.now();
-    if (!this.closed && this.timer === undefined && this.running === undefined) this.schedule(this.delay);
+    if (this.timer === undefined && this.running === undefined) this.schedule(this.delay);
   }
 
   /** The counters answered: try now rather than after the pause. */
