@@ -23,6 +23,13 @@ describe('isStorageTrouble', () => {
     for (const code of ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOSPC']) expect(isStorageTrouble(withCode(code)), code).toBe(true);
   });
 
+  it('is storage trouble for the Postgres driver errors that mean no answer in time or a lost connection', () => {
+    for (const message of ['timeout exceeded when trying to connect', 'Connection terminated due to connection timeout', 'Connection terminated unexpectedly', 'Query read timeout']) {
+      expect(isStorageTrouble(new Error(message)), message).toBe(true);
+    }
+    expect(isStorageTrouble(new Error('Received unexpected dataRow message from backend.'))).toBe(false);
+  });
+
   it('is not storage trouble without a code (a value the driver could not bind)', () => {
     expect(isStorageTrouble(new RangeError('Loss of precision reading BigInt'))).toBe(false);
     expect(isStorageTrouble('text')).toBe(false);

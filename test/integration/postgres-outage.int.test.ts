@@ -3,25 +3,25 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey } from '../../src/identity/key-service.js';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
+import { PgProxy } from '../../src/storage/testing/pg-proxy.js';
+import { TEST_PG_URL } from '../../src/storage/testing/postgres.js';
 import { type Harness, eventually, startHarness } from '../support/harness.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
 
 // Real Postgres on the machine (CI starts it), reached through a TCP proxy the test can cut.
-const PG = { host: '127.0.0.1', port: 5432 };
 const schema = `tg_outage_${process.pid}_${Date.now() % 100000}`;
 
-const proxy = new TcpProxy(PG);
+const proxy = new PgProxy();
 let h: Harness;
 
 beforeAll(async () => {
   await proxy.listen();
-  h = await startHarness({ storage: () => openPostgres({ url: `postgres://postgres@127.0.0.1:${proxy.port}/test`, schema, maxConnections: 4 }) });
+  h = await startHarness({ storage: () => openPostgres({ url: proxy.url, schema, maxConnections: 4 }) });
 });
 afterAll(async () => {
   if (!proxy.listening) await proxy.listen();
   await h.close();
   await proxy.cut();
-  const client = new pg.Client({ host: PG.host, port: PG.port, user: 'postgres', database: 'test' });
+  const client = new pg.Client({ connectionString: TEST_PG_URL });
   await client.connect();
   await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await client.end();
@@ -39,7 +39,7 @@ const chat = async (key: string) => {
 
 /** The ledger as Postgres has it, read on a connection of its own. */
 async function committed(): Promise<{ id: string; outcome: string }[]> {
-  const client = new pg.Client({ host: PG.host, port: PG.port, user: 'postgres', database: 'test', options: `-c search_path=${schema}` });
+  const client = new pg.Client({ connectionString: TEST_PG_URL, options: `-c search_path=${schema}` });
   await client.connect();
   try {
     return (await client.query<{ id: string; outcome: string }>('SELECT id, outcome FROM requests ORDER BY ts, id')).rows;

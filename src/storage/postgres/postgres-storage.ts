@@ -2,10 +2,8 @@ import pg from 'pg';
 import { PostgresOpenError } from './open-error.js';
 import type { CacheRow, LedgerRow } from '../../core/ledger-row.js';
 import { type SqlDialect, aggregate } from '../aggregate.js';
-import { migrations } from '../migrations.js';
 import { rollupUpsertSql } from '../rollup-sql.js';
 import { pendingResponseSql, pendingResponsesSql } from '../pending-sql.js';
-import { checkSchemaVersion } from '../schema-version.js';
 import { type PolicySql, sqlPolicyStore } from '../policy-store.js';
 import { sqlTelemetryStore } from '../telemetry-store.js';
 import { ruleTotals } from '../rule-totals.js';
@@ -14,6 +12,7 @@ import { sqlOutcomeStore } from '../outcome-store.js';
 import { sqlAlertOutbox } from '../alert-outbox.js';
 import type { LedgerStore, Storage, TimeFilter } from '../ports.js';
 import { pgKeys } from './keys.js';
+import { POSTGRES_TIMEOUTS, type PostgresTimeouts, boundQuery, createPool, migrate, withClient } from './pool.js';
 import { callerTotals, failedRequestIds, longRequests, repeatedSteps, requestPoints } from '../points.js';
 import { warmCacheUse } from '../warm-cache.js';
 import { sessionHours } from '../session-hours.js';
@@ -38,7 +37,7 @@ const DIALECT: SqlDialect = {
 const MAX_ROWS_PER_INSERT = Math.floor(60_000 / REQUEST_COLUMNS.length);
 const MAX_ATTEMPTS_PER_INSERT = Math.floor(60_000 / ATTEMPT_COLUMNS.length);
 
-export interface PostgresOptions {
+export interface PostgresOptions extends PostgresTimeouts {
   url: string;
   /** A schema to use instead of `public` (created if missing); tests use one each. */
   schema?: string;
@@ -52,97 +51,45 @@ export interface PostgresOptions {
  */
 export async function openPostgres(o: PostgresOptions): Promise<Storage> {
   if (o.schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(o.schema)) throw new RangeError(`invalid schema name ${o.schema}`);
-  const pool = new pg.Pool({
-    connectionString: o.url,
-    max: o.maxConnections ?? 10,
-    // An unreachable or hung server fails a query instead of leaving it pending: the gateway then
-    // serves from its key cache and spool, and retries (docs/ledger.md, durability).
-    connectionTimeoutMillis: 10_000,
-    keepAlive: true,
-    keepAliveInitialDelayMillis: 10_000,
-    ...(o.schema ? { options: `-c search_path=${o.schema}` } : {}),
-  });
-  pool.on('error', () => undefined); // An idle client's error surfaces on its next query instead.
+  // Bounded waits: an unreachable or hung server fails a query instead of leaving it pending (see pool.ts).
+  const pool = createPool(o);
+  const reportMs = o.reportTimeoutMs ?? POSTGRES_TIMEOUTS.reportTimeoutMs;
   try {
     if (o.schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${o.schema}`);
-    await migrate(pool);
+    await migrate(pool, POSTGRES_TYPES);
   } catch (err) {
     await pool.end().catch(() => undefined);
     throw new PostgresOpenError(o.url, err);
   }
   return {
     kind: 'postgres',
-    ledger: pgLedger(pool),
+    ledger: pgLedger(pool, reportMs),
     keys: pgKeys(pool),
     policy: sqlPolicyStore(pgSql(pool)),
-    telemetry: sqlTelemetryStore(pgSql(pool)),
+    telemetry: sqlTelemetryStore(pgSql(pool, reportMs)),
     outcomes: sqlOutcomeStore(pgSql(pool)),
     alertOutbox: sqlAlertOutbox(pgSql(pool)),
     close: () => pool.end(),
   };
 }
 
-/**
- * Checks out a client for `fn`. A checked-out client has no error listener of the pool's, and pg
- * emits 'error' on it when its connection is lost, besides failing the query in flight: without a
- * listener that was an uncaught exception (a stack trace in the gateway's log at every outage, a
- * dead writer thread, a crashed CLI command). The failed query already reports the error.
- */
-async function withClient<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const c = await pool.connect();
-  const ignore = (): void => undefined;
-  c.on('error', ignore);
-  try {
-    return await fn(c);
-  } finally {
-    c.off('error', ignore);
-    c.release();
-  }
-}
-
-async function migrate(pool: pg.Pool): Promise<void> {
-  await withClient(pool, async (c) => {
-    try {
-      // Replicas starting together must not race through the same migration.
-      await c.query(`SELECT pg_advisory_lock(hashtext('tollgate.migrate'))`);
-      await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
-      const { rows } = await c.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
-      const current = Number(rows[0]?.v ?? 0);
-      checkSchemaVersion(current, POSTGRES_TYPES);
-      for (const m of migrations(POSTGRES_TYPES)) {
-        if (m.version <= current) continue;
-        await c.query('BEGIN');
-        try {
-          for (const s of m.statements) await c.query(s);
-          await c.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [m.version, Date.now()]);
-          await c.query('COMMIT');
-        } catch (err) {
-          await c.query('ROLLBACK').catch(() => undefined);
-          throw err;
-        }
-      }
-    } finally {
-      await c.query(`SELECT pg_advisory_unlock(hashtext('tollgate.migrate'))`).catch(() => undefined);
-    }
-  });
-}
-
-function pgLedger(pool: pg.Pool): LedgerStore {
+function pgLedger(pool: pg.Pool, reportMs: number): LedgerStore {
   const run = async (sql: string, params: unknown[]) => (await pool.query<Row>(sql, params)).rows;
+  // A report's queries (and an export's pages) get the longer bound.
+  const read = async (sql: string, params: unknown[]) => (await pool.query<Row>(boundQuery(sql, params, reportMs))).rows;
   const toParam = (v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
 
-  /** Runs `fn` in a transaction on one client. */
+  /**
+   * Runs `fn` in a transaction on one client. A failure closes the client (withClient), which
+   * ends the transaction: no ROLLBACK is sent, which on a hung connection would wait behind the
+   * query that timed out for another query timeout (a report's flush waited 69 s for its 503).
+   */
   const inTransaction = async <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> =>
     withClient(pool, async (c) => {
-      try {
-        await c.query('BEGIN');
-        const out = await fn(c);
-        await c.query('COMMIT');
-        return out;
-      } catch (err) {
-        await c.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
+      await c.query('BEGIN');
+      const out = await fn(c);
+      await c.query('COMMIT');
+      return out;
     });
 
   /** Drops the rows that repeat a request another source already recorded (see cross-source.ts). */
@@ -286,25 +233,25 @@ function pgLedger(pool: pg.Pool): LedgerStore {
       const t = (await run('SELECT MIN(ts) AS t FROM requests', []))[0]?.t;
       return t === null || t === undefined ? undefined : Number(t);
     },
-    scan: (filter) => scanRows(pool, filter),
-    cacheRows: (filter) => cacheRows(pool, filter),
-    aggregate: (q) => aggregate(run, DIALECT, q),
-    topShare: (q) => topShare(run, DIALECT, q),
-    ruleTotals: (f) => ruleTotals(run, DIALECT, f),
-    longRequests: (f) => longRequests(run, DIALECT, f),
-    requestPoints: (filter) => requestPoints(run, (i) => DIALECT.param(i), filter),
-    repeatedSteps: (filter, minRepeats) => repeatedSteps(run, (i) => DIALECT.param(i), filter, minRepeats),
-    callerTotals: (filter) => callerTotals(run, (i) => DIALECT.param(i), filter),
-    warmCacheUse: (range, o) => warmCacheUse(run, DIALECT, range, o.tag, o.ttlMs),
-    sessionHours: (range) => sessionHours(run, (i) => DIALECT.param(i), range),
-    failedRequestIds: (filter, caller, limit) => failedRequestIds(run, (i) => DIALECT.param(i), filter, caller, limit),
+    scan: (filter) => scanRows(pool, filter, reportMs),
+    cacheRows: (filter) => cacheRows(pool, filter, reportMs),
+    aggregate: (q) => aggregate(read, DIALECT, q),
+    topShare: (q) => topShare(read, DIALECT, q),
+    ruleTotals: (f) => ruleTotals(read, DIALECT, f),
+    longRequests: (f) => longRequests(read, DIALECT, f),
+    requestPoints: (filter) => requestPoints(read, (i) => DIALECT.param(i), filter),
+    repeatedSteps: (filter, minRepeats) => repeatedSteps(read, (i) => DIALECT.param(i), filter, minRepeats),
+    callerTotals: (filter) => callerTotals(read, (i) => DIALECT.param(i), filter),
+    warmCacheUse: (range, o) => warmCacheUse(read, DIALECT, range, o.tag, o.ttlMs),
+    sessionHours: (range) => sessionHours(read, (i) => DIALECT.param(i), range),
+    failedRequestIds: (filter, caller, limit) => failedRequestIds(read, (i) => DIALECT.param(i), filter, caller, limit),
     arrivalCursor: async () => String((await run('SELECT pg_current_snapshot()::text AS c', []))[0]!.c),
     async arrivedSince(cursor, { tsBefore, bucketMs }) {
       // A cursor is a snapshot: the rows it could not see (transactions not yet committed then,
       // whatever their order) that the new one can. Only ids from the old snapshot's xmin on can
       // be among them, so the index is read from there.
       const now = String((await run('SELECT pg_current_snapshot()::text AS c', []))[0]!.c);
-      const rows = await run(
+      const rows = await read(
         'SELECT DISTINCT (ts / $3::bigint) * $3::bigint AS b FROM requests WHERE arrival >= pg_snapshot_xmin($1::pg_snapshot) ' +
           'AND NOT pg_visible_in_snapshot(arrival, $1::pg_snapshot) AND pg_visible_in_snapshot(arrival, $2::pg_snapshot) AND ts < $4 ORDER BY b',
         [cursor, now, bucketMs, tsBefore],
@@ -344,7 +291,7 @@ async function upsertRollups(c: pg.PoolClient, table: RollupTable, deltas: Rollu
   }
 }
 
-async function* scanRows(pool: pg.Pool, filter: TimeFilter): AsyncIterable<LedgerRow> {
+async function* scanRows(pool: pg.Pool, filter: TimeFilter, timeoutMs: number): AsyncIterable<LedgerRow> {
   // Keyset pagination: constant memory however many rows match.
   let after: { ts: number; id: string } | undefined;
   for (;;) {
@@ -352,7 +299,7 @@ async function* scanRows(pool: pg.Pool, filter: TimeFilter): AsyncIterable<Ledge
     const where = timeTerms(filter, params, (i) => `$${i}`);
     if (after) where.push(`(ts, id) > ($${params.push(after.ts)}, $${params.push(after.id)})`);
     const sql = `SELECT * FROM requests${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY ts, id LIMIT 2000`;
-    const { rows } = await pool.query<Row>(sql, params);
+    const { rows } = await pool.query<Row>(boundQuery(sql, params, timeoutMs));
     for (const r of rows) yield rowFromRecord(r);
     if (rows.length < 2000) return;
     const last = rowFromRecord(rows[rows.length - 1]!);
@@ -363,14 +310,14 @@ async function* scanRows(pool: pg.Pool, filter: TimeFilter): AsyncIterable<Ledge
 /** Rows per page of `cacheRows`. */
 const CACHE_PAGE = 2000;
 
-async function* cacheRows(pool: pg.Pool, filter: TimeFilter): AsyncIterable<CacheRow[]> {
+async function* cacheRows(pool: pg.Pool, filter: TimeFilter, timeoutMs: number): AsyncIterable<CacheRow[]> {
   const cols = cacheRowSelect((name) => `tags ->> '${name}'`, 'cost_picos');
   const page = async (after: { ts: number; id: string } | undefined): Promise<CacheRow[]> => {
     const params: unknown[] = [];
     const where = [...timeTerms(filter, params, (i) => `$${i}`), 'status < 400', "outcome = 'ok'"];
     if (after) where.push(`(ts, id) > ($${params.push(after.ts)}, $${params.push(after.id)})`);
     const sql = `SELECT ${cols.join(', ')} FROM requests WHERE ${where.join(' AND ')} ORDER BY ts, id LIMIT ${CACHE_PAGE}`;
-    const { rows } = await pool.query<unknown[]>({ text: sql, values: params, rowMode: 'array' });
+    const { rows } = await pool.query<unknown[]>({ ...boundQuery(sql, params, timeoutMs), rowMode: 'array' });
     return rows.map(cacheRowFromValues);
   };
   let next: Promise<CacheRow[]> | undefined = page(undefined);
@@ -389,11 +336,12 @@ async function* cacheRows(pool: pg.Pool, filter: TimeFilter): AsyncIterable<Cach
   }
 }
 
-function pgSql(pool: pg.Pool): PolicySql {
+function pgSql(pool: pg.Pool, timeoutMs?: number): PolicySql {
   return {
     param: (i) => `$${i}`,
     run: async (sql, params) => {
-      const res = await pool.query<Row>(sql, params.map(storableParam));
+      const values = params.map(storableParam);
+      const res = await pool.query<Row>(timeoutMs === undefined ? { text: sql, values } : boundQuery(sql, values, timeoutMs));
       return { rows: res.rows, count: res.rowCount ?? 0 };
     },
   };
