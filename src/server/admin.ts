@@ -188,13 +188,22 @@ async function getExport(deps: AdminDeps, res: ServerResponse, query: URLSearchP
   const w = window(query);
   await deps.flush();
   if (format === 'focus') return exportFocus(deps, res, w);
-  res.writeHead(200, { 'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson' });
-  if (format === 'csv') res.write(csvHeader());
-  for await (const row of deps.storage.ledger.scan(w)) {
+  const rows = deps.storage.ledger.scan(w)[Symbol.asyncIterator]();
+  try {
+    // The first page is read before the status goes out: storage failing now is a 503, not a 200 cut short.
+    let next = await rows.next();
+    res.writeHead(200, { 'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson' });
+    if (format === 'csv') res.write(csvHeader());
     // A client that left never drains: stop reading, or the scan (on SQLite, a read that
     // holds back every checkpoint, so the WAL grows) would stay open as long as the gateway.
-    if (res.destroyed) break;
-    if (!res.write(format === 'csv' ? toCsvLine(row) : toJsonLine(row))) await drainedOrClosed(res);
+    for (; !next.done && !res.destroyed; next = await rows.next()) if (!res.write(format === 'csv' ? toCsvLine(next.value) : toJsonLine(next.value))) await drainedOrClosed(res);
+  } catch (err) {
+    // After the status: the connection is closed without the chunked body's last chunk, which a
+    // client reads as a failed transfer, never as a complete export.
+    if (res.headersSent) res.destroy();
+    throw err;
+  } finally {
+    await rows.return?.(undefined);
   }
   if (!res.destroyed) res.end();
 }

@@ -2,7 +2,8 @@ import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
 import { PgProxy } from '../../src/storage/testing/pg-proxy.js';
-import { dropSchemas } from '../../src/storage/testing/postgres.js';
+import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
+import { sampleRow } from '../../src/storage/testing/rows.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
 // The admin API while Postgres hangs (the proxy holds every byte, connections
@@ -49,6 +50,8 @@ const READS: ['GET' | 'POST', string, unknown?][] = [
   ['GET', '/outcomes?since=1h'],
   ['POST', '/keys', { user: 'carol' }],
   ['GET', '/report?since=1h'],
+  ['GET', '/export?since=1h'],
+  ['GET', '/export?since=1h&format=csv'],
 ];
 
 function expectUnavailable(r: Awaited<ReturnType<typeof admin>>, what: string): void {
@@ -73,5 +76,32 @@ describe('admin API while Postgres hangs or is cut', () => {
     // Refused connections were already a quick 503, and still are.
     await proxy.cut();
     for (const [method, path, body] of READS) expectUnavailable(await admin(method, path, body), `${method} ${path} (cut)`);
+  });
+
+  it('an export whose storage fails after rows went out ends in a cut transfer, not a complete file', async () => {
+    // More than one page (2,000 rows) in the window: the second page is read after the first is sent.
+    const ts = Date.now() - 60_000;
+    const rows = Array.from({ length: 2100 }, (_, i) => sampleRow({ id: `hang-export-${String(i).padStart(5, '0')}`, ts: ts + i }));
+    // Straight to Postgres, without the bounds made small for the test.
+    const direct = await openPostgres({ url: TEST_PG_URL, schema });
+    try {
+      await direct.ledger.insert(rows);
+    } finally {
+      await direct.close();
+    }
+    for (const then of ['hang', 'cut'] as const) {
+      for (const format of ['jsonl', 'csv']) {
+        // The second page's query is the first to carry a keyset condition.
+        proxy.whenSent('(ts, id) >', then);
+        const r = await admin('GET', `/export?since=10m&format=${format}`);
+        expect({ then, format, status: r.status, complete: r.complete }).toEqual({ then, format, status: 200, complete: false });
+        proxy.resume();
+        if (!proxy.listening) await proxy.listen();
+        // Up again: the same export is whole, its rows all there.
+        const whole = await admin('GET', `/export?since=10m&format=${format}`);
+        expect(whole.complete).toBe(true);
+        expect(whole.text.trim().split('\n').length).toBe(format === 'csv' ? 2101 : 2100);
+      }
+    }
   });
 });
