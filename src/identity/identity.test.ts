@@ -145,14 +145,62 @@ describe('identity', () => {
     t = 5000;
     expect(await r.resolve(k.key)).toMatchObject({ id: 'key_1' });
     await expect(r.resolve('tg_never_seen')).rejects.toMatchObject({ code: 'storage_unavailable', status: 503, headers: { 'retry-after': '5' } });
-    // A store that hangs counts as down once the lookup has waited long enough.
-    store.findByHash = () => new Promise(() => undefined);
+    // A store that hangs: the key is served its last state at once, storage asked behind it.
+    let fail: (e: Error) => void = () => undefined;
+    store.findByHash = () => new Promise((_, no) => (fail = no));
     t = 10_000;
     expect(await r.resolve(k.key)).toMatchObject({ id: 'key_1' });
-    // Back up: the next lookup after the ttl reads storage again (a revocation made meanwhile now counts).
+    fail(new Error('Query read timeout'));
+    await new Promise((ok) => setImmediate(ok));
+    // Back up: the next request after the ttl has its last state while storage is read again, and the one after that the answer (a revocation made meanwhile now counts).
     store.findByHash = (hash) => up(hash).then((rec) => rec && { ...rec, revokedAt: 9000, expiresAt: null });
     t = 20_000;
+    expect(await r.resolve(k.key)).toMatchObject({ id: 'key_1', revokedAt: null });
+    await new Promise((ok) => setImmediate(ok));
     expect(await r.resolve(k.key)).toMatchObject({ id: 'key_1', revokedAt: 9000, expiresAt: null });
+  });
+
+  it('while storage hangs, serves a seen key its last state without waiting, with at most one lookup under way, asked again a ttl after it failed', async () => {
+    let t = 0;
+    const k = generateKey();
+    const rec = { id: 'key_1', hash: k.hash, prefix: 'tg_', user: 'alice', team: null, project: null, name: null, createdAt: 0, revokedAt: null, expiresAt: null };
+    const store = memoryKeys([rec]);
+    // The wait is 100 ms: a resolve that waited on storage would lose the race below.
+    const r = new KeyResolver(store, 1000, () => t, 100);
+    expect(await r.resolve(k.key)).toEqual(rec);
+    const fails: ((e: Error) => void)[] = [];
+    store.findByHash = () => {
+      store.lookups += 1;
+      return new Promise((_, no) => fails.push(no));
+    };
+    const fast = (p: Promise<unknown>) => Promise.race([p, new Promise((ok) => setTimeout(() => ok('waited'), 50))]);
+    // The first lookup after the ttl finds storage hung: that request waits the lookup timeout, once.
+    t = 1500;
+    expect(await r.resolve(k.key)).toEqual(rec);
+    expect(store.lookups).toBe(2);
+    // From then on, no request waits; the hung query is not asked again while it is under way.
+    for (t = 1600; t < 6000; t += 500) expect(await fast(r.resolve(k.key)), `t=${t}`).toEqual(rec);
+    expect(store.lookups).toBe(2);
+    // It fails (the driver's query timeout): the key is asked again a ttl after that, not before.
+    t = 6000;
+    fails[0]!(new Error('Query read timeout'));
+    await new Promise((ok) => setImmediate(ok));
+    t = 6900;
+    expect(await fast(r.resolve(k.key))).toEqual(rec);
+    expect(store.lookups).toBe(2);
+    t = 7100;
+    expect(await fast(r.resolve(k.key))).toEqual(rec);
+    expect(store.lookups).toBe(3);
+    // Another seen key whose ttl runs out meanwhile does not wait either: storage is known to fail.
+    const other = generateKey();
+    const rec2 = { ...rec, id: 'key_2', hash: other.hash };
+    const r2 = new KeyResolver(memoryKeys([rec, rec2]), 1000, () => t, 100);
+    await r2.resolve(k.key);
+    await r2.resolve(other.key);
+    (r2 as unknown as { store: KeyStore }).store.findByHash = () => new Promise(() => undefined);
+    t = 8200;
+    expect(await r2.resolve(k.key)).toEqual(rec);
+    expect(await fast(r2.resolve(other.key))).toEqual(rec2);
   });
 
   it('makes one storage query for concurrent lookups of one uncached key, and caches no failure', async () => {
@@ -161,10 +209,10 @@ describe('identity', () => {
     const store = memoryKeys([rec]);
     // Storage hangs until the test answers: every pending query is one connection held.
     let answer: (r: KeyRecord | undefined) => void = () => undefined;
-    let fail: (e: Error) => void = () => undefined;
+    const fails: ((e: Error) => void)[] = [];
     const slow = () => {
       store.lookups += 1;
-      return new Promise<KeyRecord | undefined>((ok, no) => ((answer = ok), (fail = no)));
+      return new Promise<KeyRecord | undefined>((ok, no) => ((answer = ok), fails.push(no)));
     };
     store.findByHash = slow;
     let t = 0;
@@ -176,8 +224,7 @@ describe('identity', () => {
     expect(await other).toBeUndefined();
 
     // The first query fails: all fifty are refused, and nothing is remembered.
-    const first = fail;
-    first(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+    fails[0]!(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
     const refused = await Promise.allSettled(burst);
     expect(refused.every((x) => x.status === 'rejected' && (x.reason as GatewayError).code === 'storage_unavailable')).toBe(true);
     const again = [r.resolve(k.key), r.resolve(k.key)];

@@ -2,13 +2,16 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { within } from '../core/within.js';
 import { openPostgres } from '../storage/postgres/postgres-storage.js';
+import { PgProxy } from '../storage/testing/pg-proxy.js';
 import { TEST_PG_URL, dropSchemas } from '../storage/testing/postgres.js';
 import { createKey } from './key-service.js';
 import { KeyResolver } from './key-resolver.js';
 
 const schema = `tg_key_burst_${process.pid}_${Date.now() % 100000}`;
 
-afterAll(() => dropSchemas([schema]));
+const hungSchema = `tg_key_hang_${process.pid}_${Date.now() % 100000}`;
+
+afterAll(() => dropSchemas([schema, hungSchema]));
 
 describe('key lookups while Postgres hangs', () => {
   it('a burst of requests with one uncached key waits on one query, leaving the pool for the rest', async () => {
@@ -40,6 +43,57 @@ describe('key lookups while Postgres hangs', () => {
       await locker.query('ROLLBACK').catch(() => undefined);
       await locker.end();
       await storage.close();
+    }
+  });
+});
+
+describe('a seen key while Postgres hangs', () => {
+  it('is served its last state without waiting on a lookup each request, one lookup at a time, asked again a ttl after it failed', async () => {
+    const proxy = new PgProxy();
+    await proxy.listen();
+    // A 200 ms cache, a 300 ms wait for a lookup, a 1 s query timeout: the defaults (2 s, 3 s, 30 s) scaled down.
+    const storage = await openPostgres({ url: proxy.url, schema: hungSchema, maxConnections: 3, connectTimeoutMs: 1000, queryTimeoutMs: 1000 });
+    try {
+      const k = await createKey(storage.keys, { user: 'alice', team: null, project: null });
+      // Storage's key lookups counted, and how many are under way at once.
+      const asked = { total: 0, now: 0, most: 0 };
+      const counted = {
+        ...storage.keys,
+        findByHash: (hash: string) => {
+          asked.total++;
+          asked.most = Math.max(asked.most, ++asked.now);
+          return storage.keys.findByHash(hash).finally(() => asked.now--);
+        },
+      };
+      const keys = new KeyResolver(counted, 200, Date.now, 300);
+      expect(await keys.resolve(k.key)).toMatchObject({ id: k.id });
+      asked.total = 0;
+      proxy.hang();
+      // A request every 50 ms for 2 s, each timed.
+      const took: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        const t0 = performance.now();
+        expect(await keys.resolve(k.key)).toMatchObject({ id: k.id });
+        took.push(performance.now() - t0);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // One request, the first after the cache ran out, waited for the lookup to time out; no other did.
+      expect(took.filter((ms) => ms >= 250)).toHaveLength(1);
+      // One query at a time: each held until the driver gives up (1 s), the next 200 ms after that.
+      expect(asked.most).toBe(1);
+      expect(asked.total).toBeGreaterThanOrEqual(2);
+      expect(asked.total).toBeLessThanOrEqual(3);
+      // Back: the key is read again, and a revocation made meanwhile counts.
+      proxy.resume();
+      await storage.keys.revoke(k.id, Date.now());
+      await new Promise((r) => setTimeout(r, 1300));
+      await keys.resolve(k.key);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await keys.resolve(k.key)).toMatchObject({ id: k.id, revokedAt: expect.any(Number) as number });
+    } finally {
+      proxy.resume();
+      await storage.close();
+      await proxy.cut();
     }
   });
 });

@@ -14,8 +14,14 @@ import { hashKey } from './virtual-keys.js';
  * not know is remembered for `ttlMs` only, and at most UNKNOWN_KEYS of them: anyone can send
  * made-up keys, and kept for good they grew memory by 170 bytes each.
  *
- * Concurrent lookups of one key share one storage query: with storage slow, a burst of
- * requests with an uncached key would otherwise take a connection each and drain the pool.
+ * Once a lookup has failed, and until one succeeds, a seen key whose time is up is served its
+ * last known state at once while storage is asked again behind it, at most `ttlMs` after that
+ * key's last failed lookup: a hung storage costs one request the lookup timeout, not every
+ * request after the cache runs out. So does a seen key whose lookup is already under way.
+ *
+ * Concurrent lookups of one key share one storage query, kept until storage answers (not only
+ * until the caller stops waiting): with storage slow, a burst of requests with an uncached key
+ * would otherwise take a connection each and drain the pool.
  */
 /** Unknown keys remembered at once (each for one ttl); past it the oldest go. */
 export const UNKNOWN_KEYS = 1000;
@@ -29,9 +35,12 @@ export class KeyResolver {
   private readonly ttlMs: number;
   private readonly now: () => number;
   private readonly lookupTimeoutMs: number;
+  /** Storage queries under way, by key, until storage answers. */
   private readonly inflight = new Map<string, Promise<KeyRecord | undefined>>();
-  /** Bumped by invalidate(): a lookup started before it must not cache what it read. */
+  /** Bumped by invalidate(): a lookup started before must not cache what it read. */
   private generation = 0;
+  /** The last lookup failed (or timed out), and none has succeeded since. */
+  private failing = false;
 
   constructor(store: KeyStore, ttlMs = 2000, now: () => number = Date.now, lookupTimeoutMs = 3000) {
     this.store = store;
@@ -47,33 +56,56 @@ export class KeyResolver {
     if (hit && hit.until > t) return hit.record;
     const miss = this.unknown.get(key);
     if (miss !== undefined && miss > t) return undefined;
+    if (hit && (this.failing || this.inflight.has(key))) {
+      // Asked again behind this request; its answer (or failure) updates the entry.
+      void this.lookup(key).catch(() => undefined);
+      return hit.record;
+    }
+    const generation = this.generation;
     try {
-      return await this.lookup(key, t);
+      return await within(this.lookup(key), this.lookupTimeoutMs, `no answer from storage within ${this.lookupTimeoutMs} ms`);
     } catch (err) {
-      if (hit) {
-        // Asked again after another ttl, not on every request while storage is down.
-        hit.until = t + this.ttlMs;
-        return hit.record;
-      }
+      // A lookup still under way when the wait ran out counts as failed too.
+      this.failed(key, generation);
+      if (hit) return hit.record;
       throw new GatewayError('storage_unavailable', 'Tollgate cannot reach its key store to check this key; retry shortly.', { cause: err, headers: { 'retry-after': '5' } });
     }
   }
 
-  /** The key's lookup in flight, or a new one; its answer is cached, a failure is not (the next request asks again). */
-  private lookup(key: string, t: number): Promise<KeyRecord | undefined> {
+  /** The key's query in flight, or a new one; its answer is cached, a failure is not (the next request asks again). */
+  private lookup(key: string): Promise<KeyRecord | undefined> {
     const running = this.inflight.get(key);
     if (running) return running;
     const generation = this.generation;
-    const p = within(this.store.findByHash(hashKey(key)), this.lookupTimeoutMs, `no answer from storage within ${this.lookupTimeoutMs} ms`)
-      .then((record) => {
-        if (generation === this.generation) this.remember(key, record, t);
-        return record;
-      })
+    const t = this.now();
+    const p = this.store
+      .findByHash(hashKey(key))
+      .then(
+        (record) => {
+          if (generation === this.generation) {
+            this.failing = false;
+            this.remember(key, record, t);
+          }
+          return record;
+        },
+        (err: unknown) => {
+          this.failed(key, generation);
+          throw err;
+        },
+      )
       .finally(() => {
         if (this.inflight.get(key) === p) this.inflight.delete(key);
       });
     this.inflight.set(key, p);
     return p;
+  }
+
+  /** A lookup of `key` failed: storage counts as failing, and a seen key is asked again `ttlMs` from now, not at once. */
+  private failed(key: string, generation: number): void {
+    if (generation !== this.generation) return;
+    this.failing = true;
+    const hit = this.cache.get(key);
+    if (hit) hit.until = this.now() + this.ttlMs;
   }
 
   private remember(key: string, record: KeyRecord | undefined, t: number): void {
