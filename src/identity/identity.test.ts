@@ -235,20 +235,29 @@ describe('identity', () => {
     await r.resolve(k.key);
     expect(store.lookups).toBe(3);
 
-    // A revocation in this process: a lookup after it does not join one started before it,
-    // and the earlier one's answer is not cached.
+    // A revocation in this process: the key is revoked at once, a lookup started before it
+    // is neither joined nor cached, and other keys keep their cached state.
+    const third = generateKey();
+    const rec3 = { ...rec, id: 'key_3', hash: third.hash };
+    const thirdAsked = r.resolve(third.key);
+    answer(rec3);
+    expect(await thirdAsked).toEqual(rec3);
     t = 2000;
     const before = r.resolve(k.key);
     const answerBefore = answer;
-    r.invalidate();
-    const after = r.resolve(k.key);
-    expect(store.lookups).toBe(5);
-    answer({ ...rec, revokedAt: 1500, expiresAt: null });
+    r.revoked({ ...rec, revokedAt: 1500, expiresAt: null });
+    expect(await r.resolve(k.key)).toMatchObject({ revokedAt: 1500, expiresAt: null });
     answerBefore(rec);
     expect(await before).toEqual(rec);
-    expect(await after).toMatchObject({ revokedAt: 1500, expiresAt: null });
     expect(await r.resolve(k.key)).toMatchObject({ revokedAt: 1500, expiresAt: null });
+    expect(r.held.known).toBe(2);
     expect(store.lookups).toBe(5);
+    // After the ttl, storage is read again, and not joined to the lookup from before the revocation.
+    t = 3500;
+    const later = r.resolve(k.key);
+    expect(store.lookups).toBe(6);
+    answer({ ...rec, revokedAt: 1500, expiresAt: null });
+    expect(await later).toMatchObject({ revokedAt: 1500 });
   });
 
   it('remembers made-up keys for one ttl and at most UNKNOWN_KEYS of them, and keeps no storage-down fallback for them', async () => {

@@ -37,7 +37,7 @@ export class KeyResolver {
   private readonly lookupTimeoutMs: number;
   /** Storage queries under way, by key, until storage answers. */
   private readonly inflight = new Map<string, Promise<KeyRecord | undefined>>();
-  /** Bumped by invalidate(): a lookup started before must not cache what it read. */
+  /** Bumped by revoked(): a lookup started before must not cache what it read. */
   private generation = 0;
   /** The last lookup failed (or timed out), and none has succeeded since. */
   private failing = false;
@@ -129,11 +129,20 @@ export class KeyResolver {
     return { known: this.cache.size, unknown: this.unknown.size };
   }
 
-  /** Forget everything (after a revoke through the admin API), lookups under way included. */
-  invalidate(): void {
+  /**
+   * A key revoked through this process (the admin API): requests with it see `rec`, its revoked
+   * state, at once, storage up or down; every other key keeps its cached state. Lookups under
+   * way are not joined or cached, since one of them may have read the key before the revocation.
+   */
+  revoked(rec: KeyRecord): void {
     this.generation++;
-    this.cache.clear();
-    this.unknown.clear();
     this.inflight.clear();
+    const t = this.now();
+    for (const hit of this.cache.values()) {
+      if (hit.record.id === rec.id) {
+        hit.record = rec;
+        hit.until = t + this.ttlMs;
+      }
+    }
   }
 }

@@ -75,8 +75,10 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     const revoke = /^\/keys\/([^/]+)(\/revoke)?$/.exec(sub);
     if (revoke && ((method === 'DELETE' && !revoke[2]) || (method === 'POST' && revoke[2]))) {
       const rec = await deps.storage.keys.revoke(decodeId(revoke[1]!), Date.now());
-      deps.keys.invalidate();
-      return rec ? sendJson(res, 200, publicKey(rec)) : sendAdminError(res, 404, 'not_found', `No key ${revoke[1]}.`);
+      if (!rec) return sendAdminError(res, 404, 'not_found', `No key ${revoke[1]}.`);
+      // That key alone: the others keep their last known state, which serves them while storage is down.
+      deps.keys.revoked(rec);
+      return sendJson(res, 200, publicKey(rec));
     }
     if (sub === '/report' && method === 'GET') return await getReport(deps, res, query);
     if (sub === '/export' && method === 'GET') return await getExport(deps, res, query);

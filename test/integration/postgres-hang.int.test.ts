@@ -1,12 +1,13 @@
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createKey } from '../../src/identity/key-service.js';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
 import { PgProxy } from '../../src/storage/testing/pg-proxy.js';
 import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
 import { sampleRow } from '../../src/storage/testing/rows.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
-// The admin API while Postgres hangs (the proxy holds every byte, connections
+// The admin API and the key cache while Postgres hangs (the proxy holds every byte, connections
 // open) or is cut. Bounds are small here; the defaults are in src/storage/postgres/pool.ts.
 const schema = `tg_pg_hang_${process.pid}_${Date.now() % 100000}`;
 const TIMEOUTS = { connectTimeoutMs: 400, queryTimeoutMs: 400, reportTimeoutMs: 700 };
@@ -33,7 +34,7 @@ afterAll(async () => {
 const ADMIN = { authorization: 'Bearer admin-secret', 'content-type': 'application/json' };
 
 /** Status, body (read whole, or the error that cut it) and time taken; gives up after 5 s, well past every bound above. */
-async function admin(method: 'GET' | 'POST', path: string, body?: unknown) {
+async function admin(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
   const t0 = performance.now();
   const res = await request(`${h.url}/admin/v1${path}`, { method, headers: ADMIN, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(5000) });
   const text = await res.body.text().then(
@@ -42,6 +43,16 @@ async function admin(method: 'GET' | 'POST', path: string, body?: unknown) {
   );
   return { status: res.statusCode, retryAfter: res.headers['retry-after'], text: text.t, complete: text.ok, ms: performance.now() - t0 };
 }
+
+const chat = async (key: string) => {
+  const res = await request(`${h.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }),
+    signal: AbortSignal.timeout(5000),
+  });
+  return { status: res.statusCode, body: await res.body.text() };
+};
 
 const READS: ['GET' | 'POST', string, unknown?][] = [
   ['GET', '/keys'],
@@ -103,5 +114,21 @@ describe('admin API while Postgres hangs or is cut', () => {
         expect(whole.text.trim().split('\n').length).toBe(format === 'csv' ? 2101 : 2100);
       }
     }
+  });
+});
+
+describe('revoking a key through the admin API', () => {
+  it('keeps every other key cached, and a revoke of an id that does not exist changes nothing, so an outage after it still serves them', async () => {
+    const other = await createKey(h.tollgate.storage.keys, { user: 'bob', team: null, project: null });
+    expect((await chat(h.key.key)).status).toBe(200);
+    expect((await chat(other.key)).status).toBe(200);
+    expect((await admin('DELETE', '/keys/key_nosuchkey')).status).toBe(404);
+    expect((await admin('POST', `/keys/${other.id}/revoke`)).status).toBe(200);
+    await proxy.cut();
+    expect((await chat(h.key.key)).status).toBe(200);
+    // The revoked key is refused as revoked, Postgres down or not.
+    const refused = await chat(other.key);
+    expect(refused.status).toBe(401);
+    expect(JSON.parse(refused.body)).toMatchObject({ error: { code: 'revoked_api_key' } });
   });
 });
