@@ -6,7 +6,7 @@ import { DEFAULT_POLICY_SETTINGS } from '../../src/policy/settings.js';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
 import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
 import { type Harness, counterOn, eventually, startHarness, testBudget } from '../support/harness.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
+import { TcpProxy } from '../../src/storage/testing/tcp-proxy.js';
 
 // The machine's Redis (CI starts it), reached through a TCP proxy the test cuts and opens again:
 // an outage for this gateway alone, with no Redis stopped.
