@@ -9,6 +9,7 @@ import { type Picos, usd } from '../core/money.js';
 import { createPricer } from '../pricing/index.js';
 import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
 import { sampleRow } from '../storage/testing/rows.js';
+import { parseCsv } from '../../test/support/csv.js';
 import { focusRecords } from './charges.js';
 import { FOCUS_COLUMNS } from './columns.js';
 import { focusContext } from './context.js';
@@ -54,32 +55,6 @@ const ALLOWED: Record<string, (string | null)[]> = {
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 const DECIMAL = /^-?\d+(\.\d+)?$/;
 
-/** Splits CSV text with quoted fields (RFC 4180). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let field = '';
-  let cur: string[] = [];
-  let quoted = false;
-  const endField = () => {
-    cur.push(field);
-    field = '';
-  };
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted && ch === '"' && text[i + 1] === '"') {
-      field += '"';
-      i++;
-    } else if (ch === '"') quoted = !quoted;
-    else if (quoted) field += ch;
-    else if (ch === ',') endField();
-    else if (ch === '\n') {
-      endField();
-      rows.push(cur);
-      cur = [];
-    } else field += ch;
-  }
-  return rows;
-}
 
 async function* scanAll(): AsyncIterable<LedgerRow> {
   const s = openSqlite(':memory:');

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/index.js';
+import { parseCsv } from '../support/csv.js';
 import { type Served, serve, tollgate } from './cli.js';
 
 // What FinOps opens in a spreadsheet, from requests and spans anyone with a key can send.
@@ -17,29 +18,6 @@ const env = { UPSTREAM_KEY: 'x' };
 const month = new Date().toISOString().slice(0, 7);
 const run = (...args: string[]) => tollgate([...args, '--config', config], { cwd: dir, env });
 
-/** CSV text (RFC 4180) as rows of fields. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted && ch === '"' && text[i + 1] === '"') {
-      field += '"';
-      i++;
-    } else if (ch === '"') quoted = !quoted;
-    else if (!quoted && ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (!quoted && ch === '\n') {
-      rows.push([...row, field]);
-      row = [];
-      field = '';
-    } else field += ch;
-  }
-  return rows;
-}
 
 /** CSV text as objects by its header. */
 function records(text: string): Record<string, string>[] {

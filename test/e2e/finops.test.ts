@@ -5,6 +5,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cellText, rowsOf } from '../../src/alerts/testing/page-rows.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/index.js';
+import { parseCsv } from '../support/csv.js';
 import { type Served, serve, tollgate } from './cli.js';
 
 let fake: FakeUpstream;
@@ -20,25 +21,6 @@ function picos(text: string): bigint {
   return BigInt(whole!) * 10n ** 12n + BigInt(frac.padEnd(12, '0'));
 }
 
-/** The fields of one CSV line (RFC 4180 quoting). */
-function fields(line: string): string[] {
-  const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quoted && ch === '"' && line[i + 1] === '"') {
-      field += '"';
-      i++;
-    } else if (ch === '"') quoted = !quoted;
-    else if (ch === ',' && !quoted) {
-      out.push(field);
-      field = '';
-    } else field += ch;
-  }
-  out.push(field);
-  return out;
-}
 
 beforeAll(async () => {
   fake = await startFakeUpstream();
@@ -115,10 +97,10 @@ describe('the built CLI: forecasts, outcomes, FOCUS export and chargeback', () =
     const [head, ...lines] = csv.stdout.trim().split('\n');
     const cols = head!.split(',');
     expect(cols.slice(0, 3)).toEqual(['BilledCost', 'BillingAccountId', 'BillingAccountName']);
-    const billed = lines.reduce((s, l) => s + picos(fields(l)[cols.indexOf('BilledCost')]!), 0n);
+    const billed = lines.reduce((s, l) => s + picos(parseCsv(l)[0]![cols.indexOf('BilledCost')]!), 0n);
     expect(billed).toBe(picos('0.0306'));
-    expect(lines.every((l) => fields(l).length === cols.length)).toBe(true);
-    const classes = new Set(lines.map((l) => fields(l)[cols.indexOf('x_TokenClass')]));
+    expect(lines.every((l) => parseCsv(l)[0]!.length === cols.length)).toBe(true);
+    const classes = new Set(lines.map((l) => parseCsv(l)[0]![cols.indexOf('x_TokenClass')]));
     expect(classes).toEqual(new Set(['input', 'cache_read', 'output']));
     const file = join(dir, 'focus.parquet');
     const pq = await tollgate(['export', '--format', 'focus', '-o', file, '--config', config], { cwd: dir, env });

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { usd } from '../../core/money.js';
 import { openSqlite } from '../../storage/sqlite/sqlite-storage.js';
 import { sampleRow } from '../../storage/testing/rows.js';
-import { run } from '../program.js';
+import { cliWithEnv } from '../../../test/support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tg-cli-export-'));
 const db = join(dir, 'tollgate.db');
@@ -17,12 +17,7 @@ beforeAll(async () => {
   await storage.close();
 });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await run([...args, '--db', db], { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-}
+const cli = (...args: string[]) => cliWithEnv([...args, '--db', db]);
 
 describe('tollgate export -o', () => {
   it('writes to stdout for -o -, and no file named -', async () => {
