@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createPricer } from '../pricing/index.js';
 import { type RateBook, rateBook } from '../pricing/unit-rates.js';
 import { type AggregateRow, type LedgerStore, emptyTotals } from '../storage/ports.js';
-import { explain, explanationTable, explanationUsd } from './explain.js';
+import { explain, explanationJson, explanationTable, explanationUsd } from './explain.js';
 
 const HOUR = 3_600_000;
 const USD = 1_000_000_000_000n;
@@ -70,6 +70,12 @@ describe('explain', () => {
     const fresh = await explain(ledgerOf(new Map([[HOUR, [opus(1)]]])), { since: 0, until: HOUR, label: 'a' }, { since: HOUR, until: 2 * HOUR, label: 'b' }, rates);
     expect(fresh.summary).toMatch(/^Spend is unknown: none of its requests had a known price \(0 in a, 1 in b\)/);
     expect(fresh.summary).not.toContain('Nothing moved');
+    // The table and the JSON say the same: no amount, and no change.
+    expect(explanationTable(both).rows.at(-1)).toEqual(['total change', 'unknown', 'unpriced → unpriced']);
+    expect(explanationTable(fresh).rows.at(-1)).toEqual(['total change', 'unknown', '$0.00 → unpriced']);
+    const json = explanationJson(both);
+    expect([json.from.cost_usd, json.to.cost_usd, json.change_usd]).toEqual([null, null, null]);
+    expect([json.from.unpriced_requests, json.to.unpriced_requests]).toEqual([2, 3]);
   });
 
   it('counts the unpriced requests a partly priced explanation leaves out of its amounts', async () => {
@@ -78,6 +84,8 @@ describe('explain', () => {
     const e = await explain(ledgerOf(new Map([[0, [priced]], [HOUR, [priced, unknown]]])), { since: 0, until: HOUR, label: 'a' }, { since: HOUR, until: 2 * HOUR, label: 'b' }, rates);
     expect(e.summary).toMatch(/^Spend held from \$0\.0090 in a to \$0\.0090 in b\. /);
     expect(e.summary).toContain(' 1 request of a model without a known price (0 in a, 1 in b) is not in these amounts.');
+    expect(explanationTable(e).rows.at(-1)).toEqual(['total change', '+$0.0000', '$0.0090 → $0.0090*']);
+    expect(explanationJson(e).to).toMatchObject({ cost_usd: '0.009', unpriced_requests: 1 });
     // Nor in the drivers: a model of unknown spend is not more requests offset by a model mix.
     expect(e.drivers.filter((d) => d.deltaPicos !== 0n)).toEqual([]);
     expect(e.drivers.find((d) => d.id === 'requests')!.detail).toBe('requests 3 → 3');

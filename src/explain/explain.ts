@@ -5,6 +5,7 @@ import type { Dimension } from '../core/ledger-row.js';
 import type { AggregateRow, LedgerStore, Totals } from '../storage/ports.js';
 import { type Decomposition, type LongRequest, type SpendGroup, decompose } from './decompose.js';
 import type { Window } from './windows.js';
+import { costCell, costUnknown, costUsd } from '../reports/report.js';
 
 export interface Explanation extends Decomposition {
   from: Window;
@@ -110,10 +111,13 @@ export function explanationUsd(d: Pick<Decomposition, 'fromPicos' | 'toPicos' | 
  * left out ("+$0.00 none" says nothing) and named once beneath, so that a reader can still see
  * they were weighed; the JSON keeps every driver.
  */
-export function explanationTable(e: Pick<Decomposition, 'fromPicos' | 'toPicos' | 'drivers'>): { rows: string[][]; unmoved: string } {
+export function explanationTable(e: Pick<Decomposition, 'fromPicos' | 'toPicos' | 'drivers'> & Partial<Pick<Explanation, 'fromRequests' | 'toRequests'>>): { rows: string[][]; unmoved: string } {
   const { usd, signed } = explanationUsd(e);
   const rows = e.drivers.filter((d) => d.deltaPicos !== 0n).map((d) => [d.label, signed(d.deltaPicos), d.detail]);
-  rows.push(['total change', signed(e.toPicos - e.fromPicos), `${usd(e.fromPicos)} → ${usd(e.toPicos)}`]);
+  // A window none of whose requests had a price has no known amount, and then neither has the change.
+  const amount = (c: RequestCount | undefined, costPicos: Picos) => (c ? costCell({ ...c, costPicos }, usd) : usd(costPicos));
+  const unknown = [e.fromRequests, e.toRequests].some((c) => c !== undefined && costUnknown(c));
+  rows.push(['total change', unknown ? 'unknown' : signed(e.toPicos - e.fromPicos), `${amount(e.fromRequests, e.fromPicos)} → ${amount(e.toRequests, e.toPicos)}`]);
   const still = e.drivers.filter((d) => d.deltaPicos === 0n).map((d) => d.label);
   return { rows, unmoved: still.length === 0 ? '' : `No part of the change came from: ${still.join('; ')}.\n` };
 }
@@ -145,14 +149,14 @@ function summarise(d: Decomposition & Pick<Explanation, 'fromRequests' | 'toRequ
 
 const PRICE_HINT = 'Add a pricing override (pricing.overrides in the config; docs/pricing.md).';
 
-
 /** The explanation as JSON (CLI --format json and the admin API). */
 export function explanationJson(e: Explanation) {
   const win = (w: Window) => ({ label: w.label, since: new Date(w.since).toISOString(), until: new Date(w.until).toISOString() });
   return {
-    from: { ...win(e.from), cost_usd: formatUsd(e.fromPicos) },
-    to: { ...win(e.to), cost_usd: formatUsd(e.toPicos) },
-    change_usd: formatUsd(e.toPicos - e.fromPicos),
+    // null where none of the window's requests had a price (docs/anomalies.md#what-changed-explain).
+    from: { ...win(e.from), cost_usd: costUsd({ ...e.fromRequests, costPicos: e.fromPicos }), unpriced_requests: e.fromRequests.unpricedRequests },
+    to: { ...win(e.to), cost_usd: costUsd({ ...e.toRequests, costPicos: e.toPicos }), unpriced_requests: e.toRequests.unpricedRequests },
+    change_usd: costUnknown(e.fromRequests) || costUnknown(e.toRequests) ? null : formatUsd(e.toPicos - e.fromPicos),
     only: e.only ?? null,
     summary: e.summary,
     drivers: e.drivers.map((d) => ({ driver: d.id, label: d.label, change_usd: formatUsd(d.deltaPicos), detail: d.detail })),
