@@ -153,7 +153,7 @@ const PRICE_HINT = 'Add a pricing override (pricing.overrides in the config; doc
 export function explanationJson(e: Explanation) {
   const win = (w: Window) => ({ label: w.label, since: new Date(w.since).toISOString(), until: new Date(w.until).toISOString() });
   return {
-    // null where none of the window's requests had a price (docs/anomalies.md#what-changed-explain).
+    // null where none of the window's requests had a price (docs/anomalies.md#explain-tollgate-explain).
     from: { ...win(e.from), cost_usd: costUsd({ ...e.fromRequests, costPicos: e.fromPicos }), unpriced_requests: e.fromRequests.unpricedRequests },
     to: { ...win(e.to), cost_usd: costUsd({ ...e.toRequests, costPicos: e.toPicos }), unpriced_requests: e.toRequests.unpricedRequests },
     change_usd: costUnknown(e.fromRequests) || costUnknown(e.toRequests) ? null : formatUsd(e.toPicos - e.fromPicos),
