@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseTime } from '../../reports/time.js';
+import { parseTimeWindow } from '../../reports/time.js';
 import { auditView } from '../../server/policy-views.js';
 import { adminToken, callAdmin, defaultUrl } from '../admin-client.js';
 import { type StorageFlags, addStorageFlags, loadCliConfig, withStorage } from '../context.js';
@@ -25,19 +25,22 @@ export function budgetOpsCommands(group: Command, io: Io): void {
       .command('audit')
       .description('Who changed budgets, limits and policies, and who asked for and decided increases')
       .option('--since <time>', 'from: 30m, 24h, 7d, a date or an ISO timestamp', '7d')
+      .option('--until <time>', 'before this time (default: now); to read further back than --limit, the oldest time shown')
       .option('--limit <n>', 'at most this many entries, newest first', '200')
       .option('--json', 'print JSON'),
-  ).action((flags: StorageFlags & { since: string; limit: string; json?: boolean }) =>
+  ).action((flags: StorageFlags & { since: string; until?: string; limit: string; json?: boolean }) =>
     withStorage(flags, async (storage) => {
-      const since = parsedInput(() => parseTime(flags.since), (p) => `--since: ${p}`);
+      const window = parsedInput(() => parseTimeWindow(flags.since, flags.until), (p) => `--since/--until: ${p}`);
       const limit = Number(flags.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a whole number above 0');
-      const list = (await storage.policy.listAudit({ since, limit })).map(auditView);
+      const list = (await storage.policy.listAudit({ ...window, limit })).map(auditView);
       if (flags.json) return io.out(JSON.stringify(list, null, 2) + '\n');
       if (list.length === 0) return io.out('No audit entries in this window.\n');
       const rows = list.map((e) => [e.ts.slice(0, 19).replace('T', ' '), e.actor, e.action, e.subject, clip(JSON.stringify(e.details), 100)]);
       io.out(renderTable(['TIME (UTC)', 'ACTOR', 'ACTION', 'SUBJECT', 'DETAILS'], rows));
       if (rows.some((r) => r[4]!.endsWith('…'))) io.out('Details are shortened here; --json has them in full.\n');
+      // A millisecond past the oldest shown (--until is exclusive): entries of its millisecond the limit cut show then, those shown again.
+      if (list.length === limit) io.out(`The newest ${limit} entries; for older ones, --until ${new Date(Date.parse(list.at(-1)!.ts) + 1).toISOString()} (or a larger --limit).\n`);
     }, { read: true }),
   );
 

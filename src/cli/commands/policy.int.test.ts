@@ -166,6 +166,23 @@ describe('tollgate budgets request, increases, approve, deny', () => {
     ]);
   });
 
+  it('reads back further than --limit with --until, and says how', async () => {
+    const storage = openSqlite(db);
+    const at = Date.UTC(2026, 11, 5, 8);
+    try {
+      for (let i = 0; i < 5; i++) await storage.policy.appendAudit({ id: `aud_page_${i}`, ts: at + i * 1000, actor: 'dana', action: 'budget.set', subject: `budget:page-${i}`, details: {} });
+    } finally {
+      await storage.close();
+    }
+    const page = (...more: string[]) => cli('budgets', 'audit', '--since', '2026-12-05T08:00:00Z', '--until', '2026-12-05T09:00:00Z', ...more);
+    const first = await page('--limit', '2');
+    expect(first.out).toContain('budget:page-4');
+    expect(first.out).toContain('The newest 2 entries; for older ones, --until 2026-12-05T08:00:03.001Z (or a larger --limit).');
+    const older = JSON.parse((await cli('budgets', 'audit', '--since', '2026-12-05T08:00:00Z', '--until', '2026-12-05T08:00:03.001Z', '--json')).out) as { subject: string }[];
+    expect(older.map((e) => e.subject)).toEqual(['budget:page-3', 'budget:page-2', 'budget:page-1', 'budget:page-0']);
+    expect((await page('--until', '2026-12-05T07:00:00Z')).err).toContain('must be after since');
+  });
+
   it("sends the request and the decision to the config's webhooks", async () => {
     const bodies: string[] = [];
     const hook = createServer((req, res) => {
