@@ -4,9 +4,11 @@ import { renderCacheTable, renderCacheJson, runCacheReport } from '../cache-anal
 import type { AdminDeps } from './admin.js';
 import { window } from './admin.js';
 import { sendAdminError } from './json-response.js';
+import { checkParams } from './admin-query.js';
 
 /** `GET /admin/v1/cache-report?since=&until=&by=workflow|key|model|session&format=json|table`. */
 export async function getCacheReport(deps: AdminDeps, res: ServerResponse, query: URLSearchParams): Promise<void> {
+  checkParams(query, 'GET /admin/v1/cache-report', ['since', 'until', 'by', 'format']);
   const by = query.get('by') ?? 'workflow';
   if (!(CACHE_GROUP_BY as readonly string[]).includes(by)) throw new RangeError(`by must be one of ${CACHE_GROUP_BY.join(', ')}, not "${by}"`);
   const format = query.get('format') ?? 'json';

@@ -8,6 +8,7 @@ import { parseTimeWindow } from '../reports/time.js';
 import type { AdminDeps } from './admin.js';
 import { knownBudgets } from './admin-policy.js';
 import { queryFormat, readJson, sendAdminError, sendJson } from './json-response.js';
+import { checkParams } from './admin-query.js';
 
 const ROUTES = ['GET /forecast', 'POST /outcomes', 'GET /outcomes', 'GET /outcomes/report'];
 
@@ -24,6 +25,7 @@ export async function handleFinopsAdmin(deps: AdminDeps, req: IncomingMessage, r
   const window = () => parseTimeWindow(query.get('since'), query.get('until'), now);
   switch (route) {
     case 'GET /forecast':
+      checkParams(query, 'GET /admin/v1/forecast', ['lookback', 'budget']);
       return getForecast(deps, res, query);
     case 'POST /outcomes': {
       const o = parseOutcome(await readJson(req), now);
@@ -32,12 +34,14 @@ export async function handleFinopsAdmin(deps: AdminDeps, req: IncomingMessage, r
       return sendJson(res, created ? 201 : 200, { ...outcomeView(stored ?? o), created });
     }
     case 'GET /outcomes': {
+      checkParams(query, 'GET /admin/v1/outcomes', ['since', 'until', 'kind', 'limit']);
       const limit = query.get('limit') === null ? 1000 : Number(query.get('limit'));
       if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new RangeError('limit must be a whole number from 1 to 100000');
       const list = await deps.storage.outcomes.list({ ...window(), kind: query.get('kind') ?? undefined, limit });
       return sendJson(res, 200, { data: list.map(outcomeView) });
     }
     default: {
+      checkParams(query, 'GET /admin/v1/outcomes/report', ['since', 'until', 'by', 'kind', 'format']);
       const by = query.get('by') ?? 'user';
       if (!isDimension(by) || by === 'day' || by === 'hour') throw new RangeError(`cannot group outcomes by "${by}"`);
       const format = queryFormat(query, ['json', 'csv']);

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { budgetInput, modelPolicyInput, parseRule, poolInput, rateLimitInput, toBudget, toModelPolicy, toRateLimit } from '../policy/rule-input.js';
 import type { Budget, IncreaseStatus, ModelPolicy, RateLimit, RuleSet } from '../policy/rules.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
-import { auditCursor, auditParams } from './admin-query.js';
+import { auditCursor, auditParams, checkParams } from './admin-query.js';
 import { getHealth, getReconcile, getStatus } from './admin-status.js';
 import { fileIncrease } from './file-increase.js';
 import { adminIncreaseInput, decisionInput } from './increase-input.js';
@@ -109,6 +109,7 @@ function deleteRoute<T extends Rule>(k: Kind<T>): Handler {
 }
 
 async function listIncreases(r: PolicyRequest): Promise<void> {
+  checkParams(r.query, 'GET /admin/v1/increases', ['status']);
   const status = r.query.get('status') ?? undefined;
   if (status !== undefined && !STATUSES.includes(status as IncreaseStatus)) throw new RangeError(`status must be one of ${STATUSES.join(', ')}`);
   const list = await r.runtime.store.listIncreases(status ? { status: status as IncreaseStatus } : {});

@@ -94,4 +94,26 @@ describe('admin query parameters', () => {
     expect(await refusal('/report?format=csv&format=json')).toBe('query parameter "format" is given 2 times: GET /admin/v1/report takes it once');
     expect((await get('/keys?include_revoked=true')).status).toBe(200);
   });
+
+  it('every other read route refuses a parameter it does not take, rather than answer as if it were not there', async () => {
+    await start();
+    const refused = async (path: string, takes: string) => {
+      const r = await get(path);
+      expect(r.status, path).toBe(400);
+      expect(r.json.error.message, path).toMatch(new RegExp(`^unknown query parameter "[a-z_]+"( \\(did you mean "[a-z_]+"\\?\\))?: GET /admin/v1/[a-z/-]+ does not take it; it takes ${takes}$`));
+      return r.json.error.message;
+    };
+    expect(await refused('/export?sinse=7d', 'since, until, format')).toContain('(did you mean "since"?)');
+    await refused('/explain?team=web&usr=alice', 'from, to, format, user, team, model, provider, client, workflow');
+    await refused('/cache-report?group=model', 'since, until, by, format');
+    await refused('/forecast?budgets=b1', 'lookback, budget');
+    await refused('/outcomes?type=pr_merged', 'since, until, kind, limit');
+    await refused('/outcomes/report?by=user&group=team', 'since, until, by, kind, format');
+    await refused('/increases?state=pending', 'status');
+    for (const path of ['/export?since=7d', '/explain?team=web', '/forecast?lookback=7', '/outcomes?kind=pr_merged', '/outcomes/report?by=user', '/increases?status=pending']) {
+      const res = await fetch(`${admin!.base}${path}`, admin!.auth);
+      await res.arrayBuffer();
+      expect(res.status, path).toBe(200);
+    }
+  });
 });

@@ -26,7 +26,7 @@ import { ContentEncodingError } from '../gateway/content-encoding.js';
 import { encodingError } from '../gateway/request-errors.js';
 import { decodeId, handlePolicyAdmin, isPolicyRoute } from './admin-policy.js';
 import { booleanQuery, queryFormat, readJson, sendAdminError, sendJson } from './json-response.js';
-import { keyListParams, reportParams } from './admin-query.js';
+import { checkParams, keyListParams, reportParams } from './admin-query.js';
 
 export interface AdminDeps {
   storage: Storage;
@@ -185,6 +185,7 @@ async function getRuleReport(deps: AdminDeps, res: ServerResponse, query: URLSea
 }
 
 async function getExport(deps: AdminDeps, res: ServerResponse, query: URLSearchParams): Promise<void> {
+  checkParams(query, 'GET /admin/v1/export', ['since', 'until', 'format']);
   const format = queryFormat(query, deps.focus ? ['jsonl', 'csv', 'focus'] : ['jsonl', 'csv']);
   // Read before the status goes out: a bad window is a 400, not a dropped connection.
   const w = window(query);
