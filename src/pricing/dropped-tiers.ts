@@ -2,6 +2,7 @@ import type { ModelInfo, ModelPrice } from '@pydantic/genai-prices';
 import { compileGlob } from '../core/glob.js';
 import type { CatalogLookup } from './pricer.js';
 import { priceAt } from './price-at.js';
+import type { Quoted } from './rates.js';
 import { SUPPLEMENT, correctedPrice, supplementPrice } from './supplement.js';
 
 /** A long-context tier an override without one replaces: the model's own price has it, the override bills every request flat. */
@@ -33,8 +34,6 @@ const TOKEN_PRICES: readonly (readonly [string, string])[] = [
   ['cache_write_1h_mtok', '1h cache write'],
   ['output_mtok', 'output'],
 ];
-
-type Quoted = number | string | { base: number | string; tiers: { start: number; price: number | string }[] };
 
 /** The lowest long-context tier of a price, if it has one. */
 export function tierOf(p: ModelPrice): Pick<DroppedTier, 'above' | 'prices'> | undefined {

@@ -28,7 +28,8 @@ export interface Rates {
   perWebSearch?: Picos;
 }
 
-type Quoted = number | string | { base: number | string; tiers: { start: number; price: number | string }[] };
+/** A catalog price as quoted: flat, or a base with long-context tiers. */
+export type Quoted = number | string | { base: number | string; tiers: { start: number; price: number | string }[] };
 
 function tiered(v: Quoted): TieredRate {
   if (typeof v === 'number' || typeof v === 'string') return { base: perMillionToPicosPerToken(v), tiers: [] };
