@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadCliConfig } from './context.js';
+import { configFile } from '../config/testing.js';
+import { loadCliConfig, storageSpec } from './context.js';
 
 describe('loadCliConfig', () => {
   it('refuses an empty --host, which would listen on every interface', () => {
@@ -15,5 +16,12 @@ describe('loadCliConfig', () => {
 
   it('refuses an empty --db rather than opening the working directory', () => {
     expect(() => loadCliConfig({ db: '' })).toThrow('--db must not be empty');
+  });
+});
+
+describe('storageSpec', () => {
+  it('carries the Postgres limits to what reopens storage from it (the writer thread, the anomaly worker)', () => {
+    const config = loadCliConfig({ config: configFile('storage:\n  postgres: postgres://127.0.0.1/x\n  query_timeout_ms: 5000\n') });
+    expect(storageSpec(config)).toEqual({ kind: 'postgres', url: 'postgres://127.0.0.1/x', timeouts: { connectTimeoutMs: 10_000, queryTimeoutMs: 5000, reportTimeoutMs: 300_000 } });
   });
 });

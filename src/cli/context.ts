@@ -32,7 +32,7 @@ export function loadCliConfig(flags: StorageFlags & { host?: string; port?: stri
 }
 
 export function storageSpec(config: Config): StorageSpec {
-  return config.storage.kind === 'sqlite' ? { kind: 'sqlite', path: config.storage.path } : { kind: 'postgres', url: config.storage.url };
+  return config.storage.kind === 'sqlite' ? { kind: 'sqlite', path: config.storage.path } : { kind: 'postgres', url: config.storage.url, timeouts: config.storage.timeouts };
 }
 
 /** `insertLockWaitMs`: see SqliteLedgerOptions (the gateway's own ledger inserts). */

@@ -8,6 +8,7 @@ import type { RoutingConfig } from './routing.js';
 import type { RoutingRule } from '../routing/rules/rule.js';
 import type { DeferredUsageSettings } from '../metering/deferred-usage-sweep.js';
 import type { GatewayAddress } from '../telemetry/via-gateway.js';
+import { POSTGRES_TIMEOUTS, type PostgresTimeouts } from '../storage/postgres/timeouts.js';
 
 /** The normalised configuration every part reads. Built by `loadConfig`. */
 export interface Config {
@@ -29,7 +30,8 @@ export interface Config {
     /** PEM files (absolute paths) to serve HTTPS with; plain HTTP when absent. */
     tls: { cert: string; key: string } | undefined;
   };
-  storage: ({ kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string }) & {
+  /** Postgres's `timeouts`: the file's `storage.*_timeout_ms`, else POSTGRES_TIMEOUTS. */
+  storage: ({ kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; timeouts: Required<PostgresTimeouts> }) & {
     spoolDir: string;
     /** Commit ledger batches on the event loop, or in a worker thread with its own connection. */
     writer: 'inline' | 'thread';
@@ -156,6 +158,9 @@ export interface StorageSection {
   postgres?: string | undefined;
   spool_dir?: string | undefined;
   writer?: 'inline' | 'thread' | undefined;
+  connect_timeout_ms?: number | undefined;
+  query_timeout_ms?: number | undefined;
+  report_timeout_ms?: number | undefined;
 }
 
 const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
@@ -184,5 +189,13 @@ export function storageConfig(f: StorageSection | undefined, db: string | undefi
   const writer = f?.writer === 'thread' && sqlite !== ':memory:' ? 'thread' : 'inline';
   return sqlite !== undefined
     ? { kind: 'sqlite', path: sqlite === ':memory:' ? sqlite : resolve(sqlite), spoolDir: resolve(f?.spool_dir ?? (sqlite === ':memory:' ? '.tollgate/spool' : join(dirname(resolve(sqlite)), 'spool'))), writer }
-    : { kind: 'postgres', url: postgres!, spoolDir: resolve(f?.spool_dir ?? '.tollgate/spool'), writer };
+    : { kind: 'postgres', url: postgres!, timeouts: postgresTimeouts(f), spoolDir: resolve(f?.spool_dir ?? '.tollgate/spool'), writer };
+}
+
+function postgresTimeouts(f: StorageSection | undefined): Required<PostgresTimeouts> {
+  return {
+    connectTimeoutMs: f?.connect_timeout_ms ?? POSTGRES_TIMEOUTS.connectTimeoutMs,
+    queryTimeoutMs: f?.query_timeout_ms ?? POSTGRES_TIMEOUTS.queryTimeoutMs,
+    reportTimeoutMs: f?.report_timeout_ms ?? POSTGRES_TIMEOUTS.reportTimeoutMs,
+  };
 }

@@ -89,6 +89,26 @@ describe('loadConfig', () => {
     expect(c.storage).toMatchObject({ kind: 'sqlite', path: '/tmp/x.db', spoolDir: '/tmp/spool' });
   });
 
+  it('bounds the waits on Postgres at 10 s, 30 s and 5 min unless storage sets them, also under a --db URL', () => {
+    const pg = 'storage:\n  postgres: postgres://127.0.0.1/x\n';
+    expect(loadConfig({ file: file(pg) }).storage).toMatchObject({ kind: 'postgres', timeouts: { connectTimeoutMs: 10_000, queryTimeoutMs: 30_000, reportTimeoutMs: 300_000 } });
+    const set = loadConfig({ file: file(`${pg}  connect_timeout_ms: 2000\n  query_timeout_ms: 5000\n  report_timeout_ms: 60000\n`) }).storage;
+    expect(set).toMatchObject({ timeouts: { connectTimeoutMs: 2000, queryTimeoutMs: 5000, reportTimeoutMs: 60_000 } });
+    const flag = loadConfig({ file: file('storage:\n  sqlite: ./x.db\n  query_timeout_ms: 5000\n'), overrides: { db: 'postgres://127.0.0.1/y' } }).storage;
+    expect(flag).toMatchObject({ kind: 'postgres', url: 'postgres://127.0.0.1/y', timeouts: { queryTimeoutMs: 5000 } });
+  });
+
+  it('names a Postgres wait that is not a whole number of milliseconds from 100 to a day, with its line', () => {
+    const text = 'storage:\n  postgres: postgres://127.0.0.1/x\n  connect_timeout_ms: 2.5\n  query_timeout_ms: 30\n  report_timeout_ms: 5m\n';
+    expect(issues(text)).toEqual([
+      'storage.connect_timeout_ms@3: must be a whole number of milliseconds',
+      'storage.query_timeout_ms@4: must be at least 100 (milliseconds: 30 s is 30000)',
+      'storage.report_timeout_ms@5: must be a whole number of milliseconds',
+    ]);
+    expect(issues('storage:\n  query_timeout_ms: 3000000000\n')).toEqual(['storage.query_timeout_ms@2: must be at most 86400000 (a day)']);
+    expect(issues('storage:\n  query_timeout: 30000\n')).toEqual(['storage.query_timeout@2: unknown setting; did you mean "query_timeout_ms"?']);
+  });
+
   it('expands ${VAR} and ${VAR:-default}, and names an unset variable with its line', () => {
     const text = 'providers:\n  - name: a\n    dialect: openai\n    base_url: ${BASE:-http://127.0.0.1:1234}\n    api_key: ${MISSING_KEY}\n';
     expect(issues(text)).toEqual(['providers[0].api_key@5: environment variable MISSING_KEY is not set (use ${MISSING_KEY:-default} for a fallback)']);

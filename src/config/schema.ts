@@ -39,6 +39,17 @@ const url = (protocols: string[]) =>
     }
   }, `must be a ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL`);
 
+/**
+ * A bound on a wait for Postgres, in milliseconds. Below 100 is a value meant in seconds (`30`),
+ * which would fail nearly every query; above a day, Node's timers are near their limit, past which
+ * a wait would end after 1 ms.
+ */
+const postgresWait = z
+  .number({ error: 'must be a whole number of milliseconds' })
+  .int('must be a whole number of milliseconds')
+  .min(100, 'must be at least 100 (milliseconds: 30 s is 30000)')
+  .max(86_400_000, 'must be at most 86400000 (a day)');
+
 /** A browser origin as browsers send it (scheme, host, port if not the default; nothing else), or `*`. */
 const corsOrigin = z.string().refine((s) => {
   if (s === '*') return true;
@@ -151,6 +162,9 @@ export const fileSchema = z.strictObject({
       postgres: url(['postgres:', 'postgresql:']).optional(),
       spool_dir: z.string().min(1).optional(),
       writer: z.enum(['inline', 'thread'], { error: 'must be inline or thread' }).optional(),
+      connect_timeout_ms: postgresWait.optional(),
+      query_timeout_ms: postgresWait.optional(),
+      report_timeout_ms: postgresWait.optional(),
     })
     .refine((s) => !(s.sqlite && s.postgres), 'set either sqlite or postgres, not both')
     .optional(),

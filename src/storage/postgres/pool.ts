@@ -1,9 +1,14 @@
 import pg from 'pg';
 import { migrations } from '../migrations.js';
 import { checkSchemaVersion } from '../schema-version.js';
+import { POSTGRES_TIMEOUTS, type PostgresTimeouts } from './timeouts.js';
+
+/** Node's longest timer: a migration (an index built over a large ledger) runs as long as it takes. */
+const UNBOUNDED_MS = 2_147_483_647;
 
 /**
- * How long the gateway waits on Postgres. A server that does not answer (hung, or a network
+ * How long the gateway waits on Postgres (`storage.connect_timeout_ms`, `query_timeout_ms`,
+ * `report_timeout_ms`; defaults in timeouts.ts). A server that does not answer (hung, or a network
  * that drops packets without closing the connection: TCP keepalive is answered meanwhile, or
  * takes minutes to notice) fails the query with one of pg's code-less errors that
  * isStorageTrouble (../storage-trouble.ts) reads as storage trouble: the gateway then serves from
@@ -12,20 +17,6 @@ import { checkSchemaVersion } from '../schema-version.js';
  * `query_timeout`): a server-side `statement_timeout` would need a startup parameter that
  * PgBouncer refuses. A query given up on runs on in Postgres until it ends, its connection closed.
  */
-export interface PostgresTimeouts {
-  /** Opening a connection, and waiting for a free one when all are busy (pg's connectionTimeoutMillis). */
-  connectTimeoutMs?: number;
-  /** An answer to any query but a report's: key lookups, rules, budgets, audit, outcomes, ledger writes. */
-  queryTimeoutMs?: number;
-  /** An answer to one query of a report or export (an aggregate, a page of rows): longer, for large ledgers. */
-  reportTimeoutMs?: number;
-}
-
-export const POSTGRES_TIMEOUTS: Required<PostgresTimeouts> = { connectTimeoutMs: 10_000, queryTimeoutMs: 30_000, reportTimeoutMs: 300_000 };
-
-/** Node's longest timer: a migration (an index built over a large ledger) runs as long as it takes. */
-const UNBOUNDED_MS = 2_147_483_647;
-
 export function createPool(o: { url: string; schema?: string; maxConnections?: number } & PostgresTimeouts): pg.Pool {
   const t = { ...POSTGRES_TIMEOUTS, ...definedOnly(o) };
   const pool = new pg.Pool({
