@@ -37,6 +37,11 @@ describe('POST /admin/v1/ledger/import', () => {
     expect((await storage.ledger.get('kept'))!.costPicos).toBe(1_350_000_000n);
     expect((await post('?mode=insert', '{"remove":"kept"}\n')).status).toBe(400);
     expect((await post('?mode=merge', changed)).status).toBe(400);
+    // A misspelt mode is refused, not taken for the default upsert that would change the row.
+    const typo = await post('?mdoe=insert', changed);
+    expect(typo.status).toBe(400);
+    expect(((await typo.json()) as { error: { message: string } }).error.message).toBe('unknown query parameter "mdoe" (did you mean "mode"?): POST /admin/v1/ledger/import does not take it; it takes mode');
+    expect((await storage.ledger.get('kept'))!.costPicos).toBe(1_350_000_000n);
     admin.close();
     await storage.close();
   });

@@ -10,6 +10,7 @@ import type { Storage } from '../storage/ports.js';
 import { ClientLeft } from '../gateway/read-body.js';
 import { decodeContent } from '../gateway/content-encoding.js';
 import { sendAdminError, sendJson } from './json-response.js';
+import { checkParams } from './admin-query.js';
 
 /** A batch is at most this big: `tollgate import --push` sends 2,000 rows per request. */
 const MAX_BODY = 64 * 1024 * 1024;
@@ -21,6 +22,8 @@ const MAX_BODY = 64 * 1024 * 1024;
  * nothing), and a request another source already recorded counts once.
  */
 export async function postLedgerImport(storage: Storage, req: IncomingMessage, res: ServerResponse, query: URLSearchParams, owner?: KeyRecord, hooks: ImportHooks = {}): Promise<void> {
+  // `mdoe=insert` would otherwise upsert, changing rows the ledger already has.
+  checkParams(query, owner ? 'POST /admin/v1/me/ledger/import' : 'POST /admin/v1/ledger/import', ['mode']);
   const mode = query.get('mode') ?? 'upsert';
   if (mode !== 'upsert' && mode !== 'insert') return sendAdminError(res, 400, 'invalid_request', `mode must be upsert or insert, not "${mode}"`);
   if (owner && mode === 'insert') return sendAdminError(res, 403, 'forbidden', 'A ledger file is loaded with the admin token; a Tollgate key pushes its own agent logs.');

@@ -15,6 +15,7 @@ import { type Scope, type Subject, formatScope, sameScope, scopeMatches } from '
 import { type BudgetStatus, type Identity, budgetStatus } from '../policy/status.js';
 import type { KeyRecord } from '../storage/ports.js';
 import { knownBudgets } from './admin-policy.js';
+import { checkParams } from './admin-query.js';
 import { forecastsById, initializeMissing, usedPercent } from './admin-status.js';
 import { fileIncrease } from './file-increase.js';
 import { selfIncreaseInput } from './increase-input.js';
@@ -30,13 +31,15 @@ export interface MeDeps {
  * `/admin/v1/me` and `/admin/v1/me/increases`: what a developer may see and ask for,
  * authenticated with their own virtual key rather than the admin token.
  */
-export async function handleMe(deps: MeDeps, req: IncomingMessage, res: ServerResponse, sub: string): Promise<void> {
+export async function handleMe(deps: MeDeps, req: IncomingMessage, res: ServerResponse, sub: string, query: URLSearchParams): Promise<void> {
   const method = req.method ?? 'GET';
   const route = ROUTES[sub];
   if (!route) return sendAdminError(res, 404, 'not_found', `No admin route ${method} /admin/v1${sub}.`);
   if (route[0] !== method) return sendAdminError(res, 405, 'method_not_allowed', `/admin/v1${sub} accepts ${route[0]}.`);
   const key = await caller(deps, req, res);
   if (!key) return;
+  // After the key, as the admin routes check their token first. Neither route takes a parameter.
+  checkParams(query, `${method} /admin/v1${sub}`, []);
   try {
     await route[1](deps.policy, key, req, res);
   } catch (err) {

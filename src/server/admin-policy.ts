@@ -84,8 +84,9 @@ async function poolIds(runtime: PolicyRuntime): Promise<Set<string>> {
   return new Set([...runtime.rules.current().budgets, ...(await runtime.store.listBudgets())].filter((b) => b.kind === 'pool').map((b) => b.id));
 }
 
-function listRules<T extends Rule>(k: Kind<T>): Handler {
+function listRules<T extends Rule>(k: Kind<T>, path: string): Handler {
   return async (r) => {
+    checkParams(r.query, `GET /admin/v1/${path}`, []);
     const view = k.listView ? await k.listView(r.runtime) : (x: T) => k.table.view(x);
     sendJson(r.res, 200, { data: (await allRules(r.runtime, k)).map(view) });
   };
@@ -155,7 +156,7 @@ type Route = [method: string, path: RegExp, handler: Handler];
 
 function ruleRoutes<T extends Rule>(path: string, k: Kind<T>): Route[] {
   return [
-    ['GET', new RegExp(`^/${path}$`), listRules(k)],
+    ['GET', new RegExp(`^/${path}$`), listRules(k, path)],
     ['POST', new RegExp(`^/${path}$`), postRule(k)],
     ['DELETE', new RegExp(`^/${path}/${ID}$`), deleteRoute(k)],
   ];

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { usd } from '../core/money.js';
+import { createKey } from '../identity/key-service.js';
 import type { AuditEntry } from '../policy/rules.js';
 import type { Storage } from '../storage/ports.js';
 import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
@@ -115,5 +116,38 @@ describe('admin query parameters', () => {
       await res.arrayBuffer();
       expect(res.status, path).toBe(200);
     }
+  });
+
+  it('the rule lists, /budgets/status, /budgets/reconcile, /policy/health, /routing/status, /telemetry/cross-check and /me refuse a parameter they do not take too', async () => {
+    await start();
+    const k = await createKey(storage.keys, { user: 'alice', team: null, project: null });
+    const asKey = { headers: { authorization: `Bearer ${k.key}` } };
+    const answer = async (path: string, auth = admin!.auth) => {
+      const res = await fetch(`${admin!.base}${path}`, auth);
+      return { status: res.status, json: (await res.json()) as Body };
+    };
+    const cases: [path: string, takes: string, auth?: { headers: Record<string, string> }][] = [
+      ['/budgets', 'none'],
+      ['/pools', 'none'],
+      ['/rate-limits', 'none'],
+      ['/model-policies', 'none'],
+      ['/budgets/status', 'none'],
+      ['/budgets/reconcile', 'fix'],
+      ['/policy/health', 'none'],
+      ['/routing/status', 'none'],
+      ['/telemetry/cross-check', 'since, until'],
+      ['/me', 'none', asKey],
+    ];
+    for (const [path, takes, auth] of cases) {
+      expect((await answer(path, auth)).status, path).toBe(200);
+      const r = await answer(`${path}?limit=5`, auth);
+      const known = takes === 'none' ? 'it takes none' : `it takes ${takes}`;
+      expect({ path, status: r.status, message: r.json.error.message }).toEqual({ path, status: 400, message: `unknown query parameter "limit": GET /admin/v1${path} does not take it; ${known}` });
+    }
+    expect((await answer('/budgets/reconcile?fix=true')).status).toBe(200);
+    expect((await answer('/telemetry/cross-check?since=1d&untl=now')).json.error.message).toContain('(did you mean "until"?)');
+    expect((await answer('/budgets/reconcile?fix=1&fix=0')).json.error.message).toBe('query parameter "fix" is given 2 times: GET /admin/v1/budgets/reconcile takes it once');
+    // The key is checked first, as the token is on the other routes.
+    expect((await answer('/me?limit=5', { headers: { authorization: 'Bearer tg_nope' } })).status).toBe(401);
   });
 });

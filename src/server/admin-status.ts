@@ -11,6 +11,7 @@ import { formatWindow } from '../policy/window.js';
 import type { PolicyRequest } from './admin-policy.js';
 import { booleanQuery, sendAdminError, sendJson } from './json-response.js';
 import { audit } from './rule-changes.js';
+import { checkParams } from './admin-query.js';
 import { errorMessage } from '../core/errors.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -57,6 +58,7 @@ async function withCounters(r: PolicyRequest, fn: () => Promise<void>): Promise<
 
 /** GET /budgets/status: every budget and pool with its spend in the current window, and where it is heading. */
 export function getStatus(r: PolicyRequest): Promise<void> {
+  checkParams(r.query, 'GET /admin/v1/budgets/status', []);
   return withCounters(r, async () => {
     const { runtime } = r;
     const rules = runtime.rules.current();
@@ -95,6 +97,7 @@ export function getStatus(r: PolicyRequest): Promise<void> {
 
 /** GET /budgets/reconcile[?fix=true]: counters against the ledger, per budget. */
 export function getReconcile(r: PolicyRequest): Promise<void> {
+  checkParams(r.query, `${r.req.method ?? 'GET'} /admin/v1/budgets/reconcile`, ['fix']);
   return withCounters(r, async () => {
     const { runtime } = r;
     const fix = booleanQuery(r.query, 'fix');
@@ -128,6 +131,7 @@ const PROBE_TIMEOUT_MS = 2000;
 
 /** GET /policy/health: whether the counter store answers, and what the enforcer has done. */
 export async function getHealth(r: PolicyRequest): Promise<void> {
+  checkParams(r.query, 'GET /admin/v1/policy/health', []);
   const { runtime } = r;
   const s = runtime.settings;
   const probe = { ref: 'health', marker: `${s.keyPrefix}health`, buckets: [`${s.keyPrefix}health:b`], limit: 0n, ttlMs: 60_000 };

@@ -62,7 +62,7 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
       const owner = await caller(deps, req, res);
       return owner ? await postLedgerImport(deps.storage, req, res, query, owner, importHooks(deps)) : undefined;
     }
-    if (sub === '/me' || sub.startsWith('/me/')) return await handleMe(deps, req, res, sub);
+    if (sub === '/me' || sub.startsWith('/me/')) return await handleMe(deps, req, res, sub, query);
     if (!admitted(deps.token, 'The admin API is', req, res)) return;
     if (isPolicyRoute(sub)) return await handlePolicyAdmin(deps.policy, req, res, sub, query);
     if (isFinopsRoute(sub)) return await handleFinopsAdmin(deps, req, res, sub, query);
@@ -85,7 +85,10 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     if (sub === '/cache-report' && method === 'GET') return await getCacheReport(deps, res, query);
     if (sub === '/explain' && method === 'GET') return await getExplain(deps, res, query);
     if (sub === '/telemetry/cross-check' && method === 'GET') return await getCrossCheck(deps, res, query);
-    if (sub === '/routing/status' && method === 'GET') return sendJson(res, 200, { at: new Date().toISOString(), routes: deps.routing?.status() ?? [] });
+    if (sub === '/routing/status' && method === 'GET') {
+      checkParams(query, 'GET /admin/v1/routing/status', []);
+      return sendJson(res, 200, { at: new Date().toISOString(), routes: deps.routing?.status() ?? [] });
+    }
     if (sub === '/ledger/import' && method === 'POST') return await postLedgerImport(deps.storage, req, res, query, undefined, importHooks(deps));
     return sendAdminError(res, 404, 'not_found', `No admin route ${method} ${path}.`);
   } catch (err) {
@@ -249,6 +252,7 @@ function drainedOrClosed(res: ServerResponse): Promise<void> {
 
 /** Claude Code's usage counters against the ledger, per session and model (docs/telemetry.md). */
 async function getCrossCheck(deps: AdminDeps, res: ServerResponse, query: URLSearchParams): Promise<void> {
+  checkParams(query, 'GET /admin/v1/telemetry/cross-check', ['since', 'until']);
   const w = window(query);
   await deps.flush();
   const [counters, ledger] = await Promise.all([deps.storage.telemetry.sumPoints(w), deps.storage.ledger.aggregate({ ...w, by: ['session', 'model'] })]);
