@@ -1,6 +1,7 @@
 import { RepeatedFailure } from './core/logger.js';
 import type { LedgerRow } from './core/ledger-row.js';
-import { type LedgerSink, LedgerWriter } from './metering/ledger-writer.js';
+import type { LedgerSink } from './metering/ledger-sink.js';
+import { LedgerWriter } from './metering/ledger-writer.js';
 import { RefusedRows } from './metering/refused-rows.js';
 import { OpenRequests, recoverOpenRequests } from './metering/open-requests.js';
 import { Spool } from './metering/spool.js';

@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { sampleRow } from '../storage/testing/rows.js';
 import { forEachJournalBatch, recoverSpools } from './journal-files.js';
-import { type LedgerSink, LedgerWriter } from './ledger-writer.js';
+import type { LedgerSink } from './ledger-sink.js';
+import { LedgerWriter } from './ledger-writer.js';
 import { decodeRow, encodeRow } from './row-codec.js';
 import { Spool } from './spool.js';
 
