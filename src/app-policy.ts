@@ -30,8 +30,13 @@ export interface PolicyOptions {
   now?: () => number;
 }
 
-/** Builds budgets, rate limits and model policy for the gateway and the admin API. */
-export async function startPolicy(o: PolicyOptions, storage: Storage, price: PriceFn, flushLedger: () => Promise<void>, log: Logger): Promise<PolicyRuntime & { close(): Promise<void> }> {
+/**
+ * Builds budgets, rate limits and model policy for the gateway and the admin API. `flush` commits
+ * the rows recorded so far: `ledger` before counting spend, `read` before an admin read (a forecast,
+ * the requests that ended), which fails at once while storage fails.
+ */
+export async function startPolicy(o: PolicyOptions, storage: Storage, price: PriceFn, flush: { ledger: () => Promise<void>; read: () => Promise<void> }, log: Logger): Promise<PolicyRuntime & { close(): Promise<void> }> {
+  const flushLedger = flush.ledger;
   const now = o.now ?? Date.now;
   // ioredis is loaded only for replicas that share counters.
   let counters: Counters = new MemoryCounters();
@@ -78,12 +83,12 @@ export async function startPolicy(o: PolicyOptions, storage: Storage, price: Pri
     enforcer,
     fromLedger,
     endedRequests: async (ids) => {
-      await flushLedger();
+      await flush.read();
       return endedIn(storage, ids);
     },
     catchUp,
     async forecast(set, at, ids) {
-      await flushLedger();
+      await flush.read();
       return forecastBudgets(storage.ledger, set, { timeZone: o.settings.timeZone, keyPrefix: o.settings.keyPrefix, now: at, ids });
     },
     signedLinks: o.signedLinks,

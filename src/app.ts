@@ -79,6 +79,8 @@ export interface AppOptions {
   /** How long `close` keeps serving, /readyz answering 503, before it closes the listener (a load balancer's time to notice). */
   shutdownDelayMs?: number;
   flushIntervalMs?: number;
+  /** How long an admin read waits for the rows recorded before it to be committed (`storage.query_timeout_ms` on Postgres; 30 s when absent). */
+  ledgerReadWaitMs?: number;
   /** How often the ledger's and the spool's files are checked for having been deleted (default 10 s). */
   fileCheckMs?: number;
   /** Budgets, rate limits and model policy (off when absent). */
@@ -123,6 +125,9 @@ export interface Tollgate {
   close(): Promise<void>;
 }
 
+/** As long as Postgres's default limit on a query: a batch of rows is a write like another. */
+const LEDGER_READ_WAIT_MS = 30_000;
+
 /** How long shutdown waits, after the connections close, for their requests to record their rows (later ones go to a spool file of their own). */
 const SETTLE_MS = 5000;
 
@@ -135,7 +140,9 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   const ledger = await startLedger(o);
   const { writer } = ledger;
   const keys = new KeyResolver(o.storage.keys);
-  const policy = o.policy ? await startPolicy(o.policy, o.storage, o.price, () => writer.flush(), o.log) : undefined;
+  // An admin read waits for the rows recorded before it, boundedly (see LedgerWriter.flushForRead).
+  const flushForRead = () => writer.flushForRead(o.ledgerReadWaitMs ?? LEDGER_READ_WAIT_MS);
+  const policy = o.policy ? await startPolicy(o.policy, o.storage, o.price, { ledger: () => writer.flush(), read: flushForRead }, o.log) : undefined;
   policy?.enforcer.settleRecovered(ledger.recovered);
   const anomalies = o.anomalies ? await startAnomalies({ ...o.anomalies, cursor: arrivals }, o.storage, () => writer.flush(), o.log) : undefined;
   const agent = createAgent(o.timeouts, o.proxies);
@@ -202,7 +209,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   const server = createHttpServer({
     otlp: o.telemetry?.enabled === false ? undefined : (req, res, signal) => handleOtlp(otlp, req, res, signal),
     gateway,
-    admin: { storage: o.storage, keys, token: o.adminToken, flush: () => writer.flush(), policy, cachePrice: rowPricer(o.price, (name) => o.providers.byName(name)?.catalog), importPrice: importPricer(o.price, catalogOf), rates: o.anomalies?.rates, routing: router, focus: o.focus },
+    admin: { storage: o.storage, keys, token: o.adminToken, flush: flushForRead, policy, cachePrice: rowPricer(o.price, (name) => o.providers.byName(name)?.catalog), importPrice: importPricer(o.price, catalogOf), rates: o.anomalies?.rates, routing: router, focus: o.focus },
     ready: () => Promise.resolve(!closing),
     closing: () => closing,
     log: o.log,

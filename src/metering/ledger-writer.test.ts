@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { StorageUnavailableError } from '../core/errors.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { sampleRow } from '../storage/testing/rows.js';
 import type { LedgerSink } from './ledger-sink.js';
@@ -154,5 +155,62 @@ describe('LedgerWriter hands the spool lines only to a sink that takes them', ()
   it('storage itself gets the rows alone', async () => {
     const { got } = await run(false);
     expect(got).toEqual([undefined]);
+  });
+});
+
+describe('LedgerWriter.flushForRead', () => {
+  /** A sink whose every insert waits until the test answers it. */
+  const heldSink = () => {
+    const calls: { ids: string[]; answer: (err?: Error) => void }[] = [];
+    const sink: LedgerSink = {
+      insert: (rows) =>
+        new Promise<number>((ok, fail) => calls.push({ ids: rows.map((r) => r.id), answer: (err) => (err ? fail(err) : ok(rows.length)) })),
+    };
+    return { sink, calls };
+  };
+  const settled = async (p: Promise<unknown>) => {
+    let done = false;
+    void p.then(() => (done = true), () => (done = true));
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    return done;
+  };
+
+  it('waits for the rows recorded before it, not for those recorded after', async () => {
+    const { sink, calls } = heldSink();
+    const w = new LedgerWriter(sink, undefined, { flushIntervalMs: 60_000 });
+    w.record(sampleRow({ id: 'before' }));
+    const read = w.flushForRead(60_000);
+    w.record(sampleRow({ id: 'after' }));
+    expect(calls.map((c) => c.ids)).toEqual([['before']]);
+    expect(await settled(read)).toBe(false);
+    calls[0]!.answer();
+    await read;
+    expect(w.pending).toBe(1);
+    const closing = w.close();
+    calls[1]!.answer();
+    await closing;
+  });
+
+  it('fails at once while storage is failing, trying no batch of its own', async () => {
+    const store = pickyStore();
+    store.down = true;
+    const w = new LedgerWriter(store, undefined, { flushIntervalMs: 60_000, isStorageTrouble: () => true });
+    w.record(sampleRow({ id: 'a' }));
+    await expect(w.flush()).rejects.toThrow(StorageUnavailableError);
+    const tries = store.inserts;
+    await expect(w.flushForRead(60_000)).rejects.toThrow(StorageUnavailableError);
+    expect(store.inserts).toBe(tries);
+    store.down = false;
+    await w.close();
+  });
+
+  it('fails once its wait is over while a batch gets no answer, the batch left to finish', async () => {
+    const { sink, calls } = heldSink();
+    const w = new LedgerWriter(sink, undefined, { flushIntervalMs: 60_000 });
+    w.record(sampleRow({ id: 'a' }));
+    await expect(w.flushForRead(20)).rejects.toThrow(new StorageUnavailableError('ledger: the rows recorded before this read were not committed within 20 ms; they stay in the spool'));
+    calls[0]!.answer();
+    await w.close();
+    expect(w.pending).toBe(0);
   });
 });

@@ -17,6 +17,8 @@ import type { LedgerSink, LedgerWriterOptions } from './ledger-sink.js';
  */
 const FLUSH_INTERVAL_MS = 50;
 
+const FAILING = 'ledger: storage is failing; rows stay in the spool';
+
 /** Times a row alone must fail, storage answering each time, before it is set aside. */
 const STRIKES = 3;
 
@@ -58,6 +60,13 @@ export class LedgerWriter {
   private memoryOnly = false;
   /** The spool works again while a batch is in storage's hands: the queue is rewritten before the next one. */
   private rejournalDue = false;
+  /**
+   * Rows queued or spilled since the start, and rows committed or set aside since. Rows are
+   * committed in the order recorded (bar queued rows a failed spool write sends behind spilled
+   * ones), so the rows recorded before a read are in once `settled` reaches `recorded` as it was.
+   */
+  private recorded = 0;
+  private settled = 0;
   private readonly maxQueued: number;
   private readonly commitTimeoutMs: number;
   private readonly store: LedgerSink;
@@ -108,6 +117,7 @@ export class LedgerWriter {
     }
     // Storage may be closed too: the spool's file is this row's only copy, replayed at the next start.
     if (this.closed && this.spool) return;
+    this.recorded++;
     if (spill) this.spilled++;
     else {
       this.queue.push(row);
@@ -141,13 +151,42 @@ export class LedgerWriter {
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
     while (this.pending > 0) {
-      this.flushing = this.commitBatch();
-      try {
-        await this.flushing;
-      } finally {
-        this.flushing = undefined;
+      await this.commitOwnBatch();
+      if (this.failures > 0) throw new StorageUnavailableError(FAILING);
+    }
+  }
+
+  /**
+   * Commits the rows recorded before this call, for a read that must see them, or fails with
+   * StorageUnavailableError: at once while storage is failing (the last batch failed), and once
+   * `waitMs` have passed. Unlike `flush` it waits for no row recorded after it, and tries no batch
+   * of its own after one failed: during a Postgres hang an admin report waited for the batch in
+   * flight, then for one of its own, before its 503 (39 s, then 20 s each time).
+   */
+  async flushForRead(waitMs: number): Promise<void> {
+    const upTo = this.recorded;
+    const caughtUp = () => this.settled >= upTo || this.pending === 0;
+    const commit = async () => {
+      while (!caughtUp()) {
+        if (this.failures > 0) throw new StorageUnavailableError(FAILING);
+        if (this.flushing) await this.flushing;
+        else await this.commitOwnBatch();
       }
-      if (this.failures > 0) throw new StorageUnavailableError('ledger: storage is failing; rows stay in the spool');
+    };
+    try {
+      await within(commit(), waitMs, 'ledger: rows not committed in time');
+    } catch (err) {
+      if (!(err instanceof TimedOut)) throw err;
+      throw new StorageUnavailableError(`ledger: the rows recorded before this read were not committed within ${waitMs} ms; they stay in the spool`);
+    }
+  }
+
+  private async commitOwnBatch(): Promise<void> {
+    this.flushing = this.commitBatch();
+    try {
+      await this.flushing;
+    } finally {
+      this.flushing = undefined;
     }
   }
 
@@ -302,6 +341,7 @@ export class LedgerWriter {
   private committed(n: number): void {
     const lines = this.lines.splice(0, n);
     this.queue.splice(0, n);
+    this.settled += n;
     // Only rows the spool holds count towards its file being done with.
     this.spool?.markCommitted(lines.reduce((k, l) => (inSpool(l) ? k + 1 : k), 0));
   }

@@ -33,7 +33,7 @@ export interface AdminDeps {
   keys: KeyResolver;
   /** TOLLGATE_ADMIN_TOKEN; the admin API is off when it is unset. */
   token: string | undefined;
-  /** Makes rows written so far visible to reads. */
+  /** Makes rows written so far visible to reads, or fails soon with StorageUnavailableError (a 503): see LedgerWriter.flushForRead. */
   flush: () => Promise<void>;
   /** Spend controls; their routes answer 503 when absent. */
   policy?: PolicyRuntime;

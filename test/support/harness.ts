@@ -74,6 +74,8 @@ export interface HarnessOptions {
   tls?: { cert: string; key: string };
   /** Proxy settings for the gateway's outbound requests (none by default). */
   proxies?: ProxySettings;
+  /** How long an admin read waits for the rows recorded before it (the gateway's default when unset). */
+  ledgerReadWaitMs?: number;
   /** Another storage than the SQLite file (committed on the event loop). */
   storage?: () => Promise<Storage>;
 }
@@ -168,6 +170,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     adminToken: 'admin-secret',
     log: o.log ?? silentLogger,
     flushIntervalMs: 5,
+    ledgerReadWaitMs: o.ledgerReadWaitMs,
     fileCheckMs: o.fileCheckMs,
     drainMs: 1000,
     shutdownDelayMs: o.shutdownDelayMs,

@@ -57,6 +57,7 @@ export function serveCommand(program: Command, io: Io): void {
       port: config.server.port,
       storage,
       ledgerWorker: config.storage.writer === 'thread' ? storageSpec(config) : undefined,
+      ledgerReadWaitMs: config.storage.kind === 'postgres' ? config.storage.timeouts.queryTimeoutMs : undefined,
       spoolDir: config.storage.spoolDir,
       providers: providerTable(providers, { anthropicModel }),
       auth: config.auth,
