@@ -75,7 +75,7 @@ const FACTORS: DriverId[] = ['requests', 'model_mix', 'tokens_per_request', 'cac
 
 /**
  * Splits the change in spend between two windows into drivers whose parts sum exactly
- * to the change (docs/anomalies.md#explain). Groups whose user, workflow or client is
+ * to the change (docs/anomalies.md#the-method). Groups whose user, workflow or client is
  * absent from the other window are new (or gone) and count whole to that driver. The
  * rest is, per model,
  *
