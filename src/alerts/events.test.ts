@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { usd } from '../core/money.js';
 import { BEYOND_ANY_LIMIT } from '../policy/estimate.js';
 import type { Budget, Increase } from '../policy/rules.js';
+import { ALERT_TYPE_NAMES } from './defaults.js';
 import { type AlertEvent, ALERT_TYPES, budgetFields, renderAlert } from './events.js';
 
 const NOW = Date.parse('2026-11-20T09:30:00Z');
@@ -125,5 +126,7 @@ describe('renderAlert', () => {
   it('lists every alert type', () => {
     expect(ALERT_TYPES).toHaveLength(13); // 8 budget, increase and counter types, 5 anomaly.*
     expect(ALERT_TYPES).toContain('counters.fail_closed');
+    // The config checks webhook filters against this list, which must not leave an alert type out.
+    expect([...ALERT_TYPE_NAMES].sort()).toEqual([...ALERT_TYPES].sort());
   });
 });

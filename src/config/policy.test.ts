@@ -152,6 +152,19 @@ describe('policy, rules and alerts in the config', () => {
     ]);
   });
 
+  it('refuses a webhook event filter that matches no alert type, which would silently drop those alerts', () => {
+    const text = [
+      'alerts:',
+      '  webhooks:',
+      '    - url: https://hooks.example.com/a',
+      '      events: ["budget.refusd", "anomaly.*", "counters.fail_open", "Increase.Approved", "spend.*"]',
+    ].join('\n');
+    expect(issues(text)).toEqual([
+      'alerts.webhooks[0].events[0]@4: "budget.refusd" matches no alert type; did you mean "budget.refused"? Types: budget.threshold, budget.refused, increase.requested, increase.approved, increase.denied, increase.expired, counters.fail_open, counters.fail_closed, anomaly.spend_spike, anomaly.runaway_session, anomaly.agent_loop, anomaly.retry_storm, anomaly.cache_regression (or a glob such as budget.*)',
+      'alerts.webhooks[0].events[4]@4: "spend.*" matches no alert type. Types: budget.threshold, budget.refused, increase.requested, increase.approved, increase.denied, increase.expired, counters.fail_open, counters.fail_closed, anomaly.spend_spike, anomaly.runaway_session, anomaly.agent_loop, anomaly.retry_storm, anomaly.cache_regression (or a glob such as budget.*)',
+    ]);
+  });
+
   it('accepts a pool that only the API will create', () => {
     const c = loadConfig({ file: file('budgets:\n  - { scope: user:alice, window: day, limit_usd: 1, pool: made-later }\n'), env: {} });
     expect(c.rules.budgets[0]?.pool).toBe('made-later');

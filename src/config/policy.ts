@@ -1,4 +1,6 @@
-import { DEFAULT_POST_TIMEOUT_SECONDS, DEFAULT_RETRY_HOURS } from '../alerts/defaults.js';
+import { ALERT_TYPE_NAMES, DEFAULT_POST_TIMEOUT_SECONDS, DEFAULT_RETRY_HOURS } from '../alerts/defaults.js';
+import { closest } from '../core/closest.js';
+import { compileGlobs } from '../core/glob.js';
 import type { ConfigRules } from '../policy/rule-book.js';
 import { toBudget, toModelPolicy, toRateLimit } from '../policy/rule-input.js';
 import { DEFAULT_POLICY_SETTINGS, type PolicySettings } from '../policy/settings.js';
@@ -83,8 +85,20 @@ export function policyChecks(f: ConfigFile, line: LineOf): ConfigIssue[] {
   (f.budgets ?? []).forEach((b, i) => {
     if (b.pool !== undefined && budgetIds.has(b.pool)) issues.push({ path: `budgets[${i}].pool`, line: line(['budgets', i, 'pool']), message: `"${b.pool}" is a budget, not a pool (declare it under pools:)` });
   });
+  (f.alerts?.webhooks ?? []).forEach((w, i) => issues.push(...eventChecks(w.events ?? [], i, line)));
   if (f.alerts?.signing_secret !== undefined && f.alerts.public_url === undefined) {
     issues.push({ path: 'alerts.signing_secret', line: line(['alerts', 'signing_secret']), message: 'set alerts.public_url too: it is the base of the signed approve/deny and evidence links' });
   }
   return issues;
+}
+
+/** A filter that matches no alert type (`budget.refusd`) would drop those alerts without a word. */
+function eventChecks(events: readonly string[], i: number, line: LineOf): ConfigIssue[] {
+  return events.flatMap((e, j) => {
+    if (ALERT_TYPE_NAMES.some(compileGlobs([e]))) return [];
+    const near = closest(e, ALERT_TYPE_NAMES);
+    const hint = near === undefined ? '.' : `; did you mean "${near}"?`;
+    const path = ['alerts', 'webhooks', i, 'events'];
+    return [{ path: `alerts.webhooks[${i}].events[${j}]`, line: line([...path, j]) ?? line(path), message: `"${e}" matches no alert type${hint} Types: ${ALERT_TYPE_NAMES.join(', ')} (or a glob such as budget.*)` }];
+  });
 }
