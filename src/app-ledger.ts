@@ -1,5 +1,6 @@
 import { RepeatedFailure } from './core/logger.js';
 import type { LedgerRow } from './core/ledger-row.js';
+import { chargingSink, settledAtAdmission } from './metering/charging-sink.js';
 import type { LedgerSink } from './metering/ledger-sink.js';
 import { LedgerWriter } from './metering/ledger-writer.js';
 import { RefusedRows } from './metering/refused-rows.js';
@@ -43,7 +44,11 @@ const MAX_RECOVERED = 100_000;
  * spool and a writer (on this thread or a worker), with their failures logged so that a full disk
  * or a ledger deleted under the gateway is told, not repeated thousands of times a second.
  */
-export async function startLedger(o: Pick<AppOptions, 'storage' | 'spoolDir' | 'ledgerWorker' | 'log' | 'flushIntervalMs' | 'fileCheckMs' | 'price'>): Promise<Ledger> {
+/**
+ * `charge`: the gateway's budgets count spend, so rows it did not serve (OpenTelemetry calls) are
+ * inserted with budget charges (see chargingSink).
+ */
+export async function startLedger(o: Pick<AppOptions, 'storage' | 'spoolDir' | 'ledgerWorker' | 'log' | 'flushIntervalMs' | 'fileCheckMs' | 'price'> & { charge?: boolean }): Promise<Ledger> {
   const refused = new RefusedRows(o.spoolDir, toJsonLine);
   const setAside = (row: LedgerRow, err: unknown) => {
     const kept = refused.add(row);
@@ -52,12 +57,14 @@ export async function startLedger(o: Pick<AppOptions, 'storage' | 'spoolDir' | '
   };
   const unsettled: RecoveredRow[] = [];
   // Only rows new to storage: a row committed before the crash had its reservation settled just before.
-  const insert = async (rows: LedgerRow[]) => {
+  const insert = async (all: LedgerRow[]) => {
+    const rows = o.charge ? all.filter(settledAtAdmission) : all;
+    const reported = o.charge && rows.length < all.length ? await o.storage.ledger.insertCharged(all.filter((r) => !settledAtAdmission(r))) : 0;
     const ids = new Set(await o.storage.ledger.insertNew(rows));
     for (const r of rows) {
       if (ids.has(r.id) && unsettled.length < MAX_RECOVERED) unsettled.push({ id: r.id, actual: r.costPicos ?? 0n, tokens: r.inputTokens + r.outputTokens, attempts: r.attempts });
     }
-    return ids.size;
+    return ids.size + reported;
   };
   const recovered = await recoverSpools(o.spoolDir, insert, { isStorageTrouble, setAside });
   if (recovered.rows > 0) o.log.info('replayed rows left in the spool by an earlier process', { rows: recovered.rows });
@@ -67,8 +74,8 @@ export async function startLedger(o: Pick<AppOptions, 'storage' | 'spoolDir' | '
   if (interrupted > 0) o.log.warn(`recorded ${interrupted} request(s) an earlier process was serving when it died, as truncated (error_type gateway_crashed, input estimated)`, { rows: interrupted });
   const waiting = refused.count();
   if (waiting > 0) o.log.warn(`${waiting} row(s) storage refused are set aside in ${refused.path}: load them with tollgate import --format ledger once the cause is fixed, then delete the file`, {});
-  const worker = o.ledgerWorker ? await WorkerLedgerSink.start(o.ledgerWorker) : undefined;
-  const sink: LedgerSink = worker ?? o.storage.ledger;
+  const worker = o.ledgerWorker ? await WorkerLedgerSink.start(o.ledgerWorker, { charge: o.charge }) : undefined;
+  const sink: LedgerSink = worker ?? (o.charge ? chargingSink(o.storage.ledger) : o.storage.ledger);
   // A full disk fails every write, many a second: each kind is logged at most every 30 s, and its end once.
   const spoolFailures = new RepeatedFailure(o.log);
   const ledgerFailures = new RepeatedFailure(o.log);

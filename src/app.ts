@@ -137,7 +137,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   const tls = o.tls ? loadTls(o.tls) : undefined;
   // Before the spool is replayed: its rows are late, and the scheduler's first pass looks at what arrived since.
   const arrivals = o.anomalies?.settings.enabled ? await o.storage.ledger.arrivalCursor().catch(() => undefined) : undefined;
-  const ledger = await startLedger(o);
+  const ledger = await startLedger({ ...o, charge: o.policy !== undefined });
   const { writer } = ledger;
   const keys = new KeyResolver(o.storage.keys);
   // An admin read waits for the rows recorded before it, boundedly (see LedgerWriter.flushForRead).

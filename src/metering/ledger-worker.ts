@@ -1,15 +1,17 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorCode, errorMessage } from '../core/errors.js';
 import type { LedgerRow } from '../core/ledger-row.js';
-import type { StorageSpec } from '../storage/open.js';
 import { openSqliteLedger } from '../storage/sqlite/ledger.js';
 import { decodeRow } from './row-codec.js';
+import { chargingSink } from './charging-sink.js';
+import type { LedgerWorkerData } from './worker-sink.js';
 
 // Runs in a worker thread: owns its own database connection and commits the batches the
 // gateway's event loop hands over, so that SQL never blocks a request.
-const spec = workerData as StorageSpec;
+const { spec, charge } = workerData as LedgerWorkerData;
 // SQLite's ledger alone: the other stores (and their modules) would cost the thread memory.
 const storage = spec.kind === 'sqlite' ? openSqliteLedger(spec.path) : await (await import('../storage/open.js')).openStorage(spec);
+const sink = charge ? chargingSink(storage.ledger) : storage.ledger;
 /** Decoding here rather than cloning on the gateway's thread. */
 const rowsOf = (lines: string): LedgerRow[] => lines.split('\n').filter((l) => l !== '').map(decodeRow);
 
@@ -18,7 +20,7 @@ parentPort!.on('message', (m: { id: number; rows?: LedgerRow[]; lines?: string; 
   try {
     if (m.close) work = storage.close().then(() => 0);
     else if (m.ping) work = storage.ledger.ping().then(() => 0);
-    else work = storage.ledger.insert(m.lines !== undefined ? rowsOf(m.lines) : (m.rows ?? []));
+    else work = sink.insert(m.lines !== undefined ? rowsOf(m.lines) : (m.rows ?? []));
   } catch (err) {
     work = Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }

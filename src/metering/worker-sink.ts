@@ -3,6 +3,12 @@ import type { LedgerRow } from '../core/ledger-row.js';
 import type { StorageSpec } from '../storage/open.js';
 import { startWorker } from '../worker-thread.js';
 
+/** What the ledger's thread is started with. */
+export interface LedgerWorkerData {
+  spec: StorageSpec;
+  charge: boolean;
+}
+
 /**
  * A ledger sink backed by a worker thread: `insert` posts a batch (the spool's encoded
  * lines when it has them, else a structured clone of the rows) and resolves when the
@@ -16,14 +22,15 @@ export class WorkerLedgerSink {
   private readonly waiting = new Map<number, { ok: (n: number) => void; fail: (e: Error) => void }>();
   private seq = 0;
   private closed = false;
-  private readonly spec: StorageSpec;
+  private readonly data: LedgerWorkerData;
 
-  private constructor(spec: StorageSpec) {
-    this.spec = spec;
+  private constructor(data: LedgerWorkerData) {
+    this.data = data;
   }
 
-  static async start(spec: StorageSpec): Promise<WorkerLedgerSink> {
-    const sink = new WorkerLedgerSink(spec);
+  /** `charge`: rows the gateway did not serve are inserted with budget charges (see chargingSink). */
+  static async start(spec: StorageSpec, o: { charge?: boolean } = {}): Promise<WorkerLedgerSink> {
+    const sink = new WorkerLedgerSink({ spec, charge: o.charge === true });
     await sink.running();
     return sink;
   }
@@ -48,7 +55,7 @@ export class WorkerLedgerSink {
   /** The running worker, started first if there is none. */
   private running(): Promise<Worker> {
     if (this.worker) return Promise.resolve(this.worker);
-    this.starting ??= startWorker(import.meta.url, 'ledger-worker', this.spec)
+    this.starting ??= startWorker(import.meta.url, 'ledger-worker', this.data)
       .then((w) => this.watch(w))
       .finally(() => (this.starting = undefined));
     return this.starting;
