@@ -1,8 +1,15 @@
-import type { Dimension } from '../core/ledger-row.js';
+import { type Dimension, isDimension } from '../core/ledger-row.js';
 import { type Picos, roundHalfUp } from '../core/money.js';
 import { costUnknown } from '../reports/report.js';
 import type { AggregateRow, LedgerStore, OutcomeStore, Totals } from '../storage/ports.js';
 import type { OutcomeEvent } from './outcome.js';
+
+/** What an outcome report groups by: a report's dimensions but time (an outcome is credited to one group, not spread along a calendar). */
+export const OUTCOME_DIMENSIONS = 'user, team, project, session, key, client, model, provider, api, pool or tag:NAME';
+
+export function isOutcomeDimension(by: string): by is Dimension {
+  return isDimension(by) && by !== 'day' && by !== 'hour';
+}
 
 export interface OutcomeReportQuery {
   since?: number;

@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isDimension } from '../core/ledger-row.js';
 import { DEFAULT_LOOKBACK_DAYS, forecastBudgets, forecastView } from '../forecast/budgets.js';
 import { outcomeView, parseOutcome } from '../outcomes/outcome.js';
-import { outcomeReport } from '../outcomes/report.js';
+import { OUTCOME_DIMENSIONS, isOutcomeDimension, outcomeReport } from '../outcomes/report.js';
 import { renderOutcomeCsv, renderOutcomeJson } from '../outcomes/render.js';
 import { parseTimeWindow } from '../reports/time.js';
 import type { AdminDeps } from './admin.js';
@@ -43,7 +42,7 @@ export async function handleFinopsAdmin(deps: AdminDeps, req: IncomingMessage, r
     default: {
       checkParams(query, 'GET /admin/v1/outcomes/report', ['since', 'until', 'by', 'kind', 'format']);
       const by = query.get('by') ?? 'user';
-      if (!isDimension(by) || by === 'day' || by === 'hour') throw new RangeError(`cannot group outcomes by "${by}"`);
+      if (!isOutcomeDimension(by)) throw new RangeError(`cannot group outcomes by "${by}" (use ${OUTCOME_DIMENSIONS})`);
       const format = queryFormat(query, ['json', 'csv']);
       await deps.flush();
       const report = await outcomeReport(deps.storage.ledger, deps.storage.outcomes, { ...window(), by: by, kind: query.get('kind') ?? undefined });

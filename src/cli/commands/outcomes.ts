@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { isDimension } from '../../core/ledger-row.js';
 import { outcomeView, parseOutcome } from '../../outcomes/outcome.js';
-import { outcomeReport } from '../../outcomes/report.js';
+import { OUTCOME_DIMENSIONS, isOutcomeDimension, outcomeReport } from '../../outcomes/report.js';
 import { renderOutcomeCsv, renderOutcomeJson, renderOutcomeTable } from '../../outcomes/render.js';
 import { type StorageFlags, addStorageFlags, parseWindow, parseWindowToNow, withStorage } from '../context.js';
 import { type Io, UsageError } from '../output.js';
@@ -73,12 +72,12 @@ export function outcomesCommand(program: Command, io: Io): void {
       .description('Cost per outcome next to raw spend, grouped (see docs/finops.md#outcomes for the attribution rule)')
       .option('--since <time>', 'start: 30m, 24h, 7d, a date or an ISO timestamp', '30d')
       .option('--until <time>', 'end (exclusive); default now')
-      .option('--by <dimension>', 'user, team, project, session, key, client, model or tag:NAME', 'user')
+      .option('--by <dimension>', OUTCOME_DIMENSIONS, 'user')
       .option('--kind <kind>', 'only outcomes of this kind (default all)')
       .option('--format <format>', 'table, json or csv', 'table'),
   ).action((flags: StorageFlags & { since?: string; until?: string; by: string; kind?: string; format: string }) =>
     withStorage(flags, async (storage) => {
-      if (!isDimension(flags.by) || flags.by === 'day' || flags.by === 'hour') throw new UsageError(`--by: cannot group outcomes by "${flags.by}" (use user, team, project, session, key, client, model or tag:NAME)`);
+      if (!isOutcomeDimension(flags.by)) throw new UsageError(`--by: cannot group outcomes by "${flags.by}" (use ${OUTCOME_DIMENSIONS})`);
       if (!['table', 'json', 'csv'].includes(flags.format)) throw new UsageError('--format must be table, json or csv');
       const report = await outcomeReport(storage.ledger, storage.outcomes, { ...parseWindowToNow(flags), by: flags.by, kind: flags.kind });
       io.out(flags.format === 'json' ? renderOutcomeJson(report) : flags.format === 'csv' ? renderOutcomeCsv(report) : renderOutcomeTable(report));
