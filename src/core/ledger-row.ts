@@ -64,6 +64,12 @@ export interface LedgerRow extends UsageCounts {
    */
   responseId?: string | null;
   /**
+   * The tier the request was priced at (core/service-tier.ts): `flex`, `priority`, `batch`, `fast`,
+   * `us`, … joined by `+`; absent or null at the standard price. The export's last column, after
+   * `response_id`, so that older exports still import.
+   */
+  serviceTier?: string | null;
+  /**
    * Each upstream try, when the gateway made any: stored in the `attempts` table in the same
    * transaction as the row, and journaled with it. Not an export column.
    */

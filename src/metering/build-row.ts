@@ -1,6 +1,7 @@
 import { type Api, FREE_APIS, type Outcome, UNPRICED_APIS } from '../core/api.js';
 import type { AttemptRow, LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
+import { rowTier } from '../core/service-tier.js';
 import { USAGE_KEYS, type Usage, type UsageSource, hasTokens, usageOf, zeroUsage } from '../core/usage.js';
 import type { BatchResults, ResponseTap } from '../providers/types.js';
 
@@ -206,6 +207,8 @@ export function buildRow(f: RequestFacts, price: PriceFn): LedgerRow {
     lastTurnHash: f.lastTurnHash,
   };
   if (f.responseId !== null) row.responseId = f.responseId;
+  const tier = rowTier(f.serviceTier, f.usage.speed, f.usage.inferenceGeo);
+  if (tier !== null) row.serviceTier = tier;
   if (f.priorAttempts.length > 0 || f.current !== undefined) addAttempts(row, f, price);
   return row;
 }

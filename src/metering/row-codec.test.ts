@@ -6,7 +6,7 @@ import { decodeRow, encodeRow } from './row-codec.js';
 describe('row codec', () => {
   it('puts every field back where it was, each holding a value of its own', () => {
     // Distinct values everywhere: a field encoded out of its place would land on another's name.
-    const base = sampleRow({ costPicos: 1n, routeSavingPicos: 2n, prefix: 'p', responseId: 'r' });
+    const base = sampleRow({ costPicos: 1n, routeSavingPicos: 2n, prefix: 'p', responseId: 'r', serviceTier: 't' });
     const row: Record<string, unknown> = {};
     Object.keys(base).forEach((k, i) => {
       const v = (base as unknown as Record<string, unknown>)[k];
@@ -29,6 +29,24 @@ describe('row codec', () => {
     const row = sampleRow({ prefix: '{"v":1,"n":0,"b":[],"bp":[],"e":0}' });
     expect(decodeRow(encodeRow(row))).toEqual(row);
     expect('prefix' in decodeRow(encodeRow(sampleRow()))).toBe(false);
+  });
+
+  it('carries the service tier a row was priced at, and rows at the standard tier stay without one', () => {
+    for (const tier of ['flex', 'batch+us', null]) {
+      const row = sampleRow({ serviceTier: tier, responseId: 'chatcmpl-1' });
+      expect(decodeRow(encodeRow(row))).toEqual(row);
+    }
+    expect('serviceTier' in decodeRow(encodeRow(sampleRow({ responseId: 'chatcmpl-1' })))).toBe(false);
+  });
+
+  it('reads a spool line written before rows had a service tier (extras without it) as a row at the standard tier', () => {
+    const row = sampleRow({ responseId: 'msg_1', prefix: '{"v":1}' });
+    const line = encodeRow(row);
+    // A line of the release before: the same positional array, its extras only prefix and response id.
+    expect(line).toContain('[2,{"prefix":"{\\"v\\":1}","responseId":"msg_1"},');
+    const decoded = decodeRow(line);
+    expect(decoded).toEqual(row);
+    expect(decoded.serviceTier).toBeUndefined();
   });
 
   it('carries the routing rule, its mode and a saving beyond a double, negative too', () => {

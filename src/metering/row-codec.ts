@@ -1,6 +1,6 @@
 import type { AttemptRow, LedgerRow } from '../core/ledger-row.js';
 
-type OptionalKey = 'prefix' | 'responseId' | 'attemptLog';
+type OptionalKey = 'prefix' | 'responseId' | 'serviceTier' | 'attemptLog';
 type RequiredKey = Exclude<keyof LedgerRow, OptionalKey>;
 
 /**
@@ -22,7 +22,7 @@ const POSITIONAL = 2;
 
 type WithCost<T> = Omit<T, 'costPicos'> & { costPicos: string | null };
 /** The optional fields a row has, or 0 when it has none. */
-type Extras = { prefix?: string | null; responseId?: string | null; attemptLog?: WithCost<AttemptRow>[] } | 0;
+type Extras = { prefix?: string | null; responseId?: string | null; serviceTier?: string | null; attemptLog?: WithCost<AttemptRow>[] } | 0;
 
 /**
  * One ledger row as one JSON line (the spool's format): `[2, extras, ...values]`, values in
@@ -44,10 +44,11 @@ export function encodeRow(r: LedgerRow): string {
 const picosText = (p: bigint | null): string | null => (p === null ? null : p.toString());
 
 function extrasOf(row: LedgerRow): Extras {
-  if (row.prefix === undefined && row.responseId === undefined && row.attemptLog === undefined) return 0;
+  if (row.prefix === undefined && row.responseId === undefined && row.serviceTier === undefined && row.attemptLog === undefined) return 0;
   const e: Exclude<Extras, 0> = {};
   if (row.prefix !== undefined) e.prefix = row.prefix;
   if (row.responseId !== undefined) e.responseId = row.responseId;
+  if (row.serviceTier !== undefined) e.serviceTier = row.serviceTier;
   if (row.attemptLog !== undefined) e.attemptLog = row.attemptLog.map((a) => ({ ...a, costPicos: a.costPicos === null ? null : a.costPicos.toString() }));
   return e;
 }
@@ -65,6 +66,7 @@ export function decodeRow(line: string): LedgerRow {
   if (extras !== 0) {
     if (extras.prefix !== undefined) row.prefix = extras.prefix;
     if (extras.responseId !== undefined) row.responseId = extras.responseId;
+    if (extras.serviceTier !== undefined) row.serviceTier = extras.serviceTier;
     if (extras.attemptLog !== undefined) row.attemptLog = attemptsOf(extras.attemptLog);
   }
   return row as unknown as LedgerRow;

@@ -20,7 +20,7 @@ describe('storableRow', () => {
   it('leaves no U+0000 in any text field of a row or of its attempts', () => {
     const attempt = { requestId: 'r', n: 1, deployment: 'd', provider: 'p', model: 'm', status: 200, outcome: 'ok', errorType: 'e', delivered: true, inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0, reasoningTokens: 0, toolCalls: 0, usageSource: 'final' as const, costPicos: null, startedAt: 0, latencyMs: 0 };
     const withNul = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'string' ? `x\u0000${k}` : v])) as T;
-    const row = withNul({ ...sampleRow({ project: 'p', sessionId: 's', errorType: 'e', pool: 'o', upstreamRequestId: 'u', routeRule: 'r', prefix: 'x', responseId: 'y', lastTurnHash: 'h' }), attemptLog: [withNul(attempt)] });
+    const row = withNul({ ...sampleRow({ project: 'p', sessionId: 's', errorType: 'e', pool: 'o', upstreamRequestId: 'u', routeRule: 'r', prefix: 'x', responseId: 'y', serviceTier: 't', lastTurnHash: 'h' }), attemptLog: [withNul(attempt)] });
     const out = storableRow(row);
     const texts = [...Object.values(out), ...Object.values(out.attemptLog![0]!)].filter((v) => typeof v === 'string');
     expect(texts.length).toBeGreaterThan(24);

@@ -64,6 +64,7 @@ const ROW_TEXT = textFields<LedgerRow>({
   prefix: (r) => r.prefix,
   lastTurnHash: (r) => r.lastTurnHash,
   responseId: (r) => r.responseId,
+  serviceTier: (r) => r.serviceTier,
 });
 const ATTEMPT_TEXT = textFields<AttemptRow>({
   requestId: (a) => a.requestId,
