@@ -64,6 +64,7 @@ const REQUEST_TYPES: Record<(typeof REQUEST_COLUMNS)[number], [ColumnType, 'null
   prefix: ['text', 'null'],
   last_turn_hash: ['text', 'null'],
   response_id: ['text', 'null'],
+  service_tier: ['text', 'null'],
 };
 
 function column(name: string, type: ColumnType, nullability: 'null' | 'not null', t: TypeMap): string {
@@ -386,4 +387,13 @@ export function schemaV29(): string[] {
 
 export function schemaV28(t: TypeMap): string[] {
   return [`CREATE TABLE budget_charges (id ${t.text} PRIMARY KEY, ts ${t.bigint} NOT NULL, spend ${t.text} NOT NULL)`, 'CREATE INDEX budget_charges_ts ON budget_charges (ts)'];
+}
+
+/**
+ * Version 30: the tier each request was priced at (core/service-tier.ts; null at the standard price, as on every earlier row),
+ * and a partial index of the rows that have one, by time, for `explain` (points.ts): a standard row's insert only tests its predicate.
+ */
+export function schemaV30(t: TypeMap): string[] {
+  const [type, nullability] = REQUEST_TYPES.service_tier;
+  return [`ALTER TABLE requests ADD COLUMN ${column('service_tier', type, nullability, t)}`, 'CREATE INDEX requests_tiered ON requests (ts) WHERE service_tier IS NOT NULL'];
 }

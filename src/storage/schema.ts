@@ -41,7 +41,7 @@ export const REQUEST_COLUMNS_V1 = [
 ] as const;
 
 /** The ledger's columns now, in one place, shared by the SQLite and Postgres adapters. */
-export const REQUEST_COLUMNS = [...REQUEST_COLUMNS_V1, 'pool', 'route_rule', 'route_mode', 'route_saving_picos', 'prefix', 'last_turn_hash', 'response_id'] as const;
+export const REQUEST_COLUMNS = [...REQUEST_COLUMNS_V1, 'pool', 'route_rule', 'route_mode', 'route_saving_picos', 'prefix', 'last_turn_hash', 'response_id', 'service_tier'] as const;
 
 /** Rollup grain: one row per hour and combination of these (''-filled) columns. */
 export const ROLLUP_DIMENSIONS = ['api', 'provider', 'model', 'key_id', 'user_name', 'team', 'project', 'client'] as const;
@@ -181,6 +181,7 @@ export function rowValues(r: LedgerRow, bool: (b: boolean) => unknown): unknown[
     r.prefix ?? null,
     r.lastTurnHash,
     r.responseId ?? null,
+    r.serviceTier ?? null,
   ];
 }
 
@@ -249,6 +250,8 @@ export function rowFromRecord(rec: Record<string, unknown>): LedgerRow {
   if (prefix !== null) row.prefix = prefix;
   const responseId = str('response_id');
   if (responseId !== null) row.responseId = responseId;
+  const serviceTier = str('service_tier');
+  if (serviceTier !== null) row.serviceTier = serviceTier;
   return row;
 }
 

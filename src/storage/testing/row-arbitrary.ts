@@ -13,7 +13,7 @@ const optional = fc.option(text, { nil: null });
 const count = fc.nat({ max: 2_000_000_000 });
 const picos = fc.option(fc.bigInt({ min: -MAX_ROW_PICOS, max: MAX_ROW_PICOS }), { nil: null });
 
-export const ledgerRow: fc.Arbitrary<LedgerRow> = fc.record({
+const fields = fc.record({
   id: fc.string({ minLength: 1, maxLength: 40 }),
   // Whole milliseconds from 1970 to 2200.
   ts: fc.integer({ min: 0, max: 7_258_118_400_000 }),
@@ -54,3 +54,6 @@ export const ledgerRow: fc.Arbitrary<LedgerRow> = fc.record({
   routeSavingPicos: picos,
   lastTurnHash: fc.constant(null),
 });
+
+/** A row, with a service tier (any text) or, at the standard tier, without one. */
+export const ledgerRow: fc.Arbitrary<LedgerRow> = fc.tuple(fields, optional).map(([r, serviceTier]): LedgerRow => (serviceTier === null ? r : { ...r, serviceTier }));

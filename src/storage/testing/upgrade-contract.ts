@@ -26,6 +26,8 @@ export interface BlankDatabase {
 /** The rollups a version before 15 wrote for `rows`: the hourly ones with the cost in one column, and the daily ones from version 14 (`daily`). */
 /** The ledger's columns at versions 13 to 15: response_id (version 16, the last) came later. */
 const V13_COLUMNS = REQUEST_COLUMNS.slice(0, REQUEST_COLUMNS.indexOf('response_id'));
+/** The ledger's columns at versions 16 to 29: service_tier (version 30) came later. */
+const V16_COLUMNS = REQUEST_COLUMNS.slice(0, REQUEST_COLUMNS.indexOf('service_tier'));
 
 async function oldRollups(db: BlankDatabase, rows: LedgerRow[], daily: boolean): Promise<void> {
   for (const d of rollupDeltas(rows)) {
@@ -173,7 +175,7 @@ export function upgradeContract(blank: () => Promise<BlankDatabase>): void {
       sampleRow({ id: 'r6', ts: last + 9 * 60_000, sessionId: null }),
     ];
     for (const r of rows) {
-      await db.exec(`INSERT INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES (${params(REQUEST_COLUMNS.length)})`, rowValues(r, db.bool));
+      await db.exec(`INSERT INTO requests (${V16_COLUMNS.join(', ')}) VALUES (${params(V16_COLUMNS.length)})`, rowValues(r, db.bool).slice(0, V16_COLUMNS.length));
       // As version 25 wrote them: no span.
       for (const d of rollupDeltas([r])) await db.exec(rollupUpsertSql(d.table, db.param, ROLLUP_MEASURES, false), [...d.key, ...measureValues(d.totals)]);
     }
@@ -191,6 +193,31 @@ export function upgradeContract(blank: () => Promise<BlankDatabase>): void {
     const after = sortedHours(await s.ledger.sessionHours({ since: old, until: last + HOUR_MS }));
     expect(after[0]).toEqual(hour(old, { inputTokens: 3000, outputTokens: 300, costPicos: 6_075_000_000n }));
     expect(after[2]).toEqual({ ...recent[1], inputTokens: 3000, outputTokens: 300, costPicos: 6_075_000_000n, firstTs: last + 2 * 60_000 });
+    await s.close();
+  });
+
+  it('adds the service tier when it upgrades a version 29 database (migration 30): old rows read back at the standard tier, new ones keep theirs', async () => {
+    const db = await blank();
+    const params = (n: number) => Array.from({ length: n }, (_, i) => db.param(i + 1)).join(', ');
+    await atVersion(db, 29);
+    const old = sampleRow({ id: 'v29-row', responseId: 'chatcmpl-1' });
+    await db.exec(`INSERT INTO requests (${V16_COLUMNS.join(', ')}) VALUES (${params(V16_COLUMNS.length)})`, rowValues(old, db.bool).slice(0, V16_COLUMNS.length));
+    for (const d of rollupDeltas([old])) await db.exec(rollupUpsertSql(d.table, db.param, ROLLUP_MEASURES, false), [...d.key, ...measureValues(d.totals)]);
+    await db.close();
+
+    const s = await db.open();
+    const back = await s.ledger.get('v29-row');
+    expect(back).toEqual(old);
+    expect(back?.serviceTier).toBeUndefined();
+    const flex = sampleRow({ id: 'v30-flex', serviceTier: 'flex', costPicos: 1_012_500_000n });
+    const batch = sampleRow({ id: 'v30-batch', api: 'anthropic.batch_message', provider: 'anthropic', model: 'claude-opus-5-5', serviceTier: 'batch+us' });
+    expect(await s.ledger.insert([flex, batch])).toBe(2);
+    expect(await s.ledger.get('v30-flex')).toEqual(flex);
+    expect(await s.ledger.get('v30-batch')).toEqual(batch);
+    // What an export reads: every row, the old one at the standard tier.
+    const tiers: Record<string, string | null> = {};
+    for await (const r of s.ledger.scan({})) tiers[r.id] = r.serviceTier ?? null;
+    expect(tiers).toEqual({ 'v29-row': null, 'v30-flex': 'flex', 'v30-batch': 'batch+us' });
     await s.close();
   });
 }
