@@ -26,6 +26,27 @@ describe('parseLedgerLine', () => {
   });
 });
 
+describe('parseLedgerLine, service tier', () => {
+  // A line as the release before service_tier wrote it: its last column response_id.
+  const OLD =
+    '{"id":"old-1","ts":"2026-11-20T12:00:00.000Z","api":"openai.chat","provider":"openai","model":"gpt-5","model_requested":"gpt-5","key_id":"key_1","user":"alice","team":"platform","project":"tollgate",' +
+    '"session_id":"s1","client":"openai-sdk","tags":{},"stream":false,"status":200,"outcome":"ok","error_type":null,"input_tokens":1000,"cache_read_tokens":200,"cache_write_tokens":0,"cache_write_1h_tokens":0,' +
+    '"output_tokens":100,"reasoning_tokens":10,"tool_calls":0,"latency_ms":120,"ttft_ms":null,"cost_usd":0.002025,"usage_source":"final","unpriced":false,"attempts":1,"pool":null,"route_rule":null,' +
+    '"route_mode":null,"route_saving_usd":null,"upstream_request_id":"req_x","source":"gateway","response_id":"chatcmpl-1"}';
+
+  it('reads an export written before the column as rows at the standard tier', () => {
+    const row = parseLedgerLine(OLD);
+    expect(row).toEqual(sampleRow({ id: 'old-1', responseId: 'chatcmpl-1' }));
+    expect(row.serviceTier).toBeUndefined();
+  });
+
+  it('reads the tier back, and refuses one that is not text naming the column', () => {
+    expect(parseLedgerLine(OLD.slice(0, -1) + ',"service_tier":"batch+us"}').serviceTier).toBe('batch+us');
+    expect(parseLedgerLine(OLD.slice(0, -1) + ',"service_tier":null}').serviceTier).toBeUndefined();
+    expect(() => parseLedgerLine(OLD.slice(0, -1) + ',"service_tier":2}')).toThrow(/service_tier must be a string/);
+  });
+});
+
 describe('parseLedgerLine, money', () => {
   it('refuses a negative cost, and reads a negative routing saving', () => {
     const line = toJsonLine(sampleRow({ id: 'neg', costPicos: 5n, routeRule: 'r', routeMode: 'enforce', routeSavingPicos: -3n }));

@@ -107,6 +107,8 @@ export function ledgerRowFrom(o: Record<string, unknown>, cost: string | null, s
     lastTurnHash: null,
     // How another source's row is matched to the gateway's (cross-source.ts); absent from older exports.
     ...(opt('response_id') === null ? {} : { responseId: opt('response_id') }),
+    // The tier it was priced at; absent from older exports, whose rows read as standard.
+    ...(opt('service_tier') === null ? {} : { serviceTier: opt('service_tier') }),
   };
 }
 

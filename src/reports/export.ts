@@ -8,7 +8,7 @@ export const EXPORT_COLUMNS = [
   'id', 'ts', 'api', 'provider', 'model', 'model_requested', 'key_id', 'user', 'team', 'project', 'session_id', 'client', 'tags', 'stream', 'status', 'outcome', 'error_type',
   'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'tool_calls', 'latency_ms', 'ttft_ms', 'cost_usd', 'usage_source', 'unpriced', 'attempts', 'pool',
   'route_rule', 'route_mode', 'route_saving_usd',
-  'upstream_request_id', 'source', 'response_id',
+  'upstream_request_id', 'source', 'response_id', 'service_tier',
 ] as const;
 
 
@@ -20,7 +20,7 @@ function values(r: LedgerRow): Record<(typeof EXPORT_COLUMNS)[number], unknown> 
     cache_write_1h_tokens: r.cacheWrite1hTokens, output_tokens: r.outputTokens, reasoning_tokens: r.reasoningTokens, tool_calls: r.toolCalls,
     latency_ms: r.latencyMs, ttft_ms: r.ttftMs, cost_usd: r.costPicos, usage_source: r.usageSource, unpriced: r.unpriced, attempts: r.attempts,
     pool: r.pool, route_rule: r.routeRule, route_mode: r.routeMode, route_saving_usd: r.routeSavingPicos, upstream_request_id: r.upstreamRequestId, source: r.source,
-    response_id: r.responseId ?? null,
+    response_id: r.responseId ?? null, service_tier: r.serviceTier ?? null,
   };
 }
 
