@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import type { Api } from '../core/api.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
+import { rowTier } from '../core/service-tier.js';
 import type { Usage } from '../core/usage.js';
 
 /** Prices one imported record (the gateway's pricer, see src/pricing). */
@@ -98,5 +99,7 @@ export function importedRow(r: ImportedRecord, price: ImportPricer): LedgerRow {
     lastTurnHash: null,
   };
   if (r.responseId) row.responseId = r.responseId;
+  const tier = rowTier(r.serviceTier, u.speed, u.inferenceGeo);
+  if (tier !== null) row.serviceTier = tier;
   return row;
 }

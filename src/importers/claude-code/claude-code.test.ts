@@ -131,6 +131,22 @@ describe('Claude Code transcripts', () => {
     expect(importer('claude-code', logsFast.dir).run().rows).toHaveLength(1);
   });
 
+  it('records the tier a response was priced at: fast mode and US-only inference, none at the standard tier', () => {
+    const logs = logDir({
+      [file]: [
+        line({ msg: 'msg_fast', req: 'req_fast', model: 'claude-opus-5-5', input: 1000, out: 100, usage: { service_tier: 'standard', speed: 'fast', inference_geo: 'us' } }),
+        line({ msg: 'msg_std', req: 'req_std', model: 'claude-opus-5-5', input: 1000, out: 100, usage: { service_tier: 'standard', speed: 'standard', inference_geo: 'global' } }),
+      ],
+    });
+    const rows = importer('claude-code', logs.dir).run().rows;
+    const fast = rows.find((r) => r.responseId === 'msg_fast')!;
+    const std = rows.find((r) => r.responseId === 'msg_std')!;
+    // Opus 5.5 at $4 / $20 a million (protocols.md §6.2): $0.006, fast mode 2x, US-only 1.1x.
+    expect(std.costPicos).toBe(6_000_000_000n);
+    expect(fast).toMatchObject({ serviceTier: 'fast+us', costPicos: 13_200_000_000n });
+    expect('serviceTier' in std).toBe(false);
+  });
+
   it('skips lines that carry no billable usage, and accepts the wrapped and padded forms', () => {
     const logs = logDir({
       [file]: [
