@@ -1,3 +1,5 @@
+import type { Usage } from './usage.js';
+
 /**
  * A ledger row's `service_tier`: the tier a request was priced at, as one short text, null at the
  * standard price. It is what the provider reported serving (OpenAI `service_tier`: `flex`,
@@ -53,4 +55,14 @@ export function tierModifiers(tier: ServiceTier | undefined): TierModifiers {
     speed: parts.includes(FAST_MODE) ? FAST_MODE : undefined,
     inferenceGeo: us ? US_ONLY : undefined,
   };
+}
+
+/** A usage and service tier to price at a row's tier: the usage itself when the tier names no speed or geography. */
+export function atTier(usage: Usage, tier: ServiceTier | undefined): { usage: Usage; serviceTier: string | undefined } {
+  const m = tierModifiers(tier);
+  if (m.speed === undefined && m.inferenceGeo === undefined) return { usage, serviceTier: m.serviceTier };
+  const u: Usage = { ...usage };
+  if (m.speed !== undefined) u.speed = m.speed;
+  if (m.inferenceGeo !== undefined) u.inferenceGeo = m.inferenceGeo;
+  return { usage: u, serviceTier: m.serviceTier };
 }

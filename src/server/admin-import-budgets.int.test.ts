@@ -138,4 +138,20 @@ describe('pushed log rows are priced by the receiving gateway', () => {
     admin.close();
     await storage.close();
   });
+
+  it('prices a pushed log row at the tier it was recorded at (Claude Code fast mode, US-only inference) and keeps the tier', async () => {
+    const storage = openSqlite(':memory:');
+    const admin = await serveAdmin(storage, { importPrice: importPricer(pricerWith(catalogLookup()), () => undefined) });
+    const usage = { inputTokens: 1000, outputTokens: 100, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0 };
+    const at = { ts: Date.UTC(2026, 10, 20), source: 'claude-code-log', api: 'anthropic.messages' as const, provider: 'anthropic', model: 'claude-opus-5-5', ...usage, costPicos: 1n };
+    const fast = sampleRow({ id: 'fast', ...at, serviceTier: 'fast+us', upstreamRequestId: 'req_fast' });
+    const standard = sampleRow({ id: 'std', ...at, upstreamRequestId: 'req_std' });
+    const r = await fetch(`${admin.base}/ledger/import`, { method: 'POST', body: toJsonLine(fast) + toJsonLine(standard), headers: admin.auth.headers });
+    expect(r.status).toBe(200);
+    // Opus 5.5 at $4 / $20 a million (protocols.md §6.2): $0.006; fast mode 2x and US-only 1.1x.
+    expect(await storage.ledger.get('std')).toMatchObject({ costPicos: usd('0.006') });
+    expect(await storage.ledger.get('fast')).toMatchObject({ costPicos: usd('0.0132'), serviceTier: 'fast+us' });
+    admin.close();
+    await storage.close();
+  });
 });
