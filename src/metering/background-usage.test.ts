@@ -47,11 +47,11 @@ function setup(o: { found?: (n: number) => LedgerRow | undefined; changed?: numb
 }
 
 describe('BackgroundUsage', () => {
-  it('puts the usage and its cost on the creation row, priced at the served model at the creation time, and charges its caller', async () => {
+  it('puts the usage, its cost and the tier it was priced at on the creation row, priced at the served model at the creation time, and charges its caller', async () => {
     const { usage, calls } = setup();
     usage.finished(finished());
     await usage.close();
-    expect(calls.upserts).toEqual([{ ...creation, model: 'gpt-5-2025-08-07', inputTokens: 300, outputTokens: 80, usageSource: 'final', costPicos: 1100n, unpriced: false }]);
+    expect(calls.upserts).toEqual([{ ...creation, model: 'gpt-5-2025-08-07', inputTokens: 300, outputTokens: 80, usageSource: 'final', costPicos: 1100n, unpriced: false, serviceTier: 'flex' }]);
     expect(calls.priced[0]).toMatchObject({ provider: 'openai', catalogProvider: 'openai-catalog', model: 'gpt-5-2025-08-07', at: new Date(creation.ts), serviceTier: 'flex' });
     expect(calls.charged).toEqual([{ id: 'create', ts: creation.ts, caller: { keyId: 'key_1', user: 'alice', team: 'platform', project: 'tollgate', tags: {} }, model: 'gpt-5', provider: 'openai', pool: 'p', cost: 1100n }]);
   });

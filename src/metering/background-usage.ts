@@ -1,5 +1,6 @@
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { Logger } from '../core/logger.js';
+import { rowTier } from '../core/service-tier.js';
 import { USAGE_KEYS, type Usage, usageOf } from '../core/usage.js';
 import { type SettledSpend, settledSpendOf } from '../policy/settled-spend.js';
 import { AfterResponse } from './after-response.js';
@@ -137,6 +138,8 @@ export class BackgroundUsage {
       priced = { costPicos: null, unpriced: true };
     }
     const settled: LedgerRow = { ...row, model, usageSource: 'final', unpriced: row.unpriced || priced.unpriced };
+    const tier = rowTier(r.serviceTier, r.usage.speed, r.usage.inferenceGeo);
+    if (tier !== null) settled.serviceTier = tier;
     // Added to the row's own: on a routed request, earlier attempts (which the delivered one's usage does not include) are in it.
     for (const k of USAGE_KEYS) settled[k] += r.usage[k];
     if (settled.costPicos !== null) settled.costPicos = priced.costPicos === null ? null : settled.costPicos + priced.costPicos;

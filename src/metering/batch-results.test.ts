@@ -77,9 +77,9 @@ describe('BatchResultRows', () => {
     expect(a).toMatchObject({
       id: batchResultId('msgbatch_1', 'a'), ts: 1_700_000_000_000, api: 'anthropic.batch_message', provider: 'anthropic', model: 'claude-sonnet-5-5', modelRequested: 'claude-sonnet-5-5',
       keyId: 'k1', user: 'alice', team: 'platform', project: 'p', tags: { env: 'prod', batch_id: 'msgbatch_1', custom_id: 'a' },
-      inputTokens: 100, outputTokens: 10, usageSource: 'final', status: 200, outcome: 'ok', costPicos: 100n, source: 'gateway',
+      inputTokens: 100, outputTokens: 10, usageSource: 'final', status: 200, outcome: 'ok', costPicos: 100n, source: 'gateway', serviceTier: 'batch',
     });
-    expect(b).toMatchObject({ id: batchResultId('msgbatch_1', 'b'), costPicos: 30n });
+    expect(b).toMatchObject({ id: batchResultId('msgbatch_1', 'b'), costPicos: 30n, serviceTier: 'batch' });
     expect(calls.priced.map((p) => [p.catalogProvider, p.serviceTier])).toEqual([['anthropic', 'batch'], ['anthropic', 'batch']]);
     expect(calls.charged.map((c) => [c.id, c.cost, c.caller.user, c.model])).toEqual([[a!.id, 100n, 'alice', 'claude-sonnet-5-5'], [b!.id, 30n, 'alice', 'claude-sonnet-5-5']]);
     expect(calls.observed.map((r) => r.id)).toEqual([a!.id, b!.id]);

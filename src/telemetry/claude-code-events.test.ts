@@ -44,6 +44,8 @@ describe('claude_code.api_request events', () => {
     const sender = { keyId: null, user: null, team: null, project: null, tags: {} };
     const cost = (c: typeof fast) => toLedgerRow(c, sender, price).costPicos!;
     expect(cost(fast)).toBe(cost(standard) * 6n);
+    expect(toLedgerRow(fast, sender, price).serviceTier).toBe('fast');
+    expect('serviceTier' in toLedgerRow(standard, sender, price)).toBe(false);
   });
 
   it('reads numbers sent as text (older Claude Code versions stringify attributes)', () => {

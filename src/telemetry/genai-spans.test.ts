@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { genAiCall, isGenAiCall } from './genai-spans.js';
 import type { Attrs, SpanItem } from './otlp-model.js';
+import { toLedgerRow } from './telemetry-row.js';
 
 const START = 1_764_496_800_000;
 
@@ -34,6 +35,17 @@ describe('GenAI spans', () => {
   it("keeps gen_ai.response.id, the body's id, apart from the provider's request id", () => {
     const c = genAiCall(span({ 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 1, 'gen_ai.response.id': 'chatcmpl-9x', 'http.response.header.x-request-id': ['req_9'] }));
     expect(c).toMatchObject({ responseId: 'chatcmpl-9x', upstreamRequestId: 'req_9' });
+  });
+
+  it('prices an OpenAI flex call at its tier and records the tier on its row', () => {
+    const c = genAiCall(span({ 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-5', 'gen_ai.usage.input_tokens': 1000, 'gen_ai.usage.output_tokens': 100, 'openai.response.service_tier': 'flex' }));
+    const standard = genAiCall(span({ 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-5', 'gen_ai.usage.input_tokens': 1, 'openai.response.service_tier': 'default' }));
+    if ('reject' in c || 'reject' in standard) throw new Error('rejected');
+    const sender = { keyId: null, user: null, team: null, project: null, tags: {} };
+    const asked: (string | undefined)[] = [];
+    const row = toLedgerRow(c, sender, (q) => (asked.push(q.serviceTier), { costPicos: 1n, unpriced: false }));
+    expect([asked, row.serviceTier]).toEqual([['flex'], 'flex']);
+    expect('serviceTier' in toLedgerRow(standard, sender, () => ({ costPicos: 1n, unpriced: false }))).toBe(false);
   });
 
   it('adds the cache back when an instrumentation reported input without it', () => {
