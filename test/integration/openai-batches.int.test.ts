@@ -59,7 +59,7 @@ describe('OpenAI batches through the openai SDK', () => {
     });
     expect(billed(rows).map((r) => r.id).sort()).toEqual([batchResultId(done.output_file_id!, 'ok-1'), batchResultId(done.output_file_id!, 'ok-3')].sort());
     for (const r of billed(rows)) {
-      expect(r).toMatchObject({ api: 'openai.batch_request', provider: 'openai', model: 'gpt-4o-mini', user: 'alice', team: 'platform', keyId: h.key.id, inputTokens: 140, cacheReadTokens: 40, outputTokens: 50, usageSource: 'final', costPicos: BATCH_COST });
+      expect(r).toMatchObject({ api: 'openai.batch_request', provider: 'openai', model: 'gpt-4o-mini', user: 'alice', team: 'platform', keyId: h.key.id, inputTokens: 140, cacheReadTokens: 40, outputTokens: 50, usageSource: 'final', costPicos: BATCH_COST, serviceTier: 'batch' });
       expect(r.tags).toMatchObject({ output_file_id: done.output_file_id });
     }
     const free = rows.filter((r) => ['openai.files', 'openai.file_content', 'openai.batches'].includes(r.api));
