@@ -58,7 +58,7 @@ export function tierModifiers(tier: ServiceTier | undefined): TierModifiers {
 }
 
 /** A usage and service tier to price at a row's tier: the usage itself when the tier names no speed or geography. */
-export function atTier(usage: Usage, tier: ServiceTier | undefined): { usage: Usage; serviceTier: string | undefined } {
+export function pricedAtTier(usage: Usage, tier: ServiceTier | undefined): { usage: Usage; serviceTier: string | undefined } {
   const m = tierModifiers(tier);
   if (m.speed === undefined && m.inferenceGeo === undefined) return { usage, serviceTier: m.serviceTier };
   const u: Usage = { ...usage };

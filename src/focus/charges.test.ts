@@ -93,6 +93,55 @@ describe('FOCUS ListCost', () => {
   });
 });
 
+describe('FOCUS ListCost at the row’s service tier', () => {
+  // Prices by hand from protocols.md §6: gpt-5 $1.25 / $10 a million (flex 0.5x, priority 2x);
+  // Sonnet 4.5 $3 / $15 (batch 0.5x); Opus 5.5 $4 / $20 (fast mode 2x, US-only 1.1x).
+  const openai: Pick<Config, 'providers' | 'pricing'> = {
+    providers: [...config.providers, { name: 'openai', dialect: 'openai', baseUrl: 'https://api.openai.com', apiKey: undefined, models: undefined, headers: {}, catalog: undefined }],
+    pricing: { discounts: { openai: '0.2', anthropic: '0.1' }, overrides: [], fastMode: [] },
+  };
+  const row = (o: Partial<LedgerRow>, paid: bigint): LedgerRow => ({
+    ...sampleRow({ provider: 'openai', model: 'gpt-5', inputTokens: 10_000, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 10_000, reasoningTokens: 0, ts: Date.UTC(2026, 10, 18, 10), tags: {}, ...o }),
+    costPicos: paid,
+    unpriced: false,
+  });
+  const list = (r: LedgerRow) => Object.fromEntries(pieces(r, focusContext(openai)).map((p) => [p.cls, p.list]));
+
+  it('a flex row: list is half the standard price ($0.05625), not its cost doubled into a discount it never had', () => {
+    // 10,000 x $0.625 + 10,000 x $5 a million; paid 20% under that.
+    expect(list(row({ serviceTier: 'flex' }, usd(0.045)))).toEqual({ input: usd(0.00625), output: usd(0.05) });
+    // At standard the same counts list at $0.1125.
+    expect(list(row({}, usd(0.09)))).toEqual({ input: usd(0.0125), output: usd(0.1) });
+  });
+
+  it('a priority row: list is twice the standard price ($0.225), so its discount shows', () => {
+    expect(list(row({ serviceTier: 'priority' }, usd(0.18)))).toEqual({ input: usd(0.025), output: usd(0.2) });
+  });
+
+  it('a batch row of a Message Batch: list at the batch price ($0.0225 for 10,000 in and 1,000 out of Sonnet 4.5)', () => {
+    const r = row({ api: 'anthropic.batch_message', provider: 'anthropic', model: 'claude-sonnet-4-5', outputTokens: 1_000, serviceTier: 'batch', ts: Date.UTC(2026, 9, 6) }, usd(0.02025));
+    expect(list(r)).toEqual({ input: usd(0.015), output: usd(0.0075) });
+  });
+
+  it('an Anthropic fast-mode row in the US only: list at both premiums ($0.0132 for 1,000 in and 100 out of Opus 5.5)', () => {
+    const r = row({ provider: 'anthropic', model: 'claude-opus-5-5', inputTokens: 1_000, outputTokens: 100, serviceTier: 'fast+us' }, usd(0.01188));
+    expect(list(r)).toEqual({ input: usd(0.0088), output: usd(0.0044) });
+  });
+
+  it('keeps tiers apart: their own SKU price, description and x_ServiceTier', async () => {
+    async function* rows(): AsyncIterable<LedgerRow> {
+      yield await Promise.resolve(row({ id: 'std' }, usd(0.09)));
+      yield await Promise.resolve(row({ id: 'flex', serviceTier: 'flex' }, usd(0.045)));
+    }
+    const out = [];
+    for await (const r of focusRecords(rows(), focusContext(openai))) if (r.x_TokenClass === 'output') out.push([r.SkuPriceId, r.ChargeDescription, r.x_ServiceTier, r.ListCost, r.BilledCost]);
+    expect(out).toEqual([
+      ['openai:gpt-5:output', 'gpt-5 output tokens via openai', null, usd(0.1), usd(0.08)],
+      ['openai:gpt-5:output:flex', 'gpt-5 output tokens via openai at the flex tier', 'flex', usd(0.05), usd(0.04)],
+    ]);
+  });
+});
+
 describe('FOCUS Tags', () => {
   // A key of team web; the request sent `x-tollgate-tags: team=finance-allocation,cost_center=cc-9`.
   const r = priced({ inputTokens: 100, cacheReadTokens: 0, outputTokens: 10, user: 'carol', team: 'web', project: 'site', client: 'curl', sessionId: null, pool: null, tags: { team: 'finance-allocation', cost_center: 'cc-9' } });

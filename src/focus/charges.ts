@@ -22,7 +22,7 @@ export interface FocusContext {
   vendorOf(provider: string, model: string): FocusVendor & { sku: string };
   /** List price of each class for this row's model, date and tier, before any discount, as weights (a common factor times the price of one unit); undefined when unpriced. */
   ratesOf(row: LedgerRow): Record<TokenClass, Picos> | undefined;
-  /** The row's cost at public list price: its counts priced by the catalog at its date, without overrides or discounts; undefined where the catalog has no price. */
+  /** The row's cost at public list price: its counts priced by the catalog at its date and service tier, without overrides or discounts; undefined where the catalog has no price. */
   listOf(row: LedgerRow): Picos | undefined;
 }
 
@@ -83,11 +83,12 @@ export function pieces(r: LedgerRow, ctx: FocusContext): Piece[] {
 }
 
 /**
- * ListCost of a row: re-priced at list, never from today's discount (rows paid before a discount
- * began were paid at list). Where the catalog has no price, or the row went unpriced, it is the
- * billed cost; so it is where the list price comes out below what was paid, since the row then
- * holds a premium its counts do not show (fast mode, a service tier, audio), and a list price
- * is never taken to be less than was paid.
+ * ListCost of a row: re-priced at list at its own service tier (a flex or batch row at half the
+ * standard price, a priority or fast-mode row at its premium), never from today's discount (rows
+ * paid before a discount began were paid at list). Where the catalog has no price, or the row went
+ * unpriced, it is the billed cost; so it is where the list price comes out below what was paid,
+ * since the row then holds what its counts do not show (audio tokens, web searches, a tier
+ * recorded before rows kept theirs), and a list price is never taken to be less than was paid.
  */
 function listCost(r: LedgerRow, billed: Picos, ctx: FocusContext): Picos {
   if (r.unpriced || r.costPicos === null) return billed;
@@ -125,12 +126,12 @@ export function tagsOf(r: LedgerRow): Record<string, string> {
 }
 
 function groupKey(r: LedgerRow, cls: TokenClass, hour: number): string {
-  return [hour, r.provider, r.model, r.keyId ?? '', r.user ?? '', r.team ?? '', r.project ?? '', r.sessionId ?? '', r.client ?? '', r.pool ?? '', JSON.stringify(tagsOf(r)), cls].join('\u0000');
+  return [hour, r.provider, r.model, r.serviceTier ?? '', r.keyId ?? '', r.user ?? '', r.team ?? '', r.project ?? '', r.sessionId ?? '', r.client ?? '', r.pool ?? '', JSON.stringify(tagsOf(r)), cls].join('\u0000');
 }
 
 /**
- * Ledger rows (in time order) to FOCUS rows: one per hour, attribution (provider, model, key,
- * user, team, project, session, client, pool, tags) and token class. Streams: only the
+ * Ledger rows (in time order) to FOCUS rows: one per hour, attribution (provider, model, service
+ * tier, key, user, team, project, session, client, pool, tags) and token class. Streams: only the
  * current hour's groups are held in memory.
  */
 export async function* focusRecords(rows: AsyncIterable<LedgerRow>, ctx: FocusContext): AsyncGenerator<FocusRecord> {
@@ -175,7 +176,7 @@ function record(g: Group, ctx: FocusContext): FocusRecord {
     BillingPeriodEnd: Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1),
     ChargeCategory: 'Usage',
     ChargeClass: null,
-    ChargeDescription: `${r.model} ${METER[g.cls].toLowerCase()} via ${r.provider || 'no provider'}`,
+    ChargeDescription: `${r.model} ${METER[g.cls].toLowerCase()} via ${r.provider || 'no provider'}${r.serviceTier ? ` at the ${r.serviceTier} tier` : ''}`,
     ChargePeriodStart: g.hour,
     ChargePeriodEnd: g.hour + HOUR,
     ContractedCost: g.billed,
@@ -197,7 +198,8 @@ function record(g: Group, ctx: FocusContext): FocusRecord {
     ServiceSubcategory: 'Generative AI',
     SkuId: `${v.sku}:${r.model}`,
     SkuMeter: METER[g.cls],
-    SkuPriceId: `${v.sku}:${r.model}:${g.cls}`,
+    // A tier is a price of its own: flex input is not standard input.
+    SkuPriceId: `${v.sku}:${r.model}:${g.cls}${r.serviceTier ? `:${r.serviceTier}` : ''}`,
     SubAccountId: r.team,
     SubAccountName: r.team,
     SubAccountType: r.team === null ? null : 'Team',
@@ -213,5 +215,6 @@ function record(g: Group, ctx: FocusContext): FocusRecord {
     x_SessionId: r.sessionId,
     x_ClientTool: r.client,
     x_Pool: r.pool,
+    x_ServiceTier: r.serviceTier ?? null,
   };
 }

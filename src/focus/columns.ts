@@ -62,6 +62,7 @@ export const FOCUS_COLUMNS: readonly FocusColumn[] = [
   col('x_SessionId', 'string', true, 'Custom'),
   col('x_ClientTool', 'string', true, 'Custom'),
   col('x_Pool', 'string', true, 'Custom'),
+  col('x_ServiceTier', 'string', true, 'Custom'),
 ];
 
 export type FocusColumnName = (typeof FOCUS_COLUMNS)[number]['name'];

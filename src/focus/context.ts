@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
+import { pricedAtTier } from '../core/service-tier.js';
 import { type Usage, zeroUsage } from '../core/usage.js';
 import { catalogProviderFor, createPricer } from '../pricing/index.js';
 import { GENAI_CATALOGS } from '../telemetry/genai-providers.js';
@@ -31,7 +32,7 @@ const ONE: Record<Exclude<TokenClass, 'request'>, Partial<Usage>> = {
  * What the FOCUS export needs from the config: vendors recognised from each provider's
  * base URL (or its `catalog`) and the model's name (vendors.ts), list prices per token class from the same pricer the gateway
  * uses (overrides, catalog, supplement) without the discount, and each row's cost at public list
- * price (the catalog alone at the row's date: no overrides, no discount).
+ * price (the catalog alone at the row's date and service tier: no overrides, no discount).
  */
 export function focusContext(config: Pick<Config, 'providers' | 'pricing'>): FocusContext {
   const catalog = new Map<string, string | undefined>([...Object.entries(GENAI_CATALOGS), ...config.providers.map((p) => [p.name, catalogProviderFor(p.baseUrl, p.catalog)] as const)]);
@@ -39,8 +40,9 @@ export function focusContext(config: Pick<Config, 'providers' | 'pricing'>): Foc
   const catalogOf = (provider: string) => (catalog.has(provider) ? catalog.get(provider) : provider || undefined);
   const vertex = new Set([...VERTEX_NAMES, ...config.providers.filter((p) => atVertex(p.baseUrl)).map((p) => p.name)]);
   const price = createPricer({ overrides: config.pricing.overrides, fastMode: config.pricing.fastMode });
-  // List price: the catalog alone, no overrides (negotiated) and no discounts.
-  const list = createPricer();
+  // List price: the catalog alone, no overrides (negotiated) and no discounts; fast mode's premium
+  // where the catalog does not publish it is the configured one, which stands in for a public price.
+  const list = createPricer({ fastMode: config.pricing.fastMode });
   const rates = new Map<string, Record<TokenClass, Picos> | undefined>();
   return {
     vendorOf(provider, model) {
@@ -49,9 +51,9 @@ export function focusContext(config: Pick<Config, 'providers' | 'pricing'>): Foc
     },
     ratesOf(row: LedgerRow) {
       const at = new Date(row.ts);
-      const q = (usage: Partial<Usage>) => price({ provider: row.provider, catalogProvider: catalogOf(row.provider), model: row.model, usage: { ...zeroUsage(), ...usage }, at }).costPicos;
-      // Prices change by date; one lookup per provider, model and UTC day.
-      const key = `${row.provider}\u0000${row.model}\u0000${Math.floor(row.ts / 86_400_000)}`;
+      const q = (usage: Partial<Usage>) => price({ provider: row.provider, catalogProvider: catalogOf(row.provider), model: row.model, at, ...pricedAtTier({ ...zeroUsage(), ...usage }, row.serviceTier) }).costPicos;
+      // Prices change by date and tier; one lookup per provider, model, tier and UTC day.
+      const key = `${row.provider}\u0000${row.model}\u0000${row.serviceTier ?? ''}\u0000${Math.floor(row.ts / 86_400_000)}`;
       let base = rates.get(key);
       if (!rates.has(key)) {
         const fee = q({});
@@ -64,7 +66,8 @@ export function focusContext(config: Pick<Config, 'providers' | 'pricing'>): Foc
       return base && atTier(row, base, q);
     },
     listOf(row: LedgerRow) {
-      return list({ provider: row.provider, catalogProvider: catalogOf(row.provider), model: row.model, usage: { ...zeroUsage(), ...counts(row) }, at: new Date(row.ts) }).costPicos ?? undefined;
+      // At the row's tier: a flex or batch row's list price is half the standard one, a priority row's twice.
+      return list({ provider: row.provider, catalogProvider: catalogOf(row.provider), model: row.model, at: new Date(row.ts), ...pricedAtTier(counts(row), row.serviceTier) }).costPicos ?? undefined;
     },
   };
 }

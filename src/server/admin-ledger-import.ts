@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { type Picos, formatUsd } from '../core/money.js';
-import { atTier } from '../core/service-tier.js';
+import { pricedAtTier } from '../core/service-tier.js';
 import { usageOf } from '../core/usage.js';
 import type { PriceFn } from '../metering/build-row.js';
 import { parseLedgerLine } from '../importers/ledger-format.js';
@@ -75,7 +75,7 @@ export interface ImportHooks {
 /** The gateway's pricer for pushed rows: the row's own provider name when no configured provider of that name says which catalog it uses (as `tollgate import` prices them). */
 export function importPricer(price: PriceFn, catalogOf: (provider: string) => string | undefined): NonNullable<ImportHooks['price']> {
   // At the tier it was recorded at: Claude Code's fast mode, US-only inference.
-  return (r) => price({ provider: r.provider, catalogProvider: catalogOf(r.provider) ?? r.provider, model: r.model, at: new Date(r.ts), ...atTier(usageOf(r), r.serviceTier) });
+  return (r) => price({ provider: r.provider, catalogProvider: catalogOf(r.provider) ?? r.provider, model: r.model, at: new Date(r.ts), ...pricedAtTier(usageOf(r), r.serviceTier) });
 }
 
 /**
