@@ -5,9 +5,11 @@ import { routeSaving } from './saving.js';
 
 // Per token: sonnet 3 in / 15 out, haiku 1 in / 5 out; anything else unpriced.
 const RATES: Record<string, [bigint, bigint]> = { 'claude-sonnet-4-5': [3n, 15n], 'claude-haiku-4-5': [1n, 5n] };
+// The batch tier at half price, Anthropic fast mode at 6x.
 const price: PriceFn = (r) => {
   const rate = RATES[r.model];
-  return rate ? { costPicos: BigInt(r.usage.inputTokens) * rate[0] + BigInt(r.usage.outputTokens) * rate[1], unpriced: false } : { costPicos: null, unpriced: true };
+  const cost = rate && BigInt(r.usage.inputTokens) * rate[0] + BigInt(r.usage.outputTokens) * rate[1];
+  return cost === undefined ? { costPicos: null, unpriced: true } : { costPicos: (r.serviceTier === 'batch' ? cost / 2n : cost) * (r.usage.speed === 'fast' ? 6n : 1n), unpriced: false };
 };
 const usage = { inputTokens: 1000, outputTokens: 100, cacheReadTokens: 0, cacheWriteTokens: 0 };
 
@@ -22,6 +24,13 @@ describe('route savings', () => {
     expect(routeSaving('shadow', row, { model: 'claude-haiku-4-5', provider: 'anthropic', catalogProvider: 'anthropic' }, price)).toBe(3000n);
     // A rule towards a dearer model shows a negative saving.
     expect(routeSaving('shadow', sampleRow({ ...usage, costPicos: 1500n }), { model: 'claude-sonnet-4-5', provider: 'anthropic', catalogProvider: undefined }, price)).toBe(-3000n);
+  });
+
+  it('prices the other model at the row’s own tier', () => {
+    const batch = sampleRow({ ...usage, model: 'claude-haiku-4-5', costPicos: 750n, serviceTier: 'batch' });
+    expect(routeSaving('enforce', batch, { model: 'claude-sonnet-4-5', provider: 'anthropic', catalogProvider: 'anthropic' }, price)).toBe(2250n - 750n);
+    const fast = sampleRow({ ...usage, model: 'claude-sonnet-4-5', costPicos: 27_000n, serviceTier: 'fast' });
+    expect(routeSaving('shadow', fast, { model: 'claude-haiku-4-5', provider: 'anthropic', catalogProvider: 'anthropic' }, price)).toBe(27_000n - 9000n);
   });
 
   it('is unknown when either side has no price, and zero when nothing was used', () => {

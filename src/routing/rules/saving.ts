@@ -1,5 +1,6 @@
 import type { LedgerRow } from '../../core/ledger-row.js';
 import type { Picos } from '../../core/money.js';
+import { pricedAtTier } from '../../core/service-tier.js';
 import { usageOf } from '../../core/usage.js';
 import type { PriceFn } from '../../metering/build-row.js';
 import type { RouteMode } from './rule.js';
@@ -22,7 +23,8 @@ export function routeSaving(mode: RouteMode, row: LedgerRow, other: Counterpart,
   if (row.costPicos === null) return null;
   const usage = usageOf(row);
   if (usage.inputTokens + usage.outputTokens === 0) return 0n;
-  const alt = price({ provider: other.provider, catalogProvider: other.catalogProvider, model: other.model, usage, at: new Date(row.ts) });
+  // At the row's own tier: a flex request compared with the other model at its standard price showed a saving it never made.
+  const alt = price({ provider: other.provider, catalogProvider: other.catalogProvider, model: other.model, at: new Date(row.ts), ...pricedAtTier(usage, row.serviceTier) });
   if (alt.costPicos === null) return null;
   return mode === 'enforce' ? alt.costPicos - row.costPicos : row.costPicos - alt.costPicos;
 }
