@@ -1,5 +1,6 @@
 import { countText, spanText } from '../core/count-text.js';
 import type { CacheRow } from '../core/ledger-row.js';
+import { pricedAtTier } from '../core/service-tier.js';
 import { type Picos, displayUsd, formatUsd, usdColumn } from '../core/money.js';
 import type { PriceRequest } from '../metering/build-row.js';
 import type { LedgerStore, TimeFilter } from '../storage/ports.js';
@@ -31,9 +32,9 @@ export async function runCacheReport(
   return a.finish();
 }
 
-/** Prices rows with the gateway's own pricer; `catalogOf` maps a configured provider name to its catalog id. */
+/** Prices rows with the gateway's own pricer, at their own service tier; `catalogOf` maps a configured provider name to its catalog id. */
 export function rowPricer(price: (q: PriceRequest) => { costPicos: Picos | null }, catalogOf: (provider: string) => string | undefined): RowPricer {
-  return (row: CacheRow, usage) => price({ provider: row.provider, catalogProvider: catalogOf(row.provider), model: row.model, usage, at: new Date(row.ts) }).costPicos;
+  return (row: CacheRow, usage) => price({ provider: row.provider, catalogProvider: catalogOf(row.provider), model: row.model, at: new Date(row.ts), ...pricedAtTier(usage, row.serviceTier) }).costPicos;
 }
 
 const pct = (x: number) => (x * 100).toFixed(1) + '%';

@@ -78,14 +78,14 @@ export interface LedgerRow extends UsageCounts {
 
 /**
  * What the prompt-cache analyser reads of a row (src/cache-analysis): `LedgerStore.cacheRows`
- * reads only these columns, since a full row with its prefix is about 1.5 KB, and of the tags
+ * reads only these columns (the service tier, to price a row's tokens as it was billed), since a full row with its prefix is about 1.5 KB, and of the tags
  * only `workflow` and `cache`.
  */
 export type CacheRow = Pick<
   LedgerRow,
   | 'id' | 'ts' | 'api' | 'provider' | 'model' | 'keyId' | 'sessionId' | 'tags' | 'status' | 'outcome'
   | 'inputTokens' | 'cacheReadTokens' | 'cacheWriteTokens' | 'cacheWrite1hTokens' | 'outputTokens' | 'reasoningTokens' | 'toolCalls'
-  | 'costPicos' | 'prefix'
+  | 'costPicos' | 'prefix' | 'serviceTier'
 >;
 
 /** One upstream try of a request (the `attempts` table). The request row's cost is the sum of its attempts'. */

@@ -268,7 +268,7 @@ export function cacheRowSelect(tag: (name: string) => string, cost: string): str
   return [
     'id', 'ts', 'api', 'provider', 'model', 'key_id', 'session_id', ...CACHE_ROW_TAGS.map(tag), 'status',
     'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'tool_calls',
-    cost, 'prefix',
+    cost, 'prefix', 'service_tier',
   ];
 }
 
@@ -304,6 +304,8 @@ export function cacheRowFromValues(v: readonly unknown[]): CacheRow {
   };
   const prefix = str(v[18]);
   if (prefix !== null) row.prefix = prefix;
+  const serviceTier = str(v[19]);
+  if (serviceTier !== null) row.serviceTier = serviceTier;
   return row;
 }
 

@@ -228,6 +228,7 @@ export function storageContract(open: () => Promise<Storage>): void {
       ...r,
       status: i % 7 === 0 ? 429 : 200,
       prefix: i % 2 ? prefix : null,
+      ...(i % 5 === 0 ? { serviceTier: 'flex' } : {}),
       costPicos: i % 3 === 1 ? 9_007_199_254_740_993n + BigInt(i) : r.costPicos,
       tags: { ...r.tags, ...(i % 4 === 0 ? { cache: 'auto', workflow: `wf${i % 3}` } : {}), other: 'not read' },
     }));
@@ -244,6 +245,7 @@ export function storageContract(open: () => Promise<Storage>): void {
         const read = Object.fromEntries(CACHE_ROW_TAGS.filter((t) => tags[t] !== undefined).map((t) => [t, tags[t]!]));
         const c: CacheRow = { id, ts, api, provider, model, keyId, sessionId, tags: read, status, outcome, inputTokens, cacheReadTokens, cacheWriteTokens, cacheWrite1hTokens, outputTokens, reasoningTokens, toolCalls, costPicos };
         if (r.prefix) c.prefix = r.prefix;
+        if (r.serviceTier) c.serviceTier = r.serviceTier;
         return c;
       });
     expect(want.length).toBeGreaterThan(5);
