@@ -35,6 +35,7 @@ function memoryLedger(failTimes = 0): Omit<LedgerStore, 'upsert'> & { rows: Map<
     topShare: () => Promise.resolve({ groups: 0, top: 0, topCostPicos: 0n, costPicos: 0n }),
     ruleTotals: () => Promise.resolve([]),
     longRequests: () => Promise.resolve([]),
+    tieredRequests: () => Promise.resolve([]),
     requestPoints: () => Promise.resolve([]),
     repeatedSteps: () => Promise.resolve([]),
     warmCacheUse: () => Promise.resolve([]),

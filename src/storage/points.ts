@@ -1,6 +1,6 @@
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { SqlDialect, SqlRunner } from './aggregate.js';
-import type { CallerTotals, LongRequests, RequestPoint, TimeFilter } from './ports.js';
+import type { CallerTotals, LongRequests, RequestPoint, TieredRequests, TimeFilter } from './ports.js';
 import { LONG_INPUT_TOKENS } from './ddl.js';
 import { scalarText } from './schema.js';
 import { timeTerms } from './time-window.js';
@@ -121,19 +121,40 @@ export async function longRequests(run: SqlRunner, d: SqlDialect, f: TimeFilter)
   const params: unknown[] = [];
   // The threshold as a literal: only then can either engine prove the partial index requests_long applies.
   const where = [...timeTerms(f, params, (i) => d.param(i)), `input_tokens > ${LONG_INPUT_TOKENS}`];
-  const keys = [`COALESCE(model, '')`, `COALESCE(provider, '')`, `COALESCE(user_name, '')`, `COALESCE(client, '')`, d.tagExpr('workflow'), `COALESCE(team, '')`];
-  const counts = 'input_tokens, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, output_tokens';
+  const keys = groupKeys(d);
   const named = keys.map((k, i) => `${k} AS k${i}`).join(', ');
-  const sql = `SELECT ${named}, ${counts}, COUNT(*) AS requests FROM requests WHERE ${where.join(' AND ')} GROUP BY ${keys.join(', ')}, ${counts}`;
+  const sql = `SELECT ${named}, ${COUNTS}, COUNT(*) AS requests FROM requests WHERE ${where.join(' AND ')} GROUP BY ${keys.join(', ')}, ${COUNTS}`;
+  return (await run(sql, params)).map((r) => ({ keys: keys.map((_, i) => scalarText(r[`k${i}`])), ...countsOf(r) }));
+}
+
+/**
+ * The window's requests billed at a service tier, summed per group (as longRequests's) and tier: a raw
+ * read through the partial index `requests_tiered` (schema version 30), which holds only them.
+ */
+export async function tieredRequests(run: SqlRunner, d: SqlDialect, f: TimeFilter): Promise<TieredRequests[]> {
+  const params: unknown[] = [];
+  const where = [...timeTerms(f, params, (i) => d.param(i)), 'service_tier IS NOT NULL'];
+  const keys = [...groupKeys(d), 'service_tier'];
+  const named = keys.map((k, i) => `${k} AS k${i}`).join(', ');
+  const sums = COUNTS.split(', ').map((c) => `SUM(${c}) AS ${c}`).join(', ');
+  const sql = `SELECT ${named}, ${sums}, COUNT(*) AS requests FROM requests WHERE ${where.join(' AND ')} GROUP BY ${keys.join(', ')}`;
   return (await run(sql, params)).map((r) => {
-    return {
-      keys: keys.map((_, i) => scalarText(r[`k${i}`])),
-      inputTokens: Number(r.input_tokens),
-      cacheReadTokens: Number(r.cache_read_tokens),
-      cacheWriteTokens: Number(r.cache_write_tokens),
-      cacheWrite1hTokens: Number(r.cache_write_1h_tokens),
-      outputTokens: Number(r.output_tokens),
-      requests: Number(r.requests),
-    };
+    const k = keys.map((_, i) => scalarText(r[`k${i}`]));
+    return { keys: k.slice(0, -1), tier: k.at(-1)!, ...countsOf(r) };
   });
+}
+
+/** What `explain` groups by: model, provider, user, client, workflow tag and team. */
+const groupKeys = (d: SqlDialect) => [`COALESCE(model, '')`, `COALESCE(provider, '')`, `COALESCE(user_name, '')`, `COALESCE(client, '')`, d.tagExpr('workflow'), `COALESCE(team, '')`];
+const COUNTS = 'input_tokens, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens, output_tokens';
+
+function countsOf(r: Record<string, unknown>): Omit<LongRequests, 'keys'> {
+  return {
+    inputTokens: Number(r.input_tokens),
+    cacheReadTokens: Number(r.cache_read_tokens),
+    cacheWriteTokens: Number(r.cache_write_tokens),
+    cacheWrite1hTokens: Number(r.cache_write_1h_tokens),
+    outputTokens: Number(r.output_tokens),
+    requests: Number(r.requests),
+  };
 }

@@ -120,6 +120,12 @@ export interface LedgerStore {
    */
   longRequests(filter: TimeFilter): Promise<LongRequests[]>;
   /**
+   * The window's requests billed at a service tier (`service_tier` not null), summed per model, provider, user,
+   * client, workflow tag and team (`keys`, as longRequests's) and tier: what `explain` reads to tell a
+   * shift of traffic between tiers from a price change, since the rollups do not keep the tier.
+   */
+  tieredRequests(filter: TimeFilter): Promise<TieredRequests[]>;
+  /**
    * The few columns of each request in a short window that per-request detectors read
    * (agent loops, retry storms), in time order. Meant for minutes of data, not months.
    */
@@ -255,6 +261,9 @@ export interface Totals extends Usage {
 
 /** Requests of the same group (`keys`) with the same counts, and how many there were. */
 export type LongRequests = Omit<UsageCounts, 'reasoningTokens' | 'toolCalls'> & { keys: string[]; requests: number };
+
+/** Requests of one group (`keys`) billed at one service tier: their summed counts, and how many there were. */
+export type TieredRequests = LongRequests & { tier: string };
 
 export interface AggregateRow extends Totals {
   /** One value per requested dimension, in order ('' when the row had none). */

@@ -14,7 +14,7 @@ import type { LedgerStore, Storage, TimeFilter } from '../ports.js';
 import { pgKeys } from './keys.js';
 import { boundQuery, createPool, migrate, withClient } from './pool.js';
 import { POSTGRES_TIMEOUTS, type PostgresTimeouts } from './timeouts.js';
-import { callerTotals, failedRequestIds, longRequests, repeatedSteps, requestPoints } from '../points.js';
+import { callerTotals, failedRequestIds, longRequests, repeatedSteps, requestPoints, tieredRequests } from '../points.js';
 import { warmCacheUse } from '../warm-cache.js';
 import { sessionHours } from '../session-hours.js';
 import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges, usageRowsSql } from '../cross-source.js';
@@ -240,6 +240,7 @@ function pgLedger(pool: pg.Pool, reportMs: number): LedgerStore {
     topShare: (q) => topShare(read, DIALECT, q),
     ruleTotals: (f) => ruleTotals(read, DIALECT, f),
     longRequests: (f) => longRequests(read, DIALECT, f),
+    tieredRequests: (f) => tieredRequests(read, DIALECT, f),
     requestPoints: (filter) => requestPoints(read, (i) => DIALECT.param(i), filter),
     repeatedSteps: (filter, minRepeats) => repeatedSteps(read, (i) => DIALECT.param(i), filter, minRepeats),
     callerTotals: (filter) => callerTotals(read, (i) => DIALECT.param(i), filter),

@@ -4,7 +4,7 @@ import { CHARGE_HORIZON_MS, chargeFromJson, chargeRecords } from '../budget-char
 import { rollupUpsertSql } from '../rollup-sql.js';
 import { pendingResponseSql, pendingResponsesSql } from '../pending-sql.js';
 import type { AggregateQuery, LedgerStore, TimeFilter, UpsertOptions } from '../ports.js';
-import { callerTotals, failedRequestIds, longRequests, repeatedSteps, requestPoints } from '../points.js';
+import { callerTotals, failedRequestIds, longRequests, repeatedSteps, requestPoints, tieredRequests } from '../points.js';
 import { warmCacheUse } from '../warm-cache.js';
 import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges, usageRowsSql } from '../cross-source.js';
 import { rollupDeltas, rollupValues, sameRow } from '../rollup.js';
@@ -263,6 +263,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
     topShare: (q) => topShare(run, DIALECT, q),
     ruleTotals: (f) => ruleTotals(run, DIALECT, f),
     longRequests: (f) => longRequests(run, DIALECT, f),
+    tieredRequests: (f) => tieredRequests(run, DIALECT, f),
     requestPoints: (filter) => requestPoints(run, (i) => DIALECT.param(i), filter),
     repeatedSteps: (filter, minRepeats) => repeatedSteps(run, (i) => DIALECT.param(i), filter, minRepeats),
     callerTotals: (filter) => callerTotals(run, (i) => DIALECT.param(i), filter),

@@ -295,6 +295,24 @@ export function storageContract(open: () => Promise<Storage>): void {
     await s.close();
   });
 
+  it('sums the requests billed at a service tier per group and tier; standard ones and other windows are not read', async () => {
+    const s = await open();
+    const counts = { inputTokens: 1000, cacheReadTokens: 200, cacheWriteTokens: 50, cacheWrite1hTokens: 10, outputTokens: 100 };
+    await s.ledger.insert([
+      sampleRow({ id: 'f1', tags: { workflow: 'nightly' }, serviceTier: 'flex', ...counts }),
+      sampleRow({ id: 'f2', tags: { workflow: 'nightly' }, serviceTier: 'flex', ...counts, inputTokens: 3000, ts: Date.UTC(2026, 10, 20, 18) }),
+      sampleRow({ id: 'p1', user: null, team: null, serviceTier: 'priority', ...counts }),
+      sampleRow({ id: 'std', tags: { workflow: 'nightly' }, ...counts }),
+      sampleRow({ id: 'late', serviceTier: 'flex', ts: Date.UTC(2026, 10, 21) }),
+    ]);
+    const got = await s.ledger.tieredRequests({ since: Date.UTC(2026, 10, 20), until: Date.UTC(2026, 10, 21) });
+    expect(got.sort((a, b) => a.tier.localeCompare(b.tier))).toEqual([
+      { keys: ['gpt-5', 'openai', 'alice', 'openai-sdk', 'nightly', 'platform'], tier: 'flex', requests: 2, ...counts, inputTokens: 4000, cacheReadTokens: 400, cacheWriteTokens: 100, cacheWrite1hTokens: 20, outputTokens: 200 },
+      { keys: ['gpt-5', 'openai', '', 'openai-sdk', '', ''], tier: 'priority', requests: 1, ...counts },
+    ]);
+    await s.close();
+  });
+
   it('creates, finds, lists and revokes keys', async () => {
     const s = await open();
     const k = await s.keys.create({ id: 'key_a', hash: 'h1', prefix: 'tg_abcd', user: 'alice', team: 'platform', project: null, name: null, createdAt: 1000 });
