@@ -9,7 +9,9 @@ const RATES: Record<string, TokenRates> = {
   small: { input: 1n * USD, cacheRead: USD / 10n, cacheWrite: (125n * USD) / 100n, output: 5n * USD },
   large: { input: 5n * USD, cacheRead: USD / 2n, cacheWrite: (625n * USD) / 100n, output: 25n * USD },
 };
-const rates: RateBook = (_p, model) => RATES[model];
+// flex at half the price, priority at twice it, `scale` at the standard price.
+const TIERS: Record<string, number> = { flex: 0.5, priority: 2, scale: 1 };
+const rates: RateBook = Object.assign((_p: string, model: string) => RATES[model], { tierFactor: (_p: string, _m: string, _at: number, tier: string) => TIERS[tier] });
 
 interface Spec {
   model?: string;
@@ -22,6 +24,9 @@ interface Spec {
   output?: number;
   /** What was paid over list price (1.3: 30% more). */
   price?: number;
+  /** The share of requests billed at `tier` (flex unless said). */
+  tiered?: number;
+  tier?: string;
 }
 
 /** A group of requests costed exactly at RATES (times `price`). */
@@ -33,8 +38,15 @@ function group(s: Spec): SpendGroup {
   const outputTokens = requests * (s.output ?? 500);
   const r = RATES[model] ?? RATES.small!; // "mystery" is costed, but the rate book does not know it
   const list = (BigInt(inputTokens - cacheReadTokens) * r.input + BigInt(cacheReadTokens) * r.cacheRead + BigInt(outputTokens) * r.output) / 1_000_000n;
-  const costPicos = (list * BigInt(Math.round((s.price ?? 1) * 1000))) / 1000n;
-  return { model, provider: 'p', user: s.user ?? 'alice', client: s.client ?? 'claude-code', workflow: s.workflow ?? 'review', requests, inputTokens, cacheReadTokens, cacheWriteTokens: 0, outputTokens, costPicos };
+  // The tiered requests' part of the list price, at the tier's factor (counts pro rata).
+  const tiered = Math.round(requests * (s.tiered ?? 0));
+  const tier = s.tier ?? 'flex';
+  const part = (x: number) => Math.round((x * tiered) / requests);
+  const atTier = (list * BigInt(tiered)) / BigInt(requests);
+  const paidList = list - atTier + (atTier * BigInt(Math.round(TIERS[tier]! * 1000))) / 1000n;
+  const costPicos = (paidList * BigInt(Math.round((s.price ?? 1) * 1000))) / 1000n;
+  const tiers = tiered === 0 ? [] : [{ tier, requests: tiered, inputTokens: part(inputTokens), cacheReadTokens: part(cacheReadTokens), cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: part(outputTokens) }];
+  return { model, provider: 'p', user: s.user ?? 'alice', client: s.client ?? 'claude-code', workflow: s.workflow ?? 'review', requests, inputTokens, cacheReadTokens, cacheWriteTokens: 0, outputTokens, costPicos, tiers };
 }
 
 const base: Spec[] = [
@@ -118,6 +130,24 @@ describe('explain: exact decomposition into drivers', () => {
 
   it('finds a price change', () => check(base.map((s) => group({ ...s, price: 1.4 })), 'price'));
 
+  it('finds a shift of traffic to the flex tier, which is no price change', () => {
+    check(base.map((s) => group({ ...s, tiered: 0.6 })), 'tier_mix');
+    const d = decompose(A, base.map((s) => group({ ...s, tiered: 0.6 })), rates, 0);
+    const part = (id: DriverId) => d.drivers.find((x) => x.id === id)!;
+    expect(part('tier_mix').label).toBe('service tier mix (flex, batch, priority…)');
+    expect(part('tier_mix').detail).toBe('share of requests at a service tier, by model: small flex 0% → 60%; large flex 0% → 60%');
+    // Under a microdollar: float noise, not a price change.
+    expect(Math.abs(Number(part('price').deltaPicos))).toBeLessThan(1e6);
+  });
+
+  it('finds a shift to priority, and a tier the rate book prices as standard moves nothing', () => {
+    check(base.map((s) => group({ ...s, tiered: 0.5, tier: 'priority' })), 'tier_mix');
+    const d = decompose(A, base.map((s) => group({ ...s, tiered: 0.5, tier: 'scale' })), rates, 0);
+    expect(d.toPicos).toBe(d.fromPicos);
+    expect(d.drivers.every((x) => x.deltaPicos === 0n)).toBe(true);
+    expect(d.drivers.find((x) => x.id === 'tier_mix')!.detail).toBe("each model's mix of service tiers unchanged");
+  });
+
   it('names the models behind a price change, with what each paid over today’s prices', () => {
     const d = decompose(A, base.map((s) => group({ ...s, price: s.model === 'large' ? 0.8 : 1 })), rates, 0);
     expect(d.drivers.find((x) => x.id === 'price')!.detail).toBe("paid per token against today's prices: large 100% → 80%");
@@ -147,6 +177,8 @@ describe('explain: exact decomposition into drivers', () => {
       cacheShare: fc.double({ min: 0, max: 1, noNaN: true }),
       output: fc.integer({ min: 0, max: 20_000 }),
       price: fc.double({ min: 0, max: 3, noNaN: true }),
+      tiered: fc.double({ min: 0, max: 1, noNaN: true }),
+      tier: fc.constantFrom('flex', 'priority', 'scale'),
     });
     fc.assert(
       fc.property(fc.array(spec, { maxLength: 12 }), fc.array(spec, { maxLength: 12 }), (a, b) => {

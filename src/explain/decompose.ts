@@ -1,8 +1,8 @@
 import type { Picos } from '../core/money.js';
 import type { UsageCounts } from '../core/usage.js';
 import type { RateBook, TokenRates } from '../pricing/unit-rates.js';
-import type { LongRequests } from '../storage/ports.js';
-import { type ModelMove, type ModelTotals, type PriceMove, cacheBy, modelName, pricedBy, tokensBy } from './driver-details.js';
+import type { LongRequests, TieredRequests } from '../storage/ports.js';
+import { type ModelMove, type ModelTotals, type PriceMove, cacheBy, modelName, pricedBy, tiersBy, tokensBy } from './driver-details.js';
 import { shapley } from './shapley.js';
 
 /** Spend of one combination of model, provider, user, client and workflow in a window. */
@@ -22,12 +22,17 @@ export interface SpendGroup {
   costPicos: Picos;
   /** The group's requests past `LONG_INPUT_TOKENS` input tokens (storage/ddl.ts), priced one by one: a long-context tier prices a request by its own input. */
   long?: readonly LongRequest[];
+  /** The group's requests billed at a service tier (flex, batch, priority…), per tier, summed: the rest were standard. */
+  tiers?: readonly TieredPart[];
 }
+
+/** Requests of a group billed at one service tier: their summed counts, and how many there were. */
+export type TieredPart = Omit<TieredRequests, 'keys'>;
 
 /** Requests of a group with the same counts, and how many there were. */
 export type LongRequest = Omit<LongRequests, 'keys'>;
 
-export const DRIVERS = ['requests', 'tokens_per_request', 'model_mix', 'cache', 'price', 'new_subjects', 'gone_subjects'] as const;
+export const DRIVERS = ['requests', 'tokens_per_request', 'model_mix', 'cache', 'tier_mix', 'price', 'new_subjects', 'gone_subjects'] as const;
 export type DriverId = (typeof DRIVERS)[number];
 
 export const DRIVER_LABELS: Record<DriverId, string> = {
@@ -35,6 +40,7 @@ export const DRIVER_LABELS: Record<DriverId, string> = {
   tokens_per_request: 'more tokens per request (context growth)',
   model_mix: 'model mix',
   cache: 'cache reads and writes',
+  tier_mix: 'service tier mix (flex, batch, priority…)',
   price: 'price changes',
   new_subjects: 'new users, workflows or clients',
   gone_subjects: 'users, workflows or clients that stopped',
@@ -71,7 +77,7 @@ export interface Decomposition {
 }
 
 const MILLION = 1_000_000n;
-const FACTORS: DriverId[] = ['requests', 'model_mix', 'tokens_per_request', 'cache', 'price'];
+const FACTORS: DriverId[] = ['requests', 'model_mix', 'tokens_per_request', 'cache', 'tier_mix', 'price'];
 
 /**
  * Splits the change in spend between two windows into drivers whose parts sum exactly
@@ -79,13 +85,15 @@ const FACTORS: DriverId[] = ['requests', 'model_mix', 'tokens_per_request', 'cac
  * absent from the other window are new (or gone) and count whole to that driver. The
  * rest is, per model,
  *
- *   cost = requests × share of requests × (input per request × cache factor + output per request) × price factor
+ *   cost = requests × share of requests × (input per request × cache factor + output per request) × tier factor × price factor
  *
  * where input and output per request price every token as plain input or output at one
  * fixed set of rates, the cache factor is the input priced with cache reads and writes at
  * their own rates over the input priced plain (so it moves with the cache-read share of
- * input alone, not with how input weighs against output), and the price factor is what was
- * actually paid over that reference cost. Each model's change is split among the five
+ * input alone, not with how input weighs against output), the tier factor is that reference
+ * cost with the requests billed at a service tier priced at their tier (flex or a batch at
+ * half, priority at twice) over the reference cost, and the price factor is what was
+ * actually paid over the reference at the tiers. Each model's change is split among the six
  * drivers by Shapley values, summed over models, rounded to picodollars; the rounding
  * remainder goes to the largest part.
  */
@@ -113,7 +121,7 @@ export function decompose(from: readonly SpendGroup[], to: readonly SpendGroup[]
     const split = shapley(fa, fb, cost);
     split.forEach((v, i) => parts.set(FACTORS[i]!, parts.get(FACTORS[i]!)! + v));
     priceMoves.push({ model, part: split[PRICE]!, from: fa[PRICE]![0]!, to: fb[PRICE]![0]! });
-    moves.push({ model, tokens: split[TOKENS]!, cache: split[CACHE]!, from: x, to: y });
+    moves.push({ model, tokens: split[TOKENS]!, cache: split[CACHE]!, tier: split[TIER]!, from: x, to: y });
   }
   const continuingChange = sumCost(b) - sumCost(a);
   const rounded = new Map<DriverId, Picos>(FACTORS.map((f) => [f, BigInt(Math.round(parts.get(f)!))]));
@@ -141,7 +149,7 @@ function byModel(groups: readonly SpendGroup[], rates: RateBook, at: number): Ma
   for (const g of groups) {
     const id = `${g.provider}/${g.model}`;
     let m = out.get(id);
-    if (!m) out.set(id, (m = { requests: 0, inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0, cost: 0n, plainInput: 0, cachedInput: 0, output: 0, priced: true }));
+    if (!m) out.set(id, (m = { requests: 0, inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0, cost: 0n, plainInput: 0, cachedInput: 0, output: 0, tierExtra: 0, tiers: new Map(), priced: true }));
     const r = rates(g.provider, g.model, at);
     if (r) {
       const exact = rates.requestCost && ((u: UsageCounts) => rates.requestCost!(g.provider, g.model, at, u));
@@ -149,7 +157,9 @@ function byModel(groups: readonly SpendGroup[], rates: RateBook, at: number): Ma
       m.plainInput += plain;
       m.cachedInput += cached;
       m.output += output;
+      m.tierExtra += tierExtra(g, r, (tier) => rates.tierFactor?.(g.provider, g.model, at, tier));
     } else m.priced = false;
+    for (const t of g.tiers ?? []) m.tiers.set(t.tier, (m.tiers.get(t.tier) ?? 0) + t.requests);
     m.requests += g.requests;
     m.inputTokens += g.inputTokens;
     m.cacheReadTokens += g.cacheReadTokens;
@@ -168,7 +178,7 @@ function byModel(groups: readonly SpendGroup[], rates: RateBook, at: number): Ma
  * input reaches. What the tiers and write TTLs add is then part of tokens per request and of the
  * cache driver, and only a change of rates is left to the price driver.
  */
-function referenceCosts(g: SpendGroup, r: TokenRates, exact: RequestCost | undefined): [number, number, number] {
+function referenceCosts(g: Pick<SpendGroup, 'inputTokens' | 'cacheReadTokens' | 'cacheWriteTokens' | 'cacheWrite1hTokens' | 'outputTokens' | 'long'>, r: TokenRates, exact: RequestCost | undefined): [number, number, number] {
   const rest = { ...g, cacheWrite1hTokens: g.cacheWrite1hTokens ?? 0 };
   const out: [bigint, bigint, bigint] = [0n, 0n, 0n];
   for (const l of exact ? (g.long ?? []) : []) {
@@ -186,6 +196,22 @@ function referenceCosts(g: SpendGroup, r: TokenRates, exact: RequestCost | undef
   return [Number(out[0]), Number(out[1]), Number(out[2])];
 }
 
+/**
+ * What a group's requests billed at a service tier add to its reference cost (negative for flex or a
+ * batch): each tier's requests' reference cost at base rates times the tier's factor less one. A
+ * tier the rate book cannot price counts as standard (its part stays in the price driver).
+ */
+function tierExtra(g: SpendGroup, r: TokenRates, factor: (tier: string) => number | undefined): number {
+  let extra = 0;
+  for (const t of g.tiers ?? []) {
+    const f = factor(t.tier);
+    if (f === undefined || f === 1) continue;
+    const [, cached, output] = referenceCosts(t, r, undefined);
+    extra += (cached + output) * (f - 1);
+  }
+  return extra;
+}
+
 /** One long request's reference costs, at the tier its input reaches; undefined when it cannot be priced. */
 type RequestCost = (u: UsageCounts) => Picos | undefined;
 
@@ -196,15 +222,16 @@ function exactCosts(l: LongRequest, cost: RequestCost): [bigint, bigint, bigint]
   return plain === undefined || cached === undefined || all === undefined ? undefined : [plain, cached, all - cached];
 }
 
-/** Index of each driver among a model's players: requests, model mix, tokens per request (input, output), cache, price. */
+/** Index of each driver among a model's players: requests, model mix, tokens per request (input, output), cache, tier mix, price. */
 const TOKENS = 2;
 const CACHE = 3;
-const PRICE = 4;
+const TIER = 4;
+const PRICE = 5;
 
 /** A model's cost from its players (see `decompose`). */
 function cost(p: readonly number[][]): number {
-  const [n, share, perRequest, cache, price] = p as [number[], number[], number[], number[], number[]];
-  return n[0]! * share[0]! * (perRequest[0]! * cache[0]! + perRequest[1]!) * price[0]!;
+  const [n, share, perRequest, cache, tier, price] = p as [number[], number[], number[], number[], number[], number[]];
+  return n[0]! * share[0]! * (perRequest[0]! * cache[0]! + perRequest[1]!) * tier[0]! * price[0]!;
 }
 
 /** The players of a model in one window; those it lacks there are borrowed from the other window, so only its share moves. */
@@ -214,9 +241,10 @@ function factors(total: number, m: ModelTotals | undefined, other: ModelTotals |
   const reference = src.cachedInput + src.output;
   const share = m && total > 0 ? m.requests / total : 0;
   // Without tokens or a reference price, cost per request carries everything.
-  if (!src.priced || src.plainInput + src.output <= 0 || reference <= 0 || src.requests <= 0) return [[total], [share], [src.requests > 0 ? paid / src.requests : 0, 0], [1], [1]];
+  if (!src.priced || src.plainInput + src.output <= 0 || reference <= 0 || src.requests <= 0) return [[total], [share], [src.requests > 0 ? paid / src.requests : 0, 0], [1], [1], [1]];
   const cache = src.plainInput > 0 ? src.cachedInput / src.plainInput : 1;
-  return [[total], [share], [src.plainInput / src.requests, src.output / src.requests], [cache], [paid / reference]];
+  const tier = reference + src.tierExtra > 0 ? (reference + src.tierExtra) / reference : 1;
+  return [[total], [share], [src.plainInput / src.requests, src.output / src.requests], [cache], [tier], [paid / (reference * tier)]];
 }
 
 function describe(
@@ -258,6 +286,7 @@ function describe(
     tokens_per_request: tokensBy(moves, parts.get('tokens_per_request')!),
     model_mix: `share of requests: ${movers()}`,
     cache: cacheBy(moves, parts.get('cache')!),
+    tier_mix: tiersBy(moves, parts.get('tier_mix')!),
     price: `paid per token against today's prices${pricedBy(priceMoves)}`,
     new_subjects: names(added, inFrom),
     gone_subjects: names(gone, inTo),

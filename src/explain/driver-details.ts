@@ -16,6 +16,10 @@ export interface ModelTotals {
   cachedInput: number;
   /** Reference cost of the output. */
   output: number;
+  /** What the requests billed at a service tier add to `cachedInput + output` at their tier's price (negative for flex or a batch). */
+  tierExtra: number;
+  /** Requests billed at each service tier (the standard ones are the rest). */
+  tiers: Map<string, number>;
   /** Whether the rate book priced every group of this model. */
   priced: boolean;
 }
@@ -25,6 +29,7 @@ export interface ModelMove {
   model: string;
   tokens: number;
   cache: number;
+  tier: number;
   from: ModelTotals | undefined;
   to: ModelTotals | undefined;
 }
@@ -84,6 +89,17 @@ export function cacheBy(moves: readonly ModelMove[], total: Picos): string {
     return `${modelName(m.model)} ${text(read[0])} → ${text(read[1])}${writes}`;
   });
   return named.length === 0 ? "each model's cache use unchanged" : `cache-read share of input, by model: ${named.join('; ')}`;
+}
+
+/** "gpt-5 flex 0% → 60%": each named model's share of requests at each service tier that moved half a point or more. */
+export function tiersBy(moves: readonly ModelMove[], total: Picos): string {
+  const share = (t: ModelTotals | undefined, tier: string) => (t && t.requests > 0 ? (100 * (t.tiers.get(tier) ?? 0)) / t.requests : 0);
+  const named = drivenBy(moves, (m) => m.tier, total).flatMap((m) => {
+    const tiers = [...new Set([...(m.from?.tiers.keys() ?? []), ...(m.to?.tiers.keys() ?? [])])].sort();
+    const moved = tiers.map((t) => [t, share(m.from, t), share(m.to, t)] as const).filter(([, a, b]) => Math.abs(b - a) >= 0.5);
+    return moved.length === 0 ? [] : [`${modelName(m.model)} ${moved.map(([t, a, b]) => `${t} ${Math.round(a)}% → ${Math.round(b)}%`).join(', ')}`];
+  });
+  return named.length === 0 ? "each model's mix of service tiers unchanged" : `share of requests at a service tier, by model: ${named.join('; ')}`;
 }
 
 function count(n: number): string {

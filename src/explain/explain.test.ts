@@ -15,7 +15,7 @@ function group(keys: [string, string, string, string, string], o: Partial<Aggreg
 
 /** A ledger whose aggregate answers each window's groups, told apart by where the window starts. */
 function ledgerOf(byWindow: Map<number, AggregateRow[]>): LedgerStore {
-  return { aggregate: (q: { since?: number }) => Promise.resolve(byWindow.get(q.since!) ?? []), longRequests: () => Promise.resolve([]) } as unknown as LedgerStore;
+  return { aggregate: (q: { since?: number }) => Promise.resolve(byWindow.get(q.since!) ?? []), longRequests: () => Promise.resolve([]), tieredRequests: () => Promise.resolve([]) } as unknown as LedgerStore;
 }
 
 const served = (requests: number) => ({ requests, inputTokens: requests * 1000, outputTokens: requests * 100, costPicos: BigInt(requests) * 3_000_000_000n });
@@ -113,11 +113,38 @@ describe('explain with the real price list', () => {
     const ledger = {
       aggregate: (q: { since?: number }) => Promise.resolve(aggregates.get(q.since!) ?? []),
       longRequests: (f: { since?: number }) => Promise.resolve(longs.get(f.since!) ?? []),
+      tieredRequests: () => Promise.resolve([]),
     } as unknown as LedgerStore;
     const e = await explain(ledger, { since: 0, until: HOUR, label: 'a' }, { since: HOUR, until: 2 * HOUR, label: 'b' }, rateBook(pricer, { anthropic: 'anthropic' }), at, { field: 'team', value: 'platform' });
     expect(e.toPicos).toBeGreaterThan(e.fromPicos);
     expect(e.drivers.find((d) => d.id === 'price')!.deltaPicos).toBe(0n);
     expect(e.drivers.find((d) => d.id === 'tokens_per_request')!.detail).toBe('tokens per request, by model: claude-sonnet-4-5 40,000 → 118,000 in');
+  });
+});
+
+describe('explain, service tiers', () => {
+  it('reads a shift of traffic to flex as a service tier mix, not a price change, with the real price list', async () => {
+    const at = Date.UTC(2026, 10, 18);
+    const pricer = createPricer();
+    // gpt-5 at $1.25 / $10 a million (protocols.md §6.1): 1,000 in and 100 out cost $0.00225, flex half that.
+    const one = { inputTokens: 1000, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 100 };
+    const cost = (tier?: string) => pricer({ provider: 'openai', catalogProvider: 'openai', model: 'gpt-5', usage: { ...one, reasoningTokens: 0, toolCalls: 0 }, at: new Date(at), serviceTier: tier }).costPicos!;
+    expect([cost(), cost('flex')]).toEqual([2_250_000_000n, 1_125_000_000n]);
+    const keys: [string, string, string, string, string] = ['gpt-5', 'openai', 'alice', 'openai-sdk', 'nightly'];
+    const window = (flex: number) => group(keys, { requests: 100, inputTokens: 100_000, outputTokens: 10_000, costPicos: cost() * BigInt(100 - flex) + cost('flex') * BigInt(flex) });
+    const aggregates = new Map([[0, [window(0)]], [HOUR, [window(60)]]]);
+    const tiered = new Map([[HOUR, [{ keys: [...keys, 'data'], tier: 'flex', requests: 60, ...one, inputTokens: 60_000, outputTokens: 6_000 }]]]);
+    const ledger = {
+      aggregate: (q: { since?: number }) => Promise.resolve(aggregates.get(q.since!) ?? []),
+      longRequests: () => Promise.resolve([]),
+      tieredRequests: (f: { since?: number }) => Promise.resolve(tiered.get(f.since!) ?? []),
+    } as unknown as LedgerStore;
+    const e = await explain(ledger, { since: 0, until: HOUR, label: 'a' }, { since: HOUR, until: 2 * HOUR, label: 'b' }, rateBook(pricer, { openai: 'openai' }), at);
+    // 60 of 100 requests at half price: $0.0675 less, all of it the tier mix.
+    expect(e.toPicos - e.fromPicos).toBe(-67_500_000_000n);
+    expect(e.drivers[0]).toMatchObject({ id: 'tier_mix', deltaPicos: -67_500_000_000n, detail: 'share of requests at a service tier, by model: gpt-5 flex 0% → 60%' });
+    expect(e.drivers.find((d) => d.id === 'price')!.deltaPicos).toBe(0n);
+    expect(e.summary).toContain('The biggest driver was service tier mix (flex, batch, priority…)');
   });
 });
 

@@ -3,7 +3,7 @@ import { type Picos, formatUsd, signedUsd, usdColumn } from '../core/money.js';
 import type { RateBook } from '../pricing/unit-rates.js';
 import type { Dimension } from '../core/ledger-row.js';
 import type { AggregateRow, LedgerStore, Totals } from '../storage/ports.js';
-import { type Decomposition, type LongRequest, type SpendGroup, decompose } from './decompose.js';
+import { type Decomposition, type SpendGroup, decompose } from './decompose.js';
 import type { Window } from './windows.js';
 import { costCell, costUnknown, costUsd } from '../reports/report.js';
 
@@ -43,9 +43,10 @@ export function groupFilterOf(values: (field: GroupFilter['field']) => string | 
 
 /**
  * Why spend changed between two windows: reads both windows grouped by model, provider,
- * user, client and workflow (from rollups), and decomposes the change exactly. Reference
- * prices are today's, from the config's prices (so a catalog or discount change shows as
- * "price changes").
+ * user, client and workflow (from rollups; the long requests and those billed at a service
+ * tier from raw rows), and decomposes the change exactly. Reference prices are today's, from
+ * the config's prices (so a catalog or discount change shows as "price changes", a shift
+ * between service tiers as "service tier mix").
  */
 export async function explain(ledger: LedgerStore, from: Window, to: Window, rates: RateBook, now: number = Date.now(), only?: GroupFilter): Promise<Explanation> {
   const [a, b] = await Promise.all([groups(ledger, from, only), groups(ledger, to, only)]);
@@ -62,13 +63,10 @@ async function groups(ledger: LedgerStore, w: Window, only: GroupFilter | undefi
   const column = only === undefined ? -1 : only.field === 'team' ? GROUP_BY.length : GROUP_FIELDS.indexOf(only.field);
   const by = only?.field === 'team' ? [...GROUP_BY, 'team' as const] : GROUP_BY;
   const kept = (keys: readonly string[]) => column < 0 || keys[column] === only!.value;
-  const [rows, longs] = await Promise.all([ledger.aggregate({ since: w.since, until: w.until, by }), ledger.longRequests({ since: w.since, until: w.until })]);
-  // Keyed like the groups (model, provider, user, client, workflow); the team is the sixth key of both.
-  const long = new Map<string, LongRequest[]>();
-  for (const l of longs.filter((x) => kept(x.keys))) {
-    const id = l.keys.slice(0, GROUP_BY.length).join('\u0000');
-    (long.get(id) ?? long.set(id, []).get(id)!).push(l);
-  }
+  const window = { since: w.since, until: w.until };
+  const [rows, longs, tiered] = await Promise.all([ledger.aggregate({ ...window, by }), ledger.longRequests(window), ledger.tieredRequests(window)]);
+  const long = byGroup(longs.filter((x) => kept(x.keys)));
+  const tiers = byGroup(tiered.filter((x) => kept(x.keys)));
   const count: RequestCount = { requests: 0, unpricedRequests: 0 };
   const spend = rows.filter((r) => kept(r.keys)).flatMap((r) => {
     count.requests += r.requests;
@@ -79,9 +77,20 @@ async function groups(ledger: LedgerStore, w: Window, only: GroupFilter | undefi
     if (requests === 0 || (r.unpricedRequests >= r.requests && r.costPicos === 0n)) return [];
     const [model, provider, user, client, workflow] = r.keys as [string, string, string, string, string];
     const { inputTokens, cacheReadTokens, cacheWriteTokens, cacheWrite1hTokens, outputTokens, costPicos } = r;
-    return [{ model, provider, user, client, workflow, requests, inputTokens, cacheReadTokens, cacheWriteTokens, cacheWrite1hTokens, outputTokens, costPicos, long: long.get([model, provider, user, client, workflow].join('\u0000')) ?? [] }];
+    const id = [model, provider, user, client, workflow].join('\u0000');
+    return [{ model, provider, user, client, workflow, requests, inputTokens, cacheReadTokens, cacheWriteTokens, cacheWrite1hTokens, outputTokens, costPicos, long: long.get(id) ?? [], tiers: tiers.get(id) ?? [] }];
   });
   return { groups: spend, count };
+}
+
+/** Raw reads keyed like the groups (model, provider, user, client, workflow); the team is the sixth key of both. */
+function byGroup<T extends { keys: string[] }>(items: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const x of items) {
+    const id = x.keys.slice(0, GROUP_BY.length).join('\u0000');
+    (out.get(id) ?? out.set(id, []).get(id)!).push(x);
+  }
+  return out;
 }
 
 /**

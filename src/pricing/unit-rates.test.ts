@@ -27,6 +27,16 @@ describe('rateBook', () => {
     expect(rates.requestCost!('anthropic', 'claude-nonexistent-9', AT, usage)).toBeUndefined();
   });
 
+  it('tells what a service tier multiplies a model’s token prices by, standard being 1', () => {
+    const rates = rateBook(createPricer(), { openai: 'openai', anthropic: 'anthropic' });
+    const factor = (provider: string, model: string, tier: string) => rates.tierFactor!(provider, model, AT, tier);
+    expect([factor('openai', 'gpt-5', 'flex'), factor('openai', 'gpt-5', 'priority'), factor('openai', 'gpt-5', 'scale')]).toEqual([0.5, 2, 1]);
+    expect([factor('anthropic', 'claude-sonnet-4-5', 'batch'), factor('anthropic', 'claude-opus-5-5', 'fast+us')]).toEqual([0.5, 2.2]);
+    // Fast mode on a model whose premium is unknown: no factor.
+    expect(factor('anthropic', 'claude-opus-4-7', 'fast')).toBeUndefined();
+    expect(factor('openai', 'gpt-nonexistent-9', 'flex')).toBeUndefined();
+  });
+
   it('applies discounts as requests are priced, and knows no rates for an unknown model', () => {
     const rates = rateBook(createPricer({ discounts: { anthropic: '0.05' } }), { anthropic: 'anthropic' });
     expect(rates('anthropic', 'claude-sonnet-4-5', AT)).toMatchObject({ input: usd(2.85), output: usd(14.25) });

@@ -1,4 +1,5 @@
 import type { Picos } from '../core/money.js';
+import { pricedAtTier } from '../core/service-tier.js';
 import { type Usage, type UsageCounts, zeroUsage } from '../core/usage.js';
 import type { PriceAnswer, PriceQuery } from './pricer.js';
 
@@ -20,6 +21,11 @@ export interface TokenRates {
  */
 export type RateBook = ((provider: string, model: string, at: number) => TokenRates | undefined) & {
   requestCost?: (provider: string, model: string, at: number, u: UsageCounts) => Picos | undefined;
+  /**
+   * What a service tier (a ledger row's `service_tier`, core/service-tier.ts) multiplies a model's token prices
+   * by: 0.5 for flex or a batch, 2 for priority, 1 for a tier with no price of its own; undefined where it cannot be priced.
+   */
+  tierFactor?: (provider: string, model: string, at: number, tier: string) => number | undefined;
 };
 
 /**
@@ -50,6 +56,22 @@ export function rateBook(price: (q: PriceQuery) => Pick<PriceAnswer, 'costPicos'
     const [base, all] = [cost({}), cost(u)];
     return base === null || all === null ? undefined : all - base;
   };
+  const factors = new Map<string, number | null>();
+  const tierFactor = (provider: string, model: string, at: number, tier: string) => {
+    const id = `${provider}\u0000${model}\u0000${tier}\u0000${Math.floor(at / 86_400_000)}`;
+    let f = factors.get(id);
+    if (f === undefined) {
+      // Tiers scale a request's whole token cost alike, so one sample of input and output tells the factor.
+      const cost = (t: string | undefined, u: Partial<Usage>) =>
+        price({ provider, catalogProvider: catalogOf[provider] ?? provider, model, at: new Date(at), ...pricedAtTier({ ...zeroUsage(), ...u }, t) }).costPicos;
+      const sample = { inputTokens: SAMPLE, outputTokens: SAMPLE };
+      const [base, standard, fee, tiered] = [cost(undefined, {}), cost(undefined, sample), cost(tier, {}), cost(tier, sample)];
+      f = base === null || standard === null || fee === null || tiered === null || standard === base ? null : Number(tiered - fee) / Number(standard - base);
+      if (factors.size >= RATE_BOOK_CAP) factors.delete(factors.keys().next().value!);
+      factors.set(id, f);
+    }
+    return f ?? undefined;
+  };
   const book = (provider: string, model: string, at: number) => {
     const day = Math.floor(at / 86_400_000);
     const id = `${provider}\u0000${model}\u0000${day}`;
@@ -71,5 +93,5 @@ export function rateBook(price: (q: PriceQuery) => Pick<PriceAnswer, 'costPicos'
     }
     return r ?? undefined;
   };
-  return Object.assign(book, { requestCost });
+  return Object.assign(book, { requestCost, tierFactor });
 }
