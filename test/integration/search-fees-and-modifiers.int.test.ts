@@ -40,7 +40,7 @@ describe('web search fees and price modifiers', () => {
     }
   });
 
-  it('fast mode at its premium and US inference at 1.1x, from the usage Anthropic reports, streamed or not', async () => {
+  it('fast mode at its premium and US inference at 1.1x, from the usage Anthropic reports, streamed or not; the row names both', async () => {
     // claude-opus-5-5: 1,000 in × 4e6 + 100 out × 20e6 = 6e9 picos; fast 2x; in the US 1.1x: 1.32e10.
     h.fake.setDefault({ usage: { input: 1_000, output: 100, speed: 'fast', inferenceGeo: 'us' } });
     const client = new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });
@@ -51,7 +51,7 @@ describe('web search fees and price modifiers', () => {
     await stream.finalMessage();
     const ids = [response.headers.get('x-tollgate-request-id'), (await stream.withResponse()).response.headers.get('x-tollgate-request-id')];
     for (const id of ids) {
-      expect(await h.row(id!)).toMatchObject({ model: 'claude-opus-5-5', inputTokens: 1_000, outputTokens: 100, costPicos: 13_200_000_000n, unpriced: false });
+      expect(await h.row(id!)).toMatchObject({ model: 'claude-opus-5-5', inputTokens: 1_000, outputTokens: 100, costPicos: 13_200_000_000n, unpriced: false, serviceTier: 'fast+us' });
     }
   });
 });
