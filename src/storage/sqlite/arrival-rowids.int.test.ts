@@ -12,11 +12,14 @@ const MIN = 60_000;
 const t = Date.UTC(2026, 10, 20, 12);
 const q = { tsBefore: t + 3_600_000, bucketMs: MIN };
 
+/** The ledger's columns at version 22: service_tier (version 30) came later. */
+const V22_COLUMNS = REQUEST_COLUMNS.slice(0, REQUEST_COLUMNS.indexOf('service_tier'));
+
 /** Inserts a row as version 22 did: the next rowid, and the arrival number given. */
 function insertAsVersion22(db: Database.Database): (id: string, ts: number, arrival: number | null) => void {
-  const cols = [...REQUEST_COLUMNS, 'arrival'];
+  const cols = [...V22_COLUMNS, 'arrival'];
   const insert = db.prepare(`INSERT INTO requests (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
-  return (id, ts, arrival) => void insert.run([...rowValues(sampleRow({ id, ts }), (b) => (b ? 1 : 0)), arrival]);
+  return (id, ts, arrival) => void insert.run([...rowValues(sampleRow({ id, ts }), (b) => (b ? 1 : 0)).slice(0, V22_COLUMNS.length), arrival]);
 }
 
 /** A ledger as version 22 left it: rows numbered by the write that brought them, and a saved scheduler cursor. */
