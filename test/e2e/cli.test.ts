@@ -83,7 +83,7 @@ describe('the built CLI', () => {
 
     const csv = await tollgate(['export', '--format', 'csv', '--config', config], { cwd: dir, env: { UPSTREAM_KEY: 'x' } });
     const lines = csv.stdout.trim().split('\n');
-    expect(lines[0]).toBe('id,ts,api,provider,model,model_requested,key_id,user,team,project,session_id,client,tags,stream,status,outcome,error_type,input_tokens,cache_read_tokens,cache_write_tokens,cache_write_1h_tokens,output_tokens,reasoning_tokens,tool_calls,latency_ms,ttft_ms,cost_usd,usage_source,unpriced,attempts,pool,route_rule,route_mode,route_saving_usd,upstream_request_id,source,response_id');
+    expect(lines[0]).toBe('id,ts,api,provider,model,model_requested,key_id,user,team,project,session_id,client,tags,stream,status,outcome,error_type,input_tokens,cache_read_tokens,cache_write_tokens,cache_write_1h_tokens,output_tokens,reasoning_tokens,tool_calls,latency_ms,ttft_ms,cost_usd,usage_source,unpriced,attempts,pool,route_rule,route_mode,route_saving_usd,upstream_request_id,source,response_id,service_tier');
     expect(lines).toHaveLength(4);
     expect(lines[1]).toContain(`,${key.id},alice,platform,web,s-review,openai-sdk,workflow=review,false,200,ok,,10000,8000,`);
     expect(lines[1]).toContain(',0.00765,final,false,1');
