@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type Io, stdio } from './output.js';
 import { newProgram, runProgram } from './run-program.js';
+import { VERSION } from '../core/version.js';
 
 type AddCommand = (program: Command, io: Io) => void;
 
@@ -31,7 +32,7 @@ const COMMANDS: Record<string, () => Promise<AddCommand>> = {
  * or for a name that is not a command, all of them (help, suggestions for a typo).
  */
 export async function buildProgram(io: Io = stdio, only?: string): Promise<Command> {
-  const program = newProgram(io).description('Tollgate: a self-hosted control plane for AI token spend').version('0.1.0');
+  const program = newProgram(io).description('Tollgate: a self-hosted control plane for AI token spend').version(VERSION);
   const names = only !== undefined && Object.hasOwn(COMMANDS, only) ? [only] : Object.keys(COMMANDS);
   for (const add of await Promise.all(names.map((n) => COMMANDS[n]!()))) add(program, io);
   return program;

@@ -3,6 +3,7 @@ import type { Picos } from '../core/money.js';
 import { uncachedInput } from '../core/usage.js';
 import type { FocusRecord } from './columns.js';
 import type { FocusVendor } from './vendors.js';
+import { tagsOf } from './tags.js';
 
 /** Each token class has its own price, so each is its own SKU price and its own FOCUS row. */
 export const TOKEN_CLASSES = ['input', 'cache_read', 'cache_write_5m', 'cache_write_1h', 'output', 'request'] as const;
@@ -109,21 +110,6 @@ interface Group {
 }
 
 const HOUR = 3_600_000;
-
-/**
- * The prefix of Tollgate's own tags in FOCUS `Tags` (provider-defined tags, in FOCUS's words). A request's
- * tag names are letters, digits, `_`, `.` and `-`, so no tag of the user's can take one of these names.
- */
-export const TAG_PREFIX = 'tollgate/';
-
-/** The request's tags as sent (FOCUS forbids altering them), then Tollgate's attribution under its prefix. */
-export function tagsOf(r: LedgerRow): Record<string, string> {
-  const tags: Record<string, string> = {};
-  for (const k of Object.keys(r.tags).sort()) tags[k] = r.tags[k]!;
-  const attribution = { user: r.user, team: r.team, project: r.project, session: r.sessionId, client: r.client, pool: r.pool };
-  for (const [k, v] of Object.entries(attribution)) if (v) tags[TAG_PREFIX + k] = v;
-  return tags;
-}
 
 function groupKey(r: LedgerRow, cls: TokenClass, hour: number): string {
   return [hour, r.provider, r.model, r.serviceTier ?? '', r.keyId ?? '', r.user ?? '', r.team ?? '', r.project ?? '', r.sessionId ?? '', r.client ?? '', r.pool ?? '', JSON.stringify(tagsOf(r)), cls].join('\u0000');

@@ -107,6 +107,13 @@ describe('GET /admin/v1/export', () => {
       expect(text.split('\n')[0]).toContain('BilledCost');
       expect(text).toContain('gpt-4o-mini');
       expect(text).not.toContain('2026-10-01');
+      // FOCUS's schema metadata, apart from the dataset, which points to it.
+      expect(res.headers.get('link')).toBe('</admin/v1/export?format=focus-metadata>; rel="describedby"');
+      const meta = await fetch(`${admin.base}/export?format=focus-metadata`, admin.auth);
+      expect(meta.status).toBe(200);
+      const m = (await meta.json()) as { FocusVersion: string; ColumnDefinition: { ColumnName: string }[] };
+      expect(m.FocusVersion).toBe('1.2');
+      expect(m.ColumnDefinition.map((c) => c.ColumnName).join(',')).toBe(text.split('\n')[0]);
       admin.close();
       await storage.close();
     });

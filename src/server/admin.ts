@@ -189,7 +189,9 @@ async function getRuleReport(deps: AdminDeps, res: ServerResponse, query: URLSea
 
 async function getExport(deps: AdminDeps, res: ServerResponse, query: URLSearchParams): Promise<void> {
   checkParams(query, 'GET /admin/v1/export', ['since', 'until', 'format']);
-  const format = queryFormat(query, deps.focus ? ['jsonl', 'csv', 'focus'] : ['jsonl', 'csv']);
+  const format = queryFormat(query, deps.focus ? ['jsonl', 'csv', 'focus', 'focus-metadata'] : ['jsonl', 'csv']);
+  // FOCUS's schema metadata, retrievable apart from the dataset as FOCUS requires.
+  if (format === 'focus-metadata') return sendJson(res, 200, (await import('../focus/metadata.js')).focusMetadata(new Date(), undefined));
   // Read before the status goes out: a bad window is a 400, not a dropped connection.
   const w = window(query);
   await deps.flush();
@@ -224,7 +226,7 @@ async function exportFocus(deps: AdminDeps, res: ServerResponse, w: { since?: nu
   const [ctx, { focusRecords }, { focusCsvHeader, focusCsvLine }] = await Promise.all([deps.focus!(), import('../focus/charges.js'), import('../focus/csv.js')]);
   const records = focusRecords(deps.storage.ledger.scan(w), ctx);
   let next = await records.next();
-  res.writeHead(200, { 'content-type': 'text/csv', 'content-disposition': 'attachment; filename="focus.csv"' });
+  res.writeHead(200, { 'content-type': 'text/csv', 'content-disposition': 'attachment; filename="focus.csv"', link: '</admin/v1/export?format=focus-metadata>; rel="describedby"' });
   res.write(focusCsvHeader());
   try {
     for (; !next.done && !res.destroyed; next = await records.next()) if (!res.write(focusCsvLine(next.value))) await drainedOrClosed(res);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +53,33 @@ describe('tollgate export -o', () => {
     expect(r.err).toContain(`export: --format jsonl does not fit "${csv}": a .csv file is written with --format csv or focus`);
     expect(existsSync(csv)).toBe(false);
     expect((await cli('export', '--format', 'csv', '--since', '2026-11-01', '-o', join(dir, 'x.parquet'))).code).toBe(2);
+  });
+});
+
+describe('tollgate export --format focus: the schema metadata', () => {
+  it('is written beside a CSV or Parquet file, describing it, and where --metadata says with stdout', async () => {
+    const csv = join(dir, 'meta.csv');
+    expect((await cli('export', '--format', 'focus', '--since', '2026-11-01', '-o', csv)).code).toBe(0);
+    const lines = readFileSync(csv, 'utf8').split('\n').filter(Boolean).length - 1;
+    const meta = JSON.parse(readFileSync(join(dir, 'meta.metadata.json'), 'utf8')) as Record<string, unknown>;
+    expect(meta).toMatchObject({ FocusVersion: '1.2', data_location: [{ filepath: 'meta.csv', total_bytes: statSync(csv).size, total_rows: lines }] });
+    const parquet = join(dir, 'meta.parquet');
+    expect((await cli('export', '--since', '2026-11-01', '-o', parquet)).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'meta.metadata.json'), 'utf8'))).toMatchObject({ data_location: [{ filepath: 'meta.parquet', total_bytes: statSync(parquet).size, total_rows: lines }] });
+    const aside = join(dir, 'stdout.metadata.json');
+    const out = await cli('export', '--format', 'focus', '--since', '2026-11-01', '--metadata', aside);
+    expect(out.code).toBe(0);
+    expect(JSON.parse(readFileSync(aside, 'utf8'))).not.toHaveProperty('data_location');
+    expect(JSON.parse(readFileSync(aside, 'utf8'))).toHaveProperty('SchemaId', meta.SchemaId);
+  });
+
+  it('is refused for a ledger export, and a path it cannot be written to fails before the ledger is read', async () => {
+    const r = await cli('export', '--since', '2026-11-01', '--metadata', join(dir, 'm.json'));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('export: --metadata describes a FOCUS dataset (--format focus)');
+    const bad = await cli('export', '--format', 'focus', '--since', '2026-11-01', '-o', join(dir, 'never.csv'), '--metadata', join(dir, 'no-such-dir', 'm.json'));
+    expect(bad.code).not.toBe(0);
+    expect(existsSync(join(dir, 'never.csv'))).toBe(false);
   });
 });
 

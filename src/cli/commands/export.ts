@@ -1,8 +1,11 @@
+import { statSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { focusRecords } from '../../focus/charges.js';
 import type { FocusRecord } from '../../focus/columns.js';
 import { focusContext } from '../../focus/context.js';
 import { writeFocusCsv } from '../../focus/csv.js';
+import { focusMetadata, metadataPathFor } from '../../focus/metadata.js';
 import { csvHeader, toCsvLine, toJsonLine } from '../../reports/export.js';
 import { type StorageFlags, addStorageFlags, parseWindow, withStorage } from '../context.js';
 import { CommandError, type Io, UsageError, extensionOf, openOutputFile, outputFileError, outputFormat, toStdout, writeOutputFile } from '../output.js';
@@ -12,6 +15,7 @@ interface ExportFlags extends StorageFlags {
   since?: string;
   until?: string;
   output?: string;
+  metadata?: string;
 }
 
 /** What an output file's extension stands for: FOCUS is CSV too, and Parquet only FOCUS. */
@@ -25,35 +29,47 @@ export function exportCommand(program: Command, io: Io): void {
       .option('--format <format>', 'jsonl, csv or focus (default: what the -o file\'s extension says, .csv, .jsonl or .parquet; else jsonl)')
       .option('--since <time>', 'start: 30m, 24h, 7d, a date or an ISO timestamp')
       .option('--until <time>', 'end (exclusive); default: none, every row from --since on')
-      .option('-o, --output <file>', 'write to a file instead of stdout (- for stdout)'),
+      .option('-o, --output <file>', 'write to a file instead of stdout (- for stdout)')
+      .option('--metadata <file>', 'FOCUS: write the schema metadata here (default: beside the -o file, NAME.metadata.json; with stdout, only when given)'),
   ).action((flags: ExportFlags) =>
     withStorage(flags, async (storage, config) => {
       if (flags.format !== undefined && flags.format !== 'jsonl' && flags.format !== 'csv' && flags.format !== 'focus') throw new UsageError('export: --format must be jsonl, csv or focus');
       const file = toStdout(flags.output) ? undefined : flags.output;
       const format = outputFormat('export', flags.format, file, EXTENSIONS, 'jsonl');
+      if (flags.metadata !== undefined && format !== 'focus') throw new UsageError('export: --metadata describes a FOCUS dataset (--format focus)');
       const records = () => focusRecords(storage.ledger.scan(parseWindow(flags)), focusContext(config));
+      // FOCUS wants schema metadata for every dataset, apart from it (docs/finops.md).
+      const metadata = format !== 'focus' ? undefined : (flags.metadata ?? (file === undefined ? undefined : metadataPathFor(file)));
+      // A path that cannot be written fails before the ledger is read, as -o's does.
+      if (metadata !== undefined) writeOutputFile(metadata, '');
+      const described = (rows: number) => {
+        if (metadata === undefined) return;
+        const artifact = file === undefined ? undefined : { filepath: basename(file), total_bytes: statSync(file).size, total_rows: rows };
+        writeOutputFile(metadata, JSON.stringify(focusMetadata(new Date(), artifact), null, 2) + '\n');
+      };
       // focus.PARQUET is a Parquet file too (outputFormat made its format focus): CSV under that name fails in the tool it is loaded into.
-      if (file !== undefined && extensionOf(file) === '.parquet') return writeParquet(records, file);
+      if (file !== undefined && extensionOf(file) === '.parquet') return described(await writeParquet(records, file));
       const sink = file === undefined ? undefined : openOutputFile(file);
       const write = async (text: string) => {
         if (!sink) return io.out(text);
         await sink.write(text);
       };
-      if (format === 'focus') await writeFocusCsv(records(), write).catch(told);
-      else if (format === 'csv') await write(csvHeader());
+      const rows = format === 'focus' ? await writeFocusCsv(records(), write).catch(told) : 0;
+      if (format === 'csv') await write(csvHeader());
       if (format !== 'focus')
         for await (const row of storage.ledger.scan(parseWindow(flags))) await write(format === 'csv' ? toCsvLine(row) : toJsonLine(row));
       await sink?.close();
+      described(rows);
     }, { read: true }),
   );
 }
 
 /** The Parquet writer opens the file itself: a bad path is caught before the ledger is read, and a failure later is told as one line too. */
-async function writeParquet(records: () => AsyncIterable<FocusRecord>, path: string): Promise<void> {
+async function writeParquet(records: () => AsyncIterable<FocusRecord>, path: string): Promise<number> {
   writeOutputFile(path, '');
   const { writeFocusParquet } = await import('../../focus/parquet.js');
   try {
-    await writeFocusParquet(records(), path);
+    return await writeFocusParquet(records(), path);
   } catch (err) {
     throw (err as NodeJS.ErrnoException).syscall !== undefined ? outputFileError(path, err) : told(err);
   }
