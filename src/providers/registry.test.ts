@@ -106,6 +106,31 @@ describe('registry', () => {
     expect(lookupRoute('GET', '/v1beta/cachedContents/a/b')).toEqual({ kind: 'unknown' });
   });
 
+  it('refuses an id or model the upstream URL would resolve to another path: dot segments and backslashes', () => {
+    // new URL() reads `\\` as `/` and resolves `.`, `..` and `%2e%2e`: `/v1/models/..\\..\\admin` went upstream as `/admin`, with the provider key.
+    for (const [method, path] of [
+      ['GET', '/v1/models/..\\..\\..\\admin'],
+      ['GET', '/v1/models/..'],
+      ['GET', '/v1/models/%2e%2e'],
+      ['GET', '/v1/files/.%2E/content'],
+      ['DELETE', '/v1/files/.'],
+      ['GET', '/v1/files/a\\b'],
+      ['POST', '/v1/batches/..\\..\\x/cancel'],
+      ['GET', '/v1/messages/batches/%2E%2e/results'],
+      ['GET', '/v1/responses/..'],
+      ['POST', '/v1/responses/%2e/cancel'],
+      ['GET', '/v1/responses/a\\..\\..\\b'],
+      ['POST', '/v1beta/models/..\\..\\v1\\chat\\completions\\x:generateContent'],
+      ['GET', '/v1beta/models/%2e%2e'],
+      ['GET', '/v1beta/cachedContents/..'],
+    ] as const) {
+      expect(lookupRoute(method, path), path).toEqual({ kind: 'unknown' });
+    }
+    // Dots inside an id are ids like any other.
+    expect(lookupRoute('GET', '/v1/models/gpt-4.1')).toMatchObject({ kind: 'match', route: { model: 'gpt-4.1' } });
+    expect(lookupRoute('GET', '/v1/files/file-..a')).toMatchObject({ kind: 'match', route: { resourceId: 'file-..a' } });
+  });
+
   it('takes compact and input_tokens for endpoints of their own, not stored response ids', () => {
     for (const path of ['/v1/responses/compact', '/v1/responses/input_tokens']) {
       expect(lookupRoute('GET', path)).toEqual({ kind: 'wrong_method', allow: ['POST'] });

@@ -1,4 +1,4 @@
-import { type PathMatch, type RouteLookup, type RouteSpec, lookupIn, modelAfter, resourceAt } from '../shared/routes.js';
+import { type PathMatch, type RouteLookup, type RouteSpec, decodeSegment, lookupIn, modelAfter, resourceAt } from '../shared/routes.js';
 
 const FILES = '/v1/files';
 const BATCHES = '/v1/batches';
@@ -8,7 +8,7 @@ function storedResponse(suffix: string): (pathname: string) => PathMatch | undef
   return (pathname) => {
     if (!pathname.startsWith('/v1/responses/') || !pathname.endsWith(suffix)) return undefined;
     const id = pathname.slice('/v1/responses/'.length, pathname.length - suffix.length);
-    return id === '' || id.includes('/') || id === 'compact' || id === 'input_tokens' ? undefined : {};
+    return id.includes('/') || decodeSegment(id) === undefined || id === 'compact' || id === 'input_tokens' ? undefined : {};
   };
 }
 

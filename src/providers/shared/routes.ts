@@ -38,11 +38,17 @@ export type RouteLookup =
   | { kind: 'wrong_method'; allow: readonly HttpMethod[] }
   | { kind: 'unknown' };
 
-/** A path segment URL-decoded; undefined when it is empty or badly encoded. */
+/**
+ * A path segment URL-decoded; undefined when it is empty or badly encoded, or when the upstream
+ * URL's parser (WHATWG) would not pass it on as written: a raw `\`, which it reads as `/`, or `.`
+ * and `..` in any encoding (`%2e%2e`), which it resolves away. Either would send the request, with
+ * the provider's key, to another path than its route's: `/v1/models/..\..\admin` to `/admin`.
+ */
 export function decodeSegment(segment: string): string | undefined {
+  if (segment.includes('\\')) return undefined;
   try {
     const s = decodeURIComponent(segment);
-    return s === '' ? undefined : s;
+    return s === '' || s === '.' || s === '..' ? undefined : s;
   } catch {
     return undefined;
   }
