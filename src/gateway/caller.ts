@@ -2,6 +2,7 @@ import { type AuthPolicy, type Identity, identify } from '../identity/identify.j
 import type { KeyResolver } from '../identity/key-resolver.js';
 import type { RequestFacts } from '../metering/build-row.js';
 import type { Credential, DialectAdapter, HeaderBag } from '../providers/types.js';
+import { dropVirtualKeys } from './headers.js';
 
 /** Who sent a request: the credential it carried (and where), and what identifying it found. */
 export interface Caller {
@@ -33,6 +34,7 @@ export function attribute(facts: RequestFacts, who: Pick<Identity, 'keyId' | 'us
  * caller's credential (a Tollgate key) is taken off.
  */
 export function writeUpstreamCredential(adapter: DialectAdapter, out: HeaderBag, query: URLSearchParams, { who, cred }: Caller, apiKey: string | undefined): void {
+  dropVirtualKeys(query);
   if (who.upstreamKey.kind === 'passthrough') adapter.writeCredential(out, query, who.upstreamKey.key, cred?.where);
   else if (apiKey !== undefined) adapter.writeCredential(out, query, apiKey, undefined);
   else removeCredential(out, query, cred?.where);

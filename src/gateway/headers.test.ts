@@ -1,11 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { forwardedQuery, upstreamHeaders } from './headers.js';
+import { dropVirtualKeys, forwardedQuery, upstreamHeaders } from './headers.js';
 
 describe('upstreamHeaders', () => {
   it('asks upstream for an uncompressed answer whatever the client accepts, and drops what is the gateway own', () => {
     const out = upstreamHeaders({ 'accept-encoding': 'gzip, br', 'content-type': 'application/json', connection: 'keep-alive', 'x-tollgate-user': 'alice', authorization: 'Bearer sk' });
     expect(out).toEqual({ 'content-type': 'application/json', authorization: 'Bearer sk', 'accept-encoding': 'identity' });
     expect(upstreamHeaders({})).toEqual({ 'accept-encoding': 'identity' });
+  });
+
+  it('drops every header holding a Tollgate key, whatever its name: only the dialect place gets the provider key', () => {
+    const key = 'tg_zysYPiiLgvm19THo7N85xq_3H3qMQM0sd86bxD8cv9g';
+    const out = upstreamHeaders({
+      authorization: 'Bearer sk-provider',
+      'x-api-key': key,
+      'x-goog-api-key': ` ${key} `,
+      'api-key': key,
+      cookie: `a=1; k=${key}`,
+      'x-note': 'see tg_docs',
+      'x-id': 'pkg_tg_abcdefghijklmnopqrstu',
+    });
+    expect(out).toEqual({ authorization: 'Bearer sk-provider', 'x-note': 'see tg_docs', 'x-id': 'pkg_tg_abcdefghijklmnopqrstu', 'accept-encoding': 'identity' });
+  });
+});
+
+describe('dropVirtualKeys', () => {
+  it('takes off each query parameter holding a Tollgate key, all its values, and nothing else', () => {
+    const q = new URLSearchParams('key=tg_zysYPiiLgvm19THo7N85xq_3H3qMQM0sd86bxD8cv9g&alt=sse&api_key=x&api_key=tg_abcdefghijklmnopqrstuvwx&t=tg_');
+    dropVirtualKeys(q);
+    expect(q.toString()).toBe('alt=sse&t=tg_');
   });
 });
 

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { carriesVirtualKey } from '../identity/virtual-keys.js';
 import type { HeaderBag } from '../providers/types.js';
 
 // RFC 9110 §7.6.1 connection-specific headers, plus ones the gateway sets itself.
@@ -35,15 +36,29 @@ export function headerBag(h: IncomingHttpHeaders): HeaderBag {
  * must read usage from the body, and decompressing every response would put CPU on the
  * hot path. Dropping the header would not do: without it any coding is acceptable
  * (RFC 9110 §12.5.3), and a compressed answer would be metered as empty.
+ *
+ * A header holding a Tollgate key is dropped too: the credential step replaces the key only
+ * where the dialect reads one, and a client may send it in a second place as well (`x-api-key`
+ * to an OpenAI provider, Azure's `api-key`), which would hand it to the provider.
  */
 export function upstreamHeaders(client: HeaderBag): HeaderBag {
   const out: HeaderBag = {};
   for (const k in client) {
     if (HOP_BY_HOP.has(k) || k.startsWith('x-tollgate-') || k === 'accept-encoding') continue;
-    out[k] = client[k]!;
+    const v = client[k]!;
+    if (carriesVirtualKey(v)) continue;
+    out[k] = v;
   }
   out['accept-encoding'] = 'identity';
   return out;
+}
+
+/** Takes every query parameter holding a Tollgate key off (`?key=tg_…` to a dialect that reads no key there), as `upstreamHeaders` does headers. */
+export function dropVirtualKeys(query: URLSearchParams): void {
+  if (query.size === 0) return;
+  const names = new Set<string>();
+  for (const [name, value] of query) if (carriesVirtualKey(value)) names.add(name);
+  for (const name of names) query.delete(name);
 }
 
 /** Response headers to pass to the client: everything the provider sent except hop-by-hop (and content-length when the body changes). */

@@ -7,6 +7,14 @@ export function isVirtualKey(key: string): boolean {
   return key.startsWith(VIRTUAL_KEY_PREFIX);
 }
 
+// Shorter than a real key (43 characters after the prefix), so a cut or made-up one counts too.
+const VIRTUAL_KEY_IN_TEXT = /(?:^|[^A-Za-z0-9_-])tg_[A-Za-z0-9_-]{16,}/;
+
+/** Whether a header or query value holds something shaped like a virtual key, wherever in it (`Bearer tg_…`, `k=tg_…`). */
+export function carriesVirtualKey(value: string): boolean {
+  return value.includes(VIRTUAL_KEY_PREFIX) && VIRTUAL_KEY_IN_TEXT.test(value);
+}
+
 /**
  * A new virtual key: 32 random bytes, shown once. Only its SHA-256 is stored. A slow
  * password hash would add nothing here: the key has 256 bits of entropy, so it cannot
