@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dropVirtualKeys, forwardedQuery, upstreamHeaders } from './headers.js';
+import { clientResponseHeaders, dropVirtualKeys, forwardedQuery, upstreamHeaders } from './headers.js';
 
 describe('upstreamHeaders', () => {
   it('asks upstream for an uncompressed answer whatever the client accepts, and drops what is the gateway own', () => {
@@ -20,6 +20,15 @@ describe('upstreamHeaders', () => {
       'x-id': 'pkg_tg_abcdefghijklmnopqrstu',
     });
     expect(out).toEqual({ authorization: 'Bearer sk-provider', 'x-note': 'see tg_docs', 'x-id': 'pkg_tg_abcdefghijklmnopqrstu', 'accept-encoding': 'identity' });
+  });
+});
+
+describe('hop-by-hop headers a Connection header names', () => {
+  it('are not sent upstream, nor passed back to the client', () => {
+    const out = upstreamHeaders({ connection: 'keep-alive, X-Hop, upgrade', 'x-hop': 'secret', upgrade: 'h2c', 'x-kept': '1' });
+    expect(out).toEqual({ 'x-kept': '1', 'accept-encoding': 'identity' });
+    expect(clientResponseHeaders({ connection: ['close', 'x-internal'], 'x-internal': 'node-7', 'content-type': 'application/json' }, false)).toEqual({ 'content-type': 'application/json' });
+    expect(clientResponseHeaders({ connection: 'keep-alive', 'keep-alive': 'timeout=5', 'x-kept': '1' }, true)).toEqual({ 'x-kept': '1' });
   });
 });
 

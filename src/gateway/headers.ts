@@ -43,8 +43,9 @@ export function headerBag(h: IncomingHttpHeaders): HeaderBag {
  */
 export function upstreamHeaders(client: HeaderBag): HeaderBag {
   const out: HeaderBag = {};
+  const named = connectionNamed(client.connection);
   for (const k in client) {
-    if (HOP_BY_HOP.has(k) || k.startsWith('x-tollgate-') || k === 'accept-encoding') continue;
+    if (HOP_BY_HOP.has(k) || k.startsWith('x-tollgate-') || k === 'accept-encoding' || named?.has(k)) continue;
     const v = client[k]!;
     if (carriesVirtualKey(v)) continue;
     out[k] = v;
@@ -64,13 +65,31 @@ export function dropVirtualKeys(query: URLSearchParams): void {
 /** Response headers to pass to the client: everything the provider sent except hop-by-hop (and content-length when the body changes). */
 export function clientResponseHeaders(upstream: Record<string, string | string[] | undefined>, keepContentLength: boolean): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
+  const connection = upstream.connection;
+  const named = connectionNamed(Array.isArray(connection) ? connection.join(',') : connection);
   for (const k in upstream) {
     const v = upstream[k];
     if (v === undefined) continue;
-    if (k === 'content-length' ? !keepContentLength : HOP_BY_HOP.has(k)) continue;
+    if (k === 'content-length' ? !keepContentLength : HOP_BY_HOP.has(k) || named?.has(k)) continue;
     out[k] = v;
   }
   return out;
+}
+
+/**
+ * The headers a `Connection` header names (RFC 9110 §7.6.1: `Connection: close, x-hop` makes
+ * `x-hop` this hop's alone, to be removed by a proxy), lower-cased; undefined when it names none
+ * besides the usual `keep-alive` and `close`.
+ */
+function connectionNamed(connection: string | undefined): Set<string> | undefined {
+  if (connection === undefined) return undefined;
+  let named: Set<string> | undefined;
+  for (const token of connection.split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name === '' || name === 'keep-alive' || name === 'close') continue;
+    (named ??= new Set()).add(name);
+  }
+  return named;
 }
 
 /**
