@@ -4,6 +4,7 @@ import { type CacheSettings, DEFAULT_CACHE_SETTINGS, cacheRuleMatcher, cacheStep
 import { decodeContent } from './content-encoding.js';
 import { type Api, FREE_APIS } from '../core/api.js';
 import { GatewayError, toGatewayError } from '../core/errors.js';
+import { headerValue } from '../core/header-text.js';
 import { newRequestId } from '../core/ids.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { Logger } from '../core/logger.js';
@@ -295,7 +296,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
     const changed = applyOverrides(route, json, path, { model: info.model !== bodyModel ? info.model : undefined, maxOutputTokens: capOutputTokens });
     raw = changed.body;
     path = changed.path;
-    if (x.held.route?.mode === 'enforce') res.setHeader('x-tollgate-model-rewritten', `${bodyModel}->${info.model}`);
+    if (x.held.route?.mode === 'enforce') res.setHeader('x-tollgate-model-rewritten', headerValue(`${bodyModel}->${info.model}`));
   }
   facts.provider = provider.name;
   facts.catalogProvider = provider.catalog;

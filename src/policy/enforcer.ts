@@ -1,4 +1,5 @@
 import { GatewayError } from '../core/errors.js';
+import { headerValue } from '../core/header-text.js';
 import type { AdmitRequest, Admission, AttemptCost, AttemptVerdict, BatchAdmission, BatchAdmitRequest, Caller, Served } from './admission.js';
 import { BatchTotals, budgetParts } from './batch-estimate.js';
 import { DowngradeJudge } from './downgrade.js';
@@ -114,7 +115,7 @@ export class Enforcer {
     }
     this.stats.admitted++;
     const headers: Record<string, string> = judge.headers(model);
-    if (rewrittenFrom && rewrittenFrom !== model) headers['x-tollgate-model-rewritten'] = `${rewrittenFrom}->${model}`;
+    if (rewrittenFrom && rewrittenFrom !== model) headers['x-tollgate-model-rewritten'] = headerValue(`${rewrittenFrom}->${model}`);
     const h: Holding = {
       req,
       cap: attempt.kind === 'reserved' ? attempt.cap : undefined,
