@@ -70,6 +70,8 @@ async function readInputFile(c: BatchCheck, totals: BatchTotals): Promise<void> 
   const fileId = (c.json as { input_file_id?: unknown } | undefined)?.input_file_id;
   // Without a file (or a key to read it with) the provider refuses the creation itself.
   if (typeof fileId !== 'string' || fileId === '' || c.apiKey === undefined) return;
+  // A dot segment stays one once encoded, and the URL parser resolves it: `/v1/files/../content` is `/v1/content`.
+  if (fileId === '.' || fileId === '..') throw new GatewayError('invalid_request', `input_file_id "${fileId}" is not a file id.`);
   const url = `${c.provider.baseUrl}/v1/files/${encodeURIComponent(fileId)}/content`;
   const asked = await askUpstream(c.agent, url, { ...c.provider.headers, authorization: `Bearer ${c.apiKey}` }, INPUT_FILE_TIMEOUT_MS);
   if (asked.kind === 'unknown') return;

@@ -90,4 +90,14 @@ describe('batch creations against budgets', () => {
     expect(err.message).toMatch(new RegExp(`could not read the batch's input file ${file.id} to check it against your budgets \\(HTTP 503\\)`));
     expect(h.fake.requests.filter((r) => r.route === 'openai.batches.create')).toHaveLength(0);
   });
+
+  it('OpenAI: an input_file_id of . or .. is refused with a 400, not read (its URL resolved to /v1/content, asked with the provider key)', async () => {
+    const client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    for (const id of ['..', '.']) {
+      const err = (await client.batches.create({ input_file_id: id, endpoint: '/v1/chat/completions', completion_window: '24h' }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      expect(err.status).toBe(400);
+      expect(err.error).toMatchObject({ code: 'invalid_request', message: `input_file_id "${id}" is not a file id.` });
+    }
+    expect(h.fake.requests).toHaveLength(0);
+  });
 });
