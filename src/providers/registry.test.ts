@@ -106,7 +106,7 @@ describe('registry', () => {
     expect(lookupRoute('GET', '/v1beta/cachedContents/a/b')).toEqual({ kind: 'unknown' });
   });
 
-  it('refuses an id or model the upstream URL would resolve to another path: dot segments and backslashes', () => {
+  it('refuses an id or model the upstream URL would resolve to another path: dot segments, backslashes, a raw #', () => {
     // new URL() reads `\\` as `/` and resolves `.`, `..` and `%2e%2e`: `/v1/models/..\\..\\admin` went upstream as `/admin`, with the provider key.
     for (const [method, path] of [
       ['GET', '/v1/models/..\\..\\..\\admin'],
@@ -123,6 +123,9 @@ describe('registry', () => {
       ['POST', '/v1beta/models/..\\..\\v1\\chat\\completions\\x:generateContent'],
       ['GET', '/v1beta/models/%2e%2e'],
       ['GET', '/v1beta/cachedContents/..'],
+      ['DELETE', '/v1/files/file-a#b'],
+      ['GET', '/v1/responses/resp_1#x'],
+      ['POST', '/v1beta/models/gemini-2.5-pro#x:generateContent'],
     ] as const) {
       expect(lookupRoute(method, path), path).toEqual({ kind: 'unknown' });
     }

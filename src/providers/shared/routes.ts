@@ -40,12 +40,13 @@ export type RouteLookup =
 
 /**
  * A path segment URL-decoded; undefined when it is empty or badly encoded, or when the upstream
- * URL's parser (WHATWG) would not pass it on as written: a raw `\`, which it reads as `/`, or `.`
- * and `..` in any encoding (`%2e%2e`), which it resolves away. Either would send the request, with
- * the provider's key, to another path than its route's: `/v1/models/..\..\admin` to `/admin`.
+ * URL's parser (WHATWG) would not pass it on as written: a raw `\`, which it reads as `/`, `.`
+ * and `..` in any encoding (`%2e%2e`), which it resolves away, or a raw `#`, after which it cuts
+ * the path off. Each would send the request, with the provider's key, to another path than its
+ * route's: `/v1/models/..\..\admin` to `/admin`, `/v1/files/a#b` to `/v1/files/a`.
  */
 export function decodeSegment(segment: string): string | undefined {
-  if (segment.includes('\\')) return undefined;
+  if (segment.includes('\\') || segment.includes('#')) return undefined;
   try {
     const s = decodeURIComponent(segment);
     return s === '' || s === '.' || s === '..' ? undefined : s;
