@@ -32,6 +32,12 @@ describe('hop-by-hop headers a Connection header names', () => {
   });
 });
 
+describe('clientResponseHeaders', () => {
+  it('leaves the provider x-tollgate-* headers out: the gateway sets its own', () => {
+    expect(clientResponseHeaders({ 'x-tollgate-request-id': 'inner', 'x-tollgate-budget-remaining': '99', 'x-request-id': 'req_1' }, true)).toEqual({ 'x-request-id': 'req_1' });
+  });
+});
+
 describe('dropVirtualKeys', () => {
   it('takes off each query parameter holding a Tollgate key, all its values, and nothing else', () => {
     const q = new URLSearchParams('key=tg_zysYPiiLgvm19THo7N85xq_3H3qMQM0sd86bxD8cv9g&alt=sse&api_key=x&api_key=tg_abcdefghijklmnopqrstuvwx&t=tg_');

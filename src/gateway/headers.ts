@@ -62,7 +62,12 @@ export function dropVirtualKeys(query: URLSearchParams): void {
   for (const name of names) query.delete(name);
 }
 
-/** Response headers to pass to the client: everything the provider sent except hop-by-hop (and content-length when the body changes). */
+/**
+ * Response headers to pass to the client: everything the provider sent except hop-by-hop (and
+ * content-length when the body changes) and `x-tollgate-*`, which are this gateway's to say: a
+ * provider that is itself a Tollgate (or says it is) would otherwise replace the request id that
+ * names this gateway's row, and its budget's room for this gateway's.
+ */
 export function clientResponseHeaders(upstream: Record<string, string | string[] | undefined>, keepContentLength: boolean): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   const connection = upstream.connection;
@@ -70,7 +75,7 @@ export function clientResponseHeaders(upstream: Record<string, string | string[]
   for (const k in upstream) {
     const v = upstream[k];
     if (v === undefined) continue;
-    if (k === 'content-length' ? !keepContentLength : HOP_BY_HOP.has(k) || named?.has(k)) continue;
+    if (k === 'content-length' ? !keepContentLength : HOP_BY_HOP.has(k) || named?.has(k) || k.startsWith('x-tollgate-')) continue;
     out[k] = v;
   }
   return out;
