@@ -126,12 +126,18 @@ describe('registry', () => {
       ['DELETE', '/v1/files/file-a#b'],
       ['GET', '/v1/responses/resp_1#x'],
       ['POST', '/v1beta/models/gemini-2.5-pro#x:generateContent'],
+      // Encoded, a step only an upstream that decodes %2F before routing would take; none is an id.
+      ['POST', '/v1beta/models/..%2F..%2Fv1%2Fchat%2Fcompletions%2Fx:generateContent'],
+      ['GET', '/v1/files/a%2F..%2F..%2Fb/content'],
+      ['GET', '/v1/models/x%5C..%5C..%5Cadmin'],
+      ['GET', '/v1/models/.%2Fx'],
     ] as const) {
       expect(lookupRoute(method, path), path).toEqual({ kind: 'unknown' });
     }
     // Dots inside an id are ids like any other.
     expect(lookupRoute('GET', '/v1/models/gpt-4.1')).toMatchObject({ kind: 'match', route: { model: 'gpt-4.1' } });
     expect(lookupRoute('GET', '/v1/files/file-..a')).toMatchObject({ kind: 'match', route: { resourceId: 'file-..a' } });
+    expect(lookupRoute('POST', '/v1beta/tunedModels/my%2Fmodel..v2:generateContent')).toMatchObject({ kind: 'match', route: { model: 'tunedModels/my/model..v2' } });
   });
 
   it('takes compact and input_tokens for endpoints of their own, not stored response ids', () => {

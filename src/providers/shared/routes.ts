@@ -43,13 +43,15 @@ export type RouteLookup =
  * URL's parser (WHATWG) would not pass it on as written: a raw `\`, which it reads as `/`, `.`
  * and `..` in any encoding (`%2e%2e`), which it resolves away, or a raw `#`, after which it cuts
  * the path off. Each would send the request, with the provider's key, to another path than its
- * route's: `/v1/models/..\..\admin` to `/admin`, `/v1/files/a#b` to `/v1/files/a`.
+ * route's: `/v1/models/..\..\admin` to `/admin`, `/v1/files/a#b` to `/v1/files/a`. So is one
+ * that decodes to a path with such a step (`..%2F..%2Fadmin`): passed on encoded, but a server
+ * or proxy upstream that decodes `%2F` before it routes would resolve it.
  */
 export function decodeSegment(segment: string): string | undefined {
   if (segment.includes('\\') || segment.includes('#')) return undefined;
   try {
     const s = decodeURIComponent(segment);
-    return s === '' || s === '.' || s === '..' ? undefined : s;
+    return s === '' || s.split(/[/\\]/).some((step) => step === '.' || step === '..') ? undefined : s;
   } catch {
     return undefined;
   }
