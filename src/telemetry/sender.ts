@@ -1,9 +1,9 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { KeyResolver } from '../identity/key-resolver.js';
 import { parseTags } from '../identity/tags.js';
 import { keyRefusal } from '../identity/key-validity.js';
 import { isVirtualKey } from '../identity/virtual-keys.js';
+import { sameSecret } from '../ui/session.js';
 import type { Sender } from './telemetry-row.js';
 
 export interface SenderAuth {
@@ -22,12 +22,6 @@ export function senderToken(h: IncomingHttpHeaders): string | undefined {
   return undefined;
 }
 
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 function header(h: IncomingHttpHeaders, name: string): string | null {
   const v = h[name];
   return typeof v === 'string' && v.trim() ? v.trim().slice(0, 200) : null;
@@ -43,7 +37,7 @@ export async function identifySender(auth: SenderAuth, h: IncomingHttpHeaders): 
     if (auth.anonymous === 'allow') return sender;
     return { status: 401, message: 'No key: send a Tollgate virtual key or the admin token, e.g. OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer tg_…".' };
   }
-  if (auth.adminToken && same(token, auth.adminToken)) return sender;
+  if (auth.adminToken && sameSecret(token, auth.adminToken)) return sender;
   if (!isVirtualKey(token)) return { status: 401, message: 'This is not a Tollgate key: send a virtual key (tg_…) or the admin token.' };
   const rec = await auth.keys.resolve(token);
   if (!rec) return { status: 401, message: 'This Tollgate key is not valid.' };
