@@ -171,7 +171,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   const gatewayDeps: GatewayDeps = {
     providers: o.providers,
     keys,
-    auth: o.auth,
+    auth: { ...o.auth, adminToken: o.adminToken },
     price: o.price,
     ledger: metrics ? observedLedger(writer, metrics) : writer,
     agent,

@@ -41,4 +41,21 @@ describe('a Tollgate key never reaches the provider', () => {
     expect(h.fake.requests.map((r) => r.headers.authorization)).toEqual(['Bearer sk-own-key', undefined]);
     expect(sent()).not.toContain('tg_');
   });
+
+  it('nor does the admin token sent as an API key: refused with 401, nothing upstream, no fingerprint of it on the row', async () => {
+    const ids: string[] = [];
+    for (const [path, headers] of [
+      ['/v1/chat/completions', { authorization: 'Bearer admin-secret' }],
+      ['/v1/messages', { 'x-api-key': 'admin-secret', 'anthropic-version': '2023-06-01' }],
+      ['/v1beta/models/gemini-2.5-flash:generateContent?key=admin-secret', {}],
+    ] as const) {
+      const res = await request(`${h.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 5, messages: [], contents: [] }) });
+      const text = await res.body.text();
+      expect(res.statusCode, path).toBe(401);
+      expect(text).toContain('admin token');
+      ids.push(String(res.headers['x-tollgate-request-id']));
+    }
+    expect(h.fake.requests).toHaveLength(0);
+    for (const id of ids) expect(await h.row(id)).toMatchObject({ outcome: 'rejected', errorType: 'invalid_api_key', keyId: null });
+  });
 });

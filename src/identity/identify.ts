@@ -1,5 +1,6 @@
 import { cutText, headerText } from '../core/header-text.js';
 import { GatewayError } from '../core/errors.js';
+import { sameSecret } from './same-secret.js';
 import { keyRefusal } from './key-validity.js';
 import type { Credential, HeaderBag } from '../providers/types.js';
 import { detectClient, detectSession } from './client.js';
@@ -10,6 +11,8 @@ import { fingerprint, isVirtualKey } from './virtual-keys.js';
 export interface AuthPolicy {
   passthrough: 'allow' | 'deny';
   anonymous: 'allow' | 'deny';
+  /** TOLLGATE_ADMIN_TOKEN, when set: refused as an API key rather than passed through to a provider. */
+  adminToken?: string;
 }
 
 /** Who is calling, and which key goes upstream. */
@@ -64,6 +67,10 @@ export async function identify(cred: Credential | undefined, headers: HeaderBag,
     const refused = keyRefusal(rec, Date.now());
     if (refused) who.refusal = new GatewayError(refused.code, refused.message);
     return who;
+  }
+  // Sent where an API key goes (a client given the wrong secret), it would otherwise go upstream as a provider key.
+  if (policy.adminToken && sameSecret(cred.key, policy.adminToken)) {
+    throw new GatewayError('invalid_api_key', 'This is the admin token (TOLLGATE_ADMIN_TOKEN), not an API key: it opens the admin API and is never sent to a provider. Send a Tollgate virtual key (tg_…) or your own provider key.');
   }
   if (policy.passthrough === 'deny') {
     throw new GatewayError('passthrough_forbidden', 'Provider keys are not accepted here: use a Tollgate virtual key (tg_…).');

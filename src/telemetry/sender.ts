@@ -1,9 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { sameSecret } from '../identity/same-secret.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
 import { parseTags } from '../identity/tags.js';
 import { keyRefusal } from '../identity/key-validity.js';
 import { isVirtualKey } from '../identity/virtual-keys.js';
-import { sameSecret } from '../ui/session.js';
 import type { Sender } from './telemetry-row.js';
 
 export interface SenderAuth {

@@ -1,4 +1,5 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { sameSecret } from '../identity/same-secret.js';
 
 /**
  * The dashboard's sign-in: a browser cannot send the admin API's bearer token, so the token is
@@ -9,11 +10,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 export const SESSION_COOKIE = 'tollgate_ui';
 export const SESSION_MS = 12 * 3_600_000;
 
-/** Whether a given secret equals the expected one, in time that tells neither where they differ nor how long the secret is. */
-export function sameSecret(given: string, want: string): boolean {
-  // Digests of equal length: comparing the texts themselves would end early on a length that differs, telling the token's length.
-  return timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(want).digest());
-}
+export { sameSecret };
 
 function signature(token: string, expiresAt: number): string {
   return createHmac('sha256', token).update(`tollgate-ui-session:${expiresAt}`).digest('base64url');
