@@ -8,7 +8,7 @@ import { headerValue } from '../core/header-text.js';
 import { newRequestId } from '../core/ids.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { Logger } from '../core/logger.js';
-import type { AuthPolicy } from '../identity/identify.js';
+import { type AuthPolicy, identify } from '../identity/identify.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
 import { type PriceFn, type RequestFacts, newFacts } from '../metering/build-row.js';
 import { type OpenJournal, record } from './record.js';
@@ -41,7 +41,7 @@ import { requestDigest } from './request-digest.js';
 import { serveRouted } from './routed.js';
 import { relayTranslated, translatable } from './translated.js';
 import { isResponsesShapedChat } from '../translation/index.js';
-import { identifyCaller, writeUpstreamCredential } from './caller.js';
+import { attribute, writeUpstreamCredential } from './caller.js';
 
 export interface GatewayDeps {
   providers: ProviderTable;
@@ -188,6 +188,10 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   const { route, adapter, facts, headers } = x;
   if (isUpload(route)) return streamUpload(deps, req, res, x);
   const query = new URLSearchParams(x.search);
+  // From the headers alone, before the body: a request without a key, or with one that is none, gets its 401 without
+  // the gateway holding up to server.max_body_mb of it. A known key's refusal (revoked, bad tags) waits: its row names the model.
+  const cred = adapter.readCredential(headers, query);
+  const who = await identify(cred, headers, deps.keys, deps.auth);
   let badBody: GatewayError | undefined;
   let raw: Buffer | undefined;
   try {
@@ -230,8 +234,9 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   facts.stream = info.stream;
   if (route.api === 'anthropic.batches') info.gatewayBase = gatewayBase(headers, req.url);
 
-  const caller = await identifyCaller(adapter, headers, query, deps, facts);
-  const { who } = caller;
+  attribute(facts, who);
+  if (who.refusal) throw who.refusal;
+  const caller = { cred, who };
   // A body that is not JSON, or not a request of this API, is refused once the caller is
   // known: its row names who sent it, and a bad key is reported first, as the providers do.
   if (badBody) throw badBody;
