@@ -192,6 +192,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   // the gateway holding up to server.max_body_mb of it. A known key's refusal (revoked, bad tags) waits: its row names the model.
   const cred = adapter.readCredential(headers, query);
   const who = await identify(cred, headers, deps.keys, deps.auth);
+  attribute(facts, who);
   let badBody: GatewayError | undefined;
   let raw: Buffer | undefined;
   try {
@@ -234,7 +235,6 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   facts.stream = info.stream;
   if (route.api === 'anthropic.batches') info.gatewayBase = gatewayBase(headers, req.url);
 
-  attribute(facts, who);
   if (who.refusal) throw who.refusal;
   const caller = { cred, who };
   // A body that is not JSON, or not a request of this API, is refused once the caller is

@@ -153,7 +153,8 @@ describe('a client that sends its request too slowly', () => {
       if (!found) throw new Error('no row yet');
       return found;
     });
-    expect(row).toMatchObject({ status: 408, outcome: 'rejected', errorType: 'request_timeout' });
+    // The key was known from the headers: the row names whose request it was.
+    expect(row).toMatchObject({ status: 408, outcome: 'rejected', errorType: 'request_timeout', keyId: h.key.id });
   });
 
   it('does not cut a response that streams for longer than that', async () => {
