@@ -14,7 +14,7 @@ import { runReport } from '../reports/report.js';
 import { renderCsv, renderJson } from '../reports/render.js';
 import { renderRuleCsv, renderRuleJson, runRuleReport } from '../reports/rule-report.js';
 import { parseReportWindow, parseTimeWindow } from '../reports/time.js';
-import { sameSecret } from '../ui/session.js';
+import { sameSecret } from '../identity/same-secret.js';
 import type { Storage } from '../storage/ports.js';
 import { getExplain } from './admin-explain.js';
 import { crossCheck } from '../telemetry/cross-check.js';

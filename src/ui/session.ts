@@ -10,7 +10,6 @@ import { sameSecret } from '../identity/same-secret.js';
 export const SESSION_COOKIE = 'tollgate_ui';
 export const SESSION_MS = 12 * 3_600_000;
 
-export { sameSecret };
 
 function signature(token: string, expiresAt: number): string {
   return createHmac('sha256', token).update(`tollgate-ui-session:${expiresAt}`).digest('base64url');
