@@ -201,10 +201,17 @@ export class WebhookQueue {
         headers: { ...this.target.headers, 'content-type': 'application/json' },
         body,
         signal: AbortSignal.any([AbortSignal.timeout(this.o.timeoutMs), this.o.stop]),
+        // Followed, a redirect would take the headers configured for this webhook (its token) to another address.
+        redirect: 'manual',
       });
       if (res.ok) {
         await res.body?.cancel().catch(() => undefined);
         return { ok: true };
+      }
+      if (res.status >= 300 && res.status < 400) {
+        await res.body?.cancel().catch(() => undefined);
+        const to = originOf(res.headers.get('location') ?? '', this.target.url);
+        return { ok: false, retry: false, reason: `HTTP ${res.status}: the webhook redirects to ${to}; alerts are not sent on to another address (the headers configured for this one would go with them): configure the address it redirects to` };
       }
       const detail = await res.text().then((t) => t.slice(0, 200), () => '');
       const reason = `HTTP ${res.status}${detail ? `: ${detail}` : ''}`;
@@ -216,9 +223,9 @@ export class WebhookQueue {
   }
 }
 
-function originOf(url: string): string {
+function originOf(url: string, base?: string): string {
   try {
-    return new URL(url).origin;
+    return new URL(url, base).origin;
   } catch {
     return '(invalid URL)';
   }

@@ -100,6 +100,20 @@ describe('WebhookSink', () => {
     expect(JSON.stringify(log.lines)).not.toContain('secret-path');
   });
 
+  it('does not follow a redirect, so the headers configured for the webhook go nowhere else', async () => {
+    const elsewhere = await receiver((_n, res) => res.writeHead(200).end('ok'));
+    const hook = await receiver((_n, res) => res.writeHead(302, { location: elsewhere.url }).end());
+    const log = recordingLog();
+    const sink = new WebhookSink({ webhooks: [{ url: hook.url, headers: { 'x-token': 'abc' } }], showAmounts: true, log, retry: FAST });
+    sink.send(threshold);
+    await sink.close(2000);
+    expect(hook.received).toHaveLength(1);
+    expect(elsewhere.received).toHaveLength(0);
+    const warn = log.lines.find((l) => l.level === 'warn');
+    expect(warn?.fields).toMatchObject({ attempts: 1, reason: expect.stringMatching(/^HTTP 302: the webhook redirects to http:\/\/127\.0\.0\.1:\d+; alerts are not sent on/) });
+    expect(JSON.stringify(log.lines)).not.toContain('secret-path');
+  });
+
   it('gives up on a dead port without throwing or blocking the caller', async () => {
     const probe = createServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
