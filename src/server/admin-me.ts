@@ -33,12 +33,13 @@ export interface MeDeps {
  */
 export async function handleMe(deps: MeDeps, req: IncomingMessage, res: ServerResponse, sub: string, query: URLSearchParams): Promise<void> {
   const method = req.method ?? 'GET';
+  // The key first, as the admin routes check their token first: without one, every path is a 401.
+  const key = await caller(deps, req, res);
+  if (!key) return;
   const route = ROUTES[sub];
   if (!route) return sendAdminError(res, 404, 'not_found', `No admin route ${method} /admin/v1${sub}.`);
   if (route[0] !== method) return sendAdminError(res, 405, 'method_not_allowed', `/admin/v1${sub} accepts ${route[0]}.`);
-  const key = await caller(deps, req, res);
-  if (!key) return;
-  // After the key, as the admin routes check their token first. Neither route takes a parameter.
+  // Neither route takes a parameter.
   checkParams(query, `${method} /admin/v1${sub}`, []);
   try {
     await route[1](deps.policy, key, req, res);

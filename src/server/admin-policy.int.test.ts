@@ -298,6 +298,7 @@ describe('/admin/v1/me: a developer with a virtual key', () => {
     await s.runtime.rules.refresh();
     const me = await call(s, 'GET', '/me', undefined, { authorization: `Bearer ${s.alice.key}` });
     expect(me.status).toBe(200);
+    expect(await call(s, 'GET', '/me/nothing', undefined, { authorization: `Bearer ${s.alice.key}` })).toMatchObject({ status: 404 });
     expect(me.json.key).toEqual({ id: s.alice.id, name: null, user: 'alice', team: 'platform', project: 'web', expires_at: null });
     expect(me.json.budgets).toEqual([expect.objectContaining({ budget_id: 'cfg-alice', scope: 'user:alice', window: 'day', applies: 'always', limit_usd: '40', spent_usd: '0', remaining_usd: '40', used_percent: 0 })]);
     expect(me.json.budgets).toMatchObject([{ resets_at: expect.stringMatching(/T00:00:00\.000Z$/) }]);
@@ -347,6 +348,8 @@ describe('/admin/v1/me: a developer with a virtual key', () => {
     const s = await start();
     expect((await call(s, 'GET', '/me')).json.error.code).toBe('missing_api_key');
     expect((await call(s, 'GET', '/me', undefined, { authorization: 'Bearer tg_unknown' })).json.error.code).toBe('invalid_api_key');
+    // A path under /me that names no route is a 401 too without a key (a 404 only with one).
+    expect(await call(s, 'GET', '/me/nothing')).toMatchObject({ status: 401, json: { error: { code: 'missing_api_key' } } });
     await s.storage.keys.revoke(s.alice.id, Date.now());
     const revoked = await call(s, 'GET', '/me', undefined, { authorization: `Bearer ${s.alice.key}` });
     expect(revoked).toMatchObject({ status: 401, json: { error: { code: 'revoked_api_key' } } });
