@@ -69,5 +69,7 @@ describe('decodeContent', () => {
       expect(e.message).toBe("The request body decompresses to more than 1000 bytes, this gateway's limit (server.max_body_mb).");
     }
     expect(decodeContent(ZEROS_ZSTD, 'zstd', LIMIT).equals(zeros)).toBe(true);
+    // A route whose limit no setting changes (the admin API's JSON) names none.
+    expect(failure(() => decodeContent(gzipSync(zeros), 'gzip', 1000, null)).message).toBe('The request body decompresses to more than 1000 bytes, the limit of this route.');
   });
 });

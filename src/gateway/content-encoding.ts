@@ -32,7 +32,8 @@ const DECODERS: Record<string, Inflate> = {
  * Undoes a request's `Content-Encoding` (codings listed in the order they were applied,
  * so undone last first), keeping every intermediate result within `limit` bytes.
  */
-export function decodeContent(body: Buffer, contentEncoding: string | undefined, limit: number): Buffer {
+/** `limitName`: the setting that sets `limit`, named when a body decodes past it; a route with a fixed limit gives null. */
+export function decodeContent(body: Buffer, contentEncoding: string | undefined, limit: number, limitName: string | null = 'server.max_body_mb'): Buffer {
   const codings = (contentEncoding ?? '')
     .split(',')
     .map((c) => c.trim().toLowerCase())
@@ -45,7 +46,7 @@ export function decodeContent(body: Buffer, contentEncoding: string | undefined,
       out = decode(out, limit);
     } catch (err) {
       if (err instanceof ContentEncodingError) throw err;
-      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(limit);
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(limit, limitName);
       throw new ContentEncodingError(400, `The body is not valid ${coding} data: ${(err as Error).message}`);
     }
   }
@@ -62,8 +63,8 @@ function inflateEither(body: Buffer, limit: number): Buffer {
   }
 }
 
-function tooLarge(limit: number): ContentEncodingError {
-  return new ContentEncodingError(413, `The request body decompresses to more than ${byteSize(limit)}, this gateway's limit (server.max_body_mb).`);
+function tooLarge(limit: number, limitName: string | null): ContentEncodingError {
+  return new ContentEncodingError(413, `The request body decompresses to more than ${byteSize(limit)}, ${limitName ? `this gateway's limit (${limitName})` : 'the limit of this route'}.`);
 }
 
 /** fzstd, streamed so that a small body that inflates without bound stops at the limit. */
@@ -72,7 +73,8 @@ function zstdWithin(body: Buffer, limit: number): Buffer {
   let size = 0;
   const d = new Decompress((chunk) => {
     size += chunk.length;
-    if (size > limit) throw tooLarge(limit);
+    // As zlib's limit says it: decodeContent names the limit.
+    if (size > limit) throw Object.assign(new RangeError(`more than ${limit} bytes`), { code: 'ERR_BUFFER_TOO_LARGE' });
     parts.push(chunk);
   });
   d.push(body, true);

@@ -134,7 +134,7 @@ function readText(req: IncomingMessage): Promise<string | undefined> {
     req.on('end', () => {
       if (over) return resolve(undefined);
       try {
-        resolve(decodeContent(Buffer.concat(chunks), req.headers['content-encoding'], MAX_BODY).toString('utf8'));
+        resolve(decodeContent(Buffer.concat(chunks), req.headers['content-encoding'], MAX_BODY, null).toString('utf8'));
       } catch (err) {
         reject(err instanceof Error ? err : new Error(String(err)));
       }

@@ -28,7 +28,7 @@ export function readJson(req: IncomingMessage, limit = 1 << 20): Promise<unknown
       let text: string;
       try {
         // As the API routes take them: gzip, deflate, br or zstd, decoded within the same limit.
-        text = decodeContent(Buffer.concat(chunks), req.headers['content-encoding'], limit).toString('utf8').trim();
+        text = decodeContent(Buffer.concat(chunks), req.headers['content-encoding'], limit, null).toString('utf8').trim();
       } catch (err) {
         return reject(err instanceof Error ? err : new Error(String(err)));
       }
