@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici';
 import type { RequestFacts } from '../metering/build-row.js';
 import { errorBodyTap } from '../providers/shared/taps.js';
 import type { DialectAdapter, Metered, RequestInfo, ResponseTap, RouteMatch, UpstreamErrorInfo } from '../providers/types.js';
+import { decodingTap, responseCodings } from './encoded-response.js';
 import { clientResponseHeaders } from './headers.js';
 import { AttemptTimeout, type UpstreamRequest, callUpstream, isIdleTimeout, upstreamFailure } from './upstream.js';
 
@@ -177,9 +178,14 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
           return;
         }
         tap = a.adapter.createTap(a.route, { status, contentType: first(headers['content-type']), stream: a.info.stream, injectedStreamUsage: rewrites, requestedModel: a.info.model, gatewayBase: a.info.gatewayBase });
+        // Compressed although the gateway asked for no coding: passed on as it came (nothing
+        // rewritten, its length kept), read from a decoded copy.
+        const codings = responseCodings(headers['content-encoding']);
+        if (codings && !tap.readsNothing) tap = decodingTap(tap, codings);
+        const sameLength = keepLength || codings !== null;
         facts.liveTap = tap;
-        res.writeHead(status, clientResponseHeaders(headers, keepLength));
-        if (keepLength) declared = Number(first(headers['content-length']) ?? NaN);
+        res.writeHead(status, clientResponseHeaders(headers, sameLength));
+        if (sameLength) declared = Number(first(headers['content-length']) ?? NaN);
       },
       onData(chunk) {
         if (holding) {

@@ -154,6 +154,8 @@ export interface ResponseTap {
    * (Anthropic's input at `message_start`, Gemini's running totals); undefined before any.
    */
   usageSoFar?(): Usage | undefined;
+  /** The tap reads nothing of the body (a file's content, speech audio): a compressed one need not be decoded for it. */
+  readsNothing?: boolean;
 }
 
 /** What the tap learned. */

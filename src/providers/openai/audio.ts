@@ -30,7 +30,7 @@ export function readAudioBody(body: JsonObject, complete: boolean): Metered {
 
 /** Bytes that carry no usage (speech's audio, a transcript as text or subtitles): forwarded as they come, none kept. */
 export function audioBytesTap(): ResponseTap {
-  return { push: (chunk, emit) => emit(chunk), finish: (complete) => meteredOrUnpriced(undefined, complete, undefined) };
+  return { push: (chunk, emit) => emit(chunk), finish: (complete) => meteredOrUnpriced(undefined, complete, undefined), readsNothing: true };
 }
 
 /** A transcription stream (`stream: true`) or a speech stream (`stream_format: "sse"`): the usage is in its done event. */

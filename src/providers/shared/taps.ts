@@ -149,7 +149,7 @@ export function freeBodyTap(): ResponseTap {
 
 /** The tap for a 2xx answer that is not JSON and bills nothing (a file's content): each chunk forwarded at once, none kept. */
 export function passBodyTap(): ResponseTap {
-  return { push: (chunk, emit) => emit(chunk), finish: (complete) => nothingMetered(complete) };
+  return { push: (chunk, emit) => emit(chunk), finish: (complete) => nothingMetered(complete), readsNothing: true };
 }
 
 /** The tap for a non-2xx response: the body is an error, and nothing was used. */
