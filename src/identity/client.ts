@@ -10,8 +10,9 @@ export function detectClient(h: HeaderBag): string | null {
   if (ua.startsWith('claude-cli/') || h['x-app'] === 'cli') return 'claude-code';
   if (originator.startsWith('codex') || /^codex[_-]/.test(ua)) return 'codex';
   if (/cursor/i.test(ua)) return 'cursor';
-  if (/^OpenAI\//.test(ua)) return 'openai-sdk';
-  if (/^Anthropic\//.test(ua)) return 'anthropic-sdk';
+  // The SDKs name their client class: AsyncOpenAI/Python, AzureOpenAI/JS, AsyncAnthropicBedrock/Python.
+  if (/^(Async)?(Azure)?OpenAI\//.test(ua)) return 'openai-sdk';
+  if (/^(Async)?Anthropic(Bedrock|Vertex|Foundry)?\//.test(ua)) return 'anthropic-sdk';
   if (/genai-js|google-genai-sdk/.test(h['x-goog-api-client'] ?? '') || /google-genai-sdk/.test(ua)) return 'genai-sdk';
   const product = /^([A-Za-z][\w.-]*)\//.exec(ua)?.[1];
   return product ? product.toLowerCase() : null;

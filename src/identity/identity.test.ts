@@ -50,6 +50,17 @@ describe('identity', () => {
     expect(detectClient({})).toBeNull();
   });
 
+  it('names the SDK whatever client class of it sent the request (async, Azure, Bedrock, Vertex)', () => {
+    // Stainless SDKs put the client class in the user agent: AsyncOpenAI is what LangChain and most async Python apps use.
+    for (const ua of ['OpenAI/Python 2.8.1', 'AsyncOpenAI/Python 2.8.1', 'AzureOpenAI/Python 2.8.1', 'AsyncAzureOpenAI/Python 2.8.1', 'AzureOpenAI/JS 6.49.0']) {
+      expect(detectClient({ 'user-agent': ua })).toBe('openai-sdk');
+    }
+    for (const ua of ['Anthropic/Python 0.75.0', 'AsyncAnthropic/Python 0.75.0', 'AnthropicBedrock/Python 0.75.0', 'AsyncAnthropicVertex/Python 0.75.0', 'AnthropicFoundry/JS 1.12.0']) {
+      expect(detectClient({ 'user-agent': ua })).toBe('anthropic-sdk');
+    }
+    expect(detectClient({ 'user-agent': 'OpenAIish/1.0' })).toBe('openaiish');
+  });
+
   it('finds the session from Tollgate, Claude Code and Codex headers', () => {
     expect(detectSession({ 'x-tollgate-session': 'mine', 'x-claude-code-session-id': 'cc' })).toBe('mine');
     expect(detectSession({ 'x-claude-code-session-id': 'cc-1' })).toBe('cc-1');
