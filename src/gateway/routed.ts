@@ -155,7 +155,7 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
         return;
       }
       if (r.kind === 'held') {
-        router.finished(plan, c, tokens, { kind: 'failed', status: r.status, headers: r.headers });
+        router.finished(plan, c, tokens, { kind: 'failed', status: r.status, headers: r.headers, waitMs: r.error?.retryAfterMs });
         failed(facts, r.status, 'upstream_error', r.error?.type ?? `http_${r.status}`);
         last = { ...r, c };
         continue;

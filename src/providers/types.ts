@@ -214,6 +214,8 @@ export interface UpstreamErrorInfo {
   /** The provider's error type or status string (rate_limit_error, RESOURCE_EXHAUSTED…). */
   type: string;
   message: string;
+  /** The wait the body asks for before a retry (Gemini's `RetryInfo.retryDelay`), in ms: Gemini sends no `retry-after`. */
+  retryAfterMs?: number;
 }
 
 export interface RenderedError {

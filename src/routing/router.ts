@@ -36,8 +36,8 @@ export interface RoutePlan {
 /** How an attempt ended, for health and rate-limit tracking. */
 export type AttemptReport =
   | { kind: 'ok'; headers: ResponseHeaders; tokens: number | undefined }
-  /** The upstream answered (a 429, 5xx…): its headers may carry rate limits and a wait. */
-  | { kind: 'failed'; status: number; headers: ResponseHeaders }
+  /** The upstream answered (a 429, 5xx…): its headers may carry rate limits and a wait; `waitMs` is a wait its body asked for (Gemini's retryDelay). */
+  | { kind: 'failed'; status: number; headers: ResponseHeaders; waitMs?: number }
   /** No answer: connection refused or reset, or a timeout. */
   | { kind: 'unreachable' }
   /** The client left before an answer reached it: says nothing of the deployment's health. */
@@ -185,7 +185,7 @@ export class Router {
       if (p.affinityKey !== undefined && p.route.affinity.enabled) this.affinity.set(p.affinityKey, c.d.id, now, p.route.affinity.ttlMs);
       return;
     }
-    const asked = r.kind === 'failed' ? requestedWaitMs(r.headers, now) : undefined;
+    const asked = r.kind === 'failed' ? (requestedWaitMs(r.headers, now) ?? r.waitMs) : undefined;
     if (r.kind === 'failed' && r.status === 429) {
       // A rate limit is not a fault: the deployment rests until its reset, for every request.
       c.cap.block(now + (asked ?? backoffMs(p.route.retry, c.tries, this.random)));

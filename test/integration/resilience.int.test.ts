@@ -33,6 +33,7 @@ beforeAll(async () => {
             { model: 'hasty', deployments: [dep('openai', 'hasty')], retry: { max_wait_ms: 300 } },
             { model: 'abandoned', deployments: [dep('openai', 'ab')], queue: { max_wait_ms: 2500 } },
             { model: 'one-queued', deployments: [dep('openai', 'oq')], queue: { max_depth: 1, max_wait_ms: 5000 } },
+            { model: 'gemini-2.5-pro', deployments: [dep('gemini', 'gem')], retry: { max_wait_ms: 300 }, queue: { max_wait_ms: 100 } },
           ],
         },
         defaultProviders(url),
@@ -181,6 +182,23 @@ describe('retries and fallbacks before the first byte', () => {
     expect(hasty).toBeInstanceOf(OpenAI.RateLimitError);
     expect((hasty as InstanceType<typeof OpenAI.RateLimitError>).headers?.get('x-tollgate-attempts')).toBe('1');
     expect(performance.now() - started).toBeLessThan(1500);
+  });
+
+  it('rests a Gemini deployment for the retryDelay its 429 body asks for, as it sends no retry-after', async () => {
+    // Checked without the fix: the 429 rested it for the backoff alone (50 ms here), so the retry went
+    // to it again at once and the second scripted answer, a 200, reached the client.
+    const retryInfo = { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '30s' };
+    h.fake.script({ match: at('gem'), status: 429, headers: { 'retry-after': null }, body: { error: { code: 429, message: 'Quota exceeded', status: 'RESOURCE_EXHAUSTED', details: [retryInfo] } } }, { match: at('gem') });
+    const generate = () => request(`${h.url}/v1beta/models/gemini-2.5-pro:generateContent`, { method: 'POST', headers: { 'x-goog-api-key': h.key.key, 'content-type': 'application/json' }, body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }) });
+    const first = await generate();
+    expect(JSON.parse(await first.body.text())).toMatchObject({ error: { status: 'RESOURCE_EXHAUSTED' } });
+    expect(first.statusCode).toBe(429);
+    expect(first.headers['x-tollgate-attempts']).toBe('1');
+    const second = await generate();
+    expect(JSON.parse(await second.body.text())).toMatchObject({ error: { status: 'RESOURCE_EXHAUSTED', message: expect.stringContaining('rate limit') } });
+    expect(second.statusCode).toBe(429);
+    expect(Number(second.headers['retry-after'])).toBeGreaterThan(20);
+    expect(h.fake.requests).toHaveLength(1);
   });
 
   it('returns the last upstream error unchanged when no attempt is left', async () => {

@@ -104,7 +104,7 @@ describe('Gemini JSON-array stream tap (no alt=sse)', () => {
       usage: zeroUsage(),
       usageSource: 'none',
       servedModel: undefined,
-      error: { type: 'RESOURCE_EXHAUSTED', message: 'You exceeded your current quota, please check your plan and billing details.' },
+      error: { type: 'RESOURCE_EXHAUSTED', message: 'You exceeded your current quota, please check your plan and billing details.', retryAfterMs: 37_000 },
       sawEnd: false,
     });
   });
@@ -124,7 +124,7 @@ describe('Gemini non-stream bodies', () => {
   });
 
   it('reads error bodies, plain or wrapped in an array', () => {
-    const quota = { type: 'RESOURCE_EXHAUSTED', message: 'Resource has been exhausted (e.g. check quota).' };
+    const quota = { type: 'RESOURCE_EXHAUSTED', message: 'Resource has been exhausted (e.g. check quota).', retryAfterMs: 37_000 };
     expect(tap(fixture('error-quota.json'), generate, json(429)).metered).toEqual({
       usage: zeroUsage(),
       usageSource: 'none',

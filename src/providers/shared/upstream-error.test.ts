@@ -14,4 +14,13 @@ describe('upstream errors', () => {
     expect(errorFromValue({ error: { type: 'invalid_request_error', code: 'context_length_exceeded', message: 'x' } })?.type).toBe('invalid_request_error');
     expect(errorFromValue({ error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: 'x' } })?.type).toBe('RESOURCE_EXHAUSTED');
   });
+
+  it('reads the wait a Gemini 429 asks for from its RetryInfo detail, as it sends no retry-after', () => {
+    const gemini = (details: unknown[]) => JSON.stringify({ error: { code: 429, message: 'Quota exceeded', status: 'RESOURCE_EXHAUSTED', details } });
+    const quota = { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [] };
+    expect(errorFromBody(gemini([quota, { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '37s' }]), 429)).toEqual({ type: 'RESOURCE_EXHAUSTED', message: 'Quota exceeded', retryAfterMs: 37_000 });
+    expect(errorFromBody(gemini([{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '1.5s' }]), 429).retryAfterMs).toBe(1500);
+    for (const retryDelay of ['soon', '-3s', 37, '37']) expect(errorFromBody(gemini([{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay }]), 429).retryAfterMs).toBeUndefined();
+    expect(errorFromBody(gemini([quota]), 429)).toEqual({ type: 'RESOURCE_EXHAUSTED', message: 'Quota exceeded' });
+  });
 });

@@ -38,7 +38,19 @@ function describe(err: Record<string, unknown>, root: Record<string, unknown>): 
   const first = LIMIT_SCOPES.has(err.type) ? [err.code, err.type] : [err.type, err.status, err.code];
   const type = [...first, root.code].map(typeText).find((t) => t !== undefined && t !== 'error') ?? 'error';
   const message = asText(err.message) ?? asText(root.message) ?? type;
-  return { type, message };
+  const retryAfterMs = retryDelayMs(err.details);
+  return retryAfterMs === undefined ? { type, message } : { type, message, retryAfterMs };
+}
+
+/** Gemini's `details: [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "37s"}]`, in ms (a protobuf Duration: seconds with an `s`). */
+function retryDelayMs(details: unknown): number | undefined {
+  for (const d of asArray(details) ?? []) {
+    const o = asObject(d);
+    if (o === undefined || typeof o['@type'] !== 'string' || !o['@type'].endsWith('google.rpc.RetryInfo')) continue;
+    const m = typeof o.retryDelay === 'string' ? /^(\d{1,9}(?:\.\d{1,9})?)s$/.exec(o.retryDelay.trim()) : null;
+    if (m) return Math.round(Number(m[1]) * 1000);
+  }
+  return undefined;
 }
 
 function typeText(value: unknown): string | undefined {
