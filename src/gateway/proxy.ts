@@ -298,10 +298,9 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
     for (const [k, v] of Object.entries(admission?.headers ?? {})) res.setHeader(k, v);
   }
   if (raw !== undefined && (info.model !== bodyModel || capOutputTokens !== undefined)) {
-    const changed = applyOverrides(route, json, path, { model: info.model !== bodyModel ? info.model : undefined, maxOutputTokens: capOutputTokens });
-    raw = changed.body;
-    path = changed.path;
+    ({ body: raw, path } = applyOverrides(route, json, path, { model: info.model !== bodyModel ? info.model : undefined, maxOutputTokens: capOutputTokens }));
     if (x.held.route?.mode === 'enforce') res.setHeader('x-tollgate-model-rewritten', headerValue(`${bodyModel}->${info.model}`));
+    if (info.model !== bodyModel) facts.sentModel = info.model;
   }
   facts.provider = provider.name;
   facts.catalogProvider = provider.catalog;

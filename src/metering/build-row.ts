@@ -33,6 +33,8 @@ export interface RequestFacts {
   catalogProvider: string | undefined;
   modelRequested: string;
   servedModel: string | undefined;
+  /** The model the body sent upstream names, once a routing rule, model policy or budget downgrade has replaced the client's. */
+  sentModel: string | undefined;
   keyId: string | null;
   user: string | null;
   team: string | null;
@@ -114,6 +116,7 @@ export function newFacts(id: string, ts: number, api: Api): RequestFacts {
     catalogProvider: undefined,
     modelRequested: '',
     servedModel: undefined,
+    sentModel: undefined,
     keyId: null,
     user: null,
     team: null,
@@ -149,8 +152,8 @@ export function newFacts(id: string, ts: number, api: Api): RequestFacts {
 
 /** Prices the facts and shapes them as a ledger row. */
 export function buildRow(f: RequestFacts, price: PriceFn): LedgerRow {
-  // An answer that never named its model (a stream cut before its first event) is the model its attempt asked for: a fallback's, not the client's.
-  const model = f.servedModel || f.current?.model || f.modelRequested;
+  // An answer that never named its model (a stream cut before its first event, an error) is the model it was asked for: a fallback's or a rule's, not the client's.
+  const model = f.servedModel || f.current?.model || f.sentModel || f.modelRequested;
   let costPicos: Picos | null = 0n;
   let unpriced = false;
   const billable = hasTokens(f.usage);

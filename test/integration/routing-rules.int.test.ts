@@ -60,6 +60,20 @@ describe('routing rules through the gateway', () => {
     expect(rows.filter((r) => r.routeRule === null).map((r) => r.model)).toEqual(['claude-sonnet-4-5', 'claude-sonnet-4-5']);
   });
 
+  it('prices an enforced request whose stream is cut before naming its model at the rule model, with its saving', async () => {
+    h = await startHarness({ price, routingRules: RULES });
+    h.fake.setDefault({ cutAfterEvents: 0 });
+    await fetch(`${h.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': h.key.key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' }, body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 512, stream: true, messages: [{ role: 'user', content: 'Summarise: the build is green.' }] }) })
+      .then((r) => r.text())
+      .catch(() => '');
+    expect((h.fake.requests[0]!.json as { model: string }).model).toBe('claude-haiku-4-5');
+    const [row] = await h.rows();
+    // Without the fix the row named (and was priced at) the model the client asked for, with no saving.
+    expect(row).toMatchObject({ model: 'claude-haiku-4-5', modelRequested: 'claude-sonnet-4-5', outcome: 'truncated', usageSource: 'estimated', routeRule: 'small-to-haiku' });
+    expect(row!.costPicos).toBe(cost('claude-haiku-4-5', row!.inputTokens, 0));
+    expect(row!.routeSavingPicos).toBe(cost('claude-sonnet-4-5', row!.inputTokens, 0) - cost('claude-haiku-4-5', row!.inputTokens, 0));
+  });
+
   it('a shadow rule changes nothing upstream or for the client, and records its would-be saving once usage is known', async () => {
     h = await startHarness({ price, routingRules: RULES });
     h.fake.setDefault({ usage });
