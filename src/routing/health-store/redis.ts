@@ -98,11 +98,14 @@ export class RedisHealthStore implements HealthStore {
   private async ready(): Promise<void> {
     if (this.redis.status === 'ready') return;
     await new Promise<void>((ok) => {
-      const t = setTimeout(ok, 1000);
-      this.redis.once('ready', () => {
+      // Taken off on the timeout too: while Redis is down every refresh tick waits here.
+      const done = () => {
         clearTimeout(t);
+        this.redis.off('ready', done);
         ok();
-      });
+      };
+      const t = setTimeout(done, 1000);
+      this.redis.once('ready', done);
     });
   }
 }
