@@ -165,6 +165,9 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
         if (a.attempt?.retry?.(st, headers)) {
           holding = true;
           tap = errorBodyTap(st);
+          // Nothing reaches the client until the held body ends: it gets the first-byte timeout again, not the idle one.
+          const ms = a.attempt.firstByteMs;
+          if (timers && ms !== undefined) timers[0] = setTimeout(() => call.abort(new AttemptTimeout('first_byte', ms)), ms);
           return;
         }
         a.attempt?.delivering?.();

@@ -15,6 +15,8 @@ const at = (name: string) => (r: RecordedRequest) => r.headers['x-dep'] === name
 
 beforeAll(async () => {
   h = await startHarness({
+    // Longer than a test may take: a try that waits for it has failed.
+    idleTimeoutMs: 60_000,
     routing: (url) =>
       routingFrom(
         {
@@ -150,6 +152,18 @@ describe('retries and fallbacks before the first byte', () => {
     expect(attempts.map((a) => [a.deployment, a.outcome, a.errorType])).toEqual([
       ['slow', 'timeout', 'upstream_timeout'],
       ['fast', 'ok', null],
+    ]);
+  });
+
+  it('gives up on an error answer whose body stalls past the first-byte timeout, and uses the next', async () => {
+    // Without the fix the held 503 waited for its body up to server.idle_timeout_ms, and the client with it.
+    h.fake.script({ match: at('slow'), status: 503, events: ['{"error":'], stallAfterEvents: 1 }, { match: at('fast'), usage: { input: 5, output: 5 } });
+    const { response } = await openai().chat.completions.create({ model: 'timed', messages: hi }).withResponse();
+    expect(response.headers.get('x-tollgate-deployment')).toBe('fast');
+    const { attempts } = await ledger(response.headers.get('x-tollgate-request-id')!);
+    expect(attempts.map((a) => [a.deployment, a.status, a.outcome, a.delivered])).toEqual([
+      ['slow', 503, 'upstream_error', false],
+      ['fast', 200, 'ok', true],
     ]);
   });
 

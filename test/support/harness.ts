@@ -45,6 +45,8 @@ export interface HarnessOptions {
   price?: PriceFn;
   providers?: (fakeUrl: string) => UpstreamProvider[];
   firstByteTimeoutMs?: number;
+  /** `server.idle_timeout_ms` (10 s by default here). */
+  idleTimeoutMs?: number;
   maxBodyBytes?: number;
   /** A file upload's limit (the gateway's default, 512 MB, when unset). */
   maxUploadBytes?: number;
@@ -166,7 +168,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     requestTimeoutMs: o.requestTimeoutMs,
     proxies: o.proxies,
     tls: o.tls,
-    timeouts: { connectMs: 2000, firstByteMs: o.firstByteTimeoutMs ?? 10_000, idleMs: 10_000 },
+    timeouts: { connectMs: 2000, firstByteMs: o.firstByteTimeoutMs ?? 10_000, idleMs: o.idleTimeoutMs ?? 10_000 },
     adminToken: 'admin-secret',
     log: o.log ?? silentLogger,
     flushIntervalMs: 5,
