@@ -58,7 +58,8 @@ export type Headers = Record<string, string | string[] | undefined>;
  * client left while it was held (`gone`; the row is recorded).
  */
 export type RelayResult =
-  | { kind: 'delivered'; status: number; headers: Headers }
+  /** `waitMs`: a wait the provider's error asked for in its body (Gemini's retryDelay). */
+  | { kind: 'delivered'; status: number; headers: Headers; waitMs?: number }
   | { kind: 'held'; status: number; headers: Headers; body: Buffer; error: UpstreamErrorInfo | undefined }
   | { kind: 'gone' };
 
@@ -155,7 +156,7 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
         a.finish();
         if (!res.destroyed) res.destroy();
       }
-      resolve({ kind: 'delivered', status, headers: upstreamHeaders });
+      resolve({ kind: 'delivered', status, headers: upstreamHeaders, waitMs: metered.error?.retryAfterMs });
     };
     const call = callUpstream(a.agent, a.upstream, {
       onHeaders(st, headers: Headers) {

@@ -36,6 +36,7 @@ beforeAll(async () => {
             { model: 'abandoned', deployments: [dep('openai', 'ab')], queue: { max_wait_ms: 2500 } },
             { model: 'one-queued', deployments: [dep('openai', 'oq')], queue: { max_depth: 1, max_wait_ms: 5000 } },
             { model: 'gemini-2.5-pro', deployments: [dep('gemini', 'gem')], retry: { max_wait_ms: 300 }, queue: { max_wait_ms: 100 } },
+            { model: 'gemini-2.5-flash', deployments: [dep('gemini', 'gem-last')], retry: { attempts: 1 }, queue: { max_wait_ms: 100 } },
           ],
         },
         defaultProviders(url),
@@ -211,6 +212,19 @@ describe('retries and fallbacks before the first byte', () => {
     const second = await generate();
     expect(JSON.parse(await second.body.text())).toMatchObject({ error: { status: 'RESOURCE_EXHAUSTED', message: expect.stringContaining('rate limit') } });
     expect(second.statusCode).toBe(429);
+    expect(Number(second.headers['retry-after'])).toBeGreaterThan(20);
+    expect(h.fake.requests).toHaveLength(1);
+  });
+
+  it('rests a Gemini deployment for the retryDelay of a 429 that was the last try of its request, passed on as it came', async () => {
+    // Checked without the fix: a 429 sent on to the client rested it for the backoff alone, and the next request went to it.
+    const retryInfo = { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '30s' };
+    h.fake.script({ match: at('gem-last'), status: 429, headers: { 'retry-after': null }, body: { error: { code: 429, message: 'Quota exceeded', status: 'RESOURCE_EXHAUSTED', details: [retryInfo] } } });
+    const generate = () => request(`${h.url}/v1beta/models/gemini-2.5-flash:generateContent`, { method: 'POST', headers: { 'x-goog-api-key': h.key.key, 'content-type': 'application/json' }, body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }) });
+    const first = await generate();
+    expect(JSON.parse(await first.body.text())).toMatchObject({ error: { message: 'Quota exceeded' } });
+    const second = await generate();
+    expect(JSON.parse(await second.body.text())).toMatchObject({ error: { status: 'RESOURCE_EXHAUSTED', message: expect.stringContaining('rate limit') } });
     expect(Number(second.headers['retry-after'])).toBeGreaterThan(20);
     expect(h.fake.requests).toHaveLength(1);
   });
