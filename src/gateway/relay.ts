@@ -58,8 +58,8 @@ export type Headers = Record<string, string | string[] | undefined>;
  * client left while it was held (`gone`; the row is recorded).
  */
 export type RelayResult =
-  /** `waitMs`: a wait the provider's error asked for in its body (Gemini's retryDelay). */
-  | { kind: 'delivered'; status: number; headers: Headers; waitMs?: number }
+  /** `waitMs`: a wait the provider's error asked for in its body (Gemini's retryDelay); `restMs`: see UpstreamErrorInfo. */
+  | { kind: 'delivered'; status: number; headers: Headers; waitMs?: number; restMs?: number }
   | { kind: 'held'; status: number; headers: Headers; body: Buffer; error: UpstreamErrorInfo | undefined }
   | { kind: 'gone' };
 
@@ -156,7 +156,7 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
         a.finish();
         if (!res.destroyed) res.destroy();
       }
-      resolve({ kind: 'delivered', status, headers: upstreamHeaders, waitMs: metered.error?.retryAfterMs });
+      resolve({ kind: 'delivered', status, headers: upstreamHeaders, waitMs: metered.error?.retryAfterMs, restMs: metered.error?.restMs });
     };
     const call = callUpstream(a.agent, a.upstream, {
       onHeaders(st, headers: Headers) {

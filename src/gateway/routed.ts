@@ -155,7 +155,7 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
         return;
       }
       if (r.kind === 'held') {
-        router.finished(plan, c, tokens, { kind: 'failed', status: r.status, headers: r.headers, waitMs: r.error?.retryAfterMs });
+        router.finished(plan, c, tokens, { kind: 'failed', status: r.status, headers: r.headers, waitMs: r.error?.retryAfterMs, restMs: r.error?.restMs });
         failed(facts, r.status, 'upstream_error', r.error?.type ?? `http_${r.status}`);
         last = { ...r, c };
         continue;
@@ -165,7 +165,7 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
       // event inside a 200 stream counts as the status it stands for (overloaded mid-stream is a 529).
       const status = r.status < 400 && facts.outcome === 'upstream_error' ? streamedErrorStatus(facts.errorType) : r.status;
       const bad = status >= 500 || status === 429 || facts.outcome === 'truncated';
-      router.finished(plan, c, tokens, bad ? { kind: 'failed', status: status >= 500 || status === 429 ? status : 502, headers: r.headers, waitMs: r.waitMs } : { kind: 'ok', headers: r.headers, tokens: used > 0 ? used : undefined });
+      router.finished(plan, c, tokens, bad ? { kind: 'failed', status: status >= 500 || status === 429 ? status : 502, headers: r.headers, waitMs: r.waitMs, restMs: r.restMs } : { kind: 'ok', headers: r.headers, tokens: used > 0 ? used : undefined });
       return;
     }
   } finally {

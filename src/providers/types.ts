@@ -216,6 +216,11 @@ export interface UpstreamErrorInfo {
   message: string;
   /** The wait the body asks for before a retry (Gemini's `RetryInfo.retryDelay`), in ms: Gemini sends no `retry-after`. */
   retryAfterMs?: number;
+  /**
+   * How long its deployment rests whatever the headers say, when the error is not a passing limit:
+   * an account out of credit (OpenAI's `insufficient_quota` 429), which no rate-limit reset ends.
+   */
+  restMs?: number;
 }
 
 export interface RenderedError {

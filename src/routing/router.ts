@@ -37,7 +37,7 @@ export interface RoutePlan {
 export type AttemptReport =
   | { kind: 'ok'; headers: ResponseHeaders; tokens: number | undefined }
   /** The upstream answered (a 429, 5xx…): its headers may carry rate limits and a wait; `waitMs` is a wait its body asked for (Gemini's retryDelay). */
-  | { kind: 'failed'; status: number; headers: ResponseHeaders; waitMs?: number }
+  | { kind: 'failed'; status: number; headers: ResponseHeaders; waitMs?: number; restMs?: number }
   /** No answer: connection refused or reset, or a timeout. */
   | { kind: 'unreachable' }
   /** The client left before an answer reached it: says nothing of the deployment's health. */
@@ -185,7 +185,8 @@ export class Router {
       if (p.affinityKey !== undefined && p.route.affinity.enabled) this.affinity.set(p.affinityKey, c.d.id, now, p.route.affinity.ttlMs);
       return;
     }
-    const asked = r.kind === 'failed' ? (requestedWaitMs(r.headers, now) ?? r.waitMs) : undefined;
+    // A rest the error itself calls for (no credit left) wins over the headers' rate-limit resets.
+    const asked = r.kind === 'failed' ? (r.restMs ?? requestedWaitMs(r.headers, now) ?? r.waitMs) : undefined;
     if (r.kind === 'failed' && r.status === 429) {
       // A rate limit is not a fault: the deployment rests until its reset, for every request.
       c.cap.block(now + (asked ?? backoffMs(p.route.retry, c.tries, this.random)));

@@ -33,6 +33,7 @@ beforeAll(async () => {
             { model: 'limited', deployments: [dep('openai', 'lim-a', { rpm: 1 }), dep('openai', 'lim-b', { rpm: 1 })], queue: { max_depth: 1, max_wait_ms: 300 } },
             { model: 'patient', deployments: [dep('openai', 'patient')], retry: { max_wait_ms: 5000 }, queue: { max_wait_ms: 200 } },
             { model: 'hasty', deployments: [dep('openai', 'hasty')], retry: { max_wait_ms: 300 } },
+            { model: 'quota', deployments: [dep('openai', 'quota-a'), dep('openai', 'quota-b', { order: 1 })], retry: { per_deployment: 1 } },
             { model: 'abandoned', deployments: [dep('openai', 'ab')], queue: { max_wait_ms: 2500 } },
             { model: 'one-queued', deployments: [dep('openai', 'oq')], queue: { max_depth: 1, max_wait_ms: 5000 } },
             { model: 'gemini-2.5-pro', deployments: [dep('gemini', 'gem')], retry: { max_wait_ms: 300 }, queue: { max_wait_ms: 100 } },
@@ -227,6 +228,15 @@ describe('retries and fallbacks before the first byte', () => {
     expect(JSON.parse(await second.body.text())).toMatchObject({ error: { status: 'RESOURCE_EXHAUSTED', message: expect.stringContaining('rate limit') } });
     expect(Number(second.headers['retry-after'])).toBeGreaterThan(20);
     expect(h.fake.requests).toHaveLength(1);
+  });
+
+  it('rests a deployment whose account is out of credit, whatever its headers say, and serves from the others', async () => {
+    // Checked without the fix: the 429's retry-after: 0 rested it for nothing, and the next request went to it again.
+    const noQuota = { error: { message: 'You exceeded your current quota, please check your plan and billing details.', type: 'insufficient_quota', param: null, code: 'insufficient_quota' } };
+    h.fake.script({ match: at('quota-a'), status: 429, headers: { 'retry-after': '0' }, body: noQuota });
+    expect((await openai().chat.completions.create({ model: 'quota', messages: hi })).choices).toHaveLength(1);
+    expect((await openai().chat.completions.create({ model: 'quota', messages: hi })).choices).toHaveLength(1);
+    expect(h.fake.requests.map((r) => r.headers['x-dep'])).toEqual(['quota-a', 'quota-b', 'quota-b']);
   });
 
   it('returns the last upstream error unchanged when no attempt is left', async () => {

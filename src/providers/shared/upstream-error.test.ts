@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorFromBody, errorFromValue } from './upstream-error.js';
+import { NO_QUOTA_REST_MS, errorFromBody, errorFromValue } from './upstream-error.js';
 
 describe('upstream errors', () => {
   it("names an OpenAI 429 by its code, not the limit's scope in its type (requests, tokens)", () => {
@@ -7,6 +7,9 @@ describe('upstream errors', () => {
     expect(errorFromBody(body('requests', 'rate_limit_exceeded'), 429).type).toBe('rate_limit_exceeded');
     expect(errorFromBody(body('tokens', 'rate_limit_exceeded'), 429).type).toBe('rate_limit_exceeded');
     expect(errorFromBody(body('insufficient_quota', 'insufficient_quota'), 429).type).toBe('insufficient_quota');
+    // No credit left is no passing limit: its deployment rests long, a rate limit not at all here.
+    expect(errorFromBody(body('insufficient_quota', 'insufficient_quota'), 429).restMs).toBe(NO_QUOTA_REST_MS);
+    expect(errorFromBody(body('requests', 'rate_limit_exceeded'), 429).restMs).toBeUndefined();
   });
 
   it('keeps the type where it names the error (Anthropic, OpenAI invalid requests, Gemini status)', () => {

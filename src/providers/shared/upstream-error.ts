@@ -30,6 +30,12 @@ export function errorFromBody(text: string | undefined, status: number): Upstrea
   return { type: `http_${status}`, message: snippet === undefined || snippet === '' ? `HTTP ${status}` : snippet };
 }
 
+/**
+ * The rest of a deployment whose account is out of credit: billing, not time, ends it, so the
+ * route's other deployments take its traffic and it is tried again only now and then.
+ */
+export const NO_QUOTA_REST_MS = 10 * 60_000;
+
 /** The scopes OpenAI's 429 puts in `type` (which limit), where its `code` says what happened (rate_limit_exceeded). */
 const LIMIT_SCOPES: ReadonlySet<unknown> = new Set(['requests', 'tokens']);
 
@@ -39,7 +45,9 @@ function describe(err: Record<string, unknown>, root: Record<string, unknown>): 
   const type = [...first, root.code].map(typeText).find((t) => t !== undefined && t !== 'error') ?? 'error';
   const message = asText(err.message) ?? asText(root.message) ?? type;
   const retryAfterMs = retryDelayMs(err.details);
-  return retryAfterMs === undefined ? { type, message } : { type, message, retryAfterMs };
+  const info: UpstreamErrorInfo = retryAfterMs === undefined ? { type, message } : { type, message, retryAfterMs };
+  if (type === 'insufficient_quota') info.restMs = NO_QUOTA_REST_MS;
+  return info;
 }
 
 /** Gemini's `details: [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "37s"}]`, in ms (a protobuf Duration: seconds with an `s`). */
