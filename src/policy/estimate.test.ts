@@ -3,7 +3,7 @@ import { usd } from '../core/money.js';
 import { createPricer } from '../pricing/index.js';
 import type { PriceFn } from '../metering/build-row.js';
 import { jpegB64, pngB64 } from '../metering/media/fixtures.js';
-import { BEYOND_ANY_LIMIT, UNPRICED_REMEMBERED, UNPRICED_TOLD_PER_HOUR, affordableOutputTokens, estimateCost, estimatePricer, estimateTokens, outputPerChoice } from './estimate.js';
+import { BEYOND_ANY_LIMIT, REFERENCED_CONTEXT_TOKENS, UNPRICED_REMEMBERED, UNPRICED_TOLD_PER_HOUR, affordableOutputTokens, estimateCost, estimatePricer, estimateTokens, outputPerChoice } from './estimate.js';
 
 const pricer = createPricer({
   overrides: [
@@ -24,6 +24,16 @@ describe('reservation estimates', () => {
     expect(estimateTokens({ bodyBytes: 1000, json: {}, maxOutputTokens: 200, defaultMaxOutputTokens: 8192, counting: 'conservative' })).toEqual({ inputTokens: 1000, outputTokens: 200, bounded: true });
     expect(estimateTokens({ bodyBytes: 1000, json: {}, maxOutputTokens: undefined, defaultMaxOutputTokens: 8192, counting: 'conservative' })).toEqual({ inputTokens: 1000, outputTokens: 8192, bounded: false });
     expect(estimateTokens({ bodyBytes: 1000, json: { text: 'abcdefgh' }, maxOutputTokens: 10, defaultMaxOutputTokens: 1, counting: 'typical' }).bounded).toBe(false);
+  });
+
+  it('counts an allowance for the stored response or conversation a Responses request continues, which is billed as input but not in its body', () => {
+    const base = { bodyBytes: 60, maxOutputTokens: 100, defaultMaxOutputTokens: 8192, counting: 'conservative' as const };
+    const allowed = { inputTokens: 60 + REFERENCED_CONTEXT_TOKENS, outputTokens: 100, bounded: false, referencedTokens: REFERENCED_CONTEXT_TOKENS };
+    expect(estimateTokens({ ...base, json: { model: 'gpt-4o', input: 'go on', previous_response_id: 'resp_1' } })).toEqual(allowed);
+    expect(estimateTokens({ ...base, json: { model: 'gpt-4o', input: 'go on', conversation: 'conv_1' } })).toEqual(allowed);
+    expect(estimateTokens({ ...base, json: { model: 'gpt-4o', input: 'go on', conversation: { id: 'conv_1' } } })).toEqual(allowed);
+    expect(REFERENCED_CONTEXT_TOKENS).toBe(128_000);
+    for (const json of [{ previous_response_id: null }, { previous_response_id: '' }, { conversation: null }, {}]) expect(estimateTokens({ ...base, json })).toEqual({ inputTokens: 60, outputTokens: 100, bounded: true });
   });
 
   it('prices input at the dearest input rate (a one-hour cache write) plus output', () => {

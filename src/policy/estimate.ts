@@ -41,9 +41,33 @@ export interface Estimate {
   mediaTokens?: number;
   /** How many images and PDFs the body has; absent when none. */
   media?: number;
+  /** Of `inputTokens`, the allowance for a stored response or conversation the request continues; absent when it continues none. */
+  referencedTokens?: number;
+}
+
+/**
+ * Input counted for the stored context a Responses request continues (`previous_response_id`,
+ * `conversation`): the provider bills it as input, but it is not in the body, whose bytes are all
+ * the estimate can see (a follow-up of a few bytes was billed 50,000 tokens). GPT-4o's context
+ * window: an allowance, not a bound for larger windows, as a PDF by reference is.
+ */
+export const REFERENCED_CONTEXT_TOKENS = 128_000;
+
+function continuesStoredContext(json: unknown): boolean {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return false;
+  const o = json as Record<string, unknown>;
+  const prev = o.previous_response_id;
+  const conv = o.conversation;
+  return (typeof prev === 'string' && prev !== '') || (typeof conv === 'string' && conv !== '') || (typeof conv === 'object' && conv !== null);
 }
 
 export function estimateTokens(e: EstimateInput): Estimate {
+  const body = estimateBody(e);
+  if (!continuesStoredContext(e.json)) return body;
+  return { ...body, inputTokens: body.inputTokens + REFERENCED_CONTEXT_TOKENS, bounded: false, referencedTokens: REFERENCED_CONTEXT_TOKENS };
+}
+
+function estimateBody(e: EstimateInput): Estimate {
   const cap = outputCap(e.maxOutputTokens);
   const each = cap ?? e.defaultMaxOutputTokens;
   const choices = e.choices !== undefined && e.choices > 1 ? e.choices : 1;

@@ -51,6 +51,13 @@ describe('budget refusals', () => {
     expect(text.message).toContain('To go on, shorten the input (fewer or shorter messages, files or tool results), wait for the reset');
   });
 
+  it('says when the stored conversation a request continues is what is large, as it is billed as input but not in the body', () => {
+    const e = budgetExceeded(budget('1'), usd('0.9'), usd('1'), usd('0.33'), Date.UTC(2026, 11, 4), shown, 'request', { inputTokens: 128_040, referencedTokens: 128_000, inputCost: usd('0.32') });
+    expect(e.message).toContain('Its input is what is large: about 128,040 tokens, most of them (128,000) allowed for the stored response or conversation it continues');
+    expect(e.message).toContain('To go on, start a new conversation, wait for the reset, or');
+    expect(e.details).toMatchObject({ request_input_tokens: 128_040, request_referenced_tokens: 128_000 });
+  });
+
   it('prints an increase command that reaches the gateway: its URL and the developer’s key, not a local ledger', () => {
     const e = budgetExceeded(budget('10'), usd('9'), usd('10'), usd('2'), Date.UTC(2026, 11, 4), shown);
     const command = 'tollgate budgets request --url <gateway URL> --key <your tg_ key> --scope user:erin --amount <USD> --hours <N> --reason "..."';

@@ -47,6 +47,7 @@ export interface NeedParts {
   inputTokens: number;
   mediaTokens?: number;
   media?: number;
+  referencedTokens?: number;
   inputCost: Picos;
   /** The output of all the answers the request asks for, and how many when more than one. */
   outputTokens?: number;
@@ -61,6 +62,9 @@ function largeInput(need: Picos, parts: NeedParts | undefined): { says: string; 
   if (parts.media && media * 2 >= parts.inputTokens) {
     const what = parts.media === 1 ? 'its image or document' : `its ${parts.media} images and documents`;
     return { says: `Its input is what is large: about ${tokens} tokens, most of them (${Math.ceil(media).toLocaleString('en-US')}) for ${what}`, remedy: 'send fewer or smaller images or documents' };
+  }
+  if (parts.referencedTokens && parts.referencedTokens * 2 >= parts.inputTokens) {
+    return { says: `Its input is what is large: about ${tokens} tokens, most of them (${parts.referencedTokens.toLocaleString('en-US')}) allowed for the stored response or conversation it continues (\`previous_response_id\`, \`conversation\`), which is billed as input`, remedy: 'start a new conversation' };
   }
   return { says: `Its input is what is large: about ${tokens} tokens counted from the request body`, remedy: 'shorten the input (fewer or shorter messages, files or tool results)' };
 }
@@ -102,7 +106,7 @@ export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Pico
     resets_at: new Date(resetsAt).toISOString(),
     remedy: increaseCommand(scope, d.publicUrl),
   };
-  if (parts) Object.assign(details, { request_input_tokens: Math.ceil(parts.inputTokens), ...(parts.mediaTokens === undefined ? {} : { request_media_tokens: Math.ceil(parts.mediaTokens) }) });
+  if (parts) Object.assign(details, { request_input_tokens: Math.ceil(parts.inputTokens), ...(parts.mediaTokens === undefined ? {} : { request_media_tokens: Math.ceil(parts.mediaTokens) }), ...(parts.referencedTokens === undefined ? {} : { request_referenced_tokens: parts.referencedTokens }) });
   if (parts?.choices !== undefined && parts.choices > 1) details.request_choices = parts.choices;
   if (d.showAmounts) Object.assign(details, { limit_usd: formatUsd(limit), used_usd: formatUsd(level < 0n ? 0n : level), ...(beyond ? {} : { request_estimate_usd: formatUsd(need) }) });
   // The SDKs would not retry a 402 anyway; x-should-retry says so explicitly.
