@@ -59,6 +59,7 @@ export class Enforcer {
   private readonly settler: HoldSettler;
   /** Prices an estimate; an unpriced model counts as free, with one warning per provider and model (a few an hour). */
   private readonly costOf: (e: Pick<Estimate, 'inputTokens' | 'outputTokens'>, pc: PriceContext) => Picos;
+  readonly renewLeases = (): Promise<void> => this.settler.leases.renewNow();
   /** `fallbackHolds`: extra reservations for fallback attempts; `fallbackRefused`: fallback attempts a budget or rate limit refused. */
   readonly stats = { admitted: 0, refused: 0, failOpen: 0, failClosed: 0, settleErrors: 0, fallbackHolds: 0, fallbackRefused: 0 };
 
@@ -68,7 +69,7 @@ export class Enforcer {
     this.watch = new ThresholdWatch(d.events);
     this.init = new CounterInitializer(d.fromLedger, d.counters);
     this.late = new LateReleases((items) => d.counters.settle(items, this.now()), d.log);
-    this.settler = new HoldSettler({ counters: d.counters, log: d.log, now: this.now, retry: d.settings.settleRetry, observe: (c, levels) => this.observe(c, levels), stats: this.stats });
+    this.settler = new HoldSettler({ counters: d.counters, log: d.log, now: this.now, retry: d.settings.settleRetry, observe: (c, levels) => this.observe(c, levels), stats: this.stats, leaseMs: () => this.d.settings.leaseMs });
     this.costOf = estimatePricer(unpricedWarnings(d.log), this.now);
   }
 
@@ -127,6 +128,7 @@ export class Enforcer {
       moved: null,
       settled: false,
     };
+    for (const x of h.holds) this.settler.leases.add(x.id);
     const check = (n: number, m: string, s: Served, pricedAs: string) => this.attemptCheck(h, n, m, s, pricedAs);
     const settle = once((cost: Picos | null, tokens: number, attempts?: readonly AttemptCost[]) => this.settleHolding(h, cost ?? 0n, tokens, attempts));
     if (attempt.kind !== 'reserved') return { model, rewrittenFrom, served, headers, pool: null, capOutputTokens: undefined, attempt: check, settle };
@@ -176,6 +178,7 @@ export class Enforcer {
     if (got.kind !== 'free') {
       this.stats.fallbackHolds++;
       h.holds.push({ id, r: got });
+      this.settler.leases.add(id);
       // The request ended while this reserve ran (the client left): let the hold go at once.
       if (h.settled) void this.settleHolds([{ id, r: got }], [{ id, actual: 0n, tokens: 0 }]);
     }

@@ -2,6 +2,7 @@ import type { Logger } from '../core/logger.js';
 import type { Picos } from '../core/money.js';
 import type { Counters, SettleOutcome, Settlement } from './counters/port.js';
 import type { Opened, Reserved } from './holding.js';
+import { LeaseRenewal } from './lease-renewal.js';
 import { type Kept, type PendingLimits, PendingSettlements } from './pending-settlements.js';
 import type { BudgetCounter } from './plan.js';
 
@@ -33,6 +34,8 @@ export class HoldSettler {
   private readonly observe: Observe;
   private readonly stats: { settleErrors: number };
   readonly pending: PendingSettlements;
+  /** The leases of holds not settled yet, renewed while this process lives. */
+  readonly leases: LeaseRenewal;
   /** Settlements between their first try and their outcome, for `close` to wait on. */
   private readonly inFlight = new Set<Promise<void>>();
   private closing = false;
@@ -40,19 +43,21 @@ export class HoldSettler {
   /** Resolves at `close`: settlements pausing between tries stop pausing. */
   private readonly closed = new Promise<void>((ok) => (this.wake = ok));
 
-  constructor(o: { counters: Counters; log: Logger; now: () => number; retry: SettleRetry | undefined; observe: Observe; stats: { settleErrors: number }; limits?: Partial<PendingLimits> }) {
+  constructor(o: { counters: Counters; log: Logger; now: () => number; retry: SettleRetry | undefined; observe: Observe; stats: { settleErrors: number }; limits?: Partial<PendingLimits>; leaseMs: () => number }) {
     this.counters = o.counters;
     this.log = o.log;
     this.now = o.now;
     this.retry = o.retry ?? DEFAULT_SETTLE_RETRY;
     this.observe = o.observe;
     this.stats = o.stats;
+    this.leases = new LeaseRenewal({ counters: o.counters, leaseMs: o.leaseMs, now: o.now, log: o.log });
     this.pending = new PendingSettlements({ settle: (items) => o.counters.settle(items, this.now()), log: o.log, now: o.now, limits: o.limits });
     // Redis is back: what was kept is applied now rather than after its pause.
     o.counters.onReconnect?.(() => this.pending.kick());
   }
 
   settle(holds: readonly Hold[], items: Settlement[]): Promise<void> {
+    for (const x of holds) this.leases.delete(x.id);
     const p = this.run(holds, items);
     this.inFlight.add(p);
     return p.finally(() => this.inFlight.delete(p));
@@ -64,6 +69,7 @@ export class HoldSettler {
    */
   async close(): Promise<void> {
     this.closing = true;
+    this.leases.stop();
     this.wake();
     await Promise.all(this.inFlight);
     await this.pending.close();

@@ -34,7 +34,8 @@ export function countersContract(make: () => Promise<{ counters: Counters; prefi
       const minute = Math.floor(now / 60_000) * 60_000;
       return { ref, kind, key: `${p}rl:${ref}:${minute}`, prevKey: `${p}rl:${ref}:${minute - 60_000}`, prevWeight: 1 - (now - minute) / 60_000, limit, amount, ttlMs: 180_000 };
     };
-    return { counters, line, init, plan, settle, settleAll, rate, conc: (ref: string, limit: number): ConcurrencyLine => ({ ref, kind: 'concurrency', key: `${p}rl:${ref}:conc`, limit }) };
+    const renew = (ids: string[], now: number, until: number) => counters.renew(ids.map((id) => p + id), now, until);
+    return { counters, line, init, plan, settle, settleAll, renew, rate, conc: (ref: string, limit: number): ConcurrencyLine => ({ ref, kind: 'concurrency', key: `${p}rl:${ref}:conc`, limit }) };
   };
 
   it('asks for uninitialised counters, then initialises each marker only once', async () => {
@@ -241,6 +242,29 @@ export function countersContract(make: () => Promise<{ counters: Counters; prefi
     expect(await counters.reserve(plan('y', '0', [], [c], after))).toMatchObject({ ok: true });
     expect(await counters.read([l])).toEqual([{ spent: usd('0.2'), held: 0n, initialized: true }]);
     expect(await settle('x', usd('0.5'), 0, after)).toBeUndefined();
+    await counters.close();
+  });
+
+  it('renews the lease of a reservation still open, with its concurrency slot, and not of one settled', async () => {
+    const { counters, settle, renew, line, init, plan, conc } = await setup();
+    const l = line('long', '1');
+    await init(l);
+    const c = conc('lc', 1);
+    expect(await counters.reserve(plan('long', '0.5', [{ lines: [l], pool: null }], [c]))).toMatchObject({ ok: true });
+    expect(await counters.reserve(plan('short', '0.1', [{ lines: [l], pool: null }]))).toMatchObject({ ok: true });
+    await settle('short', usd('0.1'), 0, T0 + 1);
+    await renew(['long', 'short', 'never'], T0 + LEASE / 2, T0 + LEASE / 2 + LEASE);
+    // Past the first lease: the sweep of the next reserve leaves the renewed hold and its slot alone.
+    const after = T0 + LEASE + 1;
+    expect(await counters.reserve(plan('next', '0.1', [{ lines: [l], pool: null }], [c], after))).toEqual({ ok: false, reason: 'rate', ref: 'lc', kind: 'concurrency', current: 1, previous: 0 });
+    expect(await counters.read([l])).toEqual([{ spent: usd('0.1'), held: usd('0.5'), initialized: true }]);
+    expect(await settle('long', usd('0.3'), 0, after)).toMatchObject({ levels: [{ ref: 'long', spent: usd('0.4') }] });
+    expect(await settle('short', usd('0.1'), 0, after)).toBeUndefined();
+    // A renewal ends too: past it the next sweep takes the hold back.
+    expect(await counters.reserve(plan('gone', '0.2', [{ lines: [l], pool: null }], [], after))).toMatchObject({ ok: true });
+    await renew(['gone'], after, after + LEASE);
+    expect(await counters.reserve(plan('later', '0', [{ lines: [l], pool: null }], [], after + 2 * LEASE + 1))).toMatchObject({ ok: true });
+    expect(await counters.read([l])).toEqual([{ spent: usd('0.4'), held: 0n, initialized: true }]);
     await counters.close();
   });
 

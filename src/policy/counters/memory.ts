@@ -51,6 +51,23 @@ export class MemoryCounters implements Counters {
     return Promise.resolve(items.map((s) => this.settleNow(s)));
   }
 
+  renew(ids: readonly string[], now: number, until: number): Promise<void> {
+    if (now > this.clock) this.clock = now;
+    for (const id of ids) {
+      const r = this.reservations.get(id);
+      if (!r || r.expires >= until) continue;
+      r.expires = until;
+      // Map order is lease order (openReservations): a renewed lease ends last.
+      this.reservations.delete(id);
+      this.reservations.set(id, r);
+      for (const key of r.concurrency) {
+        const m = this.concurrency.get(key);
+        if (m?.has(id)) m.set(id, until);
+      }
+    }
+    return Promise.resolve();
+  }
+
   initialize(inits: CounterInit[]): Promise<void> {
     const now = this.now();
     for (const init of inits) {

@@ -123,6 +123,12 @@ export interface Counters {
    * Idempotent: a reservation already settled gets undefined in its place and changes nothing.
    */
   settle(items: readonly Settlement[], now: number): Promise<(SettleOutcome | undefined)[]>;
+  /**
+   * Moves the lease of each reservation still open (and of its concurrency slots) to `until`:
+   * the process serving it is alive, so its hold must outlast the lease of a process that died.
+   * Ids settled or released already are left alone.
+   */
+  renew(ids: readonly string[], now: number, until: number): Promise<void>;
   /** Sets each marker's buckets, only if the marker is absent (so replicas racing to initialise agree). */
   initialize(inits: CounterInit[]): Promise<void>;
   /** Spent and held per line (for status, reconciliation and tests). Missing counters read as zero. */

@@ -285,6 +285,32 @@ return cjson.encode(results)
 `;
 
 /**
+ * ARGV[1]: the new lease end (ms), ARGV[2]: how far off it is (ms), then the ids to renew.
+ * Only reservations whose record stands are renewed: one settled or released stays so.
+ */
+export const RENEW = `${COMMON}
+local untilMs, lease = tonumber(ARGV[1]), tonumber(ARGV[2])
+-- Later only (ZADD GT needs Redis 6.2).
+local function later(key, id)
+  local at = tonumber(redis.call('ZSCORE', key, id))
+  if at and at < untilMs then redis.call('ZADD', key, ARGV[1], id) end
+end
+for i = 3, #ARGV do
+  local id = ARGV[i]
+  local raw = redis.call('GET', RECORDS .. id)
+  if raw then
+    later(LEASES, id)
+    redis.call('PEXPIRE', RECORDS .. id, lease + 60000)
+    for _, k in ipairs(cjson.decode(raw).conc) do
+      later(k, id)
+      if redis.call('PTTL', k) < lease then redis.call('PEXPIRE', k, lease) end
+    end
+  end
+end
+return 1
+`;
+
+/**
  * ARGV[1]: [{ marker, token, ttl, bucketTtl, amounts: [[bucket, picos]] }] as JSON. Set-if-absent per
  * marker, to a token of its own, so that a rolling window's totals built before know to rebuild.
  */

@@ -3,7 +3,7 @@ import { Redis, ReplyError } from 'ioredis';
 import type { Picos } from '../../core/money.js';
 import { type CounterInit, type Counters, CountersUnavailable, type ReserveOutcome, type ReservePlan, type SettleOutcome, type Settlement, type SpendLine } from './port.js';
 import { DatabaseWatch } from './redis-database.js';
-import { INITIALIZE, RESERVE, SETTLE, totalsKey } from './redis-scripts.js';
+import { INITIALIZE, RENEW, RESERVE, SETTLE, totalsKey } from './redis-scripts.js';
 import { errorMessage } from '../../core/errors.js';
 
 export interface RedisCountersOptions {
@@ -16,7 +16,7 @@ export interface RedisCountersOptions {
 }
 
 type ScriptFn = (leases: string, records: string, ...args: string[]) => Promise<string | null>;
-type Scripted = Redis & { tgReserve: ScriptFn; tgSettle: ScriptFn; tgInitialize: ScriptFn };
+type Scripted = Redis & { tgReserve: ScriptFn; tgSettle: ScriptFn; tgInitialize: ScriptFn; tgRenew: ScriptFn };
 
 /**
  * Long enough that a busy gateway whose event loop stalls does not mistake a slow reply
@@ -63,6 +63,7 @@ export class RedisCounters implements Counters {
     redis.defineCommand('tgReserve', { numberOfKeys: 2, lua: RESERVE });
     redis.defineCommand('tgSettle', { numberOfKeys: 2, lua: SETTLE });
     redis.defineCommand('tgInitialize', { numberOfKeys: 2, lua: INITIALIZE });
+    redis.defineCommand('tgRenew', { numberOfKeys: 2, lua: RENEW });
     this.redis = redis as Scripted;
     const wait = o.connectWaitMs ?? 2000;
     this.firstConnect = new Promise<void>((ok) => {
@@ -102,6 +103,11 @@ export class RedisCounters implements Counters {
     for (const s of items) args.push(s.id, s.actual.toString(), String(Math.round(s.tokens)), s.split !== undefined && s.split.size > 0 ? JSON.stringify(Object.fromEntries([...s.split].map(([ref, v]) => [ref, v.toString()]))) : '');
     const raw = await this.call(() => this.redis.tgSettle(this.leases, this.records, ...args));
     return list(JSON.parse(raw!) as (false | [string, string, string][] | Record<string, never>)[]).map((out) => (out === false ? undefined : { levels: list(out).map(([ref, level, spent]) => ({ ref, level: BigInt(level), spent: BigInt(spent) })) }));
+  }
+
+  async renew(ids: readonly string[], now: number, until: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.call(() => this.redis.tgRenew(this.leases, this.records, String(until), String(Math.max(1, until - now)), ...ids));
   }
 
   async initialize(inits: CounterInit[]): Promise<void> {
