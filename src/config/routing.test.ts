@@ -113,7 +113,7 @@ routes:
     expect(issues(text)).toEqual([
       'routes[0].deployments[0].weight@3: must be above 0',
       'routes[0].retry.attempts@4: must be at least 1 (the first try)',
-      'routes[0].retry.on[0]@4: must be one of rate_limit, server_error, overloaded, connect, first_byte_timeout, request_timeout',
+      'routes[0].retry.on[0]@4: must be one of rate_limit, server_error, overloaded, connect, first_byte_timeout, request_timeout, auth',
     ]);
   });
 });

@@ -352,6 +352,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
       search: x.search,
       headers: clientHeaders,
       credential: (h, q, apiKey) => writeUpstreamCredential(adapter, h, q, caller, apiKey),
+      passthrough: caller.who.upstreamKey.kind === 'passthrough',
       capOutputTokens: x.held.admission?.capOutputTokens,
       checkAttempt: x.held.admission?.attempt,
       facts,

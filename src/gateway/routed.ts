@@ -38,6 +38,8 @@ export interface RoutedExchange {
   headers: HeaderBag;
   /** Writes the credential for a deployment into headers and query. */
   credential(h: HeaderBag, q: URLSearchParams, apiKey: string | undefined): void;
+  /** The client's own provider key goes upstream, not a deployment's: a 401 or 403 is then the client's. */
+  passthrough: boolean;
   /** The output cap policy imposed at admission, to keep when a fallback re-serialises the body. */
   capOutputTokens: number | undefined;
   /** Budgets and rate limits of the model and provider each attempt goes to (absent without a policy). */
@@ -65,6 +67,7 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
   const tokens = Math.ceil((x.raw?.length ?? 0) / 4) + (x.info.maxOutputTokens ?? 0) * (x.info.choices ?? 1);
   const queueDeadline = Date.now() + plan.route.queue.maxWaitMs;
   const bodies = new Map<string, { body: Buffer; path: string }>();
+  const ownKey = (c: Candidate) => !x.passthrough && c.d.apiKey !== undefined;
   let last: Held | { kind: 'error'; err: GatewayError } | { kind: 'refused'; refusal: Refusal } | undefined;
   let gone = false;
   const onClose = () => {
@@ -130,7 +133,7 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
             firstByteMs: c.d.timeouts.firstByteMs,
             requestMs: c.d.timeouts.requestMs,
             retry: (status, headers) => {
-              const t = triggerForStatus(status);
+              const t = triggerForStatus(status, ownKey(c));
               return t !== undefined && mayRetry(policy, t, headers) && canTryAgain(plan);
             },
             delivering: () => {
@@ -164,8 +167,10 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
       // A cut stream counts against the deployment's health like a 502; a 429 rests it; an error
       // event inside a 200 stream counts as the status it stands for (overloaded mid-stream is a 529).
       const status = r.status < 400 && facts.outcome === 'upstream_error' ? streamedErrorStatus(facts.errorType) : r.status;
-      const bad = status >= 500 || status === 429 || facts.outcome === 'truncated';
-      router.finished(plan, c, tokens, bad ? { kind: 'failed', status: status >= 500 || status === 429 ? status : 502, headers: r.headers, waitMs: r.waitMs, restMs: r.restMs } : { kind: 'ok', headers: r.headers, tokens: used > 0 ? used : undefined });
+      // The deployment's own key refused (its last try, passed on): a fault of the deployment too.
+      const refusedKey = (status === 401 || status === 403) && ownKey(c);
+      const bad = status >= 500 || status === 429 || refusedKey || facts.outcome === 'truncated';
+      router.finished(plan, c, tokens, bad ? { kind: 'failed', status: status >= 500 || status === 429 || refusedKey ? status : 502, headers: r.headers, waitMs: r.waitMs, restMs: r.restMs } : { kind: 'ok', headers: r.headers, tokens: used > 0 ? used : undefined });
       return;
     }
   } finally {

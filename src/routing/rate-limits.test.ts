@@ -30,7 +30,9 @@ describe('rate-limit headers', () => {
 
 describe('retry decisions', () => {
   it('classifies statuses, and honours x-should-retry: false and the configured triggers', () => {
-    expect([429, 529, 503, 500, 502, 400, 401, 200].map(triggerForStatus)).toEqual(['rate_limit', 'overloaded', 'overloaded', 'server_error', 'server_error', undefined, undefined, undefined]);
+    expect([429, 529, 503, 500, 502, 400, 401, 200].map((s) => triggerForStatus(s))).toEqual(['rate_limit', 'overloaded', 'overloaded', 'server_error', 'server_error', undefined, undefined, undefined]);
+    // The key the gateway holds for the deployment refused: the account's fault; a client's own key: the client's.
+    expect([401, 403, 400].map((s) => triggerForStatus(s, true))).toEqual(['auth', 'auth', undefined]);
     expect(mayRetry(DEFAULT_RETRY, 'rate_limit', {})).toBe(true);
     expect(mayRetry(DEFAULT_RETRY, 'rate_limit', { 'x-should-retry': 'false' })).toBe(false);
     expect(mayRetry({ ...DEFAULT_RETRY, on: new Set(['connect']) }, 'server_error', {})).toBe(false);

@@ -7,8 +7,11 @@ export type ResponseHeaders = Readonly<Record<string, HeaderValue>>;
  * Why an attempt failed before any byte reached the client, or undefined when the answer
  * is final (a success, or an error retrying cannot fix such as 400 or 401).
  */
-export function triggerForStatus(status: number): RetryTrigger | undefined {
+export function triggerForStatus(status: number, ownKey = false): RetryTrigger | undefined {
   if (status === 429) return 'rate_limit';
+  // Refused the key the gateway holds for the deployment: the account's fault, not the request's. A
+  // client's own key refused is the client's to fix, and goes back to it.
+  if ((status === 401 || status === 403) && ownKey) return 'auth';
   if (status === 529) return 'overloaded';
   if (status === 503) return 'overloaded';
   if (status >= 500) return 'server_error';

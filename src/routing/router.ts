@@ -191,7 +191,7 @@ export class Router {
       // A rate limit is not a fault: the deployment rests until its reset, for every request.
       c.cap.block(now + (asked ?? backoffMs(p.route.retry, c.tries, this.random)));
       this.keep(s, snap, now);
-    } else if (r.kind === 'unreachable' || r.status >= 500) {
+    } else if (r.kind === 'unreachable' || r.status >= 500 || r.status === 401 || r.status === 403) {
       this.publish(c.d.id, c.health.failed(now));
       const out = findOutlier(
         s.peers.map((x) => x.health),

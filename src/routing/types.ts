@@ -33,9 +33,9 @@ export interface Timeouts {
   requestMs: number | undefined;
 }
 
-/** What may cause another attempt. */
-export type RetryTrigger = 'rate_limit' | 'server_error' | 'overloaded' | 'connect' | 'first_byte_timeout' | 'request_timeout';
-export const RETRY_TRIGGERS: readonly RetryTrigger[] = ['rate_limit', 'server_error', 'overloaded', 'connect', 'first_byte_timeout', 'request_timeout'];
+/** What may cause another attempt. `auth`: a 401 or 403 to the deployment's own key (a revoked or suspended account). */
+export type RetryTrigger = 'rate_limit' | 'server_error' | 'overloaded' | 'connect' | 'first_byte_timeout' | 'request_timeout' | 'auth';
+export const RETRY_TRIGGERS: readonly RetryTrigger[] = ['rate_limit', 'server_error', 'overloaded', 'connect', 'first_byte_timeout', 'request_timeout', 'auth'];
 
 export interface RetryPolicy {
   /** Upstream tries per client request, the first included. */

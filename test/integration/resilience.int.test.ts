@@ -33,6 +33,7 @@ beforeAll(async () => {
             { model: 'limited', deployments: [dep('openai', 'lim-a', { rpm: 1 }), dep('openai', 'lim-b', { rpm: 1 })], queue: { max_depth: 1, max_wait_ms: 300 } },
             { model: 'patient', deployments: [dep('openai', 'patient')], retry: { max_wait_ms: 5000 }, queue: { max_wait_ms: 200 } },
             { model: 'hasty', deployments: [dep('openai', 'hasty')], retry: { max_wait_ms: 300 } },
+            { model: 'accounts', deployments: [dep('openai', 'acct-a'), dep('openai', 'acct-b', { order: 1 })], retry: { per_deployment: 1 } },
             { model: 'quota', deployments: [dep('openai', 'quota-a'), dep('openai', 'quota-b', { order: 1 })], retry: { per_deployment: 1 } },
             { model: 'abandoned', deployments: [dep('openai', 'ab')], queue: { max_wait_ms: 2500 } },
             { model: 'one-queued', deployments: [dep('openai', 'oq')], queue: { max_depth: 1, max_wait_ms: 5000 } },
@@ -237,6 +238,23 @@ describe('retries and fallbacks before the first byte', () => {
     expect((await openai().chat.completions.create({ model: 'quota', messages: hi })).choices).toHaveLength(1);
     expect((await openai().chat.completions.create({ model: 'quota', messages: hi })).choices).toHaveLength(1);
     expect(h.fake.requests.map((r) => r.headers['x-dep'])).toEqual(['quota-a', 'quota-b', 'quota-b']);
+  });
+
+  it('takes a request whose deployment key is refused (a revoked account) to the next deployment; a client key refused goes back to the client', async () => {
+    // Checked without the fix: the 401 to the gateway's own key for acct-a went to the client as the answer.
+    const revoked = { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } };
+    h.fake.script({ match: at('acct-a'), status: 401, body: revoked, times: 2 });
+    const { data, response } = await openai().chat.completions.create({ model: 'accounts', messages: hi }).withResponse();
+    expect(data.choices).toHaveLength(1);
+    expect(response.headers.get('x-tollgate-attempts')).toBe('2');
+    expect(h.fake.requests.map((r) => r.headers['x-dep'])).toEqual(['acct-a', 'acct-b']);
+    const { attempts } = await ledger(response.headers.get('x-tollgate-request-id')!);
+    expect(attempts.map((a) => a.status)).toEqual([401, 200]);
+    // With the client's own provider key, the provider's 401 is the client's answer: nothing else is tried with it.
+    const own = new OpenAI({ apiKey: 'sk-clients-own-key', baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const refused = await own.chat.completions.create({ model: 'accounts', messages: hi }).then(() => undefined, (e: unknown) => e);
+    expect(refused).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect(h.fake.requests.map((r) => r.headers['x-dep'])).toEqual(['acct-a', 'acct-b', 'acct-a']);
   });
 
   it('returns the last upstream error unchanged when no attempt is left', async () => {
