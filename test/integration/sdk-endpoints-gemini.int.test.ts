@@ -1,23 +1,11 @@
 import { GoogleGenAI } from '@google/genai';
 import { describe, expect, it } from 'vitest';
 import { useHarness } from '../support/harness.js';
+import { FREE_ROW, sameBytes } from '../support/sdk-bytes.js';
 
 /** Gemini's SDK calls besides generation (models, token counts, embeddings, caches): forwarded as sent, one row each. */
 const h = useHarness();
 
-async function bytesOf(res: Response): Promise<Buffer> {
-  return Buffer.from(await res.arrayBuffer());
-}
-
-/** The single request the fake got, after checking the client received exactly its bytes. */
-async function sameBytes(res: Response) {
-  const got = await bytesOf(res);
-  const [up] = await h.fake.waitForRequests(1);
-  expect(got.equals(up!.sent)).toBe(true);
-  return up!;
-}
-
-const free = { costPicos: 0n, unpriced: false, usageSource: 'none', inputTokens: 0, outputTokens: 0, outcome: 'ok', status: 200 };
 
 describe('Gemini models, token counts and embeddings through Tollgate', () => {
   const client = () => new GoogleGenAI({ apiKey: h.key.key, httpOptions: { baseUrl: h.url } });
@@ -32,15 +20,15 @@ describe('Gemini models, token counts and embeddings through Tollgate', () => {
     expect(up).toMatchObject({ path: '/v1beta/models/gemini-2.5-flash:countTokens', route: 'gemini.count_tokens' });
     expect(up!.headers['x-goog-api-key']).toBe('gm-upstream');
     const [row] = await h.rows();
-    expect(row).toMatchObject({ ...free, api: 'gemini.count_tokens', provider: 'gemini', model: 'gemini-2.5-flash', client: 'genai-sdk' });
+    expect(row).toMatchObject({ ...FREE_ROW, api: 'gemini.count_tokens', provider: 'gemini', model: 'gemini-2.5-flash', client: 'genai-sdk' });
   });
 
   it('countTokens with ?alt=sse keeps the query and the bytes', async () => {
     const res = await post('/v1beta/models/gemini-2.5-flash:countTokens?alt=sse', { contents: [{ role: 'user', parts: [{ text: 'x' }] }] });
-    const up = await sameBytes(res);
+    const up = await sameBytes(h, res);
     expect(up.query.alt).toBe('sse');
     const [row] = await h.rows();
-    expect(row).toMatchObject({ ...free, api: 'gemini.count_tokens' });
+    expect(row).toMatchObject({ ...FREE_ROW, api: 'gemini.count_tokens' });
   });
 
   it('models.embedContent (the SDK calls batchEmbedContents): no token counts come back, so the input is estimated and priced', async () => {
@@ -57,7 +45,7 @@ describe('Gemini models, token counts and embeddings through Tollgate', () => {
 
   it(':embedContent, byte for byte; a usageMetadata the provider does send is used as is', async () => {
     const res = await post('/v1beta/models/gemini-embedding-001:embedContent', { content: { parts: [{ text: 'embed me' }] } });
-    await sameBytes(res);
+    await sameBytes(h, res);
     const [row] = await h.rows();
     expect(row).toMatchObject({ api: 'gemini.embed', usageSource: 'estimated', model: 'gemini-embedding-001' });
     h.fake.reset();

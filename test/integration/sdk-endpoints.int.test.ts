@@ -4,37 +4,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { budgetInput, parseRule, toBudget } from '../../src/policy/rule-input.js';
 import { parseScope } from '../../src/policy/scope.js';
 import { type Harness, eventually, startHarness, testPrice, useHarness } from '../support/harness.js';
+import { FREE_ROW, sameBytes } from '../support/sdk-bytes.js';
 
 /** The SDK calls besides generation (models, token counts, embeddings, stored responses): forwarded as sent, one row each. */
 const h = useHarness();
 
-async function bytesOf(res: Response): Promise<Buffer> {
-  return Buffer.from(await res.arrayBuffer());
-}
-
-/** The single request the fake got, after checking the client received exactly its bytes. */
-async function sameBytes(res: Response) {
-  const got = await bytesOf(res);
-  const [up] = await h.fake.waitForRequests(1);
-  expect(got.equals(up!.sent)).toBe(true);
-  return up!;
-}
-
-const free = { costPicos: 0n, unpriced: false, usageSource: 'none', inputTokens: 0, outputTokens: 0, outcome: 'ok', status: 200 };
 
 describe('Anthropic models through Tollgate', () => {
   const client = () => new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });
 
   it('models.list: the Anthropic list, as the provider sent it, recorded as anthropic.models at no cost', async () => {
     const res = await client().models.list().asResponse();
-    const up = await sameBytes(res);
+    const up = await sameBytes(h, res);
     expect(up.path).toBe('/v1/models');
     expect(up.route).toBe('anthropic.models');
     // The provider's key goes upstream where an Anthropic key belongs.
     expect(up.headers['x-api-key']).toBe('sk-ant-upstream');
     expect(res.headers.get('anthropic-ratelimit-requests-limit')).toBe(up.responseHeaders['anthropic-ratelimit-requests-limit']);
     const row = await h.row(res.headers.get('x-tollgate-request-id')!);
-    expect(row).toMatchObject({ ...free, api: 'anthropic.models', provider: 'anthropic', modelRequested: '', client: 'anthropic-sdk' });
+    expect(row).toMatchObject({ ...FREE_ROW, api: 'anthropic.models', provider: 'anthropic', modelRequested: '', client: 'anthropic-sdk' });
     const page = await client().models.list();
     expect(page.data.map((m) => m.id)).toContain('claude-sonnet-5-5');
   });
@@ -43,7 +31,7 @@ describe('Anthropic models through Tollgate', () => {
     const { data, response } = await client().models.retrieve('claude-sonnet-5-5').withResponse();
     expect(data).toMatchObject({ type: 'model', id: 'claude-sonnet-5-5' });
     const row = await h.row(response.headers.get('x-tollgate-request-id')!);
-    expect(row).toMatchObject({ ...free, api: 'anthropic.models', provider: 'anthropic', model: 'claude-sonnet-5-5', modelRequested: 'claude-sonnet-5-5' });
+    expect(row).toMatchObject({ ...FREE_ROW, api: 'anthropic.models', provider: 'anthropic', model: 'claude-sonnet-5-5', modelRequested: 'claude-sonnet-5-5' });
     expect(h.fake.requests[0]!.path).toBe('/v1/models/claude-sonnet-5-5');
   });
 
@@ -66,29 +54,29 @@ describe('OpenAI models and stored responses through Tollgate', () => {
 
   it('models.list stays OpenAI’s when no Anthropic header is sent', async () => {
     const res = await client().models.list().asResponse();
-    const up = await sameBytes(res);
+    const up = await sameBytes(h, res);
     expect(up.route).toBe('openai.models');
     const row = await h.row(res.headers.get('x-tollgate-request-id')!);
-    expect(row).toMatchObject({ ...free, api: 'openai.models', provider: 'openai' });
+    expect(row).toMatchObject({ ...FREE_ROW, api: 'openai.models', provider: 'openai' });
   });
 
   it('models.retrieve: forwarded unchanged, recorded as openai.models at no cost', async () => {
     const res = await client().models.retrieve('gpt-5-mini').asResponse();
-    const up = await sameBytes(res);
+    const up = await sameBytes(h, res);
     expect(up.path).toBe('/v1/models/gpt-5-mini');
     expect(up.headers.authorization).toBe('Bearer sk-upstream-openai');
     expect(res.headers.get('x-request-id')).toBe(up.responseHeaders['x-request-id']);
     const row = await h.row(res.headers.get('x-tollgate-request-id')!);
-    expect(row).toMatchObject({ ...free, api: 'openai.models', model: 'gpt-5-mini', modelRequested: 'gpt-5-mini', client: 'openai-sdk' });
+    expect(row).toMatchObject({ ...FREE_ROW, api: 'openai.models', model: 'gpt-5-mini', modelRequested: 'gpt-5-mini', client: 'openai-sdk' });
   });
 
   it('responses.retrieve does not bill the response again', async () => {
     h.fake.setDefault({ usage: { input: 300, output: 80 } });
     const res = await client().responses.retrieve('resp_abc123').asResponse();
-    const up = await sameBytes(res);
+    const up = await sameBytes(h, res);
     expect(up).toMatchObject({ method: 'GET', path: '/v1/responses/resp_abc123', route: 'openai.responses.retrieve' });
     const row = await h.row(res.headers.get('x-tollgate-request-id')!);
-    expect(row).toMatchObject({ ...free, api: 'openai.responses_lookup', provider: 'openai', cacheReadTokens: 0, reasoningTokens: 0 });
+    expect(row).toMatchObject({ ...FREE_ROW, api: 'openai.responses_lookup', provider: 'openai', cacheReadTokens: 0, reasoningTokens: 0 });
     // Not the response's own record: an import of the call that created it must not be taken for a duplicate of this row.
     expect(row.responseId ?? null).toBeNull();
   });
@@ -96,15 +84,15 @@ describe('OpenAI models and stored responses through Tollgate', () => {
   it('responses.retrieve with stream: the events again, byte for byte, recorded as a stream, not billed', async () => {
     h.fake.setDefault({ usage: { input: 300, output: 80 } });
     const res = await client().responses.retrieve('resp_abc123', { stream: true }).asResponse();
-    const up = await sameBytes(res);
+    const up = await sameBytes(h, res);
     expect(up.query.stream).toBe('true');
     expect(up.sent.toString()).toContain('event: response.completed');
     const row = await h.row(res.headers.get('x-tollgate-request-id')!);
-    expect(row).toMatchObject({ ...free, api: 'openai.responses_lookup', stream: true });
+    expect(row).toMatchObject({ ...FREE_ROW, api: 'openai.responses_lookup', stream: true });
     expect(row.ttftMs).not.toBeNull();
     const plain = await client().responses.retrieve('resp_abc123').asResponse();
     await plain.arrayBuffer();
-    expect(await h.row(plain.headers.get('x-tollgate-request-id')!)).toMatchObject({ ...free, stream: false });
+    expect(await h.row(plain.headers.get('x-tollgate-request-id')!)).toMatchObject({ ...FREE_ROW, stream: false });
   });
 
   it('responses.delete, cancel and inputItems.list: forwarded with their methods, one cost-0 row each', async () => {
@@ -122,7 +110,7 @@ describe('OpenAI models and stored responses through Tollgate', () => {
     ]);
     const rows = await h.rows();
     expect(rows).toHaveLength(3);
-    for (const row of rows) expect(row).toMatchObject({ ...free, api: 'openai.responses_lookup' });
+    for (const row of rows) expect(row).toMatchObject({ ...FREE_ROW, api: 'openai.responses_lookup' });
   });
 
   it('a background response: created queued without usage, its usage put once on its creation row when a lookup sees it finished', async () => {
@@ -179,12 +167,12 @@ describe('OpenAI models and stored responses through Tollgate', () => {
   it('responses.inputTokens.count: forwarded unchanged, the count comes back, one cost-0 row', async () => {
     h.fake.script({ usage: { input: 42 } });
     const res = await client().responses.inputTokens.count({ model: 'gpt-5', input: 'count me' }).asResponse();
-    const up = await sameBytes(res);
+    const up = await sameBytes(h, res);
     expect(up).toMatchObject({ method: 'POST', path: '/v1/responses/input_tokens', route: 'openai.input_tokens', json: { model: 'gpt-5', input: 'count me' } });
     expect(up.headers.authorization).toBe('Bearer sk-upstream-openai');
     expect(JSON.parse(up.sent.toString())).toEqual({ object: 'response.input_tokens', input_tokens: 42 });
     const row = await h.row(res.headers.get('x-tollgate-request-id')!);
-    expect(row).toMatchObject({ ...free, api: 'openai.input_tokens', provider: 'openai', model: 'gpt-5', modelRequested: 'gpt-5', client: 'openai-sdk' });
+    expect(row).toMatchObject({ ...FREE_ROW, api: 'openai.input_tokens', provider: 'openai', model: 'gpt-5', modelRequested: 'gpt-5', client: 'openai-sdk' });
   });
 
   it('responses.inputTokens.count without a model (the SDK sends {}) is served too', async () => {
@@ -193,7 +181,7 @@ describe('OpenAI models and stored responses through Tollgate', () => {
     const [up] = await h.fake.waitForRequests(1);
     expect(up!.json).toEqual({});
     const [row] = await h.rows();
-    expect(row).toMatchObject({ ...free, api: 'openai.input_tokens', provider: 'openai', modelRequested: '' });
+    expect(row).toMatchObject({ ...FREE_ROW, api: 'openai.input_tokens', provider: 'openai', modelRequested: '' });
   });
 
   it('responses.compact: forwarded unchanged, billed once from its usage, at the requested model (a compaction names none)', async () => {
@@ -227,7 +215,7 @@ describe('OpenAI models and stored responses through Tollgate', () => {
 
   it('responses.compact: the client gets the provider’s bytes', async () => {
     const res = await client().responses.compact({ model: 'gpt-5', input: 'hi' }).asResponse();
-    await sameBytes(res);
+    await sameBytes(h, res);
     expect(await h.rows()).toHaveLength(1);
   });
 });
@@ -257,7 +245,7 @@ describe('compaction and token counts under spend controls', () => {
     expect(row).toMatchObject({ api: 'openai.compact', model: 'gpt-5-mini', modelRequested: 'gpt-5-pro', inputTokens: 300, outputTokens: 80, costPicos: 1100n });
   });
 
-  it('counting input tokens is free: the spent budget lets it through', async () => {
+  it('counting input tokens is FREE_ROW: the spent budget lets it through', async () => {
     const counted = await client().responses.inputTokens.count({ model: 'gpt-5', input: 'hi' });
     expect(counted.object).toBe('response.input_tokens');
     const [row] = await p.rows();
