@@ -245,7 +245,7 @@ describe('compaction and token counts under spend controls', () => {
     expect(row).toMatchObject({ api: 'openai.compact', model: 'gpt-5-mini', modelRequested: 'gpt-5-pro', inputTokens: 300, outputTokens: 80, costPicos: 1100n });
   });
 
-  it('counting input tokens is FREE_ROW: the spent budget lets it through', async () => {
+  it('counting input tokens is free: the spent budget lets it through', async () => {
     const counted = await client().responses.inputTokens.count({ model: 'gpt-5', input: 'hi' });
     expect(counted.object).toBe('response.input_tokens');
     const [row] = await p.rows();
