@@ -73,13 +73,14 @@ describe('tollgate export --format focus: the schema metadata', () => {
     expect(JSON.parse(readFileSync(aside, 'utf8'))).toHaveProperty('SchemaId', meta.SchemaId);
   });
 
-  it('is refused for a ledger export, and a path it cannot be written to fails before the ledger is read', async () => {
+  it('is refused for a ledger export, and a path it cannot be written to is told before the ledger is read', async () => {
     const r = await cli('export', '--since', '2026-11-01', '--metadata', join(dir, 'm.json'));
     expect(r.code).toBe(2);
     expect(r.err).toContain('export: --metadata describes a FOCUS dataset (--format focus)');
     const bad = await cli('export', '--format', 'focus', '--since', '2026-11-01', '-o', join(dir, 'never.csv'), '--metadata', join(dir, 'no-such-dir', 'm.json'));
     expect(bad.code).not.toBe(0);
-    expect(existsSync(join(dir, 'never.csv'))).toBe(false);
+    expect(bad.err).toContain(`cannot write "${join(dir, 'no-such-dir', 'm.json')}"`);
+    expect(readFileSync(join(dir, 'never.csv'), 'utf8')).toBe('');
   });
 });
 

@@ -40,16 +40,21 @@ export function exportCommand(program: Command, io: Io): void {
       const records = () => focusRecords(storage.ledger.scan(parseWindow(flags)), focusContext(config));
       // FOCUS wants schema metadata for every dataset, apart from it (docs/finops.md).
       const metadata = format !== 'focus' ? undefined : (flags.metadata ?? (file === undefined ? undefined : metadataPathFor(file)));
-      // A path that cannot be written fails before the ledger is read, as -o's does.
-      if (metadata !== undefined) writeOutputFile(metadata, '');
+      // A path that cannot be written fails before the ledger is read, as -o's does (and after it: -o's is told first).
+      const metadataWritable = () => metadata !== undefined && writeOutputFile(metadata, '');
       const described = (rows: number) => {
         if (metadata === undefined) return;
         const artifact = file === undefined ? undefined : { filepath: basename(file), total_bytes: statSync(file).size, total_rows: rows };
         writeOutputFile(metadata, JSON.stringify(focusMetadata(new Date(), artifact), null, 2) + '\n');
       };
       // focus.PARQUET is a Parquet file too (outputFormat made its format focus): CSV under that name fails in the tool it is loaded into.
-      if (file !== undefined && extensionOf(file) === '.parquet') return described(await writeParquet(records, file));
+      if (file !== undefined && extensionOf(file) === '.parquet') {
+        writeOutputFile(file, '');
+        metadataWritable();
+        return described(await writeParquet(records, file));
+      }
       const sink = file === undefined ? undefined : openOutputFile(file);
+      metadataWritable();
       const write = async (text: string) => {
         if (!sink) return io.out(text);
         await sink.write(text);
@@ -64,9 +69,8 @@ export function exportCommand(program: Command, io: Io): void {
   );
 }
 
-/** The Parquet writer opens the file itself: a bad path is caught before the ledger is read, and a failure later is told as one line too. */
+/** The file is made (empty) by the caller, so a bad path is caught before the ledger is read; a failure later is told as one line too. */
 async function writeParquet(records: () => AsyncIterable<FocusRecord>, path: string): Promise<number> {
-  writeOutputFile(path, '');
   const { writeFocusParquet } = await import('../../focus/parquet.js');
   try {
     return await writeFocusParquet(records(), path);
