@@ -40,8 +40,8 @@ describe('GET /metrics', () => {
     expect(rows).toHaveLength(3);
     const ok = rows.filter((r) => r.outcome === 'ok');
     expect(series(text, 'tollgate_requests_total{api="openai.chat",provider="openai",model="gpt-5-mini-2025-08-07",outcome="ok"}')).toBe(2);
-    // Refused before a provider was chosen: its row's provider is '' too.
-    expect(series(text, 'tollgate_requests_total{api="openai.chat",provider="",model="gpt-5-mini",outcome="rejected"}')).toBe(1);
+    // Refused from its headers, before its body (and model) was read or a provider chosen: both are ''.
+    expect(series(text, 'tollgate_requests_total{api="openai.chat",provider="",model="",outcome="rejected"}')).toBe(1);
     expect(series(text, 'tollgate_tokens_total{provider="openai",model="gpt-5-mini-2025-08-07",class="input"}')).toBe(ok.reduce((s, r) => s + r.inputTokens, 0));
     expect(series(text, 'tollgate_tokens_total{provider="openai",model="gpt-5-mini-2025-08-07",class="cache_read"}')).toBe(2048);
     const picos = ok.reduce((s, r) => s + r.costPicos!, 0n);
