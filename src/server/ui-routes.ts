@@ -32,6 +32,18 @@ export interface UiDeps {
 
 const MAX_FORM = 4 * 1024;
 
+/**
+ * Whether a TLS-terminating proxy in front says the browser's side is HTTPS (`X-Forwarded-Proto`,
+ * or RFC 7239's `Forwarded: proto=https`): the cookie is then Secure too. Believing a client that
+ * sends it itself over plain HTTP only makes its cookie Secure, which its browser then drops.
+ */
+export function forwardedHttps(req: IncomingMessage): boolean {
+  const xfp = req.headers['x-forwarded-proto'];
+  const first = (typeof xfp === 'string' ? xfp : xfp?.[0])?.split(',')[0]?.trim().toLowerCase();
+  if (first !== undefined) return first === 'https';
+  return /(?:^|[;,\s])proto="?https"?(?:$|[;,\s])/i.test(req.headers.forwarded ?? '');
+}
+
 /** `/ui`: the dashboard page, `/ui/login` and `/ui/logout` (both POST, from the pages' forms). */
 export async function handleUi(deps: UiDeps, req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
   const method = req.method ?? 'GET';
@@ -41,9 +53,9 @@ export async function handleUi(deps: UiDeps, req: IncomingMessage, res: ServerRe
     if (path === '/ui/login' && method === 'POST') {
       const given = (await readForm(req, MAX_FORM)).get('token') ?? '';
       if (!sameSecret(given, deps.token)) return sendPage(res, 401, renderLogin('That is not the admin token.'));
-      return redirect(res, '/ui', sessionCookie(deps.token, now, deps.secure));
+      return redirect(res, '/ui', sessionCookie(deps.token, now, deps.secure || forwardedHttps(req)));
     }
-    if (path === '/ui/logout' && method === 'POST') return redirect(res, '/ui', clearedSessionCookie(deps.secure));
+    if (path === '/ui/logout' && method === 'POST') return redirect(res, '/ui', clearedSessionCookie(deps.secure || forwardedHttps(req)));
     // The form's address, opened again from the address bar after a failed sign-in.
     if ((path === '/ui/login' || path === '/ui/logout') && (method === 'GET' || method === 'HEAD')) return redirect(res, '/ui');
     if (path !== '/ui' && path !== '/ui/') return sendPage(res, 404, page('Not found', paragraph('The dashboard is at /ui.')));

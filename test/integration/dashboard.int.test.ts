@@ -58,6 +58,14 @@ describe.each(STORES)('the dashboard on %s', (_, storage) => {
     const set = right.headers.get('set-cookie') ?? '';
     expect(set).toMatch(/^tollgate_ui=\d+\.[\w-]{43}; Path=\/ui; Max-Age=43200; HttpOnly; SameSite=Strict$/);
     cookie = set.split(';')[0]!;
+    // Behind a TLS-terminating proxy, which says so, the cookie is Secure too.
+    const formType = { 'content-type': 'application/x-www-form-urlencoded' };
+    for (const proxy of [{ 'x-forwarded-proto': 'https' }, { forwarded: 'for=10.0.0.1;proto=https' }] as Record<string, string>[]) {
+      const proxied = await ui('/ui/login', { method: 'POST', headers: { ...formType, ...proxy }, body: 'token=admin-secret' });
+      expect(proxied.headers.get('set-cookie')).toMatch(/; SameSite=Strict; Secure$/);
+    }
+    const plain = await ui('/ui/login', { method: 'POST', headers: { ...formType, 'x-forwarded-proto': 'http' }, body: 'token=admin-secret' });
+    expect(plain.headers.get('set-cookie')).toMatch(/; SameSite=Strict$/);
   });
 
   it('shows the ledger spend by team, model, user and workflow, the budget, and what changed', async () => {
