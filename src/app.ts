@@ -164,7 +164,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   const catalogOf = (name: string) => o.providers.byName(name)?.catalog;
   const background = new BackgroundUsage({ ...settled, catalogOf });
   const openaiBatchOf = openaiBatchOfFile({ agent, providers: o.providers, ledger: o.storage.ledger, maxAgeMs: o.deferredUsage?.maxAgeMs ?? DEFAULTS.deferredMaxAgeMs });
-  const batchResults = new BatchResultRows({ ...settled, catalogOf, openaiBatchOf });
+  const batchResults = new BatchResultRows({ ...settled, catalogOf, openaiBatchOf, flush: flushForRead });
   sweeps = startSweeps(o, { agent, router, background, batchResults });
   // Set when shutdown cuts the connections still open once the drain time is up.
   let cut = false;

@@ -20,7 +20,7 @@ function download(results: BatchResult[], o: Partial<RequestFacts> = {}): Reques
 /** The row of the request that created batch msgbatch_1 through the gateway (bob's, in another team). */
 const creation = sampleRow({ id: 'create-1', api: 'anthropic.batches', provider: 'anthropic', keyId: 'k2', user: 'bob', team: 'data', project: 'etl', tags: { workflow: 'nightly' }, usageSource: 'none', responseId: 'msgbatch_1', costPicos: 0n, inputTokens: 0, outputTokens: 0 });
 
-function setup(o: { stored?: Set<string>; insertFails?: boolean; chargeFails?: boolean; created?: LedgerRow; openaiBatchOf?: (provider: string, fileId: string) => Promise<LedgerRow | undefined> } = {}) {
+function setup(o: { stored?: Set<string>; insertFails?: boolean; chargeFails?: boolean; created?: LedgerRow; committedByFlush?: LedgerRow; openaiBatchOf?: (provider: string, fileId: string) => Promise<LedgerRow | undefined> } = {}) {
   const stored = o.stored ?? new Set<string>();
   const calls = { inserted: [] as LedgerRow[][], charged: [] as SettledSpend[], priced: [] as PriceRequest[], observed: [] as LedgerRow[], logged: [] as string[], upserted: [] as LedgerRow[] };
   let pending = o.created;
@@ -54,6 +54,11 @@ function setup(o: { stored?: Set<string>; insertFails?: boolean; chargeFails?: b
       return o.chargeFails ? Promise.reject(new Error('counters down')) : Promise.resolve();
     },
     observe: (row) => void calls.observed.push(row),
+    // A row still in the writer's queue: storage has it once the writer is flushed.
+    flush: () => {
+      pending ??= o.committedByFlush;
+      return Promise.resolve();
+    },
     log,
   });
   return { rows, calls, stored };
@@ -108,6 +113,14 @@ describe('BatchResultRows', () => {
     counters.rows.downloaded(download([result('a', 100, 10)]));
     await counters.rows.close();
     expect(counters.calls.logged).toEqual(['error could not add a batch result’s cost to its budgets; reconciliation will report the drift']);
+  });
+
+  it('finds a creation row still waiting in the writer s queue (a batch downloaded within the writer s interval): billed to its creator', async () => {
+    const { rows, calls } = setup({ committedByFlush: creation });
+    rows.downloaded(download([result('a', 100, 10)]));
+    await rows.close();
+    expect(calls.inserted[0]!.map((r) => r.user)).toEqual(['bob']);
+    expect(calls.upserted).toMatchObject([{ id: 'create-1', usageSource: 'final' }]);
   });
 
   it('bills a batch created through the gateway to its creator, whoever downloads it, and marks the creation row billed', async () => {

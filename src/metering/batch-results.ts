@@ -19,6 +19,8 @@ export interface BatchResultsDeps {
   openaiBatchOf?: (provider: string, fileId: string) => Promise<LedgerRow | undefined>;
   /** Charges the downloader's budgets; absent without spend controls. */
   charge?: (spend: SettledSpend) => Promise<void>;
+  /** Makes the rows recorded so far visible in storage (boundedly), so that a batch's creation row is found. */
+  flush?: () => Promise<void>;
   log: Logger;
 }
 
@@ -67,6 +69,9 @@ export class BatchResultRows {
     if (batch === undefined || batch.results.length === 0 || f.status >= 300) return;
     this.after.run(
       async () => {
+        // The creation row may still wait in the writer's queue (a batch created and downloaded within
+        // its 50 ms): without it the download's caller would pay, and the creation row stay unbilled.
+        await this.d.flush?.().catch(() => undefined);
         // Not found (created elsewhere, or billed already), or not known for now: the caller of the download pays.
         const creation = await this.creationOf(f.provider, batch).catch(() => undefined);
         await this.record(creation === undefined ? f : this.payerOf(creation, f.ts), batch, creation && batch.api === 'openai.batch_request' ? { batch_id: creation.responseId! } : {});
