@@ -1,22 +1,18 @@
 import pg from 'pg';
 import { PostgresOpenError } from './open-error.js';
 import type { CacheRow, LedgerRow } from '../../core/ledger-row.js';
-import { type SqlDialect, aggregate } from '../aggregate.js';
+import type { SqlDialect } from '../aggregate.js';
+import { sqlReads } from '../sql-reads.js';
 import { rollupUpsertSql } from '../rollup-sql.js';
 import { pendingResponseSql, pendingResponsesSql } from '../pending-sql.js';
 import { type PolicySql, sqlPolicyStore } from '../policy-store.js';
 import { sqlTelemetryStore } from '../telemetry-store.js';
-import { ruleTotals } from '../rule-totals.js';
-import { topShare } from '../top-share.js';
 import { sqlOutcomeStore } from '../outcome-store.js';
 import { sqlAlertOutbox } from '../alert-outbox.js';
 import type { LedgerStore, Storage, TimeFilter } from '../ports.js';
 import { pgKeys } from './keys.js';
 import { boundQuery, createPool, migrate, withClient } from './pool.js';
 import { POSTGRES_TIMEOUTS, type PostgresTimeouts } from './timeouts.js';
-import { callerTotals, failedRequestIds, longRequests, repeatedSteps, requestPoints, tieredRequests } from '../points.js';
-import { warmCacheUse } from '../warm-cache.js';
-import { sessionHours } from '../session-hours.js';
 import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges, usageRowsSql } from '../cross-source.js';
 import { chargeQueue, writeCharges } from './charges.js';
 import { type RollupDelta, rollupDeltas, rollupValues, sameRow } from '../rollup.js';
@@ -236,17 +232,7 @@ function pgLedger(pool: pg.Pool, reportMs: number): LedgerStore {
     },
     scan: (filter) => scanRows(pool, filter, reportMs),
     cacheRows: (filter) => cacheRows(pool, filter, reportMs),
-    aggregate: (q) => aggregate(read, DIALECT, q),
-    topShare: (q) => topShare(read, DIALECT, q),
-    ruleTotals: (f) => ruleTotals(read, DIALECT, f),
-    longRequests: (f) => longRequests(read, DIALECT, f),
-    tieredRequests: (f) => tieredRequests(read, DIALECT, f),
-    requestPoints: (filter) => requestPoints(read, (i) => DIALECT.param(i), filter),
-    repeatedSteps: (filter, minRepeats) => repeatedSteps(read, (i) => DIALECT.param(i), filter, minRepeats),
-    callerTotals: (filter) => callerTotals(read, (i) => DIALECT.param(i), filter),
-    warmCacheUse: (range, o) => warmCacheUse(read, DIALECT, range, o.tag, o.ttlMs),
-    sessionHours: (range) => sessionHours(read, (i) => DIALECT.param(i), range),
-    failedRequestIds: (filter, caller, limit) => failedRequestIds(read, (i) => DIALECT.param(i), filter, caller, limit),
+    ...sqlReads(read, DIALECT),
     arrivalCursor: async () => String((await run('SELECT pg_current_snapshot()::text AS c', []))[0]!.c),
     async arrivedSince(cursor, { tsBefore, bucketMs }) {
       // A cursor is a snapshot: the rows it could not see (transactions not yet committed then,

@@ -1,16 +1,12 @@
 import type { CacheRow, LedgerRow } from '../../core/ledger-row.js';
-import { type SqlDialect, aggregate } from '../aggregate.js';
+import type { SqlDialect } from '../aggregate.js';
+import { sqlReads } from '../sql-reads.js';
 import { CHARGE_HORIZON_MS, chargeFromJson, chargeRecords } from '../budget-charges.js';
 import { rollupUpsertSql } from '../rollup-sql.js';
 import { pendingResponseSql, pendingResponsesSql } from '../pending-sql.js';
-import type { AggregateQuery, LedgerStore, TimeFilter, UpsertOptions } from '../ports.js';
-import { callerTotals, failedRequestIds, longRequests, repeatedSteps, requestPoints, tieredRequests } from '../points.js';
-import { warmCacheUse } from '../warm-cache.js';
+import type { LedgerStore, TimeFilter, UpsertOptions } from '../ports.js';
 import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges, usageRowsSql } from '../cross-source.js';
 import { rollupDeltas, rollupValues, sameRow } from '../rollup.js';
-import { ruleTotals } from '../rule-totals.js';
-import { sessionHours } from '../session-hours.js';
-import { topShare } from '../top-share.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, cacheRowSelect, rowFromRecord, rowValues } from '../schema.js';
 import { insertWithConstants } from './constant-columns.js';
 import { storableRows } from '../storable.js';
@@ -259,17 +255,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
     },
     scan: (filter) => scanRows(db, filter),
     cacheRows: (filter) => cacheRows(db, filter),
-    aggregate: (q: AggregateQuery) => aggregate(run, DIALECT, q),
-    topShare: (q) => topShare(run, DIALECT, q),
-    ruleTotals: (f) => ruleTotals(run, DIALECT, f),
-    longRequests: (f) => longRequests(run, DIALECT, f),
-    tieredRequests: (f) => tieredRequests(run, DIALECT, f),
-    requestPoints: (filter) => requestPoints(run, (i) => DIALECT.param(i), filter),
-    repeatedSteps: (filter, minRepeats) => repeatedSteps(run, (i) => DIALECT.param(i), filter, minRepeats),
-    callerTotals: (filter) => callerTotals(run, (i) => DIALECT.param(i), filter),
-    warmCacheUse: (range, o) => warmCacheUse(run, DIALECT, range, o.tag, o.ttlMs),
-    sessionHours: (range) => sessionHours(run, (i) => DIALECT.param(i), range),
-    failedRequestIds: (filter, caller, limit) => failedRequestIds(run, (i) => DIALECT.param(i), filter, caller, limit),
+    ...sqlReads(run, DIALECT),
     arrivalCursor: () => Promise.resolve(String((arrivalNow.get() as Row).n)),
     arrivedSince: (cursor, { tsBefore, bucketMs }) => {
       // The counter first: a write committed after it is left for the next read. The bucket as a
