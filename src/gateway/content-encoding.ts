@@ -32,12 +32,17 @@ const DECODERS: Record<string, Inflate> = {
  * Undoes a request's `Content-Encoding` (codings listed in the order they were applied,
  * so undone last first), keeping every intermediate result within `limit` bytes.
  */
-/** `limitName`: the setting that sets `limit`, named when a body decodes past it; a route with a fixed limit gives null. */
-export function decodeContent(body: Buffer, contentEncoding: string | undefined, limit: number, limitName: string | null = 'server.max_body_mb'): Buffer {
-  const codings = (contentEncoding ?? '')
+/** The codings a `Content-Encoding` names, in the order applied (`identity` left out). */
+export function contentCodings(contentEncoding: string | undefined): string[] {
+  return (contentEncoding ?? '')
     .split(',')
     .map((c) => c.trim().toLowerCase())
     .filter((c) => c !== '' && c !== 'identity');
+}
+
+/** `limitName`: the setting that sets `limit`, named when a body decodes past it; a route with a fixed limit gives null. */
+export function decodeContent(body: Buffer, contentEncoding: string | undefined, limit: number, limitName: string | null = 'server.max_body_mb'): Buffer {
+  const codings = contentCodings(contentEncoding);
   let out = body;
   for (const coding of codings.reverse()) {
     const decode = DECODERS[coding];

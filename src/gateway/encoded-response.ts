@@ -1,7 +1,7 @@
 import * as zlib from 'node:zlib';
 import type { ResponseTap } from '../providers/types.js';
 import { MAX_BODY_COPY } from '../providers/shared/taps.js';
-import { decodeContent } from './content-encoding.js';
+import { contentCodings, decodeContent } from './content-encoding.js';
 
 type PartialDecode = (body: Buffer, limit: number) => Buffer;
 
@@ -22,11 +22,9 @@ const PARTIAL: Record<string, PartialDecode> = {
 
 /** The codings of a response's `Content-Encoding` that the tap must undo, in the order applied; null when none, or one it cannot undo. */
 export function responseCodings(contentEncoding: string | string[] | undefined): string[] | null {
-  const value = Array.isArray(contentEncoding) ? contentEncoding.join(',') : (contentEncoding ?? '');
-  const codings = value
-    .split(',')
-    .map((c) => c.trim().toLowerCase())
-    .filter((c) => c !== '' && c !== 'identity');
+  // Nearly every answer: nothing to split on the request path.
+  if (contentEncoding === undefined) return null;
+  const codings = contentCodings(Array.isArray(contentEncoding) ? contentEncoding.join(',') : contentEncoding);
   if (codings.length === 0 || codings.some((c) => PARTIAL[c] === undefined)) return null;
   return codings;
 }
