@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Io } from './output.js';
+import { VERSION } from '../core/version.js';
 import { buildProgram, run } from './program.js';
 
 function capture(): Io & { text: () => string } {
@@ -14,6 +15,13 @@ describe('the tollgate program', () => {
     expect(names).toHaveLength(17);
     expect((await buildProgram(capture(), 'report')).commands.map((c) => c.name())).toEqual(['report']);
     expect((await buildProgram(capture(), 'reprt')).commands).toHaveLength(17);
+    expect((await buildProgram(capture(), '--version')).commands).toHaveLength(0);
+  });
+
+  it('prints its version without loading any command', async () => {
+    const io = capture();
+    expect(await run(['--version'], io)).toBe(0);
+    expect(io.text()).toBe(`${VERSION}\n`);
   });
 
   it('lists every command in its help, and suggests the command a typo meant', async () => {
