@@ -24,6 +24,7 @@ export interface LedgerRow extends UsageCounts {
   sessionId: string | null;
   /** claude-code, codex, openai-sdk, anthropic-sdk, genai-sdk, curl, … */
   client: string | null;
+  /** The request's tags; Tollgate adds `client_version` (CLIENT_VERSION_TAG) where the client names its version. */
   tags: Record<string, string>;
   stream: boolean;
   /** The HTTP status the client received. */
@@ -123,3 +124,10 @@ export const PLAIN_DIMENSIONS = ['user', 'team', 'project', 'model', 'provider',
 export function isDimension(value: string): value is Dimension {
   return (PLAIN_DIMENSIONS as readonly string[]).includes(value) || /^tag:[A-Za-z0-9_.-]+$/.test(value);
 }
+
+/**
+ * The tag that holds the calling tool's version (Claude Code's, Codex's, an SDK's), set by the
+ * gateway from the client's headers and by the importers and telemetry from what the agent
+ * recorded: a tag rather than a column, so reports group by it from the tag rollups.
+ */
+export const CLIENT_VERSION_TAG = 'client_version';

@@ -3,7 +3,8 @@ import { GatewayError } from '../core/errors.js';
 import { sameSecret } from './same-secret.js';
 import { keyRefusal } from './key-validity.js';
 import type { Credential, HeaderBag } from '../providers/types.js';
-import { detectClient, detectSession } from './client.js';
+import { detectClient, detectClientVersion, detectSession } from './client.js';
+import { CLIENT_VERSION_TAG } from '../core/ledger-row.js';
 import type { KeyResolver } from './key-resolver.js';
 import { parseTags } from './tags.js';
 import { fingerprint, isVirtualKey } from './virtual-keys.js';
@@ -50,6 +51,9 @@ export async function identify(cred: Credential | undefined, headers: HeaderBag,
     tags: 'error' in tagResult ? {} : tagResult.tags,
     upstreamKey: CONFIGURED,
   };
+  // What the client's headers say wins over a tag of that name it sent; with none, its tag stays.
+  const version = detectClientVersion(headers);
+  if (version !== null) who.tags[CLIENT_VERSION_TAG] = version;
   // Returned with the caller, not thrown: the key's own refusals below come first.
   if ('error' in tagResult) who.refusal = new GatewayError('invalid_request', tagResult.error);
   if (!cred) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../core/errors.js';
 import type { KeyRecord, KeyStore } from '../storage/ports.js';
-import { detectClient, detectSession } from './client.js';
+import { detectClient, detectClientVersion, detectSession } from './client.js';
 import { identify } from './identify.js';
 import { KeyResolver, UNKNOWN_KEYS } from './key-resolver.js';
 import { parseTags } from './tags.js';
@@ -48,6 +48,31 @@ describe('identity', () => {
     expect(detectClient({ 'x-goog-api-client': 'google-genai-sdk/2.32.0 gl-node/v20' })).toBe('genai-sdk');
     expect(detectClient({ 'user-agent': 'curl/8.1' })).toBe('curl');
     expect(detectClient({})).toBeNull();
+  });
+
+  it('reads the version of the client from the same headers', () => {
+    expect(detectClientVersion({ 'user-agent': 'claude-cli/2.1.197 (external, sdk-cli)', 'x-app': 'cli' })).toBe('2.1.197');
+    expect(detectClientVersion({ 'user-agent': 'codex_cli_rs/0.169.0 (Debian 12.0.0; x86_64) xterm' })).toBe('0.169.0');
+    expect(detectClientVersion({ 'user-agent': 'OpenAI/JS 6.49.0' })).toBe('6.49.0');
+    expect(detectClientVersion({ 'user-agent': 'AsyncOpenAI/Python 2.3.0' })).toBe('2.3.0');
+    expect(detectClientVersion({ 'user-agent': 'Anthropic/JS 1.12.0' })).toBe('1.12.0');
+    expect(detectClientVersion({ 'user-agent': 'google-genai-sdk/2.32.0 gl-node/v20.20.2', 'x-goog-api-client': 'google-genai-sdk/2.32.0 gl-node/v20.20.2' })).toBe('2.32.0');
+    expect(detectClientVersion({ 'x-goog-api-client': 'gl-node/v20 google-genai-sdk/1.30.0' })).toBe('1.30.0');
+    expect(detectClientVersion({ 'user-agent': 'curl/8.1.2' })).toBe('8.1.2');
+    expect(detectClientVersion({ 'user-agent': 'my-app/v1.4.2-rc.1+build.7' })).toBe('1.4.2-rc.1+build.7');
+    expect(detectClientVersion({ 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64)' })).toBe('5.0');
+    // No version, or none that reads as one: nothing rather than a guess.
+    for (const ua of ['undici', 'node', 'OpenAI/JS', 'tool/latest', 'tool/"1.0"', '/1.0', 'a b/1.0', `tool/1${'2'.repeat(60)}`]) expect(detectClientVersion({ 'user-agent': ua })).toBeNull();
+    expect(detectClientVersion({})).toBeNull();
+  });
+
+  it('tags a request with its client s version over a tag of that name, and keeps the client s tag when its headers name none', async () => {
+    const keys = new KeyResolver(memoryKeys([]));
+    const withUa = await identify(undefined, { 'user-agent': 'claude-cli/2.1.197 (external, cli)', 'x-tollgate-tags': 'workflow=review,client_version=9' }, keys, { passthrough: 'allow', anonymous: 'allow' });
+    expect(withUa.tags).toEqual({ workflow: 'review', client_version: '2.1.197' });
+    const own = await identify(undefined, { 'user-agent': 'undici', 'x-tollgate-tags': 'client_version=1.4.2' }, keys, { passthrough: 'allow', anonymous: 'allow' });
+    expect(own.tags).toEqual({ client_version: '1.4.2' });
+    expect((await identify(undefined, {}, keys, { passthrough: 'allow', anonymous: 'allow' })).tags).toEqual({});
   });
 
   it('names the SDK whatever client class of it sent the request (async, Azure, Bedrock, Vertex)', () => {

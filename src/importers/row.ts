@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { Api } from '../core/api.js';
-import type { LedgerRow } from '../core/ledger-row.js';
+import type { CLIENT_VERSION_TAG, LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
 import { rowTier } from '../core/service-tier.js';
 import type { Usage } from '../core/usage.js';
@@ -52,6 +52,15 @@ export interface ImportedRecord {
   responseId?: string | null;
   source: string;
   serviceTier?: string | undefined;
+  /** The agent's version, as its log recorded it: the row's `client_version` tag. */
+  clientVersion?: string | null;
+}
+
+const VERSION = /^\d+\.\d+\.\d+[\w.+-]{0,30}$/;
+
+/** An agent's version as its log wrote it (`2.1.197`), or null for anything else (`dev`, a number). */
+export function agentVersion(v: unknown): string | null {
+  return typeof v === 'string' && VERSION.test(v) ? v : null;
 }
 
 /** A ledger row for a record read from an agent's log: a successful streamed call with final usage. */
@@ -79,7 +88,8 @@ export function importedRow(r: ImportedRecord, price: ImportPricer): LedgerRow {
     project: r.project,
     sessionId: r.sessionId,
     client: r.client,
-    tags: {},
+    // A literal, not a computed key: this runs for every row of an import.
+    tags: r.clientVersion ? ({ client_version: r.clientVersion } satisfies Record<typeof CLIENT_VERSION_TAG, string>) : {},
     stream: true,
     status: 200,
     outcome: 'ok',

@@ -61,6 +61,11 @@ describe('claude_code.api_request events', () => {
     expect(claudeCodeCall(record({ ...base, 'user.account_uuid': 'acct' }))).toMatchObject({ user: 'acct' });
   });
 
+  it('tags the call with Claude Code s version: app.version, else the resource s service.version', () => {
+    expect(claudeCodeCall(record({ ...base, 'app.version': '2.1.197' }, { resource: { 'service.name': 'claude-code', 'service.version': '2.1.100' } }))).toMatchObject({ tags: { client_version: '2.1.197' } });
+    expect(claudeCodeCall(record(base, { resource: { 'service.name': 'claude-code', 'service.version': '2.1.100' } }))).toMatchObject({ tags: { client_version: '2.1.100' } });
+  });
+
   it('ids are deterministic: the request id names the call, else its place in the session', () => {
     const a = claudeCodeCall(record(base));
     const b = claudeCodeCall(record(base));

@@ -15,6 +15,8 @@ export function isApiRequest(item: LogItem): boolean {
 /** Attribute → tag; the first attribute present wins. Documented in docs/telemetry.md. */
 const TAGS = {
   workflow: ['workflow.name'],
+  // CLIENT_VERSION_TAG: Claude Code's own version, as the gateway and the log import record it.
+  client_version: ['app.version', 'service.version'],
   workflow_run: ['workflow.run_id'],
   prompt_id: ['prompt.id'],
   query_source: ['query_source'],

@@ -32,6 +32,11 @@ describe('GenAI spans', () => {
     });
   });
 
+  it('tags the call with the version of the application that made it', () => {
+    const c = genAiCall(span({ 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-5', 'gen_ai.usage.input_tokens': 10 }, { resource: { 'service.name': 'billing-bot', 'service.version': '3.2.0' } }));
+    expect(c).toMatchObject({ client: 'billing-bot', tags: { client_version: '3.2.0' } });
+  });
+
   it("keeps gen_ai.response.id, the body's id, apart from the provider's request id", () => {
     const c = genAiCall(span({ 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 1, 'gen_ai.response.id': 'chatcmpl-9x', 'http.response.header.x-request-id': ['req_9'] }));
     expect(c).toMatchObject({ responseId: 'chatcmpl-9x', upstreamRequestId: 'req_9' });

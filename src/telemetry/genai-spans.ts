@@ -39,6 +39,8 @@ const TAGS = {
   workflow: ['tollgate.workflow', 'workflow.name', 'gen_ai.workflow.name', 'traceloop.workflow.name'],
   agent: ['gen_ai.agent.name'],
   operation: ['gen_ai.operation.name', 'llm.request.type'],
+  // CLIENT_VERSION_TAG: the instrumented application's version (its name is the row's client).
+  client_version: ['service.version'],
 } as const;
 
 /**

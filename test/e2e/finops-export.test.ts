@@ -77,7 +77,7 @@ describe('the built CLI: FinOps exports of what requests and spans sent', () => 
     expect(r.code).toBe(0);
     const rows = records(r.stdout).filter((x) => x.x_Model === 'gpt-5');
     expect(rows.length).toBeGreaterThan(0);
-    for (const x of rows) expect(JSON.parse(x.Tags!)).toEqual({ cost_center: 'cc-9', team: 'finance-allocation', workflow: EVIL_TAG, 'tollgate/user': 'carol', 'tollgate/team': 'web', 'tollgate/project': 'site', 'tollgate/client': 'curl' });
+    for (const x of rows) expect(JSON.parse(x.Tags!)).toEqual({ cost_center: 'cc-9', team: 'finance-allocation', workflow: EVIL_TAG, 'tollgate/user': 'carol', 'tollgate/team': 'web', 'tollgate/project': 'site', 'tollgate/client': 'curl', 'tollgate/client_version': '8.5.0' });
   });
 
   it('writes a tag or model a spreadsheet would run as a formula as text in every CSV', async () => {

@@ -1,5 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { VERSION as ANTHROPIC_SDK } from '@anthropic-ai/sdk/version';
 import OpenAI from 'openai';
+import { VERSION as OPENAI_SDK } from 'openai/version';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../support/harness.js';
 import { translatingProviders } from '../support/translating-providers.js';
@@ -88,7 +90,8 @@ describe('an Anthropic client (Claude Code’s request shape) served by an OpenA
       api: 'anthropic.messages', provider: 'local-qwen', model: 'qwen3-coder-30b', modelRequested: 'qwen3-coder', sessionId: 'sess-translate-1',
       inputTokens: 4996, cacheReadTokens: 4096, outputTokens: 37, toolCalls: 1, usageSource: 'final', outcome: 'ok', status: 200, stream: false,
     });
-    expect(row.tags).toEqual({ translated: 'openai' });
+    // The SDK's own version, read by the gateway from its user agent.
+    expect(row.tags).toEqual({ translated: 'openai', client_version: ANTHROPIC_SDK });
   });
 
   it('streamed, with tool use: events rebuilt as they arrive; the SDK’s final message has the tool input, stop reason and usage', async () => {
@@ -263,7 +266,7 @@ describe('an OpenAI client served by an Anthropic upstream', () => {
     expect(row).toMatchObject({
       api: 'openai.chat', provider: 'claude-for-openai', model: 'claude-sonnet-4-5-20250929', inputTokens: 2350, cacheReadTokens: 2000, cacheWriteTokens: 300, outputTokens: 80, reasoningTokens: 20, toolCalls: 2, outcome: 'ok', usageSource: 'final',
     });
-    expect(row.tags).toEqual({ translated: 'anthropic' });
+    expect(row.tags).toEqual({ translated: 'anthropic', client_version: OPENAI_SDK });
   });
 
   it('streamed, with tool calls and usage: chunks, tool_calls deltas, finish reason, usage chunk, [DONE]', async () => {

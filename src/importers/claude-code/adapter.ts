@@ -105,6 +105,7 @@ class KeptLine implements PendingRow {
   readonly messageId: string | null;
   readonly requestId: string | null;
   readonly serviceTier: string | undefined;
+  readonly version: string | null;
   readonly usage: Usage;
 
   constructor(ctx: RunContext, file: FoundFile, id: string, e: ClaudeEntry, intern: <T extends string | null>(s: T) => T) {
@@ -118,6 +119,7 @@ class KeptLine implements PendingRow {
     this.messageId = e.messageId;
     this.requestId = e.requestId;
     this.serviceTier = e.serviceTier === undefined ? undefined : intern(e.serviceTier);
+    this.version = intern(e.version);
     this.usage = anthropicUsage(e.usage);
   }
 
@@ -143,6 +145,7 @@ class KeptLine implements PendingRow {
         responseId: this.messageId,
         source: CLAUDE_CODE_LOG,
         serviceTier: this.serviceTier,
+        clientVersion: this.version,
       },
       ctx.price,
     );

@@ -147,6 +147,19 @@ describe('Claude Code transcripts', () => {
     expect('serviceTier' in std).toBe(false);
   });
 
+  it('tags each row with the Claude Code version its line names, and none for a version that is not one', () => {
+    const logs = logDir({
+      [file]: [
+        line({ msg: 'msg_v1', req: 'req_v1' }),
+        line({ msg: 'msg_v2', req: 'req_v2', extra: { version: '2.1.197' } }),
+        line({ msg: 'msg_dev', req: 'req_dev', extra: { version: 'dev' } }),
+        line({ msg: 'msg_none', req: 'req_none', extra: { version: undefined } }),
+      ],
+    });
+    const tags = Object.fromEntries(importer('claude-code', logs.dir).run().rows.map((r) => [r.responseId, r.tags]));
+    expect(tags).toEqual({ msg_v1: { client_version: '2.1.114' }, msg_v2: { client_version: '2.1.197' }, msg_dev: {}, msg_none: {} });
+  });
+
   it('skips lines that carry no billable usage, and accepts the wrapped and padded forms', () => {
     const logs = logDir({
       [file]: [

@@ -1,5 +1,6 @@
 import { parseInstant } from '../../core/instant.js';
 import { tokens } from '../../core/usage.js';
+import { agentVersion } from '../row.js';
 
 /**
  * One usage-bearing line of a Claude Code transcript (usage-formats.md §1.6), checked.
@@ -20,7 +21,10 @@ export interface ClaudeEntry {
   fast: boolean;
   serviceTier: string | undefined;
   uuid: string | null;
+  /** Claude Code's version (`2.1.197`), when the line names one that reads as a version. */
+  version: string | null;
 }
+
 
 type Json = Record<string, unknown>;
 
@@ -72,5 +76,6 @@ export function claudeEntry(line: Json): ClaudeEntry | undefined {
     fast: usage.speed === 'fast',
     serviceTier: typeof usage.service_tier === 'string' ? usage.service_tier : undefined,
     uuid: typeof outer.uuid === 'string' ? outer.uuid : null,
+    version: agentVersion(outer.version),
   };
 }

@@ -77,6 +77,7 @@ function row(ctx: RunContext, e: CodexUsageEvent, s: CodexFileState, file: Found
       project: ctx.attribution.project ?? (s.cwd ? ctx.projectOf(s.cwd) : null),
       sessionId: session,
       client: 'codex',
+      clientVersion: s.version ?? null,
       usage,
       upstreamRequestId: null,
       source: CODEX_LOG,

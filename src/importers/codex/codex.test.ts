@@ -26,6 +26,17 @@ describe('Codex CLI rollouts', () => {
     expect(rows[0]).toMatchObject({ model: 'gpt-5-codex', client: 'codex', source: 'codex-log', sessionId: 'sess-1', project: 'app', api: 'openai.responses', provider: 'openai', upstreamRequestId: null, unpriced: false });
   });
 
+  it('tags each row with the Codex version of its session, kept for an import that resumes the file', () => {
+    const first = [meta(), context('gpt-5-codex'), count(1, { total_token_usage: usage(1000, 0, 100), last_token_usage: usage(1000, 0, 100) })];
+    const logs = logDir({ [file]: first });
+    const run = importer('codex', logs.dir);
+    expect(run.run().rows.map((r) => r.tags)).toEqual([{ client_version: '0.60.0' }]);
+    logs.append(file, JSON.stringify(count(2, { total_token_usage: usage(3000, 0, 150), last_token_usage: usage(2000, 0, 50) })) + '\n');
+    expect(run.run().rows.map((r) => r.tags)).toEqual([{ client_version: '0.60.0' }]);
+    const dev = logDir({ [file]: [meta({ cli_version: 'dev' }), context('gpt-5-codex'), count(1, { last_token_usage: usage(10, 0, 1) })] });
+    expect(importer('codex', dev.dir).run().rows.map((r) => r.tags)).toEqual([{}]);
+  });
+
   it('falls back to the difference of cumulative totals, and skips a repeated unchanged total', () => {
     const logs = logDir({
       [file]: [

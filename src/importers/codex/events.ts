@@ -1,5 +1,6 @@
 import { parseInstant } from '../../core/instant.js';
 import { tokens } from '../../core/usage.js';
+import { agentVersion } from '../row.js';
 
 /**
  * Codex CLI rollout lines (usage-formats.md §1.6): `session_meta`, `turn_context` (the
@@ -29,10 +30,12 @@ export interface CodexFileState {
   cumulative: CodexTokens | null;
   /** A spawned sub-agent thread's file: the second of its start, when it replays its parent's counts. */
   replaySecond: string | null;
+  /** Codex's own version (`session_meta`'s `cli_version`); absent from a state saved before it was kept. */
+  version?: string | null;
 }
 
 export function newCodexFileState(): CodexFileState {
-  return { session: null, cwd: null, model: null, cumulative: null, replaySecond: null };
+  return { session: null, cwd: null, model: null, cumulative: null, replaySecond: null, version: null };
 }
 
 type Json = Record<string, unknown>;
@@ -67,6 +70,8 @@ export function codexLine(line: Json, s: CodexFileState): CodexUsageEvent | unde
       s.session = payload.id;
     }
     if (typeof payload.cwd === 'string') s.cwd = payload.cwd;
+    const version = agentVersion(payload.cli_version);
+    if (version !== null) s.version = version;
     // A sub-agent thread starts by replaying its parent's token counts, all stamped with its start second.
     if (JSON.stringify(payload.source ?? null).includes('thread_spawn')) s.replaySecond = stamp?.slice(0, 19) ?? null;
     return undefined;
