@@ -4,7 +4,7 @@ import type { LedgerRow } from '../core/ledger-row.js';
 import { createPricer } from '../pricing/index.js';
 import { CacheAnalyser, type CacheReport } from './analyse.js';
 import { encodePrefix, hashPrefix } from './prefix.js';
-import { renderCacheTable, rowPricer } from './report.js';
+import { cacheReportJson, renderCacheTable, rowPricer } from './report.js';
 
 // Flat test prices per token, in picos: $3/M input, writes 1.25× and 2×, reads 0.1×.
 const IN = 3_000_000n;
@@ -283,6 +283,31 @@ describe('CacheAnalyser', () => {
     expect(f.windowPicos).toBe(3n * t * (IN - READ) - t * (W5 - IN));
     expect(f.fix).toContain('mode: auto');
     expect(f.evidence.count).toBe(3);
+  });
+
+  it('names the client release a drift came with, against the release before it whose prefix held', () => {
+    const stable = Array.from({ length: 20 }, (_, i) =>
+      row({ system: [cached], messages: msg(`task ${i}`) }, { ts: i * MIN, tags: { workflow: 'w', client_version: '2.1.197' }, ...(i === 0 ? { cacheWriteTokens: 1900 } : { cacheReadTokens: 1900 }) }),
+    );
+    const drifting = Array.from({ length: 20 }, (_, i) =>
+      row({ system: [{ type: 'text', text: `Now: 11:${String(i).padStart(2, '0')}` }, cached], messages: msg(`task ${i}`) }, { ts: (20 + i) * MIN, tags: { workflow: 'w', client_version: '2.1.198' }, cacheWriteTokens: 1900 }),
+    );
+    const r = analyse([...stable, ...drifting]);
+    const f = r.findings.find((x) => x.kind === 'prefix_drift')!;
+    // The pair across the upgrade is the new release's: its first call already drifted.
+    expect(f.title).toBe('the prompt prefix changes at system block 0 (block 0) on 20 of 39 consecutive calls, on client version 2.1.198 (20 of 20 calls) and not on 2.1.197 (0 of 19)');
+    expect(f.fix).toMatch(/^the drift came with client version 2\.1\.198: stay on 2\.1\.197 until its maker fixes it, or move what changes every call/);
+    expect(f.evidence.clientVersions).toEqual([
+      { version: '2.1.198', pairs: 20, drift: 20 },
+      { version: '2.1.197', pairs: 19, drift: 0 },
+    ]);
+    expect(renderCacheTable(r)).toContain('by client version: 2.1.198 20 of 20 drifted; 2.1.197 0 of 19 drifted');
+    const json = cacheReportJson(r) as { findings: { kind: string; evidence: object }[] };
+    expect(json.findings.find((x) => x.kind === 'prefix_drift')!.evidence).toMatchObject({ client_versions: f.evidence.clientVersions });
+    // One release alone says nothing of releases.
+    const one = analyse(drifting).findings.find((x) => x.kind === 'prefix_drift')!;
+    expect(one.title).not.toContain('client version');
+    expect(one.evidence.clientVersions).toBeUndefined();
   });
 
   it('a clean baseline raises nothing', () => {

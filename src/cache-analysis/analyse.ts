@@ -324,7 +324,7 @@ export class CacheAnalyser {
       q = {
         group: s.group, model: s.row.model, prev: undefined, prevStatic: 0, prevA: new Float64Array(0), prevB: new Float64Array(0),
         pairs: 0, drift: 0, reorder: 0, sameSessionPairs: 0, sameSessionDrift: 0, crossSessionPairs: 0, crossSessionDrift: 0,
-        positions: new Map(), saving: 0n, examples: [], sample: undefined,
+        positions: new Map(), saving: 0n, examples: [], sample: undefined, versions: new Map(),
       };
       this.sequences.set(id, q);
     }
@@ -339,9 +339,14 @@ export class CacheAnalyser {
     const same = prev.sessionId !== null && prev.sessionId === s.row.sessionId;
     if (same) q.sameSessionPairs++;
     else q.crossSessionPairs++;
+    const version = s.row.tags.client_version ?? '';
+    let tally = q.versions.get(version);
+    if (!tally) q.versions.set(version, (tally = { pairs: 0, drift: 0 }));
+    tally.pairs++;
     const d = firstDifference(q, this.scan);
     if (d === undefined || !recursAfter(q, this.scan, d)) return;
     q.drift++;
+    tally.drift++;
     if (same) q.sameSessionDrift++;
     else q.crossSessionDrift++;
     if (isReorder(q, this.scan)) q.reorder++;

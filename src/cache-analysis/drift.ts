@@ -1,6 +1,6 @@
 import { type BlockKind, type PrefixRecord, decodePrefix } from './prefix.js';
 import type { PrefixScan } from './prefix-scan.js';
-import type { Sequence } from './seen.js';
+import type { Sequence, VersionTally } from './seen.js';
 import type { DriftCause, Evidence, Finding } from './types.js';
 
 /** The finding for one sequence, or undefined when its drift cost nothing. */
@@ -14,21 +14,50 @@ export function driftFinding(q: Sequence): Omit<Finding, 'weeklyPicos'> | undefi
   const text = sample.b[d]?.[3];
   const common = { kind: 'prefix_drift' as const, cause, group: q.group, model: q.model, windowPicos: q.saving };
   const evidence: Evidence = { requestIds: q.examples, count: q.drift, outOf: q.pairs, firstDifferingBlock: d, blockLabel: label, ...(text === undefined ? {} : { sample: text }) };
+  const versions = [...q.versions].filter(([v]) => v !== '');
+  if (versions.length > 1) evidence.clientVersions = versions.map(([version, t]) => ({ version, ...t })).sort((a, b) => b.pairs - a.pairs || (a.version < b.version ? -1 : 1));
+  const found = withRelease(findingFor(q, cause, label), versionContrast(q));
+  return { ...common, evidence, ...found };
+}
+
+function findingFor(q: Sequence, cause: DriftCause, label: string): { title: string; fix: string } {
   switch (cause) {
     case 'volatile_block':
-      return { ...common, evidence, title: `the prompt prefix changes at ${label} on ${q.drift} of ${q.pairs} consecutive calls`, fix: `move what changes every call (a timestamp, an id, user data) out of ${label} to after the last cache breakpoint` };
+      return { title: `the prompt prefix changes at ${label} on ${q.drift} of ${q.pairs} consecutive calls`, fix: `move what changes every call (a timestamp, an id, user data) out of ${label} to after the last cache breakpoint` };
     case 'reordered':
-      return { ...common, evidence, title: `tool definitions or system blocks arrive in a different order (${q.reorder} of ${q.pairs} calls)`, fix: 'send tools and system blocks in a fixed order (sort them, and serialise their JSON keys deterministically)' };
+      return { title: `tool definitions or system blocks arrive in a different order (${q.reorder} of ${q.pairs} calls)`, fix: 'send tools and system blocks in a fixed order (sort them, and serialise their JSON keys deterministically)' };
     case 'per_session':
       return {
-        ...common,
-        evidence,
         title: `${label} differs per session but is stable within one (${q.crossSessionDrift} session starts)`,
         fix: 'a per-session line near the top (such as Claude Code\'s x-anthropic-billing-header) stops sessions sharing the cache; move it after the cached prefix, or for Claude Code set CLAUDE_CODE_ATTRIBUTION_HEADER=false',
       };
     case 'changed':
-      return { ...common, evidence, title: `the static prompt prefix changed ${q.drift} times (first at ${label})`, fix: `keep ${label} and what precedes it stable between calls` };
+      return { title: `the static prompt prefix changed ${q.drift} times (first at ${label})`, fix: `keep ${label} and what precedes it stable between calls` };
   }
+}
+
+/** Calls of a version before the contrast below says anything about it. */
+const MIN_VERSION_PAIRS = 10;
+
+/**
+ * A client version whose calls drift (half of its pairs or more) beside one whose calls do not (a
+ * tenth or fewer): the drift came with a release of the client, not with the team's own prompts.
+ */
+export function versionContrast(q: Sequence): { drifting: [string, VersionTally]; stable: [string, VersionTally] } | undefined {
+  const known = [...q.versions].filter(([v, t]) => v !== '' && t.pairs >= MIN_VERSION_PAIRS);
+  const drifting = known.filter(([, t]) => t.drift * 2 >= t.pairs).sort((a, b) => b[1].drift - a[1].drift)[0];
+  const stable = known.filter(([, t]) => t.drift * 10 <= t.pairs).sort((a, b) => b[1].pairs - a[1].pairs)[0];
+  return drifting && stable ? { drifting, stable } : undefined;
+}
+
+function withRelease(f: { title: string; fix: string }, c: ReturnType<typeof versionContrast>): { title: string; fix: string } {
+  if (!c) return f;
+  const [bad, b] = c.drifting;
+  const [good, g] = c.stable;
+  return {
+    title: `${f.title}, on client version ${bad} (${b.drift} of ${b.pairs} calls) and not on ${good} (${g.drift} of ${g.pairs})`,
+    fix: `the drift came with client version ${bad}: stay on ${good} until its maker fixes it, or ${f.fix}`,
+  };
 }
 
 function classify(q: Sequence): DriftCause {

@@ -65,6 +65,7 @@ export function cacheReportJson(r: CacheReport): unknown {
         block: f.evidence.blockLabel ?? null,
         ...(f.evidence.tokens === undefined ? {} : { tokens: f.evidence.tokens }),
         ...(f.evidence.sample === undefined ? {} : { sample: f.evidence.sample }),
+        ...(f.evidence.clientVersions === undefined ? {} : { client_versions: f.evidence.clientVersions }),
       },
     })),
     groups: r.groups.map((g) => ({
@@ -123,10 +124,11 @@ function finding(n: number, f: Finding, by: string): string {
   const e = f.evidence;
   const where = e.firstDifferingBlock === undefined ? '' : `; first differing block: ${e.blockLabel}`;
   const sample = e.sample === undefined ? '' : `\n     block text: ${JSON.stringify(e.sample.slice(0, 120))}`;
+  const versions = e.clientVersions === undefined ? '' : `\n     by client version: ${e.clientVersions.map((v) => `${v.version} ${v.drift} of ${v.pairs} drifted`).join('; ')}`;
   return (
     `${n}. [${f.kind}${f.cause ? `: ${f.cause}` : ''}] ${by} ${f.group} (${f.models ? `mostly ${f.model}, of ${f.models} models` : f.model}): ${f.title}.\n` +
     `   Fix: ${f.fix}; save about ${displayUsd(f.weeklyPicos)} a week.\n` +
-    `   Evidence: ${e.count} of ${e.outOf}${where}; e.g. ${e.requestIds.join(', ')}${sample}\n\n`
+    `   Evidence: ${e.count} of ${e.outOf}${where}; e.g. ${e.requestIds.join(', ')}${versions}${sample}\n\n`
   );
 }
 

@@ -36,4 +36,11 @@ export interface Sequence {
   examples: string[];
   /** The first call that drifted (its prefix is decoded again for the evidence). */
   sample: CacheRow | undefined;
+  /** Pairs and drifted pairs by the later call's client version ('' for none): a drift that came with a release. */
+  versions: Map<string, VersionTally>;
+}
+
+export interface VersionTally {
+  pairs: number;
+  drift: number;
 }

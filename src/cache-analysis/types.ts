@@ -71,6 +71,8 @@ export interface Evidence {
   blockLabel?: string;
   /** The block's text, only when `cache_analysis.store_prompts` is on. */
   sample?: string;
+  /** Drift by the client's version (the `client_version` tag), when the calls came from more than one. */
+  clientVersions?: { version: string; pairs: number; drift: number }[];
   tokens?: number;
 }
 

@@ -1,4 +1,4 @@
-import type { AttemptRow, CacheRow, LedgerRow } from '../core/ledger-row.js';
+import { type AttemptRow, type CacheRow, CLIENT_VERSION_TAG, type LedgerRow } from '../core/ledger-row.js';
 
 /**
  * The ledger's columns as schema version 1 created them. Frozen: existing databases were
@@ -255,7 +255,7 @@ export function rowFromRecord(rec: Record<string, unknown>): LedgerRow {
   return row;
 }
 
-/** The tags the cache analyser reads (CacheRow.tags holds only these). */
+/** The tags the cache analyser reads (CacheRow.tags holds only these, and the client's version, selected last). */
 export const CACHE_ROW_TAGS = ['workflow', 'cache'] as const;
 
 /**
@@ -268,7 +268,7 @@ export function cacheRowSelect(tag: (name: string) => string, cost: string): str
   return [
     'id', 'ts', 'api', 'provider', 'model', 'key_id', 'session_id', ...CACHE_ROW_TAGS.map(tag), 'status',
     'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cache_write_1h_tokens', 'output_tokens', 'reasoning_tokens', 'tool_calls',
-    cost, 'prefix', 'service_tier',
+    cost, 'prefix', 'service_tier', tag(CLIENT_VERSION_TAG),
   ];
 }
 
@@ -306,6 +306,8 @@ export function cacheRowFromValues(v: readonly unknown[]): CacheRow {
   if (prefix !== null) row.prefix = prefix;
   const serviceTier = str(v[19]);
   if (serviceTier !== null) row.serviceTier = serviceTier;
+  const version = str(v[20]);
+  if (version !== null) tags.client_version = version;
   return row;
 }
 

@@ -24,7 +24,9 @@ let storage: Storage;
  */
 function rowAt(r: () => number): (i: number) => LedgerRow {
   return (i) => {
-    const row = { ...withPrefix(benchRow(i, ROWS, r), i), ts: START + i * 2000 + Math.floor(i / 97) * 600_000 };
+    const base = withPrefix(benchRow(i, ROWS, r), i);
+    // Two client releases, so that the narrowed scan must carry each row's version.
+    const row = { ...base, ts: START + i * 2000 + Math.floor(i / 97) * 600_000, tags: { ...base.tags, client_version: i < ROWS / 2 ? '2.1.197' : '2.1.198' } };
     if (i % 37 === 0) return { ...row, status: 429, outcome: 'upstream_error' };
     if (i % 53 === 0) return { ...row, status: 200, outcome: 'client_aborted' };
     if (i % 5 === 0) return { ...row, tags: { ...row.tags, cache: 'auto' } };

@@ -230,7 +230,7 @@ export function storageContract(open: () => Promise<Storage>): void {
       prefix: i % 2 ? prefix : null,
       ...(i % 5 === 0 ? { serviceTier: 'flex' } : {}),
       costPicos: i % 3 === 1 ? 9_007_199_254_740_993n + BigInt(i) : r.costPicos,
-      tags: { ...r.tags, ...(i % 4 === 0 ? { cache: 'auto', workflow: `wf${i % 3}` } : {}), other: 'not read' },
+      tags: { ...r.tags, ...(i % 4 === 0 ? { cache: 'auto', workflow: `wf${i % 3}` } : {}), ...(i % 3 === 0 ? { client_version: `2.1.${i}` } : {}), other: 'not read' },
     }));
     await s.ledger.insert(rows);
     const since = Date.UTC(2026, 10, 19);
@@ -242,7 +242,7 @@ export function storageContract(open: () => Promise<Storage>): void {
       .map((r) => {
         const { id, ts, api, provider, model, keyId, sessionId, tags, status, outcome, inputTokens, cacheReadTokens, cacheWriteTokens, cacheWrite1hTokens, outputTokens, reasoningTokens, toolCalls, costPicos } = r;
         // Of the tags, only those the analyser reads.
-        const read = Object.fromEntries(CACHE_ROW_TAGS.filter((t) => tags[t] !== undefined).map((t) => [t, tags[t]!]));
+        const read = Object.fromEntries([...CACHE_ROW_TAGS, 'client_version'].filter((t) => tags[t] !== undefined).map((t) => [t, tags[t]!]));
         const c: CacheRow = { id, ts, api, provider, model, keyId, sessionId, tags: read, status, outcome, inputTokens, cacheReadTokens, cacheWriteTokens, cacheWrite1hTokens, outputTokens, reasoningTokens, toolCalls, costPicos };
         if (r.prefix) c.prefix = r.prefix;
         if (r.serviceTier) c.serviceTier = r.serviceTier;
