@@ -242,7 +242,7 @@ export function storageContract(open: () => Promise<Storage>): void {
       .map((r) => {
         const { id, ts, api, provider, model, keyId, sessionId, tags, status, outcome, inputTokens, cacheReadTokens, cacheWriteTokens, cacheWrite1hTokens, outputTokens, reasoningTokens, toolCalls, costPicos } = r;
         // Of the tags, only those the analyser reads.
-        const read = Object.fromEntries([...CACHE_ROW_TAGS, 'client_version'].filter((t) => tags[t] !== undefined).map((t) => [t, tags[t]!]));
+        const read = Object.fromEntries([...CACHE_ROW_TAGS, 'client_version' as const].filter((t) => tags[t] !== undefined).map((t) => [t, tags[t]!]));
         const c: CacheRow = { id, ts, api, provider, model, keyId, sessionId, tags: read, status, outcome, inputTokens, cacheReadTokens, cacheWriteTokens, cacheWrite1hTokens, outputTokens, reasoningTokens, toolCalls, costPicos };
         if (r.prefix) c.prefix = r.prefix;
         if (r.serviceTier) c.serviceTier = r.serviceTier;
