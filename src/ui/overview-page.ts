@@ -12,7 +12,7 @@ import { FILTER_DIMENSION, type Overview, SPANS, type Span } from './overview.js
 
 const SPAN_NAMES: Record<Span, string> = { '24h': 'the last 24 hours', '7d': 'the last 7 days', '30d': 'the last 30 days' };
 const BEFORE: Record<Span, string> = { '24h': 'the 24 hours before', '7d': 'the 7 days before', '30d': 'the 30 days before' };
-const DIMENSION_NAMES: Record<string, string> = { team: 'team', model: 'model', user: 'user', 'tag:workflow': 'workflow', client: 'client' };
+const DIMENSION_NAMES: Record<string, string> = { team: 'team', model: 'model', user: 'user', 'tag:workflow': 'workflow', client: 'client', 'tag:client_version': 'version' };
 /** The narrowing a breakdown's group links to. */
 const FIELD_OF = Object.fromEntries(Object.entries(FILTER_DIMENSION).map(([field, dim]) => [dim, field])) as Record<string, GroupFilter['field']>;
 

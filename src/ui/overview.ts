@@ -1,4 +1,4 @@
-import type { Dimension } from '../core/ledger-row.js';
+import { CLIENT_VERSION_TAG, type Dimension } from '../core/ledger-row.js';
 import { type Explanation, type GroupFilter, explain } from '../explain/explain.js';
 import type { BudgetForecast } from '../forecast/budgets.js';
 import { formatScope } from '../policy/scope.js';
@@ -50,6 +50,8 @@ export interface OverviewSources {
 }
 
 const BREAKDOWNS: Dimension[] = ['team', 'model', 'user', 'tag:workflow', 'client'];
+/** One client's view adds its versions (the `client_version` tag): what each release spent, and its cache reads. */
+const CLIENT_BREAKDOWNS: Dimension[] = [...BREAKDOWNS, `tag:${CLIENT_VERSION_TAG}`];
 
 /** What the dashboard shows for a span ending now, read from the ledger's rollups; `only` narrows it to one group. */
 /** The budget scope whose budgets a narrowed view shows: a workflow's are its tag's (`tag:workflow=review`). */
@@ -66,7 +68,7 @@ export async function loadOverview(s: OverviewSources, span: Span, now: number, 
     explain(s.ledger, { since: since - length, until: since, label: `prev-${span}` }, { since, until: now, label: `last-${span}` }, s.rates, now, only),
     s.forecasts?.(now),
     // Everyone's teams come with the report.
-    ...BREAKDOWNS.filter((d) => d !== (filter ? filter.dimension : 'team')).map(async (dimension) => ({ dimension, all: await groupsWhere(s.ledger, filter, dimension, since, now) })),
+    ...(only?.field === 'client' ? CLIENT_BREAKDOWNS : BREAKDOWNS).filter((d) => d !== (filter ? filter.dimension : 'team')).map(async (dimension) => ({ dimension, all: await groupsWhere(s.ledger, filter, dimension, since, now) })),
   ]);
   if (head) groups.unshift({ dimension: 'team', all: head.rows });
   const scope = only && scopeOfFilter(only);

@@ -29,9 +29,10 @@ describe.each(STORES)('the dashboard on %s', (_, storage) => {
     const made = await fetch(`${h.url}/admin/v1/keys`, { method: 'POST', headers: { authorization: 'Bearer admin-secret' }, body: JSON.stringify({ user: 'bob', team: 'web' }) });
     const bob = ((await made.json()) as { key: string }).key;
     h.fake.setDefault({ usage: { input: 1000, output: 100 } });
-    const chat = (key: string, tags: string) =>
-      fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-tollgate-tags': tags }, body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }) }).then((r) => r.text());
-    await Promise.all([chat(h.key.key, 'workflow=review'), chat(h.key.key, 'workflow=review'), chat(h.key.key, 'workflow=triage'), chat(bob, 'workflow=review')]);
+    const chat = (key: string, tags: string, ua = 'node') =>
+      fetch(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-tollgate-tags': tags, 'user-agent': ua }, body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }) }).then((r) => r.text());
+    const cli = (v: string) => `claude-cli/${v} (external, cli)`;
+    await Promise.all([chat(h.key.key, 'workflow=review', cli('2.1.197')), chat(h.key.key, 'workflow=review', cli('2.1.197')), chat(h.key.key, 'workflow=triage', cli('2.1.198')), chat(bob, 'workflow=review')]);
   });
   afterAll(async () => {
     await h.close();
@@ -115,6 +116,10 @@ describe.each(STORES)('the dashboard on %s', (_, storage) => {
     const twice = await ui('/ui?team=web&team=ops');
     expect(twice.status).toBe(400);
     expect(await twice.text()).toContain('give team once, not 2 times');
+    // One client's page adds its versions; other pages have no such table.
+    const claude = await (await ui('/ui?client=claude-code')).text();
+    expect(rowsOf(claude, 'By version').slice(1).map((c) => [c[0], c[1]])).toEqual([['2.1.197', '2'], ['2.1.198', '1']]);
+    expect(html).not.toContain('<h2>By version</h2>');
     // A workflow's budget is its tag's.
     expect(rowsOf(await (await ui('/ui?workflow=review')).text(), 'Budgets')[1]![1]).toBe('tag:workflow=review');
     // A group with no requests is said to have none, not given set-up advice.
