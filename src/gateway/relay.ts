@@ -3,8 +3,10 @@ import { FREE_APIS, UNREPORTED_USAGE_APIS } from '../core/api.js';
 import type { Dispatcher } from 'undici';
 import type { RequestFacts } from '../metering/build-row.js';
 import { errorBodyTap } from '../providers/shared/taps.js';
+import { streamedErrorStatus } from '../providers/shared/upstream-error.js';
 import type { DialectAdapter, Metered, RequestInfo, ResponseTap, RouteMatch, UpstreamErrorInfo } from '../providers/types.js';
 import { decodingTap, responseCodings } from './encoded-response.js';
+import { FirstEvent, heldStreamTap } from './first-event.js';
 import { clientResponseHeaders } from './headers.js';
 import { AttemptTimeout, type UpstreamRequest, callUpstream, isIdleTimeout, upstreamFailure } from './upstream.js';
 
@@ -36,6 +38,11 @@ export interface AttemptControl {
   requestMs?: number;
   /** True when this answer must not reach the client because another attempt will be made. */
   retry?(status: number, headers: Headers): boolean;
+  /**
+   * Whether another attempt could follow were this one to fail. Then a 200 stream's first event is
+   * held until it is whole (FirstEvent), and an error event there is asked about as the status it stands for.
+   */
+  mayRetry?(): boolean;
   /** This answer goes to the client: no attempt follows (the request's body can be let go). */
   delivering?(): void;
 }
@@ -92,6 +99,8 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
   const kept: Buffer[] = [];
   const ignore = () => undefined;
   let timers: NodeJS.Timeout[] | undefined;
+  // A 200 stream's start, held from the client until its first event shows whether it is an error to retry.
+  let opening: FirstEvent | undefined;
 
   return new Promise<RelayResult>((resolve, reject) => {
     const cleanup = () => {
@@ -123,6 +132,8 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
     };
     const end = (complete: boolean, err?: unknown) => {
       if (done) return;
+      // The stream ended (or broke, or the client left) while its first event was held: decided on what came.
+      if (opening) release(clientGone);
       done = true;
       cleanup();
       if (holding) {
@@ -158,38 +169,77 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
       }
       resolve({ kind: 'delivered', status, headers: upstreamHeaders, waitMs: metered.error?.retryAfterMs, restMs: metered.error?.restMs });
     };
+    /** The answer goes to the client: its head now (unless `quiet`: the client left), its body as it comes. */
+    const deliver = (quiet: boolean) => {
+      a.attempt?.delivering?.();
+      facts.status = status;
+      const headers = upstreamHeaders;
+      const reqId = headers['x-request-id'] ?? headers['request-id'];
+      facts.upstreamRequestId = typeof reqId === 'string' ? reqId : null;
+      if (a.respond) {
+        responder = a.respond(status, headers);
+        tap = responder.tap;
+        if (responder.eager) writeHead();
+        return;
+      }
+      tap = a.adapter.createTap(a.route, { status, contentType: first(headers['content-type']), stream: a.info.stream, injectedStreamUsage: rewrites, requestedModel: a.info.model, gatewayBase: a.info.gatewayBase });
+      // Compressed although the gateway asked for no coding: passed on as it came (nothing
+      // rewritten, its length kept), read from a decoded copy.
+      const codings = responseCodings(headers['content-encoding']);
+      if (codings && !tap.readsNothing) tap = decodingTap(tap, codings);
+      const sameLength = keepLength || codings !== null;
+      facts.liveTap = tap;
+      if (quiet) return;
+      res.writeHead(status, clientResponseHeaders(headers, sameLength));
+      if (sameLength) declared = Number(first(headers['content-length']) ?? NaN);
+    };
+    const forward = (chunk: Buffer) => {
+      if (facts.ttftMs === null && a.info.stream) facts.ttftMs = Math.round(performance.now() - a.started);
+      // A rewriting tap emits event by event; what one upstream chunk yields goes out in one write.
+      tap!.push(chunk, collect);
+      if (pending.length === 1) emit(pending[0]!);
+      else if (pending.length > 1) emit(Buffer.concat(pending));
+      pending.length = 0;
+    };
+    /** Decides on a stream whose first event was held: held back for a retry if it is an error another attempt may fix, else passed on. */
+    const release = (quiet: boolean) => {
+      const f = opening!;
+      opening = undefined;
+      const m = quiet ? undefined : f.read();
+      if (m?.error && a.attempt!.retry!(streamedErrorStatus(m.error.type), upstreamHeaders)) {
+        // As an error answer held back: kept whole, within the first-byte timer still running from the headers.
+        holding = true;
+        tap = heldStreamTap(m);
+        kept.push(...f.chunks);
+        return;
+      }
+      if (timers) clearTimeout(timers[0]);
+      deliver(quiet);
+      for (const c of f.chunks) {
+        if (quiet) tap!.push(c, ignore);
+        else forward(c);
+      }
+    };
     const call = callUpstream(a.agent, a.upstream, {
       onHeaders(st, headers: Headers) {
         status = st;
         upstreamHeaders = headers;
         if (timers) clearTimeout(timers[0]);
+        const ms = a.attempt?.firstByteMs;
         if (a.attempt?.retry?.(st, headers)) {
           holding = true;
           tap = errorBodyTap(st);
           // Nothing reaches the client until the held body ends: it gets the first-byte timeout again, not the idle one.
-          const ms = a.attempt.firstByteMs;
           if (timers && ms !== undefined) timers[0] = setTimeout(() => call.abort(new AttemptTimeout('first_byte', ms)), ms);
           return;
         }
-        a.attempt?.delivering?.();
-        facts.status = status;
-        const reqId = headers['x-request-id'] ?? headers['request-id'];
-        facts.upstreamRequestId = typeof reqId === 'string' ? reqId : null;
-        if (a.respond) {
-          responder = a.respond(status, headers);
-          tap = responder.tap;
-          if (responder.eager) writeHead();
+        if (timers && ms !== undefined && holdsFirstEvent(a, st, headers)) {
+          opening = new FirstEvent(a.adapter.createTap(a.route, { status: st, contentType: first(headers['content-type']), stream: true, injectedStreamUsage: false, requestedModel: a.info.model }));
+          // Held at most first_byte_ms from the headers: a stream slow to say anything goes on as it is, unread.
+          timers[0] = setTimeout(() => (opening ? release(false) : call.abort(new AttemptTimeout('first_byte', ms))), ms);
           return;
         }
-        tap = a.adapter.createTap(a.route, { status, contentType: first(headers['content-type']), stream: a.info.stream, injectedStreamUsage: rewrites, requestedModel: a.info.model, gatewayBase: a.info.gatewayBase });
-        // Compressed although the gateway asked for no coding: passed on as it came (nothing
-        // rewritten, its length kept), read from a decoded copy.
-        const codings = responseCodings(headers['content-encoding']);
-        if (codings && !tap.readsNothing) tap = decodingTap(tap, codings);
-        const sameLength = keepLength || codings !== null;
-        facts.liveTap = tap;
-        res.writeHead(status, clientResponseHeaders(headers, sameLength));
-        if (sameLength) declared = Number(first(headers['content-length']) ?? NaN);
+        deliver(false);
       },
       onData(chunk) {
         if (holding) {
@@ -197,12 +247,11 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
           kept.push(chunk);
           return tap!.push(chunk, ignore);
         }
-        if (facts.ttftMs === null && a.info.stream) facts.ttftMs = Math.round(performance.now() - a.started);
-        // A rewriting tap emits event by event; what one upstream chunk yields goes out in one write.
-        tap!.push(chunk, collect);
-        if (pending.length === 1) emit(pending[0]!);
-        else if (pending.length > 1) emit(Buffer.concat(pending));
-        pending.length = 0;
+        if (opening) {
+          if (opening.push(chunk)) release(false);
+          return;
+        }
+        forward(chunk);
       },
       onEnd: () => end(true),
       onError(err, afterHeaders) {
@@ -276,6 +325,16 @@ export function settle(a: Pick<RelayArgs, 'facts' | 'inputEstimate'> & { info: P
     f.usage = { ...f.usage, inputTokens: estimate };
     f.usageSource = 'estimated';
   }
+}
+
+/**
+ * Whether a 2xx answer's first event is held back (AttemptControl.mayRetry): an uncompressed
+ * stream of server-sent events, sent as it comes (not translated), that another attempt could replace.
+ */
+function holdsFirstEvent(a: RelayArgs, status: number, headers: Headers): boolean {
+  if (status < 200 || status >= 300 || !a.info.stream || a.respond !== undefined || a.attempt?.mayRetry === undefined) return false;
+  if (!first(headers['content-type'])?.toLowerCase().includes('text/event-stream') || responseCodings(headers['content-encoding']) !== null) return false;
+  return a.attempt.mayRetry();
 }
 
 function first(v: string | string[] | undefined): string | undefined {

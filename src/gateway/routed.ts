@@ -10,7 +10,7 @@ import type { Admission, AttemptVerdict, Served } from '../policy/admission.js';
 import type { RoutePlan, Router } from '../routing/router.js';
 import { mayRetry, triggerForStatus } from '../routing/retry.js';
 import type { Candidate } from '../routing/select.js';
-import type { RetryTrigger } from '../routing/types.js';
+import type { RetryPolicy, RetryTrigger } from '../routing/types.js';
 import type { Dispatcher } from 'undici';
 import { clientResponseHeaders, forwardedQuery } from './headers.js';
 import { type RelayResult, relay } from './relay.js';
@@ -136,6 +136,7 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
               const t = triggerForStatus(status, ownKey(c));
               return t !== undefined && mayRetry(policy, t, headers) && canTryAgain(plan);
             },
+            mayRetry: () => retriesErrorEvents(policy) && canTryAgain(plan),
             delivering: () => {
               x.json = undefined;
               x.raw = undefined;
@@ -158,7 +159,9 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
         return;
       }
       if (r.kind === 'held') {
-        router.finished(plan, c, tokens, { kind: 'failed', status: r.status, headers: r.headers, waitMs: r.error?.retryAfterMs, restMs: r.error?.restMs });
+        // A 200 stream held back for the error event it opened with counts as the status that event stands for.
+        const status = r.status < 400 ? streamedErrorStatus(r.error?.type ?? null) : r.status;
+        router.finished(plan, c, tokens, { kind: 'failed', status, headers: r.headers, waitMs: r.error?.retryAfterMs, restMs: r.error?.restMs });
         failed(facts, r.status, 'upstream_error', r.error?.type ?? `http_${r.status}`);
         last = { ...r, c };
         continue;
@@ -190,6 +193,11 @@ function canTryAgain(plan: RoutePlan): boolean {
   if (plan.tries >= plan.route.retry.attempts) return false;
   for (const c of plan.candidates) if (c.tries < plan.route.retry.perDeployment) return true;
   return false;
+}
+
+/** Whether an error event opening a 200 stream could be retried: the statuses such events stand for are. */
+function retriesErrorEvents(policy: RetryPolicy): boolean {
+  return policy.on.has('overloaded') || policy.on.has('server_error') || policy.on.has('rate_limit');
 }
 
 /** Takes every deployment of the candidate's model and provider out of this request's plan. */

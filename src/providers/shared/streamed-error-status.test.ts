@@ -11,4 +11,13 @@ describe('the status an error event inside a 200 stream stands for', () => {
     expect(streamedErrorStatus('server_error')).toBe(500);
     expect(streamedErrorStatus(null)).toBe(500);
   });
+
+  it('reads Gemini’s google.rpc codes as the statuses they stand for', () => {
+    expect(streamedErrorStatus('RESOURCE_EXHAUSTED')).toBe(429);
+    expect(streamedErrorStatus('UNAVAILABLE')).toBe(503);
+    expect(streamedErrorStatus('INTERNAL')).toBe(500);
+    expect(streamedErrorStatus('INVALID_ARGUMENT')).toBe(400);
+    expect(streamedErrorStatus('UNAUTHENTICATED')).toBe(400);
+    expect(streamedErrorStatus('FAILED_PRECONDITION')).toBe(400);
+  });
 });
