@@ -178,6 +178,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     // Loaded only with a proxy: most gateways never tunnel a WebSocket.
     webSocketAgent: o.proxies ? (await import('./egress/web-socket-agent.js')).webSocketAgents(o.proxies) : undefined,
     maxBodyBytes: o.maxBodyBytes,
+    firstByteMs: o.timeouts.firstByteMs,
     maxUploadBytes: o.maxUploadBytes,
     log: o.log,
     open: ledger.open,

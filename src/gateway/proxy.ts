@@ -2,7 +2,7 @@ import type { Agent as HttpAgent, IncomingMessage, ServerResponse } from 'node:h
 import type { Dispatcher } from 'undici';
 import { type CacheSettings, DEFAULT_CACHE_SETTINGS, cacheRuleMatcher, cacheStep } from '../cache-analysis/gateway.js';
 import { decodeContent } from './content-encoding.js';
-import { type Api, FREE_APIS } from '../core/api.js';
+import { FREE_APIS } from '../core/api.js';
 import { GatewayError, toGatewayError } from '../core/errors.js';
 import { headerValue } from '../core/header-text.js';
 import { newRequestId } from '../core/ids.js';
@@ -22,13 +22,13 @@ import { adapterFor, lookupRoute, preferredDialects } from '../providers/index.j
 import { type RulePlan, planRoute } from '../routing/rules/plan.js';
 import type { RuleRouter } from '../routing/rules/router.js';
 import type { HeaderBag, RequestInfo } from '../providers/types.js';
-import type { RoutePlan, Router } from '../routing/router.js';
-import { prefixKey } from '../routing/affinity.js';
+import type { Router } from '../routing/router.js';
 import { gatewayBase } from './gateway-base.js';
 import { forwardedQuery, headerBag, upstreamHeaders } from './headers.js';
 import { AnsweredByServer, ClientLeft, readBody } from './read-body.js';
 import { guessDialect, splitProviderPrefix } from './routes.js';
-import { checkProviderKey, reachableCandidates } from './provider-keys.js';
+import { checkProviderKey } from './provider-keys.js';
+import { routePlans } from './route-plan.js';
 import type { ProviderTable, UpstreamProvider } from './select-provider.js';
 import { admitBatch, createsBatch } from './batch-admission.js';
 import { relay } from './relay.js';
@@ -56,6 +56,8 @@ export interface GatewayDeps {
   /** The agent an upstream WebSocket connects through (a proxy's tunnel), or undefined to connect directly. */
   webSocketAgent?: (url: string) => HttpAgent | undefined;
   maxBodyBytes: number;
+  /** `server.first_byte_timeout_ms`: a provider's try when a routing rule's fallback makes it one of several. */
+  firstByteMs: number;
   /** A file upload's own limit (`server.max_upload_mb`; 512 MB when absent): its body is streamed, never held (upload.ts). */
   maxUploadBytes?: number;
   log: Logger;
@@ -252,7 +254,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   if (deps.rules && raw !== undefined && !FREE_APIS.has(route.api)) {
     // Before the provider is chosen: an enforced rule changes the model (and maybe the provider) as if the client had asked.
     const plan = planRoute(deps.rules, { ...who, api: route.api, model: info.model, headers, json, maxOutputTokens: info.maxOutputTokens }, {
-      allowed: (model) => deps.policy?.modelAllowed(who, model) ?? true,
+      allowed: (model) => deps.policy === undefined || deps.policy.modelServed(who, model) !== undefined,
       select: (model, name) => select(model, name ?? x.explicit),
       deployment: (name, model) => {
         const d = deps.router?.deployment(name);
@@ -330,16 +332,15 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
     const body = raw === received ? json : parseJson(raw!);
     return relayTranslated({ agent: deps.agent, res, route, info, facts, body, headers, who, provider, started: x.started, finish, inputEstimate: digest.inputEstimate });
   }
-  const plan = raw === undefined ? undefined : selectDeployments(deps, x, explicit, info.model, who.sessionId, json);
-  if (plan !== undefined) {
-    plan.candidates = reachableCandidates(plan.route.model, plan.candidates, passthrough);
+  const keep = headers['x-tollgate-model-override']?.trim().toLowerCase() === 'keep';
+  const routes = raw === undefined ? undefined : routePlans(deps, { route, rule: x.held.route, explicit: x.explicit, provider: explicit, asked: bodyModel, who, keep, passthrough, json }, provider, info.model);
+  if (routes !== undefined) {
     const clientHeaders = upstreamHeaders(headers);
     // Returned, not awaited, here and on the plain path below: this function's locals, the request body raw and parsed, need not live as
     // long as the stream; the routed exchange lets its own references go once an answer is delivered.
     return serveRouted({
       agent: deps.agent,
-      router: deps.router!,
-      plan,
+      ...routes,
       res,
       adapter,
       route,
@@ -374,25 +375,6 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   const upstream = { url, method: route.method, headers: out, body: rewrite?.body ?? raw };
   return relay({ agent: deps.agent, upstream, res, adapter, route, info, injectedStreamUsage: rewrite?.injectedStreamUsage ?? false, facts, inputEstimate: digest.inputEstimate, started: x.started, finish }).then(() => undefined);
 }
-
-/**
- * The routing step: the deployment a routing rule pinned, or the configured route serving
- * this model with its deployments and fallbacks as candidates, or undefined for the plain
- * single-provider path (no route matches, or `/p/{name}` names a provider).
- */
-function selectDeployments(deps: GatewayDeps, x: Exchange, explicit: string | undefined, model: string, sessionId: string | null, json: unknown): RoutePlan | undefined {
-  const pinned = x.held.route?.deployment;
-  if (pinned !== undefined) return deps.router?.pin(pinned, model);
-  // A batch or a file names no model, and is kept by the one account that made it.
-  if (deps.router === undefined || explicit !== undefined || ACCOUNT_BOUND.has(x.route.api)) return undefined;
-  const r = deps.router.routeFor(x.route.dialect, model);
-  if (r === undefined) return undefined;
-  const affinity = !r.affinity.enabled || r.deployments.length + r.fallbacks.length < 2 ? undefined : sessionId !== null ? `s:${sessionId}` : prefixKey(x.route.api, json, r.affinity.minPrefixChars);
-  return deps.router.plan(r, model, affinity);
-}
-
-/** APIs whose objects live in the one account that made them: never sent through a route's deployments. */
-const ACCOUNT_BOUND: ReadonlySet<Api> = new Set<Api>(['anthropic.batches', 'anthropic.files', 'openai.files', 'openai.batches']);
 
 function describe(err: unknown): string {
   return err instanceof Error ? (err.stack ?? err.message) : JSON.stringify(err);

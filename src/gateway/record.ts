@@ -2,7 +2,7 @@ import type { LedgerRow } from '../core/ledger-row.js';
 import type { Logger } from '../core/logger.js';
 import { type PriceFn, type RequestFacts, buildRow } from '../metering/build-row.js';
 import type { RulePlan } from '../routing/rules/plan.js';
-import { routeSaving } from '../routing/rules/saving.js';
+import { fellBackSaving, routeSaving } from '../routing/rules/saving.js';
 
 /** The requests in flight, journaled so that a crash still leaves each a row (metering/open-requests.ts). */
 export interface OpenJournal {
@@ -24,7 +24,9 @@ export function record(deps: RecordDeps, facts: RequestFacts, route: RulePlan | 
   let row: LedgerRow;
   try {
     row = buildRow(facts, deps.price);
-    if (route?.counterpart) row.routeSavingPicos = routeSaving(route.mode, row, route.counterpart, deps.price);
+    // Served by the model asked for after the rule's target failed: no saving is claimed for it.
+    if (facts.ruleFallbackAt !== undefined) row.routeSavingPicos = fellBackSaving(row, facts.ruleFallbackAt);
+    else if (route?.counterpart) row.routeSavingPicos = routeSaving(route.mode, row, route.counterpart, deps.price);
   } catch (err) {
     deps.log.error('pricing failed; recording the row unpriced', { id: facts.id, err: String(err) });
     row = buildRow(facts, () => ({ costPicos: null, unpriced: true }));

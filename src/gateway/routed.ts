@@ -49,6 +49,17 @@ export interface RoutedExchange {
   inputEstimate: () => number | undefined;
   started: number;
   finish: (journaled?: () => void) => void;
+  /** Where a request a routing rule moved goes once the rule's target is exhausted (absent: nowhere). */
+  fallback?: RuleFallback;
+}
+
+/** The model the client asked for, as a routing rule's fallback: its plan, and the headers and facts that change with it. */
+export interface RuleFallback {
+  plan: RoutePlan;
+  /** The model it serves (model policy's rewrite of the one asked for, if any). */
+  model: string;
+  /** `x-tollgate-model-rewritten` then: model policy's rewrite, or none. */
+  rewritten: string | undefined;
 }
 
 type Held = Extract<RelayResult, { kind: 'held' }> & { c: Candidate };
@@ -57,17 +68,26 @@ type Refusal = Extract<AttemptVerdict, { ok: false }>;
 /**
  * Serves a request through its route: picks a deployment, relays, and while nothing has
  * reached the client, retries or falls back on a 429, 5xx, 529, connection failure or
- * timeout, waiting out `retry-after` and rate-limit resets within the configured bounds.
- * Once a byte is sent the answer is final. Every try is recorded in the facts.
+ * timeout (or a 200 stream opening with such an error), waiting out `retry-after` and
+ * rate-limit resets within the configured bounds; then, for a routing rule's target, goes on
+ * to the model the client asked for. Once a byte is sent the answer is final. Every try is
+ * recorded in the facts.
  */
 export async function serveRouted(x: RoutedExchange): Promise<void> {
-  const { router, plan, res, facts } = x;
-  const policy = plan.route.retry;
+  const { router, res, facts } = x;
+  let plan = x.plan;
+  let policy = plan.route.retry;
+  let fallback = x.fallback;
+  // Set once the rule's target is exhausted, until the fallback's first try says so in the headers and row.
+  let switched: RuleFallback | undefined;
+  // Tries made under the rule's target, before its fallback: attempts are numbered on from them.
+  let before = 0;
   // Rate-limit accounting needs a token estimate without walking the body: a token per four bytes, plus the output cap of each choice.
   const tokens = Math.ceil((x.raw?.length ?? 0) / 4) + (x.info.maxOutputTokens ?? 0) * (x.info.choices ?? 1);
-  const queueDeadline = Date.now() + plan.route.queue.maxWaitMs;
+  let queueDeadline = Date.now() + plan.route.queue.maxWaitMs;
   const bodies = new Map<string, { body: Buffer; path: string }>();
   const ownKey = (c: Candidate) => !x.passthrough && c.d.apiKey !== undefined;
+  const anotherTry = () => canTryAgain(plan) || fallback !== undefined;
   let last: Held | { kind: 'error'; err: GatewayError } | { kind: 'refused'; refusal: Refusal } | undefined;
   let gone = false;
   const onClose = () => {
@@ -78,24 +98,38 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
     for (;;) {
       if (gone) return clientLeft(x);
       const p = router.next(plan, tokens);
-      if (p.kind === 'none') break;
+      let exhausted = p.kind === 'none';
       if (p.kind === 'wait') {
         const now = Date.now();
         const wait = p.until - now;
         const bound = p.capacity ? queueDeadline - now : policy.maxWaitMs;
-        // A place in the queue is held only while waiting, not while the attempt that follows streams.
-        if (wait > bound || !router.enqueue(plan.route)) break;
-        try {
-          await pause(wait, res);
-        } finally {
-          router.dequeue(plan.route);
+        // The model asked for is tried before a second try of the rule's target, as a route's fallbacks are before a second try of its deployments.
+        exhausted = wait > bound || (!p.capacity && fallback !== undefined) || !router.enqueue(plan.route);
+        if (!exhausted) {
+          // A place in the queue is held only while waiting, not while the attempt that follows streams.
+          try {
+            await pause(wait, res);
+          } finally {
+            router.dequeue(plan.route);
+          }
+          continue;
         }
+      }
+      if (exhausted || p.kind !== 'go') {
+        if (fallback === undefined) break;
+        // The routing rule's target is exhausted: the model the client asked for serves the request.
+        before += plan.tries;
+        plan = fallback.plan;
+        policy = plan.route.retry;
+        queueDeadline = Date.now() + plan.route.queue.maxWaitMs;
+        switched = fallback;
+        fallback = undefined;
         continue;
       }
       const c = p.c;
       let cap: number | undefined;
       if (x.checkAttempt) {
-        let verdict = x.checkAttempt(plan.tries + 1, c.routeModel, { provider: c.d.provider, catalogProvider: c.d.catalog }, c.model);
+        let verdict = x.checkAttempt(before + plan.tries + 1, c.routeModel, { provider: c.d.provider, catalogProvider: c.d.catalog }, c.model);
         if (verdict instanceof Promise) verdict = await verdict;
         if (!verdict.ok) {
           // A budget or rate limit of this model or provider has no room: try the next candidate, else the client gets the refusal.
@@ -105,8 +139,10 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
         }
         cap = verdict.capOutputTokens;
       }
+      if (switched) fellBack(x, switched, before + 1);
+      switched = undefined;
       router.started(plan, c, tokens);
-      const n = plan.tries;
+      const n = before + plan.tries;
       facts.attempts = n;
       facts.provider = c.d.provider;
       facts.catalogProvider = c.d.catalog;
@@ -134,9 +170,9 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
             requestMs: c.d.timeouts.requestMs,
             retry: (status, headers) => {
               const t = triggerForStatus(status, ownKey(c));
-              return t !== undefined && mayRetry(policy, t, headers) && canTryAgain(plan);
+              return t !== undefined && mayRetry(policy, t, headers) && anotherTry();
             },
-            mayRetry: () => retriesErrorEvents(policy) && canTryAgain(plan),
+            mayRetry: () => retriesErrorEvents(policy) && anotherTry(),
             delivering: () => {
               x.json = undefined;
               x.raw = undefined;
@@ -203,6 +239,14 @@ function retriesErrorEvents(policy: RetryPolicy): boolean {
 /** Takes every deployment of the candidate's model and provider out of this request's plan. */
 function skip(plan: RoutePlan, c: Candidate): void {
   for (const o of plan.candidates) if (o.routeModel === c.routeModel && o.d.provider === c.d.provider) o.tries = Math.max(o.tries, plan.route.retry.perDeployment);
+}
+
+/** From attempt `from` on, the request is served by the model the client asked for: its headers and row say so. */
+function fellBack(x: RoutedExchange, f: RuleFallback, from: number): void {
+  x.facts.ruleFallbackAt = from;
+  x.facts.sentModel = f.model === x.facts.modelRequested ? undefined : f.model;
+  if (f.rewritten === undefined) x.res.removeHeader('x-tollgate-model-rewritten');
+  else x.res.setHeader('x-tollgate-model-rewritten', f.rewritten);
 }
 
 /** The current attempt ended without reaching the client: it joins the earlier ones. */

@@ -61,6 +61,8 @@ export interface RequestFacts {
   /** The routing rule recorded for the request; its saving is priced once usage is known. */
   routeRule: string | null;
   routeMode: 'enforce' | 'shadow' | null;
+  /** The first attempt made for the model the client asked for, once the enforced rule's target failed (saving.ts). */
+  ruleFallbackAt: number | undefined;
   /** Computes the prompt prefix's hashes when the row is built (off the request's critical path). */
   prefix?: () => string | undefined;
   /** See LedgerRow.lastTurnHash. */
@@ -139,6 +141,7 @@ export function newFacts(id: string, ts: number, api: Api): RequestFacts {
     current: undefined,
     routeRule: null,
     routeMode: null,
+    ruleFallbackAt: undefined,
     lastTurnHash: null,
     responseId: null,
     pendingResponse: false,

@@ -92,7 +92,7 @@ export class Enforcer {
     let model = decision.model;
     let rewrittenFrom = decision.rewrittenFrom;
     let served = req.resolve(model);
-    const judge = new DowngradeJudge(req, { model, served }, { price: this.d.price, settings: this.d.settings, allowed: (m) => this.modelAllowed(req.caller, m) }, now);
+    const judge = new DowngradeJudge(req, { model, served }, { price: this.d.price, settings: this.d.settings, allowed: (m) => this.modelServed(req.caller, m) !== undefined }, now);
     const pressured = downgradeUnderPressure(rules, { ...req.caller, model, provider: served.provider }, this.levels, judge.usable);
     if (pressured) {
       rewrittenFrom ??= req.model;
@@ -232,10 +232,10 @@ export class Enforcer {
     }
   }
 
-  /** Whether model policy lets the caller use `model` as asked (routing rules must never route around a deny list). */
-  modelAllowed(caller: Caller, model: string): boolean {
-    const policies = this.d.rules().modelPolicies;
-    return policies.length === 0 || decideModel(policies, caller, model, false).allowed;
+  /** The model policy serves the caller asking for `model` (a rewrite's), or undefined when it denies it: rules never route around a deny list. */
+  modelServed(caller: Caller, model: string, keep = false): string | undefined {
+    const d = decideModel(this.d.rules().modelPolicies, caller, model, keep);
+    return d.allowed ? d.model : undefined;
   }
 
   private async reserve(req: ReserveRequest, rules: RuleSet, model: string, served: Served, now: number, extra?: Extra): Promise<Attempt> {

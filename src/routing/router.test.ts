@@ -43,6 +43,25 @@ describe('router', () => {
     expect(first).toMatchObject({ kind: 'go', c: { d: { id: 'a' } } });
   });
 
+  it('a plan made alone is one try whose failures stay with its request, even under a configured deployment’s name', async () => {
+    const store = new MemoryHealthStore();
+    const router = new Router([route('m', [deployment('openai')])], { ...DEFAULT_HEALTH, cooldownFailures: 2 }, { store, now: () => T0 });
+    for (let i = 0; i < 3; i++) {
+      const plan = router.alone(deployment('openai', { baseUrl: 'http://plain' }), 'other');
+      expect(plan.candidates.map((c) => [c.d.baseUrl, c.model])).toEqual([['http://plain', 'other']]);
+      const p = router.next(plan, 1) as { kind: 'go'; c: (typeof plan.candidates)[number] };
+      expect(p.kind).toBe('go');
+      router.started(plan, p.c, 1);
+      router.finished(plan, p.c, 1, { kind: 'failed', status: 500, headers: { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '60s' } });
+      expect(router.next(plan, 1)).toEqual({ kind: 'none' });
+    }
+    // Three failures past the cooldown threshold, a rate limit read: the configured deployment of that name, and other replicas, know none of them.
+    await router.refresh();
+    expect(await store.read(['openai'], T0)).toEqual([]);
+    expect(await store.readRates(['openai'], T0)).toEqual([]);
+    expect(router.snapshot()).toEqual([{ id: 'openai', breaker: 'closed', available: true, headroom: 1 }]);
+  });
+
   it('a pinned plan tries only the named deployment, with its route\'s policy, and shares its health', () => {
     const r = route('m', [deployment('a'), deployment('b')], { fallbacks: ['other'], retry: { ...DEFAULT_RETRY, perDeployment: 1 } });
     const { router } = setup([r, route('other', [deployment('f', { model: 'other-v2' })])]);

@@ -8,7 +8,7 @@ import { type RateSnapshot, readRateHeaders } from './rate-limits.js';
 import { type ResponseHeaders, backoffMs, requestedWaitMs } from './retry.js';
 import { type Candidate, type Pick, pick } from './select.js';
 import { type RouteStatus, deploymentStatus, routeStatus } from './status.js';
-import type { Deployment, HealthPolicy, Route } from './types.js';
+import { DEFAULT_AFFINITY, DEFAULT_RETRY, type Deployment, type HealthPolicy, type Route } from './types.js';
 
 interface State {
   d: Deployment;
@@ -141,6 +141,16 @@ export class Router {
     return { route: s.route, candidates: [{ d: s.d, tier: 0, model: s.d.model ?? model, routeModel: model, health: s.health, cap: s.cap, tries: 0, retryAt: 0 }], affinityKey: undefined, sticky: undefined, tries: 0 };
   }
 
+  /**
+   * The plan of a deployment no route declares (a plain provider, which a routing rule's target or
+   * fallback may be): one try, its health and capacity known to this request alone, never shared.
+   */
+  alone(d: Deployment, model: string): RoutePlan {
+    const route: Route = { model, deployments: [d], fallbacks: [], retry: { ...DEFAULT_RETRY, attempts: 1, perDeployment: 1 }, queue: { maxDepth: 1, maxWaitMs: 0 }, affinity: { ...DEFAULT_AFFINITY, enabled: false } };
+    const c: Candidate = { d, tier: 0, model: d.model ?? model, routeModel: model, health: new DeploymentHealth(this.health), cap: new Capacity(undefined, undefined), tries: 0, retryAt: 0 };
+    return { route, candidates: [c], affinityKey: undefined, sticky: undefined, tries: 0 };
+  }
+
   /** The next deployment to try, or when to ask again, or none left. */
   next(p: RoutePlan, tokens: number): Pick {
     if (p.tries >= p.route.retry.attempts) return { kind: 'none' };
@@ -156,7 +166,10 @@ export class Router {
   }
 
   dequeue(route: Route): void {
-    this.waiting.set(route, (this.waiting.get(route) ?? 1) - 1);
+    const n = (this.waiting.get(route) ?? 1) - 1;
+    // A route made for one request (alone) leaves no entry behind.
+    if (n > 0) this.waiting.set(route, n);
+    else this.waiting.delete(route);
   }
 
   started(p: RoutePlan, c: Candidate, tokens: number): void {
@@ -169,7 +182,8 @@ export class Router {
   /** Records how an attempt ended; for a failure, sets when the same deployment may be retried. */
   finished(p: RoutePlan, c: Candidate, estimated: number, r: AttemptReport): void {
     const now = this.now();
-    const s = this.states.get(c.d.id)!;
+    // Undefined for a deployment of a plan made `alone`: nothing of it is kept or shared (even under a configured deployment's name).
+    const s = this.states.get(c.d.id)?.d === c.d ? this.states.get(c.d.id) : undefined;
     c.cap.done(estimated, r.kind === 'ok' ? r.tokens : undefined, now);
     if (r.kind === 'abandoned') {
       c.health.abandoned();
@@ -178,10 +192,11 @@ export class Router {
     const snap = r.kind === 'unreachable' ? undefined : readRateHeaders(r.headers, now);
     if (snap) {
       c.cap.observe(snap, now);
-      this.keep(s, snap, now);
+      if (s) this.keep(s, snap, now);
     }
     if (r.kind === 'ok') {
-      this.publish(c.d.id, c.health.succeeded());
+      const change = c.health.succeeded();
+      if (s) this.publish(c.d.id, change);
       if (p.affinityKey !== undefined && p.route.affinity.enabled) this.affinity.set(p.affinityKey, c.d.id, now, p.route.affinity.ttlMs);
       return;
     }
@@ -190,15 +205,18 @@ export class Router {
     if (r.kind === 'failed' && r.status === 429) {
       // A rate limit is not a fault: the deployment rests until its reset, for every request.
       c.cap.block(now + (asked ?? backoffMs(p.route.retry, c.tries, this.random)));
-      this.keep(s, snap, now);
+      if (s) this.keep(s, snap, now);
     } else if (r.kind === 'unreachable' || r.status >= 500 || r.status === 401 || r.status === 403) {
-      this.publish(c.d.id, c.health.failed(now));
-      const out = findOutlier(
-        s.peers.map((x) => x.health),
-        now,
-        this.health,
-      );
-      if (out >= 0) this.publish(s.peers[out]!.d.id, s.peers[out]!.health.eject(now));
+      const change = c.health.failed(now);
+      if (s) {
+        this.publish(c.d.id, change);
+        const out = findOutlier(
+          s.peers.map((x) => x.health),
+          now,
+          this.health,
+        );
+        if (out >= 0) this.publish(s.peers[out]!.d.id, s.peers[out]!.health.eject(now));
+      }
     }
     c.retryAt = now + (asked ?? backoffMs(p.route.retry, c.tries, this.random));
   }

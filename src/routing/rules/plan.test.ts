@@ -20,7 +20,16 @@ const rules = (...r: RoutingRule[]) => new RuleRouter(r);
 describe('planRoute', () => {
   it('an enforced rule serves its model, and is priced against the requested one where it would have gone', () => {
     const plan = planRoute(rules({ id: 'r', mode: 'enforce', match: {}, action: { model: 'claude-haiku-4-5', provider: 'anthropic-eu' } }), req, env());
-    expect(plan).toEqual({ rule: 'r', mode: 'enforce', model: 'claude-haiku-4-5', provider: 'anthropic-eu', counterpart: { model: 'claude-sonnet-4-5', provider: 'anthropic', catalogProvider: 'anthropic' } });
+    expect(plan).toEqual({ rule: 'r', mode: 'enforce', model: 'claude-haiku-4-5', provider: 'anthropic-eu', fallback: true, counterpart: { model: 'claude-sonnet-4-5', provider: 'anthropic', catalogProvider: 'anthropic' } });
+  });
+
+  it('falls back to the requested model by default, unless the rule says not to or pins a deployment', () => {
+    const plan = (action: RoutingRule['action']) => planRoute(rules({ id: 'r', mode: 'enforce', match: {}, action }), req, env());
+    expect(plan({ model: 'claude-haiku-4-5' })?.fallback).toBe(true);
+    expect(plan({ model: 'claude-haiku-4-5', fallback: false })).not.toHaveProperty('fallback');
+    expect(plan({ deployment: 'ant-eu' })).not.toHaveProperty('fallback');
+    expect(plan({ deployment: 'ant-eu', fallback: true })?.fallback).toBe(true);
+    expect(planRoute(rules({ id: 's', mode: 'shadow', match: {}, action: { model: 'claude-haiku-4-5' } }), req, env())).not.toHaveProperty('fallback');
   });
 
   it('a shadow rule keeps the requested model, and is priced against its own model and provider', () => {

@@ -30,6 +30,8 @@ export interface RulePlan {
   provider: string | undefined;
   /** The deployment an enforced rule sends the request to, if any: it alone serves it. */
   deployment?: string;
+  /** An enforced rule's target that fails (retryably) leaves the request to the model the client asked for (RuleAction.fallback). */
+  fallback?: true;
   /** What the served request is priced against for its saving (undefined when that cannot be said). */
   counterpart: Counterpart | undefined;
 }
@@ -57,6 +59,8 @@ export function planRoute(router: RuleRouter, req: RouteRequest, env: RouteEnv):
   const p = serves(env, { model: req.model }, req.model);
   const plan: RulePlan = { rule: choice.rule, mode: 'enforce', model, provider: action.provider, counterpart: p && { model: req.model, provider: p.name, catalogProvider: p.catalog } };
   if (action.deployment !== undefined) plan.deployment = action.deployment;
+  // A rule that pins a deployment keeps the request there by default: falling back may reach the peers it was kept from.
+  if (action.fallback ?? action.deployment === undefined) plan.fallback = true;
   return plan;
 }
 

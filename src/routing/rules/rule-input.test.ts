@@ -70,4 +70,10 @@ describe('routing_rules in the config file', () => {
       'routing_rules[0].action@2: set provider or deployment, not both: a deployment already names its provider',
     ]);
   });
+
+  it('reads whether a rule falls back to the model asked for, and refuses anything but a boolean', () => {
+    const c = loadConfig({ env: {}, file: configFile('routing_rules:\n  - { id: strict, mode: enforce, action: { model: claude-haiku-4-5, fallback: false } }\n') });
+    expect(c.routingRules[0]!.action).toEqual({ model: 'claude-haiku-4-5', fallback: false });
+    expect(configIssues('routing_rules:\n  - { id: strict, mode: enforce, action: { model: x, fallback: never } }\n')).toEqual(['routing_rules[0].action.fallback@2: must be true or false']);
+  });
 });

@@ -38,7 +38,12 @@ export const routingRuleInput = z.strictObject({
   mode: z.enum(['enforce', 'shadow'], { error: 'must be enforce or shadow' }),
   match: routingMatchInput.optional(),
   action: z
-    .strictObject({ model: z.string().min(1, 'must name a model').optional(), provider: z.string().min(1).optional(), deployment: z.string().min(1, 'must name a deployment').optional() })
+    .strictObject({
+      model: z.string().min(1, 'must name a model').optional(),
+      provider: z.string().min(1).optional(),
+      deployment: z.string().min(1, 'must name a deployment').optional(),
+      fallback: z.boolean({ error: 'must be true or false' }).optional(),
+    })
     .refine((a) => a.model !== undefined || a.deployment !== undefined, 'set model, deployment, or both')
     .refine((a) => a.provider === undefined || a.deployment === undefined, 'set provider or deployment, not both: a deployment already names its provider'),
 });
@@ -69,6 +74,7 @@ export function toRoutingRule(r: z.output<typeof routingRuleInput>): RoutingRule
       ...(r.action.model !== undefined ? { model: r.action.model } : {}),
       ...(r.action.provider !== undefined ? { provider: r.action.provider } : {}),
       ...(r.action.deployment !== undefined ? { deployment: r.action.deployment } : {}),
+      ...(r.action.fallback !== undefined ? { fallback: r.action.fallback } : {}),
     },
   };
 }

@@ -44,6 +44,11 @@ export interface RuleAction {
   provider?: string;
   /** A deployment's name (`routes[].deployments[].name`): the request goes to it alone. */
   deployment?: string;
+  /**
+   * Whether a request whose target fails (a retryable error, its deployments exhausted) is served by
+   * the model the client asked for instead; unset, it is for a rule that names no deployment.
+   */
+  fallback?: boolean;
 }
 
 /** A routing rule as configured. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { PriceFn } from '../../metering/build-row.js';
 import { sampleRow } from '../../storage/testing/rows.js';
-import { routeSaving } from './saving.js';
+import type { AttemptRow } from '../../core/ledger-row.js';
+import { fellBackSaving, routeSaving } from './saving.js';
 
 // Per token: sonnet 3 in / 15 out, haiku 1 in / 5 out; anything else unpriced.
 const RATES: Record<string, [bigint, bigint]> = { 'claude-sonnet-4-5': [3n, 15n], 'claude-haiku-4-5': [1n, 5n] };
@@ -38,5 +39,14 @@ describe('route savings', () => {
     expect(routeSaving('shadow', sampleRow({ ...usage, costPicos: null, unpriced: true }), other, price)).toBeNull();
     expect(routeSaving('shadow', sampleRow({ ...usage, costPicos: 4500n }), { ...other, model: 'mystery' }, price)).toBeNull();
     expect(routeSaving('enforce', sampleRow({ inputTokens: 0, outputTokens: 0, costPicos: 0n }), other, price)).toBe(0n);
+  });
+
+  it('claims nothing for a request the requested model served after the target failed, and counts what the failed tries cost', () => {
+    const tried = (n: number, costPicos: bigint | null) => ({ n, costPicos }) as AttemptRow;
+    // An error answer costs nothing: no saving, no loss.
+    expect(fellBackSaving(sampleRow({ ...usage, model: 'claude-sonnet-4-5', costPicos: 4500n, attemptLog: [tried(1, 0n), tried(2, 4500n)] }), 2)).toBe(0n);
+    // What failed tries to the target cost is lost.
+    expect(fellBackSaving(sampleRow({ costPicos: 4800n, attemptLog: [tried(1, 300n), tried(2, 4500n)] }), 2)).toBe(-300n);
+    expect(fellBackSaving(sampleRow({ costPicos: null, attemptLog: [tried(1, null), tried(2, 4500n)] }), 2)).toBeNull();
   });
 });

@@ -28,3 +28,18 @@ export function routeSaving(mode: RouteMode, row: LedgerRow, other: Counterpart,
   if (alt.costPicos === null) return null;
   return mode === 'enforce' ? alt.costPicos - row.costPicos : row.costPicos - alt.costPicos;
 }
+
+/**
+ * The saving of an enforced request the model the client asked for served, its tries from attempt
+ * `from` on, once the rule's target failed: none, less what the failed tries to the target cost
+ * (usually nothing: an error answer is not billed). Null when one of those is unpriced.
+ */
+export function fellBackSaving(row: LedgerRow, from: number): Picos | null {
+  let lost = 0n;
+  for (const a of row.attemptLog ?? []) {
+    if (a.n >= from) continue;
+    if (a.costPicos === null) return null;
+    lost += a.costPicos;
+  }
+  return -lost;
+}
