@@ -332,7 +332,7 @@ export function settle(a: Pick<RelayArgs, 'facts' | 'inputEstimate'> & { info: P
  * stream of server-sent events, sent as it comes (not translated), that another attempt could replace.
  */
 function holdsFirstEvent(a: RelayArgs, status: number, headers: Headers): boolean {
-  if (status < 200 || status >= 300 || !a.info.stream || a.respond !== undefined || a.attempt?.mayRetry === undefined) return false;
+  if (status < 200 || status >= 300 || !a.info.stream || a.respond !== undefined || a.attempt?.mayRetry === undefined || a.attempt.retry === undefined) return false;
   if (!first(headers['content-type'])?.toLowerCase().includes('text/event-stream') || responseCodings(headers['content-encoding']) !== null) return false;
   return a.attempt.mayRetry();
 }
