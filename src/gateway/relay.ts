@@ -2,11 +2,12 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { FREE_APIS, UNREPORTED_USAGE_APIS } from '../core/api.js';
 import type { Dispatcher } from 'undici';
 import type { RequestFacts } from '../metering/build-row.js';
-import { errorBodyTap } from '../providers/shared/taps.js';
+import { MAX_BODY_COPY, errorBodyTap, isEventStream, isSuccess } from '../providers/shared/taps.js';
 import { streamedErrorStatus } from '../providers/shared/upstream-error.js';
 import type { DialectAdapter, Metered, RequestInfo, ResponseTap, RouteMatch, UpstreamErrorInfo } from '../providers/types.js';
 import { decodingTap, responseCodings } from './encoded-response.js';
 import { FirstEvent, heldStreamTap } from './first-event.js';
+import { type StreamDecoder, decodeStream } from './decode-stream.js';
 import { clientResponseHeaders } from './headers.js';
 import { AttemptTimeout, type UpstreamRequest, callUpstream, isIdleTimeout, upstreamFailure } from './upstream.js';
 
@@ -101,11 +102,15 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
   let timers: NodeJS.Timeout[] | undefined;
   // A 200 stream's start, held from the client until its first event shows whether it is an error to retry.
   let opening: FirstEvent | undefined;
+  // A translated answer the upstream compressed although asked for none: decoded before it is translated.
+  let decoder: StreamDecoder | undefined;
+  let upstreamEnded = false;
 
   return new Promise<RelayResult>((resolve, reject) => {
     const cleanup = () => {
       if (timers) for (const t of timers) clearTimeout(t);
       res.off('close', onClose);
+      decoder?.destroy();
     };
     const writeHead = () => {
       const h = responder!.head();
@@ -124,9 +129,11 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
       if (!res.write(b) && !draining) {
         draining = true;
         call.pause();
+        decoder?.pause();
         res.once('drain', () => {
           draining = false;
           call.resume();
+          decoder?.resume();
         });
       }
     };
@@ -179,6 +186,8 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
       if (a.respond) {
         responder = a.respond(status, headers);
         tap = responder.tap;
+        const codings = responseCodings(headers['content-encoding']);
+        if (codings) decoder = decodeStream(codings, bodyLimit(a, status, headers), decoded);
         if (responder.eager) writeHead();
         return;
       }
@@ -195,11 +204,8 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
     };
     const forward = (chunk: Buffer) => {
       if (facts.ttftMs === null && a.info.stream) facts.ttftMs = Math.round(performance.now() - a.started);
-      // A rewriting tap emits event by event; what one upstream chunk yields goes out in one write.
-      tap!.push(chunk, collect);
-      if (pending.length === 1) emit(pending[0]!);
-      else if (pending.length > 1) emit(Buffer.concat(pending));
-      pending.length = 0;
+      if (decoder) decoder.write(chunk);
+      else pass(chunk);
     };
     /** Decides on a stream whose first event was held: held back for a retry if it is an error another attempt may fix, else passed on. */
     const release = (quiet: boolean) => {
@@ -253,7 +259,11 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
         }
         forward(chunk);
       },
-      onEnd: () => end(true),
+      onEnd() {
+        upstreamEnded = true;
+        if (decoder) decoder.end();
+        else end(true);
+      },
       onError(err, afterHeaders) {
         if (afterHeaders) return end(false, err);
         cleanup();
@@ -266,6 +276,25 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
         resolve({ kind: 'gone' });
       },
     });
+    function pass(chunk: Buffer) {
+      // A rewriting tap emits event by event; what one upstream chunk yields goes out in one write.
+      tap!.push(chunk, collect);
+      if (pending.length === 1) emit(pending[0]!);
+      else if (pending.length > 1) emit(Buffer.concat(pending));
+      pending.length = 0;
+    }
+    const decoded = {
+      data: pass,
+      // All that is wanted was decoded (or the decoded body passed its limit, and the rest is not read).
+      end() {
+        end(true);
+        if (!upstreamEnded) call.abort(new Error('the decoded answer passed its limit'));
+      },
+      error(err: Error) {
+        end(false, err);
+        if (!upstreamEnded) call.abort(err);
+      },
+    };
     function onClose() {
       if (res.writableFinished || done) return;
       clientGone = true;
@@ -335,6 +364,12 @@ function holdsFirstEvent(a: RelayArgs, status: number, headers: Headers): boolea
   if (status < 200 || status >= 300 || !a.info.stream || a.respond !== undefined || a.attempt?.mayRetry === undefined || a.attempt.retry === undefined) return false;
   if (!first(headers['content-type'])?.toLowerCase().includes('text/event-stream') || responseCodings(headers['content-encoding']) !== null) return false;
   return a.attempt.mayRetry();
+}
+
+/** A body kept whole to be rebuilt is decoded as far as the tap keeps one; a stream is read event by event, each within the SSE parser's limit. */
+function bodyLimit(a: RelayArgs, status: number, headers: Headers): number {
+  const streamed = isSuccess(status) && isEventStream({ status, contentType: first(headers['content-type']), stream: a.info.stream, injectedStreamUsage: false, requestedModel: '' });
+  return streamed ? Infinity : MAX_BODY_COPY;
 }
 
 function first(v: string | string[] | undefined): string | undefined {

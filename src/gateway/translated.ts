@@ -119,7 +119,9 @@ export async function relayTranslated(x: TranslatedExchange): Promise<void> {
         head() {
           const h = r.head();
           const out = clientResponseHeaders(headers, false);
+          // The client's body is rebuilt, never encoded (relay.ts decodes a compressed answer before it is translated).
           delete out['content-type'];
+          delete out['content-encoding'];
           return { status: h.status, headers: { ...out, 'content-type': h.contentType, 'x-tollgate-translated': label } };
         },
         cut: () => sendError(x.res, adapterFor(x.route.dialect), new GatewayError('upstream_disconnected', `The ${p.dialect} provider "${p.name}" broke off its answer before it was complete.`), facts.id),
