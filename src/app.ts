@@ -67,6 +67,8 @@ export interface AppOptions {
   focus?: AdminDeps['focus'];
   /** Time a client has to send its whole request; past it, 408 (Node's default of 5 minutes when absent). */
   requestTimeoutMs?: number;
+  /** Client connections open at once (`server.max_connections`; 4000 when absent). */
+  maxConnections?: number;
   timeouts: UpstreamTimeouts;
   /** PEM files to serve HTTPS with (`server.tls`); plain HTTP when absent. */
   tls?: { cert: string; key: string };
@@ -152,7 +154,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   const deferredWaiting = () => Object.fromEntries(sweeps.map((s) => [s.api, s.waiting]));
   // Only with the admin API on: `/metrics` is read with its token, and unread counters would cost every
   // request. Loaded only then too: prom-client is half a megabyte of heap.
-  const metrics = o.adminToken ? new (await import('./metrics/gateway-metrics.js')).GatewayMetrics({ ledgerPending: () => writer.pending, inFlight: () => inFlight.size, deferredWaiting }) : undefined;
+  const metrics = o.adminToken ? new (await import('./metrics/gateway-metrics.js')).GatewayMetrics({ ledgerPending: () => writer.pending, inFlight: () => inFlight.size, deferredWaiting, openConnections: () => openConnections(server) }) : undefined;
   // Spend learned after its request's row was written (background responses, batch results): priced, charged, counted.
   const settled = {
     ledger: o.storage.ledger,
@@ -220,6 +222,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     upgrade: (req, socket, head) => sockets.upgrade(req, socket, head),
     tls,
     requestTimeoutMs: o.requestTimeoutMs,
+    maxConnections: o.maxConnections,
   });
   await listenOn(server, o.port, o.host);
   const port = (server.address() as AddressInfo).port;
@@ -293,6 +296,10 @@ function observedLedger(writer: LedgerWriter, metrics: GatewayMetrics): GatewayD
     },
     afterJournal: (done) => writer.afterJournal(done),
   };
+}
+
+function openConnections(server: { getConnections(cb: (err: Error | null, count: number) => void): unknown }): Promise<number | undefined> {
+  return new Promise((resolve) => server.getConnections((err, count) => resolve(err ? undefined : count)));
 }
 
 /** The router for configured routes; shared health is read from Redis in the background when configured. */

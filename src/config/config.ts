@@ -25,6 +25,8 @@ export interface Config {
     requestTimeoutMs: number;
     /** After a stop signal, how long /readyz answers 503 while everything is still served, before the listener closes. */
     shutdownDelayMs: number;
+    /** Client connections open at once; one more is closed as it comes. */
+    maxConnections: number;
     /** Browser origins allowed on the API routes; CORS is off when absent. */
     cors: { origins: string[] } | undefined;
     /** PEM files (absolute paths) to serve HTTPS with; plain HTTP when absent. */
@@ -148,6 +150,8 @@ export const DEFAULTS = {
   // Node's own default: a client has 5 minutes to send its whole request.
   requestTimeoutMs: 300_000,
   shutdownDelayMs: 0,
+  // Four times the 1,000 open streams the benchmark holds (server/http-server.ts).
+  maxConnections: 4000,
   // Background responses and batches are asked after for 3 days.
   deferredMaxAgeMs: 72 * 3_600_000,
 } as const;

@@ -58,6 +58,15 @@ describe('loadConfig', () => {
     expect(issues('server:\n  max_upload_mb: 9000\n')).toEqual(['server.max_upload_mb@2: must be at most 8192']);
   });
 
+  it('caps the connections open at once: 4000 by default, server.max_connections otherwise, a whole number from 1', () => {
+    expect(loadConfig({ env: {} }).server.maxConnections).toBe(4000);
+    expect(loadConfig({ file: file('server:\n  max_connections: 20000\n') }).server.maxConnections).toBe(20_000);
+    expect(issues('server:\n  port: 1\n  max_connections: 0\n')).toEqual(['server.max_connections@3: must be at least 1']);
+    expect(issues('server:\n  max_connections: 2.5\n')).toEqual(['server.max_connections@2: must be a whole number of connections']);
+    expect(issues('server:\n  max_connections: lots\n')).toEqual(['server.max_connections@2: must be a whole number of connections']);
+    expect(issues('server:\n  max_connections: 2000000\n')).toEqual(['server.max_connections@2: must be at most 1000000']);
+  });
+
   it('turns the OTLP receiver on by default, off with telemetry.enabled: false', () => {
     expect(loadConfig({ env: {} }).telemetry).toEqual({ enabled: true, gatewayAddresses: [] });
     expect(loadConfig({ file: file('telemetry: { enabled: false }\n') }).telemetry).toEqual({ enabled: false, gatewayAddresses: [] });

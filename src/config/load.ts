@@ -161,6 +161,7 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
       idleTimeoutMs: f.server?.idle_timeout_ms ?? DEFAULTS.idleTimeoutMs,
       requestTimeoutMs: f.server?.request_timeout_ms ?? DEFAULTS.requestTimeoutMs,
       shutdownDelayMs: f.server?.shutdown_delay_ms ?? DEFAULTS.shutdownDelayMs,
+      maxConnections: f.server?.max_connections ?? DEFAULTS.maxConnections,
       cors: f.server?.cors ? { origins: f.server.cors.origins } : undefined,
       tls: f.server?.tls ? { cert: resolve(f.server.tls.cert), key: resolve(f.server.tls.key) } : undefined,
     },

@@ -152,6 +152,12 @@ export const fileSchema = z.strictObject({
       idle_timeout_ms: z.number().int().positive().optional(),
       request_timeout_ms: z.number().int().positive().optional(),
       shutdown_delay_ms: z.number().int().min(0).max(600_000, 'must be at most 600000 (10 minutes)').optional(),
+      max_connections: z
+        .number({ error: 'must be a whole number of connections' })
+        .int('must be a whole number of connections')
+        .min(1, 'must be at least 1')
+        .max(1_000_000, 'must be at most 1000000')
+        .optional(),
       cors: z.strictObject({ origins: z.array(corsOrigin).min(1, 'needs at least one origin (or leave cors out)') }).optional(),
       tls: z.strictObject({ cert: z.string().min(1, 'must name a PEM file'), key: z.string().min(1, 'must name a PEM file') }).optional(),
     })

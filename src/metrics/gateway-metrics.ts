@@ -11,6 +11,8 @@ export interface GatewayGauges {
   inFlight: () => number;
   /** Rows still waiting for usage learned later (background responses, batches), by API, as the sweeps last saw them. */
   deferredWaiting?: () => Readonly<Record<string, number>>;
+  /** Client connections open now (HTTP and WebSocket, idle keep-alive ones included). */
+  openConnections?: () => Promise<number | undefined>;
 }
 
 const LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -42,6 +44,7 @@ export class GatewayMetrics {
   private readonly duration = new Map<string, { labels: Labels; buckets: Buckets }>();
   private readonly ttft = new Map<string, { labels: Labels; buckets: Buckets }>();
   private readonly gauges: GatewayGauges;
+  private refusedConnections = 0;
 
   constructor(gauges: GatewayGauges) {
     this.gauges = gauges;
@@ -62,6 +65,11 @@ export class GatewayMetrics {
    */
   observeSettled(r: LedgerRow): void {
     this.usage(r);
+  }
+
+  /** A connection closed as it came, `server.max_connections` being open already. */
+  connectionRefused(): void {
+    this.refusedConnections++;
   }
 
   /** Adds a row's tokens and spend; returns its request group. */
@@ -92,7 +100,15 @@ export class GatewayMetrics {
 
   /** The exposition text: Node's process metrics, then the gateway's. */
   async render(): Promise<string> {
-    return `${await processRegistry().metrics()}\n${this.gatewayText()}`;
+    const open = await this.gauges.openConnections?.();
+    return `${await processRegistry().metrics()}\n${this.gatewayText()}${this.connectionText(open)}`;
+  }
+
+  private connectionText(open: number | undefined): string {
+    let out = header('tollgate_connections_refused_total', 'counter', 'Connections closed as they came, server.max_connections being open already');
+    out += `tollgate_connections_refused_total ${this.refusedConnections}\n`;
+    if (open === undefined) return out;
+    return `${out}${header('tollgate_open_connections', 'gauge', 'Client connections open (HTTP and WebSocket, idle keep-alive ones included)')}tollgate_open_connections ${open}\n`;
   }
 
   private gatewayText(): string {

@@ -52,6 +52,8 @@ export interface HarnessOptions {
   maxUploadBytes?: number;
   /** The time a client has to send its whole request (Node's 5 minutes by default). */
   requestTimeoutMs?: number;
+  /** Client connections open at once (`server.max_connections`; the gateway's default when unset). */
+  maxConnections?: number;
   /** After close() begins, how long the gateway keeps serving with /readyz at 503 (none by default). */
   shutdownDelayMs?: number;
   /** Turns spend controls on; unset fields take test defaults (memory counters, no rules, a recording alert sink). */
@@ -166,6 +168,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     maxBodyBytes: o.maxBodyBytes ?? 32 * 1024 * 1024,
     maxUploadBytes: o.maxUploadBytes,
     requestTimeoutMs: o.requestTimeoutMs,
+    maxConnections: o.maxConnections,
     proxies: o.proxies,
     tls: o.tls,
     timeouts: { connectMs: 2000, firstByteMs: o.firstByteTimeoutMs ?? 10_000, idleMs: o.idleTimeoutMs ?? 10_000 },

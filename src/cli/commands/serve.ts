@@ -66,6 +66,7 @@ export function serveCommand(program: Command, io: Io): void {
       maxUploadBytes: config.server.maxUploadBytes,
       requestTimeoutMs: config.server.requestTimeoutMs,
       shutdownDelayMs: config.server.shutdownDelayMs,
+      maxConnections: config.server.maxConnections,
       focus: async () => (await import('../../focus/context.js')).focusContext(config),
       proxies,
       tls: config.server.tls,
