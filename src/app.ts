@@ -14,6 +14,7 @@ import type { CacheSettings } from './cache-analysis/gateway.js';
 import { rowPricer } from './cache-analysis/report.js';
 import { messageBatchPoller, openaiBatchOfFile, openaiBatchPoller } from './gateway/batch-poll.js';
 import { type Gateway, type GatewayDeps, createGateway } from './gateway/proxy.js';
+import { BodyRoom } from './gateway/body-room.js';
 import { onDemandSocketGateway } from './gateway/websocket/on-demand.js';
 import { responsePoller } from './gateway/response-poll.js';
 import type { ProviderTable } from './gateway/select-provider.js';
@@ -63,6 +64,8 @@ export interface AppOptions {
   maxBodyBytes: number;
   /** A file upload's limit (`server.max_upload_mb`; 512 MB when absent). */
   maxUploadBytes?: number;
+  /** Request-body bytes held at once for callers without a Tollgate key (`server.unverified_bodies_mb`; 4 × maxBodyBytes when absent). */
+  unverifiedBodiesBytes?: number;
   /** What `GET /admin/v1/export?format=focus` needs from the config; that format is refused when absent. */
   focus?: AdminDeps['focus'];
   /** Time a client has to send its whole request; past it, 408 (Node's default of 5 minutes when absent). */
@@ -182,6 +185,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     maxBodyBytes: o.maxBodyBytes,
     firstByteMs: o.timeouts.firstByteMs,
     maxUploadBytes: o.maxUploadBytes,
+    unverifiedBodies: new BodyRoom(o.unverifiedBodiesBytes ?? 4 * o.maxBodyBytes),
     log: o.log,
     open: ledger.open,
     policy: policy?.enforcer,

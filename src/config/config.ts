@@ -18,6 +18,8 @@ export interface Config {
     maxBodyBytes: number;
     /** A Files API upload's limit: streamed to the provider, never held, so apart from `maxBodyBytes`. */
     maxUploadBytes: number;
+    /** Request-body bytes held at once for callers without a Tollgate key (a provider key passed through, or none). */
+    unverifiedBodiesBytes: number;
     connectTimeoutMs: number;
     firstByteTimeoutMs: number;
     idleTimeoutMs: number;

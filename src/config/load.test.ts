@@ -58,6 +58,15 @@ describe('loadConfig', () => {
     expect(issues('server:\n  max_upload_mb: 9000\n')).toEqual(['server.max_upload_mb@2: must be at most 8192']);
   });
 
+  it('holds four bodies of the largest size at once from callers without a Tollgate key by default; server.unverified_bodies_mb otherwise, at least max_body_mb', () => {
+    expect(loadConfig({ env: {} }).server.unverifiedBodiesBytes).toBe(128 * 1024 * 1024);
+    expect(loadConfig({ file: file('server:\n  max_body_mb: 10\n') }).server.unverifiedBodiesBytes).toBe(40 * 1024 * 1024);
+    expect(loadConfig({ file: file('server:\n  unverified_bodies_mb: 48.5\n') }).server.unverifiedBodiesBytes).toBe(48.5 * 1024 * 1024);
+    expect(issues('server:\n  unverified_bodies_mb: 0\n')).toEqual(['server.unverified_bodies_mb@2: must be more than 0']);
+    expect(issues('server:\n  unverified_bodies_mb: 16\n')).toEqual(['server.unverified_bodies_mb@2: must be at least server.max_body_mb (32): a body that large from a caller without a Tollgate key could never be taken']);
+    expect(issues('server:\n  max_body_mb: 100\n  unverified_bodies_mb: 64\n')).toEqual(['server.unverified_bodies_mb@3: must be at least server.max_body_mb (100): a body that large from a caller without a Tollgate key could never be taken']);
+  });
+
   it('caps the connections open at once: 4000 by default, server.max_connections otherwise, a whole number from 1', () => {
     expect(loadConfig({ env: {} }).server.maxConnections).toBe(4000);
     expect(loadConfig({ file: file('server:\n  max_connections: 20000\n') }).server.maxConnections).toBe(20_000);

@@ -156,6 +156,8 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
       port: o.overrides?.port ?? f.server?.port ?? DEFAULTS.port,
       maxBodyBytes: Math.round((f.server?.max_body_mb ?? DEFAULTS.maxBodyMb) * 1024 * 1024),
       maxUploadBytes: Math.round((f.server?.max_upload_mb ?? DEFAULTS.maxUploadMb) * 1024 * 1024),
+      // Four bodies of the largest size by default.
+      unverifiedBodiesBytes: Math.round((f.server?.unverified_bodies_mb ?? 4 * (f.server?.max_body_mb ?? DEFAULTS.maxBodyMb)) * 1024 * 1024),
       connectTimeoutMs: f.server?.connect_timeout_ms ?? DEFAULTS.connectTimeoutMs,
       firstByteTimeoutMs: f.server?.first_byte_timeout_ms ?? DEFAULTS.firstByteTimeoutMs,
       idleTimeoutMs: f.server?.idle_timeout_ms ?? DEFAULTS.idleTimeoutMs,

@@ -8,6 +8,7 @@ import { parseGatewayAddress } from '../telemetry/via-gateway.js';
 import { errorMessage } from '../core/errors.js';
 import { scaled } from '../core/money.js';
 import { closest } from '../core/closest.js';
+import { DEFAULTS } from './config.js';
 import { refuseBaseUrlExtras } from './base-url.js';
 import { COMMON_CATALOG_PROVIDERS, knowsCatalogProvider } from '../pricing/index.js';
 
@@ -147,6 +148,7 @@ export const fileSchema = z.strictObject({
       port: z.number().int().min(0).max(65535, 'must be a port number (0-65535)').optional(),
       max_body_mb: z.number().positive().max(1024).optional(),
       max_upload_mb: z.number().positive().max(8192).optional(),
+      unverified_bodies_mb: z.number().positive().max(65_536).optional(),
       connect_timeout_ms: z.number().int().positive().optional(),
       first_byte_timeout_ms: z.number().int().positive().optional(),
       idle_timeout_ms: z.number().int().positive().optional(),
@@ -160,6 +162,14 @@ export const fileSchema = z.strictObject({
         .optional(),
       cors: z.strictObject({ origins: z.array(corsOrigin).min(1, 'needs at least one origin (or leave cors out)') }).optional(),
       tls: z.strictObject({ cert: z.string().min(1, 'must name a PEM file'), key: z.string().min(1, 'must name a PEM file') }).optional(),
+    })
+    .superRefine((s, ctx) => {
+      // Less, and a body of the size max_body_mb allows could never be taken from a caller without a Tollgate key.
+      // Only between values each well formed: one refused on its own is said once.
+      const most = s.max_body_mb ?? DEFAULTS.maxBodyMb;
+      const room = s.unverified_bodies_mb;
+      if (typeof room !== 'number' || typeof most !== 'number' || !(room > 0 && most > 0 && most <= 1024)) return;
+      if (room < most) ctx.addIssue({ code: 'custom', path: ['unverified_bodies_mb'], message: `must be at least server.max_body_mb (${most}): a body that large from a caller without a Tollgate key could never be taken` });
     })
     .optional(),
   storage: z

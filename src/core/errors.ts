@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   rate_limited: { status: 429, outcome: 'rejected' },
   capacity_exhausted: { status: 429, outcome: 'upstream_error' },
   budget_unavailable: { status: 503, outcome: 'rejected' },
+  gateway_busy: { status: 503, outcome: 'rejected' },
   storage_unavailable: { status: 503, outcome: 'gateway_error' },
   upstream_unreachable: { status: 502, outcome: 'upstream_error' },
   upstream_disconnected: { status: 502, outcome: 'truncated' },

@@ -26,6 +26,7 @@ import type { Router } from '../routing/router.js';
 import { gatewayBase } from './gateway-base.js';
 import { forwardedQuery, headerBag, upstreamHeaders } from './headers.js';
 import { AnsweredByServer, ClientLeft, readBody } from './read-body.js';
+import type { BodyHold, BodyRoom } from './body-room.js';
 import { guessDialect, splitProviderPrefix } from './routes.js';
 import { checkProviderKey } from './provider-keys.js';
 import { routePlans } from './route-plan.js';
@@ -60,6 +61,8 @@ export interface GatewayDeps {
   firstByteMs: number;
   /** A file upload's own limit (`server.max_upload_mb`; 512 MB when absent): its body is streamed, never held (upload.ts). */
   maxUploadBytes?: number;
+  /** Where the bodies of callers without a Tollgate key are counted while held (`server.unverified_bodies_mb`); uncounted when absent. */
+  unverifiedBodies?: BodyRoom;
   log: Logger;
   /** Budgets, rate limits and model policy; absent, every request is admitted as is. */
   policy?: Enforcer;
@@ -130,6 +133,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (facts.batch !== undefined) deps.batchResults?.(facts);
       const row = record(deps, facts, held.route);
       // Settlement runs in the background: it never delays the response.
+      held.body?.release();
       held.admission?.settle(row.costPicos, row.inputTokens + row.outputTokens, row.attemptLog);
       held.batch?.settle();
       if (!journaled) return;
@@ -181,6 +185,8 @@ interface Exchange extends UploadExchange {
 
 interface Held {
   admission?: Admission<Served>;
+  /** The body's bytes, when its caller has no Tollgate key: given back once the provider answers, or at the end. */
+  body?: BodyHold;
   /** A batch's creation: its estimate held on budgets until the row is recorded. */
   batch?: BatchAdmission;
   route?: RulePlan;
@@ -195,10 +201,16 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   const cred = adapter.readCredential(headers, query);
   const who = await identify(cred, headers, deps.keys, deps.auth);
   attribute(facts, who);
+  // A caller without a Tollgate key is not known to be anyone: what it can make the gateway hold is bounded (body-room.ts).
+  const hold = cred === undefined || who.upstreamKey.kind === 'passthrough' ? deps.unverifiedBodies?.hold() : undefined;
+  if (hold) {
+    x.held.body = hold;
+    facts.answered = hold.release;
+  }
   let badBody: GatewayError | undefined;
   let raw: Buffer | undefined;
   try {
-    raw = route.noBody ? undefined : await readBody(req, deps.maxBodyBytes);
+    raw = route.noBody ? undefined : await readBody(req, deps.maxBodyBytes, hold);
   } catch (err) {
     // Refused, like a malformed body, once the caller is known from the headers: its row names who sent it.
     if (!(err instanceof GatewayError && err.code === 'body_too_large')) throw err;
@@ -209,6 +221,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
     try {
       raw = decodeContent(raw, headers['content-encoding'], deps.maxBodyBytes);
       delete headers['content-encoding'];
+      hold?.grow(raw.length);
     } catch (err) {
       badBody = encodingError(err);
     }

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../core/errors.js';
+import { BodyRoom } from './body-room.js';
 import { ClientLeft, isClientLeft, readBody } from './read-body.js';
 
 /** A request with these headers and no body. */
@@ -21,6 +22,46 @@ describe('readBody', () => {
     expect(err).toBeInstanceOf(GatewayError);
     expect(err.code).toBe('body_too_large');
     expect(err.message).toBe("The request body is larger than this gateway's limit of 410 KB (server.max_body_mb).");
+  });
+});
+
+describe('readBody with a hold on a room', () => {
+  it('refuses a declared length the room has no space for before reading any of it', async () => {
+    const room = new BodyRoom(1000);
+    const first = room.hold();
+    first.take(600);
+    const req = fakeRequest({ 'content-length': '500' });
+    const err = (await readBody(req, 10_000, room.hold()).catch((e: unknown) => e)) as GatewayError;
+    expect(err).toMatchObject({ code: 'gateway_busy', status: 503, headers: { 'retry-after': '1' } });
+    expect(err.message).toContain('server.unverified_bodies_mb');
+    expect(room.held).toBe(600);
+    first.release();
+    first.release();
+    expect(room.held).toBe(0);
+  });
+
+  it('takes a declared length at once and a chunked body as it comes, refusing the chunk that does not fit', async () => {
+    const room = new BodyRoom(1000);
+    const sized = room.hold();
+    const read = readBody(fakeRequest({ 'content-length': '400' }), 10_000, sized);
+    expect(room.held).toBe(400);
+    const chunked = fakeRequest({});
+    const refused = readBody(chunked, 10_000, room.hold()).catch((e: unknown) => e);
+    (chunked as unknown as PassThrough).write(Buffer.alloc(500));
+    (chunked as unknown as PassThrough).write(Buffer.alloc(200));
+    expect(await refused).toMatchObject({ code: 'gateway_busy' });
+    expect(room.held).toBe(900);
+    void read;
+  });
+
+  it('grows a hold to a decoded size, or refuses it', () => {
+    const room = new BodyRoom(1000);
+    const h = room.hold();
+    h.take(100);
+    h.grow(800);
+    expect(room.held).toBe(800);
+    expect(() => h.grow(1001)).toThrow(GatewayError);
+    expect(room.held).toBe(800);
   });
 });
 

@@ -1,14 +1,20 @@
 import type { IncomingMessage } from 'node:http';
 import { byteSize } from '../core/count-text.js';
 import { GatewayError } from '../core/errors.js';
+import type { BodyHold } from './body-room.js';
 
 /**
  * Reads a request body up to `limit` bytes. Request bodies are read whole (the gateway
  * must see the model before choosing an upstream); a file upload's is streamed (upload.ts), as response streams are.
+ * With `hold`, the body's bytes are taken from its room first: its declared length before anything
+ * is read, else chunk by chunk; one that does not fit is refused (`gateway_busy`) and the rest of it not kept.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, hold?: BodyHold): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > limit) return Promise.reject(tooLarge(limit, 'server.max_body_mb'));
+  const counted = hold !== undefined && !(declared >= 0);
+  const busy = hold && declared >= 0 ? hold.tryTake(declared) : undefined;
+  if (busy) return Promise.reject(busy);
   return new Promise((resolve, reject) => {
     let chunks: Buffer[] = [];
     let size = 0;
@@ -23,10 +29,11 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     };
     const onData = (c: Buffer) => {
       size += c.length;
-      if (size > limit) {
+      const refused = size > limit ? tooLarge(limit, 'server.max_body_mb') : counted ? hold.tryTake(c.length) : undefined;
+      if (refused) {
         done();
         req.resume();
-        reject(tooLarge(limit, 'server.max_body_mb'));
+        reject(refused);
         return;
       }
       chunks.push(c);

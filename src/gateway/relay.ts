@@ -179,6 +179,7 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
     /** The answer goes to the client: its head now (unless `quiet`: the client left), its body as it comes. */
     const deliver = (quiet: boolean) => {
       a.attempt?.delivering?.();
+      facts.answered?.();
       facts.status = status;
       const headers = upstreamHeaders;
       const reqId = headers['x-request-id'] ?? headers['request-id'];

@@ -83,6 +83,8 @@ export interface RequestFacts {
   openSlot: number;
   /** The response's tap while its body is coming: usage read so far, for a row recorded before the end. */
   liveTap: Pick<ResponseTap, 'usageSoFar'> | undefined;
+  /** Runs as the provider's answer starts to reach the client, the request's body sent and let go (gateway/body-room.ts). */
+  answered?: () => void;
 }
 
 export interface AttemptStart {

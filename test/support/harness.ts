@@ -50,6 +50,8 @@ export interface HarnessOptions {
   maxBodyBytes?: number;
   /** A file upload's limit (the gateway's default, 512 MB, when unset). */
   maxUploadBytes?: number;
+  /** Request-body bytes held at once for callers without a Tollgate key (4 × maxBodyBytes when unset). */
+  unverifiedBodiesBytes?: number;
   /** The time a client has to send its whole request (Node's 5 minutes by default). */
   requestTimeoutMs?: number;
   /** Client connections open at once (`server.max_connections`; the gateway's default when unset). */
@@ -167,6 +169,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     price: o.price ?? testPrice,
     maxBodyBytes: o.maxBodyBytes ?? 32 * 1024 * 1024,
     maxUploadBytes: o.maxUploadBytes,
+    unverifiedBodiesBytes: o.unverifiedBodiesBytes,
     requestTimeoutMs: o.requestTimeoutMs,
     maxConnections: o.maxConnections,
     proxies: o.proxies,

@@ -64,6 +64,7 @@ export function serveCommand(program: Command, io: Io): void {
       price: pricer,
       maxBodyBytes: config.server.maxBodyBytes,
       maxUploadBytes: config.server.maxUploadBytes,
+      unverifiedBodiesBytes: config.server.unverifiedBodiesBytes,
       requestTimeoutMs: config.server.requestTimeoutMs,
       shutdownDelayMs: config.server.shutdownDelayMs,
       maxConnections: config.server.maxConnections,
