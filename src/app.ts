@@ -6,7 +6,8 @@ import { type AnomalyOptions, startAnomalies } from './app-anomalies.js';
 import { type PolicyOptions, startPolicy } from './app-policy.js';
 import type { AnomalyWatch } from './anomalies/watch.js';
 import type { Dialect } from './core/api.js';
-import type { Logger } from './core/logger.js';
+import { type Logger, RepeatedFailure } from './core/logger.js';
+import { AuthThrottle, DEFAULT_THROTTLE, type ThrottleSettings } from './identity/auth-throttle.js';
 import { startLedger } from './app-ledger.js';
 import type { PolicyRuntime } from './policy/runtime.js';
 import type { SettledSpend } from './policy/settled-spend.js';
@@ -78,6 +79,8 @@ export interface AppOptions {
   /** The proxy settings outbound requests follow (from the environment: https_proxy, no_proxy…); none, every request goes direct. */
   proxies?: ProxySettings;
   adminToken: string | undefined;
+  /** Wrong admin tokens per client address before it is refused for a while (`auth.admin_failures`; DEFAULT_THROTTLE when absent). */
+  adminFailures?: ThrottleSettings;
   log: Logger;
   /** How long `close` waits for in-flight requests before cutting them. */
   drainMs?: number;
@@ -173,10 +176,11 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   sweeps = startSweeps(o, { agent, router, background, batchResults });
   // Set when shutdown cuts the connections still open once the drain time is up.
   let cut = false;
+  const throttle = o.adminToken ? adminThrottle(o.adminFailures ?? DEFAULT_THROTTLE, o.log) : undefined;
   const gatewayDeps: GatewayDeps = {
     providers: o.providers,
     keys,
-    auth: { ...o.auth, adminToken: o.adminToken },
+    auth: { ...o.auth, adminToken: o.adminToken, throttle },
     price: o.price,
     ledger: metrics ? observedLedger(writer, metrics) : writer,
     agent,
@@ -206,6 +210,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     gateways: () => gateways,
     keys,
     adminToken: o.adminToken,
+    throttle,
     anonymous: o.auth.anonymous,
     price: o.price,
     ledger: writer,
@@ -216,7 +221,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   const server = createHttpServer({
     otlp: o.telemetry?.enabled === false ? undefined : (req, res, signal) => handleOtlp(otlp, req, res, signal),
     gateway,
-    admin: { storage: o.storage, keys, token: o.adminToken, flush: flushForRead, policy, cachePrice: rowPricer(o.price, (name) => o.providers.byName(name)?.catalog), importPrice: importPricer(o.price, catalogOf), rates: o.anomalies?.rates, routing: router, focus: o.focus },
+    admin: { storage: o.storage, keys, token: o.adminToken, throttle, flush: flushForRead, policy, cachePrice: rowPricer(o.price, (name) => o.providers.byName(name)?.catalog), importPrice: importPricer(o.price, catalogOf), rates: o.anomalies?.rates, routing: router, focus: o.focus },
     ready: () => Promise.resolve(!closing),
     closing: () => closing,
     log: o.log,
@@ -300,6 +305,17 @@ function observedLedger(writer: LedgerWriter, metrics: GatewayMetrics): GatewayD
     },
     afterJournal: (done) => writer.afterJournal(done),
   };
+}
+
+/** The admin token's throttle, its blocks said in the log at most every 30 seconds. */
+function adminThrottle(settings: ThrottleSettings, log: Logger): AuthThrottle {
+  const blocks = new RepeatedFailure(log);
+  return new AuthThrottle(settings, {
+    onBlock: (address, s) =>
+      blocks.failed((l, unlogged) =>
+        l.warn(`wrong admin tokens: ${address} refused for ${s.blockMs / 1000} s after ${s.limit} within ${s.windowMs / 1000} s (auth.admin_failures)`, unlogged > 0 ? { addresses_blocked_unlogged_since_last: unlogged } : {}),
+      ),
+  });
 }
 
 function openConnections(server: { getConnections(cb: (err: Error | null, count: number) => void): unknown }): Promise<number | undefined> {

@@ -8,6 +8,7 @@ import type { RoutingConfig } from './routing.js';
 import type { RoutingRule } from '../routing/rules/rule.js';
 import type { DeferredUsageSettings } from '../metering/deferred-usage-sweep.js';
 import type { GatewayAddress } from '../telemetry/via-gateway.js';
+import type { ThrottleSettings } from '../identity/auth-throttle.js';
 import { POSTGRES_TIMEOUTS, type PostgresTimeouts } from '../storage/postgres/timeouts.js';
 
 /** The normalised configuration every part reads. Built by `loadConfig`. */
@@ -41,7 +42,8 @@ export interface Config {
     writer: 'inline' | 'thread';
   };
   redis: string | undefined;
-  auth: { passthrough: 'allow' | 'deny'; anonymous: 'allow' | 'deny' };
+  /** `adminFailures`: wrong admin tokens per client address before it is refused for a while. */
+  auth: { passthrough: 'allow' | 'deny'; anonymous: 'allow' | 'deny'; adminFailures: ThrottleSettings };
   providers: ProviderConfig[];
   pricing: { discounts: Record<string, string>; overrides: PriceOverride[]; fastMode: FastModePremium[] };
   log: { level: 'debug' | 'info' | 'warn' | 'error' };

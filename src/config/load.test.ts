@@ -48,7 +48,7 @@ describe('loadConfig', () => {
     expect(c.providers.map((p) => p.baseUrl)).toEqual(['https://api.openai.com', 'https://api.anthropic.com', 'https://generativelanguage.googleapis.com']);
     expect(c.server).toMatchObject({ host: '127.0.0.1', port: 8790 });
     expect(c.storage.kind).toBe('sqlite');
-    expect(c.auth).toEqual({ passthrough: 'allow', anonymous: 'deny' });
+    expect(c.auth).toEqual({ passthrough: 'allow', anonymous: 'deny', adminFailures: { limit: 10, windowMs: 60_000, blockMs: 300_000 } });
   });
 
   it('sets a file upload’s limit apart from the body limit: 512 MB by default, server.max_upload_mb otherwise', () => {
@@ -65,6 +65,16 @@ describe('loadConfig', () => {
     expect(issues('server:\n  unverified_bodies_mb: 0\n')).toEqual(['server.unverified_bodies_mb@2: must be more than 0']);
     expect(issues('server:\n  unverified_bodies_mb: 16\n')).toEqual(['server.unverified_bodies_mb@2: must be at least server.max_body_mb (32): a body that large from a caller without a Tollgate key could never be taken']);
     expect(issues('server:\n  max_body_mb: 100\n  unverified_bodies_mb: 64\n')).toEqual(['server.unverified_bodies_mb@3: must be at least server.max_body_mb (100): a body that large from a caller without a Tollgate key could never be taken']);
+  });
+
+  it('refuses an address for 5 minutes after 10 wrong admin tokens within a minute by default; auth.admin_failures sets each', () => {
+    expect(loadConfig({ file: file('auth:\n  admin_failures: { limit: 5, block_ms: 900000 }\n') }).auth.adminFailures).toEqual({ limit: 5, windowMs: 60_000, blockMs: 900_000 });
+    expect(issues('auth:\n  admin_failures:\n    limit: 0\n    window_ms: 60\n    block_ms: 1.5\n')).toEqual([
+      'auth.admin_failures.limit@3: must be at least 1',
+      'auth.admin_failures.window_ms@4: must be at least 1000 (milliseconds: 60 s is 60000)',
+      'auth.admin_failures.block_ms@5: must be a whole number of milliseconds',
+    ]);
+    expect(issues('auth:\n  admin_failures: { limt: 5 }\n')[0]).toMatch(/^auth\.admin_failures\.limt@2: unknown setting; did you mean "limit"/);
   });
 
   it('caps the connections open at once: 4000 by default, server.max_connections otherwise, a whole number from 1', () => {

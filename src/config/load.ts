@@ -13,6 +13,7 @@ import { routingChecks, routingConfig, ruleTargetChecks } from './routing.js';
 import { type ConfigFile, fileSchema } from './schema.js';
 import { parseGatewayAddress } from '../telemetry/via-gateway.js';
 import { toRoutingRule } from '../routing/rules/rule-input.js';
+import { DEFAULT_THROTTLE } from '../identity/auth-throttle.js';
 
 export interface LoadOptions {
   file?: string;
@@ -169,7 +170,15 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
     },
     storage,
     redis: f.redis,
-    auth: { passthrough: f.auth?.passthrough ?? 'allow', anonymous: f.auth?.anonymous ?? 'deny' },
+    auth: {
+      passthrough: f.auth?.passthrough ?? 'allow',
+      anonymous: f.auth?.anonymous ?? 'deny',
+      adminFailures: {
+        limit: f.auth?.admin_failures?.limit ?? DEFAULT_THROTTLE.limit,
+        windowMs: f.auth?.admin_failures?.window_ms ?? DEFAULT_THROTTLE.windowMs,
+        blockMs: f.auth?.admin_failures?.block_ms ?? DEFAULT_THROTTLE.blockMs,
+      },
+    },
     providers,
     pricing: {
       discounts: Object.fromEntries(Object.entries(f.pricing?.discounts ?? {}).map(([k, v]) => [k, String(v)])),

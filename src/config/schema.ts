@@ -51,6 +51,13 @@ const postgresWait = z
   .min(100, 'must be at least 100 (milliseconds: 30 s is 30000)')
   .max(86_400_000, 'must be at most 86400000 (a day)');
 
+/** A span of the admin token's throttle, in milliseconds: under a second is a value meant in seconds. */
+const throttleSpan = z
+  .number({ error: 'must be a whole number of milliseconds' })
+  .int('must be a whole number of milliseconds')
+  .min(1000, 'must be at least 1000 (milliseconds: 60 s is 60000)')
+  .max(86_400_000, 'must be at most 86400000 (a day)');
+
 /** A browser origin as browsers send it (scheme, host, port if not the default; nothing else), or `*`. */
 const corsOrigin = z.string().refine((s) => {
   if (s === '*') return true;
@@ -195,6 +202,13 @@ export const fileSchema = z.strictObject({
     .strictObject({
       passthrough: z.enum(['allow', 'deny'], { error: 'must be allow or deny' }).optional(),
       anonymous: z.enum(['allow', 'deny'], { error: 'must be allow or deny' }).optional(),
+      admin_failures: z
+        .strictObject({
+          limit: z.number({ error: 'must be a whole number of tries' }).int('must be a whole number of tries').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').optional(),
+          window_ms: throttleSpan.optional(),
+          block_ms: throttleSpan.optional(),
+        })
+        .optional(),
     })
     .optional(),
   providers: z.array(provider).min(1, 'needs at least one provider').optional(),

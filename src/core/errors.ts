@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   budget_exceeded: { status: 402, outcome: 'rejected' },
   model_not_allowed: { status: 403, outcome: 'rejected' },
   rate_limited: { status: 429, outcome: 'rejected' },
+  too_many_auth_failures: { status: 429, outcome: 'rejected' },
   capacity_exhausted: { status: 429, outcome: 'upstream_error' },
   budget_unavailable: { status: 503, outcome: 'rejected' },
   gateway_busy: { status: 503, outcome: 'rejected' },

@@ -15,9 +15,9 @@ export interface Caller {
  * row's facts, before a refusal (a bad key, malformed attribution) is thrown: the row of a refused
  * request names who was refused.
  */
-export async function identifyCaller(adapter: DialectAdapter, headers: HeaderBag, query: URLSearchParams, deps: { keys: KeyResolver; auth: AuthPolicy }, facts: RequestFacts): Promise<Caller> {
+export async function identifyCaller(adapter: DialectAdapter, headers: HeaderBag, query: URLSearchParams, deps: { keys: KeyResolver; auth: AuthPolicy }, facts: RequestFacts, peer?: { remoteAddress?: string | undefined }): Promise<Caller> {
   const cred = adapter.readCredential(headers, query);
-  const who = await identify(cred, headers, deps.keys, deps.auth);
+  const who = await identify(cred, headers, deps.keys, deps.auth, peer);
   attribute(facts, who);
   if (who.refusal) throw who.refusal;
   return { cred, who };

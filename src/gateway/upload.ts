@@ -41,7 +41,7 @@ export interface UploadExchange {
 export async function streamUpload(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, x: UploadExchange): Promise<void> {
   const { route, adapter, facts, headers } = x;
   const query = new URLSearchParams(x.search);
-  const caller = await identifyCaller(adapter, headers, query, deps, facts);
+  const caller = await identifyCaller(adapter, headers, query, deps, facts, req.socket);
   const { who } = caller;
   const limit = deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   const declared = headers['content-length'];

@@ -1,6 +1,7 @@
 import { cutText, headerText } from '../core/header-text.js';
 import { GatewayError } from '../core/errors.js';
 import { sameSecret } from './same-secret.js';
+import { type AuthThrottle, clientAddress, retryAfterSeconds, throttledMessage } from './auth-throttle.js';
 import { keyRefusal } from './key-validity.js';
 import type { Credential, HeaderBag } from '../providers/types.js';
 import { detectClient, detectClientVersion, detectSession } from './client.js';
@@ -14,6 +15,12 @@ export interface AuthPolicy {
   anonymous: 'allow' | 'deny';
   /** TOLLGATE_ADMIN_TOKEN, when set: refused as an API key rather than passed through to a provider. */
   adminToken?: string;
+  /**
+   * Wrong admin tokens counted per client address. With `passthrough: deny` a key that is not a
+   * Tollgate key is a wrong admin token or none (its refusal would otherwise tell which, at full
+   * speed), so it counts, and a refused address is refused here too; with `allow` it is a provider key.
+   */
+  throttle?: AuthThrottle;
 }
 
 /** Who is calling, and which key goes upstream. */
@@ -37,7 +44,7 @@ export interface Identity {
  * A missing or unknown key is refused first (401, as providers do); a revoked or expired key
  * comes back as `refusal` with its attribution (so its row names it), ahead of malformed tags.
  */
-export async function identify(cred: Credential | undefined, headers: HeaderBag, keys: KeyResolver, policy: AuthPolicy): Promise<Identity> {
+export async function identify(cred: Credential | undefined, headers: HeaderBag, keys: KeyResolver, policy: AuthPolicy, peer?: { remoteAddress?: string | undefined }): Promise<Identity> {
   const tags = headers['x-tollgate-tags'];
   const tagResult = parseTags(tags === undefined ? undefined : headerText(tags));
   // Built field by field: spreading a base object and then overriding its fields is slow in V8.
@@ -72,11 +79,15 @@ export async function identify(cred: Credential | undefined, headers: HeaderBag,
     if (refused) who.refusal = new GatewayError(refused.code, refused.message);
     return who;
   }
+  const address = policy.passthrough === 'deny' && policy.throttle ? clientAddress(peer?.remoteAddress) : undefined;
+  const wait = address === undefined ? 0 : policy.throttle!.wait(address);
+  if (wait > 0) throw new GatewayError('too_many_auth_failures', throttledMessage(wait), { headers: { 'retry-after': retryAfterSeconds(wait) } });
   // Sent where an API key goes (a client given the wrong secret), it would otherwise go upstream as a provider key.
   if (policy.adminToken && sameSecret(cred.key, policy.adminToken)) {
     throw new GatewayError('invalid_api_key', 'This is the admin token (TOLLGATE_ADMIN_TOKEN), not an API key: it opens the admin API and is never sent to a provider. Send a Tollgate virtual key (tg_…) or your own provider key.');
   }
   if (policy.passthrough === 'deny') {
+    if (address !== undefined) policy.throttle!.failed(address);
     throw new GatewayError('passthrough_forbidden', 'Provider keys are not accepted here: use a Tollgate virtual key (tg_…).');
   }
   who.keyId = fingerprint(cred.key);

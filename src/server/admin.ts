@@ -15,6 +15,7 @@ import { renderCsv, renderJson } from '../reports/render.js';
 import { renderRuleCsv, renderRuleJson, runRuleReport } from '../reports/rule-report.js';
 import { parseReportWindow, parseTimeWindow } from '../reports/time.js';
 import { sameSecret } from '../identity/same-secret.js';
+import { type AuthThrottle, clientAddress, retryAfterSeconds, throttledMessage } from '../identity/auth-throttle.js';
 import type { Storage } from '../storage/ports.js';
 import { getExplain } from './admin-explain.js';
 import { crossCheck } from '../telemetry/cross-check.js';
@@ -33,6 +34,8 @@ export interface AdminDeps {
   keys: KeyResolver;
   /** TOLLGATE_ADMIN_TOKEN; the admin API is off when it is unset. */
   token: string | undefined;
+  /** Wrong admin tokens counted per client address (admin API, /metrics, the dashboard's sign-in); uncounted when absent. */
+  throttle?: AuthThrottle;
   /** Makes rows written so far visible to reads, or fails soon with StorageUnavailableError (a 503): see LedgerWriter.flushForRead. */
   flush: () => Promise<void>;
   /** Spend controls; their routes answer 503 when absent. */
@@ -63,7 +66,7 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
       return owner ? await postLedgerImport(deps.storage, req, res, query, owner, importHooks(deps)) : undefined;
     }
     if (sub === '/me' || sub.startsWith('/me/')) return await handleMe(deps, req, res, sub, query);
-    if (!admitted(deps.token, 'The admin API is', req, res)) return;
+    if (!admitted(deps.token, 'The admin API is', req, res, deps.throttle)) return;
     if (isPolicyRoute(sub)) return await handlePolicyAdmin(deps.policy, req, res, sub, query);
     if (isFinopsRoute(sub)) return await handleFinopsAdmin(deps, req, res, sub, query);
     if (sub === '/keys' && method === 'POST') return await postKey(deps, req, res);
@@ -103,18 +106,28 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
 
 /**
  * Whether the request carries the admin token; if not, answers 503 (no token set: `what` is
- * off) or 401, and returns false.
+ * off), 429 (its address is refused for now: `throttle`), or 401, and returns false. A wrong
+ * token (not a missing one) counts against its address.
  */
-export function admitted(token: string | undefined, what: string, req: IncomingMessage, res: ServerResponse): boolean {
-  if (!token) sendAdminError(res, 503, 'admin_disabled', `${what} off: start the gateway with TOLLGATE_ADMIN_TOKEN set.`);
-  else if (!authorized(req.headers.authorization, token)) sendAdminError(res, 401, 'unauthorized', 'Send Authorization: Bearer <TOLLGATE_ADMIN_TOKEN>.');
-  else return true;
-  return false;
-}
-
-function authorized(header: string | undefined, token: string): boolean {
+export function admitted(token: string | undefined, what: string, req: IncomingMessage, res: ServerResponse, throttle?: AuthThrottle): boolean {
+  if (!token) {
+    sendAdminError(res, 503, 'admin_disabled', `${what} off: start the gateway with TOLLGATE_ADMIN_TOKEN set.`);
+    return false;
+  }
+  const address = throttle && clientAddress(req.socket.remoteAddress);
+  const wait = address === undefined ? 0 : throttle!.wait(address);
+  if (wait > 0) {
+    res.setHeader('retry-after', retryAfterSeconds(wait));
+    sendAdminError(res, 429, 'too_many_auth_failures', throttledMessage(wait));
+    return false;
+  }
+  const header = req.headers.authorization;
   // The scheme is case-insensitive (RFC 9110): `authorization: bearer …` is the same header.
-  return sameSecret(header && /^bearer /i.test(header) ? header.slice(7) : '', token);
+  const given = header && /^bearer /i.test(header) ? header.slice(7) : '';
+  if (sameSecret(given, token)) return true;
+  if (address !== undefined && given !== '') throttle!.failed(address);
+  sendAdminError(res, 401, 'unauthorized', 'Send Authorization: Bearer <TOLLGATE_ADMIN_TOKEN>.');
+  return false;
 }
 
 async function postKey(deps: AdminDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {

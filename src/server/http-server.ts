@@ -199,15 +199,15 @@ async function dispatch(deps: ServerDeps, req: IncomingMessage, res: ServerRespo
     const ok = await deps.ready();
     return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready' });
   }
-  if (path === '/metrics') return handleMetrics(deps.metrics, deps.admin.token, req, res);
+  if (path === '/metrics') return handleMetrics(deps.metrics, deps.admin.token, req, res, deps.admin.throttle);
   if (probe) {
     // Claude Code probes the base URL with HEAD / before its first request.
     res.writeHead(200, { 'content-type': 'text/plain' });
     return void res.end(req.method === 'GET' ? 'Tollgate gateway\n' : undefined);
   }
   if (dashboard) {
-    const { token, storage, flush, rates, policy } = deps.admin;
-    return handleUi({ token, ledger: storage.ledger, flush, rates, policy, secure: deps.tls !== undefined, log: deps.log }, req, res, path, new URLSearchParams(search));
+    const { token, storage, flush, rates, policy, throttle } = deps.admin;
+    return handleUi({ token, ledger: storage.ledger, flush, rates, policy, secure: deps.tls !== undefined, log: deps.log, throttle }, req, res, path, new URLSearchParams(search));
   }
   if (approval) {
     const links = approvalDeps(deps);

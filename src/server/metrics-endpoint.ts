@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import type { AuthThrottle } from '../identity/auth-throttle.js';
 import { admitted } from './admin.js';
 import { sendAdminError } from './json-response.js';
 
@@ -7,9 +8,9 @@ import { sendAdminError } from './json-response.js';
  * `GET /metrics`, Prometheus's text format, behind the admin token: the series name
  * models, teams and spend. Off, like the admin API, when the token is unset.
  */
-export async function handleMetrics(metrics: GatewayMetrics | undefined, token: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleMetrics(metrics: GatewayMetrics | undefined, token: string | undefined, req: IncomingMessage, res: ServerResponse, throttle?: AuthThrottle): Promise<void> {
   // Counted only while the admin API is on (app.ts): no metrics answers as no token does.
-  if (!admitted(metrics === undefined ? undefined : token, 'Metrics are', req, res) || metrics === undefined) return;
+  if (!admitted(metrics === undefined ? undefined : token, 'Metrics are', req, res, throttle) || metrics === undefined) return;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD');
     return sendAdminError(res, 405, 'method_not_allowed', `${req.method} is not supported on /metrics; use GET.`);

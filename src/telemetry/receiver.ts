@@ -70,8 +70,8 @@ export async function handleOtlp(deps: ReceiverDeps, req: IncomingMessage, res: 
 
 async function receive(deps: ReceiverDeps, req: IncomingMessage, signal: Signal, enc: Encoding | undefined): Promise<OtlpReply> {
   if (req.method !== 'POST') return errorReply(405, enc, `OTLP/HTTP takes POST on /v1/${signal}.`, { allow: 'POST' });
-  const sender = await identifySender(deps, req.headers);
-  if ('status' in sender) return errorReply(sender.status, enc, sender.message);
+  const sender = await identifySender(deps, req.headers, req.socket.remoteAddress);
+  if ('status' in sender) return errorReply(sender.status, enc, sender.message, sender.retryAfter === undefined ? undefined : { 'retry-after': sender.retryAfter });
   if (enc === undefined) {
     return errorReply(415, undefined, `Content-Type ${req.headers['content-type'] ?? '(none)'} is not OTLP: send application/json or application/x-protobuf.`);
   }

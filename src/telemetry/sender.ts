@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { sameSecret } from '../identity/same-secret.js';
+import { type AuthThrottle, clientAddress, retryAfterSeconds, throttledMessage } from '../identity/auth-throttle.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
 import { parseTags } from '../identity/tags.js';
 import { keyRefusal } from '../identity/key-validity.js';
@@ -11,6 +12,8 @@ export interface SenderAuth {
   /** TOLLGATE_ADMIN_TOKEN: a central collector may forward everyone's telemetry with it. */
   adminToken: string | undefined;
   anonymous: 'allow' | 'deny';
+  /** Wrong admin tokens counted per client address (a token that is not a Tollgate key can only be the admin token here). */
+  throttle?: AuthThrottle;
 }
 
 /** The token an OTLP exporter sends: `Authorization: Bearer …` or `x-tollgate-key: …` (both settable in OTEL_EXPORTER_OTLP_HEADERS). */
@@ -27,8 +30,8 @@ function header(h: IncomingHttpHeaders, name: string): string | null {
   return typeof v === 'string' && v.trim() ? v.trim().slice(0, 200) : null;
 }
 
-/** Who is sending, or the reason (for a 401 or 400) they may not. */
-export async function identifySender(auth: SenderAuth, h: IncomingHttpHeaders): Promise<Sender | { status: 400 | 401; message: string }> {
+/** Who is sending, or the reason (for a 401 or 400, or a 429 with the seconds to wait) they may not. `peer`: the client's address. */
+export async function identifySender(auth: SenderAuth, h: IncomingHttpHeaders, peer?: string): Promise<Sender | { status: 400 | 401 | 429; message: string; retryAfter?: string }> {
   const tags = parseTags(typeof h['x-tollgate-tags'] === 'string' ? h['x-tollgate-tags'] : undefined);
   if ('error' in tags) return { status: 400, message: tags.error };
   const sender: Sender = { keyId: null, user: header(h, 'x-tollgate-user'), team: header(h, 'x-tollgate-team'), project: header(h, 'x-tollgate-project'), tags: tags.tags };
@@ -37,8 +40,15 @@ export async function identifySender(auth: SenderAuth, h: IncomingHttpHeaders): 
     if (auth.anonymous === 'allow') return sender;
     return { status: 401, message: 'No key: send a Tollgate virtual key or the admin token, e.g. OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer tg_…".' };
   }
+  const virtual = isVirtualKey(token);
+  const address = !virtual && auth.throttle ? clientAddress(peer) : undefined;
+  const wait = address === undefined ? 0 : auth.throttle!.wait(address);
+  if (wait > 0) return { status: 429, message: throttledMessage(wait), retryAfter: retryAfterSeconds(wait) };
   if (auth.adminToken && sameSecret(token, auth.adminToken)) return sender;
-  if (!isVirtualKey(token)) return { status: 401, message: 'This is not a Tollgate key: send a virtual key (tg_…) or the admin token.' };
+  if (!virtual) {
+    if (address !== undefined) auth.throttle!.failed(address);
+    return { status: 401, message: 'This is not a Tollgate key: send a virtual key (tg_…) or the admin token.' };
+  }
   const rec = await auth.keys.resolve(token);
   if (!rec) return { status: 401, message: 'This Tollgate key is not valid.' };
   const refused = keyRefusal(rec, Date.now());

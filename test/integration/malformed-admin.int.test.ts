@@ -10,7 +10,8 @@ import { type Harness, startHarness } from '../support/harness.js';
 let h: Harness;
 
 beforeAll(async () => {
-  h = await startHarness({ policy: {} });
+  // Wrong tokens are sent on purpose, often: the throttle (admin-throttle.int.test.ts) would refuse the calls after them.
+  h = await startHarness({ policy: {}, adminFailures: { limit: 10_000, windowMs: 60_000, blockMs: 1000 } });
 });
 afterAll(() => h.close());
 

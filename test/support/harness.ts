@@ -42,6 +42,8 @@ export interface Harness {
 
 export interface HarnessOptions {
   auth?: Partial<AuthPolicy>;
+  /** Wrong admin tokens per address before it is refused for a while (the gateway's default when unset). */
+  adminFailures?: AppOptions['adminFailures'];
   price?: PriceFn;
   providers?: (fakeUrl: string) => UpstreamProvider[];
   firstByteTimeoutMs?: number;
@@ -176,6 +178,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     tls: o.tls,
     timeouts: { connectMs: 2000, firstByteMs: o.firstByteTimeoutMs ?? 10_000, idleMs: o.idleTimeoutMs ?? 10_000 },
     adminToken: 'admin-secret',
+    adminFailures: o.adminFailures,
     log: o.log ?? silentLogger,
     flushIntervalMs: 5,
     ledgerReadWaitMs: o.ledgerReadWaitMs,

@@ -102,7 +102,7 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
     const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
     let target: SocketTarget | undefined;
     try {
-      const caller = await identifyCaller(adapter, headers, query, deps, facts);
+      const caller = await identifyCaller(adapter, headers, query, deps, facts, req.socket);
       const { who } = caller;
       // A Realtime socket names its model in the URL; a Responses socket's messages each name theirs.
       const model = kind === 'openai.realtime' ? (query.get('model') ?? '') : '';
