@@ -16,7 +16,8 @@ import { CounterInitializer } from './counter-init.js';
 import { type Estimate, type PriceContext, affordableOutputTokens, estimatePricer, estimateTokens, outputPerChoice, unpricedWarnings } from './estimate.js';
 import { decideModel, refuseBatchModel } from './model-rules.js';
 import { type BudgetCounter, type Planned, applicableBudgets, applicableRateLimits, downgradeUnderPressure, planReservation, retryAfterMs } from './plan.js';
-import { budgetExceeded, countersDown, modelNotAllowed, rateLimited } from './refusal.js';
+import { countersDown, modelNotAllowed, rateLimited } from './refusal.js';
+import { spendRefusal } from './spend-refusal.js';
 import { remainingHeader } from './remaining-header.js';
 import { type Budget, type RateLimit, type RuleSet, noRules } from './rules.js';
 import type { PolicySettings } from './settings.js';
@@ -291,11 +292,10 @@ export class Enforcer {
           continue;
         }
       }
-      const budget = rules.budgets.find((b) => b.id === outcome.ref)!;
-      const counter = planned.counters.find((c) => c.budget.id === budget.id);
-      const alert = () => this.d.events.refused(budget, req.id, req.caller, outcome.level, outcome.limit, counter?.window.from ?? now, counter?.window.end ?? now, cost);
-      const error = budgetExceeded(budget, outcome.level, outcome.limit, cost, counter?.window.clearsAt ?? now, { showAmounts: s.showAmounts, timeZone: s.timeZone, publicUrl: s.publicUrl }, fixed ? 'batch' : 'request', fixed ? undefined : { ...estimate, inputCost: this.costOf({ ...estimate, outputTokens: 0 }, pc) });
-      return { kind: 'refused', error, alert, downgradeTo: budget.downgrade?.to ?? null, room, estimate };
+      const parts = fixed ? undefined : { ...estimate, inputCost: this.costOf({ ...estimate, outputTokens: 0 }, pc) };
+      const disclosure = { showAmounts: s.showAmounts, timeZone: s.timeZone, publicUrl: s.publicUrl };
+      const refusal = spendRefusal({ rules, outcome, planned, request: req, cost, parts, of: fixed ? 'batch' : 'request', now, disclosure, events: this.d.events });
+      return { kind: 'refused', ...refusal, room, estimate };
     }
     throw new GatewayError('internal', 'budget counters did not settle after initialising them from the ledger');
   }

@@ -20,6 +20,10 @@ function amounts(...ps: Picos[]): (p: Picos) => string {
   return (p) => show(p < 0n ? 0n : p);
 }
 
+function upperFirst(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 function percent(level: Picos, limit: Picos): number {
   return limit <= 0n ? 100 : Number((level * 100n) / limit);
 }
@@ -80,9 +84,20 @@ function manyChoices(parts: NeedParts | undefined): { says: string; remedy: stri
   };
 }
 
-export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Picos, resetsAt: number, d: Disclosure, of: 'request' | 'batch' = 'request', parts?: NeedParts): GatewayError {
+/** A budget or pool as messages name it: "the daily budget for user:alice", "the monthly pool "Platform" (platform-pool) for team:platform". */
+export function describeBudget(b: Budget): string {
+  // A pool is named by its id too: other budgets draw on it by that id, and its scope may look like a budget's.
+  const named = b.kind === 'pool' ? `${b.name ? ` "${b.name}" (${b.id})` : ` ${b.id}`}` : b.name ? ` "${b.name}"` : '';
+  return `the ${describeWindow(b.window)} ${b.kind === 'pool' ? 'pool' : 'budget'}${named} for ${formatScope(b.scope)}`;
+}
+
+/**
+ * `b` is what refused: a budget, or the pool of `member`, a budget that had no room and whose pool
+ * had none either. The scope, reset, amounts and remedy are then the pool's.
+ */
+export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Picos, resetsAt: number, d: Disclosure, of: 'request' | 'batch' = 'request', parts?: NeedParts, member?: Budget): GatewayError {
   const scope = formatScope(b.scope);
-  const what = `the ${describeWindow(b.window)} ${b.kind === 'pool' ? 'pool' : 'budget'}${b.name ? ` "${b.name}"` : ''} for ${scope}`;
+  const what = describeBudget(b);
   const alone = need > limit;
   // An estimate too large to count (a huge max_tokens) has no amount to say.
   const beyond = need >= BEYOND_ANY_LIMIT;
@@ -98,7 +113,8 @@ export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Pico
   // A rolling window never resets: its spend ages out bucket by bucket, the last of it at resetsAt.
   const at = localTime(resetsAt, d.timeZone);
   const [when, wait] = b.window.kind === 'rolling' ? [`Its spend leaves this rolling window as it ages, all that it counts now by ${at}`, 'wait'] : [`It resets at ${at}`, 'wait for the reset'];
-  const message = `${lead} (${usage}).${large ? ` ${large.says}.` : ''} ${when}. To go on, ${lower}, ${wait}, or ${remedyFor(b, d)}.`;
+  const drawn = member ? ` ${upperFirst(describeBudget(member))}, which draws on it, has no room either.` : '';
+  const message = `${lead} (${usage}).${drawn}${large ? ` ${large.says}.` : ''} ${when}. To go on, ${lower}, ${wait}, or ${remedyFor(b, d)}.`;
   const details: Record<string, unknown> = {
     budget_id: b.id,
     scope,
@@ -106,6 +122,7 @@ export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Pico
     resets_at: new Date(resetsAt).toISOString(),
     remedy: increaseCommand(scope, d.publicUrl),
   };
+  if (b.kind === 'pool') Object.assign(details, { kind: 'pool', ...(member ? { member_budget_id: member.id, member_scope: formatScope(member.scope) } : {}) });
   if (parts) Object.assign(details, { request_input_tokens: Math.ceil(parts.inputTokens), ...(parts.mediaTokens === undefined ? {} : { request_media_tokens: Math.ceil(parts.mediaTokens) }), ...(parts.referencedTokens === undefined ? {} : { request_referenced_tokens: parts.referencedTokens }) });
   if (parts?.choices !== undefined && parts.choices > 1) details.request_choices = parts.choices;
   if (d.showAmounts) Object.assign(details, { limit_usd: formatUsd(limit), used_usd: formatUsd(level < 0n ? 0n : level), ...(beyond ? {} : { request_estimate_usd: formatUsd(need) }) });

@@ -72,4 +72,14 @@ describe('tollgate status', () => {
     expect(old).toMatch(/user:alice +month +\$150\.00 +\$300\.00 +\$150\.00 +50% +- +- +2026-11-01 00:00/);
     expect(old).not.toContain('PROJECTED: spend');
   });
+
+  it('names a pool as refusals do, by its id (and name), beside its scope', () => {
+    const out = renderStatus({
+      ...base,
+      budgets: [budget({}), budget({ budget_id: 'platform-pool', kind: 'pool', scope: 'team:platform', used_percent: 100 }), budget({ budget_id: 'org-pool', kind: 'pool', name: 'Company', scope: 'org' })],
+    });
+    expect(out).toMatch(/\nuser:alice +month +\$150/);
+    expect(out).toMatch(/\nteam:platform \(pool platform-pool\) +month +\$150\.00 +\$300\.00 +\$150\.00 +100% /);
+    expect(out).toMatch(/\norg \(pool "Company" \(org-pool\)\) +month /);
+  });
 });

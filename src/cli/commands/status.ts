@@ -17,6 +17,7 @@ export interface MeJson {
   budgets: {
     budget_id: string;
     kind: string;
+    name?: string | null;
     scope: string;
     window: string;
     applies: 'always' | 'conditional';
@@ -69,7 +70,9 @@ export function renderStatus(me: MeJson): string {
   if (!me.spend_controls) return out + 'Spend controls are off in this gateway.\n';
   if (me.budgets.length === 0) out += 'No budgets apply to you.\n';
   else {
-    const mark = (b: MeJson['budgets'][number]) => `${b.scope}${b.applies === 'conditional' ? ' *' : ''}`;
+    // A pool as refusals name it: its scope alone would read as a budget of that scope.
+    const pool = (b: MeJson['budgets'][number]) => (b.kind !== 'pool' ? '' : ` (pool ${b.name ? `"${b.name}" (${b.budget_id})` : b.budget_id})`);
+    const mark = (b: MeJson['budgets'][number]) => `${b.scope}${pool(b)}${b.applies === 'conditional' ? ' *' : ''}`;
     const hidden = me.show_amounts === false;
     const dollars = amounts(me.budgets.flatMap((b) => [b.spent_usd, b.limit_usd, b.remaining_usd, b.forecast?.projected_usd]));
     const runsOut = (f: ForecastJson | null | undefined) => (!f ? '-' : f.runs_out_at ? when(f.runs_out_at) : f.status === 'will_run_out' ? 'at this rate' : '-');

@@ -178,7 +178,7 @@ export function countersContract(make: () => Promise<{ counters: Counters; prefi
     await counters.close();
   });
 
-  it('charges the pool once when a member line is full, and refuses when the pool is full too', async () => {
+  it('charges the pool once when a member line is full, and refuses naming the pool when it is full too', async () => {
     const { counters, settle, line, init, plan } = await setup();
     const own = line('alice', '1');
     const pool = line('pool', '1.5');
@@ -186,7 +186,8 @@ export function countersContract(make: () => Promise<{ counters: Counters; prefi
     const g = [{ lines: [own], pool }];
     expect(await counters.reserve(plan('a', '1', g))).toEqual({ ok: true, pooled: [false], levels: [usd('1'), 0n] });
     expect(await counters.reserve(plan('b', '1', g))).toEqual({ ok: true, pooled: [true], levels: [usd('1'), usd('1')] });
-    expect(await counters.reserve(plan('c', '1', g))).toMatchObject({ ok: false, reason: 'spend', ref: 'alice', level: usd('1') });
+    // The pool is what refused: its level and limit come with the member's.
+    expect(await counters.reserve(plan('c', '1', g))).toEqual({ ok: false, reason: 'spend', ref: 'alice', level: usd('1'), limit: usd('1'), pool: { ref: 'pool', level: usd('1'), limit: usd('1.5') } });
     await settle('b', usd('0.75'), 0, T0);
     expect(await counters.read([own, pool])).toEqual([
       { spent: 0n, held: usd('1'), initialized: true },

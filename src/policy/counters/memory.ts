@@ -130,7 +130,10 @@ export class MemoryCounters implements Counters {
     for (const g of plan.groups) {
       const bad = g.lines.find((l) => !fits(l));
       const payers = !bad ? g.lines : g.pool && fits(g.pool) ? [g.pool] : null;
-      if (!payers) return { ok: false, reason: 'spend', ref: bad!.ref, level: this.level(bad!.buckets), limit: bad!.limit };
+      if (!payers) {
+        const pool = g.pool ? { pool: { ref: g.pool.ref, level: this.level(g.pool.buckets), limit: g.pool.limit } } : {};
+        return { ok: false, reason: 'spend', ref: bad!.ref, level: this.level(bad!.buckets), limit: bad!.limit, ...pool };
+      }
       for (const l of payers) charged.set(l.ref, l);
       pooled.push(bad !== undefined);
     }

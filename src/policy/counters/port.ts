@@ -80,8 +80,11 @@ export type ReserveOutcome =
       /** Per spend line (groups in order, lines then pool), spent + held after this reservation. */
       levels: Picos[];
     }
-  /** A spend line (or its group's pool) has no room: `level` is spent + held before this request. */
-  | { ok: false; reason: 'spend'; ref: string; level: Picos; limit: Picos }
+  /**
+   * A spend line has no room: `level` is spent + held before this request. `pool` is set when the
+   * line's group has a pool, which had no room either: the pool is what refused the request.
+   */
+  | { ok: false; reason: 'spend'; ref: string; level: Picos; limit: Picos; pool?: { ref: string; level: Picos; limit: Picos } }
   /** A rate line is full: the counts let the caller compute `retry-after`. */
   | { ok: false; reason: 'rate'; ref: string; kind: 'rpm' | 'tpm' | 'concurrency'; current: number; previous: number }
   /** These markers are missing: initialise them from the ledger, then reserve again. */

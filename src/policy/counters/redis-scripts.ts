@@ -200,7 +200,10 @@ for gi, g in ipairs(p.groups) do
     charge(g.pool)
     pooled[gi] = true
   else
-    return cjson.encode({ ok = false, reason = 'spend', ref = bad.ref, level = fmt(badLevel) })
+    local out = { ok = false, reason = 'spend', ref = bad.ref, level = fmt(badLevel) }
+    -- The pool had no room either: it is what refused the request.
+    if g.pool then out.pool, out.poolLevel = g.pool.ref, fmt(levelOf(g.pool)) end
+    return cjson.encode(out)
   end
 end
 

@@ -93,8 +93,10 @@ export class RedisCounters implements Counters {
     if (out.ok) return { ok: true, pooled: list(out.pooled), levels: list(out.levels).map(BigInt) };
     if (out.reason === 'uninitialized') return { ok: false, reason: 'uninitialized', markers: list(out.markers) };
     if (out.reason === 'rate') return { ok: false, reason: 'rate', ref: out.ref, kind: out.kind, current: out.current, previous: out.previous };
-    const line = plan.groups.flatMap((g) => g.lines).find((l) => l.ref === out.ref)!;
-    return { ok: false, reason: 'spend', ref: out.ref, level: BigInt(out.level), limit: line.limit };
+    const group = plan.groups.find((g) => g.lines.some((l) => l.ref === out.ref))!;
+    const line = group.lines.find((l) => l.ref === out.ref)!;
+    const pool = out.pool !== undefined && group.pool ? { pool: { ref: out.pool, level: BigInt(out.poolLevel!), limit: group.pool.limit } } : {};
+    return { ok: false, reason: 'spend', ref: out.ref, level: BigInt(out.level), limit: line.limit, ...pool };
   }
 
   async settle(items: readonly Settlement[]): Promise<(SettleOutcome | undefined)[]> {
@@ -270,4 +272,4 @@ type WireOutcome =
   | { ok: true; pooled: boolean[] | Record<string, never>; levels: string[] | Record<string, never> }
   | { ok: false; reason: 'uninitialized'; markers: string[] }
   | { ok: false; reason: 'rate'; ref: string; kind: 'rpm' | 'tpm' | 'concurrency'; current: number; previous: number }
-  | { ok: false; reason: 'spend'; ref: string; level: string };
+  | { ok: false; reason: 'spend'; ref: string; level: string; pool?: string; poolLevel?: string };
