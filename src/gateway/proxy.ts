@@ -293,13 +293,17 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
     const p = d ? (deps.providers.byName(d.provider) ?? deps.providers.select(route.dialect, model, explicit)) : deps.providers.select(route.dialect, model, explicit);
     return { provider: p.name, catalogProvider: p.catalog, upstream: p };
   };
-  let provider = resolve(info.model).upstream;
+  const first = resolve(info.model);
+  let provider = first.upstream;
   // Set now so that a refused request's row names the provider it would have gone to.
   facts.provider = provider.name;
   let path = x.path;
   let capOutputTokens: number | undefined;
-  if (deps.policy && raw !== undefined && !FREE_APIS.has(route.api) && !deps.policy.admitWithoutRules()) {
-    const admission = await deps.policy.admit(admitRequest(facts.id, who, info, headers, { bytes: info.textBytes ?? raw.length, json }, resolve, (model) => select(model, explicit)));
+  const budgeted = raw !== undefined && !FREE_APIS.has(route.api) ? deps.policy : undefined;
+  // Without rules nothing is reserved; the admission only lets budgets made while the request runs charge it.
+  if (budgeted?.admitWithoutRules()) x.held.admission = budgeted.unruled(facts.id, who, info.model, first);
+  else if (budgeted && raw !== undefined) {
+    const admission = await budgeted.admit(admitRequest(facts.id, who, info, headers, { bytes: info.textBytes ?? raw.length, json }, resolve, (model) => select(model, explicit)));
     x.held.admission = admission;
     provider = admission.served.upstream;
     facts.pool = admission.pool;

@@ -3,7 +3,7 @@ import { headerValue } from '../core/header-text.js';
 import type { AdmitRequest, Admission, AttemptCost, AttemptVerdict, BatchAdmission, BatchAdmitRequest, Caller, Served } from './admission.js';
 import { BatchTotals, budgetParts } from './batch-estimate.js';
 import { DowngradeJudge } from './downgrade.js';
-import { type Attempt, type Extra, type Holding, type Opened, type ReserveRequest, type Reserved, heldLines, moved } from './holding.js';
+import { type Attempt, type Extra, type Holding, type Opened, type ReserveRequest, type Reserved, moved } from './holding.js';
 import type { Logger } from '../core/logger.js';
 import { once } from '../core/once.js';
 import type { Picos } from '../core/money.js';
@@ -23,7 +23,7 @@ import { type Budget, type RateLimit, type RuleSet, noRules } from './rules.js';
 import type { PolicySettings } from './settings.js';
 import { type Subject, formatScope } from './scope.js';
 import { type SettledSpend, chargeSettledSpend } from './settled-spend.js';
-import { splitCost } from './split.js';
+import { settlementOf } from './request-settlement.js';
 import { type PolicyEvents, ThresholdWatch } from './threshold-watch.js';
 
 export interface EnforcerDeps {
@@ -39,7 +39,6 @@ export interface EnforcerDeps {
 }
 
 const GO: AttemptVerdict = Object.freeze({ ok: true });
-const noAttemptCheck = () => GO;
 const noAlert = () => undefined;
 const FREE_BATCH: BatchAdmission = Object.freeze({ headers: {}, settle: () => undefined });
 
@@ -74,18 +73,29 @@ export class Enforcer {
     this.costOf = estimatePricer(unpricedWarnings(d.log), this.now);
   }
 
-  /** Admits the request at once (counted as admitted) when there are no rules, and says so: the gateway then skips `admit`. */
+  /** Admits the request at once (counted as admitted) when there are no rules, and says so: the gateway then skips `admit` for `unruled`. */
   admitWithoutRules(): boolean {
     if (!noRules(this.d.rules())) return false;
     this.stats.admitted++;
     return true;
   }
 
+  /**
+   * The admission of a request admitted without rules (admitWithoutRules): it holds nothing, and
+   * settling it only charges budgets made while it ran. Attempts on other models are noted for that.
+   */
+  unruled<P extends Served>(id: string, caller: Caller, model: string, served: P): Admission<P> {
+    const h = this.holding({ id, caller, bodyBytes: 0, json: undefined, maxOutputTokens: undefined }, undefined, { model, provider: served.provider }, this.now(), null);
+    const attempt = (n: number, m: string, s: Served) => {
+      if (m !== model || s.provider !== served.provider) moved(h, n, m, s.provider);
+      return GO;
+    };
+    return { model, rewrittenFrom: null, served, headers: {}, pool: null, capOutputTokens: undefined, attempt, settle: this.settlerOf(h) };
+  }
+
   async admit<P extends Served>(req: AdmitRequest<P>): Promise<Admission<P>> {
-    if (this.admitWithoutRules()) {
-      // Measure-first deployments have no rules: keep their hot path free of policy work.
-      return { model: req.model, rewrittenFrom: null, served: req.resolve(req.model), headers: {}, pool: null, capOutputTokens: undefined, attempt: noAttemptCheck, settle: () => undefined };
-    }
+    // Measure-first deployments have no rules: keep their hot path free of policy work.
+    if (this.admitWithoutRules()) return this.unruled(req.id, req.caller, req.model, req.resolve(req.model));
     const rules = this.d.rules();
     const now = this.now();
     const decision = decideModel(rules.modelPolicies, req.caller, req.model, req.keep);
@@ -118,27 +128,31 @@ export class Enforcer {
     this.stats.admitted++;
     const headers: Record<string, string> = judge.headers(model);
     if (rewrittenFrom && rewrittenFrom !== model) headers['x-tollgate-model-rewritten'] = headerValue(`${rewrittenFrom}->${model}`);
-    const h: Holding = {
-      req,
-      cap: attempt.kind === 'reserved' ? attempt.cap : undefined,
-      admitted: { model, provider: served.provider },
-      holds: attempt.kind === 'free' ? [] : [{ id: req.id, r: attempt }],
-      covered: null,
-      counted: null,
-      checked: null,
-      moved: null,
-      settled: false,
-    };
+    const poolIndex = attempt.kind === 'reserved' ? attempt.outcome.pooled.indexOf(true) : -1;
+    const pool = poolIndex >= 0 && attempt.kind === 'reserved' ? (attempt.planned.pools[poolIndex]?.id ?? null) : null;
+    const h = this.holding(req, attempt.kind === 'reserved' ? attempt.cap : undefined, { model, provider: served.provider }, now, pool, attempt.kind === 'free' ? [] : [{ id: req.id, r: attempt }]);
     for (const x of h.holds) this.settler.leases.add(x.id);
     const check = (n: number, m: string, s: Served, pricedAs: string) => this.attemptCheck(h, n, m, s, pricedAs);
-    const settle = once((cost: Picos | null, tokens: number, attempts?: readonly AttemptCost[]) => this.settleHolding(h, cost ?? 0n, tokens, attempts));
+    const settle = this.settlerOf(h);
     if (attempt.kind !== 'reserved') return { model, rewrittenFrom, served, headers, pool: null, capOutputTokens: undefined, attempt: check, settle };
-
     const remaining = remainingHeader([attempt], this.d.settings.showAmounts);
     if (remaining) headers['x-tollgate-budget-remaining'] = remaining;
-    const poolIndex = attempt.outcome.pooled.indexOf(true);
-    const pool = poolIndex >= 0 ? (attempt.planned.pools[poolIndex]?.id ?? null) : null;
     return { model, rewrittenFrom, served, headers, pool, capOutputTokens: attempt.cap, attempt: check, settle };
+  }
+
+  private holding(req: ReserveRequest, cap: number | undefined, admitted: Holding['admitted'], at: number, pool: string | null, holds: Holding['holds'] = []): Holding {
+    return { req, cap, admitted, at, pool, holds, covered: null, counted: null, checked: null, moved: null, settled: false };
+  }
+
+  /** Admission.settle: the request's holds replaced by its cost, and budgets made while it ran charged it (request-settlement.ts). */
+  private settlerOf(h: Holding): Admission<Served>['settle'] {
+    return once((cost: Picos | null, tokens: number, attempts?: readonly AttemptCost[]) => {
+      h.settled = true;
+      // Nothing held, no budget to find: the settlement of a request under no rules costs nothing more.
+      if (h.holds.length === 0 && this.d.rules().budgets.length === 0) return;
+      const s = settlementOf(h, cost ?? 0n, tokens, attempts, this.d.rules(), this.d.settings, this.now());
+      if (s) void this.settleHolds(s.holds, s.items);
+    });
   }
 
   /** See Admission.attempt. */
@@ -190,23 +204,6 @@ export class Enforcer {
     h.checked!.set(key, verdict);
     moved(h, n, model, served.provider);
     return verdict;
-  }
-
-  /**
-   * Settles every hold. With attempts only where admitted (the common case) that is the one
-   * reservation settled to the total, as before; otherwise the total is split by attempt.
-   */
-  private settleHolding(h: Holding, cost: Picos, tokens: number, attempts: readonly AttemptCost[] | undefined): void {
-    h.settled = true;
-    if (h.holds.length === 0) return;
-    if (h.moved === null && h.holds.length === 1) {
-      void this.settleHolds(h.holds, [{ id: h.holds[0]!.id, actual: cost, tokens }]);
-      return;
-    }
-    const charges = attempts && attempts.length > 0 ? attempts.map((a) => ({ ...(h.moved?.get(a.n) ?? h.admitted), costPicos: a.costPicos })) : [{ ...h.admitted, costPicos: cost }];
-    const splits = splitCost(h.req.caller, h.holds.map((x) => heldLines(x.r)), charges);
-    // Every hold's rate limits count the request's tokens, as admission's do.
-    void this.settleHolds(h.holds, h.holds.map((x, i) => ({ id: x.id, actual: cost, tokens, split: splits[i] })));
   }
 
   /**

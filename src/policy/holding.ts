@@ -40,6 +40,9 @@ export interface Holding {
   /** The output cap admission set, which a fallback's body keeps. */
   cap: number | undefined;
   admitted: { model: string; provider: string };
+  /** When it was admitted (its reservations' windows), and the pool that paid for it, as its row says. */
+  at: number;
+  pool: string | null;
   holds: { id: string; r: Reserved | Opened }[];
   // The rest is made only once an attempt leaves the admitted model and provider.
   /** Budgets some hold charges, or tried to while the counters were down. */

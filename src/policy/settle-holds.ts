@@ -16,7 +16,10 @@ export interface SettleRetry {
 
 export const DEFAULT_SETTLE_RETRY: SettleRetry = Object.freeze({ tries: 4, firstPauseMs: 250 });
 
-export type Hold = { id: string; r: Reserved | Opened };
+/** A request that holds no reservation, settled only to charge budgets made while it ran (`late`): kept until `until` while the counters do not answer. */
+export type Unheld = { kind: 'unheld'; until: number };
+/** What one settlement item settles: a reservation, or none; `late`, the counters of its settlement's late lines. */
+export type Hold = { id: string; r: Reserved | Opened | Unheld; late?: readonly BudgetCounter[] };
 /** Levels after a settlement, for the counters the hold charged. */
 export type Observe = (counters: readonly BudgetCounter[], levels: readonly { ref: string; level: Picos; spent: Picos }[]) => void;
 
@@ -79,14 +82,16 @@ export class HoldSettler {
     // Holds admitted open may never have reached the store: one try, and its failure is expected.
     // A reserve that timed out may still have run in Redis: settling releases its hold and
     // counts the actual cost; when it never ran, settling is a no-op.
-    const reserved = holds.some((x) => x.r.kind === 'reserved');
+    // Spend to charge without a reservation is tried as a reservation's settlement is.
+    const reserved = holds.some((x) => x.r.kind !== 'open');
     const tries = reserved && !this.closing ? Math.max(1, this.retry.tries) : 1;
     for (let attempt = 0; attempt < tries; attempt++) {
       try {
         const outs = await this.counters.settle(items, this.now());
         outs.forEach((out, i) => {
-          const r = holds[i]!.r;
+          const { r, late } = holds[i]!;
           if (out && r.kind === 'reserved') this.observe(r.planned.counters, out.levels);
+          if (out?.late && late) this.observe(late, out.late);
         });
         // The counters answer: what was kept need not wait for its next try.
         this.pending.kick();
@@ -104,7 +109,7 @@ export class HoldSettler {
   }
 
   private keep(holds: readonly Hold[], items: Settlement[]): void {
-    this.pending.add(items.map((s, i) => kept(s, holds[i]!.r, this.observe)));
+    this.pending.add(items.map((s, i) => kept(s, holds[i]!, this.observe)));
   }
 }
 
@@ -114,7 +119,16 @@ export class HoldSettler {
  * settlement with two budgets, 1.6 KB with five, against 2.0 KB with two when it was made beside
  * the request's holds (heap measured over 20,000).
  */
-function kept(s: Settlement, r: Reserved | Opened, observe: Observe): Kept {
-  const { plan, counters } = r.planned;
-  return { s, until: plan.now + plan.leaseMs, done: r.kind === 'reserved' ? (out: SettleOutcome) => observe(counters, out.levels) : undefined };
+function kept(s: Settlement, { r, late }: Hold, observe: Observe): Kept {
+  const until = r.kind === 'unheld' ? r.until : r.planned.plan.now + r.planned.plan.leaseMs;
+  const counters = r.kind === 'reserved' ? r.planned.counters : undefined;
+  if (!late) return { s, until, done: counters && ((out: SettleOutcome) => observe(counters, out.levels)) };
+  return {
+    s,
+    until,
+    done: (out: SettleOutcome) => {
+      if (counters) observe(counters, out.levels);
+      if (out.late) observe(late, out.late);
+    },
+  };
 }

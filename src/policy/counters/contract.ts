@@ -153,6 +153,44 @@ export function countersContract(make: () => Promise<{ counters: Counters; prefi
     await counters.close();
   });
 
+  it('charges late lines with the settlement that ends a reservation, those initialised only, once', async () => {
+    const { counters, line, init, plan } = await setup();
+    const [day, later, cold, roll] = [line('day', '10'), line('later', '10'), line('cold', '10'), line('roll', '1', 3)];
+    await init(day, later, roll);
+    expect(await counters.reserve(plan('held', '0.5', [{ lines: [roll], pool: null }]))).toMatchObject({ ok: true });
+    expect(await counters.reserve(plan('r1', '1', [{ lines: [day], pool: null }]))).toMatchObject({ ok: true });
+    const late = [
+      { line: later, amount: usd('0.5') },
+      { line: cold, amount: usd('0.5') },
+      { line: roll, amount: usd('0.25') },
+    ];
+    const item = (id: string) => ({ id: plan(id, '0', []).id, actual: usd('0.5'), tokens: 0, late });
+    expect(await counters.settle([item('r1')], T0 + 1000)).toEqual([
+      { levels: [{ ref: 'day', level: usd('0.5'), spent: usd('0.5') }], late: [{ ref: 'later', level: usd('0.5'), spent: usd('0.5') }, { ref: 'roll', level: usd('0.75'), spent: usd('0.25') }] },
+    ]);
+    // Settled already, or never reserved: nothing more.
+    expect(await counters.settle([item('r1'), item('ghost')], T0 + 2000)).toEqual([undefined, undefined]);
+    expect(await counters.read([later, cold, roll])).toEqual([
+      { spent: usd('0.5'), held: 0n, initialized: true },
+      { spent: 0n, held: 0n, initialized: false },
+      { spent: usd('0.25'), held: usd('0.5'), initialized: true },
+    ]);
+    // A rolling window's level counts the late spend at once.
+    expect(await counters.reserve(plan('x', '0.3', [{ lines: [roll], pool: null }]))).toMatchObject({ ok: false, reason: 'spend', level: usd('0.75') });
+    await counters.close();
+  });
+
+  it('charges the late lines of a request without a reservation once per id', async () => {
+    const { counters, line, init, plan } = await setup();
+    const later = line('later', '10');
+    await init(later);
+    const item = { id: plan('free', '0', []).id, actual: 0n, tokens: 0, late: [{ line: later, amount: usd('0.3') }], unreserved: { guardMs: 60_000 } };
+    expect(await counters.settle([item], T0)).toEqual([{ levels: [], late: [{ ref: 'later', level: usd('0.3'), spent: usd('0.3') }] }]);
+    expect(await counters.settle([item], T0 + 1000)).toEqual([undefined]);
+    expect(await counters.read([later])).toEqual([{ spent: usd('0.3'), held: 0n, initialized: true }]);
+    await counters.close();
+  });
+
   it('refuses an estimate larger than the whole limit, and ignores a repeated reserve of the same id', async () => {
     const { counters, line, init, plan } = await setup();
     const l = line('l', '1');

@@ -1,5 +1,5 @@
 import type { Picos } from '../../core/money.js';
-import type { CounterInit, Counters, ReserveOutcome, ReservePlan, SettleOutcome, Settlement, SpendLine } from './port.js';
+import type { CounterInit, Counters, LateCharge, ReserveOutcome, ReservePlan, SettleOutcome, Settlement, SpendLine } from './port.js';
 
 interface Bucket {
   spent: bigint;
@@ -36,6 +36,8 @@ export class MemoryCounters implements Counters {
   private readonly rates = new Map<string, { value: number; expires: number }>();
   private readonly concurrency = new Map<string, Map<string, number>>();
   private readonly reservations = new Map<string, Reservation>();
+  /** Requests without a reservation whose late lines were charged, until when (Settlement.unreserved). */
+  private readonly lateCharged = new Map<string, number>();
   private clock = 0;
   private calls = 0;
   /** The earliest lease end among reservations, so most calls skip the lease sweep. */
@@ -174,9 +176,10 @@ export class MemoryCounters implements Counters {
     return { ok: true, pooled, levels: allLines.map((l) => this.level(l.buckets)) };
   }
 
-  private settleNow({ id, actual, tokens, split }: Settlement): SettleOutcome | undefined {
+  private settleNow(s: Settlement): SettleOutcome | undefined {
+    const { id, actual, tokens, split } = s;
     const r = this.reservations.get(id);
-    if (!r) return undefined;
+    if (!r) return s.unreserved && s.late ? this.settleUnreserved(id, s.late, s.unreserved.guardMs) : undefined;
     for (const c of r.charged) {
       const b = this.bucket(c.bucket, c.ttlMs);
       b.held -= r.amount;
@@ -188,7 +191,28 @@ export class MemoryCounters implements Counters {
     }
     for (const key of r.concurrency) this.concurrency.get(key)?.delete(id);
     this.reservations.delete(id);
-    return { levels: r.charged.map((c) => ({ ref: c.ref, level: this.level(c.buckets), spent: this.level(c.buckets, false) })) };
+    const levels = r.charged.map((c) => ({ ref: c.ref, level: this.level(c.buckets), spent: this.level(c.buckets, false) }));
+    return s.late ? { levels, late: this.chargeLate(s.late) } : { levels };
+  }
+
+  private settleUnreserved(id: string, late: readonly LateCharge[], guardMs: number): SettleOutcome | undefined {
+    const until = this.lateCharged.get(id);
+    if (until !== undefined && until > this.now()) return undefined;
+    this.lateCharged.set(id, this.now() + guardMs);
+    return { levels: [], late: this.chargeLate(late) };
+  }
+
+  /** Adds late lines' amounts to their current buckets, those initialised only (the others start from the ledger). */
+  private chargeLate(late: readonly LateCharge[]): SettleOutcome['levels'] {
+    const out: SettleOutcome['levels'] = [];
+    for (const { line, amount } of late) {
+      if (!this.markerAlive(line.marker)) continue;
+      const b = this.bucket(line.buckets.at(-1)!, line.ttlMs);
+      b.spent += amount;
+      b.expires = this.now() + line.ttlMs;
+      out.push({ ref: line.ref, level: this.level(line.buckets), spent: this.level(line.buckets, false) });
+    }
+    return out;
   }
 
   /** Advances the clock, releases lapsed leases, and now and then drops expired keys. */
@@ -199,6 +223,7 @@ export class MemoryCounters implements Counters {
     for (const [k, b] of this.buckets) if (b.expires <= this.clock) this.buckets.delete(k);
     for (const [k, e] of this.markers) if (e <= this.clock) this.markers.delete(k);
     for (const [k, r] of this.rates) if (r.expires <= this.clock) this.rates.delete(k);
+    for (const [k, until] of this.lateCharged) if (until <= this.clock) this.lateCharged.delete(k);
   }
 
   private releaseLapsed(now: number): void {

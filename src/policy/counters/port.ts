@@ -100,11 +100,31 @@ export interface Settlement {
    * model owes a model's budget only that model's attempts.
    */
   split?: ReadonlyMap<string, Picos>;
+  /**
+   * Lines that cover the request but that its reservation did not hold (a budget made while it
+   * ran): each is charged its amount as spent, in the same step, if its counter is initialised (one
+   * that is not will be filled from the ledger, which has the request's row). Charged only by the
+   * settlement that ends the reservation: not when it was settled or released already.
+   */
+  late?: readonly LateCharge[];
+  /**
+   * Set when the request holds no reservation (it was admitted without one): `late` is charged
+   * once for this id, which is remembered for `guardMs` so that a repeated settlement changes nothing.
+   */
+  unreserved?: { guardMs: number };
+}
+
+/** A line a request's settlement charges without a reservation on it. */
+export interface LateCharge {
+  line: SpendLine;
+  amount: Picos;
 }
 
 export interface SettleOutcome {
   /** For each spend line charged, in reservation order: its ref, spent + held after settling, and spent alone (what thresholds judge). */
   levels: { ref: string; level: Picos; spent: Picos }[];
+  /** The same for the `late` lines charged (those initialised), in their order. */
+  late?: { ref: string; level: Picos; spent: Picos }[];
 }
 
 export interface CounterInit {

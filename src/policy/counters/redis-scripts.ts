@@ -250,14 +250,39 @@ return cjson.encode({ ok = true, pooled = pooled, levels = levels() })
 `;
 
 /**
- * ARGV: per reservation to settle, four values: its id, actual cost (picos, decimal),
- * actual tokens, and a JSON object of ref -> actual for lines charged another amount (or
- * ''). Returns, as JSON, per reservation [[ref, level, spent]...], or false when already settled.
+ * ARGV: per reservation to settle, five values: its id, actual cost (picos, decimal), actual
+ * tokens, a JSON object of ref -> actual for lines charged another amount (or ''), and the late
+ * lines as JSON, { l: [line with its amount], g: guard ms when there is no reservation } (or '').
+ * Returns, as JSON, per reservation [[ref, level, spent]...], or { levels, late } with late lines,
+ * or false when already settled.
  */
 export const SETTLE = `${COMMON}
-local function settle(id, actual, tokens, split)
+-- Lines the reservation did not hold (a budget made while its request ran): charged where initialised.
+local function chargeLate(lines)
+  local out = {}
+  for _, l in ipairs(lines) do
+    local token = redis.call('GET', l.marker)
+    if token then
+      local c = { bucket = l.last, roll = l.roll, start = l.roll and (l.roll.first + (l.roll.n - 1) * l.roll.step) }
+      if l.amount ~= '0' then addTo(c, 'spent', l.amount) end
+      redis.call('PEXPIRE', l.last, l.ttl)
+      local lv, sp
+      if l.roll then lv, sp = levelNow(l.roll, token) else lv, sp = level(l.buckets) end
+      table.insert(out, { l.ref, fmt(lv), fmt(sp) })
+    end
+  end
+  return out
+end
+
+local function settle(id, actual, tokens, split, late)
   local raw = redis.call('GET', RECORDS .. id)
-  if not raw then return false end
+  if not raw then
+    -- No reservation: charged once per id, the id kept for the guard's time.
+    if late and late.g and redis.call('SET', RECORDS .. id .. ':late', '1', 'PX', late.g, 'NX') then
+      return { levels = {}, late = chargeLate(late.l) }
+    end
+    return false
+  end
   local r = cjson.decode(raw)
   local out = {}
   for _, c in ipairs(r.charged) do
@@ -276,13 +301,15 @@ local function settle(id, actual, tokens, split)
   for _, k in ipairs(r.conc) do redis.call('ZREM', k, id) end
   redis.call('DEL', RECORDS .. id)
   redis.call('ZREM', LEASES, id)
+  if late then return { levels = out, late = chargeLate(late.l) } end
   return out
 end
 
 local results = {}
-for i = 1, #ARGV, 4 do
+for i = 1, #ARGV, 5 do
   local split = ARGV[i + 3] ~= '' and cjson.decode(ARGV[i + 3]) or {}
-  results[#results + 1] = settle(ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), split)
+  local late = ARGV[i + 4] ~= '' and cjson.decode(ARGV[i + 4]) or nil
+  results[#results + 1] = settle(ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), split, late)
 end
 return cjson.encode(results)
 `;

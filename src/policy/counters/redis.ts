@@ -102,9 +102,13 @@ export class RedisCounters implements Counters {
   async settle(items: readonly Settlement[]): Promise<(SettleOutcome | undefined)[]> {
     if (items.length === 0) return [];
     const args: string[] = [];
-    for (const s of items) args.push(s.id, s.actual.toString(), String(Math.round(s.tokens)), s.split !== undefined && s.split.size > 0 ? JSON.stringify(Object.fromEntries([...s.split].map(([ref, v]) => [ref, v.toString()]))) : '');
+    for (const s of items) args.push(s.id, s.actual.toString(), String(Math.round(s.tokens)), s.split !== undefined && s.split.size > 0 ? JSON.stringify(Object.fromEntries([...s.split].map(([ref, v]) => [ref, v.toString()]))) : '', wireLate(s));
     const raw = await this.call(() => this.redis.tgSettle(this.leases, this.records, ...args));
-    return list(JSON.parse(raw!) as (false | [string, string, string][] | Record<string, never>)[]).map((out) => (out === false ? undefined : { levels: list(out).map(([ref, level, spent]) => ({ ref, level: BigInt(level), spent: BigInt(spent) })) }));
+    return list(JSON.parse(raw!) as WireSettled[]).map((out) => {
+      if (out === false) return undefined;
+      if (Array.isArray(out) || !('levels' in out)) return { levels: levelsOf(out) };
+      return { levels: levelsOf(out.levels), late: levelsOf(out.late) };
+    });
   }
 
   async renew(ids: readonly string[], now: number, until: number): Promise<void> {
@@ -217,6 +221,19 @@ export async function startRedisCounters(url: string, o?: RedisCountersOptions):
     throw err;
   }
   return counters;
+}
+
+type WireLevels = [string, string, string][] | Record<string, never>;
+type WireSettled = false | WireLevels | { levels: WireLevels; late: WireLevels };
+
+function levelsOf(out: WireLevels): { ref: string; level: Picos; spent: Picos }[] {
+  return list(out).map(([ref, level, spent]) => ({ ref, level: BigInt(level), spent: BigInt(spent) }));
+}
+
+/** A settlement's late lines as the SETTLE script takes them, or '' when it has none. */
+function wireLate(s: Settlement): string {
+  if (!s.late || s.late.length === 0) return '';
+  return JSON.stringify({ l: s.late.map((c) => ({ ...wireLine(c.line), amount: c.amount.toString() })), ...(s.unreserved ? { g: Math.max(1, Math.round(s.unreserved.guardMs)) } : {}) });
 }
 
 function wireLine(l: SpendLine) {
