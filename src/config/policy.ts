@@ -19,6 +19,7 @@ export function policySettings(f: ConfigFile): PolicySettings {
     showAmounts: p.show_amounts ?? DEFAULT_POLICY_SETTINGS.showAmounts,
     inputCounting: p.input_counting ?? DEFAULT_POLICY_SETTINGS.inputCounting,
     defaultMaxOutputTokens: p.default_max_output_tokens ?? DEFAULT_POLICY_SETTINGS.defaultMaxOutputTokens,
+    responsesContextTokens: p.responses_context_tokens ?? DEFAULT_POLICY_SETTINGS.responsesContextTokens,
     leaseMs: p.lease_minutes === undefined ? DEFAULT_POLICY_SETTINGS.leaseMs : Math.round(p.lease_minutes * 60_000),
     reconcileMs: p.reconcile_minutes === undefined ? DEFAULT_POLICY_SETTINGS.reconcileMs : Math.round(p.reconcile_minutes * 60_000),
     // Inside the hash tag: a deployment's keys still share one Redis Cluster slot, and no other deployment's.

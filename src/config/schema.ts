@@ -233,6 +233,7 @@ export const fileSchema = z.strictObject({
       show_amounts: z.boolean().optional(),
       input_counting: z.enum(['conservative', 'typical'], { error: 'must be conservative or typical' }).optional(),
       default_max_output_tokens: z.number().int().positive().optional(),
+      responses_context_tokens: z.number().int().min(0).max(100_000_000, 'must be at most 100000000').optional(),
       lease_minutes: z.number().positive().max(24 * 60, 'must be at most 1440 (a day)').optional(),
       reconcile_minutes: z.number().min(0.1, 'must be at least 0.1 (6 seconds)').max(24 * 60, 'must be at most 1440 (a day)').optional(),
     })

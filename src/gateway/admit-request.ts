@@ -20,6 +20,7 @@ export function admitRequest<P extends Served>(id: string, caller: Identity, inf
     maxOutputTokens: info.maxOutputTokens,
     choices: info.choices,
     modifiers: info.speed === undefined && info.inferenceGeo === undefined ? undefined : { speed: info.speed, inferenceGeo: info.inferenceGeo },
+    context: undefined,
     resolve,
   };
 }

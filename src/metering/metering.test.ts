@@ -48,6 +48,7 @@ function memoryLedger(failTimes = 0): Omit<LedgerStore, 'upsert'> & { rows: Map<
     saveWatchCursor: () => Promise.resolve(),
     pendingResponse: () => Promise.resolve(undefined),
     pendingResponses: () => Promise.resolve([]),
+    responseContext: () => Promise.resolve(undefined),
     insertNew: () => Promise.reject(new Error('not used here')),
     insertCharged: () => Promise.reject(new Error('not used here')),
     takeCharges: () => Promise.resolve([]),

@@ -2,6 +2,7 @@ import type { GatewayError } from '../core/errors.js';
 import type { Picos } from '../core/money.js';
 import type { Usage } from '../core/usage.js';
 import type { BatchModelTotal } from './batch-estimate.js';
+import type { StoredContext } from './estimate.js';
 
 // What the gateway and the enforcer say to each other about one request.
 
@@ -32,6 +33,8 @@ export interface AdmitRequest<P extends Served> {
   choices?: number;
   /** Price modifiers the request asks for (Anthropic's fast mode, inference geography): the estimate is priced with them. */
   modifiers?: Pick<Usage, 'speed' | 'inferenceGeo'>;
+  /** What the stored context a Responses request continues counts as; admission looks it up when unset (and sets it). */
+  context?: StoredContext | undefined;
   /** Picks the provider for a model (throws the gateway's own error when none serves it). */
   resolve(model: string): P;
   /**

@@ -1,6 +1,13 @@
 import type { Picos } from '../core/money.js';
 import type { Budget } from './rules.js';
-import { type InputCounting, estimateTokens } from './estimate.js';
+import { type InputCounting, type StoredContext, estimateTokens } from './estimate.js';
+
+/** The settings a batch is estimated with; `responsesContextTokens` absent: REFERENCED_CONTEXT_TOKENS. */
+export interface BatchSettings {
+  defaultMaxOutputTokens: number;
+  inputCounting: InputCounting;
+  responsesContextTokens?: number;
+}
 
 /** One request of a batch, as its provider will run it. */
 export interface BatchRequest {
@@ -28,14 +35,17 @@ export interface BatchModelTotal {
  */
 export class BatchTotals {
   private readonly byModel = new Map<string, BatchModelTotal>();
-  private readonly settings: { defaultMaxOutputTokens: number; inputCounting: InputCounting };
+  private readonly settings: BatchSettings;
+  /** A batched follow-up's stored context is not looked up: it counts as the setting says. */
+  private readonly context: StoredContext | undefined;
 
-  constructor(settings: { defaultMaxOutputTokens: number; inputCounting: InputCounting }) {
+  constructor(settings: BatchSettings) {
     this.settings = settings;
+    this.context = settings.responsesContextTokens === undefined ? undefined : { tokens: settings.responsesContextTokens, previous: null };
   }
 
   add(r: BatchRequest): void {
-    const e = estimateTokens({ bodyBytes: r.bodyBytes, json: r.json, model: r.model, maxOutputTokens: r.maxOutputTokens, choices: r.choices, defaultMaxOutputTokens: this.settings.defaultMaxOutputTokens, counting: this.settings.inputCounting });
+    const e = estimateTokens({ bodyBytes: r.bodyBytes, json: r.json, model: r.model, maxOutputTokens: r.maxOutputTokens, choices: r.choices, defaultMaxOutputTokens: this.settings.defaultMaxOutputTokens, counting: this.settings.inputCounting, context: this.context });
     let t = this.byModel.get(r.model);
     if (!t) this.byModel.set(r.model, (t = { model: r.model, requests: 0, inputTokens: 0, outputTokens: 0 }));
     t.requests++;

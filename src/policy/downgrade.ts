@@ -101,7 +101,7 @@ export class DowngradeJudge<P extends Served> {
   private cost(model: string, served: Served): Picos | null {
     const { req, d } = this;
     const s = d.settings;
-    const estimate = estimateTokens({ bodyBytes: req.bodyBytes, json: req.json, model, maxOutputTokens: req.maxOutputTokens, choices: req.choices, defaultMaxOutputTokens: s.defaultMaxOutputTokens, counting: s.inputCounting });
+    const estimate = estimateTokens({ bodyBytes: req.bodyBytes, json: req.json, model, maxOutputTokens: req.maxOutputTokens, choices: req.choices, defaultMaxOutputTokens: s.defaultMaxOutputTokens, counting: s.inputCounting, context: req.context });
     return estimateCost(estimate, { price: d.price, provider: served.provider, catalogProvider: served.catalogProvider, model, at: new Date(this.at), modifiers: req.modifiers });
   }
 }

@@ -3,7 +3,7 @@ import { headerValue } from '../core/header-text.js';
 import type { AdmitRequest, Admission, AttemptCost, AttemptVerdict, BatchAdmission, BatchAdmitRequest, Caller, Served } from './admission.js';
 import { BatchTotals, budgetParts } from './batch-estimate.js';
 import { DowngradeJudge } from './downgrade.js';
-import { type Attempt, type Extra, type Holding, type Opened, type ReserveRequest, type Reserved, moved } from './holding.js';
+import { type Attempt, type Extra, type Holding, type Opened, type ReserveRequest, type Reserved, holdingOf, moved, paidPool } from './holding.js';
 import type { Logger } from '../core/logger.js';
 import { once } from '../core/once.js';
 import type { Picos } from '../core/money.js';
@@ -13,13 +13,13 @@ import { LateReleases } from './late-releases.js';
 import { type Hold, HoldSettler } from './settle-holds.js';
 import type { PendingSettlements } from './pending-settlements.js';
 import { CounterInitializer } from './counter-init.js';
-import { type Estimate, type PriceContext, affordableOutputTokens, estimatePricer, estimateTokens, outputPerChoice, unpricedWarnings } from './estimate.js';
+import { type Estimate, type PriceContext, type StoredContext, affordableOutputTokens, continuesStoredContext, estimatePricer, estimateTokens, outputPerChoice, previousResponseId, unpricedWarnings } from './estimate.js';
 import { decideModel, refuseBatchModel } from './model-rules.js';
 import { type BudgetCounter, type Planned, applicableBudgets, applicableRateLimits, downgradeUnderPressure, planReservation, retryAfterMs } from './plan.js';
 import { countersDown, modelNotAllowed, rateLimited } from './refusal.js';
 import { spendRefusal } from './spend-refusal.js';
 import { remainingHeader } from './remaining-header.js';
-import { type Budget, type RateLimit, type RuleSet, noRules } from './rules.js';
+import { type Budget, type RateLimit, type RuleSet, countsTokens, noRules } from './rules.js';
 import type { PolicySettings } from './settings.js';
 import { type Subject, formatScope } from './scope.js';
 import { type SettledSpend, chargeSettledSpend } from './settled-spend.js';
@@ -36,6 +36,8 @@ export interface EnforcerDeps {
   settings: PolicySettings;
   log: Logger;
   now?: () => number;
+  /** What the stored context a Responses request continues counts as (ResponseContexts); absent, `policy.responses_context_tokens`. */
+  storedContext?: (previous: string | undefined) => Promise<StoredContext>;
 }
 
 const GO: AttemptVerdict = Object.freeze({ ok: true });
@@ -60,6 +62,7 @@ export class Enforcer {
   /** Prices an estimate; an unpriced model counts as free, with one warning per provider and model (a few an hour). */
   private readonly costOf: (e: Pick<Estimate, 'inputTokens' | 'outputTokens'>, pc: PriceContext) => Picos;
   readonly renewLeases = (): Promise<void> => this.settler.leases.renewNow();
+  private readonly storedContext: NonNullable<EnforcerDeps['storedContext']>;
   /** `fallbackHolds`: extra reservations for fallback attempts; `fallbackRefused`: fallback attempts a budget or rate limit refused. */
   readonly stats = { admitted: 0, refused: 0, failOpen: 0, failClosed: 0, settleErrors: 0, fallbackHolds: 0, fallbackRefused: 0 };
 
@@ -71,6 +74,7 @@ export class Enforcer {
     this.late = new LateReleases((items) => d.counters.settle(items, this.now()), d.log);
     this.settler = new HoldSettler({ counters: d.counters, log: d.log, now: this.now, retry: d.settings.settleRetry, observe: (c, levels) => this.observe(c, levels), stats: this.stats, leaseMs: () => this.d.settings.leaseMs });
     this.costOf = estimatePricer(unpricedWarnings(d.log), this.now);
+    this.storedContext = d.storedContext ?? (() => Promise.resolve({ tokens: d.settings.responsesContextTokens, previous: null }));
   }
 
   /** Admits the request at once (counted as admitted) when there are no rules, and says so: the gateway then skips `admit` for `unruled`. */
@@ -85,7 +89,7 @@ export class Enforcer {
    * settling it only charges budgets made while it ran. Attempts on other models are noted for that.
    */
   unruled<P extends Served>(id: string, caller: Caller, model: string, served: P): Admission<P> {
-    const h = this.holding({ id, caller, bodyBytes: 0, json: undefined, maxOutputTokens: undefined }, undefined, { model, provider: served.provider }, this.now(), null);
+    const h = holdingOf({ id, caller, bodyBytes: 0, json: undefined, maxOutputTokens: undefined }, undefined, { model, provider: served.provider }, this.now(), null);
     const attempt = (n: number, m: string, s: Served) => {
       if (m !== model || s.provider !== served.provider) moved(h, n, m, s.provider);
       return GO;
@@ -100,6 +104,8 @@ export class Enforcer {
     const now = this.now();
     const decision = decideModel(rules.modelPolicies, req.caller, req.model, req.keep);
     if (!decision.allowed) throw modelNotAllowed(decision.policy, decision.model, decision.reason);
+    // Looked up (boundedly) for a Responses follow-up alone, and only when a rule counts its tokens: no other request waits on storage.
+    if (req.context === undefined && countsTokens(rules) && continuesStoredContext(req.json)) req.context = await this.storedContext(previousResponseId(req.json));
     let model = decision.model;
     let rewrittenFrom = decision.rewrittenFrom;
     let served = req.resolve(model);
@@ -128,9 +134,8 @@ export class Enforcer {
     this.stats.admitted++;
     const headers: Record<string, string> = judge.headers(model);
     if (rewrittenFrom && rewrittenFrom !== model) headers['x-tollgate-model-rewritten'] = headerValue(`${rewrittenFrom}->${model}`);
-    const poolIndex = attempt.kind === 'reserved' ? attempt.outcome.pooled.indexOf(true) : -1;
-    const pool = poolIndex >= 0 && attempt.kind === 'reserved' ? (attempt.planned.pools[poolIndex]?.id ?? null) : null;
-    const h = this.holding(req, attempt.kind === 'reserved' ? attempt.cap : undefined, { model, provider: served.provider }, now, pool, attempt.kind === 'free' ? [] : [{ id: req.id, r: attempt }]);
+    const pool = paidPool(attempt);
+    const h = holdingOf(req, attempt.kind === 'reserved' ? attempt.cap : undefined, { model, provider: served.provider }, now, pool, attempt.kind === 'free' ? [] : [{ id: req.id, r: attempt }]);
     for (const x of h.holds) this.settler.leases.add(x.id);
     const check = (n: number, m: string, s: Served, pricedAs: string) => this.attemptCheck(h, n, m, s, pricedAs);
     const settle = this.settlerOf(h);
@@ -138,10 +143,6 @@ export class Enforcer {
     const remaining = remainingHeader([attempt], this.d.settings.showAmounts);
     if (remaining) headers['x-tollgate-budget-remaining'] = remaining;
     return { model, rewrittenFrom, served, headers, pool, capOutputTokens: attempt.cap, attempt: check, settle };
-  }
-
-  private holding(req: ReserveRequest, cap: number | undefined, admitted: Holding['admitted'], at: number, pool: string | null, holds: Holding['holds'] = []): Holding {
-    return { req, cap, admitted, at, pool, holds, covered: null, counted: null, checked: null, moved: null, settled: false };
   }
 
   /** Admission.settle: the request's holds replaced by its cost, and budgets made while it ran charged it (request-settlement.ts). */
@@ -245,7 +246,7 @@ export class Enforcer {
     const fixed = extra?.fixed;
     const estimate = fixed
       ? { inputTokens: fixed.tokens, outputTokens: 0, bounded: false }
-      : estimateTokens({ bodyBytes: req.bodyBytes, json: req.json, model: extra?.pricedAs ?? model, maxOutputTokens: req.maxOutputTokens, choices: req.choices, defaultMaxOutputTokens: s.defaultMaxOutputTokens, counting: s.inputCounting });
+      : estimateTokens({ bodyBytes: req.bodyBytes, json: req.json, model: extra?.pricedAs ?? model, maxOutputTokens: req.maxOutputTokens, choices: req.choices, defaultMaxOutputTokens: s.defaultMaxOutputTokens, counting: s.inputCounting, context: req.context });
     const pc: PriceContext = { price: this.d.price, provider: served.provider, catalogProvider: served.catalogProvider, model: extra?.pricedAs ?? model, at: new Date(now), modifiers: req.modifiers };
     // A fallback starts from admission's cap and may lower it: its attempt's body is written with the cap it returns (each answer's: n answers share the room).
     const enforce = extra ? extra.enforce : budgets.some((b) => b.enforceMaxTokens);

@@ -28,12 +28,20 @@ describe('reservation estimates', () => {
 
   it('counts an allowance for the stored response or conversation a Responses request continues, which is billed as input but not in its body', () => {
     const base = { bodyBytes: 60, maxOutputTokens: 100, defaultMaxOutputTokens: 8192, counting: 'conservative' as const };
-    const allowed = { inputTokens: 60 + REFERENCED_CONTEXT_TOKENS, outputTokens: 100, bounded: false, referencedTokens: REFERENCED_CONTEXT_TOKENS };
+    const allowed = { inputTokens: 60 + REFERENCED_CONTEXT_TOKENS, outputTokens: 100, bounded: false, referencedTokens: REFERENCED_CONTEXT_TOKENS, referencedFrom: null };
     expect(estimateTokens({ ...base, json: { model: 'gpt-4o', input: 'go on', previous_response_id: 'resp_1' } })).toEqual(allowed);
     expect(estimateTokens({ ...base, json: { model: 'gpt-4o', input: 'go on', conversation: 'conv_1' } })).toEqual(allowed);
     expect(estimateTokens({ ...base, json: { model: 'gpt-4o', input: 'go on', conversation: { id: 'conv_1' } } })).toEqual(allowed);
     expect(REFERENCED_CONTEXT_TOKENS).toBe(128_000);
     for (const json of [{ previous_response_id: null }, { previous_response_id: '' }, { conversation: null }, {}]) expect(estimateTokens({ ...base, json })).toEqual({ inputTokens: 60, outputTokens: 100, bounded: true });
+  });
+
+  it('counts the stored context it is given instead: the previous response’s own tokens, or the setting', () => {
+    const base = { bodyBytes: 60, maxOutputTokens: 100, defaultMaxOutputTokens: 8192, counting: 'conservative' as const, json: { input: 'go on', previous_response_id: 'resp_1' } };
+    expect(estimateTokens({ ...base, context: { tokens: 3_210, previous: 'resp_1' } })).toEqual({ inputTokens: 3_270, outputTokens: 100, bounded: false, referencedTokens: 3_210, referencedFrom: 'resp_1' });
+    expect(estimateTokens({ ...base, context: { tokens: 32_000, previous: null } })).toMatchObject({ inputTokens: 32_060, referencedTokens: 32_000, referencedFrom: null });
+    // Given, but the request continues nothing: not counted.
+    expect(estimateTokens({ ...base, json: { input: 'hi' }, context: { tokens: 3_210, previous: 'resp_1' } })).toEqual({ inputTokens: 60, outputTokens: 100, bounded: true });
   });
 
   it('prices input at the dearest input rate (a one-hour cache write) plus output', () => {

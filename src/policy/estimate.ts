@@ -27,6 +27,19 @@ export interface EstimateInput {
   /** Used when the client sent none. */
   defaultMaxOutputTokens: number;
   counting: InputCounting;
+  /** What stored context the request continues counts as, when it continues one; absent, REFERENCED_CONTEXT_TOKENS. */
+  context?: StoredContext;
+}
+
+/**
+ * What a Responses request that continues stored context (`previous_response_id`, `conversation`)
+ * counts for it: the previous response's own input and output tokens, from its ledger row, or
+ * `policy.responses_context_tokens` when they are not known.
+ */
+export interface StoredContext {
+  tokens: number;
+  /** The previous response whose row gave `tokens`; null when they are the setting's. */
+  previous: string | null;
 }
 
 export interface Estimate {
@@ -41,30 +54,40 @@ export interface Estimate {
   mediaTokens?: number;
   /** How many images and PDFs the body has; absent when none. */
   media?: number;
-  /** Of `inputTokens`, the allowance for a stored response or conversation the request continues; absent when it continues none. */
+  /** Of `inputTokens`, those counted for a stored response or conversation the request continues; absent when it continues none. */
   referencedTokens?: number;
+  /** The previous response whose ledger row gave `referencedTokens`; null when they are `policy.responses_context_tokens`. */
+  referencedFrom?: string | null;
 }
 
 /**
- * Input counted for the stored context a Responses request continues (`previous_response_id`,
- * `conversation`): the provider bills it as input, but it is not in the body, whose bytes are all
- * the estimate can see (a follow-up of a few bytes was billed 50,000 tokens). GPT-4o's context
- * window: an allowance, not a bound for larger windows, as a PDF by reference is.
+ * Input counted by default (`policy.responses_context_tokens`) for the stored context a Responses
+ * request continues (`previous_response_id`, `conversation`) when its size is not known: the
+ * provider bills it as input, but it is not in the body, whose bytes are all the estimate can see
+ * (a follow-up of a few bytes was billed 50,000 tokens). GPT-4o's context window: an allowance,
+ * not a bound for larger windows, as a PDF by reference is.
  */
 export const REFERENCED_CONTEXT_TOKENS = 128_000;
 
-function continuesStoredContext(json: unknown): boolean {
+/** The stored response a Responses request continues (`previous_response_id`), if it names one. */
+export function previousResponseId(json: unknown): string | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+  const prev = (json as Record<string, unknown>).previous_response_id;
+  return typeof prev === 'string' && prev !== '' ? prev : undefined;
+}
+
+export function continuesStoredContext(json: unknown): boolean {
+  if (previousResponseId(json) !== undefined) return true;
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return false;
-  const o = json as Record<string, unknown>;
-  const prev = o.previous_response_id;
-  const conv = o.conversation;
-  return (typeof prev === 'string' && prev !== '') || (typeof conv === 'string' && conv !== '') || (typeof conv === 'object' && conv !== null);
+  const conv = (json as Record<string, unknown>).conversation;
+  return (typeof conv === 'string' && conv !== '') || (typeof conv === 'object' && conv !== null);
 }
 
 export function estimateTokens(e: EstimateInput): Estimate {
   const body = estimateBody(e);
   if (!continuesStoredContext(e.json)) return body;
-  return { ...body, inputTokens: body.inputTokens + REFERENCED_CONTEXT_TOKENS, bounded: false, referencedTokens: REFERENCED_CONTEXT_TOKENS };
+  const { tokens, previous } = e.context ?? { tokens: REFERENCED_CONTEXT_TOKENS, previous: null };
+  return { ...body, inputTokens: body.inputTokens + tokens, bounded: false, referencedTokens: tokens, referencedFrom: previous };
 }
 
 function estimateBody(e: EstimateInput): Estimate {

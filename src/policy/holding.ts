@@ -16,7 +16,7 @@ export type Opened = { kind: 'open'; planned: Planned };
 export type Refused = { kind: 'refused'; error: GatewayError; alert: () => void; downgradeTo: string | null; room: Picos | null; estimate: Estimate };
 export type Attempt = Reserved | { kind: 'free' } | Opened | Refused;
 
-export type ReserveRequest = Pick<AdmitRequest<Served>, 'id' | 'caller' | 'bodyBytes' | 'json' | 'maxOutputTokens' | 'choices' | 'modifiers'>;
+export type ReserveRequest = Pick<AdmitRequest<Served>, 'id' | 'caller' | 'bodyBytes' | 'json' | 'maxOutputTokens' | 'choices' | 'modifiers' | 'context'>;
 
 /** A fallback's reservation: only these budgets and rate limits (those not held yet), priced at this model. */
 export interface Extra {
@@ -54,6 +54,17 @@ export interface Holding {
   /** Per attempt number that went elsewhere, the model and provider its budgets are chosen by. */
   moved: Map<number, { model: string; provider: string }> | null;
   settled: boolean;
+}
+
+/** A request's holding as admitted: its reservation (none when it holds nothing), before any attempt elsewhere. */
+export function holdingOf(req: ReserveRequest, cap: number | undefined, admitted: Holding['admitted'], at: number, pool: string | null, holds: Holding['holds'] = []): Holding {
+  return { req, cap, admitted, at, pool, holds, covered: null, counted: null, checked: null, moved: null, settled: false };
+}
+
+/** The pool that paid for a reservation (its first pooled group's), as the request's ledger row names it; null when none did. */
+export function paidPool(a: Attempt): string | null {
+  const i = a.kind === 'reserved' ? a.outcome.pooled.indexOf(true) : -1;
+  return i >= 0 && a.kind === 'reserved' ? (a.planned.pools[i]?.id ?? null) : null;
 }
 
 export function moved(h: Holding, n: number, model: string, provider: string): void {

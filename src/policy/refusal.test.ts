@@ -53,9 +53,16 @@ describe('budget refusals', () => {
 
   it('says when the stored conversation a request continues is what is large, as it is billed as input but not in the body', () => {
     const e = budgetExceeded(budget('1'), usd('0.9'), usd('1'), usd('0.33'), Date.UTC(2026, 11, 4), shown, 'request', { inputTokens: 128_040, referencedTokens: 128_000, inputCost: usd('0.32') });
-    expect(e.message).toContain('Its input is what is large: about 128,040 tokens, most of them (128,000) allowed for the stored response or conversation it continues');
+    expect(e.message).toContain('Its input is what is large: about 128,040 tokens, most of them (128,000) allowed for the stored response or conversation it continues (`previous_response_id`, `conversation`), which is billed as input and whose size is not known (`policy.responses_context_tokens`).');
     expect(e.message).toContain('To go on, start a new conversation, wait for the reset, or');
-    expect(e.details).toMatchObject({ request_input_tokens: 128_040, request_referenced_tokens: 128_000 });
+    expect(e.details).toMatchObject({ request_input_tokens: 128_040, request_referenced_tokens: 128_000, request_referenced_from: 'setting' });
+    expect(e.details).not.toHaveProperty('request_previous_response_id');
+  });
+
+  it('says the stored response a request continues was counted at its own tokens, from the ledger', () => {
+    const e = budgetExceeded(budget('1'), usd('0.9'), usd('1'), usd('0.33'), Date.UTC(2026, 11, 4), shown, 'request', { inputTokens: 41_040, referencedTokens: 41_000, referencedFrom: 'resp_abc', inputCost: usd('0.32') });
+    expect(e.message).toContain("Its input is what is large: about 41,040 tokens, most of them (41,000) for the stored response it continues (`previous_response_id` resp_abc: that response's own input and output tokens, as the ledger has them), which is billed as input.");
+    expect(e.details).toMatchObject({ request_referenced_tokens: 41_000, request_referenced_from: 'ledger', request_previous_response_id: 'resp_abc' });
   });
 
   it('prints an increase command that reaches the gateway: its URL and the developer’s key, not a local ledger', () => {

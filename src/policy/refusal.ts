@@ -52,6 +52,8 @@ export interface NeedParts {
   mediaTokens?: number;
   media?: number;
   referencedTokens?: number;
+  /** The previous response whose ledger row gave `referencedTokens`; null when they are the setting's. */
+  referencedFrom?: string | null;
   inputCost: Picos;
   /** The output of all the answers the request asks for, and how many when more than one. */
   outputTokens?: number;
@@ -68,9 +70,20 @@ function largeInput(need: Picos, parts: NeedParts | undefined): { says: string; 
     return { says: `Its input is what is large: about ${tokens} tokens, most of them (${Math.ceil(media).toLocaleString('en-US')}) for ${what}`, remedy: 'send fewer or smaller images or documents' };
   }
   if (parts.referencedTokens && parts.referencedTokens * 2 >= parts.inputTokens) {
-    return { says: `Its input is what is large: about ${tokens} tokens, most of them (${parts.referencedTokens.toLocaleString('en-US')}) allowed for the stored response or conversation it continues (\`previous_response_id\`, \`conversation\`), which is billed as input`, remedy: 'start a new conversation' };
+    const referenced = parts.referencedTokens.toLocaleString('en-US');
+    const why = parts.referencedFrom
+      ? `for the stored response it continues (\`previous_response_id\` ${parts.referencedFrom}: that response's own input and output tokens, as the ledger has them), which is billed as input`
+      : 'allowed for the stored response or conversation it continues (`previous_response_id`, `conversation`), which is billed as input and whose size is not known (`policy.responses_context_tokens`)';
+    return { says: `Its input is what is large: about ${tokens} tokens, most of them (${referenced}) ${why}`, remedy: 'start a new conversation' };
   }
   return { says: `Its input is what is large: about ${tokens} tokens counted from the request body`, remedy: 'shorten the input (fewer or shorter messages, files or tool results)' };
+}
+
+/** The details of the input counted for stored context: how much, and whether from the previous response's row or the setting. */
+function referenced(parts: NeedParts): Record<string, unknown> {
+  if (parts.referencedTokens === undefined) return {};
+  const from = parts.referencedFrom ? { request_referenced_from: 'ledger', request_previous_response_id: parts.referencedFrom } : { request_referenced_from: 'setting' };
+  return { request_referenced_tokens: parts.referencedTokens, ...from };
 }
 
 /** What the refusal says is large when the request asks for several answers, each of which may run to the output cap (and is billed). */
@@ -123,7 +136,7 @@ export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Pico
     remedy: increaseCommand(scope, d.publicUrl),
   };
   if (b.kind === 'pool') Object.assign(details, { kind: 'pool', ...(member ? { member_budget_id: member.id, member_scope: formatScope(member.scope) } : {}) });
-  if (parts) Object.assign(details, { request_input_tokens: Math.ceil(parts.inputTokens), ...(parts.mediaTokens === undefined ? {} : { request_media_tokens: Math.ceil(parts.mediaTokens) }), ...(parts.referencedTokens === undefined ? {} : { request_referenced_tokens: parts.referencedTokens }) });
+  if (parts) Object.assign(details, { request_input_tokens: Math.ceil(parts.inputTokens), ...(parts.mediaTokens === undefined ? {} : { request_media_tokens: Math.ceil(parts.mediaTokens) }), ...referenced(parts) });
   if (parts?.choices !== undefined && parts.choices > 1) details.request_choices = parts.choices;
   if (d.showAmounts) Object.assign(details, { limit_usd: formatUsd(limit), used_usd: formatUsd(level < 0n ? 0n : level), ...(beyond ? {} : { request_estimate_usd: formatUsd(need) }) });
   // The SDKs would not retry a 402 anyway; x-should-retry says so explicitly.

@@ -112,6 +112,11 @@ export function noRules(r: RuleSet): boolean {
   return r.budgets.length === 0 && r.rateLimits.length === 0 && r.modelPolicies.length === 0;
 }
 
+/** Whether some rule counts a request's tokens or cost: a budget, or a tokens-per-minute limit. */
+export function countsTokens(r: RuleSet): boolean {
+  return r.budgets.length > 0 || r.rateLimits.some((l) => l.tpm !== null);
+}
+
 /** A budget's limit now, with approved increases that are in force. */
 export function effectiveLimit(b: Budget, increases: readonly Increase[], now: number): Picos {
   let limit = b.limitPicos;

@@ -10,6 +10,14 @@ export interface PolicySettings {
   inputCounting: InputCounting;
   /** The output cap assumed for requests that set none. */
   defaultMaxOutputTokens: number;
+  /**
+   * The input counted for the stored context a Responses request continues (`previous_response_id`,
+   * `conversation`) when its previous response's row is not found in time: a conversation's, or one
+   * too old, on another replica's write buffer, or while storage does not answer.
+   */
+  responsesContextTokens: number;
+  /** How long admission waits for a follow-up's previous response's row before it counts `responsesContextTokens`. Not a config setting: tests shorten it. */
+  responseLookupMs?: number;
   /** A reservation not settled within this time (a crashed replica) is released. */
   leaseMs: number;
   /** Prefix of every counter key. */
@@ -27,6 +35,7 @@ export const DEFAULT_POLICY_SETTINGS: PolicySettings = {
   showAmounts: true,
   inputCounting: 'conservative',
   defaultMaxOutputTokens: 8192,
+  responsesContextTokens: 128_000,
   leaseMs: 30 * 60_000,
   keyPrefix: '{tg}:',
   reconcileMs: 5 * 60_000,

@@ -95,6 +95,12 @@ export interface LedgerStore {
    * the background responses and batches the gateway asks the provider about (src/metering/deferred-usage-sweep.ts).
    */
   pendingResponses(q: PendingQuery): Promise<LedgerRow[]>;
+  /**
+   * The input and output tokens of the Responses row (usage final) stamped in [since, until) that
+   * created `responseId`: the context a follow-up continuing it is billed for. Undefined when there
+   * is none in the window, which bounds the read (`response_id` has no index).
+   */
+  responseContext(responseId: string, since: number, until: number): Promise<number | undefined>;
   /** A request's upstream tries, in order (empty when it never went upstream). */
   attempts(requestId: string): Promise<AttemptRow[]>;
   /** When the ledger's earliest row is stamped (when measuring began); undefined for an empty ledger. */

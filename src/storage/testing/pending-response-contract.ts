@@ -103,4 +103,21 @@ export function pendingResponseContract(open: () => Promise<Storage>): void {
     expect(total).toMatchObject({ requests: 1, inputTokens: 300, costPicos: kept!.costPicos });
     await s.close();
   });
+
+  it('gives the tokens of the Responses row that created a response, in a window only, for a follow-up’s context', async () => {
+    const s = await open();
+    const at = (id: string, ts: number, o: Partial<LedgerRow> = {}) => created({ id, ts, responseId: 'resp_ctx', usageSource: 'final', inputTokens: 1200, outputTokens: 345, costPicos: 9n, ...o });
+    await s.ledger.insert([
+      at('ctx', 10_000),
+      // Another API's, a lookup's, one still without usage, and another id's: not it.
+      at('chat', 10_500, { api: 'openai.chat', inputTokens: 1 }),
+      at('lookup', 10_600, { api: 'openai.responses_lookup', inputTokens: 2 }),
+      at('pending', 10_700, { usageSource: 'none', inputTokens: 0, outputTokens: 0 }),
+      at('other', 10_800, { responseId: 'resp_other', inputTokens: 3 }),
+    ]);
+    expect(await s.ledger.responseContext('resp_ctx', 9_000, 11_000)).toBe(1545);
+    expect(await s.ledger.responseContext('resp_ctx', 10_001, 11_000)).toBeUndefined();
+    expect(await s.ledger.responseContext('resp_none', 0, 20_000)).toBeUndefined();
+    await s.close();
+  });
 }
