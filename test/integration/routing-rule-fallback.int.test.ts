@@ -8,24 +8,11 @@ import { modelPolicyInput, parseRule, toModelPolicy } from '../../src/policy/rul
 import type { RoutingRule } from '../../src/routing/rules/rule.js';
 import type { RecordedRequest } from '../fake-upstream/index.js';
 import { type Harness, type HarnessOptions, defaultProviders, startHarness } from '../support/harness.js';
-import { routingFrom } from '../support/routing.js';
+import { ruleCost as cost, rulePrice as price, routingFrom } from '../support/routing.js';
 
 // A routing rule moves a request to a cheaper model; when that target fails with an error another
 // try could fix, the model the client asked for serves it, rather than the gateway's own saving failing it.
 
-const RATES: Record<string, [bigint, bigint]> = {
-  'claude-sonnet-4-5': [3n, 15n],
-  'claude-haiku-4-5': [1n, 5n],
-  'gpt-5': [10n, 80n],
-  'gpt-5-mini': [2n, 16n],
-  'gemini-2.5-pro': [4n, 40n],
-  'gemini-2.5-flash': [1n, 8n],
-};
-const price: PriceFn = (r) => {
-  const rate = RATES[r.model];
-  return rate ? { costPicos: BigInt(r.usage.inputTokens) * rate[0] + BigInt(r.usage.outputTokens) * rate[1], unpriced: false } : { costPicos: null, unpriced: true };
-};
-const cost = (model: string, input: number, output: number) => BigInt(input) * RATES[model]![0] + BigInt(output) * RATES[model]![1];
 const usage = { input: 1200, output: 300 };
 
 const toHaiku = (extra: Partial<RoutingRule['action']> = {}): RoutingRule => ({ id: 'small-to-haiku', mode: 'enforce', match: { model: ['claude-sonnet-*'] }, action: { model: 'claude-haiku-4-5', ...extra } });

@@ -3,26 +3,11 @@ import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createKey } from '../../src/identity/key-service.js';
-import type { PriceFn } from '../../src/metering/build-row.js';
 import { modelPolicyInput, parseRule, toModelPolicy } from '../../src/policy/rule-input.js';
 import type { RoutingRule } from '../../src/routing/rules/rule.js';
 import { type Harness, defaultProviders, startHarness } from '../support/harness.js';
-import { routingFrom } from '../support/routing.js';
+import { ruleCost as cost, rulePrice as price, routingFrom } from '../support/routing.js';
 
-// Picodollars per token (input, output); the served model reported back is the requested one.
-const RATES: Record<string, [bigint, bigint]> = {
-  'claude-sonnet-4-5': [3n, 15n],
-  'claude-haiku-4-5': [1n, 5n],
-  'gpt-5': [10n, 80n],
-  'gpt-5-mini': [2n, 16n],
-  'gemini-2.5-pro': [4n, 40n],
-  'gemini-2.5-flash': [1n, 8n],
-};
-const price: PriceFn = (r) => {
-  const rate = RATES[r.model];
-  return rate ? { costPicos: BigInt(r.usage.inputTokens) * rate[0] + BigInt(r.usage.outputTokens) * rate[1], unpriced: false } : { costPicos: null, unpriced: true };
-};
-const cost = (model: string, input: number, output: number) => BigInt(input) * RATES[model]![0] + BigInt(output) * RATES[model]![1];
 
 const RULES: RoutingRule[] = [
   { id: 'small-to-haiku', mode: 'enforce', match: { model: ['claude-sonnet-*'], inputTokens: { lt: 2000 }, tools: false }, action: { model: 'claude-haiku-4-5' } },

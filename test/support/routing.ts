@@ -3,6 +3,7 @@ import type { ProviderConfig } from '../../src/config/config.js';
 import { routingConfig } from '../../src/config/routing.js';
 import type { ConfigFile } from '../../src/config/schema.js';
 import type { UpstreamProvider } from '../../src/gateway/select-provider.js';
+import type { PriceFn } from '../../src/metering/build-row.js';
 
 /**
  * Routing options from the config file's own shape (`routes:` and `routing:` as written in
@@ -12,3 +13,21 @@ export function routingFrom(file: Pick<ConfigFile, 'routes' | 'routing'>, provid
   const configs: ProviderConfig[] = providers.map((p) => ({ name: p.name, dialect: p.dialect, baseUrl: p.baseUrl, apiKey: p.apiKey, models: p.models ? [...p.models] : undefined, headers: { ...p.headers }, catalog: p.catalog }));
   return { ...routingConfig(file, configs, 10_000), ...extra };
 }
+
+/** Picodollars per token (input, output) of the models the routing-rule tests move between. */
+const RULE_RATES: Record<string, [bigint, bigint]> = {
+  'claude-sonnet-4-5': [3n, 15n],
+  'claude-haiku-4-5': [1n, 5n],
+  'gpt-5': [10n, 80n],
+  'gpt-5-mini': [2n, 16n],
+  'gemini-2.5-pro': [4n, 40n],
+  'gemini-2.5-flash': [1n, 8n],
+};
+
+/** Prices a row at RULE_RATES (the served model reported back is the requested one); other models unpriced. */
+export const rulePrice: PriceFn = (r) => {
+  const rate = RULE_RATES[r.model];
+  return rate ? { costPicos: BigInt(r.usage.inputTokens) * rate[0] + BigInt(r.usage.outputTokens) * rate[1], unpriced: false } : { costPicos: null, unpriced: true };
+};
+
+export const ruleCost = (model: string, input: number, output: number): bigint => BigInt(input) * RULE_RATES[model]![0] + BigInt(output) * RULE_RATES[model]![1];
