@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
+import { VERSION as OPENAI_SDK } from 'openai/version';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/index.js';
@@ -85,7 +86,7 @@ describe('the built CLI', () => {
     const lines = csv.stdout.trim().split('\n');
     expect(lines[0]).toBe('id,ts,api,provider,model,model_requested,key_id,user,team,project,session_id,client,tags,stream,status,outcome,error_type,input_tokens,cache_read_tokens,cache_write_tokens,cache_write_1h_tokens,output_tokens,reasoning_tokens,tool_calls,latency_ms,ttft_ms,cost_usd,usage_source,unpriced,attempts,pool,route_rule,route_mode,route_saving_usd,upstream_request_id,source,response_id,service_tier');
     expect(lines).toHaveLength(4);
-    expect(lines[1]).toContain(`,${key.id},alice,platform,web,s-review,openai-sdk,workflow=review,false,200,ok,,10000,8000,`);
+    expect(lines[1]).toContain(`,${key.id},alice,platform,web,s-review,openai-sdk,client_version=${OPENAI_SDK};workflow=review,false,200,ok,,10000,8000,`);
     expect(lines[1]).toContain(',0.00765,final,false,1');
 
     const file = join(dir, 'out.jsonl');
