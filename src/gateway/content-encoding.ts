@@ -28,10 +28,6 @@ const DECODERS: Record<string, Inflate> = {
   zstd: nodeZstd ? (b, limit) => nodeZstd(b, { maxOutputLength: limit }) : zstdWithin,
 };
 
-/**
- * Undoes a request's `Content-Encoding` (codings listed in the order they were applied,
- * so undone last first), keeping every intermediate result within `limit` bytes.
- */
 /** The codings a `Content-Encoding` names, in the order applied (`identity` left out). */
 export function contentCodings(contentEncoding: string | undefined): string[] {
   return (contentEncoding ?? '')
@@ -40,7 +36,11 @@ export function contentCodings(contentEncoding: string | undefined): string[] {
     .filter((c) => c !== '' && c !== 'identity');
 }
 
-/** `limitName`: the setting that sets `limit`, named when a body decodes past it; a route with a fixed limit gives null. */
+/**
+ * Undoes a request's `Content-Encoding` (codings listed in the order they were applied,
+ * so undone last first), keeping every intermediate result within `limit` bytes. `limitName`:
+ * the setting that sets `limit`, named when a body decodes past it; a route with a fixed limit gives null.
+ */
 export function decodeContent(body: Buffer, contentEncoding: string | undefined, limit: number, limitName: string | null = 'server.max_body_mb'): Buffer {
   const codings = contentCodings(contentEncoding);
   let out = body;
