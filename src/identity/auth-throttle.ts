@@ -81,6 +81,21 @@ export class AuthThrottle {
   }
 }
 
+/** One client's try: how long it must still wait (0: it may try now), and how to count it as wrong. */
+export interface ThrottledTry {
+  wait: number;
+  failed(): void;
+}
+
+const FREE_TRY: ThrottledTry = Object.freeze({ wait: 0, failed: () => undefined });
+
+/** The try of the client at `remote` under `throttle` (none: it never waits and nothing is counted). */
+export function throttledTry(throttle: AuthThrottle | undefined, remote: string | undefined): ThrottledTry {
+  if (throttle === undefined) return FREE_TRY;
+  const address = clientAddress(remote);
+  return { wait: throttle.wait(address), failed: () => throttle.failed(address) };
+}
+
 /**
  * The address a client's failures count against: its IPv4 address (an IPv4-mapped IPv6 one
  * included), or the /64 network of an IPv6 one, which one host has to itself and could

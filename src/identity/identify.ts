@@ -1,7 +1,7 @@
 import { cutText, headerText } from '../core/header-text.js';
 import { GatewayError } from '../core/errors.js';
 import { sameSecret } from './same-secret.js';
-import { type AuthThrottle, clientAddress, retryAfterSeconds, throttledMessage } from './auth-throttle.js';
+import { type AuthThrottle, retryAfterSeconds, throttledMessage, throttledTry } from './auth-throttle.js';
 import { keyRefusal } from './key-validity.js';
 import type { Credential, HeaderBag } from '../providers/types.js';
 import { detectClient, detectClientVersion, detectSession } from './client.js';
@@ -79,15 +79,14 @@ export async function identify(cred: Credential | undefined, headers: HeaderBag,
     if (refused) who.refusal = new GatewayError(refused.code, refused.message);
     return who;
   }
-  const address = policy.passthrough === 'deny' && policy.throttle ? clientAddress(peer?.remoteAddress) : undefined;
-  const wait = address === undefined ? 0 : policy.throttle!.wait(address);
-  if (wait > 0) throw new GatewayError('too_many_auth_failures', throttledMessage(wait), { headers: { 'retry-after': retryAfterSeconds(wait) } });
+  const attempt = throttledTry(policy.passthrough === 'deny' ? policy.throttle : undefined, peer?.remoteAddress);
+  if (attempt.wait > 0) throw new GatewayError('too_many_auth_failures', throttledMessage(attempt.wait), { headers: { 'retry-after': retryAfterSeconds(attempt.wait) } });
   // Sent where an API key goes (a client given the wrong secret), it would otherwise go upstream as a provider key.
   if (policy.adminToken && sameSecret(cred.key, policy.adminToken)) {
     throw new GatewayError('invalid_api_key', 'This is the admin token (TOLLGATE_ADMIN_TOKEN), not an API key: it opens the admin API and is never sent to a provider. Send a Tollgate virtual key (tg_…) or your own provider key.');
   }
   if (policy.passthrough === 'deny') {
-    if (address !== undefined) policy.throttle!.failed(address);
+    attempt.failed();
     throw new GatewayError('passthrough_forbidden', 'Provider keys are not accepted here: use a Tollgate virtual key (tg_…).');
   }
   who.keyId = fingerprint(cred.key);

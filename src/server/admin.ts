@@ -15,7 +15,7 @@ import { renderCsv, renderJson } from '../reports/render.js';
 import { renderRuleCsv, renderRuleJson, runRuleReport } from '../reports/rule-report.js';
 import { parseReportWindow, parseTimeWindow } from '../reports/time.js';
 import { sameSecret } from '../identity/same-secret.js';
-import { type AuthThrottle, clientAddress, retryAfterSeconds, throttledMessage } from '../identity/auth-throttle.js';
+import { type AuthThrottle, retryAfterSeconds, throttledMessage, throttledTry } from '../identity/auth-throttle.js';
 import type { Storage } from '../storage/ports.js';
 import { getExplain } from './admin-explain.js';
 import { crossCheck } from '../telemetry/cross-check.js';
@@ -114,18 +114,17 @@ export function admitted(token: string | undefined, what: string, req: IncomingM
     sendAdminError(res, 503, 'admin_disabled', `${what} off: start the gateway with TOLLGATE_ADMIN_TOKEN set.`);
     return false;
   }
-  const address = throttle && clientAddress(req.socket.remoteAddress);
-  const wait = address === undefined ? 0 : throttle!.wait(address);
-  if (wait > 0) {
-    res.setHeader('retry-after', retryAfterSeconds(wait));
-    sendAdminError(res, 429, 'too_many_auth_failures', throttledMessage(wait));
+  const attempt = throttledTry(throttle, req.socket.remoteAddress);
+  if (attempt.wait > 0) {
+    res.setHeader('retry-after', retryAfterSeconds(attempt.wait));
+    sendAdminError(res, 429, 'too_many_auth_failures', throttledMessage(attempt.wait));
     return false;
   }
   const header = req.headers.authorization;
   // The scheme is case-insensitive (RFC 9110): `authorization: bearer …` is the same header.
   const given = header && /^bearer /i.test(header) ? header.slice(7) : '';
   if (sameSecret(given, token)) return true;
-  if (address !== undefined && given !== '') throttle!.failed(address);
+  if (given !== '') attempt.failed();
   sendAdminError(res, 401, 'unauthorized', 'Send Authorization: Bearer <TOLLGATE_ADMIN_TOKEN>.');
   return false;
 }

@@ -12,7 +12,7 @@ import { renderDisabled, renderLogin } from '../ui/login-page.js';
 import { loadOverview, spanOf } from '../ui/overview.js';
 import { renderOverview } from '../ui/overview-page.js';
 import { sameSecret } from '../identity/same-secret.js';
-import { type AuthThrottle, clientAddress, retryAfterSeconds, throttledMessage } from '../identity/auth-throttle.js';
+import { type AuthThrottle, retryAfterSeconds, throttledMessage, throttledTry } from '../identity/auth-throttle.js';
 import { clearedSessionCookie, sessionCookie, signedIn } from '../ui/session.js';
 import { knownBudgets } from './admin-policy.js';
 import { FormTooLarge, readForm } from './form-body.js';
@@ -54,13 +54,12 @@ export async function handleUi(deps: UiDeps, req: IncomingMessage, res: ServerRe
   try {
     if (!deps.token) return sendPage(res, 503, renderDisabled());
     if (path === '/ui/login' && method === 'POST') {
-      const address = deps.throttle && clientAddress(req.socket.remoteAddress);
-      const wait = address === undefined ? 0 : deps.throttle!.wait(address);
+      const attempt = throttledTry(deps.throttle, req.socket.remoteAddress);
       // Refused before the form is read or the token compared: whatever it holds.
-      if (wait > 0) return sendPage(res, 429, renderLogin(throttledMessage(wait)), { 'retry-after': retryAfterSeconds(wait), connection: 'close' });
+      if (attempt.wait > 0) return sendPage(res, 429, renderLogin(throttledMessage(attempt.wait)), { 'retry-after': retryAfterSeconds(attempt.wait), connection: 'close' });
       const given = (await readForm(req, MAX_FORM)).get('token') ?? '';
       if (!sameSecret(given, deps.token)) {
-        if (address !== undefined && given !== '') deps.throttle!.failed(address);
+        if (given !== '') attempt.failed();
         return sendPage(res, 401, renderLogin('That is not the admin token.'));
       }
       return redirect(res, '/ui', sessionCookie(deps.token, now, deps.secure || forwardedHttps(req)));

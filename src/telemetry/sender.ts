@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { sameSecret } from '../identity/same-secret.js';
-import { type AuthThrottle, clientAddress, retryAfterSeconds, throttledMessage } from '../identity/auth-throttle.js';
+import { type AuthThrottle, retryAfterSeconds, throttledMessage, throttledTry } from '../identity/auth-throttle.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
 import { parseTags } from '../identity/tags.js';
 import { keyRefusal } from '../identity/key-validity.js';
@@ -41,12 +41,12 @@ export async function identifySender(auth: SenderAuth, h: IncomingHttpHeaders, p
     return { status: 401, message: 'No key: send a Tollgate virtual key or the admin token, e.g. OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer tg_…".' };
   }
   const virtual = isVirtualKey(token);
-  const address = !virtual && auth.throttle ? clientAddress(peer) : undefined;
-  const wait = address === undefined ? 0 : auth.throttle!.wait(address);
-  if (wait > 0) return { status: 429, message: throttledMessage(wait), retryAfter: retryAfterSeconds(wait) };
+  // A Tollgate key is never the admin token: its tries are not counted.
+  const attempt = throttledTry(virtual ? undefined : auth.throttle, peer);
+  if (attempt.wait > 0) return { status: 429, message: throttledMessage(attempt.wait), retryAfter: retryAfterSeconds(attempt.wait) };
   if (auth.adminToken && sameSecret(token, auth.adminToken)) return sender;
   if (!virtual) {
-    if (address !== undefined) auth.throttle!.failed(address);
+    attempt.failed();
     return { status: 401, message: 'This is not a Tollgate key: send a virtual key (tg_…) or the admin token.' };
   }
   const rec = await auth.keys.resolve(token);
