@@ -14,7 +14,7 @@ export function admitRequest<P extends Served>(id: string, caller: Identity, inf
     id,
     caller,
     model: info.model,
-    keep: headers['x-tollgate-model-override']?.trim().toLowerCase() === 'keep',
+    keep: keepsModel(headers),
     bodyBytes: body.bytes,
     json: body.json,
     maxOutputTokens: info.maxOutputTokens,
@@ -23,6 +23,11 @@ export function admitRequest<P extends Served>(id: string, caller: Identity, inf
     context: undefined,
     resolve,
   };
+}
+
+/** The client sent `x-tollgate-model-override: keep`: it asks that model policy not rewrite its model. */
+export function keepsModel(headers: HeaderBag): boolean {
+  return headers['x-tollgate-model-override']?.trim().toLowerCase() === 'keep';
 }
 
 function succeeds(f: () => unknown): boolean {

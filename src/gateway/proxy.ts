@@ -12,7 +12,7 @@ import { type AuthPolicy, identify } from '../identity/identify.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
 import { type PriceFn, type RequestFacts, newFacts } from '../metering/build-row.js';
 import { type OpenJournal, record } from './record.js';
-import { admitRequest } from './admit-request.js';
+import { admitRequest, keepsModel } from './admit-request.js';
 import type { FinishedResponse } from '../metering/background-usage.js';
 import { StoredResponses } from '../metering/stored-responses.js';
 import type { Admission, BatchAdmission } from '../policy/admission.js';
@@ -349,8 +349,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
     const body = raw === received ? json : parseJson(raw!);
     return relayTranslated({ agent: deps.agent, res, route, info, facts, body, headers, who, provider, started: x.started, finish, inputEstimate: digest.inputEstimate });
   }
-  const keep = headers['x-tollgate-model-override']?.trim().toLowerCase() === 'keep';
-  const routes = raw === undefined ? undefined : routePlans(deps, { route, rule: x.held.route, explicit: x.explicit, provider: explicit, asked: bodyModel, who, keep, passthrough, json }, provider, info.model);
+  const routes = raw === undefined ? undefined : routePlans(deps, { route, rule: x.held.route, explicit: x.explicit, provider: explicit, asked: bodyModel, who, keep: keepsModel(headers), passthrough, json }, provider, info.model);
   if (routes !== undefined) {
     const clientHeaders = upstreamHeaders(headers);
     // Returned, not awaited, here and on the plain path below: this function's locals, the request body raw and parsed, need not live as
