@@ -32,6 +32,19 @@ describe('anomaly alerts', () => {
     expect(r.data).toMatchObject({ detector: 'cache_regression', subject: 'workflow:review', severity: 'critical', excess_usd: '12.34', evidence_url: 'https://gw.example.com/admin/v1/report?since=a&until=b&by=tag%3Aworkflow', request_ids: ['r1', 'r<2>'], window_start: '2026-11-18T14:00:00.000Z', found_late: false, detected_at: '2026-11-18T14:15:00.000Z' });
   });
 
+  it('list the client versions a cache regression names', () => {
+    const clientVersions = [
+      { client: 'claude-code', version: '2.1.198', requests: 40, share: 0.031_25, when: 'window' as const },
+      { client: 'claude-code', version: '2.1.197', requests: 12, share: 0.8, when: 'before' as const },
+    ];
+    const r = renderAlert(anomalyAlert({ ...detection, evidence: { ...detection.evidence, clientVersions } }, NO_LINKS, detection.windowEnd), { showAmounts: true, now: 0 });
+    expect(r.data.client_versions).toEqual([
+      { client: 'claude-code', version: '2.1.198', requests: 40, cache_read_share: 0.0313, when: 'window' },
+      { client: 'claude-code', version: '2.1.197', requests: 12, cache_read_share: 0.8, when: 'before' },
+    ]);
+    expect(renderAlert(anomalyAlert(detection, NO_LINKS, detection.windowEnd), { showAmounts: true, now: 0 }).data).not.toHaveProperty('client_versions');
+  });
+
   it('say when the anomaly was found after the fact, in rows written after its window was evaluated', () => {
     const at = Date.UTC(2026, 10, 18, 17, 2, 30);
     const r = renderAlert(anomalyAlert(detection, NO_LINKS, at, true), { showAmounts: true, timeZone: 'Europe/Berlin', now: at });

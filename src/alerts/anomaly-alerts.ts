@@ -1,5 +1,6 @@
 import type { Detection } from '../anomalies/types.js';
 import { displayUsd, formatUsd } from '../core/money.js';
+import { releasesJson } from '../anomalies/render.js';
 import { evidenceSpec, signEvidenceLink } from './evidence-link.js';
 import type { JsonObject } from './events.js';
 import { chatText, displayTime, iso, withoutAmounts } from './format.js';
@@ -61,6 +62,7 @@ export function describeAnomaly(e: AnomalyAlert, show: boolean, timeZone: string
     report_url: e.reportUrl,
     request_ids: d.evidence.requestIds,
     session_ids: d.evidence.sessionIds,
+    ...releasesJson(d.evidence),
     key: d.key,
     found_late: e.foundLate,
     detected_at: iso(e.detectedAt),

@@ -91,6 +91,54 @@ describe('a cache broken outright', () => {
   }, 120_000);
 });
 
+describe('a cache broken by a client release', () => {
+  /** brokenCache, from Claude Code 2.1.197; from `at` on, every request but each `keepEvery`th comes from 2.1.198 and reads nothing (none kept: 0). */
+  function upgraded(at: number, keepEvery: number, oldBreaksToo = false): LedgerRow[] {
+    return brokenCache(at).map((r, i) => {
+      const after = r.ts >= at;
+      const kept = !after || (keepEvery > 0 && i % keepEvery === 0);
+      const read = after && (!kept || oldBreaksToo) ? 0 : Math.round(r.inputTokens * 0.8);
+      return { ...r, client: 'claude-code', tags: { ...r.tags, client_version: kept ? '2.1.197' : '2.1.198' }, cacheReadTokens: read };
+    });
+  }
+  const firstFound = async (rows: LedgerRow[], at: number) => {
+    const storage = openSqlite(':memory:');
+    await storage.ledger.insert(rows);
+    const reader = new SeriesReader(storage.ledger);
+    try {
+      for (let now = at + MIN; now <= at + 15 * MIN; now += MIN) {
+        const found = await evaluate(reader, now, defaultAnomalySettings(), rates, 'cache_regression');
+        if (found.length > 0) return found[0]!;
+      }
+      return undefined;
+    } finally {
+      await storage.close();
+    }
+  };
+  const at = Date.UTC(2026, 10, 18, 14, 20, 0);
+
+  it('names the new version beside the old one still reading in the same window', async () => {
+    const found = await firstFound(upgraded(at, 3), at);
+    expect(found?.message).toMatch(/ The fall is on claude-code 2\.1\.198: its \d+ requests read 0% of their input from cache, against 80% on 2\.1\.197 \(\d+ requests in the same window\)\.$/);
+    expect(found?.evidence.clientVersions?.map((v) => [v.version, v.when])).toEqual([
+      ['2.1.198', 'window'],
+      ['2.1.197', 'window'],
+    ]);
+  });
+
+  it('names it against the hour before when every client upgraded at once', async () => {
+    const found = await firstFound(upgraded(at, 0), at);
+    expect(found?.message).toMatch(/against 80% on 2\.1\.197 \(\d+ requests in the hour before\)\.$/);
+  });
+
+  it('names no release when the old version broke too', async () => {
+    const found = await firstFound(upgraded(at, 3, true), at);
+    expect(found?.message).toMatch(/fell from 80% to \d+%/);
+    expect(found?.message).not.toMatch(/The fall is on/);
+    expect(found?.evidence.clientVersions).toBeUndefined();
+  });
+});
+
 /**
  * One session at a time: a main thread calling every 70 s, its context growing, each call reading the one
  * before it from cache; after every sixth call a sub-agent (same session and model, a prompt of its own)

@@ -3,6 +3,7 @@ import { agentLoops, loopObservations } from './agent-loop.js';
 import { LONG_WINDOW_MS, cacheRegressions } from './cache-regression.js';
 import type { SeriesReader } from './inputs.js';
 import { STORM_EXAMPLES, retryStorms } from './retry-storm.js';
+import { withRelease } from './release-contrast.js';
 import { runawaySessions } from './runaway-session.js';
 import { spendSpikes } from './spend-spike.js';
 import type { AnomalySettings, Detection, DetectorId } from './types.js';
@@ -41,7 +42,7 @@ export async function evaluate(reader: SeriesReader, now: number, settings: Anom
     const c = d.cache_regression;
     const use = await reader.cacheUse(now, c.windowMs, c.baselineDays, c.fastWindowMs, LONG_WINDOW_MS, c.warmMinRequests > 0 ? c.fastWindowMs : 0);
     await rates.prepare?.([...use.current, ...use.recent, ...use.lastHour, ...use.warm], now);
-    out.push(...cacheRegressions(use, now, d.cache_regression, rates));
+    for (const r of cacheRegressions(use, now, d.cache_regression, rates)) out.push(await withRelease(r, (workflow, since, until) => reader.releaseUse(workflow, since, until)));
   }
   return out;
 }

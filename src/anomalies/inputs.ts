@@ -1,6 +1,6 @@
 import type { Dimension } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
-import type { AggregateQuery, AggregateRow, CallerTotals, LedgerStore, RequestPoint, SessionHour } from '../storage/ports.js';
+import type { AggregateQuery, AggregateRow, CallerTotals, LedgerStore, ReleaseCacheUse, RequestPoint, SessionHour } from '../storage/ports.js';
 import { DAY_MS, HOUR_MS } from '../storage/schema.js';
 import { type CacheUse, WARM_TTL_MS } from './cache-regression.js';
 import type { SessionSpend } from './runaway-session.js';
@@ -115,6 +115,11 @@ export class SeriesReader {
   /** Each caller's requests, failures and retries in the window, summed by the database. */
   callers(now: number, windowMs: number): Promise<CallerTotals[]> {
     return this.ledger.callerTotals({ since: now - windowMs, until: now });
+  }
+
+  /** Evidence, read only for a workflow whose cache reads fell: its requests per client version. */
+  releaseUse(workflow: string, since: number, until: number): Promise<ReleaseCacheUse[]> {
+    return this.ledger.releaseCacheUse({ since, until }, { tag: 'workflow', value: workflow });
   }
 
   /** Evidence, read only for a caller found storming. */

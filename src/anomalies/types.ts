@@ -5,6 +5,16 @@ export type DetectorId = (typeof DETECTORS)[number];
 
 export type Severity = 'warning' | 'critical';
 
+/** One client version's share of input read from cache, in a cache regression's window or the hour before it. */
+export interface ReleaseShare {
+  client: string;
+  version: string;
+  requests: number;
+  share: number;
+  /** Where it was read: the judged window, or the hour before it (a version the window no longer has). */
+  when: 'window' | 'before';
+}
+
 /** What a detector found: enough for an alert, a replay line and a person to act on. */
 export interface Detection {
   detector: DetectorId;
@@ -31,6 +41,8 @@ export interface Evidence {
   report: string;
   requestIds: string[];
   sessionIds: string[];
+  /** A cache regression's: the client version its fall came with, then the version that kept reading (release-contrast.ts). */
+  clientVersions?: ReleaseShare[];
 }
 
 /** The threshold settings of every detector (config `anomalies.detectors`). */

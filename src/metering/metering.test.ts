@@ -39,6 +39,7 @@ function memoryLedger(failTimes = 0): Omit<LedgerStore, 'upsert'> & { rows: Map<
     requestPoints: () => Promise.resolve([]),
     repeatedSteps: () => Promise.resolve([]),
     warmCacheUse: () => Promise.resolve([]),
+    releaseCacheUse: () => Promise.resolve([]),
     callerTotals: () => Promise.resolve([]),
     failedRequestIds: () => Promise.resolve([]),
     sessionHours: () => Promise.resolve([]),

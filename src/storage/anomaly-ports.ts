@@ -48,6 +48,15 @@ export interface TagCacheUse {
   sessions: number;
 }
 
+/** Requests and their input and cache reads for one client and client version ('' when absent) (LedgerStore.releaseCacheUse). */
+export interface ReleaseCacheUse {
+  client: string;
+  version: string;
+  requests: number;
+  inputTokens: number;
+  cacheReadTokens: number;
+}
+
 /** One session's requests in one clock hour, for one user and key (LedgerStore.sessionHours). */
 export interface SessionHour {
   hour: number;

@@ -7,8 +7,8 @@ import type { AlertOutbox } from '../alerts/outbox.js';
 import type { OutcomeStore, TelemetryStore } from './telemetry-outcome-ports.js';
 
 export type { OutcomeQuery, OutcomeStore, TelemetryPoint, TelemetryStore, TelemetryTotals } from './telemetry-outcome-ports.js';
-import type { CallerTotals, RequestPoint, SessionHour, TagCacheUse } from './anomaly-ports.js';
-export type { CallerTotals, RequestPoint, SessionHour, TagCacheUse } from './anomaly-ports.js';
+import type { CallerTotals, ReleaseCacheUse, RequestPoint, SessionHour, TagCacheUse } from './anomaly-ports.js';
+export type { CallerTotals, ReleaseCacheUse, RequestPoint, SessionHour, TagCacheUse } from './anomaly-ports.js';
 import type { AuditEntry, Budget, Increase, IncreaseStatus, ModelPolicy, RateLimit } from '../policy/rules.js';
 
 /** An audit entry's place in the log's order (newest first: time, then write order within a millisecond). */
@@ -154,6 +154,8 @@ export interface LedgerStore {
    * provider (cache-hit regressions judge these apart from sessions' cold first calls).
    */
   warmCacheUse(range: { since: number; until: number }, o: { tag: string; ttlMs: number }): Promise<TagCacheUse[]>;
+  /** The requests whose tag `tag` is `value`, summed per client and client version (a cache regression's evidence). */
+  releaseCacheUse(range: { since: number; until: number }, o: { tag: string; value: string }): Promise<ReleaseCacheUse[]>;
   /** Per caller (key, else user, else client): requests, failures and retries over the window, summed by the database (retry storms). */
   callerTotals(filter: TimeFilter): Promise<CallerTotals[]>;
   /** The ids of a caller's first `limit` failed requests in the window, in time order (a retry storm's evidence). */

@@ -192,4 +192,25 @@ export function anomalyInputsContract(open: () => Promise<Storage>): void {
     expect(got.some((u) => u.sessions > 1 && u.sessions < u.requests)).toBe(true);
     await s.close();
   });
+  it('sums the requests of one workflow per client and client version, its window alone', async () => {
+    const s = await open();
+    const t = Date.UTC(2026, 10, 20, 12);
+    const row = (id: string, ts: number, client: string, tags: Record<string, string>, read: number) => sampleRow({ id, ts, client, tags, inputTokens: 1000, cacheReadTokens: read });
+    await s.ledger.insert([
+      row('a', t, 'claude-code', { workflow: 'review', client_version: '2.1.197' }, 800),
+      row('b', t + 1, 'claude-code', { workflow: 'review', client_version: '2.1.197' }, 700),
+      row('c', t + 2, 'claude-code', { workflow: 'review', client_version: '2.1.198' }, 0),
+      row('d', t + 3, 'codex', { workflow: 'review' }, 100),
+      row('e', t + 4, 'claude-code', { workflow: 'other', client_version: '2.1.198' }, 0),
+      row('f', t + 10, 'claude-code', { workflow: 'review', client_version: '2.1.198' }, 0),
+    ]);
+    const got = await s.ledger.releaseCacheUse({ since: t, until: t + 10 }, { tag: 'workflow', value: 'review' });
+    expect(got).toEqual([
+      { client: 'claude-code', version: '2.1.197', requests: 2, inputTokens: 2000, cacheReadTokens: 1500 },
+      { client: 'claude-code', version: '2.1.198', requests: 1, inputTokens: 1000, cacheReadTokens: 0 },
+      { client: 'codex', version: '', requests: 1, inputTokens: 1000, cacheReadTokens: 100 },
+    ]);
+    expect(await s.ledger.releaseCacheUse({ since: t, until: t + 10 }, { tag: 'workflow', value: 'none' })).toEqual([]);
+    await s.close();
+  });
 }
