@@ -34,7 +34,7 @@ function view(over: Partial<EvidenceView> = {}): EvidenceView {
 describe('the evidence page', () => {
   it('offers the explain command narrowed to the alert’s subject, as its paragraph is', () => {
     const window = (since: number, label: string) => ({ since, until: since + 600_000, label });
-    const change = { from: window(AT - 86_400_000, 'a day earlier'), to: window(AT - 600_000, 'the alert window'), fromPicos: 0n, toPicos: 0n, drivers: [], roundingPicos: 0n, roundedInto: undefined, only: { field: 'user' as const, value: "o'brien" }, fromRequests: { requests: 1, unpricedRequests: 0 }, toRequests: { requests: 1, unpricedRequests: 0 }, summary: "User o'brien's spend held." };
+    const change = { from: window(AT - 86_400_000, 'a day earlier'), to: window(AT - 600_000, 'the alert window'), fromPicos: 0n, toPicos: 0n, drivers: [], roundingPicos: 0n, roundedInto: undefined, only: { field: 'user' as const, value: "o'brien" }, fromRequests: { requests: 1, unpricedRequests: 0 }, toRequests: { requests: 1, unpricedRequests: 0 }, summary: "User o'brien's spend held.", releases: [] };
     const html = renderEvidencePage(view({ change }), { showAmounts: true, timeZone: 'UTC', expiresAt: AT + 86_400_000 });
     expect(html).toMatch(/npx tollgate explain --from \S+ --to \S+ --user &#39;o&#39;\\&#39;&#39;brien&#39;/);
   });

@@ -1,3 +1,4 @@
+import { wholePercent } from '../core/count-text.js';
 import { type Dimension, isDimension } from '../core/ledger-row.js';
 import { type Picos, displayUsd } from '../core/money.js';
 
@@ -29,5 +30,5 @@ export function minutesText(ms: number): string {
 }
 
 export function percentText(share: number): string {
-  return `${Math.round(share * 100)}%`;
+  return wholePercent(share);
 }

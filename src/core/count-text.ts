@@ -19,3 +19,8 @@ export function spanText(ms: number): string {
   if (ms < 2 * 86_400_000) return `${(ms / 3_600_000).toFixed(1)} hours`;
   return `${(ms / 86_400_000).toFixed(1)} days`;
 }
+
+/** A share as a whole percentage: 0.856 → "86%". */
+export function wholePercent(share: number): string {
+  return `${Math.round(share * 100)}%`;
+}

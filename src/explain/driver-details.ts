@@ -1,3 +1,4 @@
+import { wholePercent } from '../core/count-text.js';
 import type { Picos } from '../core/money.js';
 
 // The evidence beside each driver of `explain` (decompose.ts): the models behind it, each its own figures.
@@ -117,12 +118,8 @@ export function pricedBy(moves: readonly PriceMove[]): string {
     .filter((x) => Math.abs(x.part) >= 1e6 && Math.abs(x.part) >= largest / 20)
     .sort((x, y) => Math.abs(y.part) - Math.abs(x.part) || (x.model < y.model ? -1 : 1))
     .slice(0, 3)
-    .map((x) => `${modelName(x.model)} ${pct(x.from)} → ${pct(x.to)}`);
+    .map((x) => `${modelName(x.model)} ${wholePercent(x.from)} → ${wholePercent(x.to)}`);
   return named.length === 0 ? '' : `: ${named.join(', ')}`;
-}
-
-function pct(ratio: number): string {
-  return `${Math.round(ratio * 100)}%`;
 }
 
 /** The model of a `provider/model` key; requests refused before a model was known have none. */

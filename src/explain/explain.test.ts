@@ -13,9 +13,10 @@ function group(keys: [string, string, string, string, string], o: Partial<Aggreg
   return { ...emptyTotals(), keys, ...o };
 }
 
-/** A ledger whose aggregate answers each window's groups, told apart by where the window starts. */
+/** A ledger whose aggregate answers each window's groups, told apart by where the window starts (and no client versions). */
 function ledgerOf(byWindow: Map<number, AggregateRow[]>): LedgerStore {
-  return { aggregate: (q: { since?: number }) => Promise.resolve(byWindow.get(q.since!) ?? []), longRequests: () => Promise.resolve([]), tieredRequests: () => Promise.resolve([]) } as unknown as LedgerStore;
+  const aggregate = (q: { since?: number; by: string[] }) => Promise.resolve(q.by.includes('tag:client_version') ? [] : (byWindow.get(q.since!) ?? []));
+  return { aggregate, longRequests: () => Promise.resolve([]), tieredRequests: () => Promise.resolve([]) } as unknown as LedgerStore;
 }
 
 const served = (requests: number) => ({ requests, inputTokens: requests * 1000, outputTokens: requests * 100, costPicos: BigInt(requests) * 3_000_000_000n });

@@ -1,9 +1,10 @@
 import { countText, spanText } from '../core/count-text.js';
 import { type Picos, formatUsd, signedUsd, usdColumn } from '../core/money.js';
 import type { RateBook } from '../pricing/unit-rates.js';
-import type { Dimension } from '../core/ledger-row.js';
+import { CLIENT_VERSION_TAG, type Dimension } from '../core/ledger-row.js';
 import type { AggregateRow, LedgerStore, Totals } from '../storage/ports.js';
 import { type Decomposition, type SpendGroup, decompose } from './decompose.js';
+import { type ReleaseMove, type VersionSpend, releaseMoveText, releaseMoves, releaseMovesJson } from './releases.js';
 import type { Window } from './windows.js';
 import { costCell, costUnknown, costUsd } from '../reports/report.js';
 
@@ -15,6 +16,8 @@ export interface Explanation extends Decomposition {
   /** Each window's requests, and how many of them had no price (their cost is in neither amount). */
   fromRequests: RequestCount;
   toRequests: RequestCount;
+  /** Clients that moved to a new release between the windows (none when narrowed to a workflow: the rollups keep one tag). */
+  releases: ReleaseMove[];
   /** One readable paragraph: the change and its biggest drivers. */
   summary: string;
 }
@@ -49,10 +52,23 @@ export function groupFilterOf(values: (field: GroupFilter['field']) => string | 
  * between service tiers as "service tier mix").
  */
 export async function explain(ledger: LedgerStore, from: Window, to: Window, rates: RateBook, now: number = Date.now(), only?: GroupFilter): Promise<Explanation> {
-  const [a, b] = await Promise.all([groups(ledger, from, only), groups(ledger, to, only)]);
+  const [a, b, va, vb] = await Promise.all([groups(ledger, from, only), groups(ledger, to, only), versions(ledger, from, only), versions(ledger, to, only)]);
   const d = decompose(a.groups, b.groups, rates, now);
   const counts = { fromRequests: a.count, toRequests: b.count };
-  return { ...d, from, to, only, ...counts, summary: summarise({ ...d, ...counts }, from, to, only) };
+  const releases = releaseMoves(va, vb);
+  const moved = releases.slice(0, 2).map((m) => ` ${releaseMoveText(m, to.label)}`).join('');
+  return { ...d, from, to, only, ...counts, releases, summary: summarise({ ...d, ...counts }, from, to, only) + moved };
+}
+
+/** Each client version's served requests in the window: the rollups of the client_version tag, narrowed as the groups are. */
+async function versions(ledger: LedgerStore, w: Window, only: GroupFilter | undefined): Promise<VersionSpend[]> {
+  if (only?.field === 'workflow') return [];
+  const extra = only !== undefined && only.field !== 'client';
+  const by: Dimension[] = ['client', `tag:${CLIENT_VERSION_TAG}`, ...(extra ? [only.field] : [])];
+  const rows = await ledger.aggregate({ since: w.since, until: w.until, by });
+  return rows
+    .filter((r) => !only || r.keys[extra ? 2 : 0] === only.value)
+    .map((r) => ({ client: r.keys[0]!, version: r.keys[1]!, requests: servedRequests(r), inputTokens: r.inputTokens, cacheReadTokens: r.cacheReadTokens, costPicos: r.costPicos }));
 }
 
 const GROUP_BY: readonly Dimension[] = ['model', 'provider', 'user', 'client', 'tag:workflow'];
@@ -170,6 +186,7 @@ export function explanationJson(e: Explanation) {
     summary: e.summary,
     drivers: e.drivers.map((d) => ({ driver: d.id, label: d.label, change_usd: formatUsd(d.deltaPicos), detail: d.detail })),
     rounding: { picos: e.roundingPicos.toString(), assigned_to: e.roundedInto ?? null },
+    client_releases: releaseMovesJson(e.releases),
   };
 }
 

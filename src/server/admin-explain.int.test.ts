@@ -41,6 +41,34 @@ describe('GET /admin/v1/explain', () => {
     await storage.close();
   });
 
+  it('names a client that moved to a new release, with what a request cost and read from cache on each, narrowed or not', async () => {
+    const storage = openSqlite(':memory:');
+    const day = Date.UTC(2026, 10, 18);
+    const call = (id: string, ts: number, version: string, cents: number, read: number, user = 'alice') =>
+      sampleRow({ id, ts, user, client: 'claude-code', tags: { client_version: version }, inputTokens: 10_000, cacheReadTokens: read, costPicos: BigInt(cents) * 10_000_000_000n });
+    await storage.ledger.insert([
+      ...Array.from({ length: 20 }, (_, i) => call(`a${i}`, day - 86_400_000 + i * 60_000, '2.1.197', 5, 8600)),
+      ...Array.from({ length: 18 }, (_, i) => call(`b${i}`, day + i * 60_000, '2.1.198', 21, 1200)),
+      ...Array.from({ length: 2 }, (_, i) => call(`c${i}`, day + 3_600_000 + i * 60_000, '2.1.197', 5, 8600)),
+      ...Array.from({ length: 12 }, (_, i) => call(`d${i}`, day - 86_400_000 + i * 60_000, '2.1.197', 5, 8600, 'bob')),
+      ...Array.from({ length: 12 }, (_, i) => call(`e${i}`, day + i * 60_000, '2.1.197', 5, 8600, 'bob')),
+    ]);
+    const admin = await serveAdmin(storage);
+    const q = new URLSearchParams({ from: '2026-11-17..2026-11-18', to: '2026-11-18..2026-11-19' });
+    type Body = { summary: string; client_releases: { client: string; from: { version: string }; to: { version: string; cost_per_request_usd: string }; to_share_of_requests: number }[] };
+    const all = (await (await fetch(`${admin.base}/explain?${q.toString()}`, admin.auth)).json()) as Body;
+    // Over everyone, bob's 12 on the old release keep it at 18 of 32.
+    expect(all.client_releases).toEqual([expect.objectContaining({ client: 'claude-code', from: expect.objectContaining({ version: '2.1.197' }), to: expect.objectContaining({ version: '2.1.198', cost_per_request_usd: '0.21' }), to_share_of_requests: 0.5625 })]);
+    expect(all.summary).toContain(' claude-code moved from 2.1.197 to 2.1.198 (56% of its requests in 2026-11-18..2026-11-19): a request cost $0.210 against $0.050, and read 12% of its input from cache against 86%.');
+    const alice = (await (await fetch(`${admin.base}/explain?${q.toString()}&user=alice`, admin.auth)).json()) as Body;
+    expect(alice.client_releases[0]?.to_share_of_requests).toBe(0.9);
+    const bob = (await (await fetch(`${admin.base}/explain?${q.toString()}&user=bob`, admin.auth)).json()) as Body;
+    expect(bob.client_releases).toEqual([]);
+    expect(bob.summary).not.toContain('moved from');
+    admin.close();
+    await storage.close();
+  });
+
   it('reads both windows on one clock: prev-2w ends where last-2w starts, however the clock moves meanwhile', async () => {
     const storage = openSqlite(':memory:');
     const admin = await serveAdmin(storage);

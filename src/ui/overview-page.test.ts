@@ -38,7 +38,7 @@ function overview(o: Partial<Overview> = {}): Overview {
       { dimension: 'team', rows: teams, more: 0 },
       { dimension: 'model', rows: [row('gpt-5', 40n, 4)], more: 16 },
     ],
-    change: { from: { since: NOW - 14 * DAY, until: NOW - 7 * DAY, label: 'prev-7d' }, to: { since: NOW - 7 * DAY, until: NOW, label: 'last-7d' }, only: undefined, fromPicos: 20n * USD, toPicos: 40n * USD, drivers: [{ id: 'requests', label: 'more requests', deltaPicos: 20n * USD, detail: 'requests 2 → 4' }], roundingPicos: 0n, roundedInto: undefined, fromRequests: { requests: 2, unpricedRequests: 0 }, toRequests: { requests: 4, unpricedRequests: 2 }, summary: 'Spend rose from $20.00 to $40.00 & doubled.' },
+    change: { from: { since: NOW - 14 * DAY, until: NOW - 7 * DAY, label: 'prev-7d' }, to: { since: NOW - 7 * DAY, until: NOW, label: 'last-7d' }, only: undefined, fromPicos: 20n * USD, toPicos: 40n * USD, drivers: [{ id: 'requests', label: 'more requests', deltaPicos: 20n * USD, detail: 'requests 2 → 4' }], roundingPicos: 0n, roundedInto: undefined, fromRequests: { requests: 2, unpricedRequests: 0 }, toRequests: { requests: 4, unpricedRequests: 2 }, summary: 'Spend rose from $20.00 to $40.00 & doubled.', releases: [] },
     forecasts: undefined,
     ...o,
   };
