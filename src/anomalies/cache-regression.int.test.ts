@@ -91,6 +91,41 @@ describe('a cache broken outright', () => {
   }, 120_000);
 });
 
+describe('a burst of sessions starting cold', () => {
+  /**
+   * A week reading 80% of input from cache; in the last 30 minutes six sessions call every 30 s, each call
+   * after the first reading 80%. From `at`, 120 one-call sessions start within 5 minutes, reading nothing,
+   * and with `broken` the six sessions read nothing from then on too.
+   */
+  function burst(at: number, broken: boolean): LedgerRow[] {
+    const row = (id: string, ts: number, session: string | null, input: number, read: number) => sampleRow({ id, ts, user: 'dev', keyId: 'key_dev', sessionId: session, tags: { workflow: 'review' }, model: 'claude-sonnet-4-5', provider: 'anthropic', inputTokens: input, cacheReadTokens: read });
+    const rows: LedgerRow[] = [];
+    for (let t = at - 7 * 86_400_000; t < at - 30 * MIN; t += 10 * MIN) rows.push(row(`b-${t}`, t, null, 1_200_000, 960_000));
+    for (let k = 0; k < 6; k++) {
+      for (let t = at - 30 * MIN + k * 1000, i = 0; t < at + 10 * MIN; t += 30_000, i++) rows.push(row(`s${k}-${i}`, t, `s${k}`, 20_000, i === 0 || (broken && t >= at) ? 0 : 16_000));
+    }
+    for (let j = 0; j < 120; j++) rows.push(row(`cold-${j}`, at + j * 2_400, `c${j}`, 30_000, 0));
+    return rows;
+  }
+  const found = async (rows: LedgerRow[], at: number) => {
+    const storage = openSqlite(':memory:');
+    await storage.ledger.insert(rows);
+    const reader = new SeriesReader(storage.ledger);
+    const out: string[] = [];
+    for (let now = at + MIN; now <= at + 10 * MIN; now += MIN) out.push(...(await evaluate(reader, now, defaultAnomalySettings(), rates, 'cache_regression')).map((d) => `${(now - at) / MIN}: ${d.message}`));
+    await storage.close();
+    return out;
+  };
+  const at = Date.UTC(2026, 10, 18, 14, 20, 0);
+
+  it('is no regression while the sessions under way read as before, and a cache broken for them too still is', async () => {
+    expect(await found(burst(at, false), at)).toEqual([]);
+    const broken = await found(burst(at, true), at);
+    expect(broken.length).toBeGreaterThan(0);
+    expect(broken[0]).toMatch(/^[1-5]: Workflow review's cache-read share of input fell from 80% to \d+% in the last (5|15) min/);
+  });
+});
+
 describe('a cache broken by a client release', () => {
   /** brokenCache, from Claude Code 2.1.197; from `at` on, every request but each `keepEvery`th comes from 2.1.198 and reads nothing (none kept: 0). */
   function upgraded(at: number, keepEvery: number, oldBreaksToo = false): LedgerRow[] {

@@ -109,7 +109,11 @@ export function cacheRegressions(series: CacheSeries, now: number, s: CacheRegre
     const fewSessions = inWarm !== undefined && Math.max(...inWarm.map((u) => u.sessions ?? 0)) < s.warmMinSessions;
     if (enough(inWarm, s.warmMinInputTokens, s.warmMinRequests) && (!fewSessions || !othersKept(inRecent, inWarm, pastShare * (1 - s.fastDrop), s.warmMinInputTokens))) judged.push([inWarm, s.fastWindowMs, s.fastDrop, true]);
     const fell = judged.find(([uses, , drop]) => share(uses)[0] <= pastShare * (1 - drop));
-    if (fell) out.push(regression(workflow, fell[0], pastShare, share(fell[0])[0], now, fell[1], rates, (pastInput * 7) / s.baselineDays, fell[3]));
+    // A burst of sessions starting cold (their first calls read nothing) dilutes the window's share while
+    // the sessions under way read as before; a broken cache fails those too. So a fall of the window or of
+    // its last minutes is not raised while the warm requests of enough sessions kept more than `drop` of it.
+    const warmKept = inWarm !== undefined && !fewSessions && enough(inWarm, s.warmMinInputTokens, s.warmMinRequests) && share(inWarm)[0] > pastShare * (1 - s.drop);
+    if (fell && (fell[3] === true || !warmKept)) out.push(regression(workflow, fell[0], pastShare, share(fell[0])[0], now, fell[1], rates, (pastInput * 7) / s.baselineDays, fell[3]));
   }
   return out;
 }
