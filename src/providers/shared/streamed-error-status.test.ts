@@ -20,4 +20,13 @@ describe('the status an error event inside a 200 stream stands for', () => {
     expect(streamedErrorStatus('UNAUTHENTICATED')).toBe(400);
     expect(streamedErrorStatus('FAILED_PRECONDITION')).toBe(400);
   });
+
+  it('reads the codes of a failed Response: its input is the fault of all but three', () => {
+    expect(streamedErrorStatus('server_error')).toBe(500);
+    expect(streamedErrorStatus('rate_limit_exceeded')).toBe(429);
+    expect(streamedErrorStatus('vector_store_timeout')).toBe(500);
+    for (const code of ['invalid_prompt', 'data_residency_mismatch', 'bio_policy', 'image_too_large', 'image_parse_error', 'image_content_policy_violation', 'unsupported_image_media_type', 'empty_image_file', 'failed_to_download_image', 'image_file_not_found']) {
+      expect(streamedErrorStatus(code)).toBe(400);
+    }
+  });
 });

@@ -69,11 +69,14 @@ function typeText(value: unknown): string | undefined {
  * The HTTP status an error event inside a 200 stream stands for: a rate limit 429, the client's
  * own mistake 400 (not the deployment's failing), anything else (overloaded, api or server error) 5xx.
  * Gemini names its errors by their google.rpc code (RESOURCE_EXHAUSTED is its 429, UNAVAILABLE its 503).
+ * A failed Response's codes other than `server_error`, `rate_limit_exceeded` and
+ * `vector_store_timeout` are its input's (`invalid_prompt`, `bio_policy`, `data_residency_mismatch`,
+ * `image_too_large`, `failed_to_download_image` …: the SDK's ResponseError).
  */
 export function streamedErrorStatus(type: string | null): number {
   const t = type ?? '';
   if (/rate_limit|quota|resource_exhausted|429/i.test(t)) return 429;
-  if (/invalid|not_found|permission|authenticat|failed_precondition|out_of_range|40[0134]/i.test(t)) return 400;
+  if (/invalid|not_found|permission|authenticat|failed_precondition|out_of_range|40[0134]|image|policy|residency/i.test(t)) return 400;
   if (/overload|529/i.test(t)) return 529;
   return /unavailable|503/i.test(t) ? 503 : 500;
 }
