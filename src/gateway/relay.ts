@@ -6,7 +6,7 @@ import { MAX_BODY_COPY, errorBodyTap, isEventStream, isSuccess } from '../provid
 import { streamedErrorStatus } from '../providers/shared/upstream-error.js';
 import type { DialectAdapter, Metered, RequestInfo, ResponseTap, RouteMatch, UpstreamErrorInfo } from '../providers/types.js';
 import { decodingTap, responseCodings } from './encoded-response.js';
-import { FirstEvent, heldStreamTap } from './first-event.js';
+import { HeldOpening, heldStreamTap } from './held-opening.js';
 import { type StreamDecoder, decodeStream } from './decode-stream.js';
 import { clientResponseHeaders } from './headers.js';
 import { AttemptTimeout, type UpstreamRequest, callUpstream, isIdleTimeout, upstreamFailure } from './upstream.js';
@@ -40,8 +40,8 @@ export interface AttemptControl {
   /** True when this answer must not reach the client because another attempt will be made. */
   retry?(status: number, headers: Headers): boolean;
   /**
-   * Whether another attempt could follow were this one to fail. Then a 200 stream's first event is
-   * held until it is whole (FirstEvent), and an error event there is asked about as the status it stands for.
+   * Whether another attempt could follow were this one to fail. Then a 200 stream is held until its
+   * output begins (HeldOpening), and an error event before it is asked about as the status it stands for.
    */
   mayRetry?(): boolean;
   /** This answer goes to the client: no attempt follows (the request's body can be let go). */
@@ -100,8 +100,8 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
   const kept: Buffer[] = [];
   const ignore = () => undefined;
   let timers: NodeJS.Timeout[] | undefined;
-  // A 200 stream's start, held from the client until its first event shows whether it is an error to retry.
-  let opening: FirstEvent | undefined;
+  // A 200 stream's start, held from the client until the first event past its preamble shows whether it is an error to retry.
+  let opening: HeldOpening | undefined;
   // A translated answer the upstream compressed although asked for none: decoded before it is translated.
   let decoder: StreamDecoder | undefined;
   let upstreamEnded = false;
@@ -139,8 +139,11 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
     };
     const end = (complete: boolean, err?: unknown) => {
       if (done) return;
-      // The stream ended (or broke, or the client left) while its first event was held: decided on what came.
-      if (opening) release(clientGone);
+      // The stream ended (or broke, or the client left) while its start was held: decided on what came.
+      if (opening) {
+        if (complete) opening.end();
+        release(clientGone);
+      }
       done = true;
       cleanup();
       if (holding) {
@@ -208,7 +211,7 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
       if (decoder) decoder.write(chunk);
       else pass(chunk);
     };
-    /** Decides on a stream whose first event was held: held back for a retry if it is an error another attempt may fix, else passed on. */
+    /** Decides on a stream whose start was held: held back for a retry if it failed before its output and another attempt may fix that, else passed on. */
     const release = (quiet: boolean) => {
       const f = opening!;
       opening = undefined;
@@ -240,9 +243,10 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
           if (timers && ms !== undefined) timers[0] = setTimeout(() => call.abort(new AttemptTimeout('first_byte', ms)), ms);
           return;
         }
-        if (timers && ms !== undefined && holdsFirstEvent(a, st, headers)) {
-          opening = new FirstEvent(a.adapter.createTap(a.route, { status: st, contentType: first(headers['content-type']), stream: true, injectedStreamUsage: false, requestedModel: a.info.model }));
-          // Held at most first_byte_ms from the headers: a stream slow to say anything goes on as it is, unread.
+        if (timers && ms !== undefined && holdsOpening(a, st, headers)) {
+          const probe = a.adapter.createTap(a.route, { status: st, contentType: first(headers['content-type']), stream: true, injectedStreamUsage: false, requestedModel: a.info.model });
+          opening = new HeldOpening(probe, a.adapter.streamPreamble?.(a.route) ?? NO_PREAMBLE);
+          // Held at most first_byte_ms from the headers: a stream slow to begin its output goes on as it is.
           timers[0] = setTimeout(() => (opening ? release(false) : call.abort(new AttemptTimeout('first_byte', ms))), ms);
           return;
         }
@@ -357,11 +361,13 @@ export function settle(a: Pick<RelayArgs, 'facts' | 'inputEstimate'> & { info: P
   }
 }
 
+const NO_PREAMBLE: ReadonlySet<string> = new Set();
+
 /**
- * Whether a 2xx answer's first event is held back (AttemptControl.mayRetry): an uncompressed
- * stream of server-sent events, sent as it comes (not translated), that another attempt could replace.
+ * Whether a 2xx answer's start is held back until its output begins (AttemptControl.mayRetry): an
+ * uncompressed stream of server-sent events, sent as it comes (not translated), that another attempt could replace.
  */
-function holdsFirstEvent(a: RelayArgs, status: number, headers: Headers): boolean {
+function holdsOpening(a: RelayArgs, status: number, headers: Headers): boolean {
   if (status < 200 || status >= 300 || !a.info.stream || a.respond !== undefined || a.attempt?.mayRetry === undefined || a.attempt.retry === undefined) return false;
   if (!first(headers['content-type'])?.toLowerCase().includes('text/event-stream') || responseCodings(headers['content-encoding']) !== null) return false;
   return a.attempt.mayRetry();

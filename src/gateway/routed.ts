@@ -68,7 +68,7 @@ type Refusal = Extract<AttemptVerdict, { ok: false }>;
 /**
  * Serves a request through its route: picks a deployment, relays, and while nothing has
  * reached the client, retries or falls back on a 429, 5xx, 529, connection failure or
- * timeout (or a 200 stream opening with such an error), waiting out `retry-after` and
+ * timeout (or a 200 stream failing so before its output), waiting out `retry-after` and
  * rate-limit resets within the configured bounds; then, for a routing rule's target, goes on
  * to the model the client asked for. Once a byte is sent the answer is final. Every try is
  * recorded in the facts.
@@ -195,7 +195,7 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
         return;
       }
       if (r.kind === 'held') {
-        // A 200 stream held back for the error event it opened with counts as the status that event stands for.
+        // A 200 stream held back for the error event before its output counts as the status that event stands for.
         const status = r.status < 400 ? streamedErrorStatus(r.error?.type ?? null) : r.status;
         router.finished(plan, c, tokens, { kind: 'failed', status, headers: r.headers, waitMs: r.error?.retryAfterMs, restMs: r.error?.restMs });
         failed(facts, r.status, 'upstream_error', r.error?.type ?? `http_${r.status}`);

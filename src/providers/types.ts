@@ -54,6 +54,14 @@ export interface DialectAdapter {
    */
   createTap(route: RouteMatch, ctx: TapContext): ResponseTap;
 
+  /**
+   * The event types a 200 stream of `route` can send before any output (the `event:` name, or the
+   * data's `type`): a Responses stream's `response.created`, a Messages stream's `message_start`.
+   * A stream held for a retry stays held through them (gateway/held-opening.ts). Absent, or for a
+   * route without such events: the first event is output.
+   */
+  streamPreamble?(route: RouteMatch): ReadonlySet<string> | undefined;
+
   /** Renders a gateway-made error in this dialect's own error shape. */
   renderError(err: GatewayError, requestId: string): RenderedError;
 }

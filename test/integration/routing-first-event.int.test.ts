@@ -3,18 +3,13 @@ import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RoutingStatusJson } from '../../src/cli/commands/routing-status.js';
-import type { RecordedRequest } from '../fake-upstream/index.js';
 import { type Harness, defaultProviders, startHarness } from '../support/harness.js';
-import { routingFrom } from '../support/routing.js';
+import { recentFailures, routingFrom, sentTo as at, taggedDeployment as dep } from '../support/routing.js';
 
 // A 200 stream whose first event is an error (Anthropic's overloaded_error, OpenAI's error chunk,
 // a Responses error event, Gemini's error object) has sent the client nothing: another deployment takes it.
 
 let h: Harness;
-
-const dep = (provider: string, name: string, extra: Record<string, unknown> = {}) => ({ provider, name, headers: { 'x-dep': name }, ...extra });
-const at = (name: string) => (r: RecordedRequest) => r.headers['x-dep'] === name;
 
 beforeAll(async () => {
   h = await startHarness({
@@ -52,11 +47,7 @@ async function ledger(id: string) {
   return { row, attempts: attempts.map((a) => [a.deployment, a.status, a.outcome, a.errorType, a.delivered]) };
 }
 
-async function failures(deployment: string): Promise<number> {
-  const res = await fetch(`${h.url}/admin/v1/routing/status`, { headers: { authorization: 'Bearer admin-secret' } });
-  const status = (await res.json()) as RoutingStatusJson;
-  return status.routes.flatMap((r) => r.deployments).find((d) => d.deployment === deployment)!.recent.failures;
-}
+const failures = (deployment: string) => recentFailures(h.url, deployment);
 
 /** A raw streamed Messages request: the exact bytes the client receives. */
 async function rawMessages(model: string): Promise<{ status: number; id: string; body: Buffer; headers: Record<string, unknown> }> {
@@ -163,11 +154,12 @@ describe('an error event opening a 200 stream, before any byte reached the clien
     expect(h.fake.requests.map((r) => r.headers['x-dep'])).toEqual(['lim-a', 'ant-a']);
   });
 
-  it('never retries once the first event went to the client: an error after it is passed on', async () => {
-    h.fake.script({ match: at('ant-a'), errorEventAfter: 1 });
+  it('never retries once the output began: an error after the first content block is passed on', async () => {
+    // message_start, ping, content_block_start, then the error (see routing-held-opening.int.test.ts for an error before the block).
+    h.fake.script({ match: at('ant-a'), errorEventAfter: 3 });
     const got = await rawMessages('claude-sonnet-4-5');
     expect(got.body.equals(h.fake.requests[0]!.sent)).toBe(true);
-    expect(got.body.toString()).toContain('event: message_start');
+    expect(got.body.toString()).toContain('event: content_block_start');
     expect(h.fake.requests).toHaveLength(1);
     const { row } = await ledger(got.id);
     expect(row).toMatchObject({ status: 200, outcome: 'upstream_error', errorType: 'overloaded_error', attempts: 1 });

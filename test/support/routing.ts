@@ -4,6 +4,8 @@ import { routingConfig } from '../../src/config/routing.js';
 import type { ConfigFile } from '../../src/config/schema.js';
 import type { UpstreamProvider } from '../../src/gateway/select-provider.js';
 import type { PriceFn } from '../../src/metering/build-row.js';
+import type { RoutingStatusJson } from '../../src/cli/commands/routing-status.js';
+import type { RecordedRequest } from '../fake-upstream/index.js';
 
 /**
  * Routing options from the config file's own shape (`routes:` and `routing:` as written in
@@ -31,3 +33,16 @@ export const rulePrice: PriceFn = (r) => {
 };
 
 export const ruleCost = (model: string, input: number, output: number): bigint => BigInt(input) * RULE_RATES[model]![0] + BigInt(output) * RULE_RATES[model]![1];
+
+/** A deployment of `provider` named `name` whose requests carry `x-dep: name`, so that the fake upstream can tell them apart. */
+export const taggedDeployment = (provider: string, name: string, extra: Record<string, unknown> = {}) => ({ provider, name, headers: { 'x-dep': name }, ...extra });
+
+/** Matches the fake upstream's requests to the taggedDeployment `name`. */
+export const sentTo = (name: string) => (r: RecordedRequest) => r.headers['x-dep'] === name;
+
+/** A deployment's recent failures, as the gateway at `url` reports them (admin token `admin-secret`, as the harness sets). */
+export async function recentFailures(url: string, deployment: string): Promise<number> {
+  const res = await fetch(`${url}/admin/v1/routing/status`, { headers: { authorization: 'Bearer admin-secret' } });
+  const status = (await res.json()) as RoutingStatusJson;
+  return status.routes.flatMap((r) => r.deployments).find((d) => d.deployment === deployment)!.recent.failures;
+}

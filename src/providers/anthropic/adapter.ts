@@ -3,6 +3,7 @@ import { anthropicCredential } from './credential.js';
 import { renderAnthropicError } from './render-error.js';
 import { inspectAnthropicRequest } from './request.js';
 import { lookupAnthropicRoute } from './routes.js';
+import { MESSAGES_PREAMBLE } from './stream.js';
 import { createAnthropicTap } from './tap.js';
 
 /** Anthropic Messages and count_tokens, as spoken by the SDKs and Claude Code. */
@@ -18,5 +19,6 @@ export const anthropicAdapter: DialectAdapter = {
   inspectRequest: inspectAnthropicRequest,
   rewriteRequest: () => undefined,
   createTap: createAnthropicTap,
+  streamPreamble: (route) => (route.api === 'anthropic.messages' ? MESSAGES_PREAMBLE : undefined),
   renderError: renderAnthropicError,
 };

@@ -81,4 +81,7 @@ export class AnthropicStreamReader implements StreamReader {
   }
 }
 
+/** The events a Messages stream sends before its output (protocols.md §3.4): `content_block_start` is the first output. */
+export const MESSAGES_PREAMBLE: ReadonlySet<string> = new Set(['message_start', 'ping']);
+
 const IGNORED_EVENTS = ['event: content_block_delta\n', 'event: content_block_stop\n', 'event: ping\n'];

@@ -2,6 +2,7 @@ import type { DialectAdapter } from '../types.js';
 import { openaiCredential } from './credential.js';
 import { renderOpenaiError } from './render-error.js';
 import { inspectOpenaiForm, inspectOpenaiRequest } from './request.js';
+import { RESPONSES_PREAMBLE } from './responses-stream.js';
 import { rewriteOpenaiRequest } from './rewrite.js';
 import { lookupOpenaiRoute } from './routes.js';
 import { createOpenaiTap } from './tap.js';
@@ -20,5 +21,7 @@ export const openaiAdapter: DialectAdapter = {
   inspectForm: inspectOpenaiForm,
   rewriteRequest: rewriteOpenaiRequest,
   createTap: createOpenaiTap,
+  // A stored response retrieved with `?stream=true` is its events again.
+  streamPreamble: (route) => (route.api === 'openai.responses' || route.api === 'openai.responses_lookup' ? RESPONSES_PREAMBLE : undefined),
   renderError: renderOpenaiError,
 };

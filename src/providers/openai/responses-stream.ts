@@ -10,6 +10,11 @@ import { responsesUsage } from './usage.js';
 
 /** The events that end a Response: usage is in theirs only. */
 export const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+/**
+ * The events a Responses stream sends before its output (protocols.md §1.7): they describe the
+ * Response (its id, its status), with no output item yet. `response.output_item.added` is the first output.
+ */
+export const RESPONSES_PREAMBLE: ReadonlySet<string> = new Set(['response.created', 'response.queued', 'response.in_progress']);
 /** Every event that opens so is one `onEvent` passes over (it reads only the types above and below). */
 const IGNORED_EVENTS = ['event: response.output_text.delta\n', 'event: response.reasoning_summary_text.delta\n', 'event: response.reasoning_text.delta\n', 'event: response.function_call_arguments.delta\n', 'event: response.output_text.done\n', 'event: response.content_part.added\n', 'event: response.content_part.done\n', 'event: response.in_progress\n'];
 
