@@ -1,14 +1,12 @@
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { Logger } from '../core/logger.js';
-import { within } from '../core/within.js';
 import type { StoredContext } from './estimate.js';
+import { Remembered } from './remembered.js';
 
 /** How far back a follow-up's previous response is looked for in the ledger: the window its read goes through. */
 export const RESPONSE_LOOKBACK_MS = 10 * 60_000;
 /** How long admission waits for that read before counting `policy.responses_context_tokens` instead. */
 export const RESPONSE_LOOKUP_MS = 100;
-/** Responses this process recorded that are remembered, newest kept. */
-const REMEMBERED = 10_000;
 
 export interface ResponseContextDeps {
   /** The ledger's read (LedgerStore.responseContext). */
@@ -30,39 +28,24 @@ export interface ResponseContextDeps {
  * most RESPONSE_LOOKUP_MS. Only a follow-up asks: no other request waits on storage.
  */
 export class ResponseContexts {
-  private readonly recent = new Map<string, number>();
   private readonly d: ResponseContextDeps;
-  /** A failing read is logged once until one succeeds. */
-  private failing = false;
+  private readonly known: Remembered;
 
   constructor(d: ResponseContextDeps) {
     this.d = d;
+    this.known = new Remembered({ timeoutMs: d.timeoutMs ?? RESPONSE_LOOKUP_MS, log: d.log, failure: 'could not read a Responses follow-up’s previous response from the ledger: its context counts as policy.responses_context_tokens' });
   }
 
   /** Notes a row the gateway recorded: a Responses request answered with its final usage, which a follow-up may continue. */
   remember(row: LedgerRow): void {
     if (row.api !== 'openai.responses' || !row.responseId || row.usageSource !== 'final' || row.status >= 400) return;
-    // Oldest first by insertion order: a full map forgets the longest-known response.
-    if (this.recent.size >= REMEMBERED) this.recent.delete(this.recent.keys().next().value!);
-    this.recent.set(row.responseId, row.inputTokens + row.outputTokens);
+    this.known.note(row.responseId, row.inputTokens + row.outputTokens);
   }
 
   /** The stored context a request continues: `previous`'s own tokens when known in time, else the setting (a conversation's always). */
   async contextOf(previous: string | undefined): Promise<StoredContext> {
-    const tokens = previous === undefined ? undefined : (this.recent.get(previous) ?? (await this.read(previous)));
-    return tokens === undefined ? { tokens: this.d.fallbackTokens, previous: null } : { tokens, previous: previous! };
-  }
-
-  private async read(responseId: string): Promise<number | undefined> {
     const now = this.d.now();
-    try {
-      const tokens = await within(this.d.lookup(responseId, now - RESPONSE_LOOKBACK_MS, now + 1), this.d.timeoutMs ?? RESPONSE_LOOKUP_MS, 'the ledger did not answer in time');
-      this.failing = false;
-      return tokens;
-    } catch (err) {
-      if (!this.failing) this.d.log.warn('could not read a Responses follow-up’s previous response from the ledger: its context counts as policy.responses_context_tokens', { err: String(err) });
-      this.failing = true;
-      return undefined;
-    }
+    const tokens = previous === undefined ? undefined : await this.known.get(previous, () => this.d.lookup(previous, now - RESPONSE_LOOKBACK_MS, now + 1));
+    return tokens === undefined ? { tokens: this.d.fallbackTokens, previous: null } : { tokens, previous: previous! };
   }
 }
