@@ -13,6 +13,7 @@ import { ImportCharges } from './policy/import-charges.js';
 import { counterFromLedger } from './policy/ledger-spend.js';
 import type { BudgetCounter } from './policy/plan.js';
 import { endedIn, reconcile } from './policy/reconcile.js';
+import { GeminiCaches } from './policy/gemini-cache.js';
 import { ResponseContexts } from './policy/response-context.js';
 import { type ConfigRules, RuleBook } from './policy/rule-book.js';
 import type { PolicyRuntime } from './policy/runtime.js';
@@ -36,7 +37,7 @@ export interface PolicyOptions {
  * the rows recorded so far: `ledger` before counting spend, `read` before an admin read (a forecast,
  * the requests that ended), which fails at once while storage fails.
  */
-export async function startPolicy(o: PolicyOptions, storage: Storage, price: PriceFn, flush: { ledger: () => Promise<void>; read: () => Promise<void> }, log: Logger): Promise<PolicyRuntime & { responses: ResponseContexts; close(): Promise<void> }> {
+export async function startPolicy(o: PolicyOptions, storage: Storage, price: PriceFn, flush: { ledger: () => Promise<void>; read: () => Promise<void> }, log: Logger): Promise<PolicyRuntime & { responses: ResponseContexts; caches: GeminiCaches; close(): Promise<void> }> {
   const flushLedger = flush.ledger;
   const now = o.now ?? Date.now;
   // ioredis is loaded only for replicas that share counters.
@@ -65,7 +66,10 @@ export async function startPolicy(o: PolicyOptions, storage: Storage, price: Pri
   // A Responses follow-up's context: the rows this process records are remembered (app.ts), others read from the ledger.
   const responses = new ResponseContexts({ lookup: (id, since, until) => storage.ledger.responseContext(id, since, until), fallbackTokens: o.settings.responsesContextTokens, timeoutMs: o.settings.responseLookupMs, now, log });
   const storedContext = (previous: string | undefined) => responses.contextOf(previous);
-  const enforcer = new Enforcer({ rules: () => rules.current(), counters, price, fromLedger, events: bridge, settings: o.settings, log, now, storedContext });
+  // A Gemini cache's size likewise: the creations this process records are remembered (app.ts).
+  const caches = new GeminiCaches({ lookup: (name, since, until) => storage.ledger.geminiCacheTokens(name, since, until), fallbackTokens: o.settings.geminiCacheTokens, timeoutMs: o.settings.responseLookupMs, now, log });
+  const cachedContent = (name: string) => caches.contentOf(name);
+  const enforcer = new Enforcer({ rules: () => rules.current(), counters, price, fromLedger, events: bridge, settings: o.settings, log, now, storedContext, cachedContent });
   const drift = new DriftWatch({
     run: async () => {
       await catchUp();
@@ -98,6 +102,7 @@ export async function startPolicy(o: PolicyOptions, storage: Storage, price: Pri
     signedLinks: o.signedLinks,
     drift,
     responses,
+    caches,
     now,
     async close() {
       rules.stop();

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Dispatcher } from 'undici';
 import { type AnomalyOptions, startAnomalies } from './app-anomalies.js';
 import { type PolicyOptions, startPolicy } from './app-policy.js';
+import type { GeminiCaches } from './policy/gemini-cache.js';
 import type { ResponseContexts } from './policy/response-context.js';
 import type { AnomalyWatch } from './anomalies/watch.js';
 import type { Dialect } from './core/api.js';
@@ -183,7 +184,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     keys,
     auth: { ...o.auth, adminToken: o.adminToken, throttle },
     price: o.price,
-    ledger: gatewayLedger(writer, metrics, policy?.responses),
+    ledger: gatewayLedger(writer, metrics, policy),
     agent,
     // Loaded only with a proxy: most gateways never tunnel a WebSocket.
     webSocketAgent: o.proxies ? (await import('./egress/web-socket-agent.js')).webSocketAgents(o.proxies) : undefined,
@@ -299,15 +300,17 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
 
 /**
  * The writer, with each gateway row also counted in the metrics (telemetry rows are not gateway
- * traffic), and a Responses row remembered for the budget estimates of its follow-ups.
+ * traffic), and a Responses row (a Gemini cache's creation) remembered for the budget estimates of
+ * its follow-ups (the requests that name it).
  */
-function gatewayLedger(writer: LedgerWriter, metrics: GatewayMetrics | undefined, responses: ResponseContexts | undefined): GatewayDeps['ledger'] {
-  if (!metrics && !responses) return writer;
+function gatewayLedger(writer: LedgerWriter, metrics: GatewayMetrics | undefined, remember: { responses: ResponseContexts; caches: GeminiCaches } | undefined): GatewayDeps['ledger'] {
+  if (!metrics && !remember) return writer;
   return {
     record(row) {
       writer.record(row);
       metrics?.observe(row);
-      responses?.remember(row);
+      remember?.responses.remember(row);
+      remember?.caches.remember(row);
     },
     afterJournal: (done) => writer.afterJournal(done),
   };

@@ -10,6 +10,9 @@ const EXAMPLE = `policy:
   input_counting: conservative
   default_max_output_tokens: 8192
   responses_context_tokens: 64000
+  server_tool_uses: 3
+  server_tool_result_tokens: 8000
+  gemini_cache_tokens: 32768
   lease_minutes: 30
 budgets:
   - { scope: user:alice, window: day, limit_usd: 40, pool: platform-pool, thresholds: [50, 80, 100], fail: open, downgrade: { at_percent: 90, to: claude-haiku-4-5 }, enforce_max_tokens: false }
@@ -32,8 +35,9 @@ describe('policy, rules and alerts in the config', () => {
   it('loads the documented example into settings, config rules and alerts', () => {
     const c = loadConfig({ file: file(EXAMPLE), env: { TOLLGATE_SIGNING_SECRET: 's3cret-s3cret-s3cret' } });
     // alerts.public_url is also where refusals tell developers to send their increase requests.
-    expect(c.policy).toEqual({ ...DEFAULT_POLICY_SETTINGS, timeZone: 'Europe/Berlin', responsesContextTokens: 64_000, leaseMs: 30 * 60_000, publicUrl: 'https://tollgate.internal:8790' });
+    expect(c.policy).toEqual({ ...DEFAULT_POLICY_SETTINGS, timeZone: 'Europe/Berlin', responsesContextTokens: 64_000, serverToolUses: 3, serverToolResultTokens: 8000, geminiCacheTokens: 32_768, leaseMs: 30 * 60_000, publicUrl: 'https://tollgate.internal:8790' });
     expect(issues('policy:\n  responses_context_tokens: -1\n')).toEqual(['policy.responses_context_tokens@2: must be at least 0']);
+    expect(issues('policy:\n  server_tool_uses: 1.5\n  gemini_cache_tokens: 200000000\n')).toEqual(['policy.server_tool_uses@2: must be a whole number', 'policy.gemini_cache_tokens@3: must be at most 100000000']);
     expect(c.rules.budgets.map((b) => [b.id, b.kind, b.limitPicos, b.pool, b.source])).toEqual([
       ['budget:user:alice:day', 'budget', usd(40), 'platform-pool', 'config'],
       ['budget:team:platform:month', 'budget', usd('400.25'), null, 'config'],

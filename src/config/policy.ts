@@ -20,6 +20,9 @@ export function policySettings(f: ConfigFile): PolicySettings {
     inputCounting: p.input_counting ?? DEFAULT_POLICY_SETTINGS.inputCounting,
     defaultMaxOutputTokens: p.default_max_output_tokens ?? DEFAULT_POLICY_SETTINGS.defaultMaxOutputTokens,
     responsesContextTokens: p.responses_context_tokens ?? DEFAULT_POLICY_SETTINGS.responsesContextTokens,
+    serverToolUses: p.server_tool_uses ?? DEFAULT_POLICY_SETTINGS.serverToolUses,
+    serverToolResultTokens: p.server_tool_result_tokens ?? DEFAULT_POLICY_SETTINGS.serverToolResultTokens,
+    geminiCacheTokens: p.gemini_cache_tokens ?? DEFAULT_POLICY_SETTINGS.geminiCacheTokens,
     leaseMs: p.lease_minutes === undefined ? DEFAULT_POLICY_SETTINGS.leaseMs : Math.round(p.lease_minutes * 60_000),
     reconcileMs: p.reconcile_minutes === undefined ? DEFAULT_POLICY_SETTINGS.reconcileMs : Math.round(p.reconcile_minutes * 60_000),
     // Inside the hash tag: a deployment's keys still share one Redis Cluster slot, and no other deployment's.

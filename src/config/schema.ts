@@ -234,6 +234,9 @@ export const fileSchema = z.strictObject({
       input_counting: z.enum(['conservative', 'typical'], { error: 'must be conservative or typical' }).optional(),
       default_max_output_tokens: z.number().int().positive().optional(),
       responses_context_tokens: z.number().int().min(0).max(100_000_000, 'must be at most 100000000').optional(),
+      server_tool_uses: z.number().int().min(0).max(10_000, 'must be at most 10000').optional(),
+      server_tool_result_tokens: z.number().int().min(0).max(10_000_000, 'must be at most 10000000').optional(),
+      gemini_cache_tokens: z.number().int().min(0).max(100_000_000, 'must be at most 100000000').optional(),
       lease_minutes: z.number().positive().max(24 * 60, 'must be at most 1440 (a day)').optional(),
       reconcile_minutes: z.number().min(0.1, 'must be at least 0.1 (6 seconds)').max(24 * 60, 'must be at most 1440 (a day)').optional(),
     })

@@ -50,6 +50,7 @@ function memoryLedger(failTimes = 0): Omit<LedgerStore, 'upsert'> & { rows: Map<
     pendingResponse: () => Promise.resolve(undefined),
     pendingResponses: () => Promise.resolve([]),
     responseContext: () => Promise.resolve(undefined),
+    geminiCacheTokens: () => Promise.resolve(undefined),
     insertNew: () => Promise.reject(new Error('not used here')),
     insertCharged: () => Promise.reject(new Error('not used here')),
     takeCharges: () => Promise.resolve([]),

@@ -3,6 +3,7 @@ import type { Picos } from '../core/money.js';
 import type { Usage } from '../core/usage.js';
 import type { BatchModelTotal } from './batch-estimate.js';
 import type { StoredContext } from './estimate.js';
+import type { CachedContent } from './gemini-cache.js';
 
 // What the gateway and the enforcer say to each other about one request.
 
@@ -35,6 +36,8 @@ export interface AdmitRequest<P extends Served> {
   modifiers?: Pick<Usage, 'speed' | 'inferenceGeo'>;
   /** What the stored context a Responses request continues counts as; admission looks it up when unset (and sets it). */
   context?: StoredContext | undefined;
+  /** What the explicit Gemini cache the request names counts as; admission looks it up when unset (and sets it). */
+  cached?: CachedContent | undefined;
   /** Picks the provider for a model (throws the gateway's own error when none serves it). */
   resolve(model: string): P;
   /**

@@ -1,11 +1,9 @@
 import type { Picos } from '../core/money.js';
 import type { Budget } from './rules.js';
-import { type InputCounting, type StoredContext, estimateTokens } from './estimate.js';
+import { type CostedEstimate, type EstimateSettings, type StoredContext, estimateRequest } from './estimate.js';
 
 /** The settings a batch is estimated with; `responsesContextTokens` absent: REFERENCED_CONTEXT_TOKENS. */
-export interface BatchSettings {
-  defaultMaxOutputTokens: number;
-  inputCounting: InputCounting;
+export interface BatchSettings extends EstimateSettings {
   responsesContextTokens?: number;
 }
 
@@ -20,12 +18,10 @@ export interface BatchRequest {
   choices?: number;
 }
 
-/** A batch's requests of one model, their estimates summed. */
-export interface BatchModelTotal {
+/** A batch's requests of one model, their estimates summed (the searches, audio output and cache reads among them too). */
+export interface BatchModelTotal extends CostedEstimate {
   model: string;
   requests: number;
-  inputTokens: number;
-  outputTokens: number;
 }
 
 /**
@@ -45,12 +41,13 @@ export class BatchTotals {
   }
 
   add(r: BatchRequest): void {
-    const e = estimateTokens({ bodyBytes: r.bodyBytes, json: r.json, model: r.model, maxOutputTokens: r.maxOutputTokens, choices: r.choices, defaultMaxOutputTokens: this.settings.defaultMaxOutputTokens, counting: this.settings.inputCounting, context: this.context });
+    const e = estimateRequest({ ...r, context: this.context }, r.model, this.settings);
     let t = this.byModel.get(r.model);
     if (!t) this.byModel.set(r.model, (t = { model: r.model, requests: 0, inputTokens: 0, outputTokens: 0 }));
     t.requests++;
     t.inputTokens += e.inputTokens;
     t.outputTokens += e.outputTokens;
+    for (const k of ['webSearches', 'audioOutputTokens', 'cachedTokens'] as const) if (e[k] !== undefined) t[k] = (t[k] ?? 0) + e[k];
   }
 
   get totals(): BatchModelTotal[] {

@@ -2,7 +2,7 @@ import { GatewayError } from '../core/errors.js';
 import type { Picos } from '../core/money.js';
 import type { PriceFn } from '../metering/build-row.js';
 import type { AdmitRequest, Served } from './admission.js';
-import { estimateCost, estimateTokens } from './estimate.js';
+import { estimateCost, estimateRequest } from './estimate.js';
 import type { PolicySettings } from './settings.js';
 
 /** Why a budget's downgrade target did not serve a request (docs/budgets.md#downgrades). */
@@ -101,7 +101,7 @@ export class DowngradeJudge<P extends Served> {
   private cost(model: string, served: Served): Picos | null {
     const { req, d } = this;
     const s = d.settings;
-    const estimate = estimateTokens({ bodyBytes: req.bodyBytes, json: req.json, model, maxOutputTokens: req.maxOutputTokens, choices: req.choices, defaultMaxOutputTokens: s.defaultMaxOutputTokens, counting: s.inputCounting, context: req.context });
+    const estimate = estimateRequest(req, model, s);
     return estimateCost(estimate, { price: d.price, provider: served.provider, catalogProvider: served.catalogProvider, model, at: new Date(this.at), modifiers: req.modifiers });
   }
 }

@@ -13,7 +13,8 @@ import { LateReleases } from './late-releases.js';
 import { type Hold, HoldSettler } from './settle-holds.js';
 import type { PendingSettlements } from './pending-settlements.js';
 import { CounterInitializer } from './counter-init.js';
-import { type Estimate, type PriceContext, type StoredContext, affordableOutputTokens, continuesStoredContext, estimatePricer, estimateTokens, outputPerChoice, previousResponseId, unpricedWarnings } from './estimate.js';
+import { type CostedEstimate, type PriceContext, affordableOutputTokens, estimatePricer, estimateRequest, outputPerChoice, unpricedWarnings } from './estimate.js';
+import { type StoredInputLookups, storedInputs } from './stored-inputs.js';
 import { decideModel, refuseBatchModel } from './model-rules.js';
 import { type BudgetCounter, type Planned, applicableBudgets, applicableRateLimits, downgradeUnderPressure, planReservation, retryAfterMs } from './plan.js';
 import { countersDown, modelNotAllowed, rateLimited } from './refusal.js';
@@ -26,7 +27,8 @@ import { type SettledSpend, chargeSettledSpend } from './settled-spend.js';
 import { settlementOf } from './request-settlement.js';
 import { type PolicyEvents, ThresholdWatch } from './threshold-watch.js';
 
-export interface EnforcerDeps {
+/** The lookups of what a request names that is billed as input but not in its body (stored-inputs.ts) are optional. */
+export interface EnforcerDeps extends Omit<StoredInputLookups, 'settings'> {
   rules: () => RuleSet;
   counters: Counters;
   price: PriceFn;
@@ -36,8 +38,6 @@ export interface EnforcerDeps {
   settings: PolicySettings;
   log: Logger;
   now?: () => number;
-  /** What the stored context a Responses request continues counts as (ResponseContexts); absent, `policy.responses_context_tokens`. */
-  storedContext?: (previous: string | undefined) => Promise<StoredContext>;
 }
 
 const GO: AttemptVerdict = Object.freeze({ ok: true });
@@ -60,9 +60,9 @@ export class Enforcer {
   private readonly late: LateReleases;
   private readonly settler: HoldSettler;
   /** Prices an estimate; an unpriced model counts as free, with one warning per provider and model (a few an hour). */
-  private readonly costOf: (e: Pick<Estimate, 'inputTokens' | 'outputTokens'>, pc: PriceContext) => Picos;
+  private readonly costOf: (e: CostedEstimate, pc: PriceContext) => Picos;
   readonly renewLeases = (): Promise<void> => this.settler.leases.renewNow();
-  private readonly storedContext: NonNullable<EnforcerDeps['storedContext']>;
+  private readonly storedInputs: (req: AdmitRequest<Served>) => Promise<void>;
   /** `fallbackHolds`: extra reservations for fallback attempts; `fallbackRefused`: fallback attempts a budget or rate limit refused. */
   readonly stats = { admitted: 0, refused: 0, failOpen: 0, failClosed: 0, settleErrors: 0, fallbackHolds: 0, fallbackRefused: 0 };
 
@@ -74,7 +74,7 @@ export class Enforcer {
     this.late = new LateReleases((items) => d.counters.settle(items, this.now()), d.log);
     this.settler = new HoldSettler({ counters: d.counters, log: d.log, now: this.now, retry: d.settings.settleRetry, observe: (c, levels) => this.observe(c, levels), stats: this.stats, leaseMs: () => this.d.settings.leaseMs });
     this.costOf = estimatePricer(unpricedWarnings(d.log), this.now);
-    this.storedContext = d.storedContext ?? (() => Promise.resolve({ tokens: d.settings.responsesContextTokens, previous: null }));
+    this.storedInputs = storedInputs(d);
   }
 
   /** Admits the request at once (counted as admitted) when there are no rules, and says so: the gateway then skips `admit` for `unruled`. */
@@ -104,8 +104,8 @@ export class Enforcer {
     const now = this.now();
     const decision = decideModel(rules.modelPolicies, req.caller, req.model, req.keep);
     if (!decision.allowed) throw modelNotAllowed(decision.policy, decision.model, decision.reason);
-    // Looked up (boundedly) for a Responses follow-up alone, and only when a rule counts its tokens: no other request waits on storage.
-    if (req.context === undefined && countsTokens(rules) && continuesStoredContext(req.json)) req.context = await this.storedContext(previousResponseId(req.json));
+    // Looked up (boundedly) for a Responses follow-up or a Gemini request naming a cache alone, when a rule counts tokens: no other request waits on storage.
+    if (countsTokens(rules)) await this.storedInputs(req);
     let model = decision.model;
     let rewrittenFrom = decision.rewrittenFrom;
     let served = req.resolve(model);
@@ -246,7 +246,7 @@ export class Enforcer {
     const fixed = extra?.fixed;
     const estimate = fixed
       ? { inputTokens: fixed.tokens, outputTokens: 0, bounded: false }
-      : estimateTokens({ bodyBytes: req.bodyBytes, json: req.json, model: extra?.pricedAs ?? model, maxOutputTokens: req.maxOutputTokens, choices: req.choices, defaultMaxOutputTokens: s.defaultMaxOutputTokens, counting: s.inputCounting, context: req.context });
+      : estimateRequest(req, extra?.pricedAs ?? model, s);
     const pc: PriceContext = { price: this.d.price, provider: served.provider, catalogProvider: served.catalogProvider, model: extra?.pricedAs ?? model, at: new Date(now), modifiers: req.modifiers };
     // A fallback starts from admission's cap and may lower it: its attempt's body is written with the cap it returns (each answer's: n answers share the room).
     const enforce = extra ? extra.enforce : budgets.some((b) => b.enforceMaxTokens);
@@ -283,10 +283,10 @@ export class Enforcer {
       const room = outcome.limit - outcome.level;
       // enforce_max_tokens turns a refusal into a shorter answer when some output still fits.
       if (cap !== undefined && round < 3) {
-        const fits = affordableOutputTokens(estimate.inputTokens, cap, room, pc, choices);
+        const fits = affordableOutputTokens(estimate, cap, room, pc, choices);
         if (fits > 0 && fits < cap) {
           cap = fits;
-          cost = this.costOf({ inputTokens: estimate.inputTokens, outputTokens: cap * choices }, pc);
+          cost = this.costOf({ ...estimate, outputTokens: cap * choices }, pc);
           continue;
         }
       }

@@ -52,8 +52,8 @@ describe('reservation estimates', () => {
 
   it('finds the largest output cap that fits the room left', () => {
     const room = usd('0.006') + usd('0.0015'); // input plus 100 output tokens
-    expect(affordableOutputTokens(1000, 4096, room, ctx)).toBe(100);
-    expect(affordableOutputTokens(1000, 4096, usd('0.001'), ctx)).toBe(0);
+    expect(affordableOutputTokens({ inputTokens: 1000, outputTokens: 0 }, 4096, room, ctx)).toBe(100);
+    expect(affordableOutputTokens({ inputTokens: 1000, outputTokens: 0 }, 4096, usd('0.001'), ctx)).toBe(0);
   });
 
   it('counts every choice the request asks for at the cap (n, candidateCount): still a bound when capped', () => {
@@ -73,10 +73,10 @@ describe('reservation estimates', () => {
 
   it('finds the largest cap of each choice that fits the room left, the room shared by all of them', () => {
     const room = usd('0.006') + usd('0.0015'); // input plus 100 output tokens
-    expect(affordableOutputTokens(1000, 4096, room, ctx, 8)).toBe(12); // 8 × 12 = 96 ≤ 100 < 8 × 13
-    expect(affordableOutputTokens(1000, 4096, room, ctx, 100)).toBe(1);
-    expect(affordableOutputTokens(1000, 4096, room, ctx, 101)).toBe(0);
-    expect(affordableOutputTokens(1000, 4096, room, ctx, Number.MAX_SAFE_INTEGER)).toBe(0);
+    expect(affordableOutputTokens({ inputTokens: 1000, outputTokens: 0 }, 4096, room, ctx, 8)).toBe(12); // 8 × 12 = 96 ≤ 100 < 8 × 13
+    expect(affordableOutputTokens({ inputTokens: 1000, outputTokens: 0 }, 4096, room, ctx, 100)).toBe(1);
+    expect(affordableOutputTokens({ inputTokens: 1000, outputTokens: 0 }, 4096, room, ctx, 101)).toBe(0);
+    expect(affordableOutputTokens({ inputTokens: 1000, outputTokens: 0 }, 4096, room, ctx, Number.MAX_SAFE_INTEGER)).toBe(0);
   });
 
   it('rounds a fractional output cap up, and takes a zero, negative, NaN or non-number cap as none', () => {
@@ -102,8 +102,8 @@ describe('reservation estimates', () => {
 
   it('finds the affordable cap under a huge one, and ends for a free model', () => {
     const room = usd('0.006') + usd('0.0015');
-    for (const cap of HUGE_CAPS) expect(affordableOutputTokens(1000, cap, room, ctx)).toBe(100);
-    expect(affordableOutputTokens(1000, 1e308, usd('1'), { ...ctx, model: 'free-1' })).toBe(Number.MAX_SAFE_INTEGER);
+    for (const cap of HUGE_CAPS) expect(affordableOutputTokens({ inputTokens: 1000, outputTokens: 0 }, cap, room, ctx)).toBe(100);
+    expect(affordableOutputTokens({ inputTokens: 1000, outputTokens: 0 }, 1e308, usd('1'), { ...ctx, model: 'free-1' })).toBe(Number.MAX_SAFE_INTEGER);
   });
 });
 

@@ -5,6 +5,9 @@ import type { PriceFn } from '../metering/build-row.js';
 import { estimateInputTokens } from '../metering/estimate.js';
 import { findMedia } from '../metering/media/media.js';
 import { mediaTokens } from '../metering/media/media-tokens.js';
+import { asksForAudio } from './audio-output.js';
+import { type CachedContent, GEMINI_CACHE_TOKENS, cachedContentName } from './gemini-cache.js';
+import { DEFAULT_SERVER_TOOL_RESULT_TOKENS, DEFAULT_SERVER_TOOL_USES, type ServerToolAllowance, serverTools } from './server-tools.js';
 
 /**
  * How input tokens are counted before forwarding. `conservative` counts every byte of the
@@ -29,6 +32,10 @@ export interface EstimateInput {
   counting: InputCounting;
   /** What stored context the request continues counts as, when it continues one; absent, REFERENCED_CONTEXT_TOKENS. */
   context?: StoredContext;
+  /** What a server-side tool without a limit of its own counts (`policy.server_tool_uses`, `policy.server_tool_result_tokens`); absent, their defaults. */
+  tools?: ServerToolAllowance;
+  /** What the explicit Gemini cache the request names counts as, when it names one; absent, GEMINI_CACHE_TOKENS. */
+  cached?: CachedContent;
 }
 
 /**
@@ -58,7 +65,22 @@ export interface Estimate {
   referencedTokens?: number;
   /** The previous response whose ledger row gave `referencedTokens`; null when they are `policy.responses_context_tokens`. */
   referencedFrom?: string | null;
+  /** Uses counted for the server-side tools the request declares (server-tools.ts); absent when it declares none. */
+  serverToolUses?: number;
+  /** Of `inputTokens`, those counted for the tools' results. */
+  serverToolTokens?: number;
+  /** Of `serverToolUses`, web searches billed by the search: priced at the model's price per search. */
+  webSearches?: number;
+  /** Of `outputTokens`, those priced at the model's audio output rate (the request asks for audio); absent when none. */
+  audioOutputTokens?: number;
+  /** Of `inputTokens`, those of the explicit Gemini cache the request names, priced at the cache-read rate; absent when it names none. */
+  cachedTokens?: number;
+  /** The cache whose creation's row gave `cachedTokens`; null when they are `policy.gemini_cache_tokens`. */
+  cachedFrom?: string | null;
 }
+
+/** What an estimate is priced on. */
+export type CostedEstimate = Pick<Estimate, 'inputTokens' | 'outputTokens' | 'webSearches' | 'audioOutputTokens' | 'cachedTokens'>;
 
 /**
  * Input counted by default (`policy.responses_context_tokens`) for the stored context a Responses
@@ -83,11 +105,51 @@ export function continuesStoredContext(json: unknown): boolean {
   return (typeof conv === 'string' && conv !== '') || (typeof conv === 'object' && conv !== null);
 }
 
+/** The settings an estimate is made with (PolicySettings'). */
+export interface EstimateSettings {
+  defaultMaxOutputTokens: number;
+  inputCounting: InputCounting;
+  serverToolUses?: number;
+  serverToolResultTokens?: number;
+}
+
+/** What a request is estimated from: its body, caps and the stored inputs it names (AdmitRequest's). */
+export type EstimatedRequest = Pick<EstimateInput, 'bodyBytes' | 'json' | 'maxOutputTokens' | 'choices' | 'context' | 'cached'>;
+
+/** `req`'s estimate at `model`, as admission, a downgrade's comparison and a batch's creation make it. */
+export function estimateRequest(req: EstimatedRequest, model: string, s: EstimateSettings): Estimate {
+  const tools = { uses: s.serverToolUses ?? DEFAULT_SERVER_TOOL_USES, resultTokens: s.serverToolResultTokens ?? DEFAULT_SERVER_TOOL_RESULT_TOKENS };
+  return estimateTokens({ ...req, model, defaultMaxOutputTokens: s.defaultMaxOutputTokens, counting: s.inputCounting, tools });
+}
+
 export function estimateTokens(e: EstimateInput): Estimate {
-  const body = estimateBody(e);
-  if (!continuesStoredContext(e.json)) return body;
-  const { tokens, previous } = e.context ?? { tokens: REFERENCED_CONTEXT_TOKENS, previous: null };
-  return { ...body, inputTokens: body.inputTokens + tokens, bounded: false, referencedTokens: tokens, referencedFrom: previous };
+  const est = estimateBody(e);
+  if (continuesStoredContext(e.json)) {
+    const { tokens, previous } = e.context ?? { tokens: REFERENCED_CONTEXT_TOKENS, previous: null };
+    Object.assign(est, { inputTokens: est.inputTokens + tokens, bounded: false, referencedTokens: tokens, referencedFrom: previous });
+  }
+  billedBeyondBody(est, e);
+  return est;
+}
+
+/**
+ * What the request declares it will be billed for beyond its body and output: server-side tools
+ * (their uses, searches and results), the explicit Gemini cache it names (read from the cache), and
+ * audio output (at the audio rate). Each is counted only when the request declares it.
+ */
+function billedBeyondBody(est: Estimate, e: EstimateInput): void {
+  const tools = serverTools(e.json, e.tools ?? { uses: DEFAULT_SERVER_TOOL_USES, resultTokens: DEFAULT_SERVER_TOOL_RESULT_TOKENS });
+  if (tools) {
+    // How often a tool runs and how much its results hold are the provider's: an allowance, not a bound.
+    Object.assign(est, { inputTokens: est.inputTokens + tools.resultTokens, bounded: false, serverToolUses: tools.uses, serverToolTokens: tools.resultTokens });
+    if (tools.webSearches > 0) est.webSearches = tools.webSearches;
+  }
+  if (cachedContentName(e.json) !== undefined) {
+    const { tokens, cache } = e.cached ?? { tokens: GEMINI_CACHE_TOKENS, cache: null };
+    Object.assign(est, { inputTokens: est.inputTokens + tokens, cachedTokens: tokens, cachedFrom: cache });
+    if (cache === null) est.bounded = false;
+  }
+  if (asksForAudio(e.json, e.model ?? '')) est.audioOutputTokens = est.outputTokens;
 }
 
 function estimateBody(e: EstimateInput): Estimate {
@@ -149,33 +211,43 @@ export interface PriceContext {
  * Null when the model has no price; BEYOND_ANY_LIMIT when the cost is more than one row can
  * hold, or the tokens more than a number counts exactly (2^53), for a model that has one.
  */
-export function estimateCost(est: Pick<Estimate, 'inputTokens' | 'outputTokens'>, ctx: PriceContext): Picos | null {
+export function estimateCost(est: CostedEstimate, ctx: PriceContext): Picos | null {
   const q = (usage: Usage) => ctx.price({ provider: ctx.provider, catalogProvider: ctx.catalogProvider, model: ctx.model, usage: { ...usage, ...ctx.modifiers }, at: ctx.at, serviceTier: ctx.serviceTier });
   // Usage is priced in whole tokens (BigInt refuses a fraction): round up, as the bill does.
-  const input = est.inputTokens > 0 ? Math.ceil(est.inputTokens) : 0;
-  const output = est.outputTokens > 0 ? Math.ceil(est.outputTokens) : 0;
-  if (!Number.isSafeInteger(input) || !Number.isSafeInteger(output)) {
+  const input = whole(est.inputTokens);
+  const output = whole(est.outputTokens);
+  const searches = whole(est.webSearches);
+  if (!Number.isSafeInteger(input) || !Number.isSafeInteger(output) || !Number.isSafeInteger(searches)) {
     // Whether the model has a price at all: an unpriced one stays unpriced, however large the cap.
     const some = q({ ...zeroUsage(), inputTokens: Math.min(input, Number.MAX_SAFE_INTEGER), outputTokens: Math.min(output, Number.MAX_SAFE_INTEGER) });
     return some.costPicos === null && !some.tooLarge ? null : BEYOND_ANY_LIMIT;
   }
-  const plain = q({ ...zeroUsage(), inputTokens: input, outputTokens: output });
+  // The pricer prices the searches, audio and cache reads as it prices the bill (pricing/cost.ts).
+  const cached = Math.min(whole(est.cachedTokens), input);
+  const audio = Math.min(whole(est.audioOutputTokens), output);
+  const billed = { ...zeroUsage(), inputTokens: input, cacheReadTokens: cached, outputTokens: output, ...(searches > 0 ? { webSearches: searches } : {}), ...(audio > 0 ? { audio: { input: 0, cacheRead: 0, output: audio } } : {}) };
+  const plain = q(billed);
   if (plain.costPicos === null) return plain.tooLarge ? BEYOND_ANY_LIMIT : null;
-  const written = q({ ...zeroUsage(), inputTokens: input, cacheWriteTokens: input, cacheWrite1hTokens: input, outputTokens: output });
+  const written = q({ ...billed, cacheWriteTokens: input - cached, cacheWrite1hTokens: input - cached });
   if (written.tooLarge) return BEYOND_ANY_LIMIT;
   return written.costPicos !== null && written.costPicos > plain.costPicos ? written.costPicos : plain.costPicos;
+}
+
+/** A count priced in whole units (BigInt refuses a fraction), rounded up as the bill rounds; 0 for none. */
+function whole(n: number | undefined): number {
+  return n !== undefined && n > 0 ? Math.ceil(n) : 0;
 }
 
 /**
  * The largest output cap whose worst-case cost fits `room` (for `enforce_max_tokens`), each of
  * `choices` answers running to it, found by bisection because tiered prices are not linear.
- * Zero when even no output does not fit.
+ * Zero when even no output does not fit. `est`'s output is what the cap replaces (audio output stays audio).
  */
-export function affordableOutputTokens(inputTokens: number, ceiling: number, room: Picos, ctx: PriceContext, choices = 1): number {
+export function affordableOutputTokens(est: CostedEstimate, ceiling: number, room: Picos, ctx: PriceContext, choices = 1): number {
   let lo = 0;
   // Past 2^53 a step of one is lost (mid - 1 === mid) and the search would never end.
   let hi = Math.floor(Math.min(ceiling, Number.MAX_SAFE_INTEGER));
-  const cost = (out: number) => estimateCost({ inputTokens, outputTokens: out * choices }, ctx) ?? 0n;
+  const cost = (out: number) => estimateCost({ ...est, outputTokens: out * choices }, ctx) ?? 0n;
   if (cost(0) > room) return 0;
   while (lo < hi) {
     const mid = lo + Math.ceil((hi - lo) / 2);
@@ -211,7 +283,7 @@ export function unpricedWarnings(log: Logger): UnpricedTeller {
  * models an hour; the count of the others comes with the first unpriced estimate after the hour.
  * Any caller can name made-up models, so neither the memory nor the log may grow with them.
  */
-export function estimatePricer(tell: UnpricedTeller, now: () => number = Date.now): (e: Pick<Estimate, 'inputTokens' | 'outputTokens'>, ctx: PriceContext) => Picos {
+export function estimatePricer(tell: UnpricedTeller, now: () => number = Date.now): (e: CostedEstimate, ctx: PriceContext) => Picos {
   const told = new Set<string>();
   let hour = -Infinity;
   let toldThisHour = 0;

@@ -54,6 +54,13 @@ export interface NeedParts {
   referencedTokens?: number;
   /** The previous response whose ledger row gave `referencedTokens`; null when they are the setting's. */
   referencedFrom?: string | null;
+  /** Server-side tools: their uses, their results' tokens (part of `inputTokens`), and the searches among the uses (estimate.ts). */
+  serverToolUses?: number;
+  serverToolTokens?: number;
+  webSearches?: number;
+  /** An explicit Gemini cache's tokens (part of `inputTokens`), and the cache whose creation gave them (null: the setting's). */
+  cachedTokens?: number;
+  cachedFrom?: string | null;
   inputCost: Picos;
   /** The output of all the answers the request asks for, and how many when more than one. */
   outputTokens?: number;
@@ -76,7 +83,21 @@ function largeInput(need: Picos, parts: NeedParts | undefined): { says: string; 
       : 'allowed for the stored response or conversation it continues (`previous_response_id`, `conversation`), which is billed as input and whose size is not known (`policy.responses_context_tokens`)';
     return { says: `Its input is what is large: about ${tokens} tokens, most of them (${referenced}) ${why}`, remedy: 'start a new conversation' };
   }
-  return { says: `Its input is what is large: about ${tokens} tokens counted from the request body`, remedy: 'shorten the input (fewer or shorter messages, files or tool results)' };
+  return declaredInput(parts, tokens) ?? { says: `Its input is what is large: about ${tokens} tokens counted from the request body`, remedy: 'shorten the input (fewer or shorter messages, files or tool results)' };
+}
+
+/** What the refusal says when most of the input is what the request declares beyond its body: a Gemini cache, server-side tools' results. */
+function declaredInput(parts: NeedParts, tokens: string): { says: string; remedy: string } | undefined {
+  const n = (x: number) => x.toLocaleString('en-US');
+  if (parts.cachedTokens && parts.cachedTokens * 2 >= parts.inputTokens) {
+    const why = parts.cachedFrom ? `for the cache it names (\`cachedContent\` ${parts.cachedFrom}), as the gateway saw it made` : 'allowed for the cache it names (`cachedContent`), whose size the gateway does not know (`policy.gemini_cache_tokens`)';
+    return { says: `Its input is what is large: about ${tokens} tokens, most of them (${n(parts.cachedTokens)}) ${why}, billed as cache reads`, remedy: 'use a smaller cache' };
+  }
+  if (parts.serverToolTokens && parts.serverToolUses && parts.serverToolTokens * 2 >= parts.inputTokens) {
+    const searches = parts.webSearches ? `, ${n(parts.webSearches)} of them web searches billed by the search` : '';
+    return { says: `Its input is what is large: about ${tokens} tokens, most of them (${n(parts.serverToolTokens)}) for the results of the ${n(parts.serverToolUses)} uses counted for its server-side tools${searches}`, remedy: "lower the tools' limit on uses (`max_uses`, `max_tool_calls`)" };
+  }
+  return undefined;
 }
 
 /** The details of the input counted for stored context: how much, and whether from the previous response's row or the setting. */
@@ -84,6 +105,13 @@ function referenced(parts: NeedParts): Record<string, unknown> {
   if (parts.referencedTokens === undefined) return {};
   const from = parts.referencedFrom ? { request_referenced_from: 'ledger', request_previous_response_id: parts.referencedFrom } : { request_referenced_from: 'setting' };
   return { request_referenced_tokens: parts.referencedTokens, ...from };
+}
+
+/** The details of what was counted beyond the body: server-side tools, a Gemini cache (from its creation's row, or the setting). */
+function declared(parts: NeedParts): Record<string, unknown> {
+  const tools = parts.serverToolUses === undefined ? {} : { request_server_tool_uses: parts.serverToolUses, request_server_tool_tokens: parts.serverToolTokens, request_web_searches: parts.webSearches ?? 0 };
+  if (parts.cachedTokens === undefined) return tools;
+  return { ...tools, request_cached_tokens: parts.cachedTokens, ...(parts.cachedFrom ? { request_cached_from: 'ledger', request_cache: parts.cachedFrom } : { request_cached_from: 'setting' }) };
 }
 
 /** What the refusal says is large when the request asks for several answers, each of which may run to the output cap (and is billed). */
@@ -136,7 +164,7 @@ export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Pico
     remedy: increaseCommand(scope, d.publicUrl),
   };
   if (b.kind === 'pool') Object.assign(details, { kind: 'pool', ...(member ? { member_budget_id: member.id, member_scope: formatScope(member.scope) } : {}) });
-  if (parts) Object.assign(details, { request_input_tokens: Math.ceil(parts.inputTokens), ...(parts.mediaTokens === undefined ? {} : { request_media_tokens: Math.ceil(parts.mediaTokens) }), ...referenced(parts) });
+  if (parts) Object.assign(details, { request_input_tokens: Math.ceil(parts.inputTokens), ...(parts.mediaTokens === undefined ? {} : { request_media_tokens: Math.ceil(parts.mediaTokens) }), ...referenced(parts), ...declared(parts) });
   if (parts?.choices !== undefined && parts.choices > 1) details.request_choices = parts.choices;
   if (d.showAmounts) Object.assign(details, { limit_usd: formatUsd(limit), used_usd: formatUsd(level < 0n ? 0n : level), ...(beyond ? {} : { request_estimate_usd: formatUsd(need) }) });
   // The SDKs would not retry a 402 anyway; x-should-retry says so explicitly.

@@ -1,4 +1,6 @@
 import type { InputCounting } from './estimate.js';
+import { GEMINI_CACHE_TOKENS } from './gemini-cache.js';
+import { DEFAULT_SERVER_TOOL_RESULT_TOKENS, DEFAULT_SERVER_TOOL_USES } from './server-tools.js';
 import type { SettleRetry } from './settle-holds.js';
 
 /** Organisation-wide settings for budgets and rate limits (the `policy:` config section). */
@@ -16,7 +18,13 @@ export interface PolicySettings {
    * too old, on another replica's write buffer, or while storage does not answer.
    */
   responsesContextTokens: number;
-  /** How long admission waits for a follow-up's previous response's row before it counts `responsesContextTokens`. Not a config setting: tests shorten it. */
+  /** Uses counted for a server-side tool (web search, web fetch, code execution, file search, grounding) whose request sets no limit on them. */
+  serverToolUses: number;
+  /** Input tokens counted for each server-side tool use's result, where the request does not bound it (web fetch's `max_content_tokens`). */
+  serverToolResultTokens: number;
+  /** The input counted for an explicit Gemini cache a request names (`cachedContent`) whose creation's row is not found in time. */
+  geminiCacheTokens: number;
+  /** How long admission waits for a follow-up's previous response's row (or a Gemini cache's) before it counts `responsesContextTokens` (`geminiCacheTokens`). Not a config setting: tests shorten it. */
   responseLookupMs?: number;
   /** A reservation not settled within this time (a crashed replica) is released. */
   leaseMs: number;
@@ -36,6 +44,9 @@ export const DEFAULT_POLICY_SETTINGS: PolicySettings = {
   inputCounting: 'conservative',
   defaultMaxOutputTokens: 8192,
   responsesContextTokens: 128_000,
+  serverToolUses: DEFAULT_SERVER_TOOL_USES,
+  serverToolResultTokens: DEFAULT_SERVER_TOOL_RESULT_TOKENS,
+  geminiCacheTokens: GEMINI_CACHE_TOKENS,
   leaseMs: 30 * 60_000,
   keyPrefix: '{tg}:',
   reconcileMs: 5 * 60_000,

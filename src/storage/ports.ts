@@ -101,6 +101,8 @@ export interface LedgerStore {
    * is none in the window, which bounds the read (`response_id` has no index).
    */
   responseContext(responseId: string, since: number, until: number): Promise<number | undefined>;
+  /** The tokens the Gemini cache `name` holds, from its creation's row (`gemini.caches`, usage final) stamped in [since, until), read as responseContext is. */
+  geminiCacheTokens(name: string, since: number, until: number): Promise<number | undefined>;
   /** A request's upstream tries, in order (empty when it never went upstream). */
   attempts(requestId: string): Promise<AttemptRow[]>;
   /** When the ledger's earliest row is stamped (when measuring began); undefined for an empty ledger. */

@@ -1,14 +1,14 @@
 import { type SqlDialect, type SqlRunner, aggregate } from './aggregate.js';
 import { callerTotals, failedRequestIds, longRequests, repeatedSteps, requestPoints, tieredRequests } from './points.js';
 import type { LedgerStore } from './ports.js';
-import { responseContext } from './response-context.js';
 import { releaseCacheUse } from './release-use.js';
+import { geminiCacheTokens, responseContext } from './response-context.js';
 import { ruleTotals } from './rule-totals.js';
 import { sessionHours } from './session-hours.js';
 import { topShare } from './top-share.js';
 import { warmCacheUse } from './warm-cache.js';
 
-type SharedReads = Pick<LedgerStore, 'aggregate' | 'topShare' | 'ruleTotals' | 'longRequests' | 'tieredRequests' | 'requestPoints' | 'repeatedSteps' | 'callerTotals' | 'warmCacheUse' | 'releaseCacheUse' | 'sessionHours' | 'failedRequestIds' | 'responseContext'>;
+type SharedReads = Pick<LedgerStore, 'aggregate' | 'topShare' | 'ruleTotals' | 'longRequests' | 'tieredRequests' | 'requestPoints' | 'repeatedSteps' | 'callerTotals' | 'warmCacheUse' | 'releaseCacheUse' | 'sessionHours' | 'failedRequestIds' | 'responseContext' | 'geminiCacheTokens'>;
 
 /** The ledger's reads written once in SQL both engines run: each engine's store binds them to its runner and dialect. */
 export function sqlReads(run: SqlRunner, d: SqlDialect): SharedReads {
@@ -27,5 +27,6 @@ export function sqlReads(run: SqlRunner, d: SqlDialect): SharedReads {
     sessionHours: (range) => sessionHours(run, param, range),
     failedRequestIds: (filter, caller, limit) => failedRequestIds(run, param, filter, caller, limit),
     responseContext: (responseId, since, until) => responseContext(run, param, responseId, since, until),
+    geminiCacheTokens: (name, since, until) => geminiCacheTokens(run, param, name, since, until),
   };
 }

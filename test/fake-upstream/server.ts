@@ -204,6 +204,12 @@ class FakeServer implements FakeUpstream {
     const generation = this.generation;
     res.on('close', () => this.settle(rec, res, sent, generation));
     if (s.hang === true) return;
+    if (s.until !== undefined) void s.until.then(() => this.reply(res, route, rec, e, dialect, requestId, target, limit, sent));
+    else this.reply(res, route, rec, e, dialect, requestId, target, limit, sent);
+  }
+
+  private reply(res: ServerResponse, route: Route | undefined, rec: RecordedRequest, e: Entry, dialect: Dialect, requestId: string, target: string, limit: ReturnType<RateWindow['admit']> | undefined, sent: Buffer[]): void {
+    const s = e.scenario;
     if (s.reset === true) {
       rec.outcome = 'cut';
       res.socket?.resetAndDestroy();

@@ -116,6 +116,8 @@ export interface Scenario {
   stallAfterEvents?: number;
   /** Read the request, then never answer. */
   hang?: boolean;
+  /** Read the request, then answer once this settles (requests held in flight until a test lets them go). */
+  until?: Promise<unknown>;
   /** Read the request, then reset the connection without answering (ECONNRESET at the client). */
   reset?: boolean;
 }

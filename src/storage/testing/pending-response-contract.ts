@@ -120,4 +120,21 @@ export function pendingResponseContract(open: () => Promise<Storage>): void {
     expect(await s.ledger.responseContext('resp_none', 0, 20_000)).toBeUndefined();
     await s.close();
   });
+
+  it('gives the tokens a Gemini cache holds from its creation row, in a window only, for the requests that name it', async () => {
+    const s = await open();
+    const at = (id: string, ts: number, o: Partial<LedgerRow> = {}) => created({ id, ts, api: 'gemini.caches', responseId: 'cachedContents/c1', usageSource: 'final', inputTokens: 48_000, cacheWriteTokens: 48_000, costPicos: null, unpriced: true, ...o });
+    await s.ledger.insert([
+      at('cache', 10_000),
+      // A request that used the cache, a lookup of it, a creation without usage, and another cache: not it.
+      at('use', 10_500, { api: 'gemini.generate', inputTokens: 1, cacheWriteTokens: 0, costPicos: 1n, unpriced: false }),
+      at('lookup', 10_600, { api: 'gemini.caches_lookup', inputTokens: 2 }),
+      at('none', 10_700, { responseId: 'cachedContents/c2', usageSource: 'none', inputTokens: 0, cacheWriteTokens: 0 }),
+      at('other', 10_800, { responseId: 'cachedContents/c3', inputTokens: 3 }),
+    ]);
+    expect(await s.ledger.geminiCacheTokens('cachedContents/c1', 9_000, 11_000)).toBe(48_000);
+    expect(await s.ledger.geminiCacheTokens('cachedContents/c1', 10_001, 11_000)).toBeUndefined();
+    expect(await s.ledger.geminiCacheTokens('cachedContents/c2', 0, 20_000)).toBeUndefined();
+    await s.close();
+  });
 }

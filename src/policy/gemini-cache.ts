@@ -1,0 +1,74 @@
+import type { LedgerRow } from '../core/ledger-row.js';
+import type { Logger } from '../core/logger.js';
+import { Remembered } from './remembered.js';
+import { RESPONSE_LOOKUP_MS } from './response-context.js';
+
+/**
+ * Input counted by default (`policy.gemini_cache_tokens`) for an explicit Gemini cache whose size the
+ * gateway does not know (made elsewhere, or before the ledger's window): Gemini's largest context
+ * window, 1,048,576 tokens, so a bound for the models whose window it is.
+ */
+export const GEMINI_CACHE_TOKENS = 1_048_576;
+/** How far back a cache's creation is looked for in the ledger: a cache's default lifetime (its TTL), an hour. */
+export const CACHE_LOOKBACK_MS = 60 * 60_000;
+
+/** What an explicit cache a Gemini request names counts for it: its tokens, and the cache whose creation gave them (null: the setting's). */
+export interface CachedContent {
+  tokens: number;
+  cache: string | null;
+}
+
+function field(o: unknown, key: string): unknown {
+  return typeof o === 'object' && o !== null && !Array.isArray(o) ? (o as Record<string, unknown>)[key] : undefined;
+}
+
+/**
+ * The explicit cache (`cachedContents/…`) a request names: Gemini's `cachedContent` (or
+ * `cached_content`), or `google.cached_content` as Gemini's OpenAI-compatible endpoint takes it (also
+ * inside `extra_body`). Pure: a few property reads.
+ */
+export function cachedContentName(json: unknown): string | undefined {
+  const google = field(json, 'google') ?? field(field(json, 'extra_body'), 'google');
+  const name = field(json, 'cachedContent') ?? field(json, 'cached_content') ?? field(google, 'cached_content');
+  return typeof name === 'string' && name !== '' ? name : undefined;
+}
+
+export interface GeminiCacheDeps {
+  /** The ledger's read (LedgerStore.geminiCacheTokens). */
+  lookup: (name: string, since: number, until: number) => Promise<number | undefined>;
+  /** `policy.gemini_cache_tokens`. */
+  fallbackTokens: number;
+  /** RESPONSE_LOOKUP_MS unless set. */
+  timeoutMs?: number;
+  now: () => number;
+  log: Logger;
+}
+
+/**
+ * The size of the explicit caches Gemini requests name, which Gemini bills as cache reads although
+ * they are not in the body: from the creation's row (`gemini.caches`, the tokens it cached), as this
+ * process recorded it, else read from the ledger in CACHE_LOOKBACK_MS before now for at most
+ * RESPONSE_LOOKUP_MS and then remembered (a cache's contents never change); else the setting. Only
+ * a request that names a cache asks.
+ */
+export class GeminiCaches {
+  private readonly d: GeminiCacheDeps;
+  private readonly known: Remembered;
+
+  constructor(d: GeminiCacheDeps) {
+    this.d = d;
+    this.known = new Remembered({ timeoutMs: d.timeoutMs ?? RESPONSE_LOOKUP_MS, log: d.log, failure: 'could not read a Gemini cache’s size from the ledger: it counts as policy.gemini_cache_tokens' });
+  }
+
+  /** Notes a row the gateway recorded: a cache's creation, with the tokens it cached. */
+  remember(row: LedgerRow): void {
+    if (row.api !== 'gemini.caches' || !row.responseId || row.usageSource !== 'final' || row.status >= 400) return;
+    this.known.note(row.responseId, row.inputTokens);
+  }
+
+  async contentOf(name: string): Promise<CachedContent> {
+    const now = this.d.now();
+    const tokens = await this.known.get(name, () => this.d.lookup(name, now - CACHE_LOOKBACK_MS, now + 1), true);
+    return tokens === undefined ? { tokens: this.d.fallbackTokens, cache: null } : { tokens, cache: name };
+  }
+}
