@@ -1,10 +1,12 @@
 import type { Picos } from '../core/money.js';
 import type { Budget } from './rules.js';
+import type { CachedContent } from './gemini-cache.js';
 import { type CostedEstimate, type EstimateSettings, type StoredContext, estimateRequest } from './estimate.js';
 
-/** The settings a batch is estimated with; `responsesContextTokens` absent: REFERENCED_CONTEXT_TOKENS. */
+/** The settings a batch is estimated with; `responsesContextTokens` absent: REFERENCED_CONTEXT_TOKENS (`geminiCacheTokens`: GEMINI_CACHE_TOKENS). */
 export interface BatchSettings extends EstimateSettings {
   responsesContextTokens?: number;
+  geminiCacheTokens?: number;
 }
 
 /** One request of a batch, as its provider will run it. */
@@ -32,16 +34,18 @@ export interface BatchModelTotal extends CostedEstimate {
 export class BatchTotals {
   private readonly byModel = new Map<string, BatchModelTotal>();
   private readonly settings: BatchSettings;
-  /** A batched follow-up's stored context is not looked up: it counts as the setting says. */
+  /** A batched follow-up's stored context, or a cache a batched request names, is not looked up: it counts as the setting says. */
   private readonly context: StoredContext | undefined;
+  private readonly cached: CachedContent | undefined;
 
   constructor(settings: BatchSettings) {
     this.settings = settings;
     this.context = settings.responsesContextTokens === undefined ? undefined : { tokens: settings.responsesContextTokens, previous: null };
+    this.cached = settings.geminiCacheTokens === undefined ? undefined : { tokens: settings.geminiCacheTokens, cache: null };
   }
 
   add(r: BatchRequest): void {
-    const e = estimateRequest({ ...r, context: this.context }, r.model, this.settings);
+    const e = estimateRequest({ ...r, context: this.context, cached: this.cached }, r.model, this.settings);
     let t = this.byModel.get(r.model);
     if (!t) this.byModel.set(r.model, (t = { model: r.model, requests: 0, inputTokens: 0, outputTokens: 0 }));
     t.requests++;

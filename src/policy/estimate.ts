@@ -7,7 +7,7 @@ import { findMedia } from '../metering/media/media.js';
 import { mediaTokens } from '../metering/media/media-tokens.js';
 import { asksForAudio } from './audio-output.js';
 import { type CachedContent, GEMINI_CACHE_TOKENS, cachedContentName } from './gemini-cache.js';
-import { DEFAULT_SERVER_TOOL_RESULT_TOKENS, DEFAULT_SERVER_TOOL_USES, type ServerToolAllowance, serverTools } from './server-tools.js';
+import { DEFAULT_SERVER_TOOLS, type ServerToolAllowance, serverTools } from './server-tools.js';
 
 /**
  * How input tokens are counted before forwarding. `conservative` counts every byte of the
@@ -118,7 +118,7 @@ export type EstimatedRequest = Pick<EstimateInput, 'bodyBytes' | 'json' | 'maxOu
 
 /** `req`'s estimate at `model`, as admission, a downgrade's comparison and a batch's creation make it. */
 export function estimateRequest(req: EstimatedRequest, model: string, s: EstimateSettings): Estimate {
-  const tools = { uses: s.serverToolUses ?? DEFAULT_SERVER_TOOL_USES, resultTokens: s.serverToolResultTokens ?? DEFAULT_SERVER_TOOL_RESULT_TOKENS };
+  const tools = { uses: s.serverToolUses ?? DEFAULT_SERVER_TOOLS.uses, resultTokens: s.serverToolResultTokens ?? DEFAULT_SERVER_TOOLS.resultTokens };
   return estimateTokens({ ...req, model, defaultMaxOutputTokens: s.defaultMaxOutputTokens, counting: s.inputCounting, tools });
 }
 
@@ -138,7 +138,7 @@ export function estimateTokens(e: EstimateInput): Estimate {
  * audio output (at the audio rate). Each is counted only when the request declares it.
  */
 function billedBeyondBody(est: Estimate, e: EstimateInput): void {
-  const tools = serverTools(e.json, e.tools ?? { uses: DEFAULT_SERVER_TOOL_USES, resultTokens: DEFAULT_SERVER_TOOL_RESULT_TOKENS });
+  const tools = serverTools(e.json, e.tools ?? DEFAULT_SERVER_TOOLS);
   if (tools) {
     // How often a tool runs and how much its results hold are the provider's: an allowance, not a bound.
     Object.assign(est, { inputTokens: est.inputTokens + tools.resultTokens, bounded: false, serverToolUses: tools.uses, serverToolTokens: tools.resultTokens });

@@ -14,8 +14,8 @@ export interface ServerToolAllowance {
   resultTokens: number;
 }
 
-export const DEFAULT_SERVER_TOOL_USES = 5;
-export const DEFAULT_SERVER_TOOL_RESULT_TOKENS = 10_000;
+/** The defaults of `policy.server_tool_uses` and `policy.server_tool_result_tokens`: allowances, not bounds (docs/budgets.md). */
+export const DEFAULT_SERVER_TOOLS: ServerToolAllowance = Object.freeze({ uses: 5, resultTokens: 10_000 });
 
 /** What a request's server-side tools are counted as. */
 export interface ServerToolCount {

@@ -1,6 +1,6 @@
 import type { InputCounting } from './estimate.js';
 import { GEMINI_CACHE_TOKENS } from './gemini-cache.js';
-import { DEFAULT_SERVER_TOOL_RESULT_TOKENS, DEFAULT_SERVER_TOOL_USES } from './server-tools.js';
+import { DEFAULT_SERVER_TOOLS } from './server-tools.js';
 import type { SettleRetry } from './settle-holds.js';
 
 /** Organisation-wide settings for budgets and rate limits (the `policy:` config section). */
@@ -44,8 +44,8 @@ export const DEFAULT_POLICY_SETTINGS: PolicySettings = {
   inputCounting: 'conservative',
   defaultMaxOutputTokens: 8192,
   responsesContextTokens: 128_000,
-  serverToolUses: DEFAULT_SERVER_TOOL_USES,
-  serverToolResultTokens: DEFAULT_SERVER_TOOL_RESULT_TOKENS,
+  serverToolUses: DEFAULT_SERVER_TOOLS.uses,
+  serverToolResultTokens: DEFAULT_SERVER_TOOLS.resultTokens,
   geminiCacheTokens: GEMINI_CACHE_TOKENS,
   leaseMs: 30 * 60_000,
   keyPrefix: '{tg}:',
