@@ -10,6 +10,7 @@ import type { AnomalyWatch } from './anomalies/watch.js';
 import type { Dialect } from './core/api.js';
 import { type Logger, RepeatedFailure } from './core/logger.js';
 import { AuthThrottle, DEFAULT_THROTTLE, type ThrottleSettings } from './identity/auth-throttle.js';
+import { TrustedProxies, type TrustedProxySettings } from './identity/client-address.js';
 import { startLedger } from './app-ledger.js';
 import type { PolicyRuntime } from './policy/runtime.js';
 import type { SettledSpend } from './policy/settled-spend.js';
@@ -75,6 +76,8 @@ export interface AppOptions {
   requestTimeoutMs?: number;
   /** Client connections open at once (`server.max_connections`; 4000 when absent). */
   maxConnections?: number;
+  /** Reverse proxies whose forwarded header names the client (`server.trusted_proxies`); none when absent. */
+  trustedProxies?: TrustedProxySettings;
   timeouts: UpstreamTimeouts;
   /** PEM files to serve HTTPS with (`server.tls`); plain HTTP when absent. */
   tls?: { cert: string; key: string };
@@ -234,6 +237,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     tls,
     requestTimeoutMs: o.requestTimeoutMs,
     maxConnections: o.maxConnections,
+    trustedProxies: o.trustedProxies ? new TrustedProxies(o.trustedProxies.addresses, o.trustedProxies.header) : undefined,
   });
   await listenOn(server, o.port, o.host);
   const port = (server.address() as AddressInfo).port;

@@ -9,6 +9,7 @@ import type { RoutingRule } from '../routing/rules/rule.js';
 import type { DeferredUsageSettings } from '../metering/deferred-usage-sweep.js';
 import type { GatewayAddress } from '../telemetry/via-gateway.js';
 import type { ThrottleSettings } from '../identity/auth-throttle.js';
+import type { TrustedProxySettings } from '../identity/client-address.js';
 import { POSTGRES_TIMEOUTS, type PostgresTimeouts } from '../storage/postgres/timeouts.js';
 
 /** The normalised configuration every part reads. Built by `loadConfig`. */
@@ -30,6 +31,8 @@ export interface Config {
     shutdownDelayMs: number;
     /** Client connections open at once; one more is closed as it comes. */
     maxConnections: number;
+    /** The reverse proxies whose forwarded header names the client (`server.trusted_proxies`, `server.forwarded_header`); none when absent. */
+    trustedProxies: TrustedProxySettings | undefined;
     /** Browser origins allowed on the API routes; CORS is off when absent. */
     cors: { origins: string[] } | undefined;
     /** PEM files (absolute paths) to serve HTTPS with; plain HTTP when absent. */

@@ -86,6 +86,18 @@ describe('loadConfig', () => {
     expect(issues('server:\n  max_connections: 2000000\n')).toEqual(['server.max_connections@2: must be at most 1000000']);
   });
 
+  it('believes the forwarded client only from server.trusted_proxies, addresses and CIDR ranges of either family', () => {
+    expect(loadConfig({ env: {} }).server.trustedProxies).toBeUndefined();
+    expect(loadConfig({ file: file('server:\n  trusted_proxies: []\n') }).server.trustedProxies).toBeUndefined();
+    const listed = 'server:\n  trusted_proxies: [10.0.0.0/8, "2001:db8::/32", 192.0.2.1, "::ffff:10.0.0.0/104"]\n';
+    expect(loadConfig({ file: file(listed) }).server.trustedProxies).toEqual({ addresses: ['10.0.0.0/8', '2001:db8::/32', '192.0.2.1', '::ffff:10.0.0.0/104'], header: 'x-forwarded-for' });
+    expect(loadConfig({ file: file('server:\n  trusted_proxies: [10.0.0.1]\n  forwarded_header: forwarded\n') }).server.trustedProxies?.header).toBe('forwarded');
+    const wrong = 'must be an IP address or a CIDR range, such as 10.0.0.0/8 or 2001:db8::/32';
+    expect(issues('server:\n  port: 1\n  trusted_proxies:\n    - 10.0.0.0/8\n    - 10.0.0.0/33\n    - lb.internal\n')).toEqual([`server.trusted_proxies[1]@5: ${wrong}`, `server.trusted_proxies[2]@6: ${wrong}`]);
+    expect(issues('server:\n  trusted_proxies: 10.0.0.0/8\n')).toEqual(['server.trusted_proxies@2: must be a list of IP addresses or CIDR ranges']);
+    expect(issues('server:\n  forwarded_header: x-real-ip\n')).toEqual(['server.forwarded_header@2: must be x-forwarded-for or forwarded']);
+  });
+
   it('turns the OTLP receiver on by default, off with telemetry.enabled: false', () => {
     expect(loadConfig({ env: {} }).telemetry).toEqual({ enabled: true, gatewayAddresses: [] });
     expect(loadConfig({ file: file('telemetry: { enabled: false }\n') }).telemetry).toEqual({ enabled: false, gatewayAddresses: [] });

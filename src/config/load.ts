@@ -165,6 +165,7 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
       requestTimeoutMs: f.server?.request_timeout_ms ?? DEFAULTS.requestTimeoutMs,
       shutdownDelayMs: f.server?.shutdown_delay_ms ?? DEFAULTS.shutdownDelayMs,
       maxConnections: f.server?.max_connections ?? DEFAULTS.maxConnections,
+      trustedProxies: f.server?.trusted_proxies?.length ? { addresses: f.server.trusted_proxies, header: f.server.forwarded_header ?? 'x-forwarded-for' } : undefined,
       cors: f.server?.cors ? { origins: f.server.cors.origins } : undefined,
       tls: f.server?.tls ? { cert: resolve(f.server.tls.cert), key: resolve(f.server.tls.key) } : undefined,
     },

@@ -5,6 +5,7 @@ import { isValidTimeZone } from '../policy/window.js';
 import { routeSchema, routingSchema } from './routing-schema.js';
 import { routingRuleInput } from '../routing/rules/rule-input.js';
 import { parseGatewayAddress } from '../telemetry/via-gateway.js';
+import { proxyEntry } from '../identity/client-address.js';
 import { errorMessage } from '../core/errors.js';
 import { scaled } from '../core/money.js';
 import { closest } from '../core/closest.js';
@@ -57,6 +58,11 @@ const throttleSpan = z
   .int('must be a whole number of milliseconds')
   .min(1000, 'must be at least 1000 (milliseconds: 60 s is 60000)')
   .max(86_400_000, 'must be at most 86400000 (a day)');
+
+/** A `server.trusted_proxies` entry (src/identity/client-address.ts). */
+const trustedProxy = z
+  .string({ error: 'must be an IP address or a CIDR range, such as 10.0.0.0/8 or 2001:db8::/32' })
+  .refine((s) => proxyEntry(s) !== undefined, 'must be an IP address or a CIDR range, such as 10.0.0.0/8 or 2001:db8::/32');
 
 /** A browser origin as browsers send it (scheme, host, port if not the default; nothing else), or `*`. */
 const corsOrigin = z.string().refine((s) => {
@@ -167,6 +173,8 @@ export const fileSchema = z.strictObject({
         .min(1, 'must be at least 1')
         .max(1_000_000, 'must be at most 1000000')
         .optional(),
+      trusted_proxies: z.array(trustedProxy, { error: 'must be a list of IP addresses or CIDR ranges' }).optional(),
+      forwarded_header: z.enum(['x-forwarded-for', 'forwarded'], { error: 'must be x-forwarded-for or forwarded' }).optional(),
       cors: z.strictObject({ origins: z.array(corsOrigin).min(1, 'needs at least one origin (or leave cors out)') }).optional(),
       tls: z.strictObject({ cert: z.string().min(1, 'must name a PEM file'), key: z.string().min(1, 'must name a PEM file') }).optional(),
     })

@@ -15,9 +15,9 @@ export interface Caller {
  * row's facts, before a refusal (a bad key, malformed attribution) is thrown: the row of a refused
  * request names who was refused.
  */
-export async function identifyCaller(adapter: DialectAdapter, headers: HeaderBag, query: URLSearchParams, deps: { keys: KeyResolver; auth: AuthPolicy }, facts: RequestFacts, peer?: { remoteAddress?: string | undefined }): Promise<Caller> {
+export async function identifyCaller(adapter: DialectAdapter, headers: HeaderBag, query: URLSearchParams, deps: { keys: KeyResolver; auth: AuthPolicy }, facts: RequestFacts, client?: string): Promise<Caller> {
   const cred = adapter.readCredential(headers, query);
-  const who = await identify(cred, headers, deps.keys, deps.auth, peer);
+  const who = await identify(cred, headers, deps.keys, deps.auth, client);
   attribute(facts, who);
   if (who.refusal) throw who.refusal;
   return { cred, who };

@@ -1,4 +1,4 @@
-import { isIPv6 } from 'node:net';
+import { addressKey } from './client-address.js';
 
 /** `auth.admin_failures`: after `limit` wrong admin tokens from one address within `windowMs`, that address is refused for `blockMs`. */
 export interface ThrottleSettings {
@@ -89,36 +89,11 @@ export interface ThrottledTry {
 
 const FREE_TRY: ThrottledTry = Object.freeze({ wait: 0, failed: () => undefined });
 
-/** The try of the client at `remote` under `throttle` (none: it never waits and nothing is counted). */
-export function throttledTry(throttle: AuthThrottle | undefined, remote: string | undefined): ThrottledTry {
+/** The try of the client at `client` (see `clientOf`) under `throttle` (none: it never waits and nothing is counted). */
+export function throttledTry(throttle: AuthThrottle | undefined, client: string | undefined): ThrottledTry {
   if (throttle === undefined) return FREE_TRY;
-  const address = clientAddress(remote);
+  const address = addressKey(client);
   return { wait: throttle.wait(address), failed: () => throttle.failed(address) };
-}
-
-/**
- * The address a client's failures count against: its IPv4 address (an IPv4-mapped IPv6 one
- * included), or the /64 network of an IPv6 one, which one host has to itself and could
- * otherwise draw a new address from for every try.
- */
-export function clientAddress(remote: string | undefined): string {
-  if (remote === undefined) return '';
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(remote);
-  if (mapped) return mapped[1]!;
-  const ip = remote.replace(/%.*$/, '');
-  if (!isIPv6(ip)) return remote;
-  return `${expandIPv6(ip).slice(0, 4).join(':')}::/64`;
-}
-
-/** An IPv6 address's eight groups, `::` filled with zeros, each without leading zeros. */
-function expandIPv6(ip: string): string[] {
-  const [head = '', tail] = ip.split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === undefined || tail === '' ? [] : tail.split(':');
-  // A dotted IPv4 tail (64:ff9b::1.2.3.4) stands for two groups.
-  const width = right.reduce((n, g) => n + (g.includes('.') ? 2 : 1), left.length);
-  const groups = [...left, ...Array<string>(Math.max(0, 8 - width)).fill('0'), ...right];
-  return groups.map((g) => (g.includes('.') ? g : Number.parseInt(g, 16).toString(16)));
 }
 
 /** Whole seconds for a `retry-after` header, never 0. */

@@ -44,7 +44,7 @@ export interface Identity {
  * A missing or unknown key is refused first (401, as providers do); a revoked or expired key
  * comes back as `refusal` with its attribution (so its row names it), ahead of malformed tags.
  */
-export async function identify(cred: Credential | undefined, headers: HeaderBag, keys: KeyResolver, policy: AuthPolicy, peer?: { remoteAddress?: string | undefined }): Promise<Identity> {
+export async function identify(cred: Credential | undefined, headers: HeaderBag, keys: KeyResolver, policy: AuthPolicy, client?: string): Promise<Identity> {
   const tags = headers['x-tollgate-tags'];
   const tagResult = parseTags(tags === undefined ? undefined : headerText(tags));
   // Built field by field: spreading a base object and then overriding its fields is slow in V8.
@@ -79,7 +79,7 @@ export async function identify(cred: Credential | undefined, headers: HeaderBag,
     if (refused) who.refusal = new GatewayError(refused.code, refused.message);
     return who;
   }
-  const attempt = throttledTry(policy.passthrough === 'deny' ? policy.throttle : undefined, peer?.remoteAddress);
+  const attempt = throttledTry(policy.passthrough === 'deny' ? policy.throttle : undefined, client);
   if (attempt.wait > 0) throw new GatewayError('too_many_auth_failures', throttledMessage(attempt.wait), { headers: { 'retry-after': retryAfterSeconds(attempt.wait) } });
   // Sent where an API key goes (a client given the wrong secret), it would otherwise go upstream as a provider key.
   if (policy.adminToken && sameSecret(cred.key, policy.adminToken)) {

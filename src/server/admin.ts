@@ -16,6 +16,7 @@ import { renderRuleCsv, renderRuleJson, runRuleReport } from '../reports/rule-re
 import { parseReportWindow, parseTimeWindow } from '../reports/time.js';
 import { sameSecret } from '../identity/same-secret.js';
 import { type AuthThrottle, retryAfterSeconds, throttledMessage, throttledTry } from '../identity/auth-throttle.js';
+import { clientOf } from '../identity/client-address.js';
 import type { Storage } from '../storage/ports.js';
 import { getExplain } from './admin-explain.js';
 import { crossCheck } from '../telemetry/cross-check.js';
@@ -114,7 +115,7 @@ export function admitted(token: string | undefined, what: string, req: IncomingM
     sendAdminError(res, 503, 'admin_disabled', `${what} off: start the gateway with TOLLGATE_ADMIN_TOKEN set.`);
     return false;
   }
-  const attempt = throttledTry(throttle, req.socket.remoteAddress);
+  const attempt = throttledTry(throttle, clientOf(req));
   if (attempt.wait > 0) {
     res.setHeader('retry-after', retryAfterSeconds(attempt.wait));
     sendAdminError(res, 429, 'too_many_auth_failures', throttledMessage(attempt.wait));

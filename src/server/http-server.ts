@@ -5,6 +5,7 @@ import { DEFAULTS } from '../config/config.js';
 import { newRequestId } from '../core/ids.js';
 import { type Logger, RepeatedFailure } from '../core/logger.js';
 import type { Gateway } from '../gateway/proxy.js';
+import { type TrustedProxies, noteClient } from '../identity/client-address.js';
 import { isClientLeft, markRefused } from '../gateway/read-body.js';
 import { isStorageTrouble } from '../storage/storage-trouble.js';
 import { openaiErrorType } from '../providers/openai/render-error.js';
@@ -49,6 +50,8 @@ export interface ServerDeps {
   requestTimeoutMs?: number;
   /** Connections open at once (`server.max_connections`); one more is closed as it comes. The setting's default when absent. */
   maxConnections?: number;
+  /** Reverse proxies whose forwarded header names the client (`server.trusted_proxies`); the connection's address is the client's when absent. */
+  trustedProxies?: TrustedProxies;
 }
 
 /** Node's own default for the time a client has to send a request. */
@@ -57,6 +60,7 @@ const REQUEST_TIMEOUT_MS = 300_000;
 /** The HTTP shell: health, admin and API routes. All the work happens in the parts it calls. */
 export function createHttpServer(deps: ServerDeps): Server | HttpsServer {
   const handle: RequestListener = (req, res) => {
+    noteClient(req, deps.trustedProxies);
     if (deps.closing?.()) res.setHeader('connection', 'close');
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -88,6 +92,7 @@ export function createHttpServer(deps: ServerDeps): Server | HttpsServer {
   const limits = { requestTimeout, headersTimeout: Math.min(80_000, requestTimeout), connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.round(requestTimeout / 10))) };
   const server = deps.tls ? createHttpsServer({ cert: deps.tls.cert, key: deps.tls.key, ...limits }, handle) : createServer(limits, handle);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    noteClient(req, deps.trustedProxies);
     if (deps.upgrade && isWebSocketUpgrade(req)) deps.upgrade(req, socket, head);
     else serveAsPlainHttp(server, req, socket, head);
   });

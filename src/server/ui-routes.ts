@@ -13,6 +13,7 @@ import { loadOverview, spanOf } from '../ui/overview.js';
 import { renderOverview } from '../ui/overview-page.js';
 import { sameSecret } from '../identity/same-secret.js';
 import { type AuthThrottle, retryAfterSeconds, throttledMessage, throttledTry } from '../identity/auth-throttle.js';
+import { clientOf } from '../identity/client-address.js';
 import { clearedSessionCookie, sessionCookie, signedIn } from '../ui/session.js';
 import { knownBudgets } from './admin-policy.js';
 import { FormTooLarge, readForm } from './form-body.js';
@@ -54,7 +55,7 @@ export async function handleUi(deps: UiDeps, req: IncomingMessage, res: ServerRe
   try {
     if (!deps.token) return sendPage(res, 503, renderDisabled());
     if (path === '/ui/login' && method === 'POST') {
-      const attempt = throttledTry(deps.throttle, req.socket.remoteAddress);
+      const attempt = throttledTry(deps.throttle, clientOf(req));
       // Refused before the form is read or the token compared: whatever it holds.
       if (attempt.wait > 0) return sendPage(res, 429, renderLogin(throttledMessage(attempt.wait)), { 'retry-after': retryAfterSeconds(attempt.wait), connection: 'close' });
       const given = (await readForm(req, MAX_FORM)).get('token') ?? '';

@@ -11,6 +11,7 @@ import { mapItems } from './map.js';
 import type { Encoding, Signal } from './otlp-model.js';
 import { type OtlpReply, errorReply, exportReply } from './responses.js';
 import { type SenderAuth, identifySender } from './sender.js';
+import { clientOf } from '../identity/client-address.js';
 import { toLedgerRow } from './telemetry-row.js';
 import { type GatewayAddress, viaGateway } from './via-gateway.js';
 
@@ -70,7 +71,7 @@ export async function handleOtlp(deps: ReceiverDeps, req: IncomingMessage, res: 
 
 async function receive(deps: ReceiverDeps, req: IncomingMessage, signal: Signal, enc: Encoding | undefined): Promise<OtlpReply> {
   if (req.method !== 'POST') return errorReply(405, enc, `OTLP/HTTP takes POST on /v1/${signal}.`, { allow: 'POST' });
-  const sender = await identifySender(deps, req.headers, req.socket.remoteAddress);
+  const sender = await identifySender(deps, req.headers, clientOf(req));
   if ('status' in sender) return errorReply(sender.status, enc, sender.message, sender.retryAfter === undefined ? undefined : { 'retry-after': sender.retryAfter });
   if (enc === undefined) {
     return errorReply(415, undefined, `Content-Type ${req.headers['content-type'] ?? '(none)'} is not OTLP: send application/json or application/x-protobuf.`);

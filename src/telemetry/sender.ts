@@ -30,7 +30,7 @@ function header(h: IncomingHttpHeaders, name: string): string | null {
   return typeof v === 'string' && v.trim() ? v.trim().slice(0, 200) : null;
 }
 
-/** Who is sending, or the reason (for a 401 or 400, or a 429 with the seconds to wait) they may not. `peer`: the client's address. */
+/** Who is sending, or the reason (for a 401 or 400, or a 429 with the seconds to wait) they may not. `peer`: the client's address (see clientOf). */
 export async function identifySender(auth: SenderAuth, h: IncomingHttpHeaders, peer?: string): Promise<Sender | { status: 400 | 401 | 429; message: string; retryAfter?: string }> {
   const tags = parseTags(typeof h['x-tollgate-tags'] === 'string' ? h['x-tollgate-tags'] : undefined);
   if ('error' in tags) return { status: 400, message: tags.error };

@@ -81,3 +81,40 @@ describe('keys sent to the API with auth.passthrough: deny', () => {
     await eventually(async () => expect(JSON.parse((await chat('admin-secret')).text)).toMatchObject({ error: { code: 'invalid_api_key' } }), 5000);
   });
 });
+
+describe('wrong admin tokens behind a trusted proxy (server.trusted_proxies)', () => {
+  const proxied: string[] = [];
+  const h = useHarness({ adminFailures: throttle, trustedProxies: { addresses: ['127.0.0.1', '::1'], header: 'x-forwarded-for' }, log: { ...log, warn: (msg) => void proxied.push(msg) } });
+  const from = (xff: string) => ({ headers: { 'x-forwarded-for': xff } });
+
+  it('count against the client the proxy names, so one client behind it cannot refuse the others', async () => {
+    // Left of the proxy's own entry is whatever the client wrote: it changes nothing.
+    for (const [i, forged] of ['6.6.6.1', '6.6.6.2', '6.6.6.3'].entries()) expect((await call(`${h.url}/admin/v1/keys`, `Bearer guess-${i}`, from(`${forged}, 198.51.100.7`))).status).toBe(401);
+    expect(proxied.join('\n')).toMatch(/wrong admin tokens: 198\.51\.100\.7 refused for 1\.5 s after 3 within 60 s/);
+    const refused = await call(`${h.url}/admin/v1/keys`, 'Bearer admin-secret', from('198.51.100.7'));
+    expect(refused.status).toBe(429);
+    expect(JSON.parse(refused.text)).toMatchObject({ error: { code: 'too_many_auth_failures' } });
+    expect((await call(`${h.url}/admin/v1/keys`, 'Bearer admin-secret', from('198.51.100.8, 198.51.100.7'))).status).toBe(429);
+    // Another client behind the same proxy, and the proxy itself, are served.
+    expect((await call(`${h.url}/admin/v1/keys`, 'Bearer admin-secret', from('198.51.100.8'))).status).toBe(200);
+    expect((await call(`${h.url}/metrics`, 'Bearer admin-secret', from('2001:db8::8'))).status).toBe(200);
+    expect((await call(`${h.url}/admin/v1/keys`, 'Bearer admin-secret')).status).toBe(200);
+    // The dashboard sign-in and OTLP key on the same client.
+    const login = await call(`${h.url}/ui/login`, undefined, { method: 'POST', body: 'token=admin-secret', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '198.51.100.7' } });
+    expect(login.status).toBe(429);
+    const otlp = await call(`${h.url}/v1/logs`, 'Bearer admin-secret', { method: 'POST', body: '{"resourceLogs":[]}', headers: { 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.7' } });
+    expect(otlp.status).toBe(429);
+  });
+});
+
+describe('X-Forwarded-For from a peer that is not a trusted proxy', () => {
+  const h = useHarness({ adminFailures: throttle, trustedProxies: { addresses: ['10.0.0.0/8', '2001:db8::/32'], header: 'x-forwarded-for' } });
+
+  it('is not believed: wrong tokens count against the connection whatever the header names', async () => {
+    for (const [i, client] of ['198.51.100.1', '198.51.100.2', '198.51.100.3'].entries()) {
+      expect((await call(`${h.url}/admin/v1/keys`, `Bearer guess-${i}`, { headers: { 'x-forwarded-for': client } })).status).toBe(401);
+    }
+    expect((await call(`${h.url}/admin/v1/keys`, 'Bearer admin-secret', { headers: { 'x-forwarded-for': '198.51.100.9' } })).status).toBe(429);
+    expect((await call(`${h.url}/admin/v1/keys`, 'Bearer admin-secret')).status).toBe(429);
+  });
+});

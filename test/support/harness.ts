@@ -58,6 +58,8 @@ export interface HarnessOptions {
   requestTimeoutMs?: number;
   /** Client connections open at once (`server.max_connections`; the gateway's default when unset). */
   maxConnections?: number;
+  /** Reverse proxies whose forwarded header names the client (`server.trusted_proxies`; none when unset). */
+  trustedProxies?: AppOptions['trustedProxies'];
   /** After close() begins, how long the gateway keeps serving with /readyz at 503 (none by default). */
   shutdownDelayMs?: number;
   /** Turns spend controls on; unset fields take test defaults (memory counters, no rules, a recording alert sink). */
@@ -174,6 +176,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     unverifiedBodiesBytes: o.unverifiedBodiesBytes,
     requestTimeoutMs: o.requestTimeoutMs,
     maxConnections: o.maxConnections,
+    trustedProxies: o.trustedProxies,
     proxies: o.proxies,
     tls: o.tls,
     timeouts: { connectMs: 2000, firstByteMs: o.firstByteTimeoutMs ?? 10_000, idleMs: o.idleTimeoutMs ?? 10_000 },

@@ -69,6 +69,7 @@ export function serveCommand(program: Command, io: Io): void {
       requestTimeoutMs: config.server.requestTimeoutMs,
       shutdownDelayMs: config.server.shutdownDelayMs,
       maxConnections: config.server.maxConnections,
+      trustedProxies: config.server.trustedProxies,
       focus: async () => (await import('../../focus/context.js')).focusContext(config),
       proxies,
       tls: config.server.tls,
