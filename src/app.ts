@@ -194,7 +194,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     maxBodyBytes: o.maxBodyBytes,
     firstByteMs: o.timeouts.firstByteMs,
     maxUploadBytes: o.maxUploadBytes,
-    unverifiedBodies: new BodyRoom(o.unverifiedBodiesBytes ?? 4 * o.maxBodyBytes),
+    unverifiedBodies: new BodyRoom(o.unverifiedBodiesBytes ?? 4 * o.maxBodyBytes, o.maxBodyBytes),
     log: o.log,
     open: ledger.open,
     policy: policy?.enforcer,

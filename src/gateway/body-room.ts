@@ -1,5 +1,6 @@
 import { byteSize } from '../core/count-text.js';
 import { GatewayError } from '../core/errors.js';
+import { addressKey } from '../identity/client-address.js';
 
 /**
  * Room for the request bodies of callers the gateway cannot verify (`server.unverified_bodies_mb`):
@@ -7,15 +8,22 @@ import { GatewayError } from '../core/errors.js';
  * judge it), and with `auth.anonymous: allow` no key is needed at all. Such a request's body counts
  * here from its first byte until the provider's answer to it begins (the body has been sent and let
  * go) or the request ends, so that anyone who can reach the gateway can make it hold this much for
- * them at most, however many requests they open and however slowly they send. Callers with a
- * Tollgate key never count here.
+ * them at most, however many requests they open and however slowly they send. One client address
+ * (as `clientOf` finds it, an IPv6 one by its /64) holds at most `share` of it, so that one sender
+ * cannot keep the others out. Callers with a Tollgate key never count here.
  */
 export class BodyRoom {
   private used = 0;
+  /** Bytes held per client address (its `addressKey`), only while it holds some. */
+  private readonly byClient = new Map<string, number>();
   readonly limit: number;
+  /** The most one client address may hold of `limit`. */
+  readonly share: number;
 
-  constructor(limit: number) {
+  /** One address may hold a quarter of `limit`, or `maxBody` (`server.max_body_mb`) if that is more: a body that large must fit. */
+  constructor(limit: number, maxBody = 0) {
     this.limit = limit;
+    this.share = Math.min(limit, Math.max(Math.floor(limit / 4), maxBody));
   }
 
   /** The bytes held now. */
@@ -23,20 +31,32 @@ export class BodyRoom {
     return this.used;
   }
 
-  /** A request's share, empty until it takes some. */
-  hold(): BodyHold {
-    return new BodyHold(this);
+  /** The bytes the client at `client` (see `clientOf`) holds now. */
+  heldBy(client: string | undefined): number {
+    return this.byClient.get(addressKey(client)) ?? 0;
   }
 
-  /** Takes `n` bytes if they fit. */
-  take(n: number): boolean {
-    if (this.used + n > this.limit) return false;
+  /** A request's share, empty until it takes some, for the client at `client` (see `clientOf`). */
+  hold(client: string | undefined): BodyHold {
+    return new BodyHold(this, addressKey(client));
+  }
+
+  /** Takes `n` bytes for `key` if they fit in the room and in its share; else the refusal. */
+  take(key: string, n: number): GatewayError | undefined {
+    const mine = this.byClient.get(key) ?? 0;
+    if (mine + n > this.share) return busy(this, true);
+    if (this.used + n > this.limit) return busy(this, false);
     this.used += n;
-    return true;
+    this.byClient.set(key, mine + n);
+    return undefined;
   }
 
-  give(n: number): void {
+  give(key: string, n: number): void {
+    if (n <= 0) return;
     this.used -= n;
+    const left = (this.byClient.get(key) ?? 0) - n;
+    if (left > 0) this.byClient.set(key, left);
+    else this.byClient.delete(key);
   }
 }
 
@@ -44,21 +64,24 @@ export class BodyRoom {
 export class BodyHold {
   private bytes = 0;
   private readonly room: BodyRoom;
+  private readonly key: string;
 
-  constructor(room: BodyRoom) {
+  constructor(room: BodyRoom, key: string) {
     this.room = room;
+    this.key = key;
   }
 
-  /** Takes `n` more bytes, or throws `gateway_busy` (503) when the room has not that much left. */
+  /** Takes `n` more bytes, or throws `gateway_busy` (503) when the room, or the client's share of it, has not that much left. */
   take(n: number): void {
     const refused = this.tryTake(n);
     if (refused) throw refused;
   }
 
-  /** Takes `n` more bytes; or, when the room has not that much left, takes nothing and returns the refusal (`gateway_busy`, 503). */
+  /** Takes `n` more bytes; or, when the room or the client's share has not that much left, takes nothing and returns the refusal (`gateway_busy`, 503). */
   tryTake(n: number): GatewayError | undefined {
     if (n <= 0) return undefined;
-    if (!this.room.take(n)) return busy(this.room.limit);
+    const refused = this.room.take(this.key, n);
+    if (refused) return refused;
     this.bytes += n;
     return undefined;
   }
@@ -70,12 +93,15 @@ export class BodyHold {
 
   /** Gives the bytes back; again is harmless. */
   release = (): void => {
-    this.room.give(this.bytes);
+    this.room.give(this.key, this.bytes);
     this.bytes = 0;
   };
 }
 
-function busy(limit: number): GatewayError {
-  const message = `This gateway is holding as much request data from callers it cannot verify (provider keys passed through, or no key) as it takes at once, ${byteSize(limit)} (server.unverified_bodies_mb). Retry shortly, or send a Tollgate key (tg_…).`;
+function busy(room: BodyRoom, own: boolean): GatewayError {
+  const what = 'request data from callers it cannot verify (provider keys passed through, or no key)';
+  const message = own
+    ? `This gateway is holding as much ${what} from this client address as one address may have at once, ${byteSize(room.share)} of the ${byteSize(room.limit)} of server.unverified_bodies_mb. Retry once its other requests are sent, or send a Tollgate key (tg_…).`
+    : `This gateway is holding as much ${what} as it takes at once, ${byteSize(room.limit)} (server.unverified_bodies_mb). Retry shortly, or send a Tollgate key (tg_…).`;
   return new GatewayError('gateway_busy', message, { headers: { 'retry-after': '1' } });
 }

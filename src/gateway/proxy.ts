@@ -203,7 +203,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   const who = await identify(cred, headers, deps.keys, deps.auth, clientOf(req));
   attribute(facts, who);
   // A caller without a Tollgate key is not known to be anyone: what it can make the gateway hold is bounded (body-room.ts).
-  const hold = cred === undefined || who.upstreamKey.kind === 'passthrough' ? deps.unverifiedBodies?.hold() : undefined;
+  const hold = cred === undefined || who.upstreamKey.kind === 'passthrough' ? deps.unverifiedBodies?.hold(clientOf(req)) : undefined;
   if (hold) {
     x.held.body = hold;
     facts.answered = hold.release;

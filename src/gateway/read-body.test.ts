@@ -27,11 +27,11 @@ describe('readBody', () => {
 
 describe('readBody with a hold on a room', () => {
   it('refuses a declared length the room has no space for before reading any of it', async () => {
-    const room = new BodyRoom(1000);
-    const first = room.hold();
+    const room = new BodyRoom(1000, 1000);
+    const first = room.hold('192.0.2.1');
     first.take(600);
     const req = fakeRequest({ 'content-length': '500' });
-    const err = (await readBody(req, 10_000, room.hold()).catch((e: unknown) => e)) as GatewayError;
+    const err = (await readBody(req, 10_000, room.hold('192.0.2.1')).catch((e: unknown) => e)) as GatewayError;
     expect(err).toMatchObject({ code: 'gateway_busy', status: 503, headers: { 'retry-after': '1' } });
     expect(err.message).toContain('server.unverified_bodies_mb');
     expect(room.held).toBe(600);
@@ -41,12 +41,12 @@ describe('readBody with a hold on a room', () => {
   });
 
   it('takes a declared length at once and a chunked body as it comes, refusing the chunk that does not fit', async () => {
-    const room = new BodyRoom(1000);
-    const sized = room.hold();
+    const room = new BodyRoom(1000, 1000);
+    const sized = room.hold('192.0.2.1');
     const read = readBody(fakeRequest({ 'content-length': '400' }), 10_000, sized);
     expect(room.held).toBe(400);
     const chunked = fakeRequest({});
-    const refused = readBody(chunked, 10_000, room.hold()).catch((e: unknown) => e);
+    const refused = readBody(chunked, 10_000, room.hold('192.0.2.1')).catch((e: unknown) => e);
     (chunked as unknown as PassThrough).write(Buffer.alloc(500));
     (chunked as unknown as PassThrough).write(Buffer.alloc(200));
     expect(await refused).toMatchObject({ code: 'gateway_busy' });
@@ -55,8 +55,8 @@ describe('readBody with a hold on a room', () => {
   });
 
   it('grows a hold to a decoded size, or refuses it', () => {
-    const room = new BodyRoom(1000);
-    const h = room.hold();
+    const room = new BodyRoom(1000, 1000);
+    const h = room.hold('192.0.2.1');
     h.take(100);
     h.grow(800);
     expect(room.held).toBe(800);

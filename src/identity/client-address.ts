@@ -84,7 +84,8 @@ export function clientOf(req: Pick<IncomingMessage, 'socket'>): string | undefin
 }
 
 /**
- * The address a client's counts are kept against (the admin token's throttle): its IPv4 address, or the /64 network of an IPv6 one, which one host has
+ * The address a client's counts are kept against (the admin token's throttle, the room for
+ * unverified bodies): its IPv4 address, or the /64 network of an IPv6 one, which one host has
  * to itself and could otherwise draw a new address from for every try.
  */
 export function addressKey(address: string | undefined): string {

@@ -5,7 +5,8 @@ import { type Harness, startHarness } from '../support/harness.js';
 // server.unverified_bodies_mb: the request bodies of callers without a Tollgate key (a provider key
 // passed through, or none with auth.anonymous: allow) count against one room while the gateway
 // holds them, from their first byte until the provider's answer begins. One that does not fit is
-// refused with a 503 gateway_busy; callers with a Tollgate key never count.
+// refused with a 503 gateway_busy; callers with a Tollgate key never count. One client address (behind
+// a trusted proxy, the client it names) holds at most a quarter of the room, or one largest body.
 
 const KB = 1024;
 let h: Harness;
@@ -19,13 +20,14 @@ beforeEach(async () => {
 });
 
 /** A chat request of about `size` bytes, whose body is sent up to `sendFirst` bytes at once and the rest on `finish()`. */
-function chat(key: string, size: number, o: { sendFirst?: number; chunked?: boolean; stream?: boolean } = {}) {
+function chat(key: string, size: number, o: { sendFirst?: number; chunked?: boolean; stream?: boolean; on?: Harness; from?: string } = {}) {
   const body = Buffer.from(JSON.stringify({ model: 'gpt-5', stream: o.stream ?? false, messages: [{ role: 'user', content: 'x'.repeat(size - 100) }] }));
-  const { port } = new URL(h.url);
+  const { port } = new URL((o.on ?? h).url);
   let req!: ClientRequest;
   const answered = new Promise<{ res: IncomingMessage; text: () => Promise<string> }>((resolve, reject) => {
     const headers: Record<string, string | number> = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     if (!o.chunked) headers['content-length'] = body.length;
+    if (o.from) headers['x-forwarded-for'] = o.from;
     req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/chat/completions', headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
@@ -44,13 +46,14 @@ function chat(key: string, size: number, o: { sendFirst?: number; chunked?: bool
 /** Time for the gateway to read a request's head and take its room. */
 const settle = () => new Promise((r) => setTimeout(r, 200));
 
-const busy = async (c: ReturnType<typeof chat>) => {
+const busy = async (c: ReturnType<typeof chat>, says = 'server.unverified_bodies_mb') => {
   const { res, text } = await c.answered;
   expect(res.statusCode).toBe(503);
   expect(res.headers['retry-after']).toBe('1');
   const body = JSON.parse(await text()) as { error: { code: string; message: string } };
   expect(body.error.code).toBe('gateway_busy');
   expect(body.error.message).toContain('server.unverified_bodies_mb');
+  expect(body.error.message).toContain(says);
   return res.headers['x-tollgate-request-id'] as string;
 };
 
@@ -92,5 +95,27 @@ describe('the bodies of callers without a Tollgate key', () => {
     await ok(chat('sk-client-own-7', 700 * KB));
     expect(res.complete).toBe(false);
     await text();
+  });
+});
+
+describe('one client address behind a trusted proxy', () => {
+  let p: Harness;
+  beforeAll(async () => {
+    p = await startHarness({ maxBodyBytes: 256 * KB, unverifiedBodiesBytes: 1024 * KB, trustedProxies: { addresses: ['127.0.0.1', '::1'], header: 'x-forwarded-for' } });
+  });
+  afterAll(() => p.close());
+
+  it('cannot take the whole room: past its quarter it is refused while another address still gets in', async () => {
+    const slow = chat('sk-client-a-1', 200 * KB, { sendFirst: 50 * KB, on: p, from: '198.51.100.7' });
+    await settle();
+    const id = await busy(chat('sk-client-a-2', 200 * KB, { sendFirst: 0, on: p, from: '6.6.6.6, 198.51.100.7' }), 'from this client address');
+    expect(await p.row(id)).toMatchObject({ status: 503, outcome: 'rejected', errorType: 'gateway_busy' });
+    // The room has space for others: another client behind the same proxy is taken, twice over.
+    await ok(chat('sk-client-b-1', 200 * KB, { on: p, from: '203.0.113.9' }));
+    await ok(chat('sk-client-c-1', 200 * KB, { on: p, from: '2001:db8::9' }));
+    slow.finish();
+    await ok(slow);
+    // Its body sent, the first client has its share back.
+    await ok(chat('sk-client-a-3', 200 * KB, { on: p, from: '198.51.100.7' }));
   });
 });
