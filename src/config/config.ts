@@ -29,7 +29,7 @@ export interface Config {
     requestTimeoutMs: number;
     /** After a stop signal, how long /readyz answers 503 while everything is still served, before the listener closes. */
     shutdownDelayMs: number;
-    /** Client connections open at once; one more is closed as it comes. */
+    /** Client connections served at once; one more is answered 503 as it comes. */
     maxConnections: number;
     /** The reverse proxies whose forwarded header names the client (`server.trusted_proxies`, `server.forwarded_header`); none when absent. */
     trustedProxies: TrustedProxySettings | undefined;

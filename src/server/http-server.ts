@@ -3,7 +3,7 @@ import { type Server as HttpsServer, createServer as createHttpsServer } from 'n
 import type { Duplex } from 'node:stream';
 import { DEFAULTS } from '../config/config.js';
 import { newRequestId } from '../core/ids.js';
-import { type Logger, RepeatedFailure } from '../core/logger.js';
+import type { Logger } from '../core/logger.js';
 import type { Gateway } from '../gateway/proxy.js';
 import { type TrustedProxies, noteClient } from '../identity/client-address.js';
 import { isClientLeft, markRefused } from '../gateway/read-body.js';
@@ -21,6 +21,7 @@ import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { handleMetrics } from './metrics-endpoint.js';
 import { isWebSocketUpgrade, serveAsPlainHttp } from './plain-upgrade.js';
 import { handleUi } from './ui-routes.js';
+import { capConnections } from './connection-cap.js';
 import type { TlsMaterial } from './tls.js';
 
 type ApprovalDeps = Parameters<typeof handleApprovalLink>[0];
@@ -48,7 +49,7 @@ export interface ServerDeps {
   tls?: TlsMaterial;
   /** Time a client has to send its whole request (headers and body); past it, a 408. Node's 5 minutes when absent. */
   requestTimeoutMs?: number;
-  /** Connections open at once (`server.max_connections`); one more is closed as it comes. The setting's default when absent. */
+  /** Connections open at once (`server.max_connections`); one more is answered 503 as it comes. The setting's default when absent. */
   maxConnections?: number;
   /** Reverse proxies whose forwarded header names the client (`server.trusted_proxies`); the connection's address is the client's when absent. */
   trustedProxies?: TrustedProxies;
@@ -101,25 +102,8 @@ export function createHttpServer(deps: ServerDeps): Server | HttpsServer {
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => refuseConnect(socket));
   // Agents hold one connection for a whole session; long idle gaps are normal.
   server.keepAliveTimeout = 75_000;
-  capConnections(server, deps);
+  capConnections(server, deps.maxConnections ?? DEFAULTS.maxConnections, deps);
   return server;
-}
-
-/**
- * Past `server.max_connections` Node closes a new connection as it is accepted, before a byte is
- * read (`drop`): the connections open, and the file descriptors and memory they take, stay bounded
- * however many clients come. Said in the log at most every 30 seconds (each line counting those
- * refused since the last), and counted in the metrics.
- */
-function capConnections(server: Server | HttpsServer, deps: ServerDeps): void {
-  const cap = deps.maxConnections ?? DEFAULTS.maxConnections;
-  server.maxConnections = cap;
-  const refused = new RepeatedFailure(deps.log);
-  server.on('drop', (from?: { remoteAddress?: string }) => {
-    deps.metrics?.connectionRefused();
-    const line = `connection refused: ${cap} connections are open, as many as server.max_connections allows`;
-    refused.failed((log, unlogged) => log.warn(line, { from: from?.remoteAddress, ...(unlogged > 0 ? { unlogged_since_last: unlogged } : {}) }));
-  });
 }
 
 /** A CONNECT (a client set to use Tollgate as its proxy): 405, said in the OpenAI shape as the other refusals are. */
