@@ -1,4 +1,5 @@
 import { type AuthPolicy, type Identity, identify } from '../identity/identify.js';
+import type { RequestFrom } from '../identity/client-address.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
 import type { RequestFacts } from '../metering/build-row.js';
 import type { Credential, DialectAdapter, HeaderBag } from '../providers/types.js';
@@ -15,9 +16,9 @@ export interface Caller {
  * row's facts, before a refusal (a bad key, malformed attribution) is thrown: the row of a refused
  * request names who was refused.
  */
-export async function identifyCaller(adapter: DialectAdapter, headers: HeaderBag, query: URLSearchParams, deps: { keys: KeyResolver; auth: AuthPolicy }, facts: RequestFacts, client?: string): Promise<Caller> {
+export async function identifyCaller(adapter: DialectAdapter, headers: HeaderBag, query: URLSearchParams, deps: { keys: KeyResolver; auth: AuthPolicy }, facts: RequestFacts, from?: RequestFrom): Promise<Caller> {
   const cred = adapter.readCredential(headers, query);
-  const who = await identify(cred, headers, deps.keys, deps.auth, client);
+  const who = await identify(cred, headers, deps.keys, deps.auth, from);
   attribute(facts, who);
   if (who.refusal) throw who.refusal;
   return { cred, who };

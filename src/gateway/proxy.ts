@@ -200,7 +200,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   // From the headers alone, before the body: a request without a key, or with one that is none, gets its 401 without
   // the gateway holding up to server.max_body_mb of it. A known key's refusal (revoked, bad tags) waits: its row names the model.
   const cred = adapter.readCredential(headers, query);
-  const who = await identify(cred, headers, deps.keys, deps.auth, clientOf(req));
+  const who = await identify(cred, headers, deps.keys, deps.auth, req);
   attribute(facts, who);
   // A caller without a Tollgate key is not known to be anyone: what it can make the gateway hold is bounded (body-room.ts).
   const hold = cred === undefined || who.upstreamKey.kind === 'passthrough' ? deps.unverifiedBodies?.hold(clientOf(req)) : undefined;

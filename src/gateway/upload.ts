@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { GatewayError } from '../core/errors.js';
-import { clientOf } from '../identity/client-address.js';
 import type { RequestFacts } from '../metering/build-row.js';
 import type { DialectAdapter, HeaderBag, RouteMatch } from '../providers/types.js';
 import { forwardedQuery, upstreamHeaders } from './headers.js';
@@ -42,7 +41,7 @@ export interface UploadExchange {
 export async function streamUpload(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, x: UploadExchange): Promise<void> {
   const { route, adapter, facts, headers } = x;
   const query = new URLSearchParams(x.search);
-  const caller = await identifyCaller(adapter, headers, query, deps, facts, clientOf(req));
+  const caller = await identifyCaller(adapter, headers, query, deps, facts, req);
   const { who } = caller;
   const limit = deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   const declared = headers['content-length'];

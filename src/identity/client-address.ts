@@ -64,6 +64,9 @@ export class TrustedProxies {
   }
 }
 
+/** A request, as far as finding its client goes. */
+export type RequestFrom = Pick<IncomingMessage, 'socket'>;
+
 /** Each request's client, as the server found it when the request came (see `noteClient`). */
 const clients = new WeakMap<IncomingMessage, string>();
 
@@ -79,7 +82,7 @@ export function noteClient(req: IncomingMessage, proxies: TrustedProxies | undef
  * header names (when the server noted it); otherwise the connection's own, an IPv4-mapped IPv6
  * address as IPv4.
  */
-export function clientOf(req: Pick<IncomingMessage, 'socket'>): string | undefined {
+export function clientOf(req: RequestFrom): string | undefined {
   return clients.get(req as IncomingMessage) ?? plainAddress(req.socket.remoteAddress);
 }
 

@@ -2,6 +2,7 @@ import { cutText, headerText } from '../core/header-text.js';
 import { GatewayError } from '../core/errors.js';
 import { sameSecret } from './same-secret.js';
 import { type AuthThrottle, retryAfterSeconds, throttledMessage, throttledTry } from './auth-throttle.js';
+import { type RequestFrom, clientOf } from './client-address.js';
 import { keyRefusal } from './key-validity.js';
 import type { Credential, HeaderBag } from '../providers/types.js';
 import { detectClient, detectClientVersion, detectSession } from './client.js';
@@ -44,7 +45,7 @@ export interface Identity {
  * A missing or unknown key is refused first (401, as providers do); a revoked or expired key
  * comes back as `refusal` with its attribution (so its row names it), ahead of malformed tags.
  */
-export async function identify(cred: Credential | undefined, headers: HeaderBag, keys: KeyResolver, policy: AuthPolicy, client?: string): Promise<Identity> {
+export async function identify(cred: Credential | undefined, headers: HeaderBag, keys: KeyResolver, policy: AuthPolicy, from?: RequestFrom): Promise<Identity> {
   const tags = headers['x-tollgate-tags'];
   const tagResult = parseTags(tags === undefined ? undefined : headerText(tags));
   // Built field by field: spreading a base object and then overriding its fields is slow in V8.
@@ -79,7 +80,9 @@ export async function identify(cred: Credential | undefined, headers: HeaderBag,
     if (refused) who.refusal = new GatewayError(refused.code, refused.message);
     return who;
   }
-  const attempt = throttledTry(policy.passthrough === 'deny' ? policy.throttle : undefined, client);
+  const throttle = policy.passthrough === 'deny' ? policy.throttle : undefined;
+  // The client's address is worked out only where it counts: most requests never need it.
+  const attempt = throttledTry(throttle, throttle && from ? clientOf(from) : undefined);
   if (attempt.wait > 0) throw new GatewayError('too_many_auth_failures', throttledMessage(attempt.wait), { headers: { 'retry-after': retryAfterSeconds(attempt.wait) } });
   // Sent where an API key goes (a client given the wrong secret), it would otherwise go upstream as a provider key.
   if (policy.adminToken && sameSecret(cred.key, policy.adminToken)) {

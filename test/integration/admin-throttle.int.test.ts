@@ -118,3 +118,15 @@ describe('X-Forwarded-For from a peer that is not a trusted proxy', () => {
     expect((await call(`${h.url}/admin/v1/keys`, 'Bearer admin-secret')).status).toBe(429);
   });
 });
+
+describe('keys sent to the API with auth.passthrough: deny behind a trusted proxy', () => {
+  const h = useHarness({ adminFailures: throttle, auth: { passthrough: 'deny' }, trustedProxies: { addresses: ['127.0.0.1', '::1'], header: 'x-forwarded-for' } });
+  const chat = (key: string, client: string) =>
+    call(`${h.url}/v1/chat/completions`, `Bearer ${key}`, { method: 'POST', body: JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }), headers: { 'content-type': 'application/json', 'x-forwarded-for': client } });
+
+  it('count against the client the proxy names', async () => {
+    for (const key of ['sk-guess-1', 'sk-guess-2', 'sk-guess-3']) expect(JSON.parse((await chat(key, '198.51.100.7')).text)).toMatchObject({ error: { code: 'passthrough_forbidden' } });
+    expect(JSON.parse((await chat('sk-guess-4', '198.51.100.7')).text)).toMatchObject({ error: { code: 'too_many_auth_failures' } });
+    expect(JSON.parse((await chat('sk-guess-4', '198.51.100.8')).text)).toMatchObject({ error: { code: 'passthrough_forbidden' } });
+  });
+});

@@ -6,7 +6,6 @@ import { type CacheSettings, DEFAULT_CACHE_SETTINGS, cacheRuleMatcher } from '..
 import { GatewayError, toGatewayError } from '../../core/errors.js';
 import { newRequestId } from '../../core/ids.js';
 import type { Identity } from '../../identity/identify.js';
-import { clientOf } from '../../identity/client-address.js';
 import { type RequestFacts, newFacts } from '../../metering/build-row.js';
 import { adapterFor } from '../../providers/index.js';
 import type { HeaderBag } from '../../providers/types.js';
@@ -103,7 +102,7 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
     const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
     let target: SocketTarget | undefined;
     try {
-      const caller = await identifyCaller(adapter, headers, query, deps, facts, clientOf(req));
+      const caller = await identifyCaller(adapter, headers, query, deps, facts, req);
       const { who } = caller;
       // A Realtime socket names its model in the URL; a Responses socket's messages each name theirs.
       const model = kind === 'openai.realtime' ? (query.get('model') ?? '') : '';
