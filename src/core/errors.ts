@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   provider_key_missing: { status: 401, outcome: 'rejected' },
   unknown_route: { status: 404, outcome: 'rejected' },
   unknown_provider: { status: 404, outcome: 'rejected' },
+  object_not_owned: { status: 404, outcome: 'rejected' },
   no_provider: { status: 400, outcome: 'rejected' },
   not_translatable: { status: 400, outcome: 'rejected' },
   method_not_allowed: { status: 405, outcome: 'rejected' },

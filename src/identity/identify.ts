@@ -29,6 +29,8 @@ export interface Identity {
   keyId: string | null;
   user: string | null;
   team: string | null;
+  /** The Tollgate key's own team (never a header's): whose stored objects the caller shares (stored-objects.ts). */
+  keyTeam: string | null;
   project: string | null;
   sessionId: string | null;
   client: string | null;
@@ -53,6 +55,7 @@ export async function identify(cred: Credential | undefined, headers: HeaderBag,
     keyId: null,
     user: header(headers, 'x-tollgate-user'),
     team: header(headers, 'x-tollgate-team'),
+    keyTeam: null,
     project: header(headers, 'x-tollgate-project'),
     sessionId: detectSession(headers),
     client: detectClient(headers),
@@ -74,6 +77,7 @@ export async function identify(cred: Credential | undefined, headers: HeaderBag,
     who.keyId = rec.id;
     who.user = rec.user ?? who.user;
     who.team = rec.team ?? who.team;
+    who.keyTeam = rec.team;
     who.project = rec.project ?? who.project;
     // A revoked or expired key is still the key it was: its refusal's row names whose tools still send it.
     const refused = keyRefusal(rec, Date.now());

@@ -5,6 +5,7 @@ import type { Usage, UsageCounts } from '../core/usage.js';
 import type { PendingApi } from './pending-sql.js';
 import type { AlertOutbox } from '../alerts/outbox.js';
 import type { OutcomeStore, TelemetryStore } from './telemetry-outcome-ports.js';
+import type { ObjectOwnerStore } from './object-owners.js';
 
 export type { OutcomeQuery, OutcomeStore, TelemetryPoint, TelemetryStore, TelemetryTotals } from './telemetry-outcome-ports.js';
 import type { CallerTotals, ReleaseCacheUse, RequestPoint, SessionHour, TagCacheUse } from './anomaly-ports.js';
@@ -36,6 +37,8 @@ export interface Storage {
   readonly telemetry: TelemetryStore;
   readonly outcomes: OutcomeStore;
   readonly alertOutbox: AlertOutbox;
+  /** Which key made each object a provider stores (auth.stored_objects). */
+  readonly objects: ObjectOwnerStore;
   /**
    * What is wrong with the file the ledger was opened from, when it was deleted or replaced since
    * (a SQLite ledger keeps writing to the file it opened, which nothing else can then read).

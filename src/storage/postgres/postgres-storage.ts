@@ -9,6 +9,7 @@ import { type PolicySql, sqlPolicyStore } from '../policy-store.js';
 import { sqlTelemetryStore } from '../telemetry-store.js';
 import { sqlOutcomeStore } from '../outcome-store.js';
 import { sqlAlertOutbox } from '../alert-outbox.js';
+import { sqlObjectOwners } from '../object-owners.js';
 import type { LedgerStore, Storage, TimeFilter } from '../ports.js';
 import { pgKeys } from './keys.js';
 import { boundQuery, createPool, migrate, withClient } from './pool.js';
@@ -66,6 +67,7 @@ export async function openPostgres(o: PostgresOptions): Promise<Storage> {
     telemetry: sqlTelemetryStore(pgSql(pool, reportMs)),
     outcomes: sqlOutcomeStore(pgSql(pool)),
     alertOutbox: sqlAlertOutbox(pgSql(pool)),
+    objects: sqlObjectOwners(pgSql(pool)),
     close: () => pool.end(),
   };
 }

@@ -5,6 +5,7 @@ import { keyFromRecord } from '../key-record.js';
 import { sqlTelemetryStore } from '../telemetry-store.js';
 import { sqlOutcomeStore } from '../outcome-store.js';
 import { sqlAlertOutbox } from '../alert-outbox.js';
+import { sqlObjectOwners } from '../object-owners.js';
 import type { KeyStore, NewKey, PolicyStore, Storage } from '../ports.js';
 import { type Db, checkWritable, openDb, statementCache } from './db.js';
 import { type SqliteLedgerOptions, sqliteLedger } from './ledger.js';
@@ -32,6 +33,7 @@ export function openSqlite(path: string, o: SqliteLedgerOptions = {}): Storage {
     telemetry: sqlTelemetryStore(sqliteSql(db)),
     outcomes: sqlOutcomeStore(sqliteSql(db)),
     alertOutbox: sqlAlertOutbox(sqliteSql(db)),
+    objects: sqlObjectOwners(sqliteSql(db)),
     close: () => {
       db.close();
       return Promise.resolve();

@@ -4,6 +4,7 @@ import { type AggregateRow, type Storage, type Totals } from '../ports.js';
 import { CACHE_ROW_TAGS, DAY_MS } from '../schema.js';
 import { outcomeContract } from './outcome-contract.js';
 import { alertOutboxContract } from './alert-outbox-contract.js';
+import { objectOwnerContract } from './object-owner-contract.js';
 import { insertNewContract } from './insert-new-contract.js';
 import { roundTripContract } from './round-trip-contract.js';
 import { pendingResponseContract } from './pending-response-contract.js';
@@ -342,6 +343,7 @@ export function storageContract(open: () => Promise<Storage>): void {
   policyContract(open);
   outcomeContract(open);
   alertOutboxContract(open);
+  objectOwnerContract(open);
   importContract(open);
   topShareContract(open);
   anomalyInputsContract(open);

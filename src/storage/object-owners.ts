@@ -1,0 +1,58 @@
+import type { ObjectOwner } from '../identity/stored-objects.js';
+import type { TypeMap } from './ddl.js';
+import type { PolicySql } from './policy-store.js';
+import { scalarText } from './schema.js';
+
+/** An object a provider stores, made through the gateway with Tollgate's key for the provider. */
+export interface OwnedObject extends ObjectOwner {
+  /** The provider's id: `file-…`, `batch_…`, `resp_…`, `msgbatch_…`, `cachedContents/…`. */
+  id: string;
+  /** The API of the request that made it (`openai.files`), or of the answer that named it (a batch's output file: `openai.batches`). */
+  api: string;
+  createdAt: number;
+}
+
+/** Which key made each stored object (auth.stored_objects); the same on every adapter. */
+export interface ObjectOwnerStore {
+  /** Records owners; an id already recorded keeps its first owner. */
+  add(objects: readonly OwnedObject[]): Promise<void>;
+  /** The owners of those of `ids` that are recorded. */
+  owners(ids: readonly string[]): Promise<Map<string, ObjectOwner>>;
+}
+
+/**
+ * Version 31: who made each stored object, by the provider's id. Its own table, not the ledger's
+ * `response_id`, which has no index (keeping one costs every insert, docs/benchmarks.md): only the
+ * requests that make an object write here, and a request about one reads one row by its key.
+ */
+export function schemaV31(t: TypeMap): string[] {
+  return [`CREATE TABLE stored_objects (id ${t.text} PRIMARY KEY, api ${t.text} NOT NULL, key_id ${t.text}, team ${t.text}, created_at ${t.bigint} NOT NULL)${t.keyedTableSuffix}`];
+}
+
+/** Ids per statement: well under SQLite's and Postgres's limits on parameters. */
+const CHUNK = 100;
+
+export function sqlObjectOwners(db: PolicySql): ObjectOwnerStore {
+  const run = (sql: string, params: unknown[]) => {
+    let i = 0;
+    return db.run(sql.replace(/\?/g, () => db.param(++i)), params);
+  };
+  return {
+    async add(objects) {
+      for (let i = 0; i < objects.length; i += CHUNK) {
+        const part = objects.slice(i, i + CHUNK);
+        const values = part.map(() => '(?, ?, ?, ?, ?)').join(', ');
+        await run(`INSERT INTO stored_objects (id, api, key_id, team, created_at) VALUES ${values} ON CONFLICT (id) DO NOTHING`, part.flatMap((o) => [o.id, o.api, o.keyId, o.team, o.createdAt]));
+      }
+    },
+    async owners(ids) {
+      const out = new Map<string, ObjectOwner>();
+      for (let i = 0; i < ids.length; i += CHUNK) {
+        const part = ids.slice(i, i + CHUNK);
+        const { rows } = await run(`SELECT id, key_id, team FROM stored_objects WHERE id IN (${part.map(() => '?').join(', ')})`, part);
+        for (const r of rows) out.set(scalarText(r.id), { keyId: r.key_id === null ? null : scalarText(r.key_id), team: r.team === null ? null : scalarText(r.team) });
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { expect, it } from 'vitest';
+import type { Storage } from '../ports.js';
+
+/** Stored objects' owners behave the same on every adapter. Call inside a describe(). */
+export function objectOwnerContract(open: () => Promise<Storage>): void {
+  it('records the first owner of each stored object and reads owners back by id, many at once', async () => {
+    const s = await open();
+    try {
+      const at = Date.UTC(2026, 11, 7);
+      await s.objects.add([
+        { id: 'file-a', api: 'openai.files', keyId: 'k1', team: 'platform', createdAt: at },
+        { id: 'cachedContents/x y', api: 'gemini.caches', keyId: null, team: null, createdAt: at },
+      ]);
+      // Recorded again by another key (a second gateway that saw the same answer): the first owner stays.
+      await s.objects.add([{ id: 'file-a', api: 'openai.files', keyId: 'k2', team: 'data', createdAt: at + 1 }]);
+      expect(await s.objects.owners(['file-a', 'cachedContents/x y', 'nothing'])).toEqual(
+        new Map([
+          ['file-a', { keyId: 'k1', team: 'platform' }],
+          ['cachedContents/x y', { keyId: null, team: null }],
+        ]),
+      );
+      // More than one statement's worth, in one call each way.
+      const many = Array.from({ length: 250 }, (_, i) => ({ id: `resp_${i}`, api: 'openai.responses', keyId: `k${i % 3}`, team: i % 2 ? 'a' : null, createdAt: at + i }));
+      await s.objects.add(many);
+      const back = await s.objects.owners(many.map((o) => o.id));
+      expect(back.size).toBe(250);
+      expect(back.get('resp_249')).toEqual({ keyId: 'k0', team: 'a' });
+      expect(await s.objects.owners([])).toEqual(new Map());
+    } finally {
+      await s.close();
+    }
+  });
+}
