@@ -18,6 +18,7 @@ import type { CacheSettings } from './cache-analysis/gateway.js';
 import { rowPricer } from './cache-analysis/report.js';
 import { messageBatchPoller, openaiBatchOfFile, openaiBatchPoller } from './gateway/batch-poll.js';
 import { type Gateway, type GatewayDeps, createGateway } from './gateway/proxy.js';
+import { ObjectOwners } from './gateway/object-owners.js';
 import { BodyRoom } from './gateway/body-room.js';
 import { onDemandSocketGateway } from './gateway/websocket/on-demand.js';
 import { responsePoller } from './gateway/response-poll.js';
@@ -182,6 +183,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   // Set when shutdown cuts the connections still open once the drain time is up.
   let cut = false;
   const throttle = o.adminToken ? adminThrottle(o.adminFailures ?? DEFAULT_THROTTLE, o.log) : undefined;
+  const objects = new ObjectOwners({ mode: o.auth.storedObjects ?? 'team', store: o.storage.objects, log: o.log });
   const gatewayDeps: GatewayDeps = {
     providers: o.providers,
     keys,
@@ -205,6 +207,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     cutByShutdown: () => cut,
     backgroundUsage: (r) => background.finished(r),
     batchResults: (f) => batchResults.downloaded(f),
+    objects,
   };
   const gateway = createGateway(gatewayDeps);
   const sockets = onDemandSocketGateway(gatewayDeps);
@@ -288,6 +291,8 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
       await Promise.all(sweeps.map((x) => x.close()));
       await background.close();
       await batchResults.close();
+      await objects.flush().catch(() => undefined);
+      objects.close();
       // Storage down at shutdown: its rows stay in the spool for the next start, and the rest must
       // still close (a failure here left the policy reload and the pool running: no exit, ever).
       await writer.close().catch((err: unknown) => o.log.warn('storage did not take every row at shutdown; they stay in the spool for the next start', { err: String(err) }));

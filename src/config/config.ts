@@ -8,6 +8,7 @@ import type { RoutingConfig } from './routing.js';
 import type { RoutingRule } from '../routing/rules/rule.js';
 import type { DeferredUsageSettings } from '../metering/deferred-usage-sweep.js';
 import type { GatewayAddress } from '../telemetry/via-gateway.js';
+import type { StoredObjectsMode } from '../identity/stored-objects.js';
 import type { ThrottleSettings } from '../identity/auth-throttle.js';
 import type { TrustedProxySettings } from '../identity/client-address.js';
 import { POSTGRES_TIMEOUTS, type PostgresTimeouts } from '../storage/postgres/timeouts.js';
@@ -45,8 +46,8 @@ export interface Config {
     writer: 'inline' | 'thread';
   };
   redis: string | undefined;
-  /** `adminFailures`: wrong admin tokens per client address before it is refused for a while. */
-  auth: { passthrough: 'allow' | 'deny'; anonymous: 'allow' | 'deny'; adminFailures: ThrottleSettings };
+  /** `adminFailures`: wrong admin tokens per client address before it is refused for a while; `storedObjects`: who may use a stored object another key made. */
+  auth: { passthrough: 'allow' | 'deny'; anonymous: 'allow' | 'deny'; storedObjects: StoredObjectsMode; adminFailures: ThrottleSettings };
   providers: ProviderConfig[];
   pricing: { discounts: Record<string, string>; overrides: PriceOverride[]; fastMode: FastModePremium[] };
   log: { level: 'debug' | 'info' | 'warn' | 'error' };

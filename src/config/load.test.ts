@@ -48,7 +48,7 @@ describe('loadConfig', () => {
     expect(c.providers.map((p) => p.baseUrl)).toEqual(['https://api.openai.com', 'https://api.anthropic.com', 'https://generativelanguage.googleapis.com']);
     expect(c.server).toMatchObject({ host: '127.0.0.1', port: 8790 });
     expect(c.storage.kind).toBe('sqlite');
-    expect(c.auth).toEqual({ passthrough: 'allow', anonymous: 'deny', adminFailures: { limit: 10, windowMs: 60_000, blockMs: 300_000 } });
+    expect(c.auth).toEqual({ passthrough: 'allow', anonymous: 'deny', storedObjects: 'team', adminFailures: { limit: 10, windowMs: 60_000, blockMs: 300_000 } });
   });
 
   it('sets a file upload’s limit apart from the body limit: 512 MB by default, server.max_upload_mb otherwise', () => {
@@ -75,6 +75,13 @@ describe('loadConfig', () => {
       'auth.admin_failures.block_ms@5: must be a whole number of milliseconds',
     ]);
     expect(issues('auth:\n  admin_failures: { limt: 5 }\n')[0]).toMatch(/^auth\.admin_failures\.limt@2: unknown setting; did you mean "limit"/);
+  });
+
+  it('shares stored objects within a key team by default; auth.stored_objects sets key or shared, and refuses anything else', () => {
+    expect(loadConfig({ env: {} }).auth.storedObjects).toBe('team');
+    expect(loadConfig({ file: file('auth:\n  stored_objects: key\n') }).auth.storedObjects).toBe('key');
+    expect(loadConfig({ file: file('auth:\n  stored_objects: shared\n') }).auth.storedObjects).toBe('shared');
+    expect(issues('auth:\n  passthrough: allow\n  stored_objects: teams\n')).toEqual(['auth.stored_objects@3: must be team, key or shared']);
   });
 
   it('caps the connections open at once: 4000 by default, server.max_connections otherwise, a whole number from 1', () => {

@@ -174,6 +174,7 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
     auth: {
       passthrough: f.auth?.passthrough ?? 'allow',
       anonymous: f.auth?.anonymous ?? 'deny',
+      storedObjects: f.auth?.stored_objects ?? 'team',
       adminFailures: {
         limit: f.auth?.admin_failures?.limit ?? DEFAULT_THROTTLE.limit,
         windowMs: f.auth?.admin_failures?.window_ms ?? DEFAULT_THROTTLE.windowMs,

@@ -210,6 +210,7 @@ export const fileSchema = z.strictObject({
     .strictObject({
       passthrough: z.enum(['allow', 'deny'], { error: 'must be allow or deny' }).optional(),
       anonymous: z.enum(['allow', 'deny'], { error: 'must be allow or deny' }).optional(),
+      stored_objects: z.enum(['team', 'key', 'shared'], { error: 'must be team, key or shared' }).optional(),
       admin_failures: z
         .strictObject({
           limit: z.number({ error: 'must be a whole number of tries' }).int('must be a whole number of tries').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').optional(),

@@ -15,25 +15,24 @@ import { type OpenJournal, record } from './record.js';
 import { admitRequest, keepsModel } from './admit-request.js';
 import type { FinishedResponse } from '../metering/background-usage.js';
 import { StoredResponses } from '../metering/stored-responses.js';
-import type { Admission, BatchAdmission } from '../policy/admission.js';
 import type { Enforcer } from '../policy/enforcer.js';
 import { applyOverrides } from '../providers/shared/overrides.js';
 import { adapterFor, lookupRoute, preferredDialects } from '../providers/index.js';
-import { type RulePlan, planRoute } from '../routing/rules/plan.js';
+import { planRoute } from '../routing/rules/plan.js';
 import type { RuleRouter } from '../routing/rules/router.js';
 import type { HeaderBag, RequestInfo } from '../providers/types.js';
 import type { Router } from '../routing/router.js';
 import { gatewayBase } from './gateway-base.js';
 import { forwardedQuery, headerBag, upstreamHeaders } from './headers.js';
 import { AnsweredByServer, ClientLeft, readBody } from './read-body.js';
-import type { BodyHold, BodyRoom } from './body-room.js';
+import type { BodyRoom } from './body-room.js';
 import { guessDialect, splitProviderPrefix } from './routes.js';
 import { checkProviderKey } from './provider-keys.js';
 import { routePlans } from './route-plan.js';
-import type { ProviderTable, UpstreamProvider } from './select-provider.js';
+import type { ProviderTable } from './select-provider.js';
 import { admitBatch, createsBatch } from './batch-admission.js';
 import { relay } from './relay.js';
-import { type UploadExchange, isUpload, streamUpload } from './upload.js';
+import { isUpload, streamUpload } from './upload.js';
 import { MAX_MODEL_CHARS, encodingError, modelTooLong, parseJson, sendError } from './request-errors.js';
 import { forClient } from './client-errors.js';
 import { detectClient } from '../identity/client.js';
@@ -44,6 +43,10 @@ import { serveRouted } from './routed.js';
 import { relayTranslated, translatable } from './translated.js';
 import { isResponsesShapedChat } from '../translation/index.js';
 import { attribute, writeUpstreamCredential } from './caller.js';
+import { type ObjectOwners, guardObjects } from './object-owners.js';
+import { type ObjectHold, madeObjects, touchesObjects } from './object-access.js';
+import type { Exchange, Held, Served } from './exchange.js';
+import { serveList } from './object-lists.js';
 
 export interface GatewayDeps {
   providers: ProviderTable;
@@ -79,12 +82,8 @@ export interface GatewayDeps {
   batchResults?: (f: RequestFacts) => void;
   /** True once shutdown has cut the connections still open: a request ended by that was truncated by the gateway, not abandoned by its client. */
   cutByShutdown?: () => boolean;
-}
-
-interface Served {
-  provider: string;
-  catalogProvider: string | undefined;
-  upstream: UpstreamProvider;
+  /** Who made each stored object, and `auth.stored_objects`; absent, objects are neither recorded nor guarded. */
+  objects?: ObjectOwners;
 }
 
 export type Gateway = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -124,6 +123,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const adapter = adapterFor(route.dialect);
     const facts = newFacts(id, ts, route.api);
     const held: Held = {};
+    const owned: ObjectHold = {};
     const finish = (journaled?: () => void) => {
       facts.latencyMs = Math.round(performance.now() - started);
       if (facts.outcome === 'client_aborted' && deps.cutByShutdown?.()) {
@@ -132,6 +132,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       }
       stored.settle(facts);
       if (facts.batch !== undefined) deps.batchResults?.(facts);
+      // Known before the answer's last bytes leave: its creator's next request finds the object.
+      if (owned.owner) deps.objects?.made(madeObjects(facts, owned.owner, owned.batchOwner));
       const row = record(deps, facts, held.route);
       // Settlement runs in the background: it never delays the response.
       held.body?.release();
@@ -142,7 +144,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       else journaled();
     };
     try {
-      await forward(deps, req, res, { route, adapter, facts, headers, explicit, path, search, started, finish, held, cache, cacheMatch });
+      await forward(deps, req, res, { route, adapter, facts, headers, explicit, path, search, started, finish, held, owned, cache, cacheMatch });
     } catch (err) {
       if (err instanceof ClientLeft) {
         // Nothing went upstream and no one is left to answer: not a gateway failure.
@@ -175,22 +177,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
       finish();
     }
   };
-}
-
-/** What an upload takes (upload.ts), and what the rest of the request's way needs besides. */
-interface Exchange extends UploadExchange {
-  held: Held;
-  cache: CacheSettings;
-  cacheMatch: ReturnType<typeof cacheRuleMatcher>;
-}
-
-interface Held {
-  admission?: Admission<Served>;
-  /** The body's bytes, when its caller has no Tollgate key: given back once the provider answers, or at the end. */
-  body?: BodyHold;
-  /** A batch's creation: its estimate held on budgets until the row is recorded. */
-  batch?: BatchAdmission;
-  route?: RulePlan;
 }
 
 async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, x: Exchange): Promise<void> {
@@ -256,6 +242,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   // A body that is not JSON, or not a request of this API, is refused once the caller is
   // known: its row names who sent it, and a bad key is reported first, as the providers do.
   if (badBody) throw badBody;
+  if (deps.objects && touchesObjects(route.api)) await guardObjects(deps.objects, x.owned, route, json, who);
 
   const bodyModel = info.model;
   let explicit = x.explicit;
@@ -389,6 +376,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   const url = provider.baseUrl + path + (qs ? `?${qs}` : '');
 
   facts.attempts = 1;
+  if (x.owned.list) return serveList({ agent: deps.agent, res, route, facts, url, headers: out, objects: deps.objects!, owner: x.owned.owner!, gatewayBase: info.gatewayBase, finish });
   const upstream = { url, method: route.method, headers: out, body: rewrite?.body ?? raw };
   return relay({ agent: deps.agent, upstream, res, adapter, route, info, injectedStreamUsage: rewrite?.injectedStreamUsage ?? false, facts, inputEstimate: digest.inputEstimate, started: x.started, finish }).then(() => undefined);
 }

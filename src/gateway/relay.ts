@@ -330,6 +330,7 @@ export function settle(a: Pick<RelayArgs, 'facts' | 'inputEstimate'> & { info: P
   f.backgroundResponse = m.background === true;
   f.billedWithoutUsage = m.billedWithoutUsage === true;
   if (m.batch !== undefined) f.batch = m.batch;
+  if (m.batchFiles !== undefined) f.batchFiles = m.batchFiles;
   if (m.error) {
     // An error the provider sent (an event inside a 200 stream) is why the answer ended, whoever
     // hung up after it: an SDK throws on the event and leaves, an upstream may close or reset.

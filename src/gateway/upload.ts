@@ -10,6 +10,8 @@ import { AnsweredByServer, bodyFailure, tooLarge } from './read-body.js';
 import { relay } from './relay.js';
 import type { UpstreamProvider } from './select-provider.js';
 import { identifyCaller, writeUpstreamCredential } from './caller.js';
+import type { ObjectHold } from './object-access.js';
+import { guardObjects } from './object-owners.js';
 
 /** OpenAI's largest file: the default of `server.max_upload_mb`. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
@@ -29,6 +31,8 @@ export interface UploadExchange {
   search: string;
   started: number;
   finish: (journaled?: () => void) => void;
+  /** What the request's stored objects need (object-access.ts): whose objects it makes. */
+  owned: ObjectHold;
 }
 
 /**
@@ -43,6 +47,7 @@ export async function streamUpload(deps: GatewayDeps, req: IncomingMessage, res:
   const query = new URLSearchParams(x.search);
   const caller = await identifyCaller(adapter, headers, query, deps, facts, req);
   const { who } = caller;
+  if (deps.objects) await guardObjects(deps.objects, x.owned, route, undefined, who);
   const limit = deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   const declared = headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit, 'server.max_upload_mb');

@@ -9,6 +9,7 @@ import { detectClient, detectClientVersion, detectSession } from './client.js';
 import { CLIENT_VERSION_TAG } from '../core/ledger-row.js';
 import type { KeyResolver } from './key-resolver.js';
 import { parseTags } from './tags.js';
+import type { StoredObjectsMode } from './stored-objects.js';
 import { fingerprint, isVirtualKey } from './virtual-keys.js';
 
 export interface AuthPolicy {
@@ -22,6 +23,8 @@ export interface AuthPolicy {
    * speed), so it counts, and a refused address is refused here too; with `allow` it is a provider key.
    */
   throttle?: AuthThrottle;
+  /** `auth.stored_objects`: which keys may use an object another key made (`team` when absent). */
+  storedObjects?: StoredObjectsMode;
 }
 
 /** Who is calling, and which key goes upstream. */

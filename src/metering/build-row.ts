@@ -77,6 +77,8 @@ export interface RequestFacts {
   billedWithoutUsage: boolean;
   /** See Metered.batch: a Message Batch's results, each succeeded one billed on its own row (BatchResultRows). */
   batch?: BatchResults;
+  /** See Metered.batchFiles. */
+  batchFiles?: string[];
   /** The request's input tokens, estimated from its body, for a row recorded without usage (metering/open-requests.ts). */
   inputEstimate: (() => number | undefined) | undefined;
   /** Where metering/open-requests.ts keeps the request while it is open (-1: not there). */

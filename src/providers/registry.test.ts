@@ -40,10 +40,10 @@ describe('registry', () => {
       { api: 'gemini.generate', dialect: 'gemini', method: 'POST', model: 'gemini-3.6-flash', streamByPath: true },
     ],
     ['GET', '/v1/models/gpt-5-mini', { api: 'openai.models', dialect: 'openai', method: 'GET', model: 'gpt-5-mini', noBody: true }],
-    ['GET', '/v1/responses/resp_1', { api: 'openai.responses_lookup', dialect: 'openai', method: 'GET', noBody: true, streamQuery: 'stream' }],
-    ['DELETE', '/v1/responses/resp_1', { api: 'openai.responses_lookup', dialect: 'openai', method: 'DELETE', noBody: true }],
-    ['POST', '/v1/responses/resp_1/cancel', { api: 'openai.responses_lookup', dialect: 'openai', method: 'POST', noBody: true }],
-    ['GET', '/v1/responses/resp_1/input_items', { api: 'openai.responses_lookup', dialect: 'openai', method: 'GET', noBody: true }],
+    ['GET', '/v1/responses/resp_1', { api: 'openai.responses_lookup', dialect: 'openai', method: 'GET', noBody: true, streamQuery: 'stream', resourceId: 'resp_1' }],
+    ['DELETE', '/v1/responses/resp_1', { api: 'openai.responses_lookup', dialect: 'openai', method: 'DELETE', noBody: true, resourceId: 'resp_1' }],
+    ['POST', '/v1/responses/resp_1/cancel', { api: 'openai.responses_lookup', dialect: 'openai', method: 'POST', noBody: true, resourceId: 'resp_1' }],
+    ['GET', '/v1/responses/resp_1/input_items', { api: 'openai.responses_lookup', dialect: 'openai', method: 'GET', noBody: true, resourceId: 'resp_1' }],
     [
       'POST',
       '/v1beta/models/gemini-3.6-flash:countTokens',
@@ -70,9 +70,9 @@ describe('registry', () => {
     ['GET', '/v1beta/tunedModels/my-tuned', { api: 'gemini.models', dialect: 'gemini', method: 'GET', model: 'tunedModels/my-tuned', noBody: true }],
     ['POST', '/v1beta/cachedContents', { api: 'gemini.caches', dialect: 'gemini', method: 'POST' }],
     ['GET', '/v1beta/cachedContents', { api: 'gemini.caches_lookup', dialect: 'gemini', method: 'GET', noBody: true }],
-    ['GET', '/v1beta/cachedContents/abc123', { api: 'gemini.caches_lookup', dialect: 'gemini', method: 'GET', noBody: true }],
-    ['PATCH', '/v1beta/cachedContents/abc123', { api: 'gemini.caches_lookup', dialect: 'gemini', method: 'PATCH' }],
-    ['DELETE', '/v1beta/cachedContents/abc123', { api: 'gemini.caches_lookup', dialect: 'gemini', method: 'DELETE', noBody: true }],
+    ['GET', '/v1beta/cachedContents/abc123', { api: 'gemini.caches_lookup', dialect: 'gemini', method: 'GET', noBody: true, resourceId: 'cachedContents/abc123' }],
+    ['PATCH', '/v1beta/cachedContents/abc123', { api: 'gemini.caches_lookup', dialect: 'gemini', method: 'PATCH', resourceId: 'cachedContents/abc123' }],
+    ['DELETE', '/v1beta/cachedContents/abc123', { api: 'gemini.caches_lookup', dialect: 'gemini', method: 'DELETE', noBody: true, resourceId: 'cachedContents/abc123' }],
   ] as const)('matches %s %s', (method, path, expected) => {
     expect(lookupRoute(method, path)).toEqual({ kind: 'match', route: expected });
     const route = adapterFor(expected.dialect).matchRoute(method, path);

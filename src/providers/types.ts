@@ -196,6 +196,8 @@ export interface Metered {
   failedBeforeStart?: boolean;
   /** A Message Batch's results, downloaded: each succeeded request's usage, billed on a row of its own. */
   batch?: BatchResults;
+  /** The files an OpenAI batch's answer names as its output and errors: the provider made them for the batch's owner (auth.stored_objects). */
+  batchFiles?: string[];
 }
 
 /** The succeeded requests of a Message Batch's results (errored, canceled and expired ones are not billed). */

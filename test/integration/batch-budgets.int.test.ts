@@ -13,7 +13,8 @@ import { counterOn, eventually, spentOn, testBudget, tierPrice, useHarness } fro
 describe('batch creations against budgets', () => {
   /** 1,000,000 picos a day. */
   const budget = testBudget({ scope: 'user:alice', window: 'day', limit_usd: '0.000001' });
-  const h = useHarness({ price: tierPrice, policy: { rules: { budgets: [budget], rateLimits: [], modelPolicies: [] } } });
+  // Input files named by batches here are made at the fake or not at all: every key may name any (auth.stored_objects: shared).
+  const h = useHarness({ price: tierPrice, auth: { storedObjects: 'shared' }, policy: { rules: { budgets: [budget], rateLimits: [], modelPolicies: [] } } });
   const held = async () => (await counterOn(h.tollgate, budget)).held;
   const creations = (rows: LedgerRow[], api: string) => rows.filter((r) => r.api === api);
   const messages = (maxTokens: number, n: number) =>

@@ -69,7 +69,8 @@ describe('OpenAI batches through the openai SDK', () => {
   });
 
   it('another key downloads the output file first: the requests are billed to the batch’s creator, tagged with the batch, and the creation row is billed', async () => {
-    const client = await start();
+    // Of another team: it may read the file only where stored objects are shared.
+    const client = await start({ auth: { storedObjects: 'shared' } });
     const { batch, createId } = await submit(client);
     const done = await client.batches.retrieve(batch.id);
     const bob = await createKey(h.tollgate.storage.keys, { user: 'bob', team: 'data', project: null });

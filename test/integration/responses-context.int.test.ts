@@ -10,6 +10,9 @@ import { type Harness, startHarness } from '../support/harness.js';
 import { sharedLedgers, startReplicas } from '../support/replicas.js';
 
 /** $20 per million input tokens, $60 per million output: 128,000 tokens of context alone are $2.56. */
+/** Follow-ups of responses made elsewhere (`resp_elsewhere`) reach the budget's estimate, as every key may continue any response. */
+const SHARED = { storedObjects: 'shared' } as const;
+
 const price: PriceFn = (r) => ({ costPicos: BigInt(r.usage.inputTokens) * 20_000_000n + BigInt(r.usage.outputTokens) * 60_000_000n, unpriced: false });
 const alice = toBudget(parseRule(budgetInput, { scope: 'user:alice', window: 'day', limit_usd: '0.05' }), 'budget', 'config', 0);
 
@@ -42,7 +45,7 @@ const engines = sharedLedgers('respctx');
 describe.each(engines)('a Responses follow-up on two replicas sharing a %s ledger', (_, shared) => {
   it('is counted at its previous response’s own tokens, remembered or read from the ledger, and at the setting when unknown', async () => {
     const ledger = counted(shared());
-    const [a, b] = await startReplicas(ledger.open, [alice], { input: 200, output: 50 }, { price });
+    const [a, b] = await startReplicas(ledger.open, [alice], { input: 200, output: 50 }, { price, auth: SHARED });
     open.push(a, b);
     a.fake.script({ id: 'resp_first' });
     expect((await respond(a, { input: 'hello' })).status).toBe(200);
@@ -70,7 +73,7 @@ describe.each(engines)('a Responses follow-up on two replicas sharing a %s ledge
 describe('policy.responses_context_tokens', () => {
   it('is what a follow-up whose previous response is unknown counts, and a conversation always', async () => {
     const settings = { ...DEFAULT_POLICY_SETTINGS, responsesContextTokens: 1000 };
-    const h = await startHarness({ price, policy: { settings, rules: { budgets: [alice], rateLimits: [], modelPolicies: [] } } });
+    const h = await startHarness({ price, auth: SHARED, policy: { settings, rules: { budgets: [alice], rateLimits: [], modelPolicies: [] } } });
     open.push(h);
     h.fake.setDefault({ usage: { input: 200, output: 50 } });
     expect((await respond(h, { input: 'go on', previous_response_id: 'resp_elsewhere' })).status).toBe(200);
@@ -85,7 +88,7 @@ describe('a Responses follow-up while Postgres hangs', () => {
     const schema = `tg_respctx_hang_${process.pid}_${Date.now() % 100000}`;
     // Long waits: any answer in time comes from the read not being waited for.
     const storage = () => openPostgres({ url: proxy.url, schema, maxConnections: 4, connectTimeoutMs: 60_000, queryTimeoutMs: 60_000, reportTimeoutMs: 60_000 });
-    const h = await startHarness({ price, storage, policy: { rules: { budgets: [alice], rateLimits: [], modelPolicies: [] } } });
+    const h = await startHarness({ price, auth: SHARED, storage, policy: { rules: { budgets: [alice], rateLimits: [], modelPolicies: [] } } });
     try {
       h.fake.setDefault({ usage: { input: 200, output: 50 } });
       h.fake.script({ id: 'resp_first' });

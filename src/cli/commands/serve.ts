@@ -60,7 +60,7 @@ export function serveCommand(program: Command, io: Io): void {
       ledgerReadWaitMs: config.storage.kind === 'postgres' ? config.storage.timeouts.queryTimeoutMs : undefined,
       spoolDir: config.storage.spoolDir,
       providers: providerTable(providers, { anthropicModel }),
-      auth: { passthrough: config.auth.passthrough, anonymous: config.auth.anonymous },
+      auth: { passthrough: config.auth.passthrough, anonymous: config.auth.anonymous, storedObjects: config.auth.storedObjects },
       adminFailures: config.auth.adminFailures,
       price: pricer,
       maxBodyBytes: config.server.maxBodyBytes,

@@ -1,5 +1,5 @@
 import { FREE_APIS } from '../../core/api.js';
-import { bufferBody, errorBodyTap, freeBodyTap, isEventStream, isSuccess, observeSse, passBodyTap } from '../shared/taps.js';
+import { bufferBody, createdObjectTap, errorBodyTap, freeBodyTap, isEventStream, isSuccess, observeSse, passBodyTap } from '../shared/taps.js';
 import type { ResponseTap, RouteMatch, TapContext } from '../types.js';
 import { batchObjectTap, messageBatchResultsTap } from './batches.js';
 import { readAnthropicBody } from './body.js';
@@ -10,6 +10,7 @@ export function createAnthropicTap(route: RouteMatch, ctx: TapContext): Response
   if (route.api === 'anthropic.batches') return batchObjectTap(ctx.gatewayBase, route.method === 'POST' && route.resourceId === undefined);
   if (route.api === 'anthropic.batch_results') return messageBatchResultsTap(route.resourceId ?? '');
   if (route.api === 'anthropic.file_content') return passBodyTap();
+  if (route.api === 'anthropic.files' && route.method === 'POST') return createdObjectTap((o) => o.type === 'file');
   if (FREE_APIS.has(route.api)) return freeBodyTap();
   if (isEventStream(ctx)) return observeSse(new AnthropicStreamReader(), true);
   return bufferBody((text, complete, tail) => readAnthropicBody(text, complete, tail, ctx.requestedModel));

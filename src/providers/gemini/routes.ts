@@ -35,10 +35,11 @@ function modelName(collection: string, segment: string): string | undefined {
   return collection === 'tunedModels' ? `tunedModels/${id}` : id;
 }
 
-/** `/v1beta/cachedContents/{id}`: one explicit cache (its name names no model). */
+/** `/v1beta/cachedContents/{id}`: one explicit cache (its name names no model); its resource is the cache's name, `cachedContents/{id}`. */
 function cachedContent(pathname: string): PathMatch | undefined {
   const m = /^\/v1beta\/cachedContents\/([^/:]+)$/.exec(pathname);
-  return m !== null && decodeSegment(m[1]!) !== undefined ? {} : undefined;
+  const id = m === null ? undefined : decodeSegment(m[1]!);
+  return id === undefined ? undefined : { resourceId: `cachedContents/${id}` };
 }
 
 export const GEMINI_ROUTES: readonly RouteSpec[] = [

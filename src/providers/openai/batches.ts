@@ -17,8 +17,18 @@ export function batchObjectTap(creates: boolean): ResponseTap {
     const body = text === undefined ? undefined : parseJson(text);
     const m = nothingMetered(complete, errorFromValue(body));
     const batch = asObject(body);
-    return creates && complete && batch?.object === 'batch' ? withResponseId(m, asText(batch.id)) : m;
+    if (!complete || batch?.object !== 'batch') return m;
+    const files = batchFiles(batch);
+    if (files.length > 0) m.batchFiles = files;
+    return creates ? withResponseId(m, asText(batch.id)) : m;
   });
+}
+
+/** The files a batch names as made for it: its output and its errors, once it has them. */
+export function batchFiles(batch: JsonObject): string[] {
+  const out: string[] = [];
+  for (const f of [batch.output_file_id, batch.error_file_id]) if (typeof f === 'string' && f !== '') out.push(f);
+  return out;
 }
 
 /** The tap for a file's content: a batch's output file is billed a row per succeeded request; any other file reads as none. */

@@ -8,7 +8,8 @@ function storedResponse(suffix: string): (pathname: string) => PathMatch | undef
   return (pathname) => {
     if (!pathname.startsWith('/v1/responses/') || !pathname.endsWith(suffix)) return undefined;
     const id = pathname.slice('/v1/responses/'.length, pathname.length - suffix.length);
-    return id.includes('/') || decodeSegment(id) === undefined || id === 'compact' || id === 'input_tokens' ? undefined : {};
+    const resourceId = id.includes('/') || id === 'compact' || id === 'input_tokens' ? undefined : decodeSegment(id);
+    return resourceId === undefined ? undefined : { resourceId };
   };
 }
 

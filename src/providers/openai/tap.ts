@@ -1,5 +1,5 @@
 import { FREE_APIS } from '../../core/api.js';
-import { bufferBody, errorBodyTap, freeBodyTap, isEventStream, isSuccess, observeSse } from '../shared/taps.js';
+import { bufferBody, createdObjectTap, errorBodyTap, freeBodyTap, isEventStream, isSuccess, observeSse } from '../shared/taps.js';
 import type { ResponseTap, RouteMatch, TapContext } from '../types.js';
 import { batchObjectTap, outputFileTap } from './batches.js';
 import { closingTailReader, readOpenaiBody } from './body.js';
@@ -13,6 +13,7 @@ export function createOpenaiTap(route: RouteMatch, ctx: TapContext): ResponseTap
   if (!isSuccess(ctx.status)) return errorBodyTap(ctx.status);
   if (route.api === 'openai.batches') return batchObjectTap(route.method === 'POST' && route.resourceId === undefined);
   if (route.api === 'openai.file_content') return outputFileTap(route.resourceId ?? '');
+  if (route.api === 'openai.files' && route.method === 'POST') return createdObjectTap((o) => o.object === 'file');
   if (FREE_APIS.has(route.api)) return freeBodyTap();
   if (isEventStream(ctx)) {
     // A stored response retrieved with `?stream=true` is its events again.

@@ -1,9 +1,9 @@
 import { type OnEvent, type SseEvent, SseParser } from '../../sse/parser.js';
 import { type Usage, hasTokens } from '../../core/usage.js';
 import type { Metered, ResponseTap, TapContext } from '../types.js';
-import { parseJson } from './json.js';
+import { type JsonObject, asObject, asText, parseJson } from './json.js';
 import { errorFromBody, errorFromValue } from './upstream-error.js';
-import { nothingMetered } from './metered.js';
+import { nothingMetered, withResponseId } from './metered.js';
 
 /** Reads what a stream's events say. Implementations never throw on bad upstream bytes. */
 export interface StreamReader {
@@ -145,6 +145,19 @@ export function chunksInclude(chunks: readonly Buffer[], needle: string): boolea
 /** The tap for a 2xx answer of a free API (models, token counts): nothing to meter, only an error the body may carry. */
 export function freeBodyTap(): ResponseTap {
   return bufferBody((text, complete) => nothingMetered(complete, text === undefined ? undefined : errorFromValue(parseJson(text))));
+}
+
+/**
+ * The tap for the answer to an upload that makes a stored object (a file): free, its id the row's
+ * `response_id`, so that the gateway knows who made it (auth.stored_objects).
+ */
+export function createdObjectTap(isObject: (o: JsonObject) => boolean): ResponseTap {
+  return bufferBody((text, complete) => {
+    const value = text === undefined ? undefined : parseJson(text);
+    const o = asObject(value);
+    const m = nothingMetered(complete, errorFromValue(value));
+    return complete && o !== undefined && isObject(o) ? withResponseId(m, asText(o.id)) : m;
+  });
 }
 
 /** The tap for a 2xx answer that is not JSON and bills nothing (a file's content): each chunk forwarded at once, none kept. */

@@ -1,0 +1,78 @@
+import type { Api } from '../core/api.js';
+import type { ObjectOwner } from '../identity/stored-objects.js';
+import type { RequestFacts } from '../metering/build-row.js';
+import type { RouteMatch } from '../providers/types.js';
+import type { OwnedObject } from '../storage/object-owners.js';
+
+/** What a refusal calls each kind of object, by the API that names it. */
+const NOUNS: Partial<Record<Api, string>> = {
+  'openai.responses': 'response',
+  'openai.responses_lookup': 'response',
+  'openai.files': 'file',
+  'openai.file_content': 'file',
+  'openai.batches': 'batch',
+  'anthropic.batches': 'message batch',
+  'anthropic.batch_results': 'message batch',
+  'anthropic.files': 'file',
+  'anthropic.file_content': 'file',
+  'gemini.caches_lookup': 'cached content',
+  'gemini.generate': 'cached content',
+  'gemini.count_tokens': 'cached content',
+};
+
+/** The APIs whose requests name a stored object in their path, make one, or list them: the only ones asked about owners. */
+export function touchesObjects(api: Api): boolean {
+  return api in NOUNS || api === 'gemini.caches';
+}
+
+export interface NamedObjects {
+  ids: string[];
+  noun: string;
+}
+
+/**
+ * The stored objects a request uses, by id: the one its path names (a response, file, batch, cache),
+ * or one its body continues or reads, where that is a top-level field (`previous_response_id`, a
+ * batch's `input_file_id`, Gemini's `cachedContent`). Undefined when it names none.
+ */
+export function namedObjects(route: RouteMatch, json: unknown): NamedObjects | undefined {
+  const noun = NOUNS[route.api];
+  if (noun === undefined) return undefined;
+  if (route.resourceId !== undefined) return { ids: [route.resourceId], noun };
+  if (route.method !== 'POST') return undefined;
+  const field = route.api === 'openai.responses' ? 'previous_response_id' : route.api === 'openai.batches' ? 'input_file_id' : route.dialect === 'gemini' ? 'cachedContent' : undefined;
+  const id = field === undefined ? undefined : (json as Record<string, unknown> | undefined)?.[field];
+  return typeof id === 'string' && id !== '' ? { ids: [id], noun: field === 'input_file_id' ? 'file' : noun } : undefined;
+}
+
+/** A request that lists stored objects (files, batches, caches): its answer keeps the caller's own. */
+export function listsObjects(route: RouteMatch): boolean {
+  if (route.method !== 'GET' || route.resourceId !== undefined) return false;
+  return route.api === 'openai.files' || route.api === 'openai.batches' || route.api === 'anthropic.batches' || route.api === 'anthropic.files' || route.api === 'gemini.caches_lookup';
+}
+
+/** The APIs whose successful answer to a create gives the id of the object made (the row's `response_id`). */
+const MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.files', 'openai.batches', 'anthropic.batches', 'anthropic.files', 'gemini.caches']);
+
+/**
+ * The objects a finished request made, owned by `owner`: the one its answer created, and the files an
+ * OpenAI batch's answer names, which the provider made for the batch's owner (`batchOwner`, known when
+ * the request was checked against it; the files wait for a checked request otherwise).
+ */
+export function madeObjects(f: RequestFacts, owner: ObjectOwner, batchOwner: ObjectOwner | undefined): OwnedObject[] {
+  if (f.status < 200 || f.status >= 300) return [];
+  const out: OwnedObject[] = [];
+  if (f.responseId !== null && f.responseId !== '' && MAKERS.has(f.api)) out.push({ id: f.responseId, api: f.api, keyId: owner.keyId, team: owner.team, createdAt: f.ts });
+  if (batchOwner !== undefined) for (const id of f.batchFiles ?? []) out.push({ id, api: f.api, keyId: batchOwner.keyId, team: batchOwner.team, createdAt: f.ts });
+  return out;
+}
+
+/** What the gateway learns about a request's stored objects before it goes upstream, for its answer and its end. */
+export interface ObjectHold {
+  /** Whose objects the request makes, and with whose rights it asks (unset for a caller's own provider key). */
+  owner?: ObjectOwner;
+  /** The owner of the batch the request is about (its answer may name files made for it). */
+  batchOwner?: ObjectOwner;
+  /** The request lists objects: its answer keeps the caller's own (object-lists.ts). */
+  list?: boolean;
+}

@@ -1,0 +1,173 @@
+import { GatewayError, errorMessage } from '../core/errors.js';
+import { within } from '../core/within.js';
+import type { Logger } from '../core/logger.js';
+import type { Identity } from '../identity/identify.js';
+import { type ObjectOwner, type StoredObjectsMode, mayUse, ownerOf } from '../identity/stored-objects.js';
+import type { RouteMatch } from '../providers/types.js';
+import { type ObjectHold, listsObjects, namedObjects } from './object-access.js';
+import type { ObjectOwnerStore, OwnedObject } from '../storage/object-owners.js';
+
+export interface ObjectOwnersDeps {
+  mode: StoredObjectsMode;
+  store: ObjectOwnerStore;
+  log: Logger;
+  /** Owners kept in memory (100,000: about 15 MB). */
+  max?: number;
+  /**
+   * How long to wait before reading storage once more for an id it does not have (250 ms): another
+   * gateway on the same storage may have answered its creation a moment ago, its write still on the way.
+   */
+  missWaitMs?: number;
+  /** How long a read of storage may take (2 s): past it the request is refused as storage trouble (503), never let through. */
+  readTimeoutMs?: number;
+}
+
+/** Owners not yet written, at most: past it, the oldest are dropped (and logged) while storage is down. */
+const MAX_QUEUE = 100_000;
+const RETRY_MS = 5_000;
+
+/**
+ * Which key made each stored object, for `auth.stored_objects`. An object is known in memory from
+ * the moment its creation's answer is read, before the answer's last bytes reach its creator, so
+ * the creator's next request finds it; storage gets it in the background, for the other gateways
+ * sharing it and after a restart. A lookup reads memory, then storage for the ids memory lacks.
+ */
+export class ObjectOwners {
+  readonly mode: StoredObjectsMode;
+  private readonly known = new Map<string, ObjectOwner>();
+  private queue: OwnedObject[] = [];
+  private writing: Promise<void> | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private readonly max: number;
+  private readonly d: ObjectOwnersDeps;
+
+  constructor(d: ObjectOwnersDeps) {
+    this.d = d;
+    this.mode = d.mode;
+    this.max = d.max ?? 100_000;
+  }
+
+  /** Objects just made: known here at once, written to storage in the background. */
+  made(objects: readonly OwnedObject[]): void {
+    if (objects.length === 0) return;
+    for (const o of objects) this.keep(o.id, { keyId: o.keyId, team: o.team });
+    this.queue.push(...objects);
+    if (this.queue.length > MAX_QUEUE) {
+      const dropped = this.queue.splice(0, this.queue.length - MAX_QUEUE);
+      this.d.log.warn('stored objects\' owners not written to storage, dropped: storage has been failing', { dropped: dropped.length });
+    }
+    this.write();
+  }
+
+  /**
+   * Refuses `ids` (with the provider's not-found, in the client's dialect) unless `caller` may use each
+   * under the mode. An id no storage knows is refused: made elsewhere, or before owners were recorded.
+   * Returns their owners.
+   */
+  async check(ids: readonly string[], caller: ObjectOwner, noun: string): Promise<Map<string, ObjectOwner>> {
+    const owners = await this.owners(ids);
+    for (const id of ids) {
+      if (!mayUse(this.mode, owners.get(id), caller)) throw notOwned(noun, id, this.mode);
+    }
+    return owners;
+  }
+
+  /** The recorded owners of those of `ids` that have one; `wait`: read storage again a moment later for those it lacks (missWaitMs). */
+  async owners(ids: readonly string[], wait = true): Promise<Map<string, ObjectOwner>> {
+    const out = new Map<string, ObjectOwner>();
+    let missing: string[] = [];
+    for (const id of ids) {
+      const o = this.known.get(id);
+      if (o) out.set(id, o);
+      else missing.push(id);
+    }
+    if (missing.length > 0) missing = await this.read(missing, out);
+    if (wait && missing.length > 0 && (this.d.missWaitMs ?? 250) > 0) {
+      await new Promise((r) => setTimeout(r, this.d.missWaitMs ?? 250));
+      await this.read(missing, out);
+    }
+    return out;
+  }
+
+  /** Waits for the owners recorded so far to be written (shutdown, tests). */
+  async flush(): Promise<void> {
+    while (this.writing || this.queue.length > 0) {
+      if (!this.writing) this.write();
+      await this.writing;
+      if (this.retry) break;
+    }
+  }
+
+  close(): void {
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = undefined;
+  }
+
+  private async read(ids: string[], into: Map<string, ObjectOwner>): Promise<string[]> {
+    let found: Map<string, ObjectOwner>;
+    try {
+      found = await within(this.d.store.owners(ids), this.d.readTimeoutMs ?? 2000, 'storage did not answer in time');
+    } catch (err) {
+      throw new GatewayError('storage_unavailable', `Tollgate could not read who made this object from its storage (${errorMessage(err)}); retry shortly.`, { headers: { 'retry-after': '5' } });
+    }
+    for (const [id, o] of found) {
+      into.set(id, o);
+      this.keep(id, o);
+    }
+    return ids.filter((id) => !found.has(id));
+  }
+
+  private keep(id: string, owner: ObjectOwner): void {
+    if (this.known.has(id)) return;
+    // Oldest first by insertion order: a full map forgets the longest known, which storage still has.
+    if (this.known.size >= this.max) this.known.delete(this.known.keys().next().value!);
+    this.known.set(id, owner);
+  }
+
+  private write(): void {
+    if (this.writing || this.retry || this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    this.writing = this.d.store.add(batch).then(
+      () => {
+        this.writing = undefined;
+        this.write();
+      },
+      (err: unknown) => {
+        this.writing = undefined;
+        this.queue = [...batch, ...this.queue];
+        this.d.log.warn("could not write stored objects' owners; retrying", { owners: batch.length, err: errorMessage(err) });
+        this.retry = setTimeout(() => {
+          this.retry = undefined;
+          this.write();
+        }, RETRY_MS);
+        this.retry.unref();
+      },
+    );
+  }
+}
+
+/**
+ * Before a request about stored objects (touchesObjects) goes upstream: refuses one that names an
+ * object its caller may not use, marks a list for filtering, and notes whose objects it makes.
+ */
+export async function guardObjects(objects: ObjectOwners, hold: ObjectHold, route: RouteMatch, json: unknown, who: Identity): Promise<void> {
+  const owner = ownerOf(who);
+  if (owner === undefined) return;
+  hold.owner = owner;
+  if (objects.mode === 'shared') return;
+  if (listsObjects(route)) {
+    hold.list = true;
+    return;
+  }
+  const named = namedObjects(route, json);
+  if (named === undefined) return;
+  const owners = await objects.check(named.ids, owner, named.noun);
+  if (route.api === 'openai.batches' && route.resourceId !== undefined) hold.batchOwner = owners.get(route.resourceId);
+}
+
+/** The provider's own answer for an id it does not have: 404, which each SDK raises as its NotFound error. */
+export function notOwned(noun: string, id: string, mode: StoredObjectsMode): GatewayError {
+  const whose = mode === 'team' ? "this key's team" : 'this key';
+  return new GatewayError('object_not_owned', `No ${noun} with id '${id}' found: it was not made through Tollgate by ${whose} (auth.stored_objects: ${mode}).`);
+}

@@ -1,0 +1,169 @@
+import Anthropic, { NotFoundError as AnthropicNotFound, toFile as anthropicFile } from '@anthropic-ai/sdk';
+import OpenAI, { NotFoundError, toFile } from 'openai';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { type CreatedKey, createKey } from '../../src/identity/key-service.js';
+import type { StoredObjectsMode } from '../../src/identity/stored-objects.js';
+import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
+import type { Storage } from '../../src/storage/ports.js';
+import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
+import { type Harness, startHarness } from '../support/harness.js';
+
+const INPUT = JSON.stringify({ custom_id: 'one', method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] } }) + '\n';
+const schemas: string[] = [];
+const postgres = () => {
+  const schema = `tg_objects_${process.pid}_${schemas.length}`;
+  schemas.push(schema);
+  return openPostgres({ url: TEST_PG_URL, schema, maxConnections: 4 });
+};
+afterAll(() => dropSchemas(schemas));
+
+/**
+ * auth.stored_objects through the gateway and the official SDKs: alice (team platform) makes
+ * objects; carol (platform) shares them under `team`; bob (team data) is told they do not exist,
+ * as the provider tells of an id it does not have, and his lists leave them out.
+ */
+describe.each([
+  ['SQLite', undefined],
+  ['Postgres', postgres],
+] as const)('stored objects kept apart by key team (%s)', (_, storage: (() => Promise<Storage>) | undefined) => {
+  let h: Harness;
+  let carol: CreatedKey;
+  let bob: CreatedKey;
+  afterEach(() => h.close());
+  const start = async (mode?: StoredObjectsMode) => {
+    h = await startHarness({ auth: mode === undefined ? {} : { storedObjects: mode }, storage });
+    carol = await createKey(h.tollgate.storage.keys, { user: 'carol', team: 'platform', project: null });
+    bob = await createKey(h.tollgate.storage.keys, { user: 'bob', team: 'data', project: null });
+  };
+  const openai = (key: CreatedKey) => new OpenAI({ apiKey: key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+  const upstreamAsked = (route: string) => h.fake.requests.filter((r) => r.route === route).length;
+
+  it('refuses another team a file, its content and a batch with the provider not-found, lets the same team in, and lists each key its own', async () => {
+    await start();
+    const file = await openai(h.key).files.create({ file: await toFile(Buffer.from(INPUT), 'requests.jsonl'), purpose: 'batch' });
+    // Asked at once by its creator, as an SDK does after an upload: known before the upload's answer ended.
+    expect(await openai(h.key).files.retrieve(file.id)).toMatchObject({ id: file.id });
+    const batch = await openai(h.key).batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    await h.mark();
+    const asked = upstreamAsked('openai.files.retrieve') + upstreamAsked('openai.batches.retrieve') + upstreamAsked('openai.files.content');
+    await expect(openai(bob).files.retrieve(file.id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(openai(bob).files.content(file.id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(openai(bob).files.delete(file.id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(openai(bob).batches.retrieve(batch.id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(openai(bob).batches.cancel(batch.id)).rejects.toBeInstanceOf(NotFoundError);
+    // Nor may another team run a batch on the file.
+    await expect(openai(bob).batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' })).rejects.toBeInstanceOf(NotFoundError);
+    const err = (await openai(bob).files.retrieve(file.id).then(() => undefined, (e: unknown) => e)) as NotFoundError;
+    expect(err.status).toBe(404);
+    expect(err.error).toMatchObject({ type: 'invalid_request_error', code: 'object_not_owned' });
+    // None of it reached the provider.
+    expect(upstreamAsked('openai.files.retrieve') + upstreamAsked('openai.batches.retrieve') + upstreamAsked('openai.files.content')).toBe(asked);
+    const refused = await h.rows();
+    expect(refused).toHaveLength(7);
+    for (const r of refused) expect(r).toMatchObject({ keyId: bob.id, status: 404, outcome: 'rejected', errorType: 'object_not_owned', costPicos: 0n });
+
+    // The same team: the batch, and the output file its answer names (made by the provider for alice's batch).
+    const done = await openai(carol).batches.retrieve(batch.id);
+    expect(done.output_file_id).toMatch(/^file-/);
+    expect((await (await openai(h.key).files.content(done.output_file_id!)).text()).length).toBeGreaterThan(0);
+    await expect(openai(bob).files.content(done.output_file_id!)).rejects.toBeInstanceOf(NotFoundError);
+
+    // Lists: bob sees none of them, carol all of alice's.
+    await openai(bob).files.create({ file: await toFile(Buffer.from(INPUT), 'bob.jsonl'), purpose: 'batch' });
+    const ids = async (k: CreatedKey) => (await openai(k).files.list()).data.map((f) => f.id);
+    expect(await ids(bob)).toHaveLength(1);
+    expect(await ids(bob)).not.toContain(file.id);
+    expect(await ids(carol)).toContain(file.id);
+    expect(await ids(carol)).not.toContain((await ids(bob))[0]);
+    expect((await openai(bob).batches.list()).data).toEqual([]);
+    expect((await openai(carol).batches.list()).data.map((b) => b.id)).toEqual([batch.id]);
+  });
+
+  it('keeps stored Responses to their team: retrieve, delete and a follow-up from another team are refused; the creator asks at once', async () => {
+    await start();
+    const created = await openai(h.key).responses.create({ model: 'gpt-5', input: 'hello' });
+    expect(await openai(h.key).responses.retrieve(created.id)).toMatchObject({ id: created.id });
+    await expect(openai(bob).responses.retrieve(created.id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(openai(bob).responses.delete(created.id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(openai(bob).responses.create({ model: 'gpt-5', input: 'more', previous_response_id: created.id })).rejects.toBeInstanceOf(NotFoundError);
+    expect(await openai(carol).responses.create({ model: 'gpt-5', input: 'more', previous_response_id: created.id })).toMatchObject({ object: 'response' });
+    await openai(carol).responses.delete(created.id);
+  });
+
+  it('under key: the creating key alone, not its team', async () => {
+    await start('key');
+    const created = await openai(h.key).responses.create({ model: 'gpt-5', input: 'hello' });
+    await expect(openai(carol).responses.retrieve(created.id)).rejects.toBeInstanceOf(NotFoundError);
+    expect(await openai(h.key).responses.retrieve(created.id)).toMatchObject({ id: created.id });
+  });
+
+  it('under shared: every key reaches every object and sees whole lists, as before the setting', async () => {
+    await start('shared');
+    const file = await openai(h.key).files.create({ file: await toFile(Buffer.from(INPUT), 'requests.jsonl'), purpose: 'batch' });
+    expect(await openai(bob).files.retrieve(file.id)).toMatchObject({ id: file.id });
+    expect((await openai(bob).files.list()).data.map((f) => f.id)).toContain(file.id);
+    // An id Tollgate never saw goes to the provider too.
+    await expect(openai(bob).responses.retrieve('resp_madeElsewhere')).resolves.toMatchObject({ id: 'resp_madeElsewhere' });
+  });
+});
+
+describe('stored objects: Anthropic, Gemini, unknown ids and provider keys', () => {
+  let h: Harness;
+  let bob: CreatedKey;
+  afterEach(() => h.close());
+  const start = async () => {
+    h = await startHarness({});
+    bob = await createKey(h.tollgate.storage.keys, { user: 'bob', team: 'data', project: null });
+  };
+  const anthropic = (key: string) => new Anthropic({ apiKey: key, baseURL: h.url, maxRetries: 0 });
+
+  it('refuses another team an Anthropic batch, its results and a file with the not_found_error the SDK raises; lists leave them out', async () => {
+    await start();
+    const batch = await anthropic(h.key.key).messages.batches.create({ requests: [{ custom_id: 'a', params: { model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] } }] });
+    const file = await anthropic(h.key.key).beta.files.upload({ file: await anthropicFile(Buffer.from('notes'), 'notes.txt', { type: 'text/plain' }) });
+    await expect(anthropic(bob.key).messages.batches.retrieve(batch.id)).rejects.toBeInstanceOf(AnthropicNotFound);
+    await expect(anthropic(bob.key).messages.batches.results(batch.id)).rejects.toBeInstanceOf(AnthropicNotFound);
+    await expect(anthropic(bob.key).messages.batches.cancel(batch.id)).rejects.toBeInstanceOf(AnthropicNotFound);
+    await expect(anthropic(bob.key).beta.files.retrieveMetadata(file.id)).rejects.toBeInstanceOf(AnthropicNotFound);
+    const err = (await anthropic(bob.key).beta.files.delete(file.id).then(() => undefined, (e: unknown) => e)) as AnthropicNotFound;
+    expect(err.error).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
+    const listed = async (key: string) => {
+      const out: string[] = [];
+      for await (const b of anthropic(key).messages.batches.list()) out.push(b.id);
+      for await (const f of anthropic(key).beta.files.list()) out.push(f.id);
+      return out;
+    };
+    expect(await listed(bob.key)).toEqual([]);
+    expect(await listed(h.key.key)).toEqual([batch.id, file.id]);
+    // The creator still reads its results, through the gateway's results_url.
+    for await (const r of await anthropic(h.key.key).messages.batches.results(batch.id)) expect(r.custom_id).toBe('a');
+  });
+
+  it('refuses another team a Gemini cache (get, patch, delete, a generateContent naming it) with NOT_FOUND and lists only its own', async () => {
+    await start();
+    const ask = (key: string, method: string, path: string, body?: unknown) =>
+      fetch(`${h.url}${path}`, { method, headers: { 'x-goog-api-key': key, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const made = (await (await ask(h.key.key, 'POST', '/v1beta/cachedContents', { model: 'models/gemini-2.5-flash', contents: [{ role: 'user', parts: [{ text: 'x'.repeat(100) }] }] })).json()) as { name: string };
+    const id = made.name.slice('cachedContents/'.length);
+    for (const [method, path, body] of [
+      ['GET', `/v1beta/cachedContents/${id}`, undefined],
+      ['PATCH', `/v1beta/cachedContents/${id}`, { ttl: '60s' }],
+      ['DELETE', `/v1beta/cachedContents/${id}`, undefined],
+      ['POST', '/v1beta/models/gemini-2.5-flash:generateContent', { cachedContent: made.name, contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }],
+    ] as const) {
+      const res = await ask(bob.key, method, path, body);
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ error: { code: 404, status: 'NOT_FOUND' } });
+    }
+    expect(await (await ask(bob.key, 'GET', '/v1beta/cachedContents')).json()).toEqual({});
+    expect(await (await ask(h.key.key, 'GET', '/v1beta/cachedContents')).json()).toMatchObject({ cachedContents: [{ name: made.name }] });
+    expect((await ask(h.key.key, 'GET', `/v1beta/cachedContents/${id}`)).status).toBe(200);
+  });
+
+  it('refuses under team an id Tollgate never saw made, and lets a caller own provider key through to the provider', async () => {
+    await start();
+    await expect(new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 }).responses.retrieve('resp_madeElsewhere')).rejects.toBeInstanceOf(NotFoundError);
+    const own = new OpenAI({ apiKey: 'sk-caller-own', baseURL: `${h.url}/v1`, maxRetries: 0 });
+    expect(await own.responses.retrieve('resp_madeElsewhere')).toMatchObject({ id: 'resp_madeElsewhere' });
+  });
+});
