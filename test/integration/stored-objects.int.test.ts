@@ -1,4 +1,6 @@
 import Anthropic, { NotFoundError as AnthropicNotFound, toFile as anthropicFile } from '@anthropic-ai/sdk';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import OpenAI, { NotFoundError, toFile } from 'openai';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type CreatedKey, createKey } from '../../src/identity/key-service.js';
@@ -6,7 +8,7 @@ import type { StoredObjectsMode } from '../../src/identity/stored-objects.js';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
-import { type Harness, startHarness } from '../support/harness.js';
+import { type Harness, defaultProviders, startHarness } from '../support/harness.js';
 
 const INPUT = JSON.stringify({ custom_id: 'one', method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] } }) + '\n';
 const schemas: string[] = [];
@@ -165,5 +167,47 @@ describe('stored objects: Anthropic, Gemini, unknown ids and provider keys', () 
     await expect(new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 }).responses.retrieve('resp_madeElsewhere')).rejects.toBeInstanceOf(NotFoundError);
     const own = new OpenAI({ apiKey: 'sk-caller-own', baseURL: `${h.url}/v1`, maxRetries: 0 });
     expect(await own.responses.retrieve('resp_madeElsewhere')).toMatchObject({ id: 'resp_madeElsewhere' });
+  });
+});
+
+describe('a list of stored objects over several upstream pages', () => {
+  const files = ['f1', 'f2', 'f3', 'f4', 'f5', 'f6'];
+  let server: Server;
+  let h: Harness;
+  afterEach(async () => {
+    await h.close();
+    await new Promise((r) => server.close(r));
+  });
+
+  it('follows the upstream past pages with none of the caller objects, and an SDK paging on gets each of its own once', async () => {
+    // OpenAI's Files list, paged by `limit` and `after`.
+    server = createServer((req, res) => {
+      const q = new URL(req.url!, 'http://x').searchParams;
+      const from = q.has('after') ? files.indexOf(q.get('after')!) + 1 : 0;
+      const data = files.slice(from, from + Number(q.get('limit') ?? 10)).map((id) => ({ id, object: 'file', bytes: 1, created_at: 1, filename: `${id}.jsonl`, purpose: 'batch' }));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ object: 'list', data, first_id: data[0]?.id, last_id: data.at(-1)?.id, has_more: from + data.length < files.length }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const upstream = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    h = await startHarness({ providers: (url) => defaultProviders(url).map((p) => (p.dialect === 'openai' ? { ...p, baseUrl: upstream } : p)) });
+    const bob = await createKey(h.tollgate.storage.keys, { user: 'bob', team: 'data', project: null });
+    const alice = { keyId: h.key.id, team: 'platform' };
+    await h.tollgate.storage.objects.add([
+      ...['f1', 'f2', 'f3'].map((id) => ({ id, api: 'openai.files', keyId: bob.id, team: 'data', createdAt: 1 })),
+      ...['f4', 'f5'].map((id) => ({ id, api: 'openai.files', ...alice, createdAt: 1 })),
+    ]);
+    const client = (k: CreatedKey) => new OpenAI({ apiKey: k.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const first = await client(h.key).files.list({ limit: 2 });
+    // The upstream's first page held none of alice's: its second was read for her first.
+    expect(first.data.map((f) => f.id)).toEqual(['f4']);
+    expect(first.has_more).toBe(true);
+    const all = async (k: CreatedKey) => {
+      const out: string[] = [];
+      for await (const f of client(k).files.list({ limit: 2 })) out.push(f.id);
+      return out;
+    };
+    expect(await all(h.key)).toEqual(['f4', 'f5']);
+    expect(await all(bob)).toEqual(['f1', 'f2', 'f3']);
   });
 });
