@@ -49,14 +49,15 @@ describe('the Responses API over a WebSocket', () => {
     h.fake.setDefault({ text: 'Hello there.', usage: { input: 1200, cacheRead: 1024, output: 40, reasoning: 8 } });
     const s = await open(h.url, h.key.key, { 'x-tollgate-tags': 'workflow=ws' });
     const first = await create(s, { model: 'gpt-5', input: 'hi', tools: [] });
-    const second = await create(s, { model: 'gpt-5-mini', input: 'again', previous_response_id: 'resp_1' });
+    // The first response, made on this socket by this key: its follow-up may continue it (auth.stored_objects).
+    const second = await create(s, { model: 'gpt-5-mini', input: 'again', previous_response_id: 'resp_fakeUpstream0001' });
     s.ws.close();
     await s.closed;
     const calls = h.fake.requests.filter((r) => r.method === 'WS');
     expect(calls).toHaveLength(2);
     // Byte for byte what the upstream sent, message by message; and the client's messages as it sent them.
     expect([...first, ...second].join('')).toBe(calls.map((c) => c.sent.toString()).join(''));
-    expect(JSON.parse(calls[1]!.body.toString())).toEqual({ type: 'response.create', model: 'gpt-5-mini', input: 'again', previous_response_id: 'resp_1' });
+    expect(JSON.parse(calls[1]!.body.toString())).toEqual({ type: 'response.create', model: 'gpt-5-mini', input: 'again', previous_response_id: 'resp_fakeUpstream0001' });
     expect(calls[0]!.headers.authorization).toBe('Bearer sk-upstream-openai');
     const rows = await h.rows();
     expect(rows).toHaveLength(2);

@@ -8,7 +8,8 @@ import type { StoredObjectsMode } from '../../src/identity/stored-objects.js';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
-import { type Harness, defaultProviders, startHarness } from '../support/harness.js';
+import WebSocket from 'ws';
+import { type Harness, defaultProviders, eventually, startHarness } from '../support/harness.js';
 
 const INPUT = JSON.stringify({ custom_id: 'one', method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] } }) + '\n';
 const schemas: string[] = [];
@@ -90,6 +91,31 @@ describe.each([
     await expect(openai(bob).responses.create({ model: 'gpt-5', input: 'more', previous_response_id: created.id })).rejects.toBeInstanceOf(NotFoundError);
     expect(await openai(carol).responses.create({ model: 'gpt-5', input: 'more', previous_response_id: created.id })).toMatchObject({ object: 'response' });
     await openai(carol).responses.delete(created.id);
+  });
+
+  it('keeps a Response made over a WebSocket to its team, and refuses a follow-up there that another team sends', async () => {
+    await start();
+    const socket = async (key: CreatedKey) => {
+      const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}/v1/responses`, { headers: { authorization: `Bearer ${key.key}` } });
+      const got: string[] = [];
+      ws.on('message', (d: Buffer) => got.push(d.toString()));
+      await new Promise((ok, fail) => ws.once('open', ok).once('error', fail));
+      const ask = async (body: Record<string, unknown>) => {
+        const from = got.length;
+        ws.send(JSON.stringify({ type: 'response.create', model: 'gpt-5', input: 'hi', ...body }));
+        await eventually(() => expect(got.slice(from).some((m) => /"type":"(response\.completed|error)"/.test(m))).toBe(true));
+        return got.slice(from).map((m) => JSON.parse(m) as { type: string; response?: { id: string }; status?: number; error?: { code: string } });
+      };
+      return { ws, ask };
+    };
+    const a = await socket(h.key);
+    const made = (await a.ask({})).find((e) => e.type === 'response.completed')!.response!.id;
+    a.ws.close();
+    await expect(openai(bob).responses.retrieve(made)).rejects.toBeInstanceOf(NotFoundError);
+    expect(await openai(carol).responses.retrieve(made)).toMatchObject({ id: made });
+    const b = await socket(bob);
+    expect((await b.ask({ previous_response_id: made })).at(-1)).toMatchObject({ type: 'error', status: 404, error: { code: 'object_not_owned' } });
+    b.ws.close();
   });
 
   it('under key: the creating key alone, not its team', async () => {

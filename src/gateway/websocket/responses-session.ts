@@ -16,6 +16,8 @@ import { RelayedSocket } from './relayed.js';
 import { SocketTurns } from './turns.js';
 import { attribute } from '../caller.js';
 import { forClient } from '../client-errors.js';
+import { type ObjectHold, madeObjects } from '../object-access.js';
+import { guardObjects } from '../object-owners.js';
 
 const adapter = adapterFor('openai');
 /** RFC 6455 §7.4.1: the endpoint received a type of data it cannot accept. */
@@ -63,8 +65,11 @@ export class ResponsesSession extends RelayedSocket {
     let admission: Admission<Served> | undefined;
     let info: RequestInfo;
     let body = data;
+    const owned: ObjectHold = {};
     try {
       info = adapter.inspectRequest(route(), json);
+      // A `previous_response_id` the key may not use is refused as over HTTP; the response it makes is its key's.
+      if (d.gateway.objects) await guardObjects(d.gateway.objects, owned, route(), json, w);
       facts.modelRequested = info.model.slice(0, MAX_MODEL_CHARS);
       const long = modelTooLong(info.model);
       if (long) throw long;
@@ -98,6 +103,7 @@ export class ResponsesSession extends RelayedSocket {
       finish: () => {
         digest.run();
         this.shutdownOutcome(facts);
+        if (owned.owner) d.gateway.objects?.made(madeObjects(facts, owned.owner, undefined));
         const row = record(d.gateway, facts, undefined);
         admission?.settle(row.costPicos, row.inputTokens + row.outputTokens, row.attemptLog);
         this.responseEnded();
