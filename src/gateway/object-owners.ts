@@ -50,8 +50,10 @@ export class ObjectOwners {
   /** Objects just made: known here at once, written to storage in the background. */
   made(objects: readonly OwnedObject[]): void {
     if (objects.length === 0) return;
-    for (const o of objects) this.keep(o.id, { keyId: o.keyId, team: o.team });
-    this.queue.push(...objects);
+    // One known already is written, or on its way (a streamed Response, made known at its first event and again at its end).
+    const fresh = objects.filter((o) => this.keep(o.id, { keyId: o.keyId, team: o.team }));
+    if (fresh.length === 0) return;
+    this.queue.push(...fresh);
     if (this.queue.length > MAX_QUEUE) {
       const dropped = this.queue.splice(0, this.queue.length - MAX_QUEUE);
       this.d.log.warn('stored objects\' owners not written to storage, dropped: storage has been failing', { dropped: dropped.length });
@@ -117,11 +119,13 @@ export class ObjectOwners {
     return ids.filter((id) => !found.has(id));
   }
 
-  private keep(id: string, owner: ObjectOwner): void {
-    if (this.known.has(id)) return;
+  /** Whether the id was not known before. */
+  private keep(id: string, owner: ObjectOwner): boolean {
+    if (this.known.has(id)) return false;
     // Oldest first by insertion order: a full map forgets the longest known, which storage still has.
     if (this.known.size >= this.max) this.known.delete(this.known.keys().next().value!);
     this.known.set(id, owner);
+    return true;
   }
 
   private write(): void {
@@ -164,6 +168,11 @@ export async function guardObjects(objects: ObjectOwners, hold: ObjectHold, rout
   if (named === undefined) return;
   const owners = await objects.check(named.ids, owner, named.noun);
   if (route.api === 'openai.batches' && route.resourceId !== undefined) hold.batchOwner = owners.get(route.resourceId);
+}
+
+/** RequestInfo.madeObject for a streamed Response of `owner`. */
+export function streamedResponse(objects: ObjectOwners, owner: ObjectOwner, ts: number): (id: string) => void {
+  return (id) => objects.made([{ id, api: 'openai.responses', keyId: owner.keyId, team: owner.team, createdAt: ts }]);
 }
 
 /** The provider's own answer for an id it does not have: 404, which each SDK raises as its NotFound error. */

@@ -43,7 +43,7 @@ import { serveRouted } from './routed.js';
 import { relayTranslated, translatable } from './translated.js';
 import { isResponsesShapedChat } from '../translation/index.js';
 import { attribute, writeUpstreamCredential } from './caller.js';
-import { type ObjectOwners, guardObjects } from './object-owners.js';
+import { type ObjectOwners, guardObjects, streamedResponse } from './object-owners.js';
 import { type ObjectHold, madeObjects, touchesObjects } from './object-access.js';
 import type { Exchange, Held, Served } from './exchange.js';
 import { serveList } from './object-lists.js';
@@ -243,6 +243,8 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   // known: its row names who sent it, and a bad key is reported first, as the providers do.
   if (badBody) throw badBody;
   if (deps.objects && touchesObjects(route.api)) await guardObjects(deps.objects, x.owned, route, json, who);
+  // A streamed Response's id reaches its client in the first event: known from then on, not only at the end.
+  if (x.owned.owner && info.stream && route.api === 'openai.responses') info.madeObject = streamedResponse(deps.objects!, x.owned.owner, facts.ts);
 
   const bodyModel = info.model;
   let explicit = x.explicit;

@@ -127,6 +127,11 @@ export interface RequestInfo {
    * decides from it, with no second look at the bytes.
    */
   streamOptions?: { includeUsage: boolean };
+  /**
+   * Set by the gateway for a streamed Response: called with its id when the stream's first event
+   * names it, before the client can ask about it (auth.stored_objects), not only when the stream ends.
+   */
+  madeObject?: (id: string) => void;
 }
 
 export interface RequestRewrite {
@@ -144,6 +149,8 @@ export interface TapContext {
   requestedModel: string;
   /** See RequestInfo.gatewayBase. */
   gatewayBase?: string;
+  /** See RequestInfo.madeObject. */
+  madeObject?: (id: string) => void;
 }
 
 /**

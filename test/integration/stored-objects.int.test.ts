@@ -93,6 +93,25 @@ describe.each([
     await openai(carol).responses.delete(created.id);
   });
 
+  it('knows a streamed Response from its first event: its creator cancels it while the stream still runs', async () => {
+    await start();
+    h.fake.script({ stallAfterEvents: 2 });
+    const stop = new AbortController();
+    const res = await fetch(`${h.url}/v1/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.key.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-5', input: 'hello', stream: true, background: true }),
+      signal: stop.signal,
+    });
+    const reader = res.body!.getReader();
+    let seen = '';
+    while (!/"type":"response\.created".*?"id":"(resp_[^"]+)"/.test(seen)) seen += new TextDecoder().decode((await reader.read()).value);
+    const id = /"type":"response\.created".*?"id":"(resp_[^"]+)"/.exec(seen)![1]!;
+    await expect(openai(bob).responses.cancel(id)).rejects.toBeInstanceOf(NotFoundError);
+    expect(await openai(h.key).responses.cancel(id)).toMatchObject({ id, status: 'cancelled' });
+    stop.abort();
+  });
+
   it('keeps a Response made over a WebSocket to its team, and refuses a follow-up there that another team sends', async () => {
     await start();
     const socket = async (key: CreatedKey) => {

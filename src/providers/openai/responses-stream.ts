@@ -36,6 +36,12 @@ export class ResponsesStreamReader implements StreamReader {
   private error: UpstreamErrorInfo | undefined;
   private ended = false;
   private background = false;
+  private readonly madeObject: ((id: string) => void) | undefined;
+
+  /** `madeObject`: see RequestInfo.madeObject. */
+  constructor(madeObject?: (id: string) => void) {
+    this.madeObject = madeObject;
+  }
 
   onEvent(event: SseEvent): void {
     // OpenAI names every event; some compatible servers only put the type in the JSON.
@@ -46,7 +52,10 @@ export class ResponsesStreamReader implements StreamReader {
       // Parsed once so that a stream cut before its end still names the model and the response.
       const response = asObject(asObject(parseJson(event.data))?.response);
       this.servedModel ??= asText(response?.model);
-      this.responseId ??= asText(response?.id);
+      if (this.responseId === undefined) {
+        this.responseId = asText(response?.id);
+        if (this.responseId !== undefined) this.madeObject?.(this.responseId);
+      }
     } else if (type === 'response.output_item.added') {
       if (event.data.includes('_call"') && isToolCallItem(asObject(parseJson(event.data))?.item)) this.addedToolCalls++;
     } else if (type === 'error') {

@@ -17,7 +17,7 @@ export function createOpenaiTap(route: RouteMatch, ctx: TapContext): ResponseTap
   if (FREE_APIS.has(route.api)) return freeBodyTap();
   if (isEventStream(ctx)) {
     // A stored response retrieved with `?stream=true` is its events again.
-    if (route.api === 'openai.responses' || route.api === 'openai.responses_lookup') return observeSse(new ResponsesStreamReader());
+    if (route.api === 'openai.responses' || route.api === 'openai.responses_lookup') return observeSse(new ResponsesStreamReader(ctx.madeObject));
     if (route.api === 'openai.images') return observeSse(imagesStreamReader());
     if (route.api === 'openai.audio') return observeSse(audioStreamReader());
     return ctx.injectedStreamUsage ? chatRewriteTap() : observeSse(new ChatStreamReader());
