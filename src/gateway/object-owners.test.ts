@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { GatewayError } from '../core/errors.js';
+import { silentLogger } from '../core/logger.js';
+import type { ObjectOwner } from '../identity/stored-objects.js';
+import type { ObjectOwnerStore, OwnedObject } from '../storage/object-owners.js';
+import { ObjectOwners } from './object-owners.js';
+
+const alice = { keyId: 'k-alice', team: 'platform' };
+const bob = { keyId: 'k-bob', team: 'data' };
+const made = (id: string, o: ObjectOwner = alice): OwnedObject => ({ id, api: 'openai.files', ...o, createdAt: 1 });
+
+/** A store in memory whose writes wait until released, and whose reads can fail or be counted. */
+function heldStore() {
+  const rows = new Map<string, ObjectOwner>();
+  const waiting: (() => void)[] = [];
+  const s = {
+    rows,
+    reads: 0,
+    failReads: false,
+    failWrites: false,
+    /** Runs after each read has taken its answer. */
+    afterRead: () => {},
+    release: () => waiting.splice(0).forEach((go) => go()),
+    store: {
+      add: (objects) =>
+        new Promise<void>((ok, fail) =>
+          waiting.push(() => {
+            if (s.failWrites) return fail(new Error('disk full'));
+            for (const o of objects) if (!rows.has(o.id)) rows.set(o.id, { keyId: o.keyId, team: o.team });
+            ok();
+          }),
+        ),
+      owners: (ids) => {
+        s.reads++;
+        if (s.failReads) return Promise.reject(new Error('connection refused'));
+        const found = new Map(ids.filter((id) => rows.has(id)).map((id) => [id, rows.get(id)!]));
+        s.afterRead();
+        return Promise.resolve(found);
+      },
+    } satisfies ObjectOwnerStore,
+  };
+  return s;
+}
+
+describe('the owners of stored objects, in memory and in storage', () => {
+  it('lets the creator in at once, before storage has the object, and keeps other teams out', async () => {
+    const s = heldStore();
+    const owners = new ObjectOwners({ mode: 'team', store: s.store, log: silentLogger, missWaitMs: 0 });
+    owners.made([made('file-1')]);
+    await expect(owners.check(['file-1'], alice, 'file')).resolves.toBeDefined();
+    await expect(owners.check(['file-1'], { keyId: 'k-carol', team: 'platform' }, 'file')).resolves.toBeDefined();
+    await expect(owners.check(['file-1'], bob, 'file')).rejects.toMatchObject({ code: 'object_not_owned', status: 404 });
+    expect(s.reads).toBe(0);
+    s.release();
+    await owners.flush();
+    expect(s.rows.get('file-1')).toEqual(alice);
+  });
+
+  it('reads storage for an object another gateway made, once more after a moment when it is not there yet', async () => {
+    const s = heldStore();
+    const owners = new ObjectOwners({ mode: 'key', store: s.store, log: silentLogger, missWaitMs: 30 });
+    const elsewhere = new ObjectOwners({ mode: 'key', store: s.store, log: silentLogger });
+    elsewhere.made([made('resp_1')]);
+    // The other gateway's write lands just after the first read.
+    s.afterRead = () => s.release();
+    await expect(owners.check(['resp_1'], alice, 'response')).resolves.toBeDefined();
+    expect(s.reads).toBe(2);
+    // Known now: not read again.
+    await owners.check(['resp_1'], alice, 'response');
+    expect(s.reads).toBe(2);
+    await expect(owners.check(['resp_unknown'], alice, 'response')).rejects.toMatchObject({ code: 'object_not_owned' });
+  });
+
+  it('refuses with storage trouble, never lets through, when storage cannot say who made an object', async () => {
+    const s = heldStore();
+    s.failReads = true;
+    const owners = new ObjectOwners({ mode: 'team', store: s.store, log: silentLogger, missWaitMs: 0 });
+    const err = await owners.check(['file-9'], alice, 'file').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GatewayError);
+    expect(err).toMatchObject({ code: 'storage_unavailable', status: 503 });
+  });
+
+  it('keeps owners storage refused and writes them on a later try, an object known already written once', async () => {
+    const s = heldStore();
+    const owners = new ObjectOwners({ mode: 'team', store: s.store, log: silentLogger, missWaitMs: 0 });
+    s.failWrites = true;
+    owners.made([made('file-1')]);
+    s.release();
+    await owners.flush();
+    expect(s.rows.size).toBe(0);
+    s.failWrites = false;
+    // Its retry timer cleared: the next object takes the kept one with it.
+    owners.close();
+    owners.made([made('file-1'), made('file-2', bob)]);
+    const flushed = owners.flush();
+    s.release();
+    await flushed;
+    expect([...s.rows.keys()].sort()).toEqual(['file-1', 'file-2']);
+  });
+});
