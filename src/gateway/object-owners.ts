@@ -56,7 +56,7 @@ export class ObjectOwners {
     this.queue.push(...fresh);
     if (this.queue.length > MAX_QUEUE) {
       const dropped = this.queue.splice(0, this.queue.length - MAX_QUEUE);
-      this.d.log.warn('stored objects\' owners not written to storage, dropped: storage has been failing', { dropped: dropped.length });
+      this.d.log.warn("stored objects' owners not written to storage, dropped: storage has been failing", { dropped: dropped.length });
     }
     this.write();
   }
