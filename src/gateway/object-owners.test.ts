@@ -3,7 +3,10 @@ import { GatewayError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
 import type { ObjectOwner } from '../identity/stored-objects.js';
 import type { ObjectOwnerStore, OwnedObject } from '../storage/object-owners.js';
-import { ObjectOwners } from './object-owners.js';
+import { lookupRoute } from '../providers/index.js';
+import type { Identity } from '../identity/identify.js';
+import type { ObjectHold } from './object-access.js';
+import { ObjectOwners, guardObjects } from './object-owners.js';
 
 const alice = { keyId: 'k-alice', team: 'platform' };
 const bob = { keyId: 'k-bob', team: 'data' };
@@ -96,5 +99,29 @@ describe('the owners of stored objects, in memory and in storage', () => {
     s.release();
     await flushed;
     expect([...s.rows.keys()].sort()).toEqual(['file-1', 'file-2']);
+  });
+});
+
+describe('a request about stored objects, before it goes upstream', () => {
+  const found = lookupRoute('POST', '/v1/responses', ['openai']);
+  const responses = found.kind === 'match' ? found.route : undefined!;
+  const who = { keyId: 'k-alice', keyTeam: 'platform', upstreamKey: { kind: 'configured' } } as Identity;
+
+  it('records the Response a request makes, unless it asks the provider not to store it; its follow-up is checked either way', async () => {
+    const owners = new ObjectOwners({ mode: 'team', store: heldStore().store, log: silentLogger, missWaitMs: 0 });
+    const stored: ObjectHold = {};
+    await guardObjects(owners, stored, responses, { model: 'gpt-5', input: 'hi' }, who);
+    expect(stored.owner).toEqual(alice);
+    const unstored: ObjectHold = {};
+    await guardObjects(owners, unstored, responses, { model: 'gpt-5', input: 'hi', store: false }, who);
+    expect(unstored.owner).toBeUndefined();
+    await expect(guardObjects(owners, {}, responses, { model: 'gpt-5', store: false, previous_response_id: 'resp_other' }, who)).rejects.toMatchObject({ code: 'object_not_owned' });
+  });
+
+  it('leaves a caller with its own provider key alone', async () => {
+    const owners = new ObjectOwners({ mode: 'key', store: heldStore().store, log: silentLogger, missWaitMs: 0 });
+    const hold: ObjectHold = {};
+    await guardObjects(owners, hold, responses, { previous_response_id: 'resp_other' }, { ...who, upstreamKey: { kind: 'passthrough', key: 'sk-own' } });
+    expect(hold).toEqual({});
   });
 });

@@ -158,7 +158,8 @@ export class ObjectOwners {
 export async function guardObjects(objects: ObjectOwners, hold: ObjectHold, route: RouteMatch, json: unknown, who: Identity): Promise<void> {
   const owner = ownerOf(who);
   if (owner === undefined) return;
-  hold.owner = owner;
+  // A Response the provider is told not to keep (`store: false`, as Codex sends) makes nothing to record; its `previous_response_id` is still checked.
+  if (route.api !== 'openai.responses' || (json as { store?: unknown } | undefined)?.store !== false) hold.owner = owner;
   if (objects.mode === 'shared') return;
   if (listsObjects(route)) {
     hold.list = true;
