@@ -47,6 +47,8 @@ describe('the stored objects a request names', () => {
     expect(namedObjects(route('POST', '/v1/batches'), { input_file_id: 'file-in', endpoint: '/v1/chat/completions' })).toEqual({ ids: ['file-in'], noun: 'file' });
     const gen = route('POST', '/v1beta/models/gemini-2.5-flash:generateContent', 'gemini');
     expect(namedObjects(gen, { cachedContent: 'cachedContents/abc', contents: [] })?.ids).toEqual(['cachedContents/abc']);
+    // Protobuf JSON takes the field name as written in the proto too.
+    expect(namedObjects(gen, { cached_content: 'cachedContents/abc', contents: [] })?.ids).toEqual(['cachedContents/abc']);
     expect(namedObjects(gen, { contents: [] })).toBeUndefined();
   });
 

@@ -1,6 +1,7 @@
 import type { Api } from '../core/api.js';
 import type { ObjectOwner } from '../identity/stored-objects.js';
 import type { RequestFacts } from '../metering/build-row.js';
+import { cachedContentName } from '../providers/gemini/caches.js';
 import type { RouteMatch } from '../providers/types.js';
 import type { OwnedObject } from '../storage/object-owners.js';
 
@@ -40,7 +41,11 @@ export function namedObjects(route: RouteMatch, json: unknown): NamedObjects | u
   if (noun === undefined) return undefined;
   if (route.resourceId !== undefined) return { ids: [route.resourceId], noun };
   if (route.method !== 'POST') return undefined;
-  const field = route.api === 'openai.responses' ? 'previous_response_id' : route.api === 'openai.batches' ? 'input_file_id' : route.dialect === 'gemini' ? 'cachedContent' : undefined;
+  if (route.dialect === 'gemini') {
+    const cache = cachedContentName(json);
+    return cache === undefined ? undefined : { ids: [cache], noun };
+  }
+  const field = route.api === 'openai.responses' ? 'previous_response_id' : route.api === 'openai.batches' ? 'input_file_id' : undefined;
   const id = field === undefined ? undefined : (json as Record<string, unknown> | undefined)?.[field];
   return typeof id === 'string' && id !== '' ? { ids: [id], noun: field === 'input_file_id' ? 'file' : noun } : undefined;
 }

@@ -6,7 +6,8 @@ import { estimateInputTokens } from '../metering/estimate.js';
 import { findMedia } from '../metering/media/media.js';
 import { mediaTokens } from '../metering/media/media-tokens.js';
 import { asksForAudio } from './audio-output.js';
-import { type CachedContent, GEMINI_CACHE_TOKENS, cachedContentName } from './gemini-cache.js';
+import { cachedContentName } from '../providers/gemini/caches.js';
+import { type CachedContent, GEMINI_CACHE_TOKENS } from './gemini-cache.js';
 import { DEFAULT_SERVER_TOOLS, type ServerToolAllowance, serverTools } from './server-tools.js';
 
 /**

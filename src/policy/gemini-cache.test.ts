@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { type Logger, silentLogger } from '../core/logger.js';
-import { CACHE_LOOKBACK_MS, GEMINI_CACHE_TOKENS, GeminiCaches, cachedContentName } from './gemini-cache.js';
+import { CACHE_LOOKBACK_MS, GEMINI_CACHE_TOKENS, GeminiCaches } from './gemini-cache.js';
 
 const NOW = Date.parse('2026-12-07T10:00:00Z');
 const row = (o: Partial<LedgerRow>) => ({ api: 'gemini.caches', responseId: 'cachedContents/abc', usageSource: 'final', status: 200, inputTokens: 40_000, outputTokens: 0, ...o }) as LedgerRow;
@@ -13,14 +13,6 @@ function caches(lookup: (name: string, since: number, until: number) => Promise<
 }
 
 describe('the explicit Gemini cache a request names', () => {
-  it('is found in Gemini’s cachedContent, and in google.cached_content as the OpenAI-compatible endpoint takes it', () => {
-    expect(cachedContentName({ contents: [], cachedContent: 'cachedContents/abc' })).toBe('cachedContents/abc');
-    expect(cachedContentName({ cached_content: 'cachedContents/abc' })).toBe('cachedContents/abc');
-    expect(cachedContentName({ messages: [], google: { cached_content: 'cachedContents/abc' } })).toBe('cachedContents/abc');
-    expect(cachedContentName({ messages: [], extra_body: { google: { cached_content: 'cachedContents/abc' } } })).toBe('cachedContents/abc');
-    for (const json of [{}, { cachedContent: '' }, { cachedContent: 3 }, { google: 'x' }, null, 'cachedContent']) expect(cachedContentName(json)).toBeUndefined();
-  });
-
   it('counts a cache this process saw made at the tokens it cached, without reading the ledger', async () => {
     const { c, calls } = caches(() => Promise.resolve(5));
     c.remember(row({}));

@@ -18,21 +18,6 @@ export interface CachedContent {
   cache: string | null;
 }
 
-function field(o: unknown, key: string): unknown {
-  return typeof o === 'object' && o !== null && !Array.isArray(o) ? (o as Record<string, unknown>)[key] : undefined;
-}
-
-/**
- * The explicit cache (`cachedContents/…`) a request names: Gemini's `cachedContent` (or
- * `cached_content`), or `google.cached_content` as Gemini's OpenAI-compatible endpoint takes it (also
- * inside `extra_body`). Pure: a few property reads.
- */
-export function cachedContentName(json: unknown): string | undefined {
-  const google = field(json, 'google') ?? field(field(json, 'extra_body'), 'google');
-  const name = field(json, 'cachedContent') ?? field(json, 'cached_content') ?? field(google, 'cached_content');
-  return typeof name === 'string' && name !== '' ? name : undefined;
-}
-
 export interface GeminiCacheDeps {
   /** The ledger's read (LedgerStore.geminiCacheTokens). */
   lookup: (name: string, since: number, until: number) => Promise<number | undefined>;

@@ -1,6 +1,7 @@
 import type { AdmitRequest, Served } from './admission.js';
 import { type StoredContext, continuesStoredContext, previousResponseId } from './estimate.js';
-import { type CachedContent, cachedContentName } from './gemini-cache.js';
+import { cachedContentName } from '../providers/gemini/caches.js';
+import type { CachedContent } from './gemini-cache.js';
 import type { PolicySettings } from './settings.js';
 
 export interface StoredInputLookups {

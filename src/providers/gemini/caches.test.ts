@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { modelOf, readCachedContent } from './caches.js';
+import { cachedContentName, modelOf, readCachedContent } from './caches.js';
 
 describe('readCachedContent', () => {
   it('records the tokens a created cache holds as input written to a cache, and its name and model', () => {
@@ -22,5 +22,15 @@ describe('readCachedContent', () => {
     expect(modelOf('models/gemini-2.5-pro')).toBe('gemini-2.5-pro');
     expect(modelOf('tunedModels/t1')).toBe('tunedModels/t1');
     expect(modelOf(undefined)).toBeUndefined();
+  });
+});
+
+describe('the explicit Gemini cache a request names', () => {
+  it('is found in Gemini’s cachedContent, and in google.cached_content as the OpenAI-compatible endpoint takes it', () => {
+    expect(cachedContentName({ contents: [], cachedContent: 'cachedContents/abc' })).toBe('cachedContents/abc');
+    expect(cachedContentName({ cached_content: 'cachedContents/abc' })).toBe('cachedContents/abc');
+    expect(cachedContentName({ messages: [], google: { cached_content: 'cachedContents/abc' } })).toBe('cachedContents/abc');
+    expect(cachedContentName({ messages: [], extra_body: { google: { cached_content: 'cachedContents/abc' } } })).toBe('cachedContents/abc');
+    for (const json of [{}, { cachedContent: '' }, { cachedContent: 3 }, { google: 'x' }, null, 'cachedContent']) expect(cachedContentName(json)).toBeUndefined();
   });
 });

@@ -28,3 +28,18 @@ export function readCachedContent(text: string | undefined, complete: boolean): 
 export function modelOf(name: string | undefined): string | undefined {
   return name?.startsWith('models/') ? name.slice('models/'.length) : name;
 }
+
+function field(o: unknown, key: string): unknown {
+  return typeof o === 'object' && o !== null && !Array.isArray(o) ? (o as Record<string, unknown>)[key] : undefined;
+}
+
+/**
+ * The explicit cache (`cachedContents/…`) a request names: Gemini's `cachedContent` (or
+ * `cached_content`), or `google.cached_content` as Gemini's OpenAI-compatible endpoint takes it (also
+ * inside `extra_body`). Pure: a few property reads.
+ */
+export function cachedContentName(json: unknown): string | undefined {
+  const google = field(json, 'google') ?? field(field(json, 'extra_body'), 'google');
+  const name = field(json, 'cachedContent') ?? field(json, 'cached_content') ?? field(google, 'cached_content');
+  return typeof name === 'string' && name !== '' ? name : undefined;
+}
