@@ -13,8 +13,10 @@ afterEach(async () => {
   h = undefined;
 });
 
+// A cache made outside the gateway is usable here (auth.stored_objects: shared): this file is about the
+// reserve, and under the default (team) such a cache is refused before any budget is asked.
 async function start(): Promise<Harness> {
-  h = await startHarness({ price: createPricer(), policy: { rules: { budgets: [budget], rateLimits: [], modelPolicies: [] } } });
+  h = await startHarness({ price: createPricer(), auth: { storedObjects: 'shared' }, policy: { rules: { budgets: [budget], rateLimits: [], modelPolicies: [] } } });
   return h;
 }
 
