@@ -2,6 +2,7 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { FREE_APIS, UNREPORTED_USAGE_APIS } from '../core/api.js';
 import type { Dispatcher } from 'undici';
 import type { RequestFacts } from '../metering/build-row.js';
+import type { Usage, UsageSource } from '../core/usage.js';
 import { MAX_BODY_COPY, errorBodyTap, isEventStream, isSuccess } from '../providers/shared/taps.js';
 import { streamedErrorStatus } from '../providers/shared/upstream-error.js';
 import type { DialectAdapter, Metered, RequestInfo, ResponseTap, RouteMatch, UpstreamErrorInfo } from '../providers/types.js';
@@ -68,7 +69,8 @@ export type Headers = Record<string, string | string[] | undefined>;
 export type RelayResult =
   /** `waitMs`: a wait the provider's error asked for in its body (Gemini's retryDelay); `restMs`: see UpstreamErrorInfo. */
   | { kind: 'delivered'; status: number; headers: Headers; waitMs?: number; restMs?: number }
-  | { kind: 'held'; status: number; headers: Headers; body: Buffer; error: UpstreamErrorInfo | undefined }
+  /** `usage`: what a held 200 stream reported before it failed, billed if it is delivered after all. */
+  | { kind: 'held'; status: number; headers: Headers; body: Buffer; error: UpstreamErrorInfo | undefined; usage: Usage; usageSource: UsageSource }
   | { kind: 'gone' };
 
 /**
@@ -155,7 +157,7 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
           a.finish();
           return resolve({ kind: 'gone' });
         }
-        return resolve({ kind: 'held', status, headers: upstreamHeaders, body: kept.length === 1 ? kept[0]! : Buffer.concat(kept), error: m.error });
+        return resolve({ kind: 'held', status, headers: upstreamHeaders, body: kept.length === 1 ? kept[0]! : Buffer.concat(kept), error: m.error, usage: m.usage, usageSource: m.usageSource });
       }
       const metered = tap!.finish(complete, complete || !clientGone ? emit : () => undefined);
       settle(a, metered, complete, clientGone, err);

@@ -261,6 +261,10 @@ function sendHeld(x: RoutedExchange, h: Held): void {
   const { facts, res } = x;
   const a = facts.priorAttempts[facts.priorAttempts.length - 1]!;
   a.delivered = true;
+  // A held 200 stream that reported usage before failing (a Responses response.failed) is billed as
+  // the same stream passed on unheld is; an error body held back reports none.
+  a.usage = h.usage;
+  a.usageSource = h.usageSource;
   facts.provider = h.c.d.provider;
   facts.catalogProvider = h.c.d.catalog;
   // The model of the try the client got, as when a try is delivered as it comes (a fallback's may differ).

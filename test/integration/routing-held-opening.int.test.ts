@@ -192,7 +192,7 @@ describe('a stream passed on as it came', () => {
     expect(row).toMatchObject({ status: 200, outcome: 'upstream_error', errorType: 'server_error', attempts: 1, inputTokens: 900 });
   });
 
-  it('Responses: a held failure whose retry cannot wait that long is sent exactly as it came, unbilled as a held try is', async () => {
+  it('Responses: a held failure whose retry cannot wait that long is sent exactly as it came, and billed as it reports, as one passed on unheld is', async () => {
     // A rate limit whose retry-after is past the route's max_wait_ms: the held stream is the answer.
     h.fake.script({ match: at('oa-again'), events: failedResponse('resp_again', 'rate_limit_exceeded'), headers: { 'retry-after': '30' } });
     const got = await rawResponses('gpt-again');
@@ -200,8 +200,9 @@ describe('a stream passed on as it came', () => {
     expect(h.fake.requests).toHaveLength(1);
     expect(got.body.equals(h.fake.requests[0]!.sent)).toBe(true);
     const { row, attempts } = await ledger(got.id);
-    expect(row).toMatchObject({ status: 200, outcome: 'upstream_error', errorType: 'rate_limit_exceeded', attempts: 1, inputTokens: 0 });
-    expect(attempts).toEqual([['oa-again', 200, 'upstream_error', 'rate_limit_exceeded', true, 0]]);
+    expect(row).toMatchObject({ status: 200, outcome: 'upstream_error', errorType: 'rate_limit_exceeded', attempts: 1, inputTokens: 900 });
+    expect(row.costPicos).toBeGreaterThan(0n);
+    expect(attempts).toEqual([['oa-again', 200, 'upstream_error', 'rate_limit_exceeded', true, 900]]);
   });
 });
 
