@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Harness, defaultProviders, startHarness } from '../support/harness.js';
-import { recentFailures, routingFrom, sentTo as at, taggedDeployment as dep } from '../support/routing.js';
+import { QUICK_RETRY, fallbackPair, recentFailures, routingFrom, sentTo as at, taggedDeployment as dep } from '../support/routing.js';
 
 // A 200 stream whose first event is an error (Anthropic's overloaded_error, OpenAI's error chunk,
 // a Responses error event, Gemini's error object) has sent the client nothing: another deployment takes it.
@@ -16,11 +16,11 @@ beforeAll(async () => {
     routing: (url) =>
       routingFrom(
         {
-          routing: { retry: { backoff_ms: 5, per_deployment: 1 }, affinity: { enabled: false }, health: { cooldown_failures: 100 } },
+          routing: QUICK_RETRY,
           routes: [
-            { model: 'claude-sonnet-4-5', deployments: [dep('anthropic', 'ant-a'), dep('anthropic', 'ant-b', { order: 1 })] },
-            { model: 'gpt-5', deployments: [dep('openai', 'oa-a'), dep('openai', 'oa-b', { order: 1 })] },
-            { model: 'gemini-2.5-pro', deployments: [dep('gemini', 'gem-a'), dep('gemini', 'gem-b', { order: 1 })] },
+            fallbackPair('claude-sonnet-4-5', 'anthropic', 'ant-a', 'ant-b'),
+            fallbackPair('gpt-5', 'openai', 'oa-a', 'oa-b'),
+            fallbackPair('gemini-2.5-pro', 'gemini', 'gem-a', 'gem-b'),
             { model: 'claude-solo', deployments: [dep('anthropic', 'solo')] },
             { model: 'claude-again', deployments: [dep('anthropic', 'again')], retry: { per_deployment: 2, max_wait_ms: 1000 } },
             { model: 'claude-slow', deployments: [dep('anthropic', 'slow-a', { timeouts: { first_byte_ms: 200 } }), dep('anthropic', 'slow-b', { order: 1 })] },

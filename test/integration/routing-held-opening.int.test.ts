@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Harness, defaultProviders, startHarness } from '../support/harness.js';
-import { recentFailures, routingFrom, sentTo as at, taggedDeployment as dep } from '../support/routing.js';
+import { QUICK_RETRY, fallbackPair, recentFailures, routingFrom, sentTo as at, taggedDeployment as dep } from '../support/routing.js';
 
 // A 200 stream that fails after its preamble (a Responses stream's response.created and
 // response.in_progress, a Messages stream's message_start and ping) but before its output has
@@ -16,10 +16,10 @@ beforeAll(async () => {
     routing: (url) =>
       routingFrom(
         {
-          routing: { retry: { backoff_ms: 5, per_deployment: 1 }, affinity: { enabled: false }, health: { cooldown_failures: 100 } },
+          routing: QUICK_RETRY,
           routes: [
-            { model: 'claude-sonnet-4-5', deployments: [dep('anthropic', 'ant-a'), dep('anthropic', 'ant-b', { order: 1 })] },
-            { model: 'gpt-5', deployments: [dep('openai', 'oa-a'), dep('openai', 'oa-b', { order: 1 })] },
+            fallbackPair('claude-sonnet-4-5', 'anthropic', 'ant-a', 'ant-b'),
+            fallbackPair('gpt-5', 'openai', 'oa-a', 'oa-b'),
             { model: 'gpt-solo', deployments: [dep('openai', 'oa-solo')] },
             { model: 'gpt-again', deployments: [dep('openai', 'oa-again')], retry: { per_deployment: 2, max_wait_ms: 1000 } },
             { model: 'gpt-slow', deployments: [dep('openai', 'slow-a', { timeouts: { first_byte_ms: 200 } }), dep('openai', 'slow-b', { order: 1 })] },

@@ -46,3 +46,12 @@ export async function recentFailures(url: string, deployment: string): Promise<n
   const status = (await res.json()) as RoutingStatusJson;
   return status.routes.flatMap((r) => r.deployments).find((d) => d.deployment === deployment)!.recent.failures;
 }
+
+/**
+ * `routing:` for tests of a try held back and retried: the next try after 5 ms, one try a
+ * deployment, no affinity, and failures that never cool a deployment down.
+ */
+export const QUICK_RETRY = { retry: { backoff_ms: 5, per_deployment: 1 }, affinity: { enabled: false }, health: { cooldown_failures: 100 } };
+
+/** A route served by deployment `a` of `provider`, then `b` (tagged as taggedDeployment does). */
+export const fallbackPair = (model: string, provider: string, a: string, b: string) => ({ model, deployments: [taggedDeployment(provider, a), taggedDeployment(provider, b, { order: 1 })] });
