@@ -1,6 +1,5 @@
 import type { LedgerRow } from '../core/ledger-row.js';
-import type { Logger } from '../core/logger.js';
-import { Remembered } from './remembered.js';
+import { Remembered, type TokenLookupDeps } from './remembered.js';
 import { RESPONSE_LOOKUP_MS } from './response-context.js';
 
 /**
@@ -18,16 +17,6 @@ export interface CachedContent {
   cache: string | null;
 }
 
-export interface GeminiCacheDeps {
-  /** The ledger's read (LedgerStore.geminiCacheTokens). */
-  lookup: (name: string, since: number, until: number) => Promise<number | undefined>;
-  /** `policy.gemini_cache_tokens`. */
-  fallbackTokens: number;
-  /** RESPONSE_LOOKUP_MS unless set. */
-  timeoutMs?: number;
-  now: () => number;
-  log: Logger;
-}
 
 /**
  * The size of the explicit caches Gemini requests name, which Gemini bills as cache reads although
@@ -37,10 +26,10 @@ export interface GeminiCacheDeps {
  * a request that names a cache asks.
  */
 export class GeminiCaches {
-  private readonly d: GeminiCacheDeps;
+  private readonly d: TokenLookupDeps;
   private readonly known: Remembered;
 
-  constructor(d: GeminiCacheDeps) {
+  constructor(d: TokenLookupDeps) {
     this.d = d;
     this.known = new Remembered({ timeoutMs: d.timeoutMs ?? RESPONSE_LOOKUP_MS, log: d.log, failure: 'could not read a Gemini cache’s size from the ledger: it counts as policy.gemini_cache_tokens' });
   }

@@ -12,6 +12,18 @@ export interface RememberedDeps {
   failure: string;
 }
 
+/** What a lookup of stored token counts (response-context.ts, gemini-cache.ts) is built from. */
+export interface TokenLookupDeps {
+  /** The ledger's read, by id, over [since, until). */
+  lookup: (id: string, since: number, until: number) => Promise<number | undefined>;
+  /** The setting counted when the read has no answer in time. */
+  fallbackTokens: number;
+  /** RESPONSE_LOOKUP_MS unless set. */
+  timeoutMs?: number;
+  now: () => number;
+  log: Logger;
+}
+
 /**
  * Token counts admission needs from the ledger (a Responses follow-up's previous response, a Gemini
  * cache's size): those this process recorded remembered, the others read for a bounded time, so

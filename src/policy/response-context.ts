@@ -1,23 +1,12 @@
 import type { LedgerRow } from '../core/ledger-row.js';
-import type { Logger } from '../core/logger.js';
 import type { StoredContext } from './estimate.js';
-import { Remembered } from './remembered.js';
+import { Remembered, type TokenLookupDeps } from './remembered.js';
 
 /** How far back a follow-up's previous response is looked for in the ledger: the window its read goes through. */
 export const RESPONSE_LOOKBACK_MS = 10 * 60_000;
 /** How long admission waits for that read before counting `policy.responses_context_tokens` instead. */
 export const RESPONSE_LOOKUP_MS = 100;
 
-export interface ResponseContextDeps {
-  /** The ledger's read (LedgerStore.responseContext). */
-  lookup: (responseId: string, since: number, until: number) => Promise<number | undefined>;
-  /** `policy.responses_context_tokens`. */
-  fallbackTokens: number;
-  /** RESPONSE_LOOKUP_MS unless set. */
-  timeoutMs?: number;
-  now: () => number;
-  log: Logger;
-}
 
 /**
  * What the stored context of a Responses follow-up (`previous_response_id`) counts as at admission:
@@ -28,10 +17,10 @@ export interface ResponseContextDeps {
  * most RESPONSE_LOOKUP_MS. Only a follow-up asks: no other request waits on storage.
  */
 export class ResponseContexts {
-  private readonly d: ResponseContextDeps;
+  private readonly d: TokenLookupDeps;
   private readonly known: Remembered;
 
-  constructor(d: ResponseContextDeps) {
+  constructor(d: TokenLookupDeps) {
     this.d = d;
     this.known = new Remembered({ timeoutMs: d.timeoutMs ?? RESPONSE_LOOKUP_MS, log: d.log, failure: 'could not read a Responses follow-up’s previous response from the ledger: its context counts as policy.responses_context_tokens' });
   }
