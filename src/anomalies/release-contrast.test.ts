@@ -3,7 +3,7 @@ import type { ReleaseCacheUse } from '../storage/ports.js';
 import { releaseContrast, releaseText, withRelease } from './release-contrast.js';
 import type { Detection } from './types.js';
 
-const use = (version: string, requests: number, share: number, client = 'claude-code'): ReleaseCacheUse => ({ client, version, requests, inputTokens: requests * 10_000, cacheReadTokens: Math.round(requests * 10_000 * share) });
+const use = (version: string, requests: number, share: number, client = 'claude-code'): ReleaseCacheUse => ({ client, version, requests, inputTokens: requests * 10_000, cacheReadTokens: Math.round(requests * 10_000 * share), errors: 0, outputTokens: 0, costPicos: 0n });
 
 describe('releaseContrast', () => {
   it('names the version that read at most half what another version of the same client read in the window', () => {

@@ -16,7 +16,7 @@ export interface Explanation extends Decomposition {
   /** Each window's requests, and how many of them had no price (their cost is in neither amount). */
   fromRequests: RequestCount;
   toRequests: RequestCount;
-  /** Clients that moved to a new release between the windows (none when narrowed to a workflow: the rollups keep one tag). */
+  /** Clients that moved to a new release between the windows. */
   releases: ReleaseMove[];
   /** One readable paragraph: the change and its biggest drivers. */
   summary: string;
@@ -60,9 +60,16 @@ export async function explain(ledger: LedgerStore, from: Window, to: Window, rat
   return { ...d, from, to, only, ...counts, releases, summary: summarise({ ...d, ...counts }, from, to, only) + moved };
 }
 
-/** Each client version's served requests in the window: the rollups of the client_version tag, narrowed as the groups are. */
+/**
+ * Each client version's served requests in the window: the rollups of the client_version tag,
+ * narrowed as the groups are; for a workflow (a second tag, which no rollup holds beside it),
+ * the window's raw rows.
+ */
 async function versions(ledger: LedgerStore, w: Window, only: GroupFilter | undefined): Promise<VersionSpend[]> {
-  if (only?.field === 'workflow') return [];
+  if (only?.field === 'workflow') {
+    const uses = await ledger.releaseCacheUse(w, { tag: 'workflow', value: only.value });
+    return uses.map((u) => ({ client: u.client, version: u.version, requests: servedRequests(u), inputTokens: u.inputTokens, cacheReadTokens: u.cacheReadTokens, costPicos: u.costPicos }));
+  }
   const extra = only !== undefined && only.field !== 'client';
   const by: Dimension[] = ['client', `tag:${CLIENT_VERSION_TAG}`, ...(extra ? [only.field] : [])];
   const rows = await ledger.aggregate({ since: w.since, until: w.until, by });
@@ -115,7 +122,7 @@ function byGroup<T extends { keys: string[] }>(items: readonly T[]): Map<string,
  * would otherwise read as more requests, a model mix, or tokens per request; where failures
  * carry cost or tokens (streams cut short), every request counts, so that the parts still add up.
  */
-function servedRequests(r: AggregateRow): number {
+function servedRequests(r: Pick<AggregateRow, 'requests' | 'errors' | 'costPicos' | 'inputTokens' | 'outputTokens'>): number {
   const served = r.requests - r.errors;
   if (served > 0) return served;
   const free = r.costPicos === 0n && r.inputTokens === 0 && r.outputTokens === 0;

@@ -41,11 +41,11 @@ describe('GET /admin/v1/explain', () => {
     await storage.close();
   });
 
-  it('names a client that moved to a new release, with what a request cost and read from cache on each, narrowed or not', async () => {
+  it('names a client that moved to a new release, with what a request cost and read from cache on each, narrowed or not, to a workflow too', async () => {
     const storage = openSqlite(':memory:');
     const day = Date.UTC(2026, 10, 18);
     const call = (id: string, ts: number, version: string, cents: number, read: number, user = 'alice') =>
-      sampleRow({ id, ts, user, client: 'claude-code', tags: { client_version: version }, inputTokens: 10_000, cacheReadTokens: read, costPicos: BigInt(cents) * 10_000_000_000n });
+      sampleRow({ id, ts, user, client: 'claude-code', tags: { client_version: version, workflow: user === 'alice' ? 'review' : 'chat' }, inputTokens: 10_000, cacheReadTokens: read, costPicos: BigInt(cents) * 10_000_000_000n });
     await storage.ledger.insert([
       ...Array.from({ length: 20 }, (_, i) => call(`a${i}`, day - 86_400_000 + i * 60_000, '2.1.197', 5, 8600)),
       ...Array.from({ length: 18 }, (_, i) => call(`b${i}`, day + i * 60_000, '2.1.198', 21, 1200)),
@@ -65,6 +65,12 @@ describe('GET /admin/v1/explain', () => {
     const bob = (await (await fetch(`${admin.base}/explain?${q.toString()}&user=bob`, admin.auth)).json()) as Body;
     expect(bob.client_releases).toEqual([]);
     expect(bob.summary).not.toContain('moved from');
+    // Narrowed to a workflow (a second tag beside client_version), read from the raw rows.
+    const review = (await (await fetch(`${admin.base}/explain?${q.toString()}&workflow=review`, admin.auth)).json()) as Body;
+    expect(review.client_releases).toEqual([expect.objectContaining({ client: 'claude-code', from: expect.objectContaining({ version: '2.1.197' }), to: expect.objectContaining({ version: '2.1.198', cost_per_request_usd: '0.21' }), to_share_of_requests: 0.9 })]);
+    expect(review.summary).toContain(' claude-code moved from 2.1.197 to 2.1.198 (90% of its requests in 2026-11-18..2026-11-19)');
+    const chat = (await (await fetch(`${admin.base}/explain?${q.toString()}&workflow=chat`, admin.auth)).json()) as Body;
+    expect(chat.client_releases).toEqual([]);
     admin.close();
     await storage.close();
   });

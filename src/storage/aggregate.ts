@@ -180,7 +180,8 @@ function dimensionExpr(dim: Dimension, time: string, d: SqlDialect): string {
 
 const RAW_COST = [`SUM(COALESCE(cost_picos, 0) / ${SPLIT}) AS cost_q`, `SUM(COALESCE(cost_picos, 0) % ${SPLIT}) AS cost_r`];
 
-function rawMeasures(d: SqlDialect, costOnly = false, countUnpriced = false): string {
+/** The measures of raw rows, as the columns `readRow` reads (requests, errors, tokens, cost_q and cost_r). */
+export function rawMeasures(d: SqlDialect, costOnly = false, countUnpriced = false): string {
   const unpriced = `SUM(CASE WHEN ${d.isTrue('unpriced')} THEN 1 ELSE 0 END) AS unpriced_requests`;
   if (costOnly) return ['COUNT(*) AS requests', ...(countUnpriced ? [unpriced] : []), ...RAW_COST].join(', ');
   return [
@@ -200,7 +201,8 @@ function rollupSums(costOnly = false, sum = true, countUnpriced = false): string
   return [...counts.map((c) => m(c)), ...cost].join(', ');
 }
 
-function readRow(r: Record<string, unknown>, width: number): AggregateRow {
+/** A row of `rawMeasures` or a rollup's sums, its keys k0…k(width-1). */
+export function readRow(r: Record<string, unknown>, width: number): AggregateRow {
   const n = (k: string) => Number(r[k] ?? 0);
   const big = (k: string) => BigInt((r[k] as bigint | number | string | null) ?? 0);
   const keys: string[] = [];

@@ -48,13 +48,17 @@ export interface TagCacheUse {
   sessions: number;
 }
 
-/** Requests and their input and cache reads for one client and client version ('' when absent) (LedgerStore.releaseCacheUse). */
+/** Requests, their tokens and cost for one client and client version ('' when absent) (LedgerStore.releaseCacheUse). */
 export interface ReleaseCacheUse {
   client: string;
   version: string;
   requests: number;
+  /** Requests that failed (not ok, not left by their client). */
+  errors: number;
   inputTokens: number;
   cacheReadTokens: number;
+  outputTokens: number;
+  costPicos: Picos;
 }
 
 /** One session's requests in one clock hour, for one user and key (LedgerStore.sessionHours). */

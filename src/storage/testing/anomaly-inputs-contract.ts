@@ -195,20 +195,23 @@ export function anomalyInputsContract(open: () => Promise<Storage>): void {
   it('sums the requests of one workflow per client and client version, its window alone', async () => {
     const s = await open();
     const t = Date.UTC(2026, 10, 20, 12);
-    const row = (id: string, ts: number, client: string, tags: Record<string, string>, read: number) => sampleRow({ id, ts, client, tags, inputTokens: 1000, cacheReadTokens: read });
+    // A cost past 2^63 picodollars summed twice: the sum is read as quotient and remainder, never a 64-bit overflow.
+    const COST = 5_000_000_000_000_000_123n;
+    const row = (id: string, ts: number, client: string, tags: Record<string, string>, read: number, failed = false) =>
+      sampleRow({ id, ts, client, tags, inputTokens: 1000, cacheReadTokens: read, outputTokens: 50, costPicos: COST, ...(failed ? { outcome: 'upstream_error' as const, status: 500 } : {}) });
     await s.ledger.insert([
       row('a', t, 'claude-code', { workflow: 'review', client_version: '2.1.197' }, 800),
       row('b', t + 1, 'claude-code', { workflow: 'review', client_version: '2.1.197' }, 700),
-      row('c', t + 2, 'claude-code', { workflow: 'review', client_version: '2.1.198' }, 0),
+      row('c', t + 2, 'claude-code', { workflow: 'review', client_version: '2.1.198' }, 0, true),
       row('d', t + 3, 'codex', { workflow: 'review' }, 100),
       row('e', t + 4, 'claude-code', { workflow: 'other', client_version: '2.1.198' }, 0),
       row('f', t + 10, 'claude-code', { workflow: 'review', client_version: '2.1.198' }, 0),
     ]);
     const got = await s.ledger.releaseCacheUse({ since: t, until: t + 10 }, { tag: 'workflow', value: 'review' });
     expect(got).toEqual([
-      { client: 'claude-code', version: '2.1.197', requests: 2, inputTokens: 2000, cacheReadTokens: 1500 },
-      { client: 'claude-code', version: '2.1.198', requests: 1, inputTokens: 1000, cacheReadTokens: 0 },
-      { client: 'codex', version: '', requests: 1, inputTokens: 1000, cacheReadTokens: 100 },
+      { client: 'claude-code', version: '2.1.197', requests: 2, errors: 0, inputTokens: 2000, cacheReadTokens: 1500, outputTokens: 100, costPicos: 2n * COST },
+      { client: 'claude-code', version: '2.1.198', requests: 1, errors: 1, inputTokens: 1000, cacheReadTokens: 0, outputTokens: 50, costPicos: COST },
+      { client: 'codex', version: '', requests: 1, errors: 0, inputTokens: 1000, cacheReadTokens: 100, outputTokens: 50, costPicos: COST },
     ]);
     expect(await s.ledger.releaseCacheUse({ since: t, until: t + 10 }, { tag: 'workflow', value: 'none' })).toEqual([]);
     await s.close();
