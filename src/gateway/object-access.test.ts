@@ -36,30 +36,42 @@ describe('the stored objects a request names', () => {
     for (const [method, path, dialect, id] of cases) {
       const r = route(method, path, dialect);
       expect(touchesObjects(r.api)).toBe(true);
-      expect(namedObjects(r, undefined)?.ids).toEqual([id]);
+      expect(namedObjects(r, undefined)).toEqual([{ ids: [id], noun: expect.any(String) }]);
       expect(listsObjects(r)).toBe(false);
     }
   });
 
   it('reads the top-level references of a body: a follow-up, a batch input file, a Gemini cache', () => {
-    expect(namedObjects(route('POST', '/v1/responses'), { model: 'gpt-5', previous_response_id: 'resp_0' })).toEqual({ ids: ['resp_0'], noun: 'response' });
-    expect(namedObjects(route('POST', '/v1/responses'), { model: 'gpt-5' })).toBeUndefined();
-    expect(namedObjects(route('POST', '/v1/batches'), { input_file_id: 'file-in', endpoint: '/v1/chat/completions' })).toEqual({ ids: ['file-in'], noun: 'file' });
+    expect(namedObjects(route('POST', '/v1/responses'), { model: 'gpt-5', previous_response_id: 'resp_0' })).toEqual([{ ids: ['resp_0'], noun: 'response' }]);
+    expect(namedObjects(route('POST', '/v1/responses'), { model: 'gpt-5' })).toEqual([]);
+    expect(namedObjects(route('POST', '/v1/batches'), { input_file_id: 'file-in', endpoint: '/v1/chat/completions' })).toEqual([{ ids: ['file-in'], noun: 'file' }]);
     const gen = route('POST', '/v1beta/models/gemini-2.5-flash:generateContent', 'gemini');
-    expect(namedObjects(gen, { cachedContent: 'cachedContents/abc', contents: [] })?.ids).toEqual(['cachedContents/abc']);
+    expect(namedObjects(gen, { cachedContent: 'cachedContents/abc', contents: [] })[0]?.ids).toEqual(['cachedContents/abc']);
     // Protobuf JSON takes the field name as written in the proto too.
-    expect(namedObjects(gen, { cached_content: 'cachedContents/abc', contents: [] })?.ids).toEqual(['cachedContents/abc']);
-    expect(namedObjects(gen, { contents: [] })).toBeUndefined();
+    expect(namedObjects(gen, { cached_content: 'cachedContents/abc', contents: [] })[0]?.ids).toEqual(['cachedContents/abc']);
+    expect(namedObjects(gen, { contents: [] })).toEqual([]);
+  });
+
+  it('reads the files named inside messages, beside a top-level reference, when the bytes may name one', () => {
+    const body = { model: 'gpt-5', previous_response_id: 'resp_0', input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'file-a' }] }] };
+    const raw = Buffer.from(JSON.stringify(body));
+    expect(namedObjects(route('POST', '/v1/responses'), body, raw)).toEqual([{ ids: ['resp_0'], noun: 'response' }, { ids: ['file-a'], noun: 'file' }]);
+    const chat = { model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-b' } }] }] };
+    expect(namedObjects(route('POST', '/v1/chat/completions'), chat)).toEqual([{ ids: ['file-b'], noun: 'file' }]);
+    const claude = { model: 'claude-sonnet-4-5', max_tokens: 8, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'file', file_id: 'file_c' } }] }] };
+    expect(namedObjects(route('POST', '/v1/messages', 'anthropic'), claude, Buffer.from(JSON.stringify(claude)))).toEqual([{ ids: ['file_c'], noun: 'file' }]);
+    // Bytes without file_id (as parsed here, they would name one): the messages are not walked.
+    expect(namedObjects(route('POST', '/v1/chat/completions'), chat, Buffer.from('{"model":"gpt-4o","messages":[]}'))).toEqual([]);
   });
 
   it('leaves ordinary requests alone, and tells the lists apart', () => {
-    for (const [method, path, dialect] of [['POST', '/v1/chat/completions', 'openai'], ['POST', '/v1/messages', 'anthropic'], ['POST', '/v1/embeddings', 'openai']] as const) {
+    for (const [method, path, dialect] of [['POST', '/v1/embeddings', 'openai'], ['POST', '/v1/images/generations', 'openai'], ['GET', '/v1/models', 'anthropic']] as const) {
       expect(touchesObjects(route(method, path, dialect).api)).toBe(false);
     }
     for (const [path, dialect] of [['/v1/files', 'openai'], ['/v1/batches', 'openai'], ['/v1/messages/batches', 'anthropic'], ['/v1/files', 'anthropic'], ['/v1beta/cachedContents', 'gemini']] as const) {
       const r = route('GET', path, dialect);
       expect(listsObjects(r)).toBe(true);
-      expect(namedObjects(r, undefined)).toBeUndefined();
+      expect(namedObjects(r, undefined)).toEqual([]);
     }
   });
 });

@@ -4,6 +4,7 @@ import type { RequestFacts } from '../metering/build-row.js';
 import { cachedContentName } from '../providers/gemini/caches.js';
 import type { RouteMatch } from '../providers/types.js';
 import type { OwnedObject } from '../storage/object-owners.js';
+import { CONTENT_APIS, contentFiles, mayNameFiles } from './content-files.js';
 
 /** What a refusal calls each kind of object, by the API that names it. */
 const NOUNS: Partial<Record<Api, string>> = {
@@ -21,9 +22,9 @@ const NOUNS: Partial<Record<Api, string>> = {
   'gemini.count_tokens': 'cached content',
 };
 
-/** The APIs whose requests name a stored object in their path, make one, or list them: the only ones asked about owners. */
+/** The APIs whose requests name a stored object (in their path, their body or their messages' content), make one, or list them: the only ones asked about owners. */
 export function touchesObjects(api: Api): boolean {
-  return api in NOUNS || api === 'gemini.caches';
+  return api in NOUNS || api === 'gemini.caches' || CONTENT_APIS.has(api);
 }
 
 export interface NamedObjects {
@@ -32,11 +33,24 @@ export interface NamedObjects {
 }
 
 /**
- * The stored objects a request uses, by id: the one its path names (a response, file, batch, cache),
- * or one its body continues or reads, where that is a top-level field (`previous_response_id`, a
- * batch's `input_file_id`, Gemini's `cachedContent`). Undefined when it names none.
+ * The stored objects a request uses, by id, a group for each kind: the one its path names (a response,
+ * file, batch, cache), or one its body continues or reads, where that is a top-level field
+ * (`previous_response_id`, a batch's `input_file_id`, Gemini's `cachedContent`); and the files its
+ * messages' content names (content-files.ts), looked for only when its bytes (`raw`, when at hand)
+ * hold a `file_id`. Empty when it names none.
  */
-export function namedObjects(route: RouteMatch, json: unknown): NamedObjects | undefined {
+export function namedObjects(route: RouteMatch, json: unknown, raw?: Buffer): NamedObjects[] {
+  const out: NamedObjects[] = [];
+  const own = ownNamed(route, json);
+  if (own !== undefined) out.push(own);
+  if (route.method === 'POST' && route.resourceId === undefined && CONTENT_APIS.has(route.api) && mayNameFiles(raw)) {
+    const files = contentFiles(route.api, json);
+    if (files.length > 0) out.push({ ids: files, noun: 'file' });
+  }
+  return out;
+}
+
+function ownNamed(route: RouteMatch, json: unknown): NamedObjects | undefined {
   const noun = NOUNS[route.api];
   if (noun === undefined) return undefined;
   if (route.resourceId !== undefined) return { ids: [route.resourceId], noun };

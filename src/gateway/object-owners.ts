@@ -4,7 +4,7 @@ import type { Logger } from '../core/logger.js';
 import type { Identity } from '../identity/identify.js';
 import { type ObjectOwner, type StoredObjectsMode, mayUse, ownerOf } from '../identity/stored-objects.js';
 import type { RouteMatch } from '../providers/types.js';
-import { type ObjectHold, listsObjects, namedObjects } from './object-access.js';
+import { type NamedObjects, type ObjectHold, listsObjects, namedObjects } from './object-access.js';
 import type { ObjectOwnerStore, OwnedObject } from '../storage/object-owners.js';
 
 export interface ObjectOwnersDeps {
@@ -67,9 +67,14 @@ export class ObjectOwners {
    * Returns their owners.
    */
   async check(ids: readonly string[], caller: ObjectOwner, noun: string): Promise<Map<string, ObjectOwner>> {
-    const owners = await this.owners(ids);
-    for (const id of ids) {
-      if (!mayUse(this.mode, owners.get(id), caller)) throw notOwned(noun, id, this.mode);
+    return this.checkAll([{ ids: [...ids], noun }], caller);
+  }
+
+  /** check() for the objects of several kinds a request names, in one read. */
+  async checkAll(named: readonly NamedObjects[], caller: ObjectOwner): Promise<Map<string, ObjectOwner>> {
+    const owners = await this.owners([...new Set(named.flatMap((n) => n.ids))]);
+    for (const n of named) {
+      for (const id of n.ids) if (!mayUse(this.mode, owners.get(id), caller)) throw notOwned(n.noun, id, this.mode);
     }
     return owners;
   }
@@ -153,9 +158,10 @@ export class ObjectOwners {
 
 /**
  * Before a request about stored objects (touchesObjects) goes upstream: refuses one that names an
- * object its caller may not use, marks a list for filtering, and notes whose objects it makes.
+ * object its caller may not use, marks a list for filtering, and notes whose objects it makes. `raw`:
+ * the body's bytes, when at hand, to skip looking through messages that name no file.
  */
-export async function guardObjects(objects: ObjectOwners, hold: ObjectHold, route: RouteMatch, json: unknown, who: Identity): Promise<void> {
+export async function guardObjects(objects: ObjectOwners, hold: ObjectHold, route: RouteMatch, json: unknown, who: Identity, raw?: Buffer): Promise<void> {
   const owner = ownerOf(who);
   if (owner === undefined) return;
   // A Response the provider is told not to keep (`store: false`, as Codex sends) makes nothing to record; its `previous_response_id` is still checked.
@@ -165,9 +171,9 @@ export async function guardObjects(objects: ObjectOwners, hold: ObjectHold, rout
     hold.list = true;
     return;
   }
-  const named = namedObjects(route, json);
-  if (named === undefined) return;
-  const owners = await objects.check(named.ids, owner, named.noun);
+  const named = namedObjects(route, json, raw);
+  if (named.length === 0) return;
+  const owners = await objects.checkAll(named, owner);
   if (route.api === 'openai.batches' && route.resourceId !== undefined) hold.batchOwner = owners.get(route.resourceId);
 }
 

@@ -134,7 +134,30 @@ describe.each([
     expect(await openai(carol).responses.retrieve(made)).toMatchObject({ id: made });
     const b = await socket(bob);
     expect((await b.ask({ previous_response_id: made })).at(-1)).toMatchObject({ type: 'error', status: 404, error: { code: 'object_not_owned' } });
+    const file = await openai(h.key).files.create({ file: await toFile(Buffer.from('%PDF-1.4'), 'notes.pdf'), purpose: 'user_data' });
+    expect((await b.ask({ input: [{ role: 'user', content: [{ type: 'input_file', file_id: file.id }] }] })).at(-1)).toMatchObject({ type: 'error', status: 404, error: { code: 'object_not_owned' } });
     b.ws.close();
+  });
+
+  it('refuses another team a file named inside a chat message or a Responses input, and lets the same team use it', async () => {
+    await start();
+    const file = await openai(h.key).files.create({ file: await toFile(Buffer.from('%PDF-1.4'), 'notes.pdf'), purpose: 'user_data' });
+    const chat = (k: CreatedKey) => openai(k).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: [{ type: 'text', text: 'summarise' }, { type: 'file', file: { file_id: file.id } }] }] });
+    const responses = (k: CreatedKey) =>
+      openai(k).responses.create({ model: 'gpt-5', input: [{ role: 'user', content: [{ type: 'input_text', text: 'look' }, { type: 'input_image', file_id: file.id, detail: 'auto' }, { type: 'input_file', file_id: file.id }] }] });
+    await h.mark();
+    const asked = h.fake.requests.length;
+    await expect(chat(bob)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(responses(bob)).rejects.toBeInstanceOf(NotFoundError);
+    const err = (await chat(bob).then(() => undefined, (e: unknown) => e)) as NotFoundError;
+    expect(err.error).toMatchObject({ type: 'invalid_request_error', code: 'object_not_owned' });
+    expect(err.message).toContain(file.id);
+    expect(h.fake.requests.length).toBe(asked);
+    const refused = await h.rows();
+    expect(refused).toHaveLength(3);
+    for (const r of refused) expect(r).toMatchObject({ keyId: bob.id, status: 404, outcome: 'rejected', errorType: 'object_not_owned' });
+    expect(await chat(carol)).toMatchObject({ object: 'chat.completion' });
+    expect(await responses(h.key)).toMatchObject({ object: 'response' });
   });
 
   it('under key: the creating key alone, not its team', async () => {
@@ -149,6 +172,7 @@ describe.each([
     const file = await openai(h.key).files.create({ file: await toFile(Buffer.from(INPUT), 'requests.jsonl'), purpose: 'batch' });
     expect(await openai(bob).files.retrieve(file.id)).toMatchObject({ id: file.id });
     expect((await openai(bob).files.list()).data.map((f) => f.id)).toContain(file.id);
+    expect(await openai(bob).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: file.id } }] }] })).toMatchObject({ object: 'chat.completion' });
     // An id Tollgate never saw goes to the provider too.
     await expect(openai(bob).responses.retrieve('resp_madeElsewhere')).resolves.toMatchObject({ id: 'resp_madeElsewhere' });
   });
@@ -186,6 +210,30 @@ describe('stored objects: Anthropic, Gemini, unknown ids and provider keys', () 
     for await (const r of await anthropic(h.key.key).messages.batches.results(batch.id)) expect(r.custom_id).toBe('a');
   });
 
+  it('refuses another team an Anthropic file named in a document, an image or a container upload block, and lets its own key use it', async () => {
+    await start();
+    const file = await anthropic(h.key.key).beta.files.upload({ file: await anthropicFile(Buffer.from('notes'), 'notes.txt', { type: 'text/plain' }) });
+    const blocks = [
+      [{ type: 'document', source: { type: 'file', file_id: file.id } }],
+      [{ type: 'image', source: { type: 'file', file_id: file.id } }],
+      [{ type: 'text', text: 'run it' }, { type: 'container_upload', file_id: file.id }],
+      [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'image', source: { type: 'file', file_id: file.id } }] }],
+    ] as const;
+    const ask = (key: string, content: (typeof blocks)[number]) =>
+      anthropic(key).beta.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 16, betas: ['files-api-2025-04-14'], messages: [{ role: 'user', content: [...content] as Anthropic.Beta.BetaContentBlockParam[] }] });
+    await h.mark();
+    const asked = h.fake.requests.length;
+    for (const content of blocks) {
+      const err = (await ask(bob.key, content).then(() => undefined, (e: unknown) => e)) as AnthropicNotFound;
+      expect(err).toBeInstanceOf(AnthropicNotFound);
+      expect(err.error).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
+    }
+    await expect(anthropic(bob.key).messages.countTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'file', file_id: file.id } }] }] })).rejects.toBeInstanceOf(AnthropicNotFound);
+    expect(h.fake.requests.length).toBe(asked);
+    for (const r of await h.rows()) expect(r).toMatchObject({ keyId: bob.id, status: 404, outcome: 'rejected', errorType: 'object_not_owned' });
+    expect(await ask(h.key.key, blocks[0])).toMatchObject({ type: 'message' });
+  });
+
   it('refuses another team a Gemini cache (get, patch, delete, a generateContent naming it) with NOT_FOUND and lists only its own', async () => {
     await start();
     const ask = (key: string, method: string, path: string, body?: unknown) =>
@@ -212,6 +260,8 @@ describe('stored objects: Anthropic, Gemini, unknown ids and provider keys', () 
     await expect(new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 }).responses.retrieve('resp_madeElsewhere')).rejects.toBeInstanceOf(NotFoundError);
     const own = new OpenAI({ apiKey: 'sk-caller-own', baseURL: `${h.url}/v1`, maxRetries: 0 });
     expect(await own.responses.retrieve('resp_madeElsewhere')).toMatchObject({ id: 'resp_madeElsewhere' });
+    // A file in its own account, named in a message: not Tollgate's to check either.
+    expect(await own.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-madeElsewhere' } }] }] })).toMatchObject({ object: 'chat.completion' });
   });
 });
 

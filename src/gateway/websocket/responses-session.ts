@@ -69,7 +69,7 @@ export class ResponsesSession extends RelayedSocket {
     try {
       info = adapter.inspectRequest(route(), json);
       // A `previous_response_id` the key may not use is refused as over HTTP; the response it makes is its key's.
-      if (d.gateway.objects) await guardObjects(d.gateway.objects, owned, route(), json, w);
+      if (d.gateway.objects) await guardObjects(d.gateway.objects, owned, route(), json, w, data);
       facts.modelRequested = info.model.slice(0, MAX_MODEL_CHARS);
       const long = modelTooLong(info.model);
       if (long) throw long;
