@@ -44,6 +44,9 @@ describe('the stored objects a request names', () => {
   it('reads the top-level references of a body: a follow-up, a batch input file, a Gemini cache', () => {
     expect(namedObjects(route('POST', '/v1/responses'), { model: 'gpt-5', previous_response_id: 'resp_0' })).toEqual([{ ids: ['resp_0'], noun: 'response' }]);
     expect(namedObjects(route('POST', '/v1/responses'), { model: 'gpt-5' })).toEqual([]);
+    // Compacting a conversation and counting its tokens read the stored Response it continues too.
+    expect(namedObjects(route('POST', '/v1/responses/compact'), { model: 'gpt-5', previous_response_id: 'resp_0' })).toEqual([{ ids: ['resp_0'], noun: 'response' }]);
+    expect(namedObjects(route('POST', '/v1/responses/input_tokens'), { model: 'gpt-5', previous_response_id: 'resp_0' })).toEqual([{ ids: ['resp_0'], noun: 'response' }]);
     expect(namedObjects(route('POST', '/v1/batches'), { input_file_id: 'file-in', endpoint: '/v1/chat/completions' })).toEqual([{ ids: ['file-in'], noun: 'file' }]);
     const gen = route('POST', '/v1beta/models/gemini-2.5-flash:generateContent', 'gemini');
     expect(namedObjects(gen, { cachedContent: 'cachedContents/abc', contents: [] })[0]?.ids).toEqual(['cachedContents/abc']);

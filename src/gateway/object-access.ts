@@ -10,6 +10,8 @@ import { CONTENT_APIS, contentFiles, mayNameFiles } from './content-files.js';
 const NOUNS: Partial<Record<Api, string>> = {
   'openai.responses': 'response',
   'openai.responses_lookup': 'response',
+  'openai.compact': 'response',
+  'openai.input_tokens': 'response',
   'openai.files': 'file',
   'openai.file_content': 'file',
   'openai.batches': 'batch',
@@ -59,7 +61,7 @@ function ownNamed(route: RouteMatch, json: unknown): NamedObjects | undefined {
     const cache = cachedContentName(json);
     return cache === undefined ? undefined : { ids: [cache], noun };
   }
-  const field = route.api === 'openai.responses' ? 'previous_response_id' : route.api === 'openai.batches' ? 'input_file_id' : undefined;
+  const field = noun === 'response' ? 'previous_response_id' : route.api === 'openai.batches' ? 'input_file_id' : undefined;
   const id = field === undefined ? undefined : (json as Record<string, unknown> | undefined)?.[field];
   return typeof id === 'string' && id !== '' ? { ids: [id], noun: field === 'input_file_id' ? 'file' : noun } : undefined;
 }

@@ -89,7 +89,11 @@ describe.each([
     await expect(openai(bob).responses.retrieve(created.id)).rejects.toBeInstanceOf(NotFoundError);
     await expect(openai(bob).responses.delete(created.id)).rejects.toBeInstanceOf(NotFoundError);
     await expect(openai(bob).responses.create({ model: 'gpt-5', input: 'more', previous_response_id: created.id })).rejects.toBeInstanceOf(NotFoundError);
+    // Compacting it and counting its tokens read it as a follow-up does.
+    await expect(openai(bob).responses.compact({ model: 'gpt-5', previous_response_id: created.id })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(openai(bob).responses.inputTokens.count({ model: 'gpt-5', input: 'more', previous_response_id: created.id })).rejects.toBeInstanceOf(NotFoundError);
     expect(await openai(carol).responses.create({ model: 'gpt-5', input: 'more', previous_response_id: created.id })).toMatchObject({ object: 'response' });
+    expect(await openai(carol).responses.compact({ model: 'gpt-5', previous_response_id: created.id })).toMatchObject({ object: 'response.compaction' });
     await openai(carol).responses.delete(created.id);
   });
 
