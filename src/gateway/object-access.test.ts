@@ -53,6 +53,11 @@ describe('the stored objects a request names', () => {
     // Protobuf JSON takes the field name as written in the proto too.
     expect(namedObjects(gen, { cached_content: 'cachedContents/abc', contents: [] })[0]?.ids).toEqual(['cachedContents/abc']);
     expect(namedObjects(gen, { contents: [] })).toEqual([]);
+    // A chat request for Gemini's OpenAI-compatible endpoint, as the openai SDK sends extra_body (merged) or as Gemini's REST examples write it.
+    const chat = route('POST', '/v1/chat/completions');
+    expect(namedObjects(chat, { model: 'gemini-2.5-flash', messages: [], google: { cached_content: 'cachedContents/abc' } })).toEqual([{ ids: ['cachedContents/abc'], noun: 'cached content' }]);
+    expect(namedObjects(chat, { model: 'gemini-2.5-flash', messages: [], extra_body: { google: { cached_content: 'cachedContents/abc' } } })).toEqual([{ ids: ['cachedContents/abc'], noun: 'cached content' }]);
+    expect(namedObjects(chat, { model: 'gpt-4o', messages: [] })).toEqual([]);
   });
 
   it('reads the files named inside messages, beside a top-level reference, when the bytes may name one', () => {

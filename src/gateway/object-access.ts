@@ -37,9 +37,9 @@ export interface NamedObjects {
 /**
  * The stored objects a request uses, by id, a group for each kind: the one its path names (a response,
  * file, batch, cache), or one its body continues or reads, where that is a top-level field
- * (`previous_response_id`, a batch's `input_file_id`, Gemini's `cachedContent`); and the files its
- * messages' content names (content-files.ts), looked for only when its bytes (`raw`, when at hand)
- * hold a `file_id`. Empty when it names none.
+ * (`previous_response_id`, a batch's `input_file_id`, Gemini's `cachedContent`, a chat request's
+ * `google.cached_content`); and the files its messages' content names (content-files.ts), looked for
+ * only when its bytes (`raw`, when at hand) may hold a `file_id`. Empty when it names none.
  */
 export function namedObjects(route: RouteMatch, json: unknown, raw?: Buffer): NamedObjects[] {
   const out: NamedObjects[] = [];
@@ -53,6 +53,11 @@ export function namedObjects(route: RouteMatch, json: unknown, raw?: Buffer): Na
 }
 
 function ownNamed(route: RouteMatch, json: unknown): NamedObjects | undefined {
+  if (route.api === 'openai.chat') {
+    // Gemini's OpenAI-compatible endpoint takes a cache as `google.cached_content`: an OpenAI-dialect provider may lead there (a proxy in front of it).
+    const cache = cachedContentName(json);
+    return cache === undefined ? undefined : { ids: [cache], noun: 'cached content' };
+  }
   const noun = NOUNS[route.api];
   if (noun === undefined) return undefined;
   if (route.resourceId !== undefined) return { ids: [route.resourceId], noun };

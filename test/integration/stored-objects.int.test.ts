@@ -254,6 +254,11 @@ describe('stored objects: Anthropic, Gemini, unknown ids and provider keys', () 
       expect(res.status).toBe(404);
       expect(await res.json()).toMatchObject({ error: { code: 404, status: 'NOT_FOUND' } });
     }
+    // Named in a chat request, as Gemini's OpenAI-compatible endpoint takes it (extra_body.google.cached_content, merged into the body by the SDK).
+    const chat = (key: string) =>
+      new OpenAI({ apiKey: key, baseURL: `${h.url}/v1`, maxRetries: 0 }).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], google: { cached_content: made.name } } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    await expect(chat(bob.key)).rejects.toBeInstanceOf(NotFoundError);
+    expect(await chat(h.key.key)).toMatchObject({ object: 'chat.completion' });
     expect(await (await ask(bob.key, 'GET', '/v1beta/cachedContents')).json()).toEqual({});
     expect(await (await ask(h.key.key, 'GET', '/v1beta/cachedContents')).json()).toMatchObject({ cachedContents: [{ name: made.name }] });
     expect((await ask(h.key.key, 'GET', `/v1beta/cachedContents/${id}`)).status).toBe(200);
