@@ -63,8 +63,8 @@ export class ObjectOwners {
 
   /**
    * Refuses `ids` (with the provider's not-found, in the client's dialect) unless `caller` may use each
-   * under the mode. An id no storage knows is refused: made elsewhere, or before owners were recorded.
-   * Returns their owners.
+   * under the mode. An id no storage knows is refused: made elsewhere (those made through the gateway
+   * before version 31 got their owners from the ledger, migration 32). Returns their owners.
    */
   async check(ids: readonly string[], caller: ObjectOwner, noun: string): Promise<Map<string, ObjectOwner>> {
     return this.checkAll([{ ids: [...ids], noun }], caller);

@@ -2,6 +2,8 @@ import type { ObjectOwner } from '../identity/stored-objects.js';
 import type { TypeMap } from './ddl.js';
 import type { PolicySql } from './policy-store.js';
 import { scalarText } from './schema.js';
+import { GATEWAY_SOURCE } from './cross-source.js';
+import { FINGERPRINT_PREFIX } from '../core/ids.js';
 
 /** An object a provider stores, made through the gateway with Tollgate's key for the provider. */
 export interface OwnedObject extends ObjectOwner {
@@ -27,6 +29,27 @@ export interface ObjectOwnerStore {
  */
 export function schemaV31(t: TypeMap): string[] {
   return [`CREATE TABLE stored_objects (id ${t.text} PRIMARY KEY, api ${t.text} NOT NULL, key_id ${t.text}, team ${t.text}, created_at ${t.bigint} NOT NULL)${t.keyedTableSuffix}`];
+}
+
+/** The APIs whose successful answer made the object its row's `response_id` names, as of version 32. Frozen with the migration. */
+const MAKERS_V32 = ['openai.responses', 'openai.files', 'openai.batches', 'anthropic.batches', 'anthropic.files', 'gemini.caches'];
+
+/**
+ * Version 32: the owners of the objects made through the gateway before version 31 recorded them, from
+ * the ledger: each successful row of an API that makes one gives its `response_id` to the row's key,
+ * with that key's own team (`api_keys.team`; the row's `team` may be one a header named). The earliest
+ * row wins; an owner recorded already stays. Rows of a caller's own provider key (its fingerprint) and
+ * imported rows make no owner. One pass over the ledger, once, at the upgrade.
+ */
+export function schemaV32(): string[] {
+  const makers = MAKERS_V32.map((a) => `'${a}'`).join(', ');
+  return [
+    `INSERT INTO stored_objects (id, api, key_id, team, created_at) ` +
+      `SELECT r.response_id, r.api, r.key_id, k.team, r.ts FROM requests r LEFT JOIN api_keys k ON k.id = r.key_id ` +
+      `WHERE r.response_id IS NOT NULL AND r.response_id <> '' AND r.api IN (${makers}) AND r.status >= 200 AND r.status < 300 AND r.source = '${GATEWAY_SOURCE}' ` +
+      `AND (r.key_id IS NULL OR substr(r.key_id, 1, ${FINGERPRINT_PREFIX.length}) <> '${FINGERPRINT_PREFIX}') ` +
+      `ORDER BY r.ts, r.id ON CONFLICT (id) DO NOTHING`,
+  ];
 }
 
 /** Ids per statement: well under SQLite's and Postgres's limits on parameters. */

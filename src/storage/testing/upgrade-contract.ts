@@ -220,4 +220,51 @@ export function upgradeContract(blank: () => Promise<BlankDatabase>): void {
     expect(tiers).toEqual({ 'v29-row': null, 'v30-flex': 'flex', 'v30-batch': 'batch+us' });
     await s.close();
   });
+
+  it('gives the objects made before version 31 their owners from the ledger when it upgrades a version 31 database (migration 32): the key of the successful row that made each, with that key own team', async () => {
+    const db = await blank();
+    const params = (n: number) => Array.from({ length: n }, (_, i) => db.param(i + 1)).join(', ');
+    await atVersion(db, 31);
+    for (const [id, team] of [['key_alice', 'platform'], ['key_bob', 'data'], ['key_solo', null]] as const) {
+      await db.exec(`INSERT INTO api_keys (id, hash, prefix, team, created_at) VALUES (${params(5)})`, [id, `hash-${id}`, 'tg_', team, 1_000]);
+    }
+    const at = Date.UTC(2026, 10, 20);
+    const made = (id: string, api: LedgerRow['api'], responseId: string, o: Partial<LedgerRow> = {}) => sampleRow({ id, api, responseId, ts: at, keyId: 'key_alice', team: 'named-by-header', ...o });
+    const rows = [
+      made('r1', 'openai.files', 'file-old'),
+      made('r2', 'openai.responses', 'resp_old', { keyId: 'key_bob', team: 'data' }),
+      made('r3', 'anthropic.batches', 'msgbatch_old', { keyId: 'key_solo', team: null }),
+      made('r4', 'gemini.caches', 'cachedContents/anon', { keyId: null, team: null }),
+      // The earliest row wins: a second one naming the same id (a retry answered again) does not change it.
+      made('r5', 'openai.batches', 'batch_old', { ts: at + 1 }),
+      made('r6', 'openai.batches', 'batch_old', { ts: at + 2, keyId: 'key_bob' }),
+      // An owner recorded already stays.
+      made('r7', 'anthropic.files', 'file_kept', { keyId: 'key_bob' }),
+      // None of these made an object of Tollgate: a refused upload, a chat completion, a caller own provider key, an imported row.
+      made('r8', 'openai.files', 'file-refused', { status: 400, outcome: 'upstream_error' }),
+      made('r9', 'openai.chat', 'chatcmpl-1'),
+      made('r10', 'openai.files', 'file-theirs', { keyId: 'fp_0123456789abcdef' }),
+      made('r11', 'openai.responses', 'resp_imported', { source: 'codex' }),
+    ];
+    for (const r of rows) await db.exec(`INSERT INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES (${params(REQUEST_COLUMNS.length)})`, rowValues(r, db.bool));
+    await db.exec(`INSERT INTO stored_objects (id, api, key_id, team, created_at) VALUES (${params(5)})`, ['file_kept', 'anthropic.files', 'key_alice', 'platform', at]);
+    await db.close();
+
+    const s = await db.open();
+    try {
+      const owners = await s.objects.owners(['file-old', 'resp_old', 'msgbatch_old', 'cachedContents/anon', 'batch_old', 'file_kept', 'file-refused', 'chatcmpl-1', 'file-theirs', 'resp_imported']);
+      expect(owners).toEqual(
+        new Map([
+          ['file-old', { keyId: 'key_alice', team: 'platform' }],
+          ['resp_old', { keyId: 'key_bob', team: 'data' }],
+          ['msgbatch_old', { keyId: 'key_solo', team: null }],
+          ['cachedContents/anon', { keyId: null, team: null }],
+          ['batch_old', { keyId: 'key_alice', team: 'platform' }],
+          ['file_kept', { keyId: 'key_alice', team: 'platform' }],
+        ]),
+      );
+    } finally {
+      await s.close();
+    }
+  });
 }
