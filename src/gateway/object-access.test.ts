@@ -3,7 +3,7 @@ import { lookupRoute } from '../providers/index.js';
 import { newFacts } from '../metering/build-row.js';
 import type { Dialect } from '../core/api.js';
 import type { RouteMatch } from '../providers/types.js';
-import { listsObjects, madeObjects, namedObjects, touchesObjects } from './object-access.js';
+import { deletedObjects, listsObjects, madeObjects, namedObjects, touchesObjects } from './object-access.js';
 
 function route(method: string, path: string, dialect: Dialect = 'openai'): RouteMatch {
   const found = lookupRoute(method, path, [dialect]);
@@ -81,6 +81,19 @@ describe('the stored objects a request names', () => {
       expect(listsObjects(r)).toBe(true);
       expect(namedObjects(r, undefined)).toEqual([]);
     }
+  });
+});
+
+describe('the stored objects a finished request deleted', () => {
+  it('names the object of a successful DELETE, never one refused or of another method', () => {
+    expect(deletedObjects(route('DELETE', '/v1/files/file-1'), 200)).toEqual(['file-1']);
+    expect(deletedObjects(route('DELETE', '/v1/responses/resp_1'), 200)).toEqual(['resp_1']);
+    expect(deletedObjects(route('DELETE', '/v1/messages/batches/msgbatch_1', 'anthropic'), 200)).toEqual(['msgbatch_1']);
+    expect(deletedObjects(route('DELETE', '/v1/files/file_1', 'anthropic'), 200)).toEqual(['file_1']);
+    expect(deletedObjects(route('DELETE', '/v1beta/cachedContents/abc', 'gemini'), 200)).toEqual(['cachedContents/abc']);
+    expect(deletedObjects(route('DELETE', '/v1/files/file-1'), 404)).toEqual([]);
+    expect(deletedObjects(route('GET', '/v1/files/file-1'), 200)).toEqual([]);
+    expect(deletedObjects(route('POST', '/v1/batches/batch_1/cancel'), 200)).toEqual([]);
   });
 });
 

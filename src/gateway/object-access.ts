@@ -93,6 +93,12 @@ export function madeObjects(f: RequestFacts, owner: ObjectOwner, batchOwner: Obj
   return out;
 }
 
+/** The object a successful DELETE through the gateway removed (a file, a stored Response, a Message Batch, a Gemini cache): its owner is forgotten. */
+export function deletedObjects(route: RouteMatch, status: number): string[] {
+  if (route.method !== 'DELETE' || route.resourceId === undefined || status < 200 || status >= 300 || !(route.api in NOUNS)) return [];
+  return [route.resourceId];
+}
+
 /** What the gateway learns about a request's stored objects before it goes upstream, for its answer and its end. */
 export interface ObjectHold {
   /** Whose objects the request makes, and with whose rights it asks (unset for a caller's own provider key). */

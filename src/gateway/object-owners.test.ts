@@ -33,6 +33,14 @@ function heldStore() {
             ok();
           }),
         ),
+      remove: (ids) =>
+        new Promise<void>((ok, fail) =>
+          waiting.push(() => {
+            if (s.failWrites) return fail(new Error('disk full'));
+            for (const id of ids) rows.delete(id);
+            ok();
+          }),
+        ),
       owners: (ids) => {
         s.reads++;
         if (s.failReads) return Promise.reject(new Error('connection refused'));
@@ -99,6 +107,44 @@ describe('the owners of stored objects, in memory and in storage', () => {
     s.release();
     await flushed;
     expect([...s.rows.keys()].sort()).toEqual(['file-1', 'file-2']);
+  });
+});
+
+describe('the owners of deleted objects', () => {
+  it('forgets a deleted object at once and in storage after the owners written before it, one never written is never written', async () => {
+    const s = heldStore();
+    const owners = new ObjectOwners({ mode: 'team', store: s.store, log: silentLogger, missWaitMs: 0 });
+    owners.made([made('file-1')]);
+    // file-1 is on its way to storage; file-2 waits behind it, and is deleted before it is written.
+    owners.made([made('file-2'), made('file-3')]);
+    owners.gone(['file-1', 'file-2']);
+    await expect(owners.check(['file-1'], alice, 'file')).rejects.toMatchObject({ code: 'object_not_owned' });
+    await expect(owners.check(['file-3'], alice, 'file')).resolves.toBeDefined();
+    const flushed = owners.flush();
+    for (let i = 0; i < 3; i++) {
+      s.release();
+      await new Promise((r) => setImmediate(r));
+    }
+    await flushed;
+    expect([...s.rows.keys()]).toEqual(['file-3']);
+  });
+
+  it('removes them again on a later try when storage refused', async () => {
+    const s = heldStore();
+    s.rows.set('file-9', alice);
+    const owners = new ObjectOwners({ mode: 'team', store: s.store, log: silentLogger, missWaitMs: 0 });
+    s.failWrites = true;
+    owners.gone(['file-9']);
+    s.release();
+    await owners.flush();
+    expect(s.rows.has('file-9')).toBe(true);
+    s.failWrites = false;
+    owners.close();
+    const flushed = owners.flush();
+    await new Promise((r) => setImmediate(r));
+    s.release();
+    await flushed;
+    expect(s.rows.has('file-9')).toBe(false);
   });
 });
 

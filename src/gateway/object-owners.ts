@@ -36,6 +36,8 @@ export class ObjectOwners {
   readonly mode: StoredObjectsMode;
   private readonly known = new Map<string, ObjectOwner>();
   private queue: OwnedObject[] = [];
+  /** Ids of deleted objects whose owners storage has yet to forget: written after the owners queued before them. */
+  private removals: string[] = [];
   private writing: Promise<void> | undefined;
   private retry: NodeJS.Timeout | undefined;
   private readonly max: number;
@@ -58,6 +60,18 @@ export class ObjectOwners {
       const dropped = this.queue.splice(0, this.queue.length - MAX_QUEUE);
       this.d.log.warn("stored objects' owners not written to storage, dropped: storage has been failing", { dropped: dropped.length });
     }
+    this.write();
+  }
+
+  /** Objects the provider has deleted (a DELETE through the gateway succeeded): forgotten here at once, in storage in the background. */
+  gone(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    const set = new Set(ids);
+    for (const id of ids) this.known.delete(id);
+    // Not yet written: never written.
+    this.queue = this.queue.filter((o) => !set.has(o.id));
+    this.removals.push(...ids);
+    if (this.removals.length > MAX_QUEUE) this.removals.splice(0, this.removals.length - MAX_QUEUE);
     this.write();
   }
 
@@ -98,7 +112,7 @@ export class ObjectOwners {
 
   /** Waits for the owners recorded so far to be written (shutdown, tests). */
   async flush(): Promise<void> {
-    while (this.writing || this.queue.length > 0) {
+    while (this.writing || this.queue.length > 0 || this.removals.length > 0) {
       if (!this.writing) this.write();
       await this.writing;
       if (this.retry) break;
@@ -133,19 +147,31 @@ export class ObjectOwners {
     return true;
   }
 
+  /** Owners queued first, then removals: an object made and deleted at once is written before it is removed. */
   private write(): void {
-    if (this.writing || this.retry || this.queue.length === 0) return;
-    const batch = this.queue;
-    this.queue = [];
-    this.writing = this.d.store.add(batch).then(
+    if (this.writing || this.retry) return;
+    let undo: () => void;
+    let op: Promise<void>;
+    if (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      op = this.d.store.add(batch);
+      undo = () => (this.queue = [...batch, ...this.queue]);
+    } else if (this.removals.length > 0) {
+      const ids = this.removals;
+      this.removals = [];
+      op = this.d.store.remove(ids);
+      undo = () => (this.removals = [...ids, ...this.removals]);
+    } else return;
+    this.writing = op.then(
       () => {
         this.writing = undefined;
         this.write();
       },
       (err: unknown) => {
         this.writing = undefined;
-        this.queue = [...batch, ...this.queue];
-        this.d.log.warn("could not write stored objects' owners; retrying", { owners: batch.length, err: errorMessage(err) });
+        undo();
+        this.d.log.warn("could not write stored objects' owners; retrying", { owners: this.queue.length, removed: this.removals.length, err: errorMessage(err) });
         this.retry = setTimeout(() => {
           this.retry = undefined;
           this.write();

@@ -44,7 +44,7 @@ import { relayTranslated, translatable } from './translated.js';
 import { isResponsesShapedChat } from '../translation/index.js';
 import { attribute, writeUpstreamCredential } from './caller.js';
 import { type ObjectOwners, guardObjects, streamedResponse } from './object-owners.js';
-import { type ObjectHold, madeObjects, touchesObjects } from './object-access.js';
+import { type ObjectHold, deletedObjects, madeObjects, touchesObjects } from './object-access.js';
 import type { Exchange, Held, Served } from './exchange.js';
 import { serveList } from './object-lists.js';
 
@@ -133,7 +133,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
       stored.settle(facts);
       if (facts.batch !== undefined) deps.batchResults?.(facts);
       // Known before the answer's last bytes leave: its creator's next request finds the object.
-      if (owned.owner) deps.objects?.made(madeObjects(facts, owned.owner, owned.batchOwner));
+      if (owned.owner) {
+        deps.objects?.made(madeObjects(facts, owned.owner, owned.batchOwner));
+        deps.objects?.gone(deletedObjects(route, facts.status));
+      }
       const row = record(deps, facts, held.route);
       // Settlement runs in the background: it never delays the response.
       held.body?.release();

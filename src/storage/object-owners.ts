@@ -20,6 +20,8 @@ export interface ObjectOwnerStore {
   add(objects: readonly OwnedObject[]): Promise<void>;
   /** The owners of those of `ids` that are recorded. */
   owners(ids: readonly string[]): Promise<Map<string, ObjectOwner>>;
+  /** Forgets the owners of objects the provider has deleted. */
+  remove(ids: readonly string[]): Promise<void>;
 }
 
 /**
@@ -76,6 +78,12 @@ export function sqlObjectOwners(db: PolicySql): ObjectOwnerStore {
         for (const r of rows) out.set(scalarText(r.id), { keyId: r.key_id === null ? null : scalarText(r.key_id), team: r.team === null ? null : scalarText(r.team) });
       }
       return out;
+    },
+    async remove(ids) {
+      for (let i = 0; i < ids.length; i += CHUNK) {
+        const part = ids.slice(i, i + CHUNK);
+        await run(`DELETE FROM stored_objects WHERE id IN (${part.map(() => '?').join(', ')})`, part);
+      }
     },
   };
 }

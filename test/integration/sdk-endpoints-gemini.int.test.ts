@@ -70,25 +70,27 @@ describe('Gemini models, token counts and embeddings through Tollgate', () => {
     expect(names).toContain(created.name);
     const updated = await client().caches.update({ name: created.name!, config: { ttl: '7200s' } });
     expect(Date.parse(updated.expireTime!)).toBeGreaterThan(Date.parse(created.expireTime!));
+    // The cache used by a generateContent: its tokens come back as cached content, priced as cache reads.
+    h.fake.script({ usage: { input: 100, cacheRead: 48_000, output: 10 } });
+    await client().models.generateContent({ model: 'gemini-2.5-flash', contents: 'What does chapter 2 say?', config: { cachedContent: created.name! } });
     await client().caches.delete({ name: created.name! });
-    const ups = await h.fake.waitForRequests(5);
+    const ups = await h.fake.waitForRequests(6);
     expect(ups.map((u) => [u.method, u.route])).toEqual([
       ['POST', 'gemini.caches.create'],
       ['GET', 'gemini.caches.get'],
       ['GET', 'gemini.caches.list'],
       ['PATCH', 'gemini.caches.update'],
+      ['POST', 'gemini.generate'],
       ['DELETE', 'gemini.caches.delete'],
     ]);
     expect(ups[0]!.headers['x-goog-api-key']).toBe('gm-upstream');
     expect(ups[0]!.json).toMatchObject({ model: 'models/gemini-2.5-flash', ttl: '600s' });
     const rows = await h.rows();
     expect(rows[0]).toMatchObject({ api: 'gemini.caches', provider: 'gemini', model: 'gemini-2.5-flash', inputTokens: 48_000, cacheWriteTokens: 48_000, usageSource: 'final', costPicos: null, unpriced: true, outcome: 'ok', responseId: created.name });
-    expect(rows.slice(1).map((r) => [r.api, r.costPicos, r.unpriced, r.outcome])).toEqual(Array.from({ length: 4 }, () => ['gemini.caches_lookup', 0n, false, 'ok']));
-    // The cache used by a generateContent: its tokens come back as cached content, priced as cache reads.
-    h.fake.script({ usage: { input: 100, cacheRead: 48_000, output: 10 } });
-    await client().models.generateContent({ model: 'gemini-2.5-flash', contents: 'What does chapter 2 say?', config: { cachedContent: created.name! } });
-    const use = (await h.rows()).at(-1);
-    expect(use).toMatchObject({ api: 'gemini.generate', cacheReadTokens: 48_000, unpriced: false });
+    expect(rows[4]).toMatchObject({ api: 'gemini.generate', cacheReadTokens: 48_000, unpriced: false });
+    expect([...rows.slice(1, 4), rows[5]!].map((r) => [r.api, r.costPicos, r.unpriced, r.outcome])).toEqual(Array.from({ length: 4 }, () => ['gemini.caches_lookup', 0n, false, 'ok']));
+    // Deleted: no key may name it any more, as the provider would no longer have it.
+    await expect(client().models.generateContent({ model: 'gemini-2.5-flash', contents: 'again', config: { cachedContent: created.name! } })).rejects.toMatchObject({ status: 404 });
   });
 
   it('models.list and models.get: Google’s answer, recorded as gemini.models at no cost', async () => {

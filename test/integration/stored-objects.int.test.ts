@@ -94,7 +94,13 @@ describe.each([
     await expect(openai(bob).responses.inputTokens.count({ model: 'gpt-5', input: 'more', previous_response_id: created.id })).rejects.toBeInstanceOf(NotFoundError);
     expect(await openai(carol).responses.create({ model: 'gpt-5', input: 'more', previous_response_id: created.id })).toMatchObject({ object: 'response' });
     expect(await openai(carol).responses.compact({ model: 'gpt-5', previous_response_id: created.id })).toMatchObject({ object: 'response.compaction' });
+    const file = await openai(h.key).files.create({ file: await toFile(Buffer.from(INPUT), 'requests.jsonl'), purpose: 'batch' });
+    await eventually(async () => expect((await h.tollgate.storage.objects.owners([created.id, file.id])).size).toBe(2));
+    // Deleted through the gateway: their owners are forgotten, here and in storage.
     await openai(carol).responses.delete(created.id);
+    await openai(h.key).files.delete(file.id);
+    await eventually(async () => expect(await h.tollgate.storage.objects.owners([created.id, file.id])).toEqual(new Map()));
+    await expect(openai(h.key).responses.retrieve(created.id)).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('knows a streamed Response from its first event: its creator cancels it while the stream still runs', async () => {
@@ -262,6 +268,8 @@ describe('stored objects: Anthropic, Gemini, unknown ids and provider keys', () 
     expect(await (await ask(bob.key, 'GET', '/v1beta/cachedContents')).json()).toEqual({});
     expect(await (await ask(h.key.key, 'GET', '/v1beta/cachedContents')).json()).toMatchObject({ cachedContents: [{ name: made.name }] });
     expect((await ask(h.key.key, 'GET', `/v1beta/cachedContents/${id}`)).status).toBe(200);
+    expect((await ask(h.key.key, 'DELETE', `/v1beta/cachedContents/${id}`)).status).toBe(200);
+    await eventually(async () => expect(await h.tollgate.storage.objects.owners([made.name])).toEqual(new Map()));
   });
 
   it('refuses under team an id Tollgate never saw made, and lets a caller own provider key through to the provider', async () => {

@@ -3,7 +3,7 @@ import type { Storage } from '../ports.js';
 
 /** Stored objects' owners behave the same on every adapter. Call inside a describe(). */
 export function objectOwnerContract(open: () => Promise<Storage>): void {
-  it('records the first owner of each stored object and reads owners back by id, many at once', async () => {
+  it('records the first owner of each stored object, reads owners back by id and forgets deleted ones, many at once', async () => {
     const s = await open();
     try {
       const at = Date.UTC(2026, 11, 7);
@@ -26,6 +26,11 @@ export function objectOwnerContract(open: () => Promise<Storage>): void {
       expect(back.size).toBe(250);
       expect(back.get('resp_249')).toEqual({ keyId: 'k0', team: 'a' });
       expect(await s.objects.owners([])).toEqual(new Map());
+      // Deleted through the gateway: forgotten, many at once; an id never recorded is no trouble.
+      await s.objects.remove(['file-a', 'nothing', ...many.slice(0, 200).map((o) => o.id)]);
+      expect(await s.objects.owners(['file-a', 'cachedContents/x y'])).toEqual(new Map([['cachedContents/x y', { keyId: null, team: null }]]));
+      expect((await s.objects.owners(many.map((o) => o.id))).size).toBe(50);
+      await s.objects.remove([]);
     } finally {
       await s.close();
     }
