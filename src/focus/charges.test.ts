@@ -26,6 +26,24 @@ describe('FOCUS charges of one request', () => {
     expect(split(r)).toEqual({ input: usd(0.3), cache_read: usd(0.12), output: usd(0.0225) });
   });
 
+  it('keeps input past a long-context threshold apart from base-price input: one unit price per SkuPriceId', async () => {
+    // In one hour, with the same attribution: 300,000 input at $6 and 1,000 at $3 a million.
+    const long = { ...priced({ id: 'long', inputTokens: 300_000, cacheReadTokens: 0, outputTokens: 1_000 }), ts: Date.UTC(2026, 9, 6, 10, 5) };
+    const short = { ...priced({ id: 'short', inputTokens: 1_000, cacheReadTokens: 0, outputTokens: 100 }), ts: Date.UTC(2026, 9, 6, 10, 20) };
+    async function* rows(): AsyncIterable<LedgerRow> {
+      yield await Promise.resolve(long);
+      yield await Promise.resolve(short);
+    }
+    const out = [];
+    for await (const r of focusRecords(rows(), focusContext(config))) out.push([r.SkuPriceId, r.PricingQuantity, r.BilledCost, r.ChargeDescription]);
+    expect(out).toEqual([
+      ['anthropic:claude-sonnet-4-5:input', 1_000, usd(0.003), 'claude-sonnet-4-5 input tokens via anthropic'],
+      ['anthropic:claude-sonnet-4-5:input:long_context', 300_000, usd(1.8), 'claude-sonnet-4-5 input tokens via anthropic at long-context prices'],
+      ['anthropic:claude-sonnet-4-5:output', 100, usd(0.0015), 'claude-sonnet-4-5 output tokens via anthropic'],
+      ['anthropic:claude-sonnet-4-5:output:long_context', 1_000, usd(0.0225), 'claude-sonnet-4-5 output tokens via anthropic at long-context prices'],
+    ]);
+  });
+
   it('splits a request under the threshold at the base prices', () => {
     const r = priced({ inputTokens: 50_000, cacheReadTokens: 40_000, cacheWriteTokens: 5_000, cacheWrite1hTokens: 1_000, outputTokens: 2_000 });
     // 5,000 x $3 + 40,000 x $0.30 + 4,000 x $3.75 + 1,000 x $6 + 2,000 x $15, per million.

@@ -18,11 +18,14 @@ const METER: Record<TokenClass, string> = {
   request: 'Requests',
 };
 
+/** List-price weights of each class; `longContext` when the row is past a long-context threshold, whose prices are not the base ones. */
+export type ClassRates = Record<TokenClass, Picos> & { longContext?: boolean };
+
 export interface FocusContext {
   /** Who sells a call to this model at this provider, who made the model, the service's name, and the catalog id used in SKUs. */
   vendorOf(provider: string, model: string): FocusVendor & { sku: string };
   /** List price of each class for this row's model, date and tier, before any discount, as weights (a common factor times the price of one unit); undefined when unpriced. */
-  ratesOf(row: LedgerRow): Record<TokenClass, Picos> | undefined;
+  ratesOf(row: LedgerRow): ClassRates | undefined;
   /** The row's cost at public list price: its counts priced by the catalog at its date and service tier, without overrides or discounts; undefined where the catalog has no price. */
   listOf(row: LedgerRow): Picos | undefined;
 }
@@ -60,6 +63,8 @@ interface Piece {
   quantity: number;
   billed: Picos;
   list: Picos;
+  /** Priced past a long-context threshold: a unit price of its own. */
+  longContext: boolean;
 }
 
 /** One ledger row as its charges per token class (classes with neither tokens nor cost are left out). */
@@ -80,7 +85,8 @@ export function pieces(r: LedgerRow, ctx: FocusContext): Piece[] {
   }
   const b = allocate(billed, weights);
   const l = allocate(list, weights);
-  return [...weights.keys()].map((cls) => ({ cls, quantity: cls === 'request' ? 1 : q[cls], billed: b.get(cls)!, list: l.get(cls)! }));
+  const longContext = rates?.longContext === true;
+  return [...weights.keys()].map((cls) => ({ cls, quantity: cls === 'request' ? 1 : q[cls], billed: b.get(cls)!, list: l.get(cls)!, longContext }));
 }
 
 /**
@@ -100,6 +106,7 @@ function listCost(r: LedgerRow, billed: Picos, ctx: FocusContext): Picos {
 interface Group {
   row: LedgerRow;
   cls: TokenClass;
+  longContext: boolean;
   hour: number;
   quantity: number;
   billed: Picos;
@@ -111,13 +118,13 @@ interface Group {
 
 const HOUR = 3_600_000;
 
-function groupKey(r: LedgerRow, cls: TokenClass, hour: number): string {
-  return [hour, r.provider, r.model, r.serviceTier ?? '', r.keyId ?? '', r.user ?? '', r.team ?? '', r.project ?? '', r.sessionId ?? '', r.client ?? '', r.pool ?? '', JSON.stringify(tagsOf(r)), cls].join('\u0000');
+function groupKey(r: LedgerRow, p: Piece, hour: number): string {
+  return [hour, r.provider, r.model, r.serviceTier ?? '', r.keyId ?? '', r.user ?? '', r.team ?? '', r.project ?? '', r.sessionId ?? '', r.client ?? '', r.pool ?? '', JSON.stringify(tagsOf(r)), p.cls, p.longContext ? 'long' : ''].join('\u0000');
 }
 
 /**
  * Ledger rows (in time order) to FOCUS rows: one per hour, attribution (provider, model, service
- * tier, key, user, team, project, session, client, pool, tags) and token class. Streams: only the
+ * tier, key, user, team, project, session, client, pool, tags), token class and long-context price. Streams: only the
  * current hour's groups are held in memory.
  */
 export async function* focusRecords(rows: AsyncIterable<LedgerRow>, ctx: FocusContext): AsyncGenerator<FocusRecord> {
@@ -134,9 +141,9 @@ export async function* focusRecords(rows: AsyncIterable<LedgerRow>, ctx: FocusCo
     if (hour !== undefined && h !== hour) yield* flush();
     hour = h;
     for (const p of pieces(r, ctx)) {
-      const key = groupKey(r, p.cls, h);
+      const key = groupKey(r, p, h);
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = { row: r, cls: p.cls, hour: h, quantity: 0, billed: 0n, list: 0n, reasoning: 0, requests: 0, unpriced: 0 }));
+      if (!g) groups.set(key, (g = { row: r, cls: p.cls, longContext: p.longContext, hour: h, quantity: 0, billed: 0n, list: 0n, reasoning: 0, requests: 0, unpriced: 0 }));
       g.quantity += p.quantity;
       g.billed += p.billed;
       g.list += p.list;
@@ -162,7 +169,7 @@ function record(g: Group, ctx: FocusContext): FocusRecord {
     BillingPeriodEnd: Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1),
     ChargeCategory: 'Usage',
     ChargeClass: null,
-    ChargeDescription: `${r.model} ${METER[g.cls].toLowerCase()} via ${r.provider || 'no provider'}${r.serviceTier ? ` at the ${r.serviceTier} tier` : ''}`,
+    ChargeDescription: `${r.model} ${METER[g.cls].toLowerCase()} via ${r.provider || 'no provider'}${r.serviceTier ? ` at the ${r.serviceTier} tier` : ''}${g.longContext ? ' at long-context prices' : ''}`,
     ChargePeriodStart: g.hour,
     ChargePeriodEnd: g.hour + HOUR,
     ContractedCost: g.billed,
@@ -184,8 +191,8 @@ function record(g: Group, ctx: FocusContext): FocusRecord {
     ServiceSubcategory: 'Generative AI',
     SkuId: `${v.sku}:${r.model}`,
     SkuMeter: METER[g.cls],
-    // A tier is a price of its own: flex input is not standard input.
-    SkuPriceId: `${v.sku}:${r.model}:${g.cls}${r.serviceTier ? `:${r.serviceTier}` : ''}`,
+    // A tier is a price of its own: flex input is not standard input, nor input past a long-context threshold.
+    SkuPriceId: `${v.sku}:${r.model}:${g.cls}${r.serviceTier ? `:${r.serviceTier}` : ''}${g.longContext ? ':long_context' : ''}`,
     SubAccountId: r.team,
     SubAccountName: r.team,
     SubAccountType: r.team === null ? null : 'Team',

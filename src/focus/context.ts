@@ -5,7 +5,7 @@ import { pricedAtTier } from '../core/service-tier.js';
 import { type Usage, zeroUsage } from '../core/usage.js';
 import { catalogProviderFor, createPricer } from '../pricing/index.js';
 import { GENAI_CATALOGS } from '../telemetry/genai-providers.js';
-import { type FocusContext, type TokenClass, quantities } from './charges.js';
+import { type ClassRates, type FocusContext, type TokenClass, quantities } from './charges.js';
 import { focusVendor } from './vendors.js';
 
 /** OpenTelemetry's names for Vertex AI (`gen_ai.provider.name`, or the older `gen_ai.system`). */
@@ -83,7 +83,7 @@ function counts(r: LedgerRow): Usage {
  * are the tier's rates read, each for the row's whole input (`T` tokens), so all are `T` times a
  * rate (the same factor throughout: only the proportions matter).
  */
-function atTier(row: LedgerRow, base: Record<TokenClass, Picos>, q: (usage: Partial<Usage>) => Picos | null): Record<TokenClass, Picos> {
+function atTier(row: LedgerRow, base: Record<TokenClass, Picos>, q: (usage: Partial<Usage>) => Picos | null): ClassRates {
   const T = row.inputTokens;
   if (T <= 0) return base;
   const counts = { inputTokens: T, cacheReadTokens: row.cacheReadTokens, cacheWriteTokens: row.cacheWriteTokens, cacheWrite1hTokens: row.cacheWrite1hTokens, outputTokens: row.outputTokens };
@@ -96,12 +96,15 @@ function atTier(row: LedgerRow, base: Record<TokenClass, Picos>, q: (usage: Part
   if (plain === null || withOutput === null) return base;
   const at = (usage: Partial<Usage>) => (q({ inputTokens: T, ...usage }) ?? fee) - fee;
   const t = BigInt(T);
+  const input = plain - fee;
   return {
     request: fee * t,
-    input: plain - fee,
+    input,
     cache_read: at({ cacheReadTokens: T }),
     cache_write_5m: at({ cacheWriteTokens: T }),
     cache_write_1h: at({ cacheWriteTokens: T, cacheWrite1hTokens: T }),
     output: (withOutput - plain) * t,
+    // A price of its own only where the threshold changed the input's rate.
+    longContext: input !== base.input * t,
   };
 }
