@@ -151,6 +151,25 @@ describe('CacheAnalyser', () => {
     expect(renderCacheTable(whole)).not.toContain("The ledger's first row");
   });
 
+  it('scales to a week from the part of the window gone by, not from an end still ahead', () => {
+    const rows = Array.from({ length: 3 }, (_, i) => row({ system: [cached], messages: msg(`one-off ${i}`) }, { ts: 3 * HOUR + i * MIN, cacheWriteTokens: 1900 }));
+    const run = (until: number) => {
+      const a = new CacheAnalyser({ by: 'workflow', since: 0, until, now: HOUR * 4, price });
+      for (const r of rows) a.add(r);
+      return a.finish();
+    };
+    const past = run(HOUR * 4);
+    // The same rows asked about up to a month ahead: four hours have passed, not 4 + 720.
+    const ahead = run(HOUR * (4 + 720));
+    const waste = (r: CacheReport) => r.findings.find((x) => x.kind === 'wasted_writes')!;
+    expect(ahead.windowMs).toBe(4 * HOUR);
+    expect(waste(ahead).windowPicos).toBe(waste(past).windowPicos);
+    expect(waste(ahead).weeklyPicos).toBe(waste(past).weeklyPicos);
+    expect(waste(ahead).weeklyPicos).toBe(waste(past).windowPicos * 42n);
+    expect(renderCacheTable(ahead)).toMatch(/^The window runs to 1970-01-31 04:00 UTC, ahead of now: weekly figures are scaled from the 4.0 hours so far\./);
+    expect(renderCacheTable(past)).not.toContain('ahead of now');
+  });
+
   it('leaves out writes whose TTL runs past the window: they may yet be read', () => {
     const rows = [0, 1000].map((ts, i) => row({ system: [cached], messages: msg(`one-off ${i}`) }, { ts: 3 * HOUR + ts, cacheWriteTokens: 1900 }));
     const until = (end: number) => {

@@ -118,11 +118,20 @@ export class CacheAnalyser {
     groups.sort((a, b) => (b.costPicos > a.costPicos ? 1 : b.costPicos < a.costPicos ? -1 : a.key.localeCompare(b.key)));
     const { since, measuredSince } = this.o;
     const ledgerBegan = since !== undefined && measuredSince !== undefined && measuredSince > since ? measuredSince : undefined;
-    return { by: this.o.by, since, until: this.o.until, windowMs, ...(ledgerBegan === undefined ? {} : { ledgerBegan }), groups, findings, autoCache };
+    const measured = this.measuredUntil();
+    const ahead = measured !== undefined && this.o.until !== undefined && measured < this.o.until ? { measuredUntil: measured } : {};
+    return { by: this.o.by, since, until: this.o.until, windowMs, ...ahead, ...(ledgerBegan === undefined ? {} : { ledgerBegan }), groups, findings, autoCache };
+  }
+
+  /** Where the measured part of the window ends: its end, or now when that is still ahead (the rest holds no traffic yet). */
+  private measuredUntil(): number | undefined {
+    const { until, now } = this.o;
+    return until === undefined || now === undefined ? until : Math.min(until, now);
   }
 
   private windowMs(): number {
-    const { since, until, measuredSince } = this.o;
+    const { since, measuredSince } = this.o;
+    const until = this.measuredUntil();
     const from = since === undefined ? this.first : Math.max(since, measuredSince ?? since);
     // A ledger younger than the window is measured from its first row, but over an hour at least (the whole window when
     // that is shorter): minutes of traffic scaled to a week would make a cent of waste look like dollars.

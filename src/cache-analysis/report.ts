@@ -97,9 +97,12 @@ export function renderCacheJson(r: CacheReport): string {
 export function renderCacheTable(r: CacheReport): string {
   let out = '';
   if (r.ledgerBegan !== undefined && r.until !== undefined) {
-    const held = r.until - r.ledgerBegan;
+    const held = (r.measuredUntil ?? r.until) - r.ledgerBegan;
     const scale = held >= r.windowMs ? `the ${spanText(held)} since` : `${spanText(r.windowMs)}, though the ledger holds less (a shorter span would make a few requests look like a week's habit)`;
     out += `The ledger's first row is from ${new Date(r.ledgerBegan).toISOString().slice(0, 16).replace('T', ' ')} UTC: weekly figures are scaled from ${scale}.\n\n`;
+  }
+  else if (r.measuredUntil !== undefined && r.until !== undefined) {
+    out += `The window runs to ${new Date(r.until).toISOString().slice(0, 16).replace('T', ' ')} UTC, ahead of now: weekly figures are scaled from the ${spanText(r.windowMs)} so far.\n\n`;
   }
   if (r.findings.length === 0) out += 'No prompt-cache findings in this window.\n';
   else {

@@ -92,7 +92,10 @@ export interface CacheReport {
   by: CacheGroupBy;
   since: number | undefined;
   until: number | undefined;
+  /** The span weekly figures are scaled from: the window, less what of it is still ahead or before the ledger's first row. */
   windowMs: number;
+  /** Now, when the window's end is still ahead: the part after it holds no traffic yet and is not measured. */
+  measuredUntil?: number;
   /** When the ledger's first row came, if inside the window (weekly figures are then scaled from it). */
   ledgerBegan?: number;
   groups: GroupStats[];
