@@ -63,7 +63,9 @@ export function readNew(o: ReadOptions): ReadResult {
         f.path,
         at!.from,
         (buf, start, end, tail) => {
-          const text = buf.toString('utf8', start, end);
+          let text = buf.toString('utf8', start, end);
+          // A file saved with a byte-order mark (an editor, a copy through another system) starts with one.
+          if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
           if (!tail) run.line(text);
           else if (isWholeJson(text)) run.line(text);
         },

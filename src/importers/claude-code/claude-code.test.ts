@@ -65,6 +65,16 @@ describe('Claude Code transcripts', () => {
     });
   });
 
+  it('reads the first line of a file saved with a byte-order mark, as the ledger import does', () => {
+    const logs = logDir({ [file]: [] });
+    logs.append(file, '\uFEFF' + JSON.stringify(line({ msg: 'msg_B', req: 'req_B', out: 40 })) + '\r\n' + JSON.stringify(line({ msg: 'msg_C', req: 'req_C', out: 2 })) + '\r\n');
+    const { rows } = importer('claude-code', logs.dir).run();
+    expect(rows.map((r) => [r.responseId, r.outputTokens])).toEqual([
+      ['msg_B', 40],
+      ['msg_C', 2],
+    ]);
+  });
+
   it('reads a count that is no believable number of tokens (negative, past a billion) as none, so the row still fits the ledger', () => {
     const logs = logDir({ [file]: [line({ msg: 'msg_B', req: 'req_B', input: -5, out: 1e308, read: 2 ** 60 }), line({ msg: 'msg_C', req: 'req_C', input: 7, out: 2e9, read: 40 })] });
     const { rows } = importer('claude-code', logs.dir).run();

@@ -26,6 +26,14 @@ describe('Codex CLI rollouts', () => {
     expect(rows[0]).toMatchObject({ model: 'gpt-5-codex', client: 'codex', source: 'codex-log', sessionId: 'sess-1', project: 'app', api: 'openai.responses', provider: 'openai', upstreamRequestId: null, unpriced: false });
   });
 
+  it('reads a rollout saved with a byte-order mark: its session_meta line is its first', () => {
+    const logs = logDir({ [file]: [] });
+    const lines = [meta(), context('gpt-5-codex'), count(1, { total_token_usage: usage(1000, 0, 100), last_token_usage: usage(1000, 0, 100) })];
+    logs.append(file, '\uFEFF' + lines.map((l) => JSON.stringify(l) + '\n').join(''));
+    const { rows } = importer('codex', logs.dir).run();
+    expect(rows.map((r) => [r.sessionId, r.tags])).toEqual([['sess-1', { client_version: '0.60.0' }]]);
+  });
+
   it('tags each row with the Codex version of its session, kept for an import that resumes the file', () => {
     const first = [meta(), context('gpt-5-codex'), count(1, { total_token_usage: usage(1000, 0, 100), last_token_usage: usage(1000, 0, 100) })];
     const logs = logDir({ [file]: first });
