@@ -143,6 +143,17 @@ describe('retry storm', () => {
     expect(retryStorms(callerActivity(limited, NOW - d.retry_storm.windowMs, NOW), NOW, d.retry_storm).map((x) => x.subject)).toEqual(['key:key_x']);
   });
 
+  it('reports a storm by the dimension of its caller: a user without a key, or a client, is what its report and evidence show', () => {
+    const point = (i: number, user: string | null, client: string | null) => ({ id: `r${i}`, ts: NOW - 60_000 + i, sessionId: null, keyId: null, user, client, model: 'm', status: 529, outcome: 'upstream_error' as const, attempts: 1, inputTokens: 0, outputTokens: 0, toolCalls: 0, costPicos: 0n, lastTurnHash: null });
+    const storms = retryStorms(callerActivity([...Array.from({ length: 40 }, (_, i) => point(i, 'sam', 'claude-code')), ...Array.from({ length: 40 }, (_, i) => point(100 + i, null, 'bot'))], NOW - d.retry_storm.windowMs, NOW), NOW, d.retry_storm);
+    expect(storms.map((x) => [x.subject, new URLSearchParams(x.evidence.report.split('?')[1]).get('by')])).toEqual([
+      ['user:sam', 'user,client,api'],
+      ['client:bot', 'client,api'],
+    ]);
+    const key = retryStorms(callerActivity(callerPoints(new Workload(9), NOW, { key: 'key_4' }), NOW - d.retry_storm.windowMs, NOW), NOW, d.retry_storm);
+    expect(new URLSearchParams(key[0]!.evidence.report.split('?')[1]).get('by')).toBe('key,client,api');
+  });
+
   it('stays quiet on a normal 2% error rate: false positives under 0.5% of callers over 200 seeds', SLOW, () => {
     const rate = falsePositiveRate((seed) => ({ raised: retryStorms(callerActivity(callerPoints(new Workload(seed), NOW), NOW - d.retry_storm.windowMs, NOW), NOW, d.retry_storm).length, judged: 12 }));
     expect(rate).toBeLessThan(0.005);

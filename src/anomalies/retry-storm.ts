@@ -30,12 +30,23 @@ export function retryStorms(callers: readonly CallerActivity[], now: number, s: 
       severity: events >= 5 * s.minEvents ? 'critical' : 'warning',
       excessPicos: c.failedCostPicos,
       message: `${c.caller} sent ${c.requests} requests in ${minutesText(s.windowMs)}: ${c.failed} failed (${percentText(share)}) and ${c.retries} were retried upstream (${usdText(c.failedCostPicos)} spent on failures).`,
-      evidence: { report: reportPath(start, now, ['key', 'client', 'api']), requestIds: c.failedIds ?? [], sessionIds: [] },
+      evidence: { report: reportPath(start, now, reportBy(c.caller)), requestIds: c.failedIds ?? [], sessionIds: [] },
       // One alert per caller per clock hour while it lasts.
       key: `retry_storm:${c.caller}:${Math.floor(now / 3_600_000)}`,
     });
   }
   return out;
+}
+
+/**
+ * The report of a storm: by the caller's own dimension first, so that its evidence (the report, the
+ * page's traffic cut to the subject) shows the caller's requests; a user's or a client's storm by key
+ * showed everyone's traffic of the window.
+ */
+function reportBy(caller: string): string[] {
+  if (caller.startsWith('user:')) return ['user', 'client', 'api'];
+  if (caller.startsWith('client:')) return ['client', 'api'];
+  return ['key', 'client', 'api'];
 }
 
 /** How many example ids a retry storm's evidence carries. */
