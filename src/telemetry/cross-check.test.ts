@@ -16,6 +16,18 @@ describe('the telemetry cross-check', () => {
     expect(row!.missing_tokens).toBe(0);
   });
 
+  it('compares counters exported without a session with the model rows of the sessions no counter names', () => {
+    // OTEL_METRICS_INCLUDE_SESSION_ID=false on one machine: its counters name no session; another names s1.
+    const rows = crossCheck(
+      [counters({ sessionId: '', outputTokens: 300 }), counters({ sessionId: 's1', outputTokens: 50 })],
+      [ledger({ keys: ['s7', 'claude-sonnet-4-5-20250929'], requests: 2, outputTokens: 200 }), ledger({ keys: ['', 'claude-sonnet-4-5'], outputTokens: 100 }), ledger({ keys: ['s1', 'claude-sonnet-4-5'], outputTokens: 50 })],
+    );
+    expect(rows.map((r) => [r.session, r.ledger.requests, r.ledger.output_tokens, r.missing_tokens])).toEqual([
+      ['', 3, 300, 0],
+      ['s1', 1, 50, 0],
+    ]);
+  });
+
   it("matches the counters' model label to the ledger's served model: a context-window tag, a dated snapshot", () => {
     const rows = crossCheck(
       [counters({ model: 'claude-opus-4-8[1m]', outputTokens: 100 }), counters({ model: 'claude-opus-4-8', outputTokens: 20 }), counters({ model: 'claude-sonnet-4-5', inputTokens: 12, outputTokens: 42 })],

@@ -54,11 +54,26 @@ export function crossCheck(counters: readonly TelemetryTotals[], ledger: readonl
     add(counted, k, 0, [c.inputTokens, c.cacheReadTokens, c.cacheCreationTokens, c.outputTokens], c.costPicos);
     named.set(k, { session: c.sessionId, model: modelFamily(c.model) });
   }
+  // Counters exported without a session (OTEL_METRICS_INCLUDE_SESSION_ID=false) sum the model's calls
+  // of every session: they are held against the model's rows in the sessions no counter names.
+  const unnamed = (model: string): Sum | undefined => {
+    let sum: Sum | undefined;
+    for (const [k, l] of held) {
+      const [session = '', family] = k.split('\u0000');
+      if (family !== model || (session !== '' && counted.has(k))) continue;
+      sum ??= { requests: 0, tokens: CLASSES.map(() => 0), picos: 0n };
+      sum.requests += l.requests;
+      l.tokens.forEach((n, i) => (sum!.tokens[i]! += n));
+      sum.picos += l.picos;
+    }
+    return sum;
+  };
   return [...counted].map(([k, c]) => {
     const fromCounters = tokensOf(c);
-    const l = held.get(k);
+    const { session, model } = named.get(k)!;
+    const l = session === '' ? unnamed(model) : held.get(k);
     const fromLedger = { requests: l?.requests ?? 0, ...tokensOf(l) };
-    return { ...named.get(k)!, counters: fromCounters, ledger: fromLedger, missing_tokens: missing(fromCounters, fromLedger) };
+    return { session, model, counters: fromCounters, ledger: fromLedger, missing_tokens: missing(fromCounters, fromLedger) };
   });
 }
 
