@@ -54,12 +54,12 @@ export async function startPolicy(o: PolicyOptions, storage: Storage, price: Pri
     refreshMs: o.refreshMs,
     afterRefresh: async () => void (await increases.expireDue()),
   });
-  const charges = new ImportCharges({ ledger: storage.ledger, counters, rules: () => rules.current(), settings: o.settings, log, events: bridge });
   const ledgerSpend = async (c: BudgetCounter, at: number) => {
     // Rows still in this process's write buffer count too.
     await flushLedger();
     return counterFromLedger(storage.ledger, c, at);
   };
+  const charges = new ImportCharges({ ledger: storage.ledger, counters, rules: () => rules.current(), settings: o.settings, log, events: bridge, fromLedger: ledgerSpend, now });
   // Less imported spend still queued: the catch-up adds it.
   const fromLedger = (c: BudgetCounter, at: number) => charges.initialize(c, at, ledgerSpend);
   const catchUp = async () => void (await charges.catchUp());

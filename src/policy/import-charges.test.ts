@@ -35,4 +35,26 @@ describe('imported spend', () => {
     expect(told).toEqual([50, 80]);
     expect((await counters.read([line]))[0]!.spent).toBe(usd('9'));
   });
+
+  it('tells the thresholds spend crosses on a counter not yet initialised: filled from the ledger that has the rows', async () => {
+    const b = budget({ scope: 'team:platform', window: 'day', limit_usd: 10, thresholds: [50, 80, 100] });
+    const rules: RuleSet = { budgets: [b], rateLimits: [], modelPolicies: [], increases: [] };
+    const counters = new MemoryCounters();
+    const line = budgetCounter(settings.keyPrefix, b, rules, AT, settings.timeZone).line;
+    // The import wrote $8.75 of rows: the ledger has them; no request of the team went through this gateway yet.
+    const queue: BudgetCharge[][] = [[charge('a', '5'), charge('b', '3.75')]];
+    const told: number[] = [];
+    const events: PolicyEvents = { ...noEvents, threshold: (_b, percent) => void told.push(percent) };
+    const fromLedger = (c: { line: { marker: string; ttlMs: number; buckets: readonly string[] } }) =>
+      Promise.resolve({ marker: c.line.marker, ttlMs: c.line.ttlMs, bucketTtlMs: c.line.ttlMs, amounts: [{ bucket: c.line.buckets.at(-1)!, amount: usd('8.75') }] });
+    const charges = new ImportCharges({ ledger: { takeCharges: () => Promise.resolve(queue.shift() ?? []), pendingCharges: () => Promise.resolve([]) }, counters, rules: () => rules, settings, log: silentLogger, events, fromLedger, now: () => AT });
+    await charges.catchUp();
+    expect(told).toEqual([50, 80]);
+    expect((await counters.read([line]))[0]).toMatchObject({ initialized: true, spent: usd('8.75') });
+    // A backfill of a day already over tells nothing: its window cannot be spent any more.
+    const yesterday = { ...charge('y', '9'), ts: AT - 86_400_000 };
+    queue.push([yesterday]);
+    await charges.catchUp();
+    expect(told).toEqual([50, 80]);
+  });
 });

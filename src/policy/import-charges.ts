@@ -3,7 +3,7 @@ import type { Picos } from '../core/money.js';
 import type { BudgetCharge } from '../storage/budget-charges.js';
 import type { LedgerStore } from '../storage/ports.js';
 import type { CounterInit, Counters } from './counters/port.js';
-import type { BudgetCounter } from './plan.js';
+import { type BudgetCounter, budgetCounter } from './plan.js';
 import type { RuleSet } from './rules.js';
 import type { PolicySettings } from './settings.js';
 import { type PolicyEvents, ThresholdWatch, noEvents } from './threshold-watch.js';
@@ -21,6 +21,9 @@ export interface ImportChargeDeps {
   log: Logger;
   /** Where a threshold the imported spend crosses is told (the sink de-duplicates across replicas and with the enforcer's). */
   events?: PolicyEvents;
+  /** A counter's spend read from the ledger, to fill one the imported spend finds not yet initialised. */
+  fromLedger?: (c: BudgetCounter, now: number) => Promise<CounterInit>;
+  now?: () => number;
 }
 
 /**
@@ -56,16 +59,18 @@ export class ImportCharges {
 
   /** A counter's initialisation from the ledger (`fromLedger`), less the charges still queued, which catchUp adds. */
   initialize(c: BudgetCounter, now: number, fromLedger: (c: BudgetCounter, now: number) => Promise<CounterInit>): Promise<CounterInit> {
-    return this.exclusive(async () => {
-      const init = await fromLedger(c, now);
-      const amounts = new Map(init.amounts.map((a) => [a.bucket, a.amount]));
-      for (const [counter, delta] of this.perCounter(await this.d.ledger.pendingCharges())) {
-        if (counter.line.marker !== c.line.marker) continue;
-        const bucket = counter.line.buckets.at(-1)!;
-        amounts.set(bucket, (amounts.get(bucket) ?? 0n) - delta);
-      }
-      return { ...init, amounts: [...amounts].filter(([, a]) => a !== 0n).map(([bucket, amount]) => ({ bucket, amount })) };
-    });
+    return this.exclusive(() => this.fromLedgerLessQueued(c, now, fromLedger));
+  }
+
+  private async fromLedgerLessQueued(c: BudgetCounter, now: number, fromLedger: (c: BudgetCounter, now: number) => Promise<CounterInit>): Promise<CounterInit> {
+    const init = await fromLedger(c, now);
+    const amounts = new Map(init.amounts.map((a) => [a.bucket, a.amount]));
+    for (const [counter, delta] of this.perCounter(await this.d.ledger.pendingCharges())) {
+      if (counter.line.marker !== c.line.marker) continue;
+      const bucket = counter.line.buckets.at(-1)!;
+      amounts.set(bucket, (amounts.get(bucket) ?? 0n) - delta);
+    }
+    return { ...init, amounts: [...amounts].filter(([, a]) => a !== 0n).map(([bucket, amount]) => ({ bucket, amount })) };
   }
 
   start(everyMs = CATCH_UP_MS): void {
@@ -83,11 +88,29 @@ export class ImportCharges {
     if (sums.length === 0) return;
     const read = await this.d.counters.read(sums.map(([c]) => c.line));
     for (const [i, [counter, delta]] of sums.entries()) {
-      if (!read[i]!.initialized) continue;
+      if (!read[i]!.initialized) {
+        if (delta > 0n) await this.fill(counter);
+        continue;
+      }
       await this.d.counters.adjust(counter.line, delta);
       // Imported spend crosses thresholds as settled traffic does.
       if (delta > 0n) this.watch.check(counter, read[i]!.spent + delta);
     }
+  }
+
+  /**
+   * A counter imported spend finds not initialised (no request of its scope through this gateway
+   * yet): filled from the ledger, which has the imported rows, and its thresholds checked. Left to
+   * its next read, the thresholds this spend crossed went untold until another import moved it.
+   * Spend of a window already over (a backfill) alerts nothing.
+   */
+  private async fill(charged: BudgetCounter): Promise<void> {
+    const now = this.d.now?.() ?? Date.now();
+    if (!this.d.fromLedger || charged.window.clearsAt <= now) return;
+    const c = budgetCounter(this.d.settings.keyPrefix, charged.budget, this.d.rules(), now, this.d.settings.timeZone);
+    if (c.line.marker !== charged.line.marker) return;
+    await this.d.counters.initialize([await this.fromLedgerLessQueued(c, now, this.d.fromLedger)]);
+    this.watch.check(c, (await this.d.counters.read([c.line]))[0]!.spent);
   }
 
   private perCounter(charges: readonly BudgetCharge[]): Map<BudgetCounter, Picos> {
