@@ -3,10 +3,10 @@ import { fetchThroughProxy } from '../egress/fetch-proxy.js';
 import { fetchFailureReason } from '../core/errors.js';
 import { CommandError, UsageError } from './output.js';
 
-/** The running gateway's address from the config: a wildcard listen address is reached on loopback. */
+/** The running gateway's address from the config: a wildcard listen address is reached on loopback, over HTTPS when the config serves it (`server.tls`). */
 export function defaultUrl(config: Config): string {
   const host = ['0.0.0.0', '::', ''].includes(config.server.host) ? '127.0.0.1' : config.server.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${config.server.port}`;
+  return `${config.server.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${config.server.port}`;
 }
 
 export interface AdminCall {

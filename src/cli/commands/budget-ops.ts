@@ -48,7 +48,7 @@ export function budgetOpsCommands(group: Command, io: Io): void {
     .command('reconcile')
     .description("Compare each budget's counter with the ledger in the running gateway (needs TOLLGATE_ADMIN_TOKEN)")
     .option('--fix', 'add the difference to the counters so they match the ledger, and release the holds of requests that have ended')
-    .option('--url <url>', 'the gateway (default from the config: http://127.0.0.1:8790)')
+    .option('--url <url>', 'the gateway (default from the config: http://127.0.0.1:8790, https with server.tls)')
     .option('--config <file>', 'YAML config file, for the default --url')
     .option('--json', 'print JSON')
     .action(async (flags: { fix?: boolean; url?: string; config?: string; json?: boolean }) => {

@@ -52,7 +52,7 @@ export function increaseCommands(group: Command, io: Io): void {
       .option('--budget <id>', 'raise only this budget')
       .option('--as <name>', 'who is asking (default: your OS user); ignored with --key')
       .option('--key <tg_key>', 'ask through the running gateway as the owner of this key (default $TOLLGATE_KEY)')
-      .option('--url <url>', 'the gateway, with --key (default from the config: http://127.0.0.1:8790)')
+      .option('--url <url>', 'the gateway, with --key (default from the config: http://127.0.0.1:8790, https with server.tls)')
       .option('--json', 'print JSON'),
   ).action(async (flags: RequestFlags) => {
     const key = flags.key ?? process.env.TOLLGATE_KEY;

@@ -16,7 +16,7 @@ export function routingCommand(program: Command, io: Io): void {
   routing
     .command('status')
     .description("Each route's deployments in the running gateway: breaker, cooldown, ejection, recent failures, rate-limit room (needs TOLLGATE_ADMIN_TOKEN)")
-    .option('--url <url>', 'the gateway (default from the config: http://127.0.0.1:8790)')
+    .option('--url <url>', 'the gateway (default from the config: http://127.0.0.1:8790, https with server.tls)')
     .option('--config <file>', 'YAML config file, for the default --url')
     .option('--json', 'print the JSON the gateway returned')
     .action(async (flags: { url?: string; config?: string; json?: boolean }) => {

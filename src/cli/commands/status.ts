@@ -49,7 +49,7 @@ export function statusCommand(program: Command, io: Io): void {
     .command('status')
     .description("Your budgets, spend and resets, as the gateway sees your key (GET /admin/v1/me)")
     .option('--key <tg_key>', 'your Tollgate key (default $TOLLGATE_KEY)')
-    .option('--url <url>', 'the gateway (default from the config: http://127.0.0.1:8790)')
+    .option('--url <url>', 'the gateway (default from the config: http://127.0.0.1:8790, https with server.tls)')
     .option('--config <file>', 'YAML config file, for the default --url')
     .option('--json', 'print the JSON the gateway returned')
     .action(async (flags: { key?: string; url?: string; config?: string; json?: boolean }) => {
