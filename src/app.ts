@@ -42,6 +42,7 @@ import { createHttpServer } from './server/http-server.js';
 import { TlsSetupError, loadTls } from './server/tls.js';
 import { InFlight } from './server/in-flight.js';
 import { listenOn } from './server/listen.js';
+import { unusedConnections } from './server/unused-connections.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { Router } from './routing/router.js';
 import type { HealthPolicy, Route } from './routing/types.js';
@@ -242,6 +243,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     maxConnections: o.maxConnections,
     trustedProxies: o.trustedProxies ? new TrustedProxies(o.trustedProxies.addresses, o.trustedProxies.header) : undefined,
   });
+  const closeUnused = unusedConnections(server);
   await listenOn(server, o.port, o.host);
   const port = (server.address() as AddressInfo).port;
   gateways = [...gateways, ...ownAddresses(o.host, port)];
@@ -272,6 +274,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
       const serving = inFlight.size;
       const drained = new Promise<void>((ok) => server.close(() => ok()));
       server.closeIdleConnections();
+      closeUnused();
       sockets.drain();
       let unfinished = 0;
       const timer = setTimeout(() => {

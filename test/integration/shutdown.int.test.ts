@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -78,5 +79,21 @@ describe('shutdown', () => {
     for (const r of rows) expect(r).toMatchObject({ outcome: 'truncated', errorType: 'gateway_shutdown', usageSource: 'estimated' });
     expect(readdirSync(join(h.dir, 'spool'))).toEqual([]);
     expect(said).toContain('shutdown drained the requests in flight: 5 when it began, 5 cut when the drain time (1000 ms) ran out, recorded truncated (gateway_shutdown)');
+  });
+
+  it('does not wait the drain time for a connection that never sent a request (a fetch client opens one when it aborts a stream)', async () => {
+    const said: string[] = [];
+    const none = () => undefined;
+    h = await startHarness({ log: { debug: none, info: (m) => void said.push(m), warn: none, error: none } });
+    const { hostname, port } = new URL(h.url);
+    const socket = connect(Number(port), hostname);
+    await new Promise((ok) => socket.once('connect', ok));
+    const closed = new Promise((ok) => socket.once('close', ok));
+    socket.on('error', () => undefined);
+    const started = Date.now();
+    await h.tollgate.close();
+    expect(Date.now() - started).toBeLessThan(800);
+    await closed;
+    expect(said).toContain('shutdown drained the requests in flight: 0 when it began, none cut');
   });
 });
