@@ -190,5 +190,19 @@ describe('the built CLI', () => {
       'serve exited with 2: tollgate: redis: the Redis at 127.0.0.1:6379 refuses database 99 (ERR DB index is out of range). A Redis has databases 0 to 15 unless its "databases" setting says more (a cluster only 0): fix the number after the port in the URL.\n',
     );
   });
-});
 
+  it('says at start that a hosted provider without api_key is out of reach when auth.passthrough is deny, not to send a provider key', async () => {
+    const deny = join(dir, 'deny.yaml');
+    writeFileSync(deny, 'auth: { passthrough: deny }\nproviders:\n  - { name: openai, dialect: openai, base_url: https://api.openai.com }\n');
+    const s = await serve(['--config', deny, '--db', join(dir, 'deny.db')], { cwd: dir });
+    try {
+      await expect.poll(() => s.stdout()).toContain("Provider keys: none set for openai; no request can reach it: a Tollgate key (tg_…) needs providers[].api_key, and auth.passthrough: deny refuses a client's own provider key.");
+      expect(s.stdout()).not.toContain('must send their own provider key');
+      const own = await fetch(`${s.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: 'Bearer sk-own-key', 'content-type': 'application/json' }, body: '{"model":"gpt-4o","messages":[]}' });
+      expect(own.status).toBe(401);
+      expect(((await own.json()) as { error: { code: string } }).error.code).toBe('passthrough_forbidden');
+    } finally {
+      await s.stop();
+    }
+  });
+});

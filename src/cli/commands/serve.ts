@@ -15,6 +15,7 @@ import { ledgerCatalogs } from '../rates.js';
 import { downgradeNotices } from '../downgrade-notice.js';
 import { unpricedNotices } from '../unpriced-notice.js';
 import { tierNotices } from '../tier-notice.js';
+import { keylessNotice } from '../key-notice.js';
 
 /** Long enough for another process's short commit; a longer hold fails the batch, retried later from the spool. */
 const GATEWAY_LOCK_WAIT_MS = 20;
@@ -127,10 +128,8 @@ export function serveCommand(program: Command, io: Io): void {
     io.out(`Tollgate listening on ${app.url} (storage: ${where}${config.source ? `, config: ${config.source}` : ''})\n`);
     if (process.env.TOLLGATE_ADMIN_TOKEN) io.out(`Dashboard: ${app.url}/ui (sign in with TOLLGATE_ADMIN_TOKEN)\n`);
     else io.out('Admin API and dashboard off: set TOLLGATE_ADMIN_TOKEN to enable /admin/v1 and /ui.\n');
-    const keyless = providers.filter(lacksProviderKey);
-    if (keyless.length > 0) {
-      io.out(`Provider keys: none set for ${keyless.map((p) => p.name).join(', ')}; clients there must send their own provider key, and a Tollgate key (tg_…) is refused until providers[].api_key is set.\n`);
-    }
+    const keyless = keylessNotice(providers.filter(lacksProviderKey).map((p) => p.name), config.auth.passthrough);
+    if (keyless) io.out(`${keyless}\n`);
     if (proxies) io.out(`${proxyLine(proxies, configuredUpstreams(config))}\n`);
     for (const line of translatedPastRoutes(config.routing.routes, providers)) io.out(`${line}\n`);
     for (const line of unmatchedModelNotices(providers)) io.out(`${line}\n`);
