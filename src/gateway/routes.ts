@@ -1,4 +1,5 @@
 import type { Dialect } from '../core/api.js';
+import { lookupRoute } from '../providers/index.js';
 
 /**
  * The dialect an unknown path most likely belongs to, so its 404 is readable by the client's SDK:
@@ -26,4 +27,17 @@ function safeDecode(s: string): string {
   } catch {
     return s;
   }
+}
+
+/**
+ * The 404 for a path Tollgate does not serve. A client whose base URL lacks its API version or
+ * repeats it (`/chat/completions`, `/v1/v1/messages`) is told the path it meant and where the
+ * version belongs, the commonest set-up mistake.
+ */
+export function unknownRouteMessage(method: string, path: string, dialects: readonly Dialect[]): string {
+  const said = `Tollgate does not serve ${method} ${path}.`;
+  const tries = path.startsWith('/v1/v1/') || path.startsWith('/v1beta/v1beta/') ? [path.slice(path.indexOf('/', 1))] : path.startsWith('/v1') ? [] : [`/v1${path}`, `/v1beta${path}`];
+  const meant = tries.find((p) => lookupRoute(method, p, dialects).kind === 'match');
+  if (meant === undefined) return said;
+  return `${said} It serves ${method} ${meant}: check the client's base URL (OpenAI clients take the gateway's address followed by /v1; Anthropic and Gemini clients the address alone).`;
 }

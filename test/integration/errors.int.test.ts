@@ -2,6 +2,8 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../src/identity/virtual-keys.js';
@@ -243,6 +245,24 @@ describe('errors reach the client in its own dialect, and the ledger records the
     const skills = await post('/v1/skills', '{}', { 'x-api-key': h.key.key, 'anthropic-version': '2023-06-01' });
     expect(skills.status).toBe(404);
     expect(skills.json).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
+    expect(await h.rows()).toEqual([]);
+  });
+
+  it('tells an SDK whose base URL lacks or repeats the API version which path it meant', async () => {
+    const hint = 'check the client';
+    const openai = new OpenAI({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });
+    const noV1 = await openai.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    expect(noV1).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((noV1 as Error).message).toContain(`Tollgate does not serve POST /chat/completions. It serves POST /v1/chat/completions: ${hint}`);
+    const anthropic = new Anthropic({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const twice = await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    expect(twice).toBeInstanceOf(Anthropic.NotFoundError);
+    expect((twice as Error).message).toContain(`It serves POST /v1/messages: ${hint}`);
+    const gemini = await post('/v1beta/v1beta/models/gemini-2.5-pro:generateContent', '{}', { 'x-goog-api-key': h.key.key });
+    expect(gemini.json).toMatchObject({ error: { code: 404, status: 'NOT_FOUND' } });
+    expect(gemini.json!.error.message).toContain('It serves POST /v1beta/models/gemini-2.5-pro:generateContent');
+    // A path near none that is served keeps the plain message.
+    expect((await post('/v1/nothing', '{}')).json!.error.message).toBe('Tollgate does not serve POST /v1/nothing.');
     expect(await h.rows()).toEqual([]);
   });
 });
