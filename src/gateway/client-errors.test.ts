@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../core/errors.js';
+import { renderAnthropicError } from '../providers/anthropic/render-error.js';
 import { renderOpenaiError } from '../providers/openai/render-error.js';
 import { forClient } from './client-errors.js';
 
@@ -23,6 +24,14 @@ describe('forClient', () => {
     const e = forClient(new GatewayError('model_not_allowed', 'gpt-5 is not allowed for team:web.'), 'codex');
     expect([e.status, e.code, e.outcome]).toEqual([400, 'model_not_allowed', 'rejected']);
     expect(JSON.parse(renderOpenaiError(e).body)).toMatchObject({ error: { type: 'invalid_request_error', code: 'model_not_allowed' } });
+  });
+
+  it('answers Claude Code a model policy refusal with a 400, since it takes any 403 for a failed login', () => {
+    const e = forClient(new GatewayError('model_not_allowed', 'Model claude-opus-4-8 is not allowed for user:dave.'), 'claude-code');
+    expect([e.status, e.code, e.outcome]).toEqual([400, 'model_not_allowed', 'rejected']);
+    expect(JSON.parse(renderAnthropicError(e, 'r1').body)).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: 'Model claude-opus-4-8 is not allowed for user:dave.' } });
+    const big = new GatewayError('body_too_large', 'too large');
+    expect(forClient(big, 'claude-code')).toBe(big);
   });
 
   it('leaves every other client, and refusals a retry may get through, as they are', () => {

@@ -11,9 +11,13 @@ const FINAL = new Set(['model_not_allowed', 'body_too_large', 'unsupported_encod
  * it says "You've hit your usage limit. To get more access now, send a request to your admin or try
  * again at <reset>" (`plan_type` team picks that wording, which is the budget's own remedy: an
  * increase request). Other final refusals go as a 400, which it shows at once, body and all.
+ * Claude Code (2.1.197) takes any 403 for a bad login: a model policy's refusal read "Please run
+ * /login" (with -p, "Failed to authenticate"); as a 400 it shows the message alone.
  */
 export function forClient(err: GatewayError, client: string | null): GatewayError {
-  if (client !== 'codex' || err.outcome !== 'rejected' || err.shape) return err;
+  if (err.outcome !== 'rejected' || err.shape) return err;
+  if (client === 'claude-code') return err.code === 'model_not_allowed' ? err.reshaped({ status: 400 }) : err;
+  if (client !== 'codex') return err;
   if (err.code === 'budget_exceeded') {
     const resets = typeof err.details?.resets_at === 'string' ? Date.parse(err.details.resets_at) : NaN;
     return err.reshaped({ status: 429, type: 'usage_limit_reached', fields: { plan_type: 'team', ...(Number.isFinite(resets) ? { resets_at: Math.ceil(resets / 1000) } : {}) } });
