@@ -26,10 +26,14 @@ describe('forClient', () => {
     expect(JSON.parse(renderOpenaiError(e).body)).toMatchObject({ error: { type: 'invalid_request_error', code: 'model_not_allowed' } });
   });
 
-  it('answers Claude Code a model policy refusal with a 400, since it takes any 403 for a failed login', () => {
+  it('answers Claude Code a model policy refusal, and a 404 that names the path meant, with a 400: it takes a 403 for a failed login and a 404 for a model', () => {
     const e = forClient(new GatewayError('model_not_allowed', 'Model claude-opus-4-8 is not allowed for user:dave.'), 'claude-code');
     expect([e.status, e.code, e.outcome]).toEqual([400, 'model_not_allowed', 'rejected']);
     expect(JSON.parse(renderAnthropicError(e, 'r1').body)).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: 'Model claude-opus-4-8 is not allowed for user:dave.' } });
+    const wrongBase = forClient(new GatewayError('unknown_route', 'Tollgate does not serve POST /v1/v1/messages. It serves POST /v1/messages.', { details: { served_path: '/v1/messages' } }), 'claude-code');
+    expect(wrongBase.status).toBe(400);
+    const unknown = new GatewayError('unknown_route', 'Tollgate does not serve POST /v1/nothing.');
+    expect(forClient(unknown, 'claude-code')).toBe(unknown);
     const big = new GatewayError('body_too_large', 'too large');
     expect(forClient(big, 'claude-code')).toBe(big);
   });

@@ -12,11 +12,13 @@ const FINAL = new Set(['model_not_allowed', 'body_too_large', 'unsupported_encod
  * again at <reset>" (`plan_type` team picks that wording, which is the budget's own remedy: an
  * increase request). Other final refusals go as a 400, which it shows at once, body and all.
  * Claude Code (2.1.197) takes any 403 for a bad login: a model policy's refusal read "Please run
- * /login" (with -p, "Failed to authenticate"); as a 400 it shows the message alone.
+ * /login" (with -p, "Failed to authenticate"); as a 400 it shows the message alone. It takes any
+ * 404 for a model it may not use, so a base URL with /v1 in it read "There's an issue with the
+ * selected model": the 404 that names the path meant (`served_path`) goes as a 400 too.
  */
 export function forClient(err: GatewayError, client: string | null): GatewayError {
   if (err.outcome !== 'rejected' || err.shape) return err;
-  if (client === 'claude-code') return err.code === 'model_not_allowed' ? err.reshaped({ status: 400 }) : err;
+  if (client === 'claude-code') return err.code === 'model_not_allowed' || (err.code === 'unknown_route' && err.details?.served_path !== undefined) ? err.reshaped({ status: 400 }) : err;
   if (client !== 'codex') return err;
   if (err.code === 'budget_exceeded') {
     const resets = typeof err.details?.resets_at === 'string' ? Date.parse(err.details.resets_at) : NaN;

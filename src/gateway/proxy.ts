@@ -26,7 +26,7 @@ import { gatewayBase } from './gateway-base.js';
 import { forwardedQuery, headerBag, upstreamHeaders } from './headers.js';
 import { AnsweredByServer, ClientLeft, readBody } from './read-body.js';
 import type { BodyRoom } from './body-room.js';
-import { guessDialect, splitProviderPrefix, unknownRouteMessage } from './routes.js';
+import { guessDialect, splitProviderPrefix, unknownRoute } from './routes.js';
 import { checkProviderKey } from './provider-keys.js';
 import { routePlans } from './route-plan.js';
 import type { ProviderTable } from './select-provider.js';
@@ -114,7 +114,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       const allow = found.kind === 'wrong_method' ? found.allow.join(', ') : '';
       const err = allow
         ? new GatewayError('method_not_allowed', `${req.method} is not supported on ${path}; use ${allow}.`, { headers: { allow } })
-        : new GatewayError('unknown_route', unknownRouteMessage(req.method ?? 'GET', path, dialects));
+        : forClient(unknownRoute(req.method ?? 'GET', path, dialects), detectClient(headers));
       req.resume();
       sendError(res, adapterFor(guessDialect(path, dialects[0])), err, id);
       return;

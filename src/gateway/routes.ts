@@ -1,4 +1,5 @@
 import type { Dialect } from '../core/api.js';
+import { GatewayError } from '../core/errors.js';
 import { lookupRoute } from '../providers/index.js';
 
 /**
@@ -32,12 +33,13 @@ function safeDecode(s: string): string {
 /**
  * The 404 for a path Tollgate does not serve. A client whose base URL lacks its API version or
  * repeats it (`/chat/completions`, `/v1/v1/messages`) is told the path it meant and where the
- * version belongs, the commonest set-up mistake.
+ * version belongs, the commonest set-up mistake; `details.served_path` names it.
  */
-export function unknownRouteMessage(method: string, path: string, dialects: readonly Dialect[]): string {
+export function unknownRoute(method: string, path: string, dialects: readonly Dialect[]): GatewayError {
   const said = `Tollgate does not serve ${method} ${path}.`;
   const tries = path.startsWith('/v1/v1/') || path.startsWith('/v1beta/v1beta/') ? [path.slice(path.indexOf('/', 1))] : path.startsWith('/v1') ? [] : [`/v1${path}`, `/v1beta${path}`];
   const meant = tries.find((p) => lookupRoute(method, p, dialects).kind === 'match');
-  if (meant === undefined) return said;
-  return `${said} It serves ${method} ${meant}: check the client's base URL (OpenAI clients take the gateway's address followed by /v1; Anthropic and Gemini clients the address alone).`;
+  if (meant === undefined) return new GatewayError('unknown_route', said);
+  const hint = `${said} It serves ${method} ${meant}: check the client's base URL (OpenAI clients take the gateway's address followed by /v1; Anthropic and Gemini clients the address alone).`;
+  return new GatewayError('unknown_route', hint, { details: { served_path: meant } });
 }
