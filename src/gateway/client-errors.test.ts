@@ -32,6 +32,7 @@ describe('forClient', () => {
     expect(JSON.parse(renderAnthropicError(e, 'r1').body)).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: 'Model claude-opus-4-8 is not allowed for user:dave.' } });
     const wrongBase = forClient(new GatewayError('unknown_route', 'Tollgate does not serve POST /v1/v1/messages. It serves POST /v1/messages.', { details: { served_path: '/v1/messages' } }), 'claude-code');
     expect(wrongBase.status).toBe(400);
+    expect(forClient(new GatewayError('unknown_provider', 'No provider named "typo" is configured.'), 'claude-code').status).toBe(400);
     const unknown = new GatewayError('unknown_route', 'Tollgate does not serve POST /v1/nothing.');
     expect(forClient(unknown, 'claude-code')).toBe(unknown);
     const big = new GatewayError('body_too_large', 'too large');

@@ -3,6 +3,9 @@ import type { GatewayError } from '../core/errors.js';
 /** Refusals whose request would be refused again as it is: a client retrying them only waits longer. */
 const FINAL = new Set(['model_not_allowed', 'body_too_large', 'unsupported_encoding']);
 
+/** Refusals Claude Code would misread at their own status (below). */
+const CLAUDE_CODE_400 = new Set(['model_not_allowed', 'unknown_provider']);
+
 /**
  * A refusal as the calling client must see it to act on it. Codex (0.169.0, measured) retries
  * every status but 400 and 429 five times over about 7 s, whatever `x-should-retry` says, and on
@@ -14,11 +17,12 @@ const FINAL = new Set(['model_not_allowed', 'body_too_large', 'unsupported_encod
  * Claude Code (2.1.197) takes any 403 for a bad login: a model policy's refusal read "Please run
  * /login" (with -p, "Failed to authenticate"); as a 400 it shows the message alone. It takes any
  * 404 for a model it may not use, so a base URL with /v1 in it read "There's an issue with the
- * selected model": the 404 that names the path meant (`served_path`) goes as a 400 too.
+ * selected model": a `/p/{provider}` naming none, and the 404 that names the path meant
+ * (`served_path`), go as a 400 too.
  */
 export function forClient(err: GatewayError, client: string | null): GatewayError {
   if (err.outcome !== 'rejected' || err.shape) return err;
-  if (client === 'claude-code') return err.code === 'model_not_allowed' || (err.code === 'unknown_route' && err.details?.served_path !== undefined) ? err.reshaped({ status: 400 }) : err;
+  if (client === 'claude-code') return CLAUDE_CODE_400.has(err.code) || (err.code === 'unknown_route' && err.details?.served_path !== undefined) ? err.reshaped({ status: 400 }) : err;
   if (client !== 'codex') return err;
   if (err.code === 'budget_exceeded') {
     const resets = typeof err.details?.resets_at === 'string' ? Date.parse(err.details.resets_at) : NaN;
