@@ -6,16 +6,27 @@ import { formatWindow } from './window.js';
 
 /**
  * `x-tollgate-budget-remaining`: the tightest budget's room before this request (or batch),
- * over every reservation it holds, as USD, or a percentage when amounts are hidden. Pure.
+ * over every reservation it holds, as USD, or a percentage when amounts are hidden. A budget
+ * the request did not fit draws on its pool, which paid instead: that pool's room counts for
+ * it (the budget's own level holds nothing of this request). Pure.
  */
 export function remainingHeader(reserved: readonly Reserved[], showAmounts: boolean): string | undefined {
   let best: { room: Picos; c: BudgetCounter } | undefined;
+  const consider = (c: BudgetCounter, level: Picos | undefined, cost: Picos) => {
+    if (level === undefined) return;
+    const room = c.line.limit - (level - cost);
+    if (!best || room < best.room) best = { room, c };
+  };
   for (const r of reserved) {
-    r.planned.counters.forEach((c, i) => {
-      const level = r.outcome.levels[i];
-      if (level === undefined || (c.budget.kind === 'pool' && !r.outcome.pooled.some(Boolean))) return;
-      const room = c.line.limit - (level - r.cost);
-      if (!best || room < best.room) best = { room, c };
+    // Counters are laid out group by group: its budgets, then its pool (see planReservation).
+    let i = 0;
+    r.planned.plan.groups.forEach((g, gi) => {
+      const pooled = r.outcome.pooled[gi] === true;
+      for (let k = 0; k < g.lines.length; k++, i++) if (!pooled) consider(r.planned.counters[i]!, r.outcome.levels[i], r.cost);
+      if (g.pool) {
+        if (pooled) consider(r.planned.counters[i]!, r.outcome.levels[i], r.cost);
+        i++;
+      }
     });
   }
   if (!best) return undefined;
