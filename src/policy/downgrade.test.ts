@@ -4,7 +4,13 @@ import { usd } from '../core/money.js';
 import { createPricer } from '../pricing/index.js';
 import type { AdmitRequest } from './admission.js';
 import { modelPolicyInput, parseRule, toModelPolicy } from './rule-input.js';
-import { budget, setup } from './testing/enforcer.js';
+import { silentLogger } from '../core/logger.js';
+import { MemoryCounters } from './counters/memory.js';
+import { Enforcer } from './enforcer.js';
+import { budgetCounter } from './plan.js';
+import type { Budget, RuleSet } from './rules.js';
+import { budget, settings, setup } from './testing/enforcer.js';
+import { noEvents } from './threshold-watch.js';
 
 type Where = { provider: string; catalogProvider: string };
 const OPENAI: Where = { provider: 'openai', catalogProvider: 'openai' };
@@ -80,5 +86,39 @@ describe('budget downgrades', () => {
     expect(err).toMatchObject({ code: 'budget_exceeded', details: expect.objectContaining({ downgrade_skipped: { to: 'claude-haiku-4-5', reason: 'unpriced' } }) });
     expect(err.message).toMatch(/Its downgrade to claude-haiku-4-5 does not apply to this request: claude-haiku-4-5 has no price at provider "openai"/);
     expect(err.headers['x-tollgate-downgrade-skipped']).toBe('claude-haiku-4-5; reason=unpriced');
+  });
+});
+
+describe('budget downgrades across replicas', () => {
+  /** Two enforcers (replicas) sharing one set of counters; the second has seen none of the budget's spend. */
+  function replicas(budgets: Budget[]) {
+    const rules: RuleSet = { budgets, rateLimits: [], modelPolicies: [], increases: [] };
+    const counters = new MemoryCounters();
+    const one = () => new Enforcer({ rules: () => rules, counters, price, fromLedger: (c) => Promise.resolve({ marker: c.line.marker, ttlMs: c.line.ttlMs, bucketTtlMs: c.line.ttlMs, amounts: [] }), events: noEvents, settings, log: silentLogger, now: () => clock.now });
+    const read = async (b: Budget) => (await counters.read([budgetCounter(settings.keyPrefix, b, rules, clock.now, settings.timeZone).line]))[0]!;
+    return [one(), one(), read] as const;
+  }
+  const jack = budget({ scope: 'user:jack', window: 'day', limit_usd: '0.01', downgrade: { at_percent: 50, to: 'claude-haiku-4-5' } });
+
+  it('downgrades on a replica that saw none of the spend that took the budget past its threshold', async () => {
+    const [a, b, read] = replicas([jack]);
+    (await a.admit(request('claude-sonnet-4-5', ANTHROPIC))).settle(usd('0.006'), 100);
+    await tick();
+    const late = await b.admit(request('claude-sonnet-4-5', ANTHROPIC));
+    expect(late).toMatchObject({ model: 'claude-haiku-4-5', rewrittenFrom: 'claude-sonnet-4-5', served: ANTHROPIC, headers: { 'x-tollgate-model-rewritten': 'claude-sonnet-4-5->claude-haiku-4-5' } });
+    late.settle(usd('0.001'), 100);
+    await tick();
+    // The reservation made for Sonnet held the Haiku request and settled at its cost.
+    expect(await read(jack)).toMatchObject({ spent: usd('0.007'), held: 0n });
+  });
+
+  it('leaves the model asked for when other rules apply to the target than to it', async () => {
+    const haiku = budget({ scope: 'model:claude-haiku-*', window: 'day', limit_usd: '1' });
+    const [a, b] = replicas([jack, haiku]);
+    (await a.admit(request('claude-sonnet-4-5', ANTHROPIC))).settle(usd('0.006'), 100);
+    await tick();
+    expect(await b.admit(request('claude-sonnet-4-5', ANTHROPIC))).toMatchObject({ model: 'claude-sonnet-4-5', rewrittenFrom: null });
+    // Now that b has seen the level, it downgrades before reserving, as it always did.
+    expect(await b.admit(request('claude-sonnet-4-5', ANTHROPIC))).toMatchObject({ model: 'claude-haiku-4-5' });
   });
 });

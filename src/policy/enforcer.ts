@@ -19,6 +19,7 @@ import { decideModel, refuseBatchModel } from './model-rules.js';
 import { type BudgetCounter, type Planned, applicableBudgets, applicableRateLimits, downgradeUnderPressure, planReservation, retryAfterMs } from './plan.js';
 import { countersDown, modelNotAllowed, rateLimited } from './refusal.js';
 import { spendRefusal } from './spend-refusal.js';
+import { lateDowngrade } from './late-downgrade.js';
 import { remainingHeader } from './remaining-header.js';
 import { type Budget, type RateLimit, type RuleSet, countsTokens, noRules } from './rules.js';
 import type { PolicySettings } from './settings.js';
@@ -117,6 +118,8 @@ export class Enforcer {
       served = judge.served(pressured)!;
     }
     let attempt = await this.reserve(req, rules, model, served, now);
+    const late = !pressured && attempt.kind === 'reserved' ? lateDowngrade(rules, { ...req.caller, model, provider: served.provider }, attempt, judge) : null;
+    if (late) [rewrittenFrom, model, served] = [rewrittenFrom ?? req.model, late, judge.served(late)!];
     const to = attempt.kind === 'refused' ? attempt.downgradeTo : null;
     const s2 = to && to.toLowerCase() !== model.toLowerCase() ? judge.served(to) : undefined;
     const second = s2 && (await this.reserve(req, rules, to!, s2, now));
