@@ -32,4 +32,12 @@ describe('x-tollgate-budget-remaining', () => {
     expect(a.pool).toBe('shared');
     expect(a.headers['x-tollgate-budget-remaining']).toMatch(/^10(\.0+)?; scope=team:t; window=day; /);
   });
+
+  it('gives a rolling window the moment all it counts now has aged out, as its refusal does', async () => {
+    const rolling = budget({ scope: 'user:alice', window: '5h', limit_usd: 1 });
+    const { enforcer } = setup([rolling], clock);
+    const a = await enforcer.admit(request());
+    // 5-minute buckets: the request's, 10:00 to 10:05, leaves the window at 15:05.
+    expect(a.headers['x-tollgate-budget-remaining']).toMatch(/; window=5h; resets=2026-11-22T15:05:00.000Z$/);
+  });
 });

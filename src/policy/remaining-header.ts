@@ -22,5 +22,5 @@ export function remainingHeader(reserved: readonly Reserved[], showAmounts: bool
   if (!best) return undefined;
   const { room, c } = best;
   const shown = showAmounts ? formatUsd(room < 0n ? 0n : room, 6) : `${c.line.limit > 0n ? Number(((room < 0n ? 0n : room) * 100n) / c.line.limit) : 0}%`;
-  return `${shown}; scope=${formatScope(c.budget.scope)}; window=${formatWindow(c.budget.window)}; resets=${new Date(c.window.end).toISOString()}`;
+  return `${shown}; scope=${formatScope(c.budget.scope)}; window=${formatWindow(c.budget.window)}; resets=${new Date(c.window.clearsAt).toISOString()}`;
 }
