@@ -83,3 +83,10 @@ describe('tollgate status', () => {
     expect(out).toMatch(/\norg \(pool "Company" \(org-pool\)\) +month /);
   });
 });
+
+describe('tollgate status, asking for more', () => {
+  it('names the gateway it asked in the increase command it suggests', () => {
+    const out = renderStatus({ ...base, budgets: [budget({})] }, 'https://tollgate.example.com');
+    expect(out).toContain('Need more? `tollgate budgets request --url https://tollgate.example.com --key tg_… --amount USD --hours N --reason "..."`');
+  });
+});

@@ -57,11 +57,12 @@ export function statusCommand(program: Command, io: Io): void {
       if (!key) throw new UsageError('status: give your key with --key tg_… (or set TOLLGATE_KEY)');
       const url = flags.url ?? defaultUrl(loadCliConfig(flags));
       const me = (await callAdmin({ url, path: '/admin/v1/me', bearer: key })) as MeJson;
-      io.out(flags.json ? JSON.stringify(me, null, 2) + '\n' : renderStatus(me));
+      io.out(flags.json ? JSON.stringify(me, null, 2) + '\n' : renderStatus(me, url));
     });
 }
 
-export function renderStatus(me: MeJson): string {
+/** `url`: the gateway asked, which the increase command it suggests names, so that it goes there too from any machine. */
+export function renderStatus(me: MeJson, url?: string): string {
   const k = me.key;
   const who = [k.user && `user ${k.user}`, k.team && `team ${k.team}`, k.project && `project ${k.project}`].filter(Boolean).join(', ');
   const tz = me.time_zone ?? 'UTC';
@@ -98,7 +99,7 @@ export function renderStatus(me: MeJson): string {
       out += `  ${r.scope}: ${parts.join(', ')}\n`;
     }
   }
-  if (!pending.length) out += '\nNeed more? `tollgate budgets request --key tg_… --amount USD --hours N --reason "..."`\n';
+  if (!pending.length) out += `\nNeed more? \`tollgate budgets request${url ? ` --url ${url}` : ''} --key tg_… --amount USD --hours N --reason "..."\`\n`;
   return out;
 }
 
