@@ -121,4 +121,27 @@ describe('budget downgrades across replicas', () => {
     // Now that b has seen the level, it downgrades before reserving, as it always did.
     expect(await b.admit(request('claude-sonnet-4-5', ANTHROPIC))).toMatchObject({ model: 'claude-haiku-4-5' });
   });
+
+  it('judges a new window and a raised limit afresh, not by the level and limit seen before them', async () => {
+    const at = { now: Date.parse('2026-11-22T22:00:00Z') }; // 23:00 in Berlin
+    const rules: RuleSet = { budgets: [jack], rateLimits: [], modelPolicies: [], increases: [] };
+    const enforcer = new Enforcer({ rules: () => rules, counters: new MemoryCounters(), price, fromLedger: (c) => Promise.resolve({ marker: c.line.marker, ttlMs: c.line.ttlMs, bucketTtlMs: c.line.ttlMs, amounts: [] }), events: noEvents, settings, log: silentLogger, now: () => at.now });
+    (await enforcer.admit(request('claude-sonnet-4-5', ANTHROPIC))).settle(usd('0.006'), 100);
+    await tick();
+    const before = await enforcer.admit(request('claude-sonnet-4-5', ANTHROPIC));
+    expect(before).toMatchObject({ model: 'claude-haiku-4-5' });
+    before.settle(0n, 0);
+    // An approved increase of $0.01: $0.006 of $0.02 is 30%, under the threshold.
+    rules.increases = [{ id: 'inc_1', scope: { kind: 'user', value: 'jack' }, budgetId: null, amountPicos: usd('0.01'), hours: 24, reason: 'r', requestedBy: 'jack', status: 'approved', createdAt: at.now, decidedAt: at.now, decidedBy: 'boss', note: null, expiresAt: at.now + 86_400_000 }];
+    const raised = await enforcer.admit(request('claude-sonnet-4-5', ANTHROPIC));
+    expect(raised).toMatchObject({ model: 'claude-sonnet-4-5', rewrittenFrom: null });
+    raised.settle(0n, 0);
+    rules.increases = [];
+    (await enforcer.admit(request('claude-sonnet-4-5', ANTHROPIC))).settle(usd('0.001'), 100);
+    await tick();
+    // Midnight in Berlin: yesterday's spend does not count in the new day's window.
+    at.now = Date.parse('2026-11-22T23:30:00Z');
+    expect(await enforcer.admit(request('claude-sonnet-4-5', ANTHROPIC))).toMatchObject({ model: 'claude-sonnet-4-5', rewrittenFrom: null });
+  });
 });
+

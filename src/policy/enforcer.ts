@@ -16,7 +16,7 @@ import { CounterInitializer } from './counter-init.js';
 import { type CostedEstimate, type PriceContext, affordableOutputTokens, estimatePricer, estimateRequest, outputPerChoice, unpricedWarnings } from './estimate.js';
 import { type StoredInputLookups, storedInputs } from './stored-inputs.js';
 import { decideModel, refuseBatchModel } from './model-rules.js';
-import { type BudgetCounter, type Planned, applicableBudgets, applicableRateLimits, downgradeUnderPressure, planReservation, retryAfterMs } from './plan.js';
+import { type BudgetCounter, type Planned, applicableBudgets, applicableRateLimits, budgetCounter, downgradeUnderPressure, planReservation, retryAfterMs } from './plan.js';
 import { countersDown, modelNotAllowed, rateLimited } from './refusal.js';
 import { spendRefusal } from './spend-refusal.js';
 import { lateDowngrade } from './late-downgrade.js';
@@ -111,7 +111,7 @@ export class Enforcer {
     let rewrittenFrom = decision.rewrittenFrom;
     let served = req.resolve(model);
     const judge = new DowngradeJudge(req, { model, served }, { price: this.d.price, settings: this.d.settings, allowed: (m) => this.modelServed(req.caller, m) !== undefined }, now);
-    const pressured = downgradeUnderPressure(rules, { ...req.caller, model, provider: served.provider }, this.levels, judge.usable);
+    const pressured = downgradeUnderPressure(rules, { ...req.caller, model, provider: served.provider }, this.levels, judge.usable, (b) => budgetCounter(this.d.settings.keyPrefix, b, rules, now, this.d.settings.timeZone).line);
     if (pressured) {
       rewrittenFrom ??= req.model;
       model = pressured;

@@ -157,18 +157,24 @@ function firstFit(count: number, bound: number): number {
  * that budget is past the rule's threshold (no round trip to the counters): the first such
  * target that `usable` accepts (it can serve this request, and for less; see downgrade.ts), as
  * routing rules take the first rule whose target can serve the request. Null when none is.
+ * With `current` (the budget's counter now), a level seen of another counter (an earlier window,
+ * another scope) is not judged, and the limit is the one now, approved increases included.
  */
 export function downgradeUnderPressure(
   rules: RuleSet,
   subject: Subject,
-  levels: ReadonlyMap<string, { level: Picos; limit: Picos }>,
+  levels: ReadonlyMap<string, { level: Picos; limit: Picos; marker?: string }>,
   usable: (to: string) => boolean,
+  current?: (b: Budget) => SpendLine,
 ): string | null {
   const model = subject.model.toLowerCase();
   for (const b of applicableBudgets(rules, subject)) {
     if (!b.downgrade || b.downgrade.to.toLowerCase() === model) continue;
     const seen = levels.get(b.id);
-    if (seen && seen.limit > 0n && seen.level * 100n >= seen.limit * BigInt(b.downgrade.atPercent) && usable(b.downgrade.to)) return b.downgrade.to;
+    const now = seen && current?.(b);
+    if (now && now.marker !== seen.marker) continue;
+    const limit = now ? now.limit : seen?.limit;
+    if (seen && limit !== undefined && limit > 0n && seen.level * 100n >= limit * BigInt(b.downgrade.atPercent) && usable(b.downgrade.to)) return b.downgrade.to;
   }
   return null;
 }
