@@ -141,16 +141,15 @@ async function postIncrease(runtime: PolicyRuntime | undefined, k: KeyRecord, re
   if (!runtime) return sendAdminError(res, 503, 'policy_disabled', 'Spend controls are off in this gateway: there is nothing to raise.');
   const input = parseRule(selfIncreaseInput, await readJson(req));
   const own = ownScopes(k);
-  const scope = input.scope ?? own.find((s) => s.kind === 'user') ?? own[0]!;
+  const budgets = await knownBudgets(runtime);
+  const b = input.budget_id === undefined ? undefined : budgets.find((x) => x.id === input.budget_id);
+  if (b && !bearsOn(b, runtime.rules.current(), { ...identityOf(k), model: '', provider: '' })) {
+    return sendAdminError(res, 403, 'forbidden', `Budget ${b.id} (${formatScope(b.scope)}) does not apply to you.`);
+  }
+  // A named budget (a team's, or the pool one's budget draws on) is asked for on its own scope, as the admin API files it.
+  const scope = input.scope ?? b?.scope ?? own.find((s) => s.kind === 'user') ?? own[0]!;
   if (!own.some((s) => sameScope(s, scope))) {
     return sendAdminError(res, 403, 'forbidden', `You can ask for increases on ${own.map(formatScope).join(', ')}, not ${formatScope(scope)}. Ask an admin to file it for you.`);
-  }
-  const budgets = await knownBudgets(runtime);
-  if (input.budget_id !== undefined) {
-    const b = budgets.find((x) => x.id === input.budget_id);
-    if (b && !bearsOn(b, runtime.rules.current(), { ...identityOf(k), model: '', provider: '' })) {
-      return sendAdminError(res, 403, 'forbidden', `Budget ${b.id} (${formatScope(b.scope)}) does not apply to you.`);
-    }
   }
   const inc = await fileIncrease(runtime.increases, budgets, { ...input, scope, requestedBy: k.user ?? k.id });
   await runtime.rules.refresh();

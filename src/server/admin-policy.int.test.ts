@@ -334,6 +334,8 @@ describe('/admin/v1/me: a developer with a virtual key', () => {
     await call(s, 'POST', '/budgets', { id: 'bobs', scope: 'user:bob', window: 'day', limit_usd: 1 });
     expect((await ask({ budget_id: 'bobs' })).status).toBe(403);
     expect((await ask({ budget_id: 'cfg-alice' })).json).toMatchObject({ scope: 'user:alice', budget_id: 'cfg-alice' });
+    // A budget of her team's, named alone, is asked for on its scope (not on her user, which is not its scope).
+    expect(await ask({ budget_id: 'platform' })).toMatchObject({ status: 201, json: { scope: 'team:platform', budget_id: 'platform' } });
     expect((await ask({ hours: 0 })).status).toBe(400);
   });
 
