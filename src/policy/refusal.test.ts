@@ -76,6 +76,17 @@ describe('budget refusals', () => {
     expect(known.message).toContain('`tollgate budgets request --url https://tollgate.example.com --key <your tg_ key> --scope user:erin');
   });
 
+  it('sends a developer to an admin for a budget on a scope their key cannot ask for more on (a tag, model, provider or the org)', () => {
+    for (const scope of ['tag:workflow=nightly', 'model:gpt-5*', 'provider:openai', 'org']) {
+      const b = toBudget(parseRule(budgetInput, { scope, window: 'day', limit_usd: '10' }), 'budget', 'api', 0);
+      const e = budgetExceeded(b, usd('9'), usd('10'), usd('2'), Date.UTC(2026, 11, 4), { ...shown, publicUrl: 'https://tollgate.example.com' });
+      const command = `tollgate budgets request --scope ${scope} --amount <USD> --hours <N> --reason "..."`;
+      expect(e.details).toMatchObject({ remedy: command });
+      expect(e.message).toContain(`or ask an admin for an increase on ${scope}, which a developer's key cannot ask for (\`${command}\`).`);
+      expect(e.message).not.toContain('--key');
+    }
+  });
+
   it('still says to lower the output cap when the output is most of the estimate', () => {
     const e = budgetExceeded(budget('10'), usd('9'), usd('10'), usd('2'), Date.UTC(2026, 11, 4), shown, 'request', { inputTokens: 1_000, inputCost: usd('0.01') });
     expect(e.message).toContain('To go on, lower the maximum output tokens, wait for the reset');

@@ -41,8 +41,20 @@ export function increaseCommand(scope: string, publicUrl: string | undefined): s
   return `tollgate budgets request --url ${publicUrl ?? '<gateway URL>'} --key <your tg_ key> --scope ${scope} --amount <USD> --hours <N> --reason "..."`;
 }
 
+/** The increase an admin files, straight into the gateway's ledger (on its host, or with its --config). */
+export function adminIncreaseCommand(scope: string): string {
+  return `tollgate budgets request --scope ${scope} --amount <USD> --hours <N> --reason "..."`;
+}
+
+/** A developer's key may ask for more only on its own key, user, team or project (POST /admin/v1/me/increases); other budgets are an admin's to raise. */
+function ownScope(b: Budget): boolean {
+  return b.scope.kind === 'key' || b.scope.kind === 'user' || b.scope.kind === 'team' || b.scope.kind === 'project';
+}
+
 function remedyFor(b: Budget, d: Disclosure): string {
-  return `ask for an increase with \`${increaseCommand(formatScope(b.scope), d.publicUrl)}\` (or POST /admin/v1/me/increases with your key)`;
+  const scope = formatScope(b.scope);
+  if (!ownScope(b)) return `ask an admin for an increase on ${scope}, which a developer's key cannot ask for (\`${adminIncreaseCommand(scope)}\`)`;
+  return `ask for an increase with \`${increaseCommand(scope, d.publicUrl)}\` (or POST /admin/v1/me/increases with your key)`;
 }
 
 /** 402 budget_exceeded: names the budget, its window, when it resets (`resetsAt`: a rolling window's, when what it counts has aged out) and what to do. */
@@ -161,7 +173,7 @@ export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Pico
     scope,
     window: formatWindow(b.window),
     resets_at: new Date(resetsAt).toISOString(),
-    remedy: increaseCommand(scope, d.publicUrl),
+    remedy: ownScope(b) ? increaseCommand(scope, d.publicUrl) : adminIncreaseCommand(scope),
   };
   if (b.kind === 'pool') Object.assign(details, { kind: 'pool', ...(member ? { member_budget_id: member.id, member_scope: formatScope(member.scope) } : {}) });
   if (parts) Object.assign(details, { request_input_tokens: Math.ceil(parts.inputTokens), ...(parts.mediaTokens === undefined ? {} : { request_media_tokens: Math.ceil(parts.mediaTokens) }), ...referenced(parts), ...declared(parts) });
