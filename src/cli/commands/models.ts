@@ -39,7 +39,7 @@ export function modelsCommand(program: Command, io: Io): void {
     withStorage(flags, async (storage, config) => {
       const input = ruleFromFlags(
         modelPolicyInput,
-        { id: flags.id, name: flags.name, scope: flags.scope, allow: commaList(flags.allow), deny: commaList(flags.deny), rewrite: rewrites(flags.rewrite), allow_keep: flags.keep ? undefined : false },
+        { id: flags.id, name: flags.name, scope: flags.scope, allow: allowList(flags.allow), deny: commaList(flags.deny), rewrite: rewrites(flags.rewrite), allow_keep: flags.keep ? undefined : false },
         FLAGS,
       );
       const done = await change(() => setRule(changeContext(storage, config, actorName(undefined)), modelPolicies, toModelPolicy(input, 'api', Date.now())));
@@ -58,6 +58,13 @@ export function modelsCommand(program: Command, io: Io): void {
   );
 
   deleteCommand(group, io, modelPolicies);
+}
+
+/** `--allow` with no glob in it (an empty shell variable) would allow no model at all: refused, rather than locking the scope out. */
+function allowList(text: string | undefined): string[] | undefined {
+  const list = commaList(text);
+  if (list?.length === 0) throw new UsageError('--allow: give at least one model glob, comma-separated (e.g. "claude-*,gpt-5*"); an empty list would allow no model at all (to refuse every model, use --deny "*")');
+  return list;
 }
 
 function rewrites(text: string | undefined): { from: string; to: string }[] | undefined {

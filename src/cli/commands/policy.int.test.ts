@@ -115,6 +115,12 @@ describe('tollgate limits and models', () => {
     expect((await cli('models', 'list')).out).toMatch(/models:team:web +team:web +\(any\) +\*opus\* +claude-opus-\*=claude-sonnet-4-5,gpt-5=gpt-5-mini +no +api/);
     expect((await cli('models', 'set', '--scope', 'team:web', '--rewrite', 'nonsense')).err).toBe('tollgate: --rewrite: "nonsense" is not from=to (e.g. claude-opus-*=claude-sonnet-4-5)\n');
     expect((await cli('models', 'set', '--scope', 'model:x', '--deny', 'y')).err).toBe('tollgate: --scope: a model policy applies to org, key, user, team or project\n');
+    // An empty --allow (an unset shell variable) would refuse every model to the scope: it is a usage error, and nothing is made.
+    for (const empty of ['', ' , ']) {
+      const r = await cli('models', 'set', '--scope', 'user:frank', '--allow', empty);
+      expect(r).toMatchObject({ code: 2, err: expect.stringMatching(/^tollgate: --allow: give at least one model glob/) });
+    }
+    expect((await cli('models', 'list', '--json')).out).not.toContain('user:frank');
     expect((await cli('models', 'delete', 'models:team:web')).code).toBe(0);
   });
 });
