@@ -143,5 +143,22 @@ describe('budget downgrades across replicas', () => {
     at.now = Date.parse('2026-11-22T23:30:00Z');
     expect(await enforcer.admit(request('claude-sonnet-4-5', ANTHROPIC))).toMatchObject({ model: 'claude-sonnet-4-5', rewrittenFrom: null });
   });
+
+  it('does not judge a rolling window by a level seen before its spend could age out', async () => {
+    const at = { now: Date.parse('2026-11-22T10:00:00Z') };
+    const rolling = budget({ scope: 'user:jack', window: '5h', limit_usd: '0.01', downgrade: { at_percent: 50, to: 'claude-haiku-4-5' } });
+    const rules: RuleSet = { budgets: [rolling], rateLimits: [], modelPolicies: [], increases: [] };
+    const enforcer = new Enforcer({ rules: () => rules, counters: new MemoryCounters(), price, fromLedger: (c) => Promise.resolve({ marker: c.line.marker, ttlMs: c.line.ttlMs, bucketTtlMs: c.line.ttlMs, amounts: [] }), events: noEvents, settings, log: silentLogger, now: () => at.now });
+    (await enforcer.admit(request('claude-sonnet-4-5', ANTHROPIC))).settle(usd('0.006'), 100);
+    await tick();
+    at.now += 60_000;
+    const soon = await enforcer.admit(request('claude-sonnet-4-5', ANTHROPIC));
+    expect(soon).toMatchObject({ model: 'claude-haiku-4-5' });
+    soon.settle(0n, 0);
+    await tick();
+    // Six hours on, the $0.006 has left the 5-hour window.
+    at.now += 6 * 3_600_000;
+    expect(await enforcer.admit(request('claude-sonnet-4-5', ANTHROPIC))).toMatchObject({ model: 'claude-sonnet-4-5', rewrittenFrom: null });
+  });
 });
 

@@ -56,7 +56,7 @@ export class Enforcer {
   private readonly now: () => number;
   private readonly watch: ThresholdWatch;
   /** Last level seen per budget, for downgrade-under-pressure without an extra round trip. */
-  private readonly levels = new Map<string, { level: Picos; limit: Picos; marker: string }>();
+  private readonly levels = new Map<string, { level: Picos; limit: Picos; marker: string; start: number }>();
   private readonly init: CounterInitializer;
   private readonly late: LateReleases;
   private readonly settler: HoldSettler;
@@ -111,7 +111,7 @@ export class Enforcer {
     let rewrittenFrom = decision.rewrittenFrom;
     let served = req.resolve(model);
     const judge = new DowngradeJudge(req, { model, served }, { price: this.d.price, settings: this.d.settings, allowed: (m) => this.modelServed(req.caller, m) !== undefined }, now);
-    const pressured = downgradeUnderPressure(rules, { ...req.caller, model, provider: served.provider }, this.levels, judge.usable, (b) => budgetCounter(this.d.settings.keyPrefix, b, rules, now, this.d.settings.timeZone).line);
+    const pressured = downgradeUnderPressure(rules, { ...req.caller, model, provider: served.provider }, this.levels, judge.usable, (b) => budgetCounter(this.d.settings.keyPrefix, b, rules, now, this.d.settings.timeZone));
     if (pressured) {
       rewrittenFrom ??= req.model;
       model = pressured;
@@ -229,7 +229,7 @@ export class Enforcer {
    */
   async chargeSettled(spend: SettledSpend): Promise<void> {
     for (const { counter, level } of await chargeSettledSpend(this.d.rules(), this.d.counters, this.d.settings, spend)) {
-      this.levels.set(counter.budget.id, { level, limit: counter.line.limit, marker: counter.line.marker });
+      this.levels.set(counter.budget.id, { level, limit: counter.line.limit, marker: counter.line.marker, start: counter.window.start });
       this.watch.check(counter, level);
     }
   }
@@ -368,7 +368,7 @@ export class Enforcer {
   private remember(planned: Planned, levels: Picos[]): void {
     planned.counters.forEach((c, i) => {
       const level = levels[i];
-      if (level !== undefined) this.levels.set(c.budget.id, { level, limit: c.line.limit, marker: c.line.marker });
+      if (level !== undefined) this.levels.set(c.budget.id, { level, limit: c.line.limit, marker: c.line.marker, start: c.window.start });
     });
     if (this.levels.size > 50_000) this.levels.clear();
   }
@@ -393,7 +393,7 @@ export class Enforcer {
     for (const { ref, level, spent } of levels) {
       const c = counters.find((x) => x.budget.id === ref);
       if (!c) continue;
-      this.levels.set(ref, { level, limit: c.line.limit, marker: c.line.marker });
+      this.levels.set(ref, { level, limit: c.line.limit, marker: c.line.marker, start: c.window.start });
       this.watch.check(c, spent);
     }
   }

@@ -158,22 +158,23 @@ function firstFit(count: number, bound: number): number {
  * target that `usable` accepts (it can serve this request, and for less; see downgrade.ts), as
  * routing rules take the first rule whose target can serve the request. Null when none is.
  * With `current` (the budget's counter now), a level seen of another counter (an earlier window,
- * another scope) is not judged, and the limit is the one now, approved increases included.
+ * another scope) or in an earlier bucket of a rolling window (whose spend may have aged out since)
+ * is not judged, and the limit is the one now, approved increases included.
  */
 export function downgradeUnderPressure(
   rules: RuleSet,
   subject: Subject,
-  levels: ReadonlyMap<string, { level: Picos; limit: Picos; marker?: string }>,
+  levels: ReadonlyMap<string, { level: Picos; limit: Picos; marker?: string; start?: number }>,
   usable: (to: string) => boolean,
-  current?: (b: Budget) => SpendLine,
+  current?: (b: Budget) => BudgetCounter,
 ): string | null {
   const model = subject.model.toLowerCase();
   for (const b of applicableBudgets(rules, subject)) {
     if (!b.downgrade || b.downgrade.to.toLowerCase() === model) continue;
     const seen = levels.get(b.id);
     const now = seen && current?.(b);
-    if (now && now.marker !== seen.marker) continue;
-    const limit = now ? now.limit : seen?.limit;
+    if (now && (now.line.marker !== seen.marker || now.window.start !== seen.start)) continue;
+    const limit = now ? now.line.limit : seen?.limit;
     if (seen && limit !== undefined && limit > 0n && seen.level * 100n >= limit * BigInt(b.downgrade.atPercent) && usable(b.downgrade.to)) return b.downgrade.to;
   }
   return null;
