@@ -133,9 +133,9 @@ export class CacheAnalyser {
     const { since, measuredSince } = this.o;
     const until = this.measuredUntil();
     const from = since === undefined ? this.first : Math.max(since, measuredSince ?? since);
-    // A ledger younger than the window is measured from its first row, but over an hour at least (the whole window when
-    // that is shorter): minutes of traffic scaled to a week would make a cent of waste look like dollars.
-    if (since !== undefined && until !== undefined) return Math.max(0, until - from!, Math.min(until - since, TTL_1H));
+    // A ledger younger than the window, or a window not yet over, is measured to what has passed, but over an hour at least
+    // (the whole window asked for when that is shorter): minutes of traffic scaled to a week would make a cent of waste look like dollars.
+    if (since !== undefined && until !== undefined) return Math.max(0, until - from!, Math.min(this.o.until! - since, TTL_1H));
     const to = until ?? (this.last === undefined ? undefined : this.last + 1);
     // A window guessed from the rows themselves is at least an hour, so a burst is not scaled up absurdly.
     return from === undefined || to === undefined ? 0 : Math.max(to - from, TTL_1H);
