@@ -1,24 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run as tollgate } from '../../src/cli/program.js';
 import { testCertificate } from '../support/certs.js';
+import { AGENT_BIN as BIN, runAgentOk as run } from '../support/agent-run.js';
 import { useHarness } from '../support/harness.js';
 
-/** Runs an agent with stdin closed: `codex exec` reads stdin when it is not a terminal. */
-function run(cmd: string, args: string[], o: { env: NodeJS.ProcessEnv; cwd?: string; timeout: number }): Promise<{ stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: o.env, cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: o.timeout });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve({ stdout }) : reject(new Error(`${cmd} exited ${code}: ${stderr.slice(-2000)}`))));
-  });
-}
-const BIN = join(process.cwd(), 'node_modules', '.bin');
 const h = useHarness();
 
 // The real agents, installed from npm, pointed at the gateway. No network: the fake upstream answers.

@@ -1,21 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPricer } from '../../src/pricing/index.js';
+import { AGENT_BIN, runAgentOk } from '../support/agent-run.js';
 import { type Harness, eventually, startHarness } from '../support/harness.js';
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 90_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`claude exited ${code}: ${stderr.slice(-2000)}`))));
-  });
-}
 
 const pricer = createPricer();
 /** `h` serves the API calls; `t` receives the telemetry, so each ledger holds one source (no cross-source de-duplication). */
@@ -38,20 +26,23 @@ describe.each(['http/json', 'http/protobuf'])('Claude Code telemetry over %s', (
     h.fake.setDefault({ text: 'Hello from the fake upstream.', usage: { input: 20, cacheRead: 5000, cacheWrite5m: 800, output: 12 } });
     const home = join(h.dir, `claude-home-${protocol.replace('/', '-')}`);
     mkdirSync(home, { recursive: true });
-    const stdout = await run(join(process.cwd(), 'node_modules', '.bin', 'claude'), ['-p', 'say hi', '--output-format', 'json'], {
-      PATH: process.env.PATH,
-      HOME: home,
-      ANTHROPIC_BASE_URL: h.url,
-      ANTHROPIC_API_KEY: h.key.key,
-      DISABLE_AUTOUPDATER: '1',
-      CLAUDE_CODE_ENABLE_TELEMETRY: '1',
-      OTEL_LOGS_EXPORTER: 'otlp',
-      OTEL_METRICS_EXPORTER: 'otlp',
-      OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
-      OTEL_EXPORTER_OTLP_ENDPOINT: `${t.url}/otlp`,
-      OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${t.key.key}`,
-      OTEL_LOGS_EXPORT_INTERVAL: '200',
-      OTEL_METRIC_EXPORT_INTERVAL: '500',
+    const { stdout } = await runAgentOk(join(AGENT_BIN, 'claude'), ['-p', 'say hi', '--output-format', 'json'], {
+      timeout: 90_000,
+      env: {
+        PATH: process.env.PATH,
+        HOME: home,
+        ANTHROPIC_BASE_URL: h.url,
+        ANTHROPIC_API_KEY: h.key.key,
+        DISABLE_AUTOUPDATER: '1',
+        CLAUDE_CODE_ENABLE_TELEMETRY: '1',
+        OTEL_LOGS_EXPORTER: 'otlp',
+        OTEL_METRICS_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+        OTEL_EXPORTER_OTLP_ENDPOINT: `${t.url}/otlp`,
+        OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer ${t.key.key}`,
+        OTEL_LOGS_EXPORT_INTERVAL: '200',
+        OTEL_METRIC_EXPORT_INTERVAL: '500',
+      },
     });
     const result = JSON.parse(stdout) as { is_error: boolean; session_id: string };
     expect(result.is_error).toBe(false);

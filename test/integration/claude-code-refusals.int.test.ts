@@ -1,28 +1,20 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { modelPolicyInput, parseRule, toModelPolicy } from '../../src/policy/rule-input.js';
+import { AGENT_BIN, runAgent } from '../support/agent-run.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
 // Claude Code 2.1.197 reads any 403 as a failed login ("Please run /login", with -p "Failed to
 // authenticate") and any 404 as a model it may not use: a model policy's refusal, and the 404 that
 // names the path a wrong base URL meant, reach it as a 400 (src/gateway/client-errors.ts).
 
-const BIN = join(process.cwd(), 'node_modules', '.bin');
-
-function claude(h: Harness, base = h.url): Promise<{ code: number | null; out: string }> {
+async function claude(h: Harness, base = h.url): Promise<{ code: number | null; out: string }> {
   const home = join(h.dir, `claude-${Math.random().toString(36).slice(2)}`);
   mkdirSync(home, { recursive: true });
   const env = { PATH: process.env.PATH, HOME: home, ANTHROPIC_BASE_URL: base, ANTHROPIC_API_KEY: h.key.key, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_TELEMETRY: '1', DISABLE_AUTOUPDATER: '1' };
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(BIN, 'claude'), ['-p', 'say hi', '--output-format', 'json'], { env, cwd: h.dir, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out }));
-  });
+  const r = await runAgent(join(AGENT_BIN, 'claude'), ['-p', 'say hi', '--output-format', 'json'], { env, cwd: h.dir, timeout: 60_000 });
+  return { code: r.code, out: `${r.stdout}${r.stderr}` };
 }
 
 describe('Claude Code refused by a model policy', () => {

@@ -1,31 +1,24 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PriceFn } from '../../src/metering/build-row.js';
 import { budgetInput, parseRule, toBudget } from '../../src/policy/rule-input.js';
+import { AGENT_BIN, runAgent } from '../support/agent-run.js';
 import { type Harness, startHarness } from '../support/harness.js';
 
 // Codex 0.169.0 retries a 402 five times (about 7 s), over HTTP and on its WebSocket, before it says
 // why; a budget refusal reaches it as the usage limit it stops on (src/gateway/client-errors.ts).
 
-const BIN = join(process.cwd(), 'node_modules', '.bin');
 /** $20 per million input tokens, $60 per million output. */
 const price: PriceFn = (r) => ({ costPicos: BigInt(r.usage.inputTokens) * 20_000_000n + BigInt(r.usage.outputTokens) * 60_000_000n, unpriced: false });
 
-function codex(h: Harness, config: string[]): Promise<{ code: number | null; out: string }> {
+async function codex(h: Harness, config: string[]): Promise<{ code: number | null; out: string }> {
   const home = join(h.dir, `codex-${Math.random().toString(36).slice(2)}`);
   mkdirSync(home, { recursive: true });
   writeFileSync(join(home, 'config.toml'), ['model = "gpt-5"', ...config].join('\n'));
-  return new Promise((resolve, reject) => {
-    const env = { PATH: process.env.PATH, HOME: h.dir, CODEX_HOME: home, CODEX_API_KEY: h.key.key, TOLLGATE_KEY: h.key.key };
-    const child = spawn(join(BIN, 'codex'), ['exec', '--skip-git-repo-check', 'say hi'], { env, cwd: h.dir, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out }));
-  });
+  const env = { PATH: process.env.PATH, HOME: h.dir, CODEX_HOME: home, CODEX_API_KEY: h.key.key, TOLLGATE_KEY: h.key.key };
+  const r = await runAgent(join(AGENT_BIN, 'codex'), ['exec', '--skip-git-repo-check', 'say hi'], { env, cwd: h.dir, timeout: 60_000 });
+  return { code: r.code, out: `${r.stdout}${r.stderr}` };
 }
 
 describe('Codex refused by a budget', () => {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import type { LedgerRow } from '../../src/core/ledger-row.js';
 import type { PriceFn } from '../../src/metering/build-row.js';
 import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
 import { parseRule, budgetInput, toBudget } from '../../src/policy/rule-input.js';
+import { AGENT_BIN, runAgentOk } from '../support/agent-run.js';
 import { type Harness, defaultProviders, startHarness, useHarness } from '../support/harness.js';
 import { routingFrom } from '../support/routing.js';
 
@@ -40,7 +40,6 @@ async function until(ok: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
-const BIN = join(process.cwd(), 'node_modules', '.bin');
 
 describe('the Responses API over a WebSocket', () => {
   const h = useHarness();
@@ -371,7 +370,7 @@ function codexSaysHi(h: Harness, home: string): Promise<{ stdout: string; stderr
   const codexHome = join(h.dir, home);
   mkdirSync(codexHome, { recursive: true });
   writeFileSync(join(codexHome, 'config.toml'), ['model = "gpt-5"', `openai_base_url = "${h.url}/v1"`].join('\n'));
-  return runCodex(['exec', '--skip-git-repo-check', 'say hi'], { PATH: process.env.PATH, HOME: h.dir, CODEX_HOME: codexHome, CODEX_API_KEY: h.key.key }, h.dir);
+  return runAgentOk(join(AGENT_BIN, 'codex'), ['exec', '--skip-git-repo-check', 'say hi'], { env: { PATH: process.env.PATH, HOME: h.dir, CODEX_HOME: codexHome, CODEX_API_KEY: h.key.key }, cwd: h.dir, timeout: 60_000 });
 }
 
 /** Codex refused the socket once: it answers over HTTP without reconnecting (a 404 costs five, about 6 s). Its POSTs upstream. */
@@ -385,14 +384,3 @@ async function codexOverHttp(h: Harness, home: string, upstreamPath: string) {
   return posts;
 }
 
-function runCodex(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(BIN, 'codex'), args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve({ stdout, stderr }) : reject(new Error(`codex exited ${code}: ${stderr.slice(-2000)}`))));
-  });
-}

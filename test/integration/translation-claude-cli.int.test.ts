@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { AGENT_BIN, runAgentOk } from '../support/agent-run.js';
 import { useHarness } from '../support/harness.js';
 import { translatingProviders } from '../support/translating-providers.js';
 
@@ -45,14 +45,6 @@ describe('the real Claude Code CLI on a local model through a translated route',
   });
 });
 
-function runClaude(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(process.cwd(), 'node_modules', '.bin', 'claude'), args, { env, cwd: h.dir, stdio: ['ignore', 'pipe', 'pipe'], timeout: 90_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`claude exited ${code}: ${stderr.slice(-2000)} ${stdout.slice(-2000)}`))));
-  });
+async function runClaude(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return (await runAgentOk(join(AGENT_BIN, 'claude'), args, { env, cwd: h.dir, timeout: 90_000 })).stdout;
 }
