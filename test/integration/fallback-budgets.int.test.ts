@@ -35,7 +35,19 @@ interface Options {
   /** gpt-5's fallbacks: gpt-5-mini (on "azure") by default; gpt-5-nano is on OpenAI. */
   fallbacks?: string[];
   alerts?: MemorySink;
+  /** The policy's clock (the real one by default). */
+  now?: () => number;
 }
+
+/**
+ * A clock held in the middle of the minute it is made in. An rpm limit counts the last minute's
+ * requests weighted by how much of it is still in the window, rounded down: across a minute's edge a
+ * third request could pass a limit of 2, and a test run near the edge would fail now and then.
+ */
+const midMinute = (): (() => number) => {
+  const t = Math.floor(Date.now() / 60_000) * 60_000 + 30_000;
+  return () => t;
+};
 
 /** gpt-5 on OpenAI, falling back to gpt-5-mini on "azure"; each request's caller is team `platform`. */
 async function gateway(counters: 'memory' | 'redis', budgets: Budget[], o: Options = {}): Promise<Harness> {
@@ -45,6 +57,7 @@ async function gateway(counters: 'memory' | 'redis', budgets: Budget[], o: Optio
     policy: {
       rules: { budgets, rateLimits: o.rateLimits ?? [], modelPolicies: [] },
       alerts: o.alerts,
+      ...(o.now ? { now: o.now } : {}),
       // Keys of their own in Redis, so earlier runs' spend does not count.
       ...(counters === 'redis' ? { redisUrl: REDIS, settings: { ...DEFAULT_POLICY_SETTINGS, keyPrefix: `{tgfb${process.pid}${Math.random().toString(36).slice(2, 8)}}:` } } : {}),
     },
@@ -98,7 +111,7 @@ describe.each(['memory', 'redis'] as const)('budgets across a fallback to anothe
     const mini = budget('model:gpt-5-mini', 10);
     const azure = budget('provider:azure', 10);
     const all = [team, big, mini, azure];
-    const h = await gateway(counters, all, { rateLimits: [limit('team:platform', { rpm: 2 })] });
+    const h = await gateway(counters, all, { rateLimits: [limit('team:platform', { rpm: 2 })], now: midMinute() });
     const client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
 
     // 1. gpt-5 fails (503); the fallback serves.
