@@ -1,6 +1,4 @@
-import type { LedgerRow } from '../core/ledger-row.js';
-import { Remembered, type TokenLookupDeps } from './remembered.js';
-import { RESPONSE_LOOKUP_MS } from './response-context.js';
+import { LedgerTokens, type TokenLookupDeps } from './remembered.js';
 
 /**
  * Input counted by default (`policy.gemini_cache_tokens`) for an explicit Gemini cache whose size the
@@ -17,7 +15,6 @@ export interface CachedContent {
   cache: string | null;
 }
 
-
 /**
  * The size of the explicit caches Gemini requests name, which Gemini bills as cache reads although
  * they are not in the body: from the creation's row (`gemini.caches`, the tokens it cached), as this
@@ -25,24 +22,19 @@ export interface CachedContent {
  * RESPONSE_LOOKUP_MS and then remembered (a cache's contents never change); else the setting. Only
  * a request that names a cache asks.
  */
-export class GeminiCaches {
-  private readonly d: TokenLookupDeps;
-  private readonly known: Remembered;
-
+export class GeminiCaches extends LedgerTokens {
   constructor(d: TokenLookupDeps) {
-    this.d = d;
-    this.known = new Remembered({ timeoutMs: d.timeoutMs ?? RESPONSE_LOOKUP_MS, log: d.log, failure: 'could not read a Gemini cache’s size from the ledger: it counts as policy.gemini_cache_tokens' });
-  }
-
-  /** Notes a row the gateway recorded: a cache's creation, with the tokens it cached. */
-  remember(row: LedgerRow): void {
-    if (row.api !== 'gemini.caches' || !row.responseId || row.usageSource !== 'final' || row.status >= 400) return;
-    this.known.note(row.responseId, row.inputTokens);
+    super(d, {
+      api: 'gemini.caches',
+      tokens: (row) => row.inputTokens,
+      lookbackMs: CACHE_LOOKBACK_MS,
+      keep: true,
+      failure: 'could not read a Gemini cache’s size from the ledger: it counts as policy.gemini_cache_tokens',
+    });
   }
 
   async contentOf(name: string): Promise<CachedContent> {
-    const now = this.d.now();
-    const tokens = await this.known.get(name, () => this.d.lookup(name, now - CACHE_LOOKBACK_MS, now + 1), true);
+    const tokens = await this.tokensOf(name);
     return tokens === undefined ? { tokens: this.d.fallbackTokens, cache: null } : { tokens, cache: name };
   }
 }

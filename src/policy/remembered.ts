@@ -1,5 +1,10 @@
+import type { Api } from '../core/api.js';
+import type { LedgerRow } from '../core/ledger-row.js';
 import type { Logger } from '../core/logger.js';
 import { within } from '../core/within.js';
+
+/** How long admission waits for a read of the ledger before counting the setting instead. */
+export const RESPONSE_LOOKUP_MS = 100;
 
 /** Entries remembered, newest kept. */
 const REMEMBERED = 10_000;
@@ -58,5 +63,46 @@ export class Remembered {
       this.failing = true;
       return undefined;
     }
+  }
+}
+
+/** Which rows a LedgerTokens lookup is made of, and how it reads them. */
+export interface LedgerTokensOptions {
+  /** The API whose successful rows, by their response id, make what is looked up. */
+  api: Api;
+  /** What such a row counts for. */
+  tokens: (row: LedgerRow) => number;
+  /** How far before now the ledger is read for it. */
+  lookbackMs: number;
+  /** Keep what a read found: the thing it counts cannot change. */
+  keep: boolean;
+  failure: string;
+}
+
+/**
+ * Token counts by a response id of one API: the rows this process recorded remembered (`remember`),
+ * the others read from the ledger in `lookbackMs` before now for a bounded time. Undefined when
+ * unknown or late: the caller counts `fallbackTokens` then.
+ */
+export class LedgerTokens {
+  protected readonly d: TokenLookupDeps;
+  private readonly o: LedgerTokensOptions;
+  private readonly known: Remembered;
+
+  constructor(d: TokenLookupDeps, o: LedgerTokensOptions) {
+    this.d = d;
+    this.o = o;
+    this.known = new Remembered({ timeoutMs: d.timeoutMs ?? RESPONSE_LOOKUP_MS, log: d.log, failure: o.failure });
+  }
+
+  /** Notes a row the gateway recorded: one of the API's, answered with its final usage. */
+  remember(row: LedgerRow): void {
+    if (row.api !== this.o.api || !row.responseId || row.usageSource !== 'final' || row.status >= 400) return;
+    this.known.note(row.responseId, this.o.tokens(row));
+  }
+
+  protected tokensOf(id: string): Promise<number | undefined> {
+    const now = this.d.now();
+    return this.known.get(id, () => this.d.lookup(id, now - this.o.lookbackMs, now + 1), this.o.keep);
   }
 }

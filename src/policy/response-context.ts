@@ -1,12 +1,10 @@
-import type { LedgerRow } from '../core/ledger-row.js';
 import type { StoredContext } from './estimate.js';
-import { Remembered, type TokenLookupDeps } from './remembered.js';
+import { LedgerTokens, type TokenLookupDeps } from './remembered.js';
+
+export { RESPONSE_LOOKUP_MS } from './remembered.js';
 
 /** How far back a follow-up's previous response is looked for in the ledger: the window its read goes through. */
 export const RESPONSE_LOOKBACK_MS = 10 * 60_000;
-/** How long admission waits for that read before counting `policy.responses_context_tokens` instead. */
-export const RESPONSE_LOOKUP_MS = 100;
-
 
 /**
  * What the stored context of a Responses follow-up (`previous_response_id`) counts as at admission:
@@ -16,25 +14,20 @@ export const RESPONSE_LOOKUP_MS = 100;
  * its row is committed); others are read from the ledger, in RESPONSE_LOOKBACK_MS before now, for at
  * most RESPONSE_LOOKUP_MS. Only a follow-up asks: no other request waits on storage.
  */
-export class ResponseContexts {
-  private readonly d: TokenLookupDeps;
-  private readonly known: Remembered;
-
+export class ResponseContexts extends LedgerTokens {
   constructor(d: TokenLookupDeps) {
-    this.d = d;
-    this.known = new Remembered({ timeoutMs: d.timeoutMs ?? RESPONSE_LOOKUP_MS, log: d.log, failure: 'could not read a Responses follow-up’s previous response from the ledger: its context counts as policy.responses_context_tokens' });
-  }
-
-  /** Notes a row the gateway recorded: a Responses request answered with its final usage, which a follow-up may continue. */
-  remember(row: LedgerRow): void {
-    if (row.api !== 'openai.responses' || !row.responseId || row.usageSource !== 'final' || row.status >= 400) return;
-    this.known.note(row.responseId, row.inputTokens + row.outputTokens);
+    super(d, {
+      api: 'openai.responses',
+      tokens: (row) => row.inputTokens + row.outputTokens,
+      lookbackMs: RESPONSE_LOOKBACK_MS,
+      keep: false,
+      failure: 'could not read a Responses follow-up’s previous response from the ledger: its context counts as policy.responses_context_tokens',
+    });
   }
 
   /** The stored context a request continues: `previous`'s own tokens when known in time, else the setting (a conversation's always). */
   async contextOf(previous: string | undefined): Promise<StoredContext> {
-    const now = this.d.now();
-    const tokens = previous === undefined ? undefined : await this.known.get(previous, () => this.d.lookup(previous, now - RESPONSE_LOOKBACK_MS, now + 1));
+    const tokens = previous === undefined ? undefined : await this.tokensOf(previous);
     return tokens === undefined ? { tokens: this.d.fallbackTokens, previous: null } : { tokens, previous: previous! };
   }
 }
