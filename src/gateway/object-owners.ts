@@ -185,9 +185,11 @@ export class ObjectOwners {
 /**
  * Before a request about stored objects (touchesObjects) goes upstream: refuses one that names an
  * object its caller may not use, marks a list for filtering, and notes whose objects it makes. `raw`:
- * the body's bytes, when at hand, to skip looking through messages that name no file.
+ * the body's bytes, when at hand, to skip looking through messages that name no file. A promise
+ * only when there are owners to check: every chat and Messages request passes here, and most
+ * name no object, so they do not wait a turn for nothing.
  */
-export async function guardObjects(objects: ObjectOwners, hold: ObjectHold, route: RouteMatch, json: unknown, who: Identity, raw?: Buffer): Promise<void> {
+export function guardObjects(objects: ObjectOwners, hold: ObjectHold, route: RouteMatch, json: unknown, who: Identity, raw?: Buffer): Promise<void> | undefined {
   const owner = ownerOf(who);
   if (owner === undefined) return;
   // A Response the provider is told not to keep (`store: false`, as Codex sends) makes nothing to record; its `previous_response_id` is still checked.
@@ -199,8 +201,9 @@ export async function guardObjects(objects: ObjectOwners, hold: ObjectHold, rout
   }
   const named = namedObjects(route, json, raw);
   if (named.length === 0) return;
-  const owners = await objects.checkAll(named, owner);
-  if (route.api === 'openai.batches' && route.resourceId !== undefined) hold.batchOwner = owners.get(route.resourceId);
+  return objects.checkAll(named, owner).then((owners) => {
+    if (route.api === 'openai.batches' && route.resourceId !== undefined) hold.batchOwner = owners.get(route.resourceId);
+  });
 }
 
 /** RequestInfo.madeObject for a streamed Response of `owner`. */

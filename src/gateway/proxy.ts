@@ -245,7 +245,8 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   // A body that is not JSON, or not a request of this API, is refused once the caller is
   // known: its row names who sent it, and a bad key is reported first, as the providers do.
   if (badBody) throw badBody;
-  if (deps.objects && touchesObjects(route.api)) await guardObjects(deps.objects, x.owned, route, json, who, raw);
+  const guarded = deps.objects && touchesObjects(route.api) ? guardObjects(deps.objects, x.owned, route, json, who, raw) : undefined;
+  if (guarded) await guarded;
   // A streamed Response's id reaches its client in the first event: known from then on, not only at the end.
   if (x.owned.owner && info.stream && route.api === 'openai.responses') info.madeObject = streamedResponse(deps.objects!, x.owned.owner, facts.ts);
 
