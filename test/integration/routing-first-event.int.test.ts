@@ -3,8 +3,8 @@ import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Harness, defaultProviders, startHarness } from '../support/harness.js';
-import { QUICK_RETRY, fallbackPair, recentFailures, routingFrom, sentTo as at, taggedDeployment as dep } from '../support/routing.js';
+import type { Harness } from '../support/harness.js';
+import { fallbackPair, recentFailures, sentTo as at, startQuickRetry, taggedDeployment as dep } from '../support/routing.js';
 
 // A 200 stream whose first event is an error (Anthropic's overloaded_error, OpenAI's error chunk,
 // a Responses error event, Gemini's error object) has sent the client nothing: another deployment takes it.
@@ -12,24 +12,15 @@ import { QUICK_RETRY, fallbackPair, recentFailures, routingFrom, sentTo as at, t
 let h: Harness;
 
 beforeAll(async () => {
-  h = await startHarness({
-    routing: (url) =>
-      routingFrom(
-        {
-          routing: QUICK_RETRY,
-          routes: [
-            fallbackPair('claude-sonnet-4-5', 'anthropic', 'ant-a', 'ant-b'),
-            fallbackPair('gpt-5', 'openai', 'oa-a', 'oa-b'),
-            fallbackPair('gemini-2.5-pro', 'gemini', 'gem-a', 'gem-b'),
-            { model: 'claude-solo', deployments: [dep('anthropic', 'solo')] },
-            { model: 'claude-again', deployments: [dep('anthropic', 'again')], retry: { per_deployment: 2, max_wait_ms: 1000 } },
-            { model: 'claude-slow', deployments: [dep('anthropic', 'slow-a', { timeouts: { first_byte_ms: 200 } }), dep('anthropic', 'slow-b', { order: 1 })] },
-            { model: 'claude-limits-only', deployments: [dep('anthropic', 'lim-a'), dep('anthropic', 'lim-b', { order: 1 })], retry: { on: ['rate_limit'] } },
-          ],
-        },
-        defaultProviders(url),
-      ),
-  });
+  h = await startQuickRetry([
+    fallbackPair('claude-sonnet-4-5', 'anthropic', 'ant-a', 'ant-b'),
+    fallbackPair('gpt-5', 'openai', 'oa-a', 'oa-b'),
+    fallbackPair('gemini-2.5-pro', 'gemini', 'gem-a', 'gem-b'),
+    { model: 'claude-solo', deployments: [dep('anthropic', 'solo')] },
+    { model: 'claude-again', deployments: [dep('anthropic', 'again')], retry: { per_deployment: 2, max_wait_ms: 1000 } },
+    { model: 'claude-slow', deployments: [dep('anthropic', 'slow-a', { timeouts: { first_byte_ms: 200 } }), dep('anthropic', 'slow-b', { order: 1 })] },
+    { model: 'claude-limits-only', deployments: [dep('anthropic', 'lim-a'), dep('anthropic', 'lim-b', { order: 1 })], retry: { on: ['rate_limit'] } },
+  ]);
 });
 afterAll(() => h.close());
 beforeEach(async () => {

@@ -2,8 +2,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Harness, defaultProviders, startHarness } from '../support/harness.js';
-import { QUICK_RETRY, fallbackPair, recentFailures, routingFrom, sentTo as at, taggedDeployment as dep } from '../support/routing.js';
+import type { Harness } from '../support/harness.js';
+import { fallbackPair, recentFailures, sentTo as at, startQuickRetry, taggedDeployment as dep } from '../support/routing.js';
 
 // A 200 stream that fails after its preamble (a Responses stream's response.created and
 // response.in_progress, a Messages stream's message_start and ping) but before its output has
@@ -12,22 +12,13 @@ import { QUICK_RETRY, fallbackPair, recentFailures, routingFrom, sentTo as at, t
 let h: Harness;
 
 beforeAll(async () => {
-  h = await startHarness({
-    routing: (url) =>
-      routingFrom(
-        {
-          routing: QUICK_RETRY,
-          routes: [
-            fallbackPair('claude-sonnet-4-5', 'anthropic', 'ant-a', 'ant-b'),
-            fallbackPair('gpt-5', 'openai', 'oa-a', 'oa-b'),
-            { model: 'gpt-solo', deployments: [dep('openai', 'oa-solo')] },
-            { model: 'gpt-again', deployments: [dep('openai', 'oa-again')], retry: { per_deployment: 2, max_wait_ms: 1000 } },
-            { model: 'gpt-slow', deployments: [dep('openai', 'slow-a', { timeouts: { first_byte_ms: 200 } }), dep('openai', 'slow-b', { order: 1 })] },
-          ],
-        },
-        defaultProviders(url),
-      ),
-  });
+  h = await startQuickRetry([
+    fallbackPair('claude-sonnet-4-5', 'anthropic', 'ant-a', 'ant-b'),
+    fallbackPair('gpt-5', 'openai', 'oa-a', 'oa-b'),
+    { model: 'gpt-solo', deployments: [dep('openai', 'oa-solo')] },
+    { model: 'gpt-again', deployments: [dep('openai', 'oa-again')], retry: { per_deployment: 2, max_wait_ms: 1000 } },
+    { model: 'gpt-slow', deployments: [dep('openai', 'slow-a', { timeouts: { first_byte_ms: 200 } }), dep('openai', 'slow-b', { order: 1 })] },
+  ]);
 });
 afterAll(() => h.close());
 beforeEach(async () => {

@@ -6,6 +6,7 @@ import type { UpstreamProvider } from '../../src/gateway/select-provider.js';
 import type { PriceFn } from '../../src/metering/build-row.js';
 import type { RoutingStatusJson } from '../../src/cli/commands/routing-status.js';
 import type { RecordedRequest } from '../fake-upstream/index.js';
+import { type Harness, defaultProviders, startHarness } from './harness.js';
 
 /**
  * Routing options from the config file's own shape (`routes:` and `routing:` as written in
@@ -55,3 +56,8 @@ export const QUICK_RETRY = { retry: { backoff_ms: 5, per_deployment: 1 }, affini
 
 /** A route served by deployment `a` of `provider`, then `b` (tagged as taggedDeployment does). */
 export const fallbackPair = (model: string, provider: string, a: string, b: string) => ({ model, deployments: [taggedDeployment(provider, a), taggedDeployment(provider, b, { order: 1 })] });
+
+/** A harness whose routes retry as QUICK_RETRY says, on the default providers. */
+export function startQuickRetry(routes: NonNullable<ConfigFile['routes']>): Promise<Harness> {
+  return startHarness({ routing: (url) => routingFrom({ routing: QUICK_RETRY, routes }, defaultProviders(url)) });
+}
