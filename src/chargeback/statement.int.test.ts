@@ -15,6 +15,15 @@ describe('chargeback statement', () => {
     for (const bad of ['2026-13', '2026', 'October', '2026-1']) expect(() => monthBounds(bad, 'UTC')).toThrow(/use YYYY-MM/);
   });
 
+  it('refuses a month before 1970, which no row the ledger holds can fall in, and takes every one from 1970-01 to 9999-12', () => {
+    for (const early of ['0000-01', '0001-12', '1969-12']) expect(() => monthBounds(early, 'UTC')).toThrow(`month "${early}" is before 1970-01: the ledger holds no time before 1970-01-01; use YYYY-MM from 1970-01 to 9999-12, e.g. 2026-10`);
+    for (const bad of ['0000-00', '10000-01', '-0001-01']) expect(() => monthBounds(bad, 'UTC')).toThrow(/use YYYY-MM from 1970-01 to 9999-12/);
+    expect(monthBounds('1970-01', 'UTC')).toEqual({ since: 0, until: Date.UTC(1970, 1, 1) });
+    // Tokyo's January 1970 began nine hours before the epoch: still a month the ledger can answer for.
+    expect(monthBounds('1970-01', 'Asia/Tokyo').since).toBe(-9 * 3_600_000);
+    expect(monthBounds('9999-12', 'UTC')).toEqual({ since: Date.UTC(9999, 11, 1), until: Date.UTC(10000, 0, 1) });
+  });
+
   it('per team: spend, share, tokens, top models, pools that paid, and unattributed spend on its own line', async () => {
     const s = openSqlite(':memory:');
     const at = (d: number, h = 12) => Date.UTC(2026, 9, d, h);

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { EARLIEST_TIME } from '../core/instant.js';
 import type { Dimension } from '../core/ledger-row.js';
 import { type Picos, roundHalfUp } from '../core/money.js';
 import { sortByCost } from '../reports/report.js';
@@ -34,11 +35,16 @@ export interface Statement {
   total: Totals;
 }
 
+/** The first year a statement can be for: the ledger holds no time before EARLIEST_TIME. */
+const FIRST_YEAR = Number(EARLIEST_TIME.slice(0, 4));
+const ACCEPTED = `use YYYY-MM from ${FIRST_YEAR}-01 to 9999-12, e.g. 2026-10`;
+
 /** The month's bounds in the policy time zone; throws a RangeError that says what is accepted. */
 export function monthBounds(month: string, timeZone: string): { since: number; until: number } {
   const m = /^(\d{4})-(\d{2})$/.exec(month.trim());
   const day1 = m ? DateTime.fromObject({ year: Number(m[1]), month: Number(m[2]), day: 1 }, { zone: timeZone }) : undefined;
-  if (!day1?.isValid) throw new RangeError(`month "${month}": use YYYY-MM, e.g. 2026-10`);
+  if (!day1?.isValid) throw new RangeError(`month "${month}": ${ACCEPTED}`);
+  if (day1.year < FIRST_YEAR) throw new RangeError(`month "${month}" is before ${FIRST_YEAR}-01: the ledger holds no time before ${EARLIEST_TIME}; ${ACCEPTED}`);
   const start = startOfUnit(day1, 'month');
   return { since: start.toMillis(), until: startOfNext(start, 'month').toMillis() };
 }

@@ -3,6 +3,14 @@
 /** The furthest a JavaScript date reaches either side of 1970: beyond it there is no ISO text to print. */
 export const MAX_TIME_MS = 8_640_000_000_000_000;
 
+/**
+ * The earliest time Tollgate takes, 1970-01-01T00:00:00Z: the start of the clock it stamps rows,
+ * outcomes and audit entries with. Reports read nothing before it, and an hour or day before it
+ * is not one storage's rollups can name (SQL's division truncates toward zero).
+ */
+export const EARLIEST_TIME = '1970-01-01';
+export const EARLIEST_MS = 0;
+
 const SPAN = /^(\d+)(m|h|d|w)$/;
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 

@@ -1,15 +1,11 @@
-import { parseInstant, spanMs } from '../core/instant.js';
+import { EARLIEST_MS, EARLIEST_TIME, parseInstant, spanMs } from '../core/instant.js';
 
-/**
- * The earliest time a bound may be, 1970-01-01T00:00:00Z: the start of the clock Tollgate stamps
- * rows, outcomes and audit entries with. Past it, a span is a slip (`99999999d` reported from the
- * year -271764), and a date reads nothing more.
- */
-export const EARLIEST_TIME = '1970-01-01';
-const EARLIEST_MS = 0;
 const DAY_MS = 86_400_000;
 
-/** The refusal of a span (or a window) that starts at `ms`, before EARLIEST_TIME; undefined when it does not. */
+/**
+ * The refusal of a span (or a window) that starts at `ms`, before EARLIEST_TIME; undefined when it
+ * does not. Such a span is a slip (`99999999d` reported from the year -271764).
+ */
 export function tooEarly(what: string, ms: number, now: number): RangeError | undefined {
   // NaN (no number) is not >= either: refused too.
   if (ms >= EARLIEST_MS) return undefined;

@@ -105,4 +105,11 @@ describe('tollgate chargeback -o', () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('chargeback: --format table does not fit');
   });
+
+  it('refuses a month before 1970 as bad usage, reading nothing', async () => {
+    const r = await cli('chargeback', '--month', '0000-01');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--month: month "0000-01" is before 1970-01');
+    expect(r.out).toBe('');
+  });
 });
