@@ -204,7 +204,7 @@ async function getExport(deps: AdminDeps, res: ServerResponse, query: URLSearchP
   checkParams(query, 'GET /admin/v1/export', ['since', 'until', 'format']);
   const format = queryFormat(query, deps.focus ? ['jsonl', 'csv', 'focus', 'focus-metadata'] : ['jsonl', 'csv']);
   // FOCUS's schema metadata, retrievable apart from the dataset as FOCUS requires.
-  if (format === 'focus-metadata') return sendJson(res, 200, (await import('../focus/metadata.js')).focusMetadata(new Date(), undefined));
+  if (format === 'focus-metadata') return sendJson(res, 200, (await import('../focus/metadata.js')).focusMetadata(new Date(), []));
   // Read before the status goes out: a bad window is a 400, not a dropped connection.
   const w = window(query);
   await deps.flush();

@@ -65,7 +65,20 @@ describe('tollgate export --format focus: the schema metadata', () => {
     expect(meta).toMatchObject({ FocusVersion: '1.2', data_location: [{ filepath: 'meta.csv', total_bytes: statSync(csv).size, total_rows: lines }] });
     const parquet = join(dir, 'meta.parquet');
     expect((await cli('export', '--since', '2026-11-01', '-o', parquet)).code).toBe(0);
-    expect(JSON.parse(readFileSync(join(dir, 'meta.metadata.json'), 'utf8'))).toMatchObject({ data_location: [{ filepath: 'meta.parquet', total_bytes: statSync(parquet).size, total_rows: lines }] });
+    // One metadata file for the dataset in both formats: the Parquet export lists itself after the CSV, rather than in its place.
+    expect(JSON.parse(readFileSync(join(dir, 'meta.metadata.json'), 'utf8'))).toMatchObject({
+      data_location: [
+        { filepath: 'meta.csv', total_bytes: statSync(csv).size, total_rows: lines },
+        { filepath: 'meta.parquet', total_bytes: statSync(parquet).size, total_rows: lines },
+      ],
+    });
+    expect((await cli('export', '--format', 'focus', '--since', '2026-11-01', '--until', '2026-11-02', '-o', csv)).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'meta.metadata.json'), 'utf8'))).toMatchObject({
+      data_location: [
+        { filepath: 'meta.csv', total_bytes: statSync(csv).size, total_rows: 0 },
+        { filepath: 'meta.parquet', total_bytes: statSync(parquet).size, total_rows: lines },
+      ],
+    });
     const aside = join(dir, 'stdout.metadata.json');
     const out = await cli('export', '--format', 'focus', '--since', '2026-11-01', '--metadata', aside);
     expect(out.code).toBe(0);

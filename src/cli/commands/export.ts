@@ -1,11 +1,11 @@
-import { statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { focusRecords } from '../../focus/charges.js';
 import type { FocusRecord } from '../../focus/columns.js';
 import { focusContext } from '../../focus/context.js';
 import { writeFocusCsv } from '../../focus/csv.js';
-import { focusMetadata, metadataPathFor } from '../../focus/metadata.js';
+import { artifactsWith, focusMetadata, metadataPathFor } from '../../focus/metadata.js';
 import { csvHeader, toCsvLine, toJsonLine } from '../../reports/export.js';
 import { type StorageFlags, addStorageFlags, parseWindow, withStorage } from '../context.js';
 import { CommandError, type Io, UsageError, extensionOf, openOutputFile, outputFileError, outputFormat, toStdout, writeOutputFile } from '../output.js';
@@ -40,12 +40,14 @@ export function exportCommand(program: Command, io: Io): void {
       const records = () => focusRecords(storage.ledger.scan(parseWindow(flags)), focusContext(config));
       // FOCUS wants schema metadata for every dataset, apart from it (docs/finops.md).
       const metadata = format !== 'focus' ? undefined : (flags.metadata ?? (file === undefined ? undefined : metadataPathFor(file)));
+      // Read before the check below empties it: the files it lists besides this one stay listed.
+      const previous = metadata === undefined || file === undefined ? undefined : textOf(metadata);
       // A path that cannot be written fails before the ledger is read, as -o's does (and after it: -o's is told first).
       const metadataWritable = () => metadata !== undefined && writeOutputFile(metadata, '');
       const described = (rows: number) => {
         if (metadata === undefined) return;
-        const artifact = file === undefined ? undefined : { filepath: basename(file), total_bytes: statSync(file).size, total_rows: rows };
-        writeOutputFile(metadata, JSON.stringify(focusMetadata(new Date(), artifact), null, 2) + '\n');
+        const artifacts = file === undefined ? [] : artifactsWith({ filepath: basename(file), total_bytes: statSync(file).size, total_rows: rows }, previous, besides(file));
+        writeOutputFile(metadata, JSON.stringify(focusMetadata(new Date(), artifacts), null, 2) + '\n');
       };
       // focus.PARQUET is a Parquet file too (outputFormat made its format focus): CSV under that name fails in the tool it is loaded into.
       if (file !== undefined && extensionOf(file) === '.parquet') {
@@ -67,6 +69,27 @@ export function exportCommand(program: Command, io: Io): void {
       described(rows);
     }, { read: true }),
   );
+}
+
+/** A file's text, or undefined when there is none to read. */
+function textOf(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The bytes of a file named `name` in `file`'s folder; undefined when there is no such file. */
+function besides(file: string): (name: string) => number | undefined {
+  return (name) => {
+    try {
+      const st = statSync(join(dirname(file), name));
+      return st.isFile() ? st.size : undefined;
+    } catch {
+      return undefined;
+    }
+  };
 }
 
 /** The file is made (empty) by the caller, so a bad path is caught before the ledger is read; a failure later is told as one line too. */
