@@ -89,11 +89,15 @@ describe('claude_code.api_request events', () => {
     expect([later.id, observed.id]).toEqual([first.id, first.id]);
   });
 
-  it('falls back to the observed time, then event.timestamp, for the end of the call', () => {
-    const observed = claudeCodeCall(record(base, { timeNanos: 0n, observedNanos: BigInt(END + 5) * 1_000_000n }));
-    expect(observed).toMatchObject({ ts: END + 5 - 2000 });
-    const iso = claudeCodeCall(record({ ...base, 'event.timestamp': new Date(END + 9).toISOString() }, { timeNanos: 0n }));
-    expect(iso).toMatchObject({ ts: END + 9 - 2000 });
+  it('ends the call at the record s time, else event.timestamp, else the observed time: when it happened before when it was collected', () => {
+    const stamped = { ...base, 'event.timestamp': new Date(END + 9).toISOString() };
+    const observedNanos = BigInt(END + 60_000) * 1_000_000n;
+    expect(claudeCodeCall(record(stamped, { observedNanos }))).toMatchObject({ ts: END - 2000 });
+    expect(claudeCodeCall(record(stamped, { timeNanos: 0n, observedNanos }))).toMatchObject({ ts: END + 9 - 2000 });
+    expect(claudeCodeCall(record(base, { timeNanos: 0n, observedNanos }))).toMatchObject({ ts: END + 60_000 - 2000 });
+    // Read as UTC without an offset, as every other time; a day that does not exist is no time.
+    expect(claudeCodeCall(record({ ...base, 'event.timestamp': new Date(END + 9).toISOString().slice(0, -1) }, { timeNanos: 0n, observedNanos }))).toMatchObject({ ts: END + 9 - 2000 });
+    expect(claudeCodeCall(record({ ...base, 'event.timestamp': '2026-02-30T10:00:00Z' }, { timeNanos: 0n, observedNanos }))).toMatchObject({ ts: END + 60_000 - 2000 });
   });
 
   it('rejects an event without a model', () => {

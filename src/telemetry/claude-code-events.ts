@@ -1,3 +1,4 @@
+import { parseInstant } from '../core/instant.js';
 import { zeroUsage } from '../core/usage.js';
 import { MAX_CALL_MS, count, firstText, nanosToMs, requestRowId, saneTime, stableRowId, tagsFrom, upTo } from './attributes.js';
 import type { Attrs, LogItem } from './otlp-model.js';
@@ -53,7 +54,9 @@ export function claudeCodeCall(item: LogItem): TelemetryCall | { reject: string 
   // Fast mode bills a premium (pricing.md): the event says so as the transcript's usage does.
   if (firstText([a], ['speed']) === 'fast') usage.speed = 'fast';
   const duration = Math.round(upTo(a.duration_ms, MAX_CALL_MS) ?? 0);
-  const ended = nanosToMs(item.timeNanos) ?? nanosToMs(item.observedNanos) ?? parseIso(a['event.timestamp']) ?? Date.now();
+  // When the event happened (OTLP's Timestamp, else the time Claude Code wrote into it) before when a
+  // collector saw it (ObservedTimestamp), which a pipeline that buffers or replays puts later.
+  const ended = nanosToMs(item.timeNanos) ?? eventTime(a['event.timestamp']) ?? nanosToMs(item.observedNanos) ?? Date.now();
   const requestId = firstText([a], ['request_id']);
   const sessionId = firstText(sets, ['session.id']);
   const ts = ended - duration;
@@ -90,7 +93,8 @@ export function claudeCodeCall(item: LogItem): TelemetryCall | { reject: string 
   };
 }
 
-function parseIso(v: unknown): number | undefined {
-  if (typeof v !== 'string') return undefined;
-  return saneTime(Date.parse(v));
+/** An ISO 8601 `event.timestamp`, read as every time Tollgate reads (UTC without an offset, no 30 February); undefined when not believable. */
+function eventTime(v: unknown): number | undefined {
+  const ms = typeof v === 'string' ? parseInstant(v) : undefined;
+  return ms === undefined ? undefined : saneTime(ms);
 }
