@@ -4,6 +4,7 @@ import type { CLIENT_VERSION_TAG, LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
 import { rowTier } from '../core/service-tier.js';
 import type { Usage } from '../core/usage.js';
+import { withoutContextLabel } from '../pricing/model-id.js';
 
 /** Prices one imported record (the gateway's pricer, see src/pricing). */
 export type ImportPricer = (q: { provider: string; catalogProvider: string; model: string; usage: Usage; at: Date; serviceTier?: string | undefined }) => {
@@ -80,7 +81,8 @@ export function importedRow(r: ImportedRecord, price: ImportPricer): LedgerRow {
     ts: r.ts,
     api: r.api,
     provider: r.provider,
-    model: r.model,
+    // The model served: a log's `[1m]` (Claude Code's 1M-context mode) is the request's label, kept as asked for.
+    model: withoutContextLabel(r.model),
     modelRequested: r.model,
     keyId: null,
     user: r.user,

@@ -13,3 +13,20 @@ export function isModel(model: string, id: string): boolean {
 export function undated(model: string): string {
   return model.toLowerCase().replace(TRAILING_SNAPSHOT, '');
 }
+
+/**
+ * Claude Code's label of its 1M-context mode, right after the model's id (`claude-sonnet-4-5[1m]`):
+ * the model itself, given the 1M window by a beta header, not another model with prices of its own.
+ */
+const CONTEXT_LABEL = '[1m]';
+
+/**
+ * The model a name carrying Claude Code's `[1m]` label is (`claude-sonnet-4-5[1m]` →
+ * `claude-sonnet-4-5`); any other name as it is. Only that exact suffix: `[1M]`, `[2m]` or
+ * `claude-sonnet-4-5 [1m]` is a look-alike, and a look-alike is never priced as the model.
+ */
+export function withoutContextLabel(model: string): string {
+  if (!model.endsWith(CONTEXT_LABEL)) return model;
+  const base = model.slice(0, -CONTEXT_LABEL.length);
+  return /\S$/.test(base) ? base : model;
+}

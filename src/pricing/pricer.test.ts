@@ -51,6 +51,23 @@ describe('golden costs (protocols.md §1.3, §3.10, §6, §7)', () => {
     expect(cost('openai', 'gpt-6.1-terra', { inputTokens: 300_000, cacheReadTokens: 100_000, cacheWriteTokens: 50_000, outputTokens: 10_000 })).toBe(510_000_000_000n);
   });
 
+  it('Claude Code s [1m] label (1M-context mode) is priced as its model: long-context prices by the request s own input, fast mode and the US premium too', () => {
+    const long = { inputTokens: 250_000, cacheReadTokens: 50_000, outputTokens: 1_000 };
+    expect(cost('anthropic', 'claude-sonnet-4-5[1m]', long)).toBe(1_252_500_000_000n);
+    expect(cost('anthropic', 'claude-sonnet-4-5[1m]', { inputTokens: 1_000, outputTokens: 100 })).toBe(cost('anthropic', 'claude-sonnet-4-5', { inputTokens: 1_000, outputTokens: 100 }));
+    expect(cost('anthropic', 'claude-sonnet-4-5-20250929[1m]', long)).toBe(1_252_500_000_000n);
+    expect(cost('anthropic', 'claude-opus-4-6[1m]', { inputTokens: 1_000_000, speed: 'fast' })).toBe(30_000_000_000_000n);
+    expect(cost('anthropic', 'claude-opus-4-6[1m]', { inputTokens: 1_000, inferenceGeo: 'us' })).toBe(cost('anthropic', 'claude-opus-4-6', { inputTokens: 1_000, inferenceGeo: 'us' }));
+    // Only that exact suffix: a look-alike is no model with a price.
+    for (const lookAlike of ['claude-sonnet-4-5[1M]', 'claude-sonnet-4-5[2m]', 'claude-sonnet-4-5 [1m]', 'claude-sonnet-4-5[1m]x', 'claude-sonnet-4-5[1m][1m]', 'claude-sonnet-4-5-1m', '[1m]']) {
+      expect(cost('anthropic', lookAlike, long)).toBeNull();
+    }
+    // An override of the label as written comes first; one of the model applies to the label too.
+    const overridden = (model: string) => createPricer({ overrides: [{ model, input: '1', output: '1' }] })({ provider: 'anthropic', catalogProvider: 'anthropic', model: 'claude-sonnet-4-5[1m]', usage: u({ inputTokens: 1_000 }), at });
+    expect(overridden('claude-sonnet-4-5[1m]')).toMatchObject({ costPicos: 1_000_000_000n, source: 'override' });
+    expect(overridden('claude-sonnet-4-5')).toMatchObject({ costPicos: 1_000_000_000n, source: 'override' });
+  });
+
   it('Haiku 5.5 (supplement): the prompt counts cache reads toward its 100K tier', () => {
     // 100,000 uncached + 20,000 read = 120,000 > 100K: 100,000 × 0.5e6 + 20,000 × 0.05e6 + 1,000 × 2.5e6 = 5e10 + 1e9 + 2.5e9
     expect(cost('anthropic', 'claude-haiku-5-5', { inputTokens: 120_000, cacheReadTokens: 20_000, outputTokens: 1_000 })).toBe(53_500_000_000n);

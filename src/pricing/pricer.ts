@@ -3,6 +3,7 @@ import { compileGlobs } from '../core/glob.js';
 import { MAX_ROW_PICOS, PICOS_PER_USD, type Picos, roundHalfUp, scaleByFraction, scaled } from '../core/money.js';
 import type { Usage } from '../core/usage.js';
 import { costOf, feesOf, imageGenerationCost } from './cost.js';
+import { withoutContextLabel } from './model-id.js';
 import { geoMultiplier, speedMultiplier, tierMultiplier } from './modifiers.js';
 import { priceAt } from './price-at.js';
 import { type FlatTier, type Rates, flatRates, perThousand, ratesFromCatalog } from './rates.js';
@@ -94,27 +95,30 @@ export function pricerWith(catalogModel: CatalogLookup, o: PricerOptions = {}): 
    * provider's catalog (catalog, correction or supplement) charges, else, for a model none of them
    * prices, what the provider publishes per search on every model (SEARCH_FEES), else nothing.
    */
-  const overrideFees = (q: PriceQuery): Pick<Rates, 'perWebSearch'> => {
-    const own = catalogRatesOf(q, q.model);
+  const overrideFees = (q: PriceQuery, model: string): Pick<Rates, 'perWebSearch'> => {
+    const own = catalogRatesOf(q, model);
     return own ? own.rates : { perWebSearch: q.catalogProvider === undefined ? undefined : published.get(q.catalogProvider) };
   };
 
   return (q) => {
-    const found = ratesOf(q, q.model);
+    // Claude Code's 1M-context label: the model's own prices, its long-context tier by the request's
+    // input as for any request. An override written for the label as it is still comes first.
+    const model = withoutContextLabel(q.model);
+    const found = ratesOf(q, q.model) ?? (model === q.model ? undefined : ratesOf(q, model));
     // A tool's images are priced at their own model's rates: without them the request's cost is unknown.
     const images = q.usage.imageGeneration;
     const imageRates = images && ratesOf(q, images.model)?.rates;
     if (!found || (images && !imageRates)) return { costPicos: null, unpriced: true, source: null };
     const { rates, source } = found;
-    const speed = speedMultiplier(q.catalogProvider, q.model, q.usage.speed, configuredFast);
+    const speed = speedMultiplier(q.catalogProvider, model, q.usage.speed, configuredFast);
     if (speed === null) return { costPicos: null, unpriced: true, source: null };
     let cost = costOf(q.usage, rates);
     const tier = tierMultiplier(q.catalogProvider, q.serviceTier, q.at);
     if (tier) cost = scaleByFraction(cost, tier);
     if (speed) cost = scaleByFraction(cost, speed);
-    const geo = geoMultiplier(q.catalogProvider, q.model, q.usage.inferenceGeo);
+    const geo = geoMultiplier(q.catalogProvider, model, q.usage.inferenceGeo);
     if (geo) cost = scaleByFraction(cost, geo);
-    if (q.usage.webSearches) cost += feesOf(q.usage, source === 'override' ? overrideFees(q) : rates);
+    if (q.usage.webSearches) cost += feesOf(q.usage, source === 'override' ? overrideFees(q, model) : rates);
     if (images && imageRates) cost += imageGenerationCost(images, imageRates);
     const k = keep.get(q.provider);
     if (k !== undefined) cost = roundHalfUp(cost * k, PICOS_PER_USD);

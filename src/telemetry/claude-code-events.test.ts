@@ -48,6 +48,24 @@ describe('claude_code.api_request events', () => {
     expect('serviceTier' in toLedgerRow(standard, sender, price)).toBe(false);
   });
 
+  it('a model labelled [1m] (1M-context mode) is its model, priced so, long-context prices by its own input; the label stays as asked for', () => {
+    const price = createPricer();
+    const sender = { keyId: null, user: null, team: null, project: null, tags: {} };
+    const rowOf = (model: string, input: number) => {
+      const c = claudeCodeCall(record({ ...base, model, input_tokens: input, cache_read_tokens: 0, cache_creation_tokens: 0 }));
+      if ('reject' in c) throw new Error('rejected');
+      return toLedgerRow(c, sender, price);
+    };
+    for (const input of [1_000, 300_000]) {
+      const labelled = rowOf('claude-sonnet-4-5[1m]', input);
+      expect(labelled).toMatchObject({ model: 'claude-sonnet-4-5', modelRequested: 'claude-sonnet-4-5[1m]', unpriced: false });
+      expect(labelled.costPicos).toBe(rowOf('claude-sonnet-4-5', input).costPicos);
+    }
+    // 300,000 × 6e6 + 20 × 22.5e6: past 200K, at the long-context prices.
+    expect(rowOf('claude-sonnet-4-5[1m]', 300_000).costPicos).toBe(1_800_450_000_000n);
+    expect(rowOf('claude-sonnet-4-5[1M]', 1_000)).toMatchObject({ model: 'claude-sonnet-4-5[1M]', costPicos: null, unpriced: true });
+  });
+
   it('reads numbers sent as text (older Claude Code versions stringify attributes)', () => {
     const c = claudeCodeCall(record({ ...base, input_tokens: '10', output_tokens: '20', duration_ms: '2000' }));
     expect(c).toMatchObject({ usage: { inputTokens: 350, outputTokens: 20 }, latencyMs: 2000 });

@@ -1,5 +1,6 @@
 import { parseInstant } from '../core/instant.js';
 import { zeroUsage } from '../core/usage.js';
+import { withoutContextLabel } from '../pricing/model-id.js';
 import { MAX_CALL_MS, count, firstText, nanosToMs, requestRowId, saneTime, stableRowId, tagsFrom, upTo } from './attributes.js';
 import type { Attrs, LogItem } from './otlp-model.js';
 import type { TelemetryCall } from './telemetry-row.js';
@@ -71,7 +72,8 @@ export function claudeCodeCall(item: LogItem): TelemetryCall | { reject: string 
     api: 'anthropic.messages',
     provider: 'anthropic',
     catalogProvider: 'anthropic',
-    model,
+    // Claude Code's `[1m]` label asks for the model with its 1M window: the model served is the model.
+    model: withoutContextLabel(model),
     modelRequested: model,
     usage,
     user: firstText(sets, USER_KEYS),

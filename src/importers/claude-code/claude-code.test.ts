@@ -65,6 +65,15 @@ describe('Claude Code transcripts', () => {
     });
   });
 
+  it('prices a model labelled [1m] (1M-context mode) as its model, keeping the label as the model asked for', () => {
+    const logs = logDir({ [file]: [line({ msg: 'msg_L', req: 'req_L', model: 'claude-sonnet-4-5[1m]', input: 250_000, out: 1_000 }), line({ msg: 'msg_P', req: 'req_P', model: 'claude-sonnet-4-5', input: 250_000, out: 1_000 })] });
+    const [labelled, plain] = importer('claude-code', logs.dir).run().rows;
+    expect(labelled).toMatchObject({ model: 'claude-sonnet-4-5', modelRequested: 'claude-sonnet-4-5[1m]', unpriced: false });
+    // 250,000 × 6e6 + 1,000 × 22.5e6: the long-context prices, as the plain name's.
+    expect(labelled!.costPicos).toBe(1_522_500_000_000n);
+    expect(plain!.costPicos).toBe(labelled!.costPicos);
+  });
+
   it('reads the first line of a file saved with a byte-order mark, as the ledger import does', () => {
     const logs = logDir({ [file]: [] });
     logs.append(file, '\uFEFF' + JSON.stringify(line({ msg: 'msg_B', req: 'req_B', out: 40 })) + '\r\n' + JSON.stringify(line({ msg: 'msg_C', req: 'req_C', out: 2 })) + '\r\n');
