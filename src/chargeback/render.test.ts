@@ -42,6 +42,16 @@ describe('the chargeback table', () => {
   });
 });
 
+describe('the chargeback table s rounding', () => {
+  it('says when the lines, each rounded on its own, do not add up to the total', () => {
+    const s = { ...statement([line('platform', '1.004', []), line('web', '1.004', [])], usd('3.012')), unattributed: line('', '1.004', []) };
+    const table = renderStatementTable(s, Date.UTC(2027, 0, 2));
+    expect(table).toMatch(/\nTOTAL +\$3\.01 /);
+    expect(table).toContain('\nEach amount is rounded to the cent on its own: the lines as shown add up to $3.00, and the total, their exact sum rounded, is $3.01. --format csv or json gives exact amounts.\n');
+    expect(renderStatementTable(statement([line('platform', '12.5', [])], usd('12.5')), Date.UTC(2027, 0, 2))).not.toContain('rounded');
+  });
+});
+
 describe('the chargeback CSV', () => {
   it('writes a line, model or pool a spreadsheet would run as a formula as text, and a negative spend as a number', () => {
     const s = statement([line("@SUM(1+1)*cmd|'/C calc'!A0", '0.25', [['=HYPERLINK("http://x")', '0.25']], [['+pool', '0.1']]), line('web', '-0.5', [])], usd('-0.25'));

@@ -1,4 +1,4 @@
-import { formatUsd, usdColumn } from '../core/money.js';
+import { formatUsd, roundingNote, usdColumn } from '../core/money.js';
 import { csvLine } from '../reports/csv.js';
 import { costCell, costUsd } from '../reports/report.js';
 import type { Statement, StatementLine } from './statement.js';
@@ -96,6 +96,8 @@ export function renderStatementTable(s: Statement, now: number = Date.now()): st
   const out = [`Chargeback statement for ${s.query.month} (${s.query.timeZone}: ${iso(s.since)} to ${iso(s.until)}), by ${name}`, '', fmt(head), rule, ...body.map(fmt), rule, fmt(total), ''];
   if (s.unattributed) out.push(`(unattributed): spend by requests with no ${name}; ${attributeHint(s.query.by, name)}.`);
   if (t.unpricedRequests) out.push(`* ${t.unpricedRequests} request(s) used a model with no known price; their cost is not included (a line none of whose requests had a price reads "unpriced", not $0).`);
+  const rounded = roundingNote(lines.map((l) => l.costPicos), t.costPicos);
+  if (rounded) out.push(`${rounded} --format csv or json gives exact amounts.`);
   if (t.requests === 0) out.push(s.since > now ? 'No spend in this month: it has not begun.' : 'No spend in this month.');
   return out.join('\n') + '\n';
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { displayUsd, formatUsd, perMillionToPicosPerToken, roundHalfUp, scaleByFraction, scaled, usd, usdColumn } from './money.js';
+import { displayUsd, formatUsd, perMillionToPicosPerToken, roundHalfUp, roundingNote, scaleByFraction, scaled, usd, usdColumn } from './money.js';
 
 describe('money', () => {
   it('parses decimal prices exactly, however they were written', () => {
@@ -65,6 +65,31 @@ describe('usdColumn', () => {
     expect([usd('0.000325'), usd('425'), usd('0.02'), 0n, usd('1234.5'), usd('0.005')].map(show)).toEqual(['<$0.01', '$425.00', '$0.02', '$0.00', '$1,234.50', '$0.01']);
     expect(show(usd('-0.0042'))).toBe('-<$0.01');
     expect(usdColumn([0n, 0n])(0n)).toBe('$0.00');
+  });
+});
+
+describe('roundingNote', () => {
+  it('says so when rows rounded one by one do not add up to their rounded total, with both sums', () => {
+    const rows = ['1.004', '1.004', '1.004'].map(usd);
+    expect(roundingNote(rows, usd('3.012'))).toBe('Each amount is rounded to the cent on its own: the lines as shown add up to $3.00, and the total, their exact sum rounded, is $3.01.');
+    // Under a dollar, the column s own decimals: 0.000414 three times shows $0.00041 each, $0.00124 in all.
+    expect(roundingNote(['0.000414', '0.000414', '0.000414'].map(usd), usd('0.001242'))).toContain('rounded to 5 decimals on its own: the lines as shown add up to $0.00123, and the total, their exact sum rounded, is $0.00124');
+    // Lines beneath the last digit six decimals show: each reads <$0.000001, the total $0.000001.
+    expect(roundingNote([usd('0.0000004'), usd('0.0000004'), usd('0.0000004')], usd('0.0000012'))).toContain('add up to $0.000000, and the total, their exact sum rounded, is $0.000001');
+  });
+
+  it('says nothing when the shown lines add up: exact amounts, all zero, or roundings that cancel', () => {
+    expect(roundingNote(['1.25', '2.50'].map(usd), usd('3.75'))).toBeUndefined();
+    expect(roundingNote([0n, 0n], 0n)).toBeUndefined();
+    expect(roundingNote([], 0n)).toBeUndefined();
+    expect(roundingNote(['1.004', '1.006'].map(usd), usd('2.01'))).toBeUndefined();
+    expect(roundingNote([usd('-1.004'), usd('-1.004')], usd('-2.008'))).toBe('Each amount is rounded to the cent on its own: the lines as shown add up to -$2.00, and the total, their exact sum rounded, is -$2.01.');
+  });
+
+  it('rounds at the scale of the amounts the table shows beside them', () => {
+    // Alone, 0.0041 twice is 4 decimals and adds up; beside $5 the column is in cents: <$0.01 twice over $0.01.
+    expect(roundingNote(['0.0041', '0.0041'].map(usd), usd('0.0082'))).toBeUndefined();
+    expect(roundingNote(['0.0041', '0.0041'].map(usd), usd('0.0082'), [usd('5'), usd('0.0041')])).toContain('add up to $0.00, and the total, their exact sum rounded, is $0.01');
   });
 });
 

@@ -118,6 +118,12 @@ export function displayUsd(p: Picos): string {
  * scale shows as under its last digit ("<$0.01"), never as a zero it is not.
  */
 export function usdColumn(values: Iterable<Picos>): (p: Picos) => string {
+  const decimals = columnDecimals(values);
+  return decimals === undefined ? displayUsd : (p) => fixedUsd(p, decimals);
+}
+
+/** The decimals usdColumn shows these amounts with; undefined when all are zero. */
+function columnDecimals(values: Iterable<Picos>): number | undefined {
   let max = 0n;
   let min: Picos | undefined;
   for (const v of values) {
@@ -125,10 +131,29 @@ export function usdColumn(values: Iterable<Picos>): (p: Picos) => string {
     if (a > max) max = a;
     if (a > 0n && (min === undefined || a < min)) min = a;
   }
-  if (min === undefined) return displayUsd;
+  if (min === undefined) return undefined;
   let decimals = 2;
   while (max < PICOS_PER_USD && decimals < 6 && min * 10n ** BigInt(decimals) < 10n * PICOS_PER_USD) decimals++;
-  return (p) => fixedUsd(p, decimals);
+  return decimals;
+}
+
+/**
+ * The line beneath a table whose rows' amounts add up to its total, when the rows as shown do
+ * not: each amount is rounded on its own to the column's decimals (`usdColumn(scale)`), so three
+ * lines of $1.004 show $1.00 each over a total of $3.01, and lines under the column's last digit
+ * show as "<$0.01". Every figure stays the rounding of its own exact amount (what the exports
+ * carry), rather than some nudged a cent to make the sum; the line gives both sums. Undefined
+ * when the shown rows add up to the shown total.
+ */
+export function roundingNote(rows: readonly Picos[], total: Picos, scale: readonly Picos[] = [total, ...rows]): string | undefined {
+  const decimals = columnDecimals(scale);
+  if (decimals === undefined) return undefined;
+  const unit = 10n ** BigInt(12 - decimals);
+  const shown = (p: Picos) => (p < 0n ? -roundHalfUp(-p, unit) : roundHalfUp(p, unit)) * unit;
+  const sum = rows.reduce((a, p) => a + shown(p), 0n);
+  if (sum === shown(total)) return undefined;
+  const show = (p: Picos) => fixedUsd(p, decimals);
+  return `Each amount is rounded to ${decimals === 2 ? 'the cent' : `${decimals} decimals`} on its own: the lines as shown add up to ${show(sum)}, and the total, their exact sum rounded, is ${show(total)}.`;
 }
 
 /** Dollars at exactly `decimals` places, thousands grouped; a nonzero amount that rounds to zero reads "<$0.01" (at two). */

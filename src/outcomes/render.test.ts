@@ -43,6 +43,15 @@ describe('the outcome report with unpriced requests', () => {
   });
 });
 
+describe('the outcome report s rounding', () => {
+  it('says when the spend of the groups, each rounded on its own, does not add up to the total', () => {
+    const spent = (key: string, spend: string) => row(key, { requests: 1, spendPicos: usd(spend) });
+    const table = renderOutcomeTable({ query: { by: 'user' }, rows: [spent('a', '1.004'), spent('b', '1.004'), spent('c', '1.004')], total: spent('', '3.012') });
+    expect(table).toContain('\nEach amount is rounded to the cent on its own: the lines as shown add up to $3.00, and the total, their exact sum rounded, is $3.01. --format csv or json gives exact amounts.');
+    expect(renderOutcomeTable(report)).not.toContain('rounded');
+  });
+});
+
 describe('the outcome report CSV', () => {
   it('writes a group a spreadsheet would run as a formula as text, and a negative spend as a number', () => {
     const r = (key: string, spend: string) => row(key, { requests: 1, spendPicos: usd(spend), outcomeMicros: 1_000_000n, costPerOutcomePicos: usd(spend) });

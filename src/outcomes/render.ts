@@ -1,4 +1,4 @@
-import { type Picos, formatUsd, usdColumn } from '../core/money.js';
+import { type Picos, formatUsd, roundingNote, usdColumn } from '../core/money.js';
 import { csvLine } from '../reports/csv.js';
 import { costCell, costUnknown, costUsd } from '../reports/report.js';
 import { formatValue } from './outcome.js';
@@ -80,6 +80,9 @@ export function renderOutcomeTable(r: OutcomeReport): string {
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   const body = rows.slice(1, -1).map(fmt);
   const out = [fmt(head), rule, ...body, rule, fmt(rows.at(-1)!), '', 'cost/outcome: all the group\'s spend ÷ its outcomes. session cost/outcome: the spend of the sessions its outcomes name ÷ those outcomes.'];
+  // Spend alone adds up across groups: a session's spend counts for every group whose outcomes name it.
+  const rounded = roundingNote(r.rows.map((row) => row.spendPicos), r.total.spendPicos);
+  if (rounded) out.push(`${rounded} --format csv or json gives exact amounts.`);
   const unpriced = r.total.unpricedRequests;
   if (unpriced) out.push(`* ${unpriced} request(s) used a model with no known price; their cost is not included, nor in the cost per outcome divided from it (a group none of whose requests had a price reads "unpriced", not $0). Add a pricing override (pricing.overrides in the config); see docs/pricing.md.`);
   return out.join('\n') + '\n';

@@ -26,6 +26,19 @@ describe('report table', () => {
     expect(text).toMatch(/\nTOTAL +4 .* \$1,234\.50\* /);
   });
 
+  it('says beneath the table when the rows, each rounded on its own, do not add up to the total, and not when they do', () => {
+    const row = (keys: string[], cost: string) => ({ ...emptyTotals(), keys, requests: 1, costPicos: usd(cost) });
+    const rows = [row(['a'], '1.004'), row(['b'], '1.004'), row(['c'], '1.004')];
+    const text = renderTable(report(['team'], rows, { ...emptyTotals(), requests: 3, costPicos: usd('3.012') }));
+    expect(text).toMatch(/\na +1 .* \$1\.00 /);
+    expect(text).toMatch(/\nTOTAL +3 .* \$3\.01 /);
+    expect(text).toContain('\nEach amount is rounded to the cent on its own: the lines as shown add up to $3.00, and the total, their exact sum rounded, is $3.01. --format csv or json gives exact amounts.\n');
+    const exact = renderTable(report(['team'], [row(['a'], '1.25'), row(['b'], '2.5')], { ...emptyTotals(), requests: 2, costPicos: usd('3.75') }));
+    expect(exact).not.toContain('rounded');
+    // The CSV keeps every row exact.
+    expect(renderCsv(report(['team'], rows, { ...emptyTotals(), requests: 3, costPicos: usd('3.012') })).split('\n')[1]).toBe('a,1,0,0,0,0,0,0,0,1.004,,0,0');
+  });
+
   it('gives a group none of whose requests had a price no cost: "unpriced" in the table, null in JSON and empty in CSV', () => {
     const row = (keys: string[], requests: number, costPicos: bigint, unpricedRequests: number) => ({ ...emptyTotals(), keys, requests, costPicos, unpricedRequests });
     const rows = [row(['gpt-5'], 2, usd('0.5'), 0), row(['acme-mystery-9'], 1, 0n, 1), row(['mixed'], 3, usd('0.25'), 1)];

@@ -1,5 +1,5 @@
 import { countText } from '../core/count-text.js';
-import { usdColumn } from '../core/money.js';
+import { roundingNote, usdColumn } from '../core/money.js';
 import type { Totals } from '../storage/ports.js';
 import { csvLine } from './csv.js';
 import { type Concentration, type Report, cacheReadShare, costCell, costUsd } from './report.js';
@@ -45,7 +45,11 @@ export function renderCsv(r: Report): string {
   return out;
 }
 
-/** A human table: costs to the cent (one finer precision for a column all under a dollar), tokens with thousands separators, and the concentration line. */
+/**
+ * A human table: costs to the cent (one finer precision for a column all under a dollar), tokens
+ * with thousands separators, the concentration line, and a line when the rounded costs do not add
+ * up to the total (roundingNote).
+ */
 export function renderTable(r: Report): string {
   const names = groupNames(r);
   const head = [...names, 'requests', 'input', 'cache read', 'cache write', 'output', 'reasoning', 'cost (USD)', 'cache-read %', 'errors'];
@@ -63,6 +67,8 @@ export function renderTable(r: Report): string {
   const out = [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmt)];
   if (names.length) out.push(widths.map((w) => '-'.repeat(w)).join('  '), fmt(total));
   out.push('', concentrationLine('sessions', r.concentration.sessions), concentrationLine('workflows', r.concentration.workflows));
+  const rounded = names.length ? roundingNote(r.rows.map((row) => row.costPicos), r.total.costPicos) : undefined;
+  if (rounded) out.push(`${rounded} --format csv or json gives exact amounts.`);
   if (r.total.unpricedRequests) out.push(`* ${r.total.unpricedRequests} request(s) used a model with no known price; their cost is not included (a group none of whose requests had a price reads "unpriced", not $0). Add a pricing override (pricing.overrides in the config), or name the price list of a provider at its own address (providers[].catalog); see docs/pricing.md.`);
   return out.join('\n') + '\n';
 }
