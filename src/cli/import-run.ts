@@ -6,17 +6,17 @@ import type { LedgerRow } from '../core/ledger-row.js';
 import { formatUsd } from '../core/money.js';
 import { projectResolver } from '../importers/attribution.js';
 import { SOURCE_NAMES, type SourceName, SourceDirError, discover, noLogsFound } from '../importers/discover.js';
-import { parseLedgerLine } from '../importers/ledger-format.js';
+import { TooEarlyError, parseLedgerLine } from '../importers/ledger-format.js';
 import { PushError, pushRows } from '../importers/push.js';
 import { configStamp } from '../importers/quick-check.js';
-import { changedFiles, readNew, totalsBySource } from '../importers/run.js';
+import { type SourceTotals, changedFiles, emptySourceTotals, readNew, totalsBySource } from '../importers/run.js';
 import { type AdapterMemory, type ImportState, afterWalk, emptyState, loadMemory, loadState, sameTargetFile, saveState } from '../importers/state.js';
 import { statePathFor } from '../importers/state-path.js';
 import { type Written, writeBySource, writeChanges } from '../importers/write.js';
 import type { LedgerStore } from '../storage/ports.js';
 import type { ImportFlags } from './commands/import.js';
 import { type ImportConfig, importConfig } from './import-config.js';
-import { type ImportSummary, type SourceSummary, summaryText } from './import-summary.js';
+import { type ImportSummary, type SourceSummary, summaryText, tooEarlyText } from './import-summary.js';
 import { CommandError, type Io, UsageError } from './output.js';
 import { progressBar } from './progress.js';
 import { errorMessage } from '../core/errors.js';
@@ -79,6 +79,7 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
     const rows = read.changes.rows();
     const remove = [...read.changes.removed];
     Object.assign(summary, { filesRead: read.filesRead, bytesRead: read.bytesRead, sources: describeTotals(totalsBySource(rows)) });
+    for (const [source, n] of Object.entries(read.tooEarly)) (summary.sources[source] ??= describeSource(emptySourceTotals())).skippedBefore1970 = n;
     if (!flags.dryRun) {
       const priced = new Map<string, { picos: bigint; known: boolean }>();
       const split = read.changes.split(rows, flags.full === true);
@@ -123,6 +124,7 @@ export async function importLedgerFile(file: string, flags: ImportFlags, io: Io)
   let written = 0;
   let batch: LedgerRow[] = [];
   let batchFrom = 1;
+  const tooEarly: number[] = [];
   const name = file === '-' ? 'stdin' : file;
   const flush = async (last = lineNo) => {
     try {
@@ -144,6 +146,10 @@ export async function importLedgerFile(file: string, flags: ImportFlags, io: Io)
       try {
         row = parseLedgerLine(line);
       } catch (err) {
+        if (err instanceof TooEarlyError) {
+          tooEarly.push(lineNo);
+          continue;
+        }
         // The good rows before it are written first, as docs/import.md promises.
         await flush(lineNo - 1);
         const before = flags.dryRun ? 'dry run: nothing written' : `${written} rows before it written, ${read - written} already present`;
@@ -157,8 +163,14 @@ export async function importLedgerFile(file: string, flags: ImportFlags, io: Io)
   } finally {
     await storage?.close();
   }
-  if (flags.json) io.out(JSON.stringify({ read, written, skipped: read - written }) + '\n');
-  else if (!flags.quiet) io.out(`Read ${read} rows, wrote ${written}${send ? ` to ${send.url}` : ''} (${read - written} already present${flags.dryRun ? ', dry run' : ''}).\n`);
+  if (flags.json) io.out(JSON.stringify({ read, written, skipped: read - written, ...(tooEarly.length ? { skipped_before_1970: tooEarly.length } : {}) }) + '\n');
+  else if (!flags.quiet) io.out(`Read ${read} rows, wrote ${written}${send ? ` to ${send.url}` : ''} (${read - written} already present${flags.dryRun ? ', dry run' : ''})${earlyLines(tooEarly)}.\n`);
+}
+
+/** `; skipped 2 lines dated before 1970-01-01 …: lines 3, 5`, the first ten named; '' for none. */
+function earlyLines(lines: readonly number[]): string {
+  if (lines.length === 0) return '';
+  return `; ${tooEarlyText(lines.length)}: line${lines.length === 1 ? '' : 's'} ${lines.slice(0, 10).join(', ')}${lines.length > 10 ? ', …' : ''}`;
 }
 
 /** The flags of a log import given with --format ledger, where they would be silently ignored. */
@@ -294,13 +306,12 @@ function osUser(): string | null {
   }
 }
 
-function describeTotals(t: ReturnType<typeof totalsBySource>): Record<string, SourceSummary> {
-  return Object.fromEntries(
-    Object.entries(t).map(([source, x]) => [
-      source,
-      { rows: x.rows, inputTokens: x.inputTokens, cacheReadTokens: x.cacheReadTokens, cacheWriteTokens: x.cacheWriteTokens, outputTokens: x.outputTokens, costUsd: formatUsd(x.costPicos), unpricedRows: x.unpriced },
-    ]),
-  );
+function describeTotals(t: Record<string, SourceTotals>): Record<string, SourceSummary> {
+  return Object.fromEntries(Object.entries(t).map(([source, x]) => [source, describeSource(x)]));
+}
+
+function describeSource(x: SourceTotals): SourceSummary {
+  return { rows: x.rows, inputTokens: x.inputTokens, cacheReadTokens: x.cacheReadTokens, cacheWriteTokens: x.cacheWriteTokens, outputTokens: x.outputTokens, costUsd: formatUsd(x.costPicos), unpricedRows: x.unpriced };
 }
 
 function report(io: Io, flags: ImportFlags, s: ImportSummary): void {

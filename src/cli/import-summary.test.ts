@@ -25,6 +25,14 @@ describe('the summary of a log import', () => {
     expect(summaryText(pushed, { push: URL }).replace(' as the server priced them', '').replace(` to ${URL}`, '')).toBe(summaryText(local));
   });
 
+  it('counts the lines skipped for a time before 1970, a source that had only those too', () => {
+    expect(summaryText(run({ sources: { 'claude-code-log': cc({ written: 12, skippedBefore1970: 2 }) } }))).toContain(
+      '  claude-code-log: 12 responses, 2454 output tokens, $0.054525; skipped 2 lines dated before 1970-01-01, which the ledger does not hold (a clock that was not set?)\n',
+    );
+    const only = cc({ rows: 0, outputTokens: 0, costUsd: '0', skippedBefore1970: 1 });
+    expect(summaryText(run({ written: 0, sources: { 'codex-log': only } }))).toContain('  codex-log: 0 responses, 0 output tokens, $0; skipped 1 line dated before 1970-01-01');
+  });
+
   it('with removals: counts them, one row or several', () => {
     expect(summaryText(run({ written: 1, removed: 1, sources: { 'claude-code-log': cc({ rows: 1, outputTokens: 1, written: 1 }) } }))).toBe(
       'Read 1.5 MB from 2 of 3 log files.\n  claude-code-log: 1 response, 1 output token, $0.054525\nWrote 1 row, removed 1 replaced row.\n',

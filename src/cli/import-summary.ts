@@ -1,4 +1,5 @@
 // What `tollgate import` prints once it is done (agent logs): pure text, no I/O.
+import { EARLIEST_TIME } from '../core/instant.js';
 
 /** What a run read and wrote of one source (`sources.<source>` in `--json`). */
 export interface SourceSummary {
@@ -14,6 +15,8 @@ export interface SourceSummary {
   written?: number;
   /** With --push: `server`, the cost is the server's; `estimate`, an older server gave none. */
   pricedBy?: 'server' | 'estimate';
+  /** Usage lines skipped for a time before 1970-01-01 (EARLIEST_TIME); absent when none. */
+  skippedBefore1970?: number;
 }
 
 /** The summary of a log import (`--json` prints it as it is). */
@@ -49,5 +52,11 @@ function sourceLine(t: SourceSummary): string {
   const notes = [...(t.unpricedRows ? [`${t.unpricedRows} unpriced`] : []), ...(t.pricedBy === 'estimate' ? ['estimated here: the server prices the rows itself'] : [])];
   const cost = `$${t.costUsd}${t.pricedBy === 'server' ? ' as the server priced them' : ''}${notes.length ? ` (${notes.join('; ')})` : ''}`;
   const read = `${count(t.rows, 'response')}${skipped > 0 ? ' read' : ''}, ${count(t.outputTokens, 'output token')}, ${cost}`;
-  return skipped > 0 ? `${read}; ${t.written} written (${skipped} already recorded, by this import or another source)` : read;
+  const early = t.skippedBefore1970 ? `; ${tooEarlyText(t.skippedBefore1970)}` : '';
+  return (skipped > 0 ? `${read}; ${t.written} written (${skipped} already recorded, by this import or another source)` : read) + early;
+}
+
+/** The refusal of lines dated before the ledger's earliest time, as both imports say it. */
+export function tooEarlyText(lines: number): string {
+  return `skipped ${count(lines, 'line')} dated before ${EARLIEST_TIME}, which the ledger does not hold (a clock that was not set?)`;
 }

@@ -9,6 +9,11 @@ export interface RunContext {
   price: ImportPricer;
   projectOf: (cwd: string) => string;
   changes: Changes;
+  /**
+   * Counts a usage line refused for its time: dated before EARLIEST_TIME (a clock that was not
+   * set), which reports cannot reach and storage's rollups cannot name an hour of.
+   */
+  tooEarly(): void;
 }
 
 /**
@@ -18,6 +23,8 @@ export interface RunContext {
  */
 export interface SourceAdapter {
   readonly source: SourceName;
+  /** The ledger `source` of its rows (`claude-code-log`): what the summary counts by. */
+  readonly rowSource: string;
   /** Only lines containing these bytes can matter (a pre-filter that skips JSON.parse). */
   readonly marker: Buffer | undefined;
   start(ctx: RunContext, memory: unknown): SourceRun;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toJsonLine } from '../reports/export.js';
 import { sampleRow } from '../storage/testing/rows.js';
-import { parseLedgerLine } from './ledger-format.js';
+import { TooEarlyError, parseLedgerLine } from './ledger-format.js';
 
 /** The line as Python's json.dumps writes it by default: a space after each colon and comma. */
 const spaced = (line: string) => line.replace(/("(?:[^"\\]|\\.)*")|([:,])/g, (m, str: string | undefined) => (str ? m : m + ' '));
@@ -23,6 +23,18 @@ describe('parseLedgerLine', () => {
     const line = toJsonLine(sampleRow({ id: 'd', ts: Date.UTC(2026, 1, 28, 10) }));
     expect(() => parseLedgerLine(line.replace('2026-02-28T10:00:00.000Z', '2026-02-31T10:00:00.000Z'))).toThrow(/day that exists/);
     expect(parseLedgerLine(line.replace('2026-02-28T10:00:00.000Z', '2026-02-28T10:00:00'))).toMatchObject({ ts: Date.UTC(2026, 1, 28, 10) });
+  });
+
+  it('refuses a time before 1970 as such (a load skips and counts it), and takes 1970-01-01 itself', () => {
+    const line = toJsonLine(sampleRow({ id: 'e', ts: Date.UTC(2026, 1, 28, 10) }));
+    for (const early of ['1969-12-31T23:59:59.999Z', '0000-01-01T00:00:00Z', '1900-01-01T00:00:00+01:00', '1970-01-01T00:30:00+01:00']) {
+      const refused = () => parseLedgerLine(line.replace('2026-02-28T10:00:00.000Z', early));
+      expect(refused).toThrow(TooEarlyError);
+      expect(refused).toThrow(`ts ${early} is before 1970-01-01, the earliest time the ledger holds`);
+    }
+    expect(parseLedgerLine(line.replace('2026-02-28T10:00:00.000Z', '1970-01-01T00:00:00.000Z'))).toMatchObject({ ts: 0 });
+    // A time that is no time is not taken for an early one: it stops a load as before.
+    expect(() => parseLedgerLine(line.replace('2026-02-28T10:00:00.000Z', '-000001-01-01T00:00:00.000Z'))).not.toThrow(TooEarlyError);
   });
 });
 

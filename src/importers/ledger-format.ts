@@ -1,8 +1,15 @@
 import { APIS, OUTCOMES } from '../core/api.js';
-import { parseInstant } from '../core/instant.js';
+import { EARLIEST_MS, EARLIEST_TIME, parseInstant } from '../core/instant.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { MAX_ROW_PICOS, formatUsd, usd } from '../core/money.js';
 import { USAGE_SOURCES } from '../core/usage.js';
+
+/**
+ * A line dated before EARLIEST_TIME: no row the ledger holds, since reports cannot reach it and
+ * storage's rollups cannot name its hour (a clock that was not set; an older import took such
+ * lines). A local load skips and counts it, where another bad line stops the load.
+ */
+export class TooEarlyError extends RangeError {}
 
 /**
  * Reads one line of Tollgate's own JSONL export (src/reports/export.ts) back into a row,
@@ -61,6 +68,7 @@ export function ledgerRowFrom(o: Record<string, unknown>, cost: string | null, s
   // Strict: Date.parse rolls a day the month lacks (2026-02-31) into March, and reads a time without an offset as local.
   const ts = parseInstant(str('ts'));
   if (ts === undefined) throw new RangeError('ts must be an ISO-8601 time on a day that exists');
+  if (ts < EARLIEST_MS) throw new TooEarlyError(`ts ${str('ts')} is before ${EARLIEST_TIME}, the earliest time the ledger holds`);
   const tags = o.tags ?? {};
   if (typeof tags !== 'object' || tags === null || Array.isArray(tags) || Object.values(tags).some((v) => typeof v !== 'string')) throw new RangeError('tags must be an object of strings');
   const costPicos = cost === null ? null : exactUsd(cost, 'cost_usd', false);

@@ -31,6 +31,8 @@ export interface ReadResult {
   filesSeen: number;
   filesRead: number;
   bytesRead: number;
+  /** Usage lines refused for a time before EARLIEST_TIME, per row source. */
+  tooEarly: Record<string, number>;
 }
 
 /** Files whose bytes changed since the state was saved. Only stats, no reads. */
@@ -51,11 +53,12 @@ export function readNew(o: ReadOptions): ReadResult {
   const todo = o.found.flatMap(({ source, files }) => files.map((f) => ({ source, f, at: checkedResumePoint(f, state.files[f.path]) }))).filter((x) => x.at);
   const total = todo.reduce((a, x) => a + x.f.size - x.at!.from, 0);
   let done = 0;
-  const ctx: RunContext = { attribution: o.attribution, price: o.price, projectOf: o.projectOf, changes };
+  const tooEarly: Record<string, number> = {};
   for (const { source } of o.found) {
     const adapter = ADAPTERS[source];
     const mine = todo.filter((x) => x.source === source);
     if (mine.length === 0) continue;
+    const ctx: RunContext = { attribution: o.attribution, price: o.price, projectOf: o.projectOf, changes, tooEarly: () => void (tooEarly[adapter.rowSource] = (tooEarly[adapter.rowSource] ?? 0) + 1) };
     const run = adapter.start(ctx, memory[source]);
     for (const { f, at } of mine) {
       run.beginFile(f, at!.state);
@@ -84,7 +87,7 @@ export function readNew(o: ReadOptions): ReadResult {
     }
     memory[source] = run.memory();
   }
-  return { changes, state: afterWalk(state, o.found), memory, filesSeen: o.found.reduce((a, f) => a + f.files.length, 0), filesRead: todo.length, bytesRead: done };
+  return { changes, state: afterWalk(state, o.found), memory, filesSeen: o.found.reduce((a, f) => a + f.files.length, 0), filesRead: todo.length, bytesRead: done, tooEarly };
 }
 
 /** A last line without its newline is used only if it is complete JSON (the writer may be mid-line). */
@@ -107,11 +110,13 @@ export interface SourceTotals {
   unpriced: number;
 }
 
+export const emptySourceTotals = (): SourceTotals => ({ rows: 0, inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: 0, costPicos: 0n, unpriced: 0 });
+
 /** Totals of the rows a run adds or replaces, per source. */
 export function totalsBySource(rows: Iterable<LedgerRow>): Record<string, SourceTotals> {
   const out: Record<string, SourceTotals> = {};
   for (const r of rows) {
-    const t = (out[r.source] ??= { rows: 0, inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: 0, costPicos: 0n, unpriced: 0 });
+    const t = (out[r.source] ??= emptySourceTotals());
     t.rows++;
     t.inputTokens += r.inputTokens;
     t.cacheReadTokens += r.cacheReadTokens;

@@ -25,6 +25,18 @@ describe('POST /admin/v1/ledger/import', () => {
     await storage.close();
   });
 
+  it('refuses a pushed row dated before 1970 with 400 naming its line, writing none of the batch (a client before the check sends one)', async () => {
+    const storage = openSqlite(':memory:');
+    const admin = await serveAdmin(storage);
+    const body = toJsonLine(sampleRow({ id: 'ok' })) + toJsonLine(sampleRow({ id: 'early', ts: Date.UTC(1969, 11, 31) }));
+    const r = await fetch(`${admin.base}/ledger/import`, { method: 'POST', body, headers: admin.auth.headers });
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as { error: { message: string } }).error.message).toBe('line 2: ts 1969-12-31T00:00:00.000Z is before 1970-01-01, the earliest time the ledger holds');
+    expect(await storage.ledger.get('ok')).toBeUndefined();
+    admin.close();
+    await storage.close();
+  });
+
   it('takes a removal in any JSON spacing; with mode=insert keeps a row it already has as it is (a ledger file pushed)', async () => {
     const storage = openSqlite(':memory:');
     await storage.ledger.insert([sampleRow({ id: 'kept', costPicos: 1_350_000_000n }), sampleRow({ id: 'gone' })]);

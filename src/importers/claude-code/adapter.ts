@@ -1,3 +1,4 @@
+import { EARLIEST_MS } from '../../core/instant.js';
 import type { LedgerRow } from '../../core/ledger-row.js';
 import type { Usage } from '../../core/usage.js';
 import { anthropicUsage } from '../../providers/anthropic/usage.js';
@@ -19,6 +20,7 @@ export function claudeRowId(messageId: string, requestId: string): string {
 /** Claude Code transcripts: `projects/<slug>/<session>.jsonl` and sub-agent files below. */
 export const claudeCodeAdapter: SourceAdapter = {
   source: 'claude-code',
+  rowSource: CLAUDE_CODE_LOG,
   marker: Buffer.from('"usage"'),
   start: (ctx, saved) => claudeRun(ctx, toMemory(saved)),
 };
@@ -66,6 +68,7 @@ function claudeRun(ctx: RunContext, memory: Memory): SourceRun {
   };
   const put = (id: string, e: ClaudeEntry, known: boolean) => ctx.changes.put(id, new KeptLine(ctx, file!, id, e, intern), known);
   const take = ({ e, length }: ParsedClaudeLine) => {
+    if (e.ts < EARLIEST_MS) return ctx.tooEarly();
     latestDay = Math.max(latestDay, Math.floor(e.ts / 86_400_000));
     if (e.messageId === null) return put(stableId('cc_', 'line', e.uuid ?? `${file!.path}\u0000${e.ts}\u0000${length}`), e, false);
     const verdict = offer(memory, { messageId: e.messageId, requestId: e.requestId, sidechain: e.sidechain, total: e.total, fast: e.fast, ts: e.ts });

@@ -74,6 +74,27 @@ describe('Claude Code transcripts', () => {
     expect(plain!.costPicos).toBe(labelled!.costPicos);
   });
 
+  it('refuses a line dated before 1970, counted as such, the rest of the file read as before', () => {
+    const logs = logDir({
+      [file]: [
+        line({ msg: 'msg_1969', req: 'req_1969', ts: '1969-12-31T23:59:59.999Z' }),
+        line({ msg: 'msg_year1', req: 'req_year1', ts: '0001-01-01T00:00:00.000Z' }),
+        line({ msg: null, req: 'req_none', ts: '1900-06-01T00:00:00Z' }),
+        line({ msg: 'msg_epoch', req: 'req_epoch', ts: '1970-01-01T00:00:00.000Z', out: 7 }),
+        line({ msg: 'msg_B', req: 'req_B', out: 9 }),
+      ],
+    });
+    const run = importer('claude-code', logs.dir);
+    const first = run.run();
+    expect(first.rows.map((r) => [r.responseId, r.ts])).toEqual([
+      ['msg_epoch', 0],
+      ['msg_B', Date.parse('2026-11-20T09:00:03.000Z')],
+    ]);
+    expect(first.tooEarly).toEqual({ 'claude-code-log': 3 });
+    // Read once: a later run starts after them.
+    expect(run.run().tooEarly).toEqual({});
+  });
+
   it('reads the first line of a file saved with a byte-order mark, as the ledger import does', () => {
     const logs = logDir({ [file]: [] });
     logs.append(file, '\uFEFF' + JSON.stringify(line({ msg: 'msg_B', req: 'req_B', out: 40 })) + '\r\n' + JSON.stringify(line({ msg: 'msg_C', req: 'req_C', out: 2 })) + '\r\n');

@@ -1,3 +1,4 @@
+import { EARLIEST_MS } from '../../core/instant.js';
 import { zeroUsage } from '../../core/usage.js';
 import type { RunContext, SourceAdapter, SourceRun } from '../adapter.js';
 import type { FoundFile } from '../discover.js';
@@ -22,6 +23,7 @@ const KINDS = /"(?:token_count|turn_context|session_meta)"/;
 /** Codex CLI rollouts: `sessions/YYYY/MM/DD/rollout-*.jsonl`. */
 export const codexAdapter: SourceAdapter = {
   source: 'codex',
+  rowSource: CODEX_LOG,
   marker: undefined,
   start: (ctx) => codexRun(ctx),
 };
@@ -46,6 +48,8 @@ function codexRun(ctx: RunContext): SourceRun {
       if (typeof parsed !== 'object' || parsed === null) return;
       const e = codexLine(parsed as Record<string, unknown>, state);
       if (!e) return;
+      // Its counts still moved the file's cumulative total: the next count's difference leaves them out.
+      if (e.ts < EARLIEST_MS) return ctx.tooEarly();
       const f = file!;
       const s = { ...state };
       // Files are read in path order, which is time order under sessions/YYYY/MM/DD: the first

@@ -26,6 +26,14 @@ describe('Codex CLI rollouts', () => {
     expect(rows[0]).toMatchObject({ model: 'gpt-5-codex', client: 'codex', source: 'codex-log', sessionId: 'sess-1', project: 'app', api: 'openai.responses', provider: 'openai', upstreamRequestId: null, unpriced: false });
   });
 
+  it('refuses a count dated before 1970, counted as such; the next count is still only its own tokens', () => {
+    const early = { ...count(1, { total_token_usage: usage(1000, 0, 100) }), timestamp: '1969-12-31T23:59:00.000Z' };
+    const logs = logDir({ [file]: [meta(), context('gpt-5-codex'), early, count(2, { total_token_usage: usage(1500, 0, 130) })] });
+    const r = importer('codex', logs.dir).run();
+    expect(totals(r.rows)).toEqual({ rows: 1, input: 500, cached: 0, output: 30, reasoning: 0 });
+    expect(r.tooEarly).toEqual({ 'codex-log': 1 });
+  });
+
   it('reads a rollout saved with a byte-order mark: its session_meta line is its first', () => {
     const logs = logDir({ [file]: [] });
     const lines = [meta(), context('gpt-5-codex'), count(1, { total_token_usage: usage(1000, 0, 100), last_token_usage: usage(1000, 0, 100) })];

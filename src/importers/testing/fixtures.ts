@@ -30,7 +30,7 @@ export function importer(source: SourceName, dir: string) {
       memory = r.memory;
       const rows = r.changes.rows();
       // `written`: the rows as the CLI writes them, plain inserts (kept if present) and upserts.
-      return { rows, removed: [...r.changes.removed], written: r.changes.split(rows, false), filesRead: r.filesRead, bytesRead: r.bytesRead };
+      return { rows, removed: [...r.changes.removed], written: r.changes.split(rows, false), filesRead: r.filesRead, bytesRead: r.bytesRead, tooEarly: r.tooEarly };
     },
   };
 }
