@@ -17,16 +17,15 @@ export function undated(model: string): string {
 /**
  * Claude Code's label of its 1M-context mode, right after the model's id (`claude-sonnet-4-5[1m]`):
  * the model itself, given the 1M window by a beta header, not another model with prices of its own.
+ * Any case, as Claude Code itself reads it (it strips `/\[1m\]$/i` before a request leaves).
  */
-const CONTEXT_LABEL = '[1m]';
+const CONTEXT_LABEL = /(?<=\S)\[1m\]$/i;
 
 /**
  * The model a name carrying Claude Code's `[1m]` label is (`claude-sonnet-4-5[1m]` →
- * `claude-sonnet-4-5`); any other name as it is. Only that exact suffix: `[1M]`, `[2m]` or
+ * `claude-sonnet-4-5`); any other name as it is. Only that suffix: `[2m]`, `-1m` or
  * `claude-sonnet-4-5 [1m]` is a look-alike, and a look-alike is never priced as the model.
  */
 export function withoutContextLabel(model: string): string {
-  if (!model.endsWith(CONTEXT_LABEL)) return model;
-  const base = model.slice(0, -CONTEXT_LABEL.length);
-  return /\S$/.test(base) ? base : model;
+  return model.replace(CONTEXT_LABEL, '');
 }

@@ -51,7 +51,7 @@ describe('golden costs (protocols.md §1.3, §3.10, §6, §7)', () => {
     expect(cost('openai', 'gpt-6.1-terra', { inputTokens: 300_000, cacheReadTokens: 100_000, cacheWriteTokens: 50_000, outputTokens: 10_000 })).toBe(510_000_000_000n);
   });
 
-  it('Claude Code s [1m] label (1M-context mode) is priced as its model: long-context prices by the request s own input, fast mode and the US premium too', () => {
+  it('Claude Code s [1m] label (1M-context mode, any case) is priced as its model: long-context prices by the request s own input, fast mode and the US premium too', () => {
     const long = { inputTokens: 250_000, cacheReadTokens: 50_000, outputTokens: 1_000 };
     expect(cost('anthropic', 'claude-sonnet-4-5[1m]', long)).toBe(1_252_500_000_000n);
     expect(cost('anthropic', 'claude-sonnet-4-5[1m]', { inputTokens: 1_000, outputTokens: 100 })).toBe(cost('anthropic', 'claude-sonnet-4-5', { inputTokens: 1_000, outputTokens: 100 }));
@@ -59,7 +59,8 @@ describe('golden costs (protocols.md §1.3, §3.10, §6, §7)', () => {
     expect(cost('anthropic', 'claude-opus-4-6[1m]', { inputTokens: 1_000_000, speed: 'fast' })).toBe(30_000_000_000_000n);
     expect(cost('anthropic', 'claude-opus-4-6[1m]', { inputTokens: 1_000, inferenceGeo: 'us' })).toBe(cost('anthropic', 'claude-opus-4-6', { inputTokens: 1_000, inferenceGeo: 'us' }));
     // Only that exact suffix: a look-alike is no model with a price.
-    for (const lookAlike of ['claude-sonnet-4-5[1M]', 'claude-sonnet-4-5[2m]', 'claude-sonnet-4-5 [1m]', 'claude-sonnet-4-5[1m]x', 'claude-sonnet-4-5[1m][1m]', 'claude-sonnet-4-5-1m', '[1m]']) {
+    expect(cost('anthropic', 'claude-sonnet-4-5[1M]', long)).toBe(1_252_500_000_000n);
+    for (const lookAlike of ['claude-sonnet-4-5[2m]', 'claude-sonnet-4-5 [1m]', 'claude-sonnet-4-5[1m]x', 'claude-sonnet-4-5[1m][1m]', 'claude-sonnet-4-5-1m', '[1m]']) {
       expect(cost('anthropic', lookAlike, long)).toBeNull();
     }
     // An override of the label as written comes first; one of the model applies to the label too.

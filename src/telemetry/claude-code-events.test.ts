@@ -63,7 +63,8 @@ describe('claude_code.api_request events', () => {
     }
     // 300,000 × 6e6 + 20 × 22.5e6: past 200K, at the long-context prices.
     expect(rowOf('claude-sonnet-4-5[1m]', 300_000).costPicos).toBe(1_800_450_000_000n);
-    expect(rowOf('claude-sonnet-4-5[1M]', 1_000)).toMatchObject({ model: 'claude-sonnet-4-5[1M]', costPicos: null, unpriced: true });
+    expect(rowOf('claude-sonnet-4-5[1M]', 1_000)).toMatchObject({ model: 'claude-sonnet-4-5', modelRequested: 'claude-sonnet-4-5[1M]', unpriced: false });
+    expect(rowOf('claude-sonnet-4-5[2m]', 1_000)).toMatchObject({ model: 'claude-sonnet-4-5[2m]', costPicos: null, unpriced: true });
   });
 
   it('reads numbers sent as text (older Claude Code versions stringify attributes)', () => {
