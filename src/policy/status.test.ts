@@ -15,7 +15,9 @@ describe('budget status', () => {
     // 60 buckets of 2.8 h: the oldest one still overlapping the last 7 days starts at most one bucket before them.
     expect(NOW - rolling!.windowStart).toBeGreaterThanOrEqual(7 * 86_400_000);
     expect(NOW - rolling!.windowStart).toBeLessThan(7 * 86_400_000 + 168 * 60_000);
-    expect(rolling!.resetsAt).toBeGreaterThan(NOW);
+    // As its refusal says: when the current bucket's spend has aged out, a span and at most one bucket from now.
+    expect(rolling!.resetsAt - NOW).toBeGreaterThan(7 * 86_400_000);
+    expect(rolling!.resetsAt - NOW).toBeLessThanOrEqual(7 * 86_400_000 + 168 * 60_000);
     expect(day).toMatchObject({ windowStart: Date.UTC(2026, 11, 6), resetsAt: Date.UTC(2026, 11, 7) });
   });
 });

@@ -18,7 +18,28 @@ export interface BudgetStatus {
   heldPicos: Picos;
   remainingPicos: Picos;
   windowStart: number;
+  /** When all the window counts now has left it (WindowPosition.clearsAt): a refusal's `resets_at` and x-tollgate-budget-remaining's `resets`. */
   resetsAt: number;
+}
+
+/**
+ * A budget's status from its counter and what the counters read for it: what `/me` and
+ * `/admin/v1/budgets/status` both show. A rolling window resets as its refusals say it does,
+ * when the spend it counts now has aged out, not when its oldest bucket leaves it.
+ */
+export function counterStatus(c: BudgetCounter, read: { spent: Picos; held: Picos }): Omit<BudgetStatus, 'applies'> {
+  const { spent, held } = read;
+  return {
+    budget: c.budget,
+    scope: formatScope(c.budget.scope),
+    window: formatWindow(c.budget.window),
+    limitPicos: c.line.limit,
+    spentPicos: spent,
+    heldPicos: held,
+    remainingPicos: c.line.limit - spent - held,
+    windowStart: c.window.from,
+    resetsAt: c.window.clearsAt,
+  };
 }
 
 export type Identity = Omit<Subject, 'model' | 'provider'>;
@@ -38,19 +59,5 @@ export async function budgetStatus(rules: RuleSet, who: Identity, counters: Coun
     relevant.push({ c: budgetCounter(s.keyPrefix, b, rules, now, s.timeZone), applies: conditional ? 'conditional' : 'always' });
   }
   const read = await counters.read(relevant.map((r) => r.c.line));
-  return relevant.map(({ c, applies }, i) => {
-    const { spent, held } = read[i]!;
-    return {
-      budget: c.budget,
-      scope: formatScope(c.budget.scope),
-      window: formatWindow(c.budget.window),
-      applies,
-      limitPicos: c.line.limit,
-      spentPicos: spent,
-      heldPicos: held,
-      remainingPicos: c.line.limit - spent - held,
-      windowStart: c.window.from,
-      resetsAt: c.window.end,
-    };
-  });
+  return relevant.map(({ c, applies }, i) => ({ ...counterStatus(c, read[i]!), applies }));
 }

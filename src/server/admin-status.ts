@@ -7,6 +7,7 @@ import { endedHolds, reconcile } from '../policy/reconcile.js';
 import type { RuleSet } from '../policy/rules.js';
 import type { PolicyRuntime } from '../policy/runtime.js';
 import { formatScope } from '../policy/scope.js';
+import { counterStatus } from '../policy/status.js';
 import { formatWindow } from '../policy/window.js';
 import type { PolicyRequest } from './admin-policy.js';
 import { booleanQuery, sendAdminError, sendJson } from './json-response.js';
@@ -69,25 +70,25 @@ export function getStatus(r: PolicyRequest): Promise<void> {
     const read = await runtime.counters.read(list.map((c) => c.line));
     const forecasts = await forecastsById(runtime, rules, now);
     const data = list.map((c, i) => {
-      const f = forecasts.get(c.budget.id);
-      const { spent, held } = read[i]!;
-      const b = c.budget;
+      const st = counterStatus(c, read[i]!);
+      const b = st.budget;
+      const f = forecasts.get(b.id);
       return {
         id: b.id,
         kind: b.kind,
         name: b.name,
-        scope: formatScope(b.scope),
-        window: formatWindow(b.window),
+        scope: st.scope,
+        window: st.window,
         source: b.source,
         pool: b.pool,
-        limit_usd: formatUsd(c.line.limit),
+        limit_usd: formatUsd(st.limitPicos),
         base_limit_usd: formatUsd(b.limitPicos),
-        spent_usd: formatUsd(spent),
-        held_usd: formatUsd(held),
-        remaining_usd: formatUsd(c.line.limit - spent - held),
-        used_percent: usedPercent(spent + held, c.line.limit),
-        window_start: iso(c.window.from),
-        resets_at: iso(c.window.end),
+        spent_usd: formatUsd(st.spentPicos),
+        held_usd: formatUsd(st.heldPicos),
+        remaining_usd: formatUsd(st.remainingPicos),
+        used_percent: usedPercent(st.spentPicos + st.heldPicos, st.limitPicos),
+        window_start: iso(st.windowStart),
+        resets_at: iso(st.resetsAt),
         forecast: f ? forecastSummary(f) : null,
       };
     });
