@@ -42,17 +42,17 @@ export class AlertBridge implements PolicyEvents, IncreaseEvents {
     this.now = now;
   }
 
-  threshold: PolicyEvents['threshold'] = (b, percent, level, limit, windowStart, windowEnd) => {
-    this.once(`threshold:${b.id}:${countedSet(b)}:${windowStart}:${limit}:${percent}`, ruleSubject(b.kind, b.id), { window_start: iso(windowStart), limit_usd: formatUsd(limit), percent }, this.withSpendLink({ type: 'budget.threshold' as const, ...budgetFields(b), percent, spentPicos: level, limitPicos: limit, windowStart, resetsAt: windowEnd }));
+  threshold: PolicyEvents['threshold'] = (b, percent, level, limit, windowStart, resetsAt) => {
+    this.once(`threshold:${b.id}:${countedSet(b)}:${windowStart}:${limit}:${percent}`, ruleSubject(b.kind, b.id), { window_start: iso(windowStart), limit_usd: formatUsd(limit), percent }, this.withSpendLink({ type: 'budget.threshold' as const, ...budgetFields(b), percent, spentPicos: level, limitPicos: limit, windowStart, resetsAt }));
   };
 
-  refused: PolicyEvents['refused'] = (b, requestId, caller, level, limit, windowStart, windowEnd, need) => {
+  refused: PolicyEvents['refused'] = (b, requestId, caller, level, limit, windowStart, resetsAt, need) => {
     // Once per window, limit and counted set: a budget raised by an increase and used up again is news to whoever approved it.
     // A request larger than the whole limit says nothing about the budget being spent: claimed apart, so it
     // does not use up the alert for when the budget really is.
     const oversized = need > limit;
     const details = { window_start: iso(windowStart), limit_usd: formatUsd(limit), ...(oversized && { oversized: true }) };
-    this.once(`refused:${b.id}:${countedSet(b)}:${windowStart}:${limit}${oversized ? ':oversized' : ''}`, ruleSubject(b.kind, b.id), details, this.withSpendLink({ type: 'budget.refused' as const, ...budgetFields(b), requestId, user: caller.user, keyId: caller.keyId, spentPicos: level, limitPicos: limit, windowStart, resetsAt: windowEnd, requestPicos: need }));
+    this.once(`refused:${b.id}:${countedSet(b)}:${windowStart}:${limit}${oversized ? ':oversized' : ''}`, ruleSubject(b.kind, b.id), details, this.withSpendLink({ type: 'budget.refused' as const, ...budgetFields(b), requestId, user: caller.user, keyId: caller.keyId, spentPicos: level, limitPicos: limit, windowStart, resetsAt, requestPicos: need }));
   };
 
   /** A budget alert with the signed page of where its spend went, when signed links are on. */

@@ -28,7 +28,7 @@ export function renderSpendPage(s: SpendSpec, spend: ScopeSpend, o: SpendPageOpt
   const facts: [string, string][] = [
     ['Budget', name],
     ['Used when alerted', used],
-    ['Window', `${displayTime(s.windowStart, o.timeZone)} to ${displayTime(s.resetsAt, o.timeZone)} (resets then)`],
+    ['Window', windowText(s, o.timeZone)],
     ['Alerted', displayTime(s.at, o.timeZone)],
   ];
   const parts = [
@@ -38,6 +38,12 @@ export function renderSpendPage(s: SpendSpec, spend: ScopeSpend, o: SpendPageOpt
     paragraph(`This page's link works until ${displayTime(o.expiresAt, o.timeZone)}; the figures are read from the ledger each time it is opened.`),
   ];
   return page(`Where ${name} went`, parts.join('\n'), { wide: true });
+}
+
+/** A rolling window never resets: its spend ages out, all that it counted at the alert by `resetsAt` (as its refusals say). */
+function windowText(s: SpendSpec, timeZone: string): string {
+  const [start, resets] = [displayTime(s.windowStart, timeZone), displayTime(s.resetsAt, timeZone)];
+  return s.window.startsWith('rolling ') ? `${s.window}, counted from ${start}; what it counted when alerted has all aged out by ${resets}` : `${start} to ${resets} (resets then)`;
 }
 
 function section(title: string, b: ScopeSpend['by'][number], spend: ScopeSpend, show: boolean): string {

@@ -46,6 +46,16 @@ describe('a refusal by a pool', () => {
     expect(err.details).not.toHaveProperty('member_budget_id');
   });
 
+  it('gives its alert the reset the refusal gives, a rolling window’s when what it counts now has aged out', async () => {
+    const resets: number[] = [];
+    const events: PolicyEvents = { ...noEvents, refused: (_b, _id, _caller, _level, _limit, _start, resetsAt) => resets.push(resetsAt) };
+    const { enforcer } = setup([budget({ scope: 'user:alice', window: '5h', limit_usd: 0.1 })], clock, events);
+    const err = (await enforcer.admit(request()).catch((e: unknown) => e)) as GatewayError;
+    // 5-minute buckets: the request's, 10:00 to 10:05, leaves the window at 15:05.
+    expect(err.details?.resets_at).toBe('2026-11-22T15:05:00.000Z');
+    expect(resets.map((t) => new Date(t).toISOString())).toEqual(['2026-11-22T15:05:00.000Z']);
+  });
+
   it('names a pool by its name and id', () => {
     const e = budgetExceeded(pool('org', 5, 'Company pool'), usd('5'), usd('5'), usd('0.5'), Date.UTC(2026, 11, 1), { showAmounts: false, timeZone: 'UTC' });
     expect(e.message).toMatch(/^Budget exceeded: the monthly pool "Company pool" \(shared\) for org has no room for this request \(100% of it is used\)\. It resets/);

@@ -33,7 +33,8 @@ export function spendRefusal(o: SpendRefusal): Pick<Refused, 'error' | 'alert' |
   const by = pool ?? budget;
   const { level, limit } = pool ? outcome.pool! : outcome;
   const counter = o.planned.counters.find((c) => c.budget.id === by.id);
-  const alert = () => o.events.refused(by, o.request.id, o.request.caller, level, limit, counter?.window.from ?? now, counter?.window.end ?? now, o.cost);
-  const error = budgetExceeded(by, level, limit, o.cost, counter?.window.clearsAt ?? now, o.disclosure, o.of, o.parts, pool ? budget : undefined);
+  const resetsAt = counter?.window.clearsAt ?? now;
+  const alert = () => o.events.refused(by, o.request.id, o.request.caller, level, limit, counter?.window.from ?? now, resetsAt, o.cost);
+  const error = budgetExceeded(by, level, limit, o.cost, resetsAt, o.disclosure, o.of, o.parts, pool ? budget : undefined);
   return { error, alert, downgradeTo: budget.downgrade?.to ?? null };
 }

@@ -6,10 +6,14 @@ import type { Budget } from './rules.js';
 
 /** What the enforcer reports; the app turns these into audited, de-duplicated alerts. */
 export interface PolicyEvents {
-  /** A budget's spend crossed `percent` of its limit in the window starting at `windowStart`. */
-  threshold(b: Budget, percent: number, level: Picos, limit: Picos, windowStart: number, windowEnd: number): void;
+  /**
+   * A budget's spend crossed `percent` of its limit in the window starting at `windowStart`. `resetsAt`,
+   * here and in `refused`, is when the window gives back all it counts now (WindowPosition.clearsAt), as
+   * the budget's refusals say.
+   */
+  threshold(b: Budget, percent: number, level: Picos, limit: Picos, windowStart: number, resetsAt: number): void;
   /** `need`: what the refused request could cost (more than `limit` itself: it could never fit). */
-  refused(b: Budget, requestId: string, caller: Caller, level: Picos, limit: Picos, windowStart: number, windowEnd: number, need: Picos): void;
+  refused(b: Budget, requestId: string, caller: Caller, level: Picos, limit: Picos, windowStart: number, resetsAt: number, need: Picos): void;
   countersDown(mode: 'open' | 'closed', message: string): void;
 }
 
@@ -35,7 +39,7 @@ export class ThresholdWatch {
       if (this.raised.has(key)) continue;
       if (this.raised.size > 100_000) this.raised.clear();
       this.raised.add(key);
-      this.events.threshold(c.budget, t, level, limit, c.window.from, c.window.end);
+      this.events.threshold(c.budget, t, level, limit, c.window.from, c.window.clearsAt);
     }
   }
 }
