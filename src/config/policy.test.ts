@@ -12,6 +12,7 @@ const EXAMPLE = `policy:
   responses_context_tokens: 64000
   server_tool_uses: 3
   server_tool_result_tokens: 8000
+  server_tool_fee_usd: 0.05
   gemini_cache_tokens: 32768
   lease_minutes: 30
 budgets:
@@ -35,9 +36,13 @@ describe('policy, rules and alerts in the config', () => {
   it('loads the documented example into settings, config rules and alerts', () => {
     const c = loadConfig({ file: file(EXAMPLE), env: { TOLLGATE_SIGNING_SECRET: 's3cret-s3cret-s3cret' } });
     // alerts.public_url is also where refusals tell developers to send their increase requests.
-    expect(c.policy).toEqual({ ...DEFAULT_POLICY_SETTINGS, timeZone: 'Europe/Berlin', responsesContextTokens: 64_000, serverToolUses: 3, serverToolResultTokens: 8000, geminiCacheTokens: 32_768, leaseMs: 30 * 60_000, publicUrl: 'https://tollgate.internal:8790' });
+    expect(c.policy).toEqual({ ...DEFAULT_POLICY_SETTINGS, timeZone: 'Europe/Berlin', responsesContextTokens: 64_000, serverToolUses: 3, serverToolResultTokens: 8000, serverToolFeePicos: usd('0.05'), geminiCacheTokens: 32_768, leaseMs: 30 * 60_000, publicUrl: 'https://tollgate.internal:8790' });
     expect(issues('policy:\n  responses_context_tokens: -1\n')).toEqual(['policy.responses_context_tokens@2: must be at least 0']);
     expect(issues('policy:\n  server_tool_uses: 1.5\n  gemini_cache_tokens: 200000000\n')).toEqual(['policy.server_tool_uses@2: must be a whole number', 'policy.gemini_cache_tokens@3: must be at most 100000000']);
+    expect(issues('policy:\n  server_tool_fee_usd: -0.01\n')).toEqual(['policy.server_tool_fee_usd@2: must be a USD amount such as 40 or 12.50 (must not be negative)']);
+    expect(issues('policy:\n  server_tool_fee_usd: 1001\n')).toEqual(['policy.server_tool_fee_usd@2: must be at most 1000 (USD for one use of a tool)']);
+    expect(issues('policy:\n  server_tool_fee_usd: cheap\n')).toEqual(['policy.server_tool_fee_usd@2: must be a USD amount such as 40 or 12.50 (not a decimal number: cheap)']);
+    expect(loadConfig({ file: file('policy:\n  server_tool_fee_usd: "0"\n') }).policy.serverToolFeePicos).toBe(0n);
     expect(c.rules.budgets.map((b) => [b.id, b.kind, b.limitPicos, b.pool, b.source])).toEqual([
       ['budget:user:alice:day', 'budget', usd(40), 'platform-pool', 'config'],
       ['budget:team:platform:month', 'budget', usd('400.25'), null, 'config'],

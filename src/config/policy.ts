@@ -22,6 +22,7 @@ export function policySettings(f: ConfigFile): PolicySettings {
     responsesContextTokens: p.responses_context_tokens ?? DEFAULT_POLICY_SETTINGS.responsesContextTokens,
     serverToolUses: p.server_tool_uses ?? DEFAULT_POLICY_SETTINGS.serverToolUses,
     serverToolResultTokens: p.server_tool_result_tokens ?? DEFAULT_POLICY_SETTINGS.serverToolResultTokens,
+    serverToolFeePicos: p.server_tool_fee_usd ?? DEFAULT_POLICY_SETTINGS.serverToolFeePicos,
     geminiCacheTokens: p.gemini_cache_tokens ?? DEFAULT_POLICY_SETTINGS.geminiCacheTokens,
     leaseMs: p.lease_minutes === undefined ? DEFAULT_POLICY_SETTINGS.leaseMs : Math.round(p.lease_minutes * 60_000),
     reconcileMs: p.reconcile_minutes === undefined ? DEFAULT_POLICY_SETTINGS.reconcileMs : Math.round(p.reconcile_minutes * 60_000),

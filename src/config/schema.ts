@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { anomaliesSchema } from './anomalies.js';
-import { budgetInput, modelPolicyInput, poolInput, rateLimitInput } from '../policy/rule-input.js';
+import { amount, budgetInput, modelPolicyInput, poolInput, rateLimitInput } from '../policy/rule-input.js';
 import { isValidTimeZone } from '../policy/window.js';
 import { routeSchema, routingSchema } from './routing-schema.js';
 import { routingRuleInput } from '../routing/rules/rule-input.js';
 import { parseGatewayAddress } from '../telemetry/via-gateway.js';
 import { proxyEntry } from '../identity/client-address.js';
 import { errorMessage } from '../core/errors.js';
-import { scaled } from '../core/money.js';
+import { scaled, usd } from '../core/money.js';
 import { closest } from '../core/closest.js';
 import { DEFAULTS } from './config.js';
 import { refuseBaseUrlExtras } from './base-url.js';
@@ -153,6 +153,9 @@ const cacheRule = z.strictObject({
   ttl: z.enum(['5m', '1h'], { error: 'must be 5m or 1h' }).optional(),
 });
 
+/** Above any tool's fee for one use: more is a typo (or a price per 1,000 uses). */
+const MAX_TOOL_FEE = usd('1000');
+
 /** The config file as written (snake_case). Every object is strict: an unknown key is an error. */
 export const fileSchema = z.strictObject({
   server: z
@@ -245,6 +248,7 @@ export const fileSchema = z.strictObject({
       responses_context_tokens: z.number().int().min(0).max(100_000_000, 'must be at most 100000000').optional(),
       server_tool_uses: z.number().int().min(0).max(10_000, 'must be at most 10000').optional(),
       server_tool_result_tokens: z.number().int().min(0).max(10_000_000, 'must be at most 10000000').optional(),
+      server_tool_fee_usd: amount.refine((p) => p <= MAX_TOOL_FEE, 'must be at most 1000 (USD for one use of a tool)').optional(),
       gemini_cache_tokens: z.number().int().min(0).max(100_000_000, 'must be at most 100000000').optional(),
       lease_minutes: z.number().positive().max(24 * 60, 'must be at most 1440 (a day)').optional(),
       reconcile_minutes: z.number().min(0.1, 'must be at least 0.1 (6 seconds)').max(24 * 60, 'must be at most 1440 (a day)').optional(),

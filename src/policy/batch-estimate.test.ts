@@ -24,16 +24,18 @@ describe('BatchTotals', () => {
     expect(a!.inputTokens).toBeLessThan(5000);
   });
 
-  it('sums the searches, result tokens and audio output its requests declare, counted as each alone would be', () => {
-    const t = new BatchTotals({ defaultMaxOutputTokens: 1000, inputCounting: 'conservative', serverToolUses: 2, serverToolResultTokens: 100 });
+  it('sums the searches, tool fees, result tokens and audio output its requests declare, counted as each alone would be', () => {
+    const t = new BatchTotals({ defaultMaxOutputTokens: 1000, inputCounting: 'conservative', serverToolUses: 2, serverToolResultTokens: 100, serverToolFeePicos: 7n });
     const search = { model: 'claude-sonnet-4-5', messages: [], tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 3 }] };
     t.add({ model: 'a', json: search, bodyBytes: 40, maxOutputTokens: 64 });
     t.add({ model: 'a', json: { ...search, tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, bodyBytes: 40, maxOutputTokens: 64 });
     t.add({ model: 'gpt-audio', json: { modalities: ['text', 'audio'] }, bodyBytes: 10, maxOutputTokens: 50 });
+    t.add({ model: 'gpt-5', json: { tools: [{ type: 'code_interpreter', container: { type: 'auto' } }] }, bodyBytes: 10, maxOutputTokens: 50 });
     expect(t.totals).toEqual([
-      // 3 and 2 uses (the setting), each result 100 tokens.
-      { model: 'a', requests: 2, inputTokens: 580, outputTokens: 128, webSearches: 5 },
+      // 3 and 2 uses (the setting), each result 100 tokens; a search on a model without a price per search would count the fee.
+      { model: 'a', requests: 2, inputTokens: 580, outputTokens: 128, webSearches: 5, toolFee: 7n },
       { model: 'gpt-audio', requests: 1, inputTokens: 10, outputTokens: 50, audioOutputTokens: 50 },
+      { model: 'gpt-5', requests: 1, inputTokens: 210, outputTokens: 50, toolFeeUses: 2, toolFee: 7n },
     ]);
   });
 

@@ -51,7 +51,8 @@ export class BatchTotals {
     t.requests++;
     t.inputTokens += e.inputTokens;
     t.outputTokens += e.outputTokens;
-    for (const k of ['webSearches', 'audioOutputTokens', 'cachedTokens'] as const) if (e[k] !== undefined) t[k] = (t[k] ?? 0) + e[k];
+    for (const k of ['webSearches', 'toolFeeUses', 'audioOutputTokens', 'cachedTokens'] as const) if (e[k] !== undefined) t[k] = (t[k] ?? 0) + e[k];
+    if (e.toolFee !== undefined) t.toolFee = e.toolFee;
   }
 
   get totals(): BatchModelTotal[] {

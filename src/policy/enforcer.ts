@@ -18,7 +18,7 @@ import { type StoredInputLookups, storedInputs } from './stored-inputs.js';
 import { decideModel, refuseBatchModel } from './model-rules.js';
 import { type BudgetCounter, type Planned, applicableBudgets, applicableRateLimits, budgetCounter, downgradeUnderPressure, planReservation, retryAfterMs } from './plan.js';
 import { countersDown, modelNotAllowed, rateLimited } from './refusal.js';
-import { spendRefusal } from './spend-refusal.js';
+import { needParts, spendRefusal } from './spend-refusal.js';
 import { lateDowngrade } from './late-downgrade.js';
 import { remainingHeader } from './remaining-header.js';
 import { type Budget, type RateLimit, type RuleSet, countsTokens, noRules } from './rules.js';
@@ -293,7 +293,7 @@ export class Enforcer {
           continue;
         }
       }
-      const parts = fixed ? undefined : { ...estimate, inputCost: this.costOf({ ...estimate, outputTokens: 0 }, pc) };
+      const parts = fixed ? undefined : needParts(estimate, pc, this.costOf);
       const disclosure = { showAmounts: s.showAmounts, timeZone: s.timeZone, publicUrl: s.publicUrl };
       const refusal = spendRefusal({ rules, outcome, planned, request: req, cost, parts, of: fixed ? 'batch' : 'request', now, disclosure, events: this.d.events });
       return { kind: 'refused', ...refusal, room, estimate };

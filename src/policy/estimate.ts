@@ -8,7 +8,7 @@ import { mediaTokens } from '../metering/media/media-tokens.js';
 import { asksForAudio } from './audio-output.js';
 import { cachedContentName } from '../providers/gemini/caches.js';
 import { type CachedContent, GEMINI_CACHE_TOKENS } from './gemini-cache.js';
-import { DEFAULT_SERVER_TOOLS, type ServerToolAllowance, serverTools } from './server-tools.js';
+import { DEFAULT_SERVER_TOOLS, DEFAULT_SERVER_TOOL_FEE, type ServerToolAllowance, serverTools } from './server-tools.js';
 
 /**
  * How input tokens are counted before forwarding. `conservative` counts every byte of the
@@ -35,6 +35,8 @@ export interface EstimateInput {
   context?: StoredContext;
   /** What a server-side tool without a limit of its own counts (`policy.server_tool_uses`, `policy.server_tool_result_tokens`); absent, their defaults. */
   tools?: ServerToolAllowance;
+  /** What each use of a server-side tool whose fee the catalog does not price counts (`policy.server_tool_fee_usd`); absent, DEFAULT_SERVER_TOOL_FEE. */
+  toolFee?: Picos;
   /** What the explicit Gemini cache the request names counts as, when it names one; absent, GEMINI_CACHE_TOKENS. */
   cached?: CachedContent;
 }
@@ -70,8 +72,12 @@ export interface Estimate {
   serverToolUses?: number;
   /** Of `inputTokens`, those counted for the tools' results. */
   serverToolTokens?: number;
-  /** Of `serverToolUses`, web searches billed by the search: priced at the model's price per search. */
+  /** Of `serverToolUses`, web searches billed by the search: priced at the model's price per search, or at `toolFee` for a model without one. */
   webSearches?: number;
+  /** Of `serverToolUses`, uses of tools billed by the use at a fee the catalog does not price (file search, code interpreter, code execution, grounding): each counted at `toolFee`. */
+  toolFeeUses?: number;
+  /** What each use whose fee the catalog does not price counts (`policy.server_tool_fee_usd`); absent when the request declares no such use, or it is zero. */
+  toolFee?: Picos;
   /** Of `outputTokens`, those priced at the model's audio output rate (the request asks for audio); absent when none. */
   audioOutputTokens?: number;
   /** Of `inputTokens`, those of the explicit Gemini cache the request names, priced at the cache-read rate; absent when it names none. */
@@ -81,7 +87,7 @@ export interface Estimate {
 }
 
 /** What an estimate is priced on. */
-export type CostedEstimate = Pick<Estimate, 'inputTokens' | 'outputTokens' | 'webSearches' | 'audioOutputTokens' | 'cachedTokens'>;
+export type CostedEstimate = Pick<Estimate, 'inputTokens' | 'outputTokens' | 'webSearches' | 'toolFeeUses' | 'toolFee' | 'audioOutputTokens' | 'cachedTokens'>;
 
 /**
  * Input counted by default (`policy.responses_context_tokens`) for the stored context a Responses
@@ -112,6 +118,7 @@ export interface EstimateSettings {
   inputCounting: InputCounting;
   serverToolUses?: number;
   serverToolResultTokens?: number;
+  serverToolFeePicos?: Picos;
 }
 
 /** What a request is estimated from: its body, caps and the stored inputs it names (AdmitRequest's). */
@@ -120,7 +127,7 @@ export type EstimatedRequest = Pick<EstimateInput, 'bodyBytes' | 'json' | 'maxOu
 /** `req`'s estimate at `model`, as admission, a downgrade's comparison and a batch's creation make it. */
 export function estimateRequest(req: EstimatedRequest, model: string, s: EstimateSettings): Estimate {
   const tools = { uses: s.serverToolUses ?? DEFAULT_SERVER_TOOLS.uses, resultTokens: s.serverToolResultTokens ?? DEFAULT_SERVER_TOOLS.resultTokens };
-  return estimateTokens({ ...req, model, defaultMaxOutputTokens: s.defaultMaxOutputTokens, counting: s.inputCounting, tools });
+  return estimateTokens({ ...req, model, defaultMaxOutputTokens: s.defaultMaxOutputTokens, counting: s.inputCounting, tools, toolFee: s.serverToolFeePicos });
 }
 
 export function estimateTokens(e: EstimateInput): Estimate {
@@ -144,6 +151,10 @@ function billedBeyondBody(est: Estimate, e: EstimateInput): void {
     // How often a tool runs and how much its results hold are the provider's: an allowance, not a bound.
     Object.assign(est, { inputTokens: est.inputTokens + tools.resultTokens, bounded: false, serverToolUses: tools.uses, serverToolTokens: tools.resultTokens });
     if (tools.webSearches > 0) est.webSearches = tools.webSearches;
+    if (tools.feeUses > 0) est.toolFeeUses = tools.feeUses;
+    // A search's fee is known once priced at a model (estimateCost): the allowance stands by for one without.
+    const fee = e.toolFee ?? DEFAULT_SERVER_TOOL_FEE;
+    if (fee > 0n && tools.webSearches + tools.feeUses > 0) est.toolFee = fee;
   }
   if (cachedContentName(e.json) !== undefined) {
     const { tokens, cache } = e.cached ?? { tokens: GEMINI_CACHE_TOKENS, cache: null };
@@ -213,12 +224,12 @@ export interface PriceContext {
  * hold, or the tokens more than a number counts exactly (2^53), for a model that has one.
  */
 export function estimateCost(est: CostedEstimate, ctx: PriceContext): Picos | null {
-  const q = (usage: Usage) => ctx.price({ provider: ctx.provider, catalogProvider: ctx.catalogProvider, model: ctx.model, usage: { ...usage, ...ctx.modifiers }, at: ctx.at, serviceTier: ctx.serviceTier });
+  const q = pricedAt(ctx);
   // Usage is priced in whole tokens (BigInt refuses a fraction): round up, as the bill does.
   const input = whole(est.inputTokens);
   const output = whole(est.outputTokens);
   const searches = whole(est.webSearches);
-  if (!Number.isSafeInteger(input) || !Number.isSafeInteger(output) || !Number.isSafeInteger(searches)) {
+  if (![input, output, searches, whole(est.toolFeeUses)].every(Number.isSafeInteger)) {
     // Whether the model has a price at all: an unpriced one stays unpriced, however large the cap.
     const some = q({ ...zeroUsage(), inputTokens: Math.min(input, Number.MAX_SAFE_INTEGER), outputTokens: Math.min(output, Number.MAX_SAFE_INTEGER) });
     return some.costPicos === null && !some.tooLarge ? null : BEYOND_ANY_LIMIT;
@@ -231,7 +242,30 @@ export function estimateCost(est: CostedEstimate, ctx: PriceContext): Picos | nu
   if (plain.costPicos === null) return plain.tooLarge ? BEYOND_ANY_LIMIT : null;
   const written = q({ ...billed, cacheWriteTokens: input - cached, cacheWrite1hTokens: input - cached });
   if (written.tooLarge) return BEYOND_ANY_LIMIT;
-  return written.costPicos !== null && written.costPicos > plain.costPicos ? written.costPicos : plain.costPicos;
+  const fees = BigInt(unpricedFeeUses(est, () => searches > 0 && q({ ...billed, webSearches: 0 }).costPicos === plain.costPicos)) * (est.toolFee ?? 0n);
+  return (written.costPicos !== null && written.costPicos > plain.costPicos ? written.costPicos : plain.costPicos) + fees;
+}
+
+/**
+ * The uses an estimate counts at `toolFee` because the catalog gives no fee for them: those of tools
+ * billed by the use at a fee it never prices, and the web searches of a model it gives no price per
+ * search (`searchesFree`: the searches add nothing to its price). Zero without a `toolFee`.
+ */
+function unpricedFeeUses(est: CostedEstimate, searchesFree: () => boolean): number {
+  if (est.toolFee === undefined || est.toolFee <= 0n) return 0;
+  return whole(est.toolFeeUses) + (searchesFree() ? whole(est.webSearches) : 0);
+}
+
+/** Of an estimate's tool uses, those counted at `policy.server_tool_fee_usd` when priced at `ctx` (for a refusal to say so). */
+export function toolFeeUsesAt(est: CostedEstimate, ctx: PriceContext): number {
+  const q = pricedAt(ctx);
+  const searches = whole(est.webSearches);
+  return unpricedFeeUses(est, () => searches > 0 && q({ ...zeroUsage(), webSearches: searches }).costPicos === q(zeroUsage()).costPicos);
+}
+
+/** Prices usage as `ctx` says: its model and provider, at its time, tier and modifiers. */
+function pricedAt(ctx: PriceContext): (usage: Usage) => ReturnType<PriceFn> {
+  return (usage) => ctx.price({ provider: ctx.provider, catalogProvider: ctx.catalogProvider, model: ctx.model, usage: { ...usage, ...ctx.modifiers }, at: ctx.at, serviceTier: ctx.serviceTier });
 }
 
 /** A count priced in whole units (BigInt refuses a fraction), rounded up as the bill rounds; 0 for none. */

@@ -70,6 +70,9 @@ export interface NeedParts {
   serverToolUses?: number;
   serverToolTokens?: number;
   webSearches?: number;
+  /** Of the tools' uses, those counted at `toolFee` (`policy.server_tool_fee_usd`) for a fee the price catalog does not give. */
+  feeAllowanceUses?: number;
+  toolFee?: Picos;
   /** An explicit Gemini cache's tokens (part of `inputTokens`), and the cache whose creation gave them (null: the setting's). */
   cachedTokens?: number;
   cachedFrom?: string | null;
@@ -121,9 +124,22 @@ function referenced(parts: NeedParts): Record<string, unknown> {
 
 /** The details of what was counted beyond the body: server-side tools, a Gemini cache (from its creation's row, or the setting). */
 function declared(parts: NeedParts): Record<string, unknown> {
-  const tools = parts.serverToolUses === undefined ? {} : { request_server_tool_uses: parts.serverToolUses, request_server_tool_tokens: parts.serverToolTokens, request_web_searches: parts.webSearches ?? 0 };
+  const tools = parts.serverToolUses === undefined ? {} : { request_server_tool_uses: parts.serverToolUses, request_server_tool_tokens: parts.serverToolTokens, request_web_searches: parts.webSearches ?? 0, request_tool_fee_uses: parts.feeAllowanceUses ?? 0 };
   if (parts.cachedTokens === undefined) return tools;
   return { ...tools, request_cached_tokens: parts.cachedTokens, ...(parts.cachedFrom ? { request_cached_from: 'ledger', request_cache: parts.cachedFrom } : { request_cached_from: 'setting' }) };
+}
+
+/** What the refusal says is large when it is the fees of server-side tools the price catalog does not price, counted at `policy.server_tool_fee_usd` (at least half of the estimate). */
+function toolFees(need: Picos, parts: NeedParts | undefined, showAmounts: boolean): { says: string; remedy: string } | undefined {
+  const uses = parts?.feeAllowanceUses ?? 0;
+  const fee = parts?.toolFee ?? 0n;
+  if (uses === 0 || fee === 0n || need >= BEYOND_ANY_LIMIT || BigInt(uses) * fee * 2n < need) return undefined;
+  const each = showAmounts ? ` at $${formatUsd(fee)} each` : '';
+  const count = uses.toLocaleString('en-US');
+  return {
+    says: `Its server-side tools are what is large: ${count} ${uses === 1 ? 'use' : 'uses'} of tools billed by the use at fees the price catalog does not give (file search, code interpreter or execution, grounding, or a search on a model without a price per search), counted${each} as \`policy.server_tool_fee_usd\` allows`,
+    remedy: "lower the tools' limit on uses (`max_uses`, `max_tool_calls`)",
+  };
 }
 
 /** What the refusal says is large when the request asks for several answers, each of which may run to the output cap (and is billed). */
@@ -161,7 +177,7 @@ export function budgetExceeded(b: Budget, level: Picos, limit: Picos, need: Pico
     : `${percent(level, limit)}% of it is used`;
   const lead = alone ? `This ${of} could cost more than ${what} allows in total` : `Budget exceeded: ${what} has no room for this ${of}`;
   // max_tokens, max_output_tokens, maxOutputTokens: each dialect names it its own way.
-  const large = largeInput(need, parts) ?? manyChoices(parts);
+  const large = toolFees(need, parts, d.showAmounts) ?? largeInput(need, parts) ?? manyChoices(parts);
   const lower = of === 'batch' ? "split the batch or lower its requests' maximum output tokens" : (large?.remedy ?? 'lower the maximum output tokens');
   // A rolling window never resets: its spend ages out bucket by bucket, the last of it at resetsAt.
   const at = localTime(resetsAt, d.timeZone);

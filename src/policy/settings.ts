@@ -1,6 +1,7 @@
 import type { InputCounting } from './estimate.js';
 import { GEMINI_CACHE_TOKENS } from './gemini-cache.js';
-import { DEFAULT_SERVER_TOOLS } from './server-tools.js';
+import type { Picos } from '../core/money.js';
+import { DEFAULT_SERVER_TOOLS, DEFAULT_SERVER_TOOL_FEE } from './server-tools.js';
 import type { SettleRetry } from './settle-holds.js';
 
 /** Organisation-wide settings for budgets and rate limits (the `policy:` config section). */
@@ -22,6 +23,8 @@ export interface PolicySettings {
   serverToolUses: number;
   /** Input tokens counted for each server-side tool use's result, where the request does not bound it (web fetch's `max_content_tokens`). */
   serverToolResultTokens: number;
+  /** Counted for each server-side tool use billed at a fee the price catalog does not give (file search, code interpreter, grounding, a search on a model without a price per search). */
+  serverToolFeePicos: Picos;
   /** The input counted for an explicit Gemini cache a request names (`cachedContent`) whose creation's row is not found in time. */
   geminiCacheTokens: number;
   /** How long admission waits for a follow-up's previous response's row (or a Gemini cache's) before it counts `responsesContextTokens` (`geminiCacheTokens`). Not a config setting: tests shorten it. */
@@ -46,6 +49,7 @@ export const DEFAULT_POLICY_SETTINGS: PolicySettings = {
   responsesContextTokens: 128_000,
   serverToolUses: DEFAULT_SERVER_TOOLS.uses,
   serverToolResultTokens: DEFAULT_SERVER_TOOLS.resultTokens,
+  serverToolFeePicos: DEFAULT_SERVER_TOOL_FEE,
   geminiCacheTokens: GEMINI_CACHE_TOKENS,
   leaseMs: 30 * 60_000,
   keyPrefix: '{tg}:',

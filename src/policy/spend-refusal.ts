@@ -1,6 +1,7 @@
 import type { Picos } from '../core/money.js';
 import type { Caller } from './admission.js';
 import type { ReserveOutcome } from './counters/port.js';
+import { type CostedEstimate, type Estimate, type PriceContext, toolFeeUsesAt } from './estimate.js';
 import type { Refused } from './holding.js';
 import type { Planned } from './plan.js';
 import { type Disclosure, type NeedParts, budgetExceeded } from './refusal.js';
@@ -37,4 +38,12 @@ export function spendRefusal(o: SpendRefusal): Pick<Refused, 'error' | 'alert' |
   const alert = () => o.events.refused(by, o.request.id, o.request.caller, level, limit, counter?.window.from ?? now, resetsAt, o.cost);
   const error = budgetExceeded(by, level, limit, o.cost, resetsAt, o.disclosure, o.of, o.parts, pool ? budget : undefined);
   return { error, alert, downgradeTo: budget.downgrade?.to ?? null };
+}
+
+/**
+ * A request's estimate as its refusal tells what in it is large: what its input alone may cost (its
+ * tools' fee allowance apart), and how many of its tools' uses were counted at that allowance at `pc`.
+ */
+export function needParts(estimate: Estimate, pc: PriceContext, costOf: (e: CostedEstimate, pc: PriceContext) => Picos): NeedParts {
+  return { ...estimate, inputCost: costOf({ ...estimate, outputTokens: 0, toolFee: undefined }, pc), feeAllowanceUses: toolFeeUsesAt(estimate, pc) };
 }

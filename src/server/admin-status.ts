@@ -168,6 +168,6 @@ export async function getHealth(r: PolicyRequest): Promise<void> {
       increases_pending: rules.increases.filter((i) => i.status === 'pending').length,
       increases_approved: rules.increases.filter((i) => i.status === 'approved').length,
     },
-    settings: { time_zone: s.timeZone, show_amounts: s.showAmounts, input_counting: s.inputCounting, default_max_output_tokens: s.defaultMaxOutputTokens, responses_context_tokens: s.responsesContextTokens, server_tool_uses: s.serverToolUses, server_tool_result_tokens: s.serverToolResultTokens, gemini_cache_tokens: s.geminiCacheTokens, lease_minutes: s.leaseMs / 60_000 },
+    settings: { time_zone: s.timeZone, show_amounts: s.showAmounts, input_counting: s.inputCounting, default_max_output_tokens: s.defaultMaxOutputTokens, responses_context_tokens: s.responsesContextTokens, server_tool_uses: s.serverToolUses, server_tool_result_tokens: s.serverToolResultTokens, server_tool_fee_usd: formatUsd(s.serverToolFeePicos), gemini_cache_tokens: s.geminiCacheTokens, lease_minutes: s.leaseMs / 60_000 },
   });
 }

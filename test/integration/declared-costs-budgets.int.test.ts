@@ -55,6 +55,32 @@ describe('a budget under parallel web-search requests', () => {
   });
 });
 
+describe('a budget under parallel requests with a code interpreter', () => {
+  it('holds their containers’ fees at policy.server_tool_fee_usd, which the catalog does not price: fewer are let in while they run', async () => {
+    const h = await start();
+    // gpt-4.1 with a code interpreter: each reserved at its body, 5 uses × 10,000 result tokens at $2/M ($0.10), 100 out
+    // at $8/M and 5 uses at the $0.035 allowance ($0.175): about $0.276, so $1.20 holds four. Without the allowance
+    // (about $0.101 each) it held eleven, while OpenAI bills a container $0.03 beside the tokens.
+    const ask = { model: 'gpt-4.1', max_output_tokens: 100, input: 'Plot the primes below 100.', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }] };
+    const billed = { input: 2_000, output: 100 };
+    const respond = () => fetch(`${h.url}/v1/responses`, { method: 'POST', headers: { authorization: `Bearer ${h.key.key}`, 'content-type': 'application/json' }, body: JSON.stringify(ask) });
+    let letGo!: () => void;
+    const until = new Promise<void>((resolve) => (letGo = resolve));
+    h.fake.script({ usage: billed, until, times: 4 });
+    h.fake.setDefault({ usage: billed });
+    const first = Array.from({ length: 4 }, respond);
+    await eventually(() => expect(h.fake.requests).toHaveLength(4));
+    const more = await Promise.all(Array.from({ length: 3 }, respond));
+    expect(more.map((r) => r.status)).toEqual([402, 402, 402]);
+    const refusal = (await more[0]!.json()) as { error: { message: string; tollgate: Record<string, unknown> } };
+    expect(refusal.error.tollgate).toMatchObject({ request_server_tool_uses: 5, request_server_tool_tokens: 50_000, request_web_searches: 0, request_tool_fee_uses: 5 });
+    letGo();
+    expect((await Promise.all(first)).map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    // Settled at what the ledger charges (the tokens: 2,000 in at $2/M, 100 out at $8/M), the fees the ledger does not price aside.
+    await eventually(async () => expect(await counterOn(h.tollgate, budget)).toMatchObject({ spent: 4n * 4_800_000_000n, held: 0n }));
+  });
+});
+
 describe('a Gemini request that names a cache', () => {
   it('is reserved at the tokens the gateway saw cached, and at policy.gemini_cache_tokens for a cache it does not know', async () => {
     const h = await start();
