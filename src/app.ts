@@ -72,6 +72,8 @@ export interface AppOptions {
   maxUploadBytes?: number;
   /** Request-body bytes held at once for callers without a Tollgate key (`server.unverified_bodies_mb`; 4 × maxBodyBytes when absent). */
   unverifiedBodiesBytes?: number;
+  /** Of those, the most one client address holds (`server.unverified_bodies_per_address_mb`; BodyRoom's default when absent). */
+  unverifiedBodiesPerAddressBytes?: number;
   /** What `GET /admin/v1/export?format=focus` needs from the config; that format is refused when absent. */
   focus?: AdminDeps['focus'];
   /** Time a client has to send its whole request; past it, 408 (Node's default of 5 minutes when absent). */
@@ -197,7 +199,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
     maxBodyBytes: o.maxBodyBytes,
     firstByteMs: o.timeouts.firstByteMs,
     maxUploadBytes: o.maxUploadBytes,
-    unverifiedBodies: new BodyRoom(o.unverifiedBodiesBytes ?? 4 * o.maxBodyBytes, o.maxBodyBytes),
+    unverifiedBodies: new BodyRoom(o.unverifiedBodiesBytes ?? 4 * o.maxBodyBytes, o.maxBodyBytes, o.unverifiedBodiesPerAddressBytes),
     log: o.log,
     open: ledger.open,
     policy: policy?.enforcer,

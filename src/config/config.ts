@@ -23,6 +23,8 @@ export interface Config {
     maxUploadBytes: number;
     /** Request-body bytes held at once for callers without a Tollgate key (a provider key passed through, or none). */
     unverifiedBodiesBytes: number;
+    /** Of those, the most one client address holds; absent, a quarter of them or `maxBodyBytes` if that is more (BodyRoom). */
+    unverifiedBodiesPerAddressBytes?: number;
     connectTimeoutMs: number;
     firstByteTimeoutMs: number;
     idleTimeoutMs: number;

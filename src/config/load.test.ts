@@ -67,6 +67,19 @@ describe('loadConfig', () => {
     expect(issues('server:\n  max_body_mb: 100\n  unverified_bodies_mb: 64\n')).toEqual(['server.unverified_bodies_mb@3: must be at least server.max_body_mb (100): a body that large from a caller without a Tollgate key could never be taken']);
   });
 
+  it('lets one client address hold what server.unverified_bodies_per_address_mb says, from max_body_mb to the whole room', () => {
+    // Unset: the room's default share (a quarter, or one largest body), which BodyRoom works out.
+    expect(loadConfig({ env: {} }).server.unverifiedBodiesPerAddressBytes).toBeUndefined();
+    expect(loadConfig({ file: file('server:\n  unverified_bodies_mb: 64\n  unverified_bodies_per_address_mb: 64\n') }).server.unverifiedBodiesPerAddressBytes).toBe(64 * 1024 * 1024);
+    expect(loadConfig({ file: file('server:\n  max_body_mb: 8\n  unverified_bodies_per_address_mb: 8.5\n') }).server.unverifiedBodiesPerAddressBytes).toBe(8.5 * 1024 * 1024);
+    expect(issues('server:\n  unverified_bodies_per_address_mb: 0\n')).toEqual(['server.unverified_bodies_per_address_mb@2: must be more than 0']);
+    expect(issues('server:\n  unverified_bodies_per_address_mb: 16\n')).toEqual(['server.unverified_bodies_per_address_mb@2: must be at least server.max_body_mb (32): a body that large from one client address could never be taken']);
+    expect(issues('server:\n  unverified_bodies_mb: 40\n  unverified_bodies_per_address_mb: 41\n')).toEqual(['server.unverified_bodies_per_address_mb@3: must be at most server.unverified_bodies_mb (40): one address cannot hold more than the room']);
+    expect(issues('server:\n  unverified_bodies_per_address_mb: 200\n')).toEqual(['server.unverified_bodies_per_address_mb@2: must be at most server.unverified_bodies_mb (128, 4 × server.max_body_mb by default): one address cannot hold more than the room']);
+    // A room refused on its own is said once, not again through the share.
+    expect(issues('server:\n  unverified_bodies_mb: 16\n  unverified_bodies_per_address_mb: 40\n')).toEqual(['server.unverified_bodies_mb@2: must be at least server.max_body_mb (32): a body that large from a caller without a Tollgate key could never be taken']);
+  });
+
   it('refuses an address for 5 minutes after 10 wrong admin tokens within a minute by default; auth.admin_failures sets each', () => {
     expect(loadConfig({ file: file('auth:\n  admin_failures: { limit: 5, block_ms: 900000 }\n') }).auth.adminFailures).toEqual({ limit: 5, windowMs: 60_000, blockMs: 900_000 });
     expect(issues('auth:\n  admin_failures:\n    limit: 0\n    window_ms: 60\n    block_ms: 1.5\n')).toEqual([

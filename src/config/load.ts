@@ -159,6 +159,7 @@ function normalise(f: ConfigFile, o: LoadOptions, source: string | undefined): C
       maxUploadBytes: Math.round((f.server?.max_upload_mb ?? DEFAULTS.maxUploadMb) * 1024 * 1024),
       // Four bodies of the largest size by default.
       unverifiedBodiesBytes: Math.round((f.server?.unverified_bodies_mb ?? 4 * (f.server?.max_body_mb ?? DEFAULTS.maxBodyMb)) * 1024 * 1024),
+      ...(f.server?.unverified_bodies_per_address_mb === undefined ? {} : { unverifiedBodiesPerAddressBytes: Math.round(f.server.unverified_bodies_per_address_mb * 1024 * 1024) }),
       connectTimeoutMs: f.server?.connect_timeout_ms ?? DEFAULTS.connectTimeoutMs,
       firstByteTimeoutMs: f.server?.first_byte_timeout_ms ?? DEFAULTS.firstByteTimeoutMs,
       idleTimeoutMs: f.server?.idle_timeout_ms ?? DEFAULTS.idleTimeoutMs,

@@ -165,6 +165,7 @@ export const fileSchema = z.strictObject({
       max_body_mb: z.number().positive().max(1024).optional(),
       max_upload_mb: z.number().positive().max(8192).optional(),
       unverified_bodies_mb: z.number().positive().max(65_536).optional(),
+      unverified_bodies_per_address_mb: z.number().positive().max(65_536).optional(),
       connect_timeout_ms: z.number().int().positive().optional(),
       first_byte_timeout_ms: z.number().int().positive().optional(),
       idle_timeout_ms: z.number().int().positive().optional(),
@@ -184,10 +185,20 @@ export const fileSchema = z.strictObject({
     .superRefine((s, ctx) => {
       // Less, and a body of the size max_body_mb allows could never be taken from a caller without a Tollgate key.
       // Only between values each well formed: one refused on its own is said once.
+      const valid = (n: unknown): n is number => typeof n === 'number' && n > 0 && n <= 65_536;
       const most = s.max_body_mb ?? DEFAULTS.maxBodyMb;
+      if (!valid(most) || most > 1024) return;
       const room = s.unverified_bodies_mb;
-      if (typeof room !== 'number' || typeof most !== 'number' || !(room > 0 && most > 0 && most <= 1024)) return;
-      if (room < most) ctx.addIssue({ code: 'custom', path: ['unverified_bodies_mb'], message: `must be at least server.max_body_mb (${most}): a body that large from a caller without a Tollgate key could never be taken` });
+      if (room !== undefined && !valid(room)) return;
+      if (room !== undefined && room < most) {
+        ctx.addIssue({ code: 'custom', path: ['unverified_bodies_mb'], message: `must be at least server.max_body_mb (${most}): a body that large from a caller without a Tollgate key could never be taken` });
+        return;
+      }
+      const share = s.unverified_bodies_per_address_mb;
+      if (!valid(share)) return;
+      const all = room === undefined ? `${4 * most}, 4 × server.max_body_mb by default` : String(room);
+      if (share < most) ctx.addIssue({ code: 'custom', path: ['unverified_bodies_per_address_mb'], message: `must be at least server.max_body_mb (${most}): a body that large from one client address could never be taken` });
+      else if (share > (room ?? 4 * most)) ctx.addIssue({ code: 'custom', path: ['unverified_bodies_per_address_mb'], message: `must be at most server.unverified_bodies_mb (${all}): one address cannot hold more than the room` });
     })
     .optional(),
   storage: z

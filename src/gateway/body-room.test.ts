@@ -38,6 +38,18 @@ describe('BodyRoom', () => {
     expect(new BodyRoom(100, 400).share).toBe(100);
   });
 
+  it('gives one address the share server.unverified_bodies_per_address_mb sets, up to the whole room', () => {
+    const room = new BodyRoom(1000, 100, 900);
+    expect(room.share).toBe(900);
+    room.hold('192.0.2.1').take(800);
+    const refused = room.hold('192.0.2.1').tryTake(200);
+    expect(refused?.message).toContain('as one address may have at once, 900 bytes (server.unverified_bodies_per_address_mb) of the 1000 bytes of server.unverified_bodies_mb');
+    // The room itself still bounds them all.
+    expect(room.hold('192.0.2.2').tryTake(200)).toBeUndefined();
+    expect(room.hold('192.0.2.3').tryTake(1)?.message).toContain('as it takes at once');
+    expect(new BodyRoom(1000, 100, 2000).share).toBe(1000);
+  });
+
   it('forgets an address once it holds nothing', () => {
     const room = new BodyRoom(1000);
     const h = room.hold('192.0.2.1');

@@ -9,8 +9,9 @@ import { addressKey } from '../identity/client-address.js';
  * here from its first byte until the provider's answer to it begins (the body has been sent and let
  * go) or the request ends, so that anyone who can reach the gateway can make it hold this much for
  * them at most, however many requests they open and however slowly they send. One client address
- * (as `clientOf` finds it, an IPv6 one by its /64) holds at most `share` of it, so that one sender
- * cannot keep the others out. Callers with a Tollgate key never count here.
+ * (as `clientOf` finds it, an IPv6 one by its /64) holds at most `share` of it
+ * (`server.unverified_bodies_per_address_mb`), so that one sender cannot keep the others out.
+ * Callers with a Tollgate key never count here.
  */
 export class BodyRoom {
   private used = 0;
@@ -20,10 +21,13 @@ export class BodyRoom {
   /** The most one client address may hold of `limit`. */
   readonly share: number;
 
-  /** One address may hold a quarter of `limit`, or `maxBody` (`server.max_body_mb`) if that is more: a body that large must fit. */
-  constructor(limit: number, maxBody = 0) {
+  /**
+   * One address may hold `share` of `limit`; by default a quarter of it, or `maxBody` (`server.max_body_mb`)
+   * if that is more: a body that large must fit. The config checks a share it sets against both.
+   */
+  constructor(limit: number, maxBody = 0, share?: number) {
     this.limit = limit;
-    this.share = Math.min(limit, Math.max(Math.floor(limit / 4), maxBody));
+    this.share = Math.min(limit, share ?? Math.max(Math.floor(limit / 4), maxBody));
   }
 
   /** The bytes held now. */
@@ -101,7 +105,7 @@ export class BodyHold {
 function busy(room: BodyRoom, own: boolean): GatewayError {
   const what = 'request data from callers it cannot verify (provider keys passed through, or no key)';
   const message = own
-    ? `This gateway is holding as much ${what} from this client address as one address may have at once, ${byteSize(room.share)} of the ${byteSize(room.limit)} of server.unverified_bodies_mb. Retry once its other requests are sent, or send a Tollgate key (tg_…).`
+    ? `This gateway is holding as much ${what} from this client address as one address may have at once, ${byteSize(room.share)} (server.unverified_bodies_per_address_mb) of the ${byteSize(room.limit)} of server.unverified_bodies_mb. Retry once its other requests are sent, or send a Tollgate key (tg_…).`
     : `This gateway is holding as much ${what} as it takes at once, ${byteSize(room.limit)} (server.unverified_bodies_mb). Retry shortly, or send a Tollgate key (tg_…).`;
   return new GatewayError('gateway_busy', message, { headers: { 'retry-after': '1' } });
 }

@@ -119,3 +119,27 @@ describe('one client address behind a trusted proxy', () => {
     await ok(chat('sk-client-a-3', 200 * KB, { on: p, from: '198.51.100.7' }));
   });
 });
+
+describe('one client address given the whole room (server.unverified_bodies_per_address_mb)', () => {
+  let p: Harness;
+  beforeAll(async () => {
+    p = await startHarness({ maxBodyBytes: 256 * KB, unverifiedBodiesBytes: 1024 * KB, unverifiedBodiesPerAddressBytes: 1024 * KB, trustedProxies: { addresses: ['127.0.0.1', '::1'], header: 'x-forwarded-for' } });
+  });
+  afterAll(() => p.close());
+
+  it('takes its bodies past a quarter of the room, until the room itself is full', async () => {
+    // 200 KB held, and 200 KB more: past the default share of 256 KB (a quarter, or one largest body).
+    const slow = chat('sk-client-d-1', 200 * KB, { sendFirst: 50 * KB, on: p, from: '198.51.100.7' });
+    await settle();
+    const second = chat('sk-client-d-2', 200 * KB, { sendFirst: 50 * KB, on: p, from: '198.51.100.7' });
+    await settle();
+    const third = chat('sk-client-d-3', 200 * KB, { sendFirst: 50 * KB, on: p, from: '198.51.100.7' });
+    await settle();
+    const fourth = chat('sk-client-d-4', 200 * KB, { sendFirst: 50 * KB, on: p, from: '198.51.100.7' });
+    await settle();
+    // 800 KB held: a fifth body does not fit in the room, whoever sends it.
+    await busy(chat('sk-client-e-1', 250 * KB, { on: p, from: '203.0.113.9' }), 'as it takes at once');
+    for (const c of [slow, second, third, fourth]) c.finish();
+    for (const c of [slow, second, third, fourth]) await ok(c);
+  });
+});

@@ -54,6 +54,8 @@ export interface HarnessOptions {
   maxUploadBytes?: number;
   /** Request-body bytes held at once for callers without a Tollgate key (4 × maxBodyBytes when unset). */
   unverifiedBodiesBytes?: number;
+  /** Of those, the most one client address holds (the gateway's default share when unset). */
+  unverifiedBodiesPerAddressBytes?: number;
   /** The time a client has to send its whole request (Node's 5 minutes by default). */
   requestTimeoutMs?: number;
   /** Client connections open at once (`server.max_connections`; the gateway's default when unset). */
@@ -174,6 +176,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     maxBodyBytes: o.maxBodyBytes ?? 32 * 1024 * 1024,
     maxUploadBytes: o.maxUploadBytes,
     unverifiedBodiesBytes: o.unverifiedBodiesBytes,
+    unverifiedBodiesPerAddressBytes: o.unverifiedBodiesPerAddressBytes,
     requestTimeoutMs: o.requestTimeoutMs,
     maxConnections: o.maxConnections,
     trustedProxies: o.trustedProxies,

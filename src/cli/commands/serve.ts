@@ -67,6 +67,7 @@ export function serveCommand(program: Command, io: Io): void {
       maxBodyBytes: config.server.maxBodyBytes,
       maxUploadBytes: config.server.maxUploadBytes,
       unverifiedBodiesBytes: config.server.unverifiedBodiesBytes,
+      unverifiedBodiesPerAddressBytes: config.server.unverifiedBodiesPerAddressBytes,
       requestTimeoutMs: config.server.requestTimeoutMs,
       shutdownDelayMs: config.server.shutdownDelayMs,
       maxConnections: config.server.maxConnections,
