@@ -10,8 +10,7 @@ import { MemorySink } from '../../src/alerts/webhook.js';
 import { DEFAULT_POLICY_SETTINGS } from '../../src/policy/settings.js';
 import { type Harness, defaultProviders, eventually, startHarness } from '../support/harness.js';
 import { routingFrom } from '../support/routing.js';
-
-const REDIS = process.env.TOLLGATE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
+import { TEST_REDIS, redisPrefixes } from '../support/redis.js';
 
 // Picos per input and output token: the fallback costs a fifth of the first choice.
 const RATES: Record<string, [bigint, bigint]> = { 'gpt-5': [50_000_000n, 400_000_000n], 'gpt-5-mini': [10_000_000n, 80_000_000n], 'gpt-5-nano': [5_000_000n, 40_000_000n] };
@@ -26,8 +25,10 @@ const dep = (name: string) => (r: { headers: Record<string, string | string[] | 
 const providers = (url: string): UpstreamProvider[] => [...defaultProviders(url), { name: 'azure', dialect: 'openai', baseUrl: url, apiKey: 'sk-azure', models: undefined, headers: {}, catalog: 'openai' }];
 
 const open: { close(): Promise<void> }[] = [];
+const prefixes = redisPrefixes('tgfb');
 afterAll(async () => {
   for (const x of open.reverse()) await x.close();
+  await prefixes.drop();
 });
 
 interface Options {
@@ -59,7 +60,7 @@ async function gateway(counters: 'memory' | 'redis', budgets: Budget[], o: Optio
       alerts: o.alerts,
       ...(o.now ? { now: o.now } : {}),
       // Keys of their own in Redis, so earlier runs' spend does not count.
-      ...(counters === 'redis' ? { redisUrl: REDIS, settings: { ...DEFAULT_POLICY_SETTINGS, keyPrefix: `{tgfb${process.pid}${Math.random().toString(36).slice(2, 8)}}:` } } : {}),
+      ...(counters === 'redis' ? { redisUrl: TEST_REDIS, settings: { ...DEFAULT_POLICY_SETTINGS, keyPrefix: prefixes.next() } } : {}),
     },
     routing: (url) =>
       routingFrom(

@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatUsd } from '../../src/core/money.js';
 import type { PriceFn } from '../../src/metering/build-row.js';
@@ -7,26 +6,19 @@ import type { Storage } from '../../src/storage/ports.js';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
 import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
 import { type Harness, eventually, startHarness } from '../support/harness.js';
+import { TEST_REDIS, redisPrefixes } from '../support/redis.js';
 
-const REDIS = process.env.TOLLGATE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 
 /** $20 per million input tokens, $60 per million output: each answered request costs $0.007. */
 const price: PriceFn = (r) => ({ costPicos: BigInt(r.usage.inputTokens) * 20_000_000n + BigInt(r.usage.outputTokens) * 60_000_000n, unpriced: false });
 
 const schemas: string[] = [];
-const prefixes: string[] = [];
+const prefixes = redisPrefixes('tglate');
 const started: Harness[] = [];
 afterAll(async () => {
   for (const h of started.splice(0)) await h.close();
   await dropSchemas(schemas);
-  if (prefixes.length === 0) return;
-  // Only this file's keys: the Redis database may be shared.
-  const redis = new Redis(REDIS);
-  for (const p of prefixes) {
-    const keys = await redis.keys(`${p}*`);
-    if (keys.length > 0) await redis.del(...keys);
-  }
-  await redis.quit();
+  await prefixes.drop();
 });
 
 type Setup = () => Promise<Harness[]>;
@@ -36,10 +28,9 @@ const sqliteMemory: Setup = async () => [await startHarness({ price, policy: {} 
 const postgresRedis: Setup = async () => {
   const schema = `tg_late_${process.pid}_${Date.now() % 100000}`;
   schemas.push(schema);
-  const keyPrefix = `{tglate${process.pid}${Math.random().toString(36).slice(2, 8)}}:`;
-  prefixes.push(keyPrefix);
+  const keyPrefix = prefixes.next();
   const open = (): Promise<Storage> => openPostgres({ url: TEST_PG_URL, schema, maxConnections: 4 });
-  const start = () => startHarness({ price, storage: open, policy: { redisUrl: REDIS, settings: { ...DEFAULT_POLICY_SETTINGS, keyPrefix } } });
+  const start = () => startHarness({ price, storage: open, policy: { redisUrl: TEST_REDIS, settings: { ...DEFAULT_POLICY_SETTINGS, keyPrefix } } });
   return [await start(), await start()];
 };
 

@@ -1,34 +1,25 @@
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PriceFn } from '../../src/metering/build-row.js';
 import { DEFAULT_POLICY_SETTINGS } from '../../src/policy/settings.js';
 import { type Harness, startHarness, testBudget } from '../support/harness.js';
+import { TEST_REDIS, redisPrefixes } from '../support/redis.js';
 
-const REDIS = process.env.TOLLGATE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 
 /** $20 per million input tokens, $60 per million output. */
 const price: PriceFn = (r) => ({ costPicos: BigInt(r.usage.inputTokens) * 20_000_000n + BigInt(r.usage.outputTokens) * 60_000_000n, unpriced: false });
 
 const started: Harness[] = [];
-const prefixes: string[] = [];
+const prefixes = redisPrefixes('tgresets');
 afterAll(async () => {
   for (const h of started.splice(0)) await h.close();
-  if (prefixes.length === 0) return;
-  // Only this file's keys: the Redis database may be shared.
-  const redis = new Redis(REDIS);
-  for (const p of prefixes) {
-    const keys = await redis.keys(`${p}*`);
-    if (keys.length > 0) await redis.del(...keys);
-  }
-  await redis.quit();
+  await prefixes.drop();
 });
 
 type Counters = () => { redisUrl?: string; keyPrefix?: string };
 const memory: Counters = () => ({});
 const redis: Counters = () => {
-  const keyPrefix = `{tgresets${process.pid}${Math.random().toString(36).slice(2, 8)}}:`;
-  prefixes.push(keyPrefix);
-  return { redisUrl: REDIS, keyPrefix };
+  const keyPrefix = prefixes.next();
+  return { redisUrl: TEST_REDIS, keyPrefix };
 };
 
 describe.each([

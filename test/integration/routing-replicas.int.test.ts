@@ -3,8 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/index.js';
 import { type Harness, defaultProviders, eventually, startHarness } from '../support/harness.js';
 import { routingFrom } from '../support/routing.js';
+import { TEST_REDIS } from '../support/redis.js';
 
-const REDIS = process.env.TOLLGATE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 const open: { close(): Promise<void> }[] = [];
 afterAll(async () => {
   for (const x of open.reverse()) await x.close();
@@ -24,7 +24,7 @@ describe('deployment health shared through Redis', () => {
               routes: [{ model: 'gpt-5', deployments: [{ provider: 'openai', name: 'rep-a', headers: { 'x-dep': 'a' } }, { provider: 'openai', name: 'rep-b', headers: { 'x-dep': 'b' }, order: 1 }], retry: { per_deployment: 1 } }],
             },
             defaultProviders(up.url),
-            { redisUrl: REDIS, redisPrefix: prefix },
+            { redisUrl: TEST_REDIS, redisPrefix: prefix },
           ),
       });
       open.push(h);
@@ -71,7 +71,7 @@ describe('deployment health shared through Redis', () => {
               ],
             },
             defaultProviders(limited.url),
-            { redisUrl: REDIS, redisPrefix: prefix },
+            { redisUrl: TEST_REDIS, redisPrefix: prefix },
           ),
       });
       open.push(h);

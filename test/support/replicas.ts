@@ -10,8 +10,8 @@ import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
 import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
 import type { UsageSpec } from '../fake-upstream/types.js';
 import { type Harness, type HarnessOptions, startHarness } from './harness.js';
+import { TEST_REDIS } from './redis.js';
 
-const REDIS = process.env.TOLLGATE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 
 /**
  * One ledger that several gateways (replicas) share, on each engine, for `describe.each`: each
@@ -43,7 +43,7 @@ export function sharedLedgers(name: string): [string, () => () => Promise<Storag
 /** Spend controls with budget counters shared in Redis, as replicas share them, under a key prefix of their own. */
 export function sharedPolicy(budgets: Budget[]) {
   const settings = { ...DEFAULT_POLICY_SETTINGS, keyPrefix: `{tg${process.pid}${Math.random().toString(36).slice(2, 8)}}:` };
-  return { redisUrl: REDIS, settings, rules: { budgets, rateLimits: [], modelPolicies: [] } };
+  return { redisUrl: TEST_REDIS, settings, rules: { budgets, rateLimits: [], modelPolicies: [] } };
 }
 
 /**
