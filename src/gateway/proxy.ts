@@ -27,7 +27,7 @@ import { forwardedQuery, headerBag, upstreamHeaders } from './headers.js';
 import { AnsweredByServer, ClientLeft, readBody } from './read-body.js';
 import type { BodyRoom } from './body-room.js';
 import { guessDialect, splitProviderPrefix, unknownRoute } from './routes.js';
-import { checkProviderKey } from './provider-keys.js';
+import { checkProviderKey, keySource } from './provider-keys.js';
 import { routePlans } from './route-plan.js';
 import type { ProviderTable } from './select-provider.js';
 import { admitBatch, createsBatch } from './batch-admission.js';
@@ -338,7 +338,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   };
   const passthrough = who.upstreamKey.kind === 'passthrough';
   if (provider.dialect !== route.dialect || (route.api === 'openai.chat' && isResponsesShapedChat(json))) {
-    checkProviderKey(provider, passthrough);
+    checkProviderKey(provider, keySource(who, deps.auth));
     // A provider of another dialect (`translate_from`), or a chat request that is a Responses request (Cursor's): the one translated step.
     const body = raw === received ? json : parseJson(raw!);
     return relayTranslated({ agent: deps.agent, res, route, info, facts, body, headers, who, provider, started: x.started, finish, inputEstimate: digest.inputEstimate });
@@ -373,7 +373,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
     });
   }
 
-  checkProviderKey(provider, passthrough);
+  checkProviderKey(provider, keySource(who, deps.auth));
   const rewrite = raw === undefined ? undefined : adapter.rewriteRequest(route, info, raw);
   const out: HeaderBag = Object.assign(upstreamHeaders(headers), provider.headers);
   // A client's own key goes back where the client put it; a configured key goes where the dialect expects an API key.

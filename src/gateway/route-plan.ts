@@ -7,7 +7,7 @@ import { type RoutePlan, Router } from '../routing/router.js';
 import type { RulePlan } from '../routing/rules/plan.js';
 import { DEFAULT_HEALTH, type Deployment } from '../routing/types.js';
 import type { GatewayDeps } from './proxy.js';
-import { checkProviderKey, lacksProviderKey, reachableCandidates } from './provider-keys.js';
+import { checkProviderKey, keySource, lacksProviderKey, reachableCandidates } from './provider-keys.js';
 import type { RuleFallback } from './routed.js';
 import type { UpstreamProvider } from './select-provider.js';
 
@@ -49,9 +49,9 @@ export function routePlans(deps: GatewayDeps, x: PlanInput, upstream: UpstreamPr
   const fallback = ruleFallback(deps, x, model);
   if (plan === undefined && fallback === undefined) return undefined;
   if (plan === undefined) {
-    checkProviderKey(upstream, x.passthrough);
+    checkProviderKey(upstream, keySource(x.who, deps.auth));
     plan = routerOf(deps).alone(providerDeployment(upstream, deps.firstByteMs), model);
-  } else plan.candidates = reachableCandidates(plan.route.model, plan.candidates, x.passthrough);
+  } else plan.candidates = reachableCandidates(plan.route.model, plan.candidates, keySource(x.who, deps.auth));
   return { router: routerOf(deps), plan, fallback };
 }
 

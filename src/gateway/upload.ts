@@ -5,7 +5,7 @@ import type { RequestFacts } from '../metering/build-row.js';
 import type { DialectAdapter, HeaderBag, RouteMatch } from '../providers/types.js';
 import { forwardedQuery, upstreamHeaders } from './headers.js';
 import type { GatewayDeps } from './proxy.js';
-import { checkProviderKey } from './provider-keys.js';
+import { checkProviderKey, keySource } from './provider-keys.js';
 import { AnsweredByServer, bodyFailure, tooLarge } from './read-body.js';
 import { relay } from './relay.js';
 import type { UpstreamProvider } from './select-provider.js';
@@ -56,7 +56,7 @@ export async function streamUpload(deps: GatewayDeps, req: IncomingMessage, res:
   facts.provider = provider.name;
   facts.catalogProvider = provider.catalog;
   if (provider.dialect !== route.dialect) throw new GatewayError('not_translatable', `The ${route.api} API cannot be served by the ${provider.dialect} provider "${provider.name}": a file is kept by the provider it was uploaded to, and Tollgate does not translate the Files API.`);
-  checkProviderKey(provider, who.upstreamKey.kind === 'passthrough');
+  checkProviderKey(provider, keySource(who, deps.auth));
   const out: HeaderBag = Object.assign(upstreamHeaders(headers), provider.headers);
   writeUpstreamCredential(adapter, out, query, caller, provider.apiKey);
   // Framed as the client framed it: its length, or chunked when it gave none.

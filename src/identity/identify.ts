@@ -93,7 +93,8 @@ export async function identify(cred: Credential | undefined, headers: HeaderBag,
   if (attempt.wait > 0) throw new GatewayError('too_many_auth_failures', throttledMessage(attempt.wait), { headers: { 'retry-after': retryAfterSeconds(attempt.wait) } });
   // Sent where an API key goes (a client given the wrong secret), it would otherwise go upstream as a provider key.
   if (policy.adminToken && sameSecret(cred.key, policy.adminToken)) {
-    throw new GatewayError('invalid_api_key', 'This is the admin token (TOLLGATE_ADMIN_TOKEN), not an API key: it opens the admin API and is never sent to a provider. Send a Tollgate virtual key (tg_…) or your own provider key.');
+    const own = policy.passthrough === 'deny' ? '' : ' or your own provider key';
+    throw new GatewayError('invalid_api_key', `This is the admin token (TOLLGATE_ADMIN_TOKEN), not an API key: it opens the admin API and is never sent to a provider. Send a Tollgate virtual key (tg_…)${own}.`);
   }
   if (policy.passthrough === 'deny') {
     attempt.failed();

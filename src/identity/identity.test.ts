@@ -158,6 +158,13 @@ describe('identity', () => {
     await expect(identify({ key: 'sk-real', where: 'authorization' }, {}, keys, { passthrough: 'deny', anonymous: 'deny' })).rejects.toMatchObject({ code: 'passthrough_forbidden' });
   });
 
+  it('refuses the admin token sent as an API key, offering a provider key instead only where one is accepted', async () => {
+    const keys = new KeyResolver(memoryKeys([]));
+    const admin = { key: 'admin-secret-token', where: 'authorization' } as const;
+    await expect(identify(admin, {}, keys, { ...allow, adminToken: admin.key })).rejects.toMatchObject({ code: 'invalid_api_key', message: expect.stringMatching(/Send a Tollgate virtual key \(tg_…\) or your own provider key\.$/) });
+    await expect(identify(admin, {}, keys, { passthrough: 'deny', anonymous: 'deny', adminToken: admin.key })).rejects.toMatchObject({ code: 'invalid_api_key', message: expect.stringMatching(/Send a Tollgate virtual key \(tg_…\)\.$/) });
+  });
+
   it('caches lookups for a short time', async () => {
     let t = 0;
     const store = memoryKeys([]);

@@ -10,7 +10,7 @@ import { type RequestFacts, newFacts } from '../../metering/build-row.js';
 import { adapterFor } from '../../providers/index.js';
 import type { HeaderBag } from '../../providers/types.js';
 import { forwardedQuery, headerBag, upstreamHeaders } from '../headers.js';
-import { checkProviderKey, reachableCandidates } from '../provider-keys.js';
+import { type KeySource, checkProviderKey, keySource, reachableCandidates } from '../provider-keys.js';
 import type { GatewayDeps } from '../proxy.js';
 import { record } from '../record.js';
 import { splitProviderPrefix } from '../routes.js';
@@ -109,13 +109,13 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
       facts.modelRequested = model.slice(0, MAX_MODEL_CHARS);
       const long = modelTooLong(model);
       if (long) throw long;
-      const passthrough = who.upstreamKey.kind === 'passthrough';
+      const keys = keySource(who, deps.auth);
       // The row names the provider the handshake goes to, refused or not.
       const aim = (t: SocketTarget) => Object.assign(facts, { provider: t.provider.name, catalogProvider: t.provider.catalog });
-      target = socketTarget(deps, kind, model, explicit, passthrough);
+      target = socketTarget(deps, kind, model, explicit, keys);
       if (target.model !== model) query.set('model', target.model);
       aim(target);
-      checkProviderKey(target.provider, passthrough);
+      checkProviderKey(target.provider, keys);
       const realtime = kind === 'openai.realtime' ? await admitRealtime(facts, who, headers, query, target.provider) : undefined;
       /** The handshake to one target: its URL, and the client's headers with the target's key. */
       const attempt = (t: SocketTarget, sent?: string): Attempt => {
@@ -316,12 +316,12 @@ interface Dialing {
  * handshake counts against that deployment's health, and `again` offers the next deployment ready
  * now when the route's retry policy allows. Other sockets take the plain path.
  */
-function socketTarget(deps: GatewayDeps, kind: SocketApi, model: string, explicit: string | undefined, passthrough: boolean): SocketTarget {
+function socketTarget(deps: GatewayDeps, kind: SocketApi, model: string, explicit: string | undefined, keys: KeySource): SocketTarget {
   const router = deps.router;
   const route = kind === 'openai.realtime' && explicit === undefined ? router?.routeFor('openai', model) : undefined;
   if (router === undefined || route === undefined) return { provider: deps.providers.select('openai', model, explicit), model, report: () => undefined };
   const plan = router.plan(route, model, undefined);
-  plan.candidates = reachableCandidates(route.model, plan.candidates, passthrough);
+  plan.candidates = reachableCandidates(route.model, plan.candidates, keys);
   const pick = (): SocketTarget | undefined => {
     const p = router.next(plan, 0);
     if (p.kind !== 'go') return undefined;
