@@ -88,7 +88,17 @@ describe('the owners of stored objects, in memory and in storage', () => {
     const owners = new ObjectOwners({ mode: 'team', store: s.store, log: silentLogger, missWaitMs: 0 });
     const err = await owners.check(['file-9'], alice, 'file').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GatewayError);
-    expect(err).toMatchObject({ code: 'storage_unavailable', status: 503 });
+    expect(err).toMatchObject({ code: 'storage_unavailable', status: 503, headers: { 'retry-after': '5' } });
+    // It says what could not be told, and why, and that nothing went upstream.
+    expect((err as GatewayError).message).toMatch(/whether this key may use the file 'file-9' \(auth\.stored_objects: team\): the storage that records who made each stored object did not answer \(connection refused\)\. Nothing was sent to the provider/);
+    const two = (await owners.checkAll([{ ids: ['file-9', 'file-8'], noun: 'file' }, { ids: ['cntr_1'], noun: 'container' }], alice).catch((e: unknown) => e)) as GatewayError;
+    expect(two.message).toContain("may use the file 'file-9' and the 2 other objects named");
+  });
+
+  it('refuses as storage trouble a read that does not answer in time, naming the wait', async () => {
+    const s = heldStore();
+    const owners = new ObjectOwners({ mode: 'team', store: { ...s.store, owners: () => new Promise(() => {}) }, log: silentLogger, missWaitMs: 0, readTimeoutMs: 20 });
+    await expect(owners.check(['file-9'], alice, 'file')).rejects.toMatchObject({ code: 'storage_unavailable', message: expect.stringContaining('(no answer within 20 ms)') });
   });
 
   it('keeps owners storage refused and writes them on a later try, an object known already written once', async () => {

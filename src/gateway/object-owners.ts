@@ -86,15 +86,19 @@ export class ObjectOwners {
 
   /** check() for the objects of several kinds a request names, in one read. */
   async checkAll(named: readonly NamedObjects[], caller: ObjectOwner): Promise<Map<string, ObjectOwner>> {
-    const owners = await this.owners([...new Set(named.flatMap((n) => n.ids))]);
+    const owners = await this.owners([...new Set(named.flatMap((n) => n.ids))], true, `may use the ${namedText(named)}`);
     for (const n of named) {
       for (const id of n.ids) if (!mayUse(this.mode, owners.get(id), caller)) throw notOwned(n.noun, id, this.mode);
     }
     return owners;
   }
 
-  /** The recorded owners of those of `ids` that have one; `wait`: read storage again a moment later for those it lacks (missWaitMs). */
-  async owners(ids: readonly string[], wait = true): Promise<Map<string, ObjectOwner>> {
+  /**
+   * The recorded owners of those of `ids` that have one; `wait`: read storage again a moment later for
+   * those it lacks (missWaitMs). Storage that fails or does not answer in time (readTimeoutMs) refuses
+   * the request (503 `storage_unavailable`), saying what it could not tell (`question`).
+   */
+  async owners(ids: readonly string[], wait = true, question = 'may see each of the objects listed'): Promise<Map<string, ObjectOwner>> {
     const out = new Map<string, ObjectOwner>();
     let missing: string[] = [];
     for (const id of ids) {
@@ -102,10 +106,10 @@ export class ObjectOwners {
       if (o) out.set(id, o);
       else missing.push(id);
     }
-    if (missing.length > 0) missing = await this.read(missing, out);
+    if (missing.length > 0) missing = await this.read(missing, out, question);
     if (wait && missing.length > 0 && (this.d.missWaitMs ?? 250) > 0) {
       await new Promise((r) => setTimeout(r, this.d.missWaitMs ?? 250));
-      await this.read(missing, out);
+      await this.read(missing, out, question);
     }
     return out;
   }
@@ -124,12 +128,16 @@ export class ObjectOwners {
     this.retry = undefined;
   }
 
-  private async read(ids: string[], into: Map<string, ObjectOwner>): Promise<string[]> {
+  private async read(ids: string[], into: Map<string, ObjectOwner>, question: string): Promise<string[]> {
     let found: Map<string, ObjectOwner>;
+    const ms = this.d.readTimeoutMs ?? 2000;
     try {
-      found = await within(this.d.store.owners(ids), this.d.readTimeoutMs ?? 2000, 'storage did not answer in time');
+      found = await within(this.d.store.owners(ids), ms, `no answer within ${ms} ms`);
     } catch (err) {
-      throw new GatewayError('storage_unavailable', `Tollgate could not read who made this object from its storage (${errorMessage(err)}); retry shortly.`, { headers: { 'retry-after': '5' } });
+      // Refused, never let through: an owner storage cannot tell might be any team.
+      const message = `Tollgate cannot tell whether this key ${question} (auth.stored_objects: ${this.mode}): the storage that records who made each stored object did not answer (${errorMessage(err)}). Nothing was sent to the provider; retry shortly.`;
+      this.d.log.warn("could not read stored objects' owners; request refused", { ids: ids.length, err: errorMessage(err) });
+      throw new GatewayError('storage_unavailable', message, { headers: { 'retry-after': '5' } });
     }
     for (const [id, o] of found) {
       into.set(id, o);
@@ -180,6 +188,14 @@ export class ObjectOwners {
       },
     );
   }
+}
+
+/** A request's named objects, for a message: the first, and how many more. */
+function namedText(named: readonly NamedObjects[]): string {
+  const first = named.find((n) => n.ids.length > 0);
+  const more = named.reduce((sum, n) => sum + n.ids.length, 0) - 1;
+  if (first === undefined) return 'objects named';
+  return `${first.noun} '${first.ids[0]}'${more > 0 ? ` and the ${more} other object${more > 1 ? 's' : ''} named` : ''}`;
 }
 
 /**

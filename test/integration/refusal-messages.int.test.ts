@@ -1,4 +1,5 @@
-import OpenAI, { AuthenticationError } from 'openai';
+import Anthropic, { APIError as AnthropicError } from '@anthropic-ai/sdk';
+import OpenAI, { APIError, AuthenticationError } from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, defaultProviders, startHarness } from '../support/harness.js';
 
@@ -28,5 +29,32 @@ describe('what a refusal tells the client to do', () => {
     expect(denied.message).not.toContain('send your own');
     expect(denied.message).toContain("(a client's own provider key is refused here: auth.passthrough is deny)");
     expect(h.fake.requests).toHaveLength(0);
+  });
+
+  it('refuses a request naming a file it cannot check while storage is down with a 503 that says so, never letting it through', async () => {
+    h = await startHarness();
+    const objects = h.tollgate.storage.objects;
+    objects.owners = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+    const openai = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const err = (await openai.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: [{ type: 'text', text: 'summarise' }, { type: 'file', file: { file_id: 'file-unseen' } }] }] })
+      .then(() => undefined, (e: unknown) => e)) as APIError;
+    expect(err).toBeInstanceOf(APIError);
+    expect(err.status).toBe(503);
+    expect(err.headers?.get('retry-after')).toBe('5');
+    expect(err.error).toMatchObject({ type: 'service_unavailable_error', code: 'storage_unavailable' });
+    expect(err.message).toContain("Tollgate cannot tell whether this key may use the file 'file-unseen' (auth.stored_objects: team)");
+    expect(err.message).toContain('did not answer (connect ECONNREFUSED 127.0.0.1:5432). Nothing was sent to the provider; retry shortly.');
+    // Anthropic's error shape has no code: its message says it all.
+    const anthropic = new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });
+    const claude = (await anthropic.beta.messages
+      .create({ model: 'claude-sonnet-4-5', max_tokens: 8, betas: ['files-api-2025-04-14'], messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'file', file_id: 'file_unseen' } }] }] })
+      .then(() => undefined, (e: unknown) => e)) as AnthropicError;
+    expect(claude.status).toBe(503);
+    expect(claude.error).toMatchObject({ type: 'error', error: { type: 'api_error', message: expect.stringContaining("may use the file 'file_unseen'") } });
+    expect(h.fake.requests).toHaveLength(0);
+    const rows = await h.rows();
+    expect(rows).toHaveLength(2);
+    for (const r of rows) expect(r).toMatchObject({ keyId: h.key.id, status: 503, outcome: 'gateway_error', errorType: 'storage_unavailable' });
   });
 });
