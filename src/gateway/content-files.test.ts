@@ -27,9 +27,14 @@ describe('the uploaded files a request names inside its messages', () => {
         { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'x', annotations: [{ type: 'file_citation', file_id: 'file-cited', index: 0 }] }] },
       ],
       prompt: { id: 'pmpt_1', variables: { doc: { type: 'input_file', file_id: 'file-6' }, who: 'alice' } },
-      tools: [{ type: 'code_interpreter', container: { type: 'auto', file_ids: ['file-7'] } }, { type: 'image_generation', input_image_mask: { file_id: 'file-8' } }, { type: 'code_interpreter', container: 'cntr_1' }],
+      tools: [
+        { type: 'code_interpreter', container: { type: 'auto', file_ids: ['file-7'] } },
+        { type: 'image_generation', input_image_mask: { file_id: 'file-8' } },
+        { type: 'code_interpreter', container: 'cntr_1' },
+        { type: 'shell', environment: { type: 'container_auto', file_ids: ['file-9'] } },
+      ],
     };
-    expect(contentFiles('openai.responses', body).sort()).toEqual(['file-1', 'file-2', 'file-3', 'file-4', 'file-5', 'file-6', 'file-7', 'file-8']);
+    expect(contentFiles('openai.responses', body).sort()).toEqual(['file-1', 'file-2', 'file-3', 'file-4', 'file-5', 'file-6', 'file-7', 'file-8', 'file-9']);
     expect(contentFiles('openai.compact', { model: 'gpt-5', input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'file-9' }] }] })).toEqual(['file-9']);
     expect(contentFiles('openai.input_tokens', { model: 'gpt-5', input: 'hello' })).toEqual([]);
   });

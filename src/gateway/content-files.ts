@@ -19,7 +19,8 @@ export function mayNameFiles(raw: Buffer | undefined): boolean {
 /**
  * The uploaded files a request's messages use, by id: OpenAI Chat's `file` parts; the Responses
  * API's `input_file` and `input_image` (in message content, a tool call's output, a prompt's
- * variables), a computer call's screenshot, the code interpreter's and the image mask's files;
+ * variables), a computer call's screenshot, the files of a code interpreter's or shell tool's
+ * container and the image mask's;
  * Anthropic's `document` and `image` blocks whose source is a file, `container_upload` blocks, and
  * those inside a `tool_result` (also in a Message Batch's requests). Ids the provider made and named
  * in an answer (citations, code execution outputs) are not uses of a file and are left alone.
@@ -83,4 +84,5 @@ function part(value: unknown, found: Set<string>): void {
 function tool(t: Record<string, unknown> | undefined, found: Set<string>): void {
   if (t?.type === 'code_interpreter') for (const id of asArray(asObject(t.container)?.file_ids) ?? []) add(id, found);
   else if (t?.type === 'image_generation') add(asObject(t.input_image_mask)?.file_id, found);
+  else if (t?.type === 'shell') for (const id of asArray(asObject(t.environment)?.file_ids) ?? []) add(id, found);
 }

@@ -72,6 +72,16 @@ describe('the stored objects a request names', () => {
     expect(namedObjects(route('POST', '/v1/chat/completions'), chat, Buffer.from('{"model":"gpt-4o","messages":[]}'))).toEqual([]);
   });
 
+  it('reads the containers a request runs code in again and the stored items it references, with no file named', () => {
+    const body = { model: 'gpt-5', input: [{ type: 'item_reference', id: 'msg_1' }], tools: [{ type: 'code_interpreter', container: 'cntr_1' }] };
+    expect(namedObjects(route('POST', '/v1/responses'), body, Buffer.from(JSON.stringify(body)))).toEqual([
+      { ids: ['cntr_1'], noun: 'container' },
+      { ids: ['msg_1'], noun: 'item' },
+    ]);
+    const claude = { model: 'claude-sonnet-4-5', max_tokens: 8, container: 'container_1', messages: [] };
+    expect(namedObjects(route('POST', '/v1/messages', 'anthropic'), claude, Buffer.from(JSON.stringify(claude)))).toEqual([{ ids: ['container_1'], noun: 'container' }]);
+  });
+
   it('leaves ordinary requests alone, and tells the lists apart', () => {
     for (const [method, path, dialect] of [['POST', '/v1/embeddings', 'openai'], ['POST', '/v1/images/generations', 'openai'], ['GET', '/v1/models', 'anthropic']] as const) {
       expect(touchesObjects(route(method, path, dialect).api)).toBe(false);
@@ -99,18 +109,35 @@ describe('the stored objects a finished request deleted', () => {
 
 describe('the stored objects a finished request made', () => {
   const alice = { keyId: 'k-alice', team: 'platform' };
-  const facts = (api: Parameters<typeof newFacts>[2], o: { status: number; responseId: string | null; batchFiles?: string[] }) => Object.assign(newFacts('r1', 1000, api), o);
+  const facts = (api: Parameters<typeof newFacts>[2], o: { status: number; responseId: string | null; batchFiles?: string[]; items?: string[]; containers?: string[] }) => Object.assign(newFacts('r1', 1000, api), o);
 
   it('records the object its answer created, never one of an error answer or of an API that makes none', () => {
-    expect(madeObjects(facts('openai.files', { status: 200, responseId: 'file-1' }), alice, undefined)).toEqual([{ id: 'file-1', api: 'openai.files', keyId: 'k-alice', team: 'platform', createdAt: 1000 }]);
-    expect(madeObjects(facts('openai.files', { status: 400, responseId: 'file-1' }), alice, undefined)).toEqual([]);
-    expect(madeObjects(facts('openai.chat', { status: 200, responseId: 'chatcmpl-1' }), alice, undefined)).toEqual([]);
+    const post = route('POST', '/v1/files');
+    expect(madeObjects(facts('openai.files', { status: 200, responseId: 'file-1' }), { owner: alice }, post)).toEqual([{ id: 'file-1', api: 'openai.files', keyId: 'k-alice', team: 'platform', createdAt: 1000 }]);
+    expect(madeObjects(facts('openai.files', { status: 400, responseId: 'file-1' }), { owner: alice }, post)).toEqual([]);
+    expect(madeObjects(facts('openai.chat', { status: 200, responseId: 'chatcmpl-1' }), { owner: alice }, route('POST', '/v1/chat/completions'))).toEqual([]);
+    expect(madeObjects(facts('openai.files', { status: 200, responseId: 'file-1' }), {}, post)).toEqual([]);
   });
 
   it('gives the files a batch answer names to the batch owner, once it is known', () => {
     const bob = { keyId: 'k-bob', team: 'platform' };
     const f = facts('openai.batches', { status: 200, responseId: null, batchFiles: ['file-out', 'file-err'] });
-    expect(madeObjects(f, bob, alice).map((o) => [o.id, o.keyId])).toEqual([['file-out', 'k-alice'], ['file-err', 'k-alice']]);
-    expect(madeObjects(f, bob, undefined)).toEqual([]);
+    const retrieve = route('GET', '/v1/batches/batch_1');
+    expect(madeObjects(f, { owner: bob, pathOwner: alice }, retrieve).map((o) => [o.id, o.keyId])).toEqual([['file-out', 'k-alice'], ['file-err', 'k-alice']]);
+    expect(madeObjects(f, { owner: bob }, retrieve)).toEqual([]);
+  });
+
+  it('records the items and containers a Response answer names: the caller ones on a create, the Response owner ones on a lookup', () => {
+    const bob = { keyId: 'k-bob', team: 'platform' };
+    const made = { status: 200, responseId: 'resp_1', items: ['msg_1', 'ci_1'], containers: ['cntr_1'] };
+    const ids = (objects: { id: string; keyId: string | null }[]) => objects.map((o) => `${o.id}:${o.keyId}`);
+    expect(ids(madeObjects(facts('openai.responses', made), { owner: alice }, route('POST', '/v1/responses')))).toEqual(['resp_1:k-alice', 'cntr_1:k-alice', 'msg_1:k-alice', 'ci_1:k-alice']);
+    // Not stored: no Response and no items, but the container it ran code in is there all the same.
+    expect(ids(madeObjects(facts('openai.responses', made), { owner: alice, unstored: true }, route('POST', '/v1/responses')))).toEqual(['cntr_1:k-alice']);
+    const lookup = { status: 200, responseId: 'resp_1', items: ['msg_1'], containers: ['cntr_1'] };
+    expect(ids(madeObjects(facts('openai.responses_lookup', lookup), { owner: bob, pathOwner: alice }, route('GET', '/v1/responses/resp_1')))).toEqual(['cntr_1:k-alice', 'msg_1:k-alice']);
+    // A compaction's output is handed back, not kept: its items are no stored Response's.
+    expect(madeObjects(facts('openai.compact', { status: 200, responseId: null, items: ['msg_1'] }), { owner: alice }, route('POST', '/v1/responses/compact'))).toEqual([]);
+    expect(ids(madeObjects(facts('anthropic.messages', { status: 200, responseId: 'msg_01', containers: ['container_1'] }), { owner: alice }, route('POST', '/v1/messages', 'anthropic')))).toEqual(['container_1:k-alice']);
   });
 });

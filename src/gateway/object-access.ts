@@ -5,6 +5,7 @@ import { cachedContentName } from '../providers/gemini/caches.js';
 import type { RouteMatch } from '../providers/types.js';
 import type { OwnedObject } from '../storage/object-owners.js';
 import { CONTENT_APIS, contentFiles, mayNameFiles } from './content-files.js';
+import { namedContainers, referencedItems } from './reused-objects.js';
 
 /** What a refusal calls each kind of object, by the API that names it. */
 const NOUNS: Partial<Record<Api, string>> = {
@@ -38,17 +39,21 @@ export interface NamedObjects {
  * The stored objects a request uses, by id, a group for each kind: the one its path names (a response,
  * file, batch, cache), or one its body continues or reads, where that is a top-level field
  * (`previous_response_id`, a batch's `input_file_id`, Gemini's `cachedContent`, a chat request's
- * `google.cached_content`); and the files its messages' content names (content-files.ts), looked for
- * only when its bytes (`raw`, when at hand) may hold a `file_id`. Empty when it names none.
+ * `google.cached_content`); the containers it runs code in again and the stored Responses' items its
+ * input references (reused-objects.ts); and the files its messages' content names (content-files.ts),
+ * looked for only when its bytes (`raw`, when at hand) may hold a `file_id`. Empty when it names none.
  */
 export function namedObjects(route: RouteMatch, json: unknown, raw?: Buffer): NamedObjects[] {
   const out: NamedObjects[] = [];
   const own = ownNamed(route, json);
   if (own !== undefined) out.push(own);
-  if (route.method === 'POST' && route.resourceId === undefined && CONTENT_APIS.has(route.api) && mayNameFiles(raw)) {
-    const files = contentFiles(route.api, json);
-    if (files.length > 0) out.push({ ids: files, noun: 'file' });
-  }
+  if (route.method !== 'POST' || route.resourceId !== undefined || !CONTENT_APIS.has(route.api)) return out;
+  const group = (ids: string[], noun: string) => {
+    if (ids.length > 0) out.push({ ids, noun });
+  };
+  group(namedContainers(route.api, json), 'container');
+  group(referencedItems(route.api, json), 'item');
+  if (mayNameFiles(raw)) group(contentFiles(route.api, json), 'file');
   return out;
 }
 
@@ -80,16 +85,29 @@ export function listsObjects(route: RouteMatch): boolean {
 /** The APIs whose successful answer to a create gives the id of the object made (the row's `response_id`). */
 const MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.files', 'openai.batches', 'anthropic.batches', 'anthropic.files', 'gemini.caches']);
 
+/** The APIs whose answers' items are a stored Response's: a create's output, a lookup's output or input items. */
+const ITEM_MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.responses_lookup']);
+
 /**
- * The objects a finished request made, owned by `owner`: the one its answer created, and the files an
- * OpenAI batch's answer names, which the provider made for the batch's owner (`batchOwner`, known when
- * the request was checked against it; the files wait for a checked request otherwise).
+ * The objects a finished request made: the one its answer created, the caller's; and those its answer
+ * names that the provider made alongside (an OpenAI batch's output and error files, a Response's
+ * items, the containers code ran in), for the owner of the object the request is about
+ * (`hold.pathOwner`, known when the request was checked against it: they wait for a checked request
+ * otherwise), or for the caller when it creates one. A Response not stored makes no Response or
+ * items, but the containers it ran code in are there all the same.
  */
-export function madeObjects(f: RequestFacts, owner: ObjectOwner, batchOwner: ObjectOwner | undefined): OwnedObject[] {
-  if (f.status < 200 || f.status >= 300) return [];
+export function madeObjects(f: RequestFacts, hold: ObjectHold, route: RouteMatch): OwnedObject[] {
+  const owner = hold.owner;
+  if (owner === undefined || f.status < 200 || f.status >= 300) return [];
   const out: OwnedObject[] = [];
-  if (f.responseId !== null && f.responseId !== '' && MAKERS.has(f.api)) out.push({ id: f.responseId, api: f.api, keyId: owner.keyId, team: owner.team, createdAt: f.ts });
-  if (batchOwner !== undefined) for (const id of f.batchFiles ?? []) out.push({ id, api: f.api, keyId: batchOwner.keyId, team: batchOwner.team, createdAt: f.ts });
+  const add = (ids: readonly string[] | undefined, o: ObjectOwner | undefined) => {
+    if (o !== undefined) for (const id of ids ?? []) out.push({ id, api: f.api, keyId: o.keyId, team: o.team, createdAt: f.ts });
+  };
+  if (!hold.unstored && f.responseId !== null && f.responseId !== '' && MAKERS.has(f.api)) add([f.responseId], owner);
+  const made = route.resourceId === undefined ? owner : hold.pathOwner;
+  add(f.batchFiles, made);
+  add(f.containers, made);
+  if (!hold.unstored && ITEM_MAKERS.has(f.api)) add(f.items, made);
   return out;
 }
 
@@ -103,8 +121,10 @@ export function deletedObjects(route: RouteMatch, status: number): string[] {
 export interface ObjectHold {
   /** Whose objects the request makes, and with whose rights it asks (unset for a caller's own provider key). */
   owner?: ObjectOwner;
-  /** The owner of the batch the request is about (its answer may name files made for it). */
-  batchOwner?: ObjectOwner;
+  /** A Response the provider is told not to keep (`store: false`): it makes no Response or items to record. */
+  unstored?: boolean;
+  /** The owner of the object the request's path names (its answer may name objects made for it: a batch's files, a Response's items). */
+  pathOwner?: ObjectOwner;
   /** The request lists objects: its answer keeps the caller's own (object-lists.ts). */
   list?: boolean;
 }

@@ -170,7 +170,8 @@ describe('a request about stored objects, before it goes upstream', () => {
     expect(stored.owner).toEqual(alice);
     const unstored: ObjectHold = {};
     await guardObjects(owners, unstored, responses, { model: 'gpt-5', input: 'hi', store: false }, who);
-    expect(unstored.owner).toBeUndefined();
+    // Still its caller: the containers it runs code in are the caller's.
+    expect(unstored).toEqual({ owner: alice, unstored: true });
     await expect(guardObjects(owners, {}, responses, { model: 'gpt-5', store: false, previous_response_id: 'resp_other' }, who)).rejects.toMatchObject({ code: 'object_not_owned' });
   });
 

@@ -208,8 +208,9 @@ function namedText(named: readonly NamedObjects[]): string {
 export function guardObjects(objects: ObjectOwners, hold: ObjectHold, route: RouteMatch, json: unknown, who: Identity, raw?: Buffer): Promise<void> | undefined {
   const owner = ownerOf(who);
   if (owner === undefined) return;
-  // A Response the provider is told not to keep (`store: false`, as Codex sends) makes nothing to record; its `previous_response_id` is still checked.
-  if (route.api !== 'openai.responses' || (json as { store?: unknown } | undefined)?.store !== false) hold.owner = owner;
+  hold.owner = owner;
+  // A Response the provider is told not to keep (`store: false`, as Codex sends) makes nothing to record but containers; what it names is still checked.
+  if (route.api === 'openai.responses' && (json as { store?: unknown } | undefined)?.store === false) hold.unstored = true;
   if (objects.mode === 'shared') return;
   if (listsObjects(route)) {
     hold.list = true;
@@ -218,7 +219,7 @@ export function guardObjects(objects: ObjectOwners, hold: ObjectHold, route: Rou
   const named = namedObjects(route, json, raw);
   if (named.length === 0) return;
   return objects.checkAll(named, owner).then((owners) => {
-    if (route.api === 'openai.batches' && route.resourceId !== undefined) hold.batchOwner = owners.get(route.resourceId);
+    if (route.resourceId !== undefined) hold.pathOwner = owners.get(route.resourceId);
   });
 }
 

@@ -134,7 +134,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (facts.batch !== undefined) deps.batchResults?.(facts);
       // Known before the answer's last bytes leave: its creator's next request finds the object.
       if (owned.owner) {
-        deps.objects?.made(madeObjects(facts, owned.owner, owned.batchOwner));
+        deps.objects?.made(madeObjects(facts, owned, route));
         deps.objects?.gone(deletedObjects(route, facts.status));
       }
       const row = record(deps, facts, held.route);
@@ -248,7 +248,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   const guarded = deps.objects && touchesObjects(route.api) ? guardObjects(deps.objects, x.owned, route, json, who, raw) : undefined;
   if (guarded) await guarded;
   // A streamed Response's id reaches its client in the first event: known from then on, not only at the end.
-  if (x.owned.owner && info.stream && route.api === 'openai.responses') info.madeObject = streamedResponse(deps.objects!, x.owned.owner, facts.ts);
+  if (x.owned.owner && !x.owned.unstored && info.stream && route.api === 'openai.responses') info.madeObject = streamedResponse(deps.objects!, x.owned.owner, facts.ts);
 
   const bodyModel = info.model;
   let explicit = x.explicit;

@@ -333,6 +333,8 @@ export function settle(a: Pick<RelayArgs, 'facts' | 'inputEstimate'> & { info: P
   f.billedWithoutUsage = m.billedWithoutUsage === true;
   if (m.batch !== undefined) f.batch = m.batch;
   if (m.batchFiles !== undefined) f.batchFiles = m.batchFiles;
+  if (m.items !== undefined) f.items = m.items;
+  if (m.containers !== undefined) f.containers = m.containers;
   if (m.error) {
     // An error the provider sent (an event inside a 200 stream) is why the answer ended, whoever
     // hung up after it: an SDK throws on the event and leaves, an upstream may close or reset.

@@ -79,6 +79,10 @@ export interface RequestFacts {
   batch?: BatchResults;
   /** See Metered.batchFiles. */
   batchFiles?: string[];
+  /** See Metered.items. */
+  items?: string[];
+  /** See Metered.containers. */
+  containers?: string[];
   /** The request's input tokens, estimated from its body, for a row recorded without usage (metering/open-requests.ts). */
   inputEstimate: (() => number | undefined) | undefined;
   /** Where metering/open-requests.ts keeps the request while it is open (-1: not there). */

@@ -205,6 +205,10 @@ export interface Metered {
   batch?: BatchResults;
   /** The files an OpenAI batch's answer names as its output and errors: the provider made them for the batch's owner (auth.stored_objects). */
   batchFiles?: string[];
+  /** The ids of the items a Response's answer holds (its output; the input items a lookup lists), which a later request may reference (auth.stored_objects). */
+  items?: string[];
+  /** The containers the answer says it ran code in (Anthropic's `container`, a Response's code interpreter and shell calls), which a later request may reuse (auth.stored_objects). */
+  containers?: string[];
 }
 
 /** The succeeded requests of a Message Batch's results (errored, canceled and expired ones are not billed). */

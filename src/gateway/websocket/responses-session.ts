@@ -103,7 +103,7 @@ export class ResponsesSession extends RelayedSocket {
       finish: () => {
         digest.run();
         this.shutdownOutcome(facts);
-        if (owned.owner) d.gateway.objects?.made(madeObjects(facts, owned.owner, undefined));
+        d.gateway.objects?.made(madeObjects(facts, owned, route()));
         const row = record(d.gateway, facts, undefined);
         admission?.settle(row.costPicos, row.inputTokens + row.outputTokens, row.attemptLog);
         this.responseEnded();

@@ -24,6 +24,8 @@ export function readAnthropicBody(text: string | undefined, complete: boolean, t
     error: undefined,
     sawEnd: complete,
   };
+  const container = asText(asObject(body.container)?.id);
+  if (container !== undefined) m.containers = [container];
   return withResponseId(withTier(m, asText(usage?.service_tier)), asText(body.id));
 }
 

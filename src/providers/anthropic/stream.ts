@@ -20,6 +20,8 @@ export class AnthropicStreamReader implements StreamReader {
   private toolCalls = 0;
   private error: UpstreamErrorInfo | undefined;
   private stopped = false;
+  /** The container the message ran code in (`message_start`, or `message_delta` once a tool used one). */
+  private container: string | undefined;
 
   onEvent(event: SseEvent): void {
     // Anthropic names every event; compatible servers that do not still send `type` first.
@@ -29,9 +31,12 @@ export class AnthropicStreamReader implements StreamReader {
       case 'message_start':
         this.start(asObject(dig(parseJson(event.data), 'message')));
         break;
-      case 'message_delta':
-        this.delta(asObject(dig(parseJson(event.data), 'usage')));
+      case 'message_delta': {
+        const data = parseJson(event.data);
+        this.delta(asObject(dig(data, 'usage')));
+        this.container = asText(dig(data, 'delta', 'container', 'id')) ?? this.container;
         break;
+      }
       case 'content_block_start':
         // Every tool-use block type ends in `tool_use`; text and thinking blocks are skipped unparsed.
         if (event.data.includes('tool_use"') && isToolUseBlock(dig(parseJson(event.data), 'content_block'))) this.toolCalls++;
@@ -65,6 +70,7 @@ export class AnthropicStreamReader implements StreamReader {
       // An error as the first event is the stream's 529 (protocols.md §3.4): the model never began.
       ...(this.error !== undefined && !has && this.responseId === undefined ? { failedBeforeStart: true } : {}),
     };
+    if (this.container !== undefined) m.containers = [this.container];
     return withResponseId(withTier(m, asText(this.usage?.service_tier)), this.responseId);
   }
 
@@ -72,6 +78,7 @@ export class AnthropicStreamReader implements StreamReader {
     if (message === undefined) return;
     this.servedModel = asText(message.model) ?? this.servedModel;
     this.responseId = asText(message.id) ?? this.responseId;
+    this.container = asText(dig(message, 'container', 'id')) ?? this.container;
     const usage = asObject(message.usage);
     if (usage !== undefined) this.usage = this.usage === undefined ? usage : overlayUsage(this.usage, usage);
   }

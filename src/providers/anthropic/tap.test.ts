@@ -138,3 +138,19 @@ describe('Anthropic Messages past the copy limit', () => {
     });
   });
 });
+
+describe('the container an Anthropic answer ran code in', () => {
+  const ev = (type: string, data: unknown) => `event: ${type}\ndata: ${JSON.stringify({ type, ...(data as object) })}\n\n`;
+  const container = { id: 'container_011', expires_at: '2026-12-07T12:00:00Z' };
+
+  it('reads it from a whole Message, and from the message_delta of a stream', () => {
+    const message = { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], stop_reason: 'end_turn', container, usage: { input_tokens: 5, output_tokens: 1 } };
+    expect(tap(Buffer.from(JSON.stringify(message)), json()).metered.containers).toEqual(['container_011']);
+    expect(tap(Buffer.from(JSON.stringify({ ...message, container: null })), json()).metered.containers).toBeUndefined();
+    const stream =
+      ev('message_start', { message: { ...message, container: null, usage: { input_tokens: 5, output_tokens: 0 } } }) +
+      ev('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null, container }, usage: { output_tokens: 1 } }) +
+      ev('message_stop', {});
+    expect(tap(Buffer.from(stream)).metered).toMatchObject({ containers: ['container_011'], responseId: 'msg_1', usage: { inputTokens: 5, outputTokens: 1 } });
+  });
+});

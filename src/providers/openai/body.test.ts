@@ -47,6 +47,8 @@ describe('OpenAI non-stream bodies', () => {
       sawEnd: true,
       serviceTier: 'priority',
       responseId: 'resp_68f1c0a9e2b4',
+      // Its output's items, which a later request may reference.
+      items: ['rs_01', 'fc_01', 'ctc_01', 'msg_01'],
     });
   });
 
@@ -69,6 +71,8 @@ describe('OpenAI non-stream bodies', () => {
       error: undefined,
       sawEnd: true,
       responseId: 'resp_cmp1',
+      // Read as a Response's are; no stored Response's, so no one is made their owner (madeObjects).
+      items: ['msg_1', 'cmp_1'],
     });
   });
 

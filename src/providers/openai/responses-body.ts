@@ -32,5 +32,25 @@ export function readResponseBody(body: JsonObject, complete: boolean): Metered {
   };
   if (usage === undefined && (body.status === 'queued' || body.status === 'in_progress')) m.pending = true;
   if (body.background === true) m.background = true;
+  // A Response's input items, listed (`GET /v1/responses/{id}/input_items`), are its items too.
+  namedItems(m, asArray(body.object === 'list' ? body.data : body.output));
   return withResponseId(withTier(m, asText(body.service_tier)), asText(body.id));
+}
+
+/** A Response item's id, and the container a code interpreter or shell call of it ran in. */
+export function readItem(item: unknown, items: Set<string>, containers: Set<string>): void {
+  const it = asObject(item);
+  if (it === undefined) return;
+  const id = asText(it.id);
+  if (id !== undefined) items.add(id);
+  const env = asObject(it.environment);
+  const container = it.type === 'code_interpreter_call' ? asText(it.container_id) : env?.type === 'container_reference' ? asText(env.container_id) : undefined;
+  if (container !== undefined) containers.add(container);
+}
+
+/** Sets `m.items` and `m.containers` from what is in `list`, those it has. */
+export function namedItems(m: Metered, list: readonly unknown[] | undefined, items = new Set<string>(), containers = new Set<string>()): void {
+  for (const item of list ?? []) readItem(item, items, containers);
+  if (items.size > 0) m.items = [...items];
+  if (containers.size > 0) m.containers = [...containers];
 }

@@ -1,11 +1,11 @@
 import { zeroUsage } from '../../core/usage.js';
 import type { SseEvent } from '../../sse/parser.js';
-import { type JsonObject, asObject, asText, parseJson, peekType } from '../shared/json.js';
+import { type JsonObject, asArray, asObject, asText, parseJson, peekType } from '../shared/json.js';
 import { sourceOf, withResponseId, withTier, withToolCalls } from '../shared/metered.js';
 import { type StreamReader, everyEventOpensWith } from '../shared/taps.js';
 import { errorFromValue } from '../shared/upstream-error.js';
 import type { Metered, UpstreamErrorInfo } from '../types.js';
-import { FAILED, countResponseToolCalls, isToolCallItem } from './responses-body.js';
+import { FAILED, countResponseToolCalls, isToolCallItem, namedItems, readItem } from './responses-body.js';
 import { responsesUsage } from './usage.js';
 
 /** The events that end a Response: usage is in theirs only. */
@@ -36,6 +36,9 @@ export class ResponsesStreamReader implements StreamReader {
   private error: UpstreamErrorInfo | undefined;
   private ended = false;
   private background = false;
+  /** The items the stream named, and the containers their calls ran in (Metered.items, Metered.containers). */
+  private readonly items = new Set<string>();
+  private readonly containers = new Set<string>();
   private readonly madeObject: ((id: string) => void) | undefined;
 
   /** `madeObject`: see RequestInfo.madeObject. */
@@ -57,7 +60,10 @@ export class ResponsesStreamReader implements StreamReader {
         if (this.responseId !== undefined) this.madeObject?.(this.responseId);
       }
     } else if (type === 'response.output_item.added') {
-      if (event.data.includes('_call"') && isToolCallItem(asObject(parseJson(event.data))?.item)) this.addedToolCalls++;
+      // Small (an item as it begins, its content empty): parsed for its id, which a stream cut before its end has named too.
+      const item = asObject(parseJson(event.data))?.item;
+      readItem(item, this.items, this.containers);
+      if (isToolCallItem(item)) this.addedToolCalls++;
     } else if (type === 'error') {
       this.error = errorFromValue(parseJson(event.data)) ?? { type: 'error', message: event.data };
     }
@@ -79,6 +85,7 @@ export class ResponsesStreamReader implements StreamReader {
       sawEnd: this.ended,
     };
     if (this.background) m.background = true;
+    namedItems(m, [], this.items, this.containers);
     return withResponseId(withTier(m, this.serviceTier), this.responseId);
   }
 
@@ -94,6 +101,7 @@ export class ResponsesStreamReader implements StreamReader {
     if (response.tool_usage !== undefined) this.toolUsage = response.tool_usage;
     if (response.tools !== undefined) this.tools = response.tools;
     this.finalToolCalls = countResponseToolCalls(response);
+    for (const item of asArray(response.output) ?? []) readItem(item, this.items, this.containers);
     if (type === 'response.failed') this.error = errorFromValue(response) ?? FAILED;
   }
 }

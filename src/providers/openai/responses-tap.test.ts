@@ -21,6 +21,7 @@ describe('OpenAI Responses stream tap', () => {
       sawEnd: true,
       serviceTier: 'default',
       responseId: 'resp_68f1c1',
+      items: ['rs_11', 'fc_11', 'msg_11'],
     });
   });
 
@@ -56,5 +57,26 @@ describe('OpenAI Responses stream tap', () => {
       servedModel: 'gpt-5.6-luna-2026-10-14',
       sawEnd: false,
     });
+  });
+});
+
+describe('the items and containers a Responses answer names', () => {
+  const ev = (type: string, data: unknown) => `event: ${type}\ndata: ${JSON.stringify({ type, ...(data as object) })}\n\n`;
+  const ci = { id: 'ci_1', type: 'code_interpreter_call', status: 'completed', code: 'print(1)', container_id: 'cntr_1', outputs: null };
+  const shell = { id: 'sh_1', type: 'shell_call', status: 'completed', call_id: 'call_1', action: { commands: ['ls'] }, environment: { type: 'container_reference', container_id: 'cntr_2' } };
+
+  it('reads them from a streamed Response, from the items as they begin when it is cut before its end', () => {
+    const shellFor = (output: unknown[]) => ({ id: 'resp_1', object: 'response', status: 'completed', model: 'gpt-5', output, usage: { input_tokens: 5, output_tokens: 1 } });
+    const started = ev('response.created', { response: shellFor([]) }) + ev('response.output_item.added', { output_index: 0, item: { ...ci, status: 'in_progress' } });
+    expect(observe(Buffer.from(started), false).metered).toMatchObject({ items: ['ci_1'], containers: ['cntr_1'] });
+    const whole = started + ev('response.completed', { response: shellFor([ci, shell, { id: 'msg_1', type: 'message', role: 'assistant', content: [] }]) });
+    expect(observe(Buffer.from(whole)).metered).toMatchObject({ items: ['ci_1', 'sh_1', 'msg_1'], containers: ['cntr_1', 'cntr_2'] });
+  });
+
+  it('reads them from a whole Response and from the input items a lookup lists', () => {
+    const json: TapContext = { ...sse, contentType: 'application/json', stream: false };
+    const read = (body: unknown) => runTap(openaiAdapter.createTap({ api: 'openai.responses_lookup', dialect: 'openai', method: 'GET', resourceId: 'resp_1' }, json), [Buffer.from(JSON.stringify(body))], true).metered;
+    expect(read({ id: 'resp_1', object: 'response', status: 'completed', output: [ci] })).toMatchObject({ items: ['ci_1'], containers: ['cntr_1'] });
+    expect(read({ object: 'list', data: [{ id: 'msg_in', type: 'message', role: 'user', content: [] }], has_more: false })).toMatchObject({ items: ['msg_in'] });
   });
 });

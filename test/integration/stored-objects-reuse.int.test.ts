@@ -1,0 +1,114 @@
+import Anthropic, { NotFoundError as AnthropicNotFound } from '@anthropic-ai/sdk';
+import OpenAI, { NotFoundError } from 'openai';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { type CreatedKey, createKey } from '../../src/identity/key-service.js';
+import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
+import type { Storage } from '../../src/storage/ports.js';
+import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
+import { type Harness, startHarness } from '../support/harness.js';
+
+const schemas: string[] = [];
+const postgres = () => {
+  const schema = `tg_reuse_${process.pid}_${schemas.length}`;
+  schemas.push(schema);
+  return openPostgres({ url: TEST_PG_URL, schema, maxConnections: 4 });
+};
+afterAll(() => dropSchemas(schemas));
+
+const CONTAINER = { id: 'container_011Reuse', expires_at: '2026-12-07T12:00:00Z' };
+const message = (container: unknown) => ({ id: 'msg_01Reuse', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: 'ran' }], stop_reason: 'end_turn', stop_sequence: null, container, usage: { input_tokens: 5, output_tokens: 1 } });
+const sse = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+
+/**
+ * Containers and stored Responses' items kept to their team
+ * (auth.stored_objects: team) through the official SDKs: alice (team platform) makes them, carol
+ * (platform) may use them, bob (data) is told they do not exist, and nothing of his reaches the provider.
+ */
+describe.each([
+  ['SQLite', undefined],
+  ['Postgres', postgres],
+] as const)('containers and items kept apart by team (%s)', (_, storage: (() => Promise<Storage>) | undefined) => {
+  let h: Harness;
+  let carol: CreatedKey;
+  let bob: CreatedKey;
+  afterEach(() => h.close());
+  const start = async () => {
+    h = await startHarness({ storage });
+    carol = await createKey(h.tollgate.storage.keys, { user: 'carol', team: 'platform', project: null });
+    bob = await createKey(h.tollgate.storage.keys, { user: 'bob', team: 'data', project: null });
+  };
+  const openai = (key: CreatedKey) => new OpenAI({ apiKey: key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+  const anthropic = (key: CreatedKey) => new Anthropic({ apiKey: key.key, baseURL: h.url, maxRetries: 0 });
+  const refusedUnsent = async (ask: () => Promise<unknown>, NotFound: typeof NotFoundError | typeof AnthropicNotFound) => {
+    const asked = h.fake.requests.length;
+    const err = await ask().then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(NotFound);
+    expect(h.fake.requests.length).toBe(asked);
+    return err as Error;
+  };
+
+  it('keeps an Anthropic code execution container to its team, whether its answer came whole or streamed', async () => {
+    await start();
+    h.fake.script({ match: '/v1/messages', body: message(CONTAINER) });
+    const ask = (k: CreatedKey, container?: string) => anthropic(k).messages.create({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'run it' }], ...(container === undefined ? {} : { container }) });
+    expect((await ask(h.key)).container).toMatchObject({ id: CONTAINER.id });
+    const err = await refusedUnsent(() => ask(bob, CONTAINER.id), AnthropicNotFound);
+    expect(err.message).toContain(`No container with id '${CONTAINER.id}' found`);
+    expect(await ask(carol, CONTAINER.id)).toMatchObject({ type: 'message' });
+    // Named in a Message Batch's request too.
+    const batch = (k: CreatedKey) => anthropic(k).messages.batches.create({ requests: [{ custom_id: 'a', params: { model: 'claude-sonnet-4-5', max_tokens: 8, container: CONTAINER.id, messages: [{ role: 'user', content: 'again' }] } }] });
+    await refusedUnsent(() => batch(bob), AnthropicNotFound);
+
+    // Streamed: the container comes in the message_delta.
+    const other = { ...CONTAINER, id: 'container_011Streamed' };
+    h.fake.script({
+      match: '/v1/messages',
+      headers: { 'content-type': 'text/event-stream' },
+      events: [sse('message_start', { message: { ...message(null), content: [] } }), sse('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null, container: other }, usage: { output_tokens: 1 } }), sse('message_stop', {})],
+    });
+    const stream = await anthropic(carol).messages.create({ model: 'claude-sonnet-4-5', max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'run it' }] });
+    for await (const event of stream) void event;
+    await refusedUnsent(() => ask(bob, other.id), AnthropicNotFound);
+    expect(await ask(h.key, other.id)).toMatchObject({ type: 'message' });
+    // One Tollgate never saw made is refused to its creator too.
+    await refusedUnsent(() => ask(h.key, 'container_made_elsewhere'), AnthropicNotFound);
+  });
+
+  it('keeps an OpenAI code interpreter container to its team, also one a Response not stored ran in', async () => {
+    await start();
+    const ran = (id: string) => ({
+      id: 'resp_ran',
+      object: 'response',
+      status: 'completed',
+      model: 'gpt-5',
+      output: [{ id: 'ci_ran', type: 'code_interpreter_call', status: 'completed', code: 'print(1)', container_id: id, outputs: null }],
+      usage: { input_tokens: 5, output_tokens: 1, total_tokens: 6 },
+    });
+    h.fake.script({ match: '/v1/responses', body: ran('cntr_reuse1') }, { match: '/v1/responses', body: ran('cntr_reuse2') });
+    const auto = { type: 'code_interpreter', container: { type: 'auto' } } as const;
+    await openai(h.key).responses.create({ model: 'gpt-5', input: 'run', tools: [auto] });
+    await openai(h.key).responses.create({ model: 'gpt-5', input: 'run', tools: [auto], store: false });
+    const reuse = (k: CreatedKey, container: string) => openai(k).responses.create({ model: 'gpt-5', input: 'again', tools: [{ type: 'code_interpreter', container }] });
+    for (const id of ['cntr_reuse1', 'cntr_reuse2']) {
+      const err = await refusedUnsent(() => reuse(bob, id), NotFoundError);
+      expect((err as NotFoundError).error).toMatchObject({ code: 'object_not_owned' });
+      expect(await reuse(carol, id)).toMatchObject({ object: 'response' });
+    }
+  });
+
+  it('lets a Responses request reference the items of its team stored Responses only, those an input item listing named too', async () => {
+    await start();
+    const made = await openai(h.key).responses.create({ model: 'gpt-5', input: 'hello' });
+    const item = made.output.find((o) => o.type === 'message')!.id;
+    const reference = (k: CreatedKey, id: string) => openai(k).responses.create({ model: 'gpt-5', input: [{ type: 'item_reference', id }, { role: 'user', content: 'go on' }] });
+    const err = await refusedUnsent(() => reference(bob, item), NotFoundError);
+    expect(err.message).toContain(`No item with id '${item}' found`);
+    expect(await reference(carol, item)).toMatchObject({ object: 'response' });
+    await refusedUnsent(() => reference(h.key, 'msg_neverSeen'), NotFoundError);
+    // An input item: its id is known once a listing of them has named it.
+    const listed = (await openai(h.key).responses.inputItems.list(made.id)).data.map((i) => i.id);
+    expect(listed.length).toBeGreaterThan(0);
+    expect(await reference(carol, listed[0]!)).toMatchObject({ object: 'response' });
+    await refusedUnsent(() => reference(bob, listed[0]!), NotFoundError);
+  });
+});
