@@ -3,7 +3,7 @@ import { lookupRoute } from '../providers/index.js';
 import { newFacts } from '../metering/build-row.js';
 import type { Dialect } from '../core/api.js';
 import type { RouteMatch } from '../providers/types.js';
-import { deletedObjects, listsObjects, madeObjects, namedObjects, touchesObjects } from './object-access.js';
+import { deletedObjects, lapsedObjects, listsObjects, madeObjects, namedObjects, touchesObjects } from './object-access.js';
 
 function route(method: string, path: string, dialect: Dialect = 'openai'): RouteMatch {
   const found = lookupRoute(method, path, [dialect]);
@@ -139,5 +139,22 @@ describe('the stored objects a finished request made', () => {
     // A compaction's output is handed back, not kept: its items are no stored Response's.
     expect(madeObjects(facts('openai.compact', { status: 200, responseId: null, items: ['msg_1'] }), { owner: alice }, route('POST', '/v1/responses/compact'))).toEqual([]);
     expect(ids(madeObjects(facts('anthropic.messages', { status: 200, responseId: 'msg_01', containers: ['container_1'] }), { owner: alice }, route('POST', '/v1/messages', 'anthropic')))).toEqual(['container_1:k-alice']);
+  });
+});
+
+describe('the stored objects a provider no longer has', () => {
+  it('names the object a GET or DELETE of it was answered 404 for, never one of another answer, method or API', () => {
+    expect(lapsedObjects(route('GET', '/v1/files/file-1'), 404)).toEqual(['file-1']);
+    expect(lapsedObjects(route('DELETE', '/v1/files/file-1'), 404)).toEqual(['file-1']);
+    expect(lapsedObjects(route('GET', '/v1/responses/resp_1'), 404)).toEqual(['resp_1']);
+    expect(lapsedObjects(route('GET', '/v1/batches/batch_1'), 404)).toEqual(['batch_1']);
+    expect(lapsedObjects(route('GET', '/v1/messages/batches/msgbatch_1', 'anthropic'), 404)).toEqual(['msgbatch_1']);
+    expect(lapsedObjects(route('GET', '/v1beta/cachedContents/abc', 'gemini'), 404)).toEqual(['cachedContents/abc']);
+    expect(lapsedObjects(route('GET', '/v1/files/file-1'), 200)).toEqual([]);
+    expect(lapsedObjects(route('GET', '/v1/files/file-1'), 500)).toEqual([]);
+    // A file whose content the provider will not give, or results not ready, is no proof the object is gone.
+    expect(lapsedObjects(route('GET', '/v1/files/file-1/content'), 404)).toEqual([]);
+    expect(lapsedObjects(route('GET', '/v1/messages/batches/msgbatch_1/results', 'anthropic'), 404)).toEqual([]);
+    expect(lapsedObjects(route('POST', '/v1/batches/batch_1/cancel'), 404)).toEqual([]);
   });
 });

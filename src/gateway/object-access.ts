@@ -117,6 +117,15 @@ export function deletedObjects(route: RouteMatch, status: number): string[] {
   return [route.resourceId];
 }
 
+/** The APIs whose GET or DELETE of one object the provider answers 404 when it no longer has it (expired, or deleted by it). */
+const LOOKUPS: ReadonlySet<Api> = new Set<Api>(['openai.files', 'openai.batches', 'openai.responses_lookup', 'anthropic.batches', 'anthropic.files', 'gemini.caches_lookup']);
+
+/** The object a GET or DELETE of it was answered 404 for by the provider: no longer there (ObjectOwners.lapsed). */
+export function lapsedObjects(route: RouteMatch, status: number): string[] {
+  if (status !== 404 || route.resourceId === undefined || (route.method !== 'GET' && route.method !== 'DELETE') || !LOOKUPS.has(route.api)) return [];
+  return [route.resourceId];
+}
+
 /** What the gateway learns about a request's stored objects before it goes upstream, for its answer and its end. */
 export interface ObjectHold {
   /** Whose objects the request makes, and with whose rights it asks (unset for a caller's own provider key). */

@@ -6,7 +6,7 @@ import type { ObjectOwnerStore, OwnedObject } from '../storage/object-owners.js'
 import { lookupRoute } from '../providers/index.js';
 import type { Identity } from '../identity/identify.js';
 import type { ObjectHold } from './object-access.js';
-import { ObjectOwners, guardObjects } from './object-owners.js';
+import { LAPSE_AFTER_MS, ObjectOwners, guardObjects } from './object-owners.js';
 
 const alice = { keyId: 'k-alice', team: 'platform' };
 const bob = { keyId: 'k-bob', team: 'data' };
@@ -18,6 +18,8 @@ function heldStore() {
   const waiting: (() => void)[] = [];
   const s = {
     rows,
+    /** When each row was recorded, for a removal of those recorded before a time. */
+    madeAt: new Map<string, number>(),
     reads: 0,
     failReads: false,
     failWrites: false,
@@ -29,15 +31,19 @@ function heldStore() {
         new Promise<void>((ok, fail) =>
           waiting.push(() => {
             if (s.failWrites) return fail(new Error('disk full'));
-            for (const o of objects) if (!rows.has(o.id)) rows.set(o.id, { keyId: o.keyId, team: o.team });
+            for (const o of objects) {
+              if (rows.has(o.id)) continue;
+              rows.set(o.id, { keyId: o.keyId, team: o.team });
+              s.madeAt.set(o.id, o.createdAt);
+            }
             ok();
           }),
         ),
-      remove: (ids) =>
+      remove: (ids, before) =>
         new Promise<void>((ok, fail) =>
           waiting.push(() => {
             if (s.failWrites) return fail(new Error('disk full'));
-            for (const id of ids) rows.delete(id);
+            for (const id of ids) if (before === undefined || (s.madeAt.get(id) ?? 0) <= before) rows.delete(id);
             ok();
           }),
         ),
@@ -180,5 +186,46 @@ describe('a request about stored objects, before it goes upstream', () => {
     const hold: ObjectHold = {};
     await guardObjects(owners, hold, responses, { previous_response_id: 'resp_other' }, { ...who, upstreamKey: { kind: 'passthrough', key: 'sk-own' } });
     expect(hold).toEqual({});
+  });
+});
+
+describe('the owners of objects the provider no longer has', () => {
+  it('forgets an object a 404 was answered for, but not one made in the last minutes, here or in storage', async () => {
+    const s = heldStore();
+    const owners = new ObjectOwners({ mode: 'team', store: s.store, log: silentLogger, missWaitMs: 0 });
+    const now = Date.UTC(2026, 11, 7);
+    owners.made([{ ...made('file-old'), createdAt: now - LAPSE_AFTER_MS }, { ...made('file-new'), createdAt: now - 1000 }]);
+    s.release();
+    await owners.flush();
+    owners.lapsed(['file-old', 'file-new'], now);
+    await expect(owners.check(['file-old'], alice, 'file')).rejects.toMatchObject({ code: 'object_not_owned' });
+    // A provider may not find for a moment what it has just made: that 404 forgets nothing.
+    await expect(owners.check(['file-new'], alice, 'file')).resolves.toBeDefined();
+    const flushed = owners.flush();
+    s.release();
+    await flushed;
+    expect([...s.rows.keys()]).toEqual(['file-new']);
+  });
+
+  it('forgets in storage only an owner recorded long enough ago when this gateway did not see it made', async () => {
+    const s = heldStore();
+    const now = Date.UTC(2026, 11, 7);
+    for (const [id, at] of [['resp_old', now - LAPSE_AFTER_MS - 1], ['resp_new', now - 1000]] as const) {
+      s.rows.set(id, alice);
+      s.madeAt.set(id, at);
+    }
+    const owners = new ObjectOwners({ mode: 'team', store: s.store, log: silentLogger, missWaitMs: 0 });
+    await owners.check(['resp_old', 'resp_new'], alice, 'response');
+    owners.lapsed(['resp_old', 'resp_new'], now);
+    const flushed = owners.flush();
+    for (let i = 0; i < 3; i++) {
+      s.release();
+      await new Promise((r) => setImmediate(r));
+    }
+    await flushed;
+    expect([...s.rows.keys()]).toEqual(['resp_new']);
+    // Forgotten in memory, it is read again from storage, which still has it.
+    await expect(owners.check(['resp_new'], alice, 'response')).resolves.toBeDefined();
+    await expect(owners.check(['resp_old'], alice, 'response')).rejects.toMatchObject({ code: 'object_not_owned' });
   });
 });

@@ -25,6 +25,21 @@ export interface ObjectOwnersDeps {
 /** Owners not yet written, at most: past it, the oldest are dropped (and logged) while storage is down. */
 const MAX_QUEUE = 100_000;
 const RETRY_MS = 5_000;
+/**
+ * How old an object must be before a 404 for it forgets its owner: a provider may not find, for a
+ * moment, what it has just made (a read that reaches a replica the write has not), and an owner
+ * forgotten for that would lock its own team out of the object for good.
+ */
+export const LAPSE_AFTER_MS = 5 * 60_000;
+
+/** An owner known in memory; `madeAt` when this gateway saw the object made. */
+type Known = ObjectOwner & { madeAt?: number };
+
+/** An owner storage is to forget: at once (deleted), or only if recorded at or before `before` (lapsed). */
+interface Removal {
+  id: string;
+  before?: number;
+}
 
 /**
  * Which key made each stored object, for `auth.stored_objects`. An object is known in memory from
@@ -34,10 +49,12 @@ const RETRY_MS = 5_000;
  */
 export class ObjectOwners {
   readonly mode: StoredObjectsMode;
-  private readonly known = new Map<string, ObjectOwner>();
+  private readonly known = new Map<string, Known>();
   private queue: OwnedObject[] = [];
-  /** Ids of deleted objects whose owners storage has yet to forget: written after the owners queued before them. */
-  private removals: string[] = [];
+  /** Objects gone whose owners storage has yet to forget: written after the owners queued before them. */
+  private removals: Removal[] = [];
+  /** The ids of `removals`, and of those being written: storage still has them, but a read must not bring them back. */
+  private readonly forgetting = new Set<string>();
   private writing: Promise<void> | undefined;
   private retry: NodeJS.Timeout | undefined;
   private readonly max: number;
@@ -53,7 +70,7 @@ export class ObjectOwners {
   made(objects: readonly OwnedObject[]): void {
     if (objects.length === 0) return;
     // One known already is written, or on its way (a streamed Response, made known at its first event and again at its end).
-    const fresh = objects.filter((o) => this.keep(o.id, { keyId: o.keyId, team: o.team }));
+    const fresh = objects.filter((o) => this.keep(o.id, { keyId: o.keyId, team: o.team, madeAt: o.createdAt }));
     if (fresh.length === 0) return;
     this.queue.push(...fresh);
     if (this.queue.length > MAX_QUEUE) {
@@ -70,8 +87,29 @@ export class ObjectOwners {
     for (const id of ids) this.known.delete(id);
     // Not yet written: never written.
     this.queue = this.queue.filter((o) => !set.has(o.id));
-    this.removals.push(...ids);
-    if (this.removals.length > MAX_QUEUE) this.removals.splice(0, this.removals.length - MAX_QUEUE);
+    this.forget(ids.map((id) => ({ id })));
+  }
+
+  /**
+   * Objects the provider answered 404 for, asked about by their path: expired, or deleted by the
+   * provider or elsewhere. Forgotten as deleted ones are, unless made in the last LAPSE_AFTER_MS:
+   * in memory when this gateway saw them made (and knows when), in storage by the time recorded.
+   */
+  lapsed(ids: readonly string[], now: number): void {
+    const old = ids.filter((id) => {
+      const madeAt = this.known.get(id)?.madeAt;
+      return madeAt === undefined || now - madeAt >= LAPSE_AFTER_MS;
+    });
+    if (old.length === 0) return;
+    // One read from storage and not made here: forgotten in memory, read again if storage keeps it.
+    for (const id of old) this.known.delete(id);
+    this.forget(old.map((id) => ({ id, before: now - LAPSE_AFTER_MS })));
+  }
+
+  private forget(removals: Removal[]): void {
+    for (const r of removals) this.forgetting.add(r.id);
+    this.removals.push(...removals);
+    if (this.removals.length > MAX_QUEUE) for (const r of this.removals.splice(0, this.removals.length - MAX_QUEUE)) this.forgetting.delete(r.id);
     this.write();
   }
 
@@ -140,14 +178,15 @@ export class ObjectOwners {
       throw new GatewayError('storage_unavailable', message, { headers: { 'retry-after': '5' } });
     }
     for (const [id, o] of found) {
+      if (this.forgetting.has(id)) continue;
       into.set(id, o);
       this.keep(id, o);
     }
-    return ids.filter((id) => !found.has(id));
+    return ids.filter((id) => !into.has(id));
   }
 
   /** Whether the id was not known before. */
-  private keep(id: string, owner: ObjectOwner): boolean {
+  private keep(id: string, owner: Known): boolean {
     if (this.known.has(id)) return false;
     // Oldest first by insertion order: a full map forgets the longest known, which storage still has.
     if (this.known.size >= this.max) this.known.delete(this.known.keys().next().value!);
@@ -160,20 +199,23 @@ export class ObjectOwners {
     if (this.writing || this.retry) return;
     let undo: () => void;
     let op: Promise<void>;
+    let done = () => {};
     if (this.queue.length > 0) {
       const batch = this.queue;
       this.queue = [];
       op = this.d.store.add(batch);
       undo = () => (this.queue = [...batch, ...this.queue]);
     } else if (this.removals.length > 0) {
-      const ids = this.removals;
+      const batch = this.removals;
       this.removals = [];
-      op = this.d.store.remove(ids);
-      undo = () => (this.removals = [...ids, ...this.removals]);
+      op = removeAll(this.d.store, batch);
+      undo = () => (this.removals = [...batch, ...this.removals]);
+      done = () => batch.forEach((r) => this.forgetting.delete(r.id));
     } else return;
     this.writing = op.then(
       () => {
         this.writing = undefined;
+        done();
         this.write();
       },
       (err: unknown) => {
@@ -188,6 +230,13 @@ export class ObjectOwners {
       },
     );
   }
+}
+
+/** Deleted objects' owners in one statement; lapsed ones each only if recorded by its time. */
+async function removeAll(store: ObjectOwnerStore, batch: readonly Removal[]): Promise<void> {
+  const now = batch.filter((r) => r.before === undefined).map((r) => r.id);
+  if (now.length > 0) await store.remove(now);
+  for (const r of batch) if (r.before !== undefined) await store.remove([r.id], r.before);
 }
 
 /** A request's named objects, for a message: the first, and how many more. */

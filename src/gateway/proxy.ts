@@ -44,7 +44,7 @@ import { relayTranslated, translatable } from './translated.js';
 import { isResponsesShapedChat } from '../translation/index.js';
 import { attribute, writeUpstreamCredential } from './caller.js';
 import { type ObjectOwners, guardObjects, streamedResponse } from './object-owners.js';
-import { type ObjectHold, deletedObjects, madeObjects, touchesObjects } from './object-access.js';
+import { type ObjectHold, deletedObjects, lapsedObjects, madeObjects, touchesObjects } from './object-access.js';
 import type { Exchange, Held, Served } from './exchange.js';
 import { serveList } from './object-lists.js';
 
@@ -136,6 +136,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (owned.owner) {
         deps.objects?.made(madeObjects(facts, owned, route));
         deps.objects?.gone(deletedObjects(route, facts.status));
+        // A provider named in the path (`/p/{name}`) may not be the one that keeps the object: its 404 tells nothing of it.
+        if (explicit === undefined) deps.objects?.lapsed(lapsedObjects(route, facts.status), Date.now());
       }
       const row = record(deps, facts, held.route);
       // Settlement runs in the background: it never delays the response.

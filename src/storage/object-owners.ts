@@ -20,8 +20,8 @@ export interface ObjectOwnerStore {
   add(objects: readonly OwnedObject[]): Promise<void>;
   /** The owners of those of `ids` that are recorded. */
   owners(ids: readonly string[]): Promise<Map<string, ObjectOwner>>;
-  /** Forgets the owners of objects the provider has deleted. */
-  remove(ids: readonly string[]): Promise<void>;
+  /** Forgets the owners of objects the provider has deleted; with `before` (ms since the epoch), only those recorded at or before it. */
+  remove(ids: readonly string[], before?: number): Promise<void>;
 }
 
 /**
@@ -79,10 +79,11 @@ export function sqlObjectOwners(db: PolicySql): ObjectOwnerStore {
       }
       return out;
     },
-    async remove(ids) {
+    async remove(ids, before) {
       for (let i = 0; i < ids.length; i += CHUNK) {
         const part = ids.slice(i, i + CHUNK);
-        await run(`DELETE FROM stored_objects WHERE id IN (${part.map(() => '?').join(', ')})`, part);
+        const older = before === undefined ? '' : ' AND created_at <= ?';
+        await run(`DELETE FROM stored_objects WHERE id IN (${part.map(() => '?').join(', ')})${older}`, before === undefined ? part : [...part, before]);
       }
     },
   };

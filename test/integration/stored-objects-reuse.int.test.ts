@@ -1,11 +1,11 @@
 import Anthropic, { NotFoundError as AnthropicNotFound } from '@anthropic-ai/sdk';
-import OpenAI, { NotFoundError } from 'openai';
+import OpenAI, { NotFoundError, toFile } from 'openai';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type CreatedKey, createKey } from '../../src/identity/key-service.js';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
-import { type Harness, startHarness } from '../support/harness.js';
+import { type Harness, eventually, startHarness } from '../support/harness.js';
 
 const schemas: string[] = [];
 const postgres = () => {
@@ -110,5 +110,29 @@ describe.each([
     expect(listed.length).toBeGreaterThan(0);
     expect(await reference(carol, listed[0]!)).toMatchObject({ object: 'response' });
     await refusedUnsent(() => reference(bob, listed[0]!), NotFoundError);
+  });
+
+  it('forgets the owner of an object the provider no longer has once it answers 404 for it, not of one just made', async () => {
+    await start();
+    const provider = new OpenAI({ apiKey: 'sk-upstream', baseURL: `${h.fake.url}/v1`, maxRetries: 0 });
+    // Made a while ago (its owner recorded then), then expired at the provider: gone from there, not through Tollgate.
+    const old = await provider.files.create({ file: await toFile(Buffer.from('%PDF-1.4'), 'old.pdf'), purpose: 'user_data' });
+    await h.tollgate.storage.objects.add([{ id: old.id, api: 'openai.files', keyId: h.key.id, team: 'platform', createdAt: Date.now() - 10 * 60_000 }]);
+    expect(await openai(h.key).files.retrieve(old.id)).toMatchObject({ id: old.id });
+    await provider.files.delete(old.id);
+    await expect(openai(h.key).files.retrieve(old.id)).rejects.toBeInstanceOf(NotFoundError);
+    await eventually(async () => expect(await h.tollgate.storage.objects.owners([old.id])).toEqual(new Map()));
+    // Refused from then on by Tollgate itself, as a deleted object is.
+    const err = await refusedUnsent(() => openai(h.key).files.retrieve(old.id), NotFoundError);
+    expect((err as NotFoundError).error).toMatchObject({ code: 'object_not_owned' });
+
+    // One just made that the provider does not find (a read that lags its write) keeps its owner.
+    const young = await openai(h.key).files.create({ file: await toFile(Buffer.from('%PDF-1.4'), 'new.pdf'), purpose: 'user_data' });
+    await provider.files.delete(young.id);
+    await expect(openai(h.key).files.retrieve(young.id)).rejects.toBeInstanceOf(NotFoundError);
+    const asked = h.fake.requests.length;
+    await expect(openai(h.key).files.retrieve(young.id)).rejects.toBeInstanceOf(NotFoundError);
+    expect(h.fake.requests.length).toBe(asked + 1);
+    await eventually(async () => expect((await h.tollgate.storage.objects.owners([young.id])).size).toBe(1));
   });
 });

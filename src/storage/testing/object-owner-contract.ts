@@ -31,6 +31,9 @@ export function objectOwnerContract(open: () => Promise<Storage>): void {
       expect(await s.objects.owners(['file-a', 'cachedContents/x y'])).toEqual(new Map([['cachedContents/x y', { keyId: null, team: null }]]));
       expect((await s.objects.owners(many.map((o) => o.id))).size).toBe(50);
       await s.objects.remove([]);
+      // Gone at the provider (a 404): forgotten only if recorded by then, a younger one kept.
+      await s.objects.remove(['resp_200', 'resp_201', 'resp_249'], at + 201);
+      expect([...(await s.objects.owners(['resp_200', 'resp_201', 'resp_202', 'resp_249'])).keys()].sort()).toEqual(['resp_202', 'resp_249']);
     } finally {
       await s.close();
     }
