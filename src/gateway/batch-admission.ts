@@ -11,6 +11,7 @@ import { adapterFor, lookupRoute } from '../providers/registry.js';
 import { JsonlLines } from '../providers/shared/batch-results-tap.js';
 import type { RouteMatch } from '../providers/types.js';
 import { askUpstream } from './ask-upstream.js';
+import type { BatchLineObjects } from './batch-lines.js';
 import type { UpstreamProvider } from './select-provider.js';
 
 /** How long reading a batch's input file may take: one can run to 200 MB. */
@@ -22,7 +23,10 @@ export function createsBatch(route: RouteMatch): boolean {
 }
 
 export interface BatchCheck {
-  policy: Enforcer;
+  /** Budgets and model policy, when configured. */
+  policy: Enforcer | undefined;
+  /** The stored objects the requests of an OpenAI batch's input file name, to check (batch-lines.ts), when they are to be. */
+  lines: BatchLineObjects | undefined;
   agent: Dispatcher;
   log: Logger;
   id: string;
@@ -39,13 +43,15 @@ export interface BatchCheck {
  * Checks a batch's creation against budgets and model policy (Enforcer.admitBatch): its
  * requests, from the creation's body (Anthropic) or from its input file, read from the
  * provider a line at a time (OpenAI), each estimated as the request sent alone would be.
+ * The same reading checks the stored objects the input file's requests name (`lines`).
  */
 export async function admitBatch(c: BatchCheck): Promise<BatchAdmission | undefined> {
-  if (!c.policy.governsBatches()) return undefined;
-  const totals = c.policy.batchTotals();
-  if (c.route.api === 'anthropic.batches') for (const params of messageBatchParams(c.json)) add(totals, 'anthropic', '/v1/messages', params, Buffer.byteLength(JSON.stringify(params)));
-  else await readInputFile(c, totals);
-  return c.policy.admitBatch({ id: c.id, caller: c.caller, totals: totals.totals, served: { provider: c.provider.name, catalogProvider: c.provider.catalog } });
+  const totals = c.policy?.governsBatches() === true ? c.policy.batchTotals() : undefined;
+  if (c.route.api === 'anthropic.batches') {
+    if (totals === undefined) return undefined;
+    for (const params of messageBatchParams(c.json)) add(totals, 'anthropic', '/v1/messages', params, Buffer.byteLength(JSON.stringify(params)));
+  } else if (totals !== undefined || c.lines !== undefined) await readInputFile(c, totals);
+  return totals === undefined ? undefined : c.policy!.admitBatch({ id: c.id, caller: c.caller, totals: totals.totals, served: { provider: c.provider.name, catalogProvider: c.provider.catalog } });
 }
 
 /**
@@ -66,7 +72,7 @@ function add(totals: BatchTotals, dialect: Dialect, path: string, body: Record<s
   totals.add({ model, json: body, bodyBytes: bytes, maxOutputTokens, choices });
 }
 
-async function readInputFile(c: BatchCheck, totals: BatchTotals): Promise<void> {
+async function readInputFile(c: BatchCheck, totals: BatchTotals | undefined): Promise<void> {
   const fileId = (c.json as { input_file_id?: unknown } | undefined)?.input_file_id;
   // Without a file (or a key to read it with) the provider refuses the creation itself.
   if (typeof fileId !== 'string' || fileId === '' || c.apiKey === undefined) return;
@@ -77,19 +83,30 @@ async function readInputFile(c: BatchCheck, totals: BatchTotals): Promise<void> 
   if (asked.kind === 'unknown') return;
   let reason = asked.kind === 'failed' ? asked.reason : undefined;
   if (asked.kind === 'answer') {
-    const lines = new JsonlLines((line) => {
-      const r = readInputLine(line);
+    const lines = new JsonlLines((line, n) => {
+      const r = totals !== undefined || c.lines?.mayName(line) === true ? readInputLine(line) : undefined;
+      if (r === undefined) return;
       // The line's size bounds its body's, without writing the body out again.
-      if (r) add(totals, 'openai', r.path, r.body, Buffer.byteLength(line));
+      if (totals !== undefined) add(totals, 'openai', r.path, r.body, Buffer.byteLength(line));
+      c.lines?.add(r, n);
     });
     try {
-      for await (const chunk of asked.body) lines.push(chunk as Buffer);
+      for await (const chunk of asked.body) {
+        lines.push(chunk as Buffer);
+        // Checked on the way, the file's reading paused meanwhile: the ids gathered stay few.
+        if (c.lines?.full === true) await c.lines.check();
+      }
       lines.end();
     } catch (err) {
+      // A refusal of what the file names (or storage's trouble telling) is the answer; anything else, the file could not be read.
+      if (err instanceof GatewayError) throw err;
       reason = errorMessage(err);
     }
+    if (reason === undefined) return c.lines?.check();
   }
   if (reason === undefined) return;
-  c.log.warn("could not read a batch's input file to check it against budgets", { id: c.id, file: fileId, reason });
-  throw new GatewayError('budget_unavailable', `Tollgate could not read the batch's input file ${fileId} to check it against your budgets (${reason}), so the batch was not created. Retry shortly.`, { headers: { 'retry-after': '5' } });
+  c.log.warn("could not read a batch's input file to check it", { id: c.id, file: fileId, reason });
+  const retry = { headers: { 'retry-after': '5' } };
+  if (totals !== undefined) throw new GatewayError('budget_unavailable', `Tollgate could not read the batch's input file ${fileId} to check it against your budgets (${reason}), so the batch was not created. Retry shortly.`, retry);
+  throw new GatewayError('upstream_unreachable', `Tollgate could not read the batch's input file ${fileId} from the provider to check the stored objects its requests name (${reason}), so the batch was not created. Retry shortly.`, retry);
 }

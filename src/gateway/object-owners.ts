@@ -277,8 +277,8 @@ export function streamedResponse(objects: ObjectOwners, owner: ObjectOwner, ts: 
   return (id) => objects.made([{ id, api: 'openai.responses', keyId: owner.keyId, team: owner.team, createdAt: ts }]);
 }
 
-/** The provider's own answer for an id it does not have: 404, which each SDK raises as its NotFound error. */
-export function notOwned(noun: string, id: string, mode: StoredObjectsMode): GatewayError {
+/** The provider's own answer for an id it does not have: 404, which each SDK raises as its NotFound error. `where`: where the request names it. */
+export function notOwned(noun: string, id: string, mode: StoredObjectsMode, where = ''): GatewayError {
   const whose = mode === 'team' ? "this key's team" : 'this key';
-  return new GatewayError('object_not_owned', `No ${noun} with id '${id}' found: it was not made through Tollgate by ${whose} (auth.stored_objects: ${mode}).`);
+  return new GatewayError('object_not_owned', `No ${noun} with id '${id}' found${where}: it was not made through Tollgate by ${whose} (auth.stored_objects: ${mode}).`);
 }

@@ -31,6 +31,7 @@ import { checkProviderKey, keySource } from './provider-keys.js';
 import { routePlans } from './route-plan.js';
 import type { ProviderTable } from './select-provider.js';
 import { admitBatch, createsBatch } from './batch-admission.js';
+import { batchLines } from './batch-lines.js';
 import { relay } from './relay.js';
 import { isUpload, streamUpload } from './upload.js';
 import { MAX_MODEL_CHARS, encodingError, modelTooLong, parseJson, sendError } from './request-errors.js';
@@ -306,9 +307,9 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
     for (const [k, v] of Object.entries(admission.headers)) res.setHeader(k, v);
     capOutputTokens = admission.capOutputTokens;
     info = { ...info, model: admission.model, maxOutputTokens: capOutputTokens ?? info.maxOutputTokens };
-  } else if (deps.policy && createsBatch(route)) {
+  } else if (createsBatch(route)) {
     const apiKey = who.upstreamKey.kind === 'passthrough' ? who.upstreamKey.key : provider.apiKey;
-    const admission = await admitBatch({ policy: deps.policy, agent: deps.agent, log: deps.log, id: facts.id, route, json, caller: who, provider, apiKey });
+    const admission = await admitBatch({ policy: deps.policy, lines: batchLines(deps.objects, x.owned, route, json), agent: deps.agent, log: deps.log, id: facts.id, route, json, caller: who, provider, apiKey });
     x.held.batch = admission;
     for (const [k, v] of Object.entries(admission?.headers ?? {})) res.setHeader(k, v);
   }

@@ -18,16 +18,18 @@ afterAll(() => dropSchemas(schemas));
 const CONTAINER = { id: 'container_011Reuse', expires_at: '2026-12-07T12:00:00Z' };
 const message = (container: unknown) => ({ id: 'msg_01Reuse', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: 'ran' }], stop_reason: 'end_turn', stop_sequence: null, container, usage: { input_tokens: 5, output_tokens: 1 } });
 const sse = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+const line = (customId: string, fileId: string) =>
+  JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: [{ type: 'text', text: 'read' }, { type: 'file', file: { file_id: fileId } }] }] } }) + '\n';
 
 /**
- * Containers and stored Responses' items kept to their team
+ * Containers, stored Responses' items and the files a batch's input file names, kept to their team
  * (auth.stored_objects: team) through the official SDKs: alice (team platform) makes them, carol
  * (platform) may use them, bob (data) is told they do not exist, and nothing of his reaches the provider.
  */
 describe.each([
   ['SQLite', undefined],
   ['Postgres', postgres],
-] as const)('containers and items kept apart by team (%s)', (_, storage: (() => Promise<Storage>) | undefined) => {
+] as const)('containers, items and batch lines kept apart by team (%s)', (_, storage: (() => Promise<Storage>) | undefined) => {
   let h: Harness;
   let carol: CreatedKey;
   let bob: CreatedKey;
@@ -110,6 +112,25 @@ describe.each([
     expect(listed.length).toBeGreaterThan(0);
     expect(await reference(carol, listed[0]!)).toMatchObject({ object: 'response' });
     await refusedUnsent(() => reference(bob, listed[0]!), NotFoundError);
+  });
+
+  it('refuses a batch whose input file names another team file, naming the line, and creates one naming its own', async () => {
+    await start();
+    const upload = async (k: CreatedKey, text: string, purpose: 'batch' | 'user_data') => openai(k).files.create({ file: await toFile(Buffer.from(text), purpose === 'batch' ? 'requests.jsonl' : 'notes.pdf'), purpose });
+    const theirs = await upload(bob, '%PDF-1.4', 'user_data');
+    const mine = await upload(h.key, '%PDF-1.4', 'user_data');
+    const input = await upload(h.key, line('ok', mine.id) + '\n' + line('sneaky', theirs.id), 'batch');
+    const create = (k: CreatedKey, fileId: string) => openai(k).batches.create({ input_file_id: fileId, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    const err = (await create(h.key, input.id).then(() => undefined, (e: unknown) => e)) as NotFoundError;
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect(err.error).toMatchObject({ code: 'object_not_owned' });
+    expect(err.message).toContain(`No file with id '${theirs.id}' found (line 3 of the batch's input file ${input.id}, custom_id "sneaky")`);
+    expect(h.fake.requests.filter((r) => r.route === 'openai.batches.create')).toHaveLength(0);
+    const rows = await h.rows();
+    expect(rows.find((r) => r.api === 'openai.batches')).toMatchObject({ keyId: h.key.id, status: 404, outcome: 'rejected', errorType: 'object_not_owned' });
+    // Its own team's files are its own: carol runs a batch on alice's input naming alice's file.
+    const good = await upload(h.key, line('ok', mine.id), 'batch');
+    expect(await create(carol, good.id)).toMatchObject({ object: 'batch' });
   });
 
   it('forgets the owner of an object the provider no longer has once it answers 404 for it, not of one just made', async () => {

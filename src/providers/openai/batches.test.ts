@@ -98,9 +98,9 @@ describe('OpenAI batch taps', () => {
 });
 
 describe('readInputLine', () => {
-  it('reads a request of an input file: its path (no query) and body', () => {
+  it('reads a request of an input file: its path (no query), body and custom_id', () => {
     const line = JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions?x=1', body: { model: 'gpt-5', messages: [] } });
-    expect(readInputLine(line)).toEqual({ path: '/v1/chat/completions', body: { model: 'gpt-5', messages: [] } });
+    expect(readInputLine(line)).toEqual({ path: '/v1/chat/completions', body: { model: 'gpt-5', messages: [] }, customId: 'a' });
   });
 
   it('is undefined for a line that is not a request', () => {

@@ -59,13 +59,13 @@ export function readOutputLine(line: string): BatchResult | undefined {
 
 /**
  * A line of a batch's input file (`{custom_id, method, url, body}`): the API path the request
- * goes to and its body; undefined for anything else.
+ * goes to, its body and its `custom_id`; undefined for anything else.
  */
-export function readInputLine(line: string): { path: string; body: JsonObject } | undefined {
+export function readInputLine(line: string): { path: string; body: JsonObject; customId: string | undefined } | undefined {
   const obj = asObject(parseJson(line));
   const url = asText(obj?.url);
   const body = asObject(obj?.body);
   if (url === undefined || body === undefined) return undefined;
   const q = url.indexOf('?');
-  return { path: q < 0 ? url : url.slice(0, q), body };
+  return { path: q < 0 ? url : url.slice(0, q), body, customId: asText(obj?.custom_id) };
 }

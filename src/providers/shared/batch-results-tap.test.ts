@@ -13,6 +13,15 @@ describe('JsonlLines', () => {
     expect(seen).toEqual(['short', 'ok', 'after', '0123456789']);
   });
 
+  it('numbers each line as the file does, blank and skipped ones counted, a last one without its newline too', () => {
+    const seen: string[] = [];
+    const lines = new JsonlLines((l, n) => seen.push(`${n}:${l}`), 10);
+    lines.push(Buffer.from('a\n\n0123456789ABC\nb\r\n'));
+    lines.push(Buffer.from('c'));
+    lines.end();
+    expect(seen).toEqual(['1:a', '4:b\r', '5:c']);
+  });
+
   it('holds no more than the limit while skipping: a file with no newline is not kept', () => {
     const seen: string[] = [];
     const lines = new JsonlLines((l) => seen.push(l), 1024);

@@ -53,17 +53,19 @@ export const MAX_LINE_BYTES = 32 * 1024 * 1024;
 /**
  * Splits a byte stream into lines (LF; a CR before it is left to JSON, which reads it as
  * whitespace), holding only the line in progress; a line longer than `maxLine` bytes is
- * skipped, not held.
+ * skipped, not held. `onLine` gets each line that is not blank, with its number (from 1,
+ * blank and skipped lines counted).
  */
 export class JsonlLines {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   /** In a line too long to hold: its bytes are dropped until its newline. */
   private skipping = false;
-  private readonly onLine: (line: string) => void;
+  private count = 0;
+  private readonly onLine: (line: string, n: number) => void;
   private readonly maxLine: number;
 
-  constructor(onLine: (line: string) => void, maxLine = MAX_LINE_BYTES) {
+  constructor(onLine: (line: string, n: number) => void, maxLine = MAX_LINE_BYTES) {
     this.onLine = onLine;
     this.maxLine = maxLine;
   }
@@ -72,6 +74,7 @@ export class JsonlLines {
     let from = 0;
     for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, from)) {
       const piece = chunk.subarray(from, nl);
+      this.count++;
       if (this.skipping) this.skipping = false;
       else if (this.pending.length === 0) this.line(piece);
       else if (this.pendingBytes + piece.length <= this.maxLine) {
@@ -96,6 +99,7 @@ export class JsonlLines {
 
   /** The stream ended: a last line without its newline is a line all the same. */
   end(): void {
+    if (this.pending.length > 0 || this.skipping) this.count++;
     if (this.pending.length > 0) this.line(Buffer.concat(this.pending));
     this.pending = [];
     this.pendingBytes = 0;
@@ -104,6 +108,6 @@ export class JsonlLines {
   private line(bytes: Buffer): void {
     if (bytes.length > this.maxLine) return;
     const text = bytes.toString('utf8');
-    if (text.trim() !== '') this.onLine(text);
+    if (text.trim() !== '') this.onLine(text, this.count);
   }
 }

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../core/logger.js';
+import { readInputLine } from '../providers/openai/batches.js';
+import type { ObjectOwner } from '../identity/stored-objects.js';
+import { BatchLineObjects, batchLines } from './batch-lines.js';
+import { ObjectOwners } from './object-owners.js';
+import { lookupRoute } from '../providers/index.js';
+
+const alice = { keyId: 'k-alice', team: 'platform' };
+const bob = { keyId: 'k-bob', team: 'data' };
+
+function owners(rows: Record<string, ObjectOwner>, mode: 'team' | 'shared' = 'team'): ObjectOwners & { reads: number } {
+  const o = new ObjectOwners({
+    mode,
+    log: silentLogger,
+    missWaitMs: 0,
+    store: {
+      add: () => Promise.resolve(),
+      remove: () => Promise.resolve(),
+      owners: (ids) => {
+        o.reads++;
+        return Promise.resolve(new Map(ids.filter((id) => rows[id] !== undefined).map((id) => [id, rows[id]!])));
+      },
+    },
+  }) as ObjectOwners & { reads: number };
+  o.reads = 0;
+  return o;
+}
+
+const line = (customId: string, url: string, body: unknown) => JSON.stringify({ custom_id: customId, method: 'POST', url, body });
+
+describe('the stored objects the lines of a batch input file name', () => {
+  it('refuses another team object named on a line, saying which line, and lets its own through', async () => {
+    const objects = owners({ 'file-mine': alice, 'file-theirs': bob, cntr_mine: alice, msg_theirs: bob });
+    const check = new BatchLineObjects(objects, alice, 'file-in');
+    const lines = [
+      line('a', '/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-mine' } }] }] }),
+      line('b', '/v1/responses', { model: 'gpt-5', input: 'hi', tools: [{ type: 'code_interpreter', container: 'cntr_mine' }] }),
+      line('c', '/v1/responses', { model: 'gpt-5', input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'file-theirs' }] }] }),
+    ];
+    lines.forEach((l, i) => check.add(readInputLine(l)!, i + 1));
+    const err = await check.check().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'object_not_owned', status: 404 });
+    expect((err as Error).message).toContain(`No file with id 'file-theirs' found (line 3 of the batch's input file file-in, custom_id "c")`);
+    // One read for all the lines gathered.
+    expect(objects.reads).toBe(1);
+    const mine = new BatchLineObjects(objects, alice, 'file-in');
+    lines.slice(0, 2).forEach((l, i) => mine.add(readInputLine(l)!, i + 1));
+    await expect(mine.check()).resolves.toBeUndefined();
+    const item = new BatchLineObjects(objects, alice, 'file-in');
+    item.add(readInputLine(line('d', '/v1/responses', { model: 'gpt-5', input: [{ type: 'item_reference', id: 'msg_theirs' }] }))!, 7);
+    await expect(item.check()).rejects.toMatchObject({ code: 'object_not_owned', message: expect.stringContaining("No item with id 'msg_theirs' found (line 7") });
+  });
+
+  it('parses only the lines that may name an object', () => {
+    const check = new BatchLineObjects(owners({}), alice, 'file-in');
+    expect(check.mayName(line('a', '/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'hello' }] }))).toBe(false);
+    for (const named of ['{"file_id":"f"}', '{"previous_response_id":"r"}', '{"container":"c"}', '{"input":[{"id":"i"}]}', '{"google":{"cached_content":"c"}}', '{"file\\u005fid":"f"}']) expect(check.mayName(named)).toBe(true);
+  });
+
+  it('checks only an OpenAI batch created with a Tollgate key while objects are kept apart', () => {
+    const route = (path: string, dialect: 'openai' | 'anthropic' = 'openai') => {
+      const found = lookupRoute('POST', path, [dialect]);
+      if (found.kind !== 'match') throw new Error(path);
+      return found.route;
+    };
+    const body = { input_file_id: 'file-in', endpoint: '/v1/chat/completions' };
+    expect(batchLines(owners({}), { owner: alice }, route('/v1/batches'), body)).toBeInstanceOf(BatchLineObjects);
+    expect(batchLines(owners({}, 'shared'), { owner: alice }, route('/v1/batches'), body)).toBeUndefined();
+    expect(batchLines(owners({}), {}, route('/v1/batches'), body)).toBeUndefined();
+    expect(batchLines(undefined, { owner: alice }, route('/v1/batches'), body)).toBeUndefined();
+    expect(batchLines(owners({}), { owner: alice }, route('/v1/messages/batches', 'anthropic'), { requests: [] })).toBeUndefined();
+  });
+});
