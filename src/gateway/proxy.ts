@@ -18,6 +18,7 @@ import { StoredResponses } from '../metering/stored-responses.js';
 import type { Enforcer } from '../policy/enforcer.js';
 import { applyOverrides } from '../providers/shared/overrides.js';
 import { adapterFor, lookupRoute, preferredDialects } from '../providers/index.js';
+import type { Dialect } from '../core/api.js';
 import { planRoute } from '../routing/rules/plan.js';
 import type { RuleRouter } from '../routing/rules/router.js';
 import type { HeaderBag, RequestInfo } from '../providers/types.js';
@@ -98,6 +99,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const cache = deps.cache ?? DEFAULT_CACHE_SETTINGS;
   const cacheMatch = cacheRuleMatcher(cache.rules);
   const stored = new StoredResponses(deps.backgroundUsage);
+  // A 404 says an object is gone only from the one place it could be kept: with another provider,
+  // route or rule of its dialect, it may have been made on another account than the one asked.
+  const keepers = (d: Dialect) => deps.providers.all.filter((p) => p.dialect === d || (p.translateFrom?.includes(d) ?? false)).length;
+  const soleKeeper = (d: Dialect) => deps.router === undefined && deps.rules === undefined && keepers(d) === 1;
   return async (req, res) => {
     const started = performance.now();
     const ts = Date.now();
@@ -137,8 +142,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (owned.owner) {
         deps.objects?.made(madeObjects(facts, owned, route));
         deps.objects?.gone(deletedObjects(route, facts.status));
-        // A provider named in the path (`/p/{name}`) may not be the one that keeps the object: its 404 tells nothing of it.
-        if (explicit === undefined) deps.objects?.lapsed(lapsedObjects(route, facts.status), Date.now());
+        const lapsed = lapsedObjects(route, facts.status);
+        if (lapsed.length > 0 && soleKeeper(route.dialect)) deps.objects?.lapsed(lapsed, Date.now());
       }
       const row = record(deps, facts, held.route);
       // Settlement runs in the background: it never delays the response.

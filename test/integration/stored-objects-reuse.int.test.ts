@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Anthropic, { NotFoundError as AnthropicNotFound } from '@anthropic-ai/sdk';
 import OpenAI, { NotFoundError, toFile } from 'openai';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -5,7 +7,7 @@ import { type CreatedKey, createKey } from '../../src/identity/key-service.js';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
-import { type Harness, eventually, startHarness } from '../support/harness.js';
+import { type Harness, defaultProviders, eventually, startHarness } from '../support/harness.js';
 
 const schemas: string[] = [];
 const postgres = () => {
@@ -34,8 +36,8 @@ describe.each([
   let carol: CreatedKey;
   let bob: CreatedKey;
   afterEach(() => h.close());
-  const start = async () => {
-    h = await startHarness({ storage });
+  const start = async (o: Omit<Parameters<typeof startHarness>[0] & object, 'storage'> = {}) => {
+    h = await startHarness({ storage, ...o });
     carol = await createKey(h.tollgate.storage.keys, { user: 'carol', team: 'platform', project: null });
     bob = await createKey(h.tollgate.storage.keys, { user: 'bob', team: 'data', project: null });
   };
@@ -155,5 +157,25 @@ describe.each([
     await expect(openai(h.key).files.retrieve(young.id)).rejects.toBeInstanceOf(NotFoundError);
     expect(h.fake.requests.length).toBe(asked + 1);
     await eventually(async () => expect((await h.tollgate.storage.objects.owners([young.id])).size).toBe(1));
+  });
+
+  it('keeps the owner of an object another provider of its dialect keeps when the default one answers 404 for it', async () => {
+    // A second OpenAI account keeps the file; the first, asked by a lookup without /p/, has none.
+    const first = createServer((_req, res) => res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'No such File object', type: 'invalid_request_error', param: 'id', code: null } })));
+    await new Promise<void>((r) => first.listen(0, '127.0.0.1', r));
+    try {
+      const firstUrl = `http://127.0.0.1:${(first.address() as AddressInfo).port}`;
+      await start({ providers: (url) => [{ ...defaultProviders(url)[0]!, baseUrl: firstUrl }, { name: 'azure', dialect: 'openai', baseUrl: url, apiKey: 'sk-azure', models: undefined, headers: {}, catalog: 'openai' }] });
+      const there = new OpenAI({ apiKey: 'sk-azure', baseURL: `${h.fake.url}/v1`, maxRetries: 0 });
+      const file = await there.files.create({ file: await toFile(Buffer.from('%PDF-1.4'), 'kept.pdf'), purpose: 'user_data' });
+      await h.tollgate.storage.objects.add([{ id: file.id, api: 'openai.files', keyId: h.key.id, team: 'platform', createdAt: Date.now() - 10 * 60_000 }]);
+      await expect(openai(h.key).files.retrieve(file.id)).rejects.toBeInstanceOf(NotFoundError);
+      // Still its team's: reached on the provider that keeps it.
+      const viaAzure = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/p/azure/v1`, maxRetries: 0 });
+      expect(await viaAzure.files.retrieve(file.id)).toMatchObject({ id: file.id });
+      expect((await h.tollgate.storage.objects.owners([file.id])).size).toBe(1);
+    } finally {
+      await new Promise((r) => first.close(r));
+    }
   });
 });
