@@ -20,6 +20,8 @@ export type Api =
   | 'openai.file_content'
   | 'openai.batches'
   | 'openai.batch_request'
+  | 'openai.conversations'
+  | 'openai.conversation_items'
   | 'anthropic.messages'
   | 'anthropic.count_tokens'
   | 'anthropic.models'
@@ -52,6 +54,8 @@ export const APIS: readonly Api[] = [
   'openai.file_content',
   'openai.batches',
   'openai.batch_request',
+  'openai.conversations',
+  'openai.conversation_items',
   'anthropic.messages',
   'anthropic.count_tokens',
   'anthropic.models',
@@ -71,7 +75,8 @@ export const APIS: readonly Api[] = [
 /**
  * APIs that cost nothing (listing models, counting tokens): their rows cost 0 whatever the
  * response says, and no budget, rate limit or routing rule applies to them. Batches' own
- * requests (create, list, retrieve, cancel, delete, results; OpenAI's files too) are free: each
+ * requests (create, list, retrieve, cancel, delete, results; OpenAI's files too) are free, as are
+ * OpenAI's conversations and their items (the Responses that use one are billed): each
  * succeeded request in a batch is billed on its own row, `anthropic.batch_message` or
  * `openai.batch_request`, from the batch's results (src/metering/batch-results.ts).
  */
@@ -81,6 +86,8 @@ export const FREE_APIS: ReadonlySet<Api> = new Set<Api>([
   'openai.files',
   'openai.file_content',
   'openai.batches',
+  'openai.conversations',
+  'openai.conversation_items',
   'openai.input_tokens',
   'anthropic.count_tokens',
   'anthropic.models',
@@ -138,6 +145,8 @@ const NO_CONVERSATION: Record<Exclude<Api, ConversationApi>, true> = {
   'openai.file_content': true,
   'openai.batches': true,
   'openai.batch_request': true,
+  'openai.conversations': true,
+  'openai.conversation_items': true,
   'anthropic.models': true,
   'anthropic.batches': true,
   'anthropic.batch_results': true,

@@ -30,6 +30,13 @@ describe('the stored objects a request names', () => {
       ['GET', '/v1/files/file_1', 'anthropic', 'file_1'],
       ['GET', '/v1/files/file_1/content', 'anthropic', 'file_1'],
       ['GET', '/v1beta/cachedContents/abc', 'gemini', 'cachedContents/abc'],
+      ['GET', '/v1/conversations/conv_1', 'openai', 'conv_1'],
+      ['POST', '/v1/conversations/conv_1', 'openai', 'conv_1'],
+      ['DELETE', '/v1/conversations/conv_1', 'openai', 'conv_1'],
+      ['GET', '/v1/conversations/conv_1/items', 'openai', 'conv_1'],
+      ['POST', '/v1/conversations/conv_1/items', 'openai', 'conv_1'],
+      ['GET', '/v1/conversations/conv_1/items/msg_1', 'openai', 'conv_1'],
+      ['DELETE', '/v1/conversations/conv_1/items/msg_1', 'openai', 'conv_1'],
       ['PATCH', '/v1beta/cachedContents/abc', 'gemini', 'cachedContents/abc'],
       ['DELETE', '/v1beta/cachedContents/abc', 'gemini', 'cachedContents/abc'],
     ];
@@ -48,6 +55,12 @@ describe('the stored objects a request names', () => {
     expect(namedObjects(route('POST', '/v1/responses/compact'), { model: 'gpt-5', previous_response_id: 'resp_0' })).toEqual([{ ids: ['resp_0'], noun: 'response' }]);
     expect(namedObjects(route('POST', '/v1/responses/input_tokens'), { model: 'gpt-5', previous_response_id: 'resp_0' })).toEqual([{ ids: ['resp_0'], noun: 'response' }]);
     expect(namedObjects(route('POST', '/v1/batches'), { input_file_id: 'file-in', endpoint: '/v1/chat/completions' })).toEqual([{ ids: ['file-in'], noun: 'file' }]);
+    // The conversation a Responses request continues, an id or `{id}`; its input tokens are counted with it.
+    expect(namedObjects(route('POST', '/v1/responses'), { model: 'gpt-5', conversation: 'conv_1' })).toEqual([{ ids: ['conv_1'], noun: 'conversation' }]);
+    expect(namedObjects(route('POST', '/v1/responses'), { model: 'gpt-5', conversation: { id: 'conv_1' } })).toEqual([{ ids: ['conv_1'], noun: 'conversation' }]);
+    expect(namedObjects(route('POST', '/v1/responses/input_tokens'), { model: 'gpt-5', conversation: 'conv_1' })).toEqual([{ ids: ['conv_1'], noun: 'conversation' }]);
+    expect(namedObjects(route('POST', '/v1/responses'), { model: 'gpt-5', conversation: null })).toEqual([]);
+    expect(namedObjects(route('POST', '/v1/conversations'), { items: [] })).toEqual([]);
     const gen = route('POST', '/v1beta/models/gemini-2.5-flash:generateContent', 'gemini');
     expect(namedObjects(gen, { cachedContent: 'cachedContents/abc', contents: [] })[0]?.ids).toEqual(['cachedContents/abc']);
     // Protobuf JSON takes the field name as written in the proto too.
@@ -101,6 +114,9 @@ describe('the stored objects a finished request deleted', () => {
     expect(deletedObjects(route('DELETE', '/v1/messages/batches/msgbatch_1', 'anthropic'), 200)).toEqual(['msgbatch_1']);
     expect(deletedObjects(route('DELETE', '/v1/files/file_1', 'anthropic'), 200)).toEqual(['file_1']);
     expect(deletedObjects(route('DELETE', '/v1beta/cachedContents/abc', 'gemini'), 200)).toEqual(['cachedContents/abc']);
+    expect(deletedObjects(route('DELETE', '/v1/conversations/conv_1'), 200)).toEqual(['conv_1']);
+    // Deleting one of a conversation's items leaves the conversation its path names.
+    expect(deletedObjects(route('DELETE', '/v1/conversations/conv_1/items/msg_1'), 200)).toEqual([]);
     expect(deletedObjects(route('DELETE', '/v1/files/file-1'), 404)).toEqual([]);
     expect(deletedObjects(route('GET', '/v1/files/file-1'), 200)).toEqual([]);
     expect(deletedObjects(route('POST', '/v1/batches/batch_1/cancel'), 200)).toEqual([]);
@@ -109,7 +125,16 @@ describe('the stored objects a finished request deleted', () => {
 
 describe('the stored objects a finished request made', () => {
   const alice = { keyId: 'k-alice', team: 'platform' };
-  const facts = (api: Parameters<typeof newFacts>[2], o: { status: number; responseId: string | null; batchFiles?: string[]; items?: string[]; containers?: string[] }) => Object.assign(newFacts('r1', 1000, api), o);
+  const facts = (api: Parameters<typeof newFacts>[2], o: { status: number; responseId: string | null; batchFiles?: string[]; items?: string[]; containers?: string[]; conversations?: string[] }) => Object.assign(newFacts('r1', 1000, api), o);
+
+  it('records a conversation its creation answer names, and the items a conversation answer holds for the conversation owner', () => {
+    const bob = { keyId: 'k-bob', team: 'platform' };
+    const ids = (objects: { id: string; keyId: string | null }[]) => objects.map((o) => `${o.id}:${o.keyId}`);
+    expect(ids(madeObjects(facts('openai.conversations', { status: 200, responseId: 'conv_1' }), { owner: alice }, route('POST', '/v1/conversations')))).toEqual(['conv_1:k-alice']);
+    const added = facts('openai.conversation_items', { status: 200, responseId: null, items: ['msg_1', 'msg_2'] });
+    expect(ids(madeObjects(added, { owner: bob, pathOwner: alice }, route('POST', '/v1/conversations/conv_1/items')))).toEqual(['msg_1:k-alice', 'msg_2:k-alice']);
+    expect(madeObjects(added, { owner: bob }, route('POST', '/v1/conversations/conv_1/items'))).toEqual([]);
+  });
 
   it('records the object its answer created, never one of an error answer or of an API that makes none', () => {
     const post = route('POST', '/v1/files');
@@ -138,6 +163,8 @@ describe('the stored objects a finished request made', () => {
     expect(ids(madeObjects(facts('openai.responses_lookup', lookup), { owner: bob, pathOwner: alice }, route('GET', '/v1/responses/resp_1')))).toEqual(['cntr_1:k-alice', 'msg_1:k-alice']);
     // A compaction's output is handed back, not kept: its items are no stored Response's.
     expect(madeObjects(facts('openai.compact', { status: 200, responseId: null, items: ['msg_1'] }), { owner: alice }, route('POST', '/v1/responses/compact'))).toEqual([]);
+    // A conversation the Response answer says it belongs to: the caller one on a create (made with it, or one it continues, whose owner is already known).
+    expect(ids(madeObjects(facts('openai.responses', { status: 200, responseId: 'resp_2', conversations: ['conv_1'] }), { owner: alice }, route('POST', '/v1/responses')))).toEqual(['resp_2:k-alice', 'conv_1:k-alice']);
     expect(ids(madeObjects(facts('anthropic.messages', { status: 200, responseId: 'msg_01', containers: ['container_1'] }), { owner: alice }, route('POST', '/v1/messages', 'anthropic')))).toEqual(['container_1:k-alice']);
   });
 });
@@ -150,6 +177,9 @@ describe('the stored objects a provider no longer has', () => {
     expect(lapsedObjects(route('GET', '/v1/batches/batch_1'), 404)).toEqual(['batch_1']);
     expect(lapsedObjects(route('GET', '/v1/messages/batches/msgbatch_1', 'anthropic'), 404)).toEqual(['msgbatch_1']);
     expect(lapsedObjects(route('GET', '/v1beta/cachedContents/abc', 'gemini'), 404)).toEqual(['cachedContents/abc']);
+    expect(lapsedObjects(route('GET', '/v1/conversations/conv_1'), 404)).toEqual(['conv_1']);
+    // An item the conversation no longer has is no proof the conversation is gone.
+    expect(lapsedObjects(route('GET', '/v1/conversations/conv_1/items/msg_1'), 404)).toEqual([]);
     expect(lapsedObjects(route('GET', '/v1/files/file-1'), 200)).toEqual([]);
     expect(lapsedObjects(route('GET', '/v1/files/file-1'), 500)).toEqual([]);
     // A file whose content the provider will not give, or results not ready, is no proof the object is gone.

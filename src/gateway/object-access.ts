@@ -2,6 +2,7 @@ import type { Api } from '../core/api.js';
 import type { ObjectOwner } from '../identity/stored-objects.js';
 import type { RequestFacts } from '../metering/build-row.js';
 import { cachedContentName } from '../providers/gemini/caches.js';
+import { asObject } from '../providers/shared/json.js';
 import type { RouteMatch } from '../providers/types.js';
 import type { OwnedObject } from '../storage/object-owners.js';
 import { CONTENT_APIS, contentFiles, mayNameFiles } from './content-files.js';
@@ -16,6 +17,8 @@ const NOUNS: Partial<Record<Api, string>> = {
   'openai.files': 'file',
   'openai.file_content': 'file',
   'openai.batches': 'batch',
+  'openai.conversations': 'conversation',
+  'openai.conversation_items': 'conversation',
   'anthropic.batches': 'message batch',
   'anthropic.batch_results': 'message batch',
   'anthropic.files': 'file',
@@ -37,8 +40,8 @@ export interface NamedObjects {
 
 /**
  * The stored objects a request uses, by id, a group for each kind: the one its path names (a response,
- * file, batch, cache), or one its body continues or reads, where that is a top-level field
- * (`previous_response_id`, a batch's `input_file_id`, Gemini's `cachedContent`, a chat request's
+ * file, batch, cache, conversation), or one its body continues or reads, where that is a top-level field
+ * (`previous_response_id`, a Responses request's `conversation`, a batch's `input_file_id`, Gemini's `cachedContent`, a chat request's
  * `google.cached_content`); the containers it runs code in again and the stored Responses' items its
  * input references (reused-objects.ts); and the files its messages' content names (content-files.ts),
  * looked for only when its bytes (`raw`, when at hand) may hold a `file_id`. Empty when it names none.
@@ -47,6 +50,8 @@ export function namedObjects(route: RouteMatch, json: unknown, raw?: Buffer): Na
   const out: NamedObjects[] = [];
   const own = ownNamed(route, json);
   if (own !== undefined) out.push(own);
+  const conversation = continuedConversation(route, json);
+  if (conversation !== undefined) out.push({ ids: [conversation], noun: 'conversation' });
   if (route.method !== 'POST' || route.resourceId !== undefined || !CONTENT_APIS.has(route.api)) return out;
   const group = (ids: string[], noun: string) => {
     if (ids.length > 0) out.push({ ids, noun });
@@ -76,6 +81,14 @@ function ownNamed(route: RouteMatch, json: unknown): NamedObjects | undefined {
   return typeof id === 'string' && id !== '' ? { ids: [id], noun: field === 'input_file_id' ? 'file' : noun } : undefined;
 }
 
+/** The conversation a Responses request (or its input token count) continues: `conversation`, an id or `{id}`. */
+function continuedConversation(route: RouteMatch, json: unknown): string | undefined {
+  if (route.method !== 'POST' || (route.api !== 'openai.responses' && route.api !== 'openai.input_tokens')) return undefined;
+  const c = asObject(json)?.conversation;
+  const id = typeof c === 'string' ? c : asObject(c)?.id;
+  return typeof id === 'string' && id !== '' ? id : undefined;
+}
+
 /** A request that lists stored objects (files, batches, caches): its answer keeps the caller's own. */
 export function listsObjects(route: RouteMatch): boolean {
   if (route.method !== 'GET' || route.resourceId !== undefined) return false;
@@ -83,15 +96,15 @@ export function listsObjects(route: RouteMatch): boolean {
 }
 
 /** The APIs whose successful answer to a create gives the id of the object made (the row's `response_id`). */
-const MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.files', 'openai.batches', 'anthropic.batches', 'anthropic.files', 'gemini.caches']);
+const MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.files', 'openai.conversations', 'openai.batches', 'anthropic.batches', 'anthropic.files', 'gemini.caches']);
 
-/** The APIs whose answers' items are a stored Response's: a create's output, a lookup's output or input items. */
-const ITEM_MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.responses_lookup']);
+/** The APIs whose answers' items are a stored Response's (a create's output, a lookup's output or input items) or a conversation's (added, listed, retrieved). */
+const ITEM_MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.responses_lookup', 'openai.conversation_items']);
 
 /**
  * The objects a finished request made: the one its answer created, the caller's; and those its answer
  * names that the provider made alongside (an OpenAI batch's output and error files, a Response's
- * items, the containers code ran in), for the owner of the object the request is about
+ * items, the containers code ran in, the conversation a Response was added to), for the owner of the object the request is about
  * (`hold.pathOwner`, known when the request was checked against it: they wait for a checked request
  * otherwise), or for the caller when it creates one. A Response not stored makes no Response or
  * items, but the containers it ran code in are there all the same.
@@ -107,18 +120,22 @@ export function madeObjects(f: RequestFacts, hold: ObjectHold, route: RouteMatch
   const made = route.resourceId === undefined ? owner : hold.pathOwner;
   add(f.batchFiles, made);
   add(f.containers, made);
+  add(f.conversations, made);
   if (!hold.unstored && ITEM_MAKERS.has(f.api)) add(f.items, made);
   return out;
 }
 
-/** The object a successful DELETE through the gateway removed (a file, a stored Response, a Message Batch, a Gemini cache): its owner is forgotten. */
+/**
+ * The object a successful DELETE through the gateway removed (a file, a stored Response, a Message Batch, a Gemini cache, a
+ * conversation): its owner is forgotten. Deleting a conversation's item leaves the conversation, which its path names.
+ */
 export function deletedObjects(route: RouteMatch, status: number): string[] {
-  if (route.method !== 'DELETE' || route.resourceId === undefined || status < 200 || status >= 300 || !(route.api in NOUNS)) return [];
+  if (route.method !== 'DELETE' || route.resourceId === undefined || status < 200 || status >= 300 || !(route.api in NOUNS) || route.api === 'openai.conversation_items') return [];
   return [route.resourceId];
 }
 
 /** The APIs whose GET or DELETE of one object the provider answers 404 when it no longer has it (expired, or deleted by it). */
-const LOOKUPS: ReadonlySet<Api> = new Set<Api>(['openai.files', 'openai.batches', 'openai.responses_lookup', 'anthropic.batches', 'anthropic.files', 'gemini.caches_lookup']);
+const LOOKUPS: ReadonlySet<Api> = new Set<Api>(['openai.files', 'openai.batches', 'openai.responses_lookup', 'openai.conversations', 'anthropic.batches', 'anthropic.files', 'gemini.caches_lookup']);
 
 /** The object a GET or DELETE of it was answered 404 for by the provider: no longer there (ObjectOwners.lapsed). */
 export function lapsedObjects(route: RouteMatch, status: number): string[] {

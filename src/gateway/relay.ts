@@ -335,6 +335,7 @@ export function settle(a: Pick<RelayArgs, 'facts' | 'inputEstimate'> & { info: P
   if (m.batchFiles !== undefined) f.batchFiles = m.batchFiles;
   if (m.items !== undefined) f.items = m.items;
   if (m.containers !== undefined) f.containers = m.containers;
+  if (m.conversations !== undefined) f.conversations = m.conversations;
   if (m.error) {
     // An error the provider sent (an event inside a 200 stream) is why the answer ended, whoever
     // hung up after it: an SDK throws on the event and leaves, an upstream may close or reset.

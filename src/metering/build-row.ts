@@ -83,6 +83,8 @@ export interface RequestFacts {
   items?: string[];
   /** See Metered.containers. */
   containers?: string[];
+  /** See Metered.conversations. */
+  conversations?: string[];
   /** The request's input tokens, estimated from its body, for a row recorded without usage (metering/open-requests.ts). */
   inputEstimate: (() => number | undefined) | undefined;
   /** Where metering/open-requests.ts keeps the request while it is open (-1: not there). */

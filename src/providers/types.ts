@@ -209,6 +209,8 @@ export interface Metered {
   items?: string[];
   /** The containers the answer says it ran code in (Anthropic's `container`, a Response's code interpreter and shell calls), which a later request may reuse (auth.stored_objects). */
   containers?: string[];
+  /** The conversation a Response's answer says it belongs to (`conversation.id`): one a request may have made (auth.stored_objects). */
+  conversations?: string[];
 }
 
 /** The succeeded requests of a Message Batch's results (errored, canceled and expired ones are not billed). */

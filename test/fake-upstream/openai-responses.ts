@@ -2,6 +2,7 @@ import { type Content, EMPTY_CONTENT, type Usage, cacheWrites, planContent, prom
 import { streamError } from './errors.js';
 import { jsonHeaders, sseHeaders } from './headers.js';
 import { FIXED_CREATED, openaiToolNames } from './openai-chat.js';
+import { addToConversation, conversationOf } from './openai-conversations.js';
 import { type BuildInput, type Reply, isRecord, jsonReply, namedEvent, pretty, str } from './reply.js';
 
 type Json = Record<string, unknown>;
@@ -86,6 +87,8 @@ function shellFor(body: Readonly<Json>, s: BuildInput['scenario']): Shell {
     ...(u !== null && (s.usage?.webSearches || s.usage?.imageGen) ? { tool_usage: toolUsage(s.usage) } : {}),
     user: null,
     metadata: body.metadata ?? {},
+    // Named only when the request continues one (or the scenario says the Response made one).
+    ...(s.conversation ?? conversationOf(body) ? { conversation: { id: s.conversation ?? conversationOf(body) } } : {}),
   });
 }
 
@@ -113,6 +116,8 @@ export function buildResponses(input: BuildInput): Reply {
   const usage = resolveUsage(s.usage, input.req.body.length, content);
   const its = items(content, usage);
   const shell = shellFor(body, s);
+  const conversation = conversationOf(body);
+  if (conversation !== undefined && body.background !== true) addToConversation(conversation, body.input, outputOf(its));
   // A background response is accepted at once and finishes later: no output and no usage yet.
   if (body.background === true && body.stream !== true) return jsonReply(jsonHeaders('openai'), pretty(shell('queued', [], null)));
   if (body.stream !== true) return jsonReply(jsonHeaders('openai'), pretty(shell('completed', outputOf(its), responsesUsage(usage))));

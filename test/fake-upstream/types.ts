@@ -73,6 +73,8 @@ export interface Scenario {
   model?: string;
   /** Response id (`chatcmpl-…`, `resp_…`, `msg_…`, Gemini `responseId`). */
   id?: string;
+  /** The conversation a Response says it belongs to (`conversation: {id}`); default: the one its request names, if any. */
+  conversation?: string;
   /** Unix seconds for `created` / `created_at`. */
   created?: number;
   /** Visible text. Default: a fixed sentence, or none when tool calls are scripted. */

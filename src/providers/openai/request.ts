@@ -14,8 +14,8 @@ export function isResponsesShapedChat(body: unknown): boolean {
 }
 
 export function inspectOpenaiRequest(route: RouteMatch, body: unknown): RequestInfo {
-  // A batch's requests name their own models (in its input file); the batch itself has none.
-  if (route.noBody || route.api === 'openai.batches') return { model: '', stream: false };
+  // A batch's requests name their own models (in its input file); the batch itself has none, nor has a conversation.
+  if (route.noBody || route.api === 'openai.batches' || route.api === 'openai.conversations' || route.api === 'openai.conversation_items') return { model: '', stream: false };
   const obj = requireObject(body, route.api);
   // Images: the model is optional (OpenAI picks dall-e-2 then), and a stream is asked for as elsewhere.
   if (route.api === 'openai.images') return { model: typeof obj.model === 'string' ? obj.model : '', stream: streamFlag(obj, route.api) };

@@ -34,6 +34,7 @@ export function readResponseBody(body: JsonObject, complete: boolean): Metered {
   if (body.background === true) m.background = true;
   // A Response's input items, listed (`GET /v1/responses/{id}/input_items`), are its items too.
   namedItems(m, asArray(body.object === 'list' ? body.data : body.output));
+  withConversation(m, body);
   return withResponseId(withTier(m, asText(body.service_tier)), asText(body.id));
 }
 
@@ -46,6 +47,12 @@ export function readItem(item: unknown, items: Set<string>, containers: Set<stri
   const env = asObject(it.environment);
   const container = it.type === 'code_interpreter_call' ? asText(it.container_id) : env?.type === 'container_reference' ? asText(env.container_id) : undefined;
   if (container !== undefined) containers.add(container);
+}
+
+/** Sets `m.conversations` from a Response's `conversation: {id}`, if it names one. */
+export function withConversation(m: Metered, response: JsonObject | undefined): void {
+  const id = asText(asObject(response?.conversation)?.id);
+  if (id !== undefined) m.conversations = [id];
 }
 
 /** Sets `m.items` and `m.containers` from what is in `list`, those it has. */

@@ -5,7 +5,7 @@ import { sourceOf, withResponseId, withTier, withToolCalls } from '../shared/met
 import { type StreamReader, everyEventOpensWith } from '../shared/taps.js';
 import { errorFromValue } from '../shared/upstream-error.js';
 import type { Metered, UpstreamErrorInfo } from '../types.js';
-import { FAILED, countResponseToolCalls, isToolCallItem, namedItems, readItem } from './responses-body.js';
+import { FAILED, countResponseToolCalls, isToolCallItem, namedItems, readItem, withConversation } from './responses-body.js';
 import { responsesUsage } from './usage.js';
 
 /** The events that end a Response: usage is in theirs only. */
@@ -39,6 +39,8 @@ export class ResponsesStreamReader implements StreamReader {
   /** The items the stream named, and the containers their calls ran in (Metered.items, Metered.containers). */
   private readonly items = new Set<string>();
   private readonly containers = new Set<string>();
+  /** The Response's `conversation`, from its first event (a stream cut before its end) or its last. */
+  private conversation: JsonObject | undefined;
   private readonly madeObject: ((id: string) => void) | undefined;
 
   /** `madeObject`: see RequestInfo.madeObject. */
@@ -55,6 +57,7 @@ export class ResponsesStreamReader implements StreamReader {
       // Parsed once so that a stream cut before its end still names the model and the response.
       const response = asObject(asObject(parseJson(event.data))?.response);
       this.servedModel ??= asText(response?.model);
+      this.conversation ??= asObject(response?.conversation);
       if (this.responseId === undefined) {
         this.responseId = asText(response?.id);
         if (this.responseId !== undefined) this.madeObject?.(this.responseId);
@@ -86,6 +89,7 @@ export class ResponsesStreamReader implements StreamReader {
     };
     if (this.background) m.background = true;
     namedItems(m, [], this.items, this.containers);
+    withConversation(m, { conversation: this.conversation });
     return withResponseId(withTier(m, this.serviceTier), this.responseId);
   }
 
@@ -97,6 +101,7 @@ export class ResponsesStreamReader implements StreamReader {
     this.serviceTier = asText(response.service_tier) ?? this.serviceTier;
     this.responseId = asText(response.id) ?? this.responseId;
     if (response.background === true) this.background = true;
+    this.conversation = asObject(response.conversation) ?? this.conversation;
     if (asObject(response.usage) !== undefined) this.usage = response.usage;
     if (response.tool_usage !== undefined) this.toolUsage = response.tool_usage;
     if (response.tools !== undefined) this.tools = response.tools;

@@ -80,3 +80,35 @@ describe('the items and containers a Responses answer names', () => {
     expect(read({ object: 'list', data: [{ id: 'msg_in', type: 'message', role: 'user', content: [] }], has_more: false })).toMatchObject({ items: ['msg_in'] });
   });
 });
+
+describe('the conversation a Responses answer names, and the items of a conversation', () => {
+  const json: TapContext = { ...sse, contentType: 'application/json', stream: false };
+  const ev = (type: string, data: unknown) => `event: ${type}\ndata: ${JSON.stringify({ type, ...(data as object) })}\n\n`;
+  const response = { id: 'resp_1', object: 'response', status: 'completed', model: 'gpt-5', output: [], conversation: { id: 'conv_1' }, usage: { input_tokens: 5, output_tokens: 1 } };
+
+  it('reads the conversation of a whole Response, and of a stream from its first event', () => {
+    const read = (body: unknown) => runTap(openaiAdapter.createTap(route, json), [Buffer.from(JSON.stringify(body))], true).metered;
+    expect(read(response).conversations).toEqual(['conv_1']);
+    expect(read({ ...response, conversation: null }).conversations).toBeUndefined();
+    const created = ev('response.created', { response: { ...response, status: 'in_progress', usage: null } });
+    expect(observe(Buffer.from(created), false).metered.conversations).toEqual(['conv_1']);
+    expect(observe(Buffer.from(created + ev('response.completed', { response }))).metered.conversations).toEqual(['conv_1']);
+  });
+
+  it('reads the id of a created conversation, and the items a conversation answer holds, its bytes unchanged', () => {
+    const run = (method: RouteMatch['method'], api: RouteMatch['api'], body: unknown, resourceId?: string) => {
+      const bytes = Buffer.from(JSON.stringify(body, null, 2));
+      const r = runTap(openaiAdapter.createTap({ api, dialect: 'openai', method, ...(resourceId === undefined ? {} : { resourceId }) }, json), [bytes], true);
+      expect(r.bytes.equals(bytes)).toBe(true);
+      return r.metered;
+    };
+    const conversation = { id: 'conv_1', object: 'conversation', created_at: 1, metadata: null };
+    expect(run('POST', 'openai.conversations', conversation)).toMatchObject({ responseId: 'conv_1', usage: { inputTokens: 0, outputTokens: 0 } });
+    expect(run('GET', 'openai.conversations', conversation, 'conv_1').responseId).toBeUndefined();
+    const msg = { id: 'msg_1', type: 'message', status: 'completed', role: 'user', content: [{ type: 'input_text', text: 'hi' }] };
+    expect(run('POST', 'openai.conversation_items', { object: 'list', data: [msg], first_id: 'msg_1', last_id: 'msg_1', has_more: false }, 'conv_1').items).toEqual(['msg_1']);
+    expect(run('GET', 'openai.conversation_items', msg, 'conv_1').items).toEqual(['msg_1']);
+    // Deleting an item answers with the conversation, which is no item.
+    expect(run('DELETE', 'openai.conversation_items', conversation, 'conv_1').items).toBeUndefined();
+  });
+});

@@ -2,6 +2,15 @@ import { type PathMatch, type RouteLookup, type RouteSpec, decodeSegment, lookup
 
 const FILES = '/v1/files';
 const BATCHES = '/v1/batches';
+const CONVERSATIONS = '/v1/conversations';
+
+/** `/v1/conversations/{id}/items/{item_id}`: the conversation's id is the resource (its owner is the item's). */
+function conversationItem(pathname: string): PathMatch | undefined {
+  const rest = pathname.startsWith(`${CONVERSATIONS}/`) ? pathname.slice(CONVERSATIONS.length + 1).split('/') : [];
+  if (rest.length !== 3 || rest[1] !== 'items' || decodeSegment(rest[2]!) === undefined) return undefined;
+  const resourceId = decodeSegment(rest[0]!);
+  return resourceId === undefined ? undefined : { resourceId };
+}
 
 /** `/v1/responses/{id}` and its sub-resources; `compact` and `input_tokens` are other endpoints of their own, not ids. */
 function storedResponse(suffix: string): (pathname: string) => PathMatch | undefined {
@@ -47,6 +56,15 @@ export const OPENAI_ROUTES: readonly RouteSpec[] = [
   { api: 'openai.batches', method: 'GET', path: BATCHES, noBody: true },
   { api: 'openai.batches', method: 'GET', path: resourceAt(BATCHES, ''), noBody: true },
   { api: 'openai.batches', method: 'POST', path: resourceAt(BATCHES, '/cancel'), noBody: true },
+  // Conversations keep a Responses conversation's items at the provider: free; the Responses that use one are billed.
+  { api: 'openai.conversations', method: 'POST', path: CONVERSATIONS },
+  { api: 'openai.conversations', method: 'GET', path: resourceAt(CONVERSATIONS, ''), noBody: true },
+  { api: 'openai.conversations', method: 'POST', path: resourceAt(CONVERSATIONS, '') },
+  { api: 'openai.conversations', method: 'DELETE', path: resourceAt(CONVERSATIONS, ''), noBody: true },
+  { api: 'openai.conversation_items', method: 'GET', path: resourceAt(CONVERSATIONS, '/items'), noBody: true },
+  { api: 'openai.conversation_items', method: 'POST', path: resourceAt(CONVERSATIONS, '/items') },
+  { api: 'openai.conversation_items', method: 'GET', path: conversationItem, noBody: true },
+  { api: 'openai.conversation_items', method: 'DELETE', path: conversationItem, noBody: true },
 ];
 
 export function lookupOpenaiRoute(method: string, pathname: string, first = true): RouteLookup {

@@ -8,12 +8,15 @@ import { ChatStreamReader } from './chat-stream.js';
 import { audioBytesTap, audioStreamReader } from './audio.js';
 import { imagesStreamReader } from './images.js';
 import { ResponsesStreamReader } from './responses-stream.js';
+import { conversationItemsTap } from './conversations.js';
 
 export function createOpenaiTap(route: RouteMatch, ctx: TapContext): ResponseTap {
   if (!isSuccess(ctx.status)) return errorBodyTap(ctx.status);
   if (route.api === 'openai.batches') return batchObjectTap(route.method === 'POST' && route.resourceId === undefined);
   if (route.api === 'openai.file_content') return outputFileTap(route.resourceId ?? '');
   if (route.api === 'openai.files' && route.method === 'POST') return createdObjectTap((o) => o.object === 'file');
+  if (route.api === 'openai.conversations' && route.method === 'POST' && route.resourceId === undefined) return createdObjectTap((o) => o.object === 'conversation');
+  if (route.api === 'openai.conversation_items') return conversationItemsTap();
   if (FREE_APIS.has(route.api)) return freeBodyTap();
   if (isEventStream(ctx)) {
     // A stored response retrieved with `?stream=true` is its events again.

@@ -1,0 +1,137 @@
+import OpenAI, { NotFoundError } from 'openai';
+import WebSocket from 'ws';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { type CreatedKey, createKey } from '../../src/identity/key-service.js';
+import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
+import type { Storage } from '../../src/storage/ports.js';
+import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
+import { type Harness, eventually, startHarness } from '../support/harness.js';
+
+const schemas: string[] = [];
+const postgres = () => {
+  const schema = `tg_conversations_${process.pid}_${schemas.length}`;
+  schemas.push(schema);
+  return openPostgres({ url: TEST_PG_URL, schema, maxConnections: 4 });
+};
+afterAll(() => dropSchemas(schemas));
+
+/**
+ * OpenAI's Conversations API through the gateway and the official SDK: passed through, a free row
+ * each, and kept to the team of the key that made the conversation (auth.stored_objects: team);
+ * alice (team platform) makes, carol (platform) shares, bob (team data) is told it does not exist.
+ */
+describe.each([
+  ['SQLite', undefined],
+  ['Postgres', postgres],
+] as const)('conversations (%s)', (_, storage: (() => Promise<Storage>) | undefined) => {
+  let h: Harness;
+  let carol: CreatedKey;
+  let bob: CreatedKey;
+  afterEach(() => h.close());
+  const start = async () => {
+    h = await startHarness({ storage });
+    carol = await createKey(h.tollgate.storage.keys, { user: 'carol', team: 'platform', project: null });
+    bob = await createKey(h.tollgate.storage.keys, { user: 'bob', team: 'data', project: null });
+  };
+  const openai = (key: CreatedKey) => new OpenAI({ apiKey: key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+
+  it('serves create, retrieve, update, items and delete as the provider answers them, each a free row', async () => {
+    await start();
+    const conv = await openai(h.key).conversations.create({ metadata: { topic: 'demo' }, items: [{ type: 'message', role: 'user', content: 'hello' }] });
+    expect(conv).toMatchObject({ object: 'conversation', metadata: { topic: 'demo' } });
+    expect(conv.id).toMatch(/^conv_/);
+    // Byte for byte: the SDK reads back what the fake wrote.
+    const raw = await openai(h.key).conversations.retrieve(conv.id).asResponse();
+    const upstream = h.fake.requests.at(-1)!;
+    expect(Buffer.from(await raw.arrayBuffer()).equals(upstream.sent)).toBe(true);
+    expect(await openai(h.key).conversations.update(conv.id, { metadata: { topic: 'other' } })).toMatchObject({ id: conv.id, metadata: { topic: 'other' } });
+    const added = await openai(h.key).conversations.items.create(conv.id, { items: [{ type: 'message', role: 'user', content: 'more' }] });
+    expect(added.data).toHaveLength(1);
+    const items = [];
+    for await (const item of openai(h.key).conversations.items.list(conv.id, { order: 'asc' })) items.push(item);
+    expect(items.map((i) => i.type)).toEqual(['message', 'message']);
+    expect(await openai(h.key).conversations.items.retrieve(added.data[0]!.id!, { conversation_id: conv.id })).toMatchObject({ id: added.data[0]!.id });
+    expect(await openai(h.key).conversations.items.delete(added.data[0]!.id!, { conversation_id: conv.id })).toMatchObject({ id: conv.id, object: 'conversation' });
+    // The conversation is still its team's after one of its items was deleted.
+    expect(await openai(carol).conversations.retrieve(conv.id)).toMatchObject({ id: conv.id });
+    expect(await openai(h.key).conversations.delete(conv.id)).toEqual({ id: conv.id, object: 'conversation.deleted', deleted: true });
+    const rows = await h.rows();
+    expect(rows.map((r) => r.api)).toEqual([
+      'openai.conversations',
+      'openai.conversations',
+      'openai.conversations',
+      'openai.conversation_items',
+      'openai.conversation_items',
+      'openai.conversation_items',
+      'openai.conversation_items',
+      'openai.conversations',
+      'openai.conversations',
+    ]);
+    for (const r of rows) expect(r).toMatchObject({ status: 200, outcome: 'ok', costPicos: 0n });
+    expect(rows[0]!.responseId).toBe(conv.id);
+    // Deleted through the gateway: its owner is forgotten, here and in storage.
+    await eventually(async () => expect(await h.tollgate.storage.objects.owners([conv.id])).toEqual(new Map()));
+  });
+
+  it('refuses another team a conversation, its items and a Response in it, with nothing sent upstream; the same team uses them', async () => {
+    await start();
+    const conv = await openai(h.key).conversations.create({});
+    const item = (await openai(h.key).conversations.items.create(conv.id, { items: [{ type: 'message', role: 'user', content: 'hi' }] })).data[0]!;
+    await h.mark();
+    const asked = h.fake.requests.length;
+    const b = openai(bob);
+    await expect(b.conversations.retrieve(conv.id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(b.conversations.update(conv.id, { metadata: { x: 'y' } })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(b.conversations.items.list(conv.id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(b.conversations.items.create(conv.id, { items: [{ type: 'message', role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(b.conversations.items.retrieve(item.id!, { conversation_id: conv.id })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(b.conversations.items.delete(item.id!, { conversation_id: conv.id })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(b.conversations.delete(conv.id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(b.responses.create({ model: 'gpt-5', input: 'more', conversation: conv.id })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(b.responses.create({ model: 'gpt-5', input: 'more', conversation: { id: conv.id } })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(b.responses.inputTokens.count({ model: 'gpt-5', input: 'more', conversation: conv.id })).rejects.toBeInstanceOf(NotFoundError);
+    // An item of the conversation, referenced from a Responses input, is the conversation team's too.
+    await expect(b.responses.create({ model: 'gpt-5', input: [{ type: 'item_reference', id: item.id! }] })).rejects.toBeInstanceOf(NotFoundError);
+    const err = (await b.conversations.retrieve(conv.id).then(() => undefined, (e: unknown) => e)) as NotFoundError;
+    expect(err.error).toMatchObject({ type: 'invalid_request_error', code: 'object_not_owned' });
+    expect(err.message).toContain(`No conversation with id '${conv.id}' found`);
+    expect(h.fake.requests.length).toBe(asked);
+    const refused = await h.rows();
+    expect(refused).toHaveLength(12);
+    for (const r of refused) expect(r).toMatchObject({ keyId: bob.id, status: 404, outcome: 'rejected', errorType: 'object_not_owned', costPicos: 0n });
+
+    // The same team: a Response in the conversation, whose items the conversation keeps.
+    const reply = await openai(carol).responses.create({ model: 'gpt-5', input: 'more', conversation: conv.id });
+    expect(reply.conversation).toEqual({ id: conv.id });
+    const listed = await openai(carol).conversations.items.list(conv.id, { order: 'asc' });
+    expect(listed.data.map((i) => i.type)).toContain('message');
+    expect(listed.data.length).toBeGreaterThan(1);
+    expect(await openai(carol).responses.create({ model: 'gpt-5', input: [{ type: 'item_reference', id: item.id! }] })).toMatchObject({ object: 'response' });
+  });
+
+  it('gives a conversation a Response answer names, made with it, to the key that asked', async () => {
+    await start();
+    h.fake.script({ conversation: 'conv_madeByAResponse' });
+    expect((await openai(h.key).responses.create({ model: 'gpt-5', input: 'hello' })).conversation).toEqual({ id: 'conv_madeByAResponse' });
+    const asked = h.fake.requests.length;
+    await expect(openai(bob).responses.create({ model: 'gpt-5', input: 'more', conversation: 'conv_madeByAResponse' })).rejects.toBeInstanceOf(NotFoundError);
+    expect(h.fake.requests.length).toBe(asked);
+    expect(await openai(carol).responses.create({ model: 'gpt-5', input: 'more', conversation: 'conv_madeByAResponse' })).toMatchObject({ object: 'response' });
+    await eventually(async () => expect((await h.tollgate.storage.objects.owners(['conv_madeByAResponse'])).get('conv_madeByAResponse')).toMatchObject({ keyId: h.key.id, team: 'platform' }));
+  });
+
+  it('refuses another team a conversation named by a response.create on a Responses WebSocket', async () => {
+    await start();
+    const conv = await openai(h.key).conversations.create({});
+    const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}/v1/responses`, { headers: { authorization: `Bearer ${bob.key}` } });
+    const got: string[] = [];
+    ws.on('message', (d: Buffer) => got.push(d.toString()));
+    await new Promise((ok, fail) => ws.once('open', ok).once('error', fail));
+    const asked = h.fake.requests.length;
+    ws.send(JSON.stringify({ type: 'response.create', model: 'gpt-5', input: 'hi', conversation: conv.id }));
+    await eventually(() => expect(got.some((m) => /"type":"(response\.completed|error)"/.test(m))).toBe(true));
+    expect(JSON.parse(got.at(-1)!)).toMatchObject({ type: 'error', status: 404, error: { code: 'object_not_owned' } });
+    expect(h.fake.requests.length).toBe(asked);
+    ws.close();
+  });
+});
