@@ -61,6 +61,18 @@ describe('the stored objects a request names', () => {
     expect(namedObjects(route('POST', '/v1/responses/input_tokens'), { model: 'gpt-5', conversation: 'conv_1' })).toEqual([{ ids: ['conv_1'], noun: 'conversation' }]);
     expect(namedObjects(route('POST', '/v1/responses'), { model: 'gpt-5', conversation: null })).toEqual([]);
     expect(namedObjects(route('POST', '/v1/conversations'), { items: [] })).toEqual([]);
+    // The items a conversation is created with or given: references to stored items and files, as in a Responses input.
+    const items = [{ type: 'item_reference', id: 'msg_0' }, { role: 'user', content: [{ type: 'input_file', file_id: 'file-1' }] }];
+    expect(namedObjects(route('POST', '/v1/conversations'), { items })).toEqual([
+      { ids: ['msg_0'], noun: 'item' },
+      { ids: ['file-1'], noun: 'file' },
+    ]);
+    expect(namedObjects(route('POST', '/v1/conversations/conv_1/items'), { items })).toEqual([
+      { ids: ['conv_1'], noun: 'conversation' },
+      { ids: ['msg_0'], noun: 'item' },
+      { ids: ['file-1'], noun: 'file' },
+    ]);
+    expect(namedObjects(route('POST', '/v1/conversations/conv_1'), { metadata: {}, items })).toEqual([{ ids: ['conv_1'], noun: 'conversation' }]);
     const gen = route('POST', '/v1beta/models/gemini-2.5-flash:generateContent', 'gemini');
     expect(namedObjects(gen, { cachedContent: 'cachedContents/abc', contents: [] })[0]?.ids).toEqual(['cachedContents/abc']);
     // Protobuf JSON takes the field name as written in the proto too.

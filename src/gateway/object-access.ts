@@ -43,7 +43,8 @@ export interface NamedObjects {
  * file, batch, cache, conversation), or one its body continues or reads, where that is a top-level field
  * (`previous_response_id`, a Responses request's `conversation`, a batch's `input_file_id`, Gemini's `cachedContent`, a chat request's
  * `google.cached_content`); the containers it runs code in again and the stored Responses' items its
- * input references (reused-objects.ts); and the files its messages' content names (content-files.ts),
+ * input references (reused-objects.ts), also among the items a conversation is created with or given;
+ * and the files its messages' content names (content-files.ts),
  * looked for only when its bytes (`raw`, when at hand) may hold a `file_id`. Empty when it names none.
  */
 export function namedObjects(route: RouteMatch, json: unknown, raw?: Buffer): NamedObjects[] {
@@ -52,10 +53,16 @@ export function namedObjects(route: RouteMatch, json: unknown, raw?: Buffer): Na
   if (own !== undefined) out.push(own);
   const conversation = continuedConversation(route, json);
   if (conversation !== undefined) out.push({ ids: [conversation], noun: 'conversation' });
-  if (route.method !== 'POST' || route.resourceId !== undefined || !CONTENT_APIS.has(route.api)) return out;
   const group = (ids: string[], noun: string) => {
     if (ids.length > 0) out.push({ ids, noun });
   };
+  const added = addedItems(route, json);
+  if (added !== undefined) {
+    group(referencedItems('openai.responses', added), 'item');
+    if (mayNameFiles(raw)) group(contentFiles('openai.responses', added), 'file');
+    return out;
+  }
+  if (route.method !== 'POST' || route.resourceId !== undefined || !CONTENT_APIS.has(route.api)) return out;
   group(namedContainers(route.api, json), 'container');
   group(referencedItems(route.api, json), 'item');
   if (mayNameFiles(raw)) group(contentFiles(route.api, json), 'file');
@@ -87,6 +94,12 @@ function continuedConversation(route: RouteMatch, json: unknown): string | undef
   const c = asObject(json)?.conversation;
   const id = typeof c === 'string' ? c : asObject(c)?.id;
   return typeof id === 'string' && id !== '' ? id : undefined;
+}
+
+/** The items a conversation is created with or given (`items`: Responses input items), as a Responses body's `input`. */
+function addedItems(route: RouteMatch, json: unknown): { input: unknown } | undefined {
+  if (route.method !== 'POST' || !(route.api === 'openai.conversation_items' || (route.api === 'openai.conversations' && route.resourceId === undefined))) return undefined;
+  return { input: asObject(json)?.items };
 }
 
 /** A request that lists stored objects (files, batches, caches): its answer keeps the caller's own. */

@@ -1,4 +1,4 @@
-import OpenAI, { NotFoundError } from 'openai';
+import OpenAI, { NotFoundError, toFile } from 'openai';
 import WebSocket from 'ws';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type CreatedKey, createKey } from '../../src/identity/key-service.js';
@@ -118,6 +118,25 @@ describe.each([
     expect(h.fake.requests.length).toBe(asked);
     expect(await openai(carol).responses.create({ model: 'gpt-5', input: 'more', conversation: 'conv_madeByAResponse' })).toMatchObject({ object: 'response' });
     await eventually(async () => expect((await h.tollgate.storage.objects.owners(['conv_madeByAResponse'])).get('conv_madeByAResponse')).toMatchObject({ keyId: h.key.id, team: 'platform' }));
+  });
+
+  it('refuses another team a conversation made or given items that reference another team item or file, and lets the same team', async () => {
+    await start();
+    const conv = await openai(h.key).conversations.create({});
+    const item = (await openai(h.key).conversations.items.create(conv.id, { items: [{ type: 'message', role: 'user', content: 'hi' }] })).data[0]!;
+    const file = await openai(h.key).files.create({ file: await toFile(Buffer.from('%PDF-1.4'), 'notes.pdf'), purpose: 'user_data' });
+    const reference = [{ type: 'item_reference' as const, id: item.id! }];
+    const withFile = [{ type: 'message' as const, role: 'user' as const, content: [{ type: 'input_file' as const, file_id: file.id }] }];
+    const bobs = await openai(bob).conversations.create({});
+    await h.mark();
+    const asked = h.fake.requests.length;
+    await expect(openai(bob).conversations.create({ items: reference })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(openai(bob).conversations.create({ items: withFile })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(openai(bob).conversations.items.create(bobs.id, { items: reference })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(openai(bob).conversations.items.create(bobs.id, { items: withFile })).rejects.toBeInstanceOf(NotFoundError);
+    expect(h.fake.requests.length).toBe(asked);
+    for (const r of await h.rows()) expect(r).toMatchObject({ keyId: bob.id, status: 404, outcome: 'rejected', errorType: 'object_not_owned' });
+    expect(await openai(carol).conversations.create({ items: [...reference, ...withFile] })).toMatchObject({ object: 'conversation' });
   });
 
   it('refuses another team a conversation named by a response.create on a Responses WebSocket', async () => {
