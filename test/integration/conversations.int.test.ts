@@ -5,7 +5,8 @@ import { type CreatedKey, createKey } from '../../src/identity/key-service.js';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
-import { type Harness, eventually, startHarness } from '../support/harness.js';
+import { type Harness, defaultProviders, eventually, startHarness } from '../support/harness.js';
+import { routingFrom } from '../support/routing.js';
 
 const schemas: string[] = [];
 const postgres = () => {
@@ -152,5 +153,32 @@ describe.each([
     expect(JSON.parse(got.at(-1)!)).toMatchObject({ type: 'error', status: 404, error: { code: 'object_not_owned' } });
     expect(h.fake.requests.length).toBe(asked);
     ws.close();
+  });
+});
+
+describe('conversations with a configured route for every model', () => {
+  let h: Harness;
+  afterEach(() => h.close());
+
+  it('are not routed: a conversation names no model and is kept by the one account that made it', async () => {
+    h = await startHarness({
+      routing: (url) =>
+        routingFrom(
+          { routing: { retry: { backoff_ms: 5, per_deployment: 1 }, affinity: { enabled: false } }, routes: [{ model: '*', deployments: [{ provider: 'openai', name: 'other-account', model: 'gpt-other' }] }] },
+          defaultProviders(url),
+        ),
+    });
+    const openai = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const conv = await openai.conversations.create({ metadata: { topic: 'routed' } });
+    expect(await openai.conversations.items.list(conv.id)).toBeDefined();
+    const rows = await eventually(async () => {
+      const all = await h.rows();
+      expect(all).toHaveLength(2);
+      return all;
+    });
+    for (const r of rows) {
+      expect(r).toMatchObject({ status: 200, costPicos: 0n, attempts: 1 });
+      expect(r.attemptLog).toBeUndefined();
+    }
   });
 });
