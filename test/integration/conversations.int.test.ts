@@ -1,38 +1,26 @@
 import OpenAI, { NotFoundError, toFile } from 'openai';
 import WebSocket from 'ws';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type CreatedKey, createKey } from '../../src/identity/key-service.js';
-import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CreatedKey } from '../../src/identity/key-service.js';
 import type { Storage } from '../../src/storage/ports.js';
-import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
 import { type Harness, defaultProviders, eventually, startHarness } from '../support/harness.js';
 import { routingFrom } from '../support/routing.js';
+import { harnessEngines, teamKeys } from '../support/team-storage.js';
 
-const schemas: string[] = [];
-const postgres = () => {
-  const schema = `tg_conversations_${process.pid}_${schemas.length}`;
-  schemas.push(schema);
-  return openPostgres({ url: TEST_PG_URL, schema, maxConnections: 4 });
-};
-afterAll(() => dropSchemas(schemas));
 
 /**
  * OpenAI's Conversations API through the gateway and the official SDK: passed through, a free row
  * each, and kept to the team of the key that made the conversation (auth.stored_objects: team);
  * alice (team platform) makes, carol (platform) shares, bob (team data) is told it does not exist.
  */
-describe.each([
-  ['SQLite', undefined],
-  ['Postgres', postgres],
-] as const)('conversations (%s)', (_, storage: (() => Promise<Storage>) | undefined) => {
+describe.each(harnessEngines('conversations'))('conversations (%s)', (_, storage: (() => Promise<Storage>) | undefined) => {
   let h: Harness;
   let carol: CreatedKey;
   let bob: CreatedKey;
   afterEach(() => h.close());
   const start = async () => {
     h = await startHarness({ storage });
-    carol = await createKey(h.tollgate.storage.keys, { user: 'carol', team: 'platform', project: null });
-    bob = await createKey(h.tollgate.storage.keys, { user: 'bob', team: 'data', project: null });
+    ({ carol, bob } = await teamKeys(h));
   };
   const openai = (key: CreatedKey) => new OpenAI({ apiKey: key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
 

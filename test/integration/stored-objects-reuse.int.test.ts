@@ -2,20 +2,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Anthropic, { NotFoundError as AnthropicNotFound } from '@anthropic-ai/sdk';
 import OpenAI, { NotFoundError, toFile } from 'openai';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type CreatedKey, createKey } from '../../src/identity/key-service.js';
-import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CreatedKey } from '../../src/identity/key-service.js';
 import type { Storage } from '../../src/storage/ports.js';
-import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
 import { type Harness, defaultProviders, eventually, startHarness } from '../support/harness.js';
+import { harnessEngines, teamKeys } from '../support/team-storage.js';
 
-const schemas: string[] = [];
-const postgres = () => {
-  const schema = `tg_reuse_${process.pid}_${schemas.length}`;
-  schemas.push(schema);
-  return openPostgres({ url: TEST_PG_URL, schema, maxConnections: 4 });
-};
-afterAll(() => dropSchemas(schemas));
 
 const CONTAINER = { id: 'container_011Reuse', expires_at: '2026-12-07T12:00:00Z' };
 const message = (container: unknown) => ({ id: 'msg_01Reuse', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: 'ran' }], stop_reason: 'end_turn', stop_sequence: null, container, usage: { input_tokens: 5, output_tokens: 1 } });
@@ -28,18 +20,14 @@ const line = (customId: string, fileId: string) =>
  * (auth.stored_objects: team) through the official SDKs: alice (team platform) makes them, carol
  * (platform) may use them, bob (data) is told they do not exist, and nothing of his reaches the provider.
  */
-describe.each([
-  ['SQLite', undefined],
-  ['Postgres', postgres],
-] as const)('containers, items and batch lines kept apart by team (%s)', (_, storage: (() => Promise<Storage>) | undefined) => {
+describe.each(harnessEngines('reuse'))('containers, items and batch lines kept apart by team (%s)', (_, storage: (() => Promise<Storage>) | undefined) => {
   let h: Harness;
   let carol: CreatedKey;
   let bob: CreatedKey;
   afterEach(() => h.close());
   const start = async (o: Omit<Parameters<typeof startHarness>[0] & object, 'storage'> = {}) => {
     h = await startHarness({ storage, ...o });
-    carol = await createKey(h.tollgate.storage.keys, { user: 'carol', team: 'platform', project: null });
-    bob = await createKey(h.tollgate.storage.keys, { user: 'bob', team: 'data', project: null });
+    ({ carol, bob } = await teamKeys(h));
   };
   const openai = (key: CreatedKey) => new OpenAI({ apiKey: key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
   const anthropic = (key: CreatedKey) => new Anthropic({ apiKey: key.key, baseURL: h.url, maxRetries: 0 });

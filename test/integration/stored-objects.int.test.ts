@@ -2,41 +2,29 @@ import Anthropic, { NotFoundError as AnthropicNotFound, toFile as anthropicFile 
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI, { NotFoundError, toFile } from 'openai';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { type CreatedKey, createKey } from '../../src/identity/key-service.js';
 import type { StoredObjectsMode } from '../../src/identity/stored-objects.js';
-import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
 import type { Storage } from '../../src/storage/ports.js';
-import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
 import WebSocket from 'ws';
 import { type Harness, defaultProviders, eventually, startHarness } from '../support/harness.js';
+import { harnessEngines, teamKeys } from '../support/team-storage.js';
 
 const INPUT = JSON.stringify({ custom_id: 'one', method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] } }) + '\n';
-const schemas: string[] = [];
-const postgres = () => {
-  const schema = `tg_objects_${process.pid}_${schemas.length}`;
-  schemas.push(schema);
-  return openPostgres({ url: TEST_PG_URL, schema, maxConnections: 4 });
-};
-afterAll(() => dropSchemas(schemas));
 
 /**
  * auth.stored_objects through the gateway and the official SDKs: alice (team platform) makes
  * objects; carol (platform) shares them under `team`; bob (team data) is told they do not exist,
  * as the provider tells of an id it does not have, and his lists leave them out.
  */
-describe.each([
-  ['SQLite', undefined],
-  ['Postgres', postgres],
-] as const)('stored objects kept apart by key team (%s)', (_, storage: (() => Promise<Storage>) | undefined) => {
+describe.each(harnessEngines('objects'))('stored objects kept apart by key team (%s)', (_, storage: (() => Promise<Storage>) | undefined) => {
   let h: Harness;
   let carol: CreatedKey;
   let bob: CreatedKey;
   afterEach(() => h.close());
   const start = async (mode?: StoredObjectsMode) => {
     h = await startHarness({ auth: mode === undefined ? {} : { storedObjects: mode }, storage });
-    carol = await createKey(h.tollgate.storage.keys, { user: 'carol', team: 'platform', project: null });
-    bob = await createKey(h.tollgate.storage.keys, { user: 'bob', team: 'data', project: null });
+    ({ carol, bob } = await teamKeys(h));
   };
   const openai = (key: CreatedKey) => new OpenAI({ apiKey: key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
   const upstreamAsked = (route: string) => h.fake.requests.filter((r) => r.route === route).length;

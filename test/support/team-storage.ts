@@ -1,0 +1,31 @@
+import { afterAll } from 'vitest';
+import { type CreatedKey, createKey } from '../../src/identity/key-service.js';
+import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
+import type { Storage } from '../../src/storage/ports.js';
+import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
+import type { Harness } from './harness.js';
+
+/**
+ * A harness's storage on each engine, for `describe.each`: its own SQLite file (undefined), or a
+ * Postgres schema of its own per harness, the schemas dropped after the file's tests.
+ */
+export function harnessEngines(name: string): (readonly ['SQLite' | 'Postgres', (() => Promise<Storage>) | undefined])[] {
+  const schemas: string[] = [];
+  afterAll(() => dropSchemas(schemas));
+  const postgres = () => {
+    const schema = `tg_${name}_${process.pid}_${schemas.length}`;
+    schemas.push(schema);
+    return openPostgres({ url: TEST_PG_URL, schema, maxConnections: 4 });
+  };
+  return [
+    ['SQLite', undefined],
+    ['Postgres', postgres],
+  ];
+}
+
+/** Two keys beside the harness's own (alice, team platform): carol of her team, bob of another. */
+export async function teamKeys(h: Harness): Promise<{ carol: CreatedKey; bob: CreatedKey }> {
+  const carol = await createKey(h.tollgate.storage.keys, { user: 'carol', team: 'platform', project: null });
+  const bob = await createKey(h.tollgate.storage.keys, { user: 'bob', team: 'data', project: null });
+  return { carol, bob };
+}
