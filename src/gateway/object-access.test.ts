@@ -3,7 +3,7 @@ import { lookupRoute } from '../providers/index.js';
 import { newFacts } from '../metering/build-row.js';
 import type { Dialect } from '../core/api.js';
 import type { RouteMatch } from '../providers/types.js';
-import { deletedObjects, lapsedObjects, listsObjects, madeObjects, namedObjects, touchesObjects } from './object-access.js';
+import { deletedObjects, lapsedObjects, listsObjects, madeObjects, namedObjects, soleKeeperOf, touchesObjects } from './object-access.js';
 
 function route(method: string, path: string, dialect: Dialect = 'openai'): RouteMatch {
   const found = lookupRoute(method, path, [dialect]);
@@ -198,5 +198,15 @@ describe('the stored objects a provider no longer has', () => {
     expect(lapsedObjects(route('GET', '/v1/files/file-1/content'), 404)).toEqual([]);
     expect(lapsedObjects(route('GET', '/v1/messages/batches/msgbatch_1/results', 'anthropic'), 404)).toEqual([]);
     expect(lapsedObjects(route('POST', '/v1/batches/batch_1/cancel'), 404)).toEqual([]);
+  });
+
+  it('takes a 404 as the object gone only where one provider could keep it and nothing routes', () => {
+    const openai = { dialect: 'openai' as const };
+    const local = { dialect: 'openai' as const, translateFrom: ['anthropic' as const] };
+    expect(soleKeeperOf([openai, { dialect: 'anthropic' }], false)('openai')).toBe(true);
+    expect(soleKeeperOf([openai, { dialect: 'openai' }], false)('openai')).toBe(false);
+    expect(soleKeeperOf([openai, { dialect: 'anthropic' }], true)('openai')).toBe(false);
+    // A provider translating from a dialect may keep that dialect's objects too.
+    expect(soleKeeperOf([{ dialect: 'anthropic' }, local], false)('anthropic')).toBe(false);
   });
 });

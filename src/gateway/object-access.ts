@@ -1,9 +1,10 @@
-import type { Api } from '../core/api.js';
+import type { Api, Dialect } from '../core/api.js';
 import type { ObjectOwner } from '../identity/stored-objects.js';
 import type { RequestFacts } from '../metering/build-row.js';
 import { cachedContentName } from '../providers/gemini/caches.js';
 import { asObject } from '../providers/shared/json.js';
 import type { RouteMatch } from '../providers/types.js';
+import type { UpstreamProvider } from './select-provider.js';
 import type { OwnedObject } from '../storage/object-owners.js';
 import { CONTENT_APIS, contentFiles, mayNameFiles } from './content-files.js';
 import { namedContainers, referencedItems } from './reused-objects.js';
@@ -154,6 +155,15 @@ const LOOKUPS: ReadonlySet<Api> = new Set<Api>(['openai.files', 'openai.batches'
 export function lapsedObjects(route: RouteMatch, status: number): string[] {
   if (status !== 404 || route.resourceId === undefined || (route.method !== 'GET' && route.method !== 'DELETE') || !LOOKUPS.has(route.api)) return [];
   return [route.resourceId];
+}
+
+/**
+ * Whether a provider's 404 says an object of a dialect is gone: only where one provider (its own or
+ * translating from it) could keep it and nothing routes. Otherwise the object may have been made
+ * on another account than the one asked, and its owner is kept.
+ */
+export function soleKeeperOf(providers: readonly Pick<UpstreamProvider, 'dialect' | 'translateFrom'>[], routed: boolean): (d: Dialect) => boolean {
+  return (d) => !routed && providers.filter((p) => p.dialect === d || (p.translateFrom?.includes(d) ?? false)).length === 1;
 }
 
 /** What the gateway learns about a request's stored objects before it goes upstream, for its answer and its end. */

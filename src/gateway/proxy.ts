@@ -18,7 +18,6 @@ import { StoredResponses } from '../metering/stored-responses.js';
 import type { Enforcer } from '../policy/enforcer.js';
 import { applyOverrides } from '../providers/shared/overrides.js';
 import { adapterFor, lookupRoute, preferredDialects } from '../providers/index.js';
-import type { Dialect } from '../core/api.js';
 import { planRoute } from '../routing/rules/plan.js';
 import type { RuleRouter } from '../routing/rules/router.js';
 import type { HeaderBag, RequestInfo } from '../providers/types.js';
@@ -46,7 +45,7 @@ import { relayTranslated, translatable } from './translated.js';
 import { isResponsesShapedChat } from '../translation/index.js';
 import { attribute, writeUpstreamCredential } from './caller.js';
 import { type ObjectOwners, guardObjects, streamedResponse } from './object-owners.js';
-import { type ObjectHold, deletedObjects, lapsedObjects, madeObjects, touchesObjects } from './object-access.js';
+import { type ObjectHold, deletedObjects, lapsedObjects, madeObjects, soleKeeperOf, touchesObjects } from './object-access.js';
 import type { Exchange, Held, Served } from './exchange.js';
 import { serveList } from './object-lists.js';
 
@@ -99,10 +98,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const cache = deps.cache ?? DEFAULT_CACHE_SETTINGS;
   const cacheMatch = cacheRuleMatcher(cache.rules);
   const stored = new StoredResponses(deps.backgroundUsage);
-  // A 404 says an object is gone only from the one place it could be kept: with another provider,
-  // route or rule of its dialect, it may have been made on another account than the one asked.
-  const keepers = (d: Dialect) => deps.providers.all.filter((p) => p.dialect === d || (p.translateFrom?.includes(d) ?? false)).length;
-  const soleKeeper = (d: Dialect) => deps.router === undefined && deps.rules === undefined && keepers(d) === 1;
+  const soleKeeper = soleKeeperOf(deps.providers.all, deps.router !== undefined || deps.rules !== undefined);
   return async (req, res) => {
     const started = performance.now();
     const ts = Date.now();
