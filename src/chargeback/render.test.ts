@@ -60,3 +60,21 @@ describe('the chargeback CSV', () => {
     expect(csv[2]).toBe('web,-0.5,0,1,0,0,0,0,0,,');
   });
 });
+
+describe('the chargeback share column', () => {
+  it('adds up to the 100.0% of its total line, the tenths left over going to the largest remainders', () => {
+    const s = statement([line('a', '1', []), line('b', '1', []), line('c', '1', [])], usd('3'));
+    const table = renderStatementTable(s, Date.UTC(2027, 0, 2));
+    expect(table).toMatch(/\na +\$1\.00 +33\.4% /);
+    expect(table).toMatch(/\nb +\$1\.00 +33\.3% /);
+    expect(table).toMatch(/\nc +\$1\.00 +33\.3% /);
+    expect(table).toMatch(/\nTOTAL +\$3\.00 +100\.0% /);
+  });
+
+  it('counts the unattributed line among those that add up', () => {
+    const s = { ...statement([line('a', '0.6665', [])], usd('1')), unattributed: line('', '0.3335', []) };
+    const table = renderStatementTable(s, Date.UTC(2027, 0, 2));
+    expect(table).toMatch(/\na +\$0\.67 +66\.7% /);
+    expect(table).toMatch(/\n\(unattributed\) +\$0\.33 +33\.3% /);
+  });
+});

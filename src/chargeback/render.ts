@@ -1,10 +1,10 @@
-import { formatUsd, roundingNote, usdColumn } from '../core/money.js';
+import { apportion, formatUsd, roundingNote, usdColumn } from '../core/money.js';
 import { csvLine } from '../reports/csv.js';
 import { costCell, costUsd } from '../reports/report.js';
 import type { Statement, StatementLine } from './statement.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const percent = (ppm: number) => `${(ppm / 10_000).toFixed(1)}%`;
+const percent = (tenths: number) => `${(tenths / 10).toFixed(1)}%`;
 
 function groupName(s: Statement): string {
   return s.query.by.startsWith('tag:') ? s.query.by.slice(4) : s.query.by;
@@ -73,10 +73,14 @@ export function renderStatementTable(s: Statement, now: number = Date.now()): st
   // smaller than the line, and the line's decimals would round it to one digit or to "<$0.0001".
   const modelUsd = usdColumn(lines.flatMap((l) => l.topModels.map((m) => m.costPicos)));
   const poolUsd = usdColumn(lines.flatMap((l) => l.pools.map((p) => p.costPicos)));
+  // Shares in tenths of a percent that add up to the TOTAL line's 100.0%: each line rounded on its
+  // own would show 99.9% or 100.1% in all as often as not.
+  const shares = apportion(lines.map((l) => l.costPicos), 1000);
+  const share = (l: StatementLine) => (s.total.costPicos <= 0n ? '-' : percent(shares?.[lines.indexOf(l)] ?? Math.round(l.sharePpm / 100)));
   const row = (l: StatementLine, label: string) => [
     label,
     costCell(l, usd),
-    s.total.costPicos > 0n ? percent(l.sharePpm) : '-',
+    share(l),
     tokens(l.requests),
     tokens(l.inputTokens),
     tokens(l.cacheReadTokens),

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { displayUsd, formatUsd, perMillionToPicosPerToken, roundHalfUp, roundingNote, scaleByFraction, scaled, usd, usdColumn } from './money.js';
+import { apportion, displayUsd, formatUsd, perMillionToPicosPerToken, roundHalfUp, roundingNote, scaleByFraction, scaled, usd, usdColumn } from './money.js';
 
 describe('money', () => {
   it('parses decimal prices exactly, however they were written', () => {
@@ -99,5 +99,37 @@ describe('displayUsd', () => {
     expect(displayUsd(0n)).toBe('$0.00');
     expect(displayUsd(usd('0.0042'))).toBe('$0.0042');
     expect(displayUsd(usd('-3'))).toBe('-$3.00');
+  });
+});
+
+describe('apportion', () => {
+  it('gives the units left to the largest remainders, so three equal thirds show as 33.4, 33.3 and 33.3', () => {
+    expect(apportion([1n, 1n, 1n], 1000)).toEqual([334, 333, 333]);
+    expect(apportion([usd('2'), usd('1'), usd('1'), usd('1'), usd('1'), usd('1'), usd('1')], 1000)).toEqual([250, 125, 125, 125, 125, 125, 125]);
+    expect(apportion([usd('0.6665'), usd('0.3335')], 1000)).toEqual([667, 333]);
+  });
+
+  it('keeps a part of nothing at nothing and has no split where the parts do not add up to something', () => {
+    expect(apportion([0n, 5n], 1000)).toEqual([0, 1000]);
+    expect(apportion([0n, 0n], 1000)).toBeUndefined();
+    expect(apportion([5n, -1n], 1000)).toBeUndefined();
+  });
+
+  it('always adds up to the units, each share within one unit of its exact proportion', () => {
+    fc.assert(
+      fc.property(fc.array(fc.bigInt({ min: 0n, max: 10n ** 18n }), { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 100_000 }), (parts, units) => {
+        const shares = apportion(parts, units);
+        const total = parts.reduce((a, p) => a + p, 0n);
+        if (total === 0n) {
+          expect(shares).toBeUndefined();
+          return;
+        }
+        expect(shares!.reduce((a, s) => a + s, 0)).toBe(units);
+        shares!.forEach((s, i) => {
+          const exact = Number(parts[i]!) * units / Number(total);
+          expect(Math.abs(s - exact)).toBeLessThan(1 + 1e-6);
+        });
+      }),
+    );
   });
 });

@@ -82,6 +82,27 @@ export function roundHalfUp(numerator: bigint, denominator: bigint): bigint {
   return neg ? -q : q;
 }
 
+/**
+ * Splits `units` among `parts` in proportion to them, by largest remainder: each gets its
+ * proportional share rounded down, then the units left go to the largest remainders (the earlier
+ * part on a tie), so the shares as shown add up to `units`, as a statement's 100.0% says they do.
+ * Undefined where the parts are not all non-negative with a positive sum: no split adds up then.
+ */
+export function apportion(parts: readonly Picos[], units: number): number[] | undefined {
+  const total = sum(parts);
+  if (total <= 0n || parts.some((p) => p < 0n)) return undefined;
+  const u = BigInt(units);
+  const shares = parts.map((p) => ({ whole: (p * u) / total, rest: (p * u) % total }));
+  let left = units - Number(shares.reduce((a, s) => a + s.whole, 0n));
+  const order = shares.map((_, i) => i).sort((a, b) => (shares[b]!.rest > shares[a]!.rest ? 1 : shares[b]!.rest < shares[a]!.rest ? -1 : a - b));
+  const out = shares.map((s) => Number(s.whole));
+  for (const i of order) {
+    if (left-- <= 0) break;
+    out[i] = out[i]! + 1;
+  }
+  return out;
+}
+
 /** Multiplies money by a decimal fraction (for example a 0.05 discount), rounding to a pico. */
 export function scaleByFraction(p: Picos, fraction: string | number): Picos {
   const ppt = scaled(fraction, 12); // parts per 10^12
