@@ -167,10 +167,20 @@ describe('explanationTable', () => {
       toPicos: p('6.43125'),
       drivers: [driver('tokens_per_request', 'more tokens per request (context growth)', '1.44375', 'input tokens per request 10,000 → 15,000'), driver('cache', 'cache-hit rate', '0', '50.0% → 50.0%'), driver('new_subjects', 'new users, workflows or clients', '0', 'none')],
     };
-    const { rows, unmoved } = explanationTable(d);
+    const { rows, notes } = explanationTable(d);
     expect(rows.map((r) => r[0])).toEqual(['more tokens per request (context growth)', 'total change']);
     expect(rows[0]![1]).toBe('+$1.44');
-    expect(unmoved).toBe('No part of the change came from: cache-hit rate; new users, workflows or clients.\n');
-    expect(explanationTable({ ...d, drivers: d.drivers.slice(0, 1) }).unmoved).toBe('');
+    expect(notes).toBe('No part of the change came from: cache-hit rate; new users, workflows or clients.\n');
+    expect(explanationTable({ ...d, drivers: d.drivers.slice(0, 1) }).notes).toBe('');
+  });
+
+  it('says so beneath when the drivers as shown, each rounded to the cent, do not add up to the change shown', () => {
+    const cents = (usd: string) => BigInt(Math.round(Number(usd) * 1e6)) * 1_000_000n;
+    const driver = (id: 'requests' | 'cache', usd: string) => ({ id, label: id, deltaPicos: cents(usd), detail: '' });
+    const d = { fromPicos: cents('10'), toPicos: cents('12.01'), drivers: [driver('requests', '1.005'), driver('cache', '1.005')] };
+    const { rows, notes } = explanationTable(d);
+    expect(rows.map((r) => r[1])).toEqual(['+$1.01', '+$1.01', '+$2.01']);
+    expect(notes).toBe('Each amount is rounded to the cent on its own: the lines as shown add up to $2.02, and the total, their exact sum rounded, is $2.01. --format json gives exact amounts.\n');
+    expect(explanationTable({ ...d, toPicos: cents('12.02'), drivers: [driver('requests', '1.01'), driver('cache', '1.01')] }).notes).toBe('');
   });
 });

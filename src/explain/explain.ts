@@ -1,5 +1,5 @@
 import { countText, spanText } from '../core/count-text.js';
-import { type Picos, formatUsd, signedUsd, usdColumn } from '../core/money.js';
+import { type Picos, formatUsd, roundingNote, signedUsd, usdColumn } from '../core/money.js';
 import type { RateBook } from '../pricing/unit-rates.js';
 import { CLIENT_VERSION_TAG, type Dimension } from '../core/ledger-row.js';
 import type { AggregateRow, LedgerStore, Totals } from '../storage/ports.js';
@@ -134,16 +134,21 @@ function servedRequests(r: Pick<AggregateRow, 'requests' | 'errors' | 'costPicos
  * "-$0.00225" read as a contradiction.
  */
 export function explanationUsd(d: Pick<Decomposition, 'fromPicos' | 'toPicos' | 'drivers'>): { usd: (p: Picos) => string; signed: (p: Picos) => string } {
-  const usd = usdColumn([d.fromPicos, d.toPicos, d.toPicos - d.fromPicos, ...d.drivers.map((x) => x.deltaPicos)]);
+  const usd = usdColumn(explanationAmounts(d));
   return { usd, signed: (p) => signedUsd(p, usd) };
+}
+
+function explanationAmounts(d: Pick<Decomposition, 'fromPicos' | 'toPicos' | 'drivers'>): Picos[] {
+  return [d.fromPicos, d.toPicos, d.toPicos - d.fromPicos, ...d.drivers.map((x) => x.deltaPicos)];
 }
 
 /**
  * The table's rows: the drivers that moved spend, then the total. Drivers at exactly $0 are
  * left out ("+$0.00 none" says nothing) and named once beneath, so that a reader can still see
- * they were weighed; the JSON keeps every driver.
+ * they were weighed; the JSON keeps every driver. `notes` holds that line and, when the drivers
+ * as shown do not add up to the change shown, the rounding line the reports print.
  */
-export function explanationTable(e: Pick<Decomposition, 'fromPicos' | 'toPicos' | 'drivers'> & Partial<Pick<Explanation, 'fromRequests' | 'toRequests'>>): { rows: string[][]; unmoved: string } {
+export function explanationTable(e: Pick<Decomposition, 'fromPicos' | 'toPicos' | 'drivers'> & Partial<Pick<Explanation, 'fromRequests' | 'toRequests'>>): { rows: string[][]; notes: string } {
   const { usd, signed } = explanationUsd(e);
   const rows = e.drivers.filter((d) => d.deltaPicos !== 0n).map((d) => [d.label, signed(d.deltaPicos), d.detail]);
   // A window none of whose requests had a price has no known amount, and then neither has the change.
@@ -151,7 +156,10 @@ export function explanationTable(e: Pick<Decomposition, 'fromPicos' | 'toPicos' 
   const unknown = [e.fromRequests, e.toRequests].some((c) => c !== undefined && costUnknown(c));
   rows.push(['total change', unknown ? 'unknown' : signed(e.toPicos - e.fromPicos), `${amount(e.fromRequests, e.fromPicos)} → ${amount(e.toRequests, e.toPicos)}`]);
   const still = e.drivers.filter((d) => d.deltaPicos === 0n).map((d) => d.label);
-  return { rows, unmoved: still.length === 0 ? '' : `No part of the change came from: ${still.join('; ')}.\n` };
+  // The drivers add up exactly to the change; rounded one by one, as shown, they may not.
+  const rounded = unknown ? undefined : roundingNote(e.drivers.map((d) => d.deltaPicos), e.toPicos - e.fromPicos, explanationAmounts(e));
+  const notes = (still.length === 0 ? '' : `No part of the change came from: ${still.join('; ')}.\n`) + (rounded ? `${rounded} --format json gives exact amounts.\n` : '');
+  return { rows, notes };
 }
 
 function summarise(d: Decomposition & Pick<Explanation, 'fromRequests' | 'toRequests'>, from: Window, to: Window, only: GroupFilter | undefined): string {

@@ -36,8 +36,8 @@ export function explainCommand(program: Command, io: Io): void {
       const only = parsedInput(() => groupFilterOf((field) => flags[field]), (p) => `explain: ${p}`);
       const e = await explain(storage.ledger, from, to, configRateBook(config), now, only);
       if (flags.format === 'json') return io.out(JSON.stringify(explanationJson(e), null, 2) + '\n');
-      const { rows, unmoved } = explanationTable(e);
-      io.out(`${e.summary}\n\n${renderTable(['driver', 'change', 'what moved'], rows, [1])}${unmoved}`);
+      const { rows, notes } = explanationTable(e);
+      io.out(`${e.summary}\n\n${renderTable(['driver', 'change', 'what moved'], rows, [1])}${notes}`);
     }, { read: true }),
   );
 }
