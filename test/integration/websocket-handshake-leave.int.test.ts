@@ -7,13 +7,17 @@ import { type Harness, defaultProviders, eventually, startHarness } from '../sup
 // A client that leaves while the upstream is still answering its handshake: the upstream socket
 // opened for it must close too (it stayed open, an fd and a connection each, until shutdown).
 
-const ACCEPT_AFTER_MS = 1200;
-const LEAVE_AFTER_MS = 300;
+// The upstream answers only when the test releases it, after every client has left: timers instead
+// (leave at 300 ms, answer at 1.2 s) failed on a busy machine, a client leaving before its handshake
+// had even reached the upstream.
+const ANSWER_AFTER_LEAVING_MS = 300;
 
-/** An upstream that takes its time to accept a WebSocket, and counts its open connections. */
-async function slowUpstream(): Promise<{ url: string; open: Set<Socket>; accepted: () => number; close: () => Promise<void> }> {
+/** An upstream that holds every WebSocket handshake until released, and counts its open connections. */
+async function slowUpstream(): Promise<{ url: string; open: Set<Socket>; received: () => number; accepted: () => number; release: () => void; close: () => Promise<void> }> {
   const wss = new WebSocketServer({ noServer: true });
   const open = new Set<Socket>();
+  const held: (() => void)[] = [];
+  let released = false;
   let accepted = 0;
   const server: Server = createServer((_req, res) => res.writeHead(404).end());
   server.on('connection', (s) => {
@@ -21,17 +25,24 @@ async function slowUpstream(): Promise<{ url: string; open: Set<Socket>; accepte
     s.on('close', () => open.delete(s));
   });
   server.on('upgrade', (req, socket, head) => {
-    setTimeout(() => {
+    const accept = () => {
       accepted++;
       wss.handleUpgrade(req, socket, head, (ws) => ws.on('error', () => undefined));
-    }, ACCEPT_AFTER_MS);
+    };
+    if (released) accept();
+    else held.push(accept);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     open,
+    received: () => held.length + accepted,
     accepted: () => accepted,
+    release: () => {
+      released = true;
+      for (const accept of held.splice(0)) accept();
+    },
     close: async () => {
       for (const s of open) s.destroy();
       wss.close();
@@ -40,8 +51,8 @@ async function slowUpstream(): Promise<{ url: string; open: Set<Socket>; accepte
   };
 }
 
-/** A handshake written by hand, half-closed (FIN) after a while, as a client that gives up might. */
-function halfClosingHandshake(url: string, key: string): Promise<Socket> {
+/** A handshake written by hand, to be half-closed (FIN) later, as a client that gives up might. */
+function handshakeByHand(url: string, key: string): Promise<Socket> {
   const { hostname, port } = new URL(url);
   const s = connect(Number(port), hostname);
   s.on('error', () => undefined);
@@ -49,7 +60,6 @@ function halfClosingHandshake(url: string, key: string): Promise<Socket> {
   return new Promise((resolve) => {
     s.once('connect', () => {
       s.write(['GET /v1/responses HTTP/1.1', `Host: ${hostname}`, 'Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13', `Authorization: Bearer ${key}`, '', ''].join('\r\n'));
-      setTimeout(() => s.end(), LEAVE_AFTER_MS);
       resolve(s);
     });
   });
@@ -72,12 +82,16 @@ describe('a client that leaves during the WebSocket handshake', () => {
     const clients = Array.from({ length: n }, () => {
       const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}/v1/responses`, { headers: { authorization: `Bearer ${h.key.key}` } });
       ws.on('error', () => undefined);
-      setTimeout(() => ws.terminate(), LEAVE_AFTER_MS);
       return ws;
     });
-    const raw = await Promise.all(Array.from({ length: n }, () => halfClosingHandshake(h.url, h.key.key)));
-    // Every handshake reached the upstream and was answered there after the clients had left.
-    await eventually(() => expect(up.accepted()).toBe(2 * n), 5000);
+    const raw = await Promise.all(Array.from({ length: n }, () => handshakeByHand(h.url, h.key.key)));
+    // Every handshake reaches the upstream, the clients leave, and only then does the upstream answer.
+    await eventually(() => expect(up.received()).toBe(2 * n), 5000);
+    for (const c of clients) c.terminate();
+    for (const s of raw) s.end();
+    await new Promise((r) => setTimeout(r, ANSWER_AFTER_LEAVING_MS));
+    up.release();
+    expect(up.accepted()).toBe(2 * n);
     await eventually(() => expect(up.open.size).toBe(0), 3000);
     // The gateway let go of the clients' sockets too.
     await eventually(() => expect(raw.filter((s) => !s.destroyed)).toHaveLength(0));
