@@ -22,6 +22,8 @@ export type Api =
   | 'openai.batch_request'
   | 'openai.conversations'
   | 'openai.conversation_items'
+  | 'openai.vector_stores'
+  | 'openai.vector_store_files'
   | 'anthropic.messages'
   | 'anthropic.count_tokens'
   | 'anthropic.models'
@@ -56,6 +58,8 @@ export const APIS: readonly Api[] = [
   'openai.batch_request',
   'openai.conversations',
   'openai.conversation_items',
+  'openai.vector_stores',
+  'openai.vector_store_files',
   'anthropic.messages',
   'anthropic.count_tokens',
   'anthropic.models',
@@ -76,7 +80,8 @@ export const APIS: readonly Api[] = [
  * APIs that cost nothing (listing models, counting tokens): their rows cost 0 whatever the
  * response says, and no budget, rate limit or routing rule applies to them. Batches' own
  * requests (create, list, retrieve, cancel, delete, results; OpenAI's files too) are free, as are
- * OpenAI's conversations and their items (the Responses that use one are billed): each
+ * OpenAI's conversations and their items (the Responses that use one are billed) and its vector
+ * stores, their files and searches (the provider bills their storage by the day, not per request): each
  * succeeded request in a batch is billed on its own row, `anthropic.batch_message` or
  * `openai.batch_request`, from the batch's results (src/metering/batch-results.ts).
  */
@@ -88,6 +93,8 @@ export const FREE_APIS: ReadonlySet<Api> = new Set<Api>([
   'openai.batches',
   'openai.conversations',
   'openai.conversation_items',
+  'openai.vector_stores',
+  'openai.vector_store_files',
   'openai.input_tokens',
   'anthropic.count_tokens',
   'anthropic.models',
@@ -147,6 +154,8 @@ const NO_CONVERSATION: Record<Exclude<Api, ConversationApi>, true> = {
   'openai.batch_request': true,
   'openai.conversations': true,
   'openai.conversation_items': true,
+  'openai.vector_stores': true,
+  'openai.vector_store_files': true,
   'anthropic.models': true,
   'anthropic.batches': true,
   'anthropic.batch_results': true,

@@ -8,6 +8,7 @@ import type { UpstreamProvider } from './select-provider.js';
 import type { OwnedObject } from '../storage/object-owners.js';
 import { CONTENT_APIS, contentFiles, mayNameFiles } from './content-files.js';
 import { namedContainers, referencedItems } from './reused-objects.js';
+import { storedFiles } from './vector-store-objects.js';
 
 /** What a refusal calls each kind of object, by the API that names it. */
 const NOUNS: Partial<Record<Api, string>> = {
@@ -20,6 +21,8 @@ const NOUNS: Partial<Record<Api, string>> = {
   'openai.batches': 'batch',
   'openai.conversations': 'conversation',
   'openai.conversation_items': 'conversation',
+  'openai.vector_stores': 'vector store',
+  'openai.vector_store_files': 'vector store',
   'anthropic.batches': 'message batch',
   'anthropic.batch_results': 'message batch',
   'anthropic.files': 'file',
@@ -41,9 +44,9 @@ export interface NamedObjects {
 
 /**
  * The stored objects a request uses, by id, a group for each kind: the one its path names (a response,
- * file, batch, cache, conversation), or one its body continues or reads, where that is a top-level field
+ * file, batch, cache, conversation, vector store), or one its body continues or reads, where that is a top-level field
  * (`previous_response_id`, a Responses request's `conversation`, a batch's `input_file_id`, Gemini's `cachedContent`, a chat request's
- * `google.cached_content`); the containers it runs code in again and the stored Responses' items its
+ * `google.cached_content`); the files a vector store is given (vector-store-objects.ts); the containers it runs code in again and the stored Responses' items its
  * input references (reused-objects.ts), also among the items a conversation is created with or given;
  * and the files its messages' content names (content-files.ts),
  * looked for only when its bytes (`raw`, when at hand) may hold a `file_id`. Empty when it names none.
@@ -57,6 +60,7 @@ export function namedObjects(route: RouteMatch, json: unknown, raw?: Buffer): Na
   const group = (ids: string[], noun: string) => {
     if (ids.length > 0) out.push({ ids, noun });
   };
+  group(storedFiles(route, json), 'file');
   const added = addedItems(route, json);
   if (added !== undefined) {
     group(referencedItems('openai.responses', added), 'item');
@@ -103,14 +107,14 @@ function addedItems(route: RouteMatch, json: unknown): { input: unknown } | unde
   return { input: asObject(json)?.items };
 }
 
-/** A request that lists stored objects (files, batches, caches): its answer keeps the caller's own. */
+/** A request that lists stored objects (files, batches, vector stores, caches): its answer keeps the caller's own. */
 export function listsObjects(route: RouteMatch): boolean {
   if (route.method !== 'GET' || route.resourceId !== undefined) return false;
-  return route.api === 'openai.files' || route.api === 'openai.batches' || route.api === 'anthropic.batches' || route.api === 'anthropic.files' || route.api === 'gemini.caches_lookup';
+  return route.api === 'openai.files' || route.api === 'openai.batches' || route.api === 'openai.vector_stores' || route.api === 'anthropic.batches' || route.api === 'anthropic.files' || route.api === 'gemini.caches_lookup';
 }
 
 /** The APIs whose successful answer to a create gives the id of the object made (the row's `response_id`). */
-const MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.files', 'openai.conversations', 'openai.batches', 'anthropic.batches', 'anthropic.files', 'gemini.caches']);
+const MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.files', 'openai.conversations', 'openai.vector_stores', 'openai.batches', 'anthropic.batches', 'anthropic.files', 'gemini.caches']);
 
 /** The APIs whose answers' items are a stored Response's (a create's output, a lookup's output or input items) or a conversation's (added, listed, retrieved). */
 const ITEM_MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.responses_lookup', 'openai.conversation_items']);
@@ -139,17 +143,21 @@ export function madeObjects(f: RequestFacts, hold: ObjectHold, route: RouteMatch
   return out;
 }
 
+/** The APIs whose path names an object through the one holding it (a conversation's item, a vector store's file): the resource is the holder. */
+const PARTS: ReadonlySet<Api> = new Set<Api>(['openai.conversation_items', 'openai.vector_store_files']);
+
 /**
  * The object a successful DELETE through the gateway removed (a file, a stored Response, a Message Batch, a Gemini cache, a
- * conversation): its owner is forgotten. Deleting a conversation's item leaves the conversation, which its path names.
+ * conversation, a vector store): its owner is forgotten. Deleting a conversation's item or a vector store's file leaves the
+ * holder its path names (and the file itself).
  */
 export function deletedObjects(route: RouteMatch, status: number): string[] {
-  if (route.method !== 'DELETE' || route.resourceId === undefined || status < 200 || status >= 300 || !(route.api in NOUNS) || route.api === 'openai.conversation_items') return [];
+  if (route.method !== 'DELETE' || route.resourceId === undefined || status < 200 || status >= 300 || !(route.api in NOUNS) || PARTS.has(route.api)) return [];
   return [route.resourceId];
 }
 
 /** The APIs whose GET or DELETE of one object the provider answers 404 when it no longer has it (expired, or deleted by it). */
-const LOOKUPS: ReadonlySet<Api> = new Set<Api>(['openai.files', 'openai.batches', 'openai.responses_lookup', 'openai.conversations', 'anthropic.batches', 'anthropic.files', 'gemini.caches_lookup']);
+const LOOKUPS: ReadonlySet<Api> = new Set<Api>(['openai.files', 'openai.batches', 'openai.responses_lookup', 'openai.conversations', 'openai.vector_stores', 'anthropic.batches', 'anthropic.files', 'gemini.caches_lookup']);
 
 /** The object a GET or DELETE of it was answered 404 for by the provider: no longer there (ObjectOwners.lapsed). */
 export function lapsedObjects(route: RouteMatch, status: number): string[] {

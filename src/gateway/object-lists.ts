@@ -20,6 +20,8 @@ interface ListShape {
   id: string;
   /** The query parameters that ask for a page size and for the page after (or before) one. */
   size: string;
+  /** The query parameter of a page before another, when the list can be paged backwards. */
+  before?: string;
   cursor(query: URLSearchParams): string;
   /** The cursor of the upstream page after `body`, or undefined when it is the last. */
   next(body: JsonObject, items: JsonObject[], query: URLSearchParams): string | undefined;
@@ -35,10 +37,19 @@ const OPENAI: ListShape = {
   next: (b, items) => (b.has_more === true ? (text(b.last_id) ?? text(items.at(-1)?.id)) : undefined),
 };
 
+/** OpenAI's lists that take `before` too (vector stores; files and batches take `after` alone): paged backwards, the next page is before the first. */
+const OPENAI_BOTH_WAYS: ListShape = {
+  ...OPENAI,
+  before: 'before',
+  cursor: (q) => (q.has('before') ? 'before' : 'after'),
+  next: (b, items, q) => (!q.has('before') ? OPENAI.next(b, items, q) : b.has_more === true ? (text(b.first_id) ?? text(items[0]?.id)) : undefined),
+};
+
 const ANTHROPIC: ListShape = {
   items: 'data',
   id: 'id',
   size: 'limit',
+  before: 'before_id',
   // Paged backwards (`before_id`) the next page is before the first.
   cursor: (q) => (q.has('before_id') ? 'before_id' : 'after_id'),
   next: (b, _, q) => (b.has_more !== true ? undefined : q.has('before_id') ? text(b.first_id) : text(b.last_id)),
@@ -68,9 +79,9 @@ export interface ListArgs {
  * goes on after the last it was given. An answer that is not a page (an error) goes back as it came.
  */
 export async function serveList(a: ListArgs): Promise<void> {
-  const shape = a.route.dialect === 'gemini' ? GEMINI : a.route.dialect === 'anthropic' ? ANTHROPIC : OPENAI;
+  const shape = a.route.dialect === 'gemini' ? GEMINI : a.route.dialect === 'anthropic' ? ANTHROPIC : a.route.api === 'openai.vector_stores' ? OPENAI_BOTH_WAYS : OPENAI;
   const url = new URL(a.url);
-  const backwards = url.searchParams.has('before_id');
+  const backwards = shape.before !== undefined && url.searchParams.has(shape.before);
   const kept: JsonObject[] = [];
   let page: JsonObject = {};
   let head: Answer['headers'] = {};

@@ -197,3 +197,8 @@ function batchObject(b: Batch): Json {
     metadata: null,
   };
 }
+
+/** A file uploaded to any fake in this process, as a vector store reads it (openai-vector-stores.ts). */
+export function uploadedFile(id: string): { filename: string; bytes: Buffer } | undefined {
+  return FILES.get(id);
+}

@@ -6,6 +6,7 @@ import { buildGeminiCaches, geminiCacheRoute } from './gemini-caches.js';
 import { buildOpenaiBatches, openaiBatchRoute } from './openai-batches.js';
 import { buildChat, buildCompletions } from './openai-chat.js';
 import { buildConversations, conversationRoute } from './openai-conversations.js';
+import { buildVectorStores, vectorStoreRoute } from './openai-vector-stores.js';
 import { buildAudio } from './openai-audio.js';
 import { buildImages } from './openai-images.js';
 import { buildEmbeddings, buildModels, buildModerations } from './openai-misc.js';
@@ -70,6 +71,8 @@ export function findRoute(method: string, path: string, headers: Readonly<Record
   if (caches !== undefined) return { name: caches, dialect: 'gemini', build: buildGeminiCaches, json: caches === 'gemini.caches.create' || caches === 'gemini.caches.update', stateful: true };
   const conversations = conversationRoute(method, openaiPath);
   if (conversations !== undefined) return { name: conversations, dialect: 'openai', build: buildConversations, json: method === 'POST', stateful: true };
+  const vectorStores = vectorStoreRoute(method, openaiPath);
+  if (vectorStores !== undefined) return { name: vectorStores, dialect: 'openai', build: buildVectorStores, json: method === 'POST' && !vectorStores.endsWith('.cancel'), stateful: true };
   const lookup = responseLookup(method, openaiPath);
   if (lookup !== undefined) return { name: lookup, dialect: 'openai', build: buildResponseLookup, json: false };
   if (method === 'POST') {

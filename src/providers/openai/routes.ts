@@ -3,6 +3,7 @@ import { type PathMatch, type RouteLookup, type RouteSpec, decodeSegment, lookup
 const FILES = '/v1/files';
 const BATCHES = '/v1/batches';
 const CONVERSATIONS = '/v1/conversations';
+const VECTOR_STORES = '/v1/vector_stores';
 
 /** `/v1/conversations/{id}/items/{item_id}`: the conversation's id is the resource (its owner is the item's). */
 function conversationItem(pathname: string): PathMatch | undefined {
@@ -10,6 +11,20 @@ function conversationItem(pathname: string): PathMatch | undefined {
   if (rest.length !== 3 || rest[1] !== 'items' || decodeSegment(rest[2]!) === undefined) return undefined;
   const resourceId = decodeSegment(rest[0]!);
   return resourceId === undefined ? undefined : { resourceId };
+}
+
+/**
+ * `/v1/vector_stores/{id}/{part}/{part_id}` and one step below (`files/{file_id}/content`,
+ * `file_batches/{batch_id}/cancel` or `/files`): the vector store's id is the resource, as a file or
+ * file batch is reached through its store.
+ */
+function storePart(part: 'files' | 'file_batches', action?: 'content' | 'cancel' | 'files'): (pathname: string) => PathMatch | undefined {
+  return (pathname) => {
+    const rest = pathname.startsWith(`${VECTOR_STORES}/`) ? pathname.slice(VECTOR_STORES.length + 1).split('/') : [];
+    if (rest.length !== (action === undefined ? 3 : 4) || rest[1] !== part || rest[3] !== action || decodeSegment(rest[2]!) === undefined) return undefined;
+    const resourceId = decodeSegment(rest[0]!);
+    return resourceId === undefined ? undefined : { resourceId };
+  };
 }
 
 /** `/v1/responses/{id}` and its sub-resources; `compact` and `input_tokens` are other endpoints of their own, not ids. */
@@ -65,6 +80,23 @@ export const OPENAI_ROUTES: readonly RouteSpec[] = [
   { api: 'openai.conversation_items', method: 'POST', path: resourceAt(CONVERSATIONS, '/items') },
   { api: 'openai.conversation_items', method: 'GET', path: conversationItem, noBody: true },
   { api: 'openai.conversation_items', method: 'DELETE', path: conversationItem, noBody: true },
+  // Vector stores hold the files a Responses file_search tool searches: free, their storage is billed by the day; the Responses that search are billed.
+  { api: 'openai.vector_stores', method: 'POST', path: VECTOR_STORES },
+  { api: 'openai.vector_stores', method: 'GET', path: VECTOR_STORES, noBody: true },
+  { api: 'openai.vector_stores', method: 'GET', path: resourceAt(VECTOR_STORES, ''), noBody: true },
+  { api: 'openai.vector_stores', method: 'POST', path: resourceAt(VECTOR_STORES, '') },
+  { api: 'openai.vector_stores', method: 'DELETE', path: resourceAt(VECTOR_STORES, ''), noBody: true },
+  { api: 'openai.vector_stores', method: 'POST', path: resourceAt(VECTOR_STORES, '/search') },
+  { api: 'openai.vector_store_files', method: 'POST', path: resourceAt(VECTOR_STORES, '/files') },
+  { api: 'openai.vector_store_files', method: 'GET', path: resourceAt(VECTOR_STORES, '/files'), noBody: true },
+  { api: 'openai.vector_store_files', method: 'GET', path: storePart('files'), noBody: true },
+  { api: 'openai.vector_store_files', method: 'POST', path: storePart('files') },
+  { api: 'openai.vector_store_files', method: 'DELETE', path: storePart('files'), noBody: true },
+  { api: 'openai.vector_store_files', method: 'GET', path: storePart('files', 'content'), noBody: true },
+  { api: 'openai.vector_store_files', method: 'POST', path: resourceAt(VECTOR_STORES, '/file_batches') },
+  { api: 'openai.vector_store_files', method: 'GET', path: storePart('file_batches'), noBody: true },
+  { api: 'openai.vector_store_files', method: 'POST', path: storePart('file_batches', 'cancel'), noBody: true },
+  { api: 'openai.vector_store_files', method: 'GET', path: storePart('file_batches', 'files'), noBody: true },
 ];
 
 export function lookupOpenaiRoute(method: string, pathname: string, first = true): RouteLookup {

@@ -17,6 +17,7 @@ export function createOpenaiTap(route: RouteMatch, ctx: TapContext): ResponseTap
   if (route.api === 'openai.files' && route.method === 'POST') return createdObjectTap((o) => o.object === 'file');
   if (route.api === 'openai.conversations' && route.method === 'POST' && route.resourceId === undefined) return createdObjectTap((o) => o.object === 'conversation');
   if (route.api === 'openai.conversation_items') return conversationItemsTap();
+  if (route.api === 'openai.vector_stores' && route.method === 'POST' && route.resourceId === undefined) return createdObjectTap((o) => o.object === 'vector_store');
   if (FREE_APIS.has(route.api)) return freeBodyTap();
   if (isEventStream(ctx)) {
     // A stored response retrieved with `?stream=true` is its events again.
