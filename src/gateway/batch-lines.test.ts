@@ -52,6 +52,18 @@ describe('the stored objects the lines of a batch input file name', () => {
     await expect(item.check()).rejects.toMatchObject({ code: 'object_not_owned', message: expect.stringContaining("No item with id 'msg_theirs' found (line 7") });
   });
 
+  it('refuses a line whose file search tool searches another team vector store', async () => {
+    const objects = owners({ vs_mine: alice, vs_theirs: bob });
+    const search = (ids: string[]) => line('s', '/v1/responses', { model: 'gpt-5', input: 'find', tools: [{ type: 'file_search', vector_store_ids: ids }] });
+    const check = new BatchLineObjects(objects, alice, 'file-in');
+    expect(check.mayName(search(['vs_theirs']))).toBe(true);
+    check.add(readInputLine(search(['vs_mine', 'vs_theirs']))!, 2);
+    await expect(check.check()).rejects.toMatchObject({ code: 'object_not_owned', message: expect.stringContaining(`No vector store with id 'vs_theirs' found (line 2 of the batch's input file file-in, custom_id "s")`) });
+    const mine = new BatchLineObjects(objects, alice, 'file-in');
+    mine.add(readInputLine(search(['vs_mine']))!, 1);
+    await expect(mine.check()).resolves.toBeUndefined();
+  });
+
   it('parses only the lines that may name an object', () => {
     const check = new BatchLineObjects(owners({}), alice, 'file-in');
     expect(check.mayName(line('a', '/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'hello' }] }))).toBe(false);

@@ -8,7 +8,7 @@ import type { UpstreamProvider } from './select-provider.js';
 import type { OwnedObject } from '../storage/object-owners.js';
 import { CONTENT_APIS, contentFiles, mayNameFiles } from './content-files.js';
 import { namedContainers, referencedItems } from './reused-objects.js';
-import { storedFiles } from './vector-store-objects.js';
+import { searchedStores, storedFiles } from './vector-store-objects.js';
 
 /** What a refusal calls each kind of object, by the API that names it. */
 const NOUNS: Partial<Record<Api, string>> = {
@@ -46,7 +46,8 @@ export interface NamedObjects {
  * The stored objects a request uses, by id, a group for each kind: the one its path names (a response,
  * file, batch, cache, conversation, vector store), or one its body continues or reads, where that is a top-level field
  * (`previous_response_id`, a Responses request's `conversation`, a batch's `input_file_id`, Gemini's `cachedContent`, a chat request's
- * `google.cached_content`); the files a vector store is given (vector-store-objects.ts); the containers it runs code in again and the stored Responses' items its
+ * `google.cached_content`); the files a vector store is given and the vector stores a file search
+ * tool searches (vector-store-objects.ts); the containers it runs code in again and the stored Responses' items its
  * input references (reused-objects.ts), also among the items a conversation is created with or given;
  * and the files its messages' content names (content-files.ts),
  * looked for only when its bytes (`raw`, when at hand) may hold a `file_id`. Empty when it names none.
@@ -64,11 +65,13 @@ export function namedObjects(route: RouteMatch, json: unknown, raw?: Buffer): Na
   const added = addedItems(route, json);
   if (added !== undefined) {
     group(referencedItems('openai.responses', added), 'item');
+    group(searchedStores('openai.responses', added), 'vector store');
     if (mayNameFiles(raw)) group(contentFiles('openai.responses', added), 'file');
     return out;
   }
   if (route.method !== 'POST' || route.resourceId !== undefined || !CONTENT_APIS.has(route.api)) return out;
   group(namedContainers(route.api, json), 'container');
+  group(searchedStores(route.api, json), 'vector store');
   group(referencedItems(route.api, json), 'item');
   if (mayNameFiles(raw)) group(contentFiles(route.api, json), 'file');
   return out;

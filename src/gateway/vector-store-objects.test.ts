@@ -3,13 +3,56 @@ import { newFacts } from '../metering/build-row.js';
 import { lookupRoute } from '../providers/index.js';
 import type { RouteMatch } from '../providers/types.js';
 import { deletedObjects, lapsedObjects, listsObjects, madeObjects, namedObjects, touchesObjects } from './object-access.js';
-import { storedFiles } from './vector-store-objects.js';
+import { searchedStores, storedFiles } from './vector-store-objects.js';
 
 function route(method: string, path: string): RouteMatch {
   const found = lookupRoute(method, path, ['openai']);
   if (found.kind !== 'match') throw new Error(`no route for ${method} ${path}`);
   return found.route;
 }
+
+const search = (...ids: unknown[]) => ({ type: 'file_search', vector_store_ids: ids });
+
+describe('the vector stores a Responses request searches', () => {
+  it('reads each file search tool, in the tools and in the tools its input items give', () => {
+    const body = {
+      model: 'gpt-5',
+      tools: [search('vs_1', 'vs_2'), { type: 'code_interpreter', container: { type: 'auto' } }, search('vs_2')],
+      input: [
+        { role: 'user', content: 'find it' },
+        { type: 'additional_tools', role: 'developer', tools: [search('vs_3')] },
+        { type: 'tool_search_output', execution: 'client', tools: [search('vs_4')] },
+        // A search already made names no store to search again.
+        { type: 'file_search_call', id: 'fs_1', status: 'completed', queries: ['q'], results: [{ file_id: 'file-1', vector_store_id: 'vs_5' }] },
+      ],
+    };
+    expect(searchedStores('openai.responses', body)).toEqual(['vs_1', 'vs_2', 'vs_3', 'vs_4']);
+    expect(searchedStores('openai.input_tokens', body)).toEqual(['vs_1', 'vs_2', 'vs_3', 'vs_4']);
+    expect(searchedStores('openai.compact', { model: 'gpt-5', input: body.input })).toEqual(['vs_3', 'vs_4']);
+    // Chat Completions has no file search tool.
+    expect(searchedStores('openai.chat', body)).toEqual([]);
+    expect(searchedStores('openai.responses', { tools: [search('', 7, null)], input: 'hi' })).toEqual([]);
+    expect(searchedStores('openai.responses', { tools: [{ type: 'file_search' }] })).toEqual([]);
+    expect(searchedStores('openai.responses', undefined)).toEqual([]);
+  });
+
+  it('names them beside the other objects a request uses, on every Responses endpoint and in a conversation items', () => {
+    const body = { model: 'gpt-5', previous_response_id: 'resp_0', input: 'hi', tools: [search('vs_1')] };
+    expect(namedObjects(route('POST', '/v1/responses'), body)).toEqual([
+      { ids: ['resp_0'], noun: 'response' },
+      { ids: ['vs_1'], noun: 'vector store' },
+    ]);
+    expect(namedObjects(route('POST', '/v1/responses/input_tokens'), { tools: [search('vs_1')] })).toEqual([{ ids: ['vs_1'], noun: 'vector store' }]);
+    const items = [{ type: 'additional_tools', role: 'developer', tools: [search('vs_2')] }];
+    expect(namedObjects(route('POST', '/v1/responses/compact'), { model: 'gpt-5', input: items })).toEqual([{ ids: ['vs_2'], noun: 'vector store' }]);
+    expect(namedObjects(route('POST', '/v1/conversations'), { items })).toEqual([{ ids: ['vs_2'], noun: 'vector store' }]);
+    expect(namedObjects(route('POST', '/v1/conversations/conv_1/items'), { items })).toEqual([
+      { ids: ['conv_1'], noun: 'conversation' },
+      { ids: ['vs_2'], noun: 'vector store' },
+    ]);
+    expect(namedObjects(route('POST', '/v1/chat/completions'), { model: 'gpt-4o', messages: [], tools: [search('vs_1')] })).toEqual([]);
+  });
+});
 
 describe('the files a request puts into a vector store', () => {
   it('reads file_ids of a creation, file_id of a file, file_ids and files of a batch', () => {

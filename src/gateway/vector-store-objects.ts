@@ -1,5 +1,35 @@
+import type { Api } from '../core/api.js';
 import { type JsonObject, asArray, asObject, asText } from '../providers/shared/json.js';
 import type { RouteMatch } from '../providers/types.js';
+
+const RESPONSES_APIS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.compact', 'openai.input_tokens']);
+
+/**
+ * The vector stores a Responses request searches, by id: each `file_search` tool's
+ * `vector_store_ids`, among its `tools` and among the tools its input items give the model
+ * (`additional_tools`, and the `tool_search_output` a client's own tool search returns), which it
+ * may call all the same. A compaction takes no tools but its input's; a conversation's items are
+ * read as such an input. Ids inside an answer passed back (a `file_search_call`'s results) are the
+ * provider's record of a search made and are left alone.
+ */
+export function searchedStores(api: Api, json: unknown): string[] {
+  if (!RESPONSES_APIS.has(api)) return [];
+  const body = asObject(json);
+  const found = new Set<string>();
+  tools(body?.tools, found);
+  for (const i of asArray(body?.input) ?? []) {
+    const item = asObject(i);
+    if (item?.type === 'additional_tools' || item?.type === 'tool_search_output') tools(item.tools, found);
+  }
+  return [...found];
+}
+
+function tools(list: unknown, found: Set<string>): void {
+  for (const t of asArray(list) ?? []) {
+    const tool = asObject(t);
+    if (tool?.type === 'file_search') for (const id of asArray(tool.vector_store_ids) ?? []) add(id, found);
+  }
+}
 
 function add(id: unknown, found: Set<string>): void {
   const text = asText(id);

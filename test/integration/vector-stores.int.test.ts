@@ -1,4 +1,5 @@
 import OpenAI, { NotFoundError, toFile } from 'openai';
+import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CreatedKey } from '../../src/identity/key-service.js';
 import type { Storage } from '../../src/storage/ports.js';
@@ -6,9 +7,12 @@ import { type Harness, defaultProviders, eventually, startHarness } from '../sup
 import { routingFrom } from '../support/routing.js';
 import { harnessEngines, teamKeys } from '../support/team-storage.js';
 
+const fileSearch = (...ids: string[]) => ({ type: 'file_search' as const, vector_store_ids: ids });
+
 /**
  * OpenAI's Vector Stores API through the gateway and the official SDK: passed through, a free row
- * each, and kept to the team of the key that made the store (auth.stored_objects: team); alice (team platform) makes, carol (platform)
+ * each, and kept to the team of the key that made the store (auth.stored_objects: team), as are the
+ * stores a Responses file search tool searches; alice (team platform) makes, carol (platform)
  * shares, bob (team data) is told it does not exist, and nothing of his reaches the provider.
  */
 describe.each(harnessEngines('vstores'))('vector stores (%s)', (_, storage: (() => Promise<Storage>) | undefined) => {
@@ -149,6 +153,54 @@ describe.each(harnessEngines('vstores'))('vector stores (%s)', (_, storage: (() 
     expect(back.data.map((s) => s.id)).toEqual([a2]);
     expect(back.has_more).toBe(true);
     expect((await openai(bob).vectorStores.list({ limit: 1, before: b1 })).data.map((s) => s.id)).toEqual([b2]);
+  });
+
+  it('refuses a Responses request whose file search tool searches another team store, and lets the same team search it', async () => {
+    await start();
+    const store = await openai(h.key).vectorStores.create({ name: 'kb' });
+    const bobs = await openai(bob).vectorStores.create({ name: 'his' });
+    const b = openai(bob);
+    const message = await refusedUnsent(() => b.responses.create({ model: 'gpt-5', input: 'find it', tools: [fileSearch(bobs.id, store.id)] }));
+    expect(message).toContain(`No vector store with id '${store.id}' found`);
+    await refusedUnsent(() => b.responses.create({ model: 'gpt-5', input: 'find it', stream: true, tools: [fileSearch(store.id)] }));
+    await refusedUnsent(() => b.responses.inputTokens.count({ model: 'gpt-5', input: 'find it', tools: [fileSearch(store.id)] }));
+    // Tools an input item gives the model are searched as well.
+    await refusedUnsent(() => b.responses.create({ model: 'gpt-5', input: [{ type: 'additional_tools', role: 'developer', tools: [fileSearch(store.id)] }, { role: 'user', content: 'find it' }] }));
+    expect(await b.responses.create({ model: 'gpt-5', input: 'find it', tools: [fileSearch(bobs.id)] })).toMatchObject({ object: 'response' });
+    expect(await openai(carol).responses.create({ model: 'gpt-5', input: 'find it', tools: [fileSearch(store.id)] })).toMatchObject({ object: 'response' });
+    expect(h.fake.requests.at(-1)!.json).toMatchObject({ tools: [fileSearch(store.id)] });
+  });
+
+  it('refuses another team store searched by a response.create on a Responses WebSocket', async () => {
+    await start();
+    const store = await openai(h.key).vectorStores.create({ name: 'kb' });
+    const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}/v1/responses`, { headers: { authorization: `Bearer ${bob.key}` } });
+    const got: string[] = [];
+    ws.on('message', (d: Buffer) => got.push(d.toString()));
+    await new Promise((ok, fail) => ws.once('open', ok).once('error', fail));
+    const asked = h.fake.requests.length;
+    ws.send(JSON.stringify({ type: 'response.create', model: 'gpt-5', input: 'hi', tools: [fileSearch(store.id)] }));
+    await eventually(() => expect(got.some((m) => /"type":"(response\.completed|error)"/.test(m))).toBe(true));
+    expect(JSON.parse(got.at(-1)!)).toMatchObject({ type: 'error', status: 404, error: { code: 'object_not_owned' } });
+    expect(h.fake.requests.length).toBe(asked);
+    ws.close();
+  });
+
+  it('refuses a batch whose input file searches another team store, naming the line, and creates one searching its own', async () => {
+    await start();
+    const store = await openai(h.key).vectorStores.create({ name: 'kb' });
+    const bobs = await openai(bob).vectorStores.create({ name: 'his' });
+    const line = (customId: string, id: string) => JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/responses', body: { model: 'gpt-5', input: 'find it', tools: [fileSearch(id)] } }) + '\n';
+    const input = await upload(h.key, line('ok', store.id) + line('sneaky', bobs.id), 'requests.jsonl');
+    const create = (k: CreatedKey, fileId: string) => openai(k).batches.create({ input_file_id: fileId, endpoint: '/v1/responses', completion_window: '24h' });
+    const err = (await create(h.key, input.id).then(() => undefined, (e: unknown) => e)) as NotFoundError;
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect(err.error).toMatchObject({ code: 'object_not_owned' });
+    expect(err.message).toContain(`No vector store with id '${bobs.id}' found (line 2 of the batch's input file ${input.id}, custom_id "sneaky")`);
+    // The input file was read from the provider to check it; no batch was made.
+    expect(h.fake.requests.filter((r) => r.route === 'openai.batches.create')).toHaveLength(0);
+    const good = await upload(h.key, line('ok', store.id), 'requests.jsonl');
+    expect(await create(carol, good.id)).toMatchObject({ object: 'batch' });
   });
 
   it('forgets the owner of a store the provider no longer has once it answers 404 for it', async () => {
