@@ -24,6 +24,9 @@ export type Api =
   | 'openai.conversation_items'
   | 'openai.vector_stores'
   | 'openai.vector_store_files'
+  | 'openai.skills'
+  | 'openai.skill_versions'
+  | 'openai.skill_content'
   | 'anthropic.messages'
   | 'anthropic.count_tokens'
   | 'anthropic.models'
@@ -32,6 +35,9 @@ export type Api =
   | 'anthropic.batch_message'
   | 'anthropic.files'
   | 'anthropic.file_content'
+  | 'anthropic.skills'
+  | 'anthropic.skill_versions'
+  | 'anthropic.skill_content'
   | 'gemini.generate'
   | 'gemini.count_tokens'
   | 'gemini.embed'
@@ -60,6 +66,9 @@ export const APIS: readonly Api[] = [
   'openai.conversation_items',
   'openai.vector_stores',
   'openai.vector_store_files',
+  'openai.skills',
+  'openai.skill_versions',
+  'openai.skill_content',
   'anthropic.messages',
   'anthropic.count_tokens',
   'anthropic.models',
@@ -68,6 +77,9 @@ export const APIS: readonly Api[] = [
   'anthropic.batch_message',
   'anthropic.files',
   'anthropic.file_content',
+  'anthropic.skills',
+  'anthropic.skill_versions',
+  'anthropic.skill_content',
   'gemini.generate',
   'gemini.count_tokens',
   'gemini.embed',
@@ -80,8 +92,9 @@ export const APIS: readonly Api[] = [
  * APIs that cost nothing (listing models, counting tokens): their rows cost 0 whatever the
  * response says, and no budget, rate limit or routing rule applies to them. Batches' own
  * requests (create, list, retrieve, cancel, delete, results; OpenAI's files too) are free, as are
- * OpenAI's conversations and their items (the Responses that use one are billed) and its vector
- * stores, their files and searches (the provider bills their storage by the day, not per request): each
+ * OpenAI's conversations and their items (the Responses that use one are billed), its vector
+ * stores, their files and searches (the provider bills their storage by the day, not per request), and
+ * both providers' skills, their versions and contents (the requests that load one are billed): each
  * succeeded request in a batch is billed on its own row, `anthropic.batch_message` or
  * `openai.batch_request`, from the batch's results (src/metering/batch-results.ts).
  */
@@ -95,6 +108,9 @@ export const FREE_APIS: ReadonlySet<Api> = new Set<Api>([
   'openai.conversation_items',
   'openai.vector_stores',
   'openai.vector_store_files',
+  'openai.skills',
+  'openai.skill_versions',
+  'openai.skill_content',
   'openai.input_tokens',
   'anthropic.count_tokens',
   'anthropic.models',
@@ -102,6 +118,9 @@ export const FREE_APIS: ReadonlySet<Api> = new Set<Api>([
   'anthropic.batch_results',
   'anthropic.files',
   'anthropic.file_content',
+  'anthropic.skills',
+  'anthropic.skill_versions',
+  'anthropic.skill_content',
   'gemini.count_tokens',
   'gemini.models',
   'gemini.caches_lookup',
@@ -156,12 +175,18 @@ const NO_CONVERSATION: Record<Exclude<Api, ConversationApi>, true> = {
   'openai.conversation_items': true,
   'openai.vector_stores': true,
   'openai.vector_store_files': true,
+  'openai.skills': true,
+  'openai.skill_versions': true,
+  'openai.skill_content': true,
   'anthropic.models': true,
   'anthropic.batches': true,
   'anthropic.batch_results': true,
   'anthropic.batch_message': true,
   'anthropic.files': true,
   'anthropic.file_content': true,
+  'anthropic.skills': true,
+  'anthropic.skill_versions': true,
+  'anthropic.skill_content': true,
   'gemini.embed': true,
   'gemini.models': true,
 };

@@ -50,6 +50,12 @@ describe('the stored objects the lines of a batch input file name', () => {
     const item = new BatchLineObjects(objects, alice, 'file-in');
     item.add(readInputLine(line('d', '/v1/responses', { model: 'gpt-5', input: [{ type: 'item_reference', id: 'msg_theirs' }] }))!, 7);
     await expect(item.check()).rejects.toMatchObject({ code: 'object_not_owned', message: expect.stringContaining("No item with id 'msg_theirs' found (line 7") });
+    // A skill a shell tool's container loads.
+    const skill = new BatchLineObjects(objects, alice, 'file-in');
+    const shell = line('e', '/v1/responses', { model: 'gpt-5', input: 'go', tools: [{ type: 'shell', environment: { type: 'container_auto', skills: [{ type: 'skill_reference', skill_id: 'skill_theirs' }] } }] });
+    expect(skill.mayName(shell)).toBe(true);
+    skill.add(readInputLine(shell)!, 2);
+    await expect(skill.check()).rejects.toMatchObject({ code: 'object_not_owned', message: expect.stringContaining("No skill with id 'skill_theirs' found (line 2") });
   });
 
   it('refuses a line whose file search tool searches another team vector store', async () => {

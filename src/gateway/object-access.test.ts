@@ -39,6 +39,24 @@ describe('the stored objects a request names', () => {
       ['DELETE', '/v1/conversations/conv_1/items/msg_1', 'openai', 'conv_1'],
       ['PATCH', '/v1beta/cachedContents/abc', 'gemini', 'cachedContents/abc'],
       ['DELETE', '/v1beta/cachedContents/abc', 'gemini', 'cachedContents/abc'],
+      ['GET', '/v1/skills/skill_1', 'openai', 'skill_1'],
+      ['POST', '/v1/skills/skill_1', 'openai', 'skill_1'],
+      ['DELETE', '/v1/skills/skill_1', 'openai', 'skill_1'],
+      ['GET', '/v1/skills/skill_1/content', 'openai', 'skill_1'],
+      ['POST', '/v1/skills/skill_1/versions', 'openai', 'skill_1'],
+      ['GET', '/v1/skills/skill_1/versions', 'openai', 'skill_1'],
+      ['GET', '/v1/skills/skill_1/versions/2', 'openai', 'skill_1'],
+      ['DELETE', '/v1/skills/skill_1/versions/2', 'openai', 'skill_1'],
+      ['GET', '/v1/skills/skill_1/versions/2/content', 'openai', 'skill_1'],
+      ['GET', '/v1/skills/skill_01A', 'anthropic', 'skill_01A'],
+      ['DELETE', '/v1/skills/skill_01A', 'anthropic', 'skill_01A'],
+      ['POST', '/v1/skills/skill_01A/versions', 'anthropic', 'skill_01A'],
+      ['GET', '/v1/skills/skill_01A/versions', 'anthropic', 'skill_01A'],
+      ['GET', '/v1/skills/skill_01A/versions/1759178010641129', 'anthropic', 'skill_01A'],
+      ['DELETE', '/v1/skills/skill_01A/versions/1759178010641129', 'anthropic', 'skill_01A'],
+      ['GET', '/v1/skills/skill_01A/versions/1759178010641129/content', 'anthropic', 'skill_01A'],
+      // Anthropic's own skill, deleted: checked (Anthropic refuses it too); read, it is every key's (below).
+      ['DELETE', '/v1/skills/pptx', 'anthropic', 'pptx'],
     ];
     for (const [method, path, dialect, id] of cases) {
       const r = route(method, path, dialect);
@@ -107,11 +125,26 @@ describe('the stored objects a request names', () => {
     expect(namedObjects(route('POST', '/v1/messages', 'anthropic'), claude, Buffer.from(JSON.stringify(claude)))).toEqual([{ ids: ['container_1'], noun: 'container' }]);
   });
 
+  it('reads the custom skills a container loads, beside the container, and leaves Anthropic own skills to every key', () => {
+    const skills = [{ type: 'anthropic', skill_id: 'pptx', version: 'latest' }, { type: 'custom', skill_id: 'skill_01A', version: 'latest' }];
+    const claude = { model: 'claude-sonnet-5-5', max_tokens: 8, container: { id: 'container_1', skills }, messages: [] };
+    expect(namedObjects(route('POST', '/v1/messages', 'anthropic'), claude)).toEqual([
+      { ids: ['container_1'], noun: 'container' },
+      { ids: ['skill_01A'], noun: 'skill' },
+    ]);
+    expect(namedObjects(route('POST', '/v1/messages/count_tokens', 'anthropic'), { ...claude, container: { skills: skills.slice(0, 1) } })).toEqual([]);
+    expect(namedObjects(route('POST', '/v1/messages/batches', 'anthropic'), { requests: [{ custom_id: 'a', params: { ...claude, container: { skills } } }] })).toEqual([{ ids: ['skill_01A'], noun: 'skill' }]);
+    const shell = { model: 'gpt-5', input: 'go', tools: [{ type: 'shell', environment: { type: 'container_auto', skills: [{ type: 'skill_reference', skill_id: 'skill_1' }] } }] };
+    expect(namedObjects(route('POST', '/v1/responses'), shell)).toEqual([{ ids: ['skill_1'], noun: 'skill' }]);
+    expect(namedObjects(route('GET', '/v1/skills/pptx', 'anthropic'), undefined)).toEqual([]);
+    expect(namedObjects(route('GET', '/v1/skills/pptx/versions/1/content', 'anthropic'), undefined)).toEqual([]);
+  });
+
   it('leaves ordinary requests alone, and tells the lists apart', () => {
     for (const [method, path, dialect] of [['POST', '/v1/embeddings', 'openai'], ['POST', '/v1/images/generations', 'openai'], ['GET', '/v1/models', 'anthropic']] as const) {
       expect(touchesObjects(route(method, path, dialect).api)).toBe(false);
     }
-    for (const [path, dialect] of [['/v1/files', 'openai'], ['/v1/batches', 'openai'], ['/v1/messages/batches', 'anthropic'], ['/v1/files', 'anthropic'], ['/v1beta/cachedContents', 'gemini']] as const) {
+    for (const [path, dialect] of [['/v1/files', 'openai'], ['/v1/batches', 'openai'], ['/v1/skills', 'openai'], ['/v1/messages/batches', 'anthropic'], ['/v1/files', 'anthropic'], ['/v1/skills', 'anthropic'], ['/v1beta/cachedContents', 'gemini']] as const) {
       const r = route('GET', path, dialect);
       expect(listsObjects(r)).toBe(true);
       expect(namedObjects(r, undefined)).toEqual([]);
@@ -127,8 +160,12 @@ describe('the stored objects a finished request deleted', () => {
     expect(deletedObjects(route('DELETE', '/v1/files/file_1', 'anthropic'), 200)).toEqual(['file_1']);
     expect(deletedObjects(route('DELETE', '/v1beta/cachedContents/abc', 'gemini'), 200)).toEqual(['cachedContents/abc']);
     expect(deletedObjects(route('DELETE', '/v1/conversations/conv_1'), 200)).toEqual(['conv_1']);
-    // Deleting one of a conversation's items leaves the conversation its path names.
+    // Deleting one of a conversation's items leaves the conversation its path names; a skill's version, the skill.
     expect(deletedObjects(route('DELETE', '/v1/conversations/conv_1/items/msg_1'), 200)).toEqual([]);
+    expect(deletedObjects(route('DELETE', '/v1/skills/skill_1'), 200)).toEqual(['skill_1']);
+    expect(deletedObjects(route('DELETE', '/v1/skills/skill_01A', 'anthropic'), 200)).toEqual(['skill_01A']);
+    expect(deletedObjects(route('DELETE', '/v1/skills/skill_1/versions/2'), 200)).toEqual([]);
+    expect(deletedObjects(route('DELETE', '/v1/skills/skill_01A/versions/1759178010641129', 'anthropic'), 200)).toEqual([]);
     expect(deletedObjects(route('DELETE', '/v1/files/file-1'), 404)).toEqual([]);
     expect(deletedObjects(route('GET', '/v1/files/file-1'), 200)).toEqual([]);
     expect(deletedObjects(route('POST', '/v1/batches/batch_1/cancel'), 200)).toEqual([]);
@@ -146,6 +183,12 @@ describe('the stored objects a finished request made', () => {
     const added = facts('openai.conversation_items', { status: 200, responseId: null, items: ['msg_1', 'msg_2'] });
     expect(ids(madeObjects(added, { owner: bob, pathOwner: alice }, route('POST', '/v1/conversations/conv_1/items')))).toEqual(['msg_1:k-alice', 'msg_2:k-alice']);
     expect(madeObjects(added, { owner: bob }, route('POST', '/v1/conversations/conv_1/items'))).toEqual([]);
+  });
+
+  it('records a skill its creation answer names, not a version of one', () => {
+    expect(madeObjects(facts('openai.skills', { status: 200, responseId: 'skill_1' }), { owner: alice }, route('POST', '/v1/skills'))).toEqual([{ id: 'skill_1', api: 'openai.skills', keyId: 'k-alice', team: 'platform', createdAt: 1000 }]);
+    expect(madeObjects(facts('anthropic.skills', { status: 200, responseId: 'skill_01A' }), { owner: alice }, route('POST', '/v1/skills', 'anthropic'))).toHaveLength(1);
+    expect(madeObjects(facts('openai.skill_versions', { status: 200, responseId: null }), { owner: alice, pathOwner: alice }, route('POST', '/v1/skills/skill_1/versions'))).toEqual([]);
   });
 
   it('records the object its answer created, never one of an error answer or of an API that makes none', () => {
@@ -190,8 +233,12 @@ describe('the stored objects a provider no longer has', () => {
     expect(lapsedObjects(route('GET', '/v1/messages/batches/msgbatch_1', 'anthropic'), 404)).toEqual(['msgbatch_1']);
     expect(lapsedObjects(route('GET', '/v1beta/cachedContents/abc', 'gemini'), 404)).toEqual(['cachedContents/abc']);
     expect(lapsedObjects(route('GET', '/v1/conversations/conv_1'), 404)).toEqual(['conv_1']);
-    // An item the conversation no longer has is no proof the conversation is gone.
+    // An item the conversation no longer has is no proof the conversation is gone; nor a version or content the skill no longer has.
     expect(lapsedObjects(route('GET', '/v1/conversations/conv_1/items/msg_1'), 404)).toEqual([]);
+    expect(lapsedObjects(route('GET', '/v1/skills/skill_1'), 404)).toEqual(['skill_1']);
+    expect(lapsedObjects(route('DELETE', '/v1/skills/skill_01A', 'anthropic'), 404)).toEqual(['skill_01A']);
+    expect(lapsedObjects(route('GET', '/v1/skills/skill_1/versions/2'), 404)).toEqual([]);
+    expect(lapsedObjects(route('GET', '/v1/skills/skill_1/content'), 404)).toEqual([]);
     expect(lapsedObjects(route('GET', '/v1/files/file-1'), 200)).toEqual([]);
     expect(lapsedObjects(route('GET', '/v1/files/file-1'), 500)).toEqual([]);
     // A file whose content the provider will not give, or results not ready, is no proof the object is gone.

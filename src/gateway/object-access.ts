@@ -9,6 +9,7 @@ import type { OwnedObject } from '../storage/object-owners.js';
 import { CONTENT_APIS, contentFiles, mayNameFiles } from './content-files.js';
 import { namedContainers, referencedItems } from './reused-objects.js';
 import { searchedStores, storedFiles } from './vector-store-objects.js';
+import { namedSkills, readsAnthropicSkill } from './skills.js';
 
 /** What a refusal calls each kind of object, by the API that names it. */
 const NOUNS: Partial<Record<Api, string>> = {
@@ -23,10 +24,16 @@ const NOUNS: Partial<Record<Api, string>> = {
   'openai.conversation_items': 'conversation',
   'openai.vector_stores': 'vector store',
   'openai.vector_store_files': 'vector store',
+  'openai.skills': 'skill',
+  'openai.skill_versions': 'skill',
+  'openai.skill_content': 'skill',
   'anthropic.batches': 'message batch',
   'anthropic.batch_results': 'message batch',
   'anthropic.files': 'file',
   'anthropic.file_content': 'file',
+  'anthropic.skills': 'skill',
+  'anthropic.skill_versions': 'skill',
+  'anthropic.skill_content': 'skill',
   'gemini.caches_lookup': 'cached content',
   'gemini.generate': 'cached content',
   'gemini.count_tokens': 'cached content',
@@ -44,11 +51,11 @@ export interface NamedObjects {
 
 /**
  * The stored objects a request uses, by id, a group for each kind: the one its path names (a response,
- * file, batch, cache, conversation, vector store), or one its body continues or reads, where that is a top-level field
+ * file, batch, cache, conversation, vector store, skill: not one of Anthropic's own, skills.ts), or one its body continues or reads, where that is a top-level field
  * (`previous_response_id`, a Responses request's `conversation`, a batch's `input_file_id`, Gemini's `cachedContent`, a chat request's
  * `google.cached_content`); the files a vector store is given and the vector stores a file search
  * tool searches (vector-store-objects.ts); the containers it runs code in again and the stored Responses' items its
- * input references (reused-objects.ts), also among the items a conversation is created with or given;
+ * input references (reused-objects.ts), also among the items a conversation is created with or given; the custom skills its container loads (skills.ts);
  * and the files its messages' content names (content-files.ts),
  * looked for only when its bytes (`raw`, when at hand) may hold a `file_id`. Empty when it names none.
  */
@@ -72,6 +79,7 @@ export function namedObjects(route: RouteMatch, json: unknown, raw?: Buffer): Na
   if (route.method !== 'POST' || route.resourceId !== undefined || !CONTENT_APIS.has(route.api)) return out;
   group(namedContainers(route.api, json), 'container');
   group(searchedStores(route.api, json), 'vector store');
+  group(namedSkills(route.api, json), 'skill');
   group(referencedItems(route.api, json), 'item');
   if (mayNameFiles(raw)) group(contentFiles(route.api, json), 'file');
   return out;
@@ -85,7 +93,7 @@ function ownNamed(route: RouteMatch, json: unknown): NamedObjects | undefined {
   }
   const noun = NOUNS[route.api];
   if (noun === undefined) return undefined;
-  if (route.resourceId !== undefined) return { ids: [route.resourceId], noun };
+  if (route.resourceId !== undefined) return readsAnthropicSkill(route) ? undefined : { ids: [route.resourceId], noun };
   if (route.method !== 'POST') return undefined;
   if (route.dialect === 'gemini') {
     const cache = cachedContentName(json);
@@ -110,14 +118,16 @@ function addedItems(route: RouteMatch, json: unknown): { input: unknown } | unde
   return { input: asObject(json)?.items };
 }
 
-/** A request that lists stored objects (files, batches, vector stores, caches): its answer keeps the caller's own. */
+/** The APIs whose list (a GET without an id) is of stored objects (files, batches, vector stores, caches, skills): its answer keeps the caller's own. */
+const LISTS: ReadonlySet<Api> = new Set<Api>(['openai.files', 'openai.batches', 'openai.vector_stores', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches_lookup']);
+
+/** A request that lists stored objects: its answer keeps the caller's own (object-lists.ts). */
 export function listsObjects(route: RouteMatch): boolean {
-  if (route.method !== 'GET' || route.resourceId !== undefined) return false;
-  return route.api === 'openai.files' || route.api === 'openai.batches' || route.api === 'openai.vector_stores' || route.api === 'anthropic.batches' || route.api === 'anthropic.files' || route.api === 'gemini.caches_lookup';
+  return route.method === 'GET' && route.resourceId === undefined && LISTS.has(route.api);
 }
 
 /** The APIs whose successful answer to a create gives the id of the object made (the row's `response_id`). */
-const MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.files', 'openai.conversations', 'openai.vector_stores', 'openai.batches', 'anthropic.batches', 'anthropic.files', 'gemini.caches']);
+const MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.files', 'openai.conversations', 'openai.vector_stores', 'openai.batches', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches']);
 
 /** The APIs whose answers' items are a stored Response's (a create's output, a lookup's output or input items) or a conversation's (added, listed, retrieved). */
 const ITEM_MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.responses_lookup', 'openai.conversation_items']);
@@ -146,13 +156,16 @@ export function madeObjects(f: RequestFacts, hold: ObjectHold, route: RouteMatch
   return out;
 }
 
-/** The APIs whose path names an object through the one holding it (a conversation's item, a vector store's file): the resource is the holder. */
-const PARTS: ReadonlySet<Api> = new Set<Api>(['openai.conversation_items', 'openai.vector_store_files']);
+/**
+ * The APIs of an object's parts, whose path names the object they belong to (a conversation's items, a vector store's
+ * files, a skill's versions): the resource is the holder.
+ */
+const PARTS: ReadonlySet<Api> = new Set<Api>(['openai.conversation_items', 'openai.vector_store_files', 'openai.skill_versions', 'anthropic.skill_versions']);
 
 /**
  * The object a successful DELETE through the gateway removed (a file, a stored Response, a Message Batch, a Gemini cache, a
- * conversation, a vector store): its owner is forgotten. Deleting a conversation's item or a vector store's file leaves the
- * holder its path names (and the file itself).
+ * conversation, a vector store, a skill): its owner is forgotten. Deleting a conversation's item, a vector store's file or a
+ * skill's version leaves the object its path names (and a store's file itself).
  */
 export function deletedObjects(route: RouteMatch, status: number): string[] {
   if (route.method !== 'DELETE' || route.resourceId === undefined || status < 200 || status >= 300 || !(route.api in NOUNS) || PARTS.has(route.api)) return [];
@@ -160,7 +173,7 @@ export function deletedObjects(route: RouteMatch, status: number): string[] {
 }
 
 /** The APIs whose GET or DELETE of one object the provider answers 404 when it no longer has it (expired, or deleted by it). */
-const LOOKUPS: ReadonlySet<Api> = new Set<Api>(['openai.files', 'openai.batches', 'openai.responses_lookup', 'openai.conversations', 'openai.vector_stores', 'anthropic.batches', 'anthropic.files', 'gemini.caches_lookup']);
+const LOOKUPS: ReadonlySet<Api> = new Set<Api>(['openai.files', 'openai.batches', 'openai.responses_lookup', 'openai.conversations', 'openai.vector_stores', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches_lookup']);
 
 /** The object a GET or DELETE of it was answered 404 for by the provider: no longer there (ObjectOwners.lapsed). */
 export function lapsedObjects(route: RouteMatch, status: number): string[] {

@@ -9,6 +9,7 @@ import { type JsonObject, asObject, parseJson } from '../providers/shared/json.j
 import type { HeaderBag, RouteMatch } from '../providers/types.js';
 import { clientResponseHeaders } from './headers.js';
 import type { ObjectOwners } from './object-owners.js';
+import { madeByAnthropic } from './skills.js';
 import { upstreamFailure } from './upstream.js';
 
 /** Upstream pages read for one answer at most, while the caller's objects fill fewer than a page. */
@@ -55,6 +56,9 @@ const ANTHROPIC: ListShape = {
   next: (b, _, q) => (b.has_more !== true ? undefined : q.has('before_id') ? text(b.first_id) : text(b.last_id)),
 };
 
+/** Anthropic's skills are paged by a token (`page`, the answer's `next_page`) rather than by ids. */
+const ANTHROPIC_PAGES: ListShape = { items: 'data', id: 'id', size: 'limit', cursor: () => 'page', next: (b) => text(b.next_page) };
+
 const GEMINI: ListShape = { items: 'cachedContents', id: 'name', size: 'pageSize', cursor: () => 'pageToken', next: (b) => text(b.nextPageToken) };
 
 export interface ListArgs {
@@ -73,13 +77,14 @@ export interface ListArgs {
 }
 
 /**
- * Answers a list of stored objects (files, batches, caches) with the caller's own: the upstream's
- * page, less the objects the caller may not use. A page left with none is followed by the upstream's
- * next, up to MAX_LIST_PAGES pages; the cursors name the caller's objects, so a client paging on
+ * Answers a list of stored objects (files, batches, vector stores, caches, skills) with the caller's own: the upstream's
+ * page, less the objects the caller may not use (Anthropic's own skills are every caller's). A page left with none is followed by the upstream's
+ * next, up to MAX_LIST_PAGES pages; the cursors name the caller's objects, or the upstream's page after the last read, so a client paging on
  * goes on after the last it was given. An answer that is not a page (an error) goes back as it came.
  */
 export async function serveList(a: ListArgs): Promise<void> {
-  const shape = a.route.dialect === 'gemini' ? GEMINI : a.route.dialect === 'anthropic' ? ANTHROPIC : a.route.api === 'openai.vector_stores' ? OPENAI_BOTH_WAYS : OPENAI;
+  const shape = a.route.dialect === 'gemini' ? GEMINI : a.route.api === 'anthropic.skills' ? ANTHROPIC_PAGES : a.route.dialect === 'anthropic' ? ANTHROPIC : a.route.api === 'openai.vector_stores' ? OPENAI_BOTH_WAYS : OPENAI;
+  const everyones = a.route.api === 'anthropic.skills' ? madeByAnthropic : () => false;
   const url = new URL(a.url);
   const backwards = shape.before !== undefined && url.searchParams.has(shape.before);
   const kept: JsonObject[] = [];
@@ -103,7 +108,7 @@ export async function serveList(a: ListArgs): Promise<void> {
     }
     const objects = items.map((i) => asObject(i) ?? {});
     const owners = await a.objects.owners(objects.map((o) => text(o[shape.id]) ?? ''), false);
-    for (const o of objects) if (mayUse(a.objects.mode, owners.get(text(o[shape.id]) ?? ''), a.owner)) kept.push(o);
+    for (const o of objects) if (everyones(o) || mayUse(a.objects.mode, owners.get(text(o[shape.id]) ?? ''), a.owner)) kept.push(o);
     if (a.route.api === 'openai.batches') recordBatchFiles(a, objects, owners);
     page = body!;
     next = shape.next(page, objects, url.searchParams);
@@ -121,6 +126,7 @@ export async function serveList(a: ListArgs): Promise<void> {
     const none = kept.length === 0 ? (next ?? null) : null;
     if ('first_id' in page || shape === ANTHROPIC) out.first_id = text(kept[0]?.id) ?? (backwards ? none : null);
     if ('last_id' in page || shape === ANTHROPIC) out.last_id = text(kept.at(-1)?.id) ?? (backwards ? null : none);
+    if (shape === ANTHROPIC_PAGES) out.next_page = next ?? null;
   }
   let json = JSON.stringify(out);
   if (a.gatewayBase !== undefined) json = rewriteResultsUrls(json, a.gatewayBase);

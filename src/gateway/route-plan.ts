@@ -110,4 +110,4 @@ function routerOf(deps: GatewayDeps): Router {
 }
 
 /** APIs whose objects live in the one account that made them: never sent through a route's deployments. */
-const ACCOUNT_BOUND: ReadonlySet<Api> = new Set<Api>(['anthropic.batches', 'anthropic.files', 'openai.files', 'openai.batches']);
+const ACCOUNT_BOUND: ReadonlySet<Api> = new Set<Api>(['anthropic.batches', 'anthropic.files', 'anthropic.skills', 'openai.files', 'openai.batches', 'openai.skills']);

@@ -5,7 +5,7 @@ import { lookupRoute } from '../providers/index.js';
 /**
  * The dialect an unknown path most likely belongs to, so its 404 is readable by the client's SDK:
  * the path's own when it has one, else `byRequest` (the dialect the request's headers claim, or
- * its `/p/{provider}`'s: an Anthropic SDK asking for `/v1/skills` reads Anthropic's error shape).
+ * its `/p/{provider}`'s: an Anthropic SDK asking for `/v1/agents` reads Anthropic's error shape).
  */
 export function guessDialect(pathname: string, byRequest: Dialect = 'openai'): Dialect {
   if (pathname.startsWith('/v1beta')) return 'gemini';

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import type { Api } from '../core/api.js';
 import { GatewayError } from '../core/errors.js';
 import type { RequestFacts } from '../metering/build-row.js';
 import type { DialectAdapter, HeaderBag, RouteMatch } from '../providers/types.js';
@@ -16,9 +17,12 @@ import { guardObjects } from './object-owners.js';
 /** OpenAI's largest file: the default of `server.max_upload_mb`. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
 
-/** A Files API upload (`POST /v1/files`, OpenAI's or Anthropic's): the one request whose body is streamed (see streamUpload). */
+/** The APIs whose creations are uploads: a file (`POST /v1/files`), a skill or a skill's version (`POST /v1/skills`, `…/{id}/versions`). */
+const UPLOADS: ReadonlySet<Api> = new Set<Api>(['openai.files', 'anthropic.files', 'openai.skills', 'openai.skill_versions', 'anthropic.skills', 'anthropic.skill_versions']);
+
+/** An upload, OpenAI's or Anthropic's: the requests whose body is streamed (see streamUpload). */
 export function isUpload(route: RouteMatch): boolean {
-  return route.method === 'POST' && route.rawBody === true && (route.api === 'openai.files' || route.api === 'anthropic.files');
+  return route.method === 'POST' && route.rawBody === true && UPLOADS.has(route.api);
 }
 
 export interface UploadExchange {
@@ -36,7 +40,7 @@ export interface UploadExchange {
 }
 
 /**
- * Forwards a file upload as it arrives. Nothing in its body routes or bills it (a free API,
+ * Forwards an upload (a file, a skill's files) as it arrives. Nothing in its body routes or bills it (a free API,
  * kept by one account), and a batch's input file can be hundreds of megabytes: read whole,
  * each upload would hold all of it in memory, under the limit every request has. So the caller
  * is identified first, before a byte goes upstream, and the body is then piped through as the
@@ -55,7 +59,7 @@ export async function streamUpload(deps: GatewayDeps, req: IncomingMessage, res:
   const provider = uploadProvider(deps, route, x.explicit);
   facts.provider = provider.name;
   facts.catalogProvider = provider.catalog;
-  if (provider.dialect !== route.dialect) throw new GatewayError('not_translatable', `The ${route.api} API cannot be served by the ${provider.dialect} provider "${provider.name}": a file is kept by the provider it was uploaded to, and Tollgate does not translate the Files API.`);
+  if (provider.dialect !== route.dialect) throw new GatewayError('not_translatable', `The ${route.api} API cannot be served by the ${provider.dialect} provider "${provider.name}": what is uploaded is kept by the provider it was uploaded to, and Tollgate does not translate the Files or Skills APIs.`);
   checkProviderKey(provider, keySource(who, deps.auth));
   const out: HeaderBag = Object.assign(upstreamHeaders(headers), provider.headers);
   writeUpstreamCredential(adapter, out, query, caller, provider.apiKey);

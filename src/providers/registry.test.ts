@@ -187,6 +187,36 @@ describe('registry', () => {
     expect(api(preferredDialects({}, 'anthropic'))).toBe('anthropic.file_content');
   });
 
+  it('takes the Skills API paths for Anthropic when the request says it is Anthropic, else for OpenAI, the skill id the resource of each', () => {
+    const anthropic = preferredDialects({ 'anthropic-version': '2023-06-01' }, undefined);
+    const cases: [string, string, string, string, string | undefined][] = [
+      ['POST', '/v1/skills', 'openai.skills', 'anthropic.skills', undefined],
+      ['GET', '/v1/skills', 'openai.skills', 'anthropic.skills', undefined],
+      ['GET', '/v1/skills/skill_1', 'openai.skills', 'anthropic.skills', 'skill_1'],
+      ['DELETE', '/v1/skills/skill_1', 'openai.skills', 'anthropic.skills', 'skill_1'],
+      ['POST', '/v1/skills/skill_1/versions', 'openai.skill_versions', 'anthropic.skill_versions', 'skill_1'],
+      ['GET', '/v1/skills/skill_1/versions', 'openai.skill_versions', 'anthropic.skill_versions', 'skill_1'],
+      ['GET', '/v1/skills/skill_1/versions/2', 'openai.skill_versions', 'anthropic.skill_versions', 'skill_1'],
+      ['DELETE', '/v1/skills/skill_1/versions/2', 'openai.skill_versions', 'anthropic.skill_versions', 'skill_1'],
+      ['GET', '/v1/skills/skill_1/versions/2/content', 'openai.skill_content', 'anthropic.skill_content', 'skill_1'],
+    ];
+    for (const [method, path, openai, claude, resourceId] of cases) {
+      const id = resourceId === undefined ? {} : { resourceId };
+      expect(lookupRoute(method, path)).toMatchObject({ kind: 'match', route: { api: openai, ...id } });
+      expect(lookupRoute(method, path, anthropic)).toMatchObject({ kind: 'match', route: { api: claude, ...id } });
+      if (resourceId === undefined) expect(lookupRoute(method, path, anthropic)).not.toHaveProperty('route.resourceId');
+    }
+    // Uploads are taken as they come (streamed: gateway/upload.ts); OpenAI alone updates a skill and serves its default version's content.
+    expect(lookupRoute('POST', '/v1/skills')).toMatchObject({ route: { rawBody: true } });
+    expect(lookupRoute('POST', '/v1/skills/skill_1/versions', anthropic)).toMatchObject({ route: { rawBody: true } });
+    expect(lookupRoute('POST', '/v1/skills/skill_1')).toMatchObject({ kind: 'match', route: { api: 'openai.skills', resourceId: 'skill_1' } });
+    expect(lookupRoute('GET', '/v1/skills/skill_1/content')).toMatchObject({ kind: 'match', route: { api: 'openai.skill_content', resourceId: 'skill_1' } });
+    expect(lookupRoute('POST', '/v1/skills/skill_1', ['anthropic'])).toEqual({ kind: 'wrong_method', allow: ['GET', 'DELETE'] });
+    expect(lookupRoute('GET', '/v1/skills/skill_1/content', ['anthropic'])).toEqual({ kind: 'unknown' });
+    expect(lookupRoute('GET', '/v1/skills/skill_1/versions/2/other')).toEqual({ kind: 'unknown' });
+    expect(lookupRoute('GET', '/v1/skills/skill_1/versions/..%2F..')).toEqual({ kind: 'unknown' });
+  });
+
   it('tells a wrong method on a known path apart from an unknown path', () => {
     expect(lookupRoute('GET', '/v1/chat/completions')).toEqual({ kind: 'wrong_method', allow: ['POST'] });
     expect(lookupRoute('POST', '/v1/models')).toEqual({ kind: 'wrong_method', allow: ['GET'] });

@@ -11,6 +11,7 @@ import { buildAudio } from './openai-audio.js';
 import { buildImages } from './openai-images.js';
 import { buildEmbeddings, buildModels, buildModerations } from './openai-misc.js';
 import { buildCompact, buildInputTokens, buildResponseLookup, buildResponses, responseLookup } from './openai-responses.js';
+import { buildSkills, skillRoute } from './skills.js';
 import type { Builder, Dialect } from './reply.js';
 
 export interface Route {
@@ -69,6 +70,8 @@ export function findRoute(method: string, path: string, headers: Readonly<Record
   if (openaiBatches !== undefined) return { name: openaiBatches, dialect: 'openai', build: buildOpenaiBatches, json: openaiBatches === 'openai.batches.create', stateful: true };
   const caches = geminiCacheRoute(method, path);
   if (caches !== undefined) return { name: caches, dialect: 'gemini', build: buildGeminiCaches, json: caches === 'gemini.caches.create' || caches === 'gemini.caches.update', stateful: true };
+  const skills = skillRoute(method, openaiPath, headers['anthropic-version'] !== undefined ? 'anthropic' : 'openai');
+  if (skills !== undefined) return { name: skills, dialect: skills.startsWith('anthropic') ? 'anthropic' : 'openai', build: buildSkills, json: skills.endsWith('.update'), stateful: true };
   const conversations = conversationRoute(method, openaiPath);
   if (conversations !== undefined) return { name: conversations, dialect: 'openai', build: buildConversations, json: method === 'POST', stateful: true };
   const vectorStores = vectorStoreRoute(method, openaiPath);

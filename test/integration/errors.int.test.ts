@@ -241,10 +241,10 @@ describe('errors reach the client in its own dialect, and the ledger records the
     await r405.body.dump();
     const gem = await post('/v1beta/models/gemini-2.5-pro:nothing', '{}');
     expect(gem.json).toMatchObject({ error: { code: 404, status: 'NOT_FOUND' } });
-    // A path of no dialect: the error shape of the dialect the request's headers claim (the Anthropic SDK's Skills API here).
-    const skills = await post('/v1/skills', '{}', { 'x-api-key': h.key.key, 'anthropic-version': '2023-06-01' });
-    expect(skills.status).toBe(404);
-    expect(skills.json).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
+    // A path of no dialect: the error shape of the dialect the request's headers claim (the Anthropic SDK's Managed Agents API here).
+    const agents = await post('/v1/agents', '{}', { 'x-api-key': h.key.key, 'anthropic-version': '2023-06-01' });
+    expect(agents.status).toBe(404);
+    expect(agents.json).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
     expect(await h.rows()).toEqual([]);
   });
 

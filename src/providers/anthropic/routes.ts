@@ -1,9 +1,11 @@
-import { type RouteLookup, type RouteSpec, lookupIn, modelAfter, resourceAt } from '../shared/routes.js';
+import { type RouteLookup, type RouteSpec, lookupIn, modelAfter, resourceAt, subResourceAt } from '../shared/routes.js';
 
 const BATCHES = '/v1/messages/batches';
 
 const batch = (suffix: string) => resourceAt(BATCHES, suffix);
 const FILES = '/v1/files';
+const SKILLS = '/v1/skills';
+const skillVersion = (suffix: string) => subResourceAt(SKILLS, 'versions', suffix);
 
 /**
  * Paths only: `?beta=true` (sent by Claude Code on count_tokens) is the caller's query string.
@@ -28,6 +30,16 @@ export const ANTHROPIC_ROUTES: readonly RouteSpec[] = [
   { api: 'anthropic.files', method: 'GET', path: resourceAt(FILES, ''), noBody: true, firstOnly: true },
   { api: 'anthropic.files', method: 'DELETE', path: resourceAt(FILES, ''), noBody: true, firstOnly: true },
   { api: 'anthropic.file_content', method: 'GET', path: resourceAt(FILES, '/content'), noBody: true, firstOnly: true },
+  // Skills (and the GA `client.skills`, on the same paths), which a Messages request's container loads: free. Uploads are streamed.
+  { api: 'anthropic.skills', method: 'POST', path: SKILLS, rawBody: true, firstOnly: true },
+  { api: 'anthropic.skills', method: 'GET', path: SKILLS, noBody: true, firstOnly: true },
+  { api: 'anthropic.skills', method: 'GET', path: resourceAt(SKILLS, ''), noBody: true, firstOnly: true },
+  { api: 'anthropic.skills', method: 'DELETE', path: resourceAt(SKILLS, ''), noBody: true, firstOnly: true },
+  { api: 'anthropic.skill_versions', method: 'POST', path: resourceAt(SKILLS, '/versions'), rawBody: true, firstOnly: true },
+  { api: 'anthropic.skill_versions', method: 'GET', path: resourceAt(SKILLS, '/versions'), noBody: true, firstOnly: true },
+  { api: 'anthropic.skill_versions', method: 'GET', path: skillVersion(''), noBody: true, firstOnly: true },
+  { api: 'anthropic.skill_versions', method: 'DELETE', path: skillVersion(''), noBody: true, firstOnly: true },
+  { api: 'anthropic.skill_content', method: 'GET', path: skillVersion('/content'), noBody: true, firstOnly: true },
 ];
 
 export function lookupAnthropicRoute(method: string, pathname: string, first = true): RouteLookup {

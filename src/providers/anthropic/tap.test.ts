@@ -154,3 +154,16 @@ describe('the container an Anthropic answer ran code in', () => {
     expect(tap(Buffer.from(stream)).metered).toMatchObject({ containers: ['container_011'], responseId: 'msg_1', usage: { inputTokens: 5, outputTokens: 1 } });
   });
 });
+
+describe('the taps of the Skills API', () => {
+  it('reads the id of a skill made, not of a version, and passes a version download through unread', () => {
+    const skill = Buffer.from(JSON.stringify({ id: 'skill_01A', type: 'skill', created_at: '2026-12-07T00:00:00Z', display_name: 'report', latest_version_id: '1', source: { type: 'custom' }, updated_at: '2026-12-07T00:00:00Z' }));
+    const made = runTap(anthropicAdapter.createTap({ api: 'anthropic.skills', dialect: 'anthropic', method: 'POST' }, json()), [skill], true);
+    expect(made.bytes.equals(skill)).toBe(true);
+    expect(made.metered.responseId).toBe('skill_01A');
+    const version = Buffer.from(JSON.stringify({ id: '1759178010641129', type: 'skill_version', skill_id: 'skill_01A' }));
+    expect(runTap(anthropicAdapter.createTap({ api: 'anthropic.skill_versions', dialect: 'anthropic', method: 'POST', resourceId: 'skill_01A' }, json()), [version], true).metered.responseId).toBeUndefined();
+    const download = anthropicAdapter.createTap({ api: 'anthropic.skill_content', dialect: 'anthropic', method: 'GET', resourceId: 'skill_01A' }, { ...json(), contentType: 'application/zip' });
+    expect(download.readsNothing).toBe(true);
+  });
+});

@@ -11,6 +11,8 @@ export function createAnthropicTap(route: RouteMatch, ctx: TapContext): Response
   if (route.api === 'anthropic.batch_results') return messageBatchResultsTap(route.resourceId ?? '');
   if (route.api === 'anthropic.file_content') return passBodyTap();
   if (route.api === 'anthropic.files' && route.method === 'POST') return createdObjectTap((o) => o.type === 'file');
+  if (route.api === 'anthropic.skill_content') return passBodyTap();
+  if (route.api === 'anthropic.skills' && route.method === 'POST') return createdObjectTap((o) => o.type === 'skill');
   if (FREE_APIS.has(route.api)) return freeBodyTap();
   if (isEventStream(ctx)) return observeSse(new AnthropicStreamReader(), true);
   return bufferBody((text, complete, tail) => readAnthropicBody(text, complete, tail, ctx.requestedModel));

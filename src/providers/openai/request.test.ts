@@ -25,6 +25,10 @@ describe('inspectOpenaiRequest', () => {
     });
   });
 
+  it('reads no model from the requests of the object APIs that name none: a skill update', () => {
+    expect(inspectOpenaiRequest({ api: 'openai.skills', dialect: 'openai', method: 'POST', resourceId: 'skill_1' }, { default_version: '2' })).toEqual({ model: '', stream: false });
+  });
+
   it('reads how many choices are asked for: chat `n`, a text completion’s `n` or `best_of` (the larger), none for Responses', () => {
     expect(inspectOpenaiRequest(chat, { model: 'gpt-4o', max_tokens: 100, n: 8 })).toEqual({ model: 'gpt-4o', stream: false, maxOutputTokens: 100, choices: 8 });
     expect(inspectOpenaiRequest(completions, { model: 'gpt-3.5-turbo-instruct', max_tokens: 50, n: 2, best_of: 5 })).toEqual({ model: 'gpt-3.5-turbo-instruct', stream: false, maxOutputTokens: 50, choices: 5 });

@@ -1,9 +1,11 @@
-import { type PathMatch, type RouteLookup, type RouteSpec, decodeSegment, lookupIn, modelAfter, resourceAt } from '../shared/routes.js';
+import { type PathMatch, type RouteLookup, type RouteSpec, decodeSegment, lookupIn, modelAfter, resourceAt, subResourceAt } from '../shared/routes.js';
 
 const FILES = '/v1/files';
 const BATCHES = '/v1/batches';
 const CONVERSATIONS = '/v1/conversations';
 const VECTOR_STORES = '/v1/vector_stores';
+const SKILLS = '/v1/skills';
+const skillVersion = (suffix: string) => subResourceAt(SKILLS, 'versions', suffix);
 
 /** `/v1/conversations/{id}/items/{item_id}`: the conversation's id is the resource (its owner is the item's). */
 function conversationItem(pathname: string): PathMatch | undefined {
@@ -97,6 +99,19 @@ export const OPENAI_ROUTES: readonly RouteSpec[] = [
   { api: 'openai.vector_store_files', method: 'GET', path: storePart('file_batches'), noBody: true },
   { api: 'openai.vector_store_files', method: 'POST', path: storePart('file_batches', 'cancel'), noBody: true },
   { api: 'openai.vector_store_files', method: 'GET', path: storePart('file_batches', 'files'), noBody: true },
+  // Skills, which a shell tool's container loads: free (the Responses that load one are billed). Anthropic's
+  // Skills API has the same paths (firstOnly, as files). A skill or a version is uploaded (streamed, as a file).
+  { api: 'openai.skills', method: 'POST', path: SKILLS, rawBody: true, firstOnly: true },
+  { api: 'openai.skills', method: 'GET', path: SKILLS, noBody: true, firstOnly: true },
+  { api: 'openai.skills', method: 'GET', path: resourceAt(SKILLS, ''), noBody: true, firstOnly: true },
+  { api: 'openai.skills', method: 'POST', path: resourceAt(SKILLS, ''), firstOnly: true },
+  { api: 'openai.skills', method: 'DELETE', path: resourceAt(SKILLS, ''), noBody: true, firstOnly: true },
+  { api: 'openai.skill_content', method: 'GET', path: resourceAt(SKILLS, '/content'), noBody: true, firstOnly: true },
+  { api: 'openai.skill_versions', method: 'POST', path: resourceAt(SKILLS, '/versions'), rawBody: true, firstOnly: true },
+  { api: 'openai.skill_versions', method: 'GET', path: resourceAt(SKILLS, '/versions'), noBody: true, firstOnly: true },
+  { api: 'openai.skill_versions', method: 'GET', path: skillVersion(''), noBody: true, firstOnly: true },
+  { api: 'openai.skill_versions', method: 'DELETE', path: skillVersion(''), noBody: true, firstOnly: true },
+  { api: 'openai.skill_content', method: 'GET', path: skillVersion('/content'), noBody: true, firstOnly: true },
 ];
 
 export function lookupOpenaiRoute(method: string, pathname: string, first = true): RouteLookup {

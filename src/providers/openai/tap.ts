@@ -1,5 +1,5 @@
 import { FREE_APIS } from '../../core/api.js';
-import { bufferBody, createdObjectTap, errorBodyTap, freeBodyTap, isEventStream, isSuccess, observeSse } from '../shared/taps.js';
+import { bufferBody, createdObjectTap, errorBodyTap, freeBodyTap, isEventStream, isSuccess, observeSse, passBodyTap } from '../shared/taps.js';
 import type { ResponseTap, RouteMatch, TapContext } from '../types.js';
 import { batchObjectTap, outputFileTap } from './batches.js';
 import { closingTailReader, readOpenaiBody } from './body.js';
@@ -18,6 +18,8 @@ export function createOpenaiTap(route: RouteMatch, ctx: TapContext): ResponseTap
   if (route.api === 'openai.conversations' && route.method === 'POST' && route.resourceId === undefined) return createdObjectTap((o) => o.object === 'conversation');
   if (route.api === 'openai.conversation_items') return conversationItemsTap();
   if (route.api === 'openai.vector_stores' && route.method === 'POST' && route.resourceId === undefined) return createdObjectTap((o) => o.object === 'vector_store');
+  if (route.api === 'openai.skills' && route.method === 'POST' && route.resourceId === undefined) return createdObjectTap((o) => o.object === 'skill');
+  if (route.api === 'openai.skill_content') return passBodyTap();
   if (FREE_APIS.has(route.api)) return freeBodyTap();
   if (isEventStream(ctx)) {
     // A stored response retrieved with `?stream=true` is its events again.

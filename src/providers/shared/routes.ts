@@ -67,6 +67,20 @@ export function resourceAt(base: string, suffix: string): (pathname: string) => 
   };
 }
 
+/**
+ * `{base}/{id}/{sub}/{subId}{suffix}`: one of a resource's own objects (a skill's version); the
+ * resource's id is the route's (the object is its resource's, and so is its owner), both URL-decoded.
+ */
+export function subResourceAt(base: string, sub: string, suffix: string): (pathname: string) => PathMatch | undefined {
+  return (pathname) => {
+    if (!pathname.startsWith(`${base}/`) || !pathname.endsWith(suffix)) return undefined;
+    const rest = pathname.slice(base.length + 1, pathname.length - suffix.length).split('/');
+    if (rest.length !== 3 || rest[1] !== sub || decodeSegment(rest[2]!) === undefined) return undefined;
+    const resourceId = decodeSegment(rest[0]!);
+    return resourceId === undefined ? undefined : { resourceId };
+  };
+}
+
 /** `{prefix}{model}`, one segment after the prefix: the model (URL-decoded) the request is about (GET /v1/models/{model}). */
 export function modelAfter(prefix: string): (pathname: string) => PathMatch | undefined {
   return (pathname) => {
