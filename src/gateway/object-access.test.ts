@@ -3,7 +3,7 @@ import { lookupRoute } from '../providers/index.js';
 import { newFacts } from '../metering/build-row.js';
 import type { Dialect } from '../core/api.js';
 import type { RouteMatch } from '../providers/types.js';
-import { deletedObjects, lapsedObjects, listsObjects, madeObjects, namedObjects, soleKeeperOf, touchesObjects } from './object-access.js';
+import { createsWithItems, deletedObjects, lapsedObjects, listsObjects, madeObjects, namedObjects, soleKeeperOf, touchesObjects } from './object-access.js';
 
 function route(method: string, path: string, dialect: Dialect = 'openai'): RouteMatch {
   const found = lookupRoute(method, path, [dialect]);
@@ -189,6 +189,16 @@ describe('the stored objects a finished request made', () => {
     expect(madeObjects(facts('openai.skills', { status: 200, responseId: 'skill_1' }), { owner: alice }, route('POST', '/v1/skills'))).toEqual([{ id: 'skill_1', api: 'openai.skills', keyId: 'k-alice', team: 'platform', createdAt: 1000 }]);
     expect(madeObjects(facts('anthropic.skills', { status: 200, responseId: 'skill_01A' }), { owner: alice }, route('POST', '/v1/skills', 'anthropic'))).toHaveLength(1);
     expect(madeObjects(facts('openai.skill_versions', { status: 200, responseId: null }), { owner: alice, pathOwner: alice }, route('POST', '/v1/skills/skill_1/versions'))).toEqual([]);
+  });
+
+  it('knows a conversation created with items, whose answer does not list them', () => {
+    const create = route('POST', '/v1/conversations');
+    expect(createsWithItems(create, { items: [{ role: 'user', content: 'hi' }] })).toBe(true);
+    expect(createsWithItems(create, { items: [] })).toBe(false);
+    expect(createsWithItems(create, { metadata: {} })).toBe(false);
+    expect(createsWithItems(create, undefined)).toBe(false);
+    // Items added to a conversation are in that answer's list.
+    expect(createsWithItems(route('POST', '/v1/conversations/conv_1/items'), { items: [{ role: 'user', content: 'hi' }] })).toBe(false);
   });
 
   it('records the object its answer created, never one of an error answer or of an API that makes none', () => {

@@ -2,7 +2,7 @@ import type { Api, Dialect } from '../core/api.js';
 import type { ObjectOwner } from '../identity/stored-objects.js';
 import type { RequestFacts } from '../metering/build-row.js';
 import { cachedContentName } from '../providers/gemini/caches.js';
-import { asObject } from '../providers/shared/json.js';
+import { asArray, asObject } from '../providers/shared/json.js';
 import type { RouteMatch } from '../providers/types.js';
 import type { UpstreamProvider } from './select-provider.js';
 import type { OwnedObject } from '../storage/object-owners.js';
@@ -121,6 +121,11 @@ function addedItems(route: RouteMatch, json: unknown): { input: unknown } | unde
 /** The APIs whose list (a GET without an id) is of stored objects (files, batches, vector stores, caches, skills): its answer keeps the caller's own. */
 const LISTS: ReadonlySet<Api> = new Set<Api>(['openai.files', 'openai.batches', 'openai.vector_stores', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches_lookup']);
 
+/** A conversation created with items (`POST /v1/conversations` with `items`): its answer names the conversation, not them (conversation-items.ts). */
+export function createsWithItems(route: RouteMatch, json: unknown): boolean {
+  return route.api === 'openai.conversations' && route.method === 'POST' && route.resourceId === undefined && (asArray(asObject(json)?.items)?.length ?? 0) > 0;
+}
+
 /** A request that lists stored objects: its answer keeps the caller's own (object-lists.ts). */
 export function listsObjects(route: RouteMatch): boolean {
   return route.method === 'GET' && route.resourceId === undefined && LISTS.has(route.api);
@@ -200,4 +205,6 @@ export interface ObjectHold {
   pathOwner?: ObjectOwner;
   /** The request lists objects: its answer keeps the caller's own (object-lists.ts). */
   list?: boolean;
+  /** The request creates a conversation with items its answer does not list: the gateway lists them after (conversation-items.ts). */
+  itemsToLearn?: boolean;
 }

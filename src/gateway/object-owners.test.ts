@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { GatewayError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
 import type { ObjectOwner } from '../identity/stored-objects.js';
@@ -6,7 +6,7 @@ import type { ObjectOwnerStore, OwnedObject } from '../storage/object-owners.js'
 import { lookupRoute } from '../providers/index.js';
 import type { Identity } from '../identity/identify.js';
 import type { ObjectHold } from './object-access.js';
-import { LAPSE_AFTER_MS, ObjectOwners, guardObjects } from './object-owners.js';
+import { LAPSE_AFTER_MS, LEARN_WAIT_MS, ObjectOwners, guardObjects } from './object-owners.js';
 
 const alice = { keyId: 'k-alice', team: 'platform' };
 const bob = { keyId: 'k-bob', team: 'data' };
@@ -227,5 +227,51 @@ describe('the owners of objects the provider no longer has', () => {
     // Forgotten in memory, it is read again from storage, which still has it.
     await expect(owners.check(['resp_new'], alice, 'response')).resolves.toBeDefined();
     await expect(owners.check(['resp_old'], alice, 'response')).rejects.toMatchObject({ code: 'object_not_owned' });
+  });
+});
+
+describe('owners learned from the provider in the background', () => {
+  it('makes a check of an id not known wait for a lookup under way, then refuses what it did not find at once', async () => {
+    const s = heldStore();
+    const owners = new ObjectOwners({ mode: 'team', store: s.store, log: silentLogger, missWaitMs: 0 });
+    let found!: () => void;
+    owners.learn(new Promise<void>((r) => (found = () => (owners.made([{ ...made('msg_1'), api: 'openai.conversation_items' }]), r()))), alice);
+    let waiting = true;
+    const asked = owners.check(['msg_1'], { keyId: 'k-carol', team: 'platform' }, 'item').finally(() => (waiting = false));
+    // Another team does not wait for it: refused while the team's check still waits.
+    await expect(owners.check(['msg_1'], bob, 'item')).rejects.toMatchObject({ code: 'object_not_owned' });
+    expect(waiting).toBe(true);
+    setTimeout(found, 20);
+    await expect(asked).resolves.toBeDefined();
+    await expect(owners.check(['msg_1'], bob, 'item')).rejects.toMatchObject({ code: 'object_not_owned' });
+    // The lookup ended: an id it did not find is refused without waiting, and so after a lookup that failed.
+    owners.learn(Promise.reject(new Error('upstream down')), alice);
+    await expect(owners.check(['msg_2'], alice, 'item')).rejects.toMatchObject({ code: 'object_not_owned' });
+    await expect(owners.check(['msg_2'], alice, 'item')).rejects.toMatchObject({ code: 'object_not_owned' });
+  });
+
+  it('waits LEARN_WAIT_MS at most for a lookup that does not end, and a flush waits for one that does', async () => {
+    vi.useFakeTimers();
+    try {
+      const s = heldStore();
+      const owners = new ObjectOwners({ mode: 'team', store: s.store, log: silentLogger, missWaitMs: 0 });
+      owners.learn(new Promise(() => {}), alice);
+      let settled = false;
+      const asked = owners.check(['msg_1'], alice, 'item').finally(() => (settled = true));
+      asked.catch(() => undefined);
+      await vi.advanceTimersByTimeAsync(LEARN_WAIT_MS - 10);
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(10);
+      await expect(asked).rejects.toMatchObject({ code: 'object_not_owned' });
+    } finally {
+      vi.useRealTimers();
+    }
+    const s = heldStore();
+    const owners = new ObjectOwners({ mode: 'team', store: s.store, log: silentLogger, missWaitMs: 0 });
+    owners.learn(new Promise<void>((r) => setTimeout(() => (owners.made([made('msg_9')]), r()), 20)), alice);
+    const flushed = owners.flush();
+    setTimeout(() => s.release(), 40);
+    await flushed;
+    expect(s.rows.get('msg_9')).toEqual(alice);
   });
 });

@@ -4,7 +4,7 @@ import type { Logger } from '../core/logger.js';
 import type { Identity } from '../identity/identify.js';
 import { type ObjectOwner, type StoredObjectsMode, mayUse, ownerOf } from '../identity/stored-objects.js';
 import type { RouteMatch } from '../providers/types.js';
-import { type NamedObjects, type ObjectHold, listsObjects, namedObjects } from './object-access.js';
+import { type NamedObjects, type ObjectHold, createsWithItems, listsObjects, namedObjects } from './object-access.js';
 import type { ObjectOwnerStore, OwnedObject } from '../storage/object-owners.js';
 
 export interface ObjectOwnersDeps {
@@ -31,6 +31,8 @@ const RETRY_MS = 5_000;
  * forgotten for that would lock its own team out of the object for good.
  */
 export const LAPSE_AFTER_MS = 5 * 60_000;
+/** How long a check of an id not known waits for owners being learned from the provider (conversation-items.ts). */
+export const LEARN_WAIT_MS = 2_000;
 
 /** An owner known in memory; `madeAt` when this gateway saw the object made. */
 type Known = ObjectOwner & { madeAt?: number };
@@ -56,6 +58,8 @@ export class ObjectOwners {
   /** The ids of `removals`, and of those being written: storage still has them, but a read must not bring them back. */
   private readonly forgetting = new Set<string>();
   private writing: Promise<void> | undefined;
+  /** Owners being learned from the provider in the background (learn), with whose objects they are: a check that misses waits for them. */
+  private readonly learning = new Map<Promise<void>, ObjectOwner>();
   private retry: NodeJS.Timeout | undefined;
   private readonly max: number;
   private readonly d: ObjectOwnersDeps;
@@ -78,6 +82,16 @@ export class ObjectOwners {
       this.d.log.warn("stored objects' owners not written to storage, dropped: storage has been failing", { dropped: dropped.length });
     }
     this.write();
+  }
+
+  /**
+   * Owners being learned from the provider (`lookup` calls made() with what it finds, `owner`'s
+   * objects): until it ends, a check by a caller who may use `owner`'s objects of an id this gateway
+   * does not know waits for it, LEARN_WAIT_MS at most, before it refuses. Another team's checks never wait for it.
+   */
+  learn(lookup: Promise<void>, owner: ObjectOwner): void {
+    const p: Promise<void> = lookup.catch(() => undefined).finally(() => this.learning.delete(p));
+    this.learning.set(p, owner);
   }
 
   /** Objects the provider has deleted (a DELETE through the gateway succeeded): forgotten here at once, in storage in the background. */
@@ -124,7 +138,7 @@ export class ObjectOwners {
 
   /** check() for the objects of several kinds a request names, in one read. */
   async checkAll(named: readonly NamedObjects[], caller: ObjectOwner): Promise<Map<string, ObjectOwner>> {
-    const owners = await this.owners([...new Set(named.flatMap((n) => n.ids))], true, `may use the ${namedText(named)}`);
+    const owners = await this.owners([...new Set(named.flatMap((n) => n.ids))], true, `may use the ${namedText(named)}`, caller);
     for (const n of named) {
       for (const id of n.ids) if (!mayUse(this.mode, owners.get(id), caller)) throw notOwned(n.noun, id, this.mode);
     }
@@ -132,11 +146,12 @@ export class ObjectOwners {
   }
 
   /**
-   * The recorded owners of those of `ids` that have one; `wait`: read storage again a moment later for
-   * those it lacks (missWaitMs). Storage that fails or does not answer in time (readTimeoutMs) refuses
+   * The recorded owners of those of `ids` that have one; `wait`: for those it lacks, wait for the
+   * owners being learned (those `caller` may use, every one without it), then read storage again a
+   * moment later (missWaitMs). Storage that fails or does not answer in time (readTimeoutMs) refuses
    * the request (503 `storage_unavailable`), saying what it could not tell (`question`).
    */
-  async owners(ids: readonly string[], wait = true, question = 'may see each of the objects listed'): Promise<Map<string, ObjectOwner>> {
+  async owners(ids: readonly string[], wait = true, question = 'may see each of the objects listed', caller?: ObjectOwner): Promise<Map<string, ObjectOwner>> {
     const out = new Map<string, ObjectOwner>();
     let missing: string[] = [];
     for (const id of ids) {
@@ -145,6 +160,7 @@ export class ObjectOwners {
       else missing.push(id);
     }
     if (missing.length > 0) missing = await this.read(missing, out, question);
+    if (wait && missing.length > 0 && this.learning.size > 0) missing = await this.learned(missing, out, caller);
     if (wait && missing.length > 0 && (this.d.missWaitMs ?? 250) > 0) {
       await new Promise((r) => setTimeout(r, this.d.missWaitMs ?? 250));
       await this.read(missing, out, question);
@@ -152,8 +168,29 @@ export class ObjectOwners {
     return out;
   }
 
-  /** Waits for the owners recorded so far to be written (shutdown, tests). */
+  /** Those of `missing` that the lookups under way for `caller` made known, once they end (or LEARN_WAIT_MS has passed): the rest are still missing. */
+  private async learned(missing: string[], into: Map<string, ObjectOwner>, caller: ObjectOwner | undefined): Promise<string[]> {
+    const lookups = [...this.learning].filter(([, owner]) => caller === undefined || mayUse(this.mode, owner, caller)).map(([p]) => p);
+    if (lookups.length === 0) return missing;
+    await this.learnt(lookups);
+    return missing.filter((id) => {
+      const o = this.known.get(id);
+      if (o) into.set(id, o);
+      return o === undefined;
+    });
+  }
+
+  /** Once `lookups` have ended, or LEARN_WAIT_MS has passed. */
+  private async learnt(lookups: Promise<void>[]): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((r) => (timer = setTimeout(r, LEARN_WAIT_MS)));
+    await Promise.race([Promise.all(lookups), late]);
+    clearTimeout(timer);
+  }
+
+  /** Waits for the owners recorded so far, and those being learned (LEARN_WAIT_MS at most), to be written (shutdown, tests). */
   async flush(): Promise<void> {
+    if (this.learning.size > 0) await this.learnt([...this.learning.keys()]);
     while (this.writing || this.queue.length > 0 || this.removals.length > 0) {
       if (!this.writing) this.write();
       await this.writing;
@@ -260,6 +297,7 @@ export function guardObjects(objects: ObjectOwners, hold: ObjectHold, route: Rou
   hold.owner = owner;
   // A Response the provider is told not to keep (`store: false`, as Codex sends) makes nothing to record but containers; what it names is still checked.
   if (route.api === 'openai.responses' && (json as { store?: unknown } | undefined)?.store === false) hold.unstored = true;
+  if (createsWithItems(route, json)) hold.itemsToLearn = true;
   if (objects.mode === 'shared') return;
   if (listsObjects(route)) {
     hold.list = true;

@@ -48,6 +48,7 @@ import { type ObjectOwners, guardObjects, streamedResponse } from './object-owne
 import { type ObjectHold, deletedObjects, lapsedObjects, madeObjects, soleKeeperOf, touchesObjects } from './object-access.js';
 import type { Exchange, Held, Served } from './exchange.js';
 import { serveList } from './object-lists.js';
+import { learnCreatedItems } from './conversation-items.js';
 
 export interface GatewayDeps {
   providers: ProviderTable;
@@ -137,6 +138,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       // Known before the answer's last bytes leave: its creator's next request finds the object.
       if (owned.owner) {
         deps.objects?.made(madeObjects(facts, owned, route));
+        if (owned.itemsToLearn) learnCreatedItems(deps, facts, owned.owner);
         deps.objects?.gone(deletedObjects(route, facts.status));
         const lapsed = lapsedObjects(route, facts.status);
         if (lapsed.length > 0 && soleKeeper(route.dialect)) deps.objects?.lapsed(lapsed, Date.now());

@@ -31,7 +31,8 @@ describe.each(harnessEngines('conversations'))('conversations (%s)', (_, storage
     expect(conv.id).toMatch(/^conv_/);
     // Byte for byte: the SDK reads back what the fake wrote.
     const raw = await openai(h.key).conversations.retrieve(conv.id).asResponse();
-    const upstream = h.fake.requests.at(-1)!;
+    // Found by route: the gateway lists the items it was created with in the background, which may come after.
+    const upstream = h.fake.requests.findLast((r) => r.route === 'openai.conversations.retrieve')!;
     expect(Buffer.from(await raw.arrayBuffer()).equals(upstream.sent)).toBe(true);
     expect(await openai(h.key).conversations.update(conv.id, { metadata: { topic: 'other' } })).toMatchObject({ id: conv.id, metadata: { topic: 'other' } });
     const added = await openai(h.key).conversations.items.create(conv.id, { items: [{ type: 'message', role: 'user', content: 'more' }] });
@@ -126,6 +127,35 @@ describe.each(harnessEngines('conversations'))('conversations (%s)', (_, storage
     expect(h.fake.requests.length).toBe(asked);
     for (const r of await h.rows()) expect(r).toMatchObject({ keyId: bob.id, status: 404, outcome: 'rejected', errorType: 'object_not_owned' });
     expect(await openai(carol).conversations.create({ items: [...reference, ...withFile] })).toMatchObject({ object: 'conversation' });
+  });
+
+  it('lets its team reference at once the items a conversation was created with, which its answer does not list, and refuses another team', async () => {
+    await start();
+    // The gateway's own listing of the items (with the provider key) is held until the test lets it go.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    h.fake.script({ match: (r) => r.path.endsWith('/items') && r.headers.authorization === 'Bearer sk-upstream-openai', until: held });
+    const conv = await openai(h.key).conversations.create({ items: [{ type: 'message', role: 'user', content: 'remember this' }] });
+    // The item's id, asked of the provider itself: the creation's answer names none, and a listing through the gateway would record it.
+    const listed = (await (await fetch(`${h.fake.url}/v1/conversations/${conv.id}/items`, { headers: { authorization: 'Bearer sk-elsewhere' } })).json()) as { data: { id: string }[] };
+    const item = listed.data[0]!.id;
+    const reference = (k: CreatedKey) => openai(k).responses.create({ model: 'gpt-5', input: [{ type: 'item_reference', id: item }, { role: 'user', content: 'go on' }] });
+    // Asked while the gateway's listing is under way, past the 250 ms a miss reads storage again after: the request waits for it.
+    const asked = reference(h.key);
+    setTimeout(release, 600);
+    expect(await asked).toMatchObject({ object: 'response' });
+    expect(await reference(carol)).toMatchObject({ object: 'response' });
+    const before = h.fake.requests.length;
+    const err = (await reference(bob).then(() => undefined, (e: unknown) => e)) as NotFoundError;
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect(err.message).toContain(`No item with id '${item}' found`);
+    expect(h.fake.requests.length).toBe(before);
+    const own = h.fake.requests.filter((r) => r.path === `/v1/conversations/${conv.id}/items` && r.headers.authorization === 'Bearer sk-upstream-openai');
+    expect(own).toHaveLength(1);
+    expect(own[0]!.query).toMatchObject({ order: 'asc', limit: '100' });
+    // Tollgate's own listing is no client's request: no row of its own.
+    expect((await h.rows()).filter((r) => r.api === 'openai.conversation_items')).toEqual([]);
+    await eventually(async () => expect((await h.tollgate.storage.objects.owners([item])).get(item)).toMatchObject({ keyId: h.key.id, team: 'platform' }));
   });
 
   it('refuses another team a conversation named by a response.create on a Responses WebSocket', async () => {
