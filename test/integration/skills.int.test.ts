@@ -19,8 +19,8 @@ describe.each(harnessEngines('skills'))('skills (%s)', (_, storage: (() => Promi
   let carol: CreatedKey;
   let bob: CreatedKey;
   afterEach(() => h.close());
-  const start = async () => {
-    h = await startHarness({ storage });
+  const start = async (o: { maxBodyBytes?: number; maxUploadBytes?: number } = {}) => {
+    h = await startHarness({ storage, ...o });
     ({ carol, bob } = await teamKeys(h));
   };
   const openai = (key: CreatedKey) => new OpenAI({ apiKey: key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
@@ -137,6 +137,19 @@ describe.each(harnessEngines('skills'))('skills (%s)', (_, storage: (() => Promi
     expect(rows.map((r) => r.api)).toEqual(['anthropic.skill_versions', 'anthropic.skills']);
     for (const r of rows) expect(r).toMatchObject({ provider: 'anthropic', status: 200, costPicos: 0n });
     await eventually(async () => expect(await h.tollgate.storage.objects.owners([skill.id])).toEqual(new Map()));
+  });
+
+  it('streams a skill upload, never holding it whole: one past server.max_body_mb goes through, one past server.max_upload_mb gets 413', async () => {
+    await start({ maxBodyBytes: 64 * 1024, maxUploadBytes: 2 * 1024 * 1024 });
+    const big = Buffer.alloc(1024 * 1024, 'a');
+    const skill = await openai(h.key).skills.create({ files: [await toFile(big, 'big.zip')] });
+    expect(h.fake.requests.find((r) => r.route === 'openai.skills.create')!.body.includes(big)).toBe(true);
+    expect(await anthropic(h.key).beta.skills.create({ files: [await anthropicFile(big, 'big/SKILL.md')] })).toMatchObject({ type: 'skill' });
+    const asked = h.fake.requests.length;
+    const err = await openai(h.key).skills.versions.create(skill.id, { files: [await toFile(Buffer.alloc(3 * 1024 * 1024), 'huge.zip')] }).then(() => undefined, (e: unknown) => e);
+    expect(err).toMatchObject({ status: 413 });
+    expect(h.fake.requests.filter((r) => r.route === 'openai.skills.versions.create')).toHaveLength(0);
+    expect(h.fake.requests.length).toBe(asked);
   });
 
   it('lists each team its own Anthropic skills and Anthropic own skills to all, paging by the upstream token', async () => {
