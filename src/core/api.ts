@@ -27,6 +27,9 @@ export type Api =
   | 'openai.skills'
   | 'openai.skill_versions'
   | 'openai.skill_content'
+  | 'openai.containers'
+  | 'openai.container_files'
+  | 'openai.container_file_content'
   | 'anthropic.messages'
   | 'anthropic.count_tokens'
   | 'anthropic.models'
@@ -69,6 +72,9 @@ export const APIS: readonly Api[] = [
   'openai.skills',
   'openai.skill_versions',
   'openai.skill_content',
+  'openai.containers',
+  'openai.container_files',
+  'openai.container_file_content',
   'anthropic.messages',
   'anthropic.count_tokens',
   'anthropic.models',
@@ -93,8 +99,10 @@ export const APIS: readonly Api[] = [
  * response says, and no budget, rate limit or routing rule applies to them. Batches' own
  * requests (create, list, retrieve, cancel, delete, results; OpenAI's files too) are free, as are
  * OpenAI's conversations and their items (the Responses that use one are billed), its vector
- * stores, their files and searches (the provider bills their storage by the day, not per request), and
- * both providers' skills, their versions and contents (the requests that load one are billed): each
+ * stores, their files and searches (the provider bills their storage by the day, not per request),
+ * its containers and their files (the provider bills a container by the session, a fee the price
+ * catalog does not give; the Responses that run code in one are billed), and both providers'
+ * skills, their versions and contents (the requests that load one are billed): each
  * succeeded request in a batch is billed on its own row, `anthropic.batch_message` or
  * `openai.batch_request`, from the batch's results (src/metering/batch-results.ts).
  */
@@ -111,6 +119,9 @@ export const FREE_APIS: ReadonlySet<Api> = new Set<Api>([
   'openai.skills',
   'openai.skill_versions',
   'openai.skill_content',
+  'openai.containers',
+  'openai.container_files',
+  'openai.container_file_content',
   'openai.input_tokens',
   'anthropic.count_tokens',
   'anthropic.models',
@@ -178,6 +189,9 @@ const NO_CONVERSATION: Record<Exclude<Api, ConversationApi>, true> = {
   'openai.skills': true,
   'openai.skill_versions': true,
   'openai.skill_content': true,
+  'openai.containers': true,
+  'openai.container_files': true,
+  'openai.container_file_content': true,
   'anthropic.models': true,
   'anthropic.batches': true,
   'anthropic.batch_results': true,

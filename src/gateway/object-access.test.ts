@@ -37,6 +37,13 @@ describe('the stored objects a request names', () => {
       ['POST', '/v1/conversations/conv_1/items', 'openai', 'conv_1'],
       ['GET', '/v1/conversations/conv_1/items/msg_1', 'openai', 'conv_1'],
       ['DELETE', '/v1/conversations/conv_1/items/msg_1', 'openai', 'conv_1'],
+      ['GET', '/v1/containers/cntr_1', 'openai', 'cntr_1'],
+      ['DELETE', '/v1/containers/cntr_1', 'openai', 'cntr_1'],
+      ['GET', '/v1/containers/cntr_1/files', 'openai', 'cntr_1'],
+      ['POST', '/v1/containers/cntr_1/files', 'openai', 'cntr_1'],
+      ['GET', '/v1/containers/cntr_1/files/cfile_1', 'openai', 'cntr_1'],
+      ['DELETE', '/v1/containers/cntr_1/files/cfile_1', 'openai', 'cntr_1'],
+      ['GET', '/v1/containers/cntr_1/files/cfile_1/content', 'openai', 'cntr_1'],
       ['PATCH', '/v1beta/cachedContents/abc', 'gemini', 'cachedContents/abc'],
       ['DELETE', '/v1beta/cachedContents/abc', 'gemini', 'cachedContents/abc'],
       ['GET', '/v1/skills/skill_1', 'openai', 'skill_1'],
@@ -91,6 +98,13 @@ describe('the stored objects a request names', () => {
       { ids: ['file-1'], noun: 'file' },
     ]);
     expect(namedObjects(route('POST', '/v1/conversations/conv_1'), { metadata: {}, items })).toEqual([{ ids: ['conv_1'], noun: 'conversation' }]);
+    // The files a container is made with or given, which the provider copies into it.
+    expect(namedObjects(route('POST', '/v1/containers'), { name: 'c', file_ids: ['file-1', 'file-2', 'file-1', 7] })).toEqual([{ ids: ['file-1', 'file-2'], noun: 'file' }]);
+    expect(namedObjects(route('POST', '/v1/containers'), { name: 'c' })).toEqual([]);
+    expect(namedObjects(route('POST', '/v1/containers/cntr_1/files'), { file_id: 'file-1' })).toEqual([
+      { ids: ['cntr_1'], noun: 'container' },
+      { ids: ['file-1'], noun: 'file' },
+    ]);
     const gen = route('POST', '/v1beta/models/gemini-2.5-flash:generateContent', 'gemini');
     expect(namedObjects(gen, { cachedContent: 'cachedContents/abc', contents: [] })[0]?.ids).toEqual(['cachedContents/abc']);
     // Protobuf JSON takes the field name as written in the proto too.
@@ -144,7 +158,7 @@ describe('the stored objects a request names', () => {
     for (const [method, path, dialect] of [['POST', '/v1/embeddings', 'openai'], ['POST', '/v1/images/generations', 'openai'], ['GET', '/v1/models', 'anthropic']] as const) {
       expect(touchesObjects(route(method, path, dialect).api)).toBe(false);
     }
-    for (const [path, dialect] of [['/v1/files', 'openai'], ['/v1/batches', 'openai'], ['/v1/skills', 'openai'], ['/v1/messages/batches', 'anthropic'], ['/v1/files', 'anthropic'], ['/v1/skills', 'anthropic'], ['/v1beta/cachedContents', 'gemini']] as const) {
+    for (const [path, dialect] of [['/v1/files', 'openai'], ['/v1/batches', 'openai'], ['/v1/containers', 'openai'], ['/v1/skills', 'openai'], ['/v1/messages/batches', 'anthropic'], ['/v1/files', 'anthropic'], ['/v1/skills', 'anthropic'], ['/v1beta/cachedContents', 'gemini']] as const) {
       const r = route('GET', path, dialect);
       expect(listsObjects(r)).toBe(true);
       expect(namedObjects(r, undefined)).toEqual([]);
@@ -166,6 +180,9 @@ describe('the stored objects a finished request deleted', () => {
     expect(deletedObjects(route('DELETE', '/v1/skills/skill_01A', 'anthropic'), 200)).toEqual(['skill_01A']);
     expect(deletedObjects(route('DELETE', '/v1/skills/skill_1/versions/2'), 200)).toEqual([]);
     expect(deletedObjects(route('DELETE', '/v1/skills/skill_01A/versions/1759178010641129', 'anthropic'), 200)).toEqual([]);
+    expect(deletedObjects(route('DELETE', '/v1/containers/cntr_1'), 200)).toEqual(['cntr_1']);
+    // Likewise a container's file: the container stays.
+    expect(deletedObjects(route('DELETE', '/v1/containers/cntr_1/files/cfile_1'), 200)).toEqual([]);
     expect(deletedObjects(route('DELETE', '/v1/files/file-1'), 404)).toEqual([]);
     expect(deletedObjects(route('GET', '/v1/files/file-1'), 200)).toEqual([]);
     expect(deletedObjects(route('POST', '/v1/batches/batch_1/cancel'), 200)).toEqual([]);
@@ -189,6 +206,16 @@ describe('the stored objects a finished request made', () => {
     expect(madeObjects(facts('openai.skills', { status: 200, responseId: 'skill_1' }), { owner: alice }, route('POST', '/v1/skills'))).toEqual([{ id: 'skill_1', api: 'openai.skills', keyId: 'k-alice', team: 'platform', createdAt: 1000 }]);
     expect(madeObjects(facts('anthropic.skills', { status: 200, responseId: 'skill_01A' }), { owner: alice }, route('POST', '/v1/skills', 'anthropic'))).toHaveLength(1);
     expect(madeObjects(facts('openai.skill_versions', { status: 200, responseId: null }), { owner: alice, pathOwner: alice }, route('POST', '/v1/skills/skill_1/versions'))).toEqual([]);
+  });
+
+  it('records a container its creation answer names for the caller, and a file added to a container for the container owner', () => {
+    const bob = { keyId: 'k-bob', team: 'platform' };
+    const ids = (objects: { id: string; keyId: string | null }[]) => objects.map((o) => `${o.id}:${o.keyId}`);
+    expect(ids(madeObjects(facts('openai.containers', { status: 200, responseId: 'cntr_1' }), { owner: alice }, route('POST', '/v1/containers')))).toEqual(['cntr_1:k-alice']);
+    const added = facts('openai.container_files', { status: 200, responseId: 'cfile_1' });
+    expect(ids(madeObjects(added, { owner: bob, pathOwner: alice }, route('POST', '/v1/containers/cntr_1/files')))).toEqual(['cfile_1:k-alice']);
+    expect(madeObjects(added, { owner: bob }, route('POST', '/v1/containers/cntr_1/files'))).toEqual([]);
+    expect(madeObjects(facts('openai.container_files', { status: 200, responseId: 'cfile_1' }), { owner: bob, pathOwner: alice }, route('GET', '/v1/containers/cntr_1/files/cfile_1'))).toEqual([]);
   });
 
   it('knows a conversation created with items, whose answer does not list them', () => {
@@ -249,6 +276,11 @@ describe('the stored objects a provider no longer has', () => {
     expect(lapsedObjects(route('DELETE', '/v1/skills/skill_01A', 'anthropic'), 404)).toEqual(['skill_01A']);
     expect(lapsedObjects(route('GET', '/v1/skills/skill_1/versions/2'), 404)).toEqual([]);
     expect(lapsedObjects(route('GET', '/v1/skills/skill_1/content'), 404)).toEqual([]);
+    expect(lapsedObjects(route('GET', '/v1/containers/cntr_1'), 404)).toEqual(['cntr_1']);
+    expect(lapsedObjects(route('DELETE', '/v1/containers/cntr_1'), 404)).toEqual(['cntr_1']);
+    // Nor is a file the container no longer has, or its content.
+    expect(lapsedObjects(route('GET', '/v1/containers/cntr_1/files/cfile_1'), 404)).toEqual([]);
+    expect(lapsedObjects(route('GET', '/v1/containers/cntr_1/files/cfile_1/content'), 404)).toEqual([]);
     expect(lapsedObjects(route('GET', '/v1/files/file-1'), 200)).toEqual([]);
     expect(lapsedObjects(route('GET', '/v1/files/file-1'), 500)).toEqual([]);
     // A file whose content the provider will not give, or results not ready, is no proof the object is gone.

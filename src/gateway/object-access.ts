@@ -27,6 +27,9 @@ const NOUNS: Partial<Record<Api, string>> = {
   'openai.skills': 'skill',
   'openai.skill_versions': 'skill',
   'openai.skill_content': 'skill',
+  'openai.containers': 'container',
+  'openai.container_files': 'container',
+  'openai.container_file_content': 'container',
   'anthropic.batches': 'message batch',
   'anthropic.batch_results': 'message batch',
   'anthropic.files': 'file',
@@ -54,7 +57,8 @@ export interface NamedObjects {
  * file, batch, cache, conversation, vector store, skill: not one of Anthropic's own, skills.ts), or one its body continues or reads, where that is a top-level field
  * (`previous_response_id`, a Responses request's `conversation`, a batch's `input_file_id`, Gemini's `cachedContent`, a chat request's
  * `google.cached_content`); the files a vector store is given and the vector stores a file search
- * tool searches (vector-store-objects.ts); the containers it runs code in again and the stored Responses' items its
+ * tool searches (vector-store-objects.ts); the files a container is made with or given (containerFiles);
+ * the containers it runs code in again and the stored Responses' items its
  * input references (reused-objects.ts), also among the items a conversation is created with or given; the custom skills its container loads (skills.ts);
  * and the files its messages' content names (content-files.ts),
  * looked for only when its bytes (`raw`, when at hand) may hold a `file_id`. Empty when it names none.
@@ -69,6 +73,7 @@ export function namedObjects(route: RouteMatch, json: unknown, raw?: Buffer): Na
     if (ids.length > 0) out.push({ ids, noun });
   };
   group(storedFiles(route, json), 'file');
+  group(containerFiles(route, json), 'file');
   const added = addedItems(route, json);
   if (added !== undefined) {
     group(referencedItems('openai.responses', added), 'item');
@@ -112,6 +117,14 @@ function continuedConversation(route: RouteMatch, json: unknown): string | undef
   return typeof id === 'string' && id !== '' ? id : undefined;
 }
 
+/** The uploaded files a container is made with (`file_ids`) or given (`file_id`), which the provider copies into it. */
+function containerFiles(route: RouteMatch, json: unknown): string[] {
+  if (route.method !== 'POST') return [];
+  const body = asObject(json);
+  const ids = route.api === 'openai.containers' && route.resourceId === undefined ? asArray(body?.file_ids) : route.api === 'openai.container_files' ? [body?.file_id] : undefined;
+  return [...new Set((ids ?? []).filter((id): id is string => typeof id === 'string' && id !== ''))];
+}
+
 /** The items a conversation is created with or given (`items`: Responses input items), as a Responses body's `input`. */
 function addedItems(route: RouteMatch, json: unknown): { input: unknown } | undefined {
   if (route.method !== 'POST' || !(route.api === 'openai.conversation_items' || (route.api === 'openai.conversations' && route.resourceId === undefined))) return undefined;
@@ -119,7 +132,7 @@ function addedItems(route: RouteMatch, json: unknown): { input: unknown } | unde
 }
 
 /** The APIs whose list (a GET without an id) is of stored objects (files, batches, vector stores, caches, skills): its answer keeps the caller's own. */
-const LISTS: ReadonlySet<Api> = new Set<Api>(['openai.files', 'openai.batches', 'openai.vector_stores', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches_lookup']);
+const LISTS: ReadonlySet<Api> = new Set<Api>(['openai.files', 'openai.batches', 'openai.vector_stores', 'openai.containers', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches_lookup']);
 
 /** A conversation created with items (`POST /v1/conversations` with `items`): its answer names the conversation, not them (conversation-items.ts). */
 export function createsWithItems(route: RouteMatch, json: unknown): boolean {
@@ -132,7 +145,7 @@ export function listsObjects(route: RouteMatch): boolean {
 }
 
 /** The APIs whose successful answer to a create gives the id of the object made (the row's `response_id`). */
-const MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.files', 'openai.conversations', 'openai.vector_stores', 'openai.batches', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches']);
+const MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.files', 'openai.conversations', 'openai.vector_stores', 'openai.containers', 'openai.batches', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches']);
 
 /** The APIs whose answers' items are a stored Response's (a create's output, a lookup's output or input items) or a conversation's (added, listed, retrieved). */
 const ITEM_MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.responses_lookup', 'openai.conversation_items']);
@@ -152,8 +165,11 @@ export function madeObjects(f: RequestFacts, hold: ObjectHold, route: RouteMatch
   const add = (ids: readonly string[] | undefined, o: ObjectOwner | undefined) => {
     if (o !== undefined) for (const id of ids ?? []) out.push({ id, api: f.api, keyId: o.keyId, team: o.team, createdAt: f.ts });
   };
-  if (!hold.unstored && f.responseId !== null && f.responseId !== '' && MAKERS.has(f.api)) add([f.responseId], owner);
   const made = route.resourceId === undefined ? owner : hold.pathOwner;
+  const id = f.responseId !== null && f.responseId !== '' ? [f.responseId] : [];
+  if (!hold.unstored && MAKERS.has(f.api)) add(id, owner);
+  // A file added to a container is the container's owner's, as the container is.
+  if (f.api === 'openai.container_files' && route.method === 'POST') add(id, made);
   add(f.batchFiles, made);
   add(f.containers, made);
   add(f.conversations, made);
@@ -163,14 +179,14 @@ export function madeObjects(f: RequestFacts, hold: ObjectHold, route: RouteMatch
 
 /**
  * The APIs of an object's parts, whose path names the object they belong to (a conversation's items, a vector store's
- * files, a skill's versions): the resource is the holder.
+ * or a container's files, a skill's versions): the resource is the holder.
  */
-const PARTS: ReadonlySet<Api> = new Set<Api>(['openai.conversation_items', 'openai.vector_store_files', 'openai.skill_versions', 'anthropic.skill_versions']);
+const PARTS: ReadonlySet<Api> = new Set<Api>(['openai.conversation_items', 'openai.vector_store_files', 'openai.container_files', 'openai.container_file_content', 'openai.skill_versions', 'anthropic.skill_versions']);
 
 /**
  * The object a successful DELETE through the gateway removed (a file, a stored Response, a Message Batch, a Gemini cache, a
- * conversation, a vector store, a skill): its owner is forgotten. Deleting a conversation's item, a vector store's file or a
- * skill's version leaves the object its path names (and a store's file itself).
+ * conversation, a vector store, a container, a skill): its owner is forgotten. Deleting a conversation's item, a vector store's
+ * or a container's file or a skill's version leaves the object its path names (and a vector store's file itself).
  */
 export function deletedObjects(route: RouteMatch, status: number): string[] {
   if (route.method !== 'DELETE' || route.resourceId === undefined || status < 200 || status >= 300 || !(route.api in NOUNS) || PARTS.has(route.api)) return [];
@@ -178,7 +194,7 @@ export function deletedObjects(route: RouteMatch, status: number): string[] {
 }
 
 /** The APIs whose GET or DELETE of one object the provider answers 404 when it no longer has it (expired, or deleted by it). */
-const LOOKUPS: ReadonlySet<Api> = new Set<Api>(['openai.files', 'openai.batches', 'openai.responses_lookup', 'openai.conversations', 'openai.vector_stores', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches_lookup']);
+const LOOKUPS: ReadonlySet<Api> = new Set<Api>(['openai.files', 'openai.batches', 'openai.responses_lookup', 'openai.conversations', 'openai.vector_stores', 'openai.containers', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches_lookup']);
 
 /** The object a GET or DELETE of it was answered 404 for by the provider: no longer there (ObjectOwners.lapsed). */
 export function lapsedObjects(route: RouteMatch, status: number): string[] {

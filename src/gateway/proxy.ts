@@ -190,7 +190,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
 async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerResponse, x: Exchange): Promise<void> {
   const { route, adapter, facts, headers } = x;
-  if (isUpload(route)) return streamUpload(deps, req, res, x);
+  if (isUpload(route, headers)) return streamUpload(deps, req, res, x);
   const query = new URLSearchParams(x.search);
   // From the headers alone, before the body: a request without a key, or with one that is none, gets its 401 without
   // the gateway holding up to server.max_body_mb of it. A known key's refusal (revoked, bad tags) waits: its row names the model.

@@ -109,5 +109,8 @@ function routerOf(deps: GatewayDeps): Router {
   return deps.router ?? (standalone ??= new Router([], DEFAULT_HEALTH));
 }
 
-/** APIs whose objects live in the one account that made them: never sent through a route's deployments. */
-const ACCOUNT_BOUND: ReadonlySet<Api> = new Set<Api>(['anthropic.batches', 'anthropic.files', 'anthropic.skills', 'openai.files', 'openai.batches', 'openai.skills']);
+/**
+ * APIs whose objects live in the one account that made them: never sent through a route's deployments
+ * (whose `model` would be written into a body that names none).
+ */
+const ACCOUNT_BOUND: ReadonlySet<Api> = new Set<Api>(['anthropic.batches', 'anthropic.files', 'anthropic.skills', 'anthropic.skill_versions', 'openai.files', 'openai.batches', 'openai.containers', 'openai.container_files', 'openai.skills', 'openai.skill_versions']);

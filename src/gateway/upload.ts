@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Api } from '../core/api.js';
-import { GatewayError } from '../core/errors.js';
+import { GatewayError, errorMessage } from '../core/errors.js';
 import type { RequestFacts } from '../metering/build-row.js';
 import type { DialectAdapter, HeaderBag, RouteMatch } from '../providers/types.js';
 import { forwardedQuery, upstreamHeaders } from './headers.js';
@@ -13,6 +13,7 @@ import type { UpstreamProvider } from './select-provider.js';
 import { identifyCaller, writeUpstreamCredential } from './caller.js';
 import type { ObjectHold } from './object-access.js';
 import { guardObjects } from './object-owners.js';
+import { FormPartNames } from './form-parts.js';
 
 /** OpenAI's largest file: the default of `server.max_upload_mb`. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
@@ -20,9 +21,15 @@ export const DEFAULT_MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
 /** The APIs whose creations are uploads: a file (`POST /v1/files`), a skill or a skill's version (`POST /v1/skills`, `…/{id}/versions`). */
 const UPLOADS: ReadonlySet<Api> = new Set<Api>(['openai.files', 'anthropic.files', 'openai.skills', 'openai.skill_versions', 'anthropic.skills', 'anthropic.skill_versions']);
 
-/** An upload, OpenAI's or Anthropic's: the requests whose body is streamed (see streamUpload). */
-export function isUpload(route: RouteMatch): boolean {
-  return route.method === 'POST' && route.rawBody === true && UPLOADS.has(route.api);
+/**
+ * An upload, OpenAI's or Anthropic's (UPLOADS), or a file uploaded into an OpenAI container (a form;
+ * one named by `file_id` is JSON, read and checked as any body): the requests whose bodies are
+ * streamed (see streamUpload).
+ */
+export function isUpload(route: RouteMatch, headers: HeaderBag): boolean {
+  if (route.method !== 'POST') return false;
+  if (route.api === 'openai.container_files') return /^\s*multipart\/form-data\b/i.test(headers['content-type'] ?? '');
+  return route.rawBody === true && UPLOADS.has(route.api);
 }
 
 export interface UploadExchange {
@@ -68,7 +75,7 @@ export async function streamUpload(deps: GatewayDeps, req: IncomingMessage, res:
   const qs = forwardedQuery(x.search, query);
   const url = provider.baseUrl + x.path + (qs ? `?${qs}` : '');
 
-  const body = uploadBody(req, limit);
+  const body = uploadBody(req, limit, route.api === 'openai.container_files' ? containerFileForm(headers['content-type']) : undefined);
   deps.open?.add(facts);
   facts.attempts = 1;
   // Why the body broke off, if it did. The server's own answer to a body too slow (408) or badly framed (400) closes the
@@ -114,7 +121,7 @@ interface UploadBody {
  * undici destroys a body it gives up on, and destroying the request would take the connection
  * with it, and with it the 413. The client is paused whenever the upstream is not keeping up.
  */
-function uploadBody(req: IncomingMessage, limit: number): UploadBody {
+function uploadBody(req: IncomingMessage, limit: number, form?: FormPartNames): UploadBody {
   let size = 0;
   let attached = true;
   const detach = () => {
@@ -152,6 +159,11 @@ function uploadBody(req: IncomingMessage, limit: number): UploadBody {
   function onData(chunk: Buffer) {
     size += chunk.length;
     if (size > limit) return fail(tooLarge(limit, 'server.max_upload_mb'));
+    try {
+      form?.push(chunk);
+    } catch (err) {
+      return fail(err instanceof GatewayError ? err : new GatewayError('invalid_request', `This form cannot be read: ${errorMessage(err)}.`));
+    }
     if (!u.stream.push(chunk)) req.pause();
   }
   function onEnd() {
@@ -168,3 +180,16 @@ function uploadBody(req: IncomingMessage, limit: number): UploadBody {
 }
 
 function ignore(): void {}
+
+/**
+ * The check of a file uploaded into a container: its form's one part is `file`. A `file_id` part
+ * would have the provider copy a stored file into the container unchecked (auth.stored_objects):
+ * such a form is cut off before that part goes upstream, and refused; `file_id` goes in JSON.
+ */
+function containerFileForm(contentType: string | undefined): FormPartNames {
+  const form = FormPartNames.of(contentType, (name) => {
+    if (name !== 'file') throw new GatewayError('invalid_request', `A container file's form carries one part, named "file"; this one has a part named ${name === undefined ? 'otherwise' : JSON.stringify(name)}, and its upload was stopped before that part reached the provider. Name a stored file with a JSON body, {"file_id": …}.`);
+  });
+  if (form === undefined) throw new GatewayError('invalid_request', 'A multipart/form-data body needs a boundary in its content-type.');
+  return form;
+}

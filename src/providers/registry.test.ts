@@ -52,6 +52,15 @@ describe('registry', () => {
     ['POST', '/v1/conversations/conv_1/items', { api: 'openai.conversation_items', dialect: 'openai', method: 'POST', resourceId: 'conv_1' }],
     ['GET', '/v1/conversations/conv_1/items/msg_1', { api: 'openai.conversation_items', dialect: 'openai', method: 'GET', noBody: true, resourceId: 'conv_1' }],
     ['DELETE', '/v1/conversations/conv_1/items/msg_1', { api: 'openai.conversation_items', dialect: 'openai', method: 'DELETE', noBody: true, resourceId: 'conv_1' }],
+    ['POST', '/v1/containers', { api: 'openai.containers', dialect: 'openai', method: 'POST' }],
+    ['GET', '/v1/containers', { api: 'openai.containers', dialect: 'openai', method: 'GET', noBody: true }],
+    ['GET', '/v1/containers/cntr_1', { api: 'openai.containers', dialect: 'openai', method: 'GET', noBody: true, resourceId: 'cntr_1' }],
+    ['DELETE', '/v1/containers/cntr_1', { api: 'openai.containers', dialect: 'openai', method: 'DELETE', noBody: true, resourceId: 'cntr_1' }],
+    ['POST', '/v1/containers/cntr_1/files', { api: 'openai.container_files', dialect: 'openai', method: 'POST', resourceId: 'cntr_1' }],
+    ['GET', '/v1/containers/cntr_1/files', { api: 'openai.container_files', dialect: 'openai', method: 'GET', noBody: true, resourceId: 'cntr_1' }],
+    ['GET', '/v1/containers/cntr_1/files/cfile_1', { api: 'openai.container_files', dialect: 'openai', method: 'GET', noBody: true, resourceId: 'cntr_1' }],
+    ['DELETE', '/v1/containers/cntr_1/files/cfile_1', { api: 'openai.container_files', dialect: 'openai', method: 'DELETE', noBody: true, resourceId: 'cntr_1' }],
+    ['GET', '/v1/containers/cntr_1/files/cfile_1/content', { api: 'openai.container_file_content', dialect: 'openai', method: 'GET', noBody: true, resourceId: 'cntr_1' }],
     [
       'POST',
       '/v1beta/models/gemini-3.6-flash:countTokens',
@@ -139,6 +148,12 @@ describe('registry', () => {
       ['GET', '/v1/files/a%2F..%2F..%2Fb/content'],
       ['GET', '/v1/models/x%5C..%5C..%5Cadmin'],
       ['GET', '/v1/models/.%2Fx'],
+      ['GET', '/v1/containers/..'],
+      ['DELETE', '/v1/containers/cntr_1/files/..'],
+      ['GET', '/v1/containers/%2e%2e/files/cfile_1/content'],
+      ['GET', '/v1/containers/cntr_1/files/a\\b/content'],
+      ['GET', '/v1/containers/cntr_1/files/cfile_1/other'],
+      ['GET', '/v1/containers/cntr_1/other/cfile_1'],
     ] as const) {
       expect(lookupRoute(method, path), path).toEqual({ kind: 'unknown' });
     }

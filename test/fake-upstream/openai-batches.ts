@@ -198,7 +198,7 @@ function batchObject(b: Batch): Json {
   };
 }
 
-/** A file uploaded to any fake in this process, as a vector store reads it (openai-vector-stores.ts). */
+/** A file uploaded to any fake in this process, as a vector store reads it (openai-vector-stores.ts) or a container copies it in (openai-containers.ts). */
 export function uploadedFile(id: string): { filename: string; bytes: Buffer } | undefined {
   return FILES.get(id);
 }

@@ -7,6 +7,7 @@ import { buildOpenaiBatches, openaiBatchRoute } from './openai-batches.js';
 import { buildChat, buildCompletions } from './openai-chat.js';
 import { buildConversations, conversationRoute } from './openai-conversations.js';
 import { buildVectorStores, vectorStoreRoute } from './openai-vector-stores.js';
+import { buildContainers, containerRoute } from './openai-containers.js';
 import { buildAudio } from './openai-audio.js';
 import { buildImages } from './openai-images.js';
 import { buildEmbeddings, buildModels, buildModerations } from './openai-misc.js';
@@ -76,6 +77,9 @@ export function findRoute(method: string, path: string, headers: Readonly<Record
   if (conversations !== undefined) return { name: conversations, dialect: 'openai', build: buildConversations, json: method === 'POST', stateful: true };
   const vectorStores = vectorStoreRoute(method, openaiPath);
   if (vectorStores !== undefined) return { name: vectorStores, dialect: 'openai', build: buildVectorStores, json: method === 'POST' && !vectorStores.endsWith('.cancel'), stateful: true };
+  const containers = containerRoute(method, openaiPath);
+  // A container's file is added as a form or named in JSON.
+  if (containers !== undefined) return { name: containers, dialect: 'openai', build: buildContainers, json: method === 'POST' && !/^multipart\//i.test(headers['content-type'] ?? ''), stateful: true };
   const lookup = responseLookup(method, openaiPath);
   if (lookup !== undefined) return { name: lookup, dialect: 'openai', build: buildResponseLookup, json: false };
   if (method === 'POST') {

@@ -6,6 +6,7 @@ const CONVERSATIONS = '/v1/conversations';
 const VECTOR_STORES = '/v1/vector_stores';
 const SKILLS = '/v1/skills';
 const skillVersion = (suffix: string) => subResourceAt(SKILLS, 'versions', suffix);
+const CONTAINERS = '/v1/containers';
 
 /** `/v1/conversations/{id}/items/{item_id}`: the conversation's id is the resource (its owner is the item's). */
 function conversationItem(pathname: string): PathMatch | undefined {
@@ -24,6 +25,17 @@ function storePart(part: 'files' | 'file_batches', action?: 'content' | 'cancel'
   return (pathname) => {
     const rest = pathname.startsWith(`${VECTOR_STORES}/`) ? pathname.slice(VECTOR_STORES.length + 1).split('/') : [];
     if (rest.length !== (action === undefined ? 3 : 4) || rest[1] !== part || rest[3] !== action || decodeSegment(rest[2]!) === undefined) return undefined;
+    const resourceId = decodeSegment(rest[0]!);
+    return resourceId === undefined ? undefined : { resourceId };
+  };
+}
+
+/** `/v1/containers/{id}/files/{file_id}{suffix}`: the container's id is the resource (its owner is its files'). */
+function containerFile(suffix: string): (pathname: string) => PathMatch | undefined {
+  return (pathname) => {
+    if (!pathname.startsWith(`${CONTAINERS}/`) || !pathname.endsWith(suffix)) return undefined;
+    const rest = pathname.slice(CONTAINERS.length + 1, pathname.length - suffix.length).split('/');
+    if (rest.length !== 3 || rest[1] !== 'files' || decodeSegment(rest[2]!) === undefined) return undefined;
     const resourceId = decodeSegment(rest[0]!);
     return resourceId === undefined ? undefined : { resourceId };
   };
@@ -112,6 +124,17 @@ export const OPENAI_ROUTES: readonly RouteSpec[] = [
   { api: 'openai.skill_versions', method: 'GET', path: skillVersion(''), noBody: true, firstOnly: true },
   { api: 'openai.skill_versions', method: 'DELETE', path: skillVersion(''), noBody: true, firstOnly: true },
   { api: 'openai.skill_content', method: 'GET', path: skillVersion('/content'), noBody: true, firstOnly: true },
+  // Containers a code interpreter runs code in, made ahead and their files: free calls; the provider bills each container by the session, unpriced.
+  { api: 'openai.containers', method: 'POST', path: CONTAINERS },
+  { api: 'openai.containers', method: 'GET', path: CONTAINERS, noBody: true },
+  { api: 'openai.containers', method: 'GET', path: resourceAt(CONTAINERS, ''), noBody: true },
+  { api: 'openai.containers', method: 'DELETE', path: resourceAt(CONTAINERS, ''), noBody: true },
+  // A file given by `file_id` in JSON; one uploaded (multipart/form-data) is streamed through (gateway/upload.ts).
+  { api: 'openai.container_files', method: 'POST', path: resourceAt(CONTAINERS, '/files') },
+  { api: 'openai.container_files', method: 'GET', path: resourceAt(CONTAINERS, '/files'), noBody: true },
+  { api: 'openai.container_files', method: 'GET', path: containerFile(''), noBody: true },
+  { api: 'openai.container_files', method: 'DELETE', path: containerFile(''), noBody: true },
+  { api: 'openai.container_file_content', method: 'GET', path: containerFile('/content'), noBody: true },
 ];
 
 export function lookupOpenaiRoute(method: string, pathname: string, first = true): RouteLookup {

@@ -20,6 +20,10 @@ export function createOpenaiTap(route: RouteMatch, ctx: TapContext): ResponseTap
   if (route.api === 'openai.vector_stores' && route.method === 'POST' && route.resourceId === undefined) return createdObjectTap((o) => o.object === 'vector_store');
   if (route.api === 'openai.skills' && route.method === 'POST' && route.resourceId === undefined) return createdObjectTap((o) => o.object === 'skill');
   if (route.api === 'openai.skill_content') return passBodyTap();
+  if (route.api === 'openai.containers' && route.method === 'POST') return createdObjectTap((o) => o.object === 'container');
+  if (route.api === 'openai.container_files' && route.method === 'POST') return createdObjectTap((o) => o.object === 'container.file');
+  // A container's file is whatever code wrote (a chart, a CSV): streamed through, not read.
+  if (route.api === 'openai.container_file_content') return passBodyTap();
   if (FREE_APIS.has(route.api)) return freeBodyTap();
   if (isEventStream(ctx)) {
     // A stored response retrieved with `?stream=true` is its events again.

@@ -33,7 +33,7 @@ export function formFields(body: Buffer, contentType: string | undefined): Map<s
   return fields;
 }
 
-function boundaryOf(contentType: string | undefined): string | undefined {
+export function boundaryOf(contentType: string | undefined): string | undefined {
   if (!contentType || !/^\s*multipart\/form-data\s*;/i.test(contentType)) return undefined;
   const m = /;\s*boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
   const b = m?.[1] ?? m?.[2];
@@ -41,7 +41,7 @@ function boundaryOf(contentType: string | undefined): string | undefined {
 }
 
 /** The name and filename of a part's `Content-Disposition: form-data` header. */
-function disposition(headers: string): { name: string; filename: string | undefined } | undefined {
+export function disposition(headers: string): { name: string; filename: string | undefined } | undefined {
   const line = headers.split('\r\n').find((h) => /^content-disposition\s*:/i.test(h));
   if (!line || !/:\s*form-data\b/i.test(line)) return undefined;
   const param = (key: string) => new RegExp(`;\\s*${key}\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s]+))`, 'i').exec(line);
