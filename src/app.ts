@@ -181,12 +181,12 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   const catalogOf = (name: string) => o.providers.byName(name)?.catalog;
   const background = new BackgroundUsage({ ...settled, catalogOf });
   const openaiBatchOf = openaiBatchOfFile({ agent, providers: o.providers, ledger: o.storage.ledger, maxAgeMs: o.deferredUsage?.maxAgeMs ?? DEFAULTS.deferredMaxAgeMs });
-  const batchResults = new BatchResultRows({ ...settled, catalogOf, openaiBatchOf, flush: flushForRead });
+  const objects = new ObjectOwners({ mode: o.auth.storedObjects ?? 'team', store: o.storage.objects, log: o.log });
+  const batchResults = new BatchResultRows({ ...settled, catalogOf, openaiBatchOf, flush: flushForRead, madeFor: (batch, ids, api) => objects.madeFor(batch, ids, api) });
   sweeps = startSweeps(o, { agent, router, background, batchResults });
   // Set when shutdown cuts the connections still open once the drain time is up.
   let cut = false;
   const throttle = o.adminToken ? adminThrottle(o.adminFailures ?? DEFAULT_THROTTLE, o.log) : undefined;
-  const objects = new ObjectOwners({ mode: o.auth.storedObjects ?? 'team', store: o.storage.objects, log: o.log });
   const gatewayDeps: GatewayDeps = {
     providers: o.providers,
     keys,

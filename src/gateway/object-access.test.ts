@@ -228,6 +228,12 @@ describe('the stored objects a finished request made', () => {
     expect(createsWithItems(route('POST', '/v1/conversations/conv_1/items'), { items: [{ role: 'user', content: 'hi' }] })).toBe(false);
   });
 
+  it('gives the containers a batch output file names to the file owner, the batch owner', () => {
+    const bob = { keyId: 'k-bob', team: 'platform' };
+    const f = facts('openai.file_content', { status: 200, responseId: null, containers: ['cntr_1'] });
+    expect(madeObjects(f, { owner: bob, pathOwner: alice }, route('GET', '/v1/files/file-out/content')).map((o) => `${o.id}:${o.keyId}`)).toEqual(['cntr_1:k-alice']);
+  });
+
   it('records the object its answer created, never one of an error answer or of an API that makes none', () => {
     const post = route('POST', '/v1/files');
     expect(madeObjects(facts('openai.files', { status: 200, responseId: 'file-1' }), { owner: alice }, post)).toEqual([{ id: 'file-1', api: 'openai.files', keyId: 'k-alice', team: 'platform', createdAt: 1000 }]);

@@ -126,6 +126,23 @@ describe('the owners of stored objects, in memory and in storage', () => {
   });
 });
 
+describe('objects made for the owner of another', () => {
+  it('gives them to the owner of the object named, read from storage when not known here; to no one when it has none', async () => {
+    const s = heldStore();
+    s.rows.set('batch_1', alice);
+    const owners = new ObjectOwners({ mode: 'team', store: s.store, log: silentLogger, missWaitMs: 0 });
+    await owners.madeFor('batch_1', ['cntr_1', 'cntr_2'], 'openai.batch_request');
+    await expect(owners.check(['cntr_1', 'cntr_2'], { keyId: 'k-carol', team: 'platform' }, 'container')).resolves.toBeDefined();
+    await expect(owners.check(['cntr_1'], bob, 'container')).rejects.toMatchObject({ code: 'object_not_owned' });
+    await owners.madeFor('batch_elsewhere', ['cntr_3'], 'openai.batch_request');
+    s.release();
+    await owners.flush();
+    expect([...s.rows.keys()].sort()).toEqual(['batch_1', 'cntr_1', 'cntr_2']);
+    s.failReads = true;
+    await expect(owners.madeFor('batch_2', ['cntr_4'], 'openai.batch_request')).rejects.toMatchObject({ code: 'storage_unavailable' });
+  });
+});
+
 describe('the owners of deleted objects', () => {
   it('forgets a deleted object at once and in storage after the owners written before it, one never written is never written', async () => {
     const s = heldStore();

@@ -94,6 +94,16 @@ export class ObjectOwners {
     this.learning.set(p, owner);
   }
 
+  /**
+   * Objects made for the owner of another (`parent`), when it has one: the containers an ended batch's
+   * requests ran code in, read by the gateway's own sweep rather than through a request of its owner.
+   */
+  async madeFor(parent: string, ids: readonly string[], api: string): Promise<void> {
+    const owner = (await this.owners([parent], false, 'made the batch whose results name these containers')).get(parent);
+    const now = Date.now();
+    if (owner !== undefined) this.made(ids.map((id) => ({ id, api, keyId: owner.keyId, team: owner.team, createdAt: now })));
+  }
+
   /** Objects the provider has deleted (a DELETE through the gateway succeeded): forgotten here at once, in storage in the background. */
   gone(ids: readonly string[]): void {
     if (ids.length === 0) return;

@@ -20,7 +20,7 @@ function download(results: BatchResult[], o: Partial<RequestFacts> = {}): Reques
 /** The row of the request that created batch msgbatch_1 through the gateway (bob's, in another team). */
 const creation = sampleRow({ id: 'create-1', api: 'anthropic.batches', provider: 'anthropic', keyId: 'k2', user: 'bob', team: 'data', project: 'etl', tags: { workflow: 'nightly' }, usageSource: 'none', responseId: 'msgbatch_1', costPicos: 0n, inputTokens: 0, outputTokens: 0 });
 
-function setup(o: { stored?: Set<string>; insertFails?: boolean; chargeFails?: boolean; created?: LedgerRow; committedByFlush?: LedgerRow; openaiBatchOf?: (provider: string, fileId: string) => Promise<LedgerRow | undefined> } = {}) {
+function setup(o: { stored?: Set<string>; insertFails?: boolean; chargeFails?: boolean; created?: LedgerRow; committedByFlush?: LedgerRow; openaiBatchOf?: (provider: string, fileId: string) => Promise<LedgerRow | undefined>; madeFor?: (batchId: string, ids: readonly string[], api: string) => Promise<void> } = {}) {
   const stored = o.stored ?? new Set<string>();
   const calls = { inserted: [] as LedgerRow[][], charged: [] as SettledSpend[], priced: [] as PriceRequest[], observed: [] as LedgerRow[], logged: [] as string[], upserted: [] as LedgerRow[] };
   let pending = o.created;
@@ -44,6 +44,7 @@ function setup(o: { stored?: Set<string>; insertFails?: boolean; chargeFails?: b
     },
     catalogOf: (name) => (name === 'anthropic' ? 'anthropic' : undefined),
     openaiBatchOf: o.openaiBatchOf,
+    madeFor: o.madeFor,
     price: (r) => {
       calls.priced.push(r);
       const full = BigInt(r.usage.inputTokens + 10 * r.usage.outputTokens);
@@ -196,6 +197,23 @@ describe('BatchResultRows', () => {
     await rows.close();
     expect(calls.charged).toHaveLength(2);
     await expect(setup({ insertFails: true }).rows.ended(creation, { batchId: 'msgbatch_1', api: 'anthropic.batch_message', results: [result('a', 1, 1)], complete: true })).rejects.toThrow('storage down');
+  });
+
+  it('ended (the sweep): gives the containers the results name to the batch owner, after billing them; a failure to is logged, never thrown', async () => {
+    const given: string[] = [];
+    const withContainers = (customId: string, containers?: string[]): BatchResult => ({ ...result(customId, 1, 1), containers });
+    const batch = { batchId: 'msgbatch_1', api: 'anthropic.batch_message' as const, results: [withContainers('a', ['container_1']), withContainers('b'), withContainers('c', ['container_1', 'container_2'])], complete: true };
+    const { rows, calls } = setup({ created: creation, madeFor: (id, ids, api) => Promise.resolve(void given.push(`${id} ${api}: ${ids.join(' ')}`)) });
+    await rows.ended(creation, batch);
+    expect(given).toEqual(['msgbatch_1 anthropic.batch_message: container_1 container_2']);
+    expect(calls.upserted).toHaveLength(1);
+    const failing = setup({ created: creation, madeFor: () => Promise.reject(new Error('storage down')) });
+    await expect(failing.rows.ended(creation, batch)).resolves.toBeUndefined();
+    expect(failing.calls.logged).toEqual(['warn could not record the containers of a batch’s results; they are refused until made again']);
+    // None named: not asked.
+    const none = setup({ created: creation, madeFor: () => Promise.reject(new Error('not to be asked')) });
+    await none.rows.ended(creation, { ...batch, results: [withContainers('a')] });
+    expect(none.calls.logged).toEqual([]);
   });
 
   it('writes a large batch a thousand rows at a time', async () => {

@@ -231,6 +231,8 @@ export interface BatchResult {
   usage: Usage;
   /** `batch`, as the message's usage says (or assumed when it says nothing; OpenAI's always). */
   serviceTier: string;
+  /** The containers its answer says code ran in (a Response's code interpreter and shell calls, a Message's `container`): the batch owner's (auth.stored_objects). */
+  containers?: string[];
 }
 
 export interface UpstreamErrorInfo {

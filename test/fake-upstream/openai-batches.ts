@@ -155,6 +155,7 @@ function complete(input: BuildInput, b: Batch): Batch {
     }
     const content = planContent(s, []);
     const u = resolveUsage(s.usage, Buffer.byteLength(JSON.stringify(body)), content);
+    if (str(req.url)?.startsWith('/v1/responses')) return { id: `batch_req_${i}`, custom_id: customId, response: { status_code: 200, request_id: `req_${i}`, body: batchResponse(i, body, s.model, content.text, u) }, error: null };
     const completion = {
       id: `chatcmpl-fakeBatch${i}`,
       object: 'chat.completion',
@@ -176,6 +177,30 @@ function complete(input: BuildInput, b: Batch): Batch {
   FILES.set(output.id, output);
   b.outputFileId = output.id;
   return b;
+}
+
+/**
+ * A batch's Responses request answered: its text, after a code interpreter call when its tools have
+ * one, run in the container the tool names (an id) or in a new one (`{type: "auto"}`).
+ */
+function batchResponse(i: number, body: Json, model: string | undefined, text: string, u: ReturnType<typeof resolveUsage>): Json {
+  const tool = (Array.isArray(body.tools) ? body.tools : []).find((t) => isRecord(t) && t.type === 'code_interpreter') as Json | undefined;
+  const container = tool === undefined ? undefined : (str(tool.container) ?? `cntr_fakeBatch${randomBytes(12).toString('hex')}`);
+  const call = container === undefined ? [] : [{ id: `ci_fakeBatch${i}`, type: 'code_interpreter_call', status: 'completed', code: 'print(1)', container_id: container, outputs: null }];
+  const message = { id: `msg_fakeBatch${i}`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', annotations: [], logprobs: [], text }] };
+  const input = u.input + u.cacheRead;
+  return {
+    id: `resp_fakeBatch${i}`,
+    object: 'response',
+    created_at: 1_795_000_000,
+    status: 'completed',
+    model: model ?? str(body.model) ?? 'gpt-fake',
+    output: [...call, message],
+    service_tier: 'default',
+    store: body.store ?? true,
+    tools: body.tools ?? [],
+    usage: { input_tokens: input, input_tokens_details: { cached_tokens: u.cacheRead }, output_tokens: u.output, output_tokens_details: { reasoning_tokens: u.reasoning }, total_tokens: input + u.output },
+  };
 }
 
 function batchObject(b: Batch): Json {

@@ -119,6 +119,14 @@ describe('Message Batch results tap', () => {
     expect(readResultLine('{"custom_id":"b","result":{"type":"errored"}}')).toBeUndefined();
   });
 
+  it('names the container a succeeded Message ran code in, and the results tap those of every result', () => {
+    const line = (customId: string, container: unknown) => JSON.stringify({ custom_id: customId, result: { type: 'succeeded', message: { model: 'm', container, usage: { input_tokens: 1, output_tokens: 2 } } } });
+    expect(readResultLine(line('a', { id: 'container_1', expires_at: '2026-12-07T12:00:00Z' }))?.containers).toEqual(['container_1']);
+    expect(readResultLine(line('b', null))?.containers).toBeUndefined();
+    const text = [line('a', { id: 'container_1' }), line('b', null), line('c', { id: 'container_2' }), line('d', { id: 'container_1' })].join('\n');
+    expect(runTap(anthropicAdapter.createTap(results, ctx), [Buffer.from(text)]).metered.containers).toEqual(['container_1', 'container_2']);
+  });
+
   it('JsonlLines holds only the line in progress, never a view into a pushed chunk', () => {
     const seen: string[] = [];
     const lines = new JsonlLines((l) => seen.push(l));

@@ -61,7 +61,7 @@ export function messageBatchResultsTap(batchId: string): ResponseTap {
   return batchResultsTap(batchId, 'anthropic.batch_message', readResultLine);
 }
 
-/** A succeeded result's usage, normalised as a Message's; undefined for any other line. */
+/** A succeeded result's usage, normalised as a Message's, and the container its code ran in; undefined for any other line. */
 export function readResultLine(line: string): BatchResult | undefined {
   const obj = asObject(parseJson(line));
   const result = asObject(obj?.result);
@@ -69,12 +69,15 @@ export function readResultLine(line: string): BatchResult | undefined {
   if (result?.type !== 'succeeded' || customId === undefined) return undefined;
   const message = asObject(result.message);
   const usage = asObject(message?.usage);
-  return {
+  const r: BatchResult = {
     customId,
     model: asText(message?.model),
     usage: withToolCalls(usage === undefined ? zeroUsage() : anthropicUsage(usage), countToolUseBlocks(message?.content)),
     serviceTier: asText(usage?.service_tier) ?? 'batch',
   };
+  const container = asText(asObject(message?.container)?.id);
+  if (container !== undefined) r.containers = [container];
+  return r;
 }
 
 /** The requests of a Message Batch's creation (`{requests: [{custom_id, params}]}`): each one's params, a Messages request. */

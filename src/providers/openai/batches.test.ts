@@ -95,6 +95,18 @@ describe('OpenAI batch taps', () => {
     expect(readOutputLine(JSON.stringify({ custom_id: 'x', response: null, error: { code: 'batch_expired', message: 'expired' } }))).toBeUndefined();
     expect(readOutputLine('not json')).toBeUndefined();
   });
+
+  it('names the containers a Response of an output file ran code in, and the tap gives the file those of every line', () => {
+    const usage = { input_tokens: 10, output_tokens: 7 };
+    const ran = (customId: string, output: unknown[]) => JSON.stringify({ id: 'r', custom_id: customId, response: { status_code: 200, body: { object: 'response', model: 'gpt-5', status: 'completed', output, usage } }, error: null });
+    const code = (container: string) => ({ id: `ci_${container}`, type: 'code_interpreter_call', status: 'completed', code: 'print(1)', container_id: container, outputs: null });
+    const shell = (container: string) => ({ id: `sh_${container}`, type: 'shell_call', status: 'completed', call_id: 'c', action: { commands: ['ls'] }, environment: { type: 'container_reference', container_id: container } });
+    expect(readOutputLine(ran('a', [code('cntr_a'), shell('cntr_b')]))?.containers).toEqual(['cntr_a', 'cntr_b']);
+    expect(readOutputLine(ran('b', [{ id: 'msg_1', type: 'message', role: 'assistant', content: [] }]))?.containers).toBeUndefined();
+    const text = [ran('a', [code('cntr_a')]), chatLine('c'), ran('b', [code('cntr_a'), shell('cntr_c')])].join('\n') + '\n';
+    const route: RouteMatch = { api: 'openai.file_content', dialect: 'openai', method: 'GET', noBody: true, resourceId: 'file-out' };
+    expect(runTap(openaiAdapter.createTap(route, { ...ctx, contentType: 'application/octet-stream' }), [Buffer.from(text)]).metered.containers).toEqual(['cntr_a', 'cntr_c']);
+  });
 });
 
 describe('readInputLine', () => {

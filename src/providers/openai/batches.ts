@@ -42,8 +42,8 @@ const BODY_API: Record<string, Api> = { response: 'openai.responses', list: 'ope
 /**
  * A line of a batch's output file (`{id, custom_id, response: {status_code, request_id, body}, error}`):
  * a succeeded request's usage, read as its endpoint's answer (a chat completion, a Response, an
- * embeddings list), at the batch tier (half price); undefined for a failed request, a line of
- * an input file, or anything else.
+ * embeddings list), at the batch tier (half price), and the containers a Response's code ran in;
+ * undefined for a failed request, a line of an input file, or anything else.
  */
 export function readOutputLine(line: string): BatchResult | undefined {
   // Other files (training data, an input file) are not parsed line by line to find nothing.
@@ -54,7 +54,9 @@ export function readOutputLine(line: string): BatchResult | undefined {
   const body = asObject(response?.body);
   if (customId === undefined || response?.status_code !== 200 || body === undefined) return undefined;
   const m = readOpenaiObject(BODY_API[asText(body.object) ?? ''] ?? 'openai.chat', body, true);
-  return { customId, model: m.servedModel, usage: m.usage, serviceTier: 'batch' };
+  const r: BatchResult = { customId, model: m.servedModel, usage: m.usage, serviceTier: 'batch' };
+  if (m.containers !== undefined) r.containers = m.containers;
+  return r;
 }
 
 /**

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { JsonlLines } from './batch-results-tap.js';
+import { JsonlLines, MAX_BATCH_CONTAINERS, batchContainers } from './batch-results-tap.js';
+import { zeroUsage } from '../../core/usage.js';
+
+describe('batchContainers', () => {
+  it('gives each container the results name once, and no more than a batch of requests can have', () => {
+    const result = (containers?: string[]) => ({ customId: 'x', model: 'm', usage: zeroUsage(), serviceTier: 'batch', containers });
+    expect(batchContainers([result(['a', 'b']), result(), result(['b', 'c'])])).toEqual(['a', 'b', 'c']);
+    const many = Array.from({ length: MAX_BATCH_CONTAINERS + 10 }, (_, i) => result([`c${i}`]));
+    expect(batchContainers(many)).toHaveLength(MAX_BATCH_CONTAINERS);
+  });
+});
 
 describe('JsonlLines', () => {
   it('skips a line longer than its limit, whether it comes in one chunk or many, and reads the next ones', () => {

@@ -7,7 +7,8 @@ import type { BatchResult, BatchResults, ResponseTap } from '../types.js';
  * client at once and unchanged, while the lines are read on the side, one at a time (a line
  * split across chunks is joined; no more than one line is ever held). `readLine` keeps each
  * succeeded request's usage (failed ones are not billed) for its own row
- * (src/metering/batch-results.ts). A last line cut short is not read.
+ * (src/metering/batch-results.ts), and the answer names the containers their code ran in
+ * (`containers`, for the batch's owner). A last line cut short is not read.
  */
 export function batchResultsTap(batchId: string, api: BatchResults['api'], readLine: (line: string) => BatchResult | undefined): ResponseTap {
   const reader = new ResultLines(readLine);
@@ -20,9 +21,26 @@ export function batchResultsTap(batchId: string, api: BatchResults['api'], readL
       if (complete) reader.end();
       const m = nothingMetered(complete);
       m.batch = { batchId, api, results: reader.results, complete };
+      const containers = batchContainers(reader.results);
+      if (containers.length > 0) m.containers = containers;
       return m;
     },
   };
+}
+
+/** Containers recorded from one batch's results, at most: a batch holds up to 50,000 requests (OpenAI's limit), each running code in one. */
+export const MAX_BATCH_CONTAINERS = 50_000;
+
+/** The containers a batch's results say its requests ran code in (the first MAX_BATCH_CONTAINERS): the batch owner's, as a request's own answer makes them its caller's. */
+export function batchContainers(results: readonly BatchResult[]): string[] {
+  const found = new Set<string>();
+  for (const r of results) {
+    for (const c of r.containers ?? []) {
+      if (found.size >= MAX_BATCH_CONTAINERS) return [...found];
+      found.add(c);
+    }
+  }
+  return [...found];
 }
 
 /** A batch's results read from its bytes as they come: what `readLine` keeps of each line, in order. */
