@@ -113,4 +113,19 @@ function routerOf(deps: GatewayDeps): Router {
  * APIs whose objects live in the one account that made them: never sent through a route's deployments
  * (whose `model` would be written into a body that names none).
  */
-const ACCOUNT_BOUND: ReadonlySet<Api> = new Set<Api>(['anthropic.batches', 'anthropic.files', 'anthropic.skills', 'anthropic.skill_versions', 'openai.files', 'openai.batches', 'openai.containers', 'openai.container_files', 'openai.skills', 'openai.skill_versions']);
+const ACCOUNT_BOUND: ReadonlySet<Api> = new Set<Api>([
+  'anthropic.batches',
+  'anthropic.files',
+  'anthropic.skills',
+  'anthropic.skill_versions',
+  'openai.files',
+  'openai.batches',
+  'openai.conversations',
+  'openai.conversation_items',
+  'openai.vector_stores',
+  'openai.vector_store_files',
+  'openai.containers',
+  'openai.container_files',
+  'openai.skills',
+  'openai.skill_versions',
+]);

@@ -189,9 +189,14 @@ describe('conversations with a configured route for every model', () => {
     const openai = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
     const conv = await openai.conversations.create({ metadata: { topic: 'routed' } });
     expect(await openai.conversations.items.list(conv.id)).toBeDefined();
+    await openai.conversations.items.create(conv.id, { items: [{ type: 'message', role: 'user', content: 'hi' }] });
+    // Sent as the client wrote them: no route's model written in (the provider refuses an unknown parameter).
+    const sent = h.fake.requests.filter((r) => r.method === 'POST').map((r) => r.json as Record<string, unknown>);
+    expect(sent).toHaveLength(2);
+    for (const body of sent) expect(body).not.toHaveProperty('model');
     const rows = await eventually(async () => {
       const all = await h.rows();
-      expect(all).toHaveLength(2);
+      expect(all).toHaveLength(3);
       return all;
     });
     for (const r of rows) {

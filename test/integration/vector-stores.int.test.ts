@@ -235,6 +235,10 @@ describe('vector stores with a configured route for every model', () => {
     const openai = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
     const store = await openai.vectorStores.create({ name: 'routed' });
     expect(await openai.vectorStores.search(store.id, { query: 'q' })).toBeDefined();
+    // Sent as the client wrote them: no route's model written in (the provider refuses an unknown parameter).
+    const sent = h.fake.requests.map((r) => r.json as Record<string, unknown>);
+    expect(sent).toHaveLength(2);
+    for (const body of sent) expect(body).not.toHaveProperty('model');
     const rows = await eventually(async () => {
       const all = await h.rows();
       expect(all).toHaveLength(2);
