@@ -139,6 +139,14 @@ describe('the stored objects a request names', () => {
     expect(namedObjects(route('POST', '/v1/messages', 'anthropic'), claude, Buffer.from(JSON.stringify(claude)))).toEqual([{ ids: ['container_1'], noun: 'container' }]);
   });
 
+  it('reads the skills a container is created with, beside its files', () => {
+    const body = { name: 'c', file_ids: ['file-1'], skills: [{ type: 'skill_reference', skill_id: 'skill_1' }] };
+    expect(namedObjects(route('POST', '/v1/containers'), body)).toEqual([
+      { ids: ['file-1'], noun: 'file' },
+      { ids: ['skill_1'], noun: 'skill' },
+    ]);
+  });
+
   it('reads the custom skills a container loads, beside the container, and leaves Anthropic own skills to every key', () => {
     const skills = [{ type: 'anthropic', skill_id: 'pptx', version: 'latest' }, { type: 'custom', skill_id: 'skill_01A', version: 'latest' }];
     const claude = { model: 'claude-sonnet-5-5', max_tokens: 8, container: { id: 'container_1', skills }, messages: [] };

@@ -74,6 +74,7 @@ export function namedObjects(route: RouteMatch, json: unknown, raw?: Buffer): Na
   };
   group(storedFiles(route, json), 'file');
   group(containerFiles(route, json), 'file');
+  if (route.api === 'openai.containers' && route.method === 'POST' && route.resourceId === undefined) group(namedSkills(route.api, json), 'skill');
   const added = addedItems(route, json);
   if (added !== undefined) {
     group(referencedItems('openai.responses', added), 'item');

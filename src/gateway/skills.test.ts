@@ -30,6 +30,12 @@ describe('the skills a request loads', () => {
     for (const odd of [undefined, null, 'container_1', { skills: 'x' }, { skills: [null, 3, { type: 'custom' }] }]) expect(namedSkills('anthropic.messages', { ...ask, container: odd })).toEqual([]);
   });
 
+  it('reads the skill references a container is created with, not inline skills', () => {
+    const skills = [{ type: 'skill_reference', skill_id: 'skill_1' }, { type: 'inline', name: 'x', description: 'y', source: { type: 'base64', media_type: 'application/zip', data: 'UEsDBA==' } }];
+    expect(namedSkills('openai.containers', { name: 'c', skills })).toEqual(['skill_1']);
+    expect(namedSkills('openai.containers', { name: 'c' })).toEqual([]);
+  });
+
   it('reads the skill references of a Responses shell tool container_auto environment, not inline or local skills', () => {
     const shell = (environment: unknown) => ({ model: 'gpt-5', input: 'go', tools: [{ type: 'function', name: 'f', parameters: {} }, { type: 'shell', environment }] });
     const auto = {

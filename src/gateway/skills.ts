@@ -10,7 +10,8 @@ const ANTHROPIC_SKILL_APIS: ReadonlySet<Api> = new Set<Api>(['anthropic.skills',
  * (in `/v1/messages`, `count_tokens` and a Message Batch's requests), whose `type: "anthropic"`
  * skills (`pptx`, `xlsx`) are Anthropic's own, every account's, and left alone; and a Responses
  * shell tool whose `environment` is a `container_auto` with `skills: [{type: "skill_reference",
- * skill_id}]` (an inline skill names none). Any type other than `anthropic` is taken as a custom
+ * skill_id}]` (an inline skill names none), as the creation of a container (`POST /v1/containers`)
+ * takes them. Any type other than `anthropic` is taken as a custom
  * skill: one the provider may add later is checked rather than let through.
  */
 export function namedSkills(api: Api, json: unknown): string[] {
@@ -19,19 +20,24 @@ export function namedSkills(api: Api, json: unknown): string[] {
   const found = new Set<string>();
   if (api === 'anthropic.messages' || api === 'anthropic.count_tokens') containerSkills(body, found);
   else if (api === 'anthropic.batches') for (const r of asArray(body.requests) ?? []) containerSkills(asObject(asObject(r)?.params), found);
+  else if (api === 'openai.containers') skillReferences(body.skills, found);
   else if (RESPONSES_APIS.has(api)) {
     for (const t of asArray(body.tools) ?? []) {
       const tool = asObject(t);
       const env = asObject(tool?.environment);
-      if (tool?.type !== 'shell' || env?.type !== 'container_auto') continue;
-      for (const s of asArray(env.skills) ?? []) {
-        const skill = asObject(s);
-        const id = skill?.type === 'skill_reference' ? asText(skill.skill_id) : undefined;
-        if (id !== undefined) found.add(id);
-      }
+      if (tool?.type === 'shell' && env?.type === 'container_auto') skillReferences(env.skills, found);
     }
   }
   return [...found];
+}
+
+/** OpenAI's `skills: [{type: "skill_reference", skill_id}]` (a shell tool's container, a container's creation); an inline skill names none. */
+function skillReferences(list: unknown, found: Set<string>): void {
+  for (const s of asArray(list) ?? []) {
+    const skill = asObject(s);
+    const id = skill?.type === 'skill_reference' ? asText(skill.skill_id) : undefined;
+    if (id !== undefined) found.add(id);
+  }
 }
 
 function containerSkills(params: JsonObject | undefined, found: Set<string>): void {

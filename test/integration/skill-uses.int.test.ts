@@ -83,4 +83,14 @@ describe.each(harnessEngines('skilluse'))('the skills a request loads (%s)', (_,
     );
     expect(await ask(carol, skill.id)).toMatchObject({ object: 'response' });
   });
+
+  it('refuses a container created with another team skill, and makes one for its team', async () => {
+    await start();
+    const openai = (k: CreatedKey) => new OpenAI({ apiKey: k.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const skill = await openai(h.key).skills.create({ files: [await toFile(SKILL_MD, 'SKILL.md')] });
+    const make = (k: CreatedKey) => openai(k).containers.create({ name: 'reports', skills: [{ type: 'skill_reference', skill_id: skill.id }] });
+    const err = (await refusedUnsent(() => make(bob), NotFoundError)) as NotFoundError;
+    expect(err.error).toMatchObject({ type: 'invalid_request_error', code: 'object_not_owned' });
+    expect(await make(carol)).toMatchObject({ object: 'container' });
+  });
 });
