@@ -1,4 +1,5 @@
 import type { Api } from '../core/api.js';
+import { responsesTools } from '../providers/openai/request-tools.js';
 import { asArray, asObject } from '../providers/shared/json.js';
 
 /** The APIs whose request bodies may name an uploaded file inside their messages. */
@@ -20,7 +21,7 @@ export function mayNameFiles(raw: Buffer | undefined): boolean {
  * The uploaded files a request's messages use, by id: OpenAI Chat's `file` parts; the Responses
  * API's `input_file` and `input_image` (in message content, a tool call's output, a prompt's
  * variables), a computer call's screenshot, the files of a code interpreter's or shell tool's
- * container and the image mask's;
+ * container and the image mask's (among its tools and those its input items add);
  * Anthropic's `document` and `image` blocks whose source is a file, `container_upload` blocks, and
  * those inside a `tool_result` (also in a Message Batch's requests). Ids the provider made and named
  * in an answer (citations, code execution outputs) are not uses of a file and are left alone.
@@ -36,7 +37,7 @@ export function contentFiles(api: Api, json: unknown): string[] {
     const input = asArray(body.input);
     if (input) parts(input, found);
     for (const v of Object.values(asObject(asObject(body.prompt)?.variables) ?? {})) part(v, found);
-    for (const t of asArray(body.tools) ?? []) tool(asObject(t), found);
+    for (const t of responsesTools(body)) tool(t, found);
   }
   return [...found];
 }

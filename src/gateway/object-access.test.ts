@@ -139,6 +139,25 @@ describe('the stored objects a request names', () => {
     expect(namedObjects(route('POST', '/v1/messages', 'anthropic'), claude, Buffer.from(JSON.stringify(claude)))).toEqual([{ ids: ['container_1'], noun: 'container' }]);
   });
 
+  it('reads the tools an input item adds as it reads the request tools: their containers, files, vector stores and skills', () => {
+    const tools = [
+      { type: 'code_interpreter', container: 'cntr_1' },
+      { type: 'shell', environment: { type: 'container_reference', container_id: 'cntr_2' } },
+      { type: 'code_interpreter', container: { type: 'auto', file_ids: ['file-1'] } },
+      { type: 'file_search', vector_store_ids: ['vs_1'] },
+      { type: 'shell', environment: { type: 'container_auto', skills: [{ type: 'skill_reference', skill_id: 'skill_1' }] } },
+    ];
+    for (const type of ['additional_tools', 'tool_search_output']) {
+      const body = { model: 'gpt-5', input: [{ role: 'user', content: 'go' }, { type, tools }] };
+      expect(namedObjects(route('POST', '/v1/responses'), body, Buffer.from(JSON.stringify(body)))).toEqual([
+        { ids: ['cntr_1', 'cntr_2'], noun: 'container' },
+        { ids: ['vs_1'], noun: 'vector store' },
+        { ids: ['skill_1'], noun: 'skill' },
+        { ids: ['file-1'], noun: 'file' },
+      ]);
+    }
+  });
+
   it('reads the skills a container is created with, beside its files', () => {
     const body = { name: 'c', file_ids: ['file-1'], skills: [{ type: 'skill_reference', skill_id: 'skill_1' }] };
     expect(namedObjects(route('POST', '/v1/containers'), body)).toEqual([

@@ -1,4 +1,5 @@
 import type { Api } from '../core/api.js';
+import { responsesTools } from '../providers/openai/request-tools.js';
 import { type JsonObject, asArray, asObject, asText } from '../providers/shared/json.js';
 
 const RESPONSES_APIS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.compact', 'openai.input_tokens']);
@@ -7,7 +8,7 @@ const RESPONSES_APIS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'open
  * The containers a request runs code in again, by id: Anthropic's `container` (an id, or
  * `{id, skills}`), also in a Message Batch's requests; a Responses request's code interpreter tool
  * whose `container` is an id (`cntr_…`) rather than `{type: "auto"}`, and a shell tool whose
- * `environment` is a `container_reference`. A container an earlier answer names inside an item passed
+ * `environment` is a `container_reference`, among its tools and those its input items add. A container an earlier answer names inside an item passed
  * back (a code interpreter call's `container_id`) is the provider's record of where it ran, as a
  * citation is, and is left alone.
  */
@@ -18,10 +19,9 @@ export function namedContainers(api: Api, json: unknown): string[] {
   if (api === 'anthropic.messages' || api === 'anthropic.count_tokens') anthropicContainer(body, found);
   else if (api === 'anthropic.batches') for (const r of asArray(body.requests) ?? []) anthropicContainer(asObject(asObject(r)?.params), found);
   else if (RESPONSES_APIS.has(api)) {
-    for (const t of asArray(body.tools) ?? []) {
-      const tool = asObject(t);
-      const env = asObject(tool?.environment);
-      const id = tool?.type === 'code_interpreter' ? asText(tool.container) : tool?.type === 'shell' && env?.type === 'container_reference' ? asText(env.container_id) : undefined;
+    for (const tool of responsesTools(body)) {
+      const env = asObject(tool.environment);
+      const id = tool.type === 'code_interpreter' ? asText(tool.container) : tool.type === 'shell' && env?.type === 'container_reference' ? asText(env.container_id) : undefined;
       if (id !== undefined) found.add(id);
     }
   }

@@ -1,4 +1,5 @@
 import type { Api } from '../core/api.js';
+import { responsesTools } from '../providers/openai/request-tools.js';
 import { type JsonObject, asArray, asObject, asText } from '../providers/shared/json.js';
 import type { RouteMatch } from '../providers/types.js';
 
@@ -8,11 +9,11 @@ const ANTHROPIC_SKILL_APIS: ReadonlySet<Api> = new Set<Api>(['anthropic.skills',
 /**
  * The custom skills a request loads, by id: Anthropic's `container: {skills: [{type, skill_id}]}`
  * (in `/v1/messages`, `count_tokens` and a Message Batch's requests), whose `type: "anthropic"`
- * skills (`pptx`, `xlsx`) are Anthropic's own, every account's, and left alone; and a Responses
- * shell tool whose `environment` is a `container_auto` with `skills: [{type: "skill_reference",
- * skill_id}]` (an inline skill names none), as the creation of a container (`POST /v1/containers`)
- * takes them. Any type other than `anthropic` is taken as a custom
- * skill: one the provider may add later is checked rather than let through.
+ * skills (`pptx`, `xlsx`) are Anthropic's own, every account's, and left alone; a Responses shell
+ * tool (among its tools and those its input items add) whose `environment` is a `container_auto`
+ * with `skills: [{type: "skill_reference", skill_id}]` (an inline skill names none); and the same
+ * `skills` of a container's creation (`POST /v1/containers`). Any type other than `anthropic` is
+ * taken as a custom skill: one the provider may add later is checked rather than let through.
  */
 export function namedSkills(api: Api, json: unknown): string[] {
   const body = asObject(json);
@@ -22,10 +23,9 @@ export function namedSkills(api: Api, json: unknown): string[] {
   else if (api === 'anthropic.batches') for (const r of asArray(body.requests) ?? []) containerSkills(asObject(asObject(r)?.params), found);
   else if (api === 'openai.containers') skillReferences(body.skills, found);
   else if (RESPONSES_APIS.has(api)) {
-    for (const t of asArray(body.tools) ?? []) {
-      const tool = asObject(t);
-      const env = asObject(tool?.environment);
-      if (tool?.type === 'shell' && env?.type === 'container_auto') skillReferences(env.skills, found);
+    for (const tool of responsesTools(body)) {
+      const env = asObject(tool.environment);
+      if (tool.type === 'shell' && env?.type === 'container_auto') skillReferences(env.skills, found);
     }
   }
   return [...found];

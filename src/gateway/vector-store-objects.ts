@@ -1,4 +1,5 @@
 import type { Api } from '../core/api.js';
+import { responsesTools } from '../providers/openai/request-tools.js';
 import { type JsonObject, asArray, asObject, asText } from '../providers/shared/json.js';
 import type { RouteMatch } from '../providers/types.js';
 
@@ -14,21 +15,9 @@ const RESPONSES_APIS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'open
  */
 export function searchedStores(api: Api, json: unknown): string[] {
   if (!RESPONSES_APIS.has(api)) return [];
-  const body = asObject(json);
   const found = new Set<string>();
-  tools(body?.tools, found);
-  for (const i of asArray(body?.input) ?? []) {
-    const item = asObject(i);
-    if (item?.type === 'additional_tools' || item?.type === 'tool_search_output') tools(item.tools, found);
-  }
+  for (const tool of responsesTools(asObject(json))) if (tool.type === 'file_search') for (const id of asArray(tool.vector_store_ids) ?? []) add(id, found);
   return [...found];
-}
-
-function tools(list: unknown, found: Set<string>): void {
-  for (const t of asArray(list) ?? []) {
-    const tool = asObject(t);
-    if (tool?.type === 'file_search') for (const id of asArray(tool.vector_store_ids) ?? []) add(id, found);
-  }
 }
 
 function add(id: unknown, found: Set<string>): void {
