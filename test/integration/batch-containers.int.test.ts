@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CreatedKey } from '../../src/identity/key-service.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { type Harness, type HarnessOptions, eventually, startHarness } from '../support/harness.js';
-import { harnessEngines, teamKeys } from '../support/team-storage.js';
+import { harnessEngines, refusedUnsent as refused, teamKeys } from '../support/team-storage.js';
 
 /** Two Responses requests that run code in a new container each, and one that runs none. */
 const INPUT =
@@ -34,11 +34,7 @@ describe.each(harnessEngines('batch_containers'))('containers a batch ran code i
   /** The containers an output file's lines name, read as the provider wrote them. */
   const containersIn = (text: string) => [...text.matchAll(/"container_id":\s*"([^"]+)"/g)].map((m) => m[1]!);
   const runIn = (k: CreatedKey, container: string) => openai(k).responses.create({ model: 'gpt-5', input: 'again', tools: [{ type: 'code_interpreter', container }] });
-  const refusedUnsent = async (ask: () => Promise<unknown>) => {
-    const asked = h.fake.requests.length;
-    await expect(ask()).rejects.toBeInstanceOf(NotFoundError);
-    expect(h.fake.requests.length).toBe(asked);
-  };
+  const refusedUnsent = (ask: () => Promise<unknown>) => refused(h, ask, NotFoundError);
 
   it('gives them to the batch owner when its output file is downloaded through the gateway', async () => {
     await start();

@@ -3,9 +3,9 @@ import OpenAI, { NotFoundError, toFile } from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CreatedKey } from '../../src/identity/key-service.js';
 import type { Storage } from '../../src/storage/ports.js';
-import { type Harness, defaultProviders, eventually, startHarness } from '../support/harness.js';
-import { routingFrom } from '../support/routing.js';
-import { harnessEngines, teamKeys } from '../support/team-storage.js';
+import { type Harness, eventually, startHarness } from '../support/harness.js';
+import { everyModelRouted } from '../support/routing.js';
+import { harnessEngines, refusedUnsent as refused, teamKeys } from '../support/team-storage.js';
 
 /**
  * OpenAI's Containers API through the gateway and the official SDK: passed through, a free row each
@@ -24,13 +24,7 @@ describe.each(harnessEngines('containers'))('containers (%s)', (_, storage: (() 
   };
   const openai = (key: CreatedKey) => new OpenAI({ apiKey: key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
   const upload = async (key: CreatedKey, text: string, name = 'data.csv') => openai(key).files.create({ file: await toFile(Buffer.from(text), name), purpose: 'user_data' });
-  const refusedUnsent = async (ask: () => Promise<unknown>) => {
-    const asked = h.fake.requests.length;
-    const err = await ask().then(() => undefined, (e: unknown) => e);
-    expect(err).toBeInstanceOf(NotFoundError);
-    expect(h.fake.requests.length).toBe(asked);
-    return err as NotFoundError;
-  };
+  const refusedUnsent = (ask: () => Promise<unknown>) => refused(h, ask, NotFoundError);
 
   it('serves containers and their files (create, list, retrieve, delete, content) as the provider answers them, each a free row', async () => {
     await start();
@@ -176,13 +170,7 @@ describe('containers with a configured route for every model', () => {
   afterEach(() => h.close());
 
   it('are not routed: a container names no model and is kept by the one account that made it', async () => {
-    h = await startHarness({
-      routing: (url) =>
-        routingFrom(
-          { routing: { retry: { backoff_ms: 5, per_deployment: 1 }, affinity: { enabled: false } }, routes: [{ model: '*', deployments: [{ provider: 'openai', name: 'other-account', model: 'gpt-other' }] }] },
-          defaultProviders(url),
-        ),
-    });
+    h = await startHarness({ routing: everyModelRouted });
     const openai = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
     const c = await openai.containers.create({ name: 'routed' });
     await openai.containers.files.create(c.id, { file_id: (await openai.files.create({ file: await toFile(Buffer.from('x'), 'x.txt'), purpose: 'user_data' })).id });

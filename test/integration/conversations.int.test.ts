@@ -3,8 +3,8 @@ import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CreatedKey } from '../../src/identity/key-service.js';
 import type { Storage } from '../../src/storage/ports.js';
-import { type Harness, defaultProviders, eventually, startHarness } from '../support/harness.js';
-import { routingFrom } from '../support/routing.js';
+import { type Harness, eventually, startHarness } from '../support/harness.js';
+import { everyModelRouted } from '../support/routing.js';
 import { harnessEngines, teamKeys } from '../support/team-storage.js';
 
 
@@ -179,13 +179,7 @@ describe('conversations with a configured route for every model', () => {
   afterEach(() => h.close());
 
   it('are not routed: a conversation names no model and is kept by the one account that made it', async () => {
-    h = await startHarness({
-      routing: (url) =>
-        routingFrom(
-          { routing: { retry: { backoff_ms: 5, per_deployment: 1 }, affinity: { enabled: false } }, routes: [{ model: '*', deployments: [{ provider: 'openai', name: 'other-account', model: 'gpt-other' }] }] },
-          defaultProviders(url),
-        ),
-    });
+    h = await startHarness({ routing: everyModelRouted });
     const openai = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
     const conv = await openai.conversations.create({ metadata: { topic: 'routed' } });
     expect(await openai.conversations.items.list(conv.id)).toBeDefined();

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CreatedKey } from '../../src/identity/key-service.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { type Harness, startHarness } from '../support/harness.js';
-import { harnessEngines, teamKeys } from '../support/team-storage.js';
+import { harnessEngines, refusedUnsent as refused, teamKeys } from '../support/team-storage.js';
 
 const SKILL_MD = Buffer.from('---\nname: report\ndescription: Writes the weekly report.\n---\nSteps.\n');
 
@@ -23,13 +23,7 @@ describe.each(harnessEngines('skilluse'))('the skills a request loads (%s)', (_,
     h = await startHarness({ storage });
     ({ carol, bob } = await teamKeys(h));
   };
-  const refusedUnsent = async (ask: () => Promise<unknown>, NotFound: typeof NotFoundError | typeof AnthropicNotFound) => {
-    const asked = h.fake.requests.length;
-    const err = await ask().then(() => undefined, (e: unknown) => e);
-    expect(err).toBeInstanceOf(NotFound);
-    expect(h.fake.requests.length).toBe(asked);
-    return err as Error;
-  };
+  const refusedUnsent = (ask: () => Promise<unknown>, NotFound: typeof NotFoundError | typeof AnthropicNotFound) => refused<Error>(h, ask, NotFound);
 
   it('refuses a Messages request loading another team custom skill, and accepts Anthropic own and its team ones', async () => {
     await start();

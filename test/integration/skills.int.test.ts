@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CreatedKey } from '../../src/identity/key-service.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { type Harness, eventually, startHarness } from '../support/harness.js';
-import { harnessEngines, teamKeys } from '../support/team-storage.js';
+import { harnessEngines, refusedUnsent as refused, teamKeys } from '../support/team-storage.js';
 
 const ZIP = Buffer.concat([Buffer.from('PK\u0003\u0004'), Buffer.from('---\nname: report\ndescription: Writes the weekly report.\n---\n'.repeat(50))]);
 
@@ -25,13 +25,7 @@ describe.each(harnessEngines('skills'))('skills (%s)', (_, storage: (() => Promi
   };
   const openai = (key: CreatedKey) => new OpenAI({ apiKey: key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
   const anthropic = (key: CreatedKey) => new Anthropic({ apiKey: key.key, baseURL: h.url, maxRetries: 0 });
-  const refusedUnsent = async (ask: () => Promise<unknown>, NotFound: typeof NotFoundError | typeof AnthropicNotFound) => {
-    const asked = h.fake.requests.length;
-    const err = await ask().then(() => undefined, (e: unknown) => e);
-    expect(err).toBeInstanceOf(NotFound);
-    expect(h.fake.requests.length).toBe(asked);
-    return err as Error;
-  };
+  const refusedUnsent = (ask: () => Promise<unknown>, NotFound: typeof NotFoundError | typeof AnthropicNotFound) => refused<Error>(h, ask, NotFound);
 
   it('serves OpenAI skills, versions and contents to their team, each a free row, uploads streamed', async () => {
     await start();

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CreatedKey } from '../../src/identity/key-service.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { type Harness, defaultProviders, eventually, startHarness } from '../support/harness.js';
-import { harnessEngines, teamKeys } from '../support/team-storage.js';
+import { harnessEngines, refusedUnsent as refused, teamKeys } from '../support/team-storage.js';
 
 
 const CONTAINER = { id: 'container_011Reuse', expires_at: '2026-12-07T12:00:00Z' };
@@ -31,13 +31,7 @@ describe.each(harnessEngines('reuse'))('containers, items and batch lines kept a
   };
   const openai = (key: CreatedKey) => new OpenAI({ apiKey: key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
   const anthropic = (key: CreatedKey) => new Anthropic({ apiKey: key.key, baseURL: h.url, maxRetries: 0 });
-  const refusedUnsent = async (ask: () => Promise<unknown>, NotFound: typeof NotFoundError | typeof AnthropicNotFound) => {
-    const asked = h.fake.requests.length;
-    const err = await ask().then(() => undefined, (e: unknown) => e);
-    expect(err).toBeInstanceOf(NotFound);
-    expect(h.fake.requests.length).toBe(asked);
-    return err as Error;
-  };
+  const refusedUnsent = (ask: () => Promise<unknown>, NotFound: typeof NotFoundError | typeof AnthropicNotFound) => refused<Error>(h, ask, NotFound);
 
   it('keeps an Anthropic code execution container to its team, whether its answer came whole or streamed', async () => {
     await start();

@@ -3,9 +3,9 @@ import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CreatedKey } from '../../src/identity/key-service.js';
 import type { Storage } from '../../src/storage/ports.js';
-import { type Harness, defaultProviders, eventually, startHarness } from '../support/harness.js';
-import { routingFrom } from '../support/routing.js';
-import { harnessEngines, teamKeys } from '../support/team-storage.js';
+import { type Harness, eventually, startHarness } from '../support/harness.js';
+import { everyModelRouted } from '../support/routing.js';
+import { harnessEngines, refusedUnsent as refused, teamKeys } from '../support/team-storage.js';
 
 const fileSearch = (...ids: string[]) => ({ type: 'file_search' as const, vector_store_ids: ids });
 
@@ -27,12 +27,9 @@ describe.each(harnessEngines('vstores'))('vector stores (%s)', (_, storage: (() 
   const openai = (key: CreatedKey) => new OpenAI({ apiKey: key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
   const upload = async (key: CreatedKey, text: string, name = 'notes.txt') => openai(key).files.create({ file: await toFile(Buffer.from(text), name), purpose: name.endsWith('.jsonl') ? 'batch' : 'assistants' });
   const refusedUnsent = async (ask: () => Promise<unknown>) => {
-    const asked = h.fake.requests.length;
-    const err = await ask().then(() => undefined, (e: unknown) => e);
-    expect(err).toBeInstanceOf(NotFoundError);
-    expect((err as NotFoundError).error).toMatchObject({ type: 'invalid_request_error', code: 'object_not_owned' });
-    expect(h.fake.requests.length).toBe(asked);
-    return (err as NotFoundError).message;
+    const err = await refused(h, ask, NotFoundError);
+    expect(err.error).toMatchObject({ type: 'invalid_request_error', code: 'object_not_owned' });
+    return err.message;
   };
 
   it('serves stores, their files, file batches and searches as the provider answers them, each a free row', async () => {
@@ -225,13 +222,7 @@ describe('vector stores with a configured route for every model', () => {
   afterEach(() => h.close());
 
   it('are not routed: a store names no model and is kept by the one account that made it', async () => {
-    h = await startHarness({
-      routing: (url) =>
-        routingFrom(
-          { routing: { retry: { backoff_ms: 5, per_deployment: 1 }, affinity: { enabled: false } }, routes: [{ model: '*', deployments: [{ provider: 'openai', name: 'other-account', model: 'gpt-other' }] }] },
-          defaultProviders(url),
-        ),
-    });
+    h = await startHarness({ routing: everyModelRouted });
     const openai = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
     const store = await openai.vectorStores.create({ name: 'routed' });
     expect(await openai.vectorStores.search(store.id, { query: 'q' })).toBeDefined();

@@ -17,6 +17,13 @@ export function routingFrom(file: Pick<ConfigFile, 'routes' | 'routing'>, provid
   return { ...routingConfig(file, configs, 10_000), ...extra };
 }
 
+/**
+ * Routing where a route takes every model to a deployment on another account (`gpt-other`): what an
+ * object an account keeps (a conversation, a vector store, a container) must never be sent through.
+ */
+export const everyModelRouted = (url: string): RoutingOptions =>
+  routingFrom({ routing: { retry: { backoff_ms: 5, per_deployment: 1 }, affinity: { enabled: false } }, routes: [{ model: '*', deployments: [{ provider: 'openai', name: 'other-account', model: 'gpt-other' }] }] }, defaultProviders(url));
+
 /** Picodollars per token (input, output) of the models the routing-rule tests move between. */
 const RULE_RATES: Record<string, [bigint, bigint]> = {
   'claude-sonnet-4-5': [3n, 15n],

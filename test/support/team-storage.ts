@@ -1,4 +1,4 @@
-import { afterAll } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { type CreatedKey, createKey } from '../../src/identity/key-service.js';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
 import type { Storage } from '../../src/storage/ports.js';
@@ -28,4 +28,13 @@ export async function teamKeys(h: Harness): Promise<{ carol: CreatedKey; bob: Cr
   const carol = await createKey(h.tollgate.storage.keys, { user: 'carol', team: 'platform', project: null });
   const bob = await createKey(h.tollgate.storage.keys, { user: 'bob', team: 'data', project: null });
   return { carol, bob };
+}
+
+/** The error `ask` is refused with: checked to be the SDK's `NotFound` error and to have sent nothing upstream. */
+export async function refusedUnsent<E extends Error>(h: Harness, ask: () => Promise<unknown>, NotFound: new (...args: never[]) => E): Promise<E> {
+  const asked = h.fake.requests.length;
+  const err = await ask().then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(NotFound);
+  expect(h.fake.requests.length).toBe(asked);
+  return err as E;
 }
