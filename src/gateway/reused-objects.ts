@@ -1,8 +1,6 @@
 import type { Api } from '../core/api.js';
-import { responsesTools } from '../providers/openai/request-tools.js';
+import { RESPONSES_REQUEST_APIS, responsesTools } from '../providers/openai/request-tools.js';
 import { type JsonObject, asArray, asObject, asText } from '../providers/shared/json.js';
-
-const RESPONSES_APIS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.compact', 'openai.input_tokens']);
 
 /**
  * The containers a request runs code in again, by id: Anthropic's `container` (an id, or
@@ -18,7 +16,7 @@ export function namedContainers(api: Api, json: unknown): string[] {
   const found = new Set<string>();
   if (api === 'anthropic.messages' || api === 'anthropic.count_tokens') anthropicContainer(body, found);
   else if (api === 'anthropic.batches') for (const r of asArray(body.requests) ?? []) anthropicContainer(asObject(asObject(r)?.params), found);
-  else if (RESPONSES_APIS.has(api)) {
+  else if (RESPONSES_REQUEST_APIS.has(api)) {
     for (const tool of responsesTools(body)) {
       const env = asObject(tool.environment);
       const id = tool.type === 'code_interpreter' ? asText(tool.container) : tool.type === 'shell' && env?.type === 'container_reference' ? asText(env.container_id) : undefined;
@@ -40,7 +38,7 @@ function anthropicContainer(params: JsonObject | undefined, found: Set<string>):
  * Only the input's own entries: a reference is never nested.
  */
 export function referencedItems(api: Api, json: unknown): string[] {
-  if (!RESPONSES_APIS.has(api)) return [];
+  if (!RESPONSES_REQUEST_APIS.has(api)) return [];
   const found = new Set<string>();
   for (const i of asArray(asObject(json)?.input) ?? []) {
     const item = asObject(i);

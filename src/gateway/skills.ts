@@ -1,9 +1,8 @@
 import type { Api } from '../core/api.js';
-import { responsesTools } from '../providers/openai/request-tools.js';
+import { RESPONSES_REQUEST_APIS, responsesTools } from '../providers/openai/request-tools.js';
 import { type JsonObject, asArray, asObject, asText } from '../providers/shared/json.js';
 import type { RouteMatch } from '../providers/types.js';
 
-const RESPONSES_APIS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.compact', 'openai.input_tokens']);
 const ANTHROPIC_SKILL_APIS: ReadonlySet<Api> = new Set<Api>(['anthropic.skills', 'anthropic.skill_versions', 'anthropic.skill_content']);
 
 /**
@@ -22,7 +21,7 @@ export function namedSkills(api: Api, json: unknown): string[] {
   if (api === 'anthropic.messages' || api === 'anthropic.count_tokens') containerSkills(body, found);
   else if (api === 'anthropic.batches') for (const r of asArray(body.requests) ?? []) containerSkills(asObject(asObject(r)?.params), found);
   else if (api === 'openai.containers') skillReferences(body.skills, found);
-  else if (RESPONSES_APIS.has(api)) {
+  else if (RESPONSES_REQUEST_APIS.has(api)) {
     for (const tool of responsesTools(body)) {
       const env = asObject(tool.environment);
       if (tool.type === 'shell' && env?.type === 'container_auto') skillReferences(env.skills, found);

@@ -1,9 +1,7 @@
 import type { Api } from '../core/api.js';
-import { responsesTools } from '../providers/openai/request-tools.js';
+import { RESPONSES_REQUEST_APIS, responsesTools } from '../providers/openai/request-tools.js';
 import { type JsonObject, asArray, asObject, asText } from '../providers/shared/json.js';
 import type { RouteMatch } from '../providers/types.js';
-
-const RESPONSES_APIS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.compact', 'openai.input_tokens']);
 
 /**
  * The vector stores a Responses request searches, by id: each `file_search` tool's
@@ -14,7 +12,7 @@ const RESPONSES_APIS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'open
  * provider's record of a search made and are left alone.
  */
 export function searchedStores(api: Api, json: unknown): string[] {
-  if (!RESPONSES_APIS.has(api)) return [];
+  if (!RESPONSES_REQUEST_APIS.has(api)) return [];
   const found = new Set<string>();
   for (const tool of responsesTools(asObject(json))) if (tool.type === 'file_search') for (const id of asArray(tool.vector_store_ids) ?? []) add(id, found);
   return [...found];

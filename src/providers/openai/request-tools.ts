@@ -1,4 +1,8 @@
+import type { Api } from '../../core/api.js';
 import { type JsonObject, asArray, asObject } from '../shared/json.js';
+
+/** The APIs whose bodies are Responses requests (a response, its compaction, its input token count): their tools and input name stored objects alike. */
+export const RESPONSES_REQUEST_APIS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.compact', 'openai.input_tokens']);
 
 /** The input items that give the model more tools: `additional_tools`, and the `tool_search_output` a client's own tool search returns. */
 const TOOL_ITEMS = new Set(['additional_tools', 'tool_search_output']);
