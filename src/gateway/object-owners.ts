@@ -1,10 +1,12 @@
+import type { Dialect } from '../core/api.js';
 import { GatewayError, errorMessage } from '../core/errors.js';
 import { within } from '../core/within.js';
 import type { Logger } from '../core/logger.js';
 import type { Identity } from '../identity/identify.js';
 import { type ObjectOwner, type StoredObjectsMode, mayUse, ownerOf } from '../identity/stored-objects.js';
+import type { RequestFacts } from '../metering/build-row.js';
 import type { RouteMatch } from '../providers/types.js';
-import { type NamedObjects, type ObjectHold, createsWithItems, listsObjects, namedObjects } from './object-access.js';
+import { type NamedObjects, type ObjectHold, createsWithItems, deletedObjects, lapsedObjects, listsObjects, madeObjects, namedObjects } from './object-access.js';
 import type { ObjectOwnerStore, OwnedObject } from '../storage/object-owners.js';
 
 export interface ObjectOwnersDeps {
@@ -318,6 +320,17 @@ export function guardObjects(objects: ObjectOwners, hold: ObjectHold, route: Rou
   return objects.checkAll(named, owner).then((owners) => {
     if (route.resourceId !== undefined) hold.pathOwner = owners.get(route.resourceId);
   });
+}
+
+/**
+ * At a request's end, what it did to stored objects: those it made are their owners' (madeObjects), the one it
+ * deleted is forgotten, and so is one the provider answered 404 for, where that provider alone could keep it (`soleKeeper`).
+ */
+export function settleObjects(objects: ObjectOwners, f: RequestFacts, hold: ObjectHold, route: RouteMatch, soleKeeper: (d: Dialect) => boolean): void {
+  objects.made(madeObjects(f, hold, route));
+  objects.gone(deletedObjects(route, f.status));
+  const lapsed = lapsedObjects(route, f.status);
+  if (lapsed.length > 0 && soleKeeper(route.dialect)) objects.lapsed(lapsed, Date.now());
 }
 
 /** RequestInfo.madeObject for a streamed Response of `owner`. */

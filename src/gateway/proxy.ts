@@ -44,8 +44,8 @@ import { serveRouted } from './routed.js';
 import { relayTranslated, translatable } from './translated.js';
 import { isResponsesShapedChat } from '../translation/index.js';
 import { attribute, writeUpstreamCredential } from './caller.js';
-import { type ObjectOwners, guardObjects, streamedResponse } from './object-owners.js';
-import { type ObjectHold, deletedObjects, lapsedObjects, madeObjects, soleKeeperOf, touchesObjects } from './object-access.js';
+import { type ObjectOwners, guardObjects, settleObjects, streamedResponse } from './object-owners.js';
+import { type ObjectHold, soleKeeperOf, touchesObjects } from './object-access.js';
 import type { Exchange, Held, Served } from './exchange.js';
 import { serveList } from './object-lists.js';
 import { learnCreatedItems } from './conversation-items.js';
@@ -137,11 +137,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       if (facts.batch !== undefined) deps.batchResults?.(facts);
       // Known before the answer's last bytes leave: its creator's next request finds the object.
       if (owned.owner) {
-        deps.objects?.made(madeObjects(facts, owned, route));
+        if (deps.objects) settleObjects(deps.objects, facts, owned, route, soleKeeper);
         if (owned.itemsToLearn) learnCreatedItems(deps, facts, owned.owner);
-        deps.objects?.gone(deletedObjects(route, facts.status));
-        const lapsed = lapsedObjects(route, facts.status);
-        if (lapsed.length > 0 && soleKeeper(route.dialect)) deps.objects?.lapsed(lapsed, Date.now());
       }
       const row = record(deps, facts, held.route);
       // Settlement runs in the background: it never delays the response.
