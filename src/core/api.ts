@@ -5,6 +5,7 @@ export const DIALECTS: readonly Dialect[] = ['openai', 'anthropic', 'gemini'];
 /** The API surfaces recorded in the ledger's `api` column. */
 export type Api =
   | 'openai.chat'
+  | 'openai.chat_lookup'
   | 'openai.completions'
   | 'openai.responses'
   | 'openai.realtime'
@@ -50,6 +51,7 @@ export type Api =
 
 export const APIS: readonly Api[] = [
   'openai.chat',
+  'openai.chat_lookup',
   'openai.completions',
   'openai.responses',
   'openai.realtime',
@@ -98,7 +100,8 @@ export const APIS: readonly Api[] = [
  * APIs that cost nothing (listing models, counting tokens): their rows cost 0 whatever the
  * response says, and no budget, rate limit or routing rule applies to them. Batches' own
  * requests (create, list, retrieve, cancel, delete, results; OpenAI's files too) are free, as are
- * OpenAI's conversations and their items (the Responses that use one are billed), its vector
+ * OpenAI's stored chat completions read back (listed, retrieved, updated, deleted: billed when made),
+ * its conversations and their items (the Responses that use one are billed), its vector
  * stores, their files and searches (the provider bills their storage by the day, not per request),
  * its containers and their files (the provider bills a container by the session, a fee the price
  * catalog does not give; the Responses that run code in one are billed), and both providers'
@@ -107,6 +110,7 @@ export const APIS: readonly Api[] = [
  * `openai.batch_request`, from the batch's results (src/metering/batch-results.ts).
  */
 export const FREE_APIS: ReadonlySet<Api> = new Set<Api>([
+  'openai.chat_lookup',
   'openai.models',
   'openai.moderations',
   'openai.files',
@@ -168,6 +172,7 @@ export type ConversationApi =
  * moderation, an image prompt, audio to transcribe or text to speak, a text completion's bare prompt.
  */
 const NO_CONVERSATION: Record<Exclude<Api, ConversationApi>, true> = {
+  'openai.chat_lookup': true,
   'openai.completions': true,
   'openai.realtime': true,
   'gemini.caches': true,

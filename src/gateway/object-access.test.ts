@@ -3,7 +3,7 @@ import { lookupRoute } from '../providers/index.js';
 import { newFacts } from '../metering/build-row.js';
 import type { Dialect } from '../core/api.js';
 import type { RouteMatch } from '../providers/types.js';
-import { createsWithItems, deletedObjects, lapsedObjects, listsObjects, madeObjects, namedObjects, soleKeeperOf, touchesObjects } from './object-access.js';
+import { createsWithItems, deletedObjects, lapsedObjects, listsObjects, madeObjects, namedObjects, soleKeeperOf, storesChat, touchesObjects } from './object-access.js';
 
 function route(method: string, path: string, dialect: Dialect = 'openai'): RouteMatch {
   const found = lookupRoute(method, path, [dialect]);
@@ -14,6 +14,10 @@ function route(method: string, path: string, dialect: Dialect = 'openai'): Route
 describe('the stored objects a request names', () => {
   it('reads the id its path names, for every request about one object', () => {
     const cases: [string, string, Dialect, string][] = [
+      ['GET', '/v1/chat/completions/chatcmpl-1', 'openai', 'chatcmpl-1'],
+      ['POST', '/v1/chat/completions/chatcmpl-1', 'openai', 'chatcmpl-1'],
+      ['DELETE', '/v1/chat/completions/chatcmpl-1', 'openai', 'chatcmpl-1'],
+      ['GET', '/v1/chat/completions/chatcmpl-1/messages', 'openai', 'chatcmpl-1'],
       ['GET', '/v1/responses/resp_1', 'openai', 'resp_1'],
       ['DELETE', '/v1/responses/resp_1', 'openai', 'resp_1'],
       ['POST', '/v1/responses/resp_1/cancel', 'openai', 'resp_1'],
@@ -185,7 +189,7 @@ describe('the stored objects a request names', () => {
     for (const [method, path, dialect] of [['POST', '/v1/embeddings', 'openai'], ['POST', '/v1/images/generations', 'openai'], ['GET', '/v1/models', 'anthropic']] as const) {
       expect(touchesObjects(route(method, path, dialect).api)).toBe(false);
     }
-    for (const [path, dialect] of [['/v1/files', 'openai'], ['/v1/batches', 'openai'], ['/v1/containers', 'openai'], ['/v1/skills', 'openai'], ['/v1/messages/batches', 'anthropic'], ['/v1/files', 'anthropic'], ['/v1/skills', 'anthropic'], ['/v1beta/cachedContents', 'gemini']] as const) {
+    for (const [path, dialect] of [['/v1/chat/completions', 'openai'], ['/v1/files', 'openai'], ['/v1/batches', 'openai'], ['/v1/containers', 'openai'], ['/v1/skills', 'openai'], ['/v1/messages/batches', 'anthropic'], ['/v1/files', 'anthropic'], ['/v1/skills', 'anthropic'], ['/v1beta/cachedContents', 'gemini']] as const) {
       const r = route('GET', path, dialect);
       expect(listsObjects(r)).toBe(true);
       expect(namedObjects(r, undefined)).toEqual([]);
@@ -196,6 +200,8 @@ describe('the stored objects a request names', () => {
 describe('the stored objects a finished request deleted', () => {
   it('names the object of a successful DELETE, never one refused or of another method', () => {
     expect(deletedObjects(route('DELETE', '/v1/files/file-1'), 200)).toEqual(['file-1']);
+    expect(deletedObjects(route('DELETE', '/v1/chat/completions/chatcmpl-1'), 200)).toEqual(['chatcmpl-1']);
+    expect(deletedObjects(route('POST', '/v1/chat/completions/chatcmpl-1'), 200)).toEqual([]);
     expect(deletedObjects(route('DELETE', '/v1/responses/resp_1'), 200)).toEqual(['resp_1']);
     expect(deletedObjects(route('DELETE', '/v1/messages/batches/msgbatch_1', 'anthropic'), 200)).toEqual(['msgbatch_1']);
     expect(deletedObjects(route('DELETE', '/v1/files/file_1', 'anthropic'), 200)).toEqual(['file_1']);
@@ -243,6 +249,29 @@ describe('the stored objects a finished request made', () => {
     expect(ids(madeObjects(added, { owner: bob, pathOwner: alice }, route('POST', '/v1/containers/cntr_1/files')))).toEqual(['cfile_1:k-alice']);
     expect(madeObjects(added, { owner: bob }, route('POST', '/v1/containers/cntr_1/files'))).toEqual([]);
     expect(madeObjects(facts('openai.container_files', { status: 200, responseId: 'cfile_1' }), { owner: bob, pathOwner: alice }, route('GET', '/v1/containers/cntr_1/files/cfile_1'))).toEqual([]);
+  });
+
+  it('records a chat completion told to be stored, streamed or not, and none other', () => {
+    const create = route('POST', '/v1/chat/completions');
+    const made = facts('openai.chat', { status: 200, responseId: 'chatcmpl-1' });
+    expect(madeObjects(made, { owner: alice, storedChat: true }, create)).toEqual([{ id: 'chatcmpl-1', api: 'openai.chat', keyId: 'k-alice', team: 'platform', createdAt: 1000 }]);
+    expect(madeObjects(made, { owner: alice }, create)).toEqual([]);
+    expect(madeObjects(made, { owner: alice, storedChat: false }, create)).toEqual([]);
+    expect(madeObjects(facts('openai.chat', { status: 400, responseId: 'chatcmpl-1' }), { owner: alice, storedChat: true }, create)).toEqual([]);
+    // Its update answers the completion again: it makes none.
+    expect(madeObjects(facts('openai.chat_lookup', { status: 200, responseId: 'chatcmpl-1' }), { owner: alice, pathOwner: alice, storedChat: true }, route('POST', '/v1/chat/completions/chatcmpl-1'))).toEqual([]);
+  });
+
+  it('tells a chat request the provider keeps: store true, and not a Responses-shaped one, which is translated', () => {
+    const create = route('POST', '/v1/chat/completions');
+    const messages = [{ role: 'user', content: 'hi' }];
+    expect(storesChat(create, { model: 'gpt-5', messages, store: true })).toBe(true);
+    expect(storesChat(create, { model: 'gpt-5', messages, store: true, stream: true })).toBe(true);
+    for (const store of [undefined, false, 'true', 1]) expect(storesChat(create, { model: 'gpt-5', messages, store })).toBe(false);
+    expect(storesChat(create, { model: 'gpt-5', input: 'hi', store: true })).toBe(false);
+    expect(storesChat(create, undefined)).toBe(false);
+    expect(storesChat(route('POST', '/v1/responses'), { model: 'gpt-5', input: 'hi', store: true })).toBe(false);
+    expect(storesChat(route('POST', '/v1/chat/completions/chatcmpl-1'), { metadata: {}, store: true })).toBe(false);
   });
 
   it('knows a conversation created with items, whose answer does not list them', () => {
@@ -298,6 +327,11 @@ describe('the stored objects a provider no longer has', () => {
   it('names the object a GET or DELETE of it was answered 404 for, never one of another answer, method or API', () => {
     expect(lapsedObjects(route('GET', '/v1/files/file-1'), 404)).toEqual(['file-1']);
     expect(lapsedObjects(route('DELETE', '/v1/files/file-1'), 404)).toEqual(['file-1']);
+    expect(lapsedObjects(route('GET', '/v1/chat/completions/chatcmpl-1'), 404)).toEqual(['chatcmpl-1']);
+    expect(lapsedObjects(route('DELETE', '/v1/chat/completions/chatcmpl-1'), 404)).toEqual(['chatcmpl-1']);
+    // The messages of a completion the provider does not have: it has not the completion.
+    expect(lapsedObjects(route('GET', '/v1/chat/completions/chatcmpl-1/messages'), 404)).toEqual(['chatcmpl-1']);
+    expect(lapsedObjects(route('POST', '/v1/chat/completions/chatcmpl-1'), 404)).toEqual([]);
     expect(lapsedObjects(route('GET', '/v1/responses/resp_1'), 404)).toEqual(['resp_1']);
     expect(lapsedObjects(route('GET', '/v1/batches/batch_1'), 404)).toEqual(['batch_1']);
     expect(lapsedObjects(route('GET', '/v1/messages/batches/msgbatch_1', 'anthropic'), 404)).toEqual(['msgbatch_1']);

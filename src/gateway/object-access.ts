@@ -3,6 +3,7 @@ import type { ObjectOwner } from '../identity/stored-objects.js';
 import type { RequestFacts } from '../metering/build-row.js';
 import { cachedContentName } from '../providers/gemini/caches.js';
 import { asArray, asObject } from '../providers/shared/json.js';
+import { isResponsesShapedChat } from '../providers/openai/request.js';
 import type { RouteMatch } from '../providers/types.js';
 import type { UpstreamProvider } from './select-provider.js';
 import type { OwnedObject } from '../storage/object-owners.js';
@@ -13,6 +14,7 @@ import { namedSkills, readsAnthropicSkill } from './skills.js';
 
 /** What a refusal calls each kind of object, by the API that names it. */
 const NOUNS: Partial<Record<Api, string>> = {
+  'openai.chat_lookup': 'chat completion',
   'openai.responses': 'response',
   'openai.responses_lookup': 'response',
   'openai.compact': 'response',
@@ -53,7 +55,7 @@ export interface NamedObjects {
 }
 
 /**
- * The stored objects a request uses, by id, a group for each kind: the one its path names (a response,
+ * The stored objects a request uses, by id, a group for each kind: the one its path names (a stored chat completion, a response,
  * file, batch, cache, conversation, vector store, skill: not one of Anthropic's own, skills.ts), or one its body continues or reads, where that is a top-level field
  * (`previous_response_id`, a Responses request's `conversation`, a batch's `input_file_id`, Gemini's `cachedContent`, a chat request's
  * `google.cached_content`); the files a vector store is given and the vector stores a file search
@@ -132,12 +134,20 @@ function addedItems(route: RouteMatch, json: unknown): { input: unknown } | unde
   return { input: asObject(json)?.items };
 }
 
-/** The APIs whose list (a GET without an id) is of stored objects (files, batches, vector stores, caches, skills): its answer keeps the caller's own. */
-const LISTS: ReadonlySet<Api> = new Set<Api>(['openai.files', 'openai.batches', 'openai.vector_stores', 'openai.containers', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches_lookup']);
+/** The APIs whose list (a GET without an id) is of stored objects (chat completions, files, batches, vector stores, caches, skills): its answer keeps the caller's own. */
+const LISTS: ReadonlySet<Api> = new Set<Api>(['openai.chat_lookup', 'openai.files', 'openai.batches', 'openai.vector_stores', 'openai.containers', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches_lookup']);
 
 /** A conversation created with items (`POST /v1/conversations` with `items`): its answer names the conversation, not them (conversation-items.ts). */
 export function createsWithItems(route: RouteMatch, json: unknown): boolean {
   return route.api === 'openai.conversations' && route.method === 'POST' && route.resourceId === undefined && (asArray(asObject(json)?.items)?.length ?? 0) > 0;
+}
+
+/**
+ * A chat request the provider is told to keep (`store: true`; OpenAI's default is not to): its answer's id, a
+ * stored chat completion, is its caller's. Not a Responses-shaped one (Cursor's), which is translated, its id made up.
+ */
+export function storesChat(route: RouteMatch, json: unknown): boolean {
+  return route.api === 'openai.chat' && asObject(json)?.store === true && !isResponsesShapedChat(json);
 }
 
 /** A request that lists stored objects: its answer keeps the caller's own (object-lists.ts). */
@@ -152,7 +162,7 @@ const MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.files
 const ITEM_MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.responses_lookup', 'openai.conversation_items']);
 
 /**
- * The objects a finished request made: the one its answer created, the caller's; and those its answer
+ * The objects a finished request made: the one its answer created, the caller's (a chat completion only when stored); and those its answer
  * names that the provider made alongside (an OpenAI batch's output and error files, a Response's
  * items, the containers code ran in, the conversation a Response was added to), for the owner of the object the request is about
  * (`hold.pathOwner`, known when the request was checked against it: they wait for a checked request
@@ -169,6 +179,7 @@ export function madeObjects(f: RequestFacts, hold: ObjectHold, route: RouteMatch
   const made = route.resourceId === undefined ? owner : hold.pathOwner;
   const id = f.responseId !== null && f.responseId !== '' ? [f.responseId] : [];
   if (!hold.unstored && MAKERS.has(f.api)) add(id, owner);
+  if (hold.storedChat === true && f.api === 'openai.chat') add(id, owner);
   // A file added to a container is the container's owner's, as the container is.
   if (f.api === 'openai.container_files' && route.method === 'POST') add(id, made);
   add(f.batchFiles, made);
@@ -185,7 +196,7 @@ export function madeObjects(f: RequestFacts, hold: ObjectHold, route: RouteMatch
 const PARTS: ReadonlySet<Api> = new Set<Api>(['openai.conversation_items', 'openai.vector_store_files', 'openai.container_files', 'openai.container_file_content', 'openai.skill_versions', 'anthropic.skill_versions']);
 
 /**
- * The object a successful DELETE through the gateway removed (a file, a stored Response, a Message Batch, a Gemini cache, a
+ * The object a successful DELETE through the gateway removed (a stored chat completion, a file, a stored Response, a Message Batch, a Gemini cache, a
  * conversation, a vector store, a container, a skill): its owner is forgotten. Deleting a conversation's item, a vector store's
  * or a container's file or a skill's version leaves the object its path names (and a vector store's file itself).
  */
@@ -195,7 +206,7 @@ export function deletedObjects(route: RouteMatch, status: number): string[] {
 }
 
 /** The APIs whose GET or DELETE of one object the provider answers 404 when it no longer has it (expired, or deleted by it). */
-const LOOKUPS: ReadonlySet<Api> = new Set<Api>(['openai.files', 'openai.batches', 'openai.responses_lookup', 'openai.conversations', 'openai.vector_stores', 'openai.containers', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches_lookup']);
+const LOOKUPS: ReadonlySet<Api> = new Set<Api>(['openai.chat_lookup', 'openai.files', 'openai.batches', 'openai.responses_lookup', 'openai.conversations', 'openai.vector_stores', 'openai.containers', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches_lookup']);
 
 /** The object a GET or DELETE of it was answered 404 for by the provider: no longer there (ObjectOwners.lapsed). */
 export function lapsedObjects(route: RouteMatch, status: number): string[] {
@@ -218,6 +229,8 @@ export interface ObjectHold {
   owner?: ObjectOwner;
   /** A Response the provider is told not to keep (`store: false`): it makes no Response or items to record. */
   unstored?: boolean;
+  /** A chat completion the provider is told to keep (storesChat), sent to a provider of the dialect: not translated, which keeps nothing. */
+  storedChat?: boolean;
   /** The owner of the object the request's path names (its answer may name objects made for it: a batch's files, a Response's items). */
   pathOwner?: ObjectOwner;
   /** The request lists objects: its answer keeps the caller's own (object-lists.ts). */

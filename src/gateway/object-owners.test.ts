@@ -198,6 +198,23 @@ describe('a request about stored objects, before it goes upstream', () => {
     await expect(guardObjects(owners, {}, responses, { model: 'gpt-5', store: false, previous_response_id: 'resp_other' }, who)).rejects.toMatchObject({ code: 'object_not_owned' });
   });
 
+  it('records a chat completion only when the provider is told to store it, and a shared mode records it too', () => {
+    const chat = lookupRoute('POST', '/v1/chat/completions', ['openai']);
+    const route = chat.kind === 'match' ? chat.route : undefined!;
+    const messages = [{ role: 'user', content: 'hi' }];
+    for (const mode of ['team', 'shared'] as const) {
+      const owners = new ObjectOwners({ mode, store: heldStore().store, log: silentLogger, missWaitMs: 0 });
+      const stored: ObjectHold = {};
+      expect(guardObjects(owners, stored, route, { model: 'gpt-5', messages, store: true }, who)).toBeUndefined();
+      expect(stored).toEqual({ owner: alice, storedChat: true });
+      for (const store of [undefined, false, 'true']) {
+        const hold: ObjectHold = {};
+        expect(guardObjects(owners, hold, route, { model: 'gpt-5', messages, store }, who)).toBeUndefined();
+        expect(hold).toEqual({ owner: alice });
+      }
+    }
+  });
+
   it('leaves a caller with its own provider key alone', async () => {
     const owners = new ObjectOwners({ mode: 'key', store: heldStore().store, log: silentLogger, missWaitMs: 0 });
     const hold: ObjectHold = {};

@@ -6,7 +6,7 @@ import type { Identity } from '../identity/identify.js';
 import { type ObjectOwner, type StoredObjectsMode, mayUse, ownerOf } from '../identity/stored-objects.js';
 import type { RequestFacts } from '../metering/build-row.js';
 import type { RouteMatch } from '../providers/types.js';
-import { type NamedObjects, type ObjectHold, createsWithItems, deletedObjects, lapsedObjects, listsObjects, madeObjects, namedObjects } from './object-access.js';
+import { type NamedObjects, type ObjectHold, createsWithItems, deletedObjects, lapsedObjects, listsObjects, madeObjects, namedObjects, storesChat } from './object-access.js';
 import type { ObjectOwnerStore, OwnedObject } from '../storage/object-owners.js';
 
 export interface ObjectOwnersDeps {
@@ -309,6 +309,8 @@ export function guardObjects(objects: ObjectOwners, hold: ObjectHold, route: Rou
   hold.owner = owner;
   // A Response the provider is told not to keep (`store: false`, as Codex sends) makes nothing to record but containers; what it names is still checked.
   if (route.api === 'openai.responses' && (json as { store?: unknown } | undefined)?.store === false) hold.unstored = true;
+  // A chat completion is kept only when asked (`store: true`); one translated keeps nothing (proxy.ts unsets it).
+  if (storesChat(route, json)) hold.storedChat = true;
   if (createsWithItems(route, json)) hold.itemsToLearn = true;
   if (objects.mode === 'shared') return;
   if (listsObjects(route)) {

@@ -343,6 +343,8 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   if (provider.dialect !== route.dialect || (route.api === 'openai.chat' && isResponsesShapedChat(json))) {
     checkProviderKey(provider, keySource(who, deps.auth));
     // A provider of another dialect (`translate_from`), or a chat request that is a Responses request (Cursor's): the one translated step.
+    // It keeps no chat completion: the answer's id is made up.
+    x.owned.storedChat = false;
     const body = raw === received ? json : parseJson(raw!);
     return relayTranslated({ agent: deps.agent, res, route, info, facts, body, headers, who, provider, started: x.started, finish, inputEstimate: digest.inputEstimate });
   }

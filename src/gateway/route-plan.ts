@@ -120,6 +120,7 @@ const ACCOUNT_BOUND: ReadonlySet<Api> = new Set<Api>([
   'anthropic.skill_versions',
   'openai.files',
   'openai.batches',
+  'openai.chat_lookup',
   'openai.conversations',
   'openai.conversation_items',
   'openai.vector_stores',

@@ -22,6 +22,11 @@ describe('registry', () => {
 
   it.each([
     ['POST', '/v1/chat/completions', { api: 'openai.chat', dialect: 'openai', method: 'POST' }],
+    ['GET', '/v1/chat/completions', { api: 'openai.chat_lookup', dialect: 'openai', method: 'GET', noBody: true }],
+    ['GET', '/v1/chat/completions/chatcmpl-1', { api: 'openai.chat_lookup', dialect: 'openai', method: 'GET', noBody: true, resourceId: 'chatcmpl-1' }],
+    ['POST', '/v1/chat/completions/chatcmpl-1', { api: 'openai.chat_lookup', dialect: 'openai', method: 'POST', resourceId: 'chatcmpl-1' }],
+    ['DELETE', '/v1/chat/completions/chatcmpl-1', { api: 'openai.chat_lookup', dialect: 'openai', method: 'DELETE', noBody: true, resourceId: 'chatcmpl-1' }],
+    ['GET', '/v1/chat/completions/chatcmpl-1/messages', { api: 'openai.chat_lookup', dialect: 'openai', method: 'GET', noBody: true, resourceId: 'chatcmpl-1' }],
     ['POST', '/v1/responses', { api: 'openai.responses', dialect: 'openai', method: 'POST' }],
     ['POST', '/v1/responses/compact', { api: 'openai.compact', dialect: 'openai', method: 'POST' }],
     ['POST', '/v1/responses/input_tokens', { api: 'openai.input_tokens', dialect: 'openai', method: 'POST' }],
@@ -233,14 +238,19 @@ describe('registry', () => {
   });
 
   it('tells a wrong method on a known path apart from an unknown path', () => {
-    expect(lookupRoute('GET', '/v1/chat/completions')).toEqual({ kind: 'wrong_method', allow: ['POST'] });
+    expect(lookupRoute('GET', '/v1/embeddings')).toEqual({ kind: 'wrong_method', allow: ['POST'] });
+    expect(lookupRoute('PUT', '/v1/chat/completions')).toEqual({ kind: 'wrong_method', allow: ['POST', 'GET'] });
     expect(lookupRoute('POST', '/v1/models')).toEqual({ kind: 'wrong_method', allow: ['GET'] });
     expect(lookupRoute('DELETE', '/v1/messages')).toEqual({ kind: 'wrong_method', allow: ['POST'] });
     expect(lookupRoute('GET', '/v1beta/models/gemini-3.6-flash:generateContent')).toEqual({ kind: 'wrong_method', allow: ['POST'] });
     expect(lookupRoute('POST', '/v1/chat/complete')).toEqual({ kind: 'unknown' });
     expect(lookupRoute('POST', '/v1/chat/completions/')).toEqual({ kind: 'unknown' });
+    // A stored chat completion's messages are only listed.
+    expect(lookupRoute('POST', '/v1/chat/completions/chatcmpl-1/messages')).toEqual({ kind: 'wrong_method', allow: ['GET'] });
+    expect(lookupRoute('GET', '/v1/chat/completions/chatcmpl-1/other')).toEqual({ kind: 'unknown' });
+    expect(lookupRoute('GET', '/v1/chat/completions/%2e%2e')).toEqual({ kind: 'unknown' });
     // The contract's matchRoute says only "no": the lookup is where the difference lives.
-    expect(adapterFor('openai').matchRoute('GET', '/v1/chat/completions')).toBeUndefined();
+    expect(adapterFor('openai').matchRoute('GET', '/v1/embeddings')).toBeUndefined();
   });
 
   it('can be limited to the dialects a provider speaks', () => {

@@ -2,6 +2,7 @@ import { type Content, type Usage, cacheWrites, planContent, promptTotal, resolv
 import { streamError } from './errors.js';
 import { jsonHeaders, sseHeaders } from './headers.js';
 import { type BuildInput, type Reply, dataEvent, isRecord, jsonReply, pretty, str } from './reply.js';
+import { storeChat, storedChatId } from './openai-stored-chat.js';
 
 export const FIXED_CREATED = 1795000000;
 const DONE = Buffer.from('data: [DONE]\n\n');
@@ -37,12 +38,15 @@ export function buildChat(input: BuildInput): Reply {
   const { body, scenario: s } = input;
   const content = planContent(s, openaiToolNames(body));
   const usage = resolveUsage(s.usage, input.req.body.length, content);
+  // A completion to store (`store: true`) has an id of its own, and is kept to be read back (openai-stored-chat.ts).
+  const stored = body.store === true;
   const meta: ChatMeta = {
-    id: s.id ?? 'chatcmpl-fakeUpstream0001',
+    id: s.id ?? (stored ? storedChatId() : 'chatcmpl-fakeUpstream0001'),
     created: s.created ?? FIXED_CREATED,
     model: s.model ?? str(body.model) ?? 'gpt-fake',
     finish: s.stopReason ?? (content.toolCalls.length > 0 ? 'tool_calls' : 'stop'),
   };
+  if (stored) storeChat(body, chatCompletion(meta, content, usage));
   if (body.stream !== true) return jsonReply(jsonHeaders('openai'), pretty(chatCompletion(meta, content, usage)));
   const opts = isRecord(body.stream_options) ? body.stream_options : {};
   const pieces = chatChunks(meta, content, usage, opts.include_usage === true, opts.include_obfuscation !== false);

@@ -5,6 +5,7 @@ import { buildGemini, buildGeminiModels, geminiPath, isModelResource } from './g
 import { buildGeminiCaches, geminiCacheRoute } from './gemini-caches.js';
 import { buildOpenaiBatches, openaiBatchRoute } from './openai-batches.js';
 import { buildChat, buildCompletions } from './openai-chat.js';
+import { buildStoredChat, storedChatRoute } from './openai-stored-chat.js';
 import { buildConversations, conversationRoute } from './openai-conversations.js';
 import { buildVectorStores, vectorStoreRoute } from './openai-vector-stores.js';
 import { buildContainers, containerRoute } from './openai-containers.js';
@@ -25,10 +26,12 @@ export interface Route {
   arrayWrapped?: boolean;
   /** Answers from state (Message Batches): never served from the reply cache. */
   stateful?: boolean;
+  /** Answers the requests it is true of from state too (a chat completion to store). */
+  statefulFor?: (body: Readonly<Record<string, unknown>>) => boolean;
 }
 
 const OPENAI_POST: Record<string, Route> = {
-  '/chat/completions': { name: 'openai.chat', dialect: 'openai', build: buildChat, json: true },
+  '/chat/completions': { name: 'openai.chat', dialect: 'openai', build: buildChat, json: true, statefulFor: (body) => body.store === true },
   '/completions': { name: 'openai.completions', dialect: 'openai', build: buildCompletions, json: true },
   '/responses': { name: 'openai.responses', dialect: 'openai', build: buildResponses, json: true },
   '/responses/compact': { name: 'openai.compact', dialect: 'openai', build: buildCompact, json: true },
@@ -80,6 +83,8 @@ export function findRoute(method: string, path: string, headers: Readonly<Record
   const containers = containerRoute(method, openaiPath);
   // A container's file is added as a form or named in JSON.
   if (containers !== undefined) return { name: containers, dialect: 'openai', build: buildContainers, json: method === 'POST' && !/^multipart\//i.test(headers['content-type'] ?? ''), stateful: true };
+  const storedChat = storedChatRoute(method, openaiPath);
+  if (storedChat !== undefined) return { name: storedChat, dialect: 'openai', build: buildStoredChat, json: method === 'POST', stateful: true };
   const lookup = responseLookup(method, openaiPath);
   if (lookup !== undefined) return { name: lookup, dialect: 'openai', build: buildResponseLookup, json: false };
   if (method === 'POST') {

@@ -243,7 +243,8 @@ class FakeServer implements FakeUpstream {
     if (s.status !== undefined && s.status >= 400) return errorReply(dialect, s.status, s.error, requestId, route.arrayWrapped);
     if (route.json && !isRecord(rec.json)) return errorReply(dialect, 400, { message: 'We could not parse the JSON body of your request.' }, requestId, route.arrayWrapped);
     // Identical requests get identical bytes, so a repeated scenario renders each request once.
-    const key = e.cache !== undefined && s.promptCache === undefined && route.stateful !== true && rec.body.length <= CACHE_MAX_BODY ? `${route.name} ${target}\n${rec.body.toString('latin1')}` : undefined;
+    const stateful = () => route.stateful === true || route.statefulFor?.(isRecord(rec.json) ? rec.json : {}) === true;
+    const key = e.cache !== undefined && s.promptCache === undefined && rec.body.length <= CACHE_MAX_BODY && !stateful() ? `${route.name} ${target}\n${rec.body.toString('latin1')}` : undefined;
     const cached = key === undefined ? undefined : e.cache!.get(key);
     if (cached !== undefined) return cached;
     const reply = route.build({ req: rec, requestId, body: isRecord(rec.json) ? rec.json : {}, scenario: s, promptCache: this.promptCache });

@@ -235,7 +235,7 @@ describe('errors reach the client in its own dialect, and the ledger records the
     const r404 = await post('/v1/nothing', '{}');
     expect(r404.status).toBe(404);
     expect(r404.json!.error.code).toBe('unknown_route');
-    const r405 = await request(`${h.url}/v1/chat/completions`, { method: 'GET' });
+    const r405 = await request(`${h.url}/v1/embeddings`, { method: 'GET' });
     expect(r405.statusCode).toBe(405);
     expect(r405.headers.allow).toBe('POST');
     await r405.body.dump();

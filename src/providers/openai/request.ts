@@ -13,10 +13,10 @@ export function isResponsesShapedChat(body: unknown): boolean {
   return b !== undefined && b.messages === undefined && b.input !== undefined;
 }
 
-const NO_MODEL: ReadonlySet<RouteMatch['api']> = new Set<RouteMatch['api']>(['openai.batches', 'openai.conversations', 'openai.conversation_items', 'openai.vector_stores', 'openai.vector_store_files', 'openai.containers', 'openai.container_files', 'openai.skills', 'openai.skill_versions']);
+const NO_MODEL: ReadonlySet<RouteMatch['api']> = new Set<RouteMatch['api']>(['openai.chat_lookup', 'openai.batches', 'openai.conversations', 'openai.conversation_items', 'openai.vector_stores', 'openai.vector_store_files', 'openai.containers', 'openai.container_files', 'openai.skills', 'openai.skill_versions']);
 
 export function inspectOpenaiRequest(route: RouteMatch, body: unknown): RequestInfo {
-  // A batch's requests name their own models (in its input file); the batch itself has none, nor has a conversation, a vector store, a container or a skill.
+  // A batch's requests name their own models (in its input file); the batch itself has none, nor has a stored chat completion's update, a conversation, a vector store, a container or a skill.
   if (route.noBody || NO_MODEL.has(route.api)) return { model: '', stream: false };
   const obj = requireObject(body, route.api);
   // Images: the model is optional (OpenAI picks dall-e-2 then), and a stream is asked for as elsewhere.

@@ -1,5 +1,6 @@
 import { type PathMatch, type RouteLookup, type RouteSpec, decodeSegment, lookupIn, modelAfter, resourceAt, subResourceAt } from '../shared/routes.js';
 
+const CHAT = '/v1/chat/completions';
 const FILES = '/v1/files';
 const BATCHES = '/v1/batches';
 const CONVERSATIONS = '/v1/conversations';
@@ -52,7 +53,13 @@ function storedResponse(suffix: string): (pathname: string) => PathMatch | undef
 }
 
 export const OPENAI_ROUTES: readonly RouteSpec[] = [
-  { api: 'openai.chat', method: 'POST', path: '/v1/chat/completions' },
+  { api: 'openai.chat', method: 'POST', path: CHAT },
+  // Chat completions made with `store: true`, read back: free (billed when made). `POST {id}` updates one's metadata, it makes none.
+  { api: 'openai.chat_lookup', method: 'GET', path: CHAT, noBody: true },
+  { api: 'openai.chat_lookup', method: 'GET', path: resourceAt(CHAT, ''), noBody: true },
+  { api: 'openai.chat_lookup', method: 'POST', path: resourceAt(CHAT, '') },
+  { api: 'openai.chat_lookup', method: 'DELETE', path: resourceAt(CHAT, ''), noBody: true },
+  { api: 'openai.chat_lookup', method: 'GET', path: resourceAt(CHAT, '/messages'), noBody: true },
   // The legacy text Completions API: local servers (vLLM, llama.cpp, Ollama) serve it, code completion (fill-in-the-middle) uses it.
   { api: 'openai.completions', method: 'POST', path: '/v1/completions' },
   { api: 'openai.responses', method: 'POST', path: '/v1/responses' },
