@@ -32,7 +32,7 @@ function heldStore() {
           waiting.push(() => {
             if (s.failWrites) return fail(new Error('disk full'));
             for (const o of objects) {
-              if (rows.has(o.id)) continue;
+              if (rows.has(o.id) && o.replaces !== true) continue;
               rows.set(o.id, { keyId: o.keyId, team: o.team });
               s.madeAt.set(o.id, o.createdAt);
             }
@@ -307,5 +307,32 @@ describe('owners learned from the provider in the background', () => {
     setTimeout(() => s.release(), 40);
     await flushed;
     expect(s.rows.get('msg_9')).toEqual(alice);
+  });
+});
+
+describe('objects made again under their name', () => {
+  it('gives a name its uploader chose to its new uploader, over an owner recorded for it and a removal not yet written', async () => {
+    const s = heldStore();
+    s.rows.set('files/report', alice);
+    s.rows.set('files/notes', alice);
+    const owners = new ObjectOwners({ mode: 'team', store: s.store, log: silentLogger, missWaitMs: 0 });
+    await expect(owners.check(['files/report'], alice, 'file')).resolves.toBeDefined();
+    owners.made([{ ...made('files/report', bob), api: 'gemini.files', replaces: true }]);
+    await expect(owners.check(['files/report'], bob, 'file')).resolves.toBeDefined();
+    await expect(owners.check(['files/report'], alice, 'file')).rejects.toMatchObject({ code: 'object_not_owned' });
+    // Deleted, then made again before storage heard of the delete: the new owner stays.
+    owners.gone(['files/notes']);
+    owners.made([{ ...made('files/notes', bob), api: 'gemini.files', replaces: true }]);
+    // A plain record of another owner does not take it back.
+    owners.made([made('files/report', alice)]);
+    const flushed = owners.flush();
+    for (let i = 0; i < 3; i++) {
+      s.release();
+      await new Promise((r) => setImmediate(r));
+    }
+    await flushed;
+    expect(s.rows.get('files/report')).toEqual(bob);
+    expect(s.rows.get('files/notes')).toEqual(bob);
+    await expect(owners.check(['files/notes'], bob, 'file')).resolves.toBeDefined();
   });
 });

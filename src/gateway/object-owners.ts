@@ -76,7 +76,7 @@ export class ObjectOwners {
   made(objects: readonly OwnedObject[]): void {
     if (objects.length === 0) return;
     // One known already is written, or on its way (a streamed Response, made known at its first event and again at its end).
-    const fresh = objects.filter((o) => this.keep(o.id, { keyId: o.keyId, team: o.team, madeAt: o.createdAt }));
+    const fresh = objects.filter((o) => (o.replaces ? this.replace(o) : this.keep(o.id, { keyId: o.keyId, team: o.team, madeAt: o.createdAt })));
     if (fresh.length === 0) return;
     this.queue.push(...fresh);
     if (this.queue.length > MAX_QUEUE) {
@@ -232,6 +232,16 @@ export class ObjectOwners {
       this.keep(id, o);
     }
     return ids.filter((id) => !into.has(id));
+  }
+
+  /** An object made again under its name (OwnedObject.replaces): its new owner, unless it has that one already; a removal still to be written would take it off. */
+  private replace(o: OwnedObject): boolean {
+    const k = this.known.get(o.id);
+    if (k !== undefined && k.keyId === o.keyId && k.team === o.team) return false;
+    this.known.delete(o.id);
+    this.removals = this.removals.filter((r) => r.id !== o.id);
+    this.forgetting.delete(o.id);
+    return this.keep(o.id, { keyId: o.keyId, team: o.team, madeAt: o.createdAt });
   }
 
   /** Whether the id was not known before. */

@@ -12,11 +12,16 @@ export interface OwnedObject extends ObjectOwner {
   /** The API of the request that made it (`openai.files`), or of the answer that named it (a batch's output file: `openai.batches`). */
   api: string;
   createdAt: number;
+  /**
+   * The provider has just made it, under a name its maker chose (a Gemini file): an owner recorded
+   * for that id is of an object gone since (expired), and is replaced rather than kept.
+   */
+  replaces?: boolean;
 }
 
 /** Which key made each stored object (auth.stored_objects); the same on every adapter. */
 export interface ObjectOwnerStore {
-  /** Records owners; an id already recorded keeps its first owner. */
+  /** Records owners; an id already recorded keeps its first owner, unless the new one `replaces` it. */
   add(objects: readonly OwnedObject[]): Promise<void>;
   /** The owners of those of `ids` that are recorded. */
   owners(ids: readonly string[]): Promise<Map<string, ObjectOwner>>;
@@ -64,10 +69,14 @@ export function sqlObjectOwners(db: PolicySql): ObjectOwnerStore {
   };
   return {
     async add(objects) {
-      for (let i = 0; i < objects.length; i += CHUNK) {
-        const part = objects.slice(i, i + CHUNK);
-        const values = part.map(() => '(?, ?, ?, ?, ?)').join(', ');
-        await run(`INSERT INTO stored_objects (id, api, key_id, team, created_at) VALUES ${values} ON CONFLICT (id) DO NOTHING`, part.flatMap((o) => [o.id, o.api, o.keyId, o.team, o.createdAt]));
+      for (const replacing of [false, true]) {
+        const some = objects.filter((o) => (o.replaces === true) === replacing);
+        const conflict = replacing ? 'DO UPDATE SET api = excluded.api, key_id = excluded.key_id, team = excluded.team, created_at = excluded.created_at' : 'DO NOTHING';
+        for (let i = 0; i < some.length; i += CHUNK) {
+          const part = some.slice(i, i + CHUNK);
+          const values = part.map(() => '(?, ?, ?, ?, ?)').join(', ');
+          await run(`INSERT INTO stored_objects (id, api, key_id, team, created_at) VALUES ${values} ON CONFLICT (id) ${conflict}`, part.flatMap((o) => [o.id, o.api, o.keyId, o.team, o.createdAt]));
+        }
       }
     },
     async owners(ids) {

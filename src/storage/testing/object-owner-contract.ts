@@ -19,6 +19,12 @@ export function objectOwnerContract(open: () => Promise<Storage>): void {
           ['cachedContents/x y', { keyId: null, team: null }],
         ]),
       );
+      // Made again under the same name (a Gemini file its uploader named, the first one expired): the new owner replaces it.
+      await s.objects.add([{ id: 'files/report', api: 'gemini.files', keyId: 'k1', team: 'platform', createdAt: at, replaces: true }]);
+      await s.objects.add([{ id: 'files/report', api: 'gemini.files', keyId: 'k2', team: 'data', createdAt: at + 5, replaces: true }]);
+      expect(await s.objects.owners(['files/report'])).toEqual(new Map([['files/report', { keyId: 'k2', team: 'data' }]]));
+      await s.objects.remove(['files/report'], at + 4);
+      expect((await s.objects.owners(['files/report'])).size).toBe(1);
       // More than one statement's worth, in one call each way.
       const many = Array.from({ length: 250 }, (_, i) => ({ id: `resp_${i}`, api: 'openai.responses', keyId: `k${i % 3}`, team: i % 2 ? 'a' : null, createdAt: at + i }));
       await s.objects.add(many);
