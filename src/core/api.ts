@@ -47,7 +47,8 @@ export type Api =
   | 'gemini.embed'
   | 'gemini.models'
   | 'gemini.caches'
-  | 'gemini.caches_lookup';
+  | 'gemini.caches_lookup'
+  | 'gemini.files';
 
 export const APIS: readonly Api[] = [
   'openai.chat',
@@ -94,6 +95,7 @@ export const APIS: readonly Api[] = [
   'gemini.models',
   'gemini.caches',
   'gemini.caches_lookup',
+  'gemini.files',
 ];
 
 /**
@@ -105,7 +107,8 @@ export const APIS: readonly Api[] = [
  * stores, their files and searches (the provider bills their storage by the day, not per request),
  * its containers and their files (the provider bills a container by the session, a fee the price
  * catalog does not give; the Responses that run code in one are billed), and both providers'
- * skills, their versions and contents (the requests that load one are billed): each
+ * skills, their versions and contents (the requests that load one are billed), and Gemini's
+ * files (uploads, lookups, lists and deletes: Google bills no fee per file, which expires after 48 hours): each
  * succeeded request in a batch is billed on its own row, `anthropic.batch_message` or
  * `openai.batch_request`, from the batch's results (src/metering/batch-results.ts).
  */
@@ -139,6 +142,7 @@ export const FREE_APIS: ReadonlySet<Api> = new Set<Api>([
   'gemini.count_tokens',
   'gemini.models',
   'gemini.caches_lookup',
+  'gemini.files',
 ]);
 
 /**
@@ -177,6 +181,7 @@ const NO_CONVERSATION: Record<Exclude<Api, ConversationApi>, true> = {
   'openai.realtime': true,
   'gemini.caches': true,
   'gemini.caches_lookup': true,
+  'gemini.files': true,
   'openai.embeddings': true,
   'openai.images': true,
   'openai.audio': true,

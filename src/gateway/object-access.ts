@@ -2,6 +2,7 @@ import type { Api, Dialect } from '../core/api.js';
 import type { ObjectOwner } from '../identity/stored-objects.js';
 import type { RequestFacts } from '../metering/build-row.js';
 import { cachedContentName } from '../providers/gemini/caches.js';
+import { mayNameFiles as mayNameGeminiFiles, namedFiles as geminiFiles } from '../providers/gemini/files.js';
 import { asArray, asObject } from '../providers/shared/json.js';
 import { isResponsesShapedChat } from '../providers/openai/request.js';
 import type { RouteMatch } from '../providers/types.js';
@@ -42,11 +43,15 @@ const NOUNS: Partial<Record<Api, string>> = {
   'gemini.caches_lookup': 'cached content',
   'gemini.generate': 'cached content',
   'gemini.count_tokens': 'cached content',
+  'gemini.files': 'file',
 };
+
+/** The Gemini APIs whose request parts may name an uploaded file (`fileData.fileUri`): generation, token counts, embeddings, a cache's creation. */
+const GEMINI_PARTS: ReadonlySet<Api> = new Set<Api>(['gemini.generate', 'gemini.count_tokens', 'gemini.embed', 'gemini.caches']);
 
 /** The APIs whose requests name a stored object (in their path, their body or their messages' content), make one, or list them: the only ones asked about owners. */
 export function touchesObjects(api: Api): boolean {
-  return api in NOUNS || api === 'gemini.caches' || CONTENT_APIS.has(api);
+  return api in NOUNS || GEMINI_PARTS.has(api) || CONTENT_APIS.has(api);
 }
 
 export interface NamedObjects {
@@ -63,7 +68,8 @@ export interface NamedObjects {
  * the containers it runs code in again and the stored Responses' items its
  * input references (reused-objects.ts), also among the items a conversation is created with or given; the custom skills its container loads (skills.ts);
  * and the files its messages' content names (content-files.ts),
- * looked for only when its bytes (`raw`, when at hand) may hold a `file_id`. Empty when it names none.
+ * looked for only when its bytes (`raw`, when at hand) may hold a `file_id`; Gemini's files its parts
+ * name (`fileData.fileUri`: providers/gemini/files.ts), only when they may hold a `fileUri`. Empty when it names none.
  */
 export function namedObjects(route: RouteMatch, json: unknown, raw?: Buffer): NamedObjects[] {
   const out: NamedObjects[] = [];
@@ -77,6 +83,7 @@ export function namedObjects(route: RouteMatch, json: unknown, raw?: Buffer): Na
   group(storedFiles(route, json), 'file');
   group(containerFiles(route, json), 'file');
   if (route.api === 'openai.containers' && route.method === 'POST' && route.resourceId === undefined) group(namedSkills(route.api, json), 'skill');
+  if (GEMINI_PARTS.has(route.api) && route.method === 'POST' && route.resourceId === undefined && mayNameGeminiFiles(raw)) group(geminiFiles(json), 'file');
   const added = addedItems(route, json);
   if (added !== undefined) {
     group(referencedItems('openai.responses', added), 'item');
@@ -135,7 +142,7 @@ function addedItems(route: RouteMatch, json: unknown): { input: unknown } | unde
 }
 
 /** The APIs whose list (a GET without an id) is of stored objects (chat completions, files, batches, vector stores, caches, skills): its answer keeps the caller's own. */
-const LISTS: ReadonlySet<Api> = new Set<Api>(['openai.chat_lookup', 'openai.files', 'openai.batches', 'openai.vector_stores', 'openai.containers', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches_lookup']);
+const LISTS: ReadonlySet<Api> = new Set<Api>(['openai.chat_lookup', 'openai.files', 'openai.batches', 'openai.vector_stores', 'openai.containers', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches_lookup', 'gemini.files']);
 
 /** A conversation created with items (`POST /v1/conversations` with `items`): its answer names the conversation, not them (conversation-items.ts). */
 export function createsWithItems(route: RouteMatch, json: unknown): boolean {
@@ -156,7 +163,7 @@ export function listsObjects(route: RouteMatch): boolean {
 }
 
 /** The APIs whose successful answer to a create gives the id of the object made (the row's `response_id`). */
-const MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.files', 'openai.conversations', 'openai.vector_stores', 'openai.containers', 'openai.batches', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches']);
+const MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.files', 'openai.conversations', 'openai.vector_stores', 'openai.containers', 'openai.batches', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches', 'gemini.files']);
 
 /** The APIs whose answers' items are a stored Response's (a create's output, a lookup's output or input items) or a conversation's (added, listed, retrieved). */
 const ITEM_MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.responses_lookup', 'openai.conversation_items']);
@@ -173,12 +180,13 @@ export function madeObjects(f: RequestFacts, hold: ObjectHold, route: RouteMatch
   const owner = hold.owner;
   if (owner === undefined || f.status < 200 || f.status >= 300) return [];
   const out: OwnedObject[] = [];
-  const add = (ids: readonly string[] | undefined, o: ObjectOwner | undefined) => {
-    if (o !== undefined) for (const id of ids ?? []) out.push({ id, api: f.api, keyId: o.keyId, team: o.team, createdAt: f.ts });
+  const add = (ids: readonly string[] | undefined, o: ObjectOwner | undefined, replaces = false) => {
+    if (o !== undefined) for (const id of ids ?? []) out.push({ id, api: f.api, keyId: o.keyId, team: o.team, createdAt: f.ts, ...(replaces ? { replaces } : {}) });
   };
   const made = route.resourceId === undefined ? owner : hold.pathOwner;
   const id = f.responseId !== null && f.responseId !== '' ? [f.responseId] : [];
-  if (!hold.unstored && MAKERS.has(f.api)) add(id, owner);
+  // A Gemini file may be named by its uploader: one made under the name of a file expired since is the new uploader's.
+  if (!hold.unstored && MAKERS.has(f.api)) add(id, owner, f.api === 'gemini.files');
   if (hold.storedChat === true && f.api === 'openai.chat') add(id, owner);
   // A file added to a container is the container's owner's, as the container is.
   if (f.api === 'openai.container_files' && route.method === 'POST') add(id, made);
@@ -206,7 +214,7 @@ export function deletedObjects(route: RouteMatch, status: number): string[] {
 }
 
 /** The APIs whose GET or DELETE of one object the provider answers 404 when it no longer has it (expired, or deleted by it). */
-const LOOKUPS: ReadonlySet<Api> = new Set<Api>(['openai.chat_lookup', 'openai.files', 'openai.batches', 'openai.responses_lookup', 'openai.conversations', 'openai.vector_stores', 'openai.containers', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches_lookup']);
+const LOOKUPS: ReadonlySet<Api> = new Set<Api>(['openai.chat_lookup', 'openai.files', 'openai.batches', 'openai.responses_lookup', 'openai.conversations', 'openai.vector_stores', 'openai.containers', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches_lookup', 'gemini.files']);
 
 /** The object a GET or DELETE of it was answered 404 for by the provider: no longer there (ObjectOwners.lapsed). */
 export function lapsedObjects(route: RouteMatch, status: number): string[] {

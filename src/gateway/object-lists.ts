@@ -61,6 +61,9 @@ const ANTHROPIC_PAGES: ListShape = { items: 'data', id: 'id', size: 'limit', cur
 
 const GEMINI: ListShape = { items: 'cachedContents', id: 'name', size: 'pageSize', cursor: () => 'pageToken', next: (b) => text(b.nextPageToken) };
 
+/** Gemini's files, listed as its caches are. */
+const GEMINI_FILES: ListShape = { ...GEMINI, items: 'files' };
+
 export interface ListArgs {
   agent: Dispatcher;
   res: ServerResponse;
@@ -77,13 +80,13 @@ export interface ListArgs {
 }
 
 /**
- * Answers a list of stored objects (files, batches, vector stores, caches, skills) with the caller's own: the upstream's
+ * Answers a list of stored objects (files, batches, vector stores, caches, Gemini's files, skills) with the caller's own: the upstream's
  * page, less the objects the caller may not use (Anthropic's own skills are every caller's). A page left with none is followed by the upstream's
  * next, up to MAX_LIST_PAGES pages; the cursors name the caller's objects, or the upstream's page after the last read, so a client paging on
  * goes on after the last it was given. An answer that is not a page (an error) goes back as it came.
  */
 export async function serveList(a: ListArgs): Promise<void> {
-  const shape = a.route.dialect === 'gemini' ? GEMINI : a.route.api === 'anthropic.skills' ? ANTHROPIC_PAGES : a.route.dialect === 'anthropic' ? ANTHROPIC : a.route.api === 'openai.vector_stores' ? OPENAI_BOTH_WAYS : OPENAI;
+  const shape = a.route.api === 'gemini.files' ? GEMINI_FILES : a.route.dialect === 'gemini' ? GEMINI : a.route.api === 'anthropic.skills' ? ANTHROPIC_PAGES : a.route.dialect === 'anthropic' ? ANTHROPIC : a.route.api === 'openai.vector_stores' ? OPENAI_BOTH_WAYS : OPENAI;
   const everyones = a.route.api === 'anthropic.skills' ? madeByAnthropic : () => false;
   const url = new URL(a.url);
   const backwards = shape.before !== undefined && url.searchParams.has(shape.before);
@@ -116,7 +119,7 @@ export async function serveList(a: ListArgs): Promise<void> {
     url.searchParams.set(shape.cursor(url.searchParams), next);
   }
   const out: JsonObject = { ...page, [shape.items]: kept };
-  if (shape === GEMINI) {
+  if (a.route.dialect === 'gemini') {
     if (kept.length === 0) delete out[shape.items];
     if (next === undefined) delete out.nextPageToken;
     else out.nextPageToken = next;

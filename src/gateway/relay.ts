@@ -31,6 +31,8 @@ export interface RelayArgs {
   attempt?: AttemptControl;
   /** A translated exchange: its own tap, and the client's status and headers (see gateway/translated.ts). */
   respond?: (status: number, headers: Headers) => Responder;
+  /** Edits the answer's headers before the client gets them (a Gemini upload URL pointed at the gateway: gemini-uploads.ts). */
+  editHeaders?: (status: number, headers: Headers) => void;
 }
 
 export interface AttemptControl {
@@ -187,6 +189,7 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
       facts.answered?.();
       facts.status = status;
       const headers = upstreamHeaders;
+      a.editHeaders?.(status, headers);
       const reqId = headers['x-request-id'] ?? headers['request-id'];
       facts.upstreamRequestId = typeof reqId === 'string' ? reqId : null;
       if (a.respond) {

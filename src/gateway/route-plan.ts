@@ -118,6 +118,7 @@ const ACCOUNT_BOUND: ReadonlySet<Api> = new Set<Api>([
   'anthropic.files',
   'anthropic.skills',
   'anthropic.skill_versions',
+  'gemini.files',
   'openai.files',
   'openai.batches',
   'openai.chat_lookup',

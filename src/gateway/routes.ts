@@ -8,7 +8,7 @@ import { lookupRoute } from '../providers/index.js';
  * its `/p/{provider}`'s: an Anthropic SDK asking for `/v1/agents` reads Anthropic's error shape).
  */
 export function guessDialect(pathname: string, byRequest: Dialect = 'openai'): Dialect {
-  if (pathname.startsWith('/v1beta')) return 'gemini';
+  if (pathname.startsWith('/v1beta') || pathname.startsWith('/upload/v1beta')) return 'gemini';
   if (pathname.startsWith('/v1/messages') || pathname.startsWith('/v1/complete')) return 'anthropic';
   return byRequest;
 }

@@ -14,20 +14,25 @@ import { identifyCaller, writeUpstreamCredential } from './caller.js';
 import type { ObjectHold } from './object-access.js';
 import { guardObjects } from './object-owners.js';
 import { FormPartNames } from './form-parts.js';
+import { admitGeminiUpload, uploadAnswer } from './gemini-uploads.js';
+import { gatewayBase } from './gateway-base.js';
 
 /** OpenAI's largest file: the default of `server.max_upload_mb`. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
 
-/** The APIs whose creations are uploads: a file (`POST /v1/files`), a skill or a skill's version (`POST /v1/skills`, `…/{id}/versions`). */
-const UPLOADS: ReadonlySet<Api> = new Set<Api>(['openai.files', 'anthropic.files', 'openai.skills', 'openai.skill_versions', 'anthropic.skills', 'anthropic.skill_versions']);
+/**
+ * The APIs whose creations are uploads: a file (`POST /v1/files`, Gemini's `/upload/v1beta/files`:
+ * an upload's start and each of its chunks), a skill or a skill's version (`POST /v1/skills`, `…/{id}/versions`).
+ */
+const UPLOADS: ReadonlySet<Api> = new Set<Api>(['openai.files', 'anthropic.files', 'gemini.files', 'openai.skills', 'openai.skill_versions', 'anthropic.skills', 'anthropic.skill_versions']);
 
 /**
- * An upload, OpenAI's or Anthropic's (UPLOADS), or a file uploaded into an OpenAI container (a form;
+ * An upload, OpenAI's, Anthropic's or Gemini's (UPLOADS; Gemini's chunks may be PUT), or a file uploaded into an OpenAI container (a form;
  * one named by `file_id` is JSON, read and checked as any body): the requests whose bodies are
  * streamed (see streamUpload).
  */
 export function isUpload(route: RouteMatch, headers: HeaderBag): boolean {
-  if (route.method !== 'POST') return false;
+  if (route.method !== 'POST' && route.method !== 'PUT') return false;
   if (route.api === 'openai.container_files') return /^\s*multipart\/form-data\b/i.test(headers['content-type'] ?? '');
   return route.rawBody === true && UPLOADS.has(route.api);
 }
@@ -59,7 +64,10 @@ export async function streamUpload(deps: GatewayDeps, req: IncomingMessage, res:
   const caller = await identifyCaller(adapter, headers, query, deps, facts, req);
   const { who } = caller;
   if (deps.objects) await guardObjects(deps.objects, x.owned, route, undefined, who);
-  const limit = deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  const total = deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  // A Gemini upload goes on only from its starter, and its chunks share the limit.
+  const gemini = route.api === 'gemini.files' ? await admitGeminiUpload(deps.objects, who, headers, query, total) : undefined;
+  const limit = gemini?.room ?? total;
   const declared = headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit, 'server.max_upload_mb');
 
@@ -74,6 +82,8 @@ export async function streamUpload(deps: GatewayDeps, req: IncomingMessage, res:
   if (declared !== undefined) out['content-length'] = declared;
   const qs = forwardedQuery(x.search, query);
   const url = provider.baseUrl + x.path + (qs ? `?${qs}` : '');
+  const clientKey = caller.cred?.where === 'query-key' ? caller.cred.key : undefined;
+  const editHeaders = gemini && uploadAnswer({ objects: deps.objects, owner: x.owned.owner, request: gemini.request, providerBase: provider.baseUrl, gatewayBase: gatewayBase(headers, req.url, (req.socket as { encrypted?: boolean }).encrypted === true), clientKey });
 
   const body = uploadBody(req, limit, route.api === 'openai.container_files' ? containerFileForm(headers['content-type']) : undefined);
   deps.open?.add(facts);
@@ -92,7 +102,7 @@ export async function streamUpload(deps: GatewayDeps, req: IncomingMessage, res:
     x.finish(journaled);
   };
   try {
-    await relay({ agent: deps.agent, upstream: { url, method: 'POST', headers: out, body: body.stream }, res, adapter, route, info: { model: '', stream: false }, injectedStreamUsage: false, facts, inputEstimate: () => undefined, started: x.started, finish });
+    await relay({ agent: deps.agent, upstream: { url, method: route.method, headers: out, body: body.stream }, res, adapter, route, info: { model: '', stream: false }, injectedStreamUsage: false, facts, inputEstimate: () => undefined, started: x.started, finish, editHeaders });
   } catch (err) {
     // The upstream request was cut off because the body broke off: that is the request's answer, not the upstream's failure.
     throw cut() ?? err;

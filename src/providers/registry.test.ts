@@ -95,6 +95,11 @@ describe('registry', () => {
     ['GET', '/v1beta/cachedContents/abc123', { api: 'gemini.caches_lookup', dialect: 'gemini', method: 'GET', noBody: true, resourceId: 'cachedContents/abc123' }],
     ['PATCH', '/v1beta/cachedContents/abc123', { api: 'gemini.caches_lookup', dialect: 'gemini', method: 'PATCH', resourceId: 'cachedContents/abc123' }],
     ['DELETE', '/v1beta/cachedContents/abc123', { api: 'gemini.caches_lookup', dialect: 'gemini', method: 'DELETE', noBody: true, resourceId: 'cachedContents/abc123' }],
+    ['POST', '/upload/v1beta/files', { api: 'gemini.files', dialect: 'gemini', method: 'POST', rawBody: true }],
+    ['PUT', '/upload/v1beta/files', { api: 'gemini.files', dialect: 'gemini', method: 'PUT', rawBody: true }],
+    ['GET', '/v1beta/files', { api: 'gemini.files', dialect: 'gemini', method: 'GET', noBody: true }],
+    ['GET', '/v1beta/files/abc-123', { api: 'gemini.files', dialect: 'gemini', method: 'GET', noBody: true, resourceId: 'files/abc-123' }],
+    ['DELETE', '/v1beta/files/abc-123', { api: 'gemini.files', dialect: 'gemini', method: 'DELETE', noBody: true, resourceId: 'files/abc-123' }],
   ] as const)('matches %s %s', (method, path, expected) => {
     expect(lookupRoute(method, path)).toEqual({ kind: 'match', route: expected });
     const route = adapterFor(expected.dialect).matchRoute(method, path);
@@ -126,6 +131,10 @@ describe('registry', () => {
     expect(lookupRoute('POST', '/v1beta/models/gemini-3.6-flash')).toEqual({ kind: 'wrong_method', allow: ['GET'] });
     expect(lookupRoute('POST', '/v1beta/cachedContents/abc123')).toEqual({ kind: 'wrong_method', allow: ['GET', 'PATCH', 'DELETE'] });
     expect(lookupRoute('GET', '/v1beta/cachedContents/a/b')).toEqual({ kind: 'unknown' });
+    expect(lookupRoute('GET', '/v1beta/files/a/b')).toEqual({ kind: 'unknown' });
+    expect(lookupRoute('GET', '/v1beta/files/%2e%2e')).toEqual({ kind: 'unknown' });
+    expect(lookupRoute('POST', '/v1beta/files/abc')).toEqual({ kind: 'wrong_method', allow: ['GET', 'DELETE'] });
+    expect(lookupRoute('GET', '/upload/v1beta/files')).toEqual({ kind: 'wrong_method', allow: ['POST', 'PUT'] });
   });
 
   it('refuses an id or model the upstream URL would resolve to another path: dot segments, backslashes, a raw #', () => {

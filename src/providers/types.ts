@@ -69,7 +69,7 @@ export interface DialectAdapter {
 export interface RouteMatch {
   api: Api;
   dialect: Dialect;
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Model taken from the path (Gemini), if any. */
   model?: string;
   /** Whether the path alone says the response streams (Gemini `:streamGenerateContent`). */

@@ -3,6 +3,7 @@ import { batchRoute, buildBatches } from './anthropic-batches.js';
 import { anthropicFileRoute, buildAnthropicFiles } from './anthropic-files.js';
 import { buildGemini, buildGeminiModels, geminiPath, isModelResource } from './gemini.js';
 import { buildGeminiCaches, geminiCacheRoute } from './gemini-caches.js';
+import { buildGeminiFiles, geminiFileRoute } from './gemini-files.js';
 import { buildOpenaiBatches, openaiBatchRoute } from './openai-batches.js';
 import { buildChat, buildCompletions } from './openai-chat.js';
 import { buildStoredChat, storedChatRoute } from './openai-stored-chat.js';
@@ -74,6 +75,8 @@ export function findRoute(method: string, path: string, headers: Readonly<Record
   if (openaiBatches !== undefined) return { name: openaiBatches, dialect: 'openai', build: buildOpenaiBatches, json: openaiBatches === 'openai.batches.create', stateful: true };
   const caches = geminiCacheRoute(method, path);
   if (caches !== undefined) return { name: caches, dialect: 'gemini', build: buildGeminiCaches, json: caches === 'gemini.caches.create' || caches === 'gemini.caches.update', stateful: true };
+  const files = geminiFileRoute(method, path, query);
+  if (files !== undefined) return { name: files, dialect: 'gemini', build: buildGeminiFiles, json: false, stateful: true };
   const skills = skillRoute(method, openaiPath, headers['anthropic-version'] !== undefined ? 'anthropic' : 'openai');
   if (skills !== undefined) return { name: skills, dialect: skills.startsWith('anthropic') ? 'anthropic' : 'openai', build: buildSkills, json: skills.endsWith('.update'), stateful: true };
   const conversations = conversationRoute(method, openaiPath);

@@ -42,6 +42,20 @@ function cachedContent(pathname: string): PathMatch | undefined {
   return id === undefined ? undefined : { resourceId: `cachedContents/${id}` };
 }
 
+/** `/v1beta/files/{id}`: one uploaded file; its resource is the file's name, `files/{id}`. */
+function file(pathname: string): PathMatch | undefined {
+  const m = /^\/v1beta\/files\/([^/:]+)$/.exec(pathname);
+  const id = m === null ? undefined : decodeSegment(m[1]!);
+  return id === undefined ? undefined : { resourceId: `files/${id}` };
+}
+
+/**
+ * Where a file's bytes are uploaded (`media.upload`): a resumable upload's start, and each of its
+ * chunks at the upload URL the start's answer gives (the same path with an `upload_id`; some
+ * clients PUT them), or a whole file at once. Streamed, never read (gateway/upload.ts).
+ */
+const UPLOAD_PATH = '/upload/v1beta/files';
+
 export const GEMINI_ROUTES: readonly RouteSpec[] = [
   { api: 'gemini.generate', method: 'POST', path: modelMethod('generateContent', false) },
   { api: 'gemini.generate', method: 'POST', path: modelMethod('streamGenerateContent', true) },
@@ -55,6 +69,12 @@ export const GEMINI_ROUTES: readonly RouteSpec[] = [
   { api: 'gemini.caches_lookup', method: 'GET', path: cachedContent, noBody: true },
   { api: 'gemini.caches_lookup', method: 'PATCH', path: cachedContent },
   { api: 'gemini.caches_lookup', method: 'DELETE', path: cachedContent, noBody: true },
+  // The Files API: Google bills no fee per file (a file expires after 48 hours); the requests that use one are billed.
+  { api: 'gemini.files', method: 'POST', path: UPLOAD_PATH, rawBody: true },
+  { api: 'gemini.files', method: 'PUT', path: UPLOAD_PATH, rawBody: true },
+  { api: 'gemini.files', method: 'GET', path: '/v1beta/files', noBody: true },
+  { api: 'gemini.files', method: 'GET', path: file, noBody: true },
+  { api: 'gemini.files', method: 'DELETE', path: file, noBody: true },
 ];
 
 export function lookupGeminiRoute(method: string, pathname: string, first = true): RouteLookup {

@@ -216,3 +216,19 @@ describe('Gemini blocked prompt', () => {
     expect(tap(input, stream, sse).metered).toMatchObject({ usage: { inputTokens: 12 }, usageSource: 'final', sawEnd: true });
   });
 });
+
+describe('Gemini Files API tap', () => {
+  const upload = geminiAdapter.matchRoute('POST', '/upload/v1beta/files')!;
+  const body = Buffer.from(JSON.stringify({ file: { name: 'files/abc-123', mimeType: 'application/pdf', sizeBytes: '9', uri: 'https://generativelanguage.googleapis.com/v1beta/files/abc-123', state: 'ACTIVE' } }));
+
+  it('takes the name of the file an upload made as the row response_id, free; a file read or listed makes none', () => {
+    const run = tap(body, upload, json());
+    expect(run.emits).toEqual(everyNBytes(body, 90));
+    expect(run.metered).toMatchObject({ usage: zeroUsage(), usageSource: 'none', responseId: 'files/abc-123', sawEnd: true });
+    expect(tap(body, geminiAdapter.matchRoute('PUT', '/upload/v1beta/files')!, json()).metered.responseId).toBe('files/abc-123');
+    // A start (no body) or a chunk: nothing made yet.
+    expect(tap(Buffer.alloc(0), upload, json()).metered.responseId).toBeUndefined();
+    expect(tap(body, geminiAdapter.matchRoute('GET', '/v1beta/files/abc-123')!, json()).metered.responseId).toBeUndefined();
+    expect(tap(Buffer.from('{"error":{"code":404,"message":"gone","status":"NOT_FOUND"}}'), upload, json(404)).metered.error).toMatchObject({ message: 'gone' });
+  });
+});
