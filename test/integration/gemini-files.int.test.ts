@@ -279,7 +279,7 @@ describe.each(harnessEngines('gemini_files'))('Gemini files (%s)', (_, storage: 
     await fetch(`${h.fake.url}/v1beta/files/quarterly`, { method: 'DELETE' });
     await expect(ai(h.key).files.get({ name: 'files/quarterly' })).rejects.toBeInstanceOf(ApiError);
     // Just made: its owner is kept through the 404.
-    expect((await h.tollgate.storage.objects.owners(['files/quarterly'])).get('files/quarterly')).toMatchObject({ keyId: h.key.id });
+    await eventually(async () => expect((await h.tollgate.storage.objects.owners(['files/quarterly'])).get('files/quarterly')).toMatchObject({ keyId: h.key.id }));
     await upload(bob, Buffer.from('bob'), { name: 'quarterly' });
     expect(await ai(bob).files.get({ name: 'files/quarterly' })).toMatchObject({ sizeBytes: '3' });
     await refusedUnsent(() => ai(h.key).files.get({ name: 'files/quarterly' }));
