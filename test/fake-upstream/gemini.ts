@@ -43,7 +43,7 @@ export function buildGeminiModels(input: BuildInput): Reply {
 }
 
 /** Dyadic values print short and exactly. */
-function embedding(index: number, dims: number): Json {
+export function embedding(index: number, dims: number): Json {
   return { values: Array.from({ length: dims }, (_, i) => (((i * 37 + index * 101) % 2001) - 1000) / 16384) };
 }
 
@@ -87,7 +87,7 @@ function modalities(total: number, audio: number): Json[] {
 }
 
 /** `candidates` is the running total of visible output; thoughts are counted up front. */
-function usageMetadata(u: Usage, candidates: number, last: boolean): Json {
+export function usageMetadata(u: Usage, candidates: number, last: boolean): Json {
   const prompt = promptTotal(u);
   const m: Json = { promptTokenCount: prompt, candidatesTokenCount: candidates, totalTokenCount: prompt + candidates + u.reasoning };
   if (u.cacheRead > 0) m.cachedContentTokenCount = u.cacheRead;

@@ -4,6 +4,7 @@ import { anthropicFileRoute, buildAnthropicFiles } from './anthropic-files.js';
 import { buildGemini, buildGeminiModels, geminiPath, isModelResource } from './gemini.js';
 import { buildGeminiCaches, geminiCacheRoute } from './gemini-caches.js';
 import { buildGeminiFiles, geminiFileRoute } from './gemini-files.js';
+import { buildGeminiBatches, geminiBatchRoute } from './gemini-batches.js';
 import { buildOpenaiBatches, openaiBatchRoute } from './openai-batches.js';
 import { buildChat, buildCompletions } from './openai-chat.js';
 import { buildStoredChat, storedChatRoute } from './openai-stored-chat.js';
@@ -77,6 +78,8 @@ export function findRoute(method: string, path: string, headers: Readonly<Record
   if (caches !== undefined) return { name: caches, dialect: 'gemini', build: buildGeminiCaches, json: caches === 'gemini.caches.create' || caches === 'gemini.caches.update', stateful: true };
   const files = geminiFileRoute(method, path, query);
   if (files !== undefined) return { name: files, dialect: 'gemini', build: buildGeminiFiles, json: false, stateful: true };
+  const geminiBatches = geminiBatchRoute(method, path);
+  if (geminiBatches !== undefined) return { name: geminiBatches, dialect: 'gemini', build: buildGeminiBatches, json: geminiBatches.startsWith('gemini.batches.create'), stateful: true };
   const skills = skillRoute(method, openaiPath, headers['anthropic-version'] !== undefined ? 'anthropic' : 'openai');
   if (skills !== undefined) return { name: skills, dialect: skills.startsWith('anthropic') ? 'anthropic' : 'openai', build: buildSkills, json: skills.endsWith('.update'), stateful: true };
   const conversations = conversationRoute(method, openaiPath);
