@@ -12,6 +12,9 @@ describe('price modifiers (protocols.md §3.10, §6)', () => {
     expect(tierMultiplier('openai', 'ultrafast', new Date('2027-03-01T00:00:00Z'))).toBe('6');
     expect(tierMultiplier('openai', 'default')).toBeUndefined();
     expect(tierMultiplier('google', 'ON_DEMAND_PRIORITY')).toBeUndefined();
+    // Gemini's Batch API is half price (§6.3), under the catalog's id and its alias.
+    expect(tierMultiplier('google', 'batch')).toBe('0.5');
+    expect(tierMultiplier('gemini', 'batch')).toBe('0.5');
     expect(tierMultiplier(undefined, 'flex')).toBeUndefined();
   });
 

@@ -3,7 +3,7 @@ import { isModel } from './model-id.js';
 /**
  * Price multipliers the response reports, by catalog provider. The catalog quotes
  * standard-tier prices only. Modelled: OpenAI `flex` (0.5x), `priority` (2x, which is also
- * what `fast` is reported as) and `ultrafast` (3x, 6x from 2027-03-01), Anthropic `batch`
+ * what `fast` is reported as) and `ultrafast` (3x, 6x from 2027-03-01), Anthropic and Gemini `batch`
  * (0.5x), Anthropic fast mode where its premium is known, and `inference_geo: "us"` on Opus
  * 4.6 and later (1.1x). Not modelled: Gemini priority traffic (no published multiplier).
  */
@@ -11,6 +11,9 @@ const MULTIPLIERS: Record<string, Record<string, string | ((at: Date) => string)
   // `fast` is the name of `priority` in requests; an answer relayed by a proxy may carry it as sent.
   openai: { flex: '0.5', priority: '2', fast: '2', batch: '0.5', ultrafast: (at) => (at < ULTRAFAST_DOUBLES ? '3' : '6') },
   anthropic: { batch: '0.5' },
+  // Gemini's Batch API (protocols.md §6.3); the catalog's id for Gemini is `google`, `gemini` its alias.
+  google: { batch: '0.5' },
+  gemini: { batch: '0.5' },
 };
 
 /** protocols.md §6.1: `ultrafast` is 3x until 2027-02-28, then 6x. */

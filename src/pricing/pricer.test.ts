@@ -128,6 +128,13 @@ describe('golden costs (protocols.md §1.3, §3.10, §6, §7)', () => {
     expect(cost('google', 'gemini-2.5-flash', { ...usage, audio: undefined })).toBe(1_024_000_000n);
   });
 
+  it('Gemini in a batch: half the standard price, thoughts at the output rate (§6.3)', () => {
+    // 140 prompt tokens, 40 of them cached, 50 out (20 of them thoughts): 100 × 0.3e6 + 40 × 0.03e6 + 50 × 2.5e6 = 1.562e8; half in a batch.
+    const q = (serviceTier?: string) => price({ provider: 'gemini', catalogProvider: 'google', model: 'gemini-2.5-flash', usage: u({ inputTokens: 140, cacheReadTokens: 40, outputTokens: 50, reasoningTokens: 20 }), at: new Date(), serviceTier }).costPicos;
+    expect(q()).toBe(156_200_000n);
+    expect(q('batch')).toBe(78_100_000n);
+  });
+
   it('OpenAI gpt-audio: audio in and out at the audio rates; a model without them prices audio as text', () => {
     const usage = { inputTokens: 1_000, outputTokens: 1_000, audio: { input: 400, cacheRead: 0, output: 600 } };
     const p = findProvider({ providerId: 'openai' })!.models.find((m) => m.id === 'gpt-audio')!.prices as Record<string, number>;
