@@ -16,7 +16,7 @@ import type { PolicyRuntime } from './policy/runtime.js';
 import type { SettledSpend } from './policy/settled-spend.js';
 import type { CacheSettings } from './cache-analysis/gateway.js';
 import { rowPricer } from './cache-analysis/report.js';
-import { messageBatchPoller, openaiBatchOfFile, openaiBatchPoller } from './gateway/batch-poll.js';
+import { geminiBatchPoller, messageBatchPoller, openaiBatchOfFile, openaiBatchPoller } from './gateway/batch-poll.js';
 import { type Gateway, type GatewayDeps, createGateway } from './gateway/proxy.js';
 import { ObjectOwners } from './gateway/object-owners.js';
 import { BodyRoom } from './gateway/body-room.js';
@@ -363,7 +363,7 @@ export function defaultSpoolDir(sqlitePath: string | undefined): string {
 
 /**
  * The sweeps that bill what a client started and never came back for: background responses
- * and batches (OpenAI), Message Batches (Anthropic), each only when Tollgate holds a key for that
+ * and batches (OpenAI), Message Batches (Anthropic), batches (Gemini), each only when Tollgate holds a key for that
  * dialect to ask with (a key passed through is never kept).
  */
 function startSweeps(o: AppOptions, x: { agent: Dispatcher; router: Router | undefined; background: BackgroundUsage; batchResults: BatchResultRows }): DeferredUsageSweep[] {
@@ -380,6 +380,7 @@ function startSweeps(o: AppOptions, x: { agent: Dispatcher; router: Router | und
   const batches = { agent: x.agent, providers: o.providers, ended: (row: LedgerRow, b: BatchResults) => x.batchResults.ended(row, b) };
   if (holdsKey('openai', o.providers.all)) sweeps.push(new DeferredUsageSweep({ ...settings, api: 'openai.batches', ledger: o.storage.ledger, poll: openaiBatchPoller(batches), log: o.log }));
   if (holdsKey('anthropic', o.providers.all)) sweeps.push(new DeferredUsageSweep({ ...settings, api: 'anthropic.batches', ledger: o.storage.ledger, poll: messageBatchPoller(batches), log: o.log }));
+  if (holdsKey('gemini', o.providers.all)) sweeps.push(new DeferredUsageSweep({ ...settings, api: 'gemini.batches', ledger: o.storage.ledger, poll: geminiBatchPoller(batches), log: o.log }));
   for (const s of sweeps) s.start();
   return sweeps;
 }

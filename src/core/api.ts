@@ -48,7 +48,9 @@ export type Api =
   | 'gemini.models'
   | 'gemini.caches'
   | 'gemini.caches_lookup'
-  | 'gemini.files';
+  | 'gemini.files'
+  | 'gemini.batches'
+  | 'gemini.batch_request';
 
 export const APIS: readonly Api[] = [
   'openai.chat',
@@ -96,6 +98,8 @@ export const APIS: readonly Api[] = [
   'gemini.caches',
   'gemini.caches_lookup',
   'gemini.files',
+  'gemini.batches',
+  'gemini.batch_request',
 ];
 
 /**
@@ -109,8 +113,8 @@ export const APIS: readonly Api[] = [
  * catalog does not give; the Responses that run code in one are billed), and both providers'
  * skills, their versions and contents (the requests that load one are billed), and Gemini's
  * files (uploads, lookups, lists and deletes: Google bills no fee per file, which expires after 48 hours): each
- * succeeded request in a batch is billed on its own row, `anthropic.batch_message` or
- * `openai.batch_request`, from the batch's results (src/metering/batch-results.ts).
+ * succeeded request in a batch is billed on its own row, `anthropic.batch_message`,
+ * `openai.batch_request` or `gemini.batch_request`, from the batch's results (src/metering/batch-results.ts).
  */
 export const FREE_APIS: ReadonlySet<Api> = new Set<Api>([
   'openai.chat_lookup',
@@ -143,6 +147,7 @@ export const FREE_APIS: ReadonlySet<Api> = new Set<Api>([
   'gemini.models',
   'gemini.caches_lookup',
   'gemini.files',
+  'gemini.batches',
 ]);
 
 /**
@@ -182,6 +187,8 @@ const NO_CONVERSATION: Record<Exclude<Api, ConversationApi>, true> = {
   'gemini.caches': true,
   'gemini.caches_lookup': true,
   'gemini.files': true,
+  'gemini.batches': true,
+  'gemini.batch_request': true,
   'openai.embeddings': true,
   'openai.images': true,
   'openai.audio': true,

@@ -9,7 +9,7 @@ export const TAG_PREFIX = 'tollgate/';
 
 /** The upstream dialects the gateway writes in `translated` (src/gateway/translated.ts). */
 const TRANSLATIONS = new Set(['openai', 'anthropic', 'responses']);
-const BATCH_APIS = new Set<string>(['openai.batch_request', 'anthropic.batch_message']);
+const BATCH_APIS = new Set<string>(['openai.batch_request', 'anthropic.batch_message', 'gemini.batch_request']);
 const BATCH_TAGS = new Set(['batch_id', 'output_file_id', 'custom_id']);
 
 /**

@@ -6,6 +6,7 @@ import type { BatchAdmission, Caller } from '../policy/admission.js';
 import type { BatchTotals } from '../policy/batch-estimate.js';
 import type { Enforcer } from '../policy/enforcer.js';
 import { messageBatchParams } from '../providers/anthropic/batches.js';
+import { geminiBatchFile, geminiBatchRequests, requestPath } from '../providers/gemini/batches.js';
 import { readInputLine } from '../providers/openai/batches.js';
 import { adapterFor, lookupRoute } from '../providers/registry.js';
 import { JsonlLines } from '../providers/shared/batch-results-tap.js';
@@ -17,9 +18,9 @@ import type { UpstreamProvider } from './select-provider.js';
 /** How long reading a batch's input file may take: one can run to 200 MB. */
 const INPUT_FILE_TIMEOUT_MS = 5 * 60_000;
 
-/** Whether a request creates a batch: Anthropic's Message Batches, OpenAI's Batch API. */
+/** Whether a request creates a batch: Anthropic's Message Batches, OpenAI's and Gemini's Batch APIs. */
 export function createsBatch(route: RouteMatch): boolean {
-  return route.method === 'POST' && route.resourceId === undefined && (route.api === 'anthropic.batches' || route.api === 'openai.batches');
+  return route.method === 'POST' && route.resourceId === undefined && (route.api === 'anthropic.batches' || route.api === 'openai.batches' || route.api === 'gemini.batches');
 }
 
 export interface BatchCheck {
@@ -41,8 +42,8 @@ export interface BatchCheck {
 
 /**
  * Checks a batch's creation against budgets and model policy (Enforcer.admitBatch): its
- * requests, from the creation's body (Anthropic) or from its input file, read from the
- * provider a line at a time (OpenAI), each estimated as the request sent alone would be.
+ * requests, from the creation's body (Anthropic, Gemini's inline requests) or from its input file,
+ * read from the provider a line at a time (OpenAI), each estimated as the request sent alone would be.
  * The same reading checks the stored objects the input file's requests name (`lines`).
  */
 export async function admitBatch(c: BatchCheck): Promise<BatchAdmission | undefined> {
@@ -50,6 +51,12 @@ export async function admitBatch(c: BatchCheck): Promise<BatchAdmission | undefi
   if (c.route.api === 'anthropic.batches') {
     if (totals === undefined) return undefined;
     for (const params of messageBatchParams(c.json)) add(totals, 'anthropic', '/v1/messages', params, Buffer.byteLength(JSON.stringify(params)));
+  } else if (c.route.api === 'gemini.batches') {
+    if (totals === undefined) return undefined;
+    const model = c.route.model ?? '';
+    for (const request of geminiBatchRequests(c.json)) add(totals, 'gemini', requestPath(model, request), request, Buffer.byteLength(JSON.stringify(request)));
+    // Requests in an uploaded file cannot be read (Gemini serves back the files it made, not uploads): the model is still checked, at the least a request costs.
+    if (geminiBatchFile(c.json) !== undefined) totals.unread(model);
   } else if (totals !== undefined || c.lines !== undefined) await readInputFile(c, totals);
   return totals === undefined ? undefined : c.policy!.admitBatch({ id: c.id, caller: c.caller, totals: totals.totals, served: { provider: c.provider.name, catalogProvider: c.provider.catalog } });
 }

@@ -4,6 +4,7 @@ import type { LedgerRow } from '../core/ledger-row.js';
 import type { PollResult } from '../metering/deferred-usage-sweep.js';
 import { readResultLine } from '../providers/anthropic/batches.js';
 import { readOutputLine } from '../providers/openai/batches.js';
+import { readGeminiBatch, readResponsesLine } from '../providers/gemini/batches.js';
 import { ResultLines } from '../providers/shared/batch-results-tap.js';
 import type { BatchResult, BatchResults } from '../providers/types.js';
 import { askJson, askUpstream } from './ask-upstream.js';
@@ -66,6 +67,39 @@ export function openaiBatchPoller(d: BatchPollDeps): (row: LedgerRow) => Promise
 }
 
 const fileContentUrl = (p: UpstreamProvider, fileId: string) => `${p.baseUrl}/v1/files/${encodeURIComponent(fileId)}/content`;
+
+/**
+ * Asks Gemini (`GET /v1beta/batches/{id}`) about the batch a ledger row created, likewise; once it
+ * has ended, bills its succeeded requests from its inline responses, or from the file they were
+ * written to (`responsesFile`, JSON lines, downloaded from `/download/v1beta/files/{id}:download`
+ * with the key Tollgate holds). A batch that ended without output bills nothing.
+ */
+export function geminiBatchPoller(d: BatchPollDeps): (row: LedgerRow) => Promise<PollResult> {
+  return async (row) => {
+    const provider = d.providers.byName(row.provider);
+    if (provider?.apiKey === undefined) return { kind: 'no_key' };
+    const headers = { ...provider.headers, 'x-goog-api-key': provider.apiKey };
+    const name = row.responseId!;
+    const path = resourcePath(name, 'batches');
+    if (path === undefined) return { kind: 'unknown' };
+    const asked = await askJson(d.agent, `${provider.baseUrl}/v1beta/${path}`, headers, d.timeoutMs);
+    if (asked.kind !== 'json') return asked;
+    const batch = readGeminiBatch(asked.body, row.modelRequested || undefined);
+    if (!batch.ended) return { kind: 'running' };
+    const of = { batchId: name, api: 'gemini.batch_request' as const };
+    if (batch.results !== undefined || batch.responsesFile === undefined) return ended(d, row, { ...of, results: batch.results ?? [], complete: true });
+    const file = resourcePath(batch.responsesFile, 'files');
+    if (file === undefined) return { kind: 'failed', reason: `the batch names its responses file "${batch.responsesFile}", which is not a file's name` };
+    let index = 0;
+    return billResults(d, row, `${provider.baseUrl}/download/v1beta/${file}:download?alt=media`, headers, of, (line) => readResponsesLine(line, index++, batch.model));
+  };
+}
+
+/** `batches/x` or `files/x` as a URL path, the id encoded; undefined for a name of another collection, or one whose id the URL would resolve away (`.`, `..`). */
+function resourcePath(name: string, collection: 'batches' | 'files'): string | undefined {
+  const id = name.startsWith(`${collection}/`) ? name.slice(collection.length + 1) : '';
+  return id === '' || id === '.' || id === '..' || id.includes('/') ? undefined : `${collection}/${encodeURIComponent(id)}`;
+}
 
 /** Downloads a batch's results, reads them a line at a time, and hands the succeeded ones on. */
 async function billResults(

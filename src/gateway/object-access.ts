@@ -3,6 +3,7 @@ import type { ObjectOwner } from '../identity/stored-objects.js';
 import type { RequestFacts } from '../metering/build-row.js';
 import { cachedContentName } from '../providers/gemini/caches.js';
 import { mayNameFiles as mayNameGeminiFiles, namedFiles as geminiFiles } from '../providers/gemini/files.js';
+import { geminiBatchCaches, geminiBatchFile, geminiBatchRequests } from '../providers/gemini/batches.js';
 import { asArray, asObject } from '../providers/shared/json.js';
 import { isResponsesShapedChat } from '../providers/openai/request.js';
 import type { RouteMatch } from '../providers/types.js';
@@ -41,6 +42,7 @@ const NOUNS: Partial<Record<Api, string>> = {
   'anthropic.skill_versions': 'skill',
   'anthropic.skill_content': 'skill',
   'gemini.caches_lookup': 'cached content',
+  'gemini.batches': 'batch',
   'gemini.generate': 'cached content',
   'gemini.count_tokens': 'cached content',
   'gemini.files': 'file',
@@ -82,6 +84,13 @@ export function namedObjects(route: RouteMatch, json: unknown, raw?: Buffer): Na
   };
   group(storedFiles(route, json), 'file');
   group(containerFiles(route, json), 'file');
+  if (route.api === 'gemini.batches' && route.method === 'POST' && route.resourceId === undefined) {
+    // A batch's requests read what they name as each sent alone would: its input file, the files and caches its inline requests name.
+    const file = geminiBatchFile(json);
+    const inline = mayNameGeminiFiles(raw) ? geminiBatchRequests(json).flatMap((r) => geminiFiles(r)) : [];
+    group([...new Set([...(file === undefined ? [] : [file]), ...inline])], 'file');
+    group(geminiBatchCaches(json), 'cached content');
+  }
   if (route.api === 'openai.containers' && route.method === 'POST' && route.resourceId === undefined) group(namedSkills(route.api, json), 'skill');
   if (GEMINI_PARTS.has(route.api) && route.method === 'POST' && route.resourceId === undefined && mayNameGeminiFiles(raw)) group(geminiFiles(json), 'file');
   const added = addedItems(route, json);
@@ -142,7 +151,7 @@ function addedItems(route: RouteMatch, json: unknown): { input: unknown } | unde
 }
 
 /** The APIs whose list (a GET without an id) is of stored objects (chat completions, files, batches, vector stores, caches, skills): its answer keeps the caller's own. */
-const LISTS: ReadonlySet<Api> = new Set<Api>(['openai.chat_lookup', 'openai.files', 'openai.batches', 'openai.vector_stores', 'openai.containers', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches_lookup', 'gemini.files']);
+const LISTS: ReadonlySet<Api> = new Set<Api>(['openai.chat_lookup', 'openai.files', 'openai.batches', 'openai.vector_stores', 'openai.containers', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches_lookup', 'gemini.files', 'gemini.batches']);
 
 /** A conversation created with items (`POST /v1/conversations` with `items`): its answer names the conversation, not them (conversation-items.ts). */
 export function createsWithItems(route: RouteMatch, json: unknown): boolean {
@@ -163,7 +172,7 @@ export function listsObjects(route: RouteMatch): boolean {
 }
 
 /** The APIs whose successful answer to a create gives the id of the object made (the row's `response_id`). */
-const MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.files', 'openai.conversations', 'openai.vector_stores', 'openai.containers', 'openai.batches', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches', 'gemini.files']);
+const MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.files', 'openai.conversations', 'openai.vector_stores', 'openai.containers', 'openai.batches', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches', 'gemini.files', 'gemini.batches']);
 
 /** The APIs whose answers' items are a stored Response's (a create's output, a lookup's output or input items) or a conversation's (added, listed, retrieved). */
 const ITEM_MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.responses_lookup', 'openai.conversation_items']);
@@ -214,7 +223,7 @@ export function deletedObjects(route: RouteMatch, status: number): string[] {
 }
 
 /** The APIs whose GET or DELETE of one object the provider answers 404 when it no longer has it (expired, or deleted by it). */
-const LOOKUPS: ReadonlySet<Api> = new Set<Api>(['openai.chat_lookup', 'openai.files', 'openai.batches', 'openai.responses_lookup', 'openai.conversations', 'openai.vector_stores', 'openai.containers', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches_lookup', 'gemini.files']);
+const LOOKUPS: ReadonlySet<Api> = new Set<Api>(['openai.chat_lookup', 'openai.files', 'openai.batches', 'openai.responses_lookup', 'openai.conversations', 'openai.vector_stores', 'openai.containers', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches_lookup', 'gemini.files', 'gemini.batches']);
 
 /** The object a GET or DELETE of it was answered 404 for by the provider: no longer there (ObjectOwners.lapsed). */
 export function lapsedObjects(route: RouteMatch, status: number): string[] {

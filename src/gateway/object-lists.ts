@@ -64,6 +64,9 @@ const GEMINI: ListShape = { items: 'cachedContents', id: 'name', size: 'pageSize
 /** Gemini's files, listed as its caches are. */
 const GEMINI_FILES: ListShape = { ...GEMINI, items: 'files' };
 
+/** Gemini's batches are listed as long-running operations. */
+const GEMINI_BATCHES: ListShape = { ...GEMINI, items: 'operations' };
+
 export interface ListArgs {
   agent: Dispatcher;
   res: ServerResponse;
@@ -86,7 +89,7 @@ export interface ListArgs {
  * goes on after the last it was given. An answer that is not a page (an error) goes back as it came.
  */
 export async function serveList(a: ListArgs): Promise<void> {
-  const shape = a.route.api === 'gemini.files' ? GEMINI_FILES : a.route.dialect === 'gemini' ? GEMINI : a.route.api === 'anthropic.skills' ? ANTHROPIC_PAGES : a.route.dialect === 'anthropic' ? ANTHROPIC : a.route.api === 'openai.vector_stores' ? OPENAI_BOTH_WAYS : OPENAI;
+  const shape = a.route.api === 'gemini.files' ? GEMINI_FILES : a.route.api === 'gemini.batches' ? GEMINI_BATCHES : a.route.dialect === 'gemini' ? GEMINI : a.route.api === 'anthropic.skills' ? ANTHROPIC_PAGES : a.route.dialect === 'anthropic' ? ANTHROPIC : a.route.api === 'openai.vector_stores' ? OPENAI_BOTH_WAYS : OPENAI;
   const everyones = a.route.api === 'anthropic.skills' ? madeByAnthropic : () => false;
   const url = new URL(a.url);
   const backwards = shape.before !== undefined && url.searchParams.has(shape.before);

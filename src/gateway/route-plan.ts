@@ -130,4 +130,5 @@ const ACCOUNT_BOUND: ReadonlySet<Api> = new Set<Api>([
   'openai.container_files',
   'openai.skills',
   'openai.skill_versions',
+  'gemini.batches',
 ]);

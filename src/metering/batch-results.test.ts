@@ -34,7 +34,7 @@ function setup(o: { stored?: Set<string>; insertFails?: boolean; chargeFails?: b
         for (const id of fresh) stored.add(id);
         return Promise.resolve(fresh);
       },
-      pendingResponse: (id, api) => Promise.resolve(api === 'anthropic.batches' && pending?.responseId === id ? pending : undefined),
+      pendingResponse: (id, api) => Promise.resolve(pending !== undefined && api === pending.api && pending.responseId === id ? pending : undefined),
       upsert: (batch, _remove, uo) => {
         const changed = batch.filter((r) => r.id === pending?.id && (uo?.replaceIf?.(pending) ?? true));
         calls.upserted.push(...changed);
@@ -42,7 +42,7 @@ function setup(o: { stored?: Set<string>; insertFails?: boolean; chargeFails?: b
         return Promise.resolve(changed.length);
       },
     },
-    catalogOf: (name) => (name === 'anthropic' ? 'anthropic' : undefined),
+    catalogOf: (name) => (name === 'anthropic' ? 'anthropic' : name === 'gemini' ? 'google' : undefined),
     openaiBatchOf: o.openaiBatchOf,
     madeFor: o.madeFor,
     price: (r) => {
@@ -214,6 +214,23 @@ describe('BatchResultRows', () => {
     const none = setup({ created: creation, madeFor: () => Promise.reject(new Error('not to be asked')) });
     await none.rows.ended(creation, { ...batch, results: [withContainers('a')] });
     expect(none.calls.logged).toEqual([]);
+  });
+
+  it('a Gemini batch looked up ended: billed to the row that created it (gemini.batches), tagged with its name and each request s position; a result without a count is unpriced', async () => {
+    const created = sampleRow({ id: 'create-g', api: 'gemini.batches', provider: 'gemini', keyId: 'k2', user: 'bob', team: 'data', project: null, tags: {}, usageSource: 'none', responseId: 'batches/b1', costPicos: 0n, inputTokens: 0, outputTokens: 0 });
+    const { rows, calls } = setup({ created });
+    const f = download([], { id: 'lookup-1', api: 'gemini.batches', provider: 'gemini', catalogProvider: 'google' });
+    const counted = { ...result('0', 100, 10), model: 'gemini-2.5-flash' };
+    const uncounted: BatchResult = { customId: '2', model: 'gemini-2.5-flash', serviceTier: 'batch', usage: zeroUsage(), billedWithoutUsage: true };
+    f.batch = { batchId: 'batches/b1', api: 'gemini.batch_request', results: [counted, uncounted], complete: true };
+    rows.downloaded(f);
+    await rows.close();
+    expect(calls.inserted[0]).toMatchObject([
+      { id: batchResultId('batches/b1', '0'), api: 'gemini.batch_request', provider: 'gemini', model: 'gemini-2.5-flash', keyId: 'k2', user: 'bob', team: 'data', tags: { batch_id: 'batches/b1', custom_id: '0' }, costPicos: 100n, unpriced: false, serviceTier: 'batch' },
+      { id: batchResultId('batches/b1', '2'), costPicos: null, unpriced: true, tags: { batch_id: 'batches/b1', custom_id: '2' } },
+    ]);
+    expect(calls.priced.map((p) => [p.catalogProvider, p.serviceTier])).toEqual([['google', 'batch']]);
+    expect(calls.upserted).toMatchObject([{ id: 'create-g', usageSource: 'final' }]);
   });
 
   it('writes a large batch a thousand rows at a time', async () => {

@@ -31,9 +31,10 @@ export interface BatchResultsDeps {
 const ROWS_PER_INSERT = 1000;
 
 /**
- * The row id of one request of a Message Batch: a hash of the batch id and the request's
- * custom_id, shaped as a UUID (version 8). The same result downloaded twice, or through two
- * replicas, makes the same id, and the ledger keeps the first (inserts ignore a known id).
+ * The row id of one request of a batch: a hash of the batch id and the request's custom_id (a
+ * Gemini request's position in its batch), shaped as a UUID (version 8). The same result
+ * downloaded twice, or through two replicas, makes the same id, and the ledger keeps the first
+ * (inserts ignore a known id).
  */
 export function batchResultId(batchId: string, customId: string): string {
   const h = createHash('sha256').update(batchId).update('\u0000').update(customId).digest('hex');
@@ -45,11 +46,12 @@ export function batchResultId(batchId: string, customId: string): string {
 type Payer = Pick<RequestFacts, 'ts' | 'provider' | 'catalogProvider' | 'keyId' | 'user' | 'team' | 'project' | 'sessionId' | 'client' | 'tags'>;
 
 /**
- * Bills a Message Batch's requests: when its results are downloaded through the gateway, or,
+ * Bills a batch's requests (a Message Batch's, an OpenAI batch's, a Gemini batch's): when its results
+ * are downloaded through the gateway (a Gemini batch's inline results: when it is looked up ended), or,
  * when nobody has downloaded them once the batch has ended, when the gateway's sweep reads them
- * itself (`ended`). Each succeeded result gets a row of its own (api `anthropic.batch_message`),
- * its usage read as a Message's, priced at its service tier (`batch`, half price), attributed
- * to whoever created the batch through the gateway (key, user, team, project, tags, plus
+ * itself (`ended`). Each succeeded result gets a row of its own (api `anthropic.batch_message`,
+ * `openai.batch_request`, `gemini.batch_request`), its usage read as its API's answer's, priced at
+ * its service tier (`batch`, half price), attributed to whoever created the batch through the gateway (key, user, team, project, tags, plus
  * `batch_id` and `custom_id`; to the caller of the download for a batch created elsewhere;
  * an OpenAI output file's batch is found by asking the provider about the pending ones),
  * with an id made from the batch id and custom_id so that each result is recorded once however
@@ -101,6 +103,7 @@ export class BatchResultRows {
 
   private creationOf(provider: string, batch: BatchResults): Promise<LedgerRow | undefined> {
     if (batch.api === 'anthropic.batch_message') return this.d.ledger.pendingResponse(batch.batchId, 'anthropic.batches');
+    if (batch.api === 'gemini.batch_request') return this.d.ledger.pendingResponse(batch.batchId, 'gemini.batches');
     return this.d.openaiBatchOf?.(provider, batch.batchId) ?? Promise.resolve(undefined);
   }
 
@@ -122,7 +125,7 @@ export class BatchResultRows {
   private async record(f: Payer, batch: BatchResults, known: Record<string, string> = {}): Promise<void> {
     const { batchId, api, results } = batch;
     // An OpenAI output file names no batch: its id is the file's, and the batch is tagged when known (the sweep's way).
-    const tags = { ...(api === 'anthropic.batch_message' ? { batch_id: batchId } : { output_file_id: batchId }), ...known };
+    const tags = { ...(api === 'openai.batch_request' ? { output_file_id: batchId } : { batch_id: batchId }), ...known };
     for (let i = 0; i < results.length; i += ROWS_PER_INSERT) {
       const rows = results.slice(i, i + ROWS_PER_INSERT).map((r) => this.row(f, batchId, api, tags, r));
       const fresh = new Set(await this.d.ledger.insertNew(rows));
@@ -139,6 +142,7 @@ export class BatchResultRows {
     x.usage = r.usage;
     x.usageSource = 'final';
     x.serviceTier = r.serviceTier;
+    x.billedWithoutUsage = r.billedWithoutUsage === true;
     x.status = 200;
     try {
       return buildRow(x, this.d.price);

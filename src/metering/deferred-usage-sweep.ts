@@ -28,7 +28,7 @@ export interface DeferredUsageSettings {
 }
 
 export interface DeferredUsageSweepDeps extends DeferredUsageSettings {
-  /** Which rows: background responses (`openai.responses`), Message Batches (`anthropic.batches`) or OpenAI batches (`openai.batches`). */
+  /** Which rows: background responses (`openai.responses`), Message Batches (`anthropic.batches`), OpenAI batches (`openai.batches`) or Gemini batches (`gemini.batches`). */
   api: PendingApi;
   ledger: Pick<LedgerStore, 'pendingResponses'>;
   /** Asks the provider about what a row's request made, and hands it on to be billed when finished (a throw counts as a failed ask). */
@@ -42,6 +42,7 @@ const WHAT: Record<PendingApi, { one: string; all: string }> = {
   'openai.responses': { one: 'a background response', all: 'background responses' },
   'anthropic.batches': { one: 'a message batch', all: 'message batches' },
   'openai.batches': { one: 'an OpenAI batch', all: 'OpenAI batches' },
+  'gemini.batches': { one: 'a Gemini batch', all: 'Gemini batches' },
 };
 
 const FIRST_ASK_MS = 15_000;
@@ -59,8 +60,8 @@ const PARALLEL = 4;
 /**
  * Bills what a request started and its client never came back for. A Responses request made
  * with `background: true` is answered `queued`, without usage, and its row waits, usage none,
- * for a lookup to show the usage (BackgroundUsage); a batch's row (Anthropic's or OpenAI's) waits
- * for its results to be downloaded (BatchResultRows). A client that never comes back (it took the answer from
+ * for a lookup to show the usage (BackgroundUsage); a batch's row (Anthropic's, OpenAI's or Gemini's) waits
+ * for its results to be downloaded or looked up (BatchResultRows). A client that never comes back (it took the answer from
  * a webhook, or gave up) would leave them unbilled; so every `intervalMs` the gateway lists such
  * rows younger than `maxAgeMs` and asks the provider, with the key it holds for it, about each
  * one that is due, waiting longer between asks the longer one runs. `poll` hands a finished one

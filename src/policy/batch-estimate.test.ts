@@ -42,6 +42,17 @@ describe('BatchTotals', () => {
   it('an empty batch has no totals', () => {
     expect(new BatchTotals({ defaultMaxOutputTokens: 1, inputCounting: 'conservative' }).totals).toEqual([]);
   });
+
+  it('a model whose requests are not read (a Gemini batch from a file) is one of its models, at the least a request costs', () => {
+    const t = new BatchTotals({ defaultMaxOutputTokens: 1000, inputCounting: 'conservative' });
+    t.unread('gemini-2.5-flash');
+    t.add({ model: 'a', json: body('x'), bodyBytes: 40, maxOutputTokens: 64 });
+    t.unread('a');
+    expect(t.totals).toEqual([
+      { model: 'gemini-2.5-flash', requests: 0, inputTokens: 0, outputTokens: 1 },
+      { model: 'a', requests: 1, inputTokens: 40, outputTokens: 64 },
+    ]);
+  });
 });
 
 describe('budgetParts', () => {

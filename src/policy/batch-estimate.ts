@@ -55,6 +55,17 @@ export class BatchTotals {
     if (e.toolFee !== undefined) t.toolFee = e.toolFee;
   }
 
+  /**
+   * A model the batch runs requests of that cannot be read (a Gemini batch's uploaded file): they
+   * are not estimated, but the model is one of the batch's, at the least a request costs (one
+   * output token), so that model policy, and a budget with no room left, still refuse it.
+   */
+  unread(model: string): void {
+    const t = this.byModel.get(model);
+    if (t === undefined) this.byModel.set(model, { model, requests: 0, inputTokens: 0, outputTokens: 1 });
+    else t.outputTokens = Math.max(t.outputTokens, 1);
+  }
+
   get totals(): BatchModelTotal[] {
     return [...this.byModel.values()];
   }

@@ -94,6 +94,24 @@ describe('a batch’s admission', () => {
     expect(err.message).toMatch(/serves claude-sonnet instead, and a batch's requests are not rewritten: ask for claude-sonnet/);
   });
 
+  it('a model none of whose requests were read (a Gemini batch from a file), at one output token, is refused once the budget is spent, and by model policy', async () => {
+    const b = budget({ scope: 'user:alice', window: 'day', limit_usd: 1 });
+    const deny = policy({ scope: 'team:t', deny: ['gemini-2.5-pro'] });
+    const { enforcer, read } = make([b], noEvents, [deny]);
+    const unread = (model: string): BatchModelTotal => {
+      const t = enforcer.batchTotals();
+      t.unread(model);
+      return t.totals[0]!;
+    };
+    const a = await enforcer.admitBatch(batch(unread('gemini-2.5-flash')));
+    expect(await read(b)).toMatchObject({ spent: 0n, held: usd('0.0005') });
+    a.settle();
+    await expect(enforcer.admitBatch(batch(unread('gemini-2.5-pro')))).rejects.toMatchObject({ code: 'model_not_allowed' });
+    (await enforcer.admit({ id: 'r1', caller, model: 'claude-x', keep: false, bodyBytes: 100, json: {}, maxOutputTokens: 100, resolve: () => ({ provider: 'anthropic', catalogProvider: 'anthropic' }) })).settle(usd('1'), 200);
+    await tick();
+    await expect(enforcer.admitBatch(batch(unread('gemini-2.5-flash')))).rejects.toMatchObject({ code: 'budget_exceeded' });
+  });
+
   it('is free of policy work with no budget or model policy', async () => {
     const { enforcer } = make([]);
     expect(enforcer.governsBatches()).toBe(false);

@@ -14,9 +14,9 @@ describe('registry', () => {
 
   it('routes every API surface somewhere, except those only recorded (a batch’s billed results) and the Realtime socket', () => {
     const routed = new Set([...OPENAI_ROUTES, ...ANTHROPIC_ROUTES, ...GEMINI_ROUTES].map((r) => r.api));
-    // Recorded, never requested: a row of each succeeded request of a Message Batch, made from its results.
+    // Recorded, never requested: a row of each succeeded request of a batch, made from its results.
     // And Realtime, served only as a WebSocket (gateway/websocket/sockets.ts).
-    const unrouted: Api[] = ['openai.batch_request', 'anthropic.batch_message', 'openai.realtime'];
+    const unrouted: Api[] = ['openai.batch_request', 'anthropic.batch_message', 'gemini.batch_request', 'openai.realtime'];
     expect([...routed].sort()).toEqual(APIS.filter((a) => !unrouted.includes(a)).sort());
   });
 
@@ -100,6 +100,12 @@ describe('registry', () => {
     ['GET', '/v1beta/files', { api: 'gemini.files', dialect: 'gemini', method: 'GET', noBody: true }],
     ['GET', '/v1beta/files/abc-123', { api: 'gemini.files', dialect: 'gemini', method: 'GET', noBody: true, resourceId: 'files/abc-123' }],
     ['DELETE', '/v1beta/files/abc-123', { api: 'gemini.files', dialect: 'gemini', method: 'DELETE', noBody: true, resourceId: 'files/abc-123' }],
+    ['POST', '/v1beta/models/gemini-3.6-flash:batchGenerateContent', { api: 'gemini.batches', dialect: 'gemini', method: 'POST', model: 'gemini-3.6-flash', streamByPath: false }],
+    ['POST', '/v1beta/models/gemini-embedding-001:asyncBatchEmbedContent', { api: 'gemini.batches', dialect: 'gemini', method: 'POST', model: 'gemini-embedding-001', streamByPath: false }],
+    ['GET', '/v1beta/batches', { api: 'gemini.batches', dialect: 'gemini', method: 'GET', noBody: true }],
+    ['GET', '/v1beta/batches/abc123', { api: 'gemini.batches', dialect: 'gemini', method: 'GET', noBody: true, resourceId: 'batches/abc123' }],
+    ['DELETE', '/v1beta/batches/abc123', { api: 'gemini.batches', dialect: 'gemini', method: 'DELETE', noBody: true, resourceId: 'batches/abc123' }],
+    ['POST', '/v1beta/batches/abc123:cancel', { api: 'gemini.batches', dialect: 'gemini', method: 'POST', noBody: true, resourceId: 'batches/abc123' }],
   ] as const)('matches %s %s', (method, path, expected) => {
     expect(lookupRoute(method, path)).toEqual({ kind: 'match', route: expected });
     const route = adapterFor(expected.dialect).matchRoute(method, path);

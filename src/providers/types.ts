@@ -201,7 +201,7 @@ export interface Metered {
   billedWithoutUsage?: boolean;
   /** The provider failed the request before it began (an error event before the stream's start): nothing to bill, so no input is estimated. */
   failedBeforeStart?: boolean;
-  /** A Message Batch's results, downloaded: each succeeded request's usage, billed on a row of its own. */
+  /** A batch's results, downloaded (a Gemini batch's, read when it is looked up ended): each succeeded request's usage, billed on a row of its own. */
   batch?: BatchResults;
   /** The files an OpenAI batch's answer names as its output and errors: the provider made them for the batch's owner (auth.stored_objects). */
   batchFiles?: string[];
@@ -213,12 +213,12 @@ export interface Metered {
   conversations?: string[];
 }
 
-/** The succeeded requests of a Message Batch's results (errored, canceled and expired ones are not billed). */
+/** The succeeded requests of a batch's results (errored, canceled and expired ones are not billed). */
 export interface BatchResults {
-  /** What the results' rows are named after: the Message Batch's id, or the OpenAI batch's output file's. */
+  /** What the results' rows are named after: the Message Batch's id, the OpenAI batch's output file's, the Gemini batch's name (`batches/…`). */
   batchId: string;
   /** The API of their rows. */
-  api: 'anthropic.batch_message' | 'openai.batch_request';
+  api: 'anthropic.batch_message' | 'openai.batch_request' | 'gemini.batch_request';
   results: BatchResult[];
   /** The results were read to their end: false for a download cut short, whose other results are still to bill. */
   complete: boolean;
@@ -233,6 +233,8 @@ export interface BatchResult {
   serviceTier: string;
   /** The containers its answer says code ran in (a Response's code interpreter and shell calls, a Message's `container`): the batch owner's (auth.stored_objects). */
   containers?: string[];
+  /** Billed, but its answer gives no count (a Gemini result without usage): its row is unpriced, never free. */
+  billedWithoutUsage?: boolean;
 }
 
 export interface UpstreamErrorInfo {

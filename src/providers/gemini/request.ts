@@ -9,6 +9,8 @@ export function inspectGeminiRequest(route: RouteMatch, body: unknown): RequestI
   // A cache names its model in the body (`models/…`); extending one (PATCH) names none.
   if (route.api === 'gemini.caches') return { model: modelOf(requireModel(obj, route.api))!, stream: false };
   if (route.api === 'gemini.caches_lookup') return { model: '', stream: false };
+  // A batch runs the model its creation's path names; its requests are read at its admission (gateway/batch-admission.ts).
+  if (route.api === 'gemini.batches') return { model: route.model ?? '', stream: false };
   const info: RequestInfo = { model: route.model ?? requireModel(obj, route.api), stream: route.streamByPath === true };
   const cap = optionalCount(asObject(obj.generationConfig)?.maxOutputTokens);
   if (cap !== undefined) info.maxOutputTokens = cap;

@@ -56,6 +56,15 @@ function file(pathname: string): PathMatch | undefined {
  */
 const UPLOAD_PATH = '/upload/v1beta/files';
 
+/** `/v1beta/batches/{id}` and `…:{method}`: one batch; its resource is the batch's name, `batches/{id}`. */
+function batch(method: string): (pathname: string) => PathMatch | undefined {
+  return (pathname) => {
+    const m = /^\/v1beta\/batches\/([^/:]+)(?::([A-Za-z]+))?$/.exec(pathname);
+    const id = m === null || m[2] !== (method || undefined) ? undefined : decodeSegment(m[1]!);
+    return id === undefined ? undefined : { resourceId: `batches/${id}` };
+  };
+}
+
 export const GEMINI_ROUTES: readonly RouteSpec[] = [
   { api: 'gemini.generate', method: 'POST', path: modelMethod('generateContent', false) },
   { api: 'gemini.generate', method: 'POST', path: modelMethod('streamGenerateContent', true) },
@@ -75,6 +84,13 @@ export const GEMINI_ROUTES: readonly RouteSpec[] = [
   { api: 'gemini.files', method: 'GET', path: '/v1beta/files', noBody: true },
   { api: 'gemini.files', method: 'GET', path: file, noBody: true },
   { api: 'gemini.files', method: 'DELETE', path: file, noBody: true },
+  // The Batch API: its own requests are free; what its requests cost is billed from its results (metering/batch-results.ts).
+  { api: 'gemini.batches', method: 'POST', path: modelMethod('batchGenerateContent', false) },
+  { api: 'gemini.batches', method: 'POST', path: modelMethod('asyncBatchEmbedContent', false) },
+  { api: 'gemini.batches', method: 'GET', path: '/v1beta/batches', noBody: true },
+  { api: 'gemini.batches', method: 'GET', path: batch(''), noBody: true },
+  { api: 'gemini.batches', method: 'DELETE', path: batch(''), noBody: true },
+  { api: 'gemini.batches', method: 'POST', path: batch('cancel'), noBody: true },
 ];
 
 export function lookupGeminiRoute(method: string, pathname: string, first = true): RouteLookup {

@@ -3,6 +3,7 @@ import { bufferBody, errorBodyTap, freeBodyTap, isEventStream, isSuccess, observ
 import type { ResponseTap, RouteMatch, TapContext } from '../types.js';
 import { JsonArrayScanner } from './array-scanner.js';
 import { readGeminiBody, readGeminiTail } from './body.js';
+import { geminiBatchTap } from './batches.js';
 import { readCachedContent } from './caches.js';
 import { readUploadedFile } from './files.js';
 import { GeminiStreamReader } from './stream.js';
@@ -11,6 +12,7 @@ export function createGeminiTap(route: RouteMatch, ctx: TapContext): ResponseTap
   if (!isSuccess(ctx.status)) return errorBodyTap(ctx.status);
   // An upload's last answer names the file it made (whose owner the gateway records).
   if (route.api === 'gemini.files' && (route.method === 'POST' || route.method === 'PUT')) return bufferBody(readUploadedFile);
+  if (route.api === 'gemini.batches') return geminiBatchTap(route);
   if (FREE_APIS.has(route.api)) return freeBodyTap();
   if (route.api === 'gemini.caches') return bufferBody(readCachedContent);
   if (isEventStream(ctx)) return observeSse(new GeminiStreamReader(), true);
