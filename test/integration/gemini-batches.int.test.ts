@@ -6,7 +6,8 @@ import { batchResultId } from '../../src/metering/batch-results.js';
 import { createPricer } from '../../src/pricing/index.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { putGeminiFile } from '../fake-upstream/gemini-batches.js';
-import { type Harness, counterOn, eventually, startHarness, testBudget } from '../support/harness.js';
+import { type Harness, counterOn, defaultProviders, eventually, startHarness, testBudget } from '../support/harness.js';
+import { routingFrom } from '../support/routing.js';
 import { harnessEngines, teamKeys } from '../support/team-storage.js';
 
 /** Each succeeded request's usage: 140 prompt tokens (40 of them cached), 30 visible and 20 thought. */
@@ -215,5 +216,28 @@ describe.each(harnessEngines('gembatch'))('Gemini batches through @google/genai 
     expect((await ai(h.key.key).batches.get({ name: inline.name! })).state).toBe('JOB_STATE_SUCCEEDED');
     await settle();
     expect((await h.rows()).filter((r: LedgerRow) => r.api === 'gemini.batch_request')).toHaveLength(5);
+  });
+});
+
+describe('Gemini batches with a configured route for every model', () => {
+  let h: Harness;
+  afterEach(() => h.close());
+
+  it('a batch lives in the account that made it: it is not routed, and its path and body go upstream as sent', async () => {
+    h = await startHarness({
+      routing: (url) =>
+        routingFrom({ routing: { retry: { backoff_ms: 5, per_deployment: 1 }, affinity: { enabled: false } }, routes: [{ model: '*', deployments: [{ provider: 'gemini', name: 'gemini-a', model: 'gemini-other' }] }] }, defaultProviders(url)),
+    });
+    const job = await new GoogleGenAI({ apiKey: h.key.key, httpOptions: { baseUrl: h.url } }).batches.create({ model: 'gemini-2.5-flash', src: src.slice(0, 1) });
+    expect(job.name).toMatch(/^batches\//);
+    const [create] = h.fake.requests.filter((r) => r.route === 'gemini.batches.create');
+    expect(create!.path).toBe('/v1beta/models/gemini-2.5-flash:batchGenerateContent');
+    const [row] = await eventually(async () => {
+      const all = await h.rows();
+      expect(all).toHaveLength(1);
+      return all;
+    });
+    expect(row).toMatchObject({ api: 'gemini.batches', model: 'gemini-2.5-flash', status: 200, attempts: 1, responseId: job.name });
+    expect(row!.attemptLog).toBeUndefined();
   });
 });
