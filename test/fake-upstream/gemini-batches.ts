@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { planContent, resolveUsage } from './content.js';
 import { errorReply } from './errors.js';
 import { embedding, geminiPath, usageMetadata } from './gemini.js';
+import { uploadedGeminiFile } from './gemini-files.js';
 import { jsonHeaders } from './headers.js';
 import { type BuildInput, type Reply, isRecord, jsonReply, pretty, str } from './reply.js';
 
@@ -31,13 +32,8 @@ interface Batch {
 
 /** Batches made through any fake in this process (names are random, so two fakes never share one). */
 const BATCHES = new Map<string, Batch>();
-/** Files of JSON lines by name: input files a test puts (putGeminiFile), and the results files of batches. */
+/** The results files of batches, JSON lines by name. */
 const FILES = new Map<string, string>();
-
-/** Makes an uploaded input file known (`files/…`), as the Files API would hold it: one `{key, request}` per line. */
-export function putGeminiFile(name: string, text: string): void {
-  FILES.set(name, text);
-}
 
 const BATCH_PATH = /^\/v1beta\/batches(?:\/([^/:]+)(:cancel)?)?$/;
 const DOWNLOAD_PATH = /^\/download\/v1beta\/files\/([^/:]+):download$/;
@@ -61,7 +57,7 @@ export function geminiBatchRoute(method: string, path: string): string | undefin
  * `BATCH_STATE_CANCELLED` once cancelled, without output), its output both in `metadata.output` (where
  * the SDK reads it) and in `response`: inline responses for inline requests, one per request in
  * order (`{response, metadata}`, or `{error, metadata}` for a request whose `metadata.key` starts with
- * `err`), or for requests from a file (putGeminiFile) a `responsesFile` of `{key, response}` lines,
+ * `err`), or for requests from a file (uploaded to this fake, `{key, request}` lines) a `responsesFile` of `{key, response}` lines,
  * downloaded at `/download/v1beta/files/{id}:download`. A response's usage is the scenario's (or
  * estimated from the request); an embedding's is its `tokenCount`. Listed as `operations`, newest
  * first (those made at this fake), paged by `pageSize` and `pageToken`. An unknown name is a 404 `NOT_FOUND`.
@@ -97,7 +93,7 @@ function created(input: BuildInput, embeds: boolean): Reply {
   const inputFile = str(config.fileName) ?? str(config.file_name);
   const items: Item[] = [];
   if (inputFile !== undefined) {
-    const text = FILES.get(inputFile);
+    const text = uploadedGeminiFile(input.req.headers.host ?? '', inputFile)?.toString('utf8');
     if (text === undefined) return errorReply('gemini', 400, { message: `File ${inputFile} not found.` }, input.requestId);
     for (const line of text.split('\n').filter((l) => l.trim() !== '')) {
       const obj = JSON.parse(line) as Json;

@@ -15,6 +15,8 @@ interface Upload {
 interface Store {
   /** By name (`files/…`), oldest first. */
   files: Map<string, Json>;
+  /** Each file's bytes, by name: what a batch made from the file reads (gemini-batches.ts). */
+  bytes: Map<string, Buffer>;
   uploads: Map<string, Upload>;
 }
 
@@ -48,7 +50,7 @@ export function buildGeminiFiles(input: BuildInput): Reply {
   const { req } = input;
   const route = geminiFileRoute(req.method, req.path, req.query)!;
   const host = req.headers.host ?? '127.0.0.1';
-  const store = STORES.get(host) ?? { files: new Map(), uploads: new Map() };
+  const store = STORES.get(host) ?? { files: new Map(), bytes: new Map(), uploads: new Map() };
   STORES.set(host, store);
   const ok = (value: unknown, headers: Record<string, string> = {}) => jsonReply({ ...jsonHeaders('gemini'), ...headers }, pretty(value));
   const fail = (status: number, message: string) => errorReply('gemini', status, { message }, input.requestId);
@@ -93,6 +95,7 @@ export function buildGeminiFiles(input: BuildInput): Reply {
   if (file === undefined) return fail(404, `File ${name.slice('files/'.length)} is not found or permission denied.`);
   if (route === 'gemini.files.delete') {
     store.files.delete(name);
+    store.bytes.delete(name);
     return ok({});
   }
   return ok(file);
@@ -118,5 +121,11 @@ function make(store: Store, meta: Json, mimeType: string, bytes: Buffer, ok: (v:
     source: 'UPLOADED',
   };
   store.files.set(name, file);
+  store.bytes.set(name, bytes);
   return ok({ file });
+}
+
+/** The bytes of a file uploaded to the fake at `host` (its Host header), as Gemini keeps them for a batch to read. */
+export function uploadedGeminiFile(host: string, name: string): Buffer | undefined {
+  return STORES.get(host)?.bytes.get(name);
 }

@@ -5,7 +5,6 @@ import type { CreatedKey } from '../../src/identity/key-service.js';
 import { batchResultId } from '../../src/metering/batch-results.js';
 import { createPricer } from '../../src/pricing/index.js';
 import type { Storage } from '../../src/storage/ports.js';
-import { putGeminiFile } from '../fake-upstream/gemini-batches.js';
 import { type Harness, counterOn, defaultProviders, eventually, startHarness, testBudget } from '../support/harness.js';
 import { routingFrom } from '../support/routing.js';
 import { harnessEngines, refusedUnsent, teamKeys } from '../support/team-storage.js';
@@ -47,8 +46,12 @@ describe.each(harnessEngines('gembatch'))('Gemini batches through @google/genai 
       return rows;
     });
   const settle = () => new Promise((r) => setTimeout(r, 200));
-  /** A file uploaded through the Files API by `keyId` (team platform): its owner, as the gateway records it. */
-  const uploaded = (id: string, keyId: string) => h.tollgate.storage.objects.add([{ id, api: 'gemini.files', keyId, team: 'platform', createdAt: Date.now() }]);
+  /** A batch's input file, `{key, request}` lines, uploaded through the gateway's Files API by `key`, whose file it is. */
+  const upload = async (key: CreatedKey, keys: string[]) => {
+    const lines = keys.map((k) => JSON.stringify({ key: k, request: { contents: [{ role: 'user', parts: [{ text: k }] }] } }));
+    const file = await ai(key.key).files.upload({ file: new Blob([lines.join('\n')], { type: 'application/jsonl' }), config: { mimeType: 'application/jsonl' } });
+    return { name: file.name!, uri: file.uri! };
+  };
 
   it('create with inline requests, poll to completion: each succeeded request billed once to the creator at half the catalog price, the failed one not at all', async () => {
     await start();
@@ -148,14 +151,15 @@ describe.each(harnessEngines('gembatch'))('Gemini batches through @google/genai 
     const mine = await ai(h.key.key).batches.create({ model: 'gemini-2.5-flash', src: src.slice(0, 1) });
     const theirs = await ai(bob.key).batches.create({ model: 'gemini-2.5-flash', src: src.slice(0, 1) });
     const cache = await ai(h.key.key).caches.create({ model: 'gemini-2.5-flash', config: { contents: 'a long manual' } });
-    await uploaded('files/alice-input', h.key.id);
+    const input = await upload(h.key, ['ok-a']);
     await h.mark();
     const refusals = [
       () => ai(bob.key).batches.get({ name: mine.name! }),
       () => ai(bob.key).batches.cancel({ name: mine.name! }),
       () => ai(bob.key).batches.delete({ name: mine.name! }),
-      // Nor may a batch read another team's input file, or a request of it another team's cache.
-      () => ai(bob.key).batches.create({ model: 'gemini-2.5-flash', src: 'files/alice-input' }),
+      // Nor may a batch read another team's input file, or a request of it another team's file or cache.
+      () => ai(bob.key).batches.create({ model: 'gemini-2.5-flash', src: input.name }),
+      () => ai(bob.key).batches.create({ model: 'gemini-2.5-flash', src: [{ contents: [{ role: 'user', parts: [{ fileData: { fileUri: input.uri, mimeType: 'application/jsonl' } }] }] }] }),
       () => ai(bob.key).batches.create({ model: 'gemini-2.5-flash', src: [{ contents: 'hi', config: { cachedContent: cache.name! } }] }),
     ];
     for (const refused of refusals) {
@@ -187,9 +191,8 @@ describe.each(harnessEngines('gembatch'))('Gemini batches through @google/genai 
   it('bills a batch nobody looks up through the sweep, to its creator: inline results, and results written to a file', async () => {
     await start({ deferredUsage: { intervalMs: 100, maxAgeMs: 3_600_000, firstAskMs: 0, firstWaitMs: 100 } });
     const inline = await ai(h.key.key).batches.create({ model: 'gemini-2.5-flash', src });
-    await uploaded('files/nightly-input', carol.id);
-    putGeminiFile('files/nightly-input', ['ok-a', 'err-b', 'ok-c', 'ok-d'].map((key) => JSON.stringify({ key, request: { contents: [{ role: 'user', parts: [{ text: key }] }] } })).join('\n'));
-    const fromFile = await ai(carol.key).batches.create({ model: 'gemini-2.5-flash', src: 'files/nightly-input' });
+    const input = await upload(carol, ['ok-a', 'err-b', 'ok-c', 'ok-d']);
+    const fromFile = await ai(carol.key).batches.create({ model: 'gemini-2.5-flash', src: input.name });
     const rows = await billed(5);
     const of = (job: { name?: string }, who: CreatedKey, n: number) => {
       const mine = rows.filter((r) => r.tags.batch_id === job.name);
