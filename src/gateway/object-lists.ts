@@ -97,8 +97,10 @@ export async function serveList(a: ListArgs): Promise<void> {
   let page: JsonObject = {};
   let head: Answer['headers'] = {};
   let next: string | undefined;
+  let read = 0;
   for (let n = 0; n < MAX_LIST_PAGES; n++) {
     const r = await ask(a, url);
+    read++;
     if (n === 0) {
       a.facts.answered?.();
       a.facts.status = r.status;
@@ -123,6 +125,7 @@ export async function serveList(a: ListArgs): Promise<void> {
   }
   const out: JsonObject = { ...page, [shape.items]: kept };
   if (a.route.dialect === 'gemini') {
+    if (kept.length > 0 && next !== undefined) next = await nextWithAny(a, url, shape, next, MAX_LIST_PAGES - read);
     if (kept.length === 0) delete out[shape.items];
     if (next === undefined) delete out.nextPageToken;
     else out.nextPageToken = next;
@@ -138,6 +141,31 @@ export async function serveList(a: ListArgs): Promise<void> {
   if (a.gatewayBase !== undefined) json = rewriteResultsUrls(json, a.gatewayBase);
   a.res.writeHead(a.facts.status, { ...clientResponseHeaders(head, false), 'content-type': 'application/json' });
   a.finish(() => a.res.end(json));
+}
+
+/**
+ * The page token to give a Gemini client after a page of its objects: `next`, unless every upstream
+ * page from there on holds none of them (then none: the list has ended), or the first of those that
+ * holds one comes later (then that page's). Gemini's pager (`@google/genai`) yields an `undefined`
+ * item for a page with no items, so a token must not lead to one; reading ahead costs an upstream
+ * read, at most `budget`, after which `next` is given as it is.
+ */
+async function nextWithAny(a: ListArgs, url: URL, shape: ListShape, next: string, budget: number): Promise<string | undefined> {
+  let token = next;
+  for (let n = 0; n < budget; n++) {
+    url.searchParams.set(shape.cursor(url.searchParams), token);
+    const r = await ask(a, url);
+    const body = r.status >= 200 && r.status < 300 ? asObject(parseJson(r.text)) : undefined;
+    const items = body?.[shape.items] ?? [];
+    if (body === undefined || !Array.isArray(items)) return token;
+    const ids = items.map((i) => text(asObject(i)?.[shape.id]) ?? '');
+    const owners = await a.objects.owners(ids, false);
+    if (ids.some((id) => mayUse(a.objects.mode, owners.get(id), a.owner))) return token;
+    const after = shape.next(body, items.map((i) => asObject(i) ?? {}), url.searchParams);
+    if (after === undefined) return undefined;
+    token = after;
+  }
+  return token;
 }
 
 interface Answer {

@@ -266,6 +266,19 @@ describe.each(harnessEngines('gemini_files'))('Gemini files (%s)', (_, storage: 
     expect(await names(bob)).toEqual(bobs.reverse());
   });
 
+  it('gives no page token that leads only to the files of other teams, which the SDK pager would yield as an undefined file', async () => {
+    await start();
+    for (let i = 0; i < 3; i++) await upload(bob, Buffer.from(`bob ${i}`));
+    const alices = await upload(h.key);
+    h.fake.reset();
+    const listed: unknown[] = [];
+    // Newest first: the first upstream page is alice's and one of bob's, the second bob's two.
+    for await (const f of await ai(h.key).files.list({ config: { pageSize: 2 } })) listed.push(f);
+    expect(listed.map((f) => (f as { name?: string } | undefined)?.name)).toEqual([alices.name]);
+    // The second page was read ahead, once, and its token not given.
+    expect(h.fake.requests.map((r) => r.query.pageToken ?? null)).toEqual([null, expect.any(String)]);
+  });
+
   it('forgets the owner of a file the provider no longer has once it answers 404 for it, not of one just made, and gives a name made again to its new uploader', async () => {
     await start();
     await h.tollgate.storage.objects.add([{ id: 'files/expired', api: 'gemini.files', keyId: h.key.id, team: 'platform', createdAt: Date.now() - 10 * 60_000 }]);
