@@ -18,7 +18,7 @@ import type { CacheSettings } from './cache-analysis/gateway.js';
 import { rowPricer } from './cache-analysis/report.js';
 import { geminiBatchPoller, messageBatchPoller, openaiBatchOfFile, openaiBatchPoller } from './gateway/batch-poll.js';
 import { type Gateway, type GatewayDeps, createGateway } from './gateway/proxy.js';
-import { ObjectOwners } from './gateway/object-owners.js';
+import { ObjectOwners } from './gateway/objects/owners.js';
 import { BodyRoom } from './gateway/body-room.js';
 import { onDemandSocketGateway } from './gateway/websocket/on-demand.js';
 import { responsePoller } from './gateway/response-poll.js';

@@ -12,7 +12,7 @@ import { adapterFor, lookupRoute } from '../providers/registry.js';
 import { JsonlLines } from '../providers/shared/batch-results-tap.js';
 import type { RouteMatch } from '../providers/types.js';
 import { askUpstream } from './ask-upstream.js';
-import type { BatchLineObjects } from './batch-lines.js';
+import type { BatchLineObjects } from './objects/batch-lines.js';
 import type { UpstreamProvider } from './select-provider.js';
 
 /** How long reading a batch's input file may take: one can run to 200 MB. */

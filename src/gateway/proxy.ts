@@ -31,7 +31,7 @@ import { checkProviderKey, keySource } from './provider-keys.js';
 import { routePlans } from './route-plan.js';
 import type { ProviderTable } from './select-provider.js';
 import { admitBatch, createsBatch } from './batch-admission.js';
-import { batchLines } from './batch-lines.js';
+import { batchLines } from './objects/batch-lines.js';
 import { relay } from './relay.js';
 import { isUpload, streamUpload } from './upload.js';
 import { MAX_MODEL_CHARS, encodingError, modelTooLong, parseJson, sendError } from './request-errors.js';
@@ -44,11 +44,11 @@ import { serveRouted } from './routed.js';
 import { relayTranslated, translatable } from './translated.js';
 import { isResponsesShapedChat } from '../translation/index.js';
 import { attribute, writeUpstreamCredential } from './caller.js';
-import { type ObjectOwners, guardObjects, settleObjects, streamedResponse } from './object-owners.js';
-import { type ObjectHold, soleKeeperOf, touchesObjects } from './object-access.js';
+import { type ObjectOwners, guardObjects, settleObjects, streamedResponse } from './objects/owners.js';
+import { type ObjectHold, soleKeeperOf, touchesObjects } from './objects/access.js';
 import type { Exchange, Held, Served } from './exchange.js';
-import { serveList } from './object-lists.js';
-import { learnCreatedItems } from './conversation-items.js';
+import { serveList } from './objects/lists.js';
+import { learnCreatedItems } from './objects/conversation-items.js';
 
 export interface GatewayDeps {
   providers: ProviderTable;

@@ -31,7 +31,7 @@ export interface RelayArgs {
   attempt?: AttemptControl;
   /** A translated exchange: its own tap, and the client's status and headers (see gateway/translated.ts). */
   respond?: (status: number, headers: Headers) => Responder;
-  /** Edits the answer's headers before the client gets them (a Gemini upload URL pointed at the gateway: gemini-uploads.ts). */
+  /** Edits the answer's headers before the client gets them (a Gemini upload URL pointed at the gateway: objects/gemini-uploads.ts). */
   editHeaders?: (status: number, headers: Headers) => void;
 }
 

@@ -11,10 +11,10 @@ import { AnsweredByServer, bodyFailure, tooLarge } from './read-body.js';
 import { relay } from './relay.js';
 import type { UpstreamProvider } from './select-provider.js';
 import { identifyCaller, writeUpstreamCredential } from './caller.js';
-import type { ObjectHold } from './object-access.js';
-import { guardObjects } from './object-owners.js';
+import type { ObjectHold } from './objects/access.js';
+import { guardObjects } from './objects/owners.js';
 import { FormPartNames } from './form-parts.js';
-import { admitGeminiUpload, uploadAnswer } from './gemini-uploads.js';
+import { admitGeminiUpload, uploadAnswer } from './objects/gemini-uploads.js';
 import { gatewayBase } from './gateway-base.js';
 
 /** OpenAI's largest file: the default of `server.max_upload_mb`. */
@@ -47,7 +47,7 @@ export interface UploadExchange {
   search: string;
   started: number;
   finish: (journaled?: () => void) => void;
-  /** What the request's stored objects need (object-access.ts): whose objects it makes. */
+  /** What the request's stored objects need (objects/access.ts): whose objects it makes. */
   owned: ObjectHold;
 }
 

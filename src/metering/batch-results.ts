@@ -94,7 +94,7 @@ export class BatchResultRows {
   async ended(creation: LedgerRow, batch: BatchResults): Promise<void> {
     await this.record(this.payerOf(creation, Date.now()), batch, { batch_id: creation.responseId! });
     await this.markBilled(creation);
-    // A download through the gateway gives them to the owner of what it names (gateway/object-access.ts madeObjects); the sweep's reading, here.
+    // A download through the gateway gives them to the owner of what it names (gateway/objects/access.ts madeObjects); the sweep's reading, here.
     const containers = batchContainers(batch.results);
     if (containers.length > 0 && this.d.madeFor) {
       await this.d.madeFor(creation.responseId!, containers, batch.api).catch((err: unknown) => this.d.log.warn('could not record the containers of a batch’s results; they are refused until made again', { batchId: creation.responseId, containers: containers.length, err: String(err) }));

@@ -1,17 +1,17 @@
-import type { Api, Dialect } from '../core/api.js';
-import type { ObjectOwner } from '../identity/stored-objects.js';
-import type { RequestFacts } from '../metering/build-row.js';
-import { cachedContentName } from '../providers/gemini/caches.js';
-import { mayNameFiles as mayNameGeminiFiles, namedFiles as geminiFiles } from '../providers/gemini/files.js';
-import { geminiBatchCaches, geminiBatchFile, geminiBatchRequests } from '../providers/gemini/batches.js';
-import { asArray, asObject } from '../providers/shared/json.js';
-import { isResponsesShapedChat } from '../providers/openai/request.js';
-import type { RouteMatch } from '../providers/types.js';
-import type { UpstreamProvider } from './select-provider.js';
-import type { OwnedObject } from '../storage/object-owners.js';
+import type { Api, Dialect } from '../../core/api.js';
+import type { ObjectOwner } from '../../identity/stored-objects.js';
+import type { RequestFacts } from '../../metering/build-row.js';
+import { cachedContentName } from '../../providers/gemini/caches.js';
+import { mayNameFiles as mayNameGeminiFiles, namedFiles as geminiFiles } from '../../providers/gemini/files.js';
+import { geminiBatchCaches, geminiBatchFile, geminiBatchRequests } from '../../providers/gemini/batches.js';
+import { asArray, asObject } from '../../providers/shared/json.js';
+import { isResponsesShapedChat } from '../../providers/openai/request.js';
+import type { RouteMatch } from '../../providers/types.js';
+import type { UpstreamProvider } from '../select-provider.js';
+import type { OwnedObject } from '../../storage/object-owners.js';
 import { CONTENT_APIS, contentFiles, mayNameFiles } from './content-files.js';
-import { namedContainers, referencedItems } from './reused-objects.js';
-import { searchedStores, storedFiles } from './vector-store-objects.js';
+import { namedContainers, referencedItems } from './reused.js';
+import { searchedStores, storedFiles } from './vector-stores.js';
 import { namedSkills, readsAnthropicSkill } from './skills.js';
 
 /** What a refusal calls each kind of object, by the API that names it. */
@@ -66,9 +66,9 @@ export interface NamedObjects {
  * file, batch, cache, conversation, vector store, skill: not one of Anthropic's own, skills.ts), or one its body continues or reads, where that is a top-level field
  * (`previous_response_id`, a Responses request's `conversation`, a batch's `input_file_id`, Gemini's `cachedContent`, a chat request's
  * `google.cached_content`); the files a vector store is given and the vector stores a file search
- * tool searches (vector-store-objects.ts); the files a container is made with or given (containerFiles);
+ * tool searches (vector-stores.ts); the files a container is made with or given (containerFiles);
  * the containers it runs code in again and the stored Responses' items its
- * input references (reused-objects.ts), also among the items a conversation is created with or given; the custom skills its container loads (skills.ts);
+ * input references (reused.ts), also among the items a conversation is created with or given; the custom skills its container loads (skills.ts);
  * and the files its messages' content names (content-files.ts),
  * looked for only when its bytes (`raw`, when at hand) may hold a `file_id`; Gemini's files its parts
  * name (`fileData.fileUri`: providers/gemini/files.ts), only when they may hold a `fileUri`. Empty when it names none.
@@ -166,7 +166,7 @@ export function storesChat(route: RouteMatch, json: unknown): boolean {
   return route.api === 'openai.chat' && asObject(json)?.store === true && !isResponsesShapedChat(json);
 }
 
-/** A request that lists stored objects: its answer keeps the caller's own (object-lists.ts). */
+/** A request that lists stored objects: its answer keeps the caller's own (lists.ts). */
 export function listsObjects(route: RouteMatch): boolean {
   return route.method === 'GET' && route.resourceId === undefined && LISTS.has(route.api);
 }
@@ -250,7 +250,7 @@ export interface ObjectHold {
   storedChat?: boolean;
   /** The owner of the object the request's path names (its answer may name objects made for it: a batch's files, a Response's items). */
   pathOwner?: ObjectOwner;
-  /** The request lists objects: its answer keeps the caller's own (object-lists.ts). */
+  /** The request lists objects: its answer keeps the caller's own (lists.ts). */
   list?: boolean;
   /** The request creates a conversation with items its answer does not list: the gateway lists them after (conversation-items.ts). */
   itemsToLearn?: boolean;

@@ -1,7 +1,7 @@
-import type { Api } from '../core/api.js';
-import { RESPONSES_REQUEST_APIS, responsesTools } from '../providers/openai/request-tools.js';
-import { type JsonObject, asArray, asObject, asText } from '../providers/shared/json.js';
-import type { RouteMatch } from '../providers/types.js';
+import type { Api } from '../../core/api.js';
+import { RESPONSES_REQUEST_APIS, responsesTools } from '../../providers/openai/request-tools.js';
+import { type JsonObject, asArray, asObject, asText } from '../../providers/shared/json.js';
+import type { RouteMatch } from '../../providers/types.js';
 
 const ANTHROPIC_SKILL_APIS: ReadonlySet<Api> = new Set<Api>(['anthropic.skills', 'anthropic.skill_versions', 'anthropic.skill_content']);
 

@@ -1,6 +1,6 @@
-import type { Api } from '../core/api.js';
-import { responsesTools } from '../providers/openai/request-tools.js';
-import { asArray, asObject } from '../providers/shared/json.js';
+import type { Api } from '../../core/api.js';
+import { responsesTools } from '../../providers/openai/request-tools.js';
+import { asArray, asObject } from '../../providers/shared/json.js';
 
 /** The APIs whose request bodies may name an uploaded file inside their messages. */
 export const CONTENT_APIS: ReadonlySet<Api> = new Set<Api>(['openai.chat', 'openai.responses', 'openai.compact', 'openai.input_tokens', 'anthropic.messages', 'anthropic.count_tokens', 'anthropic.batches']);

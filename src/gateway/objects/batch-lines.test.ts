@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../core/logger.js';
-import { readInputLine } from '../providers/openai/batches.js';
-import type { ObjectOwner } from '../identity/stored-objects.js';
+import { silentLogger } from '../../core/logger.js';
+import { readInputLine } from '../../providers/openai/batches.js';
+import type { ObjectOwner } from '../../identity/stored-objects.js';
 import { BatchLineObjects, batchLines } from './batch-lines.js';
-import { ObjectOwners } from './object-owners.js';
-import { lookupRoute } from '../providers/index.js';
+import { ObjectOwners } from './owners.js';
+import { lookupRoute } from '../../providers/index.js';
 
 const alice = { keyId: 'k-alice', team: 'platform' };
 const bob = { keyId: 'k-bob', team: 'data' };

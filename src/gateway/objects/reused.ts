@@ -1,6 +1,6 @@
-import type { Api } from '../core/api.js';
-import { RESPONSES_REQUEST_APIS, responsesTools } from '../providers/openai/request-tools.js';
-import { type JsonObject, asArray, asObject, asText } from '../providers/shared/json.js';
+import type { Api } from '../../core/api.js';
+import { RESPONSES_REQUEST_APIS, responsesTools } from '../../providers/openai/request-tools.js';
+import { type JsonObject, asArray, asObject, asText } from '../../providers/shared/json.js';
 
 /**
  * The containers a request runs code in again, by id: Anthropic's `container` (an id, or

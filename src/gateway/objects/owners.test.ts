@@ -1,12 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
-import { GatewayError } from '../core/errors.js';
-import { silentLogger } from '../core/logger.js';
-import type { ObjectOwner } from '../identity/stored-objects.js';
-import type { ObjectOwnerStore, OwnedObject } from '../storage/object-owners.js';
-import { lookupRoute } from '../providers/index.js';
-import type { Identity } from '../identity/identify.js';
-import type { ObjectHold } from './object-access.js';
-import { LAPSE_AFTER_MS, LEARN_WAIT_MS, ObjectOwners, guardObjects } from './object-owners.js';
+import { GatewayError } from '../../core/errors.js';
+import { silentLogger } from '../../core/logger.js';
+import type { ObjectOwner } from '../../identity/stored-objects.js';
+import type { ObjectOwnerStore, OwnedObject } from '../../storage/object-owners.js';
+import { lookupRoute } from '../../providers/index.js';
+import type { Identity } from '../../identity/identify.js';
+import type { ObjectHold } from './access.js';
+import { LAPSE_AFTER_MS, LEARN_WAIT_MS, ObjectOwners, guardObjects } from './owners.js';
 
 const alice = { keyId: 'k-alice', team: 'platform' };
 const bob = { keyId: 'k-bob', team: 'data' };

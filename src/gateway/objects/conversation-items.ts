@@ -1,12 +1,12 @@
 import type { Dispatcher } from 'undici';
-import { errorMessage } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
-import type { ObjectOwner } from '../identity/stored-objects.js';
-import type { RequestFacts } from '../metering/build-row.js';
-import { asArray, asObject, asText } from '../providers/shared/json.js';
-import { askJson } from './ask-upstream.js';
-import type { ObjectOwners } from './object-owners.js';
-import type { ProviderTable, UpstreamProvider } from './select-provider.js';
+import { errorMessage } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { ObjectOwner } from '../../identity/stored-objects.js';
+import type { RequestFacts } from '../../metering/build-row.js';
+import { asArray, asObject, asText } from '../../providers/shared/json.js';
+import { askJson } from '../ask-upstream.js';
+import type { ObjectOwners } from './owners.js';
+import type { ProviderTable, UpstreamProvider } from '../select-provider.js';
 
 /** Items asked for a page, and pages read at most: a creation takes 20 items, one page. */
 const PAGE_SIZE = 100;

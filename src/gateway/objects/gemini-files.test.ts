@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { newFacts } from '../metering/build-row.js';
-import { lookupRoute } from '../providers/index.js';
-import type { RouteMatch } from '../providers/types.js';
-import { deletedObjects, lapsedObjects, listsObjects, madeObjects, namedObjects, touchesObjects } from './object-access.js';
+import { newFacts } from '../../metering/build-row.js';
+import { lookupRoute } from '../../providers/index.js';
+import type { RouteMatch } from '../../providers/types.js';
+import { deletedObjects, lapsedObjects, listsObjects, madeObjects, namedObjects, touchesObjects } from './access.js';
 
 function gemini(method: string, path: string): RouteMatch {
   const found = lookupRoute(method, path, ['gemini']);

@@ -1,13 +1,13 @@
-import type { Dialect } from '../core/api.js';
-import { GatewayError, errorMessage } from '../core/errors.js';
-import { within } from '../core/within.js';
-import type { Logger } from '../core/logger.js';
-import type { Identity } from '../identity/identify.js';
-import { type ObjectOwner, type StoredObjectsMode, mayUse, ownerOf } from '../identity/stored-objects.js';
-import type { RequestFacts } from '../metering/build-row.js';
-import type { RouteMatch } from '../providers/types.js';
-import { type NamedObjects, type ObjectHold, createsWithItems, deletedObjects, lapsedObjects, listsObjects, madeObjects, namedObjects, storesChat } from './object-access.js';
-import type { ObjectOwnerStore, OwnedObject } from '../storage/object-owners.js';
+import type { Dialect } from '../../core/api.js';
+import { GatewayError, errorMessage } from '../../core/errors.js';
+import { within } from '../../core/within.js';
+import type { Logger } from '../../core/logger.js';
+import type { Identity } from '../../identity/identify.js';
+import { type ObjectOwner, type StoredObjectsMode, mayUse, ownerOf } from '../../identity/stored-objects.js';
+import type { RequestFacts } from '../../metering/build-row.js';
+import type { RouteMatch } from '../../providers/types.js';
+import { type NamedObjects, type ObjectHold, createsWithItems, deletedObjects, lapsedObjects, listsObjects, madeObjects, namedObjects, storesChat } from './access.js';
+import type { ObjectOwnerStore, OwnedObject } from '../../storage/object-owners.js';
 
 export interface ObjectOwnersDeps {
   mode: StoredObjectsMode;

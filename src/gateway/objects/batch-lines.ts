@@ -1,9 +1,9 @@
-import { type ObjectOwner, mayUse } from '../identity/stored-objects.js';
-import type { readInputLine } from '../providers/openai/batches.js';
-import { lookupRoute } from '../providers/registry.js';
-import type { RouteMatch } from '../providers/types.js';
-import { type ObjectHold, namedObjects } from './object-access.js';
-import { type ObjectOwners, notOwned } from './object-owners.js';
+import { type ObjectOwner, mayUse } from '../../identity/stored-objects.js';
+import type { readInputLine } from '../../providers/openai/batches.js';
+import { lookupRoute } from '../../providers/registry.js';
+import type { RouteMatch } from '../../providers/types.js';
+import { type ObjectHold, namedObjects } from './access.js';
+import { type ObjectOwners, notOwned } from './owners.js';
 
 /** Ids gathered before their owners are read, at most: one read for many lines, and a bounded wait. */
 const CHECK_EVERY = 1000;
@@ -20,7 +20,7 @@ const MAY_NAME = /(?<!custom_)id"|container|vector_store|cached|\\u/;
  * The stored objects the requests of an OpenAI batch's input file name, checked as
  * `auth.stored_objects` checks the same requests sent alone: the provider runs them with
  * Tollgate's key, so a batch could otherwise use another team's files, containers or items.
- * The file is read from the provider a line at a time (batch-admission.ts), never held whole;
+ * The file is read from the provider a line at a time (../batch-admission.ts), never held whole;
  * the ids are gathered, then their owners read, CHECK_EVERY at a time.
  */
 export class BatchLineObjects {

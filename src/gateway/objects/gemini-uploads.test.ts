@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../core/logger.js';
-import type { Identity } from '../identity/identify.js';
-import type { ObjectOwner } from '../identity/stored-objects.js';
-import type { ObjectOwnerStore } from '../storage/object-owners.js';
+import { silentLogger } from '../../core/logger.js';
+import type { Identity } from '../../identity/identify.js';
+import type { ObjectOwner } from '../../identity/stored-objects.js';
+import type { ObjectOwnerStore } from '../../storage/object-owners.js';
 import { admitGeminiUpload, uploadAnswer, uploadSessionId } from './gemini-uploads.js';
-import { ObjectOwners } from './object-owners.js';
+import { ObjectOwners } from './owners.js';
 
 const MB = 1024 * 1024;
 

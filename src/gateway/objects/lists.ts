@@ -1,16 +1,16 @@
 import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { request } from '../egress/undici-core.js';
-import { type ObjectOwner, mayUse } from '../identity/stored-objects.js';
-import type { RequestFacts } from '../metering/build-row.js';
-import { rewriteResultsUrls } from '../providers/anthropic/batches.js';
-import { batchFiles } from '../providers/openai/batches.js';
-import { type JsonObject, asObject, parseJson } from '../providers/shared/json.js';
-import type { HeaderBag, RouteMatch } from '../providers/types.js';
-import { clientResponseHeaders } from './headers.js';
-import type { ObjectOwners } from './object-owners.js';
+import { request } from '../../egress/undici-core.js';
+import { type ObjectOwner, mayUse } from '../../identity/stored-objects.js';
+import type { RequestFacts } from '../../metering/build-row.js';
+import { rewriteResultsUrls } from '../../providers/anthropic/batches.js';
+import { batchFiles } from '../../providers/openai/batches.js';
+import { type JsonObject, asObject, parseJson } from '../../providers/shared/json.js';
+import type { HeaderBag, RouteMatch } from '../../providers/types.js';
+import { clientResponseHeaders } from '../headers.js';
+import type { ObjectOwners } from './owners.js';
 import { madeByAnthropic } from './skills.js';
-import { upstreamFailure } from './upstream.js';
+import { upstreamFailure } from '../upstream.js';
 
 /** Upstream pages read for one answer at most, while the caller's objects fill fewer than a page. */
 export const MAX_LIST_PAGES = 5;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { newFacts } from '../metering/build-row.js';
-import { lookupRoute } from '../providers/index.js';
-import type { RouteMatch } from '../providers/types.js';
-import { deletedObjects, lapsedObjects, listsObjects, madeObjects, namedObjects, touchesObjects } from './object-access.js';
-import { searchedStores, storedFiles } from './vector-store-objects.js';
+import { newFacts } from '../../metering/build-row.js';
+import { lookupRoute } from '../../providers/index.js';
+import type { RouteMatch } from '../../providers/types.js';
+import { deletedObjects, lapsedObjects, listsObjects, madeObjects, namedObjects, touchesObjects } from './access.js';
+import { searchedStores, storedFiles } from './vector-stores.js';
 
 function route(method: string, path: string): RouteMatch {
   const found = lookupRoute(method, path, ['openai']);

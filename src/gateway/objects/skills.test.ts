@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { lookupRoute } from '../providers/index.js';
-import type { RouteMatch } from '../providers/types.js';
+import { lookupRoute } from '../../providers/index.js';
+import type { RouteMatch } from '../../providers/types.js';
 import { madeByAnthropic, namedSkills, readsAnthropicSkill } from './skills.js';
 
 function route(method: string, path: string, dialect: 'openai' | 'anthropic'): RouteMatch {

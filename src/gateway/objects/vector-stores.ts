@@ -1,7 +1,7 @@
-import type { Api } from '../core/api.js';
-import { RESPONSES_REQUEST_APIS, responsesTools } from '../providers/openai/request-tools.js';
-import { type JsonObject, asArray, asObject, asText } from '../providers/shared/json.js';
-import type { RouteMatch } from '../providers/types.js';
+import type { Api } from '../../core/api.js';
+import { RESPONSES_REQUEST_APIS, responsesTools } from '../../providers/openai/request-tools.js';
+import { type JsonObject, asArray, asObject, asText } from '../../providers/shared/json.js';
+import type { RouteMatch } from '../../providers/types.js';
 
 /**
  * The vector stores a Responses request searches, by id: each `file_search` tool's

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { byteSize } from '../core/count-text.js';
-import { GatewayError } from '../core/errors.js';
-import type { Identity } from '../identity/identify.js';
-import { type ObjectOwner, ownerOf } from '../identity/stored-objects.js';
-import { type UploadRequest, gatewayUploadUrl, readUploadRequest } from '../providers/gemini/uploads.js';
-import type { HeaderBag } from '../providers/types.js';
-import type { ObjectOwners } from './object-owners.js';
-import type { Headers } from './relay.js';
+import { byteSize } from '../../core/count-text.js';
+import { GatewayError } from '../../core/errors.js';
+import type { Identity } from '../../identity/identify.js';
+import { type ObjectOwner, ownerOf } from '../../identity/stored-objects.js';
+import { type UploadRequest, gatewayUploadUrl, readUploadRequest } from '../../providers/gemini/uploads.js';
+import type { HeaderBag } from '../../providers/types.js';
+import type { ObjectOwners } from './owners.js';
+import type { Headers } from '../relay.js';
 
 /**
  * The id a Gemini upload's owner is recorded under, beside the stored objects' (stored_objects):
@@ -58,7 +58,7 @@ export interface UploadAnswer {
   owner: ObjectOwner | undefined;
   request: UploadRequest;
   providerBase: string;
-  /** The gateway as the client reached it (gateway-base.ts). */
+  /** The gateway as the client reached it (../gateway-base.ts). */
   gatewayBase: string;
   /** The client's key, when it sent it as `?key=` (it goes in the upload URL given back). */
   clientKey: string | undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { namedContainers, referencedItems } from './reused-objects.js';
+import { namedContainers, referencedItems } from './reused.js';
 
 describe('the containers a request runs code in again', () => {
   it('reads Anthropic container as an id or as parameters with one, also in a Message Batch', () => {

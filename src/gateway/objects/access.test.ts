@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { lookupRoute } from '../providers/index.js';
-import { newFacts } from '../metering/build-row.js';
-import type { Dialect } from '../core/api.js';
-import type { RouteMatch } from '../providers/types.js';
-import { createsWithItems, deletedObjects, lapsedObjects, listsObjects, madeObjects, namedObjects, soleKeeperOf, storesChat, touchesObjects } from './object-access.js';
+import { lookupRoute } from '../../providers/index.js';
+import { newFacts } from '../../metering/build-row.js';
+import type { Dialect } from '../../core/api.js';
+import type { RouteMatch } from '../../providers/types.js';
+import { createsWithItems, deletedObjects, lapsedObjects, listsObjects, madeObjects, namedObjects, soleKeeperOf, storesChat, touchesObjects } from './access.js';
 
 function route(method: string, path: string, dialect: Dialect = 'openai'): RouteMatch {
   const found = lookupRoute(method, path, [dialect]);
