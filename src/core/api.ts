@@ -2,57 +2,8 @@
 export type Dialect = 'openai' | 'anthropic' | 'gemini';
 export const DIALECTS: readonly Dialect[] = ['openai', 'anthropic', 'gemini'];
 
-/** The API surfaces recorded in the ledger's `api` column. */
-export type Api =
-  | 'openai.chat'
-  | 'openai.chat_lookup'
-  | 'openai.completions'
-  | 'openai.responses'
-  | 'openai.realtime'
-  | 'openai.compact'
-  | 'openai.responses_lookup'
-  | 'openai.input_tokens'
-  | 'openai.embeddings'
-  | 'openai.images'
-  | 'openai.audio'
-  | 'openai.models'
-  | 'openai.moderations'
-  | 'openai.files'
-  | 'openai.file_content'
-  | 'openai.batches'
-  | 'openai.batch_request'
-  | 'openai.conversations'
-  | 'openai.conversation_items'
-  | 'openai.vector_stores'
-  | 'openai.vector_store_files'
-  | 'openai.skills'
-  | 'openai.skill_versions'
-  | 'openai.skill_content'
-  | 'openai.containers'
-  | 'openai.container_files'
-  | 'openai.container_file_content'
-  | 'anthropic.messages'
-  | 'anthropic.count_tokens'
-  | 'anthropic.models'
-  | 'anthropic.batches'
-  | 'anthropic.batch_results'
-  | 'anthropic.batch_message'
-  | 'anthropic.files'
-  | 'anthropic.file_content'
-  | 'anthropic.skills'
-  | 'anthropic.skill_versions'
-  | 'anthropic.skill_content'
-  | 'gemini.generate'
-  | 'gemini.count_tokens'
-  | 'gemini.embed'
-  | 'gemini.models'
-  | 'gemini.caches'
-  | 'gemini.caches_lookup'
-  | 'gemini.files'
-  | 'gemini.batches'
-  | 'gemini.batch_request';
-
-export const APIS: readonly Api[] = [
+/** The API surfaces recorded in the ledger's `api` column; the type is read from this list, so each is named once. */
+export const APIS = [
   'openai.chat',
   'openai.chat_lookup',
   'openai.completions',
@@ -100,7 +51,9 @@ export const APIS: readonly Api[] = [
   'gemini.files',
   'gemini.batches',
   'gemini.batch_request',
-];
+] as const;
+
+export type Api = (typeof APIS)[number];
 
 /**
  * APIs that cost nothing (listing models, counting tokens): their rows cost 0 whatever the

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { APIS, type Api } from '../../core/api.js';
+import { APIS } from '../../core/api.js';
 import { SYSTEM_HASH_LENGTH } from './features.js';
 import type { RoutingRule } from './rule.js';
 
@@ -10,7 +10,7 @@ const count = z.number().int('must be a whole number').min(0, 'must be ≥ 0');
 const range = z
   .strictObject({ lt: count.optional(), lte: count.optional(), gt: count.optional(), gte: count.optional() })
   .refine((r) => Object.keys(r).length > 0, 'set at least one of lt, lte, gt, gte');
-const api = z.enum(APIS as [Api, ...Api[]], { error: `must be one of ${APIS.join(', ')}` });
+const api = z.enum(APIS, { error: `must be one of ${APIS.join(', ')}` });
 const hash = z
   .string()
   .transform((s) => s.toLowerCase())
