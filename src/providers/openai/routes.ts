@@ -9,38 +9,11 @@ const SKILLS = '/v1/skills';
 const skillVersion = (suffix: string) => subResourceAt(SKILLS, 'versions', suffix);
 const CONTAINERS = '/v1/containers';
 
-/** `/v1/conversations/{id}/items/{item_id}`: the conversation's id is the resource (its owner is the item's). */
-function conversationItem(pathname: string): PathMatch | undefined {
-  const rest = pathname.startsWith(`${CONVERSATIONS}/`) ? pathname.slice(CONVERSATIONS.length + 1).split('/') : [];
-  if (rest.length !== 3 || rest[1] !== 'items' || decodeSegment(rest[2]!) === undefined) return undefined;
-  const resourceId = decodeSegment(rest[0]!);
-  return resourceId === undefined ? undefined : { resourceId };
-}
-
-/**
- * `/v1/vector_stores/{id}/{part}/{part_id}` and one step below (`files/{file_id}/content`,
- * `file_batches/{batch_id}/cancel` or `/files`): the vector store's id is the resource, as a file or
- * file batch is reached through its store.
- */
-function storePart(part: 'files' | 'file_batches', action?: 'content' | 'cancel' | 'files'): (pathname: string) => PathMatch | undefined {
-  return (pathname) => {
-    const rest = pathname.startsWith(`${VECTOR_STORES}/`) ? pathname.slice(VECTOR_STORES.length + 1).split('/') : [];
-    if (rest.length !== (action === undefined ? 3 : 4) || rest[1] !== part || rest[3] !== action || decodeSegment(rest[2]!) === undefined) return undefined;
-    const resourceId = decodeSegment(rest[0]!);
-    return resourceId === undefined ? undefined : { resourceId };
-  };
-}
-
-/** `/v1/containers/{id}/files/{file_id}{suffix}`: the container's id is the resource (its owner is its files'). */
-function containerFile(suffix: string): (pathname: string) => PathMatch | undefined {
-  return (pathname) => {
-    if (!pathname.startsWith(`${CONTAINERS}/`) || !pathname.endsWith(suffix)) return undefined;
-    const rest = pathname.slice(CONTAINERS.length + 1, pathname.length - suffix.length).split('/');
-    if (rest.length !== 3 || rest[1] !== 'files' || decodeSegment(rest[2]!) === undefined) return undefined;
-    const resourceId = decodeSegment(rest[0]!);
-    return resourceId === undefined ? undefined : { resourceId };
-  };
-}
+// A conversation's items, a vector store's files and file batches, a container's files: the holder's id is
+// the resource (its owner is theirs), as a skill's versions are.
+const conversationItem = subResourceAt(CONVERSATIONS, 'items', '');
+const storePart = (part: 'files' | 'file_batches', action?: 'content' | 'cancel' | 'files') => subResourceAt(VECTOR_STORES, part, action === undefined ? '' : `/${action}`);
+const containerFile = (suffix: string) => subResourceAt(CONTAINERS, 'files', suffix);
 
 /** `/v1/responses/{id}` and its sub-resources; `compact` and `input_tokens` are other endpoints of their own, not ids. */
 function storedResponse(suffix: string): (pathname: string) => PathMatch | undefined {
