@@ -1,5 +1,6 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { errorReply } from './errors.js';
 import { requestIdFor, requestIdHeader } from './headers.js';
@@ -85,6 +86,8 @@ class FakeServer implements FakeUpstream {
   constructor(server: Server, record: boolean, host: string, scheme = 'http') {
     this.server = server;
     this.record = record;
+    // Every delayed reply waits on this signal: more than ten at once is this fake's normal load, not a leak.
+    setMaxListeners(0, this.closing.signal);
     this.port = (server.address() as AddressInfo).port;
     this.url = `${scheme}://${host}:${this.port}`;
     server.on('request', (req: IncomingMessage, res: ServerResponse) => this.receive(req, res));
