@@ -1,5 +1,5 @@
 import { schemaV1, schemaV2, schemaV3, schemaV4, schemaV5, schemaV6, schemaV7, schemaV8, schemaV9, schemaV13, schemaV14, schemaV15, schemaV16, schemaV18, schemaV19, schemaV20, schemaV21, schemaV22, schemaV23, schemaV24, schemaV25, schemaV26, schemaV27, schemaV28, schemaV29, schemaV30, type TypeMap } from './ddl.js';
-import { schemaV31, schemaV32 } from './object-owners.js';
+import { schemaV31, schemaV32, schemaV33 } from './object-owners.js';
 
 /** Ordered migrations; each entry's statements run in one transaction. */
 export function migrations(t: TypeMap): { version: number; statements: string[] }[] {
@@ -32,5 +32,6 @@ export function migrations(t: TypeMap): { version: number; statements: string[] 
     { version: 30, statements: schemaV30(t) },
     { version: 31, statements: schemaV31(t) },
     { version: 32, statements: schemaV32() },
+    { version: 33, statements: schemaV33(t) },
   ];
 }

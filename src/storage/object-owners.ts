@@ -17,15 +17,23 @@ export interface OwnedObject extends ObjectOwner {
    * for that id is of an object gone since (expired), and is replaced rather than kept.
    */
   replaces?: boolean;
+  /** The object it is part of (a container's file: its container): forgotten when that one is. */
+  parent?: string;
 }
+
+/** An owner as storage records it: with the object it is part of, if any. */
+export type RecordedOwner = ObjectOwner & { parent?: string };
 
 /** Which key made each stored object (auth.stored_objects); the same on every adapter. */
 export interface ObjectOwnerStore {
   /** Records owners; an id already recorded keeps its first owner, unless the new one `replaces` it. */
   add(objects: readonly OwnedObject[]): Promise<void>;
   /** The owners of those of `ids` that are recorded. */
-  owners(ids: readonly string[]): Promise<Map<string, ObjectOwner>>;
-  /** Forgets the owners of objects the provider has deleted; with `before` (ms since the epoch), only those recorded at or before it. */
+  owners(ids: readonly string[]): Promise<Map<string, RecordedOwner>>;
+  /**
+   * Forgets the owners of objects the provider has deleted, and of their parts (OwnedObject.parent);
+   * with `before` (ms since the epoch), only those recorded at or before it, and the parts of those.
+   */
   remove(ids: readonly string[], before?: number): Promise<void>;
 }
 
@@ -59,6 +67,14 @@ export function schemaV32(): string[] {
   ];
 }
 
+/**
+ * Version 33: the object each is part of (a container's file: its container), so that deleting a
+ * container forgets its files' owners too. Indexed only where there is one: most objects are no part.
+ */
+export function schemaV33(t: TypeMap): string[] {
+  return [`ALTER TABLE stored_objects ADD COLUMN parent ${t.text}`, 'CREATE INDEX stored_objects_parent ON stored_objects (parent) WHERE parent IS NOT NULL'];
+}
+
 /** Ids per statement: well under SQLite's and Postgres's limits on parameters. */
 const CHUNK = 100;
 
@@ -71,20 +87,24 @@ export function sqlObjectOwners(db: PolicySql): ObjectOwnerStore {
     async add(objects) {
       for (const replacing of [false, true]) {
         const some = objects.filter((o) => (o.replaces === true) === replacing);
-        const conflict = replacing ? 'DO UPDATE SET api = excluded.api, key_id = excluded.key_id, team = excluded.team, created_at = excluded.created_at' : 'DO NOTHING';
+        const conflict = replacing ? 'DO UPDATE SET api = excluded.api, key_id = excluded.key_id, team = excluded.team, created_at = excluded.created_at, parent = excluded.parent' : 'DO NOTHING';
         for (let i = 0; i < some.length; i += CHUNK) {
           const part = some.slice(i, i + CHUNK);
-          const values = part.map(() => '(?, ?, ?, ?, ?)').join(', ');
-          await run(`INSERT INTO stored_objects (id, api, key_id, team, created_at) VALUES ${values} ON CONFLICT (id) ${conflict}`, part.flatMap((o) => [o.id, o.api, o.keyId, o.team, o.createdAt]));
+          const values = part.map(() => '(?, ?, ?, ?, ?, ?)').join(', ');
+          await run(`INSERT INTO stored_objects (id, api, key_id, team, created_at, parent) VALUES ${values} ON CONFLICT (id) ${conflict}`, part.flatMap((o) => [o.id, o.api, o.keyId, o.team, o.createdAt, o.parent ?? null]));
         }
       }
     },
     async owners(ids) {
-      const out = new Map<string, ObjectOwner>();
+      const out = new Map<string, RecordedOwner>();
       for (let i = 0; i < ids.length; i += CHUNK) {
         const part = ids.slice(i, i + CHUNK);
-        const { rows } = await run(`SELECT id, key_id, team FROM stored_objects WHERE id IN (${part.map(() => '?').join(', ')})`, part);
-        for (const r of rows) out.set(scalarText(r.id), { keyId: r.key_id === null ? null : scalarText(r.key_id), team: r.team === null ? null : scalarText(r.team) });
+        const { rows } = await run(`SELECT id, key_id, team, parent FROM stored_objects WHERE id IN (${part.map(() => '?').join(', ')})`, part);
+        for (const r of rows) {
+          const o: RecordedOwner = { keyId: r.key_id === null ? null : scalarText(r.key_id), team: r.team === null ? null : scalarText(r.team) };
+          if (r.parent !== null && r.parent !== undefined) o.parent = scalarText(r.parent);
+          out.set(scalarText(r.id), o);
+        }
       }
       return out;
     },
@@ -92,7 +112,11 @@ export function sqlObjectOwners(db: PolicySql): ObjectOwnerStore {
       for (let i = 0; i < ids.length; i += CHUNK) {
         const part = ids.slice(i, i + CHUNK);
         const older = before === undefined ? '' : ' AND created_at <= ?';
-        await run(`DELETE FROM stored_objects WHERE id IN (${part.map(() => '?').join(', ')})${older}`, before === undefined ? part : [...part, before]);
+        const params = before === undefined ? part : [...part, before];
+        const them = `id IN (${part.map(() => '?').join(', ')})${older}`;
+        // The parts first: a removal cut short between the two is made again whole.
+        await run(before === undefined ? `DELETE FROM stored_objects WHERE parent IN (${part.map(() => '?').join(', ')})` : `DELETE FROM stored_objects WHERE parent IN (SELECT id FROM stored_objects WHERE ${them})`, params);
+        await run(`DELETE FROM stored_objects WHERE ${them}`, params);
       }
     },
   };

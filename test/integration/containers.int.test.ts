@@ -73,12 +73,8 @@ describe.each(harnessEngines('containers'))('containers (%s)', (_, storage: (() 
     ]);
     for (const r of rows) expect(r).toMatchObject({ status: 200, outcome: 'ok', costPicos: 0n, modelRequested: '' });
     expect(rows[0]!.responseId).toBe(c.id);
-    // A file added to the container is the container owner's; the container, deleted through the gateway, is forgotten.
-    await eventually(async () => {
-      const owners = await h.tollgate.storage.objects.owners([c.id, sent.id, copied.id]);
-      expect(owners.has(c.id)).toBe(false);
-      expect(owners.get(sent.id)).toMatchObject({ keyId: h.key.id, team: 'platform' });
-    });
+    // A file added to the container was the container owner's; the container, deleted through the gateway, is forgotten, and its files with it.
+    await eventually(async () => expect(await h.tollgate.storage.objects.owners([c.id, sent.id, copied.id])).toEqual(new Map()));
     const err = await refusedUnsent(() => a.containers.retrieve(c.id));
     expect(err.error).toMatchObject({ code: 'object_not_owned' });
   });
@@ -146,6 +142,31 @@ describe.each(harnessEngines('containers'))('containers (%s)', (_, storage: (() 
     expect(page.has_more).toBe(true);
     const rows = (await h.rows()).filter((r) => r.keyId === h.key.id && r.api === 'openai.containers');
     for (const r of rows) expect(r).toMatchObject({ status: 200, costPicos: 0n });
+  });
+
+  it('forgets the owners of the files of a container deleted through the gateway, in storage and at once, and keeps those of another container', async () => {
+    await start();
+    const a = openai(h.key);
+    const gone = await a.containers.create({ name: 'gone' });
+    const kept = await a.containers.create({ name: 'kept' });
+    const inGone = await a.containers.files.create(gone.id, { file: await toFile(Buffer.from('g'), 'g.txt') });
+    const inKept = await a.containers.files.create(kept.id, { file: await toFile(Buffer.from('k'), 'k.txt') });
+    const platform = { keyId: h.key.id, team: 'platform' };
+    await eventually(async () => {
+      const owners = await h.tollgate.storage.objects.owners([inGone.id, inKept.id]);
+      expect(owners.get(inGone.id)).toMatchObject({ ...platform, parent: gone.id });
+      expect(owners.get(inKept.id)).toMatchObject({ ...platform, parent: kept.id });
+    });
+    await a.containers.delete(gone.id);
+    // Named as a file of one's own straight after: the gateway that deleted the container has forgotten it already.
+    const naming = (id: string) => () => openai(carol).responses.create({ model: 'gpt-5', input: [{ role: 'user', content: [{ type: 'input_file', file_id: id }] }] });
+    const err = await refusedUnsent(naming(inGone.id));
+    expect(err.error).toMatchObject({ code: 'object_not_owned' });
+    expect(await naming(inKept.id)()).toMatchObject({ object: 'response' });
+    await eventually(async () => {
+      const owners = await h.tollgate.storage.objects.owners([gone.id, inGone.id, kept.id, inKept.id]);
+      expect([...owners.keys()].sort()).toEqual([kept.id, inKept.id].sort());
+    });
   });
 
   it('forgets the owner of a container the provider no longer has once it answers 404 for it, not of one just made', async () => {

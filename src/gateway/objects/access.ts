@@ -189,16 +189,16 @@ export function madeObjects(f: RequestFacts, hold: ObjectHold, route: RouteMatch
   const owner = hold.owner;
   if (owner === undefined || f.status < 200 || f.status >= 300) return [];
   const out: OwnedObject[] = [];
-  const add = (ids: readonly string[] | undefined, o: ObjectOwner | undefined, replaces = false) => {
-    if (o !== undefined) for (const id of ids ?? []) out.push({ id, api: f.api, keyId: o.keyId, team: o.team, createdAt: f.ts, ...(replaces ? { replaces } : {}) });
+  const add = (ids: readonly string[] | undefined, o: ObjectOwner | undefined, more: Pick<OwnedObject, 'replaces' | 'parent'> = {}) => {
+    if (o !== undefined) for (const id of ids ?? []) out.push({ id, api: f.api, keyId: o.keyId, team: o.team, createdAt: f.ts, ...more });
   };
   const made = route.resourceId === undefined ? owner : hold.pathOwner;
   const id = f.responseId !== null && f.responseId !== '' ? [f.responseId] : [];
   // A Gemini file may be named by its uploader: one made under the name of a file expired since is the new uploader's.
-  if (!hold.unstored && MAKERS.has(f.api)) add(id, owner, f.api === 'gemini.files');
+  if (!hold.unstored && MAKERS.has(f.api)) add(id, owner, f.api === 'gemini.files' ? { replaces: true } : {});
   if (hold.storedChat === true && f.api === 'openai.chat') add(id, owner);
-  // A file added to a container is the container's owner's, as the container is.
-  if (f.api === 'openai.container_files' && route.method === 'POST') add(id, made);
+  // A file added to a container is the container's owner's, as the container is, and goes with it.
+  if (f.api === 'openai.container_files' && route.method === 'POST' && route.resourceId !== undefined) add(id, made, { parent: route.resourceId });
   add(f.batchFiles, made);
   add(f.containers, made);
   add(f.conversations, made);

@@ -14,7 +14,7 @@ const made = (id: string, o: ObjectOwner = alice): OwnedObject => ({ id, api: 'o
 
 /** A store in memory whose writes wait until released, and whose reads can fail or be counted. */
 function heldStore() {
-  const rows = new Map<string, ObjectOwner>();
+  const rows = new Map<string, ObjectOwner & { parent?: string }>();
   const waiting: (() => void)[] = [];
   const s = {
     rows,
@@ -33,7 +33,7 @@ function heldStore() {
             if (s.failWrites) return fail(new Error('disk full'));
             for (const o of objects) {
               if (rows.has(o.id) && o.replaces !== true) continue;
-              rows.set(o.id, { keyId: o.keyId, team: o.team });
+              rows.set(o.id, { keyId: o.keyId, team: o.team, ...(o.parent === undefined ? {} : { parent: o.parent }) });
               s.madeAt.set(o.id, o.createdAt);
             }
             ok();
@@ -43,7 +43,8 @@ function heldStore() {
         new Promise<void>((ok, fail) =>
           waiting.push(() => {
             if (s.failWrites) return fail(new Error('disk full'));
-            for (const id of ids) if (before === undefined || (s.madeAt.get(id) ?? 0) <= before) rows.delete(id);
+            const gone = ids.filter((id) => rows.has(id) && (before === undefined || (s.madeAt.get(id) ?? 0) <= before));
+            for (const [id, o] of rows) if (gone.includes(id) || (o.parent !== undefined && (before === undefined ? ids : gone).includes(o.parent))) rows.delete(id);
             ok();
           }),
         ),
@@ -160,6 +161,49 @@ describe('the owners of deleted objects', () => {
     }
     await flushed;
     expect([...s.rows.keys()]).toEqual(['file-3']);
+  });
+
+  it('forgets the parts of a deleted object with it (a container and its files): here, in storage, and those not yet written', async () => {
+    const s = heldStore();
+    const here = new ObjectOwners({ mode: 'team', store: s.store, log: silentLogger, missWaitMs: 0 });
+    const part = (id: string, parent: string): OwnedObject => ({ ...made(id), api: 'openai.container_files', parent });
+    here.made([made('cntr_1'), made('cntr_2'), part('cfile_1', 'cntr_1'), part('cfile_2', 'cntr_2')]);
+    s.release();
+    await here.flush();
+    // Another gateway reads a file of the container from storage, then is told the container is gone.
+    const there = new ObjectOwners({ mode: 'team', store: s.store, log: silentLogger, missWaitMs: 0 });
+    await expect(there.check(['cfile_1'], alice, 'file')).resolves.toBeDefined();
+    there.made([part('cfile_3', 'cntr_1')]);
+    there.gone(['cntr_1']);
+    // Storage still has the file until the removal is written: a read there does not bring it back.
+    await expect(there.check(['cfile_1'], alice, 'file')).rejects.toMatchObject({ code: 'object_not_owned' });
+    await expect(there.check(['cfile_3'], alice, 'file')).rejects.toMatchObject({ code: 'object_not_owned' });
+    await expect(there.check(['cfile_2'], alice, 'file')).resolves.toBeDefined();
+    const flushed = there.flush();
+    for (let i = 0; i < 3; i++) {
+      s.release();
+      await new Promise((r) => setImmediate(r));
+    }
+    await flushed;
+    expect([...s.rows.keys()].sort()).toEqual(['cfile_2', 'cntr_2']);
+    // The gateway that made them forgets them once told.
+    here.gone(['cntr_2']);
+    await expect(here.check(['cfile_2'], alice, 'file')).rejects.toMatchObject({ code: 'object_not_owned' });
+  });
+
+  it('forgets the parts of an object the provider no longer has with it, before storage has', async () => {
+    const s = heldStore();
+    const owners = new ObjectOwners({ mode: 'team', store: s.store, log: silentLogger, missWaitMs: 0 });
+    owners.made([made('cntr_1'), { ...made('cfile_1'), parent: 'cntr_1' }]);
+    s.release();
+    await owners.flush();
+    owners.lapsed(['cntr_1'], LAPSE_AFTER_MS + 1);
+    await expect(owners.check(['cfile_1'], alice, 'file')).rejects.toMatchObject({ code: 'object_not_owned' });
+    expect(s.rows.has('cfile_1')).toBe(true);
+    const flushed = owners.flush();
+    s.release();
+    await flushed;
+    expect(s.rows.size).toBe(0);
   });
 
   it('removes them again on a later try when storage refused', async () => {

@@ -7,7 +7,7 @@ import { type ObjectOwner, type StoredObjectsMode, mayUse, ownerOf } from '../..
 import type { RequestFacts } from '../../metering/build-row.js';
 import type { RouteMatch } from '../../providers/types.js';
 import { type NamedObjects, type ObjectHold, createsWithItems, deletedObjects, lapsedObjects, listsObjects, madeObjects, namedObjects, storesChat } from './access.js';
-import type { ObjectOwnerStore, OwnedObject } from '../../storage/object-owners.js';
+import type { ObjectOwnerStore, OwnedObject, RecordedOwner } from '../../storage/object-owners.js';
 
 export interface ObjectOwnersDeps {
   mode: StoredObjectsMode;
@@ -36,8 +36,8 @@ export const LAPSE_AFTER_MS = 5 * 60_000;
 /** How long a check of an id not known waits for owners being learned from the provider (conversation-items.ts). */
 export const LEARN_WAIT_MS = 2_000;
 
-/** An owner known in memory; `madeAt` when this gateway saw the object made. */
-type Known = ObjectOwner & { madeAt?: number };
+/** An owner known in memory; `madeAt` when this gateway saw the object made; `parent`, the object it is part of. */
+type Known = RecordedOwner & { madeAt?: number };
 
 /** An owner storage is to forget: at once (deleted), or only if recorded at or before `before` (lapsed). */
 interface Removal {
@@ -54,6 +54,8 @@ interface Removal {
 export class ObjectOwners {
   readonly mode: StoredObjectsMode;
   private readonly known = new Map<string, Known>();
+  /** The parts of each object among `known` (OwnedObject.parent): forgotten with it. */
+  private readonly parts = new Map<string, Set<string>>();
   private queue: OwnedObject[] = [];
   /** Objects gone whose owners storage has yet to forget: written after the owners queued before them. */
   private removals: Removal[] = [];
@@ -76,7 +78,7 @@ export class ObjectOwners {
   made(objects: readonly OwnedObject[]): void {
     if (objects.length === 0) return;
     // One known already is written, or on its way (a streamed Response, made known at its first event and again at its end).
-    const fresh = objects.filter((o) => (o.replaces ? this.replace(o) : this.keep(o.id, { keyId: o.keyId, team: o.team, madeAt: o.createdAt })));
+    const fresh = objects.filter((o) => (o.replaces ? this.replace(o) : this.keep(o.id, knownOf(o))));
     if (fresh.length === 0) return;
     this.queue.push(...fresh);
     if (this.queue.length > MAX_QUEUE) {
@@ -106,13 +108,13 @@ export class ObjectOwners {
     if (owner !== undefined) this.made(ids.map((id) => ({ id, api, keyId: owner.keyId, team: owner.team, createdAt: now })));
   }
 
-  /** Objects the provider has deleted (a DELETE through the gateway succeeded): forgotten here at once, in storage in the background. */
+  /** Objects the provider has deleted (a DELETE through the gateway succeeded), and their parts: forgotten here at once, in storage in the background. */
   gone(ids: readonly string[]): void {
     if (ids.length === 0) return;
     const set = new Set(ids);
-    for (const id of ids) this.known.delete(id);
+    for (const id of ids) this.drop(id, true);
     // Not yet written: never written.
-    this.queue = this.queue.filter((o) => !set.has(o.id));
+    this.queue = this.queue.filter((o) => !set.has(o.id) && !(o.parent !== undefined && set.has(o.parent)));
     this.forget(ids.map((id) => ({ id })));
   }
 
@@ -128,7 +130,7 @@ export class ObjectOwners {
     });
     if (old.length === 0) return;
     // One read from storage and not made here: forgotten in memory, read again if storage keeps it.
-    for (const id of old) this.known.delete(id);
+    for (const id of old) this.drop(id, true);
     this.forget(old.map((id) => ({ id, before: now - LAPSE_AFTER_MS })));
   }
 
@@ -216,7 +218,7 @@ export class ObjectOwners {
   }
 
   private async read(ids: string[], into: Map<string, ObjectOwner>, question: string): Promise<string[]> {
-    let found: Map<string, ObjectOwner>;
+    let found: Map<string, RecordedOwner>;
     const ms = this.d.readTimeoutMs ?? 2000;
     try {
       found = await within(this.d.store.owners(ids), ms, `no answer within ${ms} ms`);
@@ -227,8 +229,8 @@ export class ObjectOwners {
       throw new GatewayError('storage_unavailable', message, { headers: { 'retry-after': '5' } });
     }
     for (const [id, o] of found) {
-      if (this.forgetting.has(id)) continue;
-      into.set(id, o);
+      if (this.forgetting.has(id) || (o.parent !== undefined && this.forgetting.has(o.parent))) continue;
+      into.set(id, { keyId: o.keyId, team: o.team });
       this.keep(id, o);
     }
     return ids.filter((id) => !into.has(id));
@@ -238,19 +240,37 @@ export class ObjectOwners {
   private replace(o: OwnedObject): boolean {
     const k = this.known.get(o.id);
     if (k !== undefined && k.keyId === o.keyId && k.team === o.team) return false;
-    this.known.delete(o.id);
+    this.drop(o.id, false);
     this.removals = this.removals.filter((r) => r.id !== o.id);
     this.forgetting.delete(o.id);
-    return this.keep(o.id, { keyId: o.keyId, team: o.team, madeAt: o.createdAt });
+    return this.keep(o.id, knownOf(o));
   }
 
   /** Whether the id was not known before. */
   private keep(id: string, owner: Known): boolean {
     if (this.known.has(id)) return false;
     // Oldest first by insertion order: a full map forgets the longest known, which storage still has.
-    if (this.known.size >= this.max) this.known.delete(this.known.keys().next().value!);
+    if (this.known.size >= this.max) this.drop(this.known.keys().next().value!, false);
     this.known.set(id, owner);
+    if (owner.parent !== undefined) {
+      const parts = this.parts.get(owner.parent) ?? new Set<string>();
+      this.parts.set(owner.parent, parts.add(id));
+    }
     return true;
+  }
+
+  /** Forgets an owner in memory; `withParts`: its parts' too (the object is gone, not just let go of). */
+  private drop(id: string, withParts: boolean): void {
+    const parent = this.known.get(id)?.parent;
+    this.known.delete(id);
+    if (parent !== undefined) {
+      const siblings = this.parts.get(parent);
+      siblings?.delete(id);
+      if (siblings?.size === 0) this.parts.delete(parent);
+    }
+    if (!withParts) return;
+    for (const part of this.parts.get(id) ?? []) this.known.delete(part);
+    this.parts.delete(id);
   }
 
   /** Owners queued first, then removals: an object made and deleted at once is written before it is removed. */
@@ -289,6 +309,11 @@ export class ObjectOwners {
       },
     );
   }
+}
+
+/** What memory keeps of an object just made. */
+function knownOf(o: OwnedObject): Known {
+  return { keyId: o.keyId, team: o.team, madeAt: o.createdAt, ...(o.parent === undefined ? {} : { parent: o.parent }) };
 }
 
 /** Deleted objects' owners in one statement; lapsed ones each only if recorded by its time. */

@@ -44,4 +44,27 @@ export function objectOwnerContract(open: () => Promise<Storage>): void {
       await s.close();
     }
   });
+
+  it('forgets the parts of an object with it (a container and its files), a lapsed one only when it is old enough, and reads back what each is part of', async () => {
+    const s = await open();
+    try {
+      const at = Date.UTC(2026, 11, 7);
+      const owner = { keyId: 'k1', team: 'platform' };
+      const container = (id: string, createdAt: number) => ({ id, api: 'openai.containers', ...owner, createdAt });
+      const file = (id: string, parent: string) => ({ id, api: 'openai.container_files', ...owner, createdAt: at + 100, parent });
+      await s.objects.add([container('cntr_a', at), container('cntr_b', at), container('cntr_young', at + 50), file('cfile_a1', 'cntr_a'), file('cfile_a2', 'cntr_a'), file('cfile_b1', 'cntr_b'), file('cfile_y1', 'cntr_young')]);
+      expect((await s.objects.owners(['cfile_a1', 'cntr_a'])).get('cfile_a1')).toEqual({ ...owner, parent: 'cntr_a' });
+      expect((await s.objects.owners(['cntr_a'])).get('cntr_a')).toEqual(owner);
+      await s.objects.remove(['cntr_a']);
+      expect([...(await s.objects.owners(['cntr_a', 'cfile_a1', 'cfile_a2', 'cntr_b', 'cfile_b1'])).keys()].sort()).toEqual(['cfile_b1', 'cntr_b']);
+      // Gone at the provider (a 404): its files go with a container recorded by then, the files' own times aside; a younger container keeps its own.
+      await s.objects.remove(['cntr_b', 'cntr_young'], at + 10);
+      expect([...(await s.objects.owners(['cntr_b', 'cfile_b1', 'cntr_young', 'cfile_y1'])).keys()].sort()).toEqual(['cfile_y1', 'cntr_young']);
+      // A file deleted on its own leaves its container.
+      await s.objects.remove(['cfile_y1']);
+      expect([...(await s.objects.owners(['cntr_young', 'cfile_y1'])).keys()]).toEqual(['cntr_young']);
+    } finally {
+      await s.close();
+    }
+  });
 }
