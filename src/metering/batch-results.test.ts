@@ -199,7 +199,7 @@ describe('BatchResultRows', () => {
     await expect(setup({ insertFails: true }).rows.ended(creation, { batchId: 'msgbatch_1', api: 'anthropic.batch_message', results: [result('a', 1, 1)], complete: true })).rejects.toThrow('storage down');
   });
 
-  it('ended (the sweep): gives the containers the results name to the batch owner, after billing them; a failure to is logged, never thrown', async () => {
+  it('ended (the sweep): gives the containers the results name, and what the provider keeps of them, to the batch owner, after billing them; a failure to is logged, never thrown', async () => {
     const given: string[] = [];
     const withContainers = (customId: string, containers?: string[]): BatchResult => ({ ...result(customId, 1, 1), containers });
     const batch = { batchId: 'msgbatch_1', api: 'anthropic.batch_message' as const, results: [withContainers('a', ['container_1']), withContainers('b'), withContainers('c', ['container_1', 'container_2'])], complete: true };
@@ -207,9 +207,15 @@ describe('BatchResultRows', () => {
     await rows.ended(creation, batch);
     expect(given).toEqual(['msgbatch_1 anthropic.batch_message: container_1 container_2']);
     expect(calls.upserted).toHaveLength(1);
+    // An OpenAI batch's stored Responses, their items and its chat completions, after its containers.
+    given.length = 0;
+    const stored = (customId: string, ids: string[], containers?: string[]): BatchResult => ({ ...withContainers(customId, containers), stored: ids });
+    const openai = { batchId: 'file-out', api: 'openai.batch_request' as const, results: [stored('a', ['resp_1', 'msg_1'], ['cntr_1']), stored('b', ['chatcmpl-2'])], complete: true };
+    await rows.ended({ ...creation, responseId: 'batch_1' }, openai);
+    expect(given).toEqual(['batch_1 openai.batch_request: cntr_1 resp_1 chatcmpl-2 msg_1']);
     const failing = setup({ created: creation, madeFor: () => Promise.reject(new Error('storage down')) });
     await expect(failing.rows.ended(creation, batch)).resolves.toBeUndefined();
-    expect(failing.calls.logged).toEqual(['warn could not record the containers of a batch’s results; they are refused until made again']);
+    expect(failing.calls.logged).toEqual(['warn could not record the containers and stored objects of a batch’s results; they are refused until made again']);
     // None named: not asked.
     const none = setup({ created: creation, madeFor: () => Promise.reject(new Error('not to be asked')) });
     await none.rows.ended(creation, { ...batch, results: [withContainers('a')] });

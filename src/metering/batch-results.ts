@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { Logger } from '../core/logger.js';
 import { type SettledSpend, settledSpendOf } from '../policy/settled-spend.js';
-import { batchContainers } from '../providers/shared/batch-results-tap.js';
+import { batchContainers, batchStored } from '../providers/shared/batch-results-tap.js';
 import type { BatchResult, BatchResults } from '../providers/types.js';
 import type { LedgerStore } from '../storage/ports.js';
 import { AfterResponse } from './after-response.js';
@@ -22,7 +22,7 @@ export interface BatchResultsDeps {
   charge?: (spend: SettledSpend) => Promise<void>;
   /** Makes the rows recorded so far visible in storage (boundedly), so that a batch's creation row is found. */
   flush?: () => Promise<void>;
-  /** Gives the containers an ended batch's results name to the owner of the batch (`batchId`), when it has one (auth.stored_objects); absent, they are not recorded. */
+  /** Gives the containers an ended batch's results name, and the Responses and chat completions they are, to the owner of the batch (`batchId`), when it has one (auth.stored_objects); absent, they are not recorded. */
   madeFor?: (batchId: string, ids: readonly string[], api: string) => Promise<void>;
   log: Logger;
 }
@@ -95,9 +95,9 @@ export class BatchResultRows {
     await this.record(this.payerOf(creation, Date.now()), batch, { batch_id: creation.responseId! });
     await this.markBilled(creation);
     // A download through the gateway gives them to the owner of what it names (gateway/objects/access.ts madeObjects); the sweep's reading, here.
-    const containers = batchContainers(batch.results);
-    if (containers.length > 0 && this.d.madeFor) {
-      await this.d.madeFor(creation.responseId!, containers, batch.api).catch((err: unknown) => this.d.log.warn('could not record the containers of a batch’s results; they are refused until made again', { batchId: creation.responseId, containers: containers.length, err: String(err) }));
+    const made = [...batchContainers(batch.results), ...batchStored(batch.results)];
+    if (made.length > 0 && this.d.madeFor) {
+      await this.d.madeFor(creation.responseId!, made, batch.api).catch((err: unknown) => this.d.log.warn('could not record the containers and stored objects of a batch’s results; they are refused until made again', { batchId: creation.responseId, objects: made.length, err: String(err) }));
     }
   }
 

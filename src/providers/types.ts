@@ -233,6 +233,11 @@ export interface BatchResult {
   serviceTier: string;
   /** The containers its answer says code ran in (a Response's code interpreter and shell calls, a Message's `container`): the batch owner's (auth.stored_objects). */
   containers?: string[];
+  /**
+   * What the provider keeps of its answer, the batch owner's (auth.stored_objects): a stored Response's
+   * id, then its output items' ids; a chat completion's id (openai/batches.ts readOutputLine).
+   */
+  stored?: string[];
   /** Billed, but its answer gives no count (a Gemini result without usage): its row is unpriced, never free. */
   billedWithoutUsage?: boolean;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { planContent, resolveUsage } from './content.js';
 import { errorReply } from './errors.js';
 import { jsonHeaders } from './headers.js';
+import { storeChat, storedChatId } from './openai-stored-chat.js';
 import { type BuildInput, type Reply, isRecord, jsonReply, str } from './reply.js';
 
 type Json = Record<string, unknown>;
@@ -51,7 +52,9 @@ export function openaiBatchRoute(method: string, path: string): string | undefin
  * when created and `completed` when retrieved or listed (its requests all processed), or
  * `cancelled` when cancelled. Completing writes its output file, one line per request of the
  * input file in order: a failed request (status 400) for a custom_id starting with `err`, a chat
- * completion otherwise, its usage the scenario's (or estimated from the request's body).
+ * completion otherwise (kept, as `chat.completions.retrieve` finds it, when its request asked `store:
+ * true`), or a Response for a `/v1/responses` line, its usage the scenario's (or estimated from the
+ * request's body). Each answer's id and its items' are the line's own, random, as the provider's are.
  */
 export function buildOpenaiBatches(input: BuildInput): Reply {
   const { req } = input;
@@ -157,7 +160,7 @@ function complete(input: BuildInput, b: Batch): Batch {
     const u = resolveUsage(s.usage, Buffer.byteLength(JSON.stringify(body)), content);
     if (str(req.url)?.startsWith('/v1/responses')) return { id: `batch_req_${i}`, custom_id: customId, response: { status_code: 200, request_id: `req_${i}`, body: batchResponse(i, body, s.model, content.text, u) }, error: null };
     const completion = {
-      id: `chatcmpl-fakeBatch${i}`,
+      id: storedChatId(),
       object: 'chat.completion',
       created: 1_795_000_000,
       model: s.model ?? str(body.model) ?? 'gpt-fake',
@@ -171,6 +174,7 @@ function complete(input: BuildInput, b: Batch): Batch {
       },
       service_tier: 'default',
     };
+    if (body.store === true) storeChat(body, completion);
     return { id: `batch_req_${i}`, custom_id: customId, response: { status_code: 200, request_id: `req_${i}`, body: completion }, error: null };
   });
   const output: StoredFile = { id: `file-${randomBytes(12).toString('hex')}`, filename: 'batch_output.jsonl', purpose: 'batch_output', bytes: Buffer.from(out.map((l) => JSON.stringify(l)).join('\n') + '\n'), createdAt: 1_795_000_060 };
@@ -186,11 +190,12 @@ function complete(input: BuildInput, b: Batch): Batch {
 function batchResponse(i: number, body: Json, model: string | undefined, text: string, u: ReturnType<typeof resolveUsage>): Json {
   const tool = (Array.isArray(body.tools) ? body.tools : []).find((t) => isRecord(t) && t.type === 'code_interpreter') as Json | undefined;
   const container = tool === undefined ? undefined : (str(tool.container) ?? `cntr_fakeBatch${randomBytes(12).toString('hex')}`);
-  const call = container === undefined ? [] : [{ id: `ci_fakeBatch${i}`, type: 'code_interpreter_call', status: 'completed', code: 'print(1)', container_id: container, outputs: null }];
-  const message = { id: `msg_fakeBatch${i}`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', annotations: [], logprobs: [], text }] };
+  const own = `${i}${randomBytes(8).toString('hex')}`;
+  const call = container === undefined ? [] : [{ id: `ci_fakeBatch${own}`, type: 'code_interpreter_call', status: 'completed', code: 'print(1)', container_id: container, outputs: null }];
+  const message = { id: `msg_fakeBatch${own}`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', annotations: [], logprobs: [], text }] };
   const input = u.input + u.cacheRead;
   return {
-    id: `resp_fakeBatch${i}`,
+    id: `resp_fakeBatch${own}`,
     object: 'response',
     created_at: 1_795_000_000,
     status: 'completed',

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { lookupRoute } from '../../providers/index.js';
 import { newFacts } from '../../metering/build-row.js';
 import type { Dialect } from '../../core/api.js';
+import { zeroUsage } from '../../core/usage.js';
 import type { RouteMatch } from '../../providers/types.js';
 import { createsWithItems, deletedObjects, lapsedObjects, listsObjects, madeObjects, namedObjects, soleKeeperOf, storesChat, touchesObjects } from './access.js';
 
@@ -249,6 +250,18 @@ describe('the stored objects a finished request made', () => {
     expect(ids(madeObjects(added, { owner: bob, pathOwner: alice }, route('POST', '/v1/containers/cntr_1/files')))).toEqual(['cfile_1:k-alice']);
     expect(madeObjects(added, { owner: bob }, route('POST', '/v1/containers/cntr_1/files'))).toEqual([]);
     expect(madeObjects(facts('openai.container_files', { status: 200, responseId: 'cfile_1' }), { owner: bob, pathOwner: alice }, route('GET', '/v1/containers/cntr_1/files/cfile_1'))).toEqual([]);
+  });
+
+  it('records what a batch output file downloaded names as kept by the provider for the file owner, the batch owner', () => {
+    const bob = { keyId: 'k-bob', team: 'platform' };
+    const ids = (objects: { id: string; keyId: string | null }[]) => objects.map((o) => `${o.id}:${o.keyId}`);
+    const download = facts('openai.file_content', { status: 200, responseId: null, containers: ['cntr_1'] });
+    const result = (customId: string, stored?: string[]) => ({ customId, model: 'gpt-5', usage: zeroUsage(), serviceTier: 'batch', stored });
+    download.batch = { batchId: 'file-out', api: 'openai.batch_request', results: [result('a', ['resp_1', 'msg_1']), result('b'), result('c', ['chatcmpl-3'])], complete: false };
+    const get = route('GET', '/v1/files/file-out/content');
+    expect(ids(madeObjects(download, { owner: bob, pathOwner: alice }, get))).toEqual(['cntr_1:k-alice', 'resp_1:k-alice', 'chatcmpl-3:k-alice', 'msg_1:k-alice']);
+    expect(madeObjects(download, { owner: bob }, get)).toEqual([]);
+    expect(madeObjects({ ...download, status: 500 }, { owner: bob, pathOwner: alice }, get)).toEqual([]);
   });
 
   it('records a chat completion told to be stored, streamed or not, and none other', () => {

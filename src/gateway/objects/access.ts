@@ -4,6 +4,7 @@ import type { RequestFacts } from '../../metering/build-row.js';
 import { cachedContentName } from '../../providers/gemini/caches.js';
 import { mayNameFiles as mayNameGeminiFiles, namedFiles as geminiFiles } from '../../providers/gemini/files.js';
 import { geminiBatchCaches, geminiBatchFile, geminiBatchRequests } from '../../providers/gemini/batches.js';
+import { batchStored } from '../../providers/shared/batch-results-tap.js';
 import { asArray, asObject } from '../../providers/shared/json.js';
 import { isResponsesShapedChat } from '../../providers/openai/request.js';
 import type { RouteMatch } from '../../providers/types.js';
@@ -180,7 +181,8 @@ const ITEM_MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.
 /**
  * The objects a finished request made: the one its answer created, the caller's (a chat completion only when stored); and those its answer
  * names that the provider made alongside (an OpenAI batch's output and error files, a Response's
- * items, the containers code ran in, the conversation a Response was added to), for the owner of the object the request is about
+ * items, the containers code ran in, the conversation a Response was added to, the Responses and chat
+ * completions of a batch's output file), for the owner of the object the request is about
  * (`hold.pathOwner`, known when the request was checked against it: they wait for a checked request
  * otherwise), or for the caller when it creates one. A Response not stored makes no Response or
  * items, but the containers it ran code in are there all the same.
@@ -201,6 +203,8 @@ export function madeObjects(f: RequestFacts, hold: ObjectHold, route: RouteMatch
   if (f.api === 'openai.container_files' && route.method === 'POST' && route.resourceId !== undefined) add(id, made, { parent: route.resourceId });
   add(f.batchFiles, made);
   add(f.containers, made);
+  // A batch's output file, downloaded: the Responses and chat completions its requests made are the file's owner's, the batch's.
+  if (f.batch !== undefined) add(batchStored(f.batch.results), made);
   add(f.conversations, made);
   if (!hold.unstored && ITEM_MAKERS.has(f.api)) add(f.items, made);
   return out;

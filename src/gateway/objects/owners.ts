@@ -100,10 +100,11 @@ export class ObjectOwners {
 
   /**
    * Objects made for the owner of another (`parent`), when it has one: the containers an ended batch's
-   * requests ran code in, read by the gateway's own sweep rather than through a request of its owner.
+   * requests ran code in, and the stored Responses, their items and the chat completions they made,
+   * read by the gateway's own sweep rather than through a request of its owner.
    */
   async madeFor(parent: string, ids: readonly string[], api: string): Promise<void> {
-    const owner = (await this.owners([parent], false, 'made the batch whose results name these containers')).get(parent);
+    const owner = (await this.owners([parent], false, 'made the batch whose results name these objects')).get(parent);
     const now = Date.now();
     if (owner !== undefined) this.made(ids.map((id) => ({ id, api, keyId: owner.keyId, team: owner.team, createdAt: now })));
   }

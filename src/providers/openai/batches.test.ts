@@ -80,6 +80,7 @@ describe('OpenAI batch taps', () => {
         model: 'gpt-4o-mini-2024-07-18',
         serviceTier: 'batch',
         usage: { inputTokens: 120, cacheReadTokens: 64, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 30, reasoningTokens: 5, toolCalls: 1 },
+        stored: ['chatcmpl-1'],
       })),
       complete: true,
     });
@@ -106,6 +107,22 @@ describe('OpenAI batch taps', () => {
     const text = [ran('a', [code('cntr_a')]), chatLine('c'), ran('b', [code('cntr_a'), shell('cntr_c')])].join('\n') + '\n';
     const route: RouteMatch = { api: 'openai.file_content', dialect: 'openai', method: 'GET', noBody: true, resourceId: 'file-out' };
     expect(runTap(openaiAdapter.createTap(route, { ...ctx, contentType: 'application/octet-stream' }), [Buffer.from(text)]).metered.containers).toEqual(['cntr_a', 'cntr_c']);
+  });
+
+  it('names what the provider keeps of each answer: a Response and its items unless it says store false, a chat completion, no embeddings', () => {
+    const line = (body: unknown) => JSON.stringify({ id: 'r', custom_id: 'x', response: { status_code: 200, body }, error: null });
+    const usage = { input_tokens: 10, output_tokens: 7 };
+    const output = [
+      { id: 'rs_1', type: 'reasoning', summary: [] },
+      { id: 'msg_1', type: 'message', role: 'assistant', content: [] },
+    ];
+    const response = (store?: boolean) => ({ id: 'resp_1', object: 'response', model: 'gpt-5', status: 'completed', output, usage, ...(store === undefined ? {} : { store }) });
+    expect(readOutputLine(line(response(true)))?.stored).toEqual(['resp_1', 'rs_1', 'msg_1']);
+    expect(readOutputLine(line(response()))?.stored).toEqual(['resp_1', 'rs_1', 'msg_1']);
+    expect(readOutputLine(line(response(false)))?.stored).toBeUndefined();
+    expect(readOutputLine(chatLine('c'))?.stored).toEqual(['chatcmpl-1']);
+    expect(readOutputLine(line({ object: 'list', model: 'text-embedding-3-small', data: [], usage: { prompt_tokens: 9, total_tokens: 9 } }))?.stored).toBeUndefined();
+    expect(readOutputLine(line({ id: 'cmpl-1', object: 'text_completion', model: 'gpt-3.5-turbo-instruct', choices: [], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }))?.stored).toBeUndefined();
   });
 });
 

@@ -42,8 +42,9 @@ const BODY_API: Record<string, Api> = { response: 'openai.responses', list: 'ope
 /**
  * A line of a batch's output file (`{id, custom_id, response: {status_code, request_id, body}, error}`):
  * a succeeded request's usage, read as its endpoint's answer (a chat completion, a Response, an
- * embeddings list), at the batch tier (half price), and the containers a Response's code ran in;
- * undefined for a failed request, a line of an input file, or anything else.
+ * embeddings list), at the batch tier (half price), the containers a Response's code ran in, and
+ * what the provider keeps of the answer (storedOf); undefined for a failed request, a line of an
+ * input file, or anything else.
  */
 export function readOutputLine(line: string): BatchResult | undefined {
   // Other files (training data, an input file) are not parsed line by line to find nothing.
@@ -56,7 +57,21 @@ export function readOutputLine(line: string): BatchResult | undefined {
   const m = readOpenaiObject(BODY_API[asText(body.object) ?? ''] ?? 'openai.chat', body, true);
   const r: BatchResult = { customId, model: m.servedModel, usage: m.usage, serviceTier: 'batch' };
   if (m.containers !== undefined) r.containers = m.containers;
+  const stored = storedOf(body, m.responseId, m.items);
+  if (stored.length > 0) r.stored = stored;
   return r;
+}
+
+/**
+ * What the provider keeps of a batch request's answer: a Response, unless its body says `store:
+ * false`, and its output items; a chat completion, whether or not its request asked `store: true`,
+ * which neither the answer nor its output line says (the input file, a second download of up to
+ * 200 MB, would): one it did not keep is then answered by the provider's own 404.
+ */
+function storedOf(body: JsonObject, id: string | undefined, items: readonly string[] | undefined): string[] {
+  if (id === undefined) return [];
+  if (body.object === 'response') return body.store === false ? [] : [id, ...(items ?? [])];
+  return body.object === 'chat.completion' ? [id] : [];
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JsonlLines, MAX_BATCH_CONTAINERS, batchContainers } from './batch-results-tap.js';
+import { JsonlLines, MAX_BATCH_CONTAINERS, MAX_BATCH_STORED, batchContainers, batchStored } from './batch-results-tap.js';
 import { zeroUsage } from '../../core/usage.js';
 
 describe('batchContainers', () => {
@@ -8,6 +8,22 @@ describe('batchContainers', () => {
     expect(batchContainers([result(['a', 'b']), result(), result(['b', 'c'])])).toEqual(['a', 'b', 'c']);
     const many = Array.from({ length: MAX_BATCH_CONTAINERS + 10 }, (_, i) => result([`c${i}`]));
     expect(batchContainers(many)).toHaveLength(MAX_BATCH_CONTAINERS);
+  });
+});
+
+describe('batchStored', () => {
+  const result = (stored?: string[]) => ({ customId: 'x', model: 'm', usage: zeroUsage(), serviceTier: 'batch', stored });
+
+  it('gives each Response and chat completion of the results, then their items, each once', () => {
+    expect(batchStored([result(['resp_1', 'msg_1', 'rs_1']), result(), result(['chatcmpl-2']), result(['resp_3', 'msg_3'])])).toEqual(['resp_1', 'chatcmpl-2', 'resp_3', 'msg_1', 'rs_1', 'msg_3']);
+  });
+
+  it('keeps to its limit, every request of a batch before any item', () => {
+    const many = Array.from({ length: MAX_BATCH_STORED }, (_, i) => result([`resp_${i}`, `msg_${i}`]));
+    const ids = batchStored(many);
+    expect(ids).toHaveLength(MAX_BATCH_STORED);
+    expect(ids.at(-1)).toBe(`resp_${MAX_BATCH_STORED - 1}`);
+    expect(batchStored([...many, result(['resp_more'])])).toHaveLength(MAX_BATCH_STORED);
   });
 });
 

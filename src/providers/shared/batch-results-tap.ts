@@ -8,7 +8,8 @@ import type { BatchResult, BatchResults, ResponseTap } from '../types.js';
  * split across chunks is joined; no more than one line is ever held). `readLine` keeps each
  * succeeded request's usage (failed ones are not billed) for its own row
  * (src/metering/batch-results.ts), and the answer names the containers their code ran in
- * (`containers`, for the batch's owner). A last line cut short is not read.
+ * (`containers`, for the batch's owner; as are what the provider keeps of each, BatchResult.stored).
+ * A last line cut short is not read.
  */
 export function batchResultsTap(batchId: string, api: BatchResults['api'], readLine: (line: string) => BatchResult | undefined): ResponseTap {
   const reader = new ResultLines(readLine);
@@ -38,6 +39,25 @@ export function batchContainers(results: readonly BatchResult[]): string[] {
     for (const c of r.containers ?? []) {
       if (found.size >= MAX_BATCH_CONTAINERS) return [...found];
       found.add(c);
+    }
+  }
+  return [...found];
+}
+
+/** Stored Responses, their items and chat completions recorded from one batch's results, at most: every request's own (50,000), then items while there is room. */
+export const MAX_BATCH_STORED = 50_000;
+
+/**
+ * What the provider keeps of a batch's results (BatchResult.stored), the batch owner's: each
+ * Response's or chat completion's own id first, then the Responses' items, the first MAX_BATCH_STORED.
+ */
+export function batchStored(results: readonly BatchResult[]): string[] {
+  const found = new Set<string>();
+  for (const r of results) if (r.stored !== undefined && r.stored.length > 0 && found.size < MAX_BATCH_STORED) found.add(r.stored[0]!);
+  for (const r of results) {
+    for (const id of r.stored?.slice(1) ?? []) {
+      if (found.size >= MAX_BATCH_STORED) return [...found];
+      found.add(id);
     }
   }
   return [...found];
