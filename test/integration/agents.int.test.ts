@@ -82,8 +82,10 @@ describe('coding agents through Tollgate', () => {
     let out = '';
     const code = await tollgate(['import', '--source', 'codex', '--dir', codexHome, '--db', join(h.dir, 'tollgate.db'), '--state', join(h.dir, 'import-state.json'), '--json'], { out: (t) => void (out += t), err: () => undefined });
     expect(code).toBe(0);
-    expect((JSON.parse(out) as { written: number }).written).toBe(0);
-    expect((await h.rows()).filter((r) => r.api === 'openai.responses')).toHaveLength(calls.length);
+    // Failed once under heavy load (two rows written): every row's identity is shown if it fails again.
+    const seen = (await h.rows()).filter((r) => r.api === 'openai.responses').map((r) => ({ source: r.source, sessionId: r.sessionId, ts: r.ts, input: r.inputTokens, output: r.outputTokens, outcome: r.outcome }));
+    expect({ written: (JSON.parse(out) as { written: number }).written, imported: seen.filter((r) => r.source !== 'gateway') }, JSON.stringify(seen)).toEqual({ written: 0, imported: [] });
+    expect(seen).toHaveLength(calls.length);
   });
 });
 
