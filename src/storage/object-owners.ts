@@ -30,6 +30,8 @@ export interface ObjectOwnerStore {
   add(objects: readonly OwnedObject[]): Promise<void>;
   /** The owners of those of `ids` that are recorded. */
   owners(ids: readonly string[]): Promise<Map<string, RecordedOwner>>;
+  /** The rows of those of `ids` that are recorded, with their API and time (`tollgate objects show`), in no order. */
+  records(ids: readonly string[]): Promise<OwnedObject[]>;
   /**
    * Forgets the owners of objects the provider has deleted, and of their parts (OwnedObject.parent);
    * with `before` (ms since the epoch), only those recorded at or before it, and the parts of those.
@@ -104,6 +106,19 @@ export function sqlObjectOwners(db: PolicySql): ObjectOwnerStore {
           const o: RecordedOwner = { keyId: r.key_id === null ? null : scalarText(r.key_id), team: r.team === null ? null : scalarText(r.team) };
           if (r.parent !== null && r.parent !== undefined) o.parent = scalarText(r.parent);
           out.set(scalarText(r.id), o);
+        }
+      }
+      return out;
+    },
+    async records(ids) {
+      const out: OwnedObject[] = [];
+      for (let i = 0; i < ids.length; i += CHUNK) {
+        const part = ids.slice(i, i + CHUNK);
+        const { rows } = await run(`SELECT id, api, key_id, team, created_at, parent FROM stored_objects WHERE id IN (${part.map(() => '?').join(', ')})`, part);
+        for (const r of rows) {
+          const o: OwnedObject = { id: scalarText(r.id), api: scalarText(r.api), keyId: r.key_id === null ? null : scalarText(r.key_id), team: r.team === null ? null : scalarText(r.team), createdAt: Number(r.created_at) };
+          if (r.parent !== null && r.parent !== undefined) o.parent = scalarText(r.parent);
+          out.push(o);
         }
       }
       return out;

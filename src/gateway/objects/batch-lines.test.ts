@@ -17,6 +17,7 @@ function owners(rows: Record<string, ObjectOwner>, mode: 'team' | 'shared' = 'te
     store: {
       add: () => Promise.resolve(),
       remove: () => Promise.resolve(),
+      records: () => Promise.resolve([]),
       owners: (ids) => {
         o.reads++;
         return Promise.resolve(new Map(ids.filter((id) => rows[id] !== undefined).map((id) => [id, rows[id]!])));

@@ -57,6 +57,7 @@ function setUp(o: { failReads?: boolean; known?: Record<string, ObjectOwner> } =
       return Promise.resolve();
     },
     owners: (ids) => (o.failReads ? Promise.reject(new Error('connection refused')) : Promise.resolve(new Map(ids.filter((id) => rows.has(id)).map((id) => [id, rows.get(id)!])))),
+    records: () => Promise.resolve([]),
     remove: () => Promise.resolve(),
   };
   const objects = new ObjectOwners({ mode: 'team', store, log: silentLogger, missWaitMs: 0 });

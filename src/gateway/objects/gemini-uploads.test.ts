@@ -19,6 +19,7 @@ function sharedStore(): { rows: Map<string, ObjectOwner>; store: ObjectOwnerStor
         return Promise.resolve();
       },
       owners: (ids) => Promise.resolve(new Map(ids.filter((id) => rows.has(id)).map((id) => [id, rows.get(id)!]))),
+      records: () => Promise.resolve([]),
       remove: (ids) => {
         for (const id of ids) rows.delete(id);
         return Promise.resolve();

@@ -55,6 +55,7 @@ function heldStore() {
         s.afterRead();
         return Promise.resolve(found);
       },
+      records: () => Promise.resolve([]),
     } satisfies ObjectOwnerStore,
   };
   return s;

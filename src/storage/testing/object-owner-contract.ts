@@ -40,6 +40,15 @@ export function objectOwnerContract(open: () => Promise<Storage>): void {
       // Gone at the provider (a 404): forgotten only if recorded by then, a younger one kept.
       await s.objects.remove(['resp_200', 'resp_201', 'resp_249'], at + 201);
       expect([...(await s.objects.owners(['resp_200', 'resp_201', 'resp_202', 'resp_249'])).keys()].sort()).toEqual(['resp_202', 'resp_249']);
+      // Whole rows, for `tollgate objects show`: a team's without a key among them, as an admin gives one.
+      await s.objects.add([{ id: 'vs_given', api: 'openai.vector_stores', keyId: null, team: 'platform', createdAt: at + 7 }]);
+      const rows = await s.objects.records(['vs_given', 'cachedContents/x y', 'resp_249', 'nothing', ...many.map((o) => `${o.id}x`)]);
+      expect(rows.sort((a, b) => a.id.localeCompare(b.id))).toEqual([
+        { id: 'cachedContents/x y', api: 'gemini.caches', keyId: null, team: null, createdAt: at },
+        { id: 'resp_249', api: 'openai.responses', keyId: 'k0', team: 'a', createdAt: at + 249 },
+        { id: 'vs_given', api: 'openai.vector_stores', keyId: null, team: 'platform', createdAt: at + 7 },
+      ]);
+      expect(await s.objects.records([])).toEqual([]);
     } finally {
       await s.close();
     }
@@ -55,6 +64,7 @@ export function objectOwnerContract(open: () => Promise<Storage>): void {
       await s.objects.add([container('cntr_a', at), container('cntr_b', at), container('cntr_young', at + 50), file('cfile_a1', 'cntr_a'), file('cfile_a2', 'cntr_a'), file('cfile_b1', 'cntr_b'), file('cfile_y1', 'cntr_young')]);
       expect((await s.objects.owners(['cfile_a1', 'cntr_a'])).get('cfile_a1')).toEqual({ ...owner, parent: 'cntr_a' });
       expect((await s.objects.owners(['cntr_a'])).get('cntr_a')).toEqual(owner);
+      expect(await s.objects.records(['cfile_a1'])).toEqual([{ ...file('cfile_a1', 'cntr_a'), ...owner }]);
       await s.objects.remove(['cntr_a']);
       expect([...(await s.objects.owners(['cntr_a', 'cfile_a1', 'cfile_a2', 'cntr_b', 'cfile_b1'])).keys()].sort()).toEqual(['cfile_b1', 'cntr_b']);
       // Gone at the provider (a 404): its files go with a container recorded by then, the files' own times aside; a younger container keeps its own.
