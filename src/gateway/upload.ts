@@ -12,7 +12,7 @@ import { relay } from './relay.js';
 import type { UpstreamProvider } from './select-provider.js';
 import { identifyCaller, writeUpstreamCredential } from './caller.js';
 import type { ObjectHold } from './objects/access.js';
-import { guardObjects } from './objects/owners.js';
+import { guardObjects } from './objects/guard.js';
 import { FormPartNames } from './form-parts.js';
 import { admitGeminiUpload, uploadAnswer } from './objects/gemini-uploads.js';
 import { gatewayBase } from './gateway-base.js';

@@ -6,7 +6,8 @@ import type { ObjectOwnerStore, OwnedObject } from '../../storage/object-owners.
 import { lookupRoute } from '../../providers/index.js';
 import type { Identity } from '../../identity/identify.js';
 import type { ObjectHold } from './access.js';
-import { LAPSE_AFTER_MS, LEARN_WAIT_MS, ObjectOwners, guardObjects } from './owners.js';
+import { LAPSE_AFTER_MS, LEARN_WAIT_MS, ObjectOwners } from './owners.js';
+import { guardObjects } from './guard.js';
 
 const alice = { keyId: 'k-alice', team: 'platform' };
 const bob = { keyId: 'k-bob', team: 'data' };

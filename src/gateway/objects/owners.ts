@@ -1,12 +1,8 @@
-import type { Dialect } from '../../core/api.js';
 import { GatewayError, errorMessage } from '../../core/errors.js';
 import { within } from '../../core/within.js';
 import type { Logger } from '../../core/logger.js';
-import type { Identity } from '../../identity/identify.js';
-import { type ObjectOwner, type StoredObjectsMode, mayUse, ownerOf } from '../../identity/stored-objects.js';
-import type { RequestFacts } from '../../metering/build-row.js';
-import type { RouteMatch } from '../../providers/types.js';
-import { type NamedObjects, type ObjectHold, createsWithItems, deletedObjects, lapsedObjects, listsObjects, madeObjects, namedObjects, storesChat } from './access.js';
+import { type ObjectOwner, type StoredObjectsMode, mayUse } from '../../identity/stored-objects.js';
+import type { NamedObjects } from './access.js';
 import type { ObjectOwnerStore, OwnedObject, RecordedOwner } from '../../storage/object-owners.js';
 
 export interface ObjectOwnersDeps {
@@ -330,50 +326,6 @@ function namedText(named: readonly NamedObjects[]): string {
   const more = named.reduce((sum, n) => sum + n.ids.length, 0) - 1;
   if (first === undefined) return 'objects named';
   return `${first.noun} '${first.ids[0]}'${more > 0 ? ` and the ${more} other object${more > 1 ? 's' : ''} named` : ''}`;
-}
-
-/**
- * Before a request about stored objects (touchesObjects) goes upstream: refuses one that names an
- * object its caller may not use, marks a list for filtering, and notes whose objects it makes. `raw`:
- * the body's bytes, when at hand, to skip looking through messages that name no file. A promise
- * only when there are owners to check: every chat and Messages request passes here, and most
- * name no object, so they do not wait a turn for nothing.
- */
-export function guardObjects(objects: ObjectOwners, hold: ObjectHold, route: RouteMatch, json: unknown, who: Identity, raw?: Buffer): Promise<void> | undefined {
-  const owner = ownerOf(who);
-  if (owner === undefined) return;
-  hold.owner = owner;
-  // A Response the provider is told not to keep (`store: false`, as Codex sends) makes nothing to record but containers; what it names is still checked.
-  if (route.api === 'openai.responses' && (json as { store?: unknown } | undefined)?.store === false) hold.unstored = true;
-  // A chat completion is kept only when asked (`store: true`); one translated keeps nothing (proxy.ts unsets it).
-  if (storesChat(route, json)) hold.storedChat = true;
-  if (createsWithItems(route, json)) hold.itemsToLearn = true;
-  if (objects.mode === 'shared') return;
-  if (listsObjects(route)) {
-    hold.list = true;
-    return;
-  }
-  const named = namedObjects(route, json, raw);
-  if (named.length === 0) return;
-  return objects.checkAll(named, owner).then((owners) => {
-    if (route.resourceId !== undefined) hold.pathOwner = owners.get(route.resourceId);
-  });
-}
-
-/**
- * At a request's end, what it did to stored objects: those it made are their owners' (madeObjects), the one it
- * deleted is forgotten, and so is one the provider answered 404 for, where that provider alone could keep it (`soleKeeper`).
- */
-export function settleObjects(objects: ObjectOwners, f: RequestFacts, hold: ObjectHold, route: RouteMatch, soleKeeper: (d: Dialect) => boolean): void {
-  objects.made(madeObjects(f, hold, route));
-  objects.gone(deletedObjects(route, f.status));
-  const lapsed = lapsedObjects(route, f.status);
-  if (lapsed.length > 0 && soleKeeper(route.dialect)) objects.lapsed(lapsed, Date.now());
-}
-
-/** RequestInfo.madeObject for a streamed Response of `owner`. */
-export function streamedResponse(objects: ObjectOwners, owner: ObjectOwner, ts: number): (id: string) => void {
-  return (id) => objects.made([{ id, api: 'openai.responses', keyId: owner.keyId, team: owner.team, createdAt: ts }]);
 }
 
 /** The provider's own answer for an id it does not have: 404, which each SDK raises as its NotFound error. `where`: where the request names it. */

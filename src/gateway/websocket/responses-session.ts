@@ -17,7 +17,7 @@ import { SocketTurns } from './turns.js';
 import { attribute } from '../caller.js';
 import { forClient } from '../client-errors.js';
 import { type ObjectHold, madeObjects } from '../objects/access.js';
-import { guardObjects } from '../objects/owners.js';
+import { guardObjects } from '../objects/guard.js';
 
 const adapter = adapterFor('openai');
 /** RFC 6455 §7.4.1: the endpoint received a type of data it cannot accept. */
