@@ -4,6 +4,7 @@ import type { Logger } from '../../core/logger.js';
 import { type ObjectOwner, type StoredObjectsMode, mayUse } from '../../identity/stored-objects.js';
 import type { NamedObjects } from './access.js';
 import type { ObjectOwnerStore, OwnedObject, RecordedOwner } from '../../storage/object-owners.js';
+import { KnownOwners, knownOf } from './known-owners.js';
 
 export interface ObjectOwnersDeps {
   mode: StoredObjectsMode;
@@ -18,6 +19,12 @@ export interface ObjectOwnersDeps {
   missWaitMs?: number;
   /** How long a read of storage may take (2 s): past it the request is refused as storage trouble (503), never let through. */
   readTimeoutMs?: number;
+  /**
+   * How long an owner known in memory is used before storage is read again for it (2 s, as a key is
+   * kept): an admin may have given the object to another owner, or taken its owner away, from
+   * another process (`tollgate objects assign --force`, `forget`).
+   */
+  refreshMs?: number;
 }
 
 /** Owners not yet written, at most: past it, the oldest are dropped (and logged) while storage is down. */
@@ -32,9 +39,6 @@ export const LAPSE_AFTER_MS = 5 * 60_000;
 /** How long a check of an id not known waits for owners being learned from the provider (conversation-items.ts). */
 export const LEARN_WAIT_MS = 2_000;
 
-/** An owner known in memory; `madeAt` when this gateway saw the object made; `parent`, the object it is part of. */
-type Known = RecordedOwner & { madeAt?: number };
-
 /** An owner storage is to forget: at once (deleted), or only if recorded at or before `before` (lapsed). */
 interface Removal {
   id: string;
@@ -45,13 +49,13 @@ interface Removal {
  * Which key made each stored object, for `auth.stored_objects`. An object is known in memory from
  * the moment its creation's answer is read, before the answer's last bytes reach its creator, so
  * the creator's next request finds it; storage gets it in the background, for the other gateways
- * sharing it and after a restart. A lookup reads memory, then storage for the ids memory lacks.
+ * sharing it and after a restart. A lookup reads memory, then storage for the ids memory lacks
+ * and for those known longer than `refreshMs`. While storage fails, those known go on being used
+ * (refreshed behind the request), as a key's last known state is.
  */
 export class ObjectOwners {
   readonly mode: StoredObjectsMode;
-  private readonly known = new Map<string, Known>();
-  /** The parts of each object among `known` (OwnedObject.parent): forgotten with it. */
-  private readonly parts = new Map<string, Set<string>>();
+  private readonly known: KnownOwners;
   private queue: OwnedObject[] = [];
   /** Objects gone whose owners storage has yet to forget: written after the owners queued before them. */
   private removals: Removal[] = [];
@@ -61,20 +65,23 @@ export class ObjectOwners {
   /** Owners being learned from the provider in the background (learn), with whose objects they are: a check that misses waits for them. */
   private readonly learning = new Map<Promise<void>, ObjectOwner>();
   private retry: NodeJS.Timeout | undefined;
-  private readonly max: number;
+  /** The last read of storage failed, and none has succeeded since: owners known are not waited on. */
+  private failing = false;
+  private refreshing: Promise<void> | undefined;
   private readonly d: ObjectOwnersDeps;
 
   constructor(d: ObjectOwnersDeps) {
     this.d = d;
     this.mode = d.mode;
-    this.max = d.max ?? 100_000;
+    this.known = new KnownOwners(d.max ?? 100_000);
   }
 
   /** Objects just made: known here at once, written to storage in the background. */
   made(objects: readonly OwnedObject[]): void {
     if (objects.length === 0) return;
     // One known already is written, or on its way (a streamed Response, made known at its first event and again at its end).
-    const fresh = objects.filter((o) => (o.replaces ? this.replace(o) : this.keep(o.id, knownOf(o))));
+    const now = Date.now();
+    const fresh = objects.filter((o) => (o.replaces ? this.replace(o, now) : this.known.keep(o.id, knownOf(o, now))));
     if (fresh.length === 0) return;
     this.queue.push(...fresh);
     if (this.queue.length > MAX_QUEUE) {
@@ -105,11 +112,24 @@ export class ObjectOwners {
     if (owner !== undefined) this.made(ids.map((id) => ({ id, api, keyId: owner.keyId, team: owner.team, createdAt: now })));
   }
 
+  /**
+   * An owner an admin gave (`owner`) or took away (undefined, with its parts, as storage forgot them)
+   * through this gateway, storage written already: in memory at once, and no write of this gateway's
+   * still on its way undoes it.
+   */
+  assigned(id: string, owner: ObjectOwner | undefined): void {
+    this.known.drop(id, owner === undefined);
+    this.queue = this.queue.filter((o) => o.id !== id && (owner !== undefined || o.parent !== id));
+    this.removals = this.removals.filter((r) => r.id !== id);
+    this.forgetting.delete(id);
+    if (owner !== undefined) this.known.keep(id, { keyId: owner.keyId, team: owner.team, readAt: Date.now() });
+  }
+
   /** Objects the provider has deleted (a DELETE through the gateway succeeded), and their parts: forgotten here at once, in storage in the background. */
   gone(ids: readonly string[]): void {
     if (ids.length === 0) return;
     const set = new Set(ids);
-    for (const id of ids) this.drop(id, true);
+    for (const id of ids) this.known.drop(id, true);
     // Not yet written: never written.
     this.queue = this.queue.filter((o) => !set.has(o.id) && !(o.parent !== undefined && set.has(o.parent)));
     this.forget(ids.map((id) => ({ id })));
@@ -127,7 +147,7 @@ export class ObjectOwners {
     });
     if (old.length === 0) return;
     // One read from storage and not made here: forgotten in memory, read again if storage keeps it.
-    for (const id of old) this.drop(id, true);
+    for (const id of old) this.known.drop(id, true);
     this.forget(old.map((id) => ({ id, before: now - LAPSE_AFTER_MS })));
   }
 
@@ -165,12 +185,20 @@ export class ObjectOwners {
   async owners(ids: readonly string[], wait = true, question = 'may see each of the objects listed', caller?: ObjectOwner): Promise<Map<string, ObjectOwner>> {
     const out = new Map<string, ObjectOwner>();
     let missing: string[] = [];
+    let stale: string[] = [];
+    const now = Date.now();
     for (const id of ids) {
       const o = this.known.get(id);
       if (o) out.set(id, o);
       else missing.push(id);
+      if (o && !o.unwritten && now - o.readAt >= (this.d.refreshMs ?? 2000)) stale.push(id);
     }
-    if (missing.length > 0) missing = await this.read(missing, out, question);
+    if (stale.length > 0 && missing.length === 0 && this.failing) {
+      // Storage failed lately: what is known serves now, rather than each request waiting out a read that may hang.
+      this.refreshBehind(stale);
+      stale = [];
+    }
+    if (missing.length > 0 || stale.length > 0) missing = await this.read(missing, out, question, stale);
     if (wait && missing.length > 0 && this.learning.size > 0) missing = await this.learned(missing, out, caller);
     if (wait && missing.length > 0 && (this.d.missWaitMs ?? 250) > 0) {
       await new Promise((r) => setTimeout(r, this.d.missWaitMs ?? 250));
@@ -214,60 +242,86 @@ export class ObjectOwners {
     this.retry = undefined;
   }
 
-  private async read(ids: string[], into: Map<string, ObjectOwner>, question: string): Promise<string[]> {
+  private refreshBehind(stale: string[]): void {
+    if (this.refreshing) return;
+    this.refreshing = this.read([], new Map(), '', stale).then(
+      () => (this.refreshing = undefined),
+      () => (this.refreshing = undefined),
+    );
+  }
+
+  /**
+   * Reads storage for `ids` (not known here) and `stale` (known, to be read again), into `into`;
+   * returns those of both storage has no owner for. Storage failing refuses the request if it
+   * leaves any of `ids` untold; for `stale` alone, what is known stands.
+   */
+  private async read(ids: string[], into: Map<string, ObjectOwner>, question: string, stale: readonly string[] = []): Promise<string[]> {
     let found: Map<string, RecordedOwner>;
     const ms = this.d.readTimeoutMs ?? 2000;
     try {
-      found = await within(this.d.store.owners(ids), ms, `no answer within ${ms} ms`);
+      found = await within(this.d.store.owners([...ids, ...stale]), ms, `no answer within ${ms} ms`);
+      this.failing = false;
     } catch (err) {
+      this.failing = true;
+      if (ids.length === 0) {
+        this.d.log.warn("could not read stored objects' owners again; going on with those known", { ids: stale.length, err: errorMessage(err) });
+        return [];
+      }
       // Refused, never let through: an owner storage cannot tell might be any team.
       const message = `Tollgate cannot tell whether this key ${question} (auth.stored_objects: ${this.mode}): the storage that records who made each stored object did not answer (${errorMessage(err)}). Nothing was sent to the provider; retry shortly.`;
       this.d.log.warn("could not read stored objects' owners; request refused", { ids: ids.length, err: errorMessage(err) });
       throw new GatewayError('storage_unavailable', message, { headers: { 'retry-after': '5' } });
     }
-    for (const [id, o] of found) {
-      if (this.forgetting.has(id) || (o.parent !== undefined && this.forgetting.has(o.parent))) continue;
+    const now = Date.now();
+    for (const id of stale) this.refreshed(id, found.get(id), into, now);
+    for (const id of ids) {
+      const o = found.get(id);
+      if (o === undefined || this.forgetting.has(id) || (o.parent !== undefined && this.forgetting.has(o.parent))) continue;
       into.set(id, { keyId: o.keyId, team: o.team });
-      this.keep(id, o);
+      this.known.keep(id, { ...o, readAt: now });
     }
-    return ids.filter((id) => !into.has(id));
+    return [...ids, ...stale].filter((id) => !into.has(id));
+  }
+
+  /**
+   * A known owner read again: kept, changed to storage's, or forgotten with its parts (an admin took
+   * it away, or another gateway saw the object deleted: storage forgot its parts with it).
+   */
+  private refreshed(id: string, o: RecordedOwner | undefined, into: Map<string, ObjectOwner>, now: number): void {
+    const k = this.known.get(id);
+    if (k === undefined || k.unwritten || this.forgetting.has(id)) return;
+    if (o === undefined) {
+      this.known.drop(id, true);
+      into.delete(id);
+    } else if (o.keyId === k.keyId && o.team === k.team) {
+      k.readAt = now;
+    } else {
+      this.known.drop(id, false);
+      this.known.keep(id, { ...o, readAt: now });
+      into.set(id, { keyId: o.keyId, team: o.team });
+    }
   }
 
   /** An object made again under its name (OwnedObject.replaces): its new owner, unless it has that one already; a removal still to be written would take it off. */
-  private replace(o: OwnedObject): boolean {
+  private replace(o: OwnedObject, now: number): boolean {
     const k = this.known.get(o.id);
     if (k !== undefined && k.keyId === o.keyId && k.team === o.team) return false;
-    this.drop(o.id, false);
+    this.known.drop(o.id, false);
     this.removals = this.removals.filter((r) => r.id !== o.id);
     this.forgetting.delete(o.id);
-    return this.keep(o.id, knownOf(o));
+    return this.known.keep(o.id, knownOf(o, now));
   }
 
-  /** Whether the id was not known before. */
-  private keep(id: string, owner: Known): boolean {
-    if (this.known.has(id)) return false;
-    // Oldest first by insertion order: a full map forgets the longest known, which storage still has.
-    if (this.known.size >= this.max) this.drop(this.known.keys().next().value!, false);
-    this.known.set(id, owner);
-    if (owner.parent !== undefined) {
-      const parts = this.parts.get(owner.parent) ?? new Set<string>();
-      this.parts.set(owner.parent, parts.add(id));
+  /** Owners storage now has: read again from it, from now on, as any other. */
+  private written(batch: readonly OwnedObject[]): void {
+    const now = Date.now();
+    for (const o of batch) {
+      const k = this.known.get(o.id);
+      if (k?.unwritten && k.keyId === o.keyId && k.team === o.team) {
+        k.unwritten = false;
+        k.readAt = now;
+      }
     }
-    return true;
-  }
-
-  /** Forgets an owner in memory; `withParts`: its parts' too (the object is gone, not just let go of). */
-  private drop(id: string, withParts: boolean): void {
-    const parent = this.known.get(id)?.parent;
-    this.known.delete(id);
-    if (parent !== undefined) {
-      const siblings = this.parts.get(parent);
-      siblings?.delete(id);
-      if (siblings?.size === 0) this.parts.delete(parent);
-    }
-    if (!withParts) return;
-    for (const part of this.parts.get(id) ?? []) this.known.delete(part);
-    this.parts.delete(id);
   }
 
   /** Owners queued first, then removals: an object made and deleted at once is written before it is removed. */
@@ -281,6 +335,7 @@ export class ObjectOwners {
       this.queue = [];
       op = this.d.store.add(batch);
       undo = () => (this.queue = [...batch, ...this.queue]);
+      done = () => this.written(batch);
     } else if (this.removals.length > 0) {
       const batch = this.removals;
       this.removals = [];
@@ -306,11 +361,6 @@ export class ObjectOwners {
       },
     );
   }
-}
-
-/** What memory keeps of an object just made. */
-function knownOf(o: OwnedObject): Known {
-  return { keyId: o.keyId, team: o.team, madeAt: o.createdAt, ...(o.parent === undefined ? {} : { parent: o.parent }) };
 }
 
 /** Deleted objects' owners in one statement; lapsed ones each only if recorded by its time. */
