@@ -32,6 +32,21 @@ describe('who may use a stored object', () => {
     expect(mayUse('shared', alice, bob)).toBe(true);
   });
 
+  it('lets every key of a team an admin gave an object use it, under team and key, and no key of another team nor an anonymous caller', () => {
+    const platform = { keyId: null, team: 'platform' };
+    const anonymous = { keyId: null, team: null };
+    for (const mode of ['team', 'key'] as const) {
+      expect(mayUse(mode, platform, alice)).toBe(true);
+      expect(mayUse(mode, platform, carol)).toBe(true);
+      expect(mayUse(mode, platform, bob)).toBe(false);
+      expect(mayUse(mode, platform, loner)).toBe(false);
+      expect(mayUse(mode, platform, anonymous)).toBe(false);
+    }
+    // What an anonymous caller made stays every anonymous caller's, as before.
+    expect(mayUse('key', anonymous, anonymous)).toBe(true);
+    expect(mayUse('team', anonymous, alice)).toBe(false);
+  });
+
   it('takes a caller team from its key, never a header; a passed-through provider key owns nothing here', () => {
     expect(ownerOf({ keyId: 'k1', keyTeam: 'platform', upstreamKey: { kind: 'configured' } })).toEqual({ keyId: 'k1', team: 'platform' });
     expect(ownerOf({ keyId: 'fp', keyTeam: null, upstreamKey: { kind: 'passthrough', key: 'sk-own' } })).toBeUndefined();

@@ -25,12 +25,24 @@ export function ownerOf(who: Pick<Identity, 'keyId' | 'keyTeam' | 'upstreamKey'>
 }
 
 /**
+ * An owner with a team and no key: a team's, given it by an admin (`tollgate objects assign --team`),
+ * never the maker's (an anonymous caller's objects have neither).
+ */
+export function isTeamOwner(owner: ObjectOwner): boolean {
+  return owner.keyId === null && owner.team !== null;
+}
+
+/**
  * Whether `caller` may use an object made by `owner` (undefined: not made through Tollgate, or
  * before it recorded owners). A key without a team shares with no other key, even under `team`.
+ * An object an admin gave a team is every key of that team's, under `key` too: no key made it, and
+ * the admin named who may use it.
  */
 export function mayUse(mode: StoredObjectsMode, owner: ObjectOwner | undefined, caller: ObjectOwner): boolean {
   if (mode === 'shared') return true;
   if (owner === undefined) return false;
+  // Before the key test: an anonymous caller's null key must not match a team's owner.
+  if (isTeamOwner(owner)) return owner.team === caller.team;
   if (owner.keyId === caller.keyId) return true;
   return mode === 'team' && owner.team !== null && owner.team === caller.team;
 }
