@@ -12,6 +12,7 @@ const VERSION_FLAGS = new Set(['--version', '-V']);
 const COMMANDS: Record<string, () => Promise<AddCommand>> = {
   serve: async () => (await import('./commands/serve.js')).serveCommand,
   keys: async () => (await import('./commands/keys.js')).keysCommand,
+  objects: async () => (await import('./commands/objects.js')).objectsCommand,
   report: async () => (await import('./commands/report.js')).reportCommand,
   'cache-report': async () => (await import('./commands/cache-report.js')).cacheReportCommand,
   export: async () => (await import('./commands/export.js')).exportCommand,

@@ -38,6 +38,9 @@ const COMMANDS: [string[], string[]][] = [
   [['keys', 'create'], ['--user', '--team', '--project', '--name', '--json']],
   [['keys', 'list'], ['--all', '--json']],
   [['keys', 'revoke'], []],
+  [['objects', 'assign'], ['--key', '--team', '--provider', '--force', '--as', '--json']],
+  [['objects', 'show'], ['--json']],
+  [['objects', 'forget'], ['--as', '--json']],
   [['budgets', 'list'], ['--json']],
   [['budgets', 'set'], ['--scope', '--window', '--limit', '--id', '--name', '--thresholds', '--fail', '--pool', '--downgrade-at', '--downgrade-to', '--enforce-max-tokens']],
   [['outcomes', 'add'], ['--kind', '--session', '--user', '--tag', '--ts', '--id', '--value']],
@@ -51,6 +54,7 @@ const VALUES = [
   '7d', '30d', '1h', '2026-11', '2026-13', '2026-11-01', '2026-02-30', '2026-11-01T00:00:00Z', 'yesterday', 'now', '-1', '0', '1e309', '12abc', '50',
   'json', 'csv', 'jsonl', 'focus', 'parquet', 'team', 'user', 'model', 'key', 'project', 'tag:workflow', 'tag:', 'day', 'month', 'fortnight', 'team:platform',
   'user:', 'user:alice', 'claude-code', 'codex', 'ledger', 'all', 'spend_spike', 'runaway_session', 'nope', '', ' ', '--', '"', '%zz', 'key_x',
+  'vs_1', 'skill_01x', 'files/abc', 'openai', 'anthropic',
   '50,80,100', '150,x', 'block', 'warn', 'pr_merged', 'workflow=review', '=', 'claude-sonnet-4-5',
 ];
 const value = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...VALUES) }, { weight: 1, arbitrary: fc.string({ maxLength: 12 }) });

@@ -23,7 +23,7 @@ export function budgetOpsCommands(group: Command, io: Io): void {
   addStorageFlags(
     group
       .command('audit')
-      .description('Who changed budgets, limits and policies, and who asked for and decided increases')
+      .description('Who changed budgets, limits and policies, who asked for and decided increases, and who gave stored objects their owners (objects assign, forget)')
       .option('--since <time>', 'from: 30m, 24h, 7d, a date or an ISO timestamp', '7d')
       .option('--until <time>', 'before this time (default: now); to read further back than --limit, the oldest time shown')
       .option('--limit <n>', 'at most this many entries, newest first', '200')
