@@ -232,7 +232,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
   const server = createHttpServer({
     otlp: o.telemetry?.enabled === false ? undefined : (req, res, signal) => handleOtlp(otlp, req, res, signal),
     gateway,
-    admin: { storage: o.storage, keys, token: o.adminToken, throttle, flush: flushForRead, policy, cachePrice: rowPricer(o.price, (name) => o.providers.byName(name)?.catalog), importPrice: importPricer(o.price, catalogOf), rates: o.anomalies?.rates, routing: router, focus: o.focus },
+    admin: { storage: o.storage, keys, token: o.adminToken, throttle, flush: flushForRead, policy, cachePrice: rowPricer(o.price, (name) => o.providers.byName(name)?.catalog), importPrice: importPricer(o.price, catalogOf), rates: o.anomalies?.rates, routing: router, focus: o.focus, providers: o.providers.all, objects },
     ready: () => Promise.resolve(!closing),
     closing: () => closing,
     log: o.log,

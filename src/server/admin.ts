@@ -27,10 +27,11 @@ import { type ImportHooks, postLedgerImport } from './admin-ledger-import.js';
 import { ContentEncodingError } from '../gateway/content-encoding.js';
 import { encodingError } from '../gateway/request-errors.js';
 import { decodeId, handlePolicyAdmin, isPolicyRoute } from './admin-policy.js';
+import { type ObjectsAdminDeps, handleObjectsAdmin, isObjectsRoute } from './admin-objects.js';
 import { booleanQuery, queryFormat, readJson, sendAdminError, sendJson } from './json-response.js';
 import { checkParams, keyListParams, reportParams } from './admin-query.js';
 
-export interface AdminDeps {
+export interface AdminDeps extends ObjectsAdminDeps {
   storage: Storage;
   keys: KeyResolver;
   /** TOLLGATE_ADMIN_TOKEN; the admin API is off when it is unset. */
@@ -54,7 +55,7 @@ export interface AdminDeps {
 }
 
 /**
- * `/admin/v1/...`: keys, reports, exports and spend controls over HTTP, behind a bearer
+ * `/admin/v1/...`: keys, stored objects' owners, reports, exports and spend controls over HTTP, behind a bearer
  * token; `/admin/v1/me` takes the developer's own virtual key instead.
  */
 export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
@@ -70,6 +71,7 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     if (!admitted(deps.token, 'The admin API is', req, res, deps.throttle)) return;
     if (isPolicyRoute(sub)) return await handlePolicyAdmin(deps.policy, req, res, sub, query);
     if (isFinopsRoute(sub)) return await handleFinopsAdmin(deps, req, res, sub, query);
+    if (isObjectsRoute(sub)) return await handleObjectsAdmin(deps, req, res, sub, query);
     if (sub === '/keys' && method === 'POST') return await postKey(deps, req, res);
     if (sub === '/keys' && method === 'GET') {
       keyListParams(query);

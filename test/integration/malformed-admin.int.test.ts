@@ -20,7 +20,7 @@ const ROUTES = [
   '/routing/status', '/ledger/import', '/budgets', '/budgets/b1', '/budgets/status', '/budgets/reconcile', '/policy/health',
   '/pools', '/pools/p1', '/rate-limits', '/rate-limits/r1', '/model-policies', '/model-policies/m1', '/increases',
   '/increases/inc_1/approve', '/increases/inc_1/deny', '/audit', '/forecast', '/outcomes', '/outcomes/report', '/me',
-  '/me/increases', '/nothing',
+  '/me/increases', '/objects/assign', '/objects/vs_1', '/objects/files/abc', '/objects/%zz', '/nothing',
 ];
 const PARAMS = ['since', 'until', 'from', 'to', 'by', 'format', 'limit', 'month', 'kind', 'fix', 'status', 'model', 'scope', 'window', 'include_revoked', 'group', 'top'];
 
@@ -37,13 +37,14 @@ const valid: [string, string, object][] = [
   ['POST', '/budgets', { scope: 'team:platform', window: 'month', limit_usd: '400' }],
   ['POST', '/budgets', { scope: 'user:alice', window: 'day', limit_usd: 10 }],
   ['POST', '/keys', { user: 'bob', team: 'web' }],
+  ['POST', '/objects/assign', { ids: ['vs_1', 'files/abc'], team: 'web' }],
   ['POST', '/outcomes', { kind: 'pr_merged', user: 'alice', id: 'PR-1' }],
   ['POST', '/increases', { scope: 'user:alice', amount_usd: 5, hours: 2, reason: 'release week', requested_by: 'alice' }],
 ];
 
 const body = fc.oneof(
   fc.constantFrom(...valid).map(([, , b]) => JSON.stringify(b)),
-  fc.record({ scope: member, window: member, limit_usd: member, action: member, user: member, team: member, pool: member, members: member, rpm: member, tpm: member, allow: member, deny: member, default_model: member, kind: member, ts: member, session: member, amount_usd: member, reason: member }, { requiredKeys: [] }).map((b) => JSON.stringify(b)),
+  fc.record({ scope: member, window: member, limit_usd: member, action: member, user: member, team: member, pool: member, members: member, rpm: member, tpm: member, allow: member, deny: member, default_model: member, kind: member, ts: member, session: member, amount_usd: member, reason: member, ids: member, key: member, provider: member, force: member }, { requiredKeys: [] }).map((b) => JSON.stringify(b)),
   fc.json({ maxDepth: 3 }),
   fc.string({ maxLength: 200 }),
   fc.array(fc.json({ maxDepth: 2 }), { maxLength: 5 }).map((lines) => lines.join('\n')),
