@@ -1,5 +1,5 @@
 import { FREE_APIS } from '../../core/api.js';
-import { bufferBody, createdObjectTap, errorBodyTap, freeBodyTap, isEventStream, isSuccess, observeSse, passBodyTap } from '../shared/taps.js';
+import { bufferBody, createdObjectTap, errorBodyTap, freeBodyTap, isEventStream, isSuccess, observeSse, passBodyTap, sniffedStream } from '../shared/taps.js';
 import type { ResponseTap, RouteMatch, TapContext } from '../types.js';
 import { batchObjectTap, messageBatchResultsTap } from './batches.js';
 import { readAnthropicBody } from './body.js';
@@ -14,6 +14,8 @@ export function createAnthropicTap(route: RouteMatch, ctx: TapContext): Response
   if (route.api === 'anthropic.skill_content') return passBodyTap();
   if (route.api === 'anthropic.skills' && route.method === 'POST') return createdObjectTap((o) => o.type === 'skill');
   if (FREE_APIS.has(route.api)) return freeBodyTap();
-  if (isEventStream(ctx)) return observeSse(new AnthropicStreamReader(), true);
-  return bufferBody((text, complete, tail) => readAnthropicBody(text, complete, tail, ctx.requestedModel));
+  const events = (): ResponseTap => observeSse(new AnthropicStreamReader(), true);
+  if (isEventStream(ctx)) return events();
+  const body = (): ResponseTap => bufferBody((text, complete, tail) => readAnthropicBody(text, complete, tail, ctx.requestedModel));
+  return ctx.stream && route.api === 'anthropic.messages' ? sniffedStream(events, body) : body();
 }

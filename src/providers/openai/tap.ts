@@ -1,5 +1,5 @@
 import { FREE_APIS } from '../../core/api.js';
-import { bufferBody, createdObjectTap, errorBodyTap, freeBodyTap, isEventStream, isSuccess, observeSse, passBodyTap } from '../shared/taps.js';
+import { bufferBody, createdObjectTap, errorBodyTap, freeBodyTap, isEventStream, isSuccess, observeSse, passBodyTap, sniffedStream } from '../shared/taps.js';
 import type { ResponseTap, RouteMatch, TapContext } from '../types.js';
 import { batchObjectTap, outputFileTap } from './batches.js';
 import { closingTailReader, readOpenaiBody } from './body.js';
@@ -25,12 +25,13 @@ export function createOpenaiTap(route: RouteMatch, ctx: TapContext): ResponseTap
   // A container's file is whatever code wrote (a chart, a CSV): streamed through, not read.
   if (route.api === 'openai.container_file_content') return passBodyTap();
   if (FREE_APIS.has(route.api)) return freeBodyTap();
+  // A stored response retrieved with `?stream=true` is its events again.
+  const responses = route.api === 'openai.responses' || route.api === 'openai.responses_lookup';
+  const events = (): ResponseTap => (responses ? observeSse(new ResponsesStreamReader(ctx.madeObject)) : ctx.injectedStreamUsage ? chatRewriteTap() : observeSse(new ChatStreamReader()));
   if (isEventStream(ctx)) {
-    // A stored response retrieved with `?stream=true` is its events again.
-    if (route.api === 'openai.responses' || route.api === 'openai.responses_lookup') return observeSse(new ResponsesStreamReader(ctx.madeObject));
     if (route.api === 'openai.images') return observeSse(imagesStreamReader());
     if (route.api === 'openai.audio') return observeSse(audioStreamReader());
-    return ctx.injectedStreamUsage ? chatRewriteTap() : observeSse(new ChatStreamReader());
+    return events();
   }
   // Speech's audio, or a transcript asked for as text or subtitles, is not JSON.
   if (route.api === 'openai.audio' && !ctx.contentType?.toLowerCase().includes('json')) return audioBytesTap();
@@ -42,5 +43,6 @@ export function createOpenaiTap(route: RouteMatch, ctx: TapContext): ResponseTap
       return m;
     });
   }
-  return bufferBody((text, complete, tail) => readOpenaiBody(route.api, text, complete, tail), undefined, closingTailReader(route.api));
+  const body = (): ResponseTap => bufferBody((text, complete, tail) => readOpenaiBody(route.api, text, complete, tail), undefined, closingTailReader(route.api));
+  return ctx.stream && (responses || route.api === 'openai.chat' || route.api === 'openai.completions') ? sniffedStream(events, body) : body();
 }

@@ -174,6 +174,45 @@ export function isSuccess(status: number): boolean {
   return status >= 200 && status < 300;
 }
 
+/**
+ * The tap for a streamed request's 2xx answer whose content type does not say it is events:
+ * some servers, and proxies in front of them, label their streams `text/plain` or
+ * `application/json`. Its first byte that is not white space tells: `{` or `[` begins a JSON
+ * body, anything else (`data:`, `event:`, a comment) events. White space before it is held until then.
+ */
+export function sniffedStream(events: () => ResponseTap, body: () => ResponseTap): ResponseTap {
+  let tap: ResponseTap | undefined;
+  let held: Buffer[] = [];
+  const release = (chosen: ResponseTap, emit: (bytes: Buffer) => void): ResponseTap => {
+    for (const bytes of held) chosen.push(bytes, emit);
+    held = [];
+    return chosen;
+  };
+  return {
+    push(chunk, emit) {
+      if (tap === undefined) {
+        const at = firstNonSpace(chunk);
+        if (at < 0) return void held.push(chunk);
+        tap = release(chunk[at] === 0x7b || chunk[at] === 0x5b ? body() : events(), emit);
+      }
+      tap.push(chunk, emit);
+    },
+    finish(complete, emit) {
+      tap ??= release(body(), emit);
+      return tap.finish(complete, emit);
+    },
+    usageSoFar: () => tap?.usageSoFar?.(),
+  };
+}
+
+function firstNonSpace(chunk: Buffer): number {
+  for (let i = 0; i < chunk.length; i++) {
+    const b = chunk[i];
+    if (b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) return i;
+  }
+  return -1;
+}
+
 /** SSE when the upstream says so; a streamed request with no content type is taken as SSE too. */
 export function isEventStream(ctx: TapContext): boolean {
   if (ctx.contentType === undefined) return ctx.stream;
