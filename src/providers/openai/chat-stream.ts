@@ -130,7 +130,8 @@ export class ChatStreamReader implements StreamReader {
       });
       if (asObject(dig(choice, 'delta', 'function_call')) !== undefined) this.toolCalls.add(`${index}:legacy`);
     });
-    const usage = asObject(chunk.usage);
+    // Moonshot (Kimi) puts a stream's usage in its last chunk's choice rather than beside the choices.
+    const usage = asObject(chunk.usage) ?? asObject(dig(choices[0], 'usage'));
     if (usage !== undefined) {
       this.usage = usage;
       // OpenAI's usage chunk has no choices; repeating servers put the final value on the finish chunk.

@@ -52,6 +52,21 @@ describe('OpenAI chat stream tap (observe)', () => {
     });
   });
 
+  it('reads the usage Moonshot (Kimi) puts in the last chunk’s choice, and DeepSeek’s cache hits', () => {
+    const kimi = [
+      'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"kimi-k3","choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"},"finish_reason":null}]}\n\n',
+      'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"kimi-k3","choices":[{"index":0,"delta":{},"finish_reason":"stop","usage":{"prompt_tokens":19,"completion_tokens":21,"total_tokens":40,"cached_tokens":10}}]}\n\n',
+      'data: [DONE]\n\n',
+    ].join('');
+    expect(observe(Buffer.from(kimi), true, 17).metered).toMatchObject({ usage: { inputTokens: 19, cacheReadTokens: 10, outputTokens: 21 }, usageSource: 'final', servedModel: 'kimi-k3' });
+    const deepseek = [
+      'data: {"id":"d1","object":"chat.completion.chunk","created":1,"model":"deepseek-chat","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}],"usage":null}\n\n',
+      'data: {"id":"d1","object":"chat.completion.chunk","created":1,"model":"deepseek-chat","choices":[],"usage":{"prompt_tokens":1000,"completion_tokens":9,"total_tokens":1009,"prompt_cache_hit_tokens":900,"prompt_cache_miss_tokens":100}}\n\n',
+      'data: [DONE]\n\n',
+    ].join('');
+    expect(observe(Buffer.from(deepseek)).metered).toMatchObject({ usage: { inputTokens: 1000, cacheReadTokens: 900, outputTokens: 9 }, usageSource: 'final' });
+  });
+
   it('reports a stream cut mid-event as partial, with the last total seen', () => {
     const input = fixture('chat-stream-gemini-compat.sse');
     const cut = input.subarray(0, input.indexOf('Eiffel'));

@@ -17,6 +17,16 @@ describe('OpenAI usage mapping', () => {
     expect(chatUsage({ prompt_tokens: 100 }, 90).cacheReadTokens).toBe(90);
   });
 
+  it('reads the cache hits of servers that report them beside the counts: DeepSeek and Moonshot (Kimi)', () => {
+    // DeepSeek: prompt_tokens = hits + misses, and no prompt_tokens_details.
+    expect(chatUsage({ prompt_tokens: 1000, completion_tokens: 9, prompt_cache_hit_tokens: 900, prompt_cache_miss_tokens: 100 })).toMatchObject({ inputTokens: 1000, cacheReadTokens: 900 });
+    // Moonshot: cached_tokens beside prompt_tokens, which includes them.
+    expect(chatUsage({ prompt_tokens: 19, completion_tokens: 21, total_tokens: 40, cached_tokens: 10 })).toMatchObject({ inputTokens: 19, cacheReadTokens: 10 });
+    // OpenAI's own field wins where both are sent, and so it does over llama.cpp timings.
+    expect(chatUsage({ prompt_tokens: 100, prompt_tokens_details: { cached_tokens: 40 }, prompt_cache_hit_tokens: 60 }, 90).cacheReadTokens).toBe(40);
+    expect(chatUsage({ prompt_tokens: 100, prompt_tokens_details: { cached_tokens: 0 }, cached_tokens: 60 }).cacheReadTokens).toBe(0);
+  });
+
   it('reads a 12h cache-write split on chat if one ever appears, never above the writes', () => {
     const u = chatUsage({ prompt_tokens: 100, prompt_tokens_details: { cache_write_tokens: 50, cache_write_tokens_details: { ttl_12h_tokens: 80 } } });
     expect(u).toMatchObject({ cacheWriteTokens: 50, cacheWrite1hTokens: 50 });

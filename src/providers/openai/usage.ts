@@ -8,10 +8,12 @@ import { asArray, asObject, dig } from '../shared/json.js';
  */
 export function chatUsage(usage: unknown, timingsCacheN?: number): Usage {
   const details = dig(usage, 'prompt_tokens_details');
-  const cached = dig(details, 'cached_tokens');
+  // Servers that leave out the details report their cache hits beside the counts: DeepSeek as
+  // `prompt_cache_hit_tokens`, Moonshot (Kimi) as `cached_tokens`; both inside `prompt_tokens`, as OpenAI's.
+  const cached = firstNumber(dig(details, 'cached_tokens'), dig(usage, 'prompt_cache_hit_tokens'), dig(usage, 'cached_tokens'), timingsCacheN);
   const u = zeroUsage();
   u.inputTokens = tokens(dig(usage, 'prompt_tokens'));
-  u.cacheReadTokens = typeof cached === 'number' ? tokens(cached) : tokens(timingsCacheN);
+  u.cacheReadTokens = tokens(cached);
   u.cacheWriteTokens = tokens(dig(details, 'cache_write_tokens'));
   u.cacheWrite1hTokens = Math.min(u.cacheWriteTokens, tokens(dig(details, 'cache_write_tokens_details', 'ttl_12h_tokens')));
   u.outputTokens = tokens(dig(usage, 'completion_tokens'));
@@ -68,6 +70,10 @@ export function embeddingsUsage(usage: unknown): Usage {
   const u = zeroUsage();
   u.inputTokens = tokens(dig(usage, 'prompt_tokens') ?? dig(usage, 'total_tokens'));
   return u;
+}
+
+function firstNumber(...values: unknown[]): unknown {
+  return values.find((v) => typeof v === 'number');
 }
 
 /** llama.cpp's `timings.cache_n`, if the object has one. */
