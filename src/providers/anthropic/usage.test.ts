@@ -22,6 +22,18 @@ describe('Anthropic usage mapping', () => {
     expect(anthropicUsage({ cache_creation_input_tokens: 50, cache_creation: { ephemeral_1h_input_tokens: 80 } }).cacheWrite1hTokens).toBe(50);
   });
 
+  it('gives the writes a server tool adds past message_start’s TTL split the split’s shares', () => {
+    // LiteLLM #42663: a web search stream's writes past the split were priced at nothing there, at the 5-minute price here.
+    // message_start: the first sampling round's writes, all 1h; message_delta: the total of every round.
+    const allLong = overlayUsage({ input_tokens: 300, cache_creation_input_tokens: 31_490, cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 31_490 } }, { input_tokens: 900, cache_creation_input_tokens: 184_457, output_tokens: 700, server_tool_use: { web_search_requests: 5 } });
+    expect(anthropicUsage(allLong)).toMatchObject({ cacheWriteTokens: 184_457, cacheWrite1hTokens: 184_457, webSearches: 5 });
+    expect(anthropicUsage({ cache_creation_input_tokens: 3_000, cache_creation: { ephemeral_5m_input_tokens: 1_000, ephemeral_1h_input_tokens: 0 } }).cacheWrite1hTokens).toBe(0);
+    // Mixed, 1,000 of a split of 4,000 written for 1h: of the 1,001 past it, 250 are (rounded down).
+    expect(anthropicUsage({ cache_creation_input_tokens: 5_001, cache_creation: { ephemeral_5m_input_tokens: 3_000, ephemeral_1h_input_tokens: 1_000 } }).cacheWrite1hTokens).toBe(1_250);
+    // No split to go by: the writes are taken as 5-minute ones, the lower price.
+    expect(anthropicUsage({ cache_creation_input_tokens: 3_000, cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 } }).cacheWrite1hTokens).toBe(0);
+  });
+
   it('keeps thinking tokens informational and within output', () => {
     expect(anthropicUsage({ output_tokens: 40, output_tokens_details: { thinking_tokens: 90 } })).toMatchObject({ outputTokens: 40, reasoningTokens: 40 });
   });

@@ -13,6 +13,10 @@ export function anthropicUsage(usage: JsonObject): Usage {
   u.cacheReadTokens = tokens(usage.cache_read_input_tokens);
   u.cacheWriteTokens = typeof writes === 'number' ? tokens(writes) : split5m + split1h;
   u.cacheWrite1hTokens = Math.min(u.cacheWriteTokens, split1h);
+  // With a server tool (web search) a stream's write total grows over its sampling rounds, while the
+  // TTL split is message_start's, the first round's alone: the writes past it have the split's shares.
+  const split = split5m + split1h;
+  if (u.cacheWriteTokens > split && split > 0) u.cacheWrite1hTokens = split1h + Number((BigInt(u.cacheWriteTokens - split) * BigInt(split1h)) / BigInt(split));
   u.inputTokens = tokens(usage.input_tokens) + u.cacheWriteTokens + u.cacheReadTokens;
   u.outputTokens = tokens(usage.output_tokens);
   // Informational: thinking is already inside output_tokens.
