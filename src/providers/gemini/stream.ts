@@ -53,12 +53,13 @@ const USAGE = 1;
 const ENDS = 2;
 const FUNCTION_CALL = 4;
 const ERROR = 8;
-// The closing quote is looked at, not taken: it cannot then hide a name that starts with it.
-const KEYS = /"(?:(usageMetadata)|(finishReason|blockReason)|(functionCall)|(error))(?=")/g;
+// The closing quote and colon are looked at, not taken: they cannot then hide a name that starts
+// with them. The colon tells a member's name from a text that ends with one (`…[\"finishReason"`).
+const KEYS = /"(?:(usageMetadata)|(finishReason|blockReason)|(functionCall)|(error))(?="\s*:)/g;
 
 /**
  * Which of the member names the reader looks for occur in `text`, as a bitmask. Exact: inside
- * a string the quotes would be escaped. One pass over the text: a search per name stops at
+ * a string the quotes would be escaped, and a name's closing quote is followed by a colon. One pass over the text: a search per name stops at
  * every quote, JSON's commonest character, so five of them cost five passes.
  */
 function keysIn(text: string): number {

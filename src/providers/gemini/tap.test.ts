@@ -61,6 +61,12 @@ describe('Gemini stream: the member names the reader looks for', () => {
     expect(tap(input, stream, sse, false).metered).toMatchObject({ usage: { inputTokens: 9, outputTokens: 4, toolCalls: 0 }, usageSource: 'partial', error: undefined, sawEnd: false });
   });
 
+  it('passes over a name that ends a text, where the string’s own closing quote follows it', () => {
+    // A chunk of code, cut by the stream after `candidate["finishReason`: the text is `…[\"finishReason"`.
+    const input = Buffer.from(event({ ...part('if candidate["finishReason'), usageMetadata: { promptTokenCount: 9, candidatesTokenCount: 4 } }) + event(part(']["usageMetadata')));
+    expect(tap(input, stream, sse, false).metered).toMatchObject({ usage: { inputTokens: 9, outputTokens: 4 }, usageSource: 'partial', error: undefined, sawEnd: false });
+  });
+
   it('takes usage and finish reasons from where the API puts them, not from a function call argument of that name', () => {
     const call = (args: object) => ({ candidates: [{ content: { parts: [{ functionCall: { name: 'log', args } }], role: 'model' }, index: 0 }] });
     const usage = { promptTokenCount: 1000, cachedContentTokenCount: 400, candidatesTokenCount: 200, thoughtsTokenCount: 300, toolUsePromptTokenCount: 50 };
