@@ -40,6 +40,18 @@ describe('Anthropic stream tap', () => {
     });
   });
 
+  it('takes message_delta’s split of the prompt over message_start’s, even where its input is smaller (Kimi, Qwen)', () => {
+    // Bifrost #5355: such servers count the whole prompt as input at the start and split out the
+    // cache reads at the end; a merge that kept the larger input would bill 8,834 tokens twice.
+    const ev = (name: string, data: object) => `event: ${name}\ndata: ${JSON.stringify({ type: name, ...data })}\n\n`;
+    const input = Buffer.from(
+      ev('message_start', { message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'qwen3.7-plus', content: [], usage: { input_tokens: 8834, output_tokens: 0 } } }) +
+        ev('message_delta', { delta: { stop_reason: 'end_turn' }, usage: { input_tokens: 18, output_tokens: 426, cache_creation_input_tokens: 0, cache_read_input_tokens: 8831, cache_creation: { ephemeral_5m_input_tokens: 0 } } }) +
+        ev('message_stop', {}),
+    );
+    expect(tap(input).metered).toMatchObject({ usage: { inputTokens: 8849, cacheReadTokens: 8831, cacheWriteTokens: 0, outputTokens: 426 }, usageSource: 'final' });
+  });
+
   it('reports exact input and a lower-bound output when the stream is cut before message_delta', () => {
     const input = fixture('message-stream.sse');
     const run = tap(input.subarray(0, input.indexOf('event: message_delta') + 25), sse, 'anthropic.messages', false);
