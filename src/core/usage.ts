@@ -71,6 +71,14 @@ export type UsageSource = 'final' | 'partial' | 'estimated' | 'none';
 
 export const USAGE_SOURCES: readonly UsageSource[] = ['final', 'partial', 'estimated', 'none'];
 
+/** The characters of text (input, or output streamed before a cut) the gateway counts as one token when it must estimate. */
+export const CHARS_PER_TOKEN = 4;
+
+/** Tokens estimated from `chars` characters of text, rounding up. */
+export function tokensOfChars(chars: number): number {
+  return Math.ceil(chars / CHARS_PER_TOKEN);
+}
+
 /** Whether any tokens were counted: a usage of none is not billed. */
 export function hasTokens(u: Usage): boolean {
   return u.inputTokens + u.outputTokens > 0;

@@ -368,6 +368,13 @@ export function settle(a: Pick<RelayArgs, 'facts' | 'inputEstimate'> & { info: P
     f.usage = { ...f.usage, inputTokens: estimate };
     f.usageSource = 'estimated';
   }
+  // Cut before its final usage (not ended by the provider's error), the answer was billed for every token generated
+  // until then: at least what its streamed text comes to, more than the count so far (Anthropic's message_start says 1).
+  const streamed = m.outputEstimate;
+  if (streamed !== undefined && !m.sawEnd && !m.error && f.usageSource !== 'final' && f.status < 400 && streamed > f.usage.outputTokens) {
+    f.usage = { ...f.usage, outputTokens: streamed };
+    if (f.usageSource === 'none') f.usageSource = 'estimated';
+  }
 }
 
 const NO_PREAMBLE: ReadonlySet<string> = new Set();

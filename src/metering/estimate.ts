@@ -1,3 +1,4 @@
+import { CHARS_PER_TOKEN, tokensOfChars } from '../core/usage.js';
 import { mediaItem } from './media/media.js';
 import { mediaTokens } from './media/media-tokens.js';
 
@@ -10,7 +11,7 @@ import { mediaTokens } from './media/media-tokens.js';
  */
 export function estimateInputTokens(body: unknown, stopAbove = Infinity, model = ''): number {
   // `stopAbove`: callers that only compare with a bound (routing rules) stop counting past it.
-  const stopChars = stopAbove * 4;
+  const stopChars = stopAbove * CHARS_PER_TOKEN;
   let chars = 0;
   const stack: unknown[] = [body];
   while (stack.length > 0) {
@@ -22,9 +23,9 @@ export function estimateInputTokens(body: unknown, stopAbove = Infinity, model =
     else if (Array.isArray(v)) stack.push(...(v as unknown[]));
     else if (v !== null && typeof v === 'object') {
       const media = mediaItem(v as Record<string, unknown>);
-      if (media) chars += 4 * mediaTokens(media, model, 'typical');
+      if (media) chars += CHARS_PER_TOKEN * mediaTokens(media, model, 'typical');
       else stack.push(...Object.values(v as Record<string, unknown>));
     }
   }
-  return Math.ceil(chars / 4);
+  return tokensOfChars(chars);
 }

@@ -1,8 +1,9 @@
-import { zeroUsage } from '../../core/usage.js';
+import { tokensOfChars, zeroUsage } from '../../core/usage.js';
 import type { SseEvent } from '../../sse/parser.js';
 import { type JsonObject, asObject, asText, dig, parseJson, peekType } from '../shared/json.js';
 import { sourceOf, withResponseId, withTier, withToolCalls } from '../shared/metered.js';
-import { type StreamReader, everyEventOpensWith } from '../shared/taps.js';
+import type { StreamReader } from '../shared/taps.js';
+import { DeltaMeter } from '../shared/streamed-text.js';
 import { errorFromValue } from '../shared/upstream-error.js';
 import type { Metered, UpstreamErrorInfo } from '../types.js';
 import { isToolUseBlock } from './content.js';
@@ -22,6 +23,8 @@ export class AnthropicStreamReader implements StreamReader {
   private stopped = false;
   /** The container the message ran code in (`message_start`, or `message_delta` once a tool used one). */
   private container: string | undefined;
+  /** The text, thinking and tool input the deltas streamed (Metered.outputEstimate); a signature is not output. */
+  private readonly streamed = new DeltaMeter(/"(?:text|thinking|partial_json)"\s*:\s*"/g);
 
   onEvent(event: SseEvent): void {
     // Anthropic names every event; compatible servers that do not still send `type` first.
@@ -41,6 +44,9 @@ export class AnthropicStreamReader implements StreamReader {
         // Every tool-use block type ends in `tool_use`; text and thinking blocks are skipped unparsed.
         if (event.data.includes('tool_use"') && isToolUseBlock(dig(parseJson(event.data), 'content_block'))) this.toolCalls++;
         break;
+      case 'content_block_delta':
+        this.streamed.bytes += this.streamed.size(event.data, 0, event.data.length, true, true);
+        break;
       case 'message_stop':
         this.stopped = true;
         break;
@@ -54,7 +60,18 @@ export class AnthropicStreamReader implements StreamReader {
 
   /** Text and JSON deltas, block stops and pings: named events this reader never reads. */
   ignorable(text: string): boolean {
-    return everyEventOpensWith(text, IGNORED_EVENTS);
+    // As everyEventOpensWith, measuring the deltas on the way: kept only when the parser is skipped (it would measure them again).
+    let streamed = 0;
+    for (let at = 0; at < text.length; ) {
+      const delta = text.startsWith(DELTA_EVENT, at);
+      if (!delta && !text.startsWith(STOP_EVENT, at) && !text.startsWith(PING_EVENT, at)) return false;
+      const blank = text.indexOf('\n\n', at);
+      if (blank < 0) return false;
+      if (delta) streamed += this.streamed.size(text, at + DELTA_DATA, blank, false, true);
+      at = blank + 2;
+    }
+    this.streamed.bytes += streamed;
+    return true;
   }
 
   result(): Metered {
@@ -71,6 +88,7 @@ export class AnthropicStreamReader implements StreamReader {
       ...(this.error !== undefined && !has && this.responseId === undefined ? { failedBeforeStart: true } : {}),
     };
     if (this.container !== undefined) m.containers = [this.container];
+    if (!this.stopped && this.streamed.bytes > 0) m.outputEstimate = tokensOfChars(this.streamed.bytes);
     return withResponseId(withTier(m, asText(this.usage?.service_tier)), this.responseId);
   }
 
@@ -91,4 +109,8 @@ export class AnthropicStreamReader implements StreamReader {
 /** The events a Messages stream sends before its output (protocols.md §3.4): `content_block_start` is the first output. */
 export const MESSAGES_PREAMBLE: ReadonlySet<string> = new Set(['message_start', 'ping']);
 
-const IGNORED_EVENTS = ['event: content_block_delta\n', 'event: content_block_stop\n', 'event: ping\n'];
+const DELTA_EVENT = 'event: content_block_delta\n';
+const STOP_EVENT = 'event: content_block_stop\n';
+const PING_EVENT = 'event: ping\n';
+/** The length of `event: content_block_delta\ndata: `, where a delta's JSON starts as Anthropic writes it (the parser's data starts there too). */
+const DELTA_DATA = 33;

@@ -71,6 +71,7 @@ describe('Anthropic stream tap', () => {
       sawEnd: false,
       serviceTier: 'standard',
       responseId: 'msg_01Ov3rL',
+      outputEstimate: 5,
     });
   });
 

@@ -112,9 +112,11 @@ function plainChunk(chunk: Buffer, reader: ChatStreamReader, emit: (bytes: Buffe
       reader.sawDone();
       keep(at, end);
     } else if (cut >= 0) {
+      reader.passedOver(text, at, nl);
       keep(at, cut);
       keep(cut + USAGE_NULL_MEMBER, end);
     } else if (plain && !usageWithin(at, nl)) {
+      reader.passedOver(text, at, nl);
       keep(at, end);
     } else {
       // As the parser would hand it over; rewriteEvent emits the event or views of it, never other bytes.

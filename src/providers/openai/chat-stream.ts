@@ -1,8 +1,9 @@
-import { zeroUsage } from '../../core/usage.js';
+import { tokensOfChars, zeroUsage } from '../../core/usage.js';
 import type { SseEvent } from '../../sse/parser.js';
 import { type JsonObject, asArray, asObject, asText, dig, parseJson } from '../shared/json.js';
 import { sourceOf, withResponseId, withTier, withToolCalls } from '../shared/metered.js';
 import type { StreamReader } from '../shared/taps.js';
+import { DeltaMeter } from '../shared/streamed-text.js';
 import { errorFromValue } from '../shared/upstream-error.js';
 import type { Metered, UpstreamErrorInfo } from '../types.js';
 import { chatUsage, timingsCacheN } from './usage.js';
@@ -30,6 +31,8 @@ export class ChatStreamReader implements StreamReader {
   private done = false;
   /** Early chunks with nothing else worth parsing, kept as text: see `read`. */
   private early: string[] | undefined;
+  /** The content, reasoning and tool arguments the deltas streamed (Metered.outputEstimate). */
+  private readonly streamed = new DeltaMeter(DELTA_TEXT);
 
   onEvent(event: SseEvent): void {
     this.read(event);
@@ -46,6 +49,7 @@ export class ChatStreamReader implements StreamReader {
       this.done = true;
       return undefined;
     }
+    this.streamed.bytes += this.streamed.size(data, 0, data.length, true);
     if (!WORTH_PARSING.test(data)) {
       // Such a chunk could only name the model, the id and the tier, which every chunk repeats, the
       // usage chunk too: it is parsed only if, at the end, no parsed chunk named a model. Parsing it at
@@ -69,7 +73,19 @@ export class ChatStreamReader implements StreamReader {
 
   /** Chunks of unnamed events with no `[DONE]` and nothing worth parsing (see `read`), once the model is known. */
   ignorable(text: string): boolean {
-    return !this.wantsEveryChunk && !text.includes('[DONE]') && !hasEventField(text) && worthParsingFrom(text, 0) < 0;
+    if (this.wantsEveryChunk || text.includes('[DONE]') || hasEventField(text) || worthParsingFrom(text, 0) >= 0) return false;
+    for (let at = 0; at < text.length; ) {
+      const blank = text.indexOf('\n\n', at);
+      if (blank < 0) break;
+      this.streamed.bytes += this.streamed.size(text, at + 6, blank, false);
+      at = blank + 2;
+    }
+    return true;
+  }
+
+  /** Measures the delta of the one-line event text[at, nl) (latin1, `data: ` first) that a rewriting tap forwards without `read`. */
+  passedOver(text: string, at: number, nl: number): void {
+    this.streamed.bytes += this.streamed.size(text, at + 6, nl, false);
   }
 
   /** The `[DONE]` event was seen (by a caller that did not hand it to `read`). */
@@ -88,6 +104,7 @@ export class ChatStreamReader implements StreamReader {
       error: this.error,
       sawEnd: this.done,
     };
+    if (!this.done && this.streamed.bytes > 0) m.outputEstimate = tokensOfChars(this.streamed.bytes);
     return withResponseId(withTier(m, this.serviceTier), this.responseId);
   }
 
@@ -146,6 +163,9 @@ export class ChatStreamReader implements StreamReader {
  * object (once usage is on, every other chunk carries `"usage":null`).
  */
 const WORTH_PARSING = /"(?:tool_calls|function_call|error|timings)"|"usage"\s*:\s*\{/;
+/** A delta's text: content, reasoning (DeepSeek, vLLM, OpenRouter) or tool arguments. */
+const DELTA_TEXT = /"(?:content|reasoning_content|reasoning|arguments)"\s*:\s*"/g;
+
 const WORTH_PARSING_AT = new RegExp(WORTH_PARSING.source, 'g');
 
 /** Where the first text worth a JSON.parse (see WORTH_PARSING) starts at or after `from`, or -1. */

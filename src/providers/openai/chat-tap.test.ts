@@ -98,6 +98,7 @@ describe('OpenAI chat stream tap (observe)', () => {
       sawEnd: false,
       serviceTier: 'default',
       responseId: 'chatcmpl-DA52hT0e',
+      outputEstimate: 3,
     });
   });
 

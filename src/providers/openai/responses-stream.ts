@@ -1,8 +1,9 @@
-import { zeroUsage } from '../../core/usage.js';
+import { tokensOfChars, zeroUsage } from '../../core/usage.js';
 import type { SseEvent } from '../../sse/parser.js';
 import { type JsonObject, asArray, asObject, asText, parseJson, peekType } from '../shared/json.js';
 import { sourceOf, withResponseId, withTier, withToolCalls } from '../shared/metered.js';
-import { type StreamReader, everyEventOpensWith } from '../shared/taps.js';
+import type { StreamReader } from '../shared/taps.js';
+import { DeltaMeter } from '../shared/streamed-text.js';
 import { errorFromValue } from '../shared/upstream-error.js';
 import type { Metered, UpstreamErrorInfo } from '../types.js';
 import { FAILED, countResponseToolCalls, isToolCallItem, namedItems, readItem, withConversation } from './responses-body.js';
@@ -15,7 +16,13 @@ export const TERMINAL = new Set(['response.completed', 'response.incomplete', 'r
  * Response (its id, its status), with no output item yet. `response.output_item.added` is the first output.
  */
 export const RESPONSES_PREAMBLE: ReadonlySet<string> = new Set(['response.created', 'response.queued', 'response.in_progress']);
-/** Every event that opens so is one `onEvent` passes over (it reads only the types above and below). */
+/** Every event that opens so is one `onEvent` passes over (it reads only the types above and below); the first DELTA_EVENTS are measured. */
+/** Where the JSON of the `data:` line at `line` starts: offsets from there match the parser's data. */
+function dataStart(text: string, line: number): number {
+  return text.charCodeAt(line + 5) === 0x20 ? line + 6 : line + 5;
+}
+
+const DELTA_EVENTS = 4;
 const IGNORED_EVENTS = ['event: response.output_text.delta\n', 'event: response.reasoning_summary_text.delta\n', 'event: response.reasoning_text.delta\n', 'event: response.function_call_arguments.delta\n', 'event: response.output_text.done\n', 'event: response.content_part.added\n', 'event: response.content_part.done\n', 'event: response.in_progress\n'];
 
 /**
@@ -42,6 +49,8 @@ export class ResponsesStreamReader implements StreamReader {
   /** The Response's `conversation`, from its first event (a stream cut before its end) or its last. */
   private conversation: JsonObject | undefined;
   private readonly madeObject: ((id: string) => void) | undefined;
+  /** The text, reasoning and tool input the deltas streamed (Metered.outputEstimate). */
+  private readonly streamed = new DeltaMeter(/"delta"\s*:\s*"/g);
 
   /** `madeObject`: see RequestInfo.madeObject. */
   constructor(madeObject?: (id: string) => void) {
@@ -69,12 +78,26 @@ export class ResponsesStreamReader implements StreamReader {
       if (isToolCallItem(item)) this.addedToolCalls++;
     } else if (type === 'error') {
       this.error = errorFromValue(parseJson(event.data)) ?? { type: 'error', message: event.data };
+    } else if (type.endsWith('.delta') && type !== 'response.audio.delta') {
+      // Audio's deltas are base64, not text; every other delta (text, reasoning, tool input, code) is output.
+      this.streamed.bytes += this.streamed.size(event.data, 0, event.data.length, true);
     }
   }
 
   /** The deltas (text, reasoning, tool arguments) and part events: named events this reader never reads. */
   ignorable(text: string): boolean {
-    return everyEventOpensWith(text, IGNORED_EVENTS);
+    // As everyEventOpensWith, measuring the deltas on the way: kept only when the parser is skipped (it would measure them again).
+    let streamed = 0;
+    for (let at = 0; at < text.length; ) {
+      let known = -1;
+      for (let i = 0; known < 0 && i < IGNORED_EVENTS.length; i++) if (text.startsWith(IGNORED_EVENTS[i]!, at)) known = i;
+      const blank = known < 0 ? -1 : text.indexOf('\n\n', at);
+      if (blank < 0) return false;
+      if (known < DELTA_EVENTS) streamed += this.streamed.size(text, dataStart(text, at + IGNORED_EVENTS[known]!.length), blank, false);
+      at = blank + 2;
+    }
+    this.streamed.bytes += streamed;
+    return true;
   }
 
   result(): Metered {
@@ -88,6 +111,7 @@ export class ResponsesStreamReader implements StreamReader {
       sawEnd: this.ended,
     };
     if (this.background) m.background = true;
+    if (!this.ended && this.streamed.bytes > 0) m.outputEstimate = tokensOfChars(this.streamed.bytes);
     namedItems(m, [], this.items, this.containers);
     withConversation(m, { conversation: this.conversation });
     return withResponseId(withTier(m, this.serviceTier), this.responseId);

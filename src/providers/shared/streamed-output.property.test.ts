@@ -1,0 +1,124 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { tokensOfChars } from '../../core/usage.js';
+import { anthropicAdapter } from '../anthropic/adapter.js';
+import { openaiAdapter } from '../openai/adapter.js';
+import { runTap, splitAt, splitBetweenEvents } from '../testing/tap-runner.js';
+import type { ResponseTap, TapContext } from '../types.js';
+
+const ctx = (injectedStreamUsage = false): TapContext => ({ status: 200, contentType: 'text/event-stream', stream: true, injectedStreamUsage, requestedModel: 'm' });
+
+/** A delta's text as the provider writes it: JSON-escaped, measured in UTF-8 bytes. */
+const escapedBytes = (t: string) => Buffer.byteLength(JSON.stringify(t)) - 2;
+
+interface Dialect {
+  name: string;
+  tap: () => ResponseTap;
+  /** The stream's events, each with the bytes of delta text it carries. */
+  events: (texts: string[]) => { raw: string; text: number }[];
+}
+
+const anthropic: Dialect = {
+  name: 'Anthropic Messages',
+  tap: () => anthropicAdapter.createTap({ api: 'anthropic.messages', dialect: 'anthropic', method: 'POST' }, ctx()),
+  events: (texts) => [
+    { raw: `event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","model":"claude-x","usage":{"input_tokens":10,"output_tokens":1}}}\n\n`, text: 0 },
+    { raw: `event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}}\n\n`, text: 0 },
+    ...texts.map((t, i) => {
+      const kind = i % 3 === 0 ? 'thinking' : i % 3 === 1 ? 'text' : 'partial_json';
+      const type = kind === 'partial_json' ? 'input_json_delta' : `${kind}_delta`;
+      return { raw: `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"${type}","${kind}":${JSON.stringify(t)}}}\n\n`, text: escapedBytes(t) };
+    }),
+    { raw: `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"signature_delta","signature":"EqQBCkYIBxgCKkBsig"}}\n\n`, text: 0 },
+    { raw: `event: ping\ndata: {"type": "ping"}\n\n`, text: 0 },
+    { raw: `event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":999}}\n\n`, text: 0 },
+    { raw: `event: message_stop\ndata: {"type":"message_stop"}\n\n`, text: 0 },
+  ],
+};
+
+const chatEvents = (texts: string[]) => [
+  { raw: `data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-x","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}],"usage":null}\n\n`, text: 0 },
+  ...texts.map((t, i) => ({
+    raw: i % 4 === 3
+      ? `data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-x","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":${JSON.stringify(t)}}}]},"finish_reason":null}],"usage":null,"obfuscation":"xy"}\n\n`
+      : `data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-x","choices":[{"index":0,"delta":{"content":${JSON.stringify(t)}},"logprobs":null,"finish_reason":null}],"usage":null,"obfuscation":"abc"}\n\n`,
+    text: escapedBytes(t),
+  })),
+  { raw: `data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-x","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":null}\n\n`, text: 0 },
+  { raw: `data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-x","choices":[],"usage":{"prompt_tokens":10,"completion_tokens":999,"total_tokens":1009}}\n\n`, text: 0 },
+  { raw: 'data: [DONE]\n\n', text: 0 },
+];
+
+const chatObserved: Dialect = {
+  name: 'OpenAI chat, usage asked by the client',
+  tap: () => openaiAdapter.createTap({ api: 'openai.chat', dialect: 'openai', method: 'POST' }, ctx()),
+  events: chatEvents,
+};
+
+const chatRewritten: Dialect = {
+  name: 'OpenAI chat, usage injected by the gateway',
+  tap: () => openaiAdapter.createTap({ api: 'openai.chat', dialect: 'openai', method: 'POST' }, ctx(true)),
+  events: chatEvents,
+};
+
+const responses: Dialect = {
+  name: 'OpenAI Responses',
+  tap: () => openaiAdapter.createTap({ api: 'openai.responses', dialect: 'openai', method: 'POST' }, ctx()),
+  events: (texts) => [
+    { raw: `event: response.created\ndata: {"type":"response.created","response":{"id":"resp_1","model":"gpt-x","status":"in_progress"}}\n\n`, text: 0 },
+    ...texts.map((t, i) => {
+      const type = ['response.output_text.delta', 'response.reasoning_summary_text.delta', 'response.function_call_arguments.delta', 'response.refusal.delta'][i % 4]!;
+      return { raw: `event: ${type}\ndata: {"type":"${type}","sequence_number":${i + 1},"item_id":"msg_1","output_index":0,"delta":${JSON.stringify(t)},"obfuscation":"pad"}\n\n`, text: escapedBytes(t) };
+    }),
+    { raw: `event: response.audio.delta\ndata: {"type":"response.audio.delta","delta":"UklGRiQAAABXQVZFZm10IBAAAAABAAEA"}\n\n`, text: 0 },
+    { raw: `event: response.completed\ndata: {"type":"response.completed","response":{"id":"resp_1","model":"gpt-x","status":"completed","usage":{"input_tokens":10,"output_tokens":999,"total_tokens":1009}}}\n\n`, text: 0 },
+  ],
+};
+
+const texts = fc.array(fc.oneof(fc.string({ unit: 'binary', maxLength: 30 }), fc.constantFrom('a "quoted" \\ word\n', '{"city":"Paris"}', 'été 東京 🙂', '":"', '\\"}}')), { minLength: 1, maxLength: 25 });
+
+describe.each([anthropic, chatObserved, chatRewritten, responses])('$name: a stream cut before its end', (d) => {
+  it('estimates the output from the delta text that arrived, at four characters a token, however the bytes were chunked', () => {
+    fc.assert(
+      fc.property(texts, fc.nat(), fc.array(fc.nat(), { maxLength: 30 }), fc.array(fc.nat(), { maxLength: 12 }), (ts, cutAt, cuts, picks) => {
+        const events = d.events(ts);
+        const full = Buffer.from(events.map((e) => e.raw).join(''));
+        // Cut before the usage events, as an abort mid-answer is.
+        const usageStarts = Buffer.byteLength(events.slice(0, -2).map((e) => e.raw).join(''));
+        const cut = full.subarray(0, cutAt % (usageStarts + 1));
+        // Delta text in whole events before the cut, and in the one the cut splits.
+        let whole = 0;
+        let split = 0;
+        let at = 0;
+        for (const e of events) {
+          const n = Buffer.byteLength(e.raw);
+          if (at + n <= cut.length) whole += e.text;
+          else if (at < cut.length) split = e.text;
+          at += n;
+        }
+        const one = runTap(d.tap(), [cut], false).metered;
+        const pieces = runTap(d.tap(), splitAt(cut, cuts), false).metered;
+        const between = runTap(d.tap(), splitBetweenEvents(cut, picks), false).metered;
+        expect(pieces.outputEstimate).toBe(one.outputEstimate);
+        expect(between.outputEstimate).toBe(one.outputEstimate);
+        const estimate = one.outputEstimate ?? 0;
+        expect(estimate).toBeGreaterThanOrEqual(tokensOfChars(whole));
+        expect(estimate).toBeLessThanOrEqual(tokensOfChars(whole + split));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('estimates nothing for a complete stream, whose usage is the provider own', () => {
+    fc.assert(
+      fc.property(texts, fc.array(fc.nat(), { maxLength: 30 }), (ts, cuts) => {
+        const full = Buffer.from(d.events(ts).map((e) => e.raw).join(''));
+        const m = runTap(d.tap(), splitAt(full, cuts)).metered;
+        expect(m.outputEstimate).toBeUndefined();
+        expect(m.usage.outputTokens).toBe(999);
+        expect(m.usageSource).toBe('final');
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

@@ -1,0 +1,114 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tokensOfChars } from '../../src/core/usage.js';
+import type { Storage } from '../../src/storage/ports.js';
+import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
+import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
+import { type HarnessOptions, eventually, useHarness } from '../support/harness.js';
+
+// A user who presses Esc mid-answer (Claude Code, Codex) cuts the stream before the provider's final
+// usage, yet the provider bills every token it generated until the cancel: the row counts at least
+// the text the client was sent, at four characters a token.
+
+const SCHEMA = `tg_cut_stream_output_${process.pid}`;
+afterAll(() => dropSchemas([SCHEMA]));
+const STORES: [string, HarnessOptions][] = [
+  ['SQLite', {}],
+  ['Postgres', { storage: async (): Promise<Storage> => (await dropSchemas([SCHEMA]), openPostgres({ url: TEST_PG_URL, schema: SCHEMA })) }],
+];
+
+const sse = (data: object | string, event?: string) => `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+/** The deltas the client reads before it leaves: 24 pieces, 936 characters (234 tokens). */
+const PIECES = Array.from({ length: 24 }, (_, i) => `Piece ${String(i).padStart(2, '0')} of the answer, which goes on. `);
+const TEXT = PIECES.join('');
+const STREAMED = tokensOfChars(TEXT.length);
+
+describe.each(STORES)('a stream the client cuts mid-answer is billed for the text it was sent (%s)', (_name, o) => {
+  const h = useHarness(o);
+
+  /** The one row the cut request leaves, once the gateway has seen the client go. */
+  async function cutRow() {
+    await eventually(() => expect(h.fake.requests[0]!.clientAborted).toBe(true));
+    return eventually(async () => {
+      const r = await h.rows();
+      expect(r).toHaveLength(1);
+      return r[0]!;
+    });
+  }
+
+  it('Anthropic Messages through the Anthropic SDK: output is the streamed text, not the 1 token of message_start', async () => {
+    const message = { id: 'msg_cut', type: 'message', role: 'assistant', model: 'claude-sonnet-5-5', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 40, output_tokens: 1 } };
+    const events = [
+      sse({ type: 'message_start', message }, 'message_start'),
+      sse({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start'),
+      ...PIECES.map((text) => sse({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }, 'content_block_delta')),
+    ];
+    // The upstream goes quiet after the deltas, as a model still thinking does; the user cancels.
+    h.fake.script({ events, stallAfterEvents: events.length, headers: { 'content-type': 'text/event-stream' } });
+    const client = new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });
+    const ac = new AbortController();
+    let got = '';
+    try {
+      const stream = await client.messages.create({ model: 'claude-sonnet-5-5', max_tokens: 4096, stream: true, messages: [{ role: 'user', content: 'write' }] }, { signal: ac.signal });
+      for await (const e of stream) {
+        if (e.type === 'content_block_delta' && e.delta.type === 'text_delta') got += e.delta.text;
+        if (got.length === TEXT.length) ac.abort();
+      }
+    } catch {
+      /* aborted */
+    }
+    expect(got).toBe(TEXT);
+    const row = await cutRow();
+    expect(row).toMatchObject({ outcome: 'client_aborted', usageSource: 'partial', inputTokens: 40, outputTokens: STREAMED, costPicos: BigInt(40 + 10 * STREAMED) });
+  });
+
+  it('OpenAI chat through the openai SDK: cut before its usage chunk, output is estimated from the content', async () => {
+    const chunk = (delta: object, finish: string | null) => ({ id: 'chatcmpl-cut', object: 'chat.completion.chunk', created: 1, model: 'gpt-5', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], usage: null });
+    const events = [sse(chunk({ role: 'assistant', content: '' }, null)), ...PIECES.map((content) => sse(chunk({ content }, null)))];
+    h.fake.script({ events, stallAfterEvents: events.length, headers: { 'content-type': 'text/event-stream' } });
+    const client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const ac = new AbortController();
+    let got = '';
+    try {
+      const stream = await client.chat.completions.create({ model: 'gpt-5', stream: true, messages: [{ role: 'user', content: 'write' }] }, { signal: ac.signal });
+      for await (const c of stream) {
+        got += c.choices[0]?.delta.content ?? '';
+        if (got.length === TEXT.length) ac.abort();
+      }
+    } catch {
+      /* aborted */
+    }
+    expect(got).toBe(TEXT);
+    const row = await cutRow();
+    expect(row).toMatchObject({ outcome: 'client_aborted', usageSource: 'estimated', outputTokens: STREAMED });
+    expect(row.inputTokens).toBeGreaterThan(0);
+    expect(row.costPicos).toBe(BigInt(row.inputTokens + 10 * STREAMED));
+  });
+
+  it('OpenAI Responses through the openai SDK: cut before response.completed, output is estimated from the deltas', async () => {
+    const response = { id: 'resp_cut', object: 'response', created_at: 1, status: 'in_progress', model: 'gpt-5', output: [], usage: null };
+    const events = [
+      sse({ type: 'response.created', sequence_number: 0, response }, 'response.created'),
+      ...PIECES.map((delta, i) => sse({ type: 'response.output_text.delta', sequence_number: i + 1, item_id: 'msg_cut', output_index: 0, content_index: 0, delta, logprobs: [] }, 'response.output_text.delta')),
+    ];
+    h.fake.script({ events, stallAfterEvents: events.length, headers: { 'content-type': 'text/event-stream' } });
+    const client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const ac = new AbortController();
+    let got = '';
+    try {
+      const stream = await client.responses.create({ model: 'gpt-5', stream: true, input: 'write' }, { signal: ac.signal });
+      for await (const e of stream) {
+        if (e.type === 'response.output_text.delta') got += e.delta;
+        if (got.length === TEXT.length) ac.abort();
+      }
+    } catch {
+      /* aborted */
+    }
+    expect(got).toBe(TEXT);
+    const row = await cutRow();
+    expect(row).toMatchObject({ outcome: 'client_aborted', usageSource: 'estimated', outputTokens: STREAMED });
+    expect(row.inputTokens).toBeGreaterThan(0);
+    expect(row.costPicos).toBe(BigInt(row.inputTokens + 10 * STREAMED));
+  });
+});
