@@ -24,6 +24,21 @@ const PIECES = Array.from({ length: 24 }, (_, i) => `Piece ${String(i).padStart(
 const TEXT = PIECES.join('');
 const STREAMED = tokensOfChars(TEXT.length);
 
+/** Reads a stream's text until the whole of TEXT has come, then aborts it, as a user pressing Esc does; what was read. */
+async function readThenAbort<E>(open: (signal: AbortSignal) => Promise<AsyncIterable<E>>, textOf: (e: E) => string): Promise<string> {
+  const ac = new AbortController();
+  let got = '';
+  try {
+    for await (const e of await open(ac.signal)) {
+      got += textOf(e);
+      if (got.length === TEXT.length) ac.abort();
+    }
+  } catch {
+    /* aborted */
+  }
+  return got;
+}
+
 describe.each(STORES)('a stream the client cuts mid-answer is billed for the text it was sent (%s)', (_name, o) => {
   const h = useHarness(o);
 
@@ -37,6 +52,14 @@ describe.each(STORES)('a stream the client cuts mid-answer is billed for the tex
     });
   }
 
+  /** The cut row of an API whose input the gateway estimated too (nothing reported before the cut). */
+  async function expectEstimated() {
+    const row = await cutRow();
+    expect(row).toMatchObject({ outcome: 'client_aborted', usageSource: 'estimated', outputTokens: STREAMED });
+    expect(row.inputTokens).toBeGreaterThan(0);
+    expect(row.costPicos).toBe(BigInt(row.inputTokens + 10 * STREAMED));
+  }
+
   it('Anthropic Messages through the Anthropic SDK: output is the streamed text, not the 1 token of message_start', async () => {
     const message = { id: 'msg_cut', type: 'message', role: 'assistant', model: 'claude-sonnet-5-5', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 40, output_tokens: 1 } };
     const events = [
@@ -47,17 +70,10 @@ describe.each(STORES)('a stream the client cuts mid-answer is billed for the tex
     // The upstream goes quiet after the deltas, as a model still thinking does; the user cancels.
     h.fake.script({ events, stallAfterEvents: events.length, headers: { 'content-type': 'text/event-stream' } });
     const client = new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });
-    const ac = new AbortController();
-    let got = '';
-    try {
-      const stream = await client.messages.create({ model: 'claude-sonnet-5-5', max_tokens: 4096, stream: true, messages: [{ role: 'user', content: 'write' }] }, { signal: ac.signal });
-      for await (const e of stream) {
-        if (e.type === 'content_block_delta' && e.delta.type === 'text_delta') got += e.delta.text;
-        if (got.length === TEXT.length) ac.abort();
-      }
-    } catch {
-      /* aborted */
-    }
+    const got = await readThenAbort(
+      (signal) => client.messages.create({ model: 'claude-sonnet-5-5', max_tokens: 4096, stream: true, messages: [{ role: 'user', content: 'write' }] }, { signal }),
+      (e) => (e.type === 'content_block_delta' && e.delta.type === 'text_delta' ? e.delta.text : ''),
+    );
     expect(got).toBe(TEXT);
     const row = await cutRow();
     expect(row).toMatchObject({ outcome: 'client_aborted', usageSource: 'partial', inputTokens: 40, outputTokens: STREAMED, costPicos: BigInt(40 + 10 * STREAMED) });
@@ -68,22 +84,12 @@ describe.each(STORES)('a stream the client cuts mid-answer is billed for the tex
     const events = [sse(chunk({ role: 'assistant', content: '' }, null)), ...PIECES.map((content) => sse(chunk({ content }, null)))];
     h.fake.script({ events, stallAfterEvents: events.length, headers: { 'content-type': 'text/event-stream' } });
     const client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
-    const ac = new AbortController();
-    let got = '';
-    try {
-      const stream = await client.chat.completions.create({ model: 'gpt-5', stream: true, messages: [{ role: 'user', content: 'write' }] }, { signal: ac.signal });
-      for await (const c of stream) {
-        got += c.choices[0]?.delta.content ?? '';
-        if (got.length === TEXT.length) ac.abort();
-      }
-    } catch {
-      /* aborted */
-    }
+    const got = await readThenAbort(
+      (signal) => client.chat.completions.create({ model: 'gpt-5', stream: true, messages: [{ role: 'user', content: 'write' }] }, { signal }),
+      (c) => c.choices[0]?.delta.content ?? '',
+    );
     expect(got).toBe(TEXT);
-    const row = await cutRow();
-    expect(row).toMatchObject({ outcome: 'client_aborted', usageSource: 'estimated', outputTokens: STREAMED });
-    expect(row.inputTokens).toBeGreaterThan(0);
-    expect(row.costPicos).toBe(BigInt(row.inputTokens + 10 * STREAMED));
+    await expectEstimated();
   });
 
   it('OpenAI Responses through the openai SDK: cut before response.completed, output is estimated from the deltas', async () => {
@@ -94,21 +100,11 @@ describe.each(STORES)('a stream the client cuts mid-answer is billed for the tex
     ];
     h.fake.script({ events, stallAfterEvents: events.length, headers: { 'content-type': 'text/event-stream' } });
     const client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
-    const ac = new AbortController();
-    let got = '';
-    try {
-      const stream = await client.responses.create({ model: 'gpt-5', stream: true, input: 'write' }, { signal: ac.signal });
-      for await (const e of stream) {
-        if (e.type === 'response.output_text.delta') got += e.delta;
-        if (got.length === TEXT.length) ac.abort();
-      }
-    } catch {
-      /* aborted */
-    }
+    const got = await readThenAbort(
+      (signal) => client.responses.create({ model: 'gpt-5', stream: true, input: 'write' }, { signal }),
+      (e) => (e.type === 'response.output_text.delta' ? e.delta : ''),
+    );
     expect(got).toBe(TEXT);
-    const row = await cutRow();
-    expect(row).toMatchObject({ outcome: 'client_aborted', usageSource: 'estimated', outputTokens: STREAMED });
-    expect(row.inputTokens).toBeGreaterThan(0);
-    expect(row.costPicos).toBe(BigInt(row.inputTokens + 10 * STREAMED));
+    await expectEstimated();
   });
 });
