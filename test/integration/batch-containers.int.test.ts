@@ -1,9 +1,9 @@
 import OpenAI, { NotFoundError, toFile } from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CreatedKey } from '../../src/identity/key-service.js';
 import type { Storage } from '../../src/storage/ports.js';
-import { type Harness, type HarnessOptions, eventually, startHarness } from '../support/harness.js';
-import { harnessEngines, refusedUnsent as refused, teamKeys } from '../support/team-storage.js';
+import { type Harness, eventually } from '../support/harness.js';
+import { harnessEngines, refusedUnsent as refused, teamStart } from '../support/team-storage.js';
 
 /** Two Responses requests that run code in a new container each, and one that runs none. */
 const INPUT =
@@ -21,11 +21,7 @@ describe.each(harnessEngines('batch_containers'))('containers a batch ran code i
   let h: Harness;
   let carol: CreatedKey;
   let bob: CreatedKey;
-  afterEach(() => h.close());
-  const start = async (o: HarnessOptions = {}) => {
-    h = await startHarness({ storage, ...o });
-    ({ carol, bob } = await teamKeys(h));
-  };
+  const start = teamStart(storage, (t) => ({ h, carol, bob } = t));
   const openai = (key: CreatedKey) => new OpenAI({ apiKey: key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
   const submit = async () => {
     const input = await openai(h.key).files.create({ file: await toFile(Buffer.from(INPUT), 'requests.jsonl'), purpose: 'batch' });

@@ -1,9 +1,9 @@
 import OpenAI, { NotFoundError, toFile } from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CreatedKey } from '../../src/identity/key-service.js';
 import type { Storage } from '../../src/storage/ports.js';
-import { type Harness, type HarnessOptions, eventually, startHarness } from '../support/harness.js';
-import { harnessEngines, refusedUnsent as refused, teamKeys } from '../support/team-storage.js';
+import { type Harness, eventually } from '../support/harness.js';
+import { harnessEngines, refusedUnsent as refused, teamStart } from '../support/team-storage.js';
 
 const jsonl = (lines: object[]) => lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
 
@@ -40,11 +40,7 @@ describe.each(harnessEngines('batch_stored'))('what a batch made that the provid
   let h: Harness;
   let carol: CreatedKey;
   let bob: CreatedKey;
-  afterEach(() => h.close());
-  const start = async (o: HarnessOptions = {}) => {
-    h = await startHarness({ storage, ...o });
-    ({ carol, bob } = await teamKeys(h));
-  };
+  const start = teamStart(storage, (t) => ({ h, carol, bob } = t));
   const openai = (key: CreatedKey) => new OpenAI({ apiKey: key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
   const submit = async (input: string, endpoint: '/v1/responses' | '/v1/chat/completions') => {
     const file = await openai(h.key).files.create({ file: await toFile(Buffer.from(input), 'requests.jsonl'), purpose: 'batch' });

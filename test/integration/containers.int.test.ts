@@ -5,7 +5,7 @@ import type { CreatedKey } from '../../src/identity/key-service.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { type Harness, eventually, startHarness } from '../support/harness.js';
 import { everyModelRouted } from '../support/routing.js';
-import { harnessEngines, refusedUnsent as refused, teamKeys } from '../support/team-storage.js';
+import { harnessEngines, refusedUnsent as refused, teamStart } from '../support/team-storage.js';
 
 /**
  * OpenAI's Containers API through the gateway and the official SDK: passed through, a free row each
@@ -17,11 +17,7 @@ describe.each(harnessEngines('containers'))('containers (%s)', (_, storage: (() 
   let h: Harness;
   let carol: CreatedKey;
   let bob: CreatedKey;
-  afterEach(() => h.close());
-  const start = async () => {
-    h = await startHarness({ storage });
-    ({ carol, bob } = await teamKeys(h));
-  };
+  const start = teamStart(storage, (t) => ({ h, carol, bob } = t));
   const openai = (key: CreatedKey) => new OpenAI({ apiKey: key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
   const upload = async (key: CreatedKey, text: string, name = 'data.csv') => openai(key).files.create({ file: await toFile(Buffer.from(text), name), purpose: 'user_data' });
   const refusedUnsent = (ask: () => Promise<unknown>) => refused(h, ask, NotFoundError);

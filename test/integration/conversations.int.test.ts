@@ -5,7 +5,7 @@ import type { CreatedKey } from '../../src/identity/key-service.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { type Harness, eventually, startHarness } from '../support/harness.js';
 import { everyModelRouted } from '../support/routing.js';
-import { harnessEngines, teamKeys } from '../support/team-storage.js';
+import { harnessEngines, teamStart } from '../support/team-storage.js';
 
 
 /**
@@ -17,11 +17,7 @@ describe.each(harnessEngines('conversations'))('conversations (%s)', (_, storage
   let h: Harness;
   let carol: CreatedKey;
   let bob: CreatedKey;
-  afterEach(() => h.close());
-  const start = async () => {
-    h = await startHarness({ storage });
-    ({ carol, bob } = await teamKeys(h));
-  };
+  const start = teamStart(storage, (t) => ({ h, carol, bob } = t));
   const openai = (key: CreatedKey) => new OpenAI({ apiKey: key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
 
   it('serves create, retrieve, update, items and delete as the provider answers them, each a free row', async () => {

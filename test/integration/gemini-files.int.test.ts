@@ -5,12 +5,12 @@ import { type ClientRequest, type IncomingMessage, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request as undiciRequest } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CreatedKey } from '../../src/identity/key-service.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { type Harness, defaultProviders, eventually, startHarness } from '../support/harness.js';
 import { testCertificate } from '../support/certs.js';
-import { harnessEngines, teamKeys } from '../support/team-storage.js';
+import { harnessEngines, teamStart } from '../support/team-storage.js';
 
 const MB = 1024 * 1024;
 const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(64 * 1024)]);
@@ -64,11 +64,7 @@ describe.each(harnessEngines('gemini_files'))('Gemini files (%s)', (_, storage: 
   let h: Harness;
   let carol: CreatedKey;
   let bob: CreatedKey;
-  afterEach(() => h.close());
-  const start = async () => {
-    h = await startHarness({ storage });
-    ({ carol, bob } = await teamKeys(h));
-  };
+  const start = teamStart(storage, (t) => ({ h, carol, bob } = t));
   const ai = (key: CreatedKey, base = h.url) => new GoogleGenAI({ apiKey: key.key, httpOptions: { baseUrl: base } });
   const upload = (key: CreatedKey, bytes = PDF, config: { name?: string } = {}) => ai(key).files.upload({ file: new Blob([bytes], { type: 'application/pdf' }), config: { displayName: 'report.pdf', ...config } });
   const ask = (key: CreatedKey, uri: string) => ai(key).models.generateContent({ model: 'gemini-2.5-flash', contents: [{ role: 'user', parts: [createPartFromUri(uri, 'application/pdf'), { text: 'Summarise it.' }] }] });

@@ -1,10 +1,10 @@
 import Anthropic, { NotFoundError as AnthropicNotFound, toFile as anthropicFile } from '@anthropic-ai/sdk';
 import OpenAI, { NotFoundError, toFile } from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CreatedKey } from '../../src/identity/key-service.js';
 import type { Storage } from '../../src/storage/ports.js';
-import { type Harness, startHarness } from '../support/harness.js';
-import { harnessEngines, refusedUnsent as refused, teamKeys } from '../support/team-storage.js';
+import type { Harness } from '../support/harness.js';
+import { harnessEngines, refusedUnsent as refused, teamStart } from '../support/team-storage.js';
 
 const SKILL_MD = Buffer.from('---\nname: report\ndescription: Writes the weekly report.\n---\nSteps.\n');
 
@@ -18,11 +18,7 @@ describe.each(harnessEngines('skilluse'))('the skills a request loads (%s)', (_,
   let h: Harness;
   let carol: CreatedKey;
   let bob: CreatedKey;
-  afterEach(() => h.close());
-  const start = async () => {
-    h = await startHarness({ storage });
-    ({ carol, bob } = await teamKeys(h));
-  };
+  const start = teamStart(storage, (t) => ({ h, carol, bob } = t));
   const refusedUnsent = (ask: () => Promise<unknown>, NotFound: typeof NotFoundError | typeof AnthropicNotFound) => refused<Error>(h, ask, NotFound);
 
   it('refuses a Messages request loading another team custom skill, and accepts Anthropic own and its team ones', async () => {

@@ -1,10 +1,10 @@
 import Anthropic, { NotFoundError as AnthropicNotFound, toFile as anthropicFile } from '@anthropic-ai/sdk';
 import OpenAI, { NotFoundError, toFile } from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CreatedKey } from '../../src/identity/key-service.js';
 import type { Storage } from '../../src/storage/ports.js';
-import { type Harness, eventually, startHarness } from '../support/harness.js';
-import { harnessEngines, refusedUnsent as refused, teamKeys } from '../support/team-storage.js';
+import { type Harness, eventually } from '../support/harness.js';
+import { harnessEngines, refusedUnsent as refused, teamStart } from '../support/team-storage.js';
 
 const ZIP = Buffer.concat([Buffer.from('PK\u0003\u0004'), Buffer.from('---\nname: report\ndescription: Writes the weekly report.\n---\n'.repeat(50))]);
 
@@ -18,11 +18,7 @@ describe.each(harnessEngines('skills'))('skills (%s)', (_, storage: (() => Promi
   let h: Harness;
   let carol: CreatedKey;
   let bob: CreatedKey;
-  afterEach(() => h.close());
-  const start = async (o: { maxBodyBytes?: number; maxUploadBytes?: number } = {}) => {
-    h = await startHarness({ storage, ...o });
-    ({ carol, bob } = await teamKeys(h));
-  };
+  const start = teamStart(storage, (t) => ({ h, carol, bob } = t));
   const openai = (key: CreatedKey) => new OpenAI({ apiKey: key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
   const anthropic = (key: CreatedKey) => new Anthropic({ apiKey: key.key, baseURL: h.url, maxRetries: 0 });
   const refusedUnsent = (ask: () => Promise<unknown>, NotFound: typeof NotFoundError | typeof AnthropicNotFound) => refused<Error>(h, ask, NotFound);

@@ -5,7 +5,7 @@ import type { CreatedKey } from '../../src/identity/key-service.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { type Harness, eventually, startHarness } from '../support/harness.js';
 import { everyModelRouted } from '../support/routing.js';
-import { harnessEngines, refusedUnsent as refused, teamKeys } from '../support/team-storage.js';
+import { harnessEngines, refusedUnsent as refused, teamStart } from '../support/team-storage.js';
 import { translatingProviders } from '../support/translating-providers.js';
 
 const hello = [{ role: 'user' as const, content: 'hello' }];
@@ -20,11 +20,7 @@ describe.each(harnessEngines('stored_chat'))('stored chat completions (%s)', (_,
   let h: Harness;
   let carol: CreatedKey;
   let bob: CreatedKey;
-  afterEach(() => h.close());
-  const start = async () => {
-    h = await startHarness({ storage });
-    ({ carol, bob } = await teamKeys(h));
-  };
+  const start = teamStart(storage, (t) => ({ h, carol, bob } = t));
   const openai = (key: CreatedKey) => new OpenAI({ apiKey: key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
   const refusedUnsent = (ask: () => Promise<unknown>) => refused(h, ask, NotFoundError);
   /** A stored completion of `key`'s, streamed or not: its id. */

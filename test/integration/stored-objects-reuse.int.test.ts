@@ -2,11 +2,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Anthropic, { NotFoundError as AnthropicNotFound } from '@anthropic-ai/sdk';
 import OpenAI, { NotFoundError, toFile } from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CreatedKey } from '../../src/identity/key-service.js';
 import type { Storage } from '../../src/storage/ports.js';
-import { type Harness, defaultProviders, eventually, startHarness } from '../support/harness.js';
-import { harnessEngines, refusedUnsent as refused, teamKeys } from '../support/team-storage.js';
+import { type Harness, defaultProviders, eventually } from '../support/harness.js';
+import { harnessEngines, refusedUnsent as refused, teamStart } from '../support/team-storage.js';
 
 
 const CONTAINER = { id: 'container_011Reuse', expires_at: '2026-12-07T12:00:00Z' };
@@ -24,11 +24,7 @@ describe.each(harnessEngines('reuse'))('containers, items and batch lines kept a
   let h: Harness;
   let carol: CreatedKey;
   let bob: CreatedKey;
-  afterEach(() => h.close());
-  const start = async (o: Omit<Parameters<typeof startHarness>[0] & object, 'storage'> = {}) => {
-    h = await startHarness({ storage, ...o });
-    ({ carol, bob } = await teamKeys(h));
-  };
+  const start = teamStart(storage, (t) => ({ h, carol, bob } = t));
   const openai = (key: CreatedKey) => new OpenAI({ apiKey: key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
   const anthropic = (key: CreatedKey) => new Anthropic({ apiKey: key.key, baseURL: h.url, maxRetries: 0 });
   const refusedUnsent = (ask: () => Promise<unknown>, NotFound: typeof NotFoundError | typeof AnthropicNotFound) => refused<Error>(h, ask, NotFound);

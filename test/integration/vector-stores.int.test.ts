@@ -5,7 +5,7 @@ import type { CreatedKey } from '../../src/identity/key-service.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { type Harness, eventually, startHarness } from '../support/harness.js';
 import { everyModelRouted } from '../support/routing.js';
-import { harnessEngines, refusedUnsent as refused, teamKeys } from '../support/team-storage.js';
+import { harnessEngines, refusedUnsent as refused, teamStart } from '../support/team-storage.js';
 
 const fileSearch = (...ids: string[]) => ({ type: 'file_search' as const, vector_store_ids: ids });
 
@@ -19,11 +19,7 @@ describe.each(harnessEngines('vstores'))('vector stores (%s)', (_, storage: (() 
   let h: Harness;
   let carol: CreatedKey;
   let bob: CreatedKey;
-  afterEach(() => h.close());
-  const start = async () => {
-    h = await startHarness({ storage });
-    ({ carol, bob } = await teamKeys(h));
-  };
+  const start = teamStart(storage, (t) => ({ h, carol, bob } = t));
   const openai = (key: CreatedKey) => new OpenAI({ apiKey: key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
   const upload = async (key: CreatedKey, text: string, name = 'notes.txt') => openai(key).files.create({ file: await toFile(Buffer.from(text), name), purpose: name.endsWith('.jsonl') ? 'batch' : 'assistants' });
   const refusedUnsent = async (ask: () => Promise<unknown>) => {

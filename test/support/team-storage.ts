@@ -1,9 +1,9 @@
-import { afterAll, expect } from 'vitest';
+import { afterAll, afterEach, expect } from 'vitest';
 import { type CreatedKey, createKey } from '../../src/identity/key-service.js';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
-import type { Harness } from './harness.js';
+import { type Harness, type HarnessOptions, startHarness } from './harness.js';
 
 /**
  * A harness's storage on each engine, for `describe.each`: its own SQLite file (undefined), or a
@@ -28,6 +28,22 @@ export async function teamKeys(h: Harness): Promise<{ carol: CreatedKey; bob: Cr
   const carol = await createKey(h.tollgate.storage.keys, { user: 'carol', team: 'platform', project: null });
   const bob = await createKey(h.tollgate.storage.keys, { user: 'bob', team: 'data', project: null });
   return { carol, bob };
+}
+
+/**
+ * The `start` of a file of team tests: a harness on `storage` (closed after each test) and carol's
+ * and bob's keys beside its own (teamKeys), handed to `take`, which sets the file's `h`, `carol` and `bob`.
+ */
+export function teamStart(storage: (() => Promise<Storage>) | undefined, take: (t: { h: Harness; carol: CreatedKey; bob: CreatedKey }) => void): (o?: HarnessOptions) => Promise<void> {
+  let current: Harness | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return async (o = {}) => {
+    current = await startHarness({ storage, ...o });
+    take({ h: current, ...(await teamKeys(current)) });
+  };
 }
 
 /** The error `ask` is refused with: checked to be the SDK's `NotFound` error and to have sent nothing upstream. */
