@@ -85,6 +85,31 @@ describe('POST /admin/v1/me/ledger/import (a developer’s own key)', () => {
   });
 });
 
+describe('POST /admin/v1/me/ledger/import, a row id already stored', () => {
+  it('does not let a key replace its own gateway row or another user log row with a pushed copy (its spend would leave the ledger)', async () => {
+    const storage = openSqlite(':memory:');
+    const alice = await createKey(storage.keys, { user: 'alice', team: 'web', project: null });
+    // Alice's own request, recorded by the gateway: its id is the x-tollgate-request-id she was answered with.
+    const gateway = sampleRow({ id: 'gw_alice', keyId: alice.id, user: 'alice', team: 'web', source: 'gateway', upstreamRequestId: 'req_gw', responseId: 'resp_gw', costPicos: 9_000_000_000n });
+    const bobs = sampleRow({ id: 'cc_bob', source: 'claude-code-log', user: 'bob', upstreamRequestId: 'req_bob', responseId: null, outputTokens: 100 });
+    await storage.ledger.insert([gateway, bobs]);
+    const admin = await serveAdmin(storage);
+    const push = (...rows: ReturnType<typeof sampleRow>[]) => fetch(`${admin.base}/me/ledger/import`, { method: 'POST', body: rows.map(toJsonLine).join(''), headers: { authorization: `Bearer ${alice.key}` } });
+    const forged = (id: string, output: number) => sampleRow({ id, source: 'claude-code-log', sessionId: 'forged', upstreamRequestId: `req_${id}_forged`, responseId: null, inputTokens: 0, cacheReadTokens: 0, outputTokens: output, reasoningTokens: 0, costPicos: 0n });
+    const answer = await push(forged('gw_alice', 0), forged('cc_bob', 50_000));
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toMatchObject({ received: 2, written: 0 });
+    expect(await storage.ledger.get('gw_alice')).toMatchObject({ source: 'gateway', costPicos: 9_000_000_000n, outputTokens: 100 });
+    expect(await storage.ledger.get('cc_bob')).toMatchObject({ user: 'bob', outputTokens: 100 });
+    // Her own log record still grows as it is pushed again.
+    expect(await (await push(forged('cc_alice', 10))).json()).toMatchObject({ written: 1 });
+    expect(await (await push(forged('cc_alice', 20))).json()).toMatchObject({ written: 1 });
+    expect(await storage.ledger.get('cc_alice')).toMatchObject({ user: 'alice', outputTokens: 20 });
+    admin.close();
+    await storage.close();
+  });
+});
+
 const SCHEMA = `tg_push_${process.pid}_${Date.now() % 100000}`;
 afterAll(() => dropSchemas([SCHEMA]));
 

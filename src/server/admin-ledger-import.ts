@@ -58,7 +58,10 @@ export async function postLedgerImport(storage: Storage, req: IncomingMessage, r
   if (foreign) return sendAdminError(res, 403, 'forbidden', `This key cannot remove row ${foreign.id}: it is not a log row of ${owner.user ?? owner.id}.`);
   const present = stored.length;
   // Pushed from several machines, a log record keeps its largest copy, whoever pushed last (an older copy had shrunk it and changed its user).
-  const written = await storage.ledger.upsert(rows, remove, { keep: keepStoredLogCopy, charge });
+  // A key replaces only what it could remove: with a gateway row's id (its own request's, from x-tollgate-request-id)
+  // a zero-usage log row took that row's place, and its spend left the ledger and the budget counters.
+  const keep = owner ? (stored: LedgerRow, incoming: LedgerRow) => !ownsRow(owner, stored) || keepStoredLogCopy(stored, incoming) : keepStoredLogCopy;
+  const written = await storage.ledger.upsert(rows, remove, { keep, charge });
   // Counted as the gateway's own traffic is, before the answer: a reconcile right after agrees.
   await hooks.catchUp?.();
   sendJson(res, 200, { received: rows.length, removed: present, written, cost_usd });
