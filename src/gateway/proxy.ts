@@ -228,13 +228,13 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
     badBody = toGatewayError(err);
   }
   let info: RequestInfo = { model: route.model ?? '', stream: route.streamQuery !== undefined && query.get(route.streamQuery) === 'true' };
-  if (raw !== undefined && !badBody && !route.rawBody) {
+  if (raw !== undefined && !badBody) {
     try {
-      info = adapter.inspectRequest(route, json);
+      info = route.rawBody ? (inspectForm(adapter, route, raw, headers['content-type']) ?? info) : adapter.inspectRequest(route, json);
     } catch (err) {
       badBody = toGatewayError(err);
     }
-  } else if (raw !== undefined && route.rawBody) info = inspectForm(adapter, route, raw, headers['content-type']) ?? info;
+  }
   const longModel = modelTooLong(info.model);
   if (longModel) {
     badBody ??= longModel;

@@ -41,4 +41,15 @@ describe('inspectForm', () => {
     expect(inspectForm(openaiAdapter, { api: 'openai.images', dialect: 'openai', method: 'POST', rawBody: true }, body, type)).toEqual({ model: 'gpt-image-1', stream: false, textBytes: 11 });
     expect(inspectForm(openaiAdapter, { api: 'openai.files', dialect: 'openai', method: 'POST', rawBody: true }, body, type)).toBeUndefined();
   });
+
+  it('refuses a form that gives its model or stream twice (a server taking the last would serve a model other than the one checked and billed)', () => {
+    const twice = (name: string, a: string, b: string) =>
+      form('b', [`Content-Disposition: form-data; name="${name}"\r\n\r\n${a}`, 'Content-Disposition: form-data; name="file"; filename="a.mp3"\r\n\r\nID3', `Content-Disposition: form-data; name="${name}"\r\n\r\n${b}`]);
+    const audio = { api: 'openai.audio', dialect: 'openai', method: 'POST', rawBody: true } as const;
+    expect(() => inspectForm(openaiAdapter, audio, twice('model', 'whisper-1', 'gpt-4o-transcribe'), type)).toThrow('The form gives "model" more than once');
+    expect(() => inspectForm(openaiAdapter, audio, twice('stream', 'false', 'true'), type)).toThrow('The form gives "stream" more than once');
+    // Other fields may repeat: an array's items each come as a part of their own.
+    const granularities = form('b', ['Content-Disposition: form-data; name="model"\r\n\r\nwhisper-1', 'Content-Disposition: form-data; name="timestamp_granularities[]"\r\n\r\nword', 'Content-Disposition: form-data; name="timestamp_granularities[]"\r\n\r\nsegment']);
+    expect(inspectForm(openaiAdapter, audio, granularities, type)).toMatchObject({ model: 'whisper-1', stream: false });
+  });
 });

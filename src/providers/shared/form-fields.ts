@@ -1,19 +1,24 @@
 import { FREE_APIS } from '../../core/api.js';
+import { GatewayError } from '../../core/errors.js';
 import type { DialectAdapter, RequestInfo, RouteMatch } from '../types.js';
 
 /** Text values longer than this are not read (a form's text fields are short; its files are not read at all). */
 const MAX_VALUE_BYTES = 64 * 1024;
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
+/** The fields a billed form is read for (the model, a stream): each must be given once. */
+const READ_FIELDS = ['model', 'stream'];
 
 /**
  * The text fields of a `multipart/form-data` body (RFC 7578), by name: the parts without a
  * filename, first value of each name. File parts are skipped without being decoded. Undefined
- * when the content type is not a form with a boundary. Pure.
+ * when the content type is not a form with a boundary. The names of parts given more than once
+ * (files too) are added to `repeated`. Pure.
  */
-export function formFields(body: Buffer, contentType: string | undefined): Map<string, string> | undefined {
+export function formFields(body: Buffer, contentType: string | undefined, repeated?: Set<string>): Map<string, string> | undefined {
   const boundary = boundaryOf(contentType);
   if (boundary === undefined) return undefined;
   const fields = new Map<string, string>();
+  const named = new Set<string>();
   const delimiter = Buffer.from(`--${boundary}`);
   const next = Buffer.from(`\r\n--${boundary}`);
   let at = body.indexOf(delimiter);
@@ -27,6 +32,8 @@ export function formFields(body: Buffer, contentType: string | undefined): Map<s
     const valueEnd = body.indexOf(next, valueStart);
     if (valueEnd < 0) break;
     const part = disposition(body.toString('latin1', afterDelimiter, headersEnd));
+    if (part && named.has(part.name)) repeated?.add(part.name);
+    if (part) named.add(part.name);
     if (part && part.filename === undefined && !fields.has(part.name) && valueEnd - valueStart <= MAX_VALUE_BYTES) fields.set(part.name, body.toString('utf8', valueStart, valueEnd));
     at = valueEnd + 2;
   }
@@ -57,8 +64,13 @@ export function disposition(headers: string): { name: string; filename: string |
  * hundreds of megabytes) is not scanned: nothing in it is needed.
  */
 export function inspectForm(adapter: DialectAdapter, route: RouteMatch, raw: Buffer, contentType: string | undefined): RequestInfo | undefined {
-  const fields = adapter.inspectForm && !FREE_APIS.has(route.api) ? formFields(raw, contentType) : undefined;
+  const repeated = new Set<string>();
+  const fields = adapter.inspectForm && !FREE_APIS.has(route.api) ? formFields(raw, contentType, repeated) : undefined;
   if (!fields) return undefined;
+  // Servers differ on which of two values they take (Starlette's forms, so FastAPI's and vLLM's, the last; this reader the
+  // first): a second `model` would be served while the first was checked against model policy and billed.
+  const twice = READ_FIELDS.find((name) => repeated.has(name));
+  if (twice !== undefined) throw new GatewayError('invalid_request', `The form gives "${twice}" more than once; give it once.`);
   let textBytes = 0;
   for (const v of fields.values()) textBytes += Buffer.byteLength(v);
   return { ...adapter.inspectForm!(route, fields), textBytes };
