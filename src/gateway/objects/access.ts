@@ -74,7 +74,9 @@ export interface NamedObjects {
  * looked for only when its bytes (`raw`, when at hand) may hold a `file_id`; Gemini's files its parts
  * name (`fileData.fileUri`: providers/gemini/files.ts), only when they may hold a `fileUri`. Empty when it names none.
  */
-export function namedObjects(route: RouteMatch, json: unknown, raw?: Buffer): NamedObjects[] {
+export function namedObjects(asked: RouteMatch, json: unknown, raw?: Buffer): NamedObjects[] {
+  // A Responses-shaped chat request (Cursor's) goes upstream as it is, to the Responses API: it names what a Responses request names.
+  const route: RouteMatch = asked.api === 'openai.chat' && asked.method === 'POST' && isResponsesShapedChat(json) ? { ...asked, api: 'openai.responses' } : asked;
   const out: NamedObjects[] = [];
   const own = ownNamed(route, json);
   if (own !== undefined) out.push(own);
