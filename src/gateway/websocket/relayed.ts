@@ -6,6 +6,9 @@ import type { HeaderBag } from '../../providers/types.js';
 import type { GatewayDeps } from '../proxy.js';
 import type { UpstreamProvider } from '../select-provider.js';
 import { forward, sendable, toBuffer } from './forward.js';
+import { GatewayError } from '../../core/errors.js';
+import { keyRefusal } from '../../identity/key-validity.js';
+import { adapterFor } from '../../providers/index.js';
 
 const GOING_AWAY = 'Tollgate is shutting down';
 
@@ -15,6 +18,8 @@ export interface Conn {
   who: Identity;
   headers: HeaderBag;
   provider: UpstreamProvider;
+  /** The caller's Tollgate key, looked up again at each message: one revoked or expired while the socket is open stops it. */
+  key?: string;
 }
 
 export interface SessionDeps {
@@ -39,6 +44,8 @@ export abstract class RelayedSocket {
   protected readonly up: WebSocket;
   private queue = Promise.resolve();
   private draining = false;
+  /** The key was refused: nothing more is passed on. */
+  private refused = false;
   private clientGone = false;
 
   constructor(d: SessionDeps, conn: Conn, client: WebSocket, up: WebSocket) {
@@ -50,7 +57,7 @@ export abstract class RelayedSocket {
     client.on('message', (data: RawData, isBinary) => {
       const buf = toBuffer(data);
       // In order: a message waits for the one before it (an admission may be under way).
-      this.queue = this.queue.then(() => this.fromClient(buf, isBinary)).catch((err: unknown) => log.error('websocket message failed', { id: conn.id, err: String(err) }));
+      this.queue = this.queue.then(async () => ((await this.keyRefused()) ? undefined : this.fromClient(buf, isBinary))).catch((err: unknown) => log.error('websocket message failed', { id: conn.id, err: String(err) }));
     });
     up.on('message', (data: RawData, isBinary) => {
       const buf = toBuffer(data);
@@ -83,6 +90,32 @@ export abstract class RelayedSocket {
     this.cut(false);
     this.client.close(1001, GOING_AWAY);
     this.up.terminate();
+  }
+
+  /**
+   * Whether the socket's key is no longer good (revoked, expired, gone): the client is told as its
+   * HTTP request would be, and the socket closes (1008), the message unsent. A socket lasts a whole
+   * agent session, so the key is read again at each message (kept 2 s, as for HTTP requests); while
+   * storage cannot answer it goes on with the key's last known state, as HTTP requests do.
+   */
+  private async keyRefused(): Promise<boolean> {
+    if (this.refused) return true;
+    const key = this.conn.key;
+    if (key === undefined) return false;
+    let rec: Awaited<ReturnType<GatewayDeps['keys']['resolve']>>;
+    try {
+      rec = await this.d.gateway.keys.resolve(key);
+    } catch {
+      return false;
+    }
+    const refusal = rec === undefined ? { code: 'invalid_api_key' as const, message: 'This Tollgate key is not valid here.' } : keyRefusal(rec, Date.now());
+    if (!refusal) return false;
+    this.refused = true;
+    this.d.gateway.log.warn('websocket closed: its Tollgate key is no longer valid', { id: this.conn.id, keyId: this.conn.who.keyId, code: refusal.code });
+    const r = adapterFor('openai').renderError(new GatewayError(refusal.code, refusal.message), this.conn.id);
+    this.sendError(r.status, r.body);
+    this.client.close(1008, 'Tollgate key refused');
+    return true;
   }
 
   /** A client message: passed on as it came unless the subclass holds it back. */

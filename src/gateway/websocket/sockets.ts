@@ -6,6 +6,7 @@ import { type CacheSettings, DEFAULT_CACHE_SETTINGS, cacheRuleMatcher } from '..
 import { GatewayError, toGatewayError } from '../../core/errors.js';
 import { newRequestId } from '../../core/ids.js';
 import type { Identity } from '../../identity/identify.js';
+import { isVirtualKey } from '../../identity/virtual-keys.js';
 import { type RequestFacts, newFacts } from '../../metering/build-row.js';
 import { adapterFor } from '../../providers/index.js';
 import type { HeaderBag } from '../../providers/types.js';
@@ -126,7 +127,7 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
         for (const k of Object.keys(out)) if (SOCKET_HEADERS.test(k)) delete out[k];
         writeUpstreamCredential(adapter, out, query, caller, t.provider.apiKey);
         const qs = forwardedQuery(q < 0 ? '' : raw.slice(q + 1), query);
-        return { target: t, conn: { id, who, headers, provider: t.provider }, url: t.provider.baseUrl.replace(/^http/, 'ws') + path + (qs ? `?${qs}` : ''), headers: out };
+        return { target: t, conn: { id, who, headers, provider: t.provider, key: caller.cred !== undefined && isVirtualKey(caller.cred.key) ? caller.cred.key : undefined }, url: t.provider.baseUrl.replace(/^http/, 'ws') + path + (qs ? `?${qs}` : ''), headers: out };
       };
       const again = (a: Attempt, trigger: RetryTrigger, h: ResponseHeaders | undefined): Attempt | undefined => {
         const next = a.target.again?.(trigger, h);
