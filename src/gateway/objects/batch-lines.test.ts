@@ -71,6 +71,15 @@ describe('the stored objects the lines of a batch input file name', () => {
     await expect(mine.check()).resolves.toBeUndefined();
   });
 
+  it('refuses a Responses line that continues another team conversation named by its id alone', async () => {
+    const objects = owners({ conv_theirs: bob });
+    const check = new BatchLineObjects(objects, alice, 'file-in');
+    const continued = line('v', '/v1/responses', { model: 'gpt-5', input: 'and then?', conversation: 'conv_theirs' });
+    // As the batch's admission reads the file: a line is parsed only when it may name an object.
+    if (check.mayName(continued)) check.add(readInputLine(continued)!, 4);
+    await expect(check.check()).rejects.toMatchObject({ code: 'object_not_owned', message: expect.stringContaining("No conversation with id 'conv_theirs' found (line 4") });
+  });
+
   it('parses only the lines that may name an object', () => {
     const check = new BatchLineObjects(owners({}), alice, 'file-in');
     expect(check.mayName(line('a', '/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'hello' }] }))).toBe(false);

@@ -11,10 +11,11 @@ const CHECK_EVERY = 1000;
 /**
  * Whether a line can name a stored object: every key that names one ends `id"` (`file_id`,
  * `previous_response_id`, `container_id`, an item reference's `id`; not the line's own
- * `custom_id`), or is `container`, a file search tool's `vector_store_ids` or Gemini's
- * `cached_content`; JSON can spell a key otherwise only with a `\u` escape.
+ * `custom_id`), or is `container`, a Responses request's `conversation` (its id alone, as often
+ * as `{id}`), a file search tool's `vector_store_ids` or Gemini's `cached_content`; JSON can
+ * spell a key otherwise only with a `\u` escape.
  */
-const MAY_NAME = /(?<!custom_)id"|container|vector_store|cached|\\u/;
+const MAY_NAME = /(?<!custom_)id"|container|conversation|vector_store|cached|\\u/;
 
 /**
  * The stored objects the requests of an OpenAI batch's input file name, checked as
