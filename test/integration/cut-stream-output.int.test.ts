@@ -107,4 +107,29 @@ describe.each(STORES)('a stream the client cuts mid-answer is billed for the tex
     expect(got).toBe(TEXT);
     await expectEstimated();
   });
+
+  it('OpenAI chat through the openai SDK: parallel tool calls whose arguments come whole in one chunk are all estimated', async () => {
+    const args = (i: number) => JSON.stringify({ path: PIECES.slice(i * 12, i * 12 + 12).join('') });
+    const chunk = (delta: object) => ({ id: 'chatcmpl-cut', object: 'chat.completion.chunk', created: 1, model: 'gpt-5', choices: [{ index: 0, delta, logprobs: null, finish_reason: null }], usage: null });
+    const calls = [0, 1].map((i) => ({ index: i, id: `call_${i}`, type: 'function', function: { name: 'Read', arguments: args(i) } }));
+    const events = [sse(chunk({ role: 'assistant', content: null })), sse(chunk({ tool_calls: calls }))];
+    h.fake.script({ events, stallAfterEvents: events.length, headers: { 'content-type': 'text/event-stream' } });
+    const client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const ac = new AbortController();
+    let got = 0;
+    try {
+      for await (const c of await client.chat.completions.create({ model: 'gpt-5', stream: true, messages: [{ role: 'user', content: 'read' }] }, { signal: ac.signal })) {
+        got += c.choices[0]?.delta.tool_calls?.length ?? 0;
+        if (got === 2) ac.abort();
+      }
+    } catch {
+      /* aborted */
+    }
+    expect(got).toBe(2);
+    const row = await cutRow();
+    // Both arguments as sent, JSON-escaped inside the chunk.
+    const sent = JSON.stringify(args(0)).length - 2 + JSON.stringify(args(1)).length - 2;
+    expect(row).toMatchObject({ outcome: 'client_aborted', usageSource: 'estimated', outputTokens: tokensOfChars(sent) });
+  });
+
 });

@@ -10,9 +10,10 @@ import { findTopLevelMember } from '../shared/json-member.js';
  * client must get exactly the bytes it would have got without `include_usage`, so
  * each complete event is forwarded as is, except that the usage-only last chunk is
  * dropped and the `"usage":null` member OpenAI then adds to every other chunk is cut.
+ * `completions`: the legacy Completions API's stream (ChatStreamReader).
  */
-export function chatRewriteTap(): ResponseTap {
-  const reader = new ChatStreamReader();
+export function chatRewriteTap(completions = false): ResponseTap {
+  const reader = new ChatStreamReader(completions);
   const parser = new SseParser();
   // One callback for the whole stream; `emit` is the one of the current push.
   let emit: (bytes: Buffer) => void = () => undefined;

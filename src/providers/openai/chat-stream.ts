@@ -32,7 +32,12 @@ export class ChatStreamReader implements StreamReader {
   /** Early chunks with nothing else worth parsing, kept as text: see `read`. */
   private early: string[] | undefined;
   /** The content, reasoning and tool arguments the deltas streamed (Metered.outputEstimate). */
-  private readonly streamed = new DeltaMeter(DELTA_TEXT);
+  private readonly streamed: DeltaMeter;
+
+  /** `completions`: the legacy Completions API's stream, whose text is each choice's `text`. */
+  constructor(completions = false) {
+    this.streamed = completions ? new DeltaMeter(COMPLETION_TEXT) : new DeltaMeter(DELTA_TEXT, DELTA_SIBLING);
+  }
 
   onEvent(event: SseEvent): void {
     this.read(event);
@@ -49,8 +54,11 @@ export class ChatStreamReader implements StreamReader {
       this.done = true;
       return undefined;
     }
-    this.streamed.bytes += this.streamed.size(data, 0, data.length, true);
-    if (!WORTH_PARSING.test(data)) {
+    const worth = WORTH_PARSING.test(data);
+    // Tool calls may come several to a chunk (parallel calls, or whole calls from Ollama and Gemini's
+    // OpenAI endpoint): such a chunk, parsed anyway, is searched for every text.
+    this.streamed.bytes += worth ? this.streamed.sizeAll(data, 0, data.length, true) : this.streamed.size(data, 0, data.length, true);
+    if (!worth) {
       // Such a chunk could only name the model, the id and the tier, which every chunk repeats, the
       // usage chunk too: it is parsed only if, at the end, no parsed chunk named a model. Parsing it at
       // once cost the gateway about 2% more CPU a small streamed request (docs/benchmarks.md).
@@ -163,8 +171,12 @@ export class ChatStreamReader implements StreamReader {
  * object (once usage is on, every other chunk carries `"usage":null`).
  */
 const WORTH_PARSING = /"(?:tool_calls|function_call|error|timings)"|"usage"\s*:\s*\{/;
-/** A delta's text: content, reasoning (DeepSeek, vLLM, OpenRouter) or tool arguments. */
-const DELTA_TEXT = /"(?:content|reasoning_content|reasoning|arguments)"\s*:\s*"/g;
+/** A delta's text: content, refusal, reasoning (DeepSeek, vLLM, OpenRouter) or tool arguments. */
+const DELTA_TEXT = /"(?:content|refusal|reasoning_content|reasoning|arguments)"\s*:\s*"/g;
+/** The same, right after the text before it (OpenRouter's `"content":"","reasoning":"…"`, vLLM's last reasoning with the first content). */
+const DELTA_SIBLING = new RegExp(DELTA_TEXT.source, 'y');
+/** A legacy completion's text (`choices[].text`), FIM and autocomplete clients' API on local servers. */
+const COMPLETION_TEXT = /"text"\s*:\s*"/g;
 
 const WORTH_PARSING_AT = new RegExp(WORTH_PARSING.source, 'g');
 

@@ -27,7 +27,8 @@ export function createOpenaiTap(route: RouteMatch, ctx: TapContext): ResponseTap
   if (FREE_APIS.has(route.api)) return freeBodyTap();
   // A stored response retrieved with `?stream=true` is its events again.
   const responses = route.api === 'openai.responses' || route.api === 'openai.responses_lookup';
-  const events = (): ResponseTap => (responses ? observeSse(new ResponsesStreamReader(ctx.madeObject)) : ctx.injectedStreamUsage ? chatRewriteTap() : observeSse(new ChatStreamReader()));
+  const completions = route.api === 'openai.completions';
+  const events = (): ResponseTap => (responses ? observeSse(new ResponsesStreamReader(ctx.madeObject)) : ctx.injectedStreamUsage ? chatRewriteTap(completions) : observeSse(new ChatStreamReader(completions)));
   if (isEventStream(ctx)) {
     if (route.api === 'openai.images') return observeSse(imagesStreamReader());
     if (route.api === 'openai.audio') return observeSse(audioStreamReader());

@@ -36,18 +36,49 @@ const anthropic: Dialect = {
   ],
 };
 
+/** A chat chunk with this delta, as OpenAI writes it once usage is asked for. */
+const chatChunk = (delta: string) => `data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-x","choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":null}],"usage":null,"obfuscation":"abc"}\n\n`;
+
+/** The shapes of a chat delta carrying `t`, and the bytes of delta text each holds. */
+const chatDeltas: ((t: string) => { raw: string; text: number })[] = [
+  (t) => ({ raw: chatChunk(`{"content":${JSON.stringify(t)}}`), text: escapedBytes(t) }),
+  (t) => ({ raw: chatChunk(`{"tool_calls":[{"index":0,"function":{"arguments":${JSON.stringify(t)}}}]}`), text: escapedBytes(t) }),
+  // Parallel calls whose arguments come in one chunk (Ollama, Gemini's OpenAI endpoint send whole calls).
+  (t) => ({ raw: chatChunk(`{"tool_calls":[{"index":0,"function":{"arguments":${JSON.stringify(t)}}},{"index":1,"id":"call_2","type":"function","function":{"name":"f","arguments":${JSON.stringify(t)}}}]}`), text: 2 * escapedBytes(t) }),
+  // OpenRouter: an empty content before the reasoning, whose details repeat it (not counted twice).
+  (t) => ({ raw: chatChunk(`{"role":"assistant","content":"","reasoning":${JSON.stringify(t)},"reasoning_details":[{"type":"reasoning.text","text":${JSON.stringify(t)}}]}`), text: escapedBytes(t) }),
+  (t) => ({ raw: chatChunk(`{"refusal":${JSON.stringify(t)}}`), text: escapedBytes(t) }),
+  // vLLM: the reasoning's end and the answer's start in one delta.
+  (t) => ({ raw: chatChunk(`{"reasoning_content":${JSON.stringify(t)},"content":${JSON.stringify(t)}}`), text: 2 * escapedBytes(t) }),
+  (t) => ({ raw: chatChunk(`{"content":null,"reasoning_content":${JSON.stringify(t)}}`), text: escapedBytes(t) }),
+];
+
 const chatEvents = (texts: string[]) => [
-  { raw: `data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-x","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}],"usage":null}\n\n`, text: 0 },
-  ...texts.map((t, i) => ({
-    raw: i % 4 === 3
-      ? `data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-x","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":${JSON.stringify(t)}}}]},"finish_reason":null}],"usage":null,"obfuscation":"xy"}\n\n`
-      : `data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-x","choices":[{"index":0,"delta":{"content":${JSON.stringify(t)}},"logprobs":null,"finish_reason":null}],"usage":null,"obfuscation":"abc"}\n\n`,
-    text: escapedBytes(t),
-  })),
+  { raw: `data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-x","choices":[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"finish_reason":null}],"usage":null}\n\n`, text: 0 },
+  ...texts.map((t, i) => chatDeltas[i % chatDeltas.length]!(t)),
   { raw: `data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-x","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":null}\n\n`, text: 0 },
   { raw: `data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-x","choices":[],"usage":{"prompt_tokens":10,"completion_tokens":999,"total_tokens":1009}}\n\n`, text: 0 },
   { raw: 'data: [DONE]\n\n', text: 0 },
 ];
+
+const completionEvents = (texts: string[]) => [
+  ...texts.map((t) => ({ raw: `data: {"id":"cmpl-1","object":"text_completion","created":1,"choices":[{"text":${JSON.stringify(t)},"index":0,"logprobs":null,"finish_reason":null}],"model":"gpt-x","usage":null}\n\n`, text: escapedBytes(t) })),
+  { raw: `data: {"id":"cmpl-1","object":"text_completion","created":1,"choices":[{"text":"","index":0,"logprobs":null,"finish_reason":"length"}],"model":"gpt-x","usage":null}\n\n`, text: 0 },
+  { raw: `data: {"id":"cmpl-1","object":"text_completion","created":1,"choices":[],"model":"gpt-x","usage":{"prompt_tokens":10,"completion_tokens":999,"total_tokens":1009}}\n\n`, text: 0 },
+  { raw: 'data: [DONE]\n\n', text: 0 },
+];
+
+const completionsObserved: Dialect = {
+  name: 'OpenAI legacy completions, usage asked by the client',
+  tap: () => openaiAdapter.createTap({ api: 'openai.completions', dialect: 'openai', method: 'POST' }, ctx()),
+  events: completionEvents,
+};
+
+const completionsRewritten: Dialect = {
+  name: 'OpenAI legacy completions, usage injected by the gateway',
+  tap: () => openaiAdapter.createTap({ api: 'openai.completions', dialect: 'openai', method: 'POST' }, ctx(true)),
+  events: completionEvents,
+};
 
 const chatObserved: Dialect = {
   name: 'OpenAI chat, usage asked by the client',
@@ -77,7 +108,7 @@ const responses: Dialect = {
 
 const texts = fc.array(fc.oneof(fc.string({ unit: 'binary', maxLength: 30 }), fc.constantFrom('a "quoted" \\ word\n', '{"city":"Paris"}', 'été 東京 🙂', '":"', '\\"}}')), { minLength: 1, maxLength: 25 });
 
-describe.each([anthropic, chatObserved, chatRewritten, responses])('$name: a stream cut before its end', (d) => {
+describe.each([anthropic, chatObserved, chatRewritten, completionsObserved, completionsRewritten, responses])('$name: a stream cut before its end', (d) => {
   it('estimates the output from the delta text that arrived, at four characters a token, however the bytes were chunked', () => {
     fc.assert(
       fc.property(texts, fc.nat(), fc.array(fc.nat(), { maxLength: 30 }), fc.array(fc.nat(), { maxLength: 12 }), (ts, cutAt, cuts, picks) => {
@@ -120,5 +151,33 @@ describe.each([anthropic, chatObserved, chatRewritten, responses])('$name: a str
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+/** The estimate of a stream cut after these events, in one chunk and event by event (each way through the tap). */
+function cutEstimates(d: Dialect, raws: string[]): (number | undefined)[] {
+  const whole = runTap(d.tap(), [Buffer.from(raws.join(''))], false).metered.outputEstimate;
+  const apart = runTap(d.tap(), raws.map((r) => Buffer.from(r)), false).metered.outputEstimate;
+  return [whole, apart];
+}
+
+describe.each([chatObserved, chatRewritten])('$name: every text of a delta is measured', (d) => {
+  const first = chatEvents([])[0]!.raw;
+  const t = 'x'.repeat(40);
+  it.each([
+    ['two tool calls whose arguments come in one chunk', 2],
+    ['an empty content before the reasoning (OpenRouter)', 3],
+    ['a refusal', 4],
+    ['the reasoning and the content in one delta (vLLM)', 5],
+  ])('%s', (_name, shape) => {
+    const e = chatDeltas[shape]!(t);
+    expect(cutEstimates(d, [first, e.raw, e.raw])).toEqual([tokensOfChars(2 * e.text), tokensOfChars(2 * e.text)]);
+  });
+});
+
+describe.each([completionsObserved, completionsRewritten])('$name', (d) => {
+  it('estimates a cut stream from each choice text', () => {
+    const events = completionEvents(['x'.repeat(40), 'y'.repeat(40)]).slice(0, 2).map((e) => e.raw);
+    expect(cutEstimates(d, events)).toEqual([tokensOfChars(80), tokensOfChars(80)]);
   });
 });

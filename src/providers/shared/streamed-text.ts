@@ -24,8 +24,16 @@ export class DeltaMeter {
    */
   private readonly member: RegExp;
 
-  constructor(member: RegExp) {
+  /**
+   * `sibling`: sticky, the same members, tried after the text's string where a comma follows it, for a delta
+   * that may hold more than one (a chat delta's `"content":""` before its `"reasoning"`): a character read
+   * for the usual delta, whose text closes its object.
+   */
+  private readonly sibling: RegExp | undefined;
+
+  constructor(member: RegExp, sibling?: RegExp) {
     this.member = member;
+    this.sibling = sibling;
   }
 
   /**
@@ -47,9 +55,36 @@ export class DeltaMeter {
       this.last1 = text.charCodeAt(open - 4);
       this.last2 = text.charCodeAt(open - 5);
     }
-    const close = last && closesLast(text, to) ? to - 3 : stringEnd(text, open, to);
-    if (close <= open) return 0;
-    return decoded ? utf8Bytes(text, open, close) : close - open;
+    let close = last && closesLast(text, to) ? to - 3 : stringEnd(text, open, to);
+    let n = close > open ? (decoded ? utf8Bytes(text, open, close) : close - open) : 0;
+    const sibling = this.sibling;
+    while (sibling !== undefined && close + 1 < to && text.charCodeAt(close + 1) === 0x2c) {
+      sibling.lastIndex = close + 2;
+      if (!sibling.test(text) || sibling.lastIndex > to) break;
+      open = sibling.lastIndex;
+      close = stringEnd(text, open, to);
+      if (close > open) n += decoded ? utf8Bytes(text, open, close) : close - open;
+    }
+    return n;
+  }
+
+  /**
+   * The bytes of every delta text in text[from, to), wherever it is: for an event that may hold several
+   * (parallel tool calls, a Gemini chunk's parts), at the cost of a search through all of it. `test`, not
+   * `exec`: a match object for each text cost about as much as the search.
+   */
+  sizeAll(text: string, from: number, to: number, decoded: boolean): number {
+    let n = 0;
+    const member = this.member;
+    member.lastIndex = from;
+    while (member.test(text)) {
+      const open = member.lastIndex;
+      if (open > to) break;
+      const close = stringEnd(text, open, to);
+      if (close > open) n += decoded ? utf8Bytes(text, open, close) : close - open;
+      member.lastIndex = close + 1;
+    }
+    return n;
   }
 
   /**
@@ -65,6 +100,8 @@ export class DeltaMeter {
 
 /** The UTF-8 bytes of text[from, to), counted in place: a slice and Buffer.byteLength cost more on these short texts. */
 function utf8Bytes(text: string, from: number, to: number): number {
+  // A long text (a Gemini chunk's) is counted natively: three times as fast as the loop at 100 characters.
+  if (to - from > 64) return Buffer.byteLength(text.slice(from, to));
   let n = to - from;
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
