@@ -1,4 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tokensOfChars } from '../../src/core/usage.js';
@@ -132,4 +133,16 @@ describe.each(STORES)('a stream the client cuts mid-answer is billed for the tex
     expect(row).toMatchObject({ outcome: 'client_aborted', usageSource: 'estimated', outputTokens: tokensOfChars(sent) });
   });
 
+  it('Gemini through the genai SDK: the running usage before the last chunk has no output count; output is estimated from the parts', async () => {
+    const events = PIECES.map((text) => sse({ candidates: [{ content: { parts: [{ text }], role: 'model' }, index: 0 }], usageMetadata: { promptTokenCount: 40, totalTokenCount: 40 }, modelVersion: 'gemini-2.5-pro', responseId: 'r-cut' }));
+    h.fake.script({ events, stallAfterEvents: events.length, headers: { 'content-type': 'text/event-stream' } });
+    const client = new GoogleGenAI({ apiKey: h.key.key, httpOptions: { baseUrl: h.url } });
+    const got = await readThenAbort(
+      (signal) => client.models.generateContentStream({ model: 'gemini-2.5-pro', contents: 'write', config: { abortSignal: signal } }),
+      (r) => r.text ?? '',
+    );
+    expect(got).toBe(TEXT);
+    const row = await cutRow();
+    expect(row).toMatchObject({ api: 'gemini.generate', outcome: 'client_aborted', usageSource: 'partial', inputTokens: 40, outputTokens: STREAMED });
+  });
 });

@@ -1,5 +1,7 @@
+import { tokensOfChars } from '../../core/usage.js';
 import type { SseEvent } from '../../sse/parser.js';
-import { asArray, asObject, parseJson } from '../shared/json.js';
+import { asArray, asObject, dig, parseJson } from '../shared/json.js';
+import { DeltaMeter } from '../shared/streamed-text.js';
 import type { StreamReader } from '../shared/taps.js';
 import { errorFromValue } from '../shared/upstream-error.js';
 import type { Metered, UpstreamErrorInfo } from '../types.js';
@@ -16,6 +18,12 @@ export class GeminiStreamReader implements StreamReader {
   private toolCalls = 0;
   private error: UpstreamErrorInfo | undefined;
   private finished = false;
+  /**
+   * The text, thought summaries and code the chunks streamed (Metered.outputEstimate): the running
+   * usage of a chunk before the last has the prompt's count but no output's (candidatesTokenCount
+   * and thoughtsTokenCount come on the last), so a cut stream's output would be 0.
+   */
+  private readonly streamed = new DeltaMeter(PART_TEXT);
 
   onEvent(event: SseEvent): void {
     this.onData(event.data);
@@ -30,6 +38,10 @@ export class GeminiStreamReader implements StreamReader {
       const response = parseJson(data);
       this.toolCalls += countFunctionCalls(response);
       keys = membersOf(response);
+      this.streamed.bytes += partBytes(response);
+    } else {
+      // A chunk may hold several parts (a thought, then text), of several candidates.
+      this.streamed.bytes += this.streamed.sizeAll(data, 0, data.length, true);
     }
     if (keys & USAGE) this.lastUsageData = data;
     if (keys & ENDS) this.finished = true;
@@ -39,13 +51,38 @@ export class GeminiStreamReader implements StreamReader {
   result(): Metered {
     const last = this.lastUsageData ?? this.lastData;
     const response = last === undefined ? undefined : asObject(parseJson(last));
-    return meterResponse(response, {
+    const m = meterResponse(response, {
       toolCalls: this.toolCalls,
       final: this.finished,
       sawEnd: this.finished,
       error: this.error,
     });
+    if (!this.finished && this.streamed.bytes > 0) m.outputEstimate = tokensOfChars(this.streamed.bytes);
+    return m;
   }
+}
+
+/** A part's text (a thought summary's too) or generated code (`executableCode.code`). */
+const PART_TEXT = /"(?:text|code)"\s*:\s*"/g;
+
+/**
+ * The bytes of a parsed chunk's text, code and function call arguments (as JSON), JSON-escaped as
+ * sizeAll measures them in the text: a function call's arguments may hold members named `text`.
+ */
+function partBytes(response: unknown): number {
+  let n = 0;
+  for (const candidate of asArray(dig(response, 'candidates')) ?? []) {
+    for (const part of asArray(dig(candidate, 'content', 'parts')) ?? []) {
+      const p = asObject(part);
+      if (p === undefined) continue;
+      if (typeof p.text === 'string') n += Buffer.byteLength(JSON.stringify(p.text)) - 2;
+      const code = dig(p, 'executableCode', 'code');
+      if (typeof code === 'string') n += Buffer.byteLength(JSON.stringify(code)) - 2;
+      const call = asObject(p.functionCall);
+      if (call !== undefined) n += Buffer.byteLength(JSON.stringify(call.args ?? {}));
+    }
+  }
+  return n;
 }
 
 const USAGE = 1;

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tokensOfChars } from '../../core/usage.js';
 import { anthropicAdapter } from '../anthropic/adapter.js';
+import { geminiAdapter } from '../gemini/adapter.js';
 import { openaiAdapter } from '../openai/adapter.js';
 import { runTap, splitAt, splitBetweenEvents } from '../testing/tap-runner.js';
 import type { ResponseTap, TapContext } from '../types.js';
@@ -80,6 +81,33 @@ const completionsRewritten: Dialect = {
   events: completionEvents,
 };
 
+/** A Gemini chunk with these parts; before the last, its running usage has the prompt's count only (protocols.md §4.3). */
+const geminiChunk = (parts: string, sep = '') => `data: {"candidates":[{"content":{"parts":${parts},"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":10,"totalTokenCount":10},"modelVersion":"gemini-x","responseId":"r1"}${sep}\n\n`;
+
+const gemini: Dialect = {
+  name: 'Gemini streamGenerateContent',
+  tap: () => geminiAdapter.createTap(geminiAdapter.matchRoute('POST', '/v1beta/models/gemini-x:streamGenerateContent')!, ctx()),
+  events: (texts) => [
+    ...texts.map((t, i) => {
+      const s = JSON.stringify(t);
+      switch (i % 4) {
+        case 0:
+          return { raw: geminiChunk(`[{"text":${s}}]`), text: escapedBytes(t) };
+        case 1:
+          // A thought summary and the answer in one chunk, written as Google writes, with spaces.
+          return { raw: geminiChunk(`[{"text": ${s}, "thought": true}, {"text": ${s}}]`), text: 2 * escapedBytes(t) };
+        case 2:
+          return { raw: geminiChunk(`[{"executableCode":{"language":"PYTHON","code":${s}}}]`), text: escapedBytes(t) };
+        default:
+          // A function call, whose arguments hold a member named text.
+          return { raw: geminiChunk(`[{"functionCall":{"name":"f","args":{"text":${s}}}}]`), text: Buffer.byteLength(JSON.stringify({ text: t })) };
+      }
+    }),
+    { raw: geminiChunk('[{"text":""}]'), text: 0 },
+    { raw: `data: {"candidates":[{"content":{"parts":[{"text":""}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":10,"candidatesTokenCount":999,"totalTokenCount":1009},"modelVersion":"gemini-x","responseId":"r1"}\n\n`, text: 0 },
+  ],
+};
+
 const chatObserved: Dialect = {
   name: 'OpenAI chat, usage asked by the client',
   tap: () => openaiAdapter.createTap({ api: 'openai.chat', dialect: 'openai', method: 'POST' }, ctx()),
@@ -108,7 +136,7 @@ const responses: Dialect = {
 
 const texts = fc.array(fc.oneof(fc.string({ unit: 'binary', maxLength: 30 }), fc.constantFrom('a "quoted" \\ word\n', '{"city":"Paris"}', 'été 東京 🙂', '":"', '\\"}}')), { minLength: 1, maxLength: 25 });
 
-describe.each([anthropic, chatObserved, chatRewritten, completionsObserved, completionsRewritten, responses])('$name: a stream cut before its end', (d) => {
+describe.each([anthropic, chatObserved, chatRewritten, completionsObserved, completionsRewritten, responses, gemini])('$name: a stream cut before its end', (d) => {
   it('estimates the output from the delta text that arrived, at four characters a token, however the bytes were chunked', () => {
     fc.assert(
       fc.property(texts, fc.nat(), fc.array(fc.nat(), { maxLength: 30 }), fc.array(fc.nat(), { maxLength: 12 }), (ts, cutAt, cuts, picks) => {
@@ -179,5 +207,14 @@ describe.each([completionsObserved, completionsRewritten])('$name', (d) => {
   it('estimates a cut stream from each choice text', () => {
     const events = completionEvents(['x'.repeat(40), 'y'.repeat(40)]).slice(0, 2).map((e) => e.raw);
     expect(cutEstimates(d, events)).toEqual([tokensOfChars(80), tokensOfChars(80)]);
+  });
+});
+
+describe('Gemini streamGenerateContent', () => {
+  it('estimates a cut stream from its parts, whose running usage before the last chunk has no output count', () => {
+    const events = gemini.events(['x'.repeat(40), 'y'.repeat(40)]).slice(0, 2).map((e) => e.raw);
+    const m = runTap(gemini.tap(), events.map((r) => Buffer.from(r)), false).metered;
+    expect(m).toMatchObject({ usageSource: 'partial', outputEstimate: tokensOfChars(120) });
+    expect(m.usage).toMatchObject({ inputTokens: 10, outputTokens: 0 });
   });
 });
