@@ -1,0 +1,120 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { describe, expect, it } from 'vitest';
+import { tokensOfChars } from '../../src/core/usage.js';
+import { eventually, useHarness } from '../support/harness.js';
+import { translatingProviders } from '../support/translating-providers.js';
+
+// A client served by a provider of another dialect reads the translated stream; when it leaves
+// mid-answer, the row is billed for what the provider streamed, measured on the provider's own events.
+
+const sse = (data: object | string, event?: string) => `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+const PIECES = Array.from({ length: 24 }, (_, i) => `Piece ${String(i).padStart(2, '0')} of the answer, which goes on. `);
+const TEXT = PIECES.join('');
+const STREAMED = tokensOfChars(TEXT.length);
+
+async function readThenAbort<E>(open: (signal: AbortSignal) => Promise<AsyncIterable<E>>, textOf: (e: E) => string): Promise<string> {
+  const ac = new AbortController();
+  let got = '';
+  try {
+    for await (const e of await open(ac.signal)) {
+      got += textOf(e);
+      if (got.length === TEXT.length) ac.abort();
+    }
+  } catch {
+    /* aborted */
+  }
+  return got;
+}
+
+describe('a translated stream the client cuts mid-answer is billed for the text it was sent', () => {
+  const h = useHarness({ providers: translatingProviders });
+
+  async function cutRow() {
+    await eventually(() => expect(h.fake.requests[0]!.clientAborted).toBe(true));
+    return eventually(async () => {
+      const r = await h.rows();
+      expect(r).toHaveLength(1);
+      return r[0]!;
+    });
+  }
+
+  it('an OpenAI chat client served by an Anthropic provider: output is the streamed text, not the 1 token of message_start', async () => {
+    const message = { id: 'msg_cut', type: 'message', role: 'assistant', model: 'claude-sonnet-5-5', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 40, output_tokens: 1 } };
+    const events = [
+      sse({ type: 'message_start', message }, 'message_start'),
+      sse({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start'),
+      ...PIECES.map((text) => sse({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }, 'content_block_delta')),
+    ];
+    h.fake.script({ events, stallAfterEvents: events.length, headers: { 'content-type': 'text/event-stream' } });
+    const client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const got = await readThenAbort(
+      (signal) => client.chat.completions.create({ model: 'claude-sonnet-5-5', stream: true, messages: [{ role: 'user', content: 'write' }] }, { signal }),
+      (c) => c.choices[0]?.delta.content ?? '',
+    );
+    expect(got).toBe(TEXT);
+    expect(h.fake.requests[0]!.path).toBe('/v1/messages');
+    const row = await cutRow();
+    expect(row).toMatchObject({ api: 'openai.chat', outcome: 'client_aborted', usageSource: 'partial', inputTokens: 40, outputTokens: STREAMED });
+  });
+
+  it('an Anthropic client served by an OpenAI-style provider: output is estimated from the chat content', async () => {
+    const chunk = (delta: object) => ({ id: 'chatcmpl-cut', object: 'chat.completion.chunk', created: 1, model: 'qwen3-coder', choices: [{ index: 0, delta, logprobs: null, finish_reason: null }] });
+    const events = [sse(chunk({ role: 'assistant', content: '' })), ...PIECES.map((content) => sse(chunk({ content })))];
+    h.fake.script({ events, stallAfterEvents: events.length, headers: { 'content-type': 'text/event-stream' } });
+    const client = new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });
+    const got = await readThenAbort(
+      (signal) => client.messages.create({ model: 'qwen3-coder', max_tokens: 4096, stream: true, messages: [{ role: 'user', content: 'write' }] }, { signal }),
+      (e) => (e.type === 'content_block_delta' && e.delta.type === 'text_delta' ? e.delta.text : ''),
+    );
+    expect(got).toBe(TEXT);
+    expect(h.fake.requests[0]!.path).toBe('/v1/chat/completions');
+    const row = await cutRow();
+    expect(row).toMatchObject({ api: 'anthropic.messages', outcome: 'client_aborted', usageSource: 'estimated', outputTokens: STREAMED });
+    expect(row.inputTokens).toBeGreaterThan(0);
+  });
+
+  it('an Anthropic client served by an OpenAI-style provider that sends two whole tool calls in one chunk: both are estimated', async () => {
+    const args = (i: number) => JSON.stringify({ path: PIECES.slice(i * 12, i * 12 + 12).join('') });
+    const chunk = (delta: object) => ({ id: 'chatcmpl-cut', object: 'chat.completion.chunk', created: 1, model: 'qwen3-coder', choices: [{ index: 0, delta, logprobs: null, finish_reason: null }] });
+    const calls = [0, 1].map((i) => ({ index: i, id: `call_${i}`, type: 'function', function: { name: 'Read', arguments: args(i) } }));
+    const events = [sse(chunk({ role: 'assistant', content: null })), sse(chunk({ tool_calls: calls }))];
+    h.fake.script({ events, stallAfterEvents: events.length, headers: { 'content-type': 'text/event-stream' } });
+    const client = new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });
+    const ac = new AbortController();
+    let stops = 0;
+    try {
+      const tools = [{ name: 'Read', input_schema: { type: 'object' as const, properties: { path: { type: 'string' } } } }];
+      for await (const e of await client.messages.create({ model: 'qwen3-coder', max_tokens: 4096, stream: true, tools, messages: [{ role: 'user', content: 'read' }] }, { signal: ac.signal })) {
+        // The second call's block opens once the first one's closes.
+        if (e.type === 'content_block_stop') stops++;
+        if (e.type === 'content_block_delta' && e.index === 1) ac.abort();
+      }
+    } catch {
+      /* aborted */
+    }
+    expect(stops).toBe(1);
+    const row = await cutRow();
+    const sent = JSON.stringify(args(0)).length - 2 + JSON.stringify(args(1)).length - 2;
+    expect(row).toMatchObject({ api: 'anthropic.messages', outcome: 'client_aborted', usageSource: 'estimated', outputTokens: tokensOfChars(sent) });
+  });
+
+  it('a Responses-shaped chat request (Cursor) served by the Responses API: output is estimated from the Responses deltas', async () => {
+    const response = { id: 'resp_cut', object: 'response', created_at: 1, status: 'in_progress', model: 'gpt-5', output: [], usage: null };
+    const events = [
+      sse({ type: 'response.created', sequence_number: 0, response }, 'response.created'),
+      ...PIECES.map((delta, i) => sse({ type: 'response.output_text.delta', sequence_number: i + 1, item_id: 'msg_cut', output_index: 0, content_index: 0, delta, logprobs: [] }, 'response.output_text.delta')),
+    ];
+    h.fake.script({ events, stallAfterEvents: events.length, headers: { 'content-type': 'text/event-stream' } });
+    const client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const body = { model: 'gpt-5', stream: true, input: [{ role: 'user', content: 'write' }] } as unknown as OpenAI.ChatCompletionCreateParamsStreaming;
+    const got = await readThenAbort(
+      (signal) => client.chat.completions.create(body, { signal }),
+      (c) => c.choices[0]?.delta.content ?? '',
+    );
+    expect(got).toBe(TEXT);
+    expect(h.fake.requests[0]!.path).toBe('/v1/responses');
+    const row = await cutRow();
+    expect(row).toMatchObject({ api: 'openai.chat', outcome: 'client_aborted', usageSource: 'estimated', outputTokens: STREAMED });
+  });
+});
