@@ -218,3 +218,24 @@ describe('Gemini streamGenerateContent', () => {
     expect(m.usage).toMatchObject({ inputTokens: 10, outputTokens: 0 });
   });
 });
+
+describe('Anthropic Messages: a cut stream with web search', () => {
+  it('counts the server tool input and the answer, not the cited text of a citations_delta, which is not output', () => {
+    const ev = (data: object) => `event: ${(data as { type: string }).type}\ndata: ${JSON.stringify(data)}\n\n`;
+    const query = '{"query": "weather in Paris"}';
+    const answer = 'It is sunny in Paris today.';
+    const events = [
+      anthropic.events([])[0]!.raw,
+      ev({ type: 'content_block_start', index: 0, content_block: { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: {} } }),
+      ev({ type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: query } }),
+      ev({ type: 'content_block_stop', index: 0 }),
+      ev({ type: 'content_block_start', index: 1, content_block: { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [{ type: 'web_search_result', title: 'Weather', url: 'https://example.com', encrypted_content: 'EqgfCioIARgBIiQ3', page_age: null }] } }),
+      ev({ type: 'content_block_stop', index: 1 }),
+      ev({ type: 'content_block_start', index: 2, content_block: { type: 'text', text: '', citations: [] } }),
+      ev({ type: 'content_block_delta', index: 2, delta: { type: 'citations_delta', citation: { type: 'web_search_result_location', cited_text: 'Sunny skies over Paris all day, with a high of 24 degrees and a light breeze.', url: 'https://example.com', title: 'Weather', encrypted_index: 'Eo8BCioIAhgB' } } }),
+      ev({ type: 'content_block_delta', index: 2, delta: { type: 'text_delta', text: answer } }),
+    ];
+    const streamed = escapedBytes(query) + escapedBytes(answer);
+    expect(cutEstimates(anthropic, events)).toEqual([tokensOfChars(streamed), tokensOfChars(streamed)]);
+  });
+});
