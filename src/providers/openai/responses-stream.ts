@@ -16,13 +16,14 @@ export const TERMINAL = new Set(['response.completed', 'response.incomplete', 'r
  * Response (its id, its status), with no output item yet. `response.output_item.added` is the first output.
  */
 export const RESPONSES_PREAMBLE: ReadonlySet<string> = new Set(['response.created', 'response.queued', 'response.in_progress']);
-/** Every event that opens so is one `onEvent` passes over (it reads only the types above and below); the first DELTA_EVENTS are measured. */
 /** Where the JSON of the `data:` line at `line` starts: offsets from there match the parser's data. */
 function dataStart(text: string, line: number): number {
   return text.charCodeAt(line + 5) === 0x20 ? line + 6 : line + 5;
 }
 
+/** How many of IGNORED_EVENTS, the first, carry a delta's text, which `ignorable` measures. */
 const DELTA_EVENTS = 4;
+/** Every event that opens so is one `onEvent` passes over (it reads only the types above and below). */
 const IGNORED_EVENTS = ['event: response.output_text.delta\n', 'event: response.reasoning_summary_text.delta\n', 'event: response.reasoning_text.delta\n', 'event: response.function_call_arguments.delta\n', 'event: response.output_text.done\n', 'event: response.content_part.added\n', 'event: response.content_part.done\n', 'event: response.in_progress\n'];
 
 /**
