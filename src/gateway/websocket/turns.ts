@@ -2,7 +2,7 @@ import type { RequestFacts } from '../../metering/build-row.js';
 import { ResponsesStreamReader, TERMINAL } from '../../providers/openai/responses-stream.js';
 import { dig, parseJson, peekType } from '../../providers/shared/json.js';
 import type { Metered, RequestInfo } from '../../providers/types.js';
-import { settle } from '../relay.js';
+import { settle } from '../settle.js';
 
 
 /** One `response.create` sent upstream, until its terminal event or the connection's end. */
