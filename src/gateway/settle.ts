@@ -42,17 +42,18 @@ export function settle(a: Pick<RelayArgs, 'facts' | 'inputEstimate'> & { info: P
   }
   // A complete answer of a token-billed API without usage (a server that ignores stream_options, a proxy that strips usage) was billed all the same.
   const silent = f.outcome === 'ok' && !FREE_APIS.has(f.api) && !f.pendingResponse && !f.billedWithoutUsage && f.batch === undefined;
-  const unreported = f.usageSource === 'none' && f.status < 400 && m.failedBeforeStart !== true && (f.outcome !== 'ok' || UNREPORTED_USAGE_APIS.has(f.api) || silent);
+  const reported = f.usageSource !== 'none';
+  const unreported = !reported && f.status < 400 && m.failedBeforeStart !== true && (f.outcome !== 'ok' || UNREPORTED_USAGE_APIS.has(f.api) || silent);
   const estimate = unreported ? a.inputEstimate() : undefined;
   if (estimate !== undefined) {
     // The stream died before the provider reported usage, or the answer never said; the input was still billed.
     f.usage = { ...f.usage, inputTokens: estimate };
     f.usageSource = 'estimated';
   }
-  // Cut before its final usage (not ended by the provider's error), the answer was billed for every token generated
-  // until then: at least what its streamed text comes to, more than the count so far (Anthropic's message_start says 1).
+  // Cut before its final usage (not ended by the provider's error), or complete without any, the answer was billed for every
+  // token generated: at least what its streamed text comes to, more than the count so far (Anthropic's message_start says 1).
   const streamed = m.outputEstimate;
-  if (streamed !== undefined && !m.sawEnd && !m.error && f.usageSource !== 'final' && f.status < 400 && streamed > f.usage.outputTokens) {
+  if (streamed !== undefined && (!m.sawEnd || !reported) && !m.error && f.usageSource !== 'final' && f.status < 400 && streamed > f.usage.outputTokens) {
     f.usage = { ...f.usage, outputTokens: streamed };
     if (f.usageSource === 'none') f.usageSource = 'estimated';
   }

@@ -210,8 +210,8 @@ export interface Metered {
   /** The containers the answer says it ran code in (Anthropic's `container`, a Response's code interpreter and shell calls), which a later request may reuse (auth.stored_objects). */
   containers?: string[];
   /**
-   * A stream cut before its end: the output tokens the text it streamed (text, thinking, tool
-   * arguments) comes to at CHARS_PER_TOKEN, for a provider that had counted less (settle takes the larger).
+   * A stream cut before its end, or ended without usage: the output tokens the text it streamed (text, thinking,
+   * tool arguments) comes to at CHARS_PER_TOKEN, for a provider that had counted less (settle takes the larger).
    */
   outputEstimate?: number;
   /** The conversation a Response's answer says it belongs to (`conversation.id`): one a request may have made (auth.stored_objects). */

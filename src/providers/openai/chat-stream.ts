@@ -112,7 +112,7 @@ export class ChatStreamReader implements StreamReader {
       error: this.error,
       sawEnd: this.done,
     };
-    if (!this.done && this.streamed.bytes > 0) m.outputEstimate = tokensOfChars(this.streamed.bytes);
+    if ((!this.done || !has) && this.streamed.bytes > 0) m.outputEstimate = tokensOfChars(this.streamed.bytes);
     return withResponseId(withTier(m, this.serviceTier), this.responseId);
   }
 
