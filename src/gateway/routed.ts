@@ -289,10 +289,18 @@ function clientLeft(x: RoutedExchange): void {
 export function capacityExhausted(plan: RoutePlan): GatewayError {
   const now = Date.now();
   let at = Infinity;
-  for (const c of plan.candidates) at = Math.min(at, Math.max(c.cap.freeAt(0, now), c.health.availableAt(now)));
+  // The rate-limit headers of the upstream 429 resting the deployment that frees first, which the retry-after names too.
+  let limits: Readonly<Record<string, string>> | undefined;
+  for (const c of plan.candidates) {
+    const free = Math.max(c.cap.freeAt(0, now), c.health.availableAt(now));
+    if (free < at) {
+      at = free;
+      limits = c.cap.pausedBy(now);
+    }
+  }
   const waitMs = Number.isFinite(at) ? Math.max(1000, at - now) : 1000;
   return new GatewayError('capacity_exhausted', `Every deployment serving ${plan.route.model} is at its rate limit or unavailable, and the request could not wait (queue of ${plan.route.queue.maxDepth}, ${plan.route.queue.maxWaitMs} ms at most). Retry later.`, {
-    headers: { 'retry-after': String(Math.ceil(waitMs / 1000)), 'retry-after-ms': String(Math.ceil(waitMs)) },
+    headers: { ...limits, 'retry-after': String(Math.ceil(waitMs / 1000)), 'retry-after-ms': String(Math.ceil(waitMs)) },
     details: { route: plan.route.model, retry_after_ms: Math.ceil(waitMs) },
   });
 }

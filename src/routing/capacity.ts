@@ -24,6 +24,8 @@ export class Capacity {
   inflight = 0;
   /** A 429 asked for a pause until then. */
   blockedUntil = 0;
+  /** That 429's rate-limit headers, for the gateway's own 429 while the pause lasts (a client such as Claude Code reads them). */
+  blockedHeaders: Readonly<Record<string, string>> | undefined;
   private reqLimit: number | undefined;
   private reqRemaining = NaN;
   private reqResetAt = 0;
@@ -122,9 +124,15 @@ export class Capacity {
     return { requests: at(this.reqLimit, this.reqRemaining, this.reqSent, this.reqResetAt), tokens: at(this.tokLimit, this.tokRemaining, this.tokSent, this.tokResetAt) };
   }
 
-  /** A 429: nothing more until `until`. */
-  block(until: number): void {
+  /** A 429: nothing more until `until`. `headers`, its rate-limit headers, replace those of an earlier 429 (the latest says most). */
+  block(until: number, headers?: Readonly<Record<string, string>>): void {
     if (until > this.blockedUntil) this.blockedUntil = until;
+    if (headers !== undefined) this.blockedHeaders = headers;
+  }
+
+  /** The rate-limit headers of the 429 whose pause is in force at `now`, if any. */
+  pausedBy(now: number): Readonly<Record<string, string>> | undefined {
+    return this.blockedUntil > now ? this.blockedHeaders : undefined;
   }
 
   /** Past a reset the window is full again; requests in flight are counted in the new one, to be safe. */

@@ -65,3 +65,18 @@ function num(v: string | string[] | undefined): number | undefined {
   const n = Number(s);
   return Number.isFinite(n) ? n : undefined;
 }
+
+/**
+ * A response's rate-limit headers as they came (`x-ratelimit-*`, `anthropic-ratelimit-*`, the
+ * unified ones of a Claude subscription included); undefined when it has none.
+ */
+export function rateLimitHeaders(h: ResponseHeaders): Record<string, string> | undefined {
+  let out: Record<string, string> | undefined;
+  for (const [name, v] of Object.entries(h)) {
+    const value = Array.isArray(v) ? v[0] : v;
+    if (value === undefined) continue;
+    const n = name.toLowerCase();
+    if (n.startsWith('x-ratelimit-') || n.startsWith('anthropic-ratelimit-')) (out ??= {})[n] = value;
+  }
+  return out;
+}

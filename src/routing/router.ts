@@ -4,7 +4,7 @@ import { AffinityMap } from './affinity.js';
 import { Capacity } from './capacity.js';
 import { DeploymentHealth, type HealthChange, findOutlier } from './health.js';
 import type { HealthStore, RateMark } from './health-store/port.js';
-import { type RateSnapshot, readRateHeaders } from './rate-limits.js';
+import { type RateSnapshot, rateLimitHeaders, readRateHeaders } from './rate-limits.js';
 import { type ResponseHeaders, backoffMs, requestedWaitMs } from './retry.js';
 import { type Candidate, type Pick, pick } from './select.js';
 import { type RouteStatus, deploymentStatus, routeStatus } from './status.js';
@@ -204,7 +204,7 @@ export class Router {
     const asked = r.kind === 'failed' ? (r.restMs ?? requestedWaitMs(r.headers, now) ?? r.waitMs) : undefined;
     if (r.kind === 'failed' && r.status === 429) {
       // A rate limit is not a fault: the deployment rests until its reset, for every request.
-      c.cap.block(now + (asked ?? backoffMs(p.route.retry, c.tries, this.random)));
+      c.cap.block(now + (asked ?? backoffMs(p.route.retry, c.tries, this.random)), rateLimitHeaders(r.headers));
       if (s) this.keep(s, snap, now);
     } else if (r.kind === 'unreachable' || r.status >= 500 || r.status === 401 || r.status === 403) {
       const change = c.health.failed(now);
@@ -225,7 +225,7 @@ export class Router {
   private keep(s: State, snap: RateSnapshot | undefined, now: number): void {
     if (!this.store) return;
     s.seenAt = now;
-    s.unshared = { deployment: s.d.id, at: now, snapshot: snap ?? s.unshared?.snapshot ?? {}, blockedUntil: s.cap.blockedUntil };
+    s.unshared = { deployment: s.d.id, at: now, snapshot: snap ?? s.unshared?.snapshot ?? {}, blockedUntil: s.cap.blockedUntil, headers: s.cap.pausedBy(now) };
   }
 
   /** Starts reading shared health from the store on a timer. */
@@ -264,7 +264,7 @@ export class Router {
       const { requests, tokens } = m.snapshot;
       // A count whose window has reset since says nothing (and would shrink the window's length).
       s.cap.observe({ requests: requests && requests.resetAt > now ? requests : undefined, tokens: tokens && tokens.resetAt > now ? tokens : undefined }, now);
-      s.cap.block(m.blockedUntil);
+      s.cap.block(m.blockedUntil, m.headers);
     }
   }
 

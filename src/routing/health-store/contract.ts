@@ -68,6 +68,16 @@ export function rateShareContract(make: () => HealthStore): void {
     await store.close();
   });
 
+  it('shares the rate-limit headers of the 429 that paused a deployment', async () => {
+    const store = make();
+    const a = id();
+    const now = Date.now();
+    const headers = { 'anthropic-ratelimit-unified-status': 'rejected', 'anthropic-ratelimit-unified-reset': String(Math.floor(now / 1000) + 3600) };
+    await store.shareRates([{ deployment: a, at: now, snapshot: {}, blockedUntil: now + 5000, headers }], now);
+    expect(await store.readRates([a], now)).toEqual([{ deployment: a, at: now, snapshot: {}, blockedUntil: now + 5000, headers }]);
+    await store.close();
+  });
+
   it('keeps the view read last, whichever arrives last', async () => {
     const store = make();
     const a = id();

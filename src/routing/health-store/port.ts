@@ -16,6 +16,8 @@ export interface RateMark {
   snapshot: RateSnapshot;
   /** A 429 asked for a pause until then (0 for none). */
   blockedUntil: number;
+  /** That 429's rate-limit headers, which another replica's own 429 passes on while the pause lasts. */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -7,7 +7,7 @@ export function rateMarkUntil(m: RateMark): number {
 
 /** The stored form: `at|json`, so that a script can compare `at` without parsing JSON. */
 export function encodeRateMark(m: RateMark): string {
-  return `${Math.round(m.at)}|${JSON.stringify({ s: m.snapshot, b: m.blockedUntil })}`;
+  return `${Math.round(m.at)}|${JSON.stringify({ s: m.snapshot, b: m.blockedUntil, h: m.headers })}`;
 }
 
 export function decodeRateMark(deployment: string, v: string): RateMark | undefined {
@@ -15,8 +15,8 @@ export function decodeRateMark(deployment: string, v: string): RateMark | undefi
   const at = Number(v.slice(0, bar));
   if (bar < 0 || !Number.isFinite(at)) return undefined;
   try {
-    const { s, b } = JSON.parse(v.slice(bar + 1)) as { s: RateMark['snapshot']; b: number };
-    return { deployment, at, snapshot: s, blockedUntil: b };
+    const { s, b, h } = JSON.parse(v.slice(bar + 1)) as { s: RateMark['snapshot']; b: number; h?: Record<string, string> };
+    return { deployment, at, snapshot: s, blockedUntil: b, ...(h === undefined ? {} : { headers: h }) };
   } catch {
     return undefined;
   }
