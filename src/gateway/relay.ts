@@ -76,11 +76,11 @@ export type RelayResult =
   | { kind: 'gone' };
 
 /**
- * Sends the request upstream and streams the answer to the client chunk by chunk as it
- * arrives, while the tap reads usage beside it. Only the bytes that complete the response
- * are held back: the last piece of a sized body, or the end of a chunked one. They go
- * out after the ledger row is journaled, so a client that saw a complete response always
- * has its row. Rejects (with a GatewayError) only when nothing of the response arrived.
+ * Sends the request upstream and streams the answer to the client chunk by chunk as it arrives, while
+ * the tap reads usage beside it. Only the bytes that complete the response are held back: the last
+ * piece of a sized body, or the end of a chunked one. They go out after the ledger row is journaled,
+ * so a client that saw a complete response always has its row. Rejects (with a GatewayError) only
+ * when the client got nothing: no answer, or a stream cut while its start was held (another try may serve it).
  */
 export function relay(a: RelayArgs): Promise<RelayResult> {
   const { res, facts } = a;
@@ -275,7 +275,7 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
         else end(true);
       },
       onError(err, afterHeaders) {
-        if (afterHeaders) return end(false, err);
+        if (afterHeaders && (opening === undefined || clientGone)) return end(false, err);
         cleanup();
         if (!clientGone) return reject(upstreamFailure(err, a.upstream.url));
         // The client left before the upstream answered: nothing was delivered or billed.

@@ -117,6 +117,9 @@ describe('retries and fallbacks before the first byte', () => {
   });
 
   it('prices a fallback whose stream is cut before naming its model at the fallback model', async () => {
+    // The fallback must be the last try (a cut before its output is retried while another is left): gpt-a and gpt-b
+    // first, once out of the rest an earlier test's 429s put them in.
+    await eventually(() => expect(h.tollgate.router!.status().flatMap((r) => r.deployments).filter((d) => /^gpt-[ab]$/.test(d.deployment) && d.rate_limit.blocked_until === null)).toHaveLength(2));
     h.fake.script({ match: at('gpt-a'), status: 500 }, { match: at('gpt-b'), status: 500 }, { match: at('mini'), cutAfterEvents: 0 });
     // The client sees the cut as an error (of the request or of its body).
     await request(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${h.key.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-5', messages: hi, stream: true }) })

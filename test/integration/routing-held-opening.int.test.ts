@@ -151,6 +151,33 @@ describe('a stream failing after its preamble, before its output', () => {
     expect((await got.bytes()).equals(h.fake.requests[1]!.sent)).toBe(true);
     expect(h.fake.requests.map((r) => r.headers['x-dep'])).toEqual(['ant-a', 'ant-b']);
   });
+
+  it('Anthropic: a stream cut after message_start, before its output, is retried; the client gets the second stream only', async () => {
+    h.fake.script({ match: at('ant-a'), cutAfterEvents: 1, usage: { input: 500 } }, { match: at('ant-b'), id: 'msg_second', usage: { input: 20, output: 7 } });
+    const before = await failures('ant-a');
+    const got = capture();
+    const final = await anthropic(got.fetch).messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: hi }).finalMessage();
+    expect(final.id).toBe('msg_second');
+    expect((await got.bytes()).equals(h.fake.requests[1]!.sent)).toBe(true);
+    const [r] = await h.rows();
+    const { row, attempts } = await ledger(r!.id);
+    // The cut try is recorded as a connection reset before the headers is: no usage, no cost.
+    expect(row).toMatchObject({ status: 200, outcome: 'ok', attempts: 2, inputTokens: 20, outputTokens: 7 });
+    expect(attempts).toEqual([
+      ['ant-a', 0, 'unreachable', 'upstream_unreachable', false, 0],
+      ['ant-b', 200, 'ok', null, true, 20],
+    ]);
+    expect(await failures('ant-a')).toBe(before + 1);
+  });
+
+  it('OpenAI chat: a stream cut right after its headers is retried on the next deployment', async () => {
+    h.fake.script({ match: at('oa-a'), cutAfterEvents: 0 }, { match: at('oa-b'), usage: { input: 10, output: 5 } });
+    const stream = await openai().chat.completions.create({ model: 'gpt-5', messages: hi, stream: true });
+    let text = '';
+    for await (const c of stream) text += c.choices[0]?.delta?.content ?? '';
+    expect(text).toBe('This is a scripted reply from the fake upstream.');
+    expect(h.fake.requests.map((r) => r.headers['x-dep'])).toEqual(['oa-a', 'oa-b']);
+  });
 });
 
 describe('a stream passed on as it came', () => {
