@@ -158,6 +158,29 @@ describe('router', () => {
     clock.now = T0 + 1000;
     expect(router.next(router.plan(r, 'm', undefined), 1)).toMatchObject({ kind: 'go', c: { d: { id: 'a' } } });
   });
+
+  it('gives a half-open probe answered 429 back: the deployment is tried again once its rest ends', () => {
+    const r = route('m', [deployment('a'), deployment('b', { order: 1 })]);
+    const clock = { now: T0 };
+    const router = new Router([r], { ...DEFAULT_HEALTH, cooldownFailures: 100, breakerMinRequests: 2, breakerWindow: 2, breakerOpenMs: 1000 }, { now: () => clock.now, random: () => 0.5 });
+    const attempt = (report: Parameters<Router['finished']>[3]) => {
+      const p = router.plan(r, 'm', undefined);
+      const got = router.next(p, 1);
+      if (got.kind !== 'go') throw new Error(`no deployment: ${got.kind}`);
+      router.started(p, got.c, 1);
+      router.finished(p, got.c, 1, report);
+      return got.c.d.id;
+    };
+    attempt({ kind: 'unreachable' });
+    attempt({ kind: 'unreachable' });
+    expect(router.snapshot().find((s) => s.id === 'a')).toMatchObject({ breaker: 'open', available: false });
+    clock.now = T0 + 1000;
+    // The probe: a rate limit, which says nothing of the deployment's health.
+    expect(attempt({ kind: 'failed', status: 429, headers: { 'retry-after': '1' } })).toBe('a');
+    clock.now = T0 + 2001;
+    expect(attempt({ kind: 'ok', headers: {}, tokens: undefined })).toBe('a');
+    expect(router.snapshot().find((s) => s.id === 'a')).toMatchObject({ breaker: 'closed', available: true });
+  });
 });
 
 describe('prompt-prefix key', () => {

@@ -203,7 +203,9 @@ export class Router {
     // A rest the error itself calls for (no credit left) wins over the headers' rate-limit resets.
     const asked = r.kind === 'failed' ? (r.restMs ?? requestedWaitMs(r.headers, now) ?? r.waitMs) : undefined;
     if (r.kind === 'failed' && r.status === 429) {
-      // A rate limit is not a fault: the deployment rests until its reset, for every request.
+      // A rate limit is not a fault: the deployment rests until its reset, for every request. Nor does
+      // it judge a half-open breaker's probe, whose place is given back (else none would be left, ever).
+      c.health.abandoned();
       c.cap.block(now + (asked ?? backoffMs(p.route.retry, c.tries, this.random)), rateLimitHeaders(r.headers));
       if (s) this.keep(s, snap, now);
     } else if (r.kind === 'unreachable' || r.status >= 500 || r.status === 401 || r.status === 403) {
