@@ -85,6 +85,8 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
   // Rate-limit accounting needs a token estimate without walking the body: a token per four bytes, plus the output cap of each choice.
   const tokens = Math.ceil((x.raw?.length ?? 0) / 4) + (x.info.maxOutputTokens ?? 0) * (x.info.choices ?? 1);
   let queueDeadline = Date.now() + plan.route.queue.maxWaitMs;
+  // When the waits since the last try began: waits in a row are one wait before the next try (a half-open breaker's probe in flight says "ask again in 100 ms" for as long as it lasts).
+  let waitingSince: number | undefined;
   const bodies = new Map<string, { body: Buffer; path: string }>();
   const ownKey = (c: Candidate) => !x.passthrough && c.d.apiKey !== undefined;
   const anotherTry = () => canTryAgain(plan) || fallback !== undefined;
@@ -101,8 +103,9 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
       let exhausted = p.kind === 'none';
       if (p.kind === 'wait') {
         const now = Date.now();
+        waitingSince ??= now;
         const wait = p.until - now;
-        const bound = p.capacity ? queueDeadline - now : policy.maxWaitMs;
+        const bound = p.capacity ? queueDeadline - now : policy.maxWaitMs - (now - waitingSince);
         // The model asked for is tried before a second try of the rule's target, as a route's fallbacks are before a second try of its deployments.
         exhausted = wait > bound || (!p.capacity && fallback !== undefined) || !router.enqueue(plan.route);
         if (!exhausted) {
@@ -122,6 +125,7 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
         plan = fallback.plan;
         policy = plan.route.retry;
         queueDeadline = Date.now() + plan.route.queue.maxWaitMs;
+        waitingSince = undefined;
         switched = fallback;
         fallback = undefined;
         continue;
@@ -142,6 +146,7 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
       if (switched) fellBack(x, switched, before + 1);
       switched = undefined;
       router.started(plan, c, tokens);
+      waitingSince = undefined;
       const n = before + plan.tries;
       facts.attempts = n;
       facts.provider = c.d.provider;

@@ -13,7 +13,7 @@ beforeAll(async () => {
           routing: { retry: { backoff_ms: 5, per_deployment: 1 }, affinity: { enabled: false }, health: { cooldown_failures: 100, breaker_window: 2, breaker_min_requests: 2, breaker_open_ms: 300 } },
           routes: [
             { model: 'probe-429', deployments: [dep('openai', 'p429')], queue: { max_wait_ms: 200 } },
-            { model: 'probe-slow', deployments: [dep('openai', 'pslow')], queue: { max_wait_ms: 200 } },
+            { model: 'probe-slow', deployments: [dep('openai', 'pslow')], retry: { max_wait_ms: 500 } },
           ],
         },
         defaultProviders(url),
@@ -50,5 +50,22 @@ describe('a half-open breaker', () => {
     // Without the fix the probe's place was never given back: every later request waited on it.
     expect(await ask('probe-429')).toBe('ok');
     expect(breaker('p429')).toBe('closed');
+  });
+
+  it('while its probe is in flight, bounds a request waiting for it by retry.max_wait_ms', async () => {
+    await openBreaker('probe-slow', 'pslow');
+    let release!: () => void;
+    h.fake.script({ match: at('pslow'), until: new Promise<void>((ok) => (release = ok)) });
+    const probe = ask('probe-slow');
+    await eventually(() => expect(h.fake.requests).toHaveLength(3));
+    const started = Date.now();
+    // Without the fix it asked again every 100 ms, each wait within retry.max_wait_ms, for as long as the probe took.
+    const other = await Promise.race([ask('probe-slow'), new Promise((ok) => setTimeout(() => ok('still waiting'), 3000))]);
+    const waited = Date.now() - started;
+    release();
+    expect(other).toBe('429 capacity_exhausted');
+    expect(waited).toBeLessThan(2000);
+    expect(await probe).toBe('ok');
+    expect(breaker('pslow')).toBe('closed');
   });
 });
