@@ -26,7 +26,8 @@ export function mayRetry(policy: RetryPolicy, trigger: RetryTrigger, headers: Re
 
 /**
  * The wait the upstream asked for, in ms: `retry-after-ms`, then `retry-after` (seconds or
- * an HTTP date), then the rate-limit reset headers of a 429. Undefined when it said nothing.
+ * an HTTP date). Undefined when it said neither: the rate-limit reset headers are read into the
+ * deployment's capacity instead (rate-limits.ts), which holds it until the reset.
  */
 export function requestedWaitMs(headers: ResponseHeaders, now: number): number | undefined {
   const ms = Number(first(headers['retry-after-ms']));
