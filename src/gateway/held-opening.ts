@@ -59,6 +59,12 @@ export class HeldOpening {
     if (!this.decided) this.parser.end(this.onEvent);
   }
 
+  /** The stream ended while held: true when nothing but its preamble came, so that it is as cut short as one reset there. */
+  endedEarly(): boolean {
+    this.end();
+    return !this.decided;
+  }
+
   /** What the deciding event says, once it is whole (undefined before, or when none came within the bound): its `error` is set when it is an error. */
   read(): Metered | undefined {
     return this.decided ? this.probe.finish(false, ignore) : undefined;

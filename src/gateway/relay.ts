@@ -270,6 +270,8 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
         forward(chunk);
       },
       onEnd() {
+        // Only its preamble came: a stream ended so is cut short (a proxy that closes a failed stream cleanly), and another try may serve it.
+        if (opening && !clientGone && opening.endedEarly()) return this.onError(Object.assign(new Error('The stream ended before its output began.'), { code: 'STREAM_ENDED_EARLY' }), true);
         upstreamEnded = true;
         if (decoder) decoder.end();
         else end(true);

@@ -170,6 +170,22 @@ describe('a stream failing after its preamble, before its output', () => {
     expect(await failures('ant-a')).toBe(before + 1);
   });
 
+  it('Anthropic: a stream that ends cleanly after message_start and a ping, before its output, is retried as a cut one is', async () => {
+    const start = named('message_start', { message: { id: 'msg_first', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], stop_reason: null, usage: { input_tokens: 500, output_tokens: 1 } } });
+    h.fake.script({ match: at('ant-a'), events: [start, 'event: ping\ndata: {"type": "ping"}\n\n'] }, { match: at('ant-b'), id: 'msg_second', usage: { input: 20, output: 7 } });
+    const got = capture();
+    const final = await anthropic(got.fetch).messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: hi }).finalMessage();
+    expect(final.id).toBe('msg_second');
+    expect((await got.bytes()).equals(h.fake.requests[1]!.sent)).toBe(true);
+    const [r] = await h.rows();
+    const { row, attempts } = await ledger(r!.id);
+    expect(row).toMatchObject({ status: 200, outcome: 'ok', attempts: 2, inputTokens: 20, outputTokens: 7 });
+    expect(attempts).toEqual([
+      ['ant-a', 0, 'unreachable', 'upstream_unreachable', false, 0],
+      ['ant-b', 200, 'ok', null, true, 20],
+    ]);
+  });
+
   it('OpenAI chat: a stream cut right after its headers is retried on the next deployment', async () => {
     h.fake.script({ match: at('oa-a'), cutAfterEvents: 0 }, { match: at('oa-b'), usage: { input: 10, output: 5 } });
     const stream = await openai().chat.completions.create({ model: 'gpt-5', messages: hi, stream: true });
