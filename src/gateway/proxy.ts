@@ -16,7 +16,7 @@ import { admitRequest, keepsModel } from './admit-request.js';
 import type { FinishedResponse } from '../metering/background-usage.js';
 import { StoredResponses } from '../metering/stored-responses.js';
 import type { Enforcer } from '../policy/enforcer.js';
-import { applyOverrides } from '../providers/shared/overrides.js';
+import { overrideBody } from './body-overrides.js';
 import { adapterFor, lookupRoute, preferredDialects } from '../providers/index.js';
 import { planRoute } from '../routing/rules/plan.js';
 import type { RuleRouter } from '../routing/rules/router.js';
@@ -315,7 +315,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
     for (const [k, v] of Object.entries(admission?.headers ?? {})) res.setHeader(k, v);
   }
   if (raw !== undefined && (info.model !== bodyModel || capOutputTokens !== undefined)) {
-    ({ body: raw, path } = applyOverrides(route, json, path, { model: info.model !== bodyModel ? info.model : undefined, maxOutputTokens: capOutputTokens }));
+    ({ body: raw, path } = overrideBody({ route, json, raw, contentType: headers['content-type'] }, path, { model: info.model !== bodyModel ? info.model : undefined, maxOutputTokens: capOutputTokens }));
     if (x.held.route?.mode === 'enforce') res.setHeader('x-tollgate-model-rewritten', headerValue(`${bodyModel}->${info.model}`));
     if (info.model !== bodyModel) facts.sentModel = info.model;
   }

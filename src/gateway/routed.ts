@@ -4,7 +4,6 @@ import { errors } from '../egress/undici-core.js';
 import { GatewayError, toGatewayError } from '../core/errors.js';
 import { zeroUsage } from '../core/usage.js';
 import type { RequestFacts } from '../metering/build-row.js';
-import { applyOverrides } from '../providers/shared/overrides.js';
 import type { DialectAdapter, HeaderBag, RequestInfo, RouteMatch } from '../providers/types.js';
 import type { Admission, AttemptVerdict, Served } from '../policy/admission.js';
 import type { RoutePlan, Router } from '../routing/router.js';
@@ -12,6 +11,7 @@ import { mayRetry, triggerForStatus } from '../routing/retry.js';
 import type { Candidate } from '../routing/select.js';
 import type { RetryPolicy, RetryTrigger } from '../routing/types.js';
 import type { Dispatcher } from 'undici';
+import { overrideBody } from './body-overrides.js';
 import { clientResponseHeaders, forwardedQuery } from './headers.js';
 import { type RelayResult, relay } from './relay.js';
 import { AttemptTimeout, type UpstreamRequest } from './upstream.js';
@@ -131,6 +131,12 @@ export async function serveRouted(x: RoutedExchange): Promise<void> {
         continue;
       }
       const c = p.c;
+      const unfit = formUnfit(x, c, bodies);
+      if (unfit) {
+        skip(plan, c);
+        last = { kind: 'error', err: unfit };
+        continue;
+      }
       let cap: number | undefined;
       if (x.checkAttempt) {
         let verdict = x.checkAttempt(before + plan.tries + 1, c.routeModel, { provider: c.d.provider, catalogProvider: c.d.catalog }, c.model);
@@ -337,11 +343,22 @@ function bodyFor(x: RoutedExchange, model: string, cap: number | undefined, cach
   const key = `${model}\n${cap ?? ''}`;
   let b = cache.get(key);
   if (b === undefined) {
-    const base: unknown = x.cacheEdited ? JSON.parse(x.raw!.toString('utf8')) : x.json;
-    b = applyOverrides(x.route, base, x.path, { model, maxOutputTokens: cap ?? x.capOutputTokens });
+    b = overrideBody({ route: x.route, json: x.json, raw: x.raw!, contentType: x.headers['content-type'], cacheEdited: x.cacheEdited }, x.path, { model, maxOutputTokens: cap ?? x.capOutputTokens });
     cache.set(key, b);
   }
   return b;
+}
+
+/** Why a form cannot go to the candidate (it has no `model` part to name the candidate's model in), checked before anything is held for it. */
+function formUnfit(x: RoutedExchange, c: Candidate, bodies: Map<string, { body: Buffer; path: string }>): GatewayError | undefined {
+  if (!x.route.rawBody || c.model === x.info.model) return undefined;
+  try {
+    bodyFor(x, c.model, undefined, bodies);
+    return undefined;
+  } catch (err) {
+    if (err instanceof GatewayError) return err;
+    throw err;
+  }
 }
 
 /** Waits `ms`, or less if the client leaves. */

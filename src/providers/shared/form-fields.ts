@@ -19,25 +19,41 @@ export function formFields(body: Buffer, contentType: string | undefined, repeat
   if (boundary === undefined) return undefined;
   const fields = new Map<string, string>();
   const named = new Set<string>();
+  for (const { part, valueStart, valueEnd } of formParts(body, boundary)) {
+    if (part && named.has(part.name)) repeated?.add(part.name);
+    if (part) named.add(part.name);
+    if (part && part.filename === undefined && !fields.has(part.name) && valueEnd - valueStart <= MAX_VALUE_BYTES) fields.set(part.name, body.toString('utf8', valueStart, valueEnd));
+  }
+  return fields;
+}
+
+/** One part of a form: its disposition (undefined when it names none), and where its value's bytes are. */
+export interface FormPart {
+  part: { name: string; filename: string | undefined } | undefined;
+  valueStart: number;
+  valueEnd: number;
+}
+
+/**
+ * The parts of a form body, in order, as formFields reads them: a form's model is changed
+ * (form-model.ts) in the very part it was read from.
+ */
+export function* formParts(body: Buffer, boundary: string): Generator<FormPart> {
   const delimiter = Buffer.from(`--${boundary}`);
   const next = Buffer.from(`\r\n--${boundary}`);
   let at = body.indexOf(delimiter);
   while (at >= 0) {
     const afterDelimiter = at + delimiter.length;
     // `--` after a delimiter closes the form.
-    if (body[afterDelimiter] === 0x2d && body[afterDelimiter + 1] === 0x2d) break;
+    if (body[afterDelimiter] === 0x2d && body[afterDelimiter + 1] === 0x2d) return;
     const headersEnd = body.indexOf(CRLF_CRLF, afterDelimiter);
-    if (headersEnd < 0) break;
+    if (headersEnd < 0) return;
     const valueStart = headersEnd + CRLF_CRLF.length;
     const valueEnd = body.indexOf(next, valueStart);
-    if (valueEnd < 0) break;
-    const part = disposition(body.toString('latin1', afterDelimiter, headersEnd));
-    if (part && named.has(part.name)) repeated?.add(part.name);
-    if (part) named.add(part.name);
-    if (part && part.filename === undefined && !fields.has(part.name) && valueEnd - valueStart <= MAX_VALUE_BYTES) fields.set(part.name, body.toString('utf8', valueStart, valueEnd));
+    if (valueEnd < 0) return;
+    yield { part: disposition(body.toString('latin1', afterDelimiter, headersEnd)), valueStart, valueEnd };
     at = valueEnd + 2;
   }
-  return fields;
 }
 
 export function boundaryOf(contentType: string | undefined): string | undefined {
