@@ -6,7 +6,8 @@ import { tokensOfChars } from '../../src/core/usage.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
 import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
-import { type HarnessOptions, eventually, useHarness } from '../support/harness.js';
+import { type HarnessOptions, useHarness } from '../support/harness.js';
+import { PIECES, STREAMED, TEXT, cutRow, readThenAbort, sse } from '../support/cut-stream.js';
 
 // A user who presses Esc mid-answer (Claude Code, Codex) cuts the stream before the provider's final
 // usage, yet the provider bills every token it generated until the cancel: the row counts at least
@@ -19,43 +20,12 @@ const STORES: [string, HarnessOptions][] = [
   ['Postgres', { storage: async (): Promise<Storage> => (await dropSchemas([SCHEMA]), openPostgres({ url: TEST_PG_URL, schema: SCHEMA })) }],
 ];
 
-const sse = (data: object | string, event?: string) => `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
-/** The deltas the client reads before it leaves: 24 pieces, 936 characters (234 tokens). */
-const PIECES = Array.from({ length: 24 }, (_, i) => `Piece ${String(i).padStart(2, '0')} of the answer, which goes on. `);
-const TEXT = PIECES.join('');
-const STREAMED = tokensOfChars(TEXT.length);
-
-/** Reads a stream's text until the whole of TEXT has come, then aborts it, as a user pressing Esc does; what was read. */
-async function readThenAbort<E>(open: (signal: AbortSignal) => Promise<AsyncIterable<E>>, textOf: (e: E) => string): Promise<string> {
-  const ac = new AbortController();
-  let got = '';
-  try {
-    for await (const e of await open(ac.signal)) {
-      got += textOf(e);
-      if (got.length === TEXT.length) ac.abort();
-    }
-  } catch {
-    /* aborted */
-  }
-  return got;
-}
-
 describe.each(STORES)('a stream the client cuts mid-answer is billed for the text it was sent (%s)', (_name, o) => {
   const h = useHarness(o);
 
-  /** The one row the cut request leaves, once the gateway has seen the client go. */
-  async function cutRow() {
-    await eventually(() => expect(h.fake.requests[0]!.clientAborted).toBe(true));
-    return eventually(async () => {
-      const r = await h.rows();
-      expect(r).toHaveLength(1);
-      return r[0]!;
-    });
-  }
-
   /** The cut row of an API whose input the gateway estimated too (nothing reported before the cut). */
   async function expectEstimated() {
-    const row = await cutRow();
+    const row = await cutRow(h);
     expect(row).toMatchObject({ outcome: 'client_aborted', usageSource: 'estimated', outputTokens: STREAMED });
     expect(row.inputTokens).toBeGreaterThan(0);
     expect(row.costPicos).toBe(BigInt(row.inputTokens + 10 * STREAMED));
@@ -76,7 +46,7 @@ describe.each(STORES)('a stream the client cuts mid-answer is billed for the tex
       (e) => (e.type === 'content_block_delta' && e.delta.type === 'text_delta' ? e.delta.text : ''),
     );
     expect(got).toBe(TEXT);
-    const row = await cutRow();
+    const row = await cutRow(h);
     expect(row).toMatchObject({ outcome: 'client_aborted', usageSource: 'partial', inputTokens: 40, outputTokens: STREAMED, costPicos: BigInt(40 + 10 * STREAMED) });
   });
 
@@ -127,7 +97,7 @@ describe.each(STORES)('a stream the client cuts mid-answer is billed for the tex
       /* aborted */
     }
     expect(got).toBe(2);
-    const row = await cutRow();
+    const row = await cutRow(h);
     // Both arguments as sent, JSON-escaped inside the chunk.
     const sent = JSON.stringify(args(0)).length - 2 + JSON.stringify(args(1)).length - 2;
     expect(row).toMatchObject({ outcome: 'client_aborted', usageSource: 'estimated', outputTokens: tokensOfChars(sent) });
@@ -142,7 +112,7 @@ describe.each(STORES)('a stream the client cuts mid-answer is billed for the tex
       (r) => r.text ?? '',
     );
     expect(got).toBe(TEXT);
-    const row = await cutRow();
+    const row = await cutRow(h);
     expect(row).toMatchObject({ api: 'gemini.generate', outcome: 'client_aborted', usageSource: 'partial', inputTokens: 40, outputTokens: STREAMED });
   });
 });

@@ -2,42 +2,15 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { tokensOfChars } from '../../src/core/usage.js';
-import { eventually, useHarness } from '../support/harness.js';
+import { useHarness } from '../support/harness.js';
+import { PIECES, STREAMED, TEXT, cutRow, readThenAbort, sse } from '../support/cut-stream.js';
 import { translatingProviders } from '../support/translating-providers.js';
 
 // A client served by a provider of another dialect reads the translated stream; when it leaves
 // mid-answer, the row is billed for what the provider streamed, measured on the provider's own events.
 
-const sse = (data: object | string, event?: string) => `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
-const PIECES = Array.from({ length: 24 }, (_, i) => `Piece ${String(i).padStart(2, '0')} of the answer, which goes on. `);
-const TEXT = PIECES.join('');
-const STREAMED = tokensOfChars(TEXT.length);
-
-async function readThenAbort<E>(open: (signal: AbortSignal) => Promise<AsyncIterable<E>>, textOf: (e: E) => string): Promise<string> {
-  const ac = new AbortController();
-  let got = '';
-  try {
-    for await (const e of await open(ac.signal)) {
-      got += textOf(e);
-      if (got.length === TEXT.length) ac.abort();
-    }
-  } catch {
-    /* aborted */
-  }
-  return got;
-}
-
 describe('a translated stream the client cuts mid-answer is billed for the text it was sent', () => {
   const h = useHarness({ providers: translatingProviders });
-
-  async function cutRow() {
-    await eventually(() => expect(h.fake.requests[0]!.clientAborted).toBe(true));
-    return eventually(async () => {
-      const r = await h.rows();
-      expect(r).toHaveLength(1);
-      return r[0]!;
-    });
-  }
 
   it('an OpenAI chat client served by an Anthropic provider: output is the streamed text, not the 1 token of message_start', async () => {
     const message = { id: 'msg_cut', type: 'message', role: 'assistant', model: 'claude-sonnet-5-5', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 40, output_tokens: 1 } };
@@ -54,7 +27,7 @@ describe('a translated stream the client cuts mid-answer is billed for the text 
     );
     expect(got).toBe(TEXT);
     expect(h.fake.requests[0]!.path).toBe('/v1/messages');
-    const row = await cutRow();
+    const row = await cutRow(h);
     expect(row).toMatchObject({ api: 'openai.chat', outcome: 'client_aborted', usageSource: 'partial', inputTokens: 40, outputTokens: STREAMED });
   });
 
@@ -69,7 +42,7 @@ describe('a translated stream the client cuts mid-answer is billed for the text 
     );
     expect(got).toBe(TEXT);
     expect(h.fake.requests[0]!.path).toBe('/v1/chat/completions');
-    const row = await cutRow();
+    const row = await cutRow(h);
     expect(row).toMatchObject({ api: 'anthropic.messages', outcome: 'client_aborted', usageSource: 'estimated', outputTokens: STREAMED });
     expect(row.inputTokens).toBeGreaterThan(0);
   });
@@ -94,7 +67,7 @@ describe('a translated stream the client cuts mid-answer is billed for the text 
       /* aborted */
     }
     expect(stops).toBe(1);
-    const row = await cutRow();
+    const row = await cutRow(h);
     const sent = JSON.stringify(args(0)).length - 2 + JSON.stringify(args(1)).length - 2;
     expect(row).toMatchObject({ api: 'anthropic.messages', outcome: 'client_aborted', usageSource: 'estimated', outputTokens: tokensOfChars(sent) });
   });
@@ -114,7 +87,7 @@ describe('a translated stream the client cuts mid-answer is billed for the text 
     );
     expect(got).toBe(TEXT);
     expect(h.fake.requests[0]!.path).toBe('/v1/responses');
-    const row = await cutRow();
+    const row = await cutRow(h);
     expect(row).toMatchObject({ api: 'openai.chat', outcome: 'client_aborted', usageSource: 'estimated', outputTokens: STREAMED });
   });
 });
