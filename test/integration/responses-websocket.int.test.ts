@@ -10,19 +10,10 @@ import { parseRule, budgetInput, toBudget } from '../../src/policy/rule-input.js
 import { AGENT_BIN, runAgentOk } from '../support/agent-run.js';
 import { type Harness, defaultProviders, startHarness, useHarness } from '../support/harness.js';
 import { routingFrom } from '../support/routing.js';
+import { openSocket, until } from '../support/websocket.js';
 
 /** A socket to the gateway's Responses WebSocket, and every message it received. */
-async function open(url: string, key: string, headers: Record<string, string> = {}): Promise<{ ws: WebSocket; got: string[]; closed: Promise<number> }> {
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/v1/responses`, { headers: { authorization: `Bearer ${key}`, ...headers } });
-  const got: string[] = [];
-  ws.on('message', (d: Buffer) => got.push(d.toString()));
-  const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
-  await new Promise<void>((ok, fail) => {
-    ws.once('open', () => ok());
-    ws.once('error', fail);
-  });
-  return { ws, got, closed };
-}
+const open = (url: string, key: string, headers: Record<string, string> = {}) => openSocket(url, '/v1/responses', key, headers);
 
 /** Sends a `response.create` and waits for its terminal event. */
 async function create(s: { ws: WebSocket; got: string[] }, body: Record<string, unknown>): Promise<string[]> {
@@ -31,15 +22,6 @@ async function create(s: { ws: WebSocket; got: string[] }, body: Record<string, 
   await until(() => s.got.slice(from).some((m) => /"type":"(response\.(completed|failed|incomplete)|error)"/.test(m)));
   return s.got.slice(from);
 }
-
-async function until(ok: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 
 describe('the Responses API over a WebSocket', () => {
   const h = useHarness();

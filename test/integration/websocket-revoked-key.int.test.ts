@@ -1,32 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { createKey } from '../../src/identity/key-service.js';
 import { useHarness } from '../support/harness.js';
-
-/** Every message the socket received, and its close code once closed. */
-async function open(url: string, path: string, key: string): Promise<{ ws: WebSocket; got: string[]; closed: Promise<number> }> {
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}${path}`, { headers: { authorization: `Bearer ${key}` } });
-  const got: string[] = [];
-  ws.on('message', (d: Buffer) => got.push(d.toString()));
-  const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
-  await new Promise<void>((ok, fail) => {
-    ws.once('open', () => ok());
-    ws.once('error', fail);
-  });
-  return { ws, got, closed };
-}
+import { openSocket as open, until } from '../support/websocket.js';
 
 /** The socket's close code, or `open` when it is still open after `ms`. */
 function closedWithin(closed: Promise<number>, ms = 3000): Promise<number | 'open'> {
   return Promise.race([closed, new Promise<'open'>((r) => setTimeout(() => r('open'), ms))]);
-}
-
-async function until(ok: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /**
