@@ -7,7 +7,7 @@ import type { Storage } from '../../src/storage/ports.js';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
 import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
 import { type HarnessOptions, useHarness } from '../support/harness.js';
-import { PIECES, STREAMED, TEXT, cutRow, readThenAbort, sse } from '../support/cut-stream.js';
+import { PIECES, STREAMED, TEXT, anthropicPieces, cutRow, readThenAbort, sse } from '../support/cut-stream.js';
 
 // A user who presses Esc mid-answer (Claude Code, Codex) cuts the stream before the provider's final
 // usage, yet the provider bills every token it generated until the cancel: the row counts at least
@@ -32,12 +32,7 @@ describe.each(STORES)('a stream the client cuts mid-answer is billed for the tex
   }
 
   it('Anthropic Messages through the Anthropic SDK: output is the streamed text, not the 1 token of message_start', async () => {
-    const message = { id: 'msg_cut', type: 'message', role: 'assistant', model: 'claude-sonnet-5-5', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 40, output_tokens: 1 } };
-    const events = [
-      sse({ type: 'message_start', message }, 'message_start'),
-      sse({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start'),
-      ...PIECES.map((text) => sse({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }, 'content_block_delta')),
-    ];
+    const events = anthropicPieces();
     // The upstream goes quiet after the deltas, as a model still thinking does; the user cancels.
     h.fake.script({ events, stallAfterEvents: events.length, headers: { 'content-type': 'text/event-stream' } });
     const client = new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });

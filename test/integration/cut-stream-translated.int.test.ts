@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { tokensOfChars } from '../../src/core/usage.js';
 import { useHarness } from '../support/harness.js';
-import { PIECES, STREAMED, TEXT, cutRow, readThenAbort, sse } from '../support/cut-stream.js';
+import { PIECES, STREAMED, TEXT, anthropicPieces, cutRow, readThenAbort, sse } from '../support/cut-stream.js';
 import { translatingProviders } from '../support/translating-providers.js';
 
 // A client served by a provider of another dialect reads the translated stream; when it leaves
@@ -13,12 +13,7 @@ describe('a translated stream the client cuts mid-answer is billed for the text 
   const h = useHarness({ providers: translatingProviders });
 
   it('an OpenAI chat client served by an Anthropic provider: output is the streamed text, not the 1 token of message_start', async () => {
-    const message = { id: 'msg_cut', type: 'message', role: 'assistant', model: 'claude-sonnet-5-5', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 40, output_tokens: 1 } };
-    const events = [
-      sse({ type: 'message_start', message }, 'message_start'),
-      sse({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start'),
-      ...PIECES.map((text) => sse({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }, 'content_block_delta')),
-    ];
+    const events = anthropicPieces();
     h.fake.script({ events, stallAfterEvents: events.length, headers: { 'content-type': 'text/event-stream' } });
     const client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
     const got = await readThenAbort(

@@ -9,6 +9,16 @@ export const PIECES = Array.from({ length: 24 }, (_, i) => `Piece ${String(i).pa
 export const TEXT = PIECES.join('');
 export const STREAMED = tokensOfChars(TEXT.length);
 
+/** An Anthropic Messages stream of PIECES as text deltas, with no end: message_start counts 40 input tokens and 1 output token. */
+export function anthropicPieces(): string[] {
+  const message = { id: 'msg_cut', type: 'message', role: 'assistant', model: 'claude-sonnet-5-5', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 40, output_tokens: 1 } };
+  return [
+    sse({ type: 'message_start', message }, 'message_start'),
+    sse({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start'),
+    ...PIECES.map((text) => sse({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }, 'content_block_delta')),
+  ];
+}
+
 /** Reads a stream's text until the whole of TEXT has come, then aborts it, as a user pressing Esc does; what was read. */
 export async function readThenAbort<E>(open: (signal: AbortSignal) => Promise<AsyncIterable<E>>, textOf: (e: E) => string): Promise<string> {
   const ac = new AbortController();
