@@ -7,7 +7,7 @@ import type { Storage } from '../../src/storage/ports.js';
 import { openPostgres } from '../../src/storage/postgres/postgres-storage.js';
 import { TEST_PG_URL, dropSchemas } from '../../src/storage/testing/postgres.js';
 import { type HarnessOptions, useHarness } from '../support/harness.js';
-import { PIECES, STREAMED, TEXT, anthropicPieces, cutRow, readThenAbort, sse } from '../support/cut-stream.js';
+import { PIECES, STREAMED, TEXT, anthropicPieces, cutRow, readThenAbort, responsesPieces, sse } from '../support/cut-stream.js';
 
 // A user who presses Esc mid-answer (Claude Code, Codex) cuts the stream before the provider's final
 // usage, yet the provider bills every token it generated until the cancel: the row counts at least
@@ -59,11 +59,7 @@ describe.each(STORES)('a stream the client cuts mid-answer is billed for the tex
   });
 
   it('OpenAI Responses through the openai SDK: cut before response.completed, output is estimated from the deltas', async () => {
-    const response = { id: 'resp_cut', object: 'response', created_at: 1, status: 'in_progress', model: 'gpt-5', output: [], usage: null };
-    const events = [
-      sse({ type: 'response.created', sequence_number: 0, response }, 'response.created'),
-      ...PIECES.map((delta, i) => sse({ type: 'response.output_text.delta', sequence_number: i + 1, item_id: 'msg_cut', output_index: 0, content_index: 0, delta, logprobs: [] }, 'response.output_text.delta')),
-    ];
+    const events = responsesPieces();
     h.fake.script({ events, stallAfterEvents: events.length, headers: { 'content-type': 'text/event-stream' } });
     const client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
     const got = await readThenAbort(

@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { tokensOfChars } from '../../src/core/usage.js';
 import { useHarness } from '../support/harness.js';
-import { PIECES, STREAMED, TEXT, anthropicPieces, cutRow, readThenAbort, sse } from '../support/cut-stream.js';
+import { PIECES, STREAMED, TEXT, anthropicPieces, cutRow, readThenAbort, responsesPieces, sse } from '../support/cut-stream.js';
 import { translatingProviders } from '../support/translating-providers.js';
 
 // A client served by a provider of another dialect reads the translated stream; when it leaves
@@ -68,11 +68,7 @@ describe('a translated stream the client cuts mid-answer is billed for the text 
   });
 
   it('a Responses-shaped chat request (Cursor) served by the Responses API: output is estimated from the Responses deltas', async () => {
-    const response = { id: 'resp_cut', object: 'response', created_at: 1, status: 'in_progress', model: 'gpt-5', output: [], usage: null };
-    const events = [
-      sse({ type: 'response.created', sequence_number: 0, response }, 'response.created'),
-      ...PIECES.map((delta, i) => sse({ type: 'response.output_text.delta', sequence_number: i + 1, item_id: 'msg_cut', output_index: 0, content_index: 0, delta, logprobs: [] }, 'response.output_text.delta')),
-    ];
+    const events = responsesPieces();
     h.fake.script({ events, stallAfterEvents: events.length, headers: { 'content-type': 'text/event-stream' } });
     const client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
     const body = { model: 'gpt-5', stream: true, input: [{ role: 'user', content: 'write' }] } as unknown as OpenAI.ChatCompletionCreateParamsStreaming;

@@ -19,6 +19,15 @@ export function anthropicPieces(): string[] {
   ];
 }
 
+/** A Responses stream of PIECES as output text deltas, with no end. */
+export function responsesPieces(): string[] {
+  const response = { id: 'resp_cut', object: 'response', created_at: 1, status: 'in_progress', model: 'gpt-5', output: [], usage: null };
+  return [
+    sse({ type: 'response.created', sequence_number: 0, response }, 'response.created'),
+    ...PIECES.map((delta, i) => sse({ type: 'response.output_text.delta', sequence_number: i + 1, item_id: 'msg_cut', output_index: 0, content_index: 0, delta, logprobs: [] }, 'response.output_text.delta')),
+  ];
+}
+
 /** Reads a stream's text until the whole of TEXT has come, then aborts it, as a user pressing Esc does; what was read. */
 export async function readThenAbort<E>(open: (signal: AbortSignal) => Promise<AsyncIterable<E>>, textOf: (e: E) => string): Promise<string> {
   const ac = new AbortController();
