@@ -1,4 +1,4 @@
-import { MAX_BODY_COPY, isEventStream, isSuccess } from '../providers/shared/taps.js';
+import { MAX_BODY_COPY, firstNonSpace, isEventStream, isSuccess } from '../providers/shared/taps.js';
 import type { Metered, ResponseTap, UpstreamErrorInfo } from '../providers/types.js';
 import { SseTranslation } from './event-translator.js';
 
@@ -34,27 +34,71 @@ const discard = (): void => undefined;
  * beside it, streams are translated event by event as chunks arrive, and bodies (JSON
  * and errors) are rebuilt once complete.
  */
-export function translateResponse(meter: ResponseTap, t: ResponseTranslator, ctx: { status: number; contentType: string | undefined; stream: boolean }): TranslatedResponse {
-  if (isSuccess(ctx.status) && isEventStream({ ...ctx, injectedStreamUsage: false, requestedModel: '' })) {
-    const sse = new SseTranslation(t.stream());
-    return {
-      eager: true,
-      head: () => ({ status: ctx.status, contentType: 'text/event-stream; charset=utf-8' }),
-      tap: {
-        push(chunk, emit) {
-          meter.push(chunk, discard);
-          const out = sse.push(chunk);
-          if (out !== '') emit(Buffer.from(out));
-        },
-        finish(complete, emit) {
-          const m = clientIds(meter.finish(complete, discard), t);
-          const out = sse.end(complete);
-          if (out !== '') emit(Buffer.from(out));
-          return m;
-        },
+export function translateResponse(meter: ResponseTap, t: ResponseTranslator, ctx: Context): TranslatedResponse {
+  if (!isSuccess(ctx.status)) return bodyTranslation(meter, t, ctx);
+  if (isEventStream({ ...ctx, injectedStreamUsage: false, requestedModel: '' })) return streamTranslation(meter, t, ctx);
+  return ctx.stream ? sniffedTranslation(meter, t, ctx) : bodyTranslation(meter, t, ctx);
+}
+
+type Context = { status: number; contentType: string | undefined; stream: boolean };
+
+/**
+ * A stream its server labels otherwise (`text/plain`, `application/json`: some OpenAI-compatible
+ * servers do): its first byte that is not white space tells events from a JSON body, as the SDKs
+ * and the upstream's own tap (sniffedStream) read it. The head waits for that byte.
+ */
+function sniffedTranslation(meter: ResponseTap, t: ResponseTranslator, ctx: Context): TranslatedResponse {
+  let chosen: TranslatedResponse | undefined;
+  let held: Buffer[] = [];
+  const choose = (first: number | undefined, emit: (b: Buffer) => void): TranslatedResponse => {
+    chosen = first === undefined || first === 0x7b || first === 0x5b ? bodyTranslation(meter, t, ctx) : streamTranslation(meter, t, ctx);
+    for (const b of held) chosen.tap.push(b, emit);
+    held = [];
+    return chosen;
+  };
+  return {
+    eager: false,
+    head: () => (chosen ?? choose(undefined, discard)).head(),
+    tap: {
+      push(chunk, emit) {
+        if (chosen === undefined) {
+          const at = firstNonSpace(chunk);
+          if (at < 0) return void held.push(chunk);
+          choose(chunk[at], emit);
+        }
+        chosen!.tap.push(chunk, emit);
       },
-    };
-  }
+      finish(complete, emit) {
+        return (chosen ?? choose(undefined, emit)).tap.finish(complete, emit);
+      },
+    },
+  };
+}
+
+/** A 2xx stream, translated event by event as chunks arrive. */
+function streamTranslation(meter: ResponseTap, t: ResponseTranslator, ctx: Context): TranslatedResponse {
+  const sse = new SseTranslation(t.stream());
+  return {
+    eager: true,
+    head: () => ({ status: ctx.status, contentType: 'text/event-stream; charset=utf-8' }),
+    tap: {
+      push(chunk, emit) {
+        meter.push(chunk, discard);
+        const out = sse.push(chunk);
+        if (out !== '') emit(Buffer.from(out));
+      },
+      finish(complete, emit) {
+        const m = clientIds(meter.finish(complete, discard), t);
+        const out = sse.end(complete);
+        if (out !== '') emit(Buffer.from(out));
+        return m;
+      },
+    },
+  };
+}
+
+/** A body (JSON or an error), rebuilt once complete. */
+function bodyTranslation(meter: ResponseTap, t: ResponseTranslator, ctx: Context): TranslatedResponse {
   let status = ctx.status;
   let failure: UpstreamErrorInfo | undefined;
   const parts: Buffer[] = [];

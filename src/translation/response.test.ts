@@ -113,3 +113,29 @@ describe('upstream errors in the client’s shape', () => {
     expect(JSON.parse(html.text)).toMatchObject({ error: { message: '<html>Bad gateway</html>', type: 'server_error' } });
   });
 });
+
+describe('a stream its server labels otherwise (text/plain, application/json)', () => {
+  const streamed = () => plan('anthropic.messages', { model: 'gpt', max_tokens: 10, stream: true, messages: [] });
+  const labelled = (contentType: string, chunks = [providerFixture('openai', 'chat-stream-usage.sse')]) => translateChunks(streamed(), chunks, { contentType, stream: true });
+
+  it.each(['text/plain; charset=utf-8', 'application/json'])('an OpenAI chat stream labelled %s is translated as the events it is, under an event-stream head', (contentType) => {
+    const proper = labelled('text/event-stream');
+    const got = labelled(contentType);
+    expect(got).toMatchObject({ status: 200, contentType: 'text/event-stream; charset=utf-8' });
+    expect(got.text).toBe(proper.text);
+    expect(got.text).toContain('event: message_stop');
+    expect(got.metered.usage).toEqual(proper.metered.usage);
+  });
+
+  it('white space alone in the first chunk waits for the byte that decides', () => {
+    const got = labelled('text/plain', [Buffer.from('\n'), providerFixture('openai', 'chat-stream-usage.sse')]);
+    expect(got.contentType).toBe('text/event-stream; charset=utf-8');
+    expect(got.text).toContain('event: message_start');
+  });
+
+  it('a JSON body answering a streamed request is rebuilt as a body', () => {
+    const got = labelled('application/json', [providerFixture('openai', 'chat.json')]);
+    expect(got).toMatchObject({ status: 200, contentType: 'application/json' });
+    expect(JSON.parse(got.text)).toMatchObject({ type: 'message', stop_reason: 'tool_use' });
+  });
+});

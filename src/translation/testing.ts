@@ -20,6 +20,8 @@ export function plan(clientApi: 'anthropic.messages' | 'openai.chat', body: Reco
 
 export interface Translated {
   status: number;
+  /** The client's content type. */
+  contentType: string;
   text: string;
   metered: Metered;
   /** Each `emit`, in order. */
@@ -37,7 +39,8 @@ export function translateChunks(t: Translation, chunks: readonly Buffer[], o: { 
   const emit = (b: Buffer) => void emits.push(b.toString('utf8'));
   for (const c of chunks) r.tap.push(c, emit);
   const metered = r.tap.finish(o.complete ?? true, emit);
-  return { status: r.head().status, text: emits.join(''), metered, emits };
+  const head = r.head();
+  return { status: head.status, contentType: head.contentType, text: emits.join(''), metered, emits };
 }
 
 /** The parsed events of an SSE text: `[event name or undefined, data]`. */

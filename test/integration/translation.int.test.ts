@@ -121,6 +121,17 @@ describe('an Anthropic client (Claude Code’s request shape) served by an OpenA
     expect(row!.lastTurnHash).toMatch(/^[0-9a-f]{16}$/);
   });
 
+  it('streamed by a server that labels its stream text/plain: translated as the events it is, under an event-stream head', async () => {
+    h.fake.script({ match: '/v1/chat/completions', usage, text: 'Let me read it.', headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    const { data, response } = await anthropic().messages.stream(claudeCodeRequest(), { headers: CLAUDE_CODE_HEADERS }).withResponse();
+    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    const final = await data.finalMessage();
+    expect(final.content).toEqual([{ type: 'text', text: 'Let me read it.' }]);
+    expect(final.usage).toMatchObject({ input_tokens: 900, cache_read_input_tokens: 4096, output_tokens: 37 });
+    const [row] = await h.rows();
+    expect(row).toMatchObject({ api: 'anthropic.messages', provider: 'local-qwen', status: 200, outputTokens: 37, usageSource: 'final', outcome: 'ok' });
+  });
+
   it('the next turn: tool results (is_error, content arrays, an image) become tool messages, then a user message', async () => {
     h.fake.script({ match: '/v1/chat/completions', text: 'Done.' });
     const image = { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } };

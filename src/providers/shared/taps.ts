@@ -205,7 +205,8 @@ export function sniffedStream(events: () => ResponseTap, body: () => ResponseTap
   };
 }
 
-function firstNonSpace(chunk: Buffer): number {
+/** Where a chunk's first byte that is not white space is, or -1. */
+export function firstNonSpace(chunk: Buffer): number {
   for (let i = 0; i < chunk.length; i++) {
     const b = chunk[i];
     if (b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) return i;
