@@ -92,4 +92,28 @@ describe('policy alerts from several replicas', () => {
       await storage.close();
     }
   });
+
+  it('sends a rolling budget threshold and refusal alert once a span across replicas, not again as its oldest bucket moves on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-bridge-'));
+    dirs.push(dir);
+    const storage = openSqlite(join(dir, 'ledger.db'));
+    try {
+      let now = Date.UTC(2026, 11, 6, 9);
+      const sinks = [new MemorySink(), new MemorySink()];
+      const bridges = sinks.map((sink) => new AlertBridge(storage, sink, undefined, quiet, () => now));
+      const b = toBudget(parseRule(budgetInput, { scope: 'user:erin', window: '5h', limit_usd: '0.01' }), 'budget', 'config', 0);
+      const caller: Caller = { user: 'erin', keyId: 'key_1', team: null, project: null, tags: {} };
+      // An hour at 90%, refused now and then, through either replica: the window counts from 5 hours back, in 5-minute steps.
+      for (let k = 0; k <= 12; k++, now += 300_000) {
+        const from = now - 5 * 3_600_000;
+        const bridge = bridges[k % 2]!;
+        bridge.threshold(b, 80, usd('0.009'), usd('0.01'), from, now + 300_000);
+        bridge.refused(b, `req_${k}`, caller, usd('0.009'), usd('0.01'), from, now + 300_000, usd('0.002'));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(sinks.flatMap((s) => s.events).map((e) => e.type).sort()).toEqual(['budget.refused', 'budget.threshold']);
+    } finally {
+      await storage.close();
+    }
+  });
 });

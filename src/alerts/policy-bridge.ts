@@ -1,6 +1,7 @@
 import type { Logger } from '../core/logger.js';
 import { formatUsd } from '../core/money.js';
 import { newRequestId } from '../core/ids.js';
+import { alertPeriod } from '../policy/alert-period.js';
 import { countedSet } from '../policy/counted-set.js';
 import type { DriftReport } from '../policy/drift-watch.js';
 import type { IncreaseEvents } from '../policy/increases.js';
@@ -43,7 +44,7 @@ export class AlertBridge implements PolicyEvents, IncreaseEvents {
   }
 
   threshold: PolicyEvents['threshold'] = (b, percent, level, limit, windowStart, resetsAt) => {
-    this.once(`threshold:${b.id}:${countedSet(b)}:${windowStart}:${limit}:${percent}`, ruleSubject(b.kind, b.id), { window_start: iso(windowStart), limit_usd: formatUsd(limit), percent }, this.withSpendLink({ type: 'budget.threshold' as const, ...budgetFields(b), percent, spentPicos: level, limitPicos: limit, windowStart, resetsAt }));
+    this.once(`threshold:${b.id}:${countedSet(b)}:${alertPeriod(b.window, windowStart)}:${limit}:${percent}`, ruleSubject(b.kind, b.id), { window_start: iso(windowStart), limit_usd: formatUsd(limit), percent }, this.withSpendLink({ type: 'budget.threshold' as const, ...budgetFields(b), percent, spentPicos: level, limitPicos: limit, windowStart, resetsAt }));
   };
 
   refused: PolicyEvents['refused'] = (b, requestId, caller, level, limit, windowStart, resetsAt, need) => {
@@ -52,7 +53,7 @@ export class AlertBridge implements PolicyEvents, IncreaseEvents {
     // does not use up the alert for when the budget really is.
     const oversized = need > limit;
     const details = { window_start: iso(windowStart), limit_usd: formatUsd(limit), ...(oversized && { oversized: true }) };
-    this.once(`refused:${b.id}:${countedSet(b)}:${windowStart}:${limit}${oversized ? ':oversized' : ''}`, ruleSubject(b.kind, b.id), details, this.withSpendLink({ type: 'budget.refused' as const, ...budgetFields(b), requestId, user: caller.user, keyId: caller.keyId, spentPicos: level, limitPicos: limit, windowStart, resetsAt, requestPicos: need }));
+    this.once(`refused:${b.id}:${countedSet(b)}:${alertPeriod(b.window, windowStart)}:${limit}${oversized ? ':oversized' : ''}`, ruleSubject(b.kind, b.id), details, this.withSpendLink({ type: 'budget.refused' as const, ...budgetFields(b), requestId, user: caller.user, keyId: caller.keyId, spentPicos: level, limitPicos: limit, windowStart, resetsAt, requestPicos: need }));
   };
 
   /** A budget alert with the signed page of where its spend went, when signed links are on. */

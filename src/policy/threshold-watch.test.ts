@@ -19,4 +19,14 @@ describe('budget threshold alerts', () => {
     expect(seen[0]![1] - NOW).toBeGreaterThan(7 * 86_400_000);
     expect(seen[0]![1] - NOW).toBeLessThanOrEqual(7 * 86_400_000 + 168 * 60_000);
   });
+
+  it('raise a rolling window threshold once while the spend stays past it, not again at each bucket step', () => {
+    const b = toBudget(parseRule(budgetInput, { id: 'r5', scope: 'user:alice', window: '5h', limit_usd: 10, thresholds: [50, 80] }), 'budget', 'config', 0);
+    const rules = { ...emptyRuleSet(), budgets: [b] };
+    const seen: number[] = [];
+    const watch = new ThresholdWatch({ ...noEvents, threshold: (_b, percent) => void seen.push(percent) });
+    // A request every 5 minutes (the bucket step of a 5h window) for an hour, at 90% throughout.
+    for (let k = 0; k <= 12; k++) watch.check(budgetCounter('tg:', b, rules, NOW + k * 300_000, 'UTC'), 9n * USD);
+    expect(seen).toEqual([50, 80]);
+  });
 });

@@ -1,5 +1,6 @@
 import type { Picos } from '../core/money.js';
 import type { Caller } from './admission.js';
+import { alertPeriod } from './alert-period.js';
 import { countedSet } from './counted-set.js';
 import type { BudgetCounter } from './plan.js';
 import type { Budget } from './rules.js';
@@ -35,7 +36,7 @@ export class ThresholdWatch {
       if (level * 100n < limit * BigInt(t)) continue;
       // Per limit too: an approved increase starts the thresholds again, so its approver hears when the extra is used up.
       // Per counted set: a budget moved to another scope under its id is news again.
-      const key = `${c.budget.id}:${countedSet(c.budget)}:${c.window.start}:${limit}:${t}`;
+      const key = `${c.budget.id}:${countedSet(c.budget)}:${alertPeriod(c.budget.window, c.window.from)}:${limit}:${t}`;
       if (this.raised.has(key)) continue;
       if (this.raised.size > 100_000) this.raised.clear();
       this.raised.add(key);
