@@ -17,17 +17,17 @@ import { type CostedEstimate, type PriceContext, affordableOutputTokens, estimat
 import { type StoredInputLookups, storedInputs } from './stored-inputs.js';
 import { decideModel, refuseBatchModel } from './model-rules.js';
 import { type BudgetCounter, type Planned, applicableBudgets, applicableRateLimits, budgetCounter, downgradeUnderPressure, planReservation, retryAfterMs } from './plan.js';
-import { countersDown, modelNotAllowed, rateLimited } from './refusal.js';
+import { modelNotAllowed, rateLimited } from './refusal.js';
+import { closedRefusal } from './fail-mode.js';
 import { needParts, spendRefusal } from './spend-refusal.js';
 import { lateDowngrade } from './late-downgrade.js';
 import { remainingHeader } from './remaining-header.js';
 import { type Budget, type RateLimit, type RuleSet, countsTokens, noRules } from './rules.js';
 import type { PolicySettings } from './settings.js';
-import { type Subject, formatScope } from './scope.js';
+import type { Subject } from './scope.js';
 import { type SettledSpend, chargeSettledSpend } from './settled-spend.js';
 import { settlementOf } from './request-settlement.js';
 import { type PolicyEvents, ThresholdWatch } from './threshold-watch.js';
-
 /** The lookups of what a request names that is billed as input but not in its body (stored-inputs.ts) are optional. */
 export interface EnforcerDeps extends Omit<StoredInputLookups, 'settings'> {
   rules: () => RuleSet;
@@ -352,13 +352,13 @@ export class Enforcer {
   }
 
   private failMode(budgets: Budget[], limits: RateLimit[], err: CountersUnavailable, planned: Planned): Attempt {
-    const closed = [...budgets, ...limits].find((r) => r.fail === 'closed');
+    const closed = closedRefusal(budgets, limits, planned);
     if (closed) {
       this.stats.failClosed++;
       this.d.events.countersDown('closed', err.message);
       // The reserve may still run when the counters answer again: its hold must not outlive the refusal.
       this.late.add(planned.plan.id);
-      return { kind: 'refused', error: countersDown(closed.id, formatScope(closed.scope)), alert: noAlert, downgradeTo: null, room: null, estimate: { inputTokens: 0, outputTokens: 0, bounded: false } };
+      return { kind: 'refused', error: closed, alert: noAlert, downgradeTo: null, room: null, estimate: { inputTokens: 0, outputTokens: 0, bounded: false } };
     }
     this.stats.failOpen++;
     this.d.events.countersDown('open', err.message);
