@@ -130,4 +130,13 @@ describe('the dashboard page', () => {
     const scaled = rowsOf(renderOverview(overview({ forecasts: [{ budget: budget('b4', 'team:web'), forecast: tiny }] }), 'UTC'), 'Budgets');
     expect(scaled[1]!.slice(3, 7)).toEqual(['&#60;$0.01', '$425.00', '0%', '$0.02']);
   });
+
+  it('says a rolling budget whose steady spend passes its limit runs out at this rate, not that it lasts the window', () => {
+    // A rolling window has no end: the forecast says will_run_out and gives no date.
+    const rolling = { ...budget('b5', 'team:web'), window: { kind: 'rolling', ms: 86_400_000 } } as unknown as Budget;
+    const over = rowsOf(renderOverview(overview({ forecasts: [{ budget: rolling, forecast: forecast(1n, 5n, 'will_run_out', null) }] }), 'UTC'), 'Budgets');
+    expect(over[1]![7]).toBe('at this rate');
+    const under = rowsOf(renderOverview(overview({ forecasts: [{ budget: rolling, forecast: forecast(1n, 5n, 'on_track', null) }] }), 'UTC'), 'Budgets');
+    expect(under[1]![7]).toBe('not this window');
+  });
 });

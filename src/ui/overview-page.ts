@@ -4,6 +4,7 @@ import { usdColumn } from '../core/money.js';
 import { displayTime, percentOf } from '../alerts/format.js';
 import { definitionList, escapeHtml, page, paragraph, table } from '../alerts/html-page.js';
 import { changeSection, measureCells, measureHeads, percentText, shareOfSpend } from '../alerts/spend-sections.js';
+import type { Forecast } from '../forecast/project.js';
 import { formatScope } from '../policy/scope.js';
 import { formatWindow } from '../policy/window.js';
 import type { GroupFilter } from '../explain/explain.js';
@@ -82,9 +83,20 @@ function budgetsSection(o: Overview, timeZone: string): string {
     usd(f.limitPicos),
     `${percentOf(f.spentPicos, f.limitPicos)}%`,
     usd(f.projectedPicos),
-    f.status === 'exhausted' ? 'used up' : f.runOutAt === null ? (f.status === 'no_history' ? 'no history yet' : 'not this window') : displayTime(f.runOutAt, timeZone),
+    runsOut(f, timeZone),
   ]);
   return `<h2>Budgets</h2>\n${table(head, rows, { numeric: new Set([3, 4, 5, 6]) })}`;
+}
+
+/**
+ * A rolling window has no end to run out before: one whose steady spend passes its limit is
+ * `will_run_out` with no date, which `tollgate forecast` calls "runs out" and `status` "at this rate".
+ */
+function runsOut(f: Forecast, timeZone: string): string {
+  if (f.status === 'exhausted') return 'used up';
+  if (f.runOutAt !== null) return displayTime(f.runOutAt, timeZone);
+  if (f.status === 'will_run_out') return 'at this rate';
+  return f.status === 'no_history' ? 'no history yet' : 'not this window';
 }
 
 function breakdownSection(b: Overview['breakdowns'][number], o: Overview): string {
