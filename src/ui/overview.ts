@@ -1,7 +1,7 @@
 import { CLIENT_VERSION_TAG, type Dimension } from '../core/ledger-row.js';
 import { type Explanation, type GroupFilter, explain } from '../explain/explain.js';
 import type { BudgetForecast } from '../forecast/budgets.js';
-import { formatScope } from '../policy/scope.js';
+import { type Scope, sameScope } from '../policy/scope.js';
 import type { RateBook } from '../pricing/unit-rates.js';
 import { type Concentration, runReport } from '../reports/report.js';
 import { type Breakdown, groupsWhere, topGroups, totalOf } from '../reports/scope-spend.js';
@@ -53,12 +53,22 @@ const BREAKDOWNS: Dimension[] = ['team', 'model', 'user', 'tag:workflow', 'clien
 /** One client's view adds its versions (the `client_version` tag): what each release spent, and its cache reads. */
 const CLIENT_BREAKDOWNS: Dimension[] = [...BREAKDOWNS, `tag:${CLIENT_VERSION_TAG}`];
 
-/** What the dashboard shows for a span ending now, read from the ledger's rollups; `only` narrows it to one group. */
-/** The budget scope whose budgets a narrowed view shows: a workflow's are its tag's (`tag:workflow=review`). */
-export function scopeOfFilter(only: GroupFilter): string {
-  return only.field === 'workflow' ? `tag:workflow=${only.value}` : `${only.field}:${only.value}`;
+/**
+ * The budget scope whose budgets a narrowed view shows: a workflow's are its tag's (`tag:workflow=review`);
+ * a client has none (no scope names a client).
+ */
+export function scopeOfFilter(only: GroupFilter): Scope | undefined {
+  if (only.field === 'client') return undefined;
+  return only.field === 'workflow' ? { kind: 'tag', value: `workflow=${only.value}` } : { kind: only.field, value: only.value };
 }
 
+/** The budgets on exactly the narrowed group's scope, compared as the rules compare scopes: `model:GPT-5` is gpt-5's. */
+export function budgetsOf(forecasts: BudgetForecast[], only: GroupFilter): BudgetForecast[] {
+  const scope = scopeOfFilter(only);
+  return scope === undefined ? [] : forecasts.filter((f) => f.budget.kind !== 'pool' && sameScope(f.budget.scope, scope));
+}
+
+/** What the dashboard shows for a span ending now, read from the ledger's rollups; `only` narrows it to one group. */
 export async function loadOverview(s: OverviewSources, span: Span, now: number, only?: GroupFilter): Promise<Overview> {
   const length = SPANS[span];
   const since = now - length;
@@ -71,7 +81,6 @@ export async function loadOverview(s: OverviewSources, span: Span, now: number, 
     ...(only?.field === 'client' ? CLIENT_BREAKDOWNS : BREAKDOWNS).filter((d) => d !== (filter ? filter.dimension : 'team')).map(async (dimension) => ({ dimension, all: await groupsWhere(s.ledger, filter, dimension, since, now) })),
   ]);
   if (head) groups.unshift({ dimension: 'team', all: head.rows });
-  const scope = only && scopeOfFilter(only);
   return {
     span,
     since,
@@ -81,6 +90,6 @@ export async function loadOverview(s: OverviewSources, span: Span, now: number, 
     concentration: head?.concentration,
     breakdowns: groups.map((g) => topGroups(g.dimension, g.all, TOP_ROWS)),
     change,
-    forecasts: scope === undefined ? forecasts : forecasts?.filter((f) => f.budget.kind !== 'pool' && formatScope(f.budget.scope) === scope),
+    forecasts: only === undefined || forecasts === undefined ? forecasts : budgetsOf(forecasts, only),
   };
 }

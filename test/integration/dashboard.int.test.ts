@@ -25,7 +25,9 @@ describe.each(STORES)('the dashboard on %s', (_, storage) => {
   beforeAll(async () => {
     const budget = toBudget(parseRule(budgetInput, { scope: 'team:platform', window: 'month', limit_usd: 5, name: 'Platform monthly' }), 'budget', 'config', 0);
     const review = toBudget(parseRule(budgetInput, { scope: 'tag:workflow=review', window: 'month', limit_usd: 5, name: 'Review monthly' }), 'budget', 'config', 1);
-    h = await startHarness({ price, storage, policy: { rules: { budgets: [budget, review], rateLimits: [], modelPolicies: [] } } });
+    // Model scopes match models whatever their case: this one counts the gpt-5 requests.
+    const model = toBudget(parseRule(budgetInput, { scope: 'model:GPT-5', window: 'month', limit_usd: 5, name: 'GPT-5 monthly' }), 'budget', 'config', 2);
+    h = await startHarness({ price, storage, policy: { rules: { budgets: [budget, review, model], rateLimits: [], modelPolicies: [] } } });
     const made = await fetch(`${h.url}/admin/v1/keys`, { method: 'POST', headers: { authorization: 'Bearer admin-secret' }, body: JSON.stringify({ user: 'bob', team: 'web' }) });
     const bob = ((await made.json()) as { key: string }).key;
     h.fake.setDefault({ usage: { input: 1000, output: 100 } });
@@ -122,6 +124,9 @@ describe.each(STORES)('the dashboard on %s', (_, storage) => {
     expect(html).not.toContain('<h2>By version</h2>');
     // A workflow's budget is its tag's.
     expect(rowsOf(await (await ui('/ui?workflow=review')).text(), 'Budgets')[1]![1]).toBe('tag:workflow=review');
+    // A model's budget written in another case is that model's, as it counts its requests.
+    const gpt = rowsOf(await (await ui('/ui?model=gpt-5')).text(), 'Budgets');
+    expect(gpt.slice(1).map((c) => c.slice(0, 4))).toEqual([['GPT-5 monthly', 'model:GPT-5', 'month', displayUsd(4n * 26_000_000_000n)]]);
     // A group with no requests is said to have none, not given set-up advice.
     expect(await (await ui('/ui?team=nobody')).text()).toContain('No requests of team nobody in the last 7 days.');
   });
