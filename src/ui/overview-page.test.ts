@@ -103,6 +103,11 @@ describe('the dashboard page', () => {
     expect(html).not.toContain('everyone</a>');
   });
 
+  it('does not link a group whose name is white space alone, which no narrowing takes', () => {
+    const html = renderOverview(overview({ breakdowns: [{ dimension: 'team', rows: [row(' ', 5n, 1), row('web', 5n, 1)], more: 0 }] }), 'UTC');
+    expect(rowsOf(html, 'By team').slice(1).map((c) => c[0])).toEqual([' ', '<a href="/ui?span=7d&#38;team=web">web</a>']);
+  });
+
   it('narrowed to one group: says whose spend it is, keeps the narrowing across spans, and links back to everyone', () => {
     const only = { field: 'team' as const, value: 'a&b "c"' };
     const html = renderOverview(overview({ only, concentration: undefined, breakdowns: [{ dimension: 'user', rows: [row('alice', 5n, 1)], more: 0 }] }), 'UTC');

@@ -106,8 +106,8 @@ function breakdownSection(b: Overview['breakdowns'][number], o: Overview): strin
   const total = o.total.costPicos;
   const head = [name, ...measureHeads(true), 'share of spend'];
   const field = FIELD_OF[b.dimension];
-  // A group with a value links to the view narrowed to it.
-  const label = (key: string) => (key === '' || field === undefined ? escapeHtml(key === '' ? '(none)' : key) : `<a href="${href(o.span, { field, value: key })}">${escapeHtml(key)}</a>`);
+  // A group with a value links to the view narrowed to it; one of white space alone is no narrowing (400 "needs a value").
+  const label = (key: string) => (key.trim() === '' || field === undefined ? escapeHtml(key === '' ? '(none)' : key) : `<a href="${href(o.span, { field, value: key })}">${escapeHtml(key)}</a>`);
   const usd = usdColumn(b.rows.map((r) => r.costPicos));
   const rows = b.rows.map((r) => [label(r.keys[0]!), ...measureCells(r, true, usd), shareOfSpend(r.costPicos, total)]);
   // A narrowed view's rows are its group's: the report groups by that too (it has no filter), so the rows can be read off.
