@@ -58,25 +58,28 @@ export async function handleUi(deps: UiDeps, req: IncomingMessage, res: ServerRe
       const attempt = throttledTry(deps.throttle, clientOf(req));
       // Refused before the form is read or the token compared: whatever it holds.
       if (attempt.wait > 0) return sendPage(res, 429, renderLogin(throttledMessage(attempt.wait)), { 'retry-after': retryAfterSeconds(attempt.wait), connection: 'close' });
-      const given = (await readForm(req, MAX_FORM)).get('token') ?? '';
+      const form = await readForm(req, MAX_FORM);
+      const given = form.get('token') ?? '';
+      const view = viewOf(form.get('view'));
       if (!sameSecret(given, deps.token)) {
         if (given !== '') attempt.failed();
-        return sendPage(res, 401, renderLogin('That is not the admin token.'));
+        return sendPage(res, 401, renderLogin('That is not the admin token.', view));
       }
-      return redirect(res, '/ui', sessionCookie(deps.token, now, deps.secure || forwardedHttps(req)));
+      return redirect(res, view === '' ? '/ui' : `/ui?${view}`, sessionCookie(deps.token, now, deps.secure || forwardedHttps(req)));
     }
     if (path === '/ui/logout' && method === 'POST') return redirect(res, '/ui', clearedSessionCookie(deps.secure || forwardedHttps(req)));
     // The form's address, opened again from the address bar after a failed sign-in.
     if ((path === '/ui/login' || path === '/ui/logout') && (method === 'GET' || method === 'HEAD')) return redirect(res, '/ui');
     if (path !== '/ui' && path !== '/ui/') return sendPage(res, 404, page('Not found', paragraph('The dashboard is at /ui.')));
     if (method !== 'GET' && method !== 'HEAD') return sendPage(res, 405, page('Method not allowed', paragraph('Open /ui in a browser.')), { allow: 'GET, HEAD' });
-    if (!signedIn(req.headers.cookie, deps.token, now)) return sendPage(res, 200, renderLogin());
-    const span = spanOf(query.get('span'));
-    const only = groupFilterOf((field) => {
+    if (!signedIn(req.headers.cookie, deps.token, now)) return sendPage(res, 200, renderLogin(undefined, viewOf(query.toString())));
+    const once = (field: string) => {
       const values = query.getAll(field);
       if (values.length > 1) throw new RangeError(`give ${field} once, not ${values.length} times`);
       return values[0];
-    });
+    };
+    const span = spanOf(once('span') ?? null);
+    const only = groupFilterOf(once);
     await deps.flush();
     const policy = deps.policy;
     const forecasts = policy && (async (at: number) => forecastBudgets(deps.ledger, { ...policy.rules.current(), budgets: await knownBudgets(policy) }, { timeZone: policy.settings.timeZone, keyPrefix: policy.settings.keyPrefix, now: at }));
@@ -94,6 +97,14 @@ export async function handleUi(deps: UiDeps, req: IncomingMessage, res: ServerRe
     deps.log.error('dashboard failed', { path, err: String(err) });
     sendPage(res, 500, page('Something went wrong', paragraph('Tollgate could not read the ledger for this page; the gateway log has the details.')));
   }
+}
+
+/**
+ * The view a sign-in returns to: a query of /ui, read and written again as one, so that the
+ * address it makes is always /ui's (never another site's, whatever the form held).
+ */
+function viewOf(raw: string | null | undefined): string {
+  return raw ? new URLSearchParams(raw).toString() : '';
 }
 
 /** 303 See Other (after a form's POST, so that reloading the page does not post it again), setting `cookie` when given. */

@@ -137,6 +137,21 @@ describe.each(STORES)('the dashboard on %s', (_, storage) => {
     const bad = await ui('/ui?span=1y');
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('span must be one of 24h, 7d, 30d');
+    const twice = await ui('/ui?span=24h&span=7d');
+    expect(twice.status).toBe(400);
+    expect(await twice.text()).toContain('give span once, not 2 times');
+  });
+
+  it('signs in to the view that was asked for (a shared link), and never to another address', async () => {
+    const asked = await (await ui('/ui?team=web&span=30d', { headers: { cookie: '' } })).text();
+    expect(asked).toContain('<input type="hidden" name="view" value="team=web&#38;span=30d">');
+    const form = (view: string, token = 'admin-secret') => ui('/ui/login', { method: 'POST', headers: { cookie: '', 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ view, token }).toString() });
+    const back = await form('team=web&span=30d');
+    expect([back.status, back.headers.get('location')]).toEqual([303, '/ui?team=web&span=30d']);
+    // A wrong token keeps the view for the next try.
+    expect(await (await form('team=web', 'admin-wrong!')).text()).toContain('name="view" value="team=web"');
+    // Whatever the form holds, the address is /ui's.
+    for (const view of ['//evil.example/x', 'https://evil.example', '/../admin']) expect((await form(view)).headers.get('location')).toMatch(/^\/ui\?[^/]*$/);
   });
 
   it('shows the sign-in form again for a changed cookie, and signs out', async () => {
