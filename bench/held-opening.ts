@@ -8,7 +8,7 @@ import { routingConfig } from '../src/config/routing.js';
 import { silentLogger } from '../src/core/logger.js';
 import { type UpstreamProvider, providerTable } from '../src/gateway/select-provider.js';
 import { createKey } from '../src/identity/key-service.js';
-import { anthropicModel } from '../src/pricing/index.js';
+import { catalogPrices } from '../src/pricing/index.js';
 import { openSqlite } from '../src/storage/sqlite/sqlite-storage.js';
 import { startFakeUpstream } from '../test/fake-upstream/index.js';
 import { median } from './stats.js';
@@ -54,7 +54,7 @@ const tg = await startTollgate({
   port: 0,
   storage,
   spoolDir: join(dir, 'spool'),
-  providers: providerTable(providers, { anthropicModel }),
+  providers: providerTable(providers, { catalogPrices }),
   auth: { passthrough: 'allow', anonymous: 'deny' },
   price: () => ({ costPicos: 0n, unpriced: false }),
   maxBodyBytes: 1 << 20,

@@ -22,10 +22,7 @@ export interface ProviderTable {
   select(dialect: Dialect, model: string, explicitName: string | undefined): UpstreamProvider;
   /**
    * The provider a routing rule's target or a budget's downgrade would be served by: as `select`,
-   * but throwing where that provider only takes the model's name. Google's catalog prices Claude
-   * as Vertex AI sells it, through Vertex's Anthropic-format endpoint; Gemini's `generateContent`
-   * serves Google's own models, so a Gemini provider without `models` does not serve a model
-   * Anthropic's catalog lists.
+   * but throwing where that provider only takes the model's name (see `TableOptions.catalogPrices`).
    */
   target(dialect: Dialect, model: string, explicitName: string | undefined): UpstreamProvider;
   byName(name: string): UpstreamProvider | undefined;
@@ -43,8 +40,7 @@ export interface ProviderTable {
  */
 export function providerTable(providers: readonly UpstreamProvider[], o: TableOptions = {}): ProviderTable {
   const matchers = new Map(providers.map((p) => [p, p.models ? compileGlobs(p.models) : undefined]));
-  const anthropicModel = o.anthropicModel ?? (() => false);
-  const namesOnly = (p: UpstreamProvider, model: string) => p.dialect === 'gemini' && p.models === undefined && anthropicModel(model);
+  const namesOnly = namesOnlyTest(o.catalogPrices);
   // A provider taking any model name, the first that serves the model rather than only take its name
   // (then, among those translating from the dialect too); else the first.
   const openFor = (open: readonly UpstreamProvider[], candidates: readonly UpstreamProvider[], model: string) =>
@@ -71,7 +67,7 @@ export function providerTable(providers: readonly UpstreamProvider[], o: TableOp
     },
     target(dialect, model, explicitName) {
       const p = table.select(dialect, model, explicitName);
-      if (namesOnly(p, model)) throw new GatewayError('no_provider', `Provider "${p.name}" speaks Gemini's API, which does not serve ${model}.`);
+      if (namesOnly(p, model)) throw new GatewayError('no_provider', `Provider "${p.name}" takes any model name, but does not serve ${model}: the price catalog sells it as another vendor's model.`);
       return p;
     },
   };
@@ -79,8 +75,40 @@ export function providerTable(providers: readonly UpstreamProvider[], o: TableOp
 }
 
 export interface TableOptions {
-  /** Whether Anthropic's own catalog lists the model (a Claude model, whatever its other names). */
-  anthropicModel?: (model: string) => boolean;
+  /** Whether the pricing catalog prices the model under this catalog provider id, config's overrides aside. */
+  catalogPrices?: (catalog: string, model: string) => boolean;
+}
+
+/** The catalog provider whose own models each dialect's API serves. */
+const VENDOR: Readonly<Record<Dialect, string>> = { openai: 'openai', anthropic: 'anthropic', gemini: 'google' };
+const VENDORS = Object.values(VENDOR);
+
+/**
+ * Whether a provider without `models` only takes a model's name rather than serves it: the
+ * catalog sells the model as a vendor's own (OpenAI's, Anthropic's or Google's), and not under
+ * the provider's catalog (else its dialect's vendor). An override that names no provider prices
+ * a model at every provider, so a price alone would send `gpt-5-mini` to Anthropic. A model no
+ * vendor's catalog has (a local model) is served by any. Google's catalog prices Claude as Vertex
+ * AI sells it, through Vertex's Anthropic-format endpoint; Gemini's `generateContent` serves only
+ * Google's own models, so a Gemini provider does not serve one Anthropic's catalog lists.
+ */
+function namesOnlyTest(prices: TableOptions['catalogPrices']): (p: UpstreamProvider, model: string) => boolean {
+  if (!prices) return () => false;
+  // Asked for each request's model on the way to a provider: answers are kept (a few microseconds each otherwise).
+  const known = new Map<UpstreamProvider, Map<string, boolean>>();
+  return (p, model) => {
+    if (p.models !== undefined) return false;
+    let answers = known.get(p);
+    if (answers === undefined) known.set(p, (answers = new Map<string, boolean>()));
+    let hit = answers.get(model);
+    if (hit === undefined) {
+      const own = p.catalog ?? VENDOR[p.dialect];
+      hit = (p.dialect === 'gemini' && prices('anthropic', model)) || (!prices(own, model) && VENDORS.some((v) => v !== own && prices(v, model)));
+      if (answers.size > 10_000) answers.clear();
+      answers.set(model, hit);
+    }
+    return hit;
+  };
 }
 
 /** Who may take a model no globs match: the dialect's own providers, or when there are none, those translating from it. */

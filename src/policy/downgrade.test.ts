@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { GatewayError } from '../core/errors.js';
 import { usd } from '../core/money.js';
-import { createPricer } from '../pricing/index.js';
+import { providerTable } from '../gateway/select-provider.js';
+import { catalogPrices, createPricer } from '../pricing/index.js';
 import type { AdmitRequest } from './admission.js';
 import { modelPolicyInput, parseRule, toModelPolicy } from './rule-input.js';
 import { silentLogger } from '../core/logger.js';
@@ -86,6 +87,42 @@ describe('budget downgrades', () => {
     expect(err).toMatchObject({ code: 'budget_exceeded', details: expect.objectContaining({ downgrade_skipped: { to: 'claude-haiku-4-5', reason: 'unpriced' } }) });
     expect(err.message).toMatch(/Its downgrade to claude-haiku-4-5 does not apply to this request: claude-haiku-4-5 has no price at provider "openai"/);
     expect(err.headers['x-tollgate-downgrade-skipped']).toBe('claude-haiku-4-5; reason=unpriced');
+  });
+});
+
+describe('a budget downgrade to a model an override without a provider prices', () => {
+  // gpt-5-mini priced at every provider: the Anthropic one, which takes any model name, has a price for it too.
+  const priced = createPricer({ overrides: [{ model: 'gpt-5-mini', input: '0.25', output: '2' }] });
+  const at = (catalog: string) => ({ name: catalog, dialect: catalog as 'openai' | 'anthropic', baseUrl: 'http://127.0.0.1:1', apiKey: 'k', models: undefined, headers: {}, catalog });
+  const table = providerTable([at('openai'), at('anthropic')], { catalogPrices });
+  const anthropicRequest = (model: string) =>
+    request(model, ANTHROPIC, {
+      serves: (m) => {
+        try {
+          return table.target('anthropic', m, undefined) !== undefined;
+        } catch {
+          return false;
+        }
+      },
+    });
+
+  it('does not send a Claude request to the Anthropic provider as gpt-5-mini, another vendor’s model', async () => {
+    const b = budget({ scope: 'user:jack', window: 'day', limit_usd: '0.01', downgrade: { at_percent: 50, to: 'gpt-5-mini' } });
+    const { enforcer } = setup([b], clock, undefined, [], [], priced);
+    (await enforcer.admit(anthropicRequest('claude-sonnet-4-5'))).settle(usd('0.006'), 100);
+    await tick();
+    const sonnet = await enforcer.admit(anthropicRequest('claude-sonnet-4-5'));
+    expect(sonnet).toMatchObject({ model: 'claude-sonnet-4-5', rewrittenFrom: null, served: ANTHROPIC });
+    expect(sonnet.headers['x-tollgate-downgrade-skipped']).toBe('gpt-5-mini; reason=not_served');
+  });
+
+  it('still downgrades to a model no vendor’s catalog has (a local model priced only by the override)', async () => {
+    const local = createPricer({ overrides: [{ model: 'qwen3-coder', input: '0.1', output: '0.1' }] });
+    const b = budget({ scope: 'user:jack', window: 'day', limit_usd: '0.01', downgrade: { at_percent: 50, to: 'qwen3-coder' } });
+    const { enforcer } = setup([b], clock, undefined, [], [], local);
+    (await enforcer.admit(anthropicRequest('claude-sonnet-4-5'))).settle(usd('0.006'), 100);
+    await tick();
+    expect(await enforcer.admit(anthropicRequest('claude-sonnet-4-5'))).toMatchObject({ model: 'qwen3-coder', rewrittenFrom: 'claude-sonnet-4-5' });
   });
 });
 

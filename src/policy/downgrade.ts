@@ -29,8 +29,9 @@ export const DOWNGRADE_SKIPPED_HEADER = 'x-tollgate-downgrade-skipped';
  * target passes the test routing rules put their targets to (model policy allows it, and some
  * provider serves it for this request: `req.serves`) and the request's estimate, priced at the
  * provider that would serve each, costs less under the target than under the model asked for.
- * An unpriced model on either side cannot be shown to be cheaper: a provider that takes any model
- * name (an OpenAI provider without `models`) would be sent a Claude model its catalog does not know.
+ * An unpriced model on either side cannot be shown to be cheaper. A price is no sign that a provider
+ * serves the target: an override without a provider prices it everywhere, so `req.serves` (the
+ * provider table's `target`) does not count a provider without `models` for another vendor's model.
  */
 export class DowngradeJudge<P extends Served> {
   /** The first target that did not apply, and why. */

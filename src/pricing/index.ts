@@ -26,9 +26,6 @@ export function catalogPrices(catalogProvider: string, model: string): boolean {
   return plain({ provider: catalogProvider, catalogProvider, model, usage: zeroUsage(), at: new Date() }).costPicos !== null;
 }
 
-/** A Claude model: one Anthropic's own catalog prices (gateway/select-provider.ts, where Google's also does). */
-export const anthropicModel = (model: string): boolean => catalogPrices('anthropic', model);
-
 /** The catalog's provider id for an upstream: named explicitly, or recognised from its URL. Undefined for local servers. */
 export function catalogProviderFor(baseUrl: string, explicit: string | undefined): string | undefined {
   return providerFor(built(), baseUrl, explicit);

@@ -1,3 +1,4 @@
+import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPricer } from '../../src/pricing/index.js';
 import { type Harness, counterOn, eventually, startHarness, testBudget } from '../support/harness.js';
@@ -37,7 +38,7 @@ describe('a budget downgrade past its threshold', () => {
     const older = await messages('claude-3-haiku-20240307');
     expect([openai, gemini, sonnet, older].map((r) => r.status)).toEqual([200, 200, 200, 200]);
 
-    expect(openai).toMatchObject({ rewritten: null, skipped: 'claude-haiku-4-5; reason=unpriced' });
+    expect(openai).toMatchObject({ rewritten: null, skipped: 'claude-haiku-4-5; reason=not_served' });
     expect(gemini).toMatchObject({ rewritten: null, skipped: 'claude-haiku-4-5; reason=not_served' });
     expect(sonnet).toMatchObject({ rewritten: 'claude-sonnet-4-5->claude-haiku-4-5', skipped: null });
     expect(older).toMatchObject({ rewritten: null, skipped: 'claude-haiku-4-5; reason=not_cheaper' });
@@ -69,3 +70,29 @@ describe('a budget downgrade past its threshold', () => {
   });
 });
 
+describe('a budget downgrade to another vendor’s model that an override without a provider prices', () => {
+  // pricing.overrides: gpt-5-mini with no provider prices it at every provider, the Anthropic one (which takes any model name) too.
+  const price = createPricer({ overrides: [{ model: 'gpt-5-mini', input: '0.25', output: '2' }] });
+  const toMini = testBudget({ scope: 'user:alice', window: 'day', limit_usd: '0.01', downgrade: { at_percent: 50, to: 'gpt-5-mini' } });
+
+  it('leaves an Anthropic SDK request for claude-sonnet-4-5 on its model, and says why: Anthropic does not serve gpt-5-mini', async () => {
+    h = await startHarness({ price, policy: { rules: { budgets: [toMini], rateLimits: [], modelPolicies: [] } } });
+    h.fake.setDefault({ usage: { input: 0, output: 400 } });
+    await messages('claude-sonnet-4-5');
+    await eventually(async () => expect((await counterOn(h!.tollgate, toMini)).spent).toBe(6_000_000_000n));
+    h.fake.setDefault({ usage: { input: 10, output: 5 } });
+    const before = h.fake.requests.length;
+
+    const client = new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });
+    const { data, response } = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    expect(data.model).toBe('claude-sonnet-4-5');
+    expect(response.headers.get('x-tollgate-downgrade-skipped')).toBe('gpt-5-mini; reason=not_served');
+    expect(response.headers.get('x-tollgate-model-rewritten')).toBeNull();
+    expect(h.fake.requests.slice(before).map((r) => `${r.path} ${(r.json as { model: string }).model}`)).toEqual(['/v1/messages claude-sonnet-4-5']);
+    expect((await h.row(response.headers.get('x-tollgate-request-id')!)).model).toBe('claude-sonnet-4-5');
+
+    // An OpenAI request, which the OpenAI provider serves gpt-5-mini for, is still downgraded.
+    const chat = await send('/v1/chat/completions', { model: 'gpt-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }, { authorization: `Bearer ${h.key.key}` });
+    expect(chat).toMatchObject({ status: 200, rewritten: 'gpt-5->gpt-5-mini', skipped: null });
+  });
+});

@@ -116,6 +116,16 @@ describe('routing rules through the gateway', () => {
     expect(h.fake.requests[1]).toMatchObject({ path: '/v1/chat/completions' });
   });
 
+  it('a rule to another vendor’s model does not apply where the only provider that takes it takes any name: it is not sent to Anthropic as gpt-5-mini', async () => {
+    const toMini: RoutingRule[] = [{ id: 'sonnet-to-mini', mode: 'enforce', match: { model: ['claude-sonnet-*'] }, action: { model: 'gpt-5-mini' } }];
+    h = await startHarness({ price, routingRules: toMini });
+    h.fake.setDefault({ usage });
+    const client = new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });
+    const { response } = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 512, messages: [{ role: 'user', content: 'Hi.' }] }).withResponse();
+    expect(response.headers.get('x-tollgate-route-rule')).toBeNull();
+    expect(h.fake.requests.map((r) => `${r.path} ${(r.json as { model: string }).model}`)).toEqual(['/v1/messages claude-sonnet-4-5']);
+  });
+
   it('a model the first provider’s globs leave out goes to a provider without globs, plain or moved there by a rule', async () => {
     const toMini: RoutingRule[] = [{ id: 'gpt-to-mini', mode: 'enforce', match: { model: ['gpt-5'] }, action: { model: 'gpt-5-mini' } }];
     // The provider with globs stands first, as in a config that adds a local model above the hosted one.

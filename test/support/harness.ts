@@ -19,7 +19,7 @@ import type { Storage } from '../../src/storage/ports.js';
 import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
 import { type FakeUpstream, startFakeUpstream } from '../fake-upstream/index.js';
 import { tierMultiplier } from '../../src/pricing/modifiers.js';
-import { anthropicModel } from '../../src/pricing/index.js';
+import { catalogPrices } from '../../src/pricing/index.js';
 import type { Picos } from '../../src/core/money.js';
 import { budgetCounter } from '../../src/policy/plan.js';
 import { budgetInput, parseRule, toBudget } from '../../src/policy/rule-input.js';
@@ -170,7 +170,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     storage,
     ledgerWorker: o.inlineWriter || o.storage ? undefined : { kind: 'sqlite', path: join(dir, 'tollgate.db') },
     spoolDir: join(dir, 'spool'),
-    providers: providerTable((o.providers ?? defaultProviders)(fake.url), { anthropicModel }),
+    providers: providerTable((o.providers ?? defaultProviders)(fake.url), { catalogPrices }),
     auth: { passthrough: 'allow', anonymous: 'deny', ...o.auth },
     price: o.price ?? testPrice,
     maxBodyBytes: o.maxBodyBytes ?? 32 * 1024 * 1024,

@@ -80,7 +80,7 @@ async function checkPricing(config: Config): Promise<Checked[]> {
 
 /** Budgets (the file's, and those in storage when it opens) whose downgrade never applies: a notice, as `serve` gives at start. */
 async function checkDowngrades(config: Config): Promise<Checked[]> {
-  const [{ anthropicModel, catalogProviderFor, createPricer }, { providerTable }] = await Promise.all([import('../../pricing/index.js'), import('../../gateway/select-provider.js')]);
+  const [{ catalogPrices, catalogProviderFor, createPricer }, { providerTable }] = await Promise.all([import('../../pricing/index.js'), import('../../gateway/select-provider.js')]);
   const budgets = [...config.rules.budgets];
   const exists = config.storage.kind !== 'sqlite' || config.storage.path === ':memory:' || existsSync(config.storage.path);
   if (exists) {
@@ -95,7 +95,7 @@ async function checkDowngrades(config: Config): Promise<Checked[]> {
       // The storage line says what is wrong with it.
     }
   }
-  const providers = providerTable(config.providers.map((p) => ({ ...p, catalog: catalogProviderFor(p.baseUrl, p.catalog) })), { anthropicModel });
+  const providers = providerTable(config.providers.map((p) => ({ ...p, catalog: catalogProviderFor(p.baseUrl, p.catalog) })), { catalogPrices });
   return downgradeNotices(budgets, providers, createPricer(config.pricing), new Date()).map((line) => ({ part: 'budgets', ok: true, detail: line.replace(/^Budgets: /, '') }));
 }
 

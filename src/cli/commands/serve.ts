@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { PolicyOptions } from '../../app-policy.js';
 import { type Config, configuredUpstreams } from '../../config/index.js';
 import type { Logger } from '../../core/logger.js';
-import { anthropicModel, catalogProviderFor, createPricer, droppedTiers, rateBook } from '../../pricing/index.js';
+import { catalogPrices, catalogProviderFor, createPricer, droppedTiers, rateBook } from '../../pricing/index.js';
 import { lacksProviderKey } from '../../gateway/provider-keys.js';
 import { fetchThroughProxy } from '../../egress/fetch-proxy.js';
 import { type ProxySettings, describeProxies, proxyFor, proxySettingsFromEnv } from '../../egress/proxy-settings.js';
@@ -60,7 +60,7 @@ export function serveCommand(program: Command, io: Io): void {
       ledgerWorker: config.storage.writer === 'thread' ? storageSpec(config) : undefined,
       ledgerReadWaitMs: config.storage.kind === 'postgres' ? config.storage.timeouts.queryTimeoutMs : undefined,
       spoolDir: config.storage.spoolDir,
-      providers: providerTable(providers, { anthropicModel }),
+      providers: providerTable(providers, { catalogPrices }),
       auth: { passthrough: config.auth.passthrough, anonymous: config.auth.anonymous, storedObjects: config.auth.storedObjects },
       adminFailures: config.auth.adminFailures,
       price: pricer,
@@ -137,7 +137,7 @@ export function serveCommand(program: Command, io: Io): void {
     for (const line of unpricedNotices(providers, config.pricing.overrides)) io.out(`${line}\n`);
     for (const line of tierNotices(droppedTiers(config.pricing.overrides, providers))) io.out(`${line}\n`);
     const budgets = [...config.rules.budgets, ...(await storage.policy.listBudgets())];
-    for (const line of downgradeNotices(budgets, providerTable(providers, { anthropicModel }), pricer, new Date())) io.out(`${line}\n`);
+    for (const line of downgradeNotices(budgets, providerTable(providers, { catalogPrices }), pricer, new Date())) io.out(`${line}\n`);
     await stopped;
   });
 }
