@@ -18,6 +18,13 @@ describe('applyOverrides on Gemini paths', () => {
     expect(applyOverrides(route('POST', plain), {}, plain, { model: 'tunedModels/t1' }).path).toBe('/v1beta/tunedModels/t1:streamGenerateContent');
   });
 
+  it('puts a new model in the path of the stable API version (v1) too', () => {
+    const path = '/v1/models/gemini-2.5-pro:generateContent';
+    expect(applyOverrides(route('POST', path), {}, path, { model: 'gemini-2.5-flash' }).path).toBe('/v1/models/gemini-2.5-flash:generateContent');
+    const stream = '/v1/models/gemini-2.5-pro:streamGenerateContent';
+    expect(applyOverrides(route('POST', stream), {}, stream, { model: 'tunedModels/t1' }).path).toBe('/v1/tunedModels/t1:streamGenerateContent');
+  });
+
   it('renames the model of each request of a batch of embeddings too', () => {
     const path = '/v1beta/models/gemini-embedding-001:batchEmbedContents';
     const body = { requests: [{ model: 'models/gemini-embedding-001', content: { parts: [{ text: 'a' }] } }] };

@@ -30,11 +30,14 @@ export function applyOverrides(route: RouteMatch, json: unknown, path: string, o
   return { body: Buffer.from(JSON.stringify(body)), path: outPath };
 }
 
-/** The path of `model`'s `:{method}` in place of the one in `path` (a policy or route changed the model). */
+/**
+ * The path of `model`'s `:{method}` in place of the one in `path` (a policy or route changed the
+ * model), under the API version the client asked for: `/v1` (the stable one) is routed as `/v1beta` is.
+ */
 function withPathModel(path: string, model: string): string {
   const collection = model.startsWith('tunedModels/') ? 'tunedModels' : 'models';
   const id = model.replace(/^(models|tunedModels)\//, '');
-  return path.replace(/^(\/v1beta\/)(models|tunedModels)\/[^/:]+/, `$1${collection}/${encodeURIComponent(id)}`);
+  return path.replace(/^(\/v1(?:beta)?\/)(models|tunedModels)\/[^/:]+/, `$1${collection}/${encodeURIComponent(id)}`);
 }
 
 function renameRequestModel(request: unknown, model: string): unknown {
