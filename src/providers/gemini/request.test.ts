@@ -13,6 +13,14 @@ describe('Gemini request inspection', () => {
     expect(geminiAdapter.inspectRequest(stream, { contents: [] })).toEqual({ model: 'gemini-3.7-pro', stream: true });
   });
 
+  it('reads the cap from generationConfig or generation_config, by either field name (proto JSON takes both), the largest of them', () => {
+    expect(geminiAdapter.inspectRequest(generate, { contents: [], generation_config: { max_output_tokens: 50 } }).maxOutputTokens).toBe(50);
+    expect(geminiAdapter.inspectRequest(generate, { contents: [], generation_config: { maxOutputTokens: 60 } }).maxOutputTokens).toBe(60);
+    expect(geminiAdapter.inspectRequest(stream, { contents: [], generationConfig: { max_output_tokens: 70 } }).maxOutputTokens).toBe(70);
+    expect(geminiAdapter.inspectRequest(generate, { contents: [], generationConfig: { maxOutputTokens: 80 }, generation_config: { max_output_tokens: 900 } }).maxOutputTokens).toBe(900);
+    expect(geminiAdapter.inspectRequest(generate, { contents: [], generation_config: { max_output_tokens: 'many' } }).maxOutputTokens).toBeUndefined();
+  });
+
   it('reads candidateCount from generationConfig or generation_config, by either field name (proto JSON takes both), the most of them', () => {
     expect(geminiAdapter.inspectRequest(generate, { contents: [], generationConfig: { maxOutputTokens: 100, candidateCount: 8 } })).toEqual({ model: 'gemini-3.6-flash', stream: false, maxOutputTokens: 100, choices: 8 });
     expect(geminiAdapter.inspectRequest(stream, { contents: [], generation_config: { candidate_count: 4 } }).choices).toBe(4);

@@ -12,11 +12,12 @@ export function inspectGeminiRequest(route: RouteMatch, body: unknown): RequestI
   // A batch runs the model its creation's path names; its requests are read at its admission (gateway/batch-admission.ts).
   if (route.api === 'gemini.batches') return { model: route.model ?? '', stream: false };
   const info: RequestInfo = { model: route.model ?? requireModel(obj, route.api), stream: route.streamByPath === true };
-  const cap = optionalCount(asObject(obj.generationConfig)?.maxOutputTokens);
-  if (cap !== undefined) info.maxOutputTokens = cap;
+  // Proto JSON takes a field by either name (`generation_config`, `max_output_tokens`): the largest cap given is one the upstream could use.
+  const configs = [asObject(obj.generationConfig), asObject(obj.generation_config)];
+  const caps = configs.flatMap((c) => [optionalCount(c?.maxOutputTokens), optionalCount(c?.max_output_tokens)]).filter((n) => n !== undefined);
+  if (caps.length > 0) info.maxOutputTokens = Math.max(...caps);
   if (route.api === 'gemini.generate') {
-    // Proto JSON takes a field by either name: each candidate is billed.
-    const configs = [asObject(obj.generationConfig), asObject(obj.generation_config)];
+    // Each candidate is billed.
     const choices = choiceCount(...configs.flatMap((c) => [c?.candidateCount, c?.candidate_count]));
     if (choices > 1) info.choices = choices;
   }

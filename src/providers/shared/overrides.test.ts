@@ -76,4 +76,14 @@ describe('applyOverrides on output caps', () => {
     expect(capped('/v1/embeddings', { model: 'm', input: 'x' }, 100)).toEqual({ model: 'm', input: 'x' });
     expect(capped('/v1/moderations', { input: 'x' }, 100)).toEqual({ input: 'x' });
   });
+
+  it('lowers a Gemini cap where the body gives it, by either proto JSON name, and adds none beside it', () => {
+    const path = '/v1beta/models/gemini-2.5-flash:generateContent';
+    expect(capped(path, { contents: [], generation_config: { max_output_tokens: 5000, temperature: 0 } }, 100)).toEqual({ contents: [], generation_config: { max_output_tokens: 100, temperature: 0 } });
+    expect(capped(path, { contents: [], generation_config: { maxOutputTokens: 50 } }, 100)).toEqual({ contents: [], generation_config: { maxOutputTokens: 50 } });
+    expect(capped(path, { contents: [], generationConfig: { max_output_tokens: 5000 } }, 100)).toEqual({ contents: [], generationConfig: { max_output_tokens: 100 } });
+    expect(capped(path, { contents: [], generation_config: { temperature: 0 } }, 100)).toEqual({ contents: [], generation_config: { temperature: 0, maxOutputTokens: 100 } });
+    expect(capped(path, { contents: [], generationConfig: { maxOutputTokens: 5000 } }, 100)).toEqual({ contents: [], generationConfig: { maxOutputTokens: 100 } });
+    expect(capped(path, { contents: [] }, 100)).toEqual({ contents: [], generationConfig: { maxOutputTokens: 100 } });
+  });
 });

@@ -71,18 +71,32 @@ function capOutput(route: RouteMatch, body: Record<string, unknown>, cap: number
     case 'anthropic.messages':
       lower('max_tokens');
       return;
-    case 'gemini.generate': {
-      const config = { ...((body.generationConfig as Record<string, unknown> | undefined) ?? {}) };
-      const current = config.maxOutputTokens;
-      if (typeof current !== 'number' || current > cap) config.maxOutputTokens = cap;
-      body.generationConfig = config;
-      return;
-    }
+    case 'gemini.generate':
+      return capGeminiOutput(body, cap);
     // A compaction has no output cap to lower, nor do token counts.
     case 'openai.compact':
     case 'openai.input_tokens':
     case 'anthropic.count_tokens':
     case 'gemini.count_tokens':
       return;
+  }
+}
+
+/**
+ * Proto JSON takes each of Gemini's fields by either name (`generation_config`, `max_output_tokens`):
+ * the cap is lowered where the client wrote it, as it wrote it, so that no second value of the one
+ * field goes upstream; a body without one gets Google's own spelling.
+ */
+function capGeminiOutput(body: Record<string, unknown>, cap: number): void {
+  const isConfig = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const containers = ['generationConfig', 'generation_config'].filter((k) => isConfig(body[k]));
+  for (const key of containers.length > 0 ? containers : ['generationConfig']) {
+    const config = { ...((body[key] as Record<string, unknown> | undefined) ?? {}) };
+    const fields = ['maxOutputTokens', 'max_output_tokens'].filter((f) => f in config);
+    for (const f of fields.length > 0 ? fields : ['maxOutputTokens']) {
+      const current = config[f];
+      if (typeof current !== 'number' || current > cap) config[f] = cap;
+    }
+    body[key] = config;
   }
 }
