@@ -109,6 +109,25 @@ describe('FOCUS ListCost', () => {
     expect(ctx.listOf(local)).toBeUndefined();
     expect(pieces(local, ctx).reduce((s, p) => s + p.list, 0n)).toBe(usd(0.05));
   });
+
+  it('is split at the list prices of each class under an override whose proportions are not the list ones', async () => {
+    // Negotiated gpt-5 at $1 in and $10 out a million (list: $1.25 and $10). Billed $2 for 1M in
+    // and 100K out in one hour, $1 for 1M in alone the next: every input row lists at $1.25 a million.
+    const negotiated = focusContext({ ...discounted, pricing: { discounts: {}, fastMode: [], overrides: [{ model: 'gpt-5', provider: 'openai', input: '1', output: '10', cacheRead: undefined, cacheWrite: undefined, cacheWrite1h: undefined }] } });
+    const mixed = { ...gpt5(Date.UTC(2026, 10, 16, 10), 0, usd(2)), inputTokens: 1_000_000, outputTokens: 100_000 };
+    const inputOnly = { ...gpt5(Date.UTC(2026, 10, 16, 11), 0, usd(1)), inputTokens: 1_000_000, outputTokens: 0 };
+    async function* rows(): AsyncIterable<LedgerRow> {
+      yield await Promise.resolve(mixed);
+      yield await Promise.resolve(inputOnly);
+    }
+    const out = [];
+    for await (const r of focusRecords(rows(), negotiated)) out.push([r.SkuPriceId, r.PricingQuantity, r.ListCost, r.BilledCost]);
+    expect(out).toEqual([
+      ['openai:gpt-5:input', 1_000_000, usd(1.25), usd(1)],
+      ['openai:gpt-5:output', 100_000, usd(1), usd(1)],
+      ['openai:gpt-5:input', 1_000_000, usd(1.25), usd(1)],
+    ]);
+  });
 });
 
 describe('FOCUS ListCost at the row’s service tier', () => {

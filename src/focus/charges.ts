@@ -26,6 +26,8 @@ export interface FocusContext {
   vendorOf(provider: string, model: string): FocusVendor & { sku: string };
   /** List price of each class for this row's model, date and tier, before any discount, as weights (a common factor times the price of one unit); undefined when unpriced. */
   ratesOf(row: LedgerRow): ClassRates | undefined;
+  /** As ratesOf, at public list price (the catalog alone: no overrides, no discount); what ListCost is split by. */
+  listRatesOf(row: LedgerRow): ClassRates | undefined;
   /** The row's cost at public list price: its counts priced by the catalog at its date and service tier, without overrides or discounts; undefined where the catalog has no price. */
   listOf(row: LedgerRow): Picos | undefined;
 }
@@ -84,9 +86,24 @@ export function pieces(r: LedgerRow, ctx: FocusContext): Piece[] {
     weights.set('request', 1n);
   }
   const b = allocate(billed, weights);
-  const l = allocate(list, weights);
+  const l = allocate(list, listWeights(r, q, billed, list, weights, ctx));
   const longContext = rates?.longContext === true;
   return [...weights.keys()].map((cls) => ({ cls, quantity: cls === 'request' ? 1 : q[cls], billed: b.get(cls)!, list: l.get(cls)!, longContext }));
+}
+
+/**
+ * How a row's ListCost is split: by the catalog's prices of its classes when the list is the
+ * catalog's, since an override (a negotiated price) need not keep the list's proportions; one
+ * at $1 in and $10 out split a list of $1.25 in and $10 out in its own proportions, and one
+ * SkuPriceId showed a list price of $1.125 a million in one hour and $1.25 in the next. Where
+ * the list is the billed cost, or the catalog prices none of the row's classes, as BilledCost.
+ */
+function listWeights(r: LedgerRow, q: Record<TokenClass, number>, billed: Picos, list: Picos, weights: Map<TokenClass, Picos>, ctx: FocusContext): Map<TokenClass, Picos> {
+  const rates = list === billed ? undefined : ctx.listRatesOf(r);
+  if (!rates) return weights;
+  const out = new Map<TokenClass, Picos>();
+  for (const c of weights.keys()) out.set(c, c === 'request' ? rates.request : BigInt(q[c]) * rates[c]);
+  return [...out.values()].some((w) => w > 0n) ? out : weights;
 }
 
 /**

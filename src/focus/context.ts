@@ -8,6 +8,8 @@ import { GENAI_CATALOGS } from '../telemetry/genai-providers.js';
 import { type ClassRates, type FocusContext, type TokenClass, quantities } from './charges.js';
 import { focusVendor } from './vendors.js';
 
+type Pricer = ReturnType<typeof createPricer>;
+
 /** OpenTelemetry's names for Vertex AI (`gen_ai.provider.name`, or the older `gen_ai.system`). */
 const VERTEX_NAMES = ['gcp.vertex_ai', 'vertex_ai'];
 
@@ -43,32 +45,39 @@ export function focusContext(config: Pick<Config, 'providers' | 'pricing'>): Foc
   // List price: the catalog alone, no overrides (negotiated) and no discounts; fast mode's premium
   // where the catalog does not publish it is the configured one, which stands in for a public price.
   const list = createPricer({ fastMode: config.pricing.fastMode });
-  const rates = new Map<string, Record<TokenClass, Picos> | undefined>();
   return {
     vendorOf(provider, model) {
       const id = catalogOf(provider);
       return { ...focusVendor(id, provider || 'Unknown', model, vertex.has(provider)), sku: id ?? (provider || 'unknown') };
     },
-    ratesOf(row: LedgerRow) {
-      const at = new Date(row.ts);
-      const q = (usage: Partial<Usage>) => price({ provider: row.provider, catalogProvider: catalogOf(row.provider), model: row.model, at, ...pricedAtTier({ ...zeroUsage(), ...usage }, row.serviceTier) }).costPicos;
-      // Prices change by date and tier; one lookup per provider, model, tier and UTC day.
-      const key = `${row.provider}\u0000${row.model}\u0000${row.serviceTier ?? ''}\u0000${Math.floor(row.ts / 86_400_000)}`;
-      let base = rates.get(key);
-      if (!rates.has(key)) {
-        const fee = q({});
-        if (fee !== null) {
-          base = { request: fee } as Record<TokenClass, Picos>;
-          for (const [c, usage] of Object.entries(ONE)) base[c as TokenClass] = (q(usage) ?? fee) - fee;
-        }
-        rates.set(key, base);
-      }
-      return base && atTier(row, base, q);
-    },
+    ratesOf: ratesBy(price, catalogOf),
+    // An override is a negotiated price, and its proportions between classes are not the list's.
+    listRatesOf: ratesBy(list, catalogOf),
     listOf(row: LedgerRow) {
       // At the row's tier: a flex or batch row's list price is half the standard one, a priority row's twice.
       return list({ provider: row.provider, catalogProvider: catalogOf(row.provider), model: row.model, at: new Date(row.ts), ...pricedAtTier(counts(row), row.serviceTier) }).costPicos ?? undefined;
     },
+  };
+}
+
+/** Each token class's price at a row's model, date and tier from `price`, as weights; undefined when unpriced. */
+function ratesBy(price: Pricer, catalogOf: (provider: string) => string | undefined): (row: LedgerRow) => ClassRates | undefined {
+  const rates = new Map<string, Record<TokenClass, Picos> | undefined>();
+  return (row) => {
+    const at = new Date(row.ts);
+    const q = (usage: Partial<Usage>) => price({ provider: row.provider, catalogProvider: catalogOf(row.provider), model: row.model, at, ...pricedAtTier({ ...zeroUsage(), ...usage }, row.serviceTier) }).costPicos;
+    // Prices change by date and tier; one lookup per provider, model, tier and UTC day.
+    const key = `${row.provider}\u0000${row.model}\u0000${row.serviceTier ?? ''}\u0000${Math.floor(row.ts / 86_400_000)}`;
+    let base = rates.get(key);
+    if (!rates.has(key)) {
+      const fee = q({});
+      if (fee !== null) {
+        base = { request: fee } as Record<TokenClass, Picos>;
+        for (const [c, usage] of Object.entries(ONE)) base[c as TokenClass] = (q(usage) ?? fee) - fee;
+      }
+      rates.set(key, base);
+    }
+    return base && atTier(row, base, q);
   };
 }
 
