@@ -44,6 +44,22 @@ describe('FOCUS charges of one request', () => {
     ]);
   });
 
+  it('keeps input listed past a long-context threshold apart under a flat override: one list price per SkuPriceId', async () => {
+    // Sonnet 4.5 negotiated flat at $2.40 a million, however long; its list is $6 past 200K input, $3 under.
+    const flat = focusContext({ ...config, pricing: { ...config.pricing, overrides: [{ model: 'claude-sonnet-4-5', provider: 'anthropic', input: '2.4', output: '12', cacheRead: undefined, cacheWrite: undefined, cacheWrite1h: undefined }] } });
+    const row = (id: string, minute: number, input: number) => ({ ...priced({ id, inputTokens: input, cacheReadTokens: 0, outputTokens: 0 }), ts: Date.UTC(2026, 9, 6, 10, minute), costPicos: usd(input * 2.4e-6) });
+    async function* rows(): AsyncIterable<LedgerRow> {
+      yield await Promise.resolve(row('long', 5, 300_000));
+      yield await Promise.resolve(row('short', 20, 100_000));
+    }
+    const out = [];
+    for await (const r of focusRecords(rows(), flat)) out.push([r.SkuPriceId, r.PricingQuantity, r.ListCost, r.BilledCost]);
+    expect(out).toEqual([
+      ['anthropic:claude-sonnet-4-5:input', 100_000, usd(0.3), usd(0.24)],
+      ['anthropic:claude-sonnet-4-5:input:long_context', 300_000, usd(1.8), usd(0.72)],
+    ]);
+  });
+
   it('splits a request under the threshold at the base prices', () => {
     const r = priced({ inputTokens: 50_000, cacheReadTokens: 40_000, cacheWriteTokens: 5_000, cacheWrite1hTokens: 1_000, outputTokens: 2_000 });
     // 5,000 x $3 + 40,000 x $0.30 + 4,000 x $3.75 + 1,000 x $6 + 2,000 x $15, per million.

@@ -87,7 +87,10 @@ export function pieces(r: LedgerRow, ctx: FocusContext): Piece[] {
   }
   const b = allocate(billed, weights);
   const l = allocate(list, listWeights(r, q, billed, list, weights, ctx));
-  const longContext = rates?.longContext === true;
+  // A SkuPriceId names a price in the provider's list: past its threshold there, the tokens list at
+  // the long-context prices though a flat override bills them (they were one SkuPriceId with the
+  // short tokens, 300,000 listed at $6/M and 100,000 at $3/M as 400,000 at $5.25/M).
+  const longContext = rates?.longContext === true || ctx.listRatesOf(r)?.longContext === true;
   return [...weights.keys()].map((cls) => ({ cls, quantity: cls === 'request' ? 1 : q[cls], billed: b.get(cls)!, list: l.get(cls)!, longContext }));
 }
 
