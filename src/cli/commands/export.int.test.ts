@@ -14,6 +14,12 @@ const TS = Date.UTC(2026, 10, 5, 10);
 beforeAll(async () => {
   const storage = openSqlite(db);
   await storage.ledger.insert([sampleRow({ id: 'r1', ts: TS, user: 'alice', team: 'platform', costPicos: usd(1) })]);
+  // October: a model with no price beside a priced one (the tests above read from November on).
+  await storage.ledger.insert([
+    sampleRow({ id: 'u1', ts: Date.UTC(2026, 9, 5, 10), model: 'mystery-model', costPicos: null, unpriced: true }),
+    sampleRow({ id: 'u2', ts: Date.UTC(2026, 9, 5, 11), model: 'mystery-model', costPicos: null, unpriced: true }),
+    sampleRow({ id: 'p1', ts: Date.UTC(2026, 9, 5, 12), costPicos: usd(1) }),
+  ]);
   await storage.close();
 });
 
@@ -53,6 +59,22 @@ describe('tollgate export -o', () => {
     expect(r.err).toContain(`export: --format jsonl does not fit "${csv}": a .csv file is written with --format csv or focus`);
     expect(existsSync(csv)).toBe(false);
     expect((await cli('export', '--format', 'csv', '--since', '2026-11-01', '-o', join(dir, 'x.parquet'))).code).toBe(2);
+  });
+});
+
+describe('tollgate export --format focus: unpriced requests', () => {
+  it('are told on stderr, as their rows say $0, for CSV and Parquet alike; a priced window says nothing', async () => {
+    const told = 'export: 2 request(s) used a model with no known price; FOCUS allows no null cost, so their rows carry their tokens at $0';
+    const csv = await cli('export', '--format', 'focus', '--since', '2026-10-01', '--until', '2026-10-06');
+    expect(csv.code).toBe(0);
+    expect(csv.out).toContain('mystery-model');
+    expect(csv.out).not.toContain(told);
+    expect(csv.err).toContain(told);
+    const parquet = await cli('export', '--since', '2026-10-01', '--until', '2026-10-06', '-o', join(dir, 'unpriced.parquet'));
+    expect(parquet.code).toBe(0);
+    expect(parquet.err).toContain(told);
+    const priced = await cli('export', '--format', 'focus', '--since', '2026-11-01');
+    expect(priced.err).not.toContain('no known price');
   });
 });
 

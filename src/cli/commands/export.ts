@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
+import type { LedgerRow } from '../../core/ledger-row.js';
 import { focusRecords } from '../../focus/charges.js';
 import type { FocusRecord } from '../../focus/columns.js';
 import { focusContext } from '../../focus/context.js';
@@ -37,7 +38,18 @@ export function exportCommand(program: Command, io: Io): void {
       const file = toStdout(flags.output) ? undefined : flags.output;
       const format = outputFormat('export', flags.format, file, EXTENSIONS, 'jsonl');
       if (flags.metadata !== undefined && format !== 'focus') throw new UsageError('export: --metadata describes a FOCUS dataset (--format focus)');
-      const records = () => focusRecords(storage.ledger.scan(parseWindow(flags)), focusContext(config));
+      // FOCUS has no null cost: an unpriced request's rows say $0, so the terminal is told (as report's footnote does).
+      let unpriced = 0;
+      const counted = async function* (rows: AsyncIterable<LedgerRow>): AsyncGenerator<LedgerRow> {
+        for await (const r of rows) {
+          if (r.unpriced) unpriced++;
+          yield r;
+        }
+      };
+      const records = () => focusRecords(counted(storage.ledger.scan(parseWindow(flags))), focusContext(config));
+      const tellUnpriced = () => {
+        if (unpriced > 0) io.err(`export: ${unpriced} request(s) used a model with no known price; FOCUS allows no null cost, so their rows carry their tokens at $0 (x_UnpricedRequests counts them), not what they cost. Add a pricing override (pricing.overrides in the config), or name the price list of a provider at its own address (providers[].catalog); see docs/pricing.md.\n`);
+      };
       // FOCUS wants schema metadata for every dataset, apart from it (docs/finops.md).
       const metadata = format !== 'focus' ? undefined : (flags.metadata ?? (file === undefined ? undefined : metadataPathFor(file)));
       // Read before the check below empties it: the files it lists besides this one stay listed.
@@ -53,7 +65,8 @@ export function exportCommand(program: Command, io: Io): void {
       if (file !== undefined && extensionOf(file) === '.parquet') {
         writeOutputFile(file, '');
         metadataWritable();
-        return described(await writeParquet(records, file));
+        described(await writeParquet(records, file));
+        return tellUnpriced();
       }
       const sink = file === undefined ? undefined : openOutputFile(file);
       metadataWritable();
@@ -67,6 +80,7 @@ export function exportCommand(program: Command, io: Io): void {
         for await (const row of storage.ledger.scan(parseWindow(flags))) await write(format === 'csv' ? toCsvLine(row) : toJsonLine(row));
       await sink?.close();
       described(rows);
+      tellUnpriced();
     }, { read: true }),
   );
 }
