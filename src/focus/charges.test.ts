@@ -144,6 +144,13 @@ describe('FOCUS ListCost', () => {
       ['openai:gpt-5:input', 1_000_000, usd(1.25), usd(1)],
     ]);
   });
+
+  it('is split at the list prices of each class where the list comes to what the override billed', () => {
+    // At $2.50 in and $5 out a million, 1M in and 250K out bill $3.75, as they list ($1.25 + $2.50).
+    const negotiated = focusContext({ ...discounted, pricing: { discounts: {}, fastMode: [], overrides: [{ model: 'gpt-5', provider: 'openai', input: '2.5', output: '5', cacheRead: undefined, cacheWrite: undefined, cacheWrite1h: undefined }] } });
+    const r = { ...gpt5(Date.UTC(2026, 10, 16, 10), 0, usd(3.75)), inputTokens: 1_000_000, outputTokens: 250_000 };
+    expect(Object.fromEntries(pieces(r, negotiated).map((p) => [p.cls, [p.list, p.billed]]))).toEqual({ input: [usd(1.25), usd(2.5)], output: [usd(2.5), usd(1.25)] });
+  });
 });
 
 describe('FOCUS ListCost at the row’s service tier', () => {

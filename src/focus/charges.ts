@@ -73,7 +73,8 @@ interface Piece {
 export function pieces(r: LedgerRow, ctx: FocusContext): Piece[] {
   const q = quantities(r);
   const billed = r.costPicos ?? 0n;
-  const list = listCost(r, billed, ctx);
+  const catalogList = listCost(r, billed, ctx);
+  const list = catalogList ?? billed;
   const rates = ctx.ratesOf(r);
   const weights = new Map<TokenClass, Picos>();
   for (const c of TOKEN_CLASSES) {
@@ -86,7 +87,7 @@ export function pieces(r: LedgerRow, ctx: FocusContext): Piece[] {
     weights.set('request', 1n);
   }
   const b = allocate(billed, weights);
-  const l = allocate(list, listWeights(r, q, billed, list, weights, ctx));
+  const l = catalogList === undefined ? b : allocate(list, listWeights(r, q, weights, ctx));
   // A SkuPriceId names a price in the provider's list: past its threshold there, the tokens list at
   // the long-context prices though a flat override bills them (they were one SkuPriceId with the
   // short tokens, 300,000 listed at $6/M and 100,000 at $3/M as 400,000 at $5.25/M).
@@ -101,8 +102,8 @@ export function pieces(r: LedgerRow, ctx: FocusContext): Piece[] {
  * SkuPriceId showed a list price of $1.125 a million in one hour and $1.25 in the next. Where
  * the list is the billed cost, or the catalog prices none of the row's classes, as BilledCost.
  */
-function listWeights(r: LedgerRow, q: Record<TokenClass, number>, billed: Picos, list: Picos, weights: Map<TokenClass, Picos>, ctx: FocusContext): Map<TokenClass, Picos> {
-  const rates = list === billed ? undefined : ctx.listRatesOf(r);
+function listWeights(r: LedgerRow, q: Record<TokenClass, number>, weights: Map<TokenClass, Picos>, ctx: FocusContext): Map<TokenClass, Picos> {
+  const rates = ctx.listRatesOf(r);
   if (!rates) return weights;
   const out = new Map<TokenClass, Picos>();
   for (const c of weights.keys()) out.set(c, c === 'request' ? rates.request : BigInt(q[c]) * rates[c]);
@@ -113,14 +114,14 @@ function listWeights(r: LedgerRow, q: Record<TokenClass, number>, billed: Picos,
  * ListCost of a row: re-priced at list at its own service tier (a flex or batch row at half the
  * standard price, a priority or fast-mode row at its premium), never from today's discount (rows
  * paid before a discount began were paid at list). Where the catalog has no price, or the row went
- * unpriced, it is the billed cost; so it is where the list price comes out below what was paid,
+ * unpriced, it is the billed cost (undefined here); so it is where the list price comes out below what was paid,
  * since the row then holds what its counts do not show (audio tokens, web searches, a tier
  * recorded before rows kept theirs), and a list price is never taken to be less than was paid.
  */
-function listCost(r: LedgerRow, billed: Picos, ctx: FocusContext): Picos {
-  if (r.unpriced || r.costPicos === null) return billed;
+function listCost(r: LedgerRow, billed: Picos, ctx: FocusContext): Picos | undefined {
+  if (r.unpriced || r.costPicos === null) return undefined;
   const list = ctx.listOf(r);
-  return list === undefined || list < billed ? billed : list;
+  return list === undefined || list < billed ? undefined : list;
 }
 
 interface Group {
