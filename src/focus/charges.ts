@@ -100,7 +100,7 @@ export function pieces(r: LedgerRow, ctx: FocusContext): Piece[] {
  * catalog's, since an override (a negotiated price) need not keep the list's proportions; one
  * at $1 in and $10 out split a list of $1.25 in and $10 out in its own proportions, and one
  * SkuPriceId showed a list price of $1.125 a million in one hour and $1.25 in the next. Where
- * the list is the billed cost, or the catalog prices none of the row's classes, as BilledCost.
+ * the catalog prices none of the row's classes, as BilledCost.
  */
 function listWeights(r: LedgerRow, q: Record<TokenClass, number>, weights: Map<TokenClass, Picos>, ctx: FocusContext): Map<TokenClass, Picos> {
   const rates = ctx.listRatesOf(r);
@@ -114,9 +114,10 @@ function listWeights(r: LedgerRow, q: Record<TokenClass, number>, weights: Map<T
  * ListCost of a row: re-priced at list at its own service tier (a flex or batch row at half the
  * standard price, a priority or fast-mode row at its premium), never from today's discount (rows
  * paid before a discount began were paid at list). Where the catalog has no price, or the row went
- * unpriced, it is the billed cost (undefined here); so it is where the list price comes out below what was paid,
- * since the row then holds what its counts do not show (audio tokens, web searches, a tier
- * recorded before rows kept theirs), and a list price is never taken to be less than was paid.
+ * unpriced, it is the billed cost (undefined here: the caller takes the billed cost and its split);
+ * so it is where the list price comes out below what was paid, since the row then holds what its
+ * counts do not show (audio tokens, web searches, a tier recorded before rows kept theirs), and a
+ * list price is never taken to be less than was paid.
  */
 function listCost(r: LedgerRow, billed: Picos, ctx: FocusContext): Picos | undefined {
   if (r.unpriced || r.costPicos === null) return undefined;
