@@ -51,6 +51,8 @@ export const APIS = [
   'gemini.files',
   'gemini.batches',
   'gemini.batch_request',
+  'gemini.interactions',
+  'gemini.interactions_lookup',
 ] as const;
 
 export type Api = (typeof APIS)[number];
@@ -65,7 +67,8 @@ export type Api = (typeof APIS)[number];
  * its containers and their files (the provider bills a container by the session, a fee the price
  * catalog does not give; the Responses that run code in one are billed), and both providers'
  * skills, their versions and contents (the requests that load one are billed), and Gemini's
- * files (uploads, lookups, lists and deletes: Google bills no fee per file, which expires after 48 hours): each
+ * files (uploads, lookups, lists and deletes: Google bills no fee per file, which expires after 48 hours), and a Gemini
+ * interaction's lookup, cancel and delete (its creation is billed): each
  * succeeded request in a batch is billed on its own row, `anthropic.batch_message`,
  * `openai.batch_request` or `gemini.batch_request`, from the batch's results (src/metering/batch-results.ts).
  */
@@ -101,6 +104,7 @@ export const FREE_APIS: ReadonlySet<Api> = new Set<Api>([
   'gemini.caches_lookup',
   'gemini.files',
   'gemini.batches',
+  'gemini.interactions_lookup',
 ]);
 
 /**
@@ -142,6 +146,9 @@ const NO_CONVERSATION: Record<Exclude<Api, ConversationApi>, true> = {
   'gemini.files': true,
   'gemini.batches': true,
   'gemini.batch_request': true,
+  // An interaction's turn holds a conversation, but in its own shape (input, steps), which no conversation reader knows yet: metered and checked, not read.
+  'gemini.interactions': true,
+  'gemini.interactions_lookup': true,
   'openai.embeddings': true,
   'openai.images': true,
   'openai.audio': true,

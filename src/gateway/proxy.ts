@@ -251,8 +251,8 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   if (badBody) throw badBody;
   const guarded = deps.objects && touchesObjects(route.api) ? guardObjects(deps.objects, x.owned, route, json, who, raw) : undefined;
   if (guarded) await guarded;
-  // A streamed Response's id reaches its client in the first event: known from then on, not only at the end.
-  if (x.owned.owner && !x.owned.unstored && info.stream && route.api === 'openai.responses') info.madeObject = streamedResponse(deps.objects!, x.owned.owner, facts.ts);
+  // A streamed Response's or interaction's id reaches its client in the first event: known from then on, not only at the end (a continued interaction's next hop names it).
+  if (x.owned.owner && !x.owned.unstored && info.stream && (route.api === 'openai.responses' || route.api === 'gemini.interactions')) info.madeObject = streamedResponse(deps.objects!, x.owned.owner, facts.ts, route.api);
 
   const bodyModel = info.model;
   let explicit = x.explicit;

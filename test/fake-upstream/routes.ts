@@ -5,6 +5,7 @@ import { buildGemini, buildGeminiModels, geminiPath, isModelResource } from './g
 import { buildGeminiCaches, geminiCacheRoute } from './gemini-caches.js';
 import { buildGeminiFiles, geminiFileRoute } from './gemini-files.js';
 import { buildGeminiBatches, geminiBatchRoute } from './gemini-batches.js';
+import { buildGeminiInteractions, geminiInteractionRoute } from './gemini-interactions.js';
 import { buildOpenaiBatches, openaiBatchRoute } from './openai-batches.js';
 import { buildChat, buildCompletions } from './openai-chat.js';
 import { buildStoredChat, storedChatRoute } from './openai-stored-chat.js';
@@ -80,6 +81,8 @@ export function findRoute(method: string, path: string, headers: Readonly<Record
   if (files !== undefined) return { name: files, dialect: 'gemini', build: buildGeminiFiles, json: false, stateful: true };
   const geminiBatches = geminiBatchRoute(method, path);
   if (geminiBatches !== undefined) return { name: geminiBatches, dialect: 'gemini', build: buildGeminiBatches, json: geminiBatches.startsWith('gemini.batches.create'), stateful: true };
+  const interactions = geminiInteractionRoute(method, path);
+  if (interactions !== undefined) return { name: interactions, dialect: 'gemini', build: buildGeminiInteractions, json: interactions === 'gemini.interactions.create', stateful: true };
   const skills = skillRoute(method, openaiPath, headers['anthropic-version'] !== undefined ? 'anthropic' : 'openai');
   if (skills !== undefined) return { name: skills, dialect: skills.startsWith('anthropic') ? 'anthropic' : 'openai', build: buildSkills, json: skills.endsWith('.update'), stateful: true };
   const conversations = conversationRoute(method, openaiPath);

@@ -47,6 +47,8 @@ const NOUNS: Partial<Record<Api, string>> = {
   'gemini.generate': 'cached content',
   'gemini.count_tokens': 'cached content',
   'gemini.files': 'file',
+  'gemini.interactions': 'interaction',
+  'gemini.interactions_lookup': 'interaction',
 };
 
 /** The Gemini APIs whose request parts may name an uploaded file (`fileData.fileUri`): generation, token counts, embeddings, a cache's creation. */
@@ -122,6 +124,11 @@ function ownNamed(route: RouteMatch, json: unknown): NamedObjects | undefined {
   if (noun === undefined) return undefined;
   if (route.resourceId !== undefined) return readsAnthropicSkill(route) ? undefined : { ids: [route.resourceId], noun };
   if (route.method !== 'POST') return undefined;
+  if (route.api === 'gemini.interactions') {
+    // An interaction continues a stored one (the SDK's own continuation hops do too); its cache is checked as generateContent's.
+    const ids = [previousInteraction(json), cachedContentName(json)].filter((id) => id !== undefined);
+    return ids.length === 0 ? undefined : { ids, noun };
+  }
   if (route.dialect === 'gemini') {
     const cache = cachedContentName(json);
     return cache === undefined ? undefined : { ids: [cache], noun };
@@ -129,6 +136,12 @@ function ownNamed(route: RouteMatch, json: unknown): NamedObjects | undefined {
   const field = noun === 'response' ? 'previous_response_id' : route.api === 'openai.batches' ? 'input_file_id' : undefined;
   const id = field === undefined ? undefined : (json as Record<string, unknown> | undefined)?.[field];
   return typeof id === 'string' && id !== '' ? { ids: [id], noun: field === 'input_file_id' ? 'file' : noun } : undefined;
+}
+
+/** The stored interaction an Interactions create continues: `previous_interaction_id`. */
+function previousInteraction(json: unknown): string | undefined {
+  const id = asObject(json)?.previous_interaction_id;
+  return typeof id === 'string' && id !== '' ? id : undefined;
 }
 
 /** The conversation a Responses request (or its input token count) continues: `conversation`, an id or `{id}`. */
@@ -175,7 +188,7 @@ export function listsObjects(route: RouteMatch): boolean {
 }
 
 /** The APIs whose successful answer to a create gives the id of the object made (the row's `response_id`). */
-const MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.files', 'openai.conversations', 'openai.vector_stores', 'openai.containers', 'openai.batches', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches', 'gemini.files', 'gemini.batches']);
+const MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.files', 'openai.conversations', 'openai.vector_stores', 'openai.containers', 'openai.batches', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches', 'gemini.files', 'gemini.batches', 'gemini.interactions']);
 
 /** The APIs whose answers' items are a stored Response's (a create's output, a lookup's output or input items) or a conversation's (added, listed, retrieved). */
 const ITEM_MAKERS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.responses_lookup', 'openai.conversation_items']);
@@ -229,7 +242,7 @@ export function deletedObjects(route: RouteMatch, status: number): string[] {
 }
 
 /** The APIs whose GET or DELETE of one object the provider answers 404 when it no longer has it (expired, or deleted by it). */
-const LOOKUPS: ReadonlySet<Api> = new Set<Api>(['openai.chat_lookup', 'openai.files', 'openai.batches', 'openai.responses_lookup', 'openai.conversations', 'openai.vector_stores', 'openai.containers', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches_lookup', 'gemini.files', 'gemini.batches']);
+const LOOKUPS: ReadonlySet<Api> = new Set<Api>(['openai.chat_lookup', 'openai.files', 'openai.batches', 'openai.responses_lookup', 'openai.conversations', 'openai.vector_stores', 'openai.containers', 'openai.skills', 'anthropic.batches', 'anthropic.files', 'anthropic.skills', 'gemini.caches_lookup', 'gemini.files', 'gemini.batches', 'gemini.interactions_lookup']);
 
 /** The object a GET or DELETE of it was answered 404 for by the provider: no longer there (ObjectOwners.lapsed). */
 export function lapsedObjects(route: RouteMatch, status: number): string[] {

@@ -18,7 +18,7 @@ export function guardObjects(objects: ObjectOwners, hold: ObjectHold, route: Rou
   if (owner === undefined) return;
   hold.owner = owner;
   // A Response the provider is told not to keep (`store: false`, as Codex sends) makes nothing to record but containers; what it names is still checked.
-  if (route.api === 'openai.responses' && (json as { store?: unknown } | undefined)?.store === false) hold.unstored = true;
+  if ((route.api === 'openai.responses' || route.api === 'gemini.interactions') && (json as { store?: unknown } | undefined)?.store === false) hold.unstored = true;
   // A chat completion is kept only when asked (`store: true`); one translated keeps nothing (proxy.ts unsets it).
   if (storesChat(route, json)) hold.storedChat = true;
   if (createsWithItems(route, json)) hold.itemsToLearn = true;
@@ -45,7 +45,7 @@ export function settleObjects(objects: ObjectOwners, f: RequestFacts, hold: Obje
   if (lapsed.length > 0 && soleKeeper(route.dialect)) objects.lapsed(lapsed, Date.now());
 }
 
-/** RequestInfo.madeObject for a streamed Response of `owner`. */
-export function streamedResponse(objects: ObjectOwners, owner: ObjectOwner, ts: number): (id: string) => void {
-  return (id) => objects.made([{ id, api: 'openai.responses', keyId: owner.keyId, team: owner.team, createdAt: ts }]);
+/** RequestInfo.madeObject for a streamed Response (or interaction: `api`) of `owner`. */
+export function streamedResponse(objects: ObjectOwners, owner: ObjectOwner, ts: number, api: 'openai.responses' | 'gemini.interactions' = 'openai.responses'): (id: string) => void {
+  return (id) => objects.made([{ id, api, keyId: owner.keyId, team: owner.team, createdAt: ts }]);
 }

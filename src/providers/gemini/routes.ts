@@ -65,6 +65,20 @@ function batch(method: string): (pathname: string) => PathMatch | undefined {
   };
 }
 
+/** `/v1beta/interactions` or `/v1/interactions`: where the Interactions API creates one (the SDK's `api_version`). */
+function interactions(pathname: string): PathMatch | undefined {
+  return /^\/v1(?:beta)?\/interactions$/.test(pathname) ? {} : undefined;
+}
+
+/** `/{version}/interactions/{id}` and its `/cancel`: one interaction; its resource is its id, as the answer that made it gives it. */
+function interaction(suffix: string): (pathname: string) => PathMatch | undefined {
+  return (pathname) => {
+    const m = /^\/v1(?:beta)?\/interactions\/([^/:]+)(\/cancel)?$/.exec(pathname);
+    const id = m === null || (m[2] ?? '') !== suffix ? undefined : decodeSegment(m[1]!);
+    return id === undefined ? undefined : { resourceId: id };
+  };
+}
+
 export const GEMINI_ROUTES: readonly RouteSpec[] = [
   { api: 'gemini.generate', method: 'POST', path: modelMethod('generateContent', false) },
   { api: 'gemini.generate', method: 'POST', path: modelMethod('streamGenerateContent', true) },
@@ -91,6 +105,11 @@ export const GEMINI_ROUTES: readonly RouteSpec[] = [
   { api: 'gemini.batches', method: 'GET', path: batch(''), noBody: true },
   { api: 'gemini.batches', method: 'DELETE', path: batch(''), noBody: true },
   { api: 'gemini.batches', method: 'POST', path: batch('cancel'), noBody: true },
+  // The Interactions API: a create is billed from the usage its answer reports; a lookup (streamed with `?stream=true`), cancel or delete is not.
+  { api: 'gemini.interactions', method: 'POST', path: interactions },
+  { api: 'gemini.interactions_lookup', method: 'GET', path: interaction(''), noBody: true, streamQuery: 'stream' },
+  { api: 'gemini.interactions_lookup', method: 'DELETE', path: interaction(''), noBody: true },
+  { api: 'gemini.interactions_lookup', method: 'POST', path: interaction('/cancel'), noBody: true },
 ];
 
 export function lookupGeminiRoute(method: string, pathname: string, first = true): RouteLookup {

@@ -6,6 +6,7 @@ import { readGeminiBody, readGeminiTail } from './body.js';
 import { geminiBatchTap } from './batches.js';
 import { readCachedContent } from './caches.js';
 import { readUploadedFile } from './files.js';
+import { InteractionStreamReader, readInteraction } from './interactions.js';
 import { GeminiStreamReader } from './stream.js';
 
 export function createGeminiTap(route: RouteMatch, ctx: TapContext): ResponseTap {
@@ -15,6 +16,7 @@ export function createGeminiTap(route: RouteMatch, ctx: TapContext): ResponseTap
   if (route.api === 'gemini.batches') return geminiBatchTap(route);
   if (FREE_APIS.has(route.api)) return freeBodyTap();
   if (route.api === 'gemini.caches') return bufferBody(readCachedContent);
+  if (route.api === 'gemini.interactions') return isEventStream(ctx) ? observeSse(new InteractionStreamReader(ctx.madeObject), true) : bufferBody(readInteraction);
   if (isEventStream(ctx)) return observeSse(new GeminiStreamReader(), true);
   if (route.streamByPath) return scanJsonArray(new GeminiStreamReader());
   // generateContent, or an embedding (whose body has no candidates, and usageMetadata only if the API reports it).

@@ -18,6 +18,14 @@ describe('applyOverrides on Gemini paths', () => {
     expect(applyOverrides(route('POST', plain), {}, plain, { model: 'tunedModels/t1' }).path).toBe('/v1beta/tunedModels/t1:streamGenerateContent');
   });
 
+  it('puts a new model and a lower cap in an interaction body, which names its model (its path names none)', () => {
+    const path = '/v1beta/interactions';
+    const out = applyOverrides(route('POST', path), { model: 'gemini-2.5-pro', input: 'x', generation_config: { temperature: 1, max_output_tokens: 9000 } }, path, { model: 'gemini-2.5-flash', maxOutputTokens: 500 });
+    expect(out.path).toBe(path);
+    expect(JSON.parse(out.body.toString())).toEqual({ model: 'gemini-2.5-flash', input: 'x', generation_config: { temperature: 1, max_output_tokens: 500 } });
+    expect(JSON.parse(applyOverrides(route('POST', '/v1/interactions'), { model: 'm', input: 'x' }, '/v1/interactions', { maxOutputTokens: 50 }).body.toString())).toEqual({ model: 'm', input: 'x', generation_config: { max_output_tokens: 50 } });
+  });
+
   it('puts a new model in the path of the stable API version (v1) too', () => {
     const path = '/v1/models/gemini-2.5-pro:generateContent';
     expect(applyOverrides(route('POST', path), {}, path, { model: 'gemini-2.5-flash' }).path).toBe('/v1/models/gemini-2.5-flash:generateContent');

@@ -17,7 +17,8 @@ export function applyOverrides(route: RouteMatch, json: unknown, path: string, o
   const body = { ...(json as Record<string, unknown>) };
   let outPath = path;
   if (o.model !== undefined) {
-    if (route.dialect !== 'gemini') body.model = o.model;
+    // An interaction names its model in the body, bare, as the other dialects do.
+    if (route.dialect !== 'gemini' || route.api === 'gemini.interactions') body.model = o.model;
     // A cache names its model in the body, as `models/…`.
     else if (route.api === 'gemini.caches') body.model = resourceName(o.model);
     else {
@@ -56,6 +57,7 @@ function capOutput(route: RouteMatch, body: Record<string, unknown>, cap: number
     if (typeof current !== 'number' || current > cap) body[field] = cap;
   };
   if (route.api === 'openai.completions') return lower('max_tokens');
+  if (route.api === 'gemini.interactions') return capInteractionOutput(body, cap);
   // Besides a text completion, only a conversation's request carries an output cap.
   if (!isConversation(route.api)) return;
   switch (route.api) {
@@ -99,4 +101,12 @@ function capGeminiOutput(body: Record<string, unknown>, cap: number): void {
     }
     body[key] = config;
   }
+}
+
+/** An interaction's cap is `generation_config.max_output_tokens` (its API takes no other spelling). */
+function capInteractionOutput(body: Record<string, unknown>, cap: number): void {
+  const given = body.generation_config;
+  const config = typeof given === 'object' && given !== null && !Array.isArray(given) ? { ...(given as Record<string, unknown>) } : {};
+  if (typeof config.max_output_tokens !== 'number' || config.max_output_tokens > cap) config.max_output_tokens = cap;
+  body.generation_config = config;
 }

@@ -1,0 +1,111 @@
+import { type Usage, tokens, tokensOfChars, zeroUsage } from '../../core/usage.js';
+import type { SseEvent } from '../../sse/parser.js';
+import { type JsonObject, asArray, asObject, asText, parseJson } from '../shared/json.js';
+import { sourceOf, withResponseId, withTier } from '../shared/metered.js';
+import { DeltaMeter } from '../shared/streamed-text.js';
+import type { StreamReader } from '../shared/taps.js';
+import { errorFromValue } from '../shared/upstream-error.js';
+import type { Metered, UpstreamErrorInfo } from '../types.js';
+import { modelOf } from './caches.js';
+
+/**
+ * Maps an interaction's `usage` (the Interactions API's own names). `total_input_tokens` counts the
+ * whole prompt, its cached part (`total_cached_tokens`) too, as generateContent's promptTokenCount
+ * does; the tool-use prompts are input apart; thinking is billed as output but counted apart from it.
+ */
+export function interactionUsage(u: JsonObject): Usage {
+  const usage = zeroUsage();
+  usage.inputTokens = tokens(u.total_input_tokens) + tokens(u.total_tool_use_tokens);
+  usage.cacheReadTokens = tokens(u.total_cached_tokens);
+  usage.reasoningTokens = tokens(u.total_thought_tokens);
+  usage.outputTokens = tokens(u.total_output_tokens) + usage.reasoningTokens;
+  // Audio is priced apart, as in generateContent: the modality breakdowns say how much.
+  const input = audioTokens(u.input_tokens_by_modality) + audioTokens(u.tool_use_tokens_by_modality);
+  const cacheRead = audioTokens(u.cached_tokens_by_modality);
+  const output = audioTokens(u.output_tokens_by_modality);
+  if (input + cacheRead + output > 0) usage.audio = { input, cacheRead, output };
+  return usage;
+}
+
+/** The audio entry of a `ModalityTokens[]` (`[{modality, tokens}]`), 0 when none. */
+function audioTokens(details: unknown): number {
+  let n = 0;
+  for (const d of asArray(details) ?? []) {
+    const o = asObject(d);
+    if (typeof o?.modality === 'string' && o.modality.toLowerCase() === 'audio') n += tokens(o.tokens);
+  }
+  return n;
+}
+
+/** Meters one Interaction: the created one a non-streamed create answers, or the one the stream's lifecycle events carry. */
+function meterInteraction(interaction: JsonObject | undefined, ended: boolean, error: UpstreamErrorInfo | undefined): Metered {
+  const usage = asObject(interaction?.usage);
+  const m: Metered = {
+    usage: usage === undefined ? zeroUsage() : interactionUsage(usage),
+    usageSource: sourceOf(usage !== undefined, ended),
+    servedModel: modelOf(asText(interaction?.model)),
+    error,
+    sawEnd: ended,
+  };
+  return withResponseId(withTier(m, asText(interaction?.service_tier)), asText(interaction?.id));
+}
+
+/** A non-streamed create's answer: the Interaction, or Gemini's error body. */
+export function readInteraction(text: string | undefined, complete: boolean): Metered {
+  const value = text === undefined ? undefined : parseJson(text);
+  return meterInteraction(asObject(value), complete, errorFromValue(value));
+}
+
+/** The lifecycle events: the only ones that carry the interaction, its usage or an error. */
+const READ = new Set(['interaction.created', 'interaction.completed', 'interaction.status_update', 'error']);
+
+const EVENT_TYPE = /"event_type"\s*:\s*"([^"\\]+)"/;
+
+/**
+ * Reads a streamed create (`stream: true`): `interaction.created` names the interaction,
+ * `interaction.status_update` may carry a running usage, `interaction.completed` the final one
+ * and the stream's end; the step events (most of them) are not parsed.
+ */
+export class InteractionStreamReader implements StreamReader {
+  private interaction: JsonObject | undefined;
+  private usage: JsonObject | undefined;
+  private id: string | undefined;
+  private error: UpstreamErrorInfo | undefined;
+  private ended = false;
+  private readonly madeObject: ((id: string) => void) | undefined;
+  /** The text, thought summaries and call arguments the step deltas streamed (Metered.outputEstimate, for a stream cut before its usage). */
+  private readonly streamed = new DeltaMeter(/"(?:text|arguments|code)"\s*:\s*"/g);
+
+  /** `madeObject`: see RequestInfo.madeObject (the next hop of a continued call names this one at once). */
+  constructor(madeObject?: (id: string) => void) {
+    this.madeObject = madeObject;
+  }
+
+  onEvent(event: SseEvent): void {
+    const type = event.event ?? EVENT_TYPE.exec(event.data.slice(0, 200))?.[1];
+    if (type === 'step.delta') this.streamed.bytes += this.streamed.sizeAll(event.data, 0, event.data.length, true);
+    if (type === undefined || !READ.has(type)) return;
+    const value = asObject(parseJson(event.data));
+    if (type === 'error') {
+      this.error = errorFromValue(value) ?? { type: 'error', message: event.data };
+      this.ended = true;
+      return;
+    }
+    const interaction = asObject(value?.interaction);
+    if (interaction !== undefined) this.interaction = { ...this.interaction, ...interaction };
+    const usage = asObject(interaction?.usage) ?? asObject(value?.usage);
+    if (usage !== undefined) this.usage = usage;
+    const id = asText(interaction?.id) ?? asText(value?.interaction_id);
+    if (this.id === undefined && id !== undefined) {
+      this.id = id;
+      this.madeObject?.(id);
+    }
+    if (type === 'interaction.completed') this.ended = true;
+  }
+
+  result(): Metered {
+    const m = meterInteraction({ ...this.interaction, id: this.id, usage: this.usage }, this.ended, this.error);
+    if (!this.ended && this.streamed.bytes > 0) m.outputEstimate = tokensOfChars(this.streamed.bytes);
+    return m;
+  }
+}
