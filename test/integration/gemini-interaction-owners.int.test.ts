@@ -48,6 +48,21 @@ describe.each(harnessEngines('gemini_interactions'))('Gemini interaction owners 
     for (const r of rows) expect(r).toMatchObject({ status: 404, errorType: 'object_not_owned', outcome: 'rejected', costPicos: 0n });
   });
 
+  it('records a streamed interaction for its caller at its first event, before the stream ends', async () => {
+    await start();
+    // The stream stops after interaction.created, as a long answer still being written does.
+    h.fake.script({ stallAfterEvents: 1 });
+    const ac = new AbortController();
+    const stream = await ai(h.key).interactions.create({ model: 'gemini-2.5-flash', input: 'Write a lot.', stream: true }, { signal: ac.signal });
+    const iterator = stream[Symbol.asyncIterator]();
+    const first = (await iterator.next()).value as { event_type: string; interaction: { id: string } };
+    expect(first.event_type).toBe('interaction.created');
+    expect((await ai(carol).interactions.get(first.interaction.id)).id).toBe(first.interaction.id);
+    await refused(() => ai(bob).interactions.get(first.interaction.id));
+    ac.abort();
+    await iterator.return?.();
+  });
+
   it('lets the SDK continue a long answer: its next hop names the interaction the gateway recorded for the caller', async () => {
     await start();
     const first = { id: 'v1_hop1', object: 'interaction', model: 'gemini-2.5-flash', status: 'requires_continuation', continuation_token: 'tok-1', steps: [{ type: 'model_output', content: [{ type: 'text', text: 'Part one, ' }] }], usage: { total_input_tokens: 50, total_output_tokens: 20 } };
