@@ -63,6 +63,16 @@ describe.each(harnessEngines('gemini_interactions'))('Gemini interaction owners 
     await iterator.return?.();
   });
 
+  it('records no owner for an interaction the provider is told not to store', async () => {
+    await start();
+    const kept = await ai(h.key).interactions.create({ model: 'gemini-2.5-flash', input: 'x' });
+    const unkept = await ai(h.key).interactions.create({ model: 'gemini-2.5-flash', input: 'x', store: false });
+    await h.rows();
+    const owners = await h.tollgate.storage.objects.owners([kept.id, unkept.id]);
+    expect(owners.get(kept.id)).toMatchObject({ keyId: h.key.id, team: 'platform' });
+    expect(owners.has(unkept.id)).toBe(false);
+  });
+
   it('lets the SDK continue a long answer: its next hop names the interaction the gateway recorded for the caller', async () => {
     await start();
     const first = { id: 'v1_hop1', object: 'interaction', model: 'gemini-2.5-flash', status: 'requires_continuation', continuation_token: 'tok-1', steps: [{ type: 'model_output', content: [{ type: 'text', text: 'Part one, ' }] }], usage: { total_input_tokens: 50, total_output_tokens: 20 } };

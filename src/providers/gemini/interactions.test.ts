@@ -35,6 +35,13 @@ describe('Gemini interactions', () => {
     expect(reader.result()).toMatchObject({ sawEnd: true, usageSource: 'final', responseId: 'v1_s', usage: { inputTokens: 9, outputTokens: 3, reasoningTokens: 1 } });
   });
 
+  it('reads an error event inside a 200 stream as the upstream error that ended it', () => {
+    const reader = new InteractionStreamReader();
+    const parser = new SseParser();
+    parser.push(Buffer.from(`event: error\ndata: ${JSON.stringify({ event_type: 'error', error: { code: 'resource_exhausted', message: 'Quota exceeded.' } })}\n\n`), (_raw, e) => e && reader.onEvent(e));
+    expect(reader.result().error).toMatchObject({ message: 'Quota exceeded.' });
+  });
+
   it('routes the create, lookup, cancel and delete under both API versions', () => {
     const route = (method: string, path: string) => {
       const found = lookupGeminiRoute(method, path);
