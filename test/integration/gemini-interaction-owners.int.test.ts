@@ -63,6 +63,19 @@ describe.each(harnessEngines('gemini_interactions'))('Gemini interaction owners 
     await iterator.return?.();
   });
 
+  it('refuses a create naming an uploaded file or a cache of another team, and passes those of the team and a web address', async () => {
+    await start();
+    const file = await ai(h.key).files.upload({ file: new Blob([Buffer.from('%PDF-1.7 report')], { type: 'application/pdf' }), config: { displayName: 'report.pdf' } });
+    const cache = await ai(h.key).caches.create({ model: 'gemini-2.5-flash', config: { contents: [{ role: 'user', parts: [{ text: 'a manual' }] }], ttl: '600s' } });
+    const withFile = (uri: string) => ({ model: 'gemini-2.5-flash', input: [{ role: 'user', content: [{ type: 'document', uri, mime_type: 'application/pdf' }, { type: 'text', text: 'Summarise it.' }] }] }) as never;
+    await refused(() => ai(bob).interactions.create(withFile(file.uri!)));
+    await refused(() => ai(bob).interactions.create(withFile(file.name!)));
+    await refused(() => ai(bob).interactions.create({ model: 'gemini-2.5-flash', input: 'x', cached_content: cache.name! } as never));
+    await ai(carol).interactions.create(withFile(file.uri!));
+    await ai(carol).interactions.create({ model: 'gemini-2.5-flash', input: 'x', cached_content: cache.name! } as never);
+    await ai(bob).interactions.create(withFile('https://example.com/report.pdf'));
+  });
+
   it('records no owner for an interaction the provider is told not to store', async () => {
     await start();
     const kept = await ai(h.key).interactions.create({ model: 'gemini-2.5-flash', input: 'x' });

@@ -4,6 +4,7 @@ import type { RequestFacts } from '../../metering/build-row.js';
 import { cachedContentName } from '../../providers/gemini/caches.js';
 import { mayNameFiles as mayNameGeminiFiles, namedFiles as geminiFiles } from '../../providers/gemini/files.js';
 import { geminiBatchCaches, geminiBatchFile, geminiBatchRequests } from '../../providers/gemini/batches.js';
+import { interactionFiles, mayNameInteractionFiles } from '../../providers/gemini/interactions.js';
 import { batchStored } from '../../providers/shared/batch-results-tap.js';
 import { asArray, asObject } from '../../providers/shared/json.js';
 import { isResponsesShapedChat } from '../../providers/openai/request.js';
@@ -98,6 +99,12 @@ export function namedObjects(asked: RouteMatch, json: unknown, raw?: Buffer): Na
   }
   if (route.api === 'openai.containers' && route.method === 'POST' && route.resourceId === undefined) group(namedSkills(route.api, json), 'skill');
   if (GEMINI_PARTS.has(route.api) && route.method === 'POST' && route.resourceId === undefined && mayNameGeminiFiles(raw)) group(geminiFiles(json), 'file');
+  if (route.api === 'gemini.interactions' && route.method === 'POST') {
+    // Its cache is checked as generateContent's, the files its input names as its parts'.
+    const cache = cachedContentName(json);
+    group(cache === undefined ? [] : [cache], 'cached content');
+    if (mayNameInteractionFiles(raw)) group(interactionFiles(json), 'file');
+  }
   const added = addedItems(route, json);
   if (added !== undefined) {
     group(referencedItems('openai.responses', added), 'item');
@@ -125,9 +132,9 @@ function ownNamed(route: RouteMatch, json: unknown): NamedObjects | undefined {
   if (route.resourceId !== undefined) return readsAnthropicSkill(route) ? undefined : { ids: [route.resourceId], noun };
   if (route.method !== 'POST') return undefined;
   if (route.api === 'gemini.interactions') {
-    // An interaction continues a stored one (the SDK's own continuation hops do too); its cache is checked as generateContent's.
-    const ids = [previousInteraction(json), cachedContentName(json)].filter((id) => id !== undefined);
-    return ids.length === 0 ? undefined : { ids, noun };
+    // An interaction continues a stored one (the SDK's own continuation hops do too).
+    const previous = previousInteraction(json);
+    return previous === undefined ? undefined : { ids: [previous], noun };
   }
   if (route.dialect === 'gemini') {
     const cache = cachedContentName(json);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SseParser } from '../../sse/parser.js';
-import { InteractionStreamReader, interactionUsage, readInteraction } from './interactions.js';
+import { InteractionStreamReader, interactionFiles, interactionUsage, mayNameInteractionFiles, readInteraction } from './interactions.js';
 import { lookupGeminiRoute } from './routes.js';
 
 describe('Gemini interactions', () => {
@@ -40,6 +40,18 @@ describe('Gemini interactions', () => {
     const parser = new SseParser();
     parser.push(Buffer.from(`event: error\ndata: ${JSON.stringify({ event_type: 'error', error: { code: 'resource_exhausted', message: 'Quota exceeded.' } })}\n\n`), (_raw, e) => e && reader.onEvent(e));
     expect(reader.result().error).toMatchObject({ message: 'Quota exceeded.' });
+  });
+
+  it('finds the uploaded files a create names by uri anywhere in its input, not web addresses', () => {
+    const input = [
+      { type: 'document', uri: 'https://generativelanguage.googleapis.com/v1beta/files/abc', mime_type: 'application/pdf' },
+      { role: 'user', content: [{ type: 'image', uri: 'files/def' }, { type: 'video', uri: 'https://www.youtube.com/watch?v=x' }] },
+      { type: 'function_result', result: [{ type: 'audio', uri: 'HTTPS://GENERATIVELANGUAGE.GOOGLEAPIS.COM/v1/files/ghi:download' }] },
+    ];
+    expect(interactionFiles({ model: 'm', input }).sort()).toEqual(['files/abc', 'files/def', 'files/ghi']);
+    expect(interactionFiles({ model: 'm', input: 'files/abc' })).toEqual([]);
+    expect(mayNameInteractionFiles(Buffer.from('{"input":"hello"}'))).toBe(false);
+    expect(mayNameInteractionFiles(Buffer.from('{"input":[{"\\u0075ri":"files/x"}]}'))).toBe(true);
   });
 
   it('routes the create, lookup, cancel and delete under both API versions', () => {

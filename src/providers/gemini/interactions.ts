@@ -7,6 +7,7 @@ import type { StreamReader } from '../shared/taps.js';
 import { errorFromValue } from '../shared/upstream-error.js';
 import type { Metered, UpstreamErrorInfo } from '../types.js';
 import { modelOf } from './caches.js';
+import { fileNameOfUri } from './files.js';
 
 /**
  * Maps an interaction's `usage` (the Interactions API's own names). `total_input_tokens` counts the
@@ -108,4 +109,33 @@ export class InteractionStreamReader implements StreamReader {
     if (!this.ended && this.streamed.bytes > 0) m.outputEstimate = tokensOfChars(this.streamed.bytes);
     return m;
   }
+}
+
+const URI_NEEDLES = [Buffer.from('"uri"'), Buffer.from('\\u')];
+
+/** Whether a create's bytes can name a file (a `uri` member, spelt as written or with `\u` escapes); undefined bytes: maybe. */
+export function mayNameInteractionFiles(raw: Buffer | undefined): boolean {
+  return raw === undefined || URI_NEEDLES.some((n) => raw.includes(n));
+}
+
+/**
+ * The uploaded files (`files/{id}`) an Interactions create names: the `uri` of any content in its
+ * `input` (a document, image, audio or video, in a turn, a step or a function's result), read
+ * wherever it is, as a file missed would go unchecked. A web or Cloud Storage URI is no file.
+ */
+export function interactionFiles(json: unknown): string[] {
+  const found = new Set<string>();
+  const walk = (v: unknown, depth: number): void => {
+    if (depth > 64) return;
+    if (Array.isArray(v)) for (const x of v) walk(x, depth + 1);
+    else if (typeof v === 'object' && v !== null) {
+      for (const [k, x] of Object.entries(v)) {
+        const name = k === 'uri' && typeof x === 'string' ? fileNameOfUri(x) : undefined;
+        if (name !== undefined) found.add(name);
+        else walk(x, depth + 1);
+      }
+    }
+  };
+  walk(asObject(json)?.input, 0);
+  return [...found];
 }
