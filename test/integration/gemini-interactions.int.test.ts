@@ -103,15 +103,20 @@ describe('Gemini interactions through Tollgate', () => {
     await h.mark();
     expect((await client().interactions.get(made.id)).id).toBe(made.id);
     expect((await client().interactions.cancel(made.id)).status).toBe('cancelled');
+    // A lookup asked as a stream (`?stream=true`) is free too, and its end is no cut.
+    const streamed = await fetch(`${h.url}/v1beta/interactions/${made.id}?stream=true`, { headers: { 'x-goog-api-key': h.key.key } });
+    expect(streamed.status).toBe(200);
+    await streamed.arrayBuffer();
     await client().interactions.delete(made.id);
-    const ups = await h.fake.waitForRequests(4);
+    const ups = await h.fake.waitForRequests(5);
     expect(ups.slice(1).map((u) => [u.method, u.path])).toEqual([
       ['GET', `/v1beta/interactions/${made.id}`],
       ['POST', `/v1beta/interactions/${made.id}/cancel`],
+      ['GET', `/v1beta/interactions/${made.id}`],
       ['DELETE', `/v1beta/interactions/${made.id}`],
     ]);
     const rows = await h.rows();
-    expect(rows).toHaveLength(3);
+    expect(rows).toHaveLength(4);
     for (const r of rows) expect(r).toMatchObject({ ...FREE_ROW, api: 'gemini.interactions_lookup' });
   });
 });
