@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SseParser } from '../../sse/parser.js';
-import { InteractionStreamReader, interactionFiles, interactionUsage, mayNameInteractionFiles, readInteraction } from './interactions.js';
+import { InteractionStreamReader, interactionFiles, mayNameInteractionFiles, readInteraction } from './interactions.js';
+import { interactionUsage } from './usage.js';
 import { lookupGeminiRoute } from './routes.js';
 
 describe('Gemini interactions', () => {

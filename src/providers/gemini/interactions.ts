@@ -1,6 +1,6 @@
-import { type Usage, tokens, tokensOfChars, zeroUsage } from '../../core/usage.js';
+import { tokensOfChars, zeroUsage } from '../../core/usage.js';
 import type { SseEvent } from '../../sse/parser.js';
-import { type JsonObject, asArray, asObject, asText, parseJson } from '../shared/json.js';
+import { type JsonObject, asObject, asText, parseJson } from '../shared/json.js';
 import { sourceOf, withResponseId, withTier } from '../shared/metered.js';
 import { DeltaMeter } from '../shared/streamed-text.js';
 import type { StreamReader } from '../shared/taps.js';
@@ -8,35 +8,7 @@ import { errorFromValue } from '../shared/upstream-error.js';
 import type { Metered, UpstreamErrorInfo } from '../types.js';
 import { modelOf } from './caches.js';
 import { fileNameOfUri } from './files.js';
-
-/**
- * Maps an interaction's `usage` (the Interactions API's own names). `total_input_tokens` counts the
- * whole prompt, its cached part (`total_cached_tokens`) too, as generateContent's promptTokenCount
- * does; the tool-use prompts are input apart; thinking is billed as output but counted apart from it.
- */
-export function interactionUsage(u: JsonObject): Usage {
-  const usage = zeroUsage();
-  usage.inputTokens = tokens(u.total_input_tokens) + tokens(u.total_tool_use_tokens);
-  usage.cacheReadTokens = tokens(u.total_cached_tokens);
-  usage.reasoningTokens = tokens(u.total_thought_tokens);
-  usage.outputTokens = tokens(u.total_output_tokens) + usage.reasoningTokens;
-  // Audio is priced apart, as in generateContent: the modality breakdowns say how much.
-  const input = audioTokens(u.input_tokens_by_modality) + audioTokens(u.tool_use_tokens_by_modality);
-  const cacheRead = audioTokens(u.cached_tokens_by_modality);
-  const output = audioTokens(u.output_tokens_by_modality);
-  if (input + cacheRead + output > 0) usage.audio = { input, cacheRead, output };
-  return usage;
-}
-
-/** The audio entry of a `ModalityTokens[]` (`[{modality, tokens}]`), 0 when none. */
-function audioTokens(details: unknown): number {
-  let n = 0;
-  for (const d of asArray(details) ?? []) {
-    const o = asObject(d);
-    if (typeof o?.modality === 'string' && o.modality.toLowerCase() === 'audio') n += tokens(o.tokens);
-  }
-  return n;
-}
+import { interactionUsage } from './usage.js';
 
 /** Meters one Interaction: the created one a non-streamed create answers, or the one the stream's lifecycle events carry. */
 function meterInteraction(interaction: JsonObject | undefined, ended: boolean, error: UpstreamErrorInfo | undefined): Metered {
