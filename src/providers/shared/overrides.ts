@@ -1,4 +1,5 @@
 import { isConversation } from '../../core/api.js';
+import { type CapNames, GEMINI_CAP, INTERACTION_CAP } from '../gemini/request.js';
 import { isResponsesShapedChat } from '../openai/request.js';
 import type { RouteMatch } from '../types.js';
 
@@ -57,7 +58,7 @@ function capOutput(route: RouteMatch, body: Record<string, unknown>, cap: number
     if (typeof current !== 'number' || current > cap) body[field] = cap;
   };
   if (route.api === 'openai.completions') return lower('max_tokens');
-  if (route.api === 'gemini.interactions') return capInteractionOutput(body, cap);
+  if (route.api === 'gemini.interactions') return capNested(body, cap, INTERACTION_CAP);
   // Besides a text completion, only a conversation's request carries an output cap.
   if (!isConversation(route.api)) return;
   switch (route.api) {
@@ -74,7 +75,7 @@ function capOutput(route: RouteMatch, body: Record<string, unknown>, cap: number
       lower('max_tokens');
       return;
     case 'gemini.generate':
-      return capGeminiOutput(body, cap);
+      return capNested(body, cap, GEMINI_CAP);
     // A compaction has no output cap to lower, nor do token counts.
     case 'openai.compact':
     case 'openai.input_tokens':
@@ -85,28 +86,19 @@ function capOutput(route: RouteMatch, body: Record<string, unknown>, cap: number
 }
 
 /**
- * Proto JSON takes each of Gemini's fields by either name (`generation_config`, `max_output_tokens`):
- * the cap is lowered where the client wrote it, as it wrote it, so that no second value of the one
- * field goes upstream; a body without one gets Google's own spelling.
+ * Lowers a cap kept in a config object of the body, where the client wrote it and as it wrote it,
+ * so that no second value of the one field goes upstream; a body without one gets the first names.
  */
-function capGeminiOutput(body: Record<string, unknown>, cap: number): void {
+function capNested(body: Record<string, unknown>, cap: number, names: CapNames): void {
   const isConfig = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
-  const containers = ['generationConfig', 'generation_config'].filter((k) => isConfig(body[k]));
-  for (const key of containers.length > 0 ? containers : ['generationConfig']) {
+  const containers = names.configs.filter((k) => isConfig(body[k]));
+  for (const key of containers.length > 0 ? containers : names.configs.slice(0, 1)) {
     const config = { ...((body[key] as Record<string, unknown> | undefined) ?? {}) };
-    const fields = ['maxOutputTokens', 'max_output_tokens'].filter((f) => f in config);
-    for (const f of fields.length > 0 ? fields : ['maxOutputTokens']) {
+    const fields = names.fields.filter((f) => f in config);
+    for (const f of fields.length > 0 ? fields : names.fields.slice(0, 1)) {
       const current = config[f];
       if (typeof current !== 'number' || current > cap) config[f] = cap;
     }
     body[key] = config;
   }
-}
-
-/** An interaction's cap is `generation_config.max_output_tokens` (its API takes no other spelling). */
-function capInteractionOutput(body: Record<string, unknown>, cap: number): void {
-  const given = body.generation_config;
-  const config = typeof given === 'object' && given !== null && !Array.isArray(given) ? { ...(given as Record<string, unknown>) } : {};
-  if (typeof config.max_output_tokens !== 'number' || config.max_output_tokens > cap) config.max_output_tokens = cap;
-  body.generation_config = config;
 }
