@@ -60,7 +60,7 @@ export function readObjectId(text: string, dialect: Dialect | undefined, provide
   const fits = SHAPES.filter((s) => id.startsWith(s.prefix) && REST.test(id.slice(s.prefix.length)));
   if (fits.length === 0) throw new RangeError(`${shown} is not the id of an object whose owner Tollgate records: ${known()}`);
   const ours = dialect === undefined ? fits : fits.filter((s) => s.dialect === dialect);
-  if (ours.length === 0) throw new RangeError(`${shown} is ${article(fits[0]!)}, not ${/^[AEIOU]/.test(DIALECT_NAMES[dialect!]) ? 'an' : 'a'} ${DIALECT_NAMES[dialect!]} object's (${provider})`);
+  if (ours.length === 0) throw new RangeError(`${shown} is ${article(fits[0]!)}, not ${withArticle(DIALECT_NAMES[dialect!])} object's (${provider})`);
   if (ours.length > 1) throw new RangeError(`${shown} may be ${ours.map(article).join(' or ')}: say whose with ${provider}`);
   const { dialect: d, noun, api } = ours[0]!;
   return { id, kind: { dialect: d, noun, api } };
@@ -72,7 +72,12 @@ export function kindText(kind: ObjectKind): string {
 }
 
 function article(s: Shape): string {
-  return `${/^[AEIOU]/.test(DIALECT_NAMES[s.dialect]) ? 'an' : 'a'} ${kindText(s)}'s id`;
+  return `${withArticle(kindText(s))}'s id`;
+}
+
+/** `an OpenAI …`, `a Gemini …`. */
+function withArticle(words: string): string {
+  return `${/^[AEIOU]/.test(words) ? 'an' : 'a'} ${words}`;
 }
 
 /** The prefixes known, by provider, for an error message. */
