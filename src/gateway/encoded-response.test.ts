@@ -12,6 +12,7 @@ function reader(): ResponseTap & { text: string } {
     },
     finish: () => ({}) as Metered,
     usageSoFar: () => ({ inputTokens: r.text.length }) as never,
+    outputSoFar: () => r.text.length,
   };
   return r;
 }
@@ -43,8 +44,13 @@ describe('decodingTap', () => {
   it('reads what a cut stream carried, and the usage so far mid-stream, without reading anything twice', () => {
     const inner = reader();
     const tap = decodingTap(inner, ['gzip']);
-    tap.push(gz.subarray(0, gz.length - 10), () => undefined);
-    expect(tap.usageSoFar!()?.inputTokens).toBeGreaterThan(0);
+    const half = Math.floor(gz.length / 2);
+    tap.push(gz.subarray(0, half), () => undefined);
+    const early = tap.usageSoFar!()?.inputTokens ?? 0;
+    expect(early).toBeGreaterThan(0);
+    tap.push(gz.subarray(half, gz.length - 10), () => undefined);
+    // The output so far is read after the bytes pushed since, as the usage is.
+    expect(tap.outputSoFar!()).toBeGreaterThan(early);
     const sofar = inner.text;
     expect(body.toString().startsWith(sofar)).toBe(true);
     tap.finish(false, () => undefined);

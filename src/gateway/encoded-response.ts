@@ -75,12 +75,9 @@ export function decodingTap(inner: ResponseTap, codings: string[]): ResponseTap 
       return inner.finish(complete, ignore);
     },
   };
-  if (inner.usageSoFar) {
-    const soFar = inner.usageSoFar.bind(inner);
-    tap.usageSoFar = () => {
-      catchUp();
-      return soFar();
-    };
-  }
+  // What the inner tap says mid-stream, once it has read what came so far.
+  const caughtUp = <T>(soFar: () => T) => () => (catchUp(), soFar());
+  if (inner.usageSoFar) tap.usageSoFar = caughtUp(inner.usageSoFar.bind(inner));
+  if (inner.outputSoFar) tap.outputSoFar = caughtUp(inner.outputSoFar.bind(inner));
   return tap;
 }

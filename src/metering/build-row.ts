@@ -90,7 +90,7 @@ export interface RequestFacts {
   /** Where metering/open-requests.ts keeps the request while it is open (-1: not there). */
   openSlot: number;
   /** The response's tap while its body is coming: usage read so far, for a row recorded before the end. */
-  liveTap: Pick<ResponseTap, 'usageSoFar'> | undefined;
+  liveTap: Pick<ResponseTap, 'usageSoFar' | 'outputSoFar'> | undefined;
   /** Runs as the provider's answer starts to reach the client, the request's body sent and let go (gateway/body-room.ts). */
   answered?: () => void;
 }

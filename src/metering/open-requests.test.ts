@@ -256,6 +256,36 @@ describe('a request whose answer reports usage as it goes', () => {
   });
 });
 
+describe('a request whose answer streams text before its usage', () => {
+  it('is journaled with the output its text comes to so far, again as it grows, beside its estimated input', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-open-'));
+    const j = journal(dir, { refreshMs: 0 });
+    const f = facts('chat-stream', 12);
+    let streamed: number | undefined;
+    f.liveTap = { outputSoFar: () => streamed };
+    j.add(f);
+    j.sweep();
+    streamed = 40;
+    j.sweep();
+    streamed = 250;
+    j.sweep();
+    expect(onFile(dir).map((r) => [r.inputTokens, r.outputTokens, r.usageSource])).toEqual([
+      [12, 0, 'estimated'],
+      [12, 40, 'estimated'],
+      [12, 250, 'estimated'],
+    ]);
+  });
+
+  it('bills the streamed text where the count reported at the start says less, and the count where it says more', () => {
+    const f = facts('anthropic-cut', 12);
+    let out = 1;
+    f.liveTap = { usageSoFar: () => ({ ...zeroUsage(), inputTokens: 5000, outputTokens: out }), outputSoFar: () => 180 };
+    expect(interruptedRow(f, price)).toMatchObject({ inputTokens: 5000, outputTokens: 180, usageSource: 'partial' });
+    out = 400;
+    expect(interruptedRow(f, price)).toMatchObject({ inputTokens: 5000, outputTokens: 400, usageSource: 'partial' });
+  });
+});
+
 describe('interruptedRow', () => {
   it('is unpriced rather than free when neither usage nor an estimate says what was billed', () => {
     const row = interruptedRow(facts('rt'), price);

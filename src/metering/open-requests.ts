@@ -217,17 +217,21 @@ export function interruptedRow(f: RequestFacts, price: PriceFn): LedgerRow {
   const live = reported ? undefined : f.liveTap?.usageSoFar?.();
   const known = reported || live !== undefined;
   const estimate = known ? undefined : f.inputEstimate?.();
+  // The text streamed so far was billed as output, more than a count at the stream's start (Anthropic's message_start says 1), as settle reckons a cut stream.
+  const streamed = f.liveTap?.outputSoFar?.();
   const { outcome, errorType, latencyMs, usage, usageSource, billedWithoutUsage } = f;
   try {
     f.outcome = 'truncated';
     f.errorType = GATEWAY_CRASHED;
     f.latencyMs = Math.max(0, Date.now() - f.ts);
-    if (live !== undefined || estimate !== undefined) {
+    const output = streamed !== undefined && streamed > (live ?? usage).outputTokens ? streamed : undefined;
+    if (live !== undefined || estimate !== undefined || output !== undefined) {
       f.usage = zeroUsage();
       for (const k of USAGE_KEYS) f.usage[k] = (live ?? usage)[k];
       if (estimate !== undefined) f.usage.inputTokens = estimate;
+      if (output !== undefined) f.usage.outputTokens = output;
     }
-    f.usageSource = estimate !== undefined ? 'estimated' : known ? 'partial' : usageSource;
+    f.usageSource = estimate !== undefined || (!known && output !== undefined) ? 'estimated' : known ? 'partial' : usageSource;
     // Billed all the same when nothing says how much: unpriced, not free.
     f.billedWithoutUsage = billedWithoutUsage || (!known && estimate === undefined);
     try {
@@ -240,10 +244,10 @@ export function interruptedRow(f: RequestFacts, price: PriceFn): LedgerRow {
   }
 }
 
-/** The tokens a request's answer has reported so far (0 when none, or when its dialect reports them only at the end). */
+/** The tokens a request's answer has reported so far, and the output its streamed text comes to (0 when none). */
 function tokensSoFar(f: RequestFacts): number {
   const u = f.liveTap?.usageSoFar?.();
-  return u === undefined ? 0 : u.inputTokens + u.outputTokens;
+  return (u === undefined ? 0 : u.inputTokens + u.outputTokens) + (f.liveTap?.outputSoFar?.() ?? 0);
 }
 
 /**

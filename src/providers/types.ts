@@ -169,6 +169,11 @@ export interface ResponseTap {
    * (Anthropic's input at `message_start`, Gemini's running totals); undefined before any.
    */
   usageSoFar?(): Usage | undefined;
+  /**
+   * The output tokens the text streamed so far comes to (Metered.outputEstimate), while the body is
+   * still coming: what a row journaled for a crash bills (metering/open-requests.ts); undefined before any.
+   */
+  outputSoFar?(): number | undefined;
   /** The tap reads nothing of the body (a file's content, speech audio): a compressed one need not be decoded for it. */
   readsNothing?: boolean;
 }

@@ -24,7 +24,7 @@ export class AnthropicStreamReader implements StreamReader {
   /** The container the message ran code in (`message_start`, or `message_delta` once a tool used one). */
   private container: string | undefined;
   /** The text, thinking and tool input the deltas streamed (Metered.outputEstimate); a signature is not output. */
-  private readonly streamed = new DeltaMeter(/"(?:text|thinking|partial_json)"\s*:\s*"/g);
+  readonly streamed = new DeltaMeter(/"(?:text|thinking|partial_json)"\s*:\s*"/g);
 
   onEvent(event: SseEvent): void {
     // Anthropic names every event; compatible servers that do not still send `type` first.

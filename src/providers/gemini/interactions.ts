@@ -47,7 +47,7 @@ export class InteractionStreamReader implements StreamReader {
   private ended = false;
   private readonly madeObject: ((id: string) => void) | undefined;
   /** The text, thought summaries and call arguments the step deltas streamed (Metered.outputEstimate, for a stream cut before its usage). */
-  private readonly streamed = new DeltaMeter(/"(?:text|arguments|code)"\s*:\s*"/g);
+  readonly streamed = new DeltaMeter(/"(?:text|arguments|code)"\s*:\s*"/g);
 
   /** `madeObject`: see RequestInfo.madeObject (the next hop of a continued call names this one at once). */
   constructor(madeObject?: (id: string) => void) {

@@ -23,7 +23,7 @@ export class GeminiStreamReader implements StreamReader {
    * usage of a chunk before the last has the prompt's count but no output's (candidatesTokenCount
    * and thoughtsTokenCount come on the last), so a cut stream's output would be 0.
    */
-  private readonly streamed = new DeltaMeter(PART_TEXT);
+  readonly streamed = new DeltaMeter(PART_TEXT);
 
   onEvent(event: SseEvent): void {
     this.onData(event.data);

@@ -4,6 +4,7 @@ import { wholeEvents } from '../shared/taps.js';
 import type { ResponseTap } from '../types.js';
 import { ChatStreamReader, worthParsingFrom } from './chat-stream.js';
 import { findTopLevelMember } from '../shared/json-member.js';
+import { tokensSoFar } from '../shared/streamed-text.js';
 
 /**
  * The tap for a chat stream whose request the gateway edited to ask for usage. The
@@ -33,6 +34,7 @@ export function chatRewriteTap(completions = false): ResponseTap {
       parser.end(onEvent);
       return reader.result();
     },
+    outputSoFar: () => tokensSoFar(reader.streamed),
   };
 }
 

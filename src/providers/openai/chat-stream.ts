@@ -32,7 +32,7 @@ export class ChatStreamReader implements StreamReader {
   /** Early chunks with nothing else worth parsing, kept as text: see `read`. */
   private early: string[] | undefined;
   /** The content, reasoning and tool arguments the deltas streamed (Metered.outputEstimate). */
-  private readonly streamed: DeltaMeter;
+  readonly streamed: DeltaMeter;
 
   /** `completions`: the legacy Completions API's stream, whose text is each choice's `text`. */
   constructor(completions = false) {

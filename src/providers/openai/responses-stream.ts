@@ -51,7 +51,7 @@ export class ResponsesStreamReader implements StreamReader {
   private conversation: JsonObject | undefined;
   private readonly madeObject: ((id: string) => void) | undefined;
   /** The text, reasoning and tool input the deltas streamed (Metered.outputEstimate). */
-  private readonly streamed = new DeltaMeter(/"delta"\s*:\s*"/g);
+  readonly streamed = new DeltaMeter(/"delta"\s*:\s*"/g);
 
   /** `madeObject`: see RequestInfo.madeObject. */
   constructor(madeObject?: (id: string) => void) {

@@ -1,3 +1,5 @@
+import { tokensOfChars } from '../../core/usage.js';
+
 /**
  * The size of the text a stream's delta events carry (text, thinking, tool arguments), counted
  * for a stream cut before its final usage (Metered.outputEstimate). Readers measure each delta as
@@ -96,6 +98,11 @@ export class DeltaMeter {
   private namedAt(text: string, colon: number): boolean {
     return text.charCodeAt(colon) === 0x22 && text.charCodeAt(colon + 1) === 0x3a && text.charCodeAt(colon + 2) === 0x22 && text.charCodeAt(colon - 1) === this.last1 && text.charCodeAt(colon - 2) === this.last2;
   }
+}
+
+/** The output tokens a meter's text comes to so far, for a row journaled mid-stream (ResponseTap.outputSoFar); undefined before any. */
+export function tokensSoFar(meter: DeltaMeter): number | undefined {
+  return meter.bytes > 0 ? tokensOfChars(meter.bytes) : undefined;
 }
 
 /** The UTF-8 bytes of text[from, to), counted in place: a slice and Buffer.byteLength cost more on these short texts. */

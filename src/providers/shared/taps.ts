@@ -4,6 +4,7 @@ import type { Metered, ResponseTap, TapContext } from '../types.js';
 import { type JsonObject, asObject, asText, parseJson } from './json.js';
 import { errorFromBody, errorFromValue } from './upstream-error.js';
 import { nothingMetered, withResponseId } from './metered.js';
+import { type DeltaMeter, tokensSoFar } from './streamed-text.js';
 
 /** Reads what a stream's events say. Implementations never throw on bad upstream bytes. */
 export interface StreamReader {
@@ -15,6 +16,8 @@ export interface StreamReader {
    * see every event.
    */
   ignorable?(text: string): boolean;
+  /** The text its deltas streamed so far (ResponseTap.outputSoFar). */
+  readonly streamed?: DeltaMeter;
 }
 
 /**
@@ -40,6 +43,8 @@ export function observeSse(reader: StreamReader, early = false): ResponseTap {
     },
   };
   if (early) tap.usageSoFar = () => usageIfAny(reader.result(false).usage);
+  const meter = reader.streamed;
+  if (meter !== undefined) tap.outputSoFar = () => tokensSoFar(meter);
   return tap;
 }
 
@@ -202,6 +207,7 @@ export function sniffedStream(events: () => ResponseTap, body: () => ResponseTap
       return tap.finish(complete, emit);
     },
     usageSoFar: () => tap?.usageSoFar?.(),
+    outputSoFar: () => tap?.outputSoFar?.(),
   };
 }
 
