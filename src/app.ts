@@ -28,7 +28,7 @@ import type { ProxySettings } from './egress/proxy-settings.js';
 import type { AuthPolicy } from './identity/identify.js';
 import { KeyResolver } from './identity/key-resolver.js';
 import { DeferredUsageSweep, type DeferredUsageSettings } from './metering/deferred-usage-sweep.js';
-import { BackgroundUsage } from './metering/background-usage.js';
+import { BackgroundUsage, type FinishedResponse } from './metering/background-usage.js';
 import { BatchResultRows } from './metering/batch-results.js';
 import type { PriceFn } from './metering/build-row.js';
 import type { BatchResults } from './providers/types.js';
@@ -363,7 +363,7 @@ export function defaultSpoolDir(sqlitePath: string | undefined): string {
 
 /**
  * The sweeps that bill what a client started and never came back for: background responses
- * and batches (OpenAI), Message Batches (Anthropic), batches (Gemini), each only when Tollgate holds a key for that
+ * and batches (OpenAI), Message Batches (Anthropic), background interactions and batches (Gemini), each only when Tollgate holds a key for that
  * dialect to ask with (a key passed through is never kept).
  */
 function startSweeps(o: AppOptions, x: { agent: Dispatcher; router: Router | undefined; background: BackgroundUsage; batchResults: BatchResultRows }): DeferredUsageSweep[] {
@@ -372,10 +372,10 @@ function startSweeps(o: AppOptions, x: { agent: Dispatcher; router: Router | und
   const deployments = o.routing?.routes.flatMap((r) => r.deployments) ?? [];
   const holdsKey = (dialect: Dialect, upstreams: readonly { dialect: Dialect; apiKey: string | undefined }[]) => upstreams.some((p) => p.dialect === dialect && p.apiKey !== undefined);
   const sweeps: DeferredUsageSweep[] = [];
-  if (holdsKey('openai', [...o.providers.all, ...deployments])) {
-    const { router } = x;
-    const poll = responsePoller({ agent: x.agent, providers: o.providers, deployment: router && ((id) => router.deployment(id)), attempts: (id) => o.storage.ledger.attempts(id), finished: (r) => x.background.finished(r) });
-    sweeps.push(new DeferredUsageSweep({ ...settings, api: 'openai.responses', ledger: o.storage.ledger, poll, log: o.log }));
+  const { router } = x;
+  const lookups = { agent: x.agent, providers: o.providers, deployment: router && ((id: string) => router.deployment(id)), attempts: (id: string) => o.storage.ledger.attempts(id), finished: (r: FinishedResponse) => x.background.finished(r) };
+  for (const [dialect, api] of [['openai', 'openai.responses'], ['gemini', 'gemini.interactions']] as const) {
+    if (holdsKey(dialect, [...o.providers.all, ...deployments])) sweeps.push(new DeferredUsageSweep({ ...settings, api, ledger: o.storage.ledger, poll: responsePoller(lookups, api), log: o.log }));
   }
   const batches = { agent: x.agent, providers: o.providers, ended: (row: LedgerRow, b: BatchResults) => x.batchResults.ended(row, b) };
   if (holdsKey('openai', o.providers.all)) sweeps.push(new DeferredUsageSweep({ ...settings, api: 'openai.batches', ledger: o.storage.ledger, poll: openaiBatchPoller(batches), log: o.log }));

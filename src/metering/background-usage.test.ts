@@ -9,7 +9,7 @@ import type { PriceRequest } from './build-row.js';
 
 const creation = sampleRow({ id: 'create', api: 'openai.responses', model: 'gpt-5', inputTokens: 0, cacheReadTokens: 0, outputTokens: 0, reasoningTokens: 0, costPicos: 0n, usageSource: 'none', responseId: 'resp_1', pool: 'p' });
 const finished = (o: Partial<FinishedResponse> = {}): FinishedResponse => ({
-  responseId: 'resp_1', usage: { ...zeroUsage(), inputTokens: 300, outputTokens: 80 }, servedModel: 'gpt-5-2025-08-07', serviceTier: 'flex', local: false, background: true, ...o,
+  api: 'openai.responses', responseId: 'resp_1', usage: { ...zeroUsage(), inputTokens: 300, outputTokens: 80 }, servedModel: 'gpt-5-2025-08-07', serviceTier: 'flex', local: false, background: true, ...o,
 });
 
 function setup(o: { found?: (n: number) => LedgerRow | undefined; changed?: number; fail?: number; chargeFails?: boolean; attempts?: AttemptRow[] } = {}) {

@@ -7,8 +7,13 @@ import { AfterResponse } from './after-response.js';
 import type { LedgerStore } from '../storage/ports.js';
 import type { PriceFn, PriceResult } from './build-row.js';
 
-/** A stored response looked up finished, with its usage (see StoredResponses). */
+/** The APIs whose requests may run in the background: their usage comes when what they made is seen finished. */
+export type BackgroundApi = 'openai.responses' | 'gemini.interactions';
+
+/** A stored response (or interaction) looked up finished, with its usage (see StoredResponses). */
 export interface FinishedResponse {
+  /** The API of the request that made it, whose row waits for this usage. */
+  api: BackgroundApi;
   responseId: string;
   usage: Usage;
   /** The model the finished response names. */
@@ -111,7 +116,7 @@ export class BackgroundUsage {
       }
       let spend: SettledSpend | undefined;
       try {
-        const row = await this.d.ledger.pendingResponse(r.responseId);
+        const row = await this.d.ledger.pendingResponse(r.responseId, r.api);
         if (row === undefined) continue;
         spend = await this.bill(row, r);
       } catch (err) {

@@ -40,6 +40,7 @@ export interface DeferredUsageSweepDeps extends DeferredUsageSettings {
 /** What each sweep is about, for its log lines. */
 const WHAT: Record<PendingApi, { one: string; all: string }> = {
   'openai.responses': { one: 'a background response', all: 'background responses' },
+  'gemini.interactions': { one: 'a background interaction', all: 'background interactions' },
   'anthropic.batches': { one: 'a message batch', all: 'message batches' },
   'openai.batches': { one: 'an OpenAI batch', all: 'OpenAI batches' },
   'gemini.batches': { one: 'a Gemini batch', all: 'Gemini batches' },

@@ -47,6 +47,15 @@ describe('StoredResponses', () => {
     ]);
   });
 
+  it('hands a background interaction looked up finished on as Gemini’s, to bill its creation row, and leaves the lookup free', () => {
+    const { s, seen } = stored();
+    s.settle(facts('gemini.interactions', 'v1_bg', false, { pending: true }));
+    const lookup = facts('gemini.interactions_lookup', 'v1_bg', true);
+    s.settle(lookup);
+    expect(seen.map((r) => [r.api, r.responseId, r.local, r.usage.inputTokens])).toEqual([['gemini.interactions', 'v1_bg', true, 300]]);
+    expect(lookup).toMatchObject({ usage: zeroUsage(), usageSource: 'none', responseId: null });
+  });
+
   it('hands on no error answer, forgets the oldest id when full, and never touches other APIs', () => {
     const seen: FinishedResponse[] = [];
     const s = new StoredResponses((r) => seen.push(r), 1);

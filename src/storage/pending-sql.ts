@@ -2,10 +2,10 @@ import { GATEWAY_SOURCE } from './cross-source.js';
 import { FINGERPRINT_PREFIX } from '../core/ids.js';
 
 /**
- * The rows that wait for what their request made to finish: a background Response (its usage
+ * The rows that wait for what their request made to finish: a background Response or interaction (its usage
  * comes later) and a batch, Anthropic's, OpenAI's or Gemini's (its results are billed once it has ended).
  */
-export type PendingApi = 'openai.responses' | 'anthropic.batches' | 'openai.batches' | 'gemini.batches';
+export type PendingApi = 'openai.responses' | 'gemini.interactions' | 'anthropic.batches' | 'openai.batches' | 'gemini.batches';
 
 /** The predicate of requests_pending_response; a query must repeat it for either engine to use the index. */
 export const PENDING_RESPONSE = "usage_source = 'none' AND response_id IS NOT NULL";

@@ -41,7 +41,8 @@ function interactionUsage(u: Usage): Json {
  * Gemini's Interactions API (`@google/genai`'s `client.interactions`): a create answers the
  * Interaction (`id`, `model`, `status`, `steps`, `usage`), or with `stream: true` the events
  * `interaction.created`, `step.start`, one `step.delta` per text piece, `step.stop`,
- * `interaction.status_update` and `interaction.completed` (carrying the usage); a stored one is
+ * `interaction.status_update` and `interaction.completed` (carrying the usage); with `background: true`
+ * it answers the interaction `in_progress` without usage, finished by its first lookup; a stored one is
  * read, cancelled and deleted by id. An unknown id is a 404 `NOT_FOUND`.
  */
 export function buildGeminiInteractions(input: BuildInput): Reply {
@@ -57,6 +58,8 @@ export function buildGeminiInteractions(input: BuildInput): Reply {
     const steps = [{ type: 'model_output', content: [{ type: 'text', text: content.text }] }];
     const done: Json = { id, object: 'interaction', model, status: 'completed', created: now, updated: now, steps, usage };
     if (body.store !== false) INTERACTIONS.set(id, done);
+    // Run in the background: accepted at once, at work, without steps or usage; a lookup finds it finished.
+    if (body.background === true && body.stream !== true) return ok({ id, object: 'interaction', model, status: 'in_progress', created: now, updated: now });
     if (body.stream !== true) return ok(done);
     const event = (type: string, data: Json) => Buffer.from(`event: ${type}\ndata: ${JSON.stringify({ event_type: type, ...data })}\n\n`);
     const pieces = [

@@ -57,7 +57,7 @@ describe('the background-response sweep', () => {
     await eventually(async () => {
       const text = await (await fetch(`${h.url}/metrics`, { headers: { authorization: 'Bearer admin-secret' } })).text();
       const waiting = text.split('\n').filter((l) => l.startsWith('tollgate_deferred_usage_waiting{'));
-      expect(waiting.sort()).toEqual(['tollgate_deferred_usage_waiting{api="anthropic.batches"} 0', 'tollgate_deferred_usage_waiting{api="gemini.batches"} 0', 'tollgate_deferred_usage_waiting{api="openai.batches"} 0', 'tollgate_deferred_usage_waiting{api="openai.responses"} 0']);
+      expect(waiting.sort()).toEqual(['tollgate_deferred_usage_waiting{api="anthropic.batches"} 0', 'tollgate_deferred_usage_waiting{api="gemini.batches"} 0', 'tollgate_deferred_usage_waiting{api="gemini.interactions"} 0', 'tollgate_deferred_usage_waiting{api="openai.batches"} 0', 'tollgate_deferred_usage_waiting{api="openai.responses"} 0']);
     });
   });
 

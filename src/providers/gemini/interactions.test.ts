@@ -20,6 +20,15 @@ describe('Gemini interactions', () => {
     expect(err.error).toBeDefined();
   });
 
+  it('reads one run in the background, at work and without usage, as pending; a finished or failed one is not', () => {
+    const read = (o: object) => readInteraction(JSON.stringify({ id: 'v1_bg', model: 'gemini-3-flash', ...o }), true);
+    expect(read({ status: 'in_progress' })).toMatchObject({ pending: true, usageSource: 'none', responseId: 'v1_bg' });
+    expect(read({ status: 'queued' }).pending).toBe(true);
+    for (const status of ['completed', 'failed', 'cancelled', 'requires_action']) expect(read({ status }).pending).toBeUndefined();
+    expect(read({ status: 'in_progress', usage: { total_input_tokens: 5 } }).pending).toBeUndefined();
+    expect(readInteraction(JSON.stringify({ id: 'v1_bg', status: 'in_progress' }), false).pending).toBeUndefined();
+  });
+
   it('reads a stream whose events say their type only in the data, and names the interaction as soon as it is created', () => {
     const made: string[] = [];
     const reader = new InteractionStreamReader((id) => made.push(id));

@@ -23,10 +23,23 @@ function meterInteraction(interaction: JsonObject | undefined, ended: boolean, e
   return withResponseId(withTier(m, asText(interaction?.service_tier)), asText(interaction?.id));
 }
 
-/** A non-streamed create's answer: the Interaction, or Gemini's error body. */
+/** What an interaction run in the background (`background: true`) is while still at work: answered so at once, without usage. */
+const RUNNING = new Set(['queued', 'in_progress']);
+
+/**
+ * A non-streamed create's answer, or a lookup's: the Interaction, or Gemini's error body. One still
+ * running is `pending`: its usage is billed once it is seen finished (metering/background-usage.ts).
+ */
 export function readInteraction(text: string | undefined, complete: boolean): Metered {
-  const value = text === undefined ? undefined : parseJson(text);
-  return meterInteraction(asObject(value), complete, errorFromValue(value));
+  return readInteractionValue(text === undefined ? undefined : parseJson(text), complete);
+}
+
+/** readInteraction of a body already parsed. */
+export function readInteractionValue(value: unknown, complete: boolean): Metered {
+  const interaction = asObject(value);
+  const m = meterInteraction(interaction, complete, errorFromValue(value));
+  if (complete && m.error === undefined && interaction?.usage === undefined && RUNNING.has(asText(interaction?.status) ?? '')) m.pending = true;
+  return m;
 }
 
 /** The lifecycle events: the only ones that carry the interaction, its usage or an error. */

@@ -14,6 +14,8 @@ export function createGeminiTap(route: RouteMatch, ctx: TapContext): ResponseTap
   // An upload's last answer names the file it made (whose owner the gateway records).
   if (route.api === 'gemini.files' && (route.method === 'POST' || route.method === 'PUT')) return bufferBody(readUploadedFile);
   if (route.api === 'gemini.batches') return geminiBatchTap(route);
+  // A looked-up interaction run in the background shows its usage once finished: read, to bill its creation (StoredResponses).
+  if (route.api === 'gemini.interactions_lookup' && route.method === 'GET' && !isEventStream(ctx)) return bufferBody(readInteraction);
   if (FREE_APIS.has(route.api)) return freeBodyTap();
   if (route.api === 'gemini.caches') return bufferBody(readCachedContent);
   if (route.api === 'gemini.interactions') return isEventStream(ctx) ? observeSse(new InteractionStreamReader(ctx.madeObject), true) : bufferBody(readInteraction);
