@@ -114,6 +114,25 @@ describe('Codex CLI rollouts', () => {
     ]);
   });
 
+  it('counts a cumulative total that started again from zero (a compacted conversation) as its own tokens', () => {
+    const logs = logDir({
+      [file]: [
+        meta(),
+        context('gpt-5'),
+        count(1, { total_token_usage: usage(10_000, 0, 1000) }),
+        count(2, { total_token_usage: usage(20_000, 0, 2000) }),
+        count(3, { total_token_usage: usage(3000, 0, 300) }),
+        count(4, { total_token_usage: usage(7000, 0, 700) }),
+      ],
+    });
+    expect(importer('codex', logs.dir).run().rows.map((r) => [r.inputTokens, r.outputTokens])).toEqual([
+      [10_000, 1000],
+      [10_000, 1000],
+      [3000, 300],
+      [4000, 400],
+    ]);
+  });
+
   it('counts an identical last_token_usage at another time again (no totals to tell a repeat)', () => {
     const logs = logDir({ [file]: [meta(), context('gpt-5'), count(1, { last_token_usage: usage(500, 0, 50) }), count(9, { last_token_usage: usage(500, 0, 50) })] });
     expect(totals(importer('codex', logs.dir).run().rows)).toMatchObject({ rows: 2, input: 1000 });

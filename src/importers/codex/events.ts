@@ -9,7 +9,8 @@ import { agentVersion } from '../row.js';
  * Codex follows the OpenAI convention: cached input is part of input, reasoning part of
  * output. `total_token_usage` is cumulative per session, `last_token_usage` the last
  * response's own. The rules:
- * - use `last_token_usage` when present, else the difference of cumulative totals;
+ * - use `last_token_usage` when present, else the difference of cumulative totals (a total
+ *   below the previous one started again from zero, and is the difference itself);
  * - a token_count whose cumulative total did not change repeats the previous one: skipped;
  * - zero usage is skipped, and so is `info: null`.
  */
@@ -91,13 +92,17 @@ export function codexLine(line: Json, s: CodexFileState): CodexUsageEvent | unde
   if (total) {
     const prev = s.cumulative;
     if (prev && same(prev, total)) return undefined;
-    if (!delta) delta = prev ? diff(total, prev) : total;
+    // A total below the previous one is a counter that started again (a compacted or resumed
+    // conversation): it counts only what came since, so it is the delta itself.
+    if (!delta) delta = prev && !restarted(total, prev) ? diff(total, prev) : total;
     s.cumulative = total;
   }
   if (!delta || delta.input + delta.output === 0) return undefined;
   if (s.replaySecond !== null && stamp.slice(0, 19) === s.replaySecond) return undefined;
   return { ts, stamp, model: s.model, tokens: delta };
 }
+
+const restarted = (a: CodexTokens, b: CodexTokens) => a.input < b.input || a.output < b.output || a.total < b.total;
 
 function diff(a: CodexTokens, b: CodexTokens): CodexTokens {
   const d = (x: number, y: number) => Math.max(0, x - y);
