@@ -13,6 +13,7 @@ import { type SourceTotals, changedFiles, emptySourceTotals, readNew, totalsBySo
 import { type AdapterMemory, type ImportState, afterWalk, emptyState, loadMemory, loadState, sameTargetFile, saveState } from '../importers/state.js';
 import { statePathFor } from '../importers/state-path.js';
 import { type Written, writeBySource, writeChanges } from '../importers/write.js';
+import { clearWriting, markWriting, wasInterrupted } from '../importers/write-mark.js';
 import type { LedgerStore } from '../storage/ports.js';
 import type { ImportFlags } from './commands/import.js';
 import { type ImportConfig, importConfig } from './import-config.js';
@@ -82,7 +83,9 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
     for (const [source, n] of Object.entries(read.tooEarly)) (summary.sources[source] ??= describeSource(emptySourceTotals())).skippedBefore1970 = n;
     if (!flags.dryRun) {
       const priced = new Map<string, { picos: bigint; known: boolean }>();
-      const split = read.changes.split(rows, flags.full === true);
+      // A write whose state was never saved may have stored earlier versions of these rows: replace them.
+      const split = read.changes.split(rows, flags.full === true || (storage !== undefined && wasInterrupted(statePath)));
+      if (storage) writeMarked(statePath);
       // Removed: the rows storage (or the server) held, not the ids sent (a row replaced within this run was never stored).
       const { written, removed } = storage ? await writeChanges(storage.ledger, split, remove, { charge: await charged(config, storage), batch: WRITE_BATCH }) : await push(flags.push!, cred!, rows, remove, priced);
       summary.removed = removed;
@@ -94,7 +97,10 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
   } finally {
     await storage?.close();
   }
-  if (!flags.dryRun) await finish(statePath, read.state, target, flags, read.memory);
+  if (!flags.dryRun) {
+    await finish(statePath, read.state, target, flags, read.memory);
+    clearWriting(statePath);
+  }
   report(io, flags, summary);
 }
 
@@ -251,7 +257,16 @@ async function finish(statePath: string, state: ImportState, target: Target, fla
   try {
     saveState(statePath, next, memory);
   } catch (err) {
-    throw new CommandError(`import: the rows are written, but the import state could not be saved at "${statePath}" (${errorMessage(err)}); the next run reads the logs again, skipping rows already there`);
+    throw new CommandError(`import: the rows are written, but the import state could not be saved at "${statePath}" (${errorMessage(err)}); the next run reads the logs again and replaces the rows written`);
+  }
+}
+
+/** Notes that a write begins (see write-mark.ts); nothing is written when that fails. */
+function writeMarked(statePath: string): void {
+  try {
+    markWriting(statePath);
+  } catch (err) {
+    throw new CommandError(`import: cannot keep the import state beside "${statePath}" (${errorMessage(err)}); nothing was written`);
   }
 }
 
