@@ -63,6 +63,12 @@ describe('GenAI spans', () => {
     expect(c).toMatchObject({ model: 'gpt-4o-2024-08-06', modelRequested: 'gpt-4o', stream: true, usage: { inputTokens: 30, outputTokens: 7 } });
   });
 
+  it('takes an OpenLLMetry embeddings span (llm.request.type embedding) as an embeddings call', () => {
+    const s = span({ 'gen_ai.system': 'openai', 'llm.request.type': 'embedding', 'gen_ai.request.model': 'text-embedding-3-small', 'gen_ai.usage.prompt_tokens': 812 });
+    expect(isGenAiCall(s)).toBe(true);
+    expect(genAiCall(s)).toMatchObject({ api: 'openai.embeddings', model: 'text-embedding-3-small', usage: { inputTokens: 812, outputTokens: 0 }, tags: { operation: 'embedding' } });
+  });
+
   it.each([
     ['gcp.vertex_ai', 'chat', 'gemini.generate', 'google'],
     ['gcp.gemini', 'generate_content', 'gemini.generate', 'google'],

@@ -19,9 +19,18 @@ const REASONING = ['gen_ai.usage.reasoning.output_tokens', 'gen_ai.usage.reasoni
  */
 const CALL_OPERATIONS = new Set(['chat', 'text_completion', 'generate_content', 'embeddings', 'completion']);
 
+/**
+ * The span's operation, in the conventions' names: OpenLLMetry's `llm.request.type` calls an
+ * embeddings call `embedding`, which was taken for an operation that is no model call.
+ */
+function operationOf(a: Attrs): string | null {
+  const op = firstText([a], ['gen_ai.operation.name', 'llm.request.type']);
+  return op === 'embedding' ? 'embeddings' : op;
+}
+
 /** Whether a span is one model call with token usage (and not Claude Code's, whose usage arrives as events). */
 export function isGenAiCall(s: SpanItem): boolean {
-  const op = firstText([s.attrs], ['gen_ai.operation.name', 'llm.request.type']);
+  const op = operationOf(s.attrs);
   if (op !== null && !CALL_OPERATIONS.has(op)) return false;
   if (s.scope.startsWith('com.anthropic.claude_code') || s.resource['service.name'] === 'claude-code') return false;
   return count(s.attrs, INPUT) !== undefined || count(s.attrs, OUTPUT) !== undefined;
@@ -57,7 +66,7 @@ export function genAiCall(s: SpanItem): TelemetryCall | { reject: string } {
   if (model === null) return { reject: `span ${s.spanId || s.name} has token usage but no gen_ai.request.model or gen_ai.response.model` };
   const providerName = (firstText(sets, ['gen_ai.provider.name', 'gen_ai.system']) ?? '').toLowerCase();
   const provider = genAiProvider(providerName);
-  const op = firstText([a], ['gen_ai.operation.name', 'llm.request.type']);
+  const op = operationOf(a);
   const usage = zeroUsage();
   usage.cacheReadTokens = count(a, CACHE_READ) ?? 0;
   usage.cacheWriteTokens = count(a, CACHE_WRITE) ?? 0;
