@@ -84,7 +84,7 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
     if (!flags.dryRun) {
       const priced = new Map<string, { picos: bigint; known: boolean }>();
       // A write whose state was never saved may have stored earlier versions of these rows: replace them.
-      const split = read.changes.split(rows, flags.full === true || (storage !== undefined && wasInterrupted(statePath)));
+      const split = read.changes.split(rows, flags.full === true, storage !== undefined && wasInterrupted(statePath));
       if (storage) writeMarked(statePath);
       // Removed: the rows storage (or the server) held, not the ids sent (a row replaced within this run was never stored).
       const { written, removed } = storage ? await writeChanges(storage.ledger, split, remove, { charge: await charged(config, storage), batch: WRITE_BATCH }) : await push(flags.push!, cred!, rows, remove, priced);

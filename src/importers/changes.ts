@@ -15,6 +15,8 @@ export class Changes {
   /** Ids that may already be in the ledger with other contents (so must be upserted, not just inserted). */
   private readonly maybeStored = new Set<string>();
   readonly removed = new Set<string>();
+  /** Ids put with `putFirst`: a copy the ledger already holds is the one to keep. */
+  private readonly firstKept = new Set<string>();
 
   /**
    * `known`: the record may already be in the ledger with other contents (a response whose
@@ -31,7 +33,9 @@ export class Changes {
    * later run does too, its plain insert ignoring an id the ledger has.
    */
   putFirst(id: string, row: PendingRow): void {
-    if (!this.pending.has(id)) this.put(id, row);
+    if (this.pending.has(id)) return;
+    this.put(id, row);
+    this.firstKept.add(id);
   }
 
   remove(id: string): void {
@@ -44,11 +48,15 @@ export class Changes {
     return [...this.pending.values()].map((p) => p.build());
   }
 
-  /** Splits rows into those to insert and those to upsert (see `put`). */
-  split(rows: readonly LedgerRow[], all: boolean): { insert: LedgerRow[]; upsert: LedgerRow[] } {
+  /**
+   * Splits rows into those to insert and those to upsert (see `put`). `all`: every row is
+   * upserted; `unsaved`: every row but those put with `putFirst`, after a write whose state was
+   * not saved (its rows may be stored, of responses that grew since: see write-mark.ts).
+   */
+  split(rows: readonly LedgerRow[], all: boolean, unsaved = false): { insert: LedgerRow[]; upsert: LedgerRow[] } {
     const insert: LedgerRow[] = [];
     const upsert: LedgerRow[] = [];
-    for (const r of rows) (all || this.maybeStored.has(r.id) ? upsert : insert).push(r);
+    for (const r of rows) (all || this.maybeStored.has(r.id) || (unsaved && !this.firstKept.has(r.id)) ? upsert : insert).push(r);
     return { insert, upsert };
   }
 
