@@ -58,4 +58,12 @@ describe('Anthropic usage mapping', () => {
     const plain = anthropicUsage({ input_tokens: 1, output_tokens: 1, speed: 'standard', inference_geo: null });
     expect([plain.speed, plain.inferenceGeo]).toEqual([undefined, undefined]);
   });
+
+  it('adds the compaction rounds of usage.iterations, which the top-level counts leave out, and not the message rounds they hold', () => {
+    const round = { input_tokens: 10, output_tokens: 2, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
+    const compaction = { type: 'compaction', input_tokens: 500, cache_read_input_tokens: 40, cache_creation_input_tokens: 30, cache_creation: { ephemeral_5m_input_tokens: 10, ephemeral_1h_input_tokens: 20 }, output_tokens: 70 };
+    const usage = { ...round, iterations: [compaction, { type: 'message', ...round }] };
+    expect(anthropicUsage(usage)).toEqual({ ...zeroUsage(), inputTokens: 580, cacheReadTokens: 40, cacheWriteTokens: 30, cacheWrite1hTokens: 20, outputTokens: 72 });
+    expect(anthropicUsage({ ...round, iterations: null })).toEqual({ ...zeroUsage(), inputTokens: 10, outputTokens: 2 });
+  });
 });

@@ -1,0 +1,59 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { describe, expect, it } from 'vitest';
+import { createPricer } from '../../src/pricing/index.js';
+import { useHarness } from '../support/harness.js';
+
+const sse = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+
+// A compaction round summarises the context (Anthropic's compact-2026-01-12 beta): billed at the
+// model's rates, reported only in usage.iterations and left out of the top-level counts.
+const compaction = { type: 'compaction', input_tokens: 50_000, cache_creation_input_tokens: 0, cache_read_input_tokens: 100_000, cache_creation: null, output_tokens: 3_000 };
+const answer = { type: 'message', input_tokens: 20_000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, cache_creation: null, output_tokens: 1_000 };
+const top = { input_tokens: 20_000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1_000 };
+const head = { id: 'msg_01Compacted', type: 'message', role: 'assistant', model: 'claude-sonnet-4-6', stop_sequence: null };
+const summary = { type: 'compaction', content: 'Summary of the conversation so far.' };
+
+describe('Anthropic server-side compaction', () => {
+  const h = useHarness({ price: createPricer() });
+  const client = () => new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });
+  const ask = {
+    model: 'claude-sonnet-4-6',
+    max_tokens: 2_000,
+    messages: [{ role: 'user' as const, content: 'Go on.' }],
+    context_management: { edits: [{ type: 'compact_20260112' as const }] },
+    betas: ['compact-2026-01-12'],
+  };
+  // claude-sonnet-4-6: 70,000 uncached in × 3e6 + 100,000 read × 3e5 + 4,000 out × 15e6 = 3e11 picos.
+  const metered = { inputTokens: 170_000, cacheReadTokens: 100_000, outputTokens: 4_000, costPicos: 300_000_000_000n, usageSource: 'final' };
+
+  it('a Message meters the compaction round its usage.iterations reports beside the answer', async () => {
+    const usage = { ...top, iterations: [compaction, answer] };
+    h.fake.script({ match: '/v1/messages', body: { ...head, content: [summary, { type: 'text', text: 'Done.' }], stop_reason: 'end_turn', usage } });
+    const { data, response } = await client().beta.messages.create(ask).withResponse();
+    expect(data.usage.iterations).toHaveLength(2);
+    expect(await h.row(response.headers.get('x-tollgate-request-id')!)).toMatchObject(metered);
+  });
+
+  it('a stream meters the compaction round its message_delta reports, the client getting every event', async () => {
+    h.fake.script({
+      match: '/v1/messages',
+      events: [
+        sse('message_start', { message: { ...head, content: [], stop_reason: null, usage: { ...top, output_tokens: 1 } } }),
+        sse('content_block_start', { index: 0, content_block: { type: 'compaction', content: null } }),
+        sse('content_block_delta', { index: 0, delta: { type: 'compaction_delta', content: summary.content, encrypted_content: null } }),
+        sse('content_block_stop', { index: 0 }),
+        sse('content_block_start', { index: 1, content_block: { type: 'text', text: '' } }),
+        sse('content_block_delta', { index: 1, delta: { type: 'text_delta', text: 'Done.' } }),
+        sse('content_block_stop', { index: 1 }),
+        sse('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { ...top, iterations: [compaction, answer] } }),
+        sse('message_stop', {}),
+      ],
+    });
+    const stream = client().beta.messages.stream(ask);
+    const final = await stream.finalMessage();
+    expect(final.usage.iterations).toHaveLength(2);
+    expect(final.content.map((b) => b.type)).toEqual(['compaction', 'text']);
+    const id = (await stream.withResponse()).response.headers.get('x-tollgate-request-id')!;
+    expect(await h.row(id)).toMatchObject(metered);
+  });
+});
