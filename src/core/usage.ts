@@ -38,13 +38,19 @@ export interface Usage {
    * its rates and apart from the counts above. Not a ledger column: a row keeps the cost it made.
    */
   imageGeneration?: ImageGenerationTokens;
+  /**
+   * Tokens other models used inside the request (Anthropic's advisor tool: each sub-inference is an
+   * `advisor_message` entry of `usage.iterations`, left out of the top-level counts), billed at each
+   * model's rates and apart from the counts above. Not a ledger column either.
+   */
+  otherModels?: OtherModelTokens[];
   /** Anthropic's `speed` (`fast` bills a model-specific premium) and `inference_geo` (`us` bills 1.1x on Opus 4.6+), as the usage reports them. */
   speed?: string;
   inferenceGeo?: string;
 }
 
 /** The counts a ledger row keeps: not the audio part, the searches or the modifiers, which only pricing reads. */
-export type UsageCounts = Omit<Usage, 'audio' | 'imageInput' | 'webSearches' | 'imageGeneration' | 'speed' | 'inferenceGeo'>;
+export type UsageCounts = Omit<Usage, 'audio' | 'imageInput' | 'webSearches' | 'imageGeneration' | 'otherModels' | 'speed' | 'inferenceGeo'>;
 
 export interface ImageGenerationTokens {
   /** The image model: the tool's `model`, else OpenAI's default for the tool. */
@@ -55,6 +61,12 @@ export interface ImageGenerationTokens {
   cachedInput: number;
   /** Image tokens made. */
   output: number;
+}
+
+/** One sub-inference of another model: its model and its counts. */
+export interface OtherModelTokens {
+  model: string;
+  usage: Usage;
 }
 
 export interface AudioTokens {

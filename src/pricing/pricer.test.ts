@@ -163,6 +163,18 @@ describe('golden costs (protocols.md §1.3, §3.10, §6, §7)', () => {
     );
   });
 
+  it('an advisor’s sub-inferences at the advisor model’s rates, on top of the request’s own, at its service tier', () => {
+    const own = { inputTokens: 20_000, outputTokens: 1_000 };
+    // claude-sonnet-4-6: 20,000 × 3e6 + 1,000 × 15e6 = 7.5e10. claude-opus-4-6 (40,000 in, 10,000 of them read; 1,500 out):
+    // 30,000 × 5e6 + 10,000 × 0.5e6 + 1,500 × 25e6 = 1.5e11 + 5e9 + 3.75e10 = 1.925e11.
+    const advice = { model: 'claude-opus-4-6', usage: u({ inputTokens: 40_000, cacheReadTokens: 10_000, outputTokens: 1_500 }) };
+    expect(cost('anthropic', 'claude-sonnet-4-6', { ...own, otherModels: [advice] })).toBe(267_500_000_000n);
+    const batch = price({ provider: 'anthropic', catalogProvider: 'anthropic', model: 'claude-sonnet-4-6', serviceTier: 'batch', usage: u({ ...own, otherModels: [advice] }), at });
+    expect(batch.costPicos).toBe(133_750_000_000n);
+    // An advisor model without a price leaves the whole request unpriced.
+    expect(price({ provider: 'anthropic', catalogProvider: 'anthropic', model: 'claude-sonnet-4-6', usage: u({ ...own, otherModels: [{ ...advice, model: 'claude-advisor-9' }] }), at })).toEqual({ costPicos: null, unpriced: true, source: null });
+  });
+
   it('OpenAI Images: the image part of the input at the image input rate', () => {
     // gpt-image-1: 50 text × 5e6 + 323 image × 10e6 + 1,056 out × 40e6 = 2.5e8 + 3.23e9 + 4.224e10
     expect(cost('openai', 'gpt-image-1', { inputTokens: 373, imageInput: 323, outputTokens: 1_056 })).toBe(45_720_000_000n);

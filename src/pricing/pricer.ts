@@ -62,8 +62,8 @@ export type CatalogLookup = (provider: string, model: string) => ModelInfo | und
  * Prices usage exactly. Order: a config override (glob), the catalog (exact match only),
  * the supplement of newer models; else the row is unpriced, never priced by a
  * look-alike. Then the reported service tier, speed and inference geography (modifiers.ts),
- * the fees per search (an override's as overrideFees says), a tool's image generation at the
- * image model's rates (found the same way), and the provider's negotiated discount.
+ * the fees per search (an override's as overrideFees says), a tool's image generation and another
+ * model's sub-inferences at their models' rates (found the same way), and the provider's negotiated discount.
  */
 export function pricerWith(catalogModel: CatalogLookup, o: PricerOptions = {}): (q: PriceQuery) => PriceAnswer {
   const overrides = (o.overrides ?? []).map((x) => ({ matches: compileGlobs([x.model]), provider: x.provider, rates: flatRates(x) }));
@@ -108,7 +108,10 @@ export function pricerWith(catalogModel: CatalogLookup, o: PricerOptions = {}): 
     // A tool's images are priced at their own model's rates: without them the request's cost is unknown.
     const images = q.usage.imageGeneration;
     const imageRates = images && ratesOf(q, images.model)?.rates;
-    if (!found || (images && !imageRates)) return { costPicos: null, unpriced: true, source: null };
+    // So are another model's sub-inferences (an advisor's).
+    const others = q.usage.otherModels ?? [];
+    const otherRates = others.map((o) => ratesOf(q, o.model)?.rates);
+    if (!found || (images && !imageRates) || otherRates.includes(undefined)) return { costPicos: null, unpriced: true, source: null };
     const { rates, source } = found;
     const speed = speedMultiplier(q.catalogProvider, model, q.usage.speed, configuredFast);
     if (speed === null) return { costPicos: null, unpriced: true, source: null };
@@ -120,6 +123,10 @@ export function pricerWith(catalogModel: CatalogLookup, o: PricerOptions = {}): 
     if (geo) cost = scaleByFraction(cost, geo);
     if (q.usage.webSearches) cost += feesOf(q.usage, source === 'override' ? overrideFees(q, model) : rates);
     if (images && imageRates) cost += imageGenerationCost(images, imageRates);
+    // Their own model's rates at the request's service tier; the speed and geography priced the request's model.
+    let sub = 0n;
+    for (const [i, o] of others.entries()) sub += costOf(o.usage, otherRates[i]!);
+    cost += tier ? scaleByFraction(sub, tier) : sub;
     const k = keep.get(q.provider);
     if (k !== undefined) cost = roundHalfUp(cost * k, PICOS_PER_USD);
     // A row's cost no row can hold comes of a price in the wrong unit: the row is kept, unpriced, rather than refused by

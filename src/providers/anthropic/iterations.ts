@@ -1,24 +1,38 @@
-import { type Usage, tokens } from '../../core/usage.js';
-import { type JsonObject, asArray, asObject, dig } from '../shared/json.js';
+import { type Usage, tokens, zeroUsage } from '../../core/usage.js';
+import { type JsonObject, asArray, asObject, asText, dig } from '../shared/json.js';
 
 /**
- * Adds the compaction rounds a request ran (context management's `compact_…` edit) to its usage.
- * Anthropic reports them only as `compaction` entries of `usage.iterations` and leaves them out of
- * the top-level fields, yet bills them at the model's rates (SDK `BetaMessageDeltaUsage.iterations`).
- * The `message` entries are already inside the top-level fields.
+ * Adds the rounds `usage.iterations` reports beside the top-level counts, which leave them out
+ * (SDK `BetaMessageDeltaUsage.iterations`): a compaction round (context management's `compact_…`
+ * edit) is billed at the model's rates, so its counts join the request's; an advisor's
+ * sub-inference (`advisor_message`) at its own model's, so it is kept apart. The `message`
+ * entries are already inside the top-level counts.
  */
-export function addCompactionRounds(usage: JsonObject, u: Usage): void {
+export function addIterations(usage: JsonObject, u: Usage): void {
   for (const entry of asArray(usage.iterations) ?? []) {
     const round = asObject(entry);
-    if (round?.type !== 'compaction') continue;
-    const reads = tokens(round.cache_read_input_tokens);
-    const split1h = tokens(dig(round, 'cache_creation', 'ephemeral_1h_input_tokens'));
-    const total = round.cache_creation_input_tokens;
-    const writes = typeof total === 'number' ? tokens(total) : tokens(dig(round, 'cache_creation', 'ephemeral_5m_input_tokens')) + split1h;
-    u.cacheReadTokens += reads;
-    u.cacheWriteTokens += writes;
-    u.cacheWrite1hTokens += Math.min(writes, split1h);
-    u.inputTokens += tokens(round.input_tokens) + reads + writes;
-    u.outputTokens += tokens(round.output_tokens);
+    if (round?.type === 'compaction') {
+      const r = roundUsage(round);
+      u.inputTokens += r.inputTokens;
+      u.cacheReadTokens += r.cacheReadTokens;
+      u.cacheWriteTokens += r.cacheWriteTokens;
+      u.cacheWrite1hTokens += r.cacheWrite1hTokens;
+      u.outputTokens += r.outputTokens;
+    } else if (round?.type === 'advisor_message') {
+      const model = asText(round.model);
+      if (model !== undefined) (u.otherModels ??= []).push({ model, usage: roundUsage(round) });
+    }
   }
+}
+
+function roundUsage(round: JsonObject): Usage {
+  const u = zeroUsage();
+  const split1h = tokens(dig(round, 'cache_creation', 'ephemeral_1h_input_tokens'));
+  const writes = round.cache_creation_input_tokens;
+  u.cacheReadTokens = tokens(round.cache_read_input_tokens);
+  u.cacheWriteTokens = typeof writes === 'number' ? tokens(writes) : tokens(dig(round, 'cache_creation', 'ephemeral_5m_input_tokens')) + split1h;
+  u.cacheWrite1hTokens = Math.min(u.cacheWriteTokens, split1h);
+  u.inputTokens = tokens(round.input_tokens) + u.cacheReadTokens + u.cacheWriteTokens;
+  u.outputTokens = tokens(round.output_tokens);
+  return u;
 }

@@ -66,4 +66,10 @@ describe('Anthropic usage mapping', () => {
     expect(anthropicUsage(usage)).toEqual({ ...zeroUsage(), inputTokens: 580, cacheReadTokens: 40, cacheWriteTokens: 30, cacheWrite1hTokens: 20, outputTokens: 72 });
     expect(anthropicUsage({ ...round, iterations: null })).toEqual({ ...zeroUsage(), inputTokens: 10, outputTokens: 2 });
   });
+
+  it('keeps an advisor’s sub-inference apart, under its own model, out of the executor’s counts', () => {
+    const advice = { type: 'advisor_message', model: 'claude-opus-4-6', input_tokens: 300, cache_read_input_tokens: 100, cache_creation_input_tokens: 0, output_tokens: 50 };
+    const u = anthropicUsage({ input_tokens: 10, output_tokens: 2, iterations: [advice, { type: 'advisor_message', input_tokens: 5 }] });
+    expect(u).toEqual({ ...zeroUsage(), inputTokens: 10, outputTokens: 2, otherModels: [{ model: 'claude-opus-4-6', usage: { ...zeroUsage(), inputTokens: 400, cacheReadTokens: 100, outputTokens: 50 } }] });
+  });
 });

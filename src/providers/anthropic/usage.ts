@@ -1,6 +1,6 @@
 import { type Usage, tokens, zeroUsage } from '../../core/usage.js';
 import { type JsonObject, dig } from '../shared/json.js';
-import { addCompactionRounds } from './iterations.js';
+import { addIterations } from './iterations.js';
 
 /**
  * Maps a Messages `usage` (protocols.md §3.3, §7). Anthropic's `input_tokens` is only
@@ -20,7 +20,7 @@ export function anthropicUsage(usage: JsonObject): Usage {
   if (u.cacheWriteTokens > split && split > 0) u.cacheWrite1hTokens = split1h + Number((BigInt(u.cacheWriteTokens - split) * BigInt(split1h)) / BigInt(split));
   u.inputTokens = tokens(usage.input_tokens) + u.cacheWriteTokens + u.cacheReadTokens;
   u.outputTokens = tokens(usage.output_tokens);
-  addCompactionRounds(usage, u);
+  addIterations(usage, u);
   // Informational: thinking is already inside output_tokens.
   u.reasoningTokens = Math.min(u.outputTokens, tokens(dig(usage, 'output_tokens_details', 'thinking_tokens')));
   // Billed by the search, on top of the tokens (§3.10).

@@ -57,3 +57,27 @@ describe('Anthropic server-side compaction', () => {
     expect(await h.row(id)).toMatchObject(metered);
   });
 });
+
+describe('Anthropic advisor tool', () => {
+  const h = useHarness({ price: createPricer() });
+
+  it('a Message whose executor consulted an advisor meters the advice at the advisor model’s rates, the row’s counts the executor’s', async () => {
+    // The advisor's sub-inference is an advisor_message entry of usage.iterations, left out of the top-level counts.
+    const advice = { type: 'advisor_message', model: 'claude-opus-4-6', input_tokens: 30_000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, cache_creation: null, output_tokens: 1_500 };
+    const usage = { ...top, iterations: [{ ...answer, input_tokens: 12_000, output_tokens: 400 }, advice, { ...answer, input_tokens: 8_000, output_tokens: 600 }] };
+    const content = [
+      { type: 'server_tool_use', id: 'srvtoolu_01Advisor', name: 'advisor', input: {} },
+      { type: 'advisor_tool_result', tool_use_id: 'srvtoolu_01Advisor', content: { type: 'advisor_result', text: 'Check the lock order first.' } },
+      { type: 'text', text: 'Done.' },
+    ];
+    h.fake.script({ match: '/v1/messages', body: { ...head, content, stop_reason: 'end_turn', usage } });
+    const client = new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });
+    const tools = [{ type: 'advisor_20260301', name: 'advisor', model: 'claude-opus-4-6' }] as unknown as Anthropic.Beta.BetaToolUnion[];
+    const { data, response } = await client.beta.messages
+      .create({ model: 'claude-sonnet-4-6', max_tokens: 2_000, messages: [{ role: 'user', content: 'Fix the deadlock.' }], tools, betas: ['advisor-tool-2026-03-01'] })
+      .withResponse();
+    expect(data.usage.iterations).toHaveLength(3);
+    // claude-sonnet-4-6: 20,000 in × 3e6 + 1,000 out × 15e6 = 7.5e10; claude-opus-4-6: 30,000 × 5e6 + 1,500 × 25e6 = 1.875e11.
+    expect(await h.row(response.headers.get('x-tollgate-request-id')!)).toMatchObject({ model: 'claude-sonnet-4-6', inputTokens: 20_000, outputTokens: 1_000, costPicos: 262_500_000_000n, unpriced: false });
+  });
+});
