@@ -1,6 +1,9 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
 import { createPricer } from '../../src/pricing/index.js';
+import { AGENT_BIN, runAgentOk } from '../support/agent-run.js';
 import { useHarness } from '../support/harness.js';
 
 const sse = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
@@ -79,5 +82,30 @@ describe('Anthropic advisor tool', () => {
     expect(data.usage.iterations).toHaveLength(3);
     // claude-sonnet-4-6: 20,000 in × 3e6 + 1,000 out × 15e6 = 7.5e10; claude-opus-4-6: 30,000 × 5e6 + 1,500 × 25e6 = 1.875e11.
     expect(await h.row(response.headers.get('x-tollgate-request-id')!)).toMatchObject({ model: 'claude-sonnet-4-6', inputTokens: 20_000, outputTokens: 1_000, costPicos: 262_500_000_000n, unpriced: false });
+  });
+
+  it('a Claude Code turn whose stream reports an advisor’s sub-inference costs what Claude Code itself reckons', async () => {
+    const advice = { type: 'advisor_message', model: 'claude-opus-4-6', input_tokens: 30_000, cache_creation_input_tokens: 0, cache_read_input_tokens: 2_000, cache_creation: null, output_tokens: 1_500 };
+    h.fake.script({
+      match: '/v1/messages',
+      events: [
+        sse('message_start', { message: { ...head, content: [], stop_reason: null, usage: { ...top, output_tokens: 1 } } }),
+        sse('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+        sse('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Done.' } }),
+        sse('content_block_stop', { index: 0 }),
+        sse('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { ...top, iterations: [advice, answer] } }),
+        sse('message_stop', {}),
+      ],
+    });
+    const home = join(h.dir, `claude-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(home, { recursive: true });
+    const env = { PATH: process.env.PATH, HOME: home, ANTHROPIC_BASE_URL: h.url, ANTHROPIC_API_KEY: h.key.key, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_TELEMETRY: '1', DISABLE_AUTOUPDATER: '1' };
+    const r = await runAgentOk(join(AGENT_BIN, 'claude'), ['-p', 'Fix the deadlock.', '--output-format', 'json', '--model', 'claude-sonnet-4-6'], { env, cwd: h.dir, timeout: 60_000 });
+    const result = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as { total_cost_usd: number };
+    // Claude Code prices the executor's 20,000 in and 1,000 out at claude-sonnet-4-6 (7.5e10 picos) and the advice at
+    // claude-opus-4-6: 30,000 × 5e6 + 2,000 read × 0.5e6 + 1,500 × 25e6 = 1.885e11.
+    expect(result.total_cost_usd).toBeCloseTo(0.2635, 9);
+    const rows = (await h.rows()).filter((x) => x.api === 'anthropic.messages');
+    expect(rows.map((x) => [x.client, x.inputTokens, x.outputTokens, x.costPicos])).toEqual([['claude-code', 20_000, 1_000, 263_500_000_000n]]);
   });
 });
