@@ -61,6 +61,36 @@ describe('Anthropic server-side compaction', () => {
   });
 });
 
+describe('Anthropic server tool rounds', () => {
+  const h = useHarness({ price: createPricer() });
+
+  it('a stream that searched the web twice prices each round’s cache writes at the TTL its round reports', async () => {
+    // message_start's split is the first round's: 30,000 written for 1h, 1,490 for 5 minutes. The second round
+    // wrote 120,000 for 5 minutes, which only the rounds in usage.iterations tell; shares of the first split would take 114,322 of them as 1h.
+    const first = { ...answer, cache_creation_input_tokens: 31_490, cache_creation: { ephemeral_5m_input_tokens: 1_490, ephemeral_1h_input_tokens: 30_000 } };
+    const second = { ...answer, cache_creation_input_tokens: 120_000, cache_creation: { ephemeral_5m_input_tokens: 120_000, ephemeral_1h_input_tokens: 0 } };
+    const start = { input_tokens: 300, cache_creation_input_tokens: 31_490, cache_read_input_tokens: 0, cache_creation: first.cache_creation, output_tokens: 1 };
+    const final = { input_tokens: 900, cache_creation_input_tokens: 151_490, cache_read_input_tokens: 0, output_tokens: 700, server_tool_use: { web_search_requests: 2, web_fetch_requests: 0 }, iterations: [first, second] };
+    h.fake.script({
+      match: '/v1/messages',
+      events: [
+        sse('message_start', { message: { ...head, content: [], stop_reason: null, usage: start } }),
+        sse('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+        sse('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Found it.' } }),
+        sse('content_block_stop', { index: 0 }),
+        sse('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: final }),
+        sse('message_stop', {}),
+      ],
+    });
+    const client = new Anthropic({ apiKey: h.key.key, baseURL: h.url, maxRetries: 0 });
+    const stream = client.beta.messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 2_000, messages: [{ role: 'user', content: 'What happened today?' }], tools: [{ type: 'web_search_20250305', name: 'web_search' }] });
+    expect((await stream.finalMessage()).usage.iterations).toHaveLength(2);
+    const id = (await stream.withResponse()).response.headers.get('x-tollgate-request-id')!;
+    // claude-sonnet-4-6: 900 in × 3e6 + 30,000 1h writes × 6e6 + 121,490 5m writes × 3.75e6 + 700 out × 15e6 + 2 searches × 1e10.
+    expect(await h.row(id)).toMatchObject({ cacheWriteTokens: 151_490, cacheWrite1hTokens: 30_000, costPicos: 668_787_500_000n });
+  });
+});
+
 describe('Anthropic advisor tool', () => {
   const h = useHarness({ price: createPricer() });
 

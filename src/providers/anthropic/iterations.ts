@@ -36,3 +36,24 @@ function roundUsage(round: JsonObject): Usage {
   u.outputTokens = tokens(round.output_tokens);
   return u;
 }
+
+/**
+ * The 1-hour part of `writes`, exactly, from the TTL splits of the `message` entries of
+ * `usage.iterations` (one per sampling round of a server tool loop, beta requests only), when
+ * their writes add up to `writes`; undefined otherwise. A stream's top-level split is
+ * `message_start`'s, the first round's alone.
+ */
+export function longWritesOfRounds(usage: JsonObject, writes: number): number | undefined {
+  let total = 0;
+  let long = 0;
+  let split = false;
+  for (const entry of asArray(usage.iterations) ?? []) {
+    const round = asObject(entry);
+    if (round?.type !== 'message') continue;
+    total += tokens(round.cache_creation_input_tokens);
+    long += tokens(dig(round, 'cache_creation', 'ephemeral_1h_input_tokens'));
+    split ||= asObject(round.cache_creation) !== undefined;
+  }
+  return split && total === writes ? Math.min(long, writes) : undefined;
+}
+

@@ -72,4 +72,18 @@ describe('Anthropic usage mapping', () => {
     const u = anthropicUsage({ input_tokens: 10, output_tokens: 2, iterations: [advice, { type: 'advisor_message', input_tokens: 5 }] });
     expect(u).toEqual({ ...zeroUsage(), inputTokens: 10, outputTokens: 2, otherModels: [{ model: 'claude-opus-4-6', usage: { ...zeroUsage(), inputTokens: 400, cacheReadTokens: 100, outputTokens: 50 } }] });
   });
+
+  it('takes the 1-hour writes of a server tool loop from its rounds’ TTL splits when they add up to the writes', () => {
+    // message_start's split is the first round's (30,000 of 31,490 for 1h); the second round wrote 120,000 for 5 minutes.
+    const first = { type: 'message', cache_creation_input_tokens: 31_490, cache_creation: { ephemeral_5m_input_tokens: 1_490, ephemeral_1h_input_tokens: 30_000 } };
+    const second = { type: 'message', cache_creation_input_tokens: 120_000, cache_creation: { ephemeral_5m_input_tokens: 120_000, ephemeral_1h_input_tokens: 0 } };
+    const start = { input_tokens: 300, cache_creation_input_tokens: 31_490, cache_creation: first.cache_creation };
+    const usage = overlayUsage(start, { input_tokens: 900, cache_creation_input_tokens: 151_490, output_tokens: 700, iterations: [first, second] });
+    expect(anthropicUsage(usage)).toMatchObject({ cacheWriteTokens: 151_490, cacheWrite1hTokens: 30_000 });
+    // Rounds whose writes do not add up to the total, or without a split, leave the shares as they were.
+    const partial = overlayUsage(start, { cache_creation_input_tokens: 151_490, iterations: [first] });
+    expect(anthropicUsage(partial).cacheWrite1hTokens).toBe(144_322);
+    expect(anthropicUsage({ ...partial, iterations: [{ type: 'message', cache_creation_input_tokens: 151_490, cache_creation: null }] }).cacheWrite1hTokens).toBe(144_322);
+  });
 });
+

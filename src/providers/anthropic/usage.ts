@@ -1,6 +1,6 @@
 import { type Usage, tokens, zeroUsage } from '../../core/usage.js';
 import { type JsonObject, dig } from '../shared/json.js';
-import { addIterations } from './iterations.js';
+import { addIterations, longWritesOfRounds } from './iterations.js';
 
 /**
  * Maps a Messages `usage` (protocols.md §3.3, §7). Anthropic's `input_tokens` is only
@@ -18,6 +18,8 @@ export function anthropicUsage(usage: JsonObject): Usage {
   // TTL split is message_start's, the first round's alone: the writes past it have the split's shares.
   const split = split5m + split1h;
   if (u.cacheWriteTokens > split && split > 0) u.cacheWrite1hTokens = split1h + Number((BigInt(u.cacheWriteTokens - split) * BigInt(split1h)) / BigInt(split));
+  // A beta response's rounds give each round's split: exact where the shares above are a guess.
+  u.cacheWrite1hTokens = longWritesOfRounds(usage, u.cacheWriteTokens) ?? u.cacheWrite1hTokens;
   u.inputTokens = tokens(usage.input_tokens) + u.cacheWriteTokens + u.cacheReadTokens;
   u.outputTokens = tokens(usage.output_tokens);
   addIterations(usage, u);
