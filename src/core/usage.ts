@@ -39,18 +39,19 @@ export interface Usage {
    */
   imageGeneration?: ImageGenerationTokens;
   /**
-   * Tokens other models used inside the request (Anthropic's advisor tool: each sub-inference is an
-   * `advisor_message` entry of `usage.iterations`, left out of the top-level counts), billed at each
-   * model's rates and apart from the counts above. Not a ledger column either.
+   * Sampling rounds billed apart, each at its own length tier (Anthropic's `usage.iterations`, whose
+   * top-level counts leave these out): an advisor's sub-inference, on its `model`, outside the
+   * counts above; a compaction round, on the request's model (no `model`), inside them. Not a
+   * ledger column either.
    */
-  otherModels?: OtherModelTokens[];
+  rounds?: SeparateRound[];
   /** Anthropic's `speed` (`fast` bills a model-specific premium) and `inference_geo` (`us` bills 1.1x on Opus 4.6+), as the usage reports them. */
   speed?: string;
   inferenceGeo?: string;
 }
 
 /** The counts a ledger row keeps: not the audio part, the searches or the modifiers, which only pricing reads. */
-export type UsageCounts = Omit<Usage, 'audio' | 'imageInput' | 'webSearches' | 'imageGeneration' | 'otherModels' | 'speed' | 'inferenceGeo'>;
+export type UsageCounts = Omit<Usage, 'audio' | 'imageInput' | 'webSearches' | 'imageGeneration' | 'rounds' | 'speed' | 'inferenceGeo'>;
 
 export interface ImageGenerationTokens {
   /** The image model: the tool's `model`, else OpenAI's default for the tool. */
@@ -63,9 +64,9 @@ export interface ImageGenerationTokens {
   output: number;
 }
 
-/** One sub-inference of another model: its model and its counts. */
-export interface OtherModelTokens {
-  model: string;
+/** One round billed apart: its model (none: the request's own) and its counts. */
+export interface SeparateRound {
+  model?: string;
   usage: Usage;
 }
 

@@ -1,5 +1,5 @@
 import type { Picos } from '../core/money.js';
-import type { ImageGenerationTokens, Usage } from '../core/usage.js';
+import type { ImageGenerationTokens, SeparateRound, Usage } from '../core/usage.js';
 import type { Rates, TieredRate } from './rates.js';
 
 function rateAt(r: TieredRate, totalInput: number): Picos {
@@ -83,4 +83,17 @@ export function imageGenerationCost(g: ImageGenerationTokens, r: Rates): Picos {
     BigInt(cachedImage) * readImage +
     BigInt(g.output) * r.output.base
   );
+}
+
+/** The usage less rounds inside its counts, to be priced apart (none below zero). */
+export function withoutRounds(u: Usage, rounds: readonly SeparateRound[]): Usage {
+  const out = { ...u };
+  for (const { usage: r } of rounds) {
+    out.inputTokens = Math.max(0, out.inputTokens - r.inputTokens);
+    out.cacheReadTokens = Math.max(0, out.cacheReadTokens - r.cacheReadTokens);
+    out.cacheWriteTokens = Math.max(0, out.cacheWriteTokens - r.cacheWriteTokens);
+    out.cacheWrite1hTokens = Math.max(0, out.cacheWrite1hTokens - r.cacheWrite1hTokens);
+    out.outputTokens = Math.max(0, out.outputTokens - r.outputTokens);
+  }
+  return out;
 }

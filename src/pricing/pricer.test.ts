@@ -168,11 +168,21 @@ describe('golden costs (protocols.md §1.3, §3.10, §6, §7)', () => {
     // claude-sonnet-4-6: 20,000 × 3e6 + 1,000 × 15e6 = 7.5e10. claude-opus-4-6 (40,000 in, 10,000 of them read; 1,500 out):
     // 30,000 × 5e6 + 10,000 × 0.5e6 + 1,500 × 25e6 = 1.5e11 + 5e9 + 3.75e10 = 1.925e11.
     const advice = { model: 'claude-opus-4-6', usage: u({ inputTokens: 40_000, cacheReadTokens: 10_000, outputTokens: 1_500 }) };
-    expect(cost('anthropic', 'claude-sonnet-4-6', { ...own, otherModels: [advice] })).toBe(267_500_000_000n);
-    const batch = price({ provider: 'anthropic', catalogProvider: 'anthropic', model: 'claude-sonnet-4-6', serviceTier: 'batch', usage: u({ ...own, otherModels: [advice] }), at });
+    expect(cost('anthropic', 'claude-sonnet-4-6', { ...own, rounds: [advice] })).toBe(267_500_000_000n);
+    const batch = price({ provider: 'anthropic', catalogProvider: 'anthropic', model: 'claude-sonnet-4-6', serviceTier: 'batch', usage: u({ ...own, rounds: [advice] }), at });
     expect(batch.costPicos).toBe(133_750_000_000n);
     // An advisor model without a price leaves the whole request unpriced.
-    expect(price({ provider: 'anthropic', catalogProvider: 'anthropic', model: 'claude-sonnet-4-6', usage: u({ ...own, otherModels: [{ ...advice, model: 'claude-advisor-9' }] }), at })).toEqual({ costPicos: null, unpriced: true, source: null });
+    expect(price({ provider: 'anthropic', catalogProvider: 'anthropic', model: 'claude-sonnet-4-6', usage: u({ ...own, rounds: [{ ...advice, model: 'claude-advisor-9' }] }), at })).toEqual({ costPicos: null, unpriced: true, source: null });
+  });
+
+  it('a compaction round inside the counts at its own length tier, the rest of the request at its own', () => {
+    // claude-haiku-5-5 reprices a whole prompt above 100K (0.10 / 0.50 below, 0.50 / 2.50 above): a compaction that read
+    // 150,000 and wrote 2,000 is above; the answer after it, 20,000 in and 1,000 out, below.
+    const round = u({ inputTokens: 150_000, outputTokens: 2_000 });
+    const counts = { inputTokens: 170_000, outputTokens: 3_000, rounds: [{ usage: round }] };
+    // 150,000 × 0.5e6 + 2,000 × 2.5e6 = 8e10; 20,000 × 0.1e6 + 1,000 × 0.5e6 = 2.5e9.
+    expect(cost('anthropic', 'claude-haiku-5-5', counts)).toBe(82_500_000_000n);
+    expect(cost('anthropic', 'claude-haiku-5-5', { inputTokens: 170_000, outputTokens: 3_000 })).toBe(92_500_000_000n);
   });
 
   it('OpenAI Images: the image part of the input at the image input rate', () => {

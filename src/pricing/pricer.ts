@@ -2,7 +2,7 @@ import type { ModelInfo, ModelPrice } from '@pydantic/genai-prices';
 import { compileGlobs } from '../core/glob.js';
 import { MAX_ROW_PICOS, PICOS_PER_USD, type Picos, roundHalfUp, scaleByFraction, scaled } from '../core/money.js';
 import type { Usage } from '../core/usage.js';
-import { costOf, feesOf, imageGenerationCost } from './cost.js';
+import { costOf, feesOf, imageGenerationCost, withoutRounds } from './cost.js';
 import { withoutContextLabel } from './model-id.js';
 import { geoMultiplier, speedMultiplier, tierMultiplier } from './modifiers.js';
 import { priceAt } from './price-at.js';
@@ -109,13 +109,16 @@ export function pricerWith(catalogModel: CatalogLookup, o: PricerOptions = {}): 
     const images = q.usage.imageGeneration;
     const imageRates = images && ratesOf(q, images.model)?.rates;
     // So are another model's sub-inferences (an advisor's).
-    const others = q.usage.otherModels ?? [];
-    const otherRates = others.map((o) => ratesOf(q, o.model)?.rates);
-    if (!found || (images && !imageRates) || otherRates.includes(undefined)) return { costPicos: null, unpriced: true, source: null };
+    const rounds = q.usage.rounds ?? [];
+    const roundRates = rounds.map((r) => (r.model === undefined ? found?.rates : ratesOf(q, r.model)?.rates));
+    if (!found || (images && !imageRates) || roundRates.includes(undefined)) return { costPicos: null, unpriced: true, source: null };
     const { rates, source } = found;
     const speed = speedMultiplier(q.catalogProvider, model, q.usage.speed, configuredFast);
     if (speed === null) return { costPicos: null, unpriced: true, source: null };
-    let cost = costOf(q.usage, rates);
+    // The request's own rounds (a compaction) are inside its counts, but each is billed at its own length tier.
+    const own = rounds.filter((r) => r.model === undefined);
+    let cost = costOf(own.length === 0 ? q.usage : withoutRounds(q.usage, own), rates);
+    for (const r of own) cost += costOf(r.usage, rates);
     const tier = tierMultiplier(q.catalogProvider, q.serviceTier, q.at);
     if (tier) cost = scaleByFraction(cost, tier);
     if (speed) cost = scaleByFraction(cost, speed);
@@ -123,9 +126,9 @@ export function pricerWith(catalogModel: CatalogLookup, o: PricerOptions = {}): 
     if (geo) cost = scaleByFraction(cost, geo);
     if (q.usage.webSearches) cost += feesOf(q.usage, source === 'override' ? overrideFees(q, model) : rates);
     if (images && imageRates) cost += imageGenerationCost(images, imageRates);
-    // Their own model's rates at the request's service tier; the speed and geography priced the request's model.
+    // Another model's rounds at its rates and the request's service tier; the speed and geography are the request's model's.
     let sub = 0n;
-    for (const [i, o] of others.entries()) sub += costOf(o.usage, otherRates[i]!);
+    for (const [i, r] of rounds.entries()) if (r.model !== undefined) sub += costOf(r.usage, roundRates[i]!);
     cost += tier ? scaleByFraction(sub, tier) : sub;
     const k = keep.get(q.provider);
     if (k !== undefined) cost = roundHalfUp(cost * k, PICOS_PER_USD);

@@ -3,10 +3,10 @@ import { type JsonObject, asArray, asObject, asText, dig } from '../shared/json.
 
 /**
  * Adds the rounds `usage.iterations` reports beside the top-level counts, which leave them out
- * (SDK `BetaMessageDeltaUsage.iterations`): a compaction round (context management's `compact_…`
- * edit) is billed at the model's rates, so its counts join the request's; an advisor's
- * sub-inference (`advisor_message`) at its own model's, so it is kept apart. The `message`
- * entries are already inside the top-level counts.
+ * (SDK `BetaMessageDeltaUsage.iterations`), each to be priced at its own length tier: a compaction
+ * round (context management's `compact_…` edit) is billed at the model's rates, so its counts join
+ * the request's too; an advisor's sub-inference (`advisor_message`) at its own model's, so it stays
+ * apart. The `message` entries are already inside the top-level counts.
  */
 export function addIterations(usage: JsonObject, u: Usage): void {
   for (const entry of asArray(usage.iterations) ?? []) {
@@ -18,9 +18,10 @@ export function addIterations(usage: JsonObject, u: Usage): void {
       u.cacheWriteTokens += r.cacheWriteTokens;
       u.cacheWrite1hTokens += r.cacheWrite1hTokens;
       u.outputTokens += r.outputTokens;
+      (u.rounds ??= []).push({ usage: r });
     } else if (round?.type === 'advisor_message') {
       const model = asText(round.model);
-      if (model !== undefined) (u.otherModels ??= []).push({ model, usage: roundUsage(round) });
+      if (model !== undefined) (u.rounds ??= []).push({ model, usage: roundUsage(round) });
     }
   }
 }

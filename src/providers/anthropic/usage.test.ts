@@ -63,14 +63,16 @@ describe('Anthropic usage mapping', () => {
     const round = { input_tokens: 10, output_tokens: 2, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
     const compaction = { type: 'compaction', input_tokens: 500, cache_read_input_tokens: 40, cache_creation_input_tokens: 30, cache_creation: { ephemeral_5m_input_tokens: 10, ephemeral_1h_input_tokens: 20 }, output_tokens: 70 };
     const usage = { ...round, iterations: [compaction, { type: 'message', ...round }] };
-    expect(anthropicUsage(usage)).toEqual({ ...zeroUsage(), inputTokens: 580, cacheReadTokens: 40, cacheWriteTokens: 30, cacheWrite1hTokens: 20, outputTokens: 72 });
+    // Kept as a round as well, to be priced at its own length tier.
+    const alone = { ...zeroUsage(), inputTokens: 570, cacheReadTokens: 40, cacheWriteTokens: 30, cacheWrite1hTokens: 20, outputTokens: 70 };
+    expect(anthropicUsage(usage)).toEqual({ ...zeroUsage(), inputTokens: 580, cacheReadTokens: 40, cacheWriteTokens: 30, cacheWrite1hTokens: 20, outputTokens: 72, rounds: [{ usage: alone }] });
     expect(anthropicUsage({ ...round, iterations: null })).toEqual({ ...zeroUsage(), inputTokens: 10, outputTokens: 2 });
   });
 
   it('keeps an advisor’s sub-inference apart, under its own model, out of the executor’s counts', () => {
     const advice = { type: 'advisor_message', model: 'claude-opus-4-6', input_tokens: 300, cache_read_input_tokens: 100, cache_creation_input_tokens: 0, output_tokens: 50 };
     const u = anthropicUsage({ input_tokens: 10, output_tokens: 2, iterations: [advice, { type: 'advisor_message', input_tokens: 5 }] });
-    expect(u).toEqual({ ...zeroUsage(), inputTokens: 10, outputTokens: 2, otherModels: [{ model: 'claude-opus-4-6', usage: { ...zeroUsage(), inputTokens: 400, cacheReadTokens: 100, outputTokens: 50 } }] });
+    expect(u).toEqual({ ...zeroUsage(), inputTokens: 10, outputTokens: 2, rounds: [{ model: 'claude-opus-4-6', usage: { ...zeroUsage(), inputTokens: 400, cacheReadTokens: 100, outputTokens: 50 } }] });
   });
 
   it('takes the 1-hour writes of a server tool loop from its rounds’ TTL splits when they add up to the writes', () => {

@@ -28,7 +28,7 @@ export function withToolCalls(usage: Usage, toolCalls: number): Usage {
   if (usage.imageInput !== undefined) out.imageInput = usage.imageInput;
   if (usage.webSearches !== undefined) out.webSearches = usage.webSearches;
   if (usage.imageGeneration !== undefined) out.imageGeneration = usage.imageGeneration;
-  if (usage.otherModels !== undefined) out.otherModels = usage.otherModels;
+  if (usage.rounds !== undefined) out.rounds = usage.rounds;
   if (usage.speed !== undefined) out.speed = usage.speed;
   if (usage.inferenceGeo !== undefined) out.inferenceGeo = usage.inferenceGeo;
   return out;
