@@ -57,4 +57,3 @@ export function longWritesOfRounds(usage: JsonObject, writes: number): number | 
   }
   return split && total === writes ? Math.min(long, writes) : undefined;
 }
-
