@@ -74,6 +74,15 @@ describe('Claude Code transcripts', () => {
     expect(plain!.costPicos).toBe(labelled!.costPicos);
   });
 
+  it('prices an advisor’s sub-inference the line’s usage.iterations reports at the advisor model’s rates, as Claude Code does', () => {
+    const advice = { type: 'advisor_message', model: 'claude-opus-4-6', input_tokens: 30_000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, cache_creation: null, output_tokens: 1_500 };
+    const iterations = [advice, { type: 'message', input_tokens: 20_000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, cache_creation: null, output_tokens: 1_000 }];
+    const logs = logDir({ [file]: [line({ model: 'claude-sonnet-4-6', input: 20_000, out: 1_000, usage: { iterations } })] });
+    const [row] = importer('claude-code', logs.dir).run().rows;
+    // claude-sonnet-4-6: 20,000 × 3e6 + 1,000 × 15e6 = 7.5e10; claude-opus-4-6: 30,000 × 5e6 + 1,500 × 25e6 = 1.875e11 (Claude Code's costUSD: 0.2625).
+    expect(row).toMatchObject({ inputTokens: 20_000, outputTokens: 1_000, costPicos: 262_500_000_000n, unpriced: false });
+  });
+
   it('refuses a line dated before 1970, counted as such, the rest of the file read as before', () => {
     const logs = logDir({
       [file]: [
