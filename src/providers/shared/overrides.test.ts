@@ -85,6 +85,16 @@ describe('applyOverrides on output caps', () => {
     expect(capped('/v1/moderations', { input: 'x' }, 100)).toEqual({ input: 'x' });
   });
 
+  it('lowers a Messages thinking budget below a cap it lowered, turns thinking off where no budget fits, and leaves a client’s own budget alone', () => {
+    const ask = (thinking: object, max_tokens = 16_000) => ({ model: 'm', max_tokens, thinking, messages: [] });
+    expect(capped('/v1/messages', ask({ type: 'enabled', budget_tokens: 8_000 }), 3_000)).toMatchObject({ max_tokens: 3_000, thinking: { type: 'enabled', budget_tokens: 2_999 } });
+    expect(capped('/v1/messages', ask({ type: 'enabled', budget_tokens: 2_000 }), 3_000)).toMatchObject({ max_tokens: 3_000, thinking: { type: 'enabled', budget_tokens: 2_000 } });
+    expect(capped('/v1/messages', ask({ type: 'enabled', budget_tokens: 8_000 }), 1_024)).toMatchObject({ max_tokens: 1_024, thinking: { type: 'disabled' } });
+    expect(capped('/v1/messages', ask({ type: 'adaptive' }), 1_000)).toMatchObject({ max_tokens: 1_000, thinking: { type: 'adaptive' } });
+    // Interleaved thinking lets a budget pass the client's own cap: a cap not lowered changes nothing.
+    expect(capped('/v1/messages', ask({ type: 'enabled', budget_tokens: 20_000 }, 2_000), 3_000)).toMatchObject({ max_tokens: 2_000, thinking: { type: 'enabled', budget_tokens: 20_000 } });
+  });
+
   it('lowers a Gemini cap where the body gives it, by either proto JSON name, and adds none beside it', () => {
     const path = '/v1beta/models/gemini-2.5-flash:generateContent';
     expect(capped(path, { contents: [], generation_config: { max_output_tokens: 5000, temperature: 0 } }, 100)).toEqual({ contents: [], generation_config: { max_output_tokens: 100, temperature: 0 } });

@@ -1,4 +1,5 @@
 import { isConversation } from '../../core/api.js';
+import { fitThinking } from '../anthropic/output-cap.js';
 import { type CapNames, GEMINI_CAP, INTERACTION_CAP } from '../gemini/request.js';
 import { isResponsesShapedChat } from '../openai/request.js';
 import type { RouteMatch } from '../types.js';
@@ -71,9 +72,13 @@ function capOutput(route: RouteMatch, body: Record<string, unknown>, cap: number
     case 'openai.responses':
       lower('max_output_tokens');
       return;
-    case 'anthropic.messages':
+    case 'anthropic.messages': {
+      // Only past a cap lowered here: with interleaved thinking a client may give a budget past its own cap.
+      const sent = body.max_tokens;
       lower('max_tokens');
+      if (body.max_tokens !== sent) fitThinking(body, cap);
       return;
+    }
     case 'gemini.generate':
       return capNested(body, cap, GEMINI_CAP);
     // A compaction has no output cap to lower, nor do token counts.
