@@ -37,7 +37,7 @@ export async function importLogs(flags: ImportFlags, io: Io): Promise<void> {
   const cred = flags.push ? pushCredential(flags.push, false) : undefined;
   let found: ReturnType<typeof discover>;
   try {
-    found = discover(sources, process.env, flags.dir);
+    found = discover(sources, process.env, flags.dir, (message) => io.err(`import: ${message}\n`));
   } catch (err) {
     if (err instanceof SourceDirError) throw new UsageError(`import: ${err.message}`);
     throw err;

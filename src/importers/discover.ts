@@ -28,19 +28,23 @@ function list(value: string | undefined): string[] {
  * Claude Code: each entry of CLAUDE_CONFIG_DIR (comma-separated; it replaces the defaults)
  * or of `--dir` is a config dir holding `projects/`, or the `projects/` dir itself; a
  * `--dir` may also be any folder of transcripts. Default: both `$XDG_CONFIG_HOME/claude`
- * (`~/.config/claude`) and `~/.claude`, when present.
+ * (`~/.config/claude`) and `~/.claude`, when present. A `--dir` that is none of these is an
+ * error; so is CLAUDE_CONFIG_DIR when none of its entries is (usage-formats.md §1.3), while an
+ * entry of it that is not, beside one that is (a profile never used), is passed to `skipped`.
  */
-export function claudeRoots(env: NodeJS.ProcessEnv, dirs?: readonly string[]): string[] {
-  const explicit = dirs && dirs.length > 0 ? [...dirs] : list(env.CLAUDE_CONFIG_DIR);
+export function claudeRoots(env: NodeJS.ProcessEnv, dirs?: readonly string[], skipped?: (message: string) => void): string[] {
+  const flag = dirs !== undefined && dirs.length > 0;
+  const explicit = flag ? [...dirs] : list(env.CLAUDE_CONFIG_DIR);
   if (explicit.length > 0) {
-    const found = explicit.map((d) => resolve(d)).map((d) => (isDir(join(d, 'projects')) ? join(d, 'projects') : isDir(d) && (dirs?.length || basename(d) === 'projects') ? d : undefined));
+    const found = explicit.map((d) => resolve(d)).map((d) => (isDir(join(d, 'projects')) ? join(d, 'projects') : isDir(d) && (flag || basename(d) === 'projects') ? d : undefined));
     const bad = explicit.filter((_, i) => found[i] === undefined);
     if (bad.length > 0) {
-      const what = dirs && dirs.length > 0 ? '--dir' : 'CLAUDE_CONFIG_DIR';
       const why = (d: string) => (!existsSync(d) ? 'does not exist' : !isDir(d) ? 'is not a folder' : 'is not a Claude Code config directory (no projects/ folder inside)');
-      throw new SourceDirError(`${what}: ${bad.map((b) => `"${b}" ${why(resolve(b))}`).join('; ')}`);
+      const message = `${flag ? '--dir' : 'CLAUDE_CONFIG_DIR'}: ${bad.map((b) => `"${b}" ${why(resolve(b))}`).join('; ')}`;
+      if (flag || bad.length === explicit.length) throw new SourceDirError(message);
+      skipped?.(`${message}; read the others`);
     }
-    return unique(found as string[]);
+    return unique(found.filter((d) => d !== undefined));
   }
   return unique(defaultClaudeDirs(env).filter(isDir));
 }
@@ -155,9 +159,10 @@ export interface Found {
   dirs: DirStamps;
 }
 
-export function discover(sources: readonly SourceName[], env: NodeJS.ProcessEnv, dirs?: readonly string[]): Found[] {
+/** `skipped`: told of a CLAUDE_CONFIG_DIR entry left out (claudeRoots). */
+export function discover(sources: readonly SourceName[], env: NodeJS.ProcessEnv, dirs?: readonly string[], skipped?: (message: string) => void): Found[] {
   return sources.map((source) => {
-    const roots = source === 'claude-code' ? claudeRoots(env, dirs) : codexRoots(env, dirs);
+    const roots = source === 'claude-code' ? claudeRoots(env, dirs, skipped) : codexRoots(env, dirs);
     const walked = findFiles(roots);
     return { source, roots, files: source === 'codex' ? withoutArchivedCopies(walked.files) : walked.files, dirs: walked.dirs };
   });

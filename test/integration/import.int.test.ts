@@ -181,6 +181,11 @@ describe('tollgate import (SQLite)', () => {
     expect(await cli(['import', '--source', 'claude-code', '--dir', file])).toMatchObject({ code: 2, err: expect.stringContaining(`"${file}" is not a folder`) });
     const empty = mkdtempSync(join(work, 'empty-'));
     expect(await cli(['import', '--source', 'claude-code'], { CLAUDE_CONFIG_DIR: empty })).toMatchObject({ code: 2, err: expect.stringContaining(`CLAUDE_CONFIG_DIR: "${empty}" is not a Claude Code config directory (no projects/ folder inside)`) });
+    // Beside a valid one, an entry that is not (a profile never used) is skipped with a warning.
+    const skipping = await cli(['import', '--source', 'claude-code', '--dry-run', '--json', '--state', join(work, 'skip-state.json')], { CLAUDE_CONFIG_DIR: `${empty},${corpus.claudeDir}` });
+    expect(skipping.code, skipping.err).toBe(0);
+    expect(skipping.err).toContain(`import: CLAUDE_CONFIG_DIR: "${empty}" is not a Claude Code config directory (no projects/ folder inside); read the others`);
+    expect((JSON.parse(skipping.out) as { filesSeen: number }).filesSeen).toBeGreaterThan(0);
     expect(await cli(['import', '--format', 'ledger'])).toMatchObject({ code: 2, err: expect.stringContaining('name the JSONL file') });
     expect(await cli(['import', '--source', 'codex'], { CODEX_HOME: join(work, 'no-codex') })).toMatchObject({ code: 2, err: expect.stringContaining(`CODEX_HOME: "${join(work, 'no-codex')}" does not exist`) });
     expect(await cli(['import', '--source', 'codex'], { CODEX_HOME: file })).toMatchObject({ code: 2, err: expect.stringContaining(`CODEX_HOME: "${file}" is not a folder`) });
