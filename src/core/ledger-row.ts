@@ -131,3 +131,11 @@ export function isDimension(value: string): value is Dimension {
  * recorded: a tag rather than a column, so reports group by it from the tag rollups.
  */
 export const CLIENT_VERSION_TAG = 'client_version';
+
+/**
+ * The tags that name the subagent a request came from and the agent that started it: Claude
+ * Code's `x-claude-code-agent-id` and `x-claude-code-parent-agent-id` headers, a subagent
+ * transcript's `agentId` (usage-formats.md §7). A main thread's requests have neither.
+ */
+export const AGENT_ID_TAG = 'agent_id';
+export const PARENT_AGENT_ID_TAG = 'parent_agent_id';

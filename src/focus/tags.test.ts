@@ -9,6 +9,7 @@ describe('FOCUS Tags of a row', () => {
     const translated = sampleRow({ ...base, tags: { translated: 'openai', cache: 'auto', workflow: 'review' } });
     expect(tagsOf(translated)).toEqual({ 'tollgate/cache': 'auto', 'tollgate/translated': 'openai', workflow: 'review' });
     expect(tagsOf(sampleRow({ ...base, tags: { client_version: '2.1.197', workflow: 'review' } }))).toEqual({ 'tollgate/client_version': '2.1.197', workflow: 'review' });
+    expect(tagsOf(sampleRow({ ...base, tags: { agent_id: 'a7f3c2', parent_agent_id: 'a0b1' } }))).toEqual({ 'tollgate/agent_id': 'a7f3c2', 'tollgate/parent_agent_id': 'a0b1' });
     const batch = sampleRow({ ...base, api: 'anthropic.batch_message', tags: { batch_id: 'msgbatch_1', custom_id: 'q-7', workflow: 'nightly' } });
     expect(tagsOf(batch)).toEqual({ 'tollgate/batch_id': 'msgbatch_1', 'tollgate/custom_id': 'q-7', workflow: 'nightly' });
     const file = sampleRow({ ...base, api: 'openai.batch_request', tags: { output_file_id: 'file-9', custom_id: 'r1' } });

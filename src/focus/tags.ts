@@ -1,4 +1,4 @@
-import { CLIENT_VERSION_TAG, type LedgerRow } from '../core/ledger-row.js';
+import { AGENT_ID_TAG, CLIENT_VERSION_TAG, PARENT_AGENT_ID_TAG, type LedgerRow } from '../core/ledger-row.js';
 
 /**
  * The prefix of Tollgate's own tags in FOCUS `Tags` (provider-defined tags, in FOCUS's words), named
@@ -15,11 +15,11 @@ const BATCH_TAGS = new Set(['batch_id', 'output_file_id', 'custom_id']);
 /**
  * Whether the gateway set this tag of the row rather than the client: its `cache=auto` mark (a
  * client's is refused), a translated request's dialect (set over any client tag of that name), and
- * a batch result's ids (set over the submitting request's tags), and the client's version (the name
- * is Tollgate's; a client whose headers name no version may send its own).
+ * a batch result's ids (set over the submitting request's tags), and the client's version and
+ * subagent (the names are Tollgate's; a client whose headers name none may send its own).
  */
 function setByGateway(r: LedgerRow, key: string, value: string): boolean {
-  if (key === CLIENT_VERSION_TAG) return true;
+  if (key === CLIENT_VERSION_TAG || key === AGENT_ID_TAG || key === PARENT_AGENT_ID_TAG) return true;
   if (key === 'cache') return value === 'auto';
   if (key === 'translated') return TRANSLATIONS.has(value);
   return BATCH_TAGS.has(key) && BATCH_APIS.has(r.api);

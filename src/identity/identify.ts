@@ -6,7 +6,7 @@ import { type RequestFrom, clientOf } from './client-address.js';
 import { keyRefusal } from './key-validity.js';
 import type { Credential, HeaderBag } from '../providers/types.js';
 import { detectClient, detectClientVersion, detectSession } from './client.js';
-import { CLIENT_VERSION_TAG } from '../core/ledger-row.js';
+import { AGENT_ID_TAG, CLIENT_VERSION_TAG, PARENT_AGENT_ID_TAG } from '../core/ledger-row.js';
 import type { KeyResolver } from './key-resolver.js';
 import { parseTags } from './tags.js';
 import type { StoredObjectsMode } from './stored-objects.js';
@@ -68,6 +68,11 @@ export async function identify(cred: Credential | undefined, headers: HeaderBag,
   // What the client's headers say wins over a tag of that name it sent; with none, its tag stays.
   const version = detectClientVersion(headers);
   if (version !== null) who.tags[CLIENT_VERSION_TAG] = version;
+  // Claude Code names the subagent that sends a request, and its parent; set as the version is.
+  const agent = header(headers, 'x-claude-code-agent-id');
+  if (agent !== null) who.tags[AGENT_ID_TAG] = agent;
+  const parent = header(headers, 'x-claude-code-parent-agent-id');
+  if (parent !== null) who.tags[PARENT_AGENT_ID_TAG] = parent;
   // Returned with the caller, not thrown: the key's own refusals below come first.
   if ('error' in tagResult) who.refusal = new GatewayError('invalid_request', tagResult.error);
   if (!cred) {

@@ -75,6 +75,14 @@ describe('identity', () => {
     expect((await identify(undefined, {}, keys, { passthrough: 'allow', anonymous: 'allow' })).tags).toEqual({});
   });
 
+  it('tags a Claude Code subagent s request with its agent and parent agent, over client tags of those names; a main thread s request has neither', async () => {
+    const keys = new KeyResolver(memoryKeys([]));
+    const sub = await identify(undefined, { 'user-agent': 'claude-cli/2.1.197 (external, cli)', 'x-claude-code-agent-id': 'a7f3c2', 'x-claude-code-parent-agent-id': 'a0b1', 'x-tollgate-tags': 'agent_id=mine,workflow=review' }, keys, { passthrough: 'allow', anonymous: 'allow' });
+    expect(sub.tags).toEqual({ workflow: 'review', client_version: '2.1.197', agent_id: 'a7f3c2', parent_agent_id: 'a0b1' });
+    const main = await identify(undefined, { 'user-agent': 'claude-cli/2.1.197 (external, cli)', 'x-claude-code-agent-id': '  ' }, keys, { passthrough: 'allow', anonymous: 'allow' });
+    expect(main.tags).toEqual({ client_version: '2.1.197' });
+  });
+
   it('names the SDK whatever client class of it sent the request (async, Azure, Bedrock, Vertex)', () => {
     // Stainless SDKs put the client class in the user agent: AsyncOpenAI is what LangChain and most async Python apps use.
     for (const ua of ['OpenAI/Python 2.8.1', 'AsyncOpenAI/Python 2.8.1', 'AzureOpenAI/Python 2.8.1', 'AsyncAzureOpenAI/Python 2.8.1', 'AzureOpenAI/JS 6.49.0']) {

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { Api } from '../core/api.js';
-import type { CLIENT_VERSION_TAG, LedgerRow } from '../core/ledger-row.js';
+import { AGENT_ID_TAG, type CLIENT_VERSION_TAG, type LedgerRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
 import { rowTier } from '../core/service-tier.js';
 import type { Usage } from '../core/usage.js';
@@ -55,6 +55,8 @@ export interface ImportedRecord {
   serviceTier?: string | undefined;
   /** The agent's version, as its log recorded it: the row's `client_version` tag. */
   clientVersion?: string | null;
+  /** The subagent that made the call, as its log recorded it: the row's `agent_id` tag. */
+  agentId?: string | null;
 }
 
 const VERSION = /^\d+\.\d+\.\d+[\w.+-]{0,30}$/;
@@ -62,6 +64,13 @@ const VERSION = /^\d+\.\d+\.\d+[\w.+-]{0,30}$/;
 /** An agent's version as its log wrote it (`2.1.197`), or null for anything else (`dev`, a number). */
 export function agentVersion(v: unknown): string | null {
   return typeof v === 'string' && VERSION.test(v) ? v : null;
+}
+
+/** A row's tags: literals, not computed keys, as this runs for every row of an import. */
+function importedTags(r: ImportedRecord): Record<string, string> {
+  const tags: Record<string, string> = r.clientVersion ? ({ client_version: r.clientVersion } satisfies Record<typeof CLIENT_VERSION_TAG, string>) : {};
+  if (r.agentId) tags[AGENT_ID_TAG] = r.agentId;
+  return tags;
 }
 
 /** A ledger row for a record read from an agent's log: a successful streamed call with final usage. */
@@ -91,7 +100,7 @@ export function importedRow(r: ImportedRecord, price: ImportPricer): LedgerRow {
     sessionId: r.sessionId,
     client: r.client,
     // A literal, not a computed key: this runs for every row of an import.
-    tags: r.clientVersion ? ({ client_version: r.clientVersion } satisfies Record<typeof CLIENT_VERSION_TAG, string>) : {},
+    tags: importedTags(r),
     stream: true,
     status: 200,
     outcome: 'ok',

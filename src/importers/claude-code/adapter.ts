@@ -109,6 +109,7 @@ class KeptLine implements PendingRow {
   readonly requestId: string | null;
   readonly serviceTier: string | undefined;
   readonly version: string | null;
+  readonly agentId: string | null;
   readonly usage: Usage;
 
   constructor(ctx: RunContext, file: FoundFile, id: string, e: ClaudeEntry, intern: <T extends string | null>(s: T) => T) {
@@ -123,6 +124,7 @@ class KeptLine implements PendingRow {
     this.requestId = e.requestId;
     this.serviceTier = e.serviceTier === undefined ? undefined : intern(e.serviceTier);
     this.version = intern(e.version);
+    this.agentId = intern(e.agentId);
     this.usage = anthropicUsage(e.usage);
   }
 
@@ -149,6 +151,7 @@ class KeptLine implements PendingRow {
         source: CLAUDE_CODE_LOG,
         serviceTier: this.serviceTier,
         clientVersion: this.version,
+        agentId: this.agentId,
       },
       ctx.price,
     );

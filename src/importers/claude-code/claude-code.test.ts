@@ -83,6 +83,18 @@ describe('Claude Code transcripts', () => {
     expect(row).toMatchObject({ inputTokens: 20_000, outputTokens: 1_000, costPicos: 262_500_000_000n, unpriced: false });
   });
 
+  it('tags a subagent transcript s rows with the agentId its lines name, and leaves the main thread s untagged', () => {
+    const sub = `projects/-home-dev-app/${SESSION}/subagents/agent-a7f3c2.jsonl`;
+    const logs = logDir({ [file]: [line({ msg: 'msg_M', req: 'req_M' })], [sub]: [line({ msg: 'msg_S', req: 'req_S', sidechain: true, extra: { agentId: 'a7f3c2' } })] });
+    const rows = importer('claude-code', logs.dir).run().rows;
+    expect(rows.map((r) => [r.responseId, r.tags])).toEqual(
+      expect.arrayContaining([
+        ['msg_M', { client_version: '2.1.114' }],
+        ['msg_S', { client_version: '2.1.114', agent_id: 'a7f3c2' }],
+      ]),
+    );
+  });
+
   it('refuses a line dated before 1970, counted as such, the rest of the file read as before', () => {
     const logs = logDir({
       [file]: [

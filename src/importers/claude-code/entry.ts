@@ -23,6 +23,8 @@ export interface ClaudeEntry {
   uuid: string | null;
   /** Claude Code's version (`2.1.197`), when the line names one that reads as a version. */
   version: string | null;
+  /** The subagent that wrote the line (a subagent transcript's `agentId`), else null. */
+  agentId: string | null;
 }
 
 
@@ -77,5 +79,6 @@ export function claudeEntry(line: Json): ClaudeEntry | undefined {
     serviceTier: typeof usage.service_tier === 'string' ? usage.service_tier : undefined,
     uuid: typeof outer.uuid === 'string' ? outer.uuid : null,
     version: agentVersion(outer.version),
+    agentId: typeof outer.agentId === 'string' && outer.agentId !== '' ? outer.agentId.slice(0, 200) : null,
   };
 }
