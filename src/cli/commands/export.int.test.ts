@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +59,29 @@ describe('tollgate export -o', () => {
     expect(r.err).toContain(`export: --format jsonl does not fit "${csv}": a .csv file is written with --format csv or focus`);
     expect(existsSync(csv)).toBe(false);
     expect((await cli('export', '--format', 'csv', '--since', '2026-11-01', '-o', join(dir, 'x.parquet'))).code).toBe(2);
+  });
+
+  it('leaves an existing -o file and its metadata as they were when --since or --until is not a time', async () => {
+    for (const name of ['kept.csv', 'kept.parquet', 'kept.jsonl']) {
+      const file = join(dir, name);
+      const metadata = join(dir, name.replace(/\.[a-z]+$/, '.metadata.json'));
+      writeFileSync(file, 'last month\n');
+      writeFileSync(metadata, '{"kept":true}\n');
+      for (const bad of [['--since', 'yesterday'], ['--since', '2026-11-01', '--until', '2026-13-01']]) {
+        const r = await cli('export', ...bad, '-o', file, ...(name === 'kept.jsonl' ? [] : ['--format', 'focus']));
+        expect(r.code).toBe(2);
+        expect(r.err).toContain('is not a time');
+        expect(r.out).toBe('');
+        expect(readFileSync(file, 'utf8')).toBe('last month\n');
+        expect(readFileSync(metadata, 'utf8')).toBe('{"kept":true}\n');
+      }
+    }
+  });
+
+  it('prints nothing to stdout, not even the CSV header, when --since is not a time', async () => {
+    const r = await cli('export', '--format', 'csv', '--since', 'yesterday');
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
   });
 });
 

@@ -38,6 +38,8 @@ export function exportCommand(program: Command, io: Io): void {
       const file = toStdout(flags.output) ? undefined : flags.output;
       const format = outputFormat('export', flags.format, file, EXTENSIONS, 'jsonl');
       if (flags.metadata !== undefined && format !== 'focus') throw new UsageError('export: --metadata describes a FOCUS dataset (--format focus)');
+      // Before any file is opened: a mistyped --since must not leave an existing -o file (or its metadata) emptied.
+      const bounds = parseWindow(flags);
       // FOCUS has no null cost: an unpriced request's rows say $0, so the terminal is told (as report's footnote does).
       let unpriced = 0;
       const counted = async function* (rows: AsyncIterable<LedgerRow>): AsyncGenerator<LedgerRow> {
@@ -46,7 +48,7 @@ export function exportCommand(program: Command, io: Io): void {
           yield r;
         }
       };
-      const records = () => focusRecords(counted(storage.ledger.scan(parseWindow(flags))), focusContext(config));
+      const records = () => focusRecords(counted(storage.ledger.scan(bounds)), focusContext(config));
       const tellUnpriced = () => {
         if (unpriced > 0) io.err(`export: ${unpriced} request(s) used a model with no known price; FOCUS allows no null cost, so their rows carry their tokens at $0 (x_UnpricedRequests counts them), not what they cost. Add a pricing override (pricing.overrides in the config), or name the price list of a provider at its own address (providers[].catalog); see docs/pricing.md.\n`);
       };
@@ -77,7 +79,7 @@ export function exportCommand(program: Command, io: Io): void {
       const rows = format === 'focus' ? await writeFocusCsv(records(), write).catch(told) : 0;
       if (format === 'csv') await write(csvHeader());
       if (format !== 'focus')
-        for await (const row of storage.ledger.scan(parseWindow(flags))) await write(format === 'csv' ? toCsvLine(row) : toJsonLine(row));
+        for await (const row of storage.ledger.scan(bounds)) await write(format === 'csv' ? toCsvLine(row) : toJsonLine(row));
       await sink?.close();
       described(rows);
       tellUnpriced();
