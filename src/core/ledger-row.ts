@@ -125,6 +125,11 @@ export function isDimension(value: string): value is Dimension {
   return (PLAIN_DIMENSIONS as readonly string[]).includes(value) || /^tag:[A-Za-z0-9_.-]+$/.test(value);
 }
 
+/** A dimension named twice in a grouping (`--by day --by day`), which would only repeat its column. */
+export function repeatedDimension(by: readonly string[]): string | undefined {
+  return by.find((d, i) => by.indexOf(d) !== i);
+}
+
 /**
  * The tag that holds the calling tool's version (Claude Code's, Codex's, an SDK's), set by the
  * gateway from the client's headers and by the importers and telemetry from what the agent

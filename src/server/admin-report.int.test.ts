@@ -57,3 +57,14 @@ describe('GET /admin/v1/report without until', () => {
     expect((await get(`${base}/report?since=${new Date(nextYear).toISOString()}`)).status).toBe(400);
   });
 });
+
+describe('GET /admin/v1/report?by=', () => {
+  it('answers 400 naming a dimension given twice, repeated or in one list', async () => {
+    const base = await start();
+    for (const q of ['by=user&by=user', 'by=day,team,day', 'by=rule,rule']) {
+      const r = await get(`${base}/report?since=1d&${q}`);
+      expect(r.status).toBe(400);
+      expect(r.body).toEqual({ error: { code: 'invalid_request', message: expect.stringMatching(/^by: "(user|day|rule)" is given twice; name each dimension once$/) } });
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { closest } from '../core/closest.js';
-import { isDimension } from '../core/ledger-row.js';
+import { isDimension, repeatedDimension } from '../core/ledger-row.js';
 import type { RowPricer } from '../cache-analysis/price-moves.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
 import { checkKeyInput, createKey, publicKey } from '../identity/key-service.js';
@@ -175,6 +175,8 @@ function reportWindow(query: URLSearchParams): { since?: number; until: number }
 
 async function getReport(deps: AdminDeps, res: ServerResponse, query: URLSearchParams): Promise<void> {
   const by = reportParams(query);
+  const twice = repeatedDimension(by);
+  if (twice) throw new RangeError(`by: "${twice}" is given twice; name each dimension once`);
   if (by.includes('rule')) return getRuleReport(deps, res, query, by);
   const bad = by.find((d) => !isDimension(d));
   if (bad) throw new RangeError(`cannot group by "${bad}"`);

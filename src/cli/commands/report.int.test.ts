@@ -47,3 +47,13 @@ describe('tollgate report without --until', () => {
     expect(r.out.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(['now', 'later']);
   });
 });
+
+describe('tollgate report --by', () => {
+  it('refuses a dimension named twice, as bad usage, rather than repeating its column', async () => {
+    for (const by of [['--by', 'user', '--by', 'user'], ['--by', 'user,team,user'], ['--by', 'rule', 'rule']]) {
+      const r = await cli('report', '--since', '1d', ...by, '--format', 'json');
+      expect(r).toMatchObject({ code: 2, out: '' });
+      expect(r.err).toMatch(/^tollgate: report: --by (user|rule) is given twice; name each dimension once\n$/);
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type Dimension, isDimension } from '../../core/ledger-row.js';
+import { type Dimension, isDimension, repeatedDimension } from '../../core/ledger-row.js';
 import { runReport } from '../../reports/report.js';
 import { renderCsv, renderJson, renderTable } from '../../reports/render.js';
 import { renderRuleCsv, renderRuleJson, renderRuleTable, runRuleReport } from '../../reports/rule-report.js';
@@ -26,6 +26,8 @@ export function reportCommand(program: Command, io: Io): void {
     withStorage(flags, async (storage) => {
       const by = flags.by.flatMap((b) => b.split(',')).map((b) => b.trim()).filter(Boolean);
       if (!['table', 'json', 'csv'].includes(flags.format)) throw new UsageError('report: --format must be table, json or csv');
+      const twice = repeatedDimension(by);
+      if (twice) throw new UsageError(`report: --by ${twice} is given twice; name each dimension once`);
       if (by.includes('rule')) {
         if (by.length > 1) throw new UsageError('report: --by rule cannot be combined with other dimensions');
         const r = await runRuleReport(storage.ledger, parseWindowToNow(flags));
