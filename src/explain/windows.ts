@@ -35,6 +35,17 @@ export function parseWindowSpec(text: string, now: number = Date.now()): Window 
   );
 }
 
+/**
+ * Refuses a comparison whose earlier window starts after its later one (`--from today --to yesterday`):
+ * the drivers would read backwards, a client release "moving" to the one it left. `names` are the
+ * flags or parameters the windows came from, for the message.
+ */
+export function checkWindowOrder(from: Window, to: Window, names: [string, string]): void {
+  if (from.since <= to.since) return;
+  const [f, t] = names;
+  throw new RangeError(`${f} (${from.label}) starts after ${t} (${to.label}): ${f} is the earlier window, ${t} the later one; swap them`);
+}
+
 function namedWindow(t: string, now: number): { since: number; until: number } | undefined {
   const today = Math.floor(now / DAY) * DAY;
   const monday = today - ((new Date(today).getUTCDay() + 6) % 7) * DAY;

@@ -92,6 +92,19 @@ describe('GET /admin/v1/explain', () => {
 });
 
 describe('admin reads with a format the route does not write', () => {
+  it('answers 400 when from starts after to, naming both, and takes windows in order or overlapping', async () => {
+    const storage = openSqlite(':memory:');
+    const admin = await serveAdmin(storage);
+    for (const q of ['from=today&to=yesterday', 'from=2026-11-08..2026-11-15&to=2026-11-01..2026-11-08', 'to=last-week&from=this-week']) {
+      const res = await fetch(`${admin.base}/explain?${q}`, admin.auth);
+      expect(res.status, q).toBe(400);
+      expect(((await res.json()) as { error: { code: string; message: string } }).error, q).toEqual({ code: 'invalid_request', message: expect.stringMatching(/^from \(.+\) starts after to \(.+\): from is the earlier window, to the later one; swap them$/) });
+    }
+    for (const q of ['from=yesterday&to=today', 'from=last-month&to=this-week', 'from=2026-11-01..2026-11-08&to=2026-11-01..2026-11-09']) expect((await fetch(`${admin.base}/explain?${q}`, admin.auth)).status, q).toBe(200);
+    admin.close();
+    await storage.close();
+  });
+
   it('answers 400 naming the formats it does write, rather than JSON as if asked', async () => {
     const storage = openSqlite(':memory:');
     const admin = await serveAdmin(storage);

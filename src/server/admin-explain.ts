@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { GROUP_FILTER_FIELDS, explain, explanationJson, groupFilterOf } from '../explain/explain.js';
-import { parseWindowSpec } from '../explain/windows.js';
+import { checkWindowOrder, parseWindowSpec } from '../explain/windows.js';
 import type { RateBook } from '../pricing/unit-rates.js';
 import type { Storage } from '../storage/ports.js';
 import { queryFormat, sendJson } from './json-response.js';
@@ -17,6 +17,7 @@ export async function getExplain(deps: { storage: Storage; flush: () => Promise<
   const now = Date.now();
   const from = parseWindowSpec(query.get('from') ?? 'last-week', now);
   const to = parseWindowSpec(query.get('to') ?? 'this-week', now);
+  checkWindowOrder(from, to, ['from', 'to']);
   const only = groupFilterOf((field) => query.get(field) ?? undefined);
   await deps.flush();
   // Without the gateway's prices, cache and price effects stay inside cost per request.

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { type GroupFilter, explain, explanationJson, explanationTable, groupFilterOf } from '../../explain/explain.js';
-import { type Window, parseWindowSpec } from '../../explain/windows.js';
+import { type Window, checkWindowOrder, parseWindowSpec } from '../../explain/windows.js';
 import { type StorageFlags, addStorageFlags, withStorage } from '../context.js';
 import { type Io, UsageError, parsedInput } from '../output.js';
 import { configRateBook } from '../rates.js';
@@ -33,6 +33,7 @@ export function explainCommand(program: Command, io: Io): void {
       const now = Date.now();
       const from = window('--from', flags.from, now);
       const to = window('--to', flags.to, now);
+      parsedInput(() => checkWindowOrder(from, to, ['--from', '--to']), (p) => `explain: ${p}`);
       const only = parsedInput(() => groupFilterOf((field) => flags[field]), (p) => `explain: ${p}`);
       const e = await explain(storage.ledger, from, to, configRateBook(config), now, only);
       if (flags.format === 'json') return io.out(JSON.stringify(explanationJson(e), null, 2) + '\n');
