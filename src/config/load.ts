@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { type Config, DEFAULTS, DEFAULT_PROVIDERS, type ProviderConfig, storageConfig } from './config.js';
 import { closest } from '../core/closest.js';
 import { plainIssue } from '../core/issue-text.js';
+import { fieldsAt } from '../core/schema-fields.js';
 import { ConfigError, type ConfigIssue, formatPath } from './errors.js';
 import { expandEnv, retypeExpanded } from './env.js';
 import { anomalySettings } from './anomalies.js';
@@ -85,18 +86,7 @@ function describeIssue(issue: z.core.$ZodIssue, doc: Document, lineOf: (o: numbe
 
 /** The keys allowed at a path, for "did you mean" hints. */
 function knownKeys(path: (string | number)[]): string[] {
-  let schema: z.ZodType = fileSchema;
-  for (const p of path) {
-    const def = (schema as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
-    const inner = (def.innerType ?? def.in ?? schema) as z.ZodType;
-    const innerDef = (inner as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
-    if (typeof p === 'number') schema = innerDef.element as z.ZodType;
-    else schema = (innerDef.shape as Record<string, z.ZodType>)[p]!;
-    if (!schema) return [];
-  }
-  const def = (schema as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
-  const inner = (def.innerType ?? def.in ?? schema) as { _zod: { def: { shape?: Record<string, unknown> } } };
-  return Object.keys(inner._zod.def.shape ?? {});
+  return fieldsAt(fileSchema, path);
 }
 
 function crossChecks(c: ConfigFile, doc: Document, lineOf: (o: number | undefined) => number | undefined): ConfigIssue[] {

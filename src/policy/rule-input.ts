@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { closest } from '../core/closest.js';
 import { plainIssue } from '../core/issue-text.js';
+import { fieldsAt } from '../core/schema-fields.js';
 import { usd } from '../core/money.js';
 import type { Budget, ModelPolicy, RateLimit, RuleSource } from './rules.js';
 import { type Scope, formatScope, isIdentityScope, parseScope } from './scope.js';
@@ -157,7 +159,19 @@ export function toModelPolicy(p: z.output<typeof modelPolicyInput>, source: Rule
 export function parseRule<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
+  // A misspelt field first: its right name is then missing too, and "limit_usd is required" hides the cause.
+  const issue = r.error.issues.find((i) => i.code === 'unrecognized_keys') ?? r.error.issues[0]!;
   const where = issue.path.length ? issue.path.join('.') : 'rule';
+  if (issue.code === 'unrecognized_keys') {
+    const unknown = unknownFields(issue.keys, fieldsAt(schema, issue.path));
+    throw new RangeError(issue.path.length ? `${where}: ${unknown}` : unknown);
+  }
   throw new RangeError(`${where}: ${plainIssue(issue)}`);
+}
+
+/** `unknown field "limit" (did you mean "limit_usd"?); it takes …`, as the other admin bodies say it. */
+function unknownFields(keys: readonly string[], takes: readonly string[]): string {
+  const hint = keys.length === 1 && keys[0]!.length >= 3 ? closest(keys[0]!, takes) : undefined;
+  const named = `unknown field${keys.length === 1 ? '' : 's'} ${keys.map((k) => JSON.stringify(k)).join(', ')}`;
+  return `${named}${hint ? ` (did you mean "${hint}"?)` : ''}${takes.length ? `; it takes ${takes.join(', ')}` : ''}`;
 }
