@@ -93,4 +93,11 @@ describe('quick no-change check', () => {
     saveState(statePath, state);
     expect(quick().code).toBeUndefined();
   });
+
+  it('goes the full way for a flag given twice, which the full program refuses, rather than take the last', () => {
+    const { quick } = imported({ settled: true });
+    expect(quick().code).toBe(0);
+    expect(quick(['--db', 'a.db', '--db', 'b.db']).code).toBeUndefined();
+    expect(quick(['--state', 'a.json']).code).toBeUndefined();
+  });
 });

@@ -85,6 +85,8 @@ const BOOLEAN = new Set(['--json', '--quiet', '--no-progress']);
 
 function parse(argv: readonly string[]): QuickFlags | undefined {
   const f: QuickFlags = { source: 'all', dir: undefined, json: false, quiet: false };
+  // A flag given twice is refused by the full program (cli/repeated-flags.ts), not taken here as its last.
+  const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i]!;
     let value: string | undefined;
@@ -95,7 +97,8 @@ function parse(argv: readonly string[]): QuickFlags | undefined {
       if (arg === '--quiet') f.quiet = true;
       continue;
     }
-    if (!VALUED.has(arg)) return undefined;
+    if (!VALUED.has(arg) || (arg !== '--dir' && given.has(arg))) return undefined;
+    given.add(arg);
     value ??= argv[++i];
     if (value === undefined || value.startsWith('--')) return undefined;
     if (arg === '--source') {

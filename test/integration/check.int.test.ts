@@ -14,7 +14,7 @@ async function check(args: string[]): Promise<{ code: number; out: string; err: 
   let out = '';
   let err = '';
   // Port 0: the listen line passes whatever else runs on this machine (its own test below).
-  const code = await run(['check', '--port', '0', ...args], { out: (t) => void (out += t), err: (t) => void (err += t) });
+  const code = await run(['check', ...(args.includes('--port') ? [] : ['--port', '0']), ...args], { out: (t) => void (out += t), err: (t) => void (err += t) });
   return { code, out, err };
 }
 

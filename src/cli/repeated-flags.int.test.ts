@@ -1,0 +1,37 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { run } from './program.js';
+
+const db = join(mkdtempSync(join(tmpdir(), 'tg-repeated-')), 'tollgate.db');
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await run(args, { out: (t) => void (out += t), err: (t) => void (err += t) });
+  return { code, out, err };
+}
+
+describe('a flag that takes one value, given twice', () => {
+  it('is refused as bad usage naming both values, before anything is read or written', async () => {
+    for (const [args, flag, values] of [
+      [['report', '--since', '7d', '--since=1d'], '--since', '"7d", then "1d"'],
+      [['budgets', 'set', '--scope', 'team:a', '--window', 'day', '--limit', '5', '--limit', '6'], '--limit', '"5", then "6"'],
+      [['export', '-o', 'a.csv', '--output', 'b.csv'], '--output', '"a.csv", then "b.csv"'],
+      [['import', '--source', 'codex', '--source', 'claude-code'], '--source', '"codex", then "claude-code"'],
+      [['keys', 'create', '--user', 'a', '--db', db, '--db', db], '--db', `"${db}", then "${db}"`],
+    ] as const) {
+      const r = await cli([...args]);
+      expect(r, args.join(' ')).toEqual({ code: 2, out: '', err: `tollgate: ${flag} is given twice (${values}): give it once\n` });
+    }
+  });
+
+  it('is still taken where the flag is a list or made to repeat, and a switch given twice is a switch', async () => {
+    const keys = await cli(['keys', 'create', '--user', 'a', '--json', '--json', '--db', db]);
+    expect(keys.code, keys.err).toBe(0);
+    const report = await cli(['report', '--by', 'user', '--by', 'team', '--format', 'json', '--db', db]);
+    expect(report.code, report.err).toBe(0);
+    expect(JSON.parse(report.out).by).toEqual(['user', 'team']);
+  });
+});
