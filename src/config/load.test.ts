@@ -263,6 +263,13 @@ describe('loadConfig', () => {
     expect(issues('server:\n  port: [1, 2\n')[0]).toMatch(/^@3: YAML syntax/);
   });
 
+  it('says a second YAML document is one, on its --- line, not in the parser’s own API words', () => {
+    const second = '@3: YAML syntax: a second YAML document starts here (a --- line after the settings): a config is one document, so put every setting above it and remove the line';
+    expect(issues('server:\n  port: 8790\n---\nserver:\n  port: 1\n')).toEqual([second]);
+    // A --- opening the file starts its only document.
+    expect(loadConfig({ file: file('---\nserver:\n  port: 8791\n') }).server.port).toBe(8791);
+  });
+
   it('says how to write an environment variable inside a { } map, once for its line', () => {
     expect(issues('providers:\n  - { name: a, dialect: openai, base_url: "http://x", api_key: ${KEY} }\n')).toEqual(['@2: YAML syntax: inside { … } an environment variable must be quoted, as in api_key: "${OPENAI_API_KEY}"']);
   });

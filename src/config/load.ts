@@ -214,7 +214,7 @@ function lowerKeys(h: Record<string, string>): Record<string, string> {
  * is lost after it (`Unexpected scalar token in YAML stream` on every line that follows), so of
  * the lines after it only those with the same mistake are reported.
  */
-function syntaxIssues(text: string, errors: readonly { pos: [number, number]; message: string }[], lines: LineCounter): ConfigIssue[] {
+function syntaxIssues(text: string, errors: readonly { pos: [number, number]; message: string; code?: string }[], lines: LineCounter): ConfigIssue[] {
   const source = text.split('\n');
   const seen = new Set<number>();
   const out: ConfigIssue[] = [];
@@ -226,7 +226,13 @@ function syntaxIssues(text: string, errors: readonly { pos: [number, number]; me
     const unquoted = /[{,]\s*[\w-]+\s*:\s*\$\{/.test(source[line - 1] ?? '');
     if (lost && !unquoted) continue;
     lost ||= unquoted;
-    out.push({ path: '', line, message: unquoted ? 'YAML syntax: inside { … } an environment variable must be quoted, as in api_key: "${OPENAI_API_KEY}"' : `YAML syntax: ${e.message.split('\n')[0]}` });
+    out.push({ path: '', line, message: unquoted ? 'YAML syntax: inside { … } an environment variable must be quoted, as in api_key: "${OPENAI_API_KEY}"' : `YAML syntax: ${plainSyntax(e)}` });
   }
   return out;
+}
+
+/** The parser's message, but in the config's words where it speaks of its own API ("please use YAML.parseAllDocuments()"). */
+function plainSyntax(e: { message: string; code?: string }): string {
+  if (e.code === 'MULTIPLE_DOCS') return 'a second YAML document starts here (a --- line after the settings): a config is one document, so put every setting above it and remove the line';
+  return e.message.split('\n')[0]!;
 }
