@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configFile } from '../config/testing.js';
 import { loadCliConfig, storageSpec } from './context.js';
+import { UsageError } from './output.js';
 
 describe('loadCliConfig', () => {
   it('refuses an empty --host, which would listen on every interface', () => {
@@ -16,6 +17,10 @@ describe('loadCliConfig', () => {
 
   it('refuses an empty --db rather than opening the working directory', () => {
     expect(() => loadCliConfig({ db: '' })).toThrow('--db must not be empty');
+  });
+
+  it('refuses an empty --config rather than running on the defaults, the file’s budgets and providers gone', () => {
+    for (const bad of ['', ' ']) expect(() => loadCliConfig({ config: bad }), JSON.stringify(bad)).toThrow(new UsageError('--config must not be empty (leave it out for the built-in defaults)'));
   });
 });
 

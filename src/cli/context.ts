@@ -26,6 +26,8 @@ export function loadCliConfig(flags: StorageFlags & { host?: string; port?: stri
   }
   // An empty host makes Node listen on every interface: `--host "$HOST"` with HOST unset must not expose the gateway.
   if (flags.host !== undefined && flags.host.trim() === '') throw new UsageError('--host must not be empty (127.0.0.1 for this machine only, 0.0.0.0 for every interface)');
+  // As --host: `--config "$CONFIG"` with CONFIG unset must not run on the defaults, its budgets and providers silently gone.
+  if (flags.config !== undefined && flags.config.trim() === '') throw new UsageError('--config must not be empty (leave it out for the built-in defaults)');
   const dbProblem = flags.db === undefined ? undefined : dbFlagProblem(flags.db);
   if (dbProblem) throw new UsageError(`--db ${dbProblem}`);
   return loadConfig({ file: flags.config, env: process.env, overrides: { host: flags.host, port, db: flags.db } });

@@ -13,6 +13,10 @@ describe('import config', () => {
     }
   });
 
+  it('refuses an empty --config, as every command does, rather than import on the defaults', async () => {
+    await expect(importConfig({ config: '' })).rejects.toThrow('--config must not be empty');
+  });
+
   it('with --config reads the file', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'tollgate-import-config-')), 'tollgate.yaml');
     writeFileSync(file, 'import:\n  user: ana\n  team: core\nstorage:\n  postgres: postgres://127.0.0.1/x\n');

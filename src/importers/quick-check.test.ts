@@ -99,5 +99,7 @@ describe('quick no-change check', () => {
     expect(quick().code).toBe(0);
     expect(quick(['--db', 'a.db', '--db', 'b.db']).code).toBeUndefined();
     expect(quick(['--state', 'a.json']).code).toBeUndefined();
+    // An empty value (`--config "$CONFIG"`, CONFIG unset) is the full program's to refuse, not read as none.
+    expect(quick(['--config', '']).code).toBeUndefined();
   });
 });

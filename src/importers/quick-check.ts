@@ -100,7 +100,7 @@ function parse(argv: readonly string[]): QuickFlags | undefined {
     if (!VALUED.has(arg) || (arg !== '--dir' && given.has(arg))) return undefined;
     given.add(arg);
     value ??= argv[++i];
-    if (value === undefined || value.startsWith('--')) return undefined;
+    if (!value || value.startsWith('--')) return undefined;
     if (arg === '--source') {
       if (value !== 'all' && !(SOURCE_NAMES as readonly string[]).includes(value)) return undefined;
       f.source = value;
