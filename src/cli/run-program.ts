@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { refuseRepeatedFlags } from './repeated-flags.js';
+import { refuseBadFlagValues } from './flag-values.js';
 import { describeStartupError } from './startup-error.js';
 import { CommandError, type Io, UsageError } from './output.js';
 
@@ -17,7 +17,7 @@ export function newProgram(io: Io): Command {
 
 /** Runs a commander program and turns every failure into one clear line and an exit code. */
 export async function runProgram(program: Command, argv: string[], io: Io): Promise<number> {
-  refuseRepeatedFlags(program);
+  refuseBadFlagValues(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -85,7 +85,7 @@ const BOOLEAN = new Set(['--json', '--quiet', '--no-progress']);
 
 function parse(argv: readonly string[]): QuickFlags | undefined {
   const f: QuickFlags = { source: 'all', dir: undefined, json: false, quiet: false };
-  // A flag given twice is refused by the full program (cli/repeated-flags.ts), not taken here as its last.
+  // A flag given twice is refused by the full program (cli/flag-values.ts), not taken here as its last.
   const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i]!;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from './program.js';
 
-const db = join(mkdtempSync(join(tmpdir(), 'tg-repeated-')), 'tollgate.db');
+const db = join(mkdtempSync(join(tmpdir(), 'tg-flag-values-')), 'tollgate.db');
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -13,8 +13,8 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   return { code, out, err };
 }
 
-describe('a flag that takes one value, given twice', () => {
-  it('is refused as bad usage naming both values, before anything is read or written', async () => {
+describe('flag values commander would take without a word', () => {
+  it('a flag that takes one value, given twice, is refused as bad usage naming both values, before anything is read or written', async () => {
     for (const [args, flag, values] of [
       [['report', '--since', '7d', '--since=1d'], '--since', '"7d", then "1d"'],
       [['budgets', 'set', '--scope', 'team:a', '--window', 'day', '--limit', '5', '--limit', '6'], '--limit', '"5", then "6"'],
@@ -27,11 +27,29 @@ describe('a flag that takes one value, given twice', () => {
     }
   });
 
-  it('is still taken where the flag is a list or made to repeat, and a switch given twice is a switch', async () => {
+  it('a flag given twice is still taken where it is a list or made to repeat, and a switch given twice is a switch', async () => {
     const keys = await cli(['keys', 'create', '--user', 'a', '--json', '--json', '--db', db]);
     expect(keys.code, keys.err).toBe(0);
     const report = await cli(['report', '--by', 'user', '--by', 'team', '--format', 'json', '--db', db]);
     expect(report.code, report.err).toBe(0);
     expect(JSON.parse(report.out).by).toEqual(['user', 'team']);
   });
+
+  it('an empty value is refused as bad usage naming the flag, not read as the flag left out', async () => {
+    for (const [args, flag] of [
+      [['report', '--since', ''], '--since'],
+      [['report', '--by', 'day', ' '], '--by'],
+      [['import', '--source', 'codex', '--dir', ''], '--dir'],
+      [['import', '--source', 'codex', '--push', ''], '--push'],
+      [['export', '-o', ''], '--output'],
+      [['outcomes', 'report', '--kind', ''], '--kind'],
+    ] as const) {
+      const r = await cli([...args, '--db', db]);
+      expect(r, args.join(' ')).toEqual({ code: 2, out: '', err: `tollgate: ${flag} must not be empty: give it a value, or leave it out\n` });
+    }
+    // Those with advice of their own keep it.
+    expect((await cli(['serve', '--host', ''])).err).toBe('tollgate: --host must not be empty (127.0.0.1 for this machine only, 0.0.0.0 for every interface)\n');
+    expect((await cli(['models', 'set', '--scope', 'team:a', '--allow', '', '--db', db])).err).toMatch(/^tollgate: --allow: give at least one model glob/);
+  });
 });
+
