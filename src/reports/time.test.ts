@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseWindow } from '../cli/context.js';
 import { UsageError } from '../cli/output.js';
 import { window } from '../server/admin.js';
-import { parseTime } from './time.js';
+import { parseReportWindow, parseTime } from './time.js';
 
 const now = Date.UTC(2026, 11, 6, 12);
 const days = Math.floor(now / 86_400_000);
@@ -46,3 +46,14 @@ describe('the earliest time a bound takes, 1970-01-01', () => {
     }
   });
 });
+
+describe('an empty time bound', () => {
+  it('is refused by the admin API as not a time, rather than read as left out (the whole ledger)', () => {
+    const notATime = /^" ?" is not a time: use a span like 30m/;
+    for (const q of ['since=', 'until=', 'since=7d&until=', 'since=%20']) expect(() => window(new URLSearchParams(q)), q).toThrow(notATime);
+    expect(() => parseReportWindow('', null, now)).toThrow(notATime);
+    expect(window(new URLSearchParams(''))).toEqual({ since: undefined, until: undefined });
+    expect(parseReportWindow(null, undefined, now)).toEqual({ since: undefined, until: now });
+  });
+});
+

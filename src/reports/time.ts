@@ -40,7 +40,8 @@ export function parseTime(text: string, now: number = Date.now()): number {
  * is not after `since`: an empty window is a mistake, not an empty answer.
  */
 export function parseTimeWindow(since: string | null | undefined, until: string | null | undefined, now: number = Date.now()): { since?: number; until?: number } {
-  const w = { since: since ? parseTime(since, now) : undefined, until: until ? parseTime(until, now) : undefined };
+  // Absent is null or undefined; an empty one (`since=` from an unset variable) is refused, not read as absent.
+  const w = { since: since == null ? undefined : parseTime(since, now), until: until == null ? undefined : parseTime(until, now) };
   if (w.since !== undefined && w.until !== undefined && w.until <= w.since) throw new RangeError(`until (${until}) must be after since (${since})`);
   return w;
 }
