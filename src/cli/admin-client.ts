@@ -40,7 +40,10 @@ export async function callAdmin(c: AdminCall): Promise<unknown> {
     throw new CommandError(`the gateway at ${c.url} answered ${res.status} with something other than JSON`);
   }
   if (res.ok) return json;
-  const message = (json as { error?: { message?: unknown } } | undefined)?.error?.message;
+  const error = (json as { error?: { message?: unknown; code?: unknown } } | undefined)?.error;
+  // The gateway's own words ("Send Authorization: Bearer <TOLLGATE_ADMIN_TOKEN>") read, here, as if the variable were unset.
+  if (res.status === 401 && error?.code === 'unauthorized') throw new CommandError(`the gateway at ${c.url} refused TOLLGATE_ADMIN_TOKEN: it is not the token that gateway was started with`);
+  const message = error?.message;
   const text2 = typeof message === 'string' ? message : `the gateway answered ${res.status}`;
   // A 400 is the same mistake the CLI reports itself as bad usage.
   throw res.status === 400 ? new UsageError(text2) : new CommandError(text2);
