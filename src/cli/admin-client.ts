@@ -21,6 +21,8 @@ export interface AdminCall {
 /** Calls the gateway's admin API; a refusal becomes a CommandError (a UsageError for 400) carrying the gateway's message. */
 export async function callAdmin(c: AdminCall): Promise<unknown> {
   if (!URL.canParse(c.url)) throw new UsageError(`--url "${c.url}" is not a URL`);
+  const scheme = new URL(c.url).protocol;
+  if (scheme !== 'http:' && scheme !== 'https:') throw new UsageError(`--url "${c.url}" is not the gateway's http:// or https:// address`);
   await fetchThroughProxy();
   let res: Response;
   try {
