@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +19,12 @@ describe('output files', () => {
   it('fails at once, naming the file, when its folder is missing or it is a folder', () => {
     expect(() => openOutputFile(join(dir, 'nope', 'a.csv'))).toThrow(new CommandError(`cannot write "${join(dir, 'nope', 'a.csv')}": the folder "${join(dir, 'nope')}" does not exist`));
     expect(() => writeOutputFile(dir, 'x')).toThrow(new CommandError(`cannot write "${dir}": it is a folder`));
+  });
+
+  it('says a path that is a link to a missing folder is one, rather than that its own folder is missing', () => {
+    const link = join(dir, 'latest.csv');
+    symlinkSync(join(dir, 'gone', 'x.csv'), link);
+    expect(() => openOutputFile(link)).toThrow(new CommandError(`cannot write "${link}": it is a link to "${join(dir, 'gone', 'x.csv')}", whose folder does not exist`));
   });
 
   it('fails a later write or the close when the disk is full, as one line', async () => {

@@ -1,4 +1,4 @@
-import { createWriteStream, openSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, openSync, readlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { errorMessage } from '../core/errors.js';
 
@@ -37,13 +37,23 @@ export class CommandError extends Error {
 }
 
 const FILE_PROBLEMS: Record<string, (path: string) => string> = {
-  ENOENT: (path) => `the folder "${dirname(path)}" does not exist`,
+  ENOENT: missingPart,
   EACCES: () => 'permission denied',
   EPERM: () => 'permission denied',
   EISDIR: () => 'it is a folder',
   ENOSPC: () => 'the disk is full',
   EROFS: () => 'the file system is read-only',
 };
+
+/** What ENOENT means for a file being created: its folder is missing, or the path is a link to a place that is. */
+function missingPart(path: string): string {
+  if (!existsSync(dirname(path))) return `the folder "${dirname(path)}" does not exist`;
+  try {
+    return `it is a link to "${readlinkSync(path)}", whose folder does not exist`;
+  } catch {
+    return 'it cannot be created there';
+  }
+}
 
 /** Why a command could not write its output file, as one line that names the file. */
 export function outputFileError(path: string, err: unknown): CommandError {
