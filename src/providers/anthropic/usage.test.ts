@@ -88,4 +88,3 @@ describe('Anthropic usage mapping', () => {
     expect(anthropicUsage({ ...partial, iterations: [{ type: 'message', cache_creation_input_tokens: 151_490, cache_creation: null }] }).cacheWrite1hTokens).toBe(144_322);
   });
 });
-
