@@ -278,6 +278,8 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
       server.closeIdleConnections();
       closeUnused();
       sockets.drain();
+      // A response that ends during the drain leaves its keep-alive connection open and idle, which server.close() would wait out.
+      const idle = setInterval(() => server.closeIdleConnections(), 50);
       let unfinished = 0;
       const timer = setTimeout(() => {
         cut = true;
@@ -287,6 +289,7 @@ export async function startTollgate(o: AppOptions): Promise<Tollgate> {
       }, o.drainMs ?? 10_000);
       await drained;
       clearTimeout(timer);
+      clearInterval(idle);
       const drain = cut ? `${unfinished} cut when the drain time (${o.drainMs ?? 10_000} ms) ran out, recorded truncated (gateway_shutdown)` : 'none cut';
       o.log.info(`shutdown drained the requests in flight: ${serving} when it began, ${drain}`, { ms: Date.now() - started });
       sockets.closeAll();

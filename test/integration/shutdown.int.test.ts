@@ -81,6 +81,29 @@ describe('shutdown', () => {
     expect(said).toContain('shutdown drained the requests in flight: 5 when it began, 5 cut when the drain time (1000 ms) ran out, recorded truncated (gateway_shutdown)');
   });
 
+  it('does not wait the drain time for the connection of a stream that ends during the drain', async () => {
+    const said: string[] = [];
+    const none = () => undefined;
+    h = await startHarness({ log: { debug: none, info: (m) => void said.push(m), warn: none, error: none } });
+    // Three chunks 100 ms apart: it ends about 200 ms into the harness's 1,000 ms drain, its connection kept alive.
+    h.fake.setDefault({ chunks: 3, chunkDelayMs: 100, usage: { input: 50, output: 10 } });
+    const agent = new Agent({ connections: 1, keepAliveTimeout: 60_000 });
+    const res = await request(`${h.url}/v1/chat/completions`, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { authorization: `Bearer ${h.key.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-5', stream: true, messages: [{ role: 'user', content: 'short' }] }),
+    });
+    const text = res.body.text();
+    const started = Date.now();
+    await h.tollgate.close();
+    expect(Date.now() - started).toBeLessThan(800);
+    expect(await text).toContain('[DONE]');
+    await agent.destroy();
+    expect(said).toContain('shutdown drained the requests in flight: 1 when it began, none cut');
+    expect((await ledgerAfterClose(h.dir)).map((r) => r.outcome)).toEqual(['ok']);
+  });
+
   it('does not wait the drain time for a connection that never sent a request (a fetch client opens one when it aborts a stream)', async () => {
     const said: string[] = [];
     const none = () => undefined;
