@@ -7,7 +7,7 @@ import { parseTimeWindow } from '../reports/time.js';
 import type { AdminDeps } from './admin.js';
 import { knownBudgets } from './admin-policy.js';
 import { queryFormat, readJson, sendAdminError, sendJson } from './json-response.js';
-import { checkParams } from './admin-query.js';
+import { checkParams, filterParam } from './admin-query.js';
 
 const ROUTES = ['GET /forecast', 'POST /outcomes', 'GET /outcomes', 'GET /outcomes/report'];
 
@@ -36,7 +36,7 @@ export async function handleFinopsAdmin(deps: AdminDeps, req: IncomingMessage, r
       checkParams(query, 'GET /admin/v1/outcomes', ['since', 'until', 'kind', 'limit']);
       const limit = query.get('limit') === null ? 1000 : Number(query.get('limit'));
       if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new RangeError('limit must be a whole number from 1 to 100000');
-      const list = await deps.storage.outcomes.list({ ...window(), kind: query.get('kind') ?? undefined, limit });
+      const list = await deps.storage.outcomes.list({ ...window(), kind: filterParam(query, 'kind'), limit });
       return sendJson(res, 200, { data: list.map(outcomeView) });
     }
     default: {
@@ -45,7 +45,7 @@ export async function handleFinopsAdmin(deps: AdminDeps, req: IncomingMessage, r
       if (!isOutcomeDimension(by)) throw new RangeError(`cannot group outcomes by "${by}" (use ${OUTCOME_DIMENSIONS})`);
       const format = queryFormat(query, ['json', 'csv']);
       await deps.flush();
-      const report = await outcomeReport(deps.storage.ledger, deps.storage.outcomes, { ...window(), by: by, kind: query.get('kind') ?? undefined });
+      const report = await outcomeReport(deps.storage.ledger, deps.storage.outcomes, { ...window(), by: by, kind: filterParam(query, 'kind') });
       const csv = format === 'csv';
       const text = csv ? renderOutcomeCsv(report) : renderOutcomeJson(report);
       res.writeHead(200, { 'content-type': csv ? 'text/csv' : 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -59,7 +59,7 @@ async function getForecast(deps: AdminDeps, res: ServerResponse, query: URLSearc
   if (!runtime) return sendAdminError(res, 503, 'policy_disabled', 'Spend controls are off in this gateway, so there are no budgets to forecast.');
   const lookbackDays = query.get('lookback') === null ? DEFAULT_LOOKBACK_DAYS : Number(query.get('lookback'));
   if (!Number.isInteger(lookbackDays) || lookbackDays < 7 || lookbackDays > 90) throw new RangeError('lookback must be a whole number of days from 7 to 90');
-  const ids = query.get('budget')?.split(',').map((s) => s.trim()).filter(Boolean);
+  const ids = filterParam(query, 'budget')?.split(',').map((s) => s.trim()).filter(Boolean);
   const rules = { ...runtime.rules.current(), budgets: await knownBudgets(runtime) };
   const unknown = ids?.find((id) => !rules.budgets.some((b) => b.id === id));
   if (unknown) return sendAdminError(res, 404, 'not_found', `No budget or pool ${unknown}.`);

@@ -116,6 +116,12 @@ describe('admin query parameters', () => {
       await res.arrayBuffer();
       expect(res.status, path).toBe(200);
     }
+    // A filter given empty (a script's unset variable) is refused, not read as no filter.
+    for (const [path, name] of [['/outcomes?kind=', 'kind'], ['/outcomes/report?kind=%20', 'kind'], ['/forecast?budget=', 'budget']]) {
+      const r = await get(path!);
+      expect(r.status, path).toBe(400);
+      expect(r.json.error.message, path).toBe(`${name} must not be empty: give it a value, or leave it out`);
+    }
   });
 
   it('the rule lists, /budgets/status, /budgets/reconcile, /policy/health, /routing/status, /telemetry/cross-check and /me refuse a parameter they do not take too', async () => {

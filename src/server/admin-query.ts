@@ -19,6 +19,18 @@ export function checkParams(query: URLSearchParams, route: string, takes: readon
   }
 }
 
+/**
+ * A filter's value (`?kind=pr_merged`), undefined when the parameter is left out. Given empty
+ * (`?kind=`, a script's unset variable) it is refused rather than read as no filter, which would
+ * answer for everything.
+ */
+export function filterParam(query: URLSearchParams, name: string): string | undefined {
+  const v = query.get(name);
+  if (v === null) return undefined;
+  if (v.trim() === '') throw new RangeError(`${name} must not be empty: give it a value, or leave it out`);
+  return v;
+}
+
 /** `GET /admin/v1/report`'s parameters: `by` repeated, comma-separated, or both, as the CLI's `--by` takes several. */
 export function reportParams(query: URLSearchParams): string[] {
   checkParams(query, 'GET /admin/v1/report', ['since', 'until', 'by', 'format'], ['by']);
