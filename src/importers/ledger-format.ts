@@ -135,7 +135,7 @@ function exactUsd(text: string, name: string, signed: boolean): bigint {
 }
 
 /**
- * A row's source names what recorded it (`gateway`, `claude-code-log`, `codex-log`, `otel-genai`,
+ * A row's source names what recorded it (`gateway`, `claude-code-log`, `codex-log`, `codex-otel`, `otel-genai`,
  * a team's own importer): a short lowercase name, so that reports can group by it and a line
  * break or markup in one cannot reach a CSV or a page.
  */

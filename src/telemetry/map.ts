@@ -1,6 +1,7 @@
 import type { TelemetryPoint } from '../storage/ports.js';
 import { claudeCodeCall, isApiRequest } from './claude-code-events.js';
 import { isUsageMetric, usagePoint } from './claude-code-metrics.js';
+import { codexCall, isCodexCompletion } from './codex-events.js';
 import type { Decoded } from './decode.js';
 import { genAiCall, isGenAiCall } from './genai-spans.js';
 import type { SpanItem } from './otlp-model.js';
@@ -32,8 +33,8 @@ export function mapItems(d: Decoded, o: MapOptions = {}): Mapped {
   switch (d.signal) {
     case 'logs':
       for (const item of d.items) {
-        if (!isApiRequest(item)) continue;
-        const c = claudeCodeCall(item);
+        const c = isApiRequest(item) ? claudeCodeCall(item) : isCodexCompletion(item) ? codexCall(item) : undefined;
+        if (c === undefined) continue;
         if ('reject' in c) reject(c.reject);
         else out.calls.push(c);
       }

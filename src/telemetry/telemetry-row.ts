@@ -12,7 +12,7 @@ export type TelemetryCall = Pick<
   usage: Usage;
   /** The service tier the provider reported (OpenAI flex/priority are priced differently). */
   serviceTier?: string | undefined;
-  source: 'claude-code-otel' | 'otel-genai';
+  source: 'claude-code-otel' | 'codex-otel' | 'otel-genai';
 };
 
 /** Who sent the telemetry: the virtual key's attribution, then `x-tollgate-*` headers. */

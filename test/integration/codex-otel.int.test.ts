@@ -1,0 +1,157 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { usd } from '../../src/core/money.js';
+import { createPricer } from '../../src/pricing/index.js';
+import { AGENT_BIN, runAgentOk } from '../support/agent-run.js';
+import { type Harness, startHarness } from '../support/harness.js';
+import { type OtelApp, type Protocol, otelApp } from '../support/otel-sdk.js';
+
+const pricer = createPricer();
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness({ price: (q) => pricer(q), telemetry: { enabled: true } });
+});
+afterAll(() => h.close());
+beforeEach(async () => {
+  h.fake.reset();
+  await h.mark();
+});
+
+/** The attributes Codex 0.169.0 puts on every event, names and value types as it sends them. */
+const common = { 'event.timestamp': '2026-12-07T23:03:56.833Z', 'conversation.id': 'cx-conv-1', 'app.version': '0.169.0', originator: 'codex_exec', 'terminal.type': 'unknown', model: 'gpt-5', slug: 'gpt-5' };
+const completed = { 'event.name': 'codex.sse_event', 'event.kind': 'response.completed', input_token_count: '1324', output_token_count: '40', cached_token_count: 1024, cache_write_token_count: 0, reasoning_token_count: 16, tool_token_count: '1364', ttft_ms: 1, ...common };
+
+describe.each<Protocol>(['http/json', 'http/protobuf'])('Codex telemetry sent by the OpenTelemetry SDK over %s', (protocol) => {
+  let codex: OtelApp;
+  // Each encoding's records at times of their own: the same record is the same row, whatever it came in.
+  const base = protocol === 'http/json' ? 0 : 3_600_000;
+  beforeAll(() => {
+    codex = otelApp(`${h.url}/otlp`, protocol, { 'x-tollgate-key': h.key.key }, { 'service.name': 'codex_exec', 'service.version': '0.169.0', env: 'dev' }, 'codex_otel.log_only');
+  });
+  afterAll(() => codex.close());
+
+  it('turns the completed response with token counts into one priced row; the other events add none', async () => {
+    const at = new Date(Date.parse('2026-12-07T23:03:56.833Z') + base);
+    codex.emit('', { 'event.name': 'codex.api_request', duration_ms: '134', 'http.response.status_code': 200, attempt: 0, endpoint: '/responses', ...common }, at);
+    // Codex logs the completion twice: as a plain stream event, then with its counts.
+    codex.emit('', { 'event.name': 'codex.sse_event', 'event.kind': 'response.completed', duration_ms: '0', ...common }, at);
+    codex.emit('', { ...completed, 'user.account_id': 'acct-7', auth_mode: 'chatgpt' }, at);
+    codex.emit('', { 'event.name': 'codex.websocket_event', 'event.kind': 'response.completed', ...common }, at);
+    await codex.flushLogs();
+    const rows = await h.rows();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      ts: at.getTime(),
+      api: 'openai.responses',
+      provider: 'openai',
+      model: 'gpt-5',
+      keyId: h.key.id,
+      // The virtual key's user wins over the account the event names.
+      user: 'alice',
+      sessionId: 'cx-conv-1',
+      client: 'codex',
+      tags: { client_version: '0.169.0', auth_mode: 'chatgpt' },
+      inputTokens: 1324,
+      cacheReadTokens: 1024,
+      cacheWriteTokens: 0,
+      outputTokens: 40,
+      reasoningTokens: 16,
+      outcome: 'ok',
+      usageSource: 'final',
+      unpriced: false,
+      upstreamRequestId: null,
+      source: 'codex-otel',
+    });
+    // gpt-5: 300 uncached input at $1.25, 1024 cached at $0.125, 40 output at $10 per million.
+    expect(rows[0]!.costPicos).toBe(usd('0.000903'));
+  });
+
+  it('is idempotent: the same event sent again adds no row', async () => {
+    const at = new Date(Date.parse('2026-12-07T23:10:00.000Z') + base);
+    await codex.log('', completed, at);
+    await codex.log('', completed, at);
+    expect(await h.rows()).toHaveLength(1);
+  });
+});
+
+/** Log exports Codex sent (their bodies, as text) and the status Tollgate answered each. */
+const exports: { body: string; status: number }[] = [];
+
+/** A relay in front of the receiver: it records what Codex exported, so a test knows the export arrived. */
+const relay = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks);
+    void fetch(`${h.url}${req.url}`, { method: 'POST', headers: { 'content-type': req.headers['content-type'] ?? '', 'x-tollgate-key': h.key.key }, body }).then(async (r) => {
+      exports.push({ body: body.toString('latin1'), status: r.status });
+      res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? '' });
+      res.end(Buffer.from(await r.arrayBuffer()));
+    });
+  });
+});
+beforeAll(() => new Promise<void>((r) => relay.listen(0, '127.0.0.1', r)));
+afterAll(() => new Promise<void>((r) => relay.close(() => r())));
+
+/** Runs the real Codex CLI once, its model calls to `base`, its own OTLP log export (through the relay) to this Tollgate. */
+async function runCodex(base: string, protocol: 'json' | 'binary', socket = false): Promise<void> {
+  exports.length = 0;
+  const otlp = `http://127.0.0.1:${(relay.address() as AddressInfo).port}/otlp/v1/logs`;
+  const home = join(h.dir, `codex-${protocol}-${Math.random().toString(36).slice(2)}`);
+  mkdirSync(home, { recursive: true });
+  // The built-in provider (`openai_base_url`) talks to the Responses API over a WebSocket; a provider of its own over HTTP.
+  const model = socket
+    ? [`openai_base_url = "${base}/v1"`]
+    : ['model_provider = "tollgate"', '[model_providers.tollgate]', 'name = "Tollgate"', `base_url = "${base}/v1"`, 'env_key = "TOLLGATE_KEY"', 'wire_api = "responses"', 'request_max_retries = 0', 'stream_max_retries = 0'];
+  const otel = ['[otel]', `exporter = { otlp-http = { endpoint = "${otlp}", protocol = "${protocol}" } }`];
+  writeFileSync(join(home, 'config.toml'), ['model = "gpt-5"', ...model, ...otel].join('\n'));
+  const env = { PATH: process.env.PATH, HOME: h.dir, CODEX_HOME: home, TOLLGATE_KEY: h.key.key, CODEX_API_KEY: h.key.key };
+  const { stdout } = await runAgentOk(join(AGENT_BIN, 'codex'), ['exec', '--skip-git-repo-check', 'say hi'], { env, cwd: h.dir, timeout: 60_000 });
+  expect(stdout).toContain('Done.');
+}
+
+/** Waits for Codex's export of its token counts, which may still be on its way when Codex exits; Tollgate must have taken it. */
+async function exported(): Promise<void> {
+  for (let i = 0; i < 100 && !exports.some((e) => e.body.includes('input_token_count')); i++) await new Promise((r) => setTimeout(r, 100));
+  const counts = exports.filter((e) => e.body.includes('input_token_count'));
+  expect(counts.length).toBeGreaterThan(0);
+  expect(counts.map((e) => e.status)).toEqual(counts.map(() => 200));
+}
+
+// The real Codex CLI's own OpenTelemetry export (its Rust OTLP/HTTP exporter, both encodings).
+describe.each(['json', 'binary'] as const)('the Codex CLI exporting its logs (protocol %s)', (protocol) => {
+  it('a call straight to the provider is one row, with the counts the provider sent and Codex’s session', async () => {
+    h.fake.setDefault({ text: 'Done.', usage: { input: 300, cacheRead: 1024, output: 40, reasoning: 16 } });
+    await runCodex(h.fake.url, protocol);
+    const calls = h.fake.requests.filter((r) => r.path === '/v1/responses');
+    expect(calls.length).toBeGreaterThan(0);
+    await exported();
+    const rows = (await h.rows()).filter((r) => r.source === 'codex-otel');
+    expect(rows).toHaveLength(calls.length);
+    expect(rows[0]).toMatchObject({ client: 'codex', model: 'gpt-5', inputTokens: 1324, cacheReadTokens: 1024, outputTokens: 40, reasoningTokens: 16, sessionId: calls[0]!.headers['session-id'], tags: { client_version: '0.169.0' }, unpriced: false });
+  });
+
+  it('a call through the gateway counts once: the telemetry row matches the gateway row of its session by its counts', async () => {
+    h.fake.setDefault({ text: 'Done.', usage: { input: 300, cacheRead: 1024, output: 40, reasoning: 16 } });
+    await runCodex(h.url, protocol);
+    const calls = h.fake.requests.filter((r) => r.path === '/v1/responses');
+    expect(calls.length).toBeGreaterThan(0);
+    await exported();
+    const rows = (await h.rows()).filter((r) => r.api === 'openai.responses');
+    expect(rows.map((r) => r.source)).toEqual(calls.map(() => 'gateway'));
+  });
+
+  // On the socket too, Codex logs each completed response as a codex.sse_event with its counts.
+  it('a call through the gateway on its WebSocket counts once too', async () => {
+    h.fake.setDefault({ text: 'Done.', usage: { input: 300, cacheRead: 1024, output: 40, reasoning: 16 } });
+    await runCodex(h.url, protocol, true);
+    await exported();
+    const rows = (await h.rows()).filter((r) => r.api === 'openai.responses');
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.map((r) => r.source)).toEqual(rows.map(() => 'gateway'));
+  });
+});
