@@ -18,6 +18,7 @@ export function admitRequest<P extends Served>(id: string, caller: Identity, inf
     bodyBytes: body.bytes,
     json: body.json,
     maxOutputTokens: info.maxOutputTokens,
+    minOutputTokens: info.minOutputTokens,
     choices: info.choices,
     modifiers: info.speed === undefined && info.inferenceGeo === undefined ? undefined : { speed: info.speed, inferenceGeo: info.inferenceGeo },
     context: undefined,

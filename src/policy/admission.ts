@@ -31,6 +31,8 @@ export interface AdmitRequest<P extends Served> {
   json: unknown;
   /** Each answer's output cap; `choices` answers are asked for (OpenAI `n`, Gemini `candidateCount`), 1 when unset. */
   maxOutputTokens: number | undefined;
+  /** The least cap the API takes: `enforce_max_tokens` refuses a request rather than lower its cap under it. */
+  minOutputTokens?: number | undefined;
   choices?: number;
   /** Price modifiers the request asks for (Anthropic's fast mode, inference geography): the estimate is priced with them. */
   modifiers?: Pick<Usage, 'speed' | 'inferenceGeo'>;

@@ -287,7 +287,7 @@ export class Enforcer {
       // enforce_max_tokens turns a refusal into a shorter answer when some output still fits.
       if (cap !== undefined && round < 3) {
         const fits = affordableOutputTokens(estimate, cap, room, pc, choices);
-        if (fits > 0 && fits < cap) {
+        if (fits >= (req.minOutputTokens ?? 1) && fits < cap) {
           cap = fits;
           cost = this.costOf({ ...estimate, outputTokens: cap * choices }, pc);
           continue;

@@ -16,7 +16,7 @@ export type Opened = { kind: 'open'; planned: Planned };
 export type Refused = { kind: 'refused'; error: GatewayError; alert: () => void; downgradeTo: string | null; room: Picos | null; estimate: Estimate };
 export type Attempt = Reserved | { kind: 'free' } | Opened | Refused;
 
-export type ReserveRequest = Pick<AdmitRequest<Served>, 'id' | 'caller' | 'bodyBytes' | 'json' | 'maxOutputTokens' | 'choices' | 'modifiers' | 'context' | 'cached'>;
+export type ReserveRequest = Pick<AdmitRequest<Served>, 'id' | 'caller' | 'bodyBytes' | 'json' | 'maxOutputTokens' | 'minOutputTokens' | 'choices' | 'modifiers' | 'context' | 'cached'>;
 
 /** A fallback's reservation: only these budgets and rate limits (those not held yet), priced at this model. */
 export interface Extra {

@@ -100,6 +100,8 @@ export interface RequestInfo {
   stream: boolean;
   /** The output cap the client set (max_tokens, max_completion_tokens, max_output_tokens, maxOutputTokens). */
   maxOutputTokens?: number;
+  /** The least output cap the API takes (the Responses API refuses a `max_output_tokens` under 16): enforce_max_tokens lowers a cap no further. */
+  minOutputTokens?: number;
   /**
    * How many answers the request asks for, each up to `maxOutputTokens` and each billed (OpenAI
    * `n`, a text completion's `best_of`, Gemini `candidateCount`), when more than one.

@@ -65,6 +65,7 @@ describe('inspectOpenaiRequest', () => {
       model: 'gpt-5.6',
       stream: true,
       maxOutputTokens: 2000,
+      minOutputTokens: 16,
       streamOptions: { includeUsage: true },
     });
     expect(inspectOpenaiRequest(chat, { model: 'gpt-5.6', messages: [], max_output_tokens: 2000 }).maxOutputTokens).toBeUndefined();
@@ -75,6 +76,7 @@ describe('inspectOpenaiRequest', () => {
       model: 'gpt-5.6-luna',
       stream: true,
       maxOutputTokens: 64,
+      minOutputTokens: 16,
     });
     expect(inspectOpenaiRequest(embeddings, { model: 'text-embedding-3-small', input: ['a'], max_tokens: 5 })).toEqual({
       model: 'text-embedding-3-small',

@@ -13,6 +13,9 @@ export function isResponsesShapedChat(body: unknown): boolean {
   return b !== undefined && b.messages === undefined && b.input !== undefined;
 }
 
+/** The Responses API refuses a smaller `max_output_tokens` (400 `integer_below_min_value`). */
+export const RESPONSES_MIN_OUTPUT_TOKENS = 16;
+
 const NO_MODEL: ReadonlySet<RouteMatch['api']> = new Set<RouteMatch['api']>(['openai.chat_lookup', 'openai.batches', 'openai.conversations', 'openai.conversation_items', 'openai.vector_stores', 'openai.vector_store_files', 'openai.containers', 'openai.container_files', 'openai.skills', 'openai.skill_versions']);
 
 export function inspectOpenaiRequest(route: RouteMatch, body: unknown): RequestInfo {
@@ -35,6 +38,7 @@ export function inspectOpenaiRequest(route: RouteMatch, body: unknown): RequestI
         ? optionalCount(obj.max_output_tokens)
         : undefined;
   if (cap !== undefined) info.maxOutputTokens = cap;
+  if (route.api === 'openai.responses' || (route.api === 'openai.chat' && isResponsesShapedChat(obj))) info.minOutputTokens = RESPONSES_MIN_OUTPUT_TOKENS;
   // Every choice is billed; a text completion's best_of are all generated (and billed), n of them returned.
   const choices = route.api === 'openai.chat' ? choiceCount(obj.n) : route.api === 'openai.completions' ? choiceCount(obj.n, obj.best_of) : 1;
   if (choices > 1) info.choices = choices;
