@@ -7,7 +7,8 @@ import { type CodexFileState, type CodexUsageEvent, codexLine, newCodexFileState
 
 /**
  * The row id of a token count: its timestamp, model and counts, so that the same event
- * found in two files (a resumed or archived session) is one row.
+ * found in two files (a resumed or archived session) is one row. Not its cache writes, read
+ * since 2026-12-07: a row imported before keeps its id.
  */
 export function codexRowId(e: CodexUsageEvent): string {
   const t = e.tokens;
@@ -65,6 +66,7 @@ function row(ctx: RunContext, e: CodexUsageEvent, s: CodexFileState, file: Found
   const usage = zeroUsage();
   usage.inputTokens = e.tokens.input;
   usage.cacheReadTokens = Math.min(e.tokens.cached, e.tokens.input);
+  usage.cacheWriteTokens = Math.min(e.tokens.cacheWrite ?? 0, e.tokens.input - usage.cacheReadTokens);
   usage.outputTokens = e.tokens.output;
   usage.reasoningTokens = Math.min(e.tokens.reasoning, e.tokens.output);
   const session = s.session ?? file.relative.replace(/^.*\//, '').replace(/\.jsonl$/, '');

@@ -26,6 +26,25 @@ describe('Codex CLI rollouts', () => {
     expect(rows[0]).toMatchObject({ model: 'gpt-5-codex', client: 'codex', source: 'codex-log', sessionId: 'sess-1', project: 'app', api: 'openai.responses', provider: 'openai', upstreamRequestId: null, unpriced: false });
   });
 
+  it('reads the cache writes of GPT-5.6 and later inside input, from last_token_usage or the difference of totals', () => {
+    const withWrites = (input: number, cached: number, writes: number, output: number) => ({ ...usage(input, cached, output), cache_write_input_tokens: writes });
+    const logs = logDir({
+      [file]: [
+        meta(),
+        context('gpt-5.6-sol'),
+        count(1, { total_token_usage: withWrites(4000, 1000, 2500, 40), last_token_usage: withWrites(4000, 1000, 2500, 40) }),
+        count(2, { total_token_usage: withWrites(9000, 4500, 3000, 90) }),
+      ],
+    });
+    const { rows } = importer('codex', logs.dir).run();
+    expect(rows.map((r) => [r.inputTokens, r.cacheReadTokens, r.cacheWriteTokens])).toEqual([
+      [4000, 1000, 2500],
+      [5000, 3500, 500],
+    ]);
+    // gpt-5.6-sol: 500 uncached at $4/M, 1,000 read at $0.40/M, 2,500 written at $5/M, 40 out at $20/M.
+    expect(rows[0]!.costPicos).toBe(2_000_000_000n + 400_000_000n + 12_500_000_000n + 800_000_000n);
+  });
+
   it('refuses a count dated before 1970, counted as such; the next count is still only its own tokens', () => {
     const early = { ...count(1, { total_token_usage: usage(1000, 0, 100) }), timestamp: '1969-12-31T23:59:00.000Z' };
     const logs = logDir({ [file]: [meta(), context('gpt-5-codex'), early, count(2, { total_token_usage: usage(1500, 0, 130) })] });

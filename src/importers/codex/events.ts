@@ -17,6 +17,8 @@ import { agentVersion } from '../row.js';
 export interface CodexTokens {
   input: number;
   cached: number;
+  /** `cache_write_input_tokens` (GPT-5.6 and later bill cache writes): part of input; absent from a state saved before it was read. */
+  cacheWrite?: number;
   output: number;
   reasoning: number;
   total: number;
@@ -44,12 +46,12 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 
 function tokensOf(v: unknown): CodexTokens | null {
   if (!isObject(v)) return null;
-  const t = { input: tokens(v.input_tokens), cached: tokens(v.cached_input_tokens), output: tokens(v.output_tokens), reasoning: tokens(v.reasoning_output_tokens), total: tokens(v.total_tokens) };
+  const t = { input: tokens(v.input_tokens), cached: tokens(v.cached_input_tokens), cacheWrite: tokens(v.cache_write_input_tokens), output: tokens(v.output_tokens), reasoning: tokens(v.reasoning_output_tokens), total: tokens(v.total_tokens) };
   if (t.total === 0) t.total = t.input + t.output;
   return t;
 }
 
-const same = (a: CodexTokens, b: CodexTokens) => a.input === b.input && a.cached === b.cached && a.output === b.output && a.reasoning === b.reasoning && a.total === b.total;
+const same = (a: CodexTokens, b: CodexTokens) => a.input === b.input && a.cached === b.cached && (a.cacheWrite ?? 0) === (b.cacheWrite ?? 0) && a.output === b.output && a.reasoning === b.reasoning && a.total === b.total;
 
 export interface CodexUsageEvent {
   ts: number;
@@ -106,5 +108,5 @@ const restarted = (a: CodexTokens, b: CodexTokens) => a.input < b.input || a.out
 
 function diff(a: CodexTokens, b: CodexTokens): CodexTokens {
   const d = (x: number, y: number) => Math.max(0, x - y);
-  return { input: d(a.input, b.input), cached: d(a.cached, b.cached), output: d(a.output, b.output), reasoning: d(a.reasoning, b.reasoning), total: d(a.total, b.total) };
+  return { input: d(a.input, b.input), cached: d(a.cached, b.cached), cacheWrite: d(a.cacheWrite ?? 0, b.cacheWrite ?? 0), output: d(a.output, b.output), reasoning: d(a.reasoning, b.reasoning), total: d(a.total, b.total) };
 }
