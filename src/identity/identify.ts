@@ -6,6 +6,7 @@ import { type RequestFrom, clientOf } from './client-address.js';
 import { keyRefusal } from './key-validity.js';
 import type { Credential, HeaderBag } from '../providers/types.js';
 import { detectClient, detectClientVersion, detectSession } from './client.js';
+import { codexAgent } from './codex-agent.js';
 import { AGENT_ID_TAG, CLIENT_VERSION_TAG, PARENT_AGENT_ID_TAG } from '../core/ledger-row.js';
 import type { KeyResolver } from './key-resolver.js';
 import { parseTags } from './tags.js';
@@ -69,9 +70,11 @@ export async function identify(cred: Credential | undefined, headers: HeaderBag,
   const version = detectClientVersion(headers);
   if (version !== null) who.tags[CLIENT_VERSION_TAG] = version;
   // Claude Code names the subagent that sends a request, and its parent; set as the version is.
-  const agent = header(headers, 'x-claude-code-agent-id');
+  // Codex names its sub-agent's thread, and the thread that spawned it, in its turn metadata.
+  const codex = codexAgent(headers);
+  const agent = header(headers, 'x-claude-code-agent-id') ?? text(codex?.agent);
   if (agent !== null) who.tags[AGENT_ID_TAG] = agent;
-  const parent = header(headers, 'x-claude-code-parent-agent-id');
+  const parent = header(headers, 'x-claude-code-parent-agent-id') ?? text(codex?.parent);
   if (parent !== null) who.tags[PARENT_AGENT_ID_TAG] = parent;
   // Returned with the caller, not thrown: the key's own refusals below come first.
   if ('error' in tagResult) who.refusal = new GatewayError('invalid_request', tagResult.error);
@@ -114,6 +117,10 @@ const CONFIGURED = { kind: 'configured' } as const;
 
 /** An attribution header's value, at most 200 characters (docs/clients.md). */
 function header(h: HeaderBag, name: string): string | null {
-  const v = h[name]?.trim();
+  return text(h[name]);
+}
+
+function text(value: string | null | undefined): string | null {
+  const v = value?.trim();
   return v ? cutText(headerText(v), 200) : null;
 }

@@ -83,6 +83,15 @@ describe('identity', () => {
     expect(main.tags).toEqual({ client_version: '2.1.197' });
   });
 
+  it('tags a Codex sub-agent s request with its thread and the thread that spawned it; a main thread s request has neither', async () => {
+    const keys = new KeyResolver(memoryKeys([]));
+    const meta = (m: object) => ({ 'user-agent': 'codex_exec/0.169.0 (Debian 12.0.0; x86_64)', originator: 'codex_exec', 'session-id': 's1', 'x-codex-turn-metadata': JSON.stringify({ session_id: 's1', ...m }) });
+    const sub = await identify(undefined, meta({ thread_id: 't2', parent_thread_id: 't1', thread_source: 'subagent' }), keys, { passthrough: 'allow', anonymous: 'allow' });
+    expect(sub).toMatchObject({ sessionId: 's1', tags: { client_version: '0.169.0', agent_id: 't2', parent_agent_id: 't1' } });
+    const main = await identify(undefined, meta({ thread_id: 's1', thread_source: 'user' }), keys, { passthrough: 'allow', anonymous: 'allow' });
+    expect(main.tags).toEqual({ client_version: '0.169.0' });
+  });
+
   it('names the SDK whatever client class of it sent the request (async, Azure, Bedrock, Vertex)', () => {
     // Stainless SDKs put the client class in the user agent: AsyncOpenAI is what LangChain and most async Python apps use.
     for (const ua of ['OpenAI/Python 2.8.1', 'AsyncOpenAI/Python 2.8.1', 'AzureOpenAI/Python 2.8.1', 'AsyncAzureOpenAI/Python 2.8.1', 'AzureOpenAI/JS 6.49.0']) {
