@@ -1,0 +1,52 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPricer } from '../../src/pricing/index.js';
+import { AGENT_BIN as BIN, runAgentOk } from '../support/agent-run.js';
+import { type Harness, counterOn, eventually, startHarness, testBudget } from '../support/harness.js';
+
+// gpt-4.1-nano does not reason: OpenAI refuses a reasoning effort for it with a 400 ("Unsupported
+// parameter: 'reasoning.effort' is not supported with this model"). A downgrade to it drops them.
+describe('a budget downgrade from a reasoning model to gpt-4.1-nano', () => {
+  const budget = testBudget({ scope: 'user:alice', window: 'day', limit_usd: '1', downgrade: { at_percent: 50, to: 'gpt-4.1-nano' } });
+  let h: Harness;
+  let client: OpenAI;
+  beforeAll(async () => {
+    h = await startHarness({ price: createPricer(), policy: { rules: { budgets: [budget], rateLimits: [], modelPolicies: [] } } });
+    client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    // 60,000 output tokens of gpt-5.1-codex-max at $10/M: $0.60 of the day's $1.
+    h.fake.setDefault({ usage: { input: 0, output: 60_000 } });
+    await client.responses.create({ model: 'gpt-5.1-codex-max', input: 'hi', max_output_tokens: 60_000 });
+    await eventually(async () => expect((await counterOn(h.tollgate, budget)).spent).toBe(600_000_000_000n));
+    h.fake.setDefault({ text: 'Done.', usage: { input: 300, output: 40 } });
+  });
+  afterAll(() => h.close());
+
+  it('Codex CLI: its turn reaches gpt-4.1-nano without its reasoning settings, the rest as Codex sent it', async () => {
+    const before = h.fake.requests.length;
+    const codexHome = join(h.dir, 'codex-home-reasoning');
+    mkdirSync(codexHome, { recursive: true });
+    writeFileSync(
+      join(codexHome, 'config.toml'),
+      ['model = "gpt-5.1-codex-max"', 'model_reasoning_effort = "high"', 'model_provider = "tollgate"', '[model_providers.tollgate]', 'name = "Tollgate"', `base_url = "${h.url}/v1"`, 'env_key = "TOLLGATE_KEY"', 'wire_api = "responses"', 'request_max_retries = 0', 'stream_max_retries = 0'].join('\n'),
+    );
+    const { stdout } = await runAgentOk(join(BIN, 'codex'), ['exec', '--skip-git-repo-check', 'say hi'], { env: { PATH: process.env.PATH, HOME: h.dir, CODEX_HOME: codexHome, TOLLGATE_KEY: h.key.key }, cwd: h.dir, timeout: 60_000 });
+    expect(stdout).toContain('Done.');
+    const sent = h.fake.requests.slice(before).map((r) => r.json as Record<string, unknown>);
+    expect(sent.length).toBeGreaterThan(0);
+    for (const body of sent) {
+      expect(body.model).toBe('gpt-4.1-nano');
+      expect(body).not.toHaveProperty('reasoning');
+      expect(body.stream).toBe(true);
+      expect(body.include).toEqual(['reasoning.encrypted_content']);
+    }
+  });
+
+  it('Chat Completions: reasoning_effort is dropped, the rest as the SDK sent it', async () => {
+    const before = h.fake.requests.length;
+    const { response } = await client.chat.completions.create({ model: 'gpt-5-mini', reasoning_effort: 'low', max_completion_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    expect(response.headers.get('x-tollgate-model-rewritten')).toBe('gpt-5-mini->gpt-4.1-nano');
+    expect(h.fake.requests.slice(before).map((r) => r.json)).toEqual([{ model: 'gpt-4.1-nano', max_completion_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }]);
+  });
+});
