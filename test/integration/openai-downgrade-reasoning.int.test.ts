@@ -23,29 +23,31 @@ describe('a budget downgrade from a reasoning model to gpt-4.1-nano', () => {
   });
   afterAll(() => h.close());
 
-  it('Codex CLI: its turn reaches gpt-4.1-nano without its reasoning settings, the rest as Codex sent it', async () => {
+  it('Codex CLI on gpt-5.6-sol: its turn reaches gpt-4.1-nano without its reasoning effort or low verbosity, the rest as Codex sent it', async () => {
     const before = h.fake.requests.length;
     const codexHome = join(h.dir, 'codex-home-reasoning');
     mkdirSync(codexHome, { recursive: true });
     writeFileSync(
       join(codexHome, 'config.toml'),
-      ['model = "gpt-5.1-codex-max"', 'model_reasoning_effort = "high"', 'model_provider = "tollgate"', '[model_providers.tollgate]', 'name = "Tollgate"', `base_url = "${h.url}/v1"`, 'env_key = "TOLLGATE_KEY"', 'wire_api = "responses"', 'request_max_retries = 0', 'stream_max_retries = 0'].join('\n'),
+      ['model = "gpt-5.6-sol"', 'model_reasoning_effort = "high"', 'model_verbosity = "low"', 'model_provider = "tollgate"', '[model_providers.tollgate]', 'name = "Tollgate"', `base_url = "${h.url}/v1"`, 'env_key = "TOLLGATE_KEY"', 'wire_api = "responses"', 'request_max_retries = 0', 'stream_max_retries = 0'].join('\n'),
     );
     const { stdout } = await runAgentOk(join(BIN, 'codex'), ['exec', '--skip-git-repo-check', 'say hi'], { env: { PATH: process.env.PATH, HOME: h.dir, CODEX_HOME: codexHome, TOLLGATE_KEY: h.key.key }, cwd: h.dir, timeout: 60_000 });
     expect(stdout).toContain('Done.');
     const sent = h.fake.requests.slice(before).map((r) => r.json as Record<string, unknown>);
     expect(sent.length).toBeGreaterThan(0);
     for (const body of sent) {
+      // Codex asks gpt-5.6-sol for a low verbosity, which gpt-4.1-nano refuses (it takes medium only).
       expect(body.model).toBe('gpt-4.1-nano');
-      expect(body).not.toHaveProperty('reasoning');
+      expect(body).not.toHaveProperty('text.verbosity');
+      expect(body).not.toHaveProperty('reasoning.effort');
       expect(body.stream).toBe(true);
       expect(body.include).toEqual(['reasoning.encrypted_content']);
     }
   });
 
-  it('Chat Completions: reasoning_effort is dropped, the rest as the SDK sent it', async () => {
+  it('Chat Completions: reasoning_effort and a low verbosity are dropped, the rest as the SDK sent it', async () => {
     const before = h.fake.requests.length;
-    const { response } = await client.chat.completions.create({ model: 'gpt-5-mini', reasoning_effort: 'low', max_completion_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    const { response } = await client.chat.completions.create({ model: 'gpt-5-mini', reasoning_effort: 'low', verbosity: 'low', max_completion_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
     expect(response.headers.get('x-tollgate-model-rewritten')).toBe('gpt-5-mini->gpt-4.1-nano');
     expect(h.fake.requests.slice(before).map((r) => r.json)).toEqual([{ model: 'gpt-4.1-nano', max_completion_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }]);
   });

@@ -18,4 +18,17 @@ describe('reasoning settings on a request moved to a model that does not reason'
     expect(moved('openai.chat', { input: 'hi', reasoning: { effort: 'low' } }, 'gpt-4o-mini')).toEqual({ input: 'hi' });
     expect(moved('openai.responses', { input: 'hi', reasoning: { effort: 'high', summary: 'auto' } }, 'gpt-4.1-nano')).toEqual({ input: 'hi' });
   });
+
+  it('drops a verbosity such a model does not take: any but medium', () => {
+    const moved = (api: 'openai.chat' | 'openai.responses', body: Record<string, unknown>) => {
+      const b = { ...body };
+      dropReasoning(api, b, 'gpt-4o-mini');
+      return b;
+    };
+    expect(moved('openai.chat', { messages: [], verbosity: 'low' })).toEqual({ messages: [] });
+    expect(moved('openai.chat', { messages: [], verbosity: 'medium' })).toEqual({ messages: [], verbosity: 'medium' });
+    expect(moved('openai.responses', { input: 'hi', text: { verbosity: 'low' } })).toEqual({ input: 'hi' });
+    expect(moved('openai.responses', { input: 'hi', text: { verbosity: 'high', format: { type: 'text' } } })).toEqual({ input: 'hi', text: { format: { type: 'text' } } });
+    expect(moved('openai.responses', { input: 'hi', text: { verbosity: 'medium' } })).toEqual({ input: 'hi', text: { verbosity: 'medium' } });
+  });
 });
