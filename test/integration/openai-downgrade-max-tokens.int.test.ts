@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPricer } from '../../src/pricing/index.js';
 import { type Harness, counterOn, eventually, startHarness, testBudget } from '../support/harness.js';
 
-// gpt-4.1 takes a chat request's max_tokens; gpt-5-mini, as every OpenAI reasoning model, refuses it
-// with a 400 ("Use 'max_completion_tokens' instead"). A downgrade from one to the other renames it.
+// gpt-4.1 takes a chat request's max_tokens and any temperature; gpt-5-mini, as every OpenAI reasoning
+// model, refuses max_tokens with a 400 ("Use 'max_completion_tokens' instead"), and a temperature or
+// top_p but 1. A downgrade from one to the other renames the cap and drops those.
 describe('a budget downgrade of a chat request with max_tokens to a reasoning model', () => {
   const budget = testBudget({ scope: 'user:alice', window: 'day', limit_usd: '0.01', downgrade: { at_percent: 50, to: 'gpt-5-mini' }, enforce_max_tokens: true });
   let h: Harness;
@@ -24,6 +25,12 @@ describe('a budget downgrade of a chat request with max_tokens to a reasoning mo
     const before = h.fake.requests.length;
     const { response } = await client.chat.completions.create({ model: 'gpt-4.1', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
     expect(response.headers.get('x-tollgate-model-rewritten')).toBe('gpt-4.1->gpt-5-mini');
+    expect(h.fake.requests.slice(before).map((r) => r.json)).toEqual([{ model: 'gpt-5-mini', max_completion_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }]);
+  });
+
+  it('drops a temperature and top_p gpt-5-mini refuses, keeping the rest as the SDK sent it', async () => {
+    const before = h.fake.requests.length;
+    await client.chat.completions.create({ model: 'gpt-4.1', temperature: 0.2, top_p: 0.9, max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
     expect(h.fake.requests.slice(before).map((r) => r.json)).toEqual([{ model: 'gpt-5-mini', max_completion_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }]);
   });
 

@@ -4,6 +4,7 @@ import { type CapNames, GEMINI_CAP, INTERACTION_CAP } from '../gemini/request.js
 import { dropCacheOptions } from '../openai/cache-options.js';
 import { capAsCompletionTokens } from '../openai/max-tokens.js';
 import { dropReasoning } from '../openai/reasoning-params.js';
+import { dropFixedSampling } from '../openai/sampling-params.js';
 import { isResponsesShapedChat } from '../openai/request.js';
 import type { RouteMatch } from '../types.js';
 
@@ -34,6 +35,7 @@ export function applyOverrides(route: RouteMatch, json: unknown, path: string, o
     dropCacheOptions(route.api, body, o.model);
     capAsCompletionTokens(route.api, body, o.model);
     dropReasoning(route.api, body, o.model);
+    dropFixedSampling(route.api, body, o.model);
   }
   if (o.maxOutputTokens !== undefined) capOutput(route, body, o.maxOutputTokens);
   return { body: Buffer.from(JSON.stringify(body)), path: outPath };
