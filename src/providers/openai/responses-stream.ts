@@ -33,6 +33,8 @@ const IGNORED_EVENTS = ['event: response.output_text.delta\n', 'event: response.
 export class ResponsesStreamReader implements StreamReader {
   private servedModel: string | undefined;
   private serviceTier: string | undefined;
+  /** The tier `response.created` names (the one asked for): a stream cut before its end is billed at it. */
+  private createdTier: string | undefined;
   private responseId: string | undefined;
   private usage: unknown;
   /** The Response's `tool_usage` (billed apart from `usage`). */
@@ -67,6 +69,7 @@ export class ResponsesStreamReader implements StreamReader {
       // Parsed once so that a stream cut before its end still names the model and the response.
       const response = asObject(asObject(parseJson(event.data))?.response);
       this.servedModel ??= asText(response?.model);
+      this.createdTier ??= asText(response?.service_tier);
       this.conversation ??= asObject(response?.conversation);
       if (this.responseId === undefined) {
         this.responseId = asText(response?.id);
@@ -115,7 +118,7 @@ export class ResponsesStreamReader implements StreamReader {
     if (!this.ended && this.streamed.bytes > 0) m.outputEstimate = tokensOfChars(this.streamed.bytes);
     namedItems(m, [], this.items, this.containers);
     withConversation(m, { conversation: this.conversation });
-    return withResponseId(withTier(m, this.serviceTier), this.responseId);
+    return withResponseId(withTier(m, this.serviceTier ?? this.createdTier), this.responseId);
   }
 
   private readResponse(event: JsonObject | undefined, type: string): void {
