@@ -261,10 +261,11 @@ describe.each(['memory', 'redis'] as const)('budgets across a fallback to anothe
     const served = await ask(h);
     expect(served.status).toBe(200);
     expect(served.attempts.map((a) => a.model)).toEqual(['gpt-5', 'gpt-5-mini']);
-    const sent = h.fake.requests.map((r) => JSON.parse(r.body.toString()) as { model: string; max_tokens: number });
-    expect(sent.map((b) => [b.model, b.max_tokens])).toEqual([
-      ['gpt-5', 50],
-      ['gpt-5-mini', cap],
+    const sent = h.fake.requests.map((r) => JSON.parse(r.body.toString()) as { model: string; max_tokens?: number; max_completion_tokens?: number });
+    // The client's own max_tokens goes as sent; moved to gpt-5-mini by the fallback, the cap goes as max_completion_tokens, which reasoning models take.
+    expect(sent.map((b) => [b.model, b.max_tokens, b.max_completion_tokens])).toEqual([
+      ['gpt-5', 50, undefined],
+      ['gpt-5-mini', undefined, cap],
     ]);
     const actual = cost('gpt-5-mini', 20, 5);
     await eventually(async () => expect(await levels(h, [team, mini])).toEqual([{ spent: actual, held: 0n }, { spent: actual, held: 0n }]));
