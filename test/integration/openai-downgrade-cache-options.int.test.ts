@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPricer } from '../../src/pricing/index.js';
-import { type Harness, counterOn, eventually, startHarness, testBudget } from '../support/harness.js';
+import { type Harness, testBudget } from '../support/harness.js';
+import { startSpentBudget } from '../support/spent-budget.js';
 
 // GPT-5.6's prompt_cache_options and prompt_cache_breakpoint are refused (400) by older models
 // (protocols.md §2.2), so a downgrade from gpt-5.6-sol to gpt-5-mini must not forward them.
@@ -11,13 +11,8 @@ describe('a budget downgrade of a GPT-5.6 request that sets cache options', () =
   let client: OpenAI;
   const breakpoint = { mode: 'explicit', ttl: '30m' };
   beforeAll(async () => {
-    h = await startHarness({ price: createPricer(), policy: { rules: { budgets: [budget], rateLimits: [], modelPolicies: [] } } });
-    client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
     // 400 output tokens of gpt-5.6-sol at $20/M: $0.008, 80% of the day.
-    h.fake.setDefault({ usage: { input: 0, output: 400 } });
-    await client.responses.create({ model: 'gpt-5.6-sol', input: 'hi', max_output_tokens: 400 });
-    await eventually(async () => expect((await counterOn(h.tollgate, budget)).spent).toBe(8_000_000_000n));
-    h.fake.setDefault({ usage: { input: 10, output: 5 } });
+    ({ h, client } = await startSpentBudget(budget, { usage: { input: 0, output: 400 } }, (c) => c.responses.create({ model: 'gpt-5.6-sol', input: 'hi', max_output_tokens: 400 }), 8_000_000_000n, { usage: { input: 10, output: 5 } }));
   });
   afterAll(() => h.close());
 

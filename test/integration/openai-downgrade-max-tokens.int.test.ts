@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPricer } from '../../src/pricing/index.js';
-import { type Harness, counterOn, eventually, startHarness, testBudget } from '../support/harness.js';
+import { type Harness, testBudget } from '../support/harness.js';
+import { startSpentBudget } from '../support/spent-budget.js';
 
 // gpt-4.1 takes a chat request's max_tokens and any temperature; gpt-5-mini, as every OpenAI reasoning
 // model, refuses max_tokens with a 400 ("Use 'max_completion_tokens' instead"), and a temperature or
@@ -11,13 +11,8 @@ describe('a budget downgrade of a chat request with max_tokens to a reasoning mo
   let h: Harness;
   let client: OpenAI;
   beforeAll(async () => {
-    h = await startHarness({ price: createPricer(), policy: { rules: { budgets: [budget], rateLimits: [], modelPolicies: [] } } });
-    client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
     // 800 output tokens of gpt-4.1 at $8/M: $0.0064, 64% of the day.
-    h.fake.setDefault({ usage: { input: 0, output: 800 } });
-    await client.chat.completions.create({ model: 'gpt-4.1', max_tokens: 800, messages: [{ role: 'user', content: 'hi' }] });
-    await eventually(async () => expect((await counterOn(h.tollgate, budget)).spent).toBe(6_400_000_000n));
-    h.fake.setDefault({ usage: { input: 10, output: 5 } });
+    ({ h, client } = await startSpentBudget(budget, { usage: { input: 0, output: 800 } }, (c) => c.chat.completions.create({ model: 'gpt-4.1', max_tokens: 800, messages: [{ role: 'user', content: 'hi' }] }), 6_400_000_000n, { usage: { input: 10, output: 5 } }));
   });
   afterAll(() => h.close());
 

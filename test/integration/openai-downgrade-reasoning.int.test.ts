@@ -2,9 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPricer } from '../../src/pricing/index.js';
 import { AGENT_BIN as BIN, runAgentOk } from '../support/agent-run.js';
-import { type Harness, counterOn, eventually, startHarness, testBudget } from '../support/harness.js';
+import { type Harness, testBudget } from '../support/harness.js';
+import { startSpentBudget } from '../support/spent-budget.js';
 
 // gpt-4.1-nano does not reason: OpenAI refuses a reasoning effort for it with a 400 ("Unsupported
 // parameter: 'reasoning.effort' is not supported with this model"). A downgrade to it drops them.
@@ -13,13 +13,8 @@ describe('a budget downgrade from a reasoning model to gpt-4.1-nano', () => {
   let h: Harness;
   let client: OpenAI;
   beforeAll(async () => {
-    h = await startHarness({ price: createPricer(), policy: { rules: { budgets: [budget], rateLimits: [], modelPolicies: [] } } });
-    client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
     // 60,000 output tokens of gpt-5.1-codex-max at $10/M: $0.60 of the day's $1.
-    h.fake.setDefault({ usage: { input: 0, output: 60_000 } });
-    await client.responses.create({ model: 'gpt-5.1-codex-max', input: 'hi', max_output_tokens: 60_000 });
-    await eventually(async () => expect((await counterOn(h.tollgate, budget)).spent).toBe(600_000_000_000n));
-    h.fake.setDefault({ text: 'Done.', usage: { input: 300, output: 40 } });
+    ({ h, client } = await startSpentBudget(budget, { usage: { input: 0, output: 60_000 } }, (c) => c.responses.create({ model: 'gpt-5.1-codex-max', input: 'hi', max_output_tokens: 60_000 }), 600_000_000_000n, { text: 'Done.', usage: { input: 300, output: 40 } }));
   });
   afterAll(() => h.close());
 

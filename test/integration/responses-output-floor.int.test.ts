@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPricer } from '../../src/pricing/index.js';
-import { type Harness, counterOn, eventually, startHarness, testBudget } from '../support/harness.js';
+import { type Harness, testBudget } from '../support/harness.js';
+import { startSpentBudget } from '../support/spent-budget.js';
 
 // The Responses API refuses a max_output_tokens under 16 (400 integer_below_min_value): a budget's
 // enforce_max_tokens that can pay for fewer output tokens refuses the request itself, as over budget.
@@ -10,13 +10,8 @@ describe('enforce_max_tokens with room for fewer than 16 output tokens of a Resp
   let h: Harness;
   let client: OpenAI;
   beforeAll(async () => {
-    h = await startHarness({ price: createPricer(), policy: { rules: { budgets: [budget], rateLimits: [], modelPolicies: [] } } });
-    client = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
     // 310 output tokens of gpt-5.5 at $30/M: $0.0093 of the day's $0.01, which leaves room for the input and a few output tokens.
-    h.fake.setDefault({ usage: { input: 0, output: 310 } });
-    await client.responses.create({ model: 'gpt-5.5', input: 'hi', max_output_tokens: 310 });
-    await eventually(async () => expect((await counterOn(h.tollgate, budget)).spent).toBe(9_300_000_000n));
-    h.fake.setDefault({ usage: { input: 5, output: 3 } });
+    ({ h, client } = await startSpentBudget(budget, { usage: { input: 0, output: 310 } }, (c) => c.responses.create({ model: 'gpt-5.5', input: 'hi', max_output_tokens: 310 }), 9_300_000_000n, { usage: { input: 5, output: 3 } }));
   });
   afterAll(() => h.close());
 
