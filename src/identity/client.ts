@@ -1,4 +1,5 @@
 import type { HeaderBag } from '../providers/types.js';
+import { codexTurnMetadata } from './codex-agent.js';
 
 /**
  * Recognises the calling tool from the headers it sends by itself. Order matters:
@@ -47,18 +48,10 @@ function versionIn(text: string): string | null {
  * The session a request belongs to: Tollgate's own header first, then the headers
  * Claude Code and Codex send without being asked.
  */
-export function detectSession(h: HeaderBag): string | null {
+export function detectSession(h: HeaderBag, meta = codexTurnMetadata(h)): string | null {
   // The first that is set and not empty: an empty x-tollgate-session does not hide Claude Code's own.
   const direct = h['x-tollgate-session'] || h['x-claude-code-session-id'] || h['session-id'] || h['session_id'];
   if (direct) return direct.slice(0, 200);
-  const meta = h['x-codex-turn-metadata'];
-  if (meta) {
-    try {
-      const parsed = JSON.parse(meta) as { session_id?: unknown };
-      if (typeof parsed.session_id === 'string' && parsed.session_id !== '') return parsed.session_id.slice(0, 200);
-    } catch {
-      // Malformed metadata is the client's business; it just carries no session.
-    }
-  }
-  return null;
+  const session = meta?.session_id;
+  return typeof session === 'string' && session !== '' ? session.slice(0, 200) : null;
 }

@@ -1,3 +1,4 @@
+import { type JsonObject, asObject, parseJson } from '../providers/shared/json.js';
 import type { HeaderBag } from '../providers/types.js';
 
 /** A Codex sub-agent's thread and the thread that spawned it. */
@@ -11,20 +12,17 @@ export interface CodexAgent {
  * parent's `session-id`, with the agent's own thread as `thread_id` and `parent_thread_id` in
  * `x-codex-turn-metadata` (`thread_source: "subagent"`). Null for a main thread's request.
  */
-export function codexAgent(h: HeaderBag): CodexAgent | null {
-  const meta = h['x-codex-turn-metadata'];
-  if (!meta) return null;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(meta);
-  } catch {
-    return null;
-  }
-  if (typeof parsed !== 'object' || parsed === null) return null;
-  const m = parsed as Record<string, unknown>;
+export function codexAgent(h: HeaderBag, m = codexTurnMetadata(h)): CodexAgent | null {
+  if (m === undefined) return null;
   const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
   const parent = text(m.parent_thread_id);
   if (m.thread_source !== 'subagent' && parent === null) return null;
   const agent = text(m.thread_id) ?? text(h['thread-id']);
   return agent === null ? null : { agent, parent };
+}
+
+/** Codex's `x-codex-turn-metadata` (a JSON object: its session, thread, sub-agent), undefined when absent or malformed (the client's business). */
+export function codexTurnMetadata(h: HeaderBag): JsonObject | undefined {
+  const meta = h['x-codex-turn-metadata'];
+  return meta ? asObject(parseJson(meta)) : undefined;
 }

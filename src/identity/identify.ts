@@ -6,7 +6,7 @@ import { type RequestFrom, clientOf } from './client-address.js';
 import { keyRefusal } from './key-validity.js';
 import type { Credential, HeaderBag } from '../providers/types.js';
 import { detectClient, detectClientVersion, detectSession } from './client.js';
-import { codexAgent } from './codex-agent.js';
+import { codexAgent, codexTurnMetadata } from './codex-agent.js';
 import { AGENT_ID_TAG, CLIENT_VERSION_TAG, PARENT_AGENT_ID_TAG } from '../core/ledger-row.js';
 import type { KeyResolver } from './key-resolver.js';
 import { parseTags } from './tags.js';
@@ -54,6 +54,8 @@ export interface Identity {
 export async function identify(cred: Credential | undefined, headers: HeaderBag, keys: KeyResolver, policy: AuthPolicy, from?: RequestFrom): Promise<Identity> {
   const tags = headers['x-tollgate-tags'];
   const tagResult = parseTags(tags === undefined ? undefined : headerText(tags));
+  // Codex's turn metadata, read once for the session and the sub-agent.
+  const codexMeta = codexTurnMetadata(headers);
   // Built field by field: spreading a base object and then overriding its fields is slow in V8.
   const who: Identity = {
     keyId: null,
@@ -61,7 +63,7 @@ export async function identify(cred: Credential | undefined, headers: HeaderBag,
     team: header(headers, 'x-tollgate-team'),
     keyTeam: null,
     project: header(headers, 'x-tollgate-project'),
-    sessionId: detectSession(headers),
+    sessionId: detectSession(headers, codexMeta),
     client: detectClient(headers),
     tags: 'error' in tagResult ? {} : tagResult.tags,
     upstreamKey: CONFIGURED,
@@ -71,7 +73,7 @@ export async function identify(cred: Credential | undefined, headers: HeaderBag,
   if (version !== null) who.tags[CLIENT_VERSION_TAG] = version;
   // Claude Code names the subagent that sends a request, and its parent; set as the version is.
   // Codex names its sub-agent's thread, and the thread that spawned it, in its turn metadata.
-  const codex = codexAgent(headers);
+  const codex = codexAgent(headers, codexMeta);
   const agent = header(headers, 'x-claude-code-agent-id') ?? text(codex?.agent);
   if (agent !== null) who.tags[AGENT_ID_TAG] = agent;
   const parent = header(headers, 'x-claude-code-parent-agent-id') ?? text(codex?.parent);
