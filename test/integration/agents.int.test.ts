@@ -1,9 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run as tollgate } from '../../src/cli/program.js';
 import { testCertificate } from '../support/certs.js';
-import { AGENT_BIN as BIN, runAgentOk as run } from '../support/agent-run.js';
+import { AGENT_BIN as BIN, codexProvider, runAgentOk as run, runCodexOk } from '../support/agent-run.js';
 import { useHarness } from '../support/harness.js';
 
 const h = useHarness();
@@ -48,27 +48,7 @@ describe('coding agents through Tollgate', () => {
 
   it('Codex CLI: Responses API stream through the gateway, attributed to its session', async () => {
     h.fake.setDefault({ text: 'Done.', usage: { input: 300, cacheRead: 1024, output: 40, reasoning: 16 } });
-    const codexHome = join(h.dir, 'codex-home');
-    mkdirSync(codexHome, { recursive: true });
-    writeFileSync(
-      join(codexHome, 'config.toml'),
-      [
-        'model = "gpt-5"',
-        'model_provider = "tollgate"',
-        '[model_providers.tollgate]',
-        'name = "Tollgate"',
-        `base_url = "${h.url}/v1"`,
-        'env_key = "TOLLGATE_KEY"',
-        'wire_api = "responses"',
-        'request_max_retries = 0',
-        'stream_max_retries = 0',
-      ].join('\n'),
-    );
-    const { stdout } = await run(join(BIN, 'codex'), ['exec', '--skip-git-repo-check', 'say hi'], {
-      env: { PATH: process.env.PATH, HOME: h.dir, CODEX_HOME: codexHome, TOLLGATE_KEY: h.key.key },
-      cwd: h.dir,
-      timeout: 60_000,
-    });
+    const { stdout, home: codexHome } = await runCodexOk({ dir: h.dir, name: 'codex-home', config: ['model = "gpt-5"', ...codexProvider(h.url)], key: h.key.key });
     expect(stdout).toContain('Done.');
     const calls = h.fake.requests.filter((r) => r.path === '/v1/responses');
     expect(calls.length).toBeGreaterThan(0);
@@ -112,17 +92,7 @@ describe('coding agents through Tollgate over HTTPS', () => {
 
   it('Codex CLI trusts the gateway through SSL_CERT_FILE', async () => {
     g.fake.setDefault({ text: 'Done over TLS.', usage: { input: 300, output: 40 } });
-    const codexHome = join(g.dir, 'codex-home');
-    mkdirSync(codexHome, { recursive: true });
-    writeFileSync(
-      join(codexHome, 'config.toml'),
-      ['model = "gpt-5"', 'model_provider = "tollgate"', '[model_providers.tollgate]', 'name = "Tollgate"', `base_url = "${g.url}/v1"`, 'env_key = "TOLLGATE_KEY"', 'wire_api = "responses"', 'request_max_retries = 0', 'stream_max_retries = 0'].join('\n'),
-    );
-    const { stdout } = await run(join(BIN, 'codex'), ['exec', '--skip-git-repo-check', 'say hi'], {
-      env: { PATH: process.env.PATH, HOME: g.dir, CODEX_HOME: codexHome, TOLLGATE_KEY: g.key.key, SSL_CERT_FILE: cert.ca },
-      cwd: g.dir,
-      timeout: 60_000,
-    });
+    const { stdout } = await runCodexOk({ dir: g.dir, name: 'codex-home', config: ['model = "gpt-5"', ...codexProvider(g.url)], key: g.key.key, env: { SSL_CERT_FILE: cert.ca } });
     expect(stdout).toContain('Done over TLS.');
     expect((await g.rows()).filter((r) => r.api === 'openai.responses' && r.client === 'codex' && r.outcome === 'ok').length).toBeGreaterThan(0);
   });

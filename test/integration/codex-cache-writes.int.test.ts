@@ -1,9 +1,9 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run as tollgate } from '../../src/cli/program.js';
 import { createPricer } from '../../src/pricing/index.js';
-import { AGENT_BIN as BIN, runAgentOk } from '../support/agent-run.js';
+import { codexProvider, runCodexOk } from '../support/agent-run.js';
 import { useHarness } from '../support/harness.js';
 
 const h = useHarness({ price: createPricer() });
@@ -13,13 +13,7 @@ const h = useHarness({ price: createPricer() });
 describe('a Codex CLI rollout with cache writes, imported', () => {
   it('has the cache writes and the cost of the gateway’s row for the same call', async () => {
     h.fake.setDefault({ text: 'Done.', usage: { input: 300, cacheRead: 1024, cacheWrite5m: 2500, output: 40, reasoning: 16 } });
-    const codexHome = join(h.dir, 'codex-home-writes');
-    mkdirSync(codexHome, { recursive: true });
-    writeFileSync(
-      join(codexHome, 'config.toml'),
-      ['model = "gpt-5.6-sol"', 'model_provider = "tollgate"', '[model_providers.tollgate]', 'name = "Tollgate"', `base_url = "${h.url}/v1"`, 'env_key = "TOLLGATE_KEY"', 'wire_api = "responses"', 'request_max_retries = 0', 'stream_max_retries = 0'].join('\n'),
-    );
-    await runAgentOk(join(BIN, 'codex'), ['exec', '--skip-git-repo-check', 'say hi'], { env: { PATH: process.env.PATH, HOME: h.dir, CODEX_HOME: codexHome, TOLLGATE_KEY: h.key.key }, cwd: h.dir, timeout: 60_000 });
+    const { home: codexHome } = await runCodexOk({ dir: h.dir, name: 'codex-home-writes', config: ['model = "gpt-5.6-sol"', ...codexProvider(h.url)], key: h.key.key });
     const [gateway] = (await h.rows()).filter((r) => r.api === 'openai.responses');
     expect(gateway).toMatchObject({ inputTokens: 3824, cacheReadTokens: 1024, cacheWriteTokens: 2500 });
 

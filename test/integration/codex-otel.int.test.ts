@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { usd } from '../../src/core/money.js';
 import { createPricer } from '../../src/pricing/index.js';
-import { AGENT_BIN, runAgentOk } from '../support/agent-run.js';
+import { AGENT_BIN, codexProvider, runAgentOk } from '../support/agent-run.js';
 import { type Harness, startHarness } from '../support/harness.js';
 import { type OtelApp, type Protocol, otelApp } from '../support/otel-sdk.js';
 
@@ -106,7 +106,7 @@ async function runCodex(base: string, protocol: 'json' | 'binary', socket = fals
   // The built-in provider (`openai_base_url`) talks to the Responses API over a WebSocket; a provider of its own over HTTP.
   const model = socket
     ? [`openai_base_url = "${base}/v1"`]
-    : ['model_provider = "tollgate"', '[model_providers.tollgate]', 'name = "Tollgate"', `base_url = "${base}/v1"`, 'env_key = "TOLLGATE_KEY"', 'wire_api = "responses"', 'request_max_retries = 0', 'stream_max_retries = 0'];
+    : codexProvider(base);
   const otel = ['[otel]', `exporter = { otlp-http = { endpoint = "${otlp}", protocol = "${protocol}" } }`];
   writeFileSync(join(home, 'config.toml'), ['model = "gpt-5"', ...model, ...otel].join('\n'));
   const env = { PATH: process.env.PATH, HOME: h.dir, CODEX_HOME: home, TOLLGATE_KEY: h.key.key, CODEX_API_KEY: h.key.key };

@@ -1,7 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AGENT_BIN as BIN, runAgentOk } from '../support/agent-run.js';
+import { codexProvider, runCodexOk } from '../support/agent-run.js';
 import { useHarness } from '../support/harness.js';
 
 const h = useHarness();
@@ -25,13 +23,7 @@ describe('a Codex CLI sub-agent through Tollgate', () => {
       ],
     });
     h.fake.setDefault({ text: 'Done.', usage: { input: 300, output: 40 } });
-    const codexHome = join(h.dir, 'codex-home-agents');
-    mkdirSync(codexHome, { recursive: true });
-    writeFileSync(
-      join(codexHome, 'config.toml'),
-      ['model = "gpt-5.1-codex-max"', 'model_provider = "tollgate"', '[model_providers.tollgate]', 'name = "Tollgate"', `base_url = "${h.url}/v1"`, 'env_key = "TOLLGATE_KEY"', 'wire_api = "responses"', 'request_max_retries = 0', 'stream_max_retries = 0'].join('\n'),
-    );
-    await runAgentOk(join(BIN, 'codex'), ['exec', '--skip-git-repo-check', 'check the readme with a sub-agent'], { env: { PATH: process.env.PATH, HOME: h.dir, CODEX_HOME: codexHome, TOLLGATE_KEY: h.key.key }, cwd: h.dir, timeout: 60_000 });
+    await runCodexOk({ dir: h.dir, name: 'codex-home-agents', config: ['model = "gpt-5.1-codex-max"', ...codexProvider(h.url)], key: h.key.key, prompt: 'check the readme with a sub-agent' });
 
     const calls = h.fake.requests.filter((r) => r.path === '/v1/responses');
     const session = calls[0]!.headers['session-id']!;

@@ -1,8 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_BIN as BIN, runAgentOk } from '../support/agent-run.js';
+import { codexProvider, runCodexOk } from '../support/agent-run.js';
 import { type Harness, testBudget } from '../support/harness.js';
 import { startSpentBudget } from '../support/spent-budget.js';
 
@@ -20,13 +18,7 @@ describe('a budget downgrade from a reasoning model to gpt-4.1-nano', () => {
 
   it('Codex CLI on gpt-5.6-sol: its turn reaches gpt-4.1-nano without its reasoning effort or low verbosity, the rest as Codex sent it', async () => {
     const before = h.fake.requests.length;
-    const codexHome = join(h.dir, 'codex-home-reasoning');
-    mkdirSync(codexHome, { recursive: true });
-    writeFileSync(
-      join(codexHome, 'config.toml'),
-      ['model = "gpt-5.6-sol"', 'model_reasoning_effort = "high"', 'model_verbosity = "low"', 'model_provider = "tollgate"', '[model_providers.tollgate]', 'name = "Tollgate"', `base_url = "${h.url}/v1"`, 'env_key = "TOLLGATE_KEY"', 'wire_api = "responses"', 'request_max_retries = 0', 'stream_max_retries = 0'].join('\n'),
-    );
-    const { stdout } = await runAgentOk(join(BIN, 'codex'), ['exec', '--skip-git-repo-check', 'say hi'], { env: { PATH: process.env.PATH, HOME: h.dir, CODEX_HOME: codexHome, TOLLGATE_KEY: h.key.key }, cwd: h.dir, timeout: 60_000 });
+    const { stdout } = await runCodexOk({ dir: h.dir, name: 'codex-home-reasoning', config: ['model = "gpt-5.6-sol"', 'model_reasoning_effort = "high"', 'model_verbosity = "low"', ...codexProvider(h.url)], key: h.key.key });
     expect(stdout).toContain('Done.');
     const sent = h.fake.requests.slice(before).map((r) => r.json as Record<string, unknown>);
     expect(sent.length).toBeGreaterThan(0);

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 /** Where npm put the agents' executables (`claude`, `codex`). */
@@ -34,4 +35,31 @@ export async function runAgentOk(cmd: string, args: string[], o: AgentRunOptions
   const r = await runAgent(cmd, args, o);
   if (r.code !== 0) throw new Error(`${basename(cmd)} exited ${r.code}: ${r.stderr.slice(-2000)} ${r.stdout.slice(-2000)}`);
   return r;
+}
+
+/** The config.toml lines that point Codex at a Tollgate as a provider of its own (HTTP, the key in TOLLGATE_KEY), without retries. */
+export function codexProvider(gatewayUrl: string): string[] {
+  return ['model_provider = "tollgate"', '[model_providers.tollgate]', 'name = "Tollgate"', `base_url = "${gatewayUrl}/v1"`, 'env_key = "TOLLGATE_KEY"', 'wire_api = "responses"', 'request_max_retries = 0', 'stream_max_retries = 0'];
+}
+
+export interface CodexRun {
+  /** The folder the CODEX_HOME is made in, and its name there. */
+  dir: string;
+  name: string;
+  /** config.toml's lines: top-level settings first, then tables (codexProvider's). */
+  config: string[];
+  /** The Tollgate key, as TOLLGATE_KEY. */
+  key: string;
+  prompt?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Runs `codex exec` in a new CODEX_HOME with that config, HOME and the working folder `dir`; fails unless it exits 0. */
+export async function runCodexOk(o: CodexRun): Promise<AgentRun & { home: string }> {
+  const home = join(o.dir, o.name);
+  mkdirSync(home, { recursive: true });
+  writeFileSync(join(home, 'config.toml'), o.config.join('\n'));
+  const env = { PATH: process.env.PATH, HOME: o.dir, CODEX_HOME: home, TOLLGATE_KEY: o.key, ...o.env };
+  const r = await runAgentOk(join(AGENT_BIN, 'codex'), ['exec', '--skip-git-repo-check', o.prompt ?? 'say hi'], { env, cwd: o.dir, timeout: 60_000 });
+  return { ...r, home };
 }
