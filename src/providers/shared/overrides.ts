@@ -1,10 +1,7 @@
 import { isConversation } from '../../core/api.js';
 import { fitThinking } from '../anthropic/output-cap.js';
 import { type CapNames, GEMINI_CAP, INTERACTION_CAP } from '../gemini/request.js';
-import { dropCacheOptions } from '../openai/cache-options.js';
-import { capAsCompletionTokens } from '../openai/max-tokens.js';
-import { dropReasoning } from '../openai/reasoning-params.js';
-import { dropFixedSampling } from '../openai/sampling-params.js';
+import { fitToModel } from '../openai/model-change.js';
 import { isResponsesShapedChat } from '../openai/request.js';
 import type { RouteMatch } from '../types.js';
 
@@ -32,10 +29,7 @@ export function applyOverrides(route: RouteMatch, json: unknown, path: string, o
       outPath = withPathModel(path, o.model);
       if (route.api === 'gemini.embed' && Array.isArray(body.requests)) body.requests = body.requests.map((r: unknown) => renameRequestModel(r, o.model!));
     }
-    dropCacheOptions(route.api, body, o.model);
-    capAsCompletionTokens(route.api, body, o.model);
-    dropReasoning(route.api, body, o.model);
-    dropFixedSampling(route.api, body, o.model);
+    if (route.dialect === 'openai') fitToModel(route.api, body, o.model);
   }
   if (o.maxOutputTokens !== undefined) capOutput(route, body, o.maxOutputTokens);
   return { body: Buffer.from(JSON.stringify(body)), path: outPath };
