@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Picos, usd } from '../core/money.js';
 import { emptyTotals } from '../storage/ports.js';
-import { renderStatementCsv, renderStatementTable } from './render.js';
+import { renderStatementCsv, renderStatementJson, renderStatementTable } from './render.js';
 import type { Statement, StatementLine } from './statement.js';
 
 const line = (key: string, cost: string, models: [string, string][], pools: [string, string][] = []): StatementLine => ({
@@ -76,5 +76,23 @@ describe('the chargeback share column', () => {
     const table = renderStatementTable(s, Date.UTC(2027, 0, 2));
     expect(table).toMatch(/\na +\$0\.67 +66\.7% /);
     expect(table).toMatch(/\n\(unattributed\) +\$0\.33 +33\.3% /);
+  });
+});
+
+describe('a chargeback line none of whose requests had a price', () => {
+  const unpriced: StatementLine = { ...line('research', '0', []), requests: 4, unpricedRequests: 4 };
+  const s: Statement = { ...statement([line('platform', '2', [['gpt-5', '2']]), unpriced], usd('2')), total: { ...emptyTotals(), requests: 5, unpricedRequests: 4, costPicos: usd('2') } };
+  s.lines[0]!.sharePpm = 1_000_000;
+
+  it('reads unpriced in the share column of the table, not 0.0%', () => {
+    const table = renderStatementTable(s, Date.UTC(2027, 0, 2));
+    expect(table).toMatch(/\nresearch +unpriced +unpriced +4 /);
+    expect(table).toMatch(/\nplatform +\$2\.00 +100\.0% /);
+  });
+
+  it('has an empty share in the CSV and a null one in JSON', () => {
+    expect(renderStatementCsv(s).split('\n')[2]).toBe('research,,,4,0,0,0,0,4,,');
+    const json = JSON.parse(renderStatementJson(s)) as { lines: { team: string; share: number | null }[] };
+    expect(json.lines.map((l) => [l.team, l.share])).toEqual([['platform', 1], ['research', null]]);
   });
 });

@@ -1,10 +1,12 @@
 import { apportion, formatUsd, roundingNote, usdColumn } from '../core/money.js';
 import { csvLine } from '../reports/csv.js';
-import { costCell, costUsd } from '../reports/report.js';
+import { costCell, costUnknown, costUsd } from '../reports/report.js';
 import type { Statement, StatementLine } from './statement.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const percent = (tenths: number) => `${(tenths / 10).toFixed(1)}%`;
+/** A line's share as a fraction; null when none of its requests had a price (its share is unknown, not 0). */
+const shareOf = (l: StatementLine) => (costUnknown(l) ? null : l.sharePpm / 1_000_000);
 
 function groupName(s: Statement): string {
   return s.query.by.startsWith('tag:') ? s.query.by.slice(4) : s.query.by;
@@ -21,7 +23,7 @@ function attributeHint(by: string, name: string): string {
 function lineJson(l: StatementLine): Record<string, unknown> {
   return {
     spend_usd: costUsd(l),
-    share: l.sharePpm / 1_000_000,
+    share: shareOf(l),
     requests: l.requests,
     input_tokens: l.inputTokens,
     cache_read_tokens: l.cacheReadTokens,
@@ -59,7 +61,7 @@ export function renderStatementJson(s: Statement): string {
 export function renderStatementCsv(s: Statement): string {
   const head = [groupName(s), 'spend_usd', 'share', 'requests', 'input_tokens', 'cache_read_tokens', 'cache_write_tokens', 'output_tokens', 'unpriced_requests', 'top_models', 'pools'];
   const line = (l: StatementLine, label: string) =>
-    csvLine([label, costUsd(l), l.sharePpm / 1_000_000, l.requests, l.inputTokens, l.cacheReadTokens, l.cacheWriteTokens, l.outputTokens, l.unpricedRequests, l.topModels.map((m) => `${m.model}=${formatUsd(m.costPicos)}`).join(';'), l.pools.map((p) => `${p.pool}=${formatUsd(p.costPicos)}`).join(';')]);
+    csvLine([label, costUsd(l), shareOf(l), l.requests, l.inputTokens, l.cacheReadTokens, l.cacheWriteTokens, l.outputTokens, l.unpricedRequests, l.topModels.map((m) => `${m.model}=${formatUsd(m.costPicos)}`).join(';'), l.pools.map((p) => `${p.pool}=${formatUsd(p.costPicos)}`).join(';')]);
   return csvLine(head) + s.lines.map((l) => line(l, l.key)).join('') + (s.unattributed ? line(s.unattributed, '') : '');
 }
 
@@ -76,7 +78,7 @@ export function renderStatementTable(s: Statement, now: number = Date.now()): st
   // Shares in tenths of a percent that add up to the TOTAL line's 100.0%: each line rounded on its
   // own would show 99.9% or 100.1% in all as often as not.
   const shares = apportion(lines.map((l) => l.costPicos), 1000);
-  const share = (l: StatementLine) => (s.total.costPicos <= 0n ? '-' : percent(shares?.[lines.indexOf(l)] ?? Math.round(l.sharePpm / 100)));
+  const share = (l: StatementLine) => (costUnknown(l) ? 'unpriced' : s.total.costPicos <= 0n ? '-' : percent(shares?.[lines.indexOf(l)] ?? Math.round(l.sharePpm / 100)));
   const row = (l: StatementLine, label: string) => [
     label,
     costCell(l, usd),

@@ -109,11 +109,11 @@ describe('chargeback statement', () => {
     const s = openSqlite(':memory:');
     await s.ledger.insert([sampleRow({ id: 'p1', ts: Date.UTC(2026, 9, 3), team: 'core', costPicos: usd(2) }), sampleRow({ id: 'u1', ts: Date.UTC(2026, 9, 4), team: 'lab', model: 'acme-mystery-9', costPicos: null, unpriced: true })]);
     const st = await chargeback(s.ledger, { month: '2026-10', timeZone: 'UTC', by: 'team' });
-    expect(renderStatementTable(st)).toMatch(/\nlab +unpriced +0\.0% +1 /);
+    expect(renderStatementTable(st)).toMatch(/\nlab +unpriced +unpriced +1 /);
     const json = JSON.parse(renderStatementJson(st)) as { lines: { team: string; spend_usd: string | null }[]; total: { spend_usd: string | null } };
     expect(json.lines.map((l) => [l.team, l.spend_usd])).toEqual([['core', '2'], ['lab', null]]);
     expect(json.total.spend_usd).toBe('2');
-    expect(renderStatementCsv(st).split('\n').find((l) => l.startsWith('lab,'))).toMatch(/^lab,,0,1,/);
+    expect(renderStatementCsv(st).split('\n').find((l) => l.startsWith('lab,'))).toMatch(/^lab,,,1,/);
     await s.close();
   });
 });
