@@ -119,11 +119,28 @@ describe('FOCUS ListCost', () => {
     ]);
   });
 
-  it('is the billed cost where the catalog has no price for the model', () => {
-    const local = { ...gpt5(Date.UTC(2026, 10, 16, 10), 0, usd(0.05)), provider: 'local', model: 'qwen-local' };
-    const ctx = focusContext({ ...discounted, providers: [{ ...discounted.providers[0]!, name: 'local', baseUrl: 'http://127.0.0.1:8000' }], pricing: { ...discounted.pricing, overrides: [{ model: 'qwen-local', provider: 'local', input: '2', output: '3', cacheRead: undefined, cacheWrite: undefined, cacheWrite1h: undefined }] } });
-    expect(ctx.listOf(local)).toBeUndefined();
-    expect(pieces(local, ctx).reduce((s, p) => s + p.list, 0n)).toBe(usd(0.05));
+  // qwen-local priced by an override alone: 10,000 input at $2/M + 10,000 output at $3/M = $0.05.
+  const local = (paid: bigint) => ({ ...gpt5(Date.UTC(2026, 10, 16, 10), 0, paid), provider: 'local', model: 'qwen-local' });
+  const localCtx = (discounts: Record<string, string>) =>
+    focusContext({ providers: [{ ...discounted.providers[0]!, name: 'local', baseUrl: 'http://127.0.0.1:8000' }], pricing: { discounts, fastMode: [], overrides: [{ model: 'qwen-local', provider: 'local', input: '2', output: '3', cacheRead: undefined, cacheWrite: undefined, cacheWrite1h: undefined }] } });
+
+  it('is the override price where only an override prices the model', () => {
+    expect(localCtx({}).listOf(local(usd(0.05)))).toBe(usd(0.05));
+    expect(pieces(local(usd(0.05)), localCtx({})).reduce((s, p) => s + p.list, 0n)).toBe(usd(0.05));
+  });
+
+  it('is the override price before the discount where only an override prices the model, so the discount shows', () => {
+    const ctx = localCtx({ local: '0.1' });
+    const p = pieces(local(usd(0.045)), ctx);
+    expect(p.reduce((s, x) => s + x.list, 0n)).toBe(usd(0.05));
+    expect(p.reduce((s, x) => s + x.billed, 0n)).toBe(usd(0.045));
+  });
+
+  it('is the billed cost where neither the catalog nor an override prices the model', () => {
+    const ctx = localCtx({});
+    const unknown = { ...local(usd(0.07)), model: 'mystery-local' };
+    expect(ctx.listOf(unknown)).toBeUndefined();
+    expect(pieces(unknown, ctx).reduce((s, x) => s + x.list, 0n)).toBe(usd(0.07));
   });
 
   it('is split at the list prices of each class under an override whose proportions are not the list ones', async () => {

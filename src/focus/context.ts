@@ -34,7 +34,8 @@ const ONE: Record<Exclude<TokenClass, 'request'>, Partial<Usage>> = {
  * What the FOCUS export needs from the config: vendors recognised from each provider's
  * base URL (or its `catalog`) and the model's name (vendors.ts), list prices per token class from the same pricer the gateway
  * uses (overrides, catalog, supplement) without the discount, and each row's cost at public list
- * price (the catalog alone at the row's date and service tier: no overrides, no discount).
+ * price (the catalog alone at the row's date and service tier: no overrides, no discount; for a
+ * model only an override prices, that override's price, without the discount).
  */
 export function focusContext(config: Pick<Config, 'providers' | 'pricing'>): FocusContext {
   const catalog = new Map<string, string | undefined>([...Object.entries(GENAI_CATALOGS), ...config.providers.map((p) => [p.name, catalogProviderFor(p.baseUrl, p.catalog)] as const)]);
@@ -55,7 +56,10 @@ export function focusContext(config: Pick<Config, 'providers' | 'pricing'>): Foc
     listRatesOf: ratesBy(list, catalogOf),
     listOf(row: LedgerRow) {
       // At the row's tier: a flex or batch row's list price is half the standard one, a priority row's twice.
-      return list({ provider: row.provider, catalogProvider: catalogOf(row.provider), model: row.model, at: new Date(row.ts), ...pricedAtTier(counts(row), row.serviceTier) }).costPicos ?? undefined;
+      const priced = { provider: row.provider, catalogProvider: catalogOf(row.provider), model: row.model, at: new Date(row.ts), ...pricedAtTier(counts(row), row.serviceTier) };
+      // A model no catalog lists but an override prices: the override is the only price list there
+      // is, so the list is its price before the provider's discount, which ListCost must not include.
+      return list(priced).costPicos ?? price(priced).costPicos ?? undefined;
     },
   };
 }
