@@ -113,8 +113,8 @@ function listWeights(r: LedgerRow, q: Record<TokenClass, number>, weights: Map<T
 /**
  * ListCost of a row: re-priced at list at its own service tier (a flex or batch row at half the
  * standard price, a priority or fast-mode row at its premium), never from today's discount (rows
- * paid before a discount began were paid at list). Where the catalog has no price, or the row went
- * unpriced, it is the billed cost (undefined here: the caller takes the billed cost and its split);
+ * paid before a discount began were paid at list); a model only an override prices lists at that
+ * override before the discount. Where no price is known, or the row went unpriced, it is the billed cost (undefined here: the caller takes the billed cost and its split);
  * so it is where the list price comes out below what was paid, since the row then holds what its
  * counts do not show (audio tokens, web searches, a tier recorded before rows kept theirs), and a
  * list price is never taken to be less than was paid.
