@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Capacity } from './capacity.js';
-import { parseGoDuration, readRateHeaders } from './rate-limits.js';
+import { parseGoDuration, readRateHeaders, unifiedResetWaitMs } from './rate-limits.js';
 import { backoffMs, mayRetry, requestedWaitMs, triggerForStatus } from './retry.js';
 import { DEFAULT_RETRY } from './types.js';
 
@@ -92,5 +92,15 @@ describe('capacity', () => {
     // 5,100 used of 10,000: a request of 6,000 waits; one of 4,000 fits.
     expect(c.freeAt(6_000, T0 + 4)).toBeGreaterThan(T0 + 4);
     expect(c.freeAt(4_000, T0 + 4)).toBe(0);
+  });
+});
+
+describe('unifiedResetWaitMs', () => {
+  it('reads a Claude subscription reset in epoch seconds as the wait until it, and nothing once it has passed', () => {
+    const now = 1_700_000_000_500;
+    expect(unifiedResetWaitMs({ 'anthropic-ratelimit-unified-reset': '1700003600' }, now)).toBe(3_599_500);
+    expect(unifiedResetWaitMs({ 'anthropic-ratelimit-unified-reset': '1700000000' }, now)).toBeUndefined();
+    expect(unifiedResetWaitMs({ 'anthropic-ratelimit-unified-reset': 'soon' }, now)).toBeUndefined();
+    expect(unifiedResetWaitMs({}, now)).toBeUndefined();
   });
 });

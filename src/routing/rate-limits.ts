@@ -32,6 +32,18 @@ export function readRateHeaders(h: ResponseHeaders, now: number): RateSnapshot |
   return snap;
 }
 
+/**
+ * How long until a Claude subscription's limit resets (`anthropic-ratelimit-unified-reset`, in
+ * seconds since the epoch), in ms; undefined without one or once it has passed. Its 429s carry no
+ * `retry-after`, and Claude Code itself waits for this reset (its own code, 2.1.197).
+ */
+export function unifiedResetWaitMs(h: ResponseHeaders, now: number): number | undefined {
+  const seconds = num(h['anthropic-ratelimit-unified-reset']);
+  if (seconds === undefined) return undefined;
+  const wait = seconds * 1000 - now;
+  return wait > 0 ? wait : undefined;
+}
+
 /** A Go-style duration (`1h2m3.5s`, `6m0s`, `12ms`, `0s`) in ms; undefined when unreadable. */
 export function parseGoDuration(s: string): number | undefined {
   if (s === '') return undefined;

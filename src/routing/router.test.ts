@@ -112,6 +112,20 @@ describe('router', () => {
     expect(router.next(router.plan(r, 'm', undefined), 1)).toMatchObject({ kind: 'go', c: { d: { id: 'a' } } });
   });
 
+  it('rests a deployment whose Claude subscription answered 429 until its unified reset, which names no retry-after', () => {
+    const r = route('m', [deployment('a', { dialect: 'anthropic', provider: 'anthropic' }), deployment('b', { dialect: 'anthropic', provider: 'anthropic', order: 1 })]);
+    const { router, clock } = setup([r]);
+    const p1 = router.plan(r, 'm', undefined);
+    const a = (router.next(p1, 1) as { c: (typeof p1.candidates)[number] }).c;
+    router.started(p1, a, 1);
+    const reset = String(Math.floor(T0 / 1000) + 3600);
+    router.finished(p1, a, 1, { kind: 'failed', status: 429, headers: { 'anthropic-ratelimit-unified-status': 'rejected', 'anthropic-ratelimit-unified-reset': reset } });
+    clock.now = T0 + 60_000;
+    expect(router.next(router.plan(r, 'm', undefined), 1)).toMatchObject({ kind: 'go', c: { d: { id: 'b' } } });
+    clock.now = T0 + 3_600_000;
+    expect(router.next(router.plan(r, 'm', undefined), 1)).toMatchObject({ kind: 'go', c: { d: { id: 'a' } } });
+  });
+
   it('waits for capacity when every deployment is at its limit', () => {
     const r = route('m', [deployment('a'), deployment('b')]);
     const { router } = setup([r]);
