@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { errorReply, streamError } from './errors.js';
+import { refusal } from './openai-refusals.js';
 import { buildResponses } from './openai-responses.js';
 import type { PromptCacheSim } from './prompt-cache.js';
 import { isRecord } from './reply.js';
@@ -61,9 +62,11 @@ async function answer(ws: WebSocket, hooks: SocketHooks, m: { rec: RecordedReque
   };
   const body = isRecord(rec.json) ? rec.json : {};
   if (body.type !== 'response.create') return hooks.settle(rec, sent);
-  if (s.status !== undefined && s.status >= 400) {
-    const error = JSON.parse(errorReply('openai', s.status, s.error, requestId).pieces[0]!.toString()) as Record<string, unknown>;
-    send(JSON.stringify({ type: 'error', status: s.status, ...error }));
+  const refused = s.refuseUnsupported === true ? refusal('openai.responses', body) : undefined;
+  if (refused !== undefined || (s.status !== undefined && s.status >= 400)) {
+    const status = refused !== undefined ? 400 : s.status!;
+    const error = JSON.parse(errorReply('openai', status, refused ?? s.error, requestId).pieces[0]!.toString()) as Record<string, unknown>;
+    send(JSON.stringify({ type: 'error', status, ...error }));
     rec.outcome = 'complete';
     return hooks.settle(rec, sent);
   }

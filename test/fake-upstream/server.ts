@@ -3,6 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { errorReply } from './errors.js';
+import { refusal } from './openai-refusals.js';
 import { requestIdFor, requestIdHeader } from './headers.js';
 import { PromptCacheSim } from './prompt-cache.js';
 import { type Dialect, type Reply, isRecord } from './reply.js';
@@ -245,6 +246,8 @@ class FakeServer implements FakeUpstream {
     if (route === undefined) return errorReply(dialect, 404, { message: `Invalid URL (${rec.method} ${rec.path})`, code: null }, requestId);
     if (s.status !== undefined && s.status >= 400) return errorReply(dialect, s.status, s.error, requestId, route.arrayWrapped);
     if (route.json && !isRecord(rec.json)) return errorReply(dialect, 400, { message: 'We could not parse the JSON body of your request.' }, requestId, route.arrayWrapped);
+    const refused = s.refuseUnsupported === true && isRecord(rec.json) ? refusal(route.name, rec.json) : undefined;
+    if (refused !== undefined) return errorReply(dialect, 400, refused, requestId);
     // Identical requests get identical bytes, so a repeated scenario renders each request once.
     const stateful = () => route.stateful === true || route.statefulFor?.(isRecord(rec.json) ? rec.json : {}) === true;
     const key = e.cache !== undefined && s.promptCache === undefined && rec.body.length <= CACHE_MAX_BODY && !stateful() ? `${route.name} ${target}\n${rec.body.toString('latin1')}` : undefined;

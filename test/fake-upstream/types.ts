@@ -96,6 +96,11 @@ export interface Scenario {
 
   /** HTTP status. 400 and above answers with the dialect's error body (see `error`). */
   status?: number;
+  /**
+   * OpenAI chat and Responses (HTTP and WebSocket): a body carrying a parameter its model refuses
+   * gets the 400 OpenAI gives for it (openai-refusals.ts), not the scenario's answer.
+   */
+  refuseUnsupported?: boolean;
   error?: ErrorSpec;
   /** Added to, or replacing, the default response headers; `null` removes one. */
   headers?: Readonly<Record<string, string | null>>;
