@@ -3,8 +3,8 @@ import { dropReasoning, reasonsNot } from './reasoning-params.js';
 
 describe('reasoning settings on a request moved to a model that does not reason', () => {
   it('knows OpenAI’s models that do not reason', () => {
-    expect(['gpt-4.1-nano', 'gpt-4o-mini', 'gpt-4-turbo', 'gpt-3.5-turbo', 'chatgpt-4o-latest'].every(reasonsNot)).toBe(true);
-    expect(['gpt-5-mini', 'gpt-5.1-codex-max', 'o4-mini', 'gpt-6-sol', 'qwen3-coder'].some(reasonsNot)).toBe(false);
+    expect(['gpt-4.1-nano', 'gpt-4o-mini', 'gpt-4-turbo', 'gpt-3.5-turbo', 'chatgpt-4o-latest', 'gpt-5-chat-latest'].every(reasonsNot)).toBe(true);
+    expect(['gpt-5-mini', 'gpt-5.1-codex-max', 'gpt-5.1-chat-latest', 'o4-mini', 'gpt-6-sol', 'qwen3-coder'].some(reasonsNot)).toBe(false);
   });
 
   it('drops Chat’s reasoning_effort and the Responses API’s reasoning for such a model only', () => {
