@@ -5,7 +5,8 @@ import { isModel } from './model-id.js';
  * standard-tier prices only. Modelled: OpenAI `flex` (0.5x), `priority` (2x, which is also
  * what `fast` is reported as) and `ultrafast` (3x, 6x from 2027-03-01), Anthropic and Gemini `batch`
  * (0.5x), Anthropic fast mode where its premium is known, and `inference_geo: "us"` on Opus
- * 4.6 and later (1.1x). Not modelled: Gemini priority traffic (no published multiplier).
+ * 4.6 and later (1.1x). Not modelled: Gemini priority traffic (no published multiplier). OpenAI
+ * `scale` is billed as prepaid bundles, not by the token: its rows stay at list price (docs/pricing.md).
  */
 const MULTIPLIERS: Record<string, Record<string, string | ((at: Date) => string)>> = {
   // `fast` is the name of `priority` in requests; an answer relayed by a proxy may carry it as sent.
