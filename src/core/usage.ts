@@ -40,9 +40,9 @@ export interface Usage {
   imageGeneration?: ImageGenerationTokens;
   /**
    * Sampling rounds billed apart, each at its own length tier (Anthropic's `usage.iterations`, whose
-   * top-level counts leave these out): an advisor's sub-inference, on its `model`, outside the
-   * counts above; a compaction round, on the request's model (no `model`), inside them. Not a
-   * ledger column either.
+   * top-level counts leave these out): an advisor's sub-inference or a fallback's declined hop, on
+   * its `model`, outside the counts above (a declined hop inside them where `inCounts`); a compaction
+   * round, on the request's model (no `model`), inside them. Not a ledger column either.
    */
   rounds?: SeparateRound[];
   /** Anthropic's `speed` (`fast` bills a model-specific premium) and `inference_geo` (`us` bills 1.1x on Opus 4.6+), as the usage reports them. */
@@ -68,6 +68,8 @@ export interface ImageGenerationTokens {
 export interface SeparateRound {
   model?: string;
   usage: Usage;
+  /** Another model's round already inside the request's counts (a fallback's declined hop, where the counts hold every hop). */
+  inCounts?: boolean;
 }
 
 export interface AudioTokens {

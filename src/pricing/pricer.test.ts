@@ -175,6 +175,14 @@ describe('golden costs (protocols.md §1.3, §3.10, §6, §7)', () => {
     expect(price({ provider: 'anthropic', catalogProvider: 'anthropic', model: 'claude-sonnet-4-6', usage: u({ ...own, rounds: [{ ...advice, model: 'claude-advisor-9' }] }), at })).toEqual({ costPicos: null, unpriced: true, source: null });
   });
 
+  it('a server-side fallback: the served model at its rates, the hop that declined at the declining model rates, inside the counts or not', () => {
+    // claude-opus-4-8 served 2,000 in and 400 out: 2,000 × 5e6 + 400 × 25e6 = 2e10. claude-fable-5 declined after
+    // 2,000 in and 10 out: 2,000 × 10e6 + 10 × 50e6 = 2.05e10.
+    const hop = { model: 'claude-fable-5', usage: u({ inputTokens: 2_000, outputTokens: 10 }) };
+    expect(cost('anthropic', 'claude-opus-4-8', { inputTokens: 2_000, outputTokens: 400, rounds: [hop] })).toBe(40_500_000_000n);
+    expect(cost('anthropic', 'claude-opus-4-8', { inputTokens: 4_000, outputTokens: 410, rounds: [{ ...hop, inCounts: true }] })).toBe(40_500_000_000n);
+  });
+
   it('a compaction round inside the counts at its own length tier, the rest of the request at its own', () => {
     // claude-haiku-5-5 reprices a whole prompt above 100K (0.10 / 0.50 below, 0.50 / 2.50 above): a compaction that read
     // 150,000 and wrote 2,000 is above; the answer after it, 20,000 in and 1,000 out, below.

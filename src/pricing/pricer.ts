@@ -115,9 +115,11 @@ export function pricerWith(catalogModel: CatalogLookup, o: PricerOptions = {}): 
     const { rates, source } = found;
     const speed = speedMultiplier(q.catalogProvider, model, q.usage.speed, configuredFast);
     if (speed === null) return { costPicos: null, unpriced: true, source: null };
-    // The request's own rounds (a compaction) are inside its counts, but each is billed at its own length tier.
+    // The request's own rounds (a compaction) are inside its counts, but each is billed at its own length tier;
+    // so may another model's be (a fallback's declined hop), billed at its rates below.
     const own = rounds.filter((r) => r.model === undefined);
-    let cost = costOf(own.length === 0 ? q.usage : withoutRounds(q.usage, own), rates);
+    const inside = rounds.filter((r) => r.model === undefined || r.inCounts === true);
+    let cost = costOf(inside.length === 0 ? q.usage : withoutRounds(q.usage, inside), rates);
     for (const r of own) cost += costOf(r.usage, rates);
     const tier = tierMultiplier(q.catalogProvider, q.serviceTier, q.at);
     if (tier) cost = scaleByFraction(cost, tier);

@@ -6,6 +6,7 @@ import { errorFromValue } from '../shared/upstream-error.js';
 import { batchResultsTap } from '../shared/batch-results-tap.js';
 import type { BatchResult, ResponseTap } from '../types.js';
 import { countToolUseBlocks } from './content.js';
+import { fallbackModel } from './iterations.js';
 import { anthropicUsage } from './usage.js';
 
 /**
@@ -71,7 +72,7 @@ export function readResultLine(line: string): BatchResult | undefined {
   const usage = asObject(message?.usage);
   const r: BatchResult = {
     customId,
-    model: asText(message?.model),
+    model: fallbackModel(usage) ?? asText(message?.model),
     usage: withToolCalls(usage === undefined ? zeroUsage() : anthropicUsage(usage), countToolUseBlocks(message?.content)),
     serviceTier: asText(usage?.service_tier) ?? 'batch',
   };

@@ -5,6 +5,7 @@ import { nothingMetered, sourceOf, withResponseId, withTier, withToolCalls } fro
 import { errorFromValue } from '../shared/upstream-error.js';
 import type { Metered } from '../types.js';
 import { countToolUseBlocks } from './content.js';
+import { fallbackModel } from './iterations.js';
 import { anthropicUsage } from './usage.js';
 
 /**
@@ -20,7 +21,7 @@ export function readAnthropicBody(text: string | undefined, complete: boolean, t
   const m: Metered = {
     usage: withToolCalls(usage === undefined ? zeroUsage() : anthropicUsage(usage), countToolUseBlocks(body.content)),
     usageSource: sourceOf(usage !== undefined, true),
-    servedModel: asText(body.model),
+    servedModel: fallbackModel(usage) ?? asText(body.model),
     error: undefined,
     sawEnd: complete,
   };
@@ -40,7 +41,7 @@ function readTail(tail: Buffer, complete: boolean, sentModel: string | undefined
     usage: usage === undefined ? zeroUsage() : anthropicUsage(usage),
     usageSource: sourceOf(usage !== undefined, true),
     // Read in case a Message ever closes with its model; today it opens with it.
-    servedModel: asText(closingMember(tail, 'model')) ?? sentModel,
+    servedModel: fallbackModel(usage) ?? asText(closingMember(tail, 'model')) ?? sentModel,
     error: undefined,
     sawEnd: complete,
   };

@@ -7,6 +7,7 @@ import { DeltaMeter } from '../shared/streamed-text.js';
 import { errorFromValue } from '../shared/upstream-error.js';
 import type { Metered, UpstreamErrorInfo } from '../types.js';
 import { isToolUseBlock } from './content.js';
+import { fallbackModel } from './iterations.js';
 import { anthropicUsage, overlayUsage } from './usage.js';
 
 /**
@@ -81,7 +82,8 @@ export class AnthropicStreamReader implements StreamReader {
       usage,
       // Cut before message_stop: input and cache counts are exact, output is a lower bound.
       usageSource: sourceOf(has, this.stopped),
-      servedModel: this.servedModel,
+      // message_start names the requested model: a fallback that served the stream is named at its end.
+      servedModel: fallbackModel(this.usage) ?? this.servedModel,
       error: this.error,
       sawEnd: this.stopped,
       // An error as the first event is the stream's 529 (protocols.md §3.4): the model never began.
