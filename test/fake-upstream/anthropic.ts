@@ -1,5 +1,6 @@
 import { type Content, EMPTY_CONTENT, type Usage, cacheWrites, planContent, promptTotal, resolveUsage } from './content.js';
-import { streamError } from './errors.js';
+import { refusedSetting } from './anthropic-models.js';
+import { errorReply, streamError } from './errors.js';
 import { jsonHeaders, sseHeaders } from './headers.js';
 import { type BuildInput, type Reply, isRecord, jsonReply, namedEvent, str } from './reply.js';
 import type { UsageSpec } from './types.js';
@@ -67,6 +68,8 @@ function blocks(c: Content): Json[] {
 
 export function buildMessages(input: BuildInput): Reply {
   const { body, scenario: s } = input;
+  const refused = refusedSetting(body);
+  if (refused !== undefined) return errorReply('anthropic', 400, { type: 'invalid_request_error', message: refused }, input.requestId);
   const content = planContent(s, toolNames(body));
   const base = resolveUsage(s.usage, input.req.body.length, content);
   const usage = s.promptCache && input.promptCache ? { ...base, ...input.promptCache.usage(body, s.promptCache.minTokens ?? 1024) } : base;

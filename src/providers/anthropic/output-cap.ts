@@ -1,5 +1,5 @@
 /** The least `thinking.budget_tokens` Anthropic accepts. */
-const MIN_THINKING_BUDGET = 1024;
+export const MIN_THINKING_BUDGET = 1024;
 
 /**
  * Keeps a Messages body valid once its `max_tokens` is lowered to `cap`: manual thinking's

@@ -1,7 +1,8 @@
 import { isConversation } from '../../core/api.js';
+import { fitToModel as fitToClaude } from '../anthropic/model-change.js';
 import { fitThinking } from '../anthropic/output-cap.js';
 import { type CapNames, GEMINI_CAP, INTERACTION_CAP } from '../gemini/request.js';
-import { fitToModel } from '../openai/model-change.js';
+import { fitToModel as fitToOpenAI } from '../openai/model-change.js';
 import { isResponsesShapedChat } from '../openai/request.js';
 import type { RouteMatch } from '../types.js';
 
@@ -29,7 +30,9 @@ export function applyOverrides(route: RouteMatch, json: unknown, path: string, o
       outPath = withPathModel(path, o.model);
       if (route.api === 'gemini.embed' && Array.isArray(body.requests)) body.requests = body.requests.map((r: unknown) => renameRequestModel(r, o.model!));
     }
-    if (route.dialect === 'openai') fitToModel(route.api, body, o.model);
+    if (route.dialect === 'openai') fitToOpenAI(route.api, body, o.model);
+    // Before the cap below, which lowers a manual budget this may set.
+    if (route.api === 'anthropic.messages' || route.api === 'anthropic.count_tokens') fitToClaude(body, o.model);
   }
   if (o.maxOutputTokens !== undefined) capOutput(route, body, o.maxOutputTokens);
   return { body: Buffer.from(JSON.stringify(body)), path: outPath };
