@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RESPONSE_WINDOW_MS, SESSIONLESS_WINDOW_MS, type Probe, crossSourceCheck, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById } from './cross-source.js';
+import { PEER_WINDOW_MS, RESPONSE_WINDOW_MS, SESSIONLESS_WINDOW_MS, SESSION_WINDOW_MS, type Probe, crossSourceCheck, matchedByUsage, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges } from './cross-source.js';
 import { sampleRow } from './testing/rows.js';
 
 const probe = (i: number, ts: number, over: Partial<Probe> = {}): Probe => ({ i, upstreamId: `req_${i}`, source: 'otel-genai', sessionId: null, ts, ...over });
@@ -67,5 +67,20 @@ describe('cross-source lookups', () => {
     const mixed = crossSourceCheck([...rows, other], new Set(), stored);
     expect(rows.map((r) => alone(r))).toEqual([true, false, false, true, false]);
     expect(rows.map((r) => mixed(r))).toEqual([true, false, false, true, false]);
+  });
+
+  it('reads a Codex row against the gateway and its other record, matching that one by all four counts within the shorter window', () => {
+    const row = (id: string, source: string, ts = 0) => sampleRow({ id, ts, source, sessionId: 'cx', upstreamRequestId: null, responseId: null, inputTokens: 100, cacheReadTokens: 60, outputTokens: 10, reasoningTokens: 4 });
+    const probes = usageProbesOf([row('log', 'codex-log'), row('otel', 'codex-otel'), row('span', 'otel-genai')]);
+    const ranges = usageRanges(probes);
+    expect(ranges.map((r) => [r.peer, r.items.map((p) => p.source)])).toEqual([['codex-otel', ['codex-log']], ['codex-log', ['codex-otel']], ['gateway', ['otel-genai']]]);
+    const found = (source: string, ts: number, o: { cached?: number; reasoning?: number } = {}) => ({ ts, input: 100, cached: o.cached ?? 60, output: 10, reasoning: o.reasoning ?? 4, source });
+    const log = ranges[0]!;
+    expect(matchedByUsage(log, [found('codex-otel', PEER_WINDOW_MS)])).toHaveLength(1);
+    expect(matchedByUsage(log, [found('codex-otel', PEER_WINDOW_MS + 1)])).toHaveLength(0);
+    expect(matchedByUsage(log, [found('codex-otel', 0, { cached: 0 }), found('codex-otel', 0, { reasoning: 0 })])).toHaveLength(0);
+    expect(matchedByUsage(log, [found('codex-log', 0), found('otel-genai', 0)])).toHaveLength(0);
+    // The gateway's rule is unchanged: input and output within the session window.
+    expect(matchedByUsage(log, [found('gateway', SESSION_WINDOW_MS, { cached: 0, reasoning: 0 })])).toHaveLength(1);
   });
 });

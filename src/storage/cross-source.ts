@@ -133,35 +133,88 @@ export function sourcesById(found: Iterable<{ id: string; source: string }>): (r
  */
 export interface UsageProbe {
   i: number;
+  source: string;
   sessionId: string;
   ts: number;
   input: number;
+  cached: number;
   output: number;
+  reasoning: number;
 }
+
+/**
+ * Codex's own two records of a call, neither with a provider id: its rollout's token count
+ * (`tollgate import`, `codex-log`) and its telemetry's completed-response event (`codex-otel`).
+ * They name the same conversation (the rollout's `session_meta` id is the events'
+ * `conversation.id`, a spawned sub-agent's own thread included), carry the response's usage
+ * as Codex read it, and are stamped as the response completes, milliseconds apart (Codex
+ * 0.169.0). So each is matched to the other by session, all four counts and a shorter window.
+ */
+const USAGE_PEERS: Readonly<Record<string, string>> = { 'codex-log': 'codex-otel', 'codex-otel': 'codex-log' };
+
+/** How far apart Codex's rollout and telemetry records of one call can be stamped. */
+export const PEER_WINDOW_MS = 2 * 60_000;
+
+/** The other source that records a row's calls without ids (see USAGE_PEERS), or null. */
+export const usagePeerOf = (source: string): string | null => USAGE_PEERS[source] ?? null;
+
+/** Whether a row has no provider id and is matched by its session and counts. */
+const matchesByUsage = (r: LedgerRow): r is LedgerRow & { sessionId: string } =>
+  r.source !== GATEWAY_SOURCE && upstreamIdOf(r) === null && !looksUpResponse(r) && r.sessionId !== null && r.inputTokens + r.outputTokens > 0;
 
 export function usageProbesOf(rows: readonly LedgerRow[]): UsageProbe[] {
   const out: UsageProbe[] = [];
   rows.forEach((r, i) => {
-    if (r.source === GATEWAY_SOURCE || upstreamIdOf(r) !== null || looksUpResponse(r) || r.sessionId === null) return;
-    if (r.inputTokens + r.outputTokens === 0) return;
-    out.push({ i, sessionId: r.sessionId, ts: r.ts, input: r.inputTokens, output: r.outputTokens });
+    if (!matchesByUsage(r)) return;
+    out.push({ i, source: r.source, sessionId: r.sessionId, ts: r.ts, input: r.inputTokens, cached: r.cacheReadTokens, output: r.outputTokens, reasoning: r.reasoningTokens });
   });
   return out;
 }
 
-/** Per session, the ranges of its gateway rows to read (through the (session_id, ts) index). */
-export function usageRanges(probes: readonly UsageProbe[]): (TimeRange<UsageProbe> & { sessionId: string })[] {
-  const bySession = new Map<string, UsageProbe[]>();
-  for (const p of probes) bySession.set(p.sessionId, [...(bySession.get(p.sessionId) ?? []), p]);
-  return [...bySession].flatMap(([sessionId, items]) => mergedRanges(items, SESSION_WINDOW_MS).map((r) => ({ ...r, sessionId })));
+/** A range of one session's stored rows to read, for probes of one source; `peer` is the other source read beside the gateway's. */
+export interface UsageRange extends TimeRange<UsageProbe> {
+  sessionId: string;
+  peer: string;
 }
 
-/** The probes of a range that a gateway row read back from it repeats; each gateway row stands for one call only. */
-export function matchedByUsage(range: TimeRange<UsageProbe>, found: readonly { ts: number; input: number; output: number }[]): UsageProbe[] {
-  const free = found.map((f) => ({ ts: Number(f.ts), input: Number(f.input), output: Number(f.output), used: false }));
+/** Per session and source, the ranges of its rows to read (through the (session_id, ts) index). */
+export function usageRanges(probes: readonly UsageProbe[]): UsageRange[] {
+  const groups = new Map<string, UsageProbe[]>();
+  for (const p of probes) {
+    const k = `${p.source}\u0000${p.sessionId}`;
+    groups.set(k, [...(groups.get(k) ?? []), p]);
+  }
+  return [...groups.values()].flatMap((items) => {
+    const { sessionId, source } = items[0]!;
+    // A source without a peer reads the gateway's rows only.
+    const peer = usagePeerOf(source) ?? GATEWAY_SOURCE;
+    return mergedRanges(items, SESSION_WINDOW_MS).map((r) => ({ ...r, sessionId, peer }));
+  });
+}
+
+/** A stored row read back for `matchedByUsage`. */
+export interface UsageFound {
+  ts: number;
+  input: number;
+  cached: number;
+  output: number;
+  reasoning: number;
+  source: string;
+}
+
+/** Whether a stored or batch row (`f`) is the call a probe records: by the gateway's rule, or by the Codex pair's stricter one. */
+function sameCall(p: UsageProbe, f: UsageFound): boolean {
+  if (f.input !== p.input || f.output !== p.output) return false;
+  if (f.source === GATEWAY_SOURCE) return Math.abs(f.ts - p.ts) <= SESSION_WINDOW_MS;
+  return f.source === usagePeerOf(p.source) && f.cached === p.cached && f.reasoning === p.reasoning && Math.abs(f.ts - p.ts) <= PEER_WINDOW_MS;
+}
+
+/** The probes of a range that a row read back from it repeats; each stored row stands for one call only. */
+export function matchedByUsage(range: TimeRange<UsageProbe>, found: readonly UsageFound[]): UsageProbe[] {
+  const free = found.map((f) => ({ ts: Number(f.ts), input: Number(f.input), cached: Number(f.cached), output: Number(f.output), reasoning: Number(f.reasoning), source: f.source, used: false }));
   const out: UsageProbe[] = [];
   for (const p of range.items) {
-    const hit = free.find((f) => !f.used && f.input === p.input && f.output === p.output && Math.abs(f.ts - p.ts) <= SESSION_WINDOW_MS);
+    const hit = free.find((f) => !f.used && sameCall(p, f));
     if (!hit) continue;
     hit.used = true;
     out.push(p);
@@ -169,15 +222,20 @@ export function matchedByUsage(range: TimeRange<UsageProbe>, found: readonly { t
   return out;
 }
 
-/** Reading a session's gateway rows for `matchedByUsage` (same SQL for both stores, placeholders apart). */
+/** Reading a session's gateway rows, and its peer source's, for `matchedByUsage` (same SQL for both stores, placeholders apart). */
 export const usageRowsSql = (param: (n: number) => string) =>
-  `SELECT ts, input_tokens AS input, output_tokens AS output FROM requests WHERE session_id = ${param(1)} AND ts BETWEEN ${param(2)} AND ${param(3)} AND source = '${GATEWAY_SOURCE}'`;
+  'SELECT ts, input_tokens AS input, cache_read_tokens AS cached, output_tokens AS output, reasoning_tokens AS reasoning, source FROM requests ' +
+  `WHERE session_id = ${param(1)} AND ts BETWEEN ${param(2)} AND ${param(3)} AND source IN ('${GATEWAY_SOURCE}', ${param(4)})`;
+
+/** The parameters of `usageRowsSql` for a range. */
+export const usageRowsParams = (r: UsageRange): [string, number, number, string] => [r.sessionId, r.from, r.to, r.peer];
 
 /**
  * A predicate telling whether a row repeats a request already recorded by another source:
  * by upstream id (or, for a row with none, by its session and token counts), `stored` holds
  * the batch indexes the store found repeated, and within the
- * batch the same id from another source earlier in it counts; by response id, for a row that
+ * batch the same id from another source earlier in it counts (for Codex's two id-less
+ * sources, the other one's row of the same call); by response id, for a row that
  * is not the gateway's, `storedResponse` (asked only of such rows) or anywhere in the batch
  * (the gateway's rows first: its row of a call is the one kept). Rows it accepts are
  * remembered for the rest of the batch.
@@ -197,10 +255,20 @@ export function crossSourceCheck(
   const batch = new Map<string, string>();
   const responses = new Map<string, string>();
   for (const r of rows) if (r.source === GATEWAY_SOURCE && r.responseId) responses.set(r.responseId, r.source);
+  // Codex's rollout and telemetry rows of calls earlier in the batch (USAGE_PEERS), each standing for one call.
+  const peers = new Map<string, (UsageFound & { used: boolean })[]>();
   return (r) => {
     const up = upstreamIdOf(r);
     // A row with no provider id, matched by its session and token counts (usageProbesOf).
     if (up === null && stored.has(index.get(r) ?? -1)) return true;
+    if (matchesByUsage(r) && usagePeerOf(r.source) !== null) {
+      const p = { i: -1, source: r.source, sessionId: r.sessionId, ts: r.ts, input: r.inputTokens, cached: r.cacheReadTokens, output: r.outputTokens, reasoning: r.reasoningTokens };
+      const k = `${r.sessionId}\u0000${p.input}\u0000${p.output}`;
+      const same = peers.get(k) ?? [];
+      const hit = same.find((f) => !f.used && sameCall(p, f));
+      if (hit) return (hit.used = true);
+      peers.set(k, [...same, { ...p, used: false }]);
+    }
     const before = up === null ? undefined : batch.get(up);
     if (up !== null && (before !== undefined ? before !== r.source : stored.has(index.get(r) ?? -1))) return true;
     if (looksUpResponse(r)) {

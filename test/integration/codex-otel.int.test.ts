@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { run as tollgate } from '../../src/cli/program.js';
 import { usd } from '../../src/core/money.js';
 import { createPricer } from '../../src/pricing/index.js';
 import { AGENT_BIN, codexProvider, runAgentOk } from '../support/agent-run.js';
@@ -81,14 +82,31 @@ describe.each<Protocol>(['http/json', 'http/protobuf'])('Codex telemetry sent by
 /** Log exports Codex sent (their bodies, as text) and the status Tollgate answered each. */
 const exports: { body: string; status: number }[] = [];
 
+/** Exports the relay holds back instead of forwarding (while `held` is set), to forward later. */
+let held: { url: string; type: string; body: Buffer }[] | null = null;
+
+/** Forwards one export to Tollgate, recording it and Tollgate's status. */
+async function forward(url: string, type: string, body: Buffer): Promise<Response> {
+  const r = await fetch(`${h.url}${url}`, { method: 'POST', headers: { 'content-type': type, 'x-tollgate-key': h.key.key }, body });
+  exports.push({ body: body.toString('latin1'), status: r.status });
+  return r;
+}
+
 /** A relay in front of the receiver: it records what Codex exported, so a test knows the export arrived. */
 const relay = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
     const body = Buffer.concat(chunks);
-    void fetch(`${h.url}${req.url}`, { method: 'POST', headers: { 'content-type': req.headers['content-type'] ?? '', 'x-tollgate-key': h.key.key }, body }).then(async (r) => {
-      exports.push({ body: body.toString('latin1'), status: r.status });
+    const type = req.headers['content-type'] ?? '';
+    if (held) {
+      held.push({ url: req.url ?? '', type, body });
+      // An empty ExportLogsServiceResponse, in either encoding.
+      res.writeHead(200, { 'content-type': type });
+      res.end(type.includes('json') ? '{}' : '');
+      return;
+    }
+    void forward(req.url ?? '', type, body).then(async (r) => {
       res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? '' });
       res.end(Buffer.from(await r.arrayBuffer()));
     });
@@ -98,7 +116,7 @@ beforeAll(() => new Promise<void>((r) => relay.listen(0, '127.0.0.1', r)));
 afterAll(() => new Promise<void>((r) => relay.close(() => r())));
 
 /** Runs the real Codex CLI once, its model calls to `base`, its own OTLP log export (through the relay) to this Tollgate. */
-async function runCodex(base: string, protocol: 'json' | 'binary', socket = false): Promise<void> {
+async function runCodex(base: string, protocol: 'json' | 'binary', socket = false): Promise<string> {
   exports.length = 0;
   const otlp = `http://127.0.0.1:${(relay.address() as AddressInfo).port}/otlp/v1/logs`;
   const home = join(h.dir, `codex-${protocol}-${Math.random().toString(36).slice(2)}`);
@@ -112,6 +130,15 @@ async function runCodex(base: string, protocol: 'json' | 'binary', socket = fals
   const env = { PATH: process.env.PATH, HOME: h.dir, CODEX_HOME: home, TOLLGATE_KEY: h.key.key, CODEX_API_KEY: h.key.key };
   const { stdout } = await runAgentOk(join(AGENT_BIN, 'codex'), ['exec', '--skip-git-repo-check', 'say hi'], { env, cwd: h.dir, timeout: 60_000 });
   expect(stdout).toContain('Done.');
+  return home;
+}
+
+/** `tollgate import` of a CODEX_HOME's rollouts into the harness's ledger: the rows it wrote. */
+async function importRollouts(home: string): Promise<number> {
+  let out = '';
+  const args = ['import', '--source', 'codex', '--dir', home, '--db', join(h.dir, 'tollgate.db'), '--state', join(home, 'import-state.json'), '--json'];
+  expect(await tollgate(args, { out: (t) => void (out += t), err: () => undefined })).toBe(0);
+  return (JSON.parse(out) as { written: number }).written;
 }
 
 /** Waits for Codex's export of its token counts, which may still be on its way when Codex exits; Tollgate must have taken it. */
@@ -133,6 +160,31 @@ describe.each(['json', 'binary'] as const)('the Codex CLI exporting its logs (pr
     const rows = (await h.rows()).filter((r) => r.source === 'codex-otel');
     expect(rows).toHaveLength(calls.length);
     expect(rows[0]).toMatchObject({ client: 'codex', model: 'gpt-5', inputTokens: 1324, cacheReadTokens: 1024, outputTokens: 40, reasoningTokens: 16, sessionId: calls[0]!.headers['session-id'], tags: { client_version: '0.169.0' }, unpriced: false });
+  });
+
+  it('a call straight to the provider counts once when its rollout is imported too, before or after its telemetry arrives', async () => {
+    h.fake.setDefault({ text: 'Done.', usage: { input: 300, cacheRead: 1024, output: 40, reasoning: 16 } });
+    // The telemetry first: the rollout's token counts are the calls its events recorded.
+    const first = await runCodex(h.fake.url, protocol);
+    await exported();
+    // Read once the receiver's writer has written them (it answered once they were in its spool).
+    const telemetry = (await h.rows()).filter((r) => r.api === 'openai.responses');
+    expect(telemetry.length).toBeGreaterThan(0);
+    expect(await importRollouts(first)).toBe(0);
+    expect((await h.rows()).filter((r) => r.api === 'openai.responses')).toEqual(telemetry);
+    await h.mark();
+    // The rollout first: the export is held back until the import is written.
+    held = [];
+    const second = await runCodex(h.fake.url, protocol);
+    const written = await importRollouts(second);
+    expect(written).toBeGreaterThan(0);
+    const exportsHeld = held;
+    held = null;
+    for (const e of exportsHeld) expect((await forward(e.url, e.type, e.body)).status).toBe(200);
+    await exported();
+    const rows = (await h.rows()).filter((r) => r.api === 'openai.responses');
+    expect(rows.map((r) => r.source)).toEqual(rows.map(() => 'codex-log'));
+    expect(rows).toHaveLength(written);
   });
 
   it('a call through the gateway counts once: the telemetry row matches the gateway row of its session by its counts', async () => {

@@ -14,7 +14,7 @@ import type { LedgerStore, Storage, TimeFilter } from '../ports.js';
 import { pgKeys } from './keys.js';
 import { boundQuery, createPool, migrate, withClient } from './pool.js';
 import { POSTGRES_TIMEOUTS, type PostgresTimeouts } from './timeouts.js';
-import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges, usageRowsSql } from '../cross-source.js';
+import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges, usageRowsParams, usageRowsSql } from '../cross-source.js';
 import { chargeQueue, writeCharges } from './charges.js';
 import { type RollupDelta, rollupDeltas, rollupValues, sameRow } from '../rollup.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, cacheRowSelect, ROLLUP_MEASURES, ROLLUP_SPAN, hasSpan, rollupKeys, rowFromRecord, rowValues } from '../schema.js';
@@ -118,8 +118,9 @@ function pgLedger(pool: pg.Pool, reportMs: number): LedgerStore {
       }
     }
     for (const range of usageRanges(usageProbesOf(rows))) {
-      const res = await c.query<{ ts: string; input: string; output: string }>(usageRowsSql((n) => `$${n}`), [range.sessionId, range.from, range.to]);
-      for (const p of matchedByUsage(range, res.rows.map((r) => ({ ts: Number(r.ts), input: Number(r.input), output: Number(r.output) })))) repeated.add(p.i);
+      const res = await c.query<{ ts: string; input: string; cached: string; output: string; reasoning: string; source: string }>(usageRowsSql((n) => `$${n}`), usageRowsParams(range));
+      const found = res.rows.map((r) => ({ ts: Number(r.ts), input: Number(r.input), cached: Number(r.cached), output: Number(r.output), reasoning: Number(r.reasoning), source: r.source }));
+      for (const p of matchedByUsage(range, found)) repeated.add(p.i);
     }
     const found: { id: string; source: string }[] = [];
     for (const l of responseLookups(rows)) {

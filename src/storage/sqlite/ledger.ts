@@ -5,7 +5,7 @@ import { CHARGE_HORIZON_MS, chargeFromJson, chargeRecords } from '../budget-char
 import { rollupUpsertSql } from '../rollup-sql.js';
 import { pendingResponseSql, pendingResponsesSql } from '../pending-sql.js';
 import type { LedgerStore, TimeFilter, UpsertOptions } from '../ports.js';
-import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges, usageRowsSql } from '../cross-source.js';
+import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, type UsageFound, usageProbesOf, usageRanges, usageRowsParams, usageRowsSql } from '../cross-source.js';
 import { rollupDeltas, rollupValues, sameRow } from '../rollup.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, cacheRowSelect, rowFromRecord, rowValues } from '../schema.js';
 import { insertWithConstants } from './constant-columns.js';
@@ -90,7 +90,8 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   );
   const isEmpty = db.prepare('SELECT NOT EXISTS (SELECT 1 FROM requests) AS e');
   const othersStored = db.prepare(OTHERS_STORED_SQL);
-  const sessionGatewayRows = db.prepare(usageRowsSql(() => '?'));
+  // A session's gateway rows, and those of the probe's peer source (cross-source.ts, USAGE_PEERS).
+  const sessionUsageRows = db.prepare(usageRowsSql(() => '?'));
   // Through requests_ts: the rows of the window, their response ids compared (see cross-source.ts).
   const responsesIn = db.prepare('SELECT response_id AS id, source FROM requests WHERE ts BETWEEN ? AND ? AND response_id IN (SELECT value FROM json_each(?))');
   /** Rows that repeat a request another source already recorded (see cross-source.ts). */
@@ -109,7 +110,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
     }
     if (!empty) {
       for (const range of usageRanges(usageProbesOf(rows))) {
-        const rowsIn = sessionGatewayRows.all(range.sessionId, range.from, range.to) as { ts: number; input: number; output: number }[];
+        const rowsIn = sessionUsageRows.all(...usageRowsParams(range)) as UsageFound[];
         for (const p of matchedByUsage(range, rowsIn)) repeated.add(p.i);
       }
     }

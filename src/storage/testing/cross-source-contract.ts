@@ -1,6 +1,6 @@
 import type { LedgerRow } from '../../core/ledger-row.js';
 import { expect, it } from 'vitest';
-import { SESSIONLESS_WINDOW_MS, SESSION_WINDOW_MS } from '../cross-source.js';
+import { PEER_WINDOW_MS, SESSIONLESS_WINDOW_MS, SESSION_WINDOW_MS } from '../cross-source.js';
 import type { Storage } from '../ports.js';
 import { sampleRow } from './rows.js';
 
@@ -109,6 +109,48 @@ export function crossSourceContract(open: () => Promise<Storage>): void {
       expect(await s.ledger.insert(batch)).toBe(5);
       const kept = (await Promise.all(batch.map((r) => s.ledger.get(r.id)))).filter((r) => r !== undefined).map((r) => r.id);
       expect(kept).toEqual(['c3b', 'other-counts', 'other-session', 'too-late', 'no-session']);
+    });
+  });
+
+  // Codex's rollout (`tollgate import`) and its telemetry record each call without an id: the same session, counts and moment.
+  const codex = (id: string, source: 'codex-log' | 'codex-otel', o: Partial<LedgerRow> = {}) =>
+    sampleRow({ id, ts: T, upstreamRequestId: null, responseId: null, source, client: 'codex', sessionId: 'cx-1', inputTokens: 1324, cacheReadTokens: 1024, outputTokens: 40, reasoningTokens: 16, ...o });
+  const codexCalls = (source: 'codex-log' | 'codex-otel', at: number) => [
+    codex(`${source}-1`, source, { ts: T + at }),
+    codex(`${source}-2`, source, { ts: T + 60_000 + at, inputTokens: 2800, cacheReadTokens: 2048, outputTokens: 90, reasoningTokens: 32 }),
+  ];
+  const kept = async (s: Storage, rows: readonly LedgerRow[]) => (await Promise.all(rows.map((r) => s.ledger.get(r.id)))).filter((r) => r !== undefined).map((r) => r.id);
+
+  it('counts a Codex call once when its telemetry is stored before its rollout is imported', async () => {
+    await withStore(async (s) => {
+      const otel = [...codexCalls('codex-otel', 0), codex('otel-other-thread', 'codex-otel', { sessionId: 'cx-sub' })];
+      expect(await s.ledger.insert(otel)).toBe(3);
+      const log = [
+        // The rollout stamps its token count a few milliseconds after the event.
+        ...codexCalls('codex-log', 8),
+        // Two token counts with one call's counts, one event: one of them is another call.
+        codex('log-twice', 'codex-log', { ts: T + 9 }),
+        codex('log-other-cached', 'codex-log', { ts: T + 60_000, inputTokens: 2800, cacheReadTokens: 0, outputTokens: 90, reasoningTokens: 32 }),
+        codex('log-other-session', 'codex-log', { sessionId: 'cx-2' }),
+        codex('log-too-late', 'codex-log', { ts: T + PEER_WINDOW_MS + 1 }),
+      ];
+      expect(await s.ledger.upsert(log)).toBe(4);
+      expect(await kept(s, log)).toEqual(['log-twice', 'log-other-cached', 'log-other-session', 'log-too-late']);
+      // The same rollout imported again changes nothing, and matches none of its own rows.
+      expect(await s.ledger.upsert(log)).toBe(0);
+    });
+  });
+
+  it('counts a Codex call once when its rollout is imported before its telemetry arrives, or in the same batch', async () => {
+    await withStore(async (s) => {
+      expect(await s.ledger.upsert(codexCalls('codex-log', 0))).toBe(2);
+      const otel = [...codexCalls('codex-otel', -5), codex('otel-sub', 'codex-otel', { sessionId: 'cx-sub' })];
+      expect(await s.ledger.insert(otel)).toBe(1);
+      expect(await kept(s, otel)).toEqual(['otel-sub']);
+      // Both records of a call in one batch (a ledger export of both sources imported again): the first is kept.
+      const both = [codex('b-log', 'codex-log', { sessionId: 'cx-3' }), codex('b-otel', 'codex-otel', { sessionId: 'cx-3', ts: T - 5 }), codex('b-otel-2', 'codex-otel', { sessionId: 'cx-3' })];
+      expect(await s.ledger.upsert(both)).toBe(2);
+      expect(await kept(s, both)).toEqual(['b-log', 'b-otel-2']);
     });
   });
 }
