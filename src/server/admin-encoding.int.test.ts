@@ -11,7 +11,7 @@ describe('admin API request bodies with a Content-Encoding', () => {
     const admin = await serveAdmin(storage);
     try {
       const post = async (path: string, body: Buffer | string, encoding: string) => {
-        const r = await fetch(`${admin.base}${path}`, { method: 'POST', body, headers: { ...admin.auth.headers, 'content-type': 'application/json', 'content-encoding': encoding } });
+        const r = await fetch(`${admin.base}${path}`, { method: 'POST', body, headers: { ...admin.auth.headers, 'content-type': path === '/ledger/import' ? 'application/x-ndjson' : 'application/json', 'content-encoding': encoding } });
         return { status: r.status, json: (await r.json()) as { user?: string; written?: number; error?: { code: string; message: string } } };
       };
       const gz = await post('/keys', gzipSync('{"user":"gz","team":"t"}'), 'gzip');
@@ -47,7 +47,7 @@ describe('admin API values it used to take without a word', () => {
       expect(((await keys.json()) as { error: { message: string } }).error.message).toBe('include_revoked must be true or false, not "maybe"');
       expect((await fetch(`${admin.base}/keys?include_revoked=true`, { headers: admin.auth.headers })).status).toBe(200);
       const post = async (body: string) => {
-        const r = await fetch(`${admin.base}/ledger/import`, { method: 'POST', body, headers: admin.auth.headers });
+        const r = await fetch(`${admin.base}/ledger/import`, { method: 'POST', body, headers: { ...admin.auth.headers, 'content-type': 'application/x-ndjson' } });
         return { status: r.status, message: ((await r.json()) as { error?: { message: string } }).error?.message };
       };
       const line = (source: string) => toJsonLine({ ...sampleRow({ id: `s-${source.length}` }), source });

@@ -75,7 +75,7 @@ describe('admin API: outcomes and forecasts', () => {
       expect(bad.json.error.code).toBe('invalid_request');
       expect(bad.json.error.message).toMatch(message);
     }
-    const notJson = await fetch(`${base}/outcomes`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: '{nope' });
+    const notJson = await fetch(`${base}/outcomes`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: '{nope' });
     expect(notJson.status).toBe(400);
 
     const list = await call(`${base}/outcomes?since=2026-10-01&kind=pr_merged`, 'GET');

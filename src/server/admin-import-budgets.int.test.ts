@@ -58,7 +58,7 @@ async function setup(gateway: Storage) {
   const counter = () => budgetCounter(runtime.settings.keyPrefix, platform, runtime.rules.current(), Date.now(), runtime.settings.timeZone);
   const counted = async () => (await runtime.counters.read([counter().line]))[0]!.spent;
   const reconcile = async () => {
-    const r = await fetch(`${admin.base}/budgets/reconcile`, { headers: admin.auth.headers });
+    const r = await fetch(`${admin.base}/budgets/reconcile`, { headers: { ...admin.auth.headers, 'content-type': 'application/x-ndjson' } });
     return ((await r.json()) as { data: { budget_id: string; counted_usd: string; ledger_usd: string; drift_usd: string }[] }).data.find((d) => d.budget_id === 'platform')!;
   };
   // The gateway has served a request: the month’s counter is initialised from the ledger.
@@ -70,7 +70,7 @@ describe.each(engines)('imported spend counts against budgets while the gateway 
   it('adds rows pushed through the admin API to the counters as they are written, a replaced row by its difference', async () => {
     const { gateway, importer } = await open();
     const { admin, counted, reconcile } = await setup(gateway);
-    const push = (body: string) => fetch(`${admin.base}/ledger/import`, { method: 'POST', body, headers: admin.auth.headers });
+    const push = (body: string) => fetch(`${admin.base}/ledger/import`, { method: 'POST', body, headers: { ...admin.auth.headers, 'content-type': 'application/x-ndjson' } });
     expect((await push(toJsonLine(logRow('a', '0.45')))).status).toBe(200);
     expect(await counted()).toBe(usd('0.45'));
     // The same response pushed again with grown usage replaces its row: counted once, at its new cost.
@@ -78,7 +78,7 @@ describe.each(engines)('imported spend counts against budgets while the gateway 
     await push(toJsonLine(logRow('a', '0.5', { outputTokens: 999 })));
     expect(await counted()).toBe(usd('0.5'));
     // A ledger file pushed with mode=insert counts too.
-    await fetch(`${admin.base}/ledger/import?mode=insert`, { method: 'POST', body: toJsonLine(sampleRow({ id: 'l', ts: Date.now() - 1000, team: 'platform', costPicos: usd('0.01') })), headers: admin.auth.headers });
+    await fetch(`${admin.base}/ledger/import?mode=insert`, { method: 'POST', body: toJsonLine(sampleRow({ id: 'l', ts: Date.now() - 1000, team: 'platform', costPicos: usd('0.01') })), headers: { ...admin.auth.headers, 'content-type': 'application/x-ndjson' } });
     expect(await counted()).toBe(usd('0.51'));
     expect(await reconcile()).toMatchObject({ counted_usd: '0.51', ledger_usd: '0.51', drift_usd: '0' });
     admin.close();
@@ -129,11 +129,11 @@ describe('pushed log rows are priced by the receiving gateway', () => {
     const admin = await serveAdmin(storage, { importPrice: importPricer(price, () => undefined) });
     const usage = { inputTokens: 100_000, outputTokens: 10_000, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0 };
     const row = sampleRow({ id: 'cc', ts: Date.UTC(2026, 10, 20), source: 'claude-code-log', api: 'anthropic.messages', provider: 'anthropic', model: 'claude-sonnet-4-5', ...usage, costPicos: usd('0.45'), upstreamRequestId: 'req_cc' });
-    const r = await fetch(`${admin.base}/ledger/import`, { method: 'POST', body: toJsonLine(row), headers: admin.auth.headers });
+    const r = await fetch(`${admin.base}/ledger/import`, { method: 'POST', body: toJsonLine(row), headers: { ...admin.auth.headers, 'content-type': 'application/x-ndjson' } });
     expect(await r.json()).toMatchObject({ written: 1, cost_usd: '0.4275' });
     expect((await storage.ledger.get('cc'))!.costPicos).toBe(usd('0.4275'));
     const file = { ...row, id: 'file', source: 'gateway', upstreamRequestId: 'req_file' };
-    await fetch(`${admin.base}/ledger/import?mode=insert`, { method: 'POST', body: toJsonLine(file), headers: admin.auth.headers });
+    await fetch(`${admin.base}/ledger/import?mode=insert`, { method: 'POST', body: toJsonLine(file), headers: { ...admin.auth.headers, 'content-type': 'application/x-ndjson' } });
     expect((await storage.ledger.get('file'))!.costPicos).toBe(usd('0.45'));
     admin.close();
     await storage.close();
@@ -146,7 +146,7 @@ describe('pushed log rows are priced by the receiving gateway', () => {
     const at = { ts: Date.UTC(2026, 10, 20), source: 'claude-code-log', api: 'anthropic.messages' as const, provider: 'anthropic', model: 'claude-opus-5-5', ...usage, costPicos: 1n };
     const fast = sampleRow({ id: 'fast', ...at, serviceTier: 'fast+us', upstreamRequestId: 'req_fast' });
     const standard = sampleRow({ id: 'std', ...at, upstreamRequestId: 'req_std' });
-    const r = await fetch(`${admin.base}/ledger/import`, { method: 'POST', body: toJsonLine(fast) + toJsonLine(standard), headers: admin.auth.headers });
+    const r = await fetch(`${admin.base}/ledger/import`, { method: 'POST', body: toJsonLine(fast) + toJsonLine(standard), headers: { ...admin.auth.headers, 'content-type': 'application/x-ndjson' } });
     expect(r.status).toBe(200);
     // Opus 5.5 at $4 / $20 a million (protocols.md §6.2): $0.006; fast mode 2x and US-only 1.1x.
     expect(await storage.ledger.get('std')).toMatchObject({ costPicos: usd('0.006') });

@@ -29,7 +29,7 @@ describe('POST /admin/v1/ledger/import', () => {
     const storage = openSqlite(':memory:');
     const admin = await serveAdmin(storage);
     const body = toJsonLine(sampleRow({ id: 'ok' })) + toJsonLine(sampleRow({ id: 'early', ts: Date.UTC(1969, 11, 31) }));
-    const r = await fetch(`${admin.base}/ledger/import`, { method: 'POST', body, headers: admin.auth.headers });
+    const r = await fetch(`${admin.base}/ledger/import`, { method: 'POST', body, headers: { ...admin.auth.headers, 'content-type': 'application/x-ndjson' } });
     expect(r.status).toBe(400);
     expect(((await r.json()) as { error: { message: string } }).error.message).toBe('line 2: ts 1969-12-31T00:00:00.000Z is before 1970-01-01, the earliest time the ledger holds');
     expect(await storage.ledger.get('ok')).toBeUndefined();
@@ -41,7 +41,7 @@ describe('POST /admin/v1/ledger/import', () => {
     const storage = openSqlite(':memory:');
     await storage.ledger.insert([sampleRow({ id: 'kept', costPicos: 1_350_000_000n }), sampleRow({ id: 'gone' })]);
     const admin = await serveAdmin(storage);
-    const post = async (query: string, body: string) => fetch(`${admin.base}/ledger/import${query}`, { method: 'POST', body, headers: admin.auth.headers });
+    const post = async (query: string, body: string) => fetch(`${admin.base}/ledger/import${query}`, { method: 'POST', body, headers: { ...admin.auth.headers, 'content-type': 'application/x-ndjson' } });
     expect(await (await post('', '{ "remove" : "gone" }\n')).json()).toMatchObject({ received: 0, removed: 1, written: 0 });
     const changed = toJsonLine(sampleRow({ id: 'kept', costPicos: 7_770_000_000_000n }));
     const r = await post('?mode=insert', `${changed}${toJsonLine(sampleRow({ id: 'fresh' }))}`);
@@ -65,7 +65,7 @@ describe('POST /admin/v1/me/ledger/import (a developer’s own key)', () => {
     const alice = await createKey(storage.keys, { user: 'alice', team: 'web', project: null });
     await storage.ledger.insert([sampleRow({ id: 'bobs', source: 'claude-code-log', user: 'bob', upstreamRequestId: 'req_bob' })]);
     const admin = await serveAdmin(storage);
-    const push = (body: string, query = '', key = alice.key) => fetch(`${admin.base}/me/ledger/import${query}`, { method: 'POST', body, headers: { authorization: `Bearer ${key}` } });
+    const push = (body: string, query = '', key = alice.key) => fetch(`${admin.base}/me/ledger/import${query}`, { method: 'POST', body, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' } });
     const mine = sampleRow({ id: 'mine', source: 'claude-code-log', user: 'mallory', team: 'other', project: 'p', upstreamRequestId: 'req_mine' });
     expect(await (await push(toJsonLine(mine))).json()).toMatchObject({ written: 1 });
     expect(await storage.ledger.get('mine')).toMatchObject({ keyId: alice.id, user: 'alice', team: 'web', project: 'p' });
@@ -79,7 +79,7 @@ describe('POST /admin/v1/me/ledger/import (a developer’s own key)', () => {
     expect(await (await push('{"remove":"mine"}\n')).json()).toMatchObject({ removed: 1 });
     expect((await push(toJsonLine(mine), '', 'tg_unknown')).status).toBe(401);
     // The admin route still wants the admin token.
-    expect((await fetch(`${admin.base}/ledger/import`, { method: 'POST', body: toJsonLine(mine), headers: { authorization: `Bearer ${alice.key}` } })).status).toBe(401);
+    expect((await fetch(`${admin.base}/ledger/import`, { method: 'POST', body: toJsonLine(mine), headers: { authorization: `Bearer ${alice.key}`, 'content-type': 'application/x-ndjson' } })).status).toBe(401);
     admin.close();
     await storage.close();
   });
@@ -94,7 +94,7 @@ describe('POST /admin/v1/me/ledger/import, a row id already stored', () => {
     const bobs = sampleRow({ id: 'cc_bob', source: 'claude-code-log', user: 'bob', upstreamRequestId: 'req_bob', responseId: null, outputTokens: 100 });
     await storage.ledger.insert([gateway, bobs]);
     const admin = await serveAdmin(storage);
-    const push = (...rows: ReturnType<typeof sampleRow>[]) => fetch(`${admin.base}/me/ledger/import`, { method: 'POST', body: rows.map(toJsonLine).join(''), headers: { authorization: `Bearer ${alice.key}` } });
+    const push = (...rows: ReturnType<typeof sampleRow>[]) => fetch(`${admin.base}/me/ledger/import`, { method: 'POST', body: rows.map(toJsonLine).join(''), headers: { authorization: `Bearer ${alice.key}`, 'content-type': 'application/x-ndjson' } });
     const forged = (id: string, output: number) => sampleRow({ id, source: 'claude-code-log', sessionId: 'forged', upstreamRequestId: `req_${id}_forged`, responseId: null, inputTokens: 0, cacheReadTokens: 0, outputTokens: output, reasoningTokens: 0, costPicos: 0n });
     const answer = await push(forged('gw_alice', 0), forged('cc_bob', 50_000));
     expect(answer.status).toBe(200);
@@ -120,7 +120,7 @@ describe.each([
   it('keeps its largest copy and that copy’s user, whoever pushes last; other rows are replaced as sent', async () => {
     const storage = await open();
     const admin = await serveAdmin(storage);
-    const push = (...rows: ReturnType<typeof sampleRow>[]) => fetch(`${admin.base}/ledger/import`, { method: 'POST', body: rows.map(toJsonLine).join(''), headers: admin.auth.headers });
+    const push = (...rows: ReturnType<typeof sampleRow>[]) => fetch(`${admin.base}/ledger/import`, { method: 'POST', body: rows.map(toJsonLine).join(''), headers: { ...admin.auth.headers, 'content-type': 'application/x-ndjson' } });
     const copy = (user: string, output: number) => sampleRow({ id: 'cc_shared', source: 'claude-code-log', user, inputTokens: 100, outputTokens: output, costPicos: BigInt(output) * 1000n });
     await push(copy('alice', 5000));
     // An older copy of the same session file, on another machine: its placeholder output of 1.

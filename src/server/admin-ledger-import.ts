@@ -10,7 +10,7 @@ import type { KeyRecord } from '../storage/ports.js';
 import type { Storage } from '../storage/ports.js';
 import { ClientLeft } from '../gateway/read-body.js';
 import { decodeContent } from '../gateway/content-encoding.js';
-import { sendAdminError, sendJson } from './json-response.js';
+import { JSON_LINES_TYPES, checkBodyType, sendAdminError, sendJson } from './json-response.js';
 import { checkParams } from './admin-query.js';
 
 /** A batch is at most this big: `tollgate import --push` sends 2,000 rows per request. */
@@ -28,6 +28,8 @@ export async function postLedgerImport(storage: Storage, req: IncomingMessage, r
   const mode = query.get('mode') ?? 'upsert';
   if (mode !== 'upsert' && mode !== 'insert') return sendAdminError(res, 400, 'invalid_request', `mode must be upsert or insert, not "${mode}"`);
   if (owner && mode === 'insert') return sendAdminError(res, 403, 'forbidden', 'A ledger file is loaded with the admin token; a Tollgate key pushes its own agent logs.');
+  // JSON lines, as `tollgate import --push` sends them: a file sent as a form or as text is refused before it is read.
+  checkBodyType(req, JSON_LINES_TYPES);
   const text = await readText(req);
   if (text === undefined) return sendAdminError(res, 413, 'invalid_request', `request body larger than ${MAX_BODY} bytes`);
   const rows: LedgerRow[] = [];

@@ -28,7 +28,7 @@ import { ContentEncodingError } from '../gateway/content-encoding.js';
 import { encodingError } from '../gateway/request-errors.js';
 import { decodeId, handlePolicyAdmin, isPolicyRoute } from './admin-policy.js';
 import { type ObjectsAdminDeps, handleObjectsAdmin, isObjectsRoute } from './admin-objects.js';
-import { booleanQuery, queryFormat, readJson, sendAdminError, sendJson } from './json-response.js';
+import { UnsupportedMediaType, booleanQuery, queryFormat, readJson, sendAdminError, sendJson } from './json-response.js';
 import { checkParams, keyListParams, reportParams } from './admin-query.js';
 
 export interface AdminDeps extends ObjectsAdminDeps {
@@ -99,6 +99,11 @@ export async function handleAdmin(deps: AdminDeps, req: IncomingMessage, res: Se
     return sendAdminError(res, 404, 'not_found', `No admin route ${method} ${path}.`);
   } catch (err) {
     if (err instanceof RangeError) return sendAdminError(res, 400, 'invalid_request', err.message);
+    if (err instanceof UnsupportedMediaType) {
+      // RFC 9110 §15.5.16: say what would have been taken (Accept-Post, as LDP and RFC 5789's Accept-Patch name it).
+      res.setHeader('accept-post', err.accepted.join(', '));
+      return sendAdminError(res, 415, 'unsupported_media_type', err.message);
+    }
     if (err instanceof ContentEncodingError) {
       const e = encodingError(err);
       return sendAdminError(res, e.status, e.code, e.message);

@@ -11,12 +11,50 @@ export function sendAdminError(res: ServerResponse, status: number, code: string
   sendJson(res, status, { error: { code, message } });
 }
 
+/** A body sent as a media type the route does not read: answered 415 `unsupported_media_type`. */
+export class UnsupportedMediaType extends Error {
+  readonly accepted: readonly string[];
+  constructor(message: string, accepted: readonly string[]) {
+    super(message);
+    this.name = 'UnsupportedMediaType';
+    this.accepted = accepted;
+  }
+}
+
+/** What a JSON body may be sent as. */
+export const JSON_TYPES = ['application/json'] as const;
+/** What a body of JSON lines may be sent as: the names in use for NDJSON / JSON Lines. */
+export const JSON_LINES_TYPES = ['application/x-ndjson', 'application/jsonl', 'application/x-jsonlines', 'application/jsonlines'] as const;
+const CHARSETS = ['utf-8', 'utf8', 'us-ascii'];
+
+/**
+ * Refuses (UnsupportedMediaType) a request body whose Content-Type is missing or not one of
+ * `accepted`, or names a charset other than UTF-8 (the body is read as UTF-8, RFC 8259 §8.1).
+ * Parameters are otherwise ignored (`application/json; charset=utf-8`). A request without a body
+ * (no Content-Length, or 0, and no Transfer-Encoding) needs none: an approval without a note.
+ * Checked before the body is read: a form or text sent by mistake is never read as JSON.
+ */
+export function checkBodyType(req: IncomingMessage, accepted: readonly string[]): void {
+  const length = req.headers['content-length'];
+  if (req.headers['transfer-encoding'] === undefined && (length === undefined || Number(length) === 0)) return;
+  const header = req.headers['content-type'];
+  const expected = accepted.length === 1 ? accepted[0]! : `${accepted.slice(0, -1).join(', ')} or ${accepted.at(-1)!}`;
+  const route = `${req.method ?? 'POST'} ${req.url?.split('?')[0] ?? ''}`;
+  if (header === undefined || header.trim() === '') throw new UnsupportedMediaType(`${route} takes a body of Content-Type ${expected}; this request has a body and no Content-Type`, accepted);
+  const [type = '', ...params] = header.split(';').map((p) => p.trim());
+  if (!accepted.includes(type.toLowerCase())) throw new UnsupportedMediaType(`${route} takes a body of Content-Type ${expected}, not "${type}"`, accepted);
+  const charset = params.map((p) => /^charset\s*=\s*"?([^"]*)"?$/i.exec(p)?.[1]).find((c) => c !== undefined);
+  if (charset !== undefined && !CHARSETS.includes(charset.toLowerCase())) throw new UnsupportedMediaType(`${route} reads its body as UTF-8, not charset "${charset}": send it as UTF-8`, accepted);
+}
+
 /**
  * Reads a small JSON body (admin requests), decoding its Content-Encoding. Resolves undefined for
- * an empty body, throws a message for bad JSON and a ContentEncodingError for a body it cannot decode.
+ * an empty body, throws a message for bad JSON, a ContentEncodingError for a body it cannot decode
+ * and UnsupportedMediaType for one not sent as JSON (checkBodyType).
  */
 export function readJson(req: IncomingMessage, limit = 1 << 20): Promise<unknown> {
   return new Promise((resolve, reject) => {
+    checkBodyType(req, JSON_TYPES);
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {

@@ -28,7 +28,7 @@ describe.each(STORES)('the dashboard on %s', (_, storage) => {
     // Model scopes match models whatever their case: this one counts the gpt-5 requests.
     const model = toBudget(parseRule(budgetInput, { scope: 'model:GPT-5', window: 'month', limit_usd: 5, name: 'GPT-5 monthly' }), 'budget', 'config', 2);
     h = await startHarness({ price, storage, policy: { rules: { budgets: [budget, review, model], rateLimits: [], modelPolicies: [] } } });
-    const made = await fetch(`${h.url}/admin/v1/keys`, { method: 'POST', headers: { authorization: 'Bearer admin-secret' }, body: JSON.stringify({ user: 'bob', team: 'web' }) });
+    const made = await fetch(`${h.url}/admin/v1/keys`, { method: 'POST', headers: { authorization: 'Bearer admin-secret', 'content-type': 'application/json' }, body: JSON.stringify({ user: 'bob', team: 'web' }) });
     const bob = ((await made.json()) as { key: string }).key;
     h.fake.setDefault({ usage: { input: 1000, output: 100 } });
     const chat = (key: string, tags: string, ua = 'node') =>

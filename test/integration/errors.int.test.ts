@@ -180,7 +180,7 @@ describe('errors reach the client in its own dialect, and the ledger records the
     expect(missing.json!.error.code).toBe('missing_api_key');
     const unknown = await post('/v1/chat/completions', chat(), { authorization: 'Bearer tg_nope' });
     expect(unknown.json!.error.code).toBe('invalid_api_key');
-    const created = await request(`${h.url}/admin/v1/keys`, { method: 'POST', headers: { authorization: 'Bearer admin-secret' }, body: JSON.stringify({ user: 'bob', team: 't' }) });
+    const created = await request(`${h.url}/admin/v1/keys`, { method: 'POST', headers: { authorization: 'Bearer admin-secret', 'content-type': 'application/json' }, body: JSON.stringify({ user: 'bob', team: 't' }) });
     const key = (await created.body.json()) as { id: string; key: string };
     await request(`${h.url}/admin/v1/keys/${key.id}`, { method: 'DELETE', headers: { authorization: 'Bearer admin-secret' } });
     const revoked = await post('/v1/chat/completions', chat(), { authorization: `Bearer ${key.key}` });
@@ -195,7 +195,7 @@ describe('errors reach the client in its own dialect, and the ledger records the
   });
 
   it('refuses a key once it has expired, everywhere a key is taken, and records the refusal', async () => {
-    const created = await request(`${h.url}/admin/v1/keys`, { method: 'POST', headers: { authorization: 'Bearer admin-secret' }, body: JSON.stringify({ user: 'carol', team: 't', expires: new Date(Date.now() + 1500).toISOString() }) });
+    const created = await request(`${h.url}/admin/v1/keys`, { method: 'POST', headers: { authorization: 'Bearer admin-secret', 'content-type': 'application/json' }, body: JSON.stringify({ user: 'carol', team: 't', expires: new Date(Date.now() + 1500).toISOString() }) });
     expect(created.statusCode).toBe(201);
     const key = (await created.body.json()) as { id: string; key: string; expires_at: string };
     expect(Date.parse(key.expires_at)).toBeGreaterThan(Date.now());
@@ -219,7 +219,7 @@ describe('errors reach the client in its own dialect, and the ledger records the
 
   it('refuses a key expiry that is not a time, or is past, with 400', async () => {
     for (const expires of ['tomorrow', '2020-01-01', 30]) {
-      const r = await request(`${h.url}/admin/v1/keys`, { method: 'POST', headers: { authorization: 'Bearer admin-secret' }, body: JSON.stringify({ user: 'dan', expires }) });
+      const r = await request(`${h.url}/admin/v1/keys`, { method: 'POST', headers: { authorization: 'Bearer admin-secret', 'content-type': 'application/json' }, body: JSON.stringify({ user: 'dan', expires }) });
       expect(r.statusCode).toBe(400);
       expect(((await r.body.json()) as { error: { message: string } }).error.message).toMatch(/^expires /);
     }
