@@ -1,6 +1,6 @@
 import { MAX_MODEL_CHARS, modelTooLong } from '../request-errors.js';
 import { cacheStep } from '../../cache-analysis/gateway.js';
-import { toGatewayError } from '../../core/errors.js';
+import { GatewayError, toGatewayError } from '../../core/errors.js';
 import { newRequestId } from '../../core/ids.js';
 import { newFacts } from '../../metering/build-row.js';
 import type { Admission } from '../../policy/admission.js';
@@ -53,7 +53,8 @@ export class ResponsesSession extends RelayedSocket {
     // Only text is read for `response.create`: a binary frame would reach the upstream unmetered.
     if (isBinary) return this.refuseBinary();
     const json = parseMessage(data);
-    if (json?.type !== 'response.create') return forward(this.up, this.client, data, false);
+    if (json === undefined) return this.refuseUnread(data);
+    if (json.type !== 'response.create') return forward(this.up, this.client, data, false);
     // A response asked for while closing would be cut: the client is told to go elsewhere first.
     if (this.refusesNew()) return;
     const { conn, d } = this;
@@ -112,6 +113,20 @@ export class ResponsesSession extends RelayedSocket {
     forward(this.up, this.client, step.raw, false);
   }
 
+  /**
+   * A text message that is not a JSON object: no client event of the API, so it goes nowhere (the
+   * upstream's error for it would be taken for the answer to a `response.create` under way, turns.ts).
+   * The client gets an `error` event as for a refused `response.create`; the socket stays open and
+   * no row is written: no request was made.
+   */
+  private refuseUnread(data: Buffer): void {
+    const json = isJson(data);
+    this.d.gateway.log.debug('websocket message refused: not a JSON object', { id: this.conn.id, bytes: data.length });
+    const message = json ? 'A message on this socket must be a JSON object (a client event such as {"type":"response.create",…}); nothing was sent upstream.' : 'This message is not valid JSON; nothing was sent upstream.';
+    const err = new GatewayError(json ? 'invalid_request' : 'invalid_json', message);
+    this.sendError(err.status, adapter.renderError(err, this.conn.id).body);
+  }
+
   private refuseBinary(): void {
     this.refusedBinary = true;
     this.d.gateway.log.debug('binary frame refused on a Responses socket', { id: this.conn.id });
@@ -122,6 +137,15 @@ export class ResponsesSession extends RelayedSocket {
 function route(): RouteMatch {
   if (RESPONSES.kind !== 'match') throw new Error('the Responses route is missing');
   return RESPONSES.route;
+}
+
+function isJson(data: Buffer): boolean {
+  try {
+    JSON.parse(data.toString('utf8'));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function parseMessage(data: Buffer): Record<string, unknown> | undefined {
