@@ -14,6 +14,7 @@ import type { OwnedObject } from '../../storage/object-owners.js';
 import { CONTENT_APIS, contentFiles, mayNameFiles } from './content-files.js';
 import { namedContainers, referencedItems } from './reused.js';
 import { searchedStores, storedFiles } from './vector-stores.js';
+import { imageEditFiles } from './image-edits.js';
 import { namedSkills, readsAnthropicSkill } from './skills.js';
 
 /** What a refusal calls each kind of object, by the API that names it. */
@@ -57,7 +58,7 @@ const GEMINI_PARTS: ReadonlySet<Api> = new Set<Api>(['gemini.generate', 'gemini.
 
 /** The APIs whose requests name a stored object (in their path, their body or their messages' content), make one, or list them: the only ones asked about owners. */
 export function touchesObjects(api: Api): boolean {
-  return api in NOUNS || GEMINI_PARTS.has(api) || CONTENT_APIS.has(api);
+  return api in NOUNS || GEMINI_PARTS.has(api) || CONTENT_APIS.has(api) || api === 'openai.images';
 }
 
 export interface NamedObjects {
@@ -90,6 +91,7 @@ export function namedObjects(asked: RouteMatch, json: unknown, raw?: Buffer): Na
   };
   group(storedFiles(route, json), 'file');
   group(containerFiles(route, json), 'file');
+  group(imageEditFiles(route, json), 'file');
   if (route.api === 'gemini.batches' && route.method === 'POST' && route.resourceId === undefined) {
     // A batch's requests read what they name as each sent alone would: its input file, the files and caches its inline requests name.
     const file = geminiBatchFile(json);
