@@ -80,6 +80,8 @@ export interface RouteMatch {
   streamQuery?: string;
   /** The id of the resource the path names (a batch, a file), URL-decoded. */
   resourceId?: string;
+  /** The id of the resource's own object the path names after it (a container's file, a skill's version), URL-decoded. */
+  partId?: string;
   /** The body is forwarded as it came, never read as JSON (a file upload, multipart/form-data). */
   rawBody?: boolean;
 }

@@ -165,6 +165,29 @@ describe.each(harnessEngines('containers'))('containers (%s)', (_, storage: (() 
     });
   });
 
+  it('forgets the owner of a container file deleted through the gateway, in storage and at once, and keeps its container and its other files', async () => {
+    await start();
+    const a = openai(h.key);
+    const c = await a.containers.create({ name: 'parts' });
+    const gone = await a.containers.files.create(c.id, { file: await toFile(Buffer.from('g'), 'g.txt') });
+    const kept = await a.containers.files.create(c.id, { file: await toFile(Buffer.from('k'), 'k.txt') });
+    await eventually(async () => expect([...(await h.tollgate.storage.objects.owners([c.id, gone.id, kept.id])).keys()].sort()).toEqual([c.id, gone.id, kept.id].sort()));
+    // Refused for another team, the file stays its owner's.
+    await refusedUnsent(() => openai(bob).containers.files.delete(gone.id, { container_id: c.id }));
+    await a.containers.files.delete(gone.id, { container_id: c.id });
+    expect(h.fake.requests.at(-1)).toMatchObject({ route: 'openai.containers.files.delete', status: 200 });
+    // Named as a file of one's own straight after: the gateway that deleted it has forgotten it already.
+    const naming = (id: string) => () => openai(carol).responses.create({ model: 'gpt-5', input: [{ role: 'user', content: [{ type: 'input_file', file_id: id }] }] });
+    expect((await refusedUnsent(naming(gone.id))).error).toMatchObject({ code: 'object_not_owned' });
+    expect(await naming(kept.id)()).toMatchObject({ object: 'response' });
+    await eventually(async () => {
+      const owners = await h.tollgate.storage.objects.owners([c.id, gone.id, kept.id]);
+      expect([...owners.keys()].sort()).toEqual([c.id, kept.id].sort());
+      expect(owners.get(kept.id)).toMatchObject({ keyId: h.key.id, team: 'platform', parent: c.id });
+    });
+    expect(await openai(carol).containers.retrieve(c.id)).toMatchObject({ id: c.id });
+  });
+
   it('forgets the owner of a container the provider no longer has once it answers 404 for it, not of one just made', async () => {
     await start();
     const provider = new OpenAI({ apiKey: 'sk-upstream', baseURL: `${h.fake.url}/v1`, maxRetries: 0 });

@@ -59,6 +59,21 @@ describe.each(harnessEngines('conversations'))('conversations (%s)', (_, storage
     await eventually(async () => expect(await h.tollgate.storage.objects.owners([conv.id])).toEqual(new Map()));
   });
 
+  it('keeps the owners of a conversation items when the conversation is deleted: the provider keeps them (the SDK says so)', async () => {
+    await start();
+    const conv = await openai(h.key).conversations.create({});
+    const added = await openai(h.key).conversations.items.create(conv.id, { items: [{ type: 'message', role: 'user', content: 'kept' }] });
+    const item = added.data[0]!.id!;
+    await eventually(async () => expect([...(await h.tollgate.storage.objects.owners([conv.id, item])).keys()].sort()).toEqual([conv.id, item].sort()));
+    await openai(h.key).conversations.delete(conv.id);
+    await eventually(async () => expect(await h.tollgate.storage.objects.owners([conv.id])).toEqual(new Map()));
+    // "Delete a conversation. Items in the conversation will not be deleted." (openai-node, conversations.delete)
+    expect((await h.tollgate.storage.objects.owners([item])).get(item)).toMatchObject({ keyId: h.key.id, team: 'platform' });
+    const named = { model: 'gpt-5', input: [{ type: 'item_reference' as const, id: item }] };
+    expect(await openai(carol).responses.create(named)).toMatchObject({ object: 'response' });
+    await expect(openai(bob).responses.create(named)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
   it('refuses another team a conversation, its items and a Response in it, with nothing sent upstream; the same team uses them', async () => {
     await start();
     const conv = await openai(h.key).conversations.create({});

@@ -217,8 +217,11 @@ describe('the stored objects a finished request deleted', () => {
     expect(deletedObjects(route('DELETE', '/v1/skills/skill_1/versions/2'), 200)).toEqual([]);
     expect(deletedObjects(route('DELETE', '/v1/skills/skill_01A/versions/1759178010641129', 'anthropic'), 200)).toEqual([]);
     expect(deletedObjects(route('DELETE', '/v1/containers/cntr_1'), 200)).toEqual(['cntr_1']);
-    // Likewise a container's file: the container stays.
-    expect(deletedObjects(route('DELETE', '/v1/containers/cntr_1/files/cfile_1'), 200)).toEqual([]);
+    // A container's file is deleted itself ("Delete Container File"): its owner goes, the container stays.
+    expect(deletedObjects(route('DELETE', '/v1/containers/cntr_1/files/cfile_1'), 200)).toEqual(['cfile_1']);
+    expect(deletedObjects(route('DELETE', '/v1/containers/cntr_1/files/cfile_1'), 404)).toEqual([]);
+    // A vector store's file is taken out of the store, the file itself kept (the SDK says so): both keep their owners.
+    expect(deletedObjects(route('DELETE', '/v1/vector_stores/vs_1/files/file-1'), 200)).toEqual([]);
     expect(deletedObjects(route('DELETE', '/v1/files/file-1'), 404)).toEqual([]);
     expect(deletedObjects(route('GET', '/v1/files/file-1'), 200)).toEqual([]);
     expect(deletedObjects(route('POST', '/v1/batches/batch_1/cancel'), 200)).toEqual([]);

@@ -242,12 +242,16 @@ const PARTS: ReadonlySet<Api> = new Set<Api>(['openai.conversation_items', 'open
 
 /**
  * The object a successful DELETE through the gateway removed (a stored chat completion, a file, a stored Response, a Message Batch, a Gemini cache, a
- * conversation, a vector store, a container, a skill): its owner is forgotten. Deleting a conversation's item, a vector store's
- * or a container's file or a skill's version leaves the object its path names (and a vector store's file itself).
+ * conversation, a vector store, a container, a skill, a container's file): its owner is forgotten, and its parts' (a container's
+ * files, ObjectOwnerStore.remove). Deleting a conversation's item, a vector store's file or a skill's version leaves the object its
+ * path names. What a delete does not delete keeps its owner, as OpenAI's SDK documents: a conversation's items ("Items in the
+ * conversation will not be deleted"), a vector store's file ("the file itself will not be deleted"), a vector store's files with it.
  */
 export function deletedObjects(route: RouteMatch, status: number): string[] {
-  if (route.method !== 'DELETE' || route.resourceId === undefined || status < 200 || status >= 300 || !(route.api in NOUNS) || PARTS.has(route.api)) return [];
-  return [route.resourceId];
+  if (route.method !== 'DELETE' || route.resourceId === undefined || status < 200 || status >= 300 || !(route.api in NOUNS)) return [];
+  // "Delete Container File": the file itself is gone, its container stays.
+  if (route.api === 'openai.container_files') return route.partId === undefined ? [] : [route.partId];
+  return PARTS.has(route.api) ? [] : [route.resourceId];
 }
 
 /** The APIs whose GET or DELETE of one object the provider answers 404 when it no longer has it (expired, or deleted by it). */

@@ -8,6 +8,7 @@ export interface PathMatch {
   model?: string;
   streamByPath?: boolean;
   resourceId?: string;
+  partId?: string;
 }
 
 export interface RouteSpec {
@@ -69,15 +70,16 @@ export function resourceAt(base: string, suffix: string): (pathname: string) => 
 
 /**
  * `{base}/{id}/{sub}/{subId}{suffix}`: one of a resource's own objects (a skill's version); the
- * resource's id is the route's (the object is its resource's, and so is its owner), both URL-decoded.
+ * resource's id is the route's (the object is its resource's, and so is its owner), the object's its
+ * `partId`, both URL-decoded.
  */
 export function subResourceAt(base: string, sub: string, suffix: string): (pathname: string) => PathMatch | undefined {
   return (pathname) => {
     if (!pathname.startsWith(`${base}/`) || !pathname.endsWith(suffix)) return undefined;
     const rest = pathname.slice(base.length + 1, pathname.length - suffix.length).split('/');
-    if (rest.length !== 3 || rest[1] !== sub || decodeSegment(rest[2]!) === undefined) return undefined;
-    const resourceId = decodeSegment(rest[0]!);
-    return resourceId === undefined ? undefined : { resourceId };
+    const partId = rest.length === 3 && rest[1] === sub ? decodeSegment(rest[2]!) : undefined;
+    const resourceId = partId === undefined ? undefined : decodeSegment(rest[0]!);
+    return resourceId === undefined ? undefined : { resourceId, partId };
   };
 }
 
