@@ -47,7 +47,7 @@ import { attribute, writeUpstreamCredential } from './caller.js';
 import type { ObjectOwners } from './objects/owners.js';
 import { guardObjects, settleObjects, streamedResponse } from './objects/guard.js';
 import { type ObjectHold, soleKeeperOf, touchesObjects } from './objects/access.js';
-import { unreadBodyJson } from './objects/image-edits.js';
+import { routeForBody } from './json-on-form-route.js';
 import type { Exchange, Held, Served } from './exchange.js';
 import { serveList } from './objects/lists.js';
 import { learnCreatedItems } from './objects/conversation-items.js';
@@ -124,7 +124,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       sendError(res, adapterFor(guessDialect(path, dialects[0])), err, id);
       return;
     }
-    const { route } = found;
+    const route = routeForBody(found.route, headers);
     const adapter = adapterFor(route.dialect);
     const facts = newFacts(id, ts, route.api);
     const held: Held = {};
@@ -250,8 +250,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   // A body that is not JSON, or not a request of this API, is refused once the caller is
   // known: its row names who sent it, and a bad key is reported first, as the providers do.
   if (badBody) throw badBody;
-  // An image edit sent as JSON is forwarded unread, as a form is: the files it names are read for this check alone.
-  const guarded = deps.objects && touchesObjects(route.api) ? guardObjects(deps.objects, x.owned, route, route.rawBody ? unreadBodyJson(deps.objects, route, raw, headers, deps.maxBodyBytes) : json, who, raw) : undefined;
+  const guarded = deps.objects && touchesObjects(route.api) ? guardObjects(deps.objects, x.owned, route, json, who, raw) : undefined;
   if (guarded) await guarded;
   // A streamed Response's or interaction's id reaches its client in the first event: known from then on, not only at the end (a continued interaction's next hop names it).
   if (x.owned.owner && !x.owned.unstored && info.stream && (route.api === 'openai.responses' || route.api === 'gemini.interactions')) info.madeObject = streamedResponse(deps.objects!, x.owned.owner, facts.ts, route.api);

@@ -45,6 +45,19 @@ describe('OpenAI images', () => {
     expect(await h.row(idOf(streamed.response))).toMatchObject({ stream: true, costPicos: 9_355_500_000n });
   });
 
+  it('an edit sent as JSON (images by file_id or URL): the model is read from its body, and it is priced as a form is', async () => {
+    h.fake.setDefault({ usage: { input: 50, imageInput: 323, output: 1_056 } });
+    const send = (body: Record<string, unknown>) =>
+      fetch(`${h.url}/v1/images/edits`, { method: 'POST', headers: { authorization: `Bearer ${h.key.key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const plain = await send({ model: 'gpt-image-1-mini', images: [{ image_url: 'https://example.com/door.png' }], prompt: 'Paint the door red' });
+    expect(plain.status).toBe(200);
+    expect(JSON.parse(h.fake.requests.at(-1)!.body.toString())).toMatchObject({ model: 'gpt-image-1-mini', prompt: 'Paint the door red' });
+    expect(await h.row(idOf(plain))).toMatchObject({ api: 'openai.images', model: 'gpt-image-1-mini', modelRequested: 'gpt-image-1-mini', stream: false, inputTokens: 373, outputTokens: 1_056, costPicos: 9_355_500_000n });
+    const streamed = await send({ model: 'gpt-image-1-mini', images: [{ image_url: 'https://example.com/door.png' }], prompt: 'Paint the door red', stream: true });
+    expect(await streamed.text()).toContain('image_edit.completed');
+    expect(await h.row(idOf(streamed))).toMatchObject({ model: 'gpt-image-1-mini', stream: true, costPicos: 9_355_500_000n });
+  });
+
   it('DALL·E reports no usage: the row is kept, unpriced, with the model asked for (a variation too)', async () => {
     const { data, response } = await client().images.generate({ model: 'dall-e-3', prompt: 'A lighthouse' }).withResponse();
     expect(data.data?.[0]?.url).toBe('https://images.example/fake.png');
