@@ -41,7 +41,9 @@ export function guardObjects(objects: ObjectOwners, hold: ObjectHold, route: Rou
 export function settleObjects(objects: ObjectOwners, f: RequestFacts, hold: ObjectHold, route: RouteMatch, soleKeeper: (d: Dialect) => boolean): void {
   objects.made(madeObjects(f, hold, route));
   objects.gone(deletedObjects(route, f.status));
-  const lapsed = lapsedObjects(route, f.status);
+  // The provider's 404 alone: the gateway's own (a key refused another's object) says nothing of the object, and
+  // forgetting its owner on it let any key of another team take an object from its owner, and hid it from lists meanwhile.
+  const lapsed = f.outcome === 'upstream_error' ? lapsedObjects(route, f.status) : [];
   if (lapsed.length > 0 && soleKeeper(route.dialect)) objects.lapsed(lapsed, Date.now());
 }
 
