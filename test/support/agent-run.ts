@@ -54,12 +54,24 @@ export interface CodexRun {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Runs `codex exec` in a new CODEX_HOME with that config, HOME and the working folder `dir`; fails unless it exits 0. */
+/**
+ * What keeps a test's Codex off the internet. Codex sends its own metrics to OpenAI (ab.chatgpt.com)
+ * as it exits, and waited for that up to 10 s where the host did not answer, after the turn had
+ * ended; it also fetches plugins from GitHub and chatgpt.com at start. None of it is the gateway's,
+ * and a slow network made a one-second run time out: the metrics are off (`[otel] metrics_exporter`),
+ * and any other call outside this machine goes to a proxy port nothing listens on, refused at once.
+ */
+export const CODEX_OFFLINE = {
+  config: ['[otel]', 'metrics_exporter = "none"'],
+  env: { HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9', https_proxy: 'http://127.0.0.1:9', http_proxy: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' },
+};
+
+/** Runs `codex exec` in a new CODEX_HOME with that config (and CODEX_OFFLINE), HOME and the working folder `dir`; fails unless it exits 0. */
 export async function runCodexOk(o: CodexRun): Promise<AgentRun & { home: string }> {
   const home = join(o.dir, o.name);
   mkdirSync(home, { recursive: true });
-  writeFileSync(join(home, 'config.toml'), o.config.join('\n'));
-  const env = { PATH: process.env.PATH, HOME: o.dir, CODEX_HOME: home, TOLLGATE_KEY: o.key, ...o.env };
+  writeFileSync(join(home, 'config.toml'), [...o.config, ...CODEX_OFFLINE.config].join('\n'));
+  const env = { PATH: process.env.PATH, HOME: o.dir, CODEX_HOME: home, TOLLGATE_KEY: o.key, ...CODEX_OFFLINE.env, ...o.env };
   const r = await runAgentOk(join(AGENT_BIN, 'codex'), ['exec', '--skip-git-repo-check', o.prompt ?? 'say hi'], { env, cwd: o.dir, timeout: 60_000 });
   return { ...r, home };
 }
