@@ -39,19 +39,22 @@ async function ledger(kind: 'sqlite' | 'postgres'): Promise<{ storage: Storage; 
 }
 
 /**
- * Two replicas, one evaluating in a child process per pass as `serve` does (unless `remote` is
- * false: a process a pass costs about a second here) and one on this thread, driven by hand with
- * an injected clock; returns what they raised (the first claimant of each anomaly raises it) and
- * what was logged.
+ * Two replicas sharing the ledger, driven by hand with an injected clock: the first with a storage
+ * connection of its own (its own pool, series cache, claims and cursor, as another gateway has),
+ * the second on `storage`; returns what they raised (the first claimant of each anomaly raises it)
+ * and what was logged. Both evaluate on this thread: `serve`'s evaluation in a child process per
+ * pass cost about a second a pass here (most of this file's time), and is covered on its own by
+ * evaluator.int.test.ts and live-replay.int.test.ts.
  */
-async function replicas(storage: Storage, spec: StorageSpec, clock: () => number, remote = true) {
+async function replicas(storage: Storage, spec: StorageSpec, clock: () => number) {
   const settings = { ...defaultAnomalySettings(), enabled: true };
   const sent: unknown[] = [];
   const alerts: AlertSink = { send: (e) => void sent.push(e), close: () => Promise.resolve() };
   const warnings: string[] = [];
   const log = { ...silentLogger, warn: (msg: string) => void warnings.push(msg) };
   const base = { settings, rates: () => undefined, alerts, links: { publicUrl: undefined, secret: undefined }, now: clock, timer: false };
-  const watches = [(await startAnomalies(remote ? { ...base, remote: { storage: spec } } : base, storage, () => Promise.resolve(), log))!, (await startAnomalies(base, storage, () => Promise.resolve(), log))!];
+  const other = await openStorage(spec);
+  const watches = [(await startAnomalies(base, other, () => Promise.resolve(), log))!, (await startAnomalies(base, storage, () => Promise.resolve(), log))!];
   const raised: Detection[] = [];
   return {
     settings,
@@ -63,6 +66,7 @@ async function replicas(storage: Storage, spec: StorageSpec, clock: () => number
     },
     stop: async () => {
       for (const w of watches) await w.stop();
+      await other.close();
     },
   };
 }
@@ -78,8 +82,8 @@ describe.each(['sqlite', 'postgres'] as const)('live detection of rows written l
     const since = t0 - 2 * MIN;
     const until = t0 + 20 * MIN;
     let clock = since;
-    // Twenty-two passes: the evaluation in a child process is the Postgres case's, where replicas share a ledger.
-    const live = await replicas(storage, spec, () => clock, kind === 'postgres');
+    // Twenty-two passes.
+    const live = await replicas(storage, spec, () => clock);
     for (clock = since + live.settings.intervalMs; clock <= until; clock += live.settings.intervalMs) {
       await storage.ledger.insert(streams.filter((r) => r.ts + r.latencyMs < clock));
       await live.check();
