@@ -200,7 +200,7 @@ export function relay(a: RelayArgs): Promise<RelayResult> {
         if (responder.eager) writeHead();
         return;
       }
-      tap = a.adapter.createTap(a.route, { status, contentType: first(headers['content-type']), stream: a.info.stream, injectedStreamUsage: rewrites, requestedModel: a.info.model, gatewayBase: a.info.gatewayBase, madeObject: a.info.madeObject });
+      tap = a.adapter.createTap(a.route, { status, contentType: first(headers['content-type']), stream: a.info.stream, injectedStreamUsage: rewrites, requestedModel: a.info.model, gatewayBase: a.info.gatewayBase, madeObject: a.info.madeObject, choices: a.info.choices });
       // Compressed although the gateway asked for no coding: passed on as it came (nothing
       // rewritten, its length kept), read from a decoded copy.
       const codings = responseCodings(headers['content-encoding']);

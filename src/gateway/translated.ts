@@ -111,7 +111,7 @@ export async function relayTranslated(x: TranslatedExchange): Promise<void> {
     finish: x.finish,
     respond(status, headers) {
       const contentType = first(headers['content-type']);
-      const meter = upstream.createTap(upstreamRoute, { status, contentType, stream: x.info.stream, injectedStreamUsage: false, requestedModel: x.info.model });
+      const meter = upstream.createTap(upstreamRoute, { status, contentType, stream: x.info.stream, injectedStreamUsage: false, requestedModel: x.info.model, choices: x.info.choices });
       const r = translateResponse(meter, plan.response, { status, contentType, stream: x.info.stream });
       return {
         tap: r.tap,

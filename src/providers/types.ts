@@ -155,6 +155,8 @@ export interface TapContext {
   gatewayBase?: string;
   /** See RequestInfo.madeObject. */
   madeObject?: (id: string) => void;
+  /** See RequestInfo.choices: a stream of several answers ends when every one has. */
+  choices?: number;
 }
 
 /**

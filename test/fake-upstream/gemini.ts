@@ -86,6 +86,26 @@ function modalities(total: number, audio: number): Json[] {
   return audio > 0 ? [text, { modality: 'AUDIO', tokenCount: audio }] : [text];
 }
 
+/** `generationConfig.candidateCount` (either spelling), 1 when unset. */
+function candidateCount(body: Readonly<Json>): number {
+  const configs = [body.generationConfig, body.generation_config].filter(isRecord);
+  const n = configs.map((c) => c.candidateCount ?? c.candidate_count).find((v) => typeof v === 'number');
+  return typeof n === 'number' && n > 1 ? Math.floor(n) : 1;
+}
+
+/**
+ * Candidate `index`'s part of streamed chunk `k`, by `index` as Google sends them: the earlier
+ * candidates finish first (candidate i has `count - 1 - i` chunks fewer, its first carrying the
+ * parts the others stream apart), so a stream cut near its end has some finished and some not.
+ */
+function candidateChunk(all: readonly Json[], k: number, index: number, count: number, candidate: (p: readonly Json[], index: number, last: boolean) => Json): Json[] {
+  const early = Math.min(count - 1 - index, all.length - 1);
+  const chunks = all.length - early;
+  if (k >= chunks) return [];
+  const p = k === 0 ? all.slice(0, early + 1) : [all[k + early]!];
+  return [candidate(p, index, k === chunks - 1)];
+}
+
 /** `candidates` is the running total of visible output; thoughts are counted up front. */
 export function usageMetadata(u: Usage, candidates: number, last: boolean): Json {
   const prompt = promptTotal(u);
@@ -112,15 +132,19 @@ export function buildGemini(input: BuildInput): Reply {
   const usage = resolveUsage(s.usage, req.body.length, content);
   const visible = Math.max(0, usage.output - usage.reasoning);
   const finishReason = s.stopReason ?? 'STOP';
-  const chunk = (p: readonly Json[], candidates: number, last: boolean): Json => ({
-    candidates: [{ content: { parts: p, role: 'model' }, ...(last ? { finishReason } : {}), index: 0 }],
-    usageMetadata: usageMetadata(usage, candidates, last),
+  const count = candidateCount(body);
+  const candidate = (p: readonly Json[], index: number, last: boolean): Json => ({ content: { parts: p, role: 'model' }, ...(last ? { finishReason } : {}), index });
+  const chunk = (candidates: readonly Json[], output: number, last: boolean): Json => ({
+    candidates,
+    usageMetadata: usageMetadata(usage, output, last),
     modelVersion: model,
     responseId,
   });
-  if (path?.method !== 'streamGenerateContent') return jsonReply(jsonHeaders('gemini'), pretty(chunk(parts(content, false), visible, true)));
+  // Each candidate says the same; candidatesTokenCount counts them all.
+  const indices = Array.from({ length: count }, (_, i) => i);
+  if (path?.method !== 'streamGenerateContent') return jsonReply(jsonHeaders('gemini'), pretty(chunk(indices.map((i) => candidate(parts(content, false), i, true)), visible * count, true)));
   const all = parts(content, true);
-  const chunks = all.map((p, i) => chunk([p], Math.round((visible * (i + 1)) / all.length), i === all.length - 1));
+  const chunks = all.map((_, k) => chunk(indices.flatMap((i) => candidateChunk(all, k, i, count, candidate)), Math.round((visible * count * (k + 1)) / all.length), k === all.length - 1));
   if (req.query.alt === 'sse') {
     const pieces = chunks.map((c) => googleEvent(googleJson(c)));
     return { status: 200, headers: sseHeaders('gemini'), pieces, stream: true, errorEvent: streamError('gemini.sse', s.error) };

@@ -19,11 +19,23 @@ export class GeminiStreamReader implements StreamReader {
   private error: UpstreamErrorInfo | undefined;
   private finished = false;
   /**
+   * The candidates (by `index`) seen, and those that have finished: with `candidateCount` above 1
+   * each candidate ends with its own finishReason, so the stream is done only when all have.
+   */
+  private readonly seen = new Set<number>();
+  private readonly done = new Set<number>();
+  /** Several candidates were asked for: every chunk is parsed, to see each candidate by its index. */
+  private readonly several: boolean;
+  /**
    * The text, thought summaries and code the chunks streamed (Metered.outputEstimate): the running
    * usage of a chunk before the last has the prompt's count but no output's (candidatesTokenCount
    * and thoughtsTokenCount come on the last), so a cut stream's output would be 0.
    */
   readonly streamed = new DeltaMeter(PART_TEXT);
+
+  constructor(choices = 1) {
+    this.several = choices > 1;
+  }
 
   onEvent(event: SseEvent): void {
     this.onData(event.data);
@@ -32,20 +44,33 @@ export class GeminiStreamReader implements StreamReader {
   onData(data: string): void {
     this.lastData = data;
     let keys = keysIn(data);
-    if (keys & FUNCTION_CALL) {
+    if (keys & FUNCTION_CALL || this.several || keys & ENDS) {
       // A function call's arguments may hold any name, these too: the chunk is parsed for the
-      // calls anyway, so its members are read off the object rather than the text.
+      // calls anyway, so its members are read off the object rather than the text. So is an
+      // ending chunk (one a stream has once a candidate), for which candidates it ends.
       const response = parseJson(data);
       this.toolCalls += countFunctionCalls(response);
       keys = membersOf(response);
       this.streamed.bytes += partBytes(response);
+      this.candidates(response, keys);
     } else {
       // A chunk may hold several parts (a thought, then text), of several candidates.
       this.streamed.bytes += this.streamed.sizeAll(data, 0, data.length, true);
     }
     if (keys & USAGE) this.lastUsageData = data;
-    if (keys & ENDS) this.finished = true;
     if (keys & ERROR) this.error = errorFromValue(parseJson(data)) ?? this.error;
+  }
+
+  /** Notes the candidates a parsed chunk carries and those it finishes; a blocked prompt ends them all. */
+  private candidates(response: unknown, keys: number): void {
+    for (const c of asArray(dig(response, 'candidates')) ?? []) {
+      const index = asObject(c)?.index;
+      const i = typeof index === 'number' ? index : 0;
+      this.seen.add(i);
+      if (asObject(c)?.finishReason !== undefined) this.done.add(i);
+    }
+    if (dig(response, 'promptFeedback', 'blockReason') !== undefined) this.finished = true;
+    else if (keys & ENDS) this.finished = this.done.size >= this.seen.size;
   }
 
   result(): Metered {

@@ -13,6 +13,9 @@ const json: TapContext = { ...sse, contentType: 'application/json' };
 const cases: { file: string; route: RouteMatch; ctx: TapContext }[] = [
   { file: 'stream.sse', route: stream, ctx: sse },
   { file: 'stream-error.sse', route: stream, ctx: sse },
+  // Two candidates, the first finishing before the second: with the count asked for, and without.
+  { file: 'stream-candidates.sse', route: stream, ctx: { ...sse, choices: 2 } },
+  { file: 'stream-candidates.sse', route: stream, ctx: sse },
   { file: 'stream-array.json', route: stream, ctx: json },
   { file: 'stream-array-error.json', route: stream, ctx: json },
   { file: 'generate.json', route: generate, ctx: { ...json, stream: false } },

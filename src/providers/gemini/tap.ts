@@ -19,8 +19,8 @@ export function createGeminiTap(route: RouteMatch, ctx: TapContext): ResponseTap
   if (FREE_APIS.has(route.api)) return freeBodyTap();
   if (route.api === 'gemini.caches') return bufferBody(readCachedContent);
   if (route.api === 'gemini.interactions') return isEventStream(ctx) ? observeSse(new InteractionStreamReader(ctx.madeObject), true) : bufferBody(readInteraction);
-  if (isEventStream(ctx)) return observeSse(new GeminiStreamReader(), true);
-  if (route.streamByPath) return scanJsonArray(new GeminiStreamReader());
+  if (isEventStream(ctx)) return observeSse(new GeminiStreamReader(ctx.choices), true);
+  if (route.streamByPath) return scanJsonArray(new GeminiStreamReader(ctx.choices));
   // generateContent, or an embedding (whose body has no candidates, and usageMetadata only if the API reports it).
   return bufferBody((text, complete, tail) => readGeminiBody(text, complete, tail), undefined, readGeminiTail);
 }
