@@ -68,6 +68,8 @@ export interface Estimate {
   referencedTokens?: number;
   /** The previous response whose ledger row gave `referencedTokens`; null when they are `policy.responses_context_tokens`. */
   referencedFrom?: string | null;
+  /** `previous_interaction_id` when the stored context is a Gemini interaction's; absent for a Response's or a conversation's. */
+  referencedBy?: 'previous_interaction_id';
   /** Uses counted for the server-side tools the request declares (server-tools.ts); absent when it declares none. */
   serverToolUses?: number;
   /** Of `inputTokens`, those counted for the tools' results. */
@@ -98,11 +100,24 @@ export type CostedEstimate = Pick<Estimate, 'inputTokens' | 'outputTokens' | 'we
  */
 export const REFERENCED_CONTEXT_TOKENS = 128_000;
 
-/** The stored response a Responses request continues (`previous_response_id`), if it names one. */
+/**
+ * The stored response a Responses request continues (`previous_response_id`), or the stored
+ * interaction a Gemini Interactions create continues (`previous_interaction_id`: the server adds
+ * its turns to the input, as the SDK's continuation hops rely on when they send no `input`), if it names one.
+ */
 export function previousResponseId(json: unknown): string | undefined {
+  return storedReference(json)?.id;
+}
+
+/** The member naming the stored context a request continues, and its id. */
+export function storedReference(json: unknown): { field: 'previous_response_id' | 'previous_interaction_id'; id: string } | undefined {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
-  const prev = (json as Record<string, unknown>).previous_response_id;
-  return typeof prev === 'string' && prev !== '' ? prev : undefined;
+  const o = json as Record<string, unknown>;
+  for (const field of ['previous_response_id', 'previous_interaction_id'] as const) {
+    const prev = o[field];
+    if (typeof prev === 'string' && prev !== '') return { field, id: prev };
+  }
+  return undefined;
 }
 
 export function continuesStoredContext(json: unknown): boolean {
@@ -135,6 +150,7 @@ export function estimateTokens(e: EstimateInput): Estimate {
   if (continuesStoredContext(e.json)) {
     const { tokens, previous } = e.context ?? { tokens: REFERENCED_CONTEXT_TOKENS, previous: null };
     Object.assign(est, { inputTokens: est.inputTokens + tokens, bounded: false, referencedTokens: tokens, referencedFrom: previous });
+    if (storedReference(e.json)?.field === 'previous_interaction_id') est.referencedBy = 'previous_interaction_id';
   }
   billedBeyondBody(est, e);
   return est;

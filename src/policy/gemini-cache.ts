@@ -25,7 +25,7 @@ export interface CachedContent {
 export class GeminiCaches extends LedgerTokens {
   constructor(d: TokenLookupDeps) {
     super(d, {
-      api: 'gemini.caches',
+      apis: ['gemini.caches'],
       tokens: (row) => row.inputTokens,
       lookbackMs: CACHE_LOOKBACK_MS,
       keep: true,

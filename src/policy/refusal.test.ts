@@ -65,6 +65,13 @@ describe('budget refusals', () => {
     expect(e.details).toMatchObject({ request_referenced_tokens: 41_000, request_referenced_from: 'ledger', request_previous_response_id: 'resp_abc' });
   });
 
+  it('says the stored Gemini interaction a request continues was counted at its own tokens, or at the setting', () => {
+    const known = budgetExceeded(budget('1'), usd('0.9'), usd('1'), usd('0.33'), Date.UTC(2026, 11, 4), shown, 'request', { inputTokens: 41_040, referencedTokens: 41_000, referencedFrom: 'v1_abc', referencedBy: 'previous_interaction_id', inputCost: usd('0.32') });
+    expect(known.message).toContain("most of them (41,000) for the stored interaction it continues (`previous_interaction_id` v1_abc: that interaction's own input and output tokens, as the ledger has them), which is billed as input.");
+    const unknown = budgetExceeded(budget('1'), usd('0.9'), usd('1'), usd('0.33'), Date.UTC(2026, 11, 4), shown, 'request', { inputTokens: 128_040, referencedTokens: 128_000, referencedBy: 'previous_interaction_id', inputCost: usd('0.32') });
+    expect(unknown.message).toContain('most of them (128,000) allowed for the stored interaction it continues (`previous_interaction_id`), which is billed as input and whose size is not known (`policy.responses_context_tokens`).');
+  });
+
   it('prints an increase command that reaches the gateway: its URL and the developer’s key, not a local ledger', () => {
     const e = budgetExceeded(budget('10'), usd('9'), usd('10'), usd('2'), Date.UTC(2026, 11, 4), shown);
     const command = 'tollgate budgets request --url <gateway URL> --key <your tg_ key> --scope user:erin --amount <USD> --hours <N> --reason "..."';

@@ -66,6 +66,8 @@ export interface NeedParts {
   referencedTokens?: number;
   /** The previous response whose ledger row gave `referencedTokens`; null when they are the setting's. */
   referencedFrom?: string | null;
+  /** See Estimate.referencedBy. */
+  referencedBy?: 'previous_interaction_id';
   /** Server-side tools: their uses, their results' tokens (part of `inputTokens`), and the searches among the uses (estimate.ts). */
   serverToolUses?: number;
   serverToolTokens?: number;
@@ -93,9 +95,13 @@ function largeInput(need: Picos, parts: NeedParts | undefined): { says: string; 
   }
   if (parts.referencedTokens && parts.referencedTokens * 2 >= parts.inputTokens) {
     const referenced = parts.referencedTokens.toLocaleString('en-US');
+    const interaction = parts.referencedBy === 'previous_interaction_id';
+    const what = interaction ? 'interaction' : 'response';
     const why = parts.referencedFrom
-      ? `for the stored response it continues (\`previous_response_id\` ${parts.referencedFrom}: that response's own input and output tokens, as the ledger has them), which is billed as input`
-      : 'allowed for the stored response or conversation it continues (`previous_response_id`, `conversation`), which is billed as input and whose size is not known (`policy.responses_context_tokens`)';
+      ? `for the stored ${what} it continues (\`${interaction ? 'previous_interaction_id' : 'previous_response_id'}\` ${parts.referencedFrom}: that ${what}'s own input and output tokens, as the ledger has them), which is billed as input`
+      : interaction
+        ? 'allowed for the stored interaction it continues (`previous_interaction_id`), which is billed as input and whose size is not known (`policy.responses_context_tokens`)'
+        : 'allowed for the stored response or conversation it continues (`previous_response_id`, `conversation`), which is billed as input and whose size is not known (`policy.responses_context_tokens`)';
     return { says: `Its input is what is large: about ${tokens} tokens, most of them (${referenced}) ${why}`, remedy: 'start a new conversation' };
   }
   return declaredInput(parts, tokens) ?? { says: `Its input is what is large: about ${tokens} tokens counted from the request body`, remedy: 'shorten the input (fewer or shorter messages, files or tool results)' };

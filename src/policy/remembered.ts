@@ -68,8 +68,8 @@ export class Remembered {
 
 /** Which rows a LedgerTokens lookup is made of, and how it reads them. */
 export interface LedgerTokensOptions {
-  /** The API whose successful rows, by their response id, make what is looked up. */
-  api: Api;
+  /** The APIs whose successful rows, by their response id, make what is looked up. */
+  apis: readonly Api[];
   /** What such a row counts for. */
   tokens: (row: LedgerRow) => number;
   /** How far before now the ledger is read for it. */
@@ -97,7 +97,7 @@ export class LedgerTokens {
 
   /** Notes a row the gateway recorded: one of the API's, answered with its final usage. */
   remember(row: LedgerRow): void {
-    if (row.api !== this.o.api || !row.responseId || row.usageSource !== 'final' || row.status >= 400) return;
+    if (!this.o.apis.includes(row.api) || !row.responseId || row.usageSource !== 'final' || row.status >= 400) return;
     this.known.note(row.responseId, this.o.tokens(row));
   }
 

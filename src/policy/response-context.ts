@@ -17,7 +17,8 @@ export const RESPONSE_LOOKBACK_MS = 10 * 60_000;
 export class ResponseContexts extends LedgerTokens {
   constructor(d: TokenLookupDeps) {
     super(d, {
-      api: 'openai.responses',
+      // A Gemini interaction's row too: its id is what `previous_interaction_id` names.
+      apis: ['openai.responses', 'gemini.interactions'],
       tokens: (row) => row.inputTokens + row.outputTokens,
       lookbackMs: RESPONSE_LOOKBACK_MS,
       keep: false,

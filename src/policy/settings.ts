@@ -14,7 +14,7 @@ export interface PolicySettings {
   /** The output cap assumed for requests that set none. */
   defaultMaxOutputTokens: number;
   /**
-   * The input counted for the stored context a Responses request continues (`previous_response_id`,
+   * The input counted for the stored context a Responses request (or a Gemini interaction) continues (`previous_response_id`, `previous_interaction_id`,
    * `conversation`) when its previous response's row is not found in time: a conversation's, or one
    * too old, on another replica's write buffer, or while storage does not answer.
    */

@@ -118,6 +118,9 @@ export function pendingResponseContract(open: () => Promise<Storage>): void {
     expect(await s.ledger.responseContext('resp_ctx', 9_000, 11_000)).toBe(1545);
     expect(await s.ledger.responseContext('resp_ctx', 10_001, 11_000)).toBeUndefined();
     expect(await s.ledger.responseContext('resp_none', 0, 20_000)).toBeUndefined();
+    // A Gemini interaction's row, by the id `previous_interaction_id` names.
+    await s.ledger.insert([at('ix', 10_900, { api: 'gemini.interactions', responseId: 'v1_ix', inputTokens: 700, outputTokens: 80 })]);
+    expect(await s.ledger.responseContext('v1_ix', 9_000, 11_000)).toBe(780);
     await s.close();
   });
 
