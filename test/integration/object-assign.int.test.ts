@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { GoogleGenAI } from '@google/genai';
 import OpenAI, { NotFoundError, toFile } from 'openai';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { CreatedKey } from '../../src/identity/key-service.js';
@@ -110,5 +111,24 @@ describe.each(engines)('objects an admin gives an owner (%s)', (_, engine) => {
     // Lists hold them for those they are given to.
     expect((await openai(carol).vectorStores.list()).data.map((s) => s.id).sort()).toEqual([mine.id, ours.id].sort());
     expect((await openai(bob).vectorStores.list()).data).toEqual([]);
+  });
+  it('lets a team in to a Gemini interaction made before Tollgate once the CLI gives it by its resource name, interactions/{id}', async () => {
+    await start();
+    const made = await new GoogleGenAI({ apiKey: 'gm-upstream', httpOptions: { baseUrl: h.fake.url } }).interactions.create({ model: 'gemini-2.5-flash', input: 'Remember 7.' });
+    const gemini = (key: CreatedKey) => new GoogleGenAI({ apiKey: key.key, httpOptions: { baseUrl: h.url } });
+    const status = (ask: () => Promise<unknown>) => ask().then(() => 200, (e: unknown) => (e as { status?: number }).status);
+    const asked = h.fake.requests.length;
+    expect(await status(() => gemini(h.key).interactions.get(made.id))).toBe(404);
+    expect(await status(() => gemini(h.key).interactions.create({ model: 'gemini-2.5-flash', input: 'What was it?', previous_interaction_id: made.id }))).toBe(404);
+    expect(h.fake.requests.length).toBe(asked);
+
+    const given = await tollgate('assign', `interactions/${made.id}`, '--team', 'platform');
+    expect(given).toMatchObject({ code: 0, err: '' });
+    expect(given.out).toContain(`Gave ${made.id} (Gemini interaction) to team platform (every key of it).`);
+    await eventually(async () => expect((await gemini(h.key).interactions.get(made.id)).id).toBe(made.id));
+    const next = await gemini(carol).interactions.create({ model: 'gemini-2.5-flash', input: 'What was it?', previous_interaction_id: made.id });
+    expect(next.id).not.toBe(made.id);
+    expect(await status(() => gemini(bob).interactions.get(made.id))).toBe(404);
+    expect((await tollgate('show', `interactions/${made.id}`)).out).toContain('Gemini interaction');
   });
 });

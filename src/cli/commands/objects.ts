@@ -15,7 +15,7 @@ interface AssignFlags extends StorageFlags {
   json?: boolean;
 }
 
-const IDS = "the objects' ids, as the provider gives them: file-…, vs_…, cntr_…, resp_…, conv_…, skill_…, msgbatch_…, file_…, files/…, cachedContents/…, batches/…";
+const IDS = "the objects' ids, as the provider gives them: file-…, vs_…, cntr_…, resp_…, conv_…, skill_…, msgbatch_…, file_…, files/…, cachedContents/…, batches/…, interactions/… (a Gemini interaction, by its id)";
 /** How soon other gateways on the same storage see a change: each reads an owner it knows again after this long. */
 const HONOURED = 'Running gateways on this storage honour it within 2 seconds.';
 
@@ -116,6 +116,8 @@ function assignedLine(v: AssignedView, keys: Awaited<ReturnType<typeof keyRecord
 }
 
 function shownLine(v: ObjectView, keys: Awaited<ReturnType<typeof keyRecords>>): string {
-  if (v.owner === null) return `${what(v)}: no owner recorded. Under auth.stored_objects team and key no key may use it; give it one with \`tollgate objects assign ${v.id} --key KEY_ID\` or \`--team TEAM\`.\n`;
+  // An interaction is given by its resource name: its id alone has no shape to tell it by.
+  const named = v.api === 'gemini.interactions' ? `interactions/${v.id}` : v.id;
+  if (v.owner === null) return `${what(v)}: no owner recorded. Under auth.stored_objects team and key no key may use it; give it one with \`tollgate objects assign ${named} --key KEY_ID\` or \`--team TEAM\`.\n`;
   return `${what(v)}: ${ownerText(owner(v), keys)}, recorded ${v.recorded_at} (${v.api}).\n`;
 }

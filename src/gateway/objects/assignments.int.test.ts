@@ -67,6 +67,24 @@ describe.each(engines)('owners an admin gives and forgets (%s)', (_, open) => {
     }
   });
 
+  it('gives a Gemini interaction named as its resource (interactions/{id}), recorded by its id alone as the gateway records one it sees made', async () => {
+    const storage = await open();
+    try {
+      const alice = await createKey(storage.keys, { user: 'alice', team: 'platform', project: null });
+      expect(await showObjects(storage, ['interactions/v1_abc'])).toEqual([{ id: 'v1_abc', kind: 'interaction', dialect: 'gemini', api: 'gemini.interactions', owner: null, recorded_at: null }]);
+      expect(await assignObjects(context(storage), { ids: ['interactions/v1_abc'], key: alice.id, provider: 'gemini' })).toEqual([
+        { id: 'v1_abc', kind: 'interaction', dialect: 'gemini', api: 'gemini.interactions', owner: { key_id: alice.id, team: 'platform' }, recorded_at: new Date(at).toISOString(), previous: null, changed: true },
+      ]);
+      expect(await storage.objects.owners(['v1_abc'])).toEqual(new Map([['v1_abc', { keyId: alice.id, team: 'platform' }]]));
+      // Shown and forgotten by either name: the id alone, recorded with its API, is known as an interaction's.
+      expect(await showObjects(storage, ['v1_abc'])).toEqual([expect.objectContaining({ id: 'v1_abc', kind: 'interaction', owner: { key_id: alice.id, team: 'platform' } })]);
+      expect(await forgetObjects(context(storage), ['interactions/v1_abc'])).toEqual([expect.objectContaining({ id: 'v1_abc', kind: 'interaction' })]);
+      expect(await storage.objects.records(['v1_abc'])).toEqual([]);
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('refuses an unknown, revoked or expired key, both a key and a team, neither, and an unknown provider', async () => {
     const storage = await open();
     try {

@@ -3,7 +3,7 @@ import { newRequestId } from '../../core/ids.js';
 import { type ObjectOwner, isTeamOwner } from '../../identity/stored-objects.js';
 import type { OwnedObject } from '../../storage/object-owners.js';
 import type { KeyRecord, Storage } from '../../storage/ports.js';
-import { type ObjectKind, readObjectId } from './id-shapes.js';
+import { INTERACTION, type ObjectKind, readObjectId } from './id-shapes.js';
 
 /** Who an admin gives objects to: a key (its team with it), or a team, every key of which may use them. */
 export interface AssignInput {
@@ -97,9 +97,10 @@ export async function assignObjects(c: AssignContext, input: AssignInput): Promi
 
 /** The recorded owners of `ids` (null for those without one). */
 export async function showObjects(storage: Pick<Storage, 'objects'>, ids: readonly string[]): Promise<ObjectView[]> {
-  const wanted = distinct(ids).map(plainId);
-  const rows = new Map((await storage.objects.records(wanted)).map((r) => [r.id, r]));
-  return wanted.map((id) => view(id, rows.get(id), kindOf(id, rows.get(id)?.api)));
+  const read = distinct(ids).map(readId);
+  const rows = new Map((await storage.objects.records(read.map((r) => r.id))).map((r) => [r.id, r]));
+  // An interaction's id tells its kind only as it was named (`interactions/…`) when none is recorded.
+  return read.map(({ id, kind }) => view(id, rows.get(id), kindOf(id, rows.get(id)?.api) ?? kind));
 }
 
 /**
@@ -148,17 +149,22 @@ function dialectOf(provider: string, c: AssignContext): Dialect {
 
 /** An id to look up: one of a known shape as readObjectId reads it, any other as given (an owner the gateway recorded under it may be forgotten all the same). */
 function plainId(text: string): string {
+  return readId(text).id;
+}
+
+function readId(text: string): { id: string; kind?: ObjectKind } {
   try {
-    return readObjectId(text, undefined, 'provider').id;
+    return readObjectId(text, undefined, 'provider');
   } catch {
     const id = text.trim();
     if (id === '' || id.length > 1024 || /[\s\p{Cc}]/u.test(id)) throw new RangeError(`${JSON.stringify(id.slice(0, 80))} is not an object id`);
-    return id;
+    return { id };
   }
 }
 
 /** The kind of a recorded object: by its shape, told apart by its API where two providers' share it (a skill's). */
 function kindOf(id: string, api: string | undefined): ObjectKind | undefined {
+  if (api === INTERACTION.api) return INTERACTION;
   const dialect = DIALECTS.find((d) => api?.startsWith(`${d}.`));
   try {
     return readObjectId(id, dialect, 'provider').kind;

@@ -29,6 +29,14 @@ describe('the ids of stored objects, by their providers shapes', () => {
     }
   });
 
+  it('reads a Gemini interaction, whose id has no shape of its own, named as its resource: recorded as the id alone', () => {
+    const r = read('interactions/v1_ChdXS0Fh-x.1', 'gemini');
+    expect(r).toEqual({ id: 'v1_ChdXS0Fh-x.1', kind: { dialect: 'gemini', noun: 'interaction', api: 'gemini.interactions' } });
+    expect(read(' interactions/abc ').id).toBe('abc');
+    expect(() => read('interactions/abc', 'openai')).toThrow('"interactions/abc" is a Gemini interaction\'s id, not an OpenAI object\'s (--provider)');
+    for (const bad of ['interactions/', 'interactions/a/b', 'interactions/a b']) expect(() => read(bad), bad).toThrow(RangeError);
+  });
+
   it('reads a Gemini file URI as its name, and trims what was pasted around an id', () => {
     expect(read('https://generativelanguage.googleapis.com/v1beta/files/abc-1').id).toBe('files/abc-1');
     expect(read('  vs_1\n').id).toBe('vs_1');
@@ -42,7 +50,7 @@ describe('the ids of stored objects, by their providers shapes', () => {
 
   it('refuses an id of no known shape, of another provider than the one said, or with characters no id has, saying which', () => {
     expect(() => read('')).toThrow('an object id must not be empty');
-    expect(() => read('vs-1')).toThrow(/^"vs-1" is not the id of an object whose owner Tollgate records: file-, batch_, .* \(OpenAI\); msgbatch_, .* \(Anthropic\); cachedContents\/, files\/, batches\/ \(Gemini\)$/);
+    expect(() => read('vs-1')).toThrow(/^"vs-1" is not the id of an object whose owner Tollgate records: file-, batch_, .* \(OpenAI\); msgbatch_, .* \(Anthropic\); cachedContents\/, files\/, batches\/, interactions\/ \(Gemini\)$/);
     expect(() => read('file-1', 'gemini')).toThrow('"file-1" is an OpenAI file\'s id, not a Gemini object\'s (--provider)');
     expect(() => read('files/a', 'anthropic')).toThrow('"files/a" is a Gemini file\'s id, not an Anthropic object\'s (--provider)');
     for (const bad of ['vs_', 'vs_a b', 'files/a/b', 'file-x\u0000', `vs_${'a'.repeat(300)}`, 'https://example.com/files/a']) expect(() => read(bad), bad).toThrow(RangeError);

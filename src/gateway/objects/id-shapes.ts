@@ -10,6 +10,8 @@ export interface ObjectKind {
 
 interface Shape extends ObjectKind {
   prefix: string;
+  /** The prefix names the kind only: the id recorded is what follows it. */
+  bare?: true;
 }
 
 const shape = (prefix: string, dialect: Dialect, noun: string, api: Api): Shape => ({ prefix, dialect, noun, api });
@@ -37,7 +39,13 @@ const SHAPES: readonly Shape[] = [
   shape('cachedContents/', 'gemini', 'cached content', 'gemini.caches'),
   shape('files/', 'gemini', 'file', 'gemini.files'),
   shape('batches/', 'gemini', 'batch', 'gemini.batches'),
+  // A Gemini interaction's id has no prefix of its own (the gateway records it as its answer gives
+  // it): it is named as its resource, `interactions/{id}`, as its path has it.
+  { ...shape('interactions/', 'gemini', 'interaction', 'gemini.interactions'), bare: true },
 ];
+
+/** The kind of an interaction's id, which its shape does not tell: known from the API recorded with it. */
+export const INTERACTION: ObjectKind = { dialect: 'gemini', noun: 'interaction', api: 'gemini.interactions' };
 
 /** What may follow a prefix: the letters, digits and marks providers' ids use, no `/`, space or control character. */
 const REST = /^[A-Za-z0-9_.-]{1,256}$/;
@@ -48,7 +56,7 @@ export const DIALECT_NAMES: Record<Dialect, string> = { openai: 'OpenAI', anthro
 /**
  * An id as given (`text`) read as a stored object's: trimmed, a Gemini file's URI taken as its name
  * (`https://generativelanguage.googleapis.com/v1beta/files/abc` is `files/abc`), its kind known by
- * its shape. `dialect`: the provider's, when the caller said which (`provider`, the word for saying
+ * its shape, a Gemini interaction's (`interactions/{id}`) read as the id alone, as it is recorded. `dialect`: the provider's, when the caller said which (`provider`, the word for saying
  * so in a message: an id of the shape of two providers' objects, a skill's, needs it). A RangeError
  * says what is wrong with the id.
  */
@@ -62,8 +70,8 @@ export function readObjectId(text: string, dialect: Dialect | undefined, provide
   const ours = dialect === undefined ? fits : fits.filter((s) => s.dialect === dialect);
   if (ours.length === 0) throw new RangeError(`${shown} is ${article(fits[0]!)}, not ${withArticle(DIALECT_NAMES[dialect!])} object's (${provider})`);
   if (ours.length > 1) throw new RangeError(`${shown} may be ${ours.map(article).join(' or ')}: say whose with ${provider}`);
-  const { dialect: d, noun, api } = ours[0]!;
-  return { id, kind: { dialect: d, noun, api } };
+  const { dialect: d, noun, api, prefix, bare } = ours[0]!;
+  return { id: bare ? id.slice(prefix.length) : id, kind: { dialect: d, noun, api } };
 }
 
 /** What a kind is called for people: `an OpenAI vector store`. */
