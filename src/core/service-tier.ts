@@ -4,7 +4,7 @@ import type { Usage } from './usage.js';
  * A ledger row's `service_tier`: the tier a request was priced at, as one short text, null at the
  * standard price. It is what the provider reported serving (OpenAI `service_tier`: `flex`,
  * `priority`, `scale`, `ultrafast`…; `batch` for a batch's requests; Anthropic's `priority` or
- * `batch`; Gemini's `trafficType` such as `ON_DEMAND_PRIORITY`), then `fast` for Anthropic's fast
+ * `batch`; Gemini's `serviceTier` or Vertex AI's `trafficType` such as `ON_DEMAND_PRIORITY`), then `fast` for Anthropic's fast
  * mode and `us` for its US-only inference (`inference_geo`), joined by `+` (`batch+us`): every
  * modifier the pricer applies, so that a row can be priced again at its own tier (docs/ledger.md).
  */

@@ -11,7 +11,14 @@ describe('price modifiers (protocols.md §3.10, §6)', () => {
     expect(tierMultiplier('openai', 'ultrafast', new Date('2027-02-28T23:59:59Z'))).toBe('3');
     expect(tierMultiplier('openai', 'ultrafast', new Date('2027-03-01T00:00:00Z'))).toBe('6');
     expect(tierMultiplier('openai', 'default')).toBeUndefined();
+    // Gemini priority: 1.8x where the catalog notes it (3.7 and 3.8 Flash), standard on a model no source prices it for.
     expect(tierMultiplier('google', 'ON_DEMAND_PRIORITY')).toBeUndefined();
+    expect(tierMultiplier('google', 'ON_DEMAND_PRIORITY', undefined, 'gemini-3.8-flash')).toBe('1.8');
+    expect(tierMultiplier('gemini', 'priority', undefined, 'gemini-3.7-flash-preview-11-2026')).toBe('1.8');
+    expect(tierMultiplier('google', 'SERVICE_TIER_PRIORITY', undefined, 'models/gemini-3.7-flash')).toBe('1.8');
+    expect(tierMultiplier('google', 'priority', undefined, 'gemini-2.5-pro')).toBeUndefined();
+    expect(tierMultiplier('google', 'standard', undefined, 'gemini-3.8-flash')).toBeUndefined();
+    expect(tierMultiplier('openai', 'priority', undefined, 'gemini-3.8-flash')).toBe('2');
     // Gemini's Batch API is half price (§6.3), under the catalog's id and its alias.
     expect(tierMultiplier('google', 'batch')).toBe('0.5');
     expect(tierMultiplier('gemini', 'batch')).toBe('0.5');

@@ -4,9 +4,9 @@ import { isModel } from './model-id.js';
  * Price multipliers the response reports, by catalog provider. The catalog quotes
  * standard-tier prices only. Modelled: OpenAI `flex` (0.5x), `priority` (2x, which is also
  * what `fast` is reported as) and `ultrafast` (3x, 6x from 2027-03-01), Anthropic and Gemini `batch`
- * (0.5x), Anthropic fast mode where its premium is known, and `inference_geo: "us"` on Opus
- * 4.6 and later (1.1x). Not modelled: Gemini priority traffic (no published multiplier). OpenAI
- * `scale` is billed as prepaid bundles, not by the token: its rows stay at list price (docs/pricing.md).
+ * (0.5x), Anthropic fast mode where its premium is known, `inference_geo: "us"` on Opus
+ * 4.6 and later (1.1x), and Gemini's priority tier where its premium is published (GEMINI_PRIORITY).
+ * OpenAI `scale` is billed as prepaid bundles, not by the token: its rows stay at list price (docs/pricing.md).
  */
 const MULTIPLIERS: Record<string, Record<string, string | ((at: Date) => string)>> = {
   // `fast` is the name of `priority` in requests; an answer relayed by a proxy may carry it as sent.
@@ -20,10 +20,36 @@ const MULTIPLIERS: Record<string, Record<string, string | ((at: Date) => string)
 /** protocols.md §6.1: `ultrafast` is 3x until 2027-02-28, then 6x. */
 const ULTRAFAST_DOUBLES = new Date('2027-03-01T00:00:00Z');
 
-export function tierMultiplier(provider: string | undefined, serviceTier: string | undefined, at: Date = new Date()): string | undefined {
+/** `model`: the model priced, for a tier whose premium is the model's own (Gemini priority). */
+export function tierMultiplier(provider: string | undefined, serviceTier: string | undefined, at: Date = new Date(), model?: string): string | undefined {
   if (!provider || !serviceTier) return undefined;
-  const m = MULTIPLIERS[provider]?.[serviceTier.toLowerCase()];
+  const tier = serviceTier.toLowerCase();
+  if ((provider === 'google' || provider === 'gemini') && GEMINI_PRIORITY_NAMES.has(tier)) return geminiPriority(model);
+  const m = MULTIPLIERS[provider]?.[tier];
   return typeof m === 'function' ? m(at) : m;
+}
+
+/**
+ * What Gemini reports for its priority tier: the Gemini API's `usageMetadata.serviceTier` and an
+ * interaction's `service_tier` (`priority`), Vertex AI's `usageMetadata.trafficType`
+ * (`ON_DEMAND_PRIORITY`), and the request's spelling `SERVICE_TIER_PRIORITY` relayed as sent.
+ */
+const GEMINI_PRIORITY_NAMES: ReadonlySet<string> = new Set(['priority', 'on_demand_priority', 'service_tier_priority']);
+
+/**
+ * Gemini's priority premium where a source gives it: 1.8x on Gemini 3.7 Flash and 3.8 Flash, the
+ * catalog's own note on them (@pydantic/genai-prices `price_comments`: "Priority tier is 1.8x",
+ * citing ai.google.dev/gemini-api/docs/pricing), matched by prefix as the catalog matches them.
+ * No source gives it for another model (protocols.md §6.3 has none): priced at standard there.
+ */
+const GEMINI_PRIORITY: readonly { id: string; multiplier: string }[] = [
+  { id: 'gemini-3.7-flash', multiplier: '1.8' },
+  { id: 'gemini-3.8-flash', multiplier: '1.8' },
+];
+
+function geminiPriority(model: string | undefined): string | undefined {
+  const m = model?.toLowerCase().replace(/^models\//, '');
+  return m === undefined ? undefined : GEMINI_PRIORITY.find((p) => m.startsWith(p.id))?.multiplier;
 }
 
 /**

@@ -121,7 +121,7 @@ export function pricerWith(catalogModel: CatalogLookup, o: PricerOptions = {}): 
     const inside = rounds.filter((r) => r.model === undefined || r.inCounts === true);
     let cost = costOf(inside.length === 0 ? q.usage : withoutRounds(q.usage, inside), rates);
     for (const r of own) cost += costOf(r.usage, rates);
-    const tier = tierMultiplier(q.catalogProvider, q.serviceTier, q.at);
+    const tier = tierMultiplier(q.catalogProvider, q.serviceTier, q.at, model);
     if (tier) cost = scaleByFraction(cost, tier);
     if (speed) cost = scaleByFraction(cost, speed);
     const geo = geoMultiplier(q.catalogProvider, model, q.usage.inferenceGeo);

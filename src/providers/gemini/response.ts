@@ -33,7 +33,8 @@ export function meterResponse(response: JsonObject | undefined, facts: ResponseF
     error: facts.error,
     sawEnd: facts.sawEnd,
   };
-  // trafficType tells priority traffic apart, which is priced differently.
+  // The tier served, priority priced apart: the Gemini API says it in serviceTier (a priority request
+  // may be served at standard), Vertex AI in trafficType (the SDK's GenerateContentResponseUsageMetadata).
   // Every streamed chunk repeats responseId, so the one kept for the usage has it too.
-  return withResponseId(withTier(m, asText(meta?.trafficType)), asText(response?.responseId));
+  return withResponseId(withTier(m, asText(meta?.trafficType) ?? asText(meta?.serviceTier)), asText(response?.responseId));
 }
