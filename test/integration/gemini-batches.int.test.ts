@@ -219,6 +219,30 @@ describe.each(harnessEngines('gembatch'))('Gemini batches through @google/genai 
   });
 });
 
+describe('a Gemini batch created under /v1 (apiVersion v1)', () => {
+  let h: Harness;
+  afterEach(() => h.close());
+
+  it('is billed by the sweep at v1beta, its lookups under /v1 not served (Google documents batches under v1beta only)', async () => {
+    h = await startHarness({ price: createPricer(), deferredUsage: { intervalMs: 100, maxAgeMs: 3_600_000, firstAskMs: 0, firstWaitMs: 100 } });
+    h.fake.setDefault({ usage: USAGE });
+    const v1 = new GoogleGenAI({ apiKey: h.key.key, apiVersion: 'v1', httpOptions: { baseUrl: h.url } });
+    const job = await v1.batches.create({ model: 'gemini-2.5-flash', src });
+    expect(h.fake.requests[0]!.path).toBe('/v1/models/gemini-2.5-flash:batchGenerateContent');
+    const rows = await eventually(async () => {
+      const r = (await h.rows()).filter((x) => x.api === 'gemini.batch_request');
+      expect(r).toHaveLength(2);
+      return r;
+    });
+    for (const r of rows) expect(r).toMatchObject({ ...TOKENS, keyId: h.key.id, costPicos: BATCH_COST, serviceTier: 'batch', tags: expect.objectContaining({ batch_id: job.name }) });
+    expect(h.fake.requests.filter((r) => r.route === 'gemini.batches.get').map((r) => r.path)).toContain(`/v1beta/${job.name}`);
+    const err = await v1.batches.get({ name: job.name! }).then(() => undefined, (e: unknown) => e as ApiError);
+    // Not a Gemini route: a /v1 path the Gemini routes do not know is taken as OpenAI's, whose key this is not.
+    expect(err?.status).toBe(401);
+    expect(h.fake.requests.filter((r) => r.path.startsWith('/v1/batches'))).toEqual([]);
+  });
+});
+
 describe('Gemini batches with a configured route for every model', () => {
   let h: Harness;
   afterEach(() => h.close());
