@@ -19,7 +19,7 @@ export function codexRowId(e: CodexUsageEvent): string {
  * The line kinds read, found in one pass over a line: a search per name stops at every quote,
  * and tool output is full of them (4.3 MB of such lines: 5.1 ms with three searches, 1.7 with this).
  */
-const KINDS = /"(?:token_count|turn_context|session_meta)"/;
+const KINDS = /"(?:token_count|token_usage_record|turn_context|session_meta)"/;
 
 /** Codex CLI rollouts: `sessions/YYYY/MM/DD/rollout-*.jsonl`. */
 export const codexAdapter: SourceAdapter = {
@@ -38,7 +38,7 @@ function codexRun(ctx: RunContext): SourceRun {
       state = isState(saved) ? saved : newCodexFileState();
     },
     line: (text) => {
-      // Most lines are messages and tool output: only three kinds matter.
+      // Most lines are messages and tool output: only four kinds matter.
       if (!KINDS.test(text)) return;
       let parsed: unknown;
       try {
@@ -86,6 +86,8 @@ function row(ctx: RunContext, e: CodexUsageEvent, s: CodexFileState, file: Found
       clientVersion: s.version ?? null,
       usage,
       upstreamRequestId: null,
+      // Matched against the gateway's row of the response, whatever session that row has (a sub-agent's is its parent's).
+      responseId: e.responseId,
       source: CODEX_LOG,
     },
     ctx.price,

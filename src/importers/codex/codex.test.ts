@@ -7,6 +7,8 @@ const context = (model: string, s = 0) => ({ timestamp: T(s), type: 'turn_contex
 const usage = (input: number, cached: number, output: number, reasoning = 0) => ({ input_tokens: input, cached_input_tokens: cached, output_tokens: output, reasoning_output_tokens: reasoning, total_tokens: input + output });
 const count = (s: number, info: object | null) => ({ timestamp: T(s), type: 'event_msg', payload: { type: 'token_count', info } });
 const file = 'sessions/2026/11/20/rollout-2026-11-20T09-00-00-sess-1.jsonl';
+/** A `token_usage_record` line, shaped as Codex 0.169.0 writes it (a real rollout, the fake upstream's answers). */
+const record = (s: number, id: string, u: object, thread = 'sess-1') => ({ timestamp: T(s), ordinal: 10, type: 'token_usage_record', payload: { thread_id: thread, turn_id: 't1', session_id: 'sess-0', root_turn_id: 't1', response_id: id, usage: u, turn_token_usage: u, thread_token_usage: u } });
 
 const totals = (rows: { inputTokens: number; cacheReadTokens: number; outputTokens: number; reasoningTokens: number }[]) =>
   rows.reduce((a, r) => ({ rows: a.rows + 1, input: a.input + r.inputTokens, cached: a.cached + r.cacheReadTokens, output: a.output + r.outputTokens, reasoning: a.reasoning + r.reasoningTokens }), { rows: 0, input: 0, cached: 0, output: 0, reasoning: 0 });
@@ -24,6 +26,27 @@ describe('Codex CLI rollouts', () => {
     const { rows } = importer('codex', logs.dir).run();
     expect(totals(rows)).toEqual({ rows: 2, input: 3000, cached: 1200, output: 150, reasoning: 60 });
     expect(rows[0]).toMatchObject({ model: 'gpt-5-codex', client: 'codex', source: 'codex-log', sessionId: 'sess-1', project: 'app', api: 'openai.responses', provider: 'openai', upstreamRequestId: null, unpriced: false });
+  });
+
+  it('takes the response id from the token_usage_record line before a count of the same usage, and the counts from the count', () => {
+    const logs = logDir({
+      [file]: [
+        meta(),
+        context('gpt-5-codex'),
+        record(1, 'resp_1', usage(1000, 200, 100, 40)),
+        count(1, { total_token_usage: usage(1000, 200, 100, 40), last_token_usage: usage(1000, 200, 100, 40) }),
+        // A record whose usage is not the next count's names no row; nor does a count without a record.
+        record(2, 'resp_2', usage(1, 0, 1)),
+        count(2, { total_token_usage: usage(3000, 1200, 150, 60), last_token_usage: usage(2000, 1000, 50, 20) }),
+        count(3, { total_token_usage: usage(3500, 1200, 160, 60), last_token_usage: usage(500, 0, 10, 0) }),
+      ],
+    });
+    const { rows } = importer('codex', logs.dir).run();
+    expect(rows.map((r) => [r.inputTokens, r.outputTokens, r.responseId ?? null])).toEqual([
+      [1000, 100, 'resp_1'],
+      [2000, 50, null],
+      [500, 10, null],
+    ]);
   });
 
   it('reads the cache writes of GPT-5.6 and later inside input, from last_token_usage or the difference of totals', () => {
@@ -177,6 +200,21 @@ describe('Codex CLI rollouts', () => {
       ],
     });
     expect(totals(importer('codex', logs.dir).run().rows)).toMatchObject({ rows: 1, input: 500, output: 50 });
+  });
+
+  it('keeps a spawned sub-agent thread count of its first second that its own token_usage_record names', () => {
+    const logs = logDir({
+      [file]: [
+        meta({ source: { subagent: { thread_spawn: { parent_thread_id: 'p', depth: 1 } } } }),
+        context('gpt-5'),
+        // A parent's record copied with its count is still the replay.
+        record(0, 'resp_parent', usage(4000, 0, 400), 'p'),
+        count(0, { total_token_usage: usage(4000, 0, 400), last_token_usage: usage(4000, 0, 400) }),
+        record(0, 'resp_own', usage(500, 0, 50)),
+        count(0, { total_token_usage: usage(4500, 0, 450), last_token_usage: usage(500, 0, 50) }),
+      ],
+    });
+    expect(importer('codex', logs.dir).run().rows.map((r) => [r.inputTokens, r.responseId])).toEqual([[500, 'resp_own']]);
   });
 
   it('leaves the model unknown (and the row unpriced) when no turn_context named it', () => {

@@ -4,7 +4,7 @@ import { agentVersion } from '../row.js';
 
 /**
  * Codex CLI rollout lines (usage-formats.md §1.6): `session_meta`, `turn_context` (the
- * model) and `event_msg` / `token_count` (usage). Pure.
+ * model), `event_msg` / `token_count` (usage) and `token_usage_record` (its response id). Pure.
  *
  * Codex follows the OpenAI convention: cached input is part of input, reasoning part of
  * output. `total_token_usage` is cumulative per session, `last_token_usage` the last
@@ -35,10 +35,12 @@ export interface CodexFileState {
   replaySecond: string | null;
   /** Codex's own version (`session_meta`'s `cli_version`); absent from a state saved before it was kept. */
   version?: string | null;
+  /** The last `token_usage_record` not yet followed by its token count: its response id and usage. */
+  record?: { responseId: string; thread: string | null; tokens: CodexTokens } | null;
 }
 
 export function newCodexFileState(): CodexFileState {
-  return { session: null, cwd: null, model: null, cumulative: null, replaySecond: null, version: null };
+  return { session: null, cwd: null, model: null, cumulative: null, replaySecond: null, version: null, record: null };
 }
 
 type Json = Record<string, unknown>;
@@ -59,7 +61,12 @@ export interface CodexUsageEvent {
   stamp: string;
   model: string | null;
   tokens: CodexTokens;
+  /** The provider's response id, from the `token_usage_record` line written just before the count (Codex 0.169), or null. */
+  responseId: string | null;
 }
+
+/** Whether a record's usage is a token count's own: the same four counts. */
+const sameCall = (a: CodexTokens, b: CodexTokens) => a.input === b.input && a.cached === b.cached && a.output === b.output && a.reasoning === b.reasoning;
 
 /** Folds one parsed line into the file state; returns a usage event when the line is a new token count. */
 export function codexLine(line: Json, s: CodexFileState): CodexUsageEvent | undefined {
@@ -84,7 +91,17 @@ export function codexLine(line: Json, s: CodexFileState): CodexUsageEvent | unde
     if (typeof payload.cwd === 'string') s.cwd = payload.cwd;
     return undefined;
   }
+  // Codex 0.169 writes each response's usage with its id (`token_usage_record`) just before the
+  // token count of that response: the count stays the source of the numbers, the record names its response.
+  if (line.type === 'token_usage_record') {
+    const tokens = tokensOf(payload.usage);
+    const thread = typeof payload.thread_id === 'string' ? payload.thread_id : null;
+    s.record = typeof payload.response_id === 'string' && payload.response_id !== '' && tokens ? { responseId: payload.response_id, thread, tokens } : null;
+    return undefined;
+  }
   if (line.type !== 'event_msg' || payload.type !== 'token_count' || !isObject(payload.info) || stamp === undefined) return undefined;
+  const record = s.record ?? null;
+  s.record = null;
   // Not Date.parse: it reads a time without an offset in this machine's zone and rolls 30 February into March.
   const ts = parseInstant(stamp);
   if (ts === undefined) return undefined;
@@ -100,8 +117,11 @@ export function codexLine(line: Json, s: CodexFileState): CodexUsageEvent | unde
     s.cumulative = total;
   }
   if (!delta || delta.input + delta.output === 0) return undefined;
-  if (s.replaySecond !== null && stamp.slice(0, 19) === s.replaySecond) return undefined;
-  return { ts, stamp, model: s.model, tokens: delta };
+  // The count of a response this thread received itself: its record names this thread and the same usage.
+  const own = record !== null && sameCall(record.tokens, delta) && (record.thread === null || record.thread === s.session);
+  // A sub-agent answered within its first second is no replay: its own count (Codex 0.169) was skipped with the burst.
+  if (s.replaySecond !== null && stamp.slice(0, 19) === s.replaySecond && !own) return undefined;
+  return { ts, stamp, model: s.model, tokens: delta, responseId: own ? record.responseId : null };
 }
 
 const restarted = (a: CodexTokens, b: CodexTokens) => a.input < b.input || a.output < b.output || a.total < b.total;
