@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PEER_WINDOW_MS, RESPONSE_WINDOW_MS, SESSIONLESS_WINDOW_MS, SESSION_WINDOW_MS, type Probe, crossSourceCheck, matchedByUsage, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges } from './cross-source.js';
+import { PEER_WINDOW_MS, RESPONSE_WINDOW_MS, SESSIONLESS_WINDOW_MS, SESSION_WINDOW_MS, type Probe, agentProbes, agentRanges, crossSourceCheck, matchedByAgent, matchedByUsage, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges } from './cross-source.js';
 import { sampleRow } from './testing/rows.js';
 
 const probe = (i: number, ts: number, over: Partial<Probe> = {}): Probe => ({ i, upstreamId: `req_${i}`, source: 'otel-genai', sessionId: null, ts, ...over });
@@ -82,5 +82,23 @@ describe('cross-source lookups', () => {
     expect(matchedByUsage(log, [found('codex-log', 0), found('otel-genai', 0)])).toHaveLength(0);
     // The gateway's rule is unchanged: input and output within the session window.
     expect(matchedByUsage(log, [found('gateway', SESSION_WINDOW_MS, { cached: 0, reasoning: 0 })])).toHaveLength(1);
+  });
+
+  it('reads gateway rows by agent_id only for the Codex probes their session did not match, a batch of threads in one window', () => {
+    const row = (id: string, source: string, ts: number, session = 'thread', responseId: string | null = null) => sampleRow({ id, ts, source, sessionId: session, upstreamRequestId: null, responseId, inputTokens: 100 + ts, outputTokens: 10 });
+    const batch = [row('a', 'codex-otel', 0), row('b', 'codex-otel', 1), row('c', 'codex-otel', SESSION_WINDOW_MS, 'other'), row('d', 'codex-log', 0, 'thread', 'resp_d'), row('e', 'codex-log', 1), row('f', 'otel-genai', 0), row('g', 'codex-otel', 3 * SESSION_WINDOW_MS + 1)];
+    const ranges = usageRanges(usageProbesOf(batch));
+    // Probe 1 matched by its session's rows; a rollout row with a response id and another source's are not looked up by agent.
+    const left = ranges.flatMap((r) => agentProbes(r, r.items.filter((p) => p.i === 1)));
+    expect(left.map((p) => p.i).sort()).toEqual([0, 2, 4, 6]);
+    const lookups = agentRanges(left);
+    expect(lookups.map((r) => [r.from, r.to, r.threads, r.inputs, r.items.map((p) => p.i)])).toEqual([
+      [-SESSION_WINDOW_MS, 2 * SESSION_WINDOW_MS, ['thread', 'other'], [100, 101, 100 + SESSION_WINDOW_MS], [0, 4, 2]],
+      [2 * SESSION_WINDOW_MS + 1, 4 * SESSION_WINDOW_MS + 1, ['thread'], [101 + 3 * SESSION_WINDOW_MS], [6]],
+    ]);
+    // Each gateway row matches the probes of the thread it names, one call each.
+    const gw = (agent: string, input: number) => ({ ts: 0, input, cached: 0, output: 10, reasoning: 0, source: 'gateway', agent });
+    expect(matchedByAgent(lookups[0]!, [gw('thread', 100), gw('thread', 100 + SESSION_WINDOW_MS), gw('nobody', 101)]).map((p) => p.i)).toEqual([0]);
+    expect(matchedByAgent(lookups[0]!, [gw('thread', 100), gw('other', 100 + SESSION_WINDOW_MS)]).map((p) => p.i)).toEqual([0, 2]);
   });
 });

@@ -1,4 +1,4 @@
-import type { LedgerRow } from '../core/ledger-row.js';
+import { AGENT_ID_TAG, type LedgerRow } from '../core/ledger-row.js';
 
 /**
  * A request seen by two sources (the gateway, a Claude Code log import, Claude Code's
@@ -140,6 +140,8 @@ export interface UsageProbe {
   cached: number;
   output: number;
   reasoning: number;
+  /** Its row carries a response id: the gateway's row of that response is found by it, whatever its session. */
+  byResponse?: boolean;
 }
 
 /**
@@ -160,13 +162,18 @@ export const usagePeerOf = (source: string): string | null => USAGE_PEERS[source
 
 /** Whether a row has no provider id and is matched by its session and counts. */
 const matchesByUsage = (r: LedgerRow): r is LedgerRow & { sessionId: string } =>
-  r.source !== GATEWAY_SOURCE && upstreamIdOf(r) === null && !looksUpResponse(r) && r.sessionId !== null && r.inputTokens + r.outputTokens > 0;
+  r.source !== GATEWAY_SOURCE &&
+  upstreamIdOf(r) === null &&
+  // A Codex rollout's row has its response id (token_usage_record), its telemetry peer none: it is matched by both.
+  (!looksUpResponse(r) || usagePeerOf(r.source) !== null) &&
+  r.sessionId !== null &&
+  r.inputTokens + r.outputTokens > 0;
 
 export function usageProbesOf(rows: readonly LedgerRow[]): UsageProbe[] {
   const out: UsageProbe[] = [];
   rows.forEach((r, i) => {
     if (!matchesByUsage(r)) return;
-    out.push({ i, source: r.source, sessionId: r.sessionId, ts: r.ts, input: r.inputTokens, cached: r.cacheReadTokens, output: r.outputTokens, reasoning: r.reasoningTokens });
+    out.push({ i, source: r.source, sessionId: r.sessionId, ts: r.ts, input: r.inputTokens, cached: r.cacheReadTokens, output: r.outputTokens, reasoning: r.reasoningTokens, byResponse: looksUpResponse(r) });
   });
   return out;
 }
@@ -229,6 +236,52 @@ export const usageRowsSql = (param: (n: number) => string) =>
 
 /** The parameters of `usageRowsSql` for a range. */
 export const usageRowsParams = (r: UsageRange): [string, number, number, string] => [r.sessionId, r.from, r.to, r.peer];
+
+/**
+ * A spawned Codex sub-agent's calls through the gateway are under its parent's session: Codex sends
+ * them with the parent's `session-id`, and the gateway's row names the sub-agent's thread in its
+ * `agent_id` tag (identity/codex-agent.ts), while Codex's telemetry and the sub-agent's rollout name
+ * that thread as their session (Codex 0.169.0). So a probe of these sources that no row of its own
+ * session repeats is matched, by the gateway rule (input and output counts, the session window), to
+ * a gateway row whose `agent_id` is its session (a rollout row with a response id needs not: that id
+ * finds the gateway's row, `responseLookups`). Tags have no index: the rows of the window are read
+ * through the ts index (bench/codex-agent-lookup.ts measures it), filtered by input count and tag.
+ */
+const AGENT_THREAD_SOURCES: ReadonlySet<string> = new Set(['codex-log', 'codex-otel']);
+
+/** The probes of a usage range that its session's rows did not repeat and that a gateway row may hold by `agent_id`. */
+export function agentProbes(range: UsageRange, matched: readonly UsageProbe[]): UsageProbe[] {
+  return range.items.filter((p) => AGENT_THREAD_SOURCES.has(p.source) && p.byResponse !== true && !matched.includes(p));
+}
+
+/** A window of gateway rows to read for a batch's sub-agent probes (of any session): their threads and input counts. */
+export interface AgentRange extends TimeRange<UsageProbe> {
+  threads: string[];
+  inputs: number[];
+}
+
+/** One read per cluster of the batch's `agentProbes`, whatever their sessions: a batch of many threads reads a window once. */
+export function agentRanges(probes: readonly UsageProbe[]): AgentRange[] {
+  return mergedRanges(probes, SESSION_WINDOW_MS).map((r) => ({ ...r, threads: [...new Set(r.items.map((p) => p.sessionId))], inputs: [...new Set(r.items.map((p) => p.input))] }));
+}
+
+/**
+ * Reading the gateway rows of a window tagged with one of the threads, for `matchedByAgent` (same SQL for both
+ * stores): parameters 1 and 2 are the window, 3 the input counts and 4 the threads (`agentRowsParams`); `tag`
+ * reads a tag, `inList(n, type)` tests membership in list parameter n.
+ */
+export const agentRowsSql = (param: (n: number) => string, tag: (key: string) => string, inList: (n: number, type: 'bigint' | 'text') => string) =>
+  'SELECT ts, input_tokens AS input, cache_read_tokens AS cached, output_tokens AS output, reasoning_tokens AS reasoning, source, ' +
+  `${tag(AGENT_ID_TAG)} AS agent FROM requests WHERE ts BETWEEN ${param(1)} AND ${param(2)} AND source = '${GATEWAY_SOURCE}' ` +
+  `AND input_tokens ${inList(3, 'bigint')} AND ${tag(AGENT_ID_TAG)} ${inList(4, 'text')}`;
+
+/** The parameters of `agentRowsSql` for a range. */
+export const agentRowsParams = (r: AgentRange): [number, number, number[], string[]] => [r.from, r.to, r.inputs, r.threads];
+
+/** The probes of an agent range that a gateway row tagged with their session repeats, by the gateway rule, each row standing for one call. */
+export function matchedByAgent(range: AgentRange, found: readonly (UsageFound & { agent: string })[]): UsageProbe[] {
+  return range.threads.flatMap((t) => matchedByUsage({ ...range, items: range.items.filter((p) => p.sessionId === t) }, found.filter((f) => f.agent === t)));
+}
 
 /**
  * A predicate telling whether a row repeats a request already recorded by another source:

@@ -14,7 +14,7 @@ import type { LedgerStore, Storage, TimeFilter } from '../ports.js';
 import { pgKeys } from './keys.js';
 import { boundQuery, createPool, migrate, withClient } from './pool.js';
 import { POSTGRES_TIMEOUTS, type PostgresTimeouts } from './timeouts.js';
-import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, usageProbesOf, usageRanges, usageRowsParams, usageRowsSql } from '../cross-source.js';
+import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, agentProbes, agentRanges, agentRowsParams, agentRowsSql, crossSourceCheck, matchedByAgent, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, type UsageProbe, usageProbesOf, usageRanges, usageRowsParams, usageRowsSql } from '../cross-source.js';
 import { chargeQueue, writeCharges } from './charges.js';
 import { type RollupDelta, rollupDeltas, rollupValues, sameRow } from '../rollup.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, cacheRowSelect, ROLLUP_MEASURES, ROLLUP_SPAN, hasSpan, rollupKeys, rowFromRecord, rowValues } from '../schema.js';
@@ -117,10 +117,19 @@ function pgLedger(pool: pg.Pool, reportMs: number): LedgerStore {
         for (const p of repeatedInRange(range, found.rows.map((f) => ({ u: f.u, ts: Number(f.ts) })))) repeated.add(p.i);
       }
     }
+    type Found = { ts: string; input: string; cached: string; output: string; reasoning: string; source: string };
+    const usageFound = (r: Found) => ({ ts: Number(r.ts), input: Number(r.input), cached: Number(r.cached), output: Number(r.output), reasoning: Number(r.reasoning), source: r.source });
+    const left: UsageProbe[] = [];
     for (const range of usageRanges(usageProbesOf(rows))) {
-      const res = await c.query<{ ts: string; input: string; cached: string; output: string; reasoning: string; source: string }>(usageRowsSql((n) => `$${n}`), usageRowsParams(range));
-      const found = res.rows.map((r) => ({ ts: Number(r.ts), input: Number(r.input), cached: Number(r.cached), output: Number(r.output), reasoning: Number(r.reasoning), source: r.source }));
-      for (const p of matchedByUsage(range, found)) repeated.add(p.i);
+      const matched = matchedByUsage(range, (await c.query<Found>(usageRowsSql((n) => `$${n}`), usageRowsParams(range))).rows.map(usageFound));
+      for (const p of matched) repeated.add(p.i);
+      left.push(...agentProbes(range, matched));
+    }
+    // A sub-agent's gateway rows, under its parent's session, by the thread in their agent_id tag (cross-source.ts).
+    for (const a of agentRanges(left)) {
+      const sql = agentRowsSql((n) => `$${n}`, (key) => `tags ->> '${key}'`, (n, type) => `= ANY($${n}::${type}[])`);
+      const res = await c.query<Found & { agent: string }>(sql, agentRowsParams(a));
+      for (const p of matchedByAgent(a, res.rows.map((r) => ({ ...usageFound(r), agent: r.agent })))) repeated.add(p.i);
     }
     const found: { id: string; source: string }[] = [];
     for (const l of responseLookups(rows)) {

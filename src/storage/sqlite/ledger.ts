@@ -5,7 +5,7 @@ import { CHARGE_HORIZON_MS, chargeFromJson, chargeRecords } from '../budget-char
 import { rollupUpsertSql } from '../rollup-sql.js';
 import { pendingResponseSql, pendingResponsesSql } from '../pending-sql.js';
 import type { LedgerStore, TimeFilter, UpsertOptions } from '../ports.js';
-import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, crossSourceCheck, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, type UsageFound, usageProbesOf, usageRanges, usageRowsParams, usageRowsSql } from '../cross-source.js';
+import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, agentProbes, agentRanges, agentRowsParams, agentRowsSql, crossSourceCheck, matchedByAgent, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, type UsageFound, type UsageProbe, usageProbesOf, usageRanges, usageRowsParams, usageRowsSql } from '../cross-source.js';
 import { rollupDeltas, rollupValues, sameRow } from '../rollup.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, cacheRowSelect, rowFromRecord, rowValues } from '../schema.js';
 import { insertWithConstants } from './constant-columns.js';
@@ -92,6 +92,8 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   const othersStored = db.prepare(OTHERS_STORED_SQL);
   // A session's gateway rows, and those of the probe's peer source (cross-source.ts, USAGE_PEERS).
   const sessionUsageRows = db.prepare(usageRowsSql(() => '?'));
+  // A sub-agent's gateway rows, under its parent's session, by the thread in their agent_id tag (cross-source.ts).
+  const agentUsageRows = db.prepare(agentRowsSql(() => '?', (key) => `tags ->> '$.${key}'`, () => 'IN (SELECT value FROM json_each(?))'));
   // Through requests_ts: the rows of the window, their response ids compared (see cross-source.ts).
   const responsesIn = db.prepare('SELECT response_id AS id, source FROM requests WHERE ts BETWEEN ? AND ? AND response_id IN (SELECT value FROM json_each(?))');
   /** Rows that repeat a request another source already recorded (see cross-source.ts). */
@@ -109,9 +111,17 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
       }
     }
     if (!empty) {
+      const left: UsageProbe[] = [];
       for (const range of usageRanges(usageProbesOf(rows))) {
         const rowsIn = sessionUsageRows.all(...usageRowsParams(range)) as UsageFound[];
-        for (const p of matchedByUsage(range, rowsIn)) repeated.add(p.i);
+        const matched = matchedByUsage(range, rowsIn);
+        for (const p of matched) repeated.add(p.i);
+        left.push(...agentProbes(range, matched));
+      }
+      for (const a of agentRanges(left)) {
+        const [from, to, inputs, threads] = agentRowsParams(a);
+        const found = agentUsageRows.all(from, to, JSON.stringify(inputs), JSON.stringify(threads)) as (UsageFound & { agent: string })[];
+        for (const p of matchedByAgent(a, found)) repeated.add(p.i);
       }
     }
     const found = empty ? [] : responseLookups(rows).flatMap((l) => responsesIn.all([l.from, l.to, JSON.stringify(l.items.map((r) => r.responseId))]) as { id: string; source: string }[]);

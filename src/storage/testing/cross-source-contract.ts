@@ -153,4 +153,36 @@ export function crossSourceContract(open: () => Promise<Storage>): void {
       expect(await kept(s, both)).toEqual(['b-log', 'b-otel-2']);
     });
   });
+
+  it('counts a Codex sub-agent call through the gateway once: its telemetry and rollout name its thread, the gateway row its parent session', async () => {
+    await withStore(async (s) => {
+      const tags = (agent: string) => ({ agent_id: agent, parent_agent_id: 'cx-1' });
+      const gw = (id: string, o: Partial<LedgerRow>) => codex(id, 'codex-otel', { upstreamRequestId: `req_${id}`, responseId: `resp_${id}`, source: 'gateway', ...o });
+      // The parent's own call and another sub-agent's, with the same counts: neither is the sub-agent's call.
+      await s.ledger.insert([gw('g-parent', {}), gw('g-other', { tags: tags('cx-other') }), gw('g-sub', { ts: T + 1000, tags: tags('cx-sub') }), gw('g-sub-2', { ts: T + 60_000, inputTokens: 2800, outputTokens: 90, tags: tags('cx-sub') })]);
+      const otel = [
+        codex('sub-1', 'codex-otel', { sessionId: 'cx-sub', ts: T + 2000 }),
+        // Two events with one call's counts, one gateway row: one of them is another call.
+        codex('sub-1-again', 'codex-otel', { sessionId: 'cx-sub', ts: T + SESSION_WINDOW_MS }),
+        codex('sub-other-counts', 'codex-otel', { sessionId: 'cx-sub', outputTokens: 41 }),
+        codex('sub-too-late', 'codex-otel', { sessionId: 'cx-sub', ts: T + 60_000 + SESSION_WINDOW_MS + 1, inputTokens: 2800, outputTokens: 90 }),
+        codex('thread-untagged', 'codex-otel', { sessionId: 'cx-lone' }),
+      ];
+      expect(await s.ledger.insert(otel)).toBe(4);
+      expect(await kept(s, otel)).toEqual(['sub-1-again', 'sub-other-counts', 'sub-too-late', 'thread-untagged']);
+      // The sub-agent's rollout without response ids, as Codex wrote it before 0.169: its second call matches the gateway row by the tag.
+      const log = codex('sub-2-log', 'codex-log', { sessionId: 'cx-sub', ts: T + 60_010, inputTokens: 2800, outputTokens: 90 });
+      expect(await s.ledger.upsert([log])).toBe(0);
+      expect(await kept(s, [log])).toEqual([]);
+    });
+  });
+
+  it('matches a Codex rollout row with a response id to the gateway row of that response, and to its telemetry by its counts', async () => {
+    await withStore(async (s) => {
+      await s.ledger.insert([codex('gw', 'codex-otel', { upstreamRequestId: 'req_1', responseId: 'resp_1', source: 'gateway', sessionId: 'cx-parent' }), codex('otel', 'codex-otel', { sessionId: 'cx-2', ts: T + 60_000 })]);
+      const log = [codex('log', 'codex-log', { sessionId: 'cx-sub', responseId: 'resp_1' }), codex('log-2', 'codex-log', { sessionId: 'cx-2', ts: T + 60_005, responseId: 'resp_2' }), codex('log-3', 'codex-log', { sessionId: 'cx-2', ts: T + 61_000, responseId: 'resp_3', outputTokens: 7 })];
+      expect(await s.ledger.upsert(log)).toBe(1);
+      expect(await kept(s, log)).toEqual(['log-3']);
+    });
+  });
 }
