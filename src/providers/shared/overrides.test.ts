@@ -105,3 +105,21 @@ describe('applyOverrides on output caps', () => {
     expect(capped(path, { contents: [] }, 100)).toEqual({ contents: [], generationConfig: { maxOutputTokens: 100 } });
   });
 });
+
+describe('applyOverrides fits a body to its model only when the model changes', () => {
+  const body = (path: string, json: unknown, o: { model?: string; maxOutputTokens?: number }) => JSON.parse(applyOverrides(route('POST', path), json, path, o).body.toString()) as Record<string, unknown>;
+
+  it('keeps what a client sent for its own model when only the cap is lowered (a deployment of the model asked for)', () => {
+    const claude = { model: 'claude-sonnet-4-6', max_tokens: 8_000, thinking: { type: 'adaptive' }, output_config: { effort: 'xhigh' }, messages: [] };
+    expect(body('/v1/messages', claude, { model: 'claude-sonnet-4-6', maxOutputTokens: 4_000 })).toMatchObject({ max_tokens: 4_000, output_config: { effort: 'xhigh' } });
+    const chat = { model: 'gpt-5-mini', messages: [], stop: ['END'], max_tokens: 900 };
+    expect(body('/v1/chat/completions', chat, { model: 'gpt-5-mini', maxOutputTokens: 500 })).toEqual({ model: 'gpt-5-mini', messages: [], stop: ['END'], max_tokens: 500 });
+  });
+
+  it('still fits it to a model it is moved to', () => {
+    const claude = { model: 'claude-opus-4-8', max_tokens: 8_000, output_config: { effort: 'xhigh' }, messages: [] };
+    expect(body('/v1/messages', claude, { model: 'claude-sonnet-4-6', maxOutputTokens: 4_000 })).toMatchObject({ model: 'claude-sonnet-4-6', output_config: { effort: 'high' } });
+    const chat = { model: 'gpt-4.1', messages: [], stop: ['END'] };
+    expect(body('/v1/chat/completions', chat, { model: 'gpt-5-mini' })).toEqual({ model: 'gpt-5-mini', messages: [] });
+  });
+});

@@ -30,9 +30,12 @@ export function applyOverrides(route: RouteMatch, json: unknown, path: string, o
       outPath = withPathModel(path, o.model);
       if (route.api === 'gemini.embed' && Array.isArray(body.requests)) body.requests = body.requests.map((r: unknown) => renameRequestModel(r, o.model!));
     }
-    if (route.dialect === 'openai') fitToOpenAI(route.api, body, o.model);
+    // Fitted only when the model changes: a body re-serialised for a lower cap alone (a deployment of
+    // the model asked for, routed.ts) keeps what its client sent for its own model.
+    const moved = (json as Record<string, unknown> | null | undefined)?.model !== o.model;
+    if (moved && route.dialect === 'openai') fitToOpenAI(route.api, body, o.model);
     // Before the cap below, which lowers a manual budget this may set.
-    if (route.api === 'anthropic.messages' || route.api === 'anthropic.count_tokens') fitToClaude(body, o.model);
+    if (moved && (route.api === 'anthropic.messages' || route.api === 'anthropic.count_tokens')) fitToClaude(body, o.model);
   }
   if (o.maxOutputTokens !== undefined) capOutput(route, body, o.maxOutputTokens);
   return { body: Buffer.from(JSON.stringify(body)), path: outPath };
