@@ -103,4 +103,10 @@ describe('unifiedResetWaitMs', () => {
     expect(unifiedResetWaitMs({ 'anthropic-ratelimit-unified-reset': 'soon' }, now)).toBeUndefined();
     expect(unifiedResetWaitMs({}, now)).toBeUndefined();
   });
+
+  it('waits 6 hours at the most, as Claude Code does: a weekly reset days away or a reset in ms does not rest a deployment for days', () => {
+    const now = 1_700_000_000_000;
+    expect(unifiedResetWaitMs({ 'anthropic-ratelimit-unified-reset': String(1_700_000_000 + 5 * 86_400) }, now)).toBe(21_600_000);
+    expect(unifiedResetWaitMs({ 'anthropic-ratelimit-unified-reset': String(now + 3_600_000) }, now)).toBe(21_600_000);
+  });
 });

@@ -32,16 +32,21 @@ export function readRateHeaders(h: ResponseHeaders, now: number): RateSnapshot |
   return snap;
 }
 
+/** The longest Claude Code waits for a unified reset (its own code, 2.1.197: `Math.min(wait, 21600000)`). */
+export const UNIFIED_RESET_MAX_WAIT_MS = 6 * 3_600_000;
+
 /**
  * How long until a Claude subscription's limit resets (`anthropic-ratelimit-unified-reset`, in
- * seconds since the epoch), in ms; undefined without one or once it has passed. Its 429s carry no
- * `retry-after`, and Claude Code itself waits for this reset (its own code, 2.1.197).
+ * seconds since the epoch), in ms, at most 6 hours; undefined without one or once it has passed.
+ * Its 429s carry no `retry-after`, and Claude Code itself waits for this reset, 6 hours at the most
+ * (its own code, 2.1.197): a weekly limit's reset days away, or a value misread, does not take the
+ * deployment out of rotation for days.
  */
 export function unifiedResetWaitMs(h: ResponseHeaders, now: number): number | undefined {
   const seconds = num(h['anthropic-ratelimit-unified-reset']);
   if (seconds === undefined) return undefined;
   const wait = seconds * 1000 - now;
-  return wait > 0 ? wait : undefined;
+  return wait > 0 ? Math.min(wait, UNIFIED_RESET_MAX_WAIT_MS) : undefined;
 }
 
 /** A Go-style duration (`1h2m3.5s`, `6m0s`, `12ms`, `0s`) in ms; undefined when unreadable. */
