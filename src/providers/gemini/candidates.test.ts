@@ -31,6 +31,15 @@ describe('Gemini candidateCount above 1', () => {
     expect(run.metered.outputEstimate).toBe(Math.ceil(bytes / 4));
   });
 
+  it('does not take a stream as finished when a candidate first shows after another finished, and it is cut before that one ends', () => {
+    const chunk = (candidates: object[]) => `data: ${JSON.stringify({ candidates, usageMetadata: { promptTokenCount: 120, totalTokenCount: 120 }, modelVersion: 'gemini-3.6-flash' })}\r\n\r\n`;
+    const text = (index: number, t: string, finishReason?: string) => ({ content: { parts: [{ text: t }], role: 'model' }, index, ...(finishReason ? { finishReason } : {}) });
+    const cut = Buffer.from(chunk([text(0, 'Oslo is cold.', 'STOP')]) + chunk([text(1, 'Bergen is wet')]));
+    expect(tap(cut, sse, false).metered).toMatchObject({ usageSource: 'partial', sawEnd: false });
+    const whole = Buffer.concat([cut, Buffer.from(chunk([text(1, '.', 'STOP')]))]);
+    expect(tap(whole, sse, true).metered).toMatchObject({ sawEnd: true });
+  });
+
   it('meters a cut stream of several candidates the same whether or not the request said how many', () => {
     const cut = events(fixture('stream-candidates.sse'), 3);
     const { choices: _, ...unsaid } = sse;

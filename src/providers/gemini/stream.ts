@@ -70,7 +70,8 @@ export class GeminiStreamReader implements StreamReader {
       if (asObject(c)?.finishReason !== undefined) this.done.add(i);
     }
     if (dig(response, 'promptFeedback', 'blockReason') !== undefined) this.finished = true;
-    else if (keys & ENDS) this.finished = this.done.size >= this.seen.size;
+    // Several asked for: a candidate first seen after another finished reopens the stream.
+    else if (keys & ENDS || this.several) this.finished = this.done.size > 0 && this.done.size >= this.seen.size;
   }
 
   result(): Metered {
