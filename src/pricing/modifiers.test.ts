@@ -19,6 +19,11 @@ describe('price modifiers (protocols.md §3.10, §6)', () => {
     expect(tierMultiplier('google', 'priority', undefined, 'gemini-2.5-pro')).toBeUndefined();
     expect(tierMultiplier('google', 'standard', undefined, 'gemini-3.8-flash')).toBeUndefined();
     expect(tierMultiplier('openai', 'priority', undefined, 'gemini-3.8-flash')).toBe('2');
+    // Gemini Flex, which the Gemini API reports in serviceTier: half price where the catalog notes it, standard elsewhere.
+    expect(tierMultiplier('google', 'flex', undefined, 'gemini-3.8-flash')).toBe('0.5');
+    expect(tierMultiplier('gemini', 'flex', undefined, 'models/gemini-3.5-flash-lite')).toBe('0.5');
+    expect(tierMultiplier('google', 'flex', undefined, 'gemini-2.5-pro')).toBeUndefined();
+    expect(tierMultiplier('google', 'ON_DEMAND_FLEX', undefined, 'gemini-3.8-flash')).toBeUndefined();
     // Gemini's Batch API is half price (§6.3), under the catalog's id and its alias.
     expect(tierMultiplier('google', 'batch')).toBe('0.5');
     expect(tierMultiplier('gemini', 'batch')).toBe('0.5');

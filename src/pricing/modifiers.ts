@@ -5,7 +5,7 @@ import { isModel } from './model-id.js';
  * standard-tier prices only. Modelled: OpenAI `flex` (0.5x), `priority` (2x, which is also
  * what `fast` is reported as) and `ultrafast` (3x, 6x from 2027-03-01), Anthropic and Gemini `batch`
  * (0.5x), Anthropic fast mode where its premium is known, `inference_geo: "us"` on Opus
- * 4.6 and later (1.1x), and Gemini's priority tier where its premium is published (GEMINI_PRIORITY).
+ * 4.6 and later (1.1x), and Gemini's priority and Flex tiers where their price is published (GEMINI_PRIORITY, GEMINI_FLEX).
  * OpenAI `scale` is billed as prepaid bundles, not by the token: its rows stay at list price (docs/pricing.md).
  */
 const MULTIPLIERS: Record<string, Record<string, string | ((at: Date) => string)>> = {
@@ -25,6 +25,7 @@ export function tierMultiplier(provider: string | undefined, serviceTier: string
   if (!provider || !serviceTier) return undefined;
   const tier = serviceTier.toLowerCase();
   if ((provider === 'google' || provider === 'gemini') && GEMINI_PRIORITY_NAMES.has(tier)) return geminiPriority(model);
+  if ((provider === 'google' || provider === 'gemini') && GEMINI_FLEX_NAMES.has(tier)) return byPrefix(GEMINI_FLEX, model);
   const m = MULTIPLIERS[provider]?.[tier];
   return typeof m === 'function' ? m(at) : m;
 }
@@ -48,8 +49,28 @@ const GEMINI_PRIORITY: readonly { id: string; multiplier: string }[] = [
 ];
 
 function geminiPriority(model: string | undefined): string | undefined {
+  return byPrefix(GEMINI_PRIORITY, model);
+}
+
+/** What the Gemini API reports for its Flex tier (`usageMetadata.serviceTier`, the SDK's ServiceTier `flex`), or the request's spelling relayed. */
+const GEMINI_FLEX_NAMES: ReadonlySet<string> = new Set(['flex', 'service_tier_flex']);
+
+/**
+ * Gemini's Flex discount where a source gives it: half price on Gemini 3.5 Flash-Lite, 3.6, 3.7 and
+ * 3.8 Flash, the catalog's own note on them (@pydantic/genai-prices `price_comments`: "Batch and Flex
+ * tiers offer 50% discount", citing ai.google.dev/gemini-api/docs/pricing). No source gives it for
+ * another model, nor for Vertex AI's `ON_DEMAND_FLEX`: priced at standard there.
+ */
+const GEMINI_FLEX: readonly { id: string; multiplier: string }[] = [
+  { id: 'gemini-3.5-flash-lite', multiplier: '0.5' },
+  { id: 'gemini-3.6-flash', multiplier: '0.5' },
+  { id: 'gemini-3.7-flash', multiplier: '0.5' },
+  { id: 'gemini-3.8-flash', multiplier: '0.5' },
+];
+
+function byPrefix(table: readonly { id: string; multiplier: string }[], model: string | undefined): string | undefined {
   const m = model?.toLowerCase().replace(/^models\//, '');
-  return m === undefined ? undefined : GEMINI_PRIORITY.find((p) => m.startsWith(p.id))?.multiplier;
+  return m === undefined ? undefined : table.find((p) => m.startsWith(p.id))?.multiplier;
 }
 
 /**
