@@ -10,6 +10,13 @@ describe('temperature and top_p on a request moved to a reasoning model', () => 
     expect(fixesSampling('gpt-5.4-mini', { reasoning_effort: 'none' })).toBe(false);
   });
 
+  it('does not drop a temperature a request moved to GPT-5 chat model takes: it does not reason', () => {
+    const b: Record<string, unknown> = { messages: [], temperature: 0.2, top_p: 0.5 };
+    dropFixedSampling('openai.chat', b, 'gpt-5-chat-latest');
+    expect(b).toEqual({ messages: [], temperature: 0.2, top_p: 0.5 });
+    expect(fixesSampling('openai/gpt-5-chat-latest', {})).toBe(false);
+  });
+
   it('drops only values other than the default, for chat and the Responses API', () => {
     const moved = (api: 'openai.chat' | 'openai.responses' | 'openai.embeddings', body: Record<string, unknown>) => {
       const b = { ...body };
