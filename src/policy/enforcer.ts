@@ -15,9 +15,9 @@ import type { PendingSettlements } from './pending-settlements.js';
 import { CounterInitializer } from './counter-init.js';
 import { type CostedEstimate, type PriceContext, affordableOutputTokens, estimatePricer, estimateRequest, outputPerChoice, unpricedWarnings } from './estimate.js';
 import { type StoredInputLookups, storedInputs } from './stored-inputs.js';
-import { decideModel, refuseBatchModel } from './model-rules.js';
+import { admitModel, decideModel, refuseBatchModel } from './model-rules.js';
 import { type BudgetCounter, type Planned, applicableBudgets, applicableRateLimits, budgetCounter, downgradeUnderPressure, planReservation, retryAfterMs } from './plan.js';
-import { modelNotAllowed, rateLimited } from './refusal.js';
+import { rateLimited } from './refusal.js';
 import { closedRefusal } from './fail-mode.js';
 import { needParts, spendRefusal } from './spend-refusal.js';
 import { lateDowngrade } from './late-downgrade.js';
@@ -103,8 +103,7 @@ export class Enforcer {
     if (this.admitWithoutRules()) return this.unruled(req.id, req.caller, req.model, req.resolve(req.model));
     const rules = this.d.rules();
     const now = this.now();
-    const decision = decideModel(rules.modelPolicies, req.caller, req.model, req.keep);
-    if (!decision.allowed) throw modelNotAllowed(decision.policy, decision.model, decision.reason);
+    const decision = admitModel(rules.modelPolicies, req.caller, req.model, req.keep, req.json);
     // Looked up (boundedly) for a Responses follow-up or a Gemini request naming a cache alone, when a rule counts tokens: no other request waits on storage.
     if (countsTokens(rules)) await this.storedInputs(req);
     let model = decision.model;

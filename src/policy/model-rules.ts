@@ -54,9 +54,32 @@ export function decideModel(policies: readonly ModelPolicy[], who: Omit<Subject,
  * model policy denies, or would serve as another (the error names the model to ask for).
  */
 export function refuseBatchModel(policies: readonly ModelPolicy[], who: Omit<Subject, 'model' | 'provider'>, model: string): void {
+  refuseUnrewritten(policies, who, model, "a batch's requests are not rewritten");
+}
+
+function refuseUnrewritten(policies: readonly ModelPolicy[], who: Omit<Subject, 'model' | 'provider'>, model: string, why: string): void {
   const d = decideModel(policies, who, model, false);
   if (!d.allowed) throw modelNotAllowed(d.policy, d.model, d.reason);
   if (d.model === model) return;
   const policy = policies.find((p) => p.id === d.policyId)!;
-  throw modelNotAllowed(policy, model, `the model policy serves ${d.model} instead, and a batch's requests are not rewritten: ask for ${d.model}`);
+  throw modelNotAllowed(policy, model, `the model policy serves ${d.model} instead, and ${why}: ask for ${d.model}`);
+}
+
+/**
+ * The model policy's decision for a request (refused, 403, when it denies the model), and for the
+ * models its server-side fallbacks name: Anthropic's `fallbacks[].model` (beta
+ * `server-side-fallback-2026-07-01`, the SDK's BetaFallbackParam), which the API may serve in place
+ * of the model asked for. Each is sent as named, never rewritten, so it must be one the caller may
+ * use as it is: a denied model was served through a fallback of an allowed one.
+ */
+export function admitModel(policies: readonly ModelPolicy[], who: Omit<Subject, 'model' | 'provider'>, requested: string, keep: boolean, json: unknown): ModelDecision & { allowed: true } {
+  const d = decideModel(policies, who, requested, keep);
+  if (!d.allowed) throw modelNotAllowed(d.policy, d.model, d.reason);
+  const fallbacks = policies.length === 0 ? undefined : (json as { fallbacks?: unknown } | null | undefined)?.fallbacks;
+  if (!Array.isArray(fallbacks)) return d;
+  for (const f of fallbacks as unknown[]) {
+    const model = (f as { model?: unknown } | null)?.model;
+    if (typeof model === 'string' && model !== '') refuseUnrewritten(policies, who, model, 'a server-side fallback is served as the request names it');
+  }
+  return d;
 }
