@@ -11,7 +11,7 @@ describe('a Messages request whose server-side fallbacks name a model the model 
     h = undefined;
   });
 
-  const send = (x: Harness, fallbacks: object[]) =>
+  const send = (x: Harness, fallbacks: unknown[]) =>
     fetch(`${x.url}/v1/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': x.key.key, 'anthropic-version': '2023-06-01', 'anthropic-beta': 'server-side-fallback-2026-07-01' },
