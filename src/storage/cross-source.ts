@@ -189,7 +189,9 @@ export function usageRanges(probes: readonly UsageProbe[]): UsageRange[] {
   const groups = new Map<string, UsageProbe[]>();
   for (const p of probes) {
     const k = `${p.source}\u0000${p.sessionId}`;
-    groups.set(k, [...(groups.get(k) ?? []), p]);
+    const group = groups.get(k);
+    if (group) group.push(p);
+    else groups.set(k, [p]);
   }
   return [...groups.values()].flatMap((items) => {
     const { sessionId, source } = items[0]!;
@@ -218,10 +220,17 @@ function sameCall(p: UsageProbe, f: UsageFound): boolean {
 
 /** The probes of a range that a row read back from it repeats; each stored row stands for one call only. */
 export function matchedByUsage(range: TimeRange<UsageProbe>, found: readonly UsageFound[]): UsageProbe[] {
-  const free = found.map((f) => ({ ts: Number(f.ts), input: Number(f.input), cached: Number(f.cached), output: Number(f.output), reasoning: Number(f.reasoning), source: f.source, used: false }));
+  // By input count, which every rule compares: a long session's re-import would otherwise try every pair.
+  const free = new Map<number, (UsageFound & { used: boolean })[]>();
+  for (const f of found) {
+    const row = { ts: Number(f.ts), input: Number(f.input), cached: Number(f.cached), output: Number(f.output), reasoning: Number(f.reasoning), source: f.source, used: false };
+    const same = free.get(row.input);
+    if (same) same.push(row);
+    else free.set(row.input, [row]);
+  }
   const out: UsageProbe[] = [];
   for (const p of range.items) {
-    const hit = free.find((f) => !f.used && sameCall(p, f));
+    const hit = free.get(p.input)?.find((f) => !f.used && sameCall(p, f));
     if (!hit) continue;
     hit.used = true;
     out.push(p);
