@@ -19,7 +19,7 @@ export interface Exchange extends UploadExchange {
   cacheMatch: ReturnType<typeof cacheRuleMatcher>;
 }
 
-/** What a request holds until its end (proxy.ts `finish`). */
+/** What a request holds until its end (request-end.ts `requestFinish`). */
 export interface Held {
   admission?: Admission<Served>;
   /** The body's bytes, when its caller has no Tollgate key: given back once the provider answers, or at the end. */

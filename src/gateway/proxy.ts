@@ -1,9 +1,8 @@
 import type { Agent as HttpAgent, IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { type CacheSettings, DEFAULT_CACHE_SETTINGS, cacheRuleMatcher, cacheStep } from '../cache-analysis/gateway.js';
-import { decodeContent } from './content-encoding.js';
 import { FREE_APIS } from '../core/api.js';
-import { GatewayError, toGatewayError } from '../core/errors.js';
+import { GatewayError } from '../core/errors.js';
 import { headerValue } from '../core/header-text.js';
 import { newRequestId } from '../core/ids.js';
 import type { LedgerRow } from '../core/ledger-row.js';
@@ -11,7 +10,7 @@ import type { Logger } from '../core/logger.js';
 import { type AuthPolicy, identify } from '../identity/identify.js';
 import type { KeyResolver } from '../identity/key-resolver.js';
 import { type PriceFn, type RequestFacts, newFacts } from '../metering/build-row.js';
-import { type OpenJournal, record } from './record.js';
+import type { OpenJournal } from './record.js';
 import { admitRequest, keepsModel } from './admit-request.js';
 import type { FinishedResponse } from '../metering/background-usage.js';
 import { StoredResponses } from '../metering/stored-responses.js';
@@ -20,11 +19,12 @@ import { overrideBody } from './body-overrides.js';
 import { adapterFor, lookupRoute, preferredDialects } from '../providers/index.js';
 import { planRoute } from '../routing/rules/plan.js';
 import type { RuleRouter } from '../routing/rules/router.js';
-import type { HeaderBag, RequestInfo } from '../providers/types.js';
+import type { HeaderBag } from '../providers/types.js';
 import type { Router } from '../routing/router.js';
-import { gatewayBase } from './gateway-base.js';
 import { forwardedQuery, headerBag, upstreamHeaders } from './headers.js';
-import { AnsweredByServer, ClientLeft, readBody } from './read-body.js';
+import { readBody } from './read-body.js';
+import { inspectBody } from './inspect-body.js';
+import { requestFailed, requestFinish } from './request-end.js';
 import type { BodyRoom } from './body-room.js';
 import { guessDialect, splitProviderPrefix, unknownRoute } from './routes.js';
 import { checkProviderKey, keySource } from './provider-keys.js';
@@ -34,23 +34,21 @@ import { admitBatch, createsBatch } from './batch-admission.js';
 import { batchLines } from './objects/batch-lines.js';
 import { relay } from './relay.js';
 import { isUpload, streamUpload } from './upload.js';
-import { MAX_MODEL_CHARS, encodingError, modelTooLong, parseJson, sendError } from './request-errors.js';
+import { parseJson, sendError } from './request-errors.js';
 import { forClient } from './client-errors.js';
 import { detectClient } from '../identity/client.js';
 import { clientOf } from '../identity/client-address.js';
-import { inspectForm } from '../providers/shared/form-fields.js';
 import { requestDigest } from './request-digest.js';
 import { serveRouted } from './routed.js';
 import { relayTranslated, translatable } from './translated.js';
 import { isResponsesShapedChat } from '../translation/index.js';
 import { attribute, writeUpstreamCredential } from './caller.js';
 import type { ObjectOwners } from './objects/owners.js';
-import { guardObjects, settleObjects, streamedResponse } from './objects/guard.js';
+import { guardObjects, streamedResponse } from './objects/guard.js';
 import { type ObjectHold, soleKeeperOf, touchesObjects } from './objects/access.js';
 import { routeForBody } from './json-on-form-route.js';
 import type { Exchange, Held, Served } from './exchange.js';
 import { serveList } from './objects/lists.js';
-import { learnCreatedItems } from './objects/conversation-items.js';
 
 export interface GatewayDeps {
   providers: ProviderTable;
@@ -129,60 +127,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const facts = newFacts(id, ts, route.api);
     const held: Held = {};
     const owned: ObjectHold = {};
-    const finish = (journaled?: () => void) => {
-      facts.latencyMs = Math.round(performance.now() - started);
-      if (facts.outcome === 'client_aborted' && deps.cutByShutdown?.()) {
-        facts.outcome = 'truncated';
-        facts.errorType = 'gateway_shutdown';
-      }
-      stored.settle(facts);
-      if (facts.batch !== undefined) deps.batchResults?.(facts);
-      // Known before the answer's last bytes leave: its creator's next request finds the object.
-      if (owned.owner) {
-        if (deps.objects) settleObjects(deps.objects, facts, owned, route, soleKeeper);
-        if (owned.itemsToLearn) learnCreatedItems(deps, facts, owned.owner);
-      }
-      const row = record(deps, facts, held.route);
-      // Settlement runs in the background: it never delays the response.
-      held.body?.release();
-      held.admission?.settle(row.costPicos, row.inputTokens + row.outputTokens, row.attemptLog);
-      held.batch?.settle();
-      if (!journaled) return;
-      if (deps.ledger.afterJournal) deps.ledger.afterJournal(journaled);
-      else journaled();
-    };
+    const finish = requestFinish(deps, stored, soleKeeper, { route, facts, started, held, owned });
     try {
       await forward(deps, req, res, { route, adapter, facts, headers, explicit, path, search, started, finish, held, owned, cache, cacheMatch });
     } catch (err) {
-      if (err instanceof ClientLeft) {
-        // Nothing went upstream and no one is left to answer: not a gateway failure.
-        facts.outcome = 'client_aborted';
-        facts.errorType = 'client_disconnected';
-        return finish();
-      }
-      if (err instanceof AnsweredByServer) {
-        // The HTTP server has answered it (408, or 400 for framing) and is closing the connection.
-        Object.assign(facts, { status: err.status, outcome: err.outcome, errorType: err.code });
-        return finish();
-      }
-      const e = forClient(toGatewayError(err), facts.client ?? detectClient(headers));
-      const c = facts.current;
-      if (c !== undefined && !res.headersSent) {
-        // The attempt never answered: it stays on record with no response.
-        facts.priorAttempts.push({ ...c, status: 0, outcome: e.code === 'upstream_timeout' ? 'timeout' : 'unreachable', errorType: e.code, usage: facts.usage, usageSource: 'none', latencyMs: Math.round(performance.now() - c.startedPerf) });
-        facts.current = undefined;
-      }
-      if (e.code === 'internal') deps.log.error('request failed', { id, err: describe(e.cause ?? e) });
-      if (!res.headersSent) {
-        req.resume();
-        sendError(res, adapter, e, id);
-        facts.status = e.status;
-      } else {
-        res.destroy();
-      }
-      facts.outcome = e.outcome;
-      facts.errorType = e.code;
-      finish();
+      requestFailed(deps, req, res, id, { adapter, facts, headers, finish }, err);
     }
   };
 }
@@ -211,39 +160,11 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
     if (!(err instanceof GatewayError && err.code === 'body_too_large')) throw err;
     badBody = err;
   }
-  if (raw !== undefined && !route.rawBody && headers['content-encoding'] !== undefined) {
-    // Read (and forwarded) decoded: the upstream gets the same JSON, uncompressed.
-    try {
-      raw = decodeContent(raw, headers['content-encoding'], deps.maxBodyBytes);
-      delete headers['content-encoding'];
-      hold?.grow(raw.length);
-    } catch (err) {
-      badBody = encodingError(err);
-    }
-  }
+  const inspected = inspectBody(req, x, query, raw, badBody, hold, deps.maxBodyBytes);
+  ({ raw, badBody } = inspected);
   const received = raw;
-  let json: unknown;
-  try {
-    json = raw === undefined || badBody || route.rawBody ? undefined : parseJson(raw);
-  } catch (err) {
-    badBody = toGatewayError(err);
-  }
-  let info: RequestInfo = { model: route.model ?? '', stream: route.streamQuery !== undefined && query.get(route.streamQuery) === 'true' };
-  if (raw !== undefined && !badBody) {
-    try {
-      info = route.rawBody ? (inspectForm(adapter, route, raw, headers['content-type']) ?? info) : adapter.inspectRequest(route, json);
-    } catch (err) {
-      badBody = toGatewayError(err);
-    }
-  }
-  const longModel = modelTooLong(info.model);
-  if (longModel) {
-    badBody ??= longModel;
-    info = { ...info, model: info.model.slice(0, MAX_MODEL_CHARS) };
-  }
-  facts.modelRequested = info.model;
-  facts.stream = info.stream;
-  if (route.api === 'anthropic.batches') info.gatewayBase = gatewayBase(headers, req.url);
+  const { json } = inspected;
+  let { info } = inspected;
 
   if (who.refusal) throw who.refusal;
   const caller = { cred, who };
@@ -392,8 +313,4 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   if (x.owned.list) return serveList({ agent: deps.agent, res, route, facts, url, headers: out, objects: deps.objects!, owner: x.owned.owner!, gatewayBase: info.gatewayBase, finish });
   const upstream = { url, method: route.method, headers: out, body: rewrite?.body ?? raw };
   return relay({ agent: deps.agent, upstream, res, adapter, route, info, injectedStreamUsage: rewrite?.injectedStreamUsage ?? false, facts, inputEstimate: digest.inputEstimate, started: x.started, finish }).then(() => undefined);
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? (err.stack ?? err.message) : JSON.stringify(err);
 }
