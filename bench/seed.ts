@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import type { LedgerRow } from '../src/core/ledger-row.js';
 import { migrate } from '../src/storage/sqlite/db.js';
-import { dailyFromHourlySql } from '../src/storage/ddl.js';
+import { dailyFromHourlySql } from '../src/storage/rollup-ddl.js';
 import { ATTEMPT_COLUMNS, HOUR_MS, MICRO_PICOS, REQUEST_COLUMNS, ROLLUP_DIMENSIONS, ROLLUP_EXTRA_KEYS, ROLLUP_MEASURES, ROLLUP_SPAN, type RollupTable, attemptValues, hasSpan, rowValues } from '../src/storage/schema.js';
 
 /** Rows per transaction: large, since nothing else reads the file while it is seeded. */

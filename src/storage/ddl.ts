@@ -1,4 +1,4 @@
-import { DAILY_ROLLUPS, DAY_MS, HOURLY_ROLLUPS, HOUR_MS, MICRO_PICOS, REQUEST_COLUMNS, REQUEST_COLUMNS_V1, ROLLUP_COUNTS, ROLLUP_DIMENSIONS, ROLLUP_MEASURES, ROLLUP_MEASURES_V1, ROLLUP_SPAN, type RollupTable, rollupKeys, rollupTimeColumn } from './schema.js';
+import { REQUEST_COLUMNS, REQUEST_COLUMNS_V1, ROLLUP_MEASURES_V1, type RollupTable, rollupKeys, rollupTimeColumn } from './schema.js';
 import { GATEWAY_SOURCE } from './cross-source.js';
 import { PENDING_RESPONSE } from './pending-sql.js';
 
@@ -72,7 +72,7 @@ function column(name: string, type: ColumnType, nullability: 'null' | 'not null'
 }
 
 /** `measures`: the version's, since a migration creates its tables as they were then. */
-function rollupTable(table: RollupTable, t: TypeMap, measures: readonly string[]): string {
+export function rollupTable(table: RollupTable, t: TypeMap, measures: readonly string[]): string {
   const keys = rollupKeys(table);
   const cols = [
     column(rollupTimeColumn(table), 'bigint', 'not null', t),
@@ -208,45 +208,6 @@ export function schemaV18(): string[] {
 }
 
 /**
- * Version 14: the daily rollups, written with the hourly ones from then on, and filled here
- * from the hourly rollups a database already has (they hold every row written so far).
- */
-export function schemaV14(t: TypeMap): string[] {
-  const fills = dailyFromHourlySql('picos');
-  return DAILY_ROLLUPS.flatMap((daily, i) => [rollupTable(daily, t, ROLLUP_MEASURES), fills[i]!]);
-}
-
-/**
- * Version 15: the hourly rollups' cost split as the daily ones' is (whole microdollars and the
- * picodollars left over), since one key's hour can pass the 64-bit range too; filled from the
- * single cost column, which is then dropped.
- */
-export function schemaV15(t: TypeMap): string[] {
-  return HOURLY_ROLLUPS.flatMap((table) => [
-    `ALTER TABLE ${table} ADD COLUMN cost_micros ${t.bigint} NOT NULL DEFAULT 0`,
-    `ALTER TABLE ${table} ADD COLUMN cost_rest_picos ${t.bigint} NOT NULL DEFAULT 0`,
-    `UPDATE ${table} SET cost_micros = cost_picos / ${MICRO_PICOS}, cost_rest_picos = cost_picos % ${MICRO_PICOS}`,
-    `ALTER TABLE ${table} DROP COLUMN cost_picos`,
-  ]);
-}
-
-/**
- * Per daily rollup table, in DAILY_ROLLUPS order: the statement that fills it from its hourly
- * table, whose cost is one column of picodollars (before migration 15) or already split.
- */
-export function dailyFromHourlySql(hourlyCost: 'picos' | 'split'): string[] {
-  return DAILY_ROLLUPS.map((daily, i) => {
-    const keys = rollupKeys(daily).slice(1);
-    const sums = ROLLUP_COUNTS.map((m) => `SUM(${m})`);
-    const cost = hourlyCost === 'picos' ? [`SUM(cost_picos / ${MICRO_PICOS})`, `SUM(cost_picos % ${MICRO_PICOS})`] : ['SUM(cost_micros)', 'SUM(cost_rest_picos)'];
-    return (
-      `INSERT INTO ${daily} (${rollupKeys(daily).join(', ')}, ${ROLLUP_MEASURES.join(', ')}) ` +
-      `SELECT (hour / ${DAY_MS}) * ${DAY_MS}, ${[...keys, ...sums, ...cost].join(', ')} FROM ${HOURLY_ROLLUPS[i]!} GROUP BY ${['1', ...keys].join(', ')}`
-    );
-  });
-}
-
-/**
  * Version 16: the provider's response id (the body's `id`, Gemini's `responseId`), so that a
  * GenAI span or a log line that carries only that id is matched to the gateway's row of the
  * same call. No index: only rows from other sources look it up, in a time window through the
@@ -256,35 +217,6 @@ export function dailyFromHourlySql(hourlyCost: 'picos' | 'split'): string[] {
 export function schemaV16(t: TypeMap): string[] {
   const [type, nullability] = REQUEST_TYPES.response_id;
   return [`ALTER TABLE requests ADD COLUMN ${column('response_id', type, nullability, t)}`];
-}
-
-/**
- * Version 19: the write that brought each row (see TypeMap.arrival), so that live anomaly
- * detection finds rows written after the windows they belong to were evaluated (an import, a
- * long stream, a spool replayed after a crash; docs/anomalies.md). Rows from before stay null
- * and outside the index. The default is set after the column is added: a volatile default in
- * ADD COLUMN would make Postgres rewrite the whole table.
- */
-export function schemaV19(t: TypeMap): string[] {
-  return [
-    `ALTER TABLE requests ADD COLUMN arrival ${t.arrival}`,
-    // Without a default (SQLite, whose writes take turns), each write transaction counts itself in a
-    // table of one row: a counter kept apart from the rows is never taken back by a deletion.
-    ...(t.arrivalDefault
-      ? [`ALTER TABLE requests ALTER COLUMN arrival SET DEFAULT ${t.arrivalDefault}`]
-      : [`CREATE TABLE ledger_arrival (n ${t.bigint} NOT NULL)`, 'INSERT INTO ledger_arrival (n) VALUES (0)']),
-    'CREATE INDEX requests_arrival ON requests (arrival, ts) WHERE arrival IS NOT NULL',
-  ];
-}
-
-/**
- * Version 20: where the live anomaly scheduler stands in the ledger's arrivals, saved after each
- * pass, so that a gateway started again looks at the rows written while none ran (an import, a
- * restart) and runs the late evaluations it still owed (docs/anomalies.md). One row, shared by
- * the replicas.
- */
-export function schemaV20(t: TypeMap): string[] {
-  return [`CREATE TABLE anomaly_cursor (name ${t.text} PRIMARY KEY, cursor ${t.text} NOT NULL, owed ${t.text} NOT NULL, saved_at ${t.bigint} NOT NULL)`];
 }
 
 /**
@@ -306,25 +238,6 @@ export function schemaV22(): string[] {
   return [`CREATE INDEX requests_pending_ts ON requests (ts, id) WHERE ${PENDING_RESPONSE}`];
 }
 
-/**
- * Version 23 (SQLite only): the rows a write brought are found by their rowids, which each write
- * transaction takes in turn from `ledger_arrival` (now the highest rowid handed out), instead of by
- * the index of the arrival column: an index entry less for every row written, about 0.5-0.7 µs of
- * CPU a gateway row (docs/benchmarks.md). New rows leave `arrival` null. A saved scheduler cursor, an arrival
- * number until now, becomes the rowid below the first row it had not seen (every row when it had
- * seen them all); one ahead of the writes (a database restored elsewhere) is dropped, as
- * `watchCursor` would have ignored it.
- */
-export function schemaV23(t: TypeMap): string[] {
-  if (t.arrivalDefault) return [];
-  return [
-    'DELETE FROM anomaly_cursor WHERE CAST(cursor AS INTEGER) > (SELECT n FROM ledger_arrival)',
-    'UPDATE anomaly_cursor SET cursor = CAST(COALESCE((SELECT MIN(rowid) - 1 FROM requests WHERE arrival > CAST(anomaly_cursor.cursor AS INTEGER)), (SELECT COALESCE(MAX(rowid), 0) FROM requests)) AS TEXT)',
-    'UPDATE ledger_arrival SET n = (SELECT COALESCE(MAX(rowid), 0) FROM requests)',
-    'DROP INDEX requests_arrival',
-  ];
-}
-
 /** Version 24: a virtual key may expire (`keys create --expires 30d`); null, as every earlier key, never does. */
 export function schemaV24(t: TypeMap): string[] {
   return [`ALTER TABLE api_keys ADD COLUMN expires_at ${t.bigint}`];
@@ -341,39 +254,6 @@ export function schemaV25(t: TypeMap): string[] {
   ];
 }
 
-/** Days of history before the latest hour whose session-hours migration 26 gives a span: the runaway detector's 14 and one. */
-export const SPAN_BACKFILL_DAYS = 15;
-
-/**
- * Version 26: when each hourly session rollup row's requests started, the first and the last
- * (ROLLUP_SPAN), so that the runaway-session detector judges a session's burn rate against past
- * burn rates rather than hourly totals. Filled from the raw rows for the last SPAN_BACKFILL_DAYS
- * before the latest hour (one GROUP BY over the `ts` index); older rows stay null, judged as
- * whole hours as before (docs/ledger.md has the migration's time on a large ledger).
- */
-export function schemaV26(t: TypeMap): string[] {
-  const dims = ROLLUP_DIMENSIONS.map((c, i) => `COALESCE(${c}, '') AS d${i}`);
-  const same = ROLLUP_DIMENSIONS.map((c, i) => `rollup_session_hourly.${c} = s.d${i}`);
-  return [
-    ...ROLLUP_SPAN.map((c) => `ALTER TABLE rollup_session_hourly ADD COLUMN ${c} ${t.bigint}`),
-    `UPDATE rollup_session_hourly SET first_ts = s.f, last_ts = s.l FROM (` +
-      `SELECT (ts / ${HOUR_MS}) * ${HOUR_MS} AS h, session_id AS sid, ${dims.join(', ')}, MIN(ts) AS f, MAX(ts) AS l FROM requests ` +
-      `WHERE ts >= (SELECT MAX(hour) FROM rollup_session_hourly) - ${SPAN_BACKFILL_DAYS * DAY_MS} AND session_id <> '' ` +
-      `GROUP BY ${['1', '2', ...ROLLUP_DIMENSIONS.map((_, i) => String(i + 3))].join(', ')}) AS s ` +
-      `WHERE rollup_session_hourly.hour = s.h AND rollup_session_hourly.session_id = s.sid AND ${same.join(' AND ')}`,
-  ];
-}
-
-/**
- * Version 27: each anomaly's open episode (src/anomalies/episodes.ts) shared by the replicas, so that
- * two of them that first find one at the same time on either side of the hour (each keying it by its
- * own hour) send one alert: storage decides in one statement which episode a detection continues.
- */
-export function schemaV27(t: TypeMap): string[] {
-  return [`CREATE TABLE alert_episodes (who ${t.text} PRIMARY KEY, key ${t.text} NOT NULL, start_ts ${t.bigint} NOT NULL, end_ts ${t.bigint} NOT NULL)${t.keyedTableSuffix}`];
-}
-
-/** Version 28: spend imports wrote, until a gateway adds it to its budget counters (budget-charges.ts). */
 /**
  * Input tokens past which a request may be billed at a long-context tier (the catalog's lowest tier
  * starts here): `explain` reads such requests one by one (points.ts `longRequests`), through this index.
@@ -385,6 +265,7 @@ export function schemaV29(): string[] {
   return [`CREATE INDEX requests_long ON requests (ts) WHERE input_tokens > ${LONG_INPUT_TOKENS}`];
 }
 
+/** Version 28: spend imports wrote, until a gateway adds it to its budget counters (budget-charges.ts). */
 export function schemaV28(t: TypeMap): string[] {
   return [`CREATE TABLE budget_charges (id ${t.text} PRIMARY KEY, ts ${t.bigint} NOT NULL, spend ${t.text} NOT NULL)`, 'CREATE INDEX budget_charges_ts ON budget_charges (ts)'];
 }

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
-import { SPAN_BACKFILL_DAYS, type TypeMap, schemaV1 } from '../ddl.js';
+import { type TypeMap, schemaV1 } from '../ddl.js';
+import { SPAN_BACKFILL_DAYS } from '../rollup-ddl.js';
 import { migrations } from '../migrations.js';
 import { rollupUpsertSql } from '../rollup-sql.js';
 import type { Storage } from '../ports.js';
