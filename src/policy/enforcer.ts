@@ -1,9 +1,9 @@
 import { GatewayError } from '../core/errors.js';
 import { headerValue } from '../core/header-text.js';
-import type { AdmitRequest, Admission, AttemptCost, AttemptVerdict, BatchAdmission, BatchAdmitRequest, Caller, Served } from './admission.js';
-import { BatchTotals, budgetParts } from './batch-estimate.js';
+import type { AdmitRequest, Admission, AttemptCost, BatchAdmission, BatchAdmitRequest, Caller, Served } from './admission.js';
+import { BatchTotals } from './batch-estimate.js';
 import { DowngradeJudge } from './downgrade.js';
-import { type Attempt, type Extra, type Holding, type Opened, type ReserveRequest, type Reserved, holdingOf, moved, paidPool } from './holding.js';
+import { type Attempt, type Extra, type Holding, type ReserveRequest, holdingOf, moved, paidPool } from './holding.js';
 import type { Logger } from '../core/logger.js';
 import { once } from '../core/once.js';
 import type { Picos } from '../core/money.js';
@@ -15,7 +15,7 @@ import type { PendingSettlements } from './pending-settlements.js';
 import { CounterInitializer } from './counter-init.js';
 import { type CostedEstimate, type PriceContext, affordableOutputTokens, estimatePricer, estimateRequest, outputPerChoice, unpricedWarnings } from './estimate.js';
 import { type StoredInputLookups, storedInputs } from './stored-inputs.js';
-import { admitModel, decideModel, refuseBatchModel } from './model-rules.js';
+import { admitModel, decideModel } from './model-rules.js';
 import { type BudgetCounter, type Planned, applicableBudgets, applicableRateLimits, budgetCounter, downgradeUnderPressure, planReservation, retryAfterMs } from './plan.js';
 import { rateLimited } from './refusal.js';
 import { closedRefusal } from './fail-mode.js';
@@ -28,6 +28,8 @@ import type { Subject } from './scope.js';
 import { type SettledSpend, chargeSettledSpend } from './settled-spend.js';
 import { settlementOf } from './request-settlement.js';
 import { type PolicyEvents, ThresholdWatch } from './threshold-watch.js';
+import { type FallbackDeps, GO, attemptCheck } from './fallback-attempts.js';
+import { type BatchDeps, reserveBatch } from './batch-reservation.js';
 /** The lookups of what a request names that is billed as input but not in its body (stored-inputs.ts) are optional. */
 export interface EnforcerDeps extends Omit<StoredInputLookups, 'settings'> {
   rules: () => RuleSet;
@@ -41,7 +43,6 @@ export interface EnforcerDeps extends Omit<StoredInputLookups, 'settings'> {
   now?: () => number;
 }
 
-const GO: AttemptVerdict = Object.freeze({ ok: true });
 const noAlert = () => undefined;
 const FREE_BATCH: BatchAdmission = Object.freeze({ headers: {}, settle: () => undefined });
 
@@ -64,6 +65,8 @@ export class Enforcer {
   private readonly costOf: (e: CostedEstimate, pc: PriceContext) => Picos;
   readonly renewLeases = (): Promise<void> => this.settler.leases.renewNow();
   private readonly storedInputs: (req: AdmitRequest<Served>) => Promise<void>;
+  /** What the admissions of fallback attempts (fallback-attempts.ts) and batches (batch-reservation.ts) use of this one. */
+  private readonly parts: FallbackDeps & BatchDeps;
   /** `fallbackHolds`: extra reservations for fallback attempts; `fallbackRefused`: fallback attempts a budget or rate limit refused. */
   readonly stats = { admitted: 0, refused: 0, failOpen: 0, failClosed: 0, settleErrors: 0, fallbackHolds: 0, fallbackRefused: 0 };
 
@@ -76,6 +79,7 @@ export class Enforcer {
     this.settler = new HoldSettler({ counters: d.counters, log: d.log, now: this.now, retry: d.settings.settleRetry, observe: (c, levels) => this.observe(c, levels), stats: this.stats, leaseMs: () => this.d.settings.leaseMs });
     this.costOf = estimatePricer(unpricedWarnings(d.log), this.now);
     this.storedInputs = storedInputs(d);
+    this.parts = { d, now: () => this.now(), costOf: this.costOf, reserve: (...a) => this.reserve(...a), stats: this.stats, leases: this.settler.leases, settleHolds: (holds, items) => this.settleHolds(holds, items) };
   }
 
   /** Admits the request at once (counted as admitted) when there are no rules, and says so: the gateway then skips `admit` for `unruled`. */
@@ -139,7 +143,7 @@ export class Enforcer {
     const pool = paidPool(attempt);
     const h = holdingOf(req, attempt.kind === 'reserved' ? attempt.cap : undefined, { model, provider: served.provider }, now, pool, attempt.kind === 'free' ? [] : [{ id: req.id, r: attempt }]);
     for (const x of h.holds) this.settler.leases.add(x.id);
-    const check = (n: number, m: string, s: Served, pricedAs: string) => this.attemptCheck(h, n, m, s, pricedAs);
+    const check = (n: number, m: string, s: Served, pricedAs: string) => attemptCheck(this.parts, h, n, m, s, pricedAs);
     const settle = this.settlerOf(h);
     if (attempt.kind !== 'reserved') return { model, rewrittenFrom, served, headers, pool: null, capOutputTokens: undefined, attempt: check, settle };
     const remaining = remainingHeader([attempt], this.d.settings.showAmounts);
@@ -158,57 +162,6 @@ export class Enforcer {
     });
   }
 
-  /** See Admission.attempt. */
-  private attemptCheck(h: Holding, n: number, model: string, served: Served, pricedAs: string): AttemptVerdict | Promise<AttemptVerdict> {
-    if (model === h.admitted.model && served.provider === h.admitted.provider) return GO;
-    const key = `${model}\n${served.provider}`;
-    const checked = (h.checked ??= new Map<string, AttemptVerdict>());
-    const seen = checked.get(key);
-    if (seen !== undefined) {
-      if (seen.ok) moved(h, n, model, served.provider);
-      return seen;
-    }
-    const covered = (h.covered ??= new Set(h.holds.flatMap((x) => x.r.planned.counters.map((c) => c.budget.id))));
-    const counted = (h.counted ??= new Set(h.holds.flatMap((x) => x.r.planned.plan.rates.map((r) => r.ref))));
-    const rules = this.d.rules();
-    const subject: Subject = { ...h.req.caller, model, provider: served.provider };
-    const all = applicableBudgets(rules, subject);
-    const budgets = all.filter((b) => !covered.has(b.id));
-    const limits = applicableRateLimits(rules, subject).filter((r) => !counted.has(r.id));
-    if (budgets.length === 0 && limits.length === 0) {
-      checked.set(key, GO);
-      moved(h, n, model, served.provider);
-      return GO;
-    }
-    return this.extend(h, n, key, rules, model, served, { id: `${h.req.id}~${h.holds.length}`, budgets, limits, enforce: all.some((b) => b.enforceMaxTokens), pricedAs });
-  }
-
-  /** Reserves for a fallback model or provider on its own budgets and rate limits, as one more hold of the request. */
-  private async extend(h: Holding, n: number, key: string, rules: RuleSet, model: string, served: Served, extra: Extra): Promise<AttemptVerdict> {
-    const { id } = extra;
-    const got = await this.reserve({ ...h.req, maxOutputTokens: h.cap ?? h.req.maxOutputTokens }, rules, model, served, this.now(), extra);
-    if (got.kind === 'refused') {
-      this.stats.fallbackRefused++;
-      const refused: AttemptVerdict = { ok: false, error: got.error, final: once(got.alert) };
-      h.checked!.set(key, refused);
-      return refused;
-    }
-    if (got.kind !== 'free') {
-      this.stats.fallbackHolds++;
-      h.holds.push({ id, r: got });
-      this.settler.leases.add(id);
-      // The request ended while this reserve ran (the client left): let the hold go at once.
-      if (h.settled) void this.settleHolds([{ id, r: got }], [{ id, actual: 0n, tokens: 0 }]);
-    }
-    for (const b of extra.budgets) h.covered!.add(b.id);
-    for (const r of extra.limits) h.counted!.add(r.id);
-    // enforce_max_tokens shortened this model's answer to what its budgets can still pay for.
-    const verdict: AttemptVerdict = got.kind === 'reserved' && got.cap !== undefined && got.cap !== h.cap ? { ok: true, capOutputTokens: got.cap } : GO;
-    h.checked!.set(key, verdict);
-    moved(h, n, model, served.provider);
-    return verdict;
-  }
-
   /**
    * Settles the reservations of requests a process that died was serving, at the cost of the rows
    * the next start recorded for them: their holds and concurrency slots would otherwise stand for
@@ -217,7 +170,7 @@ export class Enforcer {
   settleRecovered(rows: readonly { id: string; actual: Picos; tokens: number; attempts: number }[]): void {
     for (const r of rows) {
       this.late.add(r.id, r.actual, r.tokens);
-      // A fallback's holds (`id~k`, see extend) cover budgets the first did not, so each is charged the cost once.
+      // A fallback's holds (`id~k`, see fallback-attempts.ts `extend`) cover budgets the first did not, so each is charged the cost once.
       for (let k = 1; k < Math.max(2, r.attempts); k++) this.late.add(`${r.id}~${k}`, r.actual, r.tokens);
     }
   }
@@ -311,43 +264,10 @@ export class Enforcer {
     return new BatchTotals(this.d.settings);
   }
 
-  /**
-   * A batch's creation: refuses a model that model policy does not allow as asked (a batch's
-   * requests are not rewritten), then reserves the batch's estimated cost, at the batch price,
-   * on every budget that applies to any of its models (a budget that covers several holds their
-   * sum), all or nothing. Rate limits do not apply: the provider runs a batch over hours. The
-   * holds go when the creation's row is recorded (`settle`); the requests are charged as their
-   * results are billed.
-   */
+  /** A batch's creation, reserved on its budgets (batch-reservation.ts). */
   async admitBatch(req: BatchAdmitRequest): Promise<BatchAdmission> {
     if (!this.governsBatches()) return FREE_BATCH;
-    const rules = this.d.rules();
-    for (const t of req.totals) refuseBatchModel(rules.modelPolicies, req.caller, t.model);
-    const now = this.now();
-    const { served } = req;
-    const models = req.totals.map((t) => {
-      const pc: PriceContext = { price: this.d.price, provider: served.provider, catalogProvider: served.catalogProvider, model: t.model, at: new Date(now), serviceTier: 'batch' };
-      const budgets = applicableBudgets(rules, { ...req.caller, model: t.model, provider: served.provider });
-      return { model: t.model, budgets, cost: this.costOf(t, pc), tokens: t.inputTokens + t.outputTokens };
-    });
-    const holds: { id: string; r: Reserved | Opened }[] = [];
-    const release = () => this.settleHolds(holds, holds.map((x) => ({ id: x.id, actual: 0n, tokens: 0 })));
-    for (const [k, part] of budgetParts(models).entries()) {
-      const id = k === 0 ? req.id : `${req.id}~b${k}`;
-      const fixed = { cost: part.cost, tokens: part.tokens };
-      const got = await this.reserve({ id, caller: req.caller, bodyBytes: 0, json: undefined, maxOutputTokens: undefined }, rules, part.model, served, now, { id, budgets: part.budgets, limits: [], enforce: false, pricedAs: part.model, fixed });
-      if (got.kind === 'refused') {
-        this.stats.refused++;
-        await release();
-        got.alert();
-        throw got.error;
-      }
-      if (got.kind !== 'free') holds.push({ id, r: got });
-    }
-    this.stats.admitted++;
-    const reserved = holds.flatMap((x) => (x.r.kind === 'reserved' ? [x.r] : []));
-    const remaining = remainingHeader(reserved, this.d.settings.showAmounts);
-    return { headers: remaining ? { 'x-tollgate-budget-remaining': remaining } : {}, settle: once(() => void release()) };
+    return reserveBatch(this.parts, req);
   }
 
   private failMode(budgets: Budget[], limits: RateLimit[], err: CountersUnavailable, planned: Planned): Attempt {

@@ -4,7 +4,7 @@ import type { AdmitRequest, AttemptVerdict, Served } from './admission.js';
 import type { ReserveOutcome } from './counters/port.js';
 import type { Estimate } from './estimate.js';
 import type { Planned } from './plan.js';
-import type { Budget, RateLimit } from './rules.js';
+import type { Budget, RateLimit, RuleSet } from './rules.js';
 import type { HeldLine } from './split.js';
 
 // One request's reservations as the enforcer keeps them between admission and settlement.
@@ -17,6 +17,9 @@ export type Refused = { kind: 'refused'; error: GatewayError; alert: () => void;
 export type Attempt = Reserved | { kind: 'free' } | Opened | Refused;
 
 export type ReserveRequest = Pick<AdmitRequest<Served>, 'id' | 'caller' | 'bodyBytes' | 'json' | 'maxOutputTokens' | 'minOutputTokens' | 'choices' | 'modifiers' | 'context' | 'cached'>;
+
+/** Enforcer.reserve, as the admissions of a fallback attempt and of a batch call it. */
+export type Reserve = (req: ReserveRequest, rules: RuleSet, model: string, served: Served, now: number, extra?: Extra) => Promise<Attempt>;
 
 /** A fallback's reservation: only these budgets and rate limits (those not held yet), priced at this model. */
 export interface Extra {
