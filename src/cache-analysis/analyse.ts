@@ -1,32 +1,19 @@
 import type { CacheRow } from '../core/ledger-row.js';
 import { type Picos, roundHalfUp } from '../core/money.js';
-import { minCacheableTokens } from './auto-breakpoints.js';
-import { driftFinding, firstDifference, isReorder, keepStatic, recursAfter, tokensBetween } from './drift.js';
+import { EXAMPLES, TTL_1H, TTL_5M } from './constants.js';
+import { driftFinding, trackDrift } from './drift.js';
+import { missingBreakpoint } from './missing-breakpoint.js';
 import { PriceMoves } from './price-moves.js';
 import { PrefixScan } from './prefix-scan.js';
 import { PrefixTable } from './prefix-table.js';
-import type { Seen, Sequence } from './seen.js';
+import type { PendingWrite, Seen, Sequence } from './seen.js';
 import { type GroupAcc, countModel, groupFindings, groupOf, groupStats, newGroup, sideOf } from './group.js';
 import { type EntryKey, Queue, ScopedMap } from './collections.js';
 import type { AutoCacheComparison, CacheReport, CacheReportOptions, Finding, GroupStats } from './types.js';
 
 export * from './types.js';
 
-const MINUTE = 60_000;
-const TTL_5M = 5 * MINUTE;
-const TTL_1H = 60 * MINUTE;
 const WEEK_MS = 7n * 86_400_000n;
-const EXAMPLES = 3;
-
-interface PendingWrite {
-  seen: Seen;
-  key: EntryKey;
-  ttl: number;
-  tokens: number;
-  done: boolean;
-  /** Counted as a read under a 1-hour TTL (it rewrote a lapsed entry): it would pay no 1-hour write of its own. */
-  readUnder1h?: boolean;
-}
 
 /**
  * The prompt-cache analyser: fed ledger rows in time order (as `scan` yields them), it keeps
@@ -88,8 +75,8 @@ export class CacheAnalyser {
       g.hashed++;
       g.est += this.scan.e;
       g.repeated += this.repeatedTokens(s);
-      this.drift(s);
-      this.missingBreakpoint(s, g);
+      trackDrift(this.sequences, this.scan, this.moves, s);
+      missingBreakpoint(this.scan, this.moves, this.before, s, g);
     }
     this.recordWrite(s, g);
     if (s.hashed) this.remember(s);
@@ -322,79 +309,6 @@ export class CacheAnalyser {
     if (p.ttl === TTL_5M) {
       this.lapsed.push(p);
       this.lapsedByKey.set(p.seen.scope, p.key, p);
-    }
-  }
-
-  private drift(s: Seen): void {
-    if (s.staticLen === 0) return;
-    const id = `${s.group}\u0000${s.scope}\u0000${s.row.tags.workflow ?? ''}`;
-    let q = this.sequences.get(id);
-    if (!q) {
-      q = {
-        group: s.group, model: s.row.model, prev: undefined, prevStatic: 0, prevA: new Float64Array(0), prevB: new Float64Array(0),
-        pairs: 0, drift: 0, reorder: 0, sameSessionPairs: 0, sameSessionDrift: 0, crossSessionPairs: 0, crossSessionDrift: 0,
-        positions: new Map(), saving: 0n, examples: [], sample: undefined, versions: new Map(),
-      };
-      this.sequences.set(id, q);
-    }
-    const prev = q.prev;
-    q.prev = s.row;
-    if (prev) this.comparePrevious(q, prev, s);
-    keepStatic(q, this.scan);
-  }
-
-  private comparePrevious(q: Sequence, prev: CacheRow, s: Seen): void {
-    q.pairs++;
-    const same = prev.sessionId !== null && prev.sessionId === s.row.sessionId;
-    if (same) q.sameSessionPairs++;
-    else q.crossSessionPairs++;
-    const version = s.row.tags.client_version ?? '';
-    let tally = q.versions.get(version);
-    if (!tally) q.versions.set(version, (tally = { pairs: 0, drift: 0 }));
-    tally.pairs++;
-    const d = firstDifference(q, this.scan);
-    if (d === undefined || !recursAfter(q, this.scan, d)) return;
-    q.drift++;
-    tally.drift++;
-    if (same) q.sameSessionDrift++;
-    else q.crossSessionDrift++;
-    if (isReorder(q, this.scan)) q.reorder++;
-    q.positions.set(d, (q.positions.get(d) ?? 0) + 1);
-    if (q.examples.length < EXAMPLES) q.examples.push(s.row.id);
-    q.sample ??= s.row;
-    const ttl = s.row.cacheWrite1hTokens > 0 ? TTL_1H : TTL_5M;
-    if (s.row.ts - prev.ts <= ttl) q.saving += this.driftSaving(s, d);
-  }
-
-  /** What the request would have saved had its static prefix matched the previous call's. */
-  private driftSaving(s: Seen, d: number): Picos {
-    const row = s.row;
-    const lastBp = this.scan.lastBp >= 0 ? this.scan.lastBp : undefined;
-    const staticTokens = Math.round(tokensBetween(this.scan, d, s.staticLen) * s.scale);
-    if (row.cacheWriteTokens > 0 && lastBp !== undefined) {
-      // The breakpoint sits inside the static part: everything written is static, by the provider's own count.
-      if (lastBp < s.staticLen && d <= lastBp) return this.moves.writeToRead(row, row.cacheWriteTokens);
-      if (lastBp >= s.staticLen) return this.moves.writeToRead(row, Math.min(row.cacheWriteTokens, staticTokens));
-      return 0n;
-    }
-    // Automatic prefix caching (OpenAI, Gemini) needs no breakpoint; Anthropic does (see missing_breakpoint).
-    if (row.api !== 'anthropic.messages' && lastBp === undefined) return this.moves.inputToRead(row, staticTokens);
-    return 0n;
-  }
-
-  private missingBreakpoint(s: Seen, g: GroupAcc): void {
-    if (s.row.api !== 'anthropic.messages' || this.scan.bpCount > 0 || s.staticLen === 0 || s.row.cacheReadTokens > 0) return;
-    const tokens = Math.round(tokensBetween(this.scan, 0, s.staticLen) * s.scale);
-    if (tokens < minCacheableTokens(s.row.model)) return;
-    const at = this.before[s.staticLen - 1]!;
-    if (s.row.ts - at <= TTL_5M) {
-      g.missingSaving += this.moves.inputToRead(s.row, tokens);
-      g.missingCount++;
-      g.missingModel ||= s.row.model;
-      if (g.missingExamples.length < EXAMPLES) g.missingExamples.push(s.row.id);
-    } else {
-      // The first call of a prefix would have paid a write.
-      g.missingSaving += this.moves.inputToWrite(s.row, tokens);
     }
   }
 }

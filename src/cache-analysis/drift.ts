@@ -1,6 +1,10 @@
+import type { CacheRow } from '../core/ledger-row.js';
+import type { Picos } from '../core/money.js';
+import { EXAMPLES, TTL_1H, TTL_5M } from './constants.js';
 import { type BlockKind, type PrefixRecord, decodePrefix } from './prefix.js';
 import type { PrefixScan } from './prefix-scan.js';
-import type { Sequence, VersionTally } from './seen.js';
+import type { PriceMoves } from './price-moves.js';
+import type { Seen, Sequence, VersionTally } from './seen.js';
 import type { DriftCause, Evidence, Finding } from './types.js';
 
 /** The finding for one sequence, or undefined when its drift cost nothing. */
@@ -118,4 +122,61 @@ function blockLabel(p: PrefixRecord, pos: number): string {
   let nth = 0;
   for (let i = 0; i < pos; i++) if (blocks[i]![0] === kind) nth++;
   return `${kind === 't' ? 'tool' : kind === 's' ? 'system block' : 'message block'} ${nth} (block ${pos})`;
+}
+
+export function trackDrift(sequences: Map<string, Sequence>, scan: PrefixScan, moves: PriceMoves, s: Seen): void {
+  if (s.staticLen === 0) return;
+  const id = `${s.group}\u0000${s.scope}\u0000${s.row.tags.workflow ?? ''}`;
+  let q = sequences.get(id);
+  if (!q) {
+    q = {
+      group: s.group, model: s.row.model, prev: undefined, prevStatic: 0, prevA: new Float64Array(0), prevB: new Float64Array(0),
+      pairs: 0, drift: 0, reorder: 0, sameSessionPairs: 0, sameSessionDrift: 0, crossSessionPairs: 0, crossSessionDrift: 0,
+      positions: new Map(), saving: 0n, examples: [], sample: undefined, versions: new Map(),
+    };
+    sequences.set(id, q);
+  }
+  const prev = q.prev;
+  q.prev = s.row;
+  if (prev) comparePrevious(scan, moves, q, prev, s);
+  keepStatic(q, scan);
+}
+
+function comparePrevious(scan: PrefixScan, moves: PriceMoves, q: Sequence, prev: CacheRow, s: Seen): void {
+  q.pairs++;
+  const same = prev.sessionId !== null && prev.sessionId === s.row.sessionId;
+  if (same) q.sameSessionPairs++;
+  else q.crossSessionPairs++;
+  const version = s.row.tags.client_version ?? '';
+  let tally = q.versions.get(version);
+  if (!tally) q.versions.set(version, (tally = { pairs: 0, drift: 0 }));
+  tally.pairs++;
+  const d = firstDifference(q, scan);
+  if (d === undefined || !recursAfter(q, scan, d)) return;
+  q.drift++;
+  tally.drift++;
+  if (same) q.sameSessionDrift++;
+  else q.crossSessionDrift++;
+  if (isReorder(q, scan)) q.reorder++;
+  q.positions.set(d, (q.positions.get(d) ?? 0) + 1);
+  if (q.examples.length < EXAMPLES) q.examples.push(s.row.id);
+  q.sample ??= s.row;
+  const ttl = s.row.cacheWrite1hTokens > 0 ? TTL_1H : TTL_5M;
+  if (s.row.ts - prev.ts <= ttl) q.saving += driftSaving(scan, moves, s, d);
+}
+
+/** What the request would have saved had its static prefix matched the previous call's. */
+function driftSaving(scan: PrefixScan, moves: PriceMoves, s: Seen, d: number): Picos {
+  const row = s.row;
+  const lastBp = scan.lastBp >= 0 ? scan.lastBp : undefined;
+  const staticTokens = Math.round(tokensBetween(scan, d, s.staticLen) * s.scale);
+  if (row.cacheWriteTokens > 0 && lastBp !== undefined) {
+    // The breakpoint sits inside the static part: everything written is static, by the provider's own count.
+    if (lastBp < s.staticLen && d <= lastBp) return moves.writeToRead(row, row.cacheWriteTokens);
+    if (lastBp >= s.staticLen) return moves.writeToRead(row, Math.min(row.cacheWriteTokens, staticTokens));
+    return 0n;
+  }
+  // Automatic prefix caching (OpenAI, Gemini) needs no breakpoint; Anthropic does (see missing_breakpoint).
+  if (row.api !== 'anthropic.messages' && lastBp === undefined) return moves.inputToRead(row, staticTokens);
+  return 0n;
 }

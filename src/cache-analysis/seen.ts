@@ -1,5 +1,6 @@
 import type { CacheRow } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
+import type { EntryKey } from './collections.js';
 
 /** One row as the analyser keeps it; its prefix is read into the analyser's PrefixScan, which the next row reuses. */
 export interface Seen {
@@ -43,4 +44,14 @@ export interface Sequence {
 export interface VersionTally {
   pairs: number;
   drift: number;
+}
+
+export interface PendingWrite {
+  seen: Seen;
+  key: EntryKey;
+  ttl: number;
+  tokens: number;
+  done: boolean;
+  /** Counted as a read under a 1-hour TTL (it rewrote a lapsed entry): it would pay no 1-hour write of its own. */
+  readUnder1h?: boolean;
 }
