@@ -52,6 +52,8 @@ describe('requests for several choices under a hard budget', () => {
 
   it('Gemini generateContent with candidateCount: 8 and maxOutputTokens: 100: 50 at once settle at or under $0.01', async () => {
     const h = await start();
+    // The fake's Gemini usage is per candidate (candidatesTokenCount counts them all): eight of 100 bill 800.
+    h.fake.setDefault({ usage: { output: 100 } });
     const ai = new GoogleGenAI({ apiKey: h.key.key, httpOptions: { baseUrl: h.url } });
     const call = () => ai.models.generateContent({ model: 'gemini-2.5-pro', contents: 'Name a colour.', config: { maxOutputTokens: 100, candidateCount: 8 } });
     const { refusals } = await fiftyAtOnce(h, call, (e) => (e as { status?: number }).status);
