@@ -253,8 +253,9 @@ export const usageRowsParams = (r: UsageRange): [string, number, number, string]
  * that thread as their session (Codex 0.169.0). So a probe of these sources that no row of its own
  * session repeats is matched, by the gateway rule (input and output counts, the session window), to
  * a gateway row whose `agent_id` is its session (a rollout row with a response id needs not: that id
- * finds the gateway's row, `responseLookups`). Tags have no index: the rows of the window are read
- * through the ts index (bench/codex-agent-lookup.ts measures it), filtered by input count and tag.
+ * finds the gateway's row, `responseLookups`). The tagged rows of the window are read through the
+ * partial index `requests_agent` (schema version 34: `tag` must spell the tag as its predicate does,
+ * `tags ->> 'agent_id'`), filtered by input count and tag (bench/codex-agent-lookup.ts measures it).
  */
 const AGENT_THREAD_SOURCES: ReadonlySet<string> = new Set(['codex-log', 'codex-otel']);
 
@@ -282,7 +283,7 @@ export function agentRanges(probes: readonly UsageProbe[]): AgentRange[] {
 export const agentRowsSql = (param: (n: number) => string, tag: (key: string) => string, inList: (n: number, type: 'bigint' | 'text') => string) =>
   'SELECT ts, input_tokens AS input, cache_read_tokens AS cached, output_tokens AS output, reasoning_tokens AS reasoning, source, ' +
   `${tag(AGENT_ID_TAG)} AS agent FROM requests WHERE ts BETWEEN ${param(1)} AND ${param(2)} AND source = '${GATEWAY_SOURCE}' ` +
-  `AND input_tokens ${inList(3, 'bigint')} AND ${tag(AGENT_ID_TAG)} ${inList(4, 'text')}`;
+  `AND input_tokens ${inList(3, 'bigint')} AND (${tag(AGENT_ID_TAG)}) IS NOT NULL AND ${tag(AGENT_ID_TAG)} ${inList(4, 'text')}`;
 
 /** The parameters of `agentRowsSql` for a range. */
 export const agentRowsParams = (r: AgentRange): [number, number, number[], string[]] => [r.from, r.to, r.inputs, r.threads];

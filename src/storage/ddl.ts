@@ -278,3 +278,13 @@ export function schemaV30(t: TypeMap): string[] {
   const [type, nullability] = REQUEST_TYPES.service_tier;
   return [`ALTER TABLE requests ADD COLUMN ${column('service_tier', type, nullability, t)}`, 'CREATE INDEX requests_tiered ON requests (ts) WHERE service_tier IS NOT NULL'];
 }
+
+/**
+ * Version 34: the gateway rows of a spawned sub-agent (an `agent_id` tag) by that tag and time, for matching a Codex
+ * sub-agent's telemetry or rollout row to the gateway's (cross-source.ts `agentRowsSql`): without it that
+ * read took every gateway row of a 30-minute window. A row without the tag only tests the predicate.
+ * `->> 'agent_id'` reads the tag on both engines (SQLite takes a plain label as Postgres does).
+ */
+export function schemaV34(): string[] {
+  return ["CREATE INDEX requests_agent ON requests ((tags ->> 'agent_id'), ts) WHERE (tags ->> 'agent_id') IS NOT NULL"];
+}

@@ -93,7 +93,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   // A session's gateway rows, and those of the probe's peer source (cross-source.ts, USAGE_PEERS).
   const sessionUsageRows = db.prepare(usageRowsSql(() => '?'));
   // A sub-agent's gateway rows, under its parent's session, by the thread in their agent_id tag (cross-source.ts).
-  const agentUsageRows = db.prepare(agentRowsSql(() => '?', (key) => `tags ->> '$.${key}'`, () => 'IN (SELECT value FROM json_each(?))'));
+  const agentUsageRows = db.prepare(agentRowsSql(() => '?', (key) => `tags ->> '${key}'`, () => 'IN (SELECT value FROM json_each(?))'));
   // Through requests_ts: the rows of the window, their response ids compared (see cross-source.ts).
   const responsesIn = db.prepare('SELECT response_id AS id, source FROM requests WHERE ts BETWEEN ? AND ? AND response_id IN (SELECT value FROM json_each(?))');
   /** Rows that repeat a request another source already recorded (see cross-source.ts). */
