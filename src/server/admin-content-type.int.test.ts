@@ -1,44 +1,34 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../core/logger.js';
-import { KeyResolver } from '../identity/key-resolver.js';
 import { type CreatedKey, createKey } from '../identity/key-service.js';
 import { toJsonLine } from '../reports/export.js';
 import type { Storage } from '../storage/ports.js';
 import { openSqlite } from '../storage/sqlite/sqlite-storage.js';
 import { sampleRow } from '../storage/testing/rows.js';
-import { createHttpServer } from './http-server.js';
+import { serveAdmin } from './testing/admin-server.js';
 import { testRuntime } from './testing/policy-runtime.js';
 
 // Every admin route that reads a body reads it as the type it takes: JSON (with any charset
 // parameter naming UTF-8), or JSON lines for the ledger imports. A form, text or a body without a
 // Content-Type is a 415 naming the type expected, before the body is read.
 
-const TOKEN = 'adm-token';
-let server: Server | undefined;
+const TOKEN = 'adm';
 let storage: Storage | undefined;
+let close: (() => void) | undefined;
 
 afterEach(async () => {
-  await new Promise((r) => (server ? server.close(r) : r(undefined)));
+  close?.();
   await storage?.close();
-  server = undefined;
+  close = undefined;
   storage = undefined;
 });
 
+/** The admin API over a fresh ledger (token `adm`), with policy rules, and alice's key for the /me routes. */
 async function start(): Promise<{ url: string; alice: CreatedKey }> {
   storage = openSqlite(':memory:');
-  const runtime = await testRuntime(storage, { rules: {} });
-  const http = createHttpServer({
-    gateway: (_req, res) => Promise.resolve(void res.writeHead(404).end()),
-    admin: { storage, keys: new KeyResolver(storage.keys), token: TOKEN, flush: () => Promise.resolve(), policy: runtime },
-    ready: () => Promise.resolve(true),
-    log: silentLogger,
-  });
-  server = http;
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const served = await serveAdmin(storage, { policy: await testRuntime(storage, { rules: {} }) });
+  close = served.close;
   const alice = await createKey(storage.keys, { user: 'alice', team: 'platform', project: null });
-  return { url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, alice };
+  return { url: served.base.slice(0, -'/admin/v1'.length), alice };
 }
 
 interface Answer {
