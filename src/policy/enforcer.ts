@@ -16,6 +16,7 @@ import { CounterInitializer } from './counter-init.js';
 import { type CostedEstimate, type PriceContext, affordableOutputTokens, estimatePricer, estimateRequest, outputPerChoice, unpricedWarnings } from './estimate.js';
 import { type StoredInputLookups, storedInputs } from './stored-inputs.js';
 import { admitModel, decideModel } from './model-rules.js';
+import { dearestServer } from './server-fallbacks.js';
 import { type BudgetCounter, type Planned, applicableBudgets, applicableRateLimits, budgetCounter, downgradeUnderPressure, planReservation, retryAfterMs } from './plan.js';
 import { rateLimited } from './refusal.js';
 import { closedRefusal } from './fail-mode.js';
@@ -202,7 +203,8 @@ export class Enforcer {
     const estimate = fixed
       ? { inputTokens: fixed.tokens, outputTokens: 0, bounded: false }
       : estimateRequest(req, extra?.pricedAs ?? model, s);
-    const pc: PriceContext = { price: this.d.price, provider: served.provider, catalogProvider: served.catalogProvider, model: extra?.pricedAs ?? model, at: new Date(now), modifiers: req.modifiers };
+    const asked: PriceContext = { price: this.d.price, provider: served.provider, catalogProvider: served.catalogProvider, model: extra?.pricedAs ?? model, at: new Date(now), modifiers: req.modifiers };
+    const pc = fixed ? asked : dearestServer(asked, estimate, req.json, this.costOf);
     // A fallback starts from admission's cap and may lower it: its attempt's body is written with the cap it returns (each answer's: n answers share the room).
     const enforce = extra ? extra.enforce : budgets.some((b) => b.enforceMaxTokens);
     const choices = estimate.choices ?? 1;

@@ -1,5 +1,6 @@
 import { compileGlob } from '../core/glob.js';
 import { modelNotAllowed } from './refusal.js';
+import { serverFallbackModels } from './server-fallbacks.js';
 import type { ModelPolicy } from './rules.js';
 import { type Scope, type Subject, scopeMatches } from './scope.js';
 
@@ -75,11 +76,7 @@ function refuseUnrewritten(policies: readonly ModelPolicy[], who: Omit<Subject, 
 export function admitModel(policies: readonly ModelPolicy[], who: Omit<Subject, 'model' | 'provider'>, requested: string, keep: boolean, json: unknown): ModelDecision & { allowed: true } {
   const d = decideModel(policies, who, requested, keep);
   if (!d.allowed) throw modelNotAllowed(d.policy, d.model, d.reason);
-  const fallbacks = policies.length === 0 ? undefined : (json as { fallbacks?: unknown } | null | undefined)?.fallbacks;
-  if (!Array.isArray(fallbacks)) return d;
-  for (const f of fallbacks as unknown[]) {
-    const model = (f as { model?: unknown } | null)?.model;
-    if (typeof model === 'string' && model !== '') refuseUnrewritten(policies, who, model, 'a server-side fallback is served as the request names it');
-  }
+  if (policies.length === 0) return d;
+  for (const model of serverFallbackModels(json)) refuseUnrewritten(policies, who, model, 'a server-side fallback is served as the request names it');
   return d;
 }
