@@ -1,10 +1,12 @@
 import { type Server, type Socket, connect, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropSchemas } from '../testing/postgres.js';
+import { TEST_PG_URL, dropSchemas } from '../testing/postgres.js';
 import { sampleRow } from '../testing/rows.js';
 import { openPostgres } from './postgres-storage.js';
 
 const schema = `tg_lost_conn_${process.pid}_${Date.now() % 100000}`;
+/** The test Postgres, reached through the proxy below: its own server, database and user, so that the schema is dropped where it was made. */
+const target = new URL(TEST_PG_URL);
 
 /** A proxy to Postgres that drops a connection the moment it carries a BEGIN, once armed. */
 let armed = false;
@@ -13,7 +15,7 @@ const sockets = new Set<Socket>();
 
 beforeAll(async () => {
   proxy = createServer((client) => {
-    const upstream = connect(5432, '127.0.0.1');
+    const upstream = connect(Number(target.port || 5432), target.hostname);
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
@@ -33,6 +35,14 @@ beforeAll(async () => {
   await new Promise<void>((ok) => proxy.listen(0, '127.0.0.1', ok));
 });
 
+/** TEST_PG_URL with the proxy's address in place of the server's. */
+function proxied(port: number): string {
+  const u = new URL(TEST_PG_URL);
+  u.hostname = '127.0.0.1';
+  u.port = String(port);
+  return u.toString();
+}
+
 afterAll(async () => {
   for (const s of sockets) s.destroy();
   await new Promise<void>((ok) => proxy.close(() => ok()));
@@ -42,7 +52,7 @@ afterAll(async () => {
 describe('Postgres connection lost inside a transaction', () => {
   it('fails the insert, which a retry then commits, and raises no uncaught exception', async () => {
     const port = (proxy.address() as { port: number }).port;
-    const s = await openPostgres({ url: `postgres://postgres@127.0.0.1:${port}/test`, schema, maxConnections: 2 });
+    const s = await openPostgres({ url: proxied(port), schema, maxConnections: 2 });
     const uncaught: unknown[] = [];
     const onUncaught = (err: unknown): void => void uncaught.push(err);
     process.on('uncaughtException', onUncaught);
