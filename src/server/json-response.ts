@@ -29,7 +29,7 @@ const CHARSETS = ['utf-8', 'utf8', 'us-ascii'];
 
 /**
  * Refuses (UnsupportedMediaType) a request body whose Content-Type is missing or not one of
- * `accepted`, or names a charset other than UTF-8 (the body is read as UTF-8, RFC 8259 §8.1).
+ * `accepted`, or names a charset other than UTF-8 or its subset US-ASCII (the body is read as UTF-8, RFC 8259 §8.1).
  * Parameters are otherwise ignored (`application/json; charset=utf-8`). A request without a body
  * (no Content-Length, or 0, and no Transfer-Encoding) needs none: an approval without a note.
  * Checked before the body is read: a form or text sent by mistake is never read as JSON.
