@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { usd } from '../../core/money.js';
 import { MemoryCounters } from './memory.js';
 import type { Counters, SpendLine } from './port.js';
@@ -11,6 +11,14 @@ import { openRedisCounters, startRedisCounters } from './redis.js';
 
 const REDIS = process.env.TOLLGATE_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 const prefix = `{tgtest${process.pid}}:`;
+
+// A lease a test reserves and never settles keeps its set of leases, which has no TTL: the keys go with the file.
+afterAll(async () => {
+  const redis = new Redis(REDIS);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+});
 
 describe('redis counters', () => {
   countersContract(() => Promise.resolve({ counters: openRedisCounters(REDIS, { prefix }), prefix }));
