@@ -2,16 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run } from './program.js';
+import { cliWithEnv } from '../../test/support/cli.js';
 
 const db = join(mkdtempSync(join(tmpdir(), 'tg-flag-values-')), 'tollgate.db');
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await run(args, { out: (t) => void (out += t), err: (t) => void (err += t) });
-  return { code, out, err };
-}
+const cli = (args: string[]) => cliWithEnv(args);
 
 describe('flag values commander would take without a word', () => {
   it('a flag that takes one value, given twice, is refused as bad usage naming both values, before anything is read or written', async () => {
