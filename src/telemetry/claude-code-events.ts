@@ -3,7 +3,7 @@ import { zeroUsage } from '../core/usage.js';
 import { withoutContextLabel } from '../pricing/model-id.js';
 import { MAX_CALL_MS, count, firstText, nanosToMs, requestRowId, saneTime, stableRowId, tagsFrom, upTo } from './attributes.js';
 import type { Attrs, LogItem } from './otlp-model.js';
-import type { TelemetryCall } from './telemetry-row.js';
+import { STREAMED_OK, type TelemetryCall } from './telemetry-row.js';
 
 const EVENT = 'claude_code.api_request';
 
@@ -83,10 +83,7 @@ export function claudeCodeCall(item: LogItem): TelemetryCall | { reject: string 
     client: 'claude-code',
     tags: tagsFrom(sets, TAGS),
     // Claude Code streams its Messages API calls.
-    stream: true,
-    status: 200,
-    outcome: 'ok',
-    errorType: null,
+    ...STREAMED_OK,
     latencyMs: duration,
     ttftMs: ttft === undefined ? null : Math.round(ttft),
     upstreamRequestId: requestId,

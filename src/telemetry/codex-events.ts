@@ -2,7 +2,7 @@ import { zeroUsage } from '../core/usage.js';
 import { count, firstText, nanosToMs, stableRowId, tagsFrom } from './attributes.js';
 import { PROJECT_KEYS, TEAM_KEYS } from './claude-code-events.js';
 import type { Attrs, LogItem } from './otlp-model.js';
-import type { TelemetryCall } from './telemetry-row.js';
+import { STREAMED_OK, type TelemetryCall } from './telemetry-row.js';
 
 const EVENT = 'codex.sse_event';
 const COMPLETED = 'response.completed';
@@ -66,10 +66,7 @@ export function codexCall(item: LogItem): TelemetryCall | { reject: string } {
     sessionId,
     client: 'codex',
     tags: tagsFrom(sets, TAGS),
-    stream: true,
-    status: 200,
-    outcome: 'ok',
-    errorType: null,
+    ...STREAMED_OK,
     // The event carries no duration of the call.
     latencyMs: 0,
     ttftMs: null,

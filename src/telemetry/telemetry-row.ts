@@ -15,6 +15,13 @@ export type TelemetryCall = Pick<
   source: 'claude-code-otel' | 'codex-otel' | 'otel-genai';
 };
 
+/**
+ * The answer of a call an agent's own completion event reports (Claude Code's `api_request`, Codex's
+ * `codex.sse_event` of `response.completed`): both agents stream, and both events are written only
+ * for a call answered to its end.
+ */
+export const STREAMED_OK: Pick<TelemetryCall, 'stream' | 'status' | 'outcome' | 'errorType'> = { stream: true, status: 200, outcome: 'ok', errorType: null };
+
 /** Who sent the telemetry: the virtual key's attribution, then `x-tollgate-*` headers. */
 export type Sender = Pick<LedgerRow, 'keyId' | 'user' | 'team' | 'project' | 'tags'>;
 
