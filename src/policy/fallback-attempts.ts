@@ -30,7 +30,9 @@ export function attemptCheck(e: FallbackDeps, h: Holding, n: number, model: stri
     if (seen.ok) moved(h, n, model, served.provider);
     return seen;
   }
-  const covered = (h.covered ??= new Set(h.holds.flatMap((x) => x.r.planned.counters.map((c) => c.budget.id))));
+  // A hold that reserved nothing (its model had no price, or a price of 0: a local model) bounds nothing:
+  // its budgets are reserved again at this model's price, or a spent budget would pay for any fallback.
+  const covered = (h.covered ??= new Set(h.holds.filter((x) => x.r.kind !== 'reserved' || x.r.cost > 0n).flatMap((x) => x.r.planned.counters.map((c) => c.budget.id))));
   const counted = (h.counted ??= new Set(h.holds.flatMap((x) => x.r.planned.plan.rates.map((r) => r.ref))));
   const rules = e.d.rules();
   const subject: Subject = { ...h.req.caller, model, provider: served.provider };
