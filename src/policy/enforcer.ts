@@ -13,7 +13,7 @@ import { LateReleases } from './late-releases.js';
 import { type Hold, HoldSettler } from './settle-holds.js';
 import type { PendingSettlements } from './pending-settlements.js';
 import { CounterInitializer } from './counter-init.js';
-import { type CostedEstimate, type PriceContext, affordableOutputTokens, estimatePricer, estimateRequest, outputPerChoice, unpricedWarnings } from './estimate.js';
+import { type CostedEstimate, type PriceContext, affordableOutputTokens, estimateCost, estimatePricer, estimateRequest, outputPerChoice, unpricedWarnings } from './estimate.js';
 import { type StoredInputLookups, storedInputs } from './stored-inputs.js';
 import { admitModel, decideModel } from './model-rules.js';
 import { dearestServer } from './server-fallbacks.js';
@@ -204,6 +204,8 @@ export class Enforcer {
       ? { inputTokens: fixed.tokens, outputTokens: 0, bounded: false }
       : estimateRequest(req, extra?.pricedAs ?? model, s);
     const asked: PriceContext = { price: this.d.price, provider: served.provider, catalogProvider: served.catalogProvider, model: extra?.pricedAs ?? model, at: new Date(now), modifiers: req.modifiers };
+    // A deployment's own name for the model (an Azure deployment's) has no price: hold at the model budgets name, as admission does.
+    if (asked.model !== model && estimateCost(estimate, asked) === null) asked.model = model;
     const pc = fixed ? asked : dearestServer(asked, estimate, req.json, this.costOf);
     // A fallback starts from admission's cap and may lower it: its attempt's body is written with the cap it returns (each answer's: n answers share the room).
     const enforce = extra ? extra.enforce : budgets.some((b) => b.enforceMaxTokens);

@@ -5,7 +5,8 @@ import { DEFAULT_POLICY_SETTINGS } from '../../src/policy/settings.js';
 import type { Budget } from '../../src/policy/rules.js';
 import type { RoutingRule } from '../../src/routing/rules/rule.js';
 import type { RecordedRequest } from '../fake-upstream/index.js';
-import { type Harness, counterOn, startHarness, testBudget } from '../support/harness.js';
+import { type Harness, counterOn, defaultProviders, startHarness, testBudget } from '../support/harness.js';
+import { routingFrom } from '../support/routing.js';
 import { TEST_REDIS, redisPrefixes } from '../support/redis.js';
 
 // A routing rule moves small gpt-5 requests to a local model with no price. Admission reserves
@@ -78,5 +79,35 @@ describe.each(['memory', 'redis'] as const)('a failed unpriced target falls back
     const row = await h.row(served.id!);
     expect(row.costPicos).toBe(20n * 1_000_000n + 30n * 8_000_000n);
     expect(await counterOn(h.tollgate, roomy)).toMatchObject({ spent: row.costPicos, held: 0n });
+  });
+});
+
+// A deployment of another provider that knows gpt-5 by a name of its own (an Azure deployment's
+// name): the catalog has no price for that name, so its budgets are held at the route's model.
+describe.each(['memory', 'redis'] as const)('a fallback deployment whose upstream name has no price (%s counters)', (counters) => {
+  it('is held at the route model on its provider budget, which refuses it when spent', async () => {
+    const azure = testBudget({ scope: 'provider:azure', window: 'day', limit_usd: 0.0001 });
+    const h = await startHarness({
+      price,
+      providers: (url) => [...defaultProviders(url), { name: 'azure', dialect: 'openai', baseUrl: url, apiKey: 'sk-azure', models: undefined, headers: {}, catalog: 'openai' }],
+      policy: {
+        rules: { budgets: [azure], rateLimits: [], modelPolicies: [] },
+        ...(counters === 'redis' ? { redisUrl: TEST_REDIS, settings: { ...DEFAULT_POLICY_SETTINGS, keyPrefix: prefixes.next() } } : {}),
+      },
+      routing: (url) =>
+        routingFrom(
+          {
+            routing: { retry: { backoff_ms: 5, per_deployment: 1 }, affinity: { enabled: false } },
+            routes: [{ model: 'gpt-5', deployments: [{ provider: 'openai', name: 'ut-main' }, { provider: 'azure', name: 'ut-azure', model: 'prod-gpt5', order: 1 }] }],
+          },
+          [...defaultProviders(url), { name: 'azure', dialect: 'openai', baseUrl: url, apiKey: 'sk-azure', models: undefined, headers: {}, catalog: 'openai' }],
+        ),
+    });
+    open.push(h);
+    h.fake.script({ match: asked('gpt-5'), status: 503, times: 5 }, { match: asked('prod-gpt5'), model: 'gpt-5', usage: { input: 20, output: 30 } });
+    const refused = await ask(h);
+    expect(refused).toMatchObject({ status: 402, code: 'budget_exceeded' });
+    expect(h.fake.requests.map(model)).toEqual(['gpt-5']);
+    expect(await counterOn(h.tollgate, azure)).toMatchObject({ spent: 0n, held: 0n });
   });
 });
