@@ -32,6 +32,14 @@ export function readRateHeaders(h: ResponseHeaders, now: number): RateSnapshot |
   return snap;
 }
 
+/**
+ * The longest a deployment rests for one answer (a 429's wait, a reset its headers name): a day, the
+ * longest window a provider's quota counts (requests per day). A longer one is a header misread or
+ * garbled (`retry-after: 1e20`), which would keep the deployment out until a restart and past what a
+ * date can hold.
+ */
+export const MAX_REST_MS = 24 * 3_600_000;
+
 /** The longest Claude Code waits for a unified reset (its own code, 2.1.197: `Math.min(wait, 21600000)`). */
 export const UNIFIED_RESET_MAX_WAIT_MS = 6 * 3_600_000;
 
@@ -67,13 +75,14 @@ export function parseGoDuration(s: string): number | undefined {
 
 function duration(v: string | string[] | undefined): number | undefined {
   const s = Array.isArray(v) ? v[0] : v;
-  return s === undefined ? undefined : parseGoDuration(s.trim());
+  const ms = s === undefined ? undefined : parseGoDuration(s.trim());
+  return ms === undefined ? undefined : Math.min(ms, MAX_REST_MS);
 }
 
 function time(v: string | string[] | undefined, now: number): number {
   const s = Array.isArray(v) ? v[0] : v;
   const t = s === undefined ? NaN : Date.parse(s);
-  return Number.isFinite(t) ? t : now + 1000;
+  return Number.isFinite(t) ? Math.min(t, now + MAX_REST_MS) : now + 1000;
 }
 
 function num(v: string | string[] | undefined): number | undefined {

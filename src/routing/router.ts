@@ -4,7 +4,7 @@ import { AffinityMap } from './affinity.js';
 import { Capacity } from './capacity.js';
 import { DeploymentHealth, type HealthChange, findOutlier } from './health.js';
 import type { HealthStore, RateMark } from './health-store/port.js';
-import { type RateSnapshot, rateLimitHeaders, readRateHeaders, unifiedResetWaitMs } from './rate-limits.js';
+import { MAX_REST_MS, type RateSnapshot, rateLimitHeaders, readRateHeaders, unifiedResetWaitMs } from './rate-limits.js';
 import { type ResponseHeaders, backoffMs, requestedWaitMs } from './retry.js';
 import { type Candidate, type Pick, pick } from './select.js';
 import { type RouteStatus, deploymentStatus, routeStatus } from './status.js';
@@ -202,6 +202,7 @@ export class Router {
     }
     // A rest the error itself calls for (no credit left) wins over the headers' rate-limit resets.
     let asked = r.kind === 'failed' ? (r.restMs ?? requestedWaitMs(r.headers, now) ?? r.waitMs) : undefined;
+    if (asked !== undefined) asked = Math.min(asked, MAX_REST_MS);
     if (r.kind === 'failed' && r.status === 429) {
       // A rate limit is not a fault: the deployment rests until its reset, for every request. Nor does
       // it judge a half-open breaker's probe, whose place is given back (else none would be left, ever).

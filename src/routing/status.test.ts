@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_REST_MS } from './rate-limits.js';
 import { Router } from './router.js';
 import { DEFAULT_AFFINITY, DEFAULT_HEALTH, DEFAULT_QUEUE, DEFAULT_RETRY, type Deployment, type Route } from './types.js';
 
@@ -55,6 +56,14 @@ describe('routing status', () => {
     // Past the reset the window is full again.
     clock.now = T0 + 20_000;
     expect(dep('a').rate_limit.requests).toMatchObject({ remaining: 99, reset_at: at(40_000) });
+  });
+
+  it('rests a deployment at most a day for a wait no clock can hold, and its status still reads', () => {
+    const { attempt, dep } = setup();
+    attempt('a', { kind: 'failed', status: 429, headers: { 'retry-after': '1e20' } });
+    attempt('b', { kind: 'ok', headers: { 'x-ratelimit-limit-requests': '100', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '99999999999999h' }, tokens: 10 });
+    expect(dep('a').rate_limit.blocked_until).toBe(at(MAX_REST_MS));
+    expect(dep('b').rate_limit.requests).toMatchObject({ remaining: 0, reset_at: at(MAX_REST_MS) });
   });
 
   it('shows a cooldown, then an open breaker and when it half-opens, with the recent failures', () => {
