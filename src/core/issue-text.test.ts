@@ -23,6 +23,11 @@ describe('plainIssue', () => {
     for (const v of [Infinity, -Infinity]) expect(said(numberOrText, v)).toBe('must be finite');
     expect(said(z.number().max(5), Infinity)).toBe('must be finite');
     expect(said(z.union([z.number(), z.string()], { error: 'must be a price' }), true)).toBe('must be a price');
+    // A value or a list of them: the kind that took the value's type says what is wrong inside it.
+    const oneOrMore = z.union([z.string().pipe(z.enum(['a', 'b'], { error: 'must be one of a, b' })), z.array(z.string().pipe(z.enum(['a', 'b'], { error: 'must be one of a, b' })))]);
+    expect(said(oneOrMore, 'c')).toBe('must be one of a, b');
+    expect(said(oneOrMore, ['a', 'c'])).toBe('must be one of a, b');
+    expect(said(z.union([z.string(), z.array(z.string())]), [1])).toBe('must be text');
     // A union whose kinds failed deeper than their type keeps the library’s word.
     expect(said(z.union([z.object({ a: z.number() }), z.object({ b: z.string() })]), {})).toBe('Invalid input');
   });

@@ -14,6 +14,9 @@ export function plainIssue(issue: z.core.$ZodIssue): string {
     if (tried.length > 0 && tried.every((t) => t !== undefined && KINDS[t.expected] !== undefined)) {
       return tried.some((t) => nonFinite(t!)) ? 'must be finite' : `must be ${[...new Set(tried.map((t) => KINDS[t!.expected]))].join(' or ')}`;
     }
+    // A value or a list of values: the one kind that took the value's type says what is wrong inside it.
+    const took = issue.errors.filter((e, i) => tried[i] === undefined && e.length > 0);
+    if (took.length === 1) return plainIssue(took[0]![0]!);
   }
   if (issue.code === 'too_small' && issue.message.startsWith('Too small')) {
     const min = Number(issue.minimum);

@@ -37,6 +37,8 @@ describe('routing_rules in the config file', () => {
         '  - { id: a, mode: shadow, match: { input_tokens: {} }, action: { model: x, provider: nowhere } }',
         '  - { id: c, mode: shadow, match: { system_hash: abc, tokens: 3 }, action: { model: x } }',
         '  - { id: d, mode: enforce, match: { max_tokens: { lt: 1.5 } }, action: {} }',
+        '  - { id: e, mode: shadow, match: { api: openai.chatt, reasoning: [1] }, action: { model: x } }',
+        '  - { id: f, mode: shadow, match: { api: [anthropic.messages, openai.chatt] }, action: { model: x } }',
       ].join('\n'),
     );
     expect(issues).toEqual(
@@ -47,6 +49,9 @@ describe('routing_rules in the config file', () => {
         'routing_rules[3].match.max_tokens.lt@5: must be a whole number',
         'routing_rules[3].action@5: set model, deployment, or both',
         'routing_rules[1].match.input_tokens@3: set at least one of lt, lte, gt, gte',
+        expect.stringMatching(/^routing_rules\[4\]\.match\.api@6: must be one of openai\.chat, /),
+        'routing_rules[4].match.reasoning@6: must be text',
+        expect.stringMatching(/^routing_rules\[5\]\.match\.api@7: must be one of openai\.chat, /),
       ]),
     );
     // Cross-checks run once the shapes are right.

@@ -10,7 +10,8 @@ const count = z.number().int('must be a whole number').min(0, 'must be ≥ 0');
 const range = z
   .strictObject({ lt: count.optional(), lte: count.optional(), gt: count.optional(), gte: count.optional() })
   .refine((r) => Object.keys(r).length > 0, 'set at least one of lt, lte, gt, gte');
-const api = z.enum(APIS, { error: `must be one of ${APIS.join(', ')}` });
+// Text first, so that a value of another type is refused as such and the config error names the APIs.
+const api = z.string().pipe(z.enum(APIS, { error: `must be one of ${APIS.join(', ')}` }));
 const hash = z
   .string()
   .transform((s) => s.toLowerCase())
