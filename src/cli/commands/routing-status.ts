@@ -9,7 +9,8 @@ export interface RoutingStatusJson {
 /** One line per deployment: its breaker, why and until when it is out of rotation, recent failures, and rate-limit room. */
 export function renderRoutingStatus(s: RoutingStatusJson): string {
   if (s.routes.length === 0) return 'No routes are configured in this gateway (routes: in the config); every request takes the plain path.\n';
-  const rows = s.routes.flatMap((r) => r.deployments.map((d) => [r.model, d.deployment, d.breaker.replace('_', '-'), out(d), failures(d), left(d.rate_limit.requests), left(d.rate_limit.tokens), resets(d)]));
+  const day = s.at.slice(0, 10);
+  const rows = s.routes.flatMap((r) => r.deployments.map((d) => [r.model, d.deployment, d.breaker.replace('_', '-'), out(d, day), failures(d), left(d.rate_limit.requests), left(d.rate_limit.tokens), resets(d, day)]));
   let text = renderTable(['ROUTE', 'DEPLOYMENT', 'BREAKER', 'OUT OF ROTATION (UTC)', 'FAILURES', 'REQUESTS LEFT', 'TOKENS LEFT', 'RESETS (UTC)'], rows, [5, 6]);
   const queued = s.routes.filter((r) => r.queued > 0);
   if (queued.length) text += `\nWaiting for capacity: ${queued.map((r) => `${r.model} ${r.queued}`).join(', ')}\n`;
@@ -17,11 +18,12 @@ export function renderRoutingStatus(s: RoutingStatusJson): string {
   return text;
 }
 
-function clock(iso: string): string {
-  return iso.slice(11, 19);
+/** The time of day, with the date when it is not `day` (the view's): a rest until 02:00 tomorrow must not read as one that ended. */
+function clock(iso: string, day = iso.slice(0, 10)): string {
+  return iso.slice(0, 10) === day ? iso.slice(11, 19) : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
 }
 
-function out(d: DeploymentStatus): string {
+function out(d: DeploymentStatus, day: string): string {
   const why: [string, string | null][] = [
     ['breaker open', d.breaker_open_until],
     ['cooldown', d.cooldown_until],
@@ -29,7 +31,7 @@ function out(d: DeploymentStatus): string {
     ['other replica', d.shared_until],
     ['429', d.rate_limit.blocked_until],
   ];
-  const parts = why.filter(([, until]) => until !== null).map(([what, until]) => `${what} to ${clock(until!)}`);
+  const parts = why.filter(([, until]) => until !== null).map(([what, until]) => `${what} to ${clock(until!, day)}`);
   return parts.length ? parts.join(', ') : '-';
 }
 
@@ -43,7 +45,7 @@ function left(l: LimitJson | null): string {
   return l.limit === null ? l.remaining.toLocaleString('en-US') : `${l.remaining.toLocaleString('en-US')}/${l.limit.toLocaleString('en-US')}`;
 }
 
-function resets(d: DeploymentStatus): string {
+function resets(d: DeploymentStatus, day: string): string {
   const times = [d.rate_limit.requests?.reset_at, d.rate_limit.tokens?.reset_at].filter((t): t is string => t !== undefined);
-  return times.length ? [...new Set(times.map(clock))].join(', ') : '-';
+  return times.length ? [...new Set(times.map((t) => clock(t, day)))].join(', ') : '-';
 }
