@@ -222,6 +222,28 @@ describe('registry', () => {
     expect(api(preferredDialects({}, 'anthropic'))).toBe('anthropic.file_content');
   });
 
+  it('takes /v1/batches and /v1/files for Gemini when the key is Gemini (x-goog-api-key, or ?key= without a Bearer), else for OpenAI', () => {
+    const api = (method: string, path: string, headers: Record<string, string>, query = '') => {
+      const l = lookupRoute(method, path, preferredDialects(headers, undefined, new URLSearchParams(query)));
+      return l.kind === 'match' ? [l.route.api, l.route.resourceId] : [l.kind];
+    };
+    const goog = { 'x-goog-api-key': 'tg_x' };
+    const bearer = { authorization: 'Bearer tg_x' };
+    expect(api('GET', '/v1/batches/abc', goog)).toEqual(['gemini.batches', 'batches/abc']);
+    expect(api('GET', '/v1/batches', goog)).toEqual(['gemini.batches', undefined]);
+    expect(api('DELETE', '/v1/batches/abc', goog)).toEqual(['gemini.batches', 'batches/abc']);
+    expect(api('POST', '/v1/batches/abc:cancel', goog)).toEqual(['gemini.batches', 'batches/abc']);
+    expect(api('GET', '/v1/files/abc', goog)).toEqual(['gemini.files', 'files/abc']);
+    expect(api('GET', '/v1/files', {}, 'key=tg_x')).toEqual(['gemini.files', undefined]);
+    expect(api('GET', '/v1/batches/abc', {}, 'key=tg_x')).toEqual(['gemini.batches', 'batches/abc']);
+    expect(api('GET', '/v1/batches/batch_1', bearer)).toEqual(['openai.batches', 'batch_1']);
+    expect(api('GET', '/v1/batches/batch_1', bearer, 'key=x')).toEqual(['openai.batches', 'batch_1']);
+    expect(api('POST', '/v1/batches/batch_1/cancel', bearer)).toEqual(['openai.batches', 'batch_1']);
+    expect(api('GET', '/v1/files/file-1', bearer)).toEqual(['openai.files', 'file-1']);
+    expect(api('GET', '/v1/files/file_1', { 'anthropic-version': '2023-06-01' })).toEqual(['anthropic.files', 'file_1']);
+    expect(preferredDialects({}, undefined, new URLSearchParams('key=k'))).toEqual(['gemini', 'openai', 'anthropic']);
+  });
+
   it('takes the Skills API paths for Anthropic when the request says it is Anthropic, else for OpenAI, the skill id the resource of each', () => {
     const anthropic = preferredDialects({ 'anthropic-version': '2023-06-01' }, undefined);
     const cases: [string, string, string, string, string | undefined][] = [

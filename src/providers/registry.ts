@@ -43,11 +43,11 @@ export function lookupRoute(method: string, pathname: string, dialects: readonly
 
 /**
  * The dialects to look a request up in, the one it is for first, since a path two dialects
- * share (`GET /v1/models`) matches the first: the dialect its headers claim, else the one of
+ * share (`GET /v1/models`) matches the first: the dialect its headers (or a Gemini `?key=`) claim, else the one of
  * the provider `/p/{provider}` names, else the default order (OpenAI first).
  */
-export function preferredDialects(headers: HeaderBag, provider: Dialect | undefined): readonly Dialect[] {
-  const first = DIALECTS.find((d) => ADAPTERS[d].claims(headers)) ?? provider;
+export function preferredDialects(headers: HeaderBag, provider: Dialect | undefined, query: URLSearchParams = new URLSearchParams()): readonly Dialect[] {
+  const first = DIALECTS.find((d) => ADAPTERS[d].claims(headers, query)) ?? provider;
   return first === undefined || first === DIALECTS[0] ? DIALECTS : [first, ...DIALECTS.filter((d) => d !== first)];
 }
 

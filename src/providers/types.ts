@@ -16,9 +16,9 @@ export interface DialectAdapter {
   /**
    * Whether the headers mark the request as this dialect's, for a path two dialects share
    * (`GET /v1/models` is OpenAI's and Anthropic's): Anthropic's SDKs send `anthropic-version`
-   * and `x-api-key`, which OpenAI's never do.
+   * and `x-api-key`, which OpenAI's never do; Gemini's put the key in `x-goog-api-key` or `?key=`.
    */
-  claims(headers: HeaderBag): boolean;
+  claims(headers: HeaderBag, query: URLSearchParams): boolean;
 
   /** Finds the client's credential wherever this dialect's SDKs put it. */
   readCredential(headers: HeaderBag, query: URLSearchParams): Credential | undefined;

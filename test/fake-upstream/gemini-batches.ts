@@ -35,7 +35,8 @@ const BATCHES = new Map<string, Batch>();
 /** The results files of batches, JSON lines by name. */
 const FILES = new Map<string, string>();
 
-const BATCH_PATH = /^\/v1beta\/batches(?:\/([^/:]+)(:cancel)?)?$/;
+// Under `/v1` too, as the SDK's `apiVersion: 'v1'` asks (routes.ts takes it for Gemini's when a Gemini key comes with it).
+const BATCH_PATH = /^\/v1(?:beta)?\/batches(?:\/([^/:]+)(:cancel)?)?$/;
 const DOWNLOAD_PATH = /^\/download\/v1beta\/files\/([^/:]+):download$/;
 const CREATE_METHODS: Readonly<Record<string, string>> = { batchGenerateContent: 'gemini.batches.create', asyncBatchEmbedContent: 'gemini.batches.create_embeddings' };
 

@@ -23,7 +23,8 @@ interface Store {
 /** Files and uploads by the fake they were made on (its host): each fake lists its own. */
 const STORES = new Map<string, Store>();
 const UPLOAD_PATH = '/upload/v1beta/files';
-const FILE_PATH = /^\/v1beta\/files(?:\/([^/:]+))?$/;
+// Under `/v1` too (the SDK's `apiVersion: 'v1'`); uploads stay under `/upload/v1beta`, where the SDK sends them whatever its version.
+const FILE_PATH = /^\/v1(?:beta)?\/files(?:\/([^/:]+))?$/;
 /** Google asks for chunks in multiples of 8 MiB (`x-goog-upload-chunk-granularity`). */
 const GRANULARITY = String(8 * 1024 * 1024);
 

@@ -73,13 +73,16 @@ export function findRoute(method: string, path: string, headers: Readonly<Record
   if (batches !== undefined) return { name: batches, dialect: 'anthropic', build: buildBatches, json: batches === 'anthropic.batches.create', stateful: true };
   const anthropicFiles = headers['anthropic-version'] !== undefined ? anthropicFileRoute(method, path) : undefined;
   if (anthropicFiles !== undefined) return { name: anthropicFiles, dialect: 'anthropic', build: buildAnthropicFiles, json: false, stateful: true };
-  const openaiBatches = openaiBatchRoute(method, openaiPath);
+  // `/v1/files` and `/v1/batches` are OpenAI's, and Gemini's stable version's for a request with a Gemini key.
+  const shared = /^\/v1\/(?:files|batches)(?:\/|$)/.test(path);
+  const gemini = shared && (headers['x-goog-api-key'] !== undefined || query.key !== undefined);
+  const openaiBatches = gemini ? undefined : openaiBatchRoute(method, openaiPath);
   if (openaiBatches !== undefined) return { name: openaiBatches, dialect: 'openai', build: buildOpenaiBatches, json: openaiBatches === 'openai.batches.create', stateful: true };
   const caches = geminiCacheRoute(method, path);
   if (caches !== undefined) return { name: caches, dialect: 'gemini', build: buildGeminiCaches, json: caches === 'gemini.caches.create' || caches === 'gemini.caches.update', stateful: true };
-  const files = geminiFileRoute(method, path, query);
+  const files = gemini || !shared ? geminiFileRoute(method, path, query) : undefined;
   if (files !== undefined) return { name: files, dialect: 'gemini', build: buildGeminiFiles, json: false, stateful: true };
-  const geminiBatches = geminiBatchRoute(method, path);
+  const geminiBatches = gemini || !shared ? geminiBatchRoute(method, path) : undefined;
   if (geminiBatches !== undefined) return { name: geminiBatches, dialect: 'gemini', build: buildGeminiBatches, json: geminiBatches.startsWith('gemini.batches.create'), stateful: true };
   const interactions = geminiInteractionRoute(method, path);
   if (interactions !== undefined) return { name: interactions, dialect: 'gemini', build: buildGeminiInteractions, json: interactions === 'gemini.interactions.create', stateful: true };

@@ -1,4 +1,5 @@
 import { ApiError, GoogleGenAI } from '@google/genai';
+import OpenAI, { toFile } from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LedgerRow } from '../../src/core/ledger-row.js';
 import type { CreatedKey } from '../../src/identity/key-service.js';
@@ -17,6 +18,9 @@ const TOKENS = { inputTokens: 140, cacheReadTokens: 40, outputTokens: 50, reason
  * 100 × 300,000 + 40 × 30,000 + 50 × 2,500,000 = 156,200,000 picos standard; the batch price is half.
  */
 const BATCH_COST = 156_200_000n / 2n;
+
+/** One OpenAI batch request, for an OpenAI client beside the Gemini one. */
+const OPENAI_INPUT = JSON.stringify({ custom_id: 'ok-1', method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] } }) + '\n';
 
 const src = [
   { contents: 'one', metadata: { key: 'ok-1' } },
@@ -219,14 +223,14 @@ describe.each(harnessEngines('gembatch'))('Gemini batches through @google/genai 
   });
 });
 
-describe('a Gemini batch created under /v1 (apiVersion v1)', () => {
+describe('a Gemini batch under /v1 (apiVersion v1)', () => {
   let h: Harness;
   afterEach(() => h.close());
 
-  it('is billed by the sweep at v1beta, its lookups under /v1 not served (Google documents batches under v1beta only)', async () => {
+  it('is billed by the sweep at v1beta, and its get, list, cancel and delete under /v1 reach Gemini as sent', async () => {
     h = await startHarness({ price: createPricer(), deferredUsage: { intervalMs: 100, maxAgeMs: 3_600_000, firstAskMs: 0, firstWaitMs: 100 } });
     h.fake.setDefault({ usage: USAGE });
-    const v1 = new GoogleGenAI({ apiKey: h.key.key, apiVersion: 'v1', httpOptions: { baseUrl: h.url } });
+    const v1 = new GoogleGenAI({ apiKey: h.key.key, httpOptions: { baseUrl: h.url, apiVersion: 'v1' } });
     const job = await v1.batches.create({ model: 'gemini-2.5-flash', src });
     expect(h.fake.requests[0]!.path).toBe('/v1/models/gemini-2.5-flash:batchGenerateContent');
     const rows = await eventually(async () => {
@@ -236,10 +240,44 @@ describe('a Gemini batch created under /v1 (apiVersion v1)', () => {
     });
     for (const r of rows) expect(r).toMatchObject({ ...TOKENS, keyId: h.key.id, costPicos: BATCH_COST, serviceTier: 'batch', tags: expect.objectContaining({ batch_id: job.name }) });
     expect(h.fake.requests.filter((r) => r.route === 'gemini.batches.get').map((r) => r.path)).toContain(`/v1beta/${job.name}`);
-    const err = await v1.batches.get({ name: job.name! }).then(() => undefined, (e: unknown) => e as ApiError);
-    // Not a Gemini route: a /v1 path the Gemini routes do not know is taken as OpenAI's, whose key this is not.
-    expect(err?.status).toBe(401);
+    // `GET /v1/batches/{id}` with `x-goog-api-key`: Gemini's lookup, not OpenAI's Batches route (which answered 401 missing_api_key).
+    expect(await v1.batches.get({ name: job.name! })).toMatchObject({ name: job.name, state: 'JOB_STATE_SUCCEEDED' });
+    const listed = [];
+    for await (const b of await v1.batches.list()) listed.push(b.name);
+    expect(listed).toContain(job.name);
+    await v1.batches.cancel({ name: job.name! });
+    await v1.batches.delete({ name: job.name! });
+    const sent = h.fake.requests.filter((r) => r.path.startsWith('/v1/batches'));
+    expect(sent.map((r) => [r.route, r.path])).toEqual([
+      ['gemini.batches.get', `/v1/${job.name}`],
+      ['gemini.batches.list', '/v1/batches'],
+      ['gemini.batches.cancel', `/v1/${job.name}:cancel`],
+      ['gemini.batches.delete', `/v1/${job.name}`],
+    ]);
+    const lookups = (await h.rows()).filter((r) => r.api === 'gemini.batches' && r.status === 200);
+    // The create and the four lookups, each a free Gemini row of its caller's.
+    expect(lookups).toHaveLength(5);
+    for (const r of lookups) expect(r).toMatchObject({ provider: 'gemini', keyId: h.key.id, costPicos: 0n });
+  });
+
+  it('another team cannot look a /v1 batch up, and an OpenAI client keeps /v1/batches/{id} beside it', async () => {
+    h = await startHarness({ price: createPricer() });
+    const { bob } = await teamKeys(h);
+    h.fake.setDefault({ usage: USAGE });
+    const job = await new GoogleGenAI({ apiKey: h.key.key, httpOptions: { baseUrl: h.url, apiVersion: 'v1' } }).batches.create({ model: 'gemini-2.5-flash', src });
+    const err = await new GoogleGenAI({ apiKey: bob.key, httpOptions: { baseUrl: h.url, apiVersion: 'v1' } }).batches.get({ name: job.name! }).then(
+      () => undefined,
+      (e: unknown) => e as ApiError,
+    );
+    // The owner check of Gemini's batches: Gemini's 404, nothing sent.
+    expect(err?.status).toBe(404);
     expect(h.fake.requests.filter((r) => r.path.startsWith('/v1/batches'))).toEqual([]);
+    const openai = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+    const file = await openai.files.create({ file: await toFile(Buffer.from(OPENAI_INPUT), 'requests.jsonl'), purpose: 'batch' });
+    const made = await openai.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    expect(await openai.batches.retrieve(made.id)).toMatchObject({ object: 'batch', id: made.id });
+    expect(h.fake.requests.filter((r) => r.path === `/v1/batches/${made.id}`).map((r) => r.route)).toEqual(['openai.batches.retrieve']);
+    expect((await h.rows()).filter((r) => r.api === 'openai.batches').map((r) => r.provider)).toEqual(['openai', 'openai']);
   });
 });
 

@@ -4,13 +4,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { type ClientRequest, type IncomingMessage, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import OpenAI, { toFile } from 'openai';
 import { Agent, request as undiciRequest } from 'undici';
 import { describe, expect, it } from 'vitest';
 import type { CreatedKey } from '../../src/identity/key-service.js';
 import type { Storage } from '../../src/storage/ports.js';
 import { type Harness, defaultProviders, eventually, startHarness } from '../support/harness.js';
 import { testCertificate } from '../support/certs.js';
-import { harnessEngines, teamStart } from '../support/team-storage.js';
+import { harnessEngines, teamKeys, teamStart } from '../support/team-storage.js';
 
 const MB = 1024 * 1024;
 const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(64 * 1024)]);
@@ -297,6 +298,45 @@ describe.each(harnessEngines('gemini_files'))('Gemini files (%s)', (_, storage: 
     expect(await ai(bob).files.get({ name: 'files/quarterly' })).toMatchObject({ sizeBytes: '3' });
     await refusedUnsent(() => ai(h.key).files.get({ name: 'files/quarterly' }));
     await eventually(async () => expect((await h.tollgate.storage.objects.owners(['files/quarterly'])).get('files/quarterly')).toEqual({ keyId: bob.id, team: 'data' }));
+  });
+});
+
+describe('Gemini files under /v1 (apiVersion v1)', () => {
+  it('reads, lists and deletes a file under /v1 as Gemini, its key in x-goog-api-key or ?key=, keeps it from another team, and leaves /v1/files to OpenAI clients', async () => {
+    const h = await startHarness();
+    try {
+      const { bob } = await teamKeys(h);
+      const v1 = (key: CreatedKey) => new GoogleGenAI({ apiKey: key.key, httpOptions: { baseUrl: h.url, apiVersion: 'v1' } });
+      // The SDK uploads under /upload/v1beta whatever its version.
+      const file = await v1(h.key).files.upload({ file: new Blob([PDF], { type: 'application/pdf' }), config: { displayName: 'report.pdf' } });
+      expect(await v1(h.key).files.get({ name: file.name! })).toMatchObject({ name: file.name, sizeBytes: String(PDF.length) });
+      const listed: string[] = [];
+      for await (const f of await v1(h.key).files.list()) listed.push(f.name!);
+      expect(listed).toEqual([file.name]);
+      const byQuery = await fetch(`${h.url}/v1/${file.name}?key=${h.key.key}`);
+      expect(byQuery.status).toBe(200);
+      expect(await byQuery.json()).toMatchObject({ name: file.name });
+      const asked = h.fake.arrivals.length;
+      const err = await v1(bob).files.get({ name: file.name! }).then(() => undefined, (e: unknown) => e as ApiError);
+      expect(err?.status).toBe(404);
+      expect(err?.message).toContain('NOT_FOUND');
+      expect(h.fake.arrivals.length).toBe(asked);
+      await v1(h.key).files.delete({ name: file.name! });
+      expect(h.fake.requests.filter((r) => r.path.startsWith('/v1/files')).map((r) => [r.route, r.path])).toEqual([
+        ['gemini.files.get', `/v1/${file.name}`],
+        ['gemini.files.list', '/v1/files'],
+        ['gemini.files.get', `/v1/${file.name}`],
+        ['gemini.files.delete', `/v1/${file.name}`],
+      ]);
+      const rows = (await h.rows()).filter((r) => r.api === 'gemini.files' && r.status === 200);
+      expect(rows).toHaveLength(6);
+      const openai = new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 });
+      const theirs = await openai.files.create({ file: await toFile(Buffer.from('{}\n'), 'requests.jsonl'), purpose: 'batch' });
+      expect(await openai.files.retrieve(theirs.id)).toMatchObject({ id: theirs.id, purpose: 'batch' });
+      expect(h.fake.requests.filter((r) => r.path.startsWith('/v1/files')).slice(4).map((r) => r.route)).toEqual(['openai.files.create', 'openai.files.retrieve']);
+    } finally {
+      await h.close();
+    }
   });
 });
 

@@ -12,7 +12,8 @@ export const geminiAdapter: DialectAdapter = {
     const found = lookupGeminiRoute(method, pathname);
     return found.kind === 'match' ? found.route : undefined;
   },
-  claims: (headers) => headers['x-goog-api-key'] !== undefined,
+  // `?key=` beside a Bearer is not taken as Gemini's: the Bearer is the OpenAI clients' key, and the query theirs to fill.
+  claims: (headers, query) => headers['x-goog-api-key'] !== undefined || (query.has('key') && headers.authorization === undefined),
   readCredential: geminiCredential.read,
   writeCredential: geminiCredential.write,
   inspectRequest: inspectGeminiRequest,

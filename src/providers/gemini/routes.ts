@@ -42,11 +42,14 @@ function cachedContent(pathname: string): PathMatch | undefined {
   return id === undefined ? undefined : { resourceId: `cachedContents/${id}` };
 }
 
-/** `/v1beta/files/{id}`: one uploaded file; its resource is the file's name, `files/{id}`. */
-function file(pathname: string): PathMatch | undefined {
-  const m = /^\/v1beta\/files\/([^/:]+)$/.exec(pathname);
-  const id = m === null ? undefined : decodeSegment(m[1]!);
-  return id === undefined ? undefined : { resourceId: `files/${id}` };
+/** `/{version}/files/{id}`: one uploaded file; its resource is the file's name, `files/{id}`. */
+function file(version: string): (pathname: string) => PathMatch | undefined {
+  const re = new RegExp(`^/${version}/files/([^/:]+)$`);
+  return (pathname) => {
+    const m = re.exec(pathname);
+    const id = m === null ? undefined : decodeSegment(m[1]!);
+    return id === undefined ? undefined : { resourceId: `files/${id}` };
+  };
 }
 
 /**
@@ -56,10 +59,11 @@ function file(pathname: string): PathMatch | undefined {
  */
 const UPLOAD_PATH = '/upload/v1beta/files';
 
-/** `/v1beta/batches/{id}` and `…:{method}`: one batch; its resource is the batch's name, `batches/{id}`. */
-function batch(method: string): (pathname: string) => PathMatch | undefined {
+/** `/{version}/batches/{id}` and `…:{method}`: one batch; its resource is the batch's name, `batches/{id}`. */
+function batch(version: string, method: string): (pathname: string) => PathMatch | undefined {
+  const re = new RegExp(`^/${version}/batches/([^/:]+)(?::([A-Za-z]+))?$`);
   return (pathname) => {
-    const m = /^\/v1beta\/batches\/([^/:]+)(?::([A-Za-z]+))?$/.exec(pathname);
+    const m = re.exec(pathname);
     const id = m === null || m[2] !== (method || undefined) ? undefined : decodeSegment(m[1]!);
     return id === undefined ? undefined : { resourceId: `batches/${id}` };
   };
@@ -96,15 +100,25 @@ export const GEMINI_ROUTES: readonly RouteSpec[] = [
   { api: 'gemini.files', method: 'POST', path: UPLOAD_PATH, rawBody: true },
   { api: 'gemini.files', method: 'PUT', path: UPLOAD_PATH, rawBody: true },
   { api: 'gemini.files', method: 'GET', path: '/v1beta/files', noBody: true },
-  { api: 'gemini.files', method: 'GET', path: file, noBody: true },
-  { api: 'gemini.files', method: 'DELETE', path: file, noBody: true },
+  { api: 'gemini.files', method: 'GET', path: file('v1beta'), noBody: true },
+  { api: 'gemini.files', method: 'DELETE', path: file('v1beta'), noBody: true },
   // The Batch API: its own requests are free; what its requests cost is billed from its results (metering/batch-results.ts).
   { api: 'gemini.batches', method: 'POST', path: modelMethod('batchGenerateContent', false) },
   { api: 'gemini.batches', method: 'POST', path: modelMethod('asyncBatchEmbedContent', false) },
   { api: 'gemini.batches', method: 'GET', path: '/v1beta/batches', noBody: true },
-  { api: 'gemini.batches', method: 'GET', path: batch(''), noBody: true },
-  { api: 'gemini.batches', method: 'DELETE', path: batch(''), noBody: true },
-  { api: 'gemini.batches', method: 'POST', path: batch('cancel'), noBody: true },
+  { api: 'gemini.batches', method: 'GET', path: batch('v1beta', ''), noBody: true },
+  { api: 'gemini.batches', method: 'DELETE', path: batch('v1beta', ''), noBody: true },
+  { api: 'gemini.batches', method: 'POST', path: batch('v1beta', 'cancel'), noBody: true },
+  // The SDK's `apiVersion: 'v1'` sends the lookups of files and batches under `/v1`, where OpenAI's Files and
+  // Batches APIs are: they are Gemini's only when the request says so (its key in `x-goog-api-key` or `?key=`,
+  // see `preferredDialects`), and go upstream as sent, Google answering what its stable version serves.
+  { api: 'gemini.files', method: 'GET', path: '/v1/files', noBody: true, firstOnly: true },
+  { api: 'gemini.files', method: 'GET', path: file('v1'), noBody: true, firstOnly: true },
+  { api: 'gemini.files', method: 'DELETE', path: file('v1'), noBody: true, firstOnly: true },
+  { api: 'gemini.batches', method: 'GET', path: '/v1/batches', noBody: true, firstOnly: true },
+  { api: 'gemini.batches', method: 'GET', path: batch('v1', ''), noBody: true, firstOnly: true },
+  { api: 'gemini.batches', method: 'DELETE', path: batch('v1', ''), noBody: true, firstOnly: true },
+  { api: 'gemini.batches', method: 'POST', path: batch('v1', 'cancel'), noBody: true, firstOnly: true },
   // The Interactions API: a create is billed from the usage its answer reports; a lookup (streamed with `?stream=true`), cancel or delete is not.
   { api: 'gemini.interactions', method: 'POST', path: interactions },
   { api: 'gemini.interactions_lookup', method: 'GET', path: interaction(''), noBody: true, streamQuery: 'stream' },
