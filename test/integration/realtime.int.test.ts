@@ -123,6 +123,29 @@ describe('the Realtime API through Tollgate', () => {
     s.ws.close();
     expect((await h.rows()).map((r) => r.model)).toEqual(['gpt-realtime']);
   });
+
+  it('answers a binary frame with an error event and forwards nothing of it; the session stays open and serves the next text event', async () => {
+    h.fake.setDefault({ usage: USAGE });
+    const s = await realtime(h.url, h.key.key);
+    await until(() => s.events.some((e) => e.type === 'session.created'));
+    // Even a binary frame holding a client event is none: the API's events are JSON text.
+    s.ws.send(Buffer.from(JSON.stringify({ type: 'response.create' })), { binary: true });
+    s.ws.send(Buffer.from([0x00, 0x01, 0xfe, 0xff]), { binary: true });
+    s.ws.send(JSON.stringify({ type: 'response.create' }));
+    await until(() => done(s) === 1);
+    const errors = s.events.filter((e) => e.type === 'error');
+    expect(errors).toEqual([0, 1].map(() => ({ type: 'error', status: 400, error: expect.objectContaining({ type: 'invalid_request_error', code: 'invalid_request', message: expect.stringContaining('JSON text events only') as unknown }) as unknown })));
+    expect(s.events.findIndex((e) => e.type === 'error')).toBeLessThan(s.events.findIndex((e) => e.type === 'response.created'));
+    await new Promise((r) => setTimeout(r, 100));
+    const sent = h.fake.requests.filter((r) => r.method === 'WS');
+    expect(sent.map((r) => r.body.toString())).toEqual([JSON.stringify({ type: 'response.create' })]);
+    expect(s.ws.readyState).toBe(WebSocket.OPEN);
+    s.ws.close();
+    expect(await s.closed).toBe(1005);
+    const rows = await h.rows();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ api: 'openai.realtime', outcome: 'ok', costPicos: COST });
+  });
 });
 
 describe('the Realtime API under a budget', () => {

@@ -1,5 +1,5 @@
 import type WebSocket from 'ws';
-import { type GatewayError, toGatewayError } from '../../core/errors.js';
+import { GatewayError, toGatewayError } from '../../core/errors.js';
 import { newRequestId } from '../../core/ids.js';
 import type { LedgerRow } from '../../core/ledger-row.js';
 import { type RequestFacts, newFacts } from '../../metering/build-row.js';
@@ -50,6 +50,19 @@ export class RealtimeSession extends RelayedSocket {
 
   protected openResponses(): number {
     return this.open.size;
+  }
+
+  /**
+   * The Realtime API's client events are JSON text (audio travels base64 inside them, in
+   * `input_audio_buffer.append`), so a binary frame is none: it goes nowhere, and the client gets an
+   * `error` event, the socket left open as the API's own error events leave a session. Passed on, the
+   * provider could only refuse it, or close the socket and cut the responses under way.
+   */
+  protected override fromClient(data: Buffer, isBinary: boolean): Promise<void> | void {
+    if (!isBinary) return super.fromClient(data, false);
+    this.d.gateway.log.debug('binary frame refused on a Realtime socket', { id: this.conn.id, bytes: data.length });
+    const err = new GatewayError('invalid_request', 'The Realtime API takes JSON text events only (audio goes base64 in input_audio_buffer.append); this binary frame was not sent upstream.');
+    this.sendError(err.status, adapter.renderError(err, this.conn.id).body);
   }
 
   protected fromUpstream(text: string): void {
