@@ -76,7 +76,7 @@ function add(totals: BatchTotals, dialect: Dialect, path: string, body: Record<s
   } catch {
     return;
   }
-  totals.add({ model, json: body, bodyBytes: bytes, maxOutputTokens, choices });
+  totals.add({ model, json: body, api: found.route.api, bodyBytes: bytes, maxOutputTokens, choices });
 }
 
 async function readInputFile(c: BatchCheck, totals: BatchTotals | undefined): Promise<void> {

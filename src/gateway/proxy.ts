@@ -223,7 +223,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   // Without rules nothing is reserved; the admission only lets budgets made while the request runs charge it.
   if (budgeted?.admitWithoutRules()) x.held.admission = budgeted.unruled(facts.id, who, info.model, first);
   else if (budgeted && raw !== undefined) {
-    const admission = await budgeted.admit(admitRequest(facts.id, who, info, headers, { bytes: info.textBytes ?? raw.length, json }, resolve, (model) => select(model, explicit)));
+    const admission = await budgeted.admit(admitRequest(facts.id, who, info, headers, { bytes: info.textBytes ?? raw.length, json, api: route.api }, resolve, (model) => select(model, explicit)));
     x.held.admission = admission;
     provider = admission.served.upstream;
     facts.pool = admission.pool;

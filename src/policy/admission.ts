@@ -1,3 +1,4 @@
+import type { Api } from '../core/api.js';
 import type { GatewayError } from '../core/errors.js';
 import type { Picos } from '../core/money.js';
 import type { Usage } from '../core/usage.js';
@@ -29,6 +30,8 @@ export interface AdmitRequest<P extends Served> {
   keep: boolean;
   bodyBytes: number;
   json: unknown;
+  /** The API the body is for: a stored context it names counts only where the API defines the member (estimate.ts storedReference); absent, none does. */
+  api?: Api;
   /** Each answer's output cap; `choices` answers are asked for (OpenAI `n`, Gemini `candidateCount`), 1 when unset. */
   maxOutputTokens: number | undefined;
   /** The least cap the API takes: `enforce_max_tokens` refuses a request rather than lower its cap under it. */

@@ -1,3 +1,4 @@
+import type { Api } from '../core/api.js';
 import type { Picos } from '../core/money.js';
 import type { Budget } from './rules.js';
 import type { CachedContent } from './gemini-cache.js';
@@ -13,6 +14,8 @@ export interface BatchSettings extends EstimateSettings {
 export interface BatchRequest {
   model: string;
   json: unknown;
+  /** The API the request is for (its line's `url`, the batch's own API): a stored context counts only where the API defines it. */
+  api?: Api;
   /** The request body's size in bytes (what `conservative` counting takes as its input tokens, its media aside). */
   bodyBytes: number;
   maxOutputTokens: number | undefined;

@@ -27,7 +27,7 @@ describe('reservation estimates', () => {
   });
 
   it('counts an allowance for the stored response or conversation a Responses request continues, which is billed as input but not in its body', () => {
-    const base = { bodyBytes: 60, maxOutputTokens: 100, defaultMaxOutputTokens: 8192, counting: 'conservative' as const };
+    const base = { bodyBytes: 60, maxOutputTokens: 100, defaultMaxOutputTokens: 8192, counting: 'conservative' as const, api: 'openai.responses' as const };
     const allowed = { inputTokens: 60 + REFERENCED_CONTEXT_TOKENS, outputTokens: 100, bounded: false, referencedTokens: REFERENCED_CONTEXT_TOKENS, referencedFrom: null };
     expect(estimateTokens({ ...base, json: { model: 'gpt-4o', input: 'go on', previous_response_id: 'resp_1' } })).toEqual(allowed);
     expect(estimateTokens({ ...base, json: { model: 'gpt-4o', input: 'go on', conversation: 'conv_1' } })).toEqual(allowed);
@@ -37,11 +37,28 @@ describe('reservation estimates', () => {
   });
 
   it('counts the stored context it is given instead: the previous response’s own tokens, or the setting', () => {
-    const base = { bodyBytes: 60, maxOutputTokens: 100, defaultMaxOutputTokens: 8192, counting: 'conservative' as const, json: { input: 'go on', previous_response_id: 'resp_1' } };
+    const base = { bodyBytes: 60, maxOutputTokens: 100, defaultMaxOutputTokens: 8192, counting: 'conservative' as const, api: 'openai.responses' as const, json: { input: 'go on', previous_response_id: 'resp_1' } };
     expect(estimateTokens({ ...base, context: { tokens: 3_210, previous: 'resp_1' } })).toEqual({ inputTokens: 3_270, outputTokens: 100, bounded: false, referencedTokens: 3_210, referencedFrom: 'resp_1' });
     expect(estimateTokens({ ...base, context: { tokens: 32_000, previous: null } })).toMatchObject({ inputTokens: 32_060, referencedTokens: 32_000, referencedFrom: null });
     // Given, but the request continues nothing: not counted.
     expect(estimateTokens({ ...base, json: { input: 'hi' }, context: { tokens: 3_210, previous: 'resp_1' } })).toEqual({ inputTokens: 60, outputTokens: 100, bounded: true });
+  });
+
+  it('counts previous_response_id, previous_interaction_id and conversation only on the APIs that define them', () => {
+    const base = { bodyBytes: 60, maxOutputTokens: 100, defaultMaxOutputTokens: 8192, counting: 'conservative' as const };
+    const plain = { inputTokens: 60, outputTokens: 100, bounded: true };
+    const referenced = { inputTokens: 60 + REFERENCED_CONTEXT_TOKENS, referencedTokens: REFERENCED_CONTEXT_TOKENS };
+    const stray = { previous_response_id: 'resp_1', previous_interaction_id: 'v1_abc', conversation: 'conv_1' };
+    // A stray member in another API's body continues nothing: the provider ignores or refuses it.
+    const chat = { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], ...stray };
+    for (const api of ['openai.chat', 'openai.completions', 'openai.embeddings', 'anthropic.messages', 'gemini.generate', undefined] as const) expect(estimateTokens({ ...base, api, json: chat })).toEqual(plain);
+    expect(estimateTokens({ ...base, api: 'openai.responses', json: { input: 'go on', previous_interaction_id: 'v1_abc' } })).toEqual(plain);
+    expect(estimateTokens({ ...base, api: 'gemini.interactions', json: { input: 'go on', previous_response_id: 'resp_1', conversation: 'conv_1' } })).toEqual(plain);
+    expect(estimateTokens({ ...base, api: 'openai.compact', json: { input: [], conversation: 'conv_1' } })).toEqual(plain);
+    expect(estimateTokens({ ...base, api: 'gemini.interactions', json: { input: 'go on', previous_interaction_id: 'v1_abc' } })).toMatchObject({ ...referenced, referencedBy: 'previous_interaction_id' });
+    expect(estimateTokens({ ...base, api: 'openai.compact', json: { input: [], previous_response_id: 'resp_1' } })).toMatchObject(referenced);
+    // A Responses-shaped chat request (Cursor's) goes to the Responses API as it is: it continues what it names.
+    expect(estimateTokens({ ...base, api: 'openai.chat', json: { model: 'gpt-5', input: 'go on', previous_response_id: 'resp_1' } })).toMatchObject(referenced);
   });
 
   it('prices input at the dearest input rate (a one-hour cache write) plus output', () => {

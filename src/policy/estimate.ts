@@ -1,3 +1,4 @@
+import type { Api } from '../core/api.js';
 import type { Logger } from '../core/logger.js';
 import type { Picos } from '../core/money.js';
 import { type Usage, zeroUsage } from '../core/usage.js';
@@ -7,6 +8,7 @@ import { findMedia } from '../metering/media/media.js';
 import { mediaTokens } from '../metering/media/media-tokens.js';
 import { asksForAudio } from './audio-output.js';
 import { cachedContentName } from '../providers/gemini/caches.js';
+import { isResponsesShapedChat } from '../providers/openai/request.js';
 import { type CachedContent, GEMINI_CACHE_TOKENS } from './gemini-cache.js';
 import { DEFAULT_SERVER_TOOLS, DEFAULT_SERVER_TOOL_FEE, type ServerToolAllowance, serverTools } from './server-tools.js';
 
@@ -22,6 +24,8 @@ export type InputCounting = 'conservative' | 'typical';
 export interface EstimateInput {
   bodyBytes: number;
   json: unknown;
+  /** The API the body is for: only the APIs that define them read its stored-context members (storedReference). */
+  api?: Api;
   /** The model the request is priced at: images are counted by its provider's rules (by the block's dialect's when not named). */
   model?: string;
   /** The output cap the client sent, if any: each answer's. */
@@ -101,28 +105,49 @@ export type CostedEstimate = Pick<Estimate, 'inputTokens' | 'outputTokens' | 'we
 export const REFERENCED_CONTEXT_TOKENS = 128_000;
 
 /**
+ * The member by which each API that can continue stored context names it: a Responses request (and
+ * its compaction and input token count) `previous_response_id`, a Gemini Interactions create
+ * `previous_interaction_id`. Another API's body carrying one (a chat completion, a Message) continues
+ * nothing: the provider ignores or refuses the member, and no stored input is billed for it.
+ */
+const CONTINUED_BY: Partial<Record<Api, 'previous_response_id' | 'previous_interaction_id'>> = {
+  'openai.responses': 'previous_response_id',
+  'openai.compact': 'previous_response_id',
+  'openai.input_tokens': 'previous_response_id',
+  'gemini.interactions': 'previous_interaction_id',
+};
+
+/** The APIs whose requests may continue a stored conversation (`conversation`). */
+const CONVERSATIONS: ReadonlySet<Api> = new Set<Api>(['openai.responses', 'openai.input_tokens']);
+
+/** The API that reads the body: a Responses-shaped chat request (Cursor's) goes upstream to the Responses API as it is. */
+function readBy(api: Api | undefined, json: unknown): Api | undefined {
+  return api === 'openai.chat' && isResponsesShapedChat(json) ? 'openai.responses' : api;
+}
+
+/**
  * The stored response a Responses request continues (`previous_response_id`), or the stored
  * interaction a Gemini Interactions create continues (`previous_interaction_id`: the server adds
- * its turns to the input, as the SDK's continuation hops rely on when they send no `input`), if it names one.
+ * its turns to the input, as the SDK's continuation hops rely on when they send no `input`), if it
+ * names one; undefined for any other API's body (`api` absent: none).
  */
-export function previousResponseId(json: unknown): string | undefined {
-  return storedReference(json)?.id;
+export function previousResponseId(json: unknown, api: Api | undefined): string | undefined {
+  return storedReference(json, api)?.id;
 }
 
-/** The member naming the stored context a request continues, and its id. */
-export function storedReference(json: unknown): { field: 'previous_response_id' | 'previous_interaction_id'; id: string } | undefined {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
-  const o = json as Record<string, unknown>;
-  for (const field of ['previous_response_id', 'previous_interaction_id'] as const) {
-    const prev = o[field];
-    if (typeof prev === 'string' && prev !== '') return { field, id: prev };
-  }
-  return undefined;
+/** The member naming the stored context a request of `api` continues, and its id. */
+export function storedReference(json: unknown, api: Api | undefined): { field: 'previous_response_id' | 'previous_interaction_id'; id: string } | undefined {
+  const by = readBy(api, json);
+  const field = by === undefined ? undefined : CONTINUED_BY[by];
+  if (field === undefined || typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+  const prev = (json as Record<string, unknown>)[field];
+  return typeof prev === 'string' && prev !== '' ? { field, id: prev } : undefined;
 }
 
-export function continuesStoredContext(json: unknown): boolean {
-  if (previousResponseId(json) !== undefined) return true;
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return false;
+export function continuesStoredContext(json: unknown, api: Api | undefined): boolean {
+  if (previousResponseId(json, api) !== undefined) return true;
+  const by = readBy(api, json);
+  if (by === undefined || !CONVERSATIONS.has(by) || typeof json !== 'object' || json === null || Array.isArray(json)) return false;
   const conv = (json as Record<string, unknown>).conversation;
   return (typeof conv === 'string' && conv !== '') || (typeof conv === 'object' && conv !== null);
 }
@@ -137,7 +162,7 @@ export interface EstimateSettings {
 }
 
 /** What a request is estimated from: its body, caps and the stored inputs it names (AdmitRequest's). */
-export type EstimatedRequest = Pick<EstimateInput, 'bodyBytes' | 'json' | 'maxOutputTokens' | 'choices' | 'context' | 'cached'>;
+export type EstimatedRequest = Pick<EstimateInput, 'bodyBytes' | 'json' | 'api' | 'maxOutputTokens' | 'choices' | 'context' | 'cached'>;
 
 /** `req`'s estimate at `model`, as admission, a downgrade's comparison and a batch's creation make it. */
 export function estimateRequest(req: EstimatedRequest, model: string, s: EstimateSettings): Estimate {
@@ -147,10 +172,10 @@ export function estimateRequest(req: EstimatedRequest, model: string, s: Estimat
 
 export function estimateTokens(e: EstimateInput): Estimate {
   const est = estimateBody(e);
-  if (continuesStoredContext(e.json)) {
+  if (continuesStoredContext(e.json, e.api)) {
     const { tokens, previous } = e.context ?? { tokens: REFERENCED_CONTEXT_TOKENS, previous: null };
     Object.assign(est, { inputTokens: est.inputTokens + tokens, bounded: false, referencedTokens: tokens, referencedFrom: previous });
-    if (storedReference(e.json)?.field === 'previous_interaction_id') est.referencedBy = 'previous_interaction_id';
+    if (storedReference(e.json, e.api)?.field === 'previous_interaction_id') est.referencedBy = 'previous_interaction_id';
   }
   billedBeyondBody(est, e);
   return est;

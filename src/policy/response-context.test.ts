@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Api } from '../core/api.js';
 import type { GatewayError } from '../core/errors.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { type Logger, silentLogger } from '../core/logger.js';
@@ -67,8 +68,8 @@ describe('a Responses follow-up’s stored context', () => {
 
 describe('admission of a Responses follow-up', () => {
   let seq = 0;
-  const request = (json: unknown): AdmitRequest<{ provider: string; catalogProvider: undefined }> => ({
-    id: `f${++seq}`, caller: { keyId: 'k1', user: 'alice', team: null, project: null, tags: {} }, model: 'gpt-5', keep: false, bodyBytes: 100, json, maxOutputTokens: 100, resolve: () => ({ provider: 'openai', catalogProvider: undefined }),
+  const request = (json: unknown, api: Api = 'openai.responses'): AdmitRequest<{ provider: string; catalogProvider: undefined }> => ({
+    id: `f${++seq}`, caller: { keyId: 'k1', user: 'alice', team: null, project: null, tags: {} }, model: 'gpt-5', keep: false, bodyBytes: 100, json, api, maxOutputTokens: 100, resolve: () => ({ provider: 'openai', catalogProvider: undefined }),
   });
   /** $1 per 1,000 tokens: a limit of $5 fits the 200 tokens of the body and the output, and 4,800 more. */
   function enforcer(known: Record<string, number>) {
@@ -102,6 +103,15 @@ describe('admission of a Responses follow-up', () => {
     const conversation = (await e.admit(request({ input: 'go on', conversation: 'conv_1' })).catch((x: unknown) => x)) as GatewayError;
     expect(conversation.details).toMatchObject({ request_referenced_tokens: 128_000, request_referenced_from: 'setting' });
     expect(asked).toEqual(['resp_gone', 'resp_big', undefined]);
+  });
+
+  it('takes a stray previous_response_id in a chat completion or a Message for no follow-up: nothing asked, nothing counted for it', async () => {
+    const { e, asked } = enforcer({ resp_big: 9_000 });
+    const chat = { messages: [{ role: 'user', content: 'hi' }], previous_response_id: 'resp_gone', conversation: 'conv_1' };
+    expect((await e.admit(request(chat, 'openai.chat'))).model).toBe('gpt-5');
+    expect((await e.admit(request({ ...chat, previous_response_id: 'resp_big' }, 'anthropic.messages'))).model).toBe('gpt-5');
+    expect((await e.admit(request({ contents: [], previous_interaction_id: 'v1_gone' }, 'gemini.generate'))).model).toBe('gpt-5');
+    expect(asked).toEqual([]);
   });
 
   it('does not ask when no rule counts a request’s tokens (model policies alone)', async () => {

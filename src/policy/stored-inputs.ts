@@ -21,7 +21,7 @@ export function storedInputs(d: StoredInputLookups): (req: AdmitRequest<Served>)
   const context = d.storedContext ?? (() => Promise.resolve({ tokens: d.settings.responsesContextTokens, previous: null }));
   const cached = d.cachedContent ?? (() => Promise.resolve({ tokens: d.settings.geminiCacheTokens, cache: null }));
   return async (req) => {
-    if (req.context === undefined && continuesStoredContext(req.json)) req.context = await context(previousResponseId(req.json));
+    if (req.context === undefined && continuesStoredContext(req.json, req.api)) req.context = await context(previousResponseId(req.json, req.api));
     const cache = req.cached === undefined ? cachedContentName(req.json) : undefined;
     if (cache !== undefined) req.cached = await cached(cache);
   };

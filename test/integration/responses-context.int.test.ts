@@ -81,6 +81,27 @@ describe('policy.responses_context_tokens', () => {
   });
 });
 
+describe('a stray previous_response_id or previous_interaction_id', () => {
+  it('continues nothing outside the APIs that define it: a chat completion, a Message or a generateContent carrying one is admitted on its own size', async () => {
+    const h = await startHarness({ price, auth: SHARED, policy: { rules: { budgets: [alice], rateLimits: [], modelPolicies: [] } } });
+    open.push(h);
+    h.fake.setDefault({ usage: { input: 200, output: 50 } });
+    const post = async (path: string, headers: Record<string, string>, body: Record<string, unknown>) => {
+      const res = await fetch(`${h.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+      return { status: res.status, text: await res.text() };
+    };
+    const stray = { previous_response_id: 'resp_elsewhere', previous_interaction_id: 'v1_elsewhere', conversation: 'conv_1' };
+    const bearer = { authorization: `Bearer ${h.key.key}` };
+    // 128,000 tokens of context would be $2.56 against alice's $0.05: counted, each would be refused.
+    expect(await post('/v1/chat/completions', bearer, { model: 'gpt-5', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }], ...stray })).toMatchObject({ status: 200 });
+    expect(await post('/v1/messages', { 'x-api-key': h.key.key, 'anthropic-version': '2023-06-01' }, { model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }], ...stray })).toMatchObject({ status: 200 });
+    expect(await post('/v1beta/models/gemini-2.5-flash:generateContent', { 'x-goog-api-key': h.key.key }, { contents: [{ role: 'user', parts: [{ text: 'hi' }] }], generationConfig: { maxOutputTokens: 100 }, ...stray })).toMatchObject({ status: 200 });
+    // Where the API defines it, it is a follow-up as before.
+    expect((await respond(h, { input: 'go on', previous_response_id: 'resp_elsewhere' })).status).toBe(402);
+    expect((await post('/v1beta/interactions', { 'x-goog-api-key': h.key.key }, { model: 'gemini-2.5-flash', input: 'go on', previous_interaction_id: 'v1_elsewhere', generation_config: { max_output_tokens: 100 } })).status).toBe(402);
+  });
+});
+
 describe('a Responses follow-up while Postgres hangs', () => {
   it('is not held up: the previous response is counted as remembered, or at the setting once the read takes too long', async () => {
     const proxy = new PgProxy();

@@ -114,7 +114,7 @@ export class RealtimeSession extends RelayedSocket {
     const policy = this.d.gateway.policy;
     if (!policy) return;
     const served: Served = { provider: conn.provider.name, catalogProvider: conn.provider.catalog };
-    turn.admission = policy.admit(admitRequest(facts.id, w, { model: this.model, stream: true }, conn.headers, { bytes: 0, json: undefined }, () => served)).catch((e: unknown) => {
+    turn.admission = policy.admit(admitRequest(facts.id, w, { model: this.model, stream: true }, conn.headers, { bytes: 0, json: undefined, api: 'openai.realtime' }, () => served)).catch((e: unknown) => {
       this.refuse(responseId, turn, toGatewayError(e));
       return undefined;
     });

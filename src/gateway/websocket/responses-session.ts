@@ -77,7 +77,7 @@ export class ResponsesSession extends RelayedSocket {
       if (d.gateway.policy) {
         // One connection, one upstream: a policy's model goes to the provider the socket is open to.
         const served: Served = { provider: conn.provider.name, catalogProvider: conn.provider.catalog, upstream: conn.provider };
-        admission = await d.gateway.policy.admit(admitRequest(facts.id, w, info, conn.headers, { bytes: data.length, json }, () => served));
+        admission = await d.gateway.policy.admit(admitRequest(facts.id, w, info, conn.headers, { bytes: data.length, json, api: 'openai.responses' }, () => served));
         facts.pool = admission.pool;
         if (admission.model !== info.model || admission.capOutputTokens !== undefined) {
           body = applyOverrides(route(), json, '/v1/responses', { model: admission.model !== info.model ? admission.model : undefined, maxOutputTokens: admission.capOutputTokens }).body;

@@ -153,7 +153,7 @@ export function socketGateway(deps: GatewayDeps): SocketGateway {
     const requested = facts.modelRequested;
     if (!deps.policy) return { requested, model: requested, pool: null };
     const served = { provider: provider.name, catalogProvider: provider.catalog, upstream: provider };
-    const admission = await deps.policy.admit(admitRequest(facts.id, who, { model: facts.modelRequested, stream: true }, headers, { bytes: 0, json: undefined }, () => served));
+    const admission = await deps.policy.admit(admitRequest(facts.id, who, { model: facts.modelRequested, stream: true }, headers, { bytes: 0, json: undefined, api: 'openai.realtime' }, () => served));
     admission.settle(0n, 0);
     if (admission.model !== facts.modelRequested) query.set('model', admission.model);
     return { requested, model: admission.model, pool: admission.pool };
