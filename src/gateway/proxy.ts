@@ -110,7 +110,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const { provider: explicit, path } = splitProviderPrefix(q < 0 ? rawUrl : rawUrl.slice(0, q));
     const search = q < 0 ? '' : rawUrl.slice(q + 1);
     const headers = headerBag(req.headers);
-    const dialects = preferredDialects(headers, explicit === undefined ? undefined : deps.providers.byName(explicit)?.dialect, new URLSearchParams(search));
+    const dialects = preferredDialects(headers, explicit === undefined ? undefined : deps.providers.byName(explicit)?.dialect, search);
     const found = lookupRoute(req.method ?? 'GET', path, dialects);
     if (found.kind !== 'match') {
       // No money can be involved, so no ledger row: just a readable error.

@@ -224,7 +224,7 @@ describe('registry', () => {
 
   it('takes /v1/batches and /v1/files for Gemini when the key is Gemini (x-goog-api-key, or ?key= without a Bearer), else for OpenAI', () => {
     const api = (method: string, path: string, headers: Record<string, string>, query = '') => {
-      const l = lookupRoute(method, path, preferredDialects(headers, undefined, new URLSearchParams(query)));
+      const l = lookupRoute(method, path, preferredDialects(headers, undefined, query));
       return l.kind === 'match' ? [l.route.api, l.route.resourceId] : [l.kind];
     };
     const goog = { 'x-goog-api-key': 'tg_x' };
@@ -241,7 +241,7 @@ describe('registry', () => {
     expect(api('POST', '/v1/batches/batch_1/cancel', bearer)).toEqual(['openai.batches', 'batch_1']);
     expect(api('GET', '/v1/files/file-1', bearer)).toEqual(['openai.files', 'file-1']);
     expect(api('GET', '/v1/files/file_1', { 'anthropic-version': '2023-06-01' })).toEqual(['anthropic.files', 'file_1']);
-    expect(preferredDialects({}, undefined, new URLSearchParams('key=k'))).toEqual(['gemini', 'openai', 'anthropic']);
+    expect(preferredDialects({}, undefined, 'key=k')).toEqual(['gemini', 'openai', 'anthropic']);
   });
 
   it('takes the Skills API paths for Anthropic when the request says it is Anthropic, else for OpenAI, the skill id the resource of each', () => {

@@ -46,8 +46,8 @@ export function lookupRoute(method: string, pathname: string, dialects: readonly
  * share (`GET /v1/models`) matches the first: the dialect its headers (or a Gemini `?key=`) claim, else the one of
  * the provider `/p/{provider}` names, else the default order (OpenAI first).
  */
-export function preferredDialects(headers: HeaderBag, provider: Dialect | undefined, query: URLSearchParams = new URLSearchParams()): readonly Dialect[] {
-  const first = DIALECTS.find((d) => ADAPTERS[d].claims(headers, query)) ?? provider;
+export function preferredDialects(headers: HeaderBag, provider: Dialect | undefined, search = ''): readonly Dialect[] {
+  const first = DIALECTS.find((d) => ADAPTERS[d].claims(headers, search)) ?? provider;
   return first === undefined || first === DIALECTS[0] ? DIALECTS : [first, ...DIALECTS.filter((d) => d !== first)];
 }
 

@@ -16,9 +16,10 @@ export interface DialectAdapter {
   /**
    * Whether the headers mark the request as this dialect's, for a path two dialects share
    * (`GET /v1/models` is OpenAI's and Anthropic's): Anthropic's SDKs send `anthropic-version`
-   * and `x-api-key`, which OpenAI's never do; Gemini's put the key in `x-goog-api-key` or `?key=`.
+   * and `x-api-key`, which OpenAI's never do; Gemini's put the key in `x-goog-api-key` or `?key=`
+   * (`search`: the query string as sent, without its `?`).
    */
-  claims(headers: HeaderBag, query: URLSearchParams): boolean;
+  claims(headers: HeaderBag, search: string): boolean;
 
   /** Finds the client's credential wherever this dialect's SDKs put it. */
   readCredential(headers: HeaderBag, query: URLSearchParams): Credential | undefined;

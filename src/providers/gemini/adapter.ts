@@ -13,7 +13,8 @@ export const geminiAdapter: DialectAdapter = {
     return found.kind === 'match' ? found.route : undefined;
   },
   // `?key=` beside a Bearer is not taken as Gemini's: the Bearer is the OpenAI clients' key, and the query theirs to fill.
-  claims: (headers, query) => headers['x-goog-api-key'] !== undefined || (query.has('key') && headers.authorization === undefined),
+  // The query is parsed only for a request with neither key header (most carry one): this runs for every request.
+  claims: (headers, search) => headers['x-goog-api-key'] !== undefined || (headers.authorization === undefined && search !== '' && new URLSearchParams(search).has('key')),
   readCredential: geminiCredential.read,
   writeCredential: geminiCredential.write,
   inspectRequest: inspectGeminiRequest,
