@@ -257,7 +257,7 @@ export const usageRowsParams = (r: UsageRange): [string, number, number, string]
  * partial index `requests_agent` (schema version 34: `tag` must spell the tag as its predicate does,
  * `tags ->> 'agent_id'`), filtered by input count and tag (bench/codex-agent-lookup.ts measures it).
  */
-const AGENT_THREAD_SOURCES: ReadonlySet<string> = new Set(['codex-log', 'codex-otel']);
+export const AGENT_THREAD_SOURCES: ReadonlySet<string> = new Set(['codex-log', 'codex-otel']);
 
 /** The probes of a usage range that its session's rows did not repeat and that a gateway row may hold by `agent_id`. */
 export function agentProbes(range: UsageRange, matched: readonly UsageProbe[]): UsageProbe[] {

@@ -16,6 +16,7 @@ import { boundQuery, createPool, migrate, withClient } from './pool.js';
 import { POSTGRES_TIMEOUTS, type PostgresTimeouts } from './timeouts.js';
 import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, agentProbes, agentRanges, agentRowsParams, agentRowsSql, crossSourceCheck, matchedByAgent, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, type UsageProbe, usageProbesOf, usageRanges, usageRowsParams, usageRowsSql } from '../cross-source.js';
 import { chargeQueue, writeCharges } from './charges.js';
+import { IDLESS_OTHERS_STORED, addsIdlessOther, afterReplacing, replaceProbesOf, replaceRanges, replaceableRowsParams, replaceableRowsSql, replacedRows } from '../cross-source-replace.js';
 import { type RollupDelta, rollupDeltas, rollupValues, sameRow } from '../rollup.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, cacheRowSelect, ROLLUP_MEASURES, ROLLUP_SPAN, hasSpan, rollupKeys, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
@@ -91,10 +92,15 @@ function pgLedger(pool: pg.Pool, reportMs: number): LedgerStore {
       return out;
     });
 
-  /** Drops the rows that repeat a request another source already recorded (see cross-source.ts). */
+  /**
+   * Drops the rows that repeat a request another source already recorded (see cross-source.ts). With
+   * them, `idless`: whether the ledger held a row another source recorded without an id, asked in the
+   * same query (cross-source-replace.ts), or undefined when the batch has no gateway row.
+   */
   const withoutCrossSourceRepeats = async (c: pg.PoolClient, rows: readonly LedgerRow[]) => {
     const all = probesOf(rows);
-    const others = all.some((p) => p.source === GATEWAY_SOURCE) ? (await c.query<{ e: boolean }>(OTHERS_STORED_SQL)).rows[0]!.e : true;
+    const flags = rows.some((r) => r.source === GATEWAY_SOURCE) ? (await c.query<{ e: boolean; n: boolean }>(`${OTHERS_STORED_SQL}, ${IDLESS_OTHERS_STORED} AS n`)).rows[0]! : undefined;
+    const others = flags?.e ?? true;
     const probes = probesToRun(all, () => others);
     const repeated = new Set<number>();
     if (probes.length > 0) {
@@ -138,7 +144,23 @@ function pgLedger(pool: pg.Pool, reportMs: number): LedgerStore {
       found.push(...res.rows);
     }
     const seen = crossSourceCheck(rows, repeated, sourcesById(found));
-    return rows.filter((r) => !seen(r));
+    return { kept: rows.filter((r) => !seen(r)), idless: flags?.n };
+  };
+
+  /** Takes out the rows of other sources that gateway rows just written repeat (cross-source-replace.ts). */
+  const replaceRepeated = async (c: pg.PoolClient, written: readonly LedgerRow[], idlessBefore: boolean | undefined) => {
+    const probes = replaceProbesOf(written);
+    if (probes.length === 0 || !(idlessBefore === true || addsIdlessOther(written))) return afterReplacing(written, []);
+    const found: LedgerRow[] = [];
+    for (const r of replaceRanges(probes)) found.push(...(await c.query<Row>(replaceableRowsSql((n) => `$${n}`), replaceableRowsParams(r))).rows.map(rowFromRecord));
+    const matched = replacedRows(probes, found);
+    if (matched.length === 0) return afterReplacing(written, []);
+    // Only what this transaction deleted: a row another writer took out meanwhile is not taken back twice.
+    const ids = matched.map((r) => r.id).sort();
+    const res = await c.query<{ id: string }>('DELETE FROM requests WHERE id = ANY($1::text[]) RETURNING id', [ids]);
+    await c.query('DELETE FROM attempts WHERE request_id = ANY($1::text[])', [ids]);
+    const deleted = new Set(res.rows.map((r) => r.id));
+    return afterReplacing(written, matched.filter((r) => deleted.has(r.id)));
   };
 
   const insertRows = async (c: pg.PoolClient, given: readonly LedgerRow[]) => {
@@ -179,11 +201,14 @@ function pgLedger(pool: pg.Pool, reportMs: number): LedgerStore {
   /** Inserts, ON CONFLICT (id) DO NOTHING RETURNING id: the rows this transaction inserted. */
   const insertFresh = (rows: readonly LedgerRow[], charge = false) =>
     inTransaction(async (c) => {
-      const fresh = await insertRows(c, await withoutCrossSourceRepeats(c, rows));
+      const checked = await withoutCrossSourceRepeats(c, rows);
+      const fresh = await insertRows(c, checked.kept);
       await insertAttempts(c, fresh);
-      await writeRollups(c, fresh);
-      if (charge) await writeCharges(c, fresh, []);
-      return fresh;
+      const { kept, removed } = await replaceRepeated(c, fresh, checked.idless);
+      await writeRollups(c, kept, removed);
+      // A removed row's spend was queued as a charge when it was written: it is taken back whoever writes.
+      if (charge || removed.length > 0) await writeCharges(c, charge ? kept : [], removed);
+      return kept;
     });
 
   return {
@@ -200,7 +225,7 @@ function pgLedger(pool: pg.Pool, reportMs: number): LedgerStore {
       if (given.length + remove.length === 0) return 0;
       const rows = storableRows(given);
       return inTransaction(async (c) => {
-        const kept = await withoutCrossSourceRepeats(c, rows);
+        const { kept, idless } = await withoutCrossSourceRepeats(c, rows);
         const ids = [...new Set([...remove, ...kept.map((r) => r.id)])];
         const stored = new Map<string, LedgerRow>();
         for (let i = 0; i < ids.length; i += 10_000) {
@@ -216,9 +241,12 @@ function pgLedger(pool: pg.Pool, reportMs: number): LedgerStore {
         const logged = added.filter((r) => r.attemptLog);
         if (logged.length > 0) await c.query('DELETE FROM attempts WHERE request_id = ANY($1::text[])', [logged.map((r) => r.id)]);
         await insertAttempts(c, logged);
-        await writeRollups(c, added, gone.map((id) => stored.get(id)!));
-        if (o.charge) await writeCharges(c, added, gone.map((id) => stored.get(id)!));
-        return added.length;
+        const after = await replaceRepeated(c, added, idless);
+        const removed = [...gone.map((id) => stored.get(id)!), ...after.removed];
+        await writeRollups(c, after.kept, removed);
+        if (o.charge) await writeCharges(c, after.kept, removed);
+        else if (after.removed.length > 0) await writeCharges(c, [], after.removed);
+        return after.kept.length;
       });
     },
     async ping() {

@@ -6,6 +6,7 @@ import { rollupUpsertSql } from '../rollup-sql.js';
 import { pendingResponseSql, pendingResponsesSql } from '../pending-sql.js';
 import type { LedgerStore, TimeFilter, UpsertOptions } from '../ports.js';
 import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, agentProbes, agentRanges, agentRowsParams, agentRowsSql, crossSourceCheck, matchedByAgent, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, type UsageFound, type UsageProbe, usageProbesOf, usageRanges, usageRowsParams, usageRowsSql } from '../cross-source.js';
+import { IDLESS_OTHERS_STORED_SQL, afterReplacing, replaceProbesOf, replaceRanges, replaceableRowsParams, replaceableRowsSql, replacedRows } from '../cross-source-replace.js';
 import { rollupDeltas, rollupValues, sameRow } from '../rollup.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, cacheRowSelect, rowFromRecord, rowValues } from '../schema.js';
 import { insertWithConstants } from './constant-columns.js';
@@ -133,6 +134,20 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   const writeRollups = (added: readonly LedgerRow[], removed: readonly LedgerRow[] = []) => {
     for (const d of rollupDeltas(added, removed)) upsert(d.table).run(rollupValues(d));
   };
+  const idlessOthers = db.prepare(IDLESS_OTHERS_STORED_SQL);
+  const replaceableRows = db.prepare(replaceableRowsSql(() => '?')).safeIntegers();
+  /** Takes out the rows of other sources that gateway rows just written repeat (cross-source-replace.ts). */
+  const replaceRepeated = (written: readonly LedgerRow[]) => {
+    const probes = replaceProbesOf(written);
+    if (probes.length === 0 || !(idlessOthers.get() as { e: number | bigint }).e) return afterReplacing(written, []);
+    const found = replaceRanges(probes).flatMap((r) => (replaceableRows.all(...replaceableRowsParams(r)) as Row[]).map(rowFromRecord));
+    const replaced = replacedRows(probes, found);
+    for (const r of replaced) {
+      deleteRow.run(r.id);
+      deleteAttempts.run(r.id);
+    }
+    return afterReplacing(written, replaced);
+  };
   const lastRowid = db.prepare('SELECT COALESCE(MAX(rowid), 0) AS n FROM requests');
   const secondaryIndexes = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'requests' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'");
   /**
@@ -169,9 +184,11 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
       if (r.attemptLog) for (const a of r.attemptLog) insertAttempt.run(attemptValues(a, toInt));
     }
     for (const sql of rebuild) db.exec(sql);
-    writeRollups(fresh);
-    if (charge) writeCharges(fresh, []);
-    return fresh;
+    const { kept: counted, removed } = replaceRepeated(fresh);
+    writeRollups(counted, removed);
+    // A removed row's spend was queued as a charge when it was written: it is taken back whoever writes.
+    if (charge || removed.length > 0) writeCharges(charge ? counted : [], removed);
+    return counted;
   });
   const upsertBatch = db.transaction((rows: readonly LedgerRow[], remove: readonly string[], { replaceIf, keep, charge }: UpsertOptions) => {
     const added: LedgerRow[] = [];
@@ -202,9 +219,12 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
       }
       added.push(r);
     }
-    writeRollups(added, removed);
-    if (charge) writeCharges(added, removed);
-    return added.length;
+    const after = replaceRepeated(added);
+    removed.push(...after.removed);
+    writeRollups(after.kept, removed);
+    if (charge) writeCharges(after.kept, removed);
+    else if (after.removed.length > 0) writeCharges([], after.removed);
+    return after.kept.length;
   });
   const takeCharges = db.prepare('DELETE FROM budget_charges WHERE id IN (SELECT id FROM budget_charges LIMIT ?) RETURNING spend');
   const pendingCharges = db.prepare('SELECT spend FROM budget_charges');

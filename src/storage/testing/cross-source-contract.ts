@@ -185,4 +185,92 @@ export function crossSourceContract(open: () => Promise<Storage>): void {
       expect(await kept(s, log)).toEqual(['log-3']);
     });
   });
+
+  // The other order: another source's id-less record stored first, the gateway's row of the call after it.
+  const gwOf = (id: string, o: Partial<LedgerRow> = {}) => codex(id, 'codex-otel', { upstreamRequestId: `req_${id}`, responseId: `resp_${id}`, source: 'gateway', costPicos: 7_000n, ...o });
+  const totals = async (s: Storage) => {
+    for (const by of [[], ['session'], ['user', 'model']] as const) {
+      const rows = await s.ledger.aggregate({ by: [...by] });
+      const sum = rows.reduce((a, r) => ({ requests: a.requests + r.requests, input: a.input + r.inputTokens, cost: a.cost + r.costPicos }), { requests: 0, input: 0, cost: 0n });
+      // A window whose edges cut the hour reads the raw rows: they must agree with the rollups.
+      const [edge] = await s.ledger.aggregate({ by: [], since: T - 30 * 60_000, until: T + 30 * 60_000 });
+      expect({ requests: edge?.requests ?? 0, input: edge?.inputTokens ?? 0, cost: edge?.costPicos ?? 0n }).toEqual(sum);
+    }
+    const [total] = await s.ledger.aggregate({ by: [] });
+    return { requests: total?.requests ?? 0, input: total?.inputTokens ?? 0, cost: total?.costPicos ?? 0n };
+  };
+  const chargedPerRow = async (s: Storage) => {
+    const by = new Map<string, bigint>();
+    for (const c of await s.ledger.pendingCharges()) by.set(c.id, (by.get(c.id) ?? 0n) + c.costPicos);
+    return Object.fromEntries(by);
+  };
+
+  it('keeps the gateway row of a Codex call whose telemetry or rollout row was stored first, the call counted once in every total', async () => {
+    await withStore(async (s) => {
+      expect(await s.ledger.insertCharged([codex('otel', 'codex-otel', { ts: T + 4000, costPicos: 5_000n })])).toBe(1);
+      expect(await s.ledger.upsert([codex('log', 'codex-log', { ts: T + 4000, sessionId: 'cx-2', costPicos: 5_000n })], [], { charge: true })).toBe(1);
+      expect(await totals(s)).toEqual({ requests: 2, input: 2 * 1324, cost: 10_000n });
+      // The gateway's rows, written late: stamped at the calls' arrival, before the other records.
+      expect(await s.ledger.insert([gwOf('gw', { ts: T }), gwOf('gw-2', { ts: T, sessionId: 'cx-2' })])).toBe(2);
+      expect(await ids(s)).toEqual(['gw']);
+      expect(await kept(s, [codex('log', 'codex-log'), codex('gw-2', 'codex-log')])).toEqual(['gw-2']);
+      expect(await totals(s)).toEqual({ requests: 2, input: 2 * 1324, cost: 14_000n });
+      // The spend the other rows queued for budgets is taken back; the gateway settled its own.
+      expect(await chargedPerRow(s)).toEqual({ otel: 0n, log: 0n });
+      // Either record arriving again is now a repeat of the gateway row.
+      expect(await s.ledger.insert([codex('otel', 'codex-otel', { ts: T + 4000, costPicos: 5_000n })])).toBe(0);
+      expect(await s.ledger.upsert([codex('log', 'codex-log', { ts: T + 4000, sessionId: 'cx-2', costPicos: 5_000n })])).toBe(0);
+      expect(await totals(s)).toEqual({ requests: 2, input: 2 * 1324, cost: 14_000n });
+    });
+  });
+
+  it('keeps the gateway row when a batch holds it and another source record of its call, in either order', async () => {
+    await withStore(async (s) => {
+      expect(await s.ledger.insert([codex('otel', 'codex-otel', { ts: T + 3000 }), gwOf('gw', { ts: T })])).toBe(1);
+      expect(await s.ledger.upsert([gwOf('gw-2', { sessionId: 'cx-2' }), codex('log', 'codex-log', { sessionId: 'cx-2', ts: T + 3000 })])).toBe(1);
+      expect(await kept(s, [codex('otel', 'codex-otel'), codex('gw', 'codex-otel'), codex('log', 'codex-log'), codex('gw-2', 'codex-log')])).toEqual(['gw', 'gw-2']);
+      expect(await totals(s)).toEqual({ requests: 2, input: 2 * 1324, cost: 14_000n });
+    });
+  });
+
+  it('keeps the gateway row of a Codex sub-agent call whose telemetry, naming the thread, was stored first', async () => {
+    await withStore(async (s) => {
+      await s.ledger.insert([codex('otel', 'codex-otel', { sessionId: 'cx-sub', ts: T + 2000 })]);
+      expect(await s.ledger.insert([gwOf('gw', { tags: { agent_id: 'cx-sub', parent_agent_id: 'cx-1' } })])).toBe(1);
+      expect(await ids(s)).toEqual(['gw']);
+      expect(await totals(s)).toEqual({ requests: 1, input: 1324, cost: 7_000n });
+    });
+  });
+
+  it('keeps the gateway row of a call whose rollout row, naming its response, was imported first; one naming another response is another call', async () => {
+    await withStore(async (s) => {
+      const log = [codex('log', 'codex-log', { ts: T + 3000, responseId: 'resp_gw' }), codex('log-2', 'codex-log', { ts: T + 3000, responseId: 'resp_x', sessionId: 'cx-sub' })];
+      expect(await s.ledger.upsert(log)).toBe(2);
+      expect(await s.ledger.insert([gwOf('gw'), gwOf('gw-2', { sessionId: 'cx-sub' })])).toBe(2);
+      expect(await kept(s, [...log, codex('gw', 'codex-log')])).toEqual(['log-2', 'gw']);
+      expect((await totals(s)).requests).toBe(3);
+    });
+  });
+
+  it('keeps a stored record without a provider id that the later gateway row does not repeat: other counts, another session, more than 15 minutes apart', async () => {
+    for (const other of [
+      codex('otel', 'codex-otel', { outputTokens: 41 }),
+      codex('otel', 'codex-otel', { inputTokens: 1325 }),
+      codex('otel', 'codex-otel', { sessionId: 'cx-2' }),
+      codex('otel', 'codex-otel', { ts: T + SESSION_WINDOW_MS + 1 }),
+      codex('log', 'codex-log', { ts: T - SESSION_WINDOW_MS - 1 }),
+      // A row matched by its response id is not matched by its counts.
+      codex('span', 'codex-otel', { source: 'otel-genai', responseId: 'resp_other' }),
+      // A sub-agent thread matches a gateway row by its agent_id tag only.
+      codex('otel', 'codex-otel', { sessionId: 'cx-sub' }),
+    ]) {
+      await withStore(async (s) => {
+        expect(await s.ledger.insertCharged([other])).toBe(1);
+        expect(await s.ledger.insert([gwOf('gw')])).toBe(1);
+        expect(await ids(s)).toEqual(['gw', other.id]);
+        expect((await totals(s)).requests).toBe(2);
+        expect(await chargedPerRow(s)).toEqual({ [other.id]: other.costPicos });
+      });
+    }
+  });
 }

@@ -51,14 +51,16 @@ export function importContract(open: () => Promise<Storage>): void {
     // Another call, a row without a response id, and one beyond the window are recorded.
     expect(await s.ledger.insert([row('span-r9', 'otel-genai', 'chatcmpl-R9'), { ...row('span-none', 'otel-genai', null), inputTokens: 4321 }])).toBe(2);
     expect(await s.ledger.insert([row('span-late', 'otel-genai', 'chatcmpl-R1', t + RESPONSE_WINDOW_MS + 1)])).toBe(1);
-    // The gateway's own inserts never ask (its hot path): its row is kept even after a span of the same id.
+    // The gateway's own inserts never look a response id up (its hot path): its row is kept, and the span
+    // of the same id is taken out only because it is in the row's session with its counts (cross-source-replace.ts).
     expect(await s.ledger.insert([row('gw-r9', 'gateway', 'chatcmpl-R9')])).toBe(1);
+    expect(await s.ledger.get('span-r9')).toBeUndefined();
     // Within one batch the gateway's row is the one kept, whatever the order.
     expect(await s.ledger.insert([row('span-r2', 'otel-genai', 'chatcmpl-R2'), row('gw-r2', 'gateway', 'chatcmpl-R2'), row('cc-r2', 'claude-code-log', 'chatcmpl-R2')])).toBe(1);
     expect(await s.ledger.get('gw-r2')).toBeDefined();
     expect(await s.ledger.get('span-r2')).toBeUndefined();
     const [total] = await s.ledger.aggregate({ by: [] });
-    expect(total).toMatchObject({ requests: 6, costPicos: 60n });
+    expect(total).toMatchObject({ requests: 5, costPicos: 50n });
     await s.close();
   });
 
