@@ -77,6 +77,17 @@ export const replaceableRowsSql = (param: (n: number) => string) =>
 
 export const replaceableRowsParams = (r: ReplaceRange): [string, number, number] => [r.sessionId, r.from, r.to];
 
+/**
+ * The same rows for every range at once (parameters: the ranges' sessions, starts and ends as
+ * arrays), for a server a round trip away: one query a batch, not one per session.
+ */
+export const REPLACEABLE_ROWS_ALL_SQL =
+  'SELECT r.* FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS q(s, f, t) CROSS JOIN LATERAL ' +
+  `(SELECT * FROM requests WHERE session_id = q.s AND ts BETWEEN q.f AND q.t AND source <> '${GATEWAY_SOURCE}' ` +
+  "AND (upstream_request_id IS NULL OR upstream_request_id = '')) r";
+
+export const replaceableRowsAllParams = (ranges: readonly ReplaceRange[]): [string[], number[], number[]] => [ranges.map((r) => r.sessionId), ranges.map((r) => r.from), ranges.map((r) => r.to)];
+
 /** Whether a stored row of the probe's session (or thread) and counts may be its call (as `usageProbesOf` would take it). */
 function replaceable(f: LedgerRow, p: ReplaceProbe): boolean {
   const id = responseIdOf(f);

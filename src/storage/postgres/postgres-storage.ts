@@ -16,7 +16,7 @@ import { boundQuery, createPool, migrate, withClient } from './pool.js';
 import { POSTGRES_TIMEOUTS, type PostgresTimeouts } from './timeouts.js';
 import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, agentProbes, agentRanges, agentRowsParams, agentRowsSql, crossSourceCheck, matchedByAgent, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, type UsageProbe, usageProbesOf, usageRanges, usageRowsParams, usageRowsSql } from '../cross-source.js';
 import { chargeQueue, writeCharges } from './charges.js';
-import { IDLESS_OTHERS_STORED, addsIdlessOther, afterReplacing, replaceProbesOf, replaceRanges, replaceableRowsParams, replaceableRowsSql, replacedRows } from '../cross-source-replace.js';
+import { IDLESS_OTHERS_STORED, REPLACEABLE_ROWS_ALL_SQL, addsIdlessOther, afterReplacing, replaceProbesOf, replaceRanges, replaceableRowsAllParams, replacedRows } from '../cross-source-replace.js';
 import { type RollupDelta, rollupDeltas, rollupValues, sameRow } from '../rollup.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, ROLLUP_TABLES, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, cacheRowSelect, ROLLUP_MEASURES, ROLLUP_SPAN, hasSpan, rollupKeys, rowFromRecord, rowValues } from '../schema.js';
 import { timeTerms } from '../time-window.js';
@@ -151,8 +151,7 @@ function pgLedger(pool: pg.Pool, reportMs: number): LedgerStore {
   const replaceRepeated = async (c: pg.PoolClient, written: readonly LedgerRow[], idlessBefore: boolean | undefined) => {
     const probes = replaceProbesOf(written);
     if (probes.length === 0 || !(idlessBefore === true || addsIdlessOther(written))) return afterReplacing(written, []);
-    const found: LedgerRow[] = [];
-    for (const r of replaceRanges(probes)) found.push(...(await c.query<Row>(replaceableRowsSql((n) => `$${n}`), replaceableRowsParams(r))).rows.map(rowFromRecord));
+    const found = (await c.query<Row>(REPLACEABLE_ROWS_ALL_SQL, replaceableRowsAllParams(replaceRanges(probes)))).rows.map(rowFromRecord);
     const matched = replacedRows(probes, found);
     if (matched.length === 0) return afterReplacing(written, []);
     // Only what this transaction deleted: a row another writer took out meanwhile is not taken back twice.

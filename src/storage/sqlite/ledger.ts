@@ -138,8 +138,10 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
   const replaceableRows = db.prepare(replaceableRowsSql(() => '?')).safeIntegers();
   /** Takes out the rows of other sources that gateway rows just written repeat (cross-source-replace.ts). */
   const replaceRepeated = (written: readonly LedgerRow[]) => {
+    // The ledger's answer first (two index seeks): most ledgers hold no such row, and then no probe is made.
+    if (written.length === 0 || !(idlessOthers.get() as { e: number | bigint }).e) return afterReplacing(written, []);
     const probes = replaceProbesOf(written);
-    if (probes.length === 0 || !(idlessOthers.get() as { e: number | bigint }).e) return afterReplacing(written, []);
+    if (probes.length === 0) return afterReplacing(written, []);
     const found = replaceRanges(probes).flatMap((r) => (replaceableRows.all(...replaceableRowsParams(r)) as Row[]).map(rowFromRecord));
     const replaced = replacedRows(probes, found);
     for (const r of replaced) {
