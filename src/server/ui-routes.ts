@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../core/logger.js';
 import { page, paragraph } from '../alerts/html-page.js';
-import { groupFilterOf } from '../explain/explain.js';
+import { GROUP_FILTER_FIELDS, groupFilterOf } from '../explain/explain.js';
 import { forecastBudgets } from '../forecast/budgets.js';
 import { isClientLeft } from '../gateway/read-body.js';
 import { isStorageTrouble } from '../storage/storage-trouble.js';
@@ -9,7 +9,7 @@ import type { PolicyRuntime } from '../policy/runtime.js';
 import type { RateBook } from '../pricing/unit-rates.js';
 import type { LedgerStore } from '../storage/ports.js';
 import { renderDisabled, renderLogin } from '../ui/login-page.js';
-import { loadOverview, spanOf } from '../ui/overview.js';
+import { SPANS, loadOverview, spanOf } from '../ui/overview.js';
 import { renderOverview } from '../ui/overview-page.js';
 import { sameSecret } from '../identity/same-secret.js';
 import { type AuthThrottle, retryAfterSeconds, throttledMessage, throttledTry } from '../identity/auth-throttle.js';
@@ -78,6 +78,7 @@ export async function handleUi(deps: UiDeps, req: IncomingMessage, res: ServerRe
       if (values.length > 1) throw new RangeError(`give ${field} once, not ${values.length} times`);
       return values[0];
     };
+    unknownParameters(query);
     const span = spanOf(once('span') ?? null);
     const only = groupFilterOf(once);
     await deps.flush();
@@ -97,6 +98,14 @@ export async function handleUi(deps: UiDeps, req: IncomingMessage, res: ServerRe
     deps.log.error('dashboard failed', { path, err: String(err) });
     sendPage(res, 500, page('Something went wrong', paragraph('Tollgate could not read the ledger for this page; the gateway log has the details.')));
   }
+}
+
+/** The query parameters a view takes: `?project=web` or `?since=2026-11-01` showed everyone's spend as if it had narrowed. */
+const VIEW_PARAMETERS: ReadonlySet<string> = new Set(['span', ...GROUP_FILTER_FIELDS]);
+
+function unknownParameters(query: URLSearchParams): void {
+  const unknown = [...new Set(query.keys())].filter((k) => !VIEW_PARAMETERS.has(k));
+  if (unknown.length > 0) throw new RangeError(`unknown parameter ${unknown.map((k) => JSON.stringify(k)).join(', ')}: the dashboard takes span (${Object.keys(SPANS).join(', ')}) and one of ${GROUP_FILTER_FIELDS.join(', ')}; other groupings and dates are in \`tollgate report\``);
 }
 
 /**

@@ -142,6 +142,14 @@ describe.each(STORES)('the dashboard on %s', (_, storage) => {
     expect(await twice.text()).toContain('give span once, not 2 times');
   });
 
+  it('refuses a parameter it does not take rather than showing everyone as if narrowed', async () => {
+    for (const [q, name] of [['project=web', 'project'], ['since=2026-11-01', 'since'], ['by=model', 'by'], ['team=web&tag=x', 'tag']]) {
+      const bad = await ui(`/ui?${q}`);
+      expect(bad.status).toBe(400);
+      expect(await bad.text()).toContain(`unknown parameter &#34;${name}&#34;: the dashboard takes span (24h, 7d, 30d) and one of user, team, model, provider, client, workflow`);
+    }
+  });
+
   it('signs in to the view that was asked for (a shared link), and never to another address', async () => {
     const asked = await (await ui('/ui?team=web&span=30d', { headers: { cookie: '' } })).text();
     expect(asked).toContain('<input type="hidden" name="view" value="team=web&#38;span=30d">');
