@@ -18,7 +18,7 @@ export const PAGE_HEADERS = {
 } as const;
 
 const STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1d1d1f}
-body.wide{max-width:72rem}h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}
+body.wide{max-width:72rem}h1{font-size:1.4rem}h1,p{overflow-wrap:anywhere}h2{font-size:1.1rem;margin-top:2rem}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}dt{color:#666}dd{margin:0;overflow-wrap:anywhere}
 textarea{width:100%;box-sizing:border-box;font:inherit}button{font:inherit;padding:.5rem 1.5rem;margin-top:.8rem;cursor:pointer}
 .approve{background:#1a7f37;color:#fff;border:0}.deny{background:#cf222e;color:#fff;border:0}

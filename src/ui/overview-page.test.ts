@@ -80,6 +80,12 @@ describe('the dashboard page', () => {
     expect(fresh).toContain('<dd>unpriced ($0.00 in the 7 days before)</dd>');
   });
 
+  it('wraps a very long name in the heading and sentences instead of widening the page past its tables', () => {
+    const html = renderOverview({ ...overview(), only: { field: 'team', value: 'x'.repeat(300) } }, 'UTC');
+    expect(html).toContain(`<h1>Spend of team ${'x'.repeat(300)} in the last 7 days</h1>`);
+    // Names run without spaces (imported team or project ids): only overflow-wrap breaks them.
+    expect(html).toMatch(/h1,p\{overflow-wrap:anywhere\}/);
+  });
   it('says where requests come from when the window has none', () => {
     const empty = overview();
     empty.total = emptyTotals();
