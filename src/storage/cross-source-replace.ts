@@ -69,7 +69,8 @@ export function replaceRanges(probes: readonly ReplaceProbe[]): ReplaceRange[] {
 
 /**
  * Another source's id-less rows of a session in a window (parameters: session, from, to), through
- * requests_session; what `replacedRows` needs to match them is filtered there.
+ * the partial index requests_idless_other (schema version 35), whose predicate the WHERE repeats
+ * term for term; what `replacedRows` needs to match them is filtered there.
  */
 export const replaceableRowsSql = (param: (n: number) => string) =>
   `SELECT * FROM requests WHERE session_id = ${param(1)} AND ts BETWEEN ${param(2)} AND ${param(3)} ` +

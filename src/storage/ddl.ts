@@ -288,3 +288,13 @@ export function schemaV30(t: TypeMap): string[] {
 export function schemaV34(): string[] {
   return ["CREATE INDEX requests_agent ON requests ((tags ->> 'agent_id'), ts) WHERE (tags ->> 'agent_id') IS NOT NULL"];
 }
+
+/**
+ * Version 35: other sources' rows without a provider id (a Codex telemetry event, an older rollout's token count) by
+ * session and time, for the gateway rows that may replace one (cross-source-replace.ts `replaceableRowsSql`, whose
+ * WHERE repeats this predicate so that both engines take the index): through requests_session that read took every
+ * row of each session's 30-minute window, once per gateway batch. A gateway row's insert only tests the predicate.
+ */
+export function schemaV35(): string[] {
+  return ["CREATE INDEX requests_idless_other ON requests (session_id, ts) WHERE source <> 'gateway' AND (upstream_request_id IS NULL OR upstream_request_id = '')"];
+}

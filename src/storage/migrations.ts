@@ -1,4 +1,4 @@
-import { schemaV1, schemaV2, schemaV3, schemaV4, schemaV5, schemaV6, schemaV7, schemaV8, schemaV9, schemaV13, schemaV16, schemaV18, schemaV21, schemaV22, schemaV24, schemaV25, schemaV28, schemaV29, schemaV30, schemaV34, type TypeMap } from './ddl.js';
+import { schemaV1, schemaV2, schemaV3, schemaV4, schemaV5, schemaV6, schemaV7, schemaV8, schemaV9, schemaV13, schemaV16, schemaV18, schemaV21, schemaV22, schemaV24, schemaV25, schemaV28, schemaV29, schemaV30, schemaV34, schemaV35, type TypeMap } from './ddl.js';
 import { schemaV14, schemaV15, schemaV26 } from './rollup-ddl.js';
 import { schemaV19, schemaV20, schemaV23, schemaV27 } from './anomaly-ddl.js';
 import { schemaV31, schemaV32, schemaV33 } from './object-owners.js';
@@ -36,5 +36,6 @@ export function migrations(t: TypeMap): { version: number; statements: string[] 
     { version: 32, statements: schemaV32() },
     { version: 33, statements: schemaV33(t) },
     { version: 34, statements: schemaV34() },
+    { version: 35, statements: schemaV35() },
   ];
 }

@@ -28,8 +28,8 @@ describe('stored objects made before owners were recorded', () => {
     // As version 31 left it: a Response made by alice, its row the only trace of who made it.
     const db = new Database(path);
     db.prepare('DELETE FROM schema_migrations WHERE version > 31').run();
-    // What versions 33 and 34 add goes too: the upgrade adds it again.
-    db.exec('DROP INDEX stored_objects_parent; ALTER TABLE stored_objects DROP COLUMN parent; DROP INDEX requests_agent');
+    // What versions 33 to 35 add goes too: the upgrade adds it again.
+    db.exec('DROP INDEX stored_objects_parent; ALTER TABLE stored_objects DROP COLUMN parent; DROP INDEX requests_agent; DROP INDEX requests_idless_other');
     const row = sampleRow({ id: 'old-response', api: 'openai.responses', responseId: 'resp_madeBeforeOwners', keyId: alice.id, team: 'platform' });
     db.prepare(`INSERT INTO requests (${REQUEST_COLUMNS.join(', ')}) VALUES (${REQUEST_COLUMNS.map(() => '?').join(', ')})`).run(rowValues(row, (b) => (b ? 1 : 0)));
     db.close();
