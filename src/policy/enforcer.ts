@@ -13,7 +13,7 @@ import { LateReleases } from './late-releases.js';
 import { type Hold, HoldSettler } from './settle-holds.js';
 import type { PendingSettlements } from './pending-settlements.js';
 import { CounterInitializer } from './counter-init.js';
-import { type CostedEstimate, type PriceContext, affordableOutputTokens, estimateCost, estimatePricer, estimateRequest, outputPerChoice, unpricedWarnings } from './estimate.js';
+import { type CostedEstimate, type Estimate, type PriceContext, affordableOutputTokens, estimateCost, estimatePricer, estimateRequest, outputPerChoice, unpricedWarnings } from './estimate.js';
 import { type StoredInputLookups, storedInputs } from './stored-inputs.js';
 import { admitModel, decideModel } from './model-rules.js';
 import { dearestServer } from './server-fallbacks.js';
@@ -80,7 +80,7 @@ export class Enforcer {
     this.settler = new HoldSettler({ counters: d.counters, log: d.log, now: this.now, retry: d.settings.settleRetry, observe: (c, levels) => this.observe(c, levels), stats: this.stats, leaseMs: () => this.d.settings.leaseMs });
     this.costOf = estimatePricer(unpricedWarnings(d.log), this.now);
     this.storedInputs = storedInputs(d);
-    this.parts = { d, now: () => this.now(), costOf: this.costOf, reserve: (...a) => this.reserve(...a), stats: this.stats, leases: this.settler.leases, settleHolds: (holds, items) => this.settleHolds(holds, items) };
+    this.parts = { d, now: () => this.now(), costOf: this.costOf, reserve: (...a) => this.reserve(...a), costAt: (req, model, served, pricedAs) => this.priced(req, model, served, this.now(), pricedAs).cost, stats: this.stats, leases: this.settler.leases, settleHolds: (holds, items) => this.settleHolds(holds, items) };
   }
 
   /** Admits the request at once (counted as admitted) when there are no rules, and says so: the gateway then skips `admit` for `unruled`. */
@@ -200,18 +200,12 @@ export class Enforcer {
     if (budgets.length === 0 && limits.length === 0) return { kind: 'free' };
     const s = this.d.settings;
     const fixed = extra?.fixed;
-    const estimate = fixed
-      ? { inputTokens: fixed.tokens, outputTokens: 0, bounded: false }
-      : estimateRequest(req, extra?.pricedAs ?? model, s);
-    const asked: PriceContext = { price: this.d.price, provider: served.provider, catalogProvider: served.catalogProvider, model: extra?.pricedAs ?? model, at: new Date(now), modifiers: req.modifiers };
-    // A deployment's own name for the model (an Azure deployment's) has no price: hold at the model budgets name, as admission does.
-    if (asked.model !== model && estimateCost(estimate, asked) === null) asked.model = model;
-    const pc = fixed ? asked : dearestServer(asked, estimate, req.json, this.costOf);
+    const { estimate, pc, cost: priced } = fixed ? this.fixedPrice(fixed, req, model, served, now, extra.pricedAs) : this.priced(req, model, served, now, extra?.pricedAs);
     // A fallback starts from admission's cap and may lower it: its attempt's body is written with the cap it returns (each answer's: n answers share the room).
     const enforce = extra ? extra.enforce : budgets.some((b) => b.enforceMaxTokens);
     const choices = estimate.choices ?? 1;
     let cap = enforce ? outputPerChoice(estimate) : undefined;
-    let cost = fixed ? fixed.cost : this.costOf(estimate, pc);
+    let cost = priced;
     const ctx = { rules, subject, now, timeZone: s.timeZone, prefix: s.keyPrefix };
 
     for (let round = 0; round < 4; round++) {
@@ -255,6 +249,26 @@ export class Enforcer {
       return { kind: 'refused', ...refusal, room, estimate };
     }
     throw new GatewayError('internal', 'budget counters did not settle after initialising them from the ledger');
+  }
+
+  /** The request's estimate at a model and provider, and what `reserve` holds for it there before any cap is lowered. */
+  private priced(req: ReserveRequest, model: string, served: Served, now: number, pricedAs = model): { estimate: Estimate; pc: PriceContext; cost: Picos } {
+    const estimate = estimateRequest(req, pricedAs, this.d.settings);
+    const pc = dearestServer(this.asked(req, model, served, now, pricedAs, estimate), estimate, req.json, this.costOf);
+    return { estimate, pc, cost: this.costOf(estimate, pc) };
+  }
+
+  /** A set amount (part of a batch), priced where it is served for nothing more than the context. */
+  private fixedPrice(fixed: NonNullable<Extra['fixed']>, req: ReserveRequest, model: string, served: Served, now: number, pricedAs: string): { estimate: Estimate; pc: PriceContext; cost: Picos } {
+    const estimate: Estimate = { inputTokens: fixed.tokens, outputTokens: 0, bounded: false };
+    return { estimate, pc: this.asked(req, model, served, now, pricedAs, estimate), cost: fixed.cost };
+  }
+
+  private asked(req: ReserveRequest, model: string, served: Served, now: number, pricedAs: string, estimate: Estimate): PriceContext {
+    const asked: PriceContext = { price: this.d.price, provider: served.provider, catalogProvider: served.catalogProvider, model: pricedAs, at: new Date(now), modifiers: req.modifiers };
+    // A deployment's own name for the model (an Azure deployment's) has no price: hold at the model budgets name, as admission does.
+    if (asked.model !== model && estimateCost(estimate, asked) === null) asked.model = model;
+    return asked;
   }
 
   /** Whether a batch's creation is checked at all: some budget or model policy is set. */

@@ -48,8 +48,8 @@ export interface Holding {
   pool: string | null;
   holds: { id: string; r: Reserved | Opened }[];
   // The rest is made only once an attempt leaves the admitted model and provider.
-  /** Budgets some hold charges, or tried to while the counters were down. */
-  covered: Set<string> | null;
+  /** Per budget some hold charges, the most one reserved on it (null: one tried to while the counters were down). */
+  covered: Map<string, Picos | null> | null;
   /** The same for rate limits: each counts the request once. */
   counted: Set<string> | null;
   /** Per model and provider seen: whether attempts may go there, and with which output cap. */
