@@ -206,10 +206,13 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
     }
   }
 
+  const free = FREE_APIS.has(route.api);
   const resolve = (model: string): Served => {
-    // A routed model is priced (for budget reservations) at the deployment a rule pinned, else at its route's first.
+    // A routed model is priced (for budget reservations) at the deployment a rule pinned, else at the one its route tries first
+    // (lowest `order`). A request no budget sees keeps its route's first in the file, where uploads go (upload.ts).
     const pinned = x.held.route?.deployment;
-    const d = pinned !== undefined ? deps.router?.deployment(pinned) : explicit === undefined ? deps.router?.routeFor(route.dialect, model)?.deployments[0] : undefined;
+    const r = pinned === undefined && explicit === undefined ? deps.router?.routeFor(route.dialect, model) : undefined;
+    const d = pinned !== undefined ? deps.router?.deployment(pinned) : r && (free ? r.deployments[0] : deps.router!.lead(r));
     const p = d ? (deps.providers.byName(d.provider) ?? deps.providers.select(route.dialect, model, explicit)) : deps.providers.select(route.dialect, model, explicit);
     return { provider: p.name, catalogProvider: p.catalog, upstream: p };
   };
@@ -219,7 +222,7 @@ async function forward(deps: GatewayDeps, req: IncomingMessage, res: ServerRespo
   facts.provider = provider.name;
   let path = x.path;
   let capOutputTokens: number | undefined;
-  const budgeted = raw !== undefined && !FREE_APIS.has(route.api) ? deps.policy : undefined;
+  const budgeted = raw !== undefined && !free ? deps.policy : undefined;
   // Without rules nothing is reserved; the admission only lets budgets made while the request runs charge it.
   if (budgeted?.admitWithoutRules()) x.held.admission = budgeted.unruled(facts.id, who, info.model, first);
   else if (budgeted && raw !== undefined) {

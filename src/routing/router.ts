@@ -126,6 +126,16 @@ export class Router {
     return { route, candidates, affinityKey, sticky, tries: 0 };
   }
 
+  /**
+   * The deployment a route's first attempt goes to when all are up: the first, in the file, of its
+   * lowest `order` (the router weighs it against its peers of that order, which attempts check on their own).
+   */
+  lead(route: Route): Deployment | undefined {
+    let best: Deployment | undefined;
+    for (const d of route.deployments) if (best === undefined || d.order < best.order) best = d;
+    return best;
+  }
+
   /** A configured deployment by name. */
   deployment(id: string): Deployment | undefined {
     return this.states.get(id)?.d;
