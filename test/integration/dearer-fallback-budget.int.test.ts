@@ -1,9 +1,11 @@
 import OpenAI from 'openai';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PriceFn } from '../../src/metering/build-row.js';
+import type { ConfigFile } from '../../src/config/schema.js';
 import type { UpstreamProvider } from '../../src/gateway/select-provider.js';
 import { DEFAULT_POLICY_SETTINGS } from '../../src/policy/settings.js';
 import type { Budget } from '../../src/policy/rules.js';
+import type { RoutingRule } from '../../src/routing/rules/rule.js';
 import type { RecordedRequest } from '../fake-upstream/index.js';
 import { type Harness, counterOn, defaultProviders, startHarness, testBudget } from '../support/harness.js';
 import { routingFrom } from '../support/routing.js';
@@ -29,7 +31,7 @@ afterAll(async () => {
   await prefixes.drop();
 });
 
-async function gateway(counters: 'memory' | 'redis', budgets: Budget[], routes: unknown[]): Promise<Harness> {
+async function gateway(counters: 'memory' | 'redis', budgets: Budget[], routes: NonNullable<ConfigFile['routes']>): Promise<Harness> {
   const h = await startHarness({
     price,
     providers,
@@ -43,7 +45,7 @@ async function gateway(counters: 'memory' | 'redis', budgets: Budget[], routes: 
   return h;
 }
 
-const cheapToDear = [
+const cheapToDear: NonNullable<ConfigFile['routes']> = [
   { model: 'gpt-5-mini', deployments: [{ provider: 'openai', name: 'df-cheap' }], fallbacks: ['gpt-5'] },
   { model: 'gpt-5', deployments: [{ provider: 'openai', name: 'df-dear' }] },
 ];
@@ -53,7 +55,7 @@ const ask = (h: Harness, m = 'gpt-5-mini') =>
     .create({ model: m, max_completion_tokens: 100, messages: [{ role: 'user', content: 'hi' }] })
     .withResponse()
     .then(
-      (x) => ({ status: 200, id: x.response.headers.get('x-tollgate-request-id') }),
+      (x): { status: number | undefined; id: string | null; code?: string } => ({ status: 200, id: x.response.headers.get('x-tollgate-request-id') }),
       (e: InstanceType<typeof OpenAI.APIError>) => ({ status: e.status, id: e.headers?.get('x-tollgate-request-id') ?? null, code: (e.error as { code?: string }).code }),
     );
 
@@ -117,5 +119,28 @@ describe.each(['memory', 'redis'] as const)('a route whose first deployment in t
     expect(row).toMatchObject({ provider: 'openai', costPicos: 20n * 1_000_000n + 30n * 8_000_000n });
     expect(await counterOn(h.tollgate, openai)).toMatchObject({ spent: row.costPicos, held: 0n });
     expect(h.tollgate.policy!.enforcer.stats).toMatchObject({ admitted: 1, fallbackHolds: 0 });
+  });
+});
+
+// A routing rule moves gpt-5 requests to gpt-5-mini; when the target fails, the request falls back
+// to gpt-5, which the user budget held at gpt-5-mini's estimate must have room for.
+describe.each(['memory', 'redis'] as const)('a routing rule target falling back to the dearer model asked for (%s counters)', (counters) => {
+  const toMini: RoutingRule = { id: 'to-mini', mode: 'enforce', match: { model: ['gpt-5'] }, action: { model: 'gpt-5-mini' } };
+  it('refuses the fallback a budget has room for the target only', async () => {
+    const user = testBudget({ scope: 'user:alice', window: 'day', limit_usd: 0.0005 });
+    const h = await startHarness({
+      price,
+      routingRules: [toMini],
+      policy: {
+        rules: { budgets: [user], rateLimits: [], modelPolicies: [] },
+        ...(counters === 'redis' ? { redisUrl: TEST_REDIS, settings: { ...DEFAULT_POLICY_SETTINGS, keyPrefix: prefixes.next() } } : {}),
+      },
+    });
+    open.push(h);
+    h.fake.script({ match: asked('gpt-5-mini'), status: 503, times: 5 }, { match: asked('gpt-5'), usage: { input: 20, output: 100 } });
+    const refused = await ask(h, 'gpt-5');
+    expect(refused).toMatchObject({ status: 402, code: 'budget_exceeded' });
+    expect(h.fake.requests.map(model)).toEqual(['gpt-5-mini']);
+    expect(await counterOn(h.tollgate, user)).toMatchObject({ spent: 0n, held: 0n });
   });
 });
