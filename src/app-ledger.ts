@@ -13,8 +13,12 @@ import { isLockBusy } from './storage/sqlite/db.js';
 import { isStorageTrouble } from './storage/storage-trouble.js';
 import type { AppOptions } from './app.js';
 
-/** How often the ledger's and the spool's files are checked by default. */
-const FILE_CHECK_MS = 10_000;
+/**
+ * How often the ledger's and the spool's files are checked by default: two fstat/stat calls. A
+ * spool file deleted under the gateway is made again at the next check, so this is how long a
+ * kill -9 could still take the rows not yet in storage with it.
+ */
+const FILE_CHECK_MS = 1_000;
 
 export interface Ledger {
   writer: LedgerWriter;
@@ -106,12 +110,13 @@ export async function startLedger(o: Pick<AppOptions, 'storage' | 'spoolDir' | '
   // SQLite and the spool go on writing to files deleted under them (a `rm -rf .tollgate` to start
   // afresh), without an error, and what they write is gone once the process stops: say so.
   const lostFiles = new RepeatedFailure(o.log);
-  const timer = setInterval(() => {
+  const checkFiles = () => {
     let problem: string | undefined;
     let kept = false;
     try {
       const storageLost = o.storage.lostFile?.();
-      const spoolLost = spool.lostFile();
+      let spoolLost = spool.lostFile();
+      if (spoolLost !== undefined) spoolLost = remakeSpool(spool, spoolLost, storageLost === undefined, o.log);
       problem = storageLost ?? spoolLost;
       // The spool keeps what it holds, and all it writes from now on, for the next start to replay.
       if (storageLost !== undefined && spoolLost === undefined) {
@@ -123,9 +128,32 @@ export async function startLedger(o: Pick<AppOptions, 'storage' | 'spoolDir' | '
     }
     const next = kept ? 'the spool keeps them: restart the gateway to start a new ledger with them' : 'rows recorded since go to a file nothing can read once it stops; restart the gateway to start a new ledger';
     if (problem) lostFiles.failed((l) => l.error(`${problem} while the gateway runs: ${next}`));
-  }, o.fileCheckMs ?? FILE_CHECK_MS);
+  };
+  const timer = setInterval(checkFiles, o.fileCheckMs ?? FILE_CHECK_MS);
   timer.unref();
-  return { writer, worker, open, stopWatching: () => clearInterval(timer), recovered: unsettled };
+  const stopWatching = () => {
+    clearInterval(timer);
+    // A folder removed just before a stop: its rows would go with the deleted file.
+    checkFiles();
+  };
+  return { writer, worker, open, stopWatching, recovered: unsettled };
+}
+
+/**
+ * Makes the spool's deleted file again (its folder removed: `rm -rf` of the spool or of the folder
+ * holding the ledger), with the rows it held: a kill -9 had lost the rows not yet in storage, and
+ * the requests in flight, whose journal is made again the same way, were then recorded as crashed
+ * although their clients had their answers. Returns what is still wrong, or undefined.
+ */
+function remakeSpool(spool: Spool, lost: string, say: boolean, log: AppOptions['log']): string | undefined {
+  let path: string;
+  try {
+    path = spool.reopen();
+  } catch (err) {
+    return `${lost} and cannot be made again (${String(err)})`;
+  }
+  if (say) log.warn(`${lost} while the gateway runs: made it again as "${path}", with the rows not yet in storage`);
+  return undefined;
 }
 
 /** Where rows not yet in storage are kept, for a log line: the spool's file, or memory alone while the spool fails too. */

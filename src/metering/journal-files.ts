@@ -131,6 +131,17 @@ export function writeAllSync(fd: number, text: string): number {
   return total;
 }
 
+/** Appends every byte of the file open as `from` to the file open as `to`, a chunk at a time. */
+export function copyJournal(from: number, to: number): void {
+  const buf = Buffer.allocUnsafe(READ_CHUNK);
+  for (let at = 0; ; ) {
+    const n = readSync(from, buf, 0, buf.length, at);
+    if (n === 0) return;
+    for (let done = 0; done < n; ) done += writeSync(to, buf, done, n - done);
+    at += n;
+  }
+}
+
 /** Deletes a journal file, or throws as unlinkSync does. */
 export function unlinkJournal(path: string): void {
   unlinkSync(path);

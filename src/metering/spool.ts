@@ -2,7 +2,7 @@ import { closeSync, existsSync, fstatSync, ftruncateSync, writeSync } from 'node
 import { checkDirsWritable, makeDirs } from '../files/make-dirs.js';
 import type { LedgerRow } from '../core/ledger-row.js';
 import { encodeRow } from './row-codec.js';
-import { SpoolDirError, openJournalFile, readLinesAt, removeJournal, unlinkJournal, writeAllSync } from './journal-files.js';
+import { SpoolDirError, copyJournal, openJournalFile, readLinesAt, removeJournal, unlinkJournal, writeAllSync } from './journal-files.js';
 
 const ROTATE_BYTES = 64 * 1024 * 1024;
 /**
@@ -134,6 +134,30 @@ export class Spool {
   lostFile(): string | undefined {
     if (this.closed) return undefined;
     return fstatSync(this.fd).nlink === 0 ? `the spool file "${this.path}" was deleted` : undefined;
+  }
+
+  /**
+   * Replaces a file deleted under the spool (its folder removed) by a new one, in the folder made
+   * again, holding all the old one held: the rows not yet in storage, which a crash or a stop
+   * would otherwise take with it. A byte-for-byte copy, so that offsets into it (spilled rows)
+   * stay right; rows already in storage are replayed at no cost (inserts are idempotent on id).
+   * Returns the new file's path; throws when the folder cannot be made or written again.
+   */
+  reopen(): string {
+    this.flush();
+    makeDirs(this.dir);
+    const next = openJournalFile(this.dir, 'spool');
+    try {
+      copyJournal(this.fd, next.fd);
+    } catch (err) {
+      closeSync(next.fd);
+      removeJournal(next.path);
+      throw err;
+    }
+    closeSync(this.fd);
+    removeJournal(this.path);
+    ({ fd: this.fd, path: this.path } = next);
+    return this.path;
   }
 
   /** Whether the last write succeeded (a row appended now can be read back from the file). */

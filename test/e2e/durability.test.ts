@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -141,5 +141,57 @@ describe('requests in flight at a kill -9', () => {
     } finally {
       await slow.close();
     }
+  });
+});
+
+describe('a spool folder removed under a running gateway', () => {
+  it('is made again with the rows not yet in storage: after a kill -9 each completed response has its own row, once', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'tollgate-spool-rm-'));
+    const file = join(home, 'tollgate.yaml');
+    writeFileSync(file, `providers:\n  - { name: openai, dialect: openai, base_url: "${fake.url}", api_key: sk-fake }\nstorage: { sqlite: ${join(home, 'ledger', 'tollgate.db')}, spool_dir: ${join(home, 'spool')} }\n`);
+    const key = (JSON.parse((await tollgate(['keys', 'create', '--user', 'load', '--json', '--config', file], { cwd: home })).stdout) as { key: string }).key;
+    const gw = await serve(['--config', file], { cwd: home });
+    const agent = new Agent({ connections: 32 });
+    const completed = new Set<string>();
+    let killed = false;
+    let started = 0;
+    const one = async (i: number) => {
+      try {
+        const res = await request(`${gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          dispatcher: agent,
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-5', stream: i % 2 === 0, messages: [{ role: 'user', content: `request ${i}` }] }),
+        });
+        await res.body.text();
+        if (res.statusCode === 200) completed.add(String(res.headers['x-tollgate-request-id']));
+      } catch {
+        // Cut by the kill.
+      }
+    };
+    const workers = Array.from({ length: 32 }, async () => {
+      while (!killed) await one(started++);
+    });
+    while (completed.size < 100) await new Promise((r) => setTimeout(r, 10));
+    rmSync(join(home, 'spool'), { recursive: true, force: true });
+    // Past the check of the spool's file (every second), under load.
+    await new Promise((r) => setTimeout(r, 2000));
+    const exited = gw.stop('SIGKILL');
+    killed = true;
+    await Promise.all(workers);
+    await agent.close();
+    await exited;
+    const kept = readdirSync(join(home, 'spool')).some((n) => n.startsWith('spool-'));
+
+    const again = await serve(['--config', file], { cwd: home });
+    await again.stop();
+    const exported = await tollgate(['export', '--format', 'jsonl', '--config', file], { cwd: home });
+    const rows = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; outcome: string });
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    expect(rows.length).toBe(byId.size);
+    // Not lost, and not recorded as cut by the crash from the journal of requests in flight.
+    expect([...completed].filter((id) => byId.get(id)?.outcome !== 'ok')).toEqual([]);
+    expect(kept).toBe(true);
+    expect(gw.stderr()).toMatch(/the spool file .*spool-\d+-.* was deleted while the gateway runs: made it again as .*spool-\d+-.*, with the rows not yet in storage/);
   });
 });

@@ -22,6 +22,7 @@ describe('the ledger deleted under a running gateway', () => {
   it('says so, once an interval, when the folder holding the ledger and the spool is removed', async () => {
     const { log, errors } = errorLog();
     h = await startHarness({ inlineWriter: { insertLockWaitMs: 20 }, log, fileCheckMs: 50 });
+    const dir = h.dir;
     await chatOk(h);
     await new Promise((r) => setTimeout(r, 200));
     expect(errors).toEqual([]);
@@ -32,12 +33,18 @@ describe('the ledger deleted under a running gateway', () => {
       expect(errors.length).toBeGreaterThan(0);
       return errors;
     });
-    expect(said[0]).toBe(
-      `the ledger file "${join(h.dir, 'tollgate.db')}" was deleted while the gateway runs: rows recorded since go to a file nothing can read once it stops; restart the gateway to start a new ledger`,
-    );
+    // The spool's file is made again in a new folder, and kept: the next start replays its rows into a new ledger.
+    expect(said[0]).toBe(`the ledger file "${join(h.dir, 'tollgate.db')}" was deleted while the gateway runs: the spool keeps them: restart the gateway to start a new ledger with them`);
     // Checked every 50 ms, told at most every 30 s.
     await new Promise((r) => setTimeout(r, 300));
     expect(errors).toHaveLength(1);
+    await h.close();
+    h = undefined;
+    const kept = readdirSync(join(dir, 'spool')).filter((n) => n.startsWith('spool-'));
+    expect(kept).toHaveLength(1);
+    const replayed: string[] = [];
+    await forEachJournalBatch(join(dir, 'spool', kept[0]!), 100, (rows) => Promise.resolve(void replayed.push(...rows.map((r) => r.id))));
+    expect(replayed).toHaveLength(2);
   });
 
   it('names a replaced ledger file, and a spool file deleted alone', async () => {
@@ -56,9 +63,14 @@ describe('the ledger deleted under a running gateway', () => {
     await forEachJournalBatch(join(h.dir, 'spool', kept[0]!), 100, (rows) => Promise.resolve(void replayed.push(...rows.map((r) => r.api))));
     expect(replayed).toContain('openai.chat');
 
+    // The spool's folder removed alone: its file is made again, with its rows, and that is a warning, not an error.
+    const warned: string[] = [];
     const second = errorLog();
-    h = await startHarness({ inlineWriter: { insertLockWaitMs: 20 }, log: second.log, fileCheckMs: 50 });
+    h = await startHarness({ inlineWriter: { insertLockWaitMs: 20 }, log: { ...second.log, warn: (msg) => void warned.push(msg) }, fileCheckMs: 50 });
     rmSync(join(h.dir, 'spool'), { recursive: true });
-    await eventually(() => expect(second.errors.join('\n')).toMatch(/^the spool file ".*spool-\d+-.*\.jsonl" was deleted while the gateway runs/));
+    await eventually(() => expect(warned.join('\n')).toMatch(/^the spool file ".*spool-\d+-.*\.jsonl" was deleted while the gateway runs: made it again as ".*spool-\d+-.*\.jsonl", with the rows not yet in storage$/m));
+    expect(readdirSync(join(h.dir, 'spool')).filter((n) => n.startsWith('spool-'))).toHaveLength(1);
+    await chatOk(h);
+    expect(second.errors).toEqual([]);
   });
 });
