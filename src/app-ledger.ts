@@ -70,11 +70,11 @@ export async function startLedger(o: Pick<AppOptions, 'storage' | 'spoolDir' | '
     }
     return ids.size + reported;
   };
-  const recovered = await recoverSpools(o.spoolDir, insert, { isStorageTrouble, setAside });
+  const recovered = await whileLocked(o.log, () => recoverSpools(o.spoolDir, insert, { isStorageTrouble, setAside }));
   if (recovered.rows > 0) o.log.info('replayed rows left in the spool by an earlier process', { rows: recovered.rows });
   if (recovered.skipped > 0) o.log.warn('skipped lines of the spool that are not whole rows (torn by a crash or a full disk)', { lines: recovered.skipped });
   // After the spools: a request whose own row was written keeps it.
-  const interrupted = await recoverOpenRequests(o.spoolDir, insert, { isStorageTrouble, setAside });
+  const interrupted = await whileLocked(o.log, () => recoverOpenRequests(o.spoolDir, insert, { isStorageTrouble, setAside }));
   if (interrupted > 0) o.log.warn(`recorded ${interrupted} request(s) an earlier process was serving when it died, as truncated (error_type gateway_crashed, input estimated)`, { rows: interrupted });
   const waiting = refused.count();
   if (waiting > 0) o.log.warn(`${waiting} row(s) storage refused are set aside in ${refused.path}: load them with tollgate import --format ledger once the cause is fixed, then delete the file`, {});
@@ -154,6 +154,31 @@ function remakeSpool(spool: Spool, lost: string, say: boolean, log: AppOptions['
   }
   if (say) log.warn(`${lost} while the gateway runs: made it again as "${path}", with the rows not yet in storage`);
   return undefined;
+}
+
+/** How long a start waits before it tries again a replay that another process's write lock held up. */
+const LOCKED_RETRY_MS = 200;
+
+/**
+ * Runs a replay of an earlier process's journals again and again while another process (an
+ * import) holds SQLite's write lock: the gateway's inserts wait 20 ms for it, and the start then
+ * failed with `SqliteError: database is locked` and a stack trace (exit code 1), so a gateway
+ * restarted during an import did not come up. A replay tried again takes each row once (inserts
+ * are idempotent on id, and its journal is deleted only once it is all in).
+ */
+async function whileLocked<T>(log: AppOptions['log'], replay: () => Promise<T>): Promise<T> {
+  const waiting = new RepeatedFailure(log);
+  for (;;) {
+    try {
+      const done = await replay();
+      waiting.recovered('the ledger write lock is free again: replayed the journals of an earlier process');
+      return done;
+    } catch (err) {
+      if (!isLockBusy(err)) throw err;
+      waiting.failed((l) => l.warn('another process (an import) holds the ledger write lock: waiting for it to replay the journals of an earlier process before serving'));
+      await new Promise((r) => setTimeout(r, LOCKED_RETRY_MS));
+    }
+  }
 }
 
 /** Where rows not yet in storage are kept, for a log line: the spool's file, or memory alone while the spool fails too. */

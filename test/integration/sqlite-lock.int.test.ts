@@ -1,8 +1,15 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, chatOk, eventually, startHarness } from '../support/harness.js';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { startLedger } from '../../src/app-ledger.js';
+import type { Logger } from '../../src/core/logger.js';
+import { encodeRow } from '../../src/metering/row-codec.js';
+import { openSqlite } from '../../src/storage/sqlite/sqlite-storage.js';
+import { sampleRow } from '../../src/storage/testing/rows.js';
+import { type Harness, chatOk, eventually, startHarness, testPrice } from '../support/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -57,5 +64,35 @@ describe('SQLite locked by another process', () => {
       return r;
     }, 10_000);
     expect(rows.map((r) => r.id).sort()).toEqual(done.map((d) => d.id).sort());
+  });
+});
+
+describe('a start with a spool to replay while another process holds the lock', () => {
+  it('waits for the lock, then replays every row once, instead of failing the start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-lock-start-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const db = join(dir, 'tollgate.db');
+    const spoolDir = join(dir, 'spool');
+    mkdirSync(spoolDir);
+    // A spool left by a process that died (its pid no longer runs).
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    const rows = Array.from({ length: 3 }, (_, i) => sampleRow({ id: `left-${i}`, ts: Date.now() - 1000 + i }));
+    writeFileSync(join(spoolDir, `spool-${dead}-1-abc.jsonl`), rows.map(encodeRow).join(''));
+    const storage = openSqlite(db, { insertLockWaitMs: 20 });
+    onTestFinished(() => storage.close());
+    const warned: string[] = [];
+    const none = () => undefined;
+    const log: Logger = { debug: none, info: none, warn: (msg) => void warned.push(msg), error: none };
+    const lock = await holdWriteLock(db, 1000);
+    const ledger = await startLedger({ storage, spoolDir, log, price: testPrice });
+    const releasedAt = await lock.released();
+    expect(Date.now()).toBeGreaterThanOrEqual(releasedAt);
+    expect(warned[0]).toBe('another process (an import) holds the ledger write lock: waiting for it to replay the journals of an earlier process before serving');
+    expect(warned).toHaveLength(1);
+    ledger.stopWatching();
+    await ledger.writer.close();
+    ledger.open.close();
+    for (const r of rows) expect((await storage.ledger.get(r.id))?.id).toBe(r.id);
+    expect(readdirSync(spoolDir).filter((n) => n.includes(String(dead)))).toEqual([]);
   });
 });
