@@ -39,6 +39,13 @@ describe('the evidence page', () => {
     expect(html).toMatch(/npx tollgate explain --from \S+ --to \S+ --user &#39;o&#39;\\&#39;&#39;brien&#39;/);
   });
 
+  it('offers cache-report over the hour before a cache regression, which names the block that changed', () => {
+    const base = view().spec;
+    const html = renderEvidencePage(view({ spec: { ...base, detector: 'cache_regression', subject: 'workflow:coder' } }), { showAmounts: true, timeZone: 'UTC', expiresAt: AT + 86_400_000 });
+    expect(html).toContain(`npx tollgate cache-report --since ${new Date(AT - 600_000 - 3_600_000).toISOString()} --until ${new Date(AT).toISOString()} --by workflow`);
+    expect(renderEvidencePage(view(), { showAmounts: true, timeZone: 'UTC', expiresAt: AT + 86_400_000 })).not.toContain('cache-report');
+  });
+
   it('escapes every value it shows', () => {
     const html = renderEvidencePage(view(), { showAmounts: true, timeZone: 'UTC', expiresAt: AT + 7 * 86_400_000 });
     expect(html).not.toMatch(/<script|<b>k|<2>|carol<x>|s"1/);

@@ -90,6 +90,8 @@ function digSection(v: EvidenceView): string {
   // Narrowed to the subject, as the page's own paragraph is.
   const only = v.change?.only ? ` --${v.change.only.field} ${shellWord(v.change.only.value)}` : '';
   if (v.change) lines.push(`npx tollgate explain --from ${iso(v.change.from.since)}..${iso(v.change.from.until)} --to ${iso(v.change.to.since)}..${iso(v.change.to.until)}${only}`);
+  // What the alert cannot say: which block of the prompts changed (cache-report compares consecutive calls, the hour before with the broken ones).
+  if (s.detector === 'cache_regression') lines.push(`npx tollgate cache-report --since ${iso(s.windowStart - HOUR_MS)} --until ${iso(s.windowEnd)} --by workflow`);
   // The replay's steps need not fall where the live pass did: an hour each side holds the evaluation that found it.
   lines.push(`npx tollgate detect --since ${iso(s.windowStart - HOUR_MS)} --until ${iso(s.windowEnd + HOUR_MS)} --detector ${s.detector}`);
   return `<h2>Dig further</h2>\n<pre>${escapeHtml(lines.join('\n'))}</pre>`;

@@ -1,6 +1,6 @@
 import type { Dimension } from '../core/ledger-row.js';
 import type { Picos } from '../core/money.js';
-import type { AggregateQuery, AggregateRow, CallerTotals, LedgerStore, ReleaseCacheUse, RequestPoint, SessionHour } from '../storage/ports.js';
+import type { AggregateQuery, AggregateRow, CallerTotals, ExampleSubject, LedgerStore, ReleaseCacheUse, RequestPoint, SessionHour } from '../storage/ports.js';
 import { DAY_MS, HOUR_MS } from '../storage/schema.js';
 import { type CacheUse, WARM_TTL_MS } from './cache-regression.js';
 import type { SessionSpend } from './runaway-session.js';
@@ -125,6 +125,11 @@ export class SeriesReader {
   /** Evidence, read only for a caller found storming. */
   failedIds(now: number, windowMs: number, caller: string, limit: number): Promise<string[]> {
     return this.ledger.failedRequestIds({ since: now - windowMs, until: now }, caller, limit);
+  }
+
+  /** Evidence, read only for a spend spike (its costliest requests) or a cache regression (those reading least from cache). */
+  exampleIds(since: number, until: number, subject: ExampleSubject, order: 'cost' | 'uncached', limit: number): Promise<string[]> {
+    return this.ledger.exampleRequestIds({ since, until }, subject, order, limit);
   }
 
   /** `q` groups by hour first, over whole hours; `derive` shapes the rows, and is re-run only when they change. */

@@ -42,6 +42,7 @@ function memoryLedger(failTimes = 0): Omit<LedgerStore, 'upsert'> & { rows: Map<
     releaseCacheUse: () => Promise.resolve([]),
     callerTotals: () => Promise.resolve([]),
     failedRequestIds: () => Promise.resolve([]),
+    exampleRequestIds: () => Promise.resolve([]),
     sessionHours: () => Promise.resolve([]),
     arrivalCursor: () => Promise.resolve('0'),
     arrivedSince: () => Promise.resolve({ cursor: '0', buckets: [] }),

@@ -1,6 +1,6 @@
 import type { LedgerRow } from '../core/ledger-row.js';
 import type { SqlDialect, SqlRunner } from './aggregate.js';
-import type { CallerTotals, LongRequests, RequestPoint, TieredRequests, TimeFilter } from './ports.js';
+import type { CallerTotals, ExampleSubject, LongRequests, RequestPoint, TieredRequests, TimeFilter } from './ports.js';
 import { LONG_INPUT_TOKENS } from './ddl.js';
 import { scalarText } from './schema.js';
 import { timeTerms } from './time-window.js';
@@ -87,6 +87,22 @@ export async function failedRequestIds(run: SqlRunner, param: Param, filter: Tim
   const params: unknown[] = [];
   const terms = [...timeTerms(filter, params, param), `${CALLER} = ${param(params.push(caller))}`, FAILED];
   const rows = await run(`SELECT id FROM requests WHERE ${terms.join(' AND ')} ORDER BY ts, id LIMIT ${param(params.push(limit))}`, params);
+  return rows.map((r) => scalarText(r.id));
+}
+
+/**
+ * The ids of up to `limit` of a subject's requests in a window (evidence for an alert): its
+ * costliest (`cost`), or those that read the least of their input from cache, the largest first
+ * (`uncached`).
+ */
+export async function exampleRequestIds(run: SqlRunner, d: SqlDialect, filter: TimeFilter, subject: ExampleSubject, order: 'cost' | 'uncached', limit: number): Promise<string[]> {
+  const params: unknown[] = [];
+  const param = (i: number) => d.param(i);
+  const column = { user: 'user_name', team: 'team', model: 'model', workflow: d.tagExpr('workflow') }[subject.kind];
+  const terms = [...timeTerms(filter, params, param), `${column} = ${param(params.push(subject.value))}`];
+  if (order === 'uncached') terms.push('input_tokens > 0');
+  const by = order === 'cost' ? 'COALESCE(cost_picos, 0) DESC' : '(cache_read_tokens * 1.0) / input_tokens, input_tokens DESC';
+  const rows = await run(`SELECT id FROM requests WHERE ${terms.join(' AND ')} ORDER BY ${by}, ts, id LIMIT ${param(params.push(limit))}`, params);
   return rows.map((r) => scalarText(r.id));
 }
 

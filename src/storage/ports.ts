@@ -8,8 +8,8 @@ import type { OutcomeStore, TelemetryStore } from './telemetry-outcome-ports.js'
 import type { ObjectOwnerStore } from './object-owners.js';
 
 export type { OutcomeQuery, OutcomeStore, TelemetryPoint, TelemetryStore, TelemetryTotals } from './telemetry-outcome-ports.js';
-import type { CallerTotals, ReleaseCacheUse, RequestPoint, SessionHour, TagCacheUse } from './anomaly-ports.js';
-export type { CallerTotals, ReleaseCacheUse, RequestPoint, SessionHour, TagCacheUse } from './anomaly-ports.js';
+import type { CallerTotals, ExampleSubject, ReleaseCacheUse, RequestPoint, SessionHour, TagCacheUse } from './anomaly-ports.js';
+export type { CallerTotals, ExampleSubject, ReleaseCacheUse, RequestPoint, SessionHour, TagCacheUse } from './anomaly-ports.js';
 import type { PolicyStore } from './policy-ports.js';
 export type { AuditPlace, AuditQuery, PolicyStore } from './policy-ports.js';
 
@@ -153,6 +153,8 @@ export interface LedgerStore {
   callerTotals(filter: TimeFilter): Promise<CallerTotals[]>;
   /** The ids of a caller's first `limit` failed requests in the window, in time order (a retry storm's evidence). */
   failedRequestIds(filter: TimeFilter, caller: string, limit: number): Promise<string[]>;
+  /** The ids of up to `limit` of a subject's requests in the window: its costliest, or those reading least from cache (a spend spike's or cache regression's evidence). */
+  exampleRequestIds(filter: TimeFilter, subject: ExampleSubject, order: 'cost' | 'uncached', limit: number): Promise<string[]>;
   /** Where the ledger's writes stand now, as an opaque cursor for `arrivedSince`. */
   arrivalCursor(): Promise<string>;
   /**

@@ -1,5 +1,5 @@
 import { type SqlDialect, type SqlRunner, aggregate } from './aggregate.js';
-import { callerTotals, failedRequestIds, longRequests, repeatedSteps, requestPoints, tieredRequests } from './points.js';
+import { callerTotals, exampleRequestIds, failedRequestIds, longRequests, repeatedSteps, requestPoints, tieredRequests } from './points.js';
 import type { LedgerStore } from './ports.js';
 import { releaseCacheUse } from './release-use.js';
 import { geminiCacheTokens, responseContext } from './response-context.js';
@@ -8,7 +8,7 @@ import { sessionHours } from './session-hours.js';
 import { topShare } from './top-share.js';
 import { warmCacheUse } from './warm-cache.js';
 
-type SharedReads = Pick<LedgerStore, 'aggregate' | 'topShare' | 'ruleTotals' | 'longRequests' | 'tieredRequests' | 'requestPoints' | 'repeatedSteps' | 'callerTotals' | 'warmCacheUse' | 'releaseCacheUse' | 'sessionHours' | 'failedRequestIds' | 'responseContext' | 'geminiCacheTokens'>;
+type SharedReads = Pick<LedgerStore, 'aggregate' | 'topShare' | 'ruleTotals' | 'longRequests' | 'tieredRequests' | 'requestPoints' | 'repeatedSteps' | 'callerTotals' | 'warmCacheUse' | 'releaseCacheUse' | 'sessionHours' | 'failedRequestIds' | 'exampleRequestIds' | 'responseContext' | 'geminiCacheTokens'>;
 
 /** The ledger's reads written once in SQL both engines run: each engine's store binds them to its runner and dialect. */
 export function sqlReads(run: SqlRunner, d: SqlDialect): SharedReads {
@@ -26,6 +26,7 @@ export function sqlReads(run: SqlRunner, d: SqlDialect): SharedReads {
     releaseCacheUse: (range, o) => releaseCacheUse(run, d, range, o.tag, o.value),
     sessionHours: (range) => sessionHours(run, param, range),
     failedRequestIds: (filter, caller, limit) => failedRequestIds(run, param, filter, caller, limit),
+    exampleRequestIds: (filter, subject, order, limit) => exampleRequestIds(run, d, filter, subject, order, limit),
     responseContext: (responseId, since, until) => responseContext(run, param, responseId, since, until),
     geminiCacheTokens: (name, since, until) => geminiCacheTokens(run, param, name, since, until),
   };
