@@ -104,6 +104,13 @@ describe('tollgate detect', () => {
     expect(r.err).toMatch(/^tollgate: detect: 28,800,000 evaluations is too many \(at most 200,000\): a shorter window, or a longer --step \(14[45]m or more for this one\)/);
   });
 
+  it('refuses a step longer than the window, which would run no evaluation and report nothing raised', async () => {
+    const r = await cli(['detect', '--since', '5m', '--step', '1h']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^tollgate: detect: --step 1h is longer than the window \(300s\): no evaluation would run/);
+    expect((await cli(['detect', '--since', '5m', '--step', '5m'])).code).toBe(0);
+  });
+
   it('takes a step in days, and names the units it takes', async () => {
     expect((await cli(['detect', '--since', '30d', '--step', '1d'])).code).toBe(0);
     expect((await cli(['detect', '--since', '7d', '--step', '999999x'])).err).toContain('--step must be a duration in s, m, h or d, such as 60s or 5m, not "999999x"');

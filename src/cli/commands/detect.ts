@@ -38,6 +38,8 @@ export function detectCommand(program: Command, io: Io): void {
       if (until <= since) throw new UsageError('detect: --until must be after --since');
       const settings = config.anomalies;
       const evaluations = Math.floor((until - since) / (stepMs ?? settings.intervalMs));
+      // The first evaluation is one step after --since: a step longer than the window would run none and report nothing raised.
+      if (evaluations === 0) throw new UsageError(`detect: --step ${flags.step ?? `${settings.intervalMs / 1000}s`} is longer than the window (${Math.floor((until - since) / 1000)}s): no evaluation would run; a shorter step, or an earlier --since`);
       if (evaluations > MAX_EVALUATIONS) {
         const fits = Math.ceil((until - since) / MAX_EVALUATIONS / 60_000);
         throw new UsageError(`detect: ${evaluations.toLocaleString('en-US')} evaluations is too many (at most ${MAX_EVALUATIONS.toLocaleString('en-US')}): a shorter window, or a longer --step (${fits}m or more for this one)`);
