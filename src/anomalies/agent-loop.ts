@@ -14,6 +14,8 @@ export interface LoopObservation {
   /** For the dollar figure and the evidence; optional for callers that only have usage. */
   id?: string;
   costPicos?: Picos;
+  /** Whose session it is (`user:bob`, else `key:…`), named in the alert. */
+  identity?: string | undefined;
 }
 
 /**
@@ -55,7 +57,7 @@ export function agentLoops(observations: readonly LoopObservation[], now: number
         windowEnd: now,
         severity: run.length >= 2 * s.minRepeats ? 'critical' : 'warning',
         excessPicos: excess,
-        message: `Session ${session} repeated the same ${sig.startsWith('h:') ? 'request' : 'tool call'} ${run.length} times in ${spanText(last.ts - first.ts)} while its context grew from ${first.inputTokens.toLocaleString('en-US')} to ${last.inputTokens.toLocaleString('en-US')} tokens (${usdText(excess)} on the repeats).`,
+        message: `Session ${session}${first.identity ? ` (${first.identity})` : ''} repeated the same ${sig.startsWith('h:') ? 'request' : 'tool call'} ${run.length} times in ${spanText(last.ts - first.ts)} while its context grew from ${first.inputTokens.toLocaleString('en-US')} to ${last.inputTokens.toLocaleString('en-US')} tokens (${usdText(excess)} on the repeats).`,
         evidence: { report: reportPath(first.ts, now, ['session']), requestIds: run.flatMap((o) => (o.id ? [o.id] : [])).slice(0, 5), sessionIds: [session] },
         key: `agent_loop:${session}:${sig}`,
       });
@@ -67,8 +69,14 @@ export function agentLoops(observations: readonly LoopObservation[], now: number
 /** The ledger's request points as loop observations (requests outside a session cannot loop). */
 export function loopObservations(points: readonly RequestPoint[]): LoopObservation[] {
   return points.flatMap((p) =>
-    p.sessionId ? [{ sessionId: p.sessionId, ts: p.ts, inputTokens: p.inputTokens, outputTokens: p.outputTokens, toolCalls: p.toolCalls, requestHash: p.lastTurnHash ?? undefined, id: p.id, costPicos: p.costPicos }] : [],
+    p.sessionId ? [{ sessionId: p.sessionId, ts: p.ts, inputTokens: p.inputTokens, outputTokens: p.outputTokens, toolCalls: p.toolCalls, requestHash: p.lastTurnHash ?? undefined, id: p.id, costPicos: p.costPicos, identity: identityOf(p) }] : [],
   );
+}
+
+/** The user, else the key, as the runaway-session detector names a session's identity. */
+function identityOf(p: RequestPoint): string | undefined {
+  if (p.user) return `user:${p.user}`;
+  return p.keyId ? `key:${p.keyId}` : undefined;
 }
 
 // Storage `repeatedSteps` spells the same signature in SQL: change both together.
