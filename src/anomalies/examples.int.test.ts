@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,8 @@ afterAll(() => dropSchemas(schemas));
 describe.each(['sqlite', 'postgres'] as const)('the example requests of spend spikes and cache regressions (%s)', (kind) => {
   it('names the costliest requests of a spike and the uncached ones of a cache regression', async () => {
     let spec: StorageSpec;
-    if (kind === 'sqlite') spec = { kind, path: join(mkdtempSync(join(tmpdir(), 'tg-examples-')), 'ledger.db') };
+    const dir = mkdtempSync(join(tmpdir(), 'tg-examples-'));
+    if (kind === 'sqlite') spec = { kind, path: join(dir, 'ledger.db') };
     else {
       const schema = `tg_examples_${process.pid}_${Date.now() % 100000}`;
       schemas.push(schema);
@@ -38,5 +39,6 @@ describe.each(['sqlite', 'postgres'] as const)('the example requests of spend sp
     expect(cache.evidence.requestIds).toHaveLength(5);
     expect(cache.evidence.requestIds.every((id) => id.startsWith('nightly-cold-'))).toBe(true);
     await storage.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
