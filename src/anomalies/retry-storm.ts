@@ -29,7 +29,7 @@ export function retryStorms(callers: readonly CallerActivity[], now: number, s: 
       windowEnd: now,
       severity: events >= 5 * s.minEvents ? 'critical' : 'warning',
       excessPicos: c.failedCostPicos,
-      message: `${c.caller} sent ${c.requests} requests in ${minutesText(s.windowMs)}: ${c.failed} failed (${percentText(share)}) and ${c.retries} were retried upstream (${usdText(c.failedCostPicos)} spent on failures).`,
+      message: `${c.caller}${c.user && !c.caller.startsWith('user:') ? ` (user:${c.user})` : ''} sent ${c.requests} requests in ${minutesText(s.windowMs)}: ${c.failed} failed (${percentText(share)}) and ${c.retries} were retried upstream (${usdText(c.failedCostPicos)} spent on failures).`,
       evidence: { report: reportPath(start, now, reportBy(c.caller)), requestIds: c.failedIds ?? [], sessionIds: [] },
       // One alert per caller per clock hour while it lasts.
       key: `retry_storm:${c.caller}:${Math.floor(now / 3_600_000)}`,
@@ -55,6 +55,7 @@ export const STORM_EXAMPLES = 5;
 /** Sums request points of [since, until) per caller, as storage `callerTotals` does in SQL (for tests and callers holding points). */
 export function callerActivity(points: readonly RequestPoint[], since: number, until: number): CallerActivity[] {
   const callers = new Map<string, CallerActivity & { failedIds: string[] }>();
+  const users = new Map<string, Set<string>>();
   for (const p of points) {
     if (p.ts < since || p.ts >= until) continue;
     const who = caller(p);
@@ -66,8 +67,10 @@ export function callerActivity(points: readonly RequestPoint[], since: number, u
       c.failed++;
       c.failedCostPicos += p.costPicos;
       if (c.failedIds.length < STORM_EXAMPLES) c.failedIds.push(p.id);
+      if (p.user) users.set(who, (users.get(who) ?? new Set()).add(p.user));
     }
   }
+  for (const [who, names] of users) if (names.size === 1) callers.get(who)!.user = [...names][0]!;
   return [...callers.values()];
 }
 

@@ -20,6 +20,8 @@ export interface CallerTotals {
   retries: number;
   /** What the failed requests cost. */
   failedCostPicos: Picos;
+  /** The user of every failed request that names one, when they all name the same (a key's storm is then that user's); else absent. */
+  user?: string;
 }
 
 /** One request as the anomaly detectors see it. */

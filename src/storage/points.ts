@@ -70,7 +70,8 @@ export async function callerTotals(run: SqlRunner, param: Param, filter: TimeFil
   const failedCost = (op: '/' | '%') => `SUM(CASE WHEN ${FAILED} THEN COALESCE(cost_picos, 0) ${op} ${SPLIT} ELSE 0 END)`;
   const sql =
     `SELECT ${CALLER} AS caller, COUNT(*) AS requests, SUM(CASE WHEN ${FAILED} THEN 1 ELSE 0 END) AS failed, ` +
-    `SUM(CASE WHEN attempts > 1 THEN attempts - 1 ELSE 0 END) AS retries, ${failedCost('/')} AS cost_q, ${failedCost('%')} AS cost_r ` +
+    `SUM(CASE WHEN attempts > 1 THEN attempts - 1 ELSE 0 END) AS retries, ${failedCost('/')} AS cost_q, ${failedCost('%')} AS cost_r, ` +
+    `MIN(CASE WHEN ${FAILED} AND user_name <> '' THEN user_name END) AS user_lo, MAX(CASE WHEN ${FAILED} AND user_name <> '' THEN user_name END) AS user_hi ` +
     `FROM requests${where(filter, params, param)} GROUP BY 1 ORDER BY 1`;
   const big = (v: unknown) => BigInt((v as bigint | number | string | null) ?? 0);
   return (await run(sql, params)).map((r) => ({
@@ -79,6 +80,7 @@ export async function callerTotals(run: SqlRunner, param: Param, filter: TimeFil
     failed: Number(r.failed),
     retries: Number(r.retries),
     failedCostPicos: big(r.cost_q) * SPLIT + big(r.cost_r),
+    ...(r.user_lo !== null && r.user_lo !== undefined && r.user_lo === r.user_hi ? { user: scalarText(r.user_lo) } : {}),
   }));
 }
 

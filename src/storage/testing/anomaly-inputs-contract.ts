@@ -97,7 +97,8 @@ export function anomalyInputsContract(open: () => Promise<Storage>): void {
     const inWindow = rows.filter((x) => x.ts >= since && x.ts < until).sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : 1));
     const failed = (x: LedgerRow) => x.outcome !== 'rejected' && ((x.outcome !== 'ok' && x.outcome !== 'client_aborted') || x.status === 429 || x.status >= 500);
     const caller = (x: LedgerRow) => (x.keyId ? `key:${x.keyId}` : x.user ? `user:${x.user}` : `client:${x.client ?? 'unknown'}`);
-    const want = new Map<string, { caller: string; requests: number; failed: number; retries: number; failedCostPicos: bigint }>();
+    const want = new Map<string, { caller: string; requests: number; failed: number; retries: number; failedCostPicos: bigint; user?: string }>();
+    const failedUsers = new Map<string, Set<string>>();
     for (const x of inWindow) {
       const c = want.get(caller(x)) ?? { caller: caller(x), requests: 0, failed: 0, retries: 0, failedCostPicos: 0n };
       want.set(c.caller, c);
@@ -106,8 +107,10 @@ export function anomalyInputsContract(open: () => Promise<Storage>): void {
       if (failed(x)) {
         c.failed++;
         c.failedCostPicos += x.costPicos ?? 0n;
+        if (x.user) failedUsers.set(c.caller, (failedUsers.get(c.caller) ?? new Set()).add(x.user));
       }
     }
+    for (const [who, names] of failedUsers) if (names.size === 1) want.get(who)!.user = [...names][0]!;
     const got = await s.ledger.callerTotals({ since, until });
     expect(new Set(got.map((c) => c.caller))).toEqual(new Set(['key:key_a', 'key:key_b', 'user:alice', 'client:sdk', 'client:', 'client:unknown']));
     expect(new Map(got.map((c) => [c.caller, c]))).toEqual(want);
