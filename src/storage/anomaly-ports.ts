@@ -3,13 +3,13 @@ import type { Picos } from '../core/money.js';
 
 // What the ledger's reads for the anomaly detectors return (LedgerStore in ports.ts).
 
-/** One caller's traffic over a window, as the retry-storm detector judges it. */
 /** What a spend spike or a cache-hit regression is about: a user, team, workflow (tag) or model. */
 export interface ExampleSubject {
   kind: 'user' | 'team' | 'workflow' | 'model';
   value: string;
 }
 
+/** One caller's traffic over a window, as the retry-storm detector judges it. */
 export interface CallerTotals {
   /** "key:…", else "user:…", else "client:…" ("client:unknown" without one). */
   caller: string;
