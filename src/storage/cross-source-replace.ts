@@ -68,13 +68,16 @@ export function replaceRanges(probes: readonly ReplaceProbe[]): ReplaceRange[] {
 }
 
 /**
- * Another source's id-less rows of a session in a window (parameters: session, from, to), through
- * the partial index requests_idless_other (schema version 35), whose predicate the WHERE repeats
- * term for term; what `replacedRows` needs to match them is filtered there.
+ * The predicate of the partial index requests_idless_other (schema version 35): the reads below
+ * repeat it term for term, so that both engines take the index.
  */
-export const replaceableRowsSql = (param: (n: number) => string) =>
-  `SELECT * FROM requests WHERE session_id = ${param(1)} AND ts BETWEEN ${param(2)} AND ${param(3)} ` +
-  `AND source <> '${GATEWAY_SOURCE}' AND (upstream_request_id IS NULL OR upstream_request_id = '')`;
+const IDLESS_OTHER = `source <> '${GATEWAY_SOURCE}' AND (upstream_request_id IS NULL OR upstream_request_id = '')`;
+
+/**
+ * Another source's id-less rows of a session in a window (parameters: session, from, to); what
+ * `replacedRows` needs to match them is filtered there.
+ */
+export const REPLACEABLE_ROWS_SQL = `SELECT * FROM requests WHERE session_id = ? AND ts BETWEEN ? AND ? AND ${IDLESS_OTHER}`;
 
 export const replaceableRowsParams = (r: ReplaceRange): [string, number, number] => [r.sessionId, r.from, r.to];
 
@@ -84,8 +87,7 @@ export const replaceableRowsParams = (r: ReplaceRange): [string, number, number]
  */
 export const REPLACEABLE_ROWS_ALL_SQL =
   'SELECT r.* FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS q(s, f, t) CROSS JOIN LATERAL ' +
-  `(SELECT * FROM requests WHERE session_id = q.s AND ts BETWEEN q.f AND q.t AND source <> '${GATEWAY_SOURCE}' ` +
-  "AND (upstream_request_id IS NULL OR upstream_request_id = '')) r";
+  `(SELECT * FROM requests WHERE session_id = q.s AND ts BETWEEN q.f AND q.t AND ${IDLESS_OTHER}) r`;
 
 export const replaceableRowsAllParams = (ranges: readonly ReplaceRange[]): [string[], number[], number[]] => [ranges.map((r) => r.sessionId), ranges.map((r) => r.from), ranges.map((r) => r.to)];
 
@@ -135,8 +137,8 @@ export function replacedRows(probes: readonly ReplaceProbe[], found: readonly Le
  * records of a call in one batch: never counted), and `removed`, the stored ones, whose rollups and
  * budget charges are taken back.
  */
-export function afterReplacing(written: readonly LedgerRow[], replaced: readonly LedgerRow[]): { kept: LedgerRow[]; removed: LedgerRow[] } {
-  if (replaced.length === 0) return { kept: [...written], removed: [] };
+export function afterReplacing(written: readonly LedgerRow[], replaced: readonly LedgerRow[]): { kept: readonly LedgerRow[]; removed: LedgerRow[] } {
+  if (replaced.length === 0) return { kept: written, removed: [] };
   const gone = new Set(replaced.map((r) => r.id));
   const own = new Set(written.map((r) => r.id));
   return { kept: written.filter((r) => !gone.has(r.id)), removed: replaced.filter((r) => !own.has(r.id)) };

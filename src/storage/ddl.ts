@@ -291,7 +291,7 @@ export function schemaV34(): string[] {
 
 /**
  * Version 35: other sources' rows without a provider id (a Codex telemetry event, an older rollout's token count) by
- * session and time, for the gateway rows that may replace one (cross-source-replace.ts `replaceableRowsSql`, whose
+ * session and time, for the gateway rows that may replace one (cross-source-replace.ts `REPLACEABLE_ROWS_SQL`, whose
  * WHERE repeats this predicate so that both engines take the index): through requests_session that read took every
  * row of each session's 30-minute window, once per gateway batch. A gateway row's insert only tests the predicate.
  */

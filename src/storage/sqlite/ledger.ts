@@ -6,7 +6,7 @@ import { rollupUpsertSql } from '../rollup-sql.js';
 import { pendingResponseSql, pendingResponsesSql } from '../pending-sql.js';
 import type { LedgerStore, TimeFilter, UpsertOptions } from '../ports.js';
 import { GATEWAY_SOURCE, OTHERS_STORED_SQL, SESSION_WINDOW_MS, agentProbes, agentRanges, agentRowsParams, agentRowsSql, crossSourceCheck, matchedByAgent, matchedByUsage, probesOf, probesToRun, repeatedInRange, responseLookups, sessionlessRanges, sourcesById, type UsageFound, type UsageProbe, usageProbesOf, usageRanges, usageRowsParams, usageRowsSql } from '../cross-source.js';
-import { IDLESS_OTHERS_STORED_SQL, afterReplacing, replaceProbesOf, replaceRanges, replaceableRowsParams, replaceableRowsSql, replacedRows } from '../cross-source-replace.js';
+import { IDLESS_OTHERS_STORED_SQL, afterReplacing, replaceProbesOf, replaceRanges, REPLACEABLE_ROWS_SQL, replaceableRowsParams, replacedRows } from '../cross-source-replace.js';
 import { rollupDeltas, rollupValues, sameRow } from '../rollup.js';
 import { ATTEMPT_COLUMNS, REQUEST_COLUMNS, type RollupTable, attemptFromRecord, attemptValues, cacheRowFromValues, cacheRowSelect, rowFromRecord, rowValues } from '../schema.js';
 import { insertWithConstants } from './constant-columns.js';
@@ -135,7 +135,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
     for (const d of rollupDeltas(added, removed)) upsert(d.table).run(rollupValues(d));
   };
   const idlessOthers = db.prepare(IDLESS_OTHERS_STORED_SQL);
-  const replaceableRows = db.prepare(replaceableRowsSql(() => '?')).safeIntegers();
+  const replaceableRows = db.prepare(REPLACEABLE_ROWS_SQL).safeIntegers();
   /** Takes out the rows of other sources that gateway rows just written repeat (cross-source-replace.ts). */
   const replaceRepeated = (written: readonly LedgerRow[]) => {
     // The ledger's answer first (two index seeks): most ledgers hold no such row, and then no probe is made.
@@ -257,7 +257,7 @@ export function sqliteLedger(db: Db, o: SqliteLedgerOptions = {}): LedgerStore {
       db.exec(`PRAGMA busy_timeout = ${LOCK_WAIT_MS}`);
     }
   };
-  const insert = (rows: readonly LedgerRow[], charge = false): LedgerRow[] => write(() => insertBatch.immediate(rows, charge));
+  const insert = (rows: readonly LedgerRow[], charge = false): readonly LedgerRow[] => write(() => insertBatch.immediate(rows, charge));
 
   return {
     insert: (rows) => settled(() => (rows.length === 0 ? 0 : insert(storableRows(rows)).length)),
