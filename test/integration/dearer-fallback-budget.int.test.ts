@@ -1,48 +1,25 @@
-import OpenAI from 'openai';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { PriceFn } from '../../src/metering/build-row.js';
+import { describe, expect, it } from 'vitest';
 import type { ConfigFile } from '../../src/config/schema.js';
-import type { UpstreamProvider } from '../../src/gateway/select-provider.js';
-import { DEFAULT_POLICY_SETTINGS } from '../../src/policy/settings.js';
 import type { Budget } from '../../src/policy/rules.js';
 import type { RoutingRule } from '../../src/routing/rules/rule.js';
-import type { RecordedRequest } from '../fake-upstream/index.js';
-import { type Harness, counterOn, defaultProviders, startHarness, testBudget } from '../support/harness.js';
+import { type Counters, askChat, asked, budgetGateways, priceByRates, sentModel, withAzure } from '../support/budget-fallbacks.js';
+import { type Harness, counterOn, testBudget } from '../support/harness.js';
 import { routingFrom } from '../support/routing.js';
-import { TEST_REDIS, redisPrefixes } from '../support/redis.js';
 
 // A route for a cheap model falls back to a dear one. Admission holds the user budget at the cheap
 // model's estimate; the fallback must be held at its own, or the dear model runs on the cheap one's room.
 
 // Picos per input and output token: gpt-5 costs a thousand times gpt-5-mini.
-const RATES: Record<string, [bigint, bigint]> = { 'gpt-5-mini': [1_000n, 8_000n], 'gpt-5': [1_000_000n, 8_000_000n] };
-const price: PriceFn = (r) => {
-  const rate = RATES[r.model];
-  return rate ? { costPicos: BigInt(r.usage.inputTokens) * rate[0] + BigInt(r.usage.outputTokens) * rate[1], unpriced: false } : { costPicos: null, unpriced: true };
-};
-const model = (r: RecordedRequest) => (r.json as { model?: string } | undefined)?.model;
-const asked = (m: string) => (r: RecordedRequest) => model(r) === m;
-const providers = (url: string): UpstreamProvider[] => [...defaultProviders(url), { name: 'azure', dialect: 'openai', baseUrl: url, apiKey: 'sk-azure', models: undefined, headers: {}, catalog: 'openai' }];
+const price = priceByRates({ 'gpt-5-mini': [1_000n, 8_000n], 'gpt-5': [1_000_000n, 8_000_000n] });
+const gateways = budgetGateways('tgdf');
 
-const open: { close(): Promise<void> }[] = [];
-const prefixes = redisPrefixes('tgdf');
-afterAll(async () => {
-  for (const x of open.reverse()) await x.close();
-  await prefixes.drop();
-});
-
-async function gateway(counters: 'memory' | 'redis', budgets: Budget[], routes: NonNullable<ConfigFile['routes']>): Promise<Harness> {
-  const h = await startHarness({
+function gateway(counters: Counters, budgets: Budget[], routes: NonNullable<ConfigFile['routes']>): Promise<Harness> {
+  return gateways.start({
     price,
-    providers,
-    policy: {
-      rules: { budgets, rateLimits: [], modelPolicies: [] },
-      ...(counters === 'redis' ? { redisUrl: TEST_REDIS, settings: { ...DEFAULT_POLICY_SETTINGS, keyPrefix: prefixes.next() } } : {}),
-    },
-    routing: (url) => routingFrom({ routing: { retry: { backoff_ms: 5, per_deployment: 1 }, affinity: { enabled: false } }, routes }, providers(url)),
+    providers: withAzure,
+    policy: { rules: { budgets, rateLimits: [], modelPolicies: [] }, ...gateways.counters(counters) },
+    routing: (url) => routingFrom({ routing: { retry: { backoff_ms: 5, per_deployment: 1 }, affinity: { enabled: false } }, routes }, withAzure(url)),
   });
-  open.push(h);
-  return h;
 }
 
 const cheapToDear: NonNullable<ConfigFile['routes']> = [
@@ -50,14 +27,7 @@ const cheapToDear: NonNullable<ConfigFile['routes']> = [
   { model: 'gpt-5', deployments: [{ provider: 'openai', name: 'df-dear' }] },
 ];
 
-const ask = (h: Harness, m = 'gpt-5-mini') =>
-  new OpenAI({ apiKey: h.key.key, baseURL: `${h.url}/v1`, maxRetries: 0 }).chat.completions
-    .create({ model: m, max_completion_tokens: 100, messages: [{ role: 'user', content: 'hi' }] })
-    .withResponse()
-    .then(
-      (x): { status: number | undefined; id: string | null; code?: string } => ({ status: 200, id: x.response.headers.get('x-tollgate-request-id') }),
-      (e: InstanceType<typeof OpenAI.APIError>) => ({ status: e.status, id: e.headers?.get('x-tollgate-request-id') ?? null, code: (e.error as { code?: string }).code }),
-    );
+const ask = (h: Harness, m = 'gpt-5-mini') => askChat(h, m);
 
 describe.each(['memory', 'redis'] as const)('a route falling back to a dearer model is held at its price (%s counters)', (counters) => {
   it('refuses the dear fallback a budget has room for the cheap model only', async () => {
@@ -67,7 +37,7 @@ describe.each(['memory', 'redis'] as const)('a route falling back to a dearer mo
     h.fake.script({ match: asked('gpt-5-mini'), status: 503, times: 5 }, { match: asked('gpt-5'), usage: { input: 20, output: 100 } });
     const refused = await ask(h);
     expect(refused).toMatchObject({ status: 402, code: 'budget_exceeded' });
-    expect(h.fake.requests.map(model)).toEqual(['gpt-5-mini']);
+    expect(h.fake.requests.map(sentModel)).toEqual(['gpt-5-mini']);
     const row = await h.row(refused.id!);
     expect(row).toMatchObject({ status: 402, errorType: 'budget_exceeded', costPicos: 0n });
     expect(await counterOn(h.tollgate, user)).toMatchObject({ spent: 0n, held: 0n });
@@ -80,7 +50,7 @@ describe.each(['memory', 'redis'] as const)('a route falling back to a dearer mo
     h.fake.script({ match: asked('gpt-5-mini'), status: 503 }, { match: asked('gpt-5'), usage: { input: 20, output: 30 } });
     const served = await ask(h);
     expect(served.status).toBe(200);
-    expect(h.fake.requests.map(model)).toEqual(['gpt-5-mini', 'gpt-5']);
+    expect(h.fake.requests.map(sentModel)).toEqual(['gpt-5-mini', 'gpt-5']);
     const row = await h.row(served.id!);
     expect(row.costPicos).toBe(20n * 1_000_000n + 30n * 8_000_000n);
     expect(await counterOn(h.tollgate, user)).toMatchObject({ spent: row.costPicos, held: 0n });
@@ -128,19 +98,11 @@ describe.each(['memory', 'redis'] as const)('a routing rule target falling back 
   const toMini: RoutingRule = { id: 'to-mini', mode: 'enforce', match: { model: ['gpt-5'] }, action: { model: 'gpt-5-mini' } };
   it('refuses the fallback a budget has room for the target only', async () => {
     const user = testBudget({ scope: 'user:alice', window: 'day', limit_usd: 0.0005 });
-    const h = await startHarness({
-      price,
-      routingRules: [toMini],
-      policy: {
-        rules: { budgets: [user], rateLimits: [], modelPolicies: [] },
-        ...(counters === 'redis' ? { redisUrl: TEST_REDIS, settings: { ...DEFAULT_POLICY_SETTINGS, keyPrefix: prefixes.next() } } : {}),
-      },
-    });
-    open.push(h);
+    const h = await gateways.start({ price, routingRules: [toMini], policy: { rules: { budgets: [user], rateLimits: [], modelPolicies: [] }, ...gateways.counters(counters) } });
     h.fake.script({ match: asked('gpt-5-mini'), status: 503, times: 5 }, { match: asked('gpt-5'), usage: { input: 20, output: 100 } });
     const refused = await ask(h, 'gpt-5');
     expect(refused).toMatchObject({ status: 402, code: 'budget_exceeded' });
-    expect(h.fake.requests.map(model)).toEqual(['gpt-5-mini']);
+    expect(h.fake.requests.map(sentModel)).toEqual(['gpt-5-mini']);
     expect(await counterOn(h.tollgate, user)).toMatchObject({ spent: 0n, held: 0n });
   });
 });

@@ -1,35 +1,25 @@
 import OpenAI from 'openai';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AttemptRow } from '../../src/core/ledger-row.js';
-import type { PriceFn } from '../../src/metering/build-row.js';
-import type { UpstreamProvider } from '../../src/gateway/select-provider.js';
 import { budgetCounter } from '../../src/policy/plan.js';
 import { budgetInput, parseRule, rateLimitInput, toBudget, toRateLimit } from '../../src/policy/rule-input.js';
 import type { Budget, RateLimit } from '../../src/policy/rules.js';
 import { MemorySink } from '../../src/alerts/webhook.js';
-import { DEFAULT_POLICY_SETTINGS } from '../../src/policy/settings.js';
-import { type Harness, defaultProviders, eventually, startHarness } from '../support/harness.js';
+import { type Counters, budgetGateways, priceByRates, withAzure } from '../support/budget-fallbacks.js';
+import { type Harness, eventually } from '../support/harness.js';
 import { routingFrom } from '../support/routing.js';
-import { TEST_REDIS, redisPrefixes } from '../support/redis.js';
 
 // Picos per input and output token: the fallback costs a fifth of the first choice.
 const RATES: Record<string, [bigint, bigint]> = { 'gpt-5': [50_000_000n, 400_000_000n], 'gpt-5-mini': [10_000_000n, 80_000_000n], 'gpt-5-nano': [5_000_000n, 40_000_000n] };
-const price: PriceFn = (r) => ({ costPicos: BigInt(r.usage.inputTokens) * RATES[r.model]![0] + BigInt(r.usage.outputTokens) * RATES[r.model]![1], unpriced: false });
+const price = priceByRates(RATES);
 const cost = (model: string, input: number, output: number) => BigInt(input) * RATES[model]![0] + BigInt(output) * RATES[model]![1];
 
 const budget = (scope: string, limit: number, more: Record<string, unknown> = {}) => toBudget(parseRule(budgetInput, { scope, window: 'day', limit_usd: limit, ...more }), 'budget', 'config', 0);
 const limit = (scope: string, more: Record<string, unknown>) => toRateLimit(parseRule(rateLimitInput, { scope, ...more }), 'config', 0);
 const dep = (name: string) => (r: { headers: Record<string, string | string[] | undefined> }) => r.headers['x-dep'] === name;
 
-/** A second OpenAI-dialect provider, so that a provider-scoped budget sees only the fallback's attempts. */
-const providers = (url: string): UpstreamProvider[] => [...defaultProviders(url), { name: 'azure', dialect: 'openai', baseUrl: url, apiKey: 'sk-azure', models: undefined, headers: {}, catalog: 'openai' }];
-
-const open: { close(): Promise<void> }[] = [];
-const prefixes = redisPrefixes('tgfb');
-afterAll(async () => {
-  for (const x of open.reverse()) await x.close();
-  await prefixes.drop();
-});
+// "azure", a second OpenAI-dialect provider: a provider-scoped budget there sees only the fallback's attempts.
+const gateways = budgetGateways('tgfb');
 
 interface Options {
   rateLimits?: RateLimit[];
@@ -51,16 +41,15 @@ const midMinute = (): (() => number) => {
 };
 
 /** gpt-5 on OpenAI, falling back to gpt-5-mini on "azure"; each request's caller is team `platform`. */
-async function gateway(counters: 'memory' | 'redis', budgets: Budget[], o: Options = {}): Promise<Harness> {
-  const h = await startHarness({
+function gateway(counters: Counters, budgets: Budget[], o: Options = {}): Promise<Harness> {
+  return gateways.start({
     price,
-    providers,
+    providers: withAzure,
     policy: {
       rules: { budgets, rateLimits: o.rateLimits ?? [], modelPolicies: [] },
       alerts: o.alerts,
       ...(o.now ? { now: o.now } : {}),
-      // Keys of their own in Redis, so earlier runs' spend does not count.
-      ...(counters === 'redis' ? { redisUrl: TEST_REDIS, settings: { ...DEFAULT_POLICY_SETTINGS, keyPrefix: prefixes.next() } } : {}),
+      ...gateways.counters(counters),
     },
     routing: (url) =>
       routingFrom(
@@ -72,11 +61,9 @@ async function gateway(counters: 'memory' | 'redis', budgets: Budget[], o: Optio
             { model: 'gpt-5-nano', deployments: [{ provider: 'openai', name: 'fbb-nano', headers: { 'x-dep': 'nano' } }] },
           ],
         },
-        providers(url),
+        withAzure(url),
       ),
   });
-  open.push(h);
-  return h;
 }
 
 const request = (model: string) => JSON.stringify({ model, max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
